@@ -1,0 +1,60 @@
+"""`lesionlab` command line: one subcommand per module, each with add_arguments(p) and run(args).
+
+The subcommand modules are imported lazily so that `lesionlab index` never loads Qt and
+`lesionlab view` never pays for pandas before it needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from app.errors import LesionlabError
+
+#: subcommand -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "index": ("app.cmd_index", "scan a folder, DICOMDIR or zip and list patients, studies and stacks"),
+    "view": ("app.cmd_view", "open the reading workstation (optionally on a folder, DICOMDIR or zip)"),
+    "export": ("app.cmd_export", "export a reading store to per-patient xlsx and cohort CSV tables"),
+    "analyze": ("app.cmd_analyze", "paired statistics, tables, plots and a report from exported reads"),
+}
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lesionlab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    wanted = None
+    if argv:
+        wanted = next((a for a in argv if not a.startswith("-")), None)
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if wanted is None or wanted == name:
+            try:
+                importlib.import_module(module).add_arguments(p)
+            except ModuleNotFoundError as exc:  # a command whose module is not there yet
+                if exc.name != module:
+                    raise
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        return int(module.run(args) or 0)
+    except LesionlabError as exc:
+        print(f"lesionlab {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""Shared fixtures: paths to the project's sample data and to ../shared (present in CI)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DICOM = ROOT / "sample_dicom"
+SHARED = ROOT.parent / "shared"
+REALDICOM = SHARED / "realdicom"
+
+
+@pytest.fixture(scope="session")
+def sample_dicom() -> Path:
+    return SAMPLE_DICOM
+
+
+@pytest.fixture(scope="session")
+def realdicom() -> Path:
+    if not REALDICOM.is_dir():
+        pytest.skip("../shared/realdicom is not beside this clone")
+    return REALDICOM

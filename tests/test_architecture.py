@@ -1,0 +1,66 @@
+"""Architecture contracts (STYLE.md): the core imports without Qt; pydicom stays in the I/O package."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE_PACKAGES = ("viewer", "annotation", "analysis")
+
+
+def core_modules() -> list[str]:
+    mods = []
+    for pkg in CORE_PACKAGES:
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            rel = path.relative_to(ROOT).with_suffix("")
+            if "qt" in rel.parts:
+                continue
+            parts = list(rel.parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            mods.append(".".join(parts))
+    return mods
+
+
+def test_core_imports_with_pyside6_blocked() -> None:
+    """Every non-Qt module of viewer/annotation/analysis imports with PySide6 made unimportable."""
+    code = (
+        "import sys, importlib\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'PySide6' or name.startswith('PySide6.'):\n"
+        "            raise ImportError('PySide6 blocked in the core')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        f"for m in {core_modules()!r}:\n"
+        "    importlib.import_module(m)\n"
+        "assert not any(k.startswith('PySide6') for k in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_pydicom_and_simpleitk_stay_in_the_io_package() -> None:
+    offenders = []
+    for pkg in ("app", *CORE_PACKAGES):
+        for path in (ROOT / pkg).rglob("*.py"):
+            rel = path.relative_to(ROOT)
+            if rel.parts[:2] == ("viewer", "dicomio"):
+                continue
+            bad = _imports(path) & {"pydicom", "SimpleITK"}
+            if bad:
+                offenders.append(f"{rel}: {sorted(bad)}")
+    assert not offenders, offenders
