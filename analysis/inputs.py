@@ -1,0 +1,319 @@
+"""Reading and validating the analysis inputs: measurements.csv, counts.csv, patients.csv
+(or the same three tables handed over by the annotation package from a reading store).
+
+Every problem raises :class:`app.errors.InputFormatError` naming the file, the line as it is in
+the file (header = line 1) and the column, before anything is computed or written. Past this
+module the tables are clean: vocabularies canonical, diameters and counts numeric, booleans bool.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.schema import (
+    COUNT_COLUMNS,
+    EXAM_PAIR_KEY,
+    FALSE_WORDS,
+    MEASUREMENT_COLUMNS,
+    MEASUREMENT_KEY,
+    PATIENT_CATEGORIES,
+    PATIENT_COLUMNS,
+    PATIENT_NUMBERS,
+    ROLE_VALUES,
+    TREATMENT_COLUMNS,
+    TRUE_WORDS,
+    Lobe,
+    Status,
+)
+from app.errors import InputFormatError, LesionlabError
+
+_COUNT_RE = re.compile(r"^\d+(\.0*)?$")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table as text: every cell a stripped str, with where each row came from."""
+
+    source: str
+    frame: pd.DataFrame
+    lines: np.ndarray  # line (file) or row (store table) number of each row
+    unit: str = "line"  # "line" for a file, "row" for a table handed over in memory
+
+    def fail(self, row: int | None, column: str | None, message: str) -> InputFormatError:
+        where = self.source
+        if row is not None:
+            where += f", {self.unit} {int(self.lines[row])}"
+        if column is not None:
+            where += f", column {column!r}"
+        return InputFormatError(message, where=where)
+
+
+def read_csv_table(path: str | Path) -> RawTable:
+    """Read a CSV file as text, keeping each record's line number (header = line 1)."""
+    path = Path(path)
+    source = str(path)
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        raise InputFormatError("file not found", where=source, advice="check the path") from None
+    except OSError as exc:
+        raise InputFormatError(f"cannot be read: {exc.strerror}", where=source) from None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            header: list[str] | None = None
+            start = 1
+            for record in reader:
+                if not any(cell.strip() for cell in record):
+                    start = reader.line_num + 1
+                    continue
+                if header is None:
+                    header = [c.strip() for c in record]
+                    header_line = start
+                elif len(record) != len(header):
+                    raise InputFormatError(
+                        f"{len(record)} fields where the header (line {header_line}) has {len(header)}",
+                        where=f"{source}, line {start}",
+                    )
+                else:
+                    rows.append([c.strip() for c in record])
+                    lines.append(start)
+                start = reader.line_num + 1
+        except UnicodeDecodeError:
+            raise InputFormatError("is not UTF-8 text", where=source) from None
+        except csv.Error as exc:
+            raise InputFormatError(f"is not valid CSV ({exc})", where=f"{source}, line {reader.line_num}") from None
+    if header is None:
+        raise InputFormatError("is empty: no header line", where=source)
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    if dupes:
+        raise InputFormatError(f"column(s) {dupes} appear more than once in the header",
+                               where=f"{source}, line {header_line}")
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
+    return RawTable(source, frame, np.asarray(lines, dtype=np.int64))
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, float) and value.is_integer():
+        return repr(value)
+    return str(value).strip()
+
+
+def raw_from_frame(df: pd.DataFrame, source: str) -> RawTable:
+    """Wrap a table handed over in memory (a store export) so it is validated like a file."""
+    frame = pd.DataFrame({str(c): [_cell_text(v) for v in df[c].tolist()] for c in df.columns},
+                         dtype=object)
+    return RawTable(source, frame, np.arange(1, len(frame) + 1, dtype=np.int64), unit="row")
+
+
+# --- generic checks -------------------------------------------------------------------------
+
+def _require_columns(raw: RawTable, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in raw.frame.columns]
+    if missing:
+        raise InputFormatError(
+            f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, raw.frame.columns))}",
+            where=f"{raw.source}, {'line 1 (header)' if raw.unit == 'line' else 'columns'}",
+        )
+
+
+def _first(mask: np.ndarray | pd.Series) -> int | None:
+    hits = np.flatnonzero(np.asarray(mask, dtype=bool))
+    return int(hits[0]) if hits.size else None
+
+
+def _require_nonempty(raw: RawTable, columns: tuple[str, ...]) -> None:
+    for col in columns:
+        row = _first(raw.frame[col].to_numpy() == "")
+        if row is not None:
+            raise raw.fail(row, col, "empty cell; a value is required")
+
+
+def _vocab(raw: RawTable, col: str, allowed: tuple[str, ...], *, allow_empty: bool = False) -> pd.Series:
+    """Canonical spelling of a vocabulary column (case-insensitive match)."""
+    canon = {a.lower(): a for a in allowed}
+    values = raw.frame[col].astype(str)
+    mapped = values.str.lower().map(canon)
+    bad = mapped.isna().to_numpy().copy()
+    if allow_empty:
+        bad &= values.to_numpy() != ""
+        mapped = mapped.fillna("")
+    row = _first(bad)
+    if row is not None:
+        raise raw.fail(row, col, f"unknown value {values.iloc[row]!r}; expected one of {', '.join(allowed)}")
+    return mapped
+
+
+def _booleans(raw: RawTable, col: str, *, allow_empty: bool) -> pd.Series:
+    values = raw.frame[col].astype(str).str.lower()
+    is_true = values.isin(TRUE_WORDS).to_numpy()
+    is_false = values.isin(FALSE_WORDS).to_numpy()
+    empty = values.to_numpy() == ""
+    bad = ~(is_true | is_false | (empty if allow_empty else False))
+    row = _first(bad)
+    if row is not None:
+        raise raw.fail(row, col, f"{raw.frame[col].iloc[row]!r} is not a boolean; write true or false")
+    out = pd.Series(np.where(is_true, True, np.where(is_false, False, None)), index=raw.frame.index,
+                    dtype=object)
+    return out if allow_empty else out.astype(bool)
+
+
+def _numbers(raw: RawTable, col: str, low: float, high: float, *, low_open: bool = False) -> pd.Series:
+    """Parse a numeric column; empty cells become NaN; anything else must lie in range."""
+    text = raw.frame[col].astype(str)
+    nums = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
+    given = text.to_numpy() != ""
+    vals = nums.to_numpy()
+    bad_number = given & ~np.isfinite(vals)
+    row = _first(bad_number)
+    if row is not None:
+        raise raw.fail(row, col, f"{text.iloc[row]!r} is not a number")
+    with np.errstate(invalid="ignore"):
+        out_of_range = given & ((vals <= low) if low_open else (vals < low)) | (given & (vals > high))
+    row = _first(out_of_range)
+    if row is not None:
+        lo = f"> {low:g}" if low_open else f">= {low:g}"
+        raise raw.fail(row, col, f"{text.iloc[row]} is out of range (expected {lo} and <= {high:g})")
+    return nums
+
+
+def _no_duplicates(raw: RawTable, key: tuple[str, ...], what: str) -> None:
+    dup = raw.frame.duplicated(list(key), keep="first").to_numpy()
+    row = _first(dup)
+    if row is not None:
+        key_values = tuple(raw.frame.iloc[row][list(key)])
+        same = (raw.frame[list(key)] == pd.Series(key_values, index=list(key))).all(axis=1).to_numpy()
+        original = _first(same)
+        raise raw.fail(
+            row, ", ".join(key),
+            f"duplicate {what} {'/'.join(key_values)} (first given on {raw.unit} {int(raw.lines[original])})",
+        )
+
+
+# --- the three tables -----------------------------------------------------------------------
+
+def validate_measurements(raw: RawTable) -> pd.DataFrame:
+    """measurements.csv -> one row per lesion and series, diameter_mm NaN unless measured."""
+    _require_columns(raw, MEASUREMENT_COLUMNS)
+    _require_nonempty(raw, (*MEASUREMENT_KEY, "series_role", "status"))
+    role = _vocab(raw, "series_role", ROLE_VALUES)
+    status = _vocab(raw, "status", tuple(s.value for s in Status))
+    lobe = _vocab(raw, "lobe", tuple(lo.value for lo in Lobe), allow_empty=True)
+    diameter = _numbers(raw, "diameter_mm", 0.0, 1000.0, low_open=True)
+    measured = (status == Status.MEASURED.value).to_numpy()
+    row = _first(measured & diameter.isna().to_numpy())
+    if row is not None:
+        raise raw.fail(row, "diameter_mm", "status is measured but the diameter is empty")
+    _no_duplicates(raw, (*MEASUREMENT_KEY, "series_role"), "lesion/series")
+    out = raw.frame[list(MEASUREMENT_KEY)].astype(str).copy()
+    out["lobe"] = lobe.to_numpy()
+    out["series_role"] = role.to_numpy()
+    out["status"] = status.to_numpy()
+    out["diameter_mm"] = np.where(measured, diameter.to_numpy(), np.nan)
+    out["line"] = raw.lines
+    return out.reset_index(drop=True)
+
+
+def validate_counts(raw: RawTable) -> pd.DataFrame:
+    """counts.csv -> one row per exam pair, series and lobe; count NaN only when uncountable."""
+    _require_columns(raw, COUNT_COLUMNS)
+    _require_nonempty(raw, (*EXAM_PAIR_KEY, "series_role", "lobe"))
+    role = _vocab(raw, "series_role", ROLE_VALUES)
+    lobe = _vocab(raw, "lobe", tuple(lo.value for lo in Lobe))
+    uncountable = _booleans(raw, "uncountable", allow_empty=False)
+    text = raw.frame["count"].astype(str)
+    given = (text != "").to_numpy()
+    row = _first(given & ~text.str.match(_COUNT_RE).to_numpy())
+    if row is not None:
+        raise raw.fail(row, "count", f"{text.iloc[row]!r} is not a whole number of lesions (0 or more)")
+    row = _first(~given & ~uncountable.to_numpy())
+    if row is not None:
+        raise raw.fail(row, "count", "empty count on a series not flagged uncountable")
+    _no_duplicates(raw, (*EXAM_PAIR_KEY, "series_role", "lobe"), "exam pair/series/lobe")
+    out = raw.frame[list(EXAM_PAIR_KEY)].astype(str).copy()
+    out["series_role"] = role.to_numpy()
+    out["lobe"] = lobe.to_numpy()
+    out["count"] = pd.to_numeric(text.where(given, None), errors="coerce").astype(float).to_numpy()
+    out["uncountable"] = uncountable.to_numpy()
+    out["line"] = raw.lines
+    return out.reset_index(drop=True)
+
+
+def validate_patients(raw: RawTable) -> pd.DataFrame:
+    """patients.csv -> one row per patient; empty cells mean 'not recorded' (None / NaN)."""
+    _require_columns(raw, PATIENT_COLUMNS)
+    _require_nonempty(raw, ("patient_id",))
+    _no_duplicates(raw, ("patient_id",), "patient")
+    out = pd.DataFrame({"patient_id": raw.frame["patient_id"].astype(str).to_numpy()})
+    for col, enum in PATIENT_CATEGORIES.items():
+        out[col] = _vocab(raw, col, tuple(str(e.value) for e in enum), allow_empty=True).to_numpy()
+    for col, (low, high) in PATIENT_NUMBERS.items():
+        out[col] = _numbers(raw, col, low, high).to_numpy()
+    for col in TREATMENT_COLUMNS:
+        out[col] = _booleans(raw, col, allow_empty=True).to_numpy()
+    out["line"] = raw.lines
+    return out
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The validated inputs of one analysis run."""
+
+    measurements: pd.DataFrame
+    counts: pd.DataFrame
+    patients: pd.DataFrame | None
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def load_csv_inputs(measurements: str | Path, counts: str | Path,
+                    patients: str | Path | None = None) -> Cohort:
+    """Read and validate the cohort CSV files of the export."""
+    return Cohort(
+        measurements=validate_measurements(read_csv_table(measurements)),
+        counts=validate_counts(read_csv_table(counts)),
+        patients=validate_patients(read_csv_table(patients)) if patients is not None else None,
+        sources={"measurements": str(measurements), "counts": str(counts),
+                 **({"patients": str(patients)} if patients is not None else {})},
+    )
+
+
+STORE_NEEDS_ANNOTATION = (
+    "reading a store needs the annotation package's exporter "
+    "(annotation.export.cohort_tables), which this installation does not provide"
+)
+
+
+def load_store(store: str | Path) -> Cohort:
+    """Read the three cohort tables straight from a reading store via the annotation exporter."""
+    try:
+        from annotation.export import cohort_tables  # noqa: PLC0415 - optional, owned by annotation
+    except ImportError as exc:
+        raise LesionlabError(
+            f"{STORE_NEEDS_ANNOTATION} ({exc})", where=str(store),
+            advice="export the store first (lesionlab export STORE --out DIR) and run "
+                   "lesionlab analyze --measurements DIR/measurements.csv --counts DIR/counts.csv",
+        ) from None
+    measurements_df, counts_df, patients_df = cohort_tables(Path(store))
+    name = Path(store).name
+    return Cohort(
+        measurements=validate_measurements(raw_from_frame(measurements_df, f"{name} (measurements)")),
+        counts=validate_counts(raw_from_frame(counts_df, f"{name} (counts)")),
+        patients=(validate_patients(raw_from_frame(patients_df, f"{name} (patients)"))
+                  if patients_df is not None and len(patients_df.columns) else None),
+        sources={"store": str(store)},
+    )

@@ -1,0 +1,174 @@
+"""The whole analysis: validated cohort -> tables, plots, report -> an output folder.
+
+:func:`analyse` computes everything in memory (what the app will show); :func:`write_outputs`
+writes it into a temporary folder beside the target and moves it into place only once every
+file is complete, so an interrupted or failed run never leaves a folder that looks finished.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import plots
+from analysis.inputs import Cohort
+from analysis.pairing import DiameterPairs, count_matrices
+from analysis.paired_tests import EXACT_N_LIMIT
+from analysis.report import render_report, software_versions
+from analysis.schema import ROLE_LABELS, ROLE_VALUES, Region
+from analysis.tables import detection_table, paired_tests_table, population_table, sizes_table
+from analysis.writers import write_csv, write_xlsx
+from app.errors import InputFormatError, LesionlabError
+
+#: Series pairs always plotted (reading-protocol.md: T2FS vs DWI, CT arterial vs CT portal).
+DEFAULT_PLOT_PAIRS: tuple[tuple[str, str], ...] = (("mr_t2fs", "mr_dwi"), ("ct_arterial", "ct_portal"))
+#: Written last-but-one files; their presence marks a folder as a previous analysis output.
+MARKER = "paired_tests.csv"
+
+
+def parse_pair(text: str) -> tuple[str, str]:
+    """'mr_dwi:ct_arterial' -> ('mr_dwi', 'ct_arterial'), checked against the six roles."""
+    parts = [p.strip().lower() for p in text.split(":")]
+    if len(parts) != 2 or not all(p in ROLE_VALUES for p in parts) or parts[0] == parts[1]:
+        raise InputFormatError(
+            f"--pair {text!r} is not two different series roles joined by ':'",
+            where="command line", advice=f"use roles among {', '.join(ROLE_VALUES)}",
+        )
+    return parts[0], parts[1]
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    tables: dict[str, pd.DataFrame]  # name -> table; paired_tests first
+    plots: dict[str, tuple[bytes, str]]  # file name -> (png, caption)
+    methods_html: str
+    summary: str
+
+
+def _methods(cohort: Cohort, n_lesions: int, n_exam_pairs: int, plot_pairs: list[tuple[str, str]]) -> str:
+    readers = sorted(set(cohort.measurements["reader"]) | set(cohort.counts["reader"]))
+    versions = ", ".join(f"{k} {v}" for k, v in software_versions().items())
+    uncountable = int(cohort.counts["uncountable"].sum())
+    text = (
+        f"Counts of liver metastases per lobe and longest axial diameters were read on six series "
+        f"({', '.join(ROLE_LABELS[r] for r in ROLE_VALUES)}) by {len(readers)} reader(s) "
+        f"({', '.join(readers)}). Counts were compared between every two series with one pair per "
+        f"exam pair (CT and MRI of the same patient), for the whole liver (right + left) and each "
+        f"lobe; a series flagged uncountable by the reader was left out of that lobe (of the whole "
+        f"liver when either lobe was uncountable) and of its comparisons "
+        f"({uncountable} series × lobe readings flagged in this cohort). Diameters were compared per "
+        f"lesion (lesions measured on both series; {n_lesions} lesions in {n_exam_pairs} exam pairs) "
+        f"and per patient (mean of the patient's lesions measured on both series, all exam pairs "
+        f"together). Each comparison reports the mean difference (A − B) with its 95 % confidence "
+        f"interval from the paired Student t test, the median difference, the Wilcoxon signed-rank "
+        f"test (exact p-value when fewer than {EXACT_N_LIMIT} non-zero differences without ties; "
+        f"otherwise the normal approximation with continuity and tie correction; zero differences "
+        f"dropped; V is the sum of the ranks of the positive differences), and the paired t test, "
+        f"computed to match R's wilcox.test and t.test with paired = TRUE. p-values were adjusted "
+        f"with Holm's method within each table, a table being one analysis, level and region "
+        f"(15 comparisons of the six series), separately for the Wilcoxon and t tests; p < 0.05 "
+        f"was considered significant. Where a statistic cannot be computed (no pairs, fewer than "
+        f"two pairs, all differences zero or constant) it is left empty and the reason is given. "
+        f"Histograms compare per-patient diameters for "
+        f"{'; '.join(f'{ROLE_LABELS[a]} vs {ROLE_LABELS[b]}' for a, b in plot_pairs)}. "
+        f"Software: {versions}."
+    )
+    return f"<p>{escape(text)}</p>"
+
+
+def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None) -> AnalysisResult:
+    """Compute every table and plot of the study from a validated cohort."""
+    diameters = DiameterPairs.from_measurements(cohort.measurements)
+    counts = count_matrices(cohort.counts)
+    tables: dict[str, pd.DataFrame] = {"paired_tests": paired_tests_table(diameters, counts)}
+    if cohort.patients is not None:
+        tables["population"] = population_table(cohort.patients)
+    tables["detection"] = detection_table(counts)
+    tables["sizes"] = sizes_table(diameters)
+
+    plot_pairs = list(dict.fromkeys([*DEFAULT_PLOT_PAIRS, *(extra_pairs or [])]))
+    figures: dict[str, tuple[bytes, str]] = {
+        "detection.png": (plots.detection_png(tables["detection"]),
+                          "Mean number of metastases per exam pair, by series and lobe "
+                          "(hatched: no countable exam pair)."),
+    }
+    for a, b in plot_pairs:
+        pat = diameters.patient_pairs(a, b)
+        les = diameters.lesion_pairs(a, b)
+        figures[f"histogram_{a}_vs_{b}.png"] = (
+            plots.histogram_png(pat, a, b),
+            f"Per-patient mean diameters, {ROLE_LABELS[a]} vs {ROLE_LABELS[b]} "
+            f"(patients with lesions measured on both).")
+        figures[f"bland_altman_{a}_vs_{b}.png"] = (
+            plots.bland_altman_png(les, pat, a, b),
+            f"Bland–Altman plot of diameters, {ROLE_LABELS[a]} − {ROLE_LABELS[b]}: bias and "
+            f"95 % limits of agreement.")
+
+    m = cohort.measurements
+    n_patients = m["patient_id"].nunique()
+    n_exam_pairs = cohort.counts[["patient_id", "exam_pair_id"]].drop_duplicates().shape[0]
+    lesions = m[m["status"] == "measured"][["patient_id", "exam_pair_id", "reader", "lesion_id"]]
+    n_lesions = lesions.drop_duplicates().shape[0]
+    lesion_pairs_exams = lesions[["patient_id", "exam_pair_id"]].drop_duplicates().shape[0]
+    summary = (f"{n_patients} patients with measurements, {n_exam_pairs} exam pairs counted, "
+               f"{n_lesions} lesions measured on at least one series.")
+    return AnalysisResult(tables, figures, _methods(cohort, n_lesions, lesion_pairs_exams, plot_pairs),
+                          summary)
+
+
+def _is_previous_output(folder: Path) -> bool:
+    return (folder / MARKER).is_file() and (folder / "report.html").is_file()
+
+
+def write_outputs(result: AnalysisResult, out_dir: str | Path) -> Path:
+    """Write CSVs, analysis.xlsx, PNGs and report.html; the folder appears only when complete.
+
+    An existing ``out_dir`` is replaced only if it is empty or a previous analysis output.
+    """
+    out = Path(out_dir).absolute()
+    if out.exists():
+        if not out.is_dir():
+            raise LesionlabError("exists and is not a folder", where=str(out), advice="choose another --out")
+        if any(out.iterdir()) and not _is_previous_output(out):
+            raise LesionlabError("exists and holds other files", where=str(out),
+                                 advice="choose an empty or new --out folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        for name, table in result.tables.items():
+            write_csv(table, tmp / f"{name}.csv")
+        write_xlsx(result.tables, tmp / "analysis.xlsx")
+        for name, (png, _) in result.plots.items():
+            (tmp / name).write_bytes(png)
+        html = render_report(tables=result.tables, plots=result.plots,
+                             methods=result.methods_html, summary=result.summary)
+        (tmp / "report.html").write_text(html, encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.replace(out, old / "previous")
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def run_analysis(cohort: Cohort, out_dir: str | Path,
+                 extra_pairs: list[tuple[str, str]] | None = None) -> AnalysisResult:
+    result = analyse(cohort, extra_pairs)
+    write_outputs(result, out_dir)
+    return result
+
+
+__all__ = ["AnalysisResult", "DEFAULT_PLOT_PAIRS", "Region", "analyse", "parse_pair",
+           "run_analysis", "write_outputs"]

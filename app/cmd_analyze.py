@@ -1,0 +1,50 @@
+"""`lesionlab analyze`: paired statistics, tables, plots and a report from exported reads.
+
+    lesionlab analyze --measurements M --counts C [--patients P] --out DIR [--pair A:B ...]
+    lesionlab analyze STORE --out DIR [--pair A:B ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from app.errors import InputFormatError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("store", nargs="?", metavar="STORE",
+                        help="a reading store (.lesionlab); needs the annotation package's exporter")
+    parser.add_argument("--measurements", metavar="CSV", help="measurements.csv of the export")
+    parser.add_argument("--counts", metavar="CSV", help="counts.csv of the export")
+    parser.add_argument("--patients", metavar="CSV", help="patients.csv (optional: population table)")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="output folder (created; replaced only if it holds a previous analysis)")
+    parser.add_argument("--pair", action="append", default=[], metavar="A:B",
+                        help="extra series pair to plot, e.g. mr_dwi:ct_arterial (repeatable)")
+
+
+def run(args: argparse.Namespace) -> int:
+    # pandas, scipy and matplotlib load here, not when the CLI parses its arguments
+    from analysis.inputs import load_csv_inputs, load_store  # noqa: PLC0415
+    from analysis.pipeline import parse_pair, run_analysis  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    pairs = [parse_pair(p) for p in args.pair]
+    if args.store is not None:
+        if args.measurements or args.counts or args.patients:
+            raise InputFormatError("give either a STORE or --measurements/--counts, not both",
+                                   where="command line", advice="drop one of them")
+        cohort = load_store(args.store)
+    else:
+        if not args.measurements or not args.counts:
+            raise InputFormatError("--measurements and --counts are required without a STORE",
+                                   where="command line",
+                                   advice="lesionlab analyze --measurements M --counts C --out DIR")
+        cohort = load_csv_inputs(args.measurements, args.counts, args.patients)
+    result = run_analysis(cohort, args.out, pairs)
+    paired = result.tables["paired_tests"]
+    print(f"{result.summary} {len(paired)} paired comparisons, {len(result.plots)} plots "
+          f"written to {args.out} in {time.perf_counter() - t0:.1f} s "
+          f"(open {args.out}/report.html).")
+    return 0
