@@ -9,7 +9,7 @@ transfer syntax, extra or private tags, per-slice tags.
 Transfer syntaxes written (see :data:`WRITABLE_SYNTAXES`): native Explicit/Implicit VR Little
 Endian, Explicit VR Big Endian, Deflated, RLE Lossless (pydicom's own encoder), JPEG-LS Lossless
 (pyjpegls), JPEG 2000 Lossless (pylibjpeg-openjpeg), JPEG Baseline 8-bit (Pillow; lossy, 8-bit
-only). JPEG Lossless (process 14) has no encoder available here.
+only). JPEG 2000 needs rows and columns >= 32. JPEG Lossless (process 14) has no encoder available here.
 
 Example::
 
@@ -141,6 +141,8 @@ def _set_pixels(ds: Dataset, frames: np.ndarray, syntax: UID) -> None:
         if ds.SamplesPerPixel == 3:
             ds.PhotometricInterpretation = "YBR_FULL_422"
     elif syntax in LOSSLESS_COMPRESSED:
+        if syntax == JPEG2000Lossless and min(frames.shape[1:3]) < 32:
+            raise ValueError("the JPEG 2000 encoder (6 wavelet levels) needs rows and columns >= 32")
         ds.compress(syntax, single, generate_instance_uid=False)
         return
     else:

@@ -116,7 +116,10 @@ def analyse_spacing(projections: Sequence[float]) -> SpacingReport:
     """Spacing from positions along the normal (already sorted ascending).
 
     The spacing is the most common step (the median of the non-duplicate steps). A step over
-    1.5x that is a gap; any other deviation beyond tolerance makes the stack irregular.
+    1.5x that is a gap (missing slices) when such steps are a minority (at most a quarter of
+    the steps); otherwise the stack mixes spacings and is only irregular (e.g. two
+    reconstructions of 4 and 7 mm in one series). Any deviation beyond tolerance makes the stack
+    irregular.
     """
     p = np.asarray(projections, float)
     if p.size < 2:
@@ -126,25 +129,27 @@ def analyse_spacing(projections: Sequence[float]) -> SpacingReport:
     real = steps[steps >= DUPLICATE_TOL_MM]
     warnings: list[str] = []
     if dup:
-        warnings.append(f"{len(dup)} duplicate slice position(s) (slices {', '.join(str(i + 1) for i in dup[:5])}...)"
-                        if len(dup) > 5 else
-                        f"{len(dup)} duplicate slice position(s) at slice(s) {', '.join(str(i + 1) for i in dup)}")
+        listed = ", ".join(str(i + 1) for i in dup[:5]) + (", ..." if len(dup) > 5 else "")
+        warnings.append(f"{len(dup)} duplicate slice position(s): slice(s) {listed} share a position"
+                        " with the next slice")
     if real.size == 0:
         return SpacingReport(None, False, (), dup, tuple(float(s) for s in steps), tuple(warnings))
     spacing = float(np.median(real))
     tol = max(REGULAR_ABS_TOL_MM, REGULAR_REL_TOL * spacing)
-    gaps = tuple(int(i) for i in np.flatnonzero(steps > 1.5 * spacing + tol))
-    off = np.abs(real - spacing) > tol
-    regular = not dup and not bool(off.any())
+    big = np.flatnonzero(steps > 1.5 * spacing + tol)
+    gaps = tuple(int(i) for i in big) if len(big) <= max(1, len(real) // 4) else ()
+    off = np.abs(steps - spacing) > tol
+    off[list(dup)] = False
+    off[list(gaps)] = False
+    regular = not dup and not gaps and not bool(off.any())
     if gaps:
         warnings.append(
             f"{len(gaps)} gap(s) in slice positions: "
             + ", ".join(f"{steps[i]:.2f} mm after slice {i + 1}" for i in gaps[:5])
             + f" (expected {spacing:.2f} mm)")
-    if off.any() and not gaps:
-        warnings.append(f"irregular slice spacing: steps from {real.min():.3f} to {real.max():.3f} mm")
-    elif off.any() and len(np.flatnonzero(off)) > len(gaps):
-        warnings.append(f"irregular slice spacing besides gaps: steps from {real.min():.3f} to {real.max():.3f} mm")
+    if off.any():
+        warnings.append(f"irregular slice spacing: steps from {real.min():.3f} to {real.max():.3f} mm"
+                        f" (typical {spacing:.3f} mm)")
     return SpacingReport(spacing, regular, gaps, dup, tuple(float(s) for s in steps), tuple(warnings))
 
 
@@ -185,6 +190,8 @@ class StackGeometry:
     spacing_source: SpacingSource = SpacingSource.PIXEL_SPACING
     slice_thickness_mm: float | None = None
     warnings: tuple[str, ...] = ()
+    #: Set when positions/orientation were missing and invented: then nothing is measurable.
+    missing_geometry: str | None = None
     _spacing: SpacingReport = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ construction
@@ -199,6 +206,7 @@ class StackGeometry:
         spacing_source: SpacingSource | str = SpacingSource.PIXEL_SPACING,
         slice_thickness_mm: float | None = None,
         gantry_tilt_deg: float | None = None,
+        missing_geometry: str | None = None,
     ) -> tuple["StackGeometry", np.ndarray]:
         """Geometry from the slices' IPPs (any order) and the shared IOP and spacing.
 
@@ -250,6 +258,7 @@ class StackGeometry:
             spacing_source=source,
             slice_thickness_mm=slice_thickness_mm,
             warnings=tuple(warnings),
+            missing_geometry=missing_geometry,
             _spacing=report,
         )
         return geo, order
@@ -265,7 +274,8 @@ class StackGeometry:
 
     @property
     def normal(self) -> np.ndarray:
-        return np.cross(np.asarray(self.row_direction), np.asarray(self.column_direction))
+        """Unit slice normal ``r x c``."""
+        return _unit(np.cross(np.asarray(self.row_direction), np.asarray(self.column_direction)))
 
     @property
     def slice_projections_mm(self) -> np.ndarray:
@@ -312,12 +322,16 @@ class StackGeometry:
 
     @property
     def measurable(self) -> bool:
-        return self.pixel_spacing_mm is not None
+        return self.pixel_spacing_mm is not None and self.missing_geometry is None
 
     @property
     def not_measurable_reason(self) -> str | None:
         if self.measurable:
             return None
+        if self.missing_geometry:
+            return f"{self.missing_geometry}: distances in mm are unknown"
+        if self.spacing_source is SpacingSource.NONE and self.row_spacing_mm is None:
+            return "no usable PixelSpacing or ImagerPixelSpacing: distances in mm are unknown"
         return "no PixelSpacing or ImagerPixelSpacing: distances in mm are unknown"
 
     @property
@@ -341,33 +355,46 @@ class StackGeometry:
         m[:3, 3] = self.positions_mm[slice_index]
         return m
 
+    def _slice_step_mm(self) -> float:
+        """Step along the normal used beyond the ends of a one-slice stack (thickness, else 1)."""
+        return self.slice_spacing_mm or self.slice_thickness_mm or 1.0
+
+    def _slice_origin(self, slice_index: float) -> np.ndarray:
+        """IPP of a continuous slice index: linear between neighbouring slices, extrapolated
+        from the first (last) two slices before (after) the stack."""
+        pos = np.asarray(self.positions_mm, float)
+        if self.n_slices == 1:
+            return pos[0] + float(slice_index) * self._slice_step_mm() * self.normal
+        k0 = int(np.clip(math.floor(slice_index), 0, self.n_slices - 2))
+        t = float(slice_index) - k0
+        return pos[k0] * (1 - t) + pos[k0 + 1] * t
+
     def index_to_patient(self, slice_index: float, row: float, col: float) -> np.ndarray:
         """Patient mm of continuous index (slice, row, col); fractional slices interpolate."""
         rs, cs = self._spacing_or_one()
-        pos = np.asarray(self.positions_mm, float)
-        k0 = int(np.clip(math.floor(slice_index), 0, self.n_slices - 1))
-        k1 = min(k0 + 1, self.n_slices - 1)
-        t = float(slice_index) - k0
-        origin = pos[k0] * (1 - t) + pos[k1] * t if k1 != k0 else pos[k0] + (slice_index - k0) * (self.slice_spacing_mm or 0.0) * self.normal
-        return origin + col * cs * np.asarray(self.row_direction) + row * rs * np.asarray(self.column_direction)
+        return (self._slice_origin(slice_index) + col * cs * np.asarray(self.row_direction)
+                + row * rs * np.asarray(self.column_direction))
+
+    def _continuous_slice(self, d: float) -> float:
+        """Continuous slice index of projection ``d`` along the normal (inverse of _slice_origin)."""
+        proj = self.slice_projections_mm
+        if self.n_slices == 1:
+            return (d - float(proj[0])) / self._slice_step_mm()
+        if proj[0] <= d <= proj[-1]:
+            k = int(np.clip(np.searchsorted(proj, d, side="right") - 1, 0, self.n_slices - 2))
+        else:
+            k = 0 if d < proj[0] else self.n_slices - 2
+        step = float(proj[k + 1] - proj[k])
+        if step < DUPLICATE_TOL_MM:  # duplicate positions: the plane is that of slice k
+            return float(k)
+        return k + (d - float(proj[k])) / step
 
     def patient_to_index(self, point_mm: Sequence[float]) -> np.ndarray:
         """Continuous (slice, row, col) of a patient point; slice interpolated between positions."""
         p = np.asarray(point_mm, float)
-        n = self.normal
-        proj = self.slice_projections_mm
-        d = float(p @ n)
-        if self.n_slices == 1 or proj[-1] == proj[0]:
-            k = 0.0
-        else:
-            k = float(np.interp(d, proj, np.arange(self.n_slices)))
-            if d < proj[0]:
-                k = (d - proj[0]) / (proj[1] - proj[0])
-            elif d > proj[-1]:
-                k = self.n_slices - 1 + (d - proj[-1]) / (proj[-1] - proj[-2])
-        origin = self.index_to_patient(k, 0.0, 0.0)
+        k = self._continuous_slice(float(p @ self.normal))
+        delta = p - self._slice_origin(k)
         rs, cs = self._spacing_or_one()
-        delta = p - origin
         col = float(delta @ np.asarray(self.row_direction)) / cs
         row = float(delta @ np.asarray(self.column_direction)) / rs
         return np.array([k, row, col])
