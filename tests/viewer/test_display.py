@@ -1,0 +1,94 @@
+"""viewer.display: the VOI linear function (PS3.3 C.11.2.1.2.1), LUTs, presets, automatic window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.errors import ValidationError
+from viewer.display import (PRESET_WINDOWS, LutCache, Preset, WindowLevel, auto_window, build_lut, default_window,
+                            preset_window, render, window_bounds, window_values)
+
+
+class TestWindowValues:
+    def test_black_below_white_above_grey_at_center(self) -> None:
+        wl = WindowLevel(400, 40)
+        lo, hi = window_bounds(wl)
+        out = window_values(np.array([lo - 1, lo, 40, hi + 1, 3000]), wl)
+        assert out[0] == 0 and out[1] == 0
+        assert out[3] == 255 and out[4] == 255
+        assert 126 <= out[2] <= 129
+
+    def test_monotonic(self) -> None:
+        out = window_values(np.arange(-200, 300), WindowLevel(150, 90))
+        assert np.all(np.diff(out.astype(int)) >= 0)
+
+    def test_invert(self) -> None:
+        x = np.array([-1000, 40, 1000])
+        wl = WindowLevel(400, 40)
+        assert np.array_equal(window_values(x, wl, invert=True), 255 - window_values(x, wl))
+
+    def test_width_one_is_a_threshold(self) -> None:
+        # C.11.2.1.2.1: x <= c - 0.5 is black, x > c - 0.5 is white
+        out = window_values(np.array([9.4, 9.5, 9.6, 10]), WindowLevel(1, 10))
+        assert out.tolist() == [0, 0, 255, 255]
+
+    def test_non_finite_window_rejected(self) -> None:
+        with pytest.raises(ValidationError):
+            WindowLevel(float("nan"), 0)
+
+
+class TestLut:
+    @pytest.mark.parametrize("dtype", [np.int16, np.uint16, np.uint8, np.int8])
+    def test_lut_matches_arithmetic(self, dtype: type) -> None:
+        info = np.iinfo(dtype)
+        img = np.linspace(info.min, info.max, 4096).astype(dtype).reshape(64, 64)
+        wl = WindowLevel(350, 50)
+        assert np.array_equal(build_lut(wl, dtype).apply(img), window_values(img, wl))
+
+    def test_render_monochrome1_and_invert_cancel(self) -> None:
+        img = np.arange(-100, 100, dtype=np.int16).reshape(10, 20)
+        wl = WindowLevel(200, 0)
+        plain = render(img, wl)
+        assert np.array_equal(render(img, wl, monochrome1=True), 255 - plain)
+        assert np.array_equal(render(img, wl, monochrome1=True, invert=True), plain)
+
+    def test_float_volumes_use_arithmetic(self) -> None:
+        img = np.linspace(-50, 50, 100, dtype=np.float32).reshape(10, 10)
+        wl = WindowLevel(100, 0)
+        assert np.array_equal(render(img, wl), window_values(img, wl))
+
+    def test_cache_reuses_tables(self) -> None:
+        cache = LutCache(size=2)
+        wl = WindowLevel(400, 40)
+        assert cache.get(wl, np.dtype(np.int16), False) is cache.get(wl, np.dtype(np.int16), False)
+        cache.get(WindowLevel(10, 1), np.dtype(np.int16), False)
+        cache.get(WindowLevel(11, 1), np.dtype(np.int16), False)
+        assert len(cache._tables) == 2
+
+    def test_lut_rejects_wide_ints(self) -> None:
+        with pytest.raises(ValidationError):
+            build_lut(WindowLevel(1, 1), np.int32)
+
+
+class TestPresets:
+    def test_ct_presets(self) -> None:
+        assert PRESET_WINDOWS[Preset.CT_ABDOMEN] == WindowLevel(400, 40)
+        assert PRESET_WINDOWS[Preset.CT_LIVER] == WindowLevel(150, 90)
+        assert preset_window(Preset.CT_BONE) == WindowLevel(2000, 500)
+
+    def test_ct_default_is_abdomen(self) -> None:
+        assert default_window("HU", np.zeros((2, 2, 2), np.int16)) == WindowLevel(400, 40)
+
+    def test_auto_window_ignores_background_and_uses_loaded_slices(self) -> None:
+        rng = np.random.default_rng(1)
+        vol = np.zeros((3, 64, 64), np.int16)
+        vol[1, 16:48, 16:48] = rng.integers(400, 600, size=(32, 32))
+        vol[2] = 30000  # not loaded yet: must not count
+        wl = auto_window(vol, np.array([False, True, False]))
+        lo, hi = wl.center - wl.width / 2, wl.center + wl.width / 2
+        assert 395 <= lo <= 420 and 580 <= hi <= 605
+
+    def test_auto_without_pixels_is_an_error(self) -> None:
+        with pytest.raises(ValidationError):
+            preset_window(Preset.AUTO)

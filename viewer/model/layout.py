@@ -1,0 +1,135 @@
+"""The reading layout: which cells are visible (grid, maximise, active cell) and what hangs in them.
+
+The hanging protocol (reading-protocol.md) puts the six reading series of an exam pair in
+cells 0-5 in :data:`viewer.records.READING_ROLES` order: CT arterial, CT portal, T2FS, DWI
+(high b), T1 arterial, T1 portal. Roles come from the indexer, corrected by the reader
+(:class:`viewer.model.settings.RoleOverrides`). An empty cell keeps the role it misses; the
+reader can drop any stack into any cell. The DWI cell swaps to the ADC map and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from viewer.model.events import Signal
+from viewer.records import READING_ROLES, Role, StackInfo
+
+#: Grids offered by the layout keys, (rows, columns).
+GRIDS: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 2), (2, 3), (3, 3))
+DEFAULT_GRID = (2, 3)
+
+
+class LayoutModel:
+    """Grid size, the maximised cell (None = grid) and the active cell. ``changed()``, ``active_changed(i)``."""
+
+    def __init__(self, n_cells: int = len(READING_ROLES), grid: tuple[int, int] = DEFAULT_GRID) -> None:
+        self.n_cells = n_cells
+        self.grid = grid
+        self.maximised: int | None = None
+        self.active = 0
+        self.changed = Signal()
+        self.active_changed = Signal()
+
+    def set_grid(self, rows: int, cols: int) -> None:
+        if (rows, cols) not in GRIDS:
+            raise ValueError(f"grid {rows}x{cols} is not one of {GRIDS}")
+        self.grid = (rows, cols)
+        self.maximised = None
+        self.changed.emit()
+
+    def toggle_maximise(self, cell: int | None = None) -> None:
+        """Show ``cell`` (default: the active one) alone, or go back to the grid."""
+        cell = self.active if cell is None else cell
+        self.maximised = None if self.maximised is not None else cell
+        if self.maximised is not None:
+            self.set_active(cell)
+        self.changed.emit()
+
+    def set_active(self, cell: int) -> None:
+        if cell != self.active and 0 <= cell < self.n_cells:
+            self.active = cell
+            self.active_changed.emit(cell)
+
+    def visible_cells(self) -> list[tuple[int, int, int]]:
+        """(cell, grid row, grid column) of every visible cell."""
+        if self.maximised is not None:
+            return [(self.maximised, 0, 0)]
+        rows, cols = self.grid
+        return [(i, i // cols, i % cols) for i in range(min(rows * cols, self.n_cells))]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One hanging cell: the role it is for, and the stack shown (None = missing)."""
+
+    role: Role
+    stack: StackInfo | None
+
+    @property
+    def missing(self) -> bool:
+        return self.stack is None
+
+
+def _rank(stack: StackInfo) -> tuple[float, float, int, int]:
+    """Higher is better among stacks of one role: highest b-value (b800 over b0 for DWI),
+    most confident role, most slices, lowest series number."""
+    b = stack.b_value if stack.b_value is not None else -1.0
+    return (b, stack.role_confidence, stack.n_slices, -(stack.series_number or 0))
+
+
+def best_stack(stacks: Iterable[StackInfo], role: Role, role_of: Callable[[StackInfo], Role]) -> StackInfo | None:
+    candidates = [s for s in stacks if role_of(s) is role]
+    return max(candidates, key=_rank) if candidates else None
+
+
+class HangingModel:
+    """The six cells of an exam pair. ``cell_changed(i)`` when a cell gets another stack or role."""
+
+    def __init__(self, roles: tuple[Role, ...] = READING_ROLES,
+                 role_of: Callable[[StackInfo], Role] = lambda s: s.role) -> None:
+        self.roles = roles
+        self.role_of = role_of
+        self.stacks: tuple[StackInfo, ...] = ()
+        self.cells: list[Cell] = [Cell(r, None) for r in roles]
+        self.cell_changed = Signal()
+
+    def hang(self, stacks: Iterable[StackInfo]) -> None:
+        """Fill every cell from the roles of ``stacks`` (the stacks of the chosen pair)."""
+        self.stacks = tuple(stacks)
+        for i, role in enumerate(self.roles):
+            self._set(i, Cell(role, best_stack(self.stacks, role, self.role_of)))
+
+    def rehang_role(self, role: Role) -> None:
+        """Re-fill the cells of ``role`` (after a role correction)."""
+        for i, cell in enumerate(self.cells):
+            if cell.role is role:
+                self._set(i, Cell(role, best_stack(self.stacks, role, self.role_of)))
+
+    def rehang(self) -> None:
+        """Re-fill every cell from the current roles (after a role correction), keeping ADC swaps."""
+        for i, cell in enumerate(self.cells):
+            self._set(i, Cell(cell.role, best_stack(self.stacks, cell.role, self.role_of)))
+
+    def assign(self, cell: int, stack: StackInfo | None) -> None:
+        """The reader drops ``stack`` into ``cell`` (the cell keeps its role label)."""
+        if stack is not None and stack not in self.stacks:
+            self.stacks = self.stacks + (stack,)
+        self._set(cell, Cell(self.cells[cell].role, stack))
+
+    def swap_dwi_adc(self) -> int | None:
+        """Swap the DWI cell to the ADC map or back; returns the cell changed (None: no DWI cell)."""
+        for i, cell in enumerate(self.cells):
+            if cell.role in (Role.MR_DWI, Role.MR_ADC):
+                role = Role.MR_ADC if cell.role is Role.MR_DWI else Role.MR_DWI
+                self._set(i, Cell(role, best_stack(self.stacks, role, self.role_of)))
+                return i
+        return None
+
+    def missing_roles(self) -> list[Role]:
+        return [c.role for c in self.cells if c.missing]
+
+    def _set(self, i: int, cell: Cell) -> None:
+        if self.cells[i] != cell:
+            self.cells[i] = cell
+            self.cell_changed.emit(i)
