@@ -1,0 +1,72 @@
+"""Small checks shared by the record constructors; each names the bad argument."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from typing import Any
+
+from app.errors import ValidationError
+
+
+def text(name: str, value: Any, *, required: bool = False, max_len: int = 10_000) -> str:
+    """A str that SQLite and the spreadsheets can hold (UTF-8 encodable, bounded)."""
+    if not isinstance(value, str):
+        raise ValidationError(f"expected text, got {type(value).__name__} {value!r}", where=name)
+    if required and not value.strip():
+        raise ValidationError("must not be empty", where=name)
+    if len(value) > max_len:
+        raise ValidationError(f"is {len(value)} characters long (at most {max_len})", where=name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(f"holds a character that cannot be stored ({exc.reason})", where=name) from None
+    return value
+
+
+def number(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+           optional: bool = False, integer: bool = False) -> Any:
+    """A finite int/float in [low, high] (None allowed when ``optional``)."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(f"expected a number, got {type(value).__name__} {value!r}", where=name)
+    if integer and not isinstance(value, int):
+        if float(value).is_integer():
+            value = int(value)
+        else:
+            raise ValidationError(f"expected a whole number, got {value!r}", where=name)
+    if not math.isfinite(value):
+        raise ValidationError(f"{value!r} is not a finite number", where=name)
+    if low is not None and value < low:
+        raise ValidationError(f"{value!r} is below {low}", where=name)
+    if high is not None and value > high:
+        raise ValidationError(f"{value!r} is above {high}", where=name)
+    return value
+
+
+def date(name: str, value: Any) -> _dt.date | None:
+    """A date from a date, an ISO string (2024-03-01) or a DICOM DA string (20240301)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        s = value.strip()
+        for fmt in ("%Y-%m-%d", "%Y%m%d"):
+            try:
+                return _dt.datetime.strptime(s, fmt).date()
+            except ValueError:
+                continue
+    raise ValidationError(f"{value!r} is not a date (YYYY-MM-DD or YYYYMMDD)", where=name)
+
+
+def point(name: str, value: Any) -> tuple[float, float]:
+    """A continuous (row, col) pixel position, pixel (0, 0) being the centre of the top-left pixel."""
+    try:
+        row, col = value
+    except (TypeError, ValueError):
+        raise ValidationError(f"expected a (row, col) pair, got {value!r}", where=name) from None
+    return (float(number(f"{name}.row", row, low=-0.5)), float(number(f"{name}.col", col, low=-0.5)))

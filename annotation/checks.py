@@ -1,0 +1,104 @@
+"""Protocol checks: readable warnings shown to the reader, never enforced.
+
+The protocol (../shared/domain/reading-protocol.md) measures lesions of at least 5 mm, at most
+five per exam pair, the largest first, on every series where the lesion is visible, on exam
+pairs whose CT and MRI are less than three months apart. A read may break any of these for a
+good reason; the checks say so and leave the decision to the reader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from annotation.project import Project
+from annotation.records import MAX_PAIR_INTERVAL_DAYS, Measurement
+from viewer.records import READING_ROLES, Role
+
+MIN_DIAMETER_MM = 5.0
+MAX_MEASURED_LESIONS = 5
+
+
+class CheckCode(str, Enum):
+    SMALL_DIAMETER = "small_diameter"
+    TOO_MANY_MEASURED = "too_many_measured"
+    LARGER_UNMEASURED = "larger_unmeasured"
+    MISSING_STATUS = "missing_status"
+    LONG_INTERVAL = "long_interval"
+    GRADE_DISAGREES = "grade_disagrees"
+
+
+@dataclass(frozen=True)
+class ProtocolWarning:
+    """One finding: a code to filter on, where it applies, and a sentence for the reader."""
+
+    code: CheckCode
+    message: str
+    lesion_id: str | None = None
+    role: Role | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str) -> list[ProtocolWarning]:
+    """Warnings on one reader's read of one exam pair, in a stable order."""
+    out: list[ProtocolWarning] = []
+    pair = project.exam_pairs.get((patient_id, exam_pair_id))
+    if pair is not None and pair.interval_days is not None and pair.interval_days > MAX_PAIR_INTERVAL_DAYS:
+        out.append(ProtocolWarning(CheckCode.LONG_INTERVAL,
+                                   f"{exam_pair_id}: MRI and CT are {pair.interval_days} days apart "
+                                   f"(the protocol pairs exams less than {MAX_PAIR_INTERVAL_DAYS} days apart)"))
+    lesions = project.lesions_of(patient_id, exam_pair_id, reader)
+    measured = [les for les in lesions if les.measurements()]
+    if len(measured) > MAX_MEASURED_LESIONS:
+        out.append(ProtocolWarning(CheckCode.TOO_MANY_MEASURED,
+                                   f"{len(measured)} lesions measured in {exam_pair_id} (the protocol measures at"
+                                   f" most {MAX_MEASURED_LESIONS}: {', '.join(les.lesion_id for les in measured)})"))
+    for les in lesions:
+        for role, m in les.measurements().items():
+            if m.diameter_mm < MIN_DIAMETER_MM:
+                out.append(ProtocolWarning(CheckCode.SMALL_DIAMETER,
+                                           f"{les.lesion_id} on {role.value}: {m.diameter_mm:.1f} mm is under the"
+                                           f" {MIN_DIAMETER_MM:g} mm the protocol measures", les.lesion_id, role))
+    for les in measured:
+        missing = [r.value for r in READING_ROLES if les.observation(r) is None]
+        if missing:
+            out.append(ProtocolWarning(CheckCode.MISSING_STATUS,
+                                       f"{les.lesion_id} is measured on some series but has no status on "
+                                       f"{', '.join(missing)} (measure it, or mark it not visible / not measurable)",
+                                       les.lesion_id))
+    out.extend(_larger_unmeasured(lesions))
+    return out
+
+
+def _larger_unmeasured(lesions: list) -> list[ProtocolWarning]:
+    """On a series, a measured lesion smaller than a lesion left unread there that is larger elsewhere.
+
+    The size of a lesion not measured on a series is its largest diameter on the other series;
+    "unread" is the absence of a status (not visible / not measurable are answers, not gaps).
+    """
+    out = []
+    for role in READING_ROLES:
+        for big in lesions:
+            size = big.largest_diameter_mm
+            if size is None or big.observation(role) is not None:
+                continue
+            for small in lesions:
+                m = small.observation(role)
+                if isinstance(m, Measurement) and m.diameter_mm < size:
+                    out.append(ProtocolWarning(
+                        CheckCode.LARGER_UNMEASURED,
+                        f"on {role.value}, {small.lesion_id} is measured ({m.diameter_mm:.1f} mm) while the larger "
+                        f"{big.lesion_id} ({size:.1f} mm on another series) is not (the protocol measures the"
+                        " largest first)", small.lesion_id, role))
+    return out
+
+
+def check_patient(project: Project, patient_id: str) -> list[ProtocolWarning]:
+    """Warnings on the clinical record (today: entered grade against Ki-67 and mitoses)."""
+    patient = project.patients.get(patient_id)
+    if patient is None:
+        return []
+    flag = patient.clinical.grade_disagreement
+    return [ProtocolWarning(CheckCode.GRADE_DISAGREES, f"{patient_id}: {flag}")] if flag else []

@@ -1,0 +1,129 @@
+"""The patient and the clinical record, with the WHO 2019 grade derived from Ki-67 and mitoses.
+
+WHO 2019, digestive neuroendocrine neoplasms (the less favourable of the two criteria decides):
+G1 Ki-67 < 3 % and < 2 mitoses / 10 HPF; G2 Ki-67 3-20 % or 2-20 mitoses; G3 Ki-67 > 20 % or
+> 20 mitoses. A poorly differentiated carcinoma (NEC) is G3 whatever the numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable
+
+from annotation import _validate as v
+from annotation.vocab import (Differentiation, Grade, GradeSource, LiverMetastasesTiming, PrimarySite,
+                              Sex, Treatment)
+
+
+def grade_from_ki67(ki67_percent: float) -> Grade:
+    if ki67_percent < 3:
+        return Grade.G1
+    return Grade.G2 if ki67_percent <= 20 else Grade.G3
+
+
+def grade_from_mitoses(mitoses_per_10hpf: float) -> Grade:
+    if mitoses_per_10hpf < 2:
+        return Grade.G1
+    return Grade.G2 if mitoses_per_10hpf <= 20 else Grade.G3
+
+
+def derive_grade(ki67_percent: float | None, mitoses_per_10hpf: float | None,
+                 differentiation: Differentiation | None = None) -> Grade | None:
+    """WHO 2019 grade; None when neither Ki-67 nor the mitotic count is known (and not NEC)."""
+    if differentiation is Differentiation.NEC:
+        return Grade.G3
+    grades = []
+    if ki67_percent is not None:
+        grades.append(grade_from_ki67(ki67_percent))
+    if mitoses_per_10hpf is not None:
+        grades.append(grade_from_mitoses(mitoses_per_10hpf))
+    return max(grades, key=lambda g: g.value) if grades else None
+
+
+@dataclass(frozen=True)
+class ClinicalRecord:
+    """What the study records per patient; every field may still be unknown (None / empty)."""
+
+    sex: Sex | None = None
+    age_at_diagnosis_years: int | None = None
+    primary_site: PrimarySite | None = None
+    ki67_percent: float | None = None
+    mitoses_per_10hpf: float | None = None
+    grade_entered: Grade | None = None  # the grade written in the pathology report
+    grade_source: GradeSource | None = None
+    differentiation: Differentiation | None = None
+    liver_metastases: LiverMetastasesTiming | None = None
+    treatments: frozenset[Treatment] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        def opt(cls: Any, name: str) -> None:
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, cls.parse(value, name))
+
+        opt(Sex, "sex")
+        opt(PrimarySite, "primary_site")
+        opt(Grade, "grade_entered")
+        opt(GradeSource, "grade_source")
+        opt(Differentiation, "differentiation")
+        opt(LiverMetastasesTiming, "liver_metastases")
+        object.__setattr__(self, "age_at_diagnosis_years",
+                           v.number("age_at_diagnosis_years", self.age_at_diagnosis_years, low=0, high=130,
+                                    optional=True, integer=True))
+        ki = v.number("ki67_percent", self.ki67_percent, low=0, high=100, optional=True)
+        object.__setattr__(self, "ki67_percent", None if ki is None else float(ki))
+        mi = v.number("mitoses_per_10hpf", self.mitoses_per_10hpf, low=0, high=10_000, optional=True)
+        object.__setattr__(self, "mitoses_per_10hpf", None if mi is None else float(mi))
+        if isinstance(self.treatments, (str, Treatment)) or not isinstance(self.treatments, Iterable):
+            raise v.ValidationError(f"expected a set of treatments, got {self.treatments!r}", where="treatments")
+        object.__setattr__(self, "treatments",
+                           frozenset(Treatment.parse(t, "treatments") for t in self.treatments))
+
+    @property
+    def grade_derived(self) -> Grade | None:
+        return derive_grade(self.ki67_percent, self.mitoses_per_10hpf, self.differentiation)
+
+    @property
+    def grade(self) -> Grade | None:
+        """The grade used in exports: WHO 2019 from the numbers when known, else the entered one."""
+        return self.grade_derived or self.grade_entered
+
+    @property
+    def grade_disagreement(self) -> str | None:
+        """A readable flag when the entered grade contradicts Ki-67 / mitoses / differentiation."""
+        derived = self.grade_derived
+        if self.grade_entered is None or derived is None or derived is self.grade_entered:
+            return None
+        basis = []
+        if self.differentiation is Differentiation.NEC:
+            basis.append("NEC is always G3")
+        if self.ki67_percent is not None:
+            basis.append(f"Ki-67 {self.ki67_percent:g} % gives {grade_from_ki67(self.ki67_percent).value}")
+        if self.mitoses_per_10hpf is not None:
+            basis.append(f"{self.mitoses_per_10hpf:g} mitoses/10 HPF give "
+                         f"{grade_from_mitoses(self.mitoses_per_10hpf).value}")
+        return (f"entered grade {self.grade_entered.value} disagrees with WHO 2019 grade {derived.value} "
+                f"({'; '.join(basis)})")
+
+    def with_changes(self, **changes: Any) -> "ClinicalRecord":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Patient:
+    """A patient of the project: identifiers from DICOM and the clinical record."""
+
+    patient_id: str
+    patient_name: str = ""
+    clinical: ClinicalRecord = field(default_factory=ClinicalRecord)
+
+    def __post_init__(self) -> None:
+        v.text("patient_id", self.patient_id, required=True, max_len=200)
+        v.text("patient_name", self.patient_name, max_len=500)
+        if not isinstance(self.clinical, ClinicalRecord):
+            raise v.ValidationError(f"expected a ClinicalRecord, got {type(self.clinical).__name__}",
+                                    where="clinical")
+
+    @property
+    def key(self) -> str:
+        return self.patient_id

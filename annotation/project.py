@@ -1,0 +1,149 @@
+"""The whole state of a reading project as one immutable value, and the diff between two states.
+
+A :class:`Project` holds one mapping per entity table, each keyed by the records' ``key``.
+Edits build a new Project (copying only the mapping they touch), so undo is keeping the old
+value and the store writes exactly :func:`diff` of the two.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import Counter
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
+from typing import Any, Iterator, Mapping
+
+from annotation.clinical import Patient
+from annotation.records import CountMark, ExamPair, Lesion, PairKey, SeriesFlag
+from annotation.vocab import Lobe
+from app.errors import ValidationError
+from viewer.records import READING_ROLES, Role
+
+#: Entity tables in parent-before-child order (upserts go in this order, deletes in reverse).
+TABLES: tuple[str, ...] = ("patients", "exam_pairs", "lesions", "count_marks", "series_flags")
+_FAR = _dt.date.max  # sorts undated pairs last
+RECORD_TYPES: dict[str, type] = {"patients": Patient, "exam_pairs": ExamPair, "lesions": Lesion,
+                                 "count_marks": CountMark, "series_flags": SeriesFlag}
+
+
+@dataclass(frozen=True)
+class Project:
+    """Patients, exam pairs, lesions, count marks and series flags of one store."""
+
+    patients: Mapping[str, Patient] = field(default_factory=dict)
+    exam_pairs: Mapping[PairKey, ExamPair] = field(default_factory=dict)
+    lesions: Mapping[tuple[str, str, str, str], Lesion] = field(default_factory=dict)
+    count_marks: Mapping[str, CountMark] = field(default_factory=dict)
+    series_flags: Mapping[tuple[str, str, str, Role], SeriesFlag] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            mapping = getattr(self, f.name)
+            if not isinstance(mapping, MappingProxyType):
+                mapping = dict(mapping) if isinstance(mapping, Mapping) else {r.key: r for r in mapping}
+                object.__setattr__(self, f.name, MappingProxyType(mapping))
+
+    @classmethod
+    def from_records(cls, records: "Iterator[Any] | list[Any]") -> "Project":
+        tables: dict[str, dict[Any, Any]] = {t: {} for t in TABLES}
+        by_type = {typ: name for name, typ in RECORD_TYPES.items()}
+        for rec in records:
+            tables[by_type[type(rec)]][rec.key] = rec
+        return cls(**tables)
+
+    def with_record(self, record: Any) -> "Project":
+        """A new Project with ``record`` inserted or replaced (by its key)."""
+        name = _table_of(record)
+        table = dict(getattr(self, name))
+        table[record.key] = record
+        return replace(self, **{name: MappingProxyType(table)})
+
+    def without(self, table: str, key: Any) -> "Project":
+        mapping = dict(getattr(self, table))
+        if key not in mapping:
+            raise ValidationError(f"no {table[:-1].replace('_', ' ')} {key!r}", where=table)
+        del mapping[key]
+        return replace(self, **{table: MappingProxyType(mapping)})
+
+    def without_many(self, removals: Mapping[str, list[Any]]) -> "Project":
+        changes = {}
+        for table, keys in removals.items():
+            if keys:
+                mapping = dict(getattr(self, table))
+                for key in keys:
+                    mapping.pop(key, None)
+                changes[table] = MappingProxyType(mapping)
+        return replace(self, **changes) if changes else self
+
+    # ------------------------------------------------------------------ queries
+    def lesions_of(self, patient_id: str, exam_pair_id: str, reader: str | None = None) -> list[Lesion]:
+        """Lesions of a pair (of one reader, or all readers), in id order (L1, L2, ..., L10)."""
+        found = [les for les in self.lesions.values()
+                 if les.patient_id == patient_id and les.exam_pair_id == exam_pair_id
+                 and (reader is None or les.reader == reader)]
+        return sorted(found, key=lambda les: (les.reader, les.number))
+
+    def marks_of(self, patient_id: str, exam_pair_id: str, reader: str) -> list[CountMark]:
+        return [m for m in self.count_marks.values()
+                if (m.patient_id, m.exam_pair_id, m.reader) == (patient_id, exam_pair_id, reader)]
+
+    def counts(self, patient_id: str, exam_pair_id: str, reader: str) -> dict[tuple[Role, Lobe], int]:
+        """Count marks per (series role, lobe), zero included for all six roles x two lobes."""
+        tally = Counter((m.role, m.lobe) for m in self.marks_of(patient_id, exam_pair_id, reader))
+        return {(role, lobe): tally.get((role, lobe), 0) for role in READING_ROLES for lobe in Lobe}
+
+    def uncountable(self, patient_id: str, exam_pair_id: str, reader: str, role: Role) -> bool:
+        flag = self.series_flags.get((patient_id, exam_pair_id, reader, role))
+        return bool(flag and flag.uncountable)
+
+    def readers_of(self, patient_id: str, exam_pair_id: str) -> list[str]:
+        """Readers with anything recorded on a pair, sorted."""
+        names = {les.reader for les in self.lesions.values() if les.key[:2] == (patient_id, exam_pair_id)}
+        names |= {m.reader for m in self.count_marks.values() if (m.patient_id, m.exam_pair_id) == (patient_id, exam_pair_id)}
+        names |= {f.reader for f in self.series_flags.values() if f.key[:2] == (patient_id, exam_pair_id)}
+        return sorted(names)
+
+    def pairs_of(self, patient_id: str) -> list[ExamPair]:
+        return sorted((p for p in self.exam_pairs.values() if p.patient_id == patient_id),
+                      key=lambda p: (p.ct_date or p.mri_date or _FAR, p.exam_pair_id))
+
+    def next_lesion_id(self, patient_id: str, exam_pair_id: str, reader: str) -> str:
+        used = [les.number for les in self.lesions_of(patient_id, exam_pair_id, reader)]
+        return f"L{max(used, default=0) + 1}"
+
+
+
+
+def _table_of(record: Any) -> str:
+    for name, typ in RECORD_TYPES.items():
+        if isinstance(record, typ):
+            return name
+    raise ValidationError(f"{type(record).__name__} is not a project record", where="record")
+
+
+@dataclass(frozen=True)
+class Diff:
+    """What changed between two Projects: records to write and keys to delete, per table."""
+
+    upserts: Mapping[str, tuple[Any, ...]]
+    deletes: Mapping[str, tuple[Any, ...]]
+
+    def __bool__(self) -> bool:
+        return any(self.upserts.values()) or any(self.deletes.values())
+
+    @property
+    def tables(self) -> frozenset[str]:
+        return frozenset(t for t in TABLES if self.upserts.get(t) or self.deletes.get(t))
+
+
+def diff(old: Project, new: Project) -> Diff:
+    """Records added or changed in ``new`` and keys gone from it, table by table."""
+    ups: dict[str, tuple[Any, ...]] = {}
+    dels: dict[str, tuple[Any, ...]] = {}
+    for table in TABLES:
+        a, b = getattr(old, table), getattr(new, table)
+        if a is b:
+            continue
+        ups[table] = tuple(rec for key, rec in b.items() if a.get(key) is not rec and a.get(key) != rec)
+        dels[table] = tuple(key for key in a if key not in b)
+    return Diff(ups, dels)

@@ -1,0 +1,358 @@
+"""The reading session: every edit of a project goes through one :class:`Reading`.
+
+Each command builds a new immutable :class:`~annotation.project.Project`, hands the difference to
+the sink (the store, which commits it in one transaction) and only then makes it current, keeps
+the previous value for undo and tells the observers. An edit the sink refuses leaves everything
+as it was. Observers are plain callables (Qt panels wrap them in slots); they receive a
+:class:`ReadingEvent` and read the new state from :attr:`Reading.project`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
+
+from annotation.clinical import ClinicalRecord, Patient
+from annotation.project import Diff, Project, diff
+from annotation.records import (CountMark, ExamPair, Lesion, Measurement, Observation, PairKey, SeriesFlag,
+                                reading_role)
+from annotation.vocab import CouinaudSegment, Lobe
+from app.errors import ValidationError
+from viewer.records import Role
+
+if TYPE_CHECKING:
+    from viewer.geometry import StackGeometry
+
+log = logging.getLogger(__name__)
+
+
+class Sink(Protocol):
+    """Where edits are persisted; ``write`` commits a diff atomically and returns its edit number."""
+
+    def write(self, change: Diff, description: str) -> int: ...
+
+
+class EditKind(str, Enum):
+    EDIT = "edit"
+    UNDO = "undo"
+    REDO = "redo"
+    RELOAD = "reload"
+
+
+@dataclass(frozen=True)
+class ReadingEvent:
+    """What observers receive after a change is committed."""
+
+    kind: EditKind
+    description: str
+    tables: frozenset[str]  # entity tables that changed ("lesions", "count_marks", ...)
+    edit_seq: int | None  # the store's edit number, None without a store
+
+
+@dataclass(frozen=True)
+class _Step:
+    before: Project
+    after: Project
+    description: str
+
+
+Observer = Callable[[ReadingEvent], None]
+
+
+class Reading:
+    """One reader's editing session on a project, with undo/redo and observers."""
+
+    def __init__(self, project: Project | None = None, *, reader: str, sink: Sink | None = None,
+                 max_undo: int = 10_000) -> None:
+        if not isinstance(reader, str) or not reader.strip():
+            raise ValidationError("a reading needs a reader name", where="reader")
+        self.reader = reader
+        self._project = project or Project()
+        self._sink = sink
+        self._undo: list[_Step] = []
+        self._redo: list[_Step] = []
+        self._max_undo = max_undo
+        self._observers: list[Observer] = []
+        self._batch_depth = 0
+        self._batch_start: Project | None = None
+        self._batch_description = ""
+
+    # ------------------------------------------------------------------ state and observers
+    @property
+    def project(self) -> Project:
+        return self._project
+
+    def subscribe(self, observer: Observer) -> Callable[[], None]:
+        """Call ``observer(event)`` after every committed change; returns the unsubscribe function."""
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer) if observer in self._observers else None
+
+    def _notify(self, event: ReadingEvent) -> None:
+        for observer in list(self._observers):
+            try:
+                observer(event)
+            except Exception:  # an observer must not undo a committed edit
+                log.exception("reading observer %r failed on %s", observer, event.description)
+
+    # ------------------------------------------------------------------ commit, undo, redo
+    def _write(self, before: Project, after: Project, description: str) -> tuple[Diff, int | None]:
+        change = diff(before, after)
+        seq = self._sink.write(change, description) if (self._sink is not None and change) else None
+        return change, seq
+
+    def _commit(self, description: str, new: Project) -> None:
+        if self._batch_depth:
+            self._project = new
+            return
+        old = self._project
+        change, seq = self._write(old, new, description)
+        if not change:
+            return
+        self._project = new
+        self._undo.append(_Step(old, new, description))
+        del self._undo[:-self._max_undo]
+        self._redo.clear()
+        self._notify(ReadingEvent(EditKind.EDIT, description, change.tables, seq))
+
+    @contextlib.contextmanager
+    def batch(self, description: str) -> Iterator["Reading"]:
+        """Group several commands into one edit: one transaction, one undo step, one event."""
+        if self._batch_depth == 0:
+            self._batch_start, self._batch_description = self._project, description
+        self._batch_depth += 1
+        try:
+            yield self
+        except BaseException:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                assert self._batch_start is not None
+                self._project = self._batch_start
+            raise
+        self._batch_depth -= 1
+        if self._batch_depth == 0:
+            start, end = self._batch_start, self._project
+            assert start is not None
+            self._project = start
+            try:
+                self._commit(self._batch_description, end)
+            finally:
+                self._batch_start = None
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    @property
+    def undo_description(self) -> str | None:
+        return self._undo[-1].description if self._undo else None
+
+    @property
+    def redo_description(self) -> str | None:
+        return self._redo[-1].description if self._redo else None
+
+    def undo(self) -> bool:
+        """Revert the last edit (persisted like any edit); False when there is nothing to undo."""
+        if self._batch_depth:
+            raise ValidationError("cannot undo inside a batch", where="undo")
+        if not self._undo:
+            return False
+        step = self._undo[-1]
+        change, seq = self._write(self._project, step.before, f"undo: {step.description}")
+        self._undo.pop()
+        self._project = step.before
+        self._redo.append(step)
+        self._notify(ReadingEvent(EditKind.UNDO, step.description, change.tables, seq))
+        return True
+
+    def redo(self) -> bool:
+        if self._batch_depth:
+            raise ValidationError("cannot redo inside a batch", where="redo")
+        if not self._redo:
+            return False
+        step = self._redo[-1]
+        change, seq = self._write(self._project, step.after, f"redo: {step.description}")
+        self._redo.pop()
+        self._project = step.after
+        self._undo.append(step)
+        self._notify(ReadingEvent(EditKind.REDO, step.description, change.tables, seq))
+        return True
+
+    # ------------------------------------------------------------------ lookups that name what is missing
+    def _patient(self, patient_id: str) -> Patient:
+        try:
+            return self._project.patients[patient_id]
+        except KeyError:
+            raise ValidationError(f"no patient {patient_id!r} in the project", where="patient_id") from None
+
+    def _pair(self, pair: PairKey) -> ExamPair:
+        try:
+            return self._project.exam_pairs[tuple(pair)]  # type: ignore[index]
+        except KeyError:
+            raise ValidationError(f"no exam pair {tuple(pair)!r} in the project", where="pair") from None
+
+    def _lesion(self, pair: PairKey, lesion_id: str) -> Lesion:
+        key = (pair[0], pair[1], self.reader, lesion_id)
+        try:
+            return self._project.lesions[key]
+        except KeyError:
+            raise ValidationError(f"no lesion {lesion_id} of reader {self.reader} in {pair[1]}",
+                                  where="lesion_id") from None
+
+    def _mark(self, mark_id: str) -> CountMark:
+        try:
+            return self._project.count_marks[mark_id]
+        except KeyError:
+            raise ValidationError(f"no count mark {mark_id!r}", where="mark_id") from None
+
+    # ------------------------------------------------------------------ patients and exam pairs
+    def add_patient(self, patient_id: str, patient_name: str = "", clinical: ClinicalRecord | None = None) -> None:
+        if patient_id in self._project.patients:
+            raise ValidationError(f"patient {patient_id!r} already exists", where="patient_id")
+        patient = Patient(patient_id, patient_name, clinical or ClinicalRecord())
+        self._commit(f"add patient {patient_id}", self._project.with_record(patient))
+
+    def edit_patient(self, patient_id: str, *, patient_name: str | None = None,
+                     clinical: ClinicalRecord | None = None, **clinical_changes: Any) -> None:
+        """Rename a patient, replace its clinical record, or change some of its fields."""
+        p = self._patient(patient_id)
+        record = clinical or p.clinical
+        if clinical_changes:
+            record = record.with_changes(**clinical_changes)
+        new = Patient(p.patient_id, p.patient_name if patient_name is None else patient_name, record)
+        self._commit(f"edit patient {patient_id}", self._project.with_record(new))
+
+    def delete_patient(self, patient_id: str) -> None:
+        self._patient(patient_id)
+        proj = self._project
+        removals = {
+            "patients": [patient_id],
+            "exam_pairs": [k for k in proj.exam_pairs if k[0] == patient_id],
+            "lesions": [k for k in proj.lesions if k[0] == patient_id],
+            "count_marks": [k for k, m in proj.count_marks.items() if m.patient_id == patient_id],
+            "series_flags": [k for k in proj.series_flags if k[0] == patient_id],
+        }
+        self._commit(f"delete patient {patient_id}", proj.without_many(removals))
+
+    def add_exam_pair(self, patient_id: str, exam_pair_id: str, **fields: Any) -> None:
+        self._patient(patient_id)
+        if (patient_id, exam_pair_id) in self._project.exam_pairs:
+            raise ValidationError(f"exam pair {exam_pair_id!r} already exists for {patient_id}",
+                                  where="exam_pair_id")
+        pair = ExamPair(patient_id, exam_pair_id, **fields)
+        self._commit(f"add exam pair {exam_pair_id}", self._project.with_record(pair))
+
+    def edit_exam_pair(self, pair: PairKey, **changes: Any) -> None:
+        """Change study UIDs or dates of a pair (its key stays)."""
+        old = self._pair(pair)
+        if {"patient_id", "exam_pair_id"} & changes.keys():
+            raise ValidationError("an exam pair keeps its patient and id", where="changes")
+        new = ExamPair(**{**old.__dict__, **changes})
+        self._commit(f"edit exam pair {pair[1]}", self._project.with_record(new))
+
+    def delete_exam_pair(self, pair: PairKey) -> None:
+        self._pair(pair)
+        key = tuple(pair)
+        proj = self._project
+        removals = {
+            "exam_pairs": [key],
+            "lesions": [k for k in proj.lesions if k[:2] == key],
+            "count_marks": [k for k, m in proj.count_marks.items() if (m.patient_id, m.exam_pair_id) == key],
+            "series_flags": [k for k in proj.series_flags if k[:2] == key],
+        }
+        self._commit(f"delete exam pair {pair[1]}", proj.without_many(removals))
+
+    # ------------------------------------------------------------------ lesions and observations
+    def add_lesion(self, pair: PairKey, lobe: Lobe | str, segment: CouinaudSegment | str | None = None,
+                   comment: str = "") -> str:
+        """A new lesion with the next free id (L1, L2, ...) of this reader in the pair; returns the id."""
+        self._pair(pair)
+        lesion_id = self._project.next_lesion_id(pair[0], pair[1], self.reader)
+        lesion = Lesion(pair[0], pair[1], self.reader, lesion_id, lobe, segment, comment)  # type: ignore[arg-type]
+        self._commit(f"add lesion {lesion_id}", self._project.with_record(lesion))
+        return lesion_id
+
+    def edit_lesion(self, pair: PairKey, lesion_id: str, **changes: Any) -> None:
+        """Change lobe, segment or comment."""
+        if not changes.keys() <= {"lobe", "segment", "comment"}:
+            raise ValidationError(f"only lobe, segment and comment can change, not {sorted(changes)}",
+                                  where="changes")
+        new = self._lesion(pair, lesion_id).with_changes(**changes)
+        self._commit(f"edit lesion {lesion_id}", self._project.with_record(new))
+
+    def delete_lesion(self, pair: PairKey, lesion_id: str) -> None:
+        lesion = self._lesion(pair, lesion_id)
+        self._commit(f"delete lesion {lesion_id}", self._project.without("lesions", lesion.key))
+
+    def set_observation(self, pair: PairKey, lesion_id: str, role: Role | str, observation: Observation | None) -> None:
+        """Measured / not visible / not measurable on one series, or None for "not read yet"."""
+        role = reading_role(role)
+        new = self._lesion(pair, lesion_id).with_observation(role, observation)
+        what = observation.status.value if observation is not None else "cleared"
+        self._commit(f"{lesion_id} on {role.value}: {what}", self._project.with_record(new))
+
+    def measure(self, pair: PairKey, lesion_id: str, role: Role | str, geometry: "StackGeometry", stack_key: str,
+                series_instance_uid: str, slice_index: int, p1: tuple[float, float], p2: tuple[float, float]) -> float:
+        """Draw (or redraw) a lesion's diameter on a stack; returns the diameter in mm."""
+        m = Measurement.from_geometry(geometry, stack_key, series_instance_uid, slice_index, p1, p2)
+        self.set_observation(pair, lesion_id, role, m)
+        return m.diameter_mm
+
+    def move_endpoint(self, pair: PairKey, lesion_id: str, role: Role | str, which: int,
+                      point: tuple[float, float]) -> float:
+        """Move endpoint 1 or 2 of a measurement; returns the new diameter in mm."""
+        role = reading_role(role)
+        m = self._lesion(pair, lesion_id).observation(role)
+        if not isinstance(m, Measurement):
+            raise ValidationError(f"{lesion_id} has no measurement on {role.value}", where="role")
+        moved = m.with_endpoint(which, point)
+        self.set_observation(pair, lesion_id, role, moved)
+        return moved.diameter_mm
+
+    # ------------------------------------------------------------------ counts
+    def add_count_mark(self, pair: PairKey, role: Role | str, lobe: Lobe | str, *, stack_key: str = "",
+                       slice_index: int = 0, row: float = 0.0, col: float = 0.0, mark_id: str | None = None) -> str:
+        """Place a count mark on a series; returns its id."""
+        self._pair(pair)
+        mark = CountMark(mark_id or uuid.uuid4().hex, pair[0], pair[1], self.reader, role, lobe,  # type: ignore[arg-type]
+                         stack_key, slice_index, row, col)
+        if mark.mark_id in self._project.count_marks:
+            raise ValidationError(f"count mark {mark.mark_id!r} already exists", where="mark_id")
+        self._commit(f"count mark on {mark.role.value} ({mark.lobe.value})", self._project.with_record(mark))
+        return mark.mark_id
+
+    def move_count_mark(self, mark_id: str, row: float, col: float, slice_index: int | None = None) -> None:
+        m = self._mark(mark_id)
+        new = CountMark(m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role, m.lobe, m.stack_key,
+                        m.slice_index if slice_index is None else slice_index, row, col)
+        self._commit(f"move count mark on {m.role.value}", self._project.with_record(new))
+
+    def set_mark_lobe(self, mark_id: str, lobe: Lobe | str) -> None:
+        m = self._mark(mark_id)
+        new = CountMark(m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role, lobe,  # type: ignore[arg-type]
+                        m.stack_key, m.slice_index, m.row, m.col)
+        self._commit(f"count mark on {m.role.value} now {new.lobe.value}", self._project.with_record(new))
+
+    def delete_count_mark(self, mark_id: str) -> None:
+        m = self._mark(mark_id)
+        self._commit(f"delete count mark on {m.role.value}", self._project.without("count_marks", mark_id))
+
+    def set_uncountable(self, pair: PairKey, role: Role | str, uncountable: bool, reason: str = "") -> None:
+        """Flag a series as not countable (massive involvement, coalescent lesions), or clear the flag."""
+        self._pair(pair)
+        flag = SeriesFlag(pair[0], pair[1], self.reader, role, uncountable, reason)  # type: ignore[arg-type]
+        state = "not countable" if uncountable else "countable"
+        if uncountable or reason:
+            new = self._project.with_record(flag)
+        elif flag.key in self._project.series_flags:
+            new = self._project.without("series_flags", flag.key)
+        else:
+            return
+        self._commit(f"{flag.role.value} {state}", new)

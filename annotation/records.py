@@ -1,0 +1,325 @@
+"""Frozen, self-validating records of a read: exam pairs, lesions and their observations, counts.
+
+Keys (the reader is part of every key below the exam pair, so several readers can read the same
+pair side by side; a later follow-up timepoint links lesions by these keys):
+
+* exam pair ``(patient_id, exam_pair_id)``
+* lesion ``(patient_id, exam_pair_id, reader, lesion_id)`` with lesion ids L1, L2, ...
+* count mark ``mark_id`` (unique in the project), series flag ``(patient, pair, reader, role)``
+
+Pixel positions are continuous ``(row, col)`` with (0, 0) the centre of the top-left pixel
+(viewer/geometry.py). A measurement's diameter is always computed from its endpoints and the pixel
+spacing it stores; it is never taken from the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Union
+
+from annotation import _validate as v
+from annotation.vocab import CouinaudSegment, Lobe, ObservationStatus
+from app.errors import NotMeasurableError, ValidationError
+from viewer.records import READING_ROLES, Role
+
+if TYPE_CHECKING:  # geometry imports numpy; the model itself does not need it
+    from viewer.geometry import StackGeometry
+
+PairKey = tuple[str, str]
+ReadKey = tuple[str, str, str]
+LesionKey = tuple[str, str, str, str]
+SeriesKey = tuple[str, str, str, Role]
+
+LESION_ID = re.compile(r"^L[1-9][0-9]{0,5}$")
+#: Longest MRI-CT interval of an exam pair the protocol accepts (3 months).
+MAX_PAIR_INTERVAL_DAYS = 90
+
+
+def reading_role(value: "str | Role", name: str = "role") -> Role:
+    """One of the six protocol series roles (READING_ROLES)."""
+    try:
+        role = Role.parse(value)
+    except ValueError:
+        role = None
+    if role not in READING_ROLES:
+        raise ValidationError(f"{value!r} is not one of the six reading roles "
+                              f"({', '.join(r.value for r in READING_ROLES)})", where=name)
+    return role  # type: ignore[return-value]
+
+
+def _ident(name: str, value: Any, max_len: int = 200) -> str:
+    return v.text(name, value, required=True, max_len=max_len)
+
+
+def lesion_number(lesion_id: str) -> int:
+    return int(lesion_id[1:])
+
+
+# --------------------------------------------------------------------------------- exam pair
+@dataclass(frozen=True)
+class ExamPair:
+    """One CT and one liver MRI of a patient, read together (the unit of counting)."""
+
+    patient_id: str
+    exam_pair_id: str
+    ct_study_uid: str = ""
+    mri_study_uid: str = ""
+    ct_date: _dt.date | None = None
+    mri_date: _dt.date | None = None
+
+    def __post_init__(self) -> None:
+        _ident("patient_id", self.patient_id)
+        _ident("exam_pair_id", self.exam_pair_id, 100)
+        v.text("ct_study_uid", self.ct_study_uid, max_len=64)
+        v.text("mri_study_uid", self.mri_study_uid, max_len=64)
+        object.__setattr__(self, "ct_date", v.date("ct_date", self.ct_date))
+        object.__setattr__(self, "mri_date", v.date("mri_date", self.mri_date))
+
+    @property
+    def key(self) -> PairKey:
+        return (self.patient_id, self.exam_pair_id)
+
+    @property
+    def interval_days(self) -> int | None:
+        """Days between the CT and the MRI (absolute), None while a date is missing."""
+        if self.ct_date is None or self.mri_date is None:
+            return None
+        return abs((self.mri_date - self.ct_date).days)
+
+
+# --------------------------------------------------------------------------------- observations
+@dataclass(frozen=True)
+class Measurement:
+    """A longest axial diameter drawn on one slice of one stack.
+
+    ``row_spacing_mm`` / ``column_spacing_mm`` are the spacings the diameter was computed with,
+    kept so that an export can be reproduced from the store alone. Build it with
+    :meth:`from_geometry` in application code; the constructor is for the store.
+    """
+
+    stack_key: str
+    series_instance_uid: str
+    slice_index: int
+    p1: tuple[float, float]
+    p2: tuple[float, float]
+    row_spacing_mm: float
+    column_spacing_mm: float
+
+    status = ObservationStatus.MEASURED
+
+    def __post_init__(self) -> None:
+        v.text("stack_key", self.stack_key, required=True, max_len=500)
+        v.text("series_instance_uid", self.series_instance_uid, max_len=64)
+        v.number("slice_index", self.slice_index, low=0, integer=True)
+        object.__setattr__(self, "p1", v.point("p1", self.p1))
+        object.__setattr__(self, "p2", v.point("p2", self.p2))
+        for name in ("row_spacing_mm", "column_spacing_mm"):
+            value = v.number(name, getattr(self, name), low=0)
+            if value <= 0:
+                raise ValidationError("must be positive", where=name)
+            object.__setattr__(self, name, float(value))
+
+    @classmethod
+    def from_geometry(cls, geometry: "StackGeometry", stack_key: str, series_instance_uid: str,
+                      slice_index: int, p1: tuple[float, float], p2: tuple[float, float]) -> "Measurement":
+        """A measurement on a stack, refused on a non-measurable or non-axial stack or off the image."""
+        if not geometry.measurable:
+            raise NotMeasurableError(geometry.not_measurable_reason or "no pixel spacing", where=stack_key)
+        orientation = getattr(geometry.orientation, "value", geometry.orientation)
+        if orientation != "axial":
+            raise NotMeasurableError(f"the stack is {orientation}; the protocol measures the longest diameter"
+                                     " in the strict axial plane", where=stack_key)
+        v.number("slice_index", slice_index, low=0, high=geometry.n_slices - 1, integer=True)
+        for name, p in (("p1", p1), ("p2", p2)):
+            row, col = v.point(name, p)
+            if row > geometry.rows - 0.5 or col > geometry.columns - 0.5:
+                raise ValidationError(f"({row:g}, {col:g}) lies outside the {geometry.rows} x {geometry.columns}"
+                                      " image", where=name)
+        rs, cs = geometry.pixel_spacing_mm  # type: ignore[misc]
+        return cls(stack_key, series_instance_uid, int(slice_index), p1, p2, rs, cs)
+
+    @property
+    def diameter_mm(self) -> float:
+        """Endpoint distance honouring row and column spacing (same formula as StackGeometry.distance_mm)."""
+        return math.hypot((self.p2[0] - self.p1[0]) * self.row_spacing_mm,
+                          (self.p2[1] - self.p1[1]) * self.column_spacing_mm)
+
+    def with_endpoint(self, which: int, point: tuple[float, float]) -> "Measurement":
+        """The same measurement with endpoint 1 or 2 moved (diameter follows)."""
+        if which not in (1, 2):
+            raise ValidationError(f"endpoint must be 1 or 2, got {which!r}", where="which")
+        return replace(self, **{f"p{which}": point})
+
+
+@dataclass(frozen=True)
+class NotVisible:
+    """The reader looked for the lesion on this series and did not see it."""
+
+    comment: str = ""
+    status = ObservationStatus.NOT_VISIBLE
+
+    def __post_init__(self) -> None:
+        v.text("comment", self.comment, max_len=2000)
+
+
+@dataclass(frozen=True)
+class NotMeasurable:
+    """Seen but not measurable (coalescent, ill-defined, artefact)."""
+
+    comment: str = ""
+    status = ObservationStatus.NOT_MEASURABLE
+
+    def __post_init__(self) -> None:
+        v.text("comment", self.comment, max_len=2000)
+
+
+Observation = Union[Measurement, NotVisible, NotMeasurable]
+OBSERVATION_TYPES = (Measurement, NotVisible, NotMeasurable)
+
+
+# --------------------------------------------------------------------------------- lesion
+@dataclass(frozen=True)
+class Lesion:
+    """A metastasis followed across the six series of one exam pair by one reader.
+
+    ``observations`` holds at most one observation per reading role; a role missing from it has
+    not been read yet. Accepts a mapping ``{role: observation}`` and keeps it as a tuple of pairs in
+    hanging order (so the record stays hashable and compares exactly).
+    """
+
+    patient_id: str
+    exam_pair_id: str
+    reader: str
+    lesion_id: str
+    lobe: Lobe
+    segment: CouinaudSegment | None = None
+    comment: str = ""
+    observations: tuple[tuple[Role, Observation], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        _ident("patient_id", self.patient_id)
+        _ident("exam_pair_id", self.exam_pair_id, 100)
+        _ident("reader", self.reader, 100)
+        if not isinstance(self.lesion_id, str) or not LESION_ID.match(self.lesion_id):
+            raise ValidationError(f"{self.lesion_id!r} is not a lesion id (L1, L2, ...)", where="lesion_id")
+        object.__setattr__(self, "lobe", Lobe.parse(self.lobe, "lobe"))
+        if self.segment is not None:
+            object.__setattr__(self, "segment", CouinaudSegment.parse(self.segment, "segment"))
+        v.text("comment", self.comment, max_len=5000)
+        items: Iterable[Any] = (self.observations.items() if isinstance(self.observations, Mapping)
+                                else self.observations)
+        by_role: dict[Role, Observation] = {}
+        for item in items:
+            try:
+                role, obs = item
+            except (TypeError, ValueError):
+                raise ValidationError(f"expected (role, observation) pairs, got {item!r}",
+                                      where="observations") from None
+            role = reading_role(role, "observations")
+            if role in by_role:
+                raise ValidationError(f"two observations for {role.value}", where="observations")
+            if not isinstance(obs, OBSERVATION_TYPES):
+                raise ValidationError(f"{obs!r} is not a Measurement, NotVisible or NotMeasurable",
+                                      where=f"observations[{role.value}]")
+            by_role[role] = obs
+        object.__setattr__(self, "observations",
+                           tuple((r, by_role[r]) for r in READING_ROLES if r in by_role))
+
+    @property
+    def key(self) -> LesionKey:
+        return (self.patient_id, self.exam_pair_id, self.reader, self.lesion_id)
+
+    @property
+    def number(self) -> int:
+        return lesion_number(self.lesion_id)
+
+    def observation(self, role: "Role | str") -> Observation | None:
+        role = reading_role(role)
+        return next((o for r, o in self.observations if r is role), None)
+
+    def measurements(self) -> dict[Role, Measurement]:
+        return {r: o for r, o in self.observations if isinstance(o, Measurement)}
+
+    @property
+    def largest_diameter_mm(self) -> float | None:
+        d = [m.diameter_mm for m in self.measurements().values()]
+        return max(d) if d else None
+
+    def with_observation(self, role: "Role | str", obs: Observation | None) -> "Lesion":
+        """The lesion with the observation on ``role`` set, or cleared back to "not read" (None)."""
+        role = reading_role(role)
+        current = dict(self.observations)
+        if obs is None:
+            current.pop(role, None)
+        else:
+            current[role] = obs
+        return replace(self, observations=tuple(current.items()))
+
+    def with_changes(self, **changes: Any) -> "Lesion":
+        return replace(self, **changes)
+
+
+# --------------------------------------------------------------------------------- counts
+@dataclass(frozen=True)
+class CountMark:
+    """A point the reader placed on a metastasis while counting one series, tagged with its lobe."""
+
+    mark_id: str
+    patient_id: str
+    exam_pair_id: str
+    reader: str
+    role: Role
+    lobe: Lobe
+    stack_key: str = ""
+    slice_index: int = 0
+    row: float = 0.0
+    col: float = 0.0
+
+    def __post_init__(self) -> None:
+        _ident("mark_id", self.mark_id, 64)
+        _ident("patient_id", self.patient_id)
+        _ident("exam_pair_id", self.exam_pair_id, 100)
+        _ident("reader", self.reader, 100)
+        object.__setattr__(self, "role", reading_role(self.role))
+        object.__setattr__(self, "lobe", Lobe.parse(self.lobe, "lobe"))
+        v.text("stack_key", self.stack_key, max_len=500)
+        v.number("slice_index", self.slice_index, low=0, integer=True)
+        row, col = v.point("position", (self.row, self.col))
+        object.__setattr__(self, "row", row)
+        object.__setattr__(self, "col", col)
+
+    @property
+    def key(self) -> str:
+        return self.mark_id
+
+    @property
+    def series_key(self) -> SeriesKey:
+        return (self.patient_id, self.exam_pair_id, self.reader, self.role)
+
+
+@dataclass(frozen=True)
+class SeriesFlag:
+    """Per-series reading flag: 'not countable' (massive involvement, coalescent lesions)."""
+
+    patient_id: str
+    exam_pair_id: str
+    reader: str
+    role: Role
+    uncountable: bool = False
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        _ident("patient_id", self.patient_id)
+        _ident("exam_pair_id", self.exam_pair_id, 100)
+        _ident("reader", self.reader, 100)
+        object.__setattr__(self, "role", reading_role(self.role))
+        if not isinstance(self.uncountable, bool):
+            raise ValidationError(f"expected True or False, got {self.uncountable!r}", where="uncountable")
+        v.text("reason", self.reason, max_len=2000)
+
+    @property
+    def key(self) -> SeriesKey:
+        return (self.patient_id, self.exam_pair_id, self.reader, self.role)

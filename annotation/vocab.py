@@ -1,0 +1,127 @@
+"""Fixed vocabularies of the reading (../shared/domain/reading-protocol.md), as Enums.
+
+Every Enum is a ``str`` Enum whose value is what the store and the exports write; ``parse``
+accepts the Enum or its value (case-insensitive) and raises :class:`app.errors.ValidationError`
+naming the argument, so that records convert at the boundary.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TypeVar
+
+from app.errors import ValidationError
+
+E = TypeVar("E", bound="Vocabulary")
+
+
+class Vocabulary(str, Enum):
+    """Base: a str Enum with a forgiving, named parse."""
+
+    @classmethod
+    def parse(cls: type[E], value: "str | E", name: str = "value") -> E:
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            text = value.strip().lower()
+            for member in cls:
+                if member.value.lower() == text or member.name.lower() == text:
+                    return member
+        allowed = ", ".join(m.value for m in cls)
+        raise ValidationError(f"{value!r} is not a {cls.__name__} (expected one of: {allowed})", where=name)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Lobe(Vocabulary):
+    """Liver lobe a lesion or a count mark belongs to (the protocol counts right and left)."""
+
+    RIGHT = "right"
+    LEFT = "left"
+
+
+class CouinaudSegment(Vocabulary):
+    """Couinaud segments I-VIII (segment I, the caudate, is counted with the left liver here)."""
+
+    I = "I"  # noqa: E741 - the anatomical name
+    II = "II"
+    III = "III"
+    IV = "IV"
+    V = "V"
+    VI = "VI"
+    VII = "VII"
+    VIII = "VIII"
+
+    @property
+    def lobe(self) -> Lobe:
+        """Usual lobe of the segment: II-IV (and I) left, V-VIII right."""
+        return Lobe.RIGHT if self in (CouinaudSegment.V, CouinaudSegment.VI, CouinaudSegment.VII,
+                                      CouinaudSegment.VIII) else Lobe.LEFT
+
+
+class ObservationStatus(Vocabulary):
+    """What the reader said about a lesion on one series; "not yet read" is the absence of one."""
+
+    MEASURED = "measured"
+    NOT_VISIBLE = "not_visible"
+    NOT_MEASURABLE = "not_measurable"
+
+
+class Sex(Vocabulary):
+    MALE = "M"
+    FEMALE = "F"
+    OTHER = "O"
+
+
+class PrimarySite(Vocabulary):
+    SMALL_BOWEL = "small_bowel"
+    PANCREAS = "pancreas"
+    STOMACH = "stomach"
+    RECTUM = "rectum"
+    OESOPHAGUS = "oesophagus"
+    OTHER = "other"
+
+
+class Grade(Vocabulary):
+    """WHO 2019 grade of a digestive neuroendocrine neoplasm."""
+
+    G1 = "G1"
+    G2 = "G2"
+    G3 = "G3"
+
+
+class GradeSource(Vocabulary):
+    """Where the tissue that was graded came from."""
+
+    PRIMARY = "primary"
+    LIVER_METASTASIS = "liver_metastasis"
+
+
+class Differentiation(Vocabulary):
+    """Well differentiated tumour (NET, G1-G3) or poorly differentiated carcinoma (NEC, G3)."""
+
+    NET = "NET"
+    NEC = "NEC"
+
+
+class LiverMetastasesTiming(Vocabulary):
+    SYNCHRONOUS = "synchronous"
+    METACHRONOUS = "metachronous"
+
+
+class Treatment(Vocabulary):
+    """Treatments recorded per patient; ``treat_<value>`` is the patients.csv column."""
+
+    PRIMARY_RESECTION = "primary_resection"
+    LIVER_SURGERY = "liver_surgery"
+    CHEMOEMBOLISATION = "chemoembolisation"
+    RADIOFREQUENCY_ABLATION = "radiofrequency_ablation"
+    SOMATOSTATIN_ANALOGUES = "somatostatin_analogues"
+    CHEMOTHERAPY = "chemotherapy"
+    TARGETED_THERAPY = "targeted_therapy"
+    TRANSPLANT = "transplant"
+
+    @property
+    def column(self) -> str:
+        return f"treat_{self.value}"

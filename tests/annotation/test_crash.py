@@ -1,0 +1,79 @@
+"""SIGKILL at random moments while a separate process edits a store: nothing acknowledged is lost.
+
+The editor (crash_editor.py) prints each edit after its commit returned. After every kill the store
+must open for writing (the dead holder's lock is gone), pass ``PRAGMA integrity_check`` and hold
+every acknowledged edit; at most the one edit in flight may have landed unacknowledged.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from annotation.records import Measurement
+from annotation.store import ReadingStore
+
+ROOT = Path(__file__).resolve().parents[2]
+KILLS = 30
+
+
+def run_and_kill(path: Path, run: int, rng: random.Random) -> list[tuple[int, str, str, int]]:
+    proc = subprocess.Popen([sys.executable, "-m", "tests.annotation.crash_editor", str(path), str(run)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()  # the editor is up and editing
+    assert first.startswith("ack"), proc.stderr.read()
+    time.sleep(rng.uniform(0.0, 0.15))
+    os.kill(proc.pid, signal.SIGKILL)
+    rest, _ = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    acks = []
+    for line in (first + rest).splitlines():
+        parts = line.split()
+        if len(parts) == 5 and parts[0] == "ack":  # a line cut by the kill is not an acknowledgement
+            acks.append((int(parts[1]), parts[2], parts[3], int(parts[4])))
+    return acks
+
+
+def test_sigkill_never_loses_an_acknowledged_edit(tmp_path):
+    rng = random.Random(int.from_bytes(os.urandom(4), "little"))
+    path = tmp_path / "crash.lesionlab"
+    acked_total = 0
+    marks: dict[str, int] = {}
+    lesions: dict[str, int] = {}
+    age: int | None = None
+    t0 = time.perf_counter()
+    for run in range(KILLS):
+        acks = run_and_kill(path, run, rng)
+        assert acks, f"run {run}: no edit acknowledged"
+        acked_total += len(acks)
+        with ReadingStore.open(path) as st:  # writable: the killed holder's lock is released
+            assert st.integrity_check() == "ok"
+            project = st.load()
+            seqs = {s for s, _, _ in st.edits()}
+        last_seq = max(seqs)
+        top_ack = max(a[0] for a in acks)
+        assert {a[0] for a in acks} <= seqs
+        assert top_ack <= last_seq <= top_ack + 1, "more than the edit in flight landed unacknowledged"
+        for seq, kind, key, value in acks:
+            if kind == "mark":
+                marks[key] = value
+            elif kind == "lesion":
+                lesions[key] = value
+            else:
+                age = value
+        for key, value in marks.items():
+            assert project.count_marks[key].row == value
+        for key, value in lesions.items():
+            m = project.lesions[("P1", "E1", "crash", key)].observation("mr_dwi")
+            assert isinstance(m, Measurement) and m.p2 == (value, 3)
+        if age is not None:  # an overwrite keeps the last acknowledged value (or the one in flight)
+            in_flight = last_seq == top_ack + 1
+            assert project.patients["P1"].clinical.age_at_diagnosis_years == age or in_flight
+    elapsed = time.perf_counter() - t0
+    print(f"{KILLS} kills, {acked_total} acknowledged edits verified, {elapsed:.1f} s")
+    assert elapsed < 30
