@@ -155,7 +155,10 @@ def paired_t_test(x: np.ndarray, y: np.ndarray, conf_level: float = 0.95) -> TTe
         return TTestResult(None, None, None, None, None, "fewer than 2 pairs: t test not computable")
     mx = r_mean(d)
     stderr = math.sqrt(r_var(d) / n)
-    if stderr < 10 * _EPS * abs(mx) or stderr == 0:
+    if stderr == 0 and mx == 0:  # R goes on to t = 0/0: NaN statistic, p and interval, df kept
+        return TTestResult(None, float(n - 1), None, None, None,
+                           "all differences are zero: t test not computable")
+    if stderr < 10 * _EPS * abs(mx):  # R: stop("data are essentially constant")
         return TTestResult(None, None, None, None, None,
                            "differences are constant: t test not computable")
     t = mx / stderr

@@ -116,7 +116,7 @@ def count_matrices(counts: pd.DataFrame) -> dict[Region, CountMatrix]:
         vals = rows.pivot(index=key, columns="series_role", values="count")
         flags = rows.pivot(index=key, columns="series_role", values="uncountable")
         vals = vals.reindex(index=exam_pairs, columns=list(ROLE_VALUES))
-        flags = flags.reindex(index=exam_pairs, columns=list(ROLE_VALUES)).fillna(False).astype(bool)
+        flags = flags.reindex(index=exam_pairs, columns=list(ROLE_VALUES)).eq(True)
         vals = vals.where(~flags)
         vals.columns.name = flags.columns.name = None
         per_lobe[region] = CountMatrix(region, vals.astype(float), flags)

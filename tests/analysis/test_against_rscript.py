@@ -1,0 +1,112 @@
+"""Property test against R itself: random paired samples (with ties, zeros, n on both sides of 50,
+constant differences, n = 1) through our tests and through Rscript's wilcox.test / t.test.
+
+One R process serves the whole module (numbers travel as hexadecimal doubles, so both sides see
+the same bits). Skipped when Rscript is not installed; the committed R reference test
+(test_r_reference.py) does not need R.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis.paired_tests import compare_paired
+
+RSCRIPT = shutil.which("Rscript")
+pytestmark = pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
+
+R_LOOP = r"""
+con <- file("stdin", "r")
+f <- function(v) if (is.null(v) || length(v) == 0 || is.na(v)) "NA" else sprintf("%.17g", v)
+while (length(line <- readLines(con, n = 1)) > 0) {
+  parts <- strsplit(line, ";", fixed = TRUE)[[1]]
+  x <- as.numeric(strsplit(parts[1], ",", fixed = TRUE)[[1]])
+  y <- as.numeric(strsplit(parts[2], ",", fixed = TRUE)[[1]])
+  w <- tryCatch(suppressWarnings(wilcox.test(x, y, paired = TRUE)), error = function(e) NULL)
+  t <- tryCatch(t.test(x, y, paired = TRUE), error = function(e) NULL)
+  out <- c(f(w$statistic), f(w$p.value), f(t$statistic), f(t$parameter), f(t$p.value),
+           f(t$conf.int[1]), f(t$conf.int[2]), f(mean(x)), f(mean(y)))
+  cat(paste(out, collapse = ","), "\n", sep = "")
+  flush(stdout())
+}
+"""
+
+
+class RSession:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([str(RSCRIPT), "--vanilla", "-e", R_LOOP], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def ask(self, x: np.ndarray, y: np.ndarray) -> list[float | None]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        line = ",".join(float(v).hex() for v in x) + ";" + ",".join(float(v).hex() for v in y)
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().strip().split(",")
+        return [None if a == "NA" else float(a) for a in answer]
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def r_session() -> Iterator[RSession]:
+    session = RSession()
+    yield session
+    session.close()
+
+
+tenths = st.integers(50, 650).map(lambda k: k / 10)  # diameters 5.0-65.0 mm, one decimal
+
+
+@st.composite
+def paired_samples(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    n = draw(st.one_of(st.integers(1, 12), st.integers(13, 49), st.integers(50, 80)))
+    x = np.asarray(draw(st.lists(tenths, min_size=n, max_size=n)))
+    kind = draw(st.sampled_from(["independent", "small_shift", "integer_counts", "constant", "real"]))
+    if kind == "independent":
+        y = np.asarray(draw(st.lists(tenths, min_size=n, max_size=n)))
+    elif kind == "small_shift":  # many zeros and ties, like repeated reads
+        y = x + np.asarray(draw(st.lists(st.integers(-3, 3), min_size=n, max_size=n))) / 10
+    elif kind == "integer_counts":
+        x = np.asarray(draw(st.lists(st.integers(0, 30), min_size=n, max_size=n)), dtype=float)
+        y = x + np.asarray(draw(st.lists(st.integers(-5, 5), min_size=n, max_size=n)))
+    elif kind == "constant":
+        y = x - draw(st.sampled_from([0.0, 0.1, 2.0]))
+    else:  # no ties at all
+        y = x + np.asarray(draw(st.lists(st.floats(-3, 3, allow_nan=False), min_size=n, max_size=n)))
+    return x, y
+
+
+def _same(ours: float | None, r: float | None, what: str) -> None:
+    if r is None:
+        assert ours is None, f"{what}: R gives NA, we give {ours}"
+    else:
+        assert ours is not None, f"{what}: R gives {r}, we give nothing"
+        assert ours == pytest.approx(r, rel=1e-6, abs=1e-12), what
+
+
+@given(paired_samples())
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_matches_rscript(r_session: RSession, sample: tuple[np.ndarray, np.ndarray]) -> None:
+    x, y = sample
+    v, wp, t, df, tp, lo, hi, mx, my = r_session.ask(x, y)
+    c = compare_paired(x, y)
+    _same(c.wilcoxon.v, v, "V")
+    _same(c.wilcoxon.p, wp, "Wilcoxon p")
+    _same(c.ttest.t, t, "t")
+    _same(c.ttest.df, df, "df")
+    _same(c.ttest.p, tp, "t p")
+    _same(c.ci_low, lo, "ci low")
+    _same(c.ci_high, hi, "ci high")
+    _same(c.mean_a, mx, "mean a")
+    _same(c.mean_b, my, "mean b")
