@@ -101,4 +101,4 @@ def check_patient(project: Project, patient_id: str) -> list[ProtocolWarning]:
     if patient is None:
         return []
     flag = patient.clinical.grade_disagreement
-    return [ProtocolWarning(CheckCode.GRADE_DISAGREES, f"{patient_id}: {flag}")] if flag else []
+    return [ProtocolWarning(CheckCode.GRADE_DISAGREES, flag)] if flag else []

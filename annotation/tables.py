@@ -1,0 +1,101 @@
+"""The cohort tables of a project: measurements, counts and patients as DataFrames.
+
+These are the analysis inputs (analysis/README.md). Values are the raw values of the store;
+spreadsheet-safe escaping happens only when files are written (:mod:`annotation.export`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from annotation.project import Project
+from annotation.records import Measurement
+from annotation.vocab import Lobe, Treatment
+from viewer.records import READING_ROLES
+
+MEASUREMENT_COLUMNS: tuple[str, ...] = (
+    "patient_id", "exam_pair_id", "reader", "lesion_id", "lobe", "segment", "series_role",
+    "series_instance_uid", "slice_index", "diameter_mm", "status", "p1_row", "p1_col", "p2_row", "p2_col",
+)
+COUNT_COLUMNS: tuple[str, ...] = (
+    "patient_id", "exam_pair_id", "reader", "series_role", "lobe", "count", "uncountable",
+)
+PATIENT_COLUMNS: tuple[str, ...] = (
+    "patient_id", "sex", "age_at_diagnosis", "primary_site", "ki67_percent", "mitotic_count", "grade",
+    "grade_source", "differentiation", "liver_metastases", *(t.column for t in Treatment),
+)
+
+
+def _v(value: Any) -> Any:
+    return None if value is None else getattr(value, "value", value)
+
+
+def measurement_rows(project: Project) -> list[dict[str, Any]]:
+    """One row per lesion and series that has a status (series not read yet have no row)."""
+    rows = []
+    for pair in sorted(project.exam_pairs.values(), key=lambda p: p.key):
+        for les in project.lesions_of(pair.patient_id, pair.exam_pair_id):
+            for role, obs in les.observations:
+                m = obs if isinstance(obs, Measurement) else None
+                rows.append({
+                    "patient_id": les.patient_id, "exam_pair_id": les.exam_pair_id, "reader": les.reader,
+                    "lesion_id": les.lesion_id, "lobe": les.lobe.value, "segment": _v(les.segment),
+                    "series_role": role.value, "series_instance_uid": m.series_instance_uid if m else None,
+                    "slice_index": m.slice_index if m else None, "diameter_mm": m.diameter_mm if m else None,
+                    "status": obs.status.value,
+                    "p1_row": m.p1[0] if m else None, "p1_col": m.p1[1] if m else None,
+                    "p2_row": m.p2[0] if m else None, "p2_col": m.p2[1] if m else None,
+                })
+    return rows
+
+
+def count_rows(project: Project) -> list[dict[str, Any]]:
+    """Per exam pair, reader, series and lobe: the number of count marks (empty when uncountable).
+
+    A reader appears for a pair once they recorded anything on it (a lesion, a mark or a flag);
+    from then on every one of the six series has its two rows, 0 where nothing was marked.
+    """
+    rows = []
+    for pair in sorted(project.exam_pairs.values(), key=lambda p: p.key):
+        for reader in project.readers_of(pair.patient_id, pair.exam_pair_id):
+            counts = project.counts(pair.patient_id, pair.exam_pair_id, reader)
+            for role in READING_ROLES:
+                flagged = project.uncountable(pair.patient_id, pair.exam_pair_id, reader, role)
+                for lobe in Lobe:
+                    rows.append({"patient_id": pair.patient_id, "exam_pair_id": pair.exam_pair_id,
+                                 "reader": reader, "series_role": role.value, "lobe": lobe.value,
+                                 "count": None if flagged else counts[(role, lobe)], "uncountable": flagged})
+    return rows
+
+
+def patient_rows(project: Project) -> list[dict[str, Any]]:
+    rows = []
+    for pid in sorted(project.patients):
+        c = project.patients[pid].clinical
+        row = {"patient_id": pid, "sex": _v(c.sex), "age_at_diagnosis": c.age_at_diagnosis_years,
+               "primary_site": _v(c.primary_site), "ki67_percent": c.ki67_percent,
+               "mitotic_count": c.mitoses_per_10hpf, "grade": _v(c.grade), "grade_source": _v(c.grade_source),
+               "differentiation": _v(c.differentiation), "liver_metastases": _v(c.liver_metastases)}
+        row.update({t.column: t in c.treatments for t in Treatment})
+        rows.append(row)
+    return rows
+
+
+def project_tables(project: Project) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(measurements, counts, patients) with the export's exact columns and nullable dtypes."""
+    m = pd.DataFrame(measurement_rows(project), columns=list(MEASUREMENT_COLUMNS))
+    m["slice_index"] = m["slice_index"].astype("Int64")
+    for col in ("diameter_mm", "p1_row", "p1_col", "p2_row", "p2_col"):
+        m[col] = m[col].astype("Float64")
+    c = pd.DataFrame(count_rows(project), columns=list(COUNT_COLUMNS))
+    c["count"] = c["count"].astype("Int64")
+    c["uncountable"] = c["uncountable"].astype(bool)
+    p = pd.DataFrame(patient_rows(project), columns=list(PATIENT_COLUMNS))
+    p["age_at_diagnosis"] = p["age_at_diagnosis"].astype("Int64")
+    for col in ("ki67_percent", "mitotic_count"):
+        p[col] = p[col].astype("Float64")
+    for t in Treatment:
+        p[t.column] = p[t.column].astype(bool)
+    return m, c, p

@@ -1,0 +1,112 @@
+"""The per-patient xlsx workbook: patient record, exam pairs, lesions x series, counts, checks.
+
+Every text cell goes through :func:`annotation.cells.escape_text`, so nothing that came from
+DICOM or from the reader becomes a formula.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from annotation.cells import escape_text
+from annotation.checks import check_pair, check_patient
+from annotation.project import Project
+from annotation.records import Measurement
+from annotation.vocab import Lobe, Treatment
+from viewer.records import READING_ROLES
+
+BOLD = Font(bold=True)
+MISSING = PatternFill("solid", fgColor="FFF2CC")  # a series not read yet
+STATUS_TEXT = {"not_visible": "not visible", "not_measurable": "not measurable"}
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return None
+    return escape_text(getattr(value, "value", value))
+
+
+def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]]) -> Any:
+    ws = wb.create_sheet(title)
+    ws.append(header)
+    for c in ws[1]:
+        c.font = BOLD
+    for row in rows:
+        ws.append([_cell(v) for v in row])
+    for i, name in enumerate(header, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(name) + 2))
+    ws.freeze_panes = "A2"
+    return ws
+
+
+def write_patient_workbook(project: Project, patient_id: str, path: Path, codes: Callable[[str], str]) -> None:
+    """Write one patient's workbook to ``path`` (``codes`` maps ids to study codes when pseudonymising)."""
+    pseudo = codes(patient_id) != patient_id
+    patient = project.patients[patient_id]
+    c = patient.clinical
+    wb = Workbook()
+    wb.remove(wb.active)
+
+    record = [
+        ["patient_id", codes(patient_id)],
+        ["patient_name", "" if pseudo else patient.patient_name],
+        ["sex", c.sex], ["age_at_diagnosis", c.age_at_diagnosis_years], ["primary_site", c.primary_site],
+        ["ki67_percent", c.ki67_percent], ["mitotic_count", c.mitoses_per_10hpf],
+        ["grade_entered", c.grade_entered], ["grade_who2019", c.grade_derived], ["grade", c.grade],
+        ["grade_flag", c.grade_disagreement or ""], ["grade_source", c.grade_source],
+        ["differentiation", c.differentiation], ["liver_metastases", c.liver_metastases],
+        *[[t.column, "yes" if t in c.treatments else "no"] for t in Treatment],
+    ]
+    _sheet(wb, "Patient", ["field", "value"], record).column_dimensions["B"].width = 60
+
+    pairs = project.pairs_of(patient_id)
+    _sheet(wb, "Exam pairs",
+           ["exam_pair_id", "ct_study_uid", "ct_date", "mri_study_uid", "mri_date", "interval_days", "readers"],
+           [[p.exam_pair_id, "" if pseudo else p.ct_study_uid, None if pseudo else p.ct_date,
+             "" if pseudo else p.mri_study_uid, None if pseudo else p.mri_date, p.interval_days,
+             ", ".join(project.readers_of(patient_id, p.exam_pair_id))] for p in pairs])
+
+    header = ["exam_pair_id", "reader", "lesion_id", "lobe", "segment", "comment",
+              *[f"{r.value} (mm)" for r in READING_ROLES]]
+    rows, blanks = [], []
+    for p in pairs:
+        for les in project.lesions_of(patient_id, p.exam_pair_id):
+            row: list[Any] = [p.exam_pair_id, les.reader, les.lesion_id, les.lobe, les.segment, les.comment]
+            for j, role in enumerate(READING_ROLES):
+                obs = les.observation(role)
+                if isinstance(obs, Measurement):
+                    row.append(round(obs.diameter_mm, 2))
+                elif obs is None:
+                    row.append(None)
+                    blanks.append((len(rows) + 2, len(header) - len(READING_ROLES) + j + 1))
+                else:
+                    row.append(STATUS_TEXT[obs.status.value])
+            rows.append(row)
+    ws = _sheet(wb, "Lesions", header, rows)
+    for r, col in blanks:
+        ws.cell(r, col).fill = MISSING
+
+    count_rows = []
+    for p in pairs:
+        for reader in project.readers_of(patient_id, p.exam_pair_id):
+            counts = project.counts(patient_id, p.exam_pair_id, reader)
+            for role in READING_ROLES:
+                flagged = project.uncountable(patient_id, p.exam_pair_id, reader, role)
+                right, left = counts[(role, Lobe.RIGHT)], counts[(role, Lobe.LEFT)]
+                count_rows.append([p.exam_pair_id, reader, role, right, left, right + left,
+                                   "yes" if flagged else "no"])
+    _sheet(wb, "Counts", ["exam_pair_id", "reader", "series_role", "right", "left", "whole_liver", "uncountable"],
+           count_rows)
+
+    checks = [["patient", "", w.message] for w in check_patient(project, patient_id)]
+    for p in pairs:
+        for reader in project.readers_of(patient_id, p.exam_pair_id):
+            checks += [[p.exam_pair_id, reader, w.message]
+                       for w in check_pair(project, patient_id, p.exam_pair_id, reader)]
+    _sheet(wb, "Checks", ["exam_pair_id", "reader", "warning"], checks).column_dimensions["C"].width = 100
+    wb.save(path)

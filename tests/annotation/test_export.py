@@ -1,0 +1,135 @@
+"""Export: exact CSV columns, values from the geometry, no formulas, pseudonyms, analysis accepts it."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from annotation.cells import escape_text
+from annotation.export import cohort_tables, export_store
+from annotation.records import NotMeasurable, NotVisible
+from annotation.store import open_reading
+from annotation.tables import COUNT_COLUMNS, MEASUREMENT_COLUMNS, PATIENT_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[2]
+EVIL = "=HYPERLINK(\"http://x\",\"click\")"
+
+
+@pytest.fixture
+def store_path(tmp_path, geometry):
+    path = tmp_path / "study.lesionlab"
+    st, r = open_reading(path, "R1")
+    r.add_patient(EVIL, "+Doe^Jane")
+    r.edit_patient(EVIL, sex="F", age_at_diagnosis_years=61, primary_site="pancreas", ki67_percent=50,
+                   grade_entered="G1", treatments={"chemotherapy", "somatostatin_analogues"})
+    r.add_patient("P2", "Roe^Richard")
+    pair = (EVIL, "E1")
+    r.add_exam_pair(EVIL, "E1", ct_study_uid="1.2.3", mri_study_uid="1.2.4", ct_date="2024-01-10",
+                    mri_date="2024-02-01")
+    lid = r.add_lesion(pair, "right", "VII", comment="-looks like a cyst?")
+    r.measure(pair, lid, "mr_dwi", geometry, "k", "1.2.9", 4, (10, 10), (20, 30))
+    r.set_observation(pair, lid, "ct_portal", NotVisible())
+    r.set_observation(pair, lid, "ct_arterial", NotMeasurable("coalescent"))
+    for lobe in ("right", "right", "left"):
+        r.add_count_mark(pair, "mr_dwi", lobe)
+    r.add_count_mark(pair, "ct_portal", "left")
+    r.set_uncountable(pair, "mr_t2fs", True, "massive")
+    st.close()
+    return path
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_csv_columns_values_and_formula_escaping(store_path, tmp_path, geometry):
+    out = tmp_path / "export"
+    result = export_store(store_path, out)
+    for name, cols in (("measurements.csv", MEASUREMENT_COLUMNS), ("counts.csv", COUNT_COLUMNS),
+                       ("patients.csv", PATIENT_COLUMNS)):
+        with open(out / name, encoding="utf-8") as fh:
+            assert next(csv.reader(fh)) == list(cols)
+    m = read_csv(out / "measurements.csv")
+    assert [(r["series_role"], r["status"]) for r in m] == [
+        ("ct_arterial", "not_measurable"), ("ct_portal", "not_visible"), ("mr_dwi", "measured")]
+    dwi = m[2]
+    assert dwi["patient_id"] == "'" + EVIL
+    assert float(dwi["diameter_mm"]) == geometry.distance_mm((10, 10), (20, 30))
+    assert (dwi["slice_index"], dwi["p1_row"], dwi["p2_col"], dwi["segment"]) == ("4", "10.0", "30.0", "VII")
+    assert m[0]["diameter_mm"] == "" and m[0]["slice_index"] == ""
+    counts = {(r["series_role"], r["lobe"]): (r["count"], r["uncountable"]) for r in read_csv(out / "counts.csv")}
+    assert len(counts) == 12
+    assert counts[("mr_dwi", "right")] == ("2", "false") and counts[("ct_portal", "left")] == ("1", "false")
+    assert counts[("mr_t2fs", "left")] == ("", "true")
+    patients = {r["patient_id"]: r for r in read_csv(out / "patients.csv")}
+    assert patients["'" + EVIL]["grade"] == "G3" and patients["P2"]["grade"] == ""
+    assert patients["'" + EVIL]["treat_chemotherapy"] == "true" and patients["P2"]["treat_chemotherapy"] == "false"
+    assert result.n_patients == 2 and not list(out.rglob("*.tmp"))
+
+
+def test_xlsx_sheets_and_no_formula(store_path, tmp_path):
+    out = tmp_path / "export"
+    export_store(store_path, out)
+    books = sorted((out / "patients").glob("*.xlsx"))
+    assert len(books) == 2
+    wb = openpyxl.load_workbook(next(b for b in books if "HYPERLINK" in b.name))
+    assert wb.sheetnames == ["Patient", "Exam pairs", "Lesions", "Counts", "Checks"]
+    every = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in every if c.data_type == "f"]
+    record = dict(wb["Patient"].iter_rows(min_row=2, values_only=True))
+    assert record["patient_id"] == "'" + EVIL and record["patient_name"] == "'+Doe^Jane"
+    assert record["grade_who2019"] == "G3" and "disagrees" in record["grade_flag"]
+    lesions = list(wb["Lesions"].iter_rows(values_only=True))
+    assert lesions[1][5] == "'-looks like a cyst?"
+    assert lesions[1][6:] == ("not measurable", "not visible", None, pytest.approx(20.0, abs=20), None, None)
+    assert any("no status on" in row[2] for row in wb["Checks"].iter_rows(min_row=2, values_only=True))
+
+
+def test_pseudonymised_export_keeps_identity_out(store_path, tmp_path):
+    out = tmp_path / "share"
+    result = export_store(store_path, out, pseudonymise=True)
+    assert result.key_file == tmp_path / "share-pseudonymisation-key.csv"
+    key = read_csv(result.key_file)
+    assert [(k["study_code"], k["patient_id"]) for k in key] == [("S001", "'" + EVIL), ("S002", "P2")]
+    text = "".join(p.read_text() for p in out.glob("*.csv"))
+    assert "Doe" not in text and "HYPERLINK" not in text and "1.2.9" not in text and "S001" in text
+    books = sorted(p.name for p in (out / "patients").glob("*.xlsx"))
+    assert books == ["S001.xlsx", "S002.xlsx"]
+    cells = [str(c) for ws in openpyxl.load_workbook(out / "patients" / "S001.xlsx")
+             for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert not [c for c in cells if "Doe" in c or "HYPERLINK" in c or "1.2.3" in c or "2024-" in c]
+
+
+def test_escape_rule():
+    assert [escape_text(v) for v in ("=1", "+1", "-1", "@a", "\tx", "\rx", "a=b", 5, -2.0, None)] == [
+        "'=1", "'+1", "'-1", "'@a", "'\tx", "'\rx", "a=b", 5, -2.0, None]
+
+
+def test_cohort_tables_feed_the_analysis_validators(store_path, tmp_path):
+    from analysis.inputs import load_csv_inputs, load_store
+
+    m, c, p = cohort_tables(store_path)
+    assert list(m.columns) == list(MEASUREMENT_COLUMNS) and m["patient_id"].iloc[0] == EVIL  # raw values
+    cohort = load_store(store_path)
+    assert len(cohort.measurements) == 3 and len(cohort.counts) == 12 and len(cohort.patients) == 2
+    out = tmp_path / "export"
+    export_store(store_path, out)
+    from_files = load_csv_inputs(out / "measurements.csv", out / "counts.csv", out / "patients.csv")
+    assert from_files.measurements["diameter_mm"].tolist()[2] == pytest.approx(m["diameter_mm"].iloc[2])
+
+
+def test_cli_export(store_path, tmp_path):
+    out = tmp_path / "cli"
+    proc = subprocess.run([sys.executable, "-m", "app", "export", str(store_path), "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "exported 2 patient(s): 3 measurement rows, 12 count rows" in proc.stdout
+    bad = subprocess.run([sys.executable, "-m", "app", "export", str(tmp_path / "nope.lesionlab"), "--out",
+                          str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 1 and "no such store" in bad.stderr
