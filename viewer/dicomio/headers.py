@@ -1,0 +1,280 @@
+"""Read one file's header into :class:`ImageHeader` records, or say why the file is not used.
+
+Only the header is read (never the pixels): the first bytes of the file (more when the header
+is longer), walked by :mod:`viewer.dicomio.elements`. pydicom reads what the walk leaves:
+enhanced multi-frame functional groups, big-endian and deflated files, files without the
+Part 10 preamble. :func:`read_headers` never raises: a bad file becomes a
+:class:`SkippedFile` with a readable reason.
+"""
+
+from __future__ import annotations
+
+import io
+
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+
+from viewer.dicomio.attrs import Attrs, BufferAttrs, ChainAttrs, DatasetAttrs
+from viewer.dicomio.bvalues import b_value
+from viewer.dicomio.elements import IMPLICIT_VR_LE, EXPLICIT_VR_LE, ScanError, ScannedFile, Truncated, has_preamble, scan
+from viewer.dicomio.sopclasses import MEDIA_STORAGE_DIRECTORY, non_image_kind, sop_class_name
+from viewer.dicomio.sources import GZIP_MAGIC, ZIP_MAGIC, read_prefix, size_of
+from viewer.records import FileRef, ImageHeader, NonImageObject, PixelFormat, SkippedFile
+
+HeaderResult = list[ImageHeader] | SkippedFile | NonImageObject
+
+#: First read; most headers (CT ~2 KiB, Siemens MR with CSA ~20 KiB) fit.
+PREFIX_BYTES = 32 * 1024
+_NATIVE_LE = (EXPLICIT_VR_LE, IMPLICIT_VR_LE)
+_PIXEL_DATA = 0x7FE00010
+_PER_FRAME, _SHARED = 0x52009230, 0x52009229
+
+
+def read_headers(ref: FileRef) -> HeaderResult:
+    """One ImageHeader per image of the file, or why it is skipped / listed apart. Never raises."""
+    try:
+        return _read(ref)
+    except Exception as exc:  # a bad file must never stop a scan
+        return SkippedFile(str(ref), f"unreadable header ({type(exc).__name__}: {exc})")
+
+
+def _read(ref: FileRef) -> HeaderResult:
+    try:
+        size = size_of(ref)
+        buf = read_prefix(ref, PREFIX_BYTES)
+    except (OSError, KeyError) as exc:
+        return SkippedFile(str(ref), f"cannot be opened ({exc})")
+    if size == 0:
+        return SkippedFile(str(ref), "empty file (0 bytes)")
+    if buf[:2] == GZIP_MAGIC:
+        return SkippedFile(str(ref), "gzip-compressed file: decompress it (gunzip) and scan again")
+    if buf[:4] == ZIP_MAGIC:
+        return SkippedFile(str(ref), "zip archive inside an archive: extract it and scan again")
+    if not has_preamble(buf):
+        if _looks_like_raw_dicom(buf):
+            return _read_with_pydicom(ref, read_prefix(ref, None), force=True)
+        return SkippedFile(str(ref), _not_dicom_reason(buf))
+    while True:
+        try:
+            scanned = scan(buf)
+        except Truncated as exc:
+            if len(buf) < size:
+                buf = read_prefix(ref, None if len(buf) * 8 >= size else len(buf) * 8)
+                continue
+            return SkippedFile(str(ref), f"truncated file: it ends inside its header ({exc})")
+        except ScanError:
+            return _read_with_pydicom(ref, read_prefix(ref, None), force=False)
+        if scanned.pixel_tag is None and len(buf) < size:
+            buf = read_prefix(ref, None if len(buf) * 8 >= size else len(buf) * 8)
+            continue
+        break
+    top = BufferAttrs(buf, scanned.elements)
+    sop_class = top.text(0x00080016) or BufferAttrs(buf, scanned.meta).text(0x00020002) or ""
+    listed = _listed_apart(ref, top, sop_class)
+    if listed is not None:
+        return listed
+    if scanned.pixel_tag is None:
+        return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
+    if _PER_FRAME in scanned.elements or _SHARED in scanned.elements:
+        header_bytes = buf[:scanned.pixel_tag_offset]
+        ds = dcmread(io.BytesIO(header_bytes), stop_before_pixels=True)
+        return _headers_from_dataset(ref, ds, scanned.transfer_syntax_uid, _pixel_offset(scanned, size),
+                                     scanned.pixel_value_length)
+    offset = _pixel_offset(scanned, size)
+    if isinstance(offset, SkippedFile):
+        return SkippedFile(str(ref), offset.reason)
+    return _headers(ref, top, scanned.transfer_syntax_uid, offset, scanned.pixel_value_length, frames=None)
+
+
+def _pixel_offset(scanned: ScannedFile, size: int) -> int | None | SkippedFile:
+    """Absolute offset of the first pixel byte for native little-endian files, else None.
+
+    A SkippedFile (reason only) when the pixel data runs past the end of the file.
+    """
+    if scanned.pixel_value_length is None or scanned.pixel_value_offset is None:
+        return None
+    end = scanned.pixel_value_offset + scanned.pixel_value_length
+    if end > size:
+        return SkippedFile("", f"truncated file: pixel data needs {scanned.pixel_value_length} bytes,"
+                               f" the file ends {size - scanned.pixel_value_offset} bytes after its start")
+    if scanned.pixel_tag != _PIXEL_DATA or scanned.transfer_syntax_uid not in _NATIVE_LE:
+        return None
+    return scanned.pixel_value_offset
+
+
+def _looks_like_raw_dicom(buf: bytes) -> bool:
+    """A dataset without the Part 10 preamble starts with a group 0002 or 0008 tag."""
+    return len(buf) >= 8 and buf[1] == 0 and buf[0] in (0x02, 0x08) and buf[3] == 0
+
+
+def _not_dicom_reason(buf: bytes) -> str:
+    head = buf[:512]
+    try:
+        text = head.decode("utf-8")
+        if text.isprintable() or all(c.isprintable() or c in "\r\n\t" for c in text):
+            return "not DICOM: a text file (no 'DICM' marker at byte 128)"
+    except UnicodeDecodeError:
+        pass
+    return "not DICOM (no 'DICM' marker at byte 128 and no DICOM tags at the start)"
+
+
+def _listed_apart(ref: FileRef, attrs: Attrs, sop_class: str) -> SkippedFile | NonImageObject | None:
+    if sop_class == MEDIA_STORAGE_DIRECTORY:
+        return SkippedFile(str(ref), "DICOMDIR (directory of a DICOM file set): its images are read from their own files")
+    kind = non_image_kind(sop_class)
+    if kind is None:
+        return None
+    return NonImageObject(
+        path=str(ref), kind=kind, patient_id=attrs.text(0x00100020) or "",
+        study_instance_uid=attrs.text(0x0020000D) or "", series_instance_uid=attrs.text(0x0020000E) or "",
+        series_description=attrs.text(0x0008103E) or "", modality=attrs.text(0x00080060) or "",
+        sop_class_uid=sop_class)
+
+
+def _read_with_pydicom(ref: FileRef, data: bytes, *, force: bool) -> HeaderResult:
+    """Whole-file read for encodings the walk does not handle (big endian, deflate, no preamble)."""
+    try:
+        ds = dcmread(io.BytesIO(data), force=force)
+    except Exception as exc:
+        return SkippedFile(str(ref), f"unreadable header ({type(exc).__name__}: {exc})")
+    attrs = DatasetAttrs(ds)
+    if force and not (attrs.text(0x00080016) or attrs.text(0x00080060)):
+        return SkippedFile(str(ref), "not DICOM (no 'DICM' marker and no SOP class or modality in what could be parsed)")
+    ts = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
+    if not ts:
+        ts = EXPLICIT_VR_LE if not ds.is_implicit_VR else IMPLICIT_VR_LE
+    sop_class = attrs.text(0x00080016) or ""
+    listed = _listed_apart(ref, attrs, sop_class)
+    if listed is not None:
+        return listed
+    pixel = ds.get_item(_PIXEL_DATA) if _PIXEL_DATA in ds else None
+    if pixel is None and not any(t in ds for t in (0x7FE00008, 0x7FE00009)):
+        return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
+    offset = length = None
+    if pixel is not None and pixel.length != 0xFFFFFFFF:
+        length = int(pixel.length)
+        if ts in _NATIVE_LE and getattr(pixel, "value_tell", None) is not None:
+            offset = int(pixel.value_tell)
+    return _headers_from_dataset(ref, ds, ts, offset, length)
+
+
+def _headers_from_dataset(ref: FileRef, ds: Dataset, ts: str, offset: int | None | SkippedFile,
+                          pixel_length: int | None) -> HeaderResult:
+    if isinstance(offset, SkippedFile):
+        return SkippedFile(str(ref), offset.reason)
+    top = DatasetAttrs(ds)
+    per_frame = ds.get(_PER_FRAME)
+    shared = ds.get(_SHARED)
+    if per_frame is None and shared is None:
+        return _headers(ref, top, ts, offset, pixel_length, frames=None)
+    shared_items = _group_items(shared.value[0]) if shared is not None and len(shared.value) else []
+    frames = []
+    for item in per_frame.value if per_frame is not None else []:
+        frames.append(ChainAttrs([*_group_items(item), *shared_items, top]))
+    return _headers(ref, top, ts, offset, pixel_length, frames=frames)
+
+
+def _group_items(group: Dataset) -> list[Attrs]:
+    """The first item of every functional group macro in one functional groups item."""
+    out: list[Attrs] = []
+    for el in group:
+        if el.VR == "SQ" and len(el.value):
+            out.append(DatasetAttrs(el.value[0]))
+    return out
+
+
+def _headers(ref: FileRef, top: Attrs, ts: str, offset: int | None, pixel_length: int | None,
+             frames: list[ChainAttrs] | None) -> HeaderResult:
+    """Headers of every image of a file, after checking the pixel module and the pixel length."""
+    rows, cols = top.uint16(0x00280010), top.uint16(0x00280011)
+    if not rows or not cols:
+        return SkippedFile(str(ref), "no Rows/Columns: not an image")
+    n_frames_num = top.numbers(0x00280008)
+    n_frames = int(n_frames_num[0]) if n_frames_num else 1
+    if frames is None and n_frames > 1:
+        return SkippedFile(str(ref), f"multi-frame image ({n_frames} frames) without per-frame positions"
+                                     " (cine or projection): not a cross-sectional stack")
+    if frames is not None and len(frames) != n_frames:
+        return SkippedFile(str(ref), f"enhanced multi-frame file with {n_frames} frames but"
+                                     f" {len(frames)} per-frame functional groups")
+    pixel = PixelFormat(
+        rows=rows, columns=cols, bits_allocated=top.uint16(0x00280100) or 16,
+        bits_stored=top.uint16(0x00280101) or top.uint16(0x00280100) or 16,
+        pixel_representation=top.uint16(0x00280103) or 0, samples_per_pixel=top.uint16(0x00280002) or 1,
+        photometric=top.text(0x00280004) or "MONOCHROME2", transfer_syntax_uid=ts,
+        number_of_frames=n_frames, pixel_data_offset=offset)
+    expected = rows * cols * pixel.samples_per_pixel * pixel.bits_allocated // 8 * n_frames
+    if ts in _NATIVE_LE and pixel_length is not None and pixel.bits_allocated in (8, 16, 32) \
+            and pixel_length < expected:
+        return SkippedFile(str(ref), f"pixel data holds {pixel_length} bytes, {n_frames} image(s) of"
+                                     f" {rows}x{cols} need {expected}")
+    sources = frames if frames is not None else [top]
+    return [_one_header(ref, i, attrs, pixel, enhanced=frames is not None) for i, attrs in enumerate(sources)]
+
+
+def _time_of(datetime_text: str | None) -> str:
+    """HHMMSS.frac of a DT value (YYYYMMDDHHMMSS.frac)."""
+    return datetime_text[8:] if datetime_text and len(datetime_text) > 8 else ""
+
+
+def _tuple(nums: tuple[float, ...] | None, n: int) -> tuple[float, ...] | None:
+    return tuple(nums[:n]) if nums is not None and len(nums) >= n else None
+
+
+def _first(nums: tuple[float, ...] | None) -> float | None:
+    return nums[0] if nums else None
+
+
+def _int(nums: tuple[float, ...] | None) -> int | None:
+    return int(nums[0]) if nums else None
+
+
+def _one_header(ref: FileRef, frame: int, a: Attrs, pixel: PixelFormat, *, enhanced: bool) -> ImageHeader:
+    text = a.text
+    modality = (text(0x00080060) or "").upper()
+    manufacturer = text(0x00080070) or ""
+    image_type = text(0x00089007) if enhanced and a.has(0x00089007) else text(0x00080008)
+    acq_time = text(0x00080032) or ""
+    temporal = _int(a.numbers(0x00200100))
+    echo = _first(a.numbers(0x00180081))
+    if enhanced:
+        acq_time = _time_of(text(0x00189074)) or acq_time or _time_of(text(0x0008002A))
+        if temporal is None:
+            temporal = _int(a.numbers(0x00209128))
+        echo = echo if echo is not None else a.float64(0x00189082)
+    b, b_source = b_value(a, modality, manufacturer)
+    spacing = _tuple(a.numbers(0x00280030), 2)
+    imager = _tuple(a.numbers(0x00181164), 2)
+    return ImageHeader(
+        file=ref, frame=frame,
+        sop_instance_uid=text(0x00080018) or "", sop_class_uid=text(0x00080016) or "",
+        patient_id=text(0x00100020) or "", patient_name=text(0x00100010) or "",
+        study_instance_uid=text(0x0020000D) or "", study_date=text(0x00080020) or "",
+        study_time=text(0x00080030) or "", study_description=text(0x00081030) or "",
+        series_instance_uid=text(0x0020000E) or "", series_number=_int(a.numbers(0x00200011)),
+        series_description=text(0x0008103E) or "", protocol_name=text(0x00181030) or "",
+        modality=modality, frame_of_reference_uid=text(0x00200052) or "", manufacturer=manufacturer,
+        instance_number=_int(a.numbers(0x00200013)),
+        image_type=tuple(v.strip().upper() for v in (image_type or "").split("\\") if v.strip()),
+        position_mm=_tuple(a.numbers(0x00200032), 3),  # type: ignore[arg-type]
+        orientation=_tuple(a.numbers(0x00200037), 6),  # type: ignore[arg-type]
+        pixel_spacing_mm=spacing,  # type: ignore[arg-type]
+        imager_pixel_spacing_mm=imager,  # type: ignore[arg-type]
+        slice_thickness_mm=_first(a.numbers(0x00180050)),
+        gantry_tilt_deg=_first(a.numbers(0x00181120)),
+        rescale_slope=_first(a.numbers(0x00281053)) or 1.0,
+        rescale_intercept=_first(a.numbers(0x00281052)) or 0.0,
+        window_center=_first(a.numbers(0x00281050)), window_width=_first(a.numbers(0x00281051)),
+        b_value=b, b_value_source=b_source,
+        acquisition_number=_int(a.numbers(0x00200012)), acquisition_time=acq_time,
+        acquisition_date=text(0x00080022) or "", series_time=text(0x00080031) or "",
+        content_time=text(0x00080033) or "", temporal_position=temporal,
+        trigger_time_ms=_first(a.numbers(0x00181060)),
+        contrast_agent=text(0x00180010), contrast_start_time=text(0x00181042) or "",
+        sequence_name=text(0x00180024) or text(0x00189005) or "",
+        scanning_sequence=text(0x00180020) or "", sequence_variant=text(0x00180021) or "",
+        scan_options=text(0x00180022) or "", echo_time_ms=echo,
+        repetition_time_ms=_first(a.numbers(0x00180080)),
+        inversion_time_ms=_first(a.numbers(0x00180082)),
+        body_part=text(0x00180015) or "", patient_position=text(0x00185100) or "",
+        pixel=pixel)

@@ -1,0 +1,265 @@
+"""Group image headers into stacks: patient -> study -> series -> stack (what one viewport shows).
+
+Split rules for one series (../shared/realdicom/MANIFEST.md shows why each one):
+
+1. Always split by image size, orientation (direction cosines), b-value and *semantic* image
+   type (ADC, TRACEW, SUBTRACT, phase, water/fat, MIP ...; see :data:`SEMANTIC_TYPES`). Other
+   ImageType values (``ADD`` on the GE tilt CT, ``ORIGINAL`` vs ``DERIVED``) do not split.
+2. Only when slice positions then still repeat, split by the first attribute that separates
+   them into complete volumes: temporal position, acquisition number, trigger time, echo time,
+   acquisition time. "Complete" means as many groups as the most repeated position has copies,
+   each without repeated positions: the Siemens DWI (every slice its own AcquisitionTime) and
+   the GE tilt CT (AcquisitionNumber 1..21 over 28 distinct positions) stay whole.
+3. If nothing separates them, the k-th copy of each position (in acquisition order) goes to
+   volume k, with a warning.
+
+Duplicate SOP instances (same SOP Instance UID and frame, wherever the copy sits) count once.
+Localizers (ImageType LOCALIZER, or a few slices named scout/survey/localizer...) are listed
+apart. Each stack's geometry comes from :meth:`StackGeometry.from_slices`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Callable, Sequence
+
+import numpy as np
+
+from viewer.geometry import DUPLICATE_TOL_MM, SpacingSource, StackGeometry, classify_orientation, slice_normal
+from viewer.records import ImageHeader, NonImageKind, NonImageObject, Role, SkippedFile, StackInfo
+
+#: ImageType values that make images of one series different things to look at.
+SEMANTIC_TYPES = frozenset({
+    "ADC", "EADC", "TRACEW", "TRACE", "EXP", "FA", "CALC_BVALUE", "SUBTRACT", "SUB", "MIP", "MINIP",
+    "MPR", "PROJECTION IMAGE", "P", "PHASE", "R", "REAL", "I", "IMAGINARY", "W", "F", "WATER", "FAT",
+    "IN_PHASE", "OUT_PHASE", "OPP_PHASE", "T1 MAP", "T2 MAP", "T2_STAR MAP", "T1MAP", "T2MAP", "MOCO",
+})
+#: Series named like this with at most this many slices per stack are localizers.
+LOCALIZER_MAX_SLICES = 10
+_LOCALIZER_NAME = re.compile(
+    r"(scout|survey|locali[sz]er|\bloc\b|3.?pl(ane)?.?loc|topogram|scanogram|surview|tri.?pilot|\bpilot\b|aahscout)",
+    re.IGNORECASE)
+#: Orientation clusters: direction cosines equal within this tolerance (~0.6 degree).
+ORIENTATION_TOL = 0.01
+
+_SplitKey = tuple[str, Callable[[ImageHeader], object], Callable[[object], str]]
+_REPEAT_KEYS: tuple[_SplitKey, ...] = (
+    ("temporal position", lambda h: h.temporal_position, lambda v: f"t{v}"),
+    ("acquisition number", lambda h: h.acquisition_number, lambda v: f"acq{v}"),
+    ("trigger time", lambda h: h.trigger_time_ms, lambda v: f"trigger {v:g} ms"),
+    ("echo time", lambda h: h.echo_time_ms, lambda v: f"TE {v:g} ms"),
+    ("acquisition time", lambda h: h.acquisition_time, lambda v: f"time {v}"),
+)
+
+
+def semantic_type(header: ImageHeader) -> tuple[str, ...]:
+    """The ImageType values (3rd on) that change what the image shows, sorted."""
+    return tuple(sorted({v for v in header.image_type[2:] if v in SEMANTIC_TYPES}))
+
+
+def deduplicate(headers: Sequence[ImageHeader]) -> tuple[list[ImageHeader], list[str]]:
+    """Keep the first copy of each (SOP Instance UID, frame); warn about the others."""
+    seen: dict[tuple[str, int], ImageHeader] = {}
+    kept: list[ImageHeader] = []
+    warnings: list[str] = []
+    for h in headers:
+        key = (h.sop_instance_uid, h.frame)
+        first = seen.get(key)
+        if first is not None and h.sop_instance_uid:
+            warnings.append(f"duplicate SOP instance {h.sop_instance_uid}: {h.file} is a copy of {first.file};"
+                            " counted once")
+            continue
+        seen[key] = h
+        kept.append(h)
+    return kept, warnings
+
+
+def _projection_keys(imgs: Sequence[ImageHeader], normal: np.ndarray) -> list[int]:
+    pos = np.array([h.position_mm for h in imgs], float)
+    return [int(v) for v in np.round(pos @ normal / DUPLICATE_TOL_MM)]
+
+
+def _max_repeat(imgs: Sequence[ImageHeader], normal: np.ndarray) -> int:
+    return max(Counter(_projection_keys(imgs, normal)).values())
+
+
+def _split_repeats(imgs: list[ImageHeader], normal: np.ndarray) -> tuple[list[tuple[str, list[ImageHeader]]], str | None]:
+    """Split a group whose positions repeat into volumes (rules 2 and 3 of the module doc)."""
+    repeats = _max_repeat(imgs, normal)
+    if repeats == 1:
+        return [("", imgs)], None
+    for name, key, label in _REPEAT_KEYS:
+        groups: dict[object, list[ImageHeader]] = defaultdict(list)
+        for h in imgs:
+            groups[key(h)].append(h)
+        if len(groups) != repeats or None in groups or "" in groups:
+            continue
+        if all(_max_repeat(g, normal) == 1 for g in groups.values()):
+            return [(label(v), groups[v]) for v in sorted(groups, key=_sortable)], None
+    order = sorted(range(len(imgs)), key=lambda i: (imgs[i].acquisition_time, imgs[i].instance_number or 0,
+                                                     str(imgs[i].file), imgs[i].frame))
+    seen: Counter[int] = Counter()
+    parts: dict[int, list[ImageHeader]] = defaultdict(list)
+    keys = _projection_keys(imgs, normal)
+    for i in order:
+        parts[seen[keys[i]]].append(imgs[i])
+        seen[keys[i]] += 1
+    warning = (f"slice positions repeat {repeats} times and no header attribute separates the copies:"
+               " split into volumes by order of acquisition")
+    return [(f"#{k + 1}", parts[k]) for k in sorted(parts)], warning
+
+
+def _sortable(v: object) -> tuple[int, float, str]:
+    if isinstance(v, (int, float)):
+        return (0, float(v), "")
+    return (1, 0.0, str(v))
+
+
+def _orientation_clusters(imgs: Sequence[ImageHeader]) -> list[int]:
+    reps: list[np.ndarray] = []
+    out = []
+    for h in imgs:
+        iop = np.asarray(h.orientation, float)
+        for i, r in enumerate(reps):
+            if np.allclose(iop, r, atol=ORIENTATION_TOL):
+                out.append(i)
+                break
+        else:
+            reps.append(iop)
+            out.append(len(reps) - 1)
+    return out
+
+
+def split_series(imgs: Sequence[ImageHeader]) -> list[tuple[tuple, str, list[ImageHeader], list[str]]]:
+    """Split one series into stacks: (sort key, split label, images, warnings) per stack."""
+    clusters = _orientation_clusters(imgs)
+    groups: dict[tuple, list[ImageHeader]] = defaultdict(list)
+    for h, c in zip(imgs, clusters):
+        b = None if h.b_value is None else round(h.b_value, 1)
+        groups[(semantic_type(h), -1.0 if b is None else b, c, h.pixel.rows, h.pixel.columns)].append(h)
+    keys = list(groups)
+    vary = [len({k[i] for k in keys}) > 1 for i in range(5)]
+    out = []
+    for key in sorted(keys, key=lambda k: (k[0], k[1], k[2], k[3], k[4])):
+        sem, b, cluster, rows, cols = key
+        members = groups[key]
+        parts = []
+        if vary[0]:
+            parts.append("+".join(sem) if sem else "base")
+        if vary[1]:
+            parts.append(f"b{b:g}" if b >= 0 else "no b")
+        if vary[2]:
+            normal = slice_normal(members[0].orientation)  # type: ignore[arg-type]
+            parts.append(f"{classify_orientation(normal)[0].value}{cluster + 1}")
+        if vary[3] or vary[4]:
+            parts.append(f"{rows}x{cols}")
+        normal = slice_normal(members[0].orientation)  # type: ignore[arg-type]
+        volumes, warning = _split_repeats(members, normal)
+        for i, (vol_label, vol) in enumerate(volumes):
+            label = " ".join(p for p in (*parts, vol_label) if p)
+            out.append(((*key, i), label, vol, [warning] if warning else []))
+    return out
+
+
+def is_localizer(imgs: Sequence[ImageHeader]) -> bool:
+    """ImageType LOCALIZER, or a handful of slices in a series named like a scout."""
+    if any("LOCALIZER" in h.image_type for h in imgs):
+        return True
+    name = f"{imgs[0].series_description} {imgs[0].protocol_name}"
+    return len(imgs) <= LOCALIZER_MAX_SLICES and bool(_LOCALIZER_NAME.search(name))
+
+
+def _most_common(values: Sequence[float | None]) -> tuple[float | None, list[float]]:
+    present = [round(v, 4) for v in values if v is not None]
+    if not present:
+        return None, []
+    counts = Counter(present)
+    best = max(counts.values())
+    return min(v for v, c in counts.items() if c == best), sorted(counts)
+
+
+def make_stack(label: str, imgs: Sequence[ImageHeader], extra_warnings: Sequence[str]) -> StackInfo:
+    """A StackInfo (role still unknown) with its geometry facts. Raises ValueError on bad geometry."""
+    first = imgs[0]
+    spacing, source = first.pixel_spacing_mm, SpacingSource.PIXEL_SPACING
+    if spacing is None:
+        spacing = first.imager_pixel_spacing_mm
+        source = SpacingSource.IMAGER_PIXEL_SPACING if spacing else SpacingSource.NONE
+    thickness, thicknesses = _most_common([h.slice_thickness_mm for h in imgs])
+    geo, order = StackGeometry.from_slices(
+        first.pixel.rows, first.pixel.columns, first.orientation,  # type: ignore[arg-type]
+        [h.position_mm for h in imgs], spacing, source, thickness, first.gantry_tilt_deg)
+    ordered = tuple(imgs[int(i)] for i in order)
+    warnings = list(extra_warnings) + list(geo.warnings)
+    if not geo.measurable:
+        warnings.append(f"not measurable in mm: {geo.not_measurable_reason}")
+    if len(thicknesses) > 1:
+        warnings.append("mixed slice thicknesses: " + ", ".join(f"{t:g}" for t in thicknesses) + " mm")
+    if len({h.pixel_spacing_mm for h in imgs}) > 1:
+        warnings.append("pixel spacing differs between slices; the first slice's is used")
+    times = sorted(h.acquisition_time for h in imgs if h.acquisition_time)
+    key = first.series_instance_uid + (f"#{label}" if label else "")
+    return StackInfo(
+        key=key, patient_id=first.patient_id, patient_name=first.patient_name,
+        study_instance_uid=first.study_instance_uid, study_date=first.study_date,
+        study_description=first.study_description, series_instance_uid=first.series_instance_uid,
+        series_number=first.series_number, series_description=first.series_description,
+        modality=first.modality, frame_of_reference_uid=first.frame_of_reference_uid,
+        role=Role.UNKNOWN, role_confidence=0.0, role_reason="not classified yet",
+        b_value=first.b_value, n_slices=len(ordered), rows=first.pixel.rows, columns=first.pixel.columns,
+        pixel_spacing_mm=geo.pixel_spacing_mm, slice_spacing_mm=geo.slice_spacing_mm,
+        slice_thickness_mm=thickness, orientation=geo.orientation.value, warnings=tuple(warnings),
+        images=ordered, split_label=label, acquisition_time=times[0] if times else "")
+
+
+def build_stacks(headers: Sequence[ImageHeader]) -> tuple[list[StackInfo], list[NonImageObject], list[SkippedFile], list[str]]:
+    """Stacks (role unknown, in no particular order), localizers, images without geometry, warnings."""
+    kept, warnings = deduplicate(headers)
+    dup_count = Counter(w.split(" ")[3] for w in warnings)  # SOP UID of each duplicate
+    dup_series = Counter(h.series_instance_uid for h in kept if h.sop_instance_uid in dup_count)
+    skipped: list[SkippedFile] = []
+    non_images: list[NonImageObject] = []
+    by_series: dict[str, list[ImageHeader]] = defaultdict(list)
+    for h in kept:
+        if h.position_mm is None or h.orientation is None:
+            skipped.append(SkippedFile(_where(h), f"no ImagePositionPatient/ImageOrientationPatient ({h.modality}"
+                                                  " image): not part of a cross-sectional stack"))
+            continue
+        by_series[h.series_instance_uid or f"(no series UID) {h.file}"].append(h)
+    stacks: list[StackInfo] = []
+    for imgs in by_series.values():
+        dups = dup_series.get(imgs[0].series_instance_uid, 0)
+        for _key, label, vol, notes in split_series(imgs):
+            if dups:
+                n = sum(1 for h in vol if h.sop_instance_uid in dup_count)
+                if n:
+                    notes = [*notes, f"{n} duplicate SOP instance(s) (a second copy of the same image) counted once"]
+            if is_localizer(vol):
+                non_images.extend(_localizer(h) for h in vol)
+                continue
+            try:
+                stacks.append(make_stack(label, vol, notes))
+            except ValueError as exc:
+                skipped.extend(SkippedFile(_where(h), f"unusable geometry: {exc}") for h in vol)
+    return stacks, non_images, skipped, warnings
+
+
+def _where(h: ImageHeader) -> str:
+    return f"{h.file} frame {h.frame + 1}" if h.pixel.number_of_frames > 1 else str(h.file)
+
+
+def _localizer(h: ImageHeader) -> NonImageObject:
+    return NonImageObject(path=_where(h), kind=NonImageKind.LOCALIZER, patient_id=h.patient_id,
+                          study_instance_uid=h.study_instance_uid, series_instance_uid=h.series_instance_uid,
+                          series_description=h.series_description, modality=h.modality,
+                          sop_class_uid=h.sop_class_uid)
+
+
+def stack_sort_key(s: StackInfo) -> tuple:
+    """Deterministic order: patient, study date/time, study, series number, series, split."""
+    first = s.images[0]
+    b = -1.0 if s.b_value is None else s.b_value
+    return (s.patient_id, s.study_date, first.study_time, s.study_instance_uid,
+            s.series_number if s.series_number is not None else 1 << 30, s.series_instance_uid,
+            " ".join(semantic_type(first)), b, s.acquisition_time, s.split_label)
