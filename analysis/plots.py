@@ -34,7 +34,8 @@ def _empty(ax, text: str) -> None:  # type: ignore[no-untyped-def]
 
 def histogram_png(patient_pairs: pd.DataFrame, a: str, b: str) -> bytes:
     """Overlaid histograms of per-patient mean diameters on series a and b (same patients)."""
-    fig = Figure(figsize=(6.4, 3.8), layout="constrained")
+    fig = Figure(figsize=(6.4, 3.8))
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.14, top=0.9)
     ax = fig.add_subplot()
     n = len(patient_pairs)
     if n == 0:
@@ -56,7 +57,8 @@ def histogram_png(patient_pairs: pd.DataFrame, a: str, b: str) -> bytes:
 
 def bland_altman_png(lesion_pairs: pd.DataFrame, patient_pairs: pd.DataFrame, a: str, b: str) -> bytes:
     """Bland-Altman plots (difference a - b against mean) per lesion and per patient."""
-    fig = Figure(figsize=(9.6, 3.8), layout="constrained")
+    fig = Figure(figsize=(9.6, 3.8))
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.84, wspace=0.25)
     for i, (level, pairs) in enumerate((("lesion", lesion_pairs), ("patient", patient_pairs))):
         ax = fig.add_subplot(1, 2, i + 1)
         n = len(pairs)
@@ -86,7 +88,8 @@ def bland_altman_png(lesion_pairs: pd.DataFrame, patient_pairs: pd.DataFrame, a:
 
 def detection_png(detection: pd.DataFrame) -> bytes:
     """Grouped bars: mean count per exam pair for each series, whole liver and each lobe."""
-    fig = Figure(figsize=(9.6, 4.0), layout="constrained")
+    fig = Figure(figsize=(9.6, 4.0))
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1, top=0.91)
     ax = fig.add_subplot()
     regions = ("whole", "right", "left")
     width = 0.26
