@@ -58,21 +58,20 @@ def semantic_type(header: ImageHeader) -> tuple[str, ...]:
     return tuple(sorted({v for v in header.image_type[2:] if v in SEMANTIC_TYPES}))
 
 
-def deduplicate(headers: Sequence[ImageHeader]) -> tuple[list[ImageHeader], list[str]]:
-    """Keep the first copy of each (SOP Instance UID, frame); warn about the others."""
+def deduplicate(headers: Sequence[ImageHeader]) -> tuple[list[ImageHeader], list[tuple[ImageHeader, ImageHeader]]]:
+    """Keep the first copy of each (SOP Instance UID, frame); also return (copy, kept) pairs."""
     seen: dict[tuple[str, int], ImageHeader] = {}
     kept: list[ImageHeader] = []
-    warnings: list[str] = []
+    copies: list[tuple[ImageHeader, ImageHeader]] = []
     for h in headers:
         key = (h.sop_instance_uid, h.frame)
         first = seen.get(key)
         if first is not None and h.sop_instance_uid:
-            warnings.append(f"duplicate SOP instance {h.sop_instance_uid}: {h.file} is a copy of {first.file};"
-                            " counted once")
+            copies.append((h, first))
             continue
         seen[key] = h
         kept.append(h)
-    return kept, warnings
+    return kept, copies
 
 
 def _projection_keys(imgs: Sequence[ImageHeader], normal: np.ndarray) -> list[int]:
@@ -215,9 +214,10 @@ def make_stack(label: str, imgs: Sequence[ImageHeader], extra_warnings: Sequence
 
 def build_stacks(headers: Sequence[ImageHeader]) -> tuple[list[StackInfo], list[NonImageObject], list[SkippedFile], list[str]]:
     """Stacks (role unknown, in no particular order), localizers, images without geometry, warnings."""
-    kept, warnings = deduplicate(headers)
-    dup_count = Counter(w.split(" ")[3] for w in warnings)  # SOP UID of each duplicate
-    dup_series = Counter(h.series_instance_uid for h in kept if h.sop_instance_uid in dup_count)
+    kept, copies = deduplicate(headers)
+    warnings = [f"duplicate SOP instance {c.sop_instance_uid}: {c.file} is a copy of {k.file}; counted once"
+                for c, k in copies]
+    duplicated = {(k.sop_instance_uid, k.frame) for _c, k in copies}
     skipped: list[SkippedFile] = []
     non_images: list[NonImageObject] = []
     by_series: dict[str, list[ImageHeader]] = defaultdict(list)
@@ -229,12 +229,10 @@ def build_stacks(headers: Sequence[ImageHeader]) -> tuple[list[StackInfo], list[
         by_series[h.series_instance_uid or f"(no series UID) {h.file}"].append(h)
     stacks: list[StackInfo] = []
     for imgs in by_series.values():
-        dups = dup_series.get(imgs[0].series_instance_uid, 0)
         for _key, label, vol, notes in split_series(imgs):
-            if dups:
-                n = sum(1 for h in vol if h.sop_instance_uid in dup_count)
-                if n:
-                    notes = [*notes, f"{n} duplicate SOP instance(s) (a second copy of the same image) counted once"]
+            n_dup = sum(1 for h in vol if (h.sop_instance_uid, h.frame) in duplicated) if duplicated else 0
+            if n_dup:
+                notes = [*notes, f"{n_dup} image(s) found twice (same SOP Instance UID): counted once"]
             if is_localizer(vol):
                 non_images.extend(_localizer(h) for h in vol)
                 continue
