@@ -129,17 +129,31 @@ def window_values(values: np.ndarray, wl: WindowLevel, invert: bool = False) -> 
     return 255 - out if invert else out
 
 
+#: Grey level g as a 32-bit 0xFFgggggg pixel (Qt's RGB32 / ARGB32 layout): scaling an RGB32
+#: image is Qt's fast path, twice as fast as an 8-bit greyscale one.
+GREY_TO_RGB32 = (np.uint32(0xFF000000) | (np.arange(256, dtype=np.uint32) * np.uint32(0x010101))).astype(np.uint32)
+
+
+def _index16(image: np.ndarray) -> np.ndarray:
+    return image.view(np.uint16) if image.dtype.itemsize == 2 else image.astype(np.int32).astype(np.uint16)
+
+
 @dataclass(frozen=True, slots=True)
 class Lut:
-    """A 65536-entry uint8 lookup table for 16-bit integer pixels (either signedness)."""
+    """A 65536-entry uint8 lookup table for 16-bit integer pixels (either signedness),
+    with its RGB32 twin for display."""
 
     table: np.ndarray
     signed: bool
+    table_rgb32: np.ndarray
 
     def apply(self, image: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Grey levels of a 2D integer image; ``out`` (uint8, same shape) avoids an allocation."""
-        idx = image.view(np.uint16) if image.dtype.itemsize == 2 else image.astype(np.int32).astype(np.uint16)
-        return np.take(self.table, idx, out=out)
+        return np.take(self.table, _index16(image), out=out)
+
+    def apply_rgb32(self, image: np.ndarray) -> np.ndarray:
+        """The same grey levels as uint32 0xFFgggggg pixels."""
+        return np.take(self.table_rgb32, _index16(image))
 
 
 def build_lut(wl: WindowLevel, dtype: np.dtype | type, invert: bool = False) -> Lut:
@@ -155,7 +169,8 @@ def build_lut(wl: WindowLevel, dtype: np.dtype | type, invert: bool = False) -> 
     values = np.arange(65536, dtype=np.int32)
     if signed:
         values = values.astype(np.uint16).view(np.int16).astype(np.int32)
-    return Lut(window_values(values, wl, invert), signed)
+    grey = window_values(values, wl, invert)
+    return Lut(grey, signed, GREY_TO_RGB32[grey])
 
 
 def uses_lut(array: np.ndarray) -> bool:
@@ -200,3 +215,11 @@ class LutCache:
         if uses_lut(image):
             return self.get(wl, image.dtype, flip).apply(np.ascontiguousarray(image))
         return window_values(image, wl, flip)
+
+    def render_rgb32(self, image: np.ndarray, wl: WindowLevel, *, invert: bool = False,
+                     monochrome1: bool = False) -> np.ndarray:
+        """:meth:`render` as uint32 0xFFgggggg pixels, for display."""
+        flip = invert != monochrome1
+        if uses_lut(image):
+            return self.get(wl, image.dtype, flip).apply_rgb32(image)
+        return GREY_TO_RGB32[window_values(image, wl, flip)]

@@ -15,6 +15,20 @@ from typing import Callable, Iterable
 from viewer.model.events import Signal
 from viewer.records import READING_ROLES, Role, StackInfo
 
+ROLE_LABELS: dict[Role, str] = {
+    Role.CT_UNENHANCED: "CT unenhanced", Role.CT_ARTERIAL: "CT arterial", Role.CT_PORTAL: "CT portal",
+    Role.CT_DELAYED: "CT delayed", Role.CT_OTHER: "CT other", Role.MR_T2FS: "T2 FS", Role.MR_T2: "T2",
+    Role.MR_DWI: "DWI b800", Role.MR_ADC: "ADC", Role.MR_T1_PRE: "T1 pre", Role.MR_T1_ARTERIAL: "T1 arterial",
+    Role.MR_T1_PORTAL: "T1 portal", Role.MR_T1_DELAYED: "T1 delayed", Role.MR_T1_SUBTRACTION: "T1 subtraction",
+    Role.MR_OTHER: "MR other", Role.UNKNOWN: "unknown role",
+}
+
+
+def role_label(role: Role | None) -> str:
+    """Short reader-facing name of a role ("CT arterial", "DWI b800")."""
+    return ROLE_LABELS.get(role, "") if role is not None else ""
+
+
 #: Grids offered by the layout keys, (rows, columns).
 GRIDS: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 2), (2, 3), (3, 3))
 DEFAULT_GRID = (2, 3)
@@ -93,6 +107,11 @@ class HangingModel:
         self.stacks: tuple[StackInfo, ...] = ()
         self.cells: list[Cell] = [Cell(r, None) for r in roles]
         self.cell_changed = Signal()
+
+    def clear(self) -> None:
+        """Every cell empty (before hanging another pair); no signals."""
+        self.stacks = ()
+        self.cells = [Cell(c.role if c.role is not Role.MR_ADC else Role.MR_DWI, None) for c in self.cells]
 
     def hang(self, stacks: Iterable[StackInfo]) -> None:
         """Fill every cell from the roles of ``stacks`` (the stacks of the chosen pair)."""

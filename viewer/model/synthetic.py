@@ -8,7 +8,7 @@ values in HU for CT and arbitrary signal for MRI, with true geometry from
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -16,18 +16,7 @@ import numpy as np
 from viewer.geometry import StackGeometry
 from viewer.records import Role, StackInfo
 
-try:
-    from viewer.loader import Volume
-except ImportError:  # viewer/loader.py is being written in parallel; same fields as its Volume
-    @dataclass
-    class Volume:  # type: ignore[no-redef]
-        stack: StackInfo
-        geometry: StackGeometry
-        array: np.ndarray
-        loaded: np.ndarray
-        units: str
-        monochrome1: bool
-        warnings: tuple[str, ...]
+from viewer.loader import Volume
 
 AXIAL_IOP = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 

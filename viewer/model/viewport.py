@@ -56,6 +56,7 @@ class ViewportModel:
         self.playing = False
         self.cine_fps = 10.0
         self.loaded_count = 0
+        self._projections: np.ndarray | None = None
         self.volume_changed = Signal()
         self.slice_changed = Signal()
         self.window_changed = Signal()
@@ -70,6 +71,8 @@ class ViewportModel:
     def set_volume(self, volume: VolumeLike | None, role: Role | None = None) -> None:
         """Show ``volume`` (or nothing) at its middle slice, fitted, with its remembered window."""
         self.volume = volume
+        # per-volume constants read on every repaint
+        self._projections = volume.geometry.slice_projections_mm if volume is not None else None
         if role is not None:
             self.role = role
         self._index = (volume.geometry.n_slices // 2) if volume is not None else 0
@@ -137,10 +140,9 @@ class ViewportModel:
 
     def position_mm(self, index: int | None = None) -> float | None:
         """Slice position along the normal (mm); for axial stacks this is z (SliceLocation-like)."""
-        geo = self.geometry
-        if geo is None:
+        if self._projections is None:
             return None
-        return float(geo.slice_projections_mm[self._index if index is None else index])
+        return float(self._projections[self._index if index is None else index])
 
     def center_point_mm(self) -> np.ndarray | None:
         """Patient point at the centre of the current slice."""

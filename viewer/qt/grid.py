@@ -1,0 +1,77 @@
+"""ReadingGrid: the six viewport widgets of a ReadingModel laid out by its LayoutModel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QGridLayout, QWidget
+
+from viewer.model.reading import ReadingModel
+from viewer.qt.tools import CrosshairTool, Tool
+from viewer.qt.viewport import BORDER, ViewportWidget
+
+
+class ReadingGrid(QWidget):
+    """Signals: ``stack_dropped(cell, key)``, ``context_requested(cell, QPoint)``."""
+
+    stack_dropped = Signal(int, str)
+    context_requested = Signal(int, object)
+
+    def __init__(self, reading: ReadingModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.reading = reading
+        self.setAutoFillBackground(True)
+        pal = self.palette()
+        pal.setColor(QPalette.ColorRole.Window, BORDER)
+        self.setPalette(pal)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(2, 2, 2, 2)
+        self._grid.setSpacing(2)
+        self.viewports: list[ViewportWidget] = []
+        for i, model in enumerate(reading.viewports):
+            w = ViewportWidget(model, self)
+            w.activated.connect(lambda i=i: reading.activate(i))
+            w.maximise_requested.connect(lambda i=i: reading.layout.toggle_maximise(i))
+            w.stack_dropped.connect(lambda key, i=i: self.stack_dropped.emit(i, key))
+            w.context_requested.connect(lambda pos, i=i: self.context_requested.emit(i, pos))
+            self.viewports.append(w)
+        reading.layout.changed.connect(self.relayout)
+        reading.layout.active_changed.connect(self._active_changed)
+        self.relayout()
+        self._active_changed(reading.layout.active)
+
+    def relayout(self) -> None:
+        for w in self.viewports:
+            self._grid.removeWidget(w)
+            w.hide()
+        rows, cols = self.reading.layout.grid
+        for r in range(3):
+            self._grid.setRowStretch(r, 1 if r < rows else 0)
+        for c in range(3):
+            self._grid.setColumnStretch(c, 1 if c < cols else 0)
+        for cell, row, col in self.reading.layout.visible_cells():
+            self._grid.addWidget(self.viewports[cell], row, col)
+            self.viewports[cell].show()
+
+    def _active_changed(self, cell: int) -> None:
+        for i, w in enumerate(self.viewports):
+            w.set_active(i == cell)
+
+    @property
+    def active_widget(self) -> ViewportWidget:
+        return self.viewports[self.reading.layout.active]
+
+    def set_tool(self, tool_factory: type[Tool] | None) -> None:
+        """Give every viewport its own instance of a tool (None: window/level)."""
+        for w in self.viewports:
+            w.set_tool(tool_factory() if tool_factory is not None else None)
+
+    def set_crosshair_mode(self, on: bool) -> None:
+        for w in self.viewports:
+            w.set_tool(CrosshairTool(self.reading.link.set_reference_point) if on else None)
+        if not on:
+            self.reading.link.clear_reference_point()
+
+    @property
+    def crosshair_mode(self) -> bool:
+        return isinstance(self.viewports[0].tool, CrosshairTool)

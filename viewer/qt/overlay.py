@@ -1,0 +1,171 @@
+"""The text and graphic overlays of a viewport (corner annotations as in OHIF/Horos/Weasis).
+
+Top left: role and series description. Top right: patient, study date, link state.
+Bottom left: pixel value under the cursor (HU for CT) with its patient coordinates, slice
+n/N and position in mm. Bottom right: window/level and zoom. Edges: orientation labels from
+the geometry (R/L/A/P/H/F). Bottom centre: a scale bar in mm. Also the reference point
+(crosshair) and the loading bar. Everything here reads the model; nothing changes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+
+from viewer.geometry import patient_orientation_labels
+from viewer.model.layout import role_label
+from viewer.qt.tools import ViewContext
+
+TEXT = QColor(225, 225, 225)
+DIM = QColor(150, 150, 150)
+ACCENT = QColor(255, 196, 64)
+LINK = QColor(110, 190, 255)
+CROSS = QColor(80, 255, 120)
+MARGIN = 6
+#: Scale bar lengths tried, mm.
+SCALE_STEPS_MM = (1, 2, 5, 10, 20, 50, 100, 200)
+
+
+@dataclass(frozen=True)
+class Hover:
+    """The pointer over the image: continuous (row, col) on the current slice."""
+
+    row: float
+    col: float
+
+
+def _fmt_value(value: float, units: str) -> str:
+    txt = f"{value:.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:.2f}"
+    return f"{txt} {units}" if units else txt
+
+
+def scale_bar_mm(px_per_mm: float, max_px: float) -> int | None:
+    """Longest round length (mm) whose bar fits in ``max_px`` pixels."""
+    fitting = [mm for mm in SCALE_STEPS_MM if mm * px_per_mm <= max_px]
+    return fitting[-1] if fitting else None
+
+
+class OverlayPainter:
+    """Paints the corner annotations; fonts and metrics made once."""
+
+    def __init__(self, point_size: float = 9.0) -> None:
+        self.font = QFont()
+        self.font.setPointSizeF(point_size)
+        self.bold = QFont(self.font)
+        self.bold.setBold(True)
+        self.metrics = QFontMetrics(self.font)
+        self.line_h = self.metrics.height()
+        self._labels_for: object = None
+        self._labels: tuple[str, str, str, str] = ("", "", "", "")
+
+    def _lines(self, p: QPainter, x: float, y: float, lines: list[tuple[str, QColor]], align_right: bool,
+               from_bottom: bool) -> None:
+        order = list(reversed(lines)) if from_bottom else lines
+        for i, (text, color) in enumerate(order):
+            if not text:
+                continue
+            p.setPen(color)
+            ty = y - i * self.line_h - self.metrics.descent() if from_bottom else y + i * self.line_h + self.metrics.ascent()
+            tx = x - self.metrics.horizontalAdvance(text) if align_right else x
+            p.drawText(QPointF(tx, ty), text)
+
+    def paint(self, p: QPainter, view: ViewContext, hover: Hover | None, *, active: bool, loading: tuple[int, int] | None) -> None:
+        m = view.model
+        vol = m.volume
+        if vol is None:
+            return
+        w, h = view.transform.width_px, view.transform.height_px
+        stack = vol.stack
+        p.setFont(self.font)
+        # top left: role and series
+        series = stack.series_description + (f"  [{stack.split_label}]" if stack.split_label else "")
+        p.setFont(self.bold)
+        self._lines(p, MARGIN, MARGIN, [(role_label(m.role) or stack.modality, ACCENT if active else TEXT)], False, False)
+        p.setFont(self.font)
+        self._lines(p, MARGIN, MARGIN + self.line_h, [(series, TEXT), (f"Se {stack.series_number or '-'}  {stack.modality}", DIM)],
+                    False, False)
+        # top right: patient, date, link
+        link = ("linked" if m.linked else "unlinked", LINK if m.linked else DIM)
+        self._lines(p, w - MARGIN, MARGIN, [(stack.patient_id, TEXT), (stack.study_date, DIM), link], True, False)
+        # bottom left: value under cursor, slice, position
+        bl: list[tuple[str, QColor]] = []
+        if hover is not None:
+            value = m.value_at(hover.row, hover.col)
+            if value is not None:
+                xyz = vol.geometry.index_to_patient(m.index, hover.row, hover.col)
+                bl.append((f"{_fmt_value(value, vol.units)}  ({xyz[0]:.1f}, {xyz[1]:.1f}, {xyz[2]:.1f}) mm", ACCENT))
+        pos = m.position_mm()
+        thick = f"  thk {vol.geometry.slice_thickness_mm:g} mm" if vol.geometry.slice_thickness_mm else ""
+        bl.append((f"Im {m.slice_number}/{m.n_slices}", TEXT))
+        bl.append((f"Pos {pos:.1f} mm{thick}", DIM))
+        self._lines(p, MARGIN, h - MARGIN, bl, False, True)
+        # bottom right: window and zoom
+        wl = m.window
+        br = [(wl.label() if wl is not None else "W -  L -", TEXT),
+              (f"Zoom {view.transform.px_per_mm * (vol.geometry.column_spacing_mm or 1):.2f}x" + ("  inv" if m.invert else ""), DIM)]
+        self._lines(p, w - MARGIN, h - MARGIN, br, True, True)
+        self._orientation(p, view)
+        self._scale_bar(p, view)
+        if loading is not None and loading[0] < loading[1]:
+            p.fillRect(QRectF(0, 0, w * loading[0] / max(loading[1], 1), 3), LINK)
+
+    def _orientation_labels(self, geo: object) -> tuple[str, str, str, str]:
+        """(left, right, top, bottom) edge labels: where each screen direction points in the patient."""
+        if self._labels_for is not geo:
+            r, c = np.asarray(geo.row_direction), np.asarray(geo.column_direction)  # type: ignore[attr-defined]
+            self._labels = tuple(patient_orientation_labels(d) for d in (-r, r, -c, c))  # type: ignore[assignment]
+            self._labels_for = geo
+        return self._labels
+
+    def _orientation(self, p: QPainter, view: ViewContext) -> None:
+        left, right, top, bottom = self._orientation_labels(view.geometry)
+        w, h = view.transform.width_px, view.transform.height_px
+        p.setFont(self.bold)
+        p.setPen(DIM)
+        fm = self.metrics
+        for text, x, y in ((left, MARGIN, h / 2),
+                           (right, w - MARGIN - fm.horizontalAdvance(right), h / 2),
+                           (top, w / 2 - fm.horizontalAdvance(top) / 2, MARGIN + fm.ascent() + 3 * self.line_h),
+                           (bottom, w / 2 - fm.horizontalAdvance(bottom) / 2, h - MARGIN - fm.descent() - 1.2 * self.line_h)):
+            p.drawText(QPointF(x, y), text)
+        p.setFont(self.font)
+
+    def _scale_bar(self, p: QPainter, view: ViewContext) -> None:
+        if not view.geometry.measurable:
+            return
+        w, h = view.transform.width_px, view.transform.height_px
+        ppm = view.px_per_mm
+        mm = scale_bar_mm(ppm, w / 4)
+        if mm is None:
+            return
+        length = mm * ppm
+        y = h - MARGIN - 2
+        x0 = w / 2 - length / 2
+        p.setPen(QPen(TEXT, 1))
+        p.drawLine(QPointF(x0, y), QPointF(x0 + length, y))
+        for i in range(0, 2):
+            x = x0 + i * length
+            p.drawLine(QPointF(x, y), QPointF(x, y - 5))
+        label = f"{mm} mm"
+        p.drawText(QPointF(w / 2 - self.metrics.horizontalAdvance(label) / 2, y - 4), label)
+
+    @staticmethod
+    def paint_crosshair(p: QPainter, view: ViewContext) -> None:
+        idx = view.model.crosshair_index()
+        if idx is None:
+            return
+        k, row, col = (float(v) for v in idx)
+        spacing = view.geometry.slice_spacing_mm or 1.0
+        on_slice = abs(k - view.slice_index) * spacing <= spacing / 2 + 1e-6
+        pt = view.to_widget(row, col)
+        color = QColor(CROSS) if on_slice else QColor(CROSS.red(), CROSS.green(), CROSS.blue(), 110)
+        pen = QPen(color, 1, Qt.PenStyle.SolidLine if on_slice else Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        gap, arm = 5.0, 14.0
+        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            p.drawLine(QPointF(pt.x() + dx * gap, pt.y() + dy * gap), QPointF(pt.x() + dx * (gap + arm), pt.y() + dy * (gap + arm)))
+        if not on_slice:
+            p.drawText(QPointF(pt.x() + gap + 2, pt.y() - gap - 2), f"{(k - view.slice_index) * spacing:+.0f} mm")

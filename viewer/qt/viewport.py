@@ -1,0 +1,266 @@
+"""ViewportWidget: paints one ViewportModel and turns mouse input into model changes.
+
+Mouse (OHIF/Weasis habits; Horos' right-drag window): left = active tool (window/level by
+default, see :mod:`viewer.qt.tools`), right-drag = window/level whatever the tool,
+right-click = context menu, middle-drag = pan, Ctrl+right-drag = zoom, wheel = one slice
+per notch (down = next slice, down the patient), Ctrl+wheel = zoom about the pointer,
+double-click = maximise/restore the cell. Keys are bound by the main window (app.shortcuts)
+and act on the models; keys no shortcut claims go to the tool.
+
+Painting: one cached QImage per (slice, window) drawn with ``drawImage`` into the rectangle
+the :class:`ViewTransform` gives (true aspect from the pixel spacing), then layers, tool,
+overlays. Nothing here is state: zoom, slice, window, crosshair live in the model.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QContextMenuEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from viewer.model.layout import role_label
+from viewer.model.view import ViewTransform
+from viewer.model.viewport import ViewportModel
+from viewer.qt.image_cache import SliceImageCache
+from viewer.qt.overlay import DIM, OverlayPainter, Hover
+from viewer.qt.tools import Layer, Tool, ToolEvent, ViewContext, WindowLevelTool, drag_window
+
+BACKGROUND = QColor(0, 0, 0)
+BORDER = QColor(48, 48, 52)
+ACTIVE_BORDER = QColor(255, 196, 64)
+STACK_MIME = "application/x-lesionlab-stack"
+#: Pixels the right button may move before a right-click becomes a window/level drag.
+CLICK_SLOP_PX = 3
+
+
+class ViewportWidget(QWidget):
+    """One cell. Signals: ``activated`` (clicked), ``maximise_requested``,
+    ``context_requested(QPoint global)``, ``stack_dropped(str key)``."""
+
+    activated = Signal()
+    maximise_requested = Signal()
+    context_requested = Signal(object)
+    stack_dropped = Signal(str)
+
+    def __init__(self, model: ViewportModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.cache = SliceImageCache()
+        self.overlays = OverlayPainter()
+        self.layers: list[Layer] = []
+        self.default_tool: Tool = WindowLevelTool()
+        self.tool: Tool = self.default_tool
+        self.active = False
+        self.show_overlays = True
+        self.smooth = True
+        self._hover: Hover | None = None
+        self._drag: tuple[Qt.MouseButton, QPointF, bool] | None = None  # button, last pos, moved
+        self._loading: tuple[int, int] | None = None
+        self._cine = QTimer(self)
+        self._cine.timeout.connect(model.cine_step)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAcceptDrops(True)
+        self.setMinimumSize(120, 120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        for sig in (model.slice_changed, model.window_changed, model.view_changed, model.crosshair_changed,
+                    model.link_changed):
+            sig.connect(self._changed)
+        model.volume_changed.connect(self._volume_changed)
+        model.loading_changed.connect(self._loading_changed)
+        model.cine_changed.connect(self._cine_changed)
+
+    # ------------------------------------------------------------------ model observers
+    def _changed(self, *_args: object) -> None:
+        self.update()
+
+    def _volume_changed(self) -> None:
+        self.cache.clear()
+        self._loading = None
+        self.update()
+
+    def _loading_changed(self, done: int, total: int) -> None:
+        self._loading = (done, total)
+        self.update()
+
+    def _cine_changed(self, playing: bool) -> None:
+        if playing:
+            self._cine.start(int(1000 / max(self.model.cine_fps, 1)))
+        else:
+            self._cine.stop()
+
+    # ------------------------------------------------------------------ tools and layers
+    def set_tool(self, tool: Tool | None) -> None:
+        """Make ``tool`` the left-button tool (None: back to window/level)."""
+        self.tool = tool if tool is not None else self.default_tool
+        self.setCursor(self.tool.cursor)
+        self.update()
+
+    def add_layer(self, layer: Layer) -> None:
+        self.layers.append(layer)
+        self.update()
+
+    def remove_layer(self, layer: Layer) -> None:
+        if layer in self.layers:
+            self.layers.remove(layer)
+            self.update()
+
+    def set_active(self, active: bool) -> None:
+        if active != self.active:
+            self.active = active
+            self.update()
+
+    # ------------------------------------------------------------------ geometry
+    def transform(self) -> ViewTransform | None:
+        geo = self.model.geometry
+        if geo is None:
+            return None
+        rs, cs = geo.pixel_spacing_mm or (1.0, 1.0)
+        return ViewTransform(self.width(), self.height(), geo.rows, geo.columns, rs, cs, self.model.zoom, self.model.center)
+
+    def view_context(self) -> ViewContext | None:
+        t = self.transform()
+        return ViewContext(self.model, t) if t is not None else None
+
+    # ------------------------------------------------------------------ painting
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), BACKGROUND)
+        view = self.view_context()
+        if view is None:
+            self._paint_empty(p)
+        else:
+            self._paint_image(p, view)
+            for layer in self.layers:
+                layer.paint(p, view)
+            self.tool.paint(p, view)
+            if self.show_overlays:
+                OverlayPainter.paint_crosshair(p, view)
+                self.overlays.paint(p, view, self._hover, active=self.active, loading=self._loading)
+        p.setPen(QPen(ACTIVE_BORDER if self.active else BORDER, 2 if self.active else 1))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(QRectF(0.5, 0.5, self.width() - 1, self.height() - 1))
+        p.end()
+
+    def _paint_image(self, p: QPainter, view: ViewContext) -> None:
+        m = self.model
+        wl = m.window
+        x, y, w, h = view.transform.image_rect()
+        if m.is_loaded() and wl is not None:
+            img = self.cache.image(m.volume, m.index, wl, m.invert)  # type: ignore[arg-type]
+            if self.smooth:
+                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            p.drawImage(QRectF(x, y, w, h), img)
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        else:
+            p.setPen(DIM)
+            p.drawText(QRectF(x, y, w, h), Qt.AlignmentFlag.AlignCenter, "loading…")
+
+    def _paint_empty(self, p: QPainter) -> None:
+        role = role_label(self.model.role)
+        p.setPen(DIM)
+        f = p.font()
+        f.setPointSizeF(11)
+        p.setFont(f)
+        text = (f"{role}\nnot in this pair\n\ndrop a stack here from the browser" if role
+                else "empty\n\ndrop a stack here")
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
+
+    # ------------------------------------------------------------------ mouse
+    def _tool_event(self, ev: QMouseEvent, view: ViewContext) -> ToolEvent:
+        pos = ev.position()
+        return ToolEvent(pos, view.to_image(pos), ev.button(), ev.buttons(), ev.modifiers(), view)
+
+    def mousePressEvent(self, ev: QMouseEvent) -> None:
+        self.activated.emit()
+        self.setFocus()
+        view = self.view_context()
+        if view is None:
+            return
+        if self.tool.press(self._tool_event(ev, view)):
+            self.update()
+            return
+        if ev.button() in (Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton):
+            self._drag = (ev.button(), ev.position(), False)
+
+    def mouseMoveEvent(self, ev: QMouseEvent) -> None:
+        view = self.view_context()
+        if view is None:
+            return
+        row, col = view.to_image(ev.position())
+        self._hover = Hover(row, col) if view.transform.contains(row, col) else None
+        if self.tool.move(self._tool_event(ev, view)):
+            self.update()
+            return
+        if self._drag is not None:
+            button, last, moved = self._drag
+            d = ev.position() - last
+            if not moved and abs(d.x()) + abs(d.y()) < CLICK_SLOP_PX:
+                return
+            self._drag = (button, ev.position(), True)
+            if button == Qt.MouseButton.MiddleButton:
+                self.model.set_center(view.transform.center_after_drag(d.x(), d.y()))
+            elif ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                self.model.set_zoom(self.model.zoom * (1.01 ** (-d.y())))
+            else:
+                drag_window(self.model, d.x(), d.y())
+            return
+        if self.show_overlays:
+            self.update()  # the value under the cursor
+
+    def mouseReleaseEvent(self, ev: QMouseEvent) -> None:
+        view = self.view_context()
+        if view is not None and self.tool.release(self._tool_event(ev, view)):
+            self.update()
+            return
+        drag, self._drag = self._drag, None
+        if drag is not None and drag[0] == Qt.MouseButton.RightButton and not drag[2]:
+            self.context_requested.emit(ev.globalPosition().toPoint())
+
+    def contextMenuEvent(self, ev: QContextMenuEvent) -> None:
+        if ev.reason() != QContextMenuEvent.Reason.Mouse:  # keyboard menu key; mouse is handled on release
+            self.context_requested.emit(ev.globalPos())
+
+    def mouseDoubleClickEvent(self, ev: QMouseEvent) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            self.maximise_requested.emit()
+
+    def leaveEvent(self, ev: object) -> None:
+        self._hover = None
+        self.update()
+
+    def wheelEvent(self, ev: QWheelEvent) -> None:
+        self.activated.emit()
+        steps = ev.angleDelta().y() / 120.0
+        if not steps:
+            return
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            t = self.transform()
+            if t is not None:
+                factor = 1.15 ** steps
+                pos = ev.position()
+                self.model.set_zoom(self.model.zoom * factor, t.center_after_zoom(factor, pos.x(), pos.y()))
+        else:
+            self.model.next_slice(-int(round(steps)) or (-1 if steps > 0 else 1))
+
+    def keyPressEvent(self, ev: QKeyEvent) -> None:
+        view = self.view_context()
+        if view is not None and self.tool.key(ev, view):
+            self.update()
+            return
+        if ev.key() == Qt.Key.Key_Escape and self.tool is not self.default_tool:
+            self.set_tool(None)
+            return
+        super().keyPressEvent(ev)
+
+    # ------------------------------------------------------------------ drag and drop of stacks
+    def dragEnterEvent(self, ev: object) -> None:
+        if ev.mimeData().hasFormat(STACK_MIME):  # type: ignore[attr-defined]
+            ev.acceptProposedAction()  # type: ignore[attr-defined]
+
+    def dropEvent(self, ev: object) -> None:
+        key = bytes(ev.mimeData().data(STACK_MIME)).decode()  # type: ignore[attr-defined]
+        if key:
+            self.stack_dropped.emit(key)
+            ev.acceptProposedAction()  # type: ignore[attr-defined]
