@@ -5,6 +5,7 @@ non-alphanumerics a single space, padded with spaces, so patterns match whole wo
 Each pattern is a regular expression on that text. Deliberately absent: ``dce`` (a dynamic
 series of any kind, MANIFEST ge_adc_map has it in the protocol of an ADC map) and ``tra``
 (an axial *prescription name* is not the orientation; MANIFEST siemens_dwi is coronal).
+Philips names carry an ``s`` (SENSE) prefix: ``sT2W/SPIR``, ``sT1W_3D_FFE``.
 """
 
 from __future__ import annotations
@@ -57,13 +58,13 @@ DWI = _rx(r"dwi", r"dwis", r"diff\w*", r"ep2d diff", r"resolve", r"dwibs", r"b\d
           r"iso ?dwi", r"zoomit")
 SUBTRACTION = _rx(r"sub", r"subs", r"subt\w*", r"soustr\w*", r"subtr\w*", r"dsub")
 PROJECTION = _rx(r"mip", r"minip", r"mpr", r"vr", r"3d vr", r"mip\w*")
-T2 = _rx(r"t2", r"t2w", r"t2wi", r"t2 \w*", r"haste", r"ssfse", r"ss fse", r"sshfse", r"frfse", r"single shot",
+T2 = _rx(r"s?t2", r"s?t2w", r"t2wi", r"t2 \w*", r"haste", r"ssfse", r"ss fse", r"sshfse", r"frfse", r"single shot",
          r"ssh", r"sstse", r"mvxd", r"stir", r"tirm")
 T2_WEAK = _rx(r"tse", r"fse", r"blade", r"propeller", r"space")
 FAT_SAT = _rx(r"fs", r"fatsat", r"fat sat\w*", r"fsat", r"fat sup\w*", r"fatsup", r"fat saturation",
               r"fat suppress\w*", r"spair", r"spir", r"stir", r"tirm", r"sat graisse", r"saturation graisse",
               r"suppression graisse", r"water", r"dixon w", r"w dixon", r"fs\d*")
-T1 = _rx(r"t1", r"t1w", r"t1wi", r"vibe", r"starvibe", r"lava", r"lava flex", r"thrive", r"e thrive", r"ethrive",
+T1 = _rx(r"s?t1", r"s?t1w", r"t1wi", r"3d ffe", r"vibe", r"starvibe", r"lava", r"lava flex", r"thrive", r"e thrive", r"ethrive",
          r"fl3d", r"t1 fl3d", r"fame", r"twist", r"disco", r"spgr", r"fspgr", r"flash", r"quick 3d", r"3d gre",
          r"gre 3d", r"bravo", r"mdixon t1", r"liver acquisition")
 IN_OPPOSED = _rx(r"in phase", r"inphase", r"out phase", r"outphase", r"opp\w*", r"in opp\w*", r"ip op",

@@ -1,0 +1,73 @@
+"""`lesionlab index`: one JSON object with the issue's fields, a readable table, clear errors."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.cli import main
+from app.cmd_index import ProgressBar
+from tests.dicomgen import write_series
+
+SERIES_FIELDS = {
+    "patient_id", "study_instance_uid", "study_date", "series_instance_uid", "series_number", "series_description",
+    "modality", "role", "role_confidence", "role_reason", "b_value", "n_slices", "rows", "columns",
+    "pixel_spacing_mm", "slice_spacing_mm", "slice_thickness_mm", "orientation", "warnings",
+}
+
+
+@pytest.fixture()
+def study(tmp_path: Path) -> Path:
+    write_series(tmp_path / "ct", np.zeros((4, 6, 5), np.int16), series_description="Arteriel 5.0",
+                 pixel_spacing=(0.7, 0.8), slice_thickness_mm=5.0)
+    (tmp_path / "notes.txt").write_text("hello")
+    return tmp_path
+
+
+def test_json_is_one_object_with_the_issue_fields(study: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index", str(study), "--json", "--workers", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"series", "skipped"} <= set(out)
+    (series,) = out["series"]
+    assert SERIES_FIELDS <= set(series)
+    assert series["role"] == "ct_arterial" and series["n_slices"] == 4
+    assert series["pixel_spacing_mm"] == [0.7, 0.8] and series["slice_thickness_mm"] == 5.0
+    assert series["slice_spacing_mm"] == pytest.approx(1.0) and series["orientation"] == "axial"
+    assert series["b_value"] is None and isinstance(series["warnings"], list)
+    assert out["skipped"] == [{"path": str(study / "notes.txt"),
+                               "reason": "not DICOM: a text file (no 'DICM' marker at byte 128)"}]
+
+
+def test_table(study: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index", str(study), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0].split()
+    assert header[:5] == ["patient", "study", "date", "series", "stack"]
+    assert "ct_arterial" in out and "0.7x0.8 / 1" in out and "notes.txt" in out
+    assert out.rstrip().endswith("1 stack(s), 0 listed apart, 1 skipped")
+
+
+def test_missing_path_exits_1_with_advice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index", str(tmp_path / "absent")]) == 1
+    err = capsys.readouterr().err
+    assert "no such file or folder" in err and "check the path" in err
+
+
+def test_progress_flag_draws_a_bar_on_stderr(study: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index", str(study), "--json", "--progress", "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "reading headers [" in captured.err and "5/5" in captured.err
+    json.loads(captured.out)  # stdout stays one JSON object
+
+
+def test_progress_bar_stays_quiet_for_short_scans() -> None:
+    stream = io.StringIO()
+    bar = ProgressBar(stream, min_files=200)
+    bar(10, 10)
+    assert stream.getvalue() == ""
+    ProgressBar(stream, min_files=0)(300, 300)
+    assert stream.getvalue().endswith("300/300\n")
