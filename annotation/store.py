@@ -282,6 +282,14 @@ class ReadingStore:
         """``ok`` when SQLite finds the file sound."""
         return "; ".join(r[0] for r in self._con.execute("PRAGMA integrity_check"))
 
+    def seal(self) -> None:
+        """Fold the WAL into the main file and leave WAL mode, so the store is one file to ship.
+
+        Opening it for writing again turns WAL back on.
+        """
+        self._con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._con.execute("PRAGMA journal_mode=DELETE")
+
     def edits(self) -> list[tuple[int, str, str]]:
         """The edit log: (edit_seq, at_utc, description), oldest first."""
         return [tuple(r) for r in self._con.execute("SELECT edit_seq, at_utc, description FROM edits ORDER BY edit_seq")]

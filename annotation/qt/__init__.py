@@ -1,0 +1,1 @@
+"""Qt layers of the reading: viewport tools (line, count) and panels, thin observers of a Reading."""

@@ -1,0 +1,153 @@
+"""Line and count tools in a real ViewportWidget: draw, edit endpoints, undo, count, lobe switch, refusals."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from annotation.qt.tools import CountTool, LineTool, attach
+from annotation.reading import Reading
+from annotation.records import Measurement
+from annotation.selection import Selection
+from annotation.vocab import Lobe
+from viewer.geometry import StackGeometry
+from viewer.model.synthetic import make_stack, make_volume
+from viewer.model.viewport import ViewportModel
+from viewer.qt.viewport import ViewportWidget
+from viewer.records import Role
+
+PAIR = ("P1", "E1")
+LEFT = Qt.MouseButton.LeftButton
+NONE = Qt.MouseButton.NoButton
+
+
+def send_mouse(widget, kind, pos, button, buttons):
+    ev = QMouseEvent(kind, QPointF(*pos), widget.mapToGlobal(QPointF(*pos)), button, buttons,
+                     Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, ev)
+
+
+def drag(widget, a_img, b_img):
+    """Left press at image point a, move through the middle to b, release (image (row, col))."""
+    view = widget.view_context()
+    a, b = view.to_widget(*a_img), view.to_widget(*b_img)
+    mid = ((a.x() + b.x()) / 2, (a.y() + b.y()) / 2)
+    send_mouse(widget, QEvent.Type.MouseButtonPress, (a.x(), a.y()), LEFT, LEFT)
+    send_mouse(widget, QEvent.Type.MouseMove, mid, NONE, LEFT)
+    send_mouse(widget, QEvent.Type.MouseMove, (b.x(), b.y()), NONE, LEFT)
+    send_mouse(widget, QEvent.Type.MouseButtonRelease, (b.x(), b.y()), LEFT, NONE)
+
+
+def key(widget, k):
+    QApplication.sendEvent(widget, QKeyEvent(QEvent.Type.KeyPress, k, Qt.KeyboardModifier.NoModifier))
+
+
+@pytest.fixture
+def setup(qtbot):
+    reading = Reading(reader="R1")
+    reading.add_patient("P1")
+    reading.add_exam_pair("P1", "E1")
+    selection = Selection(reading, PAIR)
+    stack = make_stack("dwi", Role.MR_DWI, rows=64, columns=80, pixel_spacing_mm=(1.5, 2.5))
+    model = ViewportModel(role=Role.MR_DWI)
+    model.set_volume(make_volume(stack), Role.MR_DWI)
+    widget = ViewportWidget(model)
+    widget.resize(500, 400)
+    qtbot.addWidget(widget)
+    widget.show()
+    attach(widget, selection)
+    messages: list[str] = []
+    return reading, selection, model, widget, messages
+
+
+def only_measurement(reading, lesion_id="L1", role=Role.MR_DWI):
+    return reading.project.lesions[("P1", "E1", "R1", lesion_id)].observation(role)
+
+
+def test_draw_edit_endpoint_and_undo(setup):
+    reading, selection, model, widget, messages = setup
+    tool = LineTool(selection, on_message=messages.append)
+    widget.set_tool(tool)
+    drag(widget, (10, 10), (20, 30))
+    assert "no current lesion" in messages[-1] and not reading.project.lesions
+    key(widget, Qt.Key.Key_L)
+    key(widget, Qt.Key.Key_N)
+    assert selection.lesion_id == "L1" and reading.project.lesions[("P1", "E1", "R1", "L1")].lobe is Lobe.LEFT
+    drag(widget, (10, 10), (20, 30))
+    m = only_measurement(reading)
+    assert isinstance(m, Measurement)
+    assert (m.stack_key, m.slice_index, m.series_instance_uid) == ("dwi", model.index, "dwi.series")
+    assert m.p1 == pytest.approx((10, 10), abs=0.05) and m.p2 == pytest.approx((20, 30), abs=0.05)
+    assert m.diameter_mm == pytest.approx(model.geometry.distance_mm(m.p1, m.p2))
+    assert messages[-1] == f"L1 on mr_dwi: {m.diameter_mm:.1f} mm"
+    # grab endpoint 2 and move it: one more edit, diameter follows
+    drag(widget, m.p2, (20, 50))
+    moved = only_measurement(reading)
+    assert moved.p1 == m.p1 and moved.p2 == pytest.approx((20, 50), abs=0.05)
+    assert moved.diameter_mm > m.diameter_mm
+    reading.undo()
+    assert only_measurement(reading) == m
+    reading.undo()
+    assert only_measurement(reading) is None
+    widget.grab()  # paints the layer and the tool without error
+
+
+def test_refused_on_non_axial_and_unmeasurable_stacks(setup):
+    reading, selection, model, widget, messages = setup
+    tool = LineTool(selection, on_message=messages.append)
+    widget.set_tool(tool)
+    selection.new_lesion()
+    vol = model.volume
+    coronal, _ = StackGeometry.from_slices(64, 80, (1, 0, 0, 0, 0, -1), [(0, 5.0 * k, 0) for k in range(20)],
+                                           (1.5, 2.5))
+    model.set_volume(replace(vol, geometry=coronal), Role.MR_DWI)
+    drag(widget, (10, 10), (20, 30))
+    assert "coronal" in messages[-1] and only_measurement(reading) is None
+    flat, _ = StackGeometry.from_slices(64, 80, (1, 0, 0, 0, 1, 0), [(0, 0, 5.0 * k) for k in range(20)], None)
+    model.set_volume(replace(vol, geometry=flat), Role.MR_DWI)
+    drag(widget, (10, 10), (20, 30))
+    assert "cannot measure" in messages[-1] and only_measurement(reading) is None
+    model.set_volume(vol, Role.MR_ADC)
+    model.role = Role.MR_ADC
+    drag(widget, (10, 10), (20, 30))
+    assert "mr_adc" in messages[-1]
+
+
+def test_count_place_lobe_switch_move_delete_undo(setup):
+    reading, selection, model, widget, messages = setup
+    tool = CountTool(selection, on_message=messages.append)
+    widget.set_tool(tool)
+    view = widget.view_context()
+
+    def click(row, col):
+        p = view.to_widget(row, col)
+        send_mouse(widget, QEvent.Type.MouseButtonPress, (p.x(), p.y()), LEFT, LEFT)
+        send_mouse(widget, QEvent.Type.MouseButtonRelease, (p.x(), p.y()), LEFT, NONE)
+
+    click(10, 10)
+    click(30, 40)
+    key(widget, Qt.Key.Key_L)
+    click(50, 60)
+    counts = reading.project.counts("P1", "E1", "R1")
+    assert counts[(Role.MR_DWI, Lobe.RIGHT)] == 2 and counts[(Role.MR_DWI, Lobe.LEFT)] == 1
+    # drag the first mark elsewhere: moved, not a new mark
+    drag(widget, (10, 10), (12, 20))
+    marks = reading.project.marks_of("P1", "E1", "R1")
+    assert len(marks) == 3 and any((m.row, m.col) == pytest.approx((12, 20), abs=0.05) for m in marks)
+    # hover the left mark and delete it
+    p = view.to_widget(50, 60)
+    send_mouse(widget, QEvent.Type.MouseMove, (p.x(), p.y()), NONE, NONE)
+    key(widget, Qt.Key.Key_Delete)
+    assert reading.project.counts("P1", "E1", "R1")[(Role.MR_DWI, Lobe.LEFT)] == 0
+    reading.undo()
+    assert reading.project.counts("P1", "E1", "R1")[(Role.MR_DWI, Lobe.LEFT)] == 1
+    # marks belong to their slice: on the next slice the same spot places a new mark
+    model.set_index(model.index + 1)
+    click(12, 20)
+    marks = reading.project.marks_of("P1", "E1", "R1")
+    assert len(marks) == 4 and sorted(m.slice_index for m in marks)[-1] == model.index
+    widget.grab()
