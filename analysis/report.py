@@ -64,8 +64,14 @@ def _n(value: object, digits: int = 2) -> tuple[str, str]:
     return fmt_num(value, digits), ""
 
 
+def _humane(code: object) -> str:
+    """'small_bowel' -> 'Small bowel'; codes such as G2, NET, F stay as they are."""
+    text = "" if code is None or (isinstance(code, float) and math.isnan(code)) else str(code)
+    return text.replace("_", " ").capitalize() if "_" in text or text.islower() else text
+
+
 def population_html(table: pd.DataFrame) -> str:
-    rows = [[_t(r.characteristic), _t(r.category), _n(r.n, 0),
+    rows = [[_t(r.characteristic), _t(_humane(r.category)), _n(r.n, 0),
              (fmt_num(r.percent, 1) + (" %" if not pd.isna(r.percent) else ""), ""), _t(r.summary)]
             for r in table.itertuples()]
     return _html_table(["Characteristic", "Category", "n", "%", "Summary"], rows)

@@ -1,7 +1,8 @@
 """The vocabularies and column sets of the analysis inputs (measurements, counts, patients).
 
 The formats are the cohort tables of the export (issue 4, documented in analysis/README.md).
-Every fixed list of values is an Enum; CSV text is converted at the boundary
+Every fixed list of values is an Enum, shared with the reading model (:mod:`annotation.vocab`,
+one source of truth for what the export writes); CSV text is converted at the boundary
 (:mod:`analysis.inputs`) and nothing past it sees a raw string where a vocabulary is meant.
 """
 
@@ -9,6 +10,17 @@ from __future__ import annotations
 
 from enum import Enum
 
+from annotation.vocab import (
+    Differentiation,
+    Grade,
+    GradeSource,
+    LiverMetastasesTiming,
+    Lobe,
+    PrimarySite,
+    Sex,
+    Treatment,
+)
+from annotation.vocab import ObservationStatus as Status
 from viewer.records import Role
 
 #: The six series read in the protocol, in the order the analysis compares and reports them.
@@ -33,60 +45,12 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
-class Status(str, Enum):
-    """A lesion's observation on one series."""
-
-    MEASURED = "measured"
-    NOT_VISIBLE = "not_visible"
-    NOT_MEASURABLE = "not_measurable"
-
-
-class Lobe(str, Enum):
-    RIGHT = "right"
-    LEFT = "left"
-
-
 class Region(str, Enum):
     """Where counts are summed: the whole liver (right + left) or one lobe."""
 
     WHOLE = "whole"
     RIGHT = "right"
     LEFT = "left"
-
-
-class Sex(str, Enum):
-    F = "F"
-    M = "M"
-
-
-class PrimarySite(str, Enum):
-    SMALL_BOWEL = "small_bowel"
-    PANCREAS = "pancreas"
-    STOMACH = "stomach"
-    RECTUM = "rectum"
-    OESOPHAGUS = "oesophagus"
-    OTHER = "other"
-
-
-class Grade(str, Enum):
-    G1 = "G1"
-    G2 = "G2"
-    G3 = "G3"
-
-
-class GradeSource(str, Enum):
-    PRIMARY = "primary"
-    LIVER_METASTASIS = "liver_metastasis"
-
-
-class Differentiation(str, Enum):
-    NET = "NET"
-    NEC = "NEC"
-
-
-class LiverMetastases(str, Enum):
-    SYNCHRONOUS = "synchronous"
-    METACHRONOUS = "metachronous"
 
 
 MEASUREMENT_KEY: tuple[str, ...] = ("patient_id", "exam_pair_id", "reader", "lesion_id")
@@ -98,16 +62,18 @@ MEASUREMENT_COLUMNS: tuple[str, ...] = (
 )
 COUNT_COLUMNS: tuple[str, ...] = (*EXAM_PAIR_KEY, "series_role", "lobe", "count", "uncountable")
 
-TREATMENT_COLUMNS: dict[str, str] = {
-    "treat_primary_resection": "Primary resection",
-    "treat_liver_surgery": "Liver surgery",
-    "treat_chemoembolisation": "Chemo-embolisation",
-    "treat_radiofrequency_ablation": "Radiofrequency ablation",
-    "treat_somatostatin_analogues": "Somatostatin analogues",
-    "treat_chemotherapy": "Chemotherapy",
-    "treat_targeted_therapy": "Targeted therapy",
-    "treat_transplant": "Liver transplant",
+_TREATMENT_LABELS: dict[Treatment, str] = {
+    Treatment.PRIMARY_RESECTION: "Primary resection",
+    Treatment.LIVER_SURGERY: "Liver surgery",
+    Treatment.CHEMOEMBOLISATION: "Chemo-embolisation",
+    Treatment.RADIOFREQUENCY_ABLATION: "Radiofrequency ablation",
+    Treatment.SOMATOSTATIN_ANALOGUES: "Somatostatin analogues",
+    Treatment.CHEMOTHERAPY: "Chemotherapy",
+    Treatment.TARGETED_THERAPY: "Targeted therapy",
+    Treatment.TRANSPLANT: "Liver transplant",
 }
+#: patients.csv treatment columns (treat_<treatment>) and their labels, in the model's order.
+TREATMENT_COLUMNS: dict[str, str] = {t.column: _TREATMENT_LABELS.get(t, t.value) for t in Treatment}
 
 #: patients.csv categorical columns and their vocabularies (empty cell = not recorded).
 PATIENT_CATEGORIES: dict[str, type[Enum]] = {
@@ -116,7 +82,7 @@ PATIENT_CATEGORIES: dict[str, type[Enum]] = {
     "grade": Grade,
     "grade_source": GradeSource,
     "differentiation": Differentiation,
-    "liver_metastases": LiverMetastases,
+    "liver_metastases": LiverMetastasesTiming,
 }
 #: patients.csv numeric columns and their allowed closed ranges.
 PATIENT_NUMBERS: dict[str, tuple[float, float]] = {
