@@ -71,7 +71,11 @@ def reads_natively(fmt: PixelFormat) -> bool:
 def correct_unused_bits(arr: np.ndarray, fmt: PixelFormat) -> None:
     """Clear (unsigned) or sign-extend (signed) bits above BitsStored, in place, as pydicom does."""
     shift = arr.dtype.itemsize * 8 - fmt.bits_stored
-    if shift > 0:
+    if shift <= 0:
+        return
+    if arr.dtype.kind == "u":  # one pass instead of pydicom's two shifts, same result
+        np.bitwise_and(arr, np.asarray((1 << fmt.bits_stored) - 1, arr.dtype), out=arr)
+    else:
         np.left_shift(arr, shift, out=arr)
         np.right_shift(arr, shift, out=arr)
 
