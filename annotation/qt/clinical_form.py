@@ -1,0 +1,113 @@
+"""The clinical record form of one patient, with the WHO 2019 grade and its disagreement flag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
+
+from annotation.clinical import ClinicalRecord
+from annotation.reading import Reading
+from annotation.vocab import (Differentiation, Grade, GradeSource, LiverMetastasesTiming, PrimarySite, Sex,
+                              Treatment)
+from app.errors import LesionlabError, ValidationError
+
+CHOICES: dict[str, type] = {"sex": Sex, "primary_site": PrimarySite, "grade_entered": Grade,
+                            "grade_source": GradeSource, "differentiation": Differentiation,
+                            "liver_metastases": LiverMetastasesTiming}
+NUMBERS = {"age_at_diagnosis_years": "Age at diagnosis (years)", "ki67_percent": "Ki-67 (%)",
+           "mitoses_per_10hpf": "Mitoses / 10 HPF"}
+
+
+class ClinicalForm(QWidget):
+    """Edits go straight to the Reading (one undo step per field); the form redraws from the model."""
+
+    def __init__(self, reading: Reading, patient_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.reading, self.patient_id = reading, patient_id
+        form = QFormLayout(self)
+        self.combos: dict[str, QComboBox] = {}
+        self.numbers: dict[str, QLineEdit] = {}
+        self.treatments: dict[Treatment, QCheckBox] = {}
+        for name, enum in CHOICES.items():
+            box = QComboBox()
+            box.addItems(["", *(m.value for m in enum)])
+            box.currentTextChanged.connect(lambda _v, n=name: self._commit(n))
+            self.combos[name] = box
+            form.addRow(name.replace("_", " ").capitalize(), box)
+        for name, label in NUMBERS.items():
+            edit = QLineEdit()
+            edit.setPlaceholderText("unknown")
+            edit.editingFinished.connect(lambda n=name: self._commit(n))
+            self.numbers[name] = edit
+            form.addRow(label, edit)
+        self.grade_label = QLabel()
+        self.flag_label = QLabel()
+        self.flag_label.setStyleSheet("color: #c00000")
+        self.flag_label.setWordWrap(True)
+        form.addRow("WHO 2019 grade", self.grade_label)
+        form.addRow("", self.flag_label)
+        for t in Treatment:
+            box = QCheckBox(t.value.replace("_", " "))
+            box.toggled.connect(lambda _c, n=t.value: self._commit(n))
+            self.treatments[t] = box
+            form.addRow("" if t is not Treatment.PRIMARY_RESECTION else "Treatments", box)
+        self.status = QLabel()
+        self.status.setStyleSheet("color: #c00000")
+        form.addRow(self.status)
+        self._filling = False
+        self._unsubscribe = reading.subscribe(lambda event: self.refresh())
+        self.destroyed.connect(lambda *_: self._unsubscribe())
+        self.refresh()
+
+    @property
+    def record(self) -> ClinicalRecord:
+        return self.reading.project.patients[self.patient_id].clinical
+
+    def refresh(self) -> None:
+        if self.patient_id not in self.reading.project.patients:
+            self.setEnabled(False)
+            return
+        rec = self.record
+        self._filling = True
+        try:
+            for name, box in self.combos.items():
+                value = getattr(rec, name)
+                box.setCurrentText(value.value if value is not None else "")
+            for name, edit in self.numbers.items():
+                value = getattr(rec, name)
+                edit.setText("" if value is None else f"{value:g}")
+            for t, box in self.treatments.items():
+                box.setChecked(t in rec.treatments)
+        finally:
+            self._filling = False
+        derived = rec.grade_derived
+        self.grade_label.setText(derived.value if derived else "unknown (enter Ki-67 or mitoses)")
+        self.flag_label.setText(rec.grade_disagreement or "")
+
+    def _value(self, name: str) -> Any:
+        if name in self.combos:
+            return self.combos[name].currentText() or None
+        text = self.numbers[name].text().strip().replace(",", ".")
+        if not text:
+            return None
+        try:
+            return int(text) if name == "age_at_diagnosis_years" else float(text)
+        except ValueError:
+            raise ValidationError(f"{text!r} is not a number", where=NUMBERS[name]) from None
+
+    def _commit(self, name: str) -> None:
+        if self._filling:
+            return
+        try:
+            if name in self.combos or name in self.numbers:
+                changes = {name: self._value(name)}
+            else:
+                changes = {"treatments": {t for t, box in self.treatments.items() if box.isChecked()}}
+            if all(getattr(self.record, k) == v for k, v in changes.items()):
+                return
+            self.reading.edit_patient(self.patient_id, **changes)
+            self.status.setText("")
+        except LesionlabError as exc:
+            self.status.setText(str(exc))
+            self.refresh()  # show the stored value again

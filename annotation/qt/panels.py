@@ -1,0 +1,215 @@
+"""Lesion grid and live counts: thin observers of a Reading and its Selection.
+
+They redraw from the model after every edit, undo or redo, and change it only through Reading
+commands; a refused edit shows its message in the panel's status label (one place).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from annotation.checks import check_pair
+from annotation.records import Measurement, NotMeasurable, NotVisible
+from annotation.selection import Selection
+from annotation.vocab import CouinaudSegment, Lobe
+from app.errors import LesionlabError
+from viewer.records import READING_ROLES, Role
+
+MISSING_BRUSH = QBrush(QColor(255, 236, 160))
+ROLE_HEADERS = {Role.CT_ARTERIAL: "CT art", Role.CT_PORTAL: "CT portal", Role.MR_T2FS: "T2 FS",
+                Role.MR_DWI: "DWI", Role.MR_T1_ARTERIAL: "T1 art", Role.MR_T1_PORTAL: "T1 portal"}
+FIXED = 3  # lesion, lobe, segment columns before the six series
+
+
+class _Observer(QWidget):
+    def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.selection = selection
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self._unsubscribe = selection.reading.subscribe(lambda event: self.refresh())
+        selection.changed.connect(self.refresh)
+        self.destroyed.connect(lambda *_: self._unsubscribe())
+
+    @property
+    def reading(self):  # type: ignore[no-untyped-def]
+        return self.selection.reading
+
+    def _try(self, action) -> None:  # type: ignore[no-untyped-def]
+        try:
+            action()
+            self.status.setText("")
+        except LesionlabError as exc:
+            self.status.setText(str(exc))
+
+    def refresh(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class LesionPanel(_Observer):
+    """Lesions x six series: diameter, not visible, not measurable, or a highlighted gap."""
+
+    #: (role, measurement) when a measured cell is clicked: the viewer shows that stack and slice.
+    jump_requested = Signal(object, object)
+
+    def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
+        super().__init__(selection, parent)
+        self.table = QTableWidget(0, FIXED + len(READING_ROLES))
+        self.table.setHorizontalHeaderLabels(["Lesion", "Lobe", "Segment", *ROLE_HEADERS.values()])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.cellClicked.connect(self._clicked)
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #b35c00")
+        buttons = QHBoxLayout()
+        for text, slot in (("New lesion (N)", self.selection.new_lesion),
+                           ("Not visible", lambda: self._set_status(NotVisible())),
+                           ("Not measurable", lambda: self._set_status(NotMeasurable())),
+                           ("Clear", lambda: self._set_status(None)),
+                           ("Delete lesion", self._delete)):
+            b = QPushButton(text)
+            b.clicked.connect(lambda _=False, s=slot: self._try(s))
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        layout.addWidget(self.warnings)
+        layout.addWidget(self.status)
+        self.refresh()
+
+    def _lesions(self):  # type: ignore[no-untyped-def]
+        pair = self.selection.pair
+        if pair is None:
+            return []
+        return self.reading.project.lesions_of(pair[0], pair[1], self.reading.reader)
+
+    def refresh(self) -> None:
+        lesions = self._lesions()
+        t = self.table
+        t.setRowCount(len(lesions))
+        for r, les in enumerate(lesions):
+            item = QTableWidgetItem(les.lesion_id)
+            if les.lesion_id == self.selection.lesion_id:
+                item.setBackground(QBrush(QColor(170, 230, 190)))
+            t.setItem(r, 0, item)
+            t.setCellWidget(r, 1, self._combo([lo.value for lo in Lobe], les.lobe.value,
+                                              lambda v, lid=les.lesion_id: self._edit(lid, lobe=v)))
+            t.setCellWidget(r, 2, self._combo(["", *(s.value for s in CouinaudSegment)],
+                                              les.segment.value if les.segment else "",
+                                              lambda v, lid=les.lesion_id: self._edit(lid, segment=v or None)))
+            for j, role in enumerate(READING_ROLES):
+                obs = les.observation(role)
+                if isinstance(obs, Measurement):
+                    cell = QTableWidgetItem(f"{obs.diameter_mm:.1f}")
+                    cell.setToolTip(f"slice {obs.slice_index + 1} of {obs.stack_key}")
+                elif obs is None:
+                    cell = QTableWidgetItem("")
+                    cell.setBackground(MISSING_BRUSH)
+                    cell.setToolTip("not read yet: measure it, or mark it not visible / not measurable")
+                else:
+                    cell = QTableWidgetItem("not visible" if isinstance(obs, NotVisible) else "not measurable")
+                cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                t.setItem(r, FIXED + j, cell)
+        pair = self.selection.pair
+        found = check_pair(self.reading.project, pair[0], pair[1], self.reading.reader) if pair else []
+        self.warnings.setText("\n".join(f"⚠ {w.message}" for w in found))
+
+    def _combo(self, values: list[str], current: str, on_change) -> QComboBox:  # type: ignore[no-untyped-def]
+        box = QComboBox()
+        box.addItems(values)
+        box.setCurrentText(current)
+        box.currentTextChanged.connect(lambda v: self._try(lambda: on_change(v)))
+        return box
+
+    def _edit(self, lesion_id: str, **changes: object) -> None:
+        self.reading.edit_lesion(self.selection.pair, lesion_id, **changes)
+
+    def _current(self) -> tuple[str | None, Role | None]:
+        r, c = self.table.currentRow(), self.table.currentColumn()
+        lesions = self._lesions()
+        lesion_id = lesions[r].lesion_id if 0 <= r < len(lesions) else self.selection.lesion_id
+        role = READING_ROLES[c - FIXED] if c >= FIXED else None
+        return lesion_id, role
+
+    def _clicked(self, row: int, column: int) -> None:
+        lesions = self._lesions()
+        if not 0 <= row < len(lesions):
+            return
+        les = lesions[row]
+        self.selection.set_lesion(les.lesion_id)
+        if column >= FIXED:
+            role = READING_ROLES[column - FIXED]
+            obs = les.observation(role)
+            if isinstance(obs, Measurement):
+                self.jump_requested.emit(role, obs)
+
+    def _set_status(self, observation: NotVisible | NotMeasurable | None) -> None:
+        lesion_id, role = self._current()
+        if lesion_id is None or role is None:
+            raise LesionlabError("select a lesion's cell on one of the six series first")
+        self.reading.set_observation(self.selection.pair, lesion_id, role, observation)
+
+    def _delete(self) -> None:
+        lesion_id, _ = self._current()
+        if lesion_id is None:
+            raise LesionlabError("select a lesion first")
+        self.reading.delete_lesion(self.selection.pair, lesion_id)
+
+
+class CountsPanel(_Observer):
+    """Live counts per series x lobe from the marks, the 'not countable' flags, the current lobe."""
+
+    COLUMNS = ("Right", "Left", "Whole liver", "Not countable")
+
+    def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
+        super().__init__(selection, parent)
+        self.table = QTableWidget(len(READING_ROLES), len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
+        self.table.setVerticalHeaderLabels(list(ROLE_HEADERS.values()))
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.itemChanged.connect(self._flag_changed)
+        self.lobe_label = QLabel()
+        lobe_row = QHBoxLayout()
+        lobe_row.addWidget(self.lobe_label)
+        for lobe in Lobe:
+            b = QPushButton(f"{lobe.value} ({lobe.value[0].upper()})")
+            b.clicked.connect(lambda _=False, lo=lobe: self.selection.set_lobe(lo))
+            lobe_row.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(lobe_row)
+        layout.addWidget(self.table)
+        layout.addWidget(self.status)
+        self._filling = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.lobe_label.setText(f"marks go to the <b>{self.selection.lobe.value}</b> lobe")
+        pair, reader = self.selection.pair, self.reading.reader
+        counts = self.reading.project.counts(pair[0], pair[1], reader) if pair else {}
+        self._filling = True
+        try:
+            for r, role in enumerate(READING_ROLES):
+                right, left = counts.get((role, Lobe.RIGHT), 0), counts.get((role, Lobe.LEFT), 0)
+                for c, value in enumerate((right, left, right + left)):
+                    item = QTableWidgetItem(str(value))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self.table.setItem(r, c, item)
+                flag = QTableWidgetItem()
+                flag.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+                flagged = bool(pair) and self.reading.project.uncountable(pair[0], pair[1], reader, role)
+                flag.setCheckState(Qt.CheckState.Checked if flagged else Qt.CheckState.Unchecked)
+                self.table.setItem(r, 3, flag)
+        finally:
+            self._filling = False
+
+    def _flag_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling or item.column() != 3 or self.selection.pair is None:
+            return
+        role = READING_ROLES[item.row()]
+        checked = item.checkState() == Qt.CheckState.Checked
+        self._try(lambda: self.reading.set_uncountable(self.selection.pair, role, checked,
+                                                      "massive or coalescent" if checked else ""))

@@ -1,0 +1,96 @@
+"""Lesion grid, counts panel and clinical form follow the Reading and edit it through commands."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from annotation.qt.clinical_form import ClinicalForm
+from annotation.qt.panels import FIXED, MISSING_BRUSH, CountsPanel, LesionPanel
+from annotation.reading import Reading
+from annotation.records import Measurement, NotVisible
+from annotation.selection import Selection
+from annotation.vocab import CouinaudSegment, Lobe, Sex, Treatment
+from viewer.records import READING_ROLES, Role
+
+PAIR = ("P1", "E1")
+
+
+@pytest.fixture
+def selection():
+    reading = Reading(reader="R1")
+    reading.add_patient("P1")
+    reading.add_exam_pair("P1", "E1")
+    return Selection(reading, PAIR)
+
+
+def test_lesion_grid_cells_edits_jump_and_undo(qtbot, selection):
+    reading = selection.reading
+    panel = LesionPanel(selection)
+    qtbot.addWidget(panel)
+    lid = selection.new_lesion()
+    m = Measurement("dwi-stack", "1.2", 7, (0, 0), (10, 0), 2.0, 1.0)
+    reading.set_observation(PAIR, lid, Role.MR_DWI, m)
+    reading.set_observation(PAIR, lid, Role.CT_PORTAL, NotVisible())
+    t = panel.table
+    assert t.rowCount() == 1 and t.item(0, 0).text() == "L1"
+    texts = {role: t.item(0, FIXED + j).text() for j, role in enumerate(READING_ROLES)}
+    assert texts[Role.MR_DWI] == "20.0" and texts[Role.CT_PORTAL] == "not visible" and texts[Role.MR_T2FS] == ""
+    missing = [role for j, role in enumerate(READING_ROLES) if t.item(0, FIXED + j).background() == MISSING_BRUSH]
+    assert set(missing) == set(READING_ROLES) - {Role.MR_DWI, Role.CT_PORTAL}
+    assert "no status on" in panel.warnings.text()
+    # lobe and segment edit through the combos
+    t.cellWidget(0, 1).setCurrentText("left")
+    t.cellWidget(0, 2).setCurrentText("III")
+    les = reading.project.lesions[("P1", "E1", "R1", lid)]
+    assert les.lobe is Lobe.LEFT and les.segment is CouinaudSegment.III
+    # clicking a measured cell asks the viewer to jump there
+    with qtbot.waitSignal(panel.jump_requested) as blocker:
+        t.cellClicked.emit(0, FIXED + READING_ROLES.index(Role.MR_DWI))
+    assert blocker.args == [Role.MR_DWI, m]
+    # status buttons act on the current cell; undo redraws the grid
+    t.setCurrentCell(0, FIXED + READING_ROLES.index(Role.MR_T2FS))
+    panel._try(lambda: panel._set_status(NotVisible()))
+    assert t.item(0, FIXED + READING_ROLES.index(Role.MR_T2FS)).text() == "not visible"
+    reading.undo()
+    assert t.item(0, FIXED + READING_ROLES.index(Role.MR_T2FS)).text() == ""
+    reading.undo()
+    reading.undo()
+    assert reading.project.lesions[("P1", "E1", "R1", lid)].lobe is Lobe.RIGHT
+    assert t.cellWidget(0, 1).currentText() == "right"
+
+
+def test_counts_panel_is_live_and_flags_series(qtbot, selection):
+    reading = selection.reading
+    panel = CountsPanel(selection)
+    qtbot.addWidget(panel)
+    for lobe in ("right", "left", "left"):
+        reading.add_count_mark(PAIR, Role.MR_DWI, lobe)
+    row = READING_ROLES.index(Role.MR_DWI)
+    assert [panel.table.item(row, c).text() for c in range(3)] == ["1", "2", "3"]
+    selection.set_lobe("left")
+    assert "left" in panel.lobe_label.text()
+    panel.table.item(row, 3).setCheckState(Qt.CheckState.Checked)
+    assert reading.project.uncountable("P1", "E1", "R1", Role.MR_DWI)
+    reading.undo()
+    assert panel.table.item(row, 3).checkState() == Qt.CheckState.Unchecked
+
+
+def test_clinical_form_edits_flags_and_refuses_bad_numbers(qtbot, selection):
+    reading = selection.reading
+    form = ClinicalForm(reading, "P1")
+    qtbot.addWidget(form)
+    form.combos["sex"].setCurrentText("F")
+    form.combos["grade_entered"].setCurrentText("G1")
+    form.numbers["ki67_percent"].setText("50")
+    form.numbers["ki67_percent"].editingFinished.emit()
+    form.treatments[Treatment.CHEMOTHERAPY].setChecked(True)
+    rec = reading.project.patients["P1"].clinical
+    assert rec.sex is Sex.FEMALE and rec.ki67_percent == 50 and rec.treatments == {Treatment.CHEMOTHERAPY}
+    assert form.grade_label.text() == "G3" and "disagrees" in form.flag_label.text()
+    form.numbers["ki67_percent"].setText("150")
+    form.numbers["ki67_percent"].editingFinished.emit()
+    assert "ki67_percent" in form.status.text() and reading.project.patients["P1"].clinical.ki67_percent == 50
+    assert form.numbers["ki67_percent"].text() == "50"
+    reading.undo()  # the treatment
+    assert not form.treatments[Treatment.CHEMOTHERAPY].isChecked()
