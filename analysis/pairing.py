@@ -24,10 +24,11 @@ PATIENT_KEY: tuple[str, ...] = ("patient_id", "reader")
 
 
 def group_r_mean(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-group mean computed as R's mean() does (long double, one refinement pass).
+    """Per-group mean computed as R's mean() does (long double, left-to-right, one refinement).
 
     Returns (group codes sorted, means). Matching R to the last bit matters: the Wilcoxon test
-    decides ties on these numbers exactly.
+    decides ties on these numbers exactly. Groups are small (a patient's lesions), so the loop
+    runs over the position within the group, vectorised across groups.
     """
     if codes.size == 0:
         return codes, np.empty(0)
@@ -35,10 +36,20 @@ def group_r_mean(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
     c = codes[order]
     v = values[order].astype(np.longdouble)
     starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
-    sizes = np.diff(np.r_[starts, c.size]).astype(np.longdouble)
-    s = np.add.reduceat(v, starts) / sizes
-    resid = v - np.repeat(s, np.diff(np.r_[starts, c.size]))
-    s = s + np.add.reduceat(resid, starts) / sizes
+    sizes = np.diff(np.r_[starts, c.size])
+    group = np.repeat(np.arange(starts.size), sizes)
+    pos = np.arange(c.size) - np.repeat(starts, sizes)
+
+    def seq_sum(w: np.ndarray) -> np.ndarray:
+        total = np.zeros(starts.size, dtype=np.longdouble)
+        for k in range(int(sizes.max())):
+            sel = pos == k
+            total[group[sel]] += w[sel]
+        return total
+
+    n = sizes.astype(np.longdouble)
+    s = seq_sum(v) / n
+    s = s + seq_sum(v - s[group]) / n
     return c[starts], s.astype(float)
 
 
