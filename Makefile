@@ -23,6 +23,7 @@ bench: $(STAMP)
 
 sample: $(STAMP)
 	$(BIN)/python tools/make_sample_dicom.py --out sample_dicom
+	$(BIN)/python tools/make_sample_reading.py --sample sample_dicom
 
 clean:
 	rm -rf $(VENV) .pytest_cache bench/results.json
