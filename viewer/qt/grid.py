@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from viewer.model.reading import ReadingModel
@@ -20,10 +19,10 @@ class ReadingGrid(QWidget):
     def __init__(self, reading: ReadingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.reading = reading
-        self.setAutoFillBackground(True)
-        pal = self.palette()
-        pal.setColor(QPalette.ColorRole.Window, BORDER)
-        self.setPalette(pal)
+        # the gaps between cells: a stylesheet, so that an application style sheet does not repaint them
+        self.setObjectName("readingGrid")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(f"#readingGrid {{ background: {BORDER.name()}; }}")
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(2, 2, 2, 2)
         self._grid.setSpacing(2)
@@ -34,11 +33,23 @@ class ReadingGrid(QWidget):
             w.maximise_requested.connect(lambda i=i: reading.layout.toggle_maximise(i))
             w.stack_dropped.connect(lambda key, i=i: self.stack_dropped.emit(i, key))
             w.context_requested.connect(lambda pos, i=i: self.context_requested.emit(i, pos))
+            w.link_text = self._link_text
             self.viewports.append(w)
         reading.layout.changed.connect(self.relayout)
+        reading.link.changed.connect(lambda: [w.update() for w in self.viewports])
         reading.layout.active_changed.connect(self._active_changed)
         self.relayout()
         self._active_changed(reading.layout.active)
+
+    def _link_text(self, model: object) -> str:
+        """"unlinked", "linked", "linked -250.0 mm" (reader-made offset) or "" when alone."""
+        link = self.reading.link
+        if not model.linked:  # type: ignore[attr-defined]
+            return "unlinked"
+        if not link.linked_with(model):  # type: ignore[arg-type]
+            return ""
+        offset = link.offset_mm(model)  # type: ignore[arg-type]
+        return f"linked {offset:+.1f} mm" if offset else "linked"
 
     def relayout(self) -> None:
         for w in self.viewports:

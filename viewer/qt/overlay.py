@@ -72,7 +72,8 @@ class OverlayPainter:
             tx = x - self.metrics.horizontalAdvance(text) if align_right else x
             p.drawText(QPointF(tx, ty), text)
 
-    def paint(self, p: QPainter, view: ViewContext, hover: Hover | None, *, active: bool, loading: tuple[int, int] | None) -> None:
+    def paint(self, p: QPainter, view: ViewContext, hover: Hover | None, *, active: bool, loading: tuple[int, int] | None,
+              link_text: str = "") -> None:
         m = view.model
         vol = m.volume
         if vol is None:
@@ -88,7 +89,7 @@ class OverlayPainter:
         self._lines(p, MARGIN, MARGIN + self.line_h, [(series, TEXT), (f"Se {stack.series_number or '-'}  {stack.modality}", DIM)],
                     False, False)
         # top right: patient, date, link
-        link = ("linked" if m.linked else "unlinked", LINK if m.linked else DIM)
+        link = (link_text, LINK if m.linked else DIM)
         self._lines(p, w - MARGIN, MARGIN, [(stack.patient_id, TEXT), (stack.study_date, DIM), link], True, False)
         # bottom left: value under cursor, slice, position
         bl: list[tuple[str, QColor]] = []
@@ -129,28 +130,28 @@ class OverlayPainter:
         for text, x, y in ((left, MARGIN, h / 2),
                            (right, w - MARGIN - fm.horizontalAdvance(right), h / 2),
                            (top, w / 2 - fm.horizontalAdvance(top) / 2, MARGIN + fm.ascent() + 3 * self.line_h),
-                           (bottom, w / 2 - fm.horizontalAdvance(bottom) / 2, h - MARGIN - fm.descent() - 1.2 * self.line_h)):
+                           (bottom, w / 2 - fm.horizontalAdvance(bottom) / 2, h - MARGIN - fm.descent())):
             p.drawText(QPointF(x, y), text)
         p.setFont(self.font)
 
     def _scale_bar(self, p: QPainter, view: ViewContext) -> None:
+        """A vertical bar on the right edge, below the orientation label (OHIF's place)."""
         if not view.geometry.measurable:
             return
         w, h = view.transform.width_px, view.transform.height_px
         ppm = view.px_per_mm
-        mm = scale_bar_mm(ppm, w / 4)
+        mm = scale_bar_mm(ppm, h / 4)
         if mm is None:
             return
         length = mm * ppm
-        y = h - MARGIN - 2
-        x0 = w / 2 - length / 2
-        p.setPen(QPen(TEXT, 1))
-        p.drawLine(QPointF(x0, y), QPointF(x0 + length, y))
+        x = w - MARGIN - 2
+        y0 = h * 0.62 - length / 2
+        p.setPen(QPen(DIM, 1))
+        p.drawLine(QPointF(x, y0), QPointF(x, y0 + length))
         for i in range(0, 2):
-            x = x0 + i * length
-            p.drawLine(QPointF(x, y), QPointF(x, y - 5))
+            p.drawLine(QPointF(x - 5, y0 + i * length), QPointF(x, y0 + i * length))
         label = f"{mm} mm"
-        p.drawText(QPointF(w / 2 - self.metrics.horizontalAdvance(label) / 2, y - 4), label)
+        p.drawText(QPointF(x - 8 - self.metrics.horizontalAdvance(label), y0 + length / 2 + self.metrics.ascent() / 2), label)
 
     @staticmethod
     def paint_crosshair(p: QPainter, view: ViewContext) -> None:

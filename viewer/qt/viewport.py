@@ -14,6 +14,8 @@ overlays. Nothing here is state: zoom, slice, window, crosshair live in the mode
 
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QContextMenuEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -53,6 +55,8 @@ class ViewportWidget(QWidget):
         self.active = False
         self.show_overlays = True
         self.smooth = True
+        #: Text of the link state for the overlay (the grid sets it from its LinkModel).
+        self.link_text: Callable[[ViewportModel], str] = lambda m: "" if m.linked else "unlinked"
         self._hover: Hover | None = None
         self._drag: tuple[Qt.MouseButton, QPointF, bool] | None = None  # button, last pos, moved
         self._loading: tuple[int, int] | None = None
@@ -137,7 +141,8 @@ class ViewportWidget(QWidget):
             self.tool.paint(p, view)
             if self.show_overlays:
                 OverlayPainter.paint_crosshair(p, view)
-                self.overlays.paint(p, view, self._hover, active=self.active, loading=self._loading)
+                self.overlays.paint(p, view, self._hover, active=self.active, loading=self._loading,
+                                    link_text=self.link_text(self.model))
         p.setPen(QPen(ACTIVE_BORDER if self.active else BORDER, 2 if self.active else 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(QRectF(0.5, 0.5, self.width() - 1, self.height() - 1))

@@ -1,0 +1,91 @@
+"""`lesionlab view [PATH]`: the reading workstation, optionally opening PATH (folder, DICOMDIR, zip).
+
+Scripted options serve the screenshot test and the start-time benchmark: open the first
+proposed exam pair, save a screenshot once every hung stack has loaded, and quit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+T0 = time.perf_counter()
+#: Longest wait for the pair to load before a screenshot is taken anyway (s).
+SCREENSHOT_TIMEOUT_S = 90.0
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", help="folder, DICOMDIR or zip to open")
+    p.add_argument("--open-first-pair", action="store_true", help="open the first proposed exam pair once indexed")
+    p.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window once the pair has loaded")
+    p.add_argument("--quit-after-screenshot", action="store_true", help="quit after saving --screenshot")
+    p.add_argument("--quit-when-listed", action="store_true",
+                   help="print the start time once the window is shown and PATH listed, then quit (benchmark)")
+    p.add_argument("--size", default="1600x1000", help="window size WIDTHxHEIGHT (default 1600x1000)")
+
+
+def _pair_loaded(window) -> bool:  # type: ignore[no-untyped-def]
+    for cell, vp in zip(window.reading.hanging.cells, window.reading.viewports):
+        if cell.stack is not None and (vp.volume is None or not vp.volume.loaded.all() or vp.window is None):
+            return False
+    return not window.loads.busy()
+
+
+def run(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.browser import PAYLOAD
+    from app.main_window import MainWindow
+    from app.theme import apply_dark_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("lesionlab")
+    apply_dark_theme(app)
+    window = MainWindow()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    window.resize(width, height)
+    window.show()
+    status = {"code": 0}
+
+    def shoot() -> None:
+        started = time.perf_counter()
+
+        def poll() -> None:
+            if _pair_loaded(window) or time.perf_counter() - started > SCREENSHOT_TIMEOUT_S:
+                app.processEvents()
+                window.grab().save(args.screenshot)
+                print(f"screenshot saved to {args.screenshot}", flush=True)
+                if args.quit_after_screenshot:
+                    app.quit()
+            else:
+                QTimer.singleShot(50, poll)
+
+        QTimer.singleShot(50, poll)
+
+    def listed(result) -> None:  # type: ignore[no-untyped-def]
+        if args.quit_when_listed:
+            app.processEvents()
+            print(f"listed {len(result.stacks)} stacks; started in {time.perf_counter() - T0:.3f} s", flush=True)
+            app.quit()
+            return
+        if args.open_first_pair:
+            pairs = window.browser.pair_items()
+            if not pairs:
+                print("no exam pair to open", file=sys.stderr)
+                status["code"] = 1
+                app.quit()
+                return
+            window.open_pair(pairs[0].data(0, PAYLOAD))
+        if args.screenshot:
+            shoot()
+
+    window.listed.connect(listed)
+    if args.path:
+        window.open_path(args.path)
+    elif args.quit_when_listed or args.open_first_pair:
+        print("a PATH is needed", file=sys.stderr)
+        return 2
+    app.exec()
+    return status["code"]

@@ -1,0 +1,92 @@
+"""Exam pair chooser: every CT x MRI combination of a patient with its interval in days.
+
+Pairs of the protocol (< 90 days) come first; others can be chosen but carry a warning that is
+shown again before opening.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from viewer.studies import PAIR_LIMIT_DAYS, ExamPair, Patient, all_pairs
+
+
+class PairChooser(QDialog):
+    def __init__(self, patient: Patient, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Exam pairs of {patient.label}")
+        self.pairs = all_pairs(patient)
+        self.chosen: ExamPair | None = None
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(f"A pair is one CT and one liver MRI less than {PAIR_LIMIT_DAYS} days apart."))
+        self.table = QTableWidget(len(self.pairs), 4, self)
+        self.table.setHorizontalHeaderLabels(["CT", "MRI", "Interval", "Note"])
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for r, pair in enumerate(self.pairs):
+            cells = [pair.ct.label, pair.mr.label,
+                     f"{pair.interval_days} days" if pair.interval_days is not None else "unknown",
+                     pair.warning or "protocol pair"]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if pair.warning:
+                    item.setForeground(QBrush(QColor(255, 170, 80)))
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        if self.pairs:
+            self.table.selectRow(0)
+        self.table.doubleClicked.connect(lambda *_: self.accept())
+        lay.addWidget(self.table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.resize(760, 320)
+
+    def selected(self) -> ExamPair | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.pairs[rows[0].row()] if rows else None
+
+    def accept(self) -> None:
+        pair = self.selected()
+        if pair is None:
+            return
+        if pair.warning and QMessageBox.warning(
+                self, "Not a protocol pair", pair.warning + "\n\nOpen it anyway?",
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel) != QMessageBox.StandardButton.Open:
+            return
+        self.chosen = pair
+        super().accept()
+
+
+class ShortcutsDialog(QDialog):
+    """Help -> Shortcuts: the table of app.shortcuts, and the mouse habits."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        from app.shortcuts import MOUSE, SHORTCUTS
+
+        super().__init__(parent)
+        self.setWindowTitle("Shortcuts")
+        lay = QVBoxLayout(self)
+        rows = [(s.group, " / ".join(s.keys), s.label) for s in SHORTCUTS] + [("Mouse", k, v) for k, v in MOUSE]
+        self.table = QTableWidget(len(rows), 3, self)
+        self.table.setHorizontalHeaderLabels(["", "Keys", "Action"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if c == 1:
+                    item.setForeground(QBrush(QColor(255, 196, 64)))
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        lay.addWidget(self.table)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        lay.addWidget(close)
+        self.resize(640, 640)
