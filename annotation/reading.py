@@ -160,29 +160,24 @@ class Reading:
 
     def undo(self) -> bool:
         """Revert the last edit (persisted like any edit); False when there is nothing to undo."""
-        if self._batch_depth:
-            raise ValidationError("cannot undo inside a batch", where="undo")
-        if not self._undo:
-            return False
-        step = self._undo[-1]
-        change, seq = self._write(self._project, step.before, f"undo: {step.description}")
-        self._undo.pop()
-        self._project = step.before
-        self._redo.append(step)
-        self._notify(ReadingEvent(EditKind.UNDO, step.description, change.tables, seq))
-        return True
+        return self._replay(self._undo, self._redo, EditKind.UNDO)
 
     def redo(self) -> bool:
+        """Apply the last undone edit again; False when there is nothing to redo."""
+        return self._replay(self._redo, self._undo, EditKind.REDO)
+
+    def _replay(self, source: list[_Step], target: list[_Step], kind: EditKind) -> bool:
         if self._batch_depth:
-            raise ValidationError("cannot redo inside a batch", where="redo")
-        if not self._redo:
+            raise ValidationError(f"cannot {kind.value} inside a batch", where=kind.value)
+        if not source:
             return False
-        step = self._redo[-1]
-        change, seq = self._write(self._project, step.after, f"redo: {step.description}")
-        self._redo.pop()
-        self._project = step.after
-        self._undo.append(step)
-        self._notify(ReadingEvent(EditKind.REDO, step.description, change.tables, seq))
+        step = source[-1]
+        state = step.before if kind is EditKind.UNDO else step.after
+        change, seq = self._write(self._project, state, f"{kind.value}: {step.description}")
+        source.pop()
+        self._project = state
+        target.append(step)
+        self._notify(ReadingEvent(kind, step.description, change.tables, seq))
         return True
 
     # ------------------------------------------------------------------ lookups that name what is missing

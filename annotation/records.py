@@ -155,25 +155,27 @@ class Measurement:
 
 
 @dataclass(frozen=True)
-class NotVisible:
-    """The reader looked for the lesion on this series and did not see it."""
+class _Answer:
+    """A status without a measurement, with an optional comment."""
 
     comment: str = ""
-    status = ObservationStatus.NOT_VISIBLE
 
     def __post_init__(self) -> None:
         v.text("comment", self.comment, max_len=2000)
 
 
 @dataclass(frozen=True)
-class NotMeasurable:
+class NotVisible(_Answer):
+    """The reader looked for the lesion on this series and did not see it."""
+
+    status = ObservationStatus.NOT_VISIBLE
+
+
+@dataclass(frozen=True)
+class NotMeasurable(_Answer):
     """Seen but not measurable (coalescent, ill-defined, artefact)."""
 
-    comment: str = ""
     status = ObservationStatus.NOT_MEASURABLE
-
-    def __post_init__(self) -> None:
-        v.text("comment", self.comment, max_len=2000)
 
 
 Observation = Union[Measurement, NotVisible, NotMeasurable]
