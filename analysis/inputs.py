@@ -168,9 +168,10 @@ def _booleans(raw: RawTable, col: str, *, allow_empty: bool) -> pd.Series:
     row = _first(bad)
     if row is not None:
         raise raw.fail(row, col, f"{raw.frame[col].iloc[row]!r} is not a boolean; write true or false")
-    out = pd.Series(np.where(is_true, True, np.where(is_false, False, None)), index=raw.frame.index,
-                    dtype=object)
-    return out if allow_empty else out.astype(bool)
+    if not allow_empty:
+        return pd.Series(is_true, index=raw.frame.index, dtype=bool)
+    cells: list[bool | None] = [True if t else False if f else None for t, f in zip(is_true, is_false)]
+    return pd.Series(cells, index=raw.frame.index, dtype=object)
 
 
 def _numbers(raw: RawTable, col: str, low: float, high: float, *, low_open: bool = False) -> pd.Series:

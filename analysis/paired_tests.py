@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats
 
 EXACT_N_LIMIT = 50  # R: exact <- (n < 50)
@@ -40,7 +41,7 @@ def _seq_sum(v: np.ndarray) -> np.longdouble:
     return np.cumsum(v, dtype=np.longdouble)[-1] if v.size else np.longdouble(0)
 
 
-def r_mean(x: np.ndarray) -> float:
+def r_mean(x: npt.ArrayLike) -> float:
     """R's ``mean()``: long-double sequential sum, divide, then one refinement pass."""
     v = np.asarray(x, dtype=np.longdouble)
     n = v.size
@@ -52,7 +53,7 @@ def r_mean(x: np.ndarray) -> float:
     return float(s)
 
 
-def r_var(x: np.ndarray) -> float:
+def r_var(x: npt.ArrayLike) -> float:
     """R's ``var()`` of a vector (cov.c): double deviations from R's mean, their squares summed
     in long double, divided by n - 1."""
     v = np.asarray(x, dtype=float)
@@ -107,12 +108,12 @@ class WilcoxonResult:
     note: str = ""
 
 
-def wilcoxon_signed_rank(x: np.ndarray, y: np.ndarray) -> WilcoxonResult:
+def wilcoxon_signed_rank(x: npt.ArrayLike, y: npt.ArrayLike) -> WilcoxonResult:
     """R's ``wilcox.test(x, y, paired = TRUE)`` (two-sided, mu = 0, correct = TRUE)."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = ~(np.isnan(x) | np.isnan(y))
-    d = x[ok] - y[ok]
+    xv = np.asarray(x, dtype=float)
+    yv = np.asarray(y, dtype=float)
+    ok = ~(np.isnan(xv) | np.isnan(yv))
+    d = xv[ok] - yv[ok]
     if d.size < 1:
         return WilcoxonResult(0, None, None, "", "no pairs")
     zeroes = bool(np.any(d == 0))
@@ -161,12 +162,12 @@ def _t_far_tail(t: float, df: float) -> float:
         return 0.0
 
 
-def paired_t_test(x: np.ndarray, y: np.ndarray, conf_level: float = 0.95) -> TTestResult:
+def paired_t_test(x: npt.ArrayLike, y: npt.ArrayLike, conf_level: float = 0.95) -> TTestResult:
     """R's ``t.test(x, y, paired = TRUE)`` (two-sided, mu = 0, 95 % interval)."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = ~(np.isnan(x) | np.isnan(y))
-    d = x[ok] - y[ok]
+    xv = np.asarray(x, dtype=float)
+    yv = np.asarray(y, dtype=float)
+    ok = ~(np.isnan(xv) | np.isnan(yv))
+    d = xv[ok] - yv[ok]
     n = int(d.size)
     if n < 2:
         return TTestResult(None, None, None, None, None, "fewer than 2 pairs: t test not computable")
@@ -222,22 +223,22 @@ class PairedComparison:
         return "; ".join(dict.fromkeys(notes))
 
 
-def compare_paired(x: np.ndarray, y: np.ndarray) -> PairedComparison:
+def compare_paired(x: npt.ArrayLike, y: npt.ArrayLike) -> PairedComparison:
     """Descriptives, Wilcoxon and t test of x - y over complete pairs."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = ~(np.isnan(x) | np.isnan(y))
-    x, y = x[ok], y[ok]
-    n = int(x.size)
-    w = wilcoxon_signed_rank(x, y)
-    t = paired_t_test(x, y)
+    xv = np.asarray(x, dtype=float)
+    yv = np.asarray(y, dtype=float)
+    ok = ~(np.isnan(xv) | np.isnan(yv))
+    xv, yv = xv[ok], yv[ok]
+    n = int(xv.size)
+    w = wilcoxon_signed_rank(xv, yv)
+    t = paired_t_test(xv, yv)
     if n == 0:
         return PairedComparison(0, None, None, None, None, None, None, w, t)
-    d = x - y
+    d = xv - yv
     return PairedComparison(
         n=n,
-        mean_a=r_mean(x),
-        mean_b=r_mean(y),
+        mean_a=r_mean(xv),
+        mean_b=r_mean(yv),
         mean_diff=r_mean(d),
         ci_low=t.ci_low,
         ci_high=t.ci_high,

@@ -86,15 +86,18 @@ class DiameterPairs:
 
 
 def _patient_means(lesions: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    idx = lesions.index.droplevel([n for n in lesions.index.names if n not in PATIENT_KEY])
+    idx = pd.MultiIndex.from_arrays([lesions.index.get_level_values(k) for k in PATIENT_KEY],
+                                    names=list(PATIENT_KEY))
     codes, uniques = pd.factorize(idx, sort=True)
     out = {}
     keys = None
     for col in columns:
         keys, means = group_r_mean(codes, lesions[col].to_numpy(dtype=float))
         out[col] = means
-    index = uniques[keys] if keys is not None and keys.size else pd.MultiIndex.from_tuples(
-        [], names=list(PATIENT_KEY))
+    if keys is not None and keys.size:
+        index = pd.MultiIndex.from_tuples(list(uniques[keys]), names=list(PATIENT_KEY))
+    else:
+        index = pd.MultiIndex.from_tuples([], names=list(PATIENT_KEY))
     return pd.DataFrame(out, index=index)
 
 

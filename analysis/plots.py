@@ -46,7 +46,7 @@ def histogram_png(patient_pairs: pd.DataFrame, a: str, b: str) -> bytes:
         hi = float(max(v.max() for v in values))
         bins = np.histogram_bin_edges(np.concatenate(values), bins="auto", range=(lo, hi or lo + 1))
         for v, role, colour in zip(values, (a, b), _COLOURS):
-            ax.hist(v, bins=bins, alpha=0.55, color=colour, edgecolor="white",
+            ax.hist(v, bins=bins.tolist(), alpha=0.55, color=colour, edgecolor="white",
                     label=f"{ROLE_LABELS[role]} (mean {v.mean():.1f} mm)")
         ax.legend(frameon=False)
         ax.set_ylabel("patients")

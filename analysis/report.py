@@ -30,8 +30,12 @@ figcaption{font-size:.85em;color:#555}.small{font-size:.85em;color:#555}
 """
 
 
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def fmt_num(value: object, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return ""
     if isinstance(value, (int, np.integer)):
         return str(int(value))
@@ -40,7 +44,7 @@ def fmt_num(value: object, digits: int = 2) -> str:
 
 
 def fmt_p(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return ""
     v = float(value)  # type: ignore[arg-type]
     text = "&lt;0.001" if v < 0.001 else f"{v:.3f}"
@@ -57,7 +61,7 @@ def _html_table(header: list[str], rows: list[list[tuple[str, str]]]) -> str:
 
 
 def _t(text: object) -> tuple[str, str]:
-    return escape("" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)), "t"
+    return escape("" if _missing(text) else str(text)), "t"
 
 
 def _n(value: object, digits: int = 2) -> tuple[str, str]:
@@ -66,13 +70,13 @@ def _n(value: object, digits: int = 2) -> tuple[str, str]:
 
 def _humane(code: object) -> str:
     """'small_bowel' -> 'Small bowel'; codes such as G2, NET, F stay as they are."""
-    text = "" if code is None or (isinstance(code, float) and math.isnan(code)) else str(code)
+    text = "" if _missing(code) else str(code)
     return text.replace("_", " ").capitalize() if "_" in text or text.islower() else text
 
 
 def population_html(table: pd.DataFrame) -> str:
     rows = [[_t(r.characteristic), _t(_humane(r.category)), _n(r.n, 0),
-             (fmt_num(r.percent, 1) + (" %" if not pd.isna(r.percent) else ""), ""), _t(r.summary)]
+             (fmt_num(r.percent, 1) + (" %" if not _missing(r.percent) else ""), ""), _t(r.summary)]
             for r in table.itertuples()]
     return _html_table(["Characteristic", "Category", "n", "%", "Summary"], rows)
 
@@ -95,13 +99,13 @@ def paired_html(table: pd.DataFrame) -> str:
     rows = []
     for r in table.itertuples():
         ci = (f"{fmt_num(r.mean_diff)} ({fmt_num(r.ci_low)} to {fmt_num(r.ci_high)})"
-              if not pd.isna(r.ci_low) else fmt_num(r.mean_diff))
-        t = f"{fmt_num(r.ttest_t)} ({fmt_num(r.ttest_df, 0)})" if not pd.isna(r.ttest_t) else ""
-        rows.append([_t(ROLE_LABELS[r.series_a]), _t(ROLE_LABELS[r.series_b]), _n(r.n, 0),
+              if not _missing(r.ci_low) else fmt_num(r.mean_diff))
+        t = f"{fmt_num(r.ttest_t)} ({fmt_num(r.ttest_df, 0)})" if not _missing(r.ttest_t) else ""
+        rows.append([_t(ROLE_LABELS[str(r.series_a)]), _t(ROLE_LABELS[str(r.series_b)]), _n(r.n, 0),
                      _n(r.mean_a), _n(r.mean_b), (ci, ""), _n(r.median_diff),
                      _n(r.wilcoxon_v, 1), (fmt_p(r.wilcoxon_p), ""), (fmt_p(r.p_holm_wilcoxon), ""),
                      (t, ""), (fmt_p(r.ttest_p), ""), (fmt_p(r.p_holm_ttest), ""),
-                     (escape(str(r.note or "")) if not pd.isna(r.note) else "", "note")])
+                     (escape("" if _missing(r.note) else str(r.note)), "note")])
     return _html_table(["A", "B", "n", "Mean A", "Mean B", "Mean diff A−B (95 % CI)", "Median diff",
                         "Wilcoxon V", "p", "p Holm", "t (df)", "p", "p Holm", "Note"], rows)
 
@@ -153,7 +157,8 @@ def render_report(*, tables: dict[str, pd.DataFrame], plots: dict[str, tuple[byt
                  "below 0.05. Holm adjustment within each table.</p>")
     paired = tables["paired_tests"]
     for key, sub in paired.groupby(["analysis", "level", "region"], sort=False):
-        parts += [f"<h3>{escape(_FAMILY_TITLES.get(key, ' / '.join(key)))}</h3>", paired_html(sub)]
+        family = (str(key[0]), str(key[1]), str(key[2]))
+        parts += [f"<h3>{escape(_FAMILY_TITLES.get(family, ' / '.join(family)))}</h3>", paired_html(sub)]
     parts.append("<h2>Agreement between series (Bland–Altman)</h2>")
     parts += [_img(png, cap) for name, (png, cap) in plots.items() if name.startswith("bland_altman")]
     versions = ", ".join(f"{k} {v}" for k, v in software_versions().items())
