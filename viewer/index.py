@@ -19,14 +19,25 @@ from typing import Callable, Sequence
 from app.errors import DicomReadError
 from viewer.dicomio import HeaderResult, dicomdir_files, is_dicomdir, is_zip, read_headers, zip_members
 from viewer.dicomio.sources import clear_cache
-from viewer.records import FileRef, ImageHeader, IndexResult, NonImageObject, SkippedFile, StackInfo
+from viewer.records import FileRef, ImageHeader, IndexResult, NonImageObject, PixelFormat, SkippedFile, StackInfo
 from viewer.roles import classify_study
 from viewer.stacks import build_stacks, stack_sort_key
 
 #: progress(done, total) is called as files are read.
 Progress = Callable[[int, int], None]
-#: Below this many files a pool costs more than it saves.
-PARALLEL_MIN_FILES = 96
+#: Below this many files a worker process costs more than it saves (bench/bench_index.py: starting
+#: one and shipping its headers back costs ~40 ms + ~75 us/file against ~250 us/file to read).
+PARALLEL_MIN_FILES = 500
+
+
+def _free_cores() -> int:
+    """Cores not already busy with other processes (1-minute load average), at least 1."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return cores
+    return max(1, int(cores - load + 0.5))
 
 
 def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], list[str]]:
@@ -76,8 +87,35 @@ def _zip_refs(path: Path, skipped: list[SkippedFile]) -> list[FileRef]:
         return []
 
 
+_HEADER_FIELDS = tuple(f.name for f in dataclasses.fields(ImageHeader))[2:-1]  # all but file, frame, pixel
+_PIXEL_FIELDS = tuple(f.name for f in dataclasses.fields(PixelFormat))
+
+
+def _pack(h: ImageHeader) -> tuple:
+    """An ImageHeader as a flat tuple: half the cost of pickling the dataclass itself."""
+    return (h.file.path, h.file.member, h.frame, *[getattr(h, f) for f in _HEADER_FIELDS],
+            *[getattr(h.pixel, f) for f in _PIXEL_FIELDS])
+
+
+def _unpack(t: tuple) -> ImageHeader:
+    n = len(_HEADER_FIELDS) + 3
+    return ImageHeader(FileRef(t[0], t[1]), t[2], *t[3:n], PixelFormat(*t[n:]))
+
+
 def _read_chunk(refs: Sequence[FileRef]) -> list[HeaderResult]:
     return [read_headers(r) for r in refs]
+
+
+def _read_chunk_packed(refs: Sequence[FileRef]) -> list[object]:
+    """Worker side: results with headers packed as tuples."""
+    out: list[object] = []
+    for r in _read_chunk(refs):
+        out.append([_pack(h) for h in r] if isinstance(r, list) else r)
+    return out
+
+
+def _unpack_chunk(packed: list[object]) -> list[HeaderResult]:
+    return [[_unpack(t) for t in r] if isinstance(r, list) else r for r in packed]  # type: ignore[misc]
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -90,12 +128,20 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def read_all(refs: Sequence[FileRef], *, workers: int | None = None,
              progress: Progress | None = None) -> list[HeaderResult]:
-    """read_headers of every ref, in the refs' order; in a process pool when worth it."""
+    """read_headers of every ref, in the refs' order; shared with worker processes when worth it.
+
+    With ``workers`` = N (default: the cores no other process keeps busy), N - 1 processes take
+    chunks from the end of the list while this process reads from the start and takes over
+    every chunk no worker has begun: both cores work, one process start is saved, and a busy
+    machine degrades to a serial read. Fewer than PARALLEL_MIN_FILES files are read here only,
+    unless ``workers`` is given.
+    """
     n = len(refs)
-    workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    explicit = workers
+    workers = max(1, workers if workers is not None else _free_cores())
     if progress:
         progress(0, n)
-    if workers == 1 or n < PARALLEL_MIN_FILES:
+    if workers == 1 or n < (PARALLEL_MIN_FILES if explicit is None else 2 * workers):
         out: list[HeaderResult] = []
         step = max(1, n // 100)
         for i, ref in enumerate(refs, 1):
@@ -103,12 +149,14 @@ def read_all(refs: Sequence[FileRef], *, workers: int | None = None,
             if progress and (i % step == 0 or i == n):
                 progress(i, n)
         return out
-    size = max(16, min(256, n // (workers * 4)))
+    size = max(8, min(128, n // (workers * 8)))
     chunks = [list(refs[i:i + size]) for i in range(0, n, size)]
     out = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=clear_cache) as pool:
-        for chunk_result in pool.map(_read_chunk, chunks):
-            out.extend(chunk_result)
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=_context(), initializer=clear_cache) as pool:
+        futures = {i: pool.submit(_read_chunk_packed, chunks[i]) for i in reversed(range(len(chunks)))}
+        for i, chunk in enumerate(chunks):
+            future = futures.pop(i)
+            out.extend(_read_chunk(chunk) if future.cancel() else _unpack_chunk(future.result()))
             if progress:
                 progress(len(out), n)
     return out

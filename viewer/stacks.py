@@ -116,17 +116,19 @@ def _sortable(v: object) -> tuple[int, float, str]:
 
 
 def _orientation_clusters(imgs: Sequence[ImageHeader]) -> list[int]:
+    """Cluster number of each image's IOP (equal within ORIENTATION_TOL to the cluster's first)."""
     reps: list[np.ndarray] = []
+    known: dict[tuple[float, ...], int] = {}
     out = []
     for h in imgs:
-        iop = np.asarray(h.orientation, float)
-        for i, r in enumerate(reps):
-            if np.allclose(iop, r, atol=ORIENTATION_TOL):
-                out.append(i)
-                break
-        else:
-            reps.append(iop)
-            out.append(len(reps) - 1)
+        cluster = known.get(h.orientation)  # type: ignore[arg-type]
+        if cluster is None:
+            iop = np.asarray(h.orientation, float)
+            cluster = next((i for i, r in enumerate(reps) if np.allclose(iop, r, atol=ORIENTATION_TOL)), len(reps))
+            if cluster == len(reps):
+                reps.append(iop)
+            known[h.orientation] = cluster  # type: ignore[index]
+        out.append(cluster)
     return out
 
 

@@ -180,3 +180,31 @@ class TestRealDicom:
         assert [s.role for s in r.stacks] == [Role.MR_ADC]
         r = index_path(realdicom / "ge_ct_gantry_tilt", workers=1)
         assert [s.role for s in r.stacks] == [Role.CT_OTHER]
+
+
+class TestSampleDicom:
+    """Every stack of sample_dicom/ gets the role its generator (tools/sample) wrote in the ground truth."""
+
+    @staticmethod
+    def truth(sample_dicom: Path) -> list[dict]:
+        import json
+
+        files = sorted((sample_dicom / "ground_truth").glob("*.json"))
+        if not files or not any(p.suffix != ".json" for p in sample_dicom.rglob("*") if p.is_file()):
+            pytest.skip("sample_dicom/ has no generated study (make sample)")
+        return [json.loads(p.read_text(encoding="utf-8")) for p in files]
+
+    def test_every_stack_gets_its_role(self, sample_dicom: Path) -> None:
+        truth = self.truth(sample_dicom)
+        result = index_path(sample_dicom)
+        expected = {}
+        for patient in truth:
+            for exam in patient["exams"]:
+                for series in exam["series"]:
+                    for st in series["stacks"]:
+                        expected[(series["series_instance_uid"], st["b_value"])] = Role(st["role"])
+        found = {(s.series_instance_uid, s.b_value if s.role is Role.MR_DWI else None): s for s in result.stacks}
+        assert set(found) == set(expected)
+        wrong = {k: (s.role, s.role_reason) for k, s in found.items() if s.role is not expected[k]}
+        assert not wrong
+        assert all(s.role_confidence >= 0.8 for s in found.values())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 Table 7.1-1).
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
@@ -42,8 +43,7 @@ class Truncated(ScanError):
     """The buffer ends inside an element."""
 
 
-@dataclass(frozen=True, slots=True)
-class Element:
+class Element(NamedTuple):
     """Where one element's value lies in the buffer. ``vr`` is None in implicit VR."""
 
     vr: bytes | None
