@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.paired_tests import compare_paired
+from analysis.paired_tests import compare_paired, holm
 
 RSCRIPT = shutil.which("Rscript")
 pytestmark = pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
@@ -26,6 +26,12 @@ R_LOOP = r"""
 con <- file("stdin", "r")
 f <- function(v) if (is.null(v) || length(v) == 0 || is.na(v)) "NA" else sprintf("%.17g", v)
 while (length(line <- readLines(con, n = 1)) > 0) {
+  if (startsWith(line, "H;")) {  # Holm: p.adjust of the listed p-values (NA allowed)
+    p <- suppressWarnings(as.numeric(strsplit(substring(line, 3), ",", fixed = TRUE)[[1]]))
+    cat(paste(vapply(p.adjust(p, "holm"), f, ""), collapse = ","), "\n", sep = "")
+    flush(stdout())
+    next
+  }
   parts <- strsplit(line, ";", fixed = TRUE)[[1]]
   x <- as.numeric(strsplit(parts[1], ",", fixed = TRUE)[[1]])
   y <- as.numeric(strsplit(parts[2], ",", fixed = TRUE)[[1]])
@@ -48,6 +54,13 @@ class RSession:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         line = ",".join(float(v).hex() for v in x) + ";" + ",".join(float(v).hex() for v in y)
         self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().strip().split(",")
+        return [None if a == "NA" else float(a) for a in answer]
+
+    def holm(self, ps: list[float | None]) -> list[float | None]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("H;" + ",".join("NA" if p is None else float(p).hex() for p in ps) + "\n")
         self.proc.stdin.flush()
         answer = self.proc.stdout.readline().strip().split(",")
         return [None if a == "NA" else float(a) for a in answer]
@@ -110,3 +123,10 @@ def test_matches_rscript(r_session: RSession, sample: tuple[np.ndarray, np.ndarr
     _same(c.ci_high, hi, "ci high")
     _same(c.mean_a, mx, "mean a")
     _same(c.mean_b, my, "mean b")
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(0, 1), st.sampled_from([0.0, 0.05, 1.0])), min_size=1, max_size=20))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_holm_matches_p_adjust(r_session: RSession, ps: list[float | None]) -> None:
+    for ours, r in zip(holm(ps), r_session.holm(ps), strict=True):
+        _same(ours, r, "Holm")
