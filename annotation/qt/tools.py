@@ -319,3 +319,16 @@ def attach(viewport: Any, selection: Selection) -> tuple[MeasurementLayer, Count
     selection.reading.subscribe(lambda event: viewport.update())
     selection.changed.connect(viewport.update)
     return line_layer, count_layer
+
+
+def jump_to(models: Any, measurement: Measurement) -> Any:
+    """Show a measurement's slice on the viewport model displaying its stack (from a lesion-grid click).
+
+    ``models`` is an iterable of ViewportModel; returns the one that moved, or None when no
+    viewport shows that stack (the caller may then load it).
+    """
+    for model in models:
+        if model.key == measurement.stack_key:
+            model.set_index(measurement.slice_index)
+            return model
+    return None

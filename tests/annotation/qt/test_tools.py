@@ -151,3 +151,14 @@ def test_count_place_lobe_switch_move_delete_undo(setup):
     marks = reading.project.marks_of("P1", "E1", "R1")
     assert len(marks) == 4 and sorted(m.slice_index for m in marks)[-1] == model.index
     widget.grab()
+
+
+def test_jump_to_a_measurement(setup):
+    from annotation.qt.tools import jump_to
+
+    _, _, model, _, _ = setup
+    other = ViewportModel(role=Role.CT_PORTAL)
+    target = max(0, model.index - 3)
+    m = Measurement("dwi", "dwi.series", target, (1, 1), (2, 2), 1.0, 1.0)
+    assert jump_to([other, model], m) is model and model.index == target
+    assert jump_to([other], m) is None
