@@ -17,7 +17,7 @@ from typing import Sequence
 
 from viewer.records import Role, StackInfo
 from viewer.role_phases import PHASE_ROLES, Pending, RoleGuess, StackFacts, facts_of, order_phases
-from viewer.role_vocab import (ADC, DWI, DYNAMIC, EXP_ADC, FAT_SAT, IN_OPPOSED, NOT_LIVER_CT, PROJECTION, SUBTRACTION,
+from viewer.role_vocab import (ADC, Phase, DWI, DYNAMIC, EXP_ADC, FAT_SAT, IN_OPPOSED, NOT_LIVER_CT, PROJECTION, SUBTRACTION,
                                T1, T2, T2_WEAK, normalise, phase_of)
 
 __all__ = ["RoleGuess", "StackFacts", "classify_study", "classify_stack", "facts_of"]
@@ -112,6 +112,7 @@ def _ct(f: StackFacts) -> RoleGuess | Pending:
 
 
 def _ct_text(f: StackFacts, t: _Text, agent: str) -> RoleGuess | None:
+    """CT role from one text (description or protocol name), or None when it names no phase."""
     if not t.norm.strip():
         return None
     quoted = f"{t.label} '{t.raw}'"
@@ -133,7 +134,6 @@ def _ct_text(f: StackFacts, t: _Text, agent: str) -> RoleGuess | None:
 # ---------------------------------------------------------------------------------------- MR
 def _mr(f: StackFacts) -> RoleGuess | Pending:
     it = f.image_type
-    b = f" b{f.b_value:g}" if f.b_value is not None else ""
     if "ADC" in it:
         note = f" (b{f.b_value:g} in {f.b_value_source} is the b the map was computed from)" if f.b_value else ""
         return RoleGuess(Role.MR_ADC, 0.95, f"ImageType contains ADC{note}")
@@ -144,10 +144,10 @@ def _mr(f: StackFacts) -> RoleGuess | Pending:
     if it & {"SUBTRACT", "SUB"}:
         return RoleGuess(Role.MR_T1_SUBTRACTION, 0.9, f"ImageType {'/'.join(sorted(it & {'SUBTRACT', 'SUB'}))}")
     for i, t in enumerate(_texts(f)):
-        g = _mr_text(f, t, b)
+        g = _mr_text(f, t)
         if g is not None:
             return g if i == 0 else _scaled(g, PROTOCOL_FACTOR, "from the protocol name only")  # type: ignore[return-value]
-    return _mr_headers_only(f, b)
+    return _mr_headers_only(f)
 
 
 def _diffusion_signals(f: StackFacts, named: str | None) -> list[str]:
@@ -169,7 +169,8 @@ def _dwi(f: StackFacts, signals: list[str]) -> RoleGuess:
     return RoleGuess(Role.MR_DWI, conf, "diffusion: " + "; ".join(signals) + b_note)
 
 
-def _mr_text(f: StackFacts, t: _Text, b: str) -> RoleGuess | Pending | None:
+def _mr_text(f: StackFacts, t: _Text) -> RoleGuess | Pending | None:
+    """MR role from one text (description or protocol name), or None when it names nothing."""
     if not t.norm.strip():
         return None
     quoted = f"{t.label} '{t.raw}'"
@@ -206,7 +207,7 @@ def _mr_text(f: StackFacts, t: _Text, b: str) -> RoleGuess | Pending | None:
     return None
 
 
-def _t1_phase(f: StackFacts, phase, reason: str, conf: float) -> RoleGuess:
+def _t1_phase(f: StackFacts, phase: Phase, reason: str, conf: float) -> RoleGuess:
     role = PHASE_ROLES["mr_t1"][phase]
     if role is Role.MR_T1_PRE and f.contrast_agent:
         return RoleGuess(role, min(conf, 0.6), f"{reason}, yet ContrastBolusAgent {f.contrast_agent} is set")
@@ -219,7 +220,7 @@ def _gradient_echo_t1(f: StackFacts) -> bool:
     return "GR" in f.scanning_sequence and (f.repetition_time_ms or 99) < 15 and (f.echo_time_ms or 99) < 6
 
 
-def _mr_headers_only(f: StackFacts, b: str) -> RoleGuess | Pending:
+def _mr_headers_only(f: StackFacts) -> RoleGuess | Pending:
     """No words recognised: physics and b-values alone, at low confidence."""
     signals = _diffusion_signals(f, None)
     if signals and (f.b_value or 0) > 0:

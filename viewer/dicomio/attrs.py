@@ -226,35 +226,33 @@ class ChainAttrs:
         """True when any source holds the tag."""
         return self._pick(tag) is not None
 
+    def _ask(self, method: str, tag: int) -> Any:
+        src = self._pick(tag)
+        return None if src is None else getattr(src, method)(tag)
+
     def raw(self, tag: int) -> bytes | None:
         """See :meth:`Attrs.raw`."""
-        src = self._pick(tag)
-        return None if src is None else src.raw(tag)
+        return self._ask("raw", tag)  # type: ignore[no-any-return]
 
     def text(self, tag: int) -> str | None:
         """See :meth:`Attrs.text`."""
-        src = self._pick(tag)
-        return None if src is None else src.text(tag)
+        return self._ask("text", tag)  # type: ignore[no-any-return]
 
     def numbers(self, tag: int) -> tuple[float, ...] | None:
         """See :meth:`Attrs.numbers`."""
-        src = self._pick(tag)
-        return None if src is None else src.numbers(tag)
+        return self._ask("numbers", tag)  # type: ignore[no-any-return]
 
     def uint16(self, tag: int) -> int | None:
         """See :meth:`Attrs.uint16`."""
-        src = self._pick(tag)
-        return None if src is None else src.uint16(tag)
+        return self._ask("uint16", tag)  # type: ignore[no-any-return]
 
     def float32(self, tag: int) -> float | None:
         """See :meth:`Attrs.float32`."""
-        src = self._pick(tag)
-        return None if src is None else src.float32(tag)
+        return self._ask("float32", tag)  # type: ignore[no-any-return]
 
     def float64(self, tag: int) -> float | None:
         """See :meth:`Attrs.float64`."""
-        src = self._pick(tag)
-        return None if src is None else src.float64(tag)
+        return self._ask("float64", tag)  # type: ignore[no-any-return]
 
     def creators(self, group: int) -> dict[str, int]:
         """Creators of all sources, the first source winning."""
