@@ -1,0 +1,91 @@
+"""Random edit / undo / redo sequences: the store always reloads to exactly the Reading's state."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from annotation.reading import Reading
+from annotation.records import Measurement, NotMeasurable, NotVisible
+from annotation.store import ReadingStore, open_reading
+from viewer.records import READING_ROLES
+
+PAIRS = [("P1", "E1"), ("P1", "E2")]
+COORD = st.floats(0, 500, allow_nan=False)
+
+
+class ReadingMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = tempfile.TemporaryDirectory()
+        self.path = Path(self.tmp.name) / "m.lesionlab"
+        self.store, self.reading = open_reading(self.path, "R1")
+        with self.reading.batch("setup"):
+            self.reading.add_patient("P1")
+            for pair in PAIRS:
+                self.reading.add_exam_pair(*pair)
+        self.reading = Reading(self.store.load(), reader="R1", sink=self.store)  # setup is not undoable
+
+    def lesions(self):
+        return sorted(self.reading.project.lesions)
+
+    @rule(pair=st.sampled_from(PAIRS), lobe=st.sampled_from(["right", "left"]))
+    def add_lesion(self, pair, lobe):
+        self.reading.add_lesion(pair, lobe)
+
+    @precondition(lambda self: self.reading.project.lesions)
+    @rule(data=st.data(), role=st.sampled_from(READING_ROLES), p1=st.tuples(COORD, COORD),
+          p2=st.tuples(COORD, COORD), kind=st.sampled_from(["m", "nv", "nm", "clear"]))
+    def observe(self, data, role, p1, p2, kind):
+        key = data.draw(st.sampled_from(self.lesions()))
+        obs = {"m": Measurement("k", "1.2", 3, p1, p2, 0.7, 1.3), "nv": NotVisible(), "nm": NotMeasurable("x"),
+               "clear": None}[kind]
+        self.reading.set_observation(key[:2], key[3], role, obs)
+
+    @precondition(lambda self: self.reading.project.lesions)
+    @rule(data=st.data())
+    def delete_lesion(self, data):
+        key = data.draw(st.sampled_from(self.lesions()))
+        self.reading.delete_lesion(key[:2], key[3])
+
+    @rule(pair=st.sampled_from(PAIRS), role=st.sampled_from(READING_ROLES), row=COORD, col=COORD)
+    def mark(self, pair, role, row, col):
+        self.reading.add_count_mark(pair, role, "left", row=row, col=col)
+
+    @precondition(lambda self: self.reading.project.count_marks)
+    @rule(data=st.data(), row=COORD)
+    def move_or_delete_mark(self, data, row):
+        mark = data.draw(st.sampled_from(sorted(self.reading.project.count_marks)))
+        if row > 250:
+            self.reading.delete_count_mark(mark)
+        else:
+            self.reading.move_count_mark(mark, row, row)
+
+    @rule(pair=st.sampled_from(PAIRS), role=st.sampled_from(READING_ROLES), flag=st.booleans())
+    def flag(self, pair, role, flag):
+        self.reading.set_uncountable(pair, role, flag)
+
+    @rule()
+    def undo(self):
+        self.reading.undo()
+
+    @rule()
+    def redo(self):
+        self.reading.redo()
+
+    @invariant()
+    def store_matches(self):
+        with ReadingStore.open(self.path, read_only=True) as ro:
+            assert ro.load() == self.reading.project
+
+    def teardown(self):
+        self.store.close()
+        self.tmp.cleanup()
+
+
+ReadingMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
+TestReadingStore = ReadingMachine.TestCase
