@@ -76,7 +76,8 @@ class PixelFormat:
     transfer_syntax_uid: str
     number_of_frames: int = 1
     #: Byte offset of the first pixel value in the file, for native (uncompressed,
-    #: little-endian) transfer syntaxes read straight from disk; None otherwise.
+    #: little-endian) transfer syntaxes read straight from disk; None otherwise. For a zip
+    #: member (FileRef.member) it is the offset within the member's uncompressed bytes.
     pixel_data_offset: int | None = None
 
 

@@ -155,13 +155,12 @@ def order_phases(kind: str, facts: Sequence[StackFacts], pending: Sequence[Pendi
     if len(points) == 1:
         return _unknown(kind, pending, "a single post-contrast time point without its phase", where)
     if with_agent[0]:
-        if not all(with_agent):
-            return _unknown(kind, pending, "the contrast agent is set on early series but not on later ones", where)
-        phases, conf, basis = [Phase.ARTERIAL, Phase.PORTAL], 0.5, "all carry a contrast agent: first taken as arterial"
-    else:
-        if not all(with_agent[1:]):
-            return _unknown(kind, pending, "the contrast agent is missing on some later series", where)
-        phases, conf, basis = [Phase.PRE, Phase.ARTERIAL, Phase.PORTAL], 0.65, "first without contrast agent = pre"
+        return _unknown(kind, pending, "every time point carries the contrast agent and there is no"
+                                       " ContrastBolusStartTime: which one precedes the injection cannot be told",
+                        where)
+    if not all(with_agent[1:]):
+        return _unknown(kind, pending, "the contrast agent is missing on some later series", where)
+    phases, conf, basis = [Phase.PRE, Phase.ARTERIAL, Phase.PORTAL], 0.65, "first without contrast agent = pre"
     phases += [Phase.DELAYED] * (len(points) - len(phases))
     out: list[RoleGuess | None] = [None] * n
     for k, members in enumerate(points):

@@ -155,6 +155,11 @@ class TestStudyTiming:
         assert all(x.role is Role.MR_OTHER and x.confidence <= 0.3 for x in g)
         assert "no contrast attribute" in g[0].reason
 
+    def test_contrast_agent_on_every_time_point_tells_no_phase(self) -> None:
+        g = dynamic(["100000", "100100", "100130"], ["GADO"] * 3)
+        assert all(x.role is Role.MR_OTHER and x.confidence <= 0.3 for x in g)
+        assert "precedes the injection" in g[0].reason
+
     def test_three_seconds_apart_is_not_a_contrast_phase(self) -> None:
         g = dynamic(["143531.66", "143534.65", "143537.64"], [None, "GADO", "GADO"])
         assert all(x.role is Role.MR_OTHER for x in g) and "too close" in g[0].reason
