@@ -33,16 +33,12 @@ import socket
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable
 
-from annotation.clinical import ClinicalRecord, Patient
 from annotation.project import TABLES, Diff, Project, diff
 from annotation.reading import Reading
-from annotation.records import (CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible, Observation,
-                                SeriesFlag)
-from annotation.vocab import ObservationStatus
+from annotation.store_schema import DELETE, UPSERT, load_records, migration_1
 from app.errors import StoreError, StoreLockedError
-from viewer.records import Role
 
 #: SQLite application_id of a lesionlab store ("LLab").
 APPLICATION_ID = 0x4C4C6162
@@ -56,71 +52,8 @@ class Migration:
     apply: Callable[[sqlite3.Connection], None]
 
 
-def _run_script(con: sqlite3.Connection, script: str) -> None:
-    """Execute statements one by one inside the caller's transaction (executescript would commit)."""
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            con.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise StoreError(f"incomplete SQL in a migration: {statement.strip()[:80]}")
-
-
-def _migration_1(con: sqlite3.Connection) -> None:
-    _run_script(con, """
-        CREATE TABLE project_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE patients (
-            patient_id TEXT PRIMARY KEY, patient_name TEXT NOT NULL,
-            sex TEXT, age_at_diagnosis_years INTEGER, primary_site TEXT,
-            ki67_percent REAL, mitoses_per_10hpf REAL, grade_entered TEXT, grade_source TEXT,
-            differentiation TEXT, liver_metastases TEXT,
-            treatments TEXT NOT NULL  -- space-separated Treatment values, sorted
-        );
-        CREATE TABLE exam_pairs (
-            patient_id TEXT NOT NULL, exam_pair_id TEXT NOT NULL,
-            ct_study_uid TEXT NOT NULL, mri_study_uid TEXT NOT NULL,
-            ct_date TEXT, mri_date TEXT,  -- ISO dates
-            PRIMARY KEY (patient_id, exam_pair_id)
-        );
-        -- reader is part of the key: several readers may read the same pair; a follow-up
-        -- migration can add a link from a lesion to its earlier self by this key.
-        CREATE TABLE lesions (
-            patient_id TEXT NOT NULL, exam_pair_id TEXT NOT NULL, reader TEXT NOT NULL,
-            lesion_id TEXT NOT NULL, lobe TEXT NOT NULL, segment TEXT, comment TEXT NOT NULL,
-            PRIMARY KEY (patient_id, exam_pair_id, reader, lesion_id)
-        );
-        CREATE TABLE observations (
-            patient_id TEXT NOT NULL, exam_pair_id TEXT NOT NULL, reader TEXT NOT NULL,
-            lesion_id TEXT NOT NULL, series_role TEXT NOT NULL, status TEXT NOT NULL,
-            comment TEXT NOT NULL DEFAULT '',
-            stack_key TEXT, series_instance_uid TEXT, slice_index INTEGER,
-            p1_row REAL, p1_col REAL, p2_row REAL, p2_col REAL,
-            row_spacing_mm REAL, column_spacing_mm REAL,
-            diameter_mm REAL,  -- for SQL readers only: recomputed from points and spacing on load
-            PRIMARY KEY (patient_id, exam_pair_id, reader, lesion_id, series_role)
-        );
-        CREATE TABLE count_marks (
-            mark_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, exam_pair_id TEXT NOT NULL,
-            reader TEXT NOT NULL, series_role TEXT NOT NULL, lobe TEXT NOT NULL,
-            stack_key TEXT NOT NULL, slice_index INTEGER NOT NULL, row REAL NOT NULL, col REAL NOT NULL
-        );
-        CREATE INDEX count_marks_by_read ON count_marks (patient_id, exam_pair_id, reader, series_role);
-        CREATE TABLE series_flags (
-            patient_id TEXT NOT NULL, exam_pair_id TEXT NOT NULL, reader TEXT NOT NULL,
-            series_role TEXT NOT NULL, uncountable INTEGER NOT NULL, reason TEXT NOT NULL,
-            PRIMARY KEY (patient_id, exam_pair_id, reader, series_role)
-        );
-        CREATE TABLE edits (
-            edit_seq INTEGER PRIMARY KEY AUTOINCREMENT, at_utc TEXT NOT NULL,
-            description TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL
-        );
-    """)
-
-
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "patients, exam pairs, lesions, observations, count marks, series flags, edit log", _migration_1),
+    Migration(1, "patients, exam pairs, lesions, observations, count marks, series flags, edit log", migration_1),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -306,10 +239,10 @@ class ReadingStore:
             try:
                 for table in reversed(TABLES):
                     for key in change.deletes.get(table, ()):
-                        _DELETE[table](con, key)
+                        DELETE[table](con, key)
                 for table in TABLES:
                     for rec in change.upserts.get(table, ()):
-                        _UPSERT[table](con, rec)
+                        UPSERT[table](con, rec)
                 cur = con.execute("INSERT INTO edits (at_utc, description, pid, host) VALUES (?, ?, ?, ?)",
                                   (_now(), description, os.getpid(), socket.gethostname()))
                 con.execute("COMMIT")
@@ -330,105 +263,9 @@ class ReadingStore:
         """Everything in the store, exactly as it was written."""
         con = self._con
         try:
-            return Project.from_records(list(_load_records(con)))
+            return Project.from_records(list(load_records(con)))
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read the store ({exc})", where=str(self.path)) from None
-
-
-# ---------------------------------------------------------------------------- row mapping
-def _opt(value: Any) -> Any:
-    return None if value is None else getattr(value, "value", value)
-
-
-def _iso(d: _dt.date | None) -> str | None:
-    return d.isoformat() if d else None
-
-
-def _up_patient(con: sqlite3.Connection, p: Patient) -> None:
-    c = p.clinical
-    con.execute("INSERT OR REPLACE INTO patients VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (p.patient_id, p.patient_name, _opt(c.sex), c.age_at_diagnosis_years, _opt(c.primary_site),
-                 c.ki67_percent, c.mitoses_per_10hpf, _opt(c.grade_entered), _opt(c.grade_source),
-                 _opt(c.differentiation), _opt(c.liver_metastases),
-                 " ".join(sorted(t.value for t in c.treatments))))
-
-
-def _up_pair(con: sqlite3.Connection, e: ExamPair) -> None:
-    con.execute("INSERT OR REPLACE INTO exam_pairs VALUES (?,?,?,?,?,?)",
-                (e.patient_id, e.exam_pair_id, e.ct_study_uid, e.mri_study_uid, _iso(e.ct_date), _iso(e.mri_date)))
-
-
-def _up_lesion(con: sqlite3.Connection, les: Lesion) -> None:
-    con.execute("INSERT OR REPLACE INTO lesions VALUES (?,?,?,?,?,?,?)",
-                (*les.key, les.lobe.value, _opt(les.segment), les.comment))
-    con.execute("DELETE FROM observations WHERE patient_id=? AND exam_pair_id=? AND reader=? AND lesion_id=?",
-                les.key)
-    for role, obs in les.observations:
-        if isinstance(obs, Measurement):
-            row = (obs.stack_key, obs.series_instance_uid, obs.slice_index, *obs.p1, *obs.p2,
-                   obs.row_spacing_mm, obs.column_spacing_mm, obs.diameter_mm)
-            comment = ""
-        else:
-            row = (None,) * 10
-            comment = obs.comment
-        con.execute("INSERT INTO observations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (*les.key, role.value, obs.status.value, comment, *row))
-
-
-def _up_mark(con: sqlite3.Connection, m: CountMark) -> None:
-    con.execute("INSERT OR REPLACE INTO count_marks VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role.value, m.lobe.value, m.stack_key,
-                 m.slice_index, m.row, m.col))
-
-
-def _up_flag(con: sqlite3.Connection, f: SeriesFlag) -> None:
-    con.execute("INSERT OR REPLACE INTO series_flags VALUES (?,?,?,?,?,?)",
-                (f.patient_id, f.exam_pair_id, f.reader, f.role.value, int(f.uncountable), f.reason))
-
-
-def _del_lesion(con: sqlite3.Connection, key: tuple[str, ...]) -> None:
-    where = "patient_id=? AND exam_pair_id=? AND reader=? AND lesion_id=?"
-    con.execute(f"DELETE FROM observations WHERE {where}", key)
-    con.execute(f"DELETE FROM lesions WHERE {where}", key)
-
-
-_UPSERT: dict[str, Callable[[sqlite3.Connection, Any], None]] = {
-    "patients": _up_patient, "exam_pairs": _up_pair, "lesions": _up_lesion,
-    "count_marks": _up_mark, "series_flags": _up_flag,
-}
-_DELETE: dict[str, Callable[[sqlite3.Connection, Any], None]] = {
-    "patients": lambda con, k: con.execute("DELETE FROM patients WHERE patient_id=?", (k,)),
-    "exam_pairs": lambda con, k: con.execute("DELETE FROM exam_pairs WHERE patient_id=? AND exam_pair_id=?", k),
-    "lesions": _del_lesion,
-    "count_marks": lambda con, k: con.execute("DELETE FROM count_marks WHERE mark_id=?", (k,)),
-    "series_flags": lambda con, k: con.execute(
-        "DELETE FROM series_flags WHERE patient_id=? AND exam_pair_id=? AND reader=? AND series_role=?",
-        (*k[:3], Role.parse(k[3]).value)),
-}
-
-
-def _observation(r: sqlite3.Row | tuple[Any, ...]) -> Observation:
-    status = ObservationStatus.parse(r[5], "status")
-    if status is ObservationStatus.MEASURED:
-        return Measurement(r[7], r[8], r[9], (r[10], r[11]), (r[12], r[13]), r[14], r[15])
-    return (NotVisible if status is ObservationStatus.NOT_VISIBLE else NotMeasurable)(r[6])
-
-
-def _load_records(con: sqlite3.Connection) -> Iterator[Any]:
-    for r in con.execute("SELECT * FROM patients"):
-        treatments = frozenset(r[11].split()) if r[11] else frozenset()
-        yield Patient(r[0], r[1], ClinicalRecord(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], treatments))
-    for r in con.execute("SELECT * FROM exam_pairs"):
-        yield ExamPair(*r)
-    obs: dict[tuple[str, ...], list[tuple[str, Observation]]] = {}
-    for r in con.execute("SELECT * FROM observations"):
-        obs.setdefault(tuple(r[:4]), []).append((r[4], _observation(r)))
-    for r in con.execute("SELECT * FROM lesions"):
-        yield Lesion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(obs.get(tuple(r[:4]), ())))
-    for r in con.execute("SELECT * FROM count_marks"):
-        yield CountMark(*r)
-    for r in con.execute("SELECT * FROM series_flags"):
-        yield SeriesFlag(r[0], r[1], r[2], r[3], bool(r[4]), r[5])
 
 
 def open_reading(path: str | os.PathLike[str], reader: str) -> tuple[ReadingStore, Reading]:
