@@ -132,17 +132,21 @@ def build_sample_reading(sample_dir: str | Path, store_path: str | Path, *, read
     stacks = list(index_path(sample, workers=workers).stacks)
     store_path = Path(store_path)
     tmp = store_path.with_name(store_path.name + ".building")
-    for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}.lock")):
+    leftovers = (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}.lock"))
+    for p in leftovers:
         p.unlink(missing_ok=True)
     totals = [0, 0, 0]
-    with ReadingStore.open(tmp) as store:
-        reading = Reading(store.load(), reader=reader, sink=store)
-        with reading.batch("sample reading from the ground truth"):
-            for truth in truths:
-                for i, n in enumerate(add_patient_read(reading, truth, stacks)):
-                    totals[i] += n
-        store.seal()
-    Path(f"{tmp}.lock").unlink(missing_ok=True)
-    tmp.replace(store_path)
+    try:
+        with ReadingStore.open(tmp) as store:
+            reading = Reading(store.load(), reader=reader, sink=store)
+            with reading.batch("sample reading from the ground truth"):
+                for truth in truths:
+                    for i, n in enumerate(add_patient_read(reading, truth, stacks)):
+                        totals[i] += n
+            store.seal()
+        tmp.replace(store_path)
+    finally:
+        for p in leftovers:
+            p.unlink(missing_ok=True)
     project = reading.project
     return SampleSummary(len(project.patients), len(project.exam_pairs), totals[0], totals[1], totals[2])
