@@ -28,7 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt  # noqa: E402
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen  # noqa: E402
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QStaticText  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from viewer.model.reading import ReadingModel  # noqa: E402
@@ -44,22 +44,30 @@ N_SLICES = 64
 
 
 class Lines:
-    """20 measurements as a tool-protocol layer: a line, end ticks and a length label each."""
+    """20 measurements as a tool-protocol layer: a line, its end points and a length label each,
+    drawn the way a measurement layer should (one numpy transform, batched lines and points,
+    laid-out labels)."""
 
     def __init__(self, n: int = 20, seed: int = 0) -> None:
         rng = np.random.default_rng(seed)
-        self.lines = [(tuple(rng.uniform(60, 450, 2)), tuple(rng.uniform(60, 450, 2))) for _ in range(n)]
+        self.ends = rng.uniform(60, 450, size=(n, 2, 2))  # (line, end, (row, col))
+        self.labels: list[QStaticText] | None = None
         self.pen = QPen(QColor(255, 220, 0), 1.5)
+        self.dot = QPen(QColor(255, 220, 0), 5)
+        self.dot.setCapStyle(Qt.PenCapStyle.RoundCap)
 
     def paint(self, p: QPainter, view: ViewContext) -> None:
+        if self.labels is None:
+            geo = view.geometry
+            self.labels = [QStaticText(f"{geo.distance_mm(a, b):.1f} mm") for a, b in self.ends]
+        pts = view.to_widget_many(self.ends.reshape(-1, 2))
         p.setPen(self.pen)
-        geo = view.geometry
-        for a, b in self.lines:
-            pa, pb = view.to_widget(*a), view.to_widget(*b)
-            p.drawLine(pa, pb)
-            p.drawEllipse(pa, 2, 2)
-            p.drawEllipse(pb, 2, 2)
-            p.drawText(pb + QPointF(4, -4), f"{geo.distance_mm(a, b):.1f} mm")
+        p.drawLines(pts)
+        p.setPen(self.dot)
+        p.drawPoints(pts)
+        p.setPen(self.pen)
+        for label, end in zip(self.labels, pts[1::2]):
+            p.drawStaticText(end + QPointF(5, -16), label)
 
 
 class Floor(QWidget):

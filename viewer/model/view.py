@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True, slots=True)
 class ViewTransform:
@@ -48,6 +50,13 @@ class ViewTransform:
         sx, sy = self.scale_xy
         cr, cc = self._center
         return (self.width_px / 2.0 + (col - cc) * sx, self.height_px / 2.0 + (row - cr) * sy)
+
+    def images_to_widget(self, rows_cols: np.ndarray) -> np.ndarray:
+        """:meth:`image_to_widget` of many points at once: (N, 2) (row, col) -> (N, 2) (x, y)."""
+        sx, sy = self.scale_xy
+        cr, cc = self._center
+        pts = np.asarray(rows_cols, float).reshape(-1, 2)
+        return np.column_stack((self.width_px / 2.0 + (pts[:, 1] - cc) * sx, self.height_px / 2.0 + (pts[:, 0] - cr) * sy))
 
     def widget_to_image(self, x: float, y: float) -> tuple[float, float]:
         """Continuous (row, col) under a widget point."""

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 
 from viewer.model.reading import ReadingModel
 from viewer.qt.tools import CrosshairTool, Tool
+from viewer.qt.cell import ViewportCell
 from viewer.qt.viewport import BORDER, ViewportWidget
 
 
@@ -26,9 +27,12 @@ class ReadingGrid(QWidget):
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(2, 2, 2, 2)
         self._grid.setSpacing(2)
+        self.cells: list[ViewportCell] = []
         self.viewports: list[ViewportWidget] = []
         for i, model in enumerate(reading.viewports):
-            w = ViewportWidget(model, self)
+            cell = ViewportCell(model, self)
+            self.cells.append(cell)
+            w = cell.viewport
             w.activated.connect(lambda i=i: reading.activate(i))
             w.maximise_requested.connect(lambda i=i: reading.layout.toggle_maximise(i))
             w.stack_dropped.connect(lambda key, i=i: self.stack_dropped.emit(i, key))
@@ -52,7 +56,7 @@ class ReadingGrid(QWidget):
         return f"linked {offset:+.1f} mm" if offset else "linked"
 
     def relayout(self) -> None:
-        for w in self.viewports:
+        for w in self.cells:
             self._grid.removeWidget(w)
             w.hide()
         rows, cols = self.reading.layout.grid
@@ -61,8 +65,8 @@ class ReadingGrid(QWidget):
         for c in range(3):
             self._grid.setColumnStretch(c, 1 if c < cols else 0)
         for cell, row, col in self.reading.layout.visible_cells():
-            self._grid.addWidget(self.viewports[cell], row, col)
-            self.viewports[cell].show()
+            self._grid.addWidget(self.cells[cell], row, col)
+            self.cells[cell].show()
 
     def _active_changed(self, cell: int) -> None:
         for i, w in enumerate(self.viewports):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QStaticText
 
 from viewer.geometry import patient_orientation_labels
 from viewer.model.layout import role_label
@@ -25,6 +25,8 @@ ACCENT = QColor(255, 196, 64)
 LINK = QColor(110, 190, 255)
 CROSS = QColor(80, 255, 120)
 MARGIN = 6
+#: Laid-out texts kept per viewport before the cache starts over.
+STATIC_CACHE = 400
 #: Scale bar lengths tried, mm.
 SCALE_STEPS_MM = (1, 2, 5, 10, 20, 50, 100, 200)
 
@@ -60,17 +62,37 @@ class OverlayPainter:
         self.line_h = self.metrics.height()
         self._labels_for: object = None
         self._labels: tuple[str, str, str, str] = ("", "", "", "")
+        self._static: dict[tuple[str, bool], QStaticText] = {}
+
+    def _static_text(self, text: str, bold: bool) -> QStaticText:
+        """Laid-out text, cached: drawing a QStaticText costs half a drawText."""
+        st = self._static.get((text, bold))
+        if st is None:
+            if len(self._static) > STATIC_CACHE:
+                self._static.clear()
+            st = QStaticText(text)
+            st.setTextFormat(Qt.TextFormat.PlainText)
+            st.prepare(font=self.bold if bold else self.font)
+            self._static[(text, bold)] = st
+        return st
+
+    def text(self, p: QPainter, x: float, y: float, text: str, color: QColor, *, bold: bool = False,
+             align: str = "left") -> None:
+        """``text`` with its top at ``y``; ``x`` is its left, right or centre edge per ``align``."""
+        st = self._static_text(text, bold)
+        w = st.size().width()
+        tx = x - w if align == "right" else x - w / 2 if align == "center" else x
+        p.setPen(color)
+        p.setFont(self.bold if bold else self.font)
+        p.drawStaticText(QPointF(tx, y), st)
 
     def _lines(self, p: QPainter, x: float, y: float, lines: list[tuple[str, QColor]], align_right: bool,
-               from_bottom: bool) -> None:
+               from_bottom: bool, bold: bool = False) -> None:
         order = list(reversed(lines)) if from_bottom else lines
         for i, (text, color) in enumerate(order):
-            if not text:
-                continue
-            p.setPen(color)
-            ty = y - i * self.line_h - self.metrics.descent() if from_bottom else y + i * self.line_h + self.metrics.ascent()
-            tx = x - self.metrics.horizontalAdvance(text) if align_right else x
-            p.drawText(QPointF(tx, ty), text)
+            if text:
+                ty = y - (i + 1) * self.line_h if from_bottom else y + i * self.line_h
+                self.text(p, x, ty, text, color, bold=bold, align="right" if align_right else "left")
 
     def paint(self, p: QPainter, view: ViewContext, hover: Hover | None, *, active: bool, loading: tuple[int, int] | None,
               link_text: str = "") -> None:
@@ -83,9 +105,8 @@ class OverlayPainter:
         p.setFont(self.font)
         # top left: role and series
         series = stack.series_description + (f"  [{stack.split_label}]" if stack.split_label else "")
-        p.setFont(self.bold)
-        self._lines(p, MARGIN, MARGIN, [(role_label(m.role) or stack.modality, ACCENT if active else TEXT)], False, False)
-        p.setFont(self.font)
+        self._lines(p, MARGIN, MARGIN, [(role_label(m.role) or stack.modality, ACCENT if active else TEXT)], False, False,
+                    bold=True)
         self._lines(p, MARGIN, MARGIN + self.line_h, [(series, TEXT), (f"Se {stack.series_number or '-'}  {stack.modality}", DIM)],
                     False, False)
         # top right: patient, date, link
@@ -124,15 +145,11 @@ class OverlayPainter:
     def _orientation(self, p: QPainter, view: ViewContext) -> None:
         left, right, top, bottom = self._orientation_labels(view.geometry)
         w, h = view.transform.width_px, view.transform.height_px
-        p.setFont(self.bold)
-        p.setPen(DIM)
-        fm = self.metrics
-        for text, x, y in ((left, MARGIN, h / 2),
-                           (right, w - MARGIN - fm.horizontalAdvance(right), h / 2),
-                           (top, w / 2 - fm.horizontalAdvance(top) / 2, MARGIN + fm.ascent() + 3 * self.line_h),
-                           (bottom, w / 2 - fm.horizontalAdvance(bottom) / 2, h - MARGIN - fm.descent())):
-            p.drawText(QPointF(x, y), text)
-        p.setFont(self.font)
+        mid = h / 2 - self.line_h / 2
+        self.text(p, MARGIN, mid, left, DIM, bold=True)
+        self.text(p, w - MARGIN, mid, right, DIM, bold=True, align="right")
+        self.text(p, w / 2, MARGIN + 3 * self.line_h, top, DIM, bold=True, align="center")
+        self.text(p, w / 2, h - MARGIN - self.line_h, bottom, DIM, bold=True, align="center")
 
     def _scale_bar(self, p: QPainter, view: ViewContext) -> None:
         """A vertical bar on the right edge, below the orientation label (OHIF's place)."""
@@ -150,8 +167,7 @@ class OverlayPainter:
         p.drawLine(QPointF(x, y0), QPointF(x, y0 + length))
         for i in range(0, 2):
             p.drawLine(QPointF(x - 5, y0 + i * length), QPointF(x, y0 + i * length))
-        label = f"{mm} mm"
-        p.drawText(QPointF(x - 8 - self.metrics.horizontalAdvance(label), y0 + length / 2 + self.metrics.ascent() / 2), label)
+        self.text(p, x - 8, y0 + length / 2 - self.line_h / 2, f"{mm} mm", DIM, align="right")
 
     @staticmethod
     def paint_crosshair(p: QPainter, view: ViewContext) -> None:
@@ -168,5 +184,5 @@ class OverlayPainter:
         gap, arm = 5.0, 14.0
         for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
             p.drawLine(QPointF(pt.x() + dx * gap, pt.y() + dy * gap), QPointF(pt.x() + dx * (gap + arm), pt.y() + dy * (gap + arm)))
-        if not on_slice:
+        if not on_slice:  # how far the point is from the slice shown
             p.drawText(QPointF(pt.x() + gap + 2, pt.y() - gap - 2), f"{(k - view.slice_index) * spacing:+.0f} mm")

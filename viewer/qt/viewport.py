@@ -130,9 +130,9 @@ class ViewportWidget(QWidget):
     # ------------------------------------------------------------------ painting
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.fillRect(self.rect(), BACKGROUND)
         view = self.view_context()
         if view is None:
+            p.fillRect(self.rect(), BACKGROUND)
             self._paint_empty(p)
         else:
             self._paint_image(p, view)
@@ -152,6 +152,7 @@ class ViewportWidget(QWidget):
         m = self.model
         wl = m.window
         x, y, w, h = view.transform.image_rect()
+        self._fill_around(p, x, y, w, h)
         if m.is_loaded() and wl is not None:
             img = self.cache.image(m.volume, m.index, wl, m.invert)  # type: ignore[arg-type]
             if self.smooth:
@@ -161,6 +162,16 @@ class ViewportWidget(QWidget):
         else:
             p.setPen(DIM)
             p.drawText(QRectF(x, y, w, h), Qt.AlignmentFlag.AlignCenter, "loading…")
+
+    def _fill_around(self, p: QPainter, x: float, y: float, w: float, h: float) -> None:
+        """Black outside the image rectangle only (the image covers the rest: saves a full fill)."""
+        W, H = self.width(), self.height()
+        if x > 0 or y > 0 or x + w < W or y + h < H:
+            top, bottom = max(0.0, y), min(float(H), y + h)
+            for rect in (QRectF(0, 0, W, top), QRectF(0, bottom, W, H - bottom),
+                         QRectF(0, top, max(0.0, x), bottom - top), QRectF(x + w, top, W - x - w, bottom - top)):
+                if rect.width() > 0 and rect.height() > 0:
+                    p.fillRect(rect.adjusted(-1, -1, 1, 1), BACKGROUND)
 
     def _paint_empty(self, p: QPainter) -> None:
         role = role_label(self.model.role)

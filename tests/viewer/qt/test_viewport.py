@@ -157,3 +157,17 @@ def test_overlays_show_text_in_the_corners(view: ViewportWidget) -> None:
     view.show_overlays = False
     arr2 = grab(view)
     assert (arr2[-40:, -90:] > 120).sum() < (arr[-40:, -90:] > 120).sum()
+
+
+def test_slider_follows_and_drives_the_slice(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from viewer.qt.cell import ViewportCell
+
+    model = ViewportModel()
+    model.set_volume(make_volume(make_stack("ct", n_slices=20)))
+    cell = ViewportCell(model)
+    qtbot.addWidget(cell)
+    assert cell.slider.maximum() == 19 and cell.slider.value() == model.slice_number - 1
+    cell.slider.setValue(0)  # top of the slider: the top slice
+    assert model.slice_number == 1 and model.index == 19
+    model.last()
+    assert cell.slider.value() == 19
