@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -26,9 +27,11 @@ STATUS_TEXT = {"not_visible": "not visible", "not_measurable": "not measurable"}
 
 
 def _cell(value: Any) -> Any:
+    """Escaped text (never a formula), control characters xlsx cannot hold replaced by U+FFFD."""
     if value is None:
         return None
-    return escape_text(getattr(value, "value", value))
+    value = escape_text(getattr(value, "value", value))
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]]) -> Any:

@@ -27,7 +27,7 @@ def store_path(tmp_path, geometry):
     r.add_patient(EVIL, "+Doe^Jane")
     r.edit_patient(EVIL, sex="F", age_at_diagnosis_years=61, primary_site="pancreas", ki67_percent=50,
                    grade_entered="G1", treatments={"chemotherapy", "somatostatin_analogues"})
-    r.add_patient("P2", "Roe^Richard")
+    r.add_patient("P2", "Roe^Richard\x07")  # a control character xlsx cannot hold
     pair = (EVIL, "E1")
     r.add_exam_pair(EVIL, "E1", ct_study_uid="1.2.3", mri_study_uid="1.2.4", ct_date="2024-01-10",
                     mri_date="2024-02-01")
@@ -89,6 +89,8 @@ def test_xlsx_sheets_and_no_formula(store_path, tmp_path):
     assert lesions[1][5] == "'-looks like a cyst?"
     assert lesions[1][6:] == ("not measurable", "not visible", None, pytest.approx(20.0, abs=20), None, None)
     assert any("no status on" in row[2] for row in wb["Checks"].iter_rows(min_row=2, values_only=True))
+    other = openpyxl.load_workbook(out / "patients" / "P2.xlsx")
+    assert dict(other["Patient"].iter_rows(min_row=2, values_only=True))["patient_name"] == "Roe^Richard\ufffd"
 
 
 def test_pseudonymised_export_keeps_identity_out(store_path, tmp_path):
