@@ -40,7 +40,6 @@ class EditKind(str, Enum):
     EDIT = "edit"
     UNDO = "undo"
     REDO = "redo"
-    RELOAD = "reload"
 
 
 @dataclass(frozen=True)
