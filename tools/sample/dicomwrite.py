@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.sequence import Sequence
 from pydicom.uid import (CTImageStorage, ExplicitVRLittleEndian, JPEG2000Lossless,
                          MRImageStorage, generate_uid)
 
@@ -113,6 +112,7 @@ def base_dataset(*, patient, exam, series, study_uid: str, series_uid: str, for_
     age = int(exam.date[:4]) - int(patient.birth_date[:4]) - (exam.date[4:] < patient.birth_date[4:])
     ds.PatientAge = f"{age:03d}Y"
     ds.PatientIdentityRemoved = "YES"
+    ds.DeidentificationMethod = "Synthetic phantom (lesionlab tools/sample): no real patient"
     ds.BodyPartExamined = "ABDOMEN"
     ds.ProtocolName = series.description if not ct else "TAP_LIVER"
     ds.SliceThickness = _fmt(grid.slice_thickness_mm)
@@ -166,10 +166,6 @@ def base_dataset(*, patient, exam, series, study_uid: str, series_uid: str, for_
         ds.ContrastBolusRoute = "IV"
         ds.ContrastBolusVolume = "90" if ct else "15"
         ds.ContrastBolusStartTime = acq_time  # replaced by the caller with the injection time
-        code = Dataset()
-        code.CodeValue, code.CodingSchemeDesignator = ("C-B0322" if ct else "C-17800", "SRT")
-        code.CodeMeaning = "Iohexol" if ct else "Gadolinium"
-        ds.ContrastBolusAgentSequence = Sequence([code])
     for key, value in series.headers.items():
         setattr(ds, key, value)
     return ds

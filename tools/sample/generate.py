@@ -138,7 +138,7 @@ def write_series_files(out: Path, model: PatientModel, exam: ExamSpec, series: S
     n = len(place.z_mm)
     signed = exam.kind == "ct" and exam.vendor == "GE"
     if exam.kind == "ct":
-        stored = np.clip(stored, -1024 if signed else 0, 4095)
+        stored = np.clip(stored, 0, 4095)  # air floors at -1024 HU, as on most scanners
         window = (60.0, 360.0) if series.role == "ct_portal" else (50.0, 400.0)
         rescale, bits = (-1024.0, 1.0), (16 if signed else 12)
     else:
