@@ -73,8 +73,8 @@ def _clean_volumes(model: PatientModel, exam: ExamSpec, grid_name: str) -> dict[
     return _CLEAN_CACHE[cache_key]
 
 
-def _stored(model, exam, series, seed) -> tuple[np.ndarray, list[str], dict[str, float]]:
-    """Stored pixel values (images, rows, cols), the intensity key of each image, noise."""
+def _stored(model, exam, series, seed) -> tuple[np.ndarray, list[str]]:
+    """Noisy values before storage (images, rows, cols) and the intensity key of each image."""
     clean = _clean_volumes(model, exam, series.grid)
     rng = np.random.default_rng([seed, model.index, 1 + exam.series.index(series), series.number])
     images, keys = [], []
@@ -86,7 +86,7 @@ def _stored(model, exam, series, seed) -> tuple[np.ndarray, list[str], dict[str,
             stored = np.round(noisy)
         images.append(stored)
         keys.extend([key] * clean[key].shape[0])
-    return np.concatenate(images), keys, {}
+    return np.concatenate(images), keys
 
 
 def _slice_order(exam: ExamSpec, n: int) -> list[int]:
@@ -134,7 +134,7 @@ def write_series_files(out: Path, model: PatientModel, exam: ExamSpec, series: S
                        seed: int) -> list[Path]:
     grid = exam.grids[series.grid]
     place = _placement(model, exam, series.grid)
-    stored, keys, _ = _stored(model, exam, series, seed)
+    stored, keys = _stored(model, exam, series, seed)
     n = len(place.z_mm)
     signed = exam.kind == "ct" and exam.vendor == "GE"
     if exam.kind == "ct":

@@ -64,11 +64,6 @@ class Lesion:
     def longest_axial_diameter_mm(self) -> float:
         return 2.0 * self.semi_axes_mm[0]
 
-    def shows(self, role: str) -> bool:
-        """Whether the lesion has contrast on a role's images (before partial volume)."""
-        keys = [k for k, r in KEY_ROLE.items() if r == role and k != "dwi_b0"]
-        return any(self.delta.get(k, 0.0) != 0.0 for k in keys)
-
     def fraction(self, x: np.ndarray, y: np.ndarray, z: np.ndarray,
                  edge_mm: float) -> np.ndarray:
         """Soft inside-fraction (0..1) with a ramp ``edge_mm`` wide across the boundary."""
