@@ -32,7 +32,23 @@ def _pair_loaded(window) -> bool:  # type: ignore[no-untyped-def]
     return not window.loads.busy()
 
 
+def _index_early(path: str):  # type: ignore[no-untyped-def]
+    """Start indexing PATH in a thread at once, while Qt and the window are being set up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def index():  # type: ignore[no-untyped-def]
+        from viewer.index import index_path
+
+        return index_path(path)
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="index")
+    future = pool.submit(index)
+    pool.shutdown(wait=False)
+    return future
+
+
 def run(args: argparse.Namespace) -> int:
+    early = _index_early(args.path) if args.path else None
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -82,8 +98,17 @@ def run(args: argparse.Namespace) -> int:
             shoot()
 
     window.listed.connect(listed)
-    if args.path:
-        window.open_path(args.path)
+    if early is not None:
+        def collect() -> None:
+            if not early.done():
+                QTimer.singleShot(5, collect)
+            elif early.exception() is not None:
+                window.show_error(str(early.exception()))
+            else:
+                window.show_index(args.path, early.result())
+
+        window.status.setText(f"indexing {args.path} …")
+        QTimer.singleShot(0, collect)
     elif args.quit_when_listed or args.open_first_pair:
         print("a PATH is needed", file=sys.stderr)
         return 2

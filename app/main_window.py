@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         self.pair: ExamPair | None = None
         self._index_job = IndexJob(self)
         self._index_job.progress.connect(self._index_progress)
-        self._index_job.done.connect(self._indexed)
+        self._index_job.done.connect(self.show_index)
         self._index_job.failed.connect(lambda msg: (self.progress.hide(), self.show_error(msg)))
         self.actions_by_id: dict[str, QAction] = {}
         self._build_menus()
@@ -211,7 +211,8 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
-    def _indexed(self, path: str, result: IndexResult) -> None:
+    def show_index(self, path: str, result: IndexResult) -> None:
+        """List an index in the browser (from the background job, or one computed before the window)."""
         self.progress.hide()
         self.index_result = result
         self.patients = group_studies(result.stacks)

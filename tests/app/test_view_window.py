@@ -42,7 +42,7 @@ def window(qtbot, tmp_path):  # type: ignore[no-untyped-def]
     w.resize(1400, 900)
     w.show()
     qtbot.waitExposed(w)
-    w._indexed(str(tmp_path), IndexResult(stacks=tuple(stacks()), skipped=()))
+    w.show_index(str(tmp_path), IndexResult(stacks=tuple(stacks()), skipped=()))
     return w
 
 
@@ -144,7 +144,7 @@ def test_drop_and_role_correction_rehang(window: MainWindow, qtbot) -> None:  # 
 
 def test_missing_role_cell_stays_empty_and_says_so(window: MainWindow, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     without = tuple(s for s in stacks() if s.key != "t1_port")
-    window._indexed(str(tmp_path), IndexResult(stacks=without, skipped=()))
+    window.show_index(str(tmp_path), IndexResult(stacks=without, skipped=()))
     [item] = window.browser.pair_items()
     window.browser.itemActivated.emit(item, 0)
     qtbot.waitUntil(lambda: window.reading.viewports[0].volume is not None, timeout=5000)
@@ -174,3 +174,13 @@ class TestSampleDicom:
         assert ct.volume.units == "HU" and ct.window == WindowLevel(400, 40)
         hu = ct.volume.array[ct.index]
         assert hu.min() < -500 and np.median(hu) > -1100
+
+
+def test_shortcuts_dialog_lists_the_table(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.pair_dialog import ShortcutsDialog
+    from app.shortcuts import MOUSE
+
+    d = ShortcutsDialog()
+    qtbot.addWidget(d)
+    listed = {d.table.item(r, 2).text() for r in range(d.table.rowCount())}
+    assert {s.label for s in SHORTCUTS} | {m[1] for m in MOUSE} == listed

@@ -1,0 +1,36 @@
+"""Threaded loading: the volume appears at once, the middle slice first, progress reaches the model."""
+
+from __future__ import annotations
+
+from viewer.model.reading import ReadingModel
+from viewer.model.synthetic import SyntheticLoader, make_stack
+from viewer.qt.loading import VolumeLoads, connect_loading
+from viewer.records import Role
+
+
+def test_middle_slice_first_and_progress(qtbot) -> None:  # type: ignore[no-untyped-def]
+    reading = ReadingModel()
+    loads = VolumeLoads(lambda s: SyntheticLoader(s, delay_s=0.01))
+    connect_loading(reading, loads)
+    progress: list[tuple[int, int]] = []
+    reading.viewports[0].loading_changed.connect(lambda d, t: progress.append((d, t)))
+    reading.open_stacks([make_stack("ct", Role.CT_ARTERIAL, n_slices=40)])
+    vp = reading.viewports[0]
+    qtbot.waitUntil(lambda: vp.volume is not None and vp.is_loaded(), timeout=5000)
+    assert vp.index == 20 and not vp.volume.loaded.all()  # the middle slice shows while the rest loads
+    assert vp.window is not None  # the window is there from the first slice
+    qtbot.waitUntil(lambda: bool(progress) and progress[-1] == (40, 40), timeout=10000)
+    assert loads.wait(5) and vp.volume.loaded.all()
+    assert progress[0][0] < 40  # progress came in steps
+    # the same stack again: no second load
+    assert loads.request(vp.volume.stack) is vp.volume
+
+
+def test_failure_is_reported(qtbot) -> None:  # type: ignore[no-untyped-def]
+    def broken(stack):  # type: ignore[no-untyped-def]
+        raise OSError("disk gone")
+
+    loads = VolumeLoads(broken)
+    with qtbot.waitSignal(loads.failed, timeout=5000) as sig:
+        loads.request(make_stack("x"))
+    assert sig.args[0] == "x" and "disk gone" in sig.args[1]
