@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QStaticText
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen, QStaticText
 
 from viewer.geometry import patient_orientation_labels
 from viewer.model.layout import role_label
@@ -27,6 +27,8 @@ CROSS = QColor(80, 255, 120)
 MARGIN = 6
 #: Laid-out texts kept per viewport before the cache starts over.
 STATIC_CACHE = 400
+#: Cached text blocks per viewport before that cache starts over.
+BLOCK_CACHE = 64
 #: Scale bar lengths tried, mm.
 SCALE_STEPS_MM = (1, 2, 5, 10, 20, 50, 100, 200)
 
@@ -62,29 +64,68 @@ class OverlayPainter:
         self.line_h = self.metrics.height()
         self._labels_for: object = None
         self._labels: tuple[str, str, str, str] = ("", "", "", "")
-        self._static: dict[tuple[str, bool], QStaticText] = {}
+        self._static: dict[tuple[str, bool], tuple[QStaticText, float]] = {}
+        self._blocks: dict[tuple, QImage] = {}
+        self._hover_key: tuple = ()
+        self._hover_text = ""
 
-    def _static_text(self, text: str, bold: bool) -> QStaticText:
-        """Laid-out text, cached: drawing a QStaticText costs half a drawText."""
-        st = self._static.get((text, bold))
-        if st is None:
+    def _static_text(self, text: str, bold: bool) -> tuple[QStaticText, float]:
+        """Laid-out text and its width, cached: drawing a QStaticText costs half a drawText."""
+        hit = self._static.get((text, bold))
+        if hit is None:
             if len(self._static) > STATIC_CACHE:
                 self._static.clear()
             st = QStaticText(text)
             st.setTextFormat(Qt.TextFormat.PlainText)
             st.prepare(font=self.bold if bold else self.font)
-            self._static[(text, bold)] = st
-        return st
+            hit = self._static[(text, bold)] = (st, st.size().width())
+        return hit
 
     def text(self, p: QPainter, x: float, y: float, text: str, color: QColor, *, bold: bool = False,
              align: str = "left") -> None:
         """``text`` with its top at ``y``; ``x`` is its left, right or centre edge per ``align``."""
-        st = self._static_text(text, bold)
-        w = st.size().width()
+        st, w = self._static_text(text, bold)
         tx = x - w if align == "right" else x - w / 2 if align == "center" else x
         p.setPen(color)
-        p.setFont(self.bold if bold else self.font)
-        p.drawStaticText(QPointF(tx, y), st)
+        if bold:
+            p.setFont(self.bold)
+            p.drawStaticText(tx, y, st)
+            p.setFont(self.font)
+        else:
+            p.drawStaticText(tx, y, st)
+
+    def hover_text(self, view: ViewContext, hover: Hover | None) -> str:
+        """"value units  (x, y, z) mm" under the pointer, recomputed only when pointer or slice moved."""
+        m = view.model
+        key = (id(m.volume), m.index, hover, m.is_loaded())
+        if key != self._hover_key:
+            self._hover_key, self._hover_text = key, ""
+            value = m.value_at(hover.row, hover.col) if hover is not None else None
+            if value is not None:
+                xyz = m.geometry.index_to_patient(m.index, hover.row, hover.col)  # type: ignore[union-attr]
+                self._hover_text = f"{_fmt_value(value, m.volume.units)}  ({xyz[0]:.1f}, {xyz[1]:.1f}, {xyz[2]:.1f}) mm"  # type: ignore[union-attr]
+        return self._hover_text
+
+    def _block(self, p: QPainter, x: float, y: float, lines: tuple[tuple[str, QColor, bool], ...], align_right: bool,
+               from_bottom: bool) -> None:
+        """Lines that rarely change (series, patient, window), drawn as one cached image."""
+        key = (tuple((t, c.rgba(), b) for t, c, b in lines), align_right)
+        img = self._blocks.get(key)
+        if img is None:
+            if len(self._blocks) > BLOCK_CACHE:
+                self._blocks.clear()
+            width = max((self._static_text(t, b)[1] for t, _, b in lines if t), default=0.0)
+            img = QImage(max(1, int(width) + 2), max(1, self.line_h * len(lines)), QImage.Format.Format_ARGB32_Premultiplied)
+            img.fill(0)
+            bp = QPainter(img)
+            bp.setFont(self.font)
+            for i, (text, color, bold) in enumerate(lines):
+                if text:
+                    self.text(bp, img.width() - 1 if align_right else 0, i * self.line_h, text, color, bold=bold,
+                              align="right" if align_right else "left")
+            bp.end()
+            self._blocks[key] = img
+        p.drawImage(QPointF(x - img.width() if align_right else x, y - img.height() if from_bottom else y), img)
 
     def _lines(self, p: QPainter, x: float, y: float, lines: list[tuple[str, QColor]], align_right: bool,
                from_bottom: bool, bold: bool = False) -> None:
@@ -105,20 +146,14 @@ class OverlayPainter:
         p.setFont(self.font)
         # top left: role and series
         series = stack.series_description + (f"  [{stack.split_label}]" if stack.split_label else "")
-        self._lines(p, MARGIN, MARGIN, [(role_label(m.role) or stack.modality, ACCENT if active else TEXT)], False, False,
-                    bold=True)
-        self._lines(p, MARGIN, MARGIN + self.line_h, [(series, TEXT), (f"Se {stack.series_number or '-'}  {stack.modality}", DIM)],
-                    False, False)
+        self._block(p, MARGIN, MARGIN, ((role_label(m.role) or stack.modality, ACCENT if active else TEXT, True),
+                                        (series, TEXT, False),
+                                        (f"Se {stack.series_number or '-'}  {stack.modality}", DIM, False)), False, False)
         # top right: patient, date, link
-        link = (link_text, LINK if m.linked else DIM)
-        self._lines(p, w - MARGIN, MARGIN, [(stack.patient_id, TEXT), (stack.study_date, DIM), link], True, False)
+        self._block(p, w - MARGIN, MARGIN, ((stack.patient_id, TEXT, False), (stack.study_date, DIM, False),
+                                            (link_text, LINK if m.linked else DIM, False)), True, False)
         # bottom left: value under cursor, slice, position
-        bl: list[tuple[str, QColor]] = []
-        if hover is not None:
-            value = m.value_at(hover.row, hover.col)
-            if value is not None:
-                xyz = vol.geometry.index_to_patient(m.index, hover.row, hover.col)
-                bl.append((f"{_fmt_value(value, vol.units)}  ({xyz[0]:.1f}, {xyz[1]:.1f}, {xyz[2]:.1f}) mm", ACCENT))
+        bl: list[tuple[str, QColor]] = [(self.hover_text(view, hover), ACCENT)]
         pos = m.position_mm()
         thick = f"  thk {vol.geometry.slice_thickness_mm:g} mm" if vol.geometry.slice_thickness_mm else ""
         bl.append((f"Im {m.slice_number}/{m.n_slices}", TEXT))
@@ -126,9 +161,9 @@ class OverlayPainter:
         self._lines(p, MARGIN, h - MARGIN, bl, False, True)
         # bottom right: window and zoom
         wl = m.window
-        br = [(wl.label() if wl is not None else "W -  L -", TEXT),
-              (f"Zoom {view.transform.px_per_mm * (vol.geometry.column_spacing_mm or 1):.2f}x" + ("  inv" if m.invert else ""), DIM)]
-        self._lines(p, w - MARGIN, h - MARGIN, br, True, True)
+        zoom = f"Zoom {view.transform.px_per_mm * (vol.geometry.column_spacing_mm or 1):.2f}x" + ("  inv" if m.invert else "")
+        self._block(p, w - MARGIN, h - MARGIN, ((wl.label() if wl is not None else "W -  L -", TEXT, False),
+                                                (zoom, DIM, False)), True, True)
         self._orientation(p, view)
         self._scale_bar(p, view)
         if loading is not None and loading[0] < loading[1]:
