@@ -30,6 +30,8 @@ from viewer.records import IndexResult, Role, StackInfo
 from viewer.studies import ExamPair, Patient, group_studies
 
 PAGE_SLICES = 10
+#: Shortcut groups that work wherever the focus is; the others need the focus in the reading grid.
+WINDOW_GROUPS = frozenset({"File", "Help"})
 
 
 class IndexJob(QObject):
@@ -151,9 +153,13 @@ class MainWindow(QMainWindow):
         for sc in SHORTCUTS:
             act = QAction(sc.label, self)
             act.setShortcuts([QKeySequence(k) for k in sc.keys])
-            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             act.triggered.connect(lambda _=False, f=handlers[sc.action]: self._run(f))
-            self.addAction(act)
+            if sc.group in WINDOW_GROUPS:
+                act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                self.addAction(act)
+            else:  # reading keys act when a cell has the focus, so arrows still move in the browser
+                act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                self.grid.addAction(act)
             menus[sc.group].addAction(act)
             self.actions_by_id[sc.action] = act
 
@@ -184,6 +190,7 @@ class MainWindow(QMainWindow):
         cells = [c for c, _, _ in self.reading.layout.visible_cells()]
         i = cells.index(self.reading.layout.active) if self.reading.layout.active in cells else 0
         self.reading.activate(cells[(i + step) % len(cells)])
+        self.grid.active_widget.setFocus()
 
     def _link_all(self) -> None:
         self.reading.link_all()
@@ -235,6 +242,7 @@ class MainWindow(QMainWindow):
         self.loads.cancel_all()
         self.reading.open_stacks(pair.stacks)
         self.reading.activate(0)
+        self.grid.active_widget.setFocus()
         missing = self.reading.hanging.missing_roles()
         self.setWindowTitle(f"lesionlab — {pair.ct.patient_id}: {pair.label}")
         self.status.setText(f"reading {pair.label}" + (f"; missing: {', '.join(role_label(r) for r in missing)}" if missing else "")

@@ -80,6 +80,16 @@ def test_every_shortcut_is_bound_and_listed(window: MainWindow) -> None:
             QKeySequence(k).toString() for k in s.keys]
 
 
+def test_arrows_move_in_the_browser_not_the_slices(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_first_pair(window, qtbot)
+    start = window.reading.viewports[0].index
+    window.browser.setFocus()
+    window.browser.setCurrentItem(window.browser.topLevelItem(0))
+    qtbot.keyClick(window.browser, Qt.Key.Key_Down)
+    assert window.reading.viewports[0].index == start
+    assert window.browser.currentItem() is not window.browser.topLevelItem(0)
+
+
 def test_keys_scroll_window_and_layout(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     open_first_pair(window, qtbot)
     ct = window.reading.viewports[0]

@@ -67,10 +67,13 @@ class ReadingGrid(QWidget):
         for cell, row, col in self.reading.layout.visible_cells():
             self._grid.addWidget(self.cells[cell], row, col)
             self.cells[cell].show()
+        self.active_widget.setFocus()  # hiding cells drops the focus; the reading keys need it back
 
     def _active_changed(self, cell: int) -> None:
         for i, w in enumerate(self.viewports):
             w.set_active(i == cell)
+        if self.isAncestorOf(self.focusWidget() or self):  # keyboard follows the active cell
+            self.active_widget.setFocus()
 
     @property
     def active_widget(self) -> ViewportWidget:
