@@ -194,3 +194,18 @@ def test_shortcuts_dialog_lists_the_table(qtbot) -> None:  # type: ignore[no-unt
     qtbot.addWidget(d)
     listed = {d.table.item(r, 2).text() for r in range(d.table.rowCount())}
     assert {s.label for s in SHORTCUTS} | {m[1] for m in MOUSE} == listed
+
+
+def test_role_correction_from_the_cell_menu(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_first_pair(window, qtbot)
+    stack = window.reading.hanging.cells[1].stack
+    menu = window._role_menu(stack)
+    [act] = [a for a in menu.actions() if a.text() == "CT delayed"]
+    act.trigger()
+    assert window.overrides.get(stack.key) is Role.CT_DELAYED
+    # the portal cell has no portal stack left: it names the missing role
+    qtbot.waitUntil(lambda: window.reading.viewports[1].volume is None, timeout=5000)
+    assert window.reading.hanging.cells[1].missing
+    back = [a for a in window._role_menu(stack).actions() if a.text().startswith("Back to the indexer")]
+    back[0].trigger()
+    qtbot.waitUntil(lambda: window.reading.viewports[1].key == "ct_port", timeout=5000)

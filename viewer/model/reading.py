@@ -21,7 +21,7 @@ from viewer.records import READING_ROLES, Role, StackInfo
 
 
 class ReadingModel:
-    """Signals: ``volume_wanted(cell, stack|None)``, plus those of the parts."""
+    """Signals: ``volume_wanted(cell, stack|None)``, ``opened()``, plus those of the parts."""
 
     def __init__(self, role_of: Callable[[StackInfo], Role] = lambda s: s.role) -> None:
         self.windows = WindowStore()
@@ -30,6 +30,7 @@ class ReadingModel:
         self.layout = LayoutModel(len(self.viewports))
         self.hanging = HangingModel(READING_ROLES, role_of)
         self.volume_wanted = Signal()
+        self.opened = Signal()  # a new set of stacks was hung
         self.hanging.cell_changed.connect(self._cell_changed)
 
     # ------------------------------------------------------------------ content
@@ -43,6 +44,7 @@ class ReadingModel:
         for vp, cell in zip(self.viewports, self.hanging.cells):
             vp.set_volume(None, cell.role)
         self.hanging.hang(stacks)
+        self.opened.emit()
 
     def _cell_changed(self, cell: int) -> None:
         c = self.hanging.cells[cell]

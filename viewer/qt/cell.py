@@ -13,6 +13,7 @@ QSlider { background: #000000; }
 QSlider::groove:vertical { background: #1b1b1e; width: 4px; }
 QSlider::handle:vertical { background: #5a5a62; height: 18px; margin: 0 -3px; border-radius: 2px; }
 QSlider::handle:vertical:hover { background: #ffc440; }
+QSlider::handle:vertical:disabled { background: transparent; }
 """
 
 

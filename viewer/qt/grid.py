@@ -41,6 +41,7 @@ class ReadingGrid(QWidget):
             self.viewports.append(w)
         reading.layout.changed.connect(self.relayout)
         reading.link.changed.connect(lambda: [w.update() for w in self.viewports])
+        reading.opened.connect(self._opened)
         reading.layout.active_changed.connect(self._active_changed)
         self.relayout()
         self._active_changed(reading.layout.active)
@@ -54,6 +55,11 @@ class ReadingGrid(QWidget):
             return ""
         offset = link.offset_mm(model)  # type: ignore[arg-type]
         return f"linked {offset:+.1f} mm" if offset else "linked"
+
+    def _opened(self) -> None:
+        for w in self.viewports:
+            w.pair_open = True
+            w.update()
 
     def relayout(self) -> None:
         for w in self.cells:

@@ -55,6 +55,7 @@ class ViewportWidget(QWidget):
         self.active = False
         self.show_overlays = True
         self.smooth = True
+        self.pair_open = False  # set by the grid: an empty cell then means "missing", else "nothing opened yet"
         #: Text of the link state for the overlay (the grid sets it from its LinkModel).
         self.link_text: Callable[[ViewportModel], str] = lambda m: "" if m.linked else "unlinked"
         self._hover: Hover | None = None
@@ -179,9 +180,13 @@ class ViewportWidget(QWidget):
         f = p.font()
         f.setPointSizeF(11)
         p.setFont(f)
-        text = (f"{role}\nnot in this pair\n\ndrop a stack here from the browser" if role
-                else "empty\n\ndrop a stack here")
-        p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
+        if not self.pair_open:
+            text = f"{role}\n\nopen a study (Ctrl+O), then an exam pair" if role else "empty"
+        else:
+            text = (f"{role}\nnot in this pair\n\ndrop a stack here from the browser" if role
+                    else "empty\n\ndrop a stack here")
+        p.drawText(QRectF(self.rect()).adjusted(12, 12, -12, -12),
+                   int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), text)
 
     # ------------------------------------------------------------------ mouse
     def _tool_event(self, ev: QMouseEvent, view: ViewContext) -> ToolEvent:

@@ -146,7 +146,7 @@ def test_empty_cell_names_the_missing_role(qtbot) -> None:  # type: ignore[no-un
     qtbot.addWidget(w)
     w.resize(300, 300)
     arr = grab(w)
-    assert (arr > 100).sum() > 50  # the text "T1 portal not in this pair"
+    assert (arr > 100).sum() > 50  # the text: "T1 portal", open a study
 
 
 def test_overlays_show_text_in_the_corners(view: ViewportWidget) -> None:
