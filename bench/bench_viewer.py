@@ -54,8 +54,8 @@ class Lines:
         self.ends = rng.uniform(60, 450, size=(n, 2, 2))  # (line, end, (row, col))
         self.labels: list[QStaticText] | None = None
         self.pen = QPen(QColor(255, 220, 0), 1.5)
-        self.dot = QPen(QColor(255, 220, 0), 5)
-        self.dot.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self.dot = QPen(QColor(255, 220, 0), 4)  # square end handles, as Horos draws them
+        self.dot.setCapStyle(Qt.PenCapStyle.SquareCap)
 
     def paint(self, p: QPainter, view: ViewContext) -> None:
         if self.labels is None:

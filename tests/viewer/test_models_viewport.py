@@ -134,3 +134,11 @@ class TestViewTransform:
         t = ViewTransform(640, 640, rows=64, cols=64)  # 10 px per pixel
         t2 = ViewTransform(640, 640, rows=64, cols=64, center=t.center_after_drag(20, -10))
         assert t2.image_to_widget(0, 0) == pytest.approx(np.add(t.image_to_widget(0, 0), (20, -10)))
+
+
+def test_patient_point_matches_the_geometry() -> None:
+    vp = ViewportModel()
+    vol = make_volume(make_stack("ct", pixel_spacing_mm=(1.2, 0.6)))
+    vp.set_volume(vol)
+    vp.set_index(7)
+    assert np.allclose(vp.patient_point(10.5, 33.25), vol.geometry.index_to_patient(7, 10.5, 33.25))

@@ -57,6 +57,7 @@ class ViewportModel:
         self.cine_fps = 10.0
         self.loaded_count = 0
         self._projections: np.ndarray | None = None
+        self._frame: tuple[list[tuple[float, float, float]], tuple[float, float, float], tuple[float, float, float]] | None = None
         self.volume_changed = Signal()
         self.slice_changed = Signal()
         self.window_changed = Signal()
@@ -73,6 +74,7 @@ class ViewportModel:
         self.volume = volume
         # per-volume constants read on every repaint
         self._projections = volume.geometry.slice_projections_mm if volume is not None else None
+        self._frame = self._frame_constants(volume.geometry) if volume is not None else None
         if role is not None:
             self.role = role
         self._index = (volume.geometry.n_slices // 2) if volume is not None else 0
@@ -150,6 +152,23 @@ class ViewportModel:
         if geo is None:
             return None
         return geo.index_to_patient(self._index, (geo.rows - 1) / 2.0, (geo.columns - 1) / 2.0)
+
+    @staticmethod
+    def _frame_constants(geo: StackGeometry) -> tuple:
+        rs, cs = geo.pixel_spacing_mm or (1.0, 1.0)
+        col_step = tuple(float(v) * cs for v in geo.row_direction)  # mm per column
+        row_step = tuple(float(v) * rs for v in geo.column_direction)  # mm per row
+        return ([tuple(map(float, p)) for p in geo.positions_mm], col_step, row_step)
+
+    def patient_point(self, row: float, col: float) -> tuple[float, float, float] | None:
+        """Patient mm (LPS) of (row, col) on the current slice: ``geometry.index_to_patient`` for an
+        integer slice, in plain floats because the overlay asks on every pointer move."""
+        if self._frame is None:
+            return None
+        positions, cstep, rstep = self._frame
+        o = positions[self._index]
+        return (o[0] + col * cstep[0] + row * rstep[0], o[1] + col * cstep[1] + row * rstep[1],
+                o[2] + col * cstep[2] + row * rstep[2])
 
     def value_at(self, row: float, col: float) -> float | None:
         """Stored value (HU for CT) of the pixel containing (row, col), None outside/not loaded."""

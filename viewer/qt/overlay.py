@@ -102,7 +102,7 @@ class OverlayPainter:
             self._hover_key, self._hover_text = key, ""
             value = m.value_at(hover.row, hover.col) if hover is not None else None
             if value is not None:
-                xyz = m.geometry.index_to_patient(m.index, hover.row, hover.col)  # type: ignore[union-attr]
+                xyz = m.patient_point(hover.row, hover.col)  # type: ignore[misc]
                 self._hover_text = f"{_fmt_value(value, m.volume.units)}  ({xyz[0]:.1f}, {xyz[1]:.1f}, {xyz[2]:.1f}) mm"  # type: ignore[union-attr]
         return self._hover_text
 
