@@ -239,7 +239,7 @@ class MainWindow(QMainWindow):
 
     def open_pair(self, pair: ExamPair) -> None:
         self.pair = pair
-        self.loads.cancel_all()
+        self.loads.keep_only(s.key for s in pair.stacks)
         self.reading.open_stacks(pair.stacks)
         self.reading.activate(0)
         self.grid.active_widget.setFocus()

@@ -77,6 +77,11 @@ class VolumeLoads(QObject):
                     self.progress.emit(key, state["done"], total)
 
             loader.load(on_slice=on_slice, cancel=cancel)
+            if cancel.is_set():  # not wanted any more (and a partial volume must never be served)
+                with self._lock:
+                    if self.volumes.get(key) is vol:
+                        del self.volumes[key]
+                return
             self.progress.emit(key, int(vol.loaded.sum()), total)
             self.finished.emit(key)
         except LesionlabError as exc:
@@ -97,8 +102,17 @@ class VolumeLoads(QObject):
         return not self._threads
 
     def cancel_all(self) -> None:
-        for _, cancel in list(self._threads.values()):
-            cancel.set()
+        self.keep_only(())
+
+    def keep_only(self, keys: object) -> None:
+        """Stop loading and forget every stack not in ``keys`` (opening another pair frees memory)."""
+        wanted = set(keys)  # type: ignore[call-overload]
+        for key, (_, cancel) in list(self._threads.items()):
+            if key not in wanted:
+                cancel.set()
+        with self._lock:
+            for key in [k for k in self.volumes if k not in wanted and k not in self._threads]:
+                del self.volumes[key]
 
 
 def connect_loading(reading: ReadingModel, loads: VolumeLoads) -> None:

@@ -34,3 +34,18 @@ def test_failure_is_reported(qtbot) -> None:  # type: ignore[no-untyped-def]
     with qtbot.waitSignal(loads.failed, timeout=5000) as sig:
         loads.request(make_stack("x"))
     assert sig.args[0] == "x" and "disk gone" in sig.args[1]
+
+
+def test_cancelled_partial_volume_is_not_served_again(qtbot) -> None:  # type: ignore[no-untyped-def]
+    loads = VolumeLoads(lambda s: SyntheticLoader(s, delay_s=0.02))
+    stack = make_stack("slow", n_slices=60)
+    with qtbot.waitSignal(loads.ready, timeout=5000):
+        loads.request(stack)
+    loads.keep_only(())
+    assert loads.wait(10)
+    assert "slow" not in loads.volumes  # partial: dropped
+    assert loads.request(stack) is None  # so it loads again from the start
+    qtbot.waitUntil(lambda: "slow" in loads.volumes and loads.volumes["slow"].loaded.all(), timeout=10000)
+    assert loads.wait(10)
+    loads.keep_only(())
+    assert "slow" not in loads.volumes  # memory released when another pair opens
