@@ -19,9 +19,11 @@ All timings use ``QWidget.repaint()`` (synchronous).
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -183,9 +185,10 @@ def bench_start() -> dict[str, float | str]:
     sample = ROOT / "sample_dicom"
     if not any(sample.rglob("*")) if sample.exists() else True:
         return {"start_s": "skipped: sample_dicom is empty"}
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    config = tempfile.mkdtemp(prefix="lesionlab-bench-")  # keep the reader's recent studies untouched
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"), LESIONLAB_CONFIG_DIR=config)
     runs = []
-    for _ in range(3):
+    for _ in range(5):
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "app", "view", str(sample), "--quit-when-listed"],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
@@ -193,7 +196,8 @@ def bench_start() -> dict[str, float | str]:
         if proc.returncode != 0:
             return {"start_s": f"failed: {proc.stderr.strip()[-300:]}"}
         runs.append(wall)
-    return {"start_s": round(statistics.median(runs), 3)}
+    shutil.rmtree(config, ignore_errors=True)
+    return {"start_s": round(statistics.median(runs), 3), "start_max_s": round(max(runs), 3)}
 
 
 def run() -> dict:
