@@ -148,7 +148,6 @@ def bench_one(app: QApplication) -> dict[str, float]:
         model.set_index(i % 2)
         w.repaint()
         cached_t.append(time.perf_counter() - t0)
-    w.grab().save(str(ROOT / "bench" / "viewer_one.png")) if os.environ.get("BENCH_SAVE_PNG") else None
     (med, p95), (fmed, fp95), (cmed, cp95) = _stats(app_t), _stats(floor_t), _stats(cached_t)
     w.close()
     floor.close()
