@@ -193,8 +193,10 @@ class MainWindow(QMainWindow):
         self.grid.active_widget.setFocus()
 
     def _link_all(self) -> None:
-        self.reading.link_all()
-        self.status.setText(f"linked to {role_label(self.reading.active.role)} at the current positions")
+        how = self.reading.link_all()
+        by = {"point": "by the reference points (3D)", "slice": "by slice position"}
+        detail = "; ".join(sorted({by[h] for h in how.values()})) or "same frame of reference"
+        self.status.setText(f"linked to {role_label(self.reading.active.role)}: {detail}")
 
     # ------------------------------------------------------------------ opening
     def ask_open_folder(self) -> None:

@@ -166,3 +166,30 @@ class TestLinking:
         assert k == pytest.approx(9) and row == pytest.approx((point[1] + 200) / 1.5)
         link.clear_reference_point()
         assert all(v.crosshair_mm is None for v in (ct_a, ct_p, t2, dwi))
+
+
+def test_reference_points_on_the_landmark_give_a_3d_link() -> None:
+    (ct_a, ct_p, t2, dwi), link = _linked_viewports()
+    # the same landmark: CT (row 30, col 20) on slice 8; MRI (row 12, col 25) on slice 6
+    x_ct = ct_a.geometry.index_to_patient(8, 30, 20)
+    x_mr = t2.geometry.index_to_patient(6, 12, 25)
+    link.set_reference_point(ct_a, x_ct)
+    link.set_reference_point(t2, x_mr)  # not linked to the CT yet: the CT keeps its point
+    assert np.allclose(ct_a.crosshair_mm, x_ct)
+    how = link.link_current_positions(ct_a)
+    assert how == {"for.mr": "point"}
+    assert np.allclose(link.map_point(ct_a, t2, x_ct), x_mr)
+    # another point 15 mm right, 10 mm up on the CT maps 15 mm right, 10 mm up of the MRI landmark
+    moved = x_ct + np.array([15.0, 0.0, 10.0])
+    link.set_reference_point(ct_a, moved)
+    assert np.allclose(t2.crosshair_mm, x_mr + np.array([15.0, 0.0, 10.0]))
+    assert t2.index == 8 and dwi.index == 8
+
+
+def test_a_point_off_the_shown_slice_falls_back_to_slice_alignment() -> None:
+    (ct_a, ct_p, t2, dwi), link = _linked_viewports()
+    link.set_reference_point(ct_a, ct_a.geometry.index_to_patient(8, 30, 20))
+    link.set_reference_point(t2, t2.geometry.index_to_patient(6, 12, 25))
+    t2.set_index(9)  # the reader scrolled away from the MRI point
+    assert link.link_current_positions(ct_a) == {"for.mr": "slice"}
+    assert link.offset_mm(t2) == pytest.approx(-180 - 85)

@@ -3,11 +3,17 @@
 * Stacks sharing a FrameOfReferenceUID are linked automatically: they share patient
   coordinates, so a slice change moves the others to the slice nearest the same point.
 * Different frames (CT and MRI) share no coordinates. The reader aligns one landmark in both
-  (scrolls each to, say, the portal bifurcation) and calls :meth:`link_current_positions`; each
-  frame then gets an offset along the normal so that ``s = position . n + offset`` is the
-  common "link coordinate" of the group, and from then on they scroll together by it.
-  In-plane, a point maps with the same offset (stacks are assumed parallel, as for the axial
-  reading series); a viewport whose normal differs (> ~18°) is not scroll-linked.
+  and calls :meth:`link_current_positions` ("L"). Each frame ``F`` then gets a translation
+  ``shift[F]`` into a common link space (``p + shift[F]``), and from then on the frames scroll
+  together and the reference point maps between them. The landmark is, per viewport:
+
+  - the reference point, when the reader has placed one on the slice shown (click the
+    landmark in each viewport with the crosshair tool): a full 3D translation, so the point
+    maps in-plane too;
+  - otherwise the slice shown: an offset along the normal only (in-plane, patient x/y are
+    taken as equal; stacks are assumed parallel, as the axial reading series are).
+
+  A viewport whose normal differs (> ~18°) is not scroll-linked.
 * A viewport with ``linked = False`` neither drives nor follows (per-viewport unlink).
 """
 
@@ -37,7 +43,7 @@ class LinkModel:
     def __init__(self, viewports: Iterable[ViewportModel] = ()) -> None:
         self.viewports: list[ViewportModel] = []
         self._group: dict[str, int] = {}  # frame id -> group id
-        self._offset_mm: dict[str, float] = {}  # frame id -> offset along the normal
+        self._shift_mm: dict[str, np.ndarray] = {}  # frame id -> translation into the link space
         self._next_group = 0
         self._busy = False
         self.changed = Signal()
@@ -53,14 +59,22 @@ class LinkModel:
         if fid not in self._group:
             self._group[fid] = self._next_group
             self._next_group += 1
-            self._offset_mm[fid] = 0.0
+            self._shift_mm[fid] = np.zeros(3)
 
     def offset_mm(self, vp: ViewportModel) -> float | None:
+        """The frame's shift along the viewport's normal (mm): what the overlay reports."""
         fid = frame_id(vp)
         if fid is None:
             return None
         self._ensure(fid)
-        return self._offset_mm[fid]
+        return float(self._shift_mm[fid] @ vp.geometry.normal)  # type: ignore[union-attr]
+
+    def shift_mm(self, vp: ViewportModel) -> np.ndarray | None:
+        fid = frame_id(vp)
+        if fid is None:
+            return None
+        self._ensure(fid)
+        return self._shift_mm[fid].copy()
 
     def are_linked(self, a: ViewportModel, b: ViewportModel) -> bool:
         """True when a change in ``a`` moves ``b`` (both linked, same group, parallel)."""
@@ -74,20 +88,21 @@ class LinkModel:
     def linked_with(self, vp: ViewportModel) -> list[ViewportModel]:
         return [o for o in self.viewports if self.are_linked(vp, o)]
 
-    def link_current_positions(self, reference: ViewportModel, viewports: Sequence[ViewportModel] | None = None) -> None:
-        """Link every frame shown at its current slice to ``reference``'s current slice.
+    def link_current_positions(self, reference: ViewportModel,
+                               viewports: Sequence[ViewportModel] | None = None) -> dict[str, str]:
+        """Link every frame shown to ``reference``'s frame at the landmark shown (see module doc).
 
-        Frames sharing ``reference``'s frame keep offset 0 relative to it; every other frame
-        gets the offset that makes its first viewport's current slice match ``reference``'s.
-        All those viewports are (re)linked.
+        Frames sharing ``reference``'s frame keep their relation to it; every other frame is
+        (re)aligned from its first viewport. All those viewports are (re)linked. Returns, per
+        aligned frame, how: ``"point"`` (3D, by reference points) or ``"slice"`` (normal only).
         """
         ref_fid = frame_id(reference)
         if ref_fid is None:
-            return
+            return {}
         self._ensure(ref_fid)
-        ref_s = self._link_coordinate(reference)
+        ref_point = self._landmark_point(reference)
         ref_group = self._group[ref_fid]
-        done = {ref_fid}
+        done, how = {ref_fid}, {}
         for vp in viewports if viewports is not None else self.viewports:
             fid = frame_id(vp)
             if fid is None:
@@ -97,21 +112,37 @@ class LinkModel:
                 continue
             done.add(fid)
             self._ensure(fid)
-            self._offset_mm[fid] = ref_s - vp.position_mm()  # type: ignore[operator]
+            point = self._landmark_point(vp)
+            if ref_point is not None and point is not None:
+                delta, how[fid] = ref_point - point, "point"
+            else:
+                n = vp.geometry.normal  # type: ignore[union-attr]
+                delta = float((reference.center_point_mm() - vp.center_point_mm()) @ n) * n  # type: ignore[operator]
+                how[fid] = "slice"
+            self._shift_mm[fid] = self._shift_mm[ref_fid] + delta
             self._group[fid] = ref_group
         reference.set_linked(True)
         self.changed.emit()
+        return how
+
+    @staticmethod
+    def _landmark_point(vp: ViewportModel) -> np.ndarray | None:
+        """The viewport's reference point when it lies on the slice shown, else None."""
+        idx = vp.crosshair_index()
+        if idx is None:
+            return None
+        spacing = vp.geometry.slice_spacing_mm or 1.0  # type: ignore[union-attr]
+        if abs(float(idx[0]) - vp.index) * spacing > spacing / 2 + 1e-6:
+            return None
+        return np.asarray(vp.crosshair_mm, float)
 
     def clear_reader_links(self) -> None:
         """Forget every reader-made link: only shared frames of reference stay linked."""
         self._group.clear()
-        self._offset_mm.clear()
+        self._shift_mm.clear()
         self.changed.emit()
 
     # ------------------------------------------------------------------ mapping
-    def _link_coordinate(self, vp: ViewportModel) -> float:
-        return vp.position_mm() + self._offset_mm[frame_id(vp)]  # type: ignore[index,operator]
-
     @staticmethod
     def _parallel(a: ViewportModel, b: ViewportModel) -> bool:
         ga, gb = a.geometry, b.geometry
@@ -121,8 +152,7 @@ class LinkModel:
         """A patient point of ``src``'s frame in ``dst``'s frame, None when not linked."""
         if not self.are_linked(src, dst):
             return None
-        shift = self._offset_mm[frame_id(src)] - self._offset_mm[frame_id(dst)]  # type: ignore[index]
-        return np.asarray(point_mm, float) + shift * dst.geometry.normal  # type: ignore[union-attr]
+        return np.asarray(point_mm, float) + self._shift_mm[frame_id(src)] - self._shift_mm[frame_id(dst)]  # type: ignore[index]
 
     # ------------------------------------------------------------------ propagation
     def _on_slice(self, src: ViewportModel) -> None:

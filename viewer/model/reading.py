@@ -87,10 +87,11 @@ class ReadingModel:
     def apply_preset(self, preset: Preset | str) -> None:
         self.active.apply_preset(preset)
 
-    def link_all(self) -> None:
-        """Link every visible stack at its current position to the active one (after aligning a landmark)."""
+    def link_all(self) -> dict[str, str]:
+        """Link every visible stack to the active one at the landmark shown (LinkModel doc);
+        returns per frame ``"point"`` or ``"slice"``."""
         visible = [self.viewports[c] for c, _, _ in self.layout.visible_cells()]
-        self.link.link_current_positions(self.active, visible if len(visible) > 1 else self.viewports)
+        return self.link.link_current_positions(self.active, visible if len(visible) > 1 else self.viewports)
 
     def toggle_link_active(self) -> None:
         self.active.set_linked(not self.active.linked)
