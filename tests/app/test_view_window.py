@@ -209,3 +209,19 @@ def test_role_correction_from_the_cell_menu(window: MainWindow, qtbot) -> None: 
     back = [a for a in window._role_menu(stack).actions() if a.text().startswith("Back to the indexer")]
     back[0].trigger()
     qtbot.waitUntil(lambda: window.reading.viewports[1].key == "ct_port", timeout=5000)
+
+
+def test_landmark_link_by_reference_points_through_the_ui(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_first_pair(window, qtbot)
+    r = window.reading
+    key(window, qtbot, "crosshair")
+    ct_w, t2_w = window.grid.viewports[0], window.grid.viewports[2]
+    for w, (row, col) in ((ct_w, (30, 20)), (t2_w, (12, 25))):  # the same landmark in both
+        x, y = w.transform().image_to_widget(row, col)
+        qtbot.mouseClick(w, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    ct, t2 = r.viewports[0], r.viewports[2]
+    x_ct, x_mr = ct.crosshair_mm.copy(), t2.crosshair_mm.copy()
+    r.activate(0)
+    key(window, qtbot, "link_all")
+    assert "reference points" in window.status.text()
+    assert np.allclose(r.link.map_point(ct, t2, x_ct), x_mr)
