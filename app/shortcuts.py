@@ -48,8 +48,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("grid_2x3", ("Ctrl+4",), "Layout 2x3 (the six reading series)", "Layout"),
     Shortcut("grid_3x3", ("Ctrl+5",), "Layout 3x3", "Layout"),
     Shortcut("swap_adc", ("D",), "Swap DWI b800 and ADC", "Layout"),
-    Shortcut("link_all", ("L",), "Link all cells at the landmark shown: the reference point if placed on the"
-             " slice shown in each, else the slice", "Link"),
+    Shortcut("link_all", ("L",), "Link all cells at the landmark shown (reference point if on the slice, else the slice)",
+             "Link"),
     Shortcut("toggle_link", ("U",), "Unlink or relink the active cell", "Link"),
     Shortcut("clear_links", ("Shift+L",), "Forget reader-made links (same frame of reference stays linked)", "Link"),
     Shortcut("crosshair", ("X",), "Reference point tool: click to place it in all linked cells", "Link"),
