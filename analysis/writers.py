@@ -34,7 +34,7 @@ def _cell(value: object) -> object:
     if isinstance(value, float) and math.isnan(value):
         return None
     if hasattr(value, "item"):  # numpy scalar -> Python
-        return _cell(value.item())  # type: ignore[attr-defined]
+        return _cell(value.item())
     return value
 
 

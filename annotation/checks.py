@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from annotation.project import Project
-from annotation.records import MAX_PAIR_INTERVAL_DAYS, Measurement
+from annotation.records import MAX_PAIR_INTERVAL_DAYS, Lesion, Measurement
 from viewer.records import READING_ROLES, Role
 
 MIN_DIAMETER_MM = 5.0
@@ -72,7 +72,7 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
     return out
 
 
-def _larger_unmeasured(lesions: list) -> list[ProtocolWarning]:
+def _larger_unmeasured(lesions: list[Lesion]) -> list[ProtocolWarning]:
     """On a series, a measured lesion smaller than a lesion left unread there that is larger elsewhere.
 
     The size of a lesion not measured on a series is its largest diameter on the other series;

@@ -35,7 +35,7 @@ from annotation.store import ReadingStore
 from annotation.tables import project_tables
 from app.errors import StoreError
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a temporary path beside ``path``, fsync it, then rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -163,7 +163,7 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
     taken: set[str] = set()
     for pid in sorted(project.patients):
         path = out / "patients" / f"{_file_stem(codes(pid), taken)}.xlsx"
-        atomic_write(path, lambda tmp, pid=pid: write_patient_workbook(project, pid, tmp, codes))
+        atomic_write(path, lambda tmp: write_patient_workbook(project, pid, tmp, codes))  # called at once
         files.append(path)
     key_file = None
     if codes.active:

@@ -226,7 +226,7 @@ class Reading:
     def delete_patient(self, patient_id: str) -> None:
         self._patient(patient_id)
         proj = self._project
-        removals = {
+        removals: dict[str, list[Any]] = {
             "patients": [patient_id],
             "exam_pairs": [k for k in proj.exam_pairs if k[0] == patient_id],
             "lesions": [k for k in proj.lesions if k[0] == patient_id],
@@ -255,7 +255,7 @@ class Reading:
         self._pair(pair)
         key = tuple(pair)
         proj = self._project
-        removals = {
+        removals: dict[str, list[Any]] = {
             "exam_pairs": [key],
             "lesions": [k for k in proj.lesions if k[:2] == key],
             "count_marks": [k for k, m in proj.count_marks.items() if (m.patient_id, m.exam_pair_id) == key],

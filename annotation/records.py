@@ -41,13 +41,13 @@ MAX_PAIR_INTERVAL_DAYS = 90
 def reading_role(value: "str | Role", name: str = "role") -> Role:
     """One of the six protocol series roles (READING_ROLES)."""
     try:
-        role = Role.parse(value)
+        role: Role | None = Role.parse(value)
     except ValueError:
         role = None
-    if role not in READING_ROLES:
+    if role is None or role not in READING_ROLES:
         raise ValidationError(f"{value!r} is not one of the six reading roles "
                               f"({', '.join(r.value for r in READING_ROLES)})", where=name)
-    return role  # type: ignore[return-value]
+    return role
 
 
 def _ident(name: str, value: Any, max_len: int = 200) -> str:
@@ -151,7 +151,7 @@ class Measurement:
         """The same measurement with endpoint 1 or 2 moved (diameter follows)."""
         if which not in (1, 2):
             raise ValidationError(f"endpoint must be 1 or 2, got {which!r}", where="which")
-        return replace(self, **{f"p{which}": point})
+        return replace(self, p1=point) if which == 1 else replace(self, p2=point)
 
 
 @dataclass(frozen=True)

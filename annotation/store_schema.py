@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 
 from annotation.clinical import ClinicalRecord, Patient
 from annotation.records import (CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible, Observation,
-                                SeriesFlag)
+                                SeriesFlag, reading_role)
 from annotation.vocab import ObservationStatus
 from app.errors import StoreError
 from viewer.records import Role
@@ -109,6 +109,7 @@ def _up_lesion(con: sqlite3.Connection, les: Lesion) -> None:
     con.execute("DELETE FROM observations WHERE patient_id=? AND exam_pair_id=? AND reader=? AND lesion_id=?",
                 les.key)
     for role, obs in les.observations:
+        row: tuple[Any, ...]
         if isinstance(obs, Measurement):
             row = (obs.stack_key, obs.series_instance_uid, obs.slice_index, *obs.p1, *obs.p2,
                    obs.row_spacing_mm, obs.column_spacing_mm, obs.diameter_mm)
@@ -141,7 +142,7 @@ UPSERT: dict[str, Callable[[sqlite3.Connection, Any], None]] = {
     "patients": _up_patient, "exam_pairs": _up_pair, "lesions": _up_lesion,
     "count_marks": _up_mark, "series_flags": _up_flag,
 }
-DELETE: dict[str, Callable[[sqlite3.Connection, Any], None]] = {
+DELETE: dict[str, Callable[[sqlite3.Connection, Any], object]] = {
     "patients": lambda con, k: con.execute("DELETE FROM patients WHERE patient_id=?", (k,)),
     "exam_pairs": lambda con, k: con.execute("DELETE FROM exam_pairs WHERE patient_id=? AND exam_pair_id=?", k),
     "lesions": _del_lesion,
@@ -165,9 +166,9 @@ def load_records(con: sqlite3.Connection) -> Iterator[Any]:
         yield Patient(r[0], r[1], ClinicalRecord(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], treatments))
     for r in con.execute("SELECT * FROM exam_pairs"):
         yield ExamPair(*r)
-    obs: dict[tuple[str, ...], list[tuple[str, Observation]]] = {}
+    obs: dict[tuple[str, ...], list[tuple[Role, Observation]]] = {}
     for r in con.execute("SELECT * FROM observations"):
-        obs.setdefault(tuple(r[:4]), []).append((r[4], _observation(r)))
+        obs.setdefault(tuple(r[:4]), []).append((reading_role(r[4], "series_role"), _observation(r)))
     for r in con.execute("SELECT * FROM lesions"):
         yield Lesion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(obs.get(tuple(r[:4]), ())))
     for r in con.execute("SELECT * FROM count_marks"):

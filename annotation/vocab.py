@@ -31,7 +31,7 @@ class Vocabulary(str, Enum):
         raise ValidationError(f"{value!r} is not a {cls.__name__} (expected one of: {allowed})", where=name)
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class Lobe(Vocabulary):

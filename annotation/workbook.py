@@ -55,7 +55,7 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, codes:
     wb = Workbook()
     wb.remove(wb.active)
 
-    record = [
+    record: list[list[Any]] = [
         ["patient_id", codes(patient_id)],
         ["patient_name", "" if pseudo else patient.patient_name],
         ["sex", c.sex], ["age_at_diagnosis", c.age_at_diagnosis_years], ["primary_site", c.primary_site],
@@ -76,7 +76,8 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, codes:
 
     header = ["exam_pair_id", "reader", "lesion_id", "lobe", "segment", "comment",
               *[f"{r.value} (mm)" for r in READING_ROLES]]
-    rows, blanks = [], []
+    rows: list[list[Any]] = []
+    blanks: list[tuple[int, int]] = []
     for p in pairs:
         for les in project.lesions_of(patient_id, p.exam_pair_id):
             row: list[Any] = [p.exam_pair_id, les.reader, les.lesion_id, les.lobe, les.segment, les.comment]

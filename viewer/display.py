@@ -222,4 +222,5 @@ class LutCache:
         flip = invert != monochrome1
         if uses_lut(image):
             return self.get(wl, image.dtype, flip).apply_rgb32(image)
-        return GREY_TO_RGB32[window_values(image, wl, flip)]
+        pixels: np.ndarray = GREY_TO_RGB32[window_values(image, wl, flip)]
+        return pixels

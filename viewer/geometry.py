@@ -27,9 +27,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Sequence
+from typing import Sequence, TypeAlias
 
 import numpy as np
+
+#: A point or direction: a sequence of floats or a 1-D numpy array (the two travel together).
+Vector: TypeAlias = "Sequence[float] | np.ndarray"
+#: A patient point or step in plain floats (LPS mm).
+Point3: TypeAlias = "tuple[float, float, float]"
 
 #: Two slice positions closer than this along the normal are the same position (mm).
 DUPLICATE_TOL_MM = 0.01
@@ -60,7 +65,7 @@ class SpacingSource(str, Enum):
     NONE = "none"
 
 
-def _unit(v: Sequence[float]) -> np.ndarray:
+def _unit(v: Vector) -> np.ndarray:
     a = np.asarray(v, dtype=float)
     norm = float(np.linalg.norm(a))
     if not math.isfinite(norm) or norm < 1e-6:
@@ -68,7 +73,11 @@ def _unit(v: Sequence[float]) -> np.ndarray:
     return a / norm
 
 
-def slice_normal(iop: Sequence[float]) -> np.ndarray:
+def _point3(v: Vector) -> Point3:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def slice_normal(iop: Vector) -> np.ndarray:
     """Unit normal ``r x c`` of an ImageOrientationPatient (6 values)."""
     if len(iop) != 6:
         raise ValueError(f"ImageOrientationPatient needs 6 values, got {len(iop)}")
@@ -76,7 +85,7 @@ def slice_normal(iop: Sequence[float]) -> np.ndarray:
     return _unit(np.cross(r, c))
 
 
-def classify_orientation(normal: Sequence[float]) -> tuple[Orientation, float]:
+def classify_orientation(normal: Vector) -> tuple[Orientation, float]:
     """Plane named after the axis nearest the normal, and the angle to it in degrees.
 
     Past :data:`OBLIQUE_LIMIT_DEG` from every axis the plane is ``oblique``.
@@ -89,7 +98,7 @@ def classify_orientation(normal: Sequence[float]) -> tuple[Orientation, float]:
     return (Orientation.SAGITTAL, Orientation.CORONAL, Orientation.AXIAL)[axis], angle
 
 
-def same_orientation(a: Sequence[float], b: Sequence[float], tol: float = 1e-3) -> bool:
+def same_orientation(a: Vector, b: Vector, tol: float = 1e-3) -> bool:
     """True when two IOPs describe the same plane (direction cosines equal within ``tol``)."""
     return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), atol=tol))
 
@@ -112,7 +121,7 @@ class SpacingReport:
     warnings: tuple[str, ...]
 
 
-def analyse_spacing(projections: Sequence[float]) -> SpacingReport:
+def analyse_spacing(projections: Vector) -> SpacingReport:
     """Spacing from positions along the normal (already sorted ascending).
 
     The spacing is the most common step (the median of the non-duplicate steps). A step over
@@ -200,9 +209,9 @@ class StackGeometry:
         cls,
         rows: int,
         columns: int,
-        iop: Sequence[float],
-        positions: Sequence[Sequence[float]],
-        pixel_spacing: Sequence[float] | None,
+        iop: Vector,
+        positions: Sequence[Vector] | np.ndarray,
+        pixel_spacing: Vector | None,
         spacing_source: SpacingSource | str = SpacingSource.PIXEL_SPACING,
         slice_thickness_mm: float | None = None,
         gantry_tilt_deg: float | None = None,
@@ -250,9 +259,9 @@ class StackGeometry:
         geo = cls(
             rows=int(rows),
             columns=int(columns),
-            row_direction=tuple(float(x) for x in r),  # type: ignore[arg-type]
-            column_direction=tuple(float(x) for x in c),  # type: ignore[arg-type]
-            positions_mm=tuple(tuple(float(x) for x in p) for p in pos),  # type: ignore[misc]
+            row_direction=_point3(r),
+            column_direction=_point3(c),
+            positions_mm=tuple(_point3(p) for p in pos),
             row_spacing_mm=rs,
             column_spacing_mm=cs,
             spacing_source=source,
@@ -280,7 +289,8 @@ class StackGeometry:
     @property
     def slice_projections_mm(self) -> np.ndarray:
         """Position of each slice along the normal (ascending)."""
-        return np.asarray(self.positions_mm, float) @ self.normal
+        proj: np.ndarray = np.asarray(self.positions_mm, float) @ self.normal
+        return proj
 
     @property
     def slice_spacing_mm(self) -> float | None:
@@ -363,11 +373,14 @@ class StackGeometry:
         """IPP of a continuous slice index: linear between neighbouring slices, extrapolated
         from the first (last) two slices before (after) the stack."""
         pos = np.asarray(self.positions_mm, float)
+        origin: np.ndarray
         if self.n_slices == 1:
-            return pos[0] + float(slice_index) * self._slice_step_mm() * self.normal
-        k0 = int(np.clip(math.floor(slice_index), 0, self.n_slices - 2))
-        t = float(slice_index) - k0
-        return pos[k0] * (1 - t) + pos[k0 + 1] * t
+            origin = pos[0] + float(slice_index) * self._slice_step_mm() * self.normal
+        else:
+            k0 = int(np.clip(math.floor(slice_index), 0, self.n_slices - 2))
+            t = float(slice_index) - k0
+            origin = pos[k0] * (1 - t) + pos[k0 + 1] * t
+        return origin
 
     def index_to_patient(self, slice_index: float, row: float, col: float) -> np.ndarray:
         """Patient mm of continuous index (slice, row, col); fractional slices interpolate."""
@@ -389,7 +402,7 @@ class StackGeometry:
             return float(k)
         return k + (d - float(proj[k])) / step
 
-    def patient_to_index(self, point_mm: Sequence[float]) -> np.ndarray:
+    def patient_to_index(self, point_mm: Vector) -> np.ndarray:
         """Continuous (slice, row, col) of a patient point; slice interpolated between positions."""
         p = np.asarray(point_mm, float)
         k = self._continuous_slice(float(p @ self.normal))
@@ -399,18 +412,24 @@ class StackGeometry:
         row = float(delta @ np.asarray(self.column_direction)) / rs
         return np.array([k, row, col])
 
-    def nearest_slice(self, point_mm: Sequence[float]) -> int:
+    def nearest_slice(self, point_mm: Vector) -> int:
         """Index of the slice whose plane is nearest a patient point."""
         d = float(np.asarray(point_mm, float) @ self.normal)
         return int(np.argmin(np.abs(self.slice_projections_mm - d)))
 
-    def distance_mm(self, p1: Sequence[float], p2: Sequence[float]) -> float:
+    def distance_mm(self, p1: Vector, p2: Vector) -> float:
         """In-plane distance between two (row, col) points of one slice, honouring both spacings."""
         if not self.measurable:
             raise ValueError(self.not_measurable_reason)
         drow = (float(p2[0]) - float(p1[0])) * self.row_spacing_mm  # type: ignore[operator]
         dcol = (float(p2[1]) - float(p1[1])) * self.column_spacing_mm  # type: ignore[operator]
         return math.hypot(drow, dcol)
+
+    def slice_frames(self) -> "SliceFrames":
+        """:meth:`index_to_patient` at integer slices as plain-float constants."""
+        rs, cs = self._spacing_or_one()
+        r, c = self.row_direction, self.column_direction
+        return SliceFrames(self.positions_mm, (r[0] * cs, r[1] * cs, r[2] * cs), (c[0] * rs, c[1] * rs, c[2] * rs))
 
     # ------------------------------------------------------------------ SimpleITK order
     def sitk_spacing(self) -> tuple[float, float, float]:
@@ -427,7 +446,24 @@ class StackGeometry:
         return (self.columns, self.rows, self.n_slices)
 
 
-def patient_orientation_labels(direction: Sequence[float]) -> str:
+@dataclass(frozen=True)
+class SliceFrames:
+    """Pixel -> patient mm on integer slices without numpy (the overlay asks on every pointer move).
+
+    The same mapping as :meth:`StackGeometry.index_to_patient`: ``IPP_k + col * column_step_mm +
+    row * row_step_mm``.
+    """
+
+    origins_mm: tuple[Point3, ...]
+    column_step_mm: Point3  # patient mm per column (along the row direction r)
+    row_step_mm: Point3  # patient mm per row (along the column direction c)
+
+    def patient_point(self, slice_index: int, row: float, col: float) -> Point3:
+        o, cs, rs = self.origins_mm[slice_index], self.column_step_mm, self.row_step_mm
+        return (o[0] + col * cs[0] + row * rs[0], o[1] + col * cs[1] + row * rs[1], o[2] + col * cs[2] + row * rs[2])
+
+
+def patient_orientation_labels(direction: Vector) -> str:
     """Letters (R/L, A/P, H/F) a screen direction points to, strongest first (e.g. 'L' or 'LP').
 
     Used for the orientation labels at the viewport edges; components under 0.25 are ignored.

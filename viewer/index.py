@@ -14,7 +14,7 @@ import threading
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from app.errors import DicomReadError
 from viewer.dicomio import HeaderResult, dicomdir_files, is_dicomdir, is_zip, read_headers, zip_members
@@ -55,14 +55,14 @@ def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], l
             return _zip_refs(root, skipped), skipped, notes
         if is_dicomdir(root):
             try:
-                refs, missing = dicomdir_files(root)
+                listed, missing = dicomdir_files(root)
             except Exception as exc:
                 raise DicomReadError(f"DICOMDIR cannot be read ({exc})", where=str(root),
                                      advice="scan the folder that holds it instead") from exc
             skipped.extend(SkippedFile(p, r) for p, r in missing)
             if missing:
                 notes.append(f"{len(missing)} file(s) listed in the DICOMDIR are missing")
-            return refs, skipped, notes
+            return listed, skipped, notes
         return [FileRef(str(root))], skipped, notes
     refs: list[FileRef] = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -91,15 +91,16 @@ _HEADER_FIELDS = tuple(f.name for f in dataclasses.fields(ImageHeader))[2:-1]  #
 _PIXEL_FIELDS = tuple(f.name for f in dataclasses.fields(PixelFormat))
 
 
-def _pack(h: ImageHeader) -> tuple:
+def _pack(h: ImageHeader) -> tuple[Any, ...]:
     """An ImageHeader as a flat tuple: half the cost of pickling the dataclass itself."""
     return (h.file.path, h.file.member, h.frame, *[getattr(h, f) for f in _HEADER_FIELDS],
             *[getattr(h.pixel, f) for f in _PIXEL_FIELDS])
 
 
-def _unpack(t: tuple) -> ImageHeader:
+def _unpack(t: tuple[Any, ...]) -> ImageHeader:
     n = len(_HEADER_FIELDS) + 3
-    return ImageHeader(FileRef(t[0], t[1]), t[2], *t[3:n], PixelFormat(*t[n:]))
+    fields = (FileRef(t[0], t[1]), t[2], *t[3:n], PixelFormat(*t[n:]))  # in ImageHeader's field order
+    return ImageHeader(*fields)
 
 
 def _read_chunk(refs: Sequence[FileRef]) -> list[HeaderResult]:

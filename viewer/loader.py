@@ -68,7 +68,8 @@ def output_dtype(images: Sequence[ImageHeader]) -> np.dtype:
             return dtypes.pop()
     if not all(_is_int(h.rescale_slope) and _is_int(h.rescale_intercept) for h in images):
         return np.dtype(np.float32)
-    lo = hi = 0
+    lo: float = 0
+    hi: float = 0
     for h in images:
         s_lo, s_hi = stored_range(h.pixel)
         ends = (s_lo, s_hi, s_lo * h.rescale_slope + h.rescale_intercept, s_hi * h.rescale_slope + h.rescale_intercept)
@@ -150,8 +151,9 @@ def _geometry(stack: StackInfo, images: Sequence[ImageHeader]) -> tuple[StackGeo
         raise GeometryError("slices of one stack have different orientations", where=stack.key,
                             advice="split the series by orientation (the indexer does this)")
     try:
+        known = [p for p in positions if p is not None]  # all of them: checked above
         geo, order = StackGeometry.from_slices(
-            first.pixel.rows, first.pixel.columns, iop, positions, spacing, source,
+            first.pixel.rows, first.pixel.columns, iop, known, spacing, source,
             slice_thickness_mm=first.slice_thickness_mm, gantry_tilt_deg=first.gantry_tilt_deg)
     except ValueError as exc:
         raise GeometryError(str(exc), where=stack.key) from exc

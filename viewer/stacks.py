@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -132,10 +132,10 @@ def _orientation_clusters(imgs: Sequence[ImageHeader]) -> list[int]:
     return out
 
 
-def split_series(imgs: Sequence[ImageHeader]) -> list[tuple[tuple, str, list[ImageHeader], list[str]]]:
+def split_series(imgs: Sequence[ImageHeader]) -> list[tuple[tuple[Any, ...], str, list[ImageHeader], list[str]]]:
     """Split one series into stacks: (sort key, split label, images, warnings) per stack."""
     clusters = _orientation_clusters(imgs)
-    groups: dict[tuple, list[ImageHeader]] = defaultdict(list)
+    groups: dict[tuple[Any, ...], list[ImageHeader]] = defaultdict(list)
     for h, c in zip(imgs, clusters):
         b = None if h.b_value is None else round(h.b_value, 1)
         groups[(semantic_type(h), -1.0 if b is None else b, c, h.pixel.rows, h.pixel.columns)].append(h)
@@ -188,9 +188,12 @@ def make_stack(label: str, imgs: Sequence[ImageHeader], extra_warnings: Sequence
         spacing = first.imager_pixel_spacing_mm
         source = SpacingSource.IMAGER_PIXEL_SPACING if spacing else SpacingSource.NONE
     thickness, thicknesses = _most_common([h.slice_thickness_mm for h in imgs])
+    positions = [h.position_mm for h in imgs if h.position_mm is not None]
+    if first.orientation is None or len(positions) != len(imgs):
+        raise ValueError("a stack needs ImageOrientationPatient and ImagePositionPatient on every slice")
     geo, order = StackGeometry.from_slices(
-        first.pixel.rows, first.pixel.columns, first.orientation,  # type: ignore[arg-type]
-        [h.position_mm for h in imgs], spacing, source, thickness, first.gantry_tilt_deg)
+        first.pixel.rows, first.pixel.columns, first.orientation,
+        positions, spacing, source, thickness, first.gantry_tilt_deg)
     ordered = tuple(imgs[int(i)] for i in order)
     warnings = list(extra_warnings) + list(geo.warnings)
     if not geo.measurable:
@@ -256,7 +259,7 @@ def _localizer(h: ImageHeader) -> NonImageObject:
                           sop_class_uid=h.sop_class_uid)
 
 
-def stack_sort_key(s: StackInfo) -> tuple:
+def stack_sort_key(s: StackInfo) -> tuple[Any, ...]:
     """Deterministic order: patient, study date/time, study, series number, series, split."""
     first = s.images[0]
     b = -1.0 if s.b_value is None else s.b_value

@@ -147,4 +147,9 @@ def propose_pairs(patient: Patient) -> list[ExamPair]:
             continue
         used.update((pair.ct.study_instance_uid, pair.mr.study_instance_uid))
         chosen.append(pair)
-    return sorted(chosen, key=lambda p: min(p.ct.study_date, p.mr.study_date))  # type: ignore[type-var]
+    return sorted(chosen, key=_earlier_date)
+
+
+def _earlier_date(pair: ExamPair) -> dt.date:
+    """The earlier study date of a pair (a pair within the limit has both)."""
+    return min((d for d in (pair.ct.study_date, pair.mr.study_date) if d is not None), default=dt.date.min)

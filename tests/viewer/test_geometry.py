@@ -221,3 +221,16 @@ def test_generated_stack_matches_simpleitk(tmp_path: Path, iop) -> None:
                          positions=[pos[i] for i in perm], pixel_spacing=(0.6, 0.9))
     g, _ = StackGeometry.from_slices(20, 30, iop, [pos[i] for i in perm], (0.6, 0.9))
     assert_matches_sitk(g, sitk_read(paths))
+
+
+class TestSliceFrames:
+    """The plain-float pointer readout agrees with index_to_patient on every slice."""
+
+    @pytest.mark.parametrize("spacing", [(0.5, 0.8), None])
+    def test_matches_index_to_patient(self, spacing) -> None:
+        iop, positions = tilted_stack(4, 12.0, 2.5, origin=(-3, 7, 40))
+        g, _ = geo(positions, iop=iop, spacing=spacing)
+        frames = g.slice_frames()
+        for k in range(g.n_slices):
+            for row, col in ((0, 0), (3.5, 7.25), (-1, 12)):
+                np.testing.assert_allclose(frames.patient_point(k, row, col), g.index_to_patient(k, row, col))

@@ -226,33 +226,35 @@ class ChainAttrs:
         """True when any source holds the tag."""
         return self._pick(tag) is not None
 
-    def _ask(self, method: str, tag: int) -> Any:
-        src = self._pick(tag)
-        return None if src is None else getattr(src, method)(tag)
-
     def raw(self, tag: int) -> bytes | None:
         """See :meth:`Attrs.raw`."""
-        return self._ask("raw", tag)  # type: ignore[no-any-return]
+        src = self._pick(tag)
+        return None if src is None else src.raw(tag)
 
     def text(self, tag: int) -> str | None:
         """See :meth:`Attrs.text`."""
-        return self._ask("text", tag)  # type: ignore[no-any-return]
+        src = self._pick(tag)
+        return None if src is None else src.text(tag)
 
     def numbers(self, tag: int) -> tuple[float, ...] | None:
         """See :meth:`Attrs.numbers`."""
-        return self._ask("numbers", tag)  # type: ignore[no-any-return]
+        src = self._pick(tag)
+        return None if src is None else src.numbers(tag)
 
     def uint16(self, tag: int) -> int | None:
         """See :meth:`Attrs.uint16`."""
-        return self._ask("uint16", tag)  # type: ignore[no-any-return]
+        src = self._pick(tag)
+        return None if src is None else src.uint16(tag)
 
     def float32(self, tag: int) -> float | None:
         """See :meth:`Attrs.float32`."""
-        return self._ask("float32", tag)  # type: ignore[no-any-return]
+        src = self._pick(tag)
+        return None if src is None else src.float32(tag)
 
     def float64(self, tag: int) -> float | None:
         """See :meth:`Attrs.float64`."""
-        return self._ask("float64", tag)  # type: ignore[no-any-return]
+        src = self._pick(tag)
+        return None if src is None else src.float64(tag)
 
     def creators(self, group: int) -> dict[str, int]:
         """Creators of all sources, the first source winning."""

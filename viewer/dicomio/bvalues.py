@@ -113,9 +113,9 @@ def b_value(attrs: Attrs, modality: str, manufacturer: str) -> tuple[float | Non
                 return _clean(b), "GE private (0043,1039) first value"
     if "PHILIPS" in maker or attrs.text(0x20010010) is not None:
         tag = private_tag(attrs, 0x2001, "Philips Imaging DD 001", 0x03)
-        b = attrs.float32(tag) if tag else None
-        if b is not None and b == b and accept(b):
-            return _clean(b), "Philips private (2001,1003)"
+        philips_b = attrs.float32(tag) if tag else None
+        if philips_b is not None and philips_b == philips_b and accept(philips_b):
+            return _clean(philips_b), "Philips private (2001,1003)"
     seq = attrs.text(0x00180024) or ""
     m = _SEQ_NAME_B.fullmatch(seq)
     if m and ("SIEMENS" in maker or seq.startswith("*")):

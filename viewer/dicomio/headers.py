@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 
 from pydicom import dcmread
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 
 from viewer.dicomio.attrs import Attrs, BufferAttrs, ChainAttrs, DatasetAttrs
@@ -147,13 +148,15 @@ def _read_with_pydicom(ref: FileRef, data: bytes, *, force: bool) -> HeaderResul
     listed = _listed_apart(ref, attrs, sop_class)
     if listed is not None:
         return listed
-    pixel = ds.get_item(_PIXEL_DATA) if _PIXEL_DATA in ds else None
+    # get_item's stub says DataElement; an element never accessed is still a RawDataElement,
+    # the only kind that knows its length and file offset.
+    pixel: DataElement | RawDataElement | None = ds.get_item(_PIXEL_DATA) if _PIXEL_DATA in ds else None
     if pixel is None and not any(t in ds for t in (0x7FE00008, 0x7FE00009)):
         return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
     offset = length = None
-    if pixel is not None and pixel.length != 0xFFFFFFFF:
+    if isinstance(pixel, RawDataElement) and pixel.length != 0xFFFFFFFF:
         length = int(pixel.length)
-        if ts in _NATIVE_LE and getattr(pixel, "value_tell", None) is not None:
+        if ts in _NATIVE_LE and pixel.value_tell is not None:
             offset = int(pixel.value_tell)
     return _headers_from_dataset(ref, ds, ts, offset, length)
 

@@ -23,7 +23,7 @@ import io
 import multiprocessing
 import zipfile
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Iterable, Iterator, Sequence
+from typing import Generator, Iterable, Iterator, Sequence
 
 import numpy as np
 import pydicom
@@ -97,7 +97,7 @@ class NativeReader:
     def read_into(self, ref: FileRef, frame: int, fmt: PixelFormat, out: np.ndarray) -> None:
         """Read frame ``frame`` into ``out`` (C-contiguous, ``stored_dtype(fmt)`` itemsize, one frame)."""
         nbytes = frame_nbytes(fmt)
-        view = memoryview(out).cast("B")
+        view = out.data.cast("B")
         if view.nbytes != nbytes:
             raise ValueError(f"destination holds {view.nbytes} bytes, the frame {nbytes}")
         assert fmt.pixel_data_offset is not None
@@ -190,7 +190,7 @@ def shutdown_pool() -> None:
 
 
 def decode_frames(tasks: Sequence[FrameTask], workers: int = 1,
-                  window: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+                  window: int | None = None) -> Generator[tuple[int, np.ndarray], None, None]:
     """Yield ``(i, stored values of tasks[i])`` in roughly the order given.
 
     ``workers`` > 1 decodes in that many processes (the decoders hold the GIL); at most

@@ -23,6 +23,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from viewer.geometry import Vector
 from viewer.model.events import Signal
 from viewer.model.viewport import ViewportModel
 
@@ -148,7 +149,7 @@ class LinkModel:
         ga, gb = a.geometry, b.geometry
         return ga is not None and gb is not None and abs(float(ga.normal @ gb.normal)) >= PARALLEL_COS
 
-    def map_point(self, src: ViewportModel, dst: ViewportModel, point_mm: Sequence[float]) -> np.ndarray | None:
+    def map_point(self, src: ViewportModel, dst: ViewportModel, point_mm: Vector) -> np.ndarray | None:
         """A patient point of ``src``'s frame in ``dst``'s frame, None when not linked."""
         if not self.are_linked(src, dst):
             return None
@@ -164,13 +165,15 @@ class LinkModel:
         self._busy = True
         try:
             for dst in self.linked_with(src):
-                if self._parallel(src, dst):
-                    target = self.map_point(src, dst, point)
-                    dst.set_index(dst.geometry.nearest_slice(target))  # type: ignore[union-attr]
+                if not self._parallel(src, dst) or dst.geometry is None:
+                    continue
+                target = self.map_point(src, dst, point)
+                if target is not None:
+                    dst.set_index(dst.geometry.nearest_slice(target))
         finally:
             self._busy = False
 
-    def set_reference_point(self, src: ViewportModel, point_mm: Sequence[float]) -> None:
+    def set_reference_point(self, src: ViewportModel, point_mm: Vector) -> None:
         """Place the crosshair at ``point_mm`` in ``src`` and at the same place in linked viewports.
 
         Each viewport shows the slice nearest its copy of the point.
@@ -185,7 +188,8 @@ class LinkModel:
             for dst in self.linked_with(src):
                 target = self.map_point(src, dst, point)
                 dst.set_crosshair(target)
-                dst.set_index(dst.geometry.nearest_slice(target))  # type: ignore[union-attr]
+                if target is not None and dst.geometry is not None:
+                    dst.set_index(dst.geometry.nearest_slice(target))
         finally:
             self._busy = False
 

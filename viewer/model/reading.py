@@ -66,9 +66,10 @@ class ReadingModel:
         others = [o for o in self.link.linked_with(vp) if o.volume is not None and o.volume is not vp.volume]
         if others:
             src = self.viewports[self.layout.active] if self.viewports[self.layout.active] in others else others[0]
-            target = self.link.map_point(src, vp, src.center_point_mm())  # type: ignore[arg-type]
-            if target is not None:
-                vp.set_index(vp.geometry.nearest_slice(target))  # type: ignore[union-attr]
+            centre = src.center_point_mm()
+            target = None if centre is None else self.link.map_point(src, vp, centre)
+            if target is not None and vp.geometry is not None:
+                vp.set_index(vp.geometry.nearest_slice(target))
 
     def drop_stack(self, cell: int, stack: StackInfo) -> None:
         self.hanging.assign(cell, stack)

@@ -17,7 +17,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from viewer.display import Preset, WindowLevel, default_window, preset_window
-from viewer.geometry import StackGeometry
+from viewer.geometry import SliceFrames, StackGeometry, Vector
 from viewer.model.events import Signal
 from viewer.model.window import WindowSource, WindowStore
 from viewer.records import Role, StackInfo
@@ -57,7 +57,7 @@ class ViewportModel:
         self.cine_fps = 10.0
         self.loaded_count = 0
         self._projections: np.ndarray | None = None
-        self._frame: tuple[list[tuple[float, float, float]], tuple[float, float, float], tuple[float, float, float]] | None = None
+        self._frame: SliceFrames | None = None
         self.volume_changed = Signal()
         self.slice_changed = Signal()
         self.window_changed = Signal()
@@ -74,7 +74,7 @@ class ViewportModel:
         self.volume = volume
         # per-volume constants read on every repaint
         self._projections = volume.geometry.slice_projections_mm if volume is not None else None
-        self._frame = self._frame_constants(volume.geometry) if volume is not None else None
+        self._frame = volume.geometry.slice_frames() if volume is not None else None
         if role is not None:
             self.role = role
         self._index = (volume.geometry.n_slices // 2) if volume is not None else 0
@@ -153,22 +153,10 @@ class ViewportModel:
             return None
         return geo.index_to_patient(self._index, (geo.rows - 1) / 2.0, (geo.columns - 1) / 2.0)
 
-    @staticmethod
-    def _frame_constants(geo: StackGeometry) -> tuple:
-        rs, cs = geo.pixel_spacing_mm or (1.0, 1.0)
-        col_step = tuple(float(v) * cs for v in geo.row_direction)  # mm per column
-        row_step = tuple(float(v) * rs for v in geo.column_direction)  # mm per row
-        return ([tuple(map(float, p)) for p in geo.positions_mm], col_step, row_step)
-
     def patient_point(self, row: float, col: float) -> tuple[float, float, float] | None:
         """Patient mm (LPS) of (row, col) on the current slice: ``geometry.index_to_patient`` for an
         integer slice, in plain floats because the overlay asks on every pointer move."""
-        if self._frame is None:
-            return None
-        positions, cstep, rstep = self._frame
-        o = positions[self._index]
-        return (o[0] + col * cstep[0] + row * rstep[0], o[1] + col * cstep[1] + row * rstep[1],
-                o[2] + col * cstep[2] + row * rstep[2])
+        return None if self._frame is None else self._frame.patient_point(self._index, row, col)
 
     def value_at(self, row: float, col: float) -> float | None:
         """Stored value (HU for CT) of the pixel containing (row, col), None outside/not loaded."""
@@ -227,7 +215,7 @@ class ViewportModel:
         self.view_changed.emit()
 
     # ------------------------------------------------------------------ crosshair, link, cine
-    def set_crosshair(self, point_mm: Sequence[float] | None) -> None:
+    def set_crosshair(self, point_mm: Vector | None) -> None:
         self.crosshair_mm = None if point_mm is None else np.asarray(point_mm, float)
         self.crosshair_changed.emit(self.crosshair_mm)
 
