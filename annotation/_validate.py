@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from app.errors import ValidationError
+from viewer.dicomtime import parse_da
 
 
 def text(name: str, value: Any, *, required: bool = False, max_len: int = 10_000) -> str:
@@ -54,12 +55,13 @@ def date(name: str, value: Any) -> _dt.date | None:
     if isinstance(value, _dt.date):
         return value
     if isinstance(value, str):
-        s = value.strip()
-        for fmt in ("%Y-%m-%d", "%Y%m%d"):
-            try:
-                return _dt.datetime.strptime(s, fmt).date()
-            except ValueError:
-                continue
+        try:
+            return _dt.datetime.strptime(value.strip(), "%Y-%m-%d").date()
+        except ValueError:
+            pass
+        da = parse_da(value)
+        if da is not None:
+            return da
     raise ValidationError(f"{value!r} is not a date (YYYY-MM-DD or YYYYMMDD)", where=name)
 
 

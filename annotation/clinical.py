@@ -15,16 +15,19 @@ from annotation.vocab import (Differentiation, Grade, GradeSource, LiverMetastas
                               Sex, Treatment)
 
 
-def grade_from_ki67(ki67_percent: float) -> Grade:
-    if ki67_percent < 3:
+def _who_grade(value: float, g2_from: float) -> Grade:
+    """G1 below ``g2_from``, G2 up to 20 inclusive, G3 above (both WHO 2019 criteria share the G3 limit)."""
+    if value < g2_from:
         return Grade.G1
-    return Grade.G2 if ki67_percent <= 20 else Grade.G3
+    return Grade.G2 if value <= 20 else Grade.G3
+
+
+def grade_from_ki67(ki67_percent: float) -> Grade:
+    return _who_grade(ki67_percent, 3)
 
 
 def grade_from_mitoses(mitoses_per_10hpf: float) -> Grade:
-    if mitoses_per_10hpf < 2:
-        return Grade.G1
-    return Grade.G2 if mitoses_per_10hpf <= 20 else Grade.G3
+    return _who_grade(mitoses_per_10hpf, 2)
 
 
 def derive_grade(ki67_percent: float | None, mitoses_per_10hpf: float | None,

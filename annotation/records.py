@@ -15,18 +15,15 @@ spacing it stores; it is never taken from the caller.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Union
+from typing import Any, Iterable, Mapping, Union
 
 from annotation import _validate as v
 from annotation.vocab import CouinaudSegment, Lobe, ObservationStatus
 from app.errors import NotMeasurableError, ValidationError
+from viewer.geometry import StackGeometry, in_plane_distance_mm
 from viewer.records import READING_ROLES, Role
-
-if TYPE_CHECKING:  # geometry imports numpy; the model itself does not need it
-    from viewer.geometry import StackGeometry
 
 PairKey = tuple[str, str]
 ReadKey = tuple[str, str, str]
@@ -123,7 +120,7 @@ class Measurement:
             object.__setattr__(self, name, float(value))
 
     @classmethod
-    def from_geometry(cls, geometry: "StackGeometry", stack_key: str, series_instance_uid: str,
+    def from_geometry(cls, geometry: StackGeometry, stack_key: str, series_instance_uid: str,
                       slice_index: int, p1: tuple[float, float], p2: tuple[float, float]) -> "Measurement":
         """A measurement on a stack, refused on a non-measurable or non-axial stack or off the image."""
         if not geometry.measurable:
@@ -143,9 +140,8 @@ class Measurement:
 
     @property
     def diameter_mm(self) -> float:
-        """Endpoint distance honouring row and column spacing (same formula as StackGeometry.distance_mm)."""
-        return math.hypot((self.p2[0] - self.p1[0]) * self.row_spacing_mm,
-                          (self.p2[1] - self.p1[1]) * self.column_spacing_mm)
+        """Endpoint distance honouring row and column spacing (the formula of StackGeometry.distance_mm)."""
+        return in_plane_distance_mm(self.p1, self.p2, self.row_spacing_mm, self.column_spacing_mm)
 
     def with_endpoint(self, which: int, point: tuple[float, float]) -> "Measurement":
         """The same measurement with endpoint 1 or 2 moved (diameter follows)."""

@@ -57,15 +57,6 @@ def _geometry(stack: StackInfo) -> StackGeometry:
     return VolumeLoader(stack).volume.geometry
 
 
-def _pixel(geo: StackGeometry, point_mm: np.ndarray, k: int) -> tuple[float, float]:
-    """(row, col) on slice ``k`` of a patient point (projected along the slice normal)."""
-    origin = np.asarray(geo.positions_mm[k])
-    d = point_mm - origin
-    row = float(d @ np.asarray(geo.column_direction)) / geo.row_spacing_mm  # type: ignore[operator]
-    col = float(d @ np.asarray(geo.row_direction)) / geo.column_spacing_mm  # type: ignore[operator]
-    return (row, col)
-
-
 def _pairs(truth: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     cts = sorted((e for e in truth["exams"] if e["kind"] == "ct"), key=lambda e: e["study_date"])
     mrs = sorted((e for e in truth["exams"] if e["kind"] != "ct"), key=lambda e: e["study_date"])
@@ -101,7 +92,7 @@ def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[Stack
                 on_slice = np.array([centre[0], centre[1], gt["slice_z_mm"]])
                 k = geo.nearest_slice(on_slice)
                 if gt["visible"]:
-                    row, col = _pixel(geo, on_slice, k)
+                    row, col = geo.pixel_on_slice(on_slice, k)
                     reading.add_count_mark(pair, role, les["lobe"], stack_key=stack.key, slice_index=k,
                                            row=row, col=col, mark_id=f"{pid}-{pair[1]}-{role.value}-{les['id']}")
                     n_marks += 1
@@ -113,7 +104,7 @@ def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[Stack
                 half = gt["axial_diameter_on_slice_mm"] / 2
                 th = math.radians(les["axial_rotation_deg"])
                 axis = np.array([math.cos(th), math.sin(th), 0.0])
-                p1, p2 = _pixel(geo, on_slice - half * axis, k), _pixel(geo, on_slice + half * axis, k)
+                p1, p2 = geo.pixel_on_slice(on_slice - half * axis, k), geo.pixel_on_slice(on_slice + half * axis, k)
                 reading.measure(pair, ids[les["id"]], role, geo, stack.key, stack.series_instance_uid, k, p1, p2)
                 n_meas += 1
     return len(chosen), n_meas, n_marks

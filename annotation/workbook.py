@@ -1,6 +1,6 @@
 """The per-patient xlsx workbook: patient record, exam pairs, lesions x series, counts, checks.
 
-Every text cell goes through :func:`annotation.cells.escape_text`, so nothing that came from
+Every cell goes through :func:`annotation.cells.xlsx_value`, so nothing that came from
 DICOM or from the reader becomes a formula.
 """
 
@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from annotation.cells import escape_text
+from annotation.cells import xlsx_value
 from annotation.checks import check_pair, check_patient
 from annotation.project import Project
 from annotation.records import Measurement
@@ -26,21 +25,13 @@ MISSING = PatternFill("solid", fgColor="FFF2CC")  # a series not read yet
 STATUS_TEXT = {"not_visible": "not visible", "not_measurable": "not measurable"}
 
 
-def _cell(value: Any) -> Any:
-    """Escaped text (never a formula), control characters xlsx cannot hold replaced by U+FFFD."""
-    if value is None:
-        return None
-    value = escape_text(getattr(value, "value", value))
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
-
-
 def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]]) -> Any:
     ws = wb.create_sheet(title)
     ws.append(header)
     for c in ws[1]:
         c.font = BOLD
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        ws.append([xlsx_value(v) for v in row])
     for i, name in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(name) + 2))
     ws.freeze_panes = "A2"

@@ -16,7 +16,7 @@ TARGET_S = 10.0
 def run() -> dict:
     from analysis.inputs import load_csv_inputs  # noqa: PLC0415
     from analysis.pipeline import analyse, write_outputs  # noqa: PLC0415
-    from analysis.synthetic import write_synthetic_csvs  # noqa: PLC0415
+    from analysis.testing import write_synthetic_csvs  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

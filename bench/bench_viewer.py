@@ -35,7 +35,7 @@ from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen, QStaticTe
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from viewer.model.reading import ReadingModel  # noqa: E402
-from viewer.model.synthetic import make_stack, make_volume  # noqa: E402
+from viewer.testing import make_stack, make_volume  # noqa: E402
 from viewer.model.viewport import ViewportModel  # noqa: E402
 from viewer.qt.grid import ReadingGrid  # noqa: E402
 from viewer.qt.tools import ViewContext  # noqa: E402

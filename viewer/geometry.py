@@ -103,10 +103,25 @@ def same_orientation(a: Vector, b: Vector, tol: float = 1e-3) -> bool:
     return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), atol=tol))
 
 
+def projections_mm(positions: Sequence[Vector] | np.ndarray, normal: Vector) -> np.ndarray:
+    """Position of each point (n, 3) along a unit normal, in mm (``IPP . n``)."""
+    proj: np.ndarray = np.asarray(positions, float).reshape(-1, 3) @ np.asarray(normal, float)
+    return proj
+
+
 def sort_order(positions: np.ndarray, normal: np.ndarray) -> np.ndarray:
     """Indices that sort IPPs (n, 3) ascending along the normal (stable for ties)."""
-    proj = np.asarray(positions, float) @ np.asarray(normal, float)
-    return np.argsort(proj, kind="stable")
+    return np.argsort(projections_mm(positions, normal), kind="stable")
+
+
+def in_plane_distance_mm(p1: Vector, p2: Vector, row_spacing_mm: float, column_spacing_mm: float) -> float:
+    """Distance between two continuous (row, col) points of one slice, honouring both spacings.
+
+    The one formula for every in-plane length: :meth:`StackGeometry.distance_mm` and a stored
+    measurement's diameter (annotation/records.py), which keeps the spacings it was drawn with.
+    """
+    return math.hypot((float(p2[0]) - float(p1[0])) * row_spacing_mm,
+                      (float(p2[1]) - float(p1[1])) * column_spacing_mm)
 
 
 @dataclass(frozen=True)
@@ -289,8 +304,7 @@ class StackGeometry:
     @property
     def slice_projections_mm(self) -> np.ndarray:
         """Position of each slice along the normal (ascending)."""
-        proj: np.ndarray = np.asarray(self.positions_mm, float) @ self.normal
-        return proj
+        return projections_mm(self.positions_mm, self.normal)
 
     @property
     def slice_spacing_mm(self) -> float | None:
@@ -402,28 +416,47 @@ class StackGeometry:
             return float(k)
         return k + (d - float(proj[k])) / step
 
+    def _in_plane(self, delta_mm: np.ndarray) -> tuple[float, float]:
+        """(row, col) steps of a patient-space offset within a slice plane."""
+        rs, cs = self._spacing_or_one()
+        return (float(delta_mm @ np.asarray(self.column_direction)) / rs,
+                float(delta_mm @ np.asarray(self.row_direction)) / cs)
+
     def patient_to_index(self, point_mm: Vector) -> np.ndarray:
         """Continuous (slice, row, col) of a patient point; slice interpolated between positions."""
         p = np.asarray(point_mm, float)
         k = self._continuous_slice(float(p @ self.normal))
-        delta = p - self._slice_origin(k)
-        rs, cs = self._spacing_or_one()
-        col = float(delta @ np.asarray(self.row_direction)) / cs
-        row = float(delta @ np.asarray(self.column_direction)) / rs
+        row, col = self._in_plane(p - self._slice_origin(k))
         return np.array([k, row, col])
+
+    def pixel_on_slice(self, point_mm: Vector, slice_index: int) -> tuple[float, float]:
+        """Continuous (row, col) of a patient point projected along the normal onto one slice."""
+        return self._in_plane(np.asarray(point_mm, float) - np.asarray(self.positions_mm[slice_index], float))
+
+    def along_normal_mm(self, vector_mm: Vector) -> float:
+        """Length of a patient-space vector along the slice normal (signed, mm)."""
+        return float(np.asarray(vector_mm, float) @ self.normal)
+
+    def normal_part_mm(self, vector_mm: Vector) -> np.ndarray:
+        """The component of a patient-space vector along the slice normal."""
+        n = self.normal
+        part: np.ndarray = self.along_normal_mm(vector_mm) * n
+        return part
+
+    def is_parallel_to(self, other: "StackGeometry", min_cos: float) -> bool:
+        """True when the two slice normals are within ``acos(min_cos)`` of each other (either sense)."""
+        return abs(float(self.normal @ other.normal)) >= min_cos
 
     def nearest_slice(self, point_mm: Vector) -> int:
         """Index of the slice whose plane is nearest a patient point."""
-        d = float(np.asarray(point_mm, float) @ self.normal)
+        d = self.along_normal_mm(point_mm)
         return int(np.argmin(np.abs(self.slice_projections_mm - d)))
 
     def distance_mm(self, p1: Vector, p2: Vector) -> float:
         """In-plane distance between two (row, col) points of one slice, honouring both spacings."""
-        if not self.measurable:
+        if self.row_spacing_mm is None or self.column_spacing_mm is None or not self.measurable:
             raise ValueError(self.not_measurable_reason)
-        drow = (float(p2[0]) - float(p1[0])) * self.row_spacing_mm  # type: ignore[operator]
-        dcol = (float(p2[1]) - float(p1[1])) * self.column_spacing_mm  # type: ignore[operator]
-        return math.hypot(drow, dcol)
+        return in_plane_distance_mm(p1, p2, self.row_spacing_mm, self.column_spacing_mm)
 
     def slice_frames(self) -> "SliceFrames":
         """:meth:`index_to_patient` at integer slices as plain-float constants."""

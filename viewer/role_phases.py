@@ -10,10 +10,10 @@ attribute) must stay "phase unknown".
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
+from viewer.dicomtime import parse_da, tm_seconds
 from viewer.records import Role, StackInfo
 from viewer.role_vocab import Phase
 
@@ -79,22 +79,10 @@ class StackFacts:
     repetition_time_ms: float | None
 
 
-def _clock_s(text: str) -> float | None:
-    """Seconds since midnight of a TM value (HHMMSS.frac, also HH:MM:SS)."""
-    t = (text or "").strip().replace(":", "")
-    if len(t) < 4 or not t[:4].isdigit():
-        return None
-    try:
-        return int(t[:2]) * 3600 + int(t[2:4]) * 60 + (float(t[4:]) if len(t) > 4 else 0.0)
-    except ValueError:
-        return None
-
-
 def _day_s(date: str) -> float:
-    try:
-        return dt.date(int(date[:4]), int(date[4:6]), int(date[6:8])).toordinal() * 86400.0
-    except (ValueError, IndexError):
-        return 0.0
+    """Seconds from day 1 to a DA date; 0 when unknown (clocks of one day still compare)."""
+    day = parse_da(date)
+    return 0.0 if day is None else day.toordinal() * 86400.0
 
 
 def facts_of(stack: StackInfo) -> StackFacts:
@@ -102,9 +90,9 @@ def facts_of(stack: StackInfo) -> StackFacts:
     imgs = stack.images
     first = imgs[0]
     agent = next((h.contrast_agent for h in imgs if h.contrast_agent), "") or ""
-    clock = _clock_s(stack.acquisition_time) if stack.acquisition_time else _clock_s(first.series_time)
+    clock = tm_seconds(stack.acquisition_time) if stack.acquisition_time else tm_seconds(first.series_time)
     day = _day_s(first.acquisition_date or first.study_date)
-    start = _clock_s(next((h.contrast_start_time for h in imgs if h.contrast_start_time), ""))
+    start = tm_seconds(next((h.contrast_start_time for h in imgs if h.contrast_start_time), ""))
     image_type = frozenset(v for h in imgs for v in h.image_type)
     return StackFacts(
         modality=stack.modality.upper(), description=stack.series_description, protocol=first.protocol_name,

@@ -26,7 +26,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from viewer.geometry import DUPLICATE_TOL_MM, SpacingSource, StackGeometry, classify_orientation, slice_normal
+from viewer.geometry import (DUPLICATE_TOL_MM, SpacingSource, StackGeometry, classify_orientation, projections_mm,
+                             slice_normal)
 from viewer.records import ImageHeader, NonImageKind, NonImageObject, Role, SkippedFile, StackInfo
 
 #: ImageType values that make images of one series different things to look at.
@@ -76,7 +77,7 @@ def deduplicate(headers: Sequence[ImageHeader]) -> tuple[list[ImageHeader], list
 
 def _projection_keys(imgs: Sequence[ImageHeader], normal: np.ndarray) -> list[int]:
     pos = np.array([h.position_mm for h in imgs], float)
-    return [int(v) for v in np.round(pos @ normal / DUPLICATE_TOL_MM)]
+    return [int(v) for v in np.round(projections_mm(pos, normal) / DUPLICATE_TOL_MM)]
 
 
 def _max_repeat(imgs: Sequence[ImageHeader], normal: np.ndarray) -> int:

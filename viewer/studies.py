@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
+from viewer.dicomtime import parse_da
 from viewer.records import StackInfo
 
 #: Longest interval between the CT and the MRI of a pair (3 months), exclusive.
@@ -21,12 +22,8 @@ CT_MODALITIES = frozenset({"CT"})
 MR_MODALITIES = frozenset({"MR"})
 
 
-def parse_date(value: str) -> dt.date | None:
-    """DICOM DA (YYYYMMDD) to a date; None when empty or malformed."""
-    try:
-        return dt.datetime.strptime(value.strip(), "%Y%m%d").date() if value else None
-    except ValueError:
-        return None
+#: DICOM DA (YYYYMMDD) to a date, None when empty or malformed (the name callers know).
+parse_date = parse_da
 
 
 @dataclass(frozen=True)

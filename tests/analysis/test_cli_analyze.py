@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 import analysis.pipeline
 from analysis.inputs import load_csv_inputs
 from analysis.pipeline import analyse
-from analysis.synthetic import synthetic_cohort, write_synthetic_csvs
+from analysis.testing import synthetic_cohort, write_synthetic_csvs
 from analysis.tables import PAIRED_TEST_COLUMNS
 from analysis.writers import write_xlsx
 from app.cli import main
@@ -183,3 +183,13 @@ def test_xlsx_text_never_becomes_a_formula(tmp_path: Path) -> None:
     assert all(cell.data_type == "s" for cell in texts)
     assert [cell.value for cell in texts] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2+3", "'@SUM(A1)", "ok"]
     assert ws.cell(row=2, column=2).value == -1.5 and ws.cell(row=4, column=2).value is None
+
+
+def test_xlsx_control_characters_are_replaced_not_fatal(tmp_path: Path) -> None:
+    """A control character from a reader's text cannot abort the analysis workbook (same rule as
+    the per-patient workbooks: annotation.cells.xlsx_value)."""
+    table = pd.DataFrame({"text": ["a\x01b", "=x\x1f"], "n": [np.int64(3), np.float64(0.5)]})
+    write_xlsx({"t": table}, tmp_path / "t.xlsx")
+    ws = load_workbook(tmp_path / "t.xlsx")["t"]
+    assert [ws.cell(row=i, column=1).value for i in (2, 3)] == ["a\ufffdb", "'=x\ufffd"]
+    assert [ws.cell(row=i, column=2).value for i in (2, 3)] == [3, 0.5]

@@ -18,6 +18,7 @@ from viewer.geometry import (
     StackGeometry,
     analyse_spacing,
     classify_orientation,
+    in_plane_distance_mm,
     patient_orientation_labels,
     slice_normal,
 )
@@ -234,3 +235,34 @@ class TestSliceFrames:
         for k in range(g.n_slices):
             for row, col in ((0, 0), (3.5, 7.25), (-1, 12)):
                 np.testing.assert_allclose(frames.patient_point(k, row, col), g.index_to_patient(k, row, col))
+
+
+class TestProjectionHelpers:
+    """The helpers the viewer, the linking model and the annotation records share."""
+
+    def setup_method(self) -> None:
+        iop, positions = tilted_stack(5, 12.0, 2.5, origin=(-3, 7, 40))
+        self.g, _ = geo(positions, iop=iop, spacing=(0.5, 0.8))
+
+    def test_pixel_on_slice_inverts_index_to_patient(self) -> None:
+        for k in (0, 2, 4):
+            p = self.g.index_to_patient(k, 3.25, -1.5) + 4.0 * self.g.normal  # off the plane
+            np.testing.assert_allclose(self.g.pixel_on_slice(p, k), (3.25, -1.5), atol=1e-9)
+
+    def test_normal_parts(self) -> None:
+        v = np.array([1.0, -2.0, 3.0])
+        along = self.g.along_normal_mm(v)
+        assert along == pytest.approx(float(v @ self.g.normal))
+        np.testing.assert_allclose(self.g.normal_part_mm(v), along * self.g.normal)
+        assert self.g.nearest_slice(self.g.index_to_patient(3, 0, 0) + 0.4 * self.g.normal) == 3
+
+    def test_parallel(self) -> None:
+        coronal, _ = geo(axial_positions(2), iop=CORONAL_IOP)
+        assert self.g.is_parallel_to(self.g, 0.95) and not self.g.is_parallel_to(coronal, 0.95)
+
+    def test_distance_formula_is_shared_with_measurements(self) -> None:
+        from annotation.records import Measurement
+
+        m = Measurement("k", "", 0, (1.0, 2.0), (4.0, 6.0), 0.5, 0.8)
+        assert m.diameter_mm == pytest.approx(math.hypot(3 * 0.5, 4 * 0.8))
+        assert m.diameter_mm == in_plane_distance_mm((1, 2), (4, 6), 0.5, 0.8) == self.g.distance_mm((1, 2), (4, 6))

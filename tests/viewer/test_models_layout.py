@@ -11,7 +11,7 @@ from app.errors import StoreError
 from viewer.model.layout import HangingModel, LayoutModel
 from viewer.model.linking import LinkModel
 from viewer.model.settings import RecentStudies, RoleOverrides, config_dir
-from viewer.model.synthetic import make_stack, make_volume
+from viewer.testing import make_stack, make_volume
 from viewer.model.viewport import ViewportModel
 from viewer.model.window import WindowStore
 from viewer.records import READING_ROLES, Role

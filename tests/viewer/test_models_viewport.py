@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from viewer.display import Preset, WindowLevel
-from viewer.model.synthetic import make_stack, make_volume
+from viewer.testing import make_stack, make_volume
 from viewer.model.view import ViewTransform
 from viewer.model.viewport import ViewportModel
 from viewer.model.window import WindowSource, WindowStore

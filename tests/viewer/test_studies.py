@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from viewer.model.synthetic import make_stack
+from viewer.testing import make_stack
 from viewer.records import Role
 from viewer.studies import PAIR_LIMIT_DAYS, all_pairs, group_studies, parse_date, propose_pairs
 

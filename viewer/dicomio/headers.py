@@ -20,6 +20,7 @@ from viewer.dicomio.bvalues import b_value
 from viewer.dicomio.elements import IMPLICIT_VR_LE, EXPLICIT_VR_LE, ScanError, ScannedFile, Truncated, has_preamble, scan
 from viewer.dicomio.sopclasses import MEDIA_STORAGE_DIRECTORY, non_image_kind, sop_class_name
 from viewer.dicomio.sources import GZIP_MAGIC, ZIP_MAGIC, read_prefix, size_of
+from viewer.dicomtime import dt_time
 from viewer.records import FileRef, ImageHeader, NonImageObject, PixelFormat, SkippedFile
 
 HeaderResult = list[ImageHeader] | SkippedFile | NonImageObject
@@ -215,11 +216,6 @@ def _headers(ref: FileRef, top: Attrs, ts: str, offset: int | None, pixel_length
     return [_one_header(ref, i, attrs, pixel, enhanced=frames is not None) for i, attrs in enumerate(sources)]
 
 
-def _time_of(datetime_text: str | None) -> str:
-    """HHMMSS.frac of a DT value (YYYYMMDDHHMMSS.frac)."""
-    return datetime_text[8:] if datetime_text and len(datetime_text) > 8 else ""
-
-
 def _tuple(nums: tuple[float, ...] | None, n: int) -> tuple[float, ...] | None:
     return tuple(nums[:n]) if nums is not None and len(nums) >= n else None
 
@@ -241,7 +237,7 @@ def _one_header(ref: FileRef, frame: int, a: Attrs, pixel: PixelFormat, *, enhan
     temporal = _int(a.numbers(0x00200100))
     echo = _first(a.numbers(0x00180081))
     if enhanced:
-        acq_time = _time_of(text(0x00189074)) or acq_time or _time_of(text(0x0008002A))
+        acq_time = dt_time(text(0x00189074)) or acq_time or dt_time(text(0x0008002A))
         if temporal is None:
             temporal = _int(a.numbers(0x00209128))
         echo = echo if echo is not None else a.float64(0x00189082)

@@ -64,11 +64,11 @@ class LinkModel:
 
     def offset_mm(self, vp: ViewportModel) -> float | None:
         """The frame's shift along the viewport's normal (mm): what the overlay reports."""
-        fid = frame_id(vp)
-        if fid is None:
+        fid, geo = frame_id(vp), vp.geometry
+        if fid is None or geo is None:
             return None
         self._ensure(fid)
-        return float(self._shift_mm[fid] @ vp.geometry.normal)  # type: ignore[union-attr]
+        return geo.along_normal_mm(self._shift_mm[fid])
 
     def shift_mm(self, vp: ViewportModel) -> np.ndarray | None:
         fid = frame_id(vp)
@@ -117,14 +117,20 @@ class LinkModel:
             if ref_point is not None and point is not None:
                 delta, how[fid] = ref_point - point, "point"
             else:
-                n = vp.geometry.normal  # type: ignore[union-attr]
-                delta = float((reference.center_point_mm() - vp.center_point_mm()) @ n) * n  # type: ignore[operator]
-                how[fid] = "slice"
+                delta, how[fid] = self._normal_offset(reference, vp), "slice"
             self._shift_mm[fid] = self._shift_mm[ref_fid] + delta
             self._group[fid] = ref_group
         reference.set_linked(True)
         self.changed.emit()
         return how
+
+    @staticmethod
+    def _normal_offset(reference: ViewportModel, vp: ViewportModel) -> np.ndarray:
+        """Reference slice centre minus ``vp``'s, along ``vp``'s normal (zero when one shows nothing)."""
+        a, b, geo = reference.center_point_mm(), vp.center_point_mm(), vp.geometry
+        if a is None or b is None or geo is None:
+            return np.zeros(3)
+        return geo.normal_part_mm(a - b)
 
     @staticmethod
     def _landmark_point(vp: ViewportModel) -> np.ndarray | None:
@@ -147,7 +153,7 @@ class LinkModel:
     @staticmethod
     def _parallel(a: ViewportModel, b: ViewportModel) -> bool:
         ga, gb = a.geometry, b.geometry
-        return ga is not None and gb is not None and abs(float(ga.normal @ gb.normal)) >= PARALLEL_COS
+        return ga is not None and gb is not None and ga.is_parallel_to(gb, PARALLEL_COS)
 
     def map_point(self, src: ViewportModel, dst: ViewportModel, point_mm: Vector) -> np.ndarray | None:
         """A patient point of ``src``'s frame in ``dst``'s frame, None when not linked."""

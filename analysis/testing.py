@@ -1,4 +1,4 @@
-"""A synthetic reader-study cohort in the export format, for tests, the benchmark and demos.
+"""Test and benchmark fixtures: a synthetic reader-study cohort in the export format.
 
 Scales follow reading-protocol.md: 1-3 exam pairs per patient, up to 5 measured lesions per exam
 pair (10-60 mm), counts per lobe on six series with DWI finding the most, a few series flagged
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.schema import PATIENT_COLUMNS, ROLE_VALUES, TREATMENT_COLUMNS
+from annotation.clinical import derive_grade
 
 #: Relative detection rate of each series (DWI most sensitive, CT portal least).
 _DETECTION = {"mr_t2fs": 0.6, "mr_dwi": 1.0, "mr_t1_arterial": 0.55, "mr_t1_portal": 0.3,
@@ -63,7 +64,8 @@ def synthetic_cohort(n_patients: int, seed: int = 0, uncountable_rate: float = 0
 def _patients(rng: np.random.Generator, n: int) -> pd.DataFrame:
     ki67 = np.round(rng.lognormal(np.log(5), 0.9, n), 1).clip(0.5, 90)
     mitoses = rng.poisson(np.maximum(ki67 / 3, 0.5))
-    grade = np.where((ki67 > 20) | (mitoses > 20), "G3", np.where((ki67 >= 3) | (mitoses >= 2), "G2", "G1"))
+    grades = [derive_grade(float(k), float(m)) for k, m in zip(ki67, mitoses)]
+    grade = np.array([g.value if g is not None else "" for g in grades])
     data: dict[str, object] = {
         "patient_id": [f"P{i:04d}" for i in range(1, n + 1)],
         "sex": rng.choice(["F", "M"], n),
