@@ -8,7 +8,7 @@ pair side by side; a later follow-up timepoint links lesions by these keys):
 * count mark ``mark_id`` (unique in the project), series flag ``(patient, pair, reader, role)``
 
 Pixel positions are continuous ``(row, col)`` with (0, 0) the centre of the top-left pixel
-(viewer/geometry.py). A measurement's diameter is always computed from its endpoints and the pixel
+(viewer/geometry). A measurement's diameter is always computed from its endpoints and the pixel
 spacing it stores; it is never taken from the caller.
 """
 

@@ -1,25 +1,6 @@
-"""All geometry of lesionlab: pixel <-> patient millimetres, spacing, slice order, orientation.
+"""One stack of parallel slices: construction from headers, pixel <-> patient mm, SimpleITK order.
 
-Conventions (every other module relies on these; the tests in tests/viewer/test_geometry.py
-pin them down):
-
-* Patient coordinates are DICOM LPS millimetres (x to the patient's Left, y Posterior,
-  z Superior), as in ImagePositionPatient (IPP).
-* ImageOrientationPatient (IOP) = (row direction r, column direction c). ``r`` is the
-  direction in which the column index grows along a row; ``c`` the direction in which the row
-  index grows down a column. The slice normal is ``n = r x c``.
-* PixelSpacing (0028,0030) is (row spacing, column spacing): first the distance between
-  adjacent rows (along ``c``), then between adjacent columns (along ``r``). They differ for
-  non-square pixels and must never be swapped.
-* Pixel indices are continuous: (row, col) = (0, 0) is the *centre* of the top-left pixel
-  (highdicom's convention); IPP is the centre of that pixel.
-* Arrays are numpy (slice, row, col). SimpleITK uses (x, y, z) = (col, row, slice);
-  :meth:`StackGeometry.sitk_spacing` and friends convert.
-* Slices are sorted by position along the normal, ascending (``IPP . n``), never by
-  InstanceNumber, file name or SliceLocation. Slice index 0 is the lowest projection.
-* A sheared stack (CT gantry tilt) keeps one origin per slice: the position of voxel
-  (k, row, col) is ``IPP_k + col * cs * r + row * rs * c``, which stays exact when the table
-  moved along z while the slices are tilted.
+Conventions: see :mod:`viewer.geometry`.
 """
 
 from __future__ import annotations
@@ -27,34 +8,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Sequence, TypeAlias
+from typing import Sequence
 
 import numpy as np
 
-#: A point or direction: a sequence of floats or a 1-D numpy array (the two travel together).
-Vector: TypeAlias = "Sequence[float] | np.ndarray"
-#: A patient point or step in plain floats (LPS mm).
-Point3: TypeAlias = "tuple[float, float, float]"
-
-#: Two slice positions closer than this along the normal are the same position (mm).
-DUPLICATE_TOL_MM = 0.01
-#: Relative tolerance for "regular" spacing.
-REGULAR_REL_TOL = 0.02
-#: Absolute tolerance for "regular" spacing (mm), whichever is larger.
-REGULAR_ABS_TOL_MM = 0.01
-#: Angle between n and the nearest axis under which a plane is called by that axis' name.
-OBLIQUE_LIMIT_DEG = 30.0
-#: Shear angle above which a stack is reported as tilted.
-TILT_LIMIT_DEG = 0.5
-
-
-class Orientation(str, Enum):
-    """The anatomical plane of a stack, from the axis nearest its slice normal."""
-
-    AXIAL = "axial"
-    CORONAL = "coronal"
-    SAGITTAL = "sagittal"
-    OBLIQUE = "oblique"
+from viewer.geometry.directions import (Orientation, Point3, Vector, _point3, _unit, classify_orientation,
+                                        in_plane_distance_mm, projections_mm, sort_order)
+from viewer.geometry.spacing import (DUPLICATE_TOL_MM, TILT_LIMIT_DEG, SpacingReport, analyse_spacing,
+                                     shear_angle_deg)
 
 
 class SpacingSource(str, Enum):
@@ -63,135 +24,6 @@ class SpacingSource(str, Enum):
     PIXEL_SPACING = "PixelSpacing"
     IMAGER_PIXEL_SPACING = "ImagerPixelSpacing"
     NONE = "none"
-
-
-def _unit(v: Vector) -> np.ndarray:
-    a = np.asarray(v, dtype=float)
-    norm = float(np.linalg.norm(a))
-    if not math.isfinite(norm) or norm < 1e-6:
-        raise ValueError(f"direction {tuple(v)} has no length")
-    return a / norm
-
-
-def _point3(v: Vector) -> Point3:
-    return (float(v[0]), float(v[1]), float(v[2]))
-
-
-def slice_normal(iop: Vector) -> np.ndarray:
-    """Unit normal ``r x c`` of an ImageOrientationPatient (6 values)."""
-    if len(iop) != 6:
-        raise ValueError(f"ImageOrientationPatient needs 6 values, got {len(iop)}")
-    r, c = _unit(iop[:3]), _unit(iop[3:])
-    return _unit(np.cross(r, c))
-
-
-def classify_orientation(normal: Vector) -> tuple[Orientation, float]:
-    """Plane named after the axis nearest the normal, and the angle to it in degrees.
-
-    Past :data:`OBLIQUE_LIMIT_DEG` from every axis the plane is ``oblique``.
-    """
-    n = _unit(normal)
-    axis = int(np.argmax(np.abs(n)))
-    angle = math.degrees(math.acos(min(1.0, abs(float(n[axis])))))
-    if angle > OBLIQUE_LIMIT_DEG:
-        return Orientation.OBLIQUE, angle
-    return (Orientation.SAGITTAL, Orientation.CORONAL, Orientation.AXIAL)[axis], angle
-
-
-def same_orientation(a: Vector, b: Vector, tol: float = 1e-3) -> bool:
-    """True when two IOPs describe the same plane (direction cosines equal within ``tol``)."""
-    return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), atol=tol))
-
-
-def projections_mm(positions: Sequence[Vector] | np.ndarray, normal: Vector) -> np.ndarray:
-    """Position of each point (n, 3) along a unit normal, in mm (``IPP . n``)."""
-    proj: np.ndarray = np.asarray(positions, float).reshape(-1, 3) @ np.asarray(normal, float)
-    return proj
-
-
-def sort_order(positions: np.ndarray, normal: np.ndarray) -> np.ndarray:
-    """Indices that sort IPPs (n, 3) ascending along the normal (stable for ties)."""
-    return np.argsort(projections_mm(positions, normal), kind="stable")
-
-
-def in_plane_distance_mm(p1: Vector, p2: Vector, row_spacing_mm: float, column_spacing_mm: float) -> float:
-    """Distance between two continuous (row, col) points of one slice, honouring both spacings.
-
-    The one formula for every in-plane length: :meth:`StackGeometry.distance_mm` and a stored
-    measurement's diameter (annotation/records.py), which keeps the spacings it was drawn with.
-    """
-    return math.hypot((float(p2[0]) - float(p1[0])) * row_spacing_mm,
-                      (float(p2[1]) - float(p1[1])) * column_spacing_mm)
-
-
-@dataclass(frozen=True)
-class SpacingReport:
-    """What the sorted slice positions say about spacing."""
-
-    spacing_mm: float | None
-    regular: bool
-    gaps: tuple[int, ...]  # index k where the step k -> k+1 is larger than expected
-    duplicates: tuple[int, ...]  # index k where slices k and k+1 share a position
-    steps_mm: tuple[float, ...]
-    warnings: tuple[str, ...]
-
-
-def analyse_spacing(projections: Vector) -> SpacingReport:
-    """Spacing from positions along the normal (already sorted ascending).
-
-    The spacing is the most common step (the median of the non-duplicate steps). A step over
-    1.5x that is a gap (missing slices) when such steps are a minority (at most a quarter of
-    the steps); otherwise the stack mixes spacings and is only irregular (e.g. two
-    reconstructions of 4 and 7 mm in one series). Any deviation beyond tolerance makes the stack
-    irregular.
-    """
-    p = np.asarray(projections, float)
-    if p.size < 2:
-        return SpacingReport(None, True, (), (), (), ())
-    steps = np.diff(p)
-    dup = tuple(int(i) for i in np.flatnonzero(steps < DUPLICATE_TOL_MM))
-    real = steps[steps >= DUPLICATE_TOL_MM]
-    warnings: list[str] = []
-    if dup:
-        listed = ", ".join(str(i + 1) for i in dup[:5]) + (", ..." if len(dup) > 5 else "")
-        warnings.append(f"{len(dup)} duplicate slice position(s): slice(s) {listed} share a position"
-                        " with the next slice")
-    if real.size == 0:
-        return SpacingReport(None, False, (), dup, tuple(float(s) for s in steps), tuple(warnings))
-    spacing = float(np.median(real))
-    tol = max(REGULAR_ABS_TOL_MM, REGULAR_REL_TOL * spacing)
-    big = np.flatnonzero(steps > 1.5 * spacing + tol)
-    gaps = tuple(int(i) for i in big) if len(big) <= max(1, len(real) // 4) else ()
-    off = np.abs(steps - spacing) > tol
-    off[list(dup)] = False
-    off[list(gaps)] = False
-    regular = not dup and not gaps and not bool(off.any())
-    if gaps:
-        warnings.append(
-            f"{len(gaps)} gap(s) in slice positions: "
-            + ", ".join(f"{steps[i]:.2f} mm after slice {i + 1}" for i in gaps[:5])
-            + f" (expected {spacing:.2f} mm)")
-    if off.any():
-        warnings.append(f"irregular slice spacing: steps from {real.min():.3f} to {real.max():.3f} mm"
-                        f" (typical {spacing:.3f} mm)")
-    return SpacingReport(spacing, regular, gaps, dup, tuple(float(s) for s in steps), tuple(warnings))
-
-
-def shear_angle_deg(positions: np.ndarray, normal: np.ndarray) -> float:
-    """Angle between the table motion (first -> last IPP) and the slice normal, in degrees.
-
-    Zero for an ordinary stack; the gantry tilt for a CT acquired with a tilted gantry, whose
-    table moves along z while the slices are tilted.
-    """
-    pos = np.asarray(positions, float)
-    if len(pos) < 2:
-        return 0.0
-    motion = pos[-1] - pos[0]
-    length = float(np.linalg.norm(motion))
-    if length < DUPLICATE_TOL_MM:
-        return 0.0
-    cos = abs(float(motion @ normal)) / length
-    return math.degrees(math.acos(min(1.0, cos)))
 
 
 @dataclass(frozen=True)
@@ -494,18 +326,3 @@ class SliceFrames:
     def patient_point(self, slice_index: int, row: float, col: float) -> Point3:
         o, cs, rs = self.origins_mm[slice_index], self.column_step_mm, self.row_step_mm
         return (o[0] + col * cs[0] + row * rs[0], o[1] + col * cs[1] + row * rs[1], o[2] + col * cs[2] + row * rs[2])
-
-
-def patient_orientation_labels(direction: Vector) -> str:
-    """Letters (R/L, A/P, H/F) a screen direction points to, strongest first (e.g. 'L' or 'LP').
-
-    Used for the orientation labels at the viewport edges; components under 0.25 are ignored.
-    """
-    d = np.asarray(direction, float)
-    letters = (("R", "L"), ("A", "P"), ("F", "H"))
-    out = []
-    for axis in np.argsort(-np.abs(d)):
-        if abs(d[axis]) < 0.25:
-            break
-        out.append(letters[axis][1] if d[axis] > 0 else letters[axis][0])
-    return "".join(out)

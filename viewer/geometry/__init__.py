@@ -1,0 +1,42 @@
+"""All geometry of lesionlab: pixel <-> patient millimetres, spacing, slice order, orientation.
+
+Conventions (every other module relies on these; the tests in tests/viewer/test_geometry.py
+pin them down):
+
+* Patient coordinates are DICOM LPS millimetres (x to the patient's Left, y Posterior,
+  z Superior), as in ImagePositionPatient (IPP).
+* ImageOrientationPatient (IOP) = (row direction r, column direction c). ``r`` is the
+  direction in which the column index grows along a row; ``c`` the direction in which the row
+  index grows down a column. The slice normal is ``n = r x c``.
+* PixelSpacing (0028,0030) is (row spacing, column spacing): first the distance between
+  adjacent rows (along ``c``), then between adjacent columns (along ``r``). They differ for
+  non-square pixels and must never be swapped.
+* Pixel indices are continuous: (row, col) = (0, 0) is the *centre* of the top-left pixel
+  (highdicom's convention); IPP is the centre of that pixel.
+* Arrays are numpy (slice, row, col). SimpleITK uses (x, y, z) = (col, row, slice);
+  :meth:`StackGeometry.sitk_spacing` and friends convert.
+* Slices are sorted by position along the normal, ascending (``IPP . n``), never by
+  InstanceNumber, file name or SliceLocation. Slice index 0 is the lowest projection.
+* A sheared stack (CT gantry tilt) keeps one origin per slice: the position of voxel
+  (k, row, col) is ``IPP_k + col * cs * r + row * rs * c``, which stays exact when the table
+  moved along z while the slices are tilted.
+
+Layout: :mod:`~viewer.geometry.directions` (normals, plane names, projections, distances),
+:mod:`~viewer.geometry.spacing` (what sorted positions say: spacing, gaps, tilt) and
+:mod:`~viewer.geometry.stack` (:class:`StackGeometry`, the transforms). Import from
+``viewer.geometry``; the split is for reading, not a second API.
+"""
+
+from viewer.geometry.directions import (OBLIQUE_LIMIT_DEG, Orientation, Point3, Vector, classify_orientation,
+                                        in_plane_distance_mm, patient_orientation_labels, projections_mm,
+                                        same_orientation, slice_normal, sort_order)
+from viewer.geometry.spacing import (DUPLICATE_TOL_MM, REGULAR_ABS_TOL_MM, REGULAR_REL_TOL, TILT_LIMIT_DEG,
+                                     SpacingReport, analyse_spacing, shear_angle_deg)
+from viewer.geometry.stack import SliceFrames, SpacingSource, StackGeometry
+
+__all__ = [
+    "DUPLICATE_TOL_MM", "OBLIQUE_LIMIT_DEG", "REGULAR_ABS_TOL_MM", "REGULAR_REL_TOL", "TILT_LIMIT_DEG",
+    "Orientation", "Point3", "SliceFrames", "SpacingReport", "SpacingSource", "StackGeometry", "Vector",
+    "analyse_spacing", "classify_orientation", "in_plane_distance_mm", "patient_orientation_labels",
+    "projections_mm", "same_orientation", "shear_angle_deg", "slice_normal", "sort_order",
+]

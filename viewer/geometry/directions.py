@@ -1,0 +1,103 @@
+"""Directions and points: normals, plane names, projections, in-plane distances, screen labels.
+
+Conventions: see :mod:`viewer.geometry`.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Sequence, TypeAlias
+
+import numpy as np
+
+#: A point or direction: a sequence of floats or a 1-D numpy array (the two travel together).
+Vector: TypeAlias = "Sequence[float] | np.ndarray"
+#: A patient point or step in plain floats (LPS mm).
+Point3: TypeAlias = "tuple[float, float, float]"
+
+#: Angle between n and the nearest axis under which a plane is called by that axis' name.
+OBLIQUE_LIMIT_DEG = 30.0
+
+
+class Orientation(str, Enum):
+    """The anatomical plane of a stack, from the axis nearest its slice normal."""
+
+    AXIAL = "axial"
+    CORONAL = "coronal"
+    SAGITTAL = "sagittal"
+    OBLIQUE = "oblique"
+
+
+def _unit(v: Vector) -> np.ndarray:
+    a = np.asarray(v, dtype=float)
+    norm = float(np.linalg.norm(a))
+    if not math.isfinite(norm) or norm < 1e-6:
+        raise ValueError(f"direction {tuple(v)} has no length")
+    return a / norm
+
+
+def _point3(v: Vector) -> Point3:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def slice_normal(iop: Vector) -> np.ndarray:
+    """Unit normal ``r x c`` of an ImageOrientationPatient (6 values)."""
+    if len(iop) != 6:
+        raise ValueError(f"ImageOrientationPatient needs 6 values, got {len(iop)}")
+    r, c = _unit(iop[:3]), _unit(iop[3:])
+    return _unit(np.cross(r, c))
+
+
+def classify_orientation(normal: Vector) -> tuple[Orientation, float]:
+    """Plane named after the axis nearest the normal, and the angle to it in degrees.
+
+    Past :data:`OBLIQUE_LIMIT_DEG` from every axis the plane is ``oblique``.
+    """
+    n = _unit(normal)
+    axis = int(np.argmax(np.abs(n)))
+    angle = math.degrees(math.acos(min(1.0, abs(float(n[axis])))))
+    if angle > OBLIQUE_LIMIT_DEG:
+        return Orientation.OBLIQUE, angle
+    return (Orientation.SAGITTAL, Orientation.CORONAL, Orientation.AXIAL)[axis], angle
+
+
+def same_orientation(a: Vector, b: Vector, tol: float = 1e-3) -> bool:
+    """True when two IOPs describe the same plane (direction cosines equal within ``tol``)."""
+    return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), atol=tol))
+
+
+def projections_mm(positions: Sequence[Vector] | np.ndarray, normal: Vector) -> np.ndarray:
+    """Position of each point (n, 3) along a unit normal, in mm (``IPP . n``)."""
+    proj: np.ndarray = np.asarray(positions, float).reshape(-1, 3) @ np.asarray(normal, float)
+    return proj
+
+
+def sort_order(positions: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """Indices that sort IPPs (n, 3) ascending along the normal (stable for ties)."""
+    return np.argsort(projections_mm(positions, normal), kind="stable")
+
+
+def in_plane_distance_mm(p1: Vector, p2: Vector, row_spacing_mm: float, column_spacing_mm: float) -> float:
+    """Distance between two continuous (row, col) points of one slice, honouring both spacings.
+
+    The one formula for every in-plane length: :meth:`StackGeometry.distance_mm` and a stored
+    measurement's diameter (annotation/records.py), which keeps the spacings it was drawn with.
+    """
+    return math.hypot((float(p2[0]) - float(p1[0])) * row_spacing_mm,
+                      (float(p2[1]) - float(p1[1])) * column_spacing_mm)
+
+
+def patient_orientation_labels(direction: Vector) -> str:
+    """Letters (R/L, A/P, H/F) a screen direction points to, strongest first (e.g. 'L' or 'LP').
+
+    Used for the orientation labels at the viewport edges; components under 0.25 are ignored.
+    """
+    d = np.asarray(direction, float)
+    letters = (("R", "L"), ("A", "P"), ("F", "H"))
+    out = []
+    for axis in np.argsort(-np.abs(d)):
+        if abs(d[axis]) < 0.25:
+            break
+        out.append(letters[axis][1] if d[axis] > 0 else letters[axis][0])
+    return "".join(out)
