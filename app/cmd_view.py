@@ -1,4 +1,10 @@
-"""`lesionlab view [PATH]`: the reading workstation, optionally opening PATH (folder, DICOMDIR, zip).
+"""`lesionlab view [PATH] [--store FILE]`: the reading workstation, optionally opening PATH (folder,
+DICOMDIR, zip) and a reading project.
+
+Which reading project opens (app/reading_session.py has the whole flow): ``--store FILE``
+(created if missing) for writing; else a ``*.lesionlab`` lying in PATH, read-only until the
+first edit (so ``make run`` shows the sample reading without touching the git tree); else the
+reading project used last, for writing; else none until the first edit creates one.
 
 Scripted options serve the screenshot test and the start-time benchmark: open the first
 proposed exam pair, save a screenshot once every hung stack has loaded, and quit.
@@ -17,6 +23,8 @@ SCREENSHOT_TIMEOUT_S = 90.0
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", help="folder, DICOMDIR or zip to open")
+    p.add_argument("--store", metavar="FILE", help="reading project (.lesionlab) to open for writing (created if missing)")
+    p.add_argument("--show-lesion", metavar="ID", help="with --open-first-pair: show lesion ID (e.g. L1) on every series")
     p.add_argument("--open-first-pair", action="store_true", help="open the first proposed exam pair once indexed")
     p.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window once the pair has loaded")
     p.add_argument("--quit-after-screenshot", action="store_true", help="quit after saving --screenshot")
@@ -47,6 +55,21 @@ def _index_early(path: str):  # type: ignore[no-untyped-def]
     return future
 
 
+def _open_store(window, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
+    """The reading project to start with (module doc)."""
+    from pathlib import Path
+
+    from app.reading_session import stores_in
+
+    ctl = window.controller
+    if args.store:
+        ctl.open_store(args.store)
+    elif args.path and stores_in(args.path):
+        ctl.open_store(stores_in(args.path)[0], came_with_folder=True)
+    elif not args.quit_when_listed and ctl.recent.paths and Path(ctl.recent.paths[0]).is_file():
+        ctl.open_store(ctl.recent.paths[0])
+
+
 def run(args: argparse.Namespace) -> int:
     early = _index_early(args.path) if args.path else None
     from PySide6.QtCore import QTimer
@@ -60,16 +83,17 @@ def run(args: argparse.Namespace) -> int:
     app.setApplicationName("lesionlab")
     apply_dark_theme(app)
     window = MainWindow()
+    _open_store(window, args)
     width, height = (int(v) for v in args.size.lower().split("x"))
     window.resize(width, height)
     window.show()
-    status = {"code": 0}
+    status: dict[str, int | bool] = {"code": 0}
 
     def shoot() -> None:
         started = time.perf_counter()
 
         def poll() -> None:
-            if _pair_loaded(window) or time.perf_counter() - started > SCREENSHOT_TIMEOUT_S:
+            if (_pair_loaded(window) and status.get("shown", True)) or time.perf_counter() - started > SCREENSHOT_TIMEOUT_S:
                 app.processEvents()
                 window.grab().save(args.screenshot)
                 print(f"screenshot saved to {args.screenshot}", flush=True)
@@ -79,6 +103,14 @@ def run(args: argparse.Namespace) -> int:
                 QTimer.singleShot(50, poll)
 
         QTimer.singleShot(50, poll)
+
+    def show_when_loaded(lesion_id: str) -> None:
+        if _pair_loaded(window):
+            window.controller.selection.set_lesion(lesion_id)
+            window.controller.show_lesion(lesion_id)
+            status["shown"] = True
+        else:
+            QTimer.singleShot(20, lambda: show_when_loaded(lesion_id))
 
     def listed(result) -> None:  # type: ignore[no-untyped-def]
         if args.quit_when_listed:
@@ -94,6 +126,9 @@ def run(args: argparse.Namespace) -> int:
                 app.quit()
                 return
             window.open_pair(pairs[0].data(0, PAYLOAD))
+            if args.show_lesion:
+                status["shown"] = False
+                show_when_loaded(args.show_lesion)
         if args.screenshot:
             shoot()
 

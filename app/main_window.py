@@ -1,8 +1,11 @@
-"""The reading workstation's main window: study browser, six-cell reading grid, menus, shortcuts.
+"""The reading workstation's main window: study browser, six-cell reading grid, reading docks.
 
-Thin by design (STYLE.md): state lives in :class:`viewer.model.reading.ReadingModel`, the
-role corrections and recent studies in :mod:`viewer.model.settings`; slots here gather input,
-call the models, and show errors in one place (:meth:`show_error`).
+Thin by design (STYLE.md): viewer state lives in :class:`viewer.model.reading.ReadingModel`, the
+role corrections and recent studies in :mod:`viewer.model.settings`, the reading project in
+:class:`app.reading_session.ReadingSession`. The jobs around them have their own modules:
+menus and toolbar (:mod:`app.menus`), reading docks (:mod:`app.docks`), tools, store flow,
+export and analysis (:mod:`app.reading_controller`). Slots here gather input, call the models,
+and show errors in one place (:meth:`show_error`).
 """
 
 from __future__ import annotations
@@ -12,14 +15,20 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar,
                                QWidget)
 
+from annotation.records import NotMeasurable, NotVisible
+from annotation.vocab import Lobe
 from app.browser import StudyBrowser
+from app.docks import ReadingDocks
 from app.errors import LesionlabError
+from app.menus import build_menus, build_toolbar
 from app.pair_dialog import PairChooser, ShortcutsDialog
-from app.shortcuts import SHORTCUTS
+from app.reading_controller import ReadingController
+from app.reading_session import ReadingSession
+from app.reading_settings import ReaderName, recent_stores
 from viewer.display import Preset
 from viewer.model.layout import role_label
 from viewer.model.reading import ReadingModel
@@ -30,8 +39,6 @@ from viewer.records import IndexResult, Role, StackInfo
 from viewer.studies import ExamPair, Patient, group_studies
 
 PAGE_SLICES = 10
-#: Shortcut groups that work wherever the focus is; the others need the focus in the reading grid.
-WINDOW_GROUPS = frozenset({"File", "Help"})
 
 
 class IndexJob(QObject):
@@ -63,7 +70,9 @@ class MainWindow(QMainWindow):
     listed = Signal(object)
 
     def __init__(self, *, overrides: RoleOverrides | None = None, recent: RecentStudies | None = None,
-                 loader_factory: Callable[[StackInfo], Any] = default_loader) -> None:
+                 loader_factory: Callable[[StackInfo], Any] = default_loader, reader: ReaderName | None = None,
+                 stores: RecentStudies | None = None) -> None:
+        """``reader`` and ``stores`` (recent reading projects) default to the reader's settings files."""
         super().__init__()
         self.setWindowTitle("lesionlab")
         self.overrides = overrides if overrides is not None else RoleOverrides()
@@ -101,7 +110,13 @@ class MainWindow(QMainWindow):
         self._index_job.done.connect(self.show_index)
         self._index_job.failed.connect(lambda msg: (self.progress.hide(), self.show_error(msg)))
         self.actions_by_id: dict[str, QAction] = {}
-        self._build_menus()
+        self.docks = ReadingDocks(self, self.dock)
+        reader = reader if reader is not None else ReaderName()
+        self.session = ReadingSession(reader.name or reader.guess())
+        self.controller = ReadingController(self, self.session, reader, stores if stores is not None else recent_stores())
+        self.actions_by_id = build_menus(self, self.handlers())
+        self.toolbar = build_toolbar(self, self.actions_by_id)
+        self.controller._edited(None)
         self.overrides.changed.connect(lambda *_: self.reading.hanging.rehang())
         self.setAcceptDrops(True)
         self.resize(1600, 1000)
@@ -117,8 +132,17 @@ class MainWindow(QMainWindow):
         def grid(rows: int, cols: int) -> Callable[[], None]:
             return lambda: r.layout.set_grid(rows, cols)
 
+        c = self.controller
         return {
             "open_folder": self.ask_open_folder, "open_file": self.ask_open_file, "quit": self.close,
+            "export": c.ask_export, "analysis": lambda: c.run_analysis(),
+            "undo": lambda: c.reading.undo(), "redo": lambda: c.reading.redo(),
+            "tool_line": lambda: c.set_tool("line"), "tool_count": lambda: c.set_tool("count"),
+            "tool_window": lambda: c.set_tool("window_level"),
+            "new_lesion": c.new_lesion, "next_lesion": lambda: c.step_lesion(1), "previous_lesion": lambda: c.step_lesion(-1),
+            "lobe_right": lambda: c.set_lobe(Lobe.RIGHT), "lobe_left": lambda: c.set_lobe(Lobe.LEFT),
+            "not_visible": lambda: c.set_status(NotVisible()), "not_measurable": lambda: c.set_status(NotMeasurable()),
+            "uncountable": c.toggle_uncountable, "delete_selected": c.delete_selected,
             "choose_pair": lambda: self.choose_pair(self.browser.selected_patient()),
             "toggle_browser": lambda: self.dock.setVisible(not self.dock.isVisible()),
             "next_slice": lambda: active().next_slice(1), "previous_slice": lambda: active().next_slice(-1),
@@ -141,44 +165,20 @@ class MainWindow(QMainWindow):
             "shortcuts": lambda: ShortcutsDialog(self).exec(),
         }
 
-    def _build_menus(self) -> None:
-        handlers = self.handlers()
-        menus: dict[str, QMenu] = {}
-        for group in ("File", "Scroll", "Window", "View", "Layout", "Link", "Help"):
-            menus[group] = self.menuBar().addMenu(f"&{group}")
-        self.recent_menu = QMenu("Recent studies", self)
-        menus["File"].addMenu(self.recent_menu)
-        self.recent.changed.connect(self._fill_recent)
-        self._fill_recent()
-        for sc in SHORTCUTS:
-            act = QAction(sc.label, self)
-            act.setShortcuts([QKeySequence(k) for k in sc.keys])
-            act.triggered.connect(lambda _=False, f=handlers[sc.action]: self._run(f))
-            if sc.group in WINDOW_GROUPS:
-                act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-                self.addAction(act)
-            else:  # reading keys act when a cell has the focus, so arrows still move in the browser
-                act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                self.grid.addAction(act)
-            menus[sc.group].addAction(act)
-            self.actions_by_id[sc.action] = act
-
-    def _run(self, fn: Callable[[], object]) -> None:
+    def run(self, fn: Callable[[], object], *, quiet: bool = False) -> None:
+        """Run an action; its refusal goes to the error dialog (to the status bar only when ``quiet``)."""
         try:
             fn()
         except LesionlabError as exc:
-            self.show_error(str(exc))
+            if quiet:
+                self.status.setText(f"⚠ {exc}")
+            else:
+                self.show_error(str(exc))
 
     def show_error(self, message: str) -> None:
         """The one place errors reach the reader."""
         self.status.setText(f"⚠ {message}")
         QMessageBox.warning(self, "lesionlab", message)
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in self.recent.paths:
-            self.recent_menu.addAction(path, lambda p=path: self.open_path(p))
-        self.recent_menu.setEnabled(bool(self.recent.paths))
 
     def _toggle_overlays(self) -> None:
         on = not self.grid.viewports[0].show_overlays
@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
         self.patients = group_studies(result.stacks)
         self.browser.set_patients(self.patients)
         self.recent.add(path)
+        self.controller.offer_stores_in(path)
         n_pairs = len(self.browser.pair_items())
         self.status.setText(f"{path}: {len(self.patients)} patient(s), {len(result.stacks)} stacks, {n_pairs} exam pair(s)"
                             + (f", {len(result.skipped)} file(s) skipped" if result.skipped else ""))
@@ -243,6 +244,7 @@ class MainWindow(QMainWindow):
         self.pair = pair
         self.loads.keep_only(s.key for s in pair.stacks)
         self.reading.open_stacks(pair.stacks)
+        self.controller.pair_opened(pair)
         self.reading.activate(0)
         self.grid.active_widget.setFocus()
         missing = self.reading.hanging.missing_roles()
@@ -311,6 +313,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, ev: Any) -> None:
         self.loads.cancel_all()
+        self.session.close()
         super().closeEvent(ev)
 
     def cell_widget(self, cell: int) -> QWidget:

@@ -2,7 +2,9 @@
 Help -> Shortcuts lists it, so the two cannot disagree. Mouse habits are listed from MOUSE.
 
 Keys follow the common habits of OHIF, Horos and Weasis where they agree (arrows and Page keys
-scroll, Home/End jump, Space plays cine, number keys pick window presets).
+scroll, Home/End jump, Space plays cine, number keys pick window presets). Reading keys (group
+"Read") avoid the viewer's: M stays maximise and R reset, so the line tool is E, the count tool
+C, lobes Shift+R / Shift+L (clearing links moved to Ctrl+Shift+L), a series' status V / Shift+V.
 """
 
 from __future__ import annotations
@@ -23,7 +25,24 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("open_file", ("Ctrl+Shift+O",), "Open a DICOMDIR or zip", "File"),
     Shortcut("choose_pair", ("Ctrl+P",), "Choose an exam pair of the selected patient", "File"),
     Shortcut("toggle_browser", ("Ctrl+B",), "Show or hide the study browser", "File"),
+    Shortcut("export", ("Ctrl+E",), "Export the reading project (xlsx per patient, cohort CSV)", "File"),
     Shortcut("quit", ("Ctrl+Q",), "Quit", "File"),
+    Shortcut("undo", ("Ctrl+Z",), "Undo the last edit of the reading", "Edit"),
+    Shortcut("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo", "Edit"),
+    Shortcut("tool_line", ("E",), "Line tool: drag the current lesion's longest axial diameter", "Read"),
+    Shortcut("tool_count", ("C",), "Count tool: click a metastasis to count it in the current lobe", "Read"),
+    Shortcut("tool_window", ("W",), "Window/level tool (also Esc)", "Read"),
+    Shortcut("new_lesion", ("N",), "New lesion (current lobe), then draw its diameter", "Read"),
+    Shortcut("next_lesion", ("]",), "Next lesion", "Read"),
+    Shortcut("previous_lesion", ("[",), "Previous lesion", "Read"),
+    Shortcut("lobe_right", ("Shift+R",), "Right lobe for new marks and lesions", "Read"),
+    Shortcut("lobe_left", ("Shift+L",), "Left lobe for new marks and lesions", "Read"),
+    Shortcut("not_visible", ("V",), "Current lesion not visible on the active series", "Read"),
+    Shortcut("not_measurable", ("Shift+V",), "Current lesion visible but not measurable on the active series", "Read"),
+    Shortcut("uncountable", ("Shift+C",), "Active series not countable (massive or coalescent), or countable again",
+             "Read"),
+    Shortcut("delete_selected", ("Del", "Backspace"),
+             "Delete the count mark under the pointer, else the current lesion's status on the active series", "Read"),
     Shortcut("next_slice", ("Down", "Right"), "Next slice (down the patient)", "Scroll"),
     Shortcut("previous_slice", ("Up", "Left"), "Previous slice (up the patient)", "Scroll"),
     Shortcut("page_down", ("PgDown",), "10 slices down", "Scroll"),
@@ -51,8 +70,9 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("link_all", ("L",), "Link all cells at the landmark shown (reference point if on the slice, else the slice)",
              "Link"),
     Shortcut("toggle_link", ("U",), "Unlink or relink the active cell", "Link"),
-    Shortcut("clear_links", ("Shift+L",), "Forget reader-made links (same frame of reference stays linked)", "Link"),
+    Shortcut("clear_links", ("Ctrl+Shift+L",), "Forget reader-made links (same frame of reference stays linked)", "Link"),
     Shortcut("crosshair", ("X",), "Reference point tool: click to place it in all linked cells", "Link"),
+    Shortcut("analysis", ("Ctrl+Shift+A",), "Run the analysis on the reading project and show the tables", "Analysis"),
     Shortcut("shortcuts", ("F1",), "This list", "Help"),
 )
 
@@ -61,6 +81,9 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Wheel", "Scroll one slice (down = next slice)"),
     ("Ctrl+Wheel", "Zoom about the pointer"),
     ("Left drag", "Active tool: window/level by default (right = wider, down = higher level)"),
+    ("Left drag (line tool)", "Draw the current lesion's diameter; drag an end handle to move it"),
+    ("Left click (count tool)", "Count a metastasis in the current lobe; drag a mark to move it"),
+    ("Click a lesion-grid cell", "Show that measurement: its series, slice, centred"),
     ("Right drag", "Window/level, whatever the tool"),
     ("Right click", "Cell menu: role correction, presets, link"),
     ("Middle drag", "Pan"),

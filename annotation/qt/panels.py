@@ -6,19 +6,23 @@ commands; a refused edit shows its message in the panel's status label (one plac
 
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from annotation.checks import check_pair
+from annotation.checks import ProtocolWarning, check_pair, check_patient
 from annotation.records import Measurement, NotMeasurable, NotVisible
 from annotation.selection import Selection
 from annotation.vocab import CouinaudSegment, Lobe
 from app.errors import LesionlabError
 from viewer.records import READING_ROLES, Role
 
-MISSING_BRUSH = QBrush(QColor(255, 236, 160))
+#: Dark-theme colours (app/theme.py: light text on near-black): a not-yet-read cell, the current lesion.
+MISSING_BRUSH = QBrush(QColor(88, 68, 18))
+CURRENT_BRUSH = QBrush(QColor(28, 84, 52))
 ROLE_HEADERS = {Role.CT_ARTERIAL: "CT art", Role.CT_PORTAL: "CT portal", Role.MR_T2FS: "T2 FS",
                 Role.MR_DWI: "DWI", Role.MR_T1_ARTERIAL: "T1 art", Role.MR_T1_PORTAL: "T1 portal"}
 FIXED = 3  # lesion, lobe, segment columns before the six series
@@ -30,6 +34,9 @@ class _Observer(QWidget):
         self.selection = selection
         self.status = QLabel()
         self.status.setWordWrap(True)
+        #: Called before an edit that needs the exam pair in the project (the workstation makes it
+        #: and a writable store ready); returns why not, or None.
+        self.prepare: Callable[[], str | None] = lambda: None
         self._unsubscribe = selection.reading.subscribe(lambda event: self.refresh())
         selection.changed.connect(self.refresh)
         self.destroyed.connect(lambda *_: self._unsubscribe())
@@ -40,6 +47,9 @@ class _Observer(QWidget):
 
     def _try(self, action) -> None:  # type: ignore[no-untyped-def]
         try:
+            reason = self.prepare()
+            if reason:
+                raise LesionlabError(reason)
             action()
             self.status.setText("")
         except LesionlabError as exc:
@@ -64,7 +74,7 @@ class LesionPanel(_Observer):
         self.table.cellClicked.connect(self._clicked)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
-        self.warnings.setStyleSheet("color: #b35c00")
+        self.warnings.setStyleSheet("color: #ffaa50")
         buttons = QHBoxLayout()
         for text, slot in (("New lesion (N)", self.selection.new_lesion),
                            ("Not visible", lambda: self._set_status(NotVisible())),
@@ -94,7 +104,7 @@ class LesionPanel(_Observer):
         for r, les in enumerate(lesions):
             item = QTableWidgetItem(les.lesion_id)
             if les.lesion_id == self.selection.lesion_id:
-                item.setBackground(QBrush(QColor(170, 230, 190)))
+                item.setBackground(CURRENT_BRUSH)
             t.setItem(r, 0, item)
             t.setCellWidget(r, 1, self._combo([lo.value for lo in Lobe], les.lobe.value,
                                               lambda v, lid=les.lesion_id: self._edit(lid, lobe=v)))
@@ -164,6 +174,8 @@ class CountsPanel(_Observer):
     """Live counts per series x lobe from the marks, the 'not countable' flags, the current lobe."""
 
     COLUMNS = ("Right", "Left", "Whole liver", "Not countable")
+    #: Key names shown on the lobe buttons (the workstation binds Shift+R / Shift+L).
+    lobe_keys: dict[Lobe, str] = {Lobe.RIGHT: "Shift+R", Lobe.LEFT: "Shift+L"}
 
     def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
         super().__init__(selection, parent)
@@ -176,7 +188,7 @@ class CountsPanel(_Observer):
         lobe_row = QHBoxLayout()
         lobe_row.addWidget(self.lobe_label)
         for lobe in Lobe:
-            b = QPushButton(f"{lobe.value} ({lobe.value[0].upper()})")
+            b = QPushButton(f"{lobe.value} ({self.lobe_keys.get(lobe, lobe.value[0].upper())})")
             b.clicked.connect(lambda _=False, lo=lobe: self.selection.set_lobe(lo))
             lobe_row.addWidget(b)
         layout = QVBoxLayout(self)
@@ -213,3 +225,48 @@ class CountsPanel(_Observer):
         checked = item.checkState() == Qt.CheckState.Checked
         self._try(lambda: self.reading.set_uncountable(self.selection.pair, role, checked,
                                                       "massive or coalescent" if checked else ""))
+
+
+class ChecksPanel(_Observer):
+    """The protocol warnings of the current pair and patient (annotation.checks), never enforced.
+
+    Clicking a warning about a lesion makes it current (and asks for a jump when it names a
+    measured series), so the reader goes straight to what the warning is about.
+    """
+
+    jump_requested = Signal(object, object)
+
+    def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
+        super().__init__(selection, parent)
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.itemClicked.connect(self._clicked)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.list)
+        self.warnings: list[ProtocolWarning] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        pair, project = self.selection.pair, self.reading.project
+        self.warnings = (check_pair(project, pair[0], pair[1], self.reading.reader) + check_patient(project, pair[0])
+                         if pair else [])
+        self.list.clear()
+        for w in self.warnings:
+            item = QListWidgetItem(f"⚠ {w.message}")
+            item.setForeground(QBrush(QColor(255, 170, 80)))
+            self.list.addItem(item)
+        if not self.warnings:
+            self.list.addItem(QListWidgetItem("no protocol warning" if pair else "no exam pair open"))
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        row = self.list.row(item)
+        if not 0 <= row < len(self.warnings) or self.warnings[row].lesion_id is None:
+            return
+        w = self.warnings[row]
+        self.selection.set_lesion(w.lesion_id)
+        pair = self.selection.pair
+        les = self.reading.project.lesions.get((pair[0], pair[1], self.reading.reader, w.lesion_id)) if pair else None
+        obs = les.observation(w.role) if les is not None and w.role is not None else None
+        if isinstance(obs, Measurement):
+            self.jump_requested.emit(w.role, obs)

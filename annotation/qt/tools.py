@@ -11,7 +11,7 @@ import math
 from typing import Any, Callable
 
 from PySide6.QtCore import QLineF, QPointF, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPen, QStaticText
 
 from annotation.records import CountMark, Measurement
 from annotation.selection import Selection
@@ -56,29 +56,108 @@ def marks_on(selection: Selection, view: ViewContext) -> list[CountMark]:
             if m.role is role and m.stack_key == view.model.key and m.slice_index == view.slice_index]
 
 
+SHADOW = QColor(0, 0, 0, 170)
+
+
 def draw_line(painter: QPainter, view: ViewContext, a: tuple[float, float], b: tuple[float, float],
               label: str, colour: QColor) -> None:
+    """One diameter: the line, its two end handles, its label (with a shadow for bright anatomy)."""
     pa, pb = view.to_widget(*a), view.to_widget(*b)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QPen(colour, 1.5))
     painter.drawLine(QLineF(pa, pb))
     for p in (pa, pb):
         painter.drawEllipse(p, 3.0, 3.0)
-    painter.drawText(QPointF(max(pa.x(), pb.x()) + 6, max(pa.y(), pb.y()) + 4), label.strip())
+    at = QPointF(max(pa.x(), pb.x()) + 6, max(pa.y(), pb.y()) + 4)
+    painter.setPen(SHADOW)
+    painter.drawText(at + QPointF(1, 1), label.strip())
+    painter.setPen(colour)
+    painter.drawText(at, label.strip())
+
+
+class _SliceIndex:
+    """The current pair's measurements by (stack key, slice), rebuilt only when the project,
+    pair, reader or role changes: a repaint is then one dict lookup, whatever the cohort size."""
+
+    def __init__(self) -> None:
+        self._key: tuple = ()
+        self._by_slice: dict[tuple[str, int], list[tuple[str, Measurement]]] = {}
+
+    def get(self, selection: Selection, role: Role, stack_key: str, slice_index: int) -> list[tuple[str, Measurement]]:
+        reading = selection.reading
+        key = (id(reading.project), selection.pair, reading.reader, role)
+        if key != self._key:
+            self._key, self._by_slice = key, {}
+            pair = selection.pair
+            if pair is not None:
+                for les in reading.project.lesions_of(pair[0], pair[1], reading.reader):
+                    m = les.observation(role)
+                    if isinstance(m, Measurement):
+                        self._by_slice.setdefault((m.stack_key, m.slice_index), []).append((les.lesion_id, m))
+        return self._by_slice.get((stack_key, slice_index), [])
 
 
 class MeasurementLayer:
-    """Stored diameters on the shown slice, with their lesion id and length (current lesion in green)."""
+    """Stored diameters on the shown slice, with their lesion id and length (current lesion in green).
+
+    Drawn in a few batched calls (lines, handles, laid-out labels) because it repaints on every
+    slice change of six viewports: bench/bench_viewer.py holds it to the bare-paint floor.
+    """
 
     def __init__(self, selection: Selection) -> None:
         self.selection = selection
         self.hidden: str | None = None  # a lesion whose line a tool is redrawing
+        self._index = _SliceIndex()
+        self._labels: dict[str, QStaticText] = {}
+        self._pens = {c.rgba(): QPen(c, 1.5) for c in (LINE_COLOUR, CURRENT_COLOUR)}
+        self._handles = {c.rgba(): _handle_pen(c) for c in (LINE_COLOUR, CURRENT_COLOUR)}
+
+    def on_slice(self, view: ViewContext) -> list[tuple[str, Measurement]]:
+        role = getattr(view.model, "role", None)
+        if self.selection.pair is None or role not in READING_ROLES:
+            return []
+        return self._index.get(self.selection, role, view.model.key, view.slice_index)
+
+    def _label(self, text: str) -> QStaticText:
+        st = self._labels.get(text)
+        if st is None:
+            if len(self._labels) > 500:
+                self._labels.clear()
+            st = self._labels[text] = QStaticText(text)
+            st.setTextFormat(Qt.TextFormat.PlainText)
+        return st
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
-        for lesion_id, m in measurements_on(self.selection, view):
-            if lesion_id != self.hidden:
-                colour = CURRENT_COLOUR if lesion_id == self.selection.lesion_id else LINE_COLOUR
-                draw_line(painter, view, m.p1, m.p2, f"{lesion_id} {m.diameter_mm:.1f} mm", colour)
+        shown = [(lid, m) for lid, m in self.on_slice(view) if lid != self.hidden]
+        if not shown:
+            return
+        xy = view.transform.images_to_widget([p for _, m in shown for p in (m.p1, m.p2)]).tolist()  # type: ignore[arg-type]
+        current = self.selection.lesion_id
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for colour in (LINE_COLOUR, CURRENT_COLOUR):
+            idx = [i for i, (lid, _) in enumerate(shown) if (lid == current) == (colour is CURRENT_COLOUR)]
+            if not idx:
+                continue
+            pts = [QPointF(*xy[2 * i + e]) for i in idx for e in (0, 1)]
+            painter.setPen(self._pens[colour.rgba()])
+            painter.drawLines(pts)
+            painter.setPen(self._handles[colour.rgba()])
+            painter.drawPoints(pts)
+            for i in idx:
+                lid, m = shown[i]
+                (x1, y1), (x2, y2) = xy[2 * i], xy[2 * i + 1]
+                st = self._label(f"{lid} {m.diameter_mm:.1f} mm")
+                x, y = max(x1, x2) + 6, max(y1, y2) - 10
+                painter.setPen(SHADOW)
+                painter.drawStaticText(QPointF(x + 1, y + 1), st)
+                painter.setPen(colour)
+                painter.drawStaticText(QPointF(x, y), st)
+
+
+def _handle_pen(colour: QColor) -> QPen:
+    pen = QPen(colour, 5.0)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    return pen
 
 
 class CountLayer:
@@ -88,22 +167,50 @@ class CountLayer:
         self.selection = selection
         self.moving: tuple[str, tuple[float, float]] | None = None  # mark being dragged, where to
         self.hover: str | None = None
+        self._key: tuple = ()
+        self._by_slice: dict[tuple[Role, str, int], list[CountMark]] = {}
+
+    def on_slice(self, view: ViewContext) -> list[CountMark]:
+        """:func:`marks_on`, from an index rebuilt only when the project, pair or reader changes."""
+        sel = self.selection
+        role = getattr(view.model, "role", None)
+        if sel.pair is None or role not in READING_ROLES:
+            return []
+        reading = sel.reading
+        key = (id(reading.project), sel.pair, reading.reader)
+        if key != self._key:
+            self._key, self._by_slice = key, {}
+            for m in reading.project.marks_of(sel.pair[0], sel.pair[1], reading.reader):
+                self._by_slice.setdefault((m.role, m.stack_key, m.slice_index), []).append(m)
+        return self._by_slice.get((role, view.model.key, view.slice_index), [])
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
+        marks = self.on_slice(view)
+        if not marks:
+            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for m in marks_on(self.selection, view):
+        for m in marks:
             pos = self.moving[1] if (self.moving and self.moving[0] == m.mark_id) else (m.row, m.col)
             p = view.to_widget(*pos)
+            letter = "R" if m.lobe is Lobe.RIGHT else "L"
+            painter.setPen(QPen(SHADOW, 3.5))
+            painter.drawLine(QLineF(p.x() - 5, p.y(), p.x() + 5, p.y()))
+            painter.drawLine(QLineF(p.x(), p.y() - 5, p.x(), p.y() + 5))
+            painter.drawText(QPointF(p.x() + 7, p.y() - 5), letter)
             painter.setPen(QPen(LOBE_COLOURS[m.lobe], 3.0 if m.mark_id == self.hover else 1.5))
             painter.drawLine(QLineF(p.x() - 5, p.y(), p.x() + 5, p.y()))
             painter.drawLine(QLineF(p.x(), p.y() - 5, p.x(), p.y() + 5))
-            painter.drawText(QPointF(p.x() + 6, p.y() - 6), "R" if m.lobe is Lobe.RIGHT else "L")
+            painter.drawText(QPointF(p.x() + 6, p.y() - 6), letter)
 
 
 class _ReadingTool(BaseTool):
-    def __init__(self, selection: Selection, on_message: Callable[[str], None] | None = None) -> None:
+    def __init__(self, selection: Selection, on_message: Callable[[str], None] | None = None,
+                 prepare: Callable[[], str | None] | None = None) -> None:
         self.selection = selection
         self.on_message = on_message or (lambda text: None)
+        #: Called before a gesture that records something: makes the pair and a writable store ready
+        #: (the workstation's reading controller); returns why not, or None when ready.
+        self.prepare = prepare or (lambda: None)
         self.last_message = ""
 
     @property
@@ -115,20 +222,36 @@ class _ReadingTool(BaseTool):
         self.on_message(text)
         return True  # the press was ours, even if refused
 
+    def _edit(self, command: Callable[[], object]) -> None:
+        """Run one Reading command; a refusal (read-only store, bad value) becomes the message."""
+        try:
+            command()
+        except LesionlabError as exc:
+            self._say(str(exc))
+
     def _role(self, view: ViewContext) -> Role | None:
         role = getattr(view.model, "role", None)
         return role if role in READING_ROLES else None
 
     def _refusal(self, view: ViewContext) -> str | None:
-        """Why nothing can be recorded on this viewport now, or None."""
+        """Why nothing can be recorded on this viewport now, or None (after :attr:`prepare`)."""
         if view.geometry is None:
             return "no series in this viewport"
-        if self.selection.pair is None:
-            return "choose an exam pair first"
         role = getattr(view.model, "role", None)
         if role not in READING_ROLES:
             name = role.value if isinstance(role, Role) else "unknown"
             return f"this series is {name}; the reading records only the six protocol series"
+        reason = self._series_refusal(view)
+        if reason:
+            return reason
+        reason = self.prepare()
+        if reason:
+            return reason
+        if self.selection.pair is None:
+            return "choose an exam pair first"
+        return None
+
+    def _series_refusal(self, view: ViewContext) -> str | None:
         return None
 
     def key(self, event: QKeyEvent, view: ViewContext) -> bool:
@@ -153,17 +276,14 @@ class LineTool(_ReadingTool):
     cursor = Qt.CursorShape.CrossCursor
 
     def __init__(self, selection: Selection, layer: MeasurementLayer | None = None,
-                 on_message: Callable[[str], None] | None = None) -> None:
-        super().__init__(selection, on_message)
+                 on_message: Callable[[str], None] | None = None, prepare: Callable[[], str | None] | None = None) -> None:
+        super().__init__(selection, on_message, prepare)
         self.layer = layer or MeasurementLayer(selection)
         self._a: tuple[float, float] | None = None
         self._b: tuple[float, float] | None = None
         self._grab: tuple[str, int] | None = None  # (lesion id, endpoint) being moved
 
-    def _refusal(self, view: ViewContext) -> str | None:
-        reason = super()._refusal(view)
-        if reason:
-            return reason
+    def _series_refusal(self, view: ViewContext) -> str | None:
         geo = view.geometry
         assert geo is not None
         if not geo.measurable:
@@ -184,7 +304,7 @@ class LineTool(_ReadingTool):
         reason = self._refusal(view)
         if reason:
             return self._say(reason)
-        for lesion_id, m in measurements_on(self.selection, view):
+        for lesion_id, m in self.layer.on_slice(view):
             for which, p in ((1, m.p1), (2, m.p2)):
                 if _near(view, event, p) <= GRAB_PX:
                     self._grab = (lesion_id, which)
@@ -255,13 +375,13 @@ class CountTool(_ReadingTool):
     cursor = Qt.CursorShape.PointingHandCursor
 
     def __init__(self, selection: Selection, layer: CountLayer | None = None,
-                 on_message: Callable[[str], None] | None = None) -> None:
-        super().__init__(selection, on_message)
+                 on_message: Callable[[str], None] | None = None, prepare: Callable[[], str | None] | None = None) -> None:
+        super().__init__(selection, on_message, prepare)
         self.layer = layer or CountLayer(selection)
         self._moving: str | None = None
 
     def _hit(self, event: ToolEvent) -> str | None:
-        near = [(_near(event.view, event, (m.row, m.col)), m.mark_id) for m in marks_on(self.selection, event.view)]
+        near = [(_near(event.view, event, (m.row, m.col)), m.mark_id) for m in self.layer.on_slice(event.view)]
         best = min(near, default=None)
         return best[1] if best is not None and best[0] <= GRAB_PX else None
 
@@ -278,9 +398,9 @@ class CountTool(_ReadingTool):
             return True
         if not event.inside:
             return False
-        self.reading.add_count_mark(self.selection.pair, self._role(view), self.selection.lobe,  # type: ignore[arg-type]
-                                    stack_key=view.model.key, slice_index=view.slice_index,
-                                    row=event.image_pos[0], col=event.image_pos[1])
+        self._edit(lambda: self.reading.add_count_mark(
+            self.selection.pair, self._role(view), self.selection.lobe,  # type: ignore[arg-type]
+            stack_key=view.model.key, slice_index=view.slice_index, row=event.image_pos[0], col=event.image_pos[1]))
         return True
 
     def move(self, event: ToolEvent) -> bool:
@@ -298,14 +418,14 @@ class CountTool(_ReadingTool):
             return False
         moved, self._moving, self.layer.moving = self.layer.moving, None, None
         if moved is not None:
-            self.reading.move_count_mark(moved[0], *moved[1])
+            self._edit(lambda: self.reading.move_count_mark(moved[0], *moved[1]))
         return True
 
     def key(self, event: QKeyEvent, view: ViewContext) -> bool:
         hover = self.layer.hover
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and hover is not None:
             if hover in self.reading.project.count_marks:
-                self.reading.delete_count_mark(hover)
+                self._edit(lambda: self.reading.delete_count_mark(hover))
             self.layer.hover = None
             return True
         return super().key(event, view)

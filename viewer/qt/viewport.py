@@ -37,12 +37,13 @@ CLICK_SLOP_PX = 3
 
 class ViewportWidget(QWidget):
     """One cell. Signals: ``activated`` (clicked), ``maximise_requested``,
-    ``context_requested(QPoint global)``, ``stack_dropped(str key)``."""
+    ``context_requested(QPoint global)``, ``stack_dropped(str key)``, ``tool_changed(name)``."""
 
     activated = Signal()
     maximise_requested = Signal()
     context_requested = Signal(object)
     stack_dropped = Signal(str)
+    tool_changed = Signal(str)  # the new tool's name (Esc back to window/level included)
 
     def __init__(self, model: ViewportModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +102,7 @@ class ViewportWidget(QWidget):
         self.tool = tool if tool is not None else self.default_tool
         self.setCursor(self.tool.cursor)
         self.update()
+        self.tool_changed.emit(self.tool.name)
 
     def add_layer(self, layer: Layer) -> None:
         self.layers.append(layer)

@@ -1,0 +1,102 @@
+"""The reading docks of the workstation: lesion grid, live counts, protocol checks, clinical record.
+
+The panels themselves live in :mod:`annotation.qt` (thin observers of a Reading and its
+Selection). This module places them (lesion grid under the six viewports, where the reader's
+eye goes between series; counts, checks and the clinical form as tabs beside the study browser,
+which is not needed while a pair is read) and rebuilds them when another reading project opens.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QWidget
+
+from annotation.qt.clinical_form import ClinicalForm
+from annotation.qt.panels import ChecksPanel, CountsPanel, LesionPanel
+from annotation.selection import Selection
+
+FEATURES = QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+
+
+def _dock(window: QMainWindow, title: str, name: str) -> QDockWidget:
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setFeatures(FEATURES)
+    return dock
+
+
+class ReadingDocks:
+    """Four docks whose panels follow one Selection; :meth:`bind` swaps in another."""
+
+    def __init__(self, window: QMainWindow, studies: QDockWidget) -> None:
+        self.window = window
+        self.lesions_dock = _dock(window, "Lesions", "lesions")
+        self.counts_dock = _dock(window, "Counts", "counts")
+        self.checks_dock = _dock(window, "Checks", "checks")
+        self.clinical_dock = _dock(window, "Clinical record", "clinical")
+        window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.lesions_dock)
+        for dock in (self.counts_dock, self.checks_dock, self.clinical_dock):
+            window.tabifyDockWidget(studies, dock)
+        studies.raise_()
+        self.lesion_panel: LesionPanel | None = None
+        self.counts_panel: CountsPanel | None = None
+        self.checks_panel: ChecksPanel | None = None
+        self.clinical_form: ClinicalForm | None = None
+        self._patient: str | None = None
+        self._selection: Selection | None = None
+        self._prepare: Callable[[], str | None] = lambda: None
+        self._jump: Callable[[object, object], None] = lambda role, m: None
+
+    @property
+    def docks(self) -> tuple[QDockWidget, ...]:
+        return (self.lesions_dock, self.counts_dock, self.checks_dock, self.clinical_dock)
+
+    def bind(self, selection: Selection, prepare: Callable[[], str | None], jump: Callable[[object, object], None]) -> None:
+        """New panels on ``selection`` (another reading project or reader); the old ones go."""
+        if self._selection is not None:
+            self._selection.changed.disconnect(self._follow_patient)
+        self._selection, self._prepare, self._jump = selection, prepare, jump
+        for panel in (self.lesion_panel, self.counts_panel, self.checks_panel):
+            if panel is not None:
+                panel.deleteLater()
+        self.lesion_panel = LesionPanel(selection)
+        self.lesion_panel.warnings.hide()  # the Checks dock lists them, clickable
+        self.counts_panel = CountsPanel(selection)
+        self.checks_panel = ChecksPanel(selection)
+        for panel in (self.lesion_panel, self.counts_panel, self.checks_panel):
+            panel.prepare = prepare
+        self.lesion_panel.jump_requested.connect(jump)
+        self.checks_panel.jump_requested.connect(jump)
+        self.lesion_panel.table.horizontalHeader().setMinimumSectionSize(56)
+        self.lesions_dock.setWidget(self.lesion_panel)
+        self.counts_dock.setWidget(self.counts_panel)
+        self.checks_dock.setWidget(self.checks_panel)
+        self._patient = "\0"  # force the clinical form to be rebuilt
+        selection.changed.connect(self._follow_patient)
+        self._follow_patient()
+
+    def _follow_patient(self) -> None:
+        """The clinical form shows the patient of the current exam pair."""
+        sel = self._selection
+        patient = sel.pair[0] if sel is not None and sel.pair is not None else None
+        if patient == self._patient:
+            return
+        self._patient = patient
+        old = self.clinical_dock.widget()
+        if patient is None or sel is None:
+            widget: QWidget = QLabel("Open an exam pair: its patient's clinical record shows here.")
+            widget.setWordWrap(True)
+        else:
+            self.clinical_form = ClinicalForm(sel.reading, patient)
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setWidget(self.clinical_form)
+            widget = scroll
+        self.clinical_dock.setWidget(widget)
+        self.clinical_dock.setWindowTitle(f"Clinical record {patient}" if patient else "Clinical record")
+        if old is not None:
+            old.deleteLater()

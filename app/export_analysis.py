@@ -1,0 +1,148 @@
+"""File -> Export and Analysis -> Run: the CLI's exporter and analysis, from the open reading project.
+
+Both read the store read-only (the workstation keeps it open for writing meanwhile). Export is
+quick and runs in the UI thread; the analysis (pandas, scipy, matplotlib: imported only here,
+so start-up does not pay for them) runs in a worker thread and then shows its tables and plots.
+"""
+
+from __future__ import annotations
+
+import numbers
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from app.errors import LesionlabError
+
+#: Tables shown first in the results dialog (the others follow in the analysis' order).
+SHOWN_FIRST = ("paired_tests", "detection", "sizes")
+
+
+class ExportDialog(QDialog):
+    """Output folder and the pseudonymise choice."""
+
+    def __init__(self, default_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export the reading project")
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("One xlsx per patient and the cohort tables measurements.csv, counts.csv, patients.csv."))
+        row = QHBoxLayout()
+        self.folder = QLineEdit(str(default_dir))
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        lay.addLayout(row)
+        self.pseudonymise = QCheckBox("Pseudonymise (study codes instead of patient ids; the key is written beside "
+                                      "the folder)")
+        lay.addWidget(self.pseudonymise)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.resize(640, 140)
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Export into", self.folder.text())
+        if path:
+            self.folder.setText(path)
+
+
+def export(store_path: Path, out_dir: Path, pseudonymise: bool) -> str:
+    """Run the exporter; returns the sentence for the status bar (errors raise LesionlabError)."""
+    from annotation.export import export_store
+
+    result = export_store(store_path, out_dir, pseudonymise=pseudonymise)
+    text = (f"exported {result.n_patients} patient(s), {result.n_measurement_rows} measurement rows,"
+            f" {result.n_count_rows} count rows to {out_dir}")
+    return text + (f"; pseudonymisation key: {result.key_file}" if result.key_file else "")
+
+
+class AnalysisJob(QObject):
+    """``lesionlab analyze STORE --out DIR`` in a thread. Signals: ``done(result, out)``, ``failed(msg)``."""
+
+    done = Signal(object, str)
+    failed = Signal(str)
+
+    def start(self, store_path: Path, out_dir: Path) -> threading.Thread:
+        t = threading.Thread(target=self._run, args=(store_path, out_dir), name="analysis", daemon=True)
+        t.start()
+        return t
+
+    def _run(self, store_path: Path, out_dir: Path) -> None:
+        try:
+            from analysis.inputs import load_store
+            from analysis.pipeline import run_analysis
+
+            result = run_analysis(load_store(store_path), out_dir)
+        except LesionlabError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - reported in the one error dialog
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.done.emit(result, str(out_dir))
+
+
+def _table(frame: Any) -> QTableWidget:
+    import pandas as pd
+
+    rows, cols = frame.shape
+    t = QTableWidget(rows, cols)
+    t.setHorizontalHeaderLabels([str(c) for c in frame.columns])
+    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    t.verticalHeader().setVisible(False)
+    for r, values in enumerate(frame.itertuples(index=False)):
+        for c, value in enumerate(values):
+            missing = not isinstance(value, (list, tuple)) and bool(pd.isna(value))
+            text = "" if missing else (f"{value:.4g}" if isinstance(value, float) else str(value))
+            item = QTableWidgetItem(text)
+            if isinstance(value, numbers.Number):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            t.setItem(r, c, item)
+    t.resizeColumnsToContents()
+    return t
+
+
+class AnalysisDialog(QDialog):
+    """The analysis' tables (one tab each), its plots (one tab), and a button to open report.html."""
+
+    def __init__(self, result: Any, out_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Analysis — {out_dir}")
+        self.out_dir = out_dir
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(result.summary))
+        self.tabs = QTabWidget()
+        names = [n for n in SHOWN_FIRST if n in result.tables] + [n for n in result.tables if n not in SHOWN_FIRST]
+        for name in names:
+            self.tabs.addTab(_table(result.tables[name]), name)
+        plots = QWidget()
+        plot_lay = QVBoxLayout(plots)
+        for _name, (png, caption) in result.plots.items():
+            pix = QPixmap()
+            pix.loadFromData(png, "PNG")
+            image = QLabel()
+            image.setPixmap(pix.scaledToWidth(min(pix.width(), 900), Qt.TransformationMode.SmoothTransformation))
+            plot_lay.addWidget(image)
+            text = QLabel(caption)
+            text.setWordWrap(True)
+            plot_lay.addWidget(text)
+        scroll = QScrollArea()
+        scroll.setWidget(plots)
+        self.tabs.addTab(scroll, "plots")
+        lay.addWidget(self.tabs, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        report = buttons.addButton("Open report.html", QDialogButtonBox.ButtonRole.ActionRole)
+        report.clicked.connect(self.open_report)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.resize(1100, 760)
+
+    def open_report(self) -> bool:
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.out_dir / "report.html")))

@@ -1,0 +1,261 @@
+"""The reading project open in the workstation: which store, writable or not, which reader, which pair.
+
+Qt-free logic (3D Slicer's Logic half); :mod:`app.reading_controller` is the thin Qt side that
+asks the questions. How a store comes to be open (docs in app/README.md, "Reading projects"):
+
+* a store the reader **chose** (``--store``, File -> New / Open / Recent, the last one used at
+  start-up) opens for writing; when another lesionlab holds it, it opens read-only instead;
+* a store that merely **came with the study folder** (``PATH/*.lesionlab``, e.g. the sample
+  reading of ``make run``) opens read-only: browsing it never touches the file (nor a git tree);
+* a read-only store turns writable at the reader's **first edit**, by :attr:`promote` (the
+  controller asks once: a working copy in the per-user data folder, or this very file);
+* with **no store** at all, the first edit creates one in the per-user data folder
+  (:func:`default_store_path`) without a dialog: nothing is lost and the status bar shows where.
+
+The :class:`Reading` never changes while one store stays open, so undo spans a promotion:
+its sink is the session (:meth:`write`), which writes to whichever store is current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+from annotation.project import Diff, Project, diff
+from annotation.reading import Reading
+from annotation.records import ExamPair as PairRecord
+from annotation.records import PairKey
+from annotation.selection import Selection
+from annotation.store import SUFFIX, ReadingStore
+from app.errors import StoreError, StoreLockedError
+from viewer.model.events import Signal
+from viewer.studies import ExamPair as ViewerPair
+
+#: The promotion callback: (session) -> a writable store holding the current project, or None (cancelled).
+Promote = Callable[["ReadingSession"], "ReadingStore | None"]
+
+
+def data_dir() -> Path:
+    """Per-user data folder: ``$LESIONLAB_DATA_DIR``, else ``$XDG_DATA_HOME/lesionlab``, else ~/.local/share/lesionlab."""
+    env = os.environ.get("LESIONLAB_DATA_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "lesionlab"
+
+
+def readings_dir() -> Path:
+    return data_dir() / "readings"
+
+
+def _free(path: Path) -> Path:
+    """``path``, or ``name-2``, ``name-3``... when taken (with its -wal / .lock companions)."""
+    stem, n, p = path.stem, 2, path
+    while p.exists() or Path(f"{p}-wal").exists():
+        p = path.with_name(f"{stem}-{n}{SUFFIX}")
+        n += 1
+    return p
+
+
+def default_store_path() -> Path:
+    """Where a store is created when the reader edits with none open: ``<data>/readings/reading.lesionlab``."""
+    return _free(readings_dir() / f"reading{SUFFIX}")
+
+
+def working_copy_path(source: Path) -> Path:
+    """``<data>/readings/<folder>-<stem>-<hash>.lesionlab`` for a copy of ``source`` (one per source file)."""
+    source = source.resolve()
+    tag = hashlib.sha1(str(source).encode()).hexdigest()[:6]
+    return _free(readings_dir() / f"{source.parent.name}-{source.stem}-{tag}{SUFFIX}")
+
+
+def stores_in(path: str | Path) -> list[Path]:
+    """Reading stores lying at the top of a study folder (not in sub-folders), sorted."""
+    p = Path(path)
+    return sorted(q for q in p.glob(f"*{SUFFIX}") if q.is_file()) if p.is_dir() else []
+
+
+def copy_store(store: ReadingStore, project: Project, target: Path, description: str) -> ReadingStore:
+    """A writable copy of ``store`` at ``target`` holding exactly ``project`` (edit log kept).
+
+    SQLite's backup API copies a consistent snapshot, WAL included; when the source moved on
+    since it was loaded (another instance writing), the copy is brought back to what the reader
+    saw, as one logged edit.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        src = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True)
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+    except sqlite3.Error as exc:
+        target.unlink(missing_ok=True)
+        raise StoreError(f"cannot copy the store ({exc})", where=str(target)) from None
+    copy = ReadingStore.open(target)
+    change = diff(copy.load(), project)
+    if change:
+        copy.write(change, description)
+    return copy
+
+
+class ReadingSession:
+    """One open store (or none) and the Reading and Selection on it.
+
+    Signals: ``changed()`` when the store, its mode or the reader changes; ``replaced()`` when
+    a new Reading replaces the old one (panels and layers rebind).
+    """
+
+    def __init__(self, reader: str, promote: Promote | None = None,
+                 create_default: Callable[[], Path] = default_store_path) -> None:
+        self.me = reader
+        self.promote = promote
+        self.create_default = create_default
+        self.store: ReadingStore | None = None
+        self.came_with_folder = False  # read-only because it came with the study folder (vs locked)
+        self.locked_by: str | None = None
+        self.changed = Signal()
+        self.replaced = Signal()
+        self._bind(Project(), reader)
+
+    # ------------------------------------------------------------------ state
+    def _bind(self, project: Project, reader: str) -> None:
+        self.reading = Reading(project, reader=reader, sink=self)
+        self.selection = Selection(self.reading)
+        self.replaced.emit()
+        self.changed.emit()
+
+    @property
+    def path(self) -> Path | None:
+        return self.store.path if self.store is not None else None
+
+    @property
+    def read_only(self) -> bool:
+        return self.store is not None and self.store.read_only
+
+    def describe(self) -> str:
+        """The status-bar text: reader, store and mode."""
+        who = f"reader: {self.reading.reader}"
+        if self.store is None:
+            return f"{who} · no reading project (the first edit creates one in {readings_dir()})"
+        mode = ""
+        if self.read_only:
+            mode = (" (read-only: locked by another lesionlab)" if self.locked_by else
+                    " (read-only until you edit)")
+        return f"{who} · {self.store.path}{mode}"
+
+    # ------------------------------------------------------------------ opening
+    def open(self, path: str | Path, *, read_only: bool = False, came_with_folder: bool = False) -> None:
+        """Open a store (writable unless ``read_only``); a lock held elsewhere raises StoreLockedError
+        after opening it read-only, so the caller can say so once."""
+        locked: StoreLockedError | None = None
+        if read_only:
+            store = ReadingStore.open(path, read_only=True)
+        else:
+            try:
+                store = ReadingStore.open(path)
+            except StoreLockedError as exc:
+                locked = exc
+                store = ReadingStore.open(path, read_only=True)
+        project = store.load()
+        self.close()
+        self.store = store
+        self.came_with_folder = came_with_folder and locked is None
+        self.locked_by = locked.message if locked is not None else None
+        self._bind(project, self._reader_for(project, store.read_only))
+        if locked is not None:
+            raise locked
+
+    def _reader_for(self, project: Project, read_only: bool) -> str:
+        """Whose read to show: mine; on a read-only store read by exactly one other reader, theirs."""
+        readers = {les.reader for les in project.lesions.values()} | {m.reader for m in project.count_marks.values()}
+        if read_only and self.me not in readers and len(readers) == 1:
+            return readers.pop()
+        return self.me
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+            self.locked_by = None
+            self._bind(Project(), self.me)
+
+    def set_reader(self, name: str) -> None:
+        """Another reader name: the reading restarts on the same project (undo history starts over)."""
+        self.me = name.strip() or self.me
+        self._bind(self.reading.project, self.me)
+
+    # ------------------------------------------------------------------ the sink of the Reading
+    def make_writable(self) -> None:
+        """Make sure the next edit can be saved: create the default store when none is open, or
+        promote a read-only one (:attr:`promote`); raises StoreError when the reader declined."""
+        if self.store is None:
+            path = self.create_default()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.store = ReadingStore.open(path)
+            self.changed.emit()
+        elif self.store.read_only:
+            copy = self.promote(self) if self.promote is not None else None
+            if copy is None:
+                raise StoreError("the reading project is open read-only; nothing was changed",
+                                 where=str(self.store.path), advice="edit again to choose a working copy, "
+                                 "or File -> Open reading project")
+            old, self.store = self.store, copy
+            old.close()
+            self.came_with_folder, self.locked_by = False, None
+            self.changed.emit()
+
+    def write(self, change: Diff, description: str) -> int:
+        """The Reading's sink: every edit lands in the current store, made writable first."""
+        self.make_writable()
+        assert self.store is not None
+        return self.store.write(change, description)
+
+    def working_copy(self, target: Path | None = None) -> ReadingStore:
+        """A writable copy of the open read-only store (what :attr:`promote` usually returns)."""
+        assert self.store is not None
+        target = target or working_copy_path(self.store.path)
+        return copy_store(self.store, self.reading.project, target, f"working copy of {self.store.path}")
+
+    def reopen_writable(self) -> ReadingStore:
+        """The same file, now for writing (raises StoreLockedError when another instance holds it)."""
+        assert self.store is not None
+        store = ReadingStore.open(self.store.path)
+        if store.load() != self.reading.project:
+            store.close()
+            raise StoreError("the file changed since it was opened", where=str(self.store.path),
+                             advice="reopen it (File -> Open reading project) or work on a copy")
+        return store
+
+    # ------------------------------------------------------------------ exam pairs
+    def find_pair(self, pair: ViewerPair) -> PairKey | None:
+        """The project's exam pair for a viewer pair (same patient, CT and MRI studies), if any."""
+        for key, rec in self.reading.project.exam_pairs.items():
+            if (rec.patient_id == pair.patient_id and rec.ct_study_uid == pair.ct.study_instance_uid
+                    and rec.mri_study_uid == pair.mr.study_instance_uid):
+                return key
+        return None
+
+    def ensure_pair(self, pair: ViewerPair) -> PairKey:
+        """The project's exam pair for ``pair``, created (with its patient) as one edit when missing."""
+        found = self.find_pair(pair)
+        if found is not None:
+            return found
+        project, pid = self.reading.project, pair.patient_id
+        used = {rec.exam_pair_id for rec in project.pairs_of(pid)}
+        n = 1
+        while f"E{n}" in used:
+            n += 1
+        record = PairRecord(pid, f"E{n}", pair.ct.study_instance_uid[:64], pair.mr.study_instance_uid[:64],
+                            pair.ct.study_date, pair.mr.study_date)
+        with self.reading.batch(f"read exam pair {record.exam_pair_id} of {pid}"):
+            if pid not in project.patients:
+                self.reading.add_patient(pid, pair.ct.patient_name)
+            self.reading.add_exam_pair(pid, record.exam_pair_id, **{
+                k: getattr(record, k) for k in ("ct_study_uid", "mri_study_uid", "ct_date", "mri_date")})
+        return record.key

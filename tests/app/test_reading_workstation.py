@@ -1,0 +1,310 @@
+"""The reading tools inside the workstation (issues 4 and 5 in the app), on sample_dicom and its reading.
+
+sample_dicom is indexed once per module; every test opens a temporary copy of the sample
+reading (sample_dicom/reading.lesionlab), so the tree is never written. Settings and the
+per-user data folder are redirected into the test's temporary directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from annotation.qt.panels import FIXED
+from annotation.records import Measurement
+from annotation.store import ReadingStore
+from annotation.vocab import Lobe
+from app.browser import PAYLOAD
+from app.main_window import MainWindow
+from app.reading_settings import ReaderName, recent_stores
+from viewer.geometry import StackGeometry
+from viewer.model.settings import RecentStudies, RoleOverrides
+from viewer.records import READING_ROLES, Role
+
+READER = "sample"  # the sample reading's reader: the tests continue that read
+
+
+@pytest.fixture(scope="module")
+def sample_index(sample_dicom: Path):  # type: ignore[no-untyped-def]
+    if not (sample_dicom / "reading.lesionlab").is_file():
+        pytest.skip("sample_dicom/ has no sample reading (make sample)")
+    from viewer.index import index_path
+
+    return index_path(sample_dicom)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LESIONLAB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LESIONLAB_CONFIG_DIR", str(tmp_path / "config"))
+    return tmp_path
+
+
+class CachedLoader:
+    """The real loader, once per stack for the whole module (decoding JPEG 2000 is the slow part)."""
+
+    volumes: dict[str, object] = {}
+
+    def __init__(self, stack) -> None:  # type: ignore[no-untyped-def]
+        from viewer.loader import VolumeLoader
+
+        self._real = None if stack.key in self.volumes else VolumeLoader(stack)
+        self.volume = self.volumes.get(stack.key) or self._real.volume  # type: ignore[union-attr]
+        self.key = stack.key
+
+    def load(self, **kwargs):  # type: ignore[no-untyped-def]
+        if self._real is not None:
+            self._real.load(**kwargs)
+            if self.volume.loaded.all():  # type: ignore[attr-defined]
+                self.volumes[self.key] = self.volume
+        return self.volume
+
+
+def make_window(qtbot, tmp: Path, reader: str | None = READER) -> MainWindow:  # type: ignore[no-untyped-def]
+    name = ReaderName(tmp / "reader.json")
+    if reader:
+        name.set(reader)
+    w = MainWindow(overrides=RoleOverrides(tmp / "roles.json"), recent=RecentStudies(tmp / "recent.json"),
+                   reader=name, stores=recent_stores(tmp / "stores.json"), loader_factory=CachedLoader)
+    qtbot.addWidget(w)
+    w.questions = []  # type: ignore[attr-defined]
+    # the folder's own store is offered when another is open: these tests keep theirs
+    w.controller.ask = lambda title, text, choices: w.questions.append(text) or "keep"  # type: ignore[method-assign]
+    w.resize(1500, 1000)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def open_pair(w: MainWindow, qtbot, sample_dicom: Path, index, patient: str = "LLSYN001") -> None:  # type: ignore[no-untyped-def]
+    w.show_index(str(sample_dicom), index)
+    item = next(i for i in w.browser.pair_items() if i.data(0, PAYLOAD).patient_id == patient)
+    w.browser.itemActivated.emit(item, 0)
+    qtbot.waitUntil(lambda: all(vp.volume is not None and vp.volume.loaded.all()
+                                for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack), timeout=60000)
+
+
+@pytest.fixture
+def store_copy(env: Path, sample_dicom: Path) -> Path:
+    dst = env / "work" / "reading.lesionlab"
+    dst.parent.mkdir()
+    shutil.copy(sample_dicom / "reading.lesionlab", dst)
+    return dst
+
+
+@pytest.fixture
+def window(qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index) -> MainWindow:  # type: ignore[no-untyped-def]
+    w = make_window(qtbot, env)
+    assert w.controller.open_store(store_copy) and not w.session.read_only
+    open_pair(w, qtbot, sample_dicom, sample_index)
+    assert len(w.questions) == 1 and "Open it instead" in w.questions[0] and w.session.path == store_copy
+    return w
+
+
+def drag(qtbot, widget, a, b) -> None:  # type: ignore[no-untyped-def]
+    """Left press at image point a, drag through the middle to b, release (image (row, col))."""
+    t = widget.transform()
+    pts = [QPoint(round(x), round(y)) for x, y in (t.image_to_widget(*a), t.image_to_widget((a[0] + b[0]) / 2, (a[1] + b[1]) / 2),
+                                                    t.image_to_widget(*b))]
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=pts[0])
+    qtbot.mouseMove(widget, pts[1])
+    qtbot.mouseMove(widget, pts[2])
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=pts[2])
+
+
+def press(w: MainWindow, qtbot, action: str) -> None:  # type: ignore[no-untyped-def]
+    """The first key of ``action`` in the shortcut table, typed into the active viewport."""
+    seq = w.actions_by_id[action].shortcuts()[0]
+    qtbot.keyClick(w.grid.active_widget, seq[0].key(), seq[0].keyboardModifiers())
+
+
+def grid_texts(w: MainWindow) -> dict[str, list[str]]:
+    t = w.docks.lesion_panel.table
+    return {t.item(r, 0).text(): [t.item(r, FIXED + j).text() for j in range(len(READING_ROLES))]
+            for r in range(t.rowCount())}
+
+
+def test_pair_shows_the_sample_lesions_and_a_drawn_line_reaches_grid_store_undo(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
+                                                                               store_copy: Path) -> None:
+    w, sel = window, window.controller.selection
+    assert sel.pair == ("LLSYN001", "E1")
+    project = w.session.reading.project
+    expected = [les.lesion_id for les in project.lesions_of("LLSYN001", "E1", READER)]
+    assert expected and list(grid_texts(w)) == expected
+    assert grid_texts(w)["L1"][0] == f"{project.lesions[('LLSYN001', 'E1', READER, 'L1')].observation(Role.CT_ARTERIAL).diameter_mm:.1f}"
+    assert "reader: sample" in w.controller.store_label.text() and str(store_copy) in w.controller.store_label.text()
+    # N: a new lesion, and the line tool is on; draw its diameter on CT arterial
+    w.reading.activate(0)
+    press(w, qtbot, "new_lesion")
+    new = f"L{len(expected) + 1}"
+    assert sel.lesion_id == new and w.controller.tool_name == "line" and w.actions_by_id["tool_line"].isChecked()
+    vp = w.grid.viewports[0]
+    drag(qtbot, vp, (200, 150), (200, 190))
+    m = project_m = w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)].observation(Role.CT_ARTERIAL)
+    assert isinstance(m, Measurement) and m.slice_index == w.reading.viewports[0].index
+    assert m.diameter_mm == pytest.approx(vp.model.geometry.distance_mm((200, 150), (200, 190)), abs=1.0)
+    assert grid_texts(w)[new][0] == f"{m.diameter_mm:.1f}"
+    assert f"{new} on ct_arterial" in w.status.text()
+    with ReadingStore.open(store_copy, read_only=True) as again:  # every edit is in the file already
+        assert again.load().lesions[("LLSYN001", "E1", READER, new)].observation(Role.CT_ARTERIAL) == project_m
+    # the line is drawn on its slice (green: the current lesion)
+    img = vp.grab().toImage()
+    x, y = vp.transform().image_to_widget(200, 170)
+    assert img.pixelColor(round(x), round(y)).green() > 200
+    # undo / redo from the Edit menu actions, which name the edit
+    assert w.actions_by_id["undo"].text().startswith(f"Undo {new} on ct_arterial")
+    w.actions_by_id["undo"].trigger()
+    assert grid_texts(w)[new][0] == ""
+    w.actions_by_id["redo"].trigger()
+    assert grid_texts(w)[new][0] == f"{m.diameter_mm:.1f}"
+    # an end handle moves with the line tool: one more edit
+    drag(qtbot, vp, m.p2, (200, 210))
+    moved = w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)].observation(Role.CT_ARTERIAL)
+    assert moved.p1 == m.p1 and moved.diameter_mm > m.diameter_mm
+
+
+def test_count_with_lobe_switch_changes_the_counts_panel(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    w.reading.activate(2)  # T2 FS
+    panel = w.docks.counts_panel
+    row = READING_ROLES.index(Role.MR_T2FS)
+    right, left = int(panel.table.item(row, 0).text()), int(panel.table.item(row, 1).text())
+    press(w, qtbot, "tool_count")
+    assert w.controller.tool_name == "count"
+    vp = w.grid.viewports[2]
+    x, y = vp.transform().image_to_widget(120, 200)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    assert int(panel.table.item(row, 0).text()) == right + 1
+    press(w, qtbot, "lobe_left")
+    assert w.controller.selection.lobe is Lobe.LEFT and w.actions_by_id["lobe_left"].isChecked()
+    x, y = vp.transform().image_to_widget(150, 60)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    assert int(panel.table.item(row, 1).text()) == left + 1 and int(panel.table.item(row, 2).text()) == right + left + 2
+    # Delete removes the mark under the pointer; Shift+C flags the series not countable
+    qtbot.mouseMove(vp, QPoint(round(x), round(y)))
+    press(w, qtbot, "delete_selected")
+    assert int(panel.table.item(row, 1).text()) == left
+    press(w, qtbot, "uncountable")
+    assert panel.table.item(row, 3).checkState() == Qt.CheckState.Checked
+    w.actions_by_id["undo"].trigger()
+    assert panel.table.item(row, 3).checkState() == Qt.CheckState.Unchecked
+
+
+def test_grid_click_jumps_to_the_measurement_and_keys_mark_statuses(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    col = READING_ROLES.index(Role.MR_T2FS)
+    lid = "L2"
+    m = w.session.reading.project.lesions[("LLSYN001", "E1", READER, lid)].observation(Role.MR_T2FS)
+    vp = w.reading.viewports[2]
+    vp.set_index(0)
+    t = w.docks.lesion_panel.table
+    row = list(grid_texts(w)).index(lid)
+    t.cellClicked.emit(row, FIXED + col)
+    assert w.reading.layout.active == 2 and vp.index == m.slice_index
+    assert vp.center == pytest.approx(((m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2))
+    assert w.controller.selection.lesion_id == lid
+    # ] / [ walk the lesions and show each on every series where it is measured
+    press(w, qtbot, "next_lesion")
+    assert w.controller.selection.lesion_id == "L3"
+    m3 = w.session.reading.project.lesions[("LLSYN001", "E1", READER, "L3")].observation(Role.MR_DWI)
+    assert w.reading.viewports[3].index == m3.slice_index
+    # V: not visible on the active series (T2 FS); Delete clears it again
+    press(w, qtbot, "not_visible")
+    assert grid_texts(w)["L3"][col] == "not visible"
+    press(w, qtbot, "delete_selected")
+    assert grid_texts(w)["L3"][col] == ""
+
+
+def test_measuring_is_refused_on_a_non_axial_stack(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    vp = w.reading.viewports[1]
+    geo = vp.geometry
+    coronal, _ = StackGeometry.from_slices(geo.rows, geo.columns, (1, 0, 0, 0, 0, -1),
+                                           [(0, 2.0 * k, 0) for k in range(geo.n_slices)], geo.pixel_spacing_mm)
+    vp.set_volume(replace(vp.volume, geometry=coronal), Role.CT_PORTAL)
+    before = w.session.reading.project
+    w.reading.activate(1)
+    w.controller.selection.set_lesion("L1")
+    press(w, qtbot, "tool_line")
+    drag(qtbot, w.grid.viewports[1], (100, 100), (100, 140))
+    assert "coronal" in w.status.text() and "axial" in w.status.text()
+    assert w.session.reading.project is before
+
+
+def test_export_and_analysis_from_the_menus(window: MainWindow, qtbot, env: Path) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    w.controller.export_to(env / "export", pseudonymise=True)
+    with open(env / "export" / "measurements.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and {r["patient_id"] for r in rows} <= {"S001", "S002", "S003"}
+    assert "exported 3 patient(s)" in w.status.text()
+    with qtbot.waitSignal(w.controller.analysis_done, timeout=60000):
+        w.controller.run_analysis(env / "analysis")
+    with open(env / "analysis" / "paired_tests.csv", newline="") as f:
+        paired = list(csv.DictReader(f))
+    assert paired and {"wilcoxon_p", "ttest_p"} <= set(paired[0])
+    tabs = w.controller.last_dialog.tabs
+    assert [tabs.tabText(i) for i in range(3)] == ["paired_tests", "detection", "sizes"]
+    assert tabs.widget(0).rowCount() == len(paired)
+    w.controller.last_dialog.close()
+    # a failing export is one error dialog, not a crash
+    shown: list[str] = []
+    w.show_error = shown.append  # type: ignore[method-assign]
+    (env / "file").write_text("x")
+    w.run(lambda: w.controller.export_to(env / "file"))
+    assert len(shown) == 1
+
+
+def test_store_that_came_with_the_folder_stays_untouched_until_a_working_copy(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                              sample_index, store_copy: Path) -> None:
+    digest = hashlib.sha256(store_copy.read_bytes()).hexdigest()
+    w = make_window(qtbot, env)
+    answers: list[str | None] = ["keep", None, "copy"]  # the folder's store offered; first edit declined; copy
+    w.controller.ask = lambda title, text, choices: answers.pop(0)  # type: ignore[method-assign]
+    assert w.controller.open_store(store_copy, came_with_folder=True)
+    assert w.session.read_only and "read-only until you edit" in w.controller.store_label.text()
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN002")
+    assert w.controller.selection.pair == ("LLSYN002", "E1")
+    w.reading.activate(0)
+    press(w, qtbot, "new_lesion")  # declined: nothing changes
+    assert w.session.read_only and "read-only" in w.status.text()
+    press(w, qtbot, "new_lesion")  # a working copy in the data folder, and the edit lands there
+    assert not w.session.read_only and w.session.path.parent == env / "data" / "readings"
+    assert w.controller.selection.lesion_id is not None
+    assert hashlib.sha256(store_copy.read_bytes()).hexdigest() == digest
+    assert not Path(f"{store_copy}.lock").exists() and not Path(f"{store_copy}-wal").exists()
+    with ReadingStore.open(w.session.path, read_only=True) as copy:
+        assert len(copy.load().lesions) == len(w.session.reading.project.lesions)
+    assert w.controller.recent.paths[0] == str(w.session.path.resolve())
+
+
+def test_locked_store_one_dialog_then_read_only(qtbot, env: Path, store_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    w = make_window(qtbot, env)
+    told: list[str] = []
+    w.controller.inform = lambda title, text: told.append(text)  # type: ignore[method-assign]
+    with ReadingStore.open(store_copy):  # another instance holds it
+        assert w.controller.open_store(store_copy)
+        assert len(told) == 1 and "read-only" in told[0] and w.session.read_only
+        assert "locked by another lesionlab" in w.controller.store_label.text()
+
+
+def test_first_edit_without_a_store_creates_one_and_asks_the_reader_once(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                          sample_index) -> None:
+    w = make_window(qtbot, env, reader=None)
+    asked: list[str] = []
+    w.controller.ask_text = lambda title, label, default: asked.append(label) or "Dr Test"  # type: ignore[method-assign]
+    open_pair(w, qtbot, env / "no-store-here", sample_index, "LLSYN003")  # a folder without *.lesionlab
+    assert w.session.store is None and w.controller.selection.pair is None
+    press(w, qtbot, "new_lesion")
+    press(w, qtbot, "new_lesion")
+    assert len(asked) == 1 and ReaderName(env / "reader.json").name == "Dr Test"
+    assert w.session.path == env / "data" / "readings" / "reading.lesionlab"
+    project = w.session.reading.project
+    assert [les.lesion_id for les in project.lesions_of("LLSYN003", "E1", "Dr Test")] == ["L1", "L2"]
+    assert "reader: Dr Test" in w.controller.store_label.text()
