@@ -64,7 +64,8 @@ def read_csv_table(path: str | Path) -> RawTable:
     except FileNotFoundError:
         raise InputFormatError("file not found", where=source, advice="check the path") from None
     except OSError as exc:
-        raise InputFormatError(f"cannot be read: {exc.strerror}", where=source) from None
+        raise InputFormatError(f"cannot be read: {exc.strerror}", where=source,
+                               advice="give the path of a readable CSV file") from None
     rows: list[list[str]] = []
     lines: list[int] = []
     with handle:

@@ -139,8 +139,12 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path) -> Path:
         if any(out.iterdir()) and not _is_previous_output(out):
             raise LesionlabError("exists and holds other files", where=str(out),
                                  advice="choose an empty or new --out folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    except OSError as exc:
+        raise LesionlabError(f"cannot be created ({exc.strerror or exc})", where=str(out),
+                             advice="choose an --out folder in a place you can write to") from exc
     try:
         for name, table in result.tables.items():
             write_csv(table, tmp / f"{name}.csv")

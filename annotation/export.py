@@ -33,10 +33,22 @@ from annotation.cells import escape_text
 from annotation.project import Project
 from annotation.store import ReadingStore
 from annotation.tables import project_tables
-from app.errors import StoreError
+from app.errors import LesionlabError, StoreError
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(tmp)`` on a temporary path beside ``path``, fsync it, then rename it over ``path``."""
+    """Call ``write(tmp)`` on a temporary path beside ``path``, fsync it, then rename it over ``path``.
+
+    A folder that cannot be made or written (a file in the way, no permission, disk full) raises
+    :class:`LesionlabError` naming the file; ``path`` is then unchanged.
+    """
+    try:
+        _atomic_write(path, write)
+    except OSError as exc:
+        raise LesionlabError(f"cannot be written ({exc.strerror or exc})", where=str(path),
+                             advice="choose an output folder you can write to, not an existing file") from exc
+
+
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

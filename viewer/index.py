@@ -65,7 +65,11 @@ def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], l
             return listed, skipped, notes
         return [FileRef(str(root))], skipped, notes
     refs: list[FileRef] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(exc: OSError) -> None:  # os.walk would skip the folder without a word
+        skipped.append(SkippedFile(str(exc.filename or root), f"folder cannot be read ({exc.strerror or exc})"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames.sort()
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)

@@ -193,3 +193,16 @@ def test_xlsx_control_characters_are_replaced_not_fatal(tmp_path: Path) -> None:
     ws = load_workbook(tmp_path / "t.xlsx")["t"]
     assert [ws.cell(row=i, column=1).value for i in (2, 3)] == ["a\ufffdb", "'=x\ufffd"]
     assert [ws.cell(row=i, column=2).value for i in (2, 3)] == [3, 0.5]
+
+
+def test_output_under_a_file_is_a_lesionlab_error(tmp_path: Path) -> None:
+    from analysis.pipeline import write_outputs
+    from app.errors import LesionlabError
+
+    blocker = tmp_path / "taken"
+    blocker.write_text("x")
+    paths = write_synthetic_csvs(tmp_path / "in", 8, seed=1)
+    result = analysis.pipeline.analyse(load_csv_inputs(paths["measurements"], paths["counts"], paths["patients"]))
+    with pytest.raises(LesionlabError) as err:
+        write_outputs(result, blocker / "out")
+    assert err.value.where == str(blocker / "out") and err.value.advice

@@ -176,3 +176,9 @@ class TestFiles:
         with pytest.raises(InputFormatError) as info:
             load_csv_inputs(m, c)
         assert info.value.where == f"{c}, line 3, column 'count'"
+
+
+def test_a_folder_given_as_csv_is_an_input_error_with_advice(tmp_path: Path) -> None:
+    with pytest.raises(InputFormatError) as err:
+        read_csv_table(tmp_path)
+    assert err.value.where == str(tmp_path) and "CSV file" in err.value.advice

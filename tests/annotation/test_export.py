@@ -135,3 +135,14 @@ def test_cli_export(store_path, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "app", "export", str(tmp_path / "nope.lesionlab"), "--out",
                           str(out)], cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode == 1 and "no such store" in bad.stderr
+
+
+def test_export_into_a_file_names_the_file_and_advises(store_path, tmp_path):
+    from app.errors import LesionlabError
+
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    with pytest.raises(LesionlabError) as err:
+        export_store(store_path, blocker / "out")
+    assert str(blocker) in (err.value.where or "") and "output folder" in err.value.advice
+    assert blocker.read_text() == "not a folder"

@@ -128,3 +128,9 @@ def test_wal_and_full_sync_are_on(tmp_path):
     with ReadingStore.open(tmp_path / "r.lesionlab") as st:
         assert st._con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert st._con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_store_in_a_missing_folder_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as err:
+        open_reading(tmp_path / "no such folder" / "r.lesionlab", "R1")
+    assert "no such folder" in (err.value.where or "") and err.value.advice

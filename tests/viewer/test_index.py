@@ -234,3 +234,23 @@ class TestSources:
         assert pooled.to_json() == index_path(tmp_path, workers=1).to_json()
         assert calls[0] == (0, 120) and calls[-1] == (120, 120)
         assert [s.n_slices for s in pooled.stacks] == [60, 60]
+
+
+def test_an_unreadable_folder_is_listed_as_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.walk skips a folder it cannot list without a word; the index says so (root ignores modes,
+    so the failure is simulated)."""
+    import os
+
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "a.dcm").write_bytes(b"x")
+    real_scandir = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = index_path(tmp_path, workers=1)
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        (str(tmp_path / "locked"), "folder cannot be read (Permission denied)")]
