@@ -10,6 +10,7 @@ import io
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -26,7 +27,7 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _empty(ax, text: str) -> None:  # type: ignore[no-untyped-def]
+def _empty(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#666")
     ax.set_xticks([])
     ax.set_yticks([])

@@ -135,7 +135,9 @@ class Measurement:
             if row > geometry.rows - 0.5 or col > geometry.columns - 0.5:
                 raise ValidationError(f"({row:g}, {col:g}) lies outside the {geometry.rows} x {geometry.columns}"
                                       " image", where=name)
-        rs, cs = geometry.pixel_spacing_mm  # type: ignore[misc]
+        spacing = geometry.pixel_spacing_mm
+        assert spacing is not None  # measurable implies both spacings
+        rs, cs = spacing
         return cls(stack_key, series_instance_uid, int(slice_index), p1, p2, rs, cs)
 
     @property

@@ -256,7 +256,9 @@ class ReadingStore:
                 raise
         except sqlite3.Error as exc:
             raise StoreError(f"the edit was not saved ({exc})", where=str(self.path)) from None
-        return int(cur.lastrowid)  # type: ignore[arg-type]
+        if cur.lastrowid is None:  # sqlite3 sets it after every INSERT
+            raise StoreError("the edit log gave no row id", where=str(self.path))
+        return cur.lastrowid
 
     def save_project(self, project: Project, description: str = "import") -> int:
         """Write a whole project into an empty store as one edit."""

@@ -193,9 +193,10 @@ class StackGeometry:
     @property
     def pixel_aspect(self) -> float:
         """Display height/width of one pixel (row spacing / column spacing); 1 when unknown."""
-        if not self.measurable:
+        spacing = self.pixel_spacing_mm
+        if spacing is None or not self.measurable:
             return 1.0
-        return float(self.row_spacing_mm / self.column_spacing_mm)  # type: ignore[operator]
+        return spacing[0] / spacing[1]
 
     # ------------------------------------------------------------------ transforms
     def _spacing_or_one(self) -> tuple[float, float]:
