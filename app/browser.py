@@ -37,8 +37,8 @@ class StudyBrowser(QTreeWidget):
         self.patients: list[Patient] = []
         self.setHeaderLabels(["Patient / study / stack", "Role", "Sl."])
         self.setColumnWidth(0, 285)
-        self.setColumnWidth(1, 92)
-        self.setColumnWidth(2, 40)
+        self.setColumnWidth(1, 80)
+        self.setColumnWidth(2, 32)
         self.setIndentation(14)
         self.setAlternatingRowColors(True)
         self.setDragEnabled(True)

@@ -72,6 +72,7 @@ class ReadingDocks:
         self.lesion_panel.jump_requested.connect(jump)
         self.checks_panel.jump_requested.connect(jump)
         self.lesion_panel.table.horizontalHeader().setMinimumSectionSize(56)
+        self.lesion_panel.table.verticalHeader().setDefaultSectionSize(24)  # five lesions fit without scrolling
         self.lesions_dock.setWidget(self.lesion_panel)
         self.counts_dock.setWidget(self.counts_panel)
         self.checks_dock.setWidget(self.checks_panel)

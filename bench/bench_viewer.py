@@ -1,8 +1,9 @@
 """Viewer speed: slice change -> finished repaint, against the bare-paint floor; app start time.
 
 * ``one``: a 512x512 CT stack (int16, HU) in an 800x800 ViewportWidget with its overlays,
-  the pointer over the image (value readout) and 20 measurement lines with labels drawn by a
-  tool-protocol layer. Each step moves to another slice *and empties the QImage cache*, so
+  the pointer over the image (value readout) and 20 measurements with labels on every slice,
+  drawn by the reading's own layers (annotation.qt.tools.MeasurementLayer and CountLayer, as
+  the workstation installs them) from a Reading of 20 lesions x 64 slices (1,280 lesions). Each step moves to another slice *and empties the QImage cache*, so
   every step pays for the lookup (the worst case; the cached case is reported apart).
 * ``floor``: a bare QWidget whose paintEvent does the same slice's numpy lookup, QImage and
   QPainter.drawImage into the same rectangle, with the same smoothing: no application code.
@@ -40,38 +41,41 @@ from viewer.model.viewport import ViewportModel  # noqa: E402
 from viewer.qt.grid import ReadingGrid  # noqa: E402
 from viewer.qt.tools import ViewContext  # noqa: E402
 from viewer.qt.viewport import ViewportWidget  # noqa: E402
+from viewer.records import READING_ROLES, Role  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = 400
 N_SLICES = 64
 
 
-class Lines:
-    """20 measurements as a tool-protocol layer: a line, its end points and a length label each,
-    drawn the way a measurement layer should (one numpy transform, batched lines and points,
-    laid-out labels)."""
+def bench_reading(keys_roles: list[tuple[str, Role]], n_slices: int, per_slice: int = 20, seed: int = 0):  # type: ignore[no-untyped-def]
+    """A Selection on a Reading whose exam pair has ``per_slice`` lesions measured on every slice of
+    every (stack key, role) given: what the layers draw is then 20 lines on whatever slice is shown."""
+    from annotation.clinical import Patient
+    from annotation.project import Project
+    from annotation.reading import Reading
+    from annotation.records import ExamPair, Lesion, Measurement
+    from annotation.selection import Selection
 
-    def __init__(self, n: int = 20, seed: int = 0) -> None:
-        rng = np.random.default_rng(seed)
-        self.ends = rng.uniform(60, 450, size=(n, 2, 2))  # (line, end, (row, col))
-        self.labels: list[QStaticText] | None = None
-        self.pen = QPen(QColor(255, 220, 0), 1.5)
-        self.dot = QPen(QColor(255, 220, 0), 4)  # square end handles, as Horos draws them
-        self.dot.setCapStyle(Qt.PenCapStyle.SquareCap)
+    rng = np.random.default_rng(seed)
+    lesions, n = [], 0
+    for k in range(n_slices):
+        for _ in range(per_slice):
+            n += 1
+            les = Lesion("P1", "E1", "bench", f"L{n}", "right")
+            for key, role in keys_roles:
+                a, b = rng.uniform(60, 450, size=(2, 2)).tolist()
+                les = les.with_observation(role, Measurement(key, "1.2.3", k, tuple(a), tuple(b), 0.7, 0.7))
+            lesions.append(les)
+    project = Project(patients=[Patient("P1")], exam_pairs=[ExamPair("P1", "E1")], lesions=lesions)
+    return Selection(Reading(project, reader="bench"), ("P1", "E1"))
 
-    def paint(self, p: QPainter, view: ViewContext) -> None:
-        if self.labels is None:
-            geo = view.geometry
-            self.labels = [QStaticText(f"{geo.distance_mm(a, b):.1f} mm") for a, b in self.ends]
-        xy = view.transform.images_to_widget(self.ends.reshape(-1, 2))
-        pts = [QPointF(x, y) for x, y in xy.tolist()]
-        p.setPen(self.pen)
-        p.drawLines(pts)
-        p.setPen(self.dot)
-        p.drawPoints(pts)
-        p.setPen(self.pen)
-        for label, (x, y) in zip(self.labels, xy[1::2].tolist()):
-            p.drawStaticText(x + 5, y - 16, label)
+
+def add_reading_layers(widget: ViewportWidget, selection) -> None:  # type: ignore[no-untyped-def]
+    from annotation.qt.tools import CountLayer, MeasurementLayer
+
+    widget.add_layer(MeasurementLayer(selection))
+    widget.add_layer(CountLayer(selection))
 
 
 class Floor(QWidget):
@@ -109,11 +113,11 @@ def _stats(samples: list[float]) -> tuple[float, float]:
 
 def bench_one(app: QApplication) -> dict[str, float]:
     vol = make_volume(make_stack("bench", n_slices=N_SLICES, rows=512, columns=512, pixel_spacing_mm=(0.7, 0.7)))
-    model = ViewportModel()
+    model = ViewportModel(role=Role.CT_ARTERIAL)
     model.set_volume(vol)
     w = ViewportWidget(model)
     w.resize(800, 800)
-    w.add_layer(Lines())
+    add_reading_layers(w, bench_reading([("bench", Role.CT_ARTERIAL)], N_SLICES))
     _exposed(app, w)
     move = QMouseEvent(QEvent.Type.MouseMove, QPointF(400, 380), QPointF(400, 380), Qt.MouseButton.NoButton,
                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
@@ -162,8 +166,9 @@ def bench_six(app: QApplication) -> dict[str, float]:
     for i, vp in enumerate(reading.viewports):
         stack = make_stack(f"six{i}", n_slices=N_SLICES, rows=512, columns=512, pixel_spacing_mm=(0.7, 0.7))
         vp.set_volume(make_volume(stack, seed=i))
+    selection = bench_reading([(f"six{i}", role) for i, role in enumerate(READING_ROLES)], N_SLICES, seed=1)
     for w in grid.viewports:
-        w.add_layer(Lines(seed=1))
+        add_reading_layers(w, selection)
     _exposed(app, grid)
     src = reading.viewports[0]
     times = []

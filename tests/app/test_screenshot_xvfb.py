@@ -1,4 +1,6 @@
-"""The real application under Xvfb: open sample_dicom, open the first pair, screenshot, check it.
+"""The real application under Xvfb: open sample_dicom with its sample reading, open the first pair,
+show lesion L1 on every series, screenshot, check it (six viewports with overlays, the lesion's
+diameters drawn, the lesion grid docked).
 
 Skipped (with the reason) when Xvfb is not installed; .ci/run installs it. The PNG stays in the
 test's temporary directory as an artifact (pytest prints its path on failure).
@@ -17,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BORDER = np.array([48, 48, 52])  # viewer.qt.viewport.BORDER: the grid's gaps and cell borders
+CURRENT = np.array([28, 84, 52])  # annotation.qt.panels.CURRENT_BRUSH: the current lesion's id cell
 pytestmark = pytest.mark.xvfb
 
 
@@ -54,11 +57,20 @@ def load_png(path: Path) -> np.ndarray:
     return arr[:, : img.width() * 3].reshape(img.height(), img.width(), 3).copy()
 
 
+def _longest_runs(mask: np.ndarray) -> np.ndarray:
+    """Per column, the longest run of True going down."""
+    best = np.zeros(mask.shape[1], int)
+    run = np.zeros(mask.shape[1], int)
+    for row in mask:
+        run = np.where(row, run + 1, 0)
+        best = np.maximum(best, run)
+    return best
+
+
 def find_cells(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Cells of the reading grid as (top, bottom, left, right): regions between border-coloured gaps."""
     is_border = (np.abs(rgb.astype(int) - BORDER).max(axis=2) <= 3)
-    col_frac = is_border.mean(axis=0)
-    gap_cols = col_frac > 0.8  # vertical gaps run the whole grid height
+    gap_cols = _longest_runs(is_border) > 0.5 * rgb.shape[0]  # vertical gaps run the whole grid height
     seps = _bands(gap_cols, 2)
     assert len(seps) >= 4, f"vertical gaps of the grid not found: {seps}"
     left, right = seps[0][1], seps[-1][0]
@@ -82,7 +94,7 @@ def test_screenshot_of_the_first_pair(tmp_path: Path, sample_dicom: Path) -> Non
     try:
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", LESIONLAB_CONFIG_DIR=str(tmp_path / "config"))
         proc = subprocess.run([sys.executable, "-m", "app", "view", str(sample_dicom), "--open-first-pair",
-                               "--screenshot", str(shot), "--quit-after-screenshot", "--size", "1600x1000"],
+                               "--show-lesion", "L1", "--screenshot", str(shot), "--quit-after-screenshot", "--size", "1600x1000"],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     finally:
         xvfb.terminate()
@@ -102,3 +114,12 @@ def test_screenshot_of_the_first_pair(tmp_path: Path, sample_dicom: Path) -> Non
         assert middle.std() > 10, f"viewport {top, left} shows no image (png: {shot})"
         for corner in (cell[:45, :170], cell[:45, -170:], cell[-45:, :170], cell[-45:, -170:]):
             assert (corner > 140).sum() > 25, f"viewport {top, left} lacks corner overlay text (png: {shot})"
+    # L1's diameter (current lesion: green) is drawn wherever it is measured (all but CT portal in the sample)
+    green = (rgb[..., 1] > 200) & (rgb[..., 0] < 90) & (rgb[..., 2] > 70) & (rgb[..., 2] < 170)
+    drawn = [c for c in cells if green[c[0]:c[1], c[2]:c[3]].sum() > 30]
+    assert len(drawn) >= 5, f"L1 drawn in {len(drawn)} viewports only (png: {shot})"
+    # the lesion grid is docked below the viewports, L1's row highlighted as current
+    below = rgb[max(c[1] for c in cells):, min(c[2] for c in cells):]
+    current = (np.abs(below.astype(int) - CURRENT).max(axis=2) <= 3).sum()
+    assert current > 500, f"no lesion grid with a current lesion below the viewports (png: {shot})"
+

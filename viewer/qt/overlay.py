@@ -24,11 +24,13 @@ DIM = QColor(150, 150, 150)
 ACCENT = QColor(255, 196, 64)
 LINK = QColor(110, 190, 255)
 CROSS = QColor(80, 255, 120)
+#: Drawn one pixel down-right of every overlay text, so it stays legible over bright anatomy.
+SHADOW = QColor(0, 0, 0, 190)
 MARGIN = 6
 #: Laid-out texts kept per viewport before the cache starts over.
 STATIC_CACHE = 400
-#: Cached text blocks per viewport before that cache starts over.
-BLOCK_CACHE = 64
+#: Cached text blocks per viewport before that cache starts over (small images: ~20 kB each).
+BLOCK_CACHE = 256
 #: Scale bar lengths tried, mm.
 SCALE_STEPS_MM = (1, 2, 5, 10, 20, 50, 100, 200)
 
@@ -86,13 +88,14 @@ class OverlayPainter:
         """``text`` with its top at ``y``; ``x`` is its left, right or centre edge per ``align``."""
         st, w = self._static_text(text, bold)
         tx = x - w if align == "right" else x - w / 2 if align == "center" else x
-        p.setPen(color)
         if bold:
             p.setFont(self.bold)
-            p.drawStaticText(tx, y, st)
+        p.setPen(SHADOW)
+        p.drawStaticText(tx + 1, y + 1, st)
+        p.setPen(color)
+        p.drawStaticText(tx, y, st)
+        if bold:
             p.setFont(self.font)
-        else:
-            p.drawStaticText(tx, y, st)
 
     def hover_text(self, view: ViewContext, hover: Hover | None) -> str:
         """"value units  (x, y, z) mm" under the pointer, recomputed only when pointer or slice moved."""
@@ -106,26 +109,38 @@ class OverlayPainter:
                 self._hover_text = f"{_fmt_value(value, m.volume.units)}  ({xyz[0]:.1f}, {xyz[1]:.1f}, {xyz[2]:.1f}) mm"  # type: ignore[union-attr]
         return self._hover_text
 
-    def _block(self, p: QPainter, x: float, y: float, lines: tuple[tuple[str, QColor, bool], ...], align_right: bool,
-               from_bottom: bool) -> None:
-        """Lines that rarely change (series, patient, window), drawn as one cached image."""
+    def _block_image(self, lines: tuple[tuple[str, QColor, bool], ...], align_right: bool) -> QImage:
+        """Lines drawn once into an image (text and shadow), cached by content."""
         key = (tuple((t, c.rgba(), b) for t, c, b in lines), align_right)
         img = self._blocks.get(key)
         if img is None:
             if len(self._blocks) > BLOCK_CACHE:
                 self._blocks.clear()
             width = max((self._static_text(t, b)[1] for t, _, b in lines if t), default=0.0)
-            img = QImage(max(1, int(width) + 2), max(1, self.line_h * len(lines)), QImage.Format.Format_ARGB32_Premultiplied)
+            img = QImage(max(1, int(width) + 3), max(1, self.line_h * len(lines) + 1), QImage.Format.Format_ARGB32_Premultiplied)
             img.fill(0)
             bp = QPainter(img)
             bp.setFont(self.font)
             for i, (text, color, bold) in enumerate(lines):
                 if text:
-                    self.text(bp, img.width() - 1 if align_right else 0, i * self.line_h, text, color, bold=bold,
+                    self.text(bp, img.width() - 2 if align_right else 0, i * self.line_h, text, color, bold=bold,
                               align="right" if align_right else "left")
             bp.end()
             self._blocks[key] = img
+        return img
+
+    def _block(self, p: QPainter, x: float, y: float, lines: tuple[tuple[str, QColor, bool], ...], align_right: bool,
+               from_bottom: bool) -> None:
+        """Lines that rarely change (series, patient, window), drawn as one cached image."""
+        img = self._block_image(lines, align_right)
         p.drawImage(QPointF(x - img.width() if align_right else x, y - img.height() if from_bottom else y), img)
+
+    def _label(self, p: QPainter, x: float, y: float, text: str, color: QColor, *, bold: bool = False,
+               align: str = "left") -> None:
+        """One rarely changing text (orientation, scale) as a cached image: cheaper than laying it out twice."""
+        img = self._block_image(((text, color, bold),), False)
+        w = img.width() - 3
+        p.drawImage(QPointF(x - w if align == "right" else x - w / 2 if align == "center" else x, y), img)
 
     def _lines(self, p: QPainter, x: float, y: float, lines: list[tuple[str, QColor]], align_right: bool,
                from_bottom: bool, bold: bool = False) -> None:
@@ -153,12 +168,12 @@ class OverlayPainter:
         self._block(p, w - MARGIN, MARGIN, ((stack.patient_id, TEXT, False), (stack.study_date, DIM, False),
                                             (link_text, LINK if m.linked else DIM, False)), True, False)
         # bottom left: value under cursor, slice, position
-        bl: list[tuple[str, QColor]] = [(self.hover_text(view, hover), ACCENT)]
+        # (slice and position as a cached block: scrolling back and forth over a stack reuses them)
         pos = m.position_mm()
         thick = f"  thk {vol.geometry.slice_thickness_mm:g} mm" if vol.geometry.slice_thickness_mm else ""
-        bl.append((f"Im {m.slice_number}/{m.n_slices}", TEXT))
-        bl.append((f"Pos {pos:.1f} mm{thick}", DIM))
-        self._lines(p, MARGIN, h - MARGIN, bl, False, True)
+        self._block(p, MARGIN, h - MARGIN, ((f"Im {m.slice_number}/{m.n_slices}", TEXT, False),
+                                            (f"Pos {pos:.1f} mm{thick}", DIM, False)), False, True)
+        self._lines(p, MARGIN, h - MARGIN - 2 * self.line_h, [(self.hover_text(view, hover), ACCENT)], False, True)
         # bottom right: window and zoom
         wl = m.window
         zoom = f"Zoom {view.transform.px_per_mm * (vol.geometry.column_spacing_mm or 1):.2f}x" + ("  inv" if m.invert else "")
@@ -181,10 +196,10 @@ class OverlayPainter:
         left, right, top, bottom = self._orientation_labels(view.geometry)
         w, h = view.transform.width_px, view.transform.height_px
         mid = h / 2 - self.line_h / 2
-        self.text(p, MARGIN, mid, left, DIM, bold=True)
-        self.text(p, w - MARGIN, mid, right, DIM, bold=True, align="right")
-        self.text(p, w / 2, MARGIN + 3 * self.line_h, top, DIM, bold=True, align="center")
-        self.text(p, w / 2, h - MARGIN - self.line_h, bottom, DIM, bold=True, align="center")
+        self._label(p, MARGIN, mid, left, DIM, bold=True)
+        self._label(p, w - MARGIN, mid, right, DIM, bold=True, align="right")
+        self._label(p, w / 2, MARGIN + 3 * self.line_h, top, DIM, bold=True, align="center")
+        self._label(p, w / 2, h - MARGIN - self.line_h, bottom, DIM, bold=True, align="center")
 
     def _scale_bar(self, p: QPainter, view: ViewContext) -> None:
         """A vertical bar on the right edge, below the orientation label (OHIF's place)."""
@@ -196,13 +211,28 @@ class OverlayPainter:
         if mm is None:
             return
         length = mm * ppm
-        x = w - MARGIN - 2
-        y0 = h * 0.62 - length / 2
-        p.setPen(QPen(DIM, 1))
-        p.drawLine(QPointF(x, y0), QPointF(x, y0 + length))
-        for i in range(0, 2):
-            p.drawLine(QPointF(x - 5, y0 + i * length), QPointF(x, y0 + i * length))
-        self.text(p, x - 8, y0 + length / 2 - self.line_h / 2, f"{mm} mm", DIM, align="right")
+        img = self._bar_image(mm, int(round(length)))
+        p.drawImage(QPointF(w - MARGIN - img.width(), round(h * 0.62 - length / 2) - 1), img)
+
+    def _bar_image(self, mm: int, length: int) -> QImage:
+        """The bar, its ticks and its label with their shadow, cached per (mm, length in pixels)."""
+        key = ("bar", mm, length)
+        img = self._blocks.get(key)  # type: ignore[call-overload]
+        if img is None:
+            label, lw = f"{mm} mm", self._static_text(f"{mm} mm", False)[1]
+            img = QImage(int(lw) + 12, length + 3, QImage.Format.Format_ARGB32_Premultiplied)
+            img.fill(0)
+            bp = QPainter(img)
+            x = img.width() - 3
+            for color, d in ((SHADOW, 1), (DIM, 0)):
+                bp.setPen(QPen(color, 1))
+                bp.drawLines([QPointF(x + d, 1 + d), QPointF(x + d, 1 + length + d), QPointF(x - 5 + d, 1 + d),
+                              QPointF(x + d, 1 + d), QPointF(x - 5 + d, 1 + length + d), QPointF(x + d, 1 + length + d)])
+            bp.setFont(self.font)
+            self.text(bp, x - 8, 1 + length / 2 - self.line_h / 2, label, DIM, align="right")
+            bp.end()
+            self._blocks[key] = img  # type: ignore[index]
+        return img
 
     @staticmethod
     def paint_crosshair(p: QPainter, view: ViewContext) -> None:
