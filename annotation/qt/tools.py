@@ -77,24 +77,42 @@ def draw_line(painter: QPainter, view: ViewContext, a: tuple[float, float], b: t
 
 class _SliceIndex:
     """The current pair's measurements by (stack key, slice), rebuilt only when the project,
-    pair, reader or role changes: a repaint is then one dict lookup, whatever the cohort size."""
+    pair, reader or role changes: a repaint is then one dict lookup, whatever the cohort size.
+    Beside each slice's (lesion id, measurement) list it keeps what the layer draws of them, in
+    plain values made once per reading: (lesion id, row1, col1, row2, col2, label text)."""
 
     def __init__(self) -> None:
         self._key: tuple = ()
         self._by_slice: dict[tuple[str, int], list[tuple[str, Measurement]]] = {}
+        self._drawn: dict[tuple[str, int], list[tuple[str, float, float, float, float, str]]] = {}
 
-    def get(self, selection: Selection, role: Role, stack_key: str, slice_index: int) -> list[tuple[str, Measurement]]:
+    def _refresh(self, selection: Selection, role: Role) -> None:
         reading = selection.reading
         key = (id(reading.project), selection.pair, reading.reader, role)
         if key != self._key:
-            self._key, self._by_slice = key, {}
+            self._key, self._by_slice, self._drawn = key, {}, {}
             pair = selection.pair
             if pair is not None:
                 for les in reading.project.lesions_of(pair[0], pair[1], reading.reader):
                     m = les.observation(role)
                     if isinstance(m, Measurement):
                         self._by_slice.setdefault((m.stack_key, m.slice_index), []).append((les.lesion_id, m))
+
+    def get(self, selection: Selection, role: Role, stack_key: str, slice_index: int) -> list[tuple[str, Measurement]]:
+        self._refresh(selection, role)
         return self._by_slice.get((stack_key, slice_index), [])
+
+    def drawn(self, selection: Selection, role: Role, stack_key: str,
+              slice_index: int) -> list[tuple[str, float, float, float, float, str]]:
+        """The slice's measurements as (lesion id, row1, col1, row2, col2, label), made on first use."""
+        self._refresh(selection, role)
+        where = (stack_key, slice_index)
+        out = self._drawn.get(where)
+        if out is None:
+            out = self._drawn[where] = [
+                (lid, float(m.p1[0]), float(m.p1[1]), float(m.p2[0]), float(m.p2[1]), f"{lid} {m.diameter_mm:.1f} mm")
+                for lid, m in self._by_slice.get(where, [])]
+        return out
 
 
 class MeasurementLayer:
@@ -143,27 +161,44 @@ class MeasurementLayer:
         return img
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
-        shown = [(lid, m) for lid, m in self.on_slice(view) if lid != self.hidden]
-        if not shown:
+        role = getattr(view.model, "role", None)
+        if self.selection.pair is None or role not in READING_ROLES:
             return
-        xy = view.transform.images_to_widget([p for _, m in shown for p in (m.p1, m.p2)]).tolist()  # type: ignore[arg-type]
-        pts = [QPointF(x, y) for x, y in xy]
-        current = self.selection.lesion_id
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        for colour, is_current in ((LINE_COLOUR, False), (CURRENT_COLOUR, True)):
-            idx = [i for i, (lid, _) in enumerate(shown) if (lid == current) is is_current]
-            if not idx:
+        drawn = self._index.drawn(self.selection, role, view.model.key, view.slice_index)  # type: ignore[arg-type]
+        if not drawn:
+            return
+        hidden, current = self.hidden, self.selection.lesion_id
+        x0, y0, sx, sy = view.transform.affine()
+        # plain floats and one QPointF per end: a numpy round trip costs more for 40 points
+        lines: list[QPointF] = []
+        labels: list[tuple[float, float, str]] = []
+        cur_lines: list[QPointF] = []
+        cur_labels: list[tuple[float, float, str]] = []
+        for lid, r1, c1, r2, c2, text in drawn:
+            if lid == hidden:
                 continue
-            ends = pts if len(idx) == len(shown) else [pts[2 * i + e] for i in idx for e in (0, 1)]
-            painter.setPen(self._pens[colour.rgba()])
+            x1, y1, x2, y2 = x0 + c1 * sx, y0 + r1 * sy, x0 + c2 * sx, y0 + r2 * sy
+            if lid == current:
+                cur_lines += (QPointF(x1, y1), QPointF(x2, y2))
+                cur_labels.append((x1 if x1 > x2 else x2, y1 if y1 > y2 else y2, text))
+            else:
+                lines += (QPointF(x1, y1), QPointF(x2, y2))
+                labels.append((x1 if x1 > x2 else x2, y1 if y1 > y2 else y2, text))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        for colour, ends, texts in ((LINE_COLOUR, lines, labels), (CURRENT_COLOUR, cur_lines, cur_labels)):
+            if not ends:
+                continue
+            rgba = colour.rgba()
+            painter.setPen(self._pens[rgba])
             painter.drawLines(ends)
-            painter.setPen(self._handles[colour.rgba()])
+            painter.setPen(self._handles[rgba])
             painter.drawPoints(ends)
-            for i in idx:
-                lid, m = shown[i]
-                (x1, y1), (x2, y2) = xy[2 * i], xy[2 * i + 1]
-                painter.drawImage(QPointF(max(x1, x2) + 6, max(y1, y2) - 10),
-                                  self._label(painter, f"{lid} {m.diameter_mm:.1f} mm", colour))
+            images = self._labels
+            for x, y, text in texts:
+                img = images.get((text, rgba))
+                if img is None:
+                    img = self._label(painter, text, colour)
+                painter.drawImage(QPointF(x + 6, y - 10), img)
 
 
 def _handle_pen(colour: QColor) -> QPen:

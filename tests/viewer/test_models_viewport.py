@@ -142,3 +142,11 @@ def test_patient_point_matches_the_geometry() -> None:
     vp.set_volume(vol)
     vp.set_index(7)
     assert np.allclose(vp.patient_point(10.5, 33.25), vol.geometry.index_to_patient(7, 10.5, 33.25))
+
+
+@pytest.mark.parametrize("zoom, center", [(1.0, None), (2.5, (100.0, 40.0))])
+def test_affine_maps_like_image_to_widget(zoom: float, center: tuple[float, float] | None) -> None:
+    t = ViewTransform(800, 600, 512, 300, 0.7, 0.9, zoom, center)
+    x0, y0, sx, sy = t.affine()
+    for row, col in ((0.0, 0.0), (511.0, 299.0), (-0.5, 17.25)):
+        assert (x0 + col * sx, y0 + row * sy) == pytest.approx(t.image_to_widget(row, col))

@@ -51,6 +51,13 @@ class ViewTransform:
         cr, cc = self._center
         return (self.width_px / 2.0 + (col - cc) * sx, self.height_px / 2.0 + (row - cr) * sy)
 
+    def affine(self) -> tuple[float, float, float, float]:
+        """(x0, y0, sx, sy) with ``x = x0 + col * sx`` and ``y = y0 + row * sy``: plain floats for
+        callers mapping a few dozen points per repaint (cheaper than a numpy round trip)."""
+        sx, sy = self.scale_xy
+        cr, cc = self._center
+        return (self.width_px / 2.0 - cc * sx, self.height_px / 2.0 - cr * sy, sx, sy)
+
     def images_to_widget(self, rows_cols: np.ndarray) -> np.ndarray:
         """:meth:`image_to_widget` of many points at once: (N, 2) (row, col) -> (N, 2) (x, y)."""
         sx, sy = self.scale_xy

@@ -69,6 +69,8 @@ class OverlayPainter:
         self._static: dict[tuple[str, bool], tuple[QStaticText, float]] = {}
         self._blocks: dict[tuple, QImage] = {}
         self._hover_key: tuple = ()
+        self._placed_for: tuple = ()
+        self._placed: list[tuple[QPointF, QImage]] = []
         self._hover_text = ""
 
     def _static_text(self, text: str, bold: bool) -> tuple[QStaticText, float]:
@@ -193,13 +195,21 @@ class OverlayPainter:
         return self._labels
 
     def _orientation(self, p: QPainter, view: ViewContext) -> None:
-        left, right, top, bottom = self._orientation_labels(view.geometry)
-        w, h = view.transform.width_px, view.transform.height_px
-        mid = h / 2 - self.line_h / 2
-        self._label(p, MARGIN, mid, left, DIM, bold=True)
-        self._label(p, w - MARGIN, mid, right, DIM, bold=True, align="right")
-        self._label(p, w / 2, MARGIN + 3 * self.line_h, top, DIM, bold=True, align="center")
-        self._label(p, w / 2, h - MARGIN - self.line_h, bottom, DIM, bold=True, align="center")
+        """The four edge labels, placed once per (geometry, widget size): a repaint is four drawImage calls."""
+        geo, w, h = view.geometry, view.transform.width_px, view.transform.height_px
+        if self._placed_for != (id(geo), w, h) or self._labels_for is not geo:
+            left, right, top, bottom = self._orientation_labels(geo)
+            mid = h / 2 - self.line_h / 2
+            placed = []
+            for x, y, text, align in ((MARGIN, mid, left, "left"), (w - MARGIN, mid, right, "right"),
+                                      (w / 2, MARGIN + 3 * self.line_h, top, "center"),
+                                      (w / 2, h - MARGIN - self.line_h, bottom, "center")):
+                img = self._block_image(((text, DIM, True),), False)
+                lw = img.width() - 3
+                placed.append((QPointF(x - lw if align == "right" else x - lw / 2 if align == "center" else x, y), img))
+            self._placed, self._placed_for = placed, (id(geo), w, h)
+        for at, img in self._placed:
+            p.drawImage(at, img)
 
     def _scale_bar(self, p: QPainter, view: ViewContext) -> None:
         """A vertical bar on the right edge, below the orientation label (OHIF's place)."""
