@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMessageBox
 
-from annotation.qt.tools import CountLayer, CountTool, LineTool, MeasurementLayer
+from annotation.qt.layers import CountLayer, MeasurementLayer
+from annotation.qt.tools import CountTool, LineTool
 from annotation.reading import ReadingEvent
 from annotation.records import Measurement, NotMeasurable, NotVisible
 from annotation.store import ReadingStore

@@ -2,7 +2,7 @@
 
 * ``one``: a 512x512 CT stack (int16, HU) in an 800x800 ViewportWidget with its overlays,
   the pointer over the image (value readout) and 20 measurements with labels on every slice,
-  drawn by the reading's own layers (annotation.qt.tools.MeasurementLayer and CountLayer, as
+  drawn by the reading's own layers (annotation.qt.layers.MeasurementLayer and CountLayer, as
   the workstation installs them) from a Reading of 20 lesions x 64 slices (1,280 lesions). Each step moves to another slice *and empties the QImage cache*, so
   every step pays for the lookup (the worst case; the cached case is reported apart).
 * ``floor``: a bare QWidget whose paintEvent does the same slice's numpy lookup, QImage and
@@ -72,7 +72,7 @@ def bench_reading(keys_roles: list[tuple[str, Role]], n_slices: int, per_slice: 
 
 
 def add_reading_layers(widget: ViewportWidget, selection) -> None:  # type: ignore[no-untyped-def]
-    from annotation.qt.tools import CountLayer, MeasurementLayer
+    from annotation.qt.layers import CountLayer, MeasurementLayer
 
     widget.add_layer(MeasurementLayer(selection))
     widget.add_layer(CountLayer(selection))
