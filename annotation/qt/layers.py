@@ -29,30 +29,6 @@ def _near(view: ViewContext, event: ToolEvent, point: tuple[float, float]) -> fl
     return math.hypot(p.x() - event.widget_pos.x(), p.y() - event.widget_pos.y())
 
 
-def measurements_on(selection: Selection, view: ViewContext) -> list[tuple[str, Measurement]]:
-    """(lesion id, measurement) of the current pair and reader on the viewport's stack and slice."""
-    role = getattr(view.model, "role", None)
-    if selection.pair is None or role not in READING_ROLES:
-        return []
-    reading = selection.reading
-    out = []
-    for les in reading.project.lesions_of(selection.pair[0], selection.pair[1], reading.reader):
-        m = les.observation(role)
-        if isinstance(m, Measurement) and m.stack_key == view.model.key and m.slice_index == view.slice_index:
-            out.append((les.lesion_id, m))
-    return out
-
-
-def marks_on(selection: Selection, view: ViewContext) -> list[CountMark]:
-    """Count marks of the current pair and reader on the viewport's stack and slice."""
-    role = getattr(view.model, "role", None)
-    if selection.pair is None or role not in READING_ROLES:
-        return []
-    reading = selection.reading
-    return [m for m in reading.project.marks_of(selection.pair[0], selection.pair[1], reading.reader)
-            if m.role is role and m.stack_key == view.model.key and m.slice_index == view.slice_index]
-
-
 SHADOW = QColor(0, 0, 0, 170)
 
 
@@ -216,7 +192,8 @@ class CountLayer:
         self._by_slice: dict[tuple[Role, str, int], list[CountMark]] = {}
 
     def on_slice(self, view: ViewContext) -> list[CountMark]:
-        """:func:`marks_on`, from an index rebuilt only when the project, pair or reader changes."""
+        """Count marks of the current pair and reader on the shown slice, from an index rebuilt only
+        when the project, pair or reader changes (a repaint is one dict lookup)."""
         sel = self.selection
         role = getattr(view.model, "role", None)
         if sel.pair is None or role not in READING_ROLES:

@@ -12,8 +12,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent, QPainter
 
-from annotation.qt.layers import (CURRENT_COLOUR, GRAB_PX, CountLayer, MeasurementLayer, _near, draw_line,
-                                  marks_on, measurements_on)
+from annotation.qt.layers import CURRENT_COLOUR, GRAB_PX, CountLayer, MeasurementLayer, _near, draw_line
 from annotation.records import Measurement
 from annotation.selection import Selection
 from annotation.vocab import Lobe

@@ -15,7 +15,7 @@ from app.main_window import MainWindow
 from app.shortcuts import SHORTCUTS
 from viewer.display import WindowLevel
 from viewer.model.settings import RecentStudies, RoleOverrides
-from viewer.model.synthetic import SyntheticLoader, make_stack
+from viewer.testing import SyntheticLoader, make_stack
 from viewer.records import READING_ROLES, IndexResult, Role
 
 CT = dict(patient_id="P1", study_uid="st.ct", study_date="20240110", frame_of_reference_uid="for.ct")

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 
 @dataclass(frozen=True, slots=True)
 class ViewTransform:
@@ -47,9 +45,8 @@ class ViewTransform:
         return (s * self.column_spacing_mm, s * self.row_spacing_mm)
 
     def image_to_widget(self, row: float, col: float) -> tuple[float, float]:
-        sx, sy = self.scale_xy
-        cr, cc = self._center
-        return (self.width_px / 2.0 + (col - cc) * sx, self.height_px / 2.0 + (row - cr) * sy)
+        x0, y0, sx, sy = self.affine()
+        return (x0 + col * sx, y0 + row * sy)
 
     def affine(self) -> tuple[float, float, float, float]:
         """(x0, y0, sx, sy) with ``x = x0 + col * sx`` and ``y = y0 + row * sy``: plain floats for
@@ -57,13 +54,6 @@ class ViewTransform:
         sx, sy = self.scale_xy
         cr, cc = self._center
         return (self.width_px / 2.0 - cc * sx, self.height_px / 2.0 - cr * sy, sx, sy)
-
-    def images_to_widget(self, rows_cols: np.ndarray) -> np.ndarray:
-        """:meth:`image_to_widget` of many points at once: (N, 2) (row, col) -> (N, 2) (x, y)."""
-        sx, sy = self.scale_xy
-        cr, cc = self._center
-        pts = np.asarray(rows_cols, float).reshape(-1, 2)
-        return np.column_stack((self.width_px / 2.0 + (pts[:, 1] - cc) * sx, self.height_px / 2.0 + (pts[:, 0] - cr) * sy))
 
     def widget_to_image(self, x: float, y: float) -> tuple[float, float]:
         """Continuous (row, col) under a widget point."""

@@ -137,13 +137,6 @@ class OverlayPainter:
         img = self._block_image(lines, align_right)
         p.drawImage(QPointF(x - img.width() if align_right else x, y - img.height() if from_bottom else y), img)
 
-    def _label(self, p: QPainter, x: float, y: float, text: str, color: QColor, *, bold: bool = False,
-               align: str = "left") -> None:
-        """One rarely changing text (orientation, scale) as a cached image: cheaper than laying it out twice."""
-        img = self._block_image(((text, color, bold),), False)
-        w = img.width() - 3
-        p.drawImage(QPointF(x - w if align == "right" else x - w / 2 if align == "center" else x, y), img)
-
     def _lines(self, p: QPainter, x: float, y: float, lines: list[tuple[str, QColor]], align_right: bool,
                from_bottom: bool, bold: bool = False) -> None:
         order = list(reversed(lines)) if from_bottom else lines

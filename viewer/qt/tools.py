@@ -65,10 +65,6 @@ class ViewContext:
         x, y = self.transform.image_to_widget(row, col)
         return QPointF(x, y)
 
-    def to_widget_many(self, rows_cols: object) -> list[QPointF]:
-        """Many (row, col) points at once (one numpy step): for layers drawing many marks."""
-        return [QPointF(x, y) for x, y in self.transform.images_to_widget(rows_cols).tolist()]  # type: ignore[arg-type]
-
     def to_image(self, pos: QPointF) -> tuple[float, float]:
         return self.transform.widget_to_image(pos.x(), pos.y())
 

@@ -15,7 +15,7 @@ from annotation.records import Measurement
 from annotation.selection import Selection
 from annotation.vocab import Lobe
 from viewer.geometry import StackGeometry
-from viewer.model.synthetic import make_stack, make_volume
+from viewer.testing import make_stack, make_volume
 from viewer.model.viewport import ViewportModel
 from viewer.qt.viewport import ViewportWidget
 from viewer.records import Role

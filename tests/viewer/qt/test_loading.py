@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from viewer.model.reading import ReadingModel
-from viewer.model.synthetic import SyntheticLoader, make_stack
+from viewer.testing import SyntheticLoader, make_stack
 from viewer.qt.loading import VolumeLoads, connect_loading
 from viewer.records import Role
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QWheelEvent
 
 from viewer.display import WindowLevel
-from viewer.model.synthetic import make_stack, make_volume
+from viewer.testing import make_stack, make_volume
 from viewer.model.viewport import ViewportModel
 from viewer.qt.tools import BaseTool, ToolEvent, ViewContext
 from viewer.qt.viewport import ViewportWidget
