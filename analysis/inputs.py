@@ -1,7 +1,7 @@
 """Reading and validating the analysis inputs: measurements.csv, counts.csv, patients.csv
 (or the same three tables handed over by the annotation package from a reading store).
 
-Every problem raises :class:`app.errors.InputFormatError` naming the file, the line as it is in
+Every problem raises :class:`viewer.errors.InputFormatError` naming the file, the line as it is in
 the file (header = line 1) and the column, before anything is computed or written. Past this
 module the tables are clean: vocabularies canonical, diameters and counts numeric, booleans bool.
 """
@@ -32,7 +32,7 @@ from analysis.schema import (
     Lobe,
     Status,
 )
-from app.errors import InputFormatError, LesionlabError
+from viewer.errors import InputFormatError, LesionlabError
 
 _COUNT_RE = re.compile(r"^\d+(\.0*)?$")
 

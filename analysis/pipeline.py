@@ -24,7 +24,7 @@ from analysis.report import render_report, software_versions
 from analysis.schema import ROLE_LABELS, ROLE_VALUES, Region
 from analysis.tables import detection_table, paired_tests_table, population_table, sizes_table
 from analysis.writers import write_csv, write_xlsx
-from app.errors import InputFormatError, LesionlabError
+from viewer.errors import InputFormatError, LesionlabError
 
 #: Series pairs always plotted (reading-protocol.md: T2FS vs DWI, CT arterial vs CT portal).
 DEFAULT_PLOT_PAIRS: tuple[tuple[str, str], ...] = (("mr_t2fs", "mr_dwi"), ("ct_arterial", "ct_portal"))

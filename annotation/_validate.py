@@ -6,7 +6,7 @@ import datetime as _dt
 import math
 from typing import Any
 
-from app.errors import ValidationError
+from viewer.errors import ValidationError
 from viewer.dicomtime import parse_da
 
 

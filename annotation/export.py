@@ -33,7 +33,7 @@ from annotation.cells import escape_text
 from annotation.project import Project
 from annotation.store import ReadingStore
 from annotation.tables import project_tables
-from app.errors import LesionlabError, StoreError
+from viewer.errors import LesionlabError, StoreError
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a temporary path beside ``path``, fsync it, then rename it over ``path``.

@@ -16,7 +16,7 @@ from typing import Any, Iterator, Mapping
 from annotation.clinical import Patient
 from annotation.records import CountMark, ExamPair, Lesion, PairKey, SeriesFlag
 from annotation.vocab import Lobe
-from app.errors import ValidationError
+from viewer.errors import ValidationError
 from viewer.records import READING_ROLES, Role
 
 #: Entity tables in parent-before-child order (upserts go in this order, deletes in reverse).

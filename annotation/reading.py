@@ -21,7 +21,7 @@ from annotation.project import Diff, Project, diff
 from annotation.records import (CountMark, ExamPair, Lesion, Measurement, Observation, PairKey, SeriesFlag,
                                 reading_role)
 from annotation.vocab import CouinaudSegment, Lobe
-from app.errors import ValidationError
+from viewer.errors import ValidationError
 from viewer.records import Role
 
 if TYPE_CHECKING:

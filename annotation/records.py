@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Union
 
 from annotation import _validate as v
 from annotation.vocab import CouinaudSegment, Lobe, ObservationStatus
-from app.errors import NotMeasurableError, ValidationError
+from viewer.errors import NotMeasurableError, ValidationError
 from viewer.geometry import StackGeometry, in_plane_distance_mm
 from viewer.records import READING_ROLES, Role
 

@@ -23,7 +23,7 @@ from annotation.checks import MAX_MEASURED_LESIONS, MIN_DIAMETER_MM
 from annotation.reading import Reading
 from annotation.records import NotVisible
 from annotation.store import ReadingStore
-from app.errors import LesionlabError
+from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry
 from viewer.records import READING_ROLES, StackInfo
 

@@ -15,7 +15,7 @@ bench/bench_store.py).
 Concurrency. A writable store is held by one process through an exclusive ``flock`` on a
 sidecar file ``<store>.lock`` holding the holder's pid and host. The kernel drops the lock when
 the process dies (even by SIGKILL), so there are no stale locks to clean. A second writer gets
-:class:`~app.errors.StoreLockedError` naming the holder; it may open the store read-only instead
+:class:`~viewer.errors.StoreLockedError` naming the holder; it may open the store read-only instead
 (WAL lets readers see the last committed state while the holder writes). SQLite's own locking
 still guards the file underneath, so even a process that ignores the sidecar cannot corrupt it.
 
@@ -38,7 +38,7 @@ from typing import Callable
 from annotation.project import TABLES, Diff, Project, diff
 from annotation.reading import Reading
 from annotation.store_schema import DELETE, UPSERT, load_records, migration_1
-from app.errors import StoreError, StoreLockedError
+from viewer.errors import StoreError, StoreLockedError
 
 #: SQLite application_id of a lesionlab store ("LLab").
 APPLICATION_ID = 0x4C4C6162

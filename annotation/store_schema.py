@@ -14,7 +14,7 @@ from annotation.clinical import ClinicalRecord, Patient
 from annotation.records import (CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible, Observation,
                                 SeriesFlag, reading_role)
 from annotation.vocab import ObservationStatus
-from app.errors import StoreError
+from viewer.errors import StoreError
 from viewer.records import Role
 
 

@@ -1,7 +1,7 @@
 """Fixed vocabularies of the reading (../shared/domain/reading-protocol.md), as Enums.
 
 Every Enum is a ``str`` Enum whose value is what the store and the exports write; ``parse``
-accepts the Enum or its value (case-insensitive) and raises :class:`app.errors.ValidationError`
+accepts the Enum or its value (case-insensitive) and raises :class:`viewer.errors.ValidationError`
 naming the argument, so that records convert at the boundary.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import TypeVar
 
-from app.errors import ValidationError
+from viewer.errors import ValidationError
 
 E = TypeVar("E", bound="Vocabulary")
 

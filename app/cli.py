@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-from app.errors import LesionlabError
+from viewer.errors import LesionlabError
 
 #: subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from app.errors import InputFormatError
+from viewer.errors import InputFormatError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog
                                QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
                                QWidget)
 
-from app.errors import LesionlabError
+from viewer.errors import LesionlabError
 
 #: Tables shown first in the results dialog (the others follow in the analysis' order).
 SHOWN_FIRST = ("paired_tests", "detection", "sizes")

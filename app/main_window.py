@@ -23,7 +23,7 @@ from annotation.records import NotMeasurable, NotVisible
 from annotation.vocab import Lobe
 from app.browser import StudyBrowser
 from app.docks import ReadingDocks
-from app.errors import LesionlabError
+from viewer.errors import LesionlabError
 from app.menus import build_menus, build_toolbar
 from app.pair_dialog import PairChooser, ShortcutsDialog
 from app.reading_controller import ReadingController

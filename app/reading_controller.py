@@ -21,7 +21,7 @@ from annotation.reading import ReadingEvent
 from annotation.records import Measurement, NotMeasurable, NotVisible
 from annotation.store import ReadingStore
 from annotation.vocab import Lobe
-from app.errors import LesionlabError, StoreLockedError
+from viewer.errors import LesionlabError, StoreLockedError
 from app.reading_session import ReadingSession, data_dir, readings_dir, stores_in, working_copy_path
 from app.reading_settings import ReaderName
 from viewer.model.settings import RecentStudies

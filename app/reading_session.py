@@ -30,7 +30,7 @@ from annotation.records import ExamPair as PairRecord
 from annotation.records import PairKey
 from annotation.selection import Selection
 from annotation.store import SUFFIX, ReadingStore
-from app.errors import StoreError, StoreLockedError
+from viewer.errors import StoreError, StoreLockedError
 from viewer.model.events import Signal
 from viewer.studies import ExamPair as ViewerPair
 

@@ -64,3 +64,13 @@ def test_pydicom_and_simpleitk_stay_in_the_io_package() -> None:
             if bad:
                 offenders.append(f"{rel}: {sorted(bad)}")
     assert not offenders, offenders
+
+
+def test_import_linter_contracts_are_kept() -> None:
+    """The layer order (viewer < annotation < analysis < app) and Qt only in app/ and */qt/,
+    as declared in pyproject.toml's [tool.importlinter] and checked by import-linter itself."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    assert lint.exists(), "import-linter is a test dependency (pyproject [test] extra)"
+    proc = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "0 broken" in proc.stdout, proc.stdout[-2000:]

@@ -22,7 +22,7 @@ from enum import Enum
 
 import numpy as np
 
-from app.errors import ValidationError
+from viewer.errors import ValidationError
 
 
 @dataclass(frozen=True, slots=True)

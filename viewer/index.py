@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from app.errors import DicomReadError
+from viewer.errors import DicomReadError
 from viewer.dicomio import HeaderResult, dicomdir_files, is_dicomdir, is_zip, read_headers, zip_members
 from viewer.dicomio.sources import clear_cache
 from viewer.records import FileRef, ImageHeader, IndexResult, NonImageObject, PixelFormat, SkippedFile, StackInfo

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from app.errors import DicomReadError, GeometryError
+from viewer.errors import DicomReadError, GeometryError
 from viewer.dicomio.pixels import (
     NativeReader,
     correct_unused_bits,

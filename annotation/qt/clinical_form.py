@@ -10,7 +10,7 @@ from annotation.clinical import ClinicalRecord
 from annotation.reading import Reading
 from annotation.vocab import (Differentiation, Grade, GradeSource, LiverMetastasesTiming, PrimarySite, Sex,
                               Treatment)
-from app.errors import LesionlabError, ValidationError
+from viewer.errors import LesionlabError, ValidationError
 
 CHOICES: dict[str, type] = {"sex": Sex, "primary_site": PrimarySite, "grade_entered": Grade,
                             "grade_source": GradeSource, "differentiation": Differentiation,

@@ -17,7 +17,7 @@ from annotation.checks import ProtocolWarning, check_pair, check_patient
 from annotation.records import Measurement, NotMeasurable, NotVisible
 from annotation.selection import Selection
 from annotation.vocab import CouinaudSegment, Lobe
-from app.errors import LesionlabError
+from viewer.errors import LesionlabError
 from viewer.records import READING_ROLES, Role
 
 #: Dark-theme colours (app/theme.py: light text on near-black): a not-yet-read cell, the current lesion.

@@ -16,7 +16,7 @@ from annotation.qt.layers import CURRENT_COLOUR, GRAB_PX, CountLayer, Measuremen
 from annotation.records import Measurement
 from annotation.selection import Selection
 from annotation.vocab import Lobe
-from app.errors import LesionlabError
+from viewer.errors import LesionlabError
 from viewer.qt.tools import BaseTool, ToolEvent, ViewContext
 from viewer.records import READING_ROLES, Role
 

@@ -197,7 +197,7 @@ def test_xlsx_control_characters_are_replaced_not_fatal(tmp_path: Path) -> None:
 
 def test_output_under_a_file_is_a_lesionlab_error(tmp_path: Path) -> None:
     from analysis.pipeline import write_outputs
-    from app.errors import LesionlabError
+    from viewer.errors import LesionlabError
 
     blocker = tmp_path / "taken"
     blocker.write_text("x")

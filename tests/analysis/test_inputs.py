@@ -8,7 +8,7 @@ import pytest
 
 from analysis.inputs import load_csv_inputs, read_csv_table, validate_counts, validate_measurements, validate_patients
 from analysis.schema import PATIENT_COLUMNS
-from app.errors import InputFormatError
+from viewer.errors import InputFormatError
 
 MEAS_HEADER = ("patient_id,exam_pair_id,reader,lesion_id,lobe,segment,series_role,series_instance_uid,"
                "slice_index,diameter_mm,status,p1_row,p1_col,p2_row,p2_col")

@@ -6,7 +6,7 @@ import pytest
 
 from annotation.clinical import ClinicalRecord, Patient, derive_grade
 from annotation.vocab import Differentiation, Grade, Treatment
-from app.errors import ValidationError
+from viewer.errors import ValidationError
 
 
 @pytest.mark.parametrize("ki67, mitoses, expected", [

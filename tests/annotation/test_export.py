@@ -138,7 +138,7 @@ def test_cli_export(store_path, tmp_path):
 
 
 def test_export_into_a_file_names_the_file_and_advises(store_path, tmp_path):
-    from app.errors import LesionlabError
+    from viewer.errors import LesionlabError
 
     blocker = tmp_path / "taken"
     blocker.write_text("not a folder")

@@ -7,7 +7,7 @@ import pytest
 from annotation.reading import EditKind, Reading
 from annotation.records import NotMeasurable
 from annotation.vocab import Lobe
-from app.errors import StoreError, ValidationError
+from viewer.errors import StoreError, ValidationError
 from tests.annotation.conftest import PAIR
 from viewer.records import Role
 

@@ -8,7 +8,7 @@ import pytest
 
 from annotation.records import CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible
 from annotation.vocab import CouinaudSegment, Lobe, ObservationStatus
-from app.errors import NotMeasurableError, ValidationError
+from viewer.errors import NotMeasurableError, ValidationError
 from tests.annotation.conftest import CORONAL, make_geometry
 from viewer.records import Role
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from annotation import store as store_module
 from annotation.project import diff
 from annotation.store import ReadingStore, open_reading
-from app.errors import StoreError, StoreLockedError
+from viewer.errors import StoreError, StoreLockedError
 from tests.annotation.conftest import PAIR
 from tests.annotation.strategies import projects
 

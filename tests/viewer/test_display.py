@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.errors import ValidationError
+from viewer.errors import ValidationError
 from viewer.display import (PRESET_WINDOWS, LutCache, Preset, WindowLevel, auto_window, build_lut, default_window,
                             preset_window, render, window_bounds, window_values)
 

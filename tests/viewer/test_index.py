@@ -220,7 +220,7 @@ class TestSources:
         assert sorted(Path(s.path).name for s in r.skipped) == ["broken.zip", "empty", "readme.txt"]
 
     def test_missing_path_is_an_error(self, tmp_path: Path) -> None:
-        from app.errors import DicomReadError
+        from viewer.errors import DicomReadError
 
         with pytest.raises(DicomReadError, match="no such file"):
             index_path(tmp_path / "nope")

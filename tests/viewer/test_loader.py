@@ -12,7 +12,7 @@ import pydicom
 import pytest
 from pydicom.pixels import apply_rescale
 
-from app.errors import DicomReadError
+from viewer.errors import DicomReadError
 from tests.dicomgen import (
     LOSSLESS_COMPRESSED,
     ExplicitVRBigEndian,

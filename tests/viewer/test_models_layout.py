@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from app.errors import StoreError
+from viewer.errors import StoreError
 from viewer.model.layout import HangingModel, LayoutModel
 from viewer.model.linking import LinkModel
 from viewer.model.settings import RecentStudies, RoleOverrides, config_dir

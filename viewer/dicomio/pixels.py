@@ -29,7 +29,7 @@ import numpy as np
 import pydicom
 from pydicom.pixels import pixel_array
 
-from app.errors import DicomReadError
+from viewer.errors import DicomReadError
 from viewer.records import FileRef, PixelFormat
 
 EXPLICIT_LE = "1.2.840.10008.1.2.1"

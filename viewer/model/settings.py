@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from app.errors import StoreError
+from viewer.errors import StoreError
 from viewer.model.events import Signal
 from viewer.records import Role, StackInfo
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from app.errors import LesionlabError
+from viewer.errors import LesionlabError
 from viewer.model.reading import ReadingModel
 from viewer.records import StackInfo
 

@@ -1,0 +1,67 @@
+"""The one errors module of lesionlab.
+
+Every error the tool raises on purpose is a :class:`LesionlabError` carrying what went wrong,
+where (a file, a line, a column, a tag), and advice on how to recover. The CLI prints them as one
+line plus advice; the Qt layers turn them into one kind of dialog. Qt-free: imported by every
+package.
+"""
+
+from __future__ import annotations
+
+
+class LesionlabError(Exception):
+    """Base class: ``message`` says what, ``where`` says where, ``advice`` says what to do."""
+
+    default_advice = ""
+
+    def __init__(self, message: str, *, where: str | None = None, advice: str | None = None) -> None:
+        self.message = message
+        self.where = where
+        self.advice = advice if advice is not None else self.default_advice
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        return f"{text} ({self.advice})" if self.advice else text
+
+
+class DicomReadError(LesionlabError):
+    """A DICOM file cannot be read or lacks what it needs."""
+
+    default_advice = "check the file with a DICOM validator or re-export it from PACS"
+
+
+class GeometryError(LesionlabError):
+    """A stack's geometry is missing or inconsistent (no orientation, no positions, mixed sizes)."""
+
+    default_advice = "the stack can be shown but not measured; re-export it with full geometry"
+
+
+class NotMeasurableError(LesionlabError):
+    """A measurement was asked for on a stack whose millimetres cannot be trusted."""
+
+    default_advice = "measure on an axial stack with PixelSpacing"
+
+
+class InputFormatError(LesionlabError):
+    """A CSV or other tabular input is malformed (missing column, bad value, duplicate row)."""
+
+    default_advice = "fix the named cell and run again; nothing was written"
+
+
+class StoreError(LesionlabError):
+    """The reading store cannot be opened or written."""
+
+    default_advice = "the store file is unchanged; close other lesionlab windows using it and retry"
+
+
+class StoreLockedError(StoreError):
+    """Another lesionlab process holds the store for writing."""
+
+    default_advice = "close the other lesionlab window using this store, or open it read-only"
+
+
+class ValidationError(LesionlabError, ValueError):
+    """A record was built with a bad value; ``where`` names the argument."""
+
+    default_advice = ""
