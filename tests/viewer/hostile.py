@@ -1,0 +1,202 @@
+"""Hostile DICOM inputs for tests and benchmarks: memory bombs, bad geometry, odd media.
+
+* :func:`write_rle_bomb`: a few KB of RLE Lossless declaring 65535 x 65535 16-bit pixels (8 GiB).
+* :func:`write_zip_bomb`: a ~2.6 MB zip whose one member, a DICOM file with a private element of
+  zeros, inflates to ~2.6 GB (written by hand: the deflate stream of zeros is repeated after a
+  full flush, and the CRC is computed without materialising the zeros).
+* :func:`write_philips_disc`: a disc whose root DICOMDIR references nested ``DIRFILE`` directory
+  files that list the images (the Philips layout).
+* :func:`run_measured`: run Python code in a fresh subprocess and return its output and peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.encaps import encapsulate
+from pydicom.fileset import FileSet
+from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, RLELossless, generate_uid
+
+from tests.dicomgen import uid, write_series
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _ct(rows: int, cols: int, syntax: str, seed: str) -> Dataset:
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = CTImageStorage
+    meta.MediaStorageSOPInstanceUID = uid(f"{seed}/sop")
+    meta.TransferSyntaxUID = syntax
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
+    ds.Modality, ds.PatientID, ds.PatientName = "CT", "HOSTILE", "HOSTILE^FILE"
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = uid(f"{seed}/study"), uid(f"{seed}/series")
+    ds.FrameOfReferenceUID, ds.SeriesNumber, ds.InstanceNumber = uid(f"{seed}/for"), 1, 1
+    ds.SeriesDescription = "hostile"
+    ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    ds.ImagePositionPatient = [0, 0, 0]
+    ds.PixelSpacing = [1, 1]
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.Rows, ds.Columns = rows, cols
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+    return ds
+
+
+def rle_frame(segment_bytes: int, n_segments: int = 2) -> bytes:
+    """An RLE frame of ``n_segments`` segments of replicate runs (128 zeros per 2 bytes)."""
+    seg = b"\x81\x00" * (segment_bytes // 2)
+    offsets = [64 + k * len(seg) for k in range(n_segments)]
+    header = struct.pack("<16L", n_segments, *offsets, *([0] * (15 - n_segments)))
+    return header + seg * n_segments
+
+
+def write_rle_bomb(path: Path, rows: int = 65535, cols: int = 65535, segment_bytes: int = 3400) -> Path:
+    """A small RLE file whose header declares ``rows x cols`` 16-bit pixels."""
+    ds = _ct(rows, cols, RLELossless, "rle-bomb")
+    ds.PixelData = encapsulate([rle_frame(segment_bytes)])
+    ds["PixelData"].VR = "OB"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def _apply(mat: list[int], vec: int) -> int:
+    out, k = 0, 0
+    while vec:
+        if vec & 1:
+            out ^= mat[k]
+        vec >>= 1
+        k += 1
+    return out
+
+
+def crc32_after_zeros(value: int, n: int) -> int:
+    """``zlib.crc32(bytes(n), value)`` without the bytes: the zero-byte step is linear (GF(2))."""
+    op = [0xEDB88320] + [1 << k for k in range(31)]  # one zero bit on the reflected register
+    for _ in range(3):
+        op = [_apply(op, op[k]) for k in range(32)]  # 2, 4, 8 bits: one zero byte
+    reg = ~value & 0xFFFFFFFF
+    while n:
+        if n & 1:
+            reg = _apply(op, reg)
+        n >>= 1
+        if n:
+            op = [_apply(op, op[k]) for k in range(32)]
+    return ~reg & 0xFFFFFFFF
+
+
+def _dicom_with_zeros_prefix(zeros: int) -> bytes:
+    """A DICOM file's bytes up to a private OB element whose value is ``zeros`` zero bytes (not included)."""
+    import io
+    ds = _ct(8, 8, ExplicitVRLittleEndian, "zip-bomb")
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    creator = struct.pack("<HH2sH", 0x0009, 0x0010, b"LO", 8) + b"HOSTILE "
+    blob = struct.pack("<HH2sHL", 0x0009, 0x1010, b"OB", 0, zeros)
+    return buf.getvalue() + creator + blob
+
+
+def write_zip_bomb(path: Path, inflated_bytes: int = 2_600_000_000, member: str = "bomb/IM0001.dcm") -> Path:
+    """A zip archive of ~inflated/1000 bytes whose one member inflates to ``inflated_bytes``."""
+    chunk = 1 << 20
+    n_chunks = inflated_bytes // chunk
+    zeros = n_chunks * chunk
+    head = _dicom_with_zeros_prefix(zeros)
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = comp.compress(head) + comp.flush(zlib.Z_FULL_FLUSH)
+    block = comp.compress(bytes(chunk)) + comp.flush(zlib.Z_FULL_FLUSH)
+    again = comp.compress(bytes(chunk)) + comp.flush(zlib.Z_FULL_FLUSH)
+    assert block == again, "a full flush must make the deflate output of each chunk identical"
+    data = first + block * n_chunks + b"\x03\x00"  # final empty fixed-Huffman block
+    crc = crc32_after_zeros(zlib.crc32(head), zeros)
+    size = len(head) + zeros
+    name = member.encode()
+    local = struct.pack("<4sHHHHHLLLHH", b"PK\x03\x04", 20, 0, 8, 0, 0x21, crc, len(data), size, len(name), 0)
+    central = struct.pack("<4sHHHHHHLLLHHHHHLL", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, crc, len(data), size,
+                          len(name), 0, 0, 0, 0, 0, 0)
+    cd_offset = len(local) + len(name) + len(data)
+    end = struct.pack("<4sHHHHLLH", b"PK\x05\x06", 0, 0, 1, 1, len(central) + len(name), cd_offset, 0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(local + name + data + central + name + end)
+    return path
+
+
+def write_philips_disc(root: Path, n_series: int = 2, n_slices: int = 3, ids_from_dirfile: bool = False) -> Path:
+    """A disc whose root DICOMDIR references a nested ``DIRFILE`` in the study folder; the images are
+    listed only in the DIRFILE, their IDs relative to the file-set root (or, with ``ids_from_dirfile``,
+    to the DIRFILE's folder). Returns the root DICOMDIR."""
+    study = root / "DICOM" / "ST000000"
+    nested = FileSet()
+    for s in range(n_series):
+        for p in write_series(study / f"SE{s:06d}", np.full((n_slices, 8, 8), s, np.int16),
+                              series_number=s + 1, series_description=f"series {s + 1}",
+                              file_names=[f"IM{k:06d}" for k in range(n_slices)], seed="philips",
+                              extra={"StudyID": "1"}):
+            nested.add(pydicom.dcmread(p))
+    staging = root / "_staging"
+    nested.write(staging)
+    dirfile = study / "DIRFILE"
+    ds = pydicom.dcmread(staging / "DICOMDIR")
+    # FileSet wrote the images again under staging/PT000000/...: point the records at the originals
+    originals = {pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID: p
+                 for p in study.rglob("IM*")}
+    for record in ds.DirectoryRecordSequence:
+        if "ReferencedSOPInstanceUIDInFile" in record:
+            rel = originals[record.ReferencedSOPInstanceUIDInFile].relative_to(study if ids_from_dirfile else root)
+            record.ReferencedFileID = list(rel.parts)
+    ds.save_as(dirfile, enforce_file_format=True)
+    _rmtree(staging)
+    top = FileSet()
+    top.write(root)  # an empty root DICOMDIR ...
+    top_ds = pydicom.dcmread(root / "DICOMDIR")
+    record = Dataset()  # ... given one private record pointing at the nested directory file
+    record.OffsetOfTheNextDirectoryRecord = 0
+    record.RecordInUseFlag = 0xFFFF
+    record.OffsetOfReferencedLowerLevelDirectoryEntity = 0
+    record.DirectoryRecordType = "PRIVATE"
+    record.PrivateRecordUID = generate_uid(entropy_srcs=["philips-dirfile"])
+    record.ReferencedFileID = ["DICOM", "ST000000", "DIRFILE"]
+    top_ds.DirectoryRecordSequence = [record]
+    top_ds.save_as(root / "DICOMDIR", enforce_file_format=True)
+    return root / "DICOMDIR"
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def run_measured(code: str, env: dict[str, str] | None = None, timeout: float = 120,
+                 address_space_bytes: int | None = None) -> tuple[dict[str, Any], int]:
+    """Run ``code`` (which prints one JSON object last) in a fresh Python; return (that object, peak RSS bytes).
+
+    ``address_space_bytes`` caps the child's virtual memory (RLIMIT_AS) so that a regression fails
+    with MemoryError instead of taking the shared machine's memory.
+    """
+    wrapper = (
+        "import resource, json, sys\n"
+        + (f"resource.setrlimit(resource.RLIMIT_AS, ({address_space_bytes}, {address_space_bytes}))\n"
+           if address_space_bytes else "")
+        + code
+        + "\nprint('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    proc = subprocess.run([sys.executable, "-c", wrapper], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env=full_env)
+    if proc.returncode != 0:
+        raise AssertionError(f"child failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    lines = proc.stdout.strip().splitlines()
+    peak = int(lines[-1].split()[1]) * 1024
+    return json.loads(lines[-2]), peak
