@@ -18,12 +18,13 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from enum import Enum
 from typing import Callable, Sequence
 
 import numpy as np
 
 from viewer.budget import memory_budget
-from viewer.errors import DicomReadError, GeometryError
+from viewer.errors import DicomReadError, GeometryError, LesionlabError
 from viewer.dicomio.pixels import (
     NativeReader,
     check_before_decoding,
@@ -292,3 +293,41 @@ class VolumeLoader:
 def load_stack(stack: StackInfo, **kw: object) -> Volume:
     """Plan and load a whole stack (keyword arguments go to :meth:`VolumeLoader.load`)."""
     return VolumeLoader(stack).load(**kw)  # type: ignore[arg-type]
+
+
+class LoadStatus(str, Enum):
+    """Whether a stack decodes (``lesionlab index --load``)."""
+
+    OK = "ok"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class LoadCheck:
+    """The outcome of decoding one stack: ``reason`` says why it failed ("" when it loaded)."""
+
+    status: LoadStatus
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", LoadStatus(self.status))
+        if (self.status is LoadStatus.FAILED) != bool(self.reason):
+            raise ValueError("a failed load needs a reason, a successful one has none")
+
+
+def check_load(stack: StackInfo, workers: int | None = None) -> LoadCheck:
+    """Decode the whole stack and drop it: what a reader runs on a disc before a session.
+
+    Never raises for bad input: lesionlab's own errors become the reason; anything else (a bug)
+    is reported as an internal error so that one stack cannot hide the others.
+    """
+    try:
+        VolumeLoader(stack).load(order="ascending", workers=workers)
+    except LesionlabError as exc:
+        return LoadCheck(LoadStatus.FAILED, str(exc))
+    except MemoryError:
+        return LoadCheck(LoadStatus.FAILED, "out of memory while loading (lower the memory budget so that"
+                                            " lesionlab refuses such stacks before allocating)")
+    except Exception as exc:  # noqa: BLE001 - reported, never swallowed silently
+        return LoadCheck(LoadStatus.FAILED, f"internal error ({type(exc).__name__}: {exc}); please report it")
+    return LoadCheck(LoadStatus.OK)

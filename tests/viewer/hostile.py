@@ -16,6 +16,7 @@ import os
 import struct
 import subprocess
 import sys
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -107,18 +108,26 @@ def _dicom_with_zeros_prefix(zeros: int) -> bytes:
     return buf.getvalue() + creator + blob
 
 
-def write_zip_bomb(path: Path, inflated_bytes: int = 2_600_000_000, member: str = "bomb/IM0001.dcm") -> Path:
-    """A zip archive of ~inflated/1000 bytes whose one member inflates to ``inflated_bytes``."""
-    chunk = 1 << 20
-    n_chunks = inflated_bytes // chunk
-    zeros = n_chunks * chunk
-    head = _dicom_with_zeros_prefix(zeros)
+def deflate_with_zeros(head: bytes, n_chunks: int, chunk: int = 1 << 20) -> bytes:
+    """Raw deflate of ``head`` + ``n_chunks * chunk`` zero bytes, made without materialising the zeros:
+    after a full flush the compressed form of a chunk of zeros is always the same bytes."""
     comp = zlib.compressobj(9, zlib.DEFLATED, -15)
     first = comp.compress(head) + comp.flush(zlib.Z_FULL_FLUSH)
     block = comp.compress(bytes(chunk)) + comp.flush(zlib.Z_FULL_FLUSH)
     again = comp.compress(bytes(chunk)) + comp.flush(zlib.Z_FULL_FLUSH)
     assert block == again, "a full flush must make the deflate output of each chunk identical"
-    data = first + block * n_chunks + b"\x03\x00"  # final empty fixed-Huffman block
+    return first + block * n_chunks + b"\x03\x00"  # final empty fixed-Huffman block
+
+
+def write_zip_bomb(path: Path, inflated_bytes: int = 2_600_000_000, member: str = "bomb/IM0001.dcm",
+                   extra_members: dict[str, bytes] | None = None) -> Path:
+    """A zip archive of ~inflated/1000 bytes whose member ``member`` inflates to ``inflated_bytes``
+    (``extra_members`` are stored uncompressed after it)."""
+    chunk = 1 << 20
+    n_chunks = inflated_bytes // chunk
+    zeros = n_chunks * chunk
+    head = _dicom_with_zeros_prefix(zeros)
+    data = deflate_with_zeros(head, n_chunks, chunk)
     crc = crc32_after_zeros(zlib.crc32(head), zeros)
     size = len(head) + zeros
     name = member.encode()
@@ -130,6 +139,34 @@ def write_zip_bomb(path: Path, inflated_bytes: int = 2_600_000_000, member: str 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
         fh.write(local + name + data + central + name + end)
+    if extra_members:
+        with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_STORED) as zf:
+            for arcname, payload in extra_members.items():
+                zf.writestr(arcname, payload)
+    return path
+
+
+def write_deflate_bomb(path: Path, inflated_bytes: int = 2_600_000_000) -> Path:
+    """A Deflated Explicit VR Little Endian file (PS3.5 A.5) of a few MB whose dataset, a private
+    element of zeros, inflates to ``inflated_bytes``."""
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_dataset, write_file_meta_info
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    chunk = 1 << 20
+    n_chunks = inflated_bytes // chunk
+    ds = _ct(8, 8, DeflatedExplicitVRLittleEndian, "deflate-bomb")
+    body = DicomBytesIO()
+    body.is_little_endian, body.is_implicit_VR = True, False
+    write_dataset(body, ds)
+    creator = struct.pack("<HH2sH", 0x0009, 0x0010, b"LO", 8) + b"HOSTILE "
+    blob = struct.pack("<HH2sHL", 0x0009, 0x1010, b"OB", 0, n_chunks * chunk)
+    meta = DicomBytesIO()
+    meta.is_little_endian, meta.is_implicit_VR = True, False
+    write_file_meta_info(meta, ds.file_meta, enforce_standard=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\0" * 128 + b"DICM" + meta.getvalue()
+                     + deflate_with_zeros(body.getvalue() + creator + blob, n_chunks, chunk))
     return path
 
 
@@ -200,3 +237,21 @@ def run_measured(code: str, env: dict[str, str] | None = None, timeout: float = 
     lines = proc.stdout.strip().splitlines()
     peak = int(lines[-1].split()[1]) * 1024
     return json.loads(lines[-2]), peak
+
+
+def patch_codestream_size(path: Path, rows: int, cols: int) -> Path:
+    """Rewrite the image size inside the (first) JPEG SOFn / JPEG-LS SOF55 / JPEG 2000 SIZ of a
+    single-frame file, leaving the DICOM header alone: the codestream now lies about its size."""
+    data = bytearray(path.read_bytes())
+    j2k = data.find(b"\xff\x4f\xff\x51")
+    if j2k >= 0:  # Xsiz, Ysiz, then (after XOsiz, YOsiz) XTsiz, YTsiz: one tile of the new size
+        struct.pack_into(">LL", data, j2k + 8, cols, rows)
+        struct.pack_into(">LL", data, j2k + 24, cols, rows)
+    else:
+        soi = data.find(b"\xff\xd8\xff")
+        pos = soi + 2
+        while data[pos] == 0xFF and data[pos + 1] not in (0xC0, 0xC1, 0xC2, 0xC3, 0xF7):
+            pos += 2 + struct.unpack_from(">H", data, pos + 2)[0]
+        struct.pack_into(">HH", data, pos + 5, rows, cols)
+    path.write_bytes(bytes(data))
+    return path

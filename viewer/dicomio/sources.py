@@ -78,7 +78,8 @@ def read_prefix(ref: FileRef, n: int | None) -> bytes:
 def inflated_size(fh: BinaryIO, start: int, limit: int) -> int | None:
     """Bytes the raw deflate stream from ``start`` inflates to (PS3.5 A.5), None past ``limit``.
 
-    Streams in 64 KiB steps and keeps nothing, so a deflate bomb costs time, not memory.
+    Streams (64 KiB in, at most 8 MiB out at a time) and keeps nothing: a deflate bomb costs time,
+    not memory.
     """
     fh.seek(start)
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
@@ -87,10 +88,10 @@ def inflated_size(fh: BinaryIO, start: int, limit: int) -> int | None:
         chunk = fh.read(1 << 16)
         if not chunk:
             break
-        data = inflater.decompress(chunk, 1 << 20)
+        data = inflater.decompress(chunk, 8 << 20)
         total += len(data)
         while inflater.unconsumed_tail and total <= limit:
-            data = inflater.decompress(inflater.unconsumed_tail, 1 << 20)
+            data = inflater.decompress(inflater.unconsumed_tail, 8 << 20)
             total += len(data)
         if total > limit:
             return None
