@@ -216,7 +216,7 @@ def _rmtree(path: Path) -> None:
 
 
 def run_measured(code: str, env: dict[str, str] | None = None, timeout: float = 120,
-                 address_space_bytes: int | None = None) -> tuple[dict[str, Any], int]:
+                 address_space_bytes: int | None = None) -> tuple[Any, int]:
     """Run ``code`` (which prints one JSON object last) in a fresh Python; return (that object, peak RSS bytes).
 
     ``address_space_bytes`` caps the child's virtual memory (RLIMIT_AS) so that a regression fails
@@ -255,3 +255,62 @@ def patch_codestream_size(path: Path, rows: int, cols: int) -> Path:
         struct.pack_into(">HH", data, pos + 5, rows, cols)
     path.write_bytes(bytes(data))
     return path
+
+
+#: The child's code: index each path, load every stack, print what happened as JSON.
+_INDEX_AND_LOAD = '''
+import json, time
+from viewer.index import index_path
+from viewer.loader import check_load
+out = []
+for path in {paths!r}:
+    t = time.perf_counter()
+    result = index_path(path, workers=1)
+    loads = [check_load(s, workers=1) for s in result.stacks]
+    out.append({{"stacks": len(result.stacks), "skipped": [s.reason for s in result.skipped],
+                "loads": [[c.status.value, c.reason] for c in loads], "seconds": time.perf_counter() - t}})
+print(json.dumps(out))
+'''
+_IMPORTS_ONLY = '''
+import json
+import viewer.index, viewer.loader, viewer.dicomio.pixels, pydicom.pixels
+print(json.dumps({}))
+'''
+
+
+def write_j2k_lie(folder: Path, rows: int = 65535, cols: int = 65535) -> Path:
+    """A 32 x 32 JPEG 2000 file whose codestream SIZ declares ``cols x rows``."""
+    from tests.dicomgen import JPEG2000Lossless
+    path = write_series(folder, np.full((1, 32, 32), 7, np.uint16), transfer_syntax=JPEG2000Lossless)[0]
+    return patch_codestream_size(path, rows, cols)
+
+
+def write_10mb_series(folder: Path) -> Path:
+    """A genuine 10 MiB CT series: 20 slices of 512 x 512 int16."""
+    stored = (np.arange(20 * 512 * 512) % 2000).astype(np.int16).reshape(20, 512, 512)
+    write_series(folder, stored, slope=1, intercept=-1024)
+    return folder
+
+
+def memory_cases(tmp: Path) -> dict[str, Path]:
+    """The hostile inputs of issue 9 and a genuine 10 MiB input, written under ``tmp``."""
+    return {
+        "rle_bomb_65535x65535": write_rle_bomb(tmp / "rle" / "IM0.dcm").parent,
+        "j2k_siz_65535x65535": write_j2k_lie(tmp / "j2k").parent,
+        "zip_bomb_2.6GB": write_zip_bomb(tmp / "bomb.zip"),
+        "deflate_bomb_2.6GB": write_deflate_bomb(tmp / "deflate" / "IM0.dcm").parent,
+        "genuine_10MiB": write_10mb_series(tmp / "ten"),
+    }
+
+
+def measure(*paths: Path, env: dict[str, str] | None = None,
+            address_space_bytes: int | None = 4 << 30) -> tuple[list[dict[str, Any]], int]:
+    """Index and load each of ``paths`` in one fresh process: (what happened to each, peak RSS in bytes)."""
+    out, peak = run_measured(_INDEX_AND_LOAD.format(paths=[str(p) for p in paths]), env=env,
+                             address_space_bytes=address_space_bytes)
+    return out, peak  # type: ignore[return-value]
+
+
+def baseline_rss() -> int:
+    """Peak RSS of a fresh process that only imports the index and loader modules (bytes)."""
+    return run_measured(_IMPORTS_ONLY)[1]
