@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 import zipfile
 from pathlib import Path
 
@@ -108,6 +109,28 @@ class TestHeaderValues:
     def test_non_numeric_number_of_frames_is_one_frame(self, tmp_path: Path) -> None:
         r = index_path_of(tmp_path, per_slice=[{0x00280008: ("LO", "NaN")}, {}, {}])
         assert r.stacks[0].n_slices == 3 and r.skipped == ()
+
+
+class TestFoundByFuzzing:
+    def test_corrupt_deflate_stream_is_skipped(self, tmp_path: Path) -> None:
+        from pydicom.uid import DeflatedExplicitVRLittleEndian
+        path = write_series(tmp_path, np.zeros((1, 8, 8), np.int16), transfer_syntax=DeflatedExplicitVRLittleEndian)[0]
+        data = bytearray(path.read_bytes())
+        start = 132 + 12 + struct.unpack_from("<L", data, 140)[0]  # after the meta group (its length at 140)
+        data[start:start + 8] = b"\xff" * 8
+        path.write_bytes(bytes(data))
+        (skipped,) = index_path(tmp_path, workers=1).skipped
+        assert skipped.reason.startswith("deflated dataset is corrupt")
+
+    def test_functional_groups_that_are_not_a_sequence(self, tmp_path: Path) -> None:
+        from tests.dicomgen import write_enhanced_mr
+        path = write_enhanced_mr(tmp_path / "mf.dcm", np.zeros((2, 8, 8), np.uint16))
+        data = path.read_bytes()
+        tag = b"\x00\x52\x30\x92SQ"
+        assert data.count(tag) == 1
+        path.write_bytes(data.replace(tag, b"\x00\x52\x30\x92UT"))
+        (skipped,) = index_path(tmp_path, workers=1).skipped
+        assert skipped.reason.startswith("PerFrameFunctionalGroupsSequence is not a sequence (VR UT)")
 
 
 class TestMedia:

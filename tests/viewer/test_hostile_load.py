@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,18 @@ class TestRle:
         ds.save_as(path)
         with pytest.raises(DicomReadError, match="RLE header lists 5 segments, 1 sample"):
             VolumeLoader(one_stack(tmp_path))
+
+    def test_a_decoder_panic_is_a_lesionlab_error(self, tmp_path: Path) -> None:
+        """Found by the fuzzer: a first segment decoding past its length makes pylibjpeg-rle's Rust
+        code panic, raising pyo3's PanicException (a BaseException, not an Exception)."""
+        path = write_series(tmp_path, np.zeros((1, 32, 32), np.uint16), transfer_syntax=RLELossless)[0]
+        seg1, seg2 = b"\x81\x00" * 9, b"\x81\x00" * 8  # 1152 bytes where 1024 fit, then 1024
+        header = struct.pack("<16L", 2, 64, 64 + len(seg1), *([0] * 13))
+        ds = pydicom.dcmread(path)
+        ds.PixelData = pydicom.encaps.encapsulate([header + seg1 + seg2])
+        ds.save_as(path)
+        with pytest.raises(DicomReadError, match="PanicException"):
+            load_stack(one_stack(tmp_path), workers=1)
 
     def test_genuine_rle_loads(self, tmp_path: Path) -> None:
         stored = np.random.default_rng(3).integers(0, 4000, (3, 16, 16)).astype(np.uint16)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import io
 import math
+import zlib
 
 from pydicom import dcmread
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence as DicomSequence
 
 from viewer.dicomio.attrs import Attrs, BufferAttrs, ChainAttrs, DatasetAttrs
 from viewer.dicomio.bvalues import b_value
@@ -164,8 +166,11 @@ def _too_big(ref: FileRef, size: int) -> SkippedFile | None:
     if ts != DEFLATED_LE:
         return None
     limit = min(bomb_limit(size - start), budget.limit_bytes)
-    with open_source(ref) as fh:
-        inflated = inflated_size(fh, start, limit)
+    try:
+        with open_source(ref) as fh:
+            inflated = inflated_size(fh, start, limit)
+    except zlib.error as exc:
+        return SkippedFile(str(ref), f"deflated dataset is corrupt ({exc})")
     if inflated is None:
         return SkippedFile(str(ref), f"deflated dataset inflates to more than {format_bytes(limit)} from"
                                      f" {format_bytes(size - start)} (over {BOMB_RATIO} times, or beyond the memory"
@@ -220,6 +225,10 @@ def _headers_from_dataset(ref: FileRef, ds: Dataset, ts: str, offset: int | None
     shared = ds.get(_SHARED)
     if per_frame is None and shared is None:
         return _headers(ref, top, ts, offset, pixel_length, frames=None)
+    for name, el in (("PerFrameFunctionalGroupsSequence", per_frame), ("SharedFunctionalGroupsSequence", shared)):
+        if el is not None and not isinstance(el.value, DicomSequence):  # a corrupt VR makes it a value
+            return SkippedFile(str(ref), f"{name} is not a sequence (VR {el.VR}): the enhanced multi-frame"
+                                         " header is corrupt")
     shared_items = _group_items(shared.value[0]) if shared is not None and len(shared.value) else []
     frames = []
     for item in per_frame.value if per_frame is not None else []:

@@ -151,8 +151,11 @@ def decode_frame(ref: FileRef, frame: int, fmt: PixelFormat) -> np.ndarray:
             arr = pixel_array(pydicom.dcmread(src), index=index, raw=True)
         else:  # reads the file only as far as the frame needs, no full Dataset
             arr = pixel_array(src, index=index, raw=True)
-    except Exception as exc:  # pydicom and the plugins raise many types
-        raise DicomReadError(f"cannot decode pixel data ({fmt.transfer_syntax_uid}): {exc}",
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # pydicom and the plugins raise many types; pylibjpeg-rle's Rust
+        # decoder panics on some corrupt segments with a pyo3 PanicException, a BaseException
+        raise DicomReadError(f"cannot decode pixel data ({fmt.transfer_syntax_uid}): {type(exc).__name__}: {exc}",
                              where=str(ref),
                              advice="install pylibjpeg with its openjpeg, libjpeg and rle plugins,"
                                     " or re-export the series uncompressed") from exc
