@@ -150,8 +150,8 @@ def child(seeds: list[Path], seed: int, start: int, stop: int, work: Path) -> No
         out.write(json.dumps({"i": i, "seed_file": src.name, "kind": kind, "detail": detail, "outcome": outcome,
                               "why": why}) + "\n")
         out.flush()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    out.write(json.dumps({"done": True, "peak_rss": rss}) + "\n")
+    from tests.viewer.hostile import peak_rss_bytes
+    out.write(json.dumps({"done": True, "peak_rss": peak_rss_bytes()}) + "\n")
     out.flush()
 
 

@@ -215,6 +215,20 @@ def _rmtree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def peak_rss_bytes() -> int:
+    """This process's peak resident memory: VmHWM of /proc/self/status (the high-water mark of this
+    program's own memory map), else ru_maxrss. ru_maxrss is not used first because Linux carries
+    over the parent's RSS at fork+exec, which would credit the child with the parent's memory."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def run_measured(code: str, env: dict[str, str] | None = None, timeout: float = 120,
                  address_space_bytes: int | None = None) -> tuple[Any, int]:
     """Run ``code`` (which prints one JSON object last) in a fresh Python; return (that object, peak RSS bytes).
@@ -227,7 +241,7 @@ def run_measured(code: str, env: dict[str, str] | None = None, timeout: float = 
         + (f"resource.setrlimit(resource.RLIMIT_AS, ({address_space_bytes}, {address_space_bytes}))\n"
            if address_space_bytes else "")
         + code
-        + "\nprint('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        + "\nfrom tests.viewer.hostile import peak_rss_bytes\nprint('PEAK_RSS', peak_rss_bytes())\n"
     )
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     proc = subprocess.run([sys.executable, "-c", wrapper], cwd=ROOT, capture_output=True, text=True,
@@ -235,7 +249,7 @@ def run_measured(code: str, env: dict[str, str] | None = None, timeout: float = 
     if proc.returncode != 0:
         raise AssertionError(f"child failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     lines = proc.stdout.strip().splitlines()
-    peak = int(lines[-1].split()[1]) * 1024
+    peak = int(lines[-1].split()[1])
     return json.loads(lines[-2]), peak
 
 

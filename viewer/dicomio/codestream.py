@@ -23,13 +23,12 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence
 
 from pydicom import dcmread
 
 from viewer.dicomio.elements import ScanError, Truncated, scan
 from viewer.dicomio.sources import MAX_HEADER_BYTES, open_source, size_of
-from viewer.dicomio.sizes import frame_values
 from viewer.errors import DicomReadError
 from viewer.records import FileRef, PixelFormat
 
@@ -117,15 +116,18 @@ def _check(fh: BinaryIO, start: int, size: int, fmt: PixelFormat, frames: Sequen
         if not 0 <= k < len(per_frame):
             raise DicomReadError(f"frame {k + 1} asked of a file with {len(per_frame)} frame(s)", where=where)
         data = _FrameBytes(fh, per_frame[k])
-        label = f"frame {k + 1}" if fmt.number_of_frames > 1 else "the frame"
+        here = f"{where}: frame {k + 1}" if fmt.number_of_frames > 1 else f"{where}: the frame"
         if fmt.transfer_syntax_uid == RLE:
-            check_rle(data.read(0, 64), data.length, fmt, f"{where}: {label}")
-        elif fmt.transfer_syntax_uid in J2K_SYNTAXES:
-            _same_size(j2k_size(data.read(0, 4096)), fmt, "JPEG 2000", f"{where}: {label}")
-        else:
-            marker = _SOF55 if fmt.transfer_syntax_uid in _JPEG_LS else None
-            kind = "JPEG-LS" if marker else "JPEG"
-            _same_size(jpeg_size(data, marker), fmt, kind, f"{where}: {label}")
+            check_rle(data.read(0, 64), data.length, fmt, here)
+            continue
+        kind = ("JPEG 2000" if fmt.transfer_syntax_uid in J2K_SYNTAXES
+                else "JPEG-LS" if fmt.transfer_syntax_uid in _JPEG_LS else "JPEG")
+        try:
+            found = (j2k_size(data.read(0, 4096)) if kind == "JPEG 2000"
+                     else jpeg_size(data, _SOF55 if kind == "JPEG-LS" else None))
+        except (ValueError, struct.error) as exc:
+            raise DicomReadError(f"not a {kind} codestream: {exc}", where=here) from exc
+        _same_size(found, fmt, kind, here)
 
 
 def _head(fh: BinaryIO, frag: Fragment) -> bytes:
@@ -190,7 +192,7 @@ def _items(fh: BinaryIO, pos: int, size: int, where: str) -> tuple[list[int], li
 
 
 def frame_fragments(bot: Sequence[int], fragments: Sequence[Fragment], n_frames: int,
-                    head: "HeadReader", where: str) -> list[list[Fragment]]:
+                    head: Callable[[Fragment], bytes], where: str) -> list[list[Fragment]]:
     """The fragments of each frame (PS3.5 A.4): all of them for one frame; by the Basic Offset
     Table when it is there; one per frame when the counts match; else by start-of-codestream marker."""
     if n_frames == 1:
@@ -220,9 +222,6 @@ def frame_fragments(bot: Sequence[int], fragments: Sequence[Fragment], n_frames:
         raise DicomReadError(f"encapsulated pixel data holds {len(fragments)} fragments for {n_frames} frames and"
                              " no offset table", where=where)
     return groups
-
-
-HeadReader = "Callable[[Fragment], bytes]"
 
 
 def check_rle(header: bytes, frame_length: int, fmt: PixelFormat, where: str) -> None:
@@ -308,8 +307,3 @@ def frames_by_file(tasks: Sequence[tuple[FileRef, int, PixelFormat]]) -> Iterato
         grouped.setdefault(ref, (fmt, []))[1].append(frame)
     for ref, (fmt, frames) in grouped.items():
         yield ref, fmt, frames
-
-
-def decoded_values(fmt: PixelFormat) -> int:
-    """Samples a decoder produces for one frame."""
-    return frame_values(fmt)

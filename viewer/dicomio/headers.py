@@ -90,7 +90,11 @@ def _read(ref: FileRef) -> HeaderResult:
         return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
     if _PER_FRAME in scanned.elements or _SHARED in scanned.elements:
         header_bytes = buf[:scanned.pixel_tag_offset]
-        ds = dcmread(io.BytesIO(header_bytes), stop_before_pixels=True)
+        try:
+            ds = dcmread(io.BytesIO(header_bytes), stop_before_pixels=True)
+        except Exception as exc:  # pydicom raises many types on a corrupt functional-groups sequence
+            return SkippedFile(str(ref), f"unreadable header (enhanced multi-frame functional groups:"
+                                         f" {type(exc).__name__}: {exc})")
         return _headers_from_dataset(ref, ds, scanned.transfer_syntax_uid, _pixel_offset(scanned, size),
                                      scanned.pixel_value_length)
     offset = _pixel_offset(scanned, size)
@@ -229,10 +233,13 @@ def _headers_from_dataset(ref: FileRef, ds: Dataset, ts: str, offset: int | None
         if el is not None and not isinstance(el.value, DicomSequence):  # a corrupt VR makes it a value
             return SkippedFile(str(ref), f"{name} is not a sequence (VR {el.VR}): the enhanced multi-frame"
                                          " header is corrupt")
-    shared_items = _group_items(shared.value[0]) if shared is not None and len(shared.value) else []
-    frames = []
-    for item in per_frame.value if per_frame is not None else []:
-        frames.append(ChainAttrs([*_group_items(item), *shared_items, top]))
+    try:  # pydicom parses the nested sequences now, and raises many types when they are corrupt
+        shared_items = _group_items(shared.value[0]) if shared is not None and len(shared.value) else []
+        frames = [ChainAttrs([*_group_items(item), *shared_items, top])
+                  for item in (per_frame.value if per_frame is not None else [])]
+    except Exception as exc:
+        return SkippedFile(str(ref), f"unreadable header (enhanced multi-frame functional groups:"
+                                     f" {type(exc).__name__}: {exc})")
     return _headers(ref, top, ts, offset, pixel_length, frames=frames)
 
 
