@@ -16,10 +16,9 @@ from pathlib import Path
 
 from pydicom import dcmread
 
+from viewer.dicomio.sopclasses import MEDIA_STORAGE_DIRECTORY
 from viewer.dicomio.sources import MAX_HEADER_BYTES
 from viewer.records import FileRef
-
-MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 #: Nested directory files are followed this deep below the root DICOMDIR.
 MAX_DEPTH = 8
 #: At most this many directory files are read for one file set.

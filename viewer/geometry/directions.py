@@ -54,45 +54,48 @@ def slice_normal(iop: Vector) -> np.ndarray:
     return _unit(np.cross(r, c))
 
 
+def _finite(values: Vector | None, name: str, n: int) -> tuple[np.ndarray | None, str]:
+    """(the ``n`` values as floats, how to quote them), or (None, why they are unusable)."""
+    if values is None:
+        return None, f"no {name}"
+    if len(values) != n:
+        return None, f"{name} needs {n} values, got {len(values)}"
+    a = np.asarray(values, dtype=float)
+    quoted = name + " " + "\\".join(f"{v:g}" for v in a)
+    if not np.isfinite(a).all():
+        return None, f"{quoted} holds a value that is not a finite number"
+    return a, quoted
+
+
 def orientation_problem(iop: Vector | None) -> str | None:
     """Why an ImageOrientationPatient cannot define a slice plane, or None when it can.
 
     Six finite values, two directions of non-zero length, perpendicular within
     :data:`ORTHOGONAL_TOL` (after normalising: slightly non-unit cosines are accepted).
     """
-    if iop is None:
-        return "no ImageOrientationPatient"
-    if len(iop) != 6:
-        return f"ImageOrientationPatient needs 6 values, got {len(iop)}"
-    a = np.asarray(iop, dtype=float)
-    shown = "\\".join(f"{v:g}" for v in a)
-    if not np.isfinite(a).all():
-        return f"ImageOrientationPatient {shown} holds a value that is not a finite number"
+    a, quoted = _finite(iop, "ImageOrientationPatient", 6)
+    if a is None:
+        return quoted
     norms = (float(np.linalg.norm(a[:3])), float(np.linalg.norm(a[3:])))
     for name, norm in zip(("row", "column"), norms):
         if not math.isfinite(norm) or norm < 1e-6:
-            return f"ImageOrientationPatient {shown} has a zero-length {name} direction"
+            return f"{quoted} has a zero-length {name} direction"
     cos = abs(float(a[:3] @ a[3:])) / (norms[0] * norms[1])
     if cos > 1 - 1e-6:
-        return f"ImageOrientationPatient {shown}: the row and column directions are parallel"
+        return f"{quoted}: the row and column directions are parallel"
     if cos > ORTHOGONAL_TOL:
-        return f"ImageOrientationPatient {shown} is not orthogonal (row . column = {cos:.3f})"
+        return f"{quoted} is not orthogonal (row . column = {cos:.3f})"
     return None
 
 
 def position_problem(ipp: Vector | None) -> str | None:
     """Why an ImagePositionPatient is unusable (None when it is 3 finite values within
     :data:`MAX_POSITION_MM` of the origin)."""
-    if ipp is None:
-        return "no ImagePositionPatient"
-    if len(ipp) != 3:
-        return f"ImagePositionPatient needs 3 values, got {len(ipp)}"
-    a = np.asarray(ipp, dtype=float)
-    shown = "\\".join(f"{v:g}" for v in a)
-    if not np.isfinite(a).all():
-        return f"ImagePositionPatient {shown} holds a value that is not a finite number"
+    a, quoted = _finite(ipp, "ImagePositionPatient", 3)
+    if a is None:
+        return quoted
     if float(np.abs(a).max()) > MAX_POSITION_MM:
-        return f"ImagePositionPatient {shown} is more than {MAX_POSITION_MM:g} mm from the origin"
+        return f"{quoted} is more than {MAX_POSITION_MM:g} mm from the origin"
     return None
 
 
