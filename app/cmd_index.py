@@ -15,11 +15,13 @@ import json
 import math
 import sys
 import time
-from typing import Any, Mapping, TextIO
+from typing import TYPE_CHECKING, Any, Mapping, TextIO
 
 from viewer.index import index_path
-from viewer.loader import LoadCheck, check_load
 from viewer.records import IndexResult, StackInfo
+
+if TYPE_CHECKING:  # the loader (numpy, the decoders) is imported only when --load asks for it
+    from viewer.loader import LoadCheck
 
 #: Scans of fewer files show no progress bar.
 PROGRESS_MIN_FILES = 200
@@ -132,6 +134,8 @@ def to_json(result: IndexResult, loads: Mapping[str, LoadCheck] | None = None) -
 
 def check_loads(result: IndexResult, workers: int | None, progress: ProgressBar | None) -> dict[str, LoadCheck]:
     """Decode every stack in turn (one volume in memory at a time)."""
+    from viewer.loader import check_load
+
     loads: dict[str, LoadCheck] = {}
     for i, stack in enumerate(result.stacks):
         if progress:
