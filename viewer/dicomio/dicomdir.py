@@ -82,10 +82,9 @@ def dicomdir_files(path: str | Path) -> tuple[list[FileRef], list[tuple[str, str
     done_dirs = {str(top.resolve())}
     while pending:
         directory, depth = pending.pop(0)
-        if directory.stat().st_size > MAX_HEADER_BYTES:
-            problems.append((str(directory), f"directory file larger than {MAX_HEADER_BYTES >> 20} MiB: not read"))
-            continue
         try:
+            if directory.stat().st_size > MAX_HEADER_BYTES:
+                raise ValueError(f"directory file larger than {MAX_HEADER_BYTES >> 20} MiB: not read")
             ds = dcmread(str(directory), force=True)
         except Exception as exc:
             if depth == 0:
