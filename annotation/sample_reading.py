@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ from annotation.checks import MAX_MEASURED_LESIONS, MIN_DIAMETER_MM
 from annotation.reading import Reading
 from annotation.records import NotVisible
 from annotation.store import ReadingStore
+from annotation.vocab import CountStatus
 from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry
+from viewer.loader import VolumeLoader
 from viewer.records import READING_ROLES, StackInfo
 
 SAMPLE_READER = "sample"
@@ -52,9 +55,12 @@ def _stack_for(stacks: list[StackInfo], entry: dict[str, Any]) -> StackInfo:
 
 
 def _geometry(stack: StackInfo) -> StackGeometry:
-    from viewer.loader import VolumeLoader  # geometry only: no pixel is read
+    return VolumeLoader(stack).volume.geometry  # geometry only: no pixel is read
 
-    return VolumeLoader(stack).volume.geometry
+
+def _tracking_uid(patient_id: str, lesion: str) -> str:
+    """A stable UID per ground-truth lesion, so that a rebuild gives the same store."""
+    return f"2.25.{uuid.uuid5(uuid.NAMESPACE_OID, f'lesionlab-sample/{patient_id}/{lesion}').int}"
 
 
 def _pairs(truth: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -81,20 +87,23 @@ def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[Stack
                               mri_study_uid=mr["study_instance_uid"], ct_date=ct["study_date"],
                               mri_date=mr["study_date"])
         series = {e["role"]: (exam, e) for exam in (ct, mr) for e in exam["series"]}
-        ids = {les["id"]: reading.add_lesion(pair, les["lobe"], les.get("segment"), f"ground truth {les['id']}")
+        ids = {les["id"]: reading.add_lesion(pair, les["lobe"], les.get("segment"), f"ground truth {les['id']}",
+                                             tracking_uid=_tracking_uid(pid, les["id"]))
                for les in chosen}
         for role in READING_ROLES:
             exam, entry = series[role.value]
             stack = _stack_for(stacks, entry)
             geo = _geometry(stack)
+            images = VolumeLoader(stack).images  # volume order: slice k is images[k]
             for les in truth["lesions"]:
                 gt = les["series"][role.value]
                 centre = np.asarray(les["centre_mm"][exam["exam_id"]], float)
                 on_slice = np.array([centre[0], centre[1], gt["slice_z_mm"]])
                 k = geo.nearest_slice(on_slice)
-                if k != gt["slice_index"]:
-                    raise LesionlabError(f"slice {k} of {role.value} lies at the lesion's slice_z_mm but the ground "
-                                         f"truth names slice {gt['slice_index']}", where=entry["folder"],
+                if k != gt["slice_index"] or images[k].sop_instance_uid != gt["sop_instance_uid"]:
+                    raise LesionlabError(f"slice {k} of {role.value} ({images[k].sop_instance_uid}) lies at the "
+                                         f"lesion's slice_z_mm but the ground truth names slice {gt['slice_index']} "
+                                         f"({gt['sop_instance_uid']})", where=entry["folder"],
                                          advice="regenerate the sample study (make sample)")
                 if gt["visible"]:
                     row, col = geo.pixel_on_slice(on_slice, k)
@@ -110,8 +119,13 @@ def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[Stack
                 th = math.radians(les["axial_rotation_deg"])
                 axis = np.array([math.cos(th), math.sin(th), 0.0])
                 p1, p2 = geo.pixel_on_slice(on_slice - half * axis, k), geo.pixel_on_slice(on_slice + half * axis, k)
-                reading.measure(pair, ids[les["id"]], role, geo, stack.key, stack.series_instance_uid, k, p1, p2)
+                img = images[k]
+                reading.measure(pair, ids[les["id"]], role, geo, stack.key, stack.series_instance_uid, k, p1, p2,
+                                sop_instance_uid=img.sop_instance_uid, sop_class_uid=img.sop_class_uid,
+                                instance_number=img.instance_number,
+                                frame_number=img.frame + 1 if img.pixel.number_of_frames > 1 else None)
                 n_meas += 1
+            reading.set_count_status(pair, role, CountStatus.COUNTED)  # every series counted, 0 included
     return len(chosen), n_meas, n_marks
 
 
