@@ -37,7 +37,7 @@ from typing import Callable
 
 from annotation.project import TABLES, Diff, Project, diff
 from annotation.reading import Reading
-from annotation.store_schema import DELETE, UPSERT, load_records, migration_1, migration_2
+from annotation.store_schema import DELETE, UPSERT, load_records, migration_1, migration_2, migration_3
 from viewer.errors import StoreError, StoreLockedError
 
 #: SQLite application_id of a lesionlab store ("LLab").
@@ -56,6 +56,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "patients, exam pairs, lesions, observations, count marks, series flags, edit log", migration_1),
     Migration(2, "measurement provenance and short axis, lesion tracking UIDs, three-state series counts,"
                  " count marks from lesions, alignments", migration_2),
+    Migration(3, "right/left liver boundaries per reader, exam pair and frame of reference", migration_3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -148,9 +149,16 @@ class ReadingStore:
         if version > SCHEMA_VERSION:
             raise StoreError(f"store schema {version} is newer than this lesionlab ({SCHEMA_VERSION})",
                              where=str(p), advice="update lesionlab")
-        if version < SCHEMA_VERSION:
-            raise StoreError(f"store schema {version} needs migrating to {SCHEMA_VERSION}", where=str(p),
-                             advice="open it once for writing to migrate it")
+        if version < SCHEMA_VERSION:  # an older store: migrated in memory, the file is not touched
+            try:
+                mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+                con.backup(mem)
+                con.close()
+                cls._migrate(mem, p)
+                mem.execute("PRAGMA query_only=1")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot read the older store ({exc})", where=str(p)) from None
+            return cls(p, mem, None)
         return cls(p, con, None)
 
     @staticmethod

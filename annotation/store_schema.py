@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator
 
 from annotation._validate import new_uid
 from annotation.clinical import ClinicalRecord, Patient
+from annotation.lobes import LobeBoundary
 from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible,
                                 Observation, SeriesFlag, reading_role)
 from annotation.vocab import MeasurementMethod, ObservationStatus
@@ -132,6 +133,18 @@ def migration_2(con: sqlite3.Connection) -> None:
                     " AND lesion_id=?", (new_uid(), *key))
 
 
+def migration_3(con: sqlite3.Connection) -> None:
+    """The right/left liver boundary each reader draws per exam pair and frame of reference."""
+    _run_script(con, """
+        CREATE TABLE lobe_boundaries (
+            patient_id TEXT NOT NULL, exam_pair_id TEXT NOT NULL, reader TEXT NOT NULL,
+            frame_of_reference_uid TEXT NOT NULL,
+            lines TEXT NOT NULL,  -- JSON [[x1, y1, x2, y2, z], ...], patient mm (LPS), axial segments
+            PRIMARY KEY (patient_id, exam_pair_id, reader, frame_of_reference_uid)
+        );
+    """)
+
+
 def _opt(value: Any) -> Any:
     return None if value is None else getattr(value, "value", value)
 
@@ -203,6 +216,11 @@ def _up_alignment(con: sqlite3.Connection, a: Alignment) -> None:
                 (*a.key, json.dumps(list(a.matrix)), a.source.value, a.reader, a.note))
 
 
+def _up_boundary(con: sqlite3.Connection, b: LobeBoundary) -> None:
+    con.execute("INSERT OR REPLACE INTO lobe_boundaries VALUES (?,?,?,?,?)",
+                (*b.key, json.dumps([list(line) for line in b.lines])))
+
+
 def _del_lesion(con: sqlite3.Connection, key: tuple[str, ...]) -> None:
     where = "patient_id=? AND exam_pair_id=? AND reader=? AND lesion_id=?"
     con.execute(f"DELETE FROM observations WHERE {where}", key)
@@ -212,6 +230,7 @@ def _del_lesion(con: sqlite3.Connection, key: tuple[str, ...]) -> None:
 UPSERT: dict[str, Callable[[sqlite3.Connection, Any], None]] = {
     "patients": _up_patient, "exam_pairs": _up_pair, "lesions": _up_lesion,
     "count_marks": _up_mark, "series_flags": _up_flag, "alignments": _up_alignment,
+    "lobe_boundaries": _up_boundary,
 }
 DELETE: dict[str, Callable[[sqlite3.Connection, Any], object]] = {
     "patients": lambda con, k: con.execute("DELETE FROM patients WHERE patient_id=?", (k,)),
@@ -223,6 +242,8 @@ DELETE: dict[str, Callable[[sqlite3.Connection, Any], object]] = {
         (*k[:3], Role.parse(k[3]).value)),
     "alignments": lambda con, k: con.execute(
         "DELETE FROM alignments WHERE patient_id=? AND fixed_frame_uid=? AND moving_frame_uid=?", k),
+    "lobe_boundaries": lambda con, k: con.execute(
+        "DELETE FROM lobe_boundaries WHERE patient_id=? AND exam_pair_id=? AND reader=? AND frame_of_reference_uid=?", k),
 }
 
 
@@ -259,3 +280,5 @@ def load_records(con: sqlite3.Connection) -> Iterator[Any]:
         yield SeriesFlag(r[0], r[1], r[2], r[3], r[4], r[5])
     for r in con.execute(f"SELECT {_ALIGN_COLUMNS} FROM alignments"):
         yield Alignment(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6])
+    for r in con.execute("SELECT patient_id, exam_pair_id, reader, frame_of_reference_uid, lines FROM lobe_boundaries"):
+        yield LobeBoundary(r[0], r[1], r[2], r[3], tuple(tuple(line) for line in json.loads(r[4])))
