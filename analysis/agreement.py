@@ -89,7 +89,7 @@ def _loa_cells(a: np.ndarray, b: np.ndarray, patients: np.ndarray, percent: bool
     rm = repeated_measures_loa(a - b, patients)
     cells.update(loa_rm_low=rm.loa_low, loa_rm_high=rm.loa_high)
     if rm.note and rm.n_subjects >= MIN_SUBJECTS:
-        notes.append(f"repeated-measures limits: {rm.note}")
+        notes.append(f"loa_rm: {rm.note}")
     return cells, notes
 
 

@@ -91,15 +91,19 @@ def icc_two_way(ratings: npt.ArrayLike, alpha: float = ALPHA) -> Icc:
     if spread == 0:
         return Icc(n, k, note="all values equal: no variance, ICC undefined")
     msb, msj, mse = _mean_squares(x)
+    if mse <= (1e-9 * spread) ** 2:  # an exact fit: psych's formulas at their limit MSE -> 0
+        mse = 0.0
     icc2 = (msb - mse) / (msb + (k - 1) * mse + k * (msj - mse) / n)
     icc2k = (msb - mse) / (msb + (msj - mse) / n)
-    if mse <= (1e-9 * spread) ** 2:  # rounding noise of an exact fit
-        return Icc(n, k, _num(icc2), None, None, _num(icc2k), None, None,
-                   note="readers differ by a constant at most (no residual variance): CI undefined")
-    fj = msj / mse
-    vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-    vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-    v = vn / vd
+    if mse > 0:
+        fj = msj / mse
+        vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        v = vn / vd
+    elif msj <= (1e-9 * spread) ** 2:  # identical readers: F_j = 0, ICC = 1
+        v = float((k - 1) * (n - 1))
+    else:  # readers differ by constants only: F_j -> infinity
+        v = float(k - 1)
     with np.errstate(all="ignore"):
         f_upper = float(stats.f.ppf(1 - alpha / 2, n - 1, v))
         f_lower = float(stats.f.ppf(1 - alpha / 2, v, n - 1))
@@ -150,12 +154,11 @@ def limits_of_agreement(differences: npt.ArrayLike, z: float = LOA_Z, alpha: flo
     bias = r_mean(d)
     sd = math.sqrt(r_var(d))
     low, high = bias - z * sd, bias + z * sd
-    if sd == 0:
-        return LimitsOfAgreement(n, bias, sd, low, high, note="all differences equal: no CI of the limits")
     k_low, k_high = exact_limit_factors(n, z, alpha)
     return LimitsOfAgreement(n, bias, sd, low, high,
                              loa_low_ci_low=bias - k_high * sd, loa_low_ci_high=bias - k_low * sd,
-                             loa_high_ci_low=bias + k_low * sd, loa_high_ci_high=bias + k_high * sd)
+                             loa_high_ci_low=bias + k_low * sd, loa_high_ci_high=bias + k_high * sd,
+                             note="all differences equal (SD 0)" if sd == 0 else "")
 
 
 def percent_differences(a: npt.ArrayLike, b: npt.ArrayLike) -> np.ndarray:
@@ -190,8 +193,7 @@ def repeated_measures_loa(differences: npt.ArrayLike, clusters: npt.ArrayLike, z
     bias = r_mean(d)
     if g == n:  # one subject per patient: nothing to correct
         sd = math.sqrt(r_var(d))
-        return RepeatedLoa(n, g, bias, sd, bias - z * sd, bias + z * sd,
-                           note="one subject per patient: no repeated-measures correction needed")
+        return RepeatedLoa(n, g, bias, sd, bias - z * sd, bias + z * sd)
     if g < 2:
         return RepeatedLoa(n, g, note="all subjects from one patient: between-patient variance undefined")
     means = np.bincount(inverse, weights=d) / sizes
@@ -202,7 +204,7 @@ def repeated_measures_loa(differences: npt.ArrayLike, clusters: npt.ArrayLike, z
     divisor = (n**2 - float((sizes**2).sum())) / ((g - 1) * n)
     var_between = max((msb - msw) / divisor, 0.0)
     sd = math.sqrt(var_between + msw)
-    note = "" if msb >= msw else "between-patient variance estimated below 0, set to 0"
+    note = "" if msb >= msw else "between-patient variance estimated < 0, taken as 0"
     return RepeatedLoa(n, g, bias, sd, bias - z * sd, bias + z * sd, note=note)
 
 
