@@ -233,11 +233,8 @@ def report_section_html(tables: dict[str, pd.DataFrame], plots: dict[str, tuple[
 
 
 # ------------------------------------------------------------------------------------ files
-def replace_folder(out_dir: str | Path, is_previous: Callable[[Path], bool], fill: Callable[[Path], None]) -> Path:
-    """Fill a temporary folder beside ``out_dir`` and move it into place only when complete.
-
-    An existing ``out_dir`` is replaced only if it is empty or ``is_previous(out_dir)``.
-    """
+def check_out_folder(out_dir: str | Path, is_previous: Callable[[Path], bool]) -> Path:
+    """``out_dir`` as an absolute path if it may be written: absent, empty or a previous output."""
     out = Path(out_dir).absolute()
     if out.exists():
         if not out.is_dir():
@@ -245,6 +242,19 @@ def replace_folder(out_dir: str | Path, is_previous: Callable[[Path], bool], fil
         if any(out.iterdir()) and not is_previous(out):
             raise LesionlabError("exists and holds other files", where=str(out),
                                  advice="choose an empty or new --out folder")
+    return out
+
+
+def is_agreement_output(folder: Path) -> bool:
+    return (folder / MARKER).is_file() and (folder / REPORT).is_file()
+
+
+def replace_folder(out_dir: str | Path, is_previous: Callable[[Path], bool], fill: Callable[[Path], None]) -> Path:
+    """Fill a temporary folder beside ``out_dir`` and move it into place only when complete.
+
+    An existing ``out_dir`` is replaced only if it is empty or ``is_previous(out_dir)``.
+    """
+    out = check_out_folder(out_dir, is_previous)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
@@ -280,4 +290,4 @@ def write_agreement_outputs(result: AgreementResult, out_dir: str | Path) -> Pat
             (tmp / name).write_bytes(png)
         (tmp / REPORT).write_text(render_agreement_report(result), encoding="utf-8")
 
-    return replace_folder(out_dir, lambda p: (p / MARKER).is_file() and (p / REPORT).is_file(), fill)
+    return replace_folder(out_dir, is_agreement_output, fill)

@@ -25,10 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from analysis.agreement_data import from_cohort  # noqa: PLC0415 - pandas/scipy load here
-    from analysis.agreement_report import analyse_agreement, write_agreement_outputs  # noqa: PLC0415
+    from analysis.agreement_report import (  # noqa: PLC0415
+        analyse_agreement,
+        check_out_folder,
+        is_agreement_output,
+        write_agreement_outputs,
+    )
     from analysis.inputs import load_csv_inputs, load_store  # noqa: PLC0415
 
     t0 = time.perf_counter()
+    check_out_folder(args.out, is_agreement_output)  # before minutes of work, not after
     if args.store is not None:
         if args.measurements or args.counts:
             raise InputFormatError("give either a STORE or --measurements/--counts, not both",
