@@ -49,7 +49,7 @@ def counted_mask(counts: pd.DataFrame) -> np.ndarray:
     mask = counts["count"].notna().to_numpy() & ~counts["uncountable"].astype(bool).to_numpy()
     if "count_status" in counts.columns:
         mask &= (counts["count_status"].astype(str) == COUNTED).to_numpy()
-    return mask
+    return np.asarray(mask, dtype=bool)
 
 
 def counted_counts(counts: pd.DataFrame) -> pd.DataFrame:

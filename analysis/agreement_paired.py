@@ -54,7 +54,7 @@ def _families(diameters: DiameterPairs, counts: dict[Region, CountMatrix]
 
 
 def _level(pairs: pd.DataFrame, name: str) -> np.ndarray:
-    return pairs.index.get_level_values(name).to_numpy().astype(str)
+    return np.asarray(pairs.index.get_level_values(name).to_numpy(), dtype=str)
 
 
 def _fit_row(pairs: pd.DataFrame, a: str, b: str) -> dict[str, object]:

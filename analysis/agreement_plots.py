@@ -44,7 +44,8 @@ def bland_altman_readers_png(reads: ReaderReads, a: str, b: str) -> bytes:
         ax.axhline(loa.bias, color="#333", lw=1, label=f"bias {loa.bias:+.2f} mm")
         for level, low, high in ((loa.loa_low, loa.loa_low_ci_low, loa.loa_low_ci_high),
                                  (loa.loa_high, loa.loa_high_ci_low, loa.loa_high_ci_high)):
-            ax.axhline(level, color=_ORANGE, lw=1, ls="--")
+            if level is not None:
+                ax.axhline(level, color=_ORANGE, lw=1, ls="--")
             if low is not None and high is not None:
                 ax.axhspan(low, high, color=_ORANGE, alpha=0.12, lw=0)
         ax.plot([], [], color=_ORANGE, ls="--", label=f"limits {loa.loa_low:+.2f} / {loa.loa_high:+.2f} mm")

@@ -88,14 +88,14 @@ def analyse_agreement(reads: ReaderReads, cohort: Cohort | None = None) -> Agree
 
 # ------------------------------------------------------------------------------------ HTML
 def _ci(value: object, low: object, high: object, digits: int = 3) -> str:
-    if pd.isna(value):  # type: ignore[call-overload]
+    if pd.isna(value):
         return ""
     text = fmt_num(value, digits)
-    return f"{text} ({fmt_num(low, digits)} to {fmt_num(high, digits)})" if not pd.isna(low) else text  # type: ignore[call-overload]
+    return f"{text} ({fmt_num(low, digits)} to {fmt_num(high, digits)})" if not pd.isna(low) else text
 
 
 def _loa(low: object, high: object, digits: int = 2) -> str:
-    return "" if pd.isna(low) else f"{fmt_num(low, digits)} to {fmt_num(high, digits)}"  # type: ignore[call-overload]
+    return "" if pd.isna(low) else f"{fmt_num(low, digits)} to {fmt_num(high, digits)}"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from annotation.reading import Reading
-from annotation.records import Measurement, NotVisible
+from annotation.records import CountMark, Measurement, NotVisible
 from annotation.store import ReadingStore
 from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry
@@ -127,29 +127,29 @@ def build_two_reader_store(sample_dir: str | Path, first_store: str | Path, out_
                         reading.measure(pair, new_id, role, geo, obs.stack_key, obs.series_instance_uid,
                                         obs.slice_index, p1, p2)
                         both[role.value] += 1
-            by_series: dict[tuple[str, str, str], list] = {}
+            by_series: dict[tuple[str, str, str], list[CountMark]] = {}
             for mark in sorted(project.count_marks.values(), key=lambda m: m.mark_id):
                 by_series.setdefault((mark.patient_id, mark.exam_pair_id, mark.role.value), []).append(mark)
-            for (pid, eid, role), marks in sorted(by_series.items()):
+            for (pid, eid, role_value), marks in sorted(by_series.items()):
                 for mark in marks:
                     if rng.random() < mark_miss_rate:
-                        first_only[role] += 1
+                        first_only[role_value] += 1
                         continue
                     geo = geometries[mark.stack_key]
                     row = float(np.clip(mark.row + rng.normal(0, 1.0), 0, geo.rows - 1))
                     col = float(np.clip(mark.col + rng.normal(0, 1.0), 0, geo.columns - 1))
-                    reading.add_count_mark((pid, eid), role, mark.lobe, stack_key=mark.stack_key,
+                    reading.add_count_mark((pid, eid), role_value, mark.lobe, stack_key=mark.stack_key,
                                            slice_index=mark.slice_index, row=row, col=col)
-                    marks_both[role] += 1
+                    marks_both[role_value] += 1
                 if rng.random() < extra_mark_rate:
                     base = marks[int(rng.integers(len(marks)))]
                     geo = geometries[base.stack_key]
                     others = [geo.index_to_patient(m.slice_index, m.row, m.col) for m in marks]
                     point = _far_point(geo, base.slice_index, others, rng, (base.row, base.col))
                     if point is not None:
-                        reading.add_count_mark((pid, eid), role, base.lobe, stack_key=base.stack_key,
+                        reading.add_count_mark((pid, eid), role_value, base.lobe, stack_key=base.stack_key,
                                                slice_index=base.slice_index, row=point[0], col=point[1])
-                        second_only[role] += 1
+                        second_only[role_value] += 1
         store.seal()
     return TwoReaderSummary(first, second_reader, tuple(sorted(k[:2] + k[3:] for k in missed)),
                             tuple(not_visible), dict(both), dict(marks_both), dict(first_only), dict(second_only))

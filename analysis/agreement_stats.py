@@ -114,7 +114,8 @@ def icc_two_way(ratings: npt.ArrayLike, alpha: float = ALPHA) -> Icc:
     high_k = high * k / (1 + high * (k - 1))
     values = [_num(icc2), _num(low), _num(high), _num(icc2k), _num(low_k), _num(high_k)]
     note = "" if all(v is not None for v in values) else "CI undefined (F quantile not finite)"
-    return Icc(n, k, *values, note=note)
+    return Icc(n, k, icc_a1=values[0], icc_a1_ci_low=values[1], icc_a1_ci_high=values[2],
+               icc_ak=values[3], icc_ak_ci_low=values[4], icc_ak_ci_high=values[5], note=note)
 
 
 # ------------------------------------------------------------------------------ Bland–Altman

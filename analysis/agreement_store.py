@@ -51,7 +51,7 @@ def stack_geometries(dicom: str | os.PathLike[str], *, workers: int | None = Non
     from viewer.loader import VolumeLoader  # noqa: PLC0415
 
     out: dict[str, StackGeometry] = {}
-    for stack in index_path(dicom, workers=workers).stacks:
+    for stack in index_path(Path(dicom), workers=workers).stacks:
         try:
             out[stack.key] = VolumeLoader(stack).volume.geometry
         except LesionlabError:
@@ -111,11 +111,12 @@ def _diameters(project: Project, placer: _Placer, rule: MatchRule) -> pd.DataFra
                  (m.p1[1] + m.p2[1]) / 2, m.diameter_mm))
             sizes[(les.patient_id, les.exam_pair_id, role.value, les.reader, les.lesion_id)] = m.diameter_mm
     rows = []
-    for (pid, eid, role), items in sorted(groups.items()):
+    for (pid, eid, role_value), items in sorted(groups.items()):
         clusters = _subjects(items, placer, rule)
         for cluster in clusters or []:
             for reader, key in cluster.items():
-                rows.append((pid, eid, role, _name(cluster), reader, sizes[(pid, eid, role, reader, key)]))
+                rows.append((pid, eid, role_value, _name(cluster), reader,
+                             sizes[(pid, eid, role_value, reader, key)]))
     return pd.DataFrame(rows, columns=list(DIAMETER_COLUMNS))
 
 

@@ -88,7 +88,7 @@ class _Profile:
         dof = self.n - self.p
         if q <= 0:
             return -math.inf
-        return 0.5 * (dof * math.log(q / dof) + float(np.log1p(lam * self.m).sum()) + logdet)
+        return float(0.5 * (dof * math.log(q / dof) + float(np.log1p(lam * self.m).sum()) + logdet))
 
 
 def fit_random_intercept(y: npt.ArrayLike, x: npt.ArrayLike, groups: npt.ArrayLike) -> MixedFit:
