@@ -62,9 +62,8 @@ def counted_counts(counts: pd.DataFrame) -> pd.DataFrame:
 def read_series(counts: pd.DataFrame) -> pd.DataFrame:
     """(patient_id, exam_pair_id, reader, series_role) counted on both lobes: the series was read."""
     c = counted_counts(counts)
-    per = c.groupby(["patient_id", "exam_pair_id", "reader", "series_role"], sort=True)["count"]
-    both = per.agg(lambda s: bool(s.notna().sum() == 2))
-    return both[both].reset_index()[["patient_id", "exam_pair_id", "reader", "series_role"]]
+    counted = c.groupby(["patient_id", "exam_pair_id", "reader", "series_role"], sort=True)["count"].count()
+    return counted[counted == 2].reset_index()[["patient_id", "exam_pair_id", "reader", "series_role"]]
 
 
 def readers_of(measurements: pd.DataFrame, counts: pd.DataFrame) -> tuple[str, ...]:

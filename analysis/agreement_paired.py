@@ -60,13 +60,15 @@ def _level(pairs: pd.DataFrame, name: str) -> np.ndarray:
 def _fit_row(pairs: pd.DataFrame, a: str, b: str) -> dict[str, object]:
     diff = (pairs[a] - pairs[b]).to_numpy(dtype=float)
     patients, readers = _level(pairs, "patient_id"), _level(pairs, "reader")
-    exam = (len(set(zip(patients, _level(pairs, "exam_pair_id"))))
-            if "exam_pair_id" in pairs.index.names else math.nan)
-    row: dict[str, object] = {"n_patients": len(set(patients)), "n_exam_pairs": exam,
-                              "n_observations": diff.size, "n_readers": len(set(readers))}
-    if diff.size < MIN_OBSERVATIONS or len(set(patients)) < 2:
+    keys = pairs.index.to_frame(index=False)
+    exam = (len(keys[["patient_id", "exam_pair_id"]].drop_duplicates())
+            if "exam_pair_id" in keys.columns else math.nan)
+    n_patients, n_readers = np.unique(patients).size, np.unique(readers).size
+    row: dict[str, object] = {"n_patients": n_patients, "n_exam_pairs": exam,
+                              "n_observations": diff.size, "n_readers": n_readers}
+    if diff.size < MIN_OBSERVATIONS or n_patients < 2:
         return {**row, "note": f"fewer than {MIN_OBSERVATIONS} observations or 2 patients"}
-    if len(set(readers)) < 2:
+    if n_readers < 2:
         return {**row, "note": "one reader on this comparison: no reader factor"}
     if np.ptp(diff) == 0:
         return {**row, "mean_diff": float(diff[0]), "note": "all differences equal: no variance to test against"}
