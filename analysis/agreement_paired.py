@@ -104,28 +104,37 @@ def reader_factor_table(diameters: DiameterPairs, counts: dict[Region, CountMatr
     return table
 
 
+def _statement(unit: str, keys: pd.Index, name: str = "n") -> tuple[str, int, int, int]:
+    readers = len(set(keys.get_level_values("reader")))
+    patients = len(set(keys.get_level_values("patient_id")))
+    what = unit.removesuffix("-read").replace("-", " ")
+    if readers > 1:
+        text = (f"{name} counts {unit}s (one per {what} and reader): {len(keys)} {unit}s of {patients} "
+                f"patients by {readers} readers. The reads of one patient are not independent: "
+                f"see the comparisons with reader as a factor.")
+    else:
+        text = f"{name} counts {what}s: {len(keys)} {what}s of {patients} patients, one reader."
+    return text, len(keys), patients, readers
+
+
 def units_table(diameters: DiameterPairs, counts: dict[Region, CountMatrix]) -> pd.DataFrame:
-    """Per family of paired_tests.csv: what n counts, and the cohort's reads, patients, readers."""
+    """What n counts in each family of paired_tests.csv (analysis, level, region), in the
+    detection table ("detection", "exam_pair", "") and the sizes table ("sizes", level, "")."""
+    lesions = diameters.wide.dropna(how="all").index
+    patients = lesions.droplevel(["exam_pair_id", "lesion_id"]).unique()
+    exams = counts[Region.WHOLE].values.index  # every exam pair and reader with count rows
+    plan: list[tuple[str, str, str, str, pd.Index, str]] = [
+        ("diameters", "lesion", "whole", "lesion-read", lesions, "n"),
+        ("diameters", "patient", "whole", "patient-read", patients, "n"),
+        *(("counts", "exam_pair", r.value, "exam-pair-read", counts[r].values.dropna(how="all").index, "n")
+          for r in (Region.WHOLE, Region.RIGHT, Region.LEFT)),
+        ("detection", "exam_pair", "", "exam-pair-read", exams, "Exam pairs"),
+        ("sizes", "patient", "", "patient-read", patients, "n per patient"),
+        ("sizes", "lesion", "", "lesion-read", lesions, "n per lesion"),
+    ]
     rows = []
-    for analysis, level, region in (("diameters", "lesion", "whole"), ("diameters", "patient", "whole"),
-                                    ("counts", "exam_pair", "whole"), ("counts", "exam_pair", "right"),
-                                    ("counts", "exam_pair", "left")):
-        if analysis == "counts":
-            keys = counts[Region(region)].values.dropna(how="all").index
-        else:
-            keys = diameters.wide.dropna(how="all").index
-            if level == "patient":
-                keys = keys.droplevel(["exam_pair_id", "lesion_id"]).unique()
-        unit = UNITS[(analysis, level)]
-        readers = len(set(keys.get_level_values("reader")))
-        patients = len(set(keys.get_level_values("patient_id")))
-        what = unit.removesuffix("-read").replace("-", " ")
-        if readers > 1:
-            text = (f"n counts {unit}s (one per {what} and reader): {len(keys)} {unit}s of {patients} "
-                    f"patients by {readers} readers. The reads of one patient are not independent: "
-                    f"see the comparisons with reader as a factor.")
-        else:
-            text = f"n counts {what}s: {len(keys)} {what}s of {patients} patients, one reader."
-        rows.append({"analysis": analysis, "level": level, "region": region, "unit": unit,
-                     "n_reads": len(keys), "n_patients": patients, "n_readers": readers, "statement": text})
+    for analysis, level, region, unit, keys, name in plan:
+        text, n_reads, n_patients, n_readers = _statement(unit, keys, name)
+        rows.append({"analysis": analysis, "level": level, "region": region, "unit": unit, "n_reads": n_reads,
+                     "n_patients": n_patients, "n_readers": n_readers, "statement": text})
     return pd.DataFrame(rows)

@@ -213,13 +213,16 @@ def add_reader_analyses(cohort: Cohort, diameters: DiameterPairs, counts: dict[R
     figures.update(result.figures)
 
 
-def unit_caption_html(tables: dict[str, pd.DataFrame], family: tuple[str, str, str]) -> str:
-    """The sentence under a paired-tests table saying what its n counts."""
+def unit_caption_html(tables: dict[str, pd.DataFrame], analysis: str, level: str = "", region: str = "") -> str:
+    """The sentence under a report table saying what its n counts: a paired-tests family
+    (analysis, level, region), "detection", or "sizes" (both levels when ``level`` is empty)."""
     units = tables["paired_tests"].attrs.get("units") if "paired_tests" in tables else None
     if not isinstance(units, pd.DataFrame):
         return ""
-    hit = units[(units["analysis"] == family[0]) & (units["level"] == family[1]) & (units["region"] == family[2])]
-    return f"<p class='small'>{escape(str(hit['statement'].iloc[0]))}</p>" if len(hit) else ""
+    hit = units[units["analysis"] == analysis]
+    if level:
+        hit = hit[(hit["level"] == level) & (hit["region"] == region)]
+    return "".join(f"<p class='small'>{escape(str(text))}</p>" for text in hit["statement"])
 
 
 def report_section_html(tables: dict[str, pd.DataFrame], plots: dict[str, tuple[bytes, str]]) -> str:

@@ -150,9 +150,9 @@ def render_report(*, tables: dict[str, pd.DataFrame], plots: dict[str, tuple[byt
     ]
     if "population" in tables:
         parts += ["<h2>Population</h2>", population_html(tables["population"])]
-    parts += ["<h2>Detection</h2>", detection_html(tables["detection"])]
+    parts += ["<h2>Detection</h2>", unit_caption_html(tables, "detection"), detection_html(tables["detection"])]
     parts += [_img(png, cap) for name, (png, cap) in plots.items() if name.startswith("detection")]
-    parts += ["<h2>Lesion sizes</h2>", sizes_html(tables["sizes"])]
+    parts += ["<h2>Lesion sizes</h2>", unit_caption_html(tables, "sizes"), sizes_html(tables["sizes"])]
     parts += [_img(png, cap) for name, (png, cap) in plots.items() if name.startswith("histogram")]
     parts.append("<h2>Paired comparisons</h2>")
     parts.append("<p class='small'>Differences are series A − series B. p-values in red are "
@@ -161,7 +161,7 @@ def render_report(*, tables: dict[str, pd.DataFrame], plots: dict[str, tuple[byt
     for key, sub in paired.groupby(["analysis", "level", "region"], sort=False):
         family = (str(key[0]), str(key[1]), str(key[2]))
         parts += [f"<h3>{escape(_FAMILY_TITLES.get(family, ' / '.join(family)))}</h3>",
-                  unit_caption_html(tables, family), paired_html(sub)]
+                  unit_caption_html(tables, *family), paired_html(sub)]
     parts.append("<h2>Agreement between series (Bland–Altman)</h2>")
     parts += [_img(png, cap) for name, (png, cap) in plots.items() if name.startswith("bland_altman")]
     parts.append(report_section_html(tables, plots))

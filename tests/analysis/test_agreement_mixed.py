@@ -14,6 +14,7 @@ from analysis.agreement_paired import READER_TEST_COLUMNS, reader_factor_table, 
 from analysis.inputs import raw_from_frame, validate_counts, validate_measurements
 from analysis.mixed import fit_random_intercept, sum_coded
 from analysis.pairing import DiameterPairs, count_matrices
+from analysis.schema import Region
 from analysis.testing import synthetic_cohort
 
 
@@ -99,3 +100,5 @@ def test_units_say_what_n_counts() -> None:
     one = units_table(DiameterPairs(diameters.wide[diameters.wide.index.get_level_values("reader") == "R1"]),
                       counts).set_index(["analysis", "level", "region"])
     assert one.loc[("diameters", "lesion", "whole"), "statement"].startswith("n counts lesions")
+    detection = units.loc[("detection", "exam_pair", "")]
+    assert detection["n_reads"] == 2 * len(set(counts[Region.WHOLE].values.index.get_level_values("exam_pair_id")))

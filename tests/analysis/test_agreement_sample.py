@@ -106,6 +106,8 @@ def test_analyze_store_shows_the_agreement_section(study: tuple[Path, TwoReaderS
     assert main(["analyze", str(study[0]), "--out", str(out)]) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Inter-reader agreement" in html and "patient-reads of 3 patients by 2 readers" in html
+    assert "Exam pairs counts exam-pair-reads (one per exam pair and reader): 6 exam-pair-reads" in html
+    assert "n per lesion counts lesion-reads" in html
     assert (out / "agreement.csv").is_file() and (out / "paired_tests_readers.csv").is_file()
 
 
