@@ -37,7 +37,7 @@ from typing import Callable
 
 from annotation.project import TABLES, Diff, Project, diff
 from annotation.reading import Reading
-from annotation.store_schema import DELETE, UPSERT, load_records, migration_1
+from annotation.store_schema import DELETE, UPSERT, load_records, migration_1, migration_2
 from viewer.errors import StoreError, StoreLockedError
 
 #: SQLite application_id of a lesionlab store ("LLab").
@@ -54,6 +54,8 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "patients, exam pairs, lesions, observations, count marks, series flags, edit log", migration_1),
+    Migration(2, "measurement provenance and short axis, lesion tracking UIDs, three-state series counts,"
+                 " count marks from lesions, alignments", migration_2),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -76,4 +76,3 @@ def test_sigkill_never_loses_an_acknowledged_edit(tmp_path):
             assert project.patients["P1"].clinical.age_at_diagnosis_years == age or in_flight
     elapsed = time.perf_counter() - t0
     print(f"{KILLS} kills, {acked_total} acknowledged edits verified, {elapsed:.1f} s")
-    assert elapsed < 30

@@ -102,22 +102,24 @@ def test_not_a_store_is_refused(tmp_path):
 def test_migrations_run_once_in_order_and_newer_stores_are_refused(tmp_path, monkeypatch):
     path = tmp_path / "r.lesionlab"
     with ReadingStore.open(path) as st:
-        assert st.schema_version == store_module.SCHEMA_VERSION == 1
+        assert st.schema_version == store_module.SCHEMA_VERSION == len(store_module.MIGRATIONS)
     ran = []
+    current = store_module.SCHEMA_VERSION
+    nxt = current + 1
 
-    def m2(con):
-        ran.append(2)
+    def m_next(con):
+        ran.append(nxt)
         con.execute("ALTER TABLE lesions ADD COLUMN follows TEXT")
 
     monkeypatch.setattr(store_module, "MIGRATIONS",
-                        store_module.MIGRATIONS + (store_module.Migration(2, "lesion follow-up link", m2),))
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+                        store_module.MIGRATIONS + (store_module.Migration(nxt, "lesion follow-up link", m_next),))
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", nxt)
     for _ in range(2):
         with ReadingStore.open(path) as st:
-            assert st.schema_version == 2
-    assert ran == [2]
-    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+            assert st.schema_version == nxt
+    assert ran == [nxt]
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:current])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", current)
     with pytest.raises(StoreError, match="newer"):
         ReadingStore.open(path)
     with pytest.raises(StoreError, match="newer"):
