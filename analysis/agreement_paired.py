@@ -79,6 +79,9 @@ def _fit_row(pairs: pd.DataFrame, a: str, b: str) -> dict[str, object]:
             fit = fit_random_intercept(diff, x, patients)
     except (ValueError, np.linalg.LinAlgError) as exc:
         return {**row, "note": f"model not estimable ({exc})"}
+    if fit.var_residual <= 1e-12 * float(np.var(diff)):
+        return {**row, "mean_diff": float(fit.params[0]),
+                "note": "differences constant within each reader: no residual variance to test against"}
     est, se, low, high, p = fit.wald(0)
     _, _, p_reader = fit.wald_joint(list(range(1, x.shape[1])))
     note = "patient variance estimated 0 (boundary)" if fit.var_group == 0 else ""

@@ -9,9 +9,12 @@ The second reader reads the same exam pairs through the Reading API on the real 
   other measurements not visible (``not_visible_rate`` per series);
 - redraws every other measurement with reader noise: length ± N(0, ``length_sd_mm``) (95 % within
   about ±2.5 mm), centre moved N(0, ``centre_sd_mm``) in-plane, axis turned up to ±10°, same slice;
-- counts: drops each of the first reader's count marks with ``mark_miss_rate``, places the kept
-  ones a pixel or two away, and adds a mark on a lesion the first reader did not mark with
-  ``extra_mark_rate`` per series (at least 30 mm from every first-reader mark).
+- counts each series like the first reader, clicks first, then measures (a measurement counts its
+  lesion on that series: the store places a mark at the line's middle): a lesion it calls not
+  visible is not counted, any other first-reader mark is dropped with ``mark_miss_rate`` or clicked
+  a pixel or two away, and a mark on a lesion the first reader did not count is added with
+  ``extra_mark_rate`` per series (at least 30 mm from every first-reader mark); the series' count
+  status is the first reader's.
 
 What was simulated is returned (:class:`TwoReaderSummary`), so tests can say what the agreement
 analysis must find without copying numbers.
@@ -28,11 +31,14 @@ from pathlib import Path
 
 import numpy as np
 
+from annotation.project import Project
 from annotation.reading import Reading
-from annotation.records import CountMark, Measurement, NotVisible
+from annotation.records import Lesion, Measurement, NotVisible, Observation
 from annotation.store import ReadingStore
+from annotation.vocab import CountStatus
 from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry
+from viewer.records import READING_ROLES, Role
 
 SECOND_READER = "second"
 #: Farther than this from every first-reader mark, an added mark is another lesion.
@@ -82,6 +88,74 @@ def _far_point(geo: StackGeometry, k: int, others: list[np.ndarray], rng: np.ran
     return None
 
 
+@dataclass
+class _Tally:
+    not_visible: list[tuple[str, str, str, str]] = field(default_factory=list)
+    measured: Counter[str] = field(default_factory=Counter)
+    marks_both: Counter[str] = field(default_factory=Counter)
+    first_only: Counter[str] = field(default_factory=Counter)
+    second_only: Counter[str] = field(default_factory=Counter)
+
+
+def _read_series(reading: Reading, project: Project, pair: tuple[str, str], role: Role, first: str,
+                 lesions: list[Lesion], ids: dict[tuple[str, str, str, str], str],
+                 geometries: dict[str, StackGeometry], rng: np.random.Generator, tally: _Tally, *,
+                 not_visible_rate: float, length_sd_mm: float, centre_sd_mm: float, mark_miss_rate: float,
+                 extra_mark_rate: float) -> None:
+    """The second reader's read of one series: count clicks first, then the measurements (a
+    measurement counts its lesion on that series: the store places a mark at its middle)."""
+    plan: dict[str, tuple[Lesion, Observation | None]] = {}  # first reader's lesion id -> (lesion, what)
+    for les in lesions:
+        obs = les.observation(role)
+        if les.key not in ids or obs is None:
+            continue
+        if isinstance(obs, Measurement) and rng.random() < not_visible_rate:
+            plan[les.lesion_id] = (les, None)  # seen by the first reader only
+            tally.not_visible.append((*pair, les.lesion_id, role.value))
+        else:
+            plan[les.lesion_id] = (les, obs)
+    measured = {lid for lid, (_, obs) in plan.items() if isinstance(obs, Measurement)}
+    unseen = {lid for lid, (_, obs) in plan.items() if obs is None}
+    marks = sorted((m for m in project.marks_of(*pair, first) if m.role is role), key=lambda m: m.mark_id)
+    for mark in marks:
+        if mark.lesion_id in measured:
+            tally.marks_both[role.value] += 1  # the second reader's measurement counts it
+        elif mark.lesion_id in unseen or rng.random() < mark_miss_rate:
+            tally.first_only[role.value] += 1
+        else:
+            geo = geometries[mark.stack_key]
+            row = float(np.clip(mark.row + rng.normal(0, 1.0), 0, geo.rows - 1))
+            col = float(np.clip(mark.col + rng.normal(0, 1.0), 0, geo.columns - 1))
+            reading.add_count_mark(pair, role, mark.lobe, stack_key=mark.stack_key, slice_index=mark.slice_index,
+                                   row=row, col=col)
+            tally.marks_both[role.value] += 1
+    if marks and rng.random() < extra_mark_rate:
+        base = marks[int(rng.integers(len(marks)))]
+        geo = geometries[base.stack_key]
+        others = [geo.index_to_patient(m.slice_index, m.row, m.col) for m in marks]
+        point = _far_point(geo, base.slice_index, others, rng, (base.row, base.col))
+        if point is not None:
+            reading.add_count_mark(pair, role, base.lobe, stack_key=base.stack_key, slice_index=base.slice_index,
+                                   row=point[0], col=point[1])
+            tally.second_only[role.value] += 1
+    for lid, (les, obs) in plan.items():
+        new_id = ids[les.key]
+        if obs is None:
+            reading.set_observation(pair, new_id, role, NotVisible("simulated miss"))
+        elif not isinstance(obs, Measurement):
+            reading.set_observation(pair, new_id, role, obs)
+        else:
+            geo = geometries[obs.stack_key]
+            p1, p2 = _redraw(obs, geo, rng, length_sd_mm, centre_sd_mm)
+            reading.measure(pair, new_id, role, geo, obs.stack_key, obs.series_instance_uid, obs.slice_index, p1, p2,
+                            sop_instance_uid=obs.sop_instance_uid, sop_class_uid=obs.sop_class_uid,
+                            instance_number=obs.instance_number, frame_number=obs.frame_number)
+            tally.measured[role.value] += 1
+    status = project.count_status(*pair, first, role)
+    if status is not CountStatus.NOT_READ:
+        reading.set_count_status(pair, role, status)
+
+
 def build_two_reader_store(sample_dir: str | Path, first_store: str | Path, out_store: str | Path, *,
                            seed: int = 11, missed_lesions: int = 2, not_visible_rate: float = 0.05,
                            length_sd_mm: float = 1.2, centre_sd_mm: float = 1.0, mark_miss_rate: float = 0.08,
@@ -104,55 +178,21 @@ def build_two_reader_store(sample_dir: str | Path, first_store: str | Path, out_
         reading = Reading(project, reader=second_reader, sink=store)
         lesions = sorted(project.lesions.values(), key=lambda les: (les.key[:2], les.number))
         missed = {les.key for les in (lesions[i] for i in rng.choice(len(lesions), missed_lesions, replace=False))}
-        not_visible: list[tuple[str, str, str, str]] = []
-        both: Counter[str] = Counter()
-        marks_both: Counter[str] = Counter()
-        first_only: Counter[str] = Counter()
-        second_only: Counter[str] = Counter()
+        tally = _Tally()
         with reading.batch(f"simulated second reader ({second_reader}, seed {seed})"):
-            for les in lesions:
-                if les.key in missed:
-                    continue
-                pair = (les.patient_id, les.exam_pair_id)
-                new_id = reading.add_lesion(pair, les.lobe, les.segment, f"simulated read of {first} {les.lesion_id}")
-                for role, obs in les.observations:
-                    if not isinstance(obs, Measurement):
-                        reading.set_observation(pair, new_id, role, obs)
-                    elif rng.random() < not_visible_rate:
-                        reading.set_observation(pair, new_id, role, NotVisible("simulated miss"))
-                        not_visible.append((*pair, les.lesion_id, role.value))
-                    else:
-                        geo = geometries[obs.stack_key]
-                        p1, p2 = _redraw(obs, geo, rng, length_sd_mm, centre_sd_mm)
-                        reading.measure(pair, new_id, role, geo, obs.stack_key, obs.series_instance_uid,
-                                        obs.slice_index, p1, p2)
-                        both[role.value] += 1
-            by_series: dict[tuple[str, str, str], list[CountMark]] = {}
-            for mark in sorted(project.count_marks.values(), key=lambda m: m.mark_id):
-                by_series.setdefault((mark.patient_id, mark.exam_pair_id, mark.role.value), []).append(mark)
-            for (pid, eid, role_value), marks in sorted(by_series.items()):
-                for mark in marks:
-                    if rng.random() < mark_miss_rate:
-                        first_only[role_value] += 1
-                        continue
-                    geo = geometries[mark.stack_key]
-                    row = float(np.clip(mark.row + rng.normal(0, 1.0), 0, geo.rows - 1))
-                    col = float(np.clip(mark.col + rng.normal(0, 1.0), 0, geo.columns - 1))
-                    reading.add_count_mark((pid, eid), role_value, mark.lobe, stack_key=mark.stack_key,
-                                           slice_index=mark.slice_index, row=row, col=col)
-                    marks_both[role_value] += 1
-                if rng.random() < extra_mark_rate:
-                    base = marks[int(rng.integers(len(marks)))]
-                    geo = geometries[base.stack_key]
-                    others = [geo.index_to_patient(m.slice_index, m.row, m.col) for m in marks]
-                    point = _far_point(geo, base.slice_index, others, rng, (base.row, base.col))
-                    if point is not None:
-                        reading.add_count_mark((pid, eid), role_value, base.lobe, stack_key=base.stack_key,
-                                               slice_index=base.slice_index, row=point[0], col=point[1])
-                        second_only[role_value] += 1
+            ids = {les.key: reading.add_lesion(les.key[:2], les.lobe, les.segment,
+                                               f"simulated read of {first} {les.lesion_id}")
+                   for les in lesions if les.key not in missed}
+            for pair in sorted(project.exam_pairs):
+                for role in READING_ROLES:
+                    _read_series(reading, project, pair, role, first, [les for les in lesions if les.key[:2] == pair],
+                                 ids, geometries, rng, tally, not_visible_rate=not_visible_rate,
+                                 length_sd_mm=length_sd_mm, centre_sd_mm=centre_sd_mm,
+                                 mark_miss_rate=mark_miss_rate, extra_mark_rate=extra_mark_rate)
         store.seal()
     return TwoReaderSummary(first, second_reader, tuple(sorted(k[:2] + k[3:] for k in missed)),
-                            tuple(not_visible), dict(both), dict(marks_both), dict(first_only), dict(second_only))
+                            tuple(tally.not_visible), dict(tally.measured), dict(tally.marks_both),
+                            dict(tally.first_only), dict(tally.second_only))
 
 
 def main(argv: list[str] | None = None) -> int:

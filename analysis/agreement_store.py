@@ -6,8 +6,9 @@ the stack they were drawn on and matched with :func:`analysis.matching.cluster_f
 
 - diameters: each measured lesion at the midpoint of its diameter on its slice, its size the
   diameter;
-- detections: each count mark at its point, its size that of the same reader's measured lesion
-  it falls in (nearest centre within that lesion's radius), else unknown (the rule's floor).
+- detections: each count mark at its point, its size that of the lesion it stands for (a mark
+  placed by a measurement names it), else of the same reader's measured lesion it falls in
+  (nearest centre within that lesion's radius), else unknown (the rule's floor).
 
 The store keeps pixel positions, not the images' geometry: geometries come from indexing the
 DICOM files (:func:`stack_geometries`). Without them, series that more than one reader read
@@ -145,17 +146,19 @@ def _detections(project: Project, counts: pd.DataFrame, placer: _Placer, rule: M
     readers_by_series = read.groupby(["patient_id", "exam_pair_id", "series_role"])["reader"].apply(sorted)
     marks: dict[tuple[str, str, str], list[tuple[str, str, str, int, float, float, float | None]]] = defaultdict(list)
     for mk in project.count_marks.values():
+        own = project.lesions.get((mk.patient_id, mk.exam_pair_id, mk.reader, mk.lesion_id)) if mk.lesion_id else None
+        m = own.measurements().get(mk.role) if own is not None else None
         marks[(mk.patient_id, mk.exam_pair_id, mk.role.value)].append(
-            (mk.reader, mk.mark_id, mk.stack_key, mk.slice_index, mk.row, mk.col, None))
+            (mk.reader, mk.mark_id, mk.stack_key, mk.slice_index, mk.row, mk.col, m.diameter_mm if m else None))
     centres = _measured_centres(project, placer.geometries)
     rows = []
     for (pid, eid, role), readers in readers_by_series.items():
         items = [it for it in marks.get((pid, eid, role), []) if it[0] in readers]
         sized = []
-        for reader, key, stack_key, k, row, col, _ in items:
+        for reader, key, stack_key, k, row, col, size in items:
             geo = placer.geometries.get(stack_key)
-            size = (_mark_size(geo.index_to_patient(k, row, col), centres.get((pid, eid, role, reader), []))
-                    if geo is not None else None)
+            if size is None and geo is not None:
+                size = _mark_size(geo.index_to_patient(k, row, col), centres.get((pid, eid, role, reader), []))
             sized.append((reader, key, stack_key, k, row, col, size))
         clusters = _subjects(sized, placer, rule) if len(readers) > 1 else [{r: k} for r, k, *_ in sized]
         for cluster in clusters or []:

@@ -102,3 +102,16 @@ def test_units_say_what_n_counts() -> None:
     assert one.loc[("diameters", "lesion", "whole"), "statement"].startswith("n counts lesions")
     detection = units.loc[("detection", "exam_pair", "")]
     assert detection["n_reads"] == 2 * len(set(counts[Region.WHOLE].values.index.get_level_values("exam_pair_id")))
+
+
+def test_differences_constant_within_each_reader_say_so() -> None:
+    """A perfect fit (no residual variance) has no test: mean difference given, the rest empty."""
+    from analysis.agreement_paired import _fit_row
+
+    index = pd.MultiIndex.from_tuples([(f"P{i}", r) for i in range(4) for r in ("R1", "R2")],
+                                      names=["patient_id", "reader"])
+    pairs = pd.DataFrame({"a": [10.0 + i for i in range(8)]}, index=index)
+    pairs["b"] = pairs["a"] - np.where(index.get_level_values("reader") == "R1", 1.0, 2.0)
+    row = _fit_row(pairs, "a", "b")
+    assert row["mean_diff"] == pytest.approx(1.5) and "p" not in row
+    assert "no residual variance" in str(row["note"])
