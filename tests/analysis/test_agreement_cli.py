@@ -135,7 +135,11 @@ def test_bad_command_lines_say_why(argv: list[str], message: str, capsys: pytest
 
 
 def test_an_out_folder_with_other_files_is_not_replaced(tmp_path: Path, reference: tuple[pd.DataFrame, pd.DataFrame],
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import analysis.agreement_report as report
+
+    monkeypatch.setattr(report, "agreement_figures", lambda reads, table: {})  # folders, not plots, here
     m, c = reference
     keep = m["patient_id"].isin(["P001", "P002", "P003", "P004"])
     mp, cp = _write(tmp_path, m[keep], c[c["patient_id"].isin(["P001", "P002", "P003", "P004"])])
