@@ -14,6 +14,7 @@ from enum import Enum
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, Lesion, Measurement
 from annotation.vocab import CountStatus
+from viewer.model.layout import role_label
 from viewer.records import READING_ROLES, Role
 
 MIN_DIAMETER_MM = 5.0
@@ -63,10 +64,10 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
         for role, m in les.measurements().items():
             if m.diameter_mm < MIN_DIAMETER_MM:
                 out.append(ProtocolWarning(CheckCode.SMALL_DIAMETER,
-                                           f"{les.lesion_id} on {role.value}: {m.diameter_mm:.1f} mm is under the"
+                                           f"{les.lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm is under the"
                                            f" {MIN_DIAMETER_MM:g} mm the protocol measures", les.lesion_id, role))
     for les in measured:
-        missing = [r.value for r in READING_ROLES if les.observation(r) is None]
+        missing = [role_label(r) for r in READING_ROLES if les.observation(r) is None]
         if missing:
             out.append(ProtocolWarning(CheckCode.MISSING_STATUS,
                                        f"{les.lesion_id} is measured on some series but has no status on "
@@ -88,7 +89,7 @@ def _count_gaps(project: Project, patient_id: str, exam_pair_id: str, reader: st
     """Series not counted yet, and lesions measured where their lobe's count is 0 or not read."""
     out = []
     status = {role: project.count_status(patient_id, exam_pair_id, reader, role) for role in READING_ROLES}
-    unread = [r.value for r in READING_ROLES if status[r] is CountStatus.NOT_READ]
+    unread = [role_label(r) for r in READING_ROLES if status[r] is CountStatus.NOT_READ]
     if unread:
         out.append(ProtocolWarning(CheckCode.NOT_COUNTED,
                                    f"{exam_pair_id}: not counted yet on {', '.join(unread)} (count the series, "
@@ -101,7 +102,7 @@ def _count_gaps(project: Project, patient_id: str, exam_pair_id: str, reader: st
             if status[role] is CountStatus.NOT_READ or counts[(role, les.lobe)] == 0:
                 why = "not counted yet" if status[role] is CountStatus.NOT_READ else "counted 0"
                 out.append(ProtocolWarning(CheckCode.MEASURED_NOT_COUNTED,
-                                           f"{les.lesion_id} is measured on {role.value} but that series' "
+                                           f"{les.lesion_id} is measured on {role_label(role)} but that series' "
                                            f"{les.lobe.value} lobe is {why}", les.lesion_id, role))
     return out
 
@@ -123,7 +124,7 @@ def _larger_unmeasured(lesions: list[Lesion]) -> list[ProtocolWarning]:
                 if isinstance(m, Measurement) and m.diameter_mm < size:
                     out.append(ProtocolWarning(
                         CheckCode.LARGER_UNMEASURED,
-                        f"on {role.value}, {small.lesion_id} is measured ({m.diameter_mm:.1f} mm) while the larger "
+                        f"on {role_label(role)}, {small.lesion_id} is measured ({m.diameter_mm:.1f} mm) while the larger "
                         f"{big.lesion_id} ({size:.1f} mm on another series) is not (the protocol measures the"
                         " largest first)", small.lesion_id, role))
     return out

@@ -21,6 +21,7 @@ from annotation.selection import Picked, Selection
 from annotation.vocab import Lobe, MeasurementMethod
 from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry
+from viewer.model.layout import role_label
 from viewer.model.pointer import Button, PointerEvent, View, segment_distance_px
 from viewer.records import READING_ROLES, Role
 
@@ -135,7 +136,7 @@ class ReadingGesture:
             return reason
         role = view.model.role
         if role not in READING_ROLES:
-            name = role.value if isinstance(role, Role) else "unknown"
+            name = role_label(role) if isinstance(role, Role) else "of unknown role"
             return f"this series is {name}; the reading records only the six protocol series"
         reason = self.series_refusal(view) or self.ctx.prepare()
         if reason:
@@ -247,14 +248,14 @@ class LineGesture(ReadingGesture):
         clicked = start is not None and abs(event.widget_pos[0] - start[0]) + abs(event.widget_pos[1] - start[1]) < CLICK_PX
         if grab is not None:
             if not clicked:
-                self.run(lambda: self.say(f"{grab[0]} on {role.value}: "
+                self.run(lambda: self.say(f"{grab[0]} on {role_label(role)}: "
                                           f"{self.reading.move_endpoint(sel.pair, grab[0], role, grab[1], b):.1f} mm"))
             return True
         if clicked:
             picked = hit(self.ctx, event, prefer="line")
             if picked is not None and not picked.is_mark:
                 self.selection.pick(picked)
-                return self.say(f"{picked.lesion_id} on {role.value} picked (Delete removes it, drag an end to edit)")
+                return self.say(f"{picked.lesion_id} on {role_label(role)} picked (Delete removes it, drag an end to edit)")
             return self._suggest(view, a)
         if sel.lesion_id is None:
             return self.say("no current lesion: press N for a new lesion, or pick one in the lesion grid")
@@ -271,7 +272,7 @@ class LineGesture(ReadingGesture):
         provenance = image_provenance(view, slice_index)
 
         def command() -> None:
-            with self.reading.batch(f"{lesion_id} on {role.value}: measured"):
+            with self.reading.batch(f"{lesion_id} on {role_label(role)}: measured"):
                 if lobe is not None and les is not None and lobe is not les.lobe and les.segment is None:
                     self.reading.edit_lesion(sel.pair, lesion_id, lobe=lobe)
                 self.reading.measure(sel.pair, lesion_id, role, view.geometry, view.model.key,
@@ -286,7 +287,7 @@ class LineGesture(ReadingGesture):
         extra = f"; {lesion_id} set to the {lobe.value} lobe {why}" if lobe is not None and les is not None \
             and lobe is not les.lobe and les.segment is None else ""
         how = "suggested" if method is MeasurementMethod.SUGGESTED else ""
-        self.say(f"{lesion_id} on {role.value}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
+        self.say(f"{lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
         self.ctx.measured(view)
         return True
 
@@ -345,7 +346,7 @@ class CountGesture(ReadingGesture):
                 row=event.image_pos[0], col=event.image_pos[1]))):
             sel.pick(Picked(mark_id=mark_id[0], fresh=True))
             counts = self.reading.project.counts(pair[0], pair[1], self.reading.reader)
-            self.say(f"counted on {role.value}: {lobe.value} {counts[(role, lobe)]}" + (f" ({why})" if why else ""))
+            self.say(f"counted on {role_label(role)}: {lobe.value} {counts[(role, lobe)]}" + (f" ({why})" if why else ""))
         return True
 
     def move(self, event: PointerEvent) -> bool:

@@ -24,6 +24,7 @@ from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurem
 from annotation.vocab import AlignmentSource, CountStatus, CouinaudSegment, Lobe
 from viewer.errors import ValidationError
 from viewer.geometry import in_plane_distance_mm
+from viewer.model.layout import role_label
 from viewer.records import Role
 
 if TYPE_CHECKING:
@@ -384,9 +385,9 @@ class Reading:
         """Measured / not visible / not measurable on one series, or None for "not read yet"."""
         role = reading_role(role)
         new = self._lesion(pair, lesion_id).with_observation(role, observation)
-        what = observation.status.value if observation is not None else "cleared"
+        what = observation.status.label if observation is not None else "cleared"
         proj = self._with_preplaced_mark(self._project.with_record(new), new, role, observation)
-        self._commit(f"{lesion_id} on {role.value}: {what}", proj)
+        self._commit(f"{lesion_id} on {role_label(role)}: {what}", proj)
 
     def measure(self, pair: PairKey, lesion_id: str, role: Role | str, geometry: "StackGeometry", stack_key: str,
                 series_instance_uid: str, slice_index: int, p1: tuple[float, float], p2: tuple[float, float],
@@ -406,7 +407,7 @@ class Reading:
         role = reading_role(role)
         m = self._lesion(pair, lesion_id).observation(role)
         if not isinstance(m, Measurement):
-            raise ValidationError(f"{lesion_id} has no measurement on {role.value}", where="role")
+            raise ValidationError(f"{lesion_id} has no measurement on {role_label(role)}", where="role")
         moved = m.with_endpoint(which, point)
         self.set_observation(pair, lesion_id, role, moved)
         return moved.diameter_mm
@@ -426,24 +427,24 @@ class Reading:
         proj = self._project.with_record(mark)
         if proj.count_status(pair[0], pair[1], self.reader, mark.role) is CountStatus.NOT_READ:
             proj = proj.with_record(SeriesFlag(pair[0], pair[1], self.reader, mark.role, CountStatus.COUNTED))
-        self._commit(f"count mark on {mark.role.value} ({mark.lobe.value})", proj)
+        self._commit(f"count mark on {role_label(mark.role)} ({mark.lobe.value})", proj)
         return mark.mark_id
 
     def move_count_mark(self, mark_id: str, row: float, col: float, slice_index: int | None = None) -> None:
         m = self._mark(mark_id)
         new = CountMark(m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role, m.lobe, m.stack_key,
                         m.slice_index if slice_index is None else slice_index, row, col)
-        self._commit(f"move count mark on {m.role.value}", self._project.with_record(new))
+        self._commit(f"move count mark on {role_label(m.role)}", self._project.with_record(new))
 
     def set_mark_lobe(self, mark_id: str, lobe: Lobe | str) -> None:
         m = self._mark(mark_id)
         new = CountMark(m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role, lobe,  # type: ignore[arg-type]
                         m.stack_key, m.slice_index, m.row, m.col)
-        self._commit(f"count mark on {m.role.value} now {new.lobe.value}", self._project.with_record(new))
+        self._commit(f"count mark on {role_label(m.role)} now {new.lobe.value}", self._project.with_record(new))
 
     def delete_count_mark(self, mark_id: str) -> None:
         m = self._mark(mark_id)
-        self._commit(f"delete count mark on {m.role.value}", self._project.without("count_marks", mark_id))
+        self._commit(f"delete count mark on {role_label(m.role)}", self._project.without("count_marks", mark_id))
 
     def set_count_status(self, pair: PairKey, role: Role | str, status: CountStatus | str, reason: str = "") -> None:
         """Say where a series' count stands: counted (with whatever marks it has, 0 included), not
@@ -461,7 +462,7 @@ class Reading:
         n = sum(1 for m in self._project.marks_of(pair[0], pair[1], self.reader) if m.role is role)
         what = {CountStatus.COUNTED: f"counted ({n} lesion{'s' if n != 1 else ''})",
                 CountStatus.NOT_COUNTABLE: "not countable", CountStatus.NOT_READ: "not read yet"}[status]
-        self._commit(f"{role.value} {what}", new)
+        self._commit(f"{role_label(role)} {what}", new)
 
     def set_uncountable(self, pair: PairKey, role: Role | str, uncountable: bool, reason: str = "") -> None:
         """Flag a series as not countable, or clear the flag (counted if it has marks, else not read yet)."""

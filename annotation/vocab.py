@@ -77,6 +77,11 @@ class ObservationStatus(Vocabulary):
     NOT_VISIBLE = "not_visible"
     NOT_MEASURABLE = "not_measurable"
 
+    @property
+    def label(self) -> str:
+        """Reader-facing words ("not visible"), the value being the file format's."""
+        return self.value.replace("_", " ")
+
 
 class CountStatus(Vocabulary):
     """Where a series' count stands for one reader: not read yet, counted (n >= 0), or not countable.

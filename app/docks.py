@@ -90,6 +90,13 @@ class ReadingDocks:
         selection.changed.connect(self._follow_patient)
         self._follow_patient()
 
+    def _age_hint(self, patient: str) -> str:
+        pair = self.state.pair if self.state is not None else None
+        found = pair.age_at_exam() if pair is not None and pair.patient_id == patient else None
+        if found is None:
+            return ""
+        return f"images: {found[0]} years at the {found[1]} (the age at that exam, not at diagnosis)"
+
     def _follow_patient(self) -> None:
         """The clinical form shows the patient of the current exam pair."""
         sel = self._selection
@@ -102,7 +109,7 @@ class ReadingDocks:
             widget: QWidget = QLabel("Open an exam pair: its patient's clinical record shows here.")
             widget.setWordWrap(True)
         else:
-            self.clinical_form = ClinicalForm(sel.reading, patient)
+            self.clinical_form = ClinicalForm(sel.reading, patient, age_hint=self._age_hint(patient))
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setWidget(self.clinical_form)

@@ -24,6 +24,7 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
+from annotation.clinical import ClinicalRecord
 from annotation.project import Diff, Project, diff
 from annotation.reading import Reading
 from annotation.records import ExamPair as PairRecord
@@ -254,8 +255,9 @@ class ReadingSession:
         record = PairRecord(pid, f"E{n}", pair.ct.study_instance_uid[:64], pair.mr.study_instance_uid[:64],
                             pair.ct.study_date, pair.mr.study_date)
         with self.reading.batch(f"read exam pair {record.exam_pair_id} of {pid}"):
-            if pid not in project.patients:
-                self.reading.add_patient(pid, pair.ct.patient_name)
+            if pid not in project.patients:  # sex prefilled from the images' headers (the reader may change it)
+                sex = pair.patient_sex
+                self.reading.add_patient(pid, pair.ct.patient_name, ClinicalRecord(sex=sex) if sex else None)
             self.reading.add_exam_pair(pid, record.exam_pair_id, **{
                 k: getattr(record, k) for k in ("ct_study_uid", "mri_study_uid", "ct_date", "mri_date")})
         return record.key

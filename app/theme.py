@@ -26,6 +26,13 @@ QPushButton:hover {{ border-color: {ACCENT}; }}
 QProgressBar {{ background: #1b1b1e; border: 1px solid #26262a; height: 10px; text-align: center; }}
 QProgressBar::chunk {{ background: #6ebeff; }}
 QToolTip {{ background: #26262a; color: #e0e0e0; border: 1px solid #38383e; }}
+QCheckBox::indicator, QTableView::indicator, QListView::indicator, QTreeView::indicator {{
+    width: 13px; height: 13px; border: 1px solid #8a8a92; background: #1b1b1e; border-radius: 2px; }}
+QCheckBox::indicator:checked, QTableView::indicator:checked, QListView::indicator:checked,
+QTreeView::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; }}
+QCheckBox::indicator:hover {{ border-color: {ACCENT}; }}
+QComboBox, QLineEdit, QSpinBox {{ background: #1b1b1e; border: 1px solid #38383e; padding: 2px 4px; }}
+QComboBox:focus, QLineEdit:focus {{ border-color: {ACCENT}; }}
 """
 
 

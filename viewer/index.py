@@ -100,7 +100,7 @@ def _zip_refs(path: Path, skipped: list[SkippedFile]) -> list[FileRef]:
     return refs
 
 
-_HEADER_FIELDS = tuple(f.name for f in dataclasses.fields(ImageHeader))[2:-1]  # all but file, frame, pixel
+_HEADER_FIELDS = tuple(f.name for f in dataclasses.fields(ImageHeader) if f.name not in ("file", "frame", "pixel"))
 _PIXEL_FIELDS = tuple(f.name for f in dataclasses.fields(PixelFormat))
 
 
@@ -112,8 +112,8 @@ def _pack(h: ImageHeader) -> tuple[Any, ...]:
 
 def _unpack(t: tuple[Any, ...]) -> ImageHeader:
     n = len(_HEADER_FIELDS) + 3
-    fields = (FileRef(t[0], t[1]), t[2], *t[3:n], PixelFormat(*t[n:]))  # in ImageHeader's field order
-    return ImageHeader(*fields)
+    return ImageHeader(file=FileRef(t[0], t[1]), frame=t[2], pixel=PixelFormat(*t[n:]),
+                       **dict(zip(_HEADER_FIELDS, t[3:n])))
 
 
 def _read_chunk(refs: Sequence[FileRef]) -> list[HeaderResult]:

@@ -138,6 +138,9 @@ class ImageHeader:
     body_part: str
     patient_position: str
     pixel: PixelFormat
+    patient_sex: str = ""  # PatientSex (M, F, O) as the header says it, "" when absent
+    patient_birth_date: str = ""  # PatientBirthDate YYYYMMDD or ""
+    patient_age: str = ""  # PatientAge at the study, e.g. "061Y", or ""
 
 
 class NonImageKind(str, Enum):

@@ -101,6 +101,30 @@ class ExamPair:
         interval = f"{self.interval_days} d" if self.interval_days is not None else "? d"
         return f"CT {self.ct.date_label} + MR {self.mr.date_label}  ({interval})"
 
+    @property
+    def patient_sex(self) -> str | None:
+        """PatientSex of the images (M, F or O) when they agree, else None."""
+        values = {img.patient_sex for s in self.stacks for img in s.images[:1]} - {""}
+        return values.pop() if len(values) == 1 and values <= {"M", "F", "O"} else None
+
+    def age_at_exam(self) -> tuple[int, str] | None:
+        """(age in whole years, which exam) at the earlier study, from PatientBirthDate (or PatientAge);
+        None when the headers do not say. It is the age at this exam, not at diagnosis."""
+        first = min((self.ct, self.mr), key=lambda s: s.study_date or dt.date.max)
+        img = next((s.images[0] for s in first.stacks if s.images), None)
+        if img is None:
+            return None
+        born = parse_da(img.patient_birth_date)
+        when = f"{'CT' if first is self.ct else 'MRI'} of {first.date_label}"
+        if born is not None and first.study_date is not None:
+            years = first.study_date.year - born.year - ((first.study_date.month, first.study_date.day) < (born.month, born.day))
+            if 0 <= years <= 130:
+                return years, when
+        age = img.patient_age.strip().upper()
+        if len(age) == 4 and age[:3].isdigit() and age[3] == "Y":
+            return int(age[:3]), when
+        return None
+
 
 def group_studies(stacks: Iterable[StackInfo]) -> list[Patient]:
     """Patients (sorted by id) with their studies (by date) from the index's stacks."""

@@ -17,12 +17,23 @@ CHOICES: dict[str, type] = {"sex": Sex, "primary_site": PrimarySite, "grade_ente
                             "liver_metastases": LiverMetastasesTiming}
 NUMBERS = {"age_at_diagnosis_years": "Age at diagnosis (years)", "ki67_percent": "Ki-67 (%)",
            "mitoses_per_10hpf": "Mitoses / 10 HPF"}
+#: Reader-facing words for the stored values (the files keep the values).
+WORDS = {"M": "Male", "F": "Female", "O": "Other", "small_bowel": "Small bowel", "oesophagus": "Oesophagus",
+         "liver_metastasis": "Liver metastasis", "NET": "NET (well differentiated)",
+         "NEC": "NEC (poorly differentiated)", "chemoembolisation": "Chemo-embolisation",
+         "radiofrequency_ablation": "Radiofrequency ablation", "somatostatin_analogues": "Somatostatin analogues",
+         "transplant": "Liver transplant"}
+
+
+def word(value: str) -> str:
+    return WORDS.get(value, value.replace("_", " ").capitalize() if value.islower() else value)
 
 
 class ClinicalForm(QWidget):
     """Edits go straight to the Reading (one undo step per field); the form redraws from the model."""
 
-    def __init__(self, reading: Reading, patient_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, reading: Reading, patient_id: str, parent: QWidget | None = None, age_hint: str = "") -> None:
+        """``age_hint``: what the images say of the patient's age (at the exam, not at diagnosis)."""
         super().__init__(parent)
         self.reading, self.patient_id = reading, patient_id
         form = QFormLayout(self)
@@ -31,8 +42,10 @@ class ClinicalForm(QWidget):
         self.treatments: dict[Treatment, QCheckBox] = {}
         for name, enum in CHOICES.items():
             box = QComboBox()
-            box.addItems(["", *(m.value for m in enum)])
-            box.currentTextChanged.connect(lambda _v, n=name: self._commit(n))
+            box.addItem("", None)
+            for m in enum:
+                box.addItem(word(m.value), m.value)
+            box.currentIndexChanged.connect(lambda _i, n=name: self._commit(n))
             self.combos[name] = box
             form.addRow(name.replace("_", " ").capitalize(), box)
         for name, label in NUMBERS.items():
@@ -41,6 +54,11 @@ class ClinicalForm(QWidget):
             edit.editingFinished.connect(lambda n=name: self._commit(n))
             self.numbers[name] = edit
             form.addRow(label, edit)
+            if name == "age_at_diagnosis_years" and age_hint:
+                hint = QLabel(age_hint)
+                hint.setStyleSheet("color: #8a8a8a")
+                hint.setWordWrap(True)
+                form.addRow("", hint)
         self.grade_label = QLabel()
         self.flag_label = QLabel()
         self.flag_label.setStyleSheet("color: #c00000")
@@ -48,7 +66,7 @@ class ClinicalForm(QWidget):
         form.addRow("WHO 2019 grade", self.grade_label)
         form.addRow("", self.flag_label)
         for t in Treatment:
-            box = QCheckBox(t.value.replace("_", " "))
+            box = QCheckBox(word(t.value))
             box.toggled.connect(lambda _c, n=t.value: self._commit(n))
             self.treatments[t] = box
             form.addRow("" if t is not Treatment.PRIMARY_RESECTION else "Treatments", box)
@@ -73,7 +91,7 @@ class ClinicalForm(QWidget):
         try:
             for name, box in self.combos.items():
                 value = getattr(rec, name)
-                box.setCurrentText(value.value if value is not None else "")
+                box.setCurrentIndex(max(0, box.findData(value.value if value is not None else None)))
             for name, edit in self.numbers.items():
                 value = getattr(rec, name)
                 edit.setText("" if value is None else f"{value:g}")
@@ -87,7 +105,7 @@ class ClinicalForm(QWidget):
 
     def _value(self, name: str) -> Any:
         if name in self.combos:
-            return self.combos[name].currentText() or None
+            return self.combos[name].currentData() or None
         text = self.numbers[name].text().strip().replace(",", ".")
         if not text:
             return None

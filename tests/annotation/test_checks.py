@@ -59,7 +59,7 @@ def test_missing_status_and_larger_unmeasured(reading, geometry):
     warnings = check_pair(reading.project, "P1", "E1", "R1")
     missing = [w for w in warnings if w.code is CheckCode.MISSING_STATUS]
     assert [w.lesion_id for w in missing] == [big]
-    assert "mr_dwi" in missing[0].message and "ct_portal" not in missing[0].message
+    assert "DWI b800" in missing[0].message and "CT portal" not in missing[0].message
     larger = [w for w in warnings if w.code is CheckCode.LARGER_UNMEASURED]
     assert {w.role for w in larger} == set(READING_ROLES) - {Role.CT_PORTAL}
     # answering "not visible" is a status: both warnings go for that series

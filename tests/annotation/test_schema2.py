@@ -69,7 +69,7 @@ def test_count_has_three_states_and_a_click_starts_counting(reading):
     assert reading.project.count_status("P1", "E1", "R1", Role.CT_PORTAL) is CountStatus.COUNTED
     reading.set_count_status(PAIR, "mr_t2fs", "counted")  # "0 lesions" is one action
     assert reading.project.count_status("P1", "E1", "R1", Role.MR_T2FS) is CountStatus.COUNTED
-    assert reading.undo_description == "mr_t2fs counted (0 lesions)"
+    assert reading.undo_description == "T2 FS counted (0 lesions)"
     reading.set_count_status(PAIR, "mr_t2fs", "not_countable")
     assert reading.project.uncountable("P1", "E1", "R1", Role.MR_T2FS)
     reading.set_count_status(PAIR, "mr_t2fs", "not_read")
@@ -92,7 +92,7 @@ def test_a_measured_lesion_is_preplaced_as_a_count_mark_but_the_series_stays_unr
     assert [(m.role, m.lobe, m.lesion_id, m.slice_index, m.row, m.col) for m in marks] == [
         (Role.CT_PORTAL, Lobe.RIGHT, "L1", 3, 20.0, 10.0)]
     assert reading.project.count_status("P1", "E1", "R1", Role.CT_PORTAL) is CountStatus.NOT_READ
-    assert reading.undo_description == "L1 on ct_portal: measured"  # one edit, one undo step
+    assert reading.undo_description == "L1 on CT portal: measured"  # one edit, one undo step
     reading.move_endpoint(PAIR, lid, "ct_portal", 2, (40, 10))  # same slice: the mark stays where it is
     assert reading.project.marks_of("P1", "E1", "R1")[0].row == 20.0
     reading.edit_lesion(PAIR, lid, segment="III")  # segment brings its lobe; the mark follows

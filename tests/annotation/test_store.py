@@ -53,7 +53,7 @@ def test_edits_undo_and_redo_are_saved_as_they_happen(tmp_path, geometry):
     with ReadingStore.open(path) as st2:
         assert st2.load() == expected
         log = [d for _, _, d in st2.edits()]
-        assert log[-2:] == ["undo: count mark on mr_dwi (left)", "redo: count mark on mr_dwi (left)"]
+        assert log[-2:] == ["undo: count mark on DWI b800 (left)", "redo: count mark on DWI b800 (left)"]
         les = st2.load().lesions[("P1", "E1", "R1", lid)]
         assert les.observation("mr_dwi").diameter_mm == pytest.approx(
             geometry.distance_mm((10.25, 3.5), (30.75, 40.125)), rel=1e-12)

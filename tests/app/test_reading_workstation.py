@@ -27,107 +27,7 @@ from viewer.geometry import StackGeometry
 from viewer.model.settings import RecentStudies, RoleOverrides
 from viewer.records import READING_ROLES, Role
 
-READER = "sample"  # the sample reading's reader: the tests continue that read
-
-
-@pytest.fixture(scope="module")
-def sample_index(sample_dicom: Path):  # type: ignore[no-untyped-def]
-    if not (sample_dicom / "reading.lesionlab").is_file():
-        pytest.skip("sample_dicom/ has no sample reading (make sample)")
-    from viewer.index import index_path
-
-    return index_path(sample_dicom)
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("LESIONLAB_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LESIONLAB_CONFIG_DIR", str(tmp_path / "config"))
-    return tmp_path
-
-
-class CachedLoader:
-    """The real loader, once per stack for the whole module (decoding JPEG 2000 is the slow part)."""
-
-    volumes: dict[str, object] = {}
-
-    def __init__(self, stack) -> None:  # type: ignore[no-untyped-def]
-        from viewer.loader import VolumeLoader
-
-        self._real = None if stack.key in self.volumes else VolumeLoader(stack)
-        self.volume = self.volumes.get(stack.key) or self._real.volume  # type: ignore[union-attr]
-        self.key = stack.key
-
-    def load(self, **kwargs):  # type: ignore[no-untyped-def]
-        if self._real is not None:
-            self._real.load(**kwargs)
-            if self.volume.loaded.all():  # type: ignore[attr-defined]
-                self.volumes[self.key] = self.volume
-        return self.volume
-
-
-def make_window(qtbot, tmp: Path, reader: str | None = READER) -> MainWindow:  # type: ignore[no-untyped-def]
-    name = ReaderName(tmp / "reader.json")
-    if reader:
-        name.set(reader)
-    w = MainWindow(overrides=RoleOverrides(tmp / "roles.json"), recent=RecentStudies(tmp / "recent.json"),
-                   reader=name, stores=recent_stores(tmp / "stores.json"), loader_factory=CachedLoader)
-    qtbot.addWidget(w)
-    w.questions = []  # type: ignore[attr-defined]
-    # the folder's own store is offered when another is open: these tests keep theirs
-    w.store_flow.ask = lambda title, text, choices: w.questions.append(text) or "keep"  # type: ignore[method-assign]
-    w.resize(1500, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-def open_pair(w: MainWindow, qtbot, sample_dicom: Path, index, patient: str = "LLSYN001") -> None:  # type: ignore[no-untyped-def]
-    w.show_index(str(sample_dicom), index)
-    item = next(i for i in w.browser.pair_items() if i.data(0, PAYLOAD).patient_id == patient)
-    w.browser.itemActivated.emit(item, 0)
-    qtbot.waitUntil(lambda: all(vp.volume is not None and vp.volume.loaded.all()
-                                for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack), timeout=60000)
-
-
-@pytest.fixture
-def store_copy(env: Path, sample_dicom: Path) -> Path:
-    dst = env / "work" / "reading.lesionlab"
-    dst.parent.mkdir()
-    shutil.copy(sample_dicom / "reading.lesionlab", dst)
-    return dst
-
-
-@pytest.fixture
-def window(qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index) -> MainWindow:  # type: ignore[no-untyped-def]
-    w = make_window(qtbot, env)
-    assert w.store_flow.open_store(store_copy) and not w.session.read_only
-    open_pair(w, qtbot, sample_dicom, sample_index)
-    assert len(w.questions) == 1 and "Open it instead" in w.questions[0] and w.session.path == store_copy
-    return w
-
-
-def drag(qtbot, widget, a, b) -> None:  # type: ignore[no-untyped-def]
-    """Left press at image point a, drag through the middle to b, release (image (row, col))."""
-    t = widget.transform()
-    pts = [QPoint(round(x), round(y)) for x, y in (t.image_to_widget(*a), t.image_to_widget((a[0] + b[0]) / 2, (a[1] + b[1]) / 2),
-                                                    t.image_to_widget(*b))]
-    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=pts[0])
-    qtbot.mouseMove(widget, pts[1])
-    qtbot.mouseMove(widget, pts[2])
-    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=pts[2])
-
-
-def press(w: MainWindow, qtbot, action: str) -> None:  # type: ignore[no-untyped-def]
-    """The first key of ``action`` in the shortcut table, typed into the active viewport."""
-    seq = w.actions_by_id[action].shortcuts()[0]
-    qtbot.keyClick(w.grid.active_widget, seq[0].key(), seq[0].keyboardModifiers())
-
-
-def grid_texts(w: MainWindow) -> dict[str, list[str]]:
-    t = w.docks.lesion_panel.table
-    return {t.item(r, 0).text(): [t.item(r, FIXED + j).text() for j in range(len(READING_ROLES))]
-            for r in range(t.rowCount())}
+from tests.app.conftest import READER, drag, grid_texts, make_window, open_pair, press  # noqa: F401
 
 
 def test_pair_shows_the_sample_lesions_and_a_drawn_line_reaches_grid_store_undo(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
@@ -150,7 +50,7 @@ def test_pair_shows_the_sample_lesions_and_a_drawn_line_reaches_grid_store_undo(
     assert isinstance(m, Measurement) and m.slice_index == w.reading.viewports[0].index
     assert m.diameter_mm == pytest.approx(vp.model.geometry.distance_mm((200, 150), (200, 190)), abs=1.0)
     assert grid_texts(w)[new][0] == f"{m.diameter_mm:.1f}"
-    assert f"{new} on ct_arterial" in w.status.text()
+    assert f"{new} on CT arterial" in w.status.text()
     with ReadingStore.open(store_copy, read_only=True) as again:  # every edit is in the file already
         assert again.load().lesions[("LLSYN001", "E1", READER, new)].observation(Role.CT_ARTERIAL) == project_m
     # the line is drawn on its slice (green: the current lesion)
@@ -158,7 +58,7 @@ def test_pair_shows_the_sample_lesions_and_a_drawn_line_reaches_grid_store_undo(
     x, y = vp.transform().image_to_widget(200, 170)
     assert img.pixelColor(round(x), round(y)).green() > 200
     # undo / redo from the Edit menu actions, which name the edit
-    assert w.actions_by_id["undo"].text().startswith(f"Undo {new} on ct_arterial")
+    assert w.actions_by_id["undo"].text().startswith(f"Undo {new} on CT arterial")
     w.actions_by_id["undo"].trigger()
     assert grid_texts(w)[new][0] == ""
     w.actions_by_id["redo"].trigger()

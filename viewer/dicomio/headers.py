@@ -373,4 +373,5 @@ def _one_header(ref: FileRef, frame: int, a: Attrs, pixel: PixelFormat, *, enhan
         repetition_time_ms=_first(a.numbers(0x00180080)),
         inversion_time_ms=_first(a.numbers(0x00180082)),
         body_part=text(0x00180015) or "", patient_position=text(0x00185100) or "",
-        pixel=pixel)
+        pixel=pixel, patient_sex=(text(0x00100040) or "").strip().upper(),
+        patient_birth_date=(text(0x00100030) or "").strip(), patient_age=(text(0x00101010) or "").strip())

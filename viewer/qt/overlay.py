@@ -10,6 +10,7 @@ the geometry (R/L/A/P/H/F). Bottom centre: a scale bar in mm. Also the reference
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -51,6 +52,17 @@ def _fmt_value(value: float, units: str) -> str:
 def _mm(value: float) -> str:
     """A length for the overlay: two decimals at most, no trailing zeros (1.28616 -> 1.29, 5.0 -> 5)."""
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def slice_lines(m: Any) -> tuple[str, str]:
+    """The bottom-left slice lines: "Im 12/40  (#29)" (position counted from the top, then the image's
+    InstanceNumber as PACS viewers show it) and "Pos -112.5 mm  thk 1.29 mm"."""
+    vol = m.volume
+    images = getattr(vol, "images", ())
+    number = images[m.index].instance_number if len(images) == m.n_slices else None
+    inst = f"  (#{number})" if number is not None else ""
+    thick = f"  thk {_mm(vol.geometry.slice_thickness_mm)} mm" if vol.geometry.slice_thickness_mm else ""
+    return f"Im {m.slice_number}/{m.n_slices}{inst}", f"Pos {m.position_mm():.1f} mm{thick}"
 
 
 def scale_bar_mm(px_per_mm: float, max_px: float) -> int | None:
@@ -169,13 +181,8 @@ class OverlayPainter:
                                             (link_text, LINK if m.linked else DIM, False)), True, False)
         # bottom left: value under cursor, slice, position
         # (slice and position as a cached block: scrolling back and forth over a stack reuses them)
-        pos = m.position_mm()
-        thick = f"  thk {_mm(vol.geometry.slice_thickness_mm)} mm" if vol.geometry.slice_thickness_mm else ""
-        images = getattr(vol, "images", ())
-        number = images[m.index].instance_number if len(images) == m.n_slices else None
-        inst = f"  (#{number})" if number is not None else ""  # the InstanceNumber, as PACS viewers show it
-        self._block(p, MARGIN, h - MARGIN, ((f"Im {m.slice_number}/{m.n_slices}{inst}", TEXT, False),
-                                            (f"Pos {pos:.1f} mm{thick}", DIM, False)), False, True)
+        first, second = slice_lines(m)
+        self._block(p, MARGIN, h - MARGIN, ((first, TEXT, False), (second, DIM, False)), False, True)
         self._lines(p, MARGIN, h - MARGIN - 2 * self.line_h, [(self.hover_text(view, hover), ACCENT)], False, True)
         # bottom right: window and zoom
         wl = m.window

@@ -88,6 +88,13 @@ class ViewportWidget(QWidget):
 
     # ------------------------------------------------------------------ model observers
     def _changed(self, *_args: object) -> None:
+        """A model change: repaint, and read the value under a pointer that has not moved again (after
+        F, a pan or a zoom the pointer sits over another pixel)."""
+        if self.pointer is not None:
+            view = self.view_context()
+            if view is not None:
+                row, col = view.to_image(*self.pointer)
+                self._hover = Hover(row, col) if view.transform.contains(row, col) else None
         self.update()
 
     def _volume_changed(self) -> None:

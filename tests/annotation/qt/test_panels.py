@@ -94,8 +94,9 @@ def test_clinical_form_edits_flags_and_refuses_bad_numbers(qtbot, selection):
     reading = selection.reading
     form = ClinicalForm(reading, "P1")
     qtbot.addWidget(form)
-    form.combos["sex"].setCurrentText("F")
+    form.combos["sex"].setCurrentText("Female")  # words on screen, values in the files
     form.combos["grade_entered"].setCurrentText("G1")
+    assert "small_bowel" not in [form.combos["primary_site"].itemText(i) for i in range(form.combos["primary_site"].count())]
     form.numbers["ki67_percent"].setText("50")
     form.numbers["ki67_percent"].editingFinished.emit()
     form.treatments[Treatment.CHEMOTHERAPY].setChecked(True)
