@@ -9,7 +9,7 @@ found in two folders is listed once, with the studies of both).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QDrag
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
@@ -117,7 +117,9 @@ class StudyBrowser(QTreeWidget):
         """Every item, in display order (pre-order)."""
         out: list[QTreeWidgetItem] = []
 
-        def walk(item: QTreeWidgetItem) -> None:
+        def walk(item: QTreeWidgetItem | None) -> None:
+            if item is None:
+                return
             out.append(item)
             for i in range(item.childCount()):
                 walk(item.child(i))
@@ -131,8 +133,9 @@ class StudyBrowser(QTreeWidget):
 
     def stack_by_key(self, key: str) -> StackInfo | None:
         for item in self._iter():
-            if item.data(0, KIND) == "stack" and item.data(0, PAYLOAD).key == key:
-                return item.data(0, PAYLOAD)
+            stack = item.data(0, PAYLOAD) if item.data(0, KIND) == "stack" else None
+            if isinstance(stack, StackInfo) and stack.key == key:
+                return stack
         return None
 
     def selected_patient(self) -> Patient | None:
@@ -141,7 +144,8 @@ class StudyBrowser(QTreeWidget):
             item = item.parent()
         if item is None:
             return self.patients[0] if self.patients else None
-        return item.data(0, PAYLOAD)
+        patient = item.data(0, PAYLOAD)
+        return patient if isinstance(patient, Patient) else None
 
     # ------------------------------------------------------------------ interaction
     def _activated(self, item: QTreeWidgetItem, _col: int) -> None:
@@ -153,10 +157,10 @@ class StudyBrowser(QTreeWidget):
         elif kind == "more":
             self.more_pairs.emit(item.data(0, PAYLOAD))
 
-    def _context(self, pos: object) -> None:
-        item = self.itemAt(pos)  # type: ignore[arg-type]
+    def _context(self, pos: QPoint) -> None:
+        item = self.itemAt(pos)
         if item is not None and item.data(0, KIND) == "stack":
-            self.stack_menu.emit(item.data(0, PAYLOAD), self.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+            self.stack_menu.emit(item.data(0, PAYLOAD), self.viewport().mapToGlobal(pos))
 
     def startDrag(self, actions: Qt.DropAction) -> None:
         item = self.currentItem()

@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
     from app.main_window import MainWindow
     from app.theme import apply_dark_theme
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("lesionlab")
     apply_dark_theme(app)
     window = MainWindow()

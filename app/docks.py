@@ -106,8 +106,9 @@ class ReadingDocks:
         self._patient = patient
         old = self.clinical_dock.widget()
         if patient is None or sel is None:
-            widget: QWidget = QLabel("Open an exam pair: its patient's clinical record shows here.")
-            widget.setWordWrap(True)
+            hint = QLabel("Open an exam pair: its patient's clinical record shows here.")
+            hint.setWordWrap(True)
+            widget: QWidget = hint
         else:
             self.clinical_form = ClinicalForm(sel.reading, patient, age_hint=self._age_hint(patient))
             scroll = QScrollArea()

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar
 
@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         self._index_job = IndexJob(self)
         self._index_job.progress.connect(self._index_progress)
         self._index_job.done.connect(self.show_index)
-        self._index_job.failed.connect(lambda msg: (self.progress.hide(), self.show_error(msg)))
+        self._index_job.failed.connect(self._index_failed)
         reader = reader if reader is not None else ReaderName()
         self.session = ReadingSession(reader.name or reader.guess())
         self.state = WorkstationState(self.session, self.reading)
@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.store_flow.store_label)
         self.reading_view = ReadingView(self.state, self.grid)
         self.exports = ExportActions(self, self.session, self.state.say, self.show_error)
-        self.docks = ReadingDocks(self, self.dock, self.state, lambda role, m: self.run(lambda: self.jump(role, m)))
+        self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
         self.last = last if last is not None else LastSession(config_dir() / LastSession.FILE)
         if shortcuts is None:
             shortcuts, problems = load_user_keys(config_dir() / USER_FILE)
@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
             "grid_1x1": grid(1, 1), "grid_1x2": grid(1, 2), "grid_2x2": grid(2, 2), "grid_2x3": grid(2, 3),
             "grid_3x3": grid(3, 3), "swap_adc": r.swap_dwi_adc, "dwi_adc_side_by_side": self._dwi_adc_side_by_side,
             "link_all": self._link_all, "toggle_link": r.toggle_link_active,
-            "clear_links": lambda: (r.link.clear_reader_links(), s.say("reader-made links cleared")),
+            "clear_links": self._clear_links,
             "crosshair": lambda: s.set_tool(ToolMode.WINDOW_LEVEL if s.tool is ToolMode.CROSSHAIR else ToolMode.CROSSHAIR),
             "shortcuts": lambda: ShortcutsDialog(self.shortcuts, self).exec(),
         }
@@ -207,7 +207,9 @@ class MainWindow(QMainWindow):
                  ("File", "Reader name…", flow.ask_reader, "export"),
                  ("File", "-", lambda: None, "export"),
                  ("View", "Right drag zooms (OHIF) instead of window/level", self._toggle_right_drag, None)]
-        run = lambda fn: self.run(fn)  # noqa: E731
+        def run(fn: Callable[[], object]) -> None:
+            self.run(fn)
+
         submenus = [("File", recent_menu(self, "Recent studies", self.recent, self.open_path, run), "choose_pair"),
                     ("File", recent_menu(self, "Recent reading projects", flow.recent, flow.open_store, run), "export")]
         return extra, submenus
@@ -258,6 +260,10 @@ class MainWindow(QMainWindow):
         acts["redo"].setEnabled(r.can_redo)
         if event is not None and event.kind is not EditKind.EDIT:  # never leave the undone edit's message
             self.state.say(f"{'undone' if event.kind is EditKind.UNDO else 'redone'}: {event.description}")
+
+    def _clear_links(self) -> None:
+        self.reading.link.clear_reader_links()
+        self.state.say("reader-made links cleared")
 
     def _cancel(self) -> None:
         if not self.reading_view.cancel_gesture():
@@ -355,6 +361,10 @@ class MainWindow(QMainWindow):
         self.progress.show()
         self._index_job.start(str(path))
 
+    def _index_failed(self, message: str) -> None:
+        self.progress.hide()
+        self.show_error(message)
+
     def _index_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
@@ -411,6 +421,10 @@ class MainWindow(QMainWindow):
             self.progress.hide()
 
     # ------------------------------------------------------------------ cells and roles
+    def _jump_from_panel(self, role: object, m: object) -> None:
+        if isinstance(role, Role):
+            self.run(lambda: self.jump(role, m))
+
     def jump(self, role: Role, m: Any) -> None:
         """A lesion-grid click: the cell of that series shows the measurement's slice, centred on it."""
         r = self.reading
@@ -451,12 +465,15 @@ class MainWindow(QMainWindow):
         if stack is not None:
             self.show_stack(cell, stack)
 
+    def _set_role(self, stack: StackInfo, role: Role) -> Callable[[], None]:
+        return lambda: self.overrides.set(stack.key, role)
+
     def _role_menu(self, stack: StackInfo) -> QMenu:
         menu = QMenu(f"Role of “{stack.series_description}”", self)
         group = QActionGroup(menu)
         current = self.overrides.role_of(stack)
         for role in Role:
-            act = menu.addAction(role_label(role), lambda r=role: self.overrides.set(stack.key, r))
+            act = menu.addAction(role_label(role), self._set_role(stack, role))
             act.setCheckable(True)
             act.setChecked(role is current)
             group.addAction(act)
@@ -480,7 +497,8 @@ class MainWindow(QMainWindow):
                 menu.addSeparator()
             else:
                 menu.addAction(self.actions_by_id[action_id])
-        menu.exec(pos)  # type: ignore[arg-type]
+        if isinstance(pos, QPoint):
+            menu.exec(pos)
 
     # ------------------------------------------------------------------ where the reader left
     def _remember(self) -> None:

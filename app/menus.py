@@ -31,6 +31,11 @@ CHECKABLE = (("tool_window", "tool_line", "tool_count", "tool_boundary"), ("lobe
 MenuItem = tuple[str, str, Callable[[], object], str | None]
 
 
+def _bind(run: Callable[[Callable[[], object]], None], open_fn: Callable[[str], object],
+          path: str) -> Callable[[], None]:
+    return lambda: run(lambda: open_fn(path))
+
+
 def recent_menu(parent: QWidget, title: str, recent: Any, open_fn: Callable[[str], object],
                 run: Callable[[Callable[[], object]], None]) -> QMenu:
     menu = QMenu(title, parent)
@@ -38,12 +43,16 @@ def recent_menu(parent: QWidget, title: str, recent: Any, open_fn: Callable[[str
     def fill() -> None:
         menu.clear()
         for path in recent.paths:
-            menu.addAction(path, lambda p=path: run(lambda: open_fn(p)))
+            menu.addAction(path, _bind(run, open_fn, path))
         menu.setEnabled(bool(recent.paths))
 
     recent.changed.connect(fill)
     fill()
     return menu
+
+
+def _quiet(run: Callable[[Callable[[], object], bool], None], fn: Callable[[], object]) -> Callable[[], None]:
+    return lambda: run(fn, False)
 
 
 def build_menus(window: QMainWindow, grid: QWidget, shortcuts: Iterable[Shortcut],
@@ -65,7 +74,7 @@ def build_menus(window: QMainWindow, grid: QWidget, shortcuts: Iterable[Shortcut
             elif what == "-":
                 menus[group].addSeparator()
             else:
-                menus[group].addAction(what, lambda f=fn: run(f, False))
+                menus[group].addAction(what, _quiet(run, fn))
 
     for sc in shortcuts:
         act = QAction(sc.label, window)

@@ -9,7 +9,7 @@ binds keys to them (app/main_window.py) and shows refusals in the status bar.
 from __future__ import annotations
 
 from annotation.gestures import hit, measurable_refusal
-from annotation.records import Measurement, NotMeasurable, NotVisible
+from annotation.records import Measurement, NotMeasurable, NotVisible, PairKey
 from annotation.selection import Picked
 from annotation.vocab import CountStatus, Lobe
 from app.workstation import CellKind, ToolMode, WorkstationState
@@ -21,10 +21,15 @@ from viewer.records import READING_ROLES, Role
 STATUS_WORDS = {"not_visible": "not visible", "not_measurable": "not measurable", "measured": "measured"}
 
 
-def _ready(state: WorkstationState) -> None:
+def _ready(state: WorkstationState) -> PairKey:
+    """The reader named, a writable store, the pair in the project: its key, or why not."""
     reason = state.prepare()
     if reason:
         raise LesionlabError(reason)
+    pair = state.selection.pair
+    if pair is None:
+        raise LesionlabError("choose an exam pair first")
+    return pair
 
 
 def active_role(state: WorkstationState) -> Role:
@@ -80,7 +85,7 @@ def step_lesion(state: WorkstationState, step: int) -> str | None:
     lesion_id = ids[i % len(ids)]
     sel.set_lesion(lesion_id)
     show_lesion(state, lesion_id)
-    return lesion_id
+    return str(lesion_id)
 
 
 def show_lesion(state: WorkstationState, lesion_id: str) -> int:
@@ -155,8 +160,7 @@ def set_status(state: WorkstationState, observation: NotVisible | NotMeasurable)
 def mark_counted(state: WorkstationState) -> None:
     """The active series is counted as it is (0 lesions included): one action."""
     role = active_role(state)
-    _ready(state)
-    pair = state.selection.pair
+    pair = _ready(state)
     state.reading.set_count_status(pair, role, CountStatus.COUNTED)
     counts = state.reading.project.counts(pair[0], pair[1], state.reader)
     right, left = counts[(role, Lobe.RIGHT)], counts[(role, Lobe.LEFT)]
@@ -165,8 +169,7 @@ def mark_counted(state: WorkstationState) -> None:
 
 def toggle_uncountable(state: WorkstationState) -> None:
     role = active_role(state)
-    _ready(state)
-    pair, r = state.selection.pair, state.reading
+    pair, r = _ready(state), state.reading
     now = not r.project.uncountable(pair[0], pair[1], state.reader, role)
     r.set_uncountable(pair, role, now, "massive or coalescent" if now else "")
     status = r.project.count_status(pair[0], pair[1], state.reader, role)

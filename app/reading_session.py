@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from annotation.clinical import ClinicalRecord
+from annotation.vocab import Sex
 from annotation.project import Diff, Project, diff
 from annotation.reading import Reading
 from annotation.records import ExamPair as PairRecord
@@ -257,7 +258,7 @@ class ReadingSession:
         with self.reading.batch(f"read exam pair {record.exam_pair_id} of {pid}"):
             if pid not in project.patients:  # sex prefilled from the images' headers (the reader may change it)
                 sex = pair.patient_sex
-                self.reading.add_patient(pid, pair.ct.patient_name, ClinicalRecord(sex=sex) if sex else None)
+                self.reading.add_patient(pid, pair.ct.patient_name, ClinicalRecord(sex=Sex.parse(sex)) if sex else None)
             self.reading.add_exam_pair(pid, record.exam_pair_id, **{
                 k: getattr(record, k) for k in ("ct_study_uid", "mri_study_uid", "ct_date", "mri_date")})
         return record.key

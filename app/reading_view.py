@@ -13,6 +13,7 @@ from annotation.qt.layers import BoundaryLayer, CountLayer, MeasurementLayer
 from annotation.qt.tools import BoundaryTool, CountTool, LineTool
 from annotation.reading import ReadingEvent
 from app.workstation import ToolMode, WorkstationState
+from viewer.model.pointer import PointerEvent
 from viewer.qt.grid import ReadingGrid
 from viewer.qt.tools import CrosshairTool, Tool
 
@@ -32,10 +33,13 @@ class ReadingView:
             w.add_layer(boundary)
             w.add_layer(line)
             w.add_layer(count)
-            w.title = (lambda _m, i=i: state.cell_title(i))
+            w.title = self._title_of(i)
         self._unsubscribe: Callable[[], None] = lambda: None
         state.changed.connect(self._changed)
         self._bind()
+
+    def _title_of(self, cell: int) -> Callable[[object], str]:
+        return lambda _model: self.state.cell_title(cell)
 
     # ------------------------------------------------------------------ following the state
     def _changed(self, aspect: str) -> None:
@@ -53,8 +57,12 @@ class ReadingView:
         """Another Reading (another project or reader): layers and tools follow it."""
         self._unsubscribe()
         sel = self.state.selection
-        for layer in (*self.line_layers, *self.count_layers, *self.boundary_layers):
-            layer.selection = sel
+        for line in self.line_layers:
+            line.selection = sel
+        for count in self.count_layers:
+            count.selection = sel
+        for boundary in self.boundary_layers:
+            boundary.selection = sel
         self._unsubscribe = self.state.reading.subscribe(self._edited)
         self._install_tools()
 
@@ -93,7 +101,7 @@ class ReadingView:
         self.repaint()
         return dropped
 
-    def pointer_now(self):  # type: ignore[no-untyped-def]
+    def pointer_now(self) -> PointerEvent | None:
         """The pointer over a viewport at this moment, as an event (None when it is over none)."""
         for w in self.viewports:
             if w.isVisible():

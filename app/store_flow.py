@@ -45,7 +45,8 @@ class StoreFlow(QObject):
         buttons = {box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key for key, label in choices.items()}
         box.setDefaultButton(next(iter(buttons)))
         box.exec()
-        return buttons.get(box.clickedButton())  # type: ignore[call-overload]
+        clicked = box.clickedButton()
+        return next((key for button, key in buttons.items() if button is clicked), None)
 
     def ask_text(self, title: str, label: str, default: str) -> str | None:
         text, ok = QInputDialog.getText(self.parent_widget, title, label, text=default)

@@ -90,10 +90,10 @@ class WorkstationState:
     def _make_context(self) -> ReadingContext:
         from app.reading_commands import after_measurement  # the command module builds on this one
 
+        suggest = self.suggest
         return ReadingContext(self.session.selection, say=self.say, prepare=lambda: self.prepare(),
                               cell_refusal=self.cell_refusal, lobe_at=self.lobe_at,
-                              measured=lambda view: after_measurement(self, view),
-                              suggest=(lambda view, pos: self.suggest(view, pos)) if self.suggest else None)
+                              measured=lambda view: after_measurement(self, view), suggest=suggest)
 
     def _rebind(self) -> None:
         """A new Reading (another project or reader): the gestures' context and the pair follow it."""

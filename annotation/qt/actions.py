@@ -13,7 +13,7 @@ def undo_redo_actions(reading: Reading, parent: QWidget) -> tuple[QAction, QActi
     undo = QAction("Undo", parent)
     undo.setShortcut(QKeySequence.StandardKey.Undo)
     redo = QAction("Redo", parent)
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
     undo.triggered.connect(lambda: reading.undo())
     redo.triggered.connect(lambda: reading.redo())
 

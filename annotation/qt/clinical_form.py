@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
@@ -12,7 +13,7 @@ from annotation.vocab import (Differentiation, Grade, GradeSource, LiverMetastas
                               Treatment)
 from viewer.errors import LesionlabError, ValidationError
 
-CHOICES: dict[str, type] = {"sex": Sex, "primary_site": PrimarySite, "grade_entered": Grade,
+CHOICES: dict[str, type[Enum]] = {"sex": Sex, "primary_site": PrimarySite, "grade_entered": Grade,
                             "grade_source": GradeSource, "differentiation": Differentiation,
                             "liver_metastases": LiverMetastasesTiming}
 NUMBERS = {"age_at_diagnosis_years": "Age at diagnosis (years)", "ki67_percent": "Ki-67 (%)",
@@ -66,10 +67,10 @@ class ClinicalForm(QWidget):
         form.addRow("WHO 2019 grade", self.grade_label)
         form.addRow("", self.flag_label)
         for t in Treatment:
-            box = QCheckBox(word(t.value))
-            box.toggled.connect(lambda _c, n=t.value: self._commit(n))
-            self.treatments[t] = box
-            form.addRow("" if t is not Treatment.PRIMARY_RESECTION else "Treatments", box)
+            check = QCheckBox(word(t.value))
+            check.toggled.connect(lambda _c, n=t.value: self._commit(n))
+            self.treatments[t] = check
+            form.addRow("" if t is not Treatment.PRIMARY_RESECTION else "Treatments", check)
         self.status = QLabel()
         self.status.setStyleSheet("color: #c00000")
         form.addRow(self.status)
@@ -95,8 +96,8 @@ class ClinicalForm(QWidget):
             for name, edit in self.numbers.items():
                 value = getattr(rec, name)
                 edit.setText("" if value is None else f"{value:g}")
-            for t, box in self.treatments.items():
-                box.setChecked(t in rec.treatments)
+            for t, check in self.treatments.items():
+                check.setChecked(t in rec.treatments)
         finally:
             self._filling = False
         derived = rec.grade_derived

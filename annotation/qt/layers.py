@@ -51,7 +51,7 @@ class _SliceIndex:
     plain values made once per reading: (lesion id, row1, col1, row2, col2, label text)."""
 
     def __init__(self) -> None:
-        self._key: tuple = ()
+        self._key: tuple[object, ...] = ()
         self._by_slice: dict[tuple[str, int], list[tuple[str, Measurement]]] = {}
         self._drawn: dict[tuple[str, int], list[tuple[str, float, float, float, float, str]]] = {}
 
@@ -133,7 +133,7 @@ class MeasurementLayer:
         role = getattr(view.model, "role", None)
         if self.selection.pair is None or role not in READING_ROLES:
             return
-        drawn = self._index.drawn(self.selection, role, view.model.key, view.slice_index)  # type: ignore[arg-type]
+        drawn = self._index.drawn(self.selection, role, view.model.key, view.slice_index)
         if not drawn:
             return
         hidden, current = self.hidden, self.selection.lesion_id

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLis
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from annotation.checks import ProtocolWarning, check_pair, check_patient
-from annotation.records import Measurement, NotMeasurable, NotVisible
+from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible
+from annotation.reading import Reading
 from annotation.selection import Selection
 from annotation.vocab import CountStatus, CouinaudSegment, Lobe
 from viewer.errors import LesionlabError
@@ -42,7 +43,7 @@ class _Observer(QWidget):
         self.destroyed.connect(lambda *_: self._unsubscribe())
 
     @property
-    def reading(self):  # type: ignore[no-untyped-def]
+    def reading(self) -> Reading:
         return self.selection.reading
 
     def _try(self, action) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +92,7 @@ class LesionPanel(_Observer):
         layout.addWidget(self.status)
         self.refresh()
 
-    def _lesions(self):  # type: ignore[no-untyped-def]
+    def _lesions(self) -> list[Lesion]:
         pair = self.selection.pair
         if pair is None:
             return []
@@ -135,8 +136,13 @@ class LesionPanel(_Observer):
         box.currentTextChanged.connect(lambda v: self._try(lambda: on_change(v)))
         return box
 
+    def _pair(self) -> tuple[str, str]:
+        if self.selection.pair is None:
+            raise LesionlabError("choose an exam pair first")
+        return self.selection.pair
+
     def _edit(self, lesion_id: str, **changes: object) -> None:
-        self.reading.edit_lesion(self.selection.pair, lesion_id, **changes)
+        self.reading.edit_lesion(self._pair(), lesion_id, **changes)
 
     def _current(self) -> tuple[str | None, Role | None]:
         r, c = self.table.currentRow(), self.table.currentColumn()
@@ -161,7 +167,7 @@ class LesionPanel(_Observer):
         lesion_id, role = self._current()
         if lesion_id is None or role is None:
             raise LesionlabError("select a lesion's cell on one of the six series first")
-        self.reading.set_observation(self.selection.pair, lesion_id, role, observation)
+        self.reading.set_observation(self._pair(), lesion_id, role, observation)
 
     #: Asked once before a whole lesion goes (tests replace it); True to delete.
     def confirm_delete(self, lesion_id: str, n_series: int) -> bool:
@@ -176,7 +182,7 @@ class LesionPanel(_Observer):
         les = next((x for x in self._lesions() if x.lesion_id == lesion_id), None)
         if les is None or not self.confirm_delete(lesion_id, len(les.observations)):
             return
-        self.reading.delete_lesion(self.selection.pair, lesion_id)
+        self.reading.delete_lesion(self._pair(), lesion_id)
         self.status.setText(f"deleted lesion {lesion_id} (Ctrl+Z undoes it)")
 
 
@@ -293,12 +299,15 @@ class ChecksPanel(_Observer):
 
     def _clicked(self, item: QListWidgetItem) -> None:
         row = self.list.row(item)
-        if not 0 <= row < len(self.warnings) or self.warnings[row].lesion_id is None:
+        if not 0 <= row < len(self.warnings):
             return
         w = self.warnings[row]
-        self.selection.set_lesion(w.lesion_id)
+        lesion_id = w.lesion_id
+        if lesion_id is None:
+            return
+        self.selection.set_lesion(lesion_id)
         pair = self.selection.pair
-        les = self.reading.project.lesions.get((pair[0], pair[1], self.reading.reader, w.lesion_id)) if pair else None
+        les = self.reading.project.lesions.get((pair[0], pair[1], self.reading.reader, lesion_id)) if pair else None
         obs = les.observation(w.role) if les is not None and w.role is not None else None
         if isinstance(obs, Measurement):
             self.jump_requested.emit(w.role, obs)

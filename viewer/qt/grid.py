@@ -56,7 +56,7 @@ class ReadingGrid(QWidget):
             return ""
         shown = [vp for vp in self.reading.viewports if vp.volume is not None]
         group = [model, *others]
-        modalities = {vp.volume.stack.modality for vp in group}  # type: ignore[union-attr]
+        modalities = {vp.volume.stack.modality for vp in group if vp.volume is not None}  # type: ignore[attr-defined]
         if len(group) == len(shown):
             what = "all"
         elif len(modalities) == 1:

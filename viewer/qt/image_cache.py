@@ -28,7 +28,7 @@ class SliceImageCache:
     def __init__(self, size: int = 48) -> None:
         self.size = size
         self.luts = LutCache()
-        self._images: OrderedDict[tuple, tuple[QImage, np.ndarray]] = OrderedDict()
+        self._images: OrderedDict[tuple[object, ...], tuple[QImage, np.ndarray]] = OrderedDict()
 
     def image(self, volume: VolumeLike, index: int, wl: WindowLevel, invert: bool) -> QImage:
         key = (id(volume.array), index, wl.width, wl.center, invert)

@@ -84,9 +84,9 @@ class OverlayPainter:
         self._labels_for: object = None
         self._labels: tuple[str, str, str, str] = ("", "", "", "")
         self._static: dict[tuple[str, bool], tuple[QStaticText, float]] = {}
-        self._blocks: dict[tuple, QImage] = {}
-        self._hover_key: tuple = ()
-        self._placed_for: tuple = ()
+        self._blocks: dict[tuple[object, ...], QImage] = {}
+        self._hover_key: tuple[object, ...] = ()
+        self._placed_for: tuple[object, ...] = ()
         self._placed: list[tuple[QPointF, QImage]] = []
         self._hover_text = ""
 
@@ -110,9 +110,9 @@ class OverlayPainter:
         if bold:
             p.setFont(self.bold)
         p.setPen(SHADOW)
-        p.drawStaticText(tx + 1, y + 1, st)
+        p.drawStaticText(QPointF(tx + 1, y + 1), st)
         p.setPen(color)
-        p.drawStaticText(tx, y, st)
+        p.drawStaticText(QPointF(tx, y), st)
         if bold:
             p.setFont(self.font)
 
@@ -123,9 +123,9 @@ class OverlayPainter:
         if key != self._hover_key:
             self._hover_key, self._hover_text = key, ""
             value = m.value_at(hover.row, hover.col) if hover is not None else None
-            if value is not None:
-                xyz = m.patient_point(hover.row, hover.col)  # type: ignore[misc]
-                self._hover_text = f"{_fmt_value(value, m.volume.units)}  ({xyz[0]:.1f}, {xyz[1]:.1f}, {xyz[2]:.1f}) mm"  # type: ignore[union-attr]
+            xyz = m.patient_point(hover.row, hover.col) if hover is not None else None
+            if value is not None and xyz is not None and m.volume is not None:
+                self._hover_text = f"{_fmt_value(value, m.volume.units)}  ({xyz[0]:.1f}, {xyz[1]:.1f}, {xyz[2]:.1f}) mm"
         return self._hover_text
 
     def _block_image(self, lines: tuple[tuple[str, QColor, bool], ...], align_right: bool) -> QImage:
@@ -221,7 +221,7 @@ class OverlayPainter:
 
     def _scale_bar(self, p: QPainter, view: ViewContext) -> None:
         """A vertical bar on the right edge, below the orientation label (OHIF's place)."""
-        if not view.geometry.measurable:
+        if view.geometry is None or not view.geometry.measurable:
             return
         w, h = view.transform.width_px, view.transform.height_px
         ppm = view.px_per_mm
@@ -237,7 +237,7 @@ class OverlayPainter:
     def _bar_image(self, mm: int, length: int) -> QImage:
         """The bar, its ticks and its label with their shadow, cached per (mm, length in pixels)."""
         key = ("bar", mm, length)
-        img = self._blocks.get(key)  # type: ignore[call-overload]
+        img = self._blocks.get(key)
         if img is None:
             label, lw = f"{mm} mm", self._static_text(f"{mm} mm", False)[1]
             img = QImage(int(lw) + 12, length + 3, QImage.Format.Format_ARGB32_Premultiplied)
@@ -251,7 +251,7 @@ class OverlayPainter:
             bp.setFont(self.font)
             self.text(bp, x - 8, 1 + length / 2 - self.line_h / 2, label, DIM, align="right")
             bp.end()
-            self._blocks[key] = img  # type: ignore[index]
+            self._blocks[key] = img
         return img
 
     @staticmethod
@@ -260,7 +260,7 @@ class OverlayPainter:
         if idx is None:
             return
         k, row, col = (float(v) for v in idx)
-        spacing = view.geometry.slice_spacing_mm or 1.0
+        spacing = (view.geometry.slice_spacing_mm if view.geometry is not None else None) or 1.0
         on_slice = abs(k - view.slice_index) * spacing <= spacing / 2 + 1e-6
         pt = view.to_widget(row, col)
         color = QColor(CROSS) if on_slice else QColor(CROSS.red(), CROSS.green(), CROSS.blue(), 110)
