@@ -14,7 +14,7 @@ from annotation.clinical import ClinicalRecord, Patient
 from annotation.records import (CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible, Observation,
                                 SeriesFlag, reading_role)
 from annotation.vocab import ObservationStatus
-from viewer.errors import StoreError
+from viewer.errors import StoreError, ValidationError
 from viewer.records import Role
 
 
@@ -153,25 +153,49 @@ DELETE: dict[str, Callable[[sqlite3.Connection, Any], object]] = {
 }
 
 
-def _observation(r: sqlite3.Row | tuple[Any, ...]) -> Observation:
+class BadRow(Exception):
+    """A row that does not make a valid record: names the table and the row's key."""
+
+    def __init__(self, table: str, key: tuple[Any, ...], problem: Exception) -> None:
+        self.where = f"table {table}, row ({', '.join(str(k) for k in key)})"
+        self.message = str(problem) or type(problem).__name__
+        super().__init__(f"{self.where}: {self.message}")
+
+
+#: What building a record from a bad row can raise (records validate; odd SQL types fail earlier).
+_ROW_PROBLEMS = (ValidationError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def _rows(con: sqlite3.Connection, table: str, key_len: int, build: Callable[[Any], Any]) -> Iterator[Any]:
+    """``build(row)`` for every row of ``table``; a row that fails raises BadRow with its key."""
+    for r in con.execute(f"SELECT * FROM {table}"):
+        try:
+            yield build(r)
+        except _ROW_PROBLEMS as exc:
+            raise BadRow(table, tuple(r[:key_len]), exc) from None
+
+
+def _observation(r: sqlite3.Row | tuple[Any, ...]) -> tuple[Role, Observation]:
+    role = reading_role(r[4], "series_role")
     status = ObservationStatus.parse(r[5], "status")
     if status is ObservationStatus.MEASURED:
-        return Measurement(r[7], r[8], r[9], (r[10], r[11]), (r[12], r[13]), r[14], r[15])
-    return (NotVisible if status is ObservationStatus.NOT_VISIBLE else NotMeasurable)(r[6])
+        return role, Measurement(r[7], r[8], r[9], (r[10], r[11]), (r[12], r[13]), r[14], r[15])
+    return role, (NotVisible if status is ObservationStatus.NOT_VISIBLE else NotMeasurable)(r[6])
+
+
+def _patient(r: tuple[Any, ...]) -> Patient:
+    treatments = frozenset(r[11].split()) if r[11] else frozenset()
+    return Patient(r[0], r[1], ClinicalRecord(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], treatments))
 
 
 def load_records(con: sqlite3.Connection) -> Iterator[Any]:
-    for r in con.execute("SELECT * FROM patients"):
-        treatments = frozenset(r[11].split()) if r[11] else frozenset()
-        yield Patient(r[0], r[1], ClinicalRecord(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], treatments))
-    for r in con.execute("SELECT * FROM exam_pairs"):
-        yield ExamPair(*r)
+    """Every record of the store; raises :class:`BadRow` on the first row that is not a valid record."""
+    yield from _rows(con, "patients", 1, _patient)
+    yield from _rows(con, "exam_pairs", 2, lambda r: ExamPair(*r))
     obs: dict[tuple[str, ...], list[tuple[Role, Observation]]] = {}
-    for r in con.execute("SELECT * FROM observations"):
-        obs.setdefault(tuple(r[:4]), []).append((reading_role(r[4], "series_role"), _observation(r)))
-    for r in con.execute("SELECT * FROM lesions"):
-        yield Lesion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(obs.get(tuple(r[:4]), ())))
-    for r in con.execute("SELECT * FROM count_marks"):
-        yield CountMark(*r)
-    for r in con.execute("SELECT * FROM series_flags"):
-        yield SeriesFlag(r[0], r[1], r[2], r[3], bool(r[4]), r[5])
+    for key, item in _rows(con, "observations", 5, lambda r: (tuple(r[:4]), _observation(r))):
+        obs.setdefault(key, []).append(item)
+    yield from _rows(con, "lesions", 4, lambda r: Lesion(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+                                                          tuple(obs.get(tuple(r[:4]), ()))))
+    yield from _rows(con, "count_marks", 1, lambda r: CountMark(*r))
+    yield from _rows(con, "series_flags", 4, lambda r: SeriesFlag(r[0], r[1], r[2], r[3], bool(r[4]), r[5]))

@@ -98,9 +98,13 @@ def copy_store(store: ReadingStore, project: Project, target: Path, description:
         target.unlink(missing_ok=True)
         raise StoreError(f"cannot copy the store ({exc})", where=str(target)) from None
     copy = ReadingStore.open(target)
-    change = diff(copy.load(), project)
-    if change:
-        copy.write(change, description)
+    try:
+        change = diff(copy.load(), project)
+        if change:
+            copy.write(change, description)
+    except BaseException:
+        copy.close()
+        raise
     return copy
 
 
@@ -162,7 +166,11 @@ class ReadingSession:
             except StoreLockedError as exc:
                 locked = exc
                 store = ReadingStore.open(path, read_only=True)
-        project = store.load()
+        try:
+            project = store.load()
+        except BaseException:
+            store.close()  # a store that cannot be read is not kept open (nor locked) by this session
+            raise
         self.close()
         self.store = store
         self.came_with_folder = came_with_folder and locked is None
@@ -226,7 +234,12 @@ class ReadingSession:
         """The same file, now for writing (raises StoreLockedError when another instance holds it)."""
         assert self.store is not None
         store = ReadingStore.open(self.store.path)
-        if store.load() != self.reading.project:
+        try:
+            same = store.load() == self.reading.project
+        except BaseException:
+            store.close()
+            raise
+        if not same:
             store.close()
             raise StoreError("the file changed since it was opened", where=str(self.store.path),
                              advice="reopen it (File -> Open reading project) or work on a copy")
