@@ -1,37 +1,31 @@
 """Schema of the reading store: the SQL of each migration and the record <-> row mapping.
 
-Kept apart from :mod:`annotation.store` (connection, lock, transactions, migration machinery)
-so that a new migration touches this file and its tests only.
+Kept apart from :mod:`annotation.store` (transactions, migration machinery) and the backends so
+that a new migration touches this file and its tests only. Every function here takes a
+:class:`~annotation.store_backend.Db` and writes SQL once for SQLite and PostgreSQL alike:
+``?`` placeholders, ``INSERT ... ON CONFLICT (key) DO UPDATE`` upserts, DDL through
+``db.script`` (which spells ``REAL`` as ``DOUBLE PRECISION`` on PostgreSQL). Adding a migration:
+annotation/README.md, "Adding a migration".
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import sqlite3
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
 
 from annotation.clinical import ClinicalRecord, Patient
+from annotation.project import Diff, Project
 from annotation.records import (CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible, Observation,
                                 SeriesFlag, reading_role)
+from annotation.store_backend import Db
 from annotation.vocab import ObservationStatus
-from viewer.errors import StoreError, ValidationError
+from viewer.errors import ValidationError
 from viewer.records import Role
 
 
-def _run_script(con: sqlite3.Connection, script: str) -> None:
-    """Execute statements one by one inside the caller's transaction (executescript would commit)."""
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            con.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise StoreError(f"incomplete SQL in a migration: {statement.strip()[:80]}")
-
-
-def migration_1(con: sqlite3.Connection) -> None:
-    _run_script(con, """
+def migration_1(db: Db) -> None:
+    db.script("""
         CREATE TABLE project_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE patients (
             patient_id TEXT PRIMARY KEY, patient_name TEXT NOT NULL,
@@ -81,6 +75,66 @@ def migration_1(con: sqlite3.Connection) -> None:
     """)
 
 
+# ---------------------------------------------------------------------------- tables
+@dataclass(frozen=True)
+class Table:
+    """A table's columns (in row order) and primary key, and the SQL built from them."""
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+
+    @property
+    def select(self) -> str:
+        return f"SELECT {', '.join(self.columns)} FROM {self.name}"
+
+    def where(self, columns: tuple[str, ...] | None = None) -> str:
+        return " AND ".join(f"{c} = ?" for c in (columns or self.key))
+
+    @property
+    def upsert(self) -> str:
+        """Insert a whole row or replace the one with its key (portable ON CONFLICT upsert)."""
+        rest = [c for c in self.columns if c not in self.key]
+        return (f"INSERT INTO {self.name} ({', '.join(self.columns)}) VALUES ({', '.join('?' * len(self.columns))}) "
+                f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in rest))
+
+
+_READ = ("patient_id", "exam_pair_id", "reader")
+PATIENTS = Table("patients", ("patient_id", "patient_name", "sex", "age_at_diagnosis_years", "primary_site",
+                              "ki67_percent", "mitoses_per_10hpf", "grade_entered", "grade_source", "differentiation",
+                              "liver_metastases", "treatments"), ("patient_id",))
+EXAM_PAIRS = Table("exam_pairs", ("patient_id", "exam_pair_id", "ct_study_uid", "mri_study_uid", "ct_date", "mri_date"),
+                   ("patient_id", "exam_pair_id"))
+LESIONS = Table("lesions", (*_READ, "lesion_id", "lobe", "segment", "comment"), (*_READ, "lesion_id"))
+OBSERVATIONS = Table("observations", (*_READ, "lesion_id", "series_role", "status", "comment", "stack_key",
+                                      "series_instance_uid", "slice_index", "p1_row", "p1_col", "p2_row", "p2_col",
+                                      "row_spacing_mm", "column_spacing_mm", "diameter_mm"),
+                     (*_READ, "lesion_id", "series_role"))
+COUNT_MARKS = Table("count_marks", ("mark_id", *_READ, "series_role", "lobe", "stack_key", "slice_index", "row", "col"),
+                    ("mark_id",))
+SERIES_FLAGS = Table("series_flags", (*_READ, "series_role", "uncountable", "reason"), (*_READ, "series_role"))
+#: The record tables (Project's TABLES) by name; observations belong to their lesion.
+RECORD_TABLES: dict[str, Table] = {t.name: t for t in (PATIENTS, EXAM_PAIRS, LESIONS, COUNT_MARKS, SERIES_FLAGS)}
+#: Tables whose records carry (patient_id, exam_pair_id, reader): one reader's read of a pair.
+READ_TABLES = ("lesions", "count_marks", "series_flags")
+
+
+def key_values(table: str, key: Any) -> tuple[Any, ...]:
+    """A Project key as the SQL values of the table's primary key."""
+    if table == "series_flags":
+        return (*key[:3], Role.parse(key[3]).value)
+    return tuple(key) if isinstance(key, tuple) else (key,)
+
+
+def record_key(key: Any) -> str:
+    """A key as the messages write it: ``P1`` or ``(P1, E1, R1, L3)``."""
+    if not isinstance(key, tuple):
+        return str(key)
+    return "(" + ", ".join(str(getattr(k, "value", k)) for k in key) + ")"
+
+
+# ---------------------------------------------------------------------------- records -> rows
 def _opt(value: Any) -> Any:
     return None if value is None else getattr(value, "value", value)
 
@@ -89,70 +143,72 @@ def _iso(d: _dt.date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def _up_patient(con: sqlite3.Connection, p: Patient) -> None:
+def _patient_row(p: Patient) -> tuple[Any, ...]:
     c = p.clinical
-    con.execute("INSERT OR REPLACE INTO patients VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (p.patient_id, p.patient_name, _opt(c.sex), c.age_at_diagnosis_years, _opt(c.primary_site),
-                 c.ki67_percent, c.mitoses_per_10hpf, _opt(c.grade_entered), _opt(c.grade_source),
-                 _opt(c.differentiation), _opt(c.liver_metastases),
-                 " ".join(sorted(t.value for t in c.treatments))))
+    return (p.patient_id, p.patient_name, _opt(c.sex), c.age_at_diagnosis_years, _opt(c.primary_site),
+            c.ki67_percent, c.mitoses_per_10hpf, _opt(c.grade_entered), _opt(c.grade_source),
+            _opt(c.differentiation), _opt(c.liver_metastases), " ".join(sorted(t.value for t in c.treatments)))
 
 
-def _up_pair(con: sqlite3.Connection, e: ExamPair) -> None:
-    con.execute("INSERT OR REPLACE INTO exam_pairs VALUES (?,?,?,?,?,?)",
-                (e.patient_id, e.exam_pair_id, e.ct_study_uid, e.mri_study_uid, _iso(e.ct_date), _iso(e.mri_date)))
+def _pair_row(e: ExamPair) -> tuple[Any, ...]:
+    return (e.patient_id, e.exam_pair_id, e.ct_study_uid, e.mri_study_uid, _iso(e.ct_date), _iso(e.mri_date))
 
 
-def _up_lesion(con: sqlite3.Connection, les: Lesion) -> None:
-    con.execute("INSERT OR REPLACE INTO lesions VALUES (?,?,?,?,?,?,?)",
-                (*les.key, les.lobe.value, _opt(les.segment), les.comment))
-    con.execute("DELETE FROM observations WHERE patient_id=? AND exam_pair_id=? AND reader=? AND lesion_id=?",
-                les.key)
-    for role, obs in les.observations:
-        row: tuple[Any, ...]
-        if isinstance(obs, Measurement):
-            row = (obs.stack_key, obs.series_instance_uid, obs.slice_index, *obs.p1, *obs.p2,
-                   obs.row_spacing_mm, obs.column_spacing_mm, obs.diameter_mm)
-            comment = ""
-        else:
-            row = (None,) * 10
-            comment = obs.comment
-        con.execute("INSERT INTO observations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (*les.key, role.value, obs.status.value, comment, *row))
+def _observation_row(key: tuple[str, ...], role: Role, obs: Observation) -> tuple[Any, ...]:
+    row: tuple[Any, ...]
+    if isinstance(obs, Measurement):
+        row = ("", obs.stack_key, obs.series_instance_uid, obs.slice_index, *obs.p1, *obs.p2,
+               obs.row_spacing_mm, obs.column_spacing_mm, obs.diameter_mm)
+    else:
+        row = (obs.comment, *(None,) * 10)
+    return (*key, role.value, obs.status.value, *row)
 
 
-def _up_mark(con: sqlite3.Connection, m: CountMark) -> None:
-    con.execute("INSERT OR REPLACE INTO count_marks VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role.value, m.lobe.value, m.stack_key,
-                 m.slice_index, m.row, m.col))
+def _mark_row(m: CountMark) -> tuple[Any, ...]:
+    return (m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role.value, m.lobe.value, m.stack_key,
+            m.slice_index, m.row, m.col)
 
 
-def _up_flag(con: sqlite3.Connection, f: SeriesFlag) -> None:
-    con.execute("INSERT OR REPLACE INTO series_flags VALUES (?,?,?,?,?,?)",
-                (f.patient_id, f.exam_pair_id, f.reader, f.role.value, int(f.uncountable), f.reason))
+def _flag_row(f: SeriesFlag) -> tuple[Any, ...]:
+    return (f.patient_id, f.exam_pair_id, f.reader, f.role.value, int(f.uncountable), f.reason)
 
 
-def _del_lesion(con: sqlite3.Connection, key: tuple[str, ...]) -> None:
-    where = "patient_id=? AND exam_pair_id=? AND reader=? AND lesion_id=?"
-    con.execute(f"DELETE FROM observations WHERE {where}", key)
-    con.execute(f"DELETE FROM lesions WHERE {where}", key)
+def _up_lesion(db: Db, les: Lesion) -> None:
+    db.execute(LESIONS.upsert, (*les.key, les.lobe.value, _opt(les.segment), les.comment))
+    db.execute(f"DELETE FROM observations WHERE {LESIONS.where()}", les.key)
+    if les.observations:
+        db.executemany(f"INSERT INTO observations ({', '.join(OBSERVATIONS.columns)}) "
+                       f"VALUES ({', '.join('?' * len(OBSERVATIONS.columns))})",
+                       [_observation_row(les.key, role, obs) for role, obs in les.observations])
 
 
-UPSERT: dict[str, Callable[[sqlite3.Connection, Any], None]] = {
-    "patients": _up_patient, "exam_pairs": _up_pair, "lesions": _up_lesion,
-    "count_marks": _up_mark, "series_flags": _up_flag,
+def _upsert(table: Table, to_row: Callable[[Any], tuple[Any, ...]]) -> Callable[[Db, Any], None]:
+    def upsert(db: Db, rec: Any) -> None:
+        db.execute(table.upsert, to_row(rec))
+    return upsert
+
+
+def _delete(table: str) -> Callable[[Db, Any], None]:
+    spec = RECORD_TABLES[table]
+    children = [OBSERVATIONS] if table == "lesions" else []
+
+    def delete(db: Db, key: Any) -> None:
+        values = key_values(table, key)
+        for child in children:
+            db.execute(f"DELETE FROM {child.name} WHERE {spec.where()}", values)
+        db.execute(f"DELETE FROM {spec.name} WHERE {spec.where()}", values)
+    return delete
+
+
+UPSERT: dict[str, Callable[[Db, Any], None]] = {
+    "patients": _upsert(PATIENTS, _patient_row), "exam_pairs": _upsert(EXAM_PAIRS, _pair_row),
+    "lesions": _up_lesion, "count_marks": _upsert(COUNT_MARKS, _mark_row),
+    "series_flags": _upsert(SERIES_FLAGS, _flag_row),
 }
-DELETE: dict[str, Callable[[sqlite3.Connection, Any], object]] = {
-    "patients": lambda con, k: con.execute("DELETE FROM patients WHERE patient_id=?", (k,)),
-    "exam_pairs": lambda con, k: con.execute("DELETE FROM exam_pairs WHERE patient_id=? AND exam_pair_id=?", k),
-    "lesions": _del_lesion,
-    "count_marks": lambda con, k: con.execute("DELETE FROM count_marks WHERE mark_id=?", (k,)),
-    "series_flags": lambda con, k: con.execute(
-        "DELETE FROM series_flags WHERE patient_id=? AND exam_pair_id=? AND reader=? AND series_role=?",
-        (*k[:3], Role.parse(k[3]).value)),
-}
+DELETE: dict[str, Callable[[Db, Any], None]] = {t: _delete(t) for t in RECORD_TABLES}
 
 
+# ---------------------------------------------------------------------------- rows -> records
 class BadRow(Exception):
     """A row that does not make a valid record: names the table and the row's key."""
 
@@ -166,21 +222,26 @@ class BadRow(Exception):
 _ROW_PROBLEMS = (ValidationError, TypeError, ValueError, AttributeError, IndexError)
 
 
-def _rows(con: sqlite3.Connection, table: str, key_len: int, build: Callable[[Any], Any]) -> Iterator[Any]:
-    """``build(row)`` for every row of ``table``; a row that fails raises BadRow with its key."""
-    for r in con.execute(f"SELECT * FROM {table}"):
+def _rows(db: Db, table: Table, build: Callable[[Any], Any], key: tuple[Any, ...] = (),
+          key_columns: tuple[str, ...] | None = None) -> Iterator[Any]:
+    """``build(row)`` for the table's rows (those matching ``key``); a bad row raises BadRow."""
+    sql = table.select + (f" WHERE {table.where(key_columns)}" if key else "")
+    for r in db.execute(sql, key):
         try:
             yield build(r)
         except _ROW_PROBLEMS as exc:
-            raise BadRow(table, tuple(r[:key_len]), exc) from None
+            raise BadRow(table.name, tuple(r[:len(table.key)]), exc) from None
 
 
-def _observation(r: sqlite3.Row | tuple[Any, ...]) -> tuple[Role, Observation]:
+def _observation(r: tuple[Any, ...]) -> tuple[tuple[str, ...], tuple[Role, Observation]]:
     role = reading_role(r[4], "series_role")
     status = ObservationStatus.parse(r[5], "status")
+    obs: Observation
     if status is ObservationStatus.MEASURED:
-        return role, Measurement(r[7], r[8], r[9], (r[10], r[11]), (r[12], r[13]), r[14], r[15])
-    return role, (NotVisible if status is ObservationStatus.NOT_VISIBLE else NotMeasurable)(r[6])
+        obs = Measurement(r[7], r[8], r[9], (r[10], r[11]), (r[12], r[13]), r[14], r[15])
+    else:
+        obs = (NotVisible if status is ObservationStatus.NOT_VISIBLE else NotMeasurable)(r[6])
+    return tuple(r[:4]), (role, obs)
 
 
 def _patient(r: tuple[Any, ...]) -> Patient:
@@ -188,14 +249,44 @@ def _patient(r: tuple[Any, ...]) -> Patient:
     return Patient(r[0], r[1], ClinicalRecord(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], treatments))
 
 
-def load_records(con: sqlite3.Connection) -> Iterator[Any]:
-    """Every record of the store; raises :class:`BadRow` on the first row that is not a valid record."""
-    yield from _rows(con, "patients", 1, _patient)
-    yield from _rows(con, "exam_pairs", 2, lambda r: ExamPair(*r))
+def _lesions(db: Db, key: tuple[Any, ...] = ()) -> Iterator[Lesion]:
     obs: dict[tuple[str, ...], list[tuple[Role, Observation]]] = {}
-    for key, item in _rows(con, "observations", 5, lambda r: (tuple(r[:4]), _observation(r))):
-        obs.setdefault(key, []).append(item)
-    yield from _rows(con, "lesions", 4, lambda r: Lesion(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
-                                                          tuple(obs.get(tuple(r[:4]), ()))))
-    yield from _rows(con, "count_marks", 1, lambda r: CountMark(*r))
-    yield from _rows(con, "series_flags", 4, lambda r: SeriesFlag(r[0], r[1], r[2], r[3], bool(r[4]), r[5]))
+    for lesion_key, item in _rows(db, OBSERVATIONS, _observation, key, LESIONS.key):
+        obs.setdefault(lesion_key, []).append(item)
+    yield from _rows(db, LESIONS, lambda r: Lesion(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+                                                    tuple(obs.get(tuple(r[:4]), ()))), key)
+
+
+_LOADERS: dict[str, Callable[[Db, tuple[Any, ...]], Iterator[Any]]] = {
+    "patients": lambda db, key: _rows(db, PATIENTS, _patient, key),
+    "exam_pairs": lambda db, key: _rows(db, EXAM_PAIRS, lambda r: ExamPair(*r), key),
+    "lesions": _lesions,
+    "count_marks": lambda db, key: _rows(db, COUNT_MARKS, lambda r: CountMark(*r), key),
+    "series_flags": lambda db, key: _rows(db, SERIES_FLAGS, lambda r: SeriesFlag(r[0], r[1], r[2], r[3], bool(r[4]),
+                                                                                  r[5]), key),
+}
+
+
+def load_records(db: Db) -> Iterator[Any]:
+    """Every record of the store; raises :class:`BadRow` on the first row that is not a valid record."""
+    for table in RECORD_TABLES:
+        yield from _LOADERS[table](db, ())
+
+
+def fetch_record(db: Db, table: str, key: Any) -> Any:
+    """The record of ``table`` with ``key`` as the store holds it now, or None."""
+    found = list(_LOADERS[table](db, key_values(table, key)))
+    return found[0] if found else None
+
+
+def reads_of(change: Diff, base: Project | None) -> set[tuple[str, str, str]]:
+    """(reader, patient_id, exam_pair_id) of every read an edit touches (records written or deleted)."""
+    reads = set()
+    for table in READ_TABLES:
+        records: Iterable[Any] = change.upserts.get(table, ())
+        if base is not None:
+            seen = getattr(base, table)
+            records = [*records, *(seen[k] for k in change.deletes.get(table, ()) if k in seen)]
+        for rec in records:
+            reads.add((rec.reader, rec.patient_id, rec.exam_pair_id))
+    return reads

@@ -29,7 +29,9 @@ def run_and_kill(path: Path, run: int, rng: random.Random) -> list[tuple[int, st
     assert first.startswith("ack"), proc.stderr.read()
     time.sleep(rng.uniform(0.0, 0.15))
     os.kill(proc.pid, signal.SIGKILL)
-    rest, _ = proc.communicate()
+    rest = proc.stdout.read()  # not communicate(): it reads the raw pipe and would skip what readline() buffered
+    proc.stderr.read()
+    proc.wait()
     assert proc.returncode == -signal.SIGKILL
     acks = []
     for line in (first + rest).splitlines():
@@ -71,9 +73,11 @@ def test_sigkill_never_loses_an_acknowledged_edit(tmp_path):
         for key, value in lesions.items():
             m = project.lesions[("P1", "E1", "crash", key)].observation("mr_dwi")
             assert isinstance(m, Measurement) and m.p2 == (value, 3)
+        stored_age = project.patients["P1"].clinical.age_at_diagnosis_years
         if age is not None:  # an overwrite keeps the last acknowledged value (or the one in flight)
             in_flight = last_seq == top_ack + 1
-            assert project.patients["P1"].clinical.age_at_diagnosis_years == age or in_flight
+            assert stored_age == age or in_flight
+        age = stored_age  # an unacknowledged edit that landed is the value the next run must keep
     elapsed = time.perf_counter() - t0
     print(f"{KILLS} kills, {acked_total} acknowledged edits verified, {elapsed:.1f} s")
-    assert elapsed < 30
+    assert elapsed < 120  # a hang, not a slow machine (9 engineers share 2 cores)

@@ -136,7 +136,7 @@ def test_a_foreign_sqlite_file_is_refused_untouched(tmp_path: Path, wal: bool) -
 def test_a_store_of_a_newer_schema_is_refused_untouched(tmp_path: Path, sealed: bool) -> None:
     path = tmp_path / "future.lesionlab"
     with ReadingStore.open(path) as st:
-        st._con.execute("INSERT INTO schema_migrations VALUES (?, 'from the future', '2099-01-01')",
+        st._db.con.execute("INSERT INTO schema_migrations VALUES (?, 'from the future', '2099-01-01')",
                         (store_module.SCHEMA_VERSION + 1,))
         if sealed:
             st.seal()

@@ -126,8 +126,8 @@ def test_migrations_run_once_in_order_and_newer_stores_are_refused(tmp_path, mon
 
 def test_wal_and_full_sync_are_on(tmp_path):
     with ReadingStore.open(tmp_path / "r.lesionlab") as st:
-        assert st._con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert st._con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert st._db.con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert st._db.con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
 def test_store_in_a_missing_folder_is_a_store_error(tmp_path: Path) -> None:
