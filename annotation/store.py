@@ -35,12 +35,12 @@ from annotation.project import RECORD_TYPES, TABLES, Diff, Project, diff
 from annotation.reading import Reading
 from annotation.store_backend import Db, newer_store_error
 from annotation.store_location import Backend, StoreLocation, parse_location
-from annotation.store_schema import (DELETE, UPSERT, BadRow, fetch_record, load_records, migration_1, record_key,
-                                     reads_of)
+from annotation.store_schema import (DELETE, UPSERT, BadRow, fetch_record, load_records, migration_1,
+                                     migration_edit_attribution, migration_reader_security, record_key, reads_of)
 from annotation.store_sqlite import SUFFIX, SqliteDb
 from viewer.errors import LesionlabError, StoreConflictError, StoreError
 
-__all__ = ["ReadingStore", "open_reading", "Migration", "MIGRATIONS", "SCHEMA_VERSION", "SUFFIX"]
+__all__ = ["ReadingStore", "EditEntry", "open_reading", "Migration", "MIGRATIONS", "SCHEMA_VERSION", "SUFFIX"]
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,27 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "patients, exam pairs, lesions, observations, count marks, series flags, edit log", migration_1),
+    Migration(2, "edit log names the reader and exam pair of each edit", migration_edit_attribution),
+    Migration(3, "database roles bound to readers; row-level security per reader (PostgreSQL)",
+              migration_reader_security),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 #: attempts of one edit that meets a serialization failure (two writers on the same row at once)
 _ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class EditEntry:
+    """One row of the edit log; reader and exam pair are "" for an edit of shared rows or of several reads."""
+
+    edit_seq: int
+    at_utc: str
+    description: str
+    reader: str
+    patient_id: str
+    exam_pair_id: str
+    pid: int
+    host: str
 
 
 def _now() -> str:
@@ -213,6 +230,16 @@ class ReadingStore:
             _raise_as_store_error(self._db, exc, "cannot read the edit log")
             raise
 
+    def edit_log(self) -> list[EditEntry]:
+        """The edit log with who and which read (a reader role sees only its own edits)."""
+        try:
+            return [EditEntry(*r) for r in self._db.execute(
+                "SELECT edit_seq, at_utc, description, reader, patient_id, exam_pair_id, pid, host FROM edits "
+                "ORDER BY edit_seq")]
+        except BaseException as exc:
+            _raise_as_store_error(self._db, exc, "cannot read the edit log")
+            raise
+
     # ------------------------------------------------------------------ writing
     def claim(self, reader: str, patient_id: str, exam_pair_id: str) -> None:
         """Become the one writer of ``reader``'s read of the pair now (edits claim it anyway);
@@ -249,8 +276,10 @@ class ReadingStore:
                     for rec in change.upserts.get(table, ()):
                         UPSERT[table](db, rec)
                 seq = int(db.execute(
-                    "INSERT INTO edits (at_utc, description, pid, host) VALUES (?, ?, ?, ?) RETURNING edit_seq",
-                    (_now(), description, os.getpid(), socket.gethostname())).fetchone()[0])
+                    "INSERT INTO edits (at_utc, description, pid, host, reader, patient_id, exam_pair_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING edit_seq",
+                    (_now(), description, os.getpid(), socket.gethostname(), reader, patient_id,
+                     exam_pair_id)).fetchone()[0])
                 db.commit()
                 break
             except BaseException as exc:
@@ -263,7 +292,6 @@ class ReadingStore:
                     continue
                 _raise_as_store_error(db, exc, "the edit was not saved")
                 raise
-        del reader, patient_id, exam_pair_id  # recorded in the edit log from migration 3 on
         if base is not None:
             self._base = _applied(base, change)
         return seq

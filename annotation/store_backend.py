@@ -38,8 +38,10 @@ def split_statements(script: str) -> list[str]:
         if sqlite3.complete_statement(statement):
             statements.append(statement.strip())
             statement = ""
-    if statement.strip():
-        raise StoreError(f"incomplete SQL in a migration: {statement.strip()[:80]}")
+    if statement.strip():  # the last statement may go without its semicolon
+        if not sqlite3.complete_statement(statement + ";"):
+            raise StoreError(f"incomplete SQL in a migration: {statement.strip()[:80]}")
+        statements.append(statement.strip())
     return statements
 
 
@@ -132,6 +134,9 @@ class Db(ABC):
         """Called once all migrations are applied (PostgreSQL grants privileges to reader roles)."""
 
     # ------------------------------------------------------------------ reader-keyed tables
+    def prepare_reader_security(self) -> None:
+        """Create what :meth:`reader_keyed` relies on (the reader-security migration calls it once)."""
+
     def reader_keyed(self, table: str) -> None:
         """Declare, in a migration, a table with a ``reader`` column whose rows belong to that reader:
         on PostgreSQL each reader role then sees and writes only its own rows (row-level security);

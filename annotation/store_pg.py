@@ -85,7 +85,7 @@ class PgDb(Db):
                 con.execute("SET default_transaction_read_only = on")
             db = cls(location, con, read_only=read_only)
             version = db._inspect(schema_version)
-            if version == 0 and not create:
+            if version == 0 and (read_only or not create):
                 raise StoreError("no lesionlab store in this database yet", where=where,
                                  advice="open it for writing once to create the store")
             db._read_role()
@@ -195,6 +195,11 @@ class PgDb(Db):
                 "AND a.attidentity <> ''", (table,)).fetchall():
             self.execute(f"SELECT setval(pg_get_serial_sequence(?, ?), (SELECT coalesce(max({column}), 0) + 1 "
                          f"FROM {table}), false)", (table, column))
+
+    def prepare_reader_security(self) -> None:
+        from annotation.store_pg_security import create_role_functions
+
+        create_role_functions(self)
 
     def reader_keyed(self, table: str) -> None:
         from annotation.store_pg_security import protect_reader_table

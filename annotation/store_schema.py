@@ -75,6 +75,34 @@ def migration_1(db: Db) -> None:
     """)
 
 
+def migration_edit_attribution(db: Db) -> None:
+    """The edit log names the reader and exam pair of each edit (reading time per case, blinding)."""
+    db.script("""
+        ALTER TABLE edits ADD COLUMN reader TEXT NOT NULL DEFAULT '';
+        ALTER TABLE edits ADD COLUMN patient_id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE edits ADD COLUMN exam_pair_id TEXT NOT NULL DEFAULT '';
+        CREATE INDEX edits_by_read ON edits (reader, patient_id, exam_pair_id);
+    """)
+
+
+#: Tables whose rows belong to one reader (row-level security on PostgreSQL). A later migration
+#: that adds such a table calls ``db.reader_keyed(name)`` itself.
+READER_KEYED_TABLES = ("lesions", "observations", "count_marks", "series_flags", "edits")
+
+
+def migration_reader_security(db: Db) -> None:
+    """Database roles bound to readers, and each reader's rows visible to that reader only (PostgreSQL)."""
+    db.script("""
+        CREATE TABLE store_roles (
+            db_role TEXT PRIMARY KEY, reader TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('reader', 'adjudicator', 'coordinator'))
+        );
+    """)
+    db.prepare_reader_security()
+    for table in READER_KEYED_TABLES:
+        db.reader_keyed(table)
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:
