@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from viewer.errors import StoreError
 
@@ -37,19 +37,21 @@ def is_url(value: str | os.PathLike[str]) -> bool:
 
 
 def without_password(url: str) -> str:
-    """The URL with any password removed (user-info ``user:secret@`` and a ``password=`` parameter)."""
-    parts = urlsplit(url.strip())
-    netloc = parts.netloc
+    """The URL with any password removed (user-info ``user:secret@`` and a ``password=`` parameter);
+    everything else is kept exactly as written."""
+    scheme, _, rest = url.strip().partition("://")
+    ends = [i for i in (rest.find("/"), rest.find("?")) if i >= 0]
+    netloc, tail = rest[:min(ends)] if ends else rest, rest[min(ends):] if ends else ""
     if "@" in netloc:
         userinfo, hosts = netloc.rsplit("@", 1)
         netloc = f"{userinfo.split(':', 1)[0]}@{hosts}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "password"]
-    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, quote_via=quote, safe="/"),
-                       parts.fragment))
+    path, _, query = tail.partition("?")
+    kept = [p for p in query.split("&") if p and unquote(p.split("=", 1)[0]).strip().lower() != "password"]
+    return f"{scheme}://{netloc}{path}" + (f"?{'&'.join(kept)}" if kept else "")
 
 
 def has_password(url: str) -> bool:
-    return without_password(url) != urlunsplit(urlsplit(url.strip()))
+    return without_password(url) != url.strip()
 
 
 @dataclass(frozen=True)

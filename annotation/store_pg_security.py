@@ -12,8 +12,8 @@ Each reader connects as their own database role, bound to their reader name by a
 
 The role that created the store owns its tables and bypasses row-level security (PostgreSQL's
 rule); it runs the migrations and :func:`add_reader`. The policy functions read ``store_roles``
-schema-qualified with a fixed ``search_path``, so a reader cannot shadow it with a temporary table;
-``store_roles`` itself shows each role only its own row.
+schema-qualified, so a reader cannot shadow it with a temporary table (and the planner inlines
+them); ``store_roles`` itself shows each role only its own row.
 """
 
 from __future__ import annotations
@@ -45,8 +45,10 @@ def _ident(name: str) -> str:
 def create_role_functions(db: "Db") -> None:
     """The functions the policies call (a migration runs this before protecting tables)."""
     schema = _ident(getattr(db, "schema"))
+    # store_roles schema-qualified (a temporary table cannot stand in for it) and no SET clause,
+    # so that the planner inlines the functions: evaluated once per query, not once per row
     body = f"FROM {schema}.store_roles WHERE db_role = current_user"
-    settings = f"LANGUAGE sql STABLE SET search_path = {schema}, pg_temp"
+    settings = "LANGUAGE sql STABLE"
     db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_reader() RETURNS text {settings} "
                f"AS $$ SELECT reader {body} $$")
     db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_sees_all() RETURNS boolean {settings} "

@@ -2,7 +2,7 @@
 and newer files, a full disk, bad rows. Each case failed before the store locked the file's identity,
 inspected files read-only before writing, and classified its errors.
 
-The full disk is real: a 256 KiB tmpfs mounted for the test (root with CAP_SYS_ADMIN), filled to the
+The full disk is real: a 2 MiB tmpfs mounted for the test (root with CAP_SYS_ADMIN), filled to the
 last byte by a filler file. Where no tmpfs can be mounted those tests skip and say why.
 """
 
@@ -167,11 +167,11 @@ def test_junk_and_folders_are_refused_with_a_store_error(tmp_path: Path) -> None
 # ------------------------------------------------------------------ a full disk
 @pytest.fixture
 def small_disk() -> Iterator[Path]:
-    """A 256 KiB tmpfs: a real file system that runs out of space."""
+    """A 2 MiB tmpfs: a real file system that runs out of space."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
     mount = Path(tempfile.mkdtemp(prefix="lesionlab-full-"))
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0755", "tmpfs", str(mount)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", str(mount)],
                           capture_output=True, text=True)
     if done.returncode:
         mount.rmdir()
