@@ -280,7 +280,15 @@ class ReadingSession:
         return None
 
     def ensure_pair(self, pair: ViewerPair) -> PairKey:
-        """The project's exam pair for ``pair``, created (with its patient) as one edit when missing."""
+        """The project's exam pair for ``pair``, created (with its patient) as one edit when missing, and
+        this window made the one writer of the reader's read of it (on a database another window
+        reading the same pair as the same reader gets StoreLockedError before the first edit)."""
+        key = self._ensure_pair(pair)
+        if self.store is not None and not self.store.read_only:
+            self.store.claim(self.reading.reader, *key)
+        return key
+
+    def _ensure_pair(self, pair: ViewerPair) -> PairKey:
         found = self.find_pair(pair)
         if found is not None:
             return found

@@ -70,3 +70,27 @@ def test_a_url_with_a_password_given_on_the_command_line_is_not_echoed(pg_url, c
     assert cli(["export", bad, "--out", "/nonexistent/out"]) == 1
     err = capsys.readouterr().err
     assert "s3cret" not in err and "cannot connect" in err and "pgpass" in err
+
+
+def test_opening_a_pair_claims_the_read_so_a_second_window_is_told_before_editing(pg_url):
+    import datetime as dt
+
+    from viewer.errors import StoreLockedError
+    from viewer.studies import ExamPair, Study
+
+    ct = Study("P1", "DOE^J", "1.2.3", dt.date(2024, 1, 2), "CT", ("CT",), ())
+    mr = Study("P1", "DOE^J", "1.2.4", dt.date(2024, 1, 9), "MR", ("MR",), ())
+    pair = ExamPair(ct, mr, 7)
+    first, second, other = ReadingSession("R1"), ReadingSession("R1"), ReadingSession("R2")
+    for s in (first, second, other):
+        s.open(pg_url)
+    key = first.ensure_pair(pair)  # creates patient and pair, and claims R1's read of it
+    second.open(pg_url)  # reloaded: the pair exists now
+    with pytest.raises(StoreLockedError, match="R1's read of P1 / E1"):
+        second.ensure_pair(pair)
+    other.open(pg_url)
+    assert other.ensure_pair(pair) == key  # another reader reads the same pair at the same time
+    first.close()
+    assert second.ensure_pair(pair) == key
+    for s in (second, other):
+        s.close()
