@@ -231,27 +231,49 @@ def validate_measurements(raw: RawTable) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+COUNT_STATUSES: tuple[str, ...] = ("counted", "not_read", "not_countable")
+
+
 def validate_counts(raw: RawTable) -> pd.DataFrame:
-    """counts.csv -> one row per exam pair, series and lobe; count NaN only when uncountable."""
+    """counts.csv -> one row per exam pair, series and lobe, with where its count stands.
+
+    ``count_status`` (counted | not_read | not_countable) is the last column since schema 2 of the
+    store; a file without it comes from an older lesionlab and means "counted" unless flagged
+    uncountable. A counted row needs a count; a not-read or not-countable row has none.
+    """
     _require_columns(raw, COUNT_COLUMNS)
     _require_nonempty(raw, (*EXAM_PAIR_KEY, "series_role", "lobe"))
     role = _vocab(raw, "series_role", ROLE_VALUES)
     lobe = _vocab(raw, "lobe", tuple(lo.value for lo in Lobe))
     uncountable = _booleans(raw, "uncountable", allow_empty=False)
+    if "count_status" in raw.frame.columns:
+        status = _vocab(raw, "count_status", COUNT_STATUSES).to_numpy()
+        row = _first((status == "not_countable") != uncountable.to_numpy())
+        if row is not None:
+            raise raw.fail(row, "count_status", f"{status[row]!r} disagrees with uncountable="
+                           f"{raw.frame['uncountable'].iloc[row]!r}")
+    else:
+        status = np.where(uncountable.to_numpy(), "not_countable", "counted")
     text = raw.frame["count"].astype(str)
     given = (text != "").to_numpy()
     row = _first(given & ~text.str.match(_COUNT_RE).to_numpy())
     if row is not None:
         raise raw.fail(row, "count", f"{text.iloc[row]!r} is not a whole number of lesions (0 or more)")
-    row = _first(~given & ~uncountable.to_numpy())
+    counted = status == "counted"
+    row = _first(~given & counted)
     if row is not None:
-        raise raw.fail(row, "count", "empty count on a series not flagged uncountable")
+        raise raw.fail(row, "count", "empty count on a series counted (count_status counted, or not flagged"
+                                     " uncountable in a file without count_status)")
+    row = _first(given & (status == "not_read"))
+    if row is not None:
+        raise raw.fail(row, "count", f"a count ({text.iloc[row]}) on a series whose count_status is not_read")
     _no_duplicates(raw, (*EXAM_PAIR_KEY, "series_role", "lobe"), "exam pair/series/lobe")
     out = raw.frame[list(EXAM_PAIR_KEY)].astype(str).copy()
     out["series_role"] = role.to_numpy()
     out["lobe"] = lobe.to_numpy()
-    out["count"] = pd.to_numeric(text.where(given, None), errors="coerce").astype(float).to_numpy()
+    out["count"] = pd.to_numeric(text.where(given & counted, None), errors="coerce").astype(float).to_numpy()
     out["uncountable"] = uncountable.to_numpy()
+    out["count_status"] = status
     out["line"] = raw.lines
     return out.reset_index(drop=True)
 

@@ -105,19 +105,22 @@ def _patient_means(lesions: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 class CountMatrix:
     """Counts in one region: one row per exam pair, one column per series role.
 
-    ``values`` is NaN where the series is missing or uncountable; ``uncountable`` is True where
-    the reader flagged the series (in that region) as not countable.
+    ``values`` is NaN where the series is missing, not read yet or uncountable; ``uncountable`` is
+    True where the reader flagged the series (in that region) as not countable, ``not_read`` where
+    the reader has not counted it (yet).
     """
 
     region: Region
     values: pd.DataFrame
     uncountable: pd.DataFrame
+    not_read: pd.DataFrame
 
-    def pairs(self, a: str, b: str) -> tuple[pd.DataFrame, int]:
-        """Exam pairs countable on both series, and how many were left out as uncountable."""
+    def pairs(self, a: str, b: str) -> tuple[pd.DataFrame, int, int]:
+        """Exam pairs counted on both series, and how many were left out as uncountable and as not read."""
         both = self.values[[a, b]].dropna()
         excluded = int((self.uncountable[a] | self.uncountable[b]).sum())
-        return both, excluded
+        unread = int(((self.not_read[a] | self.not_read[b]) & ~(self.uncountable[a] | self.uncountable[b])).sum())
+        return both, excluded, unread
 
 
 def count_matrices(counts: pd.DataFrame) -> dict[Region, CountMatrix]:
@@ -125,16 +128,22 @@ def count_matrices(counts: pd.DataFrame) -> dict[Region, CountMatrix]:
     key = list(EXAM_PAIR_KEY)
     exam_pairs = pd.MultiIndex.from_frame(counts[key].drop_duplicates()).sort_values()
     per_lobe: dict[Region, CountMatrix] = {}
+    status = counts["count_status"] if "count_status" in counts else pd.Series("counted", index=counts.index)
+    counts = counts.assign(not_read=status.eq("not_read"))
     for region in (Region.RIGHT, Region.LEFT):
         rows = counts[counts["lobe"] == region.value]
         vals = rows.pivot(index=key, columns="series_role", values="count")
         flags = rows.pivot(index=key, columns="series_role", values="uncountable")
+        unread = rows.pivot(index=key, columns="series_role", values="not_read")
         vals = vals.reindex(index=exam_pairs, columns=list(ROLE_VALUES))
         flags = flags.reindex(index=exam_pairs, columns=list(ROLE_VALUES)).eq(True)
-        vals = vals.where(~flags)
-        vals.columns.name = flags.columns.name = None
-        per_lobe[region] = CountMatrix(region, vals.astype(float), flags)
+        unread = unread.reindex(index=exam_pairs, columns=list(ROLE_VALUES)).eq(True)
+        vals = vals.where(~flags & ~unread)
+        vals.columns.name = flags.columns.name = unread.columns.name = None
+        per_lobe[region] = CountMatrix(region, vals.astype(float), flags, unread)
     right, left = per_lobe[Region.RIGHT], per_lobe[Region.LEFT]
     whole_flags = right.uncountable | left.uncountable
-    whole = CountMatrix(Region.WHOLE, (right.values + left.values).where(~whole_flags), whole_flags)
+    whole_unread = right.not_read | left.not_read
+    whole = CountMatrix(Region.WHOLE, (right.values + left.values).where(~whole_flags & ~whole_unread),
+                        whole_flags, whole_unread)
     return {Region.WHOLE: whole, **per_lobe}

@@ -55,6 +55,7 @@ def _methods(cohort: Cohort, n_lesions: int, n_exam_pairs: int, plot_pairs: list
     readers = sorted(set(cohort.measurements["reader"]) | set(cohort.counts["reader"]))
     versions = ", ".join(f"{k} {v}" for k, v in software_versions().items())
     uncountable = int(cohort.counts["uncountable"].sum())
+    not_read = int((cohort.counts["count_status"] == "not_read").sum())
     text = (
         f"Counts of liver metastases per lobe and longest axial diameters were read on six series "
         f"({', '.join(ROLE_LABELS[r] for r in ROLE_VALUES)}) by {len(readers)} reader(s) "
@@ -62,7 +63,9 @@ def _methods(cohort: Cohort, n_lesions: int, n_exam_pairs: int, plot_pairs: list
         f"exam pair (CT and MRI of the same patient), for the whole liver (right + left) and each "
         f"lobe; a series flagged uncountable by the reader was left out of that lobe (of the whole "
         f"liver when either lobe was uncountable) and of its comparisons "
-        f"({uncountable} series × lobe readings flagged in this cohort). Diameters were compared per "
+        f"({uncountable} series × lobe readings flagged in this cohort); a series the reader had not "
+        f"counted (count status not read) was left out the same way ({not_read} series × lobe readings"
+        f" in this cohort), never taken as 0. Diameters were compared per "
         f"lesion (lesions measured on both series; {n_lesions} lesions were measured on at least one "
         f"series, in {n_exam_pairs} exam pairs) "
         f"and per patient (mean of the patient's lesions measured on both series, all exam pairs "

@@ -82,10 +82,10 @@ def population_html(table: pd.DataFrame) -> str:
 
 
 def detection_html(table: pd.DataFrame) -> str:
-    rows = [[_t(r.series), _t(r.region), _n(r.n_exam_pairs, 0), _n(r.n_uncountable, 0),
+    rows = [[_t(r.series), _t(r.region), _n(r.n_exam_pairs, 0), _n(r.n_uncountable, 0), _n(r.n_not_read, 0),
              _n(r.total, 0), _n(r.mean_per_exam_pair), _n(r.sd), _n(r.median, 1)]
             for r in table.itertuples()]
-    return _html_table(["Series", "Region", "Exam pairs", "Left out (uncountable)", "Total",
+    return _html_table(["Series", "Region", "Exam pairs", "Left out (uncountable)", "Left out (not read)", "Total",
                         "Mean / pair", "SD", "Median"], rows)
 
 

@@ -57,9 +57,10 @@ def paired_tests_table(diameters: DiameterPairs, counts: dict[Region, CountMatri
         pat = diameters.patient_pairs(a, b)
         rows.append(_row("diameters", "patient", "whole", a, b, compare_paired(pat[a], pat[b])))
         for region in (Region.WHOLE, Region.RIGHT, Region.LEFT):
-            both, excluded = counts[region].pairs(a, b)
-            extra = (f"{excluded} exam pair(s) left out as uncountable on {a} or {b}"
-                     if excluded else "")
+            both, excluded, unread = counts[region].pairs(a, b)
+            extra = "; ".join(s for s in (
+                f"{excluded} exam pair(s) left out as uncountable on {a} or {b}" if excluded else "",
+                f"{unread} exam pair(s) left out as not read on {a} or {b}" if unread else "") if s)
             rows.append(_row("counts", "exam_pair", region.value, a, b,
                              compare_paired(both[a], both[b]), extra))
     table = pd.DataFrame(rows)
@@ -94,6 +95,7 @@ def detection_table(counts: dict[Region, CountMatrix]) -> pd.DataFrame:
             rows.append({
                 "series_role": role, "series": ROLE_LABELS[role], "region": region.value,
                 "n_exam_pairs": int(vals.size), "n_uncountable": int(m.uncountable[role].sum()),
+                "n_not_read": int((m.not_read[role] & ~m.uncountable[role]).sum()),
                 "total": float(vals.sum()) if vals.size else np.nan,
                 "mean_per_exam_pair": d["mean"], "sd": d["sd"], "median": d["median"],
                 "min": d["min"], "max": d["max"],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
+import uuid
 from typing import Any
 
 from viewer.errors import ValidationError
@@ -72,3 +74,24 @@ def point(name: str, value: Any) -> tuple[float, float]:
     except (TypeError, ValueError):
         raise ValidationError(f"expected a (row, col) pair, got {value!r}", where=name) from None
     return (float(number(f"{name}.row", row, low=-0.5)), float(number(f"{name}.col", col, low=-0.5)))
+
+
+_UID = re.compile(r"^[\x21-\x7e]*$")
+
+
+def uid(name: str, value: Any, *, required: bool = False) -> str:
+    """A UID as images carry it, or "": at most 64 printable ASCII characters, no spaces.
+
+    PS3.5 9.1 allows only digits and dots, but real files break that rule (letters, leading zeros)
+    and a reading must not be refused for it; what lesionlab makes itself (:func:`new_uid`) is strict.
+    """
+    text(name, value, required=required, max_len=64)
+    if value and not _UID.match(value):
+        raise ValidationError(f"{value!r} is not a UID (printable ASCII without spaces, at most 64 characters)",
+                              where=name)
+    return str(value)
+
+
+def new_uid() -> str:
+    """A fresh DICOM UID under the UUID-derived root 2.25 (PS3.5 B.2)."""
+    return f"2.25.{uuid.uuid4().int}"

@@ -13,6 +13,7 @@ from enum import Enum
 
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, Lesion, Measurement
+from annotation.vocab import CountStatus
 from viewer.records import READING_ROLES, Role
 
 MIN_DIAMETER_MM = 5.0
@@ -26,6 +27,9 @@ class CheckCode(str, Enum):
     MISSING_STATUS = "missing_status"
     LONG_INTERVAL = "long_interval"
     GRADE_DISAGREES = "grade_disagrees"
+    NOT_COUNTED = "not_counted"
+    MEASURED_NOT_COUNTED = "measured_not_counted"
+    LOBE_SEGMENT = "lobe_segment"
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,36 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
                                        f"{', '.join(missing)} (measure it, or mark it not visible / not measurable)",
                                        les.lesion_id))
     out.extend(_larger_unmeasured(lesions))
+    out.extend(_count_gaps(project, patient_id, exam_pair_id, reader, lesions))
+    for les in lesions:
+        if les.lobe_contradicts_segment:
+            assert les.segment is not None
+            out.append(ProtocolWarning(CheckCode.LOBE_SEGMENT,
+                                       f"{les.lesion_id} is in the {les.lobe.value} lobe but segment {les.segment.value}"
+                                       f" lies in the {les.segment.lobe.value} liver", les.lesion_id))
+    return out
+
+
+def _count_gaps(project: Project, patient_id: str, exam_pair_id: str, reader: str,
+                lesions: list[Lesion]) -> list[ProtocolWarning]:
+    """Series not counted yet, and lesions measured where their lobe's count is 0 or not read."""
+    out = []
+    status = {role: project.count_status(patient_id, exam_pair_id, reader, role) for role in READING_ROLES}
+    unread = [r.value for r in READING_ROLES if status[r] is CountStatus.NOT_READ]
+    if unread:
+        out.append(ProtocolWarning(CheckCode.NOT_COUNTED,
+                                   f"{exam_pair_id}: not counted yet on {', '.join(unread)} (count the series, "
+                                   "say 0 lesions, or mark it not countable)"))
+    counts = project.counts(patient_id, exam_pair_id, reader)
+    for les in lesions:
+        for role in les.measurements():
+            if status[role] is CountStatus.NOT_COUNTABLE:
+                continue
+            if status[role] is CountStatus.NOT_READ or counts[(role, les.lobe)] == 0:
+                why = "not counted yet" if status[role] is CountStatus.NOT_READ else "counted 0"
+                out.append(ProtocolWarning(CheckCode.MEASURED_NOT_COUNTED,
+                                           f"{les.lesion_id} is measured on {role.value} but that series' "
+                                           f"{les.lobe.value} lobe is {why}", les.lesion_id, role))
     return out
 
 

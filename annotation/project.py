@@ -14,16 +14,16 @@ from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
 from annotation.clinical import Patient
-from annotation.records import CountMark, ExamPair, Lesion, PairKey, SeriesFlag
-from annotation.vocab import Lobe
+from annotation.records import Alignment, AlignmentKey, CountMark, ExamPair, Lesion, PairKey, SeriesFlag
+from annotation.vocab import CountStatus, Lobe
 from viewer.errors import ValidationError
 from viewer.records import READING_ROLES, Role
 
 #: Entity tables in parent-before-child order (upserts go in this order, deletes in reverse).
-TABLES: tuple[str, ...] = ("patients", "exam_pairs", "lesions", "count_marks", "series_flags")
+TABLES: tuple[str, ...] = ("patients", "exam_pairs", "lesions", "count_marks", "series_flags", "alignments")
 _FAR = _dt.date.max  # sorts undated pairs last
 RECORD_TYPES: dict[str, type] = {"patients": Patient, "exam_pairs": ExamPair, "lesions": Lesion,
-                                 "count_marks": CountMark, "series_flags": SeriesFlag}
+                                 "count_marks": CountMark, "series_flags": SeriesFlag, "alignments": Alignment}
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Project:
     lesions: Mapping[tuple[str, str, str, str], Lesion] = field(default_factory=dict)
     count_marks: Mapping[str, CountMark] = field(default_factory=dict)
     series_flags: Mapping[tuple[str, str, str, Role], SeriesFlag] = field(default_factory=dict)
+    alignments: Mapping[AlignmentKey, Alignment] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -92,9 +93,16 @@ class Project:
         tally = Counter((m.role, m.lobe) for m in self.marks_of(patient_id, exam_pair_id, reader))
         return {(role, lobe): tally.get((role, lobe), 0) for role in READING_ROLES for lobe in Lobe}
 
-    def uncountable(self, patient_id: str, exam_pair_id: str, reader: str, role: Role) -> bool:
+    def count_status(self, patient_id: str, exam_pair_id: str, reader: str, role: Role) -> CountStatus:
+        """Not read yet (no flag), counted, or not countable."""
         flag = self.series_flags.get((patient_id, exam_pair_id, reader, role))
-        return bool(flag and flag.uncountable)
+        return flag.status if flag is not None else CountStatus.NOT_READ
+
+    def uncountable(self, patient_id: str, exam_pair_id: str, reader: str, role: Role) -> bool:
+        return self.count_status(patient_id, exam_pair_id, reader, role) is CountStatus.NOT_COUNTABLE
+
+    def alignment(self, patient_id: str, fixed_frame_uid: str, moving_frame_uid: str) -> Alignment | None:
+        return self.alignments.get((patient_id, fixed_frame_uid, moving_frame_uid))
 
     def readers_of(self, patient_id: str, exam_pair_id: str) -> list[str]:
         """Readers with anything recorded on a pair, sorted."""

@@ -12,16 +12,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 
 from annotation.clinical import ClinicalRecord, Patient
 from annotation.project import Diff, Project, diff
-from annotation.records import (CountMark, ExamPair, Lesion, Measurement, Observation, PairKey, SeriesFlag,
-                                reading_role)
-from annotation.vocab import CouinaudSegment, Lobe
+from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, Observation, PairKey,
+                                SeriesFlag, reading_role)
+from annotation.vocab import AlignmentSource, CountStatus, CouinaudSegment, Lobe
 from viewer.errors import ValidationError
+from viewer.geometry import in_plane_distance_mm
 from viewer.records import Role
 
 if TYPE_CHECKING:
@@ -232,6 +233,7 @@ class Reading:
             "lesions": [k for k in proj.lesions if k[0] == patient_id],
             "count_marks": [k for k, m in proj.count_marks.items() if m.patient_id == patient_id],
             "series_flags": [k for k in proj.series_flags if k[0] == patient_id],
+            "alignments": [k for k in proj.alignments if k[0] == patient_id],
         }
         self._commit(f"delete patient {patient_id}", proj.without_many(removals))
 
@@ -264,38 +266,134 @@ class Reading:
         self._commit(f"delete exam pair {pair[1]}", proj.without_many(removals))
 
     # ------------------------------------------------------------------ lesions and observations
-    def add_lesion(self, pair: PairKey, lobe: Lobe | str, segment: CouinaudSegment | str | None = None,
-                   comment: str = "") -> str:
-        """A new lesion with the next free id (L1, L2, ...) of this reader in the pair; returns the id."""
+    @staticmethod
+    def _lobe_for(lobe: Lobe | str | None, segment: CouinaudSegment | str | None, lesion_id: str) -> Lobe:
+        """The lobe a lesion gets: the segment implies it (vocab.CouinaudSegment); a contradiction is refused."""
+        seg = CouinaudSegment.parse(segment, "segment") if segment is not None else None
+        if lobe is None:
+            if seg is None:
+                raise ValidationError("a lesion needs a lobe or a segment", where="lobe")
+            return seg.lobe
+        parsed = Lobe.parse(lobe, "lobe")
+        if seg is not None and seg.lobe is not parsed:
+            raise ValidationError(f"segment {seg.value} lies in the {seg.lobe.value} liver, not the {parsed.value}"
+                                  f" (for {lesion_id or 'the new lesion'})", where="segment",
+                                  advice="change the segment or the lobe so that they agree, or clear the segment")
+        return parsed
+
+    def add_lesion(self, pair: PairKey, lobe: Lobe | str | None, segment: CouinaudSegment | str | None = None,
+                   comment: str = "", tracking_uid: str = "") -> str:
+        """A new lesion with the next free id (L1, L2, ...) of this reader in the pair; returns the id.
+
+        With a segment, the lobe may be None (the segment implies it); a contradicting lobe is refused.
+        ``tracking_uid``: the lesion's identity when it is already known (the same lesion at another
+        timepoint, an imported SR); a new one is made otherwise.
+        """
         self._pair(pair)
         lesion_id = self._project.next_lesion_id(pair[0], pair[1], self.reader)
-        lesion = Lesion(pair[0], pair[1], self.reader, lesion_id, lobe, segment, comment)  # type: ignore[arg-type]
+        lobe = self._lobe_for(lobe, segment, lesion_id)
+        lesion = Lesion(pair[0], pair[1], self.reader, lesion_id, lobe, segment, comment,  # type: ignore[arg-type]
+                        tracking_uid=tracking_uid)
+        if any(les.tracking_uid == lesion.tracking_uid for les in self._project.lesions_of(pair[0], pair[1], self.reader)):
+            raise ValidationError(f"tracking UID {lesion.tracking_uid} is already a lesion of this read",
+                                  where="tracking_uid")
         self._commit(f"add lesion {lesion_id}", self._project.with_record(lesion))
         return lesion_id
 
     def edit_lesion(self, pair: PairKey, lesion_id: str, **changes: Any) -> None:
-        """Change lobe, segment or comment."""
+        """Change lobe, segment or comment. A new segment brings its lobe; a lobe against the segment is refused."""
         if not changes.keys() <= {"lobe", "segment", "comment"}:
             raise ValidationError(f"only lobe, segment and comment can change, not {sorted(changes)}",
                                   where="changes")
-        new = self._lesion(pair, lesion_id).with_changes(**changes)
-        self._commit(f"edit lesion {lesion_id}", self._project.with_record(new))
+        old = self._lesion(pair, lesion_id)
+        if "lobe" in changes or "segment" in changes:
+            segment = changes.get("segment", old.segment)
+            lobe = changes.get("lobe", None if "segment" in changes and segment is not None else old.lobe)
+            changes["lobe"] = self._lobe_for(lobe, segment, lesion_id)
+        new = old.with_changes(**changes)
+        proj = self._project.with_record(new)
+        if new.lobe is not old.lobe:  # marks pre-placed from the lesion follow its lobe
+            for mark in self._project.count_marks.values():
+                if self._owns(mark, new):
+                    proj = proj.with_record(replace(mark, lobe=new.lobe))
+        self._commit(f"edit lesion {lesion_id}", proj)
+
+    @staticmethod
+    def _owns(mark: CountMark, lesion: Lesion) -> bool:
+        return (mark.lesion_id == lesion.lesion_id
+                and (mark.patient_id, mark.exam_pair_id, mark.reader) == lesion.key[:3])
 
     def delete_lesion(self, pair: PairKey, lesion_id: str) -> None:
+        """Delete a lesion with its observations and the count marks pre-placed from it (marks the reader
+        clicked stay, unlinked)."""
         lesion = self._lesion(pair, lesion_id)
-        self._commit(f"delete lesion {lesion_id}", self._project.without("lesions", lesion.key))
+        marks = [m for m in self._project.count_marks.values() if self._owns(m, lesion)]
+        proj = self._release(self._project.without("lesions", lesion.key), lesion, marks)
+        self._commit(f"delete lesion {lesion_id}", proj)
+
+    @staticmethod
+    def preplaced_mark_id(lesion: Lesion, role: Role) -> str:
+        """The id of the count mark a measurement of ``lesion`` on ``role`` places (stable per lesion/series)."""
+        return uuid.uuid5(uuid.NAMESPACE_OID, f"{lesion.tracking_uid}/{role.value}").hex
+
+    def _with_preplaced_mark(self, proj: Project, lesion: Lesion, role: Role, obs: Observation | None) -> Project:
+        """A measured lesion is counted on that series too (a mark at the line's middle, its lobe); the
+        mark goes when the measurement does. The series' count status is left to the reader."""
+        owned = [m for m in proj.count_marks.values() if m.role is role and self._owns(m, lesion)]
+        if not isinstance(obs, Measurement):
+            return self._release(proj, lesion, owned)
+        row, col = (obs.p1[0] + obs.p2[0]) / 2, (obs.p1[1] + obs.p2[1]) / 2
+        if any(m.stack_key == obs.stack_key and m.slice_index == obs.slice_index for m in owned):
+            return proj  # already counted on that slice (the reader may have moved the mark): leave it
+        proj = self._release(proj, lesion, owned)
+        clicked = self._clicked_mark_on(proj, lesion, role, obs)
+        if clicked is not None:  # the reader counted it before measuring: that mark is this lesion
+            return proj.with_record(replace(clicked, lesion_id=lesion.lesion_id))
+        return proj.with_record(CountMark(self.preplaced_mark_id(lesion, role), lesion.patient_id, lesion.exam_pair_id,
+                                          lesion.reader, role, lesion.lobe, obs.stack_key, obs.slice_index, row, col,
+                                          lesion.lesion_id))
+
+    def _release(self, proj: Project, lesion: Lesion, marks: list[CountMark]) -> Project:
+        """Marks a lesion no longer stands for: the ones it placed go, the ones the reader clicked stay."""
+        for m in marks:
+            if m.mark_id == self.preplaced_mark_id(lesion, m.role):
+                proj = proj.without("count_marks", m.mark_id)
+            else:
+                proj = proj.with_record(replace(m, lesion_id=""))
+        return proj
+
+    @staticmethod
+    def _clicked_mark_on(proj: Project, lesion: Lesion, role: Role, m: Measurement) -> CountMark | None:
+        """A counted click (no lesion yet) of this reader on the measured slice, inside the circle whose
+        diameter is the measured line: the nearest to the line's middle."""
+        mid = ((m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2)
+        radius = m.diameter_mm / 2
+
+        def dist(c: CountMark) -> float:
+            return in_plane_distance_mm((c.row, c.col), mid, m.row_spacing_mm, m.column_spacing_mm)
+
+        near = [c for c in proj.marks_of(lesion.patient_id, lesion.exam_pair_id, lesion.reader)
+                if c.role is role and not c.lesion_id and c.stack_key == m.stack_key
+                and c.slice_index == m.slice_index and dist(c) <= radius]
+        return min(near, key=dist, default=None)
 
     def set_observation(self, pair: PairKey, lesion_id: str, role: Role | str, observation: Observation | None) -> None:
         """Measured / not visible / not measurable on one series, or None for "not read yet"."""
         role = reading_role(role)
         new = self._lesion(pair, lesion_id).with_observation(role, observation)
         what = observation.status.value if observation is not None else "cleared"
-        self._commit(f"{lesion_id} on {role.value}: {what}", self._project.with_record(new))
+        proj = self._with_preplaced_mark(self._project.with_record(new), new, role, observation)
+        self._commit(f"{lesion_id} on {role.value}: {what}", proj)
 
     def measure(self, pair: PairKey, lesion_id: str, role: Role | str, geometry: "StackGeometry", stack_key: str,
-                series_instance_uid: str, slice_index: int, p1: tuple[float, float], p2: tuple[float, float]) -> float:
-        """Draw (or redraw) a lesion's diameter on a stack; returns the diameter in mm."""
-        m = Measurement.from_geometry(geometry, stack_key, series_instance_uid, slice_index, p1, p2)
+                series_instance_uid: str, slice_index: int, p1: tuple[float, float], p2: tuple[float, float],
+                **provenance: Any) -> float:
+        """Draw (or redraw) a lesion's diameter on a stack; returns the diameter in mm.
+
+        ``provenance``: Measurement's optional fields (sop_instance_uid, instance_number, frame_number,
+        sop_class_uid, method, method_params, p3, p4).
+        """
+        m = Measurement.from_geometry(geometry, stack_key, series_instance_uid, slice_index, p1, p2, **provenance)
         self.set_observation(pair, lesion_id, role, m)
         return m.diameter_mm
 
@@ -313,13 +411,19 @@ class Reading:
     # ------------------------------------------------------------------ counts
     def add_count_mark(self, pair: PairKey, role: Role | str, lobe: Lobe | str, *, stack_key: str = "",
                        slice_index: int = 0, row: float = 0.0, col: float = 0.0, mark_id: str | None = None) -> str:
-        """Place a count mark on a series; returns its id."""
+        """Count a lesion on a series (the reader's click); returns the mark's id.
+
+        A series not read yet becomes "counted" in the same edit: the reader is counting it.
+        """
         self._pair(pair)
         mark = CountMark(mark_id or uuid.uuid4().hex, pair[0], pair[1], self.reader, role, lobe,  # type: ignore[arg-type]
                          stack_key, slice_index, row, col)
         if mark.mark_id in self._project.count_marks:
             raise ValidationError(f"count mark {mark.mark_id!r} already exists", where="mark_id")
-        self._commit(f"count mark on {mark.role.value} ({mark.lobe.value})", self._project.with_record(mark))
+        proj = self._project.with_record(mark)
+        if proj.count_status(pair[0], pair[1], self.reader, mark.role) is CountStatus.NOT_READ:
+            proj = proj.with_record(SeriesFlag(pair[0], pair[1], self.reader, mark.role, CountStatus.COUNTED))
+        self._commit(f"count mark on {mark.role.value} ({mark.lobe.value})", proj)
         return mark.mark_id
 
     def move_count_mark(self, mark_id: str, row: float, col: float, slice_index: int | None = None) -> None:
@@ -338,15 +442,36 @@ class Reading:
         m = self._mark(mark_id)
         self._commit(f"delete count mark on {m.role.value}", self._project.without("count_marks", mark_id))
 
-    def set_uncountable(self, pair: PairKey, role: Role | str, uncountable: bool, reason: str = "") -> None:
-        """Flag a series as not countable (massive involvement, coalescent lesions), or clear the flag."""
+    def set_count_status(self, pair: PairKey, role: Role | str, status: CountStatus | str, reason: str = "") -> None:
+        """Say where a series' count stands: counted (with whatever marks it has, 0 included), not
+        countable (massive involvement, coalescent lesions), or back to not read yet."""
         self._pair(pair)
-        flag = SeriesFlag(pair[0], pair[1], self.reader, role, uncountable, reason)  # type: ignore[arg-type]
-        state = "not countable" if uncountable else "countable"
-        if uncountable or reason:
-            new = self._project.with_record(flag)
-        elif flag.key in self._project.series_flags:
-            new = self._project.without("series_flags", flag.key)
+        role = reading_role(role)
+        status = CountStatus.parse(status, "status")
+        key = (pair[0], pair[1], self.reader, role)
+        if status is CountStatus.NOT_READ:
+            if key not in self._project.series_flags:
+                return
+            new = self._project.without("series_flags", key)
         else:
+            new = self._project.with_record(SeriesFlag(pair[0], pair[1], self.reader, role, status, reason))
+        n = sum(1 for m in self._project.marks_of(pair[0], pair[1], self.reader) if m.role is role)
+        what = {CountStatus.COUNTED: f"counted ({n} lesion{'s' if n != 1 else ''})",
+                CountStatus.NOT_COUNTABLE: "not countable", CountStatus.NOT_READ: "not read yet"}[status]
+        self._commit(f"{role.value} {what}", new)
+
+    def set_uncountable(self, pair: PairKey, role: Role | str, uncountable: bool, reason: str = "") -> None:
+        """Flag a series as not countable, or clear the flag (counted if it has marks, else not read yet)."""
+        role = reading_role(role)
+        if uncountable:
+            self.set_count_status(pair, role, CountStatus.NOT_COUNTABLE, reason)
             return
-        self._commit(f"{flag.role.value} {state}", new)
+        has_marks = any(m.role is role for m in self._project.marks_of(pair[0], pair[1], self.reader))
+        self.set_count_status(pair, role, CountStatus.COUNTED if has_marks else CountStatus.NOT_READ)
+
+    # ------------------------------------------------------------------ alignments
+    def set_alignment(self, alignment: Alignment) -> None:
+        """Keep a proposed or confirmed alignment between two frames of reference of a patient."""
+        self._patient(alignment.patient_id)
+        what = "confirmed" if alignment.source is AlignmentSource.CONFIRMED else "proposed"
+        self._commit(f"alignment {what}", self._project.with_record(alignment))

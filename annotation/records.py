@@ -15,12 +15,14 @@ spacing it stores; it is never taken from the caller.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Union
 
 from annotation import _validate as v
-from annotation.vocab import CouinaudSegment, Lobe, ObservationStatus
+from annotation.vocab import (AlignmentSource, CountStatus, CouinaudSegment, Lobe, MeasurementMethod,
+                              ObservationStatus)
 from viewer.errors import NotMeasurableError, ValidationError
 from viewer.geometry import StackGeometry, in_plane_distance_mm
 from viewer.records import READING_ROLES, Role
@@ -90,11 +92,15 @@ class ExamPair:
 # --------------------------------------------------------------------------------- observations
 @dataclass(frozen=True)
 class Measurement:
-    """A longest axial diameter drawn on one slice of one stack.
+    """A longest axial diameter drawn on one slice of one stack, optionally with its short axis.
 
     ``row_spacing_mm`` / ``column_spacing_mm`` are the spacings the diameter was computed with,
-    kept so that an export can be reproduced from the store alone. Build it with
-    :meth:`from_geometry` in application code; the constructor is for the store.
+    kept so that an export can be reproduced from the store alone. The image it was drawn on is
+    named by ``sop_instance_uid`` (and ``frame_number``, 1-based, for enhanced multi-frame files)
+    and ``instance_number`` as the reader saw it; ``method`` says how it was made and
+    ``method_params`` (JSON object text, "" when none) with what. ``p3``/``p4``, when given, are the
+    perpendicular short axis (lymph nodes, RECIST). Build it with :meth:`from_geometry` in application
+    code; the constructor is for the store.
     """
 
     stack_key: str
@@ -104,12 +110,20 @@ class Measurement:
     p2: tuple[float, float]
     row_spacing_mm: float
     column_spacing_mm: float
+    sop_instance_uid: str = ""
+    sop_class_uid: str = ""
+    instance_number: int | None = None
+    frame_number: int | None = None
+    method: MeasurementMethod = MeasurementMethod.MANUAL
+    method_params: str = ""
+    p3: tuple[float, float] | None = None
+    p4: tuple[float, float] | None = None
 
     status = ObservationStatus.MEASURED
 
     def __post_init__(self) -> None:
         v.text("stack_key", self.stack_key, required=True, max_len=500)
-        v.text("series_instance_uid", self.series_instance_uid, max_len=64)
+        v.uid("series_instance_uid", self.series_instance_uid)
         v.number("slice_index", self.slice_index, low=0, integer=True)
         object.__setattr__(self, "p1", v.point("p1", self.p1))
         object.__setattr__(self, "p2", v.point("p2", self.p2))
@@ -118,11 +132,34 @@ class Measurement:
             if value <= 0:
                 raise ValidationError("must be positive", where=name)
             object.__setattr__(self, name, float(value))
+        v.uid("sop_instance_uid", self.sop_instance_uid)
+        v.uid("sop_class_uid", self.sop_class_uid)
+        v.number("instance_number", self.instance_number, optional=True, integer=True,
+                 low=-(2**31), high=2**31 - 1)
+        v.number("frame_number", self.frame_number, optional=True, integer=True, low=1, high=2**31 - 1)
+        object.__setattr__(self, "method", MeasurementMethod.parse(self.method, "method"))
+        v.text("method_params", self.method_params, max_len=20_000)
+        if self.method_params:
+            try:
+                params = json.loads(self.method_params)
+            except ValueError:
+                raise ValidationError("is not JSON text", where="method_params") from None
+            if not isinstance(params, dict):
+                raise ValidationError("must be a JSON object", where="method_params")
+        if (self.p3 is None) != (self.p4 is None):
+            raise ValidationError("a short axis needs both endpoints p3 and p4", where="p3")
+        if self.p3 is not None and self.p4 is not None:
+            object.__setattr__(self, "p3", v.point("p3", self.p3))
+            object.__setattr__(self, "p4", v.point("p4", self.p4))
 
     @classmethod
     def from_geometry(cls, geometry: StackGeometry, stack_key: str, series_instance_uid: str,
-                      slice_index: int, p1: tuple[float, float], p2: tuple[float, float]) -> "Measurement":
-        """A measurement on a stack, refused on a non-measurable or non-axial stack or off the image."""
+                      slice_index: int, p1: tuple[float, float], p2: tuple[float, float],
+                      **provenance: Any) -> "Measurement":
+        """A measurement on a stack, refused on a non-measurable or non-axial stack or off the image.
+
+        ``provenance``: the optional fields (sop_instance_uid, instance_number, method, p3, p4, ...).
+        """
         if not geometry.measurable:
             raise NotMeasurableError(geometry.not_measurable_reason or "no pixel spacing", where=stack_key)
         orientation = getattr(geometry.orientation, "value", geometry.orientation)
@@ -130,7 +167,9 @@ class Measurement:
             raise NotMeasurableError(f"the stack is {orientation}; the protocol measures the longest diameter"
                                      " in the strict axial plane", where=stack_key)
         v.number("slice_index", slice_index, low=0, high=geometry.n_slices - 1, integer=True)
-        for name, p in (("p1", p1), ("p2", p2)):
+        points = [("p1", p1), ("p2", p2)]
+        points += [(k, provenance[k]) for k in ("p3", "p4") if provenance.get(k) is not None]
+        for name, p in points:
             row, col = v.point(name, p)
             if row > geometry.rows - 0.5 or col > geometry.columns - 0.5:
                 raise ValidationError(f"({row:g}, {col:g}) lies outside the {geometry.rows} x {geometry.columns}"
@@ -138,18 +177,29 @@ class Measurement:
         spacing = geometry.pixel_spacing_mm
         assert spacing is not None  # measurable implies both spacings
         rs, cs = spacing
-        return cls(stack_key, series_instance_uid, int(slice_index), p1, p2, rs, cs)
+        return cls(stack_key, series_instance_uid, int(slice_index), p1, p2, rs, cs, **provenance)
 
     @property
     def diameter_mm(self) -> float:
         """Endpoint distance honouring row and column spacing (the formula of StackGeometry.distance_mm)."""
         return in_plane_distance_mm(self.p1, self.p2, self.row_spacing_mm, self.column_spacing_mm)
 
+    @property
+    def short_axis_mm(self) -> float | None:
+        """Length of the perpendicular short axis p3-p4, None when there is none."""
+        if self.p3 is None or self.p4 is None:
+            return None
+        return in_plane_distance_mm(self.p3, self.p4, self.row_spacing_mm, self.column_spacing_mm)
+
     def with_endpoint(self, which: int, point: tuple[float, float]) -> "Measurement":
-        """The same measurement with endpoint 1 or 2 moved (diameter follows)."""
-        if which not in (1, 2):
-            raise ValidationError(f"endpoint must be 1 or 2, got {which!r}", where="which")
-        return replace(self, p1=point) if which == 1 else replace(self, p2=point)
+        """The same measurement with endpoint 1-4 moved (diameters follow); a suggested line that
+        the reader edits becomes ``suggested_edited``."""
+        if which not in (1, 2, 3, 4) or (which > 2 and self.p3 is None):
+            raise ValidationError(f"endpoint must be 1 or 2 (3 or 4 with a short axis), got {which!r}",
+                                  where="which")
+        method = (MeasurementMethod.SUGGESTED_EDITED if self.method is MeasurementMethod.SUGGESTED
+                  else self.method)
+        return replace(self, **{f"p{which}": point}, method=method)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -198,6 +248,7 @@ class Lesion:
     segment: CouinaudSegment | None = None
     comment: str = ""
     observations: tuple[tuple[Role, Observation], ...] = field(default=())
+    tracking_uid: str = ""
 
     def __post_init__(self) -> None:
         _ident("patient_id", self.patient_id)
@@ -208,6 +259,9 @@ class Lesion:
         object.__setattr__(self, "lobe", Lobe.parse(self.lobe, "lobe"))
         if self.segment is not None:
             object.__setattr__(self, "segment", CouinaudSegment.parse(self.segment, "segment"))
+        v.uid("tracking_uid", self.tracking_uid)
+        if not self.tracking_uid:  # a new lesion: its identity across series (and later timepoints)
+            object.__setattr__(self, "tracking_uid", v.new_uid())
         v.text("comment", self.comment, max_len=5000)
         items: Iterable[Any] = (self.observations.items() if isinstance(self.observations, Mapping)
                                 else self.observations)
@@ -231,6 +285,11 @@ class Lesion:
     @property
     def key(self) -> LesionKey:
         return (self.patient_id, self.exam_pair_id, self.reader, self.lesion_id)
+
+    @property
+    def lobe_contradicts_segment(self) -> bool:
+        """True when the segment implies the other lobe (CouinaudSegment.lobe; older data only)."""
+        return self.segment is not None and self.segment.lobe is not self.lobe
 
     @property
     def number(self) -> int:
@@ -277,6 +336,7 @@ class CountMark:
     slice_index: int = 0
     row: float = 0.0
     col: float = 0.0
+    lesion_id: str = ""  # the measured lesion this mark was pre-placed from, "" for a counted click
 
     def __post_init__(self) -> None:
         _ident("mark_id", self.mark_id, 64)
@@ -290,25 +350,27 @@ class CountMark:
         row, col = v.point("position", (self.row, self.col))
         object.__setattr__(self, "row", row)
         object.__setattr__(self, "col", col)
+        if self.lesion_id and (not isinstance(self.lesion_id, str) or not LESION_ID.match(self.lesion_id)):
+            raise ValidationError(f"{self.lesion_id!r} is not a lesion id (L1, L2, ...)", where="lesion_id")
 
     @property
     def key(self) -> str:
         return self.mark_id
 
-    @property
-    def series_key(self) -> SeriesKey:
-        return (self.patient_id, self.exam_pair_id, self.reader, self.role)
-
 
 @dataclass(frozen=True)
 class SeriesFlag:
-    """Per-series reading flag: 'not countable' (massive involvement, coalescent lesions)."""
+    """Where one reader's count of one series stands: counted (n >= 0) or not countable.
+
+    A series with no SeriesFlag has not been read yet (``CountStatus.NOT_READ``), which is not the
+    same as "counted, 0 lesions": the exports and the analysis keep them apart.
+    """
 
     patient_id: str
     exam_pair_id: str
     reader: str
     role: Role
-    uncountable: bool = False
+    status: CountStatus = CountStatus.COUNTED
     reason: str = ""
 
     def __post_init__(self) -> None:
@@ -316,10 +378,75 @@ class SeriesFlag:
         _ident("exam_pair_id", self.exam_pair_id, 100)
         _ident("reader", self.reader, 100)
         object.__setattr__(self, "role", reading_role(self.role))
-        if not isinstance(self.uncountable, bool):
-            raise ValidationError(f"expected True or False, got {self.uncountable!r}", where="uncountable")
+        status = CountStatus.parse(self.status, "status")
+        if status is CountStatus.NOT_READ:
+            raise ValidationError("'not read' is the absence of a series flag, not a stored status",
+                                  where="status")
+        object.__setattr__(self, "status", status)
         v.text("reason", self.reason, max_len=2000)
+
+    @property
+    def uncountable(self) -> bool:
+        return self.status is CountStatus.NOT_COUNTABLE
 
     @property
     def key(self) -> SeriesKey:
         return (self.patient_id, self.exam_pair_id, self.reader, self.role)
+
+
+# --------------------------------------------------------------------------------- alignment
+AlignmentKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A rigid transform taking patient mm of one frame of reference (``moving``) into another (``fixed``).
+
+    ``matrix`` is the 3x4 affine [R | t] in row-major order (12 numbers, mm): x_fixed = R x_moving + t.
+    One per patient and ordered pair of frames of reference: the CT and MRI of an exam pair, or a
+    prior and a current exam at follow-up.
+    """
+
+    patient_id: str
+    fixed_frame_uid: str
+    moving_frame_uid: str
+    matrix: tuple[float, ...]
+    source: AlignmentSource = AlignmentSource.PROPOSED
+    reader: str = ""
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        _ident("patient_id", self.patient_id)
+        v.uid("fixed_frame_uid", self.fixed_frame_uid, required=True)
+        v.uid("moving_frame_uid", self.moving_frame_uid, required=True)
+        try:
+            m = tuple(float(v.number(f"matrix[{i}]", x)) for i, x in enumerate(self.matrix))
+        except TypeError:
+            raise ValidationError(f"expected 12 numbers, got {self.matrix!r}", where="matrix") from None
+        if len(m) != 12:
+            raise ValidationError(f"expected 12 numbers (3x4 row-major), got {len(m)}", where="matrix")
+        rot = [m[0:3], m[4:7], m[8:11]]
+        for i in range(3):
+            for j in range(3):
+                dot = sum(rot[i][k] * rot[j][k] for k in range(3))
+                if abs(dot - (1.0 if i == j else 0.0)) > 1e-4:
+                    raise ValidationError("the 3x3 part is not a rotation (rigid transforms only)",
+                                          where="matrix")
+        object.__setattr__(self, "matrix", m)
+        object.__setattr__(self, "source", AlignmentSource.parse(self.source, "source"))
+        v.text("reader", self.reader, max_len=100)
+        v.text("note", self.note, max_len=2000)
+
+    @property
+    def key(self) -> AlignmentKey:
+        return (self.patient_id, self.fixed_frame_uid, self.moving_frame_uid)
+
+    @property
+    def translation_mm(self) -> tuple[float, float, float]:
+        return (self.matrix[3], self.matrix[7], self.matrix[11])
+
+    def apply(self, point_mm: tuple[float, float, float]) -> tuple[float, float, float]:
+        m = self.matrix
+        x, y, z = point_mm
+        return (m[0] * x + m[1] * y + m[2] * z + m[3], m[4] * x + m[5] * y + m[6] * z + m[7],
+                m[8] * x + m[9] * y + m[10] * z + m[11])

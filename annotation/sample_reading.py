@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ from annotation.checks import MAX_MEASURED_LESIONS, MIN_DIAMETER_MM
 from annotation.reading import Reading
 from annotation.records import NotVisible
 from annotation.store import ReadingStore
+from annotation.vocab import CountStatus
 from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry
+from viewer.loader import VolumeLoader
 from viewer.records import READING_ROLES, StackInfo
 
 SAMPLE_READER = "sample"
@@ -57,6 +60,11 @@ def _geometry(stack: StackInfo) -> StackGeometry:
     return VolumeLoader(stack).volume.geometry
 
 
+def _tracking_uid(patient_id: str, lesion: str) -> str:
+    """A stable UID per ground-truth lesion, so that a rebuild gives the same store."""
+    return f"2.25.{uuid.uuid5(uuid.NAMESPACE_OID, f'lesionlab-sample/{patient_id}/{lesion}').int}"
+
+
 def _pairs(truth: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     cts = sorted((e for e in truth["exams"] if e["kind"] == "ct"), key=lambda e: e["study_date"])
     mrs = sorted((e for e in truth["exams"] if e["kind"] != "ct"), key=lambda e: e["study_date"])
@@ -79,12 +87,14 @@ def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[Stack
                               mri_study_uid=mr["study_instance_uid"], ct_date=ct["study_date"],
                               mri_date=mr["study_date"])
         series = {e["role"]: (exam, e) for exam in (ct, mr) for e in exam["series"]}
-        ids = {les["id"]: reading.add_lesion(pair, les["lobe"], les.get("segment"), f"ground truth {les['id']}")
+        ids = {les["id"]: reading.add_lesion(pair, les["lobe"], les.get("segment"), f"ground truth {les['id']}",
+                                             tracking_uid=_tracking_uid(pid, les["id"]))
                for les in chosen}
         for role in READING_ROLES:
             exam, entry = series[role.value]
             stack = _stack_for(stacks, entry)
             geo = _geometry(stack)
+            images = VolumeLoader(stack).images  # volume order: slice k is images[k]
             kind = exam["kind"]
             for les in truth["lesions"]:
                 gt = les["series"][role.value]
@@ -105,8 +115,13 @@ def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[Stack
                 th = math.radians(les["axial_rotation_deg"])
                 axis = np.array([math.cos(th), math.sin(th), 0.0])
                 p1, p2 = geo.pixel_on_slice(on_slice - half * axis, k), geo.pixel_on_slice(on_slice + half * axis, k)
-                reading.measure(pair, ids[les["id"]], role, geo, stack.key, stack.series_instance_uid, k, p1, p2)
+                img = images[k]
+                reading.measure(pair, ids[les["id"]], role, geo, stack.key, stack.series_instance_uid, k, p1, p2,
+                                sop_instance_uid=img.sop_instance_uid, sop_class_uid=img.sop_class_uid,
+                                instance_number=img.instance_number,
+                                frame_number=img.frame + 1 if img.pixel.number_of_frames > 1 else None)
                 n_meas += 1
+            reading.set_count_status(pair, role, CountStatus.COUNTED)  # every series counted, 0 included
     return len(chosen), n_meas, n_marks
 
 

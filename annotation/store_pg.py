@@ -234,4 +234,14 @@ class PgDb(Db):
         return StoreError(f"{doing} ({text})", where=self.where)
 
     def close(self) -> None:
-        self.con.close()  # the server releases this session's advisory locks
+        """Release this session's read locks now (the server would, but only once it has noticed the
+        disconnection: another window reopening the read at once could still find them held)."""
+        try:
+            if self._claimed and not self.con.closed:
+                self.rollback()
+                self.con.execute("SELECT pg_advisory_unlock_all()")
+        except psycopg.Error:
+            pass  # the connection is gone: so are its locks
+        finally:
+            self._claimed.clear()
+            self.con.close()

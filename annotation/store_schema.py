@@ -11,15 +11,17 @@ annotation/README.md, "Adding a migration".
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
+from annotation._validate import new_uid
 from annotation.clinical import ClinicalRecord, Patient
 from annotation.project import Diff, Project
-from annotation.records import (CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible, Observation,
-                                SeriesFlag, reading_role)
+from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible,
+                                Observation, SeriesFlag, reading_role)
 from annotation.store_backend import Db
-from annotation.vocab import ObservationStatus
+from annotation.vocab import MeasurementMethod, ObservationStatus
 from viewer.errors import ValidationError
 from viewer.records import Role
 
@@ -73,6 +75,55 @@ def migration_1(db: Db) -> None:
             description TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL
         );
     """)
+
+
+def migration_2(db: Db) -> None:
+    """Provenance of measurements (image, method, short axis), lesion tracking UIDs, three-state
+    series counts, count marks pre-placed from lesions, alignments between frames of reference.
+
+    Counts: schema 1 had no "counted" state, so a series with no mark read as "0 lesions" whether the
+    reader had counted it or not. The migration keeps every not-countable flag, marks a series as
+    counted where the reader placed marks on it, and leaves the others "not read": a 0 that was never
+    said explicitly is not carried over (the checks then ask for it).
+    """
+    db.script("""
+        ALTER TABLE observations ADD COLUMN sop_instance_uid TEXT;
+        ALTER TABLE observations ADD COLUMN sop_class_uid TEXT;
+        ALTER TABLE observations ADD COLUMN instance_number INTEGER;
+        ALTER TABLE observations ADD COLUMN frame_number INTEGER;
+        ALTER TABLE observations ADD COLUMN method TEXT;
+        ALTER TABLE observations ADD COLUMN method_params TEXT;
+        ALTER TABLE observations ADD COLUMN p3_row REAL;
+        ALTER TABLE observations ADD COLUMN p3_col REAL;
+        ALTER TABLE observations ADD COLUMN p4_row REAL;
+        ALTER TABLE observations ADD COLUMN p4_col REAL;
+        ALTER TABLE observations ADD COLUMN short_axis_mm REAL;  -- for SQL readers only, like diameter_mm
+        UPDATE observations SET method = 'manual', method_params = '' WHERE status = 'measured';
+        ALTER TABLE lesions ADD COLUMN tracking_uid TEXT;
+        CREATE UNIQUE INDEX lesions_by_tracking_uid ON lesions (patient_id, exam_pair_id, reader, tracking_uid);
+        ALTER TABLE count_marks ADD COLUMN lesion_id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE series_flags ADD COLUMN status TEXT;
+        UPDATE series_flags SET status = 'not_countable' WHERE uncountable = 1;
+        DELETE FROM series_flags WHERE uncountable = 0 AND NOT EXISTS (
+            SELECT 1 FROM count_marks m WHERE m.patient_id = series_flags.patient_id
+            AND m.exam_pair_id = series_flags.exam_pair_id AND m.reader = series_flags.reader
+            AND m.series_role = series_flags.series_role);
+        UPDATE series_flags SET status = 'counted' WHERE status IS NULL;
+        INSERT INTO series_flags (patient_id, exam_pair_id, reader, series_role, uncountable, reason, status)
+            SELECT DISTINCT patient_id, exam_pair_id, reader, series_role, 0, '', 'counted' FROM count_marks m
+            WHERE NOT EXISTS (SELECT 1 FROM series_flags f WHERE f.patient_id = m.patient_id
+                AND f.exam_pair_id = m.exam_pair_id AND f.reader = m.reader AND f.series_role = m.series_role);
+        CREATE TABLE alignments (
+            patient_id TEXT NOT NULL, fixed_frame_uid TEXT NOT NULL, moving_frame_uid TEXT NOT NULL,
+            matrix TEXT NOT NULL,  -- JSON array of 12 numbers, 3x4 row-major, mm
+            source TEXT NOT NULL, reader TEXT NOT NULL, note TEXT NOT NULL,
+            PRIMARY KEY (patient_id, fixed_frame_uid, moving_frame_uid)
+        );
+    """)
+    keys = db.execute("SELECT patient_id, exam_pair_id, reader, lesion_id FROM lesions").fetchall()
+    for key in keys:
+        db.execute("UPDATE lesions SET tracking_uid=? WHERE patient_id=? AND exam_pair_id=? AND reader=?"
+                    " AND lesion_id=?", (new_uid(), *key))
 
 
 def migration_edit_attribution(db: Db) -> None:
@@ -134,16 +185,21 @@ PATIENTS = Table("patients", ("patient_id", "patient_name", "sex", "age_at_diagn
                               "liver_metastases", "treatments"), ("patient_id",))
 EXAM_PAIRS = Table("exam_pairs", ("patient_id", "exam_pair_id", "ct_study_uid", "mri_study_uid", "ct_date", "mri_date"),
                    ("patient_id", "exam_pair_id"))
-LESIONS = Table("lesions", (*_READ, "lesion_id", "lobe", "segment", "comment"), (*_READ, "lesion_id"))
+LESIONS = Table("lesions", (*_READ, "lesion_id", "lobe", "segment", "comment", "tracking_uid"), (*_READ, "lesion_id"))
 OBSERVATIONS = Table("observations", (*_READ, "lesion_id", "series_role", "status", "comment", "stack_key",
                                       "series_instance_uid", "slice_index", "p1_row", "p1_col", "p2_row", "p2_col",
-                                      "row_spacing_mm", "column_spacing_mm", "diameter_mm"),
+                                      "row_spacing_mm", "column_spacing_mm", "diameter_mm", "sop_instance_uid",
+                                      "sop_class_uid", "instance_number", "frame_number", "method", "method_params",
+                                      "p3_row", "p3_col", "p4_row", "p4_col", "short_axis_mm"),
                      (*_READ, "lesion_id", "series_role"))
-COUNT_MARKS = Table("count_marks", ("mark_id", *_READ, "series_role", "lobe", "stack_key", "slice_index", "row", "col"),
-                    ("mark_id",))
-SERIES_FLAGS = Table("series_flags", (*_READ, "series_role", "uncountable", "reason"), (*_READ, "series_role"))
+COUNT_MARKS = Table("count_marks", ("mark_id", *_READ, "series_role", "lobe", "stack_key", "slice_index", "row", "col",
+                                    "lesion_id"), ("mark_id",))
+SERIES_FLAGS = Table("series_flags", (*_READ, "series_role", "status", "reason", "uncountable"), (*_READ, "series_role"))
+ALIGNMENTS = Table("alignments", ("patient_id", "fixed_frame_uid", "moving_frame_uid", "matrix", "source", "reader",
+                                  "note"), ("patient_id", "fixed_frame_uid", "moving_frame_uid"))
 #: The record tables (Project's TABLES) by name; observations belong to their lesion.
-RECORD_TABLES: dict[str, Table] = {t.name: t for t in (PATIENTS, EXAM_PAIRS, LESIONS, COUNT_MARKS, SERIES_FLAGS)}
+RECORD_TABLES: dict[str, Table] = {t.name: t for t in (PATIENTS, EXAM_PAIRS, LESIONS, COUNT_MARKS, SERIES_FLAGS,
+                                                        ALIGNMENTS)}
 #: Tables whose records carry (patient_id, exam_pair_id, reader): one reader's read of a pair.
 READ_TABLES = ("lesions", "count_marks", "series_flags")
 
@@ -185,24 +241,31 @@ def _pair_row(e: ExamPair) -> tuple[Any, ...]:
 def _observation_row(key: tuple[str, ...], role: Role, obs: Observation) -> tuple[Any, ...]:
     row: tuple[Any, ...]
     if isinstance(obs, Measurement):
+        p3, p4 = obs.p3 or (None, None), obs.p4 or (None, None)
         row = ("", obs.stack_key, obs.series_instance_uid, obs.slice_index, *obs.p1, *obs.p2,
-               obs.row_spacing_mm, obs.column_spacing_mm, obs.diameter_mm)
+               obs.row_spacing_mm, obs.column_spacing_mm, obs.diameter_mm, obs.sop_instance_uid,
+               obs.sop_class_uid, obs.instance_number, obs.frame_number, obs.method.value, obs.method_params,
+               *p3, *p4, obs.short_axis_mm)
     else:
-        row = (obs.comment, *(None,) * 10)
+        row = (obs.comment, *(None,) * 21)
     return (*key, role.value, obs.status.value, *row)
 
 
 def _mark_row(m: CountMark) -> tuple[Any, ...]:
     return (m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role.value, m.lobe.value, m.stack_key,
-            m.slice_index, m.row, m.col)
+            m.slice_index, m.row, m.col, m.lesion_id)
 
 
 def _flag_row(f: SeriesFlag) -> tuple[Any, ...]:
-    return (f.patient_id, f.exam_pair_id, f.reader, f.role.value, int(f.uncountable), f.reason)
+    return (f.patient_id, f.exam_pair_id, f.reader, f.role.value, f.status.value, f.reason, int(f.uncountable))
+
+
+def _alignment_row(a: Alignment) -> tuple[Any, ...]:
+    return (*a.key, json.dumps(list(a.matrix)), a.source.value, a.reader, a.note)
 
 
 def _up_lesion(db: Db, les: Lesion) -> None:
-    db.execute(LESIONS.upsert, (*les.key, les.lobe.value, _opt(les.segment), les.comment))
+    db.execute(LESIONS.upsert, (*les.key, les.lobe.value, _opt(les.segment), les.comment, les.tracking_uid))
     db.execute(f"DELETE FROM observations WHERE {LESIONS.where()}", les.key)
     if les.observations:
         db.executemany(f"INSERT INTO observations ({', '.join(OBSERVATIONS.columns)}) "
@@ -231,7 +294,7 @@ def _delete(table: str) -> Callable[[Db, Any], None]:
 UPSERT: dict[str, Callable[[Db, Any], None]] = {
     "patients": _upsert(PATIENTS, _patient_row), "exam_pairs": _upsert(EXAM_PAIRS, _pair_row),
     "lesions": _up_lesion, "count_marks": _upsert(COUNT_MARKS, _mark_row),
-    "series_flags": _upsert(SERIES_FLAGS, _flag_row),
+    "series_flags": _upsert(SERIES_FLAGS, _flag_row), "alignments": _upsert(ALIGNMENTS, _alignment_row),
 }
 DELETE: dict[str, Callable[[Db, Any], None]] = {t: _delete(t) for t in RECORD_TABLES}
 
@@ -261,12 +324,19 @@ def _rows(db: Db, table: Table, build: Callable[[Any], Any], key: tuple[Any, ...
             raise BadRow(table.name, tuple(r[:len(table.key)]), exc) from None
 
 
+def _point(row: Any, col: Any) -> tuple[float, float] | None:
+    return None if row is None else (row, col)
+
+
 def _observation(r: tuple[Any, ...]) -> tuple[tuple[str, ...], tuple[Role, Observation]]:
     role = reading_role(r[4], "series_role")
     status = ObservationStatus.parse(r[5], "status")
     obs: Observation
     if status is ObservationStatus.MEASURED:
-        obs = Measurement(r[7], r[8], r[9], (r[10], r[11]), (r[12], r[13]), r[14], r[15])
+        obs = Measurement(r[7], r[8], r[9], (r[10], r[11]), (r[12], r[13]), r[14], r[15],
+                          sop_instance_uid=r[17] or "", sop_class_uid=r[18] or "", instance_number=r[19],
+                          frame_number=r[20], method=MeasurementMethod.parse(r[21] or "manual", "method"),
+                          method_params=r[22] or "", p3=_point(r[23], r[24]), p4=_point(r[25], r[26]))
     else:
         obs = (NotVisible if status is ObservationStatus.NOT_VISIBLE else NotMeasurable)(r[6])
     return tuple(r[:4]), (role, obs)
@@ -282,7 +352,7 @@ def _lesions(db: Db, key: tuple[Any, ...] = ()) -> Iterator[Lesion]:
     for lesion_key, item in _rows(db, OBSERVATIONS, _observation, key, LESIONS.key):
         obs.setdefault(lesion_key, []).append(item)
     yield from _rows(db, LESIONS, lambda r: Lesion(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
-                                                    tuple(obs.get(tuple(r[:4]), ()))), key)
+                                                    tuple(obs.get(tuple(r[:4]), ())), r[7]), key)
 
 
 _LOADERS: dict[str, Callable[[Db, tuple[Any, ...]], Iterator[Any]]] = {
@@ -290,8 +360,9 @@ _LOADERS: dict[str, Callable[[Db, tuple[Any, ...]], Iterator[Any]]] = {
     "exam_pairs": lambda db, key: _rows(db, EXAM_PAIRS, lambda r: ExamPair(*r), key),
     "lesions": _lesions,
     "count_marks": lambda db, key: _rows(db, COUNT_MARKS, lambda r: CountMark(*r), key),
-    "series_flags": lambda db, key: _rows(db, SERIES_FLAGS, lambda r: SeriesFlag(r[0], r[1], r[2], r[3], bool(r[4]),
-                                                                                  r[5]), key),
+    "series_flags": lambda db, key: _rows(db, SERIES_FLAGS, lambda r: SeriesFlag(*r[:6]), key),
+    "alignments": lambda db, key: _rows(db, ALIGNMENTS, lambda r: Alignment(r[0], r[1], r[2], tuple(json.loads(r[3])),
+                                                                            r[4], r[5], r[6]), key),
 }
 
 

@@ -12,15 +12,17 @@ import pandas as pd
 
 from annotation.project import Project
 from annotation.records import Measurement
-from annotation.vocab import Lobe, Treatment
+from annotation.vocab import CountStatus, Lobe, Treatment
 from viewer.records import READING_ROLES
 
 MEASUREMENT_COLUMNS: tuple[str, ...] = (
     "patient_id", "exam_pair_id", "reader", "lesion_id", "lobe", "segment", "series_role",
     "series_instance_uid", "slice_index", "diameter_mm", "status", "p1_row", "p1_col", "p2_row", "p2_col",
+    "instance_number", "sop_instance_uid", "frame_number", "tracking_uid", "method", "method_params",
+    "short_axis_mm", "p3_row", "p3_col", "p4_row", "p4_col",
 )
 COUNT_COLUMNS: tuple[str, ...] = (
-    "patient_id", "exam_pair_id", "reader", "series_role", "lobe", "count", "uncountable",
+    "patient_id", "exam_pair_id", "reader", "series_role", "lobe", "count", "uncountable", "count_status",
 )
 PATIENT_COLUMNS: tuple[str, ...] = (
     "patient_id", "sex", "age_at_diagnosis", "primary_site", "ki67_percent", "mitotic_count", "grade",
@@ -47,26 +49,37 @@ def measurement_rows(project: Project) -> list[dict[str, Any]]:
                     "status": obs.status.value,
                     "p1_row": m.p1[0] if m else None, "p1_col": m.p1[1] if m else None,
                     "p2_row": m.p2[0] if m else None, "p2_col": m.p2[1] if m else None,
+                    "instance_number": m.instance_number if m else None,
+                    "sop_instance_uid": (m.sop_instance_uid or None) if m else None,
+                    "frame_number": m.frame_number if m else None, "tracking_uid": les.tracking_uid,
+                    "method": m.method.value if m else None, "method_params": (m.method_params or None) if m else None,
+                    "short_axis_mm": m.short_axis_mm if m else None,
+                    "p3_row": m.p3[0] if m and m.p3 else None, "p3_col": m.p3[1] if m and m.p3 else None,
+                    "p4_row": m.p4[0] if m and m.p4 else None, "p4_col": m.p4[1] if m and m.p4 else None,
                 })
     return rows
 
 
 def count_rows(project: Project) -> list[dict[str, Any]]:
-    """Per exam pair, reader, series and lobe: the number of count marks (empty when uncountable).
+    """Per exam pair, reader, series and lobe: the count and where it stands (``count_status``).
 
-    A reader appears for a pair once they recorded anything on it (a lesion, a mark or a flag);
-    from then on every one of the six series has its two rows, 0 where nothing was marked.
+    A reader appears for a pair once they recorded anything on it (a lesion, a mark or a flag); from
+    then on every one of the six series has its two rows. ``count`` is the number of marks on a
+    counted series (0 included), empty on a series not read yet or not countable; ``uncountable``
+    stays for older readers of the format.
     """
     rows = []
     for pair in sorted(project.exam_pairs.values(), key=lambda p: p.key):
         for reader in project.readers_of(pair.patient_id, pair.exam_pair_id):
             counts = project.counts(pair.patient_id, pair.exam_pair_id, reader)
             for role in READING_ROLES:
-                flagged = project.uncountable(pair.patient_id, pair.exam_pair_id, reader, role)
+                status = project.count_status(pair.patient_id, pair.exam_pair_id, reader, role)
                 for lobe in Lobe:
                     rows.append({"patient_id": pair.patient_id, "exam_pair_id": pair.exam_pair_id,
                                  "reader": reader, "series_role": role.value, "lobe": lobe.value,
-                                 "count": None if flagged else counts[(role, lobe)], "uncountable": flagged})
+                                 "count": counts[(role, lobe)] if status is CountStatus.COUNTED else None,
+                                 "uncountable": status is CountStatus.NOT_COUNTABLE,
+                                 "count_status": status.value})
     return rows
 
 
@@ -86,8 +99,10 @@ def patient_rows(project: Project) -> list[dict[str, Any]]:
 def project_tables(project: Project) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(measurements, counts, patients) with the export's exact columns and nullable dtypes."""
     m = pd.DataFrame(measurement_rows(project), columns=list(MEASUREMENT_COLUMNS))
-    m["slice_index"] = m["slice_index"].astype("Int64")
-    for col in ("diameter_mm", "p1_row", "p1_col", "p2_row", "p2_col"):
+    for col in ("slice_index", "instance_number", "frame_number"):
+        m[col] = m[col].astype("Int64")
+    for col in ("diameter_mm", "p1_row", "p1_col", "p2_row", "p2_col", "short_axis_mm", "p3_row", "p3_col", "p4_row",
+                "p4_col"):
         m[col] = m[col].astype("Float64")
     c = pd.DataFrame(count_rows(project), columns=list(COUNT_COLUMNS))
     c["count"] = c["count"].astype("Int64")

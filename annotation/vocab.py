@@ -42,7 +42,17 @@ class Lobe(Vocabulary):
 
 
 class CouinaudSegment(Vocabulary):
-    """Couinaud segments I-VIII (segment I, the caudate, is counted with the left liver here)."""
+    """Couinaud segments I-VIII.
+
+    lesionlab's lobes are the functional hemilivers on either side of the Cantlie line (the main
+    portal fissure, middle hepatic vein plane): right liver = V, VI, VII, VIII; left liver = II, III, IV
+    (IV is left of the Cantlie line, although anatomically it lies right of the falciform ligament).
+    Segment I, the caudate, drains on both sides and belongs to neither; the protocol counts it with
+    the left liver (the convention of the reference study and of the Brisbane 2000 terminology's
+    "left hemiliver + caudate" grouping used by surgeons for resection planning). A segment
+    therefore implies the lobe: the reading refuses a lobe that contradicts the segment, and the
+    checks flag a contradiction found in older data.
+    """
 
     I = "I"  # noqa: E741 - the anatomical name
     II = "II"
@@ -66,6 +76,32 @@ class ObservationStatus(Vocabulary):
     MEASURED = "measured"
     NOT_VISIBLE = "not_visible"
     NOT_MEASURABLE = "not_measurable"
+
+
+class CountStatus(Vocabulary):
+    """Where a series' count stands for one reader: not read yet, counted (n >= 0), or not countable.
+
+    The store records ``counted`` and ``not_countable``; ``not_read`` is the absence of a record.
+    """
+
+    NOT_READ = "not_read"
+    COUNTED = "counted"
+    NOT_COUNTABLE = "not_countable"
+
+
+class MeasurementMethod(Vocabulary):
+    """How a diameter was made: drawn by hand, suggested from the image and accepted, or suggested then edited."""
+
+    MANUAL = "manual"
+    SUGGESTED = "suggested"
+    SUGGESTED_EDITED = "suggested_edited"
+
+
+class AlignmentSource(Vocabulary):
+    """Where an alignment between two frames of reference came from."""
+
+    PROPOSED = "proposed"  # by registration of the two images, not yet looked at
+    CONFIRMED = "confirmed"  # the reader checked it, or corrected it with the landmark link
 
 
 class Sex(Vocabulary):

@@ -17,7 +17,7 @@ from annotation.cells import xlsx_value
 from annotation.checks import check_pair, check_patient
 from annotation.project import Project
 from annotation.records import Measurement
-from annotation.vocab import Lobe, Treatment
+from annotation.vocab import CountStatus, Lobe, Treatment
 from viewer.records import READING_ROLES
 
 BOLD = Font(bold=True)
@@ -91,11 +91,13 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, codes:
         for reader in project.readers_of(patient_id, p.exam_pair_id):
             counts = project.counts(patient_id, p.exam_pair_id, reader)
             for role in READING_ROLES:
-                flagged = project.uncountable(patient_id, p.exam_pair_id, reader, role)
+                status = project.count_status(patient_id, p.exam_pair_id, reader, role)
                 right, left = counts[(role, Lobe.RIGHT)], counts[(role, Lobe.LEFT)]
-                count_rows.append([p.exam_pair_id, reader, role, right, left, right + left,
-                                   "yes" if flagged else "no"])
-    _sheet(wb, "Counts", ["exam_pair_id", "reader", "series_role", "right", "left", "whole_liver", "uncountable"],
+                if status is CountStatus.COUNTED:
+                    count_rows.append([p.exam_pair_id, reader, role, right, left, right + left, status.value])
+                else:  # no number where the reader gave none: an empty cell, never a 0
+                    count_rows.append([p.exam_pair_id, reader, role, None, None, None, status.value])
+    _sheet(wb, "Counts", ["exam_pair_id", "reader", "series_role", "right", "left", "whole_liver", "count_status"],
            count_rows)
 
     checks = [["patient", "", w.message] for w in check_patient(project, patient_id)]

@@ -1,20 +1,27 @@
-"""`lesionlab index PATH [--json]`: list patients, studies, series and stacks with their roles.
+"""`lesionlab index PATH [--load] [--json]`: list patients, studies, series and stacks with their roles.
 
 Qt-free. ``--json`` prints exactly one JSON object ``{"series": [...], "skipped": [...],
-"non_images": [...], "warnings": [...]}`` on stdout; otherwise a table, with a progress bar on
-stderr while a long scan runs (when stderr is a terminal, or with ``--progress``).
+"non_images": [...], "warnings": [...]}`` on stdout, strict JSON (an unknown number is
+``null``, never ``NaN``); otherwise a table, with a progress bar on stderr while a long scan
+runs (when stderr is a terminal, or with ``--progress``). ``--load`` also decodes every stack,
+one at a time, and reports per stack ``load`` (``ok``/``failed``) and ``load_reason`` (both
+``null`` without ``--load``): what a reader runs on a disc before a session.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, Mapping, TextIO
 
 from viewer.index import index_path
 from viewer.records import IndexResult, StackInfo
+
+if TYPE_CHECKING:  # the loader (numpy, the decoders) is imported only when --load asks for it
+    from viewer.loader import LoadCheck
 
 #: Scans of fewer files show no progress bar.
 PROGRESS_MIN_FILES = 200
@@ -26,13 +33,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--workers", type=int, default=None, help="processes reading headers (default: all cores)")
     parser.add_argument("--progress", action="store_true", help="show the progress bar even when stderr is not a terminal")
+    parser.add_argument("--load", action="store_true",
+                        help="also decode every stack and report whether it loads, or why not")
 
 
 class ProgressBar:
     """A one-line text progress bar, redrawn at most every 0.1 s."""
 
-    def __init__(self, stream: TextIO, width: int = 30, min_files: int = PROGRESS_MIN_FILES) -> None:
-        self.stream, self.width, self.min_files = stream, width, min_files
+    def __init__(self, stream: TextIO, width: int = 30, min_files: int = PROGRESS_MIN_FILES,
+                 label: str = "reading headers") -> None:
+        self.stream, self.width, self.min_files, self.label = stream, width, min_files, label
         self._last = 0.0
         self._shown = False
 
@@ -45,7 +55,7 @@ class ProgressBar:
             return
         self._last = now
         filled = int(self.width * done / total) if total else self.width
-        self.stream.write(f"\rreading headers [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}")
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}")
         self._shown = True
         if done >= total:
             self.stream.write("\n")
@@ -71,16 +81,21 @@ _HEADER = ["patient", "study date", "series", "stack", "role", "conf", "b", "sli
            "pixel / slice mm", "orientation", "warnings"]
 
 
-def format_table(result: IndexResult) -> str:
-    """The human-readable listing: one row per stack, then warnings, non-images and skipped files."""
-    rows = [_HEADER] + [_row(s) for s in result.stacks]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(_HEADER))]
+def format_table(result: IndexResult, loads: Mapping[str, LoadCheck] | None = None) -> str:
+    """The human-readable listing: one row per stack (with ``load`` when checked), then warnings,
+    load failures, non-images and skipped files."""
+    header = _HEADER + (["load"] if loads is not None else [])
+    rows = [header] + [_row(s) + ([loads[s.key].status.value] if loads is not None else []) for s in result.stacks]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for s in result.stacks:
-        if s.warnings:
+        failed = loads[s.key].reason if loads is not None else ""
+        if s.warnings or failed:
             lines.append(f"! {s.series_number} {s.series_description} {s.split_label}".rstrip() + ":")
             lines.extend(f"    {w}" for w in s.warnings)
+            if failed:
+                lines.append(f"    load failed: {failed}")
     lines.extend(f"! {w}" for w in result.warnings)
     if result.non_images:
         lines.append(f"listed apart ({len(result.non_images)}):")
@@ -88,9 +103,47 @@ def format_table(result: IndexResult) -> str:
     if result.skipped:
         lines.append(f"skipped ({len(result.skipped)}):")
         lines.extend(f"  {s.path}: {s.reason}" for s in result.skipped)
-    lines.append(f"{len(result.stacks)} stack(s), {len(result.non_images)} listed apart,"
-                 f" {len(result.skipped)} skipped")
+    summary = f"{len(result.stacks)} stack(s), {len(result.non_images)} listed apart, {len(result.skipped)} skipped"
+    if loads is not None:
+        n_failed = sum(1 for c in loads.values() if c.reason)
+        summary += f"; {len(loads) - n_failed} loaded, {n_failed} failed to load"
+    lines.append(summary)
     return "\n".join(lines)
+
+
+def strict_json(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None (JSON has no NaN or Infinity)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
+def to_json(result: IndexResult, loads: Mapping[str, LoadCheck] | None = None) -> dict[str, Any]:
+    """The `--json` object: the index, each series entry with ``load`` and ``load_reason``."""
+    out = result.to_json()
+    for entry, stack in zip(out["series"], result.stacks):
+        check = loads.get(stack.key) if loads is not None else None
+        entry["load"] = check.status.value if check is not None else None
+        entry["load_reason"] = check.reason if check is not None else None
+    return strict_json(out)  # type: ignore[no-any-return]
+
+
+def check_loads(result: IndexResult, workers: int | None, progress: ProgressBar | None) -> dict[str, LoadCheck]:
+    """Decode every stack in turn (one volume in memory at a time)."""
+    from viewer.loader import check_load
+
+    loads: dict[str, LoadCheck] = {}
+    for i, stack in enumerate(result.stacks):
+        if progress:
+            progress(i, len(result.stacks))
+        loads[stack.key] = check_load(stack, workers=workers)
+    if progress:
+        progress(len(result.stacks), len(result.stacks))
+    return loads
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,9 +151,13 @@ def run(args: argparse.Namespace) -> int:
     show = args.progress or (not args.json and sys.stderr.isatty())
     progress = ProgressBar(sys.stderr, min_files=0 if args.progress else PROGRESS_MIN_FILES) if show else None
     result = index_path(args.path, workers=args.workers, progress=progress)
+    loads = None
+    if args.load:
+        bar = ProgressBar(sys.stderr, min_files=0 if args.progress else 2, label="loading stacks") if show else None
+        loads = check_loads(result, args.workers, bar)
     if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=1, ensure_ascii=False)
+        json.dump(to_json(result, loads), sys.stdout, indent=1, ensure_ascii=False, allow_nan=False)
         sys.stdout.write("\n")
     else:
-        print(format_table(result))
+        print(format_table(result, loads))
     return 0

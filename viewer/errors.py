@@ -71,3 +71,9 @@ class ValidationError(LesionlabError, ValueError):
     """A record was built with a bad value; ``where`` names the argument."""
 
     default_advice = ""
+
+
+class MemoryBudgetError(LesionlabError):
+    """Reading a file would take more memory than the memory budget allows (or a size looks like a bomb)."""
+
+    default_advice = "raise the memory budget (LESIONLAB_MEMORY_BUDGET_MB or memory_budget_mb in settings.json)"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from viewer.errors import DicomReadError
-from viewer.dicomio import HeaderResult, dicomdir_files, is_dicomdir, is_zip, read_headers, zip_members
+from viewer.dicomio import HeaderResult, ZipRefused, dicomdir_files, is_dicomdir, is_zip, read_headers, zip_members
 from viewer.dicomio.sources import clear_cache
 from viewer.records import FileRef, ImageHeader, IndexResult, NonImageObject, PixelFormat, SkippedFile, StackInfo
 from viewer.roles import classify_study
@@ -61,7 +61,11 @@ def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], l
                                      advice="scan the folder that holds it instead") from exc
             skipped.extend(SkippedFile(p, r) for p, r in missing)
             if missing:
-                notes.append(f"{len(missing)} file(s) listed in the DICOMDIR are missing")
+                notes.append(f"{len(missing)} file(s) listed in the DICOMDIR cannot be read (missing or outside"
+                             " the file set)")
+            if not listed and not missing:
+                notes.append(f"the DICOMDIR {root} lists no files (an empty file set): nothing to index; if the"
+                             " medium holds images, index its folder instead")
             return listed, skipped, notes
         return [FileRef(str(root))], skipped, notes
     refs: list[FileRef] = []
@@ -85,10 +89,15 @@ def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], l
 
 def _zip_refs(path: Path, skipped: list[SkippedFile]) -> list[FileRef]:
     try:
-        return zip_members(path)
+        refs, refused = zip_members(path)
+    except ZipRefused as exc:
+        skipped.append(SkippedFile(str(path), f"zip archive refused: {exc}"))
+        return []
     except Exception as exc:  # a broken archive is one bad file
         skipped.append(SkippedFile(str(path), f"zip archive cannot be read ({exc})"))
         return []
+    skipped.extend(SkippedFile(where, reason) for where, reason in refused)
+    return refs
 
 
 _HEADER_FIELDS = tuple(f.name for f in dataclasses.fields(ImageHeader))[2:-1]  # all but file, frame, pixel

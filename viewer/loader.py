@@ -18,19 +18,24 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from enum import Enum
 from typing import Callable, Sequence
 
 import numpy as np
 
-from viewer.errors import DicomReadError, GeometryError
+from viewer.budget import memory_budget
+from viewer.errors import DicomReadError, GeometryError, LesionlabError
 from viewer.dicomio.pixels import (
     NativeReader,
+    check_before_decoding,
     correct_unused_bits,
     decode_frames,
+    decode_nbytes,
     reads_natively,
     stored_dtype,
     stored_range,
 )
+from viewer.dicomio.sizes import pixel_format_problem
 from viewer.geometry import StackGeometry, SpacingSource
 from viewer.records import ImageHeader, StackInfo
 
@@ -175,6 +180,10 @@ class VolumeLoader:
         if len(sizes) > 1:
             raise GeometryError(f"slices of different sizes in one stack: {sorted(sizes)}", where=stack.key,
                                 advice="split the series by image size (the indexer does this)")
+        for h in images:
+            problem = pixel_format_problem(h.pixel)
+            if problem:
+                raise DicomReadError(problem, where=str(h.file))
         if any(h.pixel.samples_per_pixel != 1 for h in images):
             raise DicomReadError("colour images cannot be loaded as a grey volume", where=stack.key,
                                  advice="colour series (screen captures) are listed apart, not read")
@@ -182,6 +191,7 @@ class VolumeLoader:
         self._images: list[ImageHeader] = [images[i] for i in order]
         dtype = output_dtype(self._images)
         rows, cols = sizes.pop()
+        self._check_memory(stack, rows, cols, dtype)
         array = np.zeros((len(self._images), rows, cols), dtype)
         mono1 = [h.pixel.photometric.strip().upper() == "MONOCHROME1" for h in self._images]
         if any(mono1) and not all(mono1):
@@ -190,6 +200,18 @@ class VolumeLoader:
                              loaded=np.zeros(len(self._images), bool),
                              units="HU" if stack.modality.upper() == "CT" else "",
                              monochrome1=any(mono1), warnings=tuple(list(geo.warnings) + warnings))
+
+    def _check_memory(self, stack: StackInfo, rows: int, cols: int, dtype: np.dtype) -> None:
+        """Hold the volume (and the frames decoded at once) against the memory budget, and check
+        every frame to decode against the bytes it holds, before anything is allocated."""
+        budget = memory_budget()
+        n = len(self._images)
+        need = n * rows * cols * dtype.itemsize
+        tasks = [(h.file, h.frame, h.pixel) for h in self._images if not reads_natively(h.pixel)]
+        if tasks:  # the frames' own bytes first: a corrupt size is said as such, not as a budget
+            check_before_decoding(tasks, budget)
+            need += min(len(tasks), 2 * (os.cpu_count() or 1)) * decode_nbytes(tasks[0][2])  # in flight
+        budget.check(need, f"a volume of {n} slice(s) of {rows} x {cols} ({dtype.name})", where=stack.key)
 
     @property
     def images(self) -> tuple[ImageHeader, ...]:
@@ -271,3 +293,41 @@ class VolumeLoader:
 def load_stack(stack: StackInfo, **kw: object) -> Volume:
     """Plan and load a whole stack (keyword arguments go to :meth:`VolumeLoader.load`)."""
     return VolumeLoader(stack).load(**kw)  # type: ignore[arg-type]
+
+
+class LoadStatus(str, Enum):
+    """Whether a stack decodes (``lesionlab index --load``)."""
+
+    OK = "ok"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class LoadCheck:
+    """The outcome of decoding one stack: ``reason`` says why it failed ("" when it loaded)."""
+
+    status: LoadStatus
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", LoadStatus(self.status))
+        if (self.status is LoadStatus.FAILED) != bool(self.reason):
+            raise ValueError("a failed load needs a reason, a successful one has none")
+
+
+def check_load(stack: StackInfo, workers: int | None = None) -> LoadCheck:
+    """Decode the whole stack and drop it: what a reader runs on a disc before a session.
+
+    Never raises for bad input: lesionlab's own errors become the reason; anything else (a bug)
+    is reported as an internal error so that one stack cannot hide the others.
+    """
+    try:
+        VolumeLoader(stack).load(order="ascending", workers=workers)
+    except LesionlabError as exc:
+        return LoadCheck(LoadStatus.FAILED, str(exc))
+    except MemoryError:
+        return LoadCheck(LoadStatus.FAILED, "out of memory while loading (lower the memory budget so that"
+                                            " lesionlab refuses such stacks before allocating)")
+    except Exception as exc:  # noqa: BLE001 - reported, never swallowed silently
+        return LoadCheck(LoadStatus.FAILED, f"internal error ({type(exc).__name__}: {exc}); please report it")
+    return LoadCheck(LoadStatus.OK)

@@ -77,6 +77,8 @@ class StackFacts:
     scan_options: frozenset[str]
     echo_time_ms: float | None
     repetition_time_ms: float | None
+    #: b-values of the *other* stacks of the same series (a b0 volume beside b1000 ones is diffusion).
+    series_b_values: frozenset[float] = frozenset()
 
 
 def _day_s(date: str) -> float:

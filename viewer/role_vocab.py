@@ -54,8 +54,8 @@ SECONDS = re.compile(r"(?<![a-z0-9])(\d{2,3}) ?(?:s|sec|secs|seconds?)(?![a-z0-9
 
 ADC = _rx(r"adc", r"dadc", r"apparent diffusion\w*", r"apparent diff", r"coefficient de diffusion", r"adc map")
 EXP_ADC = _rx(r"eadc", r"exp adc", r"exponential\w*")
-DWI = _rx(r"dwi", r"dwis", r"diff\w*", r"ep2d diff", r"resolve", r"dwibs", r"b\d{2,4}", r"trace\w*",
-          r"iso ?dwi", r"zoomit")
+DWI = _rx(r"s?dwi", r"dwis", r"diff\w*", r"ep2d diff", r"resolve", r"dwibs", r"b\d{2,4}", r"trace\w*",
+          r"iso ?dwi", r"zoomit", r"s?dti\w*", r"tensor\w*")
 SUBTRACTION = _rx(r"sub", r"subs", r"subt\w*", r"soustr\w*", r"subtr\w*", r"dsub")
 PROJECTION = _rx(r"mip", r"minip", r"mpr", r"vr", r"3d vr", r"mip\w*")
 T2 = _rx(r"s?t2", r"s?t2w", r"t2wi", r"t2 \w*", r"haste", r"ssfse", r"ss fse", r"sshfse", r"frfse", r"single shot",

@@ -4,7 +4,9 @@ Signals, strongest first: ImageType values (ADC, TRACEW, SUBTRACT ...), the seri
 in the vocabularies of :mod:`viewer.role_vocab` (the protocol name only when the description
 says nothing, at lower confidence: GE writes one protocol name for a whole exam), b-values,
 scan options (FS), echo/repetition times, the contrast agent, and, across a study, the
-acquisition times of series whose phase no name gives (:mod:`viewer.role_phases`).
+acquisition times of series whose phase no name gives (:mod:`viewer.role_phases`). A stack
+whose series also holds stacks of a higher b-value is the low-b volume of one diffusion
+acquisition (Philips DTI: b0 volumes beside b1000 ones), whatever its echo time says.
 
 The rule throughout: weak evidence gives ``unknown`` or ``*_other`` with a low confidence and
 a reason that says what is missing, never a confident wrong role.
@@ -12,6 +14,7 @@ a reason that says what is missing, never a confident wrong role.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -49,7 +52,7 @@ def classify_stack(stack: StackInfo, study: Sequence[StackInfo] = ()) -> RoleGue
 
 def classify_study(stacks: Sequence[StackInfo]) -> list[RoleGuess]:
     """Roles of all stacks of one study (same order); phases untold by names come from timing."""
-    facts = [facts_of(s) for s in stacks]
+    facts = _with_series_context(stacks, [facts_of(s) for s in stacks])
     first = [_classify(f) for f in facts]
     out: list[RoleGuess | None] = [g if isinstance(g, RoleGuess) else None for g in first]
     groups: dict[tuple[str, str], list[int]] = {}
@@ -61,6 +64,22 @@ def classify_study(stacks: Sequence[StackInfo]) -> list[RoleGuess]:
         for i, guess in zip(members, order_phases(kind, [facts[i] for i in members], pending)):  # type: ignore[arg-type]
             out[i] = guess
     return [_axial_check(facts[i], g) for i, g in enumerate(out)]  # type: ignore[arg-type]
+
+
+def _with_series_context(stacks: Sequence[StackInfo], facts: list[StackFacts]) -> list[StackFacts]:
+    """Each stack's facts with the b-values of the other stacks of its series."""
+    by_series: dict[str, list[int]] = {}
+    for i, s in enumerate(stacks):
+        by_series.setdefault(s.series_instance_uid, []).append(i)
+    out = list(facts)
+    for members in by_series.values():
+        if len(members) < 2:
+            continue
+        for i in members:
+            others = frozenset(b for j in members if j != i and (b := stacks[j].b_value) is not None)
+            if others:
+                out[i] = dataclasses.replace(facts[i], series_b_values=others)
+    return out
 
 
 def _axial_check(f: StackFacts, g: RoleGuess) -> RoleGuess:
@@ -150,12 +169,22 @@ def _mr(f: StackFacts) -> RoleGuess | Pending:
     return _mr_headers_only(f)
 
 
+def _higher_b(f: StackFacts) -> list[float]:
+    """b-values above this stack's own (any above 0 when its own is unknown) among the other
+    stacks of its series: then it is their low-b volume."""
+    own = 0.0 if f.b_value is None else f.b_value
+    return sorted(b for b in f.series_b_values if b > own)
+
+
 def _diffusion_signals(f: StackFacts, named: str | None) -> list[str]:
     signals = []
     if f.image_type & _DIFFUSION_TYPES:
         signals.append("ImageType " + "/".join(sorted(f.image_type & _DIFFUSION_TYPES)))
     if named:
         signals.append(named)
+    higher = _higher_b(f)
+    if higher:
+        signals.append("its series also holds " + "/".join(f"b{b:g}" for b in higher) + " (one diffusion acquisition)")
     if f.b_value is not None and (f.b_value > 0 or signals):
         signals.append(f"b-value {f.b_value:g} from {f.b_value_source}")
     return signals
@@ -223,7 +252,7 @@ def _gradient_echo_t1(f: StackFacts) -> bool:
 def _mr_headers_only(f: StackFacts) -> RoleGuess | Pending:
     """No words recognised: physics and b-values alone, at low confidence."""
     signals = _diffusion_signals(f, None)
-    if signals and (f.b_value or 0) > 0:
+    if signals and ((f.b_value or 0) > 0 or _higher_b(f)):
         g = _dwi(f, signals)
         return RoleGuess(g.role, min(g.confidence, 0.7), g.reason + "; description silent")
     te, tr = f.echo_time_ms or 0, f.repetition_time_ms or 0

@@ -14,6 +14,9 @@ Split rules for one series (../shared/realdicom/MANIFEST.md shows why each one):
    volume k, with a warning.
 
 Duplicate SOP instances (same SOP Instance UID and frame, wherever the copy sits) count once.
+An image whose ImageOrientationPatient or ImagePositionPatient cannot place it (zero-length,
+parallel or non-finite directions, positions that are not finite or absurdly far) is skipped
+with the reason; the rest of its series is still indexed.
 Localizers (ImageType LOCALIZER, or a few slices named scout/survey/localizer...) are listed
 apart. Each stack's geometry comes from :meth:`StackGeometry.from_slices`.
 """
@@ -26,8 +29,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from viewer.geometry import (DUPLICATE_TOL_MM, SpacingSource, StackGeometry, classify_orientation, projections_mm,
-                             slice_normal)
+from viewer.geometry import (DUPLICATE_TOL_MM, SpacingSource, StackGeometry, classify_orientation, orientation_problem,
+                             position_problem, projections_mm, slice_normal)
 from viewer.records import ImageHeader, NonImageKind, NonImageObject, Role, SkippedFile, StackInfo
 
 #: ImageType values that make images of one series different things to look at.
@@ -231,6 +234,11 @@ def build_stacks(headers: Sequence[ImageHeader]) -> tuple[list[StackInfo], list[
         if h.position_mm is None or h.orientation is None:
             skipped.append(SkippedFile(_where(h), f"no ImagePositionPatient/ImageOrientationPatient ({h.modality}"
                                                   " image): not part of a cross-sectional stack"))
+            continue
+        problem = orientation_problem(h.orientation) or position_problem(h.position_mm)
+        if problem:  # one bad file must not take its series (or the index) down with it
+            skipped.append(SkippedFile(_where(h), f"unusable geometry: {problem}; the image is left out of"
+                                                  " its series"))
             continue
         by_series[h.series_instance_uid or f"(no series UID) {h.file}"].append(h)
     stacks: list[StackInfo] = []

@@ -215,13 +215,17 @@ class CountLayer:
             pos = self.moving[1] if (self.moving and self.moving[0] == m.mark_id) else (m.row, m.col)
             p = view.to_widget(*pos)
             letter = "R" if m.lobe is Lobe.RIGHT else "L"
+            # four ticks around an open centre, so that a small lesion under the mark stays visible; a mark
+            # that stands for a measured lesion is only lettered (its diameter line already shows it)
+            ticks = [] if m.lesion_id else [
+                QLineF(p.x() - 9, p.y(), p.x() - 4, p.y()), QLineF(p.x() + 4, p.y(), p.x() + 9, p.y()),
+                QLineF(p.x(), p.y() - 9, p.x(), p.y() - 4), QLineF(p.x(), p.y() + 4, p.x(), p.y() + 9)]
+            at = QPointF(p.x() + 8, p.y() - 8)
             painter.setPen(QPen(SHADOW, 3.5))
-            painter.drawLine(QLineF(p.x() - 5, p.y(), p.x() + 5, p.y()))
-            painter.drawLine(QLineF(p.x(), p.y() - 5, p.x(), p.y() + 5))
-            painter.drawText(QPointF(p.x() + 7, p.y() - 5), letter)
+            for t in ticks:
+                painter.drawLine(t)
+            painter.drawText(at + QPointF(1, 1), letter)
             painter.setPen(QPen(LOBE_COLOURS[m.lobe], 3.0 if m.mark_id == self.hover else 1.5))
-            painter.drawLine(QLineF(p.x() - 5, p.y(), p.x() + 5, p.y()))
-            painter.drawLine(QLineF(p.x(), p.y() - 5, p.x(), p.y() + 5))
-            painter.drawText(QPointF(p.x() + 6, p.y() - 6), letter)
-
-
+            for t in ticks:
+                painter.drawLine(t)
+            painter.drawText(at, letter)

@@ -45,14 +45,15 @@ def count_tables(draw: st.DrawFn) -> pd.DataFrame:
     for p in range(draw(st.integers(1, 6))):
         for role in ROLE_VALUES:
             for lobe in ("right", "left"):
-                state = draw(st.sampled_from(["ok", "ok", "ok", "uncountable", "missing"]))
+                state = draw(st.sampled_from(["ok", "ok", "ok", "uncountable", "not_read", "missing"]))
                 if state == "missing":
                     continue
                 rows.append({"patient_id": f"P{p}", "exam_pair_id": f"P{p}-E1", "reader": "R1",
                              "series_role": role, "lobe": lobe,
-                             "count": "" if state == "uncountable" else draw(st.integers(0, 40)),
-                             "uncountable": state == "uncountable"})
-    cols = ["patient_id", "exam_pair_id", "reader", "series_role", "lobe", "count", "uncountable"]
+                             "count": "" if state in ("uncountable", "not_read") else draw(st.integers(0, 40)),
+                             "uncountable": state == "uncountable",
+                             "count_status": {"ok": "counted", "uncountable": "not_countable"}.get(state, state)})
+    cols = ["patient_id", "exam_pair_id", "reader", "series_role", "lobe", "count", "uncountable", "count_status"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -95,28 +96,30 @@ def test_patient_means_use_only_lesions_measured_on_both(df: pd.DataFrame, ab: l
 @settings(max_examples=60, deadline=None)
 def test_count_pairs_only_from_countable_rows_on_both(df: pd.DataFrame, ab: list[str], region: Region) -> None:
     a, b = ab
-    pairs, excluded = count_matrices(validate_counts(raw_from_frame(df, "c")))[region].pairs(a, b)
+    pairs, excluded, unread = count_matrices(validate_counts(raw_from_frame(df, "c")))[region].pairs(a, b)
     lobes = ("right", "left") if region is Region.WHOLE else (region.value,)
 
     def usable(pid: str, role: str) -> float | None:
         total = 0.0
         for lobe in lobes:
             hit = df[(df.patient_id == pid) & (df.series_role == role) & (df.lobe == lobe)]
-            if hit.empty or bool(hit.uncountable.iloc[0]):
-                return None
+            if hit.empty or hit.count_status.iloc[0] != "counted":
+                return None  # a series not read is never a 0
             total += float(hit["count"].iloc[0])
         return total
 
     expected = {}
-    flagged = 0
+    flagged = not_read = 0
     for pid in df.patient_id.unique():
         va, vb = usable(pid, a), usable(pid, b)
         if va is not None and vb is not None:
             expected[(pid, f"{pid}-E1", "R1")] = (va, vb)
         rows = df[(df.patient_id == pid) & df.series_role.isin([a, b]) & df.lobe.isin(lobes)]
-        flagged += bool(rows.uncountable.astype(bool).any())
+        is_flagged = bool(rows.uncountable.astype(bool).any())
+        flagged += is_flagged
+        not_read += (not is_flagged) and bool((rows.count_status == "not_read").any())
     assert {k: (r[a], r[b]) for k, r in pairs.iterrows()} == expected
-    assert excluded == flagged
+    assert (excluded, unread) == (flagged, not_read)
 
 
 @given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), min_size=0, max_size=60))

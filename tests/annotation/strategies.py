@@ -6,9 +6,10 @@ from hypothesis import strategies as st
 
 from annotation.clinical import ClinicalRecord, Patient
 from annotation.project import Project
-from annotation.records import CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible, SeriesFlag
-from annotation.vocab import (CouinaudSegment, Differentiation, Grade, GradeSource, LiverMetastasesTiming, Lobe,
-                              PrimarySite, Sex, Treatment)
+from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible,
+                                SeriesFlag)
+from annotation.vocab import (AlignmentSource, CountStatus, CouinaudSegment, Differentiation, Grade, GradeSource,
+                              LiverMetastasesTiming, Lobe, MeasurementMethod, PrimarySite, Sex, Treatment)
 from viewer.records import READING_ROLES
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
@@ -26,9 +27,26 @@ clinical = st.builds(
     opt(st.floats(0, 100)), opt(st.floats(0, 200)), opt(st.sampled_from(Grade)), opt(st.sampled_from(GradeSource)),
     opt(st.sampled_from(Differentiation)), opt(st.sampled_from(LiverMetastasesTiming)),
     st.frozensets(st.sampled_from(Treatment)))
-measurement = st.builds(Measurement, IDENT, TEXT, st.integers(0, 500), st.tuples(COORD, COORD),
-                        st.tuples(COORD, COORD), SPACING, SPACING)
-observation = measurement | st.builds(NotVisible, TEXT) | st.builds(NotMeasurable, TEXT)
+UID = st.from_regex(r"\A[12](\.[1-9][0-9]{0,8}){1,5}\Z")
+POINT = st.tuples(COORD, COORD)
+
+
+@st.composite
+def measurement(draw) -> Measurement:
+    short = draw(opt(st.tuples(POINT, POINT)))
+    return Measurement(draw(IDENT), draw(UID | st.just("")), draw(st.integers(0, 500)), draw(POINT), draw(POINT),
+                       draw(SPACING), draw(SPACING), sop_instance_uid=draw(UID | st.just("")),
+                       sop_class_uid=draw(UID | st.just("")), instance_number=draw(opt(st.integers(-5, 9999))),
+                       frame_number=draw(opt(st.integers(1, 500))), method=draw(st.sampled_from(MeasurementMethod)),
+                       method_params=draw(st.sampled_from(["", '{"algorithm": "x", "sigma": 1.5}'])),
+                       p3=short[0] if short else None, p4=short[1] if short else None)
+
+
+ROTATIONS = [(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0), (0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0)]
+alignment_matrix = st.builds(
+    lambda r, t: (r[0], r[1], r[2], t[0], r[3], r[4], r[5], t[1], r[6], r[7], r[8], t[2]),
+    st.sampled_from(ROTATIONS), st.tuples(*[st.floats(-300, 300, allow_nan=False)] * 3))
+observation = measurement() | st.builds(NotVisible, TEXT) | st.builds(NotMeasurable, TEXT)
 
 
 @st.composite
@@ -43,11 +61,17 @@ def projects(draw) -> Project:
                 for n in draw(st.lists(st.integers(1, 30), max_size=3, unique=True)):
                     obs = draw(st.dictionaries(st.sampled_from(READING_ROLES), observation, max_size=6))
                     records.append(Lesion(pid, eid, reader, f"L{n}", draw(st.sampled_from(Lobe)),
-                                          draw(opt(st.sampled_from(CouinaudSegment))), draw(TEXT), obs))
+                                          draw(opt(st.sampled_from(CouinaudSegment))), draw(TEXT), obs,
+                                          f"1.2.3.{len(records)}"))  # unique per lesion (a store constraint)
                 for i in range(draw(st.integers(0, 4))):
                     records.append(CountMark(f"{pid}|{eid}|{reader}|{i}", pid, eid, reader,
                                              draw(st.sampled_from(READING_ROLES)), draw(st.sampled_from(Lobe)),
-                                             draw(TEXT), draw(st.integers(0, 300)), draw(COORD), draw(COORD)))
+                                             draw(TEXT), draw(st.integers(0, 300)), draw(COORD), draw(COORD),
+                                             draw(st.sampled_from(["", "L1", "L12"]))))
                 for role in draw(st.lists(st.sampled_from(READING_ROLES), max_size=2, unique=True)):
-                    records.append(SeriesFlag(pid, eid, reader, role, draw(st.booleans()), draw(TEXT)))
+                    status = draw(st.sampled_from([CountStatus.COUNTED, CountStatus.NOT_COUNTABLE]))
+                    records.append(SeriesFlag(pid, eid, reader, role, status, draw(TEXT)))
+        for fixed, moving in draw(st.lists(st.tuples(UID, UID), max_size=2, unique=True)):
+            records.append(Alignment(pid, fixed, moving, draw(alignment_matrix), draw(st.sampled_from(AlignmentSource)),
+                                     draw(TEXT), draw(TEXT)))
     return Project.from_records(records)

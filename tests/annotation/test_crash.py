@@ -86,4 +86,3 @@ def test_sigkill_never_loses_an_acknowledged_edit(location, backend, request):
         age = stored_age  # an unacknowledged edit that landed is the value the next run must keep
     elapsed = time.perf_counter() - t0
     print(f"{backend}: {KILLS[backend]} kills, {acked_total} acknowledged edits verified, {elapsed:.1f} s")
-    assert elapsed < 120  # a hang, not a slow machine (9 engineers share 2 cores)

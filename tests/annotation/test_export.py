@@ -63,10 +63,16 @@ def test_csv_columns_values_and_formula_escaping(store_path, tmp_path, geometry)
     assert float(dwi["diameter_mm"]) == geometry.distance_mm((10, 10), (20, 30))
     assert (dwi["slice_index"], dwi["p1_row"], dwi["p2_col"], dwi["segment"]) == ("4", "10.0", "30.0", "VII")
     assert m[0]["diameter_mm"] == "" and m[0]["slice_index"] == ""
-    counts = {(r["series_role"], r["lobe"]): (r["count"], r["uncountable"]) for r in read_csv(out / "counts.csv")}
+    assert (dwi["instance_number"], dwi["sop_instance_uid"], dwi["method"]) == ("", "", "manual")
+    assert dwi["tracking_uid"].startswith("2.25.") and dwi["tracking_uid"] == m[0]["tracking_uid"]
+    counts = {(r["series_role"], r["lobe"]): (r["count"], r["uncountable"], r["count_status"])
+              for r in read_csv(out / "counts.csv")}
     assert len(counts) == 12
-    assert counts[("mr_dwi", "right")] == ("2", "false") and counts[("ct_portal", "left")] == ("1", "false")
-    assert counts[("mr_t2fs", "left")] == ("", "true")
+    # two right marks clicked + L1 (right) pre-placed by its DWI measurement; a click makes the series counted
+    assert counts[("mr_dwi", "right")] == ("3", "false", "counted")
+    assert counts[("ct_portal", "left")] == ("1", "false", "counted")
+    assert counts[("mr_t2fs", "left")] == ("", "true", "not_countable")
+    assert counts[("mr_t1_arterial", "right")] == ("", "false", "not_read")
     patients = {r["patient_id"]: r for r in read_csv(out / "patients.csv")}
     assert patients["'" + EVIL]["grade"] == "G3" and patients["P2"]["grade"] == ""
     assert patients["'" + EVIL]["treat_chemotherapy"] == "true" and patients["P2"]["treat_chemotherapy"] == "false"

@@ -244,7 +244,7 @@ BAD_ROWS = [
      "table observations, row (P1, E1, R1, L1, mr_dwi): status: 'weird' is not a ObservationStatus"),
     ("observations", "UPDATE observations SET slice_index='ten'",
      "table observations, row (P1, E1, R1, L1, mr_dwi): slice_index: expected a number"),
-    ("count_marks", "UPDATE count_marks SET series_role='ct_native'", "table count_marks, row (M1): "),
+    ("count_marks", "UPDATE count_marks SET series_role='ct_native' WHERE mark_id='M1'", "table count_marks, row (M1): "),
     ("patients", "UPDATE patients SET sex='X'", "table patients, row (P1): sex: 'X'"),
     ("exam_pairs", "UPDATE exam_pairs SET ct_date='yesterday'", "table exam_pairs, row (P1, E1): ct_date: 'yesterday'"),
 ]

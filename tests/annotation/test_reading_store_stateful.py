@@ -11,6 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from annotation.reading import Reading
 from annotation.records import Measurement, NotMeasurable, NotVisible
+from annotation.vocab import CountStatus
 from annotation.store import ReadingStore, open_reading
 from tests.annotation.pg import backend, pg_cluster, recycled_location  # noqa: F401
 from viewer.records import READING_ROLES
@@ -72,6 +73,10 @@ class ReadingMachine(RuleBasedStateMachine):
     @rule(pair=st.sampled_from(PAIRS), role=st.sampled_from(READING_ROLES), flag=st.booleans())
     def flag(self, pair, role, flag):
         self.reading.set_uncountable(pair, role, flag)
+
+    @rule(pair=st.sampled_from(PAIRS), role=st.sampled_from(READING_ROLES), status=st.sampled_from(CountStatus))
+    def count_status(self, pair, role, status):
+        self.reading.set_count_status(pair, role, status)
 
     @rule()
     def undo(self):

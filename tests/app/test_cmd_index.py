@@ -71,3 +71,32 @@ def test_progress_bar_stays_quiet_for_short_scans() -> None:
     assert stream.getvalue() == ""
     ProgressBar(stream, min_files=0)(300, 300)
     assert stream.getvalue().endswith("300/300\n")
+
+
+def _strict(text: str) -> dict:
+    def refuse(name: str) -> None:
+        raise ValueError(f"not strict JSON: {name}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_is_strict_null_for_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_series(tmp_path, np.zeros((2, 6, 5), np.int16), slice_thickness_mm=float("nan"))
+    assert main(["index", str(tmp_path), "--json", "--workers", "1"]) == 0
+    (series,) = _strict(capsys.readouterr().out)["series"]
+    assert series["slice_thickness_mm"] is None
+    assert series["load"] is None and series["load_reason"] is None  # not checked without --load
+
+
+def test_load_reports_every_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.viewer.hostile import write_rle_bomb
+    write_series(tmp_path / "ct", np.zeros((3, 6, 5), np.int16), series_description="Portal")
+    write_rle_bomb(tmp_path / "bomb" / "IM0.dcm", rows=4096, cols=4096, segment_bytes=100)
+    assert main(["index", str(tmp_path), "--load", "--json", "--workers", "1"]) == 0
+    by_name = {s["series_description"]: s for s in _strict(capsys.readouterr().out)["series"]}
+    assert (by_name["Portal"]["load"], by_name["Portal"]["load_reason"]) == ("ok", "")
+    assert by_name["hostile"]["load"] == "failed"
+    assert "RLE segment 1 holds 100 bytes" in by_name["hostile"]["load_reason"]
+    assert main(["index", str(tmp_path), "--load", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[-1] == "load"
+    assert "load failed: " in out and out.rstrip().endswith("1 loaded, 1 failed to load")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,9 @@ from viewer.geometry import (
     analyse_spacing,
     classify_orientation,
     in_plane_distance_mm,
+    orientation_problem,
     patient_orientation_labels,
+    position_problem,
     slice_normal,
 )
 
@@ -266,3 +269,34 @@ class TestProjectionHelpers:
         m = Measurement("k", "", 0, (1.0, 2.0), (4.0, 6.0), 0.5, 0.8)
         assert m.diameter_mm == pytest.approx(math.hypot(3 * 0.5, 4 * 0.8))
         assert m.diameter_mm == in_plane_distance_mm((1, 2), (4, 6), 0.5, 0.8) == self.g.distance_mm((1, 2), (4, 6))
+
+
+class TestUnusableGeometry:
+    """The checks the indexer and from_slices share (issue 9): each names what is wrong."""
+
+    @pytest.mark.parametrize(("iop", "words"), [
+        ((0, 0, 0, 0, 0, 0), "zero-length row direction"), ((1, 0, 0, 0, 0, 0), "zero-length column direction"),
+        ((1, 0, 0, 1, 0, 0), "parallel"), ((1, 0, 0, -1, 0, 0), "parallel"),
+        ((math.nan, 0, 0, 0, 1, 0), "not a finite number"), ((1, 0, 0, 0, math.inf, 0), "not a finite number"),
+        ((1, 0, 0, 0.2, 1, 0), "not orthogonal"), ((1, 0, 0), "needs 6 values"), (None, "no ImageOrientationPatient"),
+    ])
+    def test_orientation(self, iop, words: str) -> None:
+        assert words in orientation_problem(iop)
+
+    @pytest.mark.parametrize("iop", [AXIAL_IOP, CORONAL_IOP, GE_ADC_IOP, (1.0001, 0, 0, 0, 0.9999, 0.001)])
+    def test_real_orientations_pass(self, iop) -> None:
+        assert orientation_problem(iop) is None
+
+    @pytest.mark.parametrize(("ipp", "words"), [
+        ((0, 0, 1e308), "more than 1e+06 mm"), ((0, 0, math.inf), "not a finite number"),
+        ((math.nan, 0, 0), "not a finite number"), ((0, 0), "needs 3 values"),
+    ])
+    def test_position(self, ipp, words: str) -> None:
+        assert words in position_problem(ipp)
+        if len(ipp) == 3:  # from_slices refuses it with the same words
+            with pytest.raises(ValueError, match=re.escape(words)):
+                geo([(0, 0, 0), ipp])
+
+    def test_absurd_pixel_spacing_is_not_measurable(self) -> None:
+        g, _ = geo(axial_positions(2), spacing=(1e308, 1.0))
+        assert not g.measurable and any("not usable" in w for w in g.warnings)

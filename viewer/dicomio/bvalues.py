@@ -11,6 +11,7 @@ Philips and GE fill those tags with 0 on every MR image.
 
 from __future__ import annotations
 
+import math
 import re
 import struct
 
@@ -68,7 +69,8 @@ def csa_element(data: bytes, name: str) -> str | None:
 def _looks_like_diffusion(attrs: Attrs) -> bool:
     text = " ".join(filter(None, (attrs.text(t) for t in (0x00080008, 0x0008103E, 0x00181030, 0x00180024)))).upper()
     scanning = (attrs.text(0x00180020) or "").upper()
-    return "EP" in scanning.split("\\") or any(k in text for k in ("DIFF", "DWI", "TRACE", "ADC", "EP_B", "EPB"))
+    return "EP" in scanning.split("\\") or any(k in text for k in ("DIFF", "DWI", "DTI", "TENSOR", "TRACE", "ADC",
+                                                                    "EP_B", "EPB"))
 
 
 def _clean(b: float) -> float:
@@ -76,7 +78,15 @@ def _clean(b: float) -> float:
 
 
 def b_value(attrs: Attrs, modality: str, manufacturer: str) -> tuple[float | None, str | None]:
-    """The image's b-value in s/mm² and which tag gave it; (None, None) when none does."""
+    """The image's b-value in s/mm² and which tag gave it; (None, None) when none does (or when
+    the value found is not a finite number)."""
+    b, source = _b_value(attrs, modality, manufacturer)
+    if b is None or not math.isfinite(b):
+        return None, None
+    return b, source
+
+
+def _b_value(attrs: Attrs, modality: str, manufacturer: str) -> tuple[float | None, str | None]:
     std = attrs.float64(0x00189087)
     if std is not None:
         return _clean(std), "DiffusionBValue (0018,9087)"

@@ -80,11 +80,10 @@ def has_preamble(buf: bytes) -> bool:
     return len(buf) >= 132 and buf[128:132] == b"DICM"
 
 
-def scan(buf: bytes) -> ScannedFile:
-    """Walk the meta group and the top-level dataset of a Part 10 file held in ``buf``.
+def scan_meta(buf: bytes) -> tuple[dict[int, Element], int, str]:
+    """The file meta group (PS3.10 7.1): its elements, where the dataset starts, the transfer syntax.
 
-    Raises :class:`ScanError` for encodings this walk does not handle and :class:`Truncated`
-    when the buffer ends inside an element (before the pixel data element).
+    Raises :class:`ScanError` (or :class:`Truncated`) like :func:`scan`.
     """
     if not has_preamble(buf):
         raise ScanError("no DICM preamble")
@@ -94,6 +93,16 @@ def scan(buf: bytes) -> ScannedFile:
     if ts_el is None:
         raise ScanError("no TransferSyntaxUID in the file meta")
     ts = buf[ts_el.offset:ts_el.offset + ts_el.length].decode("ascii", "replace").strip("\x00 ")
+    return meta, pos, ts
+
+
+def scan(buf: bytes) -> ScannedFile:
+    """Walk the meta group and the top-level dataset of a Part 10 file held in ``buf``.
+
+    Raises :class:`ScanError` for encodings this walk does not handle and :class:`Truncated`
+    when the buffer ends inside an element (before the pixel data element).
+    """
+    meta, pos, ts = scan_meta(buf)
     explicit = is_explicit_le(ts)
     if explicit is None:
         raise ScanError(f"transfer syntax {ts} is not walked here")

@@ -10,16 +10,23 @@ Part 10 preamble. :func:`read_headers` never raises: a bad file becomes a
 from __future__ import annotations
 
 import io
+import math
+import zlib
 
 from pydicom import dcmread
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence as DicomSequence
 
 from viewer.dicomio.attrs import Attrs, BufferAttrs, ChainAttrs, DatasetAttrs
 from viewer.dicomio.bvalues import b_value
-from viewer.dicomio.elements import IMPLICIT_VR_LE, EXPLICIT_VR_LE, ScanError, ScannedFile, Truncated, has_preamble, scan
+from viewer.budget import format_bytes, memory_budget
+from viewer.dicomio.elements import (IMPLICIT_VR_LE, EXPLICIT_VR_LE, ScanError, ScannedFile, Truncated, has_preamble, scan,
+                                     scan_meta)
+from viewer.dicomio.sizes import DEFLATED_LE, NATIVE_SYNTAXES, native_nbytes, pixel_format_problem
 from viewer.dicomio.sopclasses import MEDIA_STORAGE_DIRECTORY, non_image_kind, sop_class_name
-from viewer.dicomio.sources import GZIP_MAGIC, ZIP_MAGIC, read_prefix, size_of
+from viewer.dicomio.sources import (BOMB_RATIO, GZIP_MAGIC, MAX_HEADER_BYTES, ZIP_MAGIC, bomb_limit, inflated_size,
+                                    open_source, read_prefix, size_of)
 from viewer.dicomtime import dt_time
 from viewer.records import FileRef, ImageHeader, NonImageObject, PixelFormat, SkippedFile
 
@@ -54,20 +61,24 @@ def _read(ref: FileRef) -> HeaderResult:
         return SkippedFile(str(ref), "zip archive inside an archive: extract it and scan again")
     if not has_preamble(buf):
         if _looks_like_raw_dicom(buf):
-            return _read_with_pydicom(ref, read_prefix(ref, None), force=True)
+            return _read_with_pydicom(ref, size, force=True)
         return SkippedFile(str(ref), _not_dicom_reason(buf))
     while True:
         try:
             scanned = scan(buf)
         except Truncated as exc:
             if len(buf) < size:
-                buf = read_prefix(ref, None if len(buf) * 8 >= size else len(buf) * 8)
+                if len(buf) >= MAX_HEADER_BYTES:
+                    return _header_too_long(ref)
+                buf = read_prefix(ref, min(len(buf) * 8, MAX_HEADER_BYTES))
                 continue
             return SkippedFile(str(ref), f"truncated file: it ends inside its header ({exc})")
         except ScanError:
-            return _read_with_pydicom(ref, read_prefix(ref, None), force=False)
+            return _read_with_pydicom(ref, size, force=False)
         if scanned.pixel_tag is None and len(buf) < size:
-            buf = read_prefix(ref, None if len(buf) * 8 >= size else len(buf) * 8)
+            if len(buf) >= MAX_HEADER_BYTES:
+                return _header_too_long(ref)
+            buf = read_prefix(ref, min(len(buf) * 8, MAX_HEADER_BYTES))
             continue
         break
     top = BufferAttrs(buf, scanned.elements)
@@ -79,7 +90,11 @@ def _read(ref: FileRef) -> HeaderResult:
         return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
     if _PER_FRAME in scanned.elements or _SHARED in scanned.elements:
         header_bytes = buf[:scanned.pixel_tag_offset]
-        ds = dcmread(io.BytesIO(header_bytes), stop_before_pixels=True)
+        try:
+            ds = dcmread(io.BytesIO(header_bytes), stop_before_pixels=True)
+        except Exception as exc:  # pydicom raises many types on a corrupt functional-groups sequence
+            return SkippedFile(str(ref), f"unreadable header (enhanced multi-frame functional groups:"
+                                         f" {type(exc).__name__}: {exc})")
         return _headers_from_dataset(ref, ds, scanned.transfer_syntax_uid, _pixel_offset(scanned, size),
                                      scanned.pixel_value_length)
     offset = _pixel_offset(scanned, size)
@@ -133,10 +148,52 @@ def _listed_apart(ref: FileRef, attrs: Attrs, sop_class: str) -> SkippedFile | N
         sop_class_uid=sop_class)
 
 
-def _read_with_pydicom(ref: FileRef, data: bytes, *, force: bool) -> HeaderResult:
-    """Whole-file read for encodings the walk does not handle (big endian, deflate, no preamble)."""
+def _header_too_long(ref: FileRef) -> SkippedFile:
+    return SkippedFile(str(ref), f"header longer than {MAX_HEADER_BYTES >> 20} MiB before any pixel data:"
+                                 " not read (a corrupt length or a hostile file)")
+
+
+#: Values longer than this are left unread by the pydicom fallback (pixel data, big private blobs).
+DEFER_BYTES = 16 << 20
+
+
+def _too_big(ref: FileRef, size: int) -> SkippedFile | None:
+    """A refusal when reading the file (or inflating its deflated dataset) would break the budget."""
+    budget = memory_budget()
+    if size > budget.limit_bytes:
+        return SkippedFile(str(ref), str(budget.refusal(size, "reading this file's header whole")))
+    head = read_prefix(ref, PREFIX_BYTES)
     try:
-        ds = dcmread(io.BytesIO(data), force=force)
+        _meta, start, ts = scan_meta(head)
+    except ScanError:
+        return None
+    if ts != DEFLATED_LE:
+        return None
+    limit = min(bomb_limit(size - start), budget.limit_bytes)
+    try:
+        with open_source(ref) as fh:
+            inflated = inflated_size(fh, start, limit)
+    except zlib.error as exc:
+        return SkippedFile(str(ref), f"deflated dataset is corrupt ({exc})")
+    if inflated is None:
+        return SkippedFile(str(ref), f"deflated dataset inflates to more than {format_bytes(limit)} from"
+                                     f" {format_bytes(size - start)} (over {BOMB_RATIO} times, or beyond the memory"
+                                     f" budget {format_bytes(budget.limit_bytes)}): refused as a decompression bomb")
+    return None
+
+
+def _read_with_pydicom(ref: FileRef, size: int, *, force: bool) -> HeaderResult:
+    """Read by pydicom for encodings the walk does not handle (big endian, deflate, no preamble).
+
+    Large values stay on disk (deferred); a deflated dataset is inflated whole by pydicom, so
+    its inflated size is measured first, in bounded memory.
+    """
+    refusal = _too_big(ref, size)
+    if refusal is not None:
+        return refusal
+    try:
+        with open_source(ref) as fh:
+            ds = dcmread(fh, force=force, defer_size=DEFER_BYTES)
     except Exception as exc:
         return SkippedFile(str(ref), f"unreadable header ({type(exc).__name__}: {exc})")
     attrs = DatasetAttrs(ds)
@@ -151,7 +208,8 @@ def _read_with_pydicom(ref: FileRef, data: bytes, *, force: bool) -> HeaderResul
         return listed
     # get_item's stub says DataElement; an element never accessed is still a RawDataElement,
     # the only kind that knows its length and file offset.
-    pixel: DataElement | RawDataElement | None = ds.get_item(_PIXEL_DATA) if _PIXEL_DATA in ds else None
+    pixel: DataElement | RawDataElement | None = (ds.get_item(_PIXEL_DATA, keep_deferred=True)
+                                                  if _PIXEL_DATA in ds else None)
     if pixel is None and not any(t in ds for t in (0x7FE00008, 0x7FE00009)):
         return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
     offset = length = None
@@ -171,10 +229,17 @@ def _headers_from_dataset(ref: FileRef, ds: Dataset, ts: str, offset: int | None
     shared = ds.get(_SHARED)
     if per_frame is None and shared is None:
         return _headers(ref, top, ts, offset, pixel_length, frames=None)
-    shared_items = _group_items(shared.value[0]) if shared is not None and len(shared.value) else []
-    frames = []
-    for item in per_frame.value if per_frame is not None else []:
-        frames.append(ChainAttrs([*_group_items(item), *shared_items, top]))
+    for name, el in (("PerFrameFunctionalGroupsSequence", per_frame), ("SharedFunctionalGroupsSequence", shared)):
+        if el is not None and not isinstance(el.value, DicomSequence):  # a corrupt VR makes it a value
+            return SkippedFile(str(ref), f"{name} is not a sequence (VR {el.VR}): the enhanced multi-frame"
+                                         " header is corrupt")
+    try:  # pydicom parses the nested sequences now, and raises many types when they are corrupt
+        shared_items = _group_items(shared.value[0]) if shared is not None and len(shared.value) else []
+        frames = [ChainAttrs([*_group_items(item), *shared_items, top])
+                  for item in (per_frame.value if per_frame is not None else [])]
+    except Exception as exc:
+        return SkippedFile(str(ref), f"unreadable header (enhanced multi-frame functional groups:"
+                                     f" {type(exc).__name__}: {exc})")
     return _headers(ref, top, ts, offset, pixel_length, frames=frames)
 
 
@@ -193,8 +258,10 @@ def _headers(ref: FileRef, top: Attrs, ts: str, offset: int | None, pixel_length
     rows, cols = top.uint16(0x00280010), top.uint16(0x00280011)
     if not rows or not cols:
         return SkippedFile(str(ref), "no Rows/Columns: not an image")
-    n_frames_num = top.numbers(0x00280008)
-    n_frames = int(n_frames_num[0]) if n_frames_num else 1
+    n_frames_num = _int(top.numbers(0x00280008))
+    n_frames = 1 if n_frames_num is None else n_frames_num
+    if n_frames < 1:
+        return SkippedFile(str(ref), f"NumberOfFrames {n_frames}: no image to display")
     if frames is None and n_frames > 1:
         return SkippedFile(str(ref), f"multi-frame image ({n_frames} frames) without per-frame positions"
                                      " (cine or projection): not a cross-sectional stack")
@@ -207,25 +274,55 @@ def _headers(ref: FileRef, top: Attrs, ts: str, offset: int | None, pixel_length
         pixel_representation=top.uint16(0x00280103) or 0, samples_per_pixel=top.uint16(0x00280002) or 1,
         photometric=top.text(0x00280004) or "MONOCHROME2", transfer_syntax_uid=ts,
         number_of_frames=n_frames, pixel_data_offset=offset)
-    expected = rows * cols * pixel.samples_per_pixel * pixel.bits_allocated // 8 * n_frames
-    if ts in _NATIVE_LE and pixel_length is not None and pixel.bits_allocated in (8, 16, 32) \
-            and pixel_length < expected:
+    problem = pixel_format_problem(pixel)
+    if problem:
+        return SkippedFile(str(ref), problem)
+    expected = native_nbytes(pixel)
+    if ts in NATIVE_SYNTAXES and pixel_length is not None and pixel_length < expected:
         return SkippedFile(str(ref), f"pixel data holds {pixel_length} bytes, {n_frames} image(s) of"
                                      f" {rows}x{cols} need {expected}")
     sources = frames if frames is not None else [top]
-    return [_one_header(ref, i, attrs, pixel, enhanced=frames is not None) for i, attrs in enumerate(sources)]
+    try:
+        return [_one_header(ref, i, attrs, pixel, enhanced=frames is not None) for i, attrs in enumerate(sources)]
+    except _BadImage as exc:
+        return SkippedFile(str(ref), str(exc))
 
 
 def _tuple(nums: tuple[float, ...] | None, n: int) -> tuple[float, ...] | None:
+    """The first ``n`` values as read, non-finite ones included: geometry checks name them."""
     return tuple(nums[:n]) if nums is not None and len(nums) >= n else None
 
 
+def _finite(v: float | None) -> float | None:
+    return v if v is not None and math.isfinite(v) else None
+
+
 def _first(nums: tuple[float, ...] | None) -> float | None:
-    return nums[0] if nums else None
+    """The first value; None when absent or not a finite number (NaN is unknown, not a value)."""
+    return _finite(nums[0]) if nums else None
 
 
 def _int(nums: tuple[float, ...] | None) -> int | None:
-    return int(nums[0]) if nums else None
+    v = _first(nums)
+    return int(v) if v is not None and abs(v) < 2 ** 63 else None
+
+
+class _BadImage(Exception):
+    """A header value that makes the image unusable (the file is skipped with this reason)."""
+
+
+#: Larger rescale values are corrupt headers, not a Modality LUT (PS3.3 C.11.1).
+RESCALE_LIMIT = 1e9
+
+
+def _rescale(a: Attrs, tag: int, name: str, default: float) -> float:
+    nums = a.numbers(tag)
+    if not nums:
+        return default
+    v = nums[0]
+    if not math.isfinite(v) or abs(v) > RESCALE_LIMIT:
+        raise _BadImage(f"{name} {v:g} is not a usable number: the pixel values cannot be rescaled")
+    return v or default
 
 
 def _one_header(ref: FileRef, frame: int, a: Attrs, pixel: PixelFormat, *, enhanced: bool) -> ImageHeader:
@@ -240,7 +337,7 @@ def _one_header(ref: FileRef, frame: int, a: Attrs, pixel: PixelFormat, *, enhan
         acq_time = dt_time(text(0x00189074)) or acq_time or dt_time(text(0x0008002A))
         if temporal is None:
             temporal = _int(a.numbers(0x00209128))
-        echo = echo if echo is not None else a.float64(0x00189082)
+        echo = echo if echo is not None else _finite(a.float64(0x00189082))
     b, b_source = b_value(a, modality, manufacturer)
     spacing = _tuple(a.numbers(0x00280030), 2)
     imager = _tuple(a.numbers(0x00181164), 2)
@@ -261,8 +358,8 @@ def _one_header(ref: FileRef, frame: int, a: Attrs, pixel: PixelFormat, *, enhan
         imager_pixel_spacing_mm=imager,  # type: ignore[arg-type]
         slice_thickness_mm=_first(a.numbers(0x00180050)),
         gantry_tilt_deg=_first(a.numbers(0x00181120)),
-        rescale_slope=_first(a.numbers(0x00281053)) or 1.0,
-        rescale_intercept=_first(a.numbers(0x00281052)) or 0.0,
+        rescale_slope=_rescale(a, 0x00281053, "RescaleSlope", 1.0),
+        rescale_intercept=_rescale(a, 0x00281052, "RescaleIntercept", 0.0),
         window_center=_first(a.numbers(0x00281050)), window_width=_first(a.numbers(0x00281051)),
         b_value=b, b_value_source=b_source,
         acquisition_number=_int(a.numbers(0x00200012)), acquisition_time=acq_time,

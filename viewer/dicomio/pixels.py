@@ -22,6 +22,7 @@ import atexit
 import io
 import multiprocessing
 import zipfile
+import zlib
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Generator, Iterable, Iterator, Sequence
 
@@ -29,12 +30,16 @@ import numpy as np
 import pydicom
 from pydicom.pixels import pixel_array
 
+from viewer.budget import MemoryBudget, format_bytes
+from viewer.dicomio.codestream import J2K_SYNTAXES, check_frames, frames_by_file
+from viewer.dicomio.elements import scan_meta
+from viewer.dicomio.sizes import DEFLATED_LE, frame_values, pixel_format_problem
+from viewer.dicomio.sources import BOMB_RATIO, bomb_limit, inflated_size, open_source, size_of
 from viewer.errors import DicomReadError
 from viewer.records import FileRef, PixelFormat
 
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
 IMPLICIT_LE = "1.2.840.10008.1.2"
-DEFLATED_LE = "1.2.840.10008.1.2.1.99"
 #: Transfer syntaxes whose frames are plain little-endian bytes at ``pixel_data_offset``.
 NATIVE_LE_SYNTAXES = frozenset({EXPLICIT_LE, IMPLICIT_LE})
 
@@ -43,6 +48,9 @@ FrameTask = tuple[FileRef, int, PixelFormat]
 
 def stored_dtype(fmt: PixelFormat) -> np.dtype:
     """Numpy dtype (native byte order) holding one stored sample of ``fmt``."""
+    problem = pixel_format_problem(fmt)
+    if problem:
+        raise DicomReadError(problem)
     if fmt.bits_allocated not in (8, 16, 32):
         raise DicomReadError(f"BitsAllocated {fmt.bits_allocated} is not supported",
                              advice="only 8, 16 and 32-bit grey images can be loaded")
@@ -143,8 +151,11 @@ def decode_frame(ref: FileRef, frame: int, fmt: PixelFormat) -> np.ndarray:
             arr = pixel_array(pydicom.dcmread(src), index=index, raw=True)
         else:  # reads the file only as far as the frame needs, no full Dataset
             arr = pixel_array(src, index=index, raw=True)
-    except Exception as exc:  # pydicom and the plugins raise many types
-        raise DicomReadError(f"cannot decode pixel data ({fmt.transfer_syntax_uid}): {exc}",
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # pydicom and the plugins raise many types; pylibjpeg-rle's Rust
+        # decoder panics on some corrupt segments with a pyo3 PanicException, a BaseException
+        raise DicomReadError(f"cannot decode pixel data ({fmt.transfer_syntax_uid}): {type(exc).__name__}: {exc}",
                              where=str(ref),
                              advice="install pylibjpeg with its openjpeg, libjpeg and rle plugins,"
                                     " or re-export the series uncompressed") from exc
@@ -158,6 +169,46 @@ def decode_frame(ref: FileRef, frame: int, fmt: PixelFormat) -> np.ndarray:
         raise DicomReadError(f"decoded frame is {arr.shape}, header says {fmt.rows} x {fmt.columns}",
                              where=str(ref))
     return arr
+
+
+#: Bytes the JPEG 2000 decoder holds per decoded sample beyond its output (openjpeg works in int32).
+J2K_WORK_BYTES_PER_SAMPLE = 4
+
+
+def decode_nbytes(fmt: PixelFormat) -> int:
+    """Memory one frame's decoding may take: the decoder's output and our copy, plus openjpeg's
+    int32 work buffers for JPEG 2000."""
+    per_sample = 2 * ((fmt.bits_allocated + 7) // 8)
+    if fmt.transfer_syntax_uid in J2K_SYNTAXES:
+        per_sample += J2K_WORK_BYTES_PER_SAMPLE
+    return frame_values(fmt) * per_sample
+
+
+def check_before_decoding(tasks: Sequence[FrameTask], budget: MemoryBudget) -> None:
+    """Refuse, before anything is decoded or allocated, frames whose bytes cannot be what their
+    header declares: encapsulated frames by their codestream headers
+    (:func:`viewer.dicomio.codestream.check_frames`), deflated datasets by the size they inflate
+    to (measured in bounded memory, held against the bomb ratio and ``budget``)."""
+    for ref, fmt, frames in frames_by_file(tasks):
+        if fmt.transfer_syntax_uid == DEFLATED_LE:
+            _check_deflated(ref, budget)
+        else:
+            check_frames(ref, fmt, frames)
+
+
+def _check_deflated(ref: FileRef, budget: MemoryBudget) -> None:
+    try:
+        size = size_of(ref)
+        with open_source(ref) as fh:
+            head = fh.read(64 * 1024)
+            _meta, start, _ts = scan_meta(head)
+            limit = min(bomb_limit(size - start), budget.limit_bytes)
+            inflated = inflated_size(fh, start, limit)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, zlib.error) as exc:
+        raise DicomReadError(f"cannot read the deflated dataset ({type(exc).__name__}: {exc})", where=str(ref)) from exc
+    if inflated is None:
+        raise budget.refusal(limit + 1, f"inflating a deflated dataset of {format_bytes(size - start)}"
+                                        f" (more than {BOMB_RATIO} times its size is refused as a bomb)", str(ref))
 
 
 def _decode_task(task: FrameTask) -> np.ndarray:

@@ -1,24 +1,46 @@
-"""Where DICOM bytes come from: plain files, zip members (read in memory), DICOMDIR listings.
+"""Where DICOM bytes come from: plain files and zip members (read in place, never extracted).
 
-A zip member is never extracted to disk: its bytes are read through :mod:`zipfile`, which
-inflates only as far as asked. Open archives are cached per process (the indexer's workers
-read many members of one archive).
+A zip member's bytes are read through :mod:`zipfile`, which inflates only as far as asked. Open
+archives are cached per process (the indexer's workers read many members of one archive).
+
+Zip archives are hostile input like any file, so before an archive is opened its central
+directory's size and entry count are read from the end record (bounded memory whatever the
+archive claims), and each member is checked before it is listed: a member that would inflate
+more than :data:`BOMB_RATIO` times its compressed size (and to more than :data:`BOMB_MIN_BYTES`)
+is a decompression bomb and is refused with its reason, as is an archive whose members add up
+to more than :data:`ZIP_MAX_TOTAL_BYTES` or to more than :data:`BOMB_RATIO` times the archive.
+DICOMDIR file sets are read by :mod:`viewer.dicomio.dicomdir`.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 import zipfile
+import zlib
 from pathlib import Path
+from typing import BinaryIO
 
-from pydicom import dcmread
-
+from viewer.budget import format_bytes
 from viewer.records import FileRef
 
 _ZIP_CACHE: dict[str, zipfile.ZipFile] = {}
 _ZIP_CACHE_MAX = 8
 ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
+
+#: A header (everything before the pixel data) longer than this is not read (bytes).
+MAX_HEADER_BYTES = 256 << 20
+#: Inflating more than this many times the compressed size marks a decompression bomb ...
+BOMB_RATIO = 100
+#: ... once the inflated size passes this (small members compress as they like).
+BOMB_MIN_BYTES = 32 << 20
+#: At most this many members are listed from one archive (each costs memory to list).
+ZIP_MAX_MEMBERS = 100_000
+#: At most this much central directory is read (bytes).
+ZIP_MAX_CENTRAL_DIRECTORY = 64 << 20
+#: The members of one archive may add up to this much at most, inflated (bytes).
+ZIP_MAX_TOTAL_BYTES = 1 << 40
 
 
 def _zip(path: str) -> zipfile.ZipFile:
@@ -37,6 +59,13 @@ def size_of(ref: FileRef) -> int:
     return _zip(ref.path).getinfo(ref.member).file_size
 
 
+def open_source(ref: FileRef) -> BinaryIO:
+    """A binary, seekable stream of the file or zip member (close it after use)."""
+    if ref.member is None:
+        return open(ref.path, "rb")
+    return _zip(ref.path).open(ref.member)  # type: ignore[return-value]
+
+
 def read_prefix(ref: FileRef, n: int | None) -> bytes:
     """The first ``n`` bytes (all of them when ``n`` is None) of a file or zip member."""
     if ref.member is None:
@@ -44,6 +73,36 @@ def read_prefix(ref: FileRef, n: int | None) -> bytes:
             return fh.read() if n is None else fh.read(n)
     with _zip(ref.path).open(ref.member) as fh:
         return fh.read() if n is None else fh.read(n)
+
+
+def inflated_size(fh: BinaryIO, start: int, limit: int) -> int | None:
+    """Bytes the raw deflate stream from ``start`` inflates to (PS3.5 A.5), None past ``limit``.
+
+    Streams (64 KiB in, at most 8 MiB out at a time) and keeps nothing: a deflate bomb costs time,
+    not memory.
+    """
+    fh.seek(start)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    total = 0
+    while True:
+        chunk = fh.read(1 << 16)
+        if not chunk:
+            break
+        data = inflater.decompress(chunk, 8 << 20)
+        total += len(data)
+        while inflater.unconsumed_tail and total <= limit:
+            data = inflater.decompress(inflater.unconsumed_tail, 8 << 20)
+            total += len(data)
+        if total > limit:
+            return None
+        if inflater.eof:
+            break
+    return total
+
+
+def bomb_limit(compressed_bytes: int) -> int:
+    """Most bytes ``compressed_bytes`` may inflate to before they count as a decompression bomb."""
+    return max(BOMB_MIN_BYTES, BOMB_RATIO * compressed_bytes)
 
 
 def is_zip(path: str | Path) -> bool:
@@ -55,62 +114,70 @@ def is_zip(path: str | Path) -> bool:
         return False
 
 
-def zip_members(path: str | Path) -> list[FileRef]:
-    """The file members of a zip archive, in archive order (folders left out)."""
-    with zipfile.ZipFile(path) as zf:
-        return [FileRef(str(path), info.filename) for info in zf.infolist() if not info.is_dir()]
+class ZipRefused(ValueError):
+    """The archive as a whole is refused (too many members, too large, a bomb): ``str`` says why."""
 
 
-def is_dicomdir(path: str | Path) -> bool:
-    """True for a DICOMDIR file (Media Storage Directory SOP class in its file meta)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(512)
-    except OSError:
-        return False
-    return head[128:132] == b"DICM" and b"1.2.840.10008.1.3.10" in head
+def central_directory(path: str | Path) -> tuple[int, int]:
+    """(entries, bytes) of a zip's central directory, from its end record (zip64 too).
 
-
-def dicomdir_files(path: str | Path) -> tuple[list[FileRef], list[tuple[str, str]]]:
-    """Files a DICOMDIR references, and (path, reason) for referenced files that are missing.
-
-    Raises OSError or a pydicom error when the DICOMDIR itself cannot be read.
+    Reads at most the last 64 KiB of the file. Raises :class:`zipfile.BadZipFile` when there is
+    no end record.
     """
-    root = Path(path).parent
-    ds = dcmread(str(path), force=True)
-    found: list[FileRef] = []
-    missing: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for record in ds.get("DirectoryRecordSequence", []):
-        file_id = record.get("ReferencedFileID")
-        if not file_id:
-            continue
-        parts = [str(p) for p in file_id] if not isinstance(file_id, str) else file_id.split("\\")
-        target = root.joinpath(*parts)
-        if not target.exists():  # media written on case-insensitive systems
-            target = _case_insensitive(root, parts) or target
-        key = str(target)
-        if key in seen:
-            continue
-        seen.add(key)
-        if target.is_file():
-            found.append(FileRef(key))
-        else:
-            missing.append((key, f"listed in DICOMDIR {path} but missing on disk"))
-    return found, missing
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        tail_len = min(size, 22 + 0xFFFF + 20)
+        fh.seek(size - tail_len)
+        tail = fh.read(tail_len)
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or at + 22 > len(tail):
+            raise zipfile.BadZipFile("no end of central directory record")
+        entries, cd_size = struct.unpack_from("<HL", tail, at + 10)
+        if (entries == 0xFFFF or cd_size == 0xFFFFFFFF) and at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07":
+            (zip64_at,) = struct.unpack_from("<Q", tail, at - 20 + 8)
+            fh.seek(zip64_at)
+            record = fh.read(56)
+            if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                entries, cd_size = struct.unpack_from("<QQ", record, 32)
+    return int(entries), int(cd_size)
 
 
-def _case_insensitive(root: Path, parts: list[str]) -> Path | None:
-    cur = root
-    for part in parts:
-        try:
-            match = next((c for c in cur.iterdir() if c.name.upper() == part.upper()), None)
-        except OSError:
-            return None
-        if match is None:
-            return None
-        cur = match
-    return cur
+def member_problem(info: zipfile.ZipInfo) -> str | None:
+    """Why one member is not read (encrypted, a decompression bomb), or None."""
+    if info.flag_bits & 0x1:
+        return "encrypted zip member: extract it with its password and scan the folder"
+    if info.file_size > bomb_limit(info.compress_size):
+        return (f"zip member would inflate from {format_bytes(info.compress_size)} to"
+                f" {format_bytes(info.file_size)}, more than {BOMB_RATIO} times: refused as a decompression bomb")
+    return None
+
+
+def zip_members(path: str | Path) -> tuple[list[FileRef], list[tuple[str, str]]]:
+    """The file members of a zip archive (archive order, folders left out), and (where, reason)
+    of members refused. Raises :class:`ZipRefused` when the archive as a whole is refused."""
+    entries, cd_size = central_directory(path)
+    if entries > ZIP_MAX_MEMBERS or cd_size > ZIP_MAX_CENTRAL_DIRECTORY:
+        raise ZipRefused(f"the archive lists {entries} members ({format_bytes(cd_size)} of directory), more than"
+                         f" {ZIP_MAX_MEMBERS}: extract it and scan the folder")
+    archive_bytes = os.stat(path).st_size
+    refs: list[FileRef] = []
+    refused: list[tuple[str, str]] = []
+    total = 0
+    with zipfile.ZipFile(path) as zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        total = sum(i.file_size for i in infos)
+        if total > ZIP_MAX_TOTAL_BYTES or total > bomb_limit(archive_bytes):
+            raise ZipRefused(f"its members would inflate to {format_bytes(total)} from an archive of"
+                             f" {format_bytes(archive_bytes)} (limits: {BOMB_RATIO} times the archive,"
+                             f" {format_bytes(ZIP_MAX_TOTAL_BYTES)}): refused as a decompression bomb")
+        for info in infos:
+            problem = member_problem(info)
+            if problem:
+                refused.append((str(FileRef(str(path), info.filename)), problem))
+            else:
+                refs.append(FileRef(str(path), info.filename))
+    return refs, refused
 
 
 def clear_cache() -> None:

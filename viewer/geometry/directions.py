@@ -18,6 +18,11 @@ Point3: TypeAlias = "tuple[float, float, float]"
 
 #: Angle between n and the nearest axis under which a plane is called by that axis' name.
 OBLIQUE_LIMIT_DEG = 30.0
+#: Largest |cos| between the row and column directions of an IOP still taken as perpendicular.
+ORTHOGONAL_TOL = 1e-2
+#: No scanner puts a slice farther than this from the patient origin (mm); beyond it an IPP is
+#: garbage (1e308, overflowed values) and would overflow the projections.
+MAX_POSITION_MM = 1e6
 
 
 class Orientation(str, Enum):
@@ -47,6 +52,51 @@ def slice_normal(iop: Vector) -> np.ndarray:
         raise ValueError(f"ImageOrientationPatient needs 6 values, got {len(iop)}")
     r, c = _unit(iop[:3]), _unit(iop[3:])
     return _unit(np.cross(r, c))
+
+
+def _finite(values: Vector | None, name: str, n: int) -> tuple[np.ndarray | None, str]:
+    """(the ``n`` values as floats, how to quote them), or (None, why they are unusable)."""
+    if values is None:
+        return None, f"no {name}"
+    if len(values) != n:
+        return None, f"{name} needs {n} values, got {len(values)}"
+    a = np.asarray(values, dtype=float)
+    quoted = name + " " + "\\".join(f"{v:g}" for v in a)
+    if not np.isfinite(a).all():
+        return None, f"{quoted} holds a value that is not a finite number"
+    return a, quoted
+
+
+def orientation_problem(iop: Vector | None) -> str | None:
+    """Why an ImageOrientationPatient cannot define a slice plane, or None when it can.
+
+    Six finite values, two directions of non-zero length, perpendicular within
+    :data:`ORTHOGONAL_TOL` (after normalising: slightly non-unit cosines are accepted).
+    """
+    a, quoted = _finite(iop, "ImageOrientationPatient", 6)
+    if a is None:
+        return quoted
+    norms = (float(np.linalg.norm(a[:3])), float(np.linalg.norm(a[3:])))
+    for name, norm in zip(("row", "column"), norms):
+        if not math.isfinite(norm) or norm < 1e-6:
+            return f"{quoted} has a zero-length {name} direction"
+    cos = abs(float(a[:3] @ a[3:])) / (norms[0] * norms[1])
+    if cos > 1 - 1e-6:
+        return f"{quoted}: the row and column directions are parallel"
+    if cos > ORTHOGONAL_TOL:
+        return f"{quoted} is not orthogonal (row . column = {cos:.3f})"
+    return None
+
+
+def position_problem(ipp: Vector | None) -> str | None:
+    """Why an ImagePositionPatient is unusable (None when it is 3 finite values within
+    :data:`MAX_POSITION_MM` of the origin)."""
+    a, quoted = _finite(ipp, "ImagePositionPatient", 3)
+    if a is None:
+        return quoted
+    if float(np.abs(a).max()) > MAX_POSITION_MM:
+        return f"{quoted} is more than {MAX_POSITION_MM:g} mm from the origin"
+    return None
 
 
 def classify_orientation(normal: Vector) -> tuple[Orientation, float]:

@@ -13,9 +13,14 @@ from typing import Sequence
 import numpy as np
 
 from viewer.geometry.directions import (Orientation, Point3, Vector, _point3, _unit, classify_orientation,
-                                        in_plane_distance_mm, projections_mm, sort_order)
+                                        in_plane_distance_mm, orientation_problem, position_problem,
+                                        projections_mm, sort_order)
 from viewer.geometry.spacing import (DUPLICATE_TOL_MM, TILT_LIMIT_DEG, SpacingReport, analyse_spacing,
                                      shear_angle_deg)
+
+
+#: A pixel wider than this is not a pixel spacing (mm): such a value is treated as absent.
+MAX_PIXEL_SPACING_MM = 1000.0
 
 
 class SpacingSource(str, Enum):
@@ -75,9 +80,10 @@ class StackGeometry:
         pos = np.asarray(positions, float).reshape(-1, 3)
         if pos.shape[0] == 0:
             raise ValueError("a stack needs at least one slice position")
+        problem = orientation_problem(iop) or next(filter(None, map(position_problem, pos)), None)
+        if problem:
+            raise ValueError(problem)
         r, c = _unit(iop[:3]), _unit(iop[3:])
-        if abs(float(r @ c)) > 1e-2:
-            raise ValueError(f"ImageOrientationPatient {tuple(iop)} is not orthogonal")
         n = _unit(np.cross(r, c))
         order = sort_order(pos, n)
         pos = pos[order]
@@ -87,7 +93,7 @@ class StackGeometry:
         rs = cs = None
         if pixel_spacing is not None and source is not SpacingSource.NONE:
             rs, cs = float(pixel_spacing[0]), float(pixel_spacing[1])
-            if not (rs > 0 and cs > 0 and math.isfinite(rs) and math.isfinite(cs)):
+            if not (0 < rs <= MAX_PIXEL_SPACING_MM and 0 < cs <= MAX_PIXEL_SPACING_MM):
                 warnings.append(f"pixel spacing {rs} x {cs} is not usable")
                 rs = cs = None
                 source = SpacingSource.NONE
