@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import plots
+from analysis.agreement_report import add_reader_analyses
 from analysis.inputs import Cohort
 from analysis.pairing import DiameterPairs, count_matrices
 from analysis.paired_tests import EXACT_N_LIMIT
@@ -113,6 +114,8 @@ def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None) ->
             plots.bland_altman_png(les, pat, a, b),
             f"Bland–Altman plot of diameters, {ROLE_LABELS[a]} − {ROLE_LABELS[b]}: bias and "
             f"95 % limits of agreement.")
+
+    add_reader_analyses(cohort, diameters, counts, tables, figures)  # units of n; several readers
 
     m = cohort.measurements
     n_patients = m["patient_id"].nunique()

@@ -14,16 +14,19 @@ from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
 from annotation.clinical import Patient
+from annotation.lobes import BoundaryKey, LobeBoundary
 from annotation.records import Alignment, AlignmentKey, CountMark, ExamPair, Lesion, PairKey, SeriesFlag
 from annotation.vocab import CountStatus, Lobe
 from viewer.errors import ValidationError
 from viewer.records import READING_ROLES, Role
 
 #: Entity tables in parent-before-child order (upserts go in this order, deletes in reverse).
-TABLES: tuple[str, ...] = ("patients", "exam_pairs", "lesions", "count_marks", "series_flags", "alignments")
+TABLES: tuple[str, ...] = ("patients", "exam_pairs", "lesions", "count_marks", "series_flags", "alignments",
+                           "lobe_boundaries")
 _FAR = _dt.date.max  # sorts undated pairs last
 RECORD_TYPES: dict[str, type] = {"patients": Patient, "exam_pairs": ExamPair, "lesions": Lesion,
-                                 "count_marks": CountMark, "series_flags": SeriesFlag, "alignments": Alignment}
+                                 "count_marks": CountMark, "series_flags": SeriesFlag, "alignments": Alignment,
+                                 "lobe_boundaries": LobeBoundary}
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Project:
     count_marks: Mapping[str, CountMark] = field(default_factory=dict)
     series_flags: Mapping[tuple[str, str, str, Role], SeriesFlag] = field(default_factory=dict)
     alignments: Mapping[AlignmentKey, Alignment] = field(default_factory=dict)
+    lobe_boundaries: Mapping[BoundaryKey, LobeBoundary] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -17,6 +17,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 
 from annotation.clinical import ClinicalRecord, Patient
+from annotation.lobes import SAME_SLICE_MM, BoundaryLine, LobeBoundary
 from annotation.project import Diff, Project, diff
 from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, Observation, PairKey,
                                 SeriesFlag, reading_role)
@@ -234,6 +235,7 @@ class Reading:
             "count_marks": [k for k, m in proj.count_marks.items() if m.patient_id == patient_id],
             "series_flags": [k for k in proj.series_flags if k[0] == patient_id],
             "alignments": [k for k in proj.alignments if k[0] == patient_id],
+            "lobe_boundaries": [k for k in proj.lobe_boundaries if k[0] == patient_id],
         }
         self._commit(f"delete patient {patient_id}", proj.without_many(removals))
 
@@ -262,6 +264,7 @@ class Reading:
             "lesions": [k for k in proj.lesions if k[:2] == key],
             "count_marks": [k for k, m in proj.count_marks.items() if (m.patient_id, m.exam_pair_id) == key],
             "series_flags": [k for k in proj.series_flags if k[:2] == key],
+            "lobe_boundaries": [k for k in proj.lobe_boundaries if k[:2] == key],
         }
         self._commit(f"delete exam pair {pair[1]}", proj.without_many(removals))
 
@@ -468,6 +471,23 @@ class Reading:
             return
         has_marks = any(m.role is role for m in self._project.marks_of(pair[0], pair[1], self.reader))
         self.set_count_status(pair, role, CountStatus.COUNTED if has_marks else CountStatus.NOT_READ)
+
+    # ------------------------------------------------------------------ the right/left liver boundary
+    def draw_boundary_line(self, pair: PairKey, frame_of_reference_uid: str, line: BoundaryLine) -> None:
+        """Add (or replace, on the same slice) a line of this reader's right/left liver boundary."""
+        self._pair(pair)
+        key = (pair[0], pair[1], self.reader, frame_of_reference_uid)
+        old = self._project.lobe_boundaries.get(key) or LobeBoundary(*key)
+        self._commit(f"right/left boundary at z {line[4]:.1f} mm", self._project.with_record(old.with_line(line)))
+
+    def erase_boundary_line(self, pair: PairKey, frame_of_reference_uid: str, z: float) -> None:
+        key = (pair[0], pair[1], self.reader, frame_of_reference_uid)
+        old = self._project.lobe_boundaries.get(key)
+        if old is None or old.line_at(z) is None or all(abs(ln[4] - z) >= SAME_SLICE_MM for ln in old.lines):
+            raise ValidationError(f"no boundary line drawn at z {z:.1f} mm", where="z")
+        new = old.without_line_at(z)
+        proj = self._project.with_record(new) if new.lines else self._project.without("lobe_boundaries", key)
+        self._commit(f"right/left boundary at z {z:.1f} mm erased", proj)
 
     # ------------------------------------------------------------------ alignments
     def set_alignment(self, alignment: Alignment) -> None:

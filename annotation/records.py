@@ -446,7 +446,14 @@ class Alignment:
         return (self.matrix[3], self.matrix[7], self.matrix[11])
 
     def apply(self, point_mm: tuple[float, float, float]) -> tuple[float, float, float]:
+        """A moving-frame point in the fixed frame."""
         m = self.matrix
         x, y, z = point_mm
         return (m[0] * x + m[1] * y + m[2] * z + m[3], m[4] * x + m[5] * y + m[6] * z + m[7],
                 m[8] * x + m[9] * y + m[10] * z + m[11])
+
+    def apply_inverse(self, point_mm: tuple[float, float, float]) -> tuple[float, float, float]:
+        """A fixed-frame point in the moving frame (R is a rotation: its inverse is its transpose)."""
+        m = self.matrix
+        x, y, z = point_mm[0] - m[3], point_mm[1] - m[7], point_mm[2] - m[11]
+        return (m[0] * x + m[4] * y + m[8] * z, m[1] * x + m[5] * y + m[9] * z, m[2] * x + m[6] * y + m[10] * z)

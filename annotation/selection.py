@@ -1,4 +1,5 @@
-"""What the reader is working on: exam pair, current lesion, lobe for new marks and lesions.
+"""What the reader is working on: exam pair, current lesion, lobe for new marks and lesions, and
+the item picked last (a count mark, or a lesion's observation on one series) that Delete acts on.
 
 Shared by the lesion panel, the counts panel and the line and count tools so that they agree
 (one source of truth); plain Python, observed through :class:`viewer.model.events.Signal`.
@@ -6,10 +7,29 @@ Shared by the lesion panel, the counts panel and the line and count tools so tha
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from annotation.reading import Reading, ReadingEvent
 from annotation.records import PairKey
 from annotation.vocab import Lobe
 from viewer.model.events import Signal
+from viewer.records import Role
+
+
+@dataclass(frozen=True)
+class Picked:
+    """An item the reader picked: a count mark (``mark_id``) or a lesion's observation on a series."""
+
+    mark_id: str = ""
+    lesion_id: str = ""
+    role: Role | None = None
+    #: Just made by the reader (a click that counted, a line drawn), not picked on purpose: Delete
+    #: removes it, but a lobe key only changes the lobe of what the reader picked.
+    fresh: bool = False
+
+    @property
+    def is_mark(self) -> bool:
+        return bool(self.mark_id)
 
 
 class Selection:
@@ -20,13 +40,26 @@ class Selection:
         self.pair: PairKey | None = tuple(pair) if pair else None  # type: ignore[assignment]
         self.lesion_id: str | None = None
         self.lobe = Lobe.RIGHT
+        self.picked: Picked | None = None
         self.changed = Signal()
         reading.subscribe(self._on_reading)
 
     def set_pair(self, pair: PairKey | None) -> None:
         self.pair = tuple(pair) if pair else None  # type: ignore[assignment]
         self.lesion_id = None
+        self.picked = None
         self.changed.emit()
+
+    def pick(self, item: Picked | None) -> None:
+        """Pick a mark or an observation (what Delete removes when nothing is under the pointer);
+        picking a lesion's observation makes that lesion current."""
+        if item is not None and item.lesion_id and item.lesion_id != self.lesion_id:
+            self.lesion_id = item.lesion_id
+            self.picked = item
+            self.changed.emit()
+        elif item != self.picked:
+            self.picked = item
+            self.changed.emit()
 
     def set_lesion(self, lesion_id: str | None) -> None:
         if lesion_id != self.lesion_id:
@@ -52,6 +85,19 @@ class Selection:
         project = self.reading.project
         if self.pair is not None and self.pair not in project.exam_pairs:
             self.set_pair(None)
-        elif self.lesion_id is not None and self.pair is not None and \
+            return
+        if self.lesion_id is not None and self.pair is not None and \
                 (*self.pair, self.reading.reader, self.lesion_id) not in project.lesions:
             self.set_lesion(None)
+        p = self.picked
+        if p is not None and not self._exists(p):
+            self.pick(None)
+
+    def _exists(self, p: Picked) -> bool:
+        project = self.reading.project
+        if p.is_mark:
+            return p.mark_id in project.count_marks
+        if self.pair is None or p.role is None:
+            return False
+        les = project.lesions.get((*self.pair, self.reading.reader, p.lesion_id))
+        return les is not None and les.observation(p.role) is not None

@@ -36,7 +36,8 @@ from annotation.reading import Reading
 from annotation.store_backend import Db, newer_store_error
 from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, UPSERT, BadRow, fetch_record, load_records, migration_1, migration_2,
-                                     migration_edit_attribution, migration_reader_security, record_key, reads_of)
+                                     migration_3, migration_edit_attribution, migration_reader_security, record_key,
+                                     reads_of)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from viewer.errors import LesionlabError, StoreConflictError, StoreError
 
@@ -57,8 +58,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "patients, exam pairs, lesions, observations, count marks, series flags, edit log", migration_1),
     Migration(2, "measurement provenance and short axis, lesion tracking UIDs, three-state series counts,"
                  " count marks from lesions, alignments", migration_2),
-    Migration(3, "edit log names the reader and exam pair of each edit", migration_edit_attribution),
-    Migration(4, "database roles bound to readers; row-level security per reader (PostgreSQL)",
+    Migration(3, "right/left liver boundaries per reader, exam pair and frame of reference", migration_3),
+    Migration(4, "edit log names the reader and exam pair of each edit", migration_edit_attribution),
+    Migration(5, "database roles bound to readers; row-level security per reader (PostgreSQL)",
               migration_reader_security),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from annotation._validate import new_uid
 from annotation.clinical import ClinicalRecord, Patient
+from annotation.lobes import LobeBoundary
 from annotation.project import Diff, Project
 from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible,
                                 Observation, SeriesFlag, reading_role)
@@ -126,6 +127,18 @@ def migration_2(db: Db) -> None:
                     " AND lesion_id=?", (new_uid(), *key))
 
 
+def migration_3(db: Db) -> None:
+    """The right/left liver boundary each reader draws per exam pair and frame of reference."""
+    db.script("""
+        CREATE TABLE lobe_boundaries (
+            patient_id TEXT NOT NULL, exam_pair_id TEXT NOT NULL, reader TEXT NOT NULL,
+            frame_of_reference_uid TEXT NOT NULL,
+            lines TEXT NOT NULL,  -- JSON [[x1, y1, x2, y2, z], ...], patient mm (LPS), axial segments
+            PRIMARY KEY (patient_id, exam_pair_id, reader, frame_of_reference_uid)
+        );
+    """)
+
+
 def migration_edit_attribution(db: Db) -> None:
     """The edit log names the reader and exam pair of each edit (reading time per case, blinding)."""
     db.script("""
@@ -138,7 +151,7 @@ def migration_edit_attribution(db: Db) -> None:
 
 #: Tables whose rows belong to one reader (row-level security on PostgreSQL). A later migration
 #: that adds such a table calls ``db.reader_keyed(name)`` itself.
-READER_KEYED_TABLES = ("lesions", "observations", "count_marks", "series_flags", "edits")
+READER_KEYED_TABLES = ("lesions", "observations", "count_marks", "series_flags", "lobe_boundaries", "edits")
 
 
 def migration_reader_security(db: Db) -> None:
@@ -197,11 +210,13 @@ COUNT_MARKS = Table("count_marks", ("mark_id", *_READ, "series_role", "lobe", "s
 SERIES_FLAGS = Table("series_flags", (*_READ, "series_role", "status", "reason", "uncountable"), (*_READ, "series_role"))
 ALIGNMENTS = Table("alignments", ("patient_id", "fixed_frame_uid", "moving_frame_uid", "matrix", "source", "reader",
                                   "note"), ("patient_id", "fixed_frame_uid", "moving_frame_uid"))
+LOBE_BOUNDARIES = Table("lobe_boundaries", (*_READ, "frame_of_reference_uid", "lines"),
+                        (*_READ, "frame_of_reference_uid"))
 #: The record tables (Project's TABLES) by name; observations belong to their lesion.
 RECORD_TABLES: dict[str, Table] = {t.name: t for t in (PATIENTS, EXAM_PAIRS, LESIONS, COUNT_MARKS, SERIES_FLAGS,
-                                                        ALIGNMENTS)}
+                                                        ALIGNMENTS, LOBE_BOUNDARIES)}
 #: Tables whose records carry (patient_id, exam_pair_id, reader): one reader's read of a pair.
-READ_TABLES = ("lesions", "count_marks", "series_flags")
+READ_TABLES = ("lesions", "count_marks", "series_flags", "lobe_boundaries")
 
 
 def key_values(table: str, key: Any) -> tuple[Any, ...]:
@@ -264,6 +279,10 @@ def _alignment_row(a: Alignment) -> tuple[Any, ...]:
     return (*a.key, json.dumps(list(a.matrix)), a.source.value, a.reader, a.note)
 
 
+def _boundary_row(b: LobeBoundary) -> tuple[Any, ...]:
+    return (*b.key, json.dumps([list(line) for line in b.lines]))
+
+
 def _up_lesion(db: Db, les: Lesion) -> None:
     db.execute(LESIONS.upsert, (*les.key, les.lobe.value, _opt(les.segment), les.comment, les.tracking_uid))
     db.execute(f"DELETE FROM observations WHERE {LESIONS.where()}", les.key)
@@ -295,6 +314,7 @@ UPSERT: dict[str, Callable[[Db, Any], None]] = {
     "patients": _upsert(PATIENTS, _patient_row), "exam_pairs": _upsert(EXAM_PAIRS, _pair_row),
     "lesions": _up_lesion, "count_marks": _upsert(COUNT_MARKS, _mark_row),
     "series_flags": _upsert(SERIES_FLAGS, _flag_row), "alignments": _upsert(ALIGNMENTS, _alignment_row),
+    "lobe_boundaries": _upsert(LOBE_BOUNDARIES, _boundary_row),
 }
 DELETE: dict[str, Callable[[Db, Any], None]] = {t: _delete(t) for t in RECORD_TABLES}
 
@@ -363,6 +383,8 @@ _LOADERS: dict[str, Callable[[Db, tuple[Any, ...]], Iterator[Any]]] = {
     "series_flags": lambda db, key: _rows(db, SERIES_FLAGS, lambda r: SeriesFlag(*r[:6]), key),
     "alignments": lambda db, key: _rows(db, ALIGNMENTS, lambda r: Alignment(r[0], r[1], r[2], tuple(json.loads(r[3])),
                                                                             r[4], r[5], r[6]), key),
+    "lobe_boundaries": lambda db, key: _rows(db, LOBE_BOUNDARIES, lambda r: LobeBoundary(
+        r[0], r[1], r[2], r[3], tuple(tuple(line) for line in json.loads(r[4]))), key),
 }
 
 

@@ -1,8 +1,10 @@
 """Study browser panel: patient -> exam pairs and studies (date, modality) -> stacks.
 
 Stacks show their role (the reader's correction when there is one), description, slice count
-and the indexer's warnings; they can be dragged into a reading cell. Proposed exam pairs are
-listed first under each patient with their interval; double-click (or Enter) opens one.
+and the indexer's warnings; they can be dragged into a reading cell, or double-clicked to show
+in the active cell. Proposed exam pairs are listed first under each patient with their
+interval; double-click (or Enter) opens one. Every folder opened adds its patients (a patient
+found in two folders is listed once, with the studies of both).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ PAYLOAD = Qt.ItemDataRole.UserRole + 1
 
 
 class StudyBrowser(QTreeWidget):
-    """Signals: ``pair_chosen(ExamPair)``, ``stack_menu(StackInfo, QPoint)``, ``more_pairs(Patient)``."""
+    """Signals: ``pair_chosen(ExamPair)``, ``stack_chosen(StackInfo)`` (double-click or Enter on a
+    stack: shown in the active cell), ``stack_menu(StackInfo, QPoint)``, ``more_pairs(Patient)``."""
 
     pair_chosen = Signal(object)
+    stack_chosen = Signal(object)
     stack_menu = Signal(object, object)
     more_pairs = Signal(object)
 
@@ -144,6 +148,8 @@ class StudyBrowser(QTreeWidget):
         kind = item.data(0, KIND)
         if kind == "pair":
             self.pair_chosen.emit(item.data(0, PAYLOAD))
+        elif kind == "stack":
+            self.stack_chosen.emit(item.data(0, PAYLOAD))
         elif kind == "more":
             self.more_pairs.emit(item.data(0, PAYLOAD))
 

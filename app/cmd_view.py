@@ -2,9 +2,15 @@
 DICOMDIR, zip) and a reading project.
 
 Which reading project opens (app/reading_session.py has the whole flow): ``--store FILE``
-(created if missing) for writing; else a ``*.lesionlab`` lying in PATH, read-only until the
-first edit (so ``make run`` shows the sample reading without touching the git tree); else the
-reading project used last, for writing; else none until the first edit creates one.
+(created if missing) for writing; else the reader's own project of the last session, for
+writing (a reader's work always wins over a folder's sample); else a ``*.lesionlab`` lying in
+PATH, read-only until the first edit (so ``make run`` shows the sample reading without
+touching the git tree); else the reading project used last; else none until the first edit
+creates one.
+
+Where the reader left (app/last_session.py) is restored: the study folders of the last session
+are listed with PATH, and the exam pair, the current lesion and each cell's slice come back.
+After an unclean exit the status bar says so and what the project holds.
 
 Scripted options serve the screenshot test and the start-time benchmark: open the first
 proposed exam pair, save a screenshot once every hung stack has loaded, and quit.
@@ -32,6 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quit-when-listed", action="store_true",
                    help="print the start time once the window is shown and PATH listed, then quit (benchmark)")
     p.add_argument("--size", default="1600x1000", help="window size WIDTHxHEIGHT (default 1600x1000)")
+    p.add_argument("--no-restore", action="store_true", help="do not reopen where the last session left")
 
 
 def _pair_loaded(window) -> bool:  # type: ignore[no-untyped-def]
@@ -56,19 +63,64 @@ def _index_early(path: str):  # type: ignore[no-untyped-def]
     return future
 
 
-def _open_store(window, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
+def _open_store(window, args: argparse.Namespace, last) -> None:  # type: ignore[no-untyped-def]
     """The reading project to start with (module doc)."""
     from pathlib import Path
 
     from app.reading_session import stores_in
 
-    ctl = window.controller
+    flow = window.store_flow
     if args.store:
-        ctl.open_store(args.store)
+        flow.open_store(args.store)
+    elif last is not None and last.store and Path(last.store).is_file():
+        flow.open_store(last.store)
     elif args.path and stores_in(args.path):
-        ctl.open_store(stores_in(args.path)[0], came_with_folder=True)
-    elif not args.quit_when_listed and ctl.recent.paths and Path(ctl.recent.paths[0]).is_file():
-        ctl.open_store(ctl.recent.paths[0])
+        flow.open_store(stores_in(args.path)[0], came_with_folder=True)
+    elif not args.quit_when_listed and flow.recent.paths and Path(flow.recent.paths[0]).is_file():
+        flow.open_store(flow.recent.paths[0])
+
+
+def recovery_message(window, last) -> str:  # type: ignore[no-untyped-def]
+    """What the status bar says after an unclean exit: when, which project, what it holds."""
+    store = window.session.store
+    if store is None:
+        return f"lesionlab did not close cleanly last time ({last.saved_at_utc}); no reading project was open"
+    edits = store.edits()
+    tail = f"; the last edit ({edits[-1][1]}): {edits[-1][2]}" if edits else ""
+    return (f"lesionlab did not close cleanly last time ({last.saved_at_utc} UTC); {store.path} reopened with all "
+            f"{len(edits)} saved edit(s){tail}")
+
+
+def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
+    """Open the last pair again at its lesion and slices; False when that pair is not in the browser."""
+    from PySide6.QtCore import QTimer
+
+    from viewer.studies import all_pairs
+
+    for patient in window.patients:
+        if patient.patient_id != last.patient_id:
+            continue
+        for pair in all_pairs(patient):
+            if (pair.ct.study_instance_uid, pair.mr.study_instance_uid) == (last.ct_study_uid, last.mri_study_uid):
+                window.open_pair(pair)
+                window.reading.activate(min(max(last.active_cell, 0), len(window.reading.viewports) - 1))
+                if last.lesion_id:
+                    window.state.selection.set_lesion(last.lesion_id)
+                pending = dict(last.slices)
+
+                def place() -> None:
+                    for vp in window.reading.viewports:
+                        if vp.key in pending and vp.volume is not None and vp.volume.loaded.any():
+                            vp.set_linked(False)
+                            vp.set_index(pending.pop(vp.key))
+                            vp.set_linked(True)
+                    if pending and any(vp.volume is None or not vp.volume.loaded.all() for vp in window.reading.viewports
+                                       if vp.key in pending or vp.volume is None):
+                        QTimer.singleShot(50, place)
+
+                QTimer.singleShot(0, place)
+                return True
+    return False
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +136,11 @@ def run(args: argparse.Namespace) -> int:
     app.setApplicationName("lesionlab")
     apply_dark_theme(app)
     window = MainWindow()
-    _open_store(window, args)
+    scripted = args.quit_when_listed or args.open_first_pair or args.screenshot or args.no_restore
+    last = None if scripted else window.last.load()
+    _open_store(window, args, last)
+    if last is not None and not last.clean:
+        window.state.say(recovery_message(window, last))
     width, height = (int(v) for v in args.size.lower().split("x"))
     window.resize(width, height)
     window.show()
@@ -107,13 +163,23 @@ def run(args: argparse.Namespace) -> int:
 
     def show_when_loaded(lesion_id: str) -> None:
         if _pair_loaded(window):
-            window.controller.selection.set_lesion(lesion_id)
-            window.controller.show_lesion(lesion_id)
+            from app.reading_commands import show_lesion
+
+            window.state.selection.set_lesion(lesion_id)
+            show_lesion(window.state, lesion_id)
             status["shown"] = True
         else:
             QTimer.singleShot(20, lambda: show_when_loaded(lesion_id))
 
+    to_list = [p for p in dict.fromkeys([*(last.paths if last is not None else ()), *([args.path] if args.path else [])])]
+    restored = {"done": False}
+
     def listed(result) -> None:  # type: ignore[no-untyped-def]
+        if last is not None and last.has_pair and not restored["done"] and len(window.index_results) >= len(to_list):
+            restored["done"] = True
+            message = window.state.status
+            if restore_position(window, last, app) and not last.clean:
+                window.state.say(message)  # keep the recovery message in view
         if args.quit_when_listed:
             app.processEvents()
             print(f"listed {len(result.stacks)} stacks; started in {time.perf_counter() - T0:.3f} s", flush=True)
@@ -134,6 +200,11 @@ def run(args: argparse.Namespace) -> int:
             shoot()
 
     window.listed.connect(listed)
+    from pathlib import Path
+
+    for extra in to_list:
+        if extra != args.path and Path(extra).exists():
+            window.open_path(extra)
     if early is not None:
         def collect() -> None:
             if not early.done():
@@ -148,5 +219,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.quit_when_listed or args.open_first_pair:
         print("a PATH is needed", file=sys.stderr)
         return 2
+    if last is not None and not last.clean:
+        window.last.save(window.state, list(window.index_results), clean=False)  # this session runs now
     app.exec()
     return status["code"]

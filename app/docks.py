@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QWi
 from annotation.qt.clinical_form import ClinicalForm
 from annotation.qt.panels import ChecksPanel, CountsPanel, LesionPanel
 from annotation.selection import Selection
+from app.workstation import WorkstationState
 
 FEATURES = QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
 
@@ -28,9 +29,10 @@ def _dock(window: QMainWindow, title: str, name: str) -> QDockWidget:
 
 
 class ReadingDocks:
-    """Four docks whose panels follow one Selection; :meth:`bind` swaps in another."""
+    """Four docks whose panels follow the state's Selection (rebuilt when another Reading comes)."""
 
-    def __init__(self, window: QMainWindow, studies: QDockWidget) -> None:
+    def __init__(self, window: QMainWindow, studies: QDockWidget, state: WorkstationState | None = None,
+                 jump: Callable[[object, object], None] | None = None) -> None:
         self.window = window
         self.lesions_dock = _dock(window, "Lesions", "lesions")
         self.counts_dock = _dock(window, "Counts", "counts")
@@ -50,6 +52,14 @@ class ReadingDocks:
         self._selection: Selection | None = None
         self._prepare: Callable[[], str | None] = lambda: None
         self._jump: Callable[[object, object], None] = lambda role, m: None
+        self.state = state
+        if state is not None:
+            state.changed.connect(self._state_changed)
+            self.bind(state.selection, lambda: state.prepare(), jump or self._jump)
+
+    def _state_changed(self, aspect: str) -> None:
+        if aspect == "reading" and self.state is not None:
+            self.bind(self.state.selection, lambda: self.state.prepare(), self._jump)  # type: ignore[union-attr]
 
     @property
     def docks(self) -> tuple[QDockWidget, ...]:
@@ -72,7 +82,7 @@ class ReadingDocks:
         self.lesion_panel.jump_requested.connect(jump)
         self.checks_panel.jump_requested.connect(jump)
         self.lesion_panel.table.horizontalHeader().setMinimumSectionSize(56)
-        self.lesion_panel.table.verticalHeader().setDefaultSectionSize(24)  # five lesions fit without scrolling
+        self.lesion_panel.table.verticalHeader().setDefaultSectionSize(22)  # six lesions fit without scrolling
         self.lesions_dock.setWidget(self.lesion_panel)
         self.counts_dock.setWidget(self.counts_panel)
         self.checks_dock.setWidget(self.checks_panel)

@@ -3,6 +3,8 @@
 Both read the store read-only (the workstation keeps it open for writing meanwhile). Export is
 quick and runs in the UI thread; the analysis (pandas, scipy, matplotlib: imported only here,
 so start-up does not pay for them) runs in a worker thread and then shows its tables and plots.
+Both ask where to write first (a folder chosen by the reader, the data folder proposed), and
+report.html opens in the system browser or, where there is none, in the application.
 """
 
 from __future__ import annotations
@@ -25,13 +27,15 @@ SHOWN_FIRST = ("paired_tests", "detection", "sizes")
 
 
 class ExportDialog(QDialog):
-    """Output folder and the pseudonymise choice."""
+    """Output folder and (for the export) the pseudonymise choice."""
 
-    def __init__(self, default_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, default_dir: Path, parent: QWidget | None = None, *, title: str = "Export the reading project",
+                 text: str = "One xlsx per patient and the cohort tables measurements.csv, counts.csv, patients.csv.",
+                 pseudonymise: bool = True) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export the reading project")
+        self.setWindowTitle(title)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel("One xlsx per patient and the cohort tables measurements.csv, counts.csv, patients.csv."))
+        lay.addWidget(QLabel(text))
         row = QHBoxLayout()
         self.folder = QLineEdit(str(default_dir))
         browse = QPushButton("Choose…")
@@ -41,7 +45,8 @@ class ExportDialog(QDialog):
         lay.addLayout(row)
         self.pseudonymise = QCheckBox("Pseudonymise (study codes instead of patient ids; the key is written beside "
                                       "the folder)")
-        lay.addWidget(self.pseudonymise)
+        if pseudonymise:
+            lay.addWidget(self.pseudonymise)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -145,4 +150,93 @@ class AnalysisDialog(QDialog):
         self.resize(1100, 760)
 
     def open_report(self) -> bool:
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.out_dir / "report.html")))
+        """The report in the system browser; where there is none, in the application (never silently nothing)."""
+        path = self.out_dir / "report.html"
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            return True
+        self.report_view = ReportView(path, self)
+        self.report_view.show()
+        return False
+
+
+class ReportView(QDialog):
+    """report.html shown in the application when no browser opens it."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QTextBrowser
+
+        super().__init__(parent)
+        self.setWindowTitle(f"Report — {path}")
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(f"No web browser opened {path}; it is shown here (images and tables included)."))
+        self.browser = QTextBrowser()
+        self.browser.setOpenExternalLinks(True)
+        self.browser.setSearchPaths([str(path.parent)])
+        try:
+            self.browser.setHtml(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            self.browser.setPlainText(f"cannot read {path}: {exc.strerror or exc}")
+        lay.addWidget(self.browser, 1)
+        self.resize(1000, 800)
+
+
+class ExportActions(QObject):
+    """File -> Export and Analysis -> Run on the open reading project. Signal ``analysis_done(out_dir)``."""
+
+    analysis_done = Signal(str)
+
+    def __init__(self, parent: QWidget, session: Any, say: Any, show_error: Any) -> None:
+        super().__init__(parent)
+        self.parent_widget, self.session, self.say, self.show_error = parent, session, say, show_error
+        self._analysis: AnalysisJob | None = None
+        self.last_dialog: AnalysisDialog | None = None
+
+    def _store_path(self) -> Path:
+        if self.session.store is None:
+            raise LesionlabError("no reading project is open", advice="File -> Open reading project")
+        if self.session.path is None:
+            raise LesionlabError("export and analysis from the window take a .lesionlab file", where=self.session.location,
+                                 advice="run lesionlab export URL --out DIR (or lesionlab analyze URL --out DIR)")
+        return Path(self.session.path)
+
+    def ask_export(self) -> None:
+        from app.reading_session import data_dir
+
+        src = self._store_path()
+        dialog = ExportDialog(data_dir() / "exports" / src.stem, self.parent_widget)
+        if dialog.exec():
+            self.export_to(Path(dialog.folder.text()), dialog.pseudonymise.isChecked())
+
+    def export_to(self, out_dir: str | Path, pseudonymise: bool = False) -> None:
+        try:
+            self.say(export(self._store_path(), Path(out_dir), pseudonymise))
+        except OSError as exc:  # a folder that is a file, not writable, a full disk...
+            raise LesionlabError(f"the export failed: {exc.strerror or exc}", where=str(out_dir),
+                                 advice="choose another, writable folder") from None
+
+    def ask_analysis(self) -> None:
+        """Ask where the analysis goes (the data folder proposed), then run it."""
+        from app.reading_session import data_dir
+
+        src = self._store_path()
+        dialog = ExportDialog(data_dir() / "analysis" / src.stem, self.parent_widget, title="Run the analysis",
+                              text="Tables, paired tests, plots and report.html of the reading project go into:",
+                              pseudonymise=False)
+        if dialog.exec():
+            self.run_analysis(Path(dialog.folder.text()))
+
+    def run_analysis(self, out_dir: str | Path) -> None:
+        """Analyse the open project into ``out_dir`` in a thread."""
+        src = self._store_path()
+        out = Path(out_dir)
+        self._analysis = AnalysisJob(self)
+        self._analysis.done.connect(self._analysed)
+        self._analysis.failed.connect(self.show_error)
+        self.say(f"analysing {src.name} into {out} …")
+        self._analysis.start(src, out)
+
+    def _analysed(self, result: Any, out_dir: str) -> None:
+        self.say(f"{result.summary} Written to {out_dir}.")
+        self.last_dialog = AnalysisDialog(result, Path(out_dir), self.parent_widget)
+        self.last_dialog.show()
+        self.analysis_done.emit(out_dir)

@@ -1,11 +1,11 @@
 """The reading workstation's main window: study browser, six-cell reading grid, reading docks.
 
-Thin by design (STYLE.md): viewer state lives in :class:`viewer.model.reading.ReadingModel`, the
-role corrections and recent studies in :mod:`viewer.model.settings`, the reading project in
-:class:`app.reading_session.ReadingSession`. The jobs around them have their own modules:
-menus and toolbar (:mod:`app.menus`), reading docks (:mod:`app.docks`), tools, store flow,
-export and analysis (:mod:`app.reading_controller`). Slots here gather input, call the models,
-and show errors in one place (:meth:`show_error`).
+Thin by design (STYLE.md): the state is :class:`app.workstation.WorkstationState` (exam pair,
+cells, tool, lobe, overlays, reader, status), the commands are Qt-free functions
+(:mod:`app.reading_commands`), the store questions :class:`app.store_flow.StoreFlow`, the layers
+and tools :class:`app.reading_view.ReadingView`, export and analysis
+:class:`app.export_analysis.ExportActions`. This module composes them, binds keys to commands
+and shows errors in one place (:meth:`show_error`).
 """
 
 from __future__ import annotations
@@ -14,25 +14,32 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar,
-                               QWidget)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar
 
+from annotation.reading import EditKind, ReadingEvent
 from annotation.records import NotMeasurable, NotVisible
 from annotation.vocab import Lobe
+from app import reading_commands as cmd
 from app.browser import StudyBrowser
 from app.docks import ReadingDocks
-from viewer.errors import LesionlabError
-from app.menus import build_menus, build_toolbar
+from app.export_analysis import ExportActions
+from app.last_session import LastSession
+from app.menus import build_menus, build_toolbar, recent_menu
 from app.pair_dialog import PairChooser, ShortcutsDialog
-from app.reading_controller import ReadingController
 from app.reading_session import ReadingSession
 from app.reading_settings import ReaderName, recent_stores
+from app.reading_view import ReadingView
+from app.shortcuts import SHORTCUTS, USER_FILE, Shortcut, load_user_keys
+from app.store_flow import StoreFlow
+from app.view_settings import ViewSettings
+from app.workstation import ToolMode, WorkstationState
 from viewer.display import Preset
+from viewer.errors import LesionlabError
 from viewer.model.layout import role_label
 from viewer.model.reading import ReadingModel
-from viewer.model.settings import RecentStudies, RoleOverrides
+from viewer.model.settings import RecentStudies, RoleOverrides, config_dir
 from viewer.qt.grid import ReadingGrid
 from viewer.qt.loading import VolumeLoads, connect_loading, default_loader
 from viewer.records import IndexResult, Role, StackInfo
@@ -71,12 +78,15 @@ class MainWindow(QMainWindow):
 
     def __init__(self, *, overrides: RoleOverrides | None = None, recent: RecentStudies | None = None,
                  loader_factory: Callable[[StackInfo], Any] = default_loader, reader: ReaderName | None = None,
-                 stores: RecentStudies | None = None) -> None:
-        """``reader`` and ``stores`` (recent reading projects) default to the reader's settings files."""
+                 stores: RecentStudies | None = None, last: LastSession | None = None,
+                 shortcuts: tuple[Shortcut, ...] | None = None) -> None:
+        """``reader``, ``stores`` (recent reading projects), ``last`` (where the reader left) and
+        ``shortcuts`` default to the reader's settings files."""
         super().__init__()
         self.setWindowTitle("lesionlab")
         self.overrides = overrides if overrides is not None else RoleOverrides()
         self.recent = recent if recent is not None else RecentStudies()
+        self.view_settings = ViewSettings()
         self.reading = ReadingModel(role_of=self.overrides.role_of)
         self.loads = VolumeLoads(loader_factory, self)
         connect_loading(self.reading, self.loads)
@@ -89,6 +99,7 @@ class MainWindow(QMainWindow):
         self.browser = StudyBrowser(self.overrides, self)
         self.browser.pair_chosen.connect(self.open_pair)
         self.browser.more_pairs.connect(self.choose_pair)
+        self.browser.stack_chosen.connect(lambda stack: self.run(lambda: self.show_stack(self.reading.layout.active, stack)))
         self.browser.stack_menu.connect(lambda stack, pos: self._role_menu(stack).exec(pos))
         self.dock = QDockWidget("Studies", self)
         self.dock.setObjectName("studies")
@@ -102,30 +113,44 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.progress)
-        self.index_result: IndexResult | None = None
+        self.index_results: dict[str, IndexResult] = {}
         self.patients: list[Patient] = []
-        self.pair: ExamPair | None = None
         self._index_job = IndexJob(self)
         self._index_job.progress.connect(self._index_progress)
         self._index_job.done.connect(self.show_index)
         self._index_job.failed.connect(lambda msg: (self.progress.hide(), self.show_error(msg)))
-        self.actions_by_id: dict[str, QAction] = {}
-        self.docks = ReadingDocks(self, self.dock)
         reader = reader if reader is not None else ReaderName()
         self.session = ReadingSession(reader.name or reader.guess())
-        self.controller = ReadingController(self, self.session, reader, stores if stores is not None else recent_stores())
-        self.actions_by_id = build_menus(self, self.handlers())
+        self.state = WorkstationState(self.session, self.reading)
+        self.store_flow = StoreFlow(self, self.session, self.state, reader, stores if stores is not None else recent_stores(),
+                                    self.show_error)
+        self.statusBar().addPermanentWidget(self.store_flow.store_label)
+        self.reading_view = ReadingView(self.state, self.grid)
+        self.exports = ExportActions(self, self.session, self.state.say, self.show_error)
+        self.docks = ReadingDocks(self, self.dock, self.state, lambda role, m: self.run(lambda: self.jump(role, m)))
+        self.last = last if last is not None else LastSession(config_dir() / LastSession.FILE)
+        if shortcuts is None:
+            shortcuts, problems = load_user_keys(config_dir() / USER_FILE)
+            for problem in problems:
+                self.state.say(f"⚠ {problem}")
+        self.shortcuts = shortcuts
+        self.actions_by_id = build_menus(self, self.grid, shortcuts, self.handlers(), self.run, *self._menu_items())
         self.toolbar = build_toolbar(self, self.actions_by_id)
-        self.controller._edited(None)
-        self.resizeDocks([self.docks.lesions_dock], [235], Qt.Orientation.Vertical)
+        self.state.changed.connect(self._state_changed)
+        self._unsubscribe: Callable[[], None] = lambda: None
+        self._bind_reading()
+        self._state_changed("tool")
+        self._state_changed("lobe")
+        self.resizeDocks([self.docks.lesions_dock], [250], Qt.Orientation.Vertical)
         self.overrides.changed.connect(lambda *_: self.reading.hanging.rehang())
+        self.view_settings.apply_to(self.grid.viewports)
         self.setAcceptDrops(True)
         self.resize(1600, 1000)
 
     # ------------------------------------------------------------------ actions
     def handlers(self) -> dict[str, Callable[[], object]]:
         """Action id (app.shortcuts) -> what it does."""
-        r = self.reading
+        r, s = self.reading, self.state
 
         def active() -> Any:
             return r.active
@@ -133,59 +158,111 @@ class MainWindow(QMainWindow):
         def grid(rows: int, cols: int) -> Callable[[], None]:
             return lambda: r.layout.set_grid(rows, cols)
 
-        c = self.controller
+        def tool(mode: ToolMode) -> Callable[[], None]:
+            return lambda: s.set_tool(mode)
+
         return {
             "open_folder": self.ask_open_folder, "open_file": self.ask_open_file, "quit": self.close,
-            "export": c.ask_export, "analysis": lambda: c.run_analysis(),
-            "undo": lambda: c.reading.undo(), "redo": lambda: c.reading.redo(),
-            "tool_line": lambda: c.set_tool("line"), "tool_count": lambda: c.set_tool("count"),
-            "tool_window": lambda: c.set_tool("window_level"),
-            "new_lesion": c.new_lesion, "next_lesion": lambda: c.step_lesion(1), "previous_lesion": lambda: c.step_lesion(-1),
-            "lobe_right": lambda: c.set_lobe(Lobe.RIGHT), "lobe_left": lambda: c.set_lobe(Lobe.LEFT),
-            "not_visible": lambda: c.set_status(NotVisible()), "not_measurable": lambda: c.set_status(NotMeasurable()),
-            "uncountable": c.toggle_uncountable, "delete_selected": c.delete_selected,
+            "export": self.exports.ask_export, "analysis": self.exports.ask_analysis,
+            "undo": lambda: s.reading.undo(), "redo": lambda: s.reading.redo(),
+            "tool_line": tool(ToolMode.LINE), "tool_count": tool(ToolMode.COUNT),
+            "tool_window": tool(ToolMode.WINDOW_LEVEL), "tool_boundary": tool(ToolMode.BOUNDARY),
+            "cancel": self._cancel,
+            "new_lesion": lambda: cmd.new_lesion(s), "next_lesion": lambda: cmd.step_lesion(s, 1),
+            "previous_lesion": lambda: cmd.step_lesion(s, -1),
+            "lobe_right": lambda: cmd.set_lobe(s, Lobe.RIGHT), "lobe_left": lambda: cmd.set_lobe(s, Lobe.LEFT),
+            "not_visible": lambda: cmd.set_status(s, NotVisible()),
+            "not_measurable": lambda: cmd.set_status(s, NotMeasurable()),
+            "counted": lambda: cmd.mark_counted(s), "uncountable": lambda: cmd.toggle_uncountable(s),
+            "delete_selected": lambda: cmd.delete(s, self.reading_view.pointer_now()),
             "choose_pair": lambda: self.choose_pair(self.browser.selected_patient()),
             "toggle_browser": lambda: self.dock.setVisible(not self.dock.isVisible()),
             "next_slice": lambda: active().next_slice(1), "previous_slice": lambda: active().next_slice(-1),
             "page_down": lambda: active().next_slice(PAGE_SLICES), "page_up": lambda: active().next_slice(-PAGE_SLICES),
             "first_slice": lambda: active().first(), "last_slice": lambda: active().last(),
             "cine": r.toggle_cine,
-            "preset_ct_abdomen": lambda: r.apply_preset(Preset.CT_ABDOMEN),
-            "preset_ct_liver": lambda: r.apply_preset(Preset.CT_LIVER),
-            "preset_ct_bone": lambda: r.apply_preset(Preset.CT_BONE),
-            "preset_auto": lambda: r.apply_preset(Preset.AUTO),
+            "preset_ct_abdomen": lambda: self._preset(Preset.CT_ABDOMEN),
+            "preset_ct_liver": lambda: self._preset(Preset.CT_LIVER),
+            "preset_ct_bone": lambda: self._preset(Preset.CT_BONE),
+            "preset_auto": lambda: self._preset(Preset.AUTO),
+            "preset_mr_contrast": lambda: self._preset(Preset.MR_CONTRAST),
+            "window_modality": self._window_to_role, "zoom_modality": self._zoom_to_modality,
             "invert": lambda: active().toggle_invert(), "fit": lambda: active().fit(), "reset": lambda: active().reset(),
-            "toggle_overlays": self._toggle_overlays,
+            "toggle_overlays": s.toggle_overlays,
             "maximise": lambda: r.layout.toggle_maximise(),
             "next_cell": lambda: self._step_cell(1), "previous_cell": lambda: self._step_cell(-1),
             "grid_1x1": grid(1, 1), "grid_1x2": grid(1, 2), "grid_2x2": grid(2, 2), "grid_2x3": grid(2, 3),
-            "grid_3x3": grid(3, 3), "swap_adc": r.swap_dwi_adc,
+            "grid_3x3": grid(3, 3), "swap_adc": r.swap_dwi_adc, "dwi_adc_side_by_side": self._dwi_adc_side_by_side,
             "link_all": self._link_all, "toggle_link": r.toggle_link_active,
-            "clear_links": lambda: (r.link.clear_reader_links(), self.status.setText("reader-made links cleared")),
-            "crosshair": lambda: self.grid.set_crosshair_mode(not self.grid.crosshair_mode),
-            "shortcuts": lambda: ShortcutsDialog(self).exec(),
+            "clear_links": lambda: (r.link.clear_reader_links(), s.say("reader-made links cleared")),
+            "crosshair": lambda: s.set_tool(ToolMode.WINDOW_LEVEL if s.tool is ToolMode.CROSSHAIR else ToolMode.CROSSHAIR),
+            "shortcuts": lambda: ShortcutsDialog(self.shortcuts, self).exec(),
         }
 
-    def run(self, fn: Callable[[], object], *, quiet: bool = False) -> None:
+    def _menu_items(self) -> tuple[list[Any], list[Any]]:
+        flow = self.store_flow
+        extra = [("File", "-", lambda: None, "export"),
+                 ("File", "New reading project…", flow.ask_new_store, "export"),
+                 ("File", "Open reading project…", flow.ask_open_store, "export"),
+                 ("File", "Open database reading project…", flow.ask_open_database, "export"),
+                 ("File", "Reader name…", flow.ask_reader, "export"),
+                 ("File", "-", lambda: None, "export"),
+                 ("View", "Right drag zooms (OHIF) instead of window/level", self._toggle_right_drag, None)]
+        run = lambda fn: self.run(fn)  # noqa: E731
+        submenus = [("File", recent_menu(self, "Recent studies", self.recent, self.open_path, run), "choose_pair"),
+                    ("File", recent_menu(self, "Recent reading projects", flow.recent, flow.open_store, run), "export")]
+        return extra, submenus
+
+    def run(self, fn: Callable[[], object], quiet: bool = False) -> None:
         """Run an action; its refusal goes to the error dialog (to the status bar only when ``quiet``)."""
         try:
             fn()
         except LesionlabError as exc:
             if quiet:
-                self.status.setText(f"⚠ {exc}")
+                self.state.say(f"⚠ {exc}")
             else:
                 self.show_error(str(exc))
 
     def show_error(self, message: str) -> None:
         """The one place errors reach the reader."""
-        self.status.setText(f"⚠ {message}")
+        self.state.say(f"⚠ {message}")
         QMessageBox.warning(self, "lesionlab", message)
 
-    def _toggle_overlays(self) -> None:
-        on = not self.grid.viewports[0].show_overlays
-        for w in self.grid.viewports:
-            w.show_overlays = on
-            w.update()
+    # ------------------------------------------------------------------ following the state
+    def _state_changed(self, aspect: str) -> None:
+        acts = self.actions_by_id
+        if aspect == "status":
+            self.status.setText(self.state.status)
+        elif aspect == "tool":
+            tools = {ToolMode.WINDOW_LEVEL: "tool_window", ToolMode.LINE: "tool_line", ToolMode.COUNT: "tool_count",
+                     ToolMode.BOUNDARY: "tool_boundary"}
+            for mode, action_id in tools.items():
+                acts[action_id].setChecked(self.state.tool is mode)
+        elif aspect == "lobe":
+            acts["lobe_right"].setChecked(self.state.lobe is Lobe.RIGHT)
+            acts["lobe_left"].setChecked(self.state.lobe is Lobe.LEFT)
+        elif aspect == "reading":
+            self._bind_reading()
+        if aspect in ("pair", "lesion", "lobe"):
+            self._remember()
+
+    def _bind_reading(self) -> None:
+        self._unsubscribe()
+        self._unsubscribe = self.state.reading.subscribe(self._edited)
+        self._edited(None)
+
+    def _edited(self, event: ReadingEvent | None) -> None:
+        r, acts = self.state.reading, self.actions_by_id
+        acts["undo"].setText(f"Undo {r.undo_description}" if r.can_undo else "Undo")
+        acts["undo"].setEnabled(r.can_undo)
+        acts["redo"].setText(f"Redo {r.redo_description}" if r.can_redo else "Redo")
+        acts["redo"].setEnabled(r.can_redo)
+        if event is not None and event.kind is not EditKind.EDIT:  # never leave the undone edit's message
+            self.state.say(f"{'undone' if event.kind is EditKind.UNDO else 'redone'}: {event.description}")
+
+    def _cancel(self) -> None:
+        if not self.reading_view.cancel_gesture():
+            self.state.set_tool(ToolMode.WINDOW_LEVEL)
 
     def _step_cell(self, step: int) -> None:
         cells = [c for c, _, _ in self.reading.layout.visible_cells()]
@@ -197,7 +274,69 @@ class MainWindow(QMainWindow):
         how = self.reading.link_all()
         by = {"point": "by the reference points (3D)", "slice": "by slice position"}
         detail = "; ".join(sorted({by[h] for h in how.values()})) or "same frame of reference"
-        self.status.setText(f"linked to {role_label(self.reading.active.role)}: {detail}")
+        self.state.say(f"linked to {role_label(self.reading.active.role)}: {detail}")
+
+    def _same_modality(self) -> list[Any]:
+        act = self.reading.active
+        if act.volume is None:
+            raise LesionlabError("the active cell shows nothing")
+        modality = act.volume.stack.modality
+        return [vp for vp in self.reading.viewports if vp.volume is not None and vp.volume.stack.modality == modality]
+
+    def _preset(self, preset: Preset) -> None:
+        """A window preset on every cell of its modality (CT presets: CT cells; MRI: MRI cells; automatic:
+        the active cell's modality), remembered per series role for the next pairs."""
+        wanted = {Preset.CT_ABDOMEN: "CT", Preset.CT_LIVER: "CT", Preset.CT_BONE: "CT", Preset.MR_CONTRAST: "MR"}.get(preset)
+        cells = [vp for vp in self.reading.viewports if vp.volume is not None
+                 and (vp.volume.stack.modality == wanted if wanted else vp in self._same_modality())]
+        if not cells:
+            raise LesionlabError(f"no {wanted or ''} cell for this preset".replace("  ", " "))
+        for vp in cells:
+            vp.apply_preset(preset)
+            if vp.role is not None:
+                self.view_settings.remember_preset(vp.role, preset)
+        self.state.say(f"{preset.value.replace('_', ' ')} window on {len(cells)} cell(s); kept for these series")
+
+    def _window_to_role(self) -> None:
+        act = self.reading.active
+        wl = act.window
+        if wl is None or act.volume is None:
+            raise LesionlabError("the active cell has no window yet")
+        same = [vp for vp in self.reading.viewports if vp.volume is not None and vp.role is act.role and vp is not act]
+        for vp in same:
+            vp.set_window(wl)
+        self.state.say(f"{wl.label()} on {len(same) + 1} cell(s) of {role_label(act.role)}")
+
+    def _zoom_to_modality(self) -> None:
+        act = self.reading.active
+        cells = self._same_modality()
+        for vp in cells:
+            if vp is not act:
+                vp.set_zoom(act.zoom)
+        self.state.say(f"zoom {act.zoom:.2f} on {len(cells)} {act.volume.stack.modality} cell(s)")  # type: ignore[union-attr]
+
+    def _dwi_adc_side_by_side(self) -> None:
+        """DWI b800 and its ADC map side by side (1x2), or back to the six cells."""
+        r = self.reading
+        if r.layout.grid == (1, 2) and r.hanging.cells[1].stack is not None and r.viewports[1].role is Role.MR_ADC:
+            r.hanging.rehang()
+            r.layout.set_grid(2, 3)
+            self.state.say("back to the six reading cells")
+            return
+        dwi = next((c for c in r.hanging.cells if c.role is Role.MR_DWI and c.stack is not None), None)
+        adc = next((s for s in r.hanging.stacks if r.hanging.role_of(s) is Role.MR_ADC), None)
+        if dwi is None or adc is None:
+            raise LesionlabError("this pair has no DWI and ADC to show side by side")
+        r.hanging.assign(0, dwi.stack)
+        r.hanging.assign(1, adc)
+        r.layout.set_grid(1, 2)
+        r.activate(0)
+        self.state.say("DWI b800 and ADC side by side (Shift+D: back to the six cells)")
+
+    def _toggle_right_drag(self) -> None:
+        self.view_settings.set_right_drag("window" if self.view_settings.right_drag == "zoom" else "zoom")
+        self.view_settings.apply_to(self.grid.viewports)
+        self.state.say(f"right drag now {'zooms' if self.view_settings.right_drag == 'zoom' else 'sets window/level'}")
 
     # ------------------------------------------------------------------ opening
     def ask_open_folder(self) -> None:
@@ -211,8 +350,8 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def open_path(self, path: str | Path) -> None:
-        """Index ``path`` in the background; the browser fills when done (``listed``)."""
-        self.status.setText(f"indexing {path} …")
+        """Index ``path`` in the background; it is added to the browser when done (``listed``)."""
+        self.state.say(f"indexing {path} …")
         self.progress.setRange(0, 0)
         self.progress.show()
         self._index_job.start(str(path))
@@ -221,17 +360,30 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
+    @property
+    def index_result(self) -> IndexResult | None:
+        return next(reversed(self.index_results.values()), None) if self.index_results else None
+
+    def all_stacks(self) -> list[StackInfo]:
+        """Every stack of every folder opened (a stack seen twice counts once)."""
+        seen: dict[str, StackInfo] = {}
+        for result in self.index_results.values():
+            for s in result.stacks:
+                seen.setdefault(s.key, s)
+        return list(seen.values())
+
     def show_index(self, path: str, result: IndexResult) -> None:
-        """List an index in the browser (from the background job, or one computed before the window)."""
+        """Add an index to the browser (from the background job, or one computed before the window)."""
         self.progress.hide()
-        self.index_result = result
-        self.patients = group_studies(result.stacks)
+        self.index_results[str(path)] = result
+        self.patients = group_studies(self.all_stacks())
         self.browser.set_patients(self.patients)
         self.recent.add(path)
-        self.controller.offer_stores_in(path)
+        self.store_flow.offer_stores_in(path)
         n_pairs = len(self.browser.pair_items())
-        self.status.setText(f"{path}: {len(self.patients)} patient(s), {len(result.stacks)} stacks, {n_pairs} exam pair(s)"
-                            + (f", {len(result.skipped)} file(s) skipped" if result.skipped else ""))
+        self.state.say(f"{path}: {len({s.patient_id for s in result.stacks})} patient(s), {len(result.stacks)} stacks"
+                       + (f", {len(result.skipped)} file(s) skipped" if result.skipped else "")
+                       + f"; the browser lists {len(self.patients)} patient(s), {n_pairs} exam pair(s)")
         self.listed.emit(result)
 
     def choose_pair(self, patient: Patient | None) -> None:
@@ -242,16 +394,14 @@ class MainWindow(QMainWindow):
             self.open_pair(dialog.chosen)
 
     def open_pair(self, pair: ExamPair) -> None:
-        self.pair = pair
         self.loads.keep_only(s.key for s in pair.stacks)
-        self.reading.open_stacks(pair.stacks)
-        self.controller.pair_opened(pair)
-        self.reading.activate(0)
+        self.state.open_pair(pair)
+        self.view_settings.apply_presets_when_loaded(self.reading)
         self.grid.active_widget.setFocus()
         missing = self.reading.hanging.missing_roles()
         self.setWindowTitle(f"lesionlab — {pair.ct.patient_id}: {pair.label}")
-        self.status.setText(f"reading {pair.label}" + (f"; missing: {', '.join(role_label(r) for r in missing)}" if missing else "")
-                            + (f"  ⚠ {pair.warning}" if pair.warning else ""))
+        self.state.say(f"reading {pair.label}" + (f"; missing: {', '.join(role_label(r) for r in missing)}" if missing else "")
+                       + (f"  ⚠ {pair.warning}" if pair.warning else ""))
 
     def _load_progress(self, key: str, done: int, total: int) -> None:
         if done < total:
@@ -262,14 +412,45 @@ class MainWindow(QMainWindow):
             self.progress.hide()
 
     # ------------------------------------------------------------------ cells and roles
-    def _all_stacks(self) -> list[StackInfo]:
-        return list(self.index_result.stacks) if self.index_result else list(self.reading.hanging.stacks)
+    def jump(self, role: Role, m: Any) -> None:
+        """A lesion-grid click: the cell of that series shows the measurement's slice, centred on it."""
+        r = self.reading
+        cells = [i for i, vp in enumerate(r.viewports) if vp.key == m.stack_key]
+        cells = cells or [i for i, c in enumerate(r.hanging.cells) if c.role is role]
+        if not cells:
+            raise LesionlabError(f"no cell shows {role_label(role)}")
+        cell, vp = cells[0], r.viewports[cells[0]]
+
+        def go() -> None:
+            vp.set_index(m.slice_index)
+            vp.set_center(((m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2))
+
+        if vp.key != m.stack_key:  # another stack hangs there (ADC swapped in, a dropped stack)
+            stack = next((s for s in self.all_stacks() if s.key == m.stack_key), None)
+            if stack is None:
+                raise LesionlabError(f"the stack measured ({m.stack_key}) is not in the open study")
+
+            def arrived() -> None:
+                if vp.key == m.stack_key:
+                    vp.volume_changed.disconnect(arrived)
+                    go()
+            vp.volume_changed.connect(arrived)
+            r.drop_stack(cell, stack)
+        else:
+            go()
+        r.activate(cell)
+        self.grid.active_widget.setFocus()
+
+    def show_stack(self, cell: int, stack: StackInfo) -> None:
+        """Show ``stack`` in ``cell``: a stack of the pair read is a reading cell, anything else a comparison."""
+        self.reading.drop_stack(cell, stack)
+        self.reading.activate(cell)
+        self.state.say(f"cell {cell + 1}: {self.state.cell_title(cell)}")
 
     def _stack_dropped(self, cell: int, key: str) -> None:
-        stack = next((s for s in self._all_stacks() if s.key == key), None)
+        stack = next((s for s in self.all_stacks() if s.key == key), None)
         if stack is not None:
-            self.reading.drop_stack(cell, stack)
-            self.reading.activate(cell)
+            self.show_stack(cell, stack)
 
     def _role_menu(self, stack: StackInfo) -> QMenu:
         menu = QMenu(f"Role of “{stack.series_description}”", self)
@@ -293,13 +474,29 @@ class MainWindow(QMainWindow):
         if stack is not None:
             menu.addMenu(self._role_menu(stack))
             menu.addSeparator()
-        for action_id in ("preset_ct_abdomen", "preset_ct_liver", "preset_ct_bone", "preset_auto", "invert", "reset",
-                          None, "toggle_link", "link_all", "crosshair", None, "maximise", "swap_adc"):
+        for action_id in ("preset_ct_abdomen", "preset_ct_liver", "preset_ct_bone", "preset_auto", "preset_mr_contrast",
+                          "invert", "reset", None, "toggle_link", "link_all", "crosshair", None, "maximise", "swap_adc",
+                          "dwi_adc_side_by_side"):
             if action_id is None:
                 menu.addSeparator()
             else:
                 menu.addAction(self.actions_by_id[action_id])
         menu.exec(pos)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ where the reader left
+    def _remember(self) -> None:
+        """Keep where the reader is (pair, lesion, slices), a little later so scrolling costs nothing."""
+        if not hasattr(self, "_remember_timer"):
+            self._remember_timer = QTimer(self)
+            self._remember_timer.setSingleShot(True)
+            self._remember_timer.timeout.connect(self._save_last)
+        self._remember_timer.start(500)
+
+    def _save_last(self) -> None:
+        try:
+            self.last.save(self.state, list(self.index_results), clean=False)
+        except LesionlabError as exc:
+            self.state.say(f"⚠ {exc}")
 
     # ------------------------------------------------------------------ drag and drop of folders
     def dragEnterEvent(self, ev: Any) -> None:
@@ -313,9 +510,13 @@ class MainWindow(QMainWindow):
             ev.acceptProposedAction()
 
     def closeEvent(self, ev: Any) -> None:
+        try:
+            self.last.save(self.state, list(self.index_results), clean=True)
+        except LesionlabError:
+            pass  # a settings folder that cannot be written must not keep the window open
         self.loads.cancel_all()
         self.session.close()
         super().closeEvent(ev)
 
-    def cell_widget(self, cell: int) -> QWidget:
-        return self.grid.viewports[cell]
+
+__all__ = ["MainWindow", "IndexJob", "QAction"]

@@ -1,45 +1,44 @@
-"""Menus and the reading toolbar of the main window, built from the shortcut table (app.shortcuts).
+"""Menus and the reading toolbar, built from the shortcut table (app.shortcuts).
 
-Every keyed action comes from SHORTCUTS, so Help -> Shortcuts and the bindings cannot disagree;
-menu-only items (reading projects, reader name, recent lists) are added here around them.
-Window-wide groups work wherever the focus is; the others need the focus in the reading grid,
-so that arrows and letters still work in the browser, the lesion grid and the clinical form.
+Every keyed action comes from the table, so Help -> Shortcuts and the bindings cannot disagree.
+Inputs are narrow (no main window type): the QMainWindow to put menus on, the widget that owns
+grid-scoped keys, the handlers by action id, a runner that turns refusals into messages, and the
+menu-only items. Keys of scope "window" work wherever the focus is (a focused text field keeps
+its own typing keys: Qt offers it the key first); scope "grid" keys need a reading cell focused.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolBar
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget
 
-from app.shortcuts import SHORTCUTS
-
-if TYPE_CHECKING:
-    from app.main_window import MainWindow
+from app.shortcuts import Shortcut
 
 GROUPS = ("File", "Edit", "Read", "Scroll", "Window", "View", "Layout", "Link", "Analysis", "Help")
-#: Shortcut groups that work wherever the focus is; the others need the focus in the reading grid.
-WINDOW_GROUPS = frozenset({"File", "Edit", "Analysis", "Help"})
 #: Toolbar buttons (action id -> short text); None is a separator.
 TOOLBAR: tuple[tuple[str, str] | None, ...] = (
-    ("tool_window", "W/L"), ("tool_line", "Line"), ("tool_count", "Count"), None,
+    ("tool_window", "W/L"), ("tool_line", "Line"), ("tool_count", "Count"), ("tool_boundary", "R|L boundary"), None,
     ("new_lesion", "New lesion"), ("previous_lesion", "◀ Lesion"), ("next_lesion", "Lesion ▶"), None,
     ("lobe_right", "Right lobe"), ("lobe_left", "Left lobe"), None,
-    ("not_visible", "Not visible"), ("not_measurable", "Not measurable"), ("uncountable", "Not countable"),
-    ("delete_selected", "Delete"), None, ("undo", "Undo"), ("redo", "Redo"),
+    ("not_visible", "Not visible"), ("not_measurable", "Not measurable"), ("counted", "Counted"),
+    ("uncountable", "Not countable"), ("delete_selected", "Delete"), None, ("undo", "Undo"), ("redo", "Redo"),
 )
-CHECKABLE = (("tool_window", "tool_line", "tool_count"), ("lobe_right", "lobe_left"))
+CHECKABLE = (("tool_window", "tool_line", "tool_count", "tool_boundary"), ("lobe_right", "lobe_left"))
+#: Menu-only items: (menu group, text, handler, insert before this action id or None to append).
+MenuItem = tuple[str, str, Callable[[], object], str | None]
 
 
-def _recent_menu(window: "MainWindow", title: str, recent, open_fn: Callable[[str], object]) -> QMenu:  # type: ignore[no-untyped-def]
-    menu = QMenu(title, window)
+def recent_menu(parent: QWidget, title: str, recent: Any, open_fn: Callable[[str], object],
+                run: Callable[[Callable[[], object]], None]) -> QMenu:
+    menu = QMenu(title, parent)
 
     def fill() -> None:
         menu.clear()
         for path in recent.paths:
-            menu.addAction(path, lambda p=path: window.run(lambda: open_fn(p)))
+            menu.addAction(path, lambda p=path: run(lambda: open_fn(p)))
         menu.setEnabled(bool(recent.paths))
 
     recent.changed.connect(fill)
@@ -47,39 +46,47 @@ def _recent_menu(window: "MainWindow", title: str, recent, open_fn: Callable[[st
     return menu
 
 
-def build_menus(window: "MainWindow", handlers: dict[str, Callable[[], object]]) -> dict[str, QAction]:
-    """Menus from SHORTCUTS plus the menu-only items; returns action id -> QAction."""
+def build_menus(window: QMainWindow, grid: QWidget, shortcuts: Iterable[Shortcut],
+                handlers: dict[str, Callable[[], object]], run: Callable[[Callable[[], object], bool], None],
+                extra: Iterable[MenuItem] = (), submenus: Iterable[tuple[str, QMenu, str | None]] = ()) -> dict[str, QAction]:
+    """Menus from the shortcut table plus the menu-only items; returns action id -> QAction."""
     menus = {group: window.menuBar().addMenu(f"&{group}") for group in GROUPS}
     actions: dict[str, QAction] = {}
-    ctl = window.controller
-    for sc in SHORTCUTS:
+    before: dict[str, list[Any]] = {}
+    for group, text, fn, anchor in extra:
+        before.setdefault(anchor or f"end:{group}", []).append((group, text, fn))
+    for group, menu, anchor in submenus:
+        before.setdefault(anchor or f"end:{group}", []).append((group, menu, None))
+
+    def place(key: str) -> None:
+        for group, what, fn in before.get(key, []):
+            if isinstance(what, QMenu):
+                menus[group].addMenu(what)
+            elif what == "-":
+                menus[group].addSeparator()
+            else:
+                menus[group].addAction(what, lambda f=fn: run(f, False))
+
+    for sc in shortcuts:
         act = QAction(sc.label, window)
         act.setShortcuts([QKeySequence(k) for k in sc.keys])
-        act.triggered.connect(lambda _=False, f=handlers[sc.action], q=sc.group == "Read": window.run(f, quiet=q))
-        if sc.group in WINDOW_GROUPS:
+        act.triggered.connect(lambda _=False, f=handlers[sc.action], q=sc.group == "Read": run(f, q))
+        if sc.scope == "grid":  # arrows and Tab still move in the browser, the lesion grid and the forms
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            grid.addAction(act)
+        else:
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             window.addAction(act)
-        else:  # reading keys act when a cell has the focus, so arrows still move in the browser
-            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            window.grid.addAction(act)
-        if sc.action == "export":  # the reading project items sit before Export
-            file_menu = menus["File"]
-            file_menu.addSeparator()
-            file_menu.addAction("New reading project…", lambda: window.run(ctl.ask_new_store))
-            file_menu.addAction("Open reading project…", lambda: window.run(ctl.ask_open_store))
-            file_menu.addAction("Open database reading project…", lambda: window.run(ctl.ask_open_database))
-            file_menu.addMenu(_recent_menu(window, "Recent reading projects", ctl.recent, ctl.open_store))
-            file_menu.addAction("Reader name…", lambda: window.run(ctl.ask_reader))
-            file_menu.addSeparator()
+        place(sc.action)
         menus[sc.group].addAction(act)
         actions[sc.action] = act
-        if sc.action == "open_file":
-            menus["File"].addMenu(_recent_menu(window, "Recent studies", window.recent, window.open_path))
+    for group in GROUPS:
+        place(f"end:{group}")
     return actions
 
 
-def build_toolbar(window: "MainWindow", actions: dict[str, QAction]) -> QToolBar:
-    """The reading toolbar: tools, lesions, lobes, statuses, undo; tool and lobe buttons show the state."""
+def build_toolbar(window: QMainWindow, actions: dict[str, QAction]) -> QToolBar:
+    """The reading toolbar: tools, lesions, lobes, statuses, undo."""
     bar = QToolBar("Reading", window)
     bar.setObjectName("reading_toolbar")
     bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -98,21 +105,5 @@ def build_toolbar(window: "MainWindow", actions: dict[str, QAction]) -> QToolBar
         for action_id in ids:
             actions[action_id].setCheckable(True)
             group.addAction(actions[action_id])
-    ctl = window.controller
-    tools = {"window_level": "tool_window", "line": "tool_line", "count": "tool_count"}
-
-    def show_tool(name: str) -> None:
-        for tool, action_id in tools.items():
-            actions[action_id].setChecked(tool == name)
-
-    def show_lobe() -> None:
-        lobe = ctl.selection.lobe.value
-        actions["lobe_right"].setChecked(lobe == "right")
-        actions["lobe_left"].setChecked(lobe == "left")
-
-    ctl.tool_changed.connect(show_tool)
-    ctl.lobe_shown = show_lobe
-    show_tool(ctl.tool_name)
-    show_lobe()
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
     return bar

@@ -6,12 +6,17 @@ shown again before opening.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from viewer.studies import PAIR_LIMIT_DAYS, ExamPair, Patient, all_pairs
+
+if TYPE_CHECKING:
+    from app.shortcuts import Shortcut
 
 
 class PairChooser(QDialog):
@@ -66,13 +71,17 @@ class PairChooser(QDialog):
 class ShortcutsDialog(QDialog):
     """Help -> Shortcuts: the table of app.shortcuts, and the mouse habits."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        from app.shortcuts import MOUSE, SHORTCUTS
+    def __init__(self, shortcuts: "tuple[Shortcut, ...] | None" = None, parent: QWidget | None = None) -> None:
+        from app.shortcuts import MOUSE, SHORTCUTS, USER_FILE
 
         super().__init__(parent)
         self.setWindowTitle("Shortcuts")
         lay = QVBoxLayout(self)
-        rows = [(s.group, " / ".join(s.keys), s.label) for s in SHORTCUTS] + [("Mouse", k, v) for k, v in MOUSE]
+        table = shortcuts if shortcuts is not None else SHORTCUTS
+        lay.addWidget(QLabel(f"Keys can be changed in {USER_FILE} in the settings folder, e.g. "
+                             '{"tool_line": ["E", "Ctrl+L"]} (action names in the last column).'))
+        rows = [(s.group, " / ".join(s.keys), f"{s.label}  [{s.action}]") for s in table] + \
+               [("Mouse", k, v) for k, v in MOUSE]
         self.table = QTableWidget(len(rows), 3, self)
         self.table.setHorizontalHeaderLabels(["", "Keys", "Action"])
         self.table.verticalHeader().setVisible(False)

@@ -5,11 +5,22 @@ Keys follow the common habits of OHIF, Horos and Weasis where they agree (arrows
 scroll, Home/End jump, Space plays cine, number keys pick window presets). Reading keys (group
 "Read") avoid the viewer's: M stays maximise and R reset, so the line tool is E, the count tool
 C, lobes Shift+R / Shift+L (clearing links moved to Ctrl+Shift+L), a series' status V / Shift+V.
+
+Scope: every key works wherever the focus is (the lesion grid, a dock button, the browser),
+except while typing in a text field, which keeps its own keys (Qt gives a focused line edit the
+printable and editing keys first). The scroll keys and Tab are the exception, ``scope="grid"``:
+they act only when a reading cell has the focus, so that arrows still move in the browser and
+the lesion grid and Tab still walks a form.
+
+The reader can remap keys in ``shortcuts.json`` in the settings folder (:func:`load_user_keys`):
+``{"tool_line": ["E", "Ctrl+L"], ...}``; Help -> Shortcuts lists the keys in force.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -18,6 +29,7 @@ class Shortcut:
     keys: tuple[str, ...]  # QKeySequence strings
     label: str
     group: str
+    scope: str = "window"  # "window": wherever the focus is; "grid": only with a reading cell focused
 
 
 SHORTCUTS: tuple[Shortcut, ...] = (
@@ -31,42 +43,53 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo", "Edit"),
     Shortcut("tool_line", ("E",), "Line tool: drag the current lesion's longest axial diameter", "Read"),
     Shortcut("tool_count", ("C",), "Count tool: click a metastasis to count it in the current lobe", "Read"),
-    Shortcut("tool_window", ("W",), "Window/level tool (also Esc)", "Read"),
+    Shortcut("tool_window", ("W",), "Window/level tool", "Read"),
+    Shortcut("tool_boundary", ("B",), "Right/left boundary tool: drag the Cantlie line on a few slices; marks take "
+             "their lobe from it", "Read"),
+    Shortcut("cancel", ("Esc",), "Drop the line being drawn, else back to the window/level tool", "Read"),
     Shortcut("new_lesion", ("N",), "New lesion (current lobe), then draw its diameter", "Read"),
     Shortcut("next_lesion", ("]",), "Next lesion", "Read"),
     Shortcut("previous_lesion", ("[",), "Previous lesion", "Read"),
-    Shortcut("lobe_right", ("Shift+R",), "Right lobe for new marks and lesions", "Read"),
-    Shortcut("lobe_left", ("Shift+L",), "Left lobe for new marks and lesions", "Read"),
+    Shortcut("lobe_right", ("Shift+R",), "Right lobe: for new marks and lesions, and for the picked mark or lesion",
+             "Read"),
+    Shortcut("lobe_left", ("Shift+L",), "Left lobe: for new marks and lesions, and for the picked mark or lesion",
+             "Read"),
     Shortcut("not_visible", ("V",), "Current lesion not visible on the active series", "Read"),
     Shortcut("not_measurable", ("Shift+V",), "Current lesion visible but not measurable on the active series", "Read"),
+    Shortcut("counted", ("0",), "Active series counted as marked (0 lesions when it has no mark)", "Read"),
     Shortcut("uncountable", ("Shift+C",), "Active series not countable (massive or coalescent), or countable again",
              "Read"),
     Shortcut("delete_selected", ("Del", "Backspace"),
-             "Delete the count mark under the pointer, else the current lesion's status on the active series", "Read"),
-    Shortcut("next_slice", ("Down", "Right"), "Next slice (down the patient)", "Scroll"),
-    Shortcut("previous_slice", ("Up", "Left"), "Previous slice (up the patient)", "Scroll"),
-    Shortcut("page_down", ("PgDown",), "10 slices down", "Scroll"),
-    Shortcut("page_up", ("PgUp",), "10 slices up", "Scroll"),
-    Shortcut("first_slice", ("Home",), "Top slice", "Scroll"),
-    Shortcut("last_slice", ("End",), "Bottom slice", "Scroll"),
-    Shortcut("cine", ("Space",), "Play or stop cine", "Scroll"),
-    Shortcut("preset_ct_abdomen", ("1",), "Window CT abdomen (W400/L40)", "Window"),
-    Shortcut("preset_ct_liver", ("2",), "Window CT liver (W150/L90)", "Window"),
-    Shortcut("preset_ct_bone", ("3",), "Window CT bone (W2000/L500)", "Window"),
-    Shortcut("preset_auto", ("4",), "Automatic window (1st-99th percentile; MRI)", "Window"),
+             "Delete the count mark or line under the pointer, else the picked one (undoable)", "Read"),
+    Shortcut("next_slice", ("Down", "Right"), "Next slice (down the patient)", "Scroll", "grid"),
+    Shortcut("previous_slice", ("Up", "Left"), "Previous slice (up the patient)", "Scroll", "grid"),
+    Shortcut("page_down", ("PgDown",), "10 slices down", "Scroll", "grid"),
+    Shortcut("page_up", ("PgUp",), "10 slices up", "Scroll", "grid"),
+    Shortcut("first_slice", ("Home",), "Top slice", "Scroll", "grid"),
+    Shortcut("last_slice", ("End",), "Bottom slice", "Scroll", "grid"),
+    Shortcut("cine", ("Space",), "Play or stop cine", "Scroll", "grid"),
+    Shortcut("preset_ct_abdomen", ("1",), "Window CT abdomen (W400/L40), every CT cell", "Window"),
+    Shortcut("preset_ct_liver", ("2",), "Window CT liver (W150/L90), every CT cell", "Window"),
+    Shortcut("preset_ct_bone", ("3",), "Window CT bone (W2000/L500), every CT cell", "Window"),
+    Shortcut("preset_auto", ("4",), "Automatic window (1st-99th percentile), every cell of the active modality",
+             "Window"),
+    Shortcut("preset_mr_contrast", ("5",), "MRI high contrast (5th-95th percentile), every MRI cell", "Window"),
+    Shortcut("window_modality", ("Shift+W",), "The active cell's window on every cell of the same series role", "Window"),
     Shortcut("invert", ("I",), "Invert grey levels", "Window"),
     Shortcut("fit", ("F",), "Fit the image to the cell", "View"),
+    Shortcut("zoom_modality", ("Z",), "The active cell's zoom on every cell of the same modality", "View"),
     Shortcut("reset", ("R",), "Reset: fit, automatic window, no inversion", "View"),
     Shortcut("toggle_overlays", ("O",), "Show or hide the overlays", "View"),
-    Shortcut("maximise", ("M", "Return"), "Maximise the active cell or go back to the grid", "Layout"),
-    Shortcut("next_cell", ("Tab",), "Next cell", "Layout"),
-    Shortcut("previous_cell", ("Shift+Tab",), "Previous cell", "Layout"),
+    Shortcut("maximise", ("M",), "Maximise the active cell or go back to the grid", "Layout"),
+    Shortcut("next_cell", ("Tab",), "Next cell", "Layout", "grid"),
+    Shortcut("previous_cell", ("Shift+Tab",), "Previous cell", "Layout", "grid"),
     Shortcut("grid_1x1", ("Ctrl+1",), "Layout 1x1", "Layout"),
     Shortcut("grid_1x2", ("Ctrl+2",), "Layout 1x2", "Layout"),
     Shortcut("grid_2x2", ("Ctrl+3",), "Layout 2x2", "Layout"),
     Shortcut("grid_2x3", ("Ctrl+4",), "Layout 2x3 (the six reading series)", "Layout"),
     Shortcut("grid_3x3", ("Ctrl+5",), "Layout 3x3", "Layout"),
     Shortcut("swap_adc", ("D",), "Swap DWI b800 and ADC", "Layout"),
+    Shortcut("dwi_adc_side_by_side", ("Shift+D",), "DWI b800 and ADC side by side, or back to the six cells", "Layout"),
     Shortcut("link_all", ("L",), "Link all cells at the landmark shown (reference point if on the slice, else the slice)",
              "Link"),
     Shortcut("toggle_link", ("U",), "Unlink or relink the active cell", "Link"),
@@ -81,14 +104,55 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Wheel", "Scroll one slice (down = next slice)"),
     ("Ctrl+Wheel", "Zoom about the pointer"),
     ("Left drag", "Active tool: window/level by default (right = wider, down = higher level)"),
-    ("Left drag (line tool)", "Draw the current lesion's diameter; drag an end handle to move it"),
-    ("Left click (count tool)", "Count a metastasis in the current lobe; drag a mark to move it"),
+    ("Left drag (line tool)", "Draw the current lesion's diameter (then the next series is made active); drag any "
+     "end handle to edit it"),
+    ("Left click (line tool)", "On a line: pick it (its lesion becomes current)"),
+    ("Left click (count tool)", "Count a metastasis (lobe from the right/left boundary, else the current lobe); drag a "
+     "mark to move it"),
+    ("Left drag (boundary tool)", "Draw the right/left liver boundary on this slice"),
     ("Click a lesion-grid cell", "Show that measurement: its series, slice, centred"),
-    ("Right drag", "Window/level, whatever the tool"),
+    ("Right drag", "Window/level, whatever the tool (zoom instead, as in OHIF: View -> Right drag zooms)"),
     ("Right click", "Cell menu: role correction, presets, link"),
     ("Middle drag", "Pan"),
     ("Ctrl+Right drag", "Zoom"),
     ("Double click", "Maximise the cell or go back to the grid"),
-    ("Esc", "Back to the window/level tool"),
-    ("Drag a stack from the browser", "Show it in that cell"),
+    ("Drag a stack from the browser", "Show it in that cell (a stack outside the pair read is a read-only comparison)"),
+    ("Double click a stack in the browser", "Show it in the active cell"),
 )
+
+USER_FILE = "shortcuts.json"
+
+
+def load_user_keys(path: Path, table: tuple[Shortcut, ...] = SHORTCUTS) -> tuple[tuple[Shortcut, ...], list[str]]:
+    """The table with the reader's keys from ``path`` (action id -> list of key strings); returns
+    (table, problems). A missing file changes nothing; an unknown action, a value that is not a list
+    of strings, or a key given to two actions is reported and that entry ignored."""
+    if not path.exists():
+        return table, []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return table, [f"{path}: not read ({exc}); the default keys are used"]
+    if not isinstance(data, dict):
+        return table, [f"{path}: expected an object {{action: [keys]}}; the default keys are used"]
+    problems: list[str] = []
+    by_action = {sc.action: sc for sc in table}
+    wanted: dict[str, tuple[str, ...]] = {}
+    for action, keys in data.items():
+        if action not in by_action:
+            problems.append(f"{path}: unknown action {action!r} (see Help -> Shortcuts for the names)")
+        elif not isinstance(keys, list) or not all(isinstance(k, str) and k.strip() for k in keys):
+            problems.append(f"{path}: {action}: expected a list of key strings like [\"E\", \"Ctrl+L\"]")
+        else:
+            wanted[action] = tuple(k.strip() for k in keys)
+    out = [replace(sc, keys=wanted.get(sc.action, sc.keys)) for sc in table]
+    owner: dict[str, str] = {}
+    for sc in out:
+        for key in sc.keys:
+            norm = key.lower().replace(" ", "")
+            if norm in owner and owner[norm] != sc.action:
+                problems.append(f"{path}: {key} is bound to both {owner[norm]} and {sc.action}; {sc.action} keeps "
+                                "only its other keys")
+            owner.setdefault(norm, sc.action)
+    final = [replace(sc, keys=tuple(k for k in sc.keys if owner[k.lower().replace(" ", "")] == sc.action)) for sc in out]
+    return tuple(final), problems

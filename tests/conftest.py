@@ -25,3 +25,11 @@ def realdicom() -> Path:
     if not REALDICOM.is_dir():
         pytest.skip("../shared/realdicom is not beside this clone")
     return REALDICOM
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own settings and data folders: no test reads or writes the developer's
+    (~/.config/lesionlab, ~/.local/share/lesionlab), and no test sees another's remembered habits."""
+    monkeypatch.setenv("LESIONLAB_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("LESIONLAB_DATA_DIR", str(tmp_path_factory.mktemp("data")))

@@ -47,12 +47,13 @@ class WindowLevel:
 
 
 class Preset(str, Enum):
-    """Named windows offered by keys 1-4 (see app.shortcuts)."""
+    """Named windows offered by keys 1-5 (see app.shortcuts)."""
 
     CT_ABDOMEN = "ct_abdomen"
     CT_LIVER = "ct_liver"
     CT_BONE = "ct_bone"
     AUTO = "auto"
+    MR_CONTRAST = "mr_contrast"
 
 
 PRESET_WINDOWS: dict[Preset, WindowLevel] = {
@@ -66,15 +67,18 @@ PRESET_LABELS: dict[Preset, str] = {
     Preset.CT_LIVER: "CT liver (W150/L90)",
     Preset.CT_BONE: "CT bone (W2000/L500)",
     Preset.AUTO: "Automatic (1st-99th percentile of the stack)",
+    Preset.MR_CONTRAST: "MRI high contrast (5th-95th percentile of the stack)",
 }
 
-#: Percentiles of the stack used for the automatic (MRI) window.
+#: Percentiles of the stack used for the automatic (MRI) window, and for the high-contrast one.
 AUTO_PERCENTILES = (1.0, 99.0)
+CONTRAST_PERCENTILES = (5.0, 95.0)
 #: Pixels sampled per stack for the automatic window (enough for stable percentiles).
 AUTO_SAMPLE = 200_000
 
 
-def auto_window(array: np.ndarray, loaded: np.ndarray | None = None) -> WindowLevel:
+def auto_window(array: np.ndarray, loaded: np.ndarray | None = None,
+                percentiles: tuple[float, float] = AUTO_PERCENTILES) -> WindowLevel:
     """Window spanning the 1st-99th percentile of the stack's signal (MRI; no physical units).
 
     Background (values at or below the stack minimum, the air around the body) is left out so
@@ -91,16 +95,16 @@ def auto_window(array: np.ndarray, loaded: np.ndarray | None = None) -> WindowLe
     signal = flat[flat > floor]
     if signal.size < 16:
         signal = flat
-    lo, hi = np.percentile(signal.astype(np.float64), AUTO_PERCENTILES)
+    lo, hi = np.percentile(signal.astype(np.float64), percentiles)
     return WindowLevel(max(1.0, float(hi - lo)), float(lo + hi) / 2.0)
 
 
 def preset_window(preset: Preset, array: np.ndarray | None = None, loaded: np.ndarray | None = None) -> WindowLevel:
     """The window of a preset; ``AUTO`` needs the stack."""
-    if preset is Preset.AUTO:
+    if preset in (Preset.AUTO, Preset.MR_CONTRAST):
         if array is None:
             raise ValidationError("the automatic window needs the stack's pixels", where="preset")
-        return auto_window(array, loaded)
+        return auto_window(array, loaded, AUTO_PERCENTILES if preset is Preset.AUTO else CONTRAST_PERCENTILES)
     return PRESET_WINDOWS[preset]
 
 

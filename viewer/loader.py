@@ -55,6 +55,9 @@ class Volume:
     units: str  # "HU" for CT, "" otherwise
     monochrome1: bool  # display must invert (PS3.3 C.7.6.3.1.2)
     warnings: tuple[str, ...]
+    #: The image of each slice, in volume order (slice k is images[k]): its SOP Instance UID and
+    #: InstanceNumber name what the reader saw (overlay, measurement provenance).
+    images: tuple[ImageHeader, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -199,7 +202,8 @@ class VolumeLoader:
         self.volume = Volume(stack=stack, geometry=geo, array=array,
                              loaded=np.zeros(len(self._images), bool),
                              units="HU" if stack.modality.upper() == "CT" else "",
-                             monochrome1=any(mono1), warnings=tuple(list(geo.warnings) + warnings))
+                             monochrome1=any(mono1), warnings=tuple(list(geo.warnings) + warnings),
+                             images=tuple(self._images))
 
     def _check_memory(self, stack: StackInfo, rows: int, cols: int, dtype: np.dtype) -> None:
         """Hold the volume (and the frames decoded at once) against the memory budget, and check

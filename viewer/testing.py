@@ -7,6 +7,7 @@ values in HU for CT and arbitrary signal for MRI, with true geometry from
 
 from __future__ import annotations
 
+import zlib
 import threading
 from dataclasses import replace
 from typing import Callable, Sequence
@@ -14,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from viewer.geometry import StackGeometry
-from viewer.records import Role, StackInfo
+from viewer.records import FileRef, ImageHeader, PixelFormat, Role, StackInfo
 
 from viewer.loader import Volume
 
@@ -72,7 +73,33 @@ def make_volume(stack: StackInfo, *, origin_mm: Sequence[float] = (-150.0, -150.
     if not loaded:
         array = np.zeros_like(array)
     return Volume(stack=stack, geometry=geo, array=array, loaded=mask, units="HU" if ct else "",
-                  monochrome1=False, warnings=())
+                  monochrome1=False, warnings=(), images=synthetic_images(stack, positions))
+
+
+def synthetic_images(stack: StackInfo, positions: Sequence[Sequence[float]]) -> tuple[ImageHeader, ...]:
+    """Headers of a synthetic stack in volume order: SOP Instance UIDs and InstanceNumbers counted
+    from the top slice, as a scanner numbers an axial series head to feet."""
+    fmt = PixelFormat(stack.rows, stack.columns, 16, 16, 1, 1, "MONOCHROME2", "1.2.840.10008.1.2.1")
+    n = len(positions)
+    out = []
+    for k, pos in enumerate(positions):
+        out.append(ImageHeader(
+            file=FileRef(f"synthetic/{stack.key}/{k}.dcm"), frame=0,
+            sop_instance_uid=f"2.25.{zlib.crc32(stack.key.encode())}.{n - k}", sop_class_uid="1.2.840.10008.5.1.4.1.1.2",
+            patient_id=stack.patient_id, patient_name=stack.patient_name, study_instance_uid=stack.study_instance_uid,
+            study_date=stack.study_date, study_time="", study_description=stack.study_description,
+            series_instance_uid=stack.series_instance_uid, series_number=stack.series_number,
+            series_description=stack.series_description, protocol_name="", modality=stack.modality,
+            frame_of_reference_uid=stack.frame_of_reference_uid, manufacturer="", instance_number=n - k,
+            image_type=("ORIGINAL", "PRIMARY", "AXIAL"), position_mm=tuple(float(v) for v in pos),  # type: ignore[arg-type]
+            orientation=AXIAL_IOP, pixel_spacing_mm=stack.pixel_spacing_mm, imager_pixel_spacing_mm=None,
+            slice_thickness_mm=stack.slice_thickness_mm, gantry_tilt_deg=None, rescale_slope=1.0,
+            rescale_intercept=0.0, window_center=None, window_width=None, b_value=stack.b_value, b_value_source=None,
+            acquisition_number=None, acquisition_time="", acquisition_date="", series_time="", content_time="",
+            temporal_position=None, trigger_time_ms=None, contrast_agent=None, contrast_start_time="", sequence_name="",
+            scanning_sequence="", sequence_variant="", scan_options="", echo_time_ms=None, repetition_time_ms=None,
+            inversion_time_ms=None, body_part="", patient_position="HFS", pixel=fmt))
+    return tuple(out)
 
 
 class SyntheticLoader:

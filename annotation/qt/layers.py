@@ -1,4 +1,5 @@
-"""What the reading draws on a viewport: measurement lines with mm labels and count marks.
+"""What the reading draws on a viewport: measurement lines with mm labels, count marks, and the
+right/left liver boundary.
 
 Layers are painted by the viewport on every repaint (viewer.qt.tools protocol); they read the
 current pair and reader from a Selection and keep per-slice data ready so that a slice change
@@ -7,26 +8,21 @@ costs little (bench/bench_viewer.py draws 20 measurements per slice through them
 
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import QLineF, QPointF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen
 
+from annotation.on_slice import SliceContent
 from annotation.records import CountMark, Measurement
 from annotation.selection import Selection
 from annotation.vocab import Lobe
-from viewer.qt.tools import ToolEvent, ViewContext
+from viewer.qt.tools import ViewContext
 from viewer.records import READING_ROLES, Role
 
-GRAB_PX = 8.0
 LOBE_COLOURS = {Lobe.RIGHT: QColor(255, 170, 0), Lobe.LEFT: QColor(0, 200, 255)}
 LINE_COLOUR = QColor(255, 255, 0)
 CURRENT_COLOUR = QColor(0, 255, 120)
-
-
-def _near(view: ViewContext, event: ToolEvent, point: tuple[float, float]) -> float:
-    p = view.to_widget(*point)
-    return math.hypot(p.x() - event.widget_pos.x(), p.y() - event.widget_pos.y())
+PICKED_COLOUR = QColor(255, 255, 255)
+BOUNDARY_COLOUR = QColor(255, 110, 200)
 
 
 SHADOW = QColor(0, 0, 0, 170)
@@ -182,34 +178,23 @@ def _handle_pen(colour: QColor) -> QPen:
 
 
 class CountLayer:
-    """Count marks on the shown slice, coloured and lettered by lobe."""
+    """Count marks on the shown slice, coloured and lettered by lobe; the picked one ringed."""
 
     def __init__(self, selection: Selection) -> None:
         self.selection = selection
+        self.content = SliceContent(selection)
         self.moving: tuple[str, tuple[float, float]] | None = None  # mark being dragged, where to
         self.hover: str | None = None
-        self._key: tuple = ()
-        self._by_slice: dict[tuple[Role, str, int], list[CountMark]] = {}
 
     def on_slice(self, view: ViewContext) -> list[CountMark]:
-        """Count marks of the current pair and reader on the shown slice, from an index rebuilt only
-        when the project, pair or reader changes (a repaint is one dict lookup)."""
-        sel = self.selection
-        role = getattr(view.model, "role", None)
-        if sel.pair is None or role not in READING_ROLES:
-            return []
-        reading = sel.reading
-        key = (id(reading.project), sel.pair, reading.reader)
-        if key != self._key:
-            self._key, self._by_slice = key, {}
-            for m in reading.project.marks_of(sel.pair[0], sel.pair[1], reading.reader):
-                self._by_slice.setdefault((m.role, m.stack_key, m.slice_index), []).append(m)
-        return self._by_slice.get((role, view.model.key, view.slice_index), [])
+        self.content.selection = self.selection
+        return self.content.marks(getattr(view.model, "role", None), view.model.key, view.slice_index)
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
         marks = self.on_slice(view)
         if not marks:
             return
+        picked = self.selection.picked.mark_id if self.selection.picked is not None else ""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         for m in marks:
             pos = self.moving[1] if (self.moving and self.moving[0] == m.mark_id) else (m.row, m.col)
@@ -225,7 +210,48 @@ class CountLayer:
             for t in ticks:
                 painter.drawLine(t)
             painter.drawText(at + QPointF(1, 1), letter)
-            painter.setPen(QPen(LOBE_COLOURS[m.lobe], 3.0 if m.mark_id == self.hover else 1.5))
+            painter.setPen(QPen(LOBE_COLOURS[m.lobe], 3.0 if m.mark_id in (self.hover, picked) else 1.5))
             for t in ticks:
                 painter.drawLine(t)
             painter.drawText(at, letter)
+            if m.mark_id == picked:
+                painter.setPen(QPen(PICKED_COLOUR, 1.0, Qt.PenStyle.DotLine))
+                painter.drawEllipse(p, 11.0, 11.0)
+
+
+class BoundaryLayer:
+    """The reader's right/left liver boundary on the shown slice: solid where drawn, dashed where
+    interpolated, with R and L on its two sides."""
+
+    def __init__(self, selection: Selection) -> None:
+        self.selection = selection
+
+    def line_on(self, view: ViewContext) -> tuple[tuple[float, float], tuple[float, float], bool] | None:
+        """(a, b, drawn here) in image (row, col) on the shown slice, None without a boundary."""
+        sel, vol, geo = self.selection, view.model.volume, view.geometry
+        if sel.pair is None or vol is None or geo is None or getattr(view.model, "role", None) not in READING_ROLES:
+            return None
+        frame = vol.stack.frame_of_reference_uid
+        boundary = sel.reading.project.lobe_boundaries.get((*sel.pair, sel.reading.reader, frame))
+        if boundary is None or geo.orientation.value != "axial":
+            return None
+        centre = view.model.center_point_mm()
+        if centre is None:
+            return None
+        line = boundary.line_at(float(centre[2]))
+        if line is None:
+            return None
+        drawn = any(abs(ln[4] - line[4]) < 0.5 * (geo.slice_spacing_mm or 1.0) for ln in boundary.lines)
+        a = geo.pixel_on_slice((line[0], line[1], line[4]), view.slice_index)
+        b = geo.pixel_on_slice((line[2], line[3], line[4]), view.slice_index)
+        return (float(a[0]), float(a[1])), (float(b[0]), float(b[1])), drawn
+
+    def paint(self, painter: QPainter, view: ViewContext) -> None:
+        found = self.line_on(view)
+        if found is None:
+            return
+        a, b, drawn = found
+        pa, pb = view.to_widget(*a), view.to_widget(*b)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(BOUNDARY_COLOUR, 1.5 if drawn else 1.0, Qt.PenStyle.SolidLine if drawn else Qt.PenStyle.DashLine))
+        painter.drawLine(QLineF(pa, pb))

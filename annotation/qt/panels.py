@@ -10,13 +10,13 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMessageBox,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from annotation.checks import ProtocolWarning, check_pair, check_patient
 from annotation.records import Measurement, NotMeasurable, NotVisible
 from annotation.selection import Selection
-from annotation.vocab import CouinaudSegment, Lobe
+from annotation.vocab import CountStatus, CouinaudSegment, Lobe
 from viewer.errors import LesionlabError
 from viewer.records import READING_ROLES, Role
 
@@ -50,8 +50,8 @@ class _Observer(QWidget):
             reason = self.prepare()
             if reason:
                 raise LesionlabError(reason)
-            action()
             self.status.setText("")
+            action()
         except LesionlabError as exc:
             self.status.setText(str(exc))
 
@@ -163,17 +163,32 @@ class LesionPanel(_Observer):
             raise LesionlabError("select a lesion's cell on one of the six series first")
         self.reading.set_observation(self.selection.pair, lesion_id, role, observation)
 
+    #: Asked once before a whole lesion goes (tests replace it); True to delete.
+    def confirm_delete(self, lesion_id: str, n_series: int) -> bool:
+        answer = QMessageBox.question(self, "Delete lesion", f"Delete lesion {lesion_id} and its {n_series} "
+                                      "observation(s)? (Ctrl+Z brings it back)")
+        return answer == QMessageBox.StandardButton.Yes
+
     def _delete(self) -> None:
         lesion_id, _ = self._current()
         if lesion_id is None:
             raise LesionlabError("select a lesion first")
+        les = next((x for x in self._lesions() if x.lesion_id == lesion_id), None)
+        if les is None or not self.confirm_delete(lesion_id, len(les.observations)):
+            return
         self.reading.delete_lesion(self.selection.pair, lesion_id)
+        self.status.setText(f"deleted lesion {lesion_id} (Ctrl+Z undoes it)")
 
 
 class CountsPanel(_Observer):
-    """Live counts per series x lobe from the marks, the 'not countable' flags, the current lobe."""
+    """Live counts per series x lobe and where each series' count stands (not read yet, counted, not
+    countable), every column visible; buttons act on the selected series."""
 
-    COLUMNS = ("Right", "Left", "Whole liver", "Not countable")
+    COLUMNS = ("Right", "Left", "Whole", "Count")
+    STATUS_TEXT = {CountStatus.NOT_READ: "not read yet", CountStatus.COUNTED: "counted",
+                   CountStatus.NOT_COUNTABLE: "not countable"}
+    STATUS_COLOUR = {CountStatus.NOT_READ: QColor(255, 170, 80), CountStatus.COUNTED: QColor(120, 220, 140),
+                     CountStatus.NOT_COUNTABLE: QColor(160, 160, 160)}
     #: Key names shown on the lobe buttons (the workstation binds Shift+R / Shift+L).
     lobe_keys: dict[Lobe, str] = {Lobe.RIGHT: "Shift+R", Lobe.LEFT: "Shift+L"}
 
@@ -183,7 +198,14 @@ class CountsPanel(_Observer):
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.setVerticalHeaderLabels(list(ROLE_HEADERS.values()))
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.itemChanged.connect(self._flag_changed)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        header = self.table.horizontalHeader()
+        header.setMinimumSectionSize(40)
+        for c in range(3):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(22)
         self.lobe_label = QLabel()
         lobe_row = QHBoxLayout()
         lobe_row.addWidget(self.lobe_label)
@@ -191,40 +213,50 @@ class CountsPanel(_Observer):
             b = QPushButton(f"{lobe.value} ({self.lobe_keys.get(lobe, lobe.value[0].upper())})")
             b.clicked.connect(lambda _=False, lo=lobe: self.selection.set_lobe(lo))
             lobe_row.addWidget(b)
+        status_row = QHBoxLayout()
+        for text, status in (("Counted (0)", CountStatus.COUNTED), ("Not countable (Shift+C)", CountStatus.NOT_COUNTABLE),
+                             ("Not read yet", CountStatus.NOT_READ)):
+            b = QPushButton(text)
+            b.setToolTip("for the series selected in the table")
+            b.clicked.connect(lambda _=False, st=status: self._try(lambda: self._set_status(st)))
+            status_row.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addLayout(lobe_row)
         layout.addWidget(self.table)
+        layout.addLayout(status_row)
         layout.addWidget(self.status)
-        self._filling = False
         self.refresh()
 
     def refresh(self) -> None:
         self.lobe_label.setText(f"marks go to the <b>{self.selection.lobe.value}</b> lobe")
         pair, reader = self.selection.pair, self.reading.reader
-        counts = self.reading.project.counts(pair[0], pair[1], reader) if pair else {}
-        self._filling = True
-        try:
-            for r, role in enumerate(READING_ROLES):
-                right, left = counts.get((role, Lobe.RIGHT), 0), counts.get((role, Lobe.LEFT), 0)
-                for c, value in enumerate((right, left, right + left)):
-                    item = QTableWidgetItem(str(value))
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                    self.table.setItem(r, c, item)
-                flag = QTableWidgetItem()
-                flag.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
-                flagged = bool(pair) and self.reading.project.uncountable(pair[0], pair[1], reader, role)
-                flag.setCheckState(Qt.CheckState.Checked if flagged else Qt.CheckState.Unchecked)
-                self.table.setItem(r, 3, flag)
-        finally:
-            self._filling = False
+        project = self.reading.project
+        counts = project.counts(pair[0], pair[1], reader) if pair else {}
+        for r, role in enumerate(READING_ROLES):
+            status = project.count_status(pair[0], pair[1], reader, role) if pair else CountStatus.NOT_READ
+            right, left = counts.get((role, Lobe.RIGHT), 0), counts.get((role, Lobe.LEFT), 0)
+            for c, value in enumerate((right, left, right + left)):
+                # marks placed so far show while counting; the number counts once the series is counted
+                item = QTableWidgetItem(str(value) if status is not CountStatus.NOT_COUNTABLE else "–")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                if status is CountStatus.NOT_READ:
+                    item.setForeground(QBrush(QColor(150, 150, 150)))
+                self.table.setItem(r, c, item)
+            item = QTableWidgetItem(self.STATUS_TEXT[status])
+            item.setForeground(QBrush(self.STATUS_COLOUR[status]))
+            item.setToolTip({CountStatus.NOT_READ: "not counted yet: count it (a click counts), or press 0 for none",
+                             CountStatus.COUNTED: "counted: these numbers go to counts.csv",
+                             CountStatus.NOT_COUNTABLE: "massive or coalescent: left out of the counts"}[status])
+            self.table.setItem(r, 3, item)
 
-    def _flag_changed(self, item: QTableWidgetItem) -> None:
-        if self._filling or item.column() != 3 or self.selection.pair is None:
-            return
-        role = READING_ROLES[item.row()]
-        checked = item.checkState() == Qt.CheckState.Checked
-        self._try(lambda: self.reading.set_uncountable(self.selection.pair, role, checked,
-                                                      "massive or coalescent" if checked else ""))
+    def _set_status(self, status: CountStatus) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(READING_ROLES):
+            raise LesionlabError("select a series in the table first")
+        if self.selection.pair is None:
+            raise LesionlabError("choose an exam pair first")
+        reason = "massive or coalescent" if status is CountStatus.NOT_COUNTABLE else ""
+        self.reading.set_count_status(self.selection.pair, READING_ROLES[row], status, reason)
 
 
 class ChecksPanel(_Observer):

@@ -100,7 +100,10 @@ def test_keys_scroll_window_and_layout(window: MainWindow, qtbot) -> None:  # ty
     assert ct.slice_number == 1
     key(window, qtbot, "preset_ct_liver")
     assert ct.window == WindowLevel(150, 90)
-    assert window.reading.viewports[1].window == WindowLevel(400, 40)  # per stack
+    # one key for every cell of the modality: both CT cells, no MRI cell; remembered for the CT roles
+    assert window.reading.viewports[1].window == WindowLevel(150, 90)
+    assert window.reading.viewports[2].window != WindowLevel(150, 90)
+    assert window.view_settings.presets[Role.CT_PORTAL].value == "ct_liver"
     key(window, qtbot, "maximise")
     assert window.reading.layout.visible_cells() == [(0, 0, 0)]
     assert not window.grid.viewports[1].isVisible()
@@ -193,7 +196,7 @@ def test_shortcuts_dialog_lists_the_table(qtbot) -> None:  # type: ignore[no-unt
     d = ShortcutsDialog()
     qtbot.addWidget(d)
     listed = {d.table.item(r, 2).text() for r in range(d.table.rowCount())}
-    assert {s.label for s in SHORTCUTS} | {m[1] for m in MOUSE} == listed
+    assert {f"{s.label}  [{s.action}]" for s in SHORTCUTS} | {m[1] for m in MOUSE} == listed
 
 
 def test_role_correction_from_the_cell_menu(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -119,19 +119,14 @@ class HangingModel:
         for i, role in enumerate(self.roles):
             self._set(i, Cell(role, best_stack(self.stacks, role, self.role_of)))
 
-    def rehang_role(self, role: Role) -> None:
-        """Re-fill the cells of ``role`` (after a role correction)."""
-        for i, cell in enumerate(self.cells):
-            if cell.role is role:
-                self._set(i, Cell(role, best_stack(self.stacks, role, self.role_of)))
-
     def rehang(self) -> None:
         """Re-fill every cell from the current roles (after a role correction), keeping ADC swaps."""
         for i, cell in enumerate(self.cells):
             self._set(i, Cell(cell.role, best_stack(self.stacks, cell.role, self.role_of)))
 
     def assign(self, cell: int, stack: StackInfo | None) -> None:
-        """The reader drops ``stack`` into ``cell`` (the cell keeps its role label)."""
+        """The reader drops ``stack`` into ``cell``; the cell keeps the role it stands for in the hanging
+        (what it shows is the stack's own role: ``role_of(stack)``)."""
         if stack is not None and stack not in self.stacks:
             self.stacks = self.stacks + (stack,)
         self._set(cell, Cell(self.cells[cell].role, stack))

@@ -46,19 +46,25 @@ class ReadingModel:
         self.hanging.hang(stacks)
         self.opened.emit()
 
+    def role_shown(self, cell: int) -> Role:
+        """The role of what a cell shows: its stack's own role (a stack dropped there keeps its role),
+        or the role the empty cell misses."""
+        c = self.hanging.cells[cell]
+        return self.hanging.role_of(c.stack) if c.stack is not None else c.role
+
     def _cell_changed(self, cell: int) -> None:
         c = self.hanging.cells[cell]
         vp = self.viewports[cell]
-        vp.role = c.role
+        vp.role = self.role_shown(cell)
         if c.stack is None or vp.key != c.stack.key:
-            vp.set_volume(None, c.role)
+            vp.set_volume(None, vp.role)
         self.volume_wanted.emit(cell, c.stack)
 
     def show_volume(self, cell: int, volume: VolumeLike) -> None:
         """The loader's volume for ``cell`` (ignored when the cell has moved on to another stack)."""
         stack = self.hanging.cells[cell].stack
         if stack is not None and stack.key == volume.stack.key and self.viewports[cell].volume is not volume:
-            self.viewports[cell].set_volume(volume, self.hanging.cells[cell].role)
+            self.viewports[cell].set_volume(volume, self.role_shown(cell))
             self._follow_linked(self.viewports[cell])
 
     def _follow_linked(self, vp: ViewportModel) -> None:

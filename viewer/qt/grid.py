@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from viewer.model.reading import ReadingModel
-from viewer.qt.tools import CrosshairTool, Tool
 from viewer.qt.cell import ViewportCell
 from viewer.qt.viewport import BORDER, ViewportWidget
 
@@ -47,14 +46,25 @@ class ReadingGrid(QWidget):
         self._active_changed(reading.layout.active)
 
     def _link_text(self, model: object) -> str:
-        """"unlinked", "linked", "linked -250.0 mm" (reader-made offset) or "" when alone."""
+        """What this cell scrolls with, only when it really does: "linked: all", "linked: CT",
+        "linked: MR" or "linked ×3", with the offset of a reader-made link; "unlinked"; "" when alone."""
         link = self.reading.link
         if not model.linked:  # type: ignore[attr-defined]
             return "unlinked"
-        if not link.linked_with(model):  # type: ignore[arg-type]
+        others = [o for o in link.linked_with(model) if o.volume is not None]  # type: ignore[arg-type]
+        if not others:
             return ""
+        shown = [vp for vp in self.reading.viewports if vp.volume is not None]
+        group = [model, *others]
+        modalities = {vp.volume.stack.modality for vp in group}  # type: ignore[union-attr]
+        if len(group) == len(shown):
+            what = "all"
+        elif len(modalities) == 1:
+            what = next(iter(modalities))
+        else:
+            what = f"×{len(group)}"
         offset = link.offset_mm(model)  # type: ignore[arg-type]
-        return f"linked {offset:+.1f} mm" if offset else "linked"
+        return f"linked: {what} {offset:+.1f} mm" if offset else f"linked: {what}"
 
     def _opened(self) -> None:
         for w in self.viewports:
@@ -65,8 +75,8 @@ class ReadingGrid(QWidget):
         for w in self.cells:
             self._grid.removeWidget(w)
             w.hide()
-        rows, cols = self.reading.layout.grid
-        for r in range(3):
+        rows, cols = (1, 1) if self.reading.layout.maximised is not None else self.reading.layout.grid
+        for r in range(3):  # a maximised cell alone in row 0 / column 0 takes the whole grid
             self._grid.setRowStretch(r, 1 if r < rows else 0)
         for c in range(3):
             self._grid.setColumnStretch(c, 1 if c < cols else 0)
@@ -84,18 +94,3 @@ class ReadingGrid(QWidget):
     @property
     def active_widget(self) -> ViewportWidget:
         return self.viewports[self.reading.layout.active]
-
-    def set_tool(self, tool_factory: type[Tool] | None) -> None:
-        """Give every viewport its own instance of a tool (None: window/level)."""
-        for w in self.viewports:
-            w.set_tool(tool_factory() if tool_factory is not None else None)
-
-    def set_crosshair_mode(self, on: bool) -> None:
-        for w in self.viewports:
-            w.set_tool(CrosshairTool(self.reading.link.set_reference_point) if on else None)
-        if not on:
-            self.reading.link.clear_reference_point()
-
-    @property
-    def crosshair_mode(self) -> bool:
-        return isinstance(self.viewports[0].tool, CrosshairTool)

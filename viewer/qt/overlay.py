@@ -48,6 +48,11 @@ def _fmt_value(value: float, units: str) -> str:
     return f"{txt} {units}" if units else txt
 
 
+def _mm(value: float) -> str:
+    """A length for the overlay: two decimals at most, no trailing zeros (1.28616 -> 1.29, 5.0 -> 5)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def scale_bar_mm(px_per_mm: float, max_px: float) -> int | None:
     """Longest round length (mm) whose bar fits in ``max_px`` pixels."""
     fitting = [mm for mm in SCALE_STEPS_MM if mm * px_per_mm <= max_px]
@@ -146,7 +151,7 @@ class OverlayPainter:
                 self.text(p, x, ty, text, color, bold=bold, align="right" if align_right else "left")
 
     def paint(self, p: QPainter, view: ViewContext, hover: Hover | None, *, active: bool, loading: tuple[int, int] | None,
-              link_text: str = "") -> None:
+              link_text: str = "", title: str = "") -> None:
         m = view.model
         vol = m.volume
         if vol is None:
@@ -156,7 +161,7 @@ class OverlayPainter:
         p.setFont(self.font)
         # top left: role and series
         series = stack.series_description + (f"  [{stack.split_label}]" if stack.split_label else "")
-        self._block(p, MARGIN, MARGIN, ((role_label(m.role) or stack.modality, ACCENT if active else TEXT, True),
+        self._block(p, MARGIN, MARGIN, ((title or role_label(m.role) or stack.modality, ACCENT if active else TEXT, True),
                                         (series, TEXT, False),
                                         (f"Se {stack.series_number or '-'}  {stack.modality}", DIM, False)), False, False)
         # top right: patient, date, link
@@ -165,8 +170,11 @@ class OverlayPainter:
         # bottom left: value under cursor, slice, position
         # (slice and position as a cached block: scrolling back and forth over a stack reuses them)
         pos = m.position_mm()
-        thick = f"  thk {vol.geometry.slice_thickness_mm:g} mm" if vol.geometry.slice_thickness_mm else ""
-        self._block(p, MARGIN, h - MARGIN, ((f"Im {m.slice_number}/{m.n_slices}", TEXT, False),
+        thick = f"  thk {_mm(vol.geometry.slice_thickness_mm)} mm" if vol.geometry.slice_thickness_mm else ""
+        images = getattr(vol, "images", ())
+        number = images[m.index].instance_number if len(images) == m.n_slices else None
+        inst = f"  (#{number})" if number is not None else ""  # the InstanceNumber, as PACS viewers show it
+        self._block(p, MARGIN, h - MARGIN, ((f"Im {m.slice_number}/{m.n_slices}{inst}", TEXT, False),
                                             (f"Pos {pos:.1f} mm{thick}", DIM, False)), False, True)
         self._lines(p, MARGIN, h - MARGIN - 2 * self.line_h, [(self.hover_text(view, hover), ACCENT)], False, True)
         # bottom right: window and zoom
@@ -210,12 +218,14 @@ class OverlayPainter:
             return
         w, h = view.transform.width_px, view.transform.height_px
         ppm = view.px_per_mm
-        mm = scale_bar_mm(ppm, h / 4)
+        top = h / 2 + self.line_h + 6  # below the right-edge orientation label (drawn at mid height)
+        room = h - MARGIN - 2.5 * self.line_h - top  # above the window/zoom block of the bottom right corner
+        mm = scale_bar_mm(ppm, min(h / 4, room))
         if mm is None:
             return
         length = mm * ppm
         img = self._bar_image(mm, int(round(length)))
-        p.drawImage(QPointF(w - MARGIN - img.width(), round(h * 0.62 - length / 2) - 1), img)
+        p.drawImage(QPointF(w - MARGIN - img.width(), round(top)), img)
 
     def _bar_image(self, mm: int, length: int) -> QImage:
         """The bar, its ticks and its label with their shadow, cached per (mm, length in pixels)."""

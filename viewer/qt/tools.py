@@ -1,36 +1,23 @@
 """The tool protocol of the viewport: how measurement, counting and other tools plug in.
 
-A **tool** is the active left-button behaviour of a viewport (window/level by default, then
-ruler, lesion counter...). A **layer** is anything painted over the image every repaint
-(stored measurements, lesion marks). Both work in *image coordinates* (continuous
-``(row, col)``, (0, 0) = centre of the top-left pixel, :mod:`viewer.geometry`); the viewport
-converts to and from widget pixels through :class:`ViewContext`, so tools never deal with
-zoom, pan or non-square pixels, and millimetres come from ``view.geometry``.
+A **tool** is the active left-button behaviour of a viewport (window/level by default, then the
+reading tools: line, count, lobe boundary, reference point). A **layer** is anything painted over
+the image every repaint (stored measurements, count marks). Both work in *image coordinates*
+(continuous ``(row, col)``, (0, 0) = centre of the top-left pixel, :mod:`viewer.geometry`); the
+viewport converts to and from widget pixels through :class:`ViewContext`, so tools never deal
+with zoom, pan or non-square pixels, and millimetres come from ``view.geometry``.
 
 Event routing (``viewer.qt.viewport``):
 
-1. Every mouse press/move/release (move also without a button: hover) goes to the active
-   tool first as a :class:`ToolEvent`. Returning True consumes it and repaints the viewport.
-2. Unconsumed events fall to navigation: right-drag window/level, middle-drag pan,
-   Ctrl+right-drag zoom, wheel scroll, Ctrl+wheel zoom, right-click context menu.
-   Tools should therefore consume left-button events only.
-3. Keys reach ``tool.key`` when no application shortcut (app.shortcuts) claims them:
-   Esc, Delete, Backspace, Enter are left free for tools. Esc not consumed by the tool
-   returns to the default tool.
+1. Every mouse press/move/release (move also without a button: hover) goes to the active tool
+   first as a Qt-free :class:`viewer.model.pointer.PointerEvent`; the gesture logic therefore
+   runs and is tested without Qt. Returning True consumes it and repaints the viewport.
+2. Unconsumed events fall to navigation: right-drag window/level (or zoom, a setting), middle-drag
+   pan, Ctrl+right-drag zoom, wheel scroll, Ctrl+wheel zoom, right-click context menu. Tools
+   should therefore consume left-button events only.
+3. Keys never reach tools: one place decides what a key does, the application's shortcut table
+   (app.shortcuts), whose actions call the tools (cancel a gesture, delete what is selected).
 4. ``paint`` is called after the image and the layers, with the painter in widget pixels.
-
-A minimal tool::
-
-    class Ruler(BaseTool):
-        name = "ruler"
-        def press(self, ev):
-            if ev.button != Qt.LeftButton: return False
-            self.a = self.b = ev.image_pos; return True
-        def move(self, ev):
-            if self.a is None or not ev.buttons & Qt.LeftButton: return False
-            self.b = ev.image_pos; return True
-        def paint(self, painter, view):
-            if self.a: painter.drawLine(view.to_widget(*self.a), view.to_widget(*self.b))
 """
 
 from __future__ import annotations
@@ -39,55 +26,36 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QKeyEvent, QPainter
+from PySide6.QtGui import QMouseEvent, QPainter
 
-from viewer.geometry import StackGeometry
-from viewer.model.view import ViewTransform
+from viewer.model.pointer import Button, Modifier, PointerEvent, PointerKind, View
 from viewer.model.viewport import ViewportModel
+
+_BUTTONS = ((Qt.MouseButton.LeftButton, Button.LEFT), (Qt.MouseButton.RightButton, Button.RIGHT),
+            (Qt.MouseButton.MiddleButton, Button.MIDDLE))
+_MODIFIERS = ((Qt.KeyboardModifier.ShiftModifier, Modifier.SHIFT), (Qt.KeyboardModifier.ControlModifier, Modifier.CTRL),
+              (Qt.KeyboardModifier.AltModifier, Modifier.ALT))
 
 
 @dataclass(frozen=True)
-class ViewContext:
-    """The viewport at one moment: its model and the widget <-> image transform."""
-
-    model: ViewportModel
-    transform: ViewTransform
-
-    @property
-    def geometry(self) -> StackGeometry | None:
-        return self.model.geometry
-
-    @property
-    def slice_index(self) -> int:
-        return self.model.index
+class ViewContext(View):
+    """The Qt-free :class:`View` with QPointF conversions for painting."""
 
     def to_widget(self, row: float, col: float) -> QPointF:
         x, y = self.transform.image_to_widget(row, col)
         return QPointF(x, y)
 
-    def to_image(self, pos: QPointF) -> tuple[float, float]:
-        return self.transform.widget_to_image(pos.x(), pos.y())
 
-    @property
-    def px_per_mm(self) -> float:
-        return self.transform.px_per_mm
-
-
-@dataclass(frozen=True)
-class ToolEvent:
-    """A mouse event in both coordinate systems."""
-
-    widget_pos: QPointF
-    image_pos: tuple[float, float]  # continuous (row, col)
-    button: Qt.MouseButton  # the button that changed (NoButton for moves)
-    buttons: Qt.MouseButton  # buttons held
-    modifiers: Qt.KeyboardModifier
-    view: ViewContext
-
-    @property
-    def inside(self) -> bool:
-        """True when the pointer is over the image."""
-        return self.view.transform.contains(*self.image_pos)
+def pointer_event(kind: PointerKind, ev: QMouseEvent, view: ViewContext) -> PointerEvent:
+    """A Qt mouse event as a Qt-free pointer event."""
+    pos = ev.position()
+    button = next((b for q, b in _BUTTONS if ev.button() == q), Button.NONE)
+    held = frozenset(b for q, b in _BUTTONS if ev.buttons() & q)
+    mods = Modifier.NONE
+    for q, m in _MODIFIERS:
+        if ev.modifiers() & q:
+            mods |= m
+    return PointerEvent(kind, (pos.x(), pos.y()), view.to_image(pos.x(), pos.y()), button, held, mods, view)
 
 
 @runtime_checkable
@@ -104,10 +72,10 @@ class Tool(Layer, Protocol):
     name: str
     cursor: Qt.CursorShape
 
-    def press(self, event: ToolEvent) -> bool: ...
-    def move(self, event: ToolEvent) -> bool: ...
-    def release(self, event: ToolEvent) -> bool: ...
-    def key(self, event: QKeyEvent, view: ViewContext) -> bool: ...
+    def press(self, event: PointerEvent) -> bool: ...
+    def move(self, event: PointerEvent) -> bool: ...
+    def release(self, event: PointerEvent) -> bool: ...
+    def cancel(self) -> bool: ...
 
 
 class BaseTool:
@@ -116,16 +84,17 @@ class BaseTool:
     name = "none"
     cursor = Qt.CursorShape.ArrowCursor
 
-    def press(self, event: ToolEvent) -> bool:
+    def press(self, event: PointerEvent) -> bool:
         return False
 
-    def move(self, event: ToolEvent) -> bool:
+    def move(self, event: PointerEvent) -> bool:
         return False
 
-    def release(self, event: ToolEvent) -> bool:
+    def release(self, event: PointerEvent) -> bool:
         return False
 
-    def key(self, event: QKeyEvent, view: ViewContext) -> bool:
+    def cancel(self) -> bool:
+        """Drop a gesture in progress (Esc); False when there was none."""
         return False
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
@@ -136,29 +105,29 @@ class DragTool(BaseTool):
     """Left-drag tools that turn the drag delta (widget pixels) into a model change."""
 
     def __init__(self) -> None:
-        self._last: QPointF | None = None
+        self._last: tuple[float, float] | None = None
 
-    def press(self, event: ToolEvent) -> bool:
-        if event.button != Qt.MouseButton.LeftButton:
+    def press(self, event: PointerEvent) -> bool:
+        if event.button is not Button.LEFT:
             return False
         self._last = event.widget_pos
         return True
 
-    def move(self, event: ToolEvent) -> bool:
-        if self._last is None or not (event.buttons & Qt.MouseButton.LeftButton):
+    def move(self, event: PointerEvent) -> bool:
+        if self._last is None or not event.left_held:
             return False
-        d = event.widget_pos - self._last
+        dx, dy = event.widget_pos[0] - self._last[0], event.widget_pos[1] - self._last[1]
         self._last = event.widget_pos
-        self.drag(event.view, d.x(), d.y())
+        self.drag(event.view, dx, dy)
         return True
 
-    def release(self, event: ToolEvent) -> bool:
-        if self._last is None or event.button != Qt.MouseButton.LeftButton:
+    def release(self, event: PointerEvent) -> bool:
+        if self._last is None or event.button is not Button.LEFT:
             return False
         self._last = None
         return True
 
-    def drag(self, view: ViewContext, dx: float, dy: float) -> None:
+    def drag(self, view: View, dx: float, dy: float) -> None:
         raise NotImplementedError
 
 
@@ -182,26 +151,8 @@ class WindowLevelTool(DragTool):
     name = "window_level"
     cursor = Qt.CursorShape.SizeAllCursor
 
-    def drag(self, view: ViewContext, dx: float, dy: float) -> None:
+    def drag(self, view: View, dx: float, dy: float) -> None:
         drag_window(view.model, dx, dy)
-
-
-class PanTool(DragTool):
-    name = "pan"
-    cursor = Qt.CursorShape.OpenHandCursor
-
-    def drag(self, view: ViewContext, dx: float, dy: float) -> None:
-        view.model.set_center(view.transform.center_after_drag(dx, dy))
-
-
-class ZoomTool(DragTool):
-    """Drag up to zoom in, down to zoom out (about the viewport centre)."""
-
-    name = "zoom"
-    cursor = Qt.CursorShape.SizeVerCursor
-
-    def drag(self, view: ViewContext, dx: float, dy: float) -> None:
-        view.model.set_zoom(view.model.zoom * (1.01 ** (-dy)))
 
 
 class CrosshairTool(BaseTool):
@@ -215,22 +166,22 @@ class CrosshairTool(BaseTool):
         self._place = place
         self._down = False
 
-    def _put(self, event: ToolEvent) -> bool:
+    def _put(self, event: PointerEvent) -> bool:
         geo = event.view.geometry
         if geo is None or not event.inside:
             return False
         self._place(event.view.model, geo.index_to_patient(event.view.slice_index, *event.image_pos))
         return True
 
-    def press(self, event: ToolEvent) -> bool:
-        if event.button != Qt.MouseButton.LeftButton:
+    def press(self, event: PointerEvent) -> bool:
+        if event.button is not Button.LEFT:
             return False
         self._down = True
         return self._put(event)
 
-    def move(self, event: ToolEvent) -> bool:
-        return self._down and bool(event.buttons & Qt.MouseButton.LeftButton) and self._put(event)
+    def move(self, event: PointerEvent) -> bool:
+        return self._down and event.left_held and self._put(event)
 
-    def release(self, event: ToolEvent) -> bool:
+    def release(self, event: PointerEvent) -> bool:
         was, self._down = self._down, False
-        return was and event.button == Qt.MouseButton.LeftButton
+        return was and event.button is Button.LEFT

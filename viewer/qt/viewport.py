@@ -1,11 +1,15 @@
 """ViewportWidget: paints one ViewportModel and turns mouse input into model changes.
 
 Mouse (OHIF/Weasis habits; Horos' right-drag window): left = active tool (window/level by
-default, see :mod:`viewer.qt.tools`), right-drag = window/level whatever the tool,
-right-click = context menu, middle-drag = pan, Ctrl+right-drag = zoom, wheel = one slice
-per notch (down = next slice, down the patient), Ctrl+wheel = zoom about the pointer,
-double-click = maximise/restore the cell. Keys are bound by the main window (app.shortcuts)
-and act on the models; keys no shortcut claims go to the tool.
+default, see :mod:`viewer.qt.tools`), right-drag = window/level whatever the tool (or zoom, as in
+OHIF: :attr:`ViewportWidget.right_drag`), right-click = context menu, middle-drag = pan,
+Ctrl+right-drag = zoom, wheel = one slice per notch (down = next slice, down the patient),
+Ctrl+wheel = zoom about the pointer, double-click = maximise/restore the cell. Keys are bound by
+the main window (app.shortcuts) and act on the models; none reaches the tool.
+
+The widget remembers where the pointer last was over it (:attr:`pointer`, widget pixels, None
+once it left), so a key acting "on what is under the pointer" (Delete) decides at the moment of
+the key press, from the marks and lines there at that moment.
 
 Painting: one cached QImage per (slice, window) drawn with ``drawImage`` into the rectangle
 the :class:`ViewTransform` gives (true aspect from the pixel spacing), then layers, tool,
@@ -17,7 +21,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QContextMenuEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
+from PySide6.QtGui import QColor, QContextMenuEvent, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from viewer.model.layout import role_label
@@ -25,7 +29,8 @@ from viewer.model.view import ViewTransform
 from viewer.model.viewport import ViewportModel
 from viewer.qt.image_cache import SliceImageCache
 from viewer.qt.overlay import DIM, OverlayPainter, Hover
-from viewer.qt.tools import Layer, Tool, ToolEvent, ViewContext, WindowLevelTool, drag_window
+from viewer.model.pointer import Button, Modifier, PointerEvent, PointerKind
+from viewer.qt.tools import Layer, Tool, ViewContext, WindowLevelTool, drag_window, pointer_event
 
 BACKGROUND = QColor(0, 0, 0)
 BORDER = QColor(48, 48, 52)
@@ -57,6 +62,10 @@ class ViewportWidget(QWidget):
         self.show_overlays = True
         self.smooth = True
         self.pair_open = False  # set by the grid: an empty cell then means "missing", else "nothing opened yet"
+        self.right_drag = "window"  # "window" (Horos, Weasis) or "zoom" (OHIF); Ctrl+right-drag zooms either way
+        self.pointer: tuple[float, float] | None = None  # last pointer position over the widget
+        #: The cell's title above the role (the grid sets it: role of the stack, patient when it differs).
+        self.title: Callable[[ViewportModel], str] = lambda m: role_label(m.role)
         #: Text of the link state for the overlay (the grid sets it from its LinkModel).
         self.link_text: Callable[[ViewportModel], str] = lambda m: "" if m.linked else "unlinked"
         self._hover: Hover | None = None
@@ -108,11 +117,6 @@ class ViewportWidget(QWidget):
         self.layers.append(layer)
         self.update()
 
-    def remove_layer(self, layer: Layer) -> None:
-        if layer in self.layers:
-            self.layers.remove(layer)
-            self.update()
-
     def set_active(self, active: bool) -> None:
         if active != self.active:
             self.active = active
@@ -130,6 +134,14 @@ class ViewportWidget(QWidget):
         t = self.transform()
         return ViewContext(self.model, t) if t is not None else None
 
+    def pointer_now(self) -> PointerEvent | None:
+        """A move event at the pointer's last position over this widget (None when it is elsewhere)."""
+        view = self.view_context()
+        if view is None or self.pointer is None:
+            return None
+        x, y = self.pointer
+        return PointerEvent(PointerKind.MOVE, (x, y), view.to_image(x, y), Button.NONE, frozenset(), Modifier.NONE, view)
+
     # ------------------------------------------------------------------ painting
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -145,7 +157,7 @@ class ViewportWidget(QWidget):
             if self.show_overlays:
                 OverlayPainter.paint_crosshair(p, view)
                 self.overlays.paint(p, view, self._hover, active=self.active, loading=self._loading,
-                                    link_text=self.link_text(self.model))
+                                    link_text=self.link_text(self.model), title=self.title(self.model))
         self._paint_border(p)
         p.end()
 
@@ -198,9 +210,10 @@ class ViewportWidget(QWidget):
                    int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), text)
 
     # ------------------------------------------------------------------ mouse
-    def _tool_event(self, ev: QMouseEvent, view: ViewContext) -> ToolEvent:
+    def _event(self, kind: PointerKind, ev: QMouseEvent, view: ViewContext) -> PointerEvent:
         pos = ev.position()
-        return ToolEvent(pos, view.to_image(pos), ev.button(), ev.buttons(), ev.modifiers(), view)
+        self.pointer = (pos.x(), pos.y())
+        return pointer_event(kind, ev, view)
 
     def mousePressEvent(self, ev: QMouseEvent) -> None:
         self.activated.emit()
@@ -208,7 +221,7 @@ class ViewportWidget(QWidget):
         view = self.view_context()
         if view is None:
             return
-        if self.tool.press(self._tool_event(ev, view)):
+        if self.tool.press(self._event(PointerKind.PRESS, ev, view)):
             self.update()
             return
         if ev.button() in (Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton):
@@ -218,9 +231,10 @@ class ViewportWidget(QWidget):
         view = self.view_context()
         if view is None:
             return
-        row, col = view.to_image(ev.position())
+        event = self._event(PointerKind.MOVE, ev, view)
+        row, col = event.image_pos
         self._hover = Hover(row, col) if view.transform.contains(row, col) else None
-        if self.tool.move(self._tool_event(ev, view)):
+        if self.tool.move(event):
             self.update()
             return
         if self._drag is not None:
@@ -231,7 +245,7 @@ class ViewportWidget(QWidget):
             self._drag = (button, ev.position(), True)
             if button == Qt.MouseButton.MiddleButton:
                 self.model.set_center(view.transform.center_after_drag(d.x(), d.y()))
-            elif ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            elif ev.modifiers() & Qt.KeyboardModifier.ControlModifier or self.right_drag == "zoom":
                 self.model.set_zoom(self.model.zoom * (1.01 ** (-d.y())))
             else:
                 drag_window(self.model, d.x(), d.y())
@@ -241,7 +255,7 @@ class ViewportWidget(QWidget):
 
     def mouseReleaseEvent(self, ev: QMouseEvent) -> None:
         view = self.view_context()
-        if view is not None and self.tool.release(self._tool_event(ev, view)):
+        if view is not None and self.tool.release(self._event(PointerKind.RELEASE, ev, view)):
             self.update()
             return
         drag, self._drag = self._drag, None
@@ -258,6 +272,7 @@ class ViewportWidget(QWidget):
 
     def leaveEvent(self, ev: object) -> None:
         self._hover = None
+        self.pointer = None
         self.update()
 
     def wheelEvent(self, ev: QWheelEvent) -> None:
@@ -273,16 +288,6 @@ class ViewportWidget(QWidget):
                 self.model.set_zoom(self.model.zoom * factor, t.center_after_zoom(factor, pos.x(), pos.y()))
         else:
             self.model.next_slice(-int(round(steps)) or (-1 if steps > 0 else 1))
-
-    def keyPressEvent(self, ev: QKeyEvent) -> None:
-        view = self.view_context()
-        if view is not None and self.tool.key(ev, view):
-            self.update()
-            return
-        if ev.key() == Qt.Key.Key_Escape and self.tool is not self.default_tool:
-            self.set_tool(None)
-            return
-        super().keyPressEvent(ev)
 
     # ------------------------------------------------------------------ drag and drop of stacks
     def dragEnterEvent(self, ev: object) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from annotation.qt.clinical_form import ClinicalForm
 from annotation.qt.panels import FIXED, MISSING_BRUSH, CountsPanel, LesionPanel
@@ -60,6 +61,10 @@ def test_lesion_grid_cells_edits_jump_and_undo(qtbot, selection):
     assert t.cellWidget(0, 1).currentText() == "right"
 
 
+def Role_row(role):
+    return READING_ROLES.index(role)
+
+
 def test_counts_panel_is_live_and_flags_series(qtbot, selection):
     reading = selection.reading
     panel = CountsPanel(selection)
@@ -70,10 +75,19 @@ def test_counts_panel_is_live_and_flags_series(qtbot, selection):
     assert [panel.table.item(row, c).text() for c in range(3)] == ["1", "2", "3"]
     selection.set_lobe("left")
     assert "left" in panel.lobe_label.text()
-    panel.table.item(row, 3).setCheckState(Qt.CheckState.Checked)
+    assert panel.table.item(row, 3).text() == "counted"  # the first count click started counting it
+    assert panel.table.item(Role_row(Role.MR_T2FS), 3).text() == "not read yet"  # every column in view
+    panel.table.selectRow(row)
+    not_countable = next(b for b in panel.findChildren(QPushButton) if b.text().startswith("Not countable"))
+    not_countable.click()
     assert reading.project.uncountable("P1", "E1", "R1", Role.MR_DWI)
+    assert panel.table.item(row, 3).text() == "not countable" and panel.table.item(row, 0).text() == "–"
     reading.undo()
-    assert panel.table.item(row, 3).checkState() == Qt.CheckState.Unchecked
+    assert panel.table.item(row, 3).text() == "counted"
+    panel.table.selectRow(Role_row(Role.MR_T2FS))
+    next(b for b in panel.findChildren(QPushButton) if b.text().startswith("Counted")).click()  # "0 lesions": one click
+    assert panel.table.item(Role_row(Role.MR_T2FS), 3).text() == "counted"
+    assert panel.table.item(Role_row(Role.MR_T2FS), 2).text() == "0"
 
 
 def test_clinical_form_edits_flags_and_refuses_bad_numbers(qtbot, selection):

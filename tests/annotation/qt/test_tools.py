@@ -1,4 +1,5 @@
-"""Line and count tools in a real ViewportWidget: draw, edit endpoints, undo, count, lobe switch, refusals."""
+"""Line and count tools in a real ViewportWidget (real mouse events): draw, edit endpoints, undo, count,
+move, refusals. The gestures themselves are tested without Qt in tests/annotation/test_gestures.py."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from annotation.gestures import ReadingContext
 from annotation.qt.tools import CountTool, LineTool, attach
 from annotation.reading import Reading
 from annotation.records import Measurement
@@ -42,10 +44,6 @@ def drag(widget, a_img, b_img):
     send_mouse(widget, QEvent.Type.MouseButtonRelease, (b.x(), b.y()), LEFT, NONE)
 
 
-def key(widget, k):
-    QApplication.sendEvent(widget, QKeyEvent(QEvent.Type.KeyPress, k, Qt.KeyboardModifier.NoModifier))
-
-
 @pytest.fixture
 def setup(qtbot):
     reading = Reading(reader="R1")
@@ -59,9 +57,10 @@ def setup(qtbot):
     widget.resize(500, 400)
     qtbot.addWidget(widget)
     widget.show()
-    attach(widget, selection)
     messages: list[str] = []
-    return reading, selection, model, widget, messages
+    ctx = ReadingContext(selection, say=messages.append)
+    attach(widget, ctx)
+    return reading, ctx, model, widget, messages
 
 
 def only_measurement(reading, lesion_id="L1", role=Role.MR_DWI):
@@ -69,13 +68,14 @@ def only_measurement(reading, lesion_id="L1", role=Role.MR_DWI):
 
 
 def test_draw_edit_endpoint_and_undo(setup):
-    reading, selection, model, widget, messages = setup
-    tool = LineTool(selection, on_message=messages.append)
+    reading, ctx, model, widget, messages = setup
+    selection = ctx.selection
+    tool = LineTool(ctx)
     widget.set_tool(tool)
     drag(widget, (10, 10), (20, 30))
     assert "no current lesion" in messages[-1] and not reading.project.lesions
-    key(widget, Qt.Key.Key_L)
-    key(widget, Qt.Key.Key_N)
+    selection.set_lobe(Lobe.LEFT)
+    selection.new_lesion()
     assert selection.lesion_id == "L1" and reading.project.lesions[("P1", "E1", "R1", "L1")].lobe is Lobe.LEFT
     drag(widget, (10, 10), (20, 30))
     m = only_measurement(reading)
@@ -84,6 +84,7 @@ def test_draw_edit_endpoint_and_undo(setup):
     assert m.p1 == pytest.approx((10, 10), abs=0.05) and m.p2 == pytest.approx((20, 30), abs=0.05)
     assert m.diameter_mm == pytest.approx(model.geometry.distance_mm(m.p1, m.p2))
     assert messages[-1] == f"L1 on mr_dwi: {m.diameter_mm:.1f} mm"
+    assert selection.picked is not None and selection.picked.lesion_id == "L1" and selection.picked.fresh
     # grab endpoint 2 and move it: one more edit, diameter follows
     drag(widget, m.p2, (20, 50))
     moved = only_measurement(reading)
@@ -97,10 +98,10 @@ def test_draw_edit_endpoint_and_undo(setup):
 
 
 def test_refused_on_non_axial_and_unmeasurable_stacks(setup):
-    reading, selection, model, widget, messages = setup
-    tool = LineTool(selection, on_message=messages.append)
+    reading, ctx, model, widget, messages = setup
+    tool = LineTool(ctx)
     widget.set_tool(tool)
-    selection.new_lesion()
+    ctx.selection.new_lesion()
     vol = model.volume
     coronal, _ = StackGeometry.from_slices(64, 80, (1, 0, 0, 0, 0, -1), [(0, 5.0 * k, 0) for k in range(20)],
                                            (1.5, 2.5))
@@ -117,9 +118,9 @@ def test_refused_on_non_axial_and_unmeasurable_stacks(setup):
     assert "mr_adc" in messages[-1]
 
 
-def test_count_place_lobe_switch_move_delete_undo(setup):
-    reading, selection, model, widget, messages = setup
-    tool = CountTool(selection, on_message=messages.append)
+def test_count_place_lobe_switch_move_pick_undo(setup):
+    reading, ctx, model, widget, messages = setup
+    tool = CountTool(ctx)
     widget.set_tool(tool)
     view = widget.view_context()
 
@@ -130,7 +131,7 @@ def test_count_place_lobe_switch_move_delete_undo(setup):
 
     click(10, 10)
     click(30, 40)
-    key(widget, Qt.Key.Key_L)
+    ctx.selection.set_lobe(Lobe.LEFT)
     click(50, 60)
     counts = reading.project.counts("P1", "E1", "R1")
     assert counts[(Role.MR_DWI, Lobe.RIGHT)] == 2 and counts[(Role.MR_DWI, Lobe.LEFT)] == 1
@@ -138,13 +139,14 @@ def test_count_place_lobe_switch_move_delete_undo(setup):
     drag(widget, (10, 10), (12, 20))
     marks = reading.project.marks_of("P1", "E1", "R1")
     assert len(marks) == 3 and any((m.row, m.col) == pytest.approx((12, 20), abs=0.05) for m in marks)
-    # hover the left mark and delete it
+    # hovering a mark highlights it; the widget remembers the pointer for the Delete key of the app
     p = view.to_widget(50, 60)
     send_mouse(widget, QEvent.Type.MouseMove, (p.x(), p.y()), NONE, NONE)
-    key(widget, Qt.Key.Key_Delete)
-    assert reading.project.counts("P1", "E1", "R1")[(Role.MR_DWI, Lobe.LEFT)] == 0
-    reading.undo()
-    assert reading.project.counts("P1", "E1", "R1")[(Role.MR_DWI, Lobe.LEFT)] == 1
+    left = next(m for m in marks if m.lobe is Lobe.LEFT)
+    assert tool.layer.hover == left.mark_id
+    assert widget.pointer_now().image_pos == pytest.approx((50, 60), abs=0.05)
+    reading.undo()  # the move
+    assert any((m.row, m.col) == pytest.approx((10, 10), abs=0.05) for m in reading.project.marks_of("P1", "E1", "R1"))
     # marks belong to their slice: on the next slice the same spot places a new mark
     model.set_index(model.index + 1)
     click(12, 20)

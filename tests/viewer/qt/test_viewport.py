@@ -12,7 +12,8 @@ from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QWheelEvent
 from viewer.display import WindowLevel
 from viewer.testing import make_stack, make_volume
 from viewer.model.viewport import ViewportModel
-from viewer.qt.tools import BaseTool, ToolEvent, ViewContext
+from viewer.model.pointer import Button, PointerEvent
+from viewer.qt.tools import BaseTool, ViewContext
 from viewer.qt.viewport import ViewportWidget
 from viewer.records import Role
 
@@ -108,15 +109,15 @@ class Recorder(BaseTool):
         self.events: list[tuple[str, tuple[float, float], bool]] = []
         self.painted = 0
 
-    def press(self, event: ToolEvent) -> bool:
-        if event.button != Qt.MouseButton.LeftButton:
+    def press(self, event: PointerEvent) -> bool:
+        if event.button is not Button.LEFT:
             return False
         self.events.append(("press", event.image_pos, event.inside))
         return True
 
-    def release(self, event: ToolEvent) -> bool:
+    def release(self, event: PointerEvent) -> bool:
         self.events.append(("release", event.image_pos, event.inside))
-        return event.button == Qt.MouseButton.LeftButton
+        return event.button is Button.LEFT
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
         self.painted += 1
@@ -138,6 +139,8 @@ def test_tool_gets_image_coordinates_and_paints(view: ViewportWidget, qtbot) -> 
     img = view.grab().toImage()
     assert img.pixelColor(round(x), round(y)).red() == 255 and tool.painted > 0
     view.keyPressEvent(QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier))
+    assert view.tool is tool  # keys never reach tools: the application's shortcut table decides (Esc included)
+    view.set_tool(None)
     assert view.tool is view.default_tool
 
 

@@ -1,0 +1,196 @@
+"""Agreement reads from a reading store: readers' own lesions matched by position in patient mm.
+
+In a store every reader numbers their lesions from L1, so ids say nothing across readers. On each
+series of each exam pair the readers' findings are placed in patient mm through the geometry of
+the stack they were drawn on and matched with :func:`analysis.matching.cluster_findings`:
+
+- diameters: each measured lesion at the midpoint of its diameter on its slice, its size the
+  diameter;
+- detections: each count mark at its point, its size that of the lesion it stands for (a mark
+  placed by a measurement names it), else of the same reader's measured lesion it falls in
+  (nearest centre within that lesion's radius), else unknown (the rule's floor).
+
+The store keeps pixel positions, not the images' geometry: geometries come from indexing the
+DICOM files (:func:`stack_geometries`). Without them, series that more than one reader read
+cannot be paired and the rows say so; counts need no positions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.agreement_data import (
+    DETECTION_COLUMNS,
+    DIAMETER_COLUMNS,
+    ReaderReads,
+    counted_counts,
+    read_series,
+    readers_of,
+)
+from analysis.inputs import raw_from_frame, validate_counts
+from analysis.matching import Finding, MatchRule, cluster_findings
+from annotation.project import Project
+from annotation.records import Measurement
+from annotation.store import ReadingStore
+from annotation.tables import project_tables
+from viewer.errors import LesionlabError
+from viewer.geometry import StackGeometry
+
+NO_IMAGES = ("lesion positions need the images' geometry (lesionlab agreement STORE --dicom PATH); "
+             "lesions of different readers were not paired")
+
+
+def stack_geometries(dicom: str | os.PathLike[str], *, workers: int | None = None) -> dict[str, StackGeometry]:
+    """Stack key -> geometry of every loadable stack under a folder, DICOMDIR or zip (no pixels read)."""
+    from viewer.index import index_path  # noqa: PLC0415 - pydicom loads only when images are given
+    from viewer.loader import VolumeLoader  # noqa: PLC0415
+
+    out: dict[str, StackGeometry] = {}
+    for stack in index_path(Path(dicom), workers=workers).stacks:
+        try:
+            out[stack.key] = VolumeLoader(stack).volume.geometry
+        except LesionlabError:
+            continue  # a stack that cannot be loaded cannot have been measured either
+    return out
+
+
+def _centre(m: Measurement, geo: StackGeometry) -> tuple[float, float, float]:
+    row = (m.p1[0] + m.p2[0]) / 2
+    col = (m.p1[1] + m.p2[1]) / 2
+    p = geo.index_to_patient(m.slice_index, row, col)
+    return (float(p[0]), float(p[1]), float(p[2]))
+
+
+class _Placer:
+    """Findings of one exam pair and series, placed in patient mm when the geometry is known."""
+
+    def __init__(self, geometries: Mapping[str, StackGeometry] | None) -> None:
+        self.geometries = geometries or {}
+        self.unplaced = 0  # (exam pair, series) left out: a finding's stack has no known geometry
+
+    def place(self, items: list[tuple[str, str, str, int, float, float, float | None]]) -> list[Finding] | None:
+        """items: (reader, key, stack_key, slice, row, col, size) -> findings, None if any is unknown."""
+        findings = []
+        for reader, key, stack_key, k, row, col, size in items:
+            geo = self.geometries.get(stack_key)
+            if geo is None:
+                self.unplaced += 1
+                return None
+            p = geo.index_to_patient(k, row, col)
+            findings.append(Finding(reader, key, (float(p[0]), float(p[1]), float(p[2])), size))
+        return findings
+
+
+def _subjects(items: list[tuple[str, str, str, int, float, float, float | None]], placer: _Placer,
+              rule: MatchRule) -> list[dict[str, str]] | None:
+    """Clusters as {reader: key}; a single reader's findings need no positions."""
+    if len({reader for reader, *_ in items}) < 2:
+        return [{reader: key} for reader, key, *_ in items]
+    findings = placer.place(items)
+    if findings is None:
+        return None
+    return [{r: f.key for r, f in cluster.items()} for cluster in cluster_findings(findings, rule)]
+
+
+def _name(cluster: Mapping[str, str]) -> str:
+    return " = ".join(f"{reader} {key}" for reader, key in sorted(cluster.items()))
+
+
+def _diameters(project: Project, placer: _Placer, rule: MatchRule) -> pd.DataFrame:
+    groups: dict[tuple[str, str, str], list[tuple[str, str, str, int, float, float, float | None]]] = defaultdict(list)
+    sizes: dict[tuple[str, str, str, str, str], float] = {}
+    for les in project.lesions.values():
+        for role, m in les.measurements().items():
+            groups[(les.patient_id, les.exam_pair_id, role.value)].append(
+                (les.reader, les.lesion_id, m.stack_key, m.slice_index, (m.p1[0] + m.p2[0]) / 2,
+                 (m.p1[1] + m.p2[1]) / 2, m.diameter_mm))
+            sizes[(les.patient_id, les.exam_pair_id, role.value, les.reader, les.lesion_id)] = m.diameter_mm
+    rows = []
+    for (pid, eid, role_value), items in sorted(groups.items()):
+        clusters = _subjects(items, placer, rule)
+        for cluster in clusters or []:
+            for reader, key in cluster.items():
+                rows.append((pid, eid, role_value, _name(cluster), reader,
+                             sizes[(pid, eid, role_value, reader, key)]))
+    return pd.DataFrame(rows, columns=list(DIAMETER_COLUMNS))
+
+
+def _measured_centres(project: Project, geometries: Mapping[str, StackGeometry]
+                     ) -> dict[tuple[str, str, str, str], list[tuple[np.ndarray, float]]]:
+    """(patient, pair, role, reader) -> [(centre mm, diameter mm)] of the measured lesions placed."""
+    out: dict[tuple[str, str, str, str], list[tuple[np.ndarray, float]]] = defaultdict(list)
+    for les in project.lesions.values():
+        for role, m in les.measurements().items():
+            geo = geometries.get(m.stack_key)
+            if geo is not None:
+                out[(les.patient_id, les.exam_pair_id, role.value, les.reader)].append(
+                    (np.asarray(_centre(m, geo)), m.diameter_mm))
+    return out
+
+
+def _mark_size(mark_mm: np.ndarray, lesions: list[tuple[np.ndarray, float]]) -> float | None:
+    """Diameter of the measured lesion the mark falls in (the nearest centre within its radius)."""
+    inside = [(float(np.linalg.norm(c - mark_mm)), d) for c, d in lesions]
+    inside = [(dist, d) for dist, d in inside if dist <= d / 2]
+    return min(inside)[1] if inside else None
+
+
+def _detections(project: Project, counts: pd.DataFrame, placer: _Placer, rule: MatchRule) -> pd.DataFrame:
+    read = read_series(counts)
+    readers_by_series = read.groupby(["patient_id", "exam_pair_id", "series_role"])["reader"].apply(sorted)
+    marks: dict[tuple[str, str, str], list[tuple[str, str, str, int, float, float, float | None]]] = defaultdict(list)
+    for mk in project.count_marks.values():
+        own = project.lesions.get((mk.patient_id, mk.exam_pair_id, mk.reader, mk.lesion_id)) if mk.lesion_id else None
+        m = own.measurements().get(mk.role) if own is not None else None
+        marks[(mk.patient_id, mk.exam_pair_id, mk.role.value)].append(
+            (mk.reader, mk.mark_id, mk.stack_key, mk.slice_index, mk.row, mk.col, m.diameter_mm if m else None))
+    centres = _measured_centres(project, placer.geometries)
+    rows = []
+    for (pid, eid, role), readers in readers_by_series.items():
+        items = [it for it in marks.get((pid, eid, role), []) if it[0] in readers]
+        sized = []
+        for reader, key, stack_key, k, row, col, size in items:
+            geo = placer.geometries.get(stack_key)
+            if size is None and geo is not None:
+                size = _mark_size(geo.index_to_patient(k, row, col), centres.get((pid, eid, role, reader), []))
+            sized.append((reader, key, stack_key, k, row, col, size))
+        clusters = _subjects(sized, placer, rule) if len(readers) > 1 else [{r: k} for r, k, *_ in sized]
+        for cluster in clusters or []:
+            for reader in readers:
+                rows.append((pid, eid, role, _name(cluster), reader, reader in cluster))
+    out = pd.DataFrame(rows, columns=list(DETECTION_COLUMNS))
+    out["seen"] = out["seen"].astype(object)
+    return out
+
+
+def reads_from_project(project: Project, counts: pd.DataFrame,
+                       geometries: Mapping[str, StackGeometry] | None, rule: MatchRule = MatchRule()) -> ReaderReads:
+    """The agreement reads of a project; ``counts``: its validated counts table."""
+    placer = _Placer(geometries)
+    diameters = _diameters(project, placer, rule)
+    detections = _detections(project, counts, placer, rule)
+    note = ""
+    if placer.unplaced:
+        note = (NO_IMAGES if geometries is None else
+                f"{placer.unplaced} series read by several readers left out: their images were not found")
+    measurements, _, _ = project_tables(project)
+    return ReaderReads(diameters, detections, counted_counts(counts), readers_of(measurements, counts),
+                       f"position in patient mm (tolerance max({rule.min_tolerance_mm:g} mm, "
+                       f"{rule.size_fraction:g} × the larger diameter), optimal one-to-one)", note)
+
+
+def load_store_reads(store: str | os.PathLike[str], dicom: str | os.PathLike[str] | None = None,
+                     rule: MatchRule = MatchRule()) -> ReaderReads:
+    """Open a store read-only and build its agreement reads (images from ``dicom`` when given)."""
+    with ReadingStore.open(store, read_only=True) as opened:
+        project = opened.load()
+    _, counts_df, _ = project_tables(project)
+    counts = validate_counts(raw_from_frame(counts_df, f"{Path(store).name} (counts)"))
+    geometries = stack_geometries(dicom) if dicom is not None else None
+    return reads_from_project(project, counts, geometries, rule)

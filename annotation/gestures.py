@@ -1,0 +1,435 @@
+"""The reading gestures of a viewport, without Qt: drawing a diameter, counting, drawing the
+right/left liver boundary. The Qt tools (annotation/qt/tools.py) only paint what these hold.
+
+Each gesture receives :class:`viewer.model.pointer.PointerEvent` (press, move, release) and
+turns a finished gesture into one Reading command, so each is one undo step. What the
+workstation decides (is this cell part of the exam pair being read? is a writable store ready?
+which lobe is a point in? what comes after a measurement?) comes in through a
+:class:`ReadingContext`, so the gestures are tested with plain objects.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from annotation.lobes import BoundaryLine
+from annotation.on_slice import SliceContent
+from annotation.records import CountMark, Measurement
+from annotation.selection import Picked, Selection
+from annotation.vocab import Lobe, MeasurementMethod
+from viewer.errors import LesionlabError
+from viewer.geometry import StackGeometry
+from viewer.model.pointer import Button, PointerEvent, View, segment_distance_px
+from viewer.records import READING_ROLES, Role
+
+#: Screen distance (widget pixels) within which a press grabs an end handle, a mark or a line.
+GRAB_PX = 8.0
+#: A press and release closer than this (widget pixels) is a click, not a drag.
+CLICK_PX = 3.0
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A diameter computed from the image around a click (issue 13), or why there is none."""
+
+    slice_index: int
+    p1: tuple[float, float]
+    p2: tuple[float, float]
+    params: dict[str, Any]
+    refusal: str = ""
+
+
+@dataclass
+class ReadingContext:
+    """What the gestures need from the workstation (defaults: a bare reading, for tests)."""
+
+    selection: Selection
+    say: Callable[[str], None] = lambda text: None
+    #: Before recording anything: the reader named, the pair in the project, a writable store.
+    prepare: Callable[[], str | None] = lambda: None
+    #: Why this cell cannot be written to (not part of the exam pair read: a read-only comparison).
+    cell_refusal: Callable[[View], str | None] = lambda view: None
+    #: The lobe of a point from the reader's right/left boundary: (lobe or None, where it came from).
+    lobe_at: Callable[[View, tuple[float, float]], tuple[Lobe | None, str]] = lambda view, pos: (None, "")
+    #: Called after a new diameter was recorded on a cell (the workstation moves on to the next series).
+    measured: Callable[[View], None] = lambda view: None
+    #: A suggestion for a click inside a lesion with the line tool, None when there is no suggester.
+    suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
+    content: SliceContent = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.content = SliceContent(self.selection)
+
+
+def role_of(view: View) -> Role | None:
+    role = view.model.role
+    return role if role in READING_ROLES else None
+
+
+def image_provenance(view: View, slice_index: int | None = None) -> dict[str, Any]:
+    """The image a measurement is drawn on: SOP Instance UID, SOP class, InstanceNumber, frame."""
+    vol = view.model.volume
+    images = getattr(vol, "images", ()) if vol is not None else ()
+    k = view.slice_index if slice_index is None else slice_index
+    if not images or k >= len(images):
+        return {}
+    img = images[k]
+    return {"sop_instance_uid": img.sop_instance_uid[:64], "sop_class_uid": img.sop_class_uid[:64],
+            "instance_number": img.instance_number,
+            "frame_number": img.frame + 1 if img.pixel.number_of_frames > 1 else None}
+
+
+def hit(ctx: ReadingContext, event: PointerEvent, prefer: str = "mark") -> Picked | None:
+    """What is under the pointer (within GRAB_PX on screen): a count mark the reader clicked, a
+    measurement line, or a mark that stands for a measured lesion (drawn as a letter only, so last).
+    ``prefer="line"`` (the line tool) puts lines before clicked marks."""
+    view = event.view
+    role = role_of(view)
+    if role is None or view.geometry is None:
+        return None
+    key, k = view.model.key, view.slice_index
+
+    def nearest(items: list[tuple[float, Picked]]) -> Picked | None:
+        best = min(items, key=lambda item: item[0], default=None)
+        return best[1] if best is not None and best[0] <= GRAB_PX else None
+
+    marks = ctx.content.marks(role, key, k)
+    clicked = nearest([(event.distance_px((m.row, m.col)), Picked(mark_id=m.mark_id)) for m in marks if not m.lesion_id])
+    line = nearest([(segment_distance_px(view, event.widget_pos, m.p1, m.p2), Picked(lesion_id=lid, role=role))
+                    for lid, m in ctx.content.measurements(role, key, k)])
+    placed = nearest([(event.distance_px((m.row, m.col)), Picked(mark_id=m.mark_id)) for m in marks if m.lesion_id])
+    order = (line, clicked, placed) if prefer == "line" else (clicked, line, placed)
+    return next((p for p in order if p is not None), None)
+
+
+class ReadingGesture:
+    """Shared refusals and messages of the reading gestures."""
+
+    name = "reading"
+
+    def __init__(self, ctx: ReadingContext) -> None:
+        self.ctx = ctx
+        self.last_message = ""
+
+    @property
+    def selection(self) -> Selection:
+        return self.ctx.selection
+
+    @property
+    def reading(self):  # type: ignore[no-untyped-def]
+        return self.ctx.selection.reading
+
+    def say(self, text: str) -> bool:
+        self.last_message = text
+        self.ctx.say(text)
+        return True  # the press was ours, even if refused
+
+    def refusal(self, view: View) -> str | None:
+        """Why nothing can be recorded on this viewport now, or None (after ``prepare``)."""
+        if view.geometry is None:
+            return "no series in this viewport"
+        reason = self.ctx.cell_refusal(view)
+        if reason:
+            return reason
+        role = view.model.role
+        if role not in READING_ROLES:
+            name = role.value if isinstance(role, Role) else "unknown"
+            return f"this series is {name}; the reading records only the six protocol series"
+        reason = self.series_refusal(view) or self.ctx.prepare()
+        if reason:
+            return reason
+        if self.selection.pair is None:
+            return "choose an exam pair first"
+        return None
+
+    def series_refusal(self, view: View) -> str | None:
+        return None
+
+    def run(self, command: Callable[[], object]) -> bool:
+        """Run one Reading command; a refusal (read-only store, bad value) becomes the message."""
+        try:
+            command()
+            return True
+        except LesionlabError as exc:
+            self.say(str(exc))
+            return False
+
+    def cancel(self) -> bool:
+        return False
+
+
+def measurable_refusal(geo: StackGeometry) -> str | None:
+    """Why a diameter cannot be drawn on a stack (no spacing, not axial), or None."""
+    if not geo.measurable:
+        return f"cannot measure: {geo.not_measurable_reason}"
+    if geo.orientation.value != "axial":
+        return f"cannot measure on a {geo.orientation.value} stack: the protocol measures in the strict axial plane"
+    return None
+
+
+class LineGesture(ReadingGesture):
+    """Press-drag-release draws the current lesion's diameter on this series; pressing near an end
+    handle of any line moves it (and makes its lesion current); a click on a line picks it; a click
+    elsewhere asks for a suggestion (when the workstation has a suggester)."""
+
+    name = "line"
+
+    def __init__(self, ctx: ReadingContext) -> None:
+        super().__init__(ctx)
+        self.a: tuple[float, float] | None = None
+        self.b: tuple[float, float] | None = None
+        self.grab: tuple[str, int] | None = None  # (lesion id, endpoint) being moved
+        self._press_px: tuple[float, float] | None = None
+
+    def series_refusal(self, view: View) -> str | None:
+        assert view.geometry is not None
+        return measurable_refusal(view.geometry)
+
+    @property
+    def hidden(self) -> str | None:
+        """The lesion whose stored line is being redrawn (the layer leaves it out meanwhile)."""
+        return self.grab[0] if self.grab else None
+
+    def preview(self, view: View) -> tuple[tuple[float, float], tuple[float, float], str] | None:
+        """(a, b, label) of the line being drawn, for the Qt tool to paint."""
+        geo = view.geometry
+        if self.a is None or self.b is None or geo is None or not geo.measurable or self.a == self.b:
+            return None
+        label = self.grab[0] if self.grab else (self.selection.lesion_id or "")
+        return self.a, self.b, f"{label} {geo.distance_mm(self.a, self.b):.1f} mm"
+
+    def cancel(self) -> bool:
+        had = self.a is not None
+        self.a = self.b = self.grab = self._press_px = None
+        return had
+
+    def press(self, event: PointerEvent) -> bool:
+        if event.button is not Button.LEFT:
+            return False
+        view = event.view
+        reason = self.refusal(view)
+        if reason:
+            return self.say(reason)
+        role = role_of(view)
+        for lesion_id, m in self.ctx.content.measurements(role, view.model.key, view.slice_index):
+            for which, p in ((1, m.p1), (2, m.p2)):
+                if event.distance_px(p) <= GRAB_PX:
+                    self.grab = (lesion_id, which)
+                    self.selection.pick(Picked(lesion_id=lesion_id, role=role))
+                    self.a, self.b = (m.p2, p) if which == 1 else (m.p1, p)
+                    self._press_px = event.widget_pos
+                    return True
+        if not event.inside:
+            return False
+        self.a = self.b = event.image_pos
+        self._press_px = event.widget_pos
+        return True
+
+    def move(self, event: PointerEvent) -> bool:
+        if self.a is None or not event.left_held:
+            return False
+        geo = event.view.geometry
+        assert geo is not None
+        row, col = event.image_pos
+        self.b = (min(max(row, -0.5), geo.rows - 0.5), min(max(col, -0.5), geo.columns - 0.5))
+        return True
+
+    def release(self, event: PointerEvent) -> bool:
+        if self.a is None or event.button is not Button.LEFT:
+            return False
+        a, b, grab, start = self.a, self.b, self.grab, self._press_px
+        self.cancel()
+        view, sel = event.view, self.selection
+        role = role_of(view)
+        assert a is not None and b is not None and role is not None and sel.pair is not None
+        clicked = start is not None and abs(event.widget_pos[0] - start[0]) + abs(event.widget_pos[1] - start[1]) < CLICK_PX
+        if grab is not None:
+            if not clicked:
+                self.run(lambda: self.say(f"{grab[0]} on {role.value}: "
+                                          f"{self.reading.move_endpoint(sel.pair, grab[0], role, grab[1], b):.1f} mm"))
+            return True
+        if clicked:
+            picked = hit(self.ctx, event, prefer="line")
+            if picked is not None and not picked.is_mark:
+                self.selection.pick(picked)
+                return self.say(f"{picked.lesion_id} on {role.value} picked (Delete removes it, drag an end to edit)")
+            return self._suggest(view, a)
+        if sel.lesion_id is None:
+            return self.say("no current lesion: press N for a new lesion, or pick one in the lesion grid")
+        return self._record(view, sel.lesion_id, view.slice_index, a, b, MeasurementMethod.MANUAL, {})
+
+    def _record(self, view: View, lesion_id: str, slice_index: int, a: tuple[float, float], b: tuple[float, float],
+                method: MeasurementMethod, params: dict[str, Any]) -> bool:
+        sel, role = self.selection, role_of(view)
+        assert sel.pair is not None and role is not None and view.geometry is not None
+        stack = view.model.volume.stack  # type: ignore[union-attr]
+        les = self.reading.project.lesions.get((*sel.pair, self.reading.reader, lesion_id))
+        mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+        lobe, why = self.ctx.lobe_at(view, mid) if les is not None and not les.observations else (None, "")
+        provenance = image_provenance(view, slice_index)
+
+        def command() -> None:
+            with self.reading.batch(f"{lesion_id} on {role.value}: measured"):
+                if lobe is not None and les is not None and lobe is not les.lobe and les.segment is None:
+                    self.reading.edit_lesion(sel.pair, lesion_id, lobe=lobe)
+                self.reading.measure(sel.pair, lesion_id, role, view.geometry, view.model.key,
+                                     stack.series_instance_uid[:64], slice_index, a, b, method=method,
+                                     method_params=json.dumps(params, sort_keys=True) if params else "", **provenance)
+
+        if not self.run(command):
+            return True
+        m = self.reading.project.lesions[(*sel.pair, self.reading.reader, lesion_id)].observation(role)
+        assert isinstance(m, Measurement)
+        sel.pick(Picked(lesion_id=lesion_id, role=role, fresh=True))
+        extra = f"; {lesion_id} set to the {lobe.value} lobe {why}" if lobe is not None and les is not None \
+            and lobe is not les.lobe and les.segment is None else ""
+        how = "suggested" if method is MeasurementMethod.SUGGESTED else ""
+        self.say(f"{lesion_id} on {role.value}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
+        self.ctx.measured(view)
+        return True
+
+    def _suggest(self, view: View, at: tuple[float, float]) -> bool:
+        if self.ctx.suggest is None:
+            return self.say("drag to draw the diameter (a click picks a line)")
+        lesion_id = self.selection.lesion_id
+        if lesion_id is None:
+            return self.say("no current lesion: press N for a new lesion, or pick one in the lesion grid")
+        s = self.ctx.suggest(view, at)
+        if s.refusal:
+            return self.say(f"no suggestion: {s.refusal}; drag to draw the diameter by hand")
+        return self._record(view, lesion_id, s.slice_index, s.p1, s.p2, MeasurementMethod.SUGGESTED, s.params)
+
+
+class CountGesture(ReadingGesture):
+    """A click places a count mark (its lobe from the right/left boundary when one is drawn, else the
+    current lobe); dragging a mark moves it; a mark clicked is picked (Delete removes it)."""
+
+    name = "count"
+
+    def __init__(self, ctx: ReadingContext) -> None:
+        super().__init__(ctx)
+        self.moving: tuple[str, tuple[float, float]] | None = None  # mark being dragged, where to
+        self._grabbed: str | None = None
+        self.hover: str | None = None
+
+    def _mark_at(self, event: PointerEvent) -> CountMark | None:
+        picked = hit(self.ctx, event)
+        if picked is None or not picked.is_mark:
+            return None
+        mark: CountMark | None = self.reading.project.count_marks.get(picked.mark_id)
+        return mark
+
+    def press(self, event: PointerEvent) -> bool:
+        if event.button is not Button.LEFT:
+            return False
+        view = event.view
+        reason = self.refusal(view)
+        if reason:
+            return self.say(reason)
+        mark = self._mark_at(event)
+        if mark is not None:
+            self._grabbed = mark.mark_id
+            self.selection.pick(Picked(mark_id=mark.mark_id))
+            return True
+        if not event.inside:
+            return False
+        role, sel, pair = role_of(view), self.selection, self.selection.pair
+        assert role is not None and pair is not None  # refusal() checked both
+        found, why = self.ctx.lobe_at(view, event.image_pos)
+        lobe = found or sel.lobe
+        mark_id: list[str] = []
+        if self.run(lambda: mark_id.append(self.reading.add_count_mark(
+                pair, role, lobe, stack_key=view.model.key, slice_index=view.slice_index,
+                row=event.image_pos[0], col=event.image_pos[1]))):
+            sel.pick(Picked(mark_id=mark_id[0], fresh=True))
+            counts = self.reading.project.counts(pair[0], pair[1], self.reading.reader)
+            self.say(f"counted on {role.value}: {lobe.value} {counts[(role, lobe)]}" + (f" ({why})" if why else ""))
+        return True
+
+    def move(self, event: PointerEvent) -> bool:
+        if self._grabbed is None:
+            if event.view.geometry is None:
+                return False
+            mark = self._mark_at(event)
+            hover = mark.mark_id if mark is not None else None
+            changed, self.hover = hover != self.hover, hover
+            return changed
+        if event.left_held and event.inside:
+            self.moving = (self._grabbed, event.image_pos)
+            return True
+        return False
+
+    def release(self, event: PointerEvent) -> bool:
+        if self._grabbed is None or event.button is not Button.LEFT:
+            return False
+        moved, self._grabbed, self.moving = self.moving, None, None
+        if moved is not None:
+            self.run(lambda: self.reading.move_count_mark(moved[0], *moved[1]))
+        return True
+
+    def cancel(self) -> bool:
+        had = self._grabbed is not None
+        self._grabbed = self.moving = None
+        return had
+
+
+class BoundaryGesture(ReadingGesture):
+    """Drag the right/left liver boundary (Cantlie line) on an axial slice; it applies to every series
+    of that frame of reference, interpolated between the slices where it is drawn."""
+
+    name = "boundary"
+
+    def __init__(self, ctx: ReadingContext) -> None:
+        super().__init__(ctx)
+        self.a: tuple[float, float] | None = None
+        self.b: tuple[float, float] | None = None
+
+    def series_refusal(self, view: View) -> str | None:
+        assert view.geometry is not None
+        reason = measurable_refusal(view.geometry)
+        if reason is None and not view.model.volume.stack.frame_of_reference_uid:  # type: ignore[union-attr]
+            return "this series has no frame of reference: the boundary cannot be placed in the patient"
+        return reason
+
+    def cancel(self) -> bool:
+        had = self.a is not None
+        self.a = self.b = None
+        return had
+
+    def preview(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        return (self.a, self.b) if self.a is not None and self.b is not None and self.a != self.b else None
+
+    def press(self, event: PointerEvent) -> bool:
+        if event.button is not Button.LEFT:
+            return False
+        reason = self.refusal(event.view)
+        if reason:
+            return self.say(reason)
+        if not event.inside:
+            return False
+        self.a = self.b = event.image_pos
+        return True
+
+    def move(self, event: PointerEvent) -> bool:
+        if self.a is None or not event.left_held:
+            return False
+        self.b = event.image_pos
+        return True
+
+    def release(self, event: PointerEvent) -> bool:
+        if self.a is None or event.button is not Button.LEFT:
+            return False
+        a, b = self.a, self.b
+        self.cancel()
+        view = event.view
+        geo = view.geometry
+        assert geo is not None and b is not None
+        pa = geo.index_to_patient(view.slice_index, *a)
+        pb = geo.index_to_patient(view.slice_index, *b)
+        line: BoundaryLine = (float(pa[0]), float(pa[1]), float(pb[0]), float(pb[1]), float((pa[2] + pb[2]) / 2))
+        frame = view.model.volume.stack.frame_of_reference_uid  # type: ignore[union-attr]
+        if self.run(lambda: self.reading.draw_boundary_line(self.selection.pair, frame, line)):
+            self.say(f"right/left boundary drawn at {line[4]:.1f} mm; marks take their lobe from it")
+        return True

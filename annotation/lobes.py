@@ -1,0 +1,137 @@
+"""The right/left liver boundary a reader draws once per exam, and the lobe of a point from it.
+
+The protocol counts metastases in the right and the left liver, which meet at the Cantlie line
+(the main portal fissure: gallbladder fossa to the inferior vena cava, the middle hepatic vein
+plane). Instead of switching the lobe by hand for every count mark, the reader draws that line
+on a few axial slices of one series; a count mark then takes its lobe from which side of the
+boundary it lies on (the reader can still change a mark's lobe). Between two drawn slices the
+boundary is interpolated linearly; above the highest and below the lowest it is the nearest
+drawn line. Everything is in patient millimetres (LPS), so the boundary serves every series
+of the same frame of reference (CT arterial and portal), and, through an alignment, the other
+exam of the pair.
+
+Convention: patient right is -x in LPS. The side of a point is the sign of its distance to the
+line along the line's normal that points to the patient's right.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotation import _validate as v
+from annotation.vocab import Lobe
+from viewer.errors import ValidationError
+
+#: A drawn line: (x1, y1, x2, y2, z) in patient mm on the axial plane at height z.
+BoundaryLine = tuple[float, float, float, float, float]
+BoundaryKey = tuple[str, str, str, str]
+
+#: Two drawn lines closer than this along z replace each other (one line per slice).
+SAME_SLICE_MM = 0.5
+#: A boundary line must run at least this steeply from front to back (degrees from the
+#: left-right axis): the Cantlie line is roughly antero-posterior, and a near-transverse line
+#: would make "which side" meaningless.
+MIN_ANGLE_FROM_LR_DEG = 20.0
+
+
+def _line(value: Any, name: str) -> BoundaryLine:
+    try:
+        x1, y1, x2, y2, z = (float(v.number(f"{name}[{i}]", c)) for i, c in enumerate(value))
+    except (TypeError, ValueError):
+        raise ValidationError(f"expected (x1, y1, x2, y2, z), got {value!r}", where=name) from None
+    if math.hypot(x2 - x1, y2 - y1) < 1.0:
+        raise ValidationError("the line is shorter than 1 mm", where=name)
+    angle = math.degrees(math.atan2(abs(y2 - y1), abs(x2 - x1)))
+    if angle < MIN_ANGLE_FROM_LR_DEG:
+        raise ValidationError(f"the line runs {angle:.0f}° from left-right: draw the right/left liver boundary "
+                              "front to back (gallbladder fossa to the vena cava)", where=name)
+    if y1 > y2:  # keep the anterior end first (LPS: +y is posterior), so interpolation pairs like ends
+        x1, y1, x2, y2 = x2, y2, x1, y1
+    return (x1, y1, x2, y2, z)
+
+
+@dataclass(frozen=True)
+class LobeBoundary:
+    """One reader's right/left liver boundary in one frame of reference of an exam pair."""
+
+    patient_id: str
+    exam_pair_id: str
+    reader: str
+    frame_of_reference_uid: str
+    lines: tuple[BoundaryLine, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        v.text("patient_id", self.patient_id, required=True, max_len=200)
+        v.text("exam_pair_id", self.exam_pair_id, required=True, max_len=100)
+        v.text("reader", self.reader, required=True, max_len=100)
+        v.uid("frame_of_reference_uid", self.frame_of_reference_uid, required=True)
+        lines = sorted((_line(line, f"lines[{i}]") for i, line in enumerate(self.lines)), key=lambda line: line[4])
+        for a, b in zip(lines, lines[1:]):
+            if b[4] - a[4] < SAME_SLICE_MM:
+                raise ValidationError(f"two lines at z = {a[4]:.1f} mm: one line per slice", where="lines")
+        object.__setattr__(self, "lines", tuple(lines))
+
+    @property
+    def key(self) -> BoundaryKey:
+        return (self.patient_id, self.exam_pair_id, self.reader, self.frame_of_reference_uid)
+
+    def with_line(self, line: BoundaryLine) -> "LobeBoundary":
+        """The boundary with ``line`` added, replacing a line on the same slice."""
+        z = float(line[4])
+        kept = [ln for ln in self.lines if abs(ln[4] - z) >= SAME_SLICE_MM]
+        return LobeBoundary(*self.key, lines=tuple([*kept, _line(line, "line")]))
+
+    def without_line_at(self, z: float) -> "LobeBoundary":
+        return LobeBoundary(*self.key, lines=tuple(ln for ln in self.lines if abs(ln[4] - z) >= SAME_SLICE_MM))
+
+    def line_at(self, z: float) -> BoundaryLine | None:
+        """The boundary at height z: the drawn line there, interpolated between the two drawn
+        lines around z, or the nearest drawn line above or below them all; None when none is drawn."""
+        lines = self.lines
+        if not lines:
+            return None
+        if z <= lines[0][4]:
+            return (*lines[0][:4], z)
+        if z >= lines[-1][4]:
+            return (*lines[-1][:4], z)
+        for a, b in zip(lines, lines[1:]):
+            if a[4] <= z <= b[4]:
+                t = (z - a[4]) / (b[4] - a[4])
+                return (*(a[i] + t * (b[i] - a[i]) for i in range(4)), z)  # type: ignore[return-value]
+        return None  # pragma: no cover - the loop covers [first, last]
+
+    def lobe_at(self, point_mm: tuple[float, float, float]) -> Lobe | None:
+        """Right or left liver for a patient point, None without a drawn line."""
+        line = self.line_at(float(point_mm[2]))
+        return None if line is None else side_of(line, point_mm)
+
+
+def side_of(line: BoundaryLine, point_mm: tuple[float, float, float]) -> Lobe:
+    """Which side of an axial boundary line a point lies on (patient right = -x in LPS)."""
+    x1, y1, x2, y2, _ = line
+    nx, ny = -(y2 - y1), (x2 - x1)  # a normal of the line in the axial plane
+    if nx > 0 or (nx == 0 and ny > 0):
+        nx, ny = -nx, -ny  # make it point to the patient's right (-x)
+    d = (point_mm[0] - x1) * nx + (point_mm[1] - y1) * ny
+    return Lobe.RIGHT if d > 0 else Lobe.LEFT
+
+
+def lobe_for_point(project: Any, pair: tuple[str, str], reader: str, frame_uid: str,
+                   point_mm: tuple[float, float, float]) -> tuple[Lobe | None, str]:
+    """The lobe of a point of ``frame_uid`` from the reader's boundary in that frame, else from the
+    boundary drawn in another frame of the pair through their alignment; (None, "") without one.
+    The second value says where the lobe came from (for the status bar)."""
+    own = project.lobe_boundaries.get((pair[0], pair[1], reader, frame_uid))
+    if own is not None and own.lines:
+        return own.lobe_at(point_mm), "from the right/left boundary"
+    for (pid, fixed, moving), alignment in project.alignments.items():
+        if pid != pair[0] or frame_uid not in (fixed, moving):
+            continue
+        other = fixed if moving == frame_uid else moving
+        mapped = alignment.apply(point_mm) if moving == frame_uid else alignment.apply_inverse(point_mm)
+        boundary = project.lobe_boundaries.get((pair[0], pair[1], reader, other))
+        if boundary is not None and boundary.lines:
+            return boundary.lobe_at(mapped), "from the other exam's right/left boundary (aligned)"
+    return None, ""

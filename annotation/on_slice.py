@@ -1,0 +1,55 @@
+"""What the current read holds on one slice of one stack: measurements and count marks.
+
+Built per (project, pair, reader) once and then one dict lookup per slice, because the layers
+ask on every repaint of six viewports and the gestures on every pointer event. Qt-free: the
+layers (annotation/qt/layers.py) draw from it and the gestures (annotation/gestures.py)
+hit-test against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotation.records import CountMark, Measurement
+from annotation.selection import Selection
+from viewer.records import READING_ROLES, Role
+
+MeasuredOn = tuple[str, Measurement]  # (lesion id, measurement)
+
+
+class SliceContent:
+    """Per-slice indexes of one Selection's read (its pair and reader)."""
+
+    def __init__(self, selection: Selection) -> None:
+        self.selection = selection
+        self._key: tuple[Any, ...] = ()
+        self._lines: dict[tuple[Role, str, int], list[MeasuredOn]] = {}
+        self._marks: dict[tuple[Role, str, int], list[CountMark]] = {}
+
+    def _refresh(self) -> None:
+        sel = self.selection
+        reading = sel.reading
+        key = (id(reading.project), sel.pair, reading.reader)
+        if key == self._key:
+            return
+        self._key, self._lines, self._marks = key, {}, {}
+        if sel.pair is None:
+            return
+        for les in reading.project.lesions_of(sel.pair[0], sel.pair[1], reading.reader):
+            for role, m in les.observations:
+                if isinstance(m, Measurement):
+                    self._lines.setdefault((role, m.stack_key, m.slice_index), []).append((les.lesion_id, m))
+        for mark in reading.project.marks_of(sel.pair[0], sel.pair[1], reading.reader):
+            self._marks.setdefault((mark.role, mark.stack_key, mark.slice_index), []).append(mark)
+
+    def measurements(self, role: Role | None, stack_key: str, slice_index: int) -> list[MeasuredOn]:
+        if role is None or role not in READING_ROLES:
+            return []
+        self._refresh()
+        return self._lines.get((role, stack_key, slice_index), [])
+
+    def marks(self, role: Role | None, stack_key: str, slice_index: int) -> list[CountMark]:
+        if role is None or role not in READING_ROLES:
+            return []
+        self._refresh()
+        return self._marks.get((role, stack_key, slice_index), [])

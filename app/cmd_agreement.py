@@ -1,0 +1,60 @@
+"""`lesionlab agreement`: inter-reader agreement (ICC, Bland–Altman, kappa, detection) per series.
+
+    lesionlab agreement STORE --out DIR [--dicom PATH]
+    lesionlab agreement --measurements M --counts C --out DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from viewer.errors import InputFormatError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("store", nargs="?", metavar="STORE", help="a reading store (.lesionlab) with several readers")
+    parser.add_argument("--measurements", metavar="CSV", help="measurements.csv of the export (with its reader column)")
+    parser.add_argument("--counts", metavar="CSV", help="counts.csv of the export")
+    parser.add_argument("--dicom", metavar="PATH",
+                        help="with a STORE: the studies' folder, DICOMDIR or zip, to place lesions in patient mm "
+                             "and match them across readers")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="output folder (created; replaced only if it holds a previous agreement output)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from analysis.agreement_data import from_cohort  # noqa: PLC0415 - pandas/scipy load here
+    from analysis.agreement_report import (  # noqa: PLC0415
+        analyse_agreement,
+        check_out_folder,
+        is_agreement_output,
+        write_agreement_outputs,
+    )
+    from analysis.inputs import load_csv_inputs, load_store  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    check_out_folder(args.out, is_agreement_output)  # before minutes of work, not after
+    if args.store is not None:
+        if args.measurements or args.counts:
+            raise InputFormatError("give either a STORE or --measurements/--counts, not both",
+                                   where="command line", advice="drop one of them")
+        from analysis.agreement_store import load_store_reads  # noqa: PLC0415
+
+        reads = load_store_reads(args.store, args.dicom)
+        cohort = load_store(args.store)
+    else:
+        if not args.measurements or not args.counts:
+            raise InputFormatError("--measurements and --counts are required without a STORE",
+                                   where="command line",
+                                   advice="lesionlab agreement --measurements M --counts C --out DIR")
+        if args.dicom:
+            raise InputFormatError("--dicom goes with a STORE (CSV lesions match by lesion_id)",
+                                   where="command line", advice="drop --dicom")
+        cohort = load_csv_inputs(args.measurements, args.counts)
+        reads = from_cohort(cohort)
+    result = analyse_agreement(reads, cohort)
+    write_agreement_outputs(result, args.out)
+    print(f"{result.summary} {len(result.figures)} plots written to {args.out} in "
+          f"{time.perf_counter() - t0:.1f} s (open {args.out}/agreement_report.html).")
+    return 0

@@ -1,0 +1,90 @@
+"""Where the reader left: reading project, study folders, exam pair, lesion, slices (Qt-free).
+
+Saved in ``last_session.json`` in the settings folder while the reader works (a little after each
+change) and on a clean exit, with ``clean`` telling them apart. At the next start the workstation
+reopens the project and the folders, the pair at the same lesion and slices, and after an unclean
+exit (a crash, a kill, a power cut) says so and what the project holds from the edit log.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from viewer.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Where:
+    """One saved position of the reader."""
+
+    store: str | None = None
+    paths: tuple[str, ...] = ()
+    patient_id: str | None = None
+    ct_study_uid: str | None = None
+    mri_study_uid: str | None = None
+    lesion_id: str | None = None
+    slices: dict[str, int] = field(default_factory=dict)  # stack key -> slice index
+    active_cell: int = 0
+    clean: bool = True
+    saved_at_utc: str = ""
+
+    @property
+    def has_pair(self) -> bool:
+        return bool(self.patient_id and self.ct_study_uid and self.mri_study_uid)
+
+
+class LastSession:
+    FILE = "last_session.json"
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    def load(self) -> Where | None:
+        """The saved position, None without one (a damaged file counts as none: it is only a convenience)."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+            return None
+        try:
+            return Where(store=data.get("store"), paths=tuple(str(p) for p in data.get("paths") or ()),
+                         patient_id=data.get("patient_id"), ct_study_uid=data.get("ct_study_uid"),
+                         mri_study_uid=data.get("mri_study_uid"), lesion_id=data.get("lesion_id"),
+                         slices={str(k): int(v) for k, v in (data.get("slices") or {}).items()},
+                         active_cell=int(data.get("active_cell") or 0), clean=bool(data.get("clean", True)),
+                         saved_at_utc=str(data.get("saved_at_utc") or ""))
+        except (TypeError, ValueError):
+            return None
+
+    def save(self, state: Any, paths: list[str], *, clean: bool) -> None:
+        """Save the workstation's position (a WorkstationState)."""
+        pair, sel, session = state.pair, state.selection, state.session
+        data = {
+            "schema_version": SCHEMA_VERSION,
+            "store": str(session.path) if session.path is not None and not session.came_with_folder else None,
+            "paths": paths,
+            "patient_id": pair.patient_id if pair else None,
+            "ct_study_uid": pair.ct.study_instance_uid if pair else None,
+            "mri_study_uid": pair.mr.study_instance_uid if pair else None,
+            "lesion_id": sel.lesion_id,
+            "slices": {vp.key: vp.index for vp in state.viewer.viewports if vp.volume is not None},
+            "active_cell": state.viewer.layout.active,
+            "clean": clean,
+            "saved_at_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            raise StoreError(f"cannot remember where the reading is ({exc.strerror or exc})", where=str(self.path),
+                             advice="check the settings folder can be written") from None

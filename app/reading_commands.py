@@ -1,0 +1,237 @@
+"""What the reading keys and buttons do, as Qt-free functions of the workstation state.
+
+Each command reads :class:`app.workstation.WorkstationState`, runs Reading commands (one undo step
+each), tells the reader what happened through ``state.say`` and raises
+:class:`viewer.errors.LesionlabError` with the reason when it cannot act. The Qt layer only
+binds keys to them (app/main_window.py) and shows refusals in the status bar.
+"""
+
+from __future__ import annotations
+
+from annotation.gestures import hit, measurable_refusal
+from annotation.records import Measurement, NotMeasurable, NotVisible
+from annotation.selection import Picked
+from annotation.vocab import CountStatus, Lobe
+from app.workstation import CellKind, ToolMode, WorkstationState
+from viewer.errors import LesionlabError
+from viewer.model.layout import role_label
+from viewer.model.pointer import PointerEvent, View
+from viewer.records import READING_ROLES, Role
+
+STATUS_WORDS = {"not_visible": "not visible", "not_measurable": "not measurable", "measured": "measured"}
+
+
+def _ready(state: WorkstationState) -> None:
+    reason = state.prepare()
+    if reason:
+        raise LesionlabError(reason)
+
+
+def active_role(state: WorkstationState) -> Role:
+    """The protocol role of the active cell, or why the active cell cannot be recorded on."""
+    cell = state.viewer.layout.active
+    kind = state.cell_kind(cell)
+    if kind is CellKind.EMPTY:
+        raise LesionlabError("the active cell is empty")
+    if kind is CellKind.COMPARISON:
+        raise LesionlabError(state.cell_title(cell) + ": nothing is recorded on a comparison cell")
+    role = state.reading_role(cell)
+    if role is None:
+        raise LesionlabError(f"the active cell shows {state.cell_title(cell)}, not one of the six reading series")
+    return role
+
+
+def _lesion(state: WorkstationState, lesion_id: str):  # type: ignore[no-untyped-def]
+    pair = state.selection.pair
+    return state.reading.project.lesions.get((*pair, state.reader, lesion_id)) if pair else None
+
+
+# ------------------------------------------------------------------ lesions
+def new_lesion(state: WorkstationState) -> str:
+    """A new lesion in the current lobe, current at once; the line tool is on to draw it.
+
+    Refused (no empty lesion made) when the active cell cannot be measured on.
+    """
+    role = active_role(state)
+    geometry = state.viewer.active.geometry
+    if geometry is None:
+        raise LesionlabError(f"{role_label(role)} is still loading")
+    reason = measurable_refusal(geometry)
+    if reason:
+        raise LesionlabError(f"{role_label(role)}: {reason}; pick a cell you can measure on first")
+    _ready(state)
+    lesion_id = state.selection.new_lesion()
+    if lesion_id is None:
+        raise LesionlabError("choose an exam pair first")
+    state.set_tool(ToolMode.LINE)
+    state.say(f"new lesion {lesion_id}: drag its longest axial diameter on {role_label(role)}")
+    return lesion_id
+
+
+def step_lesion(state: WorkstationState, step: int) -> str | None:
+    sel = state.selection
+    if sel.pair is None:
+        raise LesionlabError("choose an exam pair first")
+    ids = [les.lesion_id for les in state.reading.project.lesions_of(sel.pair[0], sel.pair[1], state.reader)]
+    if not ids:
+        state.say("no lesion yet: N starts one")
+        return None
+    i = ids.index(sel.lesion_id) + step if sel.lesion_id in ids else (0 if step > 0 else -1)
+    lesion_id = ids[i % len(ids)]
+    sel.set_lesion(lesion_id)
+    show_lesion(state, lesion_id)
+    return lesion_id
+
+
+def show_lesion(state: WorkstationState, lesion_id: str) -> int:
+    """Every cell to the slice where ``lesion_id`` is measured on its series (links held off meanwhile
+    so that one series' slice does not drag the others); returns how many moved."""
+    les = _lesion(state, lesion_id)
+    if les is None:
+        return 0
+    viewports = state.viewer.viewports
+    linked = [vp.linked for vp in viewports]
+    moved = 0
+    try:
+        for vp in viewports:
+            vp.set_linked(False)
+        for cell, vp in enumerate(viewports):
+            role = state.reading_role(cell)
+            m = les.observation(role) if role is not None else None
+            if isinstance(m, Measurement) and m.stack_key == vp.key:
+                vp.set_index(m.slice_index)
+                moved += 1
+    finally:
+        for vp, was in zip(viewports, linked):
+            vp.set_linked(was)
+    state.say(f"{lesion_id} on {moved} series")
+    return moved
+
+
+def next_unread_cell(state: WorkstationState, after: int) -> int | None:
+    """The next reading cell (in hanging order, wrapping) where the current lesion has no status yet."""
+    les = _lesion(state, state.selection.lesion_id) if state.selection.lesion_id else None
+    if les is None:
+        return None
+    n = len(state.viewer.viewports)
+    for step in range(1, n):
+        cell = (after + step) % n
+        role = state.reading_role(cell)
+        if role is not None and les.observation(role) is None:
+            return cell
+    return None
+
+
+def _advance(state: WorkstationState, cell: int, done: str) -> None:
+    nxt = next_unread_cell(state, cell)
+    lid = state.selection.lesion_id
+    if nxt is None:
+        state.say(f"{done}; {lid} has a status on every series")
+        return
+    state.viewer.activate(nxt)
+    state.say(f"{done}; next: {lid} on {state.cell_title(nxt)}")
+
+
+def after_measurement(state: WorkstationState, view: View) -> None:
+    """After a diameter is drawn: go on to the next series where the current lesion has no status."""
+    cell = state.cell_of(view)
+    if cell is not None:
+        _advance(state, cell, state.status)
+
+
+def set_status(state: WorkstationState, observation: NotVisible | NotMeasurable) -> None:
+    """The current lesion not visible / not measurable on the active series, then the next series."""
+    role, lid = active_role(state), state.selection.lesion_id
+    if lid is None:
+        raise LesionlabError("no current lesion: pick one in the lesion grid, or ] / [")
+    _ready(state)
+    state.reading.set_observation(state.selection.pair, lid, role, observation)
+    state.selection.pick(Picked(lesion_id=lid, role=role, fresh=True))
+    _advance(state, state.viewer.layout.active,
+             f"{lid} on {role_label(role)}: {STATUS_WORDS[observation.status.value]}")
+
+
+# ------------------------------------------------------------------ counts and lobes
+def mark_counted(state: WorkstationState) -> None:
+    """The active series is counted as it is (0 lesions included): one action."""
+    role = active_role(state)
+    _ready(state)
+    pair = state.selection.pair
+    state.reading.set_count_status(pair, role, CountStatus.COUNTED)
+    counts = state.reading.project.counts(pair[0], pair[1], state.reader)
+    right, left = counts[(role, Lobe.RIGHT)], counts[(role, Lobe.LEFT)]
+    state.say(f"{role_label(role)} counted: right {right}, left {left}")
+
+
+def toggle_uncountable(state: WorkstationState) -> None:
+    role = active_role(state)
+    _ready(state)
+    pair, r = state.selection.pair, state.reading
+    now = not r.project.uncountable(pair[0], pair[1], state.reader, role)
+    r.set_uncountable(pair, role, now, "massive or coalescent" if now else "")
+    status = r.project.count_status(pair[0], pair[1], state.reader, role)
+    state.say(f"{role_label(role)}: {status.value.replace('_', ' ')}")
+
+
+def set_lobe(state: WorkstationState, lobe: Lobe) -> None:
+    """The lobe for new marks and lesions; a picked count mark (or the picked lesion) changes lobe too."""
+    state.set_lobe(lobe)
+    picked, pair = state.selection.picked, state.selection.pair
+    if picked is not None and not picked.fresh and pair is not None:
+        _ready(state)
+        if picked.is_mark:
+            mark = state.reading.project.count_marks.get(picked.mark_id)
+            if mark is not None and mark.lobe is not lobe:
+                state.reading.set_mark_lobe(picked.mark_id, lobe)
+                state.say(f"count mark now in the {lobe.value} lobe")
+                return
+        else:
+            les = _lesion(state, picked.lesion_id)
+            if les is not None and les.lobe is not lobe:
+                state.reading.edit_lesion(pair, picked.lesion_id, lobe=lobe, segment=None)
+                state.say(f"{picked.lesion_id} now in the {lobe.value} lobe")
+                return
+    state.say(f"new marks and lesions go to the {lobe.value} lobe (a right/left boundary decides when drawn)")
+
+
+# ------------------------------------------------------------------ delete
+def delete(state: WorkstationState, pointer: PointerEvent | None) -> str:
+    """Delete what is under the pointer at the moment of the key press (a count mark, else a line),
+    else the picked item; says what it deleted (undoable). Returns the message."""
+    target: Picked | None = None
+    if pointer is not None and state.cell_refusal(pointer.view) is None:
+        target = hit(state.context, pointer)
+    target = target or state.selection.picked
+    if target is None:
+        raise LesionlabError("nothing to delete: point at a count mark or a line, or pick one first")
+    _ready(state)
+    pair = state.selection.pair
+    if target.is_mark:
+        mark = state.reading.project.count_marks.get(target.mark_id)
+        if mark is None:
+            raise LesionlabError("that count mark is gone already")
+        state.reading.delete_count_mark(target.mark_id)
+        what = f"count mark ({mark.lobe.value} lobe) on {role_label(mark.role)}"
+    else:
+        les = _lesion(state, target.lesion_id)
+        obs = les.observation(target.role) if les is not None and target.role is not None else None
+        if obs is None or target.role is None:
+            raise LesionlabError("that observation is gone already")
+        state.reading.set_observation(pair, target.lesion_id, target.role, None)
+        shown = f"{obs.diameter_mm:.1f} mm" if isinstance(obs, Measurement) else STATUS_WORDS[obs.status.value]
+        what = f"{target.lesion_id} on {role_label(target.role)} ({shown})"
+    state.selection.pick(None)
+    text = f"deleted {what} — Ctrl+Z undoes it"
+    state.say(text)
+    return text
+
+
+def delete_lesion(state: WorkstationState, lesion_id: str) -> None:
+    """Delete a whole lesion (the Qt layer asks once before calling this)."""
+    _ready(state)
+    state.reading.delete_lesion(state.selection.pair, lesion_id)
+    state.say(f"deleted lesion {lesion_id} — Ctrl+Z undoes it")
+
+
+def reading_roles_of(state: WorkstationState) -> list[tuple[int, Role]]:
+    return [(c, r) for c in range(len(state.viewer.viewports)) if (r := state.reading_role(c)) in READING_ROLES]

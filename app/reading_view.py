@@ -1,0 +1,103 @@
+"""The reading drawn in the six viewports and the tools in them, following the workstation state.
+
+It observes :class:`app.workstation.WorkstationState` only: the tool mode gives each viewport
+its tool (line, count, boundary, reference point, window/level), the reading and selection give
+the layers what to draw, the cell kinds give each cell its title. Nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from annotation.qt.layers import BoundaryLayer, CountLayer, MeasurementLayer
+from annotation.qt.tools import BoundaryTool, CountTool, LineTool
+from annotation.reading import ReadingEvent
+from app.workstation import ToolMode, WorkstationState
+from viewer.qt.grid import ReadingGrid
+from viewer.qt.tools import CrosshairTool, Tool
+
+
+class ReadingView:
+    """Layers and tools of the grid's viewports, kept in step with the state."""
+
+    def __init__(self, state: WorkstationState, grid: ReadingGrid) -> None:
+        self.state, self.grid = state, grid
+        self.viewports = grid.viewports
+        sel = state.selection
+        self.line_layers = [MeasurementLayer(sel) for _ in self.viewports]
+        self.count_layers = [CountLayer(sel) for _ in self.viewports]
+        self.boundary_layers = [BoundaryLayer(sel) for _ in self.viewports]
+        for i, (w, line, count, boundary) in enumerate(zip(self.viewports, self.line_layers, self.count_layers,
+                                                         self.boundary_layers)):
+            w.add_layer(boundary)
+            w.add_layer(line)
+            w.add_layer(count)
+            w.title = (lambda _m, i=i: state.cell_title(i))
+        self._unsubscribe: Callable[[], None] = lambda: None
+        state.changed.connect(self._changed)
+        self._bind()
+
+    # ------------------------------------------------------------------ following the state
+    def _changed(self, aspect: str) -> None:
+        if aspect == "reading":
+            self._bind()
+        elif aspect == "tool":
+            self._install_tools()
+        elif aspect == "overlays":
+            for w in self.viewports:
+                w.show_overlays = self.state.overlays
+        if aspect != "status":
+            self.repaint()
+
+    def _bind(self) -> None:
+        """Another Reading (another project or reader): layers and tools follow it."""
+        self._unsubscribe()
+        sel = self.state.selection
+        for layer in (*self.line_layers, *self.count_layers, *self.boundary_layers):
+            layer.selection = sel
+        self._unsubscribe = self.state.reading.subscribe(self._edited)
+        self._install_tools()
+
+    def _edited(self, event: ReadingEvent) -> None:
+        self.repaint()
+
+    def repaint(self) -> None:
+        for w in self.viewports:
+            w.update()
+
+    def _install_tools(self) -> None:
+        mode, ctx = self.state.tool, self.state.context
+        for w, line, count in zip(self.viewports, self.line_layers, self.count_layers):
+            tool: Tool | None
+            if mode is ToolMode.LINE:
+                tool = LineTool(ctx, line)
+            elif mode is ToolMode.COUNT:
+                tool = CountTool(ctx, count)
+            elif mode is ToolMode.BOUNDARY:
+                tool = BoundaryTool(ctx)
+            elif mode is ToolMode.CROSSHAIR:
+                tool = CrosshairTool(self.state.viewer.link.set_reference_point)
+            else:
+                tool = None
+            line.hidden, count.moving, count.hover = None, None, None
+            w.set_tool(tool)
+        if mode is not ToolMode.CROSSHAIR:
+            self.state.viewer.link.clear_reference_point()
+
+    # ------------------------------------------------------------------ for commands
+    def cancel_gesture(self) -> bool:
+        """Esc: drop a gesture in progress in any cell; False when none was."""
+        dropped = False
+        for w in self.viewports:
+            dropped = w.tool.cancel() or dropped
+        self.repaint()
+        return dropped
+
+    def pointer_now(self):  # type: ignore[no-untyped-def]
+        """The pointer over a viewport at this moment, as an event (None when it is over none)."""
+        for w in self.viewports:
+            if w.isVisible():
+                event = w.pointer_now()
+                if event is not None:
+                    return event
+        return None

@@ -1,0 +1,155 @@
+"""Which reading project is open, and the questions around it (Qt side of app/reading_session.py).
+
+Inputs are narrow: a parent widget for dialogs, the session, the workstation state (for the exam
+pair being read), the reader-name setting, the recent-projects list and a status callback. The
+questions (reader name, working copy or this file, another project in the study folder) go
+through :meth:`ask`, :meth:`ask_text` and :meth:`inform`, which tests replace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
+
+from annotation.store import ReadingStore
+from app.reading_session import ReadingSession, readings_dir, stores_in, working_copy_path
+from app.reading_settings import ReaderName
+from app.workstation import WorkstationState
+from viewer.errors import LesionlabError, StoreLockedError
+from viewer.model.settings import RecentStudies
+
+
+class StoreFlow(QObject):
+    def __init__(self, parent: QWidget, session: ReadingSession, state: WorkstationState, reader_name: ReaderName,
+                 recent: RecentStudies, show_error: Callable[[str], None]) -> None:
+        super().__init__(parent)
+        self.parent_widget, self.session, self.state = parent, session, state
+        self.reader_name, self.recent, self.show_error = reader_name, recent, show_error
+        self.store_label = QLabel()
+        session.promote = self._promote
+        session.changed.connect(self.show_store)
+        session.replaced.connect(self.show_store)
+        state.prepare = self.prepare
+        self.show_store()
+
+    def show_store(self) -> None:
+        self.store_label.setText(self.session.describe())
+
+    # ------------------------------------------------------------------ questions (tests replace these)
+    def ask(self, title: str, text: str, choices: dict[str, str]) -> str | None:
+        """One question with named buttons (key -> label, the first is the default); None = cancel."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, self.parent_widget)
+        buttons = {box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key for key, label in choices.items()}
+        box.setDefaultButton(next(iter(buttons)))
+        box.exec()
+        return buttons.get(box.clickedButton())  # type: ignore[call-overload]
+
+    def ask_text(self, title: str, label: str, default: str) -> str | None:
+        text, ok = QInputDialog.getText(self.parent_widget, title, label, text=default)
+        return text.strip() if ok and text.strip() else None
+
+    def inform(self, title: str, text: str) -> None:
+        QMessageBox.information(self.parent_widget, title, text)
+
+    # ------------------------------------------------------------------ opening
+    def open_store(self, path: str | Path, *, came_with_folder: bool = False) -> bool:
+        """Open a reading project (read-only when it came with the study folder); True when open."""
+        try:
+            self.session.open(path, read_only=came_with_folder, came_with_folder=came_with_folder)
+        except StoreLockedError as exc:
+            self.inform("Reading project in use", f"{path} is open for writing in another lesionlab"
+                        f" ({exc.message}).\n\nIt is opened read-only here: you can look, export and analyse;"
+                        " to edit, close the other window and open it again, or edit here to work on a copy.")
+        except LesionlabError as exc:
+            self.show_error(str(exc))
+            return False
+        if not came_with_folder:
+            self.recent.add(path)
+        self.state.say(f"reading project {self.session.location or path}")  # a URL without its password
+        return True
+
+    def offer_stores_in(self, folder: str | Path) -> None:
+        """A study folder holding ``*.lesionlab``: open it read-only (asking first when another is open)."""
+        found = stores_in(folder)
+        if not found or (self.session.path is not None and self.session.path.resolve() in {p.resolve() for p in found}):
+            return
+        if self.session.store is not None and self.ask(
+                "Reading project in the study folder",
+                f"{folder} holds the reading project {found[0].name}.\nOpen it instead of {self.session.path}?",
+                {"keep": "Keep the current one", "open": "Open it (read-only until you edit)"}) != "open":
+            return
+        self.open_store(found[0], came_with_folder=True)
+
+    def _promote(self, session: ReadingSession) -> ReadingStore | None:
+        """First edit on a read-only project: a working copy in the data folder, or this file."""
+        src = session.path
+        assert src is not None
+        copy = working_copy_path(src)
+        choices = {"copy": f"Work on a copy ({copy.name})"}
+        if not session.locked_by:
+            choices["in_place"] = "Edit this file"
+        why = ("is open for writing in another lesionlab" if session.locked_by else
+               "came with the study folder and is open read-only (browsing it changes nothing)")
+        answer = self.ask("Edit the reading project?",
+                          f"{src} {why}.\n\nA copy goes to {copy.parent} and stays in File -> Recent reading"
+                          " projects.", choices)
+        if answer == "copy":
+            store = session.working_copy(copy)
+        elif answer == "in_place":
+            store = session.reopen_writable()
+        else:
+            return None
+        self.recent.add(store.path)
+        self.state.say(f"now editing {store.path}")
+        return store
+
+    def prepare(self) -> str | None:
+        """Before any edit: the reader named, the pair in the project, a writable store. Returns why not."""
+        pair = self.state.pair
+        if pair is None:
+            return "choose an exam pair first (double-click a pair in the study browser)"
+        if not self.reader_name.asked and self.session.reading.reader == self.session.me:
+            name = self.ask_text("Reader", "Your name as the reader of this study (asked once):", self.reader_name.guess())
+            if name is None:
+                return "a reading needs the reader's name"
+            self.reader_name.set(name)
+            self.session.me = self.session.reading.reader = name  # no edit of this session is in the Reading yet
+            self.show_store()
+        try:
+            self.session.make_writable()
+            key = self.session.ensure_pair(pair)
+        except LesionlabError as exc:
+            return str(exc)
+        if self.state.selection.pair != key:
+            self.state.selection.set_pair(key)
+        return None
+
+    def ask_new_store(self) -> None:
+        readings_dir().mkdir(parents=True, exist_ok=True)
+        path, _ = QFileDialog.getSaveFileName(self.parent_widget, "New reading project",
+                                              str(readings_dir() / "reading.lesionlab"), "Reading projects (*.lesionlab)")
+        if path:
+            self.open_store(path if path.endswith(".lesionlab") else path + ".lesionlab")
+
+    def ask_open_store(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open a reading project", str(readings_dir()),
+                                              "Reading projects (*.lesionlab)")
+        if path:
+            self.open_store(path)
+
+    def ask_open_database(self) -> None:
+        """A reading project on a PostgreSQL server (several readers, sites): its URL, no password."""
+        url = self.ask_text("Open a database reading project",
+                            "PostgreSQL URL, e.g. postgresql://you@server/study (the password comes from ~/.pgpass):",
+                            "postgresql://")
+        if url and url != "postgresql://":
+            self.open_store(url)
+
+    def ask_reader(self) -> None:
+        name = self.ask_text("Reader", "Reader name (your edits are recorded under it):", self.session.me)
+        if name:
+            self.reader_name.set(name)
+            self.session.set_reader(name)

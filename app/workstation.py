@@ -1,0 +1,201 @@
+"""The workstation's state in one Qt-free, evented object (napari's models, a Slicer parameter node).
+
+One source of truth for what the reader is doing: the exam pair being read, the open reading
+project and reader (:class:`app.reading_session.ReadingSession`), what hangs in the six cells and
+which is active (:class:`viewer.model.reading.ReadingModel`), the current lesion, lobe and picked
+item (:class:`annotation.selection.Selection`), the tool, whether overlays show, and the last
+message for the status bar. Widgets observe :attr:`WorkstationState.changed` (and the parts'
+signals) and change the state only through its methods; nothing here imports Qt.
+
+Which cells may be written to: a cell is a **reading** cell when its stack belongs to the exam
+pair being read (same patient, the pair's CT or MRI study). Any other stack dropped into a cell
+(another patient, another study of the same patient, a prior exam at follow-up) makes it a
+read-only **comparison**: its title says what it shows, and no tool records anything on it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Callable
+
+from annotation.gestures import ReadingContext, Suggestion
+from annotation.lobes import lobe_for_point
+from annotation.selection import Selection
+from annotation.vocab import Lobe
+from app.reading_session import ReadingSession
+from viewer.model.events import Signal
+from viewer.model.layout import role_label
+from viewer.model.pointer import View
+from viewer.model.reading import ReadingModel
+from viewer.records import READING_ROLES, Role, StackInfo
+from viewer.studies import ExamPair as ViewerPair
+
+
+class ToolMode(str, Enum):
+    """The left-button tool of every cell."""
+
+    WINDOW_LEVEL = "window_level"
+    LINE = "line"
+    COUNT = "count"
+    BOUNDARY = "boundary"
+    CROSSHAIR = "crosshair"
+
+
+class CellKind(str, Enum):
+    EMPTY = "empty"
+    READING = "reading"  # a stack of the exam pair being read: the tools record on it
+    COMPARISON = "comparison"  # anything else: shown read-only
+
+
+class WorkstationState:
+    """Signal ``changed(aspect)``: ``"pair"``, ``"tool"``, ``"lobe"``, ``"overlays"``, ``"status"``,
+    ``"cells"``, ``"reading"`` (another Reading: another project or reader)."""
+
+    def __init__(self, session: ReadingSession, viewer: ReadingModel) -> None:
+        self.session = session
+        self.viewer = viewer
+        self.pair: ViewerPair | None = None
+        self.tool = ToolMode.WINDOW_LEVEL
+        self.overlays = True
+        self.status = ""
+        self.changed = Signal()
+        #: Before anything is recorded: the reader named, the pair in the project, a writable store
+        #: (the Qt store flow asks its questions here); returns why not, or None.
+        self.prepare: Callable[[], str | None] = lambda: None
+        #: A suggester for one-click diameters (issue 13), or None.
+        self.suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
+        self.context = self._make_context()
+        self._bound: Selection | None = None
+        session.replaced.connect(self._rebind)
+        viewer.hanging.cell_changed.connect(lambda cell: self.changed.emit("cells"))
+        self._rebind()
+
+    # ------------------------------------------------------------------ the parts
+    @property
+    def selection(self) -> Selection:
+        return self.session.selection
+
+    @property
+    def reading(self):  # type: ignore[no-untyped-def]
+        return self.session.reading
+
+    @property
+    def lobe(self) -> Lobe:
+        return self.selection.lobe
+
+    @property
+    def reader(self) -> str:
+        return str(self.session.reading.reader)
+
+    def _make_context(self) -> ReadingContext:
+        from app.reading_commands import after_measurement  # the command module builds on this one
+
+        return ReadingContext(self.session.selection, say=self.say, prepare=lambda: self.prepare(),
+                              cell_refusal=self.cell_refusal, lobe_at=self.lobe_at,
+                              measured=lambda view: after_measurement(self, view),
+                              suggest=(lambda view, pos: self.suggest(view, pos)) if self.suggest else None)
+
+    def _rebind(self) -> None:
+        """A new Reading (another project or reader): the gestures' context and the pair follow it."""
+        if self._bound is not None:
+            self._bound.changed.disconnect(self._selection_changed)
+        self.context = self._make_context()
+        self._bound = self.session.selection
+        self._bound.changed.connect(self._selection_changed)
+        if self.pair is not None:
+            self.selection.set_pair(self.session.find_pair(self.pair))
+        self.changed.emit("reading")
+
+    def _selection_changed(self) -> None:
+        self.changed.emit("lobe")
+
+    def set_suggester(self, suggest: Callable[[View, tuple[float, float]], Suggestion] | None) -> None:
+        self.suggest = suggest
+        self.context = self._make_context()
+        self.changed.emit("tool")
+
+    # ------------------------------------------------------------------ the reader's choices
+    def set_tool(self, tool: ToolMode | str) -> None:
+        tool = ToolMode(tool)
+        if tool is not self.tool:
+            self.tool = tool
+            self.changed.emit("tool")
+
+    def set_lobe(self, lobe: Lobe | str) -> None:
+        self.selection.set_lobe(lobe)
+
+    def toggle_overlays(self) -> None:
+        self.overlays = not self.overlays
+        self.changed.emit("overlays")
+
+    def say(self, text: str) -> None:
+        self.status = text
+        self.changed.emit("status")
+
+    # ------------------------------------------------------------------ the exam pair
+    def open_pair(self, pair: ViewerPair) -> None:
+        """Hang ``pair`` in the six cells and read it (its project record is made at the first edit)."""
+        self.pair = pair
+        self.viewer.open_stacks(pair.stacks)
+        self.selection.set_pair(self.session.find_pair(pair))
+        self.viewer.activate(0)
+        self.changed.emit("pair")
+
+    def in_pair(self, stack: StackInfo) -> bool:
+        pair = self.pair
+        return (pair is not None and stack.patient_id == pair.patient_id
+                and stack.study_instance_uid in (pair.ct.study_instance_uid, pair.mr.study_instance_uid))
+
+    def cell_kind(self, cell: int) -> CellKind:
+        stack = self.viewer.hanging.cells[cell].stack
+        if stack is None:
+            return CellKind.EMPTY
+        return CellKind.READING if self.in_pair(stack) else CellKind.COMPARISON
+
+    def cell_title(self, cell: int) -> str:
+        """What a cell shows: the role of its stack (not of the cell), and its patient when another."""
+        c = self.viewer.hanging.cells[cell]
+        if c.stack is None:
+            return role_label(c.role)
+        title = role_label(self.viewer.hanging.role_of(c.stack)) or c.stack.modality
+        if self.cell_kind(cell) is CellKind.COMPARISON:
+            who = c.stack.patient_id if self.pair is None or c.stack.patient_id != self.pair.patient_id else ""
+            date = c.stack.study_date
+            title += f" · {who} {date}".rstrip() if who else f" · {date}"
+            title += " (comparison, read-only)"
+        return title
+
+    def cell_of(self, view: View) -> int | None:
+        for i, vp in enumerate(self.viewer.viewports):
+            if vp is view.model:
+                return i
+        return None
+
+    def cell_refusal(self, view: View) -> str | None:
+        """Why nothing may be recorded on the cell of ``view``: not part of the pair being read."""
+        cell = self.cell_of(view)
+        if cell is None or self.cell_kind(cell) is not CellKind.COMPARISON:
+            return None
+        stack = self.viewer.hanging.cells[cell].stack
+        assert stack is not None
+        if self.pair is None:
+            return "open an exam pair first: this cell shows a stack outside any pair being read"
+        whose = f"patient {stack.patient_id}" if stack.patient_id != self.pair.patient_id else "another study"
+        return (f"this cell shows {whose} ({stack.study_date}) as a read-only comparison: the reading of "
+                f"{self.pair.patient_id} records only on its own exam pair")
+
+    def reading_role(self, cell: int) -> Role | None:
+        """The protocol role a cell records on, None for empty, comparison or non-protocol cells."""
+        if self.cell_kind(cell) is not CellKind.READING:
+            return None
+        role = self.viewer.viewports[cell].role
+        return role if role in READING_ROLES else None
+
+    # ------------------------------------------------------------------ lobes by position
+    def lobe_at(self, view: View, pos: tuple[float, float]) -> tuple[Lobe | None, str]:
+        sel, vol, geo = self.selection, view.model.volume, view.geometry
+        if sel.pair is None or vol is None or geo is None or not vol.stack.frame_of_reference_uid:
+            return None, ""
+        point = geo.index_to_patient(view.slice_index, *pos)
+        return lobe_for_point(self.reading.project, sel.pair, self.reader, vol.stack.frame_of_reference_uid,
+                              (float(point[0]), float(point[1]), float(point[2])))

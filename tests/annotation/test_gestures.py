@@ -1,0 +1,128 @@
+"""The reading gestures without Qt: Qt-free pointer events on a viewport model (annotation/gestures.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotation.gestures import BoundaryGesture, CountGesture, LineGesture, ReadingContext, Suggestion, hit
+from annotation.lobes import LobeBoundary, side_of
+from annotation.reading import Reading
+from annotation.records import Measurement
+from annotation.selection import Picked, Selection
+from annotation.vocab import Lobe, MeasurementMethod
+from viewer.errors import ValidationError
+from viewer.model.pointer import Button, PointerEvent, PointerKind, View
+from viewer.model.view import ViewTransform
+from viewer.model.viewport import ViewportModel
+from viewer.records import Role
+from viewer.testing import make_stack, make_volume
+
+PAIR = ("P1", "E1")
+
+
+@pytest.fixture
+def view():
+    stack = make_stack("ct", Role.CT_PORTAL, rows=64, columns=80, pixel_spacing_mm=(0.8, 0.8))
+    model = ViewportModel(role=Role.CT_PORTAL)
+    model.set_volume(make_volume(stack), Role.CT_PORTAL)
+    return View(model, ViewTransform(640, 512, 64, 80, 0.8, 0.8))
+
+
+@pytest.fixture
+def ctx():
+    reading = Reading(reader="R1")
+    reading.add_patient("P1")
+    reading.add_exam_pair("P1", "E1")
+    messages: list[str] = []
+    c = ReadingContext(Selection(reading, PAIR), say=messages.append)
+    c.messages = messages  # type: ignore[attr-defined]
+    return c
+
+
+def gesture(g, view, points, button=Button.LEFT):
+    """Press at the first point, move through the others, release at the last (image (row, col))."""
+    g.press(PointerEvent.at(view, PointerKind.PRESS, *points[0], button))
+    for p in points[1:]:
+        g.move(PointerEvent.at(view, PointerKind.MOVE, *p, Button.NONE, frozenset({button})))
+    g.release(PointerEvent.at(view, PointerKind.RELEASE, *points[-1], button, frozenset()))
+
+
+def test_a_drag_records_the_current_lesion_with_its_image_and_a_click_picks_a_line(ctx, view):
+    line = LineGesture(ctx)
+    gesture(line, view, [(10, 10), (10, 30)])
+    assert "no current lesion" in ctx.messages[-1]
+    lid = ctx.selection.new_lesion()
+    measured: list[View] = []
+    ctx.measured = measured.append
+    gesture(line, view, [(10, 10), (10, 20), (10, 30)])
+    m = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
+    assert isinstance(m, Measurement) and m.diameter_mm == pytest.approx(20 * 0.8)
+    assert m.method is MeasurementMethod.MANUAL and m.sop_instance_uid and m.instance_number is not None
+    assert measured == [view]  # the workstation is told, to move on to the next series
+    ctx.selection.pick(None)
+    gesture(line, view, [(10, 20)])  # a click on the line picks it
+    assert ctx.selection.picked == Picked(lesion_id=lid, role=Role.CT_PORTAL)
+    gesture(line, view, [(10, 30), (10, 40)])  # an end handle of any line moves
+    m2 = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
+    assert m2.p2 == pytest.approx((10, 40)) and m2.p1 == m.p1
+
+
+def test_a_click_asks_the_suggester_and_records_how_the_line_was_made(ctx, view):
+    lid = ctx.selection.new_lesion()
+    ctx.suggest = lambda v, pos: Suggestion(v.slice_index, (pos[0], pos[1] - 5), (pos[0], pos[1] + 5), {"algo": "x"})
+    line = LineGesture(ctx)
+    gesture(line, view, [(30, 40)])
+    m = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
+    assert m.method is MeasurementMethod.SUGGESTED and '"algo"' in m.method_params
+    gesture(line, view, [(30, 45), (30, 47)])  # editing it by hand says so
+    m = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
+    assert m.method is MeasurementMethod.SUGGESTED_EDITED
+    ctx.suggest = lambda v, pos: Suggestion(0, (0, 0), (0, 0), {}, refusal="no contrast")
+    gesture(line, view, [(50, 10)])
+    assert "no suggestion: no contrast" in ctx.messages[-1]
+
+
+def test_a_comparison_cell_refuses_every_gesture(ctx, view):
+    ctx.cell_refusal = lambda v: "read-only comparison"
+    ctx.selection.new_lesion()
+    for g in (LineGesture(ctx), CountGesture(ctx), BoundaryGesture(ctx)):
+        before = ctx.selection.reading.project
+        gesture(g, view, [(10, 10), (10, 30)])
+        assert ctx.messages[-1] == "read-only comparison" and ctx.selection.reading.project is before
+
+
+def test_counting_takes_the_lobe_from_the_boundary_and_a_click_on_a_mark_picks_it(ctx, view):
+    count = CountGesture(ctx)
+    ctx.lobe_at = lambda v, pos: (Lobe.LEFT if pos[1] > 40 else Lobe.RIGHT, "from the boundary")
+    gesture(count, view, [(20, 10)])
+    gesture(count, view, [(20, 60)])
+    counts = ctx.selection.reading.project.counts("P1", "E1", "R1")
+    assert counts[(Role.CT_PORTAL, Lobe.RIGHT)] == 1 and counts[(Role.CT_PORTAL, Lobe.LEFT)] == 1
+    assert ctx.selection.picked is not None and ctx.selection.picked.fresh  # the last click: Delete removes it
+    assert hit(ctx, PointerEvent.at(view, PointerKind.MOVE, 20.3, 60.2)).mark_id == ctx.selection.picked.mark_id
+    gesture(count, view, [(20, 60)])  # on a mark: picked on purpose, not counted again
+    assert not ctx.selection.picked.fresh and len(ctx.selection.reading.project.count_marks) == 2
+
+
+def test_boundary_lines_make_a_lobe_for_every_point_between_them(ctx, view):
+    g = BoundaryGesture(ctx)
+    gesture(g, view, [(5, 40), (60, 40)])  # a front-to-back line through the middle column
+    frame = view.model.volume.stack.frame_of_reference_uid
+    b = ctx.selection.reading.project.lobe_boundaries[("P1", "E1", "R1", frame)]
+    geo = view.geometry
+    left_pt = geo.index_to_patient(view.slice_index, 30, 70)  # image right = patient left (LPS +x)
+    right_pt = geo.index_to_patient(view.slice_index, 30, 10)
+    assert b.lobe_at(tuple(left_pt)) is Lobe.LEFT and b.lobe_at(tuple(right_pt)) is Lobe.RIGHT
+
+
+def test_boundary_interpolates_between_slices_and_refuses_transverse_lines():
+    b = LobeBoundary("P1", "E1", "R1", "1.2", ((0, -50, 0, 50, 0.0), (20, -50, 20, 50, 100.0)))
+    assert b.line_at(50.0)[:4] == pytest.approx((10, -50, 10, 50))
+    assert b.lobe_at((5, 0, 50)) is Lobe.RIGHT and b.lobe_at((15, 0, 50)) is Lobe.LEFT
+    assert b.lobe_at((-1, 0, -300)) is Lobe.RIGHT  # below the lowest line: the lowest line
+    assert side_of((0, 50, 0, -50, 0), (-5, 0, 0)) is Lobe.RIGHT  # drawn back to front: same answer
+    with pytest.raises(ValidationError, match="left-right"):
+        LobeBoundary("P1", "E1", "R1", "1.2", ((-50, 0, 50, 5, 0.0),))
+    with pytest.raises(ValidationError, match="one line per slice"):
+        LobeBoundary("P1", "E1", "R1", "1.2", ((0, -50, 0, 50, 0.0), (1, -50, 1, 50, 0.2)))
+    assert len(b.with_line((3, -40, 3, 40, 0.1)).lines) == 2  # replaces the line on that slice
