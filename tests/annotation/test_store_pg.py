@@ -29,7 +29,7 @@ from tests.annotation.pg import Cluster, pg_cluster, pg_url  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 P1, P2 = ("P1", "E1"), ("P2", "E1")
-READER_TABLES = ("lesions", "observations", "count_marks", "series_flags", "edits")
+READER_TABLES = ("lesions", "observations", "count_marks", "series_flags", "lobe_boundaries", "edits")
 M = Measurement("k", "1.2", 3, (10.0, 10.0), (20.0, 30.0), 0.7, 0.7)
 
 
@@ -48,6 +48,7 @@ def two_readers(url: str) -> None:
         r.set_observation(P1, lid, "mr_dwi", M)
         r.add_count_mark(P1, "mr_dwi", "left", mark_id="R1-mark")
         r.set_uncountable(P1, "ct_portal", True, "massive")
+        r.draw_boundary_line(P1, "1.2.840.1", (0.0, -50.0, 10.0, 50.0, 12.0))
     st.close()
     st, r = open_reading(url, "R2")
     with r.batch("R2 reads"):
@@ -56,6 +57,7 @@ def two_readers(url: str) -> None:
             r.set_observation(P1, lid, "ct_arterial", M)
         r.add_count_mark(P1, "mr_t2fs", "right", mark_id="R2-mark")
         r.set_uncountable(P1, "mr_dwi", True, "coalescent")
+        r.draw_boundary_line(P1, "1.2.840.1", (5.0, -50.0, 15.0, 50.0, 12.0))
     st.close()
 
 
