@@ -332,12 +332,15 @@ def load_store(store: str | Path) -> Cohort:
             advice="export the store first (lesionlab export STORE --out DIR) and run "
                    "lesionlab analyze --measurements DIR/measurements.csv --counts DIR/counts.csv",
         ) from None
-    measurements_df, counts_df, patients_df = cohort_tables(Path(store))
-    name = Path(store).name
+    from annotation.store_location import parse_location  # noqa: PLC0415 - a file path or a postgresql:// URL
+
+    location = parse_location(store)
+    measurements_df, counts_df, patients_df = cohort_tables(store)
+    name = location.path.name if location.path is not None else location.saved()
     return Cohort(
         measurements=validate_measurements(raw_from_frame(measurements_df, f"{name} (measurements)")),
         counts=validate_counts(raw_from_frame(counts_df, f"{name} (counts)")),
         patients=(validate_patients(raw_from_frame(patients_df, f"{name} (patients)"))
                   if patients_df is not None and len(patients_df.columns) else None),
-        sources={"store": str(store)},
+        sources={"store": location.saved()},
     )

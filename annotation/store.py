@@ -1,55 +1,57 @@
-"""The reading store: one SQLite file (``*.lesionlab``) per project, written edit by edit.
+"""The reading store: a project written edit by edit, in a ``.lesionlab`` file or a PostgreSQL database.
 
-Durability. The database runs in WAL mode with ``synchronous=FULL``. Every edit is one
-``BEGIN IMMEDIATE ... COMMIT`` transaction that also appends a row to ``edits``; the Reading
-treats an edit as done only when ``write`` has returned, i.e. after the commit. With WAL, a
-commit appends frames to the -wal file and the database is consistent at every instant, so a
-process killed at any moment loses at most the transaction in flight (SQLite rolls back an
-uncommitted WAL tail on the next open). ``synchronous=NORMAL`` would already give that against a
-killed *process* (the committed frames sit in the OS page cache, which outlives the process);
-``FULL`` adds an fsync of the WAL at each commit so that an acknowledged edit also survives an
-OS crash or a power cut on the reading workstation. Edits come at human pace (a few per second
-at most) and the fsync costs about a millisecond, so we pay it (figures in the issue report and
-bench/bench_store.py).
+:class:`ReadingStore` is the one interface (open, load, write, edits, close); the location picks
+the backend (:mod:`annotation.store_location`): a file path is SQLite
+(:mod:`annotation.store_sqlite`: WAL, fsync per edit, one writer per file), a ``postgresql://``
+URL is PostgreSQL (:mod:`annotation.store_pg`: several readers at once, one writer per reader and
+exam pair, row-level security per reader). Both run the same migrations and the same SQL
+(:mod:`annotation.store_schema`).
 
-Concurrency. A writable store is held by one process through an exclusive ``flock`` on a
-sidecar file ``<store>.lock`` holding the holder's pid and host. The kernel drops the lock when
-the process dies (even by SIGKILL), so there are no stale locks to clean. A second writer gets
-:class:`~viewer.errors.StoreLockedError` naming the holder; it may open the store read-only instead
-(WAL lets readers see the last committed state while the holder writes). SQLite's own locking
-still guards the file underneath, so even a process that ignores the sidecar cannot corrupt it.
+Edits. Every edit is one transaction that applies a Project diff and appends a row to ``edits``;
+the Reading treats an edit as done only when :meth:`ReadingStore.write` has returned, i.e. after
+the commit. On PostgreSQL the transaction first re-reads every record it replaces or deletes and
+compares it with what this store last loaded or wrote: a record another reader changed meanwhile
+makes the edit fail with :class:`~viewer.errors.StoreConflictError` (a lost update is impossible);
+on SQLite the file lock already excludes other writers.
 
-Schema. ``schema_migrations`` lists the migrations applied; ``MIGRATIONS`` are applied in order,
-each in its own transaction, when a store is opened for writing. A store made by a newer
-lesionlab (unknown migration) is refused rather than guessed at.
+Schema. ``schema_migrations`` lists the migrations applied; :data:`MIGRATIONS` run in order when a
+store is opened for writing, each in its own transaction under the store's migration lock, which
+re-reads the version (so two processes opening an old store migrate it once). A store made by a
+newer lesionlab (unknown migration) is refused untouched. A read-only open of an older SQLite
+store migrates a private in-memory copy, so the file is never touched.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import fcntl
 import os
 import socket
-import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterable
 
-from annotation.project import TABLES, Diff, Project, diff
+from annotation.project import RECORD_TYPES, TABLES, Diff, Project, diff
 from annotation.reading import Reading
-from annotation.store_schema import DELETE, UPSERT, load_records, migration_1, migration_2, migration_3
-from viewer.errors import StoreError, StoreLockedError
+from annotation.store_backend import Db, newer_store_error
+from annotation.store_location import Backend, StoreLocation, parse_location
+from annotation.store_schema import (DELETE, UPSERT, BadRow, fetch_record, load_records, migration_1, migration_2,
+                                     migration_3, migration_edit_attribution, migration_reader_security, record_key,
+                                     reads_of)
+from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
+from viewer.errors import LesionlabError, StoreConflictError, StoreError
 
-#: SQLite application_id of a lesionlab store ("LLab").
-APPLICATION_ID = 0x4C4C6162
-SUFFIX = ".lesionlab"
+__all__ = ["ReadingStore", "EditEntry", "open_reading", "Migration", "MIGRATIONS", "SCHEMA_VERSION", "SUFFIX",
+           "APPLICATION_ID"]
 
 
 @dataclass(frozen=True)
 class Migration:
+    """One step of the schema: ``apply(db)`` runs inside its own transaction on either backend."""
+
     version: int
     description: str
-    apply: Callable[[sqlite3.Connection], None]
+    apply: Callable[[Db], None]
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -57,163 +59,154 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "measurement provenance and short axis, lesion tracking UIDs, three-state series counts,"
                  " count marks from lesions, alignments", migration_2),
     Migration(3, "right/left liver boundaries per reader, exam pair and frame of reference", migration_3),
+    Migration(4, "edit log names the reader and exam pair of each edit", migration_edit_attribution),
+    Migration(5, "database roles bound to readers; row-level security per reader (PostgreSQL)",
+              migration_reader_security),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
+#: attempts of one edit that meets a serialization failure (two writers on the same row at once)
+_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class EditEntry:
+    """One row of the edit log; reader and exam pair are "" for an edit of shared rows or of several reads."""
+
+    edit_seq: int
+    at_utc: str
+    description: str
+    reader: str
+    patient_id: str
+    exam_pair_id: str
+    pid: int
+    host: str
 
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-class _Lock:
-    """Exclusive flock on ``<store>.lock``; released by the kernel when the process dies."""
+def _version(db: Db) -> int:
+    if not db.has_table("schema_migrations"):
+        return 0
+    return int(db.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0])
 
-    def __init__(self, store_path: Path) -> None:
-        self.path = store_path.with_name(store_path.name + ".lock")
-        self._fd: int | None = None
 
-    def acquire(self) -> None:
+def _migrate(db: Db) -> None:
+    """Apply the pending migrations, each in its transaction under the migration lock."""
+    for m in MIGRATIONS:
+        if m.version <= _version(db):
+            continue
+        db.begin_migration()
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise StoreError(f"cannot create the store's lock file ({exc.strerror})", where=str(self.path),
-                             advice="open a store in an existing folder you can write to") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
-            os.close(fd)
-            raise StoreLockedError(f"the store is open for writing by {holder}", where=str(self.path)) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {_now()}\n".encode(), 0)
-        self._fd = fd
+            version = _version(db)  # again, under the lock: another process may have migrated meanwhile
+            if version > SCHEMA_VERSION:
+                raise newer_store_error(version, SCHEMA_VERSION, db.where)
+            if m.version > version:
+                if not db.has_table("schema_migrations"):
+                    db.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                               " description TEXT NOT NULL, applied_at_utc TEXT NOT NULL)")
+                    db.mark_as_store()
+                m.apply(db)
+                db.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (m.version, m.description, _now()))
+                db.after_migration(m.version)
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+    db.after_migrations()
 
-    def release(self) -> None:
-        if self._fd is not None:
-            os.ftruncate(self._fd, 0)
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+
+def _open_db(loc: StoreLocation, *, read_only: bool, create: bool) -> Db:
+    if loc.backend is Backend.POSTGRESQL:
+        from annotation.store_pg import PgDb  # psycopg loads only for database stores
+
+        return PgDb.open(loc, read_only=read_only, create=create, schema_version=SCHEMA_VERSION)
+    return SqliteDb.open(loc, read_only=read_only, create=create, schema_version=SCHEMA_VERSION)
+
+
+def _raise_as_store_error(db: Db, exc: BaseException, doing: str) -> None:
+    if isinstance(exc, LesionlabError):
+        raise exc
+    err = db.error(exc, doing)
+    if err is not None:
+        raise err from None
 
 
 class ReadingStore:
-    """An open ``.lesionlab`` store. Use :meth:`open`; it is also a context manager."""
+    """An open store (file or database). Use :meth:`open`; it is also a context manager."""
 
-    def __init__(self, path: Path, con: sqlite3.Connection, lock: _Lock | None) -> None:
-        self.path = path
-        self._con = con
-        self._lock = lock
+    def __init__(self, db: Db) -> None:
+        self._db = db
+        self.location = db.location
+        self._base: Project | None = None  # what this store last loaded or wrote (conflict checks)
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False, create: bool = True) -> "ReadingStore":
-        """Open (or create) a store; ``read_only`` never writes and needs no lock."""
-        p = Path(path)
-        if read_only or not create:
-            if not p.is_file():
-                raise StoreError("no such store", where=str(p), advice="check the path or create the store first")
-        if read_only:
-            return cls._open_read_only(p)
-        lock = _Lock(p)
-        lock.acquire()
+    def open(cls, location: "str | os.PathLike[str] | StoreLocation", *, read_only: bool = False,
+             create: bool = True) -> "ReadingStore":
+        """Open (or create) a store at a path or ``postgresql://`` URL; ``read_only`` never writes.
+
+        A refused store (foreign, newer schema, locked) is left exactly as it was; a file this call
+        created is removed again when opening fails.
+        """
+        loc = parse_location(location)
+        db = _open_db(loc, read_only=read_only, create=create)
         try:
-            con = cls._connect(p)
-            cls._check_header(con, p)
-            cls._migrate(con, p)
-        except BaseException:
-            lock.release()
+            if not read_only:
+                _migrate(db)
+            elif _version(db) < SCHEMA_VERSION:
+                db = cls._migrated_copy(db)
+        except BaseException as exc:
+            db.abandon()
+            _raise_as_store_error(db, exc, "cannot prepare the store")
             raise
-        return cls(p, con, lock)
+        return cls(db)
 
     @staticmethod
-    def _connect(p: Path) -> sqlite3.Connection:
-        try:
-            con = sqlite3.connect(p, isolation_level=None, timeout=10.0, check_same_thread=False)
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=FULL")
-            return con
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"not a lesionlab store ({exc})", where=str(p),
-                             advice="choose a .lesionlab file made by lesionlab") from None
-
-    @classmethod
-    def _open_read_only(cls, p: Path) -> "ReadingStore":
-        try:
-            con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                  timeout=10.0, check_same_thread=False)
-            con.execute("PRAGMA query_only=1")
-            cls._check_header(con, p)
-            version = cls._version(con)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot read the store ({exc})", where=str(p)) from None
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"store schema {version} is newer than this lesionlab ({SCHEMA_VERSION})",
-                             where=str(p), advice="update lesionlab")
-        if version < SCHEMA_VERSION:  # an older store: migrated in memory, the file is not touched
-            try:
-                mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-                con.backup(mem)
-                con.close()
-                cls._migrate(mem, p)
-                mem.execute("PRAGMA query_only=1")
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"cannot read the older store ({exc})", where=str(p)) from None
-            return cls(p, mem, None)
-        return cls(p, con, None)
-
-    @staticmethod
-    def _check_header(con: sqlite3.Connection, p: Path) -> None:
-        try:
-            app_id = con.execute("PRAGMA application_id").fetchone()[0]
-            n_tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"not a lesionlab store ({exc})", where=str(p),
-                             advice="choose a .lesionlab file made by lesionlab") from None
-        if app_id != APPLICATION_ID and n_tables:
-            raise StoreError("this SQLite file is not a lesionlab store", where=str(p),
-                             advice="choose a .lesionlab file made by lesionlab")
-
-    @staticmethod
-    def _version(con: sqlite3.Connection) -> int:
-        has = con.execute("SELECT 1 FROM sqlite_master WHERE name='schema_migrations'").fetchone()
-        if not has:
-            return 0
-        return int(con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0])
-
-    @classmethod
-    def _migrate(cls, con: sqlite3.Connection, p: Path) -> None:
-        version = cls._version(con)
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"store schema {version} is newer than this lesionlab ({SCHEMA_VERSION})",
-                             where=str(p), advice="update lesionlab")
-        for m in MIGRATIONS:
-            if m.version <= version:
-                continue
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                if m.version == 1:
-                    con.execute(f"PRAGMA application_id={APPLICATION_ID}")
-                    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
-                                " description TEXT NOT NULL, applied_at_utc TEXT NOT NULL)")
-                m.apply(con)
-                con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (m.version, m.description, _now()))
-                con.execute(f"PRAGMA user_version={m.version}")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+    def _migrated_copy(db: Db) -> Db:
+        """A read-only view of an older store at the current schema, the store itself untouched."""
+        if not isinstance(db, SqliteDb):
+            raise StoreError(f"store schema {_version(db)} needs migrating to {SCHEMA_VERSION}", where=db.where,
+                             advice="open it once for writing (as the store's owner) to migrate it")
+        copy = db.in_memory_copy()
+        db.close()
+        _migrate(copy)
+        copy.read_only = True
+        return copy
 
     # ------------------------------------------------------------------ life cycle
     @property
+    def path(self) -> Path | None:
+        """The file of a SQLite store; None for a database."""
+        return self.location.path
+
+    @property
+    def where(self) -> str:
+        """The store's path, or its URL without a password."""
+        return self.location.saved()
+
+    @property
+    def backend(self) -> Backend:
+        return self.location.backend
+
+    @property
     def read_only(self) -> bool:
-        return self._lock is None
+        return self._db.read_only
+
+    @property
+    def backend_db(self) -> Db:
+        """The backend connection (for the store's own modules: copy, reader roles)."""
+        return self._db
+
+    @property
+    def role_reader(self) -> str | None:
+        """On PostgreSQL, the reader the connected role is bound to (None for owners and files)."""
+        return self._db.role_reader
 
     def close(self) -> None:
-        try:
-            self._con.close()
-        finally:
-            if self._lock is not None:
-                self._lock.release()
+        """Close the connection, then let go of the locks (closing twice does nothing)."""
+        self._db.close()
 
     def __enter__(self) -> "ReadingStore":
         return self
@@ -223,68 +216,159 @@ class ReadingStore:
 
     @property
     def schema_version(self) -> int:
-        return self._version(self._con)
+        return _version(self._db)
 
     def integrity_check(self) -> str:
-        """``ok`` when SQLite finds the file sound."""
-        return "; ".join(r[0] for r in self._con.execute("PRAGMA integrity_check"))
+        """``ok`` when the backend finds the store sound (SQLite's integrity_check)."""
+        return self._db.integrity_check()
 
     def seal(self) -> None:
-        """Fold the WAL into the main file and leave WAL mode, so the store is one file to ship.
-
-        Opening it for writing again turns WAL back on.
-        """
-        self._con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._con.execute("PRAGMA journal_mode=DELETE")
+        """SQLite: fold the WAL into the main file and leave WAL mode, so the store is one file to
+        ship (opening it for writing turns WAL back on). Nothing to do on a database."""
+        self._db.seal()
 
     def edits(self) -> list[tuple[int, str, str]]:
         """The edit log: (edit_seq, at_utc, description), oldest first."""
-        return [tuple(r) for r in self._con.execute("SELECT edit_seq, at_utc, description FROM edits ORDER BY edit_seq")]
+        try:
+            return [tuple(r) for r in self._db.execute("SELECT edit_seq, at_utc, description FROM edits ORDER BY edit_seq")]
+        except BaseException as exc:
+            _raise_as_store_error(self._db, exc, "cannot read the edit log")
+            raise
+
+    def edit_log(self) -> list[EditEntry]:
+        """The edit log with who and which read (a reader role sees only its own edits)."""
+        try:
+            return [EditEntry(*r) for r in self._db.execute(
+                "SELECT edit_seq, at_utc, description, reader, patient_id, exam_pair_id, pid, host FROM edits "
+                "ORDER BY edit_seq")]
+        except BaseException as exc:
+            _raise_as_store_error(self._db, exc, "cannot read the edit log")
+            raise
 
     # ------------------------------------------------------------------ writing
+    def claim(self, reader: str, patient_id: str, exam_pair_id: str) -> None:
+        """Become the one writer of ``reader``'s read of the pair now (edits claim it anyway);
+        StoreLockedError when another window holds it. Only PostgreSQL has several writers."""
+        if self.read_only:
+            raise StoreError("the store is open read-only", where=self.where)
+        try:
+            self._db.claim(reader, patient_id, exam_pair_id)
+        except BaseException as exc:
+            _raise_as_store_error(self._db, exc, "cannot claim the read")
+            raise
+
     def write(self, change: Diff, description: str) -> int:
         """Commit one edit (a Project diff) in one transaction; returns its edit number."""
-        if self._lock is None:
-            raise StoreError("the store is open read-only", where=str(self.path),
+        if self.read_only:
+            raise StoreError("the store is open read-only", where=self.where,
                              advice="close the other lesionlab window and reopen the store for writing")
-        con = self._con
-        try:
-            con.execute("BEGIN IMMEDIATE")
+        db = self._db
+        base = self._base if self._base is not None or not db.checks_conflicts else self.load()
+        reads = reads_of(change, base)
+        for read in sorted(reads):
+            self.claim(*read)
+        reader, patient_id, exam_pair_id = _attribution(reads, db.role_reader)
+        for attempt in range(_ATTEMPTS):
             try:
+                db.begin()
+                if db.checks_conflicts:
+                    assert base is not None
+                    _check_conflicts(db, change, base)
                 for table in reversed(TABLES):
                     for key in change.deletes.get(table, ()):
-                        DELETE[table](con, key)
+                        DELETE[table](db, key)
                 for table in TABLES:
                     for rec in change.upserts.get(table, ()):
-                        UPSERT[table](con, rec)
-                cur = con.execute("INSERT INTO edits (at_utc, description, pid, host) VALUES (?, ?, ?, ?)",
-                                  (_now(), description, os.getpid(), socket.gethostname()))
-                con.execute("COMMIT")
-            except BaseException:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
+                        UPSERT[table](db, rec)
+                seq = int(db.execute(
+                    "INSERT INTO edits (at_utc, description, pid, host, reader, patient_id, exam_pair_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING edit_seq",
+                    (_now(), description, os.getpid(), socket.gethostname(), reader, patient_id,
+                     exam_pair_id)).fetchone()[0])
+                db.commit()
+                break
+            except BaseException as exc:
+                try:
+                    db.rollback()
+                except Exception:  # noqa: BLE001 - the original failure is what the reader must see
+                    pass
+                if db.retryable(exc) and attempt + 1 < _ATTEMPTS:
+                    time.sleep(0.01 * (attempt + 1))
+                    continue
+                _raise_as_store_error(db, exc, "the edit was not saved")
                 raise
-        except sqlite3.Error as exc:
-            raise StoreError(f"the edit was not saved ({exc})", where=str(self.path)) from None
-        if cur.lastrowid is None:  # sqlite3 sets it after every INSERT
-            raise StoreError("the edit log gave no row id", where=str(self.path))
-        return cur.lastrowid
+        if base is not None:
+            self._base = _applied(base, change)
+        return seq
 
     def save_project(self, project: Project, description: str = "import") -> int:
-        """Write a whole project into an empty store as one edit."""
+        """Write a whole project into a store as one edit (the difference to what it holds)."""
         return self.write(diff(self.load(), project), description)
 
     # ------------------------------------------------------------------ reading
     def load(self) -> Project:
-        """Everything in the store, exactly as it was written."""
-        con = self._con
+        """Everything in the store this connection may see, exactly as it was written."""
         try:
-            return Project.from_records(list(load_records(con)))
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot read the store ({exc})", where=str(self.path)) from None
+            project = Project.from_records(list(load_records(self._db)))
+        except BadRow as bad:
+            raise StoreError(bad.message, where=f"{self.where}, {bad.where}",
+                             advice="the row was changed outside lesionlab: correct it with an SQL tool "
+                                    "or restore the store from a backup copy") from None
+        except BaseException as exc:
+            _raise_as_store_error(self._db, exc, "cannot read the store")
+            raise
+        self._base = project
+        return project
 
 
-def open_reading(path: str | os.PathLike[str], reader: str) -> tuple[ReadingStore, Reading]:
-    """Open a store for writing and a :class:`~annotation.reading.Reading` on it that autosaves."""
-    store = ReadingStore.open(path)
-    return store, Reading(store.load(), reader=reader, sink=store)
+def _attribution(reads: Iterable[tuple[str, str, str]], role_reader: str | None) -> tuple[str, str, str]:
+    """(reader, patient, pair) an edit is logged under: the one read it touched, else empty."""
+    found = set(reads)
+    reader, patient_id, exam_pair_id = found.pop() if len(found) == 1 else ("", "", "")
+    return (role_reader or reader, patient_id, exam_pair_id)
+
+
+def _check_conflicts(db: Db, change: Diff, base: Project) -> None:
+    """Inside the edit's transaction: every record replaced or deleted is still what this store saw."""
+    for table in TABLES:
+        seen = getattr(base, table)
+        for rec in change.upserts.get(table, ()):
+            now = fetch_record(db, table, rec.key)
+            if now != seen.get(rec.key) and now != rec:
+                raise _conflict(db, table, rec.key)
+        for key in change.deletes.get(table, ()):
+            now = fetch_record(db, table, key)
+            if now is not None and now != seen.get(key):
+                raise _conflict(db, table, key)
+
+
+def _conflict(db: Db, table: str, key: Any) -> StoreConflictError:
+    return StoreConflictError(f"{RECORD_TYPES[table].__name__} {record_key(key)} was changed by someone else "
+                              "since this store was loaded; the edit was not saved", where=db.where,
+                              advice="reopen the store to see the other change, then edit again")
+
+
+def _applied(base: Project, change: Diff) -> Project:
+    """``base`` with a diff applied (what the store holds after the edit, as far as this store sees)."""
+    tables: dict[str, Any] = {}
+    for table in change.tables:
+        mapping = dict(getattr(base, table))
+        for key in change.deletes.get(table, ()):
+            mapping.pop(key, None)
+        for rec in change.upserts.get(table, ()):
+            mapping[rec.key] = rec
+        tables[table] = mapping
+    return base if not tables else Project(**{t: tables.get(t, getattr(base, t)) for t in TABLES})
+
+
+def open_reading(location: "str | os.PathLike[str] | StoreLocation", reader: str) -> tuple[ReadingStore, Reading]:
+    """Open a store for writing and a :class:`~annotation.reading.Reading` on it that autosaves.
+
+    When the store cannot be read (a bad row), it is closed again: nothing stays locked.
+    """
+    store = ReadingStore.open(location)
+    try:
+        return store, Reading(store.load(), reader=reader, sink=store)
+    except BaseException:
+        store.close()
+        raise

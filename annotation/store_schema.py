@@ -1,40 +1,34 @@
 """Schema of the reading store: the SQL of each migration and the record <-> row mapping.
 
-Kept apart from :mod:`annotation.store` (connection, lock, transactions, migration machinery)
-so that a new migration touches this file and its tests only.
+Kept apart from :mod:`annotation.store` (transactions, migration machinery) and the backends so
+that a new migration touches this file and its tests only. Every function here takes a
+:class:`~annotation.store_backend.Db` and writes SQL once for SQLite and PostgreSQL alike:
+``?`` placeholders, ``INSERT ... ON CONFLICT (key) DO UPDATE`` upserts, DDL through
+``db.script`` (which spells ``REAL`` as ``DOUBLE PRECISION`` on PostgreSQL). Adding a migration:
+annotation/README.md, "Adding a migration".
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-import sqlite3
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
 
 from annotation._validate import new_uid
 from annotation.clinical import ClinicalRecord, Patient
 from annotation.lobes import LobeBoundary
+from annotation.project import Diff, Project
 from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible,
                                 Observation, SeriesFlag, reading_role)
+from annotation.store_backend import Db
 from annotation.vocab import MeasurementMethod, ObservationStatus
-from viewer.errors import StoreError
+from viewer.errors import ValidationError
 from viewer.records import Role
 
 
-def _run_script(con: sqlite3.Connection, script: str) -> None:
-    """Execute statements one by one inside the caller's transaction (executescript would commit)."""
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            con.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise StoreError(f"incomplete SQL in a migration: {statement.strip()[:80]}")
-
-
-def migration_1(con: sqlite3.Connection) -> None:
-    _run_script(con, """
+def migration_1(db: Db) -> None:
+    db.script("""
         CREATE TABLE project_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE patients (
             patient_id TEXT PRIMARY KEY, patient_name TEXT NOT NULL,
@@ -84,7 +78,7 @@ def migration_1(con: sqlite3.Connection) -> None:
     """)
 
 
-def migration_2(con: sqlite3.Connection) -> None:
+def migration_2(db: Db) -> None:
     """Provenance of measurements (image, method, short axis), lesion tracking UIDs, three-state
     series counts, count marks pre-placed from lesions, alignments between frames of reference.
 
@@ -93,7 +87,7 @@ def migration_2(con: sqlite3.Connection) -> None:
     counted where the reader placed marks on it, and leaves the others "not read": a 0 that was never
     said explicitly is not carried over (the checks then ask for it).
     """
-    _run_script(con, """
+    db.script("""
         ALTER TABLE observations ADD COLUMN sop_instance_uid TEXT;
         ALTER TABLE observations ADD COLUMN sop_class_uid TEXT;
         ALTER TABLE observations ADD COLUMN instance_number INTEGER;
@@ -127,15 +121,15 @@ def migration_2(con: sqlite3.Connection) -> None:
             PRIMARY KEY (patient_id, fixed_frame_uid, moving_frame_uid)
         );
     """)
-    keys = con.execute("SELECT patient_id, exam_pair_id, reader, lesion_id FROM lesions").fetchall()
+    keys = db.execute("SELECT patient_id, exam_pair_id, reader, lesion_id FROM lesions").fetchall()
     for key in keys:
-        con.execute("UPDATE lesions SET tracking_uid=? WHERE patient_id=? AND exam_pair_id=? AND reader=?"
+        db.execute("UPDATE lesions SET tracking_uid=? WHERE patient_id=? AND exam_pair_id=? AND reader=?"
                     " AND lesion_id=?", (new_uid(), *key))
 
 
-def migration_3(con: sqlite3.Connection) -> None:
+def migration_3(db: Db) -> None:
     """The right/left liver boundary each reader draws per exam pair and frame of reference."""
-    _run_script(con, """
+    db.script("""
         CREATE TABLE lobe_boundaries (
             patient_id TEXT NOT NULL, exam_pair_id TEXT NOT NULL, reader TEXT NOT NULL,
             frame_of_reference_uid TEXT NOT NULL,
@@ -145,6 +139,101 @@ def migration_3(con: sqlite3.Connection) -> None:
     """)
 
 
+def migration_edit_attribution(db: Db) -> None:
+    """The edit log names the reader and exam pair of each edit (reading time per case, blinding)."""
+    db.script("""
+        ALTER TABLE edits ADD COLUMN reader TEXT NOT NULL DEFAULT '';
+        ALTER TABLE edits ADD COLUMN patient_id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE edits ADD COLUMN exam_pair_id TEXT NOT NULL DEFAULT '';
+        CREATE INDEX edits_by_read ON edits (reader, patient_id, exam_pair_id);
+    """)
+
+
+#: Tables whose rows belong to one reader (row-level security on PostgreSQL). A later migration
+#: that adds such a table calls ``db.reader_keyed(name)`` itself.
+READER_KEYED_TABLES = ("lesions", "observations", "count_marks", "series_flags", "lobe_boundaries", "edits")
+
+
+def migration_reader_security(db: Db) -> None:
+    """Database roles bound to readers, and each reader's rows visible to that reader only (PostgreSQL)."""
+    db.script("""
+        CREATE TABLE store_roles (
+            db_role TEXT PRIMARY KEY, reader TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('reader', 'adjudicator', 'coordinator'))
+        );
+    """)
+    db.prepare_reader_security()
+    for table in READER_KEYED_TABLES:
+        db.reader_keyed(table)
+
+
+# ---------------------------------------------------------------------------- tables
+@dataclass(frozen=True)
+class Table:
+    """A table's columns (in row order) and primary key, and the SQL built from them."""
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+
+    @property
+    def select(self) -> str:
+        return f"SELECT {', '.join(self.columns)} FROM {self.name}"
+
+    def where(self, columns: tuple[str, ...] | None = None) -> str:
+        return " AND ".join(f"{c} = ?" for c in (columns or self.key))
+
+    @property
+    def upsert(self) -> str:
+        """Insert a whole row or replace the one with its key (portable ON CONFLICT upsert)."""
+        rest = [c for c in self.columns if c not in self.key]
+        return (f"INSERT INTO {self.name} ({', '.join(self.columns)}) VALUES ({', '.join('?' * len(self.columns))}) "
+                f"ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in rest))
+
+
+_READ = ("patient_id", "exam_pair_id", "reader")
+PATIENTS = Table("patients", ("patient_id", "patient_name", "sex", "age_at_diagnosis_years", "primary_site",
+                              "ki67_percent", "mitoses_per_10hpf", "grade_entered", "grade_source", "differentiation",
+                              "liver_metastases", "treatments"), ("patient_id",))
+EXAM_PAIRS = Table("exam_pairs", ("patient_id", "exam_pair_id", "ct_study_uid", "mri_study_uid", "ct_date", "mri_date"),
+                   ("patient_id", "exam_pair_id"))
+LESIONS = Table("lesions", (*_READ, "lesion_id", "lobe", "segment", "comment", "tracking_uid"), (*_READ, "lesion_id"))
+OBSERVATIONS = Table("observations", (*_READ, "lesion_id", "series_role", "status", "comment", "stack_key",
+                                      "series_instance_uid", "slice_index", "p1_row", "p1_col", "p2_row", "p2_col",
+                                      "row_spacing_mm", "column_spacing_mm", "diameter_mm", "sop_instance_uid",
+                                      "sop_class_uid", "instance_number", "frame_number", "method", "method_params",
+                                      "p3_row", "p3_col", "p4_row", "p4_col", "short_axis_mm"),
+                     (*_READ, "lesion_id", "series_role"))
+COUNT_MARKS = Table("count_marks", ("mark_id", *_READ, "series_role", "lobe", "stack_key", "slice_index", "row", "col",
+                                    "lesion_id"), ("mark_id",))
+SERIES_FLAGS = Table("series_flags", (*_READ, "series_role", "status", "reason", "uncountable"), (*_READ, "series_role"))
+ALIGNMENTS = Table("alignments", ("patient_id", "fixed_frame_uid", "moving_frame_uid", "matrix", "source", "reader",
+                                  "note"), ("patient_id", "fixed_frame_uid", "moving_frame_uid"))
+LOBE_BOUNDARIES = Table("lobe_boundaries", (*_READ, "frame_of_reference_uid", "lines"),
+                        (*_READ, "frame_of_reference_uid"))
+#: The record tables (Project's TABLES) by name; observations belong to their lesion.
+RECORD_TABLES: dict[str, Table] = {t.name: t for t in (PATIENTS, EXAM_PAIRS, LESIONS, COUNT_MARKS, SERIES_FLAGS,
+                                                        ALIGNMENTS, LOBE_BOUNDARIES)}
+#: Tables whose records carry (patient_id, exam_pair_id, reader): one reader's read of a pair.
+READ_TABLES = ("lesions", "count_marks", "series_flags", "lobe_boundaries")
+
+
+def key_values(table: str, key: Any) -> tuple[Any, ...]:
+    """A Project key as the SQL values of the table's primary key."""
+    if table == "series_flags":
+        return (*key[:3], Role.parse(key[3]).value)
+    return tuple(key) if isinstance(key, tuple) else (key,)
+
+
+def record_key(key: Any) -> str:
+    """A key as the messages write it: ``P1`` or ``(P1, E1, R1, L3)``."""
+    if not isinstance(key, tuple):
+        return str(key)
+    return "(" + ", ".join(str(getattr(k, "value", k)) for k in key) + ")"
+
+
+# ---------------------------------------------------------------------------- records -> rows
 def _opt(value: Any) -> Any:
     return None if value is None else getattr(value, "value", value)
 
@@ -153,132 +242,172 @@ def _iso(d: _dt.date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def _up_patient(con: sqlite3.Connection, p: Patient) -> None:
+def _patient_row(p: Patient) -> tuple[Any, ...]:
     c = p.clinical
-    con.execute("INSERT OR REPLACE INTO patients VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (p.patient_id, p.patient_name, _opt(c.sex), c.age_at_diagnosis_years, _opt(c.primary_site),
-                 c.ki67_percent, c.mitoses_per_10hpf, _opt(c.grade_entered), _opt(c.grade_source),
-                 _opt(c.differentiation), _opt(c.liver_metastases),
-                 " ".join(sorted(t.value for t in c.treatments))))
+    return (p.patient_id, p.patient_name, _opt(c.sex), c.age_at_diagnosis_years, _opt(c.primary_site),
+            c.ki67_percent, c.mitoses_per_10hpf, _opt(c.grade_entered), _opt(c.grade_source),
+            _opt(c.differentiation), _opt(c.liver_metastases), " ".join(sorted(t.value for t in c.treatments)))
 
 
-def _up_pair(con: sqlite3.Connection, e: ExamPair) -> None:
-    con.execute("INSERT OR REPLACE INTO exam_pairs VALUES (?,?,?,?,?,?)",
-                (e.patient_id, e.exam_pair_id, e.ct_study_uid, e.mri_study_uid, _iso(e.ct_date), _iso(e.mri_date)))
+def _pair_row(e: ExamPair) -> tuple[Any, ...]:
+    return (e.patient_id, e.exam_pair_id, e.ct_study_uid, e.mri_study_uid, _iso(e.ct_date), _iso(e.mri_date))
 
 
-_LESION_COLUMNS = "patient_id, exam_pair_id, reader, lesion_id, lobe, segment, comment, tracking_uid"
-_OBS_COLUMNS = ("patient_id, exam_pair_id, reader, lesion_id, series_role, status, comment, stack_key,"
-                " series_instance_uid, slice_index, p1_row, p1_col, p2_row, p2_col, row_spacing_mm,"
-                " column_spacing_mm, diameter_mm, sop_instance_uid, sop_class_uid, instance_number, frame_number,"
-                " method, method_params, p3_row, p3_col, p4_row, p4_col, short_axis_mm")
-_MARK_COLUMNS = "mark_id, patient_id, exam_pair_id, reader, series_role, lobe, stack_key, slice_index, row, col, lesion_id"
-_FLAG_COLUMNS = "patient_id, exam_pair_id, reader, series_role, status, reason, uncountable"
-_ALIGN_COLUMNS = "patient_id, fixed_frame_uid, moving_frame_uid, matrix, source, reader, note"
+def _observation_row(key: tuple[str, ...], role: Role, obs: Observation) -> tuple[Any, ...]:
+    row: tuple[Any, ...]
+    if isinstance(obs, Measurement):
+        p3, p4 = obs.p3 or (None, None), obs.p4 or (None, None)
+        row = ("", obs.stack_key, obs.series_instance_uid, obs.slice_index, *obs.p1, *obs.p2,
+               obs.row_spacing_mm, obs.column_spacing_mm, obs.diameter_mm, obs.sop_instance_uid,
+               obs.sop_class_uid, obs.instance_number, obs.frame_number, obs.method.value, obs.method_params,
+               *p3, *p4, obs.short_axis_mm)
+    else:
+        row = (obs.comment, *(None,) * 21)
+    return (*key, role.value, obs.status.value, *row)
 
 
-def _marks(columns: str) -> str:
-    return ",".join("?" * (columns.count(",") + 1))
+def _mark_row(m: CountMark) -> tuple[Any, ...]:
+    return (m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role.value, m.lobe.value, m.stack_key,
+            m.slice_index, m.row, m.col, m.lesion_id)
 
 
-def _up_lesion(con: sqlite3.Connection, les: Lesion) -> None:
-    con.execute(f"INSERT OR REPLACE INTO lesions ({_LESION_COLUMNS}) VALUES ({_marks(_LESION_COLUMNS)})",
-                (*les.key, les.lobe.value, _opt(les.segment), les.comment, les.tracking_uid))
-    con.execute("DELETE FROM observations WHERE patient_id=? AND exam_pair_id=? AND reader=? AND lesion_id=?",
-                les.key)
-    for role, obs in les.observations:
-        row: tuple[Any, ...]
-        if isinstance(obs, Measurement):
-            p3, p4 = obs.p3 or (None, None), obs.p4 or (None, None)
-            row = ("", obs.stack_key, obs.series_instance_uid, obs.slice_index, *obs.p1, *obs.p2,
-                   obs.row_spacing_mm, obs.column_spacing_mm, obs.diameter_mm, obs.sop_instance_uid,
-                   obs.sop_class_uid, obs.instance_number, obs.frame_number, obs.method.value, obs.method_params,
-                   *p3, *p4, obs.short_axis_mm)
-        else:
-            row = (obs.comment,) + (None,) * 21
-        con.execute(f"INSERT INTO observations ({_OBS_COLUMNS}) VALUES ({_marks(_OBS_COLUMNS)})",
-                    (*les.key, role.value, obs.status.value, *row))
+def _flag_row(f: SeriesFlag) -> tuple[Any, ...]:
+    return (f.patient_id, f.exam_pair_id, f.reader, f.role.value, f.status.value, f.reason, int(f.uncountable))
 
 
-def _up_mark(con: sqlite3.Connection, m: CountMark) -> None:
-    con.execute(f"INSERT OR REPLACE INTO count_marks ({_MARK_COLUMNS}) VALUES ({_marks(_MARK_COLUMNS)})",
-                (m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role.value, m.lobe.value, m.stack_key,
-                 m.slice_index, m.row, m.col, m.lesion_id))
+def _alignment_row(a: Alignment) -> tuple[Any, ...]:
+    return (*a.key, json.dumps(list(a.matrix)), a.source.value, a.reader, a.note)
 
 
-def _up_flag(con: sqlite3.Connection, f: SeriesFlag) -> None:
-    con.execute(f"INSERT OR REPLACE INTO series_flags ({_FLAG_COLUMNS}) VALUES ({_marks(_FLAG_COLUMNS)})",
-                (f.patient_id, f.exam_pair_id, f.reader, f.role.value, f.status.value, f.reason, int(f.uncountable)))
+def _boundary_row(b: LobeBoundary) -> tuple[Any, ...]:
+    return (*b.key, json.dumps([list(line) for line in b.lines]))
 
 
-def _up_alignment(con: sqlite3.Connection, a: Alignment) -> None:
-    con.execute(f"INSERT OR REPLACE INTO alignments ({_ALIGN_COLUMNS}) VALUES ({_marks(_ALIGN_COLUMNS)})",
-                (*a.key, json.dumps(list(a.matrix)), a.source.value, a.reader, a.note))
+def _up_lesion(db: Db, les: Lesion) -> None:
+    db.execute(LESIONS.upsert, (*les.key, les.lobe.value, _opt(les.segment), les.comment, les.tracking_uid))
+    db.execute(f"DELETE FROM observations WHERE {LESIONS.where()}", les.key)
+    if les.observations:
+        db.executemany(f"INSERT INTO observations ({', '.join(OBSERVATIONS.columns)}) "
+                       f"VALUES ({', '.join('?' * len(OBSERVATIONS.columns))})",
+                       [_observation_row(les.key, role, obs) for role, obs in les.observations])
 
 
-def _up_boundary(con: sqlite3.Connection, b: LobeBoundary) -> None:
-    con.execute("INSERT OR REPLACE INTO lobe_boundaries VALUES (?,?,?,?,?)",
-                (*b.key, json.dumps([list(line) for line in b.lines])))
+def _upsert(table: Table, to_row: Callable[[Any], tuple[Any, ...]]) -> Callable[[Db, Any], None]:
+    def upsert(db: Db, rec: Any) -> None:
+        db.execute(table.upsert, to_row(rec))
+    return upsert
 
 
-def _del_lesion(con: sqlite3.Connection, key: tuple[str, ...]) -> None:
-    where = "patient_id=? AND exam_pair_id=? AND reader=? AND lesion_id=?"
-    con.execute(f"DELETE FROM observations WHERE {where}", key)
-    con.execute(f"DELETE FROM lesions WHERE {where}", key)
+def _delete(table: str) -> Callable[[Db, Any], None]:
+    spec = RECORD_TABLES[table]
+    children = [OBSERVATIONS] if table == "lesions" else []
+
+    def delete(db: Db, key: Any) -> None:
+        values = key_values(table, key)
+        for child in children:
+            db.execute(f"DELETE FROM {child.name} WHERE {spec.where()}", values)
+        db.execute(f"DELETE FROM {spec.name} WHERE {spec.where()}", values)
+    return delete
 
 
-UPSERT: dict[str, Callable[[sqlite3.Connection, Any], None]] = {
-    "patients": _up_patient, "exam_pairs": _up_pair, "lesions": _up_lesion,
-    "count_marks": _up_mark, "series_flags": _up_flag, "alignments": _up_alignment,
-    "lobe_boundaries": _up_boundary,
+UPSERT: dict[str, Callable[[Db, Any], None]] = {
+    "patients": _upsert(PATIENTS, _patient_row), "exam_pairs": _upsert(EXAM_PAIRS, _pair_row),
+    "lesions": _up_lesion, "count_marks": _upsert(COUNT_MARKS, _mark_row),
+    "series_flags": _upsert(SERIES_FLAGS, _flag_row), "alignments": _upsert(ALIGNMENTS, _alignment_row),
+    "lobe_boundaries": _upsert(LOBE_BOUNDARIES, _boundary_row),
 }
-DELETE: dict[str, Callable[[sqlite3.Connection, Any], object]] = {
-    "patients": lambda con, k: con.execute("DELETE FROM patients WHERE patient_id=?", (k,)),
-    "exam_pairs": lambda con, k: con.execute("DELETE FROM exam_pairs WHERE patient_id=? AND exam_pair_id=?", k),
-    "lesions": _del_lesion,
-    "count_marks": lambda con, k: con.execute("DELETE FROM count_marks WHERE mark_id=?", (k,)),
-    "series_flags": lambda con, k: con.execute(
-        "DELETE FROM series_flags WHERE patient_id=? AND exam_pair_id=? AND reader=? AND series_role=?",
-        (*k[:3], Role.parse(k[3]).value)),
-    "alignments": lambda con, k: con.execute(
-        "DELETE FROM alignments WHERE patient_id=? AND fixed_frame_uid=? AND moving_frame_uid=?", k),
-    "lobe_boundaries": lambda con, k: con.execute(
-        "DELETE FROM lobe_boundaries WHERE patient_id=? AND exam_pair_id=? AND reader=? AND frame_of_reference_uid=?", k),
-}
+DELETE: dict[str, Callable[[Db, Any], None]] = {t: _delete(t) for t in RECORD_TABLES}
+
+
+# ---------------------------------------------------------------------------- rows -> records
+class BadRow(Exception):
+    """A row that does not make a valid record: names the table and the row's key."""
+
+    def __init__(self, table: str, key: tuple[Any, ...], problem: Exception) -> None:
+        self.where = f"table {table}, row ({', '.join(str(k) for k in key)})"
+        self.message = str(problem) or type(problem).__name__
+        super().__init__(f"{self.where}: {self.message}")
+
+
+#: What building a record from a bad row can raise (records validate; odd SQL types fail earlier).
+_ROW_PROBLEMS = (ValidationError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def _rows(db: Db, table: Table, build: Callable[[Any], Any], key: tuple[Any, ...] = (),
+          key_columns: tuple[str, ...] | None = None) -> Iterator[Any]:
+    """``build(row)`` for the table's rows (those matching ``key``); a bad row raises BadRow."""
+    sql = table.select + (f" WHERE {table.where(key_columns)}" if key else "")
+    for r in db.execute(sql, key):
+        try:
+            yield build(r)
+        except _ROW_PROBLEMS as exc:
+            raise BadRow(table.name, tuple(r[:len(table.key)]), exc) from None
 
 
 def _point(row: Any, col: Any) -> tuple[float, float] | None:
     return None if row is None else (row, col)
 
 
-def _observation(r: sqlite3.Row | tuple[Any, ...]) -> Observation:
-    """An observation from a row selected with _OBS_COLUMNS."""
+def _observation(r: tuple[Any, ...]) -> tuple[tuple[str, ...], tuple[Role, Observation]]:
+    role = reading_role(r[4], "series_role")
     status = ObservationStatus.parse(r[5], "status")
+    obs: Observation
     if status is ObservationStatus.MEASURED:
-        return Measurement(r[7], r[8], r[9], (r[10], r[11]), (r[12], r[13]), r[14], r[15],
-                           sop_instance_uid=r[17] or "", sop_class_uid=r[18] or "", instance_number=r[19],
-                           frame_number=r[20], method=MeasurementMethod.parse(r[21] or "manual", "method"),
-                           method_params=r[22] or "",
-                           p3=_point(r[23], r[24]), p4=_point(r[25], r[26]))
-    return (NotVisible if status is ObservationStatus.NOT_VISIBLE else NotMeasurable)(r[6])
+        obs = Measurement(r[7], r[8], r[9], (r[10], r[11]), (r[12], r[13]), r[14], r[15],
+                          sop_instance_uid=r[17] or "", sop_class_uid=r[18] or "", instance_number=r[19],
+                          frame_number=r[20], method=MeasurementMethod.parse(r[21] or "manual", "method"),
+                          method_params=r[22] or "", p3=_point(r[23], r[24]), p4=_point(r[25], r[26]))
+    else:
+        obs = (NotVisible if status is ObservationStatus.NOT_VISIBLE else NotMeasurable)(r[6])
+    return tuple(r[:4]), (role, obs)
 
 
-def load_records(con: sqlite3.Connection) -> Iterator[Any]:
-    for r in con.execute("SELECT * FROM patients"):
-        treatments = frozenset(r[11].split()) if r[11] else frozenset()
-        yield Patient(r[0], r[1], ClinicalRecord(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], treatments))
-    for r in con.execute("SELECT * FROM exam_pairs"):
-        yield ExamPair(*r)
+def _patient(r: tuple[Any, ...]) -> Patient:
+    treatments = frozenset(r[11].split()) if r[11] else frozenset()
+    return Patient(r[0], r[1], ClinicalRecord(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], treatments))
+
+
+def _lesions(db: Db, key: tuple[Any, ...] = ()) -> Iterator[Lesion]:
     obs: dict[tuple[str, ...], list[tuple[Role, Observation]]] = {}
-    for r in con.execute(f"SELECT {_OBS_COLUMNS} FROM observations"):
-        obs.setdefault(tuple(r[:4]), []).append((reading_role(r[4], "series_role"), _observation(r)))
-    for r in con.execute(f"SELECT {_LESION_COLUMNS} FROM lesions"):
-        yield Lesion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], tuple(obs.get(tuple(r[:4]), ())), r[7])
-    for r in con.execute(f"SELECT {_MARK_COLUMNS} FROM count_marks"):
-        yield CountMark(*r)
-    for r in con.execute(f"SELECT {_FLAG_COLUMNS} FROM series_flags"):
-        yield SeriesFlag(r[0], r[1], r[2], r[3], r[4], r[5])
-    for r in con.execute(f"SELECT {_ALIGN_COLUMNS} FROM alignments"):
-        yield Alignment(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6])
-    for r in con.execute("SELECT patient_id, exam_pair_id, reader, frame_of_reference_uid, lines FROM lobe_boundaries"):
-        yield LobeBoundary(r[0], r[1], r[2], r[3], tuple(tuple(line) for line in json.loads(r[4])))
+    for lesion_key, item in _rows(db, OBSERVATIONS, _observation, key, LESIONS.key):
+        obs.setdefault(lesion_key, []).append(item)
+    yield from _rows(db, LESIONS, lambda r: Lesion(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+                                                    tuple(obs.get(tuple(r[:4]), ())), r[7]), key)
+
+
+_LOADERS: dict[str, Callable[[Db, tuple[Any, ...]], Iterator[Any]]] = {
+    "patients": lambda db, key: _rows(db, PATIENTS, _patient, key),
+    "exam_pairs": lambda db, key: _rows(db, EXAM_PAIRS, lambda r: ExamPair(*r), key),
+    "lesions": _lesions,
+    "count_marks": lambda db, key: _rows(db, COUNT_MARKS, lambda r: CountMark(*r), key),
+    "series_flags": lambda db, key: _rows(db, SERIES_FLAGS, lambda r: SeriesFlag(*r[:6]), key),
+    "alignments": lambda db, key: _rows(db, ALIGNMENTS, lambda r: Alignment(r[0], r[1], r[2], tuple(json.loads(r[3])),
+                                                                            r[4], r[5], r[6]), key),
+    "lobe_boundaries": lambda db, key: _rows(db, LOBE_BOUNDARIES, lambda r: LobeBoundary(
+        r[0], r[1], r[2], r[3], tuple(tuple(line) for line in json.loads(r[4]))), key),
+}
+
+
+def load_records(db: Db) -> Iterator[Any]:
+    """Every record of the store; raises :class:`BadRow` on the first row that is not a valid record."""
+    for table in RECORD_TABLES:
+        yield from _LOADERS[table](db, ())
+
+
+def fetch_record(db: Db, table: str, key: Any) -> Any:
+    """The record of ``table`` with ``key`` as the store holds it now, or None."""
+    found = list(_LOADERS[table](db, key_values(table, key)))
+    return found[0] if found else None
+
+
+def reads_of(change: Diff, base: Project | None) -> set[tuple[str, str, str]]:
+    """(reader, patient_id, exam_pair_id) of every read an edit touches (records written or deleted)."""
+    reads = set()
+    for table in READ_TABLES:
+        records: Iterable[Any] = change.upserts.get(table, ())
+        if base is not None:
+            seen = getattr(base, table)
+            records = [*records, *(seen[k] for k in change.deletes.get(table, ()) if k in seen)]
+        for rec in records:
+            reads.add((rec.reader, rec.patient_id, rec.exam_pair_id))
+    return reads

@@ -14,7 +14,7 @@ from viewer.errors import InputFormatError
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("store", nargs="?", metavar="STORE",
-                        help="a reading store (.lesionlab); needs the annotation package's exporter")
+                        help="a reading store (.lesionlab file or postgresql:// URL); needs the annotation package's exporter")
     parser.add_argument("--measurements", metavar="CSV", help="measurements.csv of the export")
     parser.add_argument("--counts", metavar="CSV", help="counts.csv of the export")
     parser.add_argument("--patients", metavar="CSV", help="patients.csv (optional: population table)")

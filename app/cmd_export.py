@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("store", type=Path, help="the reading store (.lesionlab)")
+    parser.add_argument("store", help="the reading store: a .lesionlab file or a postgresql:// URL")
     parser.add_argument("--out", type=Path, required=True, help="folder for measurements.csv, counts.csv, "
                         "patients.csv and patients/<id>.xlsx (created if needed)")
     parser.add_argument("--pseudonymise", action="store_true",

@@ -29,7 +29,8 @@ SCREENSHOT_TIMEOUT_S = 90.0
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", help="folder, DICOMDIR or zip to open")
-    p.add_argument("--store", metavar="FILE", help="reading project (.lesionlab) to open for writing (created if missing)")
+    p.add_argument("--store", metavar="FILE", help="reading project to open for writing: a .lesionlab file (created if missing) or a "
+                   "postgresql:// URL (password in ~/.pgpass, not in the URL)")
     p.add_argument("--show-lesion", metavar="ID", help="with --open-first-pair: show lesion ID (e.g. L1) on every series")
     p.add_argument("--open-first-pair", action="store_true", help="open the first proposed exam pair once indexed")
     p.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window once the pair has loaded")

@@ -192,8 +192,11 @@ class ExportActions(QObject):
         self.last_dialog: AnalysisDialog | None = None
 
     def _store_path(self) -> Path:
-        if self.session.path is None:
+        if self.session.store is None:
             raise LesionlabError("no reading project is open", advice="File -> Open reading project")
+        if self.session.path is None:
+            raise LesionlabError("export and analysis from the window take a .lesionlab file", where=self.session.location,
+                                 advice="run lesionlab export URL --out DIR (or lesionlab analyze URL --out DIR)")
         return Path(self.session.path)
 
     def ask_export(self) -> None:

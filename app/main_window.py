@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         extra = [("File", "-", lambda: None, "export"),
                  ("File", "New reading project…", flow.ask_new_store, "export"),
                  ("File", "Open reading project…", flow.ask_open_store, "export"),
+                 ("File", "Open database reading project…", flow.ask_open_database, "export"),
                  ("File", "Reader name…", flow.ask_reader, "export"),
                  ("File", "-", lambda: None, "export"),
                  ("View", "Right drag zooms (OHIF) instead of window/level", self._toggle_right_drag, None)]

@@ -32,6 +32,7 @@ from annotation.records import ExamPair as PairRecord
 from annotation.records import PairKey
 from annotation.selection import Selection
 from annotation.store import SUFFIX, ReadingStore
+from annotation.store_location import is_url, parse_location
 from viewer.errors import StoreError, StoreLockedError
 from viewer.model.events import Signal
 from viewer.studies import ExamPair as ViewerPair
@@ -67,9 +68,14 @@ def default_store_path() -> Path:
     return _free(readings_dir() / f"reading{SUFFIX}")
 
 
-def working_copy_path(source: Path) -> Path:
-    """``<data>/readings/<folder>-<stem>-<hash>.lesionlab`` for a copy of ``source`` (one per source file)."""
-    source = source.resolve()
+def working_copy_path(source: Path | str) -> Path:
+    """``<data>/readings/<folder>-<stem>-<hash>.lesionlab`` for a copy of ``source`` (one per source file);
+    ``<database>-<hash>.lesionlab`` for a copy of a database store."""
+    if isinstance(source, str) and is_url(source):
+        loc = parse_location(source)
+        tag = hashlib.sha1(loc.saved().encode()).hexdigest()[:6]
+        return _free(readings_dir() / f"{loc.database_name() or 'database'}-{tag}{SUFFIX}")
+    source = Path(source).resolve()
     tag = hashlib.sha1(str(source).encode()).hexdigest()[:6]
     return _free(readings_dir() / f"{source.parent.name}-{source.stem}-{tag}{SUFFIX}")
 
@@ -83,11 +89,16 @@ def stores_in(path: str | Path) -> list[Path]:
 def copy_store(store: ReadingStore, project: Project, target: Path, description: str) -> ReadingStore:
     """A writable copy of ``store`` at ``target`` holding exactly ``project`` (edit log kept).
 
-    SQLite's backup API copies a consistent snapshot, WAL included; when the source moved on
-    since it was loaded (another instance writing), the copy is brought back to what the reader
-    saw, as one logged edit.
+    SQLite's backup API copies a consistent snapshot, WAL included (a database store is copied
+    table by table, :mod:`annotation.store_copy`); when the source moved on since it was loaded
+    (another instance writing), the copy is brought back to what the reader saw, as one logged edit.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    if store.path is None:
+        from annotation.store_copy import copy_store as copy_between
+
+        copy_between(store.location, target)
+        return _bring_to(ReadingStore.open(target), project, description)
     try:
         src = sqlite3.connect(f"{store.path.resolve().as_uri()}?mode=ro", uri=True)
         dst = sqlite3.connect(target)
@@ -99,10 +110,18 @@ def copy_store(store: ReadingStore, project: Project, target: Path, description:
     except sqlite3.Error as exc:
         target.unlink(missing_ok=True)
         raise StoreError(f"cannot copy the store ({exc})", where=str(target)) from None
-    copy = ReadingStore.open(target)
-    change = diff(copy.load(), project)
-    if change:
-        copy.write(change, description)
+    return _bring_to(ReadingStore.open(target), project, description)
+
+
+def _bring_to(copy: ReadingStore, project: Project, description: str) -> ReadingStore:
+    """``copy`` holding exactly ``project`` (one logged edit when it differs); closed when that fails."""
+    try:
+        change = diff(copy.load(), project)
+        if change:
+            copy.write(change, description)
+    except BaseException:
+        copy.close()
+        raise
     return copy
 
 
@@ -134,7 +153,13 @@ class ReadingSession:
 
     @property
     def path(self) -> Path | None:
+        """The open store's file (None without a store, or for a database store)."""
         return self.store.path if self.store is not None else None
+
+    @property
+    def location(self) -> str | None:
+        """The open store as it may be shown and saved: a path, or a URL without password."""
+        return self.store.where if self.store is not None else None
 
     @property
     def read_only(self) -> bool:
@@ -149,12 +174,13 @@ class ReadingSession:
         if self.read_only:
             mode = (" (read-only: locked by another lesionlab)" if self.locked_by else
                     " (read-only until you edit)")
-        return f"{who} · {self.store.path}{mode}"
+        return f"{who} · {self.store.where}{mode}"
 
     # ------------------------------------------------------------------ opening
     def open(self, path: str | Path, *, read_only: bool = False, came_with_folder: bool = False) -> None:
-        """Open a store (writable unless ``read_only``); a lock held elsewhere raises StoreLockedError
-        after opening it read-only, so the caller can say so once."""
+        """Open a store, a ``.lesionlab`` path or a ``postgresql://`` URL (writable unless ``read_only``);
+        a lock held elsewhere raises StoreLockedError after opening it read-only, so the caller can say
+        so once. On a database, a reader role's reads are recorded under the reader it is bound to."""
         locked: StoreLockedError | None = None
         if read_only:
             store = ReadingStore.open(path, read_only=True)
@@ -164,7 +190,11 @@ class ReadingSession:
             except StoreLockedError as exc:
                 locked = exc
                 store = ReadingStore.open(path, read_only=True)
-        project = store.load()
+        try:
+            project = store.load()
+        except BaseException:
+            store.close()  # a store that cannot be read is not kept open (nor locked) by this session
+            raise
         self.close()
         self.store = store
         self.came_with_folder = came_with_folder and locked is None
@@ -174,7 +204,10 @@ class ReadingSession:
             raise locked
 
     def _reader_for(self, project: Project, read_only: bool) -> str:
-        """Whose read to show: mine; on a read-only store read by exactly one other reader, theirs."""
+        """Whose read to show: the reader a database role is bound to; else mine; on a read-only store
+        read by exactly one other reader, theirs."""
+        if self.store is not None and self.store.role_reader:
+            return self.store.role_reader
         readers = {les.reader for les in project.lesions.values()} | {m.reader for m in project.count_marks.values()}
         if read_only and self.me not in readers and len(readers) == 1:
             return readers.pop()
@@ -205,7 +238,7 @@ class ReadingSession:
             copy = self.promote(self) if self.promote is not None else None
             if copy is None:
                 raise StoreError("the reading project is open read-only; nothing was changed",
-                                 where=str(self.store.path), advice="edit again to choose a working copy, "
+                                 where=self.store.where, advice="edit again to choose a working copy, "
                                  "or File -> Open reading project")
             old, self.store = self.store, copy
             old.close()
@@ -221,16 +254,21 @@ class ReadingSession:
     def working_copy(self, target: Path | None = None) -> ReadingStore:
         """A writable copy of the open read-only store (what :attr:`promote` usually returns)."""
         assert self.store is not None
-        target = target or working_copy_path(self.store.path)
-        return copy_store(self.store, self.reading.project, target, f"working copy of {self.store.path}")
+        target = target or working_copy_path(self.store.path or self.store.where)
+        return copy_store(self.store, self.reading.project, target, f"working copy of {self.store.where}")
 
     def reopen_writable(self) -> ReadingStore:
         """The same file, now for writing (raises StoreLockedError when another instance holds it)."""
         assert self.store is not None
-        store = ReadingStore.open(self.store.path)
-        if store.load() != self.reading.project:
+        store = ReadingStore.open(self.store.location)
+        try:
+            same = store.load() == self.reading.project
+        except BaseException:
             store.close()
-            raise StoreError("the file changed since it was opened", where=str(self.store.path),
+            raise
+        if not same:
+            store.close()
+            raise StoreError("the store changed since it was opened", where=self.store.where,
                              advice="reopen it (File -> Open reading project) or work on a copy")
         return store
 
@@ -244,7 +282,15 @@ class ReadingSession:
         return None
 
     def ensure_pair(self, pair: ViewerPair) -> PairKey:
-        """The project's exam pair for ``pair``, created (with its patient) as one edit when missing."""
+        """The project's exam pair for ``pair``, created (with its patient) as one edit when missing, and
+        this window made the one writer of the reader's read of it (on a database another window
+        reading the same pair as the same reader gets StoreLockedError before the first edit)."""
+        key = self._ensure_pair(pair)
+        if self.store is not None and not self.store.read_only:
+            self.store.claim(self.reading.reader, *key)
+        return key
+
+    def _ensure_pair(self, pair: ViewerPair) -> PairKey:
         found = self.find_pair(pair)
         if found is not None:
             return found

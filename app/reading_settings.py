@@ -4,6 +4,11 @@ Beside the viewer's settings (:mod:`viewer.model.settings`, same folder, same JS
 ``reader.json`` holds the name the reader gave once (asked at the first edit, shown in the
 status bar, changed from File -> Reader name); ``recent_stores.json`` the reading projects
 opened lately, the first of which is reopened at start-up when the study folder brings none.
+
+A reading project is a ``.lesionlab`` file (kept as its absolute path) or a ``postgresql://``
+URL, kept **without its password** (:meth:`StoreLocation.saved`): libpq finds the password in
+~/.pgpass or a service file when the project is reopened. A password found in an older file is
+dropped when it is read.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ import json
 import os
 from pathlib import Path
 
-from viewer.model.settings import RecentStudies, config_dir
+from annotation.store_location import is_url, parse_location
+from viewer.model.settings import RecentStudies, _write, config_dir
 
 
 class ReaderName:
@@ -49,6 +55,31 @@ class ReaderName:
         os.replace(tmp, self.path)
 
 
-def recent_stores(path: Path | str | None = None) -> RecentStudies:
-    """Recent reading projects (``.lesionlab`` files), most recent first."""
-    return RecentStudies(path if path is not None else config_dir() / "recent_stores.json")
+def saved_location(location: Path | str) -> str:
+    """How a store location is written to settings: an absolute path, or a URL without password."""
+    if isinstance(location, str) and is_url(location):
+        return parse_location(location).saved()
+    return str(Path(location).resolve())
+
+
+class RecentStores(RecentStudies):
+    """Recent reading projects, files or database URLs, most recent first; never a password."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        super().__init__(path if path is not None else config_dir() / "recent_stores.json")
+        clean = [saved_location(p) if is_url(p) else p for p in self._paths]
+        if clean != self._paths:  # an older file held a password: rewrite it without
+            self._paths = list(dict.fromkeys(clean))
+            _write(self.path, {"paths": self._paths})
+
+    def add(self, path: Path | str) -> None:
+        p = saved_location(path)
+        self._paths = [p] + [q for q in self._paths if q != p]
+        del self._paths[self.limit:]
+        _write(self.path, {"paths": self._paths})
+        self.changed.emit()
+
+
+def recent_stores(path: Path | str | None = None) -> RecentStores:
+    """Recent reading projects (``.lesionlab`` files and ``postgresql://`` URLs), most recent first."""
+    return RecentStores(path)

@@ -69,7 +69,7 @@ class StoreFlow(QObject):
             return False
         if not came_with_folder:
             self.recent.add(path)
-        self.state.say(f"reading project {path}")
+        self.state.say(f"reading project {self.session.location or path}")  # a URL without its password
         return True
 
     def offer_stores_in(self, folder: str | Path) -> None:
@@ -140,6 +140,14 @@ class StoreFlow(QObject):
                                               "Reading projects (*.lesionlab)")
         if path:
             self.open_store(path)
+
+    def ask_open_database(self) -> None:
+        """A reading project on a PostgreSQL server (several readers, sites): its URL, no password."""
+        url = self.ask_text("Open a database reading project",
+                            "PostgreSQL URL, e.g. postgresql://you@server/study (the password comes from ~/.pgpass):",
+                            "postgresql://")
+        if url and url != "postgresql://":
+            self.open_store(url)
 
     def ask_reader(self) -> None:
         name = self.ask_text("Reader", "Reader name (your edits are recorded under it):", self.session.me)

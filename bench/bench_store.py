@@ -1,7 +1,14 @@
-"""Reading store figures: edit latency (synchronous FULL vs NORMAL), study-scale size, load and export times.
+"""Reading store figures: edit latency (SQLite synchronous FULL vs NORMAL; PostgreSQL over a local
+socket vs SQLite), study-scale size, load and export times.
 
 Study scale (reading-protocol.md): 57 exam pairs, ~864 MRI + ~314 CT metastases counted on their
 series, 52 lesions measured on six series.
+
+PostgreSQL: a throwaway cluster (tests/annotation/pg.py) with the server's durable defaults
+(fsync on, synchronous_commit on), reached over its unix socket; one edit = one count mark added
+through a Reading (conflict check, advisory lock already held, upsert, edit log, commit). SQLite
+(WAL, synchronous=FULL) and PostgreSQL run in alternating rounds in this one process so that the
+machine's load falls on both alike.
 """
 
 from __future__ import annotations
@@ -17,21 +24,66 @@ from annotation.store import ReadingStore, open_reading
 from viewer.records import READING_ROLES
 
 N_EDITS = 300
+ROUNDS = 3  # alternating SQLite / PostgreSQL rounds of N_EDITS // ROUNDS edits each
 
 
-def _edit_latency_ms(path: Path, synchronous: str) -> dict[str, float]:
-    store, reading = open_reading(path, "bench")
-    store._con.execute(f"PRAGMA synchronous={synchronous}")
-    reading.add_patient("P1")
-    reading.add_exam_pair("P1", "E1")
+def _summary(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {"median_ms": round(statistics.median(times), 3), "p95_ms": round(times[int(0.95 * len(times))], 3)}
+
+
+def _edit_times_ms(location: str | Path, n: int, synchronous: str | None = None, reader: str = "bench") -> list[float]:
+    store, reading = open_reading(location, reader)
+    if synchronous:
+        store.backend_db.execute(f"PRAGMA synchronous={synchronous}")
+    if "P1" not in reading.project.patients:
+        reading.add_patient("P1")
+        reading.add_exam_pair("P1", "E1")
+    reading.add_count_mark(("P1", "E1"), "mr_dwi", "left")  # the read's lock taken before timing
     times = []
-    for i in range(N_EDITS):
+    for i in range(n):
         t0 = time.perf_counter()
         reading.add_count_mark(("P1", "E1"), READING_ROLES[i % 6], "right" if i % 2 else "left", row=i, col=i)
         times.append((time.perf_counter() - t0) * 1000)
     store.close()
-    times.sort()
-    return {"median_ms": round(statistics.median(times), 3), "p95_ms": round(times[int(0.95 * len(times))], 3)}
+    return times
+
+
+def _edit_latency_ms(path: Path, synchronous: str) -> dict[str, float]:
+    return _summary(_edit_times_ms(path, N_EDITS, synchronous))
+
+
+def _postgresql_vs_sqlite(tmp: Path) -> dict[str, object]:
+    """One edit on PostgreSQL (local socket, durable) and on SQLite (FULL), in alternating rounds."""
+    try:
+        from tests.annotation.pg import Cluster
+    except ImportError as exc:  # the bench runs from a source tree; say why when it cannot
+        return {"skipped": f"tests/annotation/pg.py not importable ({exc})"}
+    why = Cluster.available()
+    if why:
+        print(f"PostgreSQL edit latency skipped: {why}")
+        return {"skipped": why}
+    from annotation.store import ReadingStore
+    from annotation.store_pg_security import add_reader
+
+    cluster = Cluster.start(durable=True)
+    try:
+        url = cluster.create_database("bench")
+        with ReadingStore.open(url) as owner:
+            add_reader(owner.backend_db, "bench", db_role="bench_reader")
+        reader_url = cluster.url(url.split("/")[3].split("?")[0], "bench_reader")
+        times: dict[str, list[float]] = {"sqlite": [], "postgresql": [], "postgresql_reader_role": []}
+        per_round = N_EDITS // ROUNDS
+        for _ in range(ROUNDS):
+            times["sqlite"] += _edit_times_ms(tmp / "vs.lesionlab", per_round)
+            times["postgresql"] += _edit_times_ms(url, per_round)
+            times["postgresql_reader_role"] += _edit_times_ms(reader_url, per_round)  # row-level security on
+    finally:
+        cluster.stop()
+    figures: dict[str, object] = {name: _summary(t) for name, t in times.items()}
+    for name, lat in figures.items():
+        print(f"one edit, {name}: median {lat['median_ms']} ms, p95 {lat['p95_ms']} ms")
+    return figures
 
 
 def _study_scale(path: Path) -> tuple[ReadingStore, object]:
@@ -63,12 +115,13 @@ def run() -> dict:
         for mode in ("FULL", "NORMAL"):
             figures[f"edit_{mode.lower()}"] = lat = _edit_latency_ms(Path(tmp) / f"{mode}.lesionlab", mode)
             print(f"one edit, synchronous={mode}: median {lat['median_ms']} ms, p95 {lat['p95_ms']} ms")
+        figures["edit_postgresql_vs_sqlite"] = _postgresql_vs_sqlite(Path(tmp))
         path = Path(tmp) / "study.lesionlab"
         t0 = time.perf_counter()
         store, reading = _study_scale(path)
         build_s = time.perf_counter() - t0
-        project = reading.project  # type: ignore[attr-defined]
-        store._con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        project = reading.project
+        store.backend_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size_kib = path.stat().st_size / 1024
         t0 = time.perf_counter()
         loaded = store.load()
@@ -76,7 +129,7 @@ def run() -> dict:
         assert loaded == project
         t0 = time.perf_counter()
         for _ in range(20):  # one edit on a study-sized project (diff + commit)
-            reading.add_count_mark(("P00", "E1"), "mr_dwi", "left")  # type: ignore[attr-defined]
+            reading.add_count_mark(("P00", "E1"), "mr_dwi", "left")
         edit_big_ms = (time.perf_counter() - t0) / 20 * 1000
         store.close()
         result = export_project(project, Path(tmp) / "export")

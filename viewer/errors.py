@@ -61,6 +61,12 @@ class StoreLockedError(StoreError):
     default_advice = "close the other lesionlab window using this store, or open it read-only"
 
 
+class StoreConflictError(StoreError):
+    """Another reader changed a record this edit would replace (several writers on one database)."""
+
+    default_advice = "reopen the store to see the other change, then edit again"
+
+
 class ValidationError(LesionlabError, ValueError):
     """A record was built with a bad value; ``where`` names the argument."""
 

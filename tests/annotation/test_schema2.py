@@ -12,7 +12,6 @@ from annotation import store as store_module
 from annotation.checks import CheckCode, check_pair
 from annotation.records import Alignment, Lesion, Measurement, NotVisible
 from annotation.store import ReadingStore, open_reading
-from annotation.store_schema import migration_1
 from annotation.tables import project_tables
 from annotation.vocab import AlignmentSource, CountStatus, Lobe, MeasurementMethod
 from viewer.errors import ValidationError
@@ -147,12 +146,11 @@ def test_alignment_round_trips_through_the_store(tmp_path):
 
 # ------------------------------------------------------------------ migration 1 -> 2
 def _schema_1_store(path):
+    with pytest.MonkeyPatch.context() as mp:  # a store made by a lesionlab that knew migration 1 only
+        mp.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+        mp.setattr(store_module, "SCHEMA_VERSION", 1)
+        ReadingStore.open(path).close()
     con = sqlite3.connect(path, isolation_level=None)
-    con.execute(f"PRAGMA application_id={store_module.APPLICATION_ID}")
-    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
-                " applied_at_utc TEXT NOT NULL)")
-    migration_1(con)
-    con.execute("INSERT INTO schema_migrations VALUES (1, 'v1', '2025-01-01')")
     con.execute("INSERT INTO patients VALUES ('P1', '', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '')")
     con.execute("INSERT INTO exam_pairs VALUES ('P1', 'E1', '1.2.3', '1.2.4', NULL, NULL)")
     for lid in ("L1", "L2"):

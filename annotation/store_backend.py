@@ -1,0 +1,161 @@
+"""What a store backend offers the store and the schema: one connection, SQL with ``?`` placeholders.
+
+:class:`Db` is the contract between :mod:`annotation.store` (transactions, migrations, edits),
+:mod:`annotation.store_schema` (the SQL of each migration and the record <-> row mapping) and the
+two backends, :mod:`annotation.store_sqlite` and :mod:`annotation.store_pg`. SQL is written once:
+``?`` placeholders (PostgreSQL's driver gets ``%s``), ``INSERT ... ON CONFLICT (key) DO UPDATE``
+upserts and ``RETURNING`` (SQLite >= 3.35), portable types. DDL goes through :meth:`Db.script`,
+which maps the two SQLite-only spellings the schema uses (``REAL`` and ``INTEGER PRIMARY KEY
+AUTOINCREMENT``) to PostgreSQL's ``DOUBLE PRECISION`` and an identity column, so a float keeps
+all its 53 bits on both backends.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from abc import ABC, abstractmethod
+from typing import Any, Iterable, Iterator, Protocol, Sequence
+
+from annotation.store_location import Backend, StoreLocation
+from viewer.errors import StoreError
+
+
+class Rows(Protocol):
+    """The result of :meth:`Db.execute`: a DB-API cursor (iterate, fetchone, fetchall)."""
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+def split_statements(script: str) -> list[str]:
+    """SQL statements of a script, one by one (complete_statement knows quotes and comments)."""
+    statements, statement = [], ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            statements.append(statement.strip())
+            statement = ""
+    if statement.strip():  # the last statement may go without its semicolon
+        if not sqlite3.complete_statement(statement + ";"):
+            raise StoreError(f"incomplete SQL in a migration: {statement.strip()[:80]}")
+        statements.append(statement.strip())
+    return statements
+
+
+def newer_store_error(version: int, known: int, where: str) -> StoreError:
+    return StoreError(f"store schema {version} is newer than this lesionlab ({known})", where=where,
+                      advice="update lesionlab")
+
+
+class Db(ABC):
+    """One open connection to a store (either backend)."""
+
+    backend: Backend
+    location: StoreLocation
+    read_only: bool
+    #: re-read and compare every record an edit replaces (several writers: PostgreSQL)
+    checks_conflicts: bool = False
+    #: the reader a database role is bound to (PostgreSQL reader roles), else None
+    role_reader: str | None = None
+    role_kind: str | None = None
+
+    @property
+    def where(self) -> str:
+        """How errors name the store: its path, or its URL without a password."""
+        return self.location.saved()
+
+    # ------------------------------------------------------------------ SQL
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
+        """Run one statement (``?`` placeholders) and return its cursor."""
+
+    @abstractmethod
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    def script(self, sql: str) -> None:
+        """Run DDL statements one by one inside the caller's transaction (dialect spellings mapped)."""
+        for statement in split_statements(sql):
+            self.execute(self.ddl(statement))
+
+    def ddl(self, statement: str) -> str:
+        """The statement in this backend's spelling (SQLite's is the reference)."""
+        return statement
+
+    # ------------------------------------------------------------------ transactions
+    @abstractmethod
+    def begin(self) -> None:
+        """Start a write transaction that no other writer can interleave with (see each backend)."""
+
+    def commit(self) -> None:
+        self.execute("COMMIT")
+
+    @abstractmethod
+    def rollback(self) -> None: ...
+
+    @abstractmethod
+    def begin_migration(self) -> None:
+        """Start a transaction for one migration, holding the store's migration lock until it ends."""
+
+    def claim(self, reader: str, patient_id: str, exam_pair_id: str) -> None:
+        """Become the one writer of a reader's read of an exam pair (PostgreSQL: an advisory lock;
+        SQLite: the whole file is already this process's)."""
+
+    @abstractmethod
+    def retryable(self, exc: BaseException) -> bool:
+        """True for a failure that another attempt of the same transaction may not meet (serialization)."""
+
+    # ------------------------------------------------------------------ catalogue
+    @abstractmethod
+    def has_table(self, name: str) -> bool: ...
+
+    @abstractmethod
+    def tables(self) -> list[str]:
+        """The store's tables (this backend's catalogue), sorted."""
+
+    def columns(self, table: str) -> list[str]:
+        cur: Any = self.execute(f"SELECT * FROM {table} WHERE 1 = 0")
+        return [d[0] for d in cur.description]
+
+    @abstractmethod
+    def mark_as_store(self) -> None:
+        """Called in migration 1's transaction: label the file or database as a lesionlab store."""
+
+    def after_migration(self, version: int) -> None:
+        """Called in each migration's transaction after it ran (SQLite keeps user_version)."""
+
+    def after_bulk_insert(self, table: str) -> None:
+        """After rows with explicit ids went into ``table`` (a copy): PostgreSQL moves identity
+        sequences past them; SQLite's AUTOINCREMENT follows by itself."""
+
+    def after_migrations(self) -> None:
+        """Called once all migrations are applied (PostgreSQL grants privileges to reader roles)."""
+
+    # ------------------------------------------------------------------ reader-keyed tables
+    def prepare_reader_security(self) -> None:
+        """Create what :meth:`reader_keyed` relies on (the reader-security migration calls it once)."""
+
+    def reader_keyed(self, table: str) -> None:
+        """Declare, in a migration, a table with a ``reader`` column whose rows belong to that reader:
+        on PostgreSQL each reader role then sees and writes only its own rows (row-level security);
+        on SQLite (one reader's file) nothing happens."""
+
+    # ------------------------------------------------------------------ errors and life cycle
+    @abstractmethod
+    def error(self, exc: BaseException, doing: str) -> StoreError | None:
+        """A StoreError saying what a driver exception means, or None when it is not the driver's."""
+
+    def integrity_check(self) -> str:
+        return "ok"
+
+    def seal(self) -> None:
+        """Make the store one self-contained file (SQLite); nothing to do on a server."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def abandon(self) -> None:
+        """Close after a failed open (SQLite also removes a file that open created)."""
+        self.close()

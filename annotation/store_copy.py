@@ -1,0 +1,87 @@
+"""``lesionlab store copy SRC DST``: a whole project from one store to another, either backend.
+
+Every table of the schema is copied row by row (the edit log and tables added by later
+migrations included, so a copy never depends on knowing them), in one transaction of the
+destination, which must be empty (just created, or an empty database). The source is read
+first as records, so a bad row is refused before anything is written, and the destination is
+loaded again afterwards and must equal the source record for record, edit for edit.
+
+A database source must be read by a role that sees every reader's rows (the store's owner or a
+coordinator): a reader role would copy only its own read.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from annotation.store import ReadingStore
+from annotation.store_backend import Db
+from annotation.store_location import StoreLocation, parse_location
+from viewer.errors import LesionlabError, StoreError
+
+#: tables not copied: the destination's own migration record and its own database roles
+NOT_COPIED = ("schema_migrations", "store_roles")
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    source: str
+    destination: str
+    rows: dict[str, int]
+    n_edits: int
+    seconds: float
+
+
+def _dump(db: Db) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    return {t: (db.columns(t), [tuple(r) for r in db.execute(f"SELECT * FROM {t}")])
+            for t in db.tables() if t not in NOT_COPIED}
+
+
+def copy_store(source: "str | os.PathLike[str] | StoreLocation",
+               destination: "str | os.PathLike[str] | StoreLocation") -> CopyResult:
+    """Copy a project (records and edit log) into an empty store; returns what was copied."""
+    t0 = time.perf_counter()
+    src_loc, dst_loc = parse_location(source), parse_location(destination)
+    if src_loc.saved() == dst_loc.saved():
+        raise StoreError("source and destination are the same store", where=src_loc.saved())
+    with ReadingStore.open(src_loc, read_only=True) as src:
+        if src.role_reader is not None and src.backend_db.role_kind == "reader":
+            raise StoreError(f"this database role is reader {src.role_reader}'s and sees only their rows",
+                             where=src.where, advice="copy as the store's owner or a coordinator")
+        project, edits = src.load(), src.edits()
+        tables = _dump(src.backend_db)
+    with ReadingStore.open(dst_loc) as dst:
+        db = dst.backend_db
+        missing = {t: sorted(set(cols) - set(db.columns(t)) if db.has_table(t) else cols)
+                   for t, (cols, _) in tables.items()}
+        missing = {t: cols for t, cols in missing.items() if cols}
+        if missing:
+            raise StoreError(f"the destination lacks tables or columns of the source: {missing}", where=dst.where,
+                             advice="update lesionlab where the destination is written, then copy again")
+        db.begin()
+        try:
+            for table in tables:
+                if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None:
+                    raise StoreError(f"the destination already holds data (table {table})", where=dst.where,
+                                     advice="copy into a new file or an empty database")
+            for table, (cols, rows) in tables.items():
+                if rows:
+                    db.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                                   rows)
+                    db.after_bulk_insert(table)
+            db.commit()
+        except BaseException as exc:
+            db.rollback()
+            if not isinstance(exc, LesionlabError):
+                err = db.error(exc, "the copy was not written")
+                if err is not None:
+                    raise err from None
+            raise
+        if dst.load() != project or dst.edits() != edits:
+            raise StoreError("the copy does not read back as the source", where=dst.where,
+                             advice="report this; the destination holds the copied rows")
+    return CopyResult(src_loc.saved(), dst_loc.saved(), {t: len(rows) for t, (_, rows) in tables.items()},
+                      len(edits), time.perf_counter() - t0)

@@ -1,0 +1,247 @@
+"""The PostgreSQL backend: one database (or schema) per project, several readers writing at once.
+
+Location: a libpq URL (:mod:`annotation.store_location`); the project lives in the connection's
+current schema (``public`` unless the URL sets ``options=-csearch_path=...``). The database must
+exist (``createdb``); the first writable open runs the migrations in it.
+
+Concurrency.
+* **One writer per reader and exam pair.** Before an edit touches a reader's rows of a pair, the
+  connection takes a session-level ``pg_try_advisory_lock`` keyed by (schema, reader, patient,
+  pair) and keeps it until it closes (the server drops it when the client dies, even by SIGKILL).
+  A second window editing the same read gets StoreLockedError naming the holder; other readers,
+  and the same reader on other pairs, write at the same time.
+* **No lost update.** Each edit is one ``REPEATABLE READ`` transaction that first re-reads every
+  record it replaces or deletes and compares it with what this connection last saw
+  (:mod:`annotation.store`); a row changed meanwhile by another reader makes the edit fail with
+  StoreConflictError instead of overwriting it. Two transactions writing the same row at once end
+  with a serialization failure for the later one, which is retried and then sees the change.
+* **Migrations run once.** Each migration's transaction takes ``pg_advisory_xact_lock`` on the
+  project's migration key and re-reads the schema version under it (READ COMMITTED, so the read
+  sees a migration another process committed while this one waited).
+
+Refusals touch nothing: a database holding other tables is recognised by the comment
+``lesionlab store`` on its ``schema_migrations`` table and refused with reads only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+from typing import Any, Iterable, Sequence
+
+import psycopg
+import psycopg.errors
+
+from annotation.store_backend import Db, Rows, newer_store_error
+from annotation.store_location import Backend, StoreLocation
+from viewer.errors import StoreError, StoreLockedError
+
+STORE_MARK = "lesionlab store"
+PASSWORD_ADVICE = ("check the URL and that the server runs; a password belongs in ~/.pgpass (or $PGPASSFILE) or "
+                   "a service file (~/.pg_service.conf, postgresql:///?service=NAME), never in a saved URL")
+NOT_A_STORE_ADVICE = "give the URL of an empty database or of one made by lesionlab"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _key(*parts: str) -> int:
+    """A signed 64-bit advisory lock key for the given texts."""
+    digest = hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class PgDb(Db):
+    """An open connection to a PostgreSQL store (see the module docstring)."""
+
+    backend = Backend.POSTGRESQL
+    checks_conflicts = True
+
+    def __init__(self, location: StoreLocation, con: psycopg.Connection[Any], *, read_only: bool) -> None:
+        self.location, self.con, self.read_only = location, con, read_only
+        self.schema = str(con.execute("SELECT current_schema()").fetchone()[0])  # type: ignore[index]
+        self._claimed: set[int] = set()
+        self.role_reader: str | None = None  # the reader name a reader role is bound to (store_roles)
+        self.role_kind: str | None = None
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, location: StoreLocation, *, read_only: bool, create: bool, schema_version: int) -> "PgDb":
+        where = location.saved()
+        try:
+            con = psycopg.connect(location.url, autocommit=True, connect_timeout=15,
+                                  application_name=f"lesionlab pid {os.getpid()} on {socket.gethostname()}"[:63])
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to the database ({_first_line(exc)})", where=where,
+                             advice=PASSWORD_ADVICE) from None
+        try:
+            if con.execute("SELECT current_schema()").fetchone() in (None, (None,)):
+                raise StoreError("the connection has no current schema (search_path)", where=where,
+                                 advice="set search_path to the project's schema in the URL's options")
+            if read_only:
+                con.execute("SET default_transaction_read_only = on")
+            db = cls(location, con, read_only=read_only)
+            version = db._inspect(schema_version)
+            if version == 0 and (read_only or not create):
+                raise StoreError("no lesionlab store in this database yet", where=where,
+                                 advice="open it for writing once to create the store")
+            db._read_role()
+        except BaseException as exc:
+            con.close()
+            if isinstance(exc, psycopg.Error):
+                raise StoreError(f"cannot open the store ({_first_line(exc)})", where=where) from None
+            raise
+        return db
+
+    def _inspect(self, schema_version: int) -> int:
+        """Schema version, after refusing a foreign database or a newer store (reads only)."""
+        n_tables = self.execute("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()").fetchone()[0]
+        if not n_tables:
+            return 0
+        mark = self.execute("SELECT obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n "
+                            "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
+                            "AND c.relname = 'schema_migrations' AND c.relkind = 'r'").fetchone()
+        if mark is None or mark[0] != STORE_MARK:
+            raise StoreError(f"this database (schema {self.schema}) holds tables but is not a lesionlab store",
+                             where=self.where, advice=NOT_A_STORE_ADVICE)
+        version = int(self.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0])
+        if version > schema_version:
+            raise newer_store_error(version, schema_version, self.where)
+        return version
+
+    def _read_role(self) -> None:
+        if self.has_table("store_roles"):
+            row = self.execute("SELECT reader, kind FROM store_roles WHERE db_role = current_user").fetchone()
+            if row is not None:
+                self.role_reader, self.role_kind = row[0], row[1]
+
+    # ------------------------------------------------------------------ SQL
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
+        if params:
+            return self.con.execute(self._sql(sql), tuple(params))
+        return self.con.execute(sql)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.con.cursor() as cur:
+            cur.executemany(self._sql(sql), rows)
+
+    def ddl(self, statement: str) -> str:
+        statement = re.sub(r"\bINTEGER\s+PRIMARY\s+KEY\s+AUTOINCREMENT\b",
+                           "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", statement, flags=re.IGNORECASE)
+        return re.sub(r"\bREAL\b", "DOUBLE PRECISION", statement, flags=re.IGNORECASE)
+
+    # ------------------------------------------------------------------ transactions and locks
+    def begin(self) -> None:
+        self.con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+
+    def rollback(self) -> None:
+        if self.con.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            self.con.execute("ROLLBACK")
+
+    def begin_migration(self) -> None:
+        self.con.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        self.con.execute("SELECT pg_advisory_xact_lock(%s)", (_key("lesionlab migrations", self.schema),))
+
+    def retryable(self, exc: BaseException) -> bool:
+        return isinstance(exc, (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected))
+
+    def claim(self, reader: str, patient_id: str, exam_pair_id: str) -> None:
+        """Become the one writer of ``reader``'s read of the pair (held until this store closes)."""
+        key = _key("lesionlab read", self.schema, reader, patient_id, exam_pair_id)
+        if key in self._claimed:
+            return
+        got = self.con.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+        if not (got and got[0]):
+            raise StoreLockedError(f"reader {reader}'s read of {patient_id} / {exam_pair_id} is open for writing "
+                                   f"by {self._holder(key)}", where=self.where,
+                                   advice="close the other lesionlab window editing this read, or read another pair")
+        self._claimed.add(key)
+
+    def _holder(self, key: int) -> str:
+        row = self.con.execute(
+            "SELECT a.application_name, a.usename, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND l.classid = %s::bigint::oid AND l.objid = %s::bigint::oid AND l.objsubid = 1",
+            ((key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF)).fetchone()
+        if row is None:
+            return "another connection"
+        app, user, pid = row
+        return f"{app or 'a client'} (database role {user or '?'}, server pid {pid})"
+
+    # ------------------------------------------------------------------ catalogue
+    def has_table(self, name: str) -> bool:
+        return self.execute("SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?",
+                            (name,)).fetchone() is not None
+
+    def tables(self) -> list[str]:
+        return [r[0] for r in self.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")]
+
+    def mark_as_store(self) -> None:
+        self.execute(f"COMMENT ON TABLE schema_migrations IS '{STORE_MARK}'")
+
+    def after_bulk_insert(self, table: str) -> None:
+        for (column,) in self.execute(
+                "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relname = ? "
+                "AND a.attidentity <> ''", (table,)).fetchall():
+            self.execute(f"SELECT setval(pg_get_serial_sequence(?, ?), (SELECT coalesce(max({column}), 0) + 1 "
+                         f"FROM {table}), false)", (table, column))
+
+    def prepare_reader_security(self) -> None:
+        from annotation.store_pg_security import create_role_functions
+
+        create_role_functions(self)
+
+    def reader_keyed(self, table: str) -> None:
+        from annotation.store_pg_security import protect_reader_table
+
+        protect_reader_table(self, table)
+
+    def after_migrations(self) -> None:
+        from annotation.store_pg_security import grant_roles
+
+        grant_roles(self)
+        self._read_role()
+
+    # ------------------------------------------------------------------ errors and life cycle
+    def error(self, exc: BaseException, doing: str) -> StoreError | None:
+        if not isinstance(exc, psycopg.Error):
+            return None
+        text = _first_line(exc)
+        if isinstance(exc, psycopg.errors.DiskFull):
+            return StoreError(f"{doing}: the database server's disk is full", where=self.where,
+                              advice="ask the database administrator to free space; nothing was changed")
+        if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+            return StoreError(f"{doing}: your database role may not do this ({text})", where=self.where,
+                              advice="ask the study coordinator (lesionlab store add-reader gives readers their rights)")
+        if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
+            return StoreError(f"{doing}: the store is open read-only", where=self.where)
+        if isinstance(exc, psycopg.DataError) and "NUL" in text:
+            return StoreError(f"{doing}: a text holds a NUL character, which PostgreSQL cannot store",
+                              where=self.where, advice="remove the control character from that text")
+        if isinstance(exc, psycopg.OperationalError) and self.con.closed:
+            return StoreError(f"{doing}: the connection to the database was lost ({text})", where=self.where,
+                              advice="nothing was changed by this edit; reopen the store")
+        return StoreError(f"{doing} ({text})", where=self.where)
+
+    def close(self) -> None:
+        """Release this session's read locks now (the server would, but only once it has noticed the
+        disconnection: another window reopening the read at once could still find them held)."""
+        try:
+            if self._claimed and not self.con.closed:
+                self.rollback()
+                self.con.execute("SELECT pg_advisory_unlock_all()")
+        except psycopg.Error:
+            pass  # the connection is gone: so are its locks
+        finally:
+            self._claimed.clear()
+            self.con.close()

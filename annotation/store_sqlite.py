@@ -1,0 +1,276 @@
+"""The SQLite backend: one ``.lesionlab`` file per project, held by one writer.
+
+Durability. The database runs in WAL mode with ``synchronous=FULL``. Every edit is one
+``BEGIN IMMEDIATE ... COMMIT`` transaction; with WAL the database is consistent at every instant,
+so a process killed at any moment loses at most the transaction in flight. ``synchronous=NORMAL``
+would already give that against a killed *process* (committed frames sit in the OS page cache);
+``FULL`` adds an fsync of the WAL at each commit so that an acknowledged edit also survives an OS
+crash or a power cut (about a millisecond per edit at human pace; bench/bench_store.py).
+
+Concurrency. A writable store is held by one process through an exclusive ``flock`` on the store
+file itself (:mod:`annotation.store_lock`): the lock belongs to the file's identity, so a symlink
+or a hard link cannot give a second writer. The kernel drops it when the process dies (even by
+SIGKILL). A second writer gets :class:`~viewer.errors.StoreLockedError` naming the holder; it may
+open the store read-only (WAL lets readers see the last committed state while the holder writes).
+
+Refusals touch nothing. Before anything writes, the file is inspected through a read-only
+connection (``immutable`` when no ``-wal`` exists, so not even ``-wal``/``-shm`` appear): a
+foreign SQLite file or a store of a newer schema is refused as it was found. A file this open
+created is removed again when opening fails (e.g. on a full disk). Errors say what happened: a
+full disk is "the disk is full" whatever SQLite's code for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from annotation import store_lock
+from annotation.store_backend import Db, Rows, newer_store_error
+from annotation.store_location import Backend, StoreLocation
+from viewer.errors import StoreError
+
+#: SQLite application_id of a lesionlab store ("LLab").
+APPLICATION_ID = 0x4C4C6162
+SUFFIX = ".lesionlab"
+
+# SQLite primary result codes told apart here (https://sqlite.org/rescode.html)
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_IOERR, _SQLITE_NOTADB = 11, 13, 10, 26
+#: Below this much free space, an I/O error while writing is reported as a full disk.
+_NEARLY_FULL_BYTES = 1 << 20
+NOT_A_STORE_ADVICE = "choose a .lesionlab file made by lesionlab"
+DISK_FULL_ADVICE = "free some space on that disk (or keep the store on another one) and retry; nothing was changed"
+
+
+def disk_nearly_full(folder: Path) -> bool:
+    """True when the file system holding ``folder`` has (almost) no space left for this user."""
+    try:
+        vfs = os.statvfs(folder)
+    except OSError:
+        return False
+    free_blocks = vfs.f_bfree if os.geteuid() == 0 else vfs.f_bavail
+    return free_blocks * vfs.f_frsize < _NEARLY_FULL_BYTES
+
+
+def sqlite_error(exc: sqlite3.Error, where: Path, doing: str) -> StoreError:
+    """A StoreError that says what an SQLite failure means for the reader (full disk, not a store...)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == _SQLITE_FULL or (primary == _SQLITE_IOERR and disk_nearly_full(where.parent)):
+        return StoreError(f"{doing}: the disk is full", where=str(where), advice=DISK_FULL_ADVICE)
+    if primary == _SQLITE_NOTADB:
+        return StoreError("not a lesionlab store (not an SQLite database)", where=str(where),
+                          advice=NOT_A_STORE_ADVICE)
+    if primary == _SQLITE_CORRUPT:
+        return StoreError(f"the store is damaged ({exc})", where=str(where),
+                          advice="restore the store from a backup copy")
+    return StoreError(f"{doing} ({exc})", where=str(where))
+
+
+def os_error(exc: OSError, where: Path, doing: str) -> StoreError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreError(f"{doing}: the disk is full" + (" (quota)" if exc.errno == errno.EDQUOT else ""),
+                          where=str(where), advice=DISK_FULL_ADVICE)
+    return StoreError(f"{doing} ({exc.strerror})", where=str(where),
+                      advice="open a store in an existing folder you can write to")
+
+
+def _version(con: sqlite3.Connection) -> int:
+    if not con.execute("SELECT 1 FROM sqlite_master WHERE name='schema_migrations'").fetchone():
+        return 0
+    return int(con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0])
+
+
+def _check_header(con: sqlite3.Connection, where: Path) -> None:
+    app_id = con.execute("PRAGMA application_id").fetchone()[0]
+    n_tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id != APPLICATION_ID and n_tables:
+        raise StoreError("this SQLite file is not a lesionlab store", where=str(where), advice=NOT_A_STORE_ADVICE)
+
+
+class SqliteDb(Db):
+    """An open ``.lesionlab`` file (see the module docstring)."""
+
+    backend = Backend.SQLITE
+
+    def __init__(self, location: StoreLocation, real: Path, con: sqlite3.Connection, hold: store_lock.Hold | None,
+                 *, read_only: bool, created: bool = False) -> None:
+        self.location, self.real, self.con, self._hold = location, real, con, hold
+        self.read_only, self._created = read_only, created
+
+    @property
+    def path(self) -> Path:
+        assert self.location.path is not None
+        return self.location.path
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, location: StoreLocation, *, read_only: bool, create: bool, schema_version: int) -> "SqliteDb":
+        """Open (or create) the file; a refused file is left as it was, a created one removed on failure."""
+        given = location.path
+        assert given is not None
+        real = Path(os.path.realpath(given))  # the -wal and -shm files go beside the real file
+        if real.is_dir():
+            raise StoreError("this is a folder, not a store", where=str(given), advice=NOT_A_STORE_ADVICE)
+        if (read_only or not create) and not real.is_file():
+            raise StoreError("no such store", where=str(given), advice="check the path or create the store first")
+        if read_only:
+            return cls._open_read_only(location, real, schema_version)
+        try:
+            hold, created = store_lock.hold_writer(real, create=create)
+        except OSError as exc:
+            raise os_error(exc, given, "cannot create the store" if not real.exists() else
+                           "cannot open the store") from None
+        con: sqlite3.Connection | None = None
+        try:
+            cls._inspect(real, given, schema_version)  # refuse a foreign or newer file before anything writes
+            con = cls._connect(real, given)
+            if store_lock.identity(os.stat(real)) != hold.ident:
+                raise StoreError("the store file was replaced while it was being opened", where=str(given))
+        except BaseException:
+            if con is not None:
+                con.close()
+            hold.release()
+            if created:
+                _remove_created(real)
+            raise
+        return cls(location, real, con, hold, read_only=False, created=created)
+
+    @staticmethod
+    def _inspect(real: Path, given: Path, schema_version: int) -> int:
+        """Check the header and schema version without writing anything; returns the version."""
+        wal = Path(f"{real}-wal").exists()
+        uri = f"{real.as_uri()}?mode=ro" + ("" if wal else "&immutable=1")
+        try:
+            con = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0)
+        except sqlite3.Error as exc:
+            raise sqlite_error(exc, given, "cannot open the store") from None
+        try:
+            _check_header(con, given)
+            version = _version(con)
+        except sqlite3.Error as exc:
+            raise sqlite_error(exc, given, "cannot read the store") from None
+        finally:
+            con.close()
+        if version > schema_version:
+            raise newer_store_error(version, schema_version, str(given))
+        return version
+
+    @staticmethod
+    def _connect(real: Path, given: Path) -> sqlite3.Connection:
+        con = None
+        try:
+            con = sqlite3.connect(real, isolation_level=None, timeout=10.0, check_same_thread=False)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=FULL")
+            return con
+        except sqlite3.Error as exc:
+            if con is not None:
+                con.close()
+            raise sqlite_error(exc, given, "cannot open the store for writing") from None
+
+    @classmethod
+    def _open_read_only(cls, location: StoreLocation, real: Path, schema_version: int) -> "SqliteDb":
+        given = location.path
+        assert given is not None
+        cls._inspect(real, given, schema_version)
+        hold = store_lock.hold_reader(os.stat(real))
+        con = None
+        try:
+            con = sqlite3.connect(f"{real.as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                  timeout=10.0, check_same_thread=False)
+            con.execute("PRAGMA query_only=1")
+            _check_header(con, given)
+        except BaseException as exc:
+            if con is not None:
+                con.close()
+            hold.release()
+            if isinstance(exc, sqlite3.Error):
+                raise sqlite_error(exc, given, "cannot read the store") from None
+            raise
+        return cls(location, real, con, hold, read_only=True)
+
+    # ------------------------------------------------------------------ SQL
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
+        return self.con.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.con.executemany(sql, rows)
+
+    def begin(self) -> None:
+        self.con.execute("BEGIN IMMEDIATE")  # the write lock now, not at the first write
+
+    def begin_migration(self) -> None:
+        self.con.execute("BEGIN IMMEDIATE")
+
+    def rollback(self) -> None:
+        if self.con.in_transaction:
+            self.con.execute("ROLLBACK")
+
+    def retryable(self, exc: BaseException) -> bool:
+        return False  # one writer holds the file; SQLite's busy timeout covers readers' checkpoints
+
+    # ------------------------------------------------------------------ catalogue
+    def has_table(self, name: str) -> bool:
+        return self.con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+
+    def tables(self) -> list[str]:
+        return [r[0] for r in self.con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+
+    def mark_as_store(self) -> None:
+        self.con.execute(f"PRAGMA application_id={APPLICATION_ID}")
+
+    def after_migration(self, version: int) -> None:
+        self.con.execute(f"PRAGMA user_version={int(version)}")
+
+    # ------------------------------------------------------------------ errors, checks, life cycle
+    def error(self, exc: BaseException, doing: str) -> StoreError | None:
+        if isinstance(exc, sqlite3.Error):
+            return sqlite_error(exc, self.path, doing)
+        if isinstance(exc, OSError):
+            return os_error(exc, self.path, doing)
+        return None
+
+    def integrity_check(self) -> str:
+        """``ok`` when SQLite finds the file sound."""
+        return "; ".join(r[0] for r in self.con.execute("PRAGMA integrity_check"))
+
+    def seal(self) -> None:
+        """Fold the WAL into the main file and leave WAL mode, so the store is one file to ship."""
+        self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.con.execute("PRAGMA journal_mode=DELETE")
+
+    def in_memory_copy(self) -> "SqliteDb":
+        """A writable copy of this store in memory (to migrate an older store for reading only)."""
+        mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        try:
+            self.con.backup(mem)
+        except sqlite3.Error as exc:
+            mem.close()
+            raise sqlite_error(exc, self.path, "cannot read the store") from None
+        return SqliteDb(self.location, self.real, mem, None, read_only=False)
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            if self._hold is not None:
+                self._hold.release()
+
+    def abandon(self) -> None:
+        """Close after a failed open; a file this open created goes again."""
+        self.close()
+        if self._created:
+            _remove_created(self.real)
+
+
+def _remove_created(real: Path) -> None:
+    """Remove a store file an open created (and what SQLite put beside it) after that open failed."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(f"{real}{suffix}").unlink()

@@ -1,0 +1,63 @@
+"""`lesionlab store`: copy a project between backends, give readers their database roles.
+
+    lesionlab store copy SRC DST
+    lesionlab store add-reader URL NAME [--kind reader|adjudicator|coordinator] [--db-role ROLE]
+                                        [--password-stdin]
+
+A store is a ``.lesionlab`` file or a ``postgresql://`` URL (annotation/store_location.py). A
+password is never needed in the URL: libpq reads ~/.pgpass (or $PGPASSFILE) and service files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from viewer.errors import LesionlabError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    copy = sub.add_parser("copy", help="copy a project (records and edit log) into an empty store, either backend",
+                          description="copy a project (records and edit log) into an empty store, either backend")
+    copy.add_argument("source", metavar="SRC", help="a .lesionlab file or a postgresql:// URL")
+    copy.add_argument("destination", metavar="DST", help="a new .lesionlab file or an empty database's URL")
+    add = sub.add_parser("add-reader", help="create a database role for a reader (PostgreSQL: sees only their rows)",
+                         description="create (or update) a login role bound to a reader name; run it as the "
+                                     "store's owner, with the right to create roles")
+    add.add_argument("url", metavar="URL", help="the store's postgresql:// URL (as its owner)")
+    add.add_argument("name", metavar="NAME", help="the reader's name, exactly as their reads record it")
+    add.add_argument("--kind", choices=["reader", "adjudicator", "coordinator"], default="reader",
+                     help="reader: own rows only; adjudicator: sees every reader's rows, writes its own; "
+                          "coordinator: sees and writes everything (default: reader)")
+    add.add_argument("--db-role", metavar="ROLE", help="database role name (default: NAME in lower case, "
+                                                       "other characters as _)")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the role's password from the first line of stdin (keep it in the reader's ~/.pgpass)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.store_command == "copy":
+        from annotation.store_copy import copy_store
+
+        result = copy_store(args.source, args.destination)
+        rows = sum(result.rows.values())
+        print(f"copied {rows} rows ({result.n_edits} edits in the log) from {result.source} to "
+              f"{result.destination} in {result.seconds:.2f} s")
+        return 0
+    from annotation.store import ReadingStore
+    from annotation.store_location import parse_location
+    from annotation.store_pg_security import add_reader
+
+    location = parse_location(args.url)
+    if not location.is_database:
+        raise LesionlabError("reader roles exist only in a database store", where=location.saved(),
+                             advice="give the store's postgresql:// URL; a .lesionlab file has one reader")
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    with ReadingStore.open(location) as store:
+        role = add_reader(store.backend_db, args.name, kind=args.kind, db_role=args.db_role, password=password)
+    what = "created" if role.created else "updated"
+    print(f"{what} database role {role.db_role} for {role.kind.value} {role.reader!r} in {location.saved()}")
+    print(f"the reader connects with: postgresql://{role.db_role}@HOST:PORT/{location.database_name() or 'DB'}"
+          " (password in their ~/.pgpass, not in the URL)")
+    return 0
