@@ -103,8 +103,9 @@ class StoreFlow(QObject):
             store = session.reopen_writable()
         else:
             return None
-        self.recent.add(store.path)
-        self.state.say(f"now editing {store.path}")
+        if store.path is not None:
+            self.recent.add(store.path)
+        self.state.say(f"now editing {store.where}")
         return store
 
     def prepare(self) -> str | None:
