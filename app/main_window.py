@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox,
+                               QProgressBar)
 
 from annotation.reading import EditKind, ReadingEvent
 from annotation.records import NotMeasurable, NotVisible
@@ -33,6 +34,7 @@ from app.reading_settings import ReaderName, recent_stores
 from app.reading_view import ReadingView
 from app.shortcuts import SHORTCUTS, USER_FILE, Shortcut, load_user_keys
 from app.store_flow import StoreFlow
+from app.typing_guard import TypingGuard
 from app.view_settings import ViewSettings
 from app.workstation import ToolMode, WorkstationState
 from viewer.display import Preset
@@ -144,6 +146,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks.lesions_dock], [250], Qt.Orientation.Vertical)
         self.overrides.changed.connect(lambda *_: self.reading.hanging.rehang())
         self.view_settings.apply_to(self.grid.viewports)
+        self.typing_guard = TypingGuard(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.typing_guard)
         self.setAcceptDrops(True)
         self.resize(1600, 1000)
 
