@@ -1,7 +1,7 @@
 """A finished read of the synthetic sample study, built from its ground truth.
 
 For each patient of ``sample_dicom/ground_truth/*.json`` (schema in sample_dicom/README.md):
-exam pairs (k-th CT with the k-th MRI by date), a count mark on every lesion visible on each of
+exam pairs (the CT and MRI of each timepoint that has both; follow-up CTs are not read here), a count mark on every lesion visible on each of
 the six series (at the lesion centre, on the slice the ground truth names, in that lobe), and
 measurements of up to five lesions of at least 5 mm, largest first, on every series where they
 are visible (not visible elsewhere). Endpoints lie along the true longest axial diameter through
@@ -66,9 +66,11 @@ def _tracking_uid(patient_id: str, lesion: str) -> str:
 
 
 def _pairs(truth: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    cts = sorted((e for e in truth["exams"] if e["kind"] == "ct"), key=lambda e: e["study_date"])
-    mrs = sorted((e for e in truth["exams"] if e["kind"] != "ct"), key=lambda e: e["study_date"])
-    return list(zip(cts, mrs))
+    """(CT, MRI) exam records of each timepoint that has both (follow-up CTs alone are no pair)."""
+    by_tp: dict[int, dict[str, dict[str, Any]]] = {}
+    for e in truth["exams"]:
+        by_tp.setdefault(int(e.get("timepoint", 1)), {})[e["kind"]] = e
+    return [(kinds["ct"], kinds["mr"]) for _, kinds in sorted(by_tp.items()) if {"ct", "mr"} <= set(kinds)]
 
 
 def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[StackInfo]) -> tuple[int, int, int]:
@@ -95,12 +97,15 @@ def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[Stack
             stack = _stack_for(stacks, entry)
             geo = _geometry(stack)
             images = VolumeLoader(stack).images  # volume order: slice k is images[k]
-            kind = exam["kind"]
             for les in truth["lesions"]:
                 gt = les["series"][role.value]
-                centre = np.asarray(les["centre_mm"][kind], float)
+                centre = np.asarray(les["centre_mm"][exam["exam_id"]], float)
                 on_slice = np.array([centre[0], centre[1], gt["slice_z_mm"]])
                 k = geo.nearest_slice(on_slice)
+                if k != gt["slice_index"]:
+                    raise LesionlabError(f"slice {k} of {role.value} lies at the lesion's slice_z_mm but the ground "
+                                         f"truth names slice {gt['slice_index']}", where=entry["folder"],
+                                         advice="regenerate the sample study (make sample)")
                 if gt["visible"]:
                     row, col = geo.pixel_on_slice(on_slice, k)
                     reading.add_count_mark(pair, role, les["lobe"], stack_key=stack.key, slice_index=k,

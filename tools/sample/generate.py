@@ -1,56 +1,25 @@
-"""Generate the sample study: every patient's exams, series files and ground-truth JSON."""
+"""Generate the sample study: every patient's exams, series files and ground truth."""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .anatomy import Anatomy, Tissue
-from .dicomwrite import add_seconds, base_dataset, folder_name, uid, write_series
-from .lesions import KEY_ROLE, ROLES, Lesion, place_lesions
-from .protocols import PATIENTS, TISSUE_VALUES, ExamSpec, PatientSpec, SeriesSpec
-from .render import Placement, add_noise, place_grid, render_clean, visibility
+from .followup import followup_csv_rows
+from .dicomwrite import add_seconds, base_dataset, write_series
+from .model import (DEFAULT_SEED, PatientModel, build_patient, exam_uids, findings_in, placement,
+                    series_dir, series_uid, slice_order)
+from .patients import PATIENTS
+from .protocols import ExamSpec, SeriesSpec
+from .render import adc_map, add_noise, render_clean
+from .tissues import LIVER
+from .truth import ground_truth
 
-DEFAULT_SEED = 2024
-SCHEMA_VERSION = 1
-#: In-plane centre of each exam's field of view, body mm (slightly off the body centre).
-FOV_CENTRE = {"ct": (0.0, 4.0), "mr": (-6.0, 2.0)}
-
-
-@dataclass(frozen=True)
-class PatientModel:
-    spec: PatientSpec
-    index: int
-    anatomy: Anatomy
-    lesions: list[Lesion]
-
-
-def build_patient(spec: PatientSpec, index: int, seed: int) -> PatientModel:
-    anatomy = Anatomy(scale=spec.scale, fat_mm=spec.fat_mm)
-    rng = np.random.default_rng([seed, index, 0])
-    return PatientModel(spec, index, anatomy, place_lesions(anatomy, list(spec.lesions), rng))
-
-
-def _placement(model: PatientModel, exam: ExamSpec, grid_name: str) -> Placement:
-    return place_grid(exam.grids[grid_name], model.anatomy, FOV_CENTRE[exam.kind])
-
-
-def _uids(seed: int, model: PatientModel, exam: ExamSpec) -> tuple[str, str]:
-    pid = model.spec.patient_id
-    return uid(seed, pid, exam.kind, exam.date, "study"), uid(seed, pid, exam.kind, exam.date, "for")
-
-
-def series_uid(seed: int, model: PatientModel, exam: ExamSpec, series: SeriesSpec) -> str:
-    return uid(seed, model.spec.patient_id, exam.date, series.number, "series")
-
-
-def series_dir(out: Path, model: PatientModel, exam: ExamSpec, series: SeriesSpec) -> Path:
-    exam_dir = f"{exam.date}_{'CT' if exam.kind == 'ct' else 'MR'}"
-    return out / model.spec.patient_id / exam_dir / f"{series.number:03d}_{folder_name(series.description)}"
+__all__ = ["DEFAULT_SEED", "build_patient", "generate", "ground_truth", "write_series_files"]
 
 
 def _injection_offset_s(exam: ExamSpec) -> int:
@@ -67,32 +36,29 @@ def _clean_volumes(model: PatientModel, exam: ExamSpec, grid_name: str) -> dict[
     cache_key = (model.spec.patient_id, exam.date, grid_name)
     if cache_key not in _CLEAN_CACHE:
         _CLEAN_CACHE.clear()  # one grid at a time keeps memory flat
-        keys = tuple(k for s in exam.series if s.grid == grid_name for k in s.keys)
-        _CLEAN_CACHE[cache_key] = render_clean(model.anatomy, model.lesions, exam.grids[grid_name],
-                                               _placement(model, exam, grid_name), keys)
+        keys = tuple(k for s in exam.series if s.grid == grid_name and not s.derived_from for k in s.keys)
+        _CLEAN_CACHE[cache_key] = render_clean(model.anatomy, findings_in(model, exam), exam.grids[grid_name],
+                                               placement(model, exam, grid_name), keys, exam.liver_shift_mm)
     return _CLEAN_CACHE[cache_key]
 
 
 def _stored(model, exam, series, seed) -> tuple[np.ndarray, list[str]]:
-    """Noisy values before storage (images, rows, cols) and the intensity key of each image."""
+    """Stored values (images, rows, cols), clipped to the stored range, and each image's key."""
+    if series.derived_from:  # ADC: from the DWI series' own b0 and b800 images
+        dwi = next(s for s in exam.series if s.role == series.derived_from)
+        images, _ = _stored(model, exam, dwi, seed)
+        n = len(images) // 2
+        adc = np.round(adc_map(images[:n], images[n:], dwi.noise))
+        return adc, [series.keys[0]] * n
     clean = _clean_volumes(model, exam, series.grid)
-    rng = np.random.default_rng([seed, model.index, 1 + exam.series.index(series), series.number])
+    rng = np.random.default_rng([seed, model.index, exam.timepoint, 1 + exam.series.index(series), series.number])
     images, keys = [], []
     for key in series.keys:
         noisy = add_noise(clean[key] * series.gain, key, series.noise, series.noise_corr_px, rng)
-        if exam.kind == "ct":
-            stored = np.round(noisy + 1024.0)
-        else:
-            stored = np.round(noisy)
-        images.append(stored)
+        stored = np.round(noisy + 1024.0) if exam.kind == "ct" else np.round(noisy)
+        images.append(np.clip(stored, 0, 4095))  # CT air floors at -1024 HU, as on most scanners
         keys.extend([key] * clean[key].shape[0])
     return np.concatenate(images), keys
-
-
-def _slice_order(exam: ExamSpec, n: int) -> list[int]:
-    """Indices of the slices (ascending z) in instance order: CT and GE from the top."""
-    down = exam.kind == "ct" or exam.vendor == "GE"
-    return list(range(n - 1, -1, -1)) if down else list(range(n))
 
 
 #: MR display window as a multiple of the liver signal: from 0 to this factor x liver.
@@ -104,7 +70,7 @@ def _mr_window(series: SeriesSpec, key: str) -> tuple[float, float]:
     """(centre, width) a reader would start from; ADC maps show 0-2800 x 1e-6 mm2/s."""
     if key == "adc":
         return 1400.0, 2800.0
-    top = round(MR_WINDOW_TOP[key] * series.gain * TISSUE_VALUES[key][Tissue.LIVER])
+    top = round(MR_WINDOW_TOP[key] * series.gain * LIVER[key])
     return top / 2.0, float(top)
 
 
@@ -133,19 +99,17 @@ def _per_image(exam: ExamSpec, series: SeriesSpec, key: str) -> dict:
 def write_series_files(out: Path, model: PatientModel, exam: ExamSpec, series: SeriesSpec,
                        seed: int) -> list[Path]:
     grid = exam.grids[series.grid]
-    place = _placement(model, exam, series.grid)
+    place = placement(model, exam, series.grid)
     stored, keys = _stored(model, exam, series, seed)
     n = len(place.z_mm)
     signed = exam.kind == "ct" and exam.vendor == "GE"
     if exam.kind == "ct":
-        stored = np.clip(stored, 0, 4095)  # air floors at -1024 HU, as on most scanners
         window = (60.0, 360.0) if series.role == "ct_portal" else (50.0, 400.0)
         rescale, bits = (-1024.0, 1.0), (16 if signed else 12)
     else:
-        stored = np.clip(stored, 0, 4095)
         window = _mr_window(series, series.keys[-1])
         rescale, bits = None, 12
-    study_uid, for_uid = _uids(seed, model, exam)
+    study_uid, for_uid = exam_uids(seed, model, exam)
     acq_time = add_seconds(exam.time, series.acq_offset_s)
     base = base_dataset(patient=model.spec, exam=exam, series=series, study_uid=study_uid,
                         series_uid=series_uid(seed, model, exam, series), for_uid=for_uid,
@@ -160,7 +124,7 @@ def write_series_files(out: Path, model: PatientModel, exam: ExamSpec, series: S
         outside = (rr - centre) ** 2 + (cc - centre) ** 2 > (grid.rows / 2.0) ** 2
         stored = np.where(outside[None], -2000, stored)
     off = exam.table_offset_mm
-    order = [b * n + k for b in range(len(series.keys)) for k in _slice_order(exam, n)]
+    order = [b * n + k for b in range(len(series.keys)) for k in slice_order(exam, n)]
     positions = [(place.x0_mm + off[0], place.y0_mm + off[1], place.z_mm[i % n] + off[2])
                  for i in order]
     per_image = [_per_image(exam, series, keys[i]) for i in order]
@@ -168,109 +132,6 @@ def write_series_files(out: Path, model: PatientModel, exam: ExamSpec, series: S
                         positions=positions, series_uid_parts=(model.spec.patient_id, exam.date,
                                                                series.number),
                         seed=seed, per_image=per_image)
-
-
-def _liver_reference(model: PatientModel) -> tuple[float, float, float]:
-    """A point of plain liver parenchyma, away from lesions and vessels (body mm)."""
-    an = model.anatomy
-    offsets = np.array([(dx, dy, dz) for dx in (-8, 0, 8) for dy in (-8, 0, 8) for dz in (-6, 0, 6)])
-    for y in range(-40, 50, 6):
-        for x in range(-100, -20, 6):
-            for z in (-40, -55, -30, -70, -20):
-                p = np.array([x, y, z], float) * an.scale
-                pts = p + offsets
-                if not (an.labels(pts[:, 0], pts[:, 1], pts[:, 2]) == Tissue.LIVER).all():
-                    continue
-                if all(np.linalg.norm(p - les.centre_mm) > les.semi_axes_mm[0] + 12 for les in model.lesions):
-                    return tuple(float(v) for v in p)
-    raise RuntimeError("no plain liver reference point found")
-
-
-def ground_truth(model: PatientModel, seed: int) -> dict:
-    """The ground-truth record of one patient (schema in sample_dicom/README.md)."""
-    spec = model.spec
-    ref = _liver_reference(model)
-    exams, role_series = [], {}
-    for exam in spec.exams:
-        study_uid, for_uid = _uids(seed, model, exam)
-        off = np.asarray(exam.table_offset_mm)
-        entries = []
-        for series in exam.series:
-            grid = exam.grids[series.grid]
-            place = _placement(model, exam, series.grid)
-            n = len(place.z_mm)
-            stacks = [{"b_value": (0 if k == "dwi_b0" else 800) if series.b_values else None,
-                       "role": series.role, "n_slices": n,
-                       "liver_signal": round(series.gain * TISSUE_VALUES[k][Tissue.LIVER], 2)} for k in series.keys]
-            entries.append({
-                "series_instance_uid": series_uid(seed, model, exam, series),
-                "series_number": series.number,
-                "series_description": series.description,
-                "role": series.role,
-                "b_values": list(series.b_values) or None,
-                "reading_b_value": 800 if series.b_values else None,
-                "folder": str(series_dir(Path(""), model, exam, series)),
-                "n_images": n * len(series.keys),
-                "rows": grid.rows, "columns": grid.columns,
-                "pixel_spacing_mm": list(grid.pixel_spacing_mm),
-                "slice_thickness_mm": grid.slice_thickness_mm,
-                "slice_spacing_mm": grid.slice_spacing_mm,
-                "slice_z_range_mm": [round(place.z_mm[0] + off[2], 3), round(place.z_mm[-1] + off[2], 3)],
-                "acquisition_time": add_seconds(exam.time, series.acq_offset_s),
-                "contrast_agent": exam.contrast_agent if series.post_contrast else None,
-                "noise_sigma": series.noise,
-                "stacks": stacks,
-            })
-            role_series[series.role] = (exam, series)
-        exams.append({
-            "kind": exam.kind, "modality": "CT" if exam.kind == "ct" else "MR",
-            "study_instance_uid": study_uid, "study_date": exam.date, "study_time": exam.time,
-            "study_description": exam.description, "manufacturer": exam.manufacturer,
-            "frame_of_reference_uid": for_uid, "patient_position": exam.patient_position,
-            "offset_from_body_mm": list(exam.table_offset_mm),
-            "liver_reference_mm": [round(float(v), 2) for v in np.add(ref, off)],
-            "series": entries,
-        })
-    lesions = []
-    for les in model.lesions:
-        per_role = {}
-        for role in ROLES:
-            exam, series = role_series[role]
-            grid = exam.grids[series.grid]
-            score, z, diam = visibility(les, grid, _placement(model, exam, series.grid))
-            key = [k for k in series.keys if KEY_ROLE[k] == role][-1]
-            delta = round(les.delta[key] * series.gain, 2)
-            shows = delta != 0.0
-            entry = {"visible": bool(shows and score >= 0.5),
-                     "contrast": "iso" if not shows else ("hyper" if delta > 0 else "hypo"),
-                     "signal_difference": delta,
-                     "slice_z_mm": round(z + exam.table_offset_mm[2], 3),
-                     "axial_diameter_on_slice_mm": round(diam, 2)}
-            if shows and score < 0.5:
-                entry["hidden_by"] = "partial_volume"
-            per_role[role] = entry
-        lesions.append({
-            "id": les.lesion_id, "lobe": les.lobe, "segment": les.segment,
-            "longest_axial_diameter_mm": round(les.longest_axial_diameter_mm, 2),
-            "short_axial_diameter_mm": round(2 * les.semi_axes_mm[1], 2),
-            "craniocaudal_extent_mm": round(2 * les.semi_axes_mm[2], 2),
-            "axial_rotation_deg": les.rotation_deg,
-            "centre_mm": {e.kind: [round(float(v), 2) for v in np.add(les.centre_mm, e.table_offset_mm)]
-                          for e in spec.exams},
-            "series": per_role,
-        })
-    counts = {}
-    for role in ROLES:
-        vis = [les for les in lesions if les["series"][role]["visible"]]
-        right = sum(les["lobe"] == "right" for les in vis)
-        counts[role] = {"right": right, "left": len(vis) - right, "total": len(vis)}
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "generator": "tools/make_sample_dicom.py", "seed": seed,
-        "patient_id": spec.patient_id, "patient_name": spec.name, "sex": spec.sex,
-        "birth_date": spec.birth_date, "summary": spec.summary,
-        "exams": exams, "lesions": lesions, "counts": counts,
-    }
 
 
 def generate(out: Path, seed: int = DEFAULT_SEED, patient_ids: list[str] | None = None,
@@ -292,5 +153,12 @@ def generate(out: Path, seed: int = DEFAULT_SEED, patient_ids: list[str] | None 
         if not roles:
             gt_dir = out / "ground_truth"
             gt_dir.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(ground_truth(model, seed), indent=1, ensure_ascii=False)
+            truth = ground_truth(model, seed)
+            text = json.dumps(truth, indent=1, ensure_ascii=False)
             (gt_dir / f"{spec.patient_id}.json").write_text(text + "\n", encoding="utf-8")
+            rows = followup_csv_rows(truth)
+            if rows:
+                with open(gt_dir / f"{spec.patient_id}_followup.csv", "w", newline="", encoding="utf-8") as fh:
+                    writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+                    writer.writeheader()
+                    writer.writerows(rows)

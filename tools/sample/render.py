@@ -1,10 +1,13 @@
 """Render series volumes from the phantom: partial volume, blur, noise (all seeded).
 
 Voxel (k, i, j) of a grid lies at body ``(x0 + j * col_spacing, y0 + i * row_spacing, z_k)``.
-A slice averages ``n_sub`` planes across its thickness (partial volume along z) and, on coarse
-grids, ``supersample**2`` points per pixel; then an in-plane Gaussian blur stands for the
-point-spread function. Noise is added per series from its own random stream, so any series
-can be regenerated alone and come out identical.
+A slice averages ``n_sub`` planes across its thickness (one per <= 1.25 mm) and, on coarse
+grids, ``supersample**2`` points per pixel. Anatomy is a label map per plane; lesions and nodes
+enter by the fraction of each sample box they fill (shapes.py), so their edges carry partial
+volume in-plane and through the slice. An in-plane Gaussian blur then stands for the
+point-spread function. Noise is added per series from its own random stream (Rician on MR
+magnitudes), so any series can be regenerated alone and come out identical; the ADC map is
+computed from the noisy b0 and b800 images as a scanner does.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ import numpy as np
 from scipy import ndimage
 
 from .anatomy import Anatomy
-from .lesions import Lesion
-from .protocols import TISSUE_VALUES, Grid
+from .findings import Finding, adc_of
+from .protocols import Grid
+from .shapes import Ellipsoid
+from .tissues import LIVER, TISSUE_VALUES
 
-#: Keys whose values are MR magnitudes (Rician noise); CT keys get Gaussian noise; ADC too.
+#: Keys whose values are MR magnitudes (Rician noise); CT keys get Gaussian noise.
 RICIAN_KEYS = ("t2fs", "dwi_b0", "dwi_b800", "t1_pre", "t1_art", "t1_pv")
+SUB_PLANE_MM = 1.25
 
 
 @dataclass(frozen=True)
@@ -31,52 +37,51 @@ class Placement:
     y0_mm: float
     z_mm: tuple[float, ...]
 
+    def nearest_slice(self, z: float) -> int:
+        """Index (ascending z) of the slice whose centre is nearest ``z`` (the lower on a tie)."""
+        return int(np.argmin([abs(zk - z) + 1e-9 * k for k, zk in enumerate(self.z_mm)]))
+
 
 def place_grid(grid: Grid, anatomy: Anatomy, centre_xy_mm: tuple[float, float],
-               margin_mm: float = 5.0) -> Placement:
-    """Centre the field of view on ``centre_xy_mm``; cover the liver plus a margin along z."""
+               liver_shift_z_mm: float = 0.0, margin_mm: float = 5.0) -> Placement:
+    """Centre the field of view on ``centre_xy_mm``; cover the liver (where breathing put it)
+    plus a margin along z."""
     rs, cs = grid.pixel_spacing_mm
     x0 = centre_xy_mm[0] - (grid.columns - 1) / 2.0 * cs
     y0 = centre_xy_mm[1] - (grid.rows - 1) / 2.0 * rs
     lo, hi = anatomy.liver_z_range_mm()
     n = int(math.ceil((hi - lo + 2 * margin_mm) / grid.slice_spacing_mm)) + 1
-    start = 0.5 * (lo + hi) - (n - 1) / 2.0 * grid.slice_spacing_mm
+    start = 0.5 * (lo + hi) + liver_shift_z_mm - (n - 1) / 2.0 * grid.slice_spacing_mm
     z = tuple(round(start + k * grid.slice_spacing_mm, 3) for k in range(n))
     return Placement(round(x0, 4), round(y0, 4), z)
 
 
-def render_clean(anatomy: Anatomy, lesions: list[Lesion], grid: Grid, place: Placement,
-                 keys: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Noise-free float32 volumes (slices, rows, cols), one per intensity key."""
+def render_clean(anatomy: Anatomy, findings: list[tuple[Finding, Ellipsoid]], grid: Grid,
+                 place: Placement, keys: tuple[str, ...],
+                 liver_shift_mm=(0.0, 0.0, 0.0)) -> dict[str, np.ndarray]:
+    """Noise-free float32 volumes (slices, rows, cols), one per intensity key.
+
+    ``findings`` pairs each finding with its ellipsoid in this exam (sized, in body mm)."""
     rs, cs = grid.pixel_spacing_mm
     ss = grid.supersample
     sub = (np.arange(ss) + 0.5) / ss - 0.5
     xs = (place.x0_mm + (np.arange(grid.columns)[:, None] + sub[None, :]) * cs).ravel()
     ys = (place.y0_mm + (np.arange(grid.rows)[:, None] + sub[None, :]) * rs).ravel()
-    X, Y = np.meshgrid(xs, ys)
-    n_sub = max(2, int(round(grid.slice_thickness_mm / 1.5)))
+    n_sub = max(2, int(math.ceil(grid.slice_thickness_mm / SUB_PLANE_MM)))
+    step = grid.slice_thickness_mm / n_sub
     offsets = ((np.arange(n_sub) + 0.5) / n_sub - 0.5) * grid.slice_thickness_mm
-    edge = max(0.6, 0.8 * min(rs, cs) / ss)
+    sample_mm = (cs / ss, rs / ss, step)
     tables = {k: np.asarray(TISSUE_VALUES[k], np.float32) for k in keys}
-    liver = {k: float(TISSUE_VALUES[k][9]) for k in keys}
     out = {k: np.empty((len(place.z_mm), grid.rows, grid.columns), np.float32) for k in keys}
     sig = (grid.psf_mm / rs, grid.psf_mm / cs)
     for k_slice, zc in enumerate(place.z_mm):
-        acc = {k: np.zeros(X.shape, np.float64) for k in keys}
+        acc = {k: np.zeros((len(ys), len(xs)), np.float64) for k in keys}
         for dz in offsets:
             z = zc + dz
-            Z = np.full(X.shape, z)
-            lab = anatomy.labels(X, Y, Z)
+            lab = anatomy.labels_plane(xs, ys, z, liver_shift_mm)
             planes = {k: tables[k][lab].astype(np.float64) for k in keys}
-            for les in lesions:
-                if abs(z - les.centre_mm[2]) >= les.semi_axes_mm[2] + edge:
-                    continue
-                f = les.fraction(X, Y, Z, edge)
-                if not f.any():
-                    continue
-                for k in keys:
-                    value = liver[k] + les.delta.get(k, 0.0)
-                    planes[k] += (value - planes[k]) * f
+            for finding, shape in findings:
+                _draw(finding, shape, xs, ys, z, planes, sample_mm)
             for k in keys:
                 acc[k] += planes[k]
         for k in keys:
@@ -87,42 +92,67 @@ def render_clean(anatomy: Anatomy, lesions: list[Lesion], grid: Grid, place: Pla
     return out
 
 
+def _draw(finding: Finding, shape: Ellipsoid, xs, ys, z: float, planes: dict[str, np.ndarray],
+          sample_mm) -> None:
+    """Blend one finding into the planes of one sub-plane, inside its bounding box only."""
+    lo, hi = shape.bbox(2.0 * max(sample_mm))
+    if not lo[2] <= z <= hi[2]:
+        return
+    j0, j1 = np.searchsorted(xs, lo[0]), np.searchsorted(xs, hi[0], "right")
+    i0, i1 = np.searchsorted(ys, lo[1]), np.searchsorted(ys, hi[1], "right")
+    if j0 >= j1 or i0 >= i1:
+        return
+    wx, wy = xs[None, j0:j1], ys[i0:i1, None]
+    f = shape.field(wx, wy, z)
+    inside = f.fraction(f.distance(), sample_mm)
+    if not inside.any():
+        return
+    for key, plane in planes.items():
+        view = plane[i0:i1, j0:j1]
+        value = finding.values(key, LIVER[key], f, shape, sample_mm, wx, wy, z)
+        view += inside * (value - view)
+
+
 def add_noise(clean: np.ndarray, key: str, sigma: float, corr_px: float,
               rng: np.random.Generator) -> np.ndarray:
-    """Correlated noise (as reconstructed images have): Rician for MR magnitudes.
+    """Correlated noise (as reconstructed images have) of SD ``sigma``: Rician for MR magnitudes.
 
     ``corr_px`` is the Gaussian sigma (pixels) that correlates the noise; CT air outside the
     body gets a quarter of the noise (it is clipped at the bottom of the range anyway).
     """
 
     def field() -> np.ndarray:
-        n = rng.standard_normal(clean.shape)
-        n = ndimage.gaussian_filter(n, (0.0, corr_px, corr_px))
-        return n / n.std()
+        n = rng.standard_normal(clean.shape, dtype=np.float32)
+        n = ndimage.gaussian_filter(n, (0.0, corr_px, corr_px), output=np.float32)
+        return n / n.std(dtype=np.float64)
 
     if key in RICIAN_KEYS:
         return np.hypot(clean + sigma * field(), sigma * field())
     scale = np.where(clean < -950.0, 0.25, 1.0) if key.startswith("ct_") else 1.0
-    noisy = clean + sigma * scale * field()
-    if key == "adc":  # the scanner masks the background of ADC maps
-        noisy = np.where(clean > 0.0, np.maximum(noisy, 0.0), 0.0)
-    return noisy
+    return clean + sigma * scale * field()
 
 
-def visibility(lesion: Lesion, grid: Grid, place: Placement) -> tuple[float, float, float]:
-    """Best slice of a lesion: (score 0..1, slice z in body mm, axial diameter there in mm).
+def adc_map(b0: np.ndarray, b800: np.ndarray, sigma: float) -> np.ndarray:
+    """ADC (1e-6 mm2/s) from the stored b0 and b800 images; 0 where b0 is at noise level
+    (the scanner's background mask: smoothed b0 below 3 sigma)."""
+    mask = ndimage.gaussian_filter(b0.astype(np.float64), (0.0, 1.0, 1.0)) > 3.0 * sigma
+    adc = adc_of(np.maximum(b0, 1.0), np.maximum(b800, 1.0))
+    return np.where(mask, np.clip(adc, 0.0, 4095.0), 0.0)
 
-    The score is the fraction of the slice thickness the lesion fills at its centre, times
-    how much of the in-plane resolution its section spans; >= 0.5 counts as visible.
-    """
+
+def slice_overlap(shape: Ellipsoid, z: float, thickness_mm: float) -> float:
+    """Fraction of a slice's thickness centred at ``z`` that crosses the ellipsoid's centre line."""
+    cz, c = shape.centre_mm[2], shape.semi_axes_mm[2]
+    return max(0.0, min(z + thickness_mm / 2, cz + c) - max(z - thickness_mm / 2, cz - c)) / thickness_mm
+
+
+def visibility(shape: Ellipsoid, grid: Grid, place: Placement) -> tuple[float, int]:
+    """(score 0..1, index of the slice nearest the centre). The score is the fraction of the
+    slice thickness the lesion fills at its centre, times how much of the in-plane resolution
+    its section spans; >= 0.5 counts as visible. The nearest slice is always a best one (both
+    factors fall with the distance from the centre)."""
     res = math.hypot(max(grid.pixel_spacing_mm), 2.355 * grid.psf_mm)
-    cz, c = lesion.centre_mm[2], lesion.semi_axes_mm[2]
-    t = grid.slice_thickness_mm
-    best = (0.0, place.z_mm[0], 0.0)
-    for z in place.z_mm:
-        overlap = max(0.0, min(z + t / 2, cz + c) - max(z - t / 2, cz - c)) / t
-        diameter = lesion.axial_diameter_at_mm(z)
-        score = overlap * min(1.0, diameter / res)
-        if score > best[0] or (score == best[0] and diameter > best[2]):
-            best = (score, z, diameter)
-    return best
+    k = place.nearest_slice(shape.centre_mm[2])
+    z = place.z_mm[k]
+    score = slice_overlap(shape, z, grid.slice_thickness_mm) * min(1.0, shape.axial_diameter_at_mm(z) / res)
+    return score, k
