@@ -19,15 +19,18 @@ import pytest
 
 from viewer.errors import GeometryError, ValidationError
 from viewer.geometry import StackGeometry
+from viewer.records import Role, StackInfo
 from viewer.registration import (AlignmentProposal, Focus, Outcome, RegistrationParams, propose_alignment,
-                                 rotation_angle_deg)
+                                 registration_stack, rotation_angle_deg)
 from viewer.registration.prepare import block_factors, coarse_image, prepare
+from viewer.testing import make_stack
 
 AXIAL_IOP = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 # (tissue, CT HU, MRI signal): a portal-phase CT and a fat-suppressed T1 portal MRI.
 TISSUES = {"air": (-1000, 0), "fat": (-100, 25), "muscle": (50, 140), "liver": (110, 330), "spleen": (120, 260),
-           "kidney": (170, 300), "bone": (500, 90), "vessel": (170, 420), "lung": (-850, 5), "lesion": (55, 520), "hepatic": (150, 380)}
+           "kidney": (170, 300), "bone": (500, 90), "vessel": (170, 420), "lung": (-850, 5), "lesion": (55, 520),
+           "hepatic": (150, 380)}
 CODE = {name: i for i, name in enumerate(TISSUES)}
 
 
@@ -344,6 +347,25 @@ class TestCoarseGrid:
         c = prepare(ct, 4.0, "fixed")
         assert c.is_ct and c.values.min() >= -200 and c.values.max() <= 300
         assert 0.3 < c.body.mean() < 0.95  # the body, lungs filled in, not the air around it
+
+
+class TestChoice:
+    @staticmethod
+    def key(stacks: list[StackInfo]) -> str | None:
+        chosen = registration_stack(stacks)
+        return None if chosen is None else chosen.key
+
+    def test_portal_phases_first_and_the_lowest_b_value(self) -> None:
+        exam = [make_stack("a", Role.MR_ADC), make_stack("t2", Role.MR_T2FS),
+                make_stack("b800", Role.MR_DWI, b_value=800), make_stack("b0", Role.MR_DWI, b_value=0),
+                make_stack("pre", Role.MR_T1_PRE)]
+        assert self.key(exam) == "pre"
+        assert self.key(exam[:4]) == "b0"
+        assert self.key(exam + [make_stack("pv", Role.MR_T1_PORTAL)]) == "pv"
+        assert self.key([make_stack("art", Role.CT_ARTERIAL), make_stack("pv", Role.CT_PORTAL)]) == "pv"
+
+    def test_nothing_to_register(self) -> None:
+        assert self.key([make_stack("x", Role.UNKNOWN), make_stack("thin", Role.CT_PORTAL, n_slices=2)]) is None
 
 
 class TestRecords:

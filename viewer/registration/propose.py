@@ -11,9 +11,14 @@ Steps, each on block-averaged volumes of about 4 mm (:mod:`~viewer.registration.
    (breathing slides the liver against the body; a liver-only rotation is poorly conditioned:
    on the synthetic phantom it left 0.6-0.9° where the body stage leaves 0.1-0.3°);
 5. the verdict: refused when the result is absurd (more than MAX_DEPARTURE_MM from the search's
-   position or MAX_ROTATION_DEG of rotation), when the images do not single out a position, or
-   when the refinement lost mutual information; uncertain when the liver was not found, the
-   time ran out or the search was only half sure.
+   position or MAX_ROTATION_DEG of rotation), when the images share no more information than
+   chance (noise, unrelated series), when the refinement lost mutual information or when the
+   region mostly falls outside the other volume; uncertain when the liver was not found (the
+   body alone was aligned), the time ran out or the search's best position hardly stood out.
+
+Cost: about 300 ms of one core for a sample pair (512 x 512 x 35 CT, 256 x 192 x 35 MRI), of which
+block-averaging is linear in the voxels (about 5 ms per million); the search and the optimiser
+stop at ``time_limit_s``.
 """
 
 from __future__ import annotations
@@ -80,13 +85,7 @@ def propose_alignment(fixed: VolumeLike, moving: VolumeLike, *, focus: Focus | s
         return None
     start = np.eye(4)
     start[:3, 3] = found.translation_mm
-    levels = (p.shrink_factors, p.smoothing_voxels, p.sampling_fractions)
-    if used is Focus.BODY or len(p.shrink_factors) == 1:
-        stages = [Stage(ref.body, True, *levels)]
-    else:
-        stages = [Stage(ref.body, True, *(v[:-1] for v in levels))]  # type: ignore[arg-type]
-    if used is not Focus.BODY:
-        stages.append(Stage(region, p.liver_rotates, *(v[-1:] for v in levels)))  # type: ignore[arg-type]
+    stages = _stages(ref.body, region, used, p)
     result, iterations, stop = start, 0, Stop.CONVERGED
     for i, stage in enumerate(stages):
         refined = refine(ref, other, stage, result, p, budget, other_region if i == 1 else None)
@@ -128,10 +127,22 @@ def propose_alignment(fixed: VolumeLike, moving: VolumeLike, *, focus: Focus | s
         matrix=tuple(float(v) for v in moving_to_fixed[:3, :].ravel()), outcome=outcome,
         reason="; ".join(refusals + reasons), focus=used,
         mutual_information_start_nats=round(found.mutual_information_nats, 4),
-        mutual_information_final_nats=round(mi_final, 4), information_ratio=round(ratio, 2), chance_nats=round(chance, 4),
+        mutual_information_final_nats=round(mi_final, 4), information_ratio=round(ratio, 2),
+        chance_nats=round(chance, 4),
         overlap_fraction=round(overlap, 3), departure_mm=round(departure, 2), iterations=iterations,
         elapsed_ms=round((time.perf_counter() - t0) * 1000, 1), cpu_ms=round((time.thread_time() - c0) * 1000, 1),
         warnings=tuple(warnings))
+
+
+def _stages(body: np.ndarray, region: np.ndarray, used: Focus, p: RegistrationParams) -> list[Stage]:
+    """The body on every level (on all but the last when a focus stage follows), then the focus
+    region on the last level."""
+    shrink, sigmas, fractions = p.shrink_factors, p.smoothing_voxels, p.sampling_fractions
+    if used is Focus.BODY or len(shrink) == 1:
+        return [Stage(body, True, shrink, sigmas, fractions)] + (
+            [] if used is Focus.BODY else [Stage(region, p.liver_rotates, shrink, sigmas, fractions)])
+    return [Stage(body, True, shrink[:-1], sigmas[:-1], fractions[:-1]),
+            Stage(region, p.liver_rotates, shrink[-1:], sigmas[-1:], fractions[-1:])]
 
 
 def _focus_region(ref: Coarse, ref_vol: VolumeLike, ref_mask: np.ndarray | None, name: str, focus: Focus,

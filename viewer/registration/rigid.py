@@ -30,7 +30,6 @@ class Refined:
     fixed_to_moving: np.ndarray  # 4x4, mm
     iterations: int
     stop: Stop
-    mattes_metric: float  # ITK's last value (negative mutual information, its own sampling)
 
 
 def to_affine(transform: sitk.Transform) -> np.ndarray:
@@ -102,19 +101,25 @@ def refine(fixed: Coarse, moving: Coarse, stage: Stage, start: np.ndarray, param
     reg.SmoothingSigmasAreSpecifiedInPhysicalUnitsOff()
     reg.SetInitialTransform(_rigid_start(start, centre_mm), inPlace=False)
 
-    state = {"iterations": 0, "stop": Stop.CONVERGED}
+    progress = _Progress()
 
     def observe() -> None:
-        state["iterations"] = int(state["iterations"]) + 1  # type: ignore[call-overload]
+        progress.iterations += 1
         if budget.cancelled:
-            state["stop"] = Stop.CANCELLED
+            progress.stop = Stop.CANCELLED
         elif budget.expired:
-            state["stop"] = Stop.TIME_LIMIT
-        if state["stop"] is not Stop.CONVERGED:
+            progress.stop = Stop.TIME_LIMIT
+        if progress.stop is not Stop.CONVERGED:
             reg.StopRegistration()
 
     reg.AddCommand(sitk.sitkIterationEvent, observe)  # once stopped, a later level stops at its first step
     result = reg.Execute(fixed.image, moving.image)
-    stop = state["stop"]
-    return Refined(to_affine(result), int(state["iterations"]),  # type: ignore[call-overload]
-                   stop if isinstance(stop, Stop) else Stop.CONVERGED, float(reg.GetMetricValue()))
+    return Refined(to_affine(result), progress.iterations, progress.stop)
+
+
+@dataclass
+class _Progress:
+    """What the iteration observer has seen (mutable: the observer writes it)."""
+
+    iterations: int = 0
+    stop: Stop = Stop.CONVERGED
