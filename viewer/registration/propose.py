@@ -5,11 +5,12 @@ Steps, each on block-averaged volumes of about 4 mm (:mod:`~viewer.registration.
    else the body; the reference is the fixed volume unless only the moving one is a CT;
 2. the initial overlap: body centres in x and y, a craniocaudal search of the focus region by
    mutual information, then x and y around it (:mod:`~viewer.registration.search`);
-3. a rigid registration of the body, multi-resolution (:mod:`~viewer.registration.rigid`): the
-   patient's position on the table, rotation included, measured with the body's long lever arm;
+3. a rigid registration of the body (outside the liver region when the liver is the focus: the
+   table's position, not the sliding liver's), multi-resolution (:mod:`~viewer.registration.rigid`):
+   the rotation is measured with the body's long lever arm;
 4. with a liver focus, the liver's own position from there at the finest level, by translation
    (breathing slides the liver against the body; a liver-only rotation is poorly conditioned:
-   on the synthetic phantom it left 0.6-0.9° where the body stage leaves 0.1-0.3°);
+   on the synthetic phantom it left 0.6-0.9° where the body stage leaves 0.1°);
 5. the verdict: refused when the result is absurd (more than MAX_DEPARTURE_MM from the search's
    position or MAX_ROTATION_DEG of rotation), when the images share no more information than
    chance (noise, unrelated series), when the refinement lost mutual information or when the
@@ -138,6 +139,8 @@ def _stages(body: np.ndarray, region: np.ndarray, used: Focus, p: RegistrationPa
     """The body on every level (on all but the last when a focus stage follows), then the focus
     region on the last level."""
     shrink, sigmas, fractions = p.shrink_factors, p.smoothing_voxels, p.sampling_fractions
+    if used is not Focus.BODY:  # the table's position from what moves with it, not the sliding liver
+        body = body & ~ndi.binary_dilation(region, iterations=2)
     if used is Focus.BODY or len(shrink) == 1:
         return [Stage(body, True, shrink, sigmas, fractions)] + (
             [] if used is Focus.BODY else [Stage(region, p.liver_rotates, shrink, sigmas, fractions)])
