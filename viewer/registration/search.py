@@ -19,7 +19,7 @@ from scipy import ndimage as ndi
 from viewer.registration.prepare import Coarse
 
 #: The x and y search around the body centres' offset (mm).
-XY_RANGE_MM, XY_STEP_MM = 16.0, 8.0
+XY_RANGE_MM, XY_STEP_MM = 8.0, 8.0
 #: Every n-th voxel of the focus region is a sample point (about 4 000 points).
 SAMPLE_TARGET = 4000
 
