@@ -55,9 +55,7 @@ def _stack_for(stacks: list[StackInfo], entry: dict[str, Any]) -> StackInfo:
 
 
 def _geometry(stack: StackInfo) -> StackGeometry:
-    from viewer.loader import VolumeLoader  # geometry only: no pixel is read
-
-    return VolumeLoader(stack).volume.geometry
+    return VolumeLoader(stack).volume.geometry  # geometry only: no pixel is read
 
 
 def _tracking_uid(patient_id: str, lesion: str) -> str:
@@ -102,9 +100,10 @@ def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[Stack
                 centre = np.asarray(les["centre_mm"][exam["exam_id"]], float)
                 on_slice = np.array([centre[0], centre[1], gt["slice_z_mm"]])
                 k = geo.nearest_slice(on_slice)
-                if k != gt["slice_index"]:
-                    raise LesionlabError(f"slice {k} of {role.value} lies at the lesion's slice_z_mm but the ground "
-                                         f"truth names slice {gt['slice_index']}", where=entry["folder"],
+                if k != gt["slice_index"] or images[k].sop_instance_uid != gt["sop_instance_uid"]:
+                    raise LesionlabError(f"slice {k} of {role.value} ({images[k].sop_instance_uid}) lies at the "
+                                         f"lesion's slice_z_mm but the ground truth names slice {gt['slice_index']} "
+                                         f"({gt['sop_instance_uid']})", where=entry["folder"],
                                          advice="regenerate the sample study (make sample)")
                 if gt["visible"]:
                     row, col = geo.pixel_on_slice(on_slice, k)

@@ -52,6 +52,28 @@ def test_measured_diameters_match_ground_truth_within_one_pixel(built):
         assert abs(row.diameter_mm - expected) <= pixel, (row.patient_id, row.lesion_id, row.series_role)
 
 
+def test_measurements_name_the_image_of_the_ground_truth_and_every_series_is_counted(built):
+    """Store schema 2: each line records its image (InstanceNumber, SOPInstanceUID) and the
+    lesion's tracking UID; those images are the ground truth's (slice nearest the centre); every
+    series the sample read counted has status counted, zero counts included."""
+    path, _ = built
+    gt = truths()
+    measurements, counts, _ = cohort_tables(path)
+    with ReadingStore.open(path, read_only=True) as st:
+        project = st.load()
+    measured = measurements[measurements["status"] == "measured"]
+    assert len(measured) > 0
+    for row in measured.itertuples():
+        les = project.lesions[(row.patient_id, row.exam_pair_id, row.reader, row.lesion_id)]
+        truth = next(t for t in gt[row.patient_id]["lesions"] if t["id"] == les.comment.split()[-1])
+        entry = truth["series"][row.series_role]
+        assert (row.sop_instance_uid, row.instance_number, row.slice_index) == (
+            entry["sop_instance_uid"], entry["instance_number"], entry["slice_index"])
+        assert row.tracking_uid.startswith("2.25.") and row.method == "manual"
+    assert measured.groupby(["patient_id", "lesion_id"])["tracking_uid"].nunique().max() == 1
+    assert len(counts) == 12 * len(gt) and set(counts["count_status"]) == {"counted"}
+
+
 def test_protocol_selection_and_counts(built):
     path, _ = built
     gt = truths()

@@ -33,7 +33,7 @@ ROLES = ("ct_arterial", "ct_portal", "mr_t2fs", "mr_dwi", "mr_adc", "mr_t1_pre",
 #: dark on T1 pre; T1 portal hyper or washed out (see ``_deltas``).
 DELTA_RANGE = {
     "ct_art": (35.0, 60.0),
-    "ct_pv": (-40.0, -20.0),
+    "ct_pv": (-45.0, -22.0),
     "t2fs": (300.0, 650.0),
     "dwi_b0": (300.0, 500.0),
     "adc": (-560.0, -360.0),

@@ -74,7 +74,7 @@ PATIENTS: tuple[PatientSpec, ...] = (
         lesions=(
             _plan(34.0, "right", (), ("ct_arterial", "ct_portal", "mr_t2fs", "mr_t1_arterial"), N, P,
                   (34.0, 20.0, 19.0)),
-            _plan(17.0, "left", (), ("ct_arterial", "ct_portal"), R, P, (17.0, 10.0, 14.0)),
+            _plan(17.0, "left", (), ("ct_arterial", "ct_portal"), H, P, (17.0, 10.0, 14.0)),
             _plan(11.0, "right", (), ("ct_arterial", "ct_portal"), H, PV, (11.0, 9.0, 9.0)),
             _plan(7.5, "left", (), ("ct_arterial", "ct_portal"), H, C, (7.5, 6.5, 6.5)),
             _plan(12.0, "right", (), ("ct_arterial", "ct_portal", "mr_dwi"), H, P, (None, None, 12.0)),
