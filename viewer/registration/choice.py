@@ -1,9 +1,9 @@
 """Which stack of each exam to register.
 
 Measured on the sample (bench/bench_register.py, liver focus, lesion distance mean / max over the
-three CT-MRI pairs): against CT portal, MRI T1 portal 0.6 / 1.2 mm, T1 pre 0.5 / 1.1, DWI b0
-0.6 / 1.0, T2FS 0.7 / 1.3, T1 arterial 0.9 / 1.5, ADC 1.5 / 2.1; CT arterial instead of portal
-changes little. All meet the 5 mm goal; the order below puts first the series whose contrast
+three CT-MRI pairs): against CT portal, MRI T1 portal 0.4 / 0.8 mm, T1 pre 0.5 / 0.9, DWI b0
+0.5 / 0.9, T2FS 0.6 / 1.0, T1 arterial 0.6 / 1.1, DWI b800 0.6 / 1.3, ADC 1.7 / 2.0; CT arterial
+instead of portal changes little. All meet the 5 mm goal; the order below puts first the series whose contrast
 matches the CT's (both enhanced in the portal phase: vessels and liver alike on both), then the
 anatomical ones, then the noisy or derived ones. The CT portal comes first because the follow-up
 exams always have it (RECIST is read on it) and a prior-current pair then uses the same phase.
