@@ -17,9 +17,9 @@ Steps, each on block-averaged volumes of about 4 mm (:mod:`~viewer.registration.
    region mostly falls outside the other volume; uncertain when the liver was not found (the
    body alone was aligned), the time ran out or the search's best position hardly stood out.
 
-Cost: 340-420 ms of CPU for a sample pair (512 x 512 x 35 CT, 256 x 192 x 35 MRI), of which
-block-averaging is linear in the voxels (about 5 ms per million); the search and the optimiser
-stop at ``time_limit_s``.
+Cost: 340-420 ms of CPU (shared machine) for a sample pair (512 x 512 x 35 CT, 256 x 192 x 35
+MRI), of which block-averaging is linear in the voxels (about 1.5 ms per million); the search and
+the optimiser stop at ``time_limit_s``.
 """
 
 from __future__ import annotations
