@@ -54,13 +54,15 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_pydicom_and_simpleitk_stay_in_the_io_package() -> None:
+    """pydicom only in viewer/dicomio; SimpleITK there and in viewer/registration (its one other home)."""
     offenders = []
     for pkg in ("app", *CORE_PACKAGES):
         for path in (ROOT / pkg).rglob("*.py"):
             rel = path.relative_to(ROOT)
             if rel.parts[:2] == ("viewer", "dicomio"):
                 continue
-            bad = _imports(path) & {"pydicom", "SimpleITK"}
+            allowed = {"SimpleITK"} if rel.parts[:2] == ("viewer", "registration") else set()
+            bad = (_imports(path) & {"pydicom", "SimpleITK"}) - allowed
             if bad:
                 offenders.append(f"{rel}: {sorted(bad)}")
     assert not offenders, offenders
