@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from annotation import _validate as v
 from annotation.vocab import Lobe
@@ -119,14 +119,16 @@ def side_of(line: BoundaryLine, point_mm: tuple[float, float, float]) -> Lobe:
 
 
 def lobe_for_point(project: Any, pair: tuple[str, str], reader: str, frame_uid: str,
-                   point_mm: tuple[float, float, float]) -> tuple[Lobe | None, str]:
+                   point_mm: tuple[float, float, float], extra: Iterable[Any] = ()) -> tuple[Lobe | None, str]:
     """The lobe of a point of ``frame_uid`` from the reader's boundary in that frame, else from the
     boundary drawn in another frame of the pair through their alignment; (None, "") without one.
     The second value says where the lobe came from (for the status bar)."""
     own = project.lobe_boundaries.get((pair[0], pair[1], reader, frame_uid))
     if own is not None and own.lines:
         return own.lobe_at(point_mm), "from the right/left boundary"
-    for (pid, fixed, moving), alignment in project.alignments.items():
+    alignments = [*project.alignments.values(), *extra]  # the store's, then one proposed in this session
+    for alignment in alignments:
+        pid, fixed, moving = alignment.key
         if pid != pair[0] or frame_uid not in (fixed, moving):
             continue
         other = fixed if moving == frame_uid else moving

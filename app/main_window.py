@@ -23,6 +23,7 @@ from annotation.reading import EditKind, ReadingEvent
 from annotation.records import NotMeasurable, NotVisible
 from annotation.vocab import Lobe
 from app import reading_commands as cmd
+from app.alignment_job import AlignmentJob
 from app.browser import StudyBrowser
 from app.docks import ReadingDocks
 from app.export_analysis import ExportActions
@@ -94,6 +95,11 @@ class MainWindow(QMainWindow):
         connect_loading(self.reading, self.loads)
         self.loads.failed.connect(lambda key, msg: self.show_error(f"cannot load stack {key}: {msg}"))
         self.loads.progress.connect(self._load_progress)
+        self.align_job = AlignmentJob(self)
+        self.align_job.done.connect(self._aligned)
+        self.align_job.failed.connect(self._align_failed)
+        self._align_wanted: tuple[str, str] | None = None  # stack keys (CT, MRI) to register once loaded
+        self.loads.progress.connect(self._maybe_align)
         self.grid = ReadingGrid(self.reading, self)
         self.grid.stack_dropped.connect(self._stack_dropped)
         self.grid.context_requested.connect(self._cell_menu)
@@ -286,7 +292,63 @@ class MainWindow(QMainWindow):
         how = self.reading.link_all()
         by = {"point": "by the reference points (3D)", "slice": "by slice position"}
         detail = "; ".join(sorted({by[h] for h in how.values()})) or "same frame of reference"
-        self.state.say(f"linked to {role_label(self.reading.active.role)}: {detail}")
+        text = f"linked to {role_label(self.reading.active.role)}: {detail}"
+        if how and self.state.pair is not None and self.state.confirm_alignment(f"landmark link {detail}") is not None:
+            self.align_job.cancel()  # the reader's alignment wins over a proposal still running
+            text += "; CT <-> MRI alignment confirmed and kept with the reading"
+        self.state.say(text)
+
+    # ------------------------------------------------------------------ CT <-> MRI alignment
+    def _start_alignment(self) -> None:
+        """After a pair opens: its confirmed alignment is in force already; else propose one once the two
+        stacks to register have loaded (viewer/registration/choice.py), never before the first images."""
+        from viewer.registration.choice import registration_stack
+
+        self.align_job.cancel()
+        self._align_wanted = None
+        pair = self.state.pair
+        if pair is None or self.state.alignment is not None or self.state.pair_frames() is None:
+            return
+        ct, mr = registration_stack(pair.ct.stacks), registration_stack(pair.mr.stacks)
+        if ct is not None and mr is not None:
+            self._align_wanted = (ct.key, mr.key)
+            self._maybe_align(ct.key, 0, 0)
+
+    def _volume_of(self, key: str) -> Any:
+        return next((vp.volume for vp in self.reading.viewports if vp.key == key and vp.volume is not None), None) \
+            or self.loads.volumes.get(key)
+
+    def _maybe_align(self, key: str, done: int, total: int) -> None:
+        wanted = self._align_wanted
+        if wanted is None or key not in wanted:
+            return
+        fixed, moving = self._volume_of(wanted[0]), self._volume_of(wanted[1])
+        if fixed is None or moving is None or not fixed.loaded.all() or not moving.loaded.all():
+            return
+        self._align_wanted = None
+        self.align_job.start(self.state.pair, fixed, moving)
+
+    def _align_failed(self, token: object, msg: str) -> None:
+        if token is self.state.pair:
+            self.state.say(f"⚠ no alignment proposed: {msg}")
+
+    def _aligned(self, token: object, proposal: Any) -> None:
+        from annotation.records import Alignment
+        from viewer.registration import Outcome
+
+        frames = self.state.pair_frames()
+        pair = self.state.pair
+        if token is not pair or pair is None or frames is None or self.state.alignment is not None:
+            return  # another pair is open now, or the reader linked meanwhile
+        if proposal.outcome is Outcome.REFUSED:
+            self.state.say(f"CT and MRI not aligned automatically ({proposal.reason}): align a landmark and press L")
+            return
+        alignment = Alignment(pair.patient_id, frames[0], frames[1], proposal.matrix, note=proposal.summary())
+        self.state.apply_alignment(alignment)
+        t = ", ".join(f"{v:+.1f}" for v in proposal.translation_mm)
+        caution = " (uncertain: check a landmark)" if proposal.outcome is Outcome.UNCERTAIN else ""
+        self.state.say(f"CT and MRI aligned from the images{caution}: shift ({t}) mm, {proposal.rotation_deg:.1f}°; "
+                       "L on a landmark corrects and keeps it")
 
     def _same_modality(self) -> list[Any]:
         act = self.reading.active
@@ -412,6 +474,7 @@ class MainWindow(QMainWindow):
     def open_pair(self, pair: ExamPair) -> None:
         self.loads.keep_only(s.key for s in pair.stacks)
         self.state.open_pair(pair)
+        self._start_alignment()
         self.view_settings.apply_presets_when_loaded(self.reading)
         self.grid.active_widget.setFocus()
         missing = self.reading.hanging.missing_roles()

@@ -19,10 +19,13 @@ from enum import Enum
 from typing import Callable
 
 from annotation.gestures import ReadingContext, Suggestion
+from annotation.records import Alignment
+from annotation.vocab import AlignmentSource
 from annotation.lobes import lobe_for_point
 from annotation.selection import Selection
 from annotation.vocab import Lobe
 from app.reading_session import ReadingSession
+from viewer.errors import LesionlabError
 from viewer.model.events import Signal
 from viewer.model.layout import role_label
 from viewer.model.pointer import View
@@ -49,12 +52,15 @@ class CellKind(str, Enum):
 
 class WorkstationState:
     """Signal ``changed(aspect)``: ``"pair"``, ``"tool"``, ``"lobe"``, ``"overlays"``, ``"status"``,
-    ``"cells"``, ``"reading"`` (another Reading: another project or reader)."""
+    ``"cells"``, ``"alignment"``, ``"reading"`` (another Reading: another project or reader)."""
 
     def __init__(self, session: ReadingSession, viewer: ReadingModel) -> None:
         self.session = session
         self.viewer = viewer
         self.pair: ViewerPair | None = None
+        #: The open pair's CT <- MRI alignment in force: the reader's confirmed one from the store, else the
+        #: registration's proposal of this session (kept out of the store until the reader confirms it).
+        self.alignment: Alignment | None = None
         self.tool = ToolMode.WINDOW_LEVEL
         self.overlays = True
         self.status = ""
@@ -136,10 +142,59 @@ class WorkstationState:
     def open_pair(self, pair: ViewerPair) -> None:
         """Hang ``pair`` in the six cells and read it (its project record is made at the first edit)."""
         self.pair = pair
+        self.alignment = None
         self.viewer.open_stacks(pair.stacks)
         self.selection.set_pair(self.session.find_pair(pair))
         self.viewer.activate(0)
+        known = self.stored_alignment()
+        if known is not None:
+            self.apply_alignment(known)
         self.changed.emit("pair")
+
+    # ------------------------------------------------------------------ CT <-> MRI alignment
+    def pair_frames(self) -> tuple[str, str] | None:
+        """(CT frame of reference, MRI frame of reference) of the open pair, None when unknown."""
+        if self.pair is None:
+            return None
+        from viewer.registration.choice import registration_stack  # SimpleITK loads with the package: not at start
+
+        ct = registration_stack(self.pair.ct.stacks)
+        mr = registration_stack(self.pair.mr.stacks)
+        if ct is None or mr is None or not ct.frame_of_reference_uid or not mr.frame_of_reference_uid:
+            return None
+        return ct.frame_of_reference_uid, mr.frame_of_reference_uid
+
+    def stored_alignment(self) -> Alignment | None:
+        frames = self.pair_frames()
+        if frames is None or self.pair is None:
+            return None
+        found: Alignment | None = self.reading.project.alignment(self.pair.patient_id, *frames)
+        return found
+
+    def apply_alignment(self, alignment: Alignment) -> None:
+        """Link the pair's CT and MRI cells by ``alignment`` (they scroll together from now on)."""
+        self.alignment = alignment
+        self.viewer.link.align_frames(alignment.fixed_frame_uid, alignment.moving_frame_uid, alignment.matrix)
+        self.changed.emit("alignment")
+
+    def confirm_alignment(self, how: str) -> Alignment | None:
+        """Keep the CT <-> MRI link as it is now (after the reader's landmark link) as the pair's
+        confirmed alignment in the store; None when the two exams are not linked."""
+        frames = self.pair_frames()
+        if frames is None or self.pair is None:
+            return None
+        matrix = self.viewer.link.frame_transform(*frames)
+        if matrix is None:
+            return None
+        reason = self.prepare()
+        if reason:
+            raise LesionlabError(reason)
+        confirmed = Alignment(self.pair.patient_id, frames[0], frames[1], matrix, AlignmentSource.CONFIRMED,
+                              self.reader, how)
+        self.reading.set_alignment(confirmed)
+        self.alignment = confirmed
+        self.changed.emit("alignment")
+        return confirmed
 
     def in_pair(self, stack: StackInfo) -> bool:
         pair = self.pair
@@ -197,5 +252,6 @@ class WorkstationState:
         if sel.pair is None or vol is None or geo is None or not vol.stack.frame_of_reference_uid:
             return None, ""
         point = geo.index_to_patient(view.slice_index, *pos)
+        extra = [self.alignment] if self.alignment is not None else []
         return lobe_for_point(self.reading.project, sel.pair, self.reader, vol.stack.frame_of_reference_uid,
-                              (float(point[0]), float(point[1]), float(point[2])))
+                              (float(point[0]), float(point[1]), float(point[2])), extra)

@@ -2,10 +2,12 @@
 
 * Stacks sharing a FrameOfReferenceUID are linked automatically: they share patient
   coordinates, so a slice change moves the others to the slice nearest the same point.
-* Different frames (CT and MRI) share no coordinates. The reader aligns one landmark in both
-  and calls :meth:`link_current_positions` ("L"). Each frame ``F`` then gets a translation
-  ``shift[F]`` into a common link space (``p + shift[F]``), and from then on the frames scroll
-  together and the reference point maps between them. The landmark is, per viewport:
+* Different frames (CT and MRI) share no coordinates. Each frame ``F`` of a link group has a
+  rigid transform into a common link space (``R[F] p + t[F]``); from then on the frames scroll
+  together and the reference point maps between them. The transform comes from an alignment
+  (:meth:`align_frames`: a registration proposal or the reader's confirmed one), or from the
+  landmark link: the reader aligns one landmark in both and calls :meth:`link_current_positions`
+  ("L"), which keeps each frame's rotation and corrects its translation. The landmark is, per viewport:
 
   - the reference point, when the reader has placed one on the slice shown (click the
     landmark in each viewport with the crosshair tool): a full 3D translation, so the point
@@ -44,6 +46,7 @@ class LinkModel:
     def __init__(self, viewports: Iterable[ViewportModel] = ()) -> None:
         self.viewports: list[ViewportModel] = []
         self._group: dict[str, int] = {}  # frame id -> group id
+        self._rot: dict[str, np.ndarray] = {}  # frame id -> rotation into the link space
         self._shift_mm: dict[str, np.ndarray] = {}  # frame id -> translation into the link space
         self._next_group = 0
         self._busy = False
@@ -60,7 +63,41 @@ class LinkModel:
         if fid not in self._group:
             self._group[fid] = self._next_group
             self._next_group += 1
+            self._rot[fid] = np.eye(3)
             self._shift_mm[fid] = np.zeros(3)
+
+    def _to_link(self, fid: str, p: np.ndarray) -> np.ndarray:
+        out: np.ndarray = self._rot[fid] @ np.asarray(p, float) + self._shift_mm[fid]
+        return out
+
+    def _from_link(self, fid: str, q: np.ndarray) -> np.ndarray:
+        out: np.ndarray = self._rot[fid].T @ (np.asarray(q, float) - self._shift_mm[fid])
+        return out
+
+    def align_frames(self, fixed_fid: str, moving_fid: str, matrix: Sequence[float]) -> None:
+        """Link two frames by a rigid transform (3x4 row-major, moving mm -> fixed mm), as an exam
+        pair's alignment gives it: the moving frame joins the fixed frame's group."""
+        m = np.asarray(matrix, float).reshape(3, 4)
+        self._ensure(fixed_fid)
+        self._ensure(moving_fid)
+        r_f, t_f = self._rot[fixed_fid], self._shift_mm[fixed_fid]
+        self._rot[moving_fid] = r_f @ m[:, :3]
+        self._shift_mm[moving_fid] = r_f @ m[:, 3] + t_f
+        self._group[moving_fid] = self._group[fixed_fid]
+        for vp in self.viewports:
+            if frame_id(vp) in (fixed_fid, moving_fid):
+                vp.set_linked(True)
+        self.changed.emit()
+
+    def frame_transform(self, fixed_fid: str, moving_fid: str) -> tuple[float, ...] | None:
+        """The 3x4 row-major transform moving mm -> fixed mm when both frames are in one group."""
+        if fixed_fid not in self._group or moving_fid not in self._group \
+                or self._group[fixed_fid] != self._group[moving_fid]:
+            return None
+        r_f, t_f = self._rot[fixed_fid], self._shift_mm[fixed_fid]
+        r = r_f.T @ self._rot[moving_fid]
+        t = r_f.T @ (self._shift_mm[moving_fid] - t_f)
+        return tuple(float(v) for v in np.hstack([r, t[:, None]]).reshape(-1))
 
     def offset_mm(self, vp: ViewportModel) -> float | None:
         """The frame's shift along the viewport's normal (mm): what the overlay reports."""
@@ -114,23 +151,20 @@ class LinkModel:
             done.add(fid)
             self._ensure(fid)
             point = self._landmark_point(vp)
-            if ref_point is not None and point is not None:
-                delta, how[fid] = ref_point - point, "point"
-            else:
-                delta, how[fid] = self._normal_offset(reference, vp), "slice"
-            self._shift_mm[fid] = self._shift_mm[ref_fid] + delta
+            if ref_point is not None and point is not None:  # the landmark maps onto the reference's
+                self._shift_mm[fid] = self._to_link(ref_fid, ref_point) - self._rot[fid] @ point
+                how[fid] = "point"
+            else:  # only along the normal: the slices shown become the same position
+                centre_ref, centre = reference.center_point_mm(), vp.center_point_mm()
+                geo = vp.geometry
+                if centre_ref is not None and centre is not None and geo is not None:
+                    gap = self._from_link(fid, self._to_link(ref_fid, centre_ref)) - centre
+                    self._shift_mm[fid] = self._shift_mm[fid] + self._rot[fid] @ geo.normal_part_mm(gap)
+                how[fid] = "slice"
             self._group[fid] = ref_group
         reference.set_linked(True)
         self.changed.emit()
         return how
-
-    @staticmethod
-    def _normal_offset(reference: ViewportModel, vp: ViewportModel) -> np.ndarray:
-        """Reference slice centre minus ``vp``'s, along ``vp``'s normal (zero when one shows nothing)."""
-        a, b, geo = reference.center_point_mm(), vp.center_point_mm(), vp.geometry
-        if a is None or b is None or geo is None:
-            return np.zeros(3)
-        return geo.normal_part_mm(a - b)
 
     @staticmethod
     def _landmark_point(vp: ViewportModel) -> np.ndarray | None:
@@ -146,6 +180,7 @@ class LinkModel:
     def clear_reader_links(self) -> None:
         """Forget every reader-made link: only shared frames of reference stay linked."""
         self._group.clear()
+        self._rot.clear()
         self._shift_mm.clear()
         self.changed.emit()
 
@@ -159,7 +194,11 @@ class LinkModel:
         """A patient point of ``src``'s frame in ``dst``'s frame, None when not linked."""
         if not self.are_linked(src, dst):
             return None
-        return np.asarray(point_mm, float) + self._shift_mm[frame_id(src)] - self._shift_mm[frame_id(dst)]  # type: ignore[index]
+        fs, fd = frame_id(src), frame_id(dst)
+        assert fs is not None and fd is not None  # linked frames exist
+        if fs == fd:
+            return np.asarray(point_mm, float)
+        return self._from_link(fd, self._to_link(fs, np.asarray(point_mm, float)))
 
     # ------------------------------------------------------------------ propagation
     def _on_slice(self, src: ViewportModel) -> None:

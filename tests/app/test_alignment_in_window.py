@@ -1,0 +1,57 @@
+"""Issue 8 item 7 in the window: a pair opens aligned (registration in a worker, never before the
+first image), cells say "linked" only when they are, the landmark link corrects the proposal and
+keeps it as the pair's confirmed alignment, which the next opening uses without registering."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from annotation.vocab import AlignmentSource
+from tests.app.conftest import open_pair, press
+
+
+def lesion_gap_mm(w, truth: dict) -> float:  # type: ignore[no-untyped-def]
+    """Largest 3D distance between each lesion's CT centre and its MRI centre mapped through the link."""
+    ct_vp = next(vp for vp in w.reading.viewports if vp.role is not None and vp.role.value == "ct_portal")
+    mr_vp = next(vp for vp in w.reading.viewports if vp.role is not None and vp.role.value == "mr_t1_portal")
+    worst = 0.0
+    for les in truth["lesions"]:
+        mapped = w.reading.link.map_point(mr_vp, ct_vp, np.asarray(les["centre_mm"]["mr"], float))
+        assert mapped is not None, "CT and MRI cells are not linked"
+        worst = max(worst, float(np.linalg.norm(mapped - np.asarray(les["centre_mm"]["ct"], float))))
+    return worst
+
+
+def test_a_pair_opens_aligned_and_the_reader_confirms_it_once(window, qtbot, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                              sample_index, store_copy: Path) -> None:
+    w = window
+    truth = json.loads((sample_dicom / "ground_truth" / "LLSYN003.json").read_text())
+    # the fixture opened LLSYN001; the breathing case is LLSYN003 (liver 15 mm against the body)
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN003")
+    ct, mr = w.grid.viewports[0], w.grid.viewports[2]
+    qtbot.waitUntil(lambda: w.state.alignment is not None, timeout=120000)
+    assert w.state.alignment.source is AlignmentSource.PROPOSED
+    assert lesion_gap_mm(w, truth) < 5.0
+    assert ct.link_text(ct.model).startswith("linked: all") and mr.link_text(mr.model).startswith("linked: all")
+    assert "aligned from the images" in w.status.text()
+    # scrolling the CT moves the MRI to the same place (within a slice)
+    before = w.reading.viewports[2].index
+    w.reading.viewports[0].next_slice(3)
+    assert w.reading.viewports[2].index != before
+    # L keeps the link as the pair's confirmed alignment, in the store
+    w.reading.activate(0)
+    press(w, qtbot, "link_all")
+    assert w.state.alignment.source is AlignmentSource.CONFIRMED
+    assert "confirmed" in w.status.text()
+    frames = w.state.pair_frames()
+    assert w.session.reading.project.alignment("LLSYN003", *frames).source is AlignmentSource.CONFIRMED
+    assert lesion_gap_mm(w, truth) < 5.0
+    # reopening the pair uses it at once, no registration
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN001")
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN003")
+    assert w.state.alignment is not None and w.state.alignment.source is AlignmentSource.CONFIRMED
+    assert w._align_wanted is None and lesion_gap_mm(w, truth) < 5.0
