@@ -286,15 +286,18 @@ class Reading:
         return parsed
 
     def add_lesion(self, pair: PairKey, lobe: Lobe | str | None, segment: CouinaudSegment | str | None = None,
-                   comment: str = "", tracking_uid: str = "") -> str:
+                   comment: str = "", tracking_uid: str = "", lesion_id: str | None = None) -> str:
         """A new lesion with the next free id (L1, L2, ...) of this reader in the pair; returns the id.
 
         With a segment, the lobe may be None (the segment implies it); a contradicting lobe is refused.
         ``tracking_uid``: the lesion's identity when it is already known (the same lesion at another
-        timepoint, an imported SR); a new one is made otherwise.
+        timepoint, an imported SR); a new one is made otherwise. ``lesion_id``: the id to keep (the
+        same lesion's id at the prior exam) when it is free in this read, else the next free one.
         """
         self._pair(pair)
-        lesion_id = self._project.next_lesion_id(pair[0], pair[1], self.reader)
+        taken = {les.lesion_id for les in self._project.lesions_of(pair[0], pair[1], self.reader)}
+        if lesion_id is None or lesion_id in taken:
+            lesion_id = self._project.next_lesion_id(pair[0], pair[1], self.reader)
         lobe = self._lobe_for(lobe, segment, lesion_id)
         lesion = Lesion(pair[0], pair[1], self.reader, lesion_id, lobe, segment, comment,  # type: ignore[arg-type]
                         tracking_uid=tracking_uid)

@@ -82,6 +82,16 @@ class ExamPair:
         return (self.patient_id, self.exam_pair_id)
 
     @property
+    def roles(self) -> tuple[Role, ...]:
+        """The reading roles this exam has: the six for a CT + MRI pair (or when its studies are not
+        recorded), the CT roles for a CT-only exam (a follow-up timepoint), the MRI roles for an MRI-only one."""
+        if self.ct_study_uid and not self.mri_study_uid:
+            return tuple(r for r in READING_ROLES if r.value.startswith("ct_"))
+        if self.mri_study_uid and not self.ct_study_uid:
+            return tuple(r for r in READING_ROLES if not r.value.startswith("ct_"))
+        return READING_ROLES
+
+    @property
     def interval_days(self) -> int | None:
         """Days between the CT and the MRI (absolute), None while a date is missing."""
         if self.ct_date is None or self.mri_date is None:

@@ -95,13 +95,13 @@ def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
     """Open the last pair again at its lesion and slices; False when that pair is not in the browser."""
     from PySide6.QtCore import QTimer
 
-    from viewer.studies import all_pairs
+    from viewer.studies import all_pairs, single_exams
 
     for patient in window.patients:
         if patient.patient_id != last.patient_id:
             continue
-        for pair in all_pairs(patient):
-            if (pair.ct.study_instance_uid, pair.mr.study_instance_uid) == (last.ct_study_uid, last.mri_study_uid):
+        for pair in all_pairs(patient) + single_exams(patient):
+            if (pair.ct_uid, pair.mr_uid) == (last.ct_study_uid or "", last.mri_study_uid or ""):
                 window.open_pair(pair)
                 window.reading.activate(min(max(last.active_cell, 0), len(window.reading.viewports) - 1))
                 if last.lesion_id:

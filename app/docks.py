@@ -17,6 +17,7 @@ from annotation.qt.clinical_form import ClinicalForm
 from annotation.qt.panels import ChecksPanel, CountsPanel, LesionPanel
 from annotation.selection import Selection
 from app.workstation import WorkstationState
+from viewer.records import Role
 
 FEATURES = QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
 
@@ -74,6 +75,8 @@ class ReadingDocks:
             if panel is not None:
                 panel.deleteLater()
         self.lesion_panel = LesionPanel(selection)
+        if self.state is not None:
+            self.lesion_panel.imaged_roles = self._imaged_roles
         self.lesion_panel.warnings.hide()  # the Checks dock lists them, clickable
         self.counts_panel = CountsPanel(selection)
         self.checks_panel = ChecksPanel(selection)
@@ -89,6 +92,15 @@ class ReadingDocks:
         self._patient = "\0"  # force the clinical form to be rebuilt
         selection.changed.connect(self._follow_patient)
         self._follow_patient()
+
+    def _imaged_roles(self) -> frozenset[Role] | None:
+        """The reading roles the open exam has images of (a follow-up CT of the portal phase only has
+        one), None when no exam is open."""
+        state = self.state
+        if state is None or state.pair is None:
+            return None
+        role_of = state.viewer.hanging.role_of
+        return frozenset(role_of(s) for s in state.pair.stacks)
 
     def _age_hint(self, patient: str) -> str:
         pair = self.state.pair if self.state is not None else None

@@ -102,7 +102,7 @@ def show_lesion(state: WorkstationState, lesion_id: str) -> int:
             vp.set_linked(False)
         for cell, vp in enumerate(viewports):
             role = state.reading_role(cell)
-            m = les.observation(role) if role is not None else None
+            m = les.observation(role) if role is not None else state.same_lesion_on(les, vp.key)
             if isinstance(m, Measurement) and m.stack_key == vp.key:
                 vp.set_index(m.slice_index)
                 moved += 1

@@ -276,8 +276,8 @@ class ReadingSession:
     def find_pair(self, pair: ViewerPair) -> PairKey | None:
         """The project's exam pair for a viewer pair (same patient, CT and MRI studies), if any."""
         for key, rec in self.reading.project.exam_pairs.items():
-            if (rec.patient_id == pair.patient_id and rec.ct_study_uid == pair.ct.study_instance_uid
-                    and rec.mri_study_uid == pair.mr.study_instance_uid):
+            if (rec.patient_id == pair.patient_id and rec.ct_study_uid == pair.ct_uid[:64]
+                    and rec.mri_study_uid == pair.mr_uid[:64]):
                 return key
         return None
 
@@ -299,12 +299,12 @@ class ReadingSession:
         n = 1
         while f"E{n}" in used:
             n += 1
-        record = PairRecord(pid, f"E{n}", pair.ct.study_instance_uid[:64], pair.mr.study_instance_uid[:64],
-                            pair.ct.study_date, pair.mr.study_date)
+        record = PairRecord(pid, f"E{n}", pair.ct_uid[:64], pair.mr_uid[:64],
+                            pair.ct.study_date if pair.ct else None, pair.mr.study_date if pair.mr else None)
         with self.reading.batch(f"read exam pair {record.exam_pair_id} of {pid}"):
             if pid not in project.patients:  # sex prefilled from the images' headers (the reader may change it)
                 sex = pair.patient_sex
-                self.reading.add_patient(pid, pair.ct.patient_name, ClinicalRecord(sex=Sex.parse(sex)) if sex else None)
+                self.reading.add_patient(pid, pair.studies[0].patient_name, ClinicalRecord(sex=Sex.parse(sex)) if sex else None)
             self.reading.add_exam_pair(pid, record.exam_pair_id, **{
                 k: getattr(record, k) for k in ("ct_study_uid", "mri_study_uid", "ct_date", "mri_date")})
         return record.key
