@@ -157,7 +157,7 @@ def reader_tests_html(table: pd.DataFrame) -> str:
                      f"and reader ({escape(unit)}); the model accounts for the patient.</p>")
         rows = [[escape(ROLE_LABELS[str(r.series_a)]), escape(ROLE_LABELS[str(r.series_b)]), fmt_num(r.n_patients),
                  fmt_num(r.n_observations), fmt_num(r.n_readers), _ci(r.mean_diff, r.ci_low, r.ci_high, 2),
-                 fmt_p(r.p), fmt_p(r.p_holm), fmt_p(r.p_reader), escape(str(r.note))] for r in sub.itertuples()]
+                 fmt_p(r.p), fmt_p(r.p_holm, mark=True), fmt_p(r.p_reader), escape(str(r.note))] for r in sub.itertuples()]
         parts.append(_table(["A", "B", "Patients", "Reads", "Readers", "Mean diff A−B (95 % CI)", "p", "p Holm",
                              "p reader", "Note"], rows))
     return "\n".join(parts)

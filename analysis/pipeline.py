@@ -21,7 +21,7 @@ from analysis.agreement_report import add_reader_analyses
 from analysis.inputs import Cohort
 from analysis.pairing import DiameterPairs, count_matrices
 from analysis.paired_tests import EXACT_N_LIMIT
-from analysis.report import render_report, software_versions
+from analysis.report import ALPHA, render_report, software_versions
 from analysis.schema import ROLE_LABELS, ROLE_VALUES, Region
 from analysis.tables import detection_table, paired_tests_table, population_table, sizes_table
 from analysis.writers import write_csv, write_xlsx
@@ -72,13 +72,21 @@ def _methods(cohort: Cohort, n_lesions: int, n_exam_pairs: int, plot_pairs: list
         f"and per patient (mean of the patient's lesions measured on both series, all exam pairs "
         f"together). Each comparison reports the mean difference (A − B) with its 95 % confidence "
         f"interval from the paired Student t test, the median difference, the Wilcoxon signed-rank "
-        f"test (exact p-value when fewer than {EXACT_N_LIMIT} non-zero differences without ties; "
-        f"otherwise the normal approximation with continuity and tie correction; zero differences "
-        f"dropped; V is the sum of the ranks of the positive differences), and the paired t test, "
-        f"computed to match R's wilcox.test and t.test with paired = TRUE. p-values were adjusted "
-        f"with Holm's method within each table, a table being one analysis, level and region "
-        f"(15 comparisons of the six series), separately for the Wilcoxon and t tests; p < 0.05 "
-        f"was considered significant. Where a statistic cannot be computed (no pairs, fewer than "
+        f"test (the exact p-value only when there were fewer than {EXACT_N_LIMIT} pairs, no tied "
+        f"absolute differences and no zero difference; otherwise the normal approximation with "
+        f"continuity and tie correction, zero differences dropped; V is the sum of the ranks of the "
+        f"positive differences), and the paired t test, computed to match R's wilcox.test and "
+        f"t.test with paired = TRUE (p-values too small for double precision are given as 0, as R "
+        f"gives them). p-values were adjusted with Holm's method within each table, a table being "
+        f"one analysis, level and region (15 comparisons of the six series), separately for the "
+        f"Wilcoxon and t tests; a Holm-adjusted p < {ALPHA} was considered significant, and only "
+        f"the Holm-adjusted p-values are marked in the tables (the raw p-values are shown "
+        f"unmarked). Units: in the diameter tables one pair is a lesion (per-lesion tables, "
+        f"millimetres) or a patient (per-patient tables: the mean of the patient's lesions measured "
+        f"on both series, millimetres); in the count tables one pair is an exam pair (number of "
+        f"metastases); the detection table gives metastases per exam pair and the sizes table "
+        f"millimetres, per patient and per lesion. An SD is left empty where there are fewer than "
+        f"two values. Where a statistic cannot be computed (no pairs, fewer than "
         f"two pairs, all differences zero or constant) it is left empty and the reason is given. "
         f"Histograms compare per-patient diameters for "
         f"{'; '.join(f'{ROLE_LABELS[a]} vs {ROLE_LABELS[b]}' for a, b in plot_pairs)}. "
