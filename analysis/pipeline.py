@@ -7,9 +7,6 @@ file is complete, so an interrupted or failed run never leaves a folder that loo
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -25,7 +22,8 @@ from analysis.report import ALPHA, render_report, software_versions
 from analysis.schema import ROLE_LABELS, ROLE_VALUES, Region
 from analysis.tables import detection_table, paired_tests_table, population_table, sizes_table
 from analysis.writers import write_csv, write_xlsx
-from viewer.errors import InputFormatError, LesionlabError
+from annotation.files import replace_folder
+from viewer.errors import InputFormatError
 
 #: Series pairs always plotted (reading-protocol.md: T2FS vs DWI, CT arterial vs CT portal).
 DEFAULT_PLOT_PAIRS: tuple[tuple[str, str], ...] = (("mr_t2fs", "mr_dwi"), ("ct_arterial", "ct_portal"))
@@ -144,22 +142,10 @@ def _is_previous_output(folder: Path) -> bool:
 def write_outputs(result: AnalysisResult, out_dir: str | Path) -> Path:
     """Write CSVs, analysis.xlsx, PNGs and report.html; the folder appears only when complete.
 
-    An existing ``out_dir`` is replaced only if it is empty or a previous analysis output.
+    An existing ``out_dir`` is replaced only if it is empty or a previous analysis output; a full
+    disk says so and leaves no partial folder.
     """
-    out = Path(out_dir).absolute()
-    if out.exists():
-        if not out.is_dir():
-            raise LesionlabError("exists and is not a folder", where=str(out), advice="choose another --out")
-        if any(out.iterdir()) and not _is_previous_output(out):
-            raise LesionlabError("exists and holds other files", where=str(out),
-                                 advice="choose an empty or new --out folder")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    except OSError as exc:
-        raise LesionlabError(f"cannot be created ({exc.strerror or exc})", where=str(out),
-                             advice="choose an --out folder in a place you can write to") from exc
-    try:
+    def fill(tmp: Path) -> None:
         for name, table in result.tables.items():
             write_csv(table, tmp / f"{name}.csv")
         write_xlsx(result.tables, tmp / "analysis.xlsx")
@@ -168,18 +154,8 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path) -> Path:
         html = render_report(tables=result.tables, plots=result.plots,
                              methods=result.methods_html, summary=result.summary)
         (tmp / "report.html").write_text(html, encoding="utf-8")
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / "previous")
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+
+    return replace_folder(out_dir, _is_previous_output, fill)
 
 
 def run_analysis(cohort: Cohort, out_dir: str | Path,

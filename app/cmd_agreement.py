@@ -27,10 +27,10 @@ def run(args: argparse.Namespace) -> int:
     from analysis.agreement_data import from_cohort  # noqa: PLC0415 - pandas/scipy load here
     from analysis.agreement_report import (  # noqa: PLC0415
         analyse_agreement,
-        check_out_folder,
         is_agreement_output,
         write_agreement_outputs,
     )
+    from annotation.files import check_out_folder  # noqa: PLC0415
     from analysis.inputs import load_csv_inputs, load_store  # noqa: PLC0415
 
     t0 = time.perf_counter()
