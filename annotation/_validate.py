@@ -45,7 +45,7 @@ def identifier(name: str, value: Any, *, required: bool = True, max_len: int = 2
             label = _CONTROL_NAMES.get(ord(ch)) or unicodedata.name(ch, "control character")
             raise ValidationError(f"holds an invisible or control character (U+{ord(ch):04X} {label}) at position "
                                   f"{i + 1} of {value!r}; identifiers and names must be visible text", where=name)
-    return value
+    return str(value)
 
 
 def number(name: str, value: Any, *, low: float | None = None, high: float | None = None,

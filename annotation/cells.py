@@ -93,6 +93,8 @@ def csv_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, str):
         return safe_text(value)
     return safe_text(str(value))
