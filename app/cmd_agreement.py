@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputFormatError("--dicom goes with a STORE (CSV lesions match by lesion_id)",
                                    where="command line", advice="drop --dicom")
         cohort = load_csv_inputs(args.measurements, args.counts)
+        for note in cohort.input_notes:  # a spreadsheet's CSV: say how it was read
+            print(note)
         reads = from_cohort(cohort)
     result = analyse_agreement(reads, cohort)
     write_agreement_outputs(result, args.out)
