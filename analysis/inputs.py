@@ -176,7 +176,7 @@ def check_id_forms(tables: list[RawTable]) -> None:
         if hit is None:
             continue
         second = ids.iloc[hit]
-        same = (ids["_form"] == second["_form"]).to_numpy()
+        same = np.array(ids["_form"] == second["_form"], dtype=bool)
         for c in scope:
             same &= (ids[c] == second[c]).to_numpy()
         first = ids.iloc[_first(same)]
