@@ -43,12 +43,22 @@ def fmt_num(value: object, digits: int = 2) -> str:
     return f"{v:.{digits}f}"
 
 
-def fmt_p(value: object) -> str:
+#: The significance level of the marks in the report's paired tables.
+ALPHA = 0.05
+
+
+def fmt_p(value: object, *, mark: bool = False) -> str:
+    """A p-value as printed ("<0.001" below 0.001); ``mark`` sets it in red below :data:`ALPHA`.
+
+    A p-value outside [0, 1] is a computing error and is never printed: ValueError.
+    """
     if _missing(value):
         return ""
     v = float(value)  # type: ignore[arg-type]
+    if not 0.0 <= v <= 1.0:
+        raise ValueError(f"p-value {v!r} outside [0, 1]")
     text = "&lt;0.001" if v < 0.001 else f"{v:.3f}"
-    return f'<span class="sig">{text}</span>' if v < 0.05 else text
+    return f'<span class="sig">{text}</span>' if mark and v < ALPHA else text
 
 
 def _html_table(header: list[str], rows: list[list[tuple[str, str]]]) -> str:
@@ -103,11 +113,14 @@ def paired_html(table: pd.DataFrame) -> str:
         t = f"{fmt_num(r.ttest_t)} ({fmt_num(r.ttest_df, 0)})" if not _missing(r.ttest_t) else ""
         rows.append([_t(ROLE_LABELS[str(r.series_a)]), _t(ROLE_LABELS[str(r.series_b)]), _n(r.n, 0),
                      _n(r.mean_a), _n(r.mean_b), (ci, ""), _n(r.median_diff),
-                     _n(r.wilcoxon_v, 1), (fmt_p(r.wilcoxon_p), ""), (fmt_p(r.p_holm_wilcoxon), ""),
-                     (t, ""), (fmt_p(r.ttest_p), ""), (fmt_p(r.p_holm_ttest), ""),
+                     _n(r.wilcoxon_v, 1), (fmt_p(r.wilcoxon_p), ""), (fmt_p(r.p_holm_wilcoxon, mark=True), ""),
+                     (t, ""), (fmt_p(r.ttest_p), ""), (fmt_p(r.p_holm_ttest, mark=True), ""),
                      (escape("" if _missing(r.note) else str(r.note)), "note")])
     return _html_table(["A", "B", "n", "Mean A", "Mean B", "Mean diff A−B (95 % CI)", "Median diff",
                         "Wilcoxon V", "p", "p Holm", "t (df)", "p", "p Holm", "Note"], rows)
+
+
+NO_SD_NOTE = "<p class='small'>An empty SD: fewer than two values (no standard deviation).</p>"
 
 
 def _img(png: bytes, caption: str) -> str:
@@ -150,13 +163,15 @@ def render_report(*, tables: dict[str, pd.DataFrame], plots: dict[str, tuple[byt
     ]
     if "population" in tables:
         parts += ["<h2>Population</h2>", population_html(tables["population"])]
-    parts += ["<h2>Detection</h2>", unit_caption_html(tables, "detection"), detection_html(tables["detection"])]
+    parts += ["<h2>Detection</h2>", unit_caption_html(tables, "detection"), detection_html(tables["detection"]),
+              NO_SD_NOTE]
     parts += [_img(png, cap) for name, (png, cap) in plots.items() if name.startswith("detection")]
-    parts += ["<h2>Lesion sizes</h2>", unit_caption_html(tables, "sizes"), sizes_html(tables["sizes"])]
+    parts += ["<h2>Lesion sizes</h2>", unit_caption_html(tables, "sizes"), sizes_html(tables["sizes"]), NO_SD_NOTE]
     parts += [_img(png, cap) for name, (png, cap) in plots.items() if name.startswith("histogram")]
     parts.append("<h2>Paired comparisons</h2>")
-    parts.append("<p class='small'>Differences are series A − series B. p-values in red are "
-                 "below 0.05. Holm adjustment within each table.</p>")
+    parts.append("<p class='small'>Differences are series A − series B. Significance marks (red) are on the "
+                 "Holm-adjusted p-values only (adjusted within each table), below 0.05; the raw p-values "
+                 "are shown unmarked.</p>")
     paired = tables["paired_tests"]
     for key, sub in paired.groupby(["analysis", "level", "region"], sort=False):
         family = (str(key[0]), str(key[1]), str(key[2]))

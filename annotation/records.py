@@ -50,7 +50,7 @@ def reading_role(value: "str | Role", name: str = "role") -> Role:
 
 
 def _ident(name: str, value: Any, max_len: int = 200) -> str:
-    return v.text(name, value, required=True, max_len=max_len)
+    return v.identifier(name, value, max_len=max_len)
 
 
 def lesion_number(lesion_id: str) -> int:
@@ -444,7 +444,7 @@ class Alignment:
                                           where="matrix")
         object.__setattr__(self, "matrix", m)
         object.__setattr__(self, "source", AlignmentSource.parse(self.source, "source"))
-        v.text("reader", self.reader, max_len=100)
+        v.identifier("reader", self.reader, required=False, max_len=100)
         v.text("note", self.note, max_len=2000)
 
     @property

@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
                                    where="command line",
                                    advice="lesionlab analyze --measurements M --counts C --out DIR")
         cohort = load_csv_inputs(args.measurements, args.counts, args.patients)
+        for note in cohort.input_notes:  # a spreadsheet's CSV: say how it was read
+            print(note)
     result = run_analysis(cohort, args.out, pairs)
     paired = result.tables["paired_tests"]
     print(f"{result.summary} {len(paired)} paired comparisons, {len(result.plots)} plots "
