@@ -168,7 +168,9 @@ def agreement_html(table: pd.DataFrame, reader_tests: pd.DataFrame | None,
     parts.append(agreement_table_html(table))
     parts += [_img(png, caption) for png, caption in figures.values()]
     if reader_tests is not None:
-        parts += ["<h2>Series comparisons with reader as a factor</h2>", reader_tests_html(reader_tests)]
+        parts += ["<h2>Series comparisons with reader as a factor</h2>",
+                  "<p class='small'>Significance marks (red) are on the Holm-adjusted p-values only (within "
+                  "each table), below 0.05; p and p reader are shown unmarked.</p>", reader_tests_html(reader_tests)]
     return "\n".join(parts)
 
 

@@ -85,9 +85,10 @@ def read_csv_table(path: str | Path) -> RawTable:
     if dupes:
         raise InputFormatError(f"column(s) {dupes} appear more than once in the header",
                                where=f"{records.source}, line {records.header_line}")
-    keep = [c in ID_COLUMNS for c in header]
-    rows = [[cell if k else cell.strip() for cell, k in zip(r, keep)] for r in records.rows]
-    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
+    frame = pd.DataFrame(records.rows, columns=header, dtype=object) if records.rows else pd.DataFrame(columns=header)
+    for col in header:
+        if col not in ID_COLUMNS and len(frame):
+            frame[col] = pd.Series(list(map(str.strip, frame[col].tolist())), index=frame.index, dtype=object)
     return RawTable(records.source, frame, np.asarray(records.lines, dtype=np.int64), dialect=records.dialect)
 
 
@@ -128,7 +129,7 @@ def _first(mask: np.ndarray | pd.Series) -> int | None:
 
 def _require_nonempty(raw: RawTable, columns: tuple[str, ...]) -> None:
     for col in columns:
-        row = _first(raw.frame[col].astype(str).str.strip().to_numpy() == "")
+        row = _first(np.fromiter((not str(v).strip() for v in raw.frame[col]), dtype=bool, count=len(raw.frame)))
         if row is not None:
             raise raw.fail(row, col, "empty cell; a value is required")
 

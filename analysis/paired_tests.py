@@ -153,8 +153,6 @@ class TTestResult:
 
 #: R's pnorm gives exactly 0 beyond this many standard deviations (pnorm.c, pnorm_both).
 R_PNORM_ZERO_BEYOND = 37.5193
-#: R's pt switches to a normal approximation above this many degrees of freedom (pt.c).
-R_PT_NORMAL_DF = 4e5
 #: Below this, scipy's t survival function is replaced by the continued fraction in logs
 #: (scipy underflows to 0 near 1e-308 where R still returns subnormals).
 _T_FAR_TAIL_BELOW = 1e-100
@@ -208,14 +206,11 @@ def t_upper_tail(t: float, df: float) -> float:
     P(T > t) = I_x(df/2, 1/2) / 2 with x = df / (df + t^2) (what R's pt computes through
     pbeta). Where that falls below 1e-100, scipy's survival function loses its digits and then
     underflows to 0 near 1e-308; there the incomplete beta is taken in logs, so the result is
-    exact down to R's subnormals (pt(-45.3, 2057) = 1.0e-311) and 0 where R's is 0. Above 4e5
-    degrees of freedom R uses a normal approximation; so does this.
+    exact down to R's subnormals (pt(-45.3, 2057) = 1.0e-311) and 0 where R's is 0, at any
+    number of degrees of freedom (R's normal approximation above 4e5 df went with R 2.6).
     """
     if not t >= 0:
         raise ValueError(f"t_upper_tail needs t >= 0, got {t}")
-    if df > R_PT_NORMAL_DF:
-        v = 1.0 / (4.0 * df)
-        return r_pnorm(t * (1.0 - v) / math.sqrt(1.0 + t * t * 2.0 * v), lower_tail=False)
     p = float(stats.t.sf(t, df))
     if p >= _T_FAR_TAIL_BELOW:
         return p

@@ -98,8 +98,7 @@ def replace_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path]
         tmp = _temp_name(out, "partial")
         os.mkdir(tmp, 0o777)  # mode: 0o777 & ~umask
     except OSError as exc:
-        raise LesionlabError(f"cannot be created ({exc.strerror or exc})", where=str(out),
-                             advice="choose an --out folder in a place you can write to") from exc
+        raise write_error(exc, out, advice="choose an --out folder in a place you can write to") from exc
     try:
         fill(tmp)
         if out.exists():

@@ -28,7 +28,7 @@ from enum import Enum
 from typing import Any, Iterable, Sequence
 
 from annotation.project import Project
-from annotation._validate import new_uid
+from annotation._validate import date, new_uid
 from viewer.errors import LesionlabError
 from viewer.records import READING_ROLES
 
@@ -118,16 +118,6 @@ def _missing(value: Any) -> bool:
             or (isinstance(value, float) and value != value))
 
 
-def _as_date(value: Any) -> _dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    return _dt.date.fromisoformat(str(value))
-
-
 @dataclass(frozen=True)
 class Gate:
     """Pseudonymisation of one project's outputs (``active=False``: everything passes unchanged)."""
@@ -170,7 +160,7 @@ class Gate:
         if rule is Rule.NEW_UID:
             return self._uids.setdefault(str(value), new_uid())
         if rule is Rule.DAYS:
-            day, first = _as_date(value), self.first_exam.get(patient_id)
+            day, first = date(name, value), self.first_exam.get(patient_id)
             return None if day is None or first is None else (day - first).days
         if rule is Rule.COMMENT:
             return value if self.keep_comments else None

@@ -182,3 +182,31 @@ def test_large_cohorts_far_tail_match_r(r_session: RSession) -> None:
             assert ours is not None and r is not None and 0.0 <= ours <= 1.0
             assert ours == pytest.approx(r, rel=1e-6, abs=1e-300), "Holm"
     print(f"large cohorts: max relative error against R where R's p >= 1e-300: {worst:.2e}")
+
+
+def test_t_and_normal_tails_on_a_grid_match_r() -> None:
+    """pt(-t, df) and pnorm(-z) against R itself on a grid through the far tail, R's normal
+    approximation above 4e5 df included: 1e-6 relative where R >= 1e-300, else below 1e-300,
+    0 where R gives 0."""
+    from analysis.paired_tests import r_pnorm, t_upper_tail
+
+    dfs = [1.0, 5.0, 999.0, 1000.0, 2057.0, 10_000.0, 1e5, 4e5, 400_001.0, 1e6]
+    ts = [0.0, 0.5, 3.0, 10.0, 25.0, 30.0, 37.0, 37.6, 40.0, 45.3, 60.0, 300.0, 1e4]
+    grid = [(t, df) for df in dfs for t in ts]
+    zs = [0.0, 1.0, 8.0, 8.3, 20.0, 37.0, 37.519, 37.5193, 37.6, 38.4, 40.0]
+    code = ("g <- read.table(file('stdin'), col.names = c('t', 'df')); "
+            "cat(sprintf('%.17g', pt(-g$t, g$df)), sep = '\\n'); "
+            f"cat(sprintf('%.17g', pnorm(-c({', '.join(map(repr, zs))}))), sep = '\\n')")
+    proc = subprocess.run([str(RSCRIPT), "--vanilla", "-e", code], input="\n".join(f"{t!r} {df!r}" for t, df in grid),
+                          capture_output=True, text=True, check=True, timeout=60)
+    r_values = [float(v) for v in proc.stdout.split()]
+    ours = [t_upper_tail(t, df) for t, df in grid] + [r_pnorm(-z) for z in zs]
+    worst = 0.0
+    for (o, r), what in zip(zip(ours, r_values, strict=True), [*grid, *zs]):
+        assert 0.0 <= o <= 1.0
+        if r >= 1e-300:
+            worst = max(worst, abs(o - r) / r)
+            assert o == pytest.approx(r, rel=1e-6), what
+        else:
+            assert o < 1e-300 and (o == 0.0) == (r == 0.0), (what, o, r)
+    print(f"tail grid: {len(ours)} values, max relative error where R >= 1e-300: {worst:.2e}")

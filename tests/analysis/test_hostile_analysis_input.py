@@ -302,3 +302,31 @@ def test_a_cohort_with_strong_differences_gives_p_in_0_1_in_every_table(tmp_path
     assert float(row["ttest_t"].iloc[0]) < -30 and float(row["ttest_p"].iloc[0]) < 1e-200
     out = write_outputs(result, tmp_path / "out")
     assert "e+" not in (out / "report.html").read_text(encoding="utf-8").split("<h2>Paired comparisons")[1][:20000]
+
+
+# ------------------------------------------------------------------ what the report says
+def test_methods_state_the_exact_wilcoxon_rule_the_marks_and_the_units(french) -> None:  # type: ignore[no-untyped-def]
+    text = french[1].methods_html
+    assert "fewer than 50 pairs, no tied absolute differences and no zero difference" in text
+    assert "only the Holm-adjusted p-values are marked" in text and "Units:" in text
+    assert "nan" not in text.lower()
+
+
+def test_exact_wilcoxon_only_without_ties_and_zeros() -> None:
+    from analysis.paired_tests import wilcoxon_signed_rank
+
+    x = np.arange(1.0, 11.0)
+    assert wilcoxon_signed_rank(x, x - np.linspace(0.1, 1.0, 10)).method == "exact"
+    assert wilcoxon_signed_rank(x, x - np.r_[0.0, np.linspace(0.2, 1.0, 9)]).method == "normal"  # a zero
+    assert wilcoxon_signed_rank(x, x - np.r_[0.5, 0.5, np.linspace(0.2, 0.9, 8)]).method == "normal"  # a tie
+
+
+def test_one_patient_gives_no_sd_nan_anywhere(tmp_path: Path) -> None:
+    from analysis.report import render_report
+
+    m, c, p = _frames(1)
+    paths = [_excel(df, tmp_path / f"{n}.csv", sep=",", decimal=".", encoding="utf-8", sep_line=False, vrai=False)
+             for n, df in zip("mcp", (m, c, p))]
+    result = analyse(load_csv_inputs(*paths))
+    html = render_report(tables=result.tables, plots={}, methods=result.methods_html, summary=result.summary)
+    assert "SD nan" not in html and "no SD: one value" in html and "nan" not in html.lower()

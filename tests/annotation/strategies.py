@@ -13,7 +13,7 @@ from annotation.vocab import (AlignmentSource, CountStatus, CouinaudSegment, Dif
 from viewer.records import READING_ROLES
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-IDENT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8).filter(str.strip)
+IDENT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp")), min_size=1, max_size=8).filter(str.strip)  # ids refuse controls
 COORD = st.floats(min_value=-0.5, max_value=4096, allow_nan=False)
 SPACING = st.floats(min_value=1e-3, max_value=10, allow_nan=False)
 
@@ -73,5 +73,5 @@ def projects(draw) -> Project:
                     records.append(SeriesFlag(pid, eid, reader, role, status, draw(TEXT)))
         for fixed, moving in draw(st.lists(st.tuples(UID, UID), max_size=2, unique=True)):
             records.append(Alignment(pid, fixed, moving, draw(alignment_matrix), draw(st.sampled_from(AlignmentSource)),
-                                     draw(TEXT), draw(TEXT)))
+                                     draw(st.just("") | IDENT), draw(TEXT)))
     return Project.from_records(records)
