@@ -25,7 +25,7 @@ from analysis.pairing import CountMatrix, DiameterPairs, count_matrices
 from analysis.report import _CSS, _img, fmt_num, fmt_p, software_versions
 from analysis.schema import ROLE_LABELS, Region
 from analysis.writers import write_csv, write_xlsx
-from annotation.files import check_out_folder, replace_folder
+from annotation.files import replace_folder
 
 MARKER = "agreement.csv"
 REPORT = "agreement_report.html"

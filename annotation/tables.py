@@ -13,7 +13,6 @@ import pandas as pd
 from annotation.project import Project
 from annotation.records import Measurement
 from annotation.vocab import CountStatus, Lobe, Treatment
-from viewer.records import READING_ROLES
 
 MEASUREMENT_COLUMNS: tuple[str, ...] = (
     "patient_id", "exam_pair_id", "reader", "lesion_id", "lobe", "segment", "series_role",

@@ -51,7 +51,6 @@ class ReadingDocks:
         self.clinical_form: ClinicalForm | None = None
         self._patient: str | None = None
         self._selection: Selection | None = None
-        self._prepare: Callable[[], str | None] = lambda: None
         self._jump: Callable[[object, object], None] = lambda role, m: None
         self.state = state
         if state is not None:
@@ -70,7 +69,7 @@ class ReadingDocks:
         """New panels on ``selection`` (another reading project or reader); the old ones go."""
         if self._selection is not None:
             self._selection.changed.disconnect(self._follow_patient)
-        self._selection, self._prepare, self._jump = selection, prepare, jump
+        self._selection, self._jump = selection, jump
         for panel in (self.lesion_panel, self.counts_panel, self.checks_panel):
             if panel is not None:
                 panel.deleteLater()

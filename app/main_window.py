@@ -34,7 +34,7 @@ from app.pair_dialog import PairChooser, ShortcutsDialog
 from app.reading_session import ReadingSession
 from app.reading_settings import ReaderName, recent_stores
 from app.reading_view import ReadingView
-from app.shortcuts import SHORTCUTS, USER_FILE, Shortcut, load_user_keys
+from app.shortcuts import USER_FILE, Shortcut, load_user_keys
 from app.store_flow import StoreFlow
 from app.typing_guard import TypingGuard
 from app.view_settings import ViewSettings

@@ -18,7 +18,7 @@ from annotation.records import CountMark, Measurement
 from annotation.selection import Selection
 from annotation.vocab import Lobe
 from viewer.qt.tools import ViewContext
-from viewer.records import READING_ROLES, Role
+from viewer.records import READING_ROLES
 
 LOBE_COLOURS = {Lobe.RIGHT: QColor(255, 170, 0), Lobe.LEFT: QColor(0, 200, 255)}
 LINE_COLOUR = QColor(255, 255, 0)
