@@ -1,0 +1,142 @@
+"""`lesionlab response`: courses -> response rows, plots, report -> an output folder.
+
+:func:`analyse_response` computes everything in memory (what the GUI shows);
+:func:`write_response_outputs` writes ``response.csv``, ``response.xlsx``, ``spider.png``,
+``waterfall.png``, ``swimmer.png`` and a self-contained ``report.html`` into a temporary folder
+beside the target and moves it into place once complete (an existing folder is replaced only
+when empty or a previous response output). :func:`response_section_html` is the report section
+``lesionlab analyze`` adds when its store holds a follow-up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from analysis import response_plots
+from analysis.report import _CSS, _img, software_versions
+from analysis.response import assess_courses
+from analysis.response_io import csv_cell, response_table
+from analysis.response_records import RESPONSE_COLUMNS, PatientCourse, Settings, TimepointResponse
+from analysis.writers import write_xlsx
+from annotation.cells import escape_text
+from viewer.errors import LesionlabError
+
+MARKER = "response.csv"
+
+
+@dataclass(frozen=True)
+class ResponseResult:
+    courses: tuple[PatientCourse, ...]
+    rows: tuple[TimepointResponse, ...]
+    settings: Settings
+    table: pd.DataFrame  # response.csv
+    plots: dict[str, tuple[bytes, str]]  # file name -> (png, caption)
+
+    @property
+    def summary(self) -> str:
+        n_fu = sum(1 for r in self.rows if r.overall_response is not None)
+        return (f"{len(self.courses)} patients, {len(self.rows)} timepoints ({n_fu} follow-ups assessed "
+                f"against a baseline).")
+
+
+def analyse_response(courses: Sequence[PatientCourse], settings: Settings = Settings(), *,
+                     with_plots: bool = True) -> ResponseResult:
+    rows = tuple(assess_courses(courses, settings))
+    plots: dict[str, tuple[bytes, str]] = {}
+    if with_plots:
+        plots = {
+            "spider.png": (response_plots.spider_png(rows),
+                           "Change of the sum of diameters from baseline over time, per patient and baseline."),
+            "waterfall.png": (response_plots.waterfall_png(rows),
+                              "Best change of the sum from baseline per patient, coloured by best overall response."),
+            "swimmer.png": (response_plots.swimmer_png(rows, courses),
+                            "Treatment lines and the overall response at each timepoint, per patient."),
+        }
+    return ResponseResult(tuple(courses), rows, settings, response_table(rows), plots)
+
+
+def response_csv_text(table: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(RESPONSE_COLUMNS)
+    for row in table[list(RESPONSE_COLUMNS)].astype(object).itertuples(index=False, name=None):
+        w.writerow([csv_cell(escape_text(v)) for v in row])
+    return buf.getvalue()
+
+
+def _table_html(table: pd.DataFrame) -> str:
+    cols = ["patient_id", "timepoint_date", "days_from_baseline", "sum_mm", "change_from_baseline_pct",
+            "change_from_nadir_pct", "target_response", "non_target_response", "new_lesions", "overall_response",
+            "best_overall_response", "nen_slow_progression", "tgr_pct_per_month", "note"]
+    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in cols)
+    body = []
+    for row in table[cols].astype(object).itertuples(index=False, name=None):
+        cells = "".join(f"<td class='{'t' if i in (0, 1, 13) else ''}'>{escape(csv_cell(v))}</td>"
+                        for i, v in enumerate(row))
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def response_section_html(result: ResponseResult) -> str:
+    """The follow-up section of a report: settings used, the plots, the table."""
+    parts = ["<h2>Follow-up response (RECIST 1.1, NEN)</h2>", f"<p>{escape(result.summary)}</p>",
+             f"<p class='small'>Settings: {escape(result.settings.describe())}. Non-target CR is the imaging part "
+             "only (the paper also asks for normal tumour markers). Tumour growth rate: 100 (exp(3 ln(D<sub>t</sub>"
+             "/D<sub>0</sub>)/Δt) − 1) % per month, Δt = days / 30.4375, between consecutive timepoints.</p>"]
+    parts += [_img(png, cap) for png, cap in result.plots.values()]
+    parts.append(_table_html(result.table))
+    return "\n".join(parts)
+
+
+def render_response_report(result: ResponseResult) -> str:
+    versions = ", ".join(f"{k} {v}" for k, v in software_versions().items())
+    return "\n".join(["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+                      "<title>lesionlab response</title>", f"<style>{_CSS}</style></head><body>",
+                      "<h1>Follow-up: response per timepoint</h1>", response_section_html(result),
+                      f"<p class='small'>Generated by lesionlab response ({escape(versions)}).</p></body></html>"])
+
+
+def write_response_outputs(result: ResponseResult, out_dir: str | Path) -> Path:
+    """Write the folder; it appears only when complete (see the module docstring)."""
+    out = Path(out_dir).absolute()
+    if out.exists():
+        if not out.is_dir():
+            raise LesionlabError("exists and is not a folder", where=str(out), advice="choose another --out")
+        if any(out.iterdir()) and not (out / MARKER).is_file():
+            raise LesionlabError("exists and holds other files", where=str(out),
+                                 advice="choose an empty or new --out folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    except OSError as exc:
+        raise LesionlabError(f"cannot be created ({exc.strerror or exc})", where=str(out),
+                             advice="choose an --out folder in a place you can write to") from exc
+    try:
+        (tmp / MARKER).write_text(response_csv_text(result.table), encoding="utf-8")
+        plain = result.table.astype(object).where(result.table.notna(), None)
+        write_xlsx({"response": plain}, tmp / "response.xlsx")
+        for name, (png, _) in result.plots.items():
+            (tmp / name).write_bytes(png)
+        (tmp / "report.html").write_text(render_response_report(result), encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.replace(out, old / "previous")
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
