@@ -1,0 +1,46 @@
+"""`lesionlab response STORE`: the follow-up a reader recorded in a store, as the engine's courses.
+
+The rows come from :func:`annotation.followup.followup_rows` (FOLLOWUP.csv's columns) and are
+validated exactly like the file (:mod:`analysis.response_io`), with "row N" for "line N".
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from analysis.response_io import courses_from_frames
+from analysis.response_records import PatientCourse
+from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMNS, followup_readers, followup_rows,
+                                 treatment_line_rows)
+from annotation.project import Project
+from annotation.store import ReadingStore
+from viewer.errors import InputFormatError
+
+
+def project_courses(project: Project, reader: str | None, source: str) -> list[PatientCourse]:
+    """Courses of one reader's follow-up in a project (the only reader when ``reader`` is None)."""
+    readers = followup_readers(project)
+    if not readers:
+        raise InputFormatError("holds no follow-up reading (no lesion has follow-up attributes)", where=source,
+                               advice="record timepoints and target/non-target/new lesions first")
+    if reader is None:
+        if len(readers) > 1:
+            raise InputFormatError(f"holds the follow-up of several readers ({', '.join(readers)})", where=source,
+                                   advice="choose one with --reader NAME")
+        reader = readers[0]
+    elif reader not in readers:
+        raise InputFormatError(f"no follow-up by reader {reader!r} (readers: {', '.join(readers)})", where=source)
+    rows = pd.DataFrame(followup_rows(project, reader, source), columns=list(FOLLOWUP_ROW_COLUMNS))
+    lines = pd.DataFrame(treatment_line_rows(project), columns=list(TREATMENT_LINE_ROW_COLUMNS))
+    lines = lines[lines["patient_id"].isin(set(rows["patient_id"]))]
+    return courses_from_frames(rows, lines, source)
+
+
+def load_store_courses(store: str | os.PathLike[str], reader: str | None = None) -> list[PatientCourse]:
+    """Open the store read-only (a viewer may keep it open) and build the courses."""
+    with ReadingStore.open(store, read_only=True) as opened:
+        project = opened.load()
+        where = opened.where
+    return project_courses(project, reader, where)
