@@ -10,13 +10,40 @@ import os
 
 import pandas as pd
 
+from typing import Any
+
+from analysis.response import assess_course
 from analysis.response_io import courses_from_frames
-from analysis.response_records import PatientCourse
+from analysis.response_records import RESPONSE_COLUMNS, PatientCourse, Settings
 from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMNS, followup_readers, followup_rows,
                                  treatment_line_rows)
 from annotation.project import Project
 from annotation.store import ReadingStore
-from viewer.errors import InputFormatError
+from viewer.errors import InputFormatError, LesionlabError
+
+
+def _frames(project: Project, reader: str, source: str, patient_ids: list[str] | None = None) -> list[PatientCourse]:
+    rows = pd.DataFrame(followup_rows(project, reader, source, patient_ids=patient_ids),
+                        columns=list(FOLLOWUP_ROW_COLUMNS))
+    lines = pd.DataFrame(treatment_line_rows(project), columns=list(TREATMENT_LINE_ROW_COLUMNS))
+    lines = lines[lines["patient_id"].isin(set(rows["patient_id"]))]
+    return courses_from_frames(rows, lines, source)
+
+
+def patient_response_rows(project: Project, patient_id: str, settings: Settings = Settings()) -> list[dict[str, Any]]:
+    """The RECIST sheet of a patient's workbook (``annotation.export.ResponseRows``): every reader's
+    response rows; a follow-up the engine cannot read gives one row whose note says why."""
+    out: list[dict[str, Any]] = []
+    for reader in followup_readers(project):
+        try:
+            courses = _frames(project, reader, "store", [patient_id])
+        except LesionlabError as exc:
+            out.append({"reader": reader, **dict.fromkeys(RESPONSE_COLUMNS), "patient_id": patient_id,
+                        "note": str(exc)})
+            continue
+        for course in courses:
+            out += [{"reader": reader, **r.row()} for r in assess_course(course, settings)]
+    return out
 
 
 def project_courses(project: Project, reader: str | None, source: str) -> list[PatientCourse]:
@@ -32,10 +59,7 @@ def project_courses(project: Project, reader: str | None, source: str) -> list[P
         reader = readers[0]
     elif reader not in readers:
         raise InputFormatError(f"no follow-up by reader {reader!r} (readers: {', '.join(readers)})", where=source)
-    rows = pd.DataFrame(followup_rows(project, reader, source), columns=list(FOLLOWUP_ROW_COLUMNS))
-    lines = pd.DataFrame(treatment_line_rows(project), columns=list(TREATMENT_LINE_ROW_COLUMNS))
-    lines = lines[lines["patient_id"].isin(set(rows["patient_id"]))]
-    return courses_from_frames(rows, lines, source)
+    return _frames(project, reader, source)
 
 
 def load_store_courses(store: str | os.PathLike[str], reader: str | None = None) -> list[PatientCourse]:

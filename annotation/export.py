@@ -30,6 +30,8 @@ from typing import Any, Callable
 import pandas as pd
 
 from annotation.cells import escape_text
+from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMNS, first_exam_date,
+                                 followup_export_rows, pseudonymise_dates, treatment_line_rows)
 from annotation.project import Project
 from annotation.store import ReadingStore
 from annotation.tables import project_tables
@@ -121,8 +123,9 @@ def _pseudonymise_tables(tables: tuple[pd.DataFrame, ...], codes: Pseudonyms) ->
     for df in tables:
         df = df.copy()
         df["patient_id"] = df["patient_id"].map(codes)
-        if "series_instance_uid" in df:
-            df["series_instance_uid"] = None
+        for uid in ("series_instance_uid", "sop_instance_uid"):  # DICOM UIDs identify the study
+            if uid in df:
+                df[uid] = None
         out.append(df)
     return tuple(out)
 
@@ -157,9 +160,40 @@ def default_key_path(out_dir: Path) -> Path:
     return out_dir.parent / f"{out_dir.name}-pseudonymisation-key.csv"
 
 
+#: (project, patient_id) -> the engine's response rows of that patient (one per reader and timepoint,
+#: response.csv's columns plus ``reader``); given by the layer that has the engine (analysis).
+ResponseRows = Callable[[Project, str], list[dict[str, Any]]]
+
+
+def _followup_tables(project: Project, codes: "Pseudonyms") -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """followup.csv and treatment_lines.csv; pseudonymised: study codes, dates as days from the first exam."""
+    if not (project.lesion_followups or project.treatment_lines):
+        return None
+    fu, lines = followup_export_rows(project), treatment_line_rows(project)
+    fu_cols, line_cols = ["reader", *FOLLOWUP_ROW_COLUMNS], list(TREATMENT_LINE_ROW_COLUMNS)
+    if codes.active:
+        day0 = {pid: first_exam_date(project, pid) for pid in project.patients}
+        fu = pseudonymise_dates(fu, day0, ("timepoint_date",))
+        lines = pseudonymise_dates(lines, day0, ("start_date", "end_date"))
+        fu_cols = [c.replace("timepoint_date", "timepoint_day") for c in fu_cols]
+        line_cols = [c.replace("_date", "_day") for c in line_cols]
+        for row in [*fu, *lines]:
+            row["patient_id"] = codes(row["patient_id"])
+    fu_df, lines_df = pd.DataFrame(fu, columns=fu_cols), pd.DataFrame(lines, columns=line_cols)
+    for df in (fu_df, lines_df):
+        for col in [c for c in df.columns if c.endswith("_day")]:
+            df[col] = df[col].astype("Int64")
+    return fu_df, lines_df
+
+
 def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudonymise: bool = False,
-                   key_path: str | os.PathLike[str] | None = None) -> ExportResult:
-    """Write ``patients/<id>.xlsx`` per patient and the three cohort CSVs into ``out_dir``."""
+                   key_path: str | os.PathLike[str] | None = None,
+                   responses: ResponseRows | None = None) -> ExportResult:
+    """Write ``patients/<id>.xlsx`` per patient and the cohort CSVs into ``out_dir``.
+
+    With a follow-up in the project, also ``followup.csv`` and ``treatment_lines.csv``, a
+    *Follow-up* sheet and, when ``responses`` is given, a *RECIST* sheet in each workbook.
+    """
     from annotation.workbook import write_patient_workbook  # openpyxl only when exporting
 
     t0 = time.perf_counter()
@@ -169,13 +203,17 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
     if codes.active:
         measurements, counts, patients = _pseudonymise_tables((measurements, counts, patients), codes)
     files = []
-    for name, df in (("measurements.csv", measurements), ("counts.csv", counts), ("patients.csv", patients)):
+    tables = [("measurements.csv", measurements), ("counts.csv", counts), ("patients.csv", patients)]
+    followup = _followup_tables(project, codes)
+    if followup is not None:
+        tables += [("followup.csv", followup[0]), ("treatment_lines.csv", followup[1])]
+    for name, df in tables:
         write_csv(df, out / name)
         files.append(out / name)
     taken: set[str] = set()
     for pid in sorted(project.patients):
         path = out / "patients" / f"{_file_stem(codes(pid), taken)}.xlsx"
-        atomic_write(path, lambda tmp: write_patient_workbook(project, pid, tmp, codes))  # called at once
+        atomic_write(path, lambda tmp: write_patient_workbook(project, pid, tmp, codes, responses))  # called at once
         files.append(path)
     key_file = None
     if codes.active:
@@ -192,8 +230,9 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
 
 
 def export_store(store_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
-                 pseudonymise: bool = False, key_path: str | os.PathLike[str] | None = None) -> ExportResult:
+                 pseudonymise: bool = False, key_path: str | os.PathLike[str] | None = None,
+                 responses: ResponseRows | None = None) -> ExportResult:
     """Export a store (opened read-only, so a viewer may keep it open for writing meanwhile)."""
     with ReadingStore.open(store_path, read_only=True) as store:
         project = store.load()
-    return export_project(project, out_dir, pseudonymise=pseudonymise, key_path=key_path)
+    return export_project(project, out_dir, pseudonymise=pseudonymise, key_path=key_path, responses=responses)

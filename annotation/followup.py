@@ -210,10 +210,12 @@ def _labels(project: Project, reader: str, patient_id: str, order: list[Timepoin
     return labels
 
 
-def _diameter(lesion: Lesion, f: LesionFollowup, where: str) -> float | None:
+def _diameter(lesion: Lesion, f: LesionFollowup, where: str, strict: bool) -> float | None:
     if f.status is not FollowupStatus.MEASURED:
         return None
     obs = lesion.observation(f.assessed_role)
+    if not strict and (not isinstance(obs, Measurement) or (f.nodal and obs.short_axis_mm is None)):
+        return None
     if not isinstance(obs, Measurement):
         raise InputFormatError(f"status measured but no measurement on {f.assessed_role.value}", where=where,
                                advice="measure the lesion on its assessed series or change its status")
@@ -225,10 +227,15 @@ def _diameter(lesion: Lesion, f: LesionFollowup, where: str) -> float | None:
     return obs.diameter_mm
 
 
-def followup_rows(project: Project, reader: str, source: str = "store") -> list[dict[str, Any]]:
-    """FOLLOWUP.csv rows (typed values) of one reader: one per lesion with follow-up attributes."""
+def followup_rows(project: Project, reader: str, source: str = "store", *, strict: bool = True,
+                  patient_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """FOLLOWUP.csv rows (typed values) of one reader: one per lesion with follow-up attributes.
+
+    ``strict``: a lesion *measured* without its measurement (or a nodal target without its short
+    axis) raises InputFormatError; otherwise its diameter is left empty (the export).
+    """
     rows: list[dict[str, Any]] = []
-    for patient_id in sorted(project.patients):
+    for patient_id in sorted(project.patients) if patient_ids is None else patient_ids:
         order = timepoints_of(project, patient_id)
         if not order:
             continue
@@ -245,7 +252,7 @@ def followup_rows(project: Project, reader: str, source: str = "store") -> list[
                 rows.append({
                     "patient_id": patient_id, "timepoint_date": tp.exam_date.isoformat(),
                     "lesion_id": labels[lesion.tracking_uid], "kind": f.kind.value, "organ": f.organ,
-                    "nodal": f.nodal, "status": f.status.value, "diameter_mm": _diameter(lesion, f, where),
+                    "nodal": f.nodal, "status": f.status.value, "diameter_mm": _diameter(lesion, f, where, strict),
                     "baseline": tp.timepoint_id in bases, "series_role": f.assessed_role.value,
                     "parent_lesion_id": labels.get(f.parent_tracking_uid, f.parent_tracking_uid),
                     "treated": f.treated, "tracking_uid": lesion.tracking_uid})
@@ -256,3 +263,43 @@ def treatment_line_rows(project: Project) -> list[dict[str, Any]]:
     return [{"patient_id": t.patient_id, "name": t.name, "start_date": t.start_date.isoformat(),
              "end_date": t.end_date.isoformat() if t.end_date else None}
             for t in sorted(project.treatment_lines.values(), key=lambda t: (t.patient_id, t.start_date))]
+
+
+# ---------------------------------------------------------------------------- export
+def first_exam_date(project: Project, patient_id: str) -> _dt.date | None:
+    """The patient's earliest exam (CT or MRI of a pair, or a timepoint): day 0 of a pseudonymised export."""
+    dates = [d for p in project.pairs_of(patient_id) for d in (p.ct_date, p.mri_date) if d is not None]
+    dates += [t.exam_date for t in timepoints_of(project, patient_id)]
+    return min(dates, default=None)
+
+
+def days_from(day0: _dt.date | None, value: Any) -> int | None:
+    """Days from ``day0`` of an ISO date (text or date), None when either is missing."""
+    if day0 is None or value is None or value == "":
+        return None
+    d = value if isinstance(value, _dt.date) else _dt.date.fromisoformat(str(value))
+    return (d - day0).days
+
+
+def pseudonymise_dates(rows: list[dict[str, Any]], day0s: dict[str, _dt.date | None],
+                       columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Each ``<x>_date`` column of ``columns`` replaced by ``<x>_day``: days from the patient's first exam."""
+    out = []
+    for row in rows:
+        new: dict[str, Any] = {}
+        for k, v in row.items():
+            if k in columns:
+                new[k[:-len("_date")] + "_day"] = days_from(day0s.get(row["patient_id"]), v)
+            else:
+                new[k] = v
+        out.append(new)
+    return out
+
+
+def followup_export_rows(project: Project) -> list[dict[str, Any]]:
+    """followup.csv of an export: every reader's FOLLOWUP.csv rows with a ``reader`` column."""
+    rows = []
+    for reader in followup_readers(project):
+        rows += [{"reader": reader, **r} for r in followup_rows(project, reader, "export", strict=False)]
+    return rows
+

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from annotation.cells import xlsx_value
 from annotation.checks import check_pair, check_patient
+from annotation.followup import first_exam_date, followup_export_rows, pseudonymise_dates
 from annotation.project import Project
 from annotation.records import Measurement
 from annotation.vocab import CountStatus, Lobe, Treatment
@@ -38,8 +39,10 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]
     return ws
 
 
-def write_patient_workbook(project: Project, patient_id: str, path: Path, codes: Callable[[str], str]) -> None:
-    """Write one patient's workbook to ``path`` (``codes`` maps ids to study codes when pseudonymising)."""
+def write_patient_workbook(project: Project, patient_id: str, path: Path, codes: Callable[[str], str],
+                           responses: Callable[[Project, str], list[dict[str, Any]]] | None = None) -> None:
+    """Write one patient's workbook to ``path`` (``codes`` maps ids to study codes when pseudonymising;
+    ``responses`` gives the RECIST sheet's rows, see :data:`annotation.export.ResponseRows`)."""
     pseudo = codes(patient_id) != patient_id
     patient = project.patients[patient_id]
     c = patient.clinical
@@ -106,4 +109,28 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, codes:
             checks += [[p.exam_pair_id, reader, w.message]
                        for w in check_pair(project, patient_id, p.exam_pair_id, reader)]
     _sheet(wb, "Checks", ["exam_pair_id", "reader", "warning"], checks).column_dimensions["C"].width = 100
+    _followup_sheets(wb, project, patient_id, pseudo, codes, responses)
     wb.save(path)
+
+
+def _followup_sheets(wb: Workbook, project: Project, patient_id: str, pseudo: bool, codes: Callable[[str], str],
+                     responses: Callable[[Project, str], list[dict[str, Any]]] | None) -> None:
+    """*Follow-up* (what each reader recorded per timepoint) and *RECIST* (the engine's responses);
+    pseudonymised, dates become days from the patient's first exam."""
+    rows = [r for r in followup_export_rows(project) if r["patient_id"] == patient_id]
+    if not rows and not any(t.patient_id == patient_id for t in project.treatment_lines.values()):
+        return
+    day0 = {patient_id: first_exam_date(project, patient_id)}
+    when = "timepoint_day" if pseudo else "timepoint_date"
+    if pseudo:
+        rows = pseudonymise_dates(rows, day0, ("timepoint_date",))
+    cols = ["reader", when, "lesion_id", "kind", "organ", "nodal", "status", "diameter_mm", "baseline",
+            "series_role", "parent_lesion_id", "treated"]
+    _sheet(wb, "Follow-up", cols, [[r[c] for c in cols] for r in rows])
+    if responses is None:
+        return
+    found = [{**r, "patient_id": codes(patient_id)} for r in responses(project, patient_id)]
+    if pseudo:
+        found = pseudonymise_dates(found, day0, ("timepoint_date", "baseline_date"))
+    cols = list(found[0]) if found else ["reader", when]
+    _sheet(wb, "RECIST", cols, [[r[c] for c in cols] for r in found])

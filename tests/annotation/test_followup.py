@@ -4,6 +4,7 @@ and the engine's input built from a store (`lesionlab response STORE`)."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,55 @@ def test_several_readers_need_reader(tmp_path: Path) -> None:
     assert len(load_store_courses(path, "bob")[0].timepoints) == 1
     with pytest.raises(InputFormatError, match="no follow-up by reader 'eve'"):
         load_store_courses(path, "eve")
+
+
+def test_export_carries_the_follow_up_and_the_short_axis(tmp_path: Path) -> None:
+    from analysis.response_store import patient_response_rows
+    from annotation.export import export_project
+    from annotation.tables import MEASUREMENT_COLUMNS
+
+    r = Reading(reader="sample")
+    build_course(r)
+    out = tmp_path / "plain"
+    export_project(r.project, out, responses=patient_response_rows)
+    cols = list(MEASUREMENT_COLUMNS)
+    assert cols[cols.index("method_params") + 1:] == ["short_axis_mm", "p3_row", "p3_col", "p4_row", "p4_col"]
+    with open(out / "measurements.csv", encoding="utf-8", newline="") as fh:
+        node = [m for m in csv.DictReader(fh) if m["exam_pair_id"] == "E1" and m["lesion_id"] == "L3"][0]
+    assert float(node["short_axis_mm"]) == pytest.approx(18) and float(node["diameter_mm"]) == pytest.approx(26)
+    assert (node["p3_row"], node["p3_col"], node["p4_row"], node["p4_col"]) == ("100.0", "113.0", "118.0", "113.0")
+    with open(out / "followup.csv", encoding="utf-8", newline="") as fh:
+        fu = list(csv.DictReader(fh))
+    assert len(fu) == 13 and fu[0]["timepoint_date"] == "2023-03-14" and fu[0]["reader"] == "sample"
+    import openpyxl
+
+    book = openpyxl.load_workbook(out / "patients" / "LLSYN001.xlsx")
+    recist = list(book["RECIST"].iter_rows(values_only=True))
+    assert recist[0][:3] == ("reader", "patient_id", "timepoint_date")
+    assert [row[recist[0].index("overall_response")] for row in recist[1:]] == [None, "PR", "PD"]
+
+
+def test_pseudonymised_export_has_no_dates(tmp_path: Path) -> None:
+    import openpyxl
+
+    from analysis.response_store import patient_response_rows
+    from annotation.export import export_project
+
+    r = Reading(reader="sample")
+    build_course(r)
+    out = tmp_path / "share"
+    export_project(r.project, out, pseudonymise=True, responses=patient_response_rows)
+    with open(out / "followup.csv", encoding="utf-8", newline="") as fh:
+        fu = list(csv.DictReader(fh))
+    assert sorted({x["timepoint_day"] for x in fu}, key=int) == ["0", "217", "364"]
+    with open(out / "treatment_lines.csv", encoding="utf-8", newline="") as fh:
+        lines = list(csv.DictReader(fh))
+    assert [(x["start_day"], x["end_day"]) for x in lines] == [("42", "196"), ("380", "")]
+    text = "".join(p.read_text() for p in out.glob("*.csv"))
+    cells = [str(c) for ws in openpyxl.load_workbook(out / "patients" / "S001.xlsx")
+             for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    for found in (text, *cells):
+        assert "LLSYN001" not in found
+        assert not re.search(r"20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]", found), found
+    recist = list(openpyxl.load_workbook(out / "patients" / "S001.xlsx")["RECIST"].iter_rows(values_only=True))
+    assert "timepoint_day" in recist[0] and "baseline_day" in recist[0]
