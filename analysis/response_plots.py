@@ -102,8 +102,8 @@ def swimmer_png(rows: Sequence[TimepointResponse], courses: Sequence[PatientCour
     by = _by_patient(rows)
     lines = {c.patient_id: c.treatment_lines for c in courses}
     pids = sorted(by)
-    fig = Figure(figsize=(7.6, max(2.4, 0.45 * len(pids) + 1.4)))
-    fig.subplots_adjust(left=0.16, right=0.8, bottom=0.12, top=0.9)
+    fig = Figure(figsize=(9.0, max(2.6, 0.45 * len(pids) + 1.4)))
+    fig.subplots_adjust(left=0.14, right=0.68, bottom=0.14, top=0.9)
     ax = fig.add_subplot()
     if not pids:
         _empty(ax, "no follow-up")

@@ -68,3 +68,19 @@ def load_store_courses(store: str | os.PathLike[str], reader: str | None = None)
         project = opened.load()
         where = opened.where
     return project_courses(project, reader, where)
+
+
+def store_followup(store: str | os.PathLike[str]) -> tuple[list[PatientCourse] | None, str]:
+    """For `lesionlab analyze STORE`: the follow-up's courses when one reader recorded one, else
+    (None, why) — no follow-up, or several readers (then `lesionlab response STORE --reader`)."""
+    with ReadingStore.open(store, read_only=True) as opened:
+        project = opened.load()
+        where = opened.where
+    readers = followup_readers(project)
+    if not readers:
+        return None, "no follow-up in the store"
+    if len(readers) > 1:
+        return None, (f"follow-up by several readers ({', '.join(readers)}): run lesionlab response STORE "
+                      "--reader NAME")
+    return project_courses(project, readers[0], where), ""
+
