@@ -119,14 +119,17 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
     rows = {o.lesion_id: o for o in tp.observations}
     values: dict[str, float | None] = {}
     notes: list[str] = []
+    fragments: dict[str | None, list[LesionObservation]] = {}
+    for lid, o in rows.items():
+        if lid not in targets and o.kind is FollowupKind.TARGET:
+            fragments.setdefault(_root(lid, parents, targets) if parents else None, []).append(o)
     for tid, base in targets.items():
         parts: list[LesionObservation] = []
         own = rows.get(tid)
         merged_into = own.parent_lesion_id if own is not None and own.parent_lesion_id in targets else ""
         if own is not None and not merged_into:
             parts.append(own)
-        parts += [o for lid, o in rows.items() if lid not in targets and o.kind is FollowupKind.TARGET
-                  and _root(lid, parents, targets) == tid]
+        parts += fragments.get(tid, [])
         if merged_into:
             values[tid] = 0.0
             notes.append(f"{tid} merged into {merged_into} (counted once)")
@@ -149,9 +152,7 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
             notes.append(f"target {tid} not assessed")
         else:
             values[tid] = math.fsum(v for v in vals if v is not None)
-    for lid, o in rows.items():
-        if (o.kind is FollowupKind.TARGET and lid not in targets and _root(lid, parents, targets) is None):
-            notes.append(f"{lid} is not a baseline target: left out of the sum")
+    notes += [f"{o.lesion_id} is not a baseline target: left out of the sum" for o in fragments.get(None, [])]
     return TargetValues(values, tuple(notes))
 
 

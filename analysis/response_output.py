@@ -1,7 +1,7 @@
 """`lesionlab response`: courses -> response rows, plots, report -> an output folder.
 
 :func:`analyse_response` computes everything in memory (what the GUI shows);
-:func:`write_response_outputs` writes ``response.csv``, ``response.xlsx``, ``spider.png``,
+:func:`write_response_outputs` writes ``response.csv``, ``spider.png``,
 ``waterfall.png``, ``swimmer.png`` and a self-contained ``report.html`` into a temporary folder
 beside the target and moves it into place once complete (an existing folder is replaced only
 when empty or a previous response output). :func:`response_section_html` is the report section
@@ -27,11 +27,12 @@ from analysis.report import _CSS, _img, software_versions
 from analysis.response import assess_courses
 from analysis.response_io import csv_cell, response_table
 from analysis.response_records import RESPONSE_COLUMNS, PatientCourse, Settings, TimepointResponse
-from analysis.writers import write_xlsx
 from annotation.cells import escape_text
 from viewer.errors import LesionlabError
 
 MARKER = "response.csv"
+#: Timepoints tabulated in report.html (the rest are in response.csv).
+REPORT_MAX_ROWS = 300
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,13 @@ def _table_html(table: pd.DataFrame) -> str:
             "best_overall_response", "nen_slow_progression", "tgr_pct_per_month", "note"]
     head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in cols)
     body = []
-    for row in table[cols].astype(object).itertuples(index=False, name=None):
+    for row in table[cols].head(REPORT_MAX_ROWS).astype(object).itertuples(index=False, name=None):
         cells = "".join(f"<td class='{'t' if i in (0, 1, 13) else ''}'>{escape(csv_cell(v))}</td>"
                         for i, v in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    more = (f"<p class='small'>The first {REPORT_MAX_ROWS} of {len(table)} timepoints; all of them are in "
+            "response.csv.</p>") if len(table) > REPORT_MAX_ROWS else ""
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
 
 
 def response_section_html(result: ResponseResult) -> str:
@@ -123,8 +126,6 @@ def write_response_outputs(result: ResponseResult, out_dir: str | Path) -> Path:
                              advice="choose an --out folder in a place you can write to") from exc
     try:
         (tmp / MARKER).write_text(response_csv_text(result.table), encoding="utf-8")
-        plain = result.table.astype(object).where(result.table.notna(), None)
-        write_xlsx({"response": plain}, tmp / "response.xlsx")
         for name, (png, _) in result.plots.items():
             (tmp / name).write_bytes(png)
         (tmp / "report.html").write_text(render_response_report(result), encoding="utf-8")

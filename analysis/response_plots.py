@@ -22,6 +22,8 @@ RESPONSE_COLOURS: dict[Response | None, str] = {
     Response.CR: "#009E73", Response.PR: "#56B4E9", Response.SD: "#F0E442", Response.NON_CR_NON_PD: "#E69F00",
     Response.PD: "#D55E00", Response.NE: "#999999", None: "#DDDDDD"}
 _MONTH_DAYS = 30.4375
+#: Lanes of the swimmer plot (patients in id order); a cohort's full course is in response.csv.
+SWIMMER_MAX_PATIENTS = 40
 
 
 def _by_patient(rows: Sequence[TimepointResponse]) -> dict[str, list[TimepointResponse]]:
@@ -46,9 +48,10 @@ def spider_png(rows: Sequence[TimepointResponse]) -> bytes:
             x = [(r.days_from_baseline or 0) / _MONTH_DAYS for r in seg]
             y = [0.0 if r.is_baseline else float(r.change_from_baseline_pct or 0.0) for r in seg]
             line = ax.plot(x, y, marker="o", ms=3, lw=1.1, alpha=0.85, label=pid if drawn < 12 else None)
-            for xi, yi, r in zip(x, y, seg):
-                if r.overall_response is Response.PD:
-                    ax.plot([xi], [yi], marker="X", ms=8, color=line[0].get_color(), mec="black", mew=0.6)
+            pd_points = [(xi, yi) for xi, yi, r in zip(x, y, seg) if r.overall_response is Response.PD]
+            if pd_points:
+                ax.plot(*zip(*pd_points), ls="none", marker="X", ms=8, color=line[0].get_color(), mec="black",
+                        mew=0.6)
             drawn += 1
     if drawn == 0:
         _empty(ax, "no patient with a follow-up sum")
@@ -80,7 +83,7 @@ def waterfall_png(rows: Sequence[TimepointResponse]) -> bytes:
     else:
         order = sorted(best, key=lambda p: -best[p][0])
         ax.bar(range(len(order)), [best[p][0] for p in order], color=[RESPONSE_COLOURS[best[p][1]] for p in order],
-               edgecolor="#555", linewidth=0.4)
+               edgecolor="#555", linewidth=0.4 if len(order) <= 100 else 0.0, width=0.8 if len(order) <= 100 else 1.0)
         if len(order) <= 30:
             ax.set_xticks(range(len(order)), order, rotation=60, fontsize="small", ha="right")
         else:
@@ -101,7 +104,7 @@ def swimmer_png(rows: Sequence[TimepointResponse], courses: Sequence[PatientCour
     baselines as diamonds; time in months from the patient's first timepoint."""
     by = _by_patient(rows)
     lines = {c.patient_id: c.treatment_lines for c in courses}
-    pids = sorted(by)
+    pids = sorted(by)[:SWIMMER_MAX_PATIENTS]
     fig = Figure(figsize=(9.0, max(2.6, 0.45 * len(pids) + 1.4)))
     fig.subplots_adjust(left=0.14, right=0.68, bottom=0.14, top=0.9)
     ax = fig.add_subplot()
@@ -134,5 +137,6 @@ def swimmer_png(rows: Sequence[TimepointResponse], courses: Sequence[PatientCour
     handles += [Patch(color=RESPONSE_COLOURS[r]) for r in Response]
     labels = list(names) + [str(r) for r in Response]
     ax.legend(handles, labels, frameon=False, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
-    ax.set_title("Swimmer plot: treatment lines and overall response (diamond: baseline)")
+    shown = f" (first {len(pids)} of {len(by)} patients)" if len(by) > len(pids) else ""
+    ax.set_title(f"Swimmer plot{shown}: treatment lines and overall response (diamond: baseline)", fontsize="medium")
     return _png(fig)
