@@ -12,13 +12,13 @@ longest diameter, or the short axis (p3-p4) for a node. The engine lives in
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from annotation.followup_records import (DEFAULT_ASSESSED_ROLE, BaselineChoice, LesionFollowup, Timepoint,
                                          TreatmentLine)
 from annotation.project import Project
-from annotation.records import Lesion, Measurement, PairKey
+from annotation.records import Lesion, LesionKey, Measurement, PairKey
 from annotation.vocab import FollowupKind, FollowupStatus
 from viewer.errors import InputFormatError, ValidationError
 from viewer.records import Role
@@ -187,6 +187,52 @@ def baseline_role(project: Project, lesion: Lesion) -> Role:
                 if other is not None and other.tracking_uid == lesion.tracking_uid:
                     return f.assessed_role
     return DEFAULT_ASSESSED_ROLE
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One lesion to assess at a follow-up, as the reader steps target by target: the prior
+    timepoint's lesion (key, follow-up attributes, diameter on its assessed role) beside the current
+    one (None until carried forward or linked)."""
+
+    prior: LesionKey
+    current: LesionKey | None
+    kind: FollowupKind
+    assessed_role: Role
+    prior_diameter_mm: float | None
+
+
+def prior_timepoint(project: Project, patient_id: str, timepoint_id: str) -> Timepoint | None:
+    order = timepoints_of(project, patient_id)
+    ids = [t.timepoint_id for t in order]
+    if timepoint_id not in ids:
+        raise ValidationError(f"no timepoint {timepoint_id!r} of {patient_id}", where="timepoint_id")
+    i = ids.index(timepoint_id)
+    return order[i - 1] if i else None
+
+
+def worklist(project: Project, reader: str, patient_id: str, timepoint_id: str) -> list[WorkItem]:
+    """The prior timepoint's lesions with follow-up attributes (targets, then non-targets, then new;
+    in lesion-id order) and their counterparts at this timepoint (same tracking UID)."""
+    prior = prior_timepoint(project, patient_id, timepoint_id)
+    if prior is None:
+        return []
+    here = project.timepoints[(patient_id, timepoint_id)]
+    current = {les.tracking_uid: les.key for pid in here.exam_pair_ids
+               for les in project.lesions_of(patient_id, pid, reader)}
+    order = {FollowupKind.TARGET: 0, FollowupKind.NON_TARGET: 1, FollowupKind.NEW: 2}
+    items = []
+    for f in project.lesion_followups.values():
+        if f.patient_id != patient_id or f.reader != reader or f.exam_pair_id not in prior.exam_pair_ids:
+            continue
+        lesion = project.lesions.get(f.key)
+        if lesion is None:
+            continue
+        obs = lesion.observation(f.assessed_role)
+        size = (obs.short_axis_mm if f.nodal else obs.diameter_mm) if isinstance(obs, Measurement) else None
+        items.append((order[f.kind], lesion.number, WorkItem(f.key, current.get(lesion.tracking_uid), f.kind,
+                                                             f.assessed_role, size)))
+    return [item for _, _, item in sorted(items, key=lambda x: (x[0], x[1]))]
 
 
 def followup_readers(project: Project) -> list[str]:

@@ -229,3 +229,21 @@ def test_pseudonymised_export_has_no_dates(tmp_path: Path) -> None:
         assert not re.search(r"20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]", found), found
     recist = list(openpyxl.load_workbook(out / "patients" / "S001.xlsx")["RECIST"].iter_rows(values_only=True))
     assert "timepoint_day" in recist[0] and "baseline_day" in recist[0]
+
+
+def test_worklist_puts_the_prior_beside_the_current() -> None:
+    from annotation.followup import prior_timepoint, worklist
+
+    r = Reading(reader="sample")
+    ed = build_course(r)
+    assert prior_timepoint(r.project, "LLSYN001", "T1") is None and worklist(r.project, "sample", "LLSYN001", "T1") == []
+    items = worklist(r.project, "sample", "LLSYN001", "T3")
+    assert [i.kind.value for i in items] == ["target", "target", "target", "non_target"]
+    assert [round(i.prior_diameter_mm or 0) for i in items] == [20, 10, 11, 0]  # the node by its short axis
+    assert all(i.current is not None and i.current[1] == "E3" for i in items)
+    r.add_exam_pair("LLSYN001", "E4", ct_date="2024-09-01")
+    ed.set_timepoint("LLSYN001", "T4", "2024-09-01", ["E4"])
+    todo = worklist(r.project, "sample", "LLSYN001", "T4")
+    assert [i.current for i in todo] == [None] * 5 and todo[-1].kind.value == "new"
+    lid = ed.carry_forward(todo[0].prior[:2], todo[0].prior[3], ("LLSYN001", "E4"))
+    assert worklist(r.project, "sample", "LLSYN001", "T4")[0].current == ("LLSYN001", "E4", "sample", lid)
