@@ -175,7 +175,8 @@ def _progressed(total: float, nadir: float) -> bool:
 # ---------------------------------------------------------------------------- responses
 def target_response(targets: Mapping[str, LesionObservation], tv: TargetValues, baseline_sum: float | None,
                     nadir: float | None, cr_before: bool) -> tuple[Response, tuple[str, ...]]:
-    """CR / PR / SD / PD / NE of the targets at a follow-up; PD is decided first."""
+    """CR / PR / SD / PD / NE of the targets at a follow-up; PD is decided first. ``cr_before``: an
+    overall CR earlier, after which a target back (non-nodal > 0, node >= 10 mm) is PD."""
     notes: list[str] = []
     if cr_before and any(v is not None and (v >= NODE_NORMAL_MM - _EPS if targets[t].nodal else v > _EPS)
                          for t, v in tv.values.items()):
@@ -198,20 +199,22 @@ def target_response(targets: Mapping[str, LesionObservation], tv: TargetValues, 
 
 def non_target_response(non_targets: Mapping[str, LesionObservation], tp: Timepoint, parents: Mapping[str, str],
                         cr_before: bool) -> tuple[Response | None, tuple[str, ...]]:
-    """CR (all gone; nodes normal), non-CR/non-PD (some persist), PD (unequivocal progression or a
-    reappearance after CR), NE (one not assessed); None without non-targets at baseline."""
+    """CR (all gone; nodes normal), non-CR/non-PD (some persist), PD (unequivocal progression, or a
+    non-nodal one present again after an overall CR: ``cr_before``), NE (one not assessed); None
+    without non-targets at baseline."""
     if not non_targets:
         return None, ()
     statuses: list[FollowupStatus] = []
     notes: list[str] = []
+    reappeared = False
     for o in tp.observations:
         if o.kind is not FollowupKind.NON_TARGET:
             continue
-        if o.lesion_id in non_targets or _root(o.lesion_id, parents, non_targets) is not None:
-            statuses.append(o.status)
-        else:
+        if o.lesion_id not in non_targets and _root(o.lesion_id, parents, non_targets) is None:
             notes.append(f"non-target {o.lesion_id} was not recorded at baseline")
-            statuses.append(o.status)
+        statuses.append(o.status)
+        # a node seen again is normal (< 10 mm) unless it progressed unequivocally (RECIST FAQ)
+        reappeared |= o.status is FollowupStatus.PRESENT and not o.nodal
     seen = {o.lesion_id for o in tp.observations}
     missing = [n for n in non_targets if n not in seen
                and not any(_root(s, parents, non_targets) == n for s in seen)]
@@ -219,7 +222,7 @@ def non_target_response(non_targets: Mapping[str, LesionObservation], tp: Timepo
     if FollowupStatus.UNEQUIVOCAL_PROGRESSION in statuses:
         return Response.PD, tuple(notes)
     present = any(s is FollowupStatus.PRESENT for s in statuses)
-    if cr_before and present:
+    if cr_before and reappeared:
         return Response.PD, (*notes, "non-target reappeared after CR")
     if missing or FollowupStatus.NOT_ASSESSED in statuses:
         return Response.NE, tuple(notes)
@@ -357,7 +360,7 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
     out = [_row(course, base, base, base_sum, baseline_sum_mm=base_sum, notes=tuple(notes))]
     sums: list[tuple[_dt.date, float | None]] = [(base.date, base_sum)]
     history: list[tuple[_dt.date, Response]] = []
-    target_cr = non_target_cr = False
+    overall_cr = False  # an overall CR earlier: a lesion reappearing is then PD (RECIST FAQ)
     for tp in tps[1:]:
         notes = []
         tv = target_values(targets, tp, parents)
@@ -367,9 +370,9 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
         t_resp: Response | None = None
         if targets:
             notes += tv.notes
-            t_resp, why = target_response(targets, tv, base_sum, nadir, target_cr)
+            t_resp, why = target_response(targets, tv, base_sum, nadir, overall_cr)
             notes += why
-        nt_resp, why = non_target_response(non_targets, tp, parents, non_target_cr)
+        nt_resp, why = non_target_response(non_targets, tp, parents, overall_cr)
         notes += why
         new = new_lesions(tp)
         overall = overall_response(t_resp, nt_resp, new)
@@ -377,8 +380,7 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
             notes.append("new lesion(s): " + ", ".join(sorted(
                 o.lesion_id for o in tp.observations if o.kind is FollowupKind.NEW
                 and o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED))))
-        target_cr |= t_resp is Response.CR
-        non_target_cr |= nt_resp is Response.CR
+        overall_cr |= overall is Response.CR
         history.append((tp.date, overall))
         bor_u, why_u = best_overall_response(history, base.date, settings, confirm=False, has_targets=bool(targets))
         bor_c, why_c = best_overall_response(history, base.date, settings, confirm=True, has_targets=bool(targets))

@@ -169,7 +169,12 @@ class TestTargetResponse:
 
     def test_reappearance_after_cr_is_pd(self) -> None:
         r = last(course([obs("L1", d=30)], [obs("L1", "disappeared")], [obs("L1", "too_small")]))
-        assert r.target_response is R.PD and r.overall_response is R.PD
+        assert r.target_response is R.PD and r.overall_response is R.PD and "reappeared" in r.note
+
+    def test_node_back_to_10mm_after_cr_is_pd(self) -> None:
+        n = {"nodal": True, "organ": "node"}
+        r = last(course([obs("N1", d=40, **n)], [obs("N1", d=9, **n)], [obs("N1", d=10, **n)]))
+        assert r.target_response is R.PD  # +1 mm alone would not be PD; the node is back after CR
 
 
 # ---------------------------------------------------------------------------- non-target, overall
@@ -186,9 +191,23 @@ class TestNonTargets:
         c = course([obs("L1", d=30), nt("A")], [obs("L1", d=30)])
         assert last(c).non_target_response is R.NE
 
-    def test_non_target_reappearing_after_cr_is_pd(self) -> None:
+    def test_non_target_reappearing_after_overall_cr_is_pd(self) -> None:
+        c = course([obs("L1", d=30), nt("A")], [obs("L1", "disappeared"), nt("A", "absent")],
+                   [obs("L1", "disappeared"), nt("A")])
+        rows = run(c)
+        assert rows[1].overall_response is R.CR and rows[2].non_target_response is R.PD
+        assert rows[2].overall_response is R.PD and "reappeared after CR" in rows[2].note
+
+    def test_reappearance_without_overall_cr_is_not_pd(self) -> None:
+        """RECIST FAQ: lesions that disappear and reappear are PD only after an overall CR."""
         c = course([obs("L1", d=30), nt("A")], [obs("L1", d=30), nt("A", "absent")], [obs("L1", d=30), nt("A")])
-        assert last(c).non_target_response is R.PD
+        assert last(c).non_target_response is R.NON_CR_NON_PD and last(c).overall_response is R.SD
+
+    def test_a_node_seen_again_after_cr_is_normal_unless_it_progresses(self) -> None:
+        """RECIST FAQ: a non-target node has reappeared only when it progressed unequivocally."""
+        c = course([obs("L1", d=30), nt("N", nodal=True)], [obs("L1", "disappeared"), nt("N", "absent", nodal=True)],
+                   [obs("L1", "disappeared"), nt("N", nodal=True)])
+        assert last(c).non_target_response is R.NON_CR_NON_PD and last(c).overall_response is R.PR
 
 
 class TestOverallTable1:
