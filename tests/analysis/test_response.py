@@ -277,6 +277,14 @@ class TestBestOverallTable3:
         rows = run(course([obs("L1", d=100)], [obs("L1", d=50)], [obs("L1", d=80)]))
         assert rows[2].overall_response is R.PD and rows[2].best_overall_response is R.PR
 
+    def test_faq_pr_kept_when_measurements_drift(self) -> None:
+        """RECIST FAQ example: 100, 70, 70, 80, 80, 80 (non-targets unchanged): once PR is confirmed,
+        best response stays PR while PD is not met (80 is +14 % over the nadir 70)."""
+        c = course(*[[obs("L1", d=d), nt("A")] for d in (100, 70, 70, 80, 80, 80)])
+        rows = run(c, Settings(confirmation_required=True))
+        assert [r.best_overall_response for r in rows[1:]] == [R.SD, R.PR, R.PR, R.PR, R.PR]
+        assert all(r.overall_response is not R.PD for r in rows[1:])
+
     def test_non_targets_only_best_is_non_cr_non_pd(self) -> None:
         assert _bor([(60, R.NON_CR_NON_PD)], confirm=True, has_targets=False) is R.NON_CR_NON_PD
 
