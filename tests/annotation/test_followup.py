@@ -17,7 +17,7 @@ from annotation.reading import Reading
 from annotation.store import ReadingStore, open_reading
 from app.cli import main
 from tests.annotation.conftest import make_geometry
-from tests.annotation.pg import backend, location, new_location, pg_cluster  # noqa: F401
+from tests.annotation.pg import backend, location, new_location, pg_cluster, pg_url  # noqa: F401
 from viewer.errors import InputFormatError, ValidationError
 from viewer.records import Role
 
@@ -247,3 +247,33 @@ def test_worklist_puts_the_prior_beside_the_current() -> None:
     assert [i.current for i in todo] == [None] * 5 and todo[-1].kind.value == "new"
     lid = ed.carry_forward(todo[0].prior[:2], todo[0].prior[3], ("LLSYN001", "E4"))
     assert worklist(r.project, "sample", "LLSYN001", "T4")[0].current == ("LLSYN001", "E4", "sample", lid)
+
+
+def test_follow_up_rows_are_the_readers_own_in_the_database(pg_cluster, pg_url) -> None:  # noqa: F811
+    """Row-level security on lesion_followups and followup_baselines: a reader role sees its own."""
+    import psycopg
+
+    from annotation.store_location import parse_location
+    from annotation.store_pg_security import add_reader
+
+    st, r = open_reading(pg_url, "R1")
+    build_course(r)
+    st.close()
+    st, r = open_reading(pg_url, "R2")
+    ed = FollowupEditor(r)
+    lid = r.add_lesion(("LLSYN001", "E1"), "left")
+    _measure(r, ("LLSYN001", "E1"), lid, 25.0, False)
+    ed.set_lesion_followup(("LLSYN001", "E1"), lid, "target")
+    ed.choose_baseline("LLSYN001", "T1")
+    st.close()
+    with ReadingStore.open(pg_url) as owner:
+        add_reader(owner.backend_db, "R1", db_role="fu_alice")
+    alice = pg_cluster.url(parse_location(pg_url).database_name(), "fu_alice")
+    with psycopg.connect(alice) as con:
+        for table in ("lesion_followups", "followup_baselines"):
+            assert {row[0] for row in con.execute(f"SELECT reader FROM {table}")} == {"R1"}
+        assert con.execute("SELECT count(*) FROM timepoints").fetchone()[0] == 3  # shared
+    with psycopg.connect(pg_url) as con:
+        assert {row[0] for row in con.execute("SELECT reader FROM lesion_followups")} == {"R1", "R2"}
+    (course,) = load_store_courses(alice)  # one reader visible: no --reader needed
+    assert len(course.timepoints) == 3
