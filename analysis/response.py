@@ -163,7 +163,7 @@ def _is_complete_response(targets: Mapping[str, LesionObservation], tv: TargetVa
 
 
 def _pct(value: float, ref: float) -> float | None:
-    return None if ref <= 0 else 100.0 * (value - ref) / ref
+    return None if ref <= 0 else (value - ref) / ref * 100.0  # -100 exactly when value is 0
 
 
 def _progressed(total: float, nadir: float) -> bool:

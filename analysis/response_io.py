@@ -67,8 +67,67 @@ def _date(raw: RawTable, i: int, col: str, text: str) -> _dt.date:
         raise raw.fail(i, col, f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def courses_from_raw(raw: RawTable, lines: RawTable | None = None) -> list[PatientCourse]:
-    """Validate a follow-up table (text cells) and group it into one course per patient."""
+#: Day 0 of a pseudonymised follow-up (``timepoint_day`` = days from the patient's first exam): the
+#: engine needs dates, and only their differences matter.
+DAY_ZERO = _dt.date(2000, 1, 1)
+
+
+def _day_numbers(raw: RawTable) -> bool:
+    """True for a pseudonymised export's table (``timepoint_day`` instead of ``timepoint_date``)."""
+    return "timepoint_date" not in raw.frame.columns and "timepoint_day" in raw.frame.columns
+
+
+def _as_dates(raw: RawTable, columns: dict[str, str]) -> RawTable:
+    """Day numbers (text) -> ISO dates from DAY_ZERO, renamed ``<x>_day`` -> ``<x>_date``; errors name the day column."""
+    frame = raw.frame.copy()
+    for day_col, date_col in columns.items():
+        if day_col not in frame.columns:
+            continue
+        values = []
+        for i, text in enumerate(frame[day_col]):
+            if text == "":
+                values.append("")
+                continue
+            try:
+                values.append((DAY_ZERO + _dt.timedelta(days=int(text))).isoformat())
+            except (ValueError, OverflowError):
+                raise raw.fail(i, day_col, f"{text!r} is not a whole number of days") from None
+        frame[date_col] = values
+        frame = frame.drop(columns=[day_col])
+    return RawTable(raw.source, frame, raw.lines, raw.unit)
+
+
+def _one_reader(raw: RawTable, reader: str | None) -> RawTable:
+    """The rows of one reader when the table has a ``reader`` column (an export's followup.csv)."""
+    if "reader" not in raw.frame.columns:
+        if reader is not None:
+            raise InputFormatError("has no reader column for --reader", where=raw.source)
+        return raw
+    readers = sorted(set(raw.frame["reader"]) - {""})
+    if reader is None:
+        if len(readers) <= 1:
+            return raw
+        raise InputFormatError(f"holds the follow-up of several readers ({', '.join(readers)})", where=raw.source,
+                               advice="choose one with --reader NAME")
+    if reader not in readers:
+        raise InputFormatError(f"no rows of reader {reader!r} (readers: {', '.join(readers)})", where=raw.source)
+    keep = (raw.frame["reader"] == reader).to_numpy()
+    return RawTable(raw.source, raw.frame[keep].reset_index(drop=True), raw.lines[keep], raw.unit)
+
+
+def courses_from_raw(raw: RawTable, lines: RawTable | None = None, reader: str | None = None) -> list[PatientCourse]:
+    """Validate a follow-up table (text cells) and group it into one course per patient.
+
+    A ``reader`` column (an export's followup.csv) needs ``reader`` when it names several; day
+    numbers (``timepoint_day``, ``start_day``, ``end_day`` of a pseudonymised export) count from
+    :data:`DAY_ZERO`.
+    """
+    several_readers = "reader" in raw.frame.columns  # lines then may name patients another reader read
+    raw = _one_reader(raw, reader)
+    if _day_numbers(raw):
+        raw = _as_dates(raw, {"timepoint_day": "timepoint_date"})
+        if lines is not None:
+            lines = _as_dates(lines, {"start_day": "start_date", "end_day": "end_date"})
     _require(raw, FOLLOWUP_COLUMNS)
     cols = [c for c in (*FOLLOWUP_COLUMNS, *FOLLOWUP_OPTIONAL) if c in raw.frame.columns]
     tps: dict[str, dict[_dt.date, list[LesionObservation]]] = defaultdict(lambda: defaultdict(list))
@@ -107,7 +166,7 @@ def courses_from_raw(raw: RawTable, lines: RawTable | None = None) -> list[Patie
         except ValidationError as exc:
             raise InputFormatError(f"patient {pid}: {exc.message}", where=raw.source) from None
     unknown = sorted(set(treatment) - set(tps))
-    if unknown and lines is not None:
+    if unknown and lines is not None and not several_readers:
         raise InputFormatError(f"treatment lines of patient(s) without follow-up rows: {', '.join(unknown)}",
                                where=lines.source)
     return out
@@ -128,9 +187,16 @@ def treatment_lines_from_raw(raw: RawTable) -> dict[str, tuple[TreatmentLine, ..
     return {k: tuple(v) for k, v in out.items()}
 
 
-def read_followup_csv(path: str | Path, treatment_lines: str | Path | None = None) -> list[PatientCourse]:
+def read_followup_csv(path: str | Path, treatment_lines: str | Path | None = None,
+                      reader: str | None = None) -> list[PatientCourse]:
     """FOLLOWUP.csv (and optionally TREATMENT_LINES.csv) -> courses."""
-    return courses_from_raw(read_csv_table(path), read_csv_table(treatment_lines) if treatment_lines else None)
+    return courses_from_raw(read_csv_table(path), read_csv_table(treatment_lines) if treatment_lines else None,
+                            reader)
+
+
+def followup_csv_uses_days(path: str | Path) -> bool:
+    """A pseudonymised export's followup.csv: response.csv then gives days, not dates."""
+    return _day_numbers(read_csv_table(path))
 
 
 def courses_from_frames(followup: pd.DataFrame, lines: pd.DataFrame | None, source: str) -> list[PatientCourse]:
@@ -139,9 +205,15 @@ def courses_from_frames(followup: pd.DataFrame, lines: pd.DataFrame | None, sour
                             raw_from_frame(lines, f"{source}, treatment lines") if lines is not None else None)
 
 
-def response_table(responses: Iterable[TimepointResponse]) -> pd.DataFrame:
-    """response.csv as a DataFrame with the issue's exact columns."""
+def response_table(responses: Iterable[TimepointResponse], day_numbers: bool = False) -> pd.DataFrame:
+    """response.csv as a DataFrame with the issue's exact columns; with ``day_numbers`` (a
+    pseudonymised input) ``timepoint_day`` and ``baseline_day`` (from DAY_ZERO) replace the dates."""
     frame = pd.DataFrame([r.row() for r in responses], columns=list(RESPONSE_COLUMNS))
+    if day_numbers:
+        for col in ("timepoint_date", "baseline_date"):
+            frame[col] = [None if d is None else (_dt.date.fromisoformat(d) - DAY_ZERO).days for d in frame[col]]
+            frame[col] = frame[col].astype("Int64")
+        frame = frame.rename(columns={"timepoint_date": "timepoint_day", "baseline_date": "baseline_day"})
     frame["days_from_baseline"] = frame["days_from_baseline"].astype("Int64")
     for col in ("sum_mm", "baseline_sum_mm", "nadir_sum_mm", "change_from_baseline_pct", "change_from_nadir_pct",
                 "tgr_pct_per_month"):

@@ -24,7 +24,7 @@ from analysis.agreement_report import replace_folder
 from analysis.report import _CSS, _img, software_versions
 from analysis.response import assess_courses
 from analysis.response_io import csv_cell, response_table
-from analysis.response_records import RESPONSE_COLUMNS, PatientCourse, Settings, TimepointResponse
+from analysis.response_records import PatientCourse, Settings, TimepointResponse
 from annotation.cells import escape_text
 
 MARKER = "response.csv"
@@ -48,7 +48,8 @@ class ResponseResult:
 
 
 def analyse_response(courses: Sequence[PatientCourse], settings: Settings = Settings(), *,
-                     with_plots: bool = True) -> ResponseResult:
+                     with_plots: bool = True, day_numbers: bool = False) -> ResponseResult:
+    """``day_numbers``: the input was pseudonymised (days from the first exam): response.csv says days."""
     rows = tuple(assess_courses(courses, settings))
     plots: dict[str, tuple[bytes, str]] = {}
     if with_plots:
@@ -60,20 +61,21 @@ def analyse_response(courses: Sequence[PatientCourse], settings: Settings = Sett
             "swimmer.png": (response_plots.swimmer_png(rows, courses),
                             "Treatment lines and the overall response at each timepoint, per patient."),
         }
-    return ResponseResult(tuple(courses), rows, settings, response_table(rows), plots)
+    return ResponseResult(tuple(courses), rows, settings, response_table(rows, day_numbers), plots)
 
 
 def response_csv_text(table: pd.DataFrame) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(RESPONSE_COLUMNS)
-    for row in table[list(RESPONSE_COLUMNS)].astype(object).itertuples(index=False, name=None):
+    w.writerow(table.columns)
+    for row in table.astype(object).itertuples(index=False, name=None):
         w.writerow([csv_cell(escape_text(v)) for v in row])
     return buf.getvalue()
 
 
 def _table_html(table: pd.DataFrame) -> str:
-    cols = ["patient_id", "timepoint_date", "days_from_baseline", "sum_mm", "change_from_baseline_pct",
+    when = "timepoint_date" if "timepoint_date" in table.columns else "timepoint_day"
+    cols = ["patient_id", when, "days_from_baseline", "sum_mm", "change_from_baseline_pct",
             "change_from_nadir_pct", "target_response", "non_target_response", "new_lesions", "overall_response",
             "best_overall_response", "nen_slow_progression", "tgr_pct_per_month", "note"]
     head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in cols)

@@ -1,6 +1,6 @@
 """`lesionlab response`: RECIST 1.1 and NEN response per timepoint from a follow-up reading.
 
-    lesionlab response --followup FOLLOWUP.csv [--treatment-lines LINES.csv] --out DIR
+    lesionlab response --followup FOLLOWUP.csv [--treatment-lines LINES.csv] [--reader NAME] --out DIR
     lesionlab response STORE --out DIR [--reader NAME]
 """
 
@@ -18,7 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--followup", metavar="CSV", help="FOLLOWUP.csv: one row per lesion per timepoint")
     parser.add_argument("--treatment-lines", metavar="CSV",
                         help="optional with --followup: patient_id, name, start_date, end_date (swimmer plot)")
-    parser.add_argument("--reader", metavar="NAME", help="with a STORE holding several readers: whose reading")
+    parser.add_argument("--reader", metavar="NAME",
+                        help="whose reading, when the STORE (or an exported followup.csv) holds several readers")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="output folder (created; replaced only if it holds a previous response output)")
     parser.add_argument("--confirm", action="store_true",
@@ -34,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from analysis.response_io import read_followup_csv  # noqa: PLC0415 (pandas loads here)
+    from analysis.response_io import followup_csv_uses_days, read_followup_csv  # noqa: PLC0415 (pandas here)
     from analysis.response_output import analyse_response, write_response_outputs  # noqa: PLC0415
     from analysis.response_records import Settings  # noqa: PLC0415
     from viewer.errors import ValidationError  # noqa: PLC0415
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
                             args.slow_max_pct)
     except ValidationError as exc:
         raise InputFormatError(exc.message, where=f"command line, {exc.where}") from None
+    days = False
     if args.store is not None:
         if args.followup or args.treatment_lines:
             raise InputFormatError("give either a STORE or --followup, not both", where="command line",
@@ -56,10 +58,9 @@ def run(args: argparse.Namespace) -> int:
         if not args.followup:
             raise InputFormatError("--followup is required without a STORE", where="command line",
                                    advice="lesionlab response --followup FOLLOWUP.csv --out DIR")
-        if args.reader:
-            raise InputFormatError("--reader goes with a STORE", where="command line")
-        courses = read_followup_csv(args.followup, args.treatment_lines)
-    result = analyse_response(courses, settings)
+        courses = read_followup_csv(args.followup, args.treatment_lines, args.reader)
+        days = followup_csv_uses_days(args.followup)
+    result = analyse_response(courses, settings, day_numbers=days)
     write_response_outputs(result, args.out)
     print(f"{result.summary} Written to {args.out} in {time.perf_counter() - t0:.1f} s "
           f"(open {args.out}/report.html).")

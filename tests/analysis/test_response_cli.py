@@ -84,7 +84,7 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "--followup is required" in capsys.readouterr().err
     assert main(["response", "--followup", str(_write(tmp_path, GOOD)), "--reader", "x",
                  "--out", str(tmp_path / "o")]) == 1
-    assert "--reader goes with a STORE" in capsys.readouterr().err
+    assert "has no reader column for --reader" in capsys.readouterr().err
 
 
 def test_refuses_a_folder_holding_other_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -277,3 +277,28 @@ def test_follow_up_rows_are_the_readers_own_in_the_database(pg_cluster, pg_url) 
         assert {row[0] for row in con.execute("SELECT reader FROM lesion_followups")} == {"R1", "R2"}
     (course,) = load_store_courses(alice)  # one reader visible: no --reader needed
     assert len(course.timepoints) == 3
+
+
+def test_exported_followup_feeds_lesionlab_response(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An export's followup.csv (a reader column; pseudonymised: days) is FOLLOWUP.csv for the CLI."""
+    from annotation.export import export_project
+
+    r = Reading(reader="ann")
+    build_course(r)
+    r2 = Reading(r.project, reader="bob")
+    lid = r2.add_lesion(("LLSYN001", "E1"), "left")
+    _measure(r2, ("LLSYN001", "E1"), lid, 30.0, False)
+    FollowupEditor(r2).set_lesion_followup(("LLSYN001", "E1"), lid, "target")
+    for pseudo in (False, True):
+        out = tmp_path / f"export{int(pseudo)}"
+        export_project(r2.project, out, pseudonymise=pseudo, key_path=tmp_path / f"key{int(pseudo)}.csv")
+        argv = ["response", "--followup", str(out / "followup.csv"), "--treatment-lines",
+                str(out / "treatment_lines.csv"), "--out", str(tmp_path / f"resp{int(pseudo)}")]
+        assert main(argv) == 1 and "several readers (ann, bob)" in capsys.readouterr().err
+        assert main([*argv, "--reader", "ann"]) == 0
+        with open(tmp_path / f"resp{int(pseudo)}" / "response.csv", encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert [x["overall_response"] for x in rows] == ["", "PR", "PD"]
+        when = "timepoint_day" if pseudo else "timepoint_date"
+        assert [x[when] for x in rows] == (["0", "217", "364"] if pseudo else list(DATES))
+        assert ("baseline_day" in rows[0]) is pseudo and ("timepoint_date" in rows[0]) is not pseudo
