@@ -281,6 +281,14 @@ def followup_rows(project: Project, reader: str, source: str = "store", *, stric
     axis) raises InputFormatError; otherwise its diameter is left empty (the export).
     """
     rows: list[dict[str, Any]] = []
+    if strict:
+        for f in project.lesion_followups.values():
+            if f.reader == reader and (patient_ids is None or f.patient_id in patient_ids) \
+                    and timepoint_of_pair(project, f.patient_id, f.exam_pair_id) is None:
+                raise InputFormatError(f"exam pair {f.exam_pair_id} is in no timepoint",
+                                       where=f"{source}, lesion {f.lesion_id} of {f.patient_id} ({reader})",
+                                       advice="add the pair to a timepoint (its exam date) or clear the lesion's "
+                                              "follow-up attributes")
     for patient_id in sorted(project.patients) if patient_ids is None else patient_ids:
         order = timepoints_of(project, patient_id)
         if not order:

@@ -130,6 +130,11 @@ def test_measured_without_a_measurement_is_an_error_naming_the_lesion() -> None:
     ed.set_lesion_followup(("P", "E1"), lid, "target")
     with pytest.raises(InputFormatError, match="lesion L1 of P E1.*no measurement on ct_portal"):
         followup_rows(r.project, "R")
+    r.add_exam_pair("P", "E2")
+    lid = r.add_lesion(("P", "E2"), "left")
+    ed.set_lesion_followup(("P", "E2"), lid, "non_target", status="present")
+    with pytest.raises(InputFormatError, match="E2 is in no timepoint"):
+        followup_rows(r.project, "R")
 
 
 def test_deletes_cascade_and_undo_restores() -> None:
