@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotation import _validate as v
-from annotation.records import LESION_ID, reading_role
+from annotation.records import check_lesion_key, reading_role
 from annotation.vocab import FOLLOWUP_STATUSES, FollowupKind, FollowupStatus
 from viewer.errors import ValidationError
 from viewer.records import Role
@@ -121,11 +121,7 @@ class LesionFollowup:
     parent_tracking_uid: str = ""
 
     def __post_init__(self) -> None:
-        _ident("patient_id", self.patient_id)
-        _ident("exam_pair_id", self.exam_pair_id, 100)
-        _ident("reader", self.reader, 100)
-        if not isinstance(self.lesion_id, str) or not LESION_ID.match(self.lesion_id):
-            raise ValidationError(f"{self.lesion_id!r} is not a lesion id (L1, L2, ...)", where="lesion_id")
+        check_lesion_key(self.patient_id, self.exam_pair_id, self.reader, self.lesion_id)
         kind = FollowupKind.parse(self.kind, "kind")
         status = FollowupStatus.parse(self.status, "status")
         if status not in FOLLOWUP_STATUSES[kind]:
