@@ -52,7 +52,7 @@ _NUMBER_RE = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 _INVISIBLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
                            "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
 #: The numeric columns of each input, where a decimal comma may be written.
-NUMERIC_COLUMNS: tuple[str, ...] = ("diameter_mm", "count", *PATIENT_NUMBERS)
+NUMERIC_COLUMNS: tuple[str, ...] = ("diameter_mm", "count", "slice_thickness_mm", *PATIENT_NUMBERS)
 
 
 @dataclass(frozen=True)

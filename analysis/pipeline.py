@@ -19,6 +19,7 @@ from analysis.inputs import Cohort
 from analysis.pairing import DiameterPairs, count_matrices
 from analysis.paired_tests import EXACT_N_LIMIT
 from analysis.report import ALPHA, render_report, software_versions
+from analysis.response_output import ResponseResult, response_section_html
 from analysis.schema import ROLE_LABELS, ROLE_VALUES, Region
 from analysis.tables import detection_table, paired_tests_table, population_table, sizes_table
 from analysis.writers import write_csv, write_xlsx
@@ -48,6 +49,7 @@ class AnalysisResult:
     plots: dict[str, tuple[bytes, str]]  # file name -> (png, caption)
     methods_html: str
     summary: str
+    followup_html: str = ""  # the follow-up response section (a store holding a follow-up)
 
 
 def _methods(cohort: Cohort, n_lesions: int, n_exam_pairs: int, plot_pairs: list[tuple[str, str]]) -> str:
@@ -93,8 +95,10 @@ def _methods(cohort: Cohort, n_lesions: int, n_exam_pairs: int, plot_pairs: list
     return f"<p>{escape(text)}</p>"
 
 
-def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None) -> AnalysisResult:
-    """Compute every table and plot of the study from a validated cohort."""
+def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None,
+            followup: "ResponseResult | None" = None) -> AnalysisResult:
+    """Compute every table and plot of the study from a validated cohort (and its follow-up's
+    responses, computed by :mod:`analysis.response_output`: response.csv, its plots, a report section)."""
     diameters = DiameterPairs.from_measurements(cohort.measurements)
     counts = count_matrices(cohort.counts)
     tables: dict[str, pd.DataFrame] = {"paired_tests": paired_tests_table(diameters, counts)}
@@ -131,8 +135,13 @@ def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None) ->
     lesion_pairs_exams = lesions[["patient_id", "exam_pair_id"]].drop_duplicates().shape[0]
     summary = (f"{n_patients} patients with measurements, {n_exam_pairs} exam pairs counted, "
                f"{n_lesions} lesions measured on at least one series.")
+    followup_html = ""
+    if followup is not None:
+        tables["response"] = followup.table.astype(object).where(followup.table.notna(), None)
+        figures.update(followup.plots)
+        followup_html = response_section_html(followup)
     return AnalysisResult(tables, figures, _methods(cohort, n_lesions, lesion_pairs_exams, plot_pairs),
-                          summary)
+                          summary, followup_html)
 
 
 def _is_previous_output(folder: Path) -> bool:
@@ -152,15 +161,16 @@ def write_outputs(result: AnalysisResult, out_dir: str | Path) -> Path:
         for name, (png, _) in result.plots.items():
             (tmp / name).write_bytes(png)
         html = render_report(tables=result.tables, plots=result.plots,
-                             methods=result.methods_html, summary=result.summary)
+                             methods=result.methods_html, summary=result.summary, extra_html=result.followup_html)
         (tmp / "report.html").write_text(html, encoding="utf-8")
 
     return replace_folder(out_dir, _is_previous_output, fill)
 
 
 def run_analysis(cohort: Cohort, out_dir: str | Path,
-                 extra_pairs: list[tuple[str, str]] | None = None) -> AnalysisResult:
-    result = analyse(cohort, extra_pairs)
+                 extra_pairs: list[tuple[str, str]] | None = None,
+                 followup: "ResponseResult | None" = None) -> AnalysisResult:
+    result = analyse(cohort, extra_pairs, followup)
     write_outputs(result, out_dir)
     return result
 

@@ -19,12 +19,14 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
+from typing import Any, Callable
 
 import pandas as pd
 
 from annotation.cells import csv_text
 from annotation.files import atomic_write
+from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMNS, followup_export_rows,
+                                 treatment_line_rows)
 from annotation.project import Project
 from annotation.pseudonymise import Gate
 from annotation.store import ReadingStore
@@ -83,12 +85,37 @@ def default_key_path(out_dir: Path) -> Path:
     return out_dir.parent / f"{out_dir.name}-pseudonymisation-key.csv"
 
 
+#: (project, patient_id) -> the engine's response rows of that patient (one per reader and timepoint,
+#: response.csv's columns plus ``reader``); given by the layer that has the engine (analysis).
+ResponseRows = Callable[[Project, str], list[dict[str, Any]]]
+
+
+def _followup_tables(project: Project, gate: Gate) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """followup.csv and treatment_lines.csv through the gate; pseudonymised, their dates become days
+    from the patient's first exam and the columns say ``_day`` (``lesionlab response`` reads both)."""
+    if not (project.lesion_followups or project.treatment_lines):
+        return None
+    out = []
+    for rows, cols in ((followup_export_rows(project), ["reader", *FOLLOWUP_ROW_COLUMNS]),
+                       (treatment_line_rows(project), list(TREATMENT_LINE_ROW_COLUMNS))):
+        df = _gated(pd.DataFrame(rows, columns=cols, dtype=object), gate)
+        if gate.active:
+            df = df.rename(columns={c: c[: -len("_date")] + "_day" for c in df.columns if c.endswith("_date")})
+            for col in [c for c in df.columns if c.endswith("_day")]:
+                df[col] = df[col].astype("Int64")
+        out.append(df)
+    return out[0], out[1]
+
+
 def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudonymise: bool = False,
-                   key_path: str | os.PathLike[str] | None = None, keep_comments: bool = False) -> ExportResult:
-    """Write ``patients/<id>.xlsx`` per patient and the three cohort CSVs into ``out_dir``.
+                   key_path: str | os.PathLike[str] | None = None, keep_comments: bool = False,
+                   responses: ResponseRows | None = None) -> ExportResult:
+    """Write ``patients/<id>.xlsx`` per patient and the cohort CSVs into ``out_dir``.
 
     With ``pseudonymise`` every table and sheet passes :class:`annotation.pseudonymise.Gate`
-    (free-text comments left out unless ``keep_comments``).
+    (free-text comments left out unless ``keep_comments``). With a follow-up in the project, also
+    ``followup.csv`` and ``treatment_lines.csv``, a *Follow-up* sheet and, when ``responses`` is
+    given, a *RECIST* sheet in each workbook.
     """
     from annotation.workbook import write_patient_workbook  # openpyxl only when exporting
 
@@ -97,13 +124,17 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
     gate = Gate.for_project(project, keep_comments=keep_comments) if pseudonymise else Gate()
     measurements, counts, patients = (_gated(df, gate) for df in project_tables(project))
     files = []
-    for name, df in (("measurements.csv", measurements), ("counts.csv", counts), ("patients.csv", patients)):
+    tables = [("measurements.csv", measurements), ("counts.csv", counts), ("patients.csv", patients)]
+    followup = _followup_tables(project, gate)
+    if followup is not None:
+        tables += [("followup.csv", followup[0]), ("treatment_lines.csv", followup[1])]
+    for name, df in tables:
         write_csv(df, out / name)
         files.append(out / name)
     taken: set[str] = set()
     for pid in sorted(project.patients):
         path = out / "patients" / f"{_file_stem(gate.patient_code(pid), taken)}.xlsx"
-        atomic_write(path, lambda tmp: write_patient_workbook(project, pid, tmp, gate))  # called at once
+        atomic_write(path, lambda tmp: write_patient_workbook(project, pid, tmp, gate, responses))  # called at once
         files.append(path)
     key_file = None
     if gate.active:
@@ -121,9 +152,9 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
 
 def export_store(store_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
                  pseudonymise: bool = False, key_path: str | os.PathLike[str] | None = None,
-                 keep_comments: bool = False) -> ExportResult:
+                 keep_comments: bool = False, responses: ResponseRows | None = None) -> ExportResult:
     """Export a store (opened read-only, so a viewer may keep it open for writing meanwhile)."""
     with ReadingStore.open(store_path, read_only=True) as store:
         project = store.load()
     return export_project(project, out_dir, pseudonymise=pseudonymise, key_path=key_path,
-                          keep_comments=keep_comments)
+                          keep_comments=keep_comments, responses=responses)

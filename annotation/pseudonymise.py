@@ -59,6 +59,11 @@ RULES: dict[str, Rule] = {
     "mark_id": Rule.DROP,
     # dates
     "ct_date": Rule.DAYS, "mri_date": Rule.DAYS,
+    # follow-up (issue 10): dates of timepoints, treatment lines and responses; a timepoint's id and
+    # exam pairs are keys of the store (the exported rows carry the date, as days)
+    "exam_date": Rule.DAYS, "timepoint_date": Rule.DAYS, "baseline_date": Rule.DAYS,
+    "start_date": Rule.DAYS, "end_date": Rule.DAYS,
+    "timepoint_id": Rule.DROP, "exam_pair_ids": Rule.DROP, "parent_tracking_uid": Rule.NEW_UID,
     # free text
     "comment": Rule.COMMENT, "reason": Rule.COMMENT, "note": Rule.COMMENT,
     "warning": Rule.GENERATED_TEXT, "grade_flag": Rule.GENERATED_TEXT,
@@ -77,6 +82,12 @@ RULES: dict[str, Rule] = {
         "liver_metastases", "treatments", "treat_primary_resection", "treat_liver_surgery",
         "treat_chemoembolisation", "treat_radiofrequency_ablation", "treat_somatostatin_analogues",
         "treat_chemotherapy", "treat_targeted_therapy", "treat_transplant",
+        # follow-up: what each lesion is and the responses (vocabularies and numbers); a treatment's
+        # name is a structured field (the swimmer plot's label), not a comment
+        "kind", "organ", "nodal", "assessed_role", "treated", "baseline", "parent_lesion_id", "line_number", "name",
+        "days_from_baseline", "sum_mm", "baseline_sum_mm", "nadir_sum_mm", "change_from_baseline_pct",
+        "change_from_nadir_pct", "target_response", "non_target_response", "new_lesions", "overall_response",
+        "best_overall_response", "nen_slow_progression", "tgr_pct_per_month",
         # the per-patient workbook's Patient sheet is (field, value): the rule of the row's field applies
         "field", "value")},
     **_ROLE_COLUMNS,

@@ -53,6 +53,15 @@ def _ident(name: str, value: Any, max_len: int = 200) -> str:
     return v.identifier(name, value, max_len=max_len)
 
 
+def check_lesion_key(patient_id: Any, exam_pair_id: Any, reader: Any, lesion_id: Any) -> None:
+    """The four parts of a lesion key (the lesion's and its follow-up record's), each named when bad."""
+    _ident("patient_id", patient_id)
+    _ident("exam_pair_id", exam_pair_id, 100)
+    _ident("reader", reader, 100)
+    if not isinstance(lesion_id, str) or not LESION_ID.match(lesion_id):
+        raise ValidationError(f"{lesion_id!r} is not a lesion id (L1, L2, ...)", where="lesion_id")
+
+
 def lesion_number(lesion_id: str) -> int:
     return int(lesion_id[1:])
 
@@ -261,11 +270,7 @@ class Lesion:
     tracking_uid: str = ""
 
     def __post_init__(self) -> None:
-        _ident("patient_id", self.patient_id)
-        _ident("exam_pair_id", self.exam_pair_id, 100)
-        _ident("reader", self.reader, 100)
-        if not isinstance(self.lesion_id, str) or not LESION_ID.match(self.lesion_id):
-            raise ValidationError(f"{self.lesion_id!r} is not a lesion id (L1, L2, ...)", where="lesion_id")
+        check_lesion_key(self.patient_id, self.exam_pair_id, self.reader, self.lesion_id)
         object.__setattr__(self, "lobe", Lobe.parse(self.lobe, "lobe"))
         if self.segment is not None:
             object.__setattr__(self, "segment", CouinaudSegment.parse(self.segment, "segment"))

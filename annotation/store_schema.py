@@ -216,7 +216,7 @@ LOBE_BOUNDARIES = Table("lobe_boundaries", (*_READ, "frame_of_reference_uid", "l
 RECORD_TABLES: dict[str, Table] = {t.name: t for t in (PATIENTS, EXAM_PAIRS, LESIONS, COUNT_MARKS, SERIES_FLAGS,
                                                         ALIGNMENTS, LOBE_BOUNDARIES)}
 #: Tables whose records carry (patient_id, exam_pair_id, reader): one reader's read of a pair.
-READ_TABLES = ("lesions", "count_marks", "series_flags", "lobe_boundaries")
+READ_TABLES: tuple[str, ...] = ("lesions", "count_marks", "series_flags", "lobe_boundaries")
 
 
 def key_values(table: str, key: Any) -> tuple[Any, ...]:

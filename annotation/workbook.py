@@ -8,7 +8,7 @@ from DICOM or from the reader becomes a formula.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from annotation.cells import xlsx_value
 from annotation.checks import check_pair, check_patient
+from annotation.followup import followup_export_rows
 from annotation.project import Project
 from annotation.pseudonymise import Gate
 from annotation.records import Measurement
@@ -41,8 +42,10 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]
     return ws
 
 
-def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: Gate | None = None) -> None:
-    """Write one patient's workbook to ``path``, every sheet through ``gate`` (pseudonymisation)."""
+def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: Gate | None = None,
+                           responses: Callable[[Project, str], list[dict[str, Any]]] | None = None) -> None:
+    """Write one patient's workbook to ``path``, every sheet through ``gate`` (pseudonymisation);
+    ``responses`` gives the RECIST sheet's rows, see :data:`annotation.export.ResponseRows`."""
     gate = gate or Gate()
     patient = project.patients[patient_id]
     c = patient.clinical
@@ -108,4 +111,31 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
             checks += [[p.exam_pair_id, reader, w.message]
                        for w in check_pair(project, patient_id, p.exam_pair_id, reader)]
     _sheet(wb, "Checks", ["exam_pair_id", "reader", "warning"], checks, gate, patient_id).column_dimensions["C"].width = 100
+    _followup_sheets(wb, project, patient_id, gate, responses)
     wb.save(path)
+
+
+def _followup_sheets(wb: Workbook, project: Project, patient_id: str, gate: Gate,
+                     responses: Callable[[Project, str], list[dict[str, Any]]] | None) -> None:
+    """*Follow-up* (what each reader recorded per timepoint) and *RECIST* (the engine's responses),
+    through the gate: pseudonymised, dates become days from the patient's first exam (the columns
+    then say ``_day``)."""
+    rows = [r for r in followup_export_rows(project) if r["patient_id"] == patient_id]
+    if not rows and not any(t.patient_id == patient_id for t in project.treatment_lines.values()):
+        return
+    cols = ["reader", "timepoint_date", "lesion_id", "kind", "organ", "nodal", "status", "diameter_mm", "baseline",
+            "series_role", "parent_lesion_id", "treated"]
+    _day_header(_sheet(wb, "Follow-up", cols, [[r[c] for c in cols] for r in rows], gate, patient_id), gate)
+    if responses is None:
+        return
+    found = responses(project, patient_id)
+    cols = list(found[0]) if found else ["reader", "timepoint_date"]
+    _day_header(_sheet(wb, "RECIST", cols, [[r[c] for c in cols] for r in found], gate, patient_id), gate)
+
+
+def _day_header(ws: Any, gate: Gate) -> None:
+    """Pseudonymised, a date column holds days from the first exam: its header says so."""
+    if gate.active:
+        for c in ws[1]:
+            if isinstance(c.value, str) and c.value.endswith("_date"):
+                c.value = c.value[: -len("_date")] + "_day"

@@ -22,10 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from analysis.response_store import patient_response_rows  # the RECIST sheet of each workbook
     from annotation.export import export_store
 
     result = export_store(args.store, args.out, pseudonymise=args.pseudonymise, key_path=args.key_file,
-                          keep_comments=args.keep_comments)
+                          keep_comments=args.keep_comments, responses=patient_response_rows)
     print(f"exported {result.n_patients} patient(s): {result.n_measurement_rows} measurement rows, "
           f"{result.n_count_rows} count rows, {len(result.files)} files in {args.out} "
           f"({result.seconds:.2f} s)")

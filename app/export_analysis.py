@@ -66,9 +66,11 @@ class ExportDialog(QDialog):
 
 def export(store_path: Path, out_dir: Path, pseudonymise: bool, keep_comments: bool = False) -> str:
     """Run the exporter; returns the sentence for the status bar (errors raise LesionlabError)."""
+    from analysis.response_store import patient_response_rows
     from annotation.export import export_store
 
-    result = export_store(store_path, out_dir, pseudonymise=pseudonymise, keep_comments=keep_comments)
+    result = export_store(store_path, out_dir, pseudonymise=pseudonymise, keep_comments=keep_comments,
+                          responses=patient_response_rows)
     text = (f"exported {result.n_patients} patient(s), {result.n_measurement_rows} measurement rows,"
             f" {result.n_count_rows} count rows to {out_dir}")
     return text + (f"; pseudonymisation key: {result.key_file}" if result.key_file else "")
