@@ -81,9 +81,11 @@ def working_copy_path(source: Path | str) -> Path:
 
 
 def stores_in(path: str | Path) -> list[Path]:
-    """Reading stores lying at the top of a study folder (not in sub-folders), sorted."""
+    """Reading stores lying at the top of a study folder (not in sub-folders): ``reading.lesionlab``
+    first (the folder's main reading; the sample also ships ``followup.lesionlab``), then by name."""
     p = Path(path)
-    return sorted(q for q in p.glob(f"*{SUFFIX}") if q.is_file()) if p.is_dir() else []
+    found = [q for q in p.glob(f"*{SUFFIX}") if q.is_file()] if p.is_dir() else []
+    return sorted(found, key=lambda q: (q.name != f"reading{SUFFIX}", q.name))
 
 
 def copy_store(store: ReadingStore, project: Project, target: Path, description: str) -> ReadingStore:
