@@ -1,0 +1,113 @@
+"""A click inside a lesion -> its longest axial diameter, on the slice where it is largest.
+
+The click's slice sets the lesion's side and threshold (:func:`viewer.segment.slice2d.find_levels`);
+the same threshold follows the lesion onto the neighbouring slices (each seeded at the previous
+slice's centre) while it lasts, up to ``slices_each_side`` each way, so every slice is cut at
+the same level; the slice with the longest diameter is measured again at its own edge
+half-maximum. The diameter is :func:`viewer.geometry.farthest_pair_mm` of the boundary points:
+the convention of :mod:`viewer.geometry.diameter`, the manual tool's distance.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from viewer.geometry import StackGeometry, farthest_pair_mm
+from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams
+from viewer.segment.slice2d import Levels, SliceOutline, Window, find_levels, outline
+
+
+class VolumeLike(Protocol):
+    """What a suggestion needs of a loaded stack (:class:`viewer.loader.Volume` is one)."""
+
+    @property
+    def array(self) -> np.ndarray: ...
+
+    @property
+    def geometry(self) -> StackGeometry: ...
+
+    @property
+    def loaded(self) -> np.ndarray: ...
+
+
+def _refuse(reason: str, p: SuggestParams, **extra: object) -> Refusal:
+    return Refusal(reason, {"method": METHOD_NAME, **p.to_dict(), **extra})
+
+
+def _measure(o: SliceOutline, spacing: tuple[float, float]) -> tuple[float, tuple[float, float], tuple[float, float]]:
+    d, i, j = farthest_pair_mm(o.points, *spacing)
+    p1 = (float(o.points[i, 0]), float(o.points[i, 1]))
+    p2 = (float(o.points[j, 0]), float(o.points[j, 1]))
+    return d, min(p1, p2), max(p1, p2)
+
+
+def _on_slice(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
+              p: SuggestParams, levels: Levels | None = None) -> SliceOutline | str:
+    win = Window(volume.array[k], at, spacing, p)
+    seed = win.local(at)
+    if not win.inside(seed):
+        return "the lesion leaves the image"
+    if levels is not None:
+        return outline(win, seed, levels, p)
+    found = find_levels(win, seed, p)
+    if isinstance(found, str):
+        return found
+    return outline(win, seed, found[0], p, found[1])
+
+
+def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
+                     params: SuggestParams | None = None) -> Suggestion | Refusal:
+    """The longest axial diameter of the lesion under ``at`` = (row, col) on ``slice_index``."""
+    p = params or SuggestParams()
+    geo = volume.geometry
+    if not geo.measurable or geo.row_spacing_mm is None or geo.column_spacing_mm is None:
+        return _refuse(f"cannot measure: {geo.not_measurable_reason}", p)
+    if geo.orientation.value != "axial":
+        return _refuse(f"cannot suggest on a {geo.orientation.value} stack: the protocol measures axially", p)
+    n = volume.array.shape[0]
+    if not 0 <= slice_index < n or not volume.loaded[slice_index]:
+        return _refuse(f"slice {slice_index} is not loaded", p)
+    if not (0 <= at[0] <= geo.rows - 1 and 0 <= at[1] <= geo.columns - 1):
+        return _refuse("the click is outside the image", p)
+    spacing = (geo.row_spacing_mm, geo.column_spacing_mm)
+    win = Window(volume.array[slice_index], at, spacing, p)
+    found_levels = find_levels(win, win.local(at), p)
+    if isinstance(found_levels, str):
+        return _refuse(found_levels, p)
+    levels, region = found_levels
+    first = outline(win, win.local(at), levels, p, region)
+    if isinstance(first, str):
+        return _refuse(first, p, threshold=levels.threshold)
+    found = {slice_index: first}
+    for direction in (-1, 1):
+        centre = first.centre
+        for step in range(1, p.slices_each_side + 1):
+            k = slice_index + direction * step
+            if not 0 <= k < n or not volume.loaded[k]:
+                break
+            o = _on_slice(volume, k, centre, spacing, p, levels)
+            if isinstance(o, str):
+                break
+            found[k], centre = o, o.centre
+    sizes = {k: _measure(o, spacing)[0] for k, o in found.items()}
+    best = max(sizes, key=lambda k: (sizes[k], -abs(k - slice_index)))
+    final = found[best]
+    if best != slice_index:  # measured again at its own edge
+        again = _on_slice(volume, best, final.centre, spacing, p)
+        if not isinstance(again, str):
+            final = again
+    d, p1, p2 = _measure(final, spacing)
+    lv = final.levels
+    record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
+              "liver_level": round(lv.liver, 2), "lesion_level": round(lv.lesion, 2),
+              "liver_sd": round(lv.liver_sd, 2), "side": "brighter" if lv.sign > 0 else "darker",
+              "leaked_rays": round(final.leaked_fraction, 3), "clicked_slice": slice_index,
+              "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
+    if d > p.max_diameter_mm:
+        return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
+    if d < p.min_diameter_mm:
+        return Refusal(f"the region is only {d:.1f} mm across: too small to suggest", record)
+    confidence = float(np.clip((lv.contrast_sd - p.min_contrast_sd) / 7.0, 0.0, 1.0) * (1.0 - final.leaked_fraction))
+    return Suggestion(best, p1, p2, d, round(confidence, 3), record)
