@@ -22,6 +22,7 @@ class SuggestParams:
     min_px: float = 0.7  # floor of the smoothing sigma, in pixels (coarse DWI pixels)
     click_disc_mm: float = 2.0  # radius of the disc whose median is the intensity at the click
     ring_mm: tuple[float, float] = (2.0, 4.0)  # band outside (and inside) a region's edge
+    inner_quantile: float = 0.6  # the lesion's level just inside its edge: this quantile (lesion side up)
     min_contrast_sd: float = 2.5  # lesion vs liver, in SDs of the smoothed liver, to suggest at all
     shell_fraction: float = 0.15  # a ring outside the region this far from the liver is more lesion
     opening: float = 0.5  # opening disc radius, a fraction of the largest disc inside the region
@@ -29,8 +30,11 @@ class SuggestParams:
     harmonics: int = 8  # the boundary's radius keeps these Fourier harmonics (noise goes, shape stays)
     leak_window: int = 15  # rays of the circular median a ray's radius is compared with
     leak_ratio: float = 1.2  # a ray longer than this times its neighbours' median (+ 1 px) leaked
+    min_compactness: float = 0.5  # area / (pi d^2 / 4): lower is a lesion merged with a vessel
     max_leak_fraction: float = 0.34  # more leaked rays than this: refused
-    slices_each_side: int = 2  # neighbouring slices searched for a longer axial diameter
+    slices_each_side: int = 2
+    max_shift: float = 0.5  # the centre moves less than this times the diameter from slice to slice
+    max_growth: float = 1.5  # nor does the diameter grow more than this factor (+ 1 pixel)  # neighbouring slices searched for a longer axial diameter
     max_diameter_mm: float = 80.0
     min_diameter_mm: float = 4.0
 

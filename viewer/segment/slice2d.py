@@ -168,7 +168,8 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
         region = grow(win.sm, seed, sign, threshold, keep=region)
     lesion = at
     for _ in range(2):  # the half-maximum at the edge
-        inner = _median(win.sm[win.ring(region, 0.5 * p.ring_mm[0], p.ring_mm[1], outside=False)])
+        inside = win.sm[win.ring(region, 0.5 * p.ring_mm[0], p.ring_mm[1], outside=False)]
+        inner = float(np.quantile(inside, 0.5 + sign * (p.inner_quantile - 0.5))) if inside.size else None
         outer = _median(win.sm[win.ring(region, *p.ring_mm)])
         if inner is None or outer is None or sign * (inner - outer) <= 0:
             break
@@ -232,6 +233,13 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     spectrum[p.harmonics + 1:] = 0.0
     radius = np.maximum(np.fft.irfft(spectrum, n=p.n_rays), 0.0)
     points = np.stack([cr + win.r0 + radius * np.sin(phi) / rs, cc + win.c0 + radius * np.cos(phi) / cs], axis=1)
+    # compactness: the outline's area against the disc of its longest chord (an ellipse of axis
+    # ratio q has q; a lesion merged with a vessel running away from it much less)
+    area = 0.5 * float(np.sum(radius ** 2)) * (2 * math.pi / p.n_rays)
+    chord = float(np.max(radius + np.roll(radius, p.n_rays // 2)))
+    compact = area / (math.pi * chord ** 2 / 4.0) if chord > 0 else 0.0
+    if compact < p.min_compactness:
+        return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
     return SliceOutline(points, levels, leaked, (float(cr + win.r0), float(cc + win.c0)))
 
 

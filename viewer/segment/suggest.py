@@ -43,6 +43,10 @@ def _measure(o: SliceOutline, spacing: tuple[float, float]) -> tuple[float, tupl
     return d, min(p1, p2), max(p1, p2)
 
 
+def _moved_mm(a: tuple[float, float], b: tuple[float, float], spacing: tuple[float, float]) -> float:
+    return float(np.hypot((a[0] - b[0]) * spacing[0], (a[1] - b[1]) * spacing[1]))
+
+
 def _on_slice(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
               p: SuggestParams, levels: Levels | None = None) -> SliceOutline | str:
     win = Window(volume.array[k], at, spacing, p)
@@ -81,20 +85,28 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     if isinstance(first, str):
         return _refuse(first, p, threshold=levels.threshold)
     found = {slice_index: first}
-    for direction in (-1, 1):
+
+    def sizes_of(outlines: dict[int, SliceOutline], k: int) -> float:
+        return _measure(outlines[k], spacing)[0]
+
+    for direction in (-1, 1):  # follow the lesion at the click's threshold while it lasts
         centre = first.centre
         for step in range(1, p.slices_each_side + 1):
             k = slice_index + direction * step
             if not 0 <= k < n or not volume.loaded[k]:
                 break
-            o = _on_slice(volume, k, centre, spacing, p, levels)
-            if isinstance(o, str):
-                break
-            found[k], centre = o, o.centre
+            followed = _on_slice(volume, k, centre, spacing, p, levels)
+            before = sizes_of(found, k - direction)
+            if isinstance(followed, str) or _moved_mm(followed.centre, centre, spacing) > p.max_shift * before \
+                    or _measure(followed, spacing)[0] > p.max_growth * before + max(spacing):
+                break  # the lesion ends, or what goes on is another structure (a vessel, an organ)
+            found[k], centre = followed, followed.centre
+    # one threshold on every slice: the slice the lesion fills most (partial volume through the
+    # slice) has the longest diameter at it
     sizes = {k: _measure(o, spacing)[0] for k, o in found.items()}
-    best = max(sizes, key=lambda k: (sizes[k], -abs(k - slice_index)))
+    best = max(found, key=lambda k: (sizes[k], -abs(k - slice_index)))
     final = found[best]
-    if best != slice_index:  # measured again at its own edge
+    if best != slice_index:  # measured again at its own edge's half-maximum
         again = _on_slice(volume, best, final.centre, spacing, p)
         if not isinstance(again, str):
             final = again
