@@ -96,7 +96,7 @@ def click_slice(entry: dict[str, Any]) -> int:
     sizes = {row[0]: row[2] for row in entry["diameters_by_slice"]}
     k0 = entry["slice_index"]
     best = max((k for k in (k0 - 1, k0 + 1) if k in sizes), key=lambda k: sizes[k], default=k0)
-    return best if sizes.get(best, 0.0) >= 0.6 * sizes[k0] else k0
+    return int(best if sizes.get(best, 0.0) >= 0.6 * sizes[k0] else k0)
 
 
 def cases(volumes: Callable[[str, str], Any], rng: np.random.Generator, n_clicks: int = 1,

@@ -166,8 +166,15 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
         sign = 1 if ring > liver else -1
         threshold = liver + (ring - liver) / 2.0
         region = grow(win.sm, seed, sign, threshold, keep=region)
-    lesion = at
-    for _ in range(2):  # the half-maximum at the edge
+    return at_edge(win, seed, Levels(sign, threshold, liver, sd, at, mode), region, p)
+
+
+def at_edge(win: Window, seed: tuple[float, float], levels: Levels, region: np.ndarray,
+            p: SuggestParams) -> tuple[Levels, np.ndarray] | str:
+    """Step 4 from a region found at ``levels``: the threshold half-way between the lesion's level
+    just inside the region's edge and the liver's just outside it, and the region it gives."""
+    sign, sd, gate = levels.sign, levels.liver_sd, p.min_contrast_sd * levels.liver_sd
+    for _ in range(2):
         inside = win.sm[win.ring(region, 0.5 * p.ring_mm[0], p.ring_mm[1], outside=False)]
         inner = float(np.quantile(inside, 0.5 + sign * (p.inner_quantile - 0.5))) if inside.size else None
         outer = _median(win.sm[win.ring(region, *p.ring_mm)])
@@ -179,8 +186,9 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
                      keep=win.ring(region, 1.5 * p.ring_mm[1], 1e9, outside=False))
         if not grown.any():
             break
-        region, lesion, liver, threshold = grown, inner, outer, (inner + outer) / 2.0
-    return Levels(sign, threshold, liver, sd, lesion, mode), region
+        region = grown
+        levels = Levels(sign, (inner + outer) / 2.0, outer, sd, inner, levels.mode)
+    return levels, region
 
 
 def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestParams,

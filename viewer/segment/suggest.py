@@ -16,7 +16,7 @@ import numpy as np
 
 from viewer.geometry import StackGeometry, farthest_pair_mm
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams
-from viewer.segment.slice2d import Levels, SliceOutline, Window, find_levels, outline
+from viewer.segment.slice2d import Levels, SliceOutline, Window, at_edge, find_levels, grow, outline
 
 
 class VolumeLike(Protocol):
@@ -107,7 +107,10 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     best = max(found, key=lambda k: (sizes[k], -abs(k - slice_index)))
     final = found[best]
     if best != slice_index:  # measured again at its own edge's half-maximum
-        again = _on_slice(volume, best, final.centre, spacing, p)
+        win = Window(volume.array[best], final.centre, spacing, p)
+        seed = win.local(final.centre)
+        edge = at_edge(win, seed, levels, grow(win.sm, seed, levels.sign, levels.threshold), p)
+        again = edge if isinstance(edge, str) else outline(win, seed, edge[0], p, edge[1])
         if not isinstance(again, str):
             final = again
     d, p1, p2 = _measure(final, spacing)
