@@ -61,6 +61,17 @@ def _on_slice(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tupl
     return outline(win, seed, found[0], p, found[1])
 
 
+def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
+           p: SuggestParams) -> tuple[Levels, SliceOutline] | str:
+    """The lesion's levels and outline on slice ``k`` from a click at ``at``, or why not."""
+    win = Window(volume.array[k], at, spacing, p)
+    found = find_levels(win, win.local(at), p)
+    if isinstance(found, str):
+        return found
+    o = outline(win, win.local(at), found[0], p, found[1])
+    return o if isinstance(o, str) else (found[0], o)
+
+
 def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
                      params: SuggestParams | None = None) -> Suggestion | Refusal:
     """The longest axial diameter of the lesion under ``at`` = (row, col) on ``slice_index``."""
@@ -76,14 +87,20 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     if not (0 <= at[0] <= geo.rows - 1 and 0 <= at[1] <= geo.columns - 1):
         return _refuse("the click is outside the image", p)
     spacing = (geo.row_spacing_mm, geo.column_spacing_mm)
-    win = Window(volume.array[slice_index], at, spacing, p)
-    found_levels = find_levels(win, win.local(at), p)
-    if isinstance(found_levels, str):
-        return _refuse(found_levels, p)
-    levels, region = found_levels
-    first = outline(win, win.local(at), levels, p, region)
-    if isinstance(first, str):
-        return _refuse(first, p, threshold=levels.threshold)
+    clicked = slice_index
+    start = _start(volume, slice_index, at, spacing, p)
+    if isinstance(start, str):
+        # the clicked slice may hold only the lesion's tip (partial volume): the lesion's fuller
+        # slices are next to it, under the same point
+        for k in (slice_index - 1, slice_index + 1):
+            if 0 <= k < n and volume.loaded[k]:
+                other = _start(volume, k, at, spacing, p)
+                if not isinstance(other, str):
+                    start, slice_index = other, k
+                    break
+    if isinstance(start, str):
+        return _refuse(start, p)
+    levels, first = start
     found = {slice_index: first}
 
     def sizes_of(outlines: dict[int, SliceOutline], k: int) -> float:
@@ -118,7 +135,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
               "liver_level": round(lv.liver, 2), "lesion_level": round(lv.lesion, 2),
               "liver_sd": round(lv.liver_sd, 2), "side": "brighter" if lv.sign > 0 else "darker",
-              "leaked_rays": round(final.leaked_fraction, 3), "clicked_slice": slice_index,
+              "leaked_rays": round(final.leaked_fraction, 3), "clicked_slice": clicked,
               "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
     if d > p.max_diameter_mm:
         return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
