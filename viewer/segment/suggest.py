@@ -47,6 +47,24 @@ def _moved_mm(a: tuple[float, float], b: tuple[float, float], spacing: tuple[flo
     return float(np.hypot((a[0] - b[0]) * spacing[0], (a[1] - b[1]) * spacing[1]))
 
 
+def _inside(polygon: np.ndarray, at: tuple[float, float]) -> bool:
+    """Even-odd rule: does a ray from ``at`` cross the closed polygon's edges an odd number of times?"""
+    r, c = polygon[:, 0], polygon[:, 1]
+    r2, c2 = np.roll(r, -1), np.roll(c, -1)
+    straddles = (r > at[0]) != (r2 > at[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = c + (at[0] - r) * (c2 - c) / (r2 - r)
+    return bool(np.count_nonzero(straddles & (at[1] < cross)) % 2)
+
+
+def _near(o: SliceOutline, at: tuple[float, float], spacing: tuple[float, float], tolerance_mm: float) -> bool:
+    """Whether ``at`` lies inside the outline or within ``tolerance_mm`` of it."""
+    if _inside(o.points, at):
+        return True
+    d = (o.points - np.asarray(at)) * np.asarray(spacing)
+    return bool(np.hypot(d[:, 0], d[:, 1]).min() <= tolerance_mm)
+
+
 def _on_slice(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
               p: SuggestParams, levels: Levels | None = None) -> SliceOutline | str:
     win = Window(volume.array[k], at, spacing, p)
@@ -121,7 +139,12 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     # one threshold on every slice: the slice the lesion fills most (partial volume through the
     # slice) has the longest diameter at it
     sizes = {k: _measure(o, spacing)[0] for k, o in found.items()}
-    best = max(found, key=lambda k: (sizes[k], -abs(k - slice_index)))
+    # a point inside a lesion on one slice is inside it on the slices it fills more: an outline
+    # elsewhere that misses the click is something else (a vessel next to the lesion's tip)
+    holds = {k for k, o in found.items() if _near(o, at, spacing, 0.15 * sizes[k] + max(spacing))}
+    if not holds:
+        return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
+    best = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
     final = found[best]
     if best != slice_index:  # measured again at its own edge's half-maximum
         win = Window(volume.array[best], final.centre, spacing, p)
