@@ -23,6 +23,7 @@ class SuggestParams:
     click_disc_mm: float = 2.0  # radius of the disc whose median is the intensity at the click
     ring_mm: tuple[float, float] = (2.0, 4.0)  # band outside (and inside) a region's edge
     inner_quantile: float = 0.6  # the lesion's level just inside its edge: this quantile (lesion side up)
+    edge_iterations: int = 5  # the edge's half-maximum is re-measured until it settles (at most this often)
     min_contrast_sd: float = 2.5  # lesion vs liver, in SDs of the smoothed liver, to suggest at all
     shell_fraction: float = 0.15  # a ring outside the region this far from the liver is more lesion
     opening: float = 0.5  # opening disc radius, a fraction of the largest disc inside the region

@@ -174,7 +174,7 @@ def at_edge(win: Window, seed: tuple[float, float], levels: Levels, region: np.n
     """Step 4 from a region found at ``levels``: the threshold half-way between the lesion's level
     just inside the region's edge and the liver's just outside it, and the region it gives."""
     sign, sd, gate = levels.sign, levels.liver_sd, p.min_contrast_sd * levels.liver_sd
-    for _ in range(2):
+    for _ in range(p.edge_iterations):
         inside = win.sm[win.ring(region, 0.5 * p.ring_mm[0], p.ring_mm[1], outside=False)]
         inner = float(np.quantile(inside, 0.5 + sign * (p.inner_quantile - 0.5))) if inside.size else None
         outer = _median(win.sm[win.ring(region, *p.ring_mm)])
@@ -186,8 +186,10 @@ def at_edge(win: Window, seed: tuple[float, float], levels: Levels, region: np.n
                      keep=win.ring(region, 1.5 * p.ring_mm[1], 1e9, outside=False))
         if not grown.any():
             break
-        region = grown
+        region, before = grown, levels.threshold
         levels = Levels(sign, (inner + outer) / 2.0, outer, sd, inner, levels.mode)
+        if abs(levels.threshold - before) < 0.05 * abs(inner - outer):
+            break
     return levels, region
 
 
