@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage as ndi
+from skimage.segmentation import watershed
 
 from viewer.segment.records import SuggestParams
 
@@ -204,6 +205,8 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     if region[0, :].any() or region[-1, :].any() or region[:, 0].any() or region[:, -1].any():
         return f"the region leaks beyond {p.roi_radius_mm:.0f} mm of the click (no closed boundary against the liver)"
     rs, cs = win.spacing
+    if p.vessel_ratio:
+        region = _without_brighter_neighbours(win, seed, levels, region, p)
     deep = ndi.distance_transform_edt(region, sampling=(rs, cs))
     cr, cc = np.unravel_index(int(np.argmax(deep)), deep.shape)
     region = _opened(region, deep, p.opening * float(deep[cr, cc]), (rs, cs), (int(cr), int(cc)))
@@ -251,6 +254,36 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     if compact < p.min_compactness:
         return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
     return SliceOutline(points, levels, leaked, (float(cr + win.r0), float(cc + win.c0)))
+
+
+def _without_brighter_neighbours(win: Window, seed: tuple[float, float], levels: Levels, region: np.ndarray,
+                                 p: SuggestParams) -> np.ndarray:
+    """A vessel against the lesion, beyond it on the lesion's side (a portal or hepatic vein brighter
+    than an enhancing lesion), is cut off along the steepest edge between them: a watershed of the
+    gradient from two kinds of markers, the part around the click and each such blob that reaches
+    the region's edge (an enclosed one is a core or a rim, part of the lesion)."""
+    sign = levels.sign
+    ceiling = levels.lesion + p.vessel_ratio * (levels.lesion - levels.liver)
+    beyond = region & (sign * (win.sm - ceiling) > 0)
+    if not beyond.any():
+        return region
+    edge = win.ring(region, 0.0, p.ring_mm[0], outside=False) & region
+    blobs, n = ndi.label(beyond)
+    r, c = int(round(seed[0])), int(round(seed[1]))
+    others = [i for i in range(1, n + 1) if i != blobs[r, c] and (edge & (blobs == i)).any()]
+    if not others:
+        return region
+    markers = np.zeros(region.shape, np.int32)
+    markers[win.disc(seed, p.click_disc_mm) & region & ~beyond] = 1
+    for i in others:
+        markers[blobs == i] = 2
+    if not (markers == 1).any():
+        return region
+    rs, cs = win.spacing
+    gradient = np.hypot(ndi.sobel(win.sm, 0) / rs, ndi.sobel(win.sm, 1) / cs)
+    basins = watershed(gradient, markers, mask=region)
+    kept: np.ndarray = ndi.binary_fill_holes(basins == 1)
+    return kept
 
 
 def _opened(region: np.ndarray, deep: np.ndarray, radius_mm: float, spacing: tuple[float, float],
