@@ -102,9 +102,17 @@ class Window:
     def ring(self, mask: np.ndarray, inner_mm: float, outer_mm: float, outside: bool = True) -> np.ndarray:
         """Pixels between ``inner_mm`` and ``outer_mm`` from the region's edge, outside (or inside) it."""
         rs, cs = self.spacing
-        dist = ndi.distance_transform_edt(~mask if outside else mask, sampling=(rs, cs))
         floor = min(rs, cs)
-        band: np.ndarray = (dist >= max(inner_mm, floor)) & (dist <= max(outer_mm, 2.5 * floor))
+        band: np.ndarray = np.zeros(mask.shape, bool)
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        if not rows.size:
+            return band
+        reach = min(outer_mm, 1e4) if outside else 0.0  # the distance maps need only the region's box
+        pr, pc = int(math.ceil(reach / rs)) + 2, int(math.ceil(reach / cs)) + 2
+        box = (slice(max(rows[0] - pr, 0), rows[-1] + pr + 1), slice(max(cols[0] - pc, 0), cols[-1] + pc + 1))
+        sub = np.pad(mask[box], 1)  # a margin of outside pixels round the box
+        dist = ndi.distance_transform_edt(~sub if outside else sub, sampling=(rs, cs))[1:-1, 1:-1]
+        band[box] = (dist >= max(inner_mm, floor)) & (dist <= max(outer_mm, 2.5 * floor))
         return band
 
 
@@ -216,7 +224,8 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
         return "what surrounds the region is not liver (the lesion may go on, or it merges with a vessel)"
     phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
     step = 0.25 * min(rs, cs)
-    reach = p.roi_radius_mm * 2.0
+    rr, rc = np.nonzero(region)
+    reach = float(np.hypot((rr - cr) * rs, (rc - cc) * cs).max()) + 2.0 * max(rs, cs)
     t = np.arange(0.0, reach, step)
     rows = cr + np.outer(np.sin(phi), t) / rs
     cols = cc + np.outer(np.cos(phi), t) / cs
