@@ -119,6 +119,10 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     if isinstance(start, str):
         return _refuse(start, p)
     levels, first = start
+    # started again from the centre found, so that any click inside the lesion ends the same way
+    again_start = _start(volume, slice_index, first.centre, spacing, p)
+    if not isinstance(again_start, str) and _near(again_start[1], at, spacing, max(spacing)):
+        levels, first = again_start
     found = {slice_index: first}
 
     def sizes_of(outlines: dict[int, SliceOutline], k: int) -> float:
