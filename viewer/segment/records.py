@@ -26,6 +26,7 @@ class SuggestParams:
     edge_iterations: int = 5  # the edge's half-maximum is re-measured until it settles (at most this often)
     min_contrast_sd: float = 2.5  # lesion vs liver, in SDs of the smoothed liver, to suggest at all
     shell_fraction: float = 0.15  # a ring outside the region this far from the liver is more lesion
+    beyond_ratio: float = 1.5  # growth stops this many contrasts beyond the edge level (fat, air, veins)
     vessel_ratio: float = 1.0  # a blob beyond the edge level by this many contrasts, at the edge, is cut off
     opening: float = 0.5  # opening disc radius, a fraction of the largest disc inside the region
     n_rays: int = 72
@@ -52,8 +53,8 @@ class SuggestParams:
             raise ValueError(f"n_rays >= 16 and 1 <= harmonics < n_rays / 2, got {self.n_rays}, {self.harmonics}")
         if not 0 <= self.max_leak_fraction < 1 or not 0 < self.shell_fraction < 1 or not 0 <= self.opening < 1:
             raise ValueError("max_leak_fraction and shell_fraction are fractions")
-        if self.vessel_ratio < 0 or self.edge_iterations < 1:
-            raise ValueError("vessel_ratio >= 0 (0: off) and edge_iterations >= 1")
+        if self.vessel_ratio < 0 or self.edge_iterations < 1 or self.beyond_ratio <= 0:
+            raise ValueError("vessel_ratio >= 0 (0: off), beyond_ratio > 0 and edge_iterations >= 1")
         if self.slices_each_side < 0 or self.leak_window < 3:
             raise ValueError("slices_each_side >= 0 and leak_window >= 3")
 

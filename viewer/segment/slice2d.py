@@ -128,10 +128,13 @@ def _peak(v: np.ndarray, lo: float, hi: float, smooth_bins: float) -> tuple[floa
 
 
 def grow(sm: np.ndarray, seed: tuple[float, float], sign: int, threshold: float,
-         keep: np.ndarray | None = None) -> np.ndarray:
-    """The region beyond ``threshold`` on the lesion's side (with ``keep``), holes filled, that
-    holds the seed (directly or in a filled hole). Empty when the seed is in none."""
+         keep: np.ndarray | None = None, ceiling: float | None = None) -> np.ndarray:
+    """The region beyond ``threshold`` on the lesion's side (with ``keep``) and short of
+    ``ceiling`` (fat or air beyond the capsule, a vein brighter than the lesion), holes filled,
+    that holds the seed (directly or in a filled hole). Empty when the seed is in none."""
     above = sign * (sm - threshold) > 0
+    if ceiling is not None:
+        above &= sign * (sm - ceiling) < 0
     if keep is not None:
         above |= keep
     filled = ndi.binary_fill_holes(above)
@@ -192,7 +195,8 @@ def at_edge(win: Window, seed: tuple[float, float], levels: Levels, region: np.n
         if abs(inner - outer) / 2.0 < 0.5 * gate:
             return f"the lesion's edge is too faint against the liver ({inner - outer:+.0f}, liver noise {sd:.0f})"
         grown = grow(win.sm, seed, sign, (inner + outer) / 2.0,
-                     keep=win.ring(region, 1.5 * p.ring_mm[1], 1e9, outside=False))
+                     keep=win.ring(region, 1.5 * p.ring_mm[1], 1e9, outside=False),
+                     ceiling=inner + p.beyond_ratio * (inner - outer))
         if not grown.any():
             break
         region, before = grown, levels.threshold
@@ -207,17 +211,18 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     """Step 5: the boundary by rays from the region's centre (grown from the seed at the levels'
     threshold unless given), or why there is none."""
     if region is None:
-        region = grow(win.sm, seed, levels.sign, levels.threshold)
+        region = grow(win.sm, seed, levels.sign, levels.threshold,
+                      ceiling=levels.lesion + p.beyond_ratio * (levels.lesion - levels.liver))
     if not region.any():
         return "the lesion does not reach this point"
-    if region[0, :].any() or region[-1, :].any() or region[:, 0].any() or region[:, -1].any():
-        return f"the region leaks beyond {p.roi_radius_mm:.0f} mm of the click (no closed boundary against the liver)"
     rs, cs = win.spacing
     if p.vessel_ratio:
         region = _without_brighter_neighbours(win, seed, levels, region, p)
     deep = ndi.distance_transform_edt(region, sampling=(rs, cs))
     cr, cc = np.unravel_index(int(np.argmax(deep)), deep.shape)
     region = _opened(region, deep, p.opening * float(deep[cr, cc]), (rs, cs), (int(cr), int(cc)))
+    if region[0, :].any() or region[-1, :].any() or region[:, 0].any() or region[:, -1].any():
+        return f"the region leaks beyond {p.roi_radius_mm:.0f} mm of the click (no closed boundary against the liver)"
     around = _median(win.sm[win.ring(region, *p.ring_mm)])
     contrast = abs(levels.lesion - levels.mode)
     if around is None or abs(around - levels.mode) > max(p.min_contrast_sd * levels.liver_sd, 0.25 * contrast):
