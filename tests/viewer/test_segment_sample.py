@@ -49,7 +49,7 @@ def test_mri_series_mean_absolute_error_within_the_goal(outcomes: list[bs.Outcom
 
 def test_mri_suggestion_rate_and_limits_of_agreement(outcomes: list[bs.Outcome]) -> None:
     row = _rows(outcomes, MR)
-    assert row["rate"] >= 0.9, row  # goal 0.95
+    assert row["rate"] >= 0.9, row  # goal 0.95 (0.94 today)
     assert row["loa_low_mm"] >= -5.0 and row["loa_high_mm"] <= 5.0, row  # goal +-2 mm
     assert row["over_5mm"] <= 2, row
 
@@ -66,4 +66,4 @@ def test_ct_today(outcomes: list[bs.Outcome]) -> None:
     """CT misses the goals (correlated noise at 14-16 HU against 22-60 HU of contrast, vessels as
     bright as the lesions on arterial phase): what it reaches now, as a floor."""
     row = _rows(outcomes, ("ct_arterial", "ct_portal"))
-    assert row["n"] >= 20 and row["rate"] >= 0.7 and row["mae_mm"] <= 6.0, row
+    assert row["n"] >= 20 and row["rate"] >= 0.8 and row["mae_mm"] <= 4.0, row
