@@ -113,7 +113,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         for k in (slice_index - 1, slice_index + 1):
             if 0 <= k < n and volume.loaded[k]:
                 other = _start(volume, k, at, spacing, p)
-                if not isinstance(other, str):
+                if not isinstance(other, str) and _near(other[1], at, spacing, max(spacing)):  # under the click
                     start, slice_index = other, k
                     break
     if isinstance(start, str):
