@@ -38,6 +38,7 @@ from app.shortcuts import USER_FILE, Shortcut, load_user_keys
 from app.store_flow import StoreFlow
 from app.typing_guard import TypingGuard
 from app.view_settings import ViewSettings
+from app.suggester import install as install_suggester
 from app.workstation import ToolMode, WorkstationState
 from viewer.display import Preset
 from viewer.errors import LesionlabError
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         reader = reader if reader is not None else ReaderName()
         self.session = ReadingSession(reader.name or reader.guess())
         self.state = WorkstationState(self.session, self.reading)
+        install_suggester(self.state)  # a click with the line tool suggests the diameter (issue 13)
         self.store_flow = StoreFlow(self, self.session, self.state, reader, stores if stores is not None else recent_stores(),
                                     self.show_error)
         self.statusBar().addPermanentWidget(self.store_flow.store_label)
