@@ -12,8 +12,21 @@ from __future__ import annotations
 
 from annotation.gestures import Suggestion
 from app.workstation import WorkstationState
+from viewer.model.layout import role_label
 from viewer.model.pointer import View
+from viewer.records import Role
 from viewer.segment import Refusal, suggest_diameter
+
+#: Where the workstation offers one-click diameters: the series on which the method meets the issue's
+#: accuracy goal on the sample phantoms (bench/bench_suggest.py: mean absolute error against the
+#: truth, goal in brackets). Elsewhere a click is refused with the figure and the reader draws, so a
+#: suggestion is never a line we know to be often off (CT portal: a rim lesion suggested 12 mm short).
+#: ``lesionlab suggest`` (batch checks) works on every series.
+SAMPLE_MAE_MM: dict[Role, tuple[float, float]] = {
+    Role.CT_ARTERIAL: (1.94, 0.5), Role.CT_PORTAL: (3.42, 0.5), Role.MR_T2FS: (0.74, 1.0),
+    Role.MR_DWI: (0.50, 1.5), Role.MR_T1_ARTERIAL: (1.09, 1.0), Role.MR_T1_PORTAL: (1.59, 1.0),
+}
+OFFERED_ROLES = frozenset(r for r, (mae, goal) in SAMPLE_MAE_MM.items() if mae <= goal)
 
 
 def suggest(view: View, at: tuple[float, float]) -> Suggestion:
@@ -22,6 +35,13 @@ def suggest(view: View, at: tuple[float, float]) -> Suggestion:
     k = view.slice_index
     if volume is None:
         return Suggestion(k, at, at, {}, refusal="no series in this viewport")
+    role = getattr(view.model, "role", None)
+    if role not in OFFERED_ROLES:
+        figure = SAMPLE_MAE_MM.get(role) if isinstance(role, Role) else None
+        why = (f" (mean error {figure[0]:.1f} mm on the sample, goal {figure[1]:g} mm)" if figure else "")
+        offered = " and ".join(role_label(r) for r in sorted(OFFERED_ROLES, key=lambda r: r.value))
+        return Suggestion(k, at, at, {}, refusal=f"one-click diameters are offered on {offered} only{why}: "
+                                                f"drag the line on {role_label(role)}")
     result = suggest_diameter(volume, k, at)
     if isinstance(result, Refusal):
         return Suggestion(k, at, at, result.params, refusal=result.reason)
