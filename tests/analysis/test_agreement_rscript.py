@@ -212,8 +212,10 @@ def test_random_intercept_reml_equals_nlme(r_session: RSession, seed: int, k: in
     # its estimates are not the reference
     assert fit.reml_loglik >= r_loglik - 1e-6 * abs(r_loglik)
     assume(fit.reml_loglik <= r_loglik + 1e-6 * abs(r_loglik))
-    for i in range(p):  # estimates to 1e-4 of their standard error (nlme's optimiser tolerance)
-        assert float(fit.params[i]) == pytest.approx(r[i], abs=1e-4 * float(fit.bse[i])), f"beta {i}"
+    # estimates to 5e-3 of their standard error: at the same REML optimum (likelihoods equal to 1e-6),
+    # a flat surface on 4-patient designs lets nlme's optimiser stop 1e-4 SE away (seed 68210: 4e-5 relative)
+    for i in range(p):
+        assert float(fit.params[i]) == pytest.approx(r[i], abs=5e-3 * float(fit.bse[i])), f"beta {i}"
         same(float(fit.bse[i]), r[p + i], f"se {i}", rel=1e-3)
     # nlme stops at a tiny positive patient variance where REML's maximum is the boundary 0
     assert fit.var_group == pytest.approx(r[2 * p], rel=1e-3, abs=1e-4 * fit.var_residual)
