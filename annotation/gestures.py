@@ -131,6 +131,8 @@ class ReadingGesture:
         """Why nothing can be recorded on this viewport now, or None (after ``prepare``)."""
         if view.geometry is None:
             return "no series in this viewport"
+        if not view.model.is_loaded():  # the reader cannot see what would be recorded
+            return "this slice is still loading: wait for its image"
         reason = self.ctx.cell_refusal(view)
         if reason:
             return reason

@@ -9,7 +9,9 @@ Per open:
   with its window) — the moment measured in ``ViewportWidget._paint_image``;
 * ``all_loaded_s``: until the last of the six stacks has reported ``finished``;
 * ``longest_ui_gap_ms``: the longest the UI thread waited between two event-loop turns meanwhile
-  (a decoder holding the GIL shows here).
+  (a decoder holding the GIL shows here);
+* ``cpu_s``: CPU time of the open, this process and its decoder processes together (unlike wall
+  times, other engineers' load does not change it much).
 
 Scrolling (``scroll_*``): the pair loaded, 20 measurement lines per slice drawn by the reading's
 own layers in every cell, CT and MRI linked at the slices shown (L); the active CT cell steps one
@@ -84,6 +86,7 @@ def open_once(app: Any, pair: Any) -> dict[str, float]:
     loads.finished.connect(lambda key: finished.setdefault(key, time.perf_counter() - t0))
     loads.failed.connect(lambda key, msg: failed.append(f"{key}: {msg}"))
     hung = 0
+    c0 = _cpu_s()
     t0 = time.perf_counter()
     reading.open_stacks(pair.stacks)
     hung = sum(1 for c in reading.hanging.cells if c.stack is not None)
@@ -98,11 +101,12 @@ def open_once(app: Any, pair: Any) -> dict[str, float]:
     if failed:
         raise RuntimeError(f"loading failed: {failed}")
     loads.wait()
+    cpu = _cpu_s() - c0
     grid.close()
     grid.deleteLater()
     app.processEvents()
     return {"first_image_s": max(first.values()), "all_loaded_s": max(finished.values()),
-            "longest_ui_gap_ms": gap * 1e3}
+            "longest_ui_gap_ms": gap * 1e3, "cpu_s": cpu}
 
 
 def scroll(app: Any, pair: Any) -> dict[str, float]:
@@ -168,6 +172,19 @@ def scroll(app: Any, pair: Any) -> dict[str, float]:
     return out
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its decoder processes so far (from /proc)."""
+    total = time.process_time()
+    try:
+        from viewer.dicomio import pixels
+        for pid in list(getattr(pixels._POOL, "_processes", {}) or {}):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ImportError):
+        pass
+    return total
+
+
 def _summary(samples: list[float]) -> dict[str, float]:
     s = sorted(samples)
     return {"median": round(statistics.median(s), 3), "p95": round(s[int(0.95 * (len(s) - 1) + 0.5)], 3)}
@@ -195,10 +212,11 @@ def run() -> dict[str, Any]:
         runs["cold"].append(open_once(app, pair))
     for _ in range(WARM):
         runs["warm"].append(open_once(app, pair))
-    figures.update(scroll(app, pair))
+    if os.environ.get("BENCH_SPEED_PARTS", "open,scroll").find("scroll") >= 0:
+        figures.update(scroll(app, pair))
     _stop_workers()
     for kind, rs in runs.items():
-        for name in ("first_image_s", "all_loaded_s", "longest_ui_gap_ms"):
+        for name in ("first_image_s", "all_loaded_s", "longest_ui_gap_ms", "cpu_s"):
             summ = _summary([r[name] for r in rs])
             figures[f"{kind}_{name}_median"] = summ["median"]
             figures[f"{kind}_{name}_p95"] = summ["p95"]

@@ -291,6 +291,58 @@ def j2k_size(head: bytes) -> tuple[int, int, int]:
     return ysiz - y0, xsiz - x0, comps
 
 
+@dataclass(frozen=True)
+class J2kSiz:
+    """What a JPEG 2000 SIZ segment says of the image and of its first component."""
+
+    rows: int
+    columns: int
+    components: int
+    precision_bits: int  # 1..38
+    signed: bool
+
+
+def j2k_siz(head: bytes) -> J2kSiz:
+    """The SIZ segment of a JPEG 2000 codestream (ISO/IEC 15444-1 A.5.1), component 0's Ssiz included."""
+    rows, columns, comps = j2k_size(head)
+    at = head.find(b"\xff\x4f\xff\x51") + 4 + 38
+    if comps < 1 or len(head) < at + 3:
+        raise ValueError("the JPEG 2000 SIZ segment is truncated")
+    ssiz = head[at]
+    return J2kSiz(rows, columns, comps, (ssiz & 0x7F) + 1, bool(ssiz & 0x80))
+
+
+def read_frame(ref: FileRef, fmt: PixelFormat, frame: int) -> bytes:
+    """The encapsulated bytes of frame ``frame`` (0-based; its fragments end to end), read straight
+    from the file by walking the item headers, without a pydicom parse."""
+    where = str(ref)
+    try:
+        with open_source(ref) as fh:
+            size = size_of(ref)
+            start = _pixel_items(fh, size, where)
+            if start is None:  # an encoding the walk does not handle: let pydicom find the items
+                fh.seek(0)
+                data = dcmread(fh, force=True).get("PixelData")
+                if not isinstance(getattr(data, "value", None), bytes):
+                    raise DicomReadError("no encapsulated pixel data", where=where)
+                return _frame_of(io.BytesIO(data.value), 0, len(data.value), fmt, frame, where)
+            return _frame_of(fh, start, size, fmt, frame, where)
+    except DicomReadError:
+        raise
+    except (OSError, KeyError, ValueError, struct.error, EOFError) as exc:
+        raise DicomReadError(f"cannot read the encapsulated pixel data ({type(exc).__name__}: {exc})",
+                             where=where) from exc
+
+
+def _frame_of(fh: BinaryIO, start: int, size: int, fmt: PixelFormat, frame: int, where: str) -> bytes:
+    bot, fragments = _items(fh, start, size, where)
+    per_frame = frame_fragments(bot, fragments, fmt.number_of_frames, lambda f: _head(fh, f), where)
+    if not 0 <= frame < len(per_frame):
+        raise DicomReadError(f"frame {frame + 1} asked of a file with {len(per_frame)} frame(s)", where=where)
+    data = _FrameBytes(fh, per_frame[frame])
+    return data.read(0, data.length)
+
+
 def _same_size(found: tuple[int, int, int], fmt: PixelFormat, kind: str, where: str) -> None:
     lines, samples, comps = found
     if (lines, samples) != (fmt.rows, fmt.columns) or comps != fmt.samples_per_pixel:
