@@ -25,8 +25,9 @@ from viewer.model.reading import ReadingModel
 from viewer.progressive import DecodeScheduler, Job, shared_scheduler
 from viewer.records import StackInfo
 
-#: Shortest interval between two progress signals of one stack (s).
-PROGRESS_INTERVAL_S = 0.03
+#: Shortest interval between two progress signals of one stack (s): each repaints a cell (the slice a
+#: cell waits for is signalled at once, whatever the interval).
+PROGRESS_INTERVAL_S = 0.1
 
 
 def default_loader(stack: StackInfo) -> Any:
