@@ -226,10 +226,10 @@ class VolumeLoader:
              cancel: threading.Event | None = None, workers: int | None = None) -> Volume:
         """Read every slice not loaded yet; return the volume (partial if ``cancel`` was set).
 
-        ``order`` is "middle_out" or "ascending". With ``workers`` > 1 (default: the number of
-        cores) the slices are decoded in parallel by the program's
-        :class:`~viewer.progressive.DecodeScheduler` (and frames only pydicom decodes go to that
-        many processes); with 1, one after the other in this thread. ``on_slice(k)`` is called
+        ``order`` is "middle_out" or "ascending". Native frames are read in this thread, in that
+        order. With ``workers`` > 1 (default: the number of cores) compressed frames are then
+        decoded in parallel by the program's :class:`~viewer.progressive.DecodeScheduler` (frames
+        only pydicom decodes go to that many processes); with 1, one after the other in this thread. ``on_slice(k)`` is called
         as each slice lands, from the thread that loaded it.
         """
         n = len(self._images)
@@ -242,16 +242,19 @@ class VolumeLoader:
         vol = self.volume
         self._processes = workers or os.cpu_count() or 1
         todo = [k for k in seq if not vol.loaded[k]]
-        if self._processes <= 1 or len(todo) < 2:
-            for k in todo:
-                if cancel is not None and cancel.is_set():
-                    break
-                self.decode_slice(k)
-                if on_slice is not None:
-                    on_slice(k)
+        coded = [k for k in todo if not reads_natively(self._images[k].pixel)]
+        # native frames (a readinto each) and a single process: in this thread, in order
+        here = [k for k in todo if reads_natively(self._images[k].pixel)] + (coded if self._processes <= 1 else [])
+        for k in here:
+            if cancel is not None and cancel.is_set():
+                return vol
+            self.decode_slice(k)
+            if on_slice is not None:
+                on_slice(k)
+        if self._processes <= 1 or not coded or (cancel is not None and cancel.is_set()):
             return vol
         scheduler = shared_scheduler()
-        job = scheduler.submit(vol.stack.key, self, order=todo,
+        job = scheduler.submit(vol.stack.key, self, order=coded,
                                on_slice=None if on_slice is None else (lambda k, _done: on_slice(k)))
         while not job.wait(0.05):
             if cancel is not None and cancel.is_set():

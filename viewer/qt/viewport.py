@@ -203,7 +203,7 @@ class ViewportWidget(QWidget):
                 scaled = self.cache.scaled(m.volume, m.index, wl, m.invert, (x, y, w, h), self.smooth)  # type: ignore[arg-type]
                 ix, iy, _, _, _, _ = blit_box((x, y, w, h))
                 p.drawImage(QPointF(ix, iy), scaled)
-                if not self._prefetch_timer.isActive():
+                if self._step and not self._prefetch_timer.isActive():
                     self._prefetch_timer.start()
             else:
                 img = self.cache.image(m.volume, m.index, wl, m.invert)  # type: ignore[arg-type]
@@ -220,16 +220,13 @@ class ViewportWidget(QWidget):
         return x >= -eps and y >= -eps and x + w <= self.width() + eps and y + h <= self.height() + eps
 
     def prefetch_targets(self) -> list[int]:
-        """Slices to render ahead: the next ones in the scroll direction (both ways before any scroll)."""
+        """Slices to render ahead: the next decoded ones in the direction the reader last scrolled this
+        cell (none before a first scroll: while a pair loads, the UI thread leaves the cores to decoding)."""
         m = self.model
-        steps = [self._step] if self._step else [-1, 1]
-        out = []
-        for d in range(1, PREFETCH_SLICES + 1):
-            for step in steps:
-                k = m.index + step * d
-                if 0 <= k < m.n_slices and m.is_loaded(k):
-                    out.append(k)
-        return out
+        if not self._step:
+            return []
+        ks = (m.index + self._step * d for d in range(1, PREFETCH_SLICES + 1))
+        return [k for k in ks if 0 <= k < m.n_slices and m.is_loaded(k)]
 
     def _prefetch(self) -> None:
         """Render one slice ahead into the scaled cache, then come back on the next idle turn."""
