@@ -59,8 +59,8 @@ def _pair() -> Any:
     return propose_pairs(group_studies(result.stacks)[0])[0]
 
 
-def open_once(app: Any, pair: Any) -> dict[str, float]:
-    """One open of ``pair`` in a fresh grid; the figures of that open."""
+def workstation() -> tuple[Any, Any, Any]:
+    """A reading model, its loads and its grid (1800 x 1000, shown), wired as the main window wires them."""
     from viewer.model.reading import ReadingModel
     from viewer.qt.grid import ReadingGrid
     from viewer.qt.loading import VolumeLoads, connect_loading
@@ -71,6 +71,12 @@ def open_once(app: Any, pair: Any) -> dict[str, float]:
     grid = ReadingGrid(reading)
     grid.resize(1800, 1000)
     grid.show()
+    return reading, loads, grid
+
+
+def open_once(app: Any, pair: Any) -> dict[str, float]:
+    """One open of ``pair`` in a fresh grid; the figures of that open."""
+    reading, loads, grid = workstation()
     for _ in range(20):
         app.processEvents()
     first: dict[int, float] = {}
@@ -115,16 +121,8 @@ def open_once(app: Any, pair: Any) -> dict[str, float]:
 def scroll(app: Any, pair: Any) -> dict[str, float]:
     """Sweeps of linked slice changes over the loaded pair (see module doc)."""
     from bench.bench_viewer import add_reading_layers, bench_reading
-    from viewer.model.reading import ReadingModel
-    from viewer.qt.grid import ReadingGrid
-    from viewer.qt.loading import VolumeLoads, connect_loading
 
-    reading = ReadingModel()
-    loads = VolumeLoads()
-    connect_loading(reading, loads)
-    grid = ReadingGrid(reading)
-    grid.resize(1800, 1000)
-    grid.show()
+    reading, loads, grid = workstation()
     reading.open_stacks(pair.stacks)
     end = time.perf_counter() + 60
     while loads.busy() or any(c.stack is not None and (vp.volume is None or not vp.volume.loaded.all())
