@@ -36,6 +36,17 @@ def default_loader(stack: StackInfo) -> Any:
     return VolumeLoader(stack)
 
 
+def warm_up() -> threading.Thread:
+    """Import the loader and its decoders (pydicom's pixel pipeline, imagecodecs: 0.7 s) in the
+    background, so that the first pair opened does not wait for them."""
+    def work() -> None:
+        import viewer.loader  # noqa: F401
+
+    t = threading.Thread(target=work, name="warm up loading", daemon=True)
+    t.start()
+    return t
+
+
 class _WholeLoad:
     """A loader with only ``load()`` (test doubles) seen as a slice source: the first slice asked
     loads the whole stack, sequentially in that worker thread."""
@@ -76,6 +87,8 @@ class VolumeLoads(QObject):
         self._focus: dict[str, int] = {}
         self._last_emit: dict[str, float] = {}
         self._lock = threading.Lock()
+        if loader_factory is default_loader:
+            warm_up()
 
     def _scheduler(self) -> DecodeScheduler:
         return self.scheduler if self.scheduler is not None else shared_scheduler()
