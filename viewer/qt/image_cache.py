@@ -9,8 +9,8 @@ Drawing a 512 x 512 slice smoothly scaled into a cell costs about 1 ms, six cell
 linked slice change; blitting an image already at the cell's size costs 0.06 ms. So when the
 whole image lies inside the cell (zoom up to "fit", the reading default), the scaled image is
 rendered once per (slice, window, inversion, size, sub-pixel offset) and kept, within a byte
-budget: scrolling back over slices seen is a blit, and :meth:`SliceImageCache.prefetch` renders
-the next slices in the scroll direction while the UI is idle. The scaled image is the very
+budget: scrolling back over slices seen is a blit, and the viewport renders the next slices in
+the scroll direction into it while the UI is idle (``ViewportWidget._prefetch``). The scaled image is the very
 pixels a direct ``drawImage`` would produce (same bilinear sampling, same fractional offset),
 over black where the image does not cover a pixel fully.
 """

@@ -145,9 +145,14 @@ class VolumeLoads(QObject):
             self.progress.emit(key, done, total)
 
     def _done(self, key: str) -> None:
+        vol = self.volumes.get(key)
         with self._lock:
             self._active.discard(key)
             self._jobs.pop(key, None)
+        if vol is not None and not self._last_emit.get(key):  # complete when planned (no slice decoded):
+            n = vol.geometry.n_slices                          # the final progress still tells the cells
+            self.progress.emit(key, n, n)
+        self._last_emit.pop(key, None)
         self.finished.emit(key)
 
     def _failed(self, key: str, exc: BaseException) -> None:
@@ -155,6 +160,7 @@ class VolumeLoads(QObject):
             self._active.discard(key)
             self._jobs.pop(key, None)
             self.volumes.pop(key, None)  # partial: a later request loads it again
+            self._last_emit.pop(key, None)
         self.failed.emit(key, error_text(exc))
 
     # ------------------------------------------------------------------ control
@@ -182,6 +188,7 @@ class VolumeLoads(QObject):
                 self._active.discard(key)
                 self._jobs.pop(key, None)
                 self.volumes.pop(key, None)  # partial: never served again
+                self._last_emit.pop(key, None)
             for key in [k for k in self.volumes if k not in wanted]:
                 del self.volumes[key]
         for _, job in dropped:
