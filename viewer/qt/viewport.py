@@ -199,13 +199,17 @@ class ViewportWidget(QWidget):
         x, y, w, h = view.transform.image_rect()
         self._fill_around(p, x, y, w, h)
         if m.is_loaded() and wl is not None:
-            if self._fits(x, y, w, h):  # the cell shows the whole image: blit it at the cell's scale
+            fits = self._fits(x, y, w, h)
+            if fits and self.cache.has_scaled(m.volume, m.index, wl, m.invert, (x, y, w, h), self.smooth):  # type: ignore[arg-type]
+                # the cell shows the whole image and it is rendered at the cell's scale already: a blit
                 scaled = self.cache.scaled(m.volume, m.index, wl, m.invert, (x, y, w, h), self.smooth)  # type: ignore[arg-type]
                 ix, iy, _, _, _, _ = blit_box((x, y, w, h))
                 p.drawImage(QPointF(ix, iy), scaled)
                 if self._step and not self._prefetch_timer.isActive():
                     self._prefetch_timer.start()
-            else:
+            else:  # drawn directly now (no dearer than before), rendered for the cache when idle
+                if fits and not self._prefetch_timer.isActive():
+                    self._prefetch_timer.start()
                 img = self.cache.image(m.volume, m.index, wl, m.invert)  # type: ignore[arg-type]
                 if self.smooth:
                     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
@@ -220,12 +224,11 @@ class ViewportWidget(QWidget):
         return x >= -eps and y >= -eps and x + w <= self.width() + eps and y + h <= self.height() + eps
 
     def prefetch_targets(self) -> list[int]:
-        """Slices to render ahead: the next decoded ones in the direction the reader last scrolled this
-        cell (none before a first scroll: while a pair loads, the UI thread leaves the cores to decoding)."""
+        """Slices to render for the cache: the one shown, then the next decoded ones in the direction the
+        reader last scrolled this cell (none ahead before a first scroll: while a pair loads, the UI
+        thread leaves the cores to decoding)."""
         m = self.model
-        if not self._step:
-            return []
-        ks = (m.index + self._step * d for d in range(1, PREFETCH_SLICES + 1))
+        ks = [m.index] + [m.index + self._step * d for d in range(1, PREFETCH_SLICES + 1)] if self._step else [m.index]
         return [k for k in ks if 0 <= k < m.n_slices and m.is_loaded(k)]
 
     def _prefetch(self) -> None:

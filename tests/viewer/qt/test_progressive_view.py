@@ -32,6 +32,8 @@ def _widget(qtbot, loader: SyntheticLoader, size: tuple[int, int] = (430, 310)) 
     qtbot.addWidget(w)
     w.show_overlays = False
     w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
     return w
 
 
@@ -43,13 +45,18 @@ def test_the_cached_scaled_slice_is_the_direct_draw(qtbot) -> None:  # type: ign
     w = _widget(qtbot, loader)
     view = w.view_context()
     assert view is not None and w._fits(*view.transform.image_rect())  # the blit path is taken
+    w.cache.clear()
+    direct_first = _pixels(w.grab().toImage())  # a miss draws directly, and renders for the cache when idle
+    w._prefetch_timer.stop()
+    w._prefetch()
+    assert w.cache.has_scaled(w.model.volume, w.model.index, w.model.window, False, view.transform.image_rect(), True)
     cached = _pixels(w.grab().toImage())
     w._fits = lambda *rect: False  # type: ignore[method-assign]  # the direct smooth draw
     w.cache.clear()
     direct = _pixels(w.grab().toImage())
     x, y, iw, ih = view.transform.image_rect()
     inner = (slice(int(y) + 2, int(y + ih) - 2), slice(int(x) + 2, int(x + iw) - 2))
-    assert np.array_equal(cached[inner], direct[inner])
+    assert np.array_equal(cached[inner], direct[inner]) and np.array_equal(direct_first, direct)
     assert len({int(v) for v in cached[inner].ravel()[::97]}) > 5  # an image, not a flat fill
 
 
