@@ -138,6 +138,8 @@ class ReadingGesture:
         if role not in READING_ROLES:
             name = role_label(role) if isinstance(role, Role) else "of unknown role"
             return f"this series is {name}; the reading records only the six protocol series"
+        if not view.model.is_loaded():  # the reader cannot see what would be recorded
+            return self.series_refusal(view) or "this slice is still loading: wait for its image"
         reason = self.series_refusal(view) or self.ctx.prepare()
         if reason:
             return reason

@@ -171,9 +171,10 @@ def _rss_peak(name: str, folder: Path) -> dict:
 
 
 def _workers_cpu_s() -> float:
-    """CPU seconds used so far by the decoder processes (from /proc/PID/stat)."""
+    """CPU seconds used so far by this process (its decoding threads) and the decoder processes
+    (from /proc/PID/stat)."""
     from viewer.dicomio import pixels
-    total = 0
+    total = time.process_time() * os.sysconf("SC_CLK_TCK")
     for pid in list(getattr(pixels._POOL, "_processes", {}) or {}):
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime
@@ -254,7 +255,7 @@ def run() -> dict:
         print(f"JPEG 2000 lossless, {N_COMPRESSED} slices: 1 worker {figures['j2k_1_workers_s'] * 1000:.0f} ms, "
               f"2 workers {figures['j2k_2_workers_s'] * 1000:.0f} ms -> x{figures['j2k_speedup_2_workers']} "
               f"(first load incl. process start {figures['j2k_first_load_with_pool_start_s'] * 1000:.0f} ms); "
-              f"decoder processes kept {busy:.2f} cores busy; this machine runs pure-Python work on 2 processes "
+              f"decoding kept {busy:.2f} cores busy; this machine runs pure-Python work on 2 processes "
               f"x{figures['cpu_scaling_2_processes_pure_python']} faster than on 1")
         shutdown_pool()
     return figures

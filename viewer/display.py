@@ -196,12 +196,45 @@ def render(image: np.ndarray, wl: WindowLevel, *, invert: bool = False, monochro
     return window_values(image, wl, flip)
 
 
+#: Wide integer slices (int32/uint32: a CT whose rescale leaves int16, such as GE's signed 16-bit with
+#: intercept -1024) go through a table over the slice's own value range when it is at most this wide.
+WIDE_LUT_MAX_VALUES = 1 << 18
+#: The range of such a table is widened to multiples of this, so that neighbouring slices share it.
+WIDE_LUT_STEP = 4096
+
+
+def wide_lut_range(image: np.ndarray) -> tuple[int, int] | None:
+    """(first value, number of values) of the table that windows a wide-integer ``image``, or None
+    when the image is not wide-integer or its values span more than :data:`WIDE_LUT_MAX_VALUES`."""
+    if image.dtype.kind not in "iu" or image.dtype.itemsize <= 2 or image.size == 0:
+        return None
+    lo, hi = int(image.min()), int(image.max())
+    lo -= lo % WIDE_LUT_STEP
+    n = (hi - lo) // WIDE_LUT_STEP * WIDE_LUT_STEP + WIDE_LUT_STEP
+    return (lo, n) if n <= WIDE_LUT_MAX_VALUES else None
+
+
+def build_range_lut_rgb32(wl: WindowLevel, first: int, n: int, invert: bool = False) -> np.ndarray:
+    """RGB32 pixels of the values ``first .. first + n - 1`` under ``wl`` (the same grey levels as
+    :func:`window_values`)."""
+    table: np.ndarray = GREY_TO_RGB32[window_values(np.arange(first, first + n, dtype=np.int64), wl, invert)]
+    return table
+
+
+def apply_range_lut(table: np.ndarray, image: np.ndarray, first: int) -> np.ndarray:
+    """``table[image - first]`` for a wide-integer image whose values all lie in the table's range."""
+    index = np.subtract(image, first, dtype=np.int32 if image.dtype.kind == "i" else np.int64)
+    out: np.ndarray = np.take(table, index)
+    return out
+
+
 class LutCache:
     """Last few lookup tables by (window, dtype, inversion): building one costs ~0.5 ms."""
 
     def __init__(self, size: int = 8) -> None:
         self._size = size
         self._tables: dict[tuple[float, float, str, bool], Lut] = {}
+        self._wide: dict[tuple[float, float, int, int, bool], np.ndarray] = {}
 
     def get(self, wl: WindowLevel, dtype: np.dtype, invert: bool) -> Lut:
         key = (wl.width, wl.center, np.dtype(dtype).str, invert)
@@ -226,5 +259,16 @@ class LutCache:
         flip = invert != monochrome1
         if uses_lut(image):
             return self.get(wl, image.dtype, flip).apply_rgb32(image)
+        wide = wide_lut_range(image)
+        if wide is not None:
+            first, n = wide
+            key = (wl.width, wl.center, first, n, flip)
+            table = self._wide.pop(key, None)
+            if table is None:
+                table = build_range_lut_rgb32(wl, first, n, flip)
+            self._wide[key] = table
+            while len(self._wide) > self._size:
+                self._wide.pop(next(iter(self._wide)))
+            return apply_range_lut(table, image, first)
         pixels: np.ndarray = GREY_TO_RGB32[window_values(image, wl, flip)]
         return pixels

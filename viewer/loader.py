@@ -3,7 +3,8 @@
 :class:`VolumeLoader` computes the geometry, the slice order and the output dtype and allocates
 the volume at once (no pixel I/O), so a viewer can show the empty frame immediately;
 :meth:`VolumeLoader.load` then fills it slice by slice, middle slice first by default, calling
-``on_slice(k)`` from the loading thread as each slice lands.
+``on_slice(k)`` from the loading thread as each slice lands; :meth:`VolumeLoader.decode_slice`
+loads one slice, from any thread (how :mod:`viewer.progressive` fills several volumes at once).
 
 Values are the Modality LUT output (PS3.3 C.11.1: ``stored * RescaleSlope + RescaleIntercept``;
 CT in HU) in the most compact dtype that holds every value exactly: the stored dtype when there is
@@ -25,11 +26,13 @@ import numpy as np
 
 from viewer.budget import memory_budget
 from viewer.errors import DicomReadError, GeometryError, LesionlabError
+from viewer.dicomio.j2k import decode_j2k_frame, decodes_in_thread
 from viewer.dicomio.pixels import (
     NativeReader,
     check_before_decoding,
     correct_unused_bits,
-    decode_frames,
+    decode_frame,
+    decode_in_process,
     decode_nbytes,
     reads_natively,
     stored_dtype,
@@ -37,6 +40,7 @@ from viewer.dicomio.pixels import (
 )
 from viewer.dicomio.sizes import pixel_format_problem
 from viewer.geometry import StackGeometry, SpacingSource
+from viewer.progressive import outward, shared_scheduler
 from viewer.records import ImageHeader, StackInfo
 
 #: Integer dtypes tried, smallest first, for a rescaled volume.
@@ -123,13 +127,7 @@ def _rescale_in_place(dst: np.ndarray, h: ImageHeader) -> None:
 
 def middle_out(n: int) -> list[int]:
     """Slice indices from the middle outward, alternating above and below: 2, 3, 1, 4, 0 for n=5."""
-    m = n // 2
-    out = [m]
-    for d in range(1, n):
-        for k in (m + d, m - d):
-            if 0 <= k < n:
-                out.append(k)
-    return out
+    return outward(n, n // 2)
 
 
 def _geometry(stack: StackInfo, images: Sequence[ImageHeader]) -> tuple[StackGeometry, np.ndarray, list[str]]:
@@ -192,6 +190,8 @@ class VolumeLoader:
                                  advice="colour series (screen captures) are listed apart, not read")
         geo, order, warnings = _geometry(stack, images)
         self._images: list[ImageHeader] = [images[i] for i in order]
+        self._local = threading.local()  # per-thread native readers
+        self._processes = os.cpu_count() or 1  # decoder processes for frames only pydicom decodes
         dtype = output_dtype(self._images)
         rows, cols = sizes.pop()
         self._check_memory(stack, rows, cols, dtype)
@@ -212,7 +212,7 @@ class VolumeLoader:
         n = len(self._images)
         need = n * rows * cols * dtype.itemsize
         tasks = [(h.file, h.frame, h.pixel) for h in self._images if not reads_natively(h.pixel)]
-        if tasks:  # the frames' own bytes first: a corrupt size is said as such, not as a budget
+        if tasks:  # (at most one frame per decoding thread or process is in flight)  # the frames' own bytes first: a corrupt size is said as such, not as a budget
             check_before_decoding(tasks, budget)
             need += min(len(tasks), 2 * (os.cpu_count() or 1)) * decode_nbytes(tasks[0][2])  # in flight
         budget.check(need, f"a volume of {n} slice(s) of {rows} x {cols} ({dtype.name})", where=stack.key)
@@ -226,8 +226,11 @@ class VolumeLoader:
              cancel: threading.Event | None = None, workers: int | None = None) -> Volume:
         """Read every slice not loaded yet; return the volume (partial if ``cancel`` was set).
 
-        ``order`` is "middle_out" or "ascending". Native little-endian slices are read by offset
-        in this thread; compressed ones are decoded on ``workers`` processes (default: all cores).
+        ``order`` is "middle_out" or "ascending". Native frames are read in this thread, in that
+        order. With ``workers`` > 1 (default: the number of cores) compressed frames are then
+        decoded in parallel by the program's :class:`~viewer.progressive.DecodeScheduler` (frames
+        only pydicom decodes go to that many processes); with 1, one after the other in this thread. ``on_slice(k)`` is called
+        as each slice lands, from the thread that loaded it.
         """
         n = len(self._images)
         if order == "middle_out":
@@ -237,61 +240,68 @@ class VolumeLoader:
         else:
             raise ValueError(f"order must be 'middle_out' or 'ascending', not {order!r}")
         vol = self.volume
+        self._processes = workers or os.cpu_count() or 1
         todo = [k for k in seq if not vol.loaded[k]]
-        native = [k for k in todo if reads_natively(self._images[k].pixel)]
         coded = [k for k in todo if not reads_natively(self._images[k].pixel)]
-        if native:
-            self._load_native(native, on_slice, cancel)
-        if coded and not (cancel and cancel.is_set()):
-            self._load_decoded(coded, on_slice, cancel, workers or os.cpu_count() or 1)
+        # native frames (a readinto each) and a single process: in this thread, in order
+        here = [k for k in todo if reads_natively(self._images[k].pixel)] + (coded if self._processes <= 1 else [])
+        for k in here:
+            if cancel is not None and cancel.is_set():
+                return vol
+            self.decode_slice(k)
+            if on_slice is not None:
+                on_slice(k)
+        if self._processes <= 1 or not coded or (cancel is not None and cancel.is_set()):
+            return vol
+        scheduler = shared_scheduler()
+        job = scheduler.submit(vol.stack.key, self, order=coded,
+                               on_slice=None if on_slice is None else (lambda k, _done: on_slice(k)))
+        while not job.wait(0.05):
+            if cancel is not None and cancel.is_set():
+                scheduler.cancel(job)
+        if job.error is not None:
+            raise job.error
         return vol
 
-    def _done(self, k: int, on_slice: SliceCallback | None) -> None:
+    def decode_slice(self, k: int) -> None:
+        """Read or decode slice ``k`` into the volume, then mark it loaded. Safe on any thread, and
+        for several slices at once (each writes only its own plane of the volume)."""
+        h = self._images[k]
+        fmt = h.pixel
+        arr = self.volume.array
+        if reads_natively(fmt):
+            self._read_native(k, self._native_reader())
+        else:
+            stored = decode_j2k_frame(h.file, h.frame, fmt, stored_dtype(fmt)) if decodes_in_thread(fmt) else None
+            if stored is None:
+                task = (h.file, h.frame, fmt)
+                stored = decode_in_process(task, self._processes) if self._processes > 1 else decode_frame(*task)
+            rescale_into(stored, h, arr[k])
         self.volume.loaded[k] = True
-        if on_slice is not None:
-            on_slice(k)
 
-    def _load_native(self, ks: list[int], on_slice: SliceCallback | None,
-                     cancel: threading.Event | None) -> None:
-        arr = self.volume.array
-        scratch: dict[np.dtype, np.ndarray] = {}
-        with NativeReader() as reader:
-            for k in ks:
-                if cancel is not None and cancel.is_set():
-                    return
-                h = self._images[k]
-                fmt = h.pixel
-                if _in_place_ok(h, arr.dtype):
-                    raw = arr[k].view(stored_dtype(fmt))
-                    reader.read_into(h.file, h.frame, fmt, raw)
-                    if fmt.bits_stored < fmt.bits_allocated:
-                        correct_unused_bits(raw, fmt)
-                    _rescale_in_place(arr[k], h)
-                else:
-                    sdt = stored_dtype(fmt)
-                    buf = scratch.get(sdt)
-                    if buf is None:
-                        buf = scratch[sdt] = np.empty(arr.shape[1:], sdt)
-                    reader.read_into(h.file, h.frame, fmt, buf)
-                    if fmt.bits_stored < fmt.bits_allocated:
-                        correct_unused_bits(buf, fmt)
-                    rescale_into(buf, h, arr[k])
-                self._done(k, on_slice)
+    def _native_reader(self) -> NativeReader:
+        """This thread's reader (it keeps the zip archives it opened)."""
+        reader: NativeReader | None = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = NativeReader()
+        return reader
 
-    def _load_decoded(self, ks: list[int], on_slice: SliceCallback | None,
-                      cancel: threading.Event | None, workers: int) -> None:
+    def _read_native(self, k: int, reader: NativeReader) -> None:
         arr = self.volume.array
-        tasks = [(self._images[k].file, self._images[k].frame, self._images[k].pixel) for k in ks]
-        frames = decode_frames(tasks, workers)
-        try:
-            for i, stored in frames:
-                k = ks[i]
-                rescale_into(stored, self._images[k], arr[k])
-                self._done(k, on_slice)
-                if cancel is not None and cancel.is_set():
-                    return
-        finally:
-            frames.close()
+        h = self._images[k]
+        fmt = h.pixel
+        if _in_place_ok(h, arr.dtype):
+            raw = arr[k].view(stored_dtype(fmt))
+            reader.read_into(h.file, h.frame, fmt, raw)
+            if fmt.bits_stored < fmt.bits_allocated:
+                correct_unused_bits(raw, fmt)
+            _rescale_in_place(arr[k], h)
+        else:
+            buf = np.empty(arr.shape[1:], stored_dtype(fmt))
+            reader.read_into(h.file, h.frame, fmt, buf)
+            if fmt.bits_stored < fmt.bits_allocated:
+                correct_unused_bits(buf, fmt)
+            rescale_into(buf, h, arr[k])
 
 
 def load_stack(stack: StackInfo, **kw: object) -> Volume:

@@ -111,6 +111,13 @@ class SyntheticLoader:
                               loaded=np.zeros(stack.n_slices, bool))
         self.delay_s = delay_s
 
+    def decode_slice(self, k: int) -> None:
+        """One slice, as :meth:`viewer.loader.VolumeLoader.decode_slice` (after ``delay_s``)."""
+        if self.delay_s:
+            threading.Event().wait(self.delay_s)
+        self.volume.array[k] = self._full.array[k]
+        self.volume.loaded[k] = True
+
     def load(self, *, order: str = "middle_out", on_slice: Callable[..., object] | None = None,
              cancel: threading.Event | None = None, workers: int | None = None) -> Volume:
         n = self.volume.geometry.n_slices

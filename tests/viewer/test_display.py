@@ -92,3 +92,26 @@ class TestPresets:
     def test_auto_without_pixels_is_an_error(self) -> None:
         with pytest.raises(ValidationError):
             preset_window(Preset.AUTO)
+
+
+def test_wide_integer_slices_window_through_a_range_table_like_the_arithmetic() -> None:
+    """An int32 CT (GE signed 16-bit, intercept -1024) goes through a table over its value range:
+    the same grey levels as the float arithmetic, for any window, inverted or not."""
+    from viewer.display import (GREY_TO_RGB32, LutCache, WIDE_LUT_MAX_VALUES, apply_range_lut,
+                                build_range_lut_rgb32, wide_lut_range, window_values)
+
+    rng = np.random.default_rng(5)
+    img = rng.integers(-3024, 3100, size=(64, 80)).astype(np.int32)
+    img[0, 0], img[-1, -1] = -33792, 31743  # the whole rescaled range of a signed 16-bit stored value
+    first, n = wide_lut_range(img)  # type: ignore[misc]
+    assert first <= img.min() and img.max() < first + n <= first + WIDE_LUT_MAX_VALUES
+    cache = LutCache()
+    for wl, inv in ((WindowLevel(400, 40), False), (WindowLevel(150, 90), True), (WindowLevel(1, -1000), False)):
+        want = GREY_TO_RGB32[window_values(img, wl, inv)]
+        assert np.array_equal(apply_range_lut(build_range_lut_rgb32(wl, first, n, inv), img, first), want)
+        assert np.array_equal(cache.render_rgb32(img, wl, invert=inv), want)
+    assert wide_lut_range(img.astype(np.int16)) is None  # 16-bit: the 65536-entry table
+    spread = np.array([[0, WIDE_LUT_MAX_VALUES * 4]], np.int32)
+    assert wide_lut_range(spread) is None  # too wide: arithmetic
+    assert np.array_equal(cache.render_rgb32(spread, WindowLevel(400, 40)),
+                          GREY_TO_RGB32[window_values(spread, WindowLevel(400, 40))])

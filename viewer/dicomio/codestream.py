@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Iterator, Sequence
+from typing import BinaryIO, Callable, Iterator, Sequence, TypeVar
 
 from pydicom import dcmread
 
@@ -88,20 +88,28 @@ def check_frames(ref: FileRef, fmt: PixelFormat, frames: Sequence[int]) -> None:
     """
     if fmt.transfer_syntax_uid not in CHECKED_SYNTAXES:
         return
+    _with_items(ref, lambda fh, start, size, where: _check(fh, start, size, fmt, frames, where))
+
+
+T = TypeVar("T")
+
+
+def _with_items(ref: FileRef, visit: Callable[[BinaryIO, int, int, str], T]) -> T:
+    """``visit(source, start, end, where)`` over the encapsulated pixel data of ``ref`` (``start``: its
+    first item), read by walking the header, or through pydicom when the walk cannot; read errors
+    become :class:`DicomReadError`."""
     where = str(ref)
     try:
         with open_source(ref) as fh:
             size = size_of(ref)
             found = _pixel_items(fh, size, where)
-            if found is None:  # an encoding the walk does not handle: let pydicom find the items
-                fh.seek(0)
-                data = dcmread(fh, force=True).get("PixelData")
-                if not isinstance(getattr(data, "value", None), bytes):
-                    raise DicomReadError("no encapsulated pixel data", where=where)
-                src: BinaryIO = io.BytesIO(data.value)
-                _check(src, 0, len(data.value), fmt, frames, where)
-            else:
-                _check(fh, found, size, fmt, frames, where)
+            if found is not None:
+                return visit(fh, found, size, where)
+            fh.seek(0)  # an encoding the walk does not handle: let pydicom find the items
+            data = dcmread(fh, force=True).get("PixelData")
+            if not isinstance(getattr(data, "value", None), bytes):
+                raise DicomReadError("no encapsulated pixel data", where=where)
+            return visit(io.BytesIO(data.value), 0, len(data.value), where)
     except DicomReadError:
         raise
     except (OSError, KeyError, ValueError, struct.error, EOFError) as exc:
@@ -109,12 +117,20 @@ def check_frames(ref: FileRef, fmt: PixelFormat, frames: Sequence[int]) -> None:
                              where=where) from exc
 
 
-def _check(fh: BinaryIO, start: int, size: int, fmt: PixelFormat, frames: Sequence[int], where: str) -> None:
+def _frames(fh: BinaryIO, start: int, size: int, fmt: PixelFormat, frames: Sequence[int],
+            where: str) -> list[list[Fragment]]:
+    """The fragments of every frame, after checking that ``frames`` exist."""
     bot, fragments = _items(fh, start, size, where)
     per_frame = frame_fragments(bot, fragments, fmt.number_of_frames, lambda f: _head(fh, f), where)
     for k in frames:
         if not 0 <= k < len(per_frame):
             raise DicomReadError(f"frame {k + 1} asked of a file with {len(per_frame)} frame(s)", where=where)
+    return per_frame
+
+
+def _check(fh: BinaryIO, start: int, size: int, fmt: PixelFormat, frames: Sequence[int], where: str) -> None:
+    per_frame = _frames(fh, start, size, fmt, frames, where)
+    for k in frames:
         data = _FrameBytes(fh, per_frame[k])
         here = f"{where}: frame {k + 1}" if fmt.number_of_frames > 1 else f"{where}: the frame"
         if fmt.transfer_syntax_uid == RLE:
@@ -289,6 +305,36 @@ def j2k_size(head: bytes) -> tuple[int, int, int]:
         raise ValueError("the JPEG 2000 SIZ segment is truncated")
     _lsiz, _rsiz, xsiz, ysiz, x0, y0, _xt, _yt, _xt0, _yt0, comps = struct.unpack(">HHLLLLLLLLH", siz)
     return ysiz - y0, xsiz - x0, comps
+
+
+@dataclass(frozen=True)
+class J2kSiz:
+    """What a JPEG 2000 SIZ segment says of the image and of its first component."""
+
+    rows: int
+    columns: int
+    components: int
+    precision_bits: int  # 1..38
+    signed: bool
+
+
+def j2k_siz(head: bytes) -> J2kSiz:
+    """The SIZ segment of a JPEG 2000 codestream (ISO/IEC 15444-1 A.5.1), component 0's Ssiz included."""
+    rows, columns, comps = j2k_size(head)
+    at = head.find(b"\xff\x4f\xff\x51") + 4 + 38
+    if comps < 1 or len(head) < at + 3:
+        raise ValueError("the JPEG 2000 SIZ segment is truncated")
+    ssiz = head[at]
+    return J2kSiz(rows, columns, comps, (ssiz & 0x7F) + 1, bool(ssiz & 0x80))
+
+
+def read_frame(ref: FileRef, fmt: PixelFormat, frame: int) -> bytes:
+    """The encapsulated bytes of frame ``frame`` (0-based; its fragments end to end), read straight
+    from the file by walking the item headers, without a pydicom parse."""
+    def visit(fh: BinaryIO, start: int, size: int, where: str) -> bytes:
+        data = _FrameBytes(fh, _frames(fh, start, size, fmt, (frame,), where)[frame])
+        return data.read(0, data.length)
+    return _with_items(ref, visit)
 
 
 def _same_size(found: tuple[int, int, int], fmt: PixelFormat, kind: str, where: str) -> None:

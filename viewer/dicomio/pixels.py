@@ -9,7 +9,8 @@ Two paths, chosen per frame from its :class:`~viewer.records.PixelFormat`:
   deflated, unknown offset): pydicom's own decoders (pylibjpeg, pyjpegls, openjpeg) with
   ``raw=True``, i.e. stored values, no colour or rescale processing. The JPEG-LS and JPEG 2000
   decoders hold the GIL (measured: two threads are no faster than one), so
-  :func:`decode_frames` spreads frames over *processes*.
+  :func:`decode_in_process` runs them in *processes* (JPEG 2000 is decoded on threads by
+  :mod:`viewer.dicomio.j2k` when imagecodecs is installed).
 
 Either way, values come back as pydicom gives them: when BitsStored < BitsAllocated the unused
 high bits are cleared (unsigned) or the sign bit extended (signed), PS3.5 8.1.1. Rescale and
@@ -21,10 +22,11 @@ from __future__ import annotations
 import atexit
 import io
 import multiprocessing
+import threading
 import zipfile
 import zlib
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Generator, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Sequence
 
 import numpy as np
 import pydicom
@@ -217,55 +219,33 @@ def _decode_task(task: FrameTask) -> np.ndarray:
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
+#: Loaders run on several threads: without it each of them spawned a pool of its own at once.
+_POOL_LOCK = threading.Lock()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """A process pool kept for the life of the program (spawned once, reused by every load)."""
     global _POOL, _POOL_SIZE
-    if _POOL is None or _POOL_SIZE != workers:
-        if _POOL is not None:
-            _POOL.shutdown(cancel_futures=True)
-        # spawn, not fork: the GUI process has threads (Qt, loaders) that fork would copy broken
-        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-        _POOL_SIZE = workers
-    return _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL_SIZE != workers:
+            if _POOL is not None:
+                _POOL.shutdown(cancel_futures=True)
+            # spawn, not fork: the GUI process has threads (Qt, loaders) that fork would copy broken
+            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            _POOL_SIZE = workers
+        return _POOL
+
+
+def decode_in_process(task: FrameTask, workers: int) -> np.ndarray:
+    """One frame decoded by pydicom in the decoder processes (the calling thread waits without the GIL)."""
+    return _pool(workers).submit(_decode_task, task).result()
 
 
 @atexit.register
 def shutdown_pool() -> None:
     """Stop the decoding processes (also called at exit)."""
     global _POOL
-    if _POOL is not None:
-        _POOL.shutdown(cancel_futures=True)
-        _POOL = None
-
-
-def decode_frames(tasks: Sequence[FrameTask], workers: int = 1,
-                  window: int | None = None) -> Generator[tuple[int, np.ndarray], None, None]:
-    """Yield ``(i, stored values of tasks[i])`` in roughly the order given.
-
-    ``workers`` > 1 decodes in that many processes (the decoders hold the GIL); at most
-    ``window`` frames are in flight, which bounds memory. Closing the generator early cancels
-    the frames not started.
-    """
-    if workers <= 1 or len(tasks) < 2:
-        for i, task in enumerate(tasks):
-            yield i, _decode_task(task)
-        return
-    pool = _pool(workers)
-    window = window or 4 * workers
-    pending: list[tuple[int, Future[np.ndarray]]] = []
-    it: Iterable[int] = iter(range(len(tasks)))
-    try:
-        for i in it:
-            pending.append((i, pool.submit(_decode_task, tasks[i])))
-            if len(pending) >= window:
-                j, fut = pending.pop(0)
-                yield j, fut.result()
-        while pending:
-            j, fut = pending.pop(0)
-            yield j, fut.result()
-    finally:
-        for _, fut in pending:
-            fut.cancel()
-
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL.shutdown(cancel_futures=True)
+            _POOL = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -134,15 +135,21 @@ class StackGeometry:
     def n_slices(self) -> int:
         return len(self.positions_mm)
 
-    @property
+    # The two below are read on every linked slice change (several times per cell): computed once,
+    # read-only (the geometry is immutable; cached_property writes the instance dict, not a field).
+    @cached_property
     def normal(self) -> np.ndarray:
-        """Unit slice normal ``r x c``."""
-        return _unit(np.cross(np.asarray(self.row_direction), np.asarray(self.column_direction)))
+        """Unit slice normal ``r x c`` (read-only array)."""
+        n = _unit(np.cross(np.asarray(self.row_direction), np.asarray(self.column_direction)))
+        n.setflags(write=False)
+        return n
 
-    @property
+    @cached_property
     def slice_projections_mm(self) -> np.ndarray:
-        """Position of each slice along the normal (ascending)."""
-        return projections_mm(self.positions_mm, self.normal)
+        """Position of each slice along the normal (ascending; read-only array)."""
+        proj = np.array(projections_mm(self.positions_mm, self.normal), float)
+        proj.setflags(write=False)
+        return proj
 
     @property
     def slice_spacing_mm(self) -> float | None:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from viewer.model.layout import role_label
 from viewer.model.view import ViewTransform
 from viewer.model.viewport import ViewportModel
-from viewer.qt.image_cache import SliceImageCache
+from viewer.qt.image_cache import SliceImageCache, blit_box
 from viewer.qt.overlay import DIM, OverlayPainter, Hover
 from viewer.model.pointer import Button, Modifier, PointerEvent, PointerKind
 from viewer.qt.tools import Layer, Tool, ViewContext, WindowLevelTool, drag_window, pointer_event
@@ -38,6 +38,8 @@ ACTIVE_BORDER = QColor(255, 196, 64)
 STACK_MIME = "application/x-lesionlab-stack"
 #: Pixels the right button may move before a right-click becomes a window/level drag.
 CLICK_SLOP_PX = 3
+#: Slices rendered ahead in the scroll direction while the UI is idle (one per event-loop turn).
+PREFETCH_SLICES = 2
 
 
 class ViewportWidget(QWidget):
@@ -69,8 +71,14 @@ class ViewportWidget(QWidget):
         #: Text of the link state for the overlay (the grid sets it from its LinkModel).
         self.link_text: Callable[[ViewportModel], str] = lambda m: "" if m.linked else "unlinked"
         self._hover: Hover | None = None
+        self._last_index = model.index
         self._drag: tuple[Qt.MouseButton, QPointF, bool] | None = None  # button, last pos, moved
         self._loading: tuple[int, int] | None = None
+        self._step = 0  # direction of the last slice change (-1 down the patient, +1 up, 0 none yet)
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.setInterval(0)
+        self._prefetch_timer.timeout.connect(self._prefetch)
         self._cine = QTimer(self)
         self._cine.timeout.connect(model.cine_step)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -82,6 +90,7 @@ class ViewportWidget(QWidget):
         for sig in (model.slice_changed, model.window_changed, model.view_changed, model.crosshair_changed,
                     model.link_changed):
             sig.connect(self._changed)
+        model.slice_changed.connect(self._slice_moved)
         model.volume_changed.connect(self._volume_changed)
         model.loading_changed.connect(self._loading_changed)
         model.cine_changed.connect(self._cine_changed)
@@ -97,8 +106,15 @@ class ViewportWidget(QWidget):
                 self._hover = Hover(row, col) if view.transform.contains(row, col) else None
         self.update()
 
+    def _slice_moved(self, k: int) -> None:
+        last = self._last_index
+        if k != last:
+            self._step = 1 if k > last else -1
+        self._last_index = k
+
     def _volume_changed(self) -> None:
         self.cache.clear()
+        self._last_index, self._step = self.model.index, 0
         self._loading = None
         self.update()
 
@@ -183,14 +199,52 @@ class ViewportWidget(QWidget):
         x, y, w, h = view.transform.image_rect()
         self._fill_around(p, x, y, w, h)
         if m.is_loaded() and wl is not None:
-            img = self.cache.image(m.volume, m.index, wl, m.invert)  # type: ignore[arg-type]
-            if self.smooth:
-                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            p.drawImage(QRectF(x, y, w, h), img)
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            fits = self._fits(x, y, w, h)
+            if fits and self.cache.has_scaled(m.volume, m.index, wl, m.invert, (x, y, w, h), self.smooth):  # type: ignore[arg-type]
+                # the cell shows the whole image and it is rendered at the cell's scale already: a blit
+                scaled = self.cache.scaled(m.volume, m.index, wl, m.invert, (x, y, w, h), self.smooth)  # type: ignore[arg-type]
+                ix, iy, _, _, _, _ = blit_box((x, y, w, h))
+                p.drawImage(QPointF(ix, iy), scaled)
+                if self._step and not self._prefetch_timer.isActive():
+                    self._prefetch_timer.start()
+            else:  # drawn directly now (no dearer than before), rendered for the cache when idle
+                if fits and not self._prefetch_timer.isActive():
+                    self._prefetch_timer.start()
+                img = self.cache.image(m.volume, m.index, wl, m.invert)  # type: ignore[arg-type]
+                if self.smooth:
+                    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+                p.drawImage(QRectF(x, y, w, h), img)
+                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         else:
             p.setPen(DIM)
             p.drawText(QRectF(x, y, w, h), Qt.AlignmentFlag.AlignCenter, "loading…")
+
+    def _fits(self, x: float, y: float, w: float, h: float) -> bool:
+        eps = 1e-6
+        return x >= -eps and y >= -eps and x + w <= self.width() + eps and y + h <= self.height() + eps
+
+    def prefetch_targets(self) -> list[int]:
+        """Slices to render for the cache: the one shown, then the next decoded ones in the direction the
+        reader last scrolled this cell (none ahead before a first scroll: while a pair loads, the UI
+        thread leaves the cores to decoding)."""
+        m = self.model
+        ks = [m.index] + [m.index + self._step * d for d in range(1, PREFETCH_SLICES + 1)] if self._step else [m.index]
+        return [k for k in ks if 0 <= k < m.n_slices and m.is_loaded(k)]
+
+    def _prefetch(self) -> None:
+        """Render one slice ahead into the scaled cache, then come back on the next idle turn."""
+        m, view = self.model, self.view_context()
+        wl = m.window
+        if view is None or wl is None or m.volume is None or not self.isVisible():
+            return
+        rect = view.transform.image_rect()
+        if not self._fits(*rect):
+            return
+        for k in self.prefetch_targets():
+            if not self.cache.has_scaled(m.volume, k, wl, m.invert, rect, self.smooth):
+                self.cache.scaled(m.volume, k, wl, m.invert, rect, self.smooth)
+                self._prefetch_timer.start()
+                return
 
     def _fill_around(self, p: QPainter, x: float, y: float, w: float, h: float) -> None:
         """Black outside the image rectangle only (the image covers the rest: saves a full fill)."""

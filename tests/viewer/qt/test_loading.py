@@ -49,3 +49,25 @@ def test_cancelled_partial_volume_is_not_served_again(qtbot) -> None:  # type: i
     assert loads.wait(10)
     loads.keep_only(())
     assert "slow" not in loads.volumes  # memory released when another pair opens
+
+
+def test_a_volume_complete_when_planned_still_reports_its_progress(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A loader with only load() (a cache of volumes) whose volume is complete: the cells and the
+    registration, which wait for progress(total, total), still hear of it."""
+    full = SyntheticLoader(make_stack("done", n_slices=7))
+    full.load()
+
+    class Cached:
+        def __init__(self, stack) -> None:  # type: ignore[no-untyped-def]
+            self.volume = full.volume
+
+        def load(self, **kwargs):  # type: ignore[no-untyped-def]
+            return self.volume
+
+    loads = VolumeLoads(Cached)
+    progress: list[tuple[str, int, int]] = []
+    loads.progress.connect(lambda k, d, t: progress.append((k, d, t)))
+    with qtbot.waitSignal(loads.finished, timeout=5000):
+        loads.request(make_stack("done", n_slices=7))
+    qtbot.waitUntil(lambda: ("done", 7, 7) in progress, timeout=2000)
+    assert loads.wait(2) and loads.request(make_stack("done", n_slices=7)) is full.volume
