@@ -63,8 +63,11 @@ def protect_reader_table(db: "Db", table: str) -> None:
     """Row-level security on a table with a ``reader`` column (see the module docstring)."""
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", table):
         raise StoreError(f"{table!r} is not a plain table name", where="migration")
-    own = "reader = lesionlab_reader()"
+    # a reader's rows: their own name, or a study session read of theirs (READER@SESSION)
+    own = "(reader = lesionlab_reader() OR starts_with(reader, lesionlab_reader() || '@'))"
     db.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    db.execute(f"DROP POLICY IF EXISTS lesionlab_see ON {table}")  # declared again by a later migration
+    db.execute(f"DROP POLICY IF EXISTS lesionlab_write ON {table}")
     db.execute(f"CREATE POLICY lesionlab_see ON {table} FOR SELECT USING ({own} OR lesionlab_sees_all())")
     db.execute(f"CREATE POLICY lesionlab_write ON {table} FOR ALL USING ({own} OR lesionlab_coordinates()) "
                f"WITH CHECK ({own} OR lesionlab_coordinates())")

@@ -167,6 +167,41 @@ def migration_reader_security(db: Db) -> None:
         db.reader_keyed(table)
 
 
+#: Reader-study tables (annotation/study_store.py); the reader-keyed ones hold one reader's rows.
+STUDY_READER_TABLES = ("study_order", "study_reads")
+
+
+def migration_reader_studies(db: Db) -> None:
+    """Reader studies: the definition, cases behind study codes, each reader's seeded order, and
+    when each reader opened and finished each case per session. A reader's rows include the
+    session reads stored under ``READER@SESSION`` (the policies are declared again for that)."""
+    db.script("""
+        CREATE TABLE studies (study_id TEXT PRIMARY KEY, definition TEXT NOT NULL, created_at_utc TEXT NOT NULL);
+        CREATE TABLE study_cases (
+            study_id TEXT NOT NULL, code TEXT NOT NULL, patient_id TEXT NOT NULL, exam_pair_id TEXT NOT NULL,
+            PRIMARY KEY (study_id, code)
+        );
+        CREATE TABLE study_order (
+            study_id TEXT NOT NULL, reader TEXT NOT NULL, session TEXT NOT NULL, position INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            PRIMARY KEY (study_id, reader, session, position)
+        );
+        CREATE TABLE study_reads (
+            study_id TEXT NOT NULL, reader TEXT NOT NULL, session TEXT NOT NULL, code TEXT NOT NULL,
+            opened_at_utc TEXT NOT NULL, finished_at_utc TEXT,
+            PRIMARY KEY (study_id, reader, session, code)
+        );
+        CREATE TABLE study_pairings (
+            study_id TEXT NOT NULL, reader TEXT NOT NULL, code TEXT NOT NULL,
+            first_lesion TEXT NOT NULL, second_lesion TEXT NOT NULL, distance_mm REAL,
+            confirmed_by TEXT NOT NULL, at_utc TEXT NOT NULL,
+            PRIMARY KEY (study_id, reader, code, first_lesion)
+        );
+    """)
+    for table in (*READER_KEYED_TABLES, *STUDY_READER_TABLES):
+        db.reader_keyed(table)
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:
