@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 #: tables never granted beyond SELECT (the migration machinery's and the role map)
 _SYSTEM_TABLES = ("schema_migrations", "store_roles")
+#: tables only a coordinator writes: a reader study's design (readers read it, never change it)
+COORDINATOR_TABLES = ("studies", "study_cases", "study_order")
 
 
 class RoleKind(str, Enum):
@@ -95,6 +97,8 @@ def grant_roles(db: "Db") -> None:
         db.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
         db.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
         for table in tables:
+            if table in COORDINATOR_TABLES and kind != RoleKind.COORDINATOR.value:
+                continue
             rights = ("INSERT, UPDATE, DELETE" if kind == RoleKind.COORDINATOR.value or table in protected
                       else "INSERT, UPDATE")
             db.execute(f"GRANT {rights} ON {table} TO {role}")

@@ -46,7 +46,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from viewer.errors import ValidationError
+from viewer.errors import StudyError, ValidationError
 from viewer.records import READING_ROLES, Role
 
 #: separates a reader's name from the session in the reader name of a study read
@@ -185,7 +185,7 @@ class StudyDefinition:
         for s in self.sessions:
             if s.name == name:
                 return s
-        raise ValidationError(f"no session {name!r} in study {self.study_id} "
+        raise StudyError(f"no session {name!r} in study {self.study_id} "
                               f"({', '.join(s.name for s in self.sessions)})", where="session")
 
     def session_number(self, name: str) -> int:
@@ -195,11 +195,11 @@ class StudyDefinition:
         for c in self.cases:
             if c.code == code:
                 return c
-        raise ValidationError(f"no case {code!r} in study {self.study_id}", where="code")
+        raise StudyError(f"no case {code!r} in study {self.study_id}", where="code")
 
     def reader_number(self, reader: str) -> int:
         if reader not in self.readers:
-            raise ValidationError(f"{reader!r} is not a reader of study {self.study_id} "
+            raise StudyError(f"{reader!r} is not a reader of study {self.study_id} "
                                   f"({', '.join(self.readers)})", where="reader")
         return self.readers.index(reader) + 1
 
