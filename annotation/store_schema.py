@@ -168,7 +168,7 @@ def migration_reader_security(db: Db) -> None:
 
 
 #: Reader-study tables (annotation/study_store.py); the reader-keyed ones hold one reader's rows.
-STUDY_READER_TABLES = ("study_order", "study_reads")
+STUDY_READER_TABLES = ("study_order", "study_reads", "study_pairings")
 
 
 def migration_reader_studies(db: Db) -> None:
@@ -191,11 +191,12 @@ def migration_reader_studies(db: Db) -> None:
             opened_at_utc TEXT NOT NULL, finished_at_utc TEXT,
             PRIMARY KEY (study_id, reader, session, code)
         );
+        -- the adjudicator (reader) confirms which lesion of paired_reader's first session read of a
+        -- case is which of the second session's
         CREATE TABLE study_pairings (
-            study_id TEXT NOT NULL, reader TEXT NOT NULL, code TEXT NOT NULL,
-            first_lesion TEXT NOT NULL, second_lesion TEXT NOT NULL, distance_mm REAL,
-            confirmed_by TEXT NOT NULL, at_utc TEXT NOT NULL,
-            PRIMARY KEY (study_id, reader, code, first_lesion)
+            study_id TEXT NOT NULL, reader TEXT NOT NULL, paired_reader TEXT NOT NULL, code TEXT NOT NULL,
+            first_lesion TEXT NOT NULL, second_lesion TEXT NOT NULL, at_utc TEXT NOT NULL,
+            PRIMARY KEY (study_id, reader, paired_reader, code, first_lesion)
         );
     """)
     for table in (*READER_KEYED_TABLES, *STUDY_READER_TABLES):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from annotation.clinical import Patient
 from annotation.project import Diff, Project
@@ -437,6 +437,40 @@ class Study:
 
     def finish(self, read: CaseRead) -> None:
         self.finish_case(read.ref.reader, read.ref.session, read.ref.code)
+
+    # ------------------------------------------------------------------ cross-session pairs
+    def confirm_pairings(self, reader: str, code: str, pairs: Mapping[str, str]) -> None:
+        """The adjudicator's pairs of ``reader``'s lesions of a case: first session's lesion id ->
+        the second session's (the two first sessions); replaces what was confirmed before."""
+        d = self.definition
+        d.reader_number(reader)
+        case = d.case(code)
+        if len(d.sessions) < 2:
+            raise StudyError(f"study {self.study_id} has one session: nothing to pair", where=code)
+        project = self.store.load()
+        s1, s2 = (session_reader(reader, s.name) for s in d.sessions[:2])
+        for lid, name in [*((a, s1) for a in pairs), *((b, s2) for b in pairs.values())]:
+            if (*case.pair, name, lid) not in project.lesions:
+                raise StudyError(f"case {code}: {name} has no lesion {lid}", where="pairs")
+        if len(set(pairs.values())) != len(pairs):
+            raise StudyError(f"case {code}: a lesion of {s2} is paired twice", where="pairs")
+        at = _iso(self.clock())
+
+        def write(db: Any) -> None:
+            db.execute("DELETE FROM study_pairings WHERE study_id = ? AND reader = ? AND paired_reader = ? AND code = ?",
+                       (self.study_id, d.adjudicator, reader, code))
+            db.executemany("INSERT INTO study_pairings VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [(self.study_id, d.adjudicator, reader, code, a, b, at) for a, b in sorted(pairs.items())])
+        _transaction(self.store, write, "cannot record the lesion pairs")
+
+    def confirmed_pairings(self) -> dict[tuple[str, str], dict[str, str]]:
+        """(reader, code) -> {first session lesion id: second session lesion id} the adjudicator confirmed."""
+        out: dict[tuple[str, str], dict[str, str]] = {}
+        for reader, code, a, b in self._rows(
+                "SELECT paired_reader, code, first_lesion, second_lesion FROM study_pairings "
+                "WHERE study_id = ? AND reader = ?", (self.study_id, self.definition.adjudicator)):
+            out.setdefault((reader, code), {})[a] = b
+        return out
 
 
 # ---------------------------------------------------------------------------- SQL helpers
