@@ -21,8 +21,10 @@ become one lesion with the observations of both sessions, unpaired ones stay apa
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -30,7 +32,10 @@ from analysis.matching import MatchRule, match_positions
 from annotation.project import Project
 from annotation.lobes import LobeBoundary
 from annotation.records import CountMark, Lesion, SeriesFlag
+from annotation.store import ReadingStore
 from annotation.study import StudyCase, StudyDefinition, session_reader
+from annotation.study_store import Study
+from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry
 from viewer.records import READING_ROLES
 
@@ -219,3 +224,46 @@ def analysis_project(project: Project, definition: StudyDefinition, pairings: li
                    series_flags={r.key: r for r in flags},
                    alignments={k: v for k, v in project.alignments.items() if v.patient_id in patients},
                    lobe_boundaries={r.key: r for r in bounds})
+
+
+def placed_stacks(dicom: str | os.PathLike[str]) -> dict[str, PlacedStack]:
+    """Every loadable stack under a folder, DICOMDIR or zip, placed (geometry and frame)."""
+    from analysis.agreement_store import stack_places  # noqa: PLC0415 - indexes the DICOM
+
+    return {key: PlacedStack(geo, uid) for key, (geo, uid) in stack_places(dicom, workers=1).items()}
+
+
+def study_pairings(project: Project, study: Study, stacks: Mapping[str, PlacedStack] | None) -> list[CasePairing]:
+    """Every reader's case pairing (first two sessions), the adjudicator's confirmed pairs where given."""
+    d = study.definition
+    if len(d.sessions) < 2:
+        return []
+    confirmed = study.confirmed_pairings()
+    out = []
+    for case in d.cases:
+        for reader in d.readers:
+            proposed = propose_pairing(project, d, reader, case.code, stacks)
+            out.append(with_confirmed(proposed, confirmed.get((reader, case.code), {}), project))
+    return out
+
+
+def write_study_reads(location: str | os.PathLike[str], out_store: str | os.PathLike[str], *,
+                      dicom: str | os.PathLike[str] | None = None, study_id: str | None = None
+                      ) -> tuple[Path, Path, list[CasePairing]]:
+    """The study's reads as one read per reader in a new ``.lesionlab`` (for ``lesionlab agreement``
+    and ``analyze``), and the patient-level pairing table beside it (``<out>-pairing.csv``)."""
+    out = Path(out_store)
+    if out.exists():
+        raise LesionlabError("exists already", where=str(out), advice="choose a new file for the study's reads")
+    stacks = placed_stacks(dicom) if dicom is not None else None
+    with ReadingStore.open(location, read_only=True) as store:
+        study = Study(store, study_id)
+        project = store.load()
+        pairings = study_pairings(project, study, stacks)
+        merged = analysis_project(project, study.definition, pairings)
+    with ReadingStore.open(out) as target:
+        target.save_project(merged, f"reads of study {study.study_id}, one per reader")
+        target.seal()
+    table = out.with_name(out.stem + "-pairing.csv")
+    patient_level(pairings).to_csv(table, index=False, lineterminator="\n")
+    return out, table, pairings

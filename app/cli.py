@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("app.cmd_analyze", "paired statistics, tables, plots and a report from exported reads"),
     "agreement": ("app.cmd_agreement", "inter-reader agreement (ICC, Bland-Altman, kappa, detection) per series"),
     "store": ("app.cmd_store", "copy a reading project between a .lesionlab file and PostgreSQL; add reader roles"),
+    "study": ("app.cmd_study", "a blinded, randomised reader study: set-up, progress, next case, adjudication"),
 }
 
 
