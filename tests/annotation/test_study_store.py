@@ -5,6 +5,7 @@ writes limited to the reader's read and the session's series, washout, progress 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import psycopg
@@ -229,3 +230,67 @@ def test_on_postgresql_a_reader_role_reads_only_its_own_study_rows(pg_cluster, p
     # a store opened through a reader role cannot set up a study of its own
     with ReadingStore.open(urls["r1"]) as store, pytest.raises(StoreError, match="may not|permission"):
         Study.init(store, StudyDefinition("s2", 1, ("R1",), definition().sessions, definition().cases))
+
+
+def test_the_command_line_sets_up_and_follows_a_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    path = tmp_path / "s.lesionlab"
+    fill(str(path))
+    definition_file = tmp_path / "study.toml"
+    definition_file.write_text("""
+study_id = "cli"
+seed = 11
+readers = ["R1", "R2"]
+[[sessions]]
+name = "MRI"
+roles = ["mr_t2fs", "mr_dwi"]
+[[sessions]]
+name = "CT"
+roles = ["ct_portal"]
+washout_days = 30
+[[cases]]
+patient_id = "P1"
+exam_pair_id = "E1"
+[[cases]]
+patient_id = "P2"
+exam_pair_id = "E1"
+""", encoding="utf-8")
+    assert main(["study", "init", str(path), str(definition_file)]) == 0
+    assert "orders drawn from seed 11" in capsys.readouterr().out
+    assert main(["study", "next", str(path), "--reader", "R2"]) == 0
+    with ReadingStore.open(path, read_only=True) as store:
+        first = Study(store).order("R2", "MRI")[0]
+    assert capsys.readouterr().out.strip() == f"{first} (session MRI, case 1 of 2)"
+    with ReadingStore.open(path) as store:
+        study = Study(store)
+        read_case(study, "R2")
+        read_case(study, "R2")
+    assert main(["study", "next", str(path), "--reader", "R2"]) == 0
+    assert "washout" in capsys.readouterr().out
+    assert main(["study", "status", str(path), "--cases"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"R2\s+MRI\s+2\s+0\s+0", out) and re.search(r"R1\s+CT\s+0\s+0\s+2", out)
+    assert f"R2 MRI {first}:" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(definition_file.read_text().replace('"ct_portal"', '"ct_late"'), encoding="utf-8")
+    assert main(["study", "init", str(path), str(bad)]) == 1
+    assert "sessions[2].roles[1]: 'ct_late' is not one of the six reading roles" in capsys.readouterr().err
+
+
+def test_a_study_moves_with_store_copy_to_postgresql(tmp_path: Path, pg_url) -> None:  # noqa: F811
+    from annotation.store_copy import copy_store
+
+    path = str(tmp_path / "s.lesionlab")
+    fill(path)
+    with ReadingStore.open(path) as store:
+        study = Study.init(store, definition())
+        read_case(study, "R1")
+        before = (study.definition, study.session_reads(), {k: study.order(*k) for k in study.definition.reading_orders()})
+        next_before = study.next_case("R1").case
+    copy_store(path, pg_url)
+    with ReadingStore.open(pg_url) as store:
+        again = Study(store)
+        assert (again.definition, again.session_reads(),
+                {k: again.order(*k) for k in again.definition.reading_orders()}) == before
+        assert again.next_case("R1").case == next_before
