@@ -9,10 +9,6 @@ writes DIR/agreement.csv, agreement.xlsx, the PNGs and agreement_report.html, al
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -29,7 +25,7 @@ from analysis.pairing import CountMatrix, DiameterPairs, count_matrices
 from analysis.report import _CSS, _img, fmt_num, fmt_p, software_versions
 from analysis.schema import ROLE_LABELS, Region
 from analysis.writers import write_csv, write_xlsx
-from viewer.errors import LesionlabError
+from annotation.files import replace_folder
 
 MARKER = "agreement.csv"
 REPORT = "agreement_report.html"
@@ -157,7 +153,7 @@ def reader_tests_html(table: pd.DataFrame) -> str:
                      f"and reader ({escape(unit)}); the model accounts for the patient.</p>")
         rows = [[escape(ROLE_LABELS[str(r.series_a)]), escape(ROLE_LABELS[str(r.series_b)]), fmt_num(r.n_patients),
                  fmt_num(r.n_observations), fmt_num(r.n_readers), _ci(r.mean_diff, r.ci_low, r.ci_high, 2),
-                 fmt_p(r.p), fmt_p(r.p_holm), fmt_p(r.p_reader), escape(str(r.note))] for r in sub.itertuples()]
+                 fmt_p(r.p), fmt_p(r.p_holm, mark=True), fmt_p(r.p_reader), escape(str(r.note))] for r in sub.itertuples()]
         parts.append(_table(["A", "B", "Patients", "Reads", "Readers", "Mean diff A−B (95 % CI)", "p", "p Holm",
                              "p reader", "Note"], rows))
     return "\n".join(parts)
@@ -172,7 +168,9 @@ def agreement_html(table: pd.DataFrame, reader_tests: pd.DataFrame | None,
     parts.append(agreement_table_html(table))
     parts += [_img(png, caption) for png, caption in figures.values()]
     if reader_tests is not None:
-        parts += ["<h2>Series comparisons with reader as a factor</h2>", reader_tests_html(reader_tests)]
+        parts += ["<h2>Series comparisons with reader as a factor</h2>",
+                  "<p class='small'>Significance marks (red) are on the Holm-adjusted p-values only (within "
+                  "each table), below 0.05; p and p reader are shown unmarked.</p>", reader_tests_html(reader_tests)]
     return "\n".join(parts)
 
 
@@ -236,48 +234,8 @@ def report_section_html(tables: dict[str, pd.DataFrame], plots: dict[str, tuple[
 
 
 # ------------------------------------------------------------------------------------ files
-def check_out_folder(out_dir: str | Path, is_previous: Callable[[Path], bool]) -> Path:
-    """``out_dir`` as an absolute path if it may be written: absent, empty or a previous output."""
-    out = Path(out_dir).absolute()
-    if out.exists():
-        if not out.is_dir():
-            raise LesionlabError("exists and is not a folder", where=str(out), advice="choose another --out")
-        if any(out.iterdir()) and not is_previous(out):
-            raise LesionlabError("exists and holds other files", where=str(out),
-                                 advice="choose an empty or new --out folder")
-    return out
-
-
 def is_agreement_output(folder: Path) -> bool:
     return (folder / MARKER).is_file() and (folder / REPORT).is_file()
-
-
-def replace_folder(out_dir: str | Path, is_previous: Callable[[Path], bool], fill: Callable[[Path], None]) -> Path:
-    """Fill a temporary folder beside ``out_dir`` and move it into place only when complete.
-
-    An existing ``out_dir`` is replaced only if it is empty or ``is_previous(out_dir)``.
-    """
-    out = check_out_folder(out_dir, is_previous)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    except OSError as exc:
-        raise LesionlabError(f"cannot be created ({exc.strerror or exc})", where=str(out),
-                             advice="choose an --out folder in a place you can write to") from exc
-    try:
-        fill(tmp)
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / "previous")
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
 
 
 def write_agreement_outputs(result: AgreementResult, out_dir: str | Path) -> Path:

@@ -4,12 +4,19 @@
 Every problem raises :class:`viewer.errors.InputFormatError` naming the file, the line as it is in
 the file (header = line 1) and the column, before anything is computed or written. Past this
 module the tables are clean: vocabularies canonical, diameters and counts numeric, booleans bool.
+
+Files are read by :mod:`analysis.csvfile` (encoding, delimiter and decimal mark detected). Ids are
+taken exactly as written: never stripped or merged; an id holding a control or invisible
+character is refused, and two ids that differ only by case, Unicode form or surrounding spaces
+in the same scope (patients; readers; exam pairs of a patient; lesions of an exam pair and reader),
+within one file or across the files, are refused naming both lines.
 """
 
 from __future__ import annotations
 
-import csv
+import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -21,6 +28,8 @@ from analysis.schema import (
     COUNT_COLUMNS,
     EXAM_PAIR_KEY,
     FALSE_WORDS,
+    ID_COLUMNS,
+    MAX_COUNT,
     MEASUREMENT_COLUMNS,
     MEASUREMENT_KEY,
     PATIENT_CATEGORIES,
@@ -32,9 +41,18 @@ from analysis.schema import (
     Lobe,
     Status,
 )
+from analysis.csvfile import Dialect, read_records, with_decimal_points
 from viewer.errors import InputFormatError, LesionlabError
 
-_COUNT_RE = re.compile(r"^\d+(\.0*)?$")
+log = logging.getLogger("lesionlab.analysis")
+
+_COUNT_RE = re.compile(r"^[0-9]+(\.0*)?$", re.ASCII)
+_NUMBER_RE = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$", re.ASCII)
+#: Control, format (zero-width, BOM, direction marks) and line/paragraph separator characters.
+_INVISIBLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                           "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+#: The numeric columns of each input, where a decimal comma may be written.
+NUMERIC_COLUMNS: tuple[str, ...] = ("diameter_mm", "count", "slice_thickness_mm", *PATIENT_NUMBERS)
 
 
 @dataclass(frozen=True)
@@ -45,6 +63,7 @@ class RawTable:
     frame: pd.DataFrame
     lines: np.ndarray  # line (file) or row (store table) number of each row
     unit: str = "line"  # "line" for a file, "row" for a table handed over in memory
+    dialect: Dialect | None = None  # what the file turned out to be (files only)
 
     def fail(self, row: int | None, column: str | None, message: str) -> InputFormatError:
         where = self.source
@@ -56,51 +75,21 @@ class RawTable:
 
 
 def read_csv_table(path: str | Path) -> RawTable:
-    """Read a CSV file as text, keeping each record's line number (header = line 1)."""
-    path = Path(path)
-    source = str(path)
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise InputFormatError("file not found", where=source, advice="check the path") from None
-    except OSError as exc:
-        raise InputFormatError(f"cannot be read: {exc.strerror}", where=source,
-                               advice="give the path of a readable CSV file") from None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            header: list[str] | None = None
-            start = 1
-            for record in reader:
-                if not any(cell.strip() for cell in record):
-                    start = reader.line_num + 1
-                    continue
-                if header is None:
-                    header = [c.strip() for c in record]
-                    header_line = start
-                elif len(record) != len(header):
-                    raise InputFormatError(
-                        f"{len(record)} fields where the header (line {header_line}) has {len(header)}",
-                        where=f"{source}, line {start}",
-                    )
-                else:
-                    rows.append([c.strip() for c in record])
-                    lines.append(start)
-                start = reader.line_num + 1
-        except UnicodeDecodeError:
-            raise InputFormatError("is not UTF-8 text", where=source) from None
-        except csv.Error as exc:
-            raise InputFormatError(f"is not valid CSV ({exc})", where=f"{source}, line {reader.line_num}") from None
-    if header is None:
-        raise InputFormatError("is empty: no header line", where=source)
+    """Read a CSV file as text, keeping each record's line number (header = line 1).
+
+    Cells are stripped of surrounding spaces except the ids (:data:`ID_COLUMNS`), taken as written.
+    """
+    records = with_decimal_points(read_records(path), NUMERIC_COLUMNS)
+    header = records.header
     dupes = sorted({c for c in header if header.count(c) > 1})
     if dupes:
         raise InputFormatError(f"column(s) {dupes} appear more than once in the header",
-                               where=f"{source}, line {header_line}")
-    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
-    return RawTable(source, frame, np.asarray(lines, dtype=np.int64))
+                               where=f"{records.source}, line {records.header_line}")
+    frame = pd.DataFrame(records.rows, columns=header, dtype=object) if records.rows else pd.DataFrame(columns=header)
+    for col in header:
+        if col not in ID_COLUMNS and len(frame):
+            frame[col] = pd.Series(list(map(str.strip, frame[col].tolist())), index=frame.index, dtype=object)
+    return RawTable(records.source, frame, np.asarray(records.lines, dtype=np.int64), dialect=records.dialect)
 
 
 def _cell_text(value: object) -> str:
@@ -112,7 +101,7 @@ def _cell_text(value: object) -> str:
         return str(value.value)
     if isinstance(value, float) and value.is_integer():
         return repr(value)
-    return str(value).strip()
+    return str(value)  # exactly as stored: ids are never stripped
 
 
 def raw_from_frame(df: pd.DataFrame, source: str) -> RawTable:
@@ -140,9 +129,65 @@ def _first(mask: np.ndarray | pd.Series) -> int | None:
 
 def _require_nonempty(raw: RawTable, columns: tuple[str, ...]) -> None:
     for col in columns:
-        row = _first(raw.frame[col].to_numpy() == "")
+        row = _first(np.fromiter((not str(v).strip() for v in raw.frame[col]), dtype=bool, count=len(raw.frame)))
         if row is not None:
             raise raw.fail(row, col, "empty cell; a value is required")
+
+
+def _visible_ids(raw: RawTable, columns: tuple[str, ...]) -> None:
+    """Ids hold no control or invisible character (NUL, CR, tab, zero-width space, BOM...)."""
+    for col in columns:
+        hit = raw.frame[col].astype(str).str.contains(_INVISIBLE_RE)
+        row = _first(hit.to_numpy())
+        if row is not None:
+            value = str(raw.frame[col].iloc[row])
+            ch = _INVISIBLE_RE.search(value).group(0)  # type: ignore[union-attr]
+            raise raw.fail(row, col, f"the id {value!r} holds an invisible or control character "
+                                     f"(U+{ord(ch):04X}); ids are compared exactly, so write it without")
+
+
+def _id_form(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).strip().casefold()
+
+
+#: Where two ids must not differ only in form: the id column and the columns that scope it.
+ID_SCOPES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("patient_id", ()), ("reader", ()), ("exam_pair_id", ("patient_id",)),
+    ("lesion_id", ("patient_id", "exam_pair_id", "reader")),
+)
+
+
+def check_id_forms(tables: list[RawTable]) -> None:
+    """Refuse two ids that differ only by case, Unicode form or surrounding spaces in one scope
+    (within a file or across files), naming both lines: lesionlab never merges them silently,
+    and never keeps them apart silently either."""
+    for col, scope in ID_SCOPES:
+        parts = []
+        for t, raw in enumerate(tables):
+            if col in raw.frame.columns and all(c in raw.frame.columns for c in scope):
+                part = raw.frame[[*scope, col]].astype(str).copy()
+                part["_table"], part["_row"] = t, np.arange(len(part))
+                parts.append(part)
+        if not parts:
+            continue
+        ids = pd.concat(parts, ignore_index=True).drop_duplicates([*scope, col])
+        ids["_form"] = ids[col].map(_id_form)
+        clash = ids.duplicated([*scope, "_form"], keep="first").to_numpy()
+        hit = _first(clash)
+        if hit is None:
+            continue
+        second = ids.iloc[hit]
+        same = np.array(ids["_form"] == second["_form"], dtype=bool)
+        for c in scope:
+            same &= (ids[c] == second[c]).to_numpy()
+        first = ids.iloc[_first(same)]
+        where_first = tables[int(first["_table"])]
+        within = f" (within {', '.join(f'{c} {second[c]!r}' for c in scope)})" if scope else ""
+        raise tables[int(second["_table"])].fail(
+            int(second["_row"]), col,
+            f"{second[col]!r} differs from {first[col]!r} ({where_first.source}, {where_first.unit} "
+            f"{int(where_first.lines[int(first['_row'])])}) only by case, Unicode form or surrounding spaces"
+            f"{within}; ids are compared exactly, so write them the same way (or make them really different)")
 
 
 def _vocab(raw: RawTable, col: str, allowed: tuple[str, ...], *, allow_empty: bool = False) -> pd.Series:
@@ -177,9 +222,10 @@ def _booleans(raw: RawTable, col: str, *, allow_empty: bool) -> pd.Series:
 
 def _numbers(raw: RawTable, col: str, low: float, high: float, *, low_open: bool = False) -> pd.Series:
     """Parse a numeric column; empty cells become NaN; anything else must lie in range."""
-    text = raw.frame[col].astype(str)
-    nums = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(float)
+    text = raw.frame[col].astype(str).str.strip()
     given = text.to_numpy() != ""
+    ascii_number = text.str.match(_NUMBER_RE).to_numpy()
+    nums = pd.to_numeric(text.where(given & ascii_number, None), errors="coerce").astype(float)
     vals = nums.to_numpy()
     bad_number = given & ~np.isfinite(vals)
     row = _first(bad_number)
@@ -213,6 +259,7 @@ def validate_measurements(raw: RawTable) -> pd.DataFrame:
     """measurements.csv -> one row per lesion and series, diameter_mm NaN unless measured."""
     _require_columns(raw, MEASUREMENT_COLUMNS)
     _require_nonempty(raw, (*MEASUREMENT_KEY, "series_role", "status"))
+    _visible_ids(raw, MEASUREMENT_KEY)
     role = _vocab(raw, "series_role", ROLE_VALUES)
     status = _vocab(raw, "status", tuple(s.value for s in Status))
     lobe = _vocab(raw, "lobe", tuple(lo.value for lo in Lobe), allow_empty=True)
@@ -243,6 +290,7 @@ def validate_counts(raw: RawTable) -> pd.DataFrame:
     """
     _require_columns(raw, COUNT_COLUMNS)
     _require_nonempty(raw, (*EXAM_PAIR_KEY, "series_role", "lobe"))
+    _visible_ids(raw, EXAM_PAIR_KEY)
     role = _vocab(raw, "series_role", ROLE_VALUES)
     lobe = _vocab(raw, "lobe", tuple(lo.value for lo in Lobe))
     uncountable = _booleans(raw, "uncountable", allow_empty=False)
@@ -254,11 +302,16 @@ def validate_counts(raw: RawTable) -> pd.DataFrame:
                            f"{raw.frame['uncountable'].iloc[row]!r}")
     else:
         status = np.where(uncountable.to_numpy(), "not_countable", "counted")
-    text = raw.frame["count"].astype(str)
+    text = raw.frame["count"].astype(str).str.strip()
     given = (text != "").to_numpy()
     row = _first(given & ~text.str.match(_COUNT_RE).to_numpy())
     if row is not None:
-        raise raw.fail(row, "count", f"{text.iloc[row]!r} is not a whole number of lesions (0 or more)")
+        raise raw.fail(row, "count", f"{text.iloc[row]!r} is not a whole number of lesions written with the "
+                                     f"digits 0-9 (0 to {MAX_COUNT})")
+    too_many = pd.to_numeric(text.where(given, None), errors="coerce").astype(float).to_numpy() > MAX_COUNT
+    row = _first(too_many)
+    if row is not None:
+        raise raw.fail(row, "count", f"{text.iloc[row]} is out of range (0 to {MAX_COUNT} lesions)")
     counted = status == "counted"
     row = _first(~given & counted)
     if row is not None:
@@ -282,6 +335,7 @@ def validate_patients(raw: RawTable) -> pd.DataFrame:
     """patients.csv -> one row per patient; empty cells mean 'not recorded' (None / NaN)."""
     _require_columns(raw, PATIENT_COLUMNS)
     _require_nonempty(raw, ("patient_id",))
+    _visible_ids(raw, ("patient_id",))
     _no_duplicates(raw, ("patient_id",), "patient")
     out = pd.DataFrame({"patient_id": raw.frame["patient_id"].astype(str).to_numpy()})
     for col, enum in PATIENT_CATEGORIES.items():
@@ -302,18 +356,30 @@ class Cohort:
     counts: pd.DataFrame
     patients: pd.DataFrame | None
     sources: dict[str, str] = field(default_factory=dict)
+    #: What was detected in files that are not plain lesionlab CSV ("counts.csv: semicolon-separated, ...").
+    input_notes: tuple[str, ...] = ()
+
+
+def _validated(raws: dict[str, RawTable]) -> dict[str, pd.DataFrame]:
+    out = {"measurements": validate_measurements(raws["measurements"]), "counts": validate_counts(raws["counts"])}
+    if "patients" in raws:
+        out["patients"] = validate_patients(raws["patients"])
+    check_id_forms(list(raws.values()))
+    return out
 
 
 def load_csv_inputs(measurements: str | Path, counts: str | Path,
                     patients: str | Path | None = None) -> Cohort:
-    """Read and validate the cohort CSV files of the export."""
-    return Cohort(
-        measurements=validate_measurements(read_csv_table(measurements)),
-        counts=validate_counts(read_csv_table(counts)),
-        patients=validate_patients(read_csv_table(patients)) if patients is not None else None,
-        sources={"measurements": str(measurements), "counts": str(counts),
-                 **({"patients": str(patients)} if patients is not None else {})},
-    )
+    """Read and validate the cohort CSV files of the export (or a spreadsheet's CSVs of them)."""
+    paths = {"measurements": measurements, "counts": counts, **({"patients": patients} if patients is not None else {})}
+    raws = {name: read_csv_table(p) for name, p in paths.items()}
+    notes = tuple(f"{raw.source}: read as {raw.dialect.describe()}" for raw in raws.values()
+                  if raw.dialect is not None and not raw.dialect.plain)
+    for note in notes:
+        log.info(note)
+    tables = _validated(raws)
+    return Cohort(measurements=tables["measurements"], counts=tables["counts"], patients=tables.get("patients"),
+                  sources={name: str(p) for name, p in paths.items()}, input_notes=notes)
 
 
 STORE_NEEDS_ANNOTATION = (
@@ -337,10 +403,10 @@ def load_store(store: str | Path) -> Cohort:
     location = parse_location(store)
     measurements_df, counts_df, patients_df = cohort_tables(store)
     name = location.path.name if location.path is not None else location.saved()
-    return Cohort(
-        measurements=validate_measurements(raw_from_frame(measurements_df, f"{name} (measurements)")),
-        counts=validate_counts(raw_from_frame(counts_df, f"{name} (counts)")),
-        patients=(validate_patients(raw_from_frame(patients_df, f"{name} (patients)"))
-                  if patients_df is not None and len(patients_df.columns) else None),
-        sources={"store": location.saved()},
-    )
+    raws = {"measurements": raw_from_frame(measurements_df, f"{name} (measurements)"),
+            "counts": raw_from_frame(counts_df, f"{name} (counts)")}
+    if patients_df is not None and len(patients_df.columns):
+        raws["patients"] = raw_from_frame(patients_df, f"{name} (patients)")
+    tables = _validated(raws)
+    return Cohort(measurements=tables["measurements"], counts=tables["counts"], patients=tables.get("patients"),
+                  sources={"store": location.saved()})

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special, stats
 
 EXACT_N_LIMIT = 50  # R: exact <- (n < 50)
 _EPS = float(np.finfo(float).eps)
@@ -137,7 +137,7 @@ def wilcoxon_signed_rank(x: npt.ArrayLike, y: npt.ArrayLike) -> WilcoxonResult:
     if sigma == 0:  # only reachable with n == 0, handled above; kept for safety
         return WilcoxonResult(n, v, None, "normal", "zero variance")
     z = (z - correction) / sigma
-    p = 2.0 * min(float(stats.norm.cdf(z)), float(stats.norm.sf(z)))
+    p = min(1.0, 2.0 * min(r_pnorm(z), r_pnorm(z, lower_tail=False)))
     return WilcoxonResult(n, v, p, "normal")
 
 
@@ -151,15 +151,77 @@ class TTestResult:
     note: str = ""
 
 
-def _t_far_tail(t: float, df: float) -> float:
-    """P(T > t) for t so large that scipy underflows: c * nu^((nu+1)/2) * t^-nu / nu, whose
-    relative error is O(1/t^2), computed in logs."""
-    log_c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
-    log_sf = log_c + (df + 1) / 2 * math.log(df) - df * math.log(t) - math.log(df)
-    try:
-        return math.exp(log_sf)
-    except OverflowError:  # pragma: no cover - log_sf is hugely negative here, never positive
-        return 0.0
+#: R's pnorm gives exactly 0 beyond this many standard deviations (pnorm.c, pnorm_both).
+R_PNORM_ZERO_BEYOND = 37.5193
+#: Below this, scipy's t survival function is replaced by the continued fraction in logs
+#: (scipy underflows to 0 near 1e-308 where R still returns subnormals).
+_T_FAR_TAIL_BELOW = 1e-100
+
+
+def r_pnorm(x: float, lower_tail: bool = True) -> float:
+    """R's ``pnorm(x, lower.tail)``: 0 beyond 37.5193 SD in the requested tail, as R gives it
+    (scipy's ndtr would give subnormals such as 2.7e-310 there)."""
+    if math.isnan(x):
+        return math.nan
+    if lower_tail:
+        return 0.0 if x <= -R_PNORM_ZERO_BEYOND else float(special.ndtr(x))
+    return 0.0 if x >= R_PNORM_ZERO_BEYOND else float(special.ndtr(-x))
+
+
+def _log_betainc_cf(a: float, b: float, x: float) -> float:
+    """log I_x(a, b) by the continued fraction of the incomplete beta (modified Lentz), the
+    prefactor x^a (1-x)^b / (a B(a, b)) taken in logs so nothing underflows. Valid (and quickly
+    convergent) for x < (a + 1) / (a + b + 2)."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c = 1.0
+    d = 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 100_000):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-15:
+            break
+    else:  # pragma: no cover - needs x beyond the convergence bound, excluded by the caller
+        raise ArithmeticError(f"incomplete beta continued fraction did not converge (a={a}, b={b}, x={x})")
+    return a * math.log(x) + b * math.log1p(-x) - float(special.betaln(a, b)) - math.log(a) + math.log(h)
+
+
+def t_upper_tail(t: float, df: float) -> float:
+    """R's ``pt(t, df, lower.tail = FALSE)`` for t >= 0, in [0, 0.5], valid to the far tail.
+
+    P(T > t) = I_x(df/2, 1/2) / 2 with x = df / (df + t^2) (what R's pt computes through
+    pbeta). Where that falls below 1e-100, scipy's survival function loses its digits and then
+    underflows to 0 near 1e-308; there the incomplete beta is taken in logs, so the result is
+    exact down to R's subnormals (pt(-45.3, 2057) = 1.0e-311) and 0 where R's is 0, at any
+    number of degrees of freedom (R's normal approximation above 4e5 df went with R 2.6).
+    """
+    if not t >= 0:
+        raise ValueError(f"t_upper_tail needs t >= 0, got {t}")
+    p = float(stats.t.sf(t, df))
+    if p >= _T_FAR_TAIL_BELOW:
+        return p
+    a, b = df / 2.0, 0.5
+    log_t2 = 2.0 * math.log(t)
+    log_den = log_t2 + math.log1p(df / (t * t))  # log(df + t^2)
+    x = math.exp(math.log(df) - log_den)
+    if x >= (a + 1.0) / (a + b + 2.0):  # pragma: no cover - p this small needs x far below the bound
+        return p
+    log_p = _log_betainc_cf(a, b, x) - math.log(2.0)
+    return math.exp(log_p) if log_p > -800 else 0.0
 
 
 def paired_t_test(x: npt.ArrayLike, y: npt.ArrayLike, conf_level: float = 0.95) -> TTestResult:
@@ -181,9 +243,7 @@ def paired_t_test(x: npt.ArrayLike, y: npt.ArrayLike, conf_level: float = 0.95) 
                            "differences are constant: t test not computable")
     t = mx / stderr
     df = float(n - 1)
-    p = 2.0 * float(stats.t.sf(abs(t), df))
-    if p == 0.0:  # far tail (near-constant differences): R's pt still returns a subnormal
-        p = 2.0 * _t_far_tail(abs(t), df)
+    p = min(1.0, 2.0 * t_upper_tail(abs(t), df))  # R: 2 * pt(-abs(t), df)
     q = float(stats.t.ppf(1 - (1 - conf_level) / 2, df))
     return TTestResult(t, df, p, mx - q * stderr, mx + q * stderr)
 
@@ -191,6 +251,9 @@ def paired_t_test(x: npt.ArrayLike, y: npt.ArrayLike, conf_level: float = 0.95) 
 def holm(pvalues: list[float | None]) -> list[float | None]:
     """R's ``p.adjust(p, "holm")``; None (NA) entries stay None and do not count in m."""
     idx = [i for i, p in enumerate(pvalues) if p is not None and not math.isnan(p)]
+    bad = [pvalues[i] for i in idx if not 0.0 <= pvalues[i] <= 1.0]  # type: ignore[operator]
+    if bad:
+        raise ValueError(f"Holm adjustment of p-values outside [0, 1]: {bad}")
     out: list[float | None] = [None] * len(pvalues)
     m = len(idx)
     order = sorted(idx, key=lambda i: pvalues[i])  # type: ignore[arg-type, return-value]

@@ -7,9 +7,6 @@ file is complete, so an interrupted or failed run never leaves a folder that loo
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -21,11 +18,13 @@ from analysis.agreement_report import add_reader_analyses
 from analysis.inputs import Cohort
 from analysis.pairing import DiameterPairs, count_matrices
 from analysis.paired_tests import EXACT_N_LIMIT
-from analysis.report import render_report, software_versions
+from analysis.report import ALPHA, render_report, software_versions
+from analysis.response_output import ResponseResult, response_section_html
 from analysis.schema import ROLE_LABELS, ROLE_VALUES, Region
 from analysis.tables import detection_table, paired_tests_table, population_table, sizes_table
 from analysis.writers import write_csv, write_xlsx
-from viewer.errors import InputFormatError, LesionlabError
+from annotation.files import replace_folder
+from viewer.errors import InputFormatError
 
 #: Series pairs always plotted (reading-protocol.md: T2FS vs DWI, CT arterial vs CT portal).
 DEFAULT_PLOT_PAIRS: tuple[tuple[str, str], ...] = (("mr_t2fs", "mr_dwi"), ("ct_arterial", "ct_portal"))
@@ -50,6 +49,7 @@ class AnalysisResult:
     plots: dict[str, tuple[bytes, str]]  # file name -> (png, caption)
     methods_html: str
     summary: str
+    followup_html: str = ""  # the follow-up response section (a store holding a follow-up)
 
 
 def _methods(cohort: Cohort, n_lesions: int, n_exam_pairs: int, plot_pairs: list[tuple[str, str]]) -> str:
@@ -72,13 +72,21 @@ def _methods(cohort: Cohort, n_lesions: int, n_exam_pairs: int, plot_pairs: list
         f"and per patient (mean of the patient's lesions measured on both series, all exam pairs "
         f"together). Each comparison reports the mean difference (A − B) with its 95 % confidence "
         f"interval from the paired Student t test, the median difference, the Wilcoxon signed-rank "
-        f"test (exact p-value when fewer than {EXACT_N_LIMIT} non-zero differences without ties; "
-        f"otherwise the normal approximation with continuity and tie correction; zero differences "
-        f"dropped; V is the sum of the ranks of the positive differences), and the paired t test, "
-        f"computed to match R's wilcox.test and t.test with paired = TRUE. p-values were adjusted "
-        f"with Holm's method within each table, a table being one analysis, level and region "
-        f"(15 comparisons of the six series), separately for the Wilcoxon and t tests; p < 0.05 "
-        f"was considered significant. Where a statistic cannot be computed (no pairs, fewer than "
+        f"test (the exact p-value only when there were fewer than {EXACT_N_LIMIT} pairs, no tied "
+        f"absolute differences and no zero difference; otherwise the normal approximation with "
+        f"continuity and tie correction, zero differences dropped; V is the sum of the ranks of the "
+        f"positive differences), and the paired t test, computed to match R's wilcox.test and "
+        f"t.test with paired = TRUE (p-values too small for double precision are given as 0, as R "
+        f"gives them). p-values were adjusted with Holm's method within each table, a table being "
+        f"one analysis, level and region (15 comparisons of the six series), separately for the "
+        f"Wilcoxon and t tests; a Holm-adjusted p < {ALPHA} was considered significant, and only "
+        f"the Holm-adjusted p-values are marked in the tables (the raw p-values are shown "
+        f"unmarked). Units: in the diameter tables one pair is a lesion (per-lesion tables, "
+        f"millimetres) or a patient (per-patient tables: the mean of the patient's lesions measured "
+        f"on both series, millimetres); in the count tables one pair is an exam pair (number of "
+        f"metastases); the detection table gives metastases per exam pair and the sizes table "
+        f"millimetres, per patient and per lesion. An SD is left empty where there are fewer than "
+        f"two values. Where a statistic cannot be computed (no pairs, fewer than "
         f"two pairs, all differences zero or constant) it is left empty and the reason is given. "
         f"Histograms compare per-patient diameters for "
         f"{'; '.join(f'{ROLE_LABELS[a]} vs {ROLE_LABELS[b]}' for a, b in plot_pairs)}. "
@@ -87,8 +95,10 @@ def _methods(cohort: Cohort, n_lesions: int, n_exam_pairs: int, plot_pairs: list
     return f"<p>{escape(text)}</p>"
 
 
-def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None) -> AnalysisResult:
-    """Compute every table and plot of the study from a validated cohort."""
+def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None,
+            followup: "ResponseResult | None" = None) -> AnalysisResult:
+    """Compute every table and plot of the study from a validated cohort (and its follow-up's
+    responses, computed by :mod:`analysis.response_output`: response.csv, its plots, a report section)."""
     diameters = DiameterPairs.from_measurements(cohort.measurements)
     counts = count_matrices(cohort.counts)
     tables: dict[str, pd.DataFrame] = {"paired_tests": paired_tests_table(diameters, counts)}
@@ -125,8 +135,13 @@ def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None) ->
     lesion_pairs_exams = lesions[["patient_id", "exam_pair_id"]].drop_duplicates().shape[0]
     summary = (f"{n_patients} patients with measurements, {n_exam_pairs} exam pairs counted, "
                f"{n_lesions} lesions measured on at least one series.")
+    followup_html = ""
+    if followup is not None:
+        tables["response"] = followup.table.astype(object).where(followup.table.notna(), None)
+        figures.update(followup.plots)
+        followup_html = response_section_html(followup)
     return AnalysisResult(tables, figures, _methods(cohort, n_lesions, lesion_pairs_exams, plot_pairs),
-                          summary)
+                          summary, followup_html)
 
 
 def _is_previous_output(folder: Path) -> bool:
@@ -136,47 +151,26 @@ def _is_previous_output(folder: Path) -> bool:
 def write_outputs(result: AnalysisResult, out_dir: str | Path) -> Path:
     """Write CSVs, analysis.xlsx, PNGs and report.html; the folder appears only when complete.
 
-    An existing ``out_dir`` is replaced only if it is empty or a previous analysis output.
+    An existing ``out_dir`` is replaced only if it is empty or a previous analysis output; a full
+    disk says so and leaves no partial folder.
     """
-    out = Path(out_dir).absolute()
-    if out.exists():
-        if not out.is_dir():
-            raise LesionlabError("exists and is not a folder", where=str(out), advice="choose another --out")
-        if any(out.iterdir()) and not _is_previous_output(out):
-            raise LesionlabError("exists and holds other files", where=str(out),
-                                 advice="choose an empty or new --out folder")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    except OSError as exc:
-        raise LesionlabError(f"cannot be created ({exc.strerror or exc})", where=str(out),
-                             advice="choose an --out folder in a place you can write to") from exc
-    try:
+    def fill(tmp: Path) -> None:
         for name, table in result.tables.items():
             write_csv(table, tmp / f"{name}.csv")
         write_xlsx(result.tables, tmp / "analysis.xlsx")
         for name, (png, _) in result.plots.items():
             (tmp / name).write_bytes(png)
         html = render_report(tables=result.tables, plots=result.plots,
-                             methods=result.methods_html, summary=result.summary)
+                             methods=result.methods_html, summary=result.summary, extra_html=result.followup_html)
         (tmp / "report.html").write_text(html, encoding="utf-8")
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / "previous")
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+
+    return replace_folder(out_dir, _is_previous_output, fill)
 
 
 def run_analysis(cohort: Cohort, out_dir: str | Path,
-                 extra_pairs: list[tuple[str, str]] | None = None) -> AnalysisResult:
-    result = analyse(cohort, extra_pairs)
+                 extra_pairs: list[tuple[str, str]] | None = None,
+                 followup: "ResponseResult | None" = None) -> AnalysisResult:
+    result = analyse(cohort, extra_pairs, followup)
     write_outputs(result, out_dir)
     return result
 

@@ -95,5 +95,9 @@ PATIENT_COLUMNS: tuple[str, ...] = (
     "grade", "grade_source", "differentiation", "liver_metastases", *TREATMENT_COLUMNS,
 )
 
-TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t"})
-FALSE_WORDS = frozenset({"false", "0", "no", "n", "f"})
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t", "vrai", "oui"})  # VRAI/FAUX: a French Excel
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "f", "faux", "non"})
+#: The largest count of metastases accepted in one lobe of one series (a typo above it, not a liver).
+MAX_COUNT = 10_000
+#: Identifier columns: taken exactly as written (never stripped or case-folded).
+ID_COLUMNS: tuple[str, ...] = ("patient_id", "exam_pair_id", "reader", "lesion_id")

@@ -149,7 +149,8 @@ def population_table(patients: pd.DataFrame) -> pd.DataFrame:
     for col in PATIENT_NUMBERS:
         v = patients[col].dropna().to_numpy(dtype=float)
         d = _describe(v)
-        summary = (f"mean {d['mean']:.1f} (SD {d['sd']:.1f}), median {d['median']:.1f}, "
+        sd = f"SD {d['sd']:.1f}" if v.size > 1 else "no SD: one value"
+        summary = (f"mean {d['mean']:.1f} ({sd}), median {d['median']:.1f}, "
                    f"range {d['min']:.1f}-{d['max']:.1f}" if v.size else "not recorded")
         rows.append({"characteristic": _NUMBER_LABELS[col], "category": "", "n": int(v.size),
                      "percent": np.nan, "summary": summary})

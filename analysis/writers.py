@@ -1,7 +1,8 @@
 """Writing tables: CSV (full precision, empty cell for NA) and one xlsx with a sheet per table.
 
-Text never becomes a spreadsheet formula: cells go through :func:`annotation.cells.xlsx_value`,
-the project's one escaping rule (a leading quote before =, +, -, @, tab or carriage return).
+Text never becomes a spreadsheet formula or splits a row: every cell goes through the project's
+one cell rule (:mod:`annotation.cells`: formula starts and their look-alikes escaped, RFC 4180
+quoting), the same for the CSV and the xlsx files.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from annotation.cells import xlsx_value
+from annotation.cells import csv_text, xlsx_value
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
-    table.to_csv(path, index=False, na_rep="", lineterminator="\n")
+    """UTF-8, header first, ``\\n`` between records, empty cell for NA, floats in full precision."""
+    text = csv_text([str(c) for c in table.columns], table.astype(object).itertuples(index=False, name=None))
+    path.write_text(text, encoding="utf-8", newline="")
 
 
 def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:

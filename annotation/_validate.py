@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import unicodedata
 import uuid
 from typing import Any
 
@@ -25,6 +26,26 @@ def text(name: str, value: Any, *, required: bool = False, max_len: int = 10_000
     except UnicodeEncodeError as exc:
         raise ValidationError(f"holds a character that cannot be stored ({exc.reason})", where=name) from None
     return value
+
+
+_CONTROL_NAMES = {0: "NUL", 9: "TAB", 10: "LF", 11: "VT", 12: "FF", 13: "CR", 27: "ESC", 0x7F: "DEL"}
+
+
+def _invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def identifier(name: str, value: Any, *, required: bool = True, max_len: int = 200) -> str:
+    """An identifier or a name (patient, exam pair, reader): text without control or invisible
+    characters (NUL, CR, LF, TAB, VT, zero-width space, BOM, direction marks...), which would split
+    CSV rows, hide a formula or make two ids look the same."""
+    text(name, value, required=required, max_len=max_len)
+    for i, ch in enumerate(value):
+        if _invisible(ch):
+            label = _CONTROL_NAMES.get(ord(ch)) or unicodedata.name(ch, "control character")
+            raise ValidationError(f"holds an invisible or control character (U+{ord(ch):04X} {label}) at position "
+                                  f"{i + 1} of {value!r}; identifiers and names must be visible text", where=name)
+    return str(value)
 
 
 def number(name: str, value: Any, *, low: float | None = None, high: float | None = None,

@@ -55,6 +55,7 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
                                    f"{exam_pair_id}: MRI and CT are {pair.interval_days} days apart "
                                    f"(the protocol pairs exams less than {MAX_PAIR_INTERVAL_DAYS} days apart)"))
     lesions = project.lesions_of(patient_id, exam_pair_id, reader)
+    roles = pair.roles if pair is not None else READING_ROLES
     measured = [les for les in lesions if les.measurements()]
     if len(measured) > MAX_MEASURED_LESIONS:
         out.append(ProtocolWarning(CheckCode.TOO_MANY_MEASURED,
@@ -67,14 +68,14 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
                                            f"{les.lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm is under the"
                                            f" {MIN_DIAMETER_MM:g} mm the protocol measures", les.lesion_id, role))
     for les in measured:
-        missing = [role_label(r) for r in READING_ROLES if les.observation(r) is None]
+        missing = [role_label(r) for r in roles if les.observation(r) is None]
         if missing:
             out.append(ProtocolWarning(CheckCode.MISSING_STATUS,
                                        f"{les.lesion_id} is measured on some series but has no status on "
                                        f"{', '.join(missing)} (measure it, or mark it not visible / not measurable)",
                                        les.lesion_id))
-    out.extend(_larger_unmeasured(lesions))
-    out.extend(_count_gaps(project, patient_id, exam_pair_id, reader, lesions))
+    out.extend(_larger_unmeasured(lesions, roles))
+    out.extend(_count_gaps(project, patient_id, exam_pair_id, reader, lesions, roles))
     for les in lesions:
         if les.lobe_contradicts_segment:
             assert les.segment is not None
@@ -85,11 +86,11 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
 
 
 def _count_gaps(project: Project, patient_id: str, exam_pair_id: str, reader: str,
-                lesions: list[Lesion]) -> list[ProtocolWarning]:
+                lesions: list[Lesion], roles: tuple[Role, ...] = READING_ROLES) -> list[ProtocolWarning]:
     """Series not counted yet, and lesions measured where their lobe's count is 0 or not read."""
     out = []
     status = {role: project.count_status(patient_id, exam_pair_id, reader, role) for role in READING_ROLES}
-    unread = [role_label(r) for r in READING_ROLES if status[r] is CountStatus.NOT_READ]
+    unread = [role_label(r) for r in roles if status[r] is CountStatus.NOT_READ]
     if unread:
         out.append(ProtocolWarning(CheckCode.NOT_COUNTED,
                                    f"{exam_pair_id}: not counted yet on {', '.join(unread)} (count the series, "
@@ -107,14 +108,14 @@ def _count_gaps(project: Project, patient_id: str, exam_pair_id: str, reader: st
     return out
 
 
-def _larger_unmeasured(lesions: list[Lesion]) -> list[ProtocolWarning]:
+def _larger_unmeasured(lesions: list[Lesion], roles: tuple[Role, ...] = READING_ROLES) -> list[ProtocolWarning]:
     """On a series, a measured lesion smaller than a lesion left unread there that is larger elsewhere.
 
     The size of a lesion not measured on a series is its largest diameter on the other series;
     "unread" is the absence of a status (not visible / not measurable are answers, not gaps).
     """
     out = []
-    for role in READING_ROLES:
+    for role in roles:
         for big in lesions:
             size = big.largest_diameter_mm
             if size is None or big.observation(role) is not None:

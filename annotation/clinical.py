@@ -121,8 +121,8 @@ class Patient:
     clinical: ClinicalRecord = field(default_factory=ClinicalRecord)
 
     def __post_init__(self) -> None:
-        v.text("patient_id", self.patient_id, required=True, max_len=200)
-        v.text("patient_name", self.patient_name, max_len=500)
+        v.identifier("patient_id", self.patient_id, max_len=200)
+        v.text("patient_name", self.patient_name, max_len=500)  # as DICOM gives it; files replace controls
         if not isinstance(self.clinical, ClinicalRecord):
             raise v.ValidationError(f"expected a ClinicalRecord, got {type(self.clinical).__name__}",
                                     where="clinical")

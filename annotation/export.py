@@ -1,91 +1,42 @@
 """Export a reading store: one xlsx per patient and the cohort CSV tables.
 
-Formula injection. Text that came from DICOM or from the reader (ids, names, UIDs, comments)
-never becomes a spreadsheet formula: a text value starting with ``=``, ``+``, ``-``, ``@``, tab
-or carriage return gets a leading apostrophe, in the xlsx files *and* in the CSV files (the
-OWASP rule; spreadsheet programs open CSV files too). Only text cells are touched: numbers
-(diameters, coordinates, counts) are written as numbers, and the vocabulary columns never start
-with those characters. The same rule applies to the three CSV files, so ids still join; the
-DataFrames of :func:`cohort_tables` carry the raw values.
+Formula injection and row splitting. Every cell of the xlsx and CSV files goes through the one
+cell rule of :mod:`annotation.cells` (formula starts and their look-alikes escaped with a leading
+apostrophe, RFC 4180 quoting), so ids still join across the three CSV files; the DataFrames of
+:func:`cohort_tables` carry the raw values.
 
-Pseudonymisation (``pseudonymise=True``) replaces each patient id by a study code (S001, S002,
-... in patient-id order), drops names, study and series UIDs and exam dates (the CT-MRI interval
-stays), and writes the code key to a separate CSV outside the export folder.
+Pseudonymisation (``pseudonymise=True``): every table and sheet passes the declarative gate of
+:mod:`annotation.pseudonymise` (study codes, no names, UIDs or calendar dates, comments only on
+request); the code key goes to a separate CSV outside the export folder.
 
 Every file is written atomically: to a temporary file in the same folder, fsynced, then renamed.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
-import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
 
-from annotation.cells import escape_text
+from annotation.cells import csv_text
+from annotation.files import atomic_write
+from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMNS, followup_export_rows,
+                                 treatment_line_rows)
 from annotation.project import Project
+from annotation.pseudonymise import Gate
 from annotation.store import ReadingStore
 from annotation.tables import project_tables
-from viewer.errors import LesionlabError, StoreError
-
-def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(tmp)`` on a temporary path beside ``path``, fsync it, then rename it over ``path``.
-
-    A folder that cannot be made or written (a file in the way, no permission, disk full) raises
-    :class:`LesionlabError` naming the file; ``path`` is then unchanged.
-    """
-    try:
-        _atomic_write(path, write)
-    except OSError as exc:
-        raise LesionlabError(f"cannot be written ({exc.strerror or exc})", where=str(path),
-                             advice="choose an output folder you can write to, not an existing file") from exc
-
-
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(escape_text(value)) if isinstance(value, str) else str(value)
-
+from viewer.errors import StoreError
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """UTF-8 CSV, header first, empty cell for missing, true/false, escaped text, atomic."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(df.columns)
-    for row in df.astype(object).itertuples(index=False, name=None):
-        writer.writerow([_csv_cell(v) for v in row])
-    data = buf.getvalue().encode("utf-8")
+    """UTF-8 CSV, header first, empty cell for missing, true/false, the cell rule of
+    :mod:`annotation.cells` (formula starts escaped, RFC 4180 quoting), atomic."""
+    data = csv_text(list(df.columns), df.astype(object).itertuples(index=False, name=None)).encode("utf-8")
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
@@ -95,36 +46,13 @@ def cohort_tables(store_path: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.
         return project_tables(store.load())
 
 
-# ---------------------------------------------------------------------------- pseudonyms
-@dataclass(frozen=True)
-class Pseudonyms:
-    """patient_id -> study code; identity when not pseudonymising."""
-
-    codes: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def for_project(cls, project: Project) -> "Pseudonyms":
-        ids = sorted(project.patients)
-        width = max(3, len(str(len(ids))))
-        return cls({pid: f"S{i:0{width}d}" for i, pid in enumerate(ids, start=1)})
-
-    @property
-    def active(self) -> bool:
-        return bool(self.codes)
-
-    def __call__(self, patient_id: str) -> str:
-        return self.codes.get(patient_id, patient_id) if self.active else patient_id
-
-
-def _pseudonymise_tables(tables: tuple[pd.DataFrame, ...], codes: Pseudonyms) -> tuple[pd.DataFrame, ...]:
-    out = []
-    for df in tables:
-        df = df.copy()
-        df["patient_id"] = df["patient_id"].map(codes)
-        if "series_instance_uid" in df:
-            df["series_instance_uid"] = None
-        out.append(df)
-    return tuple(out)
+def _gated(df: pd.DataFrame, gate: Gate) -> pd.DataFrame:
+    """``df`` as it may leave (every column through the pseudonymisation gate's rule)."""
+    if not gate.active:
+        gate.table(list(df.columns), ())  # every column has a rule, even when nothing changes
+        return df
+    rows = gate.table(list(df.columns), df.astype(object).itertuples(index=False, name=None))
+    return pd.DataFrame(rows, columns=df.columns, dtype=object)
 
 
 # ---------------------------------------------------------------------------- the export
@@ -157,33 +85,64 @@ def default_key_path(out_dir: Path) -> Path:
     return out_dir.parent / f"{out_dir.name}-pseudonymisation-key.csv"
 
 
+#: (project, patient_id) -> the engine's response rows of that patient (one per reader and timepoint,
+#: response.csv's columns plus ``reader``); given by the layer that has the engine (analysis).
+ResponseRows = Callable[[Project, str], list[dict[str, Any]]]
+
+
+def _followup_tables(project: Project, gate: Gate) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """followup.csv and treatment_lines.csv through the gate; pseudonymised, their dates become days
+    from the patient's first exam and the columns say ``_day`` (``lesionlab response`` reads both)."""
+    if not (project.lesion_followups or project.treatment_lines):
+        return None
+    out = []
+    for rows, cols in ((followup_export_rows(project), ["reader", *FOLLOWUP_ROW_COLUMNS]),
+                       (treatment_line_rows(project), list(TREATMENT_LINE_ROW_COLUMNS))):
+        df = _gated(pd.DataFrame(rows, columns=cols, dtype=object), gate)
+        if gate.active:
+            df = df.rename(columns={c: c[: -len("_date")] + "_day" for c in df.columns if c.endswith("_date")})
+            for col in [c for c in df.columns if c.endswith("_day")]:
+                df[col] = df[col].astype("Int64")
+        out.append(df)
+    return out[0], out[1]
+
+
 def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudonymise: bool = False,
-                   key_path: str | os.PathLike[str] | None = None) -> ExportResult:
-    """Write ``patients/<id>.xlsx`` per patient and the three cohort CSVs into ``out_dir``."""
+                   key_path: str | os.PathLike[str] | None = None, keep_comments: bool = False,
+                   responses: ResponseRows | None = None) -> ExportResult:
+    """Write ``patients/<id>.xlsx`` per patient and the cohort CSVs into ``out_dir``.
+
+    With ``pseudonymise`` every table and sheet passes :class:`annotation.pseudonymise.Gate`
+    (free-text comments left out unless ``keep_comments``). With a follow-up in the project, also
+    ``followup.csv`` and ``treatment_lines.csv``, a *Follow-up* sheet and, when ``responses`` is
+    given, a *RECIST* sheet in each workbook.
+    """
     from annotation.workbook import write_patient_workbook  # openpyxl only when exporting
 
     t0 = time.perf_counter()
     out = Path(out_dir)
-    codes = Pseudonyms.for_project(project) if pseudonymise else Pseudonyms()
-    measurements, counts, patients = project_tables(project)
-    if codes.active:
-        measurements, counts, patients = _pseudonymise_tables((measurements, counts, patients), codes)
+    gate = Gate.for_project(project, keep_comments=keep_comments) if pseudonymise else Gate()
+    measurements, counts, patients = (_gated(df, gate) for df in project_tables(project))
     files = []
-    for name, df in (("measurements.csv", measurements), ("counts.csv", counts), ("patients.csv", patients)):
+    tables = [("measurements.csv", measurements), ("counts.csv", counts), ("patients.csv", patients)]
+    followup = _followup_tables(project, gate)
+    if followup is not None:
+        tables += [("followup.csv", followup[0]), ("treatment_lines.csv", followup[1])]
+    for name, df in tables:
         write_csv(df, out / name)
         files.append(out / name)
     taken: set[str] = set()
     for pid in sorted(project.patients):
-        path = out / "patients" / f"{_file_stem(codes(pid), taken)}.xlsx"
-        atomic_write(path, lambda tmp: write_patient_workbook(project, pid, tmp, codes))  # called at once
+        path = out / "patients" / f"{_file_stem(gate.patient_code(pid), taken)}.xlsx"
+        atomic_write(path, lambda tmp: write_patient_workbook(project, pid, tmp, gate, responses))  # called at once
         files.append(path)
     key_file = None
-    if codes.active:
+    if gate.active:
         key_file = Path(key_path) if key_path else default_key_path(out)
         if key_file.resolve().is_relative_to(out.resolve()):
             raise StoreError("the pseudonymisation key must not be written inside the export folder",
                              where=str(key_file), advice="choose a key path outside --out")
-        key = pd.DataFrame([{"study_code": codes(pid), "patient_id": pid,
+        key = pd.DataFrame([{"study_code": gate.patient_code(pid), "patient_id": pid,
                              "patient_name": project.patients[pid].patient_name} for pid in sorted(project.patients)],
                            columns=["study_code", "patient_id", "patient_name"])
         write_csv(key, key_file)
@@ -192,8 +151,10 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
 
 
 def export_store(store_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
-                 pseudonymise: bool = False, key_path: str | os.PathLike[str] | None = None) -> ExportResult:
+                 pseudonymise: bool = False, key_path: str | os.PathLike[str] | None = None,
+                 keep_comments: bool = False, responses: ResponseRows | None = None) -> ExportResult:
     """Export a store (opened read-only, so a viewer may keep it open for writing meanwhile)."""
     with ReadingStore.open(store_path, read_only=True) as store:
         project = store.load()
-    return export_project(project, out_dir, pseudonymise=pseudonymise, key_path=key_path)
+    return export_project(project, out_dir, pseudonymise=pseudonymise, key_path=key_path,
+                          keep_comments=keep_comments, responses=responses)

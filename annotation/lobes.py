@@ -63,9 +63,9 @@ class LobeBoundary:
     lines: tuple[BoundaryLine, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        v.text("patient_id", self.patient_id, required=True, max_len=200)
-        v.text("exam_pair_id", self.exam_pair_id, required=True, max_len=100)
-        v.text("reader", self.reader, required=True, max_len=100)
+        v.identifier("patient_id", self.patient_id, max_len=200)
+        v.identifier("exam_pair_id", self.exam_pair_id, max_len=100)
+        v.identifier("reader", self.reader, max_len=100)
         v.uid("frame_of_reference_uid", self.frame_of_reference_uid, required=True)
         lines = sorted((_line(line, f"lines[{i}]") for i, line in enumerate(self.lines)), key=lambda line: line[4])
         for a, b in zip(lines, lines[1:]):

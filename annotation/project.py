@@ -14,6 +14,8 @@ from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
 from annotation.clinical import Patient
+from annotation.followup_records import (BaselineChoice, BaselineKey, LesionFollowup, LesionFollowupKey, LineKey,
+                                         Timepoint, TimepointKey, TreatmentLine)
 from annotation.lobes import BoundaryKey, LobeBoundary
 from annotation.records import Alignment, AlignmentKey, CountMark, ExamPair, Lesion, PairKey, SeriesFlag
 from annotation.vocab import CountStatus, Lobe
@@ -22,11 +24,16 @@ from viewer.records import READING_ROLES, Role
 
 #: Entity tables in parent-before-child order (upserts go in this order, deletes in reverse).
 TABLES: tuple[str, ...] = ("patients", "exam_pairs", "lesions", "count_marks", "series_flags", "alignments",
-                           "lobe_boundaries")
+                           "lobe_boundaries", "timepoints", "treatment_lines", "followup_baselines",
+                           "lesion_followups")
+#: The follow-up tables (issue 10), all keyed by patient first.
+FOLLOWUP_TABLES: tuple[str, ...] = ("timepoints", "treatment_lines", "followup_baselines", "lesion_followups")
 _FAR = _dt.date.max  # sorts undated pairs last
 RECORD_TYPES: dict[str, type] = {"patients": Patient, "exam_pairs": ExamPair, "lesions": Lesion,
                                  "count_marks": CountMark, "series_flags": SeriesFlag, "alignments": Alignment,
-                                 "lobe_boundaries": LobeBoundary}
+                                 "lobe_boundaries": LobeBoundary, "timepoints": Timepoint,
+                                 "treatment_lines": TreatmentLine, "followup_baselines": BaselineChoice,
+                                 "lesion_followups": LesionFollowup}
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,10 @@ class Project:
     series_flags: Mapping[tuple[str, str, str, Role], SeriesFlag] = field(default_factory=dict)
     alignments: Mapping[AlignmentKey, Alignment] = field(default_factory=dict)
     lobe_boundaries: Mapping[BoundaryKey, LobeBoundary] = field(default_factory=dict)
+    timepoints: Mapping[TimepointKey, Timepoint] = field(default_factory=dict)
+    treatment_lines: Mapping[LineKey, TreatmentLine] = field(default_factory=dict)
+    followup_baselines: Mapping[BaselineKey, BaselineChoice] = field(default_factory=dict)
+    lesion_followups: Mapping[LesionFollowupKey, LesionFollowup] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -124,6 +135,22 @@ class Project:
         return f"L{max(used, default=0) + 1}"
 
 
+
+
+def without_pair_in_timepoints(project: Project, pair: PairKey) -> Project:
+    """Drop a deleted exam pair from the timepoints naming it; a timepoint left with no pair goes,
+    with the baselines chosen on it."""
+    gone = []
+    for tp in [t for t in project.timepoints.values() if t.patient_id == pair[0] and pair[1] in t.exam_pair_ids]:
+        rest = tuple(p for p in tp.exam_pair_ids if p != pair[1])
+        if rest:
+            project = project.with_record(replace(tp, exam_pair_ids=rest))
+        else:
+            gone.append(tp.key)
+    if not gone:
+        return project
+    baselines = [k for k, b in project.followup_baselines.items() if (b.patient_id, b.timepoint_id) in gone]
+    return project.without_many({"timepoints": gone, "followup_baselines": baselines})
 
 
 def _table_of(record: Any) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 
 from annotation.clinical import ClinicalRecord, Patient
 from annotation.lobes import SAME_SLICE_MM, BoundaryLine, LobeBoundary
-from annotation.project import Diff, Project, diff
+from annotation.project import FOLLOWUP_TABLES, Diff, Project, diff, without_pair_in_timepoints
 from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, Observation, PairKey,
                                 SeriesFlag, reading_role)
 from annotation.vocab import AlignmentSource, CountStatus, CouinaudSegment, Lobe
@@ -119,6 +119,11 @@ class Reading:
         del self._undo[:-self._max_undo]
         self._redo.clear()
         self._notify(ReadingEvent(EditKind.EDIT, description, change.tables, seq))
+
+    def apply(self, description: str, new: Project) -> None:
+        """Commit a new project state built by a command module beside this class
+        (:mod:`annotation.followup`): one edit, one undo step, written to the store first."""
+        self._commit(description, new)
 
     @contextlib.contextmanager
     def batch(self, description: str) -> Iterator["Reading"]:
@@ -237,6 +242,7 @@ class Reading:
             "series_flags": [k for k in proj.series_flags if k[0] == patient_id],
             "alignments": [k for k in proj.alignments if k[0] == patient_id],
             "lobe_boundaries": [k for k in proj.lobe_boundaries if k[0] == patient_id],
+            **{t: [k for k in getattr(proj, t) if k[0] == patient_id] for t in FOLLOWUP_TABLES},
         }
         self._commit(f"delete patient {patient_id}", proj.without_many(removals))
 
@@ -266,8 +272,9 @@ class Reading:
             "count_marks": [k for k, m in proj.count_marks.items() if (m.patient_id, m.exam_pair_id) == key],
             "series_flags": [k for k in proj.series_flags if k[:2] == key],
             "lobe_boundaries": [k for k in proj.lobe_boundaries if k[:2] == key],
+            "lesion_followups": [k for k in proj.lesion_followups if k[:2] == key],
         }
-        self._commit(f"delete exam pair {pair[1]}", proj.without_many(removals))
+        self._commit(f"delete exam pair {pair[1]}", without_pair_in_timepoints(proj.without_many(removals), (pair[0], pair[1])))
 
     # ------------------------------------------------------------------ lesions and observations
     @staticmethod
@@ -286,15 +293,18 @@ class Reading:
         return parsed
 
     def add_lesion(self, pair: PairKey, lobe: Lobe | str | None, segment: CouinaudSegment | str | None = None,
-                   comment: str = "", tracking_uid: str = "") -> str:
+                   comment: str = "", tracking_uid: str = "", lesion_id: str | None = None) -> str:
         """A new lesion with the next free id (L1, L2, ...) of this reader in the pair; returns the id.
 
         With a segment, the lobe may be None (the segment implies it); a contradicting lobe is refused.
         ``tracking_uid``: the lesion's identity when it is already known (the same lesion at another
-        timepoint, an imported SR); a new one is made otherwise.
+        timepoint, an imported SR); a new one is made otherwise. ``lesion_id``: the id to keep (the
+        same lesion's id at the prior exam) when it is free in this read, else the next free one.
         """
         self._pair(pair)
-        lesion_id = self._project.next_lesion_id(pair[0], pair[1], self.reader)
+        taken = {les.lesion_id for les in self._project.lesions_of(pair[0], pair[1], self.reader)}
+        if lesion_id is None or lesion_id in taken:
+            lesion_id = self._project.next_lesion_id(pair[0], pair[1], self.reader)
         lobe = self._lobe_for(lobe, segment, lesion_id)
         lesion = Lesion(pair[0], pair[1], self.reader, lesion_id, lobe, segment, comment,  # type: ignore[arg-type]
                         tracking_uid=tracking_uid)
@@ -333,6 +343,7 @@ class Reading:
         lesion = self._lesion(pair, lesion_id)
         marks = [m for m in self._project.count_marks.values() if self._owns(m, lesion)]
         proj = self._release(self._project.without("lesions", lesion.key), lesion, marks)
+        proj = proj.without_many({"lesion_followups": [lesion.key]})
         self._commit(f"delete lesion {lesion_id}", proj)
 
     @staticmethod

@@ -50,7 +50,16 @@ def reading_role(value: "str | Role", name: str = "role") -> Role:
 
 
 def _ident(name: str, value: Any, max_len: int = 200) -> str:
-    return v.text(name, value, required=True, max_len=max_len)
+    return v.identifier(name, value, max_len=max_len)
+
+
+def check_lesion_key(patient_id: Any, exam_pair_id: Any, reader: Any, lesion_id: Any) -> None:
+    """The four parts of a lesion key (the lesion's and its follow-up record's), each named when bad."""
+    _ident("patient_id", patient_id)
+    _ident("exam_pair_id", exam_pair_id, 100)
+    _ident("reader", reader, 100)
+    if not isinstance(lesion_id, str) or not LESION_ID.match(lesion_id):
+        raise ValidationError(f"{lesion_id!r} is not a lesion id (L1, L2, ...)", where="lesion_id")
 
 
 def lesion_number(lesion_id: str) -> int:
@@ -80,6 +89,16 @@ class ExamPair:
     @property
     def key(self) -> PairKey:
         return (self.patient_id, self.exam_pair_id)
+
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        """The reading roles this exam has: the six for a CT + MRI pair (or when its studies are not
+        recorded), the CT roles for a CT-only exam (a follow-up timepoint), the MRI roles for an MRI-only one."""
+        if self.ct_study_uid and not self.mri_study_uid:
+            return tuple(r for r in READING_ROLES if r.value.startswith("ct_"))
+        if self.mri_study_uid and not self.ct_study_uid:
+            return tuple(r for r in READING_ROLES if not r.value.startswith("ct_"))
+        return READING_ROLES
 
     @property
     def interval_days(self) -> int | None:
@@ -251,11 +270,7 @@ class Lesion:
     tracking_uid: str = ""
 
     def __post_init__(self) -> None:
-        _ident("patient_id", self.patient_id)
-        _ident("exam_pair_id", self.exam_pair_id, 100)
-        _ident("reader", self.reader, 100)
-        if not isinstance(self.lesion_id, str) or not LESION_ID.match(self.lesion_id):
-            raise ValidationError(f"{self.lesion_id!r} is not a lesion id (L1, L2, ...)", where="lesion_id")
+        check_lesion_key(self.patient_id, self.exam_pair_id, self.reader, self.lesion_id)
         object.__setattr__(self, "lobe", Lobe.parse(self.lobe, "lobe"))
         if self.segment is not None:
             object.__setattr__(self, "segment", CouinaudSegment.parse(self.segment, "segment"))
@@ -434,7 +449,7 @@ class Alignment:
                                           where="matrix")
         object.__setattr__(self, "matrix", m)
         object.__setattr__(self, "source", AlignmentSource.parse(self.source, "source"))
-        v.text("reader", self.reader, max_len=100)
+        v.identifier("reader", self.reader, required=False, max_len=100)
         v.text("note", self.note, max_len=2000)
 
     @property

@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable
 from annotation.project import RECORD_TYPES, TABLES, Diff, Project, diff
 from annotation.reading import Reading
 from annotation.store_backend import Db, newer_store_error
+from annotation.store_followup import migration_followup
 from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, UPSERT, BadRow, fetch_record, load_records, migration_1, migration_2,
                                      migration_3, migration_edit_attribution, migration_reader_security, migration_reader_studies,
@@ -64,7 +65,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "edit log names the reader and exam pair of each edit", migration_edit_attribution),
     Migration(5, "database roles bound to readers; row-level security per reader (PostgreSQL)",
               migration_reader_security),
-    Migration(6, "reader studies: definition, study codes, seeded reading orders, session reads, lesion pairings",
+    Migration(6, "follow-up: timepoints, treatment lines, baseline choices, lesion follow-up attributes",
+              migration_followup),
+    Migration(7, "reader studies: definition, study codes, seeded reading orders, session reads, lesion pairings",
               migration_reader_studies),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -22,6 +22,7 @@ from annotation.project import Diff, Project
 from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible,
                                 Observation, SeriesFlag, reading_role)
 from annotation.store_backend import Db
+from annotation.store_location import Backend
 from annotation.vocab import MeasurementMethod, ObservationStatus
 from viewer.errors import ValidationError
 from viewer.records import Role
@@ -199,7 +200,12 @@ def migration_reader_studies(db: Db) -> None:
             PRIMARY KEY (study_id, reader, paired_reader, code, first_lesion)
         );
     """)
-    for table in (*READER_KEYED_TABLES, *STUDY_READER_TABLES):
+    protected = list(READER_KEYED_TABLES)
+    if db.backend is Backend.POSTGRESQL:  # every reader-keyed table so far, those of other migrations too
+        protected = [r[0] for r in db.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+            "current_schema() AND c.relkind = 'r' AND c.relrowsecurity AND c.relname <> 'store_roles' ORDER BY 1")]
+    for table in (*protected, *STUDY_READER_TABLES):
         db.reader_keyed(table)
 
 
@@ -252,7 +258,7 @@ LOBE_BOUNDARIES = Table("lobe_boundaries", (*_READ, "frame_of_reference_uid", "l
 RECORD_TABLES: dict[str, Table] = {t.name: t for t in (PATIENTS, EXAM_PAIRS, LESIONS, COUNT_MARKS, SERIES_FLAGS,
                                                         ALIGNMENTS, LOBE_BOUNDARIES)}
 #: Tables whose records carry (patient_id, exam_pair_id, reader): one reader's read of a pair.
-READ_TABLES = ("lesions", "count_marks", "series_flags", "lobe_boundaries")
+READ_TABLES: tuple[str, ...] = ("lesions", "count_marks", "series_flags", "lobe_boundaries")
 
 
 def key_values(table: str, key: Any) -> tuple[Any, ...]:

@@ -13,7 +13,6 @@ import pandas as pd
 from annotation.project import Project
 from annotation.records import Measurement
 from annotation.vocab import CountStatus, Lobe, Treatment
-from viewer.records import READING_ROLES
 
 MEASUREMENT_COLUMNS: tuple[str, ...] = (
     "patient_id", "exam_pair_id", "reader", "lesion_id", "lobe", "segment", "series_role",
@@ -64,7 +63,8 @@ def count_rows(project: Project) -> list[dict[str, Any]]:
     """Per exam pair, reader, series and lobe: the count and where it stands (``count_status``).
 
     A reader appears for a pair once they recorded anything on it (a lesion, a mark or a flag); from
-    then on every one of the six series has its two rows. ``count`` is the number of marks on a
+    then every series of the exam has its two rows (the six of a pair; the CT or MRI ones of an exam
+    imaged by one modality, a follow-up timepoint). ``count`` is the number of marks on a
     counted series (0 included), empty on a series not read yet or not countable; ``uncountable``
     stays for older readers of the format.
     """
@@ -72,7 +72,7 @@ def count_rows(project: Project) -> list[dict[str, Any]]:
     for pair in sorted(project.exam_pairs.values(), key=lambda p: p.key):
         for reader in project.readers_of(pair.patient_id, pair.exam_pair_id):
             counts = project.counts(pair.patient_id, pair.exam_pair_id, reader)
-            for role in READING_ROLES:
+            for role in pair.roles:
                 status = project.count_status(pair.patient_id, pair.exam_pair_id, reader, role)
                 for lobe in Lobe:
                     rows.append({"patient_id": pair.patient_id, "exam_pair_id": pair.exam_pair_id,

@@ -166,3 +166,43 @@ class Treatment(Vocabulary):
     @property
     def column(self) -> str:
         return f"treat_{self.value}"
+
+
+class FollowupKind(Vocabulary):
+    """A lesion's place in a RECIST 1.1 follow-up: chosen target, non-target, or new since the baseline."""
+
+    TARGET = "target"
+    NON_TARGET = "non_target"
+    NEW = "new"
+
+
+class FollowupStatus(Vocabulary):
+    """What the reader records on a lesion at one timepoint (RECIST 1.1).
+
+    Targets: measured (a diameter), too small to measure (counts 5 mm), disappeared (0 mm), not
+    assessed. Non-target and new lesions: present, absent, unequivocal progression (non-targets),
+    not assessed; a new lesion may also be measured.
+    """
+
+    MEASURED = "measured"
+    TOO_SMALL = "too_small"
+    DISAPPEARED = "disappeared"
+    NOT_ASSESSED = "not_assessed"
+    PRESENT = "present"
+    ABSENT = "absent"
+    UNEQUIVOCAL_PROGRESSION = "unequivocal_progression"
+
+    @property
+    def label(self) -> str:
+        return {"too_small": "too small to measure"}.get(self.value, self.value.replace("_", " "))
+
+
+#: Statuses each kind of follow-up lesion may take.
+FOLLOWUP_STATUSES: dict[FollowupKind, frozenset[FollowupStatus]] = {
+    FollowupKind.TARGET: frozenset({FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL, FollowupStatus.DISAPPEARED,
+                                    FollowupStatus.NOT_ASSESSED}),
+    FollowupKind.NON_TARGET: frozenset({FollowupStatus.PRESENT, FollowupStatus.ABSENT,
+                                        FollowupStatus.UNEQUIVOCAL_PROGRESSION, FollowupStatus.NOT_ASSESSED}),
+    FollowupKind.NEW: frozenset({FollowupStatus.PRESENT, FollowupStatus.MEASURED, FollowupStatus.ABSENT,
+                                 FollowupStatus.NOT_ASSESSED}),
+}

@@ -1,7 +1,8 @@
 """The per-patient xlsx workbook: patient record, exam pairs, lesions x series, counts, checks.
 
-Every cell goes through :func:`annotation.cells.xlsx_value`, so nothing that came from
-DICOM or from the reader becomes a formula.
+Every sheet passes the pseudonymisation gate (:class:`annotation.pseudonymise.Gate`, a no-op
+unless pseudonymising) and every cell :func:`annotation.cells.xlsx_value`, so nothing that came
+from DICOM or from the reader becomes a formula.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from openpyxl.utils import get_column_letter
 
 from annotation.cells import xlsx_value
 from annotation.checks import check_pair, check_patient
+from annotation.followup import followup_export_rows
 from annotation.project import Project
+from annotation.pseudonymise import Gate
 from annotation.records import Measurement
 from annotation.vocab import CountStatus, Lobe, Treatment
 from viewer.records import READING_ROLES
@@ -25,12 +28,13 @@ MISSING = PatternFill("solid", fgColor="FFF2CC")  # a series not read yet
 STATUS_TEXT = {"not_visible": "not visible", "not_measurable": "not measurable"}
 
 
-def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]]) -> Any:
+def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]], gate: Gate,
+           patient_id: str) -> Any:
     ws = wb.create_sheet(title)
     ws.append(header)
     for c in ws[1]:
         c.font = BOLD
-    for row in rows:
+    for row in gate.table(header, rows, patient_id):
         ws.append([xlsx_value(v) for v in row])
     for i, name in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(name) + 2))
@@ -38,17 +42,19 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]
     return ws
 
 
-def write_patient_workbook(project: Project, patient_id: str, path: Path, codes: Callable[[str], str]) -> None:
-    """Write one patient's workbook to ``path`` (``codes`` maps ids to study codes when pseudonymising)."""
-    pseudo = codes(patient_id) != patient_id
+def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: Gate | None = None,
+                           responses: Callable[[Project, str], list[dict[str, Any]]] | None = None) -> None:
+    """Write one patient's workbook to ``path``, every sheet through ``gate`` (pseudonymisation);
+    ``responses`` gives the RECIST sheet's rows, see :data:`annotation.export.ResponseRows`."""
+    gate = gate or Gate()
     patient = project.patients[patient_id]
     c = patient.clinical
     wb = Workbook()
     wb.remove(wb.active)
 
     record: list[list[Any]] = [
-        ["patient_id", codes(patient_id)],
-        ["patient_name", "" if pseudo else patient.patient_name],
+        ["patient_id", patient_id],
+        ["patient_name", patient.patient_name],
         ["sex", c.sex], ["age_at_diagnosis", c.age_at_diagnosis_years], ["primary_site", c.primary_site],
         ["ki67_percent", c.ki67_percent], ["mitotic_count", c.mitoses_per_10hpf],
         ["grade_entered", c.grade_entered], ["grade_who2019", c.grade_derived], ["grade", c.grade],
@@ -56,14 +62,13 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, codes:
         ["differentiation", c.differentiation], ["liver_metastases", c.liver_metastases],
         *[[t.column, "yes" if t in c.treatments else "no"] for t in Treatment],
     ]
-    _sheet(wb, "Patient", ["field", "value"], record).column_dimensions["B"].width = 60
+    _sheet(wb, "Patient", ["field", "value"], record, gate, patient_id).column_dimensions["B"].width = 60
 
     pairs = project.pairs_of(patient_id)
     _sheet(wb, "Exam pairs",
            ["exam_pair_id", "ct_study_uid", "ct_date", "mri_study_uid", "mri_date", "interval_days", "readers"],
-           [[p.exam_pair_id, "" if pseudo else p.ct_study_uid, None if pseudo else p.ct_date,
-             "" if pseudo else p.mri_study_uid, None if pseudo else p.mri_date, p.interval_days,
-             ", ".join(project.readers_of(patient_id, p.exam_pair_id))] for p in pairs])
+           [[p.exam_pair_id, p.ct_study_uid, p.ct_date, p.mri_study_uid, p.mri_date, p.interval_days,
+             ", ".join(project.readers_of(patient_id, p.exam_pair_id))] for p in pairs], gate, patient_id)
 
     header = ["exam_pair_id", "reader", "lesion_id", "lobe", "segment", "comment",
               *[f"{r.value} (mm)" for r in READING_ROLES]]
@@ -82,7 +87,7 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, codes:
                 else:
                     row.append(STATUS_TEXT[obs.status.value])
             rows.append(row)
-    ws = _sheet(wb, "Lesions", header, rows)
+    ws = _sheet(wb, "Lesions", header, rows, gate, patient_id)
     for r, col in blanks:
         ws.cell(r, col).fill = MISSING
 
@@ -98,12 +103,39 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, codes:
                 else:  # no number where the reader gave none: an empty cell, never a 0
                     count_rows.append([p.exam_pair_id, reader, role, None, None, None, status.value])
     _sheet(wb, "Counts", ["exam_pair_id", "reader", "series_role", "right", "left", "whole_liver", "count_status"],
-           count_rows)
+           count_rows, gate, patient_id)
 
     checks = [["patient", "", w.message] for w in check_patient(project, patient_id)]
     for p in pairs:
         for reader in project.readers_of(patient_id, p.exam_pair_id):
             checks += [[p.exam_pair_id, reader, w.message]
                        for w in check_pair(project, patient_id, p.exam_pair_id, reader)]
-    _sheet(wb, "Checks", ["exam_pair_id", "reader", "warning"], checks).column_dimensions["C"].width = 100
+    _sheet(wb, "Checks", ["exam_pair_id", "reader", "warning"], checks, gate, patient_id).column_dimensions["C"].width = 100
+    _followup_sheets(wb, project, patient_id, gate, responses)
     wb.save(path)
+
+
+def _followup_sheets(wb: Workbook, project: Project, patient_id: str, gate: Gate,
+                     responses: Callable[[Project, str], list[dict[str, Any]]] | None) -> None:
+    """*Follow-up* (what each reader recorded per timepoint) and *RECIST* (the engine's responses),
+    through the gate: pseudonymised, dates become days from the patient's first exam (the columns
+    then say ``_day``)."""
+    rows = [r for r in followup_export_rows(project) if r["patient_id"] == patient_id]
+    if not rows and not any(t.patient_id == patient_id for t in project.treatment_lines.values()):
+        return
+    cols = ["reader", "timepoint_date", "lesion_id", "kind", "organ", "nodal", "status", "diameter_mm", "baseline",
+            "series_role", "parent_lesion_id", "treated"]
+    _day_header(_sheet(wb, "Follow-up", cols, [[r[c] for c in cols] for r in rows], gate, patient_id), gate)
+    if responses is None:
+        return
+    found = responses(project, patient_id)
+    cols = list(found[0]) if found else ["reader", "timepoint_date"]
+    _day_header(_sheet(wb, "RECIST", cols, [[r[c] for c in cols] for r in found], gate, patient_id), gate)
+
+
+def _day_header(ws: Any, gate: Gate) -> None:
+    """Pseudonymised, a date column holds days from the first exam: its header says so."""
+    if gate.active:
+        for c in ws[1]:
+            if isinstance(c.value, str) and c.value.endswith("_date"):
+                c.value = c.value[: -len("_date")] + "_day"

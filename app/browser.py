@@ -17,7 +17,7 @@ from viewer.model.layout import role_label
 from viewer.model.settings import RoleOverrides
 from viewer.qt.viewport import STACK_MIME
 from viewer.records import StackInfo
-from viewer.studies import ExamPair, Patient, propose_pairs
+from viewer.studies import ExamPair, Patient, exams
 
 WARN = QColor(255, 170, 80)
 DIM = QColor(140, 140, 140)
@@ -59,7 +59,7 @@ class StudyBrowser(QTreeWidget):
             top = QTreeWidgetItem(self, [patient.label, "", ""])
             top.setData(0, KIND, "patient")
             top.setData(0, PAYLOAD, patient)
-            for pair in propose_pairs(patient):
+            for pair in exams(patient):
                 self._pair_item(top, pair)
             more = QTreeWidgetItem(top, ["Other CT + MRI pair…", "", ""])
             more.setData(0, KIND, "more")
@@ -74,6 +74,14 @@ class StudyBrowser(QTreeWidget):
             top.setExpanded(True)
 
     def _pair_item(self, parent: QTreeWidgetItem, pair: ExamPair) -> QTreeWidgetItem:
+        if pair.ct is None or pair.mr is None:
+            item = QTreeWidgetItem(parent, [f"▶ Exam  {pair.label}", "follow-up", ""])
+            item.setData(0, KIND, "pair")
+            item.setData(0, PAYLOAD, pair)
+            item.setForeground(0, QBrush(PAIR))
+            item.setToolTip(0, "Double-click to read this exam (one modality: a follow-up timepoint); P shows "
+                               "the prior exam beside it")
+            return item
         interval = f"{pair.interval_days} d" if pair.interval_days is not None else "? d"
         item = QTreeWidgetItem(parent, [f"▶ Pair  CT {pair.ct.date_label} + MR {pair.mr.date_label}", interval, ""])
         item.setData(0, KIND, "pair")

@@ -27,10 +27,10 @@ def run(args: argparse.Namespace) -> int:
     from analysis.agreement_data import from_cohort  # noqa: PLC0415 - pandas/scipy load here
     from analysis.agreement_report import (  # noqa: PLC0415
         analyse_agreement,
-        check_out_folder,
         is_agreement_output,
         write_agreement_outputs,
     )
+    from annotation.files import check_out_folder  # noqa: PLC0415
     from analysis.inputs import load_csv_inputs, load_store  # noqa: PLC0415
 
     t0 = time.perf_counter()
@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputFormatError("--dicom goes with a STORE (CSV lesions match by lesion_id)",
                                    where="command line", advice="drop --dicom")
         cohort = load_csv_inputs(args.measurements, args.counts)
+        for note in cohort.input_notes:  # a spreadsheet's CSV: say how it was read
+            print(note)
         reads = from_cohort(cohort)
     result = analyse_agreement(reads, cohort)
     write_agreement_outputs(result, args.out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from viewer.errors import InputFormatError
+from viewer.errors import InputFormatError, LesionlabError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,18 +31,32 @@ def run(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     pairs = [parse_pair(p) for p in args.pair]
+    followup = None
     if args.store is not None:
         if args.measurements or args.counts or args.patients:
             raise InputFormatError("give either a STORE or --measurements/--counts, not both",
                                    where="command line", advice="drop one of them")
         cohort = load_store(args.store)
+        from analysis.response_output import analyse_response  # noqa: PLC0415
+        from analysis.response_store import store_followup  # noqa: PLC0415
+
+        try:
+            courses, why = store_followup(args.store)
+        except LesionlabError as exc:  # the cohort came through; the follow-up section is left out
+            courses, why = None, f"follow-up not read ({exc})"
+        if courses is not None:
+            followup = analyse_response(courses)
+        elif why != "no follow-up in the store":
+            print(f"lesionlab analyze: {why}")
     else:
         if not args.measurements or not args.counts:
             raise InputFormatError("--measurements and --counts are required without a STORE",
                                    where="command line",
                                    advice="lesionlab analyze --measurements M --counts C --out DIR")
         cohort = load_csv_inputs(args.measurements, args.counts, args.patients)
-    result = run_analysis(cohort, args.out, pairs)
+        for note in cohort.input_notes:  # a spreadsheet's CSV: say how it was read
+            print(note)
+    result = run_analysis(cohort, args.out, pairs, followup)
     paired = result.tables["paired_tests"]
     print(f"{result.summary} {len(paired)} paired comparisons, {len(result.plots)} plots "
           f"written to {args.out} in {time.perf_counter() - t0:.1f} s "

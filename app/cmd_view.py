@@ -95,13 +95,13 @@ def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
     """Open the last pair again at its lesion and slices; False when that pair is not in the browser."""
     from PySide6.QtCore import QTimer
 
-    from viewer.studies import all_pairs
+    from viewer.studies import all_pairs, single_exams
 
     for patient in window.patients:
         if patient.patient_id != last.patient_id:
             continue
-        for pair in all_pairs(patient):
-            if (pair.ct.study_instance_uid, pair.mr.study_instance_uid) == (last.ct_study_uid, last.mri_study_uid):
+        for pair in all_pairs(patient) + single_exams(patient):
+            if (pair.ct_uid, pair.mr_uid) == (last.ct_study_uid or "", last.mri_study_uid or ""):
                 window.open_pair(pair)
                 window.reading.activate(min(max(last.active_cell, 0), len(window.reading.viewports) - 1))
                 if last.lesion_id:
@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         started = time.perf_counter()
 
         def poll() -> None:
-            if (_pair_loaded(window) and status.get("shown", True)) or time.perf_counter() - started > SCREENSHOT_TIMEOUT_S:
+            if (settled() and status.get("shown", True)) or time.perf_counter() - started > SCREENSHOT_TIMEOUT_S:
                 app.processEvents()
                 window.grab().save(args.screenshot)
                 print(f"screenshot saved to {args.screenshot}", flush=True)
@@ -162,8 +162,18 @@ def run(args: argparse.Namespace) -> int:
 
         QTimer.singleShot(50, poll)
 
+    loaded_at: list[float] = []
+
+    def settled() -> bool:
+        """The pair loaded and its CT <-> MRI alignment in force (or none coming: 20 s at most)."""
+        if not _pair_loaded(window):
+            return False
+        loaded_at[:1] = loaded_at[:1] or [time.perf_counter()]
+        return (window.state.alignment is not None or window.state.pair_frames() is None
+                or time.perf_counter() - loaded_at[0] > 20)
+
     def show_when_loaded(lesion_id: str) -> None:
-        if _pair_loaded(window):
+        if settled():
             from app.reading_commands import show_lesion
 
             window.state.selection.set_lesion(lesion_id)

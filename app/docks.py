@@ -17,6 +17,7 @@ from annotation.qt.clinical_form import ClinicalForm
 from annotation.qt.panels import ChecksPanel, CountsPanel, LesionPanel
 from annotation.selection import Selection
 from app.workstation import WorkstationState
+from viewer.records import Role
 
 FEATURES = QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
 
@@ -50,7 +51,6 @@ class ReadingDocks:
         self.clinical_form: ClinicalForm | None = None
         self._patient: str | None = None
         self._selection: Selection | None = None
-        self._prepare: Callable[[], str | None] = lambda: None
         self._jump: Callable[[object, object], None] = lambda role, m: None
         self.state = state
         if state is not None:
@@ -69,11 +69,13 @@ class ReadingDocks:
         """New panels on ``selection`` (another reading project or reader); the old ones go."""
         if self._selection is not None:
             self._selection.changed.disconnect(self._follow_patient)
-        self._selection, self._prepare, self._jump = selection, prepare, jump
+        self._selection, self._jump = selection, jump
         for panel in (self.lesion_panel, self.counts_panel, self.checks_panel):
             if panel is not None:
                 panel.deleteLater()
         self.lesion_panel = LesionPanel(selection)
+        if self.state is not None:
+            self.lesion_panel.imaged_roles = self._imaged_roles
         self.lesion_panel.warnings.hide()  # the Checks dock lists them, clickable
         self.counts_panel = CountsPanel(selection)
         self.checks_panel = ChecksPanel(selection)
@@ -89,6 +91,15 @@ class ReadingDocks:
         self._patient = "\0"  # force the clinical form to be rebuilt
         selection.changed.connect(self._follow_patient)
         self._follow_patient()
+
+    def _imaged_roles(self) -> frozenset[Role] | None:
+        """The reading roles the open exam has images of (a follow-up CT of the portal phase only has
+        one), None when no exam is open."""
+        state = self.state
+        if state is None or state.pair is None:
+            return None
+        role_of = state.viewer.hanging.role_of
+        return frozenset(role_of(s) for s in state.pair.stacks)
 
     def _age_hint(self, patient: str) -> str:
         pair = self.state.pair if self.state is not None else None

@@ -45,8 +45,13 @@ class ExportDialog(QDialog):
         lay.addLayout(row)
         self.pseudonymise = QCheckBox("Pseudonymise (study codes instead of patient ids; the key is written beside "
                                       "the folder)")
+        self.keep_comments = QCheckBox("Keep the readers' comments (left out when pseudonymising: they may hold "
+                                       "names or dates)")
+        self.keep_comments.setEnabled(False)
+        self.pseudonymise.toggled.connect(self.keep_comments.setEnabled)
         if pseudonymise:
             lay.addWidget(self.pseudonymise)
+            lay.addWidget(self.keep_comments)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -59,11 +64,13 @@ class ExportDialog(QDialog):
             self.folder.setText(path)
 
 
-def export(store_path: Path, out_dir: Path, pseudonymise: bool) -> str:
+def export(store_path: Path, out_dir: Path, pseudonymise: bool, keep_comments: bool = False) -> str:
     """Run the exporter; returns the sentence for the status bar (errors raise LesionlabError)."""
+    from analysis.response_store import patient_response_rows
     from annotation.export import export_store
 
-    result = export_store(store_path, out_dir, pseudonymise=pseudonymise)
+    result = export_store(store_path, out_dir, pseudonymise=pseudonymise, keep_comments=keep_comments,
+                          responses=patient_response_rows)
     text = (f"exported {result.n_patients} patient(s), {result.n_measurement_rows} measurement rows,"
             f" {result.n_count_rows} count rows to {out_dir}")
     return text + (f"; pseudonymisation key: {result.key_file}" if result.key_file else "")
@@ -205,11 +212,12 @@ class ExportActions(QObject):
         src = self._store_path()
         dialog = ExportDialog(data_dir() / "exports" / src.stem, self.parent_widget)
         if dialog.exec():
-            self.export_to(Path(dialog.folder.text()), dialog.pseudonymise.isChecked())
+            self.export_to(Path(dialog.folder.text()), dialog.pseudonymise.isChecked(),
+                           dialog.pseudonymise.isChecked() and dialog.keep_comments.isChecked())
 
-    def export_to(self, out_dir: str | Path, pseudonymise: bool = False) -> None:
+    def export_to(self, out_dir: str | Path, pseudonymise: bool = False, keep_comments: bool = False) -> None:
         try:
-            self.say(export(self._store_path(), Path(out_dir), pseudonymise))
+            self.say(export(self._store_path(), Path(out_dir), pseudonymise, keep_comments))
         except OSError as exc:  # a folder that is a file, not writable, a full disk...
             raise LesionlabError(f"the export failed: {exc.strerror or exc}", where=str(out_dir),
                                  advice="choose another, writable folder") from None

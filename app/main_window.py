@@ -27,17 +27,19 @@ from app.alignment_job import AlignmentJob
 from app.browser import StudyBrowser
 from app.docks import ReadingDocks
 from app.export_analysis import ExportActions
+from app.followup_view import FollowUpCompare
 from app.last_session import LastSession
 from app.menus import build_menus, build_toolbar, recent_menu
 from app.pair_dialog import PairChooser, ShortcutsDialog
 from app.reading_session import ReadingSession
 from app.reading_settings import ReaderName, recent_stores
 from app.reading_view import ReadingView
-from app.shortcuts import SHORTCUTS, USER_FILE, Shortcut, load_user_keys
+from app.shortcuts import USER_FILE, Shortcut, load_user_keys
 from app.store_flow import StoreFlow
 from app.study_dialog import StudyUi
 from app.typing_guard import TypingGuard
 from app.view_settings import ViewSettings
+from app.suggester import install as install_suggester
 from app.workstation import ToolMode, WorkstationState
 from viewer.display import Preset
 from viewer.errors import LesionlabError
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self.align_job.failed.connect(self._align_failed)
         self._align_wanted: tuple[str, str] | None = None  # stack keys (CT, MRI) to register once loaded
         self.loads.progress.connect(self._maybe_align)
+        self.compare_job = AlignmentJob(self)
         self.grid = ReadingGrid(self.reading, self)
         self.grid.stack_dropped.connect(self._stack_dropped)
         self.grid.context_requested.connect(self._cell_menu)
@@ -131,10 +134,14 @@ class MainWindow(QMainWindow):
         reader = reader if reader is not None else ReaderName()
         self.session = ReadingSession(reader.name or reader.guess())
         self.state = WorkstationState(self.session, self.reading)
+        install_suggester(self.state)  # a click with the line tool suggests the diameter (issue 13)
         self.store_flow = StoreFlow(self, self.session, self.state, reader, stores if stores is not None else recent_stores(),
                                     self.show_error)
         self.statusBar().addPermanentWidget(self.store_flow.store_label)
         self.reading_view = ReadingView(self.state, self.grid)
+        self.follow_up = FollowUpCompare(self.state, self.reading, lambda: self.patients, self._volume_of,
+                                         self.compare_job)
+        self.loads.progress.connect(self.follow_up.loaded)
         self.exports = ExportActions(self, self.session, self.state.say, self.show_error)
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
         self.study_ui = StudyUi(self)
@@ -207,6 +214,7 @@ class MainWindow(QMainWindow):
             "next_cell": lambda: self._step_cell(1), "previous_cell": lambda: self._step_cell(-1),
             "grid_1x1": grid(1, 1), "grid_1x2": grid(1, 2), "grid_2x2": grid(2, 2), "grid_2x3": grid(2, 3),
             "grid_3x3": grid(3, 3), "swap_adc": r.swap_dwi_adc, "dwi_adc_side_by_side": self._dwi_adc_side_by_side,
+            "compare_prior": self.follow_up.toggle, "carry_lesions": self.follow_up.carry_lesions,
             "link_all": self._link_all, "toggle_link": r.toggle_link_active,
             "clear_links": self._clear_links,
             "crosshair": lambda: s.set_tool(ToolMode.WINDOW_LEVEL if s.tool is ToolMode.CROSSHAIR else ToolMode.CROSSHAIR),
@@ -297,9 +305,17 @@ class MainWindow(QMainWindow):
         by = {"point": "by the reference points (3D)", "slice": "by slice position"}
         detail = "; ".join(sorted({by[h] for h in how.values()})) or "same frame of reference"
         text = f"linked to {role_label(self.reading.active.role)}: {detail}"
-        if how and self.state.pair is not None and self.state.confirm_alignment(f"landmark link {detail}") is not None:
-            self.align_job.cancel()  # the reader's alignment wins over a proposal still running
-            text += "; CT <-> MRI alignment confirmed and kept with the reading"
+        if how:  # the reader's link wins over a proposal still running
+            self.align_job.cancel()
+            self.compare_job.cancel()
+        try:
+            kept = how and self.state.pair is not None and self.state.confirm_alignment(f"landmark link {detail}")
+        except LesionlabError as exc:
+            self.state.say(f"{text}; {exc}")
+            return
+        if kept:
+            text += ("; current <-> prior exam alignment confirmed and kept with the reading" if self.follow_up.active
+                     else "; CT <-> MRI alignment confirmed and kept with the reading")
         self.state.say(text)
 
     # ------------------------------------------------------------------ CT <-> MRI alignment
@@ -311,7 +327,8 @@ class MainWindow(QMainWindow):
         self.align_job.cancel()
         self._align_wanted = None
         pair = self.state.pair
-        if pair is None or self.state.alignment is not None or self.state.pair_frames() is None:
+        if pair is None or pair.ct is None or pair.mr is None or self.state.alignment is not None \
+                or self.state.pair_frames() is None:
             return
         ct, mr = registration_stack(pair.ct.stacks), registration_stack(pair.mr.stacks)
         if ct is not None and mr is not None:
@@ -482,7 +499,7 @@ class MainWindow(QMainWindow):
         self.view_settings.apply_presets_when_loaded(self.reading)
         self.grid.active_widget.setFocus()
         missing = self.reading.hanging.missing_roles()
-        self.setWindowTitle(f"lesionlab — {pair.ct.patient_id}: {pair.label}")
+        self.setWindowTitle(f"lesionlab — {pair.patient_id}: {pair.label}")
         self.state.say(f"reading {pair.label}" + (f"; missing: {', '.join(role_label(r) for r in missing)}" if missing else "")
                        + (f"  ⚠ {pair.warning}" if pair.warning else ""))
 
@@ -566,7 +583,7 @@ class MainWindow(QMainWindow):
             menu.addSeparator()
         for action_id in ("preset_ct_abdomen", "preset_ct_liver", "preset_ct_bone", "preset_auto", "preset_mr_contrast",
                           "invert", "reset", None, "toggle_link", "link_all", "crosshair", None, "maximise", "swap_adc",
-                          "dwi_adc_side_by_side"):
+                          "dwi_adc_side_by_side", "compare_prior"):
             if action_id is None:
                 menu.addSeparator()
             else:
@@ -606,6 +623,8 @@ class MainWindow(QMainWindow):
         except LesionlabError:
             pass  # a settings folder that cannot be written must not keep the window open
         self.loads.cancel_all()
+        self.align_job.cancel()
+        self.compare_job.cancel()
         self.session.close()
         super().closeEvent(ev)
 

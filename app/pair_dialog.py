@@ -33,7 +33,7 @@ class PairChooser(QDialog):
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for r, pair in enumerate(self.pairs):
-            cells = [pair.ct.label, pair.mr.label,
+            cells = [pair.ct.label if pair.ct else "—", pair.mr.label if pair.mr else "—",
                      f"{pair.interval_days} days" if pair.interval_days is not None else "unknown",
                      pair.warning or "protocol pair"]
             for c, text in enumerate(cells):

@@ -16,7 +16,7 @@ from app.workstation import CellKind, ToolMode, WorkstationState
 from viewer.errors import LesionlabError
 from viewer.model.layout import role_label
 from viewer.model.pointer import PointerEvent, View
-from viewer.records import READING_ROLES, Role
+from viewer.records import Role
 
 STATUS_WORDS = {"not_visible": "not visible", "not_measurable": "not measurable", "measured": "measured"}
 
@@ -102,7 +102,7 @@ def show_lesion(state: WorkstationState, lesion_id: str) -> int:
             vp.set_linked(False)
         for cell, vp in enumerate(viewports):
             role = state.reading_role(cell)
-            m = les.observation(role) if role is not None else None
+            m = les.observation(role) if role is not None else state.same_lesion_on(les, vp.key)
             if isinstance(m, Measurement) and m.stack_key == vp.key:
                 vp.set_index(m.slice_index)
                 moved += 1
@@ -234,7 +234,3 @@ def delete_lesion(state: WorkstationState, lesion_id: str) -> None:
     _ready(state)
     state.reading.delete_lesion(state.selection.pair, lesion_id)
     state.say(f"deleted lesion {lesion_id} — Ctrl+Z undoes it")
-
-
-def reading_roles_of(state: WorkstationState) -> list[tuple[int, Role]]:
-    return [(c, r) for c in range(len(state.viewer.viewports)) if (r := state.reading_role(c)) in READING_ROLES]

@@ -81,9 +81,11 @@ def working_copy_path(source: Path | str) -> Path:
 
 
 def stores_in(path: str | Path) -> list[Path]:
-    """Reading stores lying at the top of a study folder (not in sub-folders), sorted."""
+    """Reading stores lying at the top of a study folder (not in sub-folders): ``reading.lesionlab``
+    first (the folder's main reading; the sample also ships ``followup.lesionlab``), then by name."""
     p = Path(path)
-    return sorted(q for q in p.glob(f"*{SUFFIX}") if q.is_file()) if p.is_dir() else []
+    found = [q for q in p.glob(f"*{SUFFIX}") if q.is_file()] if p.is_dir() else []
+    return sorted(found, key=lambda q: (q.name != f"reading{SUFFIX}", q.name))
 
 
 def copy_store(store: ReadingStore, project: Project, target: Path, description: str) -> ReadingStore:
@@ -288,8 +290,8 @@ class ReadingSession:
     def find_pair(self, pair: ViewerPair) -> PairKey | None:
         """The project's exam pair for a viewer pair (same patient, CT and MRI studies), if any."""
         for key, rec in self.reading.project.exam_pairs.items():
-            if (rec.patient_id == pair.patient_id and rec.ct_study_uid == pair.ct.study_instance_uid
-                    and rec.mri_study_uid == pair.mr.study_instance_uid):
+            if (rec.patient_id == pair.patient_id and rec.ct_study_uid == pair.ct_uid[:64]
+                    and rec.mri_study_uid == pair.mr_uid[:64]):
                 return key
         return None
 
@@ -311,12 +313,12 @@ class ReadingSession:
         n = 1
         while f"E{n}" in used:
             n += 1
-        record = PairRecord(pid, f"E{n}", pair.ct.study_instance_uid[:64], pair.mr.study_instance_uid[:64],
-                            pair.ct.study_date, pair.mr.study_date)
+        record = PairRecord(pid, f"E{n}", pair.ct_uid[:64], pair.mr_uid[:64],
+                            pair.ct.study_date if pair.ct else None, pair.mr.study_date if pair.mr else None)
         with self.reading.batch(f"read exam pair {record.exam_pair_id} of {pid}"):
             if pid not in project.patients:  # sex prefilled from the images' headers (the reader may change it)
                 sex = pair.patient_sex
-                self.reading.add_patient(pid, pair.ct.patient_name, ClinicalRecord(sex=Sex.parse(sex)) if sex else None)
+                self.reading.add_patient(pid, pair.studies[0].patient_name, ClinicalRecord(sex=Sex.parse(sex)) if sex else None)
             self.reading.add_exam_pair(pid, record.exam_pair_id, **{
                 k: getattr(record, k) for k in ("ct_study_uid", "mri_study_uid", "ct_date", "mri_date")})
         return record.key

@@ -25,7 +25,7 @@ class ReadingView:
         self.state, self.grid = state, grid
         self.viewports = grid.viewports
         sel = state.selection
-        self.line_layers = [MeasurementLayer(sel) for _ in self.viewports]
+        self.line_layers = [MeasurementLayer(sel, self._patient) for _ in self.viewports]
         self.count_layers = [CountLayer(sel) for _ in self.viewports]
         self.boundary_layers = [BoundaryLayer(sel) for _ in self.viewports]
         for i, (w, line, count, boundary) in enumerate(zip(self.viewports, self.line_layers, self.count_layers,
@@ -37,6 +37,9 @@ class ReadingView:
         self._unsubscribe: Callable[[], None] = lambda: None
         state.changed.connect(self._changed)
         self._bind()
+
+    def _patient(self) -> str | None:
+        return self.state.pair.patient_id if self.state.pair is not None else None
 
     def _title_of(self, cell: int) -> Callable[[object], str]:
         return lambda _model: self.state.cell_title(cell)

@@ -90,6 +90,10 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("grid_3x3", ("Ctrl+5",), "Layout 3x3", "Layout"),
     Shortcut("swap_adc", ("D",), "Swap DWI b800 and ADC", "Layout"),
     Shortcut("dwi_adc_side_by_side", ("Shift+D",), "DWI b800 and ADC side by side, or back to the six cells", "Layout"),
+    Shortcut("compare_prior", ("P",), "Follow-up: the active series beside the same series of the prior exam "
+             "(read-only, aligned), or back to the six cells", "Layout"),
+    Shortcut("carry_lesions", ("Shift+P",), "Follow-up: carry the prior exam's lesions into this exam (same ids and "
+             "tracking UIDs)", "Read"),
     Shortcut("link_all", ("L",), "Link all cells at the landmark shown (reference point if on the slice, else the slice)",
              "Link"),
     Shortcut("toggle_link", ("U",), "Unlink or relink the active cell", "Link"),

@@ -33,6 +33,7 @@ class StoreFlow(QObject):
         session.changed.connect(self.show_store)
         session.replaced.connect(self.show_store)
         state.prepare = self.prepare
+        state.reader_known = lambda: bool(self.reader_name.asked or self.session.reading.reader != self.session.me)
         self.show_store()
 
     def show_store(self) -> None:

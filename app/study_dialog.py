@@ -144,16 +144,18 @@ class StudyUi:
         w = self.window
         record = read.reading.project.exam_pairs[read.pair]
         pair = next((p for patient in w.patients for p in all_pairs(patient)
-                     if p.ct.study_instance_uid == record.ct_study_uid
+                     if p.ct is not None and p.mr is not None and p.ct.study_instance_uid == record.ct_study_uid
                      and p.mr.study_instance_uid == record.mri_study_uid), None)
-        if pair is None:
+        if pair is None or pair.ct is None or pair.mr is None:
             raise StudyError(f"the images of case {read.ref.code} are not in the folders open in the browser",
                              advice="open the study's image folder (Ctrl+O), then the case again")
         roles = set(study.definition.session(read.ref.session).roles)
+        # both studies stay (the pair is found by both UIDs); the other session's series do not hang
+        ct, mr = pair.ct, pair.mr
         if not roles & _MR_ROLES:
-            pair = replace(pair, mr=replace(pair.mr, stacks=()))
+            pair = replace(pair, mr=replace(mr, stacks=()))
         elif roles <= _MR_ROLES:
-            pair = replace(pair, ct=replace(pair.ct, stacks=()))
+            pair = replace(pair, ct=replace(ct, stacks=()))
         w.dock.hide()  # the browser lists patient names
         if w.state.overlays:
             w.state.toggle_overlays()  # the viewport corners show the patient id and dates

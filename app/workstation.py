@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Callable
 
 from annotation.gestures import ReadingContext, Suggestion
-from annotation.records import Alignment
+from annotation.records import Alignment, Lesion, Measurement
 from annotation.vocab import AlignmentSource
 from annotation.lobes import lobe_for_point
 from annotation.selection import Selection
@@ -61,6 +61,8 @@ class WorkstationState:
         #: The open pair's CT <- MRI alignment in force: the reader's confirmed one from the store, else the
         #: registration's proposal of this session (kept out of the store until the reader confirms it).
         self.alignment: Alignment | None = None
+        #: (current exam's frame, prior exam's frame) while the prior exam is shown beside (follow-up), else None
+        self.compare_frames: tuple[str, str] | None = None
         self.tool = ToolMode.WINDOW_LEVEL
         self.overlays = True
         self.status = ""
@@ -68,6 +70,8 @@ class WorkstationState:
         #: Before anything is recorded: the reader named, the pair in the project, a writable store
         #: (the Qt store flow asks its questions here); returns why not, or None.
         self.prepare: Callable[[], str | None] = lambda: None
+        #: Whether the reader is named already (a viewing gesture such as L records only then, without asking).
+        self.reader_known: Callable[[], bool] = lambda: True
         #: A suggester for one-click diameters (issue 13), or None.
         self.suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
         self.context = self._make_context()
@@ -143,6 +147,7 @@ class WorkstationState:
         """Hang ``pair`` in the six cells and read it (its project record is made at the first edit)."""
         self.pair = pair
         self.alignment = None
+        self.compare_frames = None
         self.viewer.open_stacks(pair.stacks)
         self.selection.set_pair(self.session.find_pair(pair))
         self.viewer.activate(0)
@@ -158,6 +163,8 @@ class WorkstationState:
             return None
         from viewer.registration.choice import registration_stack  # SimpleITK loads with the package: not at start
 
+        if self.pair.ct is None or self.pair.mr is None:
+            return None  # an exam of one modality: nothing to align within it
         ct = registration_stack(self.pair.ct.stacks)
         mr = registration_stack(self.pair.mr.stacks)
         if ct is None or mr is None or not ct.frame_of_reference_uid or not mr.frame_of_reference_uid:
@@ -179,27 +186,43 @@ class WorkstationState:
 
     def confirm_alignment(self, how: str) -> Alignment | None:
         """Keep the CT <-> MRI link as it is now (after the reader's landmark link) as the pair's
-        confirmed alignment in the store; None when the two exams are not linked."""
-        frames = self.pair_frames()
+        confirmed alignment in the store; None when the two exams are not linked. While the prior exam
+        is compared (:attr:`compare_frames`), the current <- prior link is the one kept."""
+        frames = self.compare_frames or self.pair_frames()
         if frames is None or self.pair is None:
             return None
         matrix = self.viewer.link.frame_transform(*frames)
         if matrix is None:
             return None
+        if not self.reader_known():
+            raise LesionlabError("linked, but the alignment is kept with a reading only: name yourself as the "
+                                 "reader (File → Reader name…) and press L again")
         reason = self.prepare()
         if reason:
             raise LesionlabError(reason)
         confirmed = Alignment(self.pair.patient_id, frames[0], frames[1], matrix, AlignmentSource.CONFIRMED,
                               self.reader, how)
         self.reading.set_alignment(confirmed)
-        self.alignment = confirmed
+        if self.compare_frames is None:
+            self.alignment = confirmed
         self.changed.emit("alignment")
         return confirmed
+
+    def same_lesion_on(self, lesion: Lesion, stack_key: str) -> Measurement | None:
+        """The measurement on ``stack_key`` of the same lesion (same tracking UID) in another exam of the
+        patient read by this reader: what a comparison cell showing a prior exam centres on."""
+        for other in self.reading.project.lesions.values():
+            if (other.tracking_uid == lesion.tracking_uid and other.patient_id == lesion.patient_id
+                    and other.reader == lesion.reader and other is not lesion):
+                for _role, obs in other.observations:
+                    if isinstance(obs, Measurement) and obs.stack_key == stack_key:
+                        return obs
+        return None
 
     def in_pair(self, stack: StackInfo) -> bool:
         pair = self.pair
         return (pair is not None and stack.patient_id == pair.patient_id
-                and stack.study_instance_uid in (pair.ct.study_instance_uid, pair.mr.study_instance_uid))
+                and stack.study_instance_uid in {s.study_instance_uid for s in pair.studies})
 
     def cell_kind(self, cell: int) -> CellKind:
         stack = self.viewer.hanging.cells[cell].stack

@@ -53,16 +53,17 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-def test_pydicom_and_simpleitk_stay_in_the_io_package() -> None:
-    """pydicom only in viewer/dicomio; SimpleITK there and in viewer/registration (its one other home)."""
+def test_pydicom_simpleitk_and_skimage_stay_in_their_packages() -> None:
+    """pydicom only in viewer/dicomio; SimpleITK there, in viewer/registration and in viewer/segment;
+    scikit-image only in viewer/segment (the one module that segments)."""
+    homes = {("viewer", "dicomio"): {"pydicom", "SimpleITK"}, ("viewer", "registration"): {"SimpleITK"},
+             ("viewer", "segment"): {"SimpleITK", "skimage"}}
     offenders = []
     for pkg in ("app", *CORE_PACKAGES):
         for path in (ROOT / pkg).rglob("*.py"):
             rel = path.relative_to(ROOT)
-            if rel.parts[:2] == ("viewer", "dicomio"):
-                continue
-            allowed = {"SimpleITK"} if rel.parts[:2] == ("viewer", "registration") else set()
-            bad = (_imports(path) & {"pydicom", "SimpleITK"}) - allowed
+            allowed = homes.get(rel.parts[:2], set())
+            bad = (_imports(path) & {"pydicom", "SimpleITK", "skimage"}) - allowed
             if bad:
                 offenders.append(f"{rel}: {sorted(bad)}")
     assert not offenders, offenders

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from viewer.dicomtime import parse_da
-from viewer.records import StackInfo
+from viewer.records import Role, StackInfo
 
 #: Longest interval between the CT and the MRI of a pair (3 months), exclusive.
 PAIR_LIMIT_DAYS = 90
@@ -69,15 +69,49 @@ class Patient:
 
 @dataclass(frozen=True)
 class ExamPair:
-    """A CT and an MRI study of one patient; ``interval_days`` is None when a date is missing."""
+    """A CT and an MRI study of one patient read together; ``interval_days`` is None when a date is
+    missing. A follow-up timepoint imaged by one modality only (the clinical case's CT-only
+    follow-ups) is an exam of one study: :meth:`single`, with the other side None."""
 
-    ct: Study
-    mr: Study
+    ct: Study | None
+    mr: Study | None
     interval_days: int | None
+
+    def __post_init__(self) -> None:
+        if self.ct is None and self.mr is None:
+            raise ValueError("an exam needs a CT or an MRI study")
+
+    @classmethod
+    def single(cls, study: Study) -> "ExamPair":
+        """The exam of one study: its CT side when it has CT images, else its MRI side."""
+        return cls(study, None, None) if study.is_ct or not study.is_mr else cls(None, study, None)
+
+    @property
+    def studies(self) -> tuple[Study, ...]:
+        return tuple(s for s in (self.ct, self.mr) if s is not None)
+
+    @property
+    def ct_uid(self) -> str:
+        """The CT study's instance UID, "" for an MRI-only exam."""
+        return self.ct.study_instance_uid if self.ct is not None else ""
+
+    @property
+    def mr_uid(self) -> str:
+        """The MRI study's instance UID, "" for a CT-only exam."""
+        return self.mr.study_instance_uid if self.mr is not None else ""
+
+    @property
+    def is_single(self) -> bool:
+        return self.ct is None or self.mr is None
+
+    @property
+    def study_date(self) -> dt.date | None:
+        """The exam's date: the earlier of its studies' dates."""
+        return min((s.study_date for s in self.studies if s.study_date is not None), default=None)
 
     @property
     def patient_id(self) -> str:
-        return self.ct.patient_id
+        return self.studies[0].patient_id
 
     @property
     def within_limit(self) -> bool:
@@ -85,6 +119,8 @@ class ExamPair:
 
     @property
     def warning(self) -> str | None:
+        if self.is_single:
+            return None
         if self.interval_days is None:
             return "a study date is missing: the interval between CT and MRI is unknown"
         if not self.within_limit:
@@ -94,10 +130,13 @@ class ExamPair:
 
     @property
     def stacks(self) -> tuple[StackInfo, ...]:
-        return self.ct.stacks + self.mr.stacks
+        return tuple(st for s in self.studies for st in s.stacks)
 
     @property
     def label(self) -> str:
+        if self.ct is None or self.mr is None:
+            only = self.studies[0]
+            return f"{'CT' if self.ct is not None else 'MR'} {only.date_label} only"
         interval = f"{self.interval_days} d" if self.interval_days is not None else "? d"
         return f"CT {self.ct.date_label} + MR {self.mr.date_label}  ({interval})"
 
@@ -110,7 +149,7 @@ class ExamPair:
     def age_at_exam(self) -> tuple[int, str] | None:
         """(age in whole years, which exam) at the earlier study, from PatientBirthDate (or PatientAge);
         None when the headers do not say. It is the age at this exam, not at diagnosis."""
-        first = min((self.ct, self.mr), key=lambda s: s.study_date or dt.date.max)
+        first = min(self.studies, key=lambda s: s.study_date or dt.date.max)
         img = next((s.images[0] for s in first.stacks if s.images), None)
         if img is None:
             return None
@@ -150,11 +189,50 @@ def _interval(ct: Study, mr: Study) -> int | None:
     return abs((mr.study_date - ct.study_date).days)
 
 
+def single_exams(patient: Patient) -> list[ExamPair]:
+    """The patient's CT or MRI studies that no proposed pair uses, each an exam of its own (the
+    follow-up timepoints imaged by one modality), by date."""
+    used = {s.study_instance_uid for p in propose_pairs(patient) for s in p.studies}
+    return [ExamPair.single(st) for st in patient.studies
+            if st.study_instance_uid not in used and (st.is_ct or st.is_mr)]
+
+
+def exams(patient: Patient) -> list[ExamPair]:
+    """Every exam of a patient in date order: the proposed pairs and the single-modality exams."""
+    return sorted(propose_pairs(patient) + single_exams(patient),
+                  key=lambda e: (e.study_date is None, e.study_date or dt.date.min))
+
+
+def prior_exam(patient: Patient, current: ExamPair) -> ExamPair | None:
+    """The exam before ``current`` in date order (None for the first, or an undated exam)."""
+    if current.study_date is None:
+        return None
+    earlier = [e for e in exams(patient) if e.study_date is not None and e.study_date < current.study_date]
+    return earlier[-1] if earlier else None
+
+
+def prior_stack(patient: Patient, current: ExamPair, role: Role,
+                role_of: Callable[[StackInfo], Role]) -> tuple[ExamPair, StackInfo] | None:
+    """The latest exam before ``current`` with a stack of ``role`` (as ``role_of`` says), and that
+    stack (the best one when several: viewer.model.layout.best_stack), or None."""
+    from viewer.model.layout import best_stack
+
+    if current.study_date is None:
+        return None
+    for exam in reversed(exams(patient)):
+        if exam.study_date is None or exam.study_date >= current.study_date:
+            continue
+        found = best_stack(exam.stacks, role, role_of)
+        if found is not None:
+            return exam, found
+    return None
+
+
 def all_pairs(patient: Patient) -> list[ExamPair]:
     """Every CT x MRI combination of a patient, closest first (unknown intervals last)."""
     pairs = [ExamPair(ct, mr, _interval(ct, mr))
              for ct in patient.studies if ct.is_ct for mr in patient.studies if mr.is_mr and mr is not ct]
-    return sorted(pairs, key=lambda p: (p.interval_days is None, p.interval_days or 0, p.ct.date_label))
+    return sorted(pairs, key=lambda p: (p.interval_days is None, p.interval_days or 0, p.label))
 
 
 def propose_pairs(patient: Patient) -> list[ExamPair]:
@@ -164,13 +242,14 @@ def propose_pairs(patient: Patient) -> list[ExamPair]:
     for pair in all_pairs(patient):
         if not pair.within_limit:
             continue
-        if pair.ct.study_instance_uid in used or pair.mr.study_instance_uid in used:
+        uids = {s.study_instance_uid for s in pair.studies}
+        if uids & used:
             continue
-        used.update((pair.ct.study_instance_uid, pair.mr.study_instance_uid))
+        used.update(uids)
         chosen.append(pair)
     return sorted(chosen, key=_earlier_date)
 
 
 def _earlier_date(pair: ExamPair) -> dt.date:
     """The earlier study date of a pair (a pair within the limit has both)."""
-    return min((d for d in (pair.ct.study_date, pair.mr.study_date) if d is not None), default=dt.date.min)
+    return pair.study_date or dt.date.min

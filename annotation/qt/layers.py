@@ -8,6 +8,8 @@ costs little (bench/bench_viewer.py draws 20 measurements per slice through them
 
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtCore import QLineF, QPointF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen
 
@@ -16,7 +18,7 @@ from annotation.records import CountMark, Measurement
 from annotation.selection import Selection
 from annotation.vocab import Lobe
 from viewer.qt.tools import ViewContext
-from viewer.records import READING_ROLES, Role
+from viewer.records import READING_ROLES
 
 LOBE_COLOURS = {Lobe.RIGHT: QColor(255, 170, 0), Lobe.LEFT: QColor(0, 200, 255)}
 LINE_COLOUR = QColor(255, 255, 0)
@@ -55,26 +57,29 @@ class _SliceIndex:
         self._by_slice: dict[tuple[str, int], list[tuple[str, Measurement]]] = {}
         self._drawn: dict[tuple[str, int], list[tuple[str, float, float, float, float, str]]] = {}
 
-    def _refresh(self, selection: Selection, role: Role) -> None:
+    def _refresh(self, selection: Selection, patient_id: str | None) -> None:
+        """Every exam of the patient read is indexed (by stack): a comparison cell showing the prior
+        exam draws the prior's lines; a reading cell finds only its own stack's."""
         reading = selection.reading
-        key = (id(reading.project), selection.pair, reading.reader, role)
+        key = (id(reading.project), selection.pair, reading.reader, patient_id)
         if key != self._key:
             self._key, self._by_slice, self._drawn = key, {}, {}
-            pair = selection.pair
-            if pair is not None:
-                for les in reading.project.lesions_of(pair[0], pair[1], reading.reader):
-                    m = les.observation(role)
-                    if isinstance(m, Measurement):
-                        self._by_slice.setdefault((m.stack_key, m.slice_index), []).append((les.lesion_id, m))
+            if patient_id is not None:
+                for rec in reading.project.pairs_of(patient_id):
+                    for les in reading.project.lesions_of(patient_id, rec.exam_pair_id, reading.reader):
+                        for _role, m in les.observations:
+                            if isinstance(m, Measurement):
+                                self._by_slice.setdefault((m.stack_key, m.slice_index), []).append((les.lesion_id, m))
 
-    def get(self, selection: Selection, role: Role, stack_key: str, slice_index: int) -> list[tuple[str, Measurement]]:
-        self._refresh(selection, role)
+    def get(self, selection: Selection, patient_id: str | None, stack_key: str,
+            slice_index: int) -> list[tuple[str, Measurement]]:
+        self._refresh(selection, patient_id)
         return self._by_slice.get((stack_key, slice_index), [])
 
-    def drawn(self, selection: Selection, role: Role, stack_key: str,
+    def drawn(self, selection: Selection, patient_id: str | None, stack_key: str,
               slice_index: int) -> list[tuple[str, float, float, float, float, str]]:
         """The slice's measurements as (lesion id, row1, col1, row2, col2, label), made on first use."""
-        self._refresh(selection, role)
+        self._refresh(selection, patient_id)
         where = (stack_key, slice_index)
         out = self._drawn.get(where)
         if out is None:
@@ -95,8 +100,11 @@ class MeasurementLayer:
 
     LABEL_CACHE = 4096
 
-    def __init__(self, selection: Selection) -> None:
+    def __init__(self, selection: Selection, patient: Callable[[], str | None] | None = None) -> None:
+        """``patient()``: the patient whose exams are drawn (default: the selection's pair's)."""
         self.selection = selection
+        self.patient: Callable[[], str | None] = patient or (
+            lambda: self.selection.pair[0] if self.selection.pair is not None else None)
         self.hidden: str | None = None  # a lesion whose line a tool is redrawing
         self._index = _SliceIndex()
         self._labels: dict[tuple[str, int], QImage] = {}
@@ -106,9 +114,10 @@ class MeasurementLayer:
 
     def on_slice(self, view: ViewContext) -> list[tuple[str, Measurement]]:
         role = getattr(view.model, "role", None)
-        if self.selection.pair is None or role not in READING_ROLES:
+        patient = self.patient()
+        if patient is None or role not in READING_ROLES:
             return []
-        return self._index.get(self.selection, role, view.model.key, view.slice_index)
+        return self._index.get(self.selection, patient, view.model.key, view.slice_index)
 
     def _label(self, painter: QPainter, text: str, colour: QColor) -> QImage:
         key = (text, colour.rgba())
@@ -131,9 +140,10 @@ class MeasurementLayer:
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
         role = getattr(view.model, "role", None)
-        if self.selection.pair is None or role not in READING_ROLES:
+        patient = self.patient()
+        if patient is None or role not in READING_ROLES:
             return
-        drawn = self._index.drawn(self.selection, role, view.model.key, view.slice_index)
+        drawn = self._index.drawn(self.selection, patient, view.model.key, view.slice_index)
         if not drawn:
             return
         hidden, current = self.hidden, self.selection.lesion_id

@@ -68,6 +68,8 @@ class LesionPanel(_Observer):
 
     def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
         super().__init__(selection, parent)
+        #: the roles the open exam has images of, None when unknown (set by the window)
+        self.imaged_roles: Callable[[], frozenset[Role] | None] = lambda: None
         self.table = QTableWidget(0, FIXED + len(READING_ROLES))
         self.table.setHorizontalHeaderLabels(["Lesion", "Lobe", "Segment", *ROLE_HEADERS.values()])
         self.table.verticalHeader().setVisible(False)
@@ -100,6 +102,11 @@ class LesionPanel(_Observer):
 
     def refresh(self) -> None:
         lesions = self._lesions()
+        pair_rec = self.reading.project.exam_pairs.get(self.selection.pair) if self.selection.pair else None
+        imaged = set(pair_rec.roles if pair_rec is not None else READING_ROLES)
+        shown = self.imaged_roles()
+        if shown is not None and pair_rec is not None and (not pair_rec.ct_study_uid or not pair_rec.mri_study_uid):
+            imaged &= shown  # an exam of one modality: only the series it has (a pair keeps its six)
         t = self.table
         t.setRowCount(len(lesions))
         for r, les in enumerate(lesions):
@@ -117,6 +124,9 @@ class LesionPanel(_Observer):
                 if isinstance(obs, Measurement):
                     cell = QTableWidgetItem(f"{obs.diameter_mm:.1f}")
                     cell.setToolTip(f"slice {obs.slice_index + 1} of {obs.stack_key}")
+                elif obs is None and role not in imaged:
+                    cell = QTableWidgetItem("—")
+                    cell.setToolTip("this exam has no such series (a follow-up imaged by one modality)")
                 elif obs is None:
                     cell = QTableWidgetItem("")
                     cell.setBackground(MISSING_BRUSH)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import base64
 import sys
 import types
@@ -93,14 +95,15 @@ def test_bad_pair_argument(cohort_csvs: dict[str, Path], tmp_path: Path, capsys:
 
 
 def test_failure_while_writing_leaves_nothing(cohort_csvs: dict[str, Path], tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     def boom(*args: object, **kwargs: object) -> None:
-        raise OSError("disk full")
+        raise OSError(errno.EIO, "input/output error")
 
     monkeypatch.setattr(analysis.pipeline, "write_xlsx", boom)
     out = tmp_path / "results"
-    with pytest.raises(OSError):
-        main(_argv(cohort_csvs, out))
+    assert main(_argv(cohort_csvs, out)) == 1
+    assert "cannot be written (input/output error)" in capsys.readouterr().err
     assert not out.exists() and _leftovers(tmp_path) == []
 
 

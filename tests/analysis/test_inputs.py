@@ -164,10 +164,17 @@ class TestFiles:
         with pytest.raises(InputFormatError, match="empty"):
             read_csv_table(_write(tmp_path, "e.csv", [""]))
 
-    def test_not_utf8(self, tmp_path: Path) -> None:
+    def test_not_utf8_is_read_as_windows_1252(self, tmp_path: Path) -> None:
         path = tmp_path / "latin.csv"
         path.write_bytes(COUNT_HEADER.encode() + b"\nP\xe9,P1-E1,R1,mr_t2fs,right,4,false\n")
-        with pytest.raises(InputFormatError, match="UTF-8"):
+        raw = read_csv_table(path)
+        assert raw.frame["patient_id"].tolist() == ["P\u00e9"] and raw.dialect is not None
+        assert raw.dialect.encoding == "cp1252"
+
+    def test_neither_utf8_nor_cp1252(self, tmp_path: Path) -> None:
+        path = tmp_path / "bad.csv"
+        path.write_bytes(COUNT_HEADER.encode() + b"\nP\x81\xff\xfe,P1-E1,R1,mr_t2fs,right,4,false\n")
+        with pytest.raises(InputFormatError, match="neither UTF-8 nor Windows-1252"):
             read_csv_table(path)
 
     def test_error_names_the_file_it_came_from(self, tmp_path: Path) -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from annotation.clinical import ClinicalRecord, Patient
+from annotation.followup_records import BaselineChoice, LesionFollowup, Timepoint, TreatmentLine
 from annotation.project import Project
 from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible,
                                 SeriesFlag)
-from annotation.vocab import (AlignmentSource, CountStatus, CouinaudSegment, Differentiation, Grade, GradeSource,
-                              LiverMetastasesTiming, Lobe, MeasurementMethod, PrimarySite, Sex, Treatment)
+from annotation.vocab import (FOLLOWUP_STATUSES, AlignmentSource, CountStatus, CouinaudSegment, Differentiation,
+                              FollowupKind, Grade, GradeSource, LiverMetastasesTiming, Lobe, MeasurementMethod,
+                              PrimarySite, Sex, Treatment)
 from viewer.records import READING_ROLES
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
-IDENT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8).filter(str.strip)
+IDENT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp")), min_size=1, max_size=8).filter(str.strip)  # ids refuse controls
 COORD = st.floats(min_value=-0.5, max_value=4096, allow_nan=False)
 SPACING = st.floats(min_value=1e-3, max_value=10, allow_nan=False)
 
@@ -63,6 +65,12 @@ def projects(draw) -> Project:
                     records.append(Lesion(pid, eid, reader, f"L{n}", draw(st.sampled_from(Lobe)),
                                           draw(opt(st.sampled_from(CouinaudSegment))), draw(TEXT), obs,
                                           f"1.2.3.{len(records)}"))  # unique per lesion (a store constraint)
+                    if draw(st.booleans()):
+                        kind = draw(st.sampled_from(FollowupKind))
+                        records.append(LesionFollowup(
+                            pid, eid, reader, f"L{n}", kind, draw(IDENT), draw(st.booleans()),
+                            draw(st.sampled_from(sorted(FOLLOWUP_STATUSES[kind]))), draw(st.sampled_from(READING_ROLES)),
+                            draw(st.booleans()), draw(UID | st.just(""))))
                 for i in range(draw(st.integers(0, 4))):
                     records.append(CountMark(f"{pid}|{eid}|{reader}|{i}", pid, eid, reader,
                                              draw(st.sampled_from(READING_ROLES)), draw(st.sampled_from(Lobe)),
@@ -71,7 +79,16 @@ def projects(draw) -> Project:
                 for role in draw(st.lists(st.sampled_from(READING_ROLES), max_size=2, unique=True)):
                     status = draw(st.sampled_from([CountStatus.COUNTED, CountStatus.NOT_COUNTABLE]))
                     records.append(SeriesFlag(pid, eid, reader, role, status, draw(TEXT)))
+        pairs = [r.exam_pair_id for r in records if isinstance(r, ExamPair) and r.patient_id == pid]
+        dates = draw(st.lists(st.dates(), min_size=len(pairs), max_size=len(pairs), unique=True))
+        for i, (eid, day) in enumerate(zip(pairs, dates)):
+            records.append(Timepoint(pid, f"T{i}", day, (eid,)))
+            if draw(st.booleans()):
+                records.append(BaselineChoice(pid, draw(IDENT), draw(st.integers(0, 3)), f"T{i}"))
+        for n in range(draw(st.integers(0, 2))):
+            start = draw(st.dates())
+            records.append(TreatmentLine(pid, n + 1, draw(IDENT), start, draw(opt(st.dates(min_value=start)))))
         for fixed, moving in draw(st.lists(st.tuples(UID, UID), max_size=2, unique=True)):
             records.append(Alignment(pid, fixed, moving, draw(alignment_matrix), draw(st.sampled_from(AlignmentSource)),
-                                     draw(TEXT), draw(TEXT)))
+                                     draw(st.just("") | IDENT), draw(TEXT)))
     return Project.from_records(records)

@@ -223,3 +223,12 @@ def followup_csv_rows(truth: dict) -> list[dict]:
             })
     return rows
 
+
+def treatment_line_csv_rows(truth: dict) -> list[dict]:
+    """Rows of `lesionlab response --treatment-lines` (patient_id, name, start_date, end_date)."""
+    fu = truth.get("followup")
+    if not fu:
+        return []
+    return [{"patient_id": truth["patient_id"], "name": line["name"], "start_date": line["start_date"],
+             "end_date": line["end_date"] or ""} for line in fu["treatment_lines"]]
+

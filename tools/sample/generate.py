@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .followup import followup_csv_rows
+from .followup import followup_csv_rows, treatment_line_csv_rows
 from .dicomwrite import add_seconds, base_dataset, write_series
 from .model import (DEFAULT_SEED, PatientModel, build_patient, exam_uids, findings_in, placement,
                     series_dir, series_uid, slice_order)
@@ -156,9 +156,10 @@ def generate(out: Path, seed: int = DEFAULT_SEED, patient_ids: list[str] | None 
             truth = ground_truth(model, seed)
             text = json.dumps(truth, indent=1, ensure_ascii=False)
             (gt_dir / f"{spec.patient_id}.json").write_text(text + "\n", encoding="utf-8")
-            rows = followup_csv_rows(truth)
-            if rows:
-                with open(gt_dir / f"{spec.patient_id}_followup.csv", "w", newline="", encoding="utf-8") as fh:
-                    writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
-                    writer.writeheader()
-                    writer.writerows(rows)
+            for suffix, rows in (("followup", followup_csv_rows(truth)),
+                                 ("treatment_lines", treatment_line_csv_rows(truth))):
+                if rows:
+                    with open(gt_dir / f"{spec.patient_id}_{suffix}.csv", "w", newline="", encoding="utf-8") as fh:
+                        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+                        writer.writeheader()
+                        writer.writerows(rows)

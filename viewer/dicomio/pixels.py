@@ -24,7 +24,7 @@ import multiprocessing
 import zipfile
 import zlib
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Generator, Iterable, Iterator, Sequence
+from typing import Generator, Iterable, Sequence
 
 import numpy as np
 import pydicom

@@ -22,11 +22,14 @@ pin them down):
   moved along z while the slices are tilted.
 
 Layout: :mod:`~viewer.geometry.directions` (normals, plane names, projections, distances),
-:mod:`~viewer.geometry.spacing` (what sorted positions say: spacing, gaps, tilt) and
-:mod:`~viewer.geometry.stack` (:class:`StackGeometry`, the transforms). Import from
+:mod:`~viewer.geometry.spacing` (what sorted positions say: spacing, gaps, tilt),
+:mod:`~viewer.geometry.stack` (:class:`StackGeometry`, the transforms) and
+:mod:`~viewer.geometry.diameter` (the longest diameter of a region on a slice: the boundary is
+the 0.5 iso-contour of its mask or membership map, distances in mm through both spacings). Import from
 ``viewer.geometry``; the split is for reading, not a second API.
 """
 
+from viewer.geometry.diameter import RegionDiameter, boundary_points, farthest_pair_mm, region_diameter
 from viewer.geometry.directions import (MAX_POSITION_MM, OBLIQUE_LIMIT_DEG, ORTHOGONAL_TOL, Orientation, Point3,
                                         Vector, classify_orientation, in_plane_distance_mm, orientation_problem,
                                         patient_orientation_labels, position_problem, projections_mm,
@@ -38,8 +41,8 @@ from viewer.geometry.stack import MAX_PIXEL_SPACING_MM, SliceFrames, SpacingSour
 __all__ = [
     "DUPLICATE_TOL_MM", "MAX_PIXEL_SPACING_MM", "MAX_POSITION_MM", "OBLIQUE_LIMIT_DEG", "ORTHOGONAL_TOL",
     "REGULAR_ABS_TOL_MM", "REGULAR_REL_TOL", "TILT_LIMIT_DEG",
-    "Orientation", "Point3", "SliceFrames", "SpacingReport", "SpacingSource", "StackGeometry", "Vector",
-    "analyse_spacing", "classify_orientation", "in_plane_distance_mm", "orientation_problem",
+    "Orientation", "Point3", "RegionDiameter", "SliceFrames", "SpacingReport", "SpacingSource", "StackGeometry", "Vector",
+    "analyse_spacing", "boundary_points", "farthest_pair_mm", "region_diameter", "classify_orientation", "in_plane_distance_mm", "orientation_problem",
     "patient_orientation_labels", "position_problem", "projections_mm", "same_orientation", "shear_angle_deg",
     "slice_normal", "sort_order",
 ]

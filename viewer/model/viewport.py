@@ -12,7 +12,7 @@ The volume arrives empty and fills slice by slice while the loader works (``load
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 

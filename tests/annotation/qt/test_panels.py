@@ -109,21 +109,3 @@ def test_clinical_form_edits_flags_and_refuses_bad_numbers(qtbot, selection):
     assert form.numbers["ki67_percent"].text() == "50"
     reading.undo()  # the treatment
     assert not form.treatments[Treatment.CHEMOTHERAPY].isChecked()
-
-
-def test_undo_redo_actions_follow_the_reading(qtbot, selection):
-    from PySide6.QtWidgets import QWidget
-
-    from annotation.qt.actions import undo_redo_actions
-
-    reading = selection.reading
-    host = QWidget()
-    qtbot.addWidget(host)
-    undo, redo = undo_redo_actions(reading, host)
-    assert undo.shortcut().toString() == "Ctrl+Z" and "Ctrl+Shift+Z" in [s.toString() for s in redo.shortcuts()]
-    reading.add_lesion(PAIR, "left")
-    assert undo.isEnabled() and undo.text() == "Undo add lesion L1" and not redo.isEnabled()
-    undo.trigger()
-    assert not reading.project.lesions and redo.text() == "Redo add lesion L1"
-    redo.trigger()
-    assert list(reading.project.lesions) == [("P1", "E1", "R1", "L1")]

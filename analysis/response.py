@@ -1,0 +1,428 @@
+"""RECIST 1.1 response and the NEN specifics over a patient's course: pure functions, no I/O.
+
+Rules and sources: ../shared/domain/followup.md (Eisenhauer et al., Eur J Cancer 2009;45:228-247,
+the RECIST working group's FAQ; TNCD 2020 for slow progression; Ferté et al. for the growth rate).
+The rules as implemented, one by one, are in analysis/README.md ("Follow-up response").
+
+Entry point: :func:`assess_course` (one patient) / :func:`assess_courses`. The building blocks
+(:func:`target_values`, :func:`target_response`, :func:`non_target_response`,
+:func:`overall_response`, :func:`best_overall_response`, :func:`tgr_pct_per_month`,
+:func:`target_ineligibility`, :func:`baseline_flags`) are public so the reading GUI can show
+them as the reader works. Comparisons against the 20 %, 30 % and 5 mm thresholds allow 1e-9 of
+floating-point slack, so 60 mm over a 50 mm nadir is +20 % exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from analysis.response_records import (FollowupKind, FollowupStatus, LesionObservation, PatientCourse, Response,
+                                       Settings, Timepoint, TimepointResponse)
+
+_EPS = 1e-9
+#: Days per month in the growth rate (365.25 / 12).
+DAYS_PER_MONTH = 30.4375
+PD_MIN_INCREASE_PCT = 20.0
+PD_MIN_INCREASE_MM = 5.0
+PR_MIN_DECREASE_PCT = 30.0
+NODE_NORMAL_MM = 10.0
+MAX_TARGETS, MAX_TARGETS_PER_ORGAN = 5, 2
+MIN_LESION_MM, MIN_NODE_SHORT_AXIS_MM = 10.0, 15.0
+
+
+# ---------------------------------------------------------------------------- baseline eligibility
+def target_ineligibility(obs: LesionObservation) -> tuple[str, ...]:
+    """Why a lesion recorded at baseline is not measurable as a target (empty when it is)."""
+    why = []
+    if obs.status is not FollowupStatus.MEASURED or obs.diameter_mm is None:
+        why.append(f"not measured at baseline ({obs.status.label})")
+    elif obs.nodal and obs.diameter_mm < MIN_NODE_SHORT_AXIS_MM - _EPS:
+        why.append(f"node short axis {obs.diameter_mm:g} mm < {MIN_NODE_SHORT_AXIS_MM:g} mm")
+    elif not obs.nodal:
+        thick = obs.slice_thickness_mm
+        least = 2 * thick if thick is not None and thick > 5.0 else MIN_LESION_MM
+        if obs.diameter_mm < least - _EPS:
+            rule = f"twice the {thick:g} mm slices" if least != MIN_LESION_MM else f"{MIN_LESION_MM:g} mm"
+            why.append(f"{obs.diameter_mm:g} mm < {least:g} mm ({rule})")
+    if obs.treated:
+        why.append("treated locally (a target only once it progresses)")
+    return tuple(why)
+
+
+def baseline_flags(baseline: Timepoint) -> tuple[str, ...]:
+    """Violations of the baseline rules, flagged (never dropped): count, per organ, measurability."""
+    targets = [o for o in baseline.observations if o.kind is FollowupKind.TARGET]
+    flags = []
+    if len(targets) > MAX_TARGETS:
+        flags.append(f"{len(targets)} targets (at most {MAX_TARGETS})")
+    for organ, n in sorted(Counter(o.organ for o in targets).items()):
+        if n > MAX_TARGETS_PER_ORGAN:
+            flags.append(f"{n} targets in {organ} (at most {MAX_TARGETS_PER_ORGAN} per organ)")
+    for o in sorted(targets, key=lambda o: o.lesion_id):
+        flags += [f"target {o.lesion_id}: {why}" for why in target_ineligibility(o)]
+    if any(o.kind is FollowupKind.NEW for o in baseline.observations):
+        flags.append("'new' lesions at the baseline are ignored (record them as target or non-target)")
+    return tuple(flags)
+
+
+# ---------------------------------------------------------------------------- lineage and sums
+def _parents(course: PatientCourse) -> dict[str, str]:
+    """lesion id -> the parent it names at any timepoint (lineage of split and merged lesions)."""
+    parents: dict[str, str] = {}
+    for tp in course.timepoints:
+        for o in tp.observations:
+            if o.parent_lesion_id:
+                parents.setdefault(o.lesion_id, o.parent_lesion_id)
+    return parents
+
+
+def _root(lesion_id: str, parents: Mapping[str, str], roots: Iterable[str]) -> str | None:
+    """The baseline lesion (one of ``roots``) a lesion descends from, or None."""
+    wanted, seen, current = set(roots), set(), lesion_id
+    while current not in wanted:
+        if current in seen or current not in parents:
+            return None
+        seen.add(current)
+        current = parents[current]
+    return current
+
+
+@dataclass(frozen=True)
+class TargetValues:
+    """Each baseline target's contribution at a timepoint (None: not assessed) and what to flag."""
+
+    values: Mapping[str, float | None]
+    notes: tuple[str, ...]
+
+    @property
+    def sum_mm(self) -> float | None:
+        vals = list(self.values.values())
+        return None if any(v is None for v in vals) else math.fsum(v for v in vals if v is not None)
+
+    @property
+    def partial_sum_mm(self) -> float:
+        return math.fsum(v for v in self.values.values() if v is not None)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(k for k, v in self.values.items() if v is None)
+
+
+def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
+                  parents: Mapping[str, str]) -> TargetValues:
+    """Per baseline target: its diameter (nodes: short axis), 5 mm when too small, 0 when gone,
+    None when not assessed; a split target's fragments summed; a target merged into another 0."""
+    rows = {o.lesion_id: o for o in tp.observations}
+    values: dict[str, float | None] = {}
+    notes: list[str] = []
+    fragments: dict[str | None, list[LesionObservation]] = {}
+    for lid, o in rows.items():
+        if lid not in targets and o.kind is FollowupKind.TARGET:
+            fragments.setdefault(_root(lid, parents, targets) if parents else None, []).append(o)
+    for tid, base in targets.items():
+        parts: list[LesionObservation] = []
+        own = rows.get(tid)
+        merged_into = own.parent_lesion_id if own is not None and own.parent_lesion_id in targets else ""
+        if own is not None and not merged_into:
+            parts.append(own)
+        parts += fragments.get(tid, [])
+        if merged_into:
+            values[tid] = 0.0
+            notes.append(f"{tid} merged into {merged_into} (counted once)")
+            continue
+        if not parts:
+            values[tid] = None
+            notes.append(f"target {tid} not recorded")
+            continue
+        vals: list[float | None] = []
+        for p in parts:
+            if p.kind is not FollowupKind.TARGET:
+                notes.append(f"{p.lesion_id} is a target since the baseline, recorded as {p.kind.value}")
+                vals.append(None)
+            else:
+                vals.append(p.value_mm)
+            if base.series_role and p.series_role and p.series_role != base.series_role:
+                notes.append(f"{p.lesion_id} assessed on {p.series_role}, baseline {base.series_role}")
+        if any(v is None for v in vals):
+            values[tid] = None
+            notes.append(f"target {tid} not assessed")
+        else:
+            values[tid] = math.fsum(v for v in vals if v is not None)
+    notes += [f"{o.lesion_id} is not a baseline target: left out of the sum" for o in fragments.get(None, [])]
+    return TargetValues(values, tuple(notes))
+
+
+def _is_complete_response(targets: Mapping[str, LesionObservation], tv: TargetValues) -> bool:
+    """Every non-nodal target gone and every nodal target < 10 mm short axis (the sum may be > 0)."""
+    return all(v is not None and (v < NODE_NORMAL_MM - _EPS if targets[t].nodal else v <= _EPS)
+               for t, v in tv.values.items())
+
+
+def _pct(value: float, ref: float) -> float | None:
+    return None if ref <= 0 else (value - ref) / ref * 100.0  # -100 exactly when value is 0
+
+
+def _progressed(total: float, nadir: float) -> bool:
+    """>= 20 % above the nadir and >= 5 mm absolute (a nadir of 0: any rise of >= 5 mm)."""
+    rise = total - nadir
+    return rise >= PD_MIN_INCREASE_MM - _EPS and rise * 100.0 >= PD_MIN_INCREASE_PCT * nadir - _EPS
+
+
+# ---------------------------------------------------------------------------- responses
+def target_response(targets: Mapping[str, LesionObservation], tv: TargetValues, baseline_sum: float | None,
+                    nadir: float | None, cr_before: bool) -> tuple[Response, tuple[str, ...]]:
+    """CR / PR / SD / PD / NE of the targets at a follow-up; PD is decided first. ``cr_before``: an
+    overall CR earlier, after which a target back (non-nodal > 0, node >= 10 mm) is PD."""
+    notes: list[str] = []
+    if cr_before and any(v is not None and (v >= NODE_NORMAL_MM - _EPS if targets[t].nodal else v > _EPS)
+                         for t, v in tv.values.items()):
+        return Response.PD, ("target reappeared after CR",)
+    if baseline_sum is None or nadir is None:
+        return Response.NE, ("baseline sum undefined",)
+    total = tv.sum_mm
+    if total is None:
+        if _progressed(tv.partial_sum_mm, nadir):
+            return Response.PD, ("PD on the assessed targets alone",)
+        return Response.NE, ()
+    if _progressed(total, nadir):
+        return Response.PD, ()
+    if _is_complete_response(targets, tv):
+        return Response.CR, ()
+    if baseline_sum > 0 and (baseline_sum - total) * 100.0 >= PR_MIN_DECREASE_PCT * baseline_sum - _EPS:
+        return Response.PR, tuple(notes)
+    return Response.SD, tuple(notes)
+
+
+def non_target_response(non_targets: Mapping[str, LesionObservation], tp: Timepoint, parents: Mapping[str, str],
+                        cr_before: bool) -> tuple[Response | None, tuple[str, ...]]:
+    """CR (all gone; nodes normal), non-CR/non-PD (some persist), PD (unequivocal progression, or a
+    non-nodal one present again after an overall CR: ``cr_before``), NE (one not assessed); None
+    without non-targets at baseline."""
+    if not non_targets:
+        return None, ()
+    statuses: list[FollowupStatus] = []
+    notes: list[str] = []
+    reappeared = False
+    for o in tp.observations:
+        if o.kind is not FollowupKind.NON_TARGET:
+            continue
+        if o.lesion_id not in non_targets and _root(o.lesion_id, parents, non_targets) is None:
+            notes.append(f"non-target {o.lesion_id} was not recorded at baseline")
+        statuses.append(o.status)
+        # a node seen again is normal (< 10 mm) unless it progressed unequivocally (RECIST FAQ)
+        reappeared |= o.status is FollowupStatus.PRESENT and not o.nodal
+    seen = {o.lesion_id for o in tp.observations}
+    missing = [n for n in non_targets if n not in seen
+               and not any(_root(s, parents, non_targets) == n for s in seen)]
+    notes += [f"non-target {n} not recorded" for n in sorted(missing)]
+    if FollowupStatus.UNEQUIVOCAL_PROGRESSION in statuses:
+        return Response.PD, tuple(notes)
+    present = any(s is FollowupStatus.PRESENT for s in statuses)
+    if cr_before and reappeared:
+        return Response.PD, (*notes, "non-target reappeared after CR")
+    if missing or FollowupStatus.NOT_ASSESSED in statuses:
+        return Response.NE, tuple(notes)
+    return (Response.NON_CR_NON_PD if present else Response.CR), tuple(notes)
+
+
+def new_lesions(tp: Timepoint) -> bool:
+    """A lesion of kind ``new`` present (or measured) at the timepoint."""
+    return any(o.kind is FollowupKind.NEW and o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED)
+               for o in tp.observations)
+
+
+def overall_response(target: Response | None, non_target: Response | None, new: bool) -> Response:
+    """RECIST 1.1 table 1 (targets at baseline) or table 2 (non-targets only); PD takes precedence."""
+    if new or target is Response.PD or non_target is Response.PD:
+        return Response.PD
+    if target is None:  # table 2
+        return non_target if non_target is not None else Response.NE
+    if target is Response.CR:
+        return Response.CR if non_target in (Response.CR, None) else Response.PR
+    if target in (Response.PR, Response.SD):
+        return target
+    return Response.NE
+
+
+def best_overall_response(history: Sequence[tuple[_dt.date, Response]], baseline_date: _dt.date,
+                          settings: Settings, *, confirm: bool, has_targets: bool) -> tuple[Response, str]:
+    """Best overall response so far (RECIST 1.1 table 3) from the follow-ups' overall responses.
+
+    Stops at the first PD. With ``confirm``, CR needs a later CR and PR a later PR or CR at least
+    ``confirmation_min_days`` later, nothing worse in between (NE is skipped); otherwise SD (or
+    non-CR/non-PD) counts once measured at least ``sd_min_days`` after the baseline; else PD when
+    progression came, else NE.
+    """
+    seq: list[tuple[_dt.date, Response]] = []
+    for d, r in history:
+        seq.append((d, r))
+        if r is Response.PD:
+            break
+    progressed = bool(seq) and seq[-1][1] is Response.PD
+    pre = [x for x in seq if x[1] is not Response.PD]
+    kinds = {r for _, r in pre}
+    if confirm:
+        if _confirmed(pre, {Response.CR}, settings.confirmation_min_days):
+            return Response.CR, ""
+        if has_targets and _confirmed(pre, {Response.CR, Response.PR}, settings.confirmation_min_days):
+            return Response.PR, ""
+    elif Response.CR in kinds:
+        return Response.CR, ""
+    elif Response.PR in kinds:
+        return Response.PR, ""
+    steady = {Response.CR, Response.PR, Response.SD, Response.NON_CR_NON_PD}
+    if any(r in steady and (d - baseline_date).days >= settings.sd_min_days for d, r in pre):
+        return (Response.SD if has_targets else Response.NON_CR_NON_PD), ""
+    why = (f"no response held {settings.sd_min_days} days after the baseline"
+           if kinds & steady else "")
+    return (Response.PD if progressed else Response.NE), why
+
+
+def _confirmed(pre: Sequence[tuple[_dt.date, Response]], good: set[Response], min_days: int) -> bool:
+    for i, (di, ri) in enumerate(pre):
+        if ri not in good:
+            continue
+        for dj, rj in pre[i + 1:]:
+            if rj is Response.NE:
+                continue
+            if rj not in good:
+                break
+            if (dj - di).days >= min_days:
+                return True
+    return False
+
+
+def tgr_pct_per_month(d0_mm: float, dt_mm: float, days: int) -> float | None:
+    """Tumour growth rate, % per month: 100 (exp(3 ln(Dt / D0) / Δt) - 1), Δt = days / 30.4375;
+    None when a sum is 0 (or the interval is not positive, or the rate overflows a float)."""
+    if d0_mm <= 0 or dt_mm <= 0 or days <= 0:
+        return None
+    exponent = 3.0 * math.log(dt_mm / d0_mm) / (days / DAYS_PER_MONTH)
+    return None if exponent > 700.0 else 100.0 * (math.exp(exponent) - 1.0)
+
+
+# ---------------------------------------------------------------------------- the course
+def assess_courses(courses: Iterable[PatientCourse], settings: Settings = Settings()) -> list[TimepointResponse]:
+    out: list[TimepointResponse] = []
+    for course in courses:
+        out += assess_course(course, settings)
+    return out
+
+
+def assess_course(course: PatientCourse, settings: Settings = Settings()) -> tuple[TimepointResponse, ...]:
+    """One TimepointResponse per timepoint, in date order (see the module docstring)."""
+    parents = _parents(course)
+    tps = course.timepoints
+    index = {tp.date: i for i, tp in enumerate(tps)}
+    starts = [index[d] for d in course.baseline_dates]
+    out: list[TimepointResponse] = []
+    first = tps[starts[0]]
+    first_targets = {o.lesion_id: o for o in first.observations if o.kind is FollowupKind.TARGET}
+    for tp in tps[:starts[0]]:
+        tv = target_values(first_targets, tp, parents)
+        out.append(_row(course, tp, None, tv.sum_mm, notes=("before the baseline",)))
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(tps)
+        out += _assess_segment(course, tps[start:end], parents, settings)
+    return tuple(out)
+
+
+def _row(course: PatientCourse, tp: Timepoint, base: Timepoint | None, total: float | None, **kw: object) \
+        -> TimepointResponse:
+    fields: dict[str, object] = dict(
+        patient_id=course.patient_id, timepoint_date=tp.date, baseline_date=base.date if base else None,
+        days_from_baseline=(tp.date - base.date).days if base else None, is_baseline=base is tp, sum_mm=total,
+        baseline_sum_mm=None, nadir_sum_mm=None, change_from_baseline_pct=None, change_from_nadir_pct=None,
+        target_response=None, non_target_response=None, new_lesions=None, overall_response=None,
+        best_overall_response=None, best_overall_response_unconfirmed=None, best_overall_response_confirmed=None,
+        nen_slow_progression=None, tgr_pct_per_month=None, notes=())
+    fields.update(kw)
+    return TimepointResponse(**fields)  # type: ignore[arg-type]
+
+
+def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Mapping[str, str],
+                    settings: Settings) -> list[TimepointResponse]:
+    """A baseline and the timepoints up to the next baseline."""
+    base = tps[0]
+    targets = {o.lesion_id: o for o in base.observations if o.kind is FollowupKind.TARGET}
+    non_targets = {o.lesion_id: o for o in base.observations if o.kind is FollowupKind.NON_TARGET}
+    base_tv = target_values(targets, base, parents)
+    base_sum = base_tv.sum_mm if targets else None
+    notes = list(baseline_flags(base))
+    if not targets:
+        notes.append("no target lesion: overall response from non-targets (RECIST table 2)")
+    elif base_sum is None:
+        notes.append("baseline sum undefined: " + ", ".join(base_tv.missing) + " not measured")
+    out = [_row(course, base, base, base_sum, baseline_sum_mm=base_sum, notes=tuple(notes))]
+    sums: list[tuple[_dt.date, float | None]] = [(base.date, base_sum)]
+    history: list[tuple[_dt.date, Response]] = []
+    overall_cr = False  # an overall CR earlier: a lesion reappearing is then PD (RECIST FAQ)
+    for tp in tps[1:]:
+        notes = []
+        tv = target_values(targets, tp, parents)
+        total = tv.sum_mm if targets else None
+        known = [s for _, s in sums if s is not None]
+        nadir = min(known) if known and base_sum is not None else None
+        t_resp: Response | None = None
+        if targets:
+            notes += tv.notes
+            t_resp, why = target_response(targets, tv, base_sum, nadir, overall_cr)
+            notes += why
+        nt_resp, why = non_target_response(non_targets, tp, parents, overall_cr)
+        notes += why
+        new = new_lesions(tp)
+        overall = overall_response(t_resp, nt_resp, new)
+        if new:
+            notes.append("new lesion(s): " + ", ".join(sorted(
+                o.lesion_id for o in tp.observations if o.kind is FollowupKind.NEW
+                and o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED))))
+        overall_cr |= overall is Response.CR
+        history.append((tp.date, overall))
+        bor_u, why_u = best_overall_response(history, base.date, settings, confirm=False, has_targets=bool(targets))
+        bor_c, why_c = best_overall_response(history, base.date, settings, confirm=True, has_targets=bool(targets))
+        bor, bor_why = (bor_c, why_c) if settings.confirmation_required else (bor_u, why_u)
+        if bor_why:
+            notes.append(f"best overall response: {bor_why}")
+        ch_base = _pct(total, base_sum) if total is not None and base_sum is not None else None
+        ch_nadir = _pct(total, nadir) if total is not None and nadir is not None else None
+        if total is None and targets:
+            notes.append("sum undefined: " + ", ".join(tv.missing) + " not assessed")
+        if total is not None and base_sum == 0:
+            notes.append("baseline sum 0: no % change")
+        if total is not None and nadir == 0:
+            notes.append("nadir sum 0: no % change from the nadir")
+        slow = _slow_progression(overall, tp.date, total, sums, settings)
+        prev_date, prev_sum = sums[-1]
+        tgr = None
+        if total is not None and prev_sum is not None:
+            tgr = tgr_pct_per_month(prev_sum, total, (tp.date - prev_date).days)
+            if tgr is None:
+                notes.append("growth rate undefined: a sum is 0" if min(prev_sum, total) <= 0
+                             else "growth rate out of range")
+        elif targets:
+            notes.append("growth rate undefined: a sum is undefined")
+        out.append(_row(course, tp, base, total, baseline_sum_mm=base_sum, nadir_sum_mm=nadir,
+                        change_from_baseline_pct=ch_base, change_from_nadir_pct=ch_nadir, target_response=t_resp,
+                        non_target_response=nt_resp, new_lesions=new, overall_response=overall,
+                        best_overall_response=bor, best_overall_response_unconfirmed=bor_u,
+                        best_overall_response_confirmed=bor_c, nen_slow_progression=slow, tgr_pct_per_month=tgr,
+                        notes=tuple(dict.fromkeys(notes))))
+        sums.append((tp.date, total))
+    return out
+
+
+def _slow_progression(overall: Response, date: _dt.date, total: float | None,
+                      sums: Sequence[tuple[_dt.date, float | None]], settings: Settings) -> bool:
+    """SD, and the sum above the earliest sum within the window (from the baseline on) by > 0 and <= max %."""
+    if overall is not Response.SD or total is None:
+        return False
+    since = date - _dt.timedelta(days=settings.slow_progression_window_days)
+    ref = next((s for d, s in sums if d >= since and s is not None), None)
+    if ref is None or ref <= 0:
+        return False
+    rise = 100.0 * (total - ref) / ref
+    return rise > _EPS and rise <= settings.slow_progression_max_pct + _EPS

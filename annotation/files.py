@@ -1,0 +1,122 @@
+"""Writing output files and folders safely: whole or not at all, with normal permissions, and a
+full disk said in words.
+
+* :func:`atomic_write` — one file: written to a temporary file beside it, fsynced, renamed over it.
+* :func:`replace_folder` — a folder of outputs (analysis, agreement): filled as a hidden temporary
+  folder beside it and moved into place only when complete; an existing folder is replaced only
+  when empty or a previous output of the same command.
+
+Permissions are those of any file the user makes (``0o666 & ~umask``, folders ``0o777 & ~umask``),
+not the 0600/0700 of :mod:`tempfile`: the temporary names are created with ``O_EXCL`` and the mode
+left to the umask. Any OSError becomes a :class:`LesionlabError` naming the file; ENOSPC/EDQUOT
+say "the disk is full", and nothing partial is left behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from viewer.errors import LesionlabError
+
+DISK_FULL_ADVICE = "free some space on that disk or choose another folder, then retry; nothing was written"
+WRITE_ADVICE = "choose an output folder you can write to, not an existing file"
+
+
+def write_error(exc: OSError, where: str | os.PathLike[str], advice: str = WRITE_ADVICE) -> LesionlabError:
+    """The error to show for an OSError while writing outputs (a full disk named as such)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        quota = " (quota exceeded)" if exc.errno == errno.EDQUOT else ""
+        return LesionlabError(f"cannot be written: the disk is full{quota}", where=str(where),
+                              advice=DISK_FULL_ADVICE)
+    return LesionlabError(f"cannot be written ({exc.strerror or exc})", where=str(where), advice=advice)
+
+
+def _temp_name(target: Path, kind: str) -> Path:
+    return target.parent / f".{target.name}.{kind}-{secrets.token_hex(6)}"
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)`` on a new empty file beside ``path``, fsync it, then rename it over ``path``.
+
+    A folder that cannot be made or written (a file in the way, no permission, a full disk) raises
+    :class:`LesionlabError` naming the file; ``path`` is then unchanged and no temporary is left.
+    """
+    path = Path(path)
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _temp_name(path, "tmp")
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # mode: 0o666 & ~umask
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        tmp = None
+        _fsync_dir(path.parent)
+    except OSError as exc:
+        raise write_error(exc, path) from exc
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def check_out_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path], bool]) -> Path:
+    """``out_dir`` as an absolute path if it may be written: absent, empty or a previous output."""
+    out = Path(out_dir).absolute()
+    if out.exists():
+        if not out.is_dir():
+            raise LesionlabError("exists and is not a folder", where=str(out), advice="choose another --out")
+        if any(out.iterdir()) and not is_previous(out):
+            raise LesionlabError("exists and holds other files", where=str(out),
+                                 advice="choose an empty or new --out folder")
+    return out
+
+
+def replace_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path], bool],
+                   fill: Callable[[Path], None]) -> Path:
+    """Fill a temporary folder beside ``out_dir`` and move it into place only when complete.
+
+    An existing ``out_dir`` is replaced only if it is empty or ``is_previous(out_dir)``. On any
+    failure (a full disk included) the temporary folder goes and ``out_dir`` is as it was.
+    """
+    out = check_out_folder(out_dir, is_previous)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _temp_name(out, "partial")
+        os.mkdir(tmp, 0o777)  # mode: 0o777 & ~umask
+    except OSError as exc:
+        raise write_error(exc, out, advice="choose an --out folder in a place you can write to") from exc
+    try:
+        fill(tmp)
+        if out.exists():
+            old = _temp_name(out, "old")
+            os.mkdir(old, 0o700)
+            os.replace(out, old / "previous")
+            try:
+                os.replace(tmp, out)
+            except BaseException:
+                os.replace(old / "previous", out)  # the previous output stays where it was
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise write_error(exc, out) from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -1,0 +1,359 @@
+"""Follow-up reading, Qt-free: record timepoints, treatment lines, baselines and each lesion's
+follow-up attributes through a :class:`~annotation.reading.Reading` (undo, autosave), and turn a
+project into the follow-up table the response engine reads (FOLLOWUP.csv's columns).
+
+A lesion is one identity across timepoints through its ``tracking_uid``: at each timepoint the
+reader's lesion in one of the timepoint's exam pairs with that UID. Its diameter is the
+measurement on the series role it is assessed on (fixed at baseline; default ``ct_portal``): the
+longest diameter, or the short axis (p3-p4) for a node. The engine lives in
+:mod:`analysis.response` (the layer above); this module only gathers what the reader recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from annotation.followup_records import (DEFAULT_ASSESSED_ROLE, BaselineChoice, LesionFollowup, Timepoint,
+                                         TreatmentLine)
+from annotation.project import Project
+from annotation.records import Lesion, LesionKey, Measurement, PairKey
+from annotation.vocab import FollowupKind, FollowupStatus
+from viewer.errors import InputFormatError, ValidationError
+from viewer.records import Role
+
+if TYPE_CHECKING:
+    from annotation.reading import Reading
+
+#: FOLLOWUP.csv's columns as :func:`followup_rows` fills them (issue 10).
+FOLLOWUP_ROW_COLUMNS: tuple[str, ...] = ("patient_id", "timepoint_date", "lesion_id", "kind", "organ", "nodal",
+                                         "status", "diameter_mm", "baseline", "series_role", "parent_lesion_id",
+                                         "treated", "tracking_uid")
+TREATMENT_LINE_ROW_COLUMNS: tuple[str, ...] = ("patient_id", "name", "start_date", "end_date")
+
+
+# ---------------------------------------------------------------------------- editing
+class FollowupEditor:
+    """The follow-up commands of one reader's :class:`Reading` (each one edit, undoable)."""
+
+    def __init__(self, reading: "Reading") -> None:
+        self.reading = reading
+
+    @property
+    def project(self) -> Project:
+        return self.reading.project
+
+    def _need_patient(self, patient_id: str) -> None:
+        if patient_id not in self.project.patients:
+            raise ValidationError(f"no patient {patient_id!r} in the project", where="patient_id")
+
+    def set_timepoint(self, patient_id: str, timepoint_id: str, exam_date: _dt.date | str,
+                      exam_pair_ids: tuple[str, ...] | list[str]) -> Timepoint:
+        """Add or change a timepoint: its exam date and the exam pair(s) read at it."""
+        self._need_patient(patient_id)
+        for pid in exam_pair_ids:
+            if (patient_id, pid) not in self.project.exam_pairs:
+                raise ValidationError(f"no exam pair {pid!r} of {patient_id}", where="exam_pair_ids")
+        tp = Timepoint(patient_id, timepoint_id, exam_date, tuple(exam_pair_ids))  # type: ignore[arg-type]
+        for other in self.project.timepoints.values():
+            if other.patient_id == patient_id and other.key != tp.key:
+                if other.exam_date == tp.exam_date:
+                    raise ValidationError(f"timepoint {other.timepoint_id} is already on {tp.exam_date}",
+                                          where="exam_date")
+                if set(other.exam_pair_ids) & set(tp.exam_pair_ids):
+                    raise ValidationError(f"an exam pair already belongs to timepoint {other.timepoint_id}",
+                                          where="exam_pair_ids")
+        self.reading.apply(f"timepoint {timepoint_id} of {patient_id}", self.project.with_record(tp))
+        return tp
+
+    def delete_timepoint(self, patient_id: str, timepoint_id: str) -> None:
+        key = (patient_id, timepoint_id)
+        if key not in self.project.timepoints:
+            raise ValidationError(f"no timepoint {timepoint_id!r} of {patient_id}", where="timepoint_id")
+        base = [k for k, b in self.project.followup_baselines.items() if (b.patient_id, b.timepoint_id) == key]
+        self.reading.apply(f"delete timepoint {timepoint_id}",
+                           self.project.without_many({"timepoints": [key], "followup_baselines": base}))
+
+    def set_treatment_line(self, patient_id: str, line_number: int, name: str, start_date: _dt.date | str,
+                           end_date: _dt.date | str | None = None) -> TreatmentLine:
+        self._need_patient(patient_id)
+        line = TreatmentLine(patient_id, line_number, name, start_date, end_date)  # type: ignore[arg-type]
+        self.reading.apply(f"treatment line {line_number} of {patient_id}", self.project.with_record(line))
+        return line
+
+    def delete_treatment_line(self, patient_id: str, line_number: int) -> None:
+        if (patient_id, line_number) not in self.project.treatment_lines:
+            raise ValidationError(f"no treatment line {line_number} of {patient_id}", where="line_number")
+        base = [k for k in self.project.followup_baselines if k[0] == patient_id and k[2] == line_number]
+        self.reading.apply(f"delete treatment line {line_number}", self.project.without_many(
+            {"treatment_lines": [(patient_id, line_number)], "followup_baselines": base}))
+
+    def choose_baseline(self, patient_id: str, timepoint_id: str, line_number: int = 0) -> BaselineChoice:
+        """The reader's baseline for a treatment line (0: before any line; a new line offers a new one)."""
+        if (patient_id, timepoint_id) not in self.project.timepoints:
+            raise ValidationError(f"no timepoint {timepoint_id!r} of {patient_id}", where="timepoint_id")
+        if line_number and (patient_id, line_number) not in self.project.treatment_lines:
+            raise ValidationError(f"no treatment line {line_number} of {patient_id}", where="line_number")
+        choice = BaselineChoice(patient_id, self.reading.reader, line_number, timepoint_id)
+        self.reading.apply(f"baseline {timepoint_id} for line {line_number}", self.project.with_record(choice))
+        return choice
+
+    def set_lesion_followup(self, pair: PairKey, lesion_id: str, kind: FollowupKind | str, *,
+                            status: FollowupStatus | str = FollowupStatus.MEASURED, organ: str = "liver",
+                            nodal: bool = False, assessed_role: Role | str | None = None, treated: bool = False,
+                            parent_tracking_uid: str = "") -> LesionFollowup:
+        """Record a lesion's follow-up attributes. ``assessed_role`` defaults to the role the same
+        lesion (tracking UID) was assessed on at the baseline, else ``ct_portal``."""
+        lesion = self._lesion(pair, lesion_id)
+        key = lesion.key
+        role = assessed_role if assessed_role is not None else baseline_role(self.project, lesion)
+        rec = LesionFollowup(*key, kind, organ, nodal, status, role, treated, parent_tracking_uid)  # type: ignore[arg-type]
+        self.reading.apply(f"follow-up of {lesion_id}: {rec.kind.value}, {rec.status.label}",
+                           self.project.with_record(rec))
+        return rec
+
+    def link_lesion(self, pair: PairKey, lesion_id: str, tracking_uid: str) -> None:
+        """Make a lesion the same lesion as an earlier one (its tracking UID): one identity across timepoints."""
+        lesion = self._lesion(pair, lesion_id)
+        for other in self.project.lesions_of(pair[0], pair[1], self.reading.reader):
+            if other.tracking_uid == tracking_uid and other.lesion_id != lesion_id:
+                raise ValidationError(f"{other.lesion_id} of {pair[1]} is already that lesion", where="tracking_uid")
+        self.reading.apply(f"{lesion_id} linked to an earlier lesion",
+                           self.project.with_record(lesion.with_changes(tracking_uid=tracking_uid)))
+
+    def carry_forward(self, prior_pair: PairKey, prior_lesion_id: str, pair: PairKey) -> str:
+        """Add to ``pair`` the lesion ``prior_lesion_id`` of the prior timepoint: same identity (tracking
+        UID), lobe and segment, and its follow-up attributes with status *not assessed* until the
+        reader assesses it. Returns the new lesion id."""
+        prior = self._lesion(prior_pair, prior_lesion_id)
+        if any(les.tracking_uid == prior.tracking_uid
+               for les in self.project.lesions_of(pair[0], pair[1], self.reading.reader)):
+            raise ValidationError(f"{prior_lesion_id} is already carried into {pair[1]}", where="pair")
+        if pair not in self.project.exam_pairs or pair[0] != prior_pair[0]:
+            raise ValidationError(f"no exam pair {pair!r} of {prior_pair[0]}", where="pair")
+        lid = self.project.next_lesion_id(pair[0], pair[1], self.reading.reader)
+        lesion = Lesion(pair[0], pair[1], self.reading.reader, lid, prior.lobe, prior.segment,
+                        tracking_uid=prior.tracking_uid)
+        proj = self.project.with_record(lesion)
+        f = self.project.lesion_followups.get(prior.key)
+        if f is not None:
+            proj = proj.with_record(replace(f, exam_pair_id=pair[1], lesion_id=lid,
+                                            status=FollowupStatus.NOT_ASSESSED))
+        self.reading.apply(f"{prior_lesion_id} carried forward as {lid}", proj)
+        return lid
+
+    def _lesion(self, pair: PairKey, lesion_id: str) -> Lesion:
+        lesion = self.project.lesions.get((pair[0], pair[1], self.reading.reader, lesion_id))
+        if lesion is None:
+            raise ValidationError(f"no lesion {lesion_id} of reader {self.reading.reader} in {pair[1]}",
+                                  where="lesion_id")
+        return lesion
+
+    def clear_lesion_followup(self, pair: PairKey, lesion_id: str) -> None:
+        key = (pair[0], pair[1], self.reading.reader, lesion_id)
+        if key in self.project.lesion_followups:
+            self.reading.apply(f"follow-up of {lesion_id} cleared", self.project.without("lesion_followups", key))
+
+
+# ---------------------------------------------------------------------------- queries
+def timepoints_of(project: Project, patient_id: str) -> list[Timepoint]:
+    return sorted((t for t in project.timepoints.values() if t.patient_id == patient_id), key=lambda t: t.exam_date)
+
+
+def timepoint_of_pair(project: Project, patient_id: str, exam_pair_id: str) -> Timepoint | None:
+    return next((t for t in project.timepoints.values()
+                 if t.patient_id == patient_id and exam_pair_id in t.exam_pair_ids), None)
+
+
+def baseline_timepoints(project: Project, patient_id: str, reader: str) -> list[Timepoint]:
+    """The reader's chosen baselines in date order; the first timepoint when none was chosen."""
+    chosen = {b.timepoint_id for b in project.followup_baselines.values()
+              if b.patient_id == patient_id and b.reader == reader}
+    tps = timepoints_of(project, patient_id)
+    picked = [t for t in tps if t.timepoint_id in chosen]
+    return picked or tps[:1]
+
+
+def baseline_role(project: Project, lesion: Lesion) -> Role:
+    """The role the lesion (same tracking UID, same reader) is assessed on at its baseline."""
+    bases = baseline_timepoints(project, lesion.patient_id, lesion.reader)
+    here = timepoint_of_pair(project, lesion.patient_id, lesion.exam_pair_id)
+    earlier = [b for b in bases if here is None or b.exam_date <= here.exam_date]
+    for base in reversed(earlier):
+        for f in project.lesion_followups.values():
+            if (f.patient_id, f.reader) == (lesion.patient_id, lesion.reader) and f.exam_pair_id in base.exam_pair_ids:
+                other = project.lesions.get(f.key)
+                if other is not None and other.tracking_uid == lesion.tracking_uid:
+                    return f.assessed_role
+    return DEFAULT_ASSESSED_ROLE
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One lesion to assess at a follow-up, as the reader steps target by target: the prior
+    timepoint's lesion (key, follow-up attributes, diameter on its assessed role) beside the current
+    one (None until carried forward or linked)."""
+
+    prior: LesionKey
+    current: LesionKey | None
+    kind: FollowupKind
+    assessed_role: Role
+    prior_diameter_mm: float | None
+
+
+def prior_timepoint(project: Project, patient_id: str, timepoint_id: str) -> Timepoint | None:
+    order = timepoints_of(project, patient_id)
+    ids = [t.timepoint_id for t in order]
+    if timepoint_id not in ids:
+        raise ValidationError(f"no timepoint {timepoint_id!r} of {patient_id}", where="timepoint_id")
+    i = ids.index(timepoint_id)
+    return order[i - 1] if i else None
+
+
+def worklist(project: Project, reader: str, patient_id: str, timepoint_id: str) -> list[WorkItem]:
+    """The prior timepoint's lesions with follow-up attributes (targets, then non-targets, then new;
+    in lesion-id order) and their counterparts at this timepoint (same tracking UID)."""
+    prior = prior_timepoint(project, patient_id, timepoint_id)
+    if prior is None:
+        return []
+    here = project.timepoints[(patient_id, timepoint_id)]
+    current = {les.tracking_uid: les.key for pid in here.exam_pair_ids
+               for les in project.lesions_of(patient_id, pid, reader)}
+    order = {FollowupKind.TARGET: 0, FollowupKind.NON_TARGET: 1, FollowupKind.NEW: 2}
+    items = []
+    for f in project.lesion_followups.values():
+        if f.patient_id != patient_id or f.reader != reader or f.exam_pair_id not in prior.exam_pair_ids:
+            continue
+        lesion = project.lesions.get(f.key)
+        if lesion is None:
+            continue
+        obs = lesion.observation(f.assessed_role)
+        size = (obs.short_axis_mm if f.nodal else obs.diameter_mm) if isinstance(obs, Measurement) else None
+        items.append((order[f.kind], lesion.number, WorkItem(f.key, current.get(lesion.tracking_uid), f.kind,
+                                                             f.assessed_role, size)))
+    return [item for _, _, item in sorted(items, key=lambda x: (x[0], x[1]))]
+
+
+def followup_readers(project: Project) -> list[str]:
+    return sorted({f.reader for f in project.lesion_followups.values()})
+
+
+# ---------------------------------------------------------------------------- engine input
+def _labels(project: Project, reader: str, patient_id: str, order: list[Timepoint]) -> dict[str, str]:
+    """tracking UID -> a readable lesion label: its lesion id where it first appears (+ date on a clash)."""
+    labels: dict[str, str] = {}
+    used: set[str] = set()
+    for tp in order:
+        for f in sorted(project.lesion_followups.values(), key=lambda f: f.key):
+            if f.patient_id != patient_id or f.reader != reader or f.exam_pair_id not in tp.exam_pair_ids:
+                continue
+            uid = project.lesions[f.key].tracking_uid if f.key in project.lesions else ""
+            if uid and uid not in labels:
+                label = f.lesion_id if f.lesion_id not in used else f"{f.lesion_id}@{tp.exam_date.isoformat()}"
+                labels[uid] = label
+                used.add(label)
+    return labels
+
+
+def _diameter(lesion: Lesion, f: LesionFollowup, where: str, strict: bool) -> float | None:
+    if f.status is not FollowupStatus.MEASURED:
+        return None
+    obs = lesion.observation(f.assessed_role)
+    if not strict and (not isinstance(obs, Measurement) or (f.nodal and obs.short_axis_mm is None)):
+        return None
+    if not isinstance(obs, Measurement):
+        raise InputFormatError(f"status measured but no measurement on {f.assessed_role.value}", where=where,
+                               advice="measure the lesion on its assessed series or change its status")
+    if f.nodal and f.kind is FollowupKind.TARGET:
+        if obs.short_axis_mm is None:
+            raise InputFormatError(f"a nodal target needs its short axis on {f.assessed_role.value}", where=where,
+                                   advice="draw the short axis with the bidirectional tool")
+        return obs.short_axis_mm
+    return obs.diameter_mm
+
+
+def followup_rows(project: Project, reader: str, source: str = "store", *, strict: bool = True,
+                  patient_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """FOLLOWUP.csv rows (typed values) of one reader: one per lesion with follow-up attributes.
+
+    ``strict``: a lesion *measured* without its measurement (or a nodal target without its short
+    axis) raises InputFormatError; otherwise its diameter is left empty (the export).
+    """
+    rows: list[dict[str, Any]] = []
+    if strict:
+        for f in project.lesion_followups.values():
+            if f.reader == reader and (patient_ids is None or f.patient_id in patient_ids) \
+                    and timepoint_of_pair(project, f.patient_id, f.exam_pair_id) is None:
+                raise InputFormatError(f"exam pair {f.exam_pair_id} is in no timepoint",
+                                       where=f"{source}, lesion {f.lesion_id} of {f.patient_id} ({reader})",
+                                       advice="add the pair to a timepoint (its exam date) or clear the lesion's "
+                                              "follow-up attributes")
+    for patient_id in sorted(project.patients) if patient_ids is None else patient_ids:
+        order = timepoints_of(project, patient_id)
+        if not order:
+            continue
+        labels = _labels(project, reader, patient_id, order)
+        bases = {b.timepoint_id for b in baseline_timepoints(project, patient_id, reader)}
+        for tp in order:
+            for f in sorted(project.lesion_followups.values(), key=lambda f: f.key):
+                if f.patient_id != patient_id or f.reader != reader or f.exam_pair_id not in tp.exam_pair_ids:
+                    continue
+                where = f"{source}, lesion {f.lesion_id} of {patient_id} {f.exam_pair_id} ({reader})"
+                lesion = project.lesions.get(f.key)
+                if lesion is None:
+                    raise InputFormatError("follow-up attributes of a lesion that does not exist", where=where)
+                rows.append({
+                    "patient_id": patient_id, "timepoint_date": tp.exam_date.isoformat(),
+                    "lesion_id": labels[lesion.tracking_uid], "kind": f.kind.value, "organ": f.organ,
+                    "nodal": f.nodal, "status": f.status.value, "diameter_mm": _diameter(lesion, f, where, strict),
+                    "baseline": tp.timepoint_id in bases, "series_role": f.assessed_role.value,
+                    "parent_lesion_id": labels.get(f.parent_tracking_uid, f.parent_tracking_uid),
+                    "treated": f.treated, "tracking_uid": lesion.tracking_uid})
+    return rows
+
+
+def treatment_line_rows(project: Project) -> list[dict[str, Any]]:
+    return [{"patient_id": t.patient_id, "name": t.name, "start_date": t.start_date.isoformat(),
+             "end_date": t.end_date.isoformat() if t.end_date else None}
+            for t in sorted(project.treatment_lines.values(), key=lambda t: (t.patient_id, t.start_date))]
+
+
+# ---------------------------------------------------------------------------- export
+def first_exam_date(project: Project, patient_id: str) -> _dt.date | None:
+    """The patient's earliest exam (CT or MRI of a pair, or a timepoint): day 0 of a pseudonymised export."""
+    dates = [d for p in project.pairs_of(patient_id) for d in (p.ct_date, p.mri_date) if d is not None]
+    dates += [t.exam_date for t in timepoints_of(project, patient_id)]
+    return min(dates, default=None)
+
+
+def days_from(day0: _dt.date | None, value: Any) -> int | None:
+    """Days from ``day0`` of an ISO date (text or date), None when either is missing."""
+    if day0 is None or value is None or value == "":
+        return None
+    d = value if isinstance(value, _dt.date) else _dt.date.fromisoformat(str(value))
+    return (d - day0).days
+
+
+def pseudonymise_dates(rows: list[dict[str, Any]], day0s: dict[str, _dt.date | None],
+                       columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Each ``<x>_date`` column of ``columns`` replaced by ``<x>_day``: days from the patient's first exam."""
+    out = []
+    for row in rows:
+        new: dict[str, Any] = {}
+        for k, v in row.items():
+            if k in columns:
+                new[k[:-len("_date")] + "_day"] = days_from(day0s.get(row["patient_id"]), v)
+            else:
+                new[k] = v
+        out.append(new)
+    return out
+
+
+def followup_export_rows(project: Project) -> list[dict[str, Any]]:
+    """followup.csv of an export: every reader's FOLLOWUP.csv rows with a ``reader`` column."""
+    rows = []
+    for reader in followup_readers(project):
+        rows += [{"reader": reader, **r} for r in followup_rows(project, reader, "export", strict=False)]
+    return rows
+

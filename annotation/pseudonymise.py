@@ -1,0 +1,210 @@
+"""The one gate every pseudonymised output goes through: a rule per record field and per column.
+
+``lesionlab export --pseudonymise`` writes nothing that has not passed :meth:`Gate.table` (the
+cohort CSVs, every sheet of every workbook). The gate is declarative: :data:`RULES` gives each
+column of an output and each field of a record one :class:`Rule`; a column without a rule stops
+the export (:class:`PseudonymisationError`), and ``tests/annotation/test_hostile_export.py`` fails
+when a record field (of every record type of :data:`annotation.project.RECORD_TYPES`, so a future
+follow-up or reader-study table too) or an exported column has none. What the rules do:
+
+* patient ids become study codes (``S001``... in patient-id order; a prefix no patient id has, so
+  a code never equals a real id: patients named S001, S002 get ``SUBJ001``...), whatever the ids
+  look like; exam pair ids become ``E1``, ``E2``... per patient; lesion tracking UIDs get fresh
+  UIDs (they appear in DICOM SR objects, which name the patient);
+* names, study / series / SOP instance UIDs, frames of reference and stack keys (paths) are left
+  out (empty cells, the columns stay);
+* no calendar date leaves: a date becomes the number of days since the patient's first exam
+  (CT or MRI of any of their exam pairs), in the same column;
+* free text typed by a reader (comments, reasons, notes) is left out unless ``keep_comments``;
+  text lesionlab generates (check warnings) has the patient's ids replaced by their codes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Iterable, Sequence
+
+from annotation.project import Project
+from annotation._validate import date, new_uid
+from viewer.errors import LesionlabError
+from viewer.records import READING_ROLES
+
+
+class Rule(Enum):
+    """What pseudonymisation does to one column or record field."""
+
+    KEEP = "keep"  # not identifying: vocabularies, measurements, lesion numbers, reader names
+    PATIENT_CODE = "patient code"  # the study code
+    EXAM_CODE = "exam code"  # E1, E2... per patient
+    NEW_UID = "new uid"  # a fresh UID, the same for the same input within one export
+    DROP = "drop"  # left out (an empty cell)
+    DAYS = "days"  # a date -> days since the patient's first exam
+    COMMENT = "comment"  # reader's free text: left out unless keep_comments
+    GENERATED_TEXT = "generated text"  # lesionlab's own sentences: the patient's ids replaced
+    NESTED = "nested"  # a record inside a record: its own fields have rules
+
+
+_ROLE_COLUMNS = {f"{r.value} (mm)": Rule.KEEP for r in READING_ROLES}
+
+#: Every column of every pseudonymised output and every field of every record, with its rule.
+RULES: dict[str, Rule] = {
+    # identifiers
+    "patient_id": Rule.PATIENT_CODE, "exam_pair_id": Rule.EXAM_CODE, "tracking_uid": Rule.NEW_UID,
+    "patient_name": Rule.DROP, "ct_study_uid": Rule.DROP, "mri_study_uid": Rule.DROP,
+    "series_instance_uid": Rule.DROP, "sop_instance_uid": Rule.DROP, "stack_key": Rule.DROP,
+    "fixed_frame_uid": Rule.DROP, "moving_frame_uid": Rule.DROP, "frame_of_reference_uid": Rule.DROP,
+    "mark_id": Rule.DROP,
+    # dates
+    "ct_date": Rule.DAYS, "mri_date": Rule.DAYS,
+    # follow-up (issue 10): dates of timepoints, treatment lines and responses; a timepoint's id and
+    # exam pairs are keys of the store (the exported rows carry the date, as days)
+    "exam_date": Rule.DAYS, "timepoint_date": Rule.DAYS, "baseline_date": Rule.DAYS,
+    "start_date": Rule.DAYS, "end_date": Rule.DAYS,
+    "timepoint_id": Rule.DROP, "exam_pair_ids": Rule.DROP, "parent_tracking_uid": Rule.NEW_UID,
+    # free text
+    "comment": Rule.COMMENT, "reason": Rule.COMMENT, "note": Rule.COMMENT,
+    "warning": Rule.GENERATED_TEXT, "grade_flag": Rule.GENERATED_TEXT,
+    # records inside records
+    "observations": Rule.NESTED, "clinical": Rule.NESTED,
+    # the reading: not identifying
+    **{name: Rule.KEEP for name in (
+        "reader", "readers", "lesion_id", "lobe", "segment", "series_role", "role", "status", "count_status",
+        "slice_index", "diameter_mm", "p1", "p2", "p3", "p4", "p1_row", "p1_col", "p2_row", "p2_col", "p3_row",
+        "p3_col", "p4_row", "p4_col", "row", "col", "row_spacing_mm", "column_spacing_mm", "short_axis_mm",
+        "instance_number", "frame_number", "sop_class_uid", "method", "method_params", "count", "uncountable",
+        "right", "left", "whole_liver", "interval_days", "matrix", "source", "lines",
+        # clinical record
+        "sex", "age_at_diagnosis", "age_at_diagnosis_years", "primary_site", "ki67_percent", "mitotic_count",
+        "mitoses_per_10hpf", "grade", "grade_entered", "grade_who2019", "grade_source", "differentiation",
+        "liver_metastases", "treatments", "treat_primary_resection", "treat_liver_surgery",
+        "treat_chemoembolisation", "treat_radiofrequency_ablation", "treat_somatostatin_analogues",
+        "treat_chemotherapy", "treat_targeted_therapy", "treat_transplant",
+        # follow-up: what each lesion is and the responses (vocabularies and numbers); a treatment's
+        # name is a structured field (the swimmer plot's label), not a comment
+        "kind", "organ", "nodal", "assessed_role", "treated", "baseline", "parent_lesion_id", "line_number", "name",
+        "days_from_baseline", "sum_mm", "baseline_sum_mm", "nadir_sum_mm", "change_from_baseline_pct",
+        "change_from_nadir_pct", "target_response", "non_target_response", "new_lesions", "overall_response",
+        "best_overall_response", "nen_slow_progression", "tgr_pct_per_month",
+        # the per-patient workbook's Patient sheet is (field, value): the rule of the row's field applies
+        "field", "value")},
+    **_ROLE_COLUMNS,
+}
+
+#: Study code prefixes, the first that no patient id could be mistaken for is used.
+CODE_PREFIXES = ("S", "SUBJ", "PSEUDO-")
+
+
+class PseudonymisationError(LesionlabError):
+    """An output column or record field has no pseudonymisation rule: nothing is written."""
+
+
+def rule_of(name: str) -> Rule:
+    try:
+        return RULES[name]
+    except KeyError:
+        raise PseudonymisationError(f"column or field {name!r} has no pseudonymisation rule",
+                                    where="annotation.pseudonymise.RULES",
+                                    advice="add a rule for it before it can be exported pseudonymised") from None
+
+
+def _codes(ids: Sequence[str], width: int) -> dict[str, str]:
+    taken = set(ids)
+    for prefix in CODE_PREFIXES:
+        codes = {pid: f"{prefix}{i:0{width}d}" for i, pid in enumerate(ids, start=1)}
+        if not taken & set(codes.values()):
+            return codes
+    n = 0
+    while True:  # every prefix taken by some id: add a suffix until none collides
+        n += 1
+        codes = {pid: f"S{n}-{i:0{width}d}" for i, pid in enumerate(ids, start=1)}
+        if not taken & set(codes.values()):
+            return codes
+
+
+def _missing(value: Any) -> bool:
+    return (value is None or (isinstance(value, str) and value == "") or type(value).__name__ == "NAType"
+            or (isinstance(value, float) and value != value))
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Pseudonymisation of one project's outputs (``active=False``: everything passes unchanged)."""
+
+    active: bool = False
+    keep_comments: bool = False
+    patient_codes: dict[str, str] = field(default_factory=dict)
+    exam_codes: dict[tuple[str, str], str] = field(default_factory=dict)
+    first_exam: dict[str, _dt.date] = field(default_factory=dict)
+    _uids: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_project(cls, project: Project, *, keep_comments: bool = False) -> "Gate":
+        ids = sorted(project.patients)
+        patient_codes = _codes(ids, max(3, len(str(len(ids)))))
+        exam_codes: dict[tuple[str, str], str] = {}
+        first: dict[str, _dt.date] = {}
+        for pid in ids:
+            for i, pair in enumerate(project.pairs_of(pid), start=1):
+                exam_codes[(pid, pair.exam_pair_id)] = f"E{i}"
+                for d in (pair.ct_date, pair.mri_date):
+                    if d is not None and (pid not in first or d < first[pid]):
+                        first[pid] = d
+        return cls(True, keep_comments, patient_codes, exam_codes, first)
+
+    def patient_code(self, patient_id: str) -> str:
+        return self.patient_codes.get(patient_id, patient_id) if self.active else patient_id
+
+    def value(self, name: str, value: Any, patient_id: str) -> Any:
+        """``value`` of column or field ``name`` in an output about patient ``patient_id``."""
+        if not self.active:
+            return value
+        rule = rule_of(name)
+        if rule is Rule.KEEP or rule is Rule.NESTED or _missing(value):
+            return value
+        if rule is Rule.PATIENT_CODE:
+            return self.patient_codes[str(value)]
+        if rule is Rule.EXAM_CODE:  # not one of the patient's exam pairs (a patient-level row): left out
+            return self.exam_codes.get((patient_id, str(value)))
+        if rule is Rule.NEW_UID:
+            return self._uids.setdefault(str(value), new_uid())
+        if rule is Rule.DAYS:
+            day, first = date(name, value), self.first_exam.get(patient_id)
+            return None if day is None or first is None else (day - first).days
+        if rule is Rule.COMMENT:
+            return value if self.keep_comments else None
+        if rule is Rule.GENERATED_TEXT:
+            return self._replace_ids(str(value), patient_id)
+        return None  # Rule.DROP
+
+    def _replace_ids(self, text: str, patient_id: str) -> str:
+        subs = {patient_id: self.patient_codes.get(patient_id, "")}
+        subs.update({eid: code for (pid, eid), code in self.exam_codes.items() if pid == patient_id})
+        for old in sorted(subs, key=len, reverse=True):
+            text = re.sub(rf"(?<![\w.-]){re.escape(old)}(?![\w.-])", subs[old], text)
+        return text
+
+    def table(self, header: Sequence[str], rows: Iterable[Sequence[Any]],
+              patient_id: str | None = None) -> list[list[Any]]:
+        """The rows of a table with columns ``header`` as they may leave.
+
+        ``patient_id``: the patient the whole table is about (a workbook), else each row's
+        ``patient_id`` column. A (field, value) table applies the rule of each row's field.
+        """
+        header = list(header)
+        for name in header:
+            rule_of(name)  # every column has a rule, active or not: an unruled column is a bug
+        if not self.active:
+            return [list(r) for r in rows]
+        pid_col = header.index("patient_id") if "patient_id" in header else None
+        field_value = header == ["field", "value"]
+        out = []
+        for row in rows:
+            pid = patient_id if patient_id is not None else str(row[pid_col]) if pid_col is not None else ""
+            if field_value:
+                out.append([row[0], self.value(str(row[0]), row[1], pid)])
+            else:
+                out.append([self.value(name, v, pid) for name, v in zip(header, row)])
+        return out

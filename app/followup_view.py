@@ -1,0 +1,186 @@
+"""Follow-up reading: the active series beside the same series of the patient's prior exam.
+
+``P`` puts the active reading cell's series (the current exam, writable) beside the same role of
+the latest earlier exam that has it (a read-only comparison cell), in a 1x2 layout; ``P`` again
+goes back to the six cells. The prior's lines are drawn in its cell (annotation.qt.layers indexes
+every exam of the patient by stack), ``]``/``[`` step lesion by lesion and both cells go to the
+lesion (the prior by its tracking UID). The two exams are aligned as CT and MRI are: the reader's
+confirmed alignment from the store, else a rigid registration proposed in a worker once both
+volumes have loaded (applied at once, kept out of the store); ``L`` on a landmark corrects it and
+keeps it. ``Shift+P`` carries the prior exam's lesions into the current one (same ids, lobes,
+segments and tracking UIDs) in one undoable edit, so each lesion keeps one identity over the years.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from annotation.records import Lesion
+from app.alignment_job import AlignmentJob
+from app.reading_commands import show_lesion
+from app.workstation import CellKind, WorkstationState
+from viewer.errors import LesionlabError
+from viewer.model.layout import role_label
+from viewer.model.reading import ReadingModel
+from viewer.records import StackInfo
+from viewer.studies import ExamPair, Patient, prior_stack
+
+
+class FollowUpCompare:
+    """The prior-beside-current layout and its alignment. ``patients()`` gives the indexed patients;
+    ``volume_of(key)`` a stack's loaded volume or None; ``ensure_pair()`` the project's key of the
+    open exam (made at the first edit)."""
+
+    def __init__(self, state: WorkstationState, viewer: ReadingModel, patients: Callable[[], list[Patient]],
+                 volume_of: Callable[[str], Any], job: AlignmentJob) -> None:
+        self.state, self.viewer, self.patients, self.volume_of = state, viewer, patients, volume_of
+        self.job = job
+        self.job.done.connect(self._aligned)
+        self.job.failed.connect(self._failed)
+        self.prior: tuple[ExamPair, StackInfo] | None = None
+        self._wanted: tuple[str, str] | None = None  # (current, prior) stack keys to register once loaded
+        state.changed.connect(self._state_changed)
+
+    @property
+    def active(self) -> bool:
+        return self.prior is not None
+
+    def _state_changed(self, aspect: str) -> None:
+        if aspect == "pair" and self.prior is not None:  # another exam opened: the comparison ends
+            self.prior = None
+            self._wanted = None
+            self.job.cancel()
+
+    # ------------------------------------------------------------------ the layout
+    def toggle(self) -> None:
+        if self.prior is not None:
+            self.back()
+            return
+        s, r = self.state, self.viewer
+        pair = s.pair
+        if pair is None:
+            raise LesionlabError("open an exam first: P shows its prior exam beside it")
+        cell = r.layout.active
+        current = r.hanging.cells[cell].stack
+        if current is None or s.cell_kind(cell) is not CellKind.READING:
+            raise LesionlabError("make a reading cell of the open exam active first (its series is compared)")
+        role = r.hanging.role_of(current)
+        patient = next((p for p in self.patients() if p.patient_id == pair.patient_id), None)
+        found = prior_stack(patient, pair, role, r.hanging.role_of) if patient is not None else None
+        if found is None:
+            raise LesionlabError(f"no earlier exam of {pair.patient_id} has a {role_label(role)} series to compare")
+        prior_pair, prior = found
+        self.prior = found
+        r.hanging.assign(0, current)
+        r.hanging.assign(1, prior)
+        r.layout.set_grid(1, 2)
+        r.activate(0)
+        self._align(current, prior)
+        s.say(f"{role_label(role)}: {pair.label} beside the prior exam {prior_pair.label} (read-only); "
+              "] / [ step lesion by lesion, L on a landmark keeps the alignment, P goes back")
+
+    def back(self) -> None:
+        s, r = self.state, self.viewer
+        self.prior = None
+        self._wanted = None
+        self.job.cancel()
+        s.compare_frames = None
+        if s.pair is not None:
+            r.hanging.hang(s.pair.stacks)  # the pair's own stacks again (the prior's is no longer a candidate)
+        r.layout.set_grid(2, 3)
+        s.say("back to the six reading cells")
+
+    # ------------------------------------------------------------------ alignment current <- prior
+    def _align(self, current: StackInfo, prior: StackInfo) -> None:
+        s = self.state
+        fixed, moving = current.frame_of_reference_uid, prior.frame_of_reference_uid
+        s.compare_frames = (fixed, moving) if fixed and moving and fixed != moving else None
+        if s.compare_frames is None or s.pair is None:
+            return  # one frame of reference (or unknown): linked as it is, nothing to register
+        known = s.reading.project.alignment(s.pair.patient_id, fixed, moving)
+        if known is not None:
+            self.viewer.link.align_frames(fixed, moving, known.matrix)
+            s.say("prior exam aligned as confirmed earlier")
+            return
+        self._wanted = (current.key, prior.key)
+        self.loaded(current.key)
+
+    def loaded(self, key: str, *_: object) -> None:
+        """A stack finished loading (VolumeLoads.progress): register once both are in."""
+        wanted = self._wanted
+        if wanted is None or key not in wanted:
+            return
+        fixed, moving = self.volume_of(wanted[0]), self.volume_of(wanted[1])
+        if fixed is None or moving is None or not fixed.loaded.all() or not moving.loaded.all():
+            return
+        self._wanted = None
+        self.job.start(self.prior, fixed, moving)
+
+    def _aligned(self, token: object, proposal: Any) -> None:
+        from viewer.registration import Outcome
+
+        s = self.state
+        if token is not self.prior or s.compare_frames is None or s.pair is None:
+            return
+        if proposal.outcome is Outcome.REFUSED:
+            s.say(f"prior exam not aligned automatically ({proposal.reason}): align a landmark and press L")
+            return
+        self.viewer.link.align_frames(*s.compare_frames, proposal.matrix)
+        t = ", ".join(f"{v:+.1f}" for v in proposal.translation_mm)
+        caution = " (uncertain: check a landmark)" if proposal.outcome is Outcome.UNCERTAIN else ""
+        s.say(f"prior exam aligned from the images{caution}: shift ({t}) mm, {proposal.rotation_deg:.1f}°; "
+              "L on a landmark corrects and keeps it")
+
+    def _failed(self, token: object, msg: str) -> None:
+        if token is self.prior:
+            self.state.say(f"⚠ prior exam not aligned: {msg}")
+
+    # ------------------------------------------------------------------ lesion identity over time
+    def carry_lesions(self) -> int:
+        """The prior exam's lesions (this reader's) into the open exam with their ids, lobes, segments and
+        tracking UIDs, as one undoable edit; lesions already there (same tracking UID) are kept."""
+        s = self.state
+        pair = s.pair
+        if pair is None:
+            raise LesionlabError("open an exam first")
+        patient = next((p for p in self.patients() if p.patient_id == pair.patient_id), None)
+        earlier = _earlier_lesions(s, patient, pair)
+        if not earlier:
+            raise LesionlabError("the prior exams of this patient have no lesion of yours to carry")
+        reason = s.prepare()
+        if reason:
+            raise LesionlabError(reason)
+        key = s.selection.pair
+        assert key is not None
+        here = {les.tracking_uid for les in s.reading.project.lesions_of(key[0], key[1], s.reader)}
+        todo = [les for les in earlier if les.tracking_uid not in here]
+        if not todo:
+            s.say("every lesion of the prior exam is already in this one")
+            return 0
+        with s.reading.batch(f"carry {len(todo)} lesions from the prior exam"):
+            for les in todo:
+                s.reading.add_lesion(key, les.lobe, les.segment, tracking_uid=les.tracking_uid,
+                                     lesion_id=les.lesion_id)
+        s.selection.set_lesion(todo[0].lesion_id)
+        show_lesion(s, todo[0].lesion_id)  # the prior cell goes to it
+        s.say(f"{len(todo)} lesions carried from the prior exam ({', '.join(l.lesion_id for l in todo)}): "
+              "measure each on this exam, ] for the next")
+        return len(todo)
+
+
+def _earlier_lesions(s: WorkstationState, patient: Patient | None, pair: ExamPair) -> list[Lesion]:
+    """This reader's lesions of the latest earlier exam of the patient that has any, in id order."""
+    from viewer.studies import exams
+
+    if patient is None or pair.study_date is None:
+        return []
+    project = s.reading.project
+    for exam in reversed([e for e in exams(patient) if e.study_date is not None and e.study_date < pair.study_date]):
+        key = s.session.find_pair(exam)
+        if key is None:
+            continue
+        found = project.lesions_of(key[0], key[1], s.reader)
+        if found:
+            return sorted(found, key=lambda les: int(les.lesion_id[1:]) if les.lesion_id[1:].isdigit() else 0)
+    return []
+

@@ -1,0 +1,55 @@
+"""The workstation's one-click diameter: :func:`viewer.segment.suggest_diameter` behind the line
+tool's suggester hook (:meth:`app.workstation.WorkstationState.set_suggester`).
+
+A click (no drag) with the line tool inside a lesion asks :func:`suggest`; the gesture records the
+line as ``suggested`` with the method's parameters (``method_params``), an endpoint dragged later
+makes it ``suggested_edited``, and a refusal leaves the reader to draw by hand with the reason in
+the status bar. When the lesion is longest on a neighbouring slice, the viewport goes to that
+slice, so the line drawn is the one in view.
+"""
+
+from __future__ import annotations
+
+from annotation.gestures import Suggestion
+from app.workstation import WorkstationState
+from viewer.model.layout import role_label
+from viewer.model.pointer import View
+from viewer.records import Role
+from viewer.segment import Refusal, suggest_diameter
+
+#: Where the workstation offers one-click diameters: the series on which the method meets the issue's
+#: accuracy goal on the sample phantoms (bench/bench_suggest.py: mean absolute error against the
+#: truth, goal in brackets). Elsewhere a click is refused with the figure and the reader draws, so a
+#: suggestion is never a line we know to be often off (CT portal: a rim lesion suggested 12 mm short).
+#: ``lesionlab suggest`` (batch checks) works on every series.
+SAMPLE_MAE_MM: dict[Role, tuple[float, float]] = {
+    Role.CT_ARTERIAL: (1.94, 0.5), Role.CT_PORTAL: (3.42, 0.5), Role.MR_T2FS: (0.74, 1.0),
+    Role.MR_DWI: (0.50, 1.5), Role.MR_T1_ARTERIAL: (1.09, 1.0), Role.MR_T1_PORTAL: (1.59, 1.0),
+}
+OFFERED_ROLES = frozenset(r for r, (mae, goal) in SAMPLE_MAE_MM.items() if mae <= goal)
+
+
+def suggest(view: View, at: tuple[float, float]) -> Suggestion:
+    """The suggestion for a click at image point ``at`` (row, col) on ``view``'s slice."""
+    volume = view.model.volume
+    k = view.slice_index
+    if volume is None:
+        return Suggestion(k, at, at, {}, refusal="no series in this viewport")
+    role = getattr(view.model, "role", None)
+    if role not in OFFERED_ROLES:
+        figure = SAMPLE_MAE_MM.get(role) if isinstance(role, Role) else None
+        why = (f" (mean error {figure[0]:.1f} mm on the sample, goal {figure[1]:g} mm)" if figure else "")
+        offered = " and ".join(role_label(r) for r in sorted(OFFERED_ROLES, key=lambda r: r.value))
+        return Suggestion(k, at, at, {}, refusal=f"one-click diameters are offered on {offered} only{why}: "
+                                                f"drag the line on {role_label(role)}")
+    result = suggest_diameter(volume, k, at)
+    if isinstance(result, Refusal):
+        return Suggestion(k, at, at, result.params, refusal=result.reason)
+    if result.slice_index != k:
+        view.model.set_index(result.slice_index)
+    return Suggestion(result.slice_index, result.p1, result.p2, {**result.params, "confidence": result.confidence})
+
+
+def install(state: WorkstationState) -> None:
+    """Give the workstation its suggester (the main window calls this once)."""
+    state.set_suggester(suggest)

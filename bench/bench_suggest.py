@@ -1,0 +1,280 @@
+"""One-click diameter suggestions (viewer.segment) on the sample phantoms, against the ground truth.
+
+Cases: every liver lesion of the exam pairs whose longest axial diameter is >= 10 mm, on every
+series where the ground truth says it is visible (the six reading series, and ADC). The click:
+a seeded random point within the inner half of the lesion's section (normalised radius <= 0.5
+of the ellipse), on a slice next to the one nearest the lesion's centre (the neighbour whose
+section is larger; the nearest slice itself only when both neighbours' sections are under 60 %
+of it). The truth: ``series.<role>.axial_diameter_on_slice_mm`` (the section by the centre plane
+of the slice nearest the lesion centre), as the issue defines it, whatever slice the method
+picks.
+
+Figures per series: n, suggestion rate, MAE, bias and 95 % limits of agreement (suggested -
+truth), the worst error, how often the picked slice is the truth's; repeatability (10 clicks
+per lesion: max - min of the diameters); time per suggestion on the 512 x 512 CT (median, p95,
+CPU); the DWI - T2FS paired difference (truth vs suggested) on the lesions with both.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_dicom"
+PATIENTS = ("LLSYN001", "LLSYN002", "LLSYN003")
+ROLES = ("ct_arterial", "ct_portal", "mr_t2fs", "mr_dwi", "mr_t1_arterial", "mr_t1_portal", "mr_adc")
+MIN_DIAMETER_MM = 10.0
+#: The issue's goals: MAE per series (mm), 95 % limits of agreement, suggestion rate.
+MAE_GOAL_MM = {"ct_arterial": 0.5, "ct_portal": 0.5, "mr_t2fs": 1.0, "mr_t1_arterial": 1.0, "mr_t1_portal": 1.0,
+               "mr_dwi": 1.5, "mr_adc": 1.5}
+LOA_GOAL_MM = 2.0
+RATE_GOAL = 0.95
+REPEAT_CLICKS = 10
+SEED = 13
+
+
+@dataclass(frozen=True)
+class Case:
+    patient: str
+    lesion: str
+    role: str
+    pattern: str
+    site: str
+    truth_mm: float
+    truth_slice: int
+    click_slice: int
+    click: tuple[float, float]  # (row, col)
+    volume: Any
+
+
+def truth(patient: str, sample: Path = SAMPLE) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((sample / "ground_truth" / f"{patient}.json").read_text())
+    return loaded
+
+
+def load(patient: str, role: str, sample: Path = SAMPLE) -> Any:
+    """One series of the exam pair, loaded as the workstation loads it (DWI: the b800 stack)."""
+    from viewer.index import index_path
+    from viewer.loader import load_stack
+
+    exam = next(e for e in truth(patient, sample)["exams"] if e["timepoint"] == 1
+                and any(s["role"] == role for s in e["series"]))
+    folder = next(s["folder"] for s in exam["series"] if s["role"] == role)
+    stacks = [s for s in index_path(sample / folder, workers=1).stacks if role != "mr_dwi" or s.b_value == 800]
+    return load_stack(stacks[0], workers=1)
+
+
+def click_points(les: dict[str, Any], entry: dict[str, Any], exam_id: str, volume: Any, k: int,
+                 rng: np.random.Generator, n: int) -> list[tuple[float, float]]:
+    """``n`` random points within the inner half of the lesion's section on slice ``k``."""
+    geo = volume.geometry
+    sizes = {row[0]: row[2] for row in entry["diameters_by_slice"]}
+    scale = sizes[k] / les["longest_axial_diameter_mm"]
+    a, b = les["longest_axial_diameter_mm"] / 2 * scale, les["short_axial_diameter_mm"] / 2 * scale
+    th = math.radians(les["axial_rotation_deg"])
+    cx, cy, cz = les["centre_mm"][exam_id]
+    out = []
+    for _ in range(n):
+        u, ang = 0.5 * math.sqrt(rng.uniform()), rng.uniform(0, 2 * math.pi)
+        lx, ly = u * a * math.cos(ang), u * b * math.sin(ang)
+        x, y = cx + lx * math.cos(th) - ly * math.sin(th), cy + lx * math.sin(th) + ly * math.cos(th)
+        r, c = geo.pixel_on_slice((x, y, cz), k)
+        out.append((float(r), float(c)))
+    return out
+
+
+def click_slice(entry: dict[str, Any]) -> int:
+    sizes = {row[0]: row[2] for row in entry["diameters_by_slice"]}
+    k0 = entry["slice_index"]
+    best = max((k for k in (k0 - 1, k0 + 1) if k in sizes), key=lambda k: sizes[k], default=k0)
+    return int(best if sizes.get(best, 0.0) >= 0.6 * sizes[k0] else k0)
+
+
+def cases(volumes: Callable[[str, str], Any], rng: np.random.Generator, n_clicks: int = 1,
+          patients: tuple[str, ...] = PATIENTS, roles: tuple[str, ...] = ROLES,
+          sample: Path = SAMPLE) -> list[list[Case]]:
+    """Per (lesion, series): ``n_clicks`` cases clicked at different points."""
+    out = []
+    for patient in patients:
+        t = truth(patient, sample)
+        exam_of = {s["role"]: e["exam_id"] for e in t["exams"] if e["timepoint"] == 1 for s in e["series"]}
+        for les in t["lesions"]:
+            if les["longest_axial_diameter_mm"] < MIN_DIAMETER_MM:
+                continue
+            for role in roles:
+                entry = les["series"][role]
+                if not entry["visible"]:
+                    continue
+                vol = volumes(patient, role)
+                k = click_slice(entry)
+                pts = click_points(les, entry, exam_of[role], vol, k, rng, n_clicks)
+                out.append([Case(patient, les["id"], role, les["pattern"], les["site"],
+                                 entry["axial_diameter_on_slice_mm"], entry["slice_index"], k, pt, vol) for pt in pts])
+    return out
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    diameter_mm: float | None  # None: refused
+    slice_index: int | None
+    note: str
+    seconds: float
+
+    @property
+    def error_mm(self) -> float | None:
+        return None if self.diameter_mm is None else self.diameter_mm - self.case.truth_mm
+
+
+def suggest(case: Case) -> Outcome:
+    from viewer.segment import Refusal, suggest_diameter
+
+    t0 = time.perf_counter()
+    s = suggest_diameter(case.volume, case.click_slice, case.click)
+    dt = time.perf_counter() - t0
+    if isinstance(s, Refusal):
+        return Outcome(case, None, None, s.reason, dt)
+    return Outcome(case, s.diameter_mm, s.slice_index, "", dt)
+
+
+def summary(outcomes: list[Outcome]) -> dict[str, Any]:
+    errs = np.array([o.error_mm for o in outcomes if o.error_mm is not None])
+    n = len(outcomes)
+    row: dict[str, Any] = {"n": n, "suggested": len(errs), "rate": round(len(errs) / n, 3) if n else None}
+    if len(errs):
+        sd = float(errs.std(ddof=1)) if len(errs) > 1 else 0.0
+        row.update(mae_mm=round(float(np.abs(errs).mean()), 3), bias_mm=round(float(errs.mean()), 3),
+                   loa_low_mm=round(float(errs.mean() - 1.96 * sd), 3), loa_high_mm=round(float(errs.mean() + 1.96 * sd), 3),
+                   worst_mm=round(float(errs[np.argmax(np.abs(errs))]), 3),
+                   over_3mm=int((np.abs(errs) > 3.0).sum()), over_5mm=int((np.abs(errs) > 5.0).sum()),
+                   same_slice=round(float(np.mean([o.slice_index == o.case.truth_slice for o in outcomes
+                                                   if o.diameter_mm is not None])), 3))
+    return row
+
+
+def paired_difference(outcomes: list[Outcome], a: str = "mr_dwi", b: str = "mr_t2fs") -> dict[str, Any]:
+    """Per lesion with a suggestion on both series: mean (a - b), truth and suggested."""
+    by = {(o.case.patient, o.case.lesion, o.case.role): o for o in outcomes if o.diameter_mm is not None}
+    pairs = [(by[(p, l, a)], by[(p, l, b)]) for (p, l, r) in by if r == a and (p, l, b) in by]
+    if not pairs:
+        return {"n": 0}
+    truth_d = [x.case.truth_mm - y.case.truth_mm for x, y in pairs]
+    sugg_d = [x.diameter_mm - y.diameter_mm for x, y in pairs]  # type: ignore[operator]
+    return {"n": len(pairs), "truth_mean_mm": round(statistics.fmean(truth_d), 3),
+            "suggested_mean_mm": round(statistics.fmean(sugg_d), 3),
+            "suggested_minus_truth_mm": round(statistics.fmean(sugg_d) - statistics.fmean(truth_d), 3)}
+
+
+def manual_bias(outcomes: list[Outcome], store: Path = SAMPLE / "reading.lesionlab") -> dict[str, dict[str, Any]]:
+    """Per series, the bias against the truth of the manual lines of the sample reading (reader
+    ``sample``) on the same lesions, beside the suggestion's on the lesions both measured. The
+    sample reading is drawn from the ground truth (endpoints on the true axis), so its bias is the
+    floor a careful reader reaches, not a human reader's."""
+    from annotation.records import Measurement
+    from annotation.store import ReadingStore
+
+    with ReadingStore.open(store, read_only=True) as st:
+        project = st.load()
+    manual = {}
+    for (patient, _pair, _reader, _lid), les in project.lesions.items():
+        gt = les.comment.removeprefix("ground truth ").strip()
+        for role, obs in les.observations:
+            if isinstance(obs, Measurement):
+                manual[(patient, gt, role.value)] = obs.diameter_mm
+    rows: dict[str, dict[str, Any]] = {}
+    for role in ROLES:
+        both = [(o.error_mm, manual[(o.case.patient, o.case.lesion, role)] - o.case.truth_mm) for o in outcomes
+                if o.case.role == role and o.error_mm is not None and (o.case.patient, o.case.lesion, role) in manual]
+        if both:
+            rows[role] = {"n": len(both), "suggested_bias_mm": round(float(np.mean([b[0] for b in both])), 3),
+                          "manual_bias_mm": round(float(np.mean([b[1] for b in both])), 3)}
+    return rows
+
+
+def repeatability(groups: list[list[Case]]) -> dict[str, Any]:
+    """10 clicks per lesion and series: the range (max - min) of the diameters suggested."""
+    spreads: dict[str, list[float]] = {}
+    refused = 0
+    for group in groups:
+        ds = [o.diameter_mm for o in map(suggest, group) if o.diameter_mm is not None]
+        refused += len(group) - len(ds)
+        if len(ds) >= 2:
+            spreads.setdefault(group[0].role, []).append(max(ds) - min(ds))
+    arr = np.array([v for vs in spreads.values() for v in vs])
+    return {"lesion_series": len(groups), "clicks": REPEAT_CLICKS, "refused_clicks": refused,
+            "median_range_mm": round(float(np.median(arr)), 3), "max_range_mm": round(float(arr.max()), 3),
+            "within_1mm": round(float((arr <= 1.0).mean()), 3),
+            "within_1mm_by_series": {r: round(float((np.array(v) <= 1.0).mean()), 3) for r, v in spreads.items()}}
+
+
+def timing(outcomes: list[Outcome]) -> dict[str, Any]:
+    """Wall and CPU time of a suggestion on the 512 x 512 CT (each case three times)."""
+    ct = [o.case for o in outcomes if o.case.role.startswith("ct_")]
+    wall, cpu = [], []
+    for case in ct:
+        for _ in range(3):
+            w0, c0 = time.perf_counter(), time.process_time()
+            suggest(case)
+            wall.append(time.perf_counter() - w0)
+            cpu.append(time.process_time() - c0)
+    return {"n": len(wall), "wall_median_ms": round(1e3 * statistics.median(wall), 1),
+            "wall_p95_ms": round(1e3 * float(np.percentile(wall, 95)), 1),
+            "cpu_median_ms": round(1e3 * statistics.median(cpu), 1)}
+
+
+def print_table(rows: dict[str, dict[str, Any]]) -> None:
+    cols = ("n", "rate", "mae_mm", "bias_mm", "loa_low_mm", "loa_high_mm", "worst_mm", "over_3mm", "same_slice")
+    print(f"{'series':16s} " + " ".join(f"{c:>11s}" for c in cols) + "   goal MAE")
+    for role, row in rows.items():
+        cells = " ".join(f"{'' if row.get(c) is None else row.get(c)!s:>11s}" for c in cols)
+        print(f"{role:16s} {cells}   {MAE_GOAL_MM.get(role, '')}")
+
+
+def run() -> dict[str, Any]:
+    cache: dict[tuple[str, str], Any] = {}
+
+    def volumes(patient: str, role: str) -> Any:
+        if (patient, role) not in cache:
+            cache[(patient, role)] = load(patient, role)
+        return cache[(patient, role)]
+
+    rng = np.random.default_rng(SEED)
+    groups = cases(volumes, rng, n_clicks=1)
+    outcomes = [suggest(g[0]) for g in groups]
+    rows = {role: summary([o for o in outcomes if o.case.role == role]) for role in ROLES}
+    rows["all six reading series"] = summary([o for o in outcomes if o.case.role != "mr_adc"])
+    print_table(rows)
+    for o in outcomes:
+        if o.diameter_mm is None or abs(o.error_mm or 0.0) > 1.5:
+            print(f"  {o.case.patient} {o.case.lesion} {o.case.role} ({o.case.pattern}, {o.case.site}): truth "
+                  f"{o.case.truth_mm:.1f}, " + (f"suggested {o.diameter_mm:.1f}" if o.diameter_mm else f"refused: {o.note}"))
+    paired = paired_difference(outcomes)
+    print(f"DWI - T2FS per lesion: truth {paired.get('truth_mean_mm')} mm, suggested {paired.get('suggested_mean_mm')} mm "
+          f"(n = {paired['n']})")
+    manual = manual_bias(outcomes)
+    for role, row in manual.items():
+        print(f"bias {role:15s} suggested {row['suggested_bias_mm']:+.2f} mm, manual (sample reading) "
+              f"{row['manual_bias_mm']:+.2f} mm on the {row['n']} lesions both measured")
+    rep = repeatability(cases(volumes, np.random.default_rng(SEED + 1), n_clicks=REPEAT_CLICKS))
+    print(f"repeatability ({REPEAT_CLICKS} clicks per lesion and series): median range {rep['median_range_mm']} mm, "
+          f"max {rep['max_range_mm']} mm, within 1 mm {rep['within_1mm']:.0%}, refused clicks {rep['refused_clicks']}; "
+          "within 1 mm by series: " + ", ".join(f"{r} {v:.0%}" for r, v in rep["within_1mm_by_series"].items()))
+    tm = timing(outcomes)
+    print(f"time per suggestion on the 512 x 512 CT: median {tm['wall_median_ms']} ms wall "
+          f"(p95 {tm['wall_p95_ms']}), {tm['cpu_median_ms']} ms CPU")
+    return {"series": rows, "dwi_minus_t2fs": paired, "manual_vs_suggested": manual, "repeatability": rep,
+            "timing": tm}
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    run()

@@ -1,0 +1,62 @@
+"""`lesionlab suggest`: one JSON object on the sample's DWI (a lesion measured, refusals with reasons)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.cli import main
+
+KEYS = {"diameter_mm", "p1_mm", "p2_mm", "sop_instance_uid", "slice_position_mm", "method", "confidence", "note"}
+
+
+def _case(sample: Path) -> tuple[Path, str, dict[str, Any], dict[str, Any]]:
+    truth = json.loads((sample / "ground_truth" / "LLSYN001.json").read_text())
+    mr = next(e for e in truth["exams"] if e["exam_id"] == "mr")
+    dwi = next(s for s in mr["series"] if s["role"] == "mr_dwi")
+    lesion = next(les for les in truth["lesions"] if les["id"] == "L02")
+    return sample / mr["series"][0]["folder"].rsplit("/", 1)[0], dwi["series_instance_uid"], lesion, dwi
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    assert main(["suggest", *args, "--json"]) == 0
+    out: dict[str, Any] = json.loads(capsys.readouterr().out)
+    assert set(out) == KEYS
+    return out
+
+
+def test_a_lesion_on_b800_within_3_mm_of_the_truth(sample_dicom: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder, uid, lesion, _ = _case(sample_dicom)
+    point = [str(v) for v in lesion["centre_mm"]["mr"]]
+    out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "800", "--point-mm", *point)
+    entry = lesion["series"]["mr_dwi"]
+    assert out["method"] == "suggested" and out["confidence"] > 0
+    assert abs(out["diameter_mm"] - entry["axial_diameter_on_slice_mm"]) <= 3.0
+    # the endpoints are patient points on the named slice, as far apart as the diameter says
+    assert math.dist(out["p1_mm"], out["p2_mm"]) == pytest.approx(out["diameter_mm"], abs=0.01)
+    assert out["p1_mm"][2] == pytest.approx(out["slice_position_mm"], abs=0.01)
+    assert out["sop_instance_uid"] == entry["sop_instance_uid"]
+
+
+def test_several_stacks_are_a_refusal_listing_them(sample_dicom: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder, uid, lesion, _ = _case(sample_dicom)
+    out = _run(capsys, str(folder), "--series-uid", uid, "--point-mm", *map(str, lesion["centre_mm"]["mr"]))
+    assert out["diameter_mm"] is None and out["method"] is None
+    assert "several stacks" in out["note"] and "b=0" in out["note"] and "b=800" in out["note"]
+
+
+def test_plain_liver_and_points_off_the_stack_are_refused(sample_dicom: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder, uid, _, _ = _case(sample_dicom)
+    truth = json.loads((sample_dicom / "ground_truth" / "LLSYN001.json").read_text())
+    liver = next(e for e in truth["exams"] if e["exam_id"] == "mr")["liver_reference_mm"]
+    out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "800", "--point-mm", *map(str, liver))
+    assert out["diameter_mm"] is None and "no contrast" in out["note"]
+    far = [liver[0], liver[1], liver[2] + 1000.0]
+    out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "800", "--point-mm", *map(str, far))
+    assert out["diameter_mm"] is None and "off the stack" in out["note"]
+    out = _run(capsys, str(folder), "--series-uid", "1.2.3", "--point-mm", *map(str, liver))
+    assert out["diameter_mm"] is None and "no stack" in out["note"]

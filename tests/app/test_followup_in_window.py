@@ -1,0 +1,137 @@
+"""Issue 10, reading a follow-up in the window: a CT-only timepoint is an exam of its own in the
+browser; P shows the active series beside the same series of the prior exam (read-only, its lines
+drawn, aligned by registration), Shift+P carries the prior's lesions with their identities, ]
+brings both cells to the lesion, L keeps the current <- prior alignment in the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from annotation.records import Measurement
+from annotation.vocab import AlignmentSource
+from app.browser import PAYLOAD
+from app.workstation import CellKind
+from tests.app.conftest import press
+from viewer.records import Role
+
+
+def _open_exam(w, qtbot, date: str):  # type: ignore[no-untyped-def]
+    item = next(i for i in w.browser.pair_items()
+                if i.data(0, PAYLOAD).patient_id == "LLSYN001" and i.data(0, PAYLOAD).is_single
+                and i.data(0, PAYLOAD).study_date.isoformat() == date)
+    assert "follow-up" in item.text(1)
+    w.browser.itemActivated.emit(item, 0)
+    qtbot.waitUntil(lambda: all(vp.volume is not None and vp.volume.loaded.all()
+                                for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack), timeout=60000)
+
+
+def test_follow_up_prior_beside_current(window, qtbot, sample_dicom: Path) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    truth = json.loads((sample_dicom / "ground_truth" / "LLSYN001.json").read_text())
+    baseline_key = w.state.selection.pair
+    baseline = {les.lesion_id: les for les in w.session.reading.project.lesions_of(*baseline_key, "sample")}
+    assert baseline, "the sample reading has LLSYN001's baseline lesions"
+
+    _open_exam(w, qtbot, "2023-10-17")  # CT portal only
+    assert w.state.pair is not None and w.state.pair.mr is None
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    qtbot.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)  # the window/level tool: activates only
+    assert w.reading.layout.active == portal
+
+    press(w, qtbot, "compare_prior")
+    assert w.reading.layout.grid == (1, 2) and w.follow_up.active
+    assert w.state.cell_kind(0) is CellKind.READING and w.state.cell_kind(1) is CellKind.COMPARISON
+    prior = w.reading.hanging.cells[1].stack
+    assert prior.study_date == "20230314" and w.reading.hanging.role_of(prior) is Role.CT_PORTAL
+    assert "read-only" in w.state.cell_title(1) and "2023-03-14" in w.status.text() + w.state.cell_title(1) \
+        or "20230314" in w.state.cell_title(1)
+
+    # the prior's lines are drawn in its cell (indexed by stack), none in the new exam yet
+    layer_prior, layer_now = w.reading_view.line_layers[1], w.reading_view.line_layers[0]
+    ms = [(lid, m) for lid, les in baseline.items() for lid2, m in [(lid, les.observation(Role.CT_PORTAL))]
+          if isinstance(m, Measurement)]
+    assert ms
+    lid, m = ms[0]
+    assert (lid, m) in layer_prior._index.get(w.state.selection, "LLSYN001", prior.key, m.slice_index)
+
+    # the proposal aligns the two CTs: every lesion's centre at the follow-up maps onto its baseline centre
+    qtbot.waitUntil(lambda: "prior exam aligned" in w.status.text(), timeout=120000)
+    now_vp, prior_vp = w.reading.viewports[0], w.reading.viewports[1]
+    for les in truth["lesions"]:
+        c = les["centre_mm"]
+        if "ct_tp2" in c and "ct" in c:
+            mapped = w.reading.link.map_point(now_vp, prior_vp, np.asarray(c["ct_tp2"], float))
+            assert mapped is not None and np.linalg.norm(mapped - np.asarray(c["ct"], float)) < 5.0, les["id"]
+
+    # Shift+P: the prior's lesions, same ids and tracking UIDs, one undoable edit
+    press(w, qtbot, "carry_lesions")
+    key = w.state.selection.pair
+    assert key is not None and key != baseline_key
+    carried = {les.lesion_id: les for les in w.session.reading.project.lesions_of(*key, "sample")}
+    assert set(carried) == set(baseline)
+    assert all(carried[i].tracking_uid == baseline[i].tracking_uid and carried[i].lobe == baseline[i].lobe
+               for i in baseline)
+    assert all(not les.observations for les in carried.values())  # nothing measured for the reader
+
+    # ] steps to a lesion: the prior cell goes to that lesion's baseline slice
+    w.state.selection.set_lesion(None)
+    press(w, qtbot, "next_lesion")
+    first = w.state.selection.lesion_id
+    want = baseline[first].observation(Role.CT_PORTAL)
+    if isinstance(want, Measurement):
+        assert prior_vp.index == want.slice_index
+
+    # a line drawn in the comparison cell is refused; nothing recorded on the prior exam
+    before = w.session.reading.project
+    press(w, qtbot, "tool_line")
+    w.reading.activate(1)
+    from tests.app.conftest import drag
+    drag(qtbot, w.grid.viewports[1], (200, 200), (230, 240))
+    assert w.session.reading.project is before and "read-only comparison" in w.status.text()
+
+    # L keeps the current <- prior alignment in the store
+    w.reading.activate(0)
+    press(w, qtbot, "link_all")
+    frames = w.state.compare_frames
+    assert frames is not None
+    kept = w.session.reading.project.alignment("LLSYN001", *frames)
+    assert kept is not None and kept.source is AlignmentSource.CONFIRMED
+
+    # P again: the six cells of the follow-up exam
+    press(w, qtbot, "compare_prior")
+    assert w.reading.layout.grid == (2, 3) and not w.follow_up.active
+    assert all(c.stack is None or w.state.in_pair(c.stack) for c in w.reading.hanging.cells)
+
+    # undo: first the kept alignment, then the carried lesions in one step
+    w.session.reading.undo()
+    assert w.session.reading.project.alignment("LLSYN001", *frames) is None
+    assert w.session.reading.project.lesions_of(*key, "sample")
+    w.session.reading.undo()
+    assert not w.session.reading.project.lesions_of(*key, "sample")
+
+
+def test_a_ct_only_exam_asks_only_for_its_series(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The lesion grid of a follow-up CT with the portal phase only: the other five series are "—"
+    (no images), not gaps to fill; Checks and counts.csv ask only for the series it has."""
+    from annotation.checks import check_pair
+    from annotation.tables import count_rows
+    from annotation.qt.panels import FIXED
+    from viewer.records import READING_ROLES
+
+    w = window
+    _open_exam(w, qtbot, "2023-10-17")
+    w.state.prepare()
+    key = w.state.selection.pair
+    w.session.reading.add_lesion(key, "right")
+    t = w.docks.lesion_panel.table
+    texts = {role: t.item(0, FIXED + j).text() for j, role in enumerate(READING_ROLES)}
+    assert texts[Role.CT_PORTAL] == "" and all(texts[r] == "—" for r in READING_ROLES if r is not Role.CT_PORTAL)
+    project = w.session.reading.project
+    roles = {r["series_role"] for r in count_rows(project) if (r["patient_id"], r["exam_pair_id"]) == key}
+    assert roles == {"ct_arterial", "ct_portal"}  # the CT study's roles (the record knows the modality only)
+    unread = [c.message for c in check_pair(project, *key, "sample") if "not counted" in c.message]
+    assert unread and "T2" not in unread[0] and "DWI" not in unread[0]

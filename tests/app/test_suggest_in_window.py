@@ -1,0 +1,119 @@
+"""The one-click diameter in the real main window (issue 13): a click with the line tool inside a
+lesion on DWI b800 shows the suggested line on the lesion's largest slice, recorded as
+``suggested`` with its parameters (store and measurements.csv); dragging an end makes it
+``suggested_edited``; a click on plain liver is refused and records nothing."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from annotation.export import export_store
+from annotation.records import Measurement
+from annotation.store import ReadingStore
+from annotation.vocab import MeasurementMethod
+from app.main_window import MainWindow
+from viewer.records import READING_ROLES, Role
+
+from tests.app.conftest import READER, drag, make_window, open_pair, press
+
+DWI_CELL = READING_ROLES.index(Role.MR_DWI)
+PATIENT = "LLSYN002"
+LESION = "L06"  # 14 mm, not measured in the sample reading (its five largest are), visible on DWI
+
+
+@pytest.fixture
+def window(qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index) -> MainWindow:  # type: ignore[no-untyped-def]
+    w = make_window(qtbot, env)
+    assert w.store_flow.open_store(store_copy) and not w.session.read_only
+    open_pair(w, qtbot, sample_dicom, sample_index, PATIENT)
+    return w
+
+
+def _click(qtbot, vp, at: tuple[float, float]) -> None:  # type: ignore[no-untyped-def]
+    x, y = vp.transform().image_to_widget(*at)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+
+
+def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainWindow, qtbot, store_copy: Path,  # type: ignore[no-untyped-def]
+                                                                   sample_dicom: Path, env: Path) -> None:
+    w = window
+    truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
+    lesion = next(les for les in truth["lesions"] if les["id"] == LESION)
+    entry = lesion["series"]["mr_dwi"]
+    model = w.reading.viewports[DWI_CELL]
+    assert model.role is Role.MR_DWI and model.volume.stack.b_value == 800
+    w.reading.activate(DWI_CELL)
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    assert w.state.tool.value == "line"
+    # click on a slice next to the largest one, near (not at) the lesion's centre
+    k = entry["slice_index"] + 1
+    model.set_index(k)
+    row, col = model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k)
+    vp = w.grid.viewports[DWI_CELL]
+    _click(qtbot, vp, (row + 1.0, col - 0.5))
+    m = w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI)
+    assert isinstance(m, Measurement), w.status.text()
+    assert m.method is MeasurementMethod.SUGGESTED and "suggested" in w.status.text()
+    params = json.loads(m.method_params)
+    assert params["method"] == "halfmax_rays_v1" and params["clicked_slice"] == k and 0 < params["confidence"] <= 1
+    assert abs(m.diameter_mm - entry["axial_diameter_on_slice_mm"]) <= 3.0
+    assert m.slice_index == model.index  # the viewport shows the slice the line is on
+    # the line is an ordinary one: an end dragged outwards edits it
+    w.reading.activate(DWI_CELL)
+    away = (m.p2[0], m.p2[1] + 3.0)
+    drag(qtbot, vp, m.p2, away)
+    edited = w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI)
+    assert edited.method is MeasurementMethod.SUGGESTED_EDITED, w.status.text()
+    assert edited.method_params == m.method_params
+    assert edited.p1 == m.p1 and edited.p2 != m.p2
+    with ReadingStore.open(store_copy, read_only=True) as again:
+        assert again.load().lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) == edited
+    export_store(store_copy, env / "export")
+    rows = [r for r in csv.DictReader((env / "export" / "measurements.csv").open())
+            if r["lesion_id"] == lid and r["series_role"] == "mr_dwi"]
+    assert len(rows) == 1 and rows[0]["method"] == "suggested_edited"
+    assert json.loads(rows[0]["method_params"])["method"] == "halfmax_rays_v1"
+
+
+def test_a_click_on_plain_liver_is_refused_and_leaves_the_reader_to_draw(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
+                                                                         sample_dicom: Path) -> None:
+    w = window
+    truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
+    liver = next(e for e in truth["exams"] if e["exam_id"] == "mr")["liver_reference_mm"]
+    model = w.reading.viewports[DWI_CELL]
+    w.reading.activate(DWI_CELL)
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    k = model.geometry.nearest_slice(liver)
+    model.set_index(k)
+    _click(qtbot, w.grid.viewports[DWI_CELL], model.geometry.pixel_on_slice(liver, k))
+    assert "no suggestion: no contrast at the click" in w.status.text()
+    assert "drag to draw" in w.status.text()
+    les = w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)]
+    assert les.observation(Role.MR_DWI) is None
+    with pytest.raises(StopIteration):
+        next(iter(les.observations))
+
+
+def test_on_a_series_where_the_method_misses_its_goal_a_click_is_refused_with_the_figure(  # type: ignore[no-untyped-def]
+        window: MainWindow, qtbot, sample_dicom: Path) -> None:
+    """CT portal: 3.4 mm mean error on the sample against a 0.5 mm goal: no line is suggested there."""
+    w = window
+    truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
+    lesion = next(les for les in truth["lesions"] if les["id"] == LESION)
+    cell = READING_ROLES.index(Role.CT_PORTAL)
+    model = w.reading.viewports[cell]
+    w.reading.activate(cell)
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    k = model.geometry.nearest_slice(lesion["centre_mm"]["ct"])
+    model.set_index(k)
+    _click(qtbot, w.grid.viewports[cell], model.geometry.pixel_on_slice(lesion["centre_mm"]["ct"], k))
+    assert "offered on" in w.status.text() and "3.4 mm" in w.status.text() and "CT portal" in w.status.text()
+    assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.CT_PORTAL) is None

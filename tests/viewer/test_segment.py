@@ -1,0 +1,220 @@
+"""viewer.segment on analytic phantoms: an ellipsoid lesion in a liver, rendered with partial volume
+through the slice (sub-slab sampling), a Gaussian point-spread and seeded noise, on CT-, T2FS- and
+DWI-like grids. The truth is the ellipse cut by the centre plane of the slice nearest the
+lesion's centre (2a). Clicks land within the inner half of the lesion on a neighbouring slice.
+
+Tolerances: 1 mm on the fine grids, 1.5 mm on 2.5 mm pixels; necrotic and rim lesions 1.5 mm;
+a lesion against a vessel or the liver's edge is within 3 mm or refused, never 5 mm off.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from tests.dicomgen import AXIAL_IOP, axial_positions
+from viewer.geometry import StackGeometry
+from viewer.segment import Refusal, Suggestion, SuggestParams, suggest_diameter
+
+SLICE_MM = 5.0
+N_SLICES = 7
+SUB = 8  # sub-planes per slice
+
+
+@dataclass
+class Phantom:
+    array: np.ndarray
+    geometry: StackGeometry
+    loaded: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaded = np.ones(self.array.shape[0], bool)
+
+
+@dataclass(frozen=True)
+class Lesion:
+    a_mm: float = 10.0
+    b_mm: float = 7.0
+    c_mm: float = 9.0
+    rotation_deg: float = 30.0
+    contrast: float = 60.0
+    centre_z_mm: float = 1.0  # slice 3 is at z = 0
+    core_fraction: float = 0.0  # necrotic core (of the size), value ``core``
+    core: float = 0.0
+    rim_mm: float = 0.0  # rim gain 1.7, interior 0.5
+    centre_xy_mm: tuple[float, float] = (0.0, 0.0)
+
+    def truth_mm(self) -> float:
+        z = SLICE_MM * round(self.centre_z_mm / SLICE_MM)
+        return 2 * self.a_mm * math.sqrt(max(0.0, 1 - ((z - self.centre_z_mm) / self.c_mm) ** 2))
+
+    def click(self, rng: np.random.Generator, geo: StackGeometry, k: int) -> tuple[float, float]:
+        s = math.sqrt(max(0.0, 1 - ((SLICE_MM * (k - 3) - self.centre_z_mm) / self.c_mm) ** 2))
+        u, t = 0.5 * math.sqrt(rng.uniform()), rng.uniform(0, 2 * math.pi)
+        th = math.radians(self.rotation_deg)
+        lx, ly = u * self.a_mm * s * math.cos(t), u * self.b_mm * s * math.sin(t)
+        x = self.centre_xy_mm[0] + lx * math.cos(th) - ly * math.sin(th)
+        y = self.centre_xy_mm[1] + lx * math.sin(th) + ly * math.cos(th)
+        r, c = geo.pixel_on_slice((x, y, SLICE_MM * (k - 3)), k)
+        return float(r), float(c)
+
+
+def render(lesion: Lesion, spacing: tuple[float, float] = (0.742, 0.742), size: int = 160, noise: float = 10.0,
+           psf_mm: float = 0.6, liver: float = 100.0, seed: int = 0, extra=None) -> Phantom:  # type: ignore[no-untyped-def]
+    """The volume (slices, rows, cols): liver + lesion (+ ``extra(x, y, z) -> (mask, value)``)."""
+    rs, cs = spacing
+    rows, cols = size, size
+    y = (np.arange(rows) - rows / 2) * rs
+    x = (np.arange(cols) - cols / 2) * cs
+    yy, xx = np.meshgrid(y, x, indexing="ij")
+    th = math.radians(lesion.rotation_deg)
+    u = (xx - lesion.centre_xy_mm[0]) * math.cos(th) + (yy - lesion.centre_xy_mm[1]) * math.sin(th)
+    v = -(xx - lesion.centre_xy_mm[0]) * math.sin(th) + (yy - lesion.centre_xy_mm[1]) * math.cos(th)
+    rng = np.random.default_rng(seed)
+    out = np.empty((N_SLICES, rows, cols), np.float32)
+    for k in range(N_SLICES):
+        acc = np.zeros((rows, cols))
+        for j in range(SUB):
+            z = SLICE_MM * (k - 3) + ((j + 0.5) / SUB - 0.5) * SLICE_MM
+            w = (z - lesion.centre_z_mm) / lesion.c_mm
+            r = np.sqrt((u / lesion.a_mm) ** 2 + (v / lesion.b_mm) ** 2 + w ** 2)
+            plane = np.full((rows, cols), liver)
+            if extra is not None:
+                mask, value = extra(xx, yy, z)
+                plane[mask] = value
+            gain = np.ones_like(r)
+            if lesion.rim_mm:
+                gain = np.where(r > 1 - lesion.rim_mm / lesion.b_mm, 1.7, 0.5)
+            plane = np.where(r <= 1, liver + lesion.contrast * gain, plane)
+            if lesion.core_fraction:
+                plane = np.where(r <= lesion.core_fraction, lesion.core, plane)
+            acc += plane
+        img = ndi.gaussian_filter(acc / SUB, (psf_mm / rs, psf_mm / cs))
+        noise_field = ndi.gaussian_filter(rng.standard_normal((rows, cols)), 1.0)
+        out[k] = img + noise * noise_field / noise_field.std()
+    geo, _ = StackGeometry.from_slices(rows, cols, AXIAL_IOP, axial_positions(N_SLICES, SLICE_MM, origin=(
+        float(x[0]), float(y[0]), -3 * SLICE_MM)), spacing)
+    return Phantom(out, geo)
+
+
+def suggest(lesion: Lesion, phantom: Phantom, k: int = 4, seed: int = 1) -> Suggestion | Refusal:
+    return suggest_diameter(phantom, k, lesion.click(np.random.default_rng(seed), phantom.geometry, k))
+
+
+class TestLesionAppearances:
+    @pytest.mark.parametrize("contrast", [60.0, -45.0])
+    def test_ct_grid_hyper_and_hypo_from_a_neighbouring_slice(self, contrast: float) -> None:
+        lesion = Lesion(contrast=contrast)
+        s = suggest(lesion, render(lesion, noise=8.0))
+        assert isinstance(s, Suggestion), s
+        assert s.slice_index == 3  # the slice the lesion fills most, not the one clicked
+        assert s.diameter_mm == pytest.approx(lesion.truth_mm(), abs=1.0)
+        assert s.params["side"] == ("brighter" if contrast > 0 else "darker")
+
+    def test_non_square_t2fs_pixels(self) -> None:
+        lesion = Lesion(a_mm=12.0, b_mm=8.0, rotation_deg=70.0, contrast=250.0)
+        s = suggest(lesion, render(lesion, spacing=(1.2692, 1.1875), size=110, noise=11.0, liver=200.0))
+        assert isinstance(s, Suggestion), s
+        assert s.diameter_mm == pytest.approx(lesion.truth_mm(), abs=1.0)
+
+    def test_coarse_dwi_pixels(self) -> None:
+        lesion = Lesion(a_mm=9.0, b_mm=7.5, contrast=90.0)
+        s = suggest(lesion, render(lesion, spacing=(2.5, 2.5), size=60, noise=8.0, psf_mm=1.5, liver=120.0))
+        assert isinstance(s, Suggestion), s
+        assert s.diameter_mm == pytest.approx(lesion.truth_mm(), abs=1.5)
+
+    def test_necrotic_lesion_clicked_in_its_core(self) -> None:
+        """A bright shell round a dark core (b800, CT arterial): the click on the core measures the lesion."""
+        lesion = Lesion(a_mm=15.0, b_mm=12.0, c_mm=13.0, core_fraction=0.55, core=40.0, contrast=80.0)
+        phantom = render(lesion, noise=8.0)
+        s = suggest_diameter(phantom, 3, phantom.geometry.pixel_on_slice((0.0, 0.0, 0.0), 3))
+        assert isinstance(s, Suggestion), s
+        assert s.diameter_mm == pytest.approx(lesion.truth_mm(), abs=1.5)
+
+    def test_rim_lesion(self) -> None:
+        lesion = Lesion(a_mm=13.0, b_mm=10.0, c_mm=11.0, rim_mm=2.5, contrast=40.0)
+        s = suggest(lesion, render(lesion, noise=6.0))
+        assert isinstance(s, Suggestion), s
+        assert s.diameter_mm == pytest.approx(lesion.truth_mm(), abs=1.5)
+
+    def test_repeatability_of_ten_clicks(self) -> None:
+        lesion = Lesion()
+        phantom = render(lesion, noise=8.0)
+        ds = []
+        for seed in range(10):
+            s = suggest(lesion, phantom, k=4 if seed % 2 else 3, seed=seed)
+            assert isinstance(s, Suggestion), s
+            ds.append(s.diameter_mm)
+        assert max(ds) - min(ds) <= 1.0
+
+
+class TestHardNeighbours:
+    def test_against_a_brighter_vessel_within_3_mm_or_refused(self) -> None:
+        lesion = Lesion(contrast=50.0)
+        vessel = lambda x, y, z: (np.abs(y - 0.4 * x - 8.0) < 3.0, 190.0)  # noqa: E731 - a 6 mm tube
+        s = suggest(lesion, render(lesion, noise=8.0, extra=vessel))
+        assert isinstance(s, Refusal) or abs(s.diameter_mm - lesion.truth_mm()) <= 3.0, s
+
+    @pytest.mark.xfail(strict=True, reason="known limit (viewer/README.md): a vein's cross-section twice as "
+                       "contrasted as the lesion, pressed against it, is taken in (8 mm too long)")
+    def test_against_a_brighter_vein_cross_section_within_3_mm_or_refused(self) -> None:
+        lesion = Lesion(contrast=50.0)
+        vein = lambda x, y, z: ((x - 4.0) ** 2 + (y - 12.0) ** 2 < 30.0, 200.0)  # noqa: E731 - 11 mm across
+        s = suggest(lesion, render(lesion, noise=8.0, extra=vein))
+        assert isinstance(s, Refusal) or abs(s.diameter_mm - lesion.truth_mm()) <= 3.0, s
+
+    def test_at_the_liver_edge_within_3_mm_or_refused(self) -> None:
+        lesion = Lesion(contrast=50.0, centre_xy_mm=(0.0, 0.0))
+        fat = lambda x, y, z: (y > 6.0, -100.0)  # noqa: E731 - the capsule cuts the lesion's side
+        s = suggest(lesion, render(lesion, noise=8.0, extra=fat))
+        assert isinstance(s, Refusal) or abs(s.diameter_mm - lesion.truth_mm()) <= 3.0, s
+
+    def test_plain_liver_is_refused_with_the_reason(self) -> None:
+        lesion = Lesion(contrast=0.0)
+        s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))
+        assert isinstance(s, Refusal) and "no contrast" in s.reason
+        assert s.params["method"] == "halfmax_rays_v1"
+
+    def test_a_click_outside_the_image_or_an_unloaded_slice_is_refused(self) -> None:
+        lesion = Lesion()
+        phantom = render(lesion, size=80)
+        assert isinstance(suggest_diameter(phantom, 3, (-5.0, 10.0)), Refusal)
+        phantom.loaded[3] = False
+        s = suggest_diameter(phantom, 3, (40.0, 40.0))
+        assert isinstance(s, Refusal) and "not loaded" in s.reason
+
+
+class TestRecords:
+    def test_suggestion_params_are_json_and_name_the_method(self) -> None:
+        import json
+
+        lesion = Lesion()
+        s = suggest(lesion, render(lesion, noise=8.0))
+        assert isinstance(s, Suggestion)
+        back = json.loads(json.dumps(s.params))
+        assert back["method"] == "halfmax_rays_v1" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
+
+    def test_validation(self) -> None:
+        with pytest.raises(ValueError, match="smooth_mm"):
+            SuggestParams(smooth_mm=0.0)
+        with pytest.raises(ValueError, match="ring_mm"):
+            SuggestParams(ring_mm=(3.0, 2.0))
+        with pytest.raises(ValueError, match="confidence"):
+            Suggestion(0, (0.0, 0.0), (1.0, 1.0), 1.0, 1.5, {})
+        with pytest.raises(ValueError, match="says why"):
+            Refusal("", {})
+
+    def test_a_512_slice_is_quick(self) -> None:
+        """The goal is 150 ms (make bench measures it quietly); here a loose bound on a shared machine."""
+        lesion = Lesion()
+        phantom = render(lesion, size=512, noise=8.0)
+        suggest(lesion, phantom)
+        t0 = time.perf_counter()
+        suggest(lesion, phantom)
+        assert time.perf_counter() - t0 < 1.0

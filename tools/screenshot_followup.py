@@ -1,0 +1,107 @@
+"""Screenshot of follow-up reading (docs/followup.png): LLSYN001's CT of 2023-10-17 beside its
+baseline CT portal, the baseline's lines drawn, the lesions carried, L1 measured on the follow-up.
+
+Run under a display (Xvfb):  xvfb-run -s "-screen 0 1920x1200x24" .venv/bin/python tools/screenshot_followup.py OUT.png
+It drives the real main window with Qt events, as a reader would (P, Shift+P, ], a drag).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main(out: str) -> int:
+    tmp = Path(tempfile.mkdtemp())
+    os.environ["LESIONLAB_CONFIG_DIR"] = str(tmp / "config")
+    os.environ["LESIONLAB_DATA_DIR"] = str(tmp / "data")
+    import numpy as np
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from app.browser import PAYLOAD
+    from app.main_window import MainWindow
+    from app.reading_settings import ReaderName, recent_stores
+    from viewer.index import index_path
+    from viewer.model.settings import RecentStudies, RoleOverrides
+    from viewer.records import Role
+
+    app = QApplication.instance() or QApplication([])
+    from app.theme import apply_dark_theme
+    apply_dark_theme(app)
+    sample = ROOT / "sample_dicom"
+    store = tmp / "reading.lesionlab"
+    shutil.copy(sample / "reading.lesionlab", store)
+    name = ReaderName(tmp / "reader.json")
+    name.set("sample")
+    w = MainWindow(overrides=RoleOverrides(tmp / "roles.json"), recent=RecentStudies(tmp / "recent.json"),
+                   reader=name, stores=recent_stores(tmp / "stores.json"))
+    w.store_flow.ask = lambda title, text, choices: "keep"  # type: ignore[method-assign]
+    w.resize(1600, 1000)
+    w.show()
+    w.activateWindow()
+    w.raise_()
+    QTest.qWaitForWindowActive(w, 5000)  # shortcuts fire in the active window (no window manager under Xvfb)
+    w.store_flow.open_store(store)
+    w.show_index(str(sample), index_path(sample))
+
+    def wait(cond, ms: int = 120000) -> None:  # type: ignore[no-untyped-def]
+        left = ms
+        while not cond() and left > 0:
+            QTest.qWait(50)
+            left -= 50
+
+    def key(action: str) -> None:
+        seq = w.actions_by_id[action].shortcuts()[0]
+        QTest.keyClick(w.grid.active_widget, seq[0].key(), seq[0].keyboardModifiers())
+
+    item = next(i for i in w.browser.pair_items() if i.data(0, PAYLOAD).patient_id == "LLSYN001"
+                and i.data(0, PAYLOAD).is_single and i.data(0, PAYLOAD).study_date.isoformat() == "2023-10-17")
+    w.browser.setCurrentItem(item)
+    w.browser.itemActivated.emit(item, 0)
+    wait(lambda: all(vp.volume is not None and vp.volume.loaded.all()
+                     for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack))
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    QTest.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)
+    key("compare_prior")
+    wait(lambda: all(vp.volume is not None and vp.volume.loaded.all() for vp in w.reading.viewports[:2]))
+    wait(lambda: "prior exam aligned" in w.status.text())
+    key("carry_lesions")
+    # L1 is current after the carry and the prior cell shows it at its baseline slice
+    truth = json.loads((sample / "ground_truth" / "LLSYN001.json").read_text())
+    tp2 = next(t for t in truth["followup"]["timepoints"] if t["timepoint_date"] == "2023-10-17")
+    l1 = next(les for les in tp2["lesions"] if les["id"] == "L01")
+    centre = np.asarray(next(les for les in truth["lesions"] if les["id"] == "L01")["centre_mm"]["ct_tp2"], float)
+    vp = w.reading.viewports[0]
+    geo = vp.geometry
+    k = geo.nearest_slice(centre)
+    vp.set_index(k)
+    half = l1["series"]["ct_portal"]["axial_diameter_on_slice_mm"] / 2
+    a = geo.pixel_on_slice(centre - np.array([half, 0, 0]), k)
+    b = geo.pixel_on_slice(centre + np.array([half, 0, 0]), k)
+    key("tool_line")
+    widget = w.grid.viewports[0]
+    t = widget.transform()
+    pa, pb = (QPoint(round(x), round(y)) for x, y in (t.image_to_widget(*a), t.image_to_widget(*b)))
+    QTest.mousePress(widget, Qt.MouseButton.LeftButton, pos=pa)
+    QTest.mouseMove(widget, QPoint((pa.x() + pb.x()) // 2, (pa.y() + pb.y()) // 2))
+    QTest.mouseMove(widget, pb)
+    QTest.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=pb)
+    w.reading.activate(0)
+    QTest.qWait(300)
+    w.grab().save(out)
+    print(f"saved {out}; status: {w.status.text()}")
+    w.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "docs" / "followup.png")))

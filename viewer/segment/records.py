@@ -1,0 +1,108 @@
+"""What a diameter suggestion returns: the line (or why there is none) and how it was made."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+#: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
+METHOD_NAME = "halfmax_rays_v1"
+
+
+@dataclass(frozen=True)
+class SuggestParams:
+    """The method's parameters (recorded with every suggestion, so a figure can be reproduced).
+
+    Lengths in mm; the smoothing and the rings never go below ``min_px`` pixels.
+    """
+
+    roi_radius_mm: float = 50.0  # the search window around the click
+    smooth_mm: float = 1.5  # Gaussian sigma of the denoising before anything is measured
+    min_px: float = 0.7  # floor of the smoothing sigma, in pixels (coarse DWI pixels)
+    click_disc_mm: float = 2.0  # radius of the disc whose median is the intensity at the click
+    ring_mm: tuple[float, float] = (2.0, 4.0)  # band outside (and inside) a region's edge
+    inner_quantile: float = 0.6  # the lesion's level just inside its edge: this quantile (lesion side up)
+    edge_iterations: int = 5  # the edge's half-maximum is re-measured until it settles (at most this often)
+    min_contrast_sd: float = 2.5  # lesion vs liver, in SDs of the smoothed liver, to suggest at all
+    shell_fraction: float = 0.15  # a ring outside the region this far from the liver is more lesion
+    beyond_ratio: float = 1.5  # growth stops this many contrasts beyond the edge level (fat, air, veins)
+    vessel_ratio: float = 1.0  # a blob beyond the edge level by this many contrasts, at the edge, is cut off
+    opening: float = 0.5  # opening disc radius, a fraction of the largest disc inside the region
+    n_rays: int = 72
+    harmonics: int = 8  # the boundary's radius keeps these Fourier harmonics (noise goes, shape stays)
+    leak_window: int = 15  # rays of the circular median a ray's radius is compared with
+    leak_ratio: float = 1.2  # a ray longer than this times its neighbours' median (+ 1 px) leaked
+    min_compactness: float = 0.5  # area / (pi d^2 / 4): lower is a lesion merged with a vessel
+    max_leak_fraction: float = 0.34  # more leaked rays than this: refused
+    slices_each_side: int = 2
+    max_shift: float = 0.5  # the centre moves less than this times the diameter from slice to slice
+    max_growth: float = 1.5  # nor does the diameter grow more than this factor (+ 1 pixel)  # neighbouring slices searched for a longer axial diameter
+    max_diameter_mm: float = 80.0
+    min_diameter_mm: float = 4.0
+
+    def __post_init__(self) -> None:
+        for name in ("roi_radius_mm", "smooth_mm", "min_px", "click_disc_mm", "min_contrast_sd", "leak_ratio",
+                     "max_diameter_mm", "min_diameter_mm"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be > 0, got {value}")
+        if not 0 < self.ring_mm[0] < self.ring_mm[1]:
+            raise ValueError(f"ring_mm must be (inner, outer) with 0 < inner < outer, got {self.ring_mm}")
+        if self.n_rays < 16 or not 1 <= self.harmonics < self.n_rays // 2:
+            raise ValueError(f"n_rays >= 16 and 1 <= harmonics < n_rays / 2, got {self.n_rays}, {self.harmonics}")
+        if not 0 <= self.max_leak_fraction < 1 or not 0 < self.shell_fraction < 1 or not 0 <= self.opening < 1:
+            raise ValueError("max_leak_fraction and shell_fraction are fractions")
+        if self.vessel_ratio < 0 or self.edge_iterations < 1 or self.beyond_ratio <= 0:
+            raise ValueError("vessel_ratio >= 0 (0: off), beyond_ratio > 0 and edge_iterations >= 1")
+        if self.slices_each_side < 0 or self.leak_window < 3:
+            raise ValueError("slices_each_side >= 0 and leak_window >= 3")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ring_mm"] = list(self.ring_mm)
+        return d
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested longest axial diameter: two points (row, col) on ``slice_index``.
+
+    ``params`` holds the method, its parameters and what it measured (levels, leaked rays,
+    the slices tried), JSON-ready; ``confidence`` is 0..1 (contrast against the liver's noise
+    and the share of rays that did not leak).
+    """
+
+    slice_index: int
+    p1: tuple[float, float]
+    p2: tuple[float, float]
+    diameter_mm: float
+    confidence: float
+    params: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        if self.slice_index < 0:
+            raise ValueError(f"slice_index must be >= 0, got {self.slice_index}")
+        if not (math.isfinite(self.diameter_mm) and self.diameter_mm > 0):
+            raise ValueError(f"diameter_mm must be > 0, got {self.diameter_mm}")
+        if not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence must lie in [0, 1], got {self.confidence}")
+        for name, p in (("p1", self.p1), ("p2", self.p2)):
+            if len(p) != 2 or not all(math.isfinite(v) for v in p):
+                raise ValueError(f"{name} must be a finite (row, col), got {p}")
+
+    @property
+    def method(self) -> str:
+        return str(self.params.get("method", METHOD_NAME))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """No suggestion, and why (the reader draws by hand)."""
+
+    reason: str
+    params: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        if not self.reason:
+            raise ValueError("a refusal says why")

@@ -1,0 +1,320 @@
+"""One slice: the lesion around a click, its boundary at half-maximum, its rays.
+
+Steps (all on a window of ``roi_radius_mm`` around the click, denoised by a Gaussian):
+1. The liver's level and noise: the mode of the window's histogram and the half-width of its
+   peak (the liver fills most of a 10 cm window around a lesion; vessels, fat and the lesion
+   are minorities that do not move a mode).
+2. The intensity at the click (median of a small disc). Too close to the liver: refused.
+3. Region growing: the pixels beyond half-way from the liver to the click's level, connected to
+   the click, holes filled (necrosis, a dark vessel inside). A ring just outside that is still
+   far from the liver is more lesion (a necrotic core clicked inside its shell, the interior of
+   a rim lesion): the growth restarts half-way to the ring's level, keeping what it had.
+4. The half-maximum at the edge: the lesion's level in a band just inside the region's edge,
+   the liver's in a band just outside; the threshold half-way between them (the edge of a
+   blurred step), so rims, texture and partial volume do not move the boundary.
+5. Rays from the region's centre (the point deepest inside): each stops where the image first
+   crosses the threshold on leaving the region (sub-pixel, linear between samples). A ray much
+   longer than its neighbours ran into a vessel or out through the capsule: it takes their
+   median; too many such rays and the slice is refused. The radii keep their first harmonics.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage as ndi
+from skimage.segmentation import watershed
+
+from viewer.segment.records import SuggestParams
+
+
+@dataclass(frozen=True)
+class Levels:
+    """What decides a boundary: the lesion's side (+1 brighter than the liver, -1 darker), the
+    threshold, the liver's level and the SD of the denoised liver."""
+
+    sign: int
+    threshold: float
+    liver: float
+    liver_sd: float
+    lesion: float  # the level just inside the edge
+    mode: float  # the window's liver mode (the liver far from the lesion)
+
+    @property
+    def contrast_sd(self) -> float:
+        return abs(self.lesion - self.liver) / self.liver_sd
+
+
+@dataclass(frozen=True)
+class SliceOutline:
+    """The boundary found on one slice: points (row, col) of the whole image, and its quality."""
+
+    points: np.ndarray  # (n_rays, 2)
+    levels: Levels
+    leaked_fraction: float
+    centre: tuple[float, float]
+
+
+class Window:
+    """The denoised window of one slice around a point, with its pixel spacing."""
+
+    def __init__(self, image: np.ndarray, at: tuple[float, float], spacing: tuple[float, float],
+                 p: SuggestParams) -> None:
+        rs, cs = spacing
+        self.spacing = spacing
+        hr, hc = int(math.ceil(p.roi_radius_mm / rs)), int(math.ceil(p.roi_radius_mm / cs))
+        r, c = int(round(at[0])), int(round(at[1]))
+        self.r0, self.c0 = max(0, r - hr), max(0, c - hc)
+        r1, c1 = min(image.shape[0], r + hr + 1), min(image.shape[1], c + hc + 1)
+        crop = np.asarray(image[self.r0:r1, self.c0:c1], dtype=np.float32)
+        self.raw = crop
+        sigma = (max(p.smooth_mm / rs, p.min_px), max(p.smooth_mm / cs, p.min_px))
+        self.sm = ndi.gaussian_filter(crop, sigma, mode="nearest")
+        self.touches_image_edge = (self.r0, self.c0) == (0, 0) or r1 == image.shape[0] or c1 == image.shape[1]
+
+    def local(self, at: tuple[float, float]) -> tuple[float, float]:
+        return at[0] - self.r0, at[1] - self.c0
+
+    def inside(self, at_local: tuple[float, float]) -> bool:
+        return bool(0 <= at_local[0] <= self.sm.shape[0] - 1 and 0 <= at_local[1] <= self.sm.shape[1] - 1)
+
+    def disc(self, at_local: tuple[float, float], radius_mm: float) -> np.ndarray:
+        rs, cs = self.spacing
+        i, j = np.ogrid[:self.sm.shape[0], :self.sm.shape[1]]
+        d2 = ((i - at_local[0]) * rs) ** 2 + ((j - at_local[1]) * cs) ** 2
+        disc: np.ndarray = d2 <= max(radius_mm, 0.75 * max(rs, cs)) ** 2
+        return disc
+
+    def liver(self) -> tuple[float, float]:
+        """(level, SD) of the histogram's main peak: the mode, and the half-width at half-maximum
+        of its narrower side / 1.1774, on a second histogram fitted to the peak. Pixels at the
+        window's minimum (air clipped on CT, the zero outside a masked ADC map) are left out."""
+        v = self.sm[self.raw > self.raw.min()] if (self.raw > self.raw.min()).any() else self.sm.ravel()
+        lo, hi = np.percentile(v, [1.0, 99.0])
+        if hi <= lo:
+            return float(lo), 1e-6
+        level, width = _peak(v, lo, hi, 2.0)
+        level, width = _peak(v, level - 6 * width, level + 6 * width, 1.0)
+        return level, width / 1.1774
+
+    def ring(self, mask: np.ndarray, inner_mm: float, outer_mm: float, outside: bool = True) -> np.ndarray:
+        """Pixels between ``inner_mm`` and ``outer_mm`` from the region's edge, outside (or inside) it."""
+        rs, cs = self.spacing
+        floor = min(rs, cs)
+        band: np.ndarray = np.zeros(mask.shape, bool)
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        if not rows.size:
+            return band
+        reach = min(outer_mm, 1e4) if outside else 0.0  # the distance maps need only the region's box
+        pr, pc = int(math.ceil(reach / rs)) + 2, int(math.ceil(reach / cs)) + 2
+        box = (slice(max(rows[0] - pr, 0), rows[-1] + pr + 1), slice(max(cols[0] - pc, 0), cols[-1] + pc + 1))
+        sub = np.pad(mask[box], 1)  # a margin of outside pixels round the box
+        dist = ndi.distance_transform_edt(~sub if outside else sub, sampling=(rs, cs))[1:-1, 1:-1]
+        band[box] = (dist >= max(inner_mm, floor)) & (dist <= max(outer_mm, 2.5 * floor))
+        return band
+
+
+def _peak(v: np.ndarray, lo: float, hi: float, smooth_bins: float) -> tuple[float, float]:
+    """(mode, half-width at half-maximum of the narrower side) of the values in [lo, hi]."""
+    hist, edges = np.histogram(v, bins=128, range=(lo, hi))
+    hist = ndi.gaussian_filter1d(hist.astype(float), smooth_bins)
+    k = int(np.argmax(hist))
+    half = hist[k] / 2.0
+    left = k - next((i for i in range(k, -1, -1) if hist[i] < half), 0)
+    right = next((i for i in range(k, len(hist)) if hist[i] < half), len(hist) - 1) - k
+    return float((edges[k] + edges[k + 1]) / 2.0), float((edges[1] - edges[0]) * max(1.0, min(left, right)))
+
+
+def grow(sm: np.ndarray, seed: tuple[float, float], sign: int, threshold: float,
+         keep: np.ndarray | None = None, ceiling: float | None = None) -> np.ndarray:
+    """The region beyond ``threshold`` on the lesion's side (with ``keep``) and short of
+    ``ceiling`` (fat or air beyond the capsule, a vein brighter than the lesion), holes filled,
+    that holds the seed (directly or in a filled hole). Empty when the seed is in none."""
+    above = sign * (sm - threshold) > 0
+    if ceiling is not None:
+        above &= sign * (sm - ceiling) < 0
+    if keep is not None:
+        above |= keep
+    filled = ndi.binary_fill_holes(above)
+    labels, _ = ndi.label(filled)
+    lab = labels[int(round(seed[0])), int(round(seed[1]))]
+    if lab == 0:
+        return np.zeros_like(above)
+    region: np.ndarray = labels == lab
+    return region
+
+
+def _median(values: np.ndarray) -> float | None:
+    return float(np.median(values)) if values.size else None
+
+
+def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tuple[Levels, np.ndarray] | str:
+    """Steps 1-4 on the window: the lesion's side, its half-maximum threshold and its region, or why not."""
+    liver, sd = win.liver()
+    mode, sd = liver, max(sd, 1e-6)
+    gate = p.min_contrast_sd * sd
+    at = float(np.median(win.sm[win.disc(seed, p.click_disc_mm)]))
+    if abs(at - liver) < gate:
+        # iso at the click (a necrotic core averaged with its shell through the slice): the
+        # nearest ring around the click that stands out from the liver is the lesion
+        step = max(p.click_disc_mm, max(win.spacing))
+        rings = (win.disc(seed, r + step) & ~win.disc(seed, r) for r in np.arange(p.click_disc_mm, 25.0, step))
+        found = next((m for m in (_median(win.sm[ring]) for ring in rings) if m is not None and abs(m - liver) >= gate), None)
+        if found is None:
+            return (f"no contrast at the click ({at:.0f} against the liver's {liver:.0f} ± {sd:.0f}); "
+                    "click inside the lesion")
+        at = found
+    sign = 1 if at > liver else -1
+    threshold = liver + (at - liver) / 2.0
+    region = grow(win.sm, seed, sign, threshold)
+    if not region.any():
+        return "no region around the click stands out from the liver"
+    for _ in range(3):  # a ring still far from the liver: more lesion (necrosis, rim lesions)
+        ring = _median(win.sm[win.ring(region, *p.ring_mm)])
+        if ring is None or abs(ring - liver) < max(gate, p.shell_fraction * abs(at - liver)):
+            break
+        sign = 1 if ring > liver else -1
+        threshold = liver + (ring - liver) / 2.0
+        region = grow(win.sm, seed, sign, threshold, keep=region)
+    return at_edge(win, seed, Levels(sign, threshold, liver, sd, at, mode), region, p)
+
+
+def at_edge(win: Window, seed: tuple[float, float], levels: Levels, region: np.ndarray,
+            p: SuggestParams) -> tuple[Levels, np.ndarray] | str:
+    """Step 4 from a region found at ``levels``: the threshold half-way between the lesion's level
+    just inside the region's edge and the liver's just outside it, and the region it gives."""
+    sign, sd, gate = levels.sign, levels.liver_sd, p.min_contrast_sd * levels.liver_sd
+    for _ in range(p.edge_iterations):
+        inside = win.sm[win.ring(region, 0.5 * p.ring_mm[0], p.ring_mm[1], outside=False)]
+        inner = float(np.quantile(inside, 0.5 + sign * (p.inner_quantile - 0.5))) if inside.size else None
+        outer = _median(win.sm[win.ring(region, *p.ring_mm)])
+        if inner is None or outer is None or sign * (inner - outer) <= 0:
+            break
+        if abs(inner - outer) / 2.0 < 0.5 * gate:
+            return f"the lesion's edge is too faint against the liver ({inner - outer:+.0f}, liver noise {sd:.0f})"
+        grown = grow(win.sm, seed, sign, (inner + outer) / 2.0,
+                     keep=win.ring(region, 1.5 * p.ring_mm[1], 1e9, outside=False),
+                     ceiling=inner + p.beyond_ratio * (inner - outer))
+        if not grown.any():
+            break
+        region, before = grown, levels.threshold
+        levels = Levels(sign, (inner + outer) / 2.0, outer, sd, inner, levels.mode)
+        if abs(levels.threshold - before) < 0.05 * abs(inner - outer):
+            break
+    return levels, region
+
+
+def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestParams,
+            region: np.ndarray | None = None) -> SliceOutline | str:
+    """Step 5: the boundary by rays from the region's centre (grown from the seed at the levels'
+    threshold unless given), or why there is none."""
+    if region is None:
+        region = grow(win.sm, seed, levels.sign, levels.threshold,
+                      ceiling=levels.lesion + p.beyond_ratio * (levels.lesion - levels.liver))
+    if not region.any():
+        return "the lesion does not reach this point"
+    rs, cs = win.spacing
+    if p.vessel_ratio:
+        region = _without_brighter_neighbours(win, seed, levels, region, p)
+    deep = ndi.distance_transform_edt(region, sampling=(rs, cs))
+    cr, cc = np.unravel_index(int(np.argmax(deep)), deep.shape)
+    region = _opened(region, deep, p.opening * float(deep[cr, cc]), (rs, cs), (int(cr), int(cc)))
+    if region[0, :].any() or region[-1, :].any() or region[:, 0].any() or region[:, -1].any():
+        return f"the region leaks beyond {p.roi_radius_mm:.0f} mm of the click (no closed boundary against the liver)"
+    around = _median(win.sm[win.ring(region, *p.ring_mm)])
+    contrast = abs(levels.lesion - levels.mode)
+    if around is None or abs(around - levels.mode) > max(p.min_contrast_sd * levels.liver_sd, 0.25 * contrast):
+        return "what surrounds the region is not liver (the lesion may go on, or it merges with a vessel)"
+    phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
+    step = 0.25 * min(rs, cs)
+    rr, rc = np.nonzero(region)
+    reach = float(np.hypot((rr - cr) * rs, (rc - cc) * cs).max()) + 2.0 * max(rs, cs)
+    t = np.arange(0.0, reach, step)
+    rows = cr + np.outer(np.sin(phi), t) / rs
+    cols = cc + np.outer(np.cos(phi), t) / cs
+    valid = (rows >= 0) & (rows <= win.sm.shape[0] - 1) & (cols >= 0) & (cols <= win.sm.shape[1] - 1)
+    coords = np.stack([np.clip(rows, 0, win.sm.shape[0] - 1), np.clip(cols, 0, win.sm.shape[1] - 1)])
+    inside = ndi.map_coordinates(region.astype(np.float32), coords.reshape(2, -1), order=0).reshape(rows.shape) > 0.5
+    inside &= valid
+    value = levels.sign * (ndi.map_coordinates(win.sm, coords.reshape(2, -1), order=1).reshape(rows.shape)
+                           - levels.threshold)
+    radius = np.empty(p.n_rays)
+    for k in range(p.n_rays):
+        out = np.flatnonzero(~inside[k])
+        e = int(out[0]) if out.size else len(t) - 1
+        # the last threshold crossing before the exit, within a pixel of it
+        back = max(0, e - int(math.ceil(max(rs, cs) / step)) - 1)
+        pos = np.flatnonzero(value[k, back:e + 1] > 0)
+        if pos.size and pos[-1] + back < len(t) - 1:
+            j = int(pos[-1]) + back
+            v0, v1 = value[k, j], value[k, j + 1]
+            radius[k] = t[j] + step * (v0 / (v0 - v1) if v0 != v1 else 0.5)
+        else:
+            radius[k] = max(0.0, t[e] - step / 2)
+    radius, leaked = _without_leaks(radius, p, max(rs, cs))
+    if leaked > p.max_leak_fraction:
+        return f"the boundary leaks on {leaked:.0%} of the rays (vessel, capsule or a neighbouring lesion)"
+    spectrum = np.fft.rfft(radius)
+    spectrum[p.harmonics + 1:] = 0.0
+    radius = np.maximum(np.fft.irfft(spectrum, n=p.n_rays), 0.0)
+    points = np.stack([cr + win.r0 + radius * np.sin(phi) / rs, cc + win.c0 + radius * np.cos(phi) / cs], axis=1)
+    # compactness: the outline's area against the disc of its longest chord (an ellipse of axis
+    # ratio q has q; a lesion merged with a vessel running away from it much less)
+    area = 0.5 * float(np.sum(radius ** 2)) * (2 * math.pi / p.n_rays)
+    chord = float(np.max(radius + np.roll(radius, p.n_rays // 2)))
+    compact = area / (math.pi * chord ** 2 / 4.0) if chord > 0 else 0.0
+    if compact < p.min_compactness:
+        return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
+    return SliceOutline(points, levels, leaked, (float(cr + win.r0), float(cc + win.c0)))
+
+
+def _without_brighter_neighbours(win: Window, seed: tuple[float, float], levels: Levels, region: np.ndarray,
+                                 p: SuggestParams) -> np.ndarray:
+    """A vessel against the lesion, beyond it on the lesion's side (a portal or hepatic vein brighter
+    than an enhancing lesion), is cut off along the steepest edge between them: a watershed of the
+    gradient from two kinds of markers, the part around the click and each such blob that reaches
+    the region's edge (an enclosed one is a core or a rim, part of the lesion)."""
+    sign = levels.sign
+    ceiling = levels.lesion + p.vessel_ratio * (levels.lesion - levels.liver)
+    beyond = region & (sign * (win.sm - ceiling) > 0)
+    if not beyond.any():
+        return region
+    edge = win.ring(region, 0.0, p.ring_mm[0], outside=False) & region
+    blobs, n = ndi.label(beyond)
+    r, c = int(round(seed[0])), int(round(seed[1]))
+    others = [i for i in range(1, n + 1) if i != blobs[r, c] and (edge & (blobs == i)).any()]
+    if not others:
+        return region
+    markers = np.zeros(region.shape, np.int32)
+    markers[win.disc(seed, p.click_disc_mm) & region & ~beyond] = 1
+    for i in others:
+        markers[blobs == i] = 2
+    if not (markers == 1).any():
+        return region
+    rs, cs = win.spacing
+    gradient = np.hypot(ndi.sobel(win.sm, 0) / rs, ndi.sobel(win.sm, 1) / cs)
+    basins = watershed(gradient, markers, mask=region)
+    kept: np.ndarray = ndi.binary_fill_holes(basins == 1)
+    return kept
+
+
+def _opened(region: np.ndarray, deep: np.ndarray, radius_mm: float, spacing: tuple[float, float],
+            centre: tuple[int, int]) -> np.ndarray:
+    """A morphological opening by a disc of ``radius_mm`` (through distance maps, so in mm whatever
+    the pixel shape), the part that holds the centre: cuts vessels and tails narrower than the disc."""
+    core = deep > radius_mm
+    grown = ndi.distance_transform_edt(~core, sampling=spacing) <= radius_mm
+    labels, _ = ndi.label(grown & region)
+    opened: np.ndarray = labels == labels[centre]
+    return opened
+
+
+def _without_leaks(radius: np.ndarray, p: SuggestParams, pixel_mm: float) -> tuple[np.ndarray, float]:
+    """Radii much longer (or shorter) than their neighbours' circular median take that median."""
+    h = p.leak_window // 2
+    ring = np.concatenate([radius[-h:], radius, radius[:h]])
+    med = np.array([np.median(ring[k:k + 2 * h + 1]) for k in range(len(radius))])
+    bad = (radius > p.leak_ratio * med + pixel_mm) | (radius < med / p.leak_ratio - pixel_mm)
+    return np.where(bad, med, radius), float(bad.mean())

@@ -1,0 +1,172 @@
+"""A click inside a lesion -> its longest axial diameter, on the slice where it is largest.
+
+The click's slice sets the lesion's side and threshold (:func:`viewer.segment.slice2d.find_levels`);
+the same threshold follows the lesion onto the neighbouring slices (each seeded at the previous
+slice's centre) while it lasts, up to ``slices_each_side`` each way, so every slice is cut at
+the same level; the slice with the longest diameter is measured again at its own edge
+half-maximum. The diameter is :func:`viewer.geometry.farthest_pair_mm` of the boundary points:
+the convention of :mod:`viewer.geometry.diameter`, the manual tool's distance.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from viewer.geometry import StackGeometry, farthest_pair_mm
+from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams
+from viewer.segment.slice2d import Levels, SliceOutline, Window, at_edge, find_levels, grow, outline
+
+
+class VolumeLike(Protocol):
+    """What a suggestion needs of a loaded stack (:class:`viewer.loader.Volume` is one)."""
+
+    @property
+    def array(self) -> np.ndarray: ...
+
+    @property
+    def geometry(self) -> StackGeometry: ...
+
+    @property
+    def loaded(self) -> np.ndarray: ...
+
+
+def _refuse(reason: str, p: SuggestParams, **extra: object) -> Refusal:
+    return Refusal(reason, {"method": METHOD_NAME, **p.to_dict(), **extra})
+
+
+def _measure(o: SliceOutline, spacing: tuple[float, float]) -> tuple[float, tuple[float, float], tuple[float, float]]:
+    d, i, j = farthest_pair_mm(o.points, *spacing)
+    p1 = (float(o.points[i, 0]), float(o.points[i, 1]))
+    p2 = (float(o.points[j, 0]), float(o.points[j, 1]))
+    return d, min(p1, p2), max(p1, p2)
+
+
+def _moved_mm(a: tuple[float, float], b: tuple[float, float], spacing: tuple[float, float]) -> float:
+    return float(np.hypot((a[0] - b[0]) * spacing[0], (a[1] - b[1]) * spacing[1]))
+
+
+def _inside(polygon: np.ndarray, at: tuple[float, float]) -> bool:
+    """Even-odd rule: does a ray from ``at`` cross the closed polygon's edges an odd number of times?"""
+    r, c = polygon[:, 0], polygon[:, 1]
+    r2, c2 = np.roll(r, -1), np.roll(c, -1)
+    straddles = (r > at[0]) != (r2 > at[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = c + (at[0] - r) * (c2 - c) / (r2 - r)
+    return bool(np.count_nonzero(straddles & (at[1] < cross)) % 2)
+
+
+def _near(o: SliceOutline, at: tuple[float, float], spacing: tuple[float, float], tolerance_mm: float) -> bool:
+    """Whether ``at`` lies inside the outline or within ``tolerance_mm`` of it."""
+    if _inside(o.points, at):
+        return True
+    d = (o.points - np.asarray(at)) * np.asarray(spacing)
+    return bool(np.hypot(d[:, 0], d[:, 1]).min() <= tolerance_mm)
+
+
+def _on_slice(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
+              p: SuggestParams, levels: Levels | None = None) -> SliceOutline | str:
+    win = Window(volume.array[k], at, spacing, p)
+    seed = win.local(at)
+    if not win.inside(seed):
+        return "the lesion leaves the image"
+    if levels is not None:
+        return outline(win, seed, levels, p)
+    found = find_levels(win, seed, p)
+    if isinstance(found, str):
+        return found
+    return outline(win, seed, found[0], p, found[1])
+
+
+def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
+           p: SuggestParams) -> tuple[Levels, SliceOutline] | str:
+    """The lesion's levels and outline on slice ``k`` from a click at ``at``, or why not."""
+    win = Window(volume.array[k], at, spacing, p)
+    found = find_levels(win, win.local(at), p)
+    if isinstance(found, str):
+        return found
+    o = outline(win, win.local(at), found[0], p, found[1])
+    return o if isinstance(o, str) else (found[0], o)
+
+
+def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
+                     params: SuggestParams | None = None) -> Suggestion | Refusal:
+    """The longest axial diameter of the lesion under ``at`` = (row, col) on ``slice_index``."""
+    p = params or SuggestParams()
+    geo = volume.geometry
+    if not geo.measurable or geo.row_spacing_mm is None or geo.column_spacing_mm is None:
+        return _refuse(f"cannot measure: {geo.not_measurable_reason}", p)
+    if geo.orientation.value != "axial":
+        return _refuse(f"cannot suggest on a {geo.orientation.value} stack: the protocol measures axially", p)
+    n = volume.array.shape[0]
+    if not 0 <= slice_index < n or not volume.loaded[slice_index]:
+        return _refuse(f"slice {slice_index} is not loaded", p)
+    if not (0 <= at[0] <= geo.rows - 1 and 0 <= at[1] <= geo.columns - 1):
+        return _refuse("the click is outside the image", p)
+    spacing = (geo.row_spacing_mm, geo.column_spacing_mm)
+    clicked = slice_index
+    start = _start(volume, slice_index, at, spacing, p)
+    if isinstance(start, str):
+        # the clicked slice may hold only the lesion's tip (partial volume): the lesion's fuller
+        # slices are next to it, under the same point
+        for k in (slice_index - 1, slice_index + 1):
+            if 0 <= k < n and volume.loaded[k]:
+                other = _start(volume, k, at, spacing, p)
+                if not isinstance(other, str) and _near(other[1], at, spacing, max(spacing)):  # under the click
+                    start, slice_index = other, k
+                    break
+    if isinstance(start, str):
+        return _refuse(start, p)
+    levels, first = start
+    # started again from the centre found, so that any click inside the lesion ends the same way
+    again_start = _start(volume, slice_index, first.centre, spacing, p)
+    if not isinstance(again_start, str) and _near(again_start[1], at, spacing, max(spacing)):
+        levels, first = again_start
+    found = {slice_index: first}
+
+    def sizes_of(outlines: dict[int, SliceOutline], k: int) -> float:
+        return _measure(outlines[k], spacing)[0]
+
+    for direction in (-1, 1):  # follow the lesion at the click's threshold while it lasts
+        centre = first.centre
+        for step in range(1, p.slices_each_side + 1):
+            k = slice_index + direction * step
+            if not 0 <= k < n or not volume.loaded[k]:
+                break
+            followed = _on_slice(volume, k, centre, spacing, p, levels)
+            before = sizes_of(found, k - direction)
+            if isinstance(followed, str) or _moved_mm(followed.centre, centre, spacing) > p.max_shift * before \
+                    or _measure(followed, spacing)[0] > p.max_growth * before + max(spacing):
+                break  # the lesion ends, or what goes on is another structure (a vessel, an organ)
+            found[k], centre = followed, followed.centre
+    # one threshold on every slice: the slice the lesion fills most (partial volume through the
+    # slice) has the longest diameter at it
+    sizes = {k: _measure(o, spacing)[0] for k, o in found.items()}
+    # a point inside a lesion on one slice is inside it on the slices it fills more: an outline
+    # elsewhere that misses the click is something else (a vessel next to the lesion's tip)
+    holds = {k for k, o in found.items() if _near(o, at, spacing, 0.15 * sizes[k] + max(spacing))}
+    if not holds:
+        return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
+    best = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
+    final = found[best]
+    if best != slice_index:  # measured again at its own edge's half-maximum
+        win = Window(volume.array[best], final.centre, spacing, p)
+        seed = win.local(final.centre)
+        edge = at_edge(win, seed, levels, grow(win.sm, seed, levels.sign, levels.threshold), p)
+        again = edge if isinstance(edge, str) else outline(win, seed, edge[0], p, edge[1])
+        if not isinstance(again, str):
+            final = again
+    d, p1, p2 = _measure(final, spacing)
+    lv = final.levels
+    record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
+              "liver_level": round(lv.liver, 2), "lesion_level": round(lv.lesion, 2),
+              "liver_sd": round(lv.liver_sd, 2), "side": "brighter" if lv.sign > 0 else "darker",
+              "leaked_rays": round(final.leaked_fraction, 3), "clicked_slice": clicked,
+              "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
+    if d > p.max_diameter_mm:
+        return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
+    if d < p.min_diameter_mm:
+        return Refusal(f"the region is only {d:.1f} mm across: too small to suggest", record)
+    confidence = float(np.clip((lv.contrast_sd - p.min_contrast_sd) / 7.0, 0.0, 1.0) * (1.0 - final.leaked_fraction))
+    return Suggestion(best, p1, p2, d, round(confidence, 3), record)
