@@ -89,21 +89,25 @@ def _far_point(geo: StackGeometry, k: int, others: list[np.ndarray], rng: np.ran
 
 
 @dataclass
-class _Tally:
+class SimulationTally:
+    """What a simulated read did (lesion ids are the first reader's)."""
+
     not_visible: list[tuple[str, str, str, str]] = field(default_factory=list)
+    measured_keys: list[tuple[str, str, str, str]] = field(default_factory=list)  # (patient, pair, lesion, role)
     measured: Counter[str] = field(default_factory=Counter)
     marks_both: Counter[str] = field(default_factory=Counter)
     first_only: Counter[str] = field(default_factory=Counter)
     second_only: Counter[str] = field(default_factory=Counter)
 
 
-def _read_series(reading: Reading, project: Project, pair: tuple[str, str], role: Role, first: str,
+def simulate_series_read(reading: Reading, project: Project, pair: tuple[str, str], role: Role, first: str,
                  lesions: list[Lesion], ids: dict[tuple[str, str, str, str], str],
-                 geometries: dict[str, StackGeometry], rng: np.random.Generator, tally: _Tally, *,
+                 geometries: dict[str, StackGeometry], rng: np.random.Generator, tally: SimulationTally, *,
                  not_visible_rate: float, length_sd_mm: float, centre_sd_mm: float, mark_miss_rate: float,
                  extra_mark_rate: float) -> None:
-    """The second reader's read of one series: count clicks first, then the measurements (a
-    measurement counts its lesion on that series: the store places a mark at its middle)."""
+    """A simulated reader's read of one series after ``first``'s read of it (in ``project``): count
+    clicks first, then the measurements (a measurement counts its lesion on that series: the store
+    places a mark at its middle). ``ids``: first reader's lesion key -> the simulated reader's id."""
     plan: dict[str, tuple[Lesion, Observation | None]] = {}  # first reader's lesion id -> (lesion, what)
     for les in lesions:
         obs = les.observation(role)
@@ -151,6 +155,7 @@ def _read_series(reading: Reading, project: Project, pair: tuple[str, str], role
                             sop_instance_uid=obs.sop_instance_uid, sop_class_uid=obs.sop_class_uid,
                             instance_number=obs.instance_number, frame_number=obs.frame_number)
             tally.measured[role.value] += 1
+            tally.measured_keys.append((*pair, les.lesion_id, role.value))
     status = project.count_status(*pair, first, role)
     if status is not CountStatus.NOT_READ:
         reading.set_count_status(pair, role, status)
@@ -178,14 +183,14 @@ def build_two_reader_store(sample_dir: str | Path, first_store: str | Path, out_
         reading = Reading(project, reader=second_reader, sink=store)
         lesions = sorted(project.lesions.values(), key=lambda les: (les.key[:2], les.number))
         missed = {les.key for les in (lesions[i] for i in rng.choice(len(lesions), missed_lesions, replace=False))}
-        tally = _Tally()
+        tally = SimulationTally()
         with reading.batch(f"simulated second reader ({second_reader}, seed {seed})"):
             ids = {les.key: reading.add_lesion(les.key[:2], les.lobe, les.segment,
                                                f"simulated read of {first} {les.lesion_id}")
                    for les in lesions if les.key not in missed}
             for pair in sorted(project.exam_pairs):
                 for role in READING_ROLES:
-                    _read_series(reading, project, pair, role, first, [les for les in lesions if les.key[:2] == pair],
+                    simulate_series_read(reading, project, pair, role, first, [les for les in lesions if les.key[:2] == pair],
                                  ids, geometries, rng, tally, not_visible_rate=not_visible_rate,
                                  length_sd_mm=length_sd_mm, centre_sd_mm=centre_sd_mm,
                                  mark_miss_rate=mark_miss_rate, extra_mark_rate=extra_mark_rate)

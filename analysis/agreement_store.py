@@ -46,18 +46,25 @@ NO_IMAGES = ("lesion positions need the images' geometry (lesionlab agreement ST
              "lesions of different readers were not paired")
 
 
-def stack_geometries(dicom: str | os.PathLike[str], *, workers: int | None = None) -> dict[str, StackGeometry]:
-    """Stack key -> geometry of every loadable stack under a folder, DICOMDIR or zip (no pixels read)."""
+def stack_places(dicom: str | os.PathLike[str], *, workers: int | None = None
+                 ) -> dict[str, tuple[StackGeometry, str]]:
+    """Stack key -> (geometry, frame of reference UID) of every loadable stack under a folder,
+    DICOMDIR or zip (no pixels read)."""
     from viewer.index import index_path  # noqa: PLC0415 - pydicom loads only when images are given
     from viewer.loader import VolumeLoader  # noqa: PLC0415
 
-    out: dict[str, StackGeometry] = {}
+    out: dict[str, tuple[StackGeometry, str]] = {}
     for stack in index_path(Path(dicom), workers=workers).stacks:
         try:
-            out[stack.key] = VolumeLoader(stack).volume.geometry
+            out[stack.key] = (VolumeLoader(stack).volume.geometry, stack.frame_of_reference_uid)
         except LesionlabError:
             continue  # a stack that cannot be loaded cannot have been measured either
     return out
+
+
+def stack_geometries(dicom: str | os.PathLike[str], *, workers: int | None = None) -> dict[str, StackGeometry]:
+    """Stack key -> geometry of every loadable stack under a folder, DICOMDIR or zip (no pixels read)."""
+    return {key: geo for key, (geo, _) in stack_places(dicom, workers=workers).items()}
 
 
 def _centre(m: Measurement, geo: StackGeometry) -> tuple[float, float, float]:

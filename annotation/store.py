@@ -37,9 +37,11 @@ from annotation.store_backend import Db, newer_store_error
 from annotation.store_followup import migration_followup
 from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, UPSERT, BadRow, fetch_record, load_records, migration_1, migration_2,
-                                     migration_3, migration_edit_attribution, migration_reader_security, record_key,
+                                     migration_3, migration_edit_attribution, migration_reader_security, migration_reader_studies,
+                                     record_key,
                                      reads_of)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
+from annotation.study import belongs_to
 from viewer.errors import LesionlabError, StoreConflictError, StoreError
 
 __all__ = ["ReadingStore", "EditEntry", "open_reading", "Migration", "MIGRATIONS", "SCHEMA_VERSION", "SUFFIX",
@@ -65,6 +67,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               migration_reader_security),
     Migration(6, "follow-up: timepoints, treatment lines, baseline choices, lesion follow-up attributes",
               migration_followup),
+    Migration(7, "reader studies: definition, study codes, seeded reading orders, session reads, lesion pairings",
+              migration_reader_studies),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 #: attempts of one edit that meets a serialization failure (two writers on the same row at once)
@@ -328,7 +332,9 @@ def _attribution(reads: Iterable[tuple[str, str, str]], role_reader: str | None)
     """(reader, patient, pair) an edit is logged under: the one read it touched, else empty."""
     found = set(reads)
     reader, patient_id, exam_pair_id = found.pop() if len(found) == 1 else ("", "", "")
-    return (role_reader or reader, patient_id, exam_pair_id)
+    if role_reader is not None and not belongs_to(reader, role_reader):
+        reader = role_reader
+    return (reader, patient_id, exam_pair_id)
 
 
 def _check_conflicts(db: Db, change: Diff, base: Project) -> None:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 #: tables never granted beyond SELECT (the migration machinery's and the role map)
 _SYSTEM_TABLES = ("schema_migrations", "store_roles")
+#: tables only a coordinator writes: a reader study's design (readers read it, never change it)
+COORDINATOR_TABLES = ("studies", "study_cases", "study_order")
 
 
 class RoleKind(str, Enum):
@@ -63,8 +65,11 @@ def protect_reader_table(db: "Db", table: str) -> None:
     """Row-level security on a table with a ``reader`` column (see the module docstring)."""
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", table):
         raise StoreError(f"{table!r} is not a plain table name", where="migration")
-    own = "reader = lesionlab_reader()"
+    # a reader's rows: their own name, or a study session read of theirs (READER@SESSION)
+    own = "(reader = lesionlab_reader() OR starts_with(reader, lesionlab_reader() || '@'))"
     db.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    db.execute(f"DROP POLICY IF EXISTS lesionlab_see ON {table}")  # declared again by a later migration
+    db.execute(f"DROP POLICY IF EXISTS lesionlab_write ON {table}")
     db.execute(f"CREATE POLICY lesionlab_see ON {table} FOR SELECT USING ({own} OR lesionlab_sees_all())")
     db.execute(f"CREATE POLICY lesionlab_write ON {table} FOR ALL USING ({own} OR lesionlab_coordinates()) "
                f"WITH CHECK ({own} OR lesionlab_coordinates())")
@@ -92,6 +97,8 @@ def grant_roles(db: "Db") -> None:
         db.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
         db.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
         for table in tables:
+            if table in COORDINATOR_TABLES and kind != RoleKind.COORDINATOR.value:
+                continue
             rights = ("INSERT, UPDATE, DELETE" if kind == RoleKind.COORDINATOR.value or table in protected
                       else "INSERT, UPDATE")
             db.execute(f"GRANT {rights} ON {table} TO {role}")

@@ -22,6 +22,7 @@ from annotation.project import Diff, Project
 from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible,
                                 Observation, SeriesFlag, reading_role)
 from annotation.store_backend import Db
+from annotation.store_location import Backend
 from annotation.vocab import MeasurementMethod, ObservationStatus
 from viewer.errors import ValidationError
 from viewer.records import Role
@@ -164,6 +165,47 @@ def migration_reader_security(db: Db) -> None:
     """)
     db.prepare_reader_security()
     for table in READER_KEYED_TABLES:
+        db.reader_keyed(table)
+
+
+#: Reader-study tables (annotation/study_store.py); the reader-keyed ones hold one reader's rows.
+STUDY_READER_TABLES = ("study_order", "study_reads", "study_pairings")
+
+
+def migration_reader_studies(db: Db) -> None:
+    """Reader studies: the definition, cases behind study codes, each reader's seeded order, and
+    when each reader opened and finished each case per session. A reader's rows include the
+    session reads stored under ``READER@SESSION`` (the policies are declared again for that)."""
+    db.script("""
+        CREATE TABLE studies (study_id TEXT PRIMARY KEY, definition TEXT NOT NULL, created_at_utc TEXT NOT NULL);
+        CREATE TABLE study_cases (
+            study_id TEXT NOT NULL, code TEXT NOT NULL, patient_id TEXT NOT NULL, exam_pair_id TEXT NOT NULL,
+            PRIMARY KEY (study_id, code)
+        );
+        CREATE TABLE study_order (
+            study_id TEXT NOT NULL, reader TEXT NOT NULL, session TEXT NOT NULL, position INTEGER NOT NULL,
+            code TEXT NOT NULL,
+            PRIMARY KEY (study_id, reader, session, position)
+        );
+        CREATE TABLE study_reads (
+            study_id TEXT NOT NULL, reader TEXT NOT NULL, session TEXT NOT NULL, code TEXT NOT NULL,
+            opened_at_utc TEXT NOT NULL, finished_at_utc TEXT,
+            PRIMARY KEY (study_id, reader, session, code)
+        );
+        -- the adjudicator (reader) confirms which lesion of paired_reader's first session read of a
+        -- case is which of the second session's
+        CREATE TABLE study_pairings (
+            study_id TEXT NOT NULL, reader TEXT NOT NULL, paired_reader TEXT NOT NULL, code TEXT NOT NULL,
+            first_lesion TEXT NOT NULL, second_lesion TEXT NOT NULL, at_utc TEXT NOT NULL,
+            PRIMARY KEY (study_id, reader, paired_reader, code, first_lesion)
+        );
+    """)
+    protected = list(READER_KEYED_TABLES)
+    if db.backend is Backend.POSTGRESQL:  # every reader-keyed table so far, those of other migrations too
+        protected = [r[0] for r in db.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+            "current_schema() AND c.relkind = 'r' AND c.relrowsecurity AND c.relname <> 'store_roles' ORDER BY 1")]
+    for table in (*protected, *STUDY_READER_TABLES):
         db.reader_keyed(table)
 
 

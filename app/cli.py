@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agreement": ("app.cmd_agreement", "inter-reader agreement (ICC, Bland-Altman, kappa, detection) per series"),
     "response": ("app.cmd_response", "RECIST 1.1 and NEN response per timepoint from a follow-up reading"),
     "store": ("app.cmd_store", "copy a reading project between a .lesionlab file and PostgreSQL; add reader roles"),
+    "study": ("app.cmd_study", "a blinded, randomised reader study: set-up, progress, next case, adjudication"),
     "suggest": ("app.cmd_suggest", "the suggested longest axial diameter of the lesion at a point (one-click measurement)"),
 }
 

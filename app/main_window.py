@@ -36,6 +36,7 @@ from app.reading_settings import ReaderName, recent_stores
 from app.reading_view import ReadingView
 from app.shortcuts import USER_FILE, Shortcut, load_user_keys
 from app.store_flow import StoreFlow
+from app.study_dialog import StudyUi
 from app.typing_guard import TypingGuard
 from app.view_settings import ViewSettings
 from app.suggester import install as install_suggester
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
         self.loads.progress.connect(self.follow_up.loaded)
         self.exports = ExportActions(self, self.session, self.state.say, self.show_error)
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
+        self.study_ui = StudyUi(self)
         self.last = last if last is not None else LastSession(config_dir() / LastSession.FILE)
         if shortcuts is None:
             shortcuts, problems = load_user_keys(config_dir() / USER_FILE)
@@ -217,6 +219,7 @@ class MainWindow(QMainWindow):
             "clear_links": self._clear_links,
             "crosshair": lambda: s.set_tool(ToolMode.WINDOW_LEVEL if s.tool is ToolMode.CROSSHAIR else ToolMode.CROSSHAIR),
             "shortcuts": lambda: ShortcutsDialog(self.shortcuts, self).exec(),
+            **self.study_ui.handlers(),
         }
 
     def _menu_items(self) -> tuple[list[Any], list[Any]]:
@@ -227,7 +230,8 @@ class MainWindow(QMainWindow):
                  ("File", "Open database reading project…", flow.ask_open_database, "export"),
                  ("File", "Reader name…", flow.ask_reader, "export"),
                  ("File", "-", lambda: None, "export"),
-                 ("View", "Right drag zooms (OHIF) instead of window/level", self._toggle_right_drag, None)]
+                 ("View", "Right drag zooms (OHIF) instead of window/level", self._toggle_right_drag, None),
+                 *self.study_ui.menu_items()]
         def run(fn: Callable[[], object]) -> None:
             self.run(fn)
 

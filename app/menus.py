@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget
 
 from app.shortcuts import Shortcut
 
-GROUPS = ("File", "Edit", "Read", "Scroll", "Window", "View", "Layout", "Link", "Analysis", "Help")
+GROUPS = ("File", "Edit", "Read", "Scroll", "Window", "View", "Layout", "Link", "Analysis", "Study", "Help")
 #: Toolbar buttons (action id -> short text); None is a separator.
 TOOLBAR: tuple[tuple[str, str] | None, ...] = (
     ("tool_window", "W/L"), ("tool_line", "Line"), ("tool_count", "Count"), ("tool_boundary", "R|L boundary"), None,

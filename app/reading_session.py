@@ -222,6 +222,18 @@ class ReadingSession:
             self.locked_by = None
             self._bind(Project(), self.me)
 
+    def use(self, store: ReadingStore, reading: Reading) -> None:
+        """Show a Reading made elsewhere on ``store``, which this session then owns (a study's case
+        read: its own sink checks what it may write, so edits do not pass through :meth:`write`)."""
+        if self.store is not store:
+            self.close()
+            self.store = store
+        self.came_with_folder, self.locked_by = False, None
+        self.reading = reading
+        self.selection = Selection(reading)
+        self.replaced.emit()
+        self.changed.emit()
+
     def set_reader(self, name: str) -> None:
         """Another reader name: the reading restarts on the same project (undo history starts over)."""
         self.me = name.strip() or self.me

@@ -100,6 +100,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("clear_links", ("Ctrl+Shift+L",), "Forget reader-made links (same frame of reference stays linked)", "Link"),
     Shortcut("crosshair", ("X",), "Reference point tool: click to place it in all linked cells", "Link"),
     Shortcut("analysis", ("Ctrl+Shift+A",), "Run the analysis on the reading project and show the tables", "Analysis"),
+    Shortcut("study_next", ("Ctrl+N",), "Reader study: finish the open case and open your next one", "Study"),
     Shortcut("shortcuts", ("F1",), "This list", "Help"),
 )
 

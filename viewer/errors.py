@@ -67,6 +67,12 @@ class StoreConflictError(StoreError):
     default_advice = "reopen the store to see the other change, then edit again"
 
 
+class StudyError(LesionlabError):
+    """A reader study refuses a step (a case out of order, a washout not over, another reader's read)."""
+
+    default_advice = ""
+
+
 class ValidationError(LesionlabError, ValueError):
     """A record was built with a bad value; ``where`` names the argument."""
 

@@ -14,6 +14,7 @@ import pytest
 from analysis.agreement import AGREEMENT_COLUMNS, count_wide
 from analysis.agreement_sample import TwoReaderSummary, build_two_reader_store
 from analysis.agreement_stats import icc_two_way, weighted_kappa
+from analysis.agreement_data import ReaderReads
 from analysis.agreement_store import load_store_reads
 from analysis.schema import ROLE_VALUES, Region
 from app.cli import main
@@ -113,11 +114,15 @@ def test_analyze_store_shows_the_agreement_section(study: tuple[Path, TwoReaderS
 
 def test_sample_icc_and_kappa_equal_r(study: tuple[Path, TwoReaderSummary]) -> None:
     """The Must-show check: the sample study's ICC and kappa as R's psych computes them."""
+    check_icc_and_kappa_equal_r(load_store_reads(study[0], SAMPLE_DICOM))
+
+
+def check_icc_and_kappa_equal_r(reads: ReaderReads, minimum: int = 20) -> None:
+    """ICC of every role's diameters and counts, kappa of its counts, equal to R's psych (1e-6)."""
     from tests.analysis.test_agreement_rscript import RSession, _r_has_psych, same
 
     if not _r_has_psych():
         pytest.skip("Rscript with psych is not installed")
-    reads = load_store_reads(study[0], SAMPLE_DICOM)
     session = RSession()
     try:
         checked = 0
@@ -139,6 +144,6 @@ def test_sample_icc_and_kappa_equal_r(study: tuple[Path, TwoReaderSummary]) -> N
                     k, rk = weighted_kappa(x[:, 0], x[:, 1]), session.kappa(x[:, 0], x[:, 1])
                     for ours, theirs in zip((k.kappa, k.ci_low, k.ci_high), rk):
                         same(ours, theirs, f"kappa {role} {r_.value}")
-        assert checked >= 20
+        assert checked >= minimum
     finally:
         session.close()

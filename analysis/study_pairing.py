@@ -1,0 +1,269 @@
+"""Across the blinded sessions of a reader study: MRI lesion <-> CT lesion by registered position.
+
+Within a session a reader measures each lesion on every series of that session, as today. The
+sessions are separate reads (``R1@MRI``, ``R1@CT``), so a lesion's two sessions must be paired
+again before the paired tests: each lesion is placed at the centre of its measurement (the first
+measured series of its session, in protocol order) in patient mm through the geometry of the stack
+it was drawn on, the second session's positions are brought into the first session's frame of
+reference with the exam pair's alignment from the store (``alignments``: registration's proposal or
+the reader's correction), and :func:`analysis.matching.match_positions` pairs them one to one
+within the size tolerance. The adjudicator confirms or changes the pairs
+(:meth:`annotation.study_store.Study.confirm_pairings`); confirmed pairs replace proposed ones.
+
+Lesions without a position (no measurement in their session, or images not given) and cases
+without an alignment stay unpaired; :func:`patient_level` reports every case at patient level
+(lesions per session, paired, unpaired), so those comparisons are not lost.
+
+:func:`analysis_project` turns the study's reads into one read per study reader (paired lesions
+become one lesion with the observations of both sessions, unpaired ones stay apart), which
+``lesionlab agreement`` and ``lesionlab analyze`` take as they are.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.matching import MatchRule, match_positions
+from annotation.project import Project
+from annotation.lobes import LobeBoundary
+from annotation.records import CountMark, Lesion, SeriesFlag
+from annotation.store import ReadingStore
+from annotation.study import StudyCase, StudyDefinition, session_reader
+from annotation.study_store import Study
+from viewer.errors import LesionlabError
+from viewer.geometry import StackGeometry
+from viewer.records import READING_ROLES
+
+Position = tuple[float, float, float]
+PATIENT_LEVEL_COLUMNS = ("reader", "code", "patient_id", "exam_pair_id", "first_session", "second_session",
+                         "first_lesions", "second_lesions", "paired", "first_only", "second_only", "confirmed",
+                         "note")
+
+
+@dataclass(frozen=True)
+class PlacedStack:
+    """Where a stack lies: its geometry and its frame of reference."""
+
+    geometry: StackGeometry
+    frame_of_reference_uid: str
+
+
+@dataclass(frozen=True)
+class LesionPair:
+    """One lesion of the first session and the same lesion in the second (lesion ids of each read)."""
+
+    first_lesion: str
+    second_lesion: str
+    distance_mm: float | None
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class CasePairing:
+    """A reader's two session reads of one case, paired."""
+
+    reader: str
+    case: StudyCase
+    first_session: str
+    second_session: str
+    pairs: tuple[LesionPair, ...]
+    first_only: tuple[str, ...]
+    second_only: tuple[str, ...]
+    note: str = ""
+
+
+def lesion_position(les: Lesion, stacks: Mapping[str, PlacedStack]) -> tuple[Position, str, float] | None:
+    """(centre mm, frame UID, diameter mm) of a lesion's first measurement in protocol order, or None."""
+    measurements = les.measurements()
+    for role in READING_ROLES:
+        m = measurements.get(role)
+        if m is None or m.stack_key not in stacks:
+            continue
+        placed = stacks[m.stack_key]
+        p = placed.geometry.index_to_patient(m.slice_index, (m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2)
+        return (float(p[0]), float(p[1]), float(p[2])), placed.frame_of_reference_uid, m.diameter_mm
+    return None
+
+
+def _to_frame(project: Project, patient_id: str, point: Position, source: str, target: str) -> Position | None:
+    if source == target:
+        return point
+    forward = project.alignment(patient_id, target, source)  # moving = source, fixed = target
+    if forward is not None:
+        return forward.apply(point)
+    backward = project.alignment(patient_id, source, target)
+    return backward.apply_inverse(point) if backward is not None else None
+
+
+def propose_pairing(project: Project, definition: StudyDefinition, reader: str, code: str,
+                    stacks: Mapping[str, PlacedStack] | None, *, first_session: str | None = None,
+                    second_session: str | None = None, rule: MatchRule = MatchRule()) -> CasePairing:
+    """Pairs of a reader's lesions across two sessions of a case by registered position."""
+    case = definition.case(code)
+    s1 = first_session or definition.sessions[0].name
+    s2 = second_session or definition.sessions[1].name
+    first = project.lesions_of(*case.pair, session_reader(reader, s1))
+    second = project.lesions_of(*case.pair, session_reader(reader, s2))
+    notes = []
+    placed: list[list[tuple[int, Position, float]]] = [[], []]
+    frame = ""
+    for side, lesions in enumerate((first, second)):
+        for i, les in enumerate(lesions):
+            where = lesion_position(les, stacks or {})
+            if where is None:
+                continue
+            point, uid, size = where
+            if not frame:
+                frame = uid
+            moved = _to_frame(project, case.patient_id, point, uid, frame)
+            if moved is None:
+                notes.append(f"no alignment of frame {uid} to {frame}: lesions not paired")
+                continue
+            placed[side].append((i, moved, size))
+    if stacks is None:
+        notes.append("lesion positions need the images' geometry: lesions not paired")
+    found = match_positions([(p, s) for _, p, s in placed[0]], [(p, s) for _, p, s in placed[1]], rule)
+    pairs = []
+    for a, b in found:
+        (i, pa, _), (j, pb, _) = placed[0][a], placed[1][b]
+        dist = sum((x - y) ** 2 for x, y in zip(pa, pb)) ** 0.5
+        pairs.append(LesionPair(first[i].lesion_id, second[j].lesion_id, round(dist, 3)))
+    paired_1 = {p.first_lesion for p in pairs}
+    paired_2 = {p.second_lesion for p in pairs}
+    return CasePairing(reader, case, s1, s2, tuple(pairs),
+                       tuple(les.lesion_id for les in first if les.lesion_id not in paired_1),
+                       tuple(les.lesion_id for les in second if les.lesion_id not in paired_2),
+                       "; ".join(dict.fromkeys(notes)))
+
+
+def with_confirmed(pairing: CasePairing, confirmed: Mapping[str, str], project: Project) -> CasePairing:
+    """The pairing with the adjudicator's confirmed pairs (first lesion id -> second) instead of proposed ones."""
+    if not confirmed:
+        return pairing
+    first = [les.lesion_id for les in project.lesions_of(*pairing.case.pair,
+                                                          session_reader(pairing.reader, pairing.first_session))]
+    second = [les.lesion_id for les in project.lesions_of(*pairing.case.pair,
+                                                           session_reader(pairing.reader, pairing.second_session))]
+    proposed = {p.first_lesion: p for p in pairing.pairs}
+    pairs = tuple(LesionPair(a, b, proposed[a].distance_mm if a in proposed and proposed[a].second_lesion == b
+                             else None, confirmed=True) for a, b in sorted(confirmed.items()))
+    return replace(pairing, pairs=pairs, first_only=tuple(x for x in first if x not in confirmed),
+                   second_only=tuple(x for x in second if x not in set(confirmed.values())))
+
+
+def patient_level(pairings: list[CasePairing]) -> pd.DataFrame:
+    """One row per reader and case: lesions per session, paired, unpaired (the comparisons kept)."""
+    rows = []
+    for p in pairings:
+        rows.append((p.reader, p.case.code, p.case.patient_id, p.case.exam_pair_id, p.first_session, p.second_session,
+                     len(p.pairs) + len(p.first_only), len(p.pairs) + len(p.second_only), len(p.pairs),
+                     len(p.first_only), len(p.second_only), all(x.confirmed for x in p.pairs) and bool(p.pairs),
+                     p.note))
+    return pd.DataFrame(rows, columns=list(PATIENT_LEVEL_COLUMNS))
+
+
+def analysis_project(project: Project, definition: StudyDefinition, pairings: list[CasePairing]) -> Project:
+    """One read per study reader: each pair of lesions one lesion with both sessions' observations.
+
+    Lesions are numbered again per reader and case (paired ones first, in first-session order, then
+    the first session's unpaired ones, then the second's); count marks follow their lesion; series
+    flags and lobe boundaries move to the reader's name. Other reads in the store are left out.
+    """
+    by_read = {(p.reader, p.case.code): p for p in pairings}
+    lesions: list[Lesion] = []
+    marks: list[CountMark] = []
+    flags: list[SeriesFlag] = []
+    bounds: list[LobeBoundary] = []
+    for case in definition.cases:
+        for reader in definition.readers:
+            names = {session_reader(reader, s.name): s.name for s in definition.sessions}
+            own = {les.key: les for les in project.lesions.values()
+                   if les.key[:2] == case.pair and les.reader in names}
+            pairing = by_read.get((reader, case.code))
+            groups: list[list[Lesion]] = []
+            used = set()
+            if pairing is not None:
+                r1, r2 = session_reader(reader, pairing.first_session), session_reader(reader, pairing.second_session)
+                for pr in pairing.pairs:
+                    a, b = own[(*case.pair, r1, pr.first_lesion)], own[(*case.pair, r2, pr.second_lesion)]
+                    groups.append([a, b])
+                    used |= {a.key, b.key}
+            for s in definition.sessions:
+                name = session_reader(reader, s.name)
+                rest = sorted((les for les in own.values() if les.reader == name and les.key not in used),
+                              key=lambda les: les.number)
+                groups += [[les] for les in rest]
+            new_id: dict[tuple[str, ...], str] = {}
+            for n, group in enumerate(groups, start=1):
+                head = group[0]
+                obs = tuple(o for les in group for o in les.observations)
+                lesions.append(replace(head, reader=reader, lesion_id=f"L{n}", observations=obs))
+                for les in group:
+                    new_id[les.key] = f"L{n}"
+            for mk in project.count_marks.values():
+                if (mk.patient_id, mk.exam_pair_id) == case.pair and mk.reader in names:
+                    lid = new_id.get((*case.pair, mk.reader, mk.lesion_id), "") if mk.lesion_id else ""
+                    marks.append(replace(mk, reader=reader, lesion_id=lid))
+            flags += [replace(f, reader=reader) for f in project.series_flags.values()
+                      if f.key[:2] == case.pair and f.reader in names]
+            seen_frames = set()
+            for bound in sorted(project.lobe_boundaries.values(), key=lambda x: x.key):
+                if bound.key[:2] == case.pair and bound.reader in names and bound.key[3] not in seen_frames:
+                    seen_frames.add(bound.key[3])
+                    bounds.append(replace(bound, reader=reader))
+    patients = {c.patient_id for c in definition.cases}
+    pairs = {c.pair for c in definition.cases}
+    return Project(patients={k: v for k, v in project.patients.items() if k in patients},
+                   exam_pairs={k: v for k, v in project.exam_pairs.items() if k in pairs},
+                   lesions={r.key: r for r in lesions}, count_marks={r.key: r for r in marks},
+                   series_flags={r.key: r for r in flags},
+                   alignments={k: v for k, v in project.alignments.items() if v.patient_id in patients},
+                   lobe_boundaries={r.key: r for r in bounds})
+
+
+def placed_stacks(dicom: str | os.PathLike[str]) -> dict[str, PlacedStack]:
+    """Every loadable stack under a folder, DICOMDIR or zip, placed (geometry and frame)."""
+    from analysis.agreement_store import stack_places  # noqa: PLC0415 - indexes the DICOM
+
+    return {key: PlacedStack(geo, uid) for key, (geo, uid) in stack_places(dicom, workers=1).items()}
+
+
+def study_pairings(project: Project, study: Study, stacks: Mapping[str, PlacedStack] | None) -> list[CasePairing]:
+    """Every reader's case pairing (first two sessions), the adjudicator's confirmed pairs where given."""
+    d = study.definition
+    if len(d.sessions) < 2:
+        return []
+    confirmed = study.confirmed_pairings()
+    out = []
+    for case in d.cases:
+        for reader in d.readers:
+            proposed = propose_pairing(project, d, reader, case.code, stacks)
+            out.append(with_confirmed(proposed, confirmed.get((reader, case.code), {}), project))
+    return out
+
+
+def write_study_reads(location: str | os.PathLike[str], out_store: str | os.PathLike[str], *,
+                      dicom: str | os.PathLike[str] | None = None, study_id: str | None = None
+                      ) -> tuple[Path, Path, list[CasePairing]]:
+    """The study's reads as one read per reader in a new ``.lesionlab`` (for ``lesionlab agreement``
+    and ``analyze``), and the patient-level pairing table beside it (``<out>-pairing.csv``)."""
+    out = Path(out_store)
+    if out.exists():
+        raise LesionlabError("exists already", where=str(out), advice="choose a new file for the study's reads")
+    stacks = placed_stacks(dicom) if dicom is not None else None
+    with ReadingStore.open(location, read_only=True) as store:
+        study = Study(store, study_id)
+        project = store.load()
+        pairings = study_pairings(project, study, stacks)
+        merged = analysis_project(project, study.definition, pairings)
+    with ReadingStore.open(out) as target:
+        target.save_project(merged, f"reads of study {study.study_id}, one per reader")
+        target.seal()
+    table = out.with_name(out.stem + "-pairing.csv")
+    patient_level(pairings).to_csv(table, index=False, lineterminator="\n")
+    return out, table, pairings

@@ -1,0 +1,325 @@
+"""A reader study's definition: readers, cases behind study codes, sessions, the seeded reading order.
+
+The coordinator writes the definition as a TOML (or JSON) file; :func:`load_definition` validates
+it into frozen records and every message names the file and the field (``sessions[2].roles[1]``),
+TOML syntax errors their line. Example (``docs`` in annotation/README.md, "Reader studies")::
+
+    study_id = "mri-vs-ct"
+    seed = 20261201            # the reading orders derive from it; stored with the study
+    may_go_back = true         # may a reader reopen a case they finished
+    readers = ["R1", "R2"]
+    adjudicator = "consensus"  # the reader name consensus reads are recorded under
+
+    [[sessions]]
+    name = "MRI"
+    roles = ["mr_t2fs", "mr_dwi", "mr_t1_arterial", "mr_t1_portal"]
+
+    [[sessions]]
+    name = "CT"
+    roles = ["ct_arterial", "ct_portal"]
+    washout_days = 28          # after the reader's read of the same patient in the session before
+
+    [[cases]]
+    patient_id = "LLSYN001"
+    exam_pair_id = "E1"
+    code = "S01"               # optional: codes are drawn from the seed otherwise
+
+Reading order: reader number n (1-based, in the order of ``readers``) and session number s get
+``numpy.random.Generator(PCG64(SeedSequence([seed, n, s]))).permutation`` of the case codes in
+sorted order: the same list on every machine and numpy version that keeps PCG64's stream (numpy
+promises that). The store keeps the lists drawn at ``study init``; they are never re-drawn.
+
+A reader's read in a session is kept under the reader name ``READER@SESSION``
+(:func:`session_reader`), so the two sessions of one patient are two separate reads, an earlier
+session's lesions never show in a later one, and a database role bound to ``READER`` owns both
+(row-level security accepts ``READER`` and ``READER@...``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from viewer.errors import StudyError, ValidationError
+from viewer.records import READING_ROLES, Role
+
+#: separates a reader's name from the session in the reader name of a study read
+SESSION_SEPARATOR = "@"
+DEFINITION_SCHEMA_VERSION = 1
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+def session_reader(reader: str, session: str) -> str:
+    """The reader name a study read is stored under: ``R1@MRI``."""
+    return f"{reader}{SESSION_SEPARATOR}{session}"
+
+
+def split_session_reader(name: str) -> tuple[str, str]:
+    """``R1@MRI`` -> (``R1``, ``MRI``); a plain reader name -> (name, "")."""
+    reader, _, session = name.partition(SESSION_SEPARATOR)
+    return reader, session
+
+
+def belongs_to(name: str, reader: str) -> bool:
+    """True when the rows of reader name ``name`` are ``reader``'s (their own or a session read of theirs)."""
+    return name == reader or name.startswith(reader + SESSION_SEPARATOR)
+
+
+def _name(where: str, value: Any, what: str) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise ValidationError(f"{value!r} is not a {what} name: 1-64 letters, digits, space, '.', '_' or '-', "
+                              "starting with a letter or digit", where=where)
+    return value
+
+
+@dataclass(frozen=True)
+class StudySession:
+    """One reading session: the series roles it shows, and the washout after the session before it."""
+
+    name: str
+    roles: tuple[Role, ...]
+    washout_days: int = 0
+
+    def __post_init__(self) -> None:
+        _name("name", self.name, "session")
+        roles = []
+        for i, value in enumerate(self.roles):
+            try:
+                role = Role.parse(value)
+            except ValueError:
+                role = Role.UNKNOWN
+            if role not in READING_ROLES:
+                raise ValidationError(f"{value!r} is not one of the six reading roles "
+                                      f"({', '.join(r.value for r in READING_ROLES)})", where=f"roles[{i + 1}]")
+            if role in roles:
+                raise ValidationError(f"{role.value} is listed twice", where=f"roles[{i + 1}]")
+            roles.append(role)
+        if not roles:
+            raise ValidationError("a session shows at least one series role", where="roles")
+        object.__setattr__(self, "roles", tuple(roles))
+        if isinstance(self.washout_days, bool) or not isinstance(self.washout_days, int) or self.washout_days < 0:
+            raise ValidationError(f"expected a whole number of days >= 0, got {self.washout_days!r}",
+                                  where="washout_days")
+
+
+@dataclass(frozen=True)
+class StudyCase:
+    """One exam pair of the study and the code readers see instead of the patient."""
+
+    code: str
+    patient_id: str
+    exam_pair_id: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, str) or not _CODE.match(self.code):
+            raise ValidationError(f"{self.code!r} is not a study code: 1-32 letters, digits, '_' or '-'",
+                                  where="code")
+        for name in ("patient_id", "exam_pair_id"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValidationError(f"expected a non-empty text, got {value!r}", where=name)
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.patient_id, self.exam_pair_id)
+
+
+@dataclass(frozen=True)
+class StudyDefinition:
+    """The whole design of a reader study (validated; see the module docstring for the file)."""
+
+    study_id: str
+    seed: int
+    readers: tuple[str, ...]
+    sessions: tuple[StudySession, ...]
+    cases: tuple[StudyCase, ...]
+    may_go_back: bool = True
+    adjudicator: str = "consensus"
+
+    def __post_init__(self) -> None:
+        _name("study_id", self.study_id, "study")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2 ** 63:
+            raise ValidationError(f"expected a whole number 0 <= seed < 2**63, got {self.seed!r}", where="seed")
+        if not self.readers:
+            raise ValidationError("a study needs at least one reader", where="readers")
+        for i, reader in enumerate(self.readers):
+            _name(f"readers[{i + 1}]", reader, "reader")
+        if len(set(self.readers)) != len(self.readers):
+            raise ValidationError("a reader is listed twice", where="readers")
+        _name("adjudicator", self.adjudicator, "reader")
+        if self.adjudicator in self.readers:
+            raise ValidationError(f"{self.adjudicator!r} is also a reader: the consensus needs its own name",
+                                  where="adjudicator")
+        if not self.sessions:
+            raise ValidationError("a study needs at least one session", where="sessions")
+        if len({s.name for s in self.sessions}) != len(self.sessions):
+            raise ValidationError("two sessions have the same name", where="sessions")
+        shown: dict[Role, str] = {}
+        for i, session in enumerate(self.sessions):
+            if i == 0 and session.washout_days:
+                raise ValidationError("the first session has no session before it to wait for",
+                                      where="sessions[1].washout_days")
+            for role in session.roles:
+                if role in shown:
+                    raise ValidationError(f"{role.value} is shown in sessions {shown[role]} and {session.name}: "
+                                          "each series role belongs to one session", where=f"sessions[{i + 1}].roles")
+                shown[role] = session.name
+        if not self.cases:
+            raise ValidationError("a study needs at least one case", where="cases")
+        if len({c.code for c in self.cases}) != len(self.cases):
+            raise ValidationError("two cases have the same code", where="cases")
+        if len({c.pair for c in self.cases}) != len(self.cases):
+            raise ValidationError("an exam pair is listed twice", where="cases")
+        if not isinstance(self.may_go_back, bool):
+            raise ValidationError(f"expected true or false, got {self.may_go_back!r}", where="may_go_back")
+
+    # ------------------------------------------------------------------ queries
+    def session(self, name: str) -> StudySession:
+        for s in self.sessions:
+            if s.name == name:
+                return s
+        raise StudyError(f"no session {name!r} in study {self.study_id} "
+                              f"({', '.join(s.name for s in self.sessions)})", where="session")
+
+    def session_number(self, name: str) -> int:
+        return [s.name for s in self.sessions].index(self.session(name).name) + 1
+
+    def case(self, code: str) -> StudyCase:
+        for c in self.cases:
+            if c.code == code:
+                return c
+        raise StudyError(f"no case {code!r} in study {self.study_id}", where="code")
+
+    def reader_number(self, reader: str) -> int:
+        if reader not in self.readers:
+            raise StudyError(f"{reader!r} is not a reader of study {self.study_id} "
+                                  f"({', '.join(self.readers)})", where="reader")
+        return self.readers.index(reader) + 1
+
+    def session_of_role(self, role: "Role | str") -> StudySession | None:
+        role = Role.parse(role)
+        return next((s for s in self.sessions if role in s.roles), None)
+
+    # ------------------------------------------------------------------ order
+    def reading_orders(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """(reader, session) -> case codes in that reader's order (see the module docstring)."""
+        codes = sorted(c.code for c in self.cases)
+        out = {}
+        for n, reader in enumerate(self.readers, start=1):
+            for s, session in enumerate(self.sessions, start=1):
+                rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([self.seed, n, s])))
+                out[(reader, session.name)] = tuple(codes[int(i)] for i in rng.permutation(len(codes)))
+        return out
+
+    # ------------------------------------------------------------------ round trip
+    def to_json(self) -> str:
+        return json.dumps({
+            "schema_version": DEFINITION_SCHEMA_VERSION, "study_id": self.study_id, "seed": self.seed,
+            "may_go_back": self.may_go_back, "readers": list(self.readers), "adjudicator": self.adjudicator,
+            "sessions": [{"name": s.name, "roles": [r.value for r in s.roles], "washout_days": s.washout_days}
+                         for s in self.sessions],
+            "cases": [{"code": c.code, "patient_id": c.patient_id, "exam_pair_id": c.exam_pair_id}
+                      for c in self.cases],
+        }, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, where: str = "study definition") -> "StudyDefinition":
+        data = json.loads(text)
+        version = data.pop("schema_version", DEFINITION_SCHEMA_VERSION)
+        if version != DEFINITION_SCHEMA_VERSION:
+            raise ValidationError(f"study definition schema {version} is not {DEFINITION_SCHEMA_VERSION}",
+                                  where=where, advice="update lesionlab")
+        return definition_from_mapping(data, where)
+
+
+# ---------------------------------------------------------------------------- parsing
+_TOP = {"study_id", "seed", "may_go_back", "readers", "adjudicator", "sessions", "cases"}
+_SESSION = {"name", "roles", "washout_days"}
+_CASE = {"code", "patient_id", "exam_pair_id"}
+
+
+def _check_keys(data: Any, allowed: set[str], required: set[str], where: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ValidationError(f"expected a table of {', '.join(sorted(allowed))}", where=where)
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ValidationError(f"unknown field {unknown[0]!r} (known: {', '.join(sorted(allowed))})",
+                              where=f"{where}.{unknown[0]}" if where else unknown[0])
+    missing = sorted(required - set(data))
+    if missing:
+        raise ValidationError(f"the field {missing[0]!r} is missing", where=where or "study definition")
+    return data
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data[key]
+    if not isinstance(value, list):
+        raise ValidationError(f"expected a list, got {type(value).__name__}", where=key)
+    return value
+
+
+def _drawn_codes(pairs: list[tuple[str, str]], seed: int) -> list[str]:
+    """Codes S01, S02, ... given to the cases in a seeded random order (code order says nothing)."""
+    width = max(2, len(str(len(pairs))))
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0, 0])))
+    ranks = rng.permutation(len(pairs))
+    return [f"S{int(r) + 1:0{width}d}" for r in ranks]
+
+
+def definition_from_mapping(data: Any, where: str = "study definition") -> StudyDefinition:
+    """A validated definition from parsed TOML/JSON; errors name ``where`` and the field."""
+    field = ""
+    try:
+        data = _check_keys(data, _TOP, {"study_id", "seed", "readers", "sessions", "cases"}, "")
+        field = "readers"
+        readers = tuple(_list(data, "readers"))
+        sessions = []
+        for i, raw in enumerate(_list(data, "sessions"), start=1):
+            field = f"sessions[{i}]"
+            s = _check_keys(raw, _SESSION, {"name", "roles"}, field)
+            if not isinstance(s["roles"], list):
+                raise ValidationError("expected a list of series roles", where="roles")
+            sessions.append(StudySession(s["name"], tuple(s["roles"]), s.get("washout_days", 0)))
+        field = ""
+        raw_cases = _list(data, "cases")
+        seed = data["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 63:
+            raise ValidationError(f"expected a whole number 0 <= seed < 2**63, got {seed!r}", where="seed")
+        for i, raw in enumerate(raw_cases, start=1):
+            _check_keys(raw, _CASE, {"patient_id", "exam_pair_id"}, f"cases[{i}]")
+        given = [c.get("code") for c in raw_cases]
+        drawn = _drawn_codes([(c["patient_id"], c["exam_pair_id"]) for c in raw_cases], seed)
+        cases = []
+        for i, raw in enumerate(raw_cases, start=1):
+            field = f"cases[{i}]"
+            code = given[i - 1] if given[i - 1] is not None else drawn[i - 1]
+            cases.append(StudyCase(code, raw["patient_id"], raw["exam_pair_id"]))
+        field = ""
+        return StudyDefinition(data["study_id"], seed, readers, tuple(sessions), tuple(cases),
+                               data.get("may_go_back", True), data.get("adjudicator", "consensus"))
+    except ValidationError as exc:
+        inner = exc.where or ""
+        path = ".".join(p for p in (field, inner) if p)
+        raise ValidationError(exc.message, where=f"{where}, {path}" if path else where, advice=exc.advice) from None
+
+
+def load_definition(path: str | Path) -> StudyDefinition:
+    """Read a study definition file (``.toml``, or ``.json``) and validate it."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(f"cannot read the study definition ({exc.strerror})", where=str(path)) from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {exc}",
+                              where=str(path), advice="fix the line named") from None
+    return definition_from_mapping(data, str(path))

@@ -1,0 +1,419 @@
+"""A reader study kept in a reading store: set-up, the next case, blinded case reads, washout, progress.
+
+:meth:`Study.init` writes a :class:`~annotation.study.StudyDefinition`, its cases and every
+reader's seeded order into the store (tables of the reader-studies migration), so every machine
+reads the same lists. A reader then works through :meth:`Study.next_case` and
+:meth:`Study.open_case`, which returns a :class:`CaseRead`: a :class:`~annotation.reading.Reading`
+on a *blinded* project and a sink that refuses whatever a study read may not write.
+
+Blinding is the store API's, not the screen's: the project a reader's case read holds has the
+case's patient under its study code (no name, no clinical record, no exam dates), and only that
+reader's read of that case in that session (``READER@SESSION`` rows), never another reader's,
+never their own earlier session's. On PostgreSQL a reader role cannot even SELECT other readers'
+rows (row-level security, :mod:`annotation.store_pg_security`). Writes are checked too: only the
+reader's own read of the open case, only the series roles the session shows, no patient data.
+
+Washout: a case of session *s* > 1 opens only when the reader has finished every case of the same
+patient in session *s* − 1 and ``washout_days`` have passed since the later of their finishing and
+their last edit there (the edit log). Reading time per case comes from the session record (opened,
+finished) and the edit log, idle gaps counted at most :data:`IDLE_CAP_S`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from annotation.reading import Reading
+from annotation.store import ReadingStore
+from annotation.study import StudyCase, StudyDefinition, session_reader
+from annotation.study_case import CaseRead, CaseRef, StudySink, blinded_project
+from viewer.errors import LesionlabError, StudyError
+
+#: an idle gap between two edits of one case counts this much reading time at most (seconds)
+IDLE_CAP_S = 300.0
+Clock = Callable[[], _dt.datetime]
+
+
+def utc_now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+def _iso(t: _dt.datetime) -> str:
+    return t.astimezone(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _parse(text: str) -> _dt.datetime:
+    t = _dt.datetime.fromisoformat(text)
+    return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class SessionRead:
+    """When a reader opened and finished one case in one session."""
+
+    reader: str
+    session: str
+    code: str
+    opened_at_utc: str
+    finished_at_utc: str | None
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at_utc is not None
+
+
+@dataclass(frozen=True)
+class NextCase:
+    """The reader's next case, or None with why (all done, or waiting for a washout until when)."""
+
+    case: CaseRef | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One reader's progress in one session."""
+
+    reader: str
+    session: str
+    done: int
+    opened: int  # opened, not finished
+    to_do: int
+    reading_s_median: float | None
+
+
+@dataclass(frozen=True)
+class CaseTime:
+    """Reading time of one case in one session, from the session record and the edit log."""
+
+    reader: str
+    session: str
+    code: str
+    seconds: float
+    edits: int
+
+
+class Study:
+    """One study of an open store. ``clock`` gives "now" (tests move it past a washout)."""
+
+    def __init__(self, store: ReadingStore, study_id: str | None = None, *, clock: Clock = utc_now) -> None:
+        self.store, self.clock = store, clock
+        db = store.backend_db
+        ids = [r[0] for r in self._rows("SELECT study_id FROM studies ORDER BY study_id")]
+        if not ids:
+            raise StudyError("the store holds no study", where=store.where,
+                             advice="set one up with `lesionlab study init STORE DEFINITION`")
+        if study_id is None:
+            if len(ids) > 1:
+                raise StudyError(f"the store holds several studies ({', '.join(ids)})", where=store.where,
+                                 advice="name one with --study")
+            study_id = ids[0]
+        if study_id not in ids:
+            raise StudyError(f"no study {study_id!r} (the store holds {', '.join(ids)})", where=store.where)
+        row = self._rows("SELECT definition FROM studies WHERE study_id = ?", (study_id,))[0]
+        self.definition = StudyDefinition.from_json(row[0], f"{store.where}, study {study_id}")
+        self._orders: dict[tuple[str, str], tuple[str, ...]] = {}
+        for reader, session, _, code in self._rows(
+                "SELECT reader, session, position, code FROM study_order WHERE study_id = ? "
+                "ORDER BY reader, session, position", (study_id,)):
+            self._orders[(reader, session)] = (*self._orders.get((reader, session), ()), code)
+        self._db = db
+
+    # ------------------------------------------------------------------ set-up
+    @classmethod
+    def init(cls, store: ReadingStore, definition: StudyDefinition, *, clock: Clock = utc_now) -> "Study":
+        """Write a study into the store: definition, cases, every reader's drawn order (once)."""
+        project = store.load()
+        missing = [c.code for c in definition.cases if c.pair not in project.exam_pairs]
+        if missing:
+            case = definition.case(missing[0])
+            raise StudyError(f"case {case.code}: exam pair {case.exam_pair_id} of patient {case.patient_id} is not "
+                             f"in the store ({len(missing)} case(s) missing)", where=store.where,
+                             advice="add the exam pairs to the store first (open the images in lesionlab)")
+        sid = definition.study_id
+        rows = [r[0] for r in _select(store, "SELECT study_id FROM studies WHERE study_id = ?", (sid,))]
+        if rows:
+            raise StudyError(f"the store already holds study {sid!r}; its orders are never drawn again",
+                             where=store.where, advice="give the new study another study_id")
+
+        def write(db: Any) -> None:
+            db.execute("INSERT INTO studies VALUES (?, ?, ?)", (sid, definition.to_json(), _iso(clock())))
+            db.executemany("INSERT INTO study_cases VALUES (?, ?, ?, ?)",
+                           [(sid, c.code, c.patient_id, c.exam_pair_id) for c in definition.cases])
+            db.executemany("INSERT INTO study_order VALUES (?, ?, ?, ?, ?)",
+                           [(sid, reader, session, i, code)
+                            for (reader, session), codes in definition.reading_orders().items()
+                            for i, code in enumerate(codes, start=1)])
+        _transaction(store, write, "cannot set up the study")
+        return cls(store, sid, clock=clock)
+
+    # ------------------------------------------------------------------ queries
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        return _select(self.store, sql, params)
+
+    @property
+    def study_id(self) -> str:
+        return self.definition.study_id
+
+    def order(self, reader: str, session: str) -> tuple[str, ...]:
+        """The reader's stored order of a session (a reader role sees only their own)."""
+        self.definition.reader_number(reader)
+        self.definition.session(session)
+        found = self._orders.get((reader, session))
+        if found is None:
+            raise StudyError(f"no reading order of {reader} in session {session} is visible here",
+                             where=self.store.where, advice="connect as that reader or as the coordinator")
+        return found
+
+    def session_reads(self) -> dict[tuple[str, str, str], SessionRead]:
+        """(reader, session, code) -> when it was opened and finished (what this connection may see)."""
+        return {(r[0], r[1], r[2]): SessionRead(*r) for r in self._rows(
+            "SELECT reader, session, code, opened_at_utc, finished_at_utc FROM study_reads WHERE study_id = ?",
+            (self.study_id,))}
+
+    def _edit_times(self) -> dict[tuple[str, str, str], list[_dt.datetime]]:
+        """(reader name, patient, pair) -> times of the edits of that read."""
+        out: dict[tuple[str, str, str], list[_dt.datetime]] = {}
+        for e in self.store.edit_log():
+            if e.reader:
+                out.setdefault((e.reader, e.patient_id, e.exam_pair_id), []).append(_parse(e.at_utc))
+        return out
+
+    def case_times(self) -> list[CaseTime]:
+        """Reading time per reader, session and case (opened cases only)."""
+        edits = self._edit_times()
+        out = []
+        for (reader, session, code), rec in sorted(self.session_reads().items()):
+            times = edits.get((session_reader(reader, session), *self.definition.case(code).pair), [])
+            stamps = sorted([_parse(rec.opened_at_utc), *times,
+                             *([_parse(rec.finished_at_utc)] if rec.finished_at_utc else [])])
+            seconds = sum(min((b - a).total_seconds(), IDLE_CAP_S) for a, b in zip(stamps, stamps[1:]))
+            out.append(CaseTime(reader, session, code, seconds, len(times)))
+        return out
+
+    def progress(self) -> list[Progress]:
+        """Per reader (whose order is visible) and session: done, opened, to do, median reading time."""
+        reads = self.session_reads()
+        times = {(t.reader, t.session, t.code): t.seconds for t in self.case_times()}
+        out = []
+        for reader in self.definition.readers:
+            for session in self.definition.sessions:
+                codes = self._orders.get((reader, session.name))
+                if codes is None:
+                    continue
+                recs = [reads.get((reader, session.name, c)) for c in codes]
+                done = [c for c, r in zip(codes, recs) if r is not None and r.finished]
+                spent = sorted(times[(reader, session.name, c)] for c in done)
+                median = None
+                if spent:
+                    mid = len(spent) // 2
+                    median = spent[mid] if len(spent) % 2 else (spent[mid - 1] + spent[mid]) / 2
+                out.append(Progress(reader, session.name, len(done), sum(r is not None and not r.finished for r in recs),
+                                    len(codes) - len(done), median))
+        return out
+
+    # ------------------------------------------------------------------ washout and order
+    def washout_ends(self, reader: str, session: str, code: str, *, _reads: Any = None,
+                     _edits: Any = None) -> tuple[_dt.datetime | None, str]:
+        """When the case may open to the reader in that session: (time, "") with time None for "at
+        any time", or (None, why) while the reader has not finished the patient's session before."""
+        number = self.definition.session_number(session)
+        if number == 1:
+            return None, ""
+        before = self.definition.sessions[number - 2]
+        patient = self.definition.case(code).patient_id
+        reads = self.session_reads() if _reads is None else _reads
+        edits = self._edit_times() if _edits is None else _edits
+        last: _dt.datetime | None = None
+        for c in self.definition.cases:
+            if c.patient_id != patient:
+                continue
+            rec = reads.get((reader, before.name, c.code))
+            if rec is None or not rec.finished:
+                return None, (f"case {code} of session {session} opens after you finish case {c.code} of session "
+                              f"{before.name} (the same patient) and a washout of "
+                              f"{self.definition.session(session).washout_days} days")
+            stamps = [_parse(rec.finished_at_utc or rec.opened_at_utc),
+                      *edits.get((session_reader(reader, before.name), *c.pair), [])]
+            last = max([*stamps, *([last] if last else [])])
+        assert last is not None
+        return last + _dt.timedelta(days=self.definition.session(session).washout_days), ""
+
+    def _available(self, reader: str, session: str, code: str, reads: Any, edits: Any) -> str:
+        """"" when the reader may open the case now (washout), else why not."""
+        opens, why = self.washout_ends(reader, session, code, _reads=reads, _edits=edits)
+        if why:
+            return why
+        now = self.clock()
+        if opens is not None and now < opens:
+            days = self.definition.session(session).washout_days
+            wait = opens - now
+            return (f"case {code} of session {session} opens on {opens:%Y-%m-%d %H:%M} UTC, {days} days after your "
+                    f"read of the same patient in session {self.definition.sessions[self.definition.session_number(session) - 2].name} "
+                    f"(washout): {wait.days} days {wait.seconds // 3600} h to go")
+        return ""
+
+    def next_case(self, reader: str) -> NextCase:
+        """The first case of the reader's order not finished and open to them (sessions in order)."""
+        reads, edits = self.session_reads(), self._edit_times()
+        waits = []
+        for session in self.definition.sessions:
+            codes = self.order(reader, session.name)
+            for i, code in enumerate(codes, start=1):
+                rec = reads.get((reader, session.name, code))
+                if rec is not None and rec.finished:
+                    continue
+                why = self._available(reader, session.name, code, reads, edits)
+                if not why:
+                    return NextCase(CaseRef(reader, session.name, code, i, len(codes)), "")
+                waits.append(why)
+        if waits:
+            return NextCase(None, f"no case opens now; the first waiting: {waits[0]}")
+        return NextCase(None, f"{reader} has read every case of study {self.study_id}")
+
+    # ------------------------------------------------------------------ reading a case
+    def open_case(self, reader: str, session: str, code: str) -> CaseRead:
+        """Open a case for ``reader`` in ``session``: its blinded project and a Reading that autosaves.
+
+        Refused (StudyError) for a case out of the reader's order, a finished case when the study
+        does not allow going back, a case waiting for its washout, or a reader role of another reader.
+        """
+        d = self.definition
+        d.reader_number(reader)
+        case = d.case(code)
+        if self.store.role_reader is not None and self.store.role_reader != reader:
+            raise StudyError(f"this connection reads as {self.store.role_reader}, not {reader}", where=self.store.where)
+        codes = self.order(reader, session)
+        rec = self.session_reads().get((reader, session, code))
+        if rec is not None and rec.finished:
+            if not d.may_go_back:
+                raise StudyError(f"case {code} of session {session} is finished and study {self.study_id} does not "
+                                 "let readers go back", where=reader)
+        else:
+            reads, edits = self.session_reads(), self._edit_times()
+            why = self._available(reader, session, code, reads, edits)
+            if why:
+                raise StudyError(why, where=reader)
+            skipped = [c for c in codes[:codes.index(code)]
+                       if not ((r := reads.get((reader, session, c))) and r.finished)
+                       and not self._available(reader, session, c, reads, edits)]
+            if skipped:
+                raise StudyError(f"case {code} comes later in your order of session {session}: "
+                                 f"case {skipped[0]} is first", where=reader)
+        name = session_reader(reader, session)
+        return self._open(CaseRef(reader, session, code, codes.index(code) + 1, len(codes)), case, name, {name},
+                          rec is None)
+
+    def open_adjudication(self, session: str, code: str) -> CaseRead:
+        """The adjudicator's read of a case: every reader's read of it in that session (not other
+        sessions'), and the consensus recorded under ``ADJUDICATOR@SESSION``. Every reader must
+        have finished the case there first."""
+        d = self.definition
+        case = d.case(code)
+        reads = self.session_reads()
+        unfinished = [r for r in d.readers if not ((rec := reads.get((r, session, code))) and rec.finished)]
+        if unfinished:
+            raise StudyError(f"case {code} of session {session} is not finished by {', '.join(unfinished)} "
+                             "(or their reads are not visible to this connection)", where=d.adjudicator)
+        name = session_reader(d.adjudicator, session)
+        shown = {session_reader(r, session) for r in d.readers} | {name}
+        return self._open(CaseRef(d.adjudicator, session, code, 0, 0), case, name, shown,
+                          (d.adjudicator, session, code) not in reads)
+
+    def _open(self, ref: CaseRef, case: StudyCase, name: str, shown: set[str], first: bool) -> CaseRead:
+        if self.store.read_only:
+            raise StudyError("the store is open read-only", where=self.store.where)
+        self.store.claim(name, *case.pair)
+        if first:
+            _transaction(self.store, lambda db: db.execute(
+                "INSERT INTO study_reads VALUES (?, ?, ?, ?, ?, NULL)",
+                (self.study_id, ref.reader, ref.session, ref.code, _iso(self.clock()))), "cannot open the case")
+        project = blinded_project(self.store.load(), case, shown)
+        roles = frozenset(self.definition.session(ref.session).roles)
+        holder: list[Reading] = []
+        sink = StudySink(self.store, name, case, roles, lambda: holder[0].project)
+        reading = Reading(project, reader=name, sink=sink)
+        holder.append(reading)
+        return CaseRead(ref, name, case.pair, reading)
+
+    def finish_case(self, reader: str, session: str, code: str) -> None:
+        """Mark the reader's read of a case in a session finished (now)."""
+        if (reader, session, code) not in self.session_reads():
+            raise StudyError(f"case {code} of session {session} was never opened by {reader}", where=reader)
+        _transaction(self.store, lambda db: db.execute(
+            "UPDATE study_reads SET finished_at_utc = ? WHERE study_id = ? AND reader = ? AND session = ? AND code = ?",
+            (_iso(self.clock()), self.study_id, reader, session, code)), "cannot finish the case")
+
+    def finish(self, read: CaseRead) -> None:
+        self.finish_case(read.ref.reader, read.ref.session, read.ref.code)
+
+    # ------------------------------------------------------------------ cross-session pairs
+    def confirm_pairings(self, reader: str, code: str, pairs: Mapping[str, str]) -> None:
+        """The adjudicator's pairs of ``reader``'s lesions of a case: first session's lesion id ->
+        the second session's (the two first sessions); replaces what was confirmed before."""
+        d = self.definition
+        d.reader_number(reader)
+        case = d.case(code)
+        if len(d.sessions) < 2:
+            raise StudyError(f"study {self.study_id} has one session: nothing to pair", where=code)
+        project = self.store.load()
+        s1, s2 = (session_reader(reader, s.name) for s in d.sessions[:2])
+        for lid, name in [*((a, s1) for a in pairs), *((b, s2) for b in pairs.values())]:
+            if (*case.pair, name, lid) not in project.lesions:
+                raise StudyError(f"case {code}: {name} has no lesion {lid}", where="pairs")
+        if len(set(pairs.values())) != len(pairs):
+            raise StudyError(f"case {code}: a lesion of {s2} is paired twice", where="pairs")
+        at = _iso(self.clock())
+
+        def write(db: Any) -> None:
+            db.execute("DELETE FROM study_pairings WHERE study_id = ? AND reader = ? AND paired_reader = ? AND code = ?",
+                       (self.study_id, d.adjudicator, reader, code))
+            db.executemany("INSERT INTO study_pairings VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [(self.study_id, d.adjudicator, reader, code, a, b, at) for a, b in sorted(pairs.items())])
+        _transaction(self.store, write, "cannot record the lesion pairs")
+
+    def confirmed_pairings(self) -> dict[tuple[str, str], dict[str, str]]:
+        """(reader, code) -> {first session lesion id: second session lesion id} the adjudicator confirmed."""
+        out: dict[tuple[str, str], dict[str, str]] = {}
+        for reader, code, a, b in self._rows(
+                "SELECT paired_reader, code, first_lesion, second_lesion FROM study_pairings "
+                "WHERE study_id = ? AND reader = ?", (self.study_id, self.definition.adjudicator)):
+            out.setdefault((reader, code), {})[a] = b
+        return out
+
+
+# ---------------------------------------------------------------------------- SQL helpers
+def _select(store: ReadingStore, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    db = store.backend_db
+    try:
+        return list(db.execute(sql, params).fetchall())
+    except LesionlabError:
+        raise
+    except Exception as exc:
+        err = db.error(exc, "cannot read the study")
+        if err is not None:
+            raise err from None
+        raise
+
+
+def _transaction(store: ReadingStore, work: Callable[[Any], Any], doing: str) -> None:
+    if store.read_only:
+        raise StudyError("the store is open read-only", where=store.where)
+    db = store.backend_db
+    try:
+        db.begin()
+        work(db)
+        db.commit()
+    except BaseException as exc:
+        try:
+            db.rollback()
+        except Exception:  # noqa: BLE001 - the original failure is what the user must see
+            pass
+        if isinstance(exc, LesionlabError):
+            raise
+        err = db.error(exc, doing)
+        if err is not None:
+            raise err from None
+        raise

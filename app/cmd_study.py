@@ -1,0 +1,104 @@
+"""`lesionlab study`: a blinded, randomised reader study in a reading store.
+
+    lesionlab study init STORE DEFINITION        set the study up (definition file: TOML or JSON)
+    lesionlab study status STORE [--study ID]    progress per reader and session, reading time per case
+    lesionlab study next STORE --reader NAME     the reader's next case (or why none opens: washout)
+    lesionlab study disagreements STORE --session S --case CODE [--dicom PATH]
+    lesionlab study reads STORE OUT.lesionlab [--dicom PATH]
+                                                 one read per reader (sessions paired by registered
+                                                 position) for `lesionlab agreement` / `analyze`,
+                                                 and OUT-pairing.csv (patient level)
+
+The definition's format is in annotation/study.py and annotation/README.md ("Reader studies").
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="study_command", metavar="ACTION", required=True)
+    init = sub.add_parser("init", help="set a study up in a store from its definition file",
+                          description="write the study, its cases and every reader's seeded order into the store")
+    init.add_argument("store", metavar="STORE")
+    init.add_argument("definition", metavar="DEFINITION", help="the study definition (.toml or .json)")
+    status = sub.add_parser("status", help="progress per reader and session, reading time per case")
+    status.add_argument("store", metavar="STORE")
+    status.add_argument("--study", metavar="ID")
+    status.add_argument("--cases", action="store_true", help="also list every case read, with its reading time")
+    nxt = sub.add_parser("next", help="the reader's next case in their order")
+    nxt.add_argument("store", metavar="STORE")
+    nxt.add_argument("--reader", required=True, metavar="NAME")
+    nxt.add_argument("--study", metavar="ID")
+    dis = sub.add_parser("disagreements", help="where the readers disagree on a case (for the adjudicator)")
+    dis.add_argument("store", metavar="STORE")
+    dis.add_argument("--session", required=True)
+    dis.add_argument("--case", required=True, metavar="CODE")
+    dis.add_argument("--dicom", metavar="PATH", help="the images, to match lesions by position")
+    dis.add_argument("--study", metavar="ID")
+    reads = sub.add_parser("reads", help="the study's reads as one read per reader, for the agreement analysis")
+    reads.add_argument("store", metavar="STORE")
+    reads.add_argument("out", metavar="OUT", help="a new .lesionlab file")
+    reads.add_argument("--dicom", metavar="PATH", help="the images, to pair lesions across sessions by position")
+    reads.add_argument("--study", metavar="ID")
+
+
+def _minutes(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds / 60:.1f} min"
+
+
+def run(args: argparse.Namespace) -> int:
+    from annotation.store import ReadingStore
+    from annotation.study import load_definition
+    from annotation.study_store import Study
+
+    if args.study_command == "init":
+        definition = load_definition(args.definition)
+        with ReadingStore.open(args.store) as store:
+            study = Study.init(store, definition)
+        print(f"study {study.study_id}: {len(definition.readers)} readers, {len(definition.cases)} cases, "
+              f"sessions {', '.join(s.name for s in definition.sessions)}; orders drawn from seed {definition.seed}")
+        return 0
+    if args.study_command == "reads":
+        from analysis.study_pairing import write_study_reads
+
+        out, table, pairings = write_study_reads(args.store, args.out, dicom=args.dicom, study_id=args.study)
+        paired = sum(len(p.pairs) for p in pairings)
+        unpaired = sum(len(p.first_only) + len(p.second_only) for p in pairings)
+        print(f"{out}: one read per reader; {paired} lesions paired across sessions, {unpaired} unpaired "
+              f"(patient level in {table})")
+        return 0
+    with ReadingStore.open(args.store, read_only=True) as store:
+        study = Study(store, args.study)
+        if args.study_command == "status":
+            print(f"study {study.study_id}")
+            print(f"{'reader':<12} {'session':<10} {'done':>5} {'open':>5} {'to do':>6}  median reading time")
+            for p in study.progress():
+                print(f"{p.reader:<12} {p.session:<10} {p.done:>5} {p.opened:>5} {p.to_do:>6}  "
+                      f"{_minutes(p.reading_s_median)}")
+            if args.cases:
+                for t in study.case_times():
+                    print(f"  {t.reader} {t.session} {t.code}: {_minutes(t.seconds)}, {t.edits} edits")
+            return 0
+        if args.study_command == "next":
+            nxt = study.next_case(args.reader)
+            if nxt.case is None:
+                print(nxt.message)
+                return 0
+            c = nxt.case
+            print(f"{c.code} (session {c.session}, case {c.position} of {c.of})")
+            return 0
+        from analysis.study_adjudication import disagreements
+        from analysis.study_pairing import placed_stacks
+
+        stacks = placed_stacks(args.dicom) if args.dicom else None
+        found = disagreements(store.load(), study.definition, args.session, args.case,
+                              {k: v.geometry for k, v in stacks.items()} if stacks else None)
+        if not found:
+            print(f"case {args.case}, session {args.session}: the readers agree")
+        for d in found:
+            lobe = f" {d.lobe.value}" if d.lobe else ""
+            print(f"{d.series_role.value}{lobe}: {d.kind.value}: {d.detail}"
+                  + (f" [{'; '.join(d.lesions)}]" if d.lesions else ""))
+        return 0

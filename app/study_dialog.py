@@ -1,0 +1,166 @@
+"""Study mode in the window: open a study as a reader, the case list with progress, the next case in one key.
+
+:class:`StudyUi` is the thin Qt side of :class:`app.study_flow.StudyFlow`: menu items (Study ->
+Open study as reader, Case list, Finish this case; Ctrl+N "Next case" comes from the shortcut
+table), the case list dialog, and putting a case on screen blinded: only the session's modality
+hangs, the study browser (patient names) is hidden, the viewport overlays (patient id, dates) are
+turned off and the window title names the study code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Callable
+
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QInputDialog, QLabel, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from annotation.study_store import CaseRead, Study
+from app.menus import MenuItem
+from app.study_flow import CaseRow, StudyFlow
+from viewer.errors import StudyError
+from viewer.records import Role
+from viewer.studies import all_pairs
+
+_MR_ROLES = {Role.MR_T2FS, Role.MR_DWI, Role.MR_T1_ARTERIAL, Role.MR_T1_PORTAL}
+COLUMNS = ("Session", "#", "Case", "Status", "Reading time")
+
+
+class StudyDialog(QDialog):
+    """The reader's case list: session, place in their order, study code, status, reading time."""
+
+    def __init__(self, ui: "StudyUi", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ui = ui
+        self.setWindowTitle("Study cases")
+        self.progress = QLabel()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.cellDoubleClicked.connect(lambda row, _: self.open_row(row))
+        buttons = QDialogButtonBox()
+        self.next_button = QPushButton("Next case (Ctrl+N)")
+        self.open_button = QPushButton("Open selected")
+        buttons.addButton(self.next_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.hide)
+        self.next_button.clicked.connect(ui.next_case)
+        self.open_button.clicked.connect(lambda: self.open_row(self.table.currentRow()))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.rows: list[CaseRow] = []
+        self.resize(520, 420)
+
+    def refresh(self) -> None:
+        flow = self.ui.flow
+        self.rows = flow.rows()
+        self.progress.setText(flow.progress_text())
+        self.table.setRowCount(len(self.rows))
+        for i, row in enumerate(self.rows):
+            minutes = "" if row.minutes is None else f"{row.minutes:.1f} min"
+            for j, text in enumerate((row.session, str(row.position), row.code, row.status, minutes)):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+
+    def open_row(self, row: int) -> None:
+        if 0 <= row < len(self.rows):
+            case = self.rows[row]
+            self.ui.run(lambda: self.ui.open_case(case.session, case.code))
+
+
+class StudyUi:
+    """Study mode of a MainWindow (``window``: session, state, patients, open_pair, dock, run, show_error)."""
+
+    def __init__(self, window: Any) -> None:
+        self.window = window
+        self.flow = StudyFlow(window.session, self._show_case)
+        self.dialog: StudyDialog | None = None
+
+    def run(self, fn: Callable[[], object]) -> None:
+        self.window.run(fn)
+
+    def menu_items(self) -> list[MenuItem]:
+        return [("Study", "Open study as reader…", self.ask_open, None),
+                ("Study", "Case list…", self.show_cases, None),
+                ("Study", "Finish this case", self.finish_case, None)]
+
+    def handlers(self) -> dict[str, Callable[[], object]]:
+        return {"study_next": self.next_case}
+
+    # ------------------------------------------------------------------ actions
+    def ask_open(self) -> None:
+        session = self.window.session
+        location, ok = QInputDialog.getText(self.window, "Open study as reader",
+                                            "Study store (a .lesionlab file or a postgresql:// URL):",
+                                            text=session.location or "")
+        if not ok or not location.strip():
+            return
+        reader, ok = QInputDialog.getText(self.window, "Open study as reader", "Your reader name in the study:",
+                                          text=session.me)
+        if ok and reader.strip():
+            self.open(location.strip(), reader.strip())
+
+    def open(self, location: str, reader: str) -> None:
+        study = self.flow.open(location, reader)
+        self.window.state.say(f"study {study.study_id} open as {reader}: Ctrl+N opens your next case")
+        self.show_cases()
+
+    def show_cases(self) -> None:
+        if self.dialog is None:
+            self.dialog = StudyDialog(self, self.window)
+            key = getattr(self.window, "actions_by_id", {}).get("study_next")
+            if key is not None:
+                self.dialog.addAction(key)  # Ctrl+N works in the case list too
+        self.dialog.refresh()
+        self.dialog.show()
+        self.dialog.raise_()
+
+    def _refresh(self) -> None:
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.refresh()
+
+    def next_case(self) -> None:
+        try:
+            self.flow.next()
+        finally:
+            self._refresh()
+
+    def open_case(self, session: str, code: str) -> None:
+        try:
+            self.flow.open_case(session, code)
+        finally:
+            self._refresh()
+
+    def finish_case(self) -> None:
+        self.flow.finish()
+        self._refresh()
+        self.window.state.say("case finished: Ctrl+N opens the next")
+
+    # ------------------------------------------------------------------ a case on screen, blinded
+    def _show_case(self, read: CaseRead, study: Study) -> None:
+        w = self.window
+        record = read.reading.project.exam_pairs[read.pair]
+        pair = next((p for patient in w.patients for p in all_pairs(patient)
+                     if p.ct is not None and p.mr is not None and p.ct.study_instance_uid == record.ct_study_uid
+                     and p.mr.study_instance_uid == record.mri_study_uid), None)
+        if pair is None or pair.ct is None or pair.mr is None:
+            raise StudyError(f"the images of case {read.ref.code} are not in the folders open in the browser",
+                             advice="open the study's image folder (Ctrl+O), then the case again")
+        roles = set(study.definition.session(read.ref.session).roles)
+        # both studies stay (the pair is found by both UIDs); the other session's series do not hang
+        ct, mr = pair.ct, pair.mr
+        if not roles & _MR_ROLES:
+            pair = replace(pair, mr=replace(mr, stacks=()))
+        elif roles <= _MR_ROLES:
+            pair = replace(pair, ct=replace(ct, stacks=()))
+        w.dock.hide()  # the browser lists patient names
+        if w.state.overlays:
+            w.state.toggle_overlays()  # the viewport corners show the patient id and dates
+        w.open_pair(pair)
+        w.setWindowTitle(f"lesionlab — study {study.study_id}: case {read.ref.code} ({read.ref.session}, "
+                         f"{read.ref.position} of {read.ref.of})")
+        w.state.say(f"case {read.ref.code}, session {read.ref.session}: {read.ref.position} of {read.ref.of} · "
+                    "Ctrl+N finishes it and opens the next")

@@ -1,0 +1,136 @@
+"""A reader's way through a reader study in the workstation (Qt-free; the dialog is app/study_dialog.py).
+
+:class:`StudyFlow` opens a study store as one reader, lists the reader's cases in their stored
+order with what is done, and opens a case: the blinded case reading
+(:meth:`annotation.study_store.Study.open_case`) becomes the reading of the window's
+:class:`~app.reading_session.ReadingSession`, and ``show_case`` hangs that session's series of
+the case's exam pair (the window's job: it knows the images). ``next`` finishes the open case and
+opens the next one, the one key a reader needs.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Callable
+
+from annotation.store import ReadingStore
+from annotation.study_store import CaseRead, Study
+from app.reading_session import ReadingSession
+from viewer.errors import StudyError
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the reader's case list."""
+
+    session: str
+    position: int
+    code: str
+    status: str  # done, open, next, waiting, to do
+    minutes: float | None
+
+
+class StudyFlow:
+    """The study open in the window, for one reader; ``show_case(read)`` puts a case on screen."""
+
+    def __init__(self, session: ReadingSession, show_case: Callable[[CaseRead, Study], None],
+                 clock: Callable[[], _dt.datetime] | None = None) -> None:
+        self.session = session
+        self.show_case = show_case
+        self.clock = clock
+        self.study: Study | None = None
+        self.reader = ""
+        self.current: CaseRead | None = None
+
+    # ------------------------------------------------------------------ opening
+    def open(self, location: str, reader: str) -> Study:
+        """Open a study store (path or URL) for writing as ``reader``; one study per store, else the first."""
+        store = ReadingStore.open(location)
+        try:
+            study = Study(store, clock=self.clock) if self.clock else Study(store)
+            study.definition.reader_number(reader)
+            if store.role_reader is not None and store.role_reader != reader:
+                raise StudyError(f"this connection reads as {store.role_reader}, not {reader}", where=store.where)
+        except BaseException:
+            store.close()
+            raise
+        self.close()
+        self.study, self.reader, self.current = study, reader, None
+        return study
+
+    def close(self) -> None:
+        if self.study is not None and self.session.store is not self.study.store:
+            self.study.store.close()  # the session never took it over
+        self.study, self.current = None, None
+
+    def _study(self) -> Study:
+        if self.study is None:
+            raise StudyError("no study is open", advice="Study -> Open study as reader")
+        if self.current is not None and self.session.store is not self.study.store:
+            self.study = None
+            raise StudyError("the study's store was closed (another reading project was opened)",
+                             advice="Study -> Open study as reader")
+        return self.study
+
+    # ------------------------------------------------------------------ the case list
+    def rows(self) -> list[CaseRow]:
+        """The reader's cases, session by session in their order."""
+        study = self._study()
+        reads = study.session_reads()
+        times = {(t.session, t.code): t.seconds for t in study.case_times() if t.reader == self.reader}
+        nxt = study.next_case(self.reader).case
+        out = []
+        for s in study.definition.sessions:
+            for i, code in enumerate(study.order(self.reader, s.name), start=1):
+                rec = reads.get((self.reader, s.name, code))
+                if rec is not None and rec.finished:
+                    status = "done"
+                elif nxt is not None and (nxt.session, nxt.code) == (s.name, code):
+                    status = "next" if rec is None else "open"
+                elif rec is not None:
+                    status = "open"
+                elif self._waiting(study, s.name, code):
+                    status = "waiting"
+                else:
+                    status = "to do"
+                seconds = times.get((s.name, code))
+                out.append(CaseRow(s.name, i, code, status, None if seconds is None else seconds / 60))
+        return out
+
+    def _waiting(self, study: Study, session: str, code: str) -> bool:
+        opens, why = study.washout_ends(self.reader, session, code)
+        return bool(why) or (opens is not None and opens > study.clock())
+
+    def progress_text(self) -> str:
+        study = self._study()
+        parts = [f"{p.session}: {p.done} of {p.done + p.to_do} done" for p in study.progress() if p.reader == self.reader]
+        return f"study {study.study_id}, reader {self.reader} · " + " · ".join(parts)
+
+    # ------------------------------------------------------------------ reading
+    def open_case(self, session: str, code: str) -> CaseRead:
+        study = self._study()
+        read = study.open_case(self.reader, session, code)
+        self.current = read
+        self.session.use(study.store, read.reading)
+        self.show_case(read, study)
+        return read
+
+    def finish(self) -> None:
+        """Finish the open case (nothing open: nothing to do)."""
+        study = self._study()
+        if self.current is not None:
+            ref = self.current.ref
+            rec = study.session_reads().get((ref.reader, ref.session, ref.code))
+            if rec is None or not rec.finished:
+                study.finish(self.current)
+
+    def next(self) -> CaseRead:
+        """Finish the open case and open the reader's next one (StudyError says why none opens)."""
+        study = self._study()
+        self.finish()
+        nxt = study.next_case(self.reader)
+        if nxt.case is None:
+            self.current = None
+            raise StudyError(nxt.message)
+        return self.open_case(nxt.case.session, nxt.case.code)

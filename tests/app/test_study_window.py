@@ -1,0 +1,92 @@
+"""Study mode in the real window: open a study as a reader, the case list, Ctrl+N for the next case,
+the case on screen blinded (only the session's modality hangs, no browser, no overlays, the title
+names the study code), a lesion drawn with real events saved as the session read, washout said."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from annotation.store import ReadingStore
+from annotation.study import definition_from_mapping
+from annotation.study_store import Study
+from app.main_window import MainWindow
+from tests.app.conftest import drag, make_window, press
+
+DEFINITION = {
+    "study_id": "window", "seed": 3, "may_go_back": False, "readers": ["R1", "R2"],
+    "sessions": [{"name": "MRI", "roles": ["mr_t2fs", "mr_dwi", "mr_t1_arterial", "mr_t1_portal"]},
+                 {"name": "CT", "roles": ["ct_arterial", "ct_portal"], "washout_days": 14}],
+}
+
+
+@pytest.fixture
+def study_store(env: Path, sample_dicom: Path) -> Path:
+    path = env / "study.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", path)
+    with ReadingStore.open(path) as store:
+        cases = [{"patient_id": p, "exam_pair_id": e} for p, e in sorted(store.load().exam_pairs)]
+        Study.init(store, definition_from_mapping({**DEFINITION, "cases": cases}))
+    return path
+
+
+def loaded(w: MainWindow) -> bool:
+    return all(vp.volume is not None and vp.volume.loaded.all()
+               for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack)
+
+
+def test_a_reader_works_through_the_study_with_one_key(qtbot, env: Path, study_store: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                      sample_index) -> None:
+    w = make_window(qtbot, env, reader="R1")
+    shown: list[str] = []
+    w.show_error = shown.append  # type: ignore[method-assign]
+    w.show_index(str(sample_dicom), sample_index)
+    w.study_ui.open(str(study_store), "R1")
+    dialog = w.study_ui.dialog
+    assert dialog is not None and dialog.isVisible() and dialog.table.rowCount() == 6
+    with ReadingStore.open(study_store, read_only=True) as store:
+        order = Study(store).order("R1", "MRI")
+    assert [dialog.table.item(i, 2).text() for i in range(3)] == list(order)
+    assert dialog.table.item(0, 3).text() == "next" and dialog.table.item(3, 3).text() == "waiting"
+
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.isActiveWindow())
+    qtbot.keyClick(dialog.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # the key in the case list
+    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    assert not shown, shown
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow())
+    assert w.session.reading.reader == "R1@MRI" and f"case {order[0]} (MRI, 1 of 3)" in w.windowTitle()
+    assert not w.dock.isVisible() and not w.state.overlays
+    hung = [c.stack for c in w.reading.hanging.cells if c.stack is not None]
+    assert hung and all(s.modality == "MR" for s in hung)  # the MRI session shows no CT
+    project = w.session.reading.project
+    (patient,) = project.patients.values()
+    assert patient.patient_name == order[0] and not project.lesions  # the sample's read is not shown
+
+    # a lesion with real events: N, then drag its diameter on the active MRI cell
+    w.reading.activate(next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None))
+    qtbot.waitUntil(lambda: w.reading.active.geometry is not None)
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, w.grid.active_widget, (100.0, 100.0), (100.0, 140.0))
+    lesions = list(w.session.reading.project.lesions.values())
+    assert len(lesions) == 1 and lesions[0].reader == "R1@MRI" and lesions[0].measurements()
+    assert dialog.table.item(0, 3).text() in ("next", "open")
+
+    press(w, qtbot, "study_next")  # finishes the case, opens the next in the order
+    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    assert f"case {order[1]} (MRI, 2 of 3)" in w.windowTitle() and not w.session.reading.project.lesions
+    assert [dialog.table.item(i, 3).text() for i in range(2)] == ["done", "open"]
+    with ReadingStore.open(study_store, read_only=True) as store:
+        saved = [les for les in store.load().lesions.values() if les.reader == "R1@MRI"]
+        assert len(saved) == 1 and saved[0].measurements()
+        assert Study(store).session_reads()[("R1", "MRI", order[0])].finished
+
+    press(w, qtbot, "study_next")
+    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    press(w, qtbot, "study_next")  # the MRI session is done; the CT session waits for the washout
+    assert shown and "washout" in shown[-1] and "14 days" in shown[-1]
+    assert [dialog.table.item(i, 3).text() for i in range(3)] == ["done"] * 3
