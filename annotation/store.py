@@ -36,8 +36,8 @@ from annotation.reading import Reading
 from annotation.store_backend import Db, newer_store_error
 from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, UPSERT, BadRow, fetch_record, load_records, migration_1, migration_2,
-                                     migration_3, migration_edit_attribution, migration_reader_security, record_key,
-                                     reads_of)
+                                     migration_3, migration_dicom_context, migration_edit_attribution,
+                                     migration_reader_security, record_key, reads_of)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from viewer.errors import LesionlabError, StoreConflictError, StoreError
 
@@ -62,6 +62,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "edit log names the reader and exam pair of each edit", migration_edit_attribution),
     Migration(5, "database roles bound to readers; row-level security per reader (PostgreSQL)",
               migration_reader_security),
+    Migration(6, "DICOM context per series (patient, study, series, frame of reference) for SR export",
+              migration_dicom_context),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 #: attempts of one edit that meets a serialization failure (two writers on the same row at once)
