@@ -15,62 +15,41 @@ are built from the Project alone and never read it (tests/annotation/test_dicom_
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, fields
 from typing import Any, Iterable
 
-from annotation import _validate as v
 from annotation.store import ReadingStore
 from viewer.errors import LesionlabError, StoreError
+from viewer.interop.model import DicomContext
 from viewer.records import StackInfo
 
 TABLE = "dicom_context"
 
 
-@dataclass(frozen=True)
-class DicomContext:
-    """Patient, study and series attributes of one image series, as its headers give them ("" when absent)."""
+def context_of(stack: StackInfo, roles: str = "") -> DicomContext:
+    """The context of a stack's series from its first image's header."""
+    if not stack.images:
+        raise LesionlabError("a stack without images has no DICOM context", where=stack.key)
+    h = stack.images[0]
+    return DicomContext(series_instance_uid=stack.series_instance_uid, patient_id=stack.patient_id,
+                        patient_name=h.patient_name, patient_birth_date=h.patient_birth_date,
+                        patient_sex=h.patient_sex, study_instance_uid=stack.study_instance_uid,
+                        study_date=h.study_date, study_time=h.study_time, study_id=h.study_id,
+                        accession_number=h.accession_number, referring_physician_name=h.referring_physician_name,
+                        study_description=h.study_description, series_number=h.series_number,
+                        series_description=h.series_description, modality=h.modality,
+                        manufacturer=h.manufacturer, frame_of_reference_uid=h.frame_of_reference_uid,
+                        roles=roles or stack.role.value)
 
-    series_instance_uid: str
-    patient_id: str
-    patient_name: str = ""
-    patient_birth_date: str = ""  # YYYYMMDD
-    patient_sex: str = ""  # M, F, O
-    study_instance_uid: str = ""
-    study_date: str = ""  # YYYYMMDD
-    study_time: str = ""  # HHMMSS.frac
-    study_id: str = ""
-    accession_number: str = ""
-    referring_physician_name: str = ""
-    study_description: str = ""
-    series_number: int | None = None
-    series_description: str = ""
-    modality: str = ""
-    manufacturer: str = ""
-    frame_of_reference_uid: str = ""
 
-    def __post_init__(self) -> None:
-        v.uid("series_instance_uid", self.series_instance_uid, required=True)
-        v.text("patient_id", self.patient_id, required=True, max_len=64)
-        v.uid("study_instance_uid", self.study_instance_uid)
-        v.uid("frame_of_reference_uid", self.frame_of_reference_uid)
-        for f in fields(self):
-            if f.name not in ("series_number",) and not f.name.endswith("uid"):
-                v.text(f.name, getattr(self, f.name), max_len=200)
-        v.number("series_number", self.series_number, optional=True, integer=True, low=-(2**31), high=2**31 - 1)
-
-    @classmethod
-    def from_stack(cls, stack: StackInfo) -> "DicomContext":
-        """The context of a stack's series from its first image's header."""
-        if not stack.images:
-            raise LesionlabError("a stack without images has no DICOM context", where=stack.key)
-        h = stack.images[0]
-        return cls(series_instance_uid=stack.series_instance_uid, patient_id=stack.patient_id,
-                   patient_name=h.patient_name, patient_birth_date=h.patient_birth_date, patient_sex=h.patient_sex,
-                   study_instance_uid=stack.study_instance_uid, study_date=h.study_date, study_time=h.study_time,
-                   study_id=h.study_id, accession_number=h.accession_number,
-                   referring_physician_name=h.referring_physician_name, study_description=h.study_description,
-                   series_number=h.series_number, series_description=h.series_description, modality=h.modality,
-                   manufacturer=h.manufacturer, frame_of_reference_uid=h.frame_of_reference_uid)
+def contexts_of(stacks: Iterable[StackInfo]) -> dict[str, DicomContext]:
+    """One context per series; ``roles`` lists the roles of all its stacks (a DWI series: b0 and b800)."""
+    by_series: dict[str, list[StackInfo]] = {}
+    for s in stacks:
+        if s.images:
+            by_series.setdefault(s.series_instance_uid, []).append(s)
+    return {uid: context_of(group[0], " ".join(sorted({s.role.value for s in group})))
+            for uid, group in by_series.items()}
 
 
 _COLUMNS = tuple(f.name for f in fields(DicomContext))
@@ -85,7 +64,7 @@ def _store_error(store: ReadingStore, exc: BaseException, doing: str) -> BaseExc
 def record_stacks(store: ReadingStore, stacks: Iterable[StackInfo]) -> int:
     """Record (or refresh) the context of every series of ``stacks`` in one transaction; returns
     how many series were written. A read-only store raises StoreError; nothing is written then."""
-    contexts = {c.series_instance_uid: c for c in (DicomContext.from_stack(s) for s in stacks if s.images)}
+    contexts = contexts_of(stacks)
     if not contexts:
         return 0
     if store.read_only:

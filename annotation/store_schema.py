@@ -181,6 +181,7 @@ def migration_dicom_context(db: Db) -> None:
             referring_physician_name TEXT NOT NULL, study_description TEXT NOT NULL,
             series_number INTEGER, series_description TEXT NOT NULL, modality TEXT NOT NULL,
             manufacturer TEXT NOT NULL, frame_of_reference_uid TEXT NOT NULL,
+            roles TEXT NOT NULL,  -- space-separated reading roles of the series' stacks
             recorded_at_utc TEXT NOT NULL
         );
         CREATE INDEX dicom_context_by_study ON dicom_context (patient_id, study_instance_uid);

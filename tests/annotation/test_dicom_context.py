@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from annotation.dicom_context import DicomContext, load_contexts, record_stacks
+from annotation.dicom_context import contexts_of, load_contexts, record_stacks
 from annotation.export import export_store
 from annotation.store import MIGRATIONS, SCHEMA_VERSION, ReadingStore
 from viewer.errors import StoreError
@@ -38,7 +38,8 @@ def test_record_stacks_keeps_patient_study_and_series(tmp_path: Path, llsyn001_s
     stack = next(s for s in llsyn001_stacks if s.modality == "CT")
     c = ctx[stack.series_instance_uid]
     h = stack.images[0]
-    assert c == DicomContext.from_stack(stack)
+    assert c == contexts_of(llsyn001_stacks)[stack.series_instance_uid]
+    assert stack.role.value in c.roles.split()
     assert (c.patient_id, c.patient_name, c.patient_birth_date, c.patient_sex) == (
         h.patient_id, h.patient_name, h.patient_birth_date, h.patient_sex)
     assert c.accession_number == h.accession_number != ""
