@@ -21,16 +21,18 @@ from typing import Any, Iterable
 from annotation.store import ReadingStore
 from viewer.errors import LesionlabError, StoreError
 from viewer.interop.model import DicomContext
-from viewer.records import StackInfo
+from viewer.records import READING_ROLES, StackInfo
 
 TABLE = "dicom_context"
 
 
 def context_of(stack: StackInfo, roles: str = "") -> DicomContext:
-    """The context of a stack's series from its first image's header."""
+    """The context of a stack's series from its first image's header; its middle image is the
+    series' reference image."""
     if not stack.images:
         raise LesionlabError("a stack without images has no DICOM context", where=stack.key)
     h = stack.images[0]
+    middle = stack.images[len(stack.images) // 2]
     return DicomContext(series_instance_uid=stack.series_instance_uid, patient_id=stack.patient_id,
                         patient_name=h.patient_name, patient_birth_date=h.patient_birth_date,
                         patient_sex=h.patient_sex, study_instance_uid=stack.study_instance_uid,
@@ -39,7 +41,8 @@ def context_of(stack: StackInfo, roles: str = "") -> DicomContext:
                         study_description=h.study_description, series_number=h.series_number,
                         series_description=h.series_description, modality=h.modality,
                         manufacturer=h.manufacturer, frame_of_reference_uid=h.frame_of_reference_uid,
-                        roles=roles or stack.role.value)
+                        roles=roles or stack.role.value, reference_sop_class_uid=middle.sop_class_uid,
+                        reference_sop_instance_uid=middle.sop_instance_uid)
 
 
 def contexts_of(stacks: Iterable[StackInfo]) -> dict[str, DicomContext]:
@@ -48,7 +51,8 @@ def contexts_of(stacks: Iterable[StackInfo]) -> dict[str, DicomContext]:
     for s in stacks:
         if s.images:
             by_series.setdefault(s.series_instance_uid, []).append(s)
-    return {uid: context_of(group[0], " ".join(sorted({s.role.value for s in group})))
+    return {uid: context_of(max(group, key=lambda s: s.role in READING_ROLES),
+                            " ".join(sorted({s.role.value for s in group})))
             for uid, group in by_series.items()}
 
 

@@ -98,7 +98,10 @@ def plan_reports(project: Project, contexts: dict[str, DicomContext],
                         continue
                     series = found
                     status = GroupStatus.NOT_VISIBLE if isinstance(obs, NotVisible) else GroupStatus.NOT_MEASURABLE
-                    group = StatusGroup(les.lesion_id, les.tracking_uid, status, site)
+                    ctx = contexts.get(series)
+                    ref = (ImageRef(ctx.reference_sop_class_uid, ctx.reference_sop_instance_uid)
+                           if ctx is not None and ctx.reference_sop_instance_uid else None)
+                    group = StatusGroup(les.lesion_id, les.tracking_uid, status, site, ref)
                 by_series.setdefault(series, []).append(group)
                 roles_of_series.setdefault(series, role)
         for series, groups in by_series.items():

@@ -182,6 +182,7 @@ def migration_dicom_context(db: Db) -> None:
             series_number INTEGER, series_description TEXT NOT NULL, modality TEXT NOT NULL,
             manufacturer TEXT NOT NULL, frame_of_reference_uid TEXT NOT NULL,
             roles TEXT NOT NULL,  -- space-separated reading roles of the series' stacks
+            reference_sop_class_uid TEXT NOT NULL, reference_sop_instance_uid TEXT NOT NULL,
             recorded_at_utc TEXT NOT NULL
         );
         CREATE INDEX dicom_context_by_study ON dicom_context (patient_id, study_instance_uid);

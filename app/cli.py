@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("app.cmd_export", "export a reading store to per-patient xlsx and cohort CSV tables"),
     "analyze": ("app.cmd_analyze", "paired statistics, tables, plots and a report from exported reads"),
     "agreement": ("app.cmd_agreement", "inter-reader agreement (ICC, Bland-Altman, kappa, detection) per series"),
+    "import-sr": ("app.cmd_import_sr", "read DICOM SR TID 1500 measurement reports (lesionlab, OHIF, 3D Slicer) "
+                                       "into a reading"),
     "store": ("app.cmd_store", "copy a reading project between a .lesionlab file and PostgreSQL; add reader roles"),
 }
 

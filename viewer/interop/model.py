@@ -42,7 +42,7 @@ def tracking_identifier(lesion_id: str) -> str:
 class DicomContext:
     """Patient, study and series attributes of one image series, as its headers give them ("" when absent).
 
-    ``roles`` are the reading roles (viewer.records.Role values) of the series' stacks, space-separated.
+    ``roles`` are the roles (viewer.records.Role values) of the series' stacks, space-separated.
     """
 
     series_instance_uid: str
@@ -63,6 +63,10 @@ class DicomContext:
     manufacturer: str = ""
     frame_of_reference_uid: str = ""
     roles: str = ""
+    #: one image of the series' reading stack: a not-visible / not-measurable group names it as its
+    #: source, so that a reader of the SR knows which series the answer is about
+    reference_sop_class_uid: str = ""
+    reference_sop_instance_uid: str = ""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -136,12 +140,14 @@ class LengthGroup:
 
 @dataclass(frozen=True)
 class StatusGroup:
-    """A TID 1501 group: the lesion not visible / not measurable on this series (no image region)."""
+    """A TID 1501 group: the lesion not visible / not measurable on this series (no image region);
+    ``image`` is an image of the series, named as the group's source."""
 
     lesion_id: str
     tracking_uid: str
     status: GroupStatus
     site: LesionSite = LesionSite()
+    image: ImageRef | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +190,7 @@ class ParsedStatus:
     tracking_identifier: str
     status: GroupStatus
     site: LesionSite = LesionSite()
+    image: ImageRef | None = None
 
 
 @dataclass(frozen=True)
@@ -198,3 +205,4 @@ class ParsedSr:
     statuses: tuple[ParsedStatus, ...]
     not_understood: tuple[str, ...]
     sop_instance_uid: str = ""
+    evidence_series: tuple[str, ...] = ()  # series the SR says it references (its evidence sequences)

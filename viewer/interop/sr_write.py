@@ -63,7 +63,7 @@ def _evidence(ctx: DicomContext, report: SrReport) -> list[Dataset]:
     """One dataset per referenced image (SOP class and instance), carrying patient and study."""
     seen: dict[str, Dataset] = {}
     for g in report.groups:
-        if isinstance(g, LengthGroup) and g.image.sop_instance_uid not in seen:
+        if g.image is not None and g.image.sop_instance_uid not in seen:
             ds = _patient_study(ctx)
             ds.SOPClassUID = g.image.sop_class_uid
             ds.SOPInstanceUID = g.image.sop_instance_uid
@@ -100,7 +100,10 @@ def _status_group(g: StatusGroup) -> hd.sr.MeasurementsAndQualitativeEvaluations
     return hd.sr.MeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(uid=g.tracking_uid,
                                                      identifier=f"lesionlab:{_STATUS_WORD[g.status]}:{g.lesion_id}"),
-        finding_type=code(codes.LESION), finding_sites=_sites(g.site), qualitative_evaluations=[evaluation])
+        finding_type=code(codes.LESION), finding_sites=_sites(g.site), qualitative_evaluations=[evaluation],
+        source_images=[hd.sr.SourceImageForMeasurementGroup(
+            referenced_sop_class_uid=g.image.sop_class_uid,
+            referenced_sop_instance_uid=g.image.sop_instance_uid)] if g.image is not None else None)
 
 
 _STATUS_WORD = {GroupStatus.NOT_VISIBLE: "NotVisible", GroupStatus.NOT_MEASURABLE: "NotMeasurable"}
