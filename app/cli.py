@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agreement": ("app.cmd_agreement", "inter-reader agreement (ICC, Bland-Altman, kappa, detection) per series"),
     "import-sr": ("app.cmd_import_sr", "read DICOM SR TID 1500 measurement reports (lesionlab, OHIF, 3D Slicer) "
                                        "into a reading"),
+    "pull": ("app.cmd_pull", "retrieve a patient's studies from a PACS (DIMSE C-GET/C-MOVE or DICOMweb WADO-RS)"),
+    "push": ("app.cmd_push", "send DICOM files (SRs) to a PACS (DIMSE C-STORE or DICOMweb STOW-RS)"),
     "store": ("app.cmd_store", "copy a reading project between a .lesionlab file and PostgreSQL; add reader roles"),
 }
 

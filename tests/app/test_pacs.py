@@ -1,0 +1,123 @@
+"""PACS against a real Orthanc (tests/orthanc.py): C-FIND at three levels, pull by C-GET, C-MOVE and
+WADO-RS compared instance by instance with the uploaded sample files (JPEG 2000 kept as stored), an
+unknown AE, a server that goes away mid-transfer, partial failures, SRs pushed by C-STORE and STOW-RS
+and read back."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pydicom
+import pytest
+
+from app.cli import main
+from tests.annotation.pg import free_port
+from tests.orthanc import CLIENT_AET, need_orthanc, orthanc, running_orthanc  # noqa: F401 - fixture
+from viewer.errors import PacsError
+from viewer.interop.dicomweb import wado_retrieve
+from viewer.interop.dimse import Peer, c_find, c_get, c_move
+
+PATIENT = "LLSYN003"
+
+
+@pytest.fixture(scope="module")
+def loaded(orthanc, sample_dicom: Path):  # noqa: F811
+    files = sorted((sample_dicom / PATIENT).rglob("*.dcm"))
+    assert orthanc.upload(files) == len(files)
+    return orthanc, {pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID: f for f in files}
+
+
+def _same_instances(out: Path, sources: dict[str, Path]) -> int:
+    got = {}
+    for f in out.rglob("*.dcm"):
+        ds = pydicom.dcmread(f)
+        got[ds.SOPInstanceUID] = ds
+    assert set(got) == set(sources), (len(got), len(sources))
+    for uid, ds in got.items():
+        src = pydicom.dcmread(sources[uid])
+        assert ds.file_meta.TransferSyntaxUID == src.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.4.90"
+        assert ds.PixelData == src.PixelData  # the JPEG 2000 codestream, byte for byte
+        for key in ("PatientID", "StudyInstanceUID", "SeriesInstanceUID", "ImagePositionPatient", "PixelSpacing"):
+            assert ds.get(key) == src.get(key), key
+    return len(got)
+
+
+def test_c_find_at_patient_study_and_series_level(loaded) -> None:
+    server, sources = loaded
+    peer = Peer.parse(server.peer)
+    (patient,) = c_find(peer, "PATIENT", {"PatientID": PATIENT}, calling_aet=CLIENT_AET)
+    assert patient["PatientName"] == "SYNTHETIC^CHARLIE"
+    studies = c_find(peer, "STUDY", {"PatientID": PATIENT}, calling_aet=CLIENT_AET)
+    assert sorted(s["ModalitiesInStudy"] for s in studies) == ["CT", "MR"]
+    series = [x for s in studies for x in c_find(peer, "SERIES", {"StudyInstanceUID": s["StudyInstanceUID"]},
+                                                  calling_aet=CLIENT_AET)]
+    assert sum(int(x["NumberOfSeriesRelatedInstances"]) for x in series) == len(sources)
+
+
+@pytest.mark.parametrize("how", ["get", "move", "dicomweb"])
+def test_pull_by_each_protocol_gives_the_uploaded_instances(loaded, tmp_path: Path, how: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    server, sources = loaded
+    out = tmp_path / "pulled"
+    if how == "dicomweb":
+        args = ["pull", "--dicomweb", server.dicomweb]
+    else:
+        args = ["pull", "--dimse", server.peer, "--calling-aet", CLIENT_AET, "--via", how,
+                "--move-port", str(server.move_port)]
+    assert main([*args, "--patient", PATIENT, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"pulled {len(sources)} instance(s) of 2 stud" in text and "indexed: " in text
+    assert _same_instances(out, sources) == len(sources)
+
+
+def test_an_unknown_move_destination_is_an_error_that_says_what_the_server_answered(loaded, tmp_path: Path) -> None:
+    server, _ = loaded
+    peer = Peer.parse(server.peer)
+    study = c_find(peer, "STUDY", {"PatientID": PATIENT}, calling_aet=CLIENT_AET)[0]["StudyInstanceUID"]
+    with pytest.raises(PacsError, match=r"status 0x[0-9A-F]{4} \(Failure"):
+        c_move(peer, study, tmp_path, move_port=free_port(), calling_aet="NOBODY")
+    assert not list(tmp_path.rglob("*.dcm"))
+
+
+def test_partial_failure_when_a_sop_class_is_not_accepted(loaded, tmp_path: Path) -> None:
+    server, _ = loaded
+    peer = Peer.parse(server.peer)
+    mr = next(s for s in c_find(peer, "STUDY", {"PatientID": PATIENT}, calling_aet=CLIENT_AET)
+              if s["ModalitiesInStudy"] == "MR")["StudyInstanceUID"]
+    result = c_get(peer, mr, tmp_path, sop_classes=["1.2.840.10008.5.1.4.1.1.2"], calling_aet=CLIENT_AET)  # CT only
+    assert result.files == [] and result.failed > 0 and "failed" in result.warnings[0]
+
+
+def test_a_server_that_goes_away_mid_transfer(sample_dicom: Path, tmp_path: Path) -> None:
+    need_orthanc()
+    for server in running_orthanc(free_port()):
+        files = sorted((sample_dicom / PATIENT).rglob("*.dcm"))[:80]
+        server.upload(files)
+        peer = Peer.parse(server.peer)
+        study = c_find(peer, "STUDY", {"PatientID": PATIENT}, calling_aet=CLIENT_AET)[0]["StudyInstanceUID"]
+
+        def kill(n: int) -> None:
+            if n == 5 and server.proc is not None:
+                server.proc.kill()
+
+        with pytest.raises(PacsError, match="stopped answering|aborted|did not answer"):
+            c_get(peer, study, tmp_path, calling_aet=CLIENT_AET, progress=kill)
+        assert 5 <= len(list(tmp_path.rglob("*.dcm"))) < 80
+
+
+def test_sr_pushed_by_c_store_and_by_stow_reads_back(loaded, tmp_path: Path, sample_dicom: Path) -> None:
+    server, _ = loaded
+    store = tmp_path / "reading.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", store)
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
+    srs = sorted((tmp_path / "sr" / PATIENT).rglob("*.dcm"))
+    assert len(srs) == 6
+    assert main(["push", "--dimse", server.peer, "--calling-aet", CLIENT_AET, *map(str, srs[:3])]) == 0
+    assert main(["push", "--dicomweb", server.dicomweb, *map(str, srs[3:])]) == 0
+    for sr in srs:
+        ds = pydicom.dcmread(sr)
+        back = wado_retrieve(server.dicomweb, ds.StudyInstanceUID, tmp_path / "back",
+                             series_uids=[ds.SeriesInstanceUID])
+        (got,) = [pydicom.dcmread(f) for f in back.files]
+        assert got.SOPInstanceUID == ds.SOPInstanceUID and got.ContentSequence == ds.ContentSequence
