@@ -152,8 +152,6 @@ def _fill_from_images(project: Project, stacks: list[StackInfo]) -> Project:
 def export_sr(store: "str | os.PathLike[str]", out_dir: "str | os.PathLike[str]", *,
               dicom: "str | os.PathLike[str] | None" = None, reader: str | None = None) -> SrExportResult:
     """Write the SRs of a store's readings under ``out_dir/<patient>/<pair>/<reader>/<role>.dcm``."""
-    from viewer.interop.sr_write import write_sr  # highdicom loads only when SRs are written
-
     t0 = time.perf_counter()
     stacks: list[StackInfo] = []
     if dicom is not None:
@@ -172,6 +170,15 @@ def export_sr(store: "str | os.PathLike[str]", out_dir: "str | os.PathLike[str]"
                 record_stacks(st, stacks)  # the next export works from the store alone
         except StoreError:
             pass  # a read-only or locked store: this export used the images directly
+    return export_project_sr(project, contexts, out_dir, reader=reader, t0=t0)
+
+
+def export_project_sr(project: Project, contexts: dict[str, DicomContext], out_dir: "str | os.PathLike[str]", *,
+                      reader: str | None = None, t0: float | None = None) -> SrExportResult:
+    """Write the SRs of ``project`` (the workstation passes its open reading and store's context)."""
+    from viewer.interop.sr_write import write_sr  # highdicom loads only when SRs are written
+
+    t0 = time.perf_counter() if t0 is None else t0
     plans, skipped = plan_reports(project, contexts, reader)
     out = Path(out_dir)
     files = [write_sr(report, out / rel) for rel, report in plans]

@@ -19,6 +19,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -96,16 +97,18 @@ def _lobe(site: LesionSite) -> Lobe | None:
 
 
 class _Importer:
-    def __init__(self, store: ReadingStore, images: _Images, result: SrImportResult) -> None:
-        self.store = store
+    """``reading_for(reader)`` gives the Reading that records one reader's edits (a store's, or the
+    workstation's own)."""
+
+    def __init__(self, reading_for: Callable[[str], Reading], images: _Images, result: SrImportResult) -> None:
+        self.reading_for = reading_for
         self.images = images
         self.result = result
         self.readings: dict[str, Reading] = {}
-        self.project = store.load()
 
     def reading(self, reader: str) -> Reading:
         if reader not in self.readings:
-            self.readings[reader] = Reading(self.store.load(), reader=reader, sink=self.store)
+            self.readings[reader] = self.reading_for(reader)
         return self.readings[reader]
 
     def _in_pair(self, sl: _Slice, pair: ExamPair) -> bool:
@@ -171,16 +174,16 @@ class _Importer:
 
     def import_file(self, parsed: ParsedSr, reader: str | None) -> None:
         name = Path(parsed.path).name
-        pair = _pair_of(parsed, list(self.project.exam_pairs.values()))
-        if pair is None:
-            self.result.refused.append(f"{name}: patient {parsed.patient_id}, study {parsed.study_instance_uid} is "
-                                       "not the CT or MRI of an exam pair of this store; the file was not imported")
-            return
         who = reader or parsed.observer
         if not who:
             self.result.refused.append(f"{name}: the SR names no observer; give --reader NAME")
             return
         reading = self.reading(who)
+        pair = _pair_of(parsed, list(reading.project.exam_pairs.values()))
+        if pair is None:
+            self.result.refused.append(f"{name}: patient {parsed.patient_id}, study {parsed.study_instance_uid} is "
+                                       "not the CT or MRI of an exam pair of this store; the file was not imported")
+            return
         self.result.not_understood += [f"{name}: {line}" for line in parsed.not_understood]
         groups: list[ParsedLength | ParsedStatus] = [*parsed.lengths, *parsed.statuses]
         groups.sort(key=lambda g: _number(g.tracking_identifier))
@@ -230,8 +233,15 @@ class _Importer:
 
 
 def import_srs(store: "str | os.PathLike[str]", dicom: "str | os.PathLike[str]",
-               files: list["str | os.PathLike[str]"], *, reader: str | None = None) -> SrImportResult:
+               files: Sequence["str | os.PathLike[str]"], *, reader: str | None = None) -> SrImportResult:
     """Import SR files into the store's readings (one edit per file); see the module docstring."""
+    with ReadingStore.open(store) as st:
+        return import_into(lambda who: Reading(st.load(), reader=who, sink=st), dicom, files, reader=reader)
+
+
+def import_into(reading_for: Callable[[str], Reading], dicom: "str | os.PathLike[str]",
+                files: Sequence["str | os.PathLike[str]"], *, reader: str | None = None) -> SrImportResult:
+    """The import through ``reading_for(reader)`` (the workstation passes its own Reading)."""
     from viewer.index import index_path
     from viewer.interop.sr_read import read_sr  # pydicom loads only for an import
 
@@ -247,10 +257,9 @@ def import_srs(store: "str | os.PathLike[str]", dicom: "str | os.PathLike[str]",
             parsed.append(read_sr(Path(f)))
         except SrError as exc:
             result.refused.append(f"{Path(f).name}: {exc.message}")
-    with ReadingStore.open(store) as st:
-        importer = _Importer(st, images, result)
-        for p in parsed:
-            importer.import_file(p, reader)
+    importer = _Importer(reading_for, images, result)
+    for p in parsed:
+        importer.import_file(p, reader)
     result.seconds = time.perf_counter() - t0
     return result
 

@@ -103,7 +103,7 @@ def _associate(ae: AE, peer: Peer, **kwargs: Any) -> Any:
     assoc = ae.associate(peer.host, peer.port, ae_title=peer.aet, **kwargs)
     if not assoc.is_established:
         why = "rejected the association" if assoc.is_rejected else (
-            "aborted the association" if assoc.is_aborted else "did not answer")
+            "could not be reached, or aborted the association" if assoc.is_aborted else "did not answer")
         raise PacsError(f"{peer} {why}", where=str(peer),
                         advice="check the AE titles (the peer must know the calling AE title), host and port")
     return assoc
