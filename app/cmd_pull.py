@@ -22,6 +22,12 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def server_of(args: argparse.Namespace) -> PacsServer:
+    if args.credentials is not None:
+        from viewer.interop.dicomweb import WebCredentials
+
+        warning = WebCredentials.from_file(args.credentials).warning
+        if warning:
+            print(f"warning: {warning}")
     protocol = Protocol.DICOMWEB if args.dicomweb else Protocol.DIMSE
     return PacsServer(protocol, args.dicomweb or args.dimse, args.calling_aet,
                       str(args.credentials) if args.credentials else "", Via(getattr(args, "via", "get")),

@@ -36,14 +36,16 @@ CLIENT_AET = "LESIONLAB"
 
 class Orthanc:
     def __init__(self, base: Path, move_port: int, plugins: Iterable[str] = ("libOrthancDicomWeb.so",
-                                                                           "libOrthancGdcm.so")) -> None:
+                                                                           "libOrthancGdcm.so"),
+                 users: dict[str, str] | None = None) -> None:
         self.base = base
         self.dicom_port, self.http_port, self.move_port = free_port(), free_port(), move_port
         self.config = base / "orthanc.json"
         config = {
             "Name": "lesionlab-test", "StorageDirectory": str(base / "storage"), "IndexDirectory": str(base / "index"),
             "HttpPort": self.http_port, "DicomPort": self.dicom_port, "DicomAet": AET,
-            "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "HttpServerEnabled": True,
+            "RemoteAccessAllowed": False, "AuthenticationEnabled": bool(users), "RegisteredUsers": users or {},
+            "HttpServerEnabled": True,
             "Plugins": [str(PLUGINS / p) for p in plugins if (PLUGINS / p).exists()],
             "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "StudiesMetadata": "Full"},
             "DicomModalities": {"lesionlab": [CLIENT_AET, "127.0.0.1", move_port]},
@@ -55,6 +57,7 @@ class Orthanc:
         self.config.write_text(json.dumps(config, indent=1))
         self.log = base / "orthanc.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.auth = next(iter(users.items())) if users else None
 
     @property
     def url(self) -> str:
@@ -77,7 +80,7 @@ class Orthanc:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"Orthanc exited: {self.log.read_text()[-2000:]}")
             try:
-                if requests.get(f"{self.url}/system", timeout=1).ok:
+                if requests.get(f"{self.url}/system", timeout=1, auth=self.auth).ok:
                     return self
             except requests.ConnectionError:
                 pass
@@ -89,7 +92,7 @@ class Orthanc:
         n = 0
         with requests.Session() as s:
             for f in files:
-                r = s.post(f"{self.url}/instances", data=f.read_bytes(), timeout=30)
+                r = s.post(f"{self.url}/instances", data=f.read_bytes(), timeout=30, auth=self.auth)
                 r.raise_for_status()
                 n += 1
         return n

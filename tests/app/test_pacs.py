@@ -121,3 +121,22 @@ def test_sr_pushed_by_c_store_and_by_stow_reads_back(loaded, tmp_path: Path, sam
                              series_uids=[ds.SeriesInstanceUID])
         (got,) = [pydicom.dcmread(f) for f in back.files]
         assert got.SOPInstanceUID == ds.SOPInstanceUID and got.ContentSequence == ds.ContentSequence
+
+
+def test_dicomweb_basic_authentication_from_a_credentials_file(sample_dicom: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    need_orthanc()
+    for server in running_orthanc(free_port(), users={"reader": "s3cret"}):
+        files = sorted((sample_dicom / PATIENT / "20240205_CT").rglob("*.dcm"))[:10]
+        server.upload(files)
+        good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+        good.write_text('{"username": "reader", "password": "s3cret"}')
+        bad.write_text('{"username": "reader", "password": "wrong"}')
+        good.chmod(0o600)
+        bad.chmod(0o600)
+        args = ["pull", "--dicomweb", server.dicomweb, "--patient", PATIENT]
+        assert main([*args, "--credentials", str(good), "--out", str(tmp_path / "a")]) == 0
+        assert len(list((tmp_path / "a").rglob("*.dcm"))) == 10
+        assert main([*args, "--credentials", str(bad), "--out", str(tmp_path / "b")]) == 1
+        assert "HTTP 401" in capsys.readouterr().err
+        assert main([*args, "--out", str(tmp_path / "c")]) == 1
