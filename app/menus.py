@@ -93,7 +93,7 @@ def build_menus(window: QMainWindow, grid: QWidget, shortcuts: Iterable[Shortcut
         place(f"end:{group}")
     from app.sr_actions import install_sr_actions  # File: DICOM SR export/import, PACS (app/sr_actions.py)
 
-    actions.update(install_sr_actions(window, menus["File"], actions.get("export"), run))
+    install_sr_actions(window, menus["File"], actions.get("export"), run)  # menu-only, not in the key table
     return actions
 
 
