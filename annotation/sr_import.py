@@ -31,7 +31,7 @@ from annotation.store import ReadingStore
 from annotation.vocab import CouinaudSegment, Lobe
 from viewer.errors import LesionlabError, SrError
 from viewer.geometry import StackGeometry
-from viewer.interop.model import GroupStatus, LesionSite, ParsedLength, ParsedSr, ParsedStatus
+from viewer.interop.model import GroupStatus, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus
 from viewer.records import READING_ROLES, ImageHeader, StackInfo
 
 _NUMBER = re.compile(r":L([0-9]+)$")
@@ -63,7 +63,8 @@ class _Images:
     def __init__(self, stacks: list[StackInfo]) -> None:
         from viewer.loader import VolumeLoader
 
-        self.by_uid: dict[str, _Slice] = {}
+        #: (SOP Instance UID, frame number or None): the frames of an enhanced multi-frame file share the UID
+        self.by_uid: dict[tuple[str, int | None], _Slice] = {}
         self.stacks: list[tuple[StackInfo, StackGeometry, tuple[ImageHeader, ...]]] = []
         for stack in stacks:
             if stack.role not in READING_ROLES:
@@ -73,7 +74,18 @@ class _Images:
             geometry = loader.volume.geometry  # geometry only: no pixel is decoded
             self.stacks.append((stack, geometry, images))
             for k, img in enumerate(images):
-                self.by_uid[img.sop_instance_uid] = _Slice(stack, geometry, k, img)
+                frame = img.frame + 1 if img.pixel.number_of_frames > 1 else None
+                self.by_uid[(img.sop_instance_uid, frame)] = _Slice(stack, geometry, k, img)
+
+    def find(self, ref: ImageRef | None) -> _Slice | None:
+        """The slice an SR image reference names (a multi-frame image needs its frame number; a status
+        group's source image of a multi-frame series may name the file only)."""
+        if ref is None:
+            return None
+        found = self.by_uid.get((ref.sop_instance_uid, ref.frame_number))
+        if found is None and ref.frame_number is None:
+            found = next((sl for (uid, _), sl in self.by_uid.items() if uid == ref.sop_instance_uid), None)
+        return found
 
 
 def _number(identifier: str) -> int:
@@ -119,7 +131,10 @@ class _Importer:
               where: str) -> tuple[_Slice, tuple[float, float], tuple[float, float], str] | None:
         """The slice and (row, col) endpoints of a length, or None (refused, said)."""
         if length.image is not None and length.points_rc is not None:
-            sl = self.images.by_uid.get(length.image.sop_instance_uid)
+            sl = self.images.find(length.image)
+            if sl is not None and sl.image.pixel.number_of_frames > 1 and length.image.frame_number is None:
+                self.result.refused.append(f"{where}: the line names a multi-frame image without its frame")
+                return None
             if sl is None:
                 self.result.refused.append(f"{where}: image {length.image.sop_instance_uid} is not in the read studies")
                 return None
@@ -219,7 +234,7 @@ class _Importer:
             self.result.notes.append(note)
 
     def _status(self, reading: Reading, pair: ExamPair, g: ParsedStatus, where: str) -> None:
-        sl = self.images.by_uid.get(g.image.sop_instance_uid) if g.image is not None else None
+        sl = self.images.find(g.image)
         if sl is None or not self._in_pair(sl, pair):
             self.result.refused.append(f"{where}: {g.status.value} without an image of the pair's series "
                                        "(which series it is about is not known)")

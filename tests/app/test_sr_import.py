@@ -262,3 +262,24 @@ def test_slicer_line_in_a_frame_shared_by_two_series_without_evidence_is_refused
             [_slicer_group(pts, stack.frame_of_reference_uid, generate_uid(), 1.0)])
     r = import_srs(_fresh(store, tmp_path), sample_dicom / "LLSYN001", [f], reader="slicer")
     assert r.measurements == 0 and "the series is not known" in r.refused[0]
+
+
+def test_frames_of_an_enhanced_multiframe_image_are_told_apart(tmp_path: Path) -> None:
+    """The frames of one Enhanced MR file share its SOP Instance UID: the SR's frame number picks the slice."""
+    from dataclasses import replace
+
+    from annotation.sr_import import _Images
+    from tests.dicomgen import write_enhanced_mr
+    from viewer.interop.model import ImageRef
+    from viewer.records import Role
+
+    pos = [(0.0, 0.0, 5.0 * k) for k in range(4)]
+    write_enhanced_mr(tmp_path / "mf.dcm", np.zeros((4, 16, 16), np.int16), positions=pos)
+    (stack,) = index_path(tmp_path).stacks
+    images = _Images([replace(stack, role=Role.MR_T2FS)])
+    uid, cls = stack.images[0].sop_instance_uid, stack.images[0].sop_class_uid
+    for frame in (1, 2, 3, 4):
+        sl = images.find(ImageRef(cls, uid, frame))
+        assert sl is not None and sl.image.frame == frame - 1
+        assert sl.index == [i.frame for i in VolumeLoader(stack).images].index(frame - 1)
+    assert images.find(ImageRef(cls, uid, 9)) is None
