@@ -10,8 +10,8 @@ CT or MRI, Image Library of the measured images, then one measurement group per 
 * not visible / not measurable: TID 1501 with the same tracking UID, no image region, and the
   status as a coded qualitative evaluation (viewer/interop/codes.py).
 
-Both carry finding type Lesion, finding site Liver with the hemiliver as laterality, and the
-Couinaud segment. The patient and study modules come from the measured series' context; the SR is
+Both carry finding type Lesion, finding site Liver with the hemiliver as laterality, the
+Couinaud segment, and the exam pair as the TID 1502 time point. The patient and study modules come from the measured series' context; the SR is
 a new series in that study.
 """
 
@@ -79,7 +79,12 @@ def _sites(site: LesionSite) -> list[hd.sr.FindingSite]:
     return found
 
 
-def _length_group(g: LengthGroup) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations:
+def _time_point(report: SrReport) -> hd.sr.TimePointContext | None:
+    """TID 1502: the exam pair is the timepoint (E1 baseline, E2 ... at follow-up)."""
+    return hd.sr.TimePointContext(time_point=report.time_point) if report.time_point else None
+
+
+def _length_group(g: LengthGroup, report: SrReport) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations:
     frames = [g.image.frame_number] if g.image.frame_number is not None else None
     source = hd.sr.SourceImageForRegion(referenced_sop_class_uid=g.image.sop_class_uid,
                                         referenced_sop_instance_uid=g.image.sop_instance_uid,
@@ -92,15 +97,16 @@ def _length_group(g: LengthGroup) -> hd.sr.PlanarROIMeasurementsAndQualitativeEv
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(uid=g.tracking_uid, identifier=tracking_identifier(g.lesion_id)),
         referenced_region=region, finding_type=code(codes.LESION), finding_sites=_sites(g.site),
-        measurements=[length])
+        measurements=[length], time_point_context=_time_point(report))
 
 
-def _status_group(g: StatusGroup) -> hd.sr.MeasurementsAndQualitativeEvaluations:
+def _status_group(g: StatusGroup, report: SrReport) -> hd.sr.MeasurementsAndQualitativeEvaluations:
     evaluation = hd.sr.QualitativeEvaluation(name=code(codes.OBSERVATION_STATUS), value=code(codes.STATUS_CODES[g.status]))
     return hd.sr.MeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(uid=g.tracking_uid,
                                                      identifier=f"lesionlab:{_STATUS_WORD[g.status]}:{g.lesion_id}"),
         finding_type=code(codes.LESION), finding_sites=_sites(g.site), qualitative_evaluations=[evaluation],
+        time_point_context=_time_point(report),
         source_images=[hd.sr.SourceImageForMeasurementGroup(
             referenced_sop_class_uid=g.image.sop_class_uid,
             referenced_sop_instance_uid=g.image.sop_instance_uid)] if g.image is not None else None)
@@ -117,7 +123,8 @@ def build_sr(report: SrReport) -> hd.sr.Comprehensive3DSR:
         observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name=_person(report.observer)))
     procedure = codes.MR_PROCEDURE if ctx.modality == "MR" else (
         codes.CT_PROCEDURE if ctx.modality == "CT" else codes.IMAGING_PROCEDURE)
-    groups = [_length_group(g) if isinstance(g, LengthGroup) else _status_group(g) for g in report.groups]
+    groups = [_length_group(g, report) if isinstance(g, LengthGroup) else _status_group(g, report)
+              for g in report.groups]
     evidence = _evidence(ctx, report)
     content = hd.sr.MeasurementReport(
         observation_context=hd.sr.ObservationContext(observer_person_context=observer),
