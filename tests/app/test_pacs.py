@@ -140,3 +140,19 @@ def test_dicomweb_basic_authentication_from_a_credentials_file(sample_dicom: Pat
         assert main([*args, "--credentials", str(bad), "--out", str(tmp_path / "b")]) == 1
         assert "HTTP 401" in capsys.readouterr().err
         assert main([*args, "--out", str(tmp_path / "c")]) == 1
+
+
+@pytest.mark.parametrize("how", ["get", "dicomweb"])
+def test_cancel_stops_a_retrieve(loaded, tmp_path: Path, how: str) -> None:
+    server, _ = loaded
+    peer = Peer.parse(server.peer)
+    study = next(s for s in c_find(peer, "STUDY", {"PatientID": PATIENT}, calling_aet=CLIENT_AET)
+                 if s["ModalitiesInStudy"] == "MR")["StudyInstanceUID"]
+    received: list[int] = []
+    with pytest.raises(PacsError, match="cancelled"):
+        if how == "get":
+            c_get(peer, study, tmp_path, calling_aet=CLIENT_AET, progress=received.append,
+                  cancel=lambda: len(received) >= 3)
+        else:
+            wado_retrieve(server.dicomweb, study, tmp_path, progress=received.append, cancel=lambda: len(received) >= 3)
+    assert 3 <= len(list(tmp_path.rglob("*.dcm"))) < 235
