@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     rate = len(result.files) / result.seconds if result.seconds > 0 else float("nan")
     print(f"pulled {len(result.files)} instance(s) of {n_studies} stud(y/ies) of patient {args.patient} from "
           f"{server.label} into {args.out} ({result.seconds:.1f} s, {rate:.0f} instances/s)")
+    for line in result.notes:
+        print(f"note: {line}")
     for line in result.warnings:
         print(f"warning: {line}")
     index = index_path(args.out)

@@ -84,7 +84,7 @@ def test_partial_failure_when_a_sop_class_is_not_accepted(loaded, tmp_path: Path
     server, _ = loaded
     peer = Peer.parse(server.peer)
     mr = next(s for s in c_find(peer, "STUDY", {"PatientID": PATIENT}, calling_aet=CLIENT_AET)
-              if s["ModalitiesInStudy"] == "MR")["StudyInstanceUID"]
+              if "MR" in s["ModalitiesInStudy"].split("\\"))["StudyInstanceUID"]
     result = c_get(peer, mr, tmp_path, sop_classes=["1.2.840.10008.5.1.4.1.1.2"], calling_aet=CLIENT_AET)  # CT only
     assert result.files == [] and result.failed > 0 and "failed" in result.warnings[0]
 
@@ -147,7 +147,7 @@ def test_cancel_stops_a_retrieve(loaded, tmp_path: Path, how: str) -> None:
     server, _ = loaded
     peer = Peer.parse(server.peer)
     study = next(s for s in c_find(peer, "STUDY", {"PatientID": PATIENT}, calling_aet=CLIENT_AET)
-                 if s["ModalitiesInStudy"] == "MR")["StudyInstanceUID"]
+                 if "MR" in s["ModalitiesInStudy"].split("\\"))["StudyInstanceUID"]
     received: list[int] = []
     with pytest.raises(PacsError, match="cancelled"):
         if how == "get":
@@ -156,3 +156,71 @@ def test_cancel_stops_a_retrieve(loaded, tmp_path: Path, how: str) -> None:
         else:
             wado_retrieve(server.dicomweb, study, tmp_path, progress=received.append, cancel=lambda: len(received) >= 3)
     assert 3 <= len(list(tmp_path.rglob("*.dcm"))) < 235
+
+
+def test_a_peer_without_c_get_is_retrieved_by_c_move(sample_dicom: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A pynetdicom peer offering C-FIND and C-MOVE only (as some PACS do): pull --via get falls back."""
+    from pydicom.dataset import Dataset
+    from pynetdicom import AE, evt
+    from pynetdicom.sop_class import (StudyRootQueryRetrieveInformationModelFind,  # type: ignore[attr-defined]
+                                      StudyRootQueryRetrieveInformationModelMove)
+
+    files = sorted((sample_dicom / PATIENT / "20240205_CT").rglob("*.dcm"))[:6]
+    datasets = [pydicom.dcmread(f) for f in files]
+    move_port = free_port()
+
+    def find(event):  # type: ignore[no-untyped-def]
+        q = event.identifier
+        if q.QueryRetrieveLevel == "STUDY":
+            ds = Dataset()
+            ds.QueryRetrieveLevel, ds.PatientID = "STUDY", PATIENT
+            ds.StudyInstanceUID = datasets[0].StudyInstanceUID
+            yield 0xFF00, ds
+        elif q.QueryRetrieveLevel == "IMAGE":
+            for src in datasets:
+                ds = Dataset()
+                ds.QueryRetrieveLevel, ds.SOPClassUID = "IMAGE", src.SOPClassUID
+                ds.SOPInstanceUID, ds.StudyInstanceUID = src.SOPInstanceUID, src.StudyInstanceUID
+                yield 0xFF00, ds
+
+    def move(event):  # type: ignore[no-untyped-def]
+        assert event.move_destination.strip() in (CLIENT_AET, CLIENT_AET.encode())
+        yield "127.0.0.1", move_port
+        yield len(datasets)
+        for ds in datasets:
+            yield 0xFF00, ds
+
+    ae = AE(ae_title="NOGET")
+    ae.add_supported_context(StudyRootQueryRetrieveInformationModelFind)
+    ae.add_supported_context(StudyRootQueryRetrieveInformationModelMove)
+    ae.add_requested_context(datasets[0].SOPClassUID, datasets[0].file_meta.TransferSyntaxUID)  # CT, JPEG 2000
+    port = free_port()
+    server = ae.start_server(("127.0.0.1", port), block=False,
+                             evt_handlers=[(evt.EVT_C_FIND, find), (evt.EVT_C_MOVE, move)])
+    try:
+        code = main(["pull", "--dimse", f"NOGET@127.0.0.1:{port}", "--calling-aet", CLIENT_AET,
+                     "--move-port", str(move_port), "--patient", PATIENT, "--out", str(tmp_path)])
+    finally:
+        server.shutdown()
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "does not offer C-GET" in out and "retrieved by C-MOVE" in out
+    assert sorted(p.stem for p in tmp_path.rglob("*.dcm")) == sorted(str(d.SOPInstanceUID) for d in datasets)
+
+
+def test_several_modalities_in_a_study_come_back_as_dicom_text(loaded, tmp_path: Path, sample_dicom: Path) -> None:
+    """ModalitiesInStudy is multi-valued once an SR joins the study: both protocols give MR\\SR, not a list."""
+    from viewer.interop.dicomweb import qido_studies
+    from viewer.interop.dimse import c_store
+
+    server, _ = loaded
+    store = tmp_path / "reading.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", store)
+    main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom / PATIENT)])
+    peer = Peer.parse(server.peer)
+    assert c_store(peer, sorted((tmp_path / "sr" / PATIENT).rglob("mr_t2fs.dcm")), calling_aet=CLIENT_AET) == []
+    by_dimse = {frozenset(s["ModalitiesInStudy"].split("\\"))
+                for s in c_find(peer, "STUDY", {"PatientID": PATIENT}, calling_aet=CLIENT_AET)}
+    by_web = {frozenset(s["ModalitiesInStudy"].split("\\")) for s in qido_studies(server.dicomweb, {"PatientID": PATIENT})}
+    assert frozenset({"MR", "SR"}) in by_dimse and by_dimse == by_web

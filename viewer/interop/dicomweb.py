@@ -80,13 +80,9 @@ def _http_error(exc: Exception, url: str, doing: str) -> PacsError:
 
 
 def _value(item: dict[str, Any], tag: str) -> str:
+    """A DICOM JSON attribute as text: a person name's alphabetic form, several values joined by backslashes."""
     values = item.get(tag, {}).get("Value", [])
-    if not values:
-        return ""
-    v = values[0]
-    if isinstance(v, dict):  # PN
-        return str(v.get("Alphabetic", ""))
-    return str(v)
+    return "\\".join(str(v.get("Alphabetic", "")) if isinstance(v, dict) else str(v) for v in values)
 
 
 _TAGS = {"PatientID": "00100020", "PatientName": "00100010", "StudyInstanceUID": "0020000D",

@@ -74,11 +74,16 @@ class Peer:
         return f"{self.aet}@{self.host}:{self.port}"
 
 
+class CGetUnsupported(PacsError):
+    """The peer accepted the association but not the C-GET presentation context (C-MOVE may still work)."""
+
+
 @dataclass
 class RetrieveResult:
     files: list[Path] = field(default_factory=list)
     failed: int = 0  # sub-operations the peer reported as failed
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how it was done, when not as asked (C-MOVE fallback)
     seconds: float = 0.0
 
 
@@ -110,6 +115,15 @@ def _associate(ae: AE, peer: Peer, **kwargs: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------ C-FIND
+def _text(value: Any) -> str:
+    """An attribute as DICOM text: several values joined by backslashes (ModalitiesInStudy MR\\SR)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return "\\".join(str(v) for v in value)
+    return str(value)
+
+
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
     "PATIENT": ("PatientID", "PatientName", "PatientBirthDate", "PatientSex"),
     "STUDY": ("PatientID", "PatientName", "StudyInstanceUID", "StudyDate", "StudyTime", "StudyDescription",
@@ -140,7 +154,7 @@ def c_find(peer: Peer, level: str, filters: dict[str, str], *, calling_aet: str 
         for status, identifier in assoc.send_c_find(query, model):
             code = int(status.Status) if status is not None and "Status" in status else None
             if code in (0xFF00, 0xFF01) and identifier is not None:
-                found.append({k: str(identifier.get(k, "") or "") for k in LEVEL_KEYS[level]})
+                found.append({k: _text(identifier.get(k)) for k in LEVEL_KEYS[level]})
             elif code != 0x0000:
                 raise PacsError(f"C-FIND at {level} level: {peer} answered {_status_text(status)}", where=str(peer))
     finally:
@@ -214,11 +228,13 @@ def c_get(peer: Peer, study_uid: str, out_dir: str | Path, *, series_uid: str | 
     classes = sorted(set(sop_classes))
     if not classes:
         raise PacsError(f"nothing to retrieve: {peer} lists no instance of study {study_uid}", where=str(peer))
-    if len(classes) * len(DECODED_SYNTAXES) + 1 > MAX_CONTEXTS:
+    if len(classes) * len(DECODED_SYNTAXES) + 2 > MAX_CONTEXTS:
         raise PacsError(f"{len(classes)} SOP classes need more than {MAX_CONTEXTS} presentation contexts",
                         where=str(peer), advice="retrieve series by series")
     ae = _ae(calling_aet)
     ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet)
+    # C-FIND too, so that a peer without C-GET still accepts the association and says so
+    ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
     roles = []
     for uid in classes:
         # one context per transfer syntax: the peer picks the one its instance is stored in and sends
@@ -229,6 +245,10 @@ def c_get(peer: Peer, study_uid: str, out_dir: str | Path, *, series_uid: str | 
     out = Path(out_dir)
     sink = _Sink(out, cancel, progress)
     assoc = _associate(ae, peer, ext_neg=roles, evt_handlers=[(evt.EVT_C_STORE, sink)])
+    if not any(c.abstract_syntax == StudyRootQueryRetrieveInformationModelGet for c in assoc.accepted_contexts):
+        assoc.release()
+        raise CGetUnsupported(f"{peer} does not offer C-GET (Study Root)", where=str(peer),
+                              advice="retrieve by C-MOVE (--via move)")
     result = RetrieveResult()
     try:
         _run_retrieve(assoc.send_c_get(_retrieve_query(study_uid, series_uid),

@@ -93,13 +93,21 @@ class PacsServer:
 
             return wado_retrieve(self.address, study_uid, out_dir, credentials=self._credentials(), cancel=cancel,
                                  progress=progress)
-        from viewer.interop.dimse import c_get, c_move
+        from viewer.interop.dimse import CGetUnsupported, c_get, c_move
 
         peer = Peer.parse(self.address)
-        if self.via is Via.MOVE:
-            return c_move(peer, study_uid, out_dir, move_port=self.move_port, calling_aet=self.calling_aet,
-                          cancel=cancel, progress=progress)
-        return c_get(peer, study_uid, out_dir, calling_aet=self.calling_aet, cancel=cancel, progress=progress)
+        if self.via is Via.GET:
+            try:
+                return c_get(peer, study_uid, out_dir, calling_aet=self.calling_aet, cancel=cancel, progress=progress)
+            except CGetUnsupported as exc:  # the fallback: C-MOVE to lesionlab's own storage SCP
+                fallback = f"{exc.message}: retrieved by C-MOVE to {self.calling_aet} on port {self.move_port}"
+        else:
+            fallback = ""
+        result = c_move(peer, study_uid, out_dir, move_port=self.move_port, calling_aet=self.calling_aet,
+                        cancel=cancel, progress=progress)
+        if fallback:
+            result.notes.append(fallback)
+        return result
 
     def pull_patient(self, patient_id: str, out_dir: str | Path, *, cancel: Callable[[], bool] | None = None,
                      progress: Callable[[int], None] | None = None) -> tuple[RetrieveResult, int]:
@@ -119,6 +127,7 @@ class PacsServer:
             total.files += r.files
             total.failed += r.failed
             total.warnings += r.warnings
+            total.notes += r.notes
             total.seconds += r.seconds
         return total, len(studies)
 
