@@ -37,9 +37,8 @@ from annotation.store_backend import Db, newer_store_error
 from annotation.store_followup import migration_followup
 from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, UPSERT, BadRow, fetch_record, load_records, migration_1, migration_2,
-                                     migration_3, migration_edit_attribution, migration_reader_security, migration_reader_studies,
-                                     record_key,
-                                     reads_of)
+                                     migration_3, migration_dicom_context, migration_edit_attribution,
+                                     migration_reader_security, migration_reader_studies, record_key, reads_of)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from annotation.study import belongs_to
 from viewer.errors import LesionlabError, StoreConflictError, StoreError
@@ -69,6 +68,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               migration_followup),
     Migration(7, "reader studies: definition, study codes, seeded reading orders, session reads, lesion pairings",
               migration_reader_studies),
+    Migration(8, "DICOM context per series (patient, study, series, frame of reference) for SR export",
+              migration_dicom_context),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 #: attempts of one edit that meets a serialization failure (two writers on the same row at once)

@@ -209,6 +209,28 @@ def migration_reader_studies(db: Db) -> None:
         db.reader_keyed(table)
 
 
+def migration_dicom_context(db: Db) -> None:
+    """What a DICOM SR of a measurement needs from its images, per series: the patient and study
+    modules, the series, its frame of reference (annotation/dicom_context.py fills it when a study
+    is opened, or from ``--dicom PATH``). Shared by all readers; holds identifiers, so nothing of it
+    goes into a pseudonymised export."""
+    db.script("""
+        CREATE TABLE dicom_context (
+            series_instance_uid TEXT PRIMARY KEY,
+            patient_id TEXT NOT NULL, patient_name TEXT NOT NULL, patient_birth_date TEXT NOT NULL,
+            patient_sex TEXT NOT NULL, study_instance_uid TEXT NOT NULL, study_date TEXT NOT NULL,
+            study_time TEXT NOT NULL, study_id TEXT NOT NULL, accession_number TEXT NOT NULL,
+            referring_physician_name TEXT NOT NULL, study_description TEXT NOT NULL,
+            series_number INTEGER, series_description TEXT NOT NULL, modality TEXT NOT NULL,
+            manufacturer TEXT NOT NULL, frame_of_reference_uid TEXT NOT NULL,
+            roles TEXT NOT NULL,  -- space-separated reading roles of the series' stacks
+            reference_sop_class_uid TEXT NOT NULL, reference_sop_instance_uid TEXT NOT NULL,
+            recorded_at_utc TEXT NOT NULL
+        );
+        CREATE INDEX dicom_context_by_study ON dicom_context (patient_id, study_instance_uid);
+    """)
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:

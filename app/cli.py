@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("app.cmd_analyze", "paired statistics, tables, plots and a report from exported reads"),
     "agreement": ("app.cmd_agreement", "inter-reader agreement (ICC, Bland-Altman, kappa, detection) per series"),
     "response": ("app.cmd_response", "RECIST 1.1 and NEN response per timepoint from a follow-up reading"),
+    "import-sr": ("app.cmd_import_sr", "read DICOM SR TID 1500 measurement reports (lesionlab, OHIF, 3D Slicer) "
+                                       "into a reading"),
+    "pull": ("app.cmd_pull", "retrieve a patient's studies from a PACS (DIMSE C-GET/C-MOVE or DICOMweb WADO-RS)"),
+    "push": ("app.cmd_push", "send DICOM files (SRs) to a PACS (DIMSE C-STORE or DICOMweb STOW-RS)"),
     "store": ("app.cmd_store", "copy a reading project between a .lesionlab file and PostgreSQL; add reader roles"),
     "study": ("app.cmd_study", "a blinded, randomised reader study: set-up, progress, next case, adjudication"),
     "suggest": ("app.cmd_suggest", "the suggested longest axial diameter of the lesion at a point (one-click measurement)"),

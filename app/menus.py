@@ -91,6 +91,9 @@ def build_menus(window: QMainWindow, grid: QWidget, shortcuts: Iterable[Shortcut
         actions[sc.action] = act
     for group in GROUPS:
         place(f"end:{group}")
+    from app.sr_actions import install_sr_actions  # File: DICOM SR export/import, PACS (app/sr_actions.py)
+
+    install_sr_actions(window, menus["File"], actions.get("export"), run)  # menu-only, not in the key table
     return actions
 
 

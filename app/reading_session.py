@@ -22,7 +22,7 @@ import hashlib
 import os
 import sqlite3
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from annotation.clinical import ClinicalRecord
 from annotation.vocab import Sex
@@ -35,6 +35,7 @@ from annotation.store import SUFFIX, ReadingStore
 from annotation.store_location import is_url, parse_location
 from viewer.errors import StoreError, StoreLockedError
 from viewer.model.events import Signal
+from viewer.records import StackInfo
 from viewer.studies import ExamPair as ViewerPair
 
 #: The promotion callback: (session) -> a writable store holding the current project, or None (cancelled).
@@ -144,6 +145,7 @@ class ReadingSession:
         self.locked_by: str | None = None
         self.changed = Signal()
         self.replaced = Signal()
+        self._pending_context: tuple[StackInfo, ...] = ()
         self._bind(Project(), reader)
 
     # ------------------------------------------------------------------ state
@@ -263,7 +265,27 @@ class ReadingSession:
         """The Reading's sink: every edit lands in the current store, made writable first."""
         self.make_writable()
         assert self.store is not None
-        return self.store.write(change, description)
+        seq = self.store.write(change, description)
+        self._record_context()
+        return seq
+
+    # ------------------------------------------------------------------ DICOM context (SR export)
+    def note_stacks(self, stacks: Iterable[StackInfo]) -> None:
+        """Keep the patient/study/series context of an opened study in the store (what an SR export
+        needs): now when the store is writable, else at the first edit, which makes it so."""
+        self._pending_context = tuple(stacks)
+        self._record_context()
+
+    def _record_context(self) -> None:
+        if not self._pending_context or self.store is None or self.store.read_only:
+            return
+        from annotation.dicom_context import record_stacks
+
+        try:
+            record_stacks(self.store, self._pending_context)
+        except StoreError:
+            return  # the reading goes on; the next edit tries again (and export --dicom can fill it)
+        self._pending_context = ()
 
     def working_copy(self, target: Path | None = None) -> ReadingStore:
         """A writable copy of the open read-only store (what :attr:`promote` usually returns)."""

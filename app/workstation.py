@@ -149,6 +149,7 @@ class WorkstationState:
         self.alignment = None
         self.compare_frames = None
         self.viewer.open_stacks(pair.stacks)
+        self.session.note_stacks(pair.stacks)  # patient/study/series context for DICOM SR export
         self.selection.set_pair(self.session.find_pair(pair))
         self.viewer.activate(0)
         known = self.stored_alignment()

@@ -53,17 +53,23 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+#: the DICOM network and SR libraries: only in the interop package (beside viewer/dicomio), which also
+#: uses pydicom (highdicom builds on it)
+INTEROP_LIBS = {"highdicom", "pynetdicom", "dicomweb_client"}
+
+
 def test_pydicom_simpleitk_and_skimage_stay_in_their_packages() -> None:
-    """pydicom only in viewer/dicomio; SimpleITK there, in viewer/registration and in viewer/segment;
-    scikit-image only in viewer/segment (the one module that segments)."""
+    """pydicom only in viewer/dicomio and viewer/interop; SimpleITK there, in viewer/registration and in
+    viewer/segment; scikit-image only in viewer/segment (the one module that segments); highdicom,
+    pynetdicom and dicomweb-client only in viewer/interop."""
     homes = {("viewer", "dicomio"): {"pydicom", "SimpleITK"}, ("viewer", "registration"): {"SimpleITK"},
-             ("viewer", "segment"): {"SimpleITK", "skimage"}}
+             ("viewer", "segment"): {"SimpleITK", "skimage"}, ("viewer", "interop"): {"pydicom", *INTEROP_LIBS}}
     offenders = []
     for pkg in ("app", *CORE_PACKAGES):
         for path in (ROOT / pkg).rglob("*.py"):
             rel = path.relative_to(ROOT)
             allowed = homes.get(rel.parts[:2], set())
-            bad = (_imports(path) & {"pydicom", "SimpleITK", "skimage"}) - allowed
+            bad = (_imports(path) & {"pydicom", "SimpleITK", "skimage", *INTEROP_LIBS}) - allowed
             if bad:
                 offenders.append(f"{rel}: {sorted(bad)}")
     assert not offenders, offenders

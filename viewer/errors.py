@@ -83,3 +83,15 @@ class MemoryBudgetError(LesionlabError):
     """Reading a file would take more memory than the memory budget allows (or a size looks like a bomb)."""
 
     default_advice = "raise the memory budget (LESIONLAB_MEMORY_BUDGET_MB or memory_budget_mb in settings.json)"
+
+
+class SrError(LesionlabError):
+    """A DICOM SR that cannot be written, or read into a reading (viewer/interop)."""
+
+    default_advice = "the store was not changed; see the listed items"
+
+
+class PacsError(LesionlabError):
+    """A PACS (DIMSE or DICOMweb) that refused or failed a query, retrieve or store."""
+
+    default_advice = "check the server address, AE titles and credentials, and that the server is running"

@@ -141,6 +141,9 @@ class ImageHeader:
     patient_sex: str = ""  # PatientSex (M, F, O) as the header says it, "" when absent
     patient_birth_date: str = ""  # PatientBirthDate YYYYMMDD or ""
     patient_age: str = ""  # PatientAge at the study, e.g. "061Y", or ""
+    accession_number: str = ""  # AccessionNumber (the SR of a measurement repeats the study's)
+    referring_physician_name: str = ""  # ReferringPhysicianName, DICOM PN text
+    study_id: str = ""  # StudyID
 
 
 class NonImageKind(str, Enum):

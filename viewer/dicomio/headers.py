@@ -374,4 +374,6 @@ def _one_header(ref: FileRef, frame: int, a: Attrs, pixel: PixelFormat, *, enhan
         inversion_time_ms=_first(a.numbers(0x00180082)),
         body_part=text(0x00180015) or "", patient_position=text(0x00185100) or "",
         pixel=pixel, patient_sex=(text(0x00100040) or "").strip().upper(),
-        patient_birth_date=(text(0x00100030) or "").strip(), patient_age=(text(0x00101010) or "").strip())
+        patient_birth_date=(text(0x00100030) or "").strip(), patient_age=(text(0x00101010) or "").strip(),
+        accession_number=(text(0x00080050) or "").strip(), referring_physician_name=(text(0x00080090) or "").strip(),
+        study_id=(text(0x00200010) or "").strip())

@@ -1,0 +1,187 @@
+"""A reading as DICOM SR: one TID 1500 Measurement Report per reader, image series and timepoint.
+
+Each lesion measured on a series becomes a length group of that series' report; a lesion not
+visible or not measurable there becomes a status group of the same report, so every answer of the
+reader is in the PACS, not only the lengths (:mod:`viewer.interop.model`, :mod:`viewer.interop.sr_write`).
+The report lives in the measured series' study, with its patient and study modules taken from the
+store's DICOM context (:mod:`annotation.dicom_context`); ``dicom`` (a folder, DICOMDIR or zip of
+the images) fills that context for a store that lacks it, and the image of measurements made
+before images were recorded.
+
+Nothing is dropped silently: a lesion that cannot be written (no context, no image reference) is
+listed in :attr:`SrExportResult.skipped` with why.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from annotation._validate import new_uid
+from annotation.dicom_context import contexts_of, load_contexts, record_stacks
+from annotation.project import Project
+from annotation.records import ExamPair, Lesion, Measurement, NotVisible
+from annotation.store import ReadingStore
+from viewer.errors import LesionlabError, StoreError
+from viewer.interop.model import (DicomContext, GroupStatus, Hemiliver, ImageRef, LengthGroup, LesionSite, SrReport,
+                                  StatusGroup)
+from viewer.records import ImageHeader, Role, StackInfo
+
+
+@dataclass(frozen=True)
+class SrExportResult:
+    files: tuple[Path, ...]
+    n_lengths: int
+    n_statuses: int
+    skipped: tuple[str, ...]
+    seconds: float
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "_"
+
+
+def site_of(lesion: Lesion) -> LesionSite:
+    return LesionSite(Hemiliver(lesion.lobe.value), lesion.segment.value if lesion.segment is not None else None)
+
+
+def _series_of_role(pair: ExamPair, role: Role, lesions: list[Lesion],
+                    contexts: dict[str, DicomContext]) -> str | None:
+    """The series a role was read on in this pair: where a lesion was measured on it, else the
+    pair's series whose stacks have that role."""
+    for les in lesions:
+        obs = les.observation(role)
+        if isinstance(obs, Measurement):
+            return obs.series_instance_uid
+    studies = {pair.ct_study_uid, pair.mri_study_uid} - {""}
+    found = sorted(uid for uid, c in contexts.items()
+                   if c.patient_id == pair.patient_id and c.study_instance_uid in studies and role.value in c.roles.split())
+    return found[0] if len(found) == 1 else None
+
+
+def plan_reports(project: Project, contexts: dict[str, DicomContext],
+                 reader: str | None = None) -> tuple[list[tuple[Path, SrReport]], list[str]]:
+    """(relative path, report) for every reader, pair and series with something to say; and why
+    any observation could not be placed."""
+    reads: dict[tuple[str, str, str], list[Lesion]] = {}
+    for les in project.lesions.values():
+        if reader is None or les.reader == reader:
+            reads.setdefault((les.patient_id, les.exam_pair_id, les.reader), []).append(les)
+    plans: list[tuple[Path, SrReport]] = []
+    skipped: list[str] = []
+    for (pid, pair_id, who), lesions in sorted(reads.items()):
+        lesions.sort(key=lambda les: les.number)
+        pair = project.exam_pairs[(pid, pair_id)]
+        by_series: dict[str, list[LengthGroup | StatusGroup]] = {}
+        roles_of_series: dict[str, Role] = {}
+        for les in lesions:
+            site = site_of(les)
+            for role, obs in les.observations:
+                where = f"{pid} {pair_id} {who} {les.lesion_id} {role.value}"
+                group: LengthGroup | StatusGroup
+                if isinstance(obs, Measurement):
+                    if not obs.sop_instance_uid or not obs.sop_class_uid:
+                        skipped.append(f"{where}: the measurement does not name its image (give --dicom PATH)")
+                        continue
+                    series = obs.series_instance_uid
+                    group = LengthGroup(les.lesion_id, les.tracking_uid,
+                                        ImageRef(obs.sop_class_uid, obs.sop_instance_uid, obs.frame_number),
+                                        obs.p1, obs.p2, obs.diameter_mm, site)
+                else:
+                    found = _series_of_role(pair, role, lesions, contexts)
+                    if found is None:
+                        skipped.append(f"{where}: {obs.status.value}, but which series was read as "
+                                       f"{role.value} is not known (give --dicom PATH)")
+                        continue
+                    series = found
+                    status = GroupStatus.NOT_VISIBLE if isinstance(obs, NotVisible) else GroupStatus.NOT_MEASURABLE
+                    ctx = contexts.get(series)
+                    ref = (ImageRef(ctx.reference_sop_class_uid, ctx.reference_sop_instance_uid)
+                           if ctx is not None and ctx.reference_sop_instance_uid else None)
+                    group = StatusGroup(les.lesion_id, les.tracking_uid, status, site, ref)
+                by_series.setdefault(series, []).append(group)
+                roles_of_series.setdefault(series, role)
+        for series, groups in by_series.items():
+            ctx = contexts.get(series)
+            role = roles_of_series[series]
+            if ctx is None:
+                skipped.append(f"{pid} {pair_id} {who} {role.value}: no DICOM context for series {series} "
+                               f"({len(groups)} lesion(s)); open the study in lesionlab or give --dicom PATH")
+                continue
+            if ctx.patient_id != pid:
+                skipped.append(f"{pid} {pair_id} {who} {role.value}: series {series} belongs to patient "
+                               f"{ctx.patient_id}, not {pid}")
+                continue
+            report = SrReport(ctx, who, new_uid(), new_uid(), tuple(groups), time_point=pair_id,
+                              series_description=f"lesionlab {role.value} {who}"[:64])
+            plans.append((Path(_safe(pid)) / _safe(pair_id) / _safe(who) / f"{role.value}.dcm", report))
+    return plans, skipped
+
+
+def _fill_from_images(project: Project, stacks: list[StackInfo]) -> Project:
+    """Measurements without their image get it from the indexed stacks (stack key and slice)."""
+    from viewer.loader import VolumeLoader
+
+    by_key = {s.key: s for s in stacks}
+    images: dict[str, tuple[ImageHeader, ...]] = {}
+    out = project
+    for key, les in project.lesions.items():
+        changed = les
+        for role, obs in les.observations:
+            if not isinstance(obs, Measurement) or (obs.sop_instance_uid and obs.sop_class_uid):
+                continue
+            stack = by_key.get(obs.stack_key)
+            if stack is None:
+                continue
+            if stack.key not in images:
+                images[stack.key] = tuple(VolumeLoader(stack).images)
+            imgs = images[stack.key]
+            if obs.slice_index < len(imgs):
+                img = imgs[obs.slice_index]
+                fixed = replace(obs, sop_instance_uid=img.sop_instance_uid, sop_class_uid=img.sop_class_uid,
+                                frame_number=img.frame + 1 if img.pixel.number_of_frames > 1 else None)
+                changed = changed.with_observation(role, fixed)
+        if changed is not les:
+            out = out.with_record(changed)
+    return out
+
+
+def export_sr(store: "str | os.PathLike[str]", out_dir: "str | os.PathLike[str]", *,
+              dicom: "str | os.PathLike[str] | None" = None, reader: str | None = None) -> SrExportResult:
+    """Write the SRs of a store's readings under ``out_dir/<patient>/<pair>/<reader>/<role>.dcm``."""
+    t0 = time.perf_counter()
+    stacks: list[StackInfo] = []
+    if dicom is not None:
+        from viewer.index import index_path
+
+        stacks = list(index_path(Path(dicom)).stacks)
+        if not stacks:
+            raise LesionlabError("no image stacks found", where=str(dicom), advice="give the folder of the read studies")
+    with ReadingStore.open(store, read_only=True) as st:
+        project, contexts = st.load(), load_contexts(st)
+    if stacks:
+        contexts = {**contexts, **contexts_of(stacks)}
+        project = _fill_from_images(project, stacks)
+        try:
+            with ReadingStore.open(store) as st:
+                record_stacks(st, stacks)  # the next export works from the store alone
+        except StoreError:
+            pass  # a read-only or locked store: this export used the images directly
+    return export_project_sr(project, contexts, out_dir, reader=reader, t0=t0)
+
+
+def export_project_sr(project: Project, contexts: dict[str, DicomContext], out_dir: "str | os.PathLike[str]", *,
+                      reader: str | None = None, t0: float | None = None) -> SrExportResult:
+    """Write the SRs of ``project`` (the workstation passes its open reading and store's context)."""
+    from viewer.interop.sr_write import write_sr  # highdicom loads only when SRs are written
+
+    t0 = time.perf_counter() if t0 is None else t0
+    plans, skipped = plan_reports(project, contexts, reader)
+    out = Path(out_dir)
+    files = [write_sr(report, out / rel) for rel, report in plans]
+    n_len = sum(isinstance(g, LengthGroup) for _, r in plans for g in r.groups)
+    n_stat = sum(isinstance(g, StatusGroup) for _, r in plans for g in r.groups)
+    return SrExportResult(tuple(files), n_len, n_stat, tuple(skipped), time.perf_counter() - t0)

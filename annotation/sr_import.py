@@ -1,0 +1,280 @@
+"""DICOM SR TID 1500 reports into a reading: lengths become measurements, tracking UIDs lesions.
+
+:func:`import_srs` reads each file (:mod:`viewer.interop.sr_read`), finds the exam pair of the
+store whose patient and study the SR names (else the file is refused whole), places every length
+on the referenced image of the read studies (``dicom``: folder, DICOMDIR or zip), and writes one
+edit per file. A lesion is known by its tracking UID: the reader's lesion with that UID, or a new
+one (ids in the order of the SRs' ``...:L<n>`` identifiers), its lobe from the SR's hemiliver or
+segment, else from the reader's right/left boundary.
+
+SCOORD3D lines (3D Slicer) are projected onto the nearest slice of the stack in their frame of
+reference; the diameter is recomputed from the projected endpoints and the change is said; an
+endpoint more than half a slice out of that plane refuses the line. Everything that is not
+imported is listed (refused lines, groups not understood), never dropped silently.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from annotation.lobes import lobe_for_point
+from annotation.reading import Reading
+from annotation.records import ExamPair, NotMeasurable, NotVisible, PairKey
+from annotation.store import ReadingStore
+from annotation.vocab import CouinaudSegment, Lobe
+from viewer.errors import LesionlabError, SrError
+from viewer.geometry import StackGeometry
+from viewer.interop.model import GroupStatus, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus
+from viewer.records import READING_ROLES, ImageHeader, StackInfo
+
+_NUMBER = re.compile(r":L([0-9]+)$")
+
+
+@dataclass
+class SrImportResult:
+    files: int = 0
+    lesions_added: int = 0
+    measurements: int = 0
+    statuses: int = 0
+    notes: list[str] = field(default_factory=list)  # imported, with a change said (projection)
+    refused: list[str] = field(default_factory=list)  # files or lines not imported, and why
+    not_understood: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Slice:
+    stack: StackInfo
+    geometry: StackGeometry
+    index: int
+    image: ImageHeader
+
+
+class _Images:
+    """The read studies' reading stacks: image by SOP Instance UID, stacks by frame of reference."""
+
+    def __init__(self, stacks: list[StackInfo]) -> None:
+        from viewer.loader import VolumeLoader
+
+        #: (SOP Instance UID, frame number or None): the frames of an enhanced multi-frame file share the UID
+        self.by_uid: dict[tuple[str, int | None], _Slice] = {}
+        self.stacks: list[tuple[StackInfo, StackGeometry, tuple[ImageHeader, ...]]] = []
+        for stack in stacks:
+            if stack.role not in READING_ROLES:
+                continue
+            loader = VolumeLoader(stack)
+            images = tuple(loader.images)
+            geometry = loader.volume.geometry  # geometry only: no pixel is decoded
+            self.stacks.append((stack, geometry, images))
+            for k, img in enumerate(images):
+                frame = img.frame + 1 if img.pixel.number_of_frames > 1 else None
+                self.by_uid[(img.sop_instance_uid, frame)] = _Slice(stack, geometry, k, img)
+
+    def find(self, ref: ImageRef | None) -> _Slice | None:
+        """The slice an SR image reference names (a multi-frame image needs its frame number; a status
+        group's source image of a multi-frame series may name the file only)."""
+        if ref is None:
+            return None
+        found = self.by_uid.get((ref.sop_instance_uid, ref.frame_number))
+        if found is None and ref.frame_number is None:
+            found = next((sl for (uid, _), sl in self.by_uid.items() if uid == ref.sop_instance_uid), None)
+        return found
+
+
+def _number(identifier: str) -> int:
+    m = _NUMBER.search(identifier)
+    return int(m.group(1)) if m else 10**9
+
+
+def _pair_of(parsed: ParsedSr, pairs: list[ExamPair]) -> ExamPair | None:
+    for p in pairs:
+        if p.patient_id == parsed.patient_id and parsed.study_instance_uid in (p.ct_study_uid, p.mri_study_uid):
+            return p
+    return None
+
+
+def _lobe(site: LesionSite) -> Lobe | None:
+    if site.hemiliver is not None:
+        return Lobe(site.hemiliver.value)
+    if site.segment is not None:
+        return CouinaudSegment.parse(site.segment).lobe
+    return None
+
+
+class _Importer:
+    """``reading_for(reader)`` gives the Reading that records one reader's edits (a store's, or the
+    workstation's own)."""
+
+    def __init__(self, reading_for: Callable[[str], Reading], images: _Images, result: SrImportResult) -> None:
+        self.reading_for = reading_for
+        self.images = images
+        self.result = result
+        self.readings: dict[str, Reading] = {}
+
+    def reading(self, reader: str) -> Reading:
+        if reader not in self.readings:
+            self.readings[reader] = self.reading_for(reader)
+        return self.readings[reader]
+
+    def _in_pair(self, sl: _Slice, pair: ExamPair) -> bool:
+        return sl.stack.patient_id == pair.patient_id and sl.stack.study_instance_uid in (
+            pair.ct_study_uid, pair.mri_study_uid)
+
+    def place(self, length: ParsedLength, parsed: ParsedSr, pair: ExamPair,
+              where: str) -> tuple[_Slice, tuple[float, float], tuple[float, float], str] | None:
+        """The slice and (row, col) endpoints of a length, or None (refused, said)."""
+        if length.image is not None and length.points_rc is not None:
+            sl = self.images.find(length.image)
+            if sl is not None and sl.image.pixel.number_of_frames > 1 and length.image.frame_number is None:
+                self.result.refused.append(f"{where}: the line names a multi-frame image without its frame")
+                return None
+            if sl is None:
+                self.result.refused.append(f"{where}: image {length.image.sop_instance_uid} is not in the read studies")
+                return None
+            if not self._in_pair(sl, pair):
+                self.result.refused.append(f"{where}: the image belongs to another exam than the pair's")
+                return None
+            return sl, length.points_rc[0], length.points_rc[1], ""
+        assert length.points_mm is not None
+        candidates = [(s, g, imgs) for s, g, imgs in self.images.stacks
+                      if s.frame_of_reference_uid == length.frame_of_reference_uid
+                      and s.patient_id == pair.patient_id and s.study_instance_uid in (pair.ct_study_uid, pair.mri_study_uid)]
+        if parsed.evidence_series:
+            candidates = [c for c in candidates if c[0].series_instance_uid in parsed.evidence_series]
+        if len(candidates) != 1:
+            self.result.refused.append(f"{where}: SCOORD3D in frame of reference {length.frame_of_reference_uid}: "
+                                       f"{len(candidates)} reading stacks of the pair match, so the series is not known")
+            return None
+        stack, geo, imgs = candidates[0]
+        a, b = (np.asarray(p, float) for p in length.points_mm)
+        k = geo.nearest_slice((a + b) / 2)
+        plane = float(geo.slice_projections_mm[k])
+        half = (geo.slice_spacing_mm or stack.slice_thickness_mm or 0.0) / 2
+        off = [abs(geo.along_normal_mm(p) - plane) for p in (a, b)]
+        if max(off) > half:
+            self.result.refused.append(f"{where}: the line lies {max(off):.2f} mm out of the plane of slice {k} "
+                                       f"(more than half a slice, {half:.2f} mm)")
+            return None
+        p1, p2 = geo.pixel_on_slice(a, k), geo.pixel_on_slice(b, k)
+        sl = _Slice(stack, geo, k, imgs[k])
+        d3 = float(np.linalg.norm(b - a))
+        d2 = geo.distance_mm(p1, p2)
+        note = (f"{where}: 3D line projected onto slice {k} of {stack.role.value}: {d3:.2f} mm -> {d2:.2f} mm "
+                f"(change {d2 - d3:+.2f} mm)")
+        return sl, p1, p2, note
+
+    def lesion_id(self, reading: Reading, pair: PairKey, uid: str, identifier: str, site: LesionSite,
+                  sl: _Slice | None, point_mm: tuple[float, float, float] | None, where: str) -> str | None:
+        for les in reading.project.lesions_of(pair[0], pair[1], reading.reader):
+            if les.tracking_uid == uid:
+                return les.lesion_id
+        lobe = _lobe(site)
+        if lobe is None and sl is not None and point_mm is not None:
+            lobe, _ = lobe_for_point(reading.project, pair, reading.reader, sl.stack.frame_of_reference_uid, point_mm)
+        if lobe is None:
+            self.result.refused.append(f"{where}: no hemiliver or segment in the SR and no right/left boundary "
+                                       "drawn: the lesion's lobe is not known")
+            return None
+        lesion_id = reading.add_lesion(pair, lobe, site.segment, comment=f"from DICOM SR ({identifier})"[:200],
+                                       tracking_uid=uid)
+        self.result.lesions_added += 1
+        return lesion_id
+
+    def import_file(self, parsed: ParsedSr, reader: str | None) -> None:
+        name = Path(parsed.path).name
+        who = reader or parsed.observer
+        if not who:
+            self.result.refused.append(f"{name}: the SR names no observer; give --reader NAME")
+            return
+        reading = self.reading(who)
+        pair = _pair_of(parsed, list(reading.project.exam_pairs.values()))
+        if pair is None:
+            self.result.refused.append(f"{name}: patient {parsed.patient_id}, study {parsed.study_instance_uid} is "
+                                       "not the CT or MRI of an exam pair of this store; the file was not imported")
+            return
+        self.result.not_understood += [f"{name}: {line}" for line in parsed.not_understood]
+        groups: list[ParsedLength | ParsedStatus] = [*parsed.lengths, *parsed.statuses]
+        groups.sort(key=lambda g: _number(g.tracking_identifier))
+        with reading.batch(f"import DICOM SR {name}"):
+            for g in groups:
+                where = f"{name} {g.tracking_identifier or g.tracking_uid}"
+                if isinstance(g, ParsedLength):
+                    self._length(reading, pair, parsed, g, where)
+                else:
+                    self._status(reading, pair, g, where)
+        self.result.files += 1
+
+    def _length(self, reading: Reading, pair: ExamPair, parsed: ParsedSr, g: ParsedLength, where: str) -> None:
+        placed = self.place(g, parsed, pair, where)
+        if placed is None:
+            return
+        sl, p1, p2, note = placed
+        mid = sl.geometry.index_to_patient(sl.index, (p1[0] + p2[0]) / 2, (p1[1] + p2[1]) / 2)
+        lid = self.lesion_id(reading, pair.key, g.tracking_uid, g.tracking_identifier, g.site, sl,
+                             (float(mid[0]), float(mid[1]), float(mid[2])), where)
+        if lid is None:
+            return
+        try:
+            reading.measure(pair.key, lid, sl.stack.role, sl.geometry, sl.stack.key, sl.stack.series_instance_uid,
+                            sl.index, p1, p2, sop_instance_uid=sl.image.sop_instance_uid[:64],
+                            sop_class_uid=sl.image.sop_class_uid[:64], instance_number=sl.image.instance_number,
+                            frame_number=sl.image.frame + 1 if sl.image.pixel.number_of_frames > 1 else None)
+        except LesionlabError as exc:
+            self.result.refused.append(f"{where}: {exc.message}")
+            return
+        self.result.measurements += 1
+        if note:
+            self.result.notes.append(note)
+
+    def _status(self, reading: Reading, pair: ExamPair, g: ParsedStatus, where: str) -> None:
+        sl = self.images.find(g.image)
+        if sl is None or not self._in_pair(sl, pair):
+            self.result.refused.append(f"{where}: {g.status.value} without an image of the pair's series "
+                                       "(which series it is about is not known)")
+            return
+        lid = self.lesion_id(reading, pair.key, g.tracking_uid, g.tracking_identifier, g.site, None, None, where)
+        if lid is None:
+            return
+        obs = NotVisible() if g.status is GroupStatus.NOT_VISIBLE else NotMeasurable()
+        reading.set_observation(pair.key, lid, sl.stack.role, obs)
+        self.result.statuses += 1
+
+
+def import_srs(store: "str | os.PathLike[str]", dicom: "str | os.PathLike[str]",
+               files: Sequence["str | os.PathLike[str]"], *, reader: str | None = None) -> SrImportResult:
+    """Import SR files into the store's readings (one edit per file); see the module docstring."""
+    with ReadingStore.open(store) as st:
+        return import_into(lambda who: Reading(st.load(), reader=who, sink=st), dicom, files, reader=reader)
+
+
+def import_into(reading_for: Callable[[str], Reading], dicom: "str | os.PathLike[str]",
+                files: Sequence["str | os.PathLike[str]"], *, reader: str | None = None) -> SrImportResult:
+    """The import through ``reading_for(reader)`` (the workstation passes its own Reading)."""
+    from viewer.index import index_path
+    from viewer.interop.sr_read import read_sr  # pydicom loads only for an import
+
+    t0 = time.perf_counter()
+    result = SrImportResult()
+    stacks = list(index_path(Path(dicom)).stacks)
+    if not stacks:
+        raise LesionlabError("no image stacks found", where=str(dicom), advice="give the folder of the read studies")
+    images = _Images(stacks)
+    parsed: list[ParsedSr] = []
+    for f in files:
+        try:
+            parsed.append(read_sr(Path(f)))
+        except SrError as exc:
+            result.refused.append(f"{Path(f).name}: {exc.message}")
+    importer = _Importer(reading_for, images, result)
+    for p in parsed:
+        importer.import_file(p, reader)
+    result.seconds = time.perf_counter() - t0
+    return result
+

@@ -1,0 +1,30 @@
+"""`lesionlab import-sr STORE --dicom PATH [--reader NAME] FILES...`: DICOM SR TID 1500 into a reading."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("store", help="the reading store: a .lesionlab file or a postgresql:// URL")
+    parser.add_argument("--dicom", type=Path, required=True, metavar="PATH",
+                        help="the read studies (folder, DICOMDIR or zip): where the SR's images are")
+    parser.add_argument("--reader", default=None, metavar="NAME",
+                        help="whose reading the SRs become (default: each SR's observer name)")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="SR files (.dcm)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from annotation.sr_import import import_srs
+
+    r = import_srs(args.store, args.dicom, list(args.files), reader=args.reader)
+    print(f"imported {r.files} of {len(args.files)} SR file(s): {r.lesions_added} new lesion(s), "
+          f"{r.measurements} measurement(s), {r.statuses} not visible / not measurable ({r.seconds:.2f} s)")
+    for line in r.notes:
+        print(f"changed: {line}")
+    for line in r.refused:
+        print(f"refused: {line}")
+    for line in r.not_understood:
+        print(f"not understood: {line}")
+    return 1 if r.refused else 0

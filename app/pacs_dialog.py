@@ -1,0 +1,244 @@
+"""File -> Query/retrieve from PACS…: search a PACS by patient id, name, date, modality; retrieve the
+chosen studies into the data folder with progress and cancel, then open them.
+
+The servers are kept in ``pacs.json`` of the configuration folder (viewer/model/settings.py's
+config_dir): a list of {name, protocol, address, calling_aet, via, move_port, credentials_file}.
+Credentials themselves stay in their own file. The work is :class:`viewer.interop.pacs.PacsServer`;
+retrieval runs in a QThread, and errors show what the server answered.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+                               QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from viewer.errors import LesionlabError
+from viewer.interop.pacs import DEFAULT_MOVE_PORT, PacsServer, Protocol, Via
+from viewer.model.settings import config_dir
+
+COLUMNS = ("PatientID", "PatientName", "StudyDate", "ModalitiesInStudy", "StudyDescription", "StudyInstanceUID")
+
+
+def servers_path() -> Path:
+    return config_dir() / "pacs.json"
+
+
+def load_servers() -> list[PacsServer]:
+    try:
+        data = json.loads(servers_path().read_text(encoding="utf-8"))
+        return [PacsServer(**item) for item in data.get("servers", [])]
+    except (OSError, ValueError, TypeError, LesionlabError):
+        return []
+
+
+def save_servers(servers: list[PacsServer]) -> None:
+    path = servers_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    items = [{**asdict(s), "protocol": s.protocol.value, "via": s.via.value} for s in servers]
+    path.write_text(json.dumps({"schema_version": 1, "servers": items}, indent=1), encoding="utf-8")
+
+
+class RetrieveJob(QThread):
+    """Pull studies in a thread; ``progress(n)``, ``done(folder, text)``, ``failed(message)``."""
+
+    progress = Signal(int)
+    done = Signal(str, str)
+    failed = Signal(str)
+
+    def __init__(self, server: PacsServer, study_uids: list[str], out_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.server, self.study_uids, self.out_dir = server, study_uids, out_dir
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        n = 0
+        try:
+            for uid in self.study_uids:
+                base = n
+                r = self.server.pull_study(uid, self.out_dir, cancel=self._cancel.is_set,
+                                           progress=lambda k: self.progress.emit(base + k))
+                n += len(r.files)
+                if r.warnings:
+                    self.failed.emit("; ".join(r.warnings))
+                    return
+            self.done.emit(str(self.out_dir), f"{n} instance(s) retrieved")
+        except LesionlabError as exc:
+            self.failed.emit(str(exc))
+
+
+class PacsDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None, on_retrieved: Callable[[str], None] | None = None,
+                 out_root: Path | None = None) -> None:
+        super().__init__(parent)
+        from app.reading_session import data_dir
+
+        self.setWindowTitle("Query/retrieve from PACS")
+        self.on_retrieved = on_retrieved
+        self.out_root = out_root or data_dir() / "pacs"
+        self.job: RetrieveJob | None = None
+        self.servers = load_servers()
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.known = QComboBox()
+        self.known.addItem("(new server)")
+        for s in self.servers:
+            self.known.addItem(s.label)
+        self.known.currentIndexChanged.connect(self._pick)
+        self.protocol = QComboBox()
+        self.protocol.addItems([p.value for p in Protocol])
+        self.address = QLineEdit()
+        self.address.setPlaceholderText("AET@host:port  or  https://host/dicom-web")
+        self.calling = QLineEdit("LESIONLAB")
+        self.via = QComboBox()
+        self.via.addItems([v.value for v in Via])
+        self.move_port = QSpinBox()
+        self.move_port.setRange(1, 65535)
+        self.move_port.setValue(DEFAULT_MOVE_PORT)
+        self.credentials = QLineEdit()
+        self.credentials.setPlaceholderText("DICOMweb: JSON file with username/password or token")
+        for label, w in (("Server", self.known), ("Protocol", self.protocol), ("Address", self.address),
+                         ("Calling AE title", self.calling), ("DIMSE retrieve", self.via),
+                         ("C-MOVE port", self.move_port), ("Credentials file", self.credentials)):
+            form.addRow(label, w)
+        lay.addLayout(form)
+        search = QHBoxLayout()
+        self.patient_id, self.patient_name = QLineEdit(), QLineEdit()
+        self.date, self.modality = QLineEdit(), QLineEdit()
+        for w, hint in ((self.patient_id, "patient id"), (self.patient_name, "name (wildcards *)"),
+                        (self.date, "date YYYYMMDD[-YYYYMMDD]"), (self.modality, "modality CT/MR")):
+            w.setPlaceholderText(hint)
+            search.addWidget(w)
+        self.search_button = QPushButton("Search")
+        self.search_button.clicked.connect(self.search)
+        search.addWidget(self.search_button)
+        lay.addLayout(search)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        lay.addWidget(self.table)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.bar.hide()
+        self.status = QLabel("")
+        buttons = QHBoxLayout()
+        self.retrieve_button = QPushButton("Retrieve")
+        self.retrieve_button.clicked.connect(self.retrieve)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.setEnabled(False)
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.bar)
+        buttons.addWidget(self.retrieve_button)
+        buttons.addWidget(self.cancel_button)
+        lay.addLayout(buttons)
+        self.resize(900, 500)
+        if self.servers:
+            self.known.setCurrentIndex(1)
+
+    # ------------------------------------------------------------------ server
+    def _pick(self, index: int) -> None:
+        if index <= 0:
+            return
+        s = self.servers[index - 1]
+        self.protocol.setCurrentText(s.protocol.value)
+        self.address.setText(s.address)
+        self.calling.setText(s.calling_aet)
+        self.via.setCurrentText(s.via.value)
+        self.move_port.setValue(s.move_port)
+        self.credentials.setText(s.credentials_file)
+
+    def server(self) -> PacsServer:
+        server = PacsServer(Protocol(self.protocol.currentText()), self.address.text().strip(),
+                            self.calling.text().strip() or "LESIONLAB", self.credentials.text().strip(),
+                            Via(self.via.currentText()), self.move_port.value())
+        if all(s.address != server.address for s in self.servers):  # remembered for the next time
+            self.servers.append(server)
+            save_servers(self.servers)
+        return server
+
+    def _error(self, message: str) -> None:
+        self.status.setText(message)
+        QMessageBox.warning(self, "PACS", message)
+
+    # ------------------------------------------------------------------ search and retrieve
+    def search(self) -> list[dict[str, str]]:
+        try:
+            found = self.server().find_studies({"PatientID": self.patient_id.text().strip(),
+                                                "PatientName": self.patient_name.text().strip(),
+                                                "StudyDate": self.date.text().strip(),
+                                                "ModalitiesInStudy": self.modality.text().strip().upper()})
+        except LesionlabError as exc:
+            self._error(str(exc))
+            return []
+        self.table.setRowCount(len(found))
+        for row, study in enumerate(found):
+            for col, key in enumerate(COLUMNS):
+                self.table.setItem(row, col, QTableWidgetItem(study.get(key, "")))
+        self.status.setText(f"{len(found)} stud(y/ies) found")
+        return found
+
+    def chosen(self) -> list[tuple[str, str]]:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()}) or list(range(self.table.rowCount()))
+        pick: list[tuple[str, str]] = []
+        for r in rows:
+            pid, uid = self.table.item(r, 0), self.table.item(r, len(COLUMNS) - 1)
+            if pid is not None and uid is not None:
+                pick.append((pid.text(), uid.text()))
+        return pick
+
+    def retrieve(self) -> RetrieveJob | None:
+        chosen = self.chosen()
+        if not chosen:
+            self._error("search first, then choose the studies to retrieve")
+            return None
+        try:
+            server = self.server()
+        except LesionlabError as exc:
+            self._error(str(exc))
+            return None
+        out = self.out_root / (chosen[0][0] or "unknown")
+        self.job = RetrieveJob(server, [uid for _, uid in chosen], out, self)
+        self.job.progress.connect(lambda n: self.status.setText(f"{n} instance(s) received…"))
+        self.job.done.connect(self._done)
+        self.job.failed.connect(self._failed)
+        self.bar.show()
+        self.retrieve_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.job.start()
+        return self.job
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def _finish(self) -> None:
+        self.bar.hide()
+        self.retrieve_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _done(self, folder: str, text: str) -> None:
+        self._finish()
+        self.status.setText(f"{text} into {folder}")
+        if self.on_retrieved is not None:
+            self.on_retrieved(folder)
+
+    def _failed(self, message: str) -> None:
+        self._finish()
+        self._error(message)
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if self.job is not None and self.job.isRunning():
+            self.job.cancel()
+            self.job.wait(10_000)
+        super().closeEvent(event)

@@ -1,0 +1,79 @@
+"""File -> Export DICOM SR…, Import DICOM SR… and Query/retrieve from PACS… in the real window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydicom
+import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from annotation.dicom_context import load_contexts
+from app.main_window import MainWindow
+from app.pacs_dialog import PacsDialog, load_servers
+from tests.annotation.pg import free_port
+from tests.orthanc import CLIENT_AET, need_orthanc, running_orthanc
+
+
+def _file_action(w: MainWindow, text: str):  # type: ignore[no-untyped-def]
+    file_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&File")
+    return next(a for a in file_menu.actions() if a.text() == text)
+
+
+def test_export_then_import_sr_from_the_file_menu(window: MainWindow, qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    w = window
+    # opening the pair recorded its series' DICOM context in the store (what SR export needs)
+    contexts = load_contexts(w.session.store)
+    assert {c.patient_id for c in contexts.values()} == {"LLSYN001"} and len(contexts) >= 6
+    out = env / "sr"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    _file_action(w, "Export DICOM SR…").trigger()
+    files = sorted(out.rglob("*.dcm"))
+    assert [f.stem for f in files] == sorted(["ct_arterial", "ct_portal", "mr_t2fs", "mr_dwi", "mr_t1_arterial",
+                                              "mr_t1_portal"])
+    assert all(pydicom.dcmread(f).PatientID == "LLSYN001" for f in files)
+    assert "wrote 6 DICOM SR file(s)" in w.state.status
+
+    # import them back into the open reading (the same reader: the same lesions, by tracking UID)
+    before = {les.tracking_uid: les for les in w.session.reading.project.lesions_of("LLSYN001", "E1", "sample")}
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(f) for f in files], ""))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(sample_dicom / "LLSYN001"))
+    _file_action(w, "Import DICOM SR…").trigger()
+    assert "imported 6 of 6 SR file(s): 0 new lesion(s)" in w.state.status, w.state.status
+    after = {les.tracking_uid: les for les in w.session.reading.project.lesions_of("LLSYN001", "E1", "sample")}
+    assert set(after) == set(before)
+    for uid, les in before.items():
+        for role, m in les.measurements().items():
+            assert after[uid].measurements()[role].diameter_mm == pytest.approx(m.diameter_mm, abs=0.01)
+    assert w.session.reading.can_undo and "import DICOM SR" in (w.session.reading.undo_description or "")
+
+
+def test_pacs_dialog_searches_and_retrieves_from_orthanc(window: MainWindow, qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                         sample_dicom: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    _file_action(window, "Query/retrieve from PACS…").trigger()
+    assert isinstance(window.sr_actions.pacs_dialog, PacsDialog)
+    window.sr_actions.pacs_dialog.close()
+    need_orthanc()
+    for server in running_orthanc(free_port()):
+        server.upload(sorted((sample_dicom / "LLSYN003" / "20240205_CT").rglob("*.dcm")))
+        got: list[str] = []
+        dialog = PacsDialog(window, on_retrieved=got.append, out_root=env / "pacs")
+        qtbot.addWidget(dialog)
+        dialog.protocol.setCurrentText("dimse")
+        dialog.address.setText(server.peer)
+        dialog.calling.setText(CLIENT_AET)
+        dialog.patient_id.setText("LLSYN003")
+        assert len(dialog.search()) == 1 and dialog.table.rowCount() == 1
+        assert [s.address for s in load_servers()] == [server.peer]  # remembered in settings
+        job = dialog.retrieve()
+        assert job is not None
+        qtbot.waitUntil(lambda: bool(got) or not job.isRunning(), timeout=120_000)
+        job.wait()
+        assert got == [str(env / "pacs" / "LLSYN003")]
+        assert len(list(Path(got[0]).rglob("*.dcm"))) == 70
+        dialog.address.setText("NOBODY@127.0.0.1:1")
+        dialog.search()
+        assert warnings and "could not be reached" in warnings[-1], warnings

@@ -1,0 +1,173 @@
+"""`lesionlab export STORE --sr DIR`: the sample reading as TID 1500 SRs, checked by dciodvfy,
+dsrdump and PixelMed's DicomSRValidator, and against the store it came from."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pydicom
+import pytest
+
+from annotation.records import Measurement, NotMeasurable, NotVisible
+from annotation.store import ReadingStore
+from app.cli import main
+from viewer.interop.model import OHIF_LENGTH_PREFIX
+
+HERE = Path(__file__).resolve().parent
+VALIDATE_ALL = HERE.parent / "viewer" / "interop" / "SrValidateAll.java"
+PIXELMED = Path("/usr/share/java/pixelmed.jar")
+#: OpenJDK 17 limits XPath expressions below what PixelMed's template stylesheets use (interop.md); the
+#: C1 compiler only and the serial collector: a short run starts in a third of the time
+JAVA_OPTS = ["-Djdk.xml.xpathExprOpLimit=0", "-Djdk.xml.xpathExprGrpLimit=0", "-Djdk.xml.xpathTotalOpLimit=0",
+             "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        if os.environ.get("LESIONLAB_REQUIRE_SERVERS") == "1":
+            pytest.fail(f"{tool} is required in CI (.ci/run installs it)")
+        pytest.skip(f"{tool} is not installed")
+    return path
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory, sample_dicom: Path):
+    tmp = tmp_path_factory.mktemp("sr")
+    store = tmp / "reading.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", store)
+    assert main(["export", str(store), "--sr", str(tmp / "sr"), "--dicom", str(sample_dicom)]) == 0
+    files = sorted((tmp / "sr").rglob("*.dcm"))
+    with ReadingStore.open(store, read_only=True) as st:
+        project = st.load()
+    return store, tmp / "sr", files, project
+
+
+def _groups(ds):
+    for container in ds.ContentSequence:
+        if container.ConceptNameCodeSequence[0].CodeValue == "126010":
+            yield from container.ContentSequence
+
+
+def _item(group, code_value):
+    return next((i for i in group.ContentSequence if i.ConceptNameCodeSequence[0].CodeValue == code_value), None)
+
+
+def test_one_sr_per_reader_pair_and_series_and_every_answer_in_them(exported) -> None:
+    _, _, files, project = exported
+    expected = {(les.patient_id, les.exam_pair_id, les.reader, role.value)
+                for les in project.lesions.values() for role, _ in les.observations}
+    got = {(f.parts[-4], f.parts[-3], f.parts[-2], f.stem) for f in files}
+    assert got == expected
+    n_meas = sum(isinstance(o, Measurement) for les in project.lesions.values() for _, o in les.observations)
+    n_stat = sum(isinstance(o, (NotVisible, NotMeasurable)) for les in project.lesions.values() for _, o in les.observations)
+    lengths = statuses = 0
+    for f in files:
+        ds = pydicom.dcmread(f)
+        for g in _groups(ds):
+            if _item(g, "410668003") is not None:
+                lengths += 1
+            else:
+                statuses += 1
+    assert (lengths, statuses) == (n_meas, n_stat) and n_stat > 0
+
+
+def test_lengths_points_tracking_and_sites_are_the_stores(exported) -> None:
+    _, _, files, project = exported
+    lesions = {(les.patient_id, les.exam_pair_id, les.reader, les.lesion_id): les for les in project.lesions.values()}
+    seen_uids: dict[str, set[str]] = {}
+    checked = 0
+    for f in files:
+        ds = pydicom.dcmread(f)
+        pid, pair, reader, role = f.parts[-4], f.parts[-3], f.parts[-2], f.stem
+        assert ds.PatientID == pid and ds.Modality == "SR"
+        for g in _groups(ds):
+            ident = _item(g, "112039").TextValue
+            uid = _item(g, "112040").UID
+            lesion_id = ident.rsplit(":", 1)[1]
+            les = lesions[(pid, pair, reader, lesion_id)]
+            assert uid == les.tracking_uid
+            seen_uids.setdefault(lesion_id + pid, set()).add(uid)
+            sites = [i for i in g.ContentSequence if i.ConceptNameCodeSequence[0].CodeValue == "363698007"]
+            assert sites[0].ConceptCodeSequence[0].CodeValue == "10200004"
+            laterality = sites[0].ContentSequence[0].ConceptCodeSequence[0].CodeValue
+            assert laterality == {"right": "24028007", "left": "7771000"}[les.lobe.value]
+            if les.segment is not None:
+                assert sites[1].ConceptCodeSequence[0].CodeMeaning.endswith(f"segment {les.segment.value}")
+            obs = les.observation(role)
+            length = _item(g, "410668003")
+            if isinstance(obs, Measurement):
+                assert ident == f"{OHIF_LENGTH_PREFIX}:{lesion_id}"
+                assert float(length.MeasuredValueSequence[0].NumericValue) == pytest.approx(obs.diameter_mm, abs=1e-4)
+                region = _item(g, "111030")
+                x1, y1, x2, y2 = region.GraphicData
+                assert (x1, y1, x2, y2) == pytest.approx((obs.p1[1] + 0.5, obs.p1[0] + 0.5,
+                                                          obs.p2[1] + 0.5, obs.p2[0] + 0.5), abs=1e-4)
+                ref = region.ContentSequence[0].ReferencedSOPSequence[0]
+                assert ref.ReferencedSOPInstanceUID == obs.sop_instance_uid
+                checked += 1
+            else:
+                assert length is None and _item(g, "111030") is None
+                values = [i.ConceptCodeSequence[0] for i in g.ContentSequence
+                          if i.ConceptNameCodeSequence[0].CodeValue == "121071"]
+                value = next(c.CodeValue for c in values if c.CodingSchemeDesignator == "99LESIONLAB")
+                assert value == ("NOT_VISIBLE" if isinstance(obs, NotVisible) else "NOT_MEASURABLE")
+    assert checked > 50
+    assert all(len(uids) == 1 for uids in seen_uids.values())  # one tracking UID per lesion on every series
+
+
+def test_store_alone_after_dicom_filled_it(exported, tmp_path: Path) -> None:
+    store, _, files, _ = exported
+    assert main(["export", str(store), "--sr", str(tmp_path / "again")]) == 0
+    assert sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*.dcm")) == sorted(
+        p.relative_to(files[0].parents[3]) for p in files)
+
+
+def test_pseudonymise_writes_no_sr(exported, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = exported[0]
+    code = main(["export", str(store), "--out", str(tmp_path / "t"), "--pseudonymise", "--sr", str(tmp_path / "sr")])
+    assert code == 0
+    assert "no DICOM SR written" in capsys.readouterr().out
+    assert not (tmp_path / "sr").exists()
+
+
+def test_dciodvfy_finds_no_error(exported) -> None:
+    tool = need("dciodvfy")
+    for f in exported[2]:
+        out = subprocess.run([tool, str(f)], capture_output=True, text=True, timeout=60)
+        text = out.stdout + out.stderr
+        assert "Error" not in text, (f, text)
+        assert "Comprehensive3DSR" in text
+
+
+def test_dsrdump_shows_tid_1500(exported) -> None:
+    tool = need("dsrdump")
+    for f in exported[2]:
+        out = subprocess.run([tool, "+Pt", str(f)], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert '"Imaging Measurement Report")=CONTINUOUS>  # TID 1500 (DCMR)' in out.stdout
+
+
+def test_pixelmed_validates_the_template(exported) -> None:
+    java = need("java")
+    if not PIXELMED.exists():
+        if os.environ.get("LESIONLAB_REQUIRE_SERVERS") == "1":
+            pytest.fail(f"{PIXELMED} is required in CI (libpixelmed-java)")
+        pytest.skip("libpixelmed-java is not installed")
+    files = exported[2]
+    # seconds per file on a busy machine: an MR SR with lengths and not-visible groups, a CT and a DWI one
+    mixed = next(f for f in files if b"NOT_VISIBLE" in f.read_bytes() and b"410668003" in f.read_bytes())
+    chosen = [mixed, next(f for f in files if f.stem == "ct_portal"), next(f for f in files if f.stem == "mr_dwi")]
+    out = subprocess.run([java, *JAVA_OPTS, "-cp", str(PIXELMED), str(VALIDATE_ALL), *map(str, chosen)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    reports = out.stdout.split("=== ")[1:]
+    assert len(reports) == len(chosen)
+    for report in reports:
+        assert "Found Root Template TID_1500 (MeasurementReport)" in report, report
+        assert "Root Template Validation Complete" in report and "IOD validation complete" in report
+        bad = [line for line in report.splitlines() if line.startswith(("Error", "Warning"))]
+        assert not bad, report

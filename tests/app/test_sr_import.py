@@ -1,0 +1,285 @@
+"""`lesionlab import-sr`: lesionlab's own SRs round-trip; OHIF (dcmjs) and 3D Slicer style SRs,
+built here as those tools write them, are read; wrong patients and out-of-plane lines are refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from annotation.records import Measurement
+from annotation.sr_import import import_srs
+from annotation.store import ReadingStore
+from app.cli import main
+from viewer.index import index_path
+from viewer.loader import VolumeLoader
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory, sample_dicom: Path):
+    tmp = tmp_path_factory.mktemp("sri")
+    store = tmp / "reading.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", store)
+    assert main(["export", str(store), "--sr", str(tmp / "sr"), "--dicom", str(sample_dicom)]) == 0
+    with ReadingStore.open(store, read_only=True) as st:
+        project = st.load()
+    return store, sorted((tmp / "sr").rglob("*.dcm")), project
+
+
+@pytest.fixture(scope="module")
+def llsyn001(sample_dicom: Path):
+    return list(index_path(sample_dicom / "LLSYN001").stacks)
+
+
+def _fresh(store: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "copy.lesionlab"
+    shutil.copy(store, target)
+    return target
+
+
+def test_round_trip_gives_the_same_lesions_statuses_and_diameters(exported, sample_dicom: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    store, files, project = exported
+    target = _fresh(store, tmp_path)
+    assert main(["import-sr", str(target), "--dicom", str(sample_dicom), "--reader", "again",
+                 *map(str, files)]) == 0
+    out = capsys.readouterr().out
+    assert "refused" not in out and "not understood" not in out
+    with ReadingStore.open(target, read_only=True) as st:
+        after = st.load()
+    before = {les.tracking_uid: les for les in project.lesions.values() if les.reader == "sample"}
+    again = {les.tracking_uid: les for les in after.lesions.values() if les.reader == "again"}
+    assert set(again) == set(before) and len(before) == 14
+    worst = 0.0
+    for uid, old in before.items():
+        new = again[uid]
+        assert (new.patient_id, new.exam_pair_id, new.lesion_id, new.lobe, new.segment) == (
+            old.patient_id, old.exam_pair_id, old.lesion_id, old.lobe, old.segment)
+        assert [(r, o.status) for r, o in new.observations] == [(r, o.status) for r, o in old.observations]
+        for role, m in old.measurements().items():
+            n = new.measurements()[role]
+            assert (n.series_instance_uid, n.slice_index, n.sop_instance_uid) == (
+                m.series_instance_uid, m.slice_index, m.sop_instance_uid)
+            worst = max(worst, abs(n.diameter_mm - m.diameter_mm))
+    assert worst < 0.01, worst
+    print(f"round trip: worst diameter difference {worst:.2e} mm")
+
+
+def test_a_second_import_updates_the_same_lesions(exported, sample_dicom: Path, tmp_path: Path) -> None:
+    store, files, _ = exported
+    target = _fresh(store, tmp_path)
+    first = import_srs(target, sample_dicom / "LLSYN003", files[-6:], reader="again")
+    second = import_srs(target, sample_dicom / "LLSYN003", files[-6:], reader="again")
+    assert first.lesions_added > 0 and second.lesions_added == 0
+    assert second.measurements == first.measurements and not second.refused
+
+
+def test_another_patients_sr_is_refused(exported, sample_dicom: Path, tmp_path: Path) -> None:
+    store, files, _ = exported
+    target = _fresh(store, tmp_path)
+    ds = pydicom.dcmread(files[0])
+    ds.PatientID = "SOMEONE_ELSE"
+    bad = tmp_path / "other.dcm"
+    ds.save_as(bad)
+    ds = pydicom.dcmread(files[0])
+    ds.StudyInstanceUID = generate_uid()
+    bad_study = tmp_path / "other_study.dcm"
+    ds.save_as(bad_study)
+    r = import_srs(target, sample_dicom / "LLSYN001", [bad, bad_study], reader="again")
+    assert r.files == 0 and r.measurements == 0
+    assert len(r.refused) == 2 and all("not the CT or MRI of an exam pair" in line for line in r.refused)
+
+
+# ------------------------------------------------------------------ SRs in other tools' styles
+def _code(value: str, scheme: str, meaning: str) -> Dataset:
+    c = Dataset()
+    c.CodeValue, c.CodingSchemeDesignator, c.CodeMeaning = value, scheme, meaning
+    return c
+
+
+def _item(rel: str, vtype: str, name: tuple[str, str, str], **attrs) -> Dataset:
+    it = Dataset()
+    it.RelationshipType = rel
+    it.ValueType = vtype
+    it.ConceptNameCodeSequence = Sequence([_code(*name)])
+    for k, v in attrs.items():
+        setattr(it, k, v)
+    return it
+
+
+def _image(sop_class: str, sop_uid: str) -> Dataset:
+    ref = Dataset()
+    ref.ReferencedSOPClassUID, ref.ReferencedSOPInstanceUID = sop_class, sop_uid
+    it = Dataset()
+    it.RelationshipType, it.ValueType = "SELECTED FROM", "IMAGE"
+    it.ReferencedSOPSequence = Sequence([ref])
+    return it
+
+
+def _sr(path: Path, patient_id: str, study_uid: str, groups: list[Dataset], evidence_series: str = "") -> Path:
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.88.34"
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.88.34"
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.Modality, ds.PatientID, ds.StudyInstanceUID = "SR", patient_id, study_uid
+    ds.ValueType = "CONTAINER"
+    ds.ConceptNameCodeSequence = Sequence([_code("126000", "DCM", "Imaging Measurement Report")])
+    tid = Dataset()
+    tid.MappingResource, tid.TemplateIdentifier = "DCMR", "1500"
+    ds.ContentTemplateSequence = Sequence([tid])
+    measurements = _item("CONTAINS", "CONTAINER", ("126010", "DCM", "Imaging Measurements"), ContinuityOfContent="SEPARATE")
+    measurements.ContentSequence = Sequence(groups)
+    ds.ContentSequence = Sequence([
+        _item("HAS OBS CONTEXT", "PNAME", ("121008", "DCM", "Person Observer Name"), PersonName="Other^Tool"),
+        measurements])
+    if evidence_series:
+        series = Dataset()
+        series.SeriesInstanceUID = evidence_series
+        series.ReferencedSOPSequence = Sequence([])
+        study = Dataset()
+        study.StudyInstanceUID = study_uid
+        study.ReferencedSeriesSequence = Sequence([series])
+        ds.CurrentRequestedProcedureEvidenceSequence = Sequence([study])
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def _group(items: list[Dataset]) -> Dataset:
+    g = _item("CONTAINS", "CONTAINER", ("125007", "DCM", "Measurement Group"), ContinuityOfContent="SEPARATE")
+    g.ContentSequence = Sequence(items)
+    return g
+
+
+def _sample_measurement(project, role: str = "ct_portal") -> tuple[object, Measurement]:
+    les = next(les for les in project.lesions.values()
+               if les.patient_id == "LLSYN001" and les.reader == "sample" and role in {r.value for r in les.measurements()})
+    m = next(m for r, m in les.measurements().items() if r.value == role)
+    return les, m
+
+
+@pytest.mark.filterwarnings("ignore:The value length:UserWarning")  # dcmjs writes an over-long code value
+def test_ohif_dcmjs_style_length_is_read(exported, sample_dicom: Path, tmp_path: Path) -> None:
+    store, _, project = exported
+    les, m = _sample_measurement(project)
+    pair = project.exam_pairs[(les.patient_id, les.exam_pair_id)]
+    scoord = _item("INFERRED FROM", "SCOORD", ("111030", "DCM", "Image Region"), GraphicType="POLYLINE",
+                   GraphicData=[m.p1[1] + 0.5, m.p1[0] + 0.5, m.p2[1] + 0.5, m.p2[0] + 0.5])
+    scoord.ContentSequence = Sequence([_image(m.sop_class_uid, m.sop_instance_uid)])
+    mv = Dataset()
+    mv.NumericValue = f"{m.diameter_mm:.4f}"
+    mv.MeasurementUnitsCodeSequence = Sequence([_code("mm", "UCUM", "mm")])
+    length = _item("CONTAINS", "NUM", ("G-D7FE", "SRT", "Length"), MeasuredValueSequence=Sequence([mv]))
+    length.ContentSequence = Sequence([scoord])
+    uid = generate_uid()
+    group = _group([
+        _item("HAS OBS CONTEXT", "TEXT", ("112039", "DCM", "Tracking Identifier"),
+              TextValue="Cornerstone3DTools@^0.1.0:Length"),
+        _item("HAS OBS CONTEXT", "UIDREF", ("112040", "DCM", "Tracking Unique Identifier"), UID=uid),
+        _item("CONTAINS", "CODE", ("121071", "DCM", "Finding"),
+              ConceptCodeSequence=Sequence([_code("CORNERSTONEFREETEXT", "CST4", "metastasis")])),
+        _item("HAS CONCEPT MOD", "CODE", ("G-C0E3", "SRT", "Finding Site"),
+              ConceptCodeSequence=Sequence([_code("277958008", "SCT", "Couinaud hepatic segment IV")])),
+        _item("CONTAINS", "TEXT", ("99OHIF", "99dcmjs", "Annotation note"), TextValue="checked"),
+        length])
+    f = _sr(tmp_path / "ohif.dcm", les.patient_id, pair.ct_study_uid, [group])
+    target = _fresh(store, tmp_path)
+    r = import_srs(target, sample_dicom / "LLSYN001", [f], reader="ohif")
+    assert (r.files, r.lesions_added, r.measurements, r.refused) == (1, 1, 1, [])
+    assert len(r.not_understood) == 1 and "Annotation note" in r.not_understood[0]
+    with ReadingStore.open(target, read_only=True) as st:
+        got = next(x for x in st.load().lesions.values() if x.reader == "ohif")
+    assert got.tracking_uid == uid and got.segment.value == "IV" and got.lobe.value == "left"  # IV: left liver
+    (role, new), = got.measurements().items()
+    assert role.value == "ct_portal" and new.sop_instance_uid == m.sop_instance_uid
+    assert new.diameter_mm == pytest.approx(m.diameter_mm, abs=1e-3)
+
+
+def _slicer_group(points_mm: list[float], frame_uid: str, uid: str, length_mm: float) -> Dataset:
+    mv = Dataset()
+    mv.NumericValue = f"{length_mm:.4f}"
+    mv.MeasurementUnitsCodeSequence = Sequence([_code("mm", "UCUM", "millimeter")])
+    site = _item("HAS CONCEPT MOD", "CODE", ("363698007", "SCT", "Finding Site"),
+                 ConceptCodeSequence=Sequence([_code("T-62000", "SRT", "Liver")]))
+    site.ContentSequence = Sequence([_item("HAS CONCEPT MOD", "CODE", ("G-C171", "SRT", "Laterality"),
+                                           ConceptCodeSequence=Sequence([_code("G-A100", "SRT", "Right")]))])
+    return _group([
+        _item("HAS OBS CONTEXT", "TEXT", ("112039", "DCM", "Tracking Identifier"), TextValue="Measurement 1"),
+        _item("HAS OBS CONTEXT", "UIDREF", ("112040", "DCM", "Tracking Unique Identifier"), UID=uid),
+        _item("CONTAINS", "CODE", ("121071", "DCM", "Finding"),
+              ConceptCodeSequence=Sequence([_code("52988006", "SCT", "Lesion")])),
+        site,
+        _item("CONTAINS", "SCOORD3D", ("111030", "DCM", "Image Region"), GraphicType="POLYLINE",
+              GraphicData=points_mm, ReferencedFrameOfReferenceUID=frame_uid),
+        _item("CONTAINS", "NUM", ("410668003", "SCT", "Length"), MeasuredValueSequence=Sequence([mv]))])
+
+
+def test_slicer_scoord3d_is_projected_and_far_lines_refused(exported, llsyn001, sample_dicom: Path,
+                                                           tmp_path: Path) -> None:
+    store, _, project = exported
+    les, m = _sample_measurement(project)
+    pair = project.exam_pairs[(les.patient_id, les.exam_pair_id)]
+    stack = next(s for s in llsyn001 if s.key == m.stack_key)
+    geo = VolumeLoader(stack).volume.geometry
+    a = geo.index_to_patient(m.slice_index, *m.p1)
+    b = geo.index_to_patient(m.slice_index, *m.p2)
+    n = geo.normal
+    near = [*(a + 1.0 * n), *(b - 0.5 * n)]  # within half a slice (2.5 mm)
+    far = [*(a + 4.0 * n), *b]
+    d3 = float(np.linalg.norm((b - 0.5 * n) - (a + 1.0 * n)))
+    f = _sr(tmp_path / "slicer.dcm", les.patient_id, pair.ct_study_uid,
+            [_slicer_group(near, stack.frame_of_reference_uid, generate_uid(), d3),
+             _slicer_group(far, stack.frame_of_reference_uid, generate_uid(), 0.0)],
+            evidence_series=stack.series_instance_uid)
+    target = _fresh(store, tmp_path)
+    r = import_srs(target, sample_dicom / "LLSYN001", [f], reader="slicer")
+    assert (r.files, r.measurements) == (1, 1)
+    assert len(r.refused) == 1 and "out of the plane" in r.refused[0] and "more than half a slice" in r.refused[0]
+    assert len(r.notes) == 1 and f"{d3:.2f} mm -> {m.diameter_mm:.2f} mm" in r.notes[0]
+    with ReadingStore.open(target, read_only=True) as st:
+        got = next(x for x in st.load().lesions.values() if x.reader == "slicer")
+    (role, new), = got.measurements().items()
+    assert got.lobe.value == "right" and new.slice_index == m.slice_index
+    assert new.diameter_mm == pytest.approx(m.diameter_mm, abs=1e-6)
+
+
+def test_slicer_line_in_a_frame_shared_by_two_series_without_evidence_is_refused(
+        exported, llsyn001, sample_dicom: Path, tmp_path: Path) -> None:
+    store, _, project = exported
+    les, m = _sample_measurement(project)
+    pair = project.exam_pairs[(les.patient_id, les.exam_pair_id)]
+    stack = next(s for s in llsyn001 if s.key == m.stack_key)
+    geo = VolumeLoader(stack).volume.geometry
+    pts = [*geo.index_to_patient(m.slice_index, *m.p1), *geo.index_to_patient(m.slice_index, *m.p2)]
+    f = _sr(tmp_path / "slicer.dcm", les.patient_id, pair.ct_study_uid,
+            [_slicer_group(pts, stack.frame_of_reference_uid, generate_uid(), 1.0)])
+    r = import_srs(_fresh(store, tmp_path), sample_dicom / "LLSYN001", [f], reader="slicer")
+    assert r.measurements == 0 and "the series is not known" in r.refused[0]
+
+
+def test_frames_of_an_enhanced_multiframe_image_are_told_apart(tmp_path: Path) -> None:
+    """The frames of one Enhanced MR file share its SOP Instance UID: the SR's frame number picks the slice."""
+    from dataclasses import replace
+
+    from annotation.sr_import import _Images
+    from tests.dicomgen import write_enhanced_mr
+    from viewer.interop.model import ImageRef
+    from viewer.records import Role
+
+    pos = [(0.0, 0.0, 5.0 * k) for k in range(4)]
+    write_enhanced_mr(tmp_path / "mf.dcm", np.zeros((4, 16, 16), np.int16), positions=pos)
+    (stack,) = index_path(tmp_path).stacks
+    images = _Images([replace(stack, role=Role.MR_T2FS)])
+    uid, cls = stack.images[0].sop_instance_uid, stack.images[0].sop_class_uid
+    for frame in (1, 2, 3, 4):
+        sl = images.find(ImageRef(cls, uid, frame))
+        assert sl is not None and sl.image.frame == frame - 1
+        assert sl.index == [i.frame for i in VolumeLoader(stack).images].index(frame - 1)
+    assert images.find(ImageRef(cls, uid, 9)) is None

@@ -1,0 +1,329 @@
+"""Query and retrieve over DICOM DIMSE (pynetdicom): C-FIND, C-GET, C-MOVE, C-STORE.
+
+* C-FIND at patient level (Patient Root) and at study, series and image level (Study Root).
+* C-GET: presentation contexts built from the SOP classes the query returned (image-level
+  C-FIND), one per transfer syntax lesionlab decodes (viewer/dicomio), SCP role for storage; the
+  peer sends each instance back in its stored syntax on the same association. Limit: 128
+  contexts per association, so at most 9 SOP classes per retrieve.
+* C-MOVE: the peer opens an association to lesionlab's own storage SCP (started here on
+  ``move_port``); the peer must know lesionlab's AE title (Orthanc: ``DicomModalities``).
+* C-STORE: push files (an SR) to the peer.
+
+Each received instance is written as it came (``event.encoded_dataset()``: its own transfer
+syntax, no re-encoding) to ``out/<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm``.
+Failures raise :class:`~viewer.errors.PacsError` with what the peer answered (status code and
+meaning). ``cancel()`` returning True stops a retrieve between instances (C-CANCEL is sent).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from pydicom.dataset import Dataset
+from pydicom.uid import UID
+from pynetdicom import AE, build_role, evt
+from pynetdicom.sop_class import (PatientRootQueryRetrieveInformationModelFind,  # type: ignore[attr-defined]
+                                  StudyRootQueryRetrieveInformationModelFind,
+                                  StudyRootQueryRetrieveInformationModelGet,
+                                  StudyRootQueryRetrieveInformationModelMove)
+
+from viewer.errors import PacsError
+
+#: Transfer syntaxes lesionlab decodes (viewer/dicomio/pixels.py), offered for every SOP class.
+DECODED_SYNTAXES = (
+    "1.2.840.10008.1.2.1",  # Explicit VR Little Endian
+    "1.2.840.10008.1.2",  # Implicit VR Little Endian
+    "1.2.840.10008.1.2.2",  # Explicit VR Big Endian
+    "1.2.840.10008.1.2.1.99",  # Deflated Explicit VR Little Endian
+    "1.2.840.10008.1.2.5",  # RLE Lossless
+    "1.2.840.10008.1.2.4.50",  # JPEG Baseline
+    "1.2.840.10008.1.2.4.51",  # JPEG Extended
+    "1.2.840.10008.1.2.4.57",  # JPEG Lossless
+    "1.2.840.10008.1.2.4.70",  # JPEG Lossless SV1
+    "1.2.840.10008.1.2.4.80",  # JPEG-LS Lossless
+    "1.2.840.10008.1.2.4.81",  # JPEG-LS Near-lossless
+    "1.2.840.10008.1.2.4.90",  # JPEG 2000 Lossless
+    "1.2.840.10008.1.2.4.91",  # JPEG 2000
+)
+MAX_CONTEXTS = 128
+DEFAULT_AET = "LESIONLAB"
+_PEER = re.compile(r"^(?P<aet>[^@]{1,16})@(?P<host>[^:]+):(?P<port>[0-9]{1,5})$")
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A DIMSE peer: ``AET@HOST:PORT``."""
+
+    aet: str
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Peer":
+        m = _PEER.match(text.strip())
+        if m is None or not 0 < int(m["port"]) < 65536:
+            raise PacsError(f"{text!r} is not AET@HOST:PORT", advice="e.g. ORTHANC@pacs.example.org:4242")
+        return cls(m["aet"], m["host"], int(m["port"]))
+
+    def __str__(self) -> str:
+        return f"{self.aet}@{self.host}:{self.port}"
+
+
+class CGetUnsupported(PacsError):
+    """The peer accepted the association but not the C-GET presentation context (C-MOVE may still work)."""
+
+
+@dataclass
+class RetrieveResult:
+    files: list[Path] = field(default_factory=list)
+    failed: int = 0  # sub-operations the peer reported as failed
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how it was done, when not as asked (C-MOVE fallback)
+    seconds: float = 0.0
+
+
+def _status_text(status: Dataset | None) -> str:
+    if status is None or "Status" not in status:
+        return "no answer (the association was aborted or timed out)"
+    code = int(status.Status)
+    comment = str(status.get("ErrorComment", "")).strip()
+    from pynetdicom.status import code_to_category
+
+    return f"status 0x{code:04X} ({code_to_category(code)}{': ' + comment if comment else ''})"
+
+
+def _ae(calling_aet: str) -> AE:
+    ae = AE(ae_title=calling_aet)
+    ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = 30
+    ae.maximum_pdu_size = 0  # no limit: the peer sends whole fragments (16 KiB PDUs cost a third of the rate)
+    return ae
+
+
+def _associate(ae: AE, peer: Peer, **kwargs: Any) -> Any:
+    assoc = ae.associate(peer.host, peer.port, ae_title=peer.aet, **kwargs)
+    if not assoc.is_established:
+        why = "rejected the association" if assoc.is_rejected else (
+            "could not be reached, or aborted the association" if assoc.is_aborted else "did not answer")
+        raise PacsError(f"{peer} {why}", where=str(peer),
+                        advice="check the AE titles (the peer must know the calling AE title), host and port")
+    return assoc
+
+
+# ------------------------------------------------------------------------------ C-FIND
+def _text(value: Any) -> str:
+    """An attribute as DICOM text: several values joined by backslashes (ModalitiesInStudy MR\\SR)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "MultiValue":
+        return "\\".join(str(v) for v in value)
+    return str(value)
+
+
+LEVEL_KEYS: dict[str, tuple[str, ...]] = {
+    "PATIENT": ("PatientID", "PatientName", "PatientBirthDate", "PatientSex"),
+    "STUDY": ("PatientID", "PatientName", "StudyInstanceUID", "StudyDate", "StudyTime", "StudyDescription",
+              "AccessionNumber", "ModalitiesInStudy"),
+    "SERIES": ("StudyInstanceUID", "SeriesInstanceUID", "Modality", "SeriesNumber", "SeriesDescription",
+               "NumberOfSeriesRelatedInstances"),
+    "IMAGE": ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID", "InstanceNumber"),
+}
+
+
+def c_find(peer: Peer, level: str, filters: dict[str, str], *, calling_aet: str = DEFAULT_AET) -> list[dict[str, str]]:
+    """Matches at ``level`` (PATIENT, STUDY, SERIES, IMAGE) as plain {keyword: text} dicts."""
+    level = level.upper()
+    if level not in LEVEL_KEYS:
+        raise PacsError(f"unknown query level {level!r}", advice=f"one of {', '.join(LEVEL_KEYS)}")
+    model = PatientRootQueryRetrieveInformationModelFind if level == "PATIENT" else StudyRootQueryRetrieveInformationModelFind
+    query = Dataset()
+    query.QueryRetrieveLevel = level
+    for key in LEVEL_KEYS[level]:
+        setattr(query, key, "")
+    for key, value in filters.items():
+        setattr(query, key, value)
+    ae = _ae(calling_aet)
+    ae.add_requested_context(model)
+    assoc = _associate(ae, peer)
+    found: list[dict[str, str]] = []
+    try:
+        for status, identifier in assoc.send_c_find(query, model):
+            code = int(status.Status) if status is not None and "Status" in status else None
+            if code in (0xFF00, 0xFF01) and identifier is not None:
+                found.append({k: _text(identifier.get(k)) for k in LEVEL_KEYS[level]})
+            elif code != 0x0000:
+                raise PacsError(f"C-FIND at {level} level: {peer} answered {_status_text(status)}", where=str(peer))
+    finally:
+        assoc.release()
+    return found
+
+
+# ------------------------------------------------------------------------------ storage handler
+class _Sink:
+    """Writes each instance received (C-GET on our association, or C-MOVE to our SCP)."""
+
+    def __init__(self, out_dir: Path, cancel: Callable[[], bool] | None,
+                 progress: Callable[[int], None] | None) -> None:
+        self.out_dir, self.cancel, self.progress = out_dir, cancel, progress
+        self.files: list[Path] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, event: Any) -> int:
+        if self.cancel is not None and self.cancel():
+            return 0xA702  # out of resources: refused, the peer stops the sub-operations
+        ds = event.dataset
+        target = (self.out_dir / str(ds.get("StudyInstanceUID", "unknown")) / str(ds.get("SeriesInstanceUID", "unknown"))
+                  / f"{ds.SOPInstanceUID}.dcm")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(event.encoded_dataset(include_meta=True))
+        with self.lock:
+            self.files.append(target)
+            if self.progress is not None:
+                self.progress(len(self.files))
+        return 0x0000
+
+
+def _retrieve_query(study_uid: str, series_uid: str | None) -> Dataset:
+    q = Dataset()
+    q.QueryRetrieveLevel = "SERIES" if series_uid else "STUDY"
+    q.StudyInstanceUID = study_uid
+    if series_uid:
+        q.SeriesInstanceUID = series_uid
+    return q
+
+
+def _run_retrieve(responses: Iterable[tuple[Dataset, Dataset | None]], peer: Peer, what: str,
+                  result: RetrieveResult, assoc: Any, cancel: Callable[[], bool] | None) -> None:
+    last: Dataset | None = None
+    for status, _ in responses:
+        last = status
+        if cancel is not None and cancel():
+            assoc.abort()
+            raise PacsError(f"{what} cancelled", where=str(peer), advice="")
+    if last is None or "Status" not in last:
+        raise PacsError(f"{what}: {peer} stopped answering (the association went away mid-transfer)", where=str(peer))
+    code = int(last.Status)
+    failed = int(last.get("NumberOfFailedSuboperations", 0) or 0)
+    result.failed += failed
+    if code == 0xB000 or failed:
+        result.warnings.append(f"{what}: {failed} instance(s) failed ({_status_text(last)})")
+    elif code not in (0x0000, 0xFE00):
+        raise PacsError(f"{what}: {peer} answered {_status_text(last)}", where=str(peer))
+
+
+def c_get(peer: Peer, study_uid: str, out_dir: str | Path, *, series_uid: str | None = None,
+          sop_classes: Iterable[str] | None = None, calling_aet: str = DEFAULT_AET,
+          cancel: Callable[[], bool] | None = None, progress: Callable[[int], None] | None = None) -> RetrieveResult:
+    """Retrieve a study (or one series) by C-GET into ``out_dir``; the SOP classes to accept come
+    from an image-level C-FIND when not given."""
+    t0 = time.perf_counter()
+    if sop_classes is None:
+        filters = {"StudyInstanceUID": study_uid, **({"SeriesInstanceUID": series_uid} if series_uid else {})}
+        sop_classes = {m["SOPClassUID"] for m in c_find(peer, "IMAGE", filters, calling_aet=calling_aet)
+                       if m["SOPClassUID"]}
+    classes = sorted(set(sop_classes))
+    if not classes:
+        raise PacsError(f"nothing to retrieve: {peer} lists no instance of study {study_uid}", where=str(peer))
+    if len(classes) * len(DECODED_SYNTAXES) + 2 > MAX_CONTEXTS:
+        raise PacsError(f"{len(classes)} SOP classes need more than {MAX_CONTEXTS} presentation contexts",
+                        where=str(peer), advice="retrieve series by series")
+    ae = _ae(calling_aet)
+    ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet)
+    # C-FIND too, so that a peer without C-GET still accepts the association and says so
+    ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
+    roles = []
+    for uid in classes:
+        # one context per transfer syntax: the peer picks the one its instance is stored in and sends
+        # it as it is (one context listing them all lets it pick the first and transcode)
+        for syntax in DECODED_SYNTAXES:
+            ae.add_requested_context(uid, syntax)
+        roles.append(build_role(UID(uid), scp_role=True))
+    out = Path(out_dir)
+    sink = _Sink(out, cancel, progress)
+    assoc = _associate(ae, peer, ext_neg=roles, evt_handlers=[(evt.EVT_C_STORE, sink)])
+    if not any(c.abstract_syntax == StudyRootQueryRetrieveInformationModelGet for c in assoc.accepted_contexts):
+        assoc.release()
+        raise CGetUnsupported(f"{peer} does not offer C-GET (Study Root)", where=str(peer),
+                              advice="retrieve by C-MOVE (--via move)")
+    result = RetrieveResult()
+    try:
+        _run_retrieve(assoc.send_c_get(_retrieve_query(study_uid, series_uid),
+                                       StudyRootQueryRetrieveInformationModelGet),
+                      peer, f"C-GET of study {study_uid}", result, assoc, cancel)
+    finally:
+        if assoc.is_established:
+            assoc.release()
+    result.files = sink.files
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def c_move(peer: Peer, study_uid: str, out_dir: str | Path, *, move_port: int, series_uid: str | None = None,
+           calling_aet: str = DEFAULT_AET, cancel: Callable[[], bool] | None = None,
+           progress: Callable[[int], None] | None = None) -> RetrieveResult:
+    """Retrieve by C-MOVE to lesionlab's own storage SCP (AE title ``calling_aet`` on ``move_port``)."""
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    sink = _Sink(out, cancel, progress)
+    scp = _ae(calling_aet)
+    for uid in _storage_classes():
+        scp.add_supported_context(uid, list(DECODED_SYNTAXES))
+    try:
+        server = scp.start_server(("0.0.0.0", move_port), block=False, evt_handlers=[(evt.EVT_C_STORE, sink)])
+        assert server is not None  # block=False returns the server
+    except OSError as exc:
+        raise PacsError(f"cannot listen on port {move_port} for C-MOVE ({exc.strerror})",
+                        advice="choose another port, or use --via get") from None
+    result = RetrieveResult()
+    try:
+        ae = _ae(calling_aet)
+        ae.add_requested_context(StudyRootQueryRetrieveInformationModelMove)
+        assoc = _associate(ae, peer)
+        try:
+            _run_retrieve(assoc.send_c_move(_retrieve_query(study_uid, series_uid), calling_aet,
+                                            StudyRootQueryRetrieveInformationModelMove),
+                          peer, f"C-MOVE of study {study_uid} to {calling_aet}", result, assoc, cancel)
+        finally:
+            if assoc.is_established:
+                assoc.release()
+    finally:
+        server.shutdown()
+    result.files = sink.files
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _storage_classes() -> list[str]:
+    """Image and SR storage SOP classes the SCP accepts (at most 128 contexts)."""
+    from pynetdicom import StoragePresentationContexts
+
+    return [str(c.abstract_syntax) for c in StoragePresentationContexts][:MAX_CONTEXTS]
+
+
+def c_store(peer: Peer, files: Iterable[str | Path], *, calling_aet: str = DEFAULT_AET) -> list[str]:
+    """Send files by C-STORE; returns one line per file that failed (empty when all were stored)."""
+    import pydicom
+
+    datasets = [(Path(f), pydicom.dcmread(f)) for f in files]
+    ae = _ae(calling_aet)
+    pairs = sorted({(str(ds.SOPClassUID), str(ds.file_meta.TransferSyntaxUID)) for _, ds in datasets})
+    if len(pairs) > MAX_CONTEXTS:
+        raise PacsError(f"{len(pairs)} SOP class / transfer syntax pairs exceed {MAX_CONTEXTS} contexts",
+                        advice="push fewer kinds of files at once")
+    for sop_class, syntax in pairs:
+        ae.add_requested_context(sop_class, syntax)
+    assoc = _associate(ae, peer)
+    failed: list[str] = []
+    try:
+        for path, ds in datasets:
+            status = assoc.send_c_store(ds)
+            if status is None or int(status.get("Status", 0xFFFF)) not in (0x0000, 0xB000, 0xB007, 0xB006):
+                failed.append(f"{path.name}: {peer} answered {_status_text(status)}")
+    finally:
+        if assoc.is_established:
+            assoc.release()
+    return failed

@@ -1,0 +1,144 @@
+"""One PACS, reached by DIMSE or DICOMweb: find studies, pull them into a folder, push files.
+
+The CLI (``lesionlab pull`` / ``push``) and the GUI's PACS dialog both go through
+:class:`PacsServer`, so that the protocol is one choice made once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from viewer.errors import PacsError
+from viewer.interop.dimse import DEFAULT_AET, Peer, RetrieveResult
+
+if TYPE_CHECKING:
+    from viewer.interop.dicomweb import WebCredentials
+
+DEFAULT_MOVE_PORT = 11113
+
+
+class Protocol(str, Enum):
+    DIMSE = "dimse"
+    DICOMWEB = "dicomweb"
+
+
+class Via(str, Enum):
+    """How DIMSE retrieves: C-GET on the query's association, or C-MOVE to lesionlab's storage SCP."""
+
+    GET = "get"
+    MOVE = "move"
+
+
+@dataclass(frozen=True)
+class PacsServer:
+    """``address`` is ``AET@HOST:PORT`` (DIMSE) or the DICOMweb root URL."""
+
+    protocol: Protocol
+    address: str
+    calling_aet: str = DEFAULT_AET
+    credentials_file: str = ""  # DICOMweb: JSON with username/password or token
+    via: Via = Via.GET
+    move_port: int = DEFAULT_MOVE_PORT
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "protocol", Protocol(self.protocol))
+        object.__setattr__(self, "via", Via(self.via))
+        if self.protocol is Protocol.DIMSE:
+            Peer.parse(self.address)
+        elif not self.address.startswith(("http://", "https://")):
+            raise PacsError(f"{self.address!r} is not an http(s) URL", advice="e.g. https://pacs.example.org/dicom-web")
+        if not 0 < len(self.calling_aet) <= 16:
+            raise PacsError(f"calling AE title {self.calling_aet!r} must have 1 to 16 characters")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.address
+
+    def _credentials(self) -> "WebCredentials | None":
+        from viewer.interop.dicomweb import WebCredentials
+
+        return WebCredentials.from_file(self.credentials_file) if self.credentials_file else None
+
+    # ------------------------------------------------------------------ query
+    def find_studies(self, filters: dict[str, str]) -> list[dict[str, str]]:
+        """Studies matching PatientID, PatientName, StudyDate (range ``A-B``), ModalitiesInStudy."""
+        filters = {k: v for k, v in filters.items() if v}
+        if self.protocol is Protocol.DIMSE:
+            from viewer.interop.dimse import c_find
+
+            return c_find(Peer.parse(self.address), "STUDY", filters, calling_aet=self.calling_aet)
+        from viewer.interop.dicomweb import qido_studies
+
+        return qido_studies(self.address, filters, self._credentials())
+
+    def find_series(self, study_uid: str) -> list[dict[str, str]]:
+        if self.protocol is Protocol.DIMSE:
+            from viewer.interop.dimse import c_find
+
+            return c_find(Peer.parse(self.address), "SERIES", {"StudyInstanceUID": study_uid},
+                          calling_aet=self.calling_aet)
+        from viewer.interop.dicomweb import qido_series
+
+        return qido_series(self.address, study_uid, self._credentials())
+
+    # ------------------------------------------------------------------ retrieve
+    def pull_study(self, study_uid: str, out_dir: str | Path, *, cancel: Callable[[], bool] | None = None,
+                   progress: Callable[[int], None] | None = None) -> RetrieveResult:
+        if self.protocol is Protocol.DICOMWEB:
+            from viewer.interop.dicomweb import wado_retrieve
+
+            return wado_retrieve(self.address, study_uid, out_dir, credentials=self._credentials(), cancel=cancel,
+                                 progress=progress)
+        from viewer.interop.dimse import CGetUnsupported, c_get, c_move
+
+        peer = Peer.parse(self.address)
+        if self.via is Via.GET:
+            try:
+                return c_get(peer, study_uid, out_dir, calling_aet=self.calling_aet, cancel=cancel, progress=progress)
+            except CGetUnsupported as exc:  # the fallback: C-MOVE to lesionlab's own storage SCP
+                fallback = f"{exc.message}: retrieved by C-MOVE to {self.calling_aet} on port {self.move_port}"
+        else:
+            fallback = ""
+        result = c_move(peer, study_uid, out_dir, move_port=self.move_port, calling_aet=self.calling_aet,
+                        cancel=cancel, progress=progress)
+        if fallback:
+            result.notes.append(fallback)
+        return result
+
+    def pull_patient(self, patient_id: str, out_dir: str | Path, *, cancel: Callable[[], bool] | None = None,
+                     progress: Callable[[int], None] | None = None) -> tuple[RetrieveResult, int]:
+        """Every study of a patient into ``out_dir``; (merged result, number of studies)."""
+        studies = self.find_studies({"PatientID": patient_id})
+        if not studies:
+            raise PacsError(f"{self.label} has no study of patient {patient_id}", where=self.label,
+                            advice="check the patient id (C-FIND / QIDO-RS matched nothing)")
+        total = RetrieveResult()
+        done = 0
+        for study in studies:
+            def step(n: int) -> None:
+                if progress is not None:
+                    progress(done + n)
+            r = self.pull_study(study["StudyInstanceUID"], out_dir, cancel=cancel, progress=step)
+            done += len(r.files)
+            total.files += r.files
+            total.failed += r.failed
+            total.warnings += r.warnings
+            total.notes += r.notes
+            total.seconds += r.seconds
+        return total, len(studies)
+
+    # ------------------------------------------------------------------ store
+    def push(self, files: Iterable[str | Path]) -> list[str]:
+        """Send files (SRs) by C-STORE or STOW-RS; one line per file not stored."""
+        files = list(files)
+        if self.protocol is Protocol.DIMSE:
+            from viewer.interop.dimse import c_store
+
+            return c_store(Peer.parse(self.address), files, calling_aet=self.calling_aet)
+        from viewer.interop.dicomweb import stow
+
+        return stow(self.address, files, self._credentials())

@@ -1,0 +1,218 @@
+"""Read a TID 1500 Measurement Report, whoever wrote it, into :class:`~viewer.interop.model.ParsedSr`.
+
+Styles met (../shared/domain/interop.md):
+
+* lesionlab and highdicom: TID 1410 groups with a group-level SCOORD POLYLINE and a Length NUM;
+  TID 1501 groups with a coded qualitative evaluation (not visible / not measurable) and a source image;
+* OHIF / dcmjs: TID 1501 groups whose Length NUM (SRT ``G-D7FE``) is INFERRED FROM a SCOORD
+  POLYLINE, which is SELECTED FROM the image; tracking identifier ``Cornerstone3DTools@^0.1.0:Length``,
+  finding ``99dcmjs`` / ``CST4`` free text;
+* 3D Slicer: SCOORD3D POLYLINE in a frame of reference (patient mm), SCT or SRT codes.
+
+The content tree is walked with pydicom only (highdicom's parser refuses the looser styles), so
+every item can be accounted for: what lesionlab uses, what it knowingly skips (observation
+context, finding type, language), and the rest, listed in ``not_understood`` with its path.
+SCOORD points are converted once, by :func:`~viewer.interop.model.from_scoord`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pydicom
+from pydicom.dataset import Dataset
+
+from viewer.errors import SrError
+from viewer.interop import codes
+from viewer.interop.model import (GroupStatus, Hemiliver, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus,
+                                  from_scoord)
+
+Code3 = tuple[str, str, str]
+
+#: TID 1500 concept names lesionlab reads past on purpose (context, not measurements).
+_CONTEXT_NAMES = {"121049", "121005", "121008", "121006", "121007", "121009", "121010", "121011", "121012",
+                  "121013", "121014", "121071", "121058", "121023", "C0917", "126011", "111700", "125203",
+                  "121060", "126040", "112118", "126100",
+                  "C2348792", "126070", "126071", "126072", "126073"}  # TID 1502 time point context
+_IGNORED_TEXT_NAMES = {"112039", "112040"}
+
+
+def _code(seq: Any) -> Code3 | None:
+    if not seq:
+        return None
+    item = seq[0]
+    return (str(item.get("CodeValue", "") or item.get("LongCodeValue", "") or item.get("URNCodeValue", "")),
+            str(item.get("CodingSchemeDesignator", "")), str(item.get("CodeMeaning", "")))
+
+
+def _name(item: Dataset) -> Code3:
+    return _code(item.get("ConceptNameCodeSequence")) or ("", "", "")
+
+
+def _describe(item: Dataset) -> str:
+    value, scheme, meaning = _name(item)
+    return f"{item.get('ValueType', '?')} ({value}, {scheme}, \"{meaning}\")"
+
+
+def _image_of(item: Dataset) -> ImageRef | None:
+    """The IMAGE child (SELECTED FROM) of a SCOORD, or an IMAGE item itself."""
+    candidates = [item] if item.get("ValueType") == "IMAGE" else [
+        c for c in item.get("ContentSequence", []) if c.get("ValueType") == "IMAGE"]
+    for c in candidates:
+        refs = c.get("ReferencedSOPSequence")
+        if refs:
+            ref = refs[0]
+            frames = ref.get("ReferencedFrameNumber")
+            frame = None
+            if frames not in (None, ""):
+                frame = int(frames[0] if isinstance(frames, (list, tuple, pydicom.multival.MultiValue)) else frames)
+            return ImageRef(str(ref.ReferencedSOPClassUID), str(ref.ReferencedSOPInstanceUID), frame)
+    return None
+
+
+def _line(item: Dataset, where: str, skipped: list[str]) -> dict[str, Any] | None:
+    """Points of a 2-point SCOORD / SCOORD3D POLYLINE item; None (and a line) otherwise."""
+    kind = item.get("ValueType")
+    graphic = str(item.get("GraphicType", ""))
+    data = [float(x) for x in item.get("GraphicData", [])]
+    if graphic not in ("POLYLINE", "MULTIPOINT"):
+        skipped.append(f"{where}: {kind} {graphic} is not a line (lesionlab reads two-point lines)")
+        return None
+    if kind == "SCOORD" and len(data) == 4:
+        image = _image_of(item)
+        if image is None:
+            skipped.append(f"{where}: SCOORD without the image it was drawn on")
+            return None
+        p1, p2 = from_scoord((data[0], data[1])), from_scoord((data[2], data[3]))
+        return {"image": image, "points_rc": (p1, p2)}
+    if kind == "SCOORD3D" and len(data) == 6:
+        return {"points_mm": ((data[0], data[1], data[2]), (data[3], data[4], data[5])),
+                "frame_of_reference_uid": str(item.get("ReferencedFrameOfReferenceUID", ""))}
+    skipped.append(f"{where}: {kind} {graphic} with {len(data)} values is not a two-point line")
+    return None
+
+
+def _site(item: Dataset, site: LesionSite) -> LesionSite:
+    code = _code(item.get("ConceptCodeSequence"))
+    if code is None:
+        return site
+    segment = codes.segment_of(code)
+    if segment is not None:
+        return LesionSite(site.hemiliver, segment)
+    if codes.same(code, codes.LIVER):
+        hemiliver = site.hemiliver
+        for mod in item.get("ContentSequence", []):
+            if codes.same(_name(mod), codes.LATERALITY):
+                value = _code(mod.get("ConceptCodeSequence"))
+                if codes.same(value, codes.RIGHT):
+                    hemiliver = Hemiliver.RIGHT
+                elif codes.same(value, codes.LEFT):
+                    hemiliver = Hemiliver.LEFT
+        return LesionSite(hemiliver, site.segment)
+    return site
+
+
+def _numeric(item: Dataset) -> tuple[float | None, Code3 | None]:
+    values = item.get("MeasuredValueSequence")
+    if not values:
+        return None, None
+    v = values[0]
+    return float(v.NumericValue), _code(v.get("MeasurementUnitsCodeSequence"))
+
+
+def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | ParsedStatus | None:
+    identifier, uid = "", ""
+    site = LesionSite()
+    status: GroupStatus | None = None
+    line: dict[str, Any] | None = None
+    length: float | None = None
+    source: ImageRef | None = None
+    for item in group.get("ContentSequence", []):
+        name = _name(item)
+        kind = item.get("ValueType")
+        here = f"{where} / {_describe(item)}"
+        if codes.same(name, codes.TRACKING_IDENTIFIER):
+            identifier = str(item.get("TextValue", ""))
+        elif codes.same(name, codes.TRACKING_UID):
+            uid = str(item.get("UID", ""))
+        elif codes.same(name, codes.FINDING_SITE):
+            site = _site(item, site)
+        elif kind == "CODE" and codes.status_of(_code(item.get("ConceptCodeSequence")) or ("", "", "")) is not None:
+            status = codes.status_of(_code(item.get("ConceptCodeSequence")) or ("", "", ""))
+        elif kind in ("SCOORD", "SCOORD3D"):
+            line = _line(item, here, skipped)
+        elif kind == "IMAGE":
+            source = _image_of(item)
+        elif kind == "NUM" and codes.same(name, codes.LENGTH):
+            value, unit = _numeric(item)
+            if unit is not None and unit[0] not in ("mm", ""):
+                skipped.append(f"{here}: length in {unit[0]}, not mm")
+                continue
+            length = value
+            for child in item.get("ContentSequence", []):  # TID 300 style: the line the NUM was inferred from
+                if child.get("ValueType") in ("SCOORD", "SCOORD3D"):
+                    line = _line(child, f"{here} / {_describe(child)}", skipped)
+                elif child.get("ValueType") == "IMAGE":
+                    source = _image_of(child)
+        elif name[0] in _CONTEXT_NAMES or kind in ("CONTAINER",) and name[0] in _CONTEXT_NAMES:
+            continue
+        else:
+            skipped.append(f"{here}: not understood")
+    label = f"{where} ({identifier or 'no tracking identifier'})"
+    if not uid:
+        skipped.append(f"{label}: no tracking UID, so no lesion identity")
+        return None
+    if status is not None:
+        return ParsedStatus(uid, identifier, status, site, source)
+    if line is None:
+        skipped.append(f"{label}: no two-point line on an image or in a frame of reference")
+        return None
+    return ParsedLength(uid, identifier, length, site=site, **line)
+
+
+def _groups(root: Dataset) -> Iterator[tuple[str, Dataset]]:
+    for item in root.get("ContentSequence", []):
+        if item.get("ValueType") == "CONTAINER" and _name(item)[0] == codes.IMAGING_MEASUREMENTS.value:
+            for i, group in enumerate(item.get("ContentSequence", []), start=1):
+                yield f"measurement group {i}", group
+
+
+def _observer(root: Dataset) -> str:
+    for item in root.get("ContentSequence", []):
+        if _name(item)[0] == "121008" and item.get("PersonName") is not None:
+            return str(item.PersonName).rstrip("^")
+    return ""
+
+
+def read_sr(path: str | Path) -> ParsedSr:
+    """Parse one SR file; raises SrError when it is not a TID 1500 Measurement Report."""
+    try:
+        ds = pydicom.dcmread(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is one message
+        raise SrError(f"not a readable DICOM file ({type(exc).__name__}: {exc})", where=str(path)) from None
+    if ds.get("Modality") != "SR" or "ContentSequence" not in ds:
+        raise SrError("not a DICOM structured report", where=str(path), advice="give TID 1500 SR files")
+    title = _code(ds.get("ConceptNameCodeSequence"))
+    templates = [str(t.get("TemplateIdentifier", "")) for t in ds.get("ContentTemplateSequence", [])]
+    if "1500" not in templates and (title is None or title[0] not in ("126000", "126001", "126002", "126003")):
+        raise SrError(f"not a TID 1500 Measurement Report (title {title})", where=str(path))
+    skipped: list[str] = []
+    lengths: list[ParsedLength] = []
+    statuses: list[ParsedStatus] = []
+    for where, group in _groups(ds):
+        if _name(group)[0] != codes.MEASUREMENT_GROUP.value:
+            skipped.append(f"{where}: {_describe(group)} is not a measurement group")
+            continue
+        parsed = _group(group, where, skipped)
+        if isinstance(parsed, ParsedLength):
+            lengths.append(parsed)
+        elif isinstance(parsed, ParsedStatus):
+            statuses.append(parsed)
+    evidence = [str(series.SeriesInstanceUID)
+                for seq in ("CurrentRequestedProcedureEvidenceSequence", "PertinentOtherEvidenceSequence")
+                for study in ds.get(seq, []) for series in study.get("ReferencedSeriesSequence", [])
+                if "SeriesInstanceUID" in series]
+    return ParsedSr(str(path), str(ds.get("PatientID", "")), str(ds.get("StudyInstanceUID", "")), _observer(ds),
+                    tuple(lengths), tuple(statuses), tuple(skipped), str(ds.get("SOPInstanceUID", "")),
+                    tuple(dict.fromkeys(evidence)))

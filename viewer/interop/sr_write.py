@@ -1,0 +1,163 @@
+"""Write a :class:`~viewer.interop.model.SrReport` as a TID 1500 Comprehensive 3D SR (highdicom).
+
+The document: root TID 1500 Imaging Measurement Report, observer = the reader (TID 1002), procedure
+CT or MRI, Image Library of the measured images, then one measurement group per lesion:
+
+* measured: TID 1410 planar ROI, group-level SCOORD POLYLINE of the two endpoints on the measured
+  image (column + 0.5, row + 0.5: :func:`viewer.interop.model.to_scoord`), a Length NUM in mm,
+  tracking identifier ``Cornerstone3DTools@^0.1.0:Length:L<n>`` (OHIF opens it as an editable
+  length) and the lesion's tracking UID (the same on every series and timepoint);
+* not visible / not measurable: TID 1501 with the same tracking UID, no image region, and the
+  status as a coded qualitative evaluation (viewer/interop/codes.py).
+
+Both carry finding type Lesion, finding site Liver with the hemiliver as laterality, the
+Couinaud segment, and the exam pair as the TID 1502 time point. The patient and study modules come from the measured series' context; the SR is
+a new series in that study.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+import highdicom as hd
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.sr.coding import Code
+
+from viewer.errors import SrError
+from viewer.interop import codes
+from viewer.interop.model import (DicomContext, GroupStatus, LengthGroup, LesionSite, SrReport, StatusGroup,
+                                  to_scoord, tracking_identifier)
+
+MANUFACTURER = "lesionlab"
+
+
+def code(c: codes.Concept) -> Code:
+    return Code(c.value, c.scheme, c.meaning)
+
+
+def _patient_study(ctx: DicomContext) -> Dataset:
+    """A dataset holding the patient and study modules of the measured series (highdicom copies them)."""
+    ds = Dataset()
+    ds.PatientID = ctx.patient_id
+    ds.PatientName = ctx.patient_name
+    ds.PatientBirthDate = ctx.patient_birth_date
+    ds.PatientSex = ctx.patient_sex
+    ds.StudyInstanceUID = ctx.study_instance_uid
+    ds.StudyDate = ctx.study_date
+    ds.StudyTime = ctx.study_time
+    ds.StudyID = ctx.study_id
+    ds.AccessionNumber = ctx.accession_number
+    ds.ReferringPhysicianName = ctx.referring_physician_name
+    if ctx.study_description:
+        ds.StudyDescription = ctx.study_description
+    ds.SeriesInstanceUID = ctx.series_instance_uid
+    ds.Modality = ctx.modality
+    if ctx.frame_of_reference_uid:
+        ds.FrameOfReferenceUID = ctx.frame_of_reference_uid
+    return ds
+
+
+def _evidence(ctx: DicomContext, report: SrReport) -> list[Dataset]:
+    """One dataset per referenced image (SOP class and instance), carrying patient and study."""
+    seen: dict[str, Dataset] = {}
+    for g in report.groups:
+        if g.image is not None and g.image.sop_instance_uid not in seen:
+            ds = _patient_study(ctx)
+            ds.SOPClassUID = g.image.sop_class_uid
+            ds.SOPInstanceUID = g.image.sop_instance_uid
+            seen[g.image.sop_instance_uid] = ds
+    return list(seen.values())
+
+
+def _sites(site: LesionSite) -> list[hd.sr.FindingSite]:
+    laterality = code(codes.HEMILIVER_CODES[site.hemiliver]) if site.hemiliver is not None else None
+    found = [hd.sr.FindingSite(anatomic_location=code(codes.LIVER), laterality=laterality)]
+    if site.segment is not None:
+        found.append(hd.sr.FindingSite(anatomic_location=code(codes.SEGMENT_CODES[site.segment])))
+    return found
+
+
+def _time_point(report: SrReport) -> hd.sr.TimePointContext | None:
+    """TID 1502: the exam pair is the timepoint (E1 baseline, E2 ... at follow-up)."""
+    return hd.sr.TimePointContext(time_point=report.time_point) if report.time_point else None
+
+
+def _length_group(g: LengthGroup, report: SrReport) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations:
+    frames = [g.image.frame_number] if g.image.frame_number is not None else None
+    source = hd.sr.SourceImageForRegion(referenced_sop_class_uid=g.image.sop_class_uid,
+                                        referenced_sop_instance_uid=g.image.sop_instance_uid,
+                                        referenced_frame_numbers=frames)
+    region = hd.sr.ImageRegion(graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
+                               graphic_data=np.array([to_scoord(g.p1), to_scoord(g.p2)], dtype=float),
+                               source_image=source)
+    length = hd.sr.Measurement(name=code(codes.LENGTH), value=round(float(g.length_mm), 6),
+                               unit=code(codes.MILLIMETER))
+    return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=g.tracking_uid, identifier=tracking_identifier(g.lesion_id)),
+        referenced_region=region, finding_type=code(codes.LESION), finding_sites=_sites(g.site),
+        measurements=[length], time_point_context=_time_point(report))
+
+
+def _status_group(g: StatusGroup, report: SrReport) -> hd.sr.MeasurementsAndQualitativeEvaluations:
+    evaluation = hd.sr.QualitativeEvaluation(name=code(codes.OBSERVATION_STATUS), value=code(codes.STATUS_CODES[g.status]))
+    return hd.sr.MeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=g.tracking_uid,
+                                                     identifier=f"lesionlab:{_STATUS_WORD[g.status]}:{g.lesion_id}"),
+        finding_type=code(codes.LESION), finding_sites=_sites(g.site), qualitative_evaluations=[evaluation],
+        time_point_context=_time_point(report),
+        source_images=[hd.sr.SourceImageForMeasurementGroup(
+            referenced_sop_class_uid=g.image.sop_class_uid,
+            referenced_sop_instance_uid=g.image.sop_instance_uid)] if g.image is not None else None)
+
+
+_STATUS_WORD = {GroupStatus.NOT_VISIBLE: "NotVisible", GroupStatus.NOT_MEASURABLE: "NotMeasurable"}
+
+
+def build_sr(report: SrReport) -> hd.sr.Comprehensive3DSR:
+    """The SR dataset of one report (not yet written)."""
+    ctx = report.context
+    observer = hd.sr.ObserverContext(
+        observer_type=hd.sr.CodedConcept("121006", "DCM", "Person"),
+        observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name=_person(report.observer)))
+    procedure = codes.MR_PROCEDURE if ctx.modality == "MR" else (
+        codes.CT_PROCEDURE if ctx.modality == "CT" else codes.IMAGING_PROCEDURE)
+    groups = [_length_group(g, report) if isinstance(g, LengthGroup) else _status_group(g, report)
+              for g in report.groups]
+    evidence = _evidence(ctx, report)
+    content = hd.sr.MeasurementReport(
+        observation_context=hd.sr.ObservationContext(observer_person_context=observer),
+        procedure_reported=code(procedure), imaging_measurements=groups,
+        title=hd.sr.CodedConcept("126000", "DCM", "Imaging Measurement Report"),
+        referenced_images=None)  # an Image Library entry needs Rows, PixelSpacing...: not in the store
+    now = _dt.datetime.now()
+    try:
+        sr = hd.sr.Comprehensive3DSR(
+            evidence=evidence or [_patient_study(ctx)], content=content[0],
+            series_instance_uid=report.sr_series_instance_uid, series_number=_series_number(ctx),
+            sop_instance_uid=report.sr_sop_instance_uid, instance_number=1, manufacturer=MANUFACTURER,
+            is_complete=True, record_evidence=bool(evidence), series_description=report.series_description,
+            content_date=now.date(), content_time=now.time())
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise SrError(f"highdicom refused the report ({exc})", where=ctx.series_instance_uid) from None
+    return sr
+
+
+def _series_number(ctx: DicomContext) -> int:
+    """The SR's series number: the measured series' + 9000 (beside it in a PACS's series list)."""
+    return 9000 + (ctx.series_number or 0) % 1000
+
+
+def write_sr(report: SrReport, path: str | Path) -> Path:
+    """Write the report to ``path`` (folders made); returns the path."""
+    sr = build_sr(report)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sr.save_as(target, enforce_file_format=True)
+    return target
+
+
+def _person(name: str) -> str:
+    """A reader's name as a DICOM person name (one component: the family name, caret-terminated)."""
+    return name if "^" in name else f"{name}^"
