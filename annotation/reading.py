@@ -25,7 +25,7 @@ from annotation.vocab import AlignmentSource, CountStatus, CouinaudSegment, Lobe
 from viewer.errors import ValidationError
 from viewer.geometry import in_plane_distance_mm
 from viewer.model.layout import role_label
-from viewer.records import Role
+from viewer.records import READING_ROLES, Role
 
 if TYPE_CHECKING:
     from viewer.geometry import StackGeometry
@@ -353,9 +353,11 @@ class Reading:
 
     def _with_preplaced_mark(self, proj: Project, lesion: Lesion, role: Role, obs: Observation | None) -> Project:
         """A measured lesion is counted on that series too (a mark at the line's middle, its lobe); the
-        mark goes when the measurement does. The series' count status is left to the reader."""
+        mark goes when the measurement does. The series' count status is left to the reader. A lesion
+        whose follow-up organ is not the liver (a node, a bone lesion) places no mark."""
         owned = [m for m in proj.count_marks.values() if m.role is role and self._owns(m, lesion)]
-        if not isinstance(obs, Measurement):
+        followup = proj.lesion_followups.get(lesion.key)
+        if not isinstance(obs, Measurement) or (followup is not None and not followup.in_liver):
             return self._release(proj, lesion, owned)
         row, col = (obs.p1[0] + obs.p2[0]) / 2, (obs.p1[1] + obs.p2[1]) / 2
         if any(m.stack_key == obs.stack_key and m.slice_index == obs.slice_index for m in owned):
@@ -367,6 +369,12 @@ class Reading:
         return proj.with_record(CountMark(self.preplaced_mark_id(lesion, role), lesion.patient_id, lesion.exam_pair_id,
                                           lesion.reader, role, lesion.lobe, obs.stack_key, obs.slice_index, row, col,
                                           lesion.lesion_id))
+
+    def with_marks_of(self, proj: Project, lesion: Lesion) -> Project:
+        """``proj`` with the marks ``lesion``'s measurements place, on every series (after its organ changed)."""
+        for role in READING_ROLES:
+            proj = self._with_preplaced_mark(proj, lesion, role, lesion.observation(role))
+        return proj
 
     def _release(self, proj: Project, lesion: Lesion, marks: list[CountMark]) -> Project:
         """Marks a lesion no longer stands for: the ones it placed go, the ones the reader clicked stay."""
