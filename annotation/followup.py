@@ -115,26 +115,27 @@ class FollowupEditor:
 
     def _with_timepoint(self, proj: Project, pair: PairKey) -> Project:
         """``proj`` with the exam pair in a timepoint: the one on its exam date, else a new one (id: the
-        date) — a timepoint is recorded when the reader first records follow-up on an exam."""
+        date) — a timepoint is recorded when the reader first records follow-up on an exam; a pair
+        without an exam date is left out of the timepoints."""
         if timepoint_of_pair(proj, pair[0], pair[1]) is not None:
             return proj
         rec = proj.exam_pairs.get(pair)
         when = rec.ct_date or rec.mri_date if rec is not None else None
-        if when is None:
-            raise ValidationError(f"exam pair {pair[1]} has no exam date: it cannot be a timepoint",
-                                  where="exam_date")
+        if when is None:  # no date to place it by: the reader adds it to a timepoint (set_timepoint)
+            return proj
         same = next((t for t in timepoints_of(proj, pair[0]) if t.exam_date == when), None)
         if same is not None:
             return proj.with_record(replace(same, exam_pair_ids=(*same.exam_pair_ids, pair[1])))
         return proj.with_record(Timepoint(pair[0], when.isoformat(), when, (pair[1],)))
 
     def ensure_timepoint(self, pair: PairKey) -> Timepoint:
-        """The timepoint of an exam pair, recorded (one edit) when it has none yet."""
+        """The timepoint of an exam pair, recorded (one edit) when it has none yet; refused without an exam date."""
         proj = self._with_timepoint(self.project, pair)
         if proj is not self.project:
             self.reading.apply(f"timepoint of {pair[1]}", proj)
         found = timepoint_of_pair(self.project, pair[0], pair[1])
-        assert found is not None
+        if found is None:
+            raise ValidationError(f"exam pair {pair[1]} has no exam date: it cannot be a timepoint", where="exam_date")
         return found
 
     def add_treatment_line(self, patient_id: str, name: str, start_date: _dt.date | str,
