@@ -354,10 +354,14 @@ class Reading:
     def _with_preplaced_mark(self, proj: Project, lesion: Lesion, role: Role, obs: Observation | None) -> Project:
         """A measured lesion is counted on that series too (a mark at the line's middle, its lobe); the
         mark goes when the measurement does. The series' count status is left to the reader. A lesion
-        whose follow-up organ is not the liver (a node, a bone lesion) places no mark."""
+        whose follow-up organ is not the liver (a node, a bone lesion) places no mark; the marks the
+        reader clicked and it took over stay tied to it, out of the liver counts (Project.counts)."""
         owned = [m for m in proj.count_marks.values() if m.role is role and self._owns(m, lesion)]
         followup = proj.lesion_followups.get(lesion.key)
-        if not isinstance(obs, Measurement) or (followup is not None and not followup.in_liver):
+        if followup is not None and not followup.in_liver:
+            placed = self.preplaced_mark_id(lesion, role)
+            return proj.without_many({"count_marks": [m.mark_id for m in owned if m.mark_id == placed]})
+        if not isinstance(obs, Measurement):
             return self._release(proj, lesion, owned)
         row, col = (obs.p1[0] + obs.p2[0]) / 2, (obs.p1[1] + obs.p2[1]) / 2
         if any(m.stack_key == obs.stack_key and m.slice_index == obs.slice_index for m in owned):

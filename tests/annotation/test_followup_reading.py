@@ -131,9 +131,11 @@ def test_a_node_or_bone_lesion_places_no_count_mark_and_leaves_the_liver_counts(
     _line(r, pair, liver, 20.0, role="ct_arterial")
     assert any(m.lesion_id == liver and m.role is Role.CT_ARTERIAL for m in r.project.marks_of(*pair, "R"))
     ed.set_lesion_followup(pair, liver, "target", organ="bone")
-    assert r.project.counts(*pair, "R")[(Role.CT_ARTERIAL, Lobe.RIGHT)] == 1  # the click stays, unlinked
+    assert r.project.counts(*pair, "R")[(Role.CT_ARTERIAL, Lobe.RIGHT)] == 0  # the click stays tied, not counted
+    assert any(m.lesion_id == liver and m.role is Role.CT_ARTERIAL for m in r.project.marks_of(*pair, "R"))
     ed.set_lesion_followup(pair, liver, "target", organ="liver")  # back in the liver: its marks again
     assert r.project.counts(*pair, "R")[(Role.CT_PORTAL, Lobe.RIGHT)] == 1
+    assert r.project.counts(*pair, "R")[(Role.CT_ARTERIAL, Lobe.RIGHT)] == 1
 
 
 def test_live_course_is_the_engine_on_the_reading_and_tolerates_work_in_progress() -> None:
