@@ -47,7 +47,7 @@ DEFAULT_STATUS = {FollowupKind.TARGET: FollowupStatus.MEASURED, FollowupKind.NON
                   FollowupKind.NEW: FollowupStatus.PRESENT}
 LESION_HEADERS = ("Lesion", "Kind", "Organ", "Nodal", "Status", "Treated", "Parent", "Series", "Eligibility")
 LINE_HEADERS = ("Line", "Name", "Start", "End", "Baseline")
-RESPONSE_HEADERS = ("Date", "Exam", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", "New", "Overall",
+RESPONSE_HEADERS = ("Date", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", "New", "Overall",
                     "Best", "Slow PD", "TGR %/mo", "Note")
 WARN = QColor(255, 170, 80)
 BASELINE_BRUSH = QBrush(QColor(40, 60, 96))
@@ -64,7 +64,8 @@ def _word(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(getattr(value, "value", value)).replace("_", " ")
+    text = str(getattr(value, "value", value))
+    return "non-CR/non-PD" if text == "non_cr_non_pd" else text.replace("_", " ")
 
 
 class FollowupPanel(_Observer):
@@ -116,26 +117,23 @@ class FollowupPanel(_Observer):
         row.addWidget(measured)
         row.addStretch(1)
         lv.addLayout(row)
-        middle = QWidget()
-        mv = QVBoxLayout(middle)
-        mv.setContentsMargins(0, 0, 0, 0)
-        mv.addWidget(QLabel("Treatment lines and baselines"))
-        mv.addWidget(self.lines, 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
-        mv.addLayout(buttons)
-        right = QWidget()
-        rv = QVBoxLayout(right)
-        rv.setContentsMargins(0, 0, 0, 0)
-        rv.addWidget(QLabel("Response per timepoint (RECIST 1.1; NEN slow progression, tumour growth rate)"))
-        rv.addWidget(self.responses, 1)
-        rv.addWidget(self.messages)
+        course = QWidget()
+        cv = QVBoxLayout(course)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.addWidget(QLabel("<b>Response per timepoint</b> (RECIST 1.1; NEN slow progression; tumour growth rate)"))
+        cv.addWidget(self.responses, 3)
+        cv.addWidget(self.messages)
+        lines_row = QHBoxLayout()
+        lines_row.addWidget(QLabel("<b>Treatment lines and baselines</b>"))
+        lines_row.addStretch(1)
+        lines_row.addWidget(add)
+        lines_row.addWidget(remove)
+        cv.addLayout(lines_row)
+        cv.addWidget(self.lines, 2)
         split = QSplitter(Qt.Orientation.Horizontal)
-        for part, stretch in ((left, 5), (middle, 3), (right, 6)):
-            split.addWidget(part)
-            split.setStretchFactor(split.indexOf(part), stretch)
+        split.addWidget(left)
+        split.addWidget(course)
+        split.setSizes([450, 550])  # proportions: the lesion table has nine columns, most of them choices
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split, 1)
@@ -235,14 +233,16 @@ class FollowupPanel(_Observer):
             changed = role_change(self.project, les)
             if changed:
                 why.append(changed)
+            words = why or (["eligible"] if f.kind is FollowupKind.TARGET else [])
             if not f.in_liver:
-                why.append("not in the liver counts")
-            cell = QTableWidgetItem("; ".join(why) if why else ("eligible" if f.kind is FollowupKind.TARGET else ""))
-            if why and (changed or f.kind is FollowupKind.TARGET):
+                words.append("not in the liver counts")
+            cell = QTableWidgetItem("; ".join(words))
+            if why:
                 cell.setForeground(WARN)
             cell.setToolTip(cell.text())
             t.setItem(r, 8, cell)
         t.resizeColumnsToContents()
+        t.setColumnWidth(4, min(t.columnWidth(4), 110))  # "unequivocal progression" elided, not a wide column
 
     def _fill_lines(self) -> None:
         pair = self.selection.pair
@@ -284,8 +284,7 @@ class FollowupPanel(_Observer):
         t.setRowCount(len(rows))
         for r, x in enumerate(rows):
             tgr = x.tgr_pct_per_month
-            values = (x.timepoint_date.isoformat() + (" (baseline)" if x.is_baseline else ""),
-                      exams.get(x.timepoint_date, ""), _fmt(x.sum_mm), _fmt(x.change_from_baseline_pct, True),
+            values = (x.timepoint_date.isoformat() + (" baseline" if x.is_baseline else ""), _fmt(x.sum_mm), _fmt(x.change_from_baseline_pct, True),
                       _fmt(x.change_from_nadir_pct, True), _word(x.target_response), _word(x.non_target_response),
                       _word(x.new_lesions), _word(x.overall_response), _word(x.best_overall_response),
                       _word(x.nen_slow_progression), "" if tgr is None else f"{tgr:+.2f}", x.note)
@@ -295,9 +294,9 @@ class FollowupPanel(_Observer):
                     item.setBackground(CURRENT_BRUSH)
                 elif x.is_baseline:
                     item.setBackground(BASELINE_BRUSH)
-                if c == 8 and text == "PD":
+                if c == 7 and text == "PD":
                     item.setForeground(QColor(255, 110, 110))
-                item.setToolTip(x.note if c == len(values) - 1 else "")
+                item.setToolTip(x.note if c == len(values) - 1 else f"exam {exams.get(x.timepoint_date, '')}")
                 t.setItem(r, c, item)
         t.resizeColumnsToContents()
 
