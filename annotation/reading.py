@@ -424,6 +424,19 @@ class Reading:
         self.set_observation(pair, lesion_id, role, m)
         return m.diameter_mm
 
+    def set_short_axis(self, pair: PairKey, lesion_id: str, role: Role | str, p3: tuple[float, float],
+                       p4: tuple[float, float]) -> float:
+        """The perpendicular short axis p3-p4 of a lesion's measurement on one series (a lymph node's,
+        which RECIST sums); returns it in mm. The long axis must be drawn first."""
+        role = reading_role(role)
+        m = self._lesion(pair, lesion_id).observation(role)
+        if not isinstance(m, Measurement):
+            raise ValidationError(f"{lesion_id} has no longest diameter on {role_label(role)}: draw it first",
+                                  where="role")
+        new = replace(m, p3=p3, p4=p4)
+        self.set_observation(pair, lesion_id, role, new)
+        return new.short_axis_mm  # type: ignore[return-value]
+
     def move_endpoint(self, pair: PairKey, lesion_id: str, role: Role | str, which: int,
                       point: tuple[float, float]) -> float:
         """Move endpoint 1 or 2 of a measurement; returns the new diameter in mm."""

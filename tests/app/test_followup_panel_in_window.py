@@ -105,3 +105,42 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
     assert rows[1][1] == "0.0" and rows[1][4] == "CR" and rows[1][7] == "PR"
     press(w, qtbot, "undo")
     assert _responses(panel)[1][4] == "NE"
+
+
+def test_short_axis_tool_on_a_node_feeds_the_response(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A (short-axis tool): drag across L1 on its longest-diameter slice; the short axis is drawn
+    perpendicular, and once L1 is a nodal target the baseline sum is that short axis."""
+    from tests.app.conftest import drag
+
+    w = window
+    reading = w.session.reading
+    key = w.state.selection.pair
+    w.docks.followup_dock.raise_()
+    panel = w.docks.followup_panel
+    _type(qtbot, panel, 0, KIND, "t")
+    _type(qtbot, panel, 0, ORGAN, "no")  # a node: nodal, its sum is the short axis, none drawn yet
+    assert "L1 on 2023-03-14: measured but no short axis on ct_portal yet" in panel.messages.text()
+    w.state.selection.set_lesion(None)
+    press(w, qtbot, "next_lesion")  # L1: the cells go to its slice
+    assert w.state.selection.lesion_id == "L1"
+    cell = next(i for i, c in enumerate(w.reading.hanging.cells) if c.role is Role.CT_PORTAL)
+    w.reading.activate(cell)
+    m = reading.project.lesions[(*key, "sample", "L1")].observation(Role.CT_PORTAL)
+    assert isinstance(m, Measurement) and w.reading.viewports[cell].index == m.slice_index
+    press(w, qtbot, "tool_short_axis")
+    mid = ((m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2)
+    dr, dc = m.p2[0] - m.p1[0], m.p2[1] - m.p1[1]
+    n = (dr * dr + dc * dc) ** 0.5
+    a = (mid[0] - 3 * dc / n, mid[1] + 3 * dr / n)  # 3 px one side of the long axis, 4 px the other
+    b = (mid[0] + 4 * dc / n, mid[1] - 4 * dr / n)
+    drag(qtbot, w.grid.viewports[cell], a, b)
+    m2 = reading.project.lesions[(*key, "sample", "L1")].observation(Role.CT_PORTAL)
+    assert isinstance(m2, Measurement) and m2.short_axis_mm is not None and m2.short_axis_mm > 1, w.status.text()
+    assert m2.diameter_mm == m.diameter_mm and "short axis" in w.status.text()
+    u = ((m2.p2[0] - m2.p1[0]) * m2.row_spacing_mm, (m2.p2[1] - m2.p1[1]) * m2.column_spacing_mm)
+    v = ((m2.p4[0] - m2.p3[0]) * m2.row_spacing_mm, (m2.p4[1] - m2.p3[1]) * m2.column_spacing_mm)
+    assert abs(u[0] * v[0] + u[1] * v[1]) < 1e-6 * (1 + abs(u[0]) + abs(u[1])) * (1 + abs(v[0]) + abs(v[1]))
+    drawn = w.reading_view.line_layers[cell]._index.drawn(w.state.selection, "LLSYN001", m2.stack_key, m2.slice_index)
+    assert any(lid == "L1" and text == "" for lid, *_, text in drawn)  # the short axis is drawn, unlabelled
+    assert any(text.startswith("L1 ") and "×" in text for lid, *_, text in drawn)
+    assert float(_responses(panel)[0][1]) == round(m2.short_axis_mm, 1)  # RECIST sums a node's short axis
