@@ -109,9 +109,46 @@ class FollowupEditor:
         key = lesion.key
         role = assessed_role if assessed_role is not None else baseline_role(self.project, lesion)
         rec = LesionFollowup(*key, kind, organ, nodal, status, role, treated, parent_tracking_uid)  # type: ignore[arg-type]
-        self.reading.apply(f"follow-up of {lesion_id}: {rec.kind.value}, {rec.status.label}",
-                           self.project.with_record(rec))
+        proj = self.reading.with_marks_of(self._with_timepoint(self.project.with_record(rec), pair), lesion)
+        self.reading.apply(f"follow-up of {lesion_id}: {rec.kind.value}, {rec.status.label}", proj)
         return rec
+
+    def _with_timepoint(self, proj: Project, pair: PairKey) -> Project:
+        """``proj`` with the exam pair in a timepoint: the one on its exam date, else a new one (id: the
+        date) — a timepoint is recorded when the reader first records follow-up on an exam; a pair
+        without an exam date is left out of the timepoints."""
+        if timepoint_of_pair(proj, pair[0], pair[1]) is not None:
+            return proj
+        rec = proj.exam_pairs.get(pair)
+        when = rec.ct_date or rec.mri_date if rec is not None else None
+        if when is None:  # no date to place it by: the reader adds it to a timepoint (set_timepoint)
+            return proj
+        same = next((t for t in timepoints_of(proj, pair[0]) if t.exam_date == when), None)
+        if same is not None:
+            return proj.with_record(replace(same, exam_pair_ids=(*same.exam_pair_ids, pair[1])))
+        return proj.with_record(Timepoint(pair[0], when.isoformat(), when, (pair[1],)))
+
+    def ensure_timepoint(self, pair: PairKey) -> Timepoint:
+        """The timepoint of an exam pair, recorded (one edit) when it has none yet; refused without an exam date."""
+        proj = self._with_timepoint(self.project, pair)
+        if proj is not self.project:
+            self.reading.apply(f"timepoint of {pair[1]}", proj)
+        found = timepoint_of_pair(self.project, pair[0], pair[1])
+        if found is None:
+            raise ValidationError(f"exam pair {pair[1]} has no exam date: it cannot be a timepoint", where="exam_date")
+        return found
+
+    def add_treatment_line(self, patient_id: str, name: str, start_date: _dt.date | str,
+                           end_date: _dt.date | str | None = None) -> TreatmentLine:
+        """A new treatment line with the next free number (its baseline is the reader's choice:
+        :func:`suggested_baseline` offers one)."""
+        used = [n for (p, n) in self.project.treatment_lines if p == patient_id]
+        return self.set_treatment_line(patient_id, max(used, default=0) + 1, name, start_date, end_date)
+
+    def clear_baseline(self, patient_id: str, line_number: int = 0) -> None:
+        key = (patient_id, self.reading.reader, line_number)
+        if key in self.project.followup_baselines:
+            self.reading.apply(f"no baseline for line {line_number}", self.project.without("followup_baselines", key))
 
     def link_lesion(self, pair: PairKey, lesion_id: str, tracking_uid: str) -> None:
         """Make a lesion the same lesion as an earlier one (its tracking UID): one identity across timepoints."""
@@ -122,26 +159,44 @@ class FollowupEditor:
         self.reading.apply(f"{lesion_id} linked to an earlier lesion",
                            self.project.with_record(lesion.with_changes(tracking_uid=tracking_uid)))
 
-    def carry_forward(self, prior_pair: PairKey, prior_lesion_id: str, pair: PairKey) -> str:
+    def carry_forward(self, prior_pair: PairKey, prior_lesion_id: str, pair: PairKey, keep_id: bool = False) -> str:
         """Add to ``pair`` the lesion ``prior_lesion_id`` of the prior timepoint: same identity (tracking
         UID), lobe and segment, and its follow-up attributes with status *not assessed* until the
-        reader assesses it. Returns the new lesion id."""
+        reader assesses it (the pair gets its timepoint when it has none). ``keep_id``: the prior's
+        lesion id when it is free here. Returns the new lesion id."""
         prior = self._lesion(prior_pair, prior_lesion_id)
         if any(les.tracking_uid == prior.tracking_uid
                for les in self.project.lesions_of(pair[0], pair[1], self.reading.reader)):
             raise ValidationError(f"{prior_lesion_id} is already carried into {pair[1]}", where="pair")
         if pair not in self.project.exam_pairs or pair[0] != prior_pair[0]:
             raise ValidationError(f"no exam pair {pair!r} of {prior_pair[0]}", where="pair")
-        lid = self.project.next_lesion_id(pair[0], pair[1], self.reading.reader)
+        taken = {les.lesion_id for les in self.project.lesions_of(pair[0], pair[1], self.reading.reader)}
+        lid = prior.lesion_id if keep_id and prior.lesion_id not in taken \
+            else self.project.next_lesion_id(pair[0], pair[1], self.reading.reader)
         lesion = Lesion(pair[0], pair[1], self.reading.reader, lid, prior.lobe, prior.segment,
                         tracking_uid=prior.tracking_uid)
         proj = self.project.with_record(lesion)
         f = self.project.lesion_followups.get(prior.key)
         if f is not None:
-            proj = proj.with_record(replace(f, exam_pair_id=pair[1], lesion_id=lid,
-                                            status=FollowupStatus.NOT_ASSESSED))
+            proj = self._with_timepoint(proj, pair).with_record(replace(f, exam_pair_id=pair[1], lesion_id=lid,
+                                                                        status=FollowupStatus.NOT_ASSESSED))
         self.reading.apply(f"{prior_lesion_id} carried forward as {lid}", proj)
         return lid
+
+    def mark_measured(self, pair: PairKey) -> list[str]:
+        """Targets and new lesions of ``pair`` *not assessed* (carried forward) whose line is drawn on their
+        assessed series become *measured*, in one edit; returns their ids."""
+        proj, done = self.project, []
+        for les in self.project.lesions_of(pair[0], pair[1], self.reading.reader):
+            f = proj.lesion_followups.get(les.key)
+            if f is None or f.status is not FollowupStatus.NOT_ASSESSED or f.kind is FollowupKind.NON_TARGET:
+                continue
+            if isinstance(les.observation(f.assessed_role), Measurement):
+                proj = proj.with_record(replace(f, status=FollowupStatus.MEASURED))
+                done.append(les.lesion_id)
+        if done:
+            self.reading.apply(f"{', '.join(done)} measured", proj)
+        return done
 
     def _lesion(self, pair: PairKey, lesion_id: str) -> Lesion:
         lesion = self.project.lesions.get((pair[0], pair[1], self.reading.reader, lesion_id))
@@ -173,6 +228,28 @@ def baseline_timepoints(project: Project, patient_id: str, reader: str) -> list[
     tps = timepoints_of(project, patient_id)
     picked = [t for t in tps if t.timepoint_id in chosen]
     return picked or tps[:1]
+
+
+def suggested_baseline(project: Project, patient_id: str, line_number: int) -> Timepoint | None:
+    """The baseline a treatment line offers: the latest timepoint on or before its start date."""
+    line = project.treatment_lines.get((patient_id, line_number))
+    if line is None:
+        return None
+    before = [t for t in timepoints_of(project, patient_id) if t.exam_date <= line.start_date]
+    return before[-1] if before else None
+
+
+def role_change(project: Project, lesion: Lesion) -> str:
+    """Why the lesion's assessed role breaks RECIST's one technique per lesion ("" when it does not):
+    another role (or modality) than at its baseline."""
+    f = project.lesion_followups.get(lesion.key)
+    if f is None:
+        return ""
+    base = baseline_role(project, lesion)
+    if f.assessed_role is base:
+        return ""
+    modality = " (another modality)" if f.assessed_role.value[:2] != base.value[:2] else ""
+    return f"assessed on {f.assessed_role.value}, on {base.value} at baseline{modality}"
 
 
 def baseline_role(project: Project, lesion: Lesion) -> Role:

@@ -27,6 +27,10 @@ TimepointKey = tuple[str, str]
 LineKey = tuple[str, int]
 BaselineKey = tuple[str, str, int]
 LesionFollowupKey = tuple[str, str, str, str]
+#: A lesion's organ unless the reader says otherwise; the only one with liver counts and lobes.
+LIVER = "liver"
+#: The organs the follow-up panel offers (the record takes any name).
+ORGANS: tuple[str, ...] = (LIVER, "lymph_node", "bone", "lung", "other")
 #: The series role targets are assessed on unless the reader chooses another at baseline.
 DEFAULT_ASSESSED_ROLE = Role.CT_PORTAL
 
@@ -113,7 +117,7 @@ class LesionFollowup:
     reader: str
     lesion_id: str
     kind: FollowupKind
-    organ: str = "liver"
+    organ: str = LIVER
     nodal: bool = False
     status: FollowupStatus = FollowupStatus.MEASURED
     assessed_role: Role = DEFAULT_ASSESSED_ROLE
@@ -134,6 +138,11 @@ class LesionFollowup:
                 raise ValidationError(f"expected true or false, got {getattr(self, name)!r}", where=name)
         object.__setattr__(self, "assessed_role", reading_role(self.assessed_role, "assessed_role"))
         v.uid("parent_tracking_uid", self.parent_tracking_uid)
+
+    @property
+    def in_liver(self) -> bool:
+        """Counted in the liver counts (a node or a bone lesion is not)."""
+        return self.organ == LIVER
 
     @property
     def key(self) -> LesionFollowupKey:

@@ -11,6 +11,7 @@ which lobe is a point in? what comes after a measurement?) comes in through a
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -20,7 +21,7 @@ from annotation.records import CountMark, Measurement
 from annotation.selection import Picked, Selection
 from annotation.vocab import Lobe, MeasurementMethod
 from viewer.errors import LesionlabError
-from viewer.geometry import StackGeometry
+from viewer.geometry import StackGeometry, in_plane_distance_mm
 from viewer.model.layout import role_label
 from viewer.model.pointer import Button, PointerEvent, View, segment_distance_px
 from viewer.records import READING_ROLES, Role
@@ -303,6 +304,90 @@ class LineGesture(ReadingGesture):
         if s.refusal:
             return self.say(f"no suggestion: {s.refusal}; drag to draw the diameter by hand")
         return self._record(view, lesion_id, s.slice_index, s.p1, s.p2, MeasurementMethod.SUGGESTED, s.params)
+
+
+def perpendicular_end(p1: tuple[float, float], p2: tuple[float, float], a: tuple[float, float],
+                      b: tuple[float, float], row_mm: float, col_mm: float) -> tuple[float, float]:
+    """``b`` brought onto the line through ``a`` perpendicular to p1-p2, perpendicular in millimetres
+    (pixels may be anisotropic): the far end of a short axis started at ``a``."""
+    ur, uc = (p2[0] - p1[0]) * row_mm, (p2[1] - p1[1]) * col_mm
+    norm = math.hypot(ur, uc)
+    if norm == 0:
+        return b
+    nr, nc = -uc / norm, ur / norm
+    d = (b[0] - a[0]) * row_mm * nr + (b[1] - a[1]) * col_mm * nc
+    return (a[0] + d * nr / row_mm, a[1] + d * nc / col_mm)
+
+
+class ShortAxisGesture(ReadingGesture):
+    """The bidirectional tool's second line (lymph nodes): on a slice where the current lesion's
+    longest diameter is drawn, press-drag-release draws its short axis, held perpendicular to it."""
+
+    name = "short_axis"
+
+    def __init__(self, ctx: ReadingContext) -> None:
+        super().__init__(ctx)
+        self.long: Measurement | None = None
+        self.a: tuple[float, float] | None = None
+        self.b: tuple[float, float] | None = None
+
+    def series_refusal(self, view: View) -> str | None:
+        assert view.geometry is not None
+        return measurable_refusal(view.geometry)
+
+    def preview(self, view: View) -> tuple[tuple[float, float], tuple[float, float], str] | None:
+        m, a, b = self.long, self.a, self.b
+        if m is None or a is None or b is None or a == b:
+            return None
+        return a, b, f"short axis {in_plane_distance_mm(a, b, m.row_spacing_mm, m.column_spacing_mm):.1f} mm"
+
+    def cancel(self) -> bool:
+        had = self.a is not None
+        self.long = self.a = self.b = None
+        return had
+
+    def press(self, event: PointerEvent) -> bool:
+        if event.button is not Button.LEFT:
+            return False
+        view = event.view
+        reason = self.refusal(view)
+        if reason:
+            return self.say(reason)
+        lesion_id, role = self.selection.lesion_id, role_of(view)
+        if lesion_id is None:
+            return self.say("no current lesion: pick the node in the lesion grid (] / [) first")
+        m = dict(self.ctx.content.measurements(role, view.model.key, view.slice_index)).get(lesion_id)
+        if m is None:
+            return self.say(f"draw {lesion_id}'s longest diameter on this slice first (line tool, E), "
+                            "then its short axis")
+        if not event.inside:
+            return False
+        self.long, self.a = m, event.image_pos
+        self.b = self.a
+        return True
+
+    def move(self, event: PointerEvent) -> bool:
+        if self.a is None or self.long is None or not event.left_held:
+            return False
+        m = self.long
+        self.b = perpendicular_end(m.p1, m.p2, self.a, event.image_pos, m.row_spacing_mm, m.column_spacing_mm)
+        return True
+
+    def release(self, event: PointerEvent) -> bool:
+        if self.a is None or self.long is None or event.button is not Button.LEFT:
+            return False
+        m, a = self.long, self.a
+        b = perpendicular_end(m.p1, m.p2, a, event.image_pos, m.row_spacing_mm, m.column_spacing_mm)
+        self.cancel()
+        sel, role = self.selection, role_of(event.view)
+        assert sel.pair is not None and role is not None and sel.lesion_id is not None
+        lesion_id, pair = sel.lesion_id, sel.pair
+        if a == b:
+            return self.say("drag across the node, perpendicular to its longest diameter, to draw the short axis")
+        self.run(lambda: self.say(f"{lesion_id} on {role_label(role)}: short axis "
+                                  f"{self.reading.set_short_axis(pair, lesion_id, role, a, b):.1f} mm "
+                                  f"(longest {m.diameter_mm:.1f} mm)"))
+        return True
 
 
 class CountGesture(ReadingGesture):

@@ -104,8 +104,12 @@ class Project:
                 if (m.patient_id, m.exam_pair_id, m.reader) == (patient_id, exam_pair_id, reader)]
 
     def counts(self, patient_id: str, exam_pair_id: str, reader: str) -> dict[tuple[Role, Lobe], int]:
-        """Count marks per (series role, lobe), zero included for all six roles x two lobes."""
-        tally = Counter((m.role, m.lobe) for m in self.marks_of(patient_id, exam_pair_id, reader))
+        """Count marks per (series role, lobe), zero included for all six roles x two lobes; a mark tied to a
+        lesion whose follow-up organ is not the liver does not count."""
+        elsewhere = {f.lesion_id for f in self.lesion_followups.values() if not f.in_liver
+                     and (f.patient_id, f.exam_pair_id, f.reader) == (patient_id, exam_pair_id, reader)}
+        tally = Counter((m.role, m.lobe) for m in self.marks_of(patient_id, exam_pair_id, reader)
+                        if not (m.lesion_id and m.lesion_id in elsewhere))
         return {(role, lobe): tally.get((role, lobe), 0) for role in READING_ROLES for lobe in Lobe}
 
     def count_status(self, patient_id: str, exam_pair_id: str, reader: str, role: Role) -> CountStatus:

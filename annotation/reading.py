@@ -25,7 +25,7 @@ from annotation.vocab import AlignmentSource, CountStatus, CouinaudSegment, Lobe
 from viewer.errors import ValidationError
 from viewer.geometry import in_plane_distance_mm
 from viewer.model.layout import role_label
-from viewer.records import Role
+from viewer.records import READING_ROLES, Role
 
 if TYPE_CHECKING:
     from viewer.geometry import StackGeometry
@@ -353,8 +353,14 @@ class Reading:
 
     def _with_preplaced_mark(self, proj: Project, lesion: Lesion, role: Role, obs: Observation | None) -> Project:
         """A measured lesion is counted on that series too (a mark at the line's middle, its lobe); the
-        mark goes when the measurement does. The series' count status is left to the reader."""
+        mark goes when the measurement does. The series' count status is left to the reader. A lesion
+        whose follow-up organ is not the liver (a node, a bone lesion) places no mark; the marks the
+        reader clicked and it took over stay tied to it, out of the liver counts (Project.counts)."""
         owned = [m for m in proj.count_marks.values() if m.role is role and self._owns(m, lesion)]
+        followup = proj.lesion_followups.get(lesion.key)
+        if followup is not None and not followup.in_liver:
+            placed = self.preplaced_mark_id(lesion, role)
+            return proj.without_many({"count_marks": [m.mark_id for m in owned if m.mark_id == placed]})
         if not isinstance(obs, Measurement):
             return self._release(proj, lesion, owned)
         row, col = (obs.p1[0] + obs.p2[0]) / 2, (obs.p1[1] + obs.p2[1]) / 2
@@ -367,6 +373,12 @@ class Reading:
         return proj.with_record(CountMark(self.preplaced_mark_id(lesion, role), lesion.patient_id, lesion.exam_pair_id,
                                           lesion.reader, role, lesion.lobe, obs.stack_key, obs.slice_index, row, col,
                                           lesion.lesion_id))
+
+    def with_marks_of(self, proj: Project, lesion: Lesion) -> Project:
+        """``proj`` with the marks ``lesion``'s measurements place, on every series (after its organ changed)."""
+        for role in READING_ROLES:
+            proj = self._with_preplaced_mark(proj, lesion, role, lesion.observation(role))
+        return proj
 
     def _release(self, proj: Project, lesion: Lesion, marks: list[CountMark]) -> Project:
         """Marks a lesion no longer stands for: the ones it placed go, the ones the reader clicked stay."""
@@ -411,6 +423,19 @@ class Reading:
         m = Measurement.from_geometry(geometry, stack_key, series_instance_uid, slice_index, p1, p2, **provenance)
         self.set_observation(pair, lesion_id, role, m)
         return m.diameter_mm
+
+    def set_short_axis(self, pair: PairKey, lesion_id: str, role: Role | str, p3: tuple[float, float],
+                       p4: tuple[float, float]) -> float:
+        """The perpendicular short axis p3-p4 of a lesion's measurement on one series (a lymph node's,
+        which RECIST sums); returns it in mm. The long axis must be drawn first."""
+        role = reading_role(role)
+        m = self._lesion(pair, lesion_id).observation(role)
+        if not isinstance(m, Measurement):
+            raise ValidationError(f"{lesion_id} has no longest diameter on {role_label(role)}: draw it first",
+                                  where="role")
+        new = replace(m, p3=p3, p4=p4)
+        self.set_observation(pair, lesion_id, role, new)
+        return new.short_axis_mm  # type: ignore[return-value]
 
     def move_endpoint(self, pair: PairKey, lesion_id: str, role: Role | str, which: int,
                       point: tuple[float, float]) -> float:

@@ -1,9 +1,10 @@
-"""The reading docks of the workstation: lesion grid, live counts, protocol checks, clinical record.
+"""The reading docks of the workstation: lesion grid, follow-up, live counts, protocol checks, clinical record.
 
 The panels themselves live in :mod:`annotation.qt` (thin observers of a Reading and its
 Selection). This module places them (lesion grid under the six viewports, where the reader's
 eye goes between series; counts, checks and the clinical form as tabs beside the study browser,
-which is not needed while a pair is read) and rebuilds them when another reading project opens.
+which is not needed while a pair is read; the follow-up panel as a tab beside the lesion grid, since
+it is as wide) and rebuilds them when another reading project opens.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QWidget
 
+from analysis.response_live import live_course
 from annotation.qt.clinical_form import ClinicalForm
+from annotation.qt.followup_panel import FollowupPanel
 from annotation.qt.panels import ChecksPanel, CountsPanel, LesionPanel
 from annotation.selection import Selection
 from app.workstation import WorkstationState
@@ -39,9 +42,12 @@ class ReadingDocks:
         self.counts_dock = _dock(window, "Counts", "counts")
         self.checks_dock = _dock(window, "Checks", "checks")
         self.clinical_dock = _dock(window, "Clinical record", "clinical")
+        self.followup_dock = _dock(window, "Follow-up", "followup")
         window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.lesions_dock)
+        window.tabifyDockWidget(self.lesions_dock, self.followup_dock)
+        self.lesions_dock.raise_()
         for dock in (self.counts_dock, self.checks_dock, self.clinical_dock):
             window.tabifyDockWidget(studies, dock)
         studies.raise_()
@@ -49,6 +55,7 @@ class ReadingDocks:
         self.counts_panel: CountsPanel | None = None
         self.checks_panel: ChecksPanel | None = None
         self.clinical_form: ClinicalForm | None = None
+        self.followup_panel: FollowupPanel | None = None
         self._patient: str | None = None
         self._selection: Selection | None = None
         self._jump: Callable[[object, object], None] = lambda role, m: None
@@ -63,14 +70,14 @@ class ReadingDocks:
 
     @property
     def docks(self) -> tuple[QDockWidget, ...]:
-        return (self.lesions_dock, self.counts_dock, self.checks_dock, self.clinical_dock)
+        return (self.lesions_dock, self.counts_dock, self.checks_dock, self.clinical_dock, self.followup_dock)
 
     def bind(self, selection: Selection, prepare: Callable[[], str | None], jump: Callable[[object, object], None]) -> None:
         """New panels on ``selection`` (another reading project or reader); the old ones go."""
         if self._selection is not None:
             self._selection.changed.disconnect(self._follow_patient)
         self._selection, self._jump = selection, jump
-        for panel in (self.lesion_panel, self.counts_panel, self.checks_panel):
+        for panel in (self.lesion_panel, self.counts_panel, self.checks_panel, self.followup_panel):
             if panel is not None:
                 panel.deleteLater()
         self.lesion_panel = LesionPanel(selection)
@@ -79,7 +86,8 @@ class ReadingDocks:
         self.lesion_panel.warnings.hide()  # the Checks dock lists them, clickable
         self.counts_panel = CountsPanel(selection)
         self.checks_panel = ChecksPanel(selection)
-        for panel in (self.lesion_panel, self.counts_panel, self.checks_panel):
+        self.followup_panel = FollowupPanel(selection, live_course)
+        for panel in (self.lesion_panel, self.counts_panel, self.checks_panel, self.followup_panel):
             panel.prepare = prepare
         self.lesion_panel.jump_requested.connect(jump)
         self.checks_panel.jump_requested.connect(jump)
@@ -88,6 +96,7 @@ class ReadingDocks:
         self.lesions_dock.setWidget(self.lesion_panel)
         self.counts_dock.setWidget(self.counts_panel)
         self.checks_dock.setWidget(self.checks_panel)
+        self.followup_dock.setWidget(self.followup_panel)
         self._patient = "\0"  # force the clinical form to be rebuilt
         selection.changed.connect(self._follow_patient)
         self._follow_patient()

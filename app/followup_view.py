@@ -8,13 +8,16 @@ lesion (the prior by its tracking UID). The two exams are aligned as CT and MRI 
 confirmed alignment from the store, else a rigid registration proposed in a worker once both
 volumes have loaded (applied at once, kept out of the store); ``L`` on a landmark corrects it and
 keeps it. ``Shift+P`` carries the prior exam's lesions into the current one (same ids, lobes,
-segments and tracking UIDs) in one undoable edit, so each lesion keeps one identity over the years.
+segments and tracking UIDs, and their follow-up kind, organ, nodal, series role and lineage with status
+*not assessed*: FollowupEditor.carry_forward) in one undoable edit, so each lesion keeps one identity
+over the years.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+from annotation.followup import FollowupEditor
 from annotation.records import Lesion
 from app.alignment_job import AlignmentJob
 from app.reading_commands import show_lesion
@@ -137,8 +140,9 @@ class FollowUpCompare:
 
     # ------------------------------------------------------------------ lesion identity over time
     def carry_lesions(self) -> int:
-        """The prior exam's lesions (this reader's) into the open exam with their ids, lobes, segments and
-        tracking UIDs, as one undoable edit; lesions already there (same tracking UID) are kept."""
+        """The prior exam's lesions (this reader's) into the open exam with their ids, lobes, segments,
+        tracking UIDs and follow-up attributes, as one undoable edit; lesions already there (same
+        tracking UID) are kept."""
         s = self.state
         pair = s.pair
         if pair is None:
@@ -157,14 +161,13 @@ class FollowUpCompare:
         if not todo:
             s.say("every lesion of the prior exam is already in this one")
             return 0
+        editor = FollowupEditor(s.reading)
         with s.reading.batch(f"carry {len(todo)} lesions from the prior exam"):
-            for les in todo:
-                s.reading.add_lesion(key, les.lobe, les.segment, tracking_uid=les.tracking_uid,
-                                     lesion_id=les.lesion_id)
-        s.selection.set_lesion(todo[0].lesion_id)
-        show_lesion(s, todo[0].lesion_id)  # the prior cell goes to it
-        s.say(f"{len(todo)} lesions carried from the prior exam ({', '.join(l.lesion_id for l in todo)}): "
-              "measure each on this exam, ] for the next")
+            ids = [editor.carry_forward(les.key[:2], les.lesion_id, key, keep_id=True) for les in todo]
+        s.selection.set_lesion(ids[0])
+        show_lesion(s, ids[0])  # the prior cell goes to it
+        s.say(f"{len(todo)} lesions carried from the prior exam ({', '.join(ids)}), with their follow-up kind, organ "
+              "and series: measure each on this exam, ] for the next")
         return len(todo)
 
 

@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
             "export": self.exports.ask_export, "analysis": self.exports.ask_analysis,
             "undo": lambda: s.reading.undo(), "redo": lambda: s.reading.redo(),
             "tool_line": tool(ToolMode.LINE), "tool_count": tool(ToolMode.COUNT),
+            "tool_short_axis": tool(ToolMode.SHORT_AXIS),
             "tool_window": tool(ToolMode.WINDOW_LEVEL), "tool_boundary": tool(ToolMode.BOUNDARY),
             "cancel": self._cancel,
             "new_lesion": lambda: cmd.new_lesion(s), "next_lesion": lambda: cmd.step_lesion(s, 1),
@@ -261,7 +262,7 @@ class MainWindow(QMainWindow):
             self.status.setText(self.state.status)
         elif aspect == "tool":
             tools = {ToolMode.WINDOW_LEVEL: "tool_window", ToolMode.LINE: "tool_line", ToolMode.COUNT: "tool_count",
-                     ToolMode.BOUNDARY: "tool_boundary"}
+                     ToolMode.BOUNDARY: "tool_boundary", ToolMode.SHORT_AXIS: "tool_short_axis"}
             for mode, action_id in tools.items():
                 acts[action_id].setChecked(self.state.tool is mode)
         elif aspect == "lobe":

@@ -20,13 +20,14 @@ from app.shortcuts import Shortcut
 GROUPS = ("File", "Edit", "Read", "Scroll", "Window", "View", "Layout", "Link", "Analysis", "Study", "Help")
 #: Toolbar buttons (action id -> short text); None is a separator.
 TOOLBAR: tuple[tuple[str, str] | None, ...] = (
-    ("tool_window", "W/L"), ("tool_line", "Line"), ("tool_count", "Count"), ("tool_boundary", "R|L boundary"), None,
+    ("tool_window", "W/L"), ("tool_line", "Line"), ("tool_short_axis", "Short axis"), ("tool_count", "Count"),
+    ("tool_boundary", "R|L boundary"), None,
     ("new_lesion", "New lesion"), ("previous_lesion", "◀ Lesion"), ("next_lesion", "Lesion ▶"), None,
     ("lobe_right", "Right lobe"), ("lobe_left", "Left lobe"), None,
     ("not_visible", "Not visible"), ("not_measurable", "Not measurable"), ("counted", "Counted"),
     ("uncountable", "Not countable"), ("delete_selected", "Delete"), None, ("undo", "Undo"), ("redo", "Redo"),
 )
-CHECKABLE = (("tool_window", "tool_line", "tool_count", "tool_boundary"), ("lobe_right", "lobe_left"))
+CHECKABLE = (("tool_window", "tool_line", "tool_short_axis", "tool_count", "tool_boundary"), ("lobe_right", "lobe_left"))
 #: Menu-only items: (menu group, text, handler, insert before this action id or None to append).
 MenuItem = tuple[str, str, Callable[[], object], str | None]
 

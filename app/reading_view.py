@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from annotation.qt.layers import BoundaryLayer, CountLayer, MeasurementLayer
-from annotation.qt.tools import BoundaryTool, CountTool, LineTool
+from annotation.qt.tools import BoundaryTool, CountTool, LineTool, ShortAxisTool
 from annotation.reading import ReadingEvent
 from app.workstation import ToolMode, WorkstationState
 from viewer.model.pointer import PointerEvent
@@ -82,6 +82,8 @@ class ReadingView:
             tool: Tool | None
             if mode is ToolMode.LINE:
                 tool = LineTool(ctx, line)
+            elif mode is ToolMode.SHORT_AXIS:
+                tool = ShortAxisTool(ctx)
             elif mode is ToolMode.COUNT:
                 tool = CountTool(ctx, count)
             elif mode is ToolMode.BOUNDARY:

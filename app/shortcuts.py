@@ -42,6 +42,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("undo", ("Ctrl+Z",), "Undo the last edit of the reading", "Edit"),
     Shortcut("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo", "Edit"),
     Shortcut("tool_line", ("E",), "Line tool: drag the current lesion's longest axial diameter", "Read"),
+    Shortcut("tool_short_axis", ("A",), "Short-axis tool (bidirectional, lymph nodes): on the slice of the current "
+             "lesion's longest diameter, drag its perpendicular short axis", "Read"),
     Shortcut("tool_count", ("C",), "Count tool: click a metastasis to count it in the current lobe", "Read"),
     Shortcut("tool_window", ("W",), "Window/level tool", "Read"),
     Shortcut("tool_boundary", ("B",), "Right/left boundary tool: drag the Cantlie line on a few slices; marks take "
@@ -112,6 +114,8 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Left drag (line tool)", "Draw the current lesion's diameter (then the next series is made active); drag any "
      "end handle to edit it"),
     ("Left click (line tool)", "On a line: pick it (its lesion becomes current)"),
+    ("Left drag (short-axis tool)", "On the current lesion's longest diameter slice: its short axis, held "
+     "perpendicular (a node's, which RECIST sums)"),
     ("Left click (count tool)", "Count a metastasis (lobe from the right/left boundary, else the current lobe); drag a "
      "mark to move it"),
     ("Left drag (boundary tool)", "Draw the right/left liver boundary on this slice"),

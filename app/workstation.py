@@ -39,6 +39,7 @@ class ToolMode(str, Enum):
 
     WINDOW_LEVEL = "window_level"
     LINE = "line"
+    SHORT_AXIS = "short_axis"
     COUNT = "count"
     BOUNDARY = "boundary"
     CROSSHAIR = "crosshair"

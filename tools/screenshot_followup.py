@@ -1,13 +1,14 @@
-"""Screenshot of follow-up reading (docs/followup.png): LLSYN001's CT of 2023-10-17 beside its
-baseline CT portal, the baseline's lines drawn, the lesions carried, L1 measured on the follow-up.
+"""Screenshot of follow-up reading (docs/followup.png): LLSYN001's CT of 2024-03-12 beside its prior CT
+portal of 2023-10-17 (the prior's lines drawn, aligned), the Follow-up dock below: the lesions' kinds,
+organs and statuses, the treatment lines with their baselines, and the live response per timepoint
+(sample_dicom/followup.lesionlab: PR, then PD with a new lesion).
 
 Run under a display (Xvfb):  xvfb-run -s "-screen 0 1920x1200x24" .venv/bin/python tools/screenshot_followup.py OUT.png
-It drives the real main window with Qt events, as a reader would (P, Shift+P, ], a drag).
+It drives the real main window with Qt events, as a reader would (a click, P, ]).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -22,8 +23,7 @@ def main(out: str) -> int:
     tmp = Path(tempfile.mkdtemp())
     os.environ["LESIONLAB_CONFIG_DIR"] = str(tmp / "config")
     os.environ["LESIONLAB_DATA_DIR"] = str(tmp / "data")
-    import numpy as np
-    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
@@ -38,14 +38,14 @@ def main(out: str) -> int:
     from app.theme import apply_dark_theme
     apply_dark_theme(app)
     sample = ROOT / "sample_dicom"
-    store = tmp / "reading.lesionlab"
-    shutil.copy(sample / "reading.lesionlab", store)
+    store = tmp / "followup.lesionlab"
+    shutil.copy(sample / "followup.lesionlab", store)
     name = ReaderName(tmp / "reader.json")
     name.set("sample")
     w = MainWindow(overrides=RoleOverrides(tmp / "roles.json"), recent=RecentStudies(tmp / "recent.json"),
                    reader=name, stores=recent_stores(tmp / "stores.json"))
     w.store_flow.ask = lambda title, text, choices: "keep"  # type: ignore[method-assign]
-    w.resize(1600, 1000)
+    w.resize(1900, 1150)
     w.show()
     w.activateWindow()
     w.raise_()
@@ -64,7 +64,7 @@ def main(out: str) -> int:
         QTest.keyClick(w.grid.active_widget, seq[0].key(), seq[0].keyboardModifiers())
 
     item = next(i for i in w.browser.pair_items() if i.data(0, PAYLOAD).patient_id == "LLSYN001"
-                and i.data(0, PAYLOAD).is_single and i.data(0, PAYLOAD).study_date.isoformat() == "2023-10-17")
+                and i.data(0, PAYLOAD).is_single and i.data(0, PAYLOAD).study_date.isoformat() == "2024-03-12")
     w.browser.setCurrentItem(item)
     w.browser.itemActivated.emit(item, 0)
     wait(lambda: all(vp.volume is not None and vp.volume.loaded.all()
@@ -74,29 +74,11 @@ def main(out: str) -> int:
     key("compare_prior")
     wait(lambda: all(vp.volume is not None and vp.volume.loaded.all() for vp in w.reading.viewports[:2]))
     wait(lambda: "prior exam aligned" in w.status.text())
-    key("carry_lesions")
-    # L1 is current after the carry and the prior cell shows it at its baseline slice
-    truth = json.loads((sample / "ground_truth" / "LLSYN001.json").read_text())
-    tp2 = next(t for t in truth["followup"]["timepoints"] if t["timepoint_date"] == "2023-10-17")
-    l1 = next(les for les in tp2["lesions"] if les["id"] == "L01")
-    centre = np.asarray(next(les for les in truth["lesions"] if les["id"] == "L01")["centre_mm"]["ct_tp2"], float)
-    vp = w.reading.viewports[0]
-    geo = vp.geometry
-    k = geo.nearest_slice(centre)
-    vp.set_index(k)
-    half = l1["series"]["ct_portal"]["axial_diameter_on_slice_mm"] / 2
-    a = geo.pixel_on_slice(centre - np.array([half, 0, 0]), k)
-    b = geo.pixel_on_slice(centre + np.array([half, 0, 0]), k)
-    key("tool_line")
-    widget = w.grid.viewports[0]
-    t = widget.transform()
-    pa, pb = (QPoint(round(x), round(y)) for x, y in (t.image_to_widget(*a), t.image_to_widget(*b)))
-    QTest.mousePress(widget, Qt.MouseButton.LeftButton, pos=pa)
-    QTest.mouseMove(widget, QPoint((pa.x() + pb.x()) // 2, (pa.y() + pb.y()) // 2))
-    QTest.mouseMove(widget, pb)
-    QTest.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=pb)
+    key("next_lesion")  # L1 in both cells (the prior by its tracking UID)
+    w.docks.followup_dock.raise_()
+    w.resizeDocks([w.docks.followup_dock], [400], Qt.Orientation.Vertical)
     w.reading.activate(0)
-    QTest.qWait(300)
+    QTest.qWait(500)
     w.grab().save(out)
     print(f"saved {out}; status: {w.status.text()}")
     w.close()

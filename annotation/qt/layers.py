@@ -78,14 +78,19 @@ class _SliceIndex:
 
     def drawn(self, selection: Selection, patient_id: str | None, stack_key: str,
               slice_index: int) -> list[tuple[str, float, float, float, float, str]]:
-        """The slice's measurements as (lesion id, row1, col1, row2, col2, label), made on first use."""
+        """The slice's measurements as (lesion id, row1, col1, row2, col2, label), made on first use; a
+        bidirectional measurement adds its short axis p3-p4 with an empty label (and "d × s mm" on the long one)."""
         self._refresh(selection, patient_id)
         where = (stack_key, slice_index)
         out = self._drawn.get(where)
         if out is None:
-            out = self._drawn[where] = [
-                (lid, float(m.p1[0]), float(m.p1[1]), float(m.p2[0]), float(m.p2[1]), f"{lid} {m.diameter_mm:.1f} mm")
-                for lid, m in self._by_slice.get(where, [])]
+            out = self._drawn[where] = []
+            for lid, m in self._by_slice.get(where, []):
+                short = m.short_axis_mm
+                size = f"{m.diameter_mm:.1f} × {short:.1f} mm" if short is not None else f"{m.diameter_mm:.1f} mm"
+                out.append((lid, float(m.p1[0]), float(m.p1[1]), float(m.p2[0]), float(m.p2[1]), f"{lid} {size}"))
+                if m.p3 is not None and m.p4 is not None:  # the short axis: a line of its own, no label
+                    out.append((lid, float(m.p3[0]), float(m.p3[1]), float(m.p4[0]), float(m.p4[1]), ""))
         return out
 
 
@@ -157,12 +162,10 @@ class MeasurementLayer:
             if lid == hidden:
                 continue
             x1, y1, x2, y2 = x0 + c1 * sx, y0 + r1 * sy, x0 + c2 * sx, y0 + r2 * sy
-            if lid == current:
-                cur_lines += (QPointF(x1, y1), QPointF(x2, y2))
-                cur_labels.append((x1 if x1 > x2 else x2, y1 if y1 > y2 else y2, text))
-            else:
-                lines += (QPointF(x1, y1), QPointF(x2, y2))
-                labels.append((x1 if x1 > x2 else x2, y1 if y1 > y2 else y2, text))
+            ends, texts = (cur_lines, cur_labels) if lid == current else (lines, labels)
+            ends += (QPointF(x1, y1), QPointF(x2, y2))
+            if text:
+                texts.append((x1 if x1 > x2 else x2, y1 if y1 > y2 else y2, text))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for colour, ends, texts in ((LINE_COLOUR, lines, labels), (CURRENT_COLOUR, cur_lines, cur_labels)):
             if not ends:

@@ -1,4 +1,4 @@
-"""Line, count and boundary tools: the Qt side of the Qt-free gestures (annotation/gestures.py).
+"""Line, short-axis, count and boundary tools: the Qt side of the Qt-free gestures (annotation/gestures.py).
 
 A tool forwards the viewport's pointer events to its gesture and paints what the gesture is
 drawing; every decision (what is grabbed, what is recorded, what is refused) is the gesture's.
@@ -11,13 +11,14 @@ from typing import Any
 from PySide6.QtCore import QLineF, Qt
 from PySide6.QtGui import QPainter, QPen
 
-from annotation.gestures import BoundaryGesture, CountGesture, LineGesture, ReadingContext, ReadingGesture
+from annotation.gestures import (BoundaryGesture, CountGesture, LineGesture, ReadingContext, ReadingGesture,
+                                 ShortAxisGesture)
 from annotation.qt.layers import BOUNDARY_COLOUR, CURRENT_COLOUR, CountLayer, MeasurementLayer, draw_line
 from annotation.records import Measurement
 from viewer.model.pointer import PointerEvent
 from viewer.qt.tools import BaseTool, ViewContext
 
-__all__ = ["BoundaryTool", "CountTool", "LineTool", "attach", "jump_to"]
+__all__ = ["BoundaryTool", "CountTool", "LineTool", "ShortAxisTool", "attach", "jump_to"]
 
 
 class _GestureTool(BaseTool):
@@ -66,6 +67,21 @@ class LineTool(_GestureTool):
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
         preview = self.line.preview(view)
+        if preview is not None:
+            draw_line(painter, view, preview[0], preview[1], preview[2], CURRENT_COLOUR)
+
+
+class ShortAxisTool(_GestureTool):
+    """The bidirectional tool's short axis (ShortAxisGesture), drawn perpendicular as it is dragged."""
+
+    name = "short_axis"
+    cursor = Qt.CursorShape.CrossCursor
+
+    def __init__(self, ctx: ReadingContext) -> None:
+        self.gesture = self.short = ShortAxisGesture(ctx)
+
+    def paint(self, painter: QPainter, view: ViewContext) -> None:
+        preview = self.short.preview(view)
         if preview is not None:
             draw_line(painter, view, preview[0], preview[1], preview[2], CURRENT_COLOUR)
 

@@ -1,0 +1,390 @@
+"""The Follow-up panel: the reader's RECIST 1.1 / NEN side of the open exam and the patient's course.
+
+A thin observer of a Reading and its Selection (like the lesion grid): it redraws after every
+edit, undo or redo and changes the reading only through
+:class:`annotation.followup.FollowupEditor` (each edit undoable, autosaved). Three parts:
+
+* the open exam's lesions: kind (target / non-target / new), organ, nodal, status at this
+  timepoint, treated locally, parent (lineage of split and merged lesions), the series the lesion
+  is assessed on (fixed at baseline; a change flagged), and the engine's eligibility messages;
+* treatment lines (name, start, end) with the baseline per line (a new line offers one: the latest
+  timepoint on or before its start);
+* the live response table, one row per timepoint (the open exam's highlighted).
+
+The engine lives in the analysis layer, above this one: the window hands it in as ``assess``
+(``analysis.response_live.live_course``), so this module stays free of it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from annotation.followup import (FollowupEditor, role_change, suggested_baseline, timepoint_of_pair,
+                                 timepoints_of)
+from annotation.followup_records import LIVER, ORGANS, LesionFollowup
+from annotation.project import Project
+from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer
+from annotation.records import Lesion
+from annotation.selection import Selection
+from annotation.vocab import FOLLOWUP_STATUSES, FollowupKind, FollowupStatus
+from viewer.errors import LesionlabError
+from viewer.records import READING_ROLES, Role
+
+#: (project, reader, patient, open exam date) -> the live course (analysis.response_live.LiveCourse).
+Assess = Callable[[Project, str, str, "_dt.date | None"], Any]
+KIND_LABELS = {None: "—", FollowupKind.TARGET: "target", FollowupKind.NON_TARGET: "non-target",
+               FollowupKind.NEW: "new"}
+ORGAN_LABELS = {"lymph_node": "node"}
+STATUS_ORDER = (FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL, FollowupStatus.DISAPPEARED, FollowupStatus.PRESENT,
+                FollowupStatus.ABSENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION, FollowupStatus.NOT_ASSESSED)
+DEFAULT_STATUS = {FollowupKind.TARGET: FollowupStatus.MEASURED, FollowupKind.NON_TARGET: FollowupStatus.PRESENT,
+                  FollowupKind.NEW: FollowupStatus.PRESENT}
+LESION_HEADERS = ("Lesion", "Kind", "Organ", "Nodal", "Status", "Treated", "Parent", "Series", "Eligibility")
+LINE_HEADERS = ("Line", "Name", "Start", "End", "Baseline")
+RESPONSE_HEADERS = ("Date", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", "New", "Overall",
+                    "Best", "Slow PD", "TGR %/mo", "Note")
+WARN = QColor(255, 170, 80)
+BASELINE_BRUSH = QBrush(QColor(40, 60, 96))
+
+
+def _fmt(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return ""
+    return f"{value:+.1f}" if signed else f"{value:.1f}"
+
+
+def _word(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(getattr(value, "value", value))
+    return "non-CR/non-PD" if text == "non_cr_non_pd" else text.replace("_", " ")
+
+
+class FollowupPanel(_Observer):
+    """The open exam's lesions as a follow-up, treatment lines and baselines, and the live responses."""
+
+    def __init__(self, selection: Selection, assess: Assess, parent: QWidget | None = None) -> None:
+        self.assess = assess
+        self.live: Any = None
+        super().__init__(selection, parent)
+        self.editor = FollowupEditor(selection.reading)
+        self.header = QLabel()
+        self.header.setWordWrap(True)
+        self.lesions = QTableWidget(0, len(LESION_HEADERS))
+        self.lesions.setHorizontalHeaderLabels(LESION_HEADERS)
+        self.lesions.verticalHeader().setVisible(False)
+        self.lesions.verticalHeader().setDefaultSectionSize(24)
+        self.lesions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.lesions.horizontalHeader().setStretchLastSection(True)
+        self.lesions.cellClicked.connect(self._lesion_clicked)
+        measured = QPushButton("Lines drawn → measured")
+        measured.setToolTip("carried lesions 'not assessed' whose line is drawn on their series become 'measured'")
+        measured.clicked.connect(lambda: self._try(self._mark_measured))
+        self.lines = QTableWidget(0, len(LINE_HEADERS))
+        self.lines.setHorizontalHeaderLabels(LINE_HEADERS)
+        self.lines.verticalHeader().setVisible(False)
+        self.lines.verticalHeader().setDefaultSectionSize(24)
+        self.lines.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.lines.itemChanged.connect(self._line_edited)
+        add, remove = QPushButton("Add line"), QPushButton("Remove line")
+        add.clicked.connect(lambda: self._try(self._add_line))
+        remove.clicked.connect(lambda: self._try(self._remove_line))
+        self.responses = QTableWidget(0, len(RESPONSE_HEADERS))
+        self.responses.setHorizontalHeaderLabels(RESPONSE_HEADERS)
+        self.responses.verticalHeader().setVisible(False)
+        self.responses.verticalHeader().setDefaultSectionSize(22)
+        self.responses.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.responses.horizontalHeader().setStretchLastSection(True)
+        self.messages = QLabel()
+        self.messages.setWordWrap(True)
+        self.messages.setStyleSheet("color: #ffaa50")
+        self.status.setStyleSheet("color: #ff7070")
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.header)
+        lv.addWidget(self.lesions, 1)
+        row = QHBoxLayout()
+        row.addWidget(measured)
+        row.addStretch(1)
+        lv.addLayout(row)
+        course = QWidget()
+        cv = QVBoxLayout(course)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.addWidget(QLabel("<b>Response per timepoint</b> (RECIST 1.1; NEN slow progression; tumour growth rate)"))
+        cv.addWidget(self.responses, 3)
+        cv.addWidget(self.messages)
+        lines_row = QHBoxLayout()
+        lines_row.addWidget(QLabel("<b>Treatment lines and baselines</b>"))
+        lines_row.addStretch(1)
+        lines_row.addWidget(add)
+        lines_row.addWidget(remove)
+        cv.addLayout(lines_row)
+        cv.addWidget(self.lines, 2)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(course)
+        split.setSizes([450, 550])  # proportions: the lesion table has nine columns, most of them choices
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.status)
+        self._filling = False
+        self.refresh()
+
+    # ------------------------------------------------------------------ model
+    @property
+    def project(self) -> Project:
+        return self.reading.project
+
+    def _lesions(self) -> list[Lesion]:
+        pair = self.selection.pair
+        if pair is None:
+            return []
+        return self.project.lesions_of(pair[0], pair[1], self.reading.reader)
+
+    def _open_date(self) -> _dt.date | None:
+        pair = self.selection.pair
+        rec = self.project.exam_pairs.get(pair) if pair else None
+        return (rec.ct_date or rec.mri_date) if rec is not None else None
+
+    def _pair(self) -> tuple[str, str]:
+        if self.selection.pair is None:
+            raise LesionlabError("open an exam first")
+        return self.selection.pair
+
+    # ------------------------------------------------------------------ drawing
+    def refresh(self) -> None:
+        if not hasattr(self, "lesions"):
+            return  # the base class subscribes before the widgets exist
+        pair = self.selection.pair
+        reader = self.reading.reader
+        self.live = self.assess(self.project, reader, pair[0], self._open_date()) if pair else None
+        self._filling = True
+        try:
+            self._fill_header()
+            self._fill_lesions()
+            self._fill_lines()
+            self._fill_responses()
+        finally:
+            self._filling = False
+        live = self.live
+        lines = [f"⚠ baseline {live.baseline_date}: {f}" for f in live.flags] if live is not None else []
+        lines += [f"· {n}" for n in live.notes] if live is not None else []
+        self.messages.setText("\n".join(lines))
+
+    def _fill_header(self) -> None:
+        pair = self.selection.pair
+        if pair is None:
+            self.header.setText("Open an exam: its lesions as a follow-up (target, non-target, new) show here.")
+            return
+        tps = timepoints_of(self.project, pair[0])
+        here = timepoint_of_pair(self.project, pair[0], pair[1])
+        when = self._open_date()
+        where = (f"timepoint {tps.index(here) + 1} of {len(tps)}" if here is not None
+                 else "not a timepoint yet (recorded at its first follow-up edit)")
+        base = self.live.baseline_date if self.live is not None else None
+        self.header.setText(f"<b>{pair[0]}</b> · exam {when or pair[1]} · {where}"
+                            + (f" · baseline {base}" if base else ""))
+
+    def _fill_lesions(self) -> None:
+        t = self.lesions
+        lesions = self._lesions()
+        t.setRowCount(len(lesions))
+        eligibility = self.live.eligibility if self.live is not None else {}
+        for r, les in enumerate(lesions):
+            f = self.project.lesion_followups.get(les.key)
+            item = QTableWidgetItem(les.lesion_id)
+            if les.lesion_id == self.selection.lesion_id:
+                item.setBackground(CURRENT_BRUSH)
+            t.setItem(r, 0, item)
+            kind = f.kind if f is not None else None
+            t.setCellWidget(r, 1, self._combo([(KIND_LABELS[k], k) for k in KIND_LABELS], kind,
+                                              lambda v, les=les: self._set_kind(les, v)))
+            for c in range(2, len(LESION_HEADERS)):
+                t.removeCellWidget(r, c)
+                t.setItem(r, c, QTableWidgetItem(""))
+            if f is None:
+                continue
+            organs = list(ORGANS) + ([f.organ] if f.organ not in ORGANS else [])
+            t.setCellWidget(r, 2, self._combo([(ORGAN_LABELS.get(o, o), o) for o in organs], f.organ,
+                                              lambda v, les=les: self._change(les, organ=v, nodal=v == "lymph_node")))
+            t.setCellWidget(r, 3, self._check(f.nodal, lambda v, les=les: self._change(les, nodal=v)))
+            statuses = [s for s in STATUS_ORDER if s in FOLLOWUP_STATUSES[f.kind]]
+            t.setCellWidget(r, 4, self._combo([(s.label, s) for s in statuses], f.status,
+                                              lambda v, les=les: self._change(les, status=v)))
+            t.setCellWidget(r, 5, self._check(f.treated, lambda v, les=les: self._change(les, treated=v)))
+            others = [o for o in lesions if o.lesion_id != les.lesion_id]
+            t.setCellWidget(r, 6, self._combo([("—", ""), *((o.lesion_id, o.tracking_uid) for o in others)],
+                                              f.parent_tracking_uid,
+                                              lambda v, les=les: self._change(les, parent_tracking_uid=v)))
+            t.setCellWidget(r, 7, self._combo([(ROLE_HEADERS[ro], ro) for ro in READING_ROLES], f.assessed_role,
+                                              lambda v, les=les: self._change(les, assessed_role=v)))
+            why = list(eligibility.get(les.tracking_uid, ())) if f.kind is FollowupKind.TARGET else []
+            changed = role_change(self.project, les)
+            if changed:
+                why.append(changed)
+            words = why or (["eligible"] if f.kind is FollowupKind.TARGET else [])
+            if not f.in_liver:
+                words.append("not in the liver counts")
+            cell = QTableWidgetItem("; ".join(words))
+            if why:
+                cell.setForeground(WARN)
+            cell.setToolTip(cell.text())
+            t.setItem(r, 8, cell)
+        t.resizeColumnsToContents()
+        t.setColumnWidth(4, min(t.columnWidth(4), 110))  # "unequivocal progression" elided, not a wide column
+
+    def _fill_lines(self) -> None:
+        pair = self.selection.pair
+        t = self.lines
+        if pair is None:
+            t.setRowCount(0)
+            return
+        patient = pair[0]
+        lines = sorted((x for x in self.project.treatment_lines.values() if x.patient_id == patient),
+                       key=lambda x: x.line_number)
+        tps = timepoints_of(self.project, patient)
+        t.setRowCount(len(lines) + 1)
+        for r, line in enumerate([None, *lines]):
+            number = line.line_number if line is not None else 0
+            cells = (str(number), line.name if line else "before any line",
+                     line.start_date.isoformat() if line else "", line.end_date.isoformat() if line and line.end_date
+                     else "")
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if line is None or c == 0:
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                item.setData(Qt.ItemDataRole.UserRole, number)
+                t.setItem(r, c, item)
+            chosen = self.project.followup_baselines.get((patient, self.reading.reader, number))
+            offer = suggested_baseline(self.project, patient, number) if number else None
+            none = f"— (offer: {offer.exam_date})" if offer is not None and chosen is None else "—"
+            t.setCellWidget(r, 4, self._combo([(none, ""), *((tp.exam_date.isoformat(), tp.timepoint_id) for tp in tps)],
+                                              chosen.timepoint_id if chosen else "",
+                                              lambda v, n=number: self._set_baseline(n, v)))
+        t.resizeColumnToContents(0)
+        t.resizeColumnToContents(4)
+
+    def _fill_responses(self) -> None:
+        t = self.responses
+        rows = list(self.live.responses) if self.live is not None else []
+        here = self._open_date()
+        pair = self.selection.pair
+        exams = {tp.exam_date: ", ".join(tp.exam_pair_ids) for tp in timepoints_of(self.project, pair[0])} if pair else {}
+        t.setRowCount(len(rows))
+        for r, x in enumerate(rows):
+            tgr = x.tgr_pct_per_month
+            values = (x.timepoint_date.isoformat() + (" baseline" if x.is_baseline else ""), _fmt(x.sum_mm), _fmt(x.change_from_baseline_pct, True),
+                      _fmt(x.change_from_nadir_pct, True), _word(x.target_response), _word(x.non_target_response),
+                      _word(x.new_lesions), _word(x.overall_response), _word(x.best_overall_response),
+                      _word(x.nen_slow_progression), "" if tgr is None else f"{tgr:+.2f}", x.note)
+            for c, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if x.timepoint_date == here:
+                    item.setBackground(CURRENT_BRUSH)
+                elif x.is_baseline:
+                    item.setBackground(BASELINE_BRUSH)
+                if c == 7 and text == "PD":
+                    item.setForeground(QColor(255, 110, 110))
+                item.setToolTip(x.note if c == len(values) - 1 else f"exam {exams.get(x.timepoint_date, '')}")
+                t.setItem(r, c, item)
+        t.resizeColumnsToContents()
+
+    def _combo(self, items: list[tuple[str, Any]], current: Any, on_change: Callable[..., None]) -> QComboBox:
+        box = QComboBox()
+        for text, data in items:
+            box.addItem(text, data)
+        i = next((i for i, (_, d) in enumerate(items) if d == current), 0)
+        box.setCurrentIndex(i)
+        box.currentIndexChanged.connect(lambda i: self._try(lambda: on_change(box.itemData(i))))
+        return box
+
+    def _check(self, value: bool, on_change: Callable[..., None]) -> QWidget:
+        holder = QWidget()
+        box = QCheckBox(holder)
+        box.setChecked(value)
+        box.toggled.connect(lambda v: self._try(lambda: on_change(v)))
+        lay = QHBoxLayout(holder)
+        lay.setContentsMargins(6, 0, 0, 0)
+        lay.addWidget(box)
+        return holder
+
+    # ------------------------------------------------------------------ edits (FollowupEditor, undoable)
+    def _lesion_clicked(self, row: int, _column: int) -> None:
+        lesions = self._lesions()
+        if 0 <= row < len(lesions):
+            self.selection.set_lesion(lesions[row].lesion_id)
+
+    def _set_kind(self, lesion: Lesion, kind: FollowupKind | None) -> None:
+        pair = self._pair()
+        if kind is None:
+            self.editor.clear_lesion_followup(pair, lesion.lesion_id)
+            return
+        old = self.project.lesion_followups.get(lesion.key)
+        if old is None:
+            self.editor.set_lesion_followup(pair, lesion.lesion_id, kind, status=DEFAULT_STATUS[kind])
+            return
+        status = old.status if old.status in FOLLOWUP_STATUSES[kind] else DEFAULT_STATUS[kind]
+        self._change(lesion, kind=kind, status=status)
+
+    def _change(self, lesion: Lesion, **changes: Any) -> None:
+        old: LesionFollowup | None = self.project.lesion_followups.get(lesion.key)
+        if old is None:
+            raise LesionlabError(f"choose {lesion.lesion_id}'s kind first (target, non-target or new)")
+        now = {"kind": old.kind, "status": old.status, "organ": old.organ, "nodal": old.nodal,
+               "assessed_role": old.assessed_role, "treated": old.treated,
+               "parent_tracking_uid": old.parent_tracking_uid, **changes}
+        self.editor.set_lesion_followup(self._pair(), lesion.lesion_id, **now)
+
+    def _mark_measured(self) -> None:
+        done = self.editor.mark_measured(self._pair())
+        self.status.setText(f"{', '.join(done)} measured" if done else
+                            "no carried lesion has its line drawn on its series yet")
+
+    def _set_baseline(self, line_number: int, timepoint_id: str) -> None:
+        patient = self._pair()[0]
+        if timepoint_id:
+            self.editor.choose_baseline(patient, timepoint_id, line_number)
+        else:
+            self.editor.clear_baseline(patient, line_number)
+
+    def _add_line(self) -> None:
+        patient = self._pair()[0]
+        start = self._open_date() or _dt.date.today()
+        n = 1 + max((x.line_number for x in self.project.treatment_lines.values() if x.patient_id == patient), default=0)
+        line = self.editor.add_treatment_line(patient, f"treatment line {n}", start)
+        offer = suggested_baseline(self.project, patient, line.line_number)
+        self.status.setText(f"line {line.line_number} added: name it and set its dates"
+                            + (f"; its baseline could be {offer.exam_date}" if offer else ""))
+
+    def _remove_line(self) -> None:
+        row = self.lines.currentRow()
+        item = self.lines.item(row, 0) if row >= 0 else None
+        number = item.data(Qt.ItemDataRole.UserRole) if item is not None else 0
+        if not number:
+            raise LesionlabError("select a treatment line first")
+        self.editor.delete_treatment_line(self._pair()[0], number)
+
+    def _line_edited(self, item: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        number = item.data(Qt.ItemDataRole.UserRole)
+        line = self.project.treatment_lines.get((self._pair()[0], number)) if number else None
+        if line is None:
+            return
+        r = item.row()
+        name, start, end = ((cell.text().strip() if (cell := self.lines.item(r, c)) is not None else "")
+                            for c in (1, 2, 3))
+        self._try(lambda: self.editor.set_treatment_line(line.patient_id, number, name, start, end or None))
+        if self.status.text():
+            self.refresh()  # the refused text goes back to the record's

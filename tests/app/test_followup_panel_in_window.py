@@ -1,0 +1,146 @@
+"""Issue 10, the Follow-up dock in the real main window, driven by key and mouse events: the
+reader makes LLSYN001's baseline lesions targets and non-targets (the response table shows the
+baseline sum at once), a node leaves the liver counts, Shift+P on the CT of 2023-10-17 carries the
+lesions with their follow-up attributes, and the statuses set there change the response."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QPushButton
+
+from annotation.records import Measurement
+from tests.app.conftest import press
+from tests.app.test_followup_in_window import _open_exam
+from viewer.records import Role
+
+KIND, ORGAN, NODAL, STATUS = 1, 2, 3, 4
+
+
+def _combo(panel, row: int, column: int) -> QComboBox:  # type: ignore[no-untyped-def]
+    box = panel.lesions.cellWidget(row, column)
+    assert isinstance(box, QComboBox)
+    return box
+
+
+def _type(qtbot, panel, row: int, column: int, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Type the first letters of a choice into a cell's combo box (keyboard search picks it)."""
+    box = _combo(panel, row, column)
+    box.setFocus()
+    qtbot.keyClicks(box, text)
+    qtbot.wait(10)  # the edit rebuilds the table (the old combo goes with deleteLater)
+
+
+def _responses(panel) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    t = panel.responses
+    return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]
+
+
+def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    w = window
+    reading = w.session.reading
+    w.docks.followup_dock.raise_()
+    panel = w.docks.followup_panel
+    key = w.state.selection.pair
+    assert panel.lesions.rowCount() == 4 and panel.responses.rowCount() == 0
+    base = {les.lesion_id: les for les in reading.project.lesions_of(*key, "sample")}
+    size = {lid: les.observation(Role.CT_PORTAL).diameter_mm for lid, les in base.items()
+            if isinstance(les.observation(Role.CT_PORTAL), Measurement)}
+    assert {"L1", "L2"} <= set(size)
+
+    _type(qtbot, panel, 0, KIND, "t")  # L1 target: a timepoint on the CT's date, the baseline sum at once
+    f = reading.project.lesion_followups[(*key, "sample", "L1")]
+    assert f.kind.value == "target" and f.status.value == "measured" and f.assessed_role is Role.CT_PORTAL
+    assert [t.exam_date.isoformat() for t in reading.project.timepoints.values()] == ["2023-03-14"]
+    rows = _responses(panel)
+    assert len(rows) == 1 and rows[0][0] == "2023-03-14 baseline" and float(rows[0][1]) == round(size["L1"], 1)
+    _type(qtbot, panel, 1, KIND, "t")
+    assert float(_responses(panel)[0][1]) == round(size["L1"] + size["L2"], 1)
+    assert panel.lesions.item(1, 8).text() in ("eligible",) or "mm <" in panel.lesions.item(1, 8).text()
+    _type(qtbot, panel, 2, KIND, "n")  # L3 non-target
+    assert reading.project.lesion_followups[(*key, "sample", "L3")].status.value == "present"
+
+    # L4: a non-target node (organ "node" ticks nodal): its count marks leave the liver counts
+    _type(qtbot, panel, 3, KIND, "n")
+    before = sum(reading.project.counts(*key, "sample").values())
+    owned = [m for m in reading.project.marks_of(*key, "sample") if m.lesion_id == "L4"]
+    _type(qtbot, panel, 3, ORGAN, "no")
+    f4 = reading.project.lesion_followups[(*key, "sample", "L4")]
+    assert f4.organ == "lymph_node" and f4.nodal
+    assert owned and sum(reading.project.counts(*key, "sample").values()) == before - len(owned)  # tied, not counted
+    assert "not in the liver counts" in panel.lesions.item(3, 8).text()
+    treated = panel.lesions.cellWidget(3, 5).findChild(QCheckBox)
+    assert treated.isVisible()
+    qtbot.mouseClick(treated, Qt.MouseButton.LeftButton, pos=QPoint(7, treated.height() // 2))  # on the box
+    assert reading.project.lesion_followups[(*key, "sample", "L4")].treated, panel.status.text()
+
+    # a treatment line from the button; its baseline offered from the timepoints
+    add = next(b for b in panel.findChildren(QPushButton) if b.text() == "Add line")
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    (line,) = reading.project.treatment_lines.values()
+    assert line.line_number == 1 and line.start_date.isoformat() == "2023-03-14"
+    assert "offer: 2023-03-14" in panel.lines.cellWidget(1, 4).currentText()
+
+    # the follow-up CT: P, then Shift+P carries the lesions with their follow-up attributes
+    _open_exam(w, qtbot, "2023-10-17")
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    qtbot.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)
+    press(w, qtbot, "compare_prior")
+    qtbot.waitUntil(lambda: "aligned" in w.status.text(), timeout=120000)  # the registration worker is done
+    press(w, qtbot, "carry_lesions")
+    now = w.state.selection.pair
+    assert now is not None and now != key
+    carried = {f.lesion_id: f for f in reading.project.lesion_followups.values() if f.exam_pair_id == now[1]}
+    assert {lid: (f.kind.value, f.organ, f.nodal, f.treated, f.status.value) for lid, f in carried.items()} == {
+        "L1": ("target", "liver", False, False, "not_assessed"), "L2": ("target", "liver", False, False, "not_assessed"),
+        "L3": ("non_target", "liver", False, False, "not_assessed"),
+        "L4": ("non_target", "lymph_node", True, True, "not_assessed")}
+    rows = _responses(panel)
+    assert [r[0] for r in rows] == ["2023-03-14 baseline", "2023-10-17"] and rows[1][4] == "NE"
+    assert panel.responses.item(1, 0).background().color() != panel.responses.item(0, 0).background().color()
+
+    # both targets gone: target CR (the non-targets not assessed make the overall PR); undo goes back
+    _type(qtbot, panel, 0, STATUS, "d")
+    _type(qtbot, panel, 1, STATUS, "d")
+    rows = _responses(panel)
+    assert rows[1][1] == "0.0" and rows[1][4] == "CR" and rows[1][7] == "PR"
+    press(w, qtbot, "undo")
+    assert _responses(panel)[1][4] == "NE"
+
+
+def test_short_axis_tool_on_a_node_feeds_the_response(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A (short-axis tool): drag across L1 on its longest-diameter slice; the short axis is drawn
+    perpendicular, and once L1 is a nodal target the baseline sum is that short axis."""
+    from tests.app.conftest import drag
+
+    w = window
+    reading = w.session.reading
+    key = w.state.selection.pair
+    w.docks.followup_dock.raise_()
+    panel = w.docks.followup_panel
+    _type(qtbot, panel, 0, KIND, "t")
+    _type(qtbot, panel, 0, ORGAN, "no")  # a node: nodal, its sum is the short axis, none drawn yet
+    assert "L1 on 2023-03-14: measured but no short axis on ct_portal yet" in panel.messages.text()
+    w.state.selection.set_lesion(None)
+    press(w, qtbot, "next_lesion")  # L1: the cells go to its slice
+    assert w.state.selection.lesion_id == "L1"
+    cell = next(i for i, c in enumerate(w.reading.hanging.cells) if c.role is Role.CT_PORTAL)
+    w.reading.activate(cell)
+    m = reading.project.lesions[(*key, "sample", "L1")].observation(Role.CT_PORTAL)
+    assert isinstance(m, Measurement) and w.reading.viewports[cell].index == m.slice_index
+    press(w, qtbot, "tool_short_axis")
+    mid = ((m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2)
+    dr, dc = m.p2[0] - m.p1[0], m.p2[1] - m.p1[1]
+    n = (dr * dr + dc * dc) ** 0.5
+    a = (mid[0] - 3 * dc / n, mid[1] + 3 * dr / n)  # 3 px one side of the long axis, 4 px the other
+    b = (mid[0] + 4 * dc / n, mid[1] - 4 * dr / n)
+    drag(qtbot, w.grid.viewports[cell], a, b)
+    m2 = reading.project.lesions[(*key, "sample", "L1")].observation(Role.CT_PORTAL)
+    assert isinstance(m2, Measurement) and m2.short_axis_mm is not None and m2.short_axis_mm > 1, w.status.text()
+    assert m2.diameter_mm == m.diameter_mm and "short axis" in w.status.text()
+    u = ((m2.p2[0] - m2.p1[0]) * m2.row_spacing_mm, (m2.p2[1] - m2.p1[1]) * m2.column_spacing_mm)
+    v = ((m2.p4[0] - m2.p3[0]) * m2.row_spacing_mm, (m2.p4[1] - m2.p3[1]) * m2.column_spacing_mm)
+    assert abs(u[0] * v[0] + u[1] * v[1]) < 1e-6 * (1 + abs(u[0]) + abs(u[1])) * (1 + abs(v[0]) + abs(v[1]))
+    drawn = w.reading_view.line_layers[cell]._index.drawn(w.state.selection, "LLSYN001", m2.stack_key, m2.slice_index)
+    assert any(lid == "L1" and text == "" for lid, *_, text in drawn)  # the short axis is drawn, unlabelled
+    assert any(text.startswith("L1 ") and "×" in text for lid, *_, text in drawn)
+    assert float(_responses(panel)[0][1]) == round(m2.short_axis_mm, 1)  # RECIST sums a node's short axis
