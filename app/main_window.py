@@ -134,7 +134,8 @@ class MainWindow(QMainWindow):
         reader = reader if reader is not None else ReaderName()
         self.session = ReadingSession(reader.name or reader.guess())
         self.state = WorkstationState(self.session, self.reading)
-        install_suggester(self.state)  # a click with the line tool suggests the diameter (issue 13)
+        if self.view_settings.one_click:  # a click with the line tool suggests the diameter (issue 13)
+            install_suggester(self.state)
         self.store_flow = StoreFlow(self, self.session, self.state, reader, stores if stores is not None else recent_stores(),
                                     self.show_error)
         self.statusBar().addPermanentWidget(self.store_flow.store_label)
@@ -232,6 +233,7 @@ class MainWindow(QMainWindow):
                  ("File", "Reader name…", flow.ask_reader, "export"),
                  ("File", "-", lambda: None, "export"),
                  ("View", "Right drag zooms (OHIF) instead of window/level", self._toggle_right_drag, None),
+                 ("Read", "One-click diameters on T2 FS and DWI (on/off)", self._toggle_one_click, None),
                  *self.study_ui.menu_items()]
         def run(fn: Callable[[], object]) -> None:
             self.run(fn)
@@ -428,6 +430,19 @@ class MainWindow(QMainWindow):
         r.layout.set_grid(1, 2)
         r.activate(0)
         self.state.say("DWI b800 and ADC side by side (Shift+D: back to the six cells)")
+
+    def _toggle_one_click(self) -> None:
+        """One-click diameters are off by default: on the sample they add +0.5 mm to the DWI - T2 FS
+        difference the study measures (viewer/README.md); the reader turns them on knowingly."""
+        on = not self.view_settings.one_click
+        self.view_settings.set_one_click(on)
+        if on:
+            install_suggester(self.state)
+            self.state.say("one-click diameters on (T2 FS and DWI b800): a click inside a lesion with the line tool "
+                           "suggests its diameter; on the sample they lengthen DWI against T2 FS by 0.5 mm on average")
+        else:
+            self.state.set_suggester(None)
+            self.state.say("one-click diameters off: drag each diameter")
 
     def _toggle_right_drag(self) -> None:
         self.view_settings.set_right_drag("window" if self.view_settings.right_drag == "zoom" else "zoom")

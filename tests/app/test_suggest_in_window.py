@@ -31,7 +31,15 @@ def window(qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index)
     w = make_window(qtbot, env)
     assert w.store_flow.open_store(store_copy) and not w.session.read_only
     open_pair(w, qtbot, sample_dicom, sample_index, PATIENT)
+    assert w.state.suggest is None  # off by default: it biases DWI against T2 FS on the sample
+    one_click(w).trigger()  # Read -> One-click diameters, as the reader turns them on
+    assert w.state.suggest is not None and w.view_settings.one_click
     return w
+
+
+def one_click(w: MainWindow):  # type: ignore[no-untyped-def]
+    menu = next(a.menu() for a in w.menuBar().actions() if a.text().replace("&", "") == "Read")
+    return next(a for a in menu.actions() if a.text().startswith("One-click diameters"))
 
 
 def _click(qtbot, vp, at: tuple[float, float]) -> None:  # type: ignore[no-untyped-def]
@@ -117,3 +125,21 @@ def test_on_a_series_where_the_method_misses_its_goal_a_click_is_refused_with_th
     _click(qtbot, w.grid.viewports[cell], model.geometry.pixel_on_slice(lesion["centre_mm"]["ct"], k))
     assert "offered on" in w.status.text() and "3.4 mm" in w.status.text() and "CT portal" in w.status.text()
     assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.CT_PORTAL) is None
+
+
+def test_one_click_diameters_are_off_until_the_reader_turns_them_on(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
+                                                                     sample_dicom: Path) -> None:
+    w = window
+    one_click(w).trigger()  # off again
+    assert w.state.suggest is None and "off" in w.status.text()
+    truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
+    lesion = next(les for les in truth["lesions"] if les["id"] == LESION)
+    model = w.reading.viewports[DWI_CELL]
+    w.reading.activate(DWI_CELL)
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    k = lesion["series"]["mr_dwi"]["slice_index"]
+    model.set_index(k)
+    _click(qtbot, w.grid.viewports[DWI_CELL], model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k))
+    assert "drag to draw" in w.status.text()
+    assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) is None
