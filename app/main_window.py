@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
             "counted": lambda: cmd.mark_counted(s), "uncountable": lambda: cmd.toggle_uncountable(s),
             "delete_selected": lambda: cmd.delete(s, self.reading_view.pointer_now()),
             "choose_pair": lambda: self.choose_pair(self.browser.selected_patient()),
-            "toggle_browser": lambda: self.dock.setVisible(not self.dock.isVisible()),
+            "toggle_browser": self._toggle_browser,
             "next_slice": lambda: active().next_slice(1), "previous_slice": lambda: active().next_slice(-1),
             "page_down": lambda: active().next_slice(PAGE_SLICES), "page_up": lambda: active().next_slice(-PAGE_SLICES),
             "first_slice": lambda: active().first(), "last_slice": lambda: active().last(),
@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
             "next_cell": lambda: self._step_cell(1), "previous_cell": lambda: self._step_cell(-1),
             "grid_1x1": grid(1, 1), "grid_1x2": grid(1, 2), "grid_2x2": grid(2, 2), "grid_2x3": grid(2, 3),
             "grid_3x3": grid(3, 3), "swap_adc": r.swap_dwi_adc, "dwi_adc_side_by_side": self._dwi_adc_side_by_side,
-            "compare_prior": self.follow_up.toggle, "carry_lesions": self.follow_up.carry_lesions,
+            "compare_prior": self._compare_prior, "carry_lesions": self.follow_up.carry_lesions,
             "link_all": self._link_all, "toggle_link": r.toggle_link_active,
             "clear_links": self._clear_links,
             "crosshair": lambda: s.set_tool(ToolMode.WINDOW_LEVEL if s.tool is ToolMode.CROSSHAIR else ToolMode.CROSSHAIR),
@@ -430,6 +430,16 @@ class MainWindow(QMainWindow):
         r.layout.set_grid(1, 2)
         r.activate(0)
         self.state.say("DWI b800 and ADC side by side (Shift+D: back to the six cells)")
+
+    def _compare_prior(self) -> None:
+        """P: the prior exam beside (FollowUpCompare), and the Follow-up dock to the front with it."""
+        self.follow_up.toggle()
+        (self.docks.followup_dock if self.follow_up.active else self.docks.lesions_dock).raise_()
+
+    def _toggle_browser(self) -> None:
+        if self.state.blinded and not self.dock.isVisible():
+            raise LesionlabError("a blinded study case is on screen: the study browser lists patients by name")
+        self.dock.setVisible(not self.dock.isVisible())
 
     def _toggle_one_click(self) -> None:
         """One-click diameters are off by default: on the sample they add +0.5 mm to the DWI - T2 FS

@@ -156,6 +156,7 @@ class StudyUi:
             pair = replace(pair, mr=replace(mr, stacks=()))
         elif roles <= _MR_ROLES:
             pair = replace(pair, ct=replace(ct, stacks=()))
+        w.state.blinded = True  # from now on the browser and overlays stay hidden (Ctrl+B and O refuse)
         w.dock.hide()  # the browser lists patient names
         if w.state.overlays:
             w.state.toggle_overlays()  # the viewport corners show the patient id and dates

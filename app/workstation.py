@@ -66,6 +66,8 @@ class WorkstationState:
         self.compare_frames: tuple[str, str] | None = None
         self.tool = ToolMode.WINDOW_LEVEL
         self.overlays = True
+        #: a reader-study case is on screen: nothing may show who the patient is (overlays, browser)
+        self.blinded = False
         self.status = ""
         self.changed = Signal()
         #: Before anything is recorded: the reader named, the pair in the project, a writable store
@@ -136,6 +138,9 @@ class WorkstationState:
         self.selection.set_lobe(lobe)
 
     def toggle_overlays(self) -> None:
+        if self.blinded and not self.overlays:
+            raise LesionlabError("a blinded study case is on screen: the overlays would show the patient's id and "
+                                 "exam dates")
         self.overlays = not self.overlays
         self.changed.emit("overlays")
 

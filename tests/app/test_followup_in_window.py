@@ -44,6 +44,7 @@ def test_follow_up_prior_beside_current(window, qtbot, sample_dicom: Path) -> No
 
     press(w, qtbot, "compare_prior")
     assert w.reading.layout.grid == (1, 2) and w.follow_up.active
+    assert not w.docks.followup_dock.visibleRegion().isEmpty()  # the Follow-up dock came to the front
     assert w.state.cell_kind(0) is CellKind.READING and w.state.cell_kind(1) is CellKind.COMPARISON
     prior = w.reading.hanging.cells[1].stack
     assert prior.study_date == "20230314" and w.reading.hanging.role_of(prior) is Role.CT_PORTAL

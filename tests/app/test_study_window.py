@@ -61,6 +61,12 @@ def test_a_reader_works_through_the_study_with_one_key(qtbot, env: Path, study_s
     qtbot.waitUntil(lambda: w.isActiveWindow())
     assert w.session.reading.reader == "R1@MRI" and f"case {order[0]} (MRI, 1 of 3)" in w.windowTitle()
     assert not w.dock.isVisible() and not w.state.overlays
+    # the reader cannot bring back what shows who the patient is: Ctrl+B and O refuse, saying why
+    press(w, qtbot, "toggle_browser")
+    press(w, qtbot, "toggle_overlays")
+    assert not w.dock.isVisible() and not w.state.overlays
+    assert any("lists patients by name" in m for m in shown) and any("patient's id" in m for m in shown)
+    shown.clear()
     hung = [c.stack for c in w.reading.hanging.cells if c.stack is not None]
     assert hung and all(s.modality == "MR" for s in hung)  # the MRI session shows no CT
     project = w.session.reading.project
