@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from annotation import _validate as v
 from annotation.vocab import FOLLOWUP_STATUSES, FollowupKind, FollowupStatus
 from viewer.errors import ValidationError
 
@@ -53,16 +54,11 @@ def _text(name: str, value: Any, *, required: bool = False) -> str:
 
 
 def _date(name: str, value: Any) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValidationError(f"{value!r} is not a date (YYYY-MM-DD)", where=name)
+    """A required date (the records' own rule, annotation._validate.date, which also names the field)."""
+    found = v.date(name, value)
+    if found is None:
+        raise ValidationError(f"{value!r} is not a date (YYYY-MM-DD)", where=name)
+    return found
 
 
 @dataclass(frozen=True)

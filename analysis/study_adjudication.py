@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from analysis.matching import Finding, MatchRule, cluster_findings
+from annotation import _validate as v
 from annotation.project import Project
 from annotation.study import StudyDefinition, session_reader
 from annotation.vocab import CountStatus, Lobe
@@ -51,10 +52,7 @@ class Thresholds:
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise ValidationError(f"expected a number >= 0, got {value!r}", where=name)
-        if isinstance(self.count_difference, bool) or not isinstance(self.count_difference, int) \
-                or self.count_difference < 0:
-            raise ValidationError(f"expected a whole number >= 0, got {self.count_difference!r}",
-                                  where="count_difference")
+        v.whole("count_difference", self.count_difference)
 
 
 @dataclass(frozen=True)

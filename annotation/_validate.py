@@ -69,6 +69,14 @@ def number(name: str, value: Any, *, low: float | None = None, high: float | Non
     return value
 
 
+def whole(name: str, value: Any, *, low: int = 0, unit: str = "") -> int:
+    """A whole number >= ``low`` (a bool is not one); ``unit`` names what it counts in the message."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        what = f"a whole number{' of ' + unit if unit else ''} >= {low}"
+        raise ValidationError(f"expected {what}, got {value!r}", where=name)
+    return value
+
+
 def date(name: str, value: Any) -> _dt.date | None:
     """A date from a date, an ISO string (2024-03-01) or a DICOM DA string (20240301)."""
     if value is None or value == "":

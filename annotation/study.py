@@ -46,6 +46,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from annotation import _validate as v
 from viewer.errors import StudyError, ValidationError
 from viewer.records import READING_ROLES, Role
 
@@ -104,9 +105,7 @@ class StudySession:
         if not roles:
             raise ValidationError("a session shows at least one series role", where="roles")
         object.__setattr__(self, "roles", tuple(roles))
-        if isinstance(self.washout_days, bool) or not isinstance(self.washout_days, int) or self.washout_days < 0:
-            raise ValidationError(f"expected a whole number of days >= 0, got {self.washout_days!r}",
-                                  where="washout_days")
+        v.whole("washout_days", self.washout_days, unit="days")
 
 
 @dataclass(frozen=True)
