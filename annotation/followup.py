@@ -67,14 +67,6 @@ class FollowupEditor:
         self.reading.apply(f"timepoint {timepoint_id} of {patient_id}", self.project.with_record(tp))
         return tp
 
-    def delete_timepoint(self, patient_id: str, timepoint_id: str) -> None:
-        key = (patient_id, timepoint_id)
-        if key not in self.project.timepoints:
-            raise ValidationError(f"no timepoint {timepoint_id!r} of {patient_id}", where="timepoint_id")
-        base = [k for k, b in self.project.followup_baselines.items() if (b.patient_id, b.timepoint_id) == key]
-        self.reading.apply(f"delete timepoint {timepoint_id}",
-                           self.project.without_many({"timepoints": [key], "followup_baselines": base}))
-
     def set_treatment_line(self, patient_id: str, line_number: int, name: str, start_date: _dt.date | str,
                            end_date: _dt.date | str | None = None) -> TreatmentLine:
         self._need_patient(patient_id)

@@ -27,14 +27,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QHeaderView, Q
 
 from annotation.followup import (FollowupEditor, role_change, suggested_baseline, timepoint_of_pair,
                                  timepoints_of)
-from annotation.followup_records import LIVER, ORGANS, LesionFollowup
+from annotation.followup_records import ORGANS, LesionFollowup
 from annotation.project import Project
 from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer
 from annotation.records import Lesion
 from annotation.selection import Selection
 from annotation.vocab import FOLLOWUP_STATUSES, FollowupKind, FollowupStatus
 from viewer.errors import LesionlabError
-from viewer.records import READING_ROLES, Role
+from viewer.records import READING_ROLES
 
 #: (project, reader, patient, open exam date) -> the live course (analysis.response_live.LiveCourse).
 Assess = Callable[[Project, str, str, "_dt.date | None"], Any]

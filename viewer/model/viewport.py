@@ -169,7 +169,16 @@ class ViewportModel:
     # ------------------------------------------------------------------ window / level
     @property
     def window(self) -> WindowLevel | None:
-        return self.windows.get(self.key) if self.volume is not None else None
+        """The stack's window; the automatic one from the slices decoded so far when none is stored yet
+        (a slice can be decoded, on a loader thread, before its progress reaches :meth:`slices_loaded`)."""
+        vol = self.volume
+        if vol is None:
+            return None
+        found = self.windows.get(self.key)
+        if found is None and vol.loaded.any():
+            self.windows.set_auto(self.key, default_window(vol.units, vol.array, vol.loaded))
+            found = self.windows.get(self.key)
+        return found
 
     def set_window(self, wl: WindowLevel) -> None:
         if self.volume is not None:
