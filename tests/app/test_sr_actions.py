@@ -72,7 +72,9 @@ def test_pacs_dialog_searches_and_retrieves_from_orthanc(window: MainWindow, qtb
         assert job is not None
         qtbot.waitUntil(lambda: bool(got) or not job.isRunning(), timeout=120_000)
         job.wait()
-        assert got == [str(env / "pacs" / "LLSYN003")]
+        # the thread may end before its queued "retrieved" signal reaches the dialog: let it arrive
+        qtbot.waitUntil(lambda: bool(got) or bool(warnings), timeout=10_000)
+        assert got == [str(env / "pacs" / "LLSYN003")], warnings
         assert len(list(Path(got[0]).rglob("*.dcm"))) == 70
         dialog.address.setText("NOBODY@127.0.0.1:1")
         dialog.search()
