@@ -28,8 +28,14 @@ class SuggestParams:
     shell_fraction: float = 0.15  # a ring outside the region this far from the liver is more lesion
     beyond_ratio: float = 1.5  # growth stops this many contrasts beyond the edge level (fat, air, veins)
     vessel_ratio: float = 1.0  # a blob beyond the edge level by this many contrasts, at the edge, is cut off
+    vessel_quantile: float = 0.0  # the lesion's level on a slice for the vessel cut: this quantile of the region (0: the levels')
     opening: float = 0.5  # opening disc radius, a fraction of the largest disc inside the region
     n_rays: int = 72
+    ellipse_tolerance: float = 0.1  # edge residuals within this fraction of the short semi-axis: the ellipse is the boundary (0: never)
+    local_edge_mm: float = 2.0  # each ray's edge at the half-maximum of the levels this deep either side (0: off)
+    curvature_correction: bool = True  # the ellipse's axes corrected for the blur's inward shift of a curved edge
+    consensus_px: float = 1.0  # rays within this many pixels of an ellipse agree with it
+    consensus_tries: int = 200  # ellipses tried for the largest consensus
     harmonics: int = 8  # the boundary's radius keeps these Fourier harmonics (noise goes, shape stays)
     leak_window: int = 15  # rays of the circular median a ray's radius is compared with
     leak_ratio: float = 1.2  # a ray longer than this times its neighbours' median (+ 1 px) leaked

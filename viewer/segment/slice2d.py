@@ -21,12 +21,13 @@ Steps (all on a window of ``roi_radius_mm`` around the click, denoised by a Gaus
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.segmentation import watershed
 
+from viewer.segment.ellipse import robust_fit
 from viewer.segment.records import SuggestParams
 
 
@@ -55,6 +56,7 @@ class SliceOutline:
     levels: Levels
     leaked_fraction: float
     centre: tuple[float, float]
+    shape: str = "outline"  # "ellipse": the robust ellipse through the edge is the boundary
 
 
 class Window:
@@ -71,6 +73,7 @@ class Window:
         crop = np.asarray(image[self.r0:r1, self.c0:c1], dtype=np.float32)
         self.raw = crop
         sigma = (max(p.smooth_mm / rs, p.min_px), max(p.smooth_mm / cs, p.min_px))
+        self.smooth_mm = max(sigma[0] * rs, sigma[1] * cs)
         self.sm = ndi.gaussian_filter(crop, sigma, mode="nearest")
         self.touches_image_edge = (self.r0, self.c0) == (0, 0) or r1 == image.shape[0] or c1 == image.shape[1]
 
@@ -240,26 +243,48 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     inside &= valid
     value = levels.sign * (ndi.map_coordinates(win.sm, coords.reshape(2, -1), order=1).reshape(rows.shape)
                            - levels.threshold)
-    radius = np.empty(p.n_rays)
-    for k in range(p.n_rays):
-        out = np.flatnonzero(~inside[k])
-        e = int(out[0]) if out.size else len(t) - 1
-        # the last threshold crossing before the exit, within a pixel of it
-        back = max(0, e - int(math.ceil(max(rs, cs) / step)) - 1)
-        pos = np.flatnonzero(value[k, back:e + 1] > 0)
-        if pos.size and pos[-1] + back < len(t) - 1:
-            j = int(pos[-1]) + back
-            v0, v1 = value[k, j], value[k, j + 1]
-            radius[k] = t[j] + step * (v0 / (v0 - v1) if v0 != v1 else 0.5)
-        else:
-            radius[k] = max(0.0, t[e] - step / 2)
-    radius, leaked = _without_leaks(radius, p, max(rs, cs))
+    candidates = _exits(inside, value, t, step, max(rs, cs))
+    radius = np.nan_to_num(candidates[:, 0])  # the first exit (what the rays gave before the consensus)
+    profile = levels.sign * ndi.map_coordinates(win.sm, coords.reshape(2, -1), order=1).reshape(rows.shape)
+    blur = None
+    if p.local_edge_mm:  # every candidate edge at its own half-maximum
+        used = int(np.isfinite(candidates).any(axis=0).sum())
+        candidates = np.stack([_local_edges(profile, t, candidates[:, j], p.local_edge_mm, max(rs, cs),
+                                            0.5 * p.min_contrast_sd * levels.liver_sd, win.smooth_mm,
+                                            with_blur=p.curvature_correction and j == 0)[0]
+                               for j in range(max(used, 1))], axis=1)
+    fitted = robust_fit(candidates, phi, floor_mm=p.consensus_px * max(rs, cs), tries=p.consensus_tries) \
+        if p.ellipse_tolerance else None
+    if fitted is not None:
+        radius = fitted.radius
+        if p.curvature_correction:
+            blur = _local_edges(profile, t, radius, p.local_edge_mm, max(rs, cs),
+                                0.5 * p.min_contrast_sd * levels.liver_sd, win.smooth_mm, with_blur=True)[1]
+    if fitted is not None:
+        leaked = 1.0 - float(fitted.inliers.mean())
+        along = fitted.ellipse.radius_along(0.0, 0.0, phi)
+    else:
+        radius, leaked = _without_leaks(radius, p, max(rs, cs))
     if leaked > p.max_leak_fraction:
         return f"the boundary leaks on {leaked:.0%} of the rays (vessel, capsule or a neighbouring lesion)"
-    spectrum = np.fft.rfft(radius)
-    spectrum[p.harmonics + 1:] = 0.0
-    radius = np.maximum(np.fft.irfft(spectrum, n=p.n_rays), 0.0)
-    points = np.stack([cr + win.r0 + radius * np.sin(phi) / rs, cc + win.c0 + radius * np.cos(phi) / cs], axis=1)
+    shape = "outline"
+    if fitted is not None and fitted.scale_mm <= max(p.ellipse_tolerance * fitted.ellipse.b, 0.5 * max(rs, cs)):
+        # an elliptical section: the ellipse is the boundary (its noise averaged, not maximised)
+        e = fitted.ellipse
+        if blur is not None and p.curvature_correction:
+            # a blurred convex edge's half-maximum lies inside it by blur^2 x curvature / 2: at the
+            # ends of the axes the curvatures are a / b^2 and b / a^2
+            e = replace(e, a=e.a + blur ** 2 * e.a / (2 * e.b ** 2), b=e.b + blur ** 2 * e.b / (2 * e.a ** 2))
+        shape, radius = "ellipse", e.radius_along(0.0, 0.0, phi)
+        xy = e.points(2 * p.n_rays)
+        points = np.stack([cr + win.r0 + xy[:, 1] / rs, cc + win.c0 + xy[:, 0] / cs], axis=1)
+    else:
+        if fitted is not None:  # what the ellipse calls a leak takes its radius; the rest keeps its shape
+            radius = np.where(fitted.inliers, radius, along)
+        spectrum = np.fft.rfft(radius)
+        spectrum[p.harmonics + 1:] = 0.0
+        radius = np.maximum(np.fft.irfft(spectrum, n=p.n_rays), 0.0)
+        points = np.stack([cr + win.r0 + radius * np.sin(phi) / rs, cc + win.c0 + radius * np.cos(phi) / cs], axis=1)
     # compactness: the outline's area against the disc of its longest chord (an ellipse of axis
     # ratio q has q; a lesion merged with a vessel running away from it much less)
     area = 0.5 * float(np.sum(radius ** 2)) * (2 * math.pi / p.n_rays)
@@ -267,7 +292,92 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     compact = area / (math.pi * chord ** 2 / 4.0) if chord > 0 else 0.0
     if compact < p.min_compactness:
         return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
-    return SliceOutline(points, levels, leaked, (float(cr + win.r0), float(cc + win.c0)))
+    return SliceOutline(points, levels, leaked, (float(cr + win.r0), float(cc + win.c0)), shape)
+
+
+def _exits(inside: np.ndarray, value: np.ndarray, t: np.ndarray, step: float, pixel_mm: float,
+           most: int = 6) -> np.ndarray:
+    """(n_rays, most): where each ray leaves the region, nearest first (NaN-padded): the last
+    threshold crossing within a pixel before each exit, sub-pixel. A ray that runs into a vessel
+    joined to the lesion leaves the region only beyond it; one that crosses a notch leaves and
+    comes back: every exit is a candidate edge, the ellipse consensus chooses."""
+    n, m = inside.shape
+    out = np.full((n, most), np.nan)
+    back_px = int(math.ceil(pixel_mm / step)) + 1
+    for k in range(n):
+        ins = inside[k]
+        exits = np.flatnonzero(ins[:-1] & ~ins[1:]) + 1  # first sample outside
+        if not ins[-1] and ins.any() and not exits.size:
+            exits = np.array([int(np.argmin(ins))])
+        for i, e in enumerate(exits[:most]):
+            back = max(0, e - back_px)
+            pos = np.flatnonzero(value[k, back:e + 1] > 0)
+            if pos.size and pos[-1] + back < m - 1:
+                j = int(pos[-1]) + back
+                v0, v1 = value[k, j], value[k, j + 1]
+                out[k, i] = t[j] + step * (v0 / (v0 - v1) if v0 != v1 else 0.5)
+            else:
+                out[k, i] = max(0.0, t[e] - step / 2)
+    return out
+
+
+def _local_edges(profile: np.ndarray, t: np.ndarray, radius: np.ndarray, band_mm: float, pixel_mm: float,
+                 min_step: float, smooth_mm: float, with_blur: bool = False) -> tuple[np.ndarray, float | None]:
+    """Each ray's edge at its own half-maximum: half-way between the lesion's level just inside the
+    edge found (``band_mm`` deep, from a pixel in) and the liver's just outside it, the crossing
+    of that level nearest the first edge (within ``band_mm``). A lesion's texture changes its
+    contrast from one side to another; one threshold for the whole lesion moves the edge where
+    the lesion is fainter (inwards) or brighter (outwards), the local half-maximum does not.
+    A ray whose local step is under ``min_step`` keeps its edge (the fit weighs it with the rest).
+
+    Also returns the edge's blur (the SD of the Gaussian that spreads a step into what the rays
+    show: smoothing, the scanner's point spread and the slice's partial volume together): the
+    distance between the 75 % and 25 % levels of each ray's step / 1.349 (an erf edge's), the
+    median over the rays; None when too few rays show a step."""
+    step = t[1] - t[0]
+    out = radius.copy()
+    blurs: list[float] = []
+    for round_ in range(2):
+        for k in range(len(radius)):
+            r = out[k]
+            if not np.isfinite(r):
+                continue
+            inner = (t >= r - pixel_mm - band_mm) & (t <= r - pixel_mm)
+            outer = (t >= r + pixel_mm) & (t <= r + pixel_mm + band_mm)
+            if inner.sum() < 2 or outer.sum() < 2:
+                continue
+            hi, lo = float(np.median(profile[k, inner])), float(np.median(profile[k, outer]))
+            if hi - lo < min_step:
+                continue
+            level = 0.5 * (hi + lo)
+            near = np.flatnonzero((t >= r - band_mm) & (t <= r + band_mm))
+            v = profile[k, near] - level
+            cross = np.flatnonzero((v[:-1] > 0) & (v[1:] <= 0))
+            if not cross.size:
+                continue
+            j = cross[np.argmin(np.abs(t[near][cross] - r))]
+            v0, v1 = v[j], v[j + 1]
+            out[k] = t[near][j] + step * (v0 / (v0 - v1) if v0 != v1 else 0.5)
+            if round_ == 1 and with_blur:  # the 25 % and 75 % levels of an erf edge lie 1.349 SD apart
+                deep = (t >= out[k] - 3.5 * smooth_mm) & (t <= out[k] - 2.0 * smooth_mm)
+                far_out = (t >= out[k] + 2.0 * smooth_mm) & (t <= out[k] + 3.5 * smooth_mm)
+                if deep.sum() < 2 or far_out.sum() < 2:
+                    continue
+                top, bottom = float(np.median(profile[k, deep])), float(np.median(profile[k, far_out]))
+                if top - bottom < min_step:
+                    continue
+                near = np.flatnonzero(np.abs(t - out[k]) <= 2.0 * smooth_mm)
+                v25 = profile[k, near] - (bottom + 0.25 * (top - bottom))
+                v75 = profile[k, near] - (bottom + 0.75 * (top - bottom))
+                c25 = np.flatnonzero((v25[:-1] > 0) & (v25[1:] <= 0))
+                c75 = np.flatnonzero((v75[:-1] > 0) & (v75[1:] <= 0))
+                if c25.size and c75.size:
+                    far = t[near][c25[np.argmin(np.abs(t[near][c25] - out[k]))]]
+                    close = t[near][c75[np.argmin(np.abs(t[near][c75] - out[k]))]]
+                    if far > close:
+                        blurs.append((far - close) / 1.349)
+    blur = float(np.median(blurs)) if len(blurs) >= len(radius) // 3 else None
+    return out, blur
 
 
 def _without_brighter_neighbours(win: Window, seed: tuple[float, float], levels: Levels, region: np.ndarray,
@@ -277,14 +387,20 @@ def _without_brighter_neighbours(win: Window, seed: tuple[float, float], levels:
     gradient from two kinds of markers, the part around the click and each such blob that reaches
     the region's edge (an enclosed one is a core or a rim, part of the lesion)."""
     sign = levels.sign
-    ceiling = levels.lesion + p.vessel_ratio * (levels.lesion - levels.liver)
+    # the lesion's level on this slice (the levels may come from a slice where it is fainter):
+    # what most of the region reaches, so that a brighter shell round a necrotic core is not cut
+    level = sign * max(sign * levels.lesion, float(np.quantile(sign * win.sm[region], p.vessel_quantile))) \
+        if p.vessel_quantile else levels.lesion
+    ceiling = level + p.vessel_ratio * (level - levels.liver)
     beyond = region & (sign * (win.sm - ceiling) > 0)
     if not beyond.any():
         return region
     edge = win.ring(region, 0.0, p.ring_mm[0], outside=False) & region
     blobs, n = ndi.label(beyond)
     r, c = int(round(seed[0])), int(round(seed[1]))
-    others = [i for i in range(1, n + 1) if i != blobs[r, c] and (edge & (blobs == i)).any()]
+    # a blob round the click is the lesion's own brighter shell (necrosis inside), not a vessel
+    others = [i for i in range(1, n + 1) if i != blobs[r, c] and (edge & (blobs == i)).any()
+              and not ndi.binary_fill_holes(blobs == i)[r, c]]
     if not others:
         return region
     markers = np.zeros(region.shape, np.int32)
