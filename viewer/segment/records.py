@@ -18,22 +18,22 @@ class SuggestParams:
     """
 
     roi_radius_mm: float = 50.0  # the search window around the click
-    smooth_mm: float = 1.5  # Gaussian sigma of the denoising before anything is measured
-    min_px: float = 0.7  # floor of the smoothing sigma, in pixels (coarse DWI pixels)
+    smooth_mm: float = 1.2  # Gaussian sigma of the denoising before anything is measured
+    min_px: float = 0.5  # floor of the smoothing sigma, in pixels (coarse DWI pixels)
     click_disc_mm: float = 2.0  # radius of the disc whose median is the intensity at the click
     ring_mm: tuple[float, float] = (2.0, 4.0)  # band outside (and inside) a region's edge
     inner_quantile: float = 0.6  # the lesion's level just inside its edge: this quantile (lesion side up)
     edge_iterations: int = 5  # the edge's half-maximum is re-measured until it settles (at most this often)
     min_contrast_sd: float = 2.5  # lesion vs liver, in SDs of the smoothed liver, to suggest at all
-    shell_fraction: float = 0.15  # a ring outside the region this far from the liver is more lesion
+    shell_fraction: float = 0.05  # a ring outside the region this far from the liver is more lesion
     beyond_ratio: float = 1.5  # growth stops this many contrasts beyond the edge level (fat, air, veins)
     vessel_ratio: float = 1.0  # a blob beyond the edge level by this many contrasts, at the edge, is cut off
     vessel_quantile: float = 0.0  # the lesion's level on a slice for the vessel cut: this quantile of the region (0: the levels')
     opening: float = 0.5  # opening disc radius, a fraction of the largest disc inside the region
     n_rays: int = 72
     ellipse_tolerance: float = 0.1  # edge residuals within this fraction of the short semi-axis: the ellipse is the boundary (0: never)
-    local_edge_mm: float = 2.0  # each ray's edge at the half-maximum of the levels this deep either side (0: off)
-    curvature_correction: bool = True  # the ellipse's axes corrected for the blur's inward shift of a curved edge
+    local_edge_mm: float = 1.5  # each ray's edge at the half-maximum of the levels this deep either side (0: off)
+    curvature_correction: str = "smoothing"  # the ellipse's axes corrected for the blur's inward shift of a curved edge
     consensus_px: float = 1.0  # rays within this many pixels of an ellipse agree with it
     consensus_tries: int = 200  # ellipses tried for the largest consensus
     harmonics: int = 8  # the boundary's radius keeps these Fourier harmonics (noise goes, shape stays)
@@ -41,6 +41,7 @@ class SuggestParams:
     leak_ratio: float = 1.2  # a ray longer than this times its neighbours' median (+ 1 px) leaked
     min_compactness: float = 0.5  # area / (pi d^2 / 4): lower is a lesion merged with a vessel
     max_leak_fraction: float = 0.34  # more leaked rays than this: refused
+    remeasure_best: bool = False  # the chosen slice measured again at its own levels
     slices_each_side: int = 2
     max_shift: float = 0.5  # the centre moves less than this times the diameter from slice to slice
     max_growth: float = 1.5  # nor does the diameter grow more than this factor (+ 1 pixel)  # neighbouring slices searched for a longer axial diameter

@@ -251,15 +251,17 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
         used = int(np.isfinite(candidates).any(axis=0).sum())
         candidates = np.stack([_local_edges(profile, t, candidates[:, j], p.local_edge_mm, max(rs, cs),
                                             0.5 * p.min_contrast_sd * levels.liver_sd, win.smooth_mm,
-                                            with_blur=p.curvature_correction and j == 0)[0]
+                                            with_blur=False)[0]
                                for j in range(max(used, 1))], axis=1)
     fitted = robust_fit(candidates, phi, floor_mm=p.consensus_px * max(rs, cs), tries=p.consensus_tries) \
         if p.ellipse_tolerance else None
     if fitted is not None:
         radius = fitted.radius
-        if p.curvature_correction:
+        if p.curvature_correction == "measured":
             blur = _local_edges(profile, t, radius, p.local_edge_mm, max(rs, cs),
                                 0.5 * p.min_contrast_sd * levels.liver_sd, win.smooth_mm, with_blur=True)[1]
+        elif p.curvature_correction == "smoothing":
+            blur = win.smooth_mm
     if fitted is not None:
         leaked = 1.0 - float(fitted.inliers.mean())
         along = fitted.ellipse.radius_along(0.0, 0.0, phi)
@@ -403,13 +405,23 @@ def _without_brighter_neighbours(win: Window, seed: tuple[float, float], levels:
               and not ndi.binary_fill_holes(blobs == i)[r, c]]
     if not others:
         return region
-    markers = np.zeros(region.shape, np.int32)
-    markers[win.disc(seed, p.click_disc_mm) & region & ~beyond] = 1
-    for i in others:
-        markers[blobs == i] = 2
-    if not (markers == 1).any():
-        return region
     rs, cs = win.spacing
+    vessels = np.isin(blobs, others)
+    # the lesion's marker: all of the region but the vessels and a band round them (a marker at
+    # the click alone would lose a necrotic lesion's shell to the vessel: the steepest edge there
+    # is the core's); the watershed decides only the band
+    near = ndi.distance_transform_edt(~vessels, sampling=(rs, cs)) <= p.ring_mm[0]
+    markers = np.zeros(region.shape, np.int32)
+    markers[region & ~beyond & ~near] = 1
+    markers[vessels] = 2
+    lesion = ndi.label(markers == 1)[0]
+    if not lesion[int(round(seed[0])), int(round(seed[1]))]:
+        markers[win.disc(seed, p.click_disc_mm) & region & ~beyond] = 1
+        lesion = ndi.label(markers == 1)[0]
+    at = lesion[int(round(seed[0])), int(round(seed[1]))]
+    if not at:
+        return region
+    markers[(markers == 1) & (lesion != at)] = 0  # parts cut off by the band: the watershed decides
     gradient = np.hypot(ndi.sobel(win.sm, 0) / rs, ndi.sobel(win.sm, 1) / cs)
     basins = watershed(gradient, markers, mask=region)
     kept: np.ndarray = ndi.binary_fill_holes(basins == 1)

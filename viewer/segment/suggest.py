@@ -120,8 +120,10 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         return _refuse(start, p)
     levels, first = start
     # started again from the centre found, so that any click inside the lesion ends the same way
+    # (a necrotic core found from its centre is inside the lesion found first: the outer one stays)
     again_start = _start(volume, slice_index, first.centre, spacing, p)
-    if not isinstance(again_start, str) and _near(again_start[1], at, spacing, max(spacing)):
+    if not isinstance(again_start, str) and _near(again_start[1], at, spacing, max(spacing)) \
+            and _measure(again_start[1], spacing)[0] >= 0.9 * _measure(first, spacing)[0]:
         levels, first = again_start
     found = {slice_index: first}
 
@@ -150,7 +152,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
     best = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
     final = found[best]
-    if best != slice_index:  # measured again at its own edge's half-maximum
+    if best != slice_index and p.remeasure_best:  # measured again at its own edge's half-maximum
         win = Window(volume.array[best], final.centre, spacing, p)
         seed = win.local(final.centre)
         edge = at_edge(win, seed, levels, grow(win.sm, seed, levels.sign, levels.threshold), p)
