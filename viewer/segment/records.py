@@ -33,7 +33,7 @@ class SuggestParams:
     n_rays: int = 72
     ellipse_tolerance: float = 0.1  # edge residuals within this fraction of the short semi-axis: the ellipse is the boundary (0: never)
     local_edge_mm: float = 1.5  # each ray's edge at the half-maximum of the levels this deep either side (0: off)
-    curvature_correction: str = "smoothing"  # the ellipse's axes corrected for the blur's inward shift of a curved edge
+    curvature_correction: bool = True  # the ellipse's axes corrected for the inward shift the smoothing gives a curved edge
     consensus_px: float = 1.0  # rays within this many pixels of an ellipse agree with it
     consensus_tries: int = 200  # ellipses tried for the largest consensus
     harmonics: int = 8  # the boundary's radius keeps these Fourier harmonics (noise goes, shape stays)

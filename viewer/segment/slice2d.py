@@ -21,6 +21,7 @@ Steps (all on a window of ``roi_radius_mm`` around the click, denoised by a Gaus
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -181,7 +182,18 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
         sign = 1 if ring > liver else -1
         threshold = liver + (ring - liver) / 2.0
         region = grow(win.sm, seed, sign, threshold, keep=region)
-    return at_edge(win, seed, Levels(sign, threshold, liver, sd, at, mode), region, p)
+    edged = at_edge(win, seed, Levels(sign, threshold, liver, sd, at, mode), region, p)
+    for _ in range(2):  # what lies just outside the edge found is still far from the liver: more lesion
+        if isinstance(edged, str) or abs(edged[0].liver - mode) < max(gate, p.shell_fraction * abs(at - mode)):
+            break
+        outer = edged[0].liver
+        sign = 1 if outer > mode else -1
+        threshold = mode + (outer - mode) / 2.0
+        grown = grow(win.sm, seed, sign, threshold, keep=edged[1])
+        if not grown.any() or grown.sum() <= edged[1].sum():
+            break
+        edged = at_edge(win, seed, Levels(sign, threshold, mode, sd, outer, mode), grown, p)
+    return edged
 
 
 def at_edge(win: Window, seed: tuple[float, float], levels: Levels, region: np.ndarray,
@@ -250,17 +262,13 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     if p.local_edge_mm:  # every candidate edge at its own half-maximum
         used = int(np.isfinite(candidates).any(axis=0).sum())
         candidates = np.stack([_local_edges(profile, t, candidates[:, j], p.local_edge_mm, max(rs, cs),
-                                            0.5 * p.min_contrast_sd * levels.liver_sd, win.smooth_mm,
-                                            with_blur=False)[0]
+                                            0.5 * p.min_contrast_sd * levels.liver_sd)
                                for j in range(max(used, 1))], axis=1)
     fitted = robust_fit(candidates, phi, floor_mm=p.consensus_px * max(rs, cs), tries=p.consensus_tries) \
         if p.ellipse_tolerance else None
     if fitted is not None:
         radius = fitted.radius
-        if p.curvature_correction == "measured":
-            blur = _local_edges(profile, t, radius, p.local_edge_mm, max(rs, cs),
-                                0.5 * p.min_contrast_sd * levels.liver_sd, win.smooth_mm, with_blur=True)[1]
-        elif p.curvature_correction == "smoothing":
+        if p.curvature_correction:
             blur = win.smooth_mm
     if fitted is not None:
         leaked = 1.0 - float(fitted.inliers.mean())
@@ -324,62 +332,41 @@ def _exits(inside: np.ndarray, value: np.ndarray, t: np.ndarray, step: float, pi
 
 
 def _local_edges(profile: np.ndarray, t: np.ndarray, radius: np.ndarray, band_mm: float, pixel_mm: float,
-                 min_step: float, smooth_mm: float, with_blur: bool = False) -> tuple[np.ndarray, float | None]:
+                 min_step: float) -> np.ndarray:
     """Each ray's edge at its own half-maximum: half-way between the lesion's level just inside the
     edge found (``band_mm`` deep, from a pixel in) and the liver's just outside it, the crossing
-    of that level nearest the first edge (within ``band_mm``). A lesion's texture changes its
-    contrast from one side to another; one threshold for the whole lesion moves the edge where
-    the lesion is fainter (inwards) or brighter (outwards), the local half-maximum does not.
-    A ray whose local step is under ``min_step`` keeps its edge (the fit weighs it with the rest).
-
-    Also returns the edge's blur (the SD of the Gaussian that spreads a step into what the rays
-    show: smoothing, the scanner's point spread and the slice's partial volume together): the
-    distance between the 75 % and 25 % levels of each ray's step / 1.349 (an erf edge's), the
-    median over the rays; None when too few rays show a step."""
+    of that level nearest the first edge (within ``band_mm``); twice. A lesion's texture changes
+    its contrast from one side to another; one threshold for the whole lesion moves the edge
+    where the lesion is fainter (inwards) or brighter (outwards), the local half-maximum does not.
+    A ray whose local step is under ``min_step`` (or NaN) keeps its edge."""
     step = t[1] - t[0]
     out = radius.copy()
-    blurs: list[float] = []
-    for round_ in range(2):
-        for k in range(len(radius)):
-            r = out[k]
-            if not np.isfinite(r):
-                continue
-            inner = (t >= r - pixel_mm - band_mm) & (t <= r - pixel_mm)
-            outer = (t >= r + pixel_mm) & (t <= r + pixel_mm + band_mm)
-            if inner.sum() < 2 or outer.sum() < 2:
-                continue
-            hi, lo = float(np.median(profile[k, inner])), float(np.median(profile[k, outer]))
-            if hi - lo < min_step:
-                continue
-            level = 0.5 * (hi + lo)
-            near = np.flatnonzero((t >= r - band_mm) & (t <= r + band_mm))
-            v = profile[k, near] - level
-            cross = np.flatnonzero((v[:-1] > 0) & (v[1:] <= 0))
-            if not cross.size:
-                continue
-            j = cross[np.argmin(np.abs(t[near][cross] - r))]
-            v0, v1 = v[j], v[j + 1]
-            out[k] = t[near][j] + step * (v0 / (v0 - v1) if v0 != v1 else 0.5)
-            if round_ == 1 and with_blur:  # the 25 % and 75 % levels of an erf edge lie 1.349 SD apart
-                deep = (t >= out[k] - 3.5 * smooth_mm) & (t <= out[k] - 2.0 * smooth_mm)
-                far_out = (t >= out[k] + 2.0 * smooth_mm) & (t <= out[k] + 3.5 * smooth_mm)
-                if deep.sum() < 2 or far_out.sum() < 2:
-                    continue
-                top, bottom = float(np.median(profile[k, deep])), float(np.median(profile[k, far_out]))
-                if top - bottom < min_step:
-                    continue
-                near = np.flatnonzero(np.abs(t - out[k]) <= 2.0 * smooth_mm)
-                v25 = profile[k, near] - (bottom + 0.25 * (top - bottom))
-                v75 = profile[k, near] - (bottom + 0.75 * (top - bottom))
-                c25 = np.flatnonzero((v25[:-1] > 0) & (v25[1:] <= 0))
-                c75 = np.flatnonzero((v75[:-1] > 0) & (v75[1:] <= 0))
-                if c25.size and c75.size:
-                    far = t[near][c25[np.argmin(np.abs(t[near][c25] - out[k]))]]
-                    close = t[near][c75[np.argmin(np.abs(t[near][c75] - out[k]))]]
-                    if far > close:
-                        blurs.append((far - close) / 1.349)
-    blur = float(np.median(blurs)) if len(blurs) >= len(radius) // 3 else None
-    return out, blur
+    rows = np.arange(len(radius))
+    for _ in range(2):
+        r = out[:, None]
+        with np.errstate(invalid="ignore"):
+            inner = (t[None, :] >= r - pixel_mm - band_mm) & (t[None, :] <= r - pixel_mm)
+            outer = (t[None, :] >= r + pixel_mm) & (t[None, :] <= r + pixel_mm + band_mm)
+            near = np.abs(t[None, :] - r) <= band_mm
+        ok = (inner.sum(axis=1) >= 2) & (outer.sum(axis=1) >= 2)
+        if not ok.any():
+            break
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # rays without a band: NaN, skipped
+            hi = np.nanmedian(np.where(inner, profile, np.nan), axis=1)
+            lo = np.nanmedian(np.where(outer, profile, np.nan), axis=1)
+        ok &= (hi - lo) >= min_step
+        level = 0.5 * (hi + lo)
+        v = profile - level[:, None]
+        cross = (v[:, :-1] > 0) & (v[:, 1:] <= 0) & near[:, :-1] & ok[:, None]
+        has = cross.any(axis=1)
+        dist = np.where(cross, np.abs(t[None, :-1] - np.nan_to_num(out)[:, None]), np.inf)
+        j = np.argmin(dist, axis=1)
+        v0, v1 = v[rows, j], v[rows, j + 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(v0 != v1, v0 / (v0 - v1), 0.5)
+        out = np.where(has, t[j] + step * frac, out)
+    return out
 
 
 def _without_brighter_neighbours(win: Window, seed: tuple[float, float], levels: Levels, region: np.ndarray,
