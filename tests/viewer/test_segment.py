@@ -178,7 +178,7 @@ class TestHardNeighbours:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))
         assert isinstance(s, Refusal) and "no contrast" in s.reason
-        assert s.params["method"] == "halfmax_rays_v1"
+        assert s.params["method"] == "ellipse_consensus_v2"
 
     def test_a_click_outside_the_image_or_an_unloaded_slice_is_refused(self) -> None:
         lesion = Lesion()
@@ -197,7 +197,7 @@ class TestRecords:
         s = suggest(lesion, render(lesion, noise=8.0))
         assert isinstance(s, Suggestion)
         back = json.loads(json.dumps(s.params))
-        assert back["method"] == "halfmax_rays_v1" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert back["method"] == "ellipse_consensus_v2" and back["smooth_mm"] == SuggestParams().smooth_mm
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
 
     def test_validation(self) -> None:

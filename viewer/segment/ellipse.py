@@ -57,29 +57,11 @@ def fit(x: np.ndarray, y: np.ndarray) -> Ellipse | None:
     if len(x) < 6:
         return None
     mx, my = float(np.mean(x)), float(np.mean(y))
-    scale = float(np.sqrt(np.mean((x - mx) ** 2 + (y - my) ** 2))) or 1.0
-    xs, ys = (x - mx) / scale, (y - my) / scale  # conditioning
-    d1 = np.stack([xs * xs, xs * ys, ys * ys], axis=1)
-    d2 = np.stack([xs, ys, np.ones_like(xs)], axis=1)
-    s1, s2, s3 = d1.T @ d1, d1.T @ d2, d2.T @ d2
-    try:
-        t = -np.linalg.solve(s3, s2.T)
-    except np.linalg.LinAlgError:
+    scale = float(np.sqrt(np.mean((x - mx) ** 2 + (y - my) ** 2))) or 1.0  # conditioning
+    conics, good = _conics(((x - mx) / scale)[None, :], ((y - my) / scale)[None, :])
+    if not good[0]:
         return None
-    m = s1 + s2 @ t
-    m = np.array([m[2] / 2.0, -m[1], m[0] / 2.0])
-    try:
-        w, v = np.linalg.eig(m)
-    except np.linalg.LinAlgError:
-        return None
-    v = np.real(v)
-    cond = 4 * v[0] * v[2] - v[1] ** 2
-    ok = np.flatnonzero(cond > 0)
-    if not ok.size:
-        return None
-    a1 = v[:, ok[0]]
-    A, B, C = a1
-    D, E, F = t @ a1
+    A, B, C, D, E, F = (float(v) for v in conics[0])
     return _geometric(A, B, C, D, E, F, mx, my, scale)
 
 
@@ -221,8 +203,3 @@ def robust_fit(candidates: np.ndarray, phi: np.ndarray, floor_mm: float, k: floa
         return None
     return _irls(found[0], phi, found[1], floor_mm, k, rounds)
 
-
-def refit(radius: np.ndarray, phi: np.ndarray, use: np.ndarray, floor_mm: float, k: float = 2.5,
-          rounds: int = 6) -> RobustFit | None:
-    """The ellipse through ``radius`` again, starting from the rays ``use``."""
-    return _irls(radius, phi, use, floor_mm, k, rounds)

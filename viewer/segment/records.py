@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
-METHOD_NAME = "halfmax_rays_v1"
+METHOD_NAME = "ellipse_consensus_v2"
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,6 @@ class SuggestParams:
     shell_fraction: float = 0.05  # a ring outside the region this far from the liver is more lesion
     beyond_ratio: float = 1.5  # growth stops this many contrasts beyond the edge level (fat, air, veins)
     vessel_ratio: float = 1.0  # a blob beyond the edge level by this many contrasts, at the edge, is cut off
-    vessel_quantile: float = 0.0  # the lesion's level on a slice for the vessel cut: this quantile of the region (0: the levels')
     opening: float = 0.5  # opening disc radius, a fraction of the largest disc inside the region
     n_rays: int = 72
     ellipse_tolerance: float = 0.1  # edge residuals within this fraction of the short semi-axis: the ellipse is the boundary (0: never)
@@ -41,7 +40,6 @@ class SuggestParams:
     leak_ratio: float = 1.2  # a ray longer than this times its neighbours' median (+ 1 px) leaked
     min_compactness: float = 0.5  # area / (pi d^2 / 4): lower is a lesion merged with a vessel
     max_leak_fraction: float = 0.34  # more leaked rays than this: refused
-    remeasure_best: bool = False  # the chosen slice measured again at its own levels
     slices_each_side: int = 2
     max_shift: float = 0.5  # the centre moves less than this times the diameter from slice to slice
     max_growth: float = 1.5  # nor does the diameter grow more than this factor (+ 1 pixel)  # neighbouring slices searched for a longer axial diameter
@@ -64,6 +62,9 @@ class SuggestParams:
             raise ValueError("vessel_ratio >= 0 (0: off), beyond_ratio > 0 and edge_iterations >= 1")
         if self.slices_each_side < 0 or self.leak_window < 3:
             raise ValueError("slices_each_side >= 0 and leak_window >= 3")
+        if not (self.consensus_px > 0 and self.consensus_tries >= 10 and self.local_edge_mm >= 0
+                and self.ellipse_tolerance >= 0):
+            raise ValueError("consensus_px > 0, consensus_tries >= 10, local_edge_mm >= 0 and ellipse_tolerance >= 0")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

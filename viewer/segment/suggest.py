@@ -1,11 +1,15 @@
 """A click inside a lesion -> its longest axial diameter, on the slice where it is largest.
 
-The click's slice sets the lesion's side and threshold (:func:`viewer.segment.slice2d.find_levels`);
-the same threshold follows the lesion onto the neighbouring slices (each seeded at the previous
-slice's centre) while it lasts, up to ``slices_each_side`` each way, so every slice is cut at
-the same level; the slice with the longest diameter is measured again at its own edge
-half-maximum. The diameter is :func:`viewer.geometry.farthest_pair_mm` of the boundary points:
-the convention of :mod:`viewer.geometry.diameter`, the manual tool's distance.
+The click's slice sets the lesion's side and threshold (:func:`viewer.segment.slice2d.find_levels`),
+found again from the centre of what it found (so that any click inside the lesion ends the same
+way; a necrotic core found from its centre never replaces the lesion round it); the same
+threshold follows the lesion onto the neighbouring slices (each seeded at the previous slice's
+centre) while it lasts, up to ``slices_each_side`` each way, so every slice is cut at the same
+level and the slice the lesion fills most has the longest diameter. On each slice the boundary
+is the robust ellipse through the rays' edges at their own half-maximum
+(:func:`viewer.segment.slice2d.outline`). The diameter is :func:`viewer.geometry.farthest_pair_mm`
+of the boundary points: the convention of :mod:`viewer.geometry.diameter`, the manual tool's
+distance (on an ellipse, its major axis).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import numpy as np
 
 from viewer.geometry import StackGeometry, farthest_pair_mm
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams
-from viewer.segment.slice2d import Levels, SliceOutline, Window, at_edge, find_levels, grow, outline
+from viewer.segment.slice2d import Levels, SliceOutline, Window, find_levels, outline
 
 
 class VolumeLike(Protocol):
@@ -152,13 +156,6 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
     best = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
     final = found[best]
-    if best != slice_index and p.remeasure_best:  # measured again at its own edge's half-maximum
-        win = Window(volume.array[best], final.centre, spacing, p)
-        seed = win.local(final.centre)
-        edge = at_edge(win, seed, levels, grow(win.sm, seed, levels.sign, levels.threshold), p)
-        again = edge if isinstance(edge, str) else outline(win, seed, edge[0], p, edge[1])
-        if not isinstance(again, str):
-            final = again
     d, p1, p2 = _measure(final, spacing)
     lv = final.levels
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
