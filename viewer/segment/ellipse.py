@@ -146,12 +146,9 @@ def _consensus(candidates: np.ndarray, phi: np.ndarray, band_mm: float,
     if rays.size < 6:
         return None
     rng = np.random.default_rng(0)
-    # one ray from each sixth of the circle: a fit through six neighbouring rays is ill-posed
-    start = rng.integers(n, size=(tries, 1))
-    pick = (start + (np.arange(6)[None, :] * n) // 6 + rng.integers(max(1, n // 6), size=(tries, 6))) % n
-    pick = pick[have[pick].any(axis=2).all(axis=1)]
-    if not len(pick):
-        return None
+    # six rays with an edge, at random (a vessel takes a whole sector: one ray from each sixth of
+    # the circle would nearly always hold one of its rays)
+    pick = rays[np.argsort(rng.random((tries, rays.size)), axis=1)[:, :6]]
     # one of each picked ray's candidates, at random among those it has
     count = have.sum(axis=1)
     which = (rng.random(pick.shape) * count[pick]).astype(int)

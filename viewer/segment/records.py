@@ -34,6 +34,7 @@ class SuggestParams:
     local_edge_mm: float = 1.5  # each ray's edge at the half-maximum of the levels this deep either side (0: off)
     curvature_correction: bool = True  # the ellipse's axes corrected for the inward shift the smoothing gives a curved edge
     consensus_px: float = 1.0  # rays within this many pixels of an ellipse agree with it
+    consensus_sd: float = 1.5  # ... or within this many SDs of the scatter the noise gives the edge
     consensus_tries: int = 200  # ellipses tried for the largest consensus
     harmonics: int = 8  # the boundary's radius keeps these Fourier harmonics (noise goes, shape stays)
     leak_window: int = 15  # rays of the circular median a ray's radius is compared with
@@ -62,7 +63,7 @@ class SuggestParams:
             raise ValueError("vessel_ratio >= 0 (0: off), beyond_ratio > 0 and edge_iterations >= 1")
         if self.slices_each_side < 0 or self.leak_window < 3:
             raise ValueError("slices_each_side >= 0 and leak_window >= 3")
-        if not (self.consensus_px > 0 and self.consensus_tries >= 10 and self.local_edge_mm >= 0
+        if not (self.consensus_px > 0 and self.consensus_sd >= 0 and self.consensus_tries >= 10 and self.local_edge_mm >= 0
                 and self.ellipse_tolerance >= 0):
             raise ValueError("consensus_px > 0, consensus_tries >= 10, local_edge_mm >= 0 and ellipse_tolerance >= 0")
 

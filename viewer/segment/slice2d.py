@@ -41,6 +41,10 @@ from viewer.segment.ellipse import robust_fit
 from viewer.segment.records import SuggestParams
 
 
+#: Why a slice has no outline when the lesion simply is not there (its end, not a failure).
+LESION_ENDS = "the lesion does not reach this point"
+
+
 @dataclass(frozen=True)
 class Levels:
     """What decides a boundary: the lesion's side (+1 brighter than the liver, -1 darker), the
@@ -238,7 +242,7 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
         region = grow(win.sm, seed, levels.sign, levels.threshold,
                       ceiling=levels.lesion + p.beyond_ratio * (levels.lesion - levels.liver))
     if not region.any():
-        return "the lesion does not reach this point"
+        return LESION_ENDS
     rs, cs = win.spacing
     if p.vessel_ratio:
         region = _without_brighter_neighbours(win, seed, levels, region, p)
@@ -271,8 +275,11 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
         candidates = np.stack([_local_edges(profile, t, candidates[:, j], p.local_edge_mm, max(rs, cs),
                                             0.5 * p.min_contrast_sd * levels.liver_sd)
                                for j in range(used)], axis=1)
-    fitted = robust_fit(candidates, phi, p.consensus_px * max(rs, cs), tries=p.consensus_tries) \
-        if p.ellipse_tolerance else None
+    # rays agree with an ellipse within a pixel, or within the scatter the noise gives an edge of
+    # this contrast (noise SD x blur x sqrt(2 pi) / step: faint edges on CT scatter by a millimetre)
+    scatter = levels.liver_sd * win.smooth_mm * math.sqrt(2 * math.pi) / max(abs(levels.lesion - levels.liver), 1e-6)
+    band = max(p.consensus_px * max(rs, cs), p.consensus_sd * scatter)
+    fitted = robust_fit(candidates, phi, band, tries=p.consensus_tries) if p.ellipse_tolerance else None
     if fitted is not None:
         radius, leaked = fitted.radius, 1.0 - float(fitted.inliers.mean())
     else:  # the first exit of each ray, long ones cut to their neighbours' median

@@ -20,7 +20,7 @@ import numpy as np
 
 from viewer.geometry import StackGeometry, farthest_pair_mm
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams
-from viewer.segment.slice2d import Levels, SliceOutline, Window, find_levels, outline
+from viewer.segment.slice2d import LESION_ENDS, Levels, SliceOutline, Window, find_levels, outline
 
 
 class VolumeLike(Protocol):
@@ -134,6 +134,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     def sizes_of(outlines: dict[int, SliceOutline], k: int) -> float:
         return _measure(outlines[k], spacing)[0]
 
+    lost: dict[int, tuple[int, str]] = {}  # direction -> the slice where the lesion went on unmeasured, why
     for direction in (-1, 1):  # follow the lesion at the click's threshold while it lasts
         centre = first.centre
         for step in range(1, p.slices_each_side + 1):
@@ -141,6 +142,13 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
             if not 0 <= k < n or not volume.loaded[k]:
                 break
             followed = _on_slice(volume, k, centre, spacing, p, levels)
+            if isinstance(followed, str) and followed != LESION_ENDS:
+                # the click's levels do not hold there (a fainter or brighter section): its own
+                own = _start(volume, k, centre, spacing, p)
+                if isinstance(own, str):
+                    lost[direction] = (k, followed)
+                else:
+                    followed = own[1]
             before = sizes_of(found, k - direction)
             if isinstance(followed, str) or _moved_mm(followed.centre, centre, spacing) > p.max_shift * before \
                     or _measure(followed, spacing)[0] > p.max_growth * before + max(spacing):
@@ -155,6 +163,12 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     if not holds:
         return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
     best = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
+    for direction, (k, why) in lost.items():
+        # still growing towards a slice where the lesion goes on but its boundary was not found:
+        # its longest section may be there, and a shorter one is not to be suggested
+        if best + direction == k and sizes.get(best - direction, 0.0) <= sizes[best]:
+            return _refuse(f"the lesion may be longest on the next slice (slice {k + 1} of {n}), where its "
+                           f"boundary is not found: {why}", p)
     final = found[best]
     d, p1, p2 = _measure(final, spacing)
     lv = final.levels
