@@ -43,7 +43,7 @@ class SuggestParams:
     max_leak_fraction: float = 0.34  # more leaked rays than this: refused
     slices_each_side: int = 2
     max_shift: float = 0.5  # the centre moves less than this times the diameter from slice to slice
-    max_growth: float = 1.5  # nor does the diameter grow more than this factor (+ 1 pixel)  # neighbouring slices searched for a longer axial diameter
+    max_growth: float = 2.0  # nor does the diameter grow more than this factor (+ 1 pixel)  # neighbouring slices searched for a longer axial diameter
     max_diameter_mm: float = 80.0
     min_diameter_mm: float = 4.0
 

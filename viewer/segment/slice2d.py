@@ -37,7 +37,7 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.segmentation import watershed
 
-from viewer.segment.ellipse import robust_fit
+from viewer.segment.ellipse import Ellipse, fit, robust_fit
 from viewer.segment.records import SuggestParams
 
 
@@ -258,7 +258,8 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
     step = 0.25 * min(rs, cs)
     rr, rc = np.nonzero(region)
-    reach = float(np.hypot((rr - cr) * rs, (rc - cc) * cs).max()) + 2.0 * max(rs, cs)
+    # past the farthest edge by the outer band the local half-maximum reads there
+    reach = float(np.hypot((rr - cr) * rs, (rc - cc) * cs).max()) + p.local_edge_mm + 3.0 * max(rs, cs)
     t = np.arange(0.0, reach, step)
     rows = cr + np.outer(np.sin(phi), t) / rs
     cols = cc + np.outer(np.cos(phi), t) / cs
@@ -291,10 +292,7 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
         # an elliptical section: the ellipse is the boundary (its noise averaged, not maximised)
         e = fitted.ellipse
         if p.curvature_correction:
-            # the smoothing moves a convex edge's half-maximum inwards by sigma^2 x curvature / 2;
-            # at the ends of the axes the curvatures are a / b^2 and b / a^2
-            s2 = win.smooth_mm ** 2
-            e = replace(e, a=e.a + s2 * e.a / (2 * e.b ** 2), b=e.b + s2 * e.b / (2 * e.a ** 2))
+            e = _calibrated(e, win, p)
         shape, radius = "ellipse", e.radius_along(0.0, 0.0, phi)
         xy = e.points(2 * p.n_rays)
         points = np.stack([cr + win.r0 + xy[:, 1] / rs, cc + win.c0 + xy[:, 0] / cs], axis=1)
@@ -313,6 +311,39 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     if compact < p.min_compactness:
         return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
     return SliceOutline(points, levels, leaked, (float(cr + win.r0), float(cc + win.c0)), shape)
+
+
+def _calibrated(e: Ellipse, win: Window, p: SuggestParams) -> Ellipse:
+    """The ellipse corrected for what this method does to a clean one: a sharp ellipse of the
+    fitted axes, drawn on the window's pixel grid (partial volume by 4 x 4 sub-pixels) and smoothed
+    as the window is, is measured the same way (rays, local half-maxima, the ellipse through them);
+    the axes it loses (the smoothing moves a convex edge's half-maximum inwards, most at the ends
+    of the long axis) are given back. So the boundary is the unsmoothed image's, whatever the
+    lesion's size and elongation (the first-order sigma^2 x curvature / 2 falls short on small
+    elongated sections)."""
+    rs, cs = win.spacing
+    margin = 3.0 * win.smooth_mm + 2.0 * max(rs, cs)
+    half_r, half_c = int(math.ceil((e.a + margin) / rs)), int(math.ceil((e.a + margin) / cs))
+    sub = (np.arange(4) + 0.5) / 4 - 0.5
+    y = ((np.arange(-half_r, half_r + 1)[:, None] + sub[None, :]).ravel() * rs)[:, None]
+    x = ((np.arange(-half_c, half_c + 1)[:, None] + sub[None, :]).ravel() * cs)[None, :]
+    c, s_ = math.cos(e.angle), math.sin(e.angle)
+    inside = ((x * c + y * s_) / e.a) ** 2 + ((-x * s_ + y * c) / e.b) ** 2 <= 1.0
+    image = inside.reshape(2 * half_r + 1, 4, 2 * half_c + 1, 4).mean(axis=(1, 3))
+    sigma = (win.smooth_mm / rs, win.smooth_mm / cs)
+    sm = ndi.gaussian_filter(image, sigma, mode="nearest")
+    phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
+    step = 0.25 * min(rs, cs)
+    t = np.arange(0.0, e.a + margin, step)
+    coords = np.stack([half_r + np.outer(np.sin(phi), t) / rs, half_c + np.outer(np.cos(phi), t) / cs])
+    profile = ndi.map_coordinates(sm, coords.reshape(2, -1), order=1).reshape(len(phi), len(t))
+    below = profile < 0.5
+    first = np.where(below.any(axis=1), np.argmax(below, axis=1), len(t) - 1)
+    radius = _local_edges(profile, t, t[first] - step / 2, p.local_edge_mm, max(rs, cs), 0.0)
+    seen = fit(radius * np.cos(phi), radius * np.sin(phi))
+    if seen is None:
+        return e
+    return replace(e, a=max(e.a + (e.a - seen.a), e.a), b=max(e.b + (e.b - seen.b), e.b))
 
 
 def _exits(inside: np.ndarray, value: np.ndarray, t: np.ndarray, step: float, pixel_mm: float,
@@ -352,7 +383,7 @@ def _local_edges(profile: np.ndarray, t: np.ndarray, radius: np.ndarray, band_mm
     step = t[1] - t[0]
     out = radius.copy()
     rows = np.arange(len(radius))
-    for _ in range(2):
+    for _ in range(8):
         r = out[:, None]
         with np.errstate(invalid="ignore"):
             inner = (t[None, :] >= r - pixel_mm - band_mm) & (t[None, :] <= r - pixel_mm)

@@ -150,10 +150,16 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
                 else:
                     followed = own[1]
             before = sizes_of(found, k - direction)
-            if isinstance(followed, str) or _moved_mm(followed.centre, centre, spacing) > p.max_shift * before \
+            if isinstance(followed, str):
+                break  # the lesion ends (or goes on unmeasured: ``lost``)
+            if _moved_mm(followed.centre, centre, spacing) > p.max_shift * before \
                     or _measure(followed, spacing)[0] > p.max_growth * before + max(spacing):
-                break  # the lesion ends, or what goes on is another structure (a vessel, an organ)
+                # what goes on is another structure (a vessel, an organ), or the lesion much larger
+                lost[direction] = (k, "what is found there is much larger or elsewhere")
+                break
             found[k], centre = followed, followed.centre
+    if clicked not in found:  # the reader clicked inside the lesion there: it goes on, unmeasured
+        lost[1 if clicked > slice_index else -1] = (clicked, "its boundary is not found on the slice clicked")
     # one threshold on every slice: the slice the lesion fills most (partial volume through the
     # slice) has the longest diameter at it
     sizes = {k: _measure(o, spacing)[0] for k, o in found.items()}
