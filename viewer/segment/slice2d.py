@@ -30,7 +30,6 @@ Steps (all on a window of ``roi_radius_mm`` around the click, denoised by a Gaus
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -70,7 +69,29 @@ class SliceOutline:
     levels: Levels
     leaked_fraction: float
     centre: tuple[float, float]
-    shape: str = "outline"  # "ellipse": the robust ellipse through the edge is the boundary
+    ellipse: Ellipse | None = None  # the boundary when it is one: mm from ``centre`` (x along columns)
+
+    @property
+    def shape(self) -> str:
+        return "outline" if self.ellipse is None else "ellipse"
+
+    def calibrated(self, spacing: tuple[float, float], p: SuggestParams) -> SliceOutline:
+        """The outline with the smoothing's inward shift of its edge given back (see :func:`calibrated`)."""
+        if self.ellipse is None or not p.curvature_correction:
+            return self
+        e = calibrated(self.ellipse, spacing, p)
+        return replace(self, points=ellipse_points(e, self.centre, spacing, 2 * p.n_rays), ellipse=e)
+
+
+def smoothing_px(spacing: tuple[float, float], p: SuggestParams) -> tuple[float, float]:
+    """The Gaussian sigma of a window's denoising, per axis (rows, columns), in pixels."""
+    return max(p.smooth_mm / spacing[0], p.min_px), max(p.smooth_mm / spacing[1], p.min_px)
+
+
+def ellipse_points(e: Ellipse, origin: tuple[float, float], spacing: tuple[float, float], n: int) -> np.ndarray:
+    """``n`` points (row, col) of the image on ellipse ``e`` (mm from ``origin``, x along columns)."""
+    xy = e.points(n)
+    return np.stack([origin[0] + xy[:, 1] / spacing[0], origin[1] + xy[:, 0] / spacing[1]], axis=1)
 
 
 class Window:
@@ -86,8 +107,7 @@ class Window:
         r1, c1 = min(image.shape[0], r + hr + 1), min(image.shape[1], c + hc + 1)
         crop = np.asarray(image[self.r0:r1, self.c0:c1], dtype=np.float32)
         self.raw = crop
-        sigma = (max(p.smooth_mm / rs, p.min_px), max(p.smooth_mm / cs, p.min_px))
-        self.smooth_mm = max(sigma[0] * rs, sigma[1] * cs)
+        sigma = smoothing_px(spacing, p)
         self.sm = ndi.gaussian_filter(crop, sigma, mode="nearest")
         self.touches_image_edge = (self.r0, self.c0) == (0, 0) or r1 == image.shape[0] or c1 == image.shape[1]
 
@@ -278,7 +298,7 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
                                for j in range(used)], axis=1)
     # rays agree with an ellipse within a pixel, or within the scatter the noise gives an edge of
     # this contrast (noise SD x blur x sqrt(2 pi) / step: faint edges on CT scatter by a millimetre)
-    scatter = levels.liver_sd * win.smooth_mm * math.sqrt(2 * math.pi) / max(abs(levels.lesion - levels.liver), 1e-6)
+    scatter = levels.liver_sd * p.smooth_mm * math.sqrt(2 * math.pi) / max(abs(levels.lesion - levels.liver), 1e-6)
     band = max(p.consensus_px * max(rs, cs), p.consensus_sd * scatter)
     fitted = robust_fit(candidates, phi, band, tries=p.consensus_tries) if p.ellipse_tolerance else None
     if fitted is not None:
@@ -287,15 +307,13 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
         radius, leaked = _without_leaks(np.nan_to_num(candidates[:, 0]), p, max(rs, cs))
     if leaked > p.max_leak_fraction:
         return f"the boundary leaks on {leaked:.0%} of the rays (vessel, capsule or a neighbouring lesion)"
-    shape = "outline"
+    centre = (float(cr + win.r0), float(cc + win.c0))
+    ellipse = None
     if fitted is not None and fitted.scale_mm <= max(p.ellipse_tolerance * fitted.ellipse.b, 0.5 * max(rs, cs)):
         # an elliptical section: the ellipse is the boundary (its noise averaged, not maximised)
-        e = fitted.ellipse
-        if p.curvature_correction:
-            e = _calibrated(e, win, p)
-        shape, radius = "ellipse", e.radius_along(0.0, 0.0, phi)
-        xy = e.points(2 * p.n_rays)
-        points = np.stack([cr + win.r0 + xy[:, 1] / rs, cc + win.c0 + xy[:, 0] / cs], axis=1)
+        ellipse = fitted.ellipse
+        radius = ellipse.radius_along(0.0, 0.0, phi)
+        points = ellipse_points(ellipse, centre, (rs, cs), 2 * p.n_rays)
     else:
         if fitted is not None:  # what the ellipse calls a leak takes its radius; the rest keeps its shape
             radius = np.where(fitted.inliers, radius, fitted.ellipse.radius_along(0.0, 0.0, phi))
@@ -310,10 +328,10 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     compact = area / (math.pi * chord ** 2 / 4.0) if chord > 0 else 0.0
     if compact < p.min_compactness:
         return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
-    return SliceOutline(points, levels, leaked, (float(cr + win.r0), float(cc + win.c0)), shape)
+    return SliceOutline(points, levels, leaked, centre, ellipse)
 
 
-def _calibrated(e: Ellipse, win: Window, p: SuggestParams) -> Ellipse:
+def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> Ellipse:
     """The ellipse corrected for what this method does to a clean one: a sharp ellipse of the
     fitted axes, drawn on the window's pixel grid (partial volume by 4 x 4 sub-pixels) and smoothed
     as the window is, is measured the same way (rays, local half-maxima, the ellipse through them);
@@ -321,8 +339,9 @@ def _calibrated(e: Ellipse, win: Window, p: SuggestParams) -> Ellipse:
     of the long axis) are given back. So the boundary is the unsmoothed image's, whatever the
     lesion's size and elongation (the first-order sigma^2 x curvature / 2 falls short on small
     elongated sections)."""
-    rs, cs = win.spacing
-    margin = 3.0 * win.smooth_mm + 2.0 * max(rs, cs)
+    rs, cs = spacing
+    sigma = smoothing_px(spacing, p)
+    margin = 3.0 * max(sigma[0] * rs, sigma[1] * cs) + 2.0 * max(rs, cs)
     half_r, half_c = int(math.ceil((e.a + margin) / rs)), int(math.ceil((e.a + margin) / cs))
     sub = (np.arange(4) + 0.5) / 4 - 0.5
     y = ((np.arange(-half_r, half_r + 1)[:, None] + sub[None, :]).ravel() * rs)[:, None]
@@ -330,7 +349,6 @@ def _calibrated(e: Ellipse, win: Window, p: SuggestParams) -> Ellipse:
     c, s_ = math.cos(e.angle), math.sin(e.angle)
     inside = ((x * c + y * s_) / e.a) ** 2 + ((-x * s_ + y * c) / e.b) ** 2 <= 1.0
     image = inside.reshape(2 * half_r + 1, 4, 2 * half_c + 1, 4).mean(axis=(1, 3))
-    sigma = (win.smooth_mm / rs, win.smooth_mm / cs)
     sm = ndi.gaussian_filter(image, sigma, mode="nearest")
     phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
     step = 0.25 * min(rs, cs)
@@ -347,7 +365,7 @@ def _calibrated(e: Ellipse, win: Window, p: SuggestParams) -> Ellipse:
 
 
 def _exits(inside: np.ndarray, value: np.ndarray, t: np.ndarray, step: float, pixel_mm: float,
-           most: int = 6) -> np.ndarray:
+           most: int = 3) -> np.ndarray:
     """(n_rays, most): where each ray leaves the region, nearest first (NaN-padded): the last
     threshold crossing within a pixel before each exit, sub-pixel. A ray that runs into a vessel
     joined to the lesion leaves the region only beyond it; one that crosses a notch leaves and
@@ -372,6 +390,19 @@ def _exits(inside: np.ndarray, value: np.ndarray, t: np.ndarray, step: float, pi
     return out
 
 
+def _row_medians(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The median of each row's values where ``mask`` (NaN for a row without any)."""
+    cols = np.flatnonzero(mask.any(axis=0))
+    if not cols.size:
+        return np.full(len(values), np.nan)
+    part = np.sort(np.where(mask[:, cols[0]:cols[-1] + 1], values[:, cols[0]:cols[-1] + 1], np.inf), axis=1)
+    n = mask.sum(axis=1)
+    rows = np.arange(len(values))
+    lo, hi = np.maximum((n - 1) // 2, 0), np.maximum(n // 2, 0)
+    med: np.ndarray = np.where(n > 0, 0.5 * (part[rows, lo] + part[rows, hi]), np.nan)
+    return med
+
+
 def _local_edges(profile: np.ndarray, t: np.ndarray, radius: np.ndarray, band_mm: float, pixel_mm: float,
                  min_step: float) -> np.ndarray:
     """Each ray's edge at its own half-maximum: half-way between the lesion's level just inside the
@@ -392,10 +423,7 @@ def _local_edges(profile: np.ndarray, t: np.ndarray, radius: np.ndarray, band_mm
         ok = (inner.sum(axis=1) >= 2) & (outer.sum(axis=1) >= 2)
         if not ok.any():
             break
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # rays without a band: NaN, skipped
-            hi = np.nanmedian(np.where(inner, profile, np.nan), axis=1)
-            lo = np.nanmedian(np.where(outer, profile, np.nan), axis=1)
+        hi, lo = _row_medians(profile, inner), _row_medians(profile, outer)
         ok &= (hi - lo) >= min_step
         level = 0.5 * (hi + lo)
         v = profile - level[:, None]

@@ -14,6 +14,7 @@ distance (on an ellipse, its major axis).
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 import numpy as np
@@ -41,6 +42,13 @@ def _refuse(reason: str, p: SuggestParams, **extra: object) -> Refusal:
 
 
 def _measure(o: SliceOutline, spacing: tuple[float, float]) -> tuple[float, tuple[float, float], tuple[float, float]]:
+    """The outline's longest diameter and its ends (row, col). On an ellipse the farthest pair of
+    its points is its major axis (both ends are among the points drawn), taken directly."""
+    if o.ellipse is not None:
+        e = o.ellipse
+        ends = [(o.centre[0] + s * e.a * math.sin(e.angle) / spacing[0], o.centre[1] + s * e.a * math.cos(e.angle) / spacing[1])
+                for s in (1.0, -1.0)]
+        return 2.0 * e.a, min(ends), max(ends)
     d, i, j = farthest_pair_mm(o.points, *spacing)
     p1 = (float(o.points[i, 0]), float(o.points[i, 1]))
     p2 = (float(o.points[j, 0]), float(o.points[j, 1]))
@@ -175,7 +183,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         if best + direction == k and sizes.get(best - direction, 0.0) <= sizes[best]:
             return _refuse(f"the lesion may be longest on the next slice (slice {k + 1} of {n}), where its "
                            f"boundary is not found: {why}", p)
-    final = found[best]
+    final = found[best].calibrated(spacing, p)
     d, p1, p2 = _measure(final, spacing)
     lv = final.levels
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
