@@ -42,6 +42,9 @@ from viewer.segment.records import SuggestParams
 
 #: Why a slice has no outline when the lesion simply is not there (its end, not a failure).
 LESION_ENDS = "the lesion does not reach this point"
+#: How the refusals begin when the lesion is too faint on a slice (little of it in the slice).
+NO_CONTRAST = "no contrast at the click"
+TOO_FAINT = "the lesion's edge is too faint"
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,7 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
         rings = (win.disc(seed, r + step) & ~win.disc(seed, r) for r in np.arange(p.click_disc_mm, 25.0, step))
         found = next((m for m in (_median(win.sm[ring]) for ring in rings) if m is not None and abs(m - liver) >= gate), None)
         if found is None:
-            return (f"no contrast at the click ({at:.0f} against the liver's {liver:.0f} ± {sd:.0f}); "
+            return (f"{NO_CONTRAST} ({at:.0f} against the liver's {liver:.0f} ± {sd:.0f}); "
                     "click inside the lesion")
         at = found
     sign = 1 if at > liver else -1
@@ -241,7 +244,7 @@ def at_edge(win: Window, seed: tuple[float, float], levels: Levels, region: np.n
         if inner is None or outer is None or sign * (inner - outer) <= 0:
             break
         if abs(inner - outer) / 2.0 < 0.5 * gate:
-            return f"the lesion's edge is too faint against the liver ({inner - outer:+.0f}, liver noise {sd:.0f})"
+            return f"{TOO_FAINT} against the liver ({inner - outer:+.0f}, liver noise {sd:.0f})"
         grown = grow(win.sm, seed, sign, (inner + outer) / 2.0,
                      keep=win.ring(region, 1.5 * p.ring_mm[1], 1e9, outside=False),
                      ceiling=inner + p.beyond_ratio * (inner - outer))

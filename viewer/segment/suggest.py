@@ -21,7 +21,7 @@ import numpy as np
 
 from viewer.geometry import StackGeometry, farthest_pair_mm
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams
-from viewer.segment.slice2d import LESION_ENDS, Levels, SliceOutline, Window, find_levels, outline
+from viewer.segment.slice2d import LESION_ENDS, NO_CONTRAST, TOO_FAINT, Levels, SliceOutline, Window, find_levels, outline
 
 
 class VolumeLike(Protocol):
@@ -53,6 +53,12 @@ def _measure(o: SliceOutline, spacing: tuple[float, float]) -> tuple[float, tupl
     p1 = (float(o.points[i, 0]), float(o.points[i, 1]))
     p2 = (float(o.points[j, 0]), float(o.points[j, 1]))
     return d, min(p1, p2), max(p1, p2)
+
+
+def _ends(reason: str) -> bool:
+    """Whether a slice without an outline is where the lesion ends (absent, or too faint there:
+    it fills little of the slice) rather than where it goes on unmeasured."""
+    return reason == LESION_ENDS or reason.startswith((NO_CONTRAST, TOO_FAINT))
 
 
 def _moved_mm(a: tuple[float, float], b: tuple[float, float], spacing: tuple[float, float]) -> float:
@@ -119,6 +125,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     spacing = (geo.row_spacing_mm, geo.column_spacing_mm)
     clicked = slice_index
     start = _start(volume, slice_index, at, spacing, p)
+    start_failure = start if isinstance(start, str) else ""
     if isinstance(start, str):
         # the clicked slice may hold only the lesion's tip (partial volume): the lesion's fuller
         # slices are next to it, under the same point
@@ -150,9 +157,11 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
             if not 0 <= k < n or not volume.loaded[k]:
                 break
             followed = _on_slice(volume, k, centre, spacing, p, levels)
-            if isinstance(followed, str) and followed != LESION_ENDS:
+            if isinstance(followed, str) and not _ends(followed):
                 # the click's levels do not hold there (a fainter or brighter section): its own
                 own = _start(volume, k, centre, spacing, p)
+                if isinstance(own, str) and _moved_mm(at, centre, spacing) > max(spacing):
+                    own = _start(volume, k, at, spacing, p)  # from the click, inside the lesion there too
                 if isinstance(own, str):
                     lost[direction] = (k, followed)
                 else:
@@ -160,14 +169,14 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
             before = sizes_of(found, k - direction)
             if isinstance(followed, str):
                 break  # the lesion ends (or goes on unmeasured: ``lost``)
-            if _moved_mm(followed.centre, centre, spacing) > p.max_shift * before \
-                    or _measure(followed, spacing)[0] > p.max_growth * before + max(spacing):
-                # what goes on is another structure (a vessel, an organ), or the lesion much larger
-                lost[direction] = (k, "what is found there is much larger or elsewhere")
+            if _moved_mm(followed.centre, centre, spacing) > p.max_shift * before:
+                break  # what goes on there is another structure (a vessel, an organ)
+            if _measure(followed, spacing)[0] > p.max_growth * before + max(spacing):
+                lost[direction] = (k, "what is found there is much larger (the lesion, or a vessel joining it)")
                 break
             found[k], centre = followed, followed.centre
-    if clicked not in found:  # the reader clicked inside the lesion there: it goes on, unmeasured
-        lost[1 if clicked > slice_index else -1] = (clicked, "its boundary is not found on the slice clicked")
+    if clicked not in found and not _ends(start_failure):  # the reader clicked inside the lesion there
+        lost[1 if clicked > slice_index else -1] = (clicked, f"on the slice clicked, {start_failure}")
     # one threshold on every slice: the slice the lesion fills most (partial volume through the
     # slice) has the longest diameter at it
     sizes = {k: _measure(o, spacing)[0] for k, o in found.items()}
