@@ -2,9 +2,10 @@
 measures it: every lesion >= 10 mm visible on a series, clicked within its inner half on a slice
 next to its largest, against ``axial_diameter_on_slice_mm``.
 
-The MRI series meet the issue's goals with margins for the machine-independent seeded clicks
-(figures in viewer/README.md). CT does not: the assertions below hold what it reaches today (the
-goals are 0.5 mm MAE, +-2 mm limits, 95 % suggested; see the README), so a regression fails.
+The four MRI series meet the issue's mean-error goals (figures in viewer/README.md); the rate (92 %
+against 95 %), the limits on T1 arterial and the DWI - T2FS bias do not yet, nor does CT (0.5 mm
+goal). The assertions hold what it reaches today, so a regression fails, and check that the
+window offers one-click diameters exactly where the sample meets the goals.
 """
 
 from __future__ import annotations
@@ -43,27 +44,41 @@ def _rows(outcomes: list[bs.Outcome], roles: tuple[str, ...]) -> dict[str, Any]:
 def test_mri_series_mean_absolute_error_within_the_goal(outcomes: list[bs.Outcome], role: str) -> None:
     row = _rows(outcomes, (role,))
     goal = {"mr_dwi": 1.5}.get(role, 1.0)
-    margin = {"mr_t1_arterial": 0.5, "mr_t1_portal": 1.0}.get(role, 0.0)  # goal not met there: figure in README
-    assert row["n"] >= 9 and row["mae_mm"] <= goal + margin, row
+    assert row["n"] >= 9 and row["mae_mm"] <= goal, row
 
 
-def test_mri_suggestion_rate_and_limits_of_agreement(outcomes: list[bs.Outcome]) -> None:
+def test_mri_suggestion_rate_limits_of_agreement_and_worst_error(outcomes: list[bs.Outcome]) -> None:
     row = _rows(outcomes, MR)
-    assert row["rate"] >= 0.9, row  # goal 0.95 (0.94 today)
-    assert row["loa_low_mm"] >= -5.0 and row["loa_high_mm"] <= 5.0, row  # goal +-2 mm
-    assert row["over_5mm"] <= 2, row
+    assert row["rate"] >= 0.9, row  # goal 0.95 (0.92 today)
+    assert row["loa_low_mm"] >= -2.5 and row["loa_high_mm"] <= 2.5, row  # goal +-2 mm (-1.9 to +1.9 today)
+    assert row["over_5mm"] == 0 and row["over_3mm"] <= 1, row  # T1 arterial: 3.7 mm, not offered in the window
+
+
+def test_the_window_offers_one_click_only_where_the_sample_meets_the_goals(outcomes: list[bs.Outcome]) -> None:
+    """app.suggester's figures are these: a series is offered only if its mean error meets the
+    goal and no suggestion on it is more than 3 mm off."""
+    from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM
+
+    for role, (mae, goal, worst) in SAMPLE_ERROR_MM.items():
+        row = _rows(outcomes, (role.value,))
+        assert row["mae_mm"] == pytest.approx(mae, abs=0.1) and abs(row["worst_mm"]) == pytest.approx(worst, abs=0.2)
+        assert (role in OFFERED_ROLES) == (row["mae_mm"] <= goal and abs(row["worst_mm"]) <= 3.0)
 
 
 def test_dwi_and_t2fs_bias_small_against_the_study_effect(outcomes: list[bs.Outcome]) -> None:
-    """The suggestion must not create a DWI - T2FS difference: the study's effect is +0.8 mm."""
+    """The suggestion must not create a DWI - T2FS difference: the study's effect is +0.8 mm. Today
+    it adds +0.43 mm to the truth's +0.50 (one-click diameters are off by default for this)."""
     for role in ("mr_dwi", "mr_t2fs"):
-        assert abs(_rows(outcomes, (role,))["bias_mm"]) <= 0.5
+        assert abs(_rows(outcomes, (role,))["bias_mm"]) <= 0.3
     paired = bs.paired_difference(outcomes)
-    assert paired["n"] >= 5 and abs(paired["suggested_minus_truth_mm"]) <= 0.8, paired
+    assert paired["n"] >= 8 and abs(paired["suggested_minus_truth_mm"]) <= 0.5, paired
 
 
 def test_ct_today(outcomes: list[bs.Outcome]) -> None:
-    """CT misses the goals (correlated noise at 14-16 HU against 22-60 HU of contrast, vessels as
-    bright as the lesions on arterial phase): what it reaches now, as a floor."""
-    row = _rows(outcomes, ("ct_arterial", "ct_portal"))
-    assert row["n"] >= 20 and row["rate"] >= 0.8 and row["mae_mm"] <= 4.0, row
+    """CT misses the goals (correlated noise at 13-16 HU against 20-60 HU of contrast, vessels as
+    bright as the lesions on arterial phase, a rim almost as dense as the liver on portal phase):
+    what it reaches now, as a floor."""
+    arterial = _rows(outcomes, ("ct_arterial",))
+    assert arterial["rate"] >= 0.8 and arterial["mae_mm"] <= 0.8 and arterial["over_5mm"] == 0, arterial
+    both = _rows(outcomes, ("ct_arterial", "ct_portal"))
+    assert both["n"] >= 20 and both["rate"] >= 0.75 and both["mae_mm"] <= 1.3 and both["over_5mm"] <= 1, both
