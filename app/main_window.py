@@ -40,6 +40,7 @@ from app.study_dialog import StudyUi
 from app.typing_guard import TypingGuard
 from app.view_settings import ViewSettings
 from app.suggester import install as install_suggester
+from app.suggester import offered_series
 from app.workstation import ToolMode, WorkstationState
 from viewer.display import Preset
 from viewer.errors import LesionlabError
@@ -233,7 +234,7 @@ class MainWindow(QMainWindow):
                  ("File", "Reader name…", flow.ask_reader, "export"),
                  ("File", "-", lambda: None, "export"),
                  ("View", "Right drag zooms (OHIF) instead of window/level", self._toggle_right_drag, None),
-                 ("Read", "One-click diameters on T2 FS and DWI (on/off)", self._toggle_one_click, None),
+                 ("Read", f"One-click diameters on {offered_series()} (on/off)", self._toggle_one_click, None),
                  *self.study_ui.menu_items()]
         def run(fn: Callable[[], object]) -> None:
             self.run(fn)
@@ -442,14 +443,14 @@ class MainWindow(QMainWindow):
         self.dock.setVisible(not self.dock.isVisible())
 
     def _toggle_one_click(self) -> None:
-        """One-click diameters are off by default: on the sample they add +0.5 mm to the DWI - T2 FS
+        """One-click diameters are off by default: on the sample they add +0.4 mm to the DWI - T2 FS
         difference the study measures (viewer/README.md); the reader turns them on knowingly."""
         on = not self.view_settings.one_click
         self.view_settings.set_one_click(on)
         if on:
             install_suggester(self.state)
-            self.state.say("one-click diameters on (T2 FS and DWI b800): a click inside a lesion with the line tool "
-                           "suggests its diameter; on the sample they lengthen DWI against T2 FS by 0.5 mm on average")
+            self.state.say(f"one-click diameters on ({offered_series()}): a click inside a lesion with the line tool "
+                           "suggests its diameter; on the sample they lengthen DWI against T2 FS by 0.4 mm on average")
         else:
             self.state.set_suggester(None)
             self.state.say("one-click diameters off: drag each diameter")

@@ -14,7 +14,7 @@ from annotation.gestures import Suggestion
 from app.workstation import WorkstationState
 from viewer.model.layout import role_label
 from viewer.model.pointer import View
-from viewer.records import Role
+from viewer.records import READING_ROLES, Role
 from viewer.segment import Refusal, suggest_diameter
 
 #: Where the workstation offers one-click diameters: the series on which the method meets the issue's
@@ -32,6 +32,12 @@ SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
 OFFERED_ROLES = frozenset(r for r, (mae, goal, worst) in SAMPLE_ERROR_MM.items() if mae <= goal and worst <= 3.0)
 
 
+def offered_series() -> str:
+    """The series one-click diameters are offered on, for menus and messages ("T2 FS, DWI and ...")."""
+    names = [role_label(r) for r in READING_ROLES if r in OFFERED_ROLES]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+
+
 def suggest(view: View, at: tuple[float, float]) -> Suggestion:
     """The suggestion for a click at image point ``at`` (row, col) on ``view``'s slice."""
     volume = view.model.volume
@@ -43,9 +49,7 @@ def suggest(view: View, at: tuple[float, float]) -> Suggestion:
         figure = SAMPLE_ERROR_MM.get(role) if isinstance(role, Role) else None
         why = (f" (on the sample: mean error {figure[0]:.1f} mm, goal {figure[1]:g} mm; worst {figure[2]:.1f} mm, "
                "goal 3 mm)" if figure else "")
-        names = [role_label(r) for r in sorted(OFFERED_ROLES, key=lambda r: r.value)]
-        offered = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
-        return Suggestion(k, at, at, {}, refusal=f"one-click diameters are offered on {offered} only{why}: "
+        return Suggestion(k, at, at, {}, refusal=f"one-click diameters are offered on {offered_series()} only{why}: "
                                                 f"drag the line on {role_label(role)}")
     result = suggest_diameter(volume, k, at)
     if isinstance(result, Refusal):
