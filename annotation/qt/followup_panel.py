@@ -29,7 +29,7 @@ from annotation.followup import (FollowupEditor, role_change, suggested_baseline
                                  timepoints_of)
 from annotation.followup_records import ORGANS, LesionFollowup
 from annotation.project import Project
-from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer
+from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer, set_cell_widget
 from annotation.records import Lesion
 from annotation.selection import Selection
 from annotation.vocab import FOLLOWUP_STATUSES, FollowupKind, FollowupStatus
@@ -208,27 +208,27 @@ class FollowupPanel(_Observer):
                 item.setBackground(CURRENT_BRUSH)
             t.setItem(r, 0, item)
             kind = f.kind if f is not None else None
-            t.setCellWidget(r, 1, self._combo([(KIND_LABELS[k], k) for k in KIND_LABELS], kind,
-                                              lambda v, les=les: self._set_kind(les, v)))
+            set_cell_widget(t, r, 1, self._combo([(KIND_LABELS[k], k) for k in KIND_LABELS], kind,
+                                                 lambda v, les=les: self._set_kind(les, v)))
             for c in range(2, len(LESION_HEADERS)):
-                t.removeCellWidget(r, c)
+                set_cell_widget(t, r, c, None)
                 t.setItem(r, c, QTableWidgetItem(""))
             if f is None:
                 continue
             organs = list(ORGANS) + ([f.organ] if f.organ not in ORGANS else [])
-            t.setCellWidget(r, 2, self._combo([(ORGAN_LABELS.get(o, o), o) for o in organs], f.organ,
-                                              lambda v, les=les: self._change(les, organ=v, nodal=v == "lymph_node")))
-            t.setCellWidget(r, 3, self._check(f.nodal, lambda v, les=les: self._change(les, nodal=v)))
+            set_cell_widget(t, r, 2, self._combo([(ORGAN_LABELS.get(o, o), o) for o in organs], f.organ,
+                                                 lambda v, les=les: self._change(les, organ=v, nodal=v == "lymph_node")))
+            set_cell_widget(t, r, 3, self._check(f.nodal, lambda v, les=les: self._change(les, nodal=v)))
             statuses = [s for s in STATUS_ORDER if s in FOLLOWUP_STATUSES[f.kind]]
-            t.setCellWidget(r, 4, self._combo([(s.label, s) for s in statuses], f.status,
-                                              lambda v, les=les: self._change(les, status=v)))
-            t.setCellWidget(r, 5, self._check(f.treated, lambda v, les=les: self._change(les, treated=v)))
+            set_cell_widget(t, r, 4, self._combo([(s.label, s) for s in statuses], f.status,
+                                                 lambda v, les=les: self._change(les, status=v)))
+            set_cell_widget(t, r, 5, self._check(f.treated, lambda v, les=les: self._change(les, treated=v)))
             others = [o for o in lesions if o.lesion_id != les.lesion_id]
-            t.setCellWidget(r, 6, self._combo([("—", ""), *((o.lesion_id, o.tracking_uid) for o in others)],
-                                              f.parent_tracking_uid,
-                                              lambda v, les=les: self._change(les, parent_tracking_uid=v)))
-            t.setCellWidget(r, 7, self._combo([(ROLE_HEADERS[ro], ro) for ro in READING_ROLES], f.assessed_role,
-                                              lambda v, les=les: self._change(les, assessed_role=v)))
+            set_cell_widget(t, r, 6, self._combo([("—", ""), *((o.lesion_id, o.tracking_uid) for o in others)],
+                                                 f.parent_tracking_uid,
+                                                 lambda v, les=les: self._change(les, parent_tracking_uid=v)))
+            set_cell_widget(t, r, 7, self._combo([(ROLE_HEADERS[ro], ro) for ro in READING_ROLES], f.assessed_role,
+                                                 lambda v, les=les: self._change(les, assessed_role=v)))
             why = list(eligibility.get(les.tracking_uid, ())) if f.kind is FollowupKind.TARGET else []
             changed = role_change(self.project, les)
             if changed:
@@ -269,9 +269,9 @@ class FollowupPanel(_Observer):
             chosen = self.project.followup_baselines.get((patient, self.reading.reader, number))
             offer = suggested_baseline(self.project, patient, number) if number else None
             none = f"— (offer: {offer.exam_date})" if offer is not None and chosen is None else "—"
-            t.setCellWidget(r, 4, self._combo([(none, ""), *((tp.exam_date.isoformat(), tp.timepoint_id) for tp in tps)],
-                                              chosen.timepoint_id if chosen else "",
-                                              lambda v, n=number: self._set_baseline(n, v)))
+            set_cell_widget(t, r, 4, self._combo([(none, ""), *((tp.exam_date.isoformat(), tp.timepoint_id) for tp in tps)],
+                                                 chosen.timepoint_id if chosen else "",
+                                                 lambda v, n=number: self._set_baseline(n, v)))
         t.resizeColumnToContents(0)
         t.resizeColumnToContents(4)
 

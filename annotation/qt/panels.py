@@ -29,6 +29,22 @@ ROLE_HEADERS = {Role.CT_ARTERIAL: "CT art", Role.CT_PORTAL: "CT portal", Role.MR
 FIXED = 3  # lesion, lobe, segment columns before the six series
 
 
+def set_cell_widget(table: QTableWidget, row: int, column: int, widget: QWidget | None) -> None:
+    """Put ``widget`` in a cell (None: empty it), hiding the widget it replaces.
+
+    QAbstractItemView.setIndexWidget only deleteLater()s the replaced widget and leaves it shown
+    until the deferred delete runs; one the view never laid out (made and replaced by refreshes
+    before the delayed layout) sits at the viewport's origin, over the first row's lesion id.
+    """
+    old = table.cellWidget(row, column)
+    if old is not None:
+        old.hide()
+    if widget is None:
+        table.removeCellWidget(row, column)
+    else:
+        table.setCellWidget(row, column, widget)
+
+
 class _Observer(QWidget):
     def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,11 +130,11 @@ class LesionPanel(_Observer):
             if les.lesion_id == self.selection.lesion_id:
                 item.setBackground(CURRENT_BRUSH)
             t.setItem(r, 0, item)
-            t.setCellWidget(r, 1, self._combo([lo.value for lo in Lobe], les.lobe.value,
-                                              lambda v, lid=les.lesion_id: self._edit(lid, lobe=v)))
-            t.setCellWidget(r, 2, self._combo(["", *(s.value for s in CouinaudSegment)],
-                                              les.segment.value if les.segment else "",
-                                              lambda v, lid=les.lesion_id: self._edit(lid, segment=v or None)))
+            set_cell_widget(t, r, 1, self._combo([lo.value for lo in Lobe], les.lobe.value,
+                                                 lambda v, lid=les.lesion_id: self._edit(lid, lobe=v)))
+            set_cell_widget(t, r, 2, self._combo(["", *(s.value for s in CouinaudSegment)],
+                                                 les.segment.value if les.segment else "",
+                                                 lambda v, lid=les.lesion_id: self._edit(lid, segment=v or None)))
             for j, role in enumerate(READING_ROLES):
                 obs = les.observation(role)
                 if isinstance(obs, Measurement):
