@@ -7,8 +7,8 @@ Run under Xvfb (not part of `make bench`):
 Opens sample_dicom's LLSYN002 pair on a new temporary store, turns one-click
 diameters on (Read menu), makes a new lesion, clicks (real mouse events) with the line tool inside
 lesion L05 (16 mm, against a hepatic vein) on a slice next to its
-largest, zooms that cell on the lesion, and saves the window to bench/suggest_dwi.png and
-bench/suggest_ct_arterial.png. Prints the suggested and true diameters.
+largest, zooms that cell on the lesion, and saves the window to docs/suggest_dwi.png and
+docs/suggest_ct_arterial.png. Prints the suggested and true diameters.
 
 The window does not offer one-click diameters on CT arterial (its mean error on the sample, 0.68 mm,
 misses the 0.5 mm goal, and one suggestion is 3.4 mm off: app/suggester.py); for the CT picture the
@@ -107,10 +107,10 @@ def main() -> int:
         for _ in range(10):
             app.processEvents()
             time.sleep(0.05)
-        w.grab().save(str(ROOT / "bench" / out))
+        w.grab().save(str(ROOT / "docs" / out))
         got = f"{m.diameter_mm:.1f} mm on slice {m.slice_index} ({m.method.value})" if m is not None else "none"
         print(f"{role.value}: clicked slice {k}; suggested {got}; truth {entry['axial_diameter_on_slice_mm']:.1f} mm "
-              f"on slice {entry['slice_index']}; status: {w.status.text()}; saved bench/{out}")
+              f"on slice {entry['slice_index']}; status: {w.status.text()}; saved docs/{out}")
     w.close()
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
