@@ -93,7 +93,6 @@ def _geometric(A: float, B: float, C: float, D: float, E: float, F: float, mx: f
 class RobustFit:
     ellipse: Ellipse
     inliers: np.ndarray  # bool per ray
-    residual_mm: np.ndarray  # measured radius - the ellipse's, per ray
     scale_mm: float  # robust SD of the inliers' residuals
     radius: np.ndarray  # each ray's edge the fit used (NaN: none near it)
 
@@ -183,11 +182,13 @@ def _irls(radius: np.ndarray, phi: np.ndarray, use: np.ndarray, floor_mm: float,
         if new.sum() < 6 or np.array_equal(new, use):
             break
         use = new
+    else:  # the last round changed the rays: the ellipse through them
+        e = fit(x[use], y[use]) or e
     if e is None:
         return None
     res = radius - e.radius_along(0.0, 0.0, phi)
     s = 1.4826 * float(np.median(np.abs(res[use] - np.median(res[use]))))
-    return RobustFit(e, use, res, s, radius)
+    return RobustFit(e, use, s, radius)
 
 
 def robust_fit(candidates: np.ndarray, phi: np.ndarray, floor_mm: float, k: float = 2.5,

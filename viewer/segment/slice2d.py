@@ -112,7 +112,6 @@ class Window:
         self.raw = crop
         sigma = smoothing_px(spacing, p)
         self.sm = ndi.gaussian_filter(crop, sigma, mode="nearest")
-        self.touches_image_edge = (self.r0, self.c0) == (0, 0) or r1 == image.shape[0] or c1 == image.shape[1]
 
     def local(self, at: tuple[float, float]) -> tuple[float, float]:
         return at[0] - self.r0, at[1] - self.c0
