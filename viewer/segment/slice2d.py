@@ -167,10 +167,12 @@ def _peak(v: np.ndarray, lo: float, hi: float, smooth_bins: float) -> tuple[floa
 
 
 def grow(sm: np.ndarray, seed: tuple[float, float], sign: int, threshold: float,
-         keep: np.ndarray | None = None, ceiling: float | None = None) -> np.ndarray:
+         keep: np.ndarray | None = None, ceiling: float | None = None, near: np.ndarray | None = None) -> np.ndarray:
     """The region beyond ``threshold`` on the lesion's side (with ``keep``) and short of
     ``ceiling`` (fat or air beyond the capsule, a vein brighter than the lesion), holes filled,
-    that holds the seed (directly or in a filled hole). Empty when the seed is in none."""
+    that holds the seed (directly or in a filled hole) — or, when the seed is in none, the one
+    that most of the pixels ``near`` it belong to (the ring round a click on a necrotic core).
+    Empty when there is none."""
     above = sign * (sm - threshold) > 0
     if ceiling is not None:
         above &= sign * (sm - ceiling) < 0
@@ -179,10 +181,21 @@ def grow(sm: np.ndarray, seed: tuple[float, float], sign: int, threshold: float,
     filled = ndi.binary_fill_holes(above)
     labels, _ = ndi.label(filled)
     lab = labels[int(round(seed[0])), int(round(seed[1]))]
+    if lab == 0 and near is not None and (labels[near] > 0).any():
+        lab = int(np.bincount(labels[near][labels[near] > 0]).argmax())
     if lab == 0:
         return np.zeros_like(above)
     region: np.ndarray = labels == lab
     return region
+
+
+def _stands_out(values: np.ndarray, liver: float) -> float | None:
+    """Of a ring's lower and upper fifths (20th and 80th percentiles), the one farther from the
+    liver: a ring across a necrotic core and its shell has both, their median neither."""
+    if not values.size:
+        return None
+    lo, hi = np.percentile(values, [20.0, 80.0])
+    return float(lo if abs(lo - liver) > abs(hi - liver) else hi)
 
 
 def _median(values: np.ndarray) -> float | None:
@@ -195,19 +208,25 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
     mode, sd = liver, max(sd, 1e-6)
     gate = p.min_contrast_sd * sd
     at = float(np.median(win.sm[win.disc(seed, p.click_disc_mm)]))
+    ring_at: np.ndarray | None = None  # where the lesion was found round the click, when not at it
     if abs(at - liver) < gate:
         # iso at the click (a necrotic core averaged with its shell through the slice): the
         # nearest ring around the click that stands out from the liver is the lesion
         step = max(p.click_disc_mm, max(win.spacing))
         rings = (win.disc(seed, r + step) & ~win.disc(seed, r) for r in np.arange(p.click_disc_mm, 25.0, step))
-        found = next((m for m in (_median(win.sm[ring]) for ring in rings) if m is not None and abs(m - liver) >= gate), None)
+        found, ring_at = None, None
+        for ring in rings:
+            m = _stands_out(win.sm[ring], liver)
+            if m is not None and abs(m - liver) >= gate:
+                found, ring_at = m, ring & (np.sign(m - liver) * (win.sm - liver) > 0.5 * abs(m - liver))
+                break
         if found is None:
             return (f"{NO_CONTRAST} ({at:.0f} against the liver's {liver:.0f} ± {sd:.0f}); "
                     "click inside the lesion")
         at = found
     sign = 1 if at > liver else -1
     threshold = liver + (at - liver) / 2.0
-    region = grow(win.sm, seed, sign, threshold)
+    region = grow(win.sm, seed, sign, threshold, near=ring_at)
     if not region.any():
         return "no region around the click stands out from the liver"
     for _ in range(3):  # a ring still far from the liver: more lesion (necrosis, rim lesions)

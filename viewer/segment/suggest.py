@@ -175,7 +175,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
                 lost[direction] = (k, "what is found there is much larger (the lesion, or a vessel joining it)")
                 break
             found[k], centre = followed, followed.centre
-    if clicked not in found and not _ends(start_failure):  # the reader clicked inside the lesion there
+    if clicked not in found:  # the reader clicked inside the lesion there (a faint look there may be a core)
         lost[1 if clicked > slice_index else -1] = (clicked, f"on the slice clicked, {start_failure}")
     # one threshold on every slice: the slice the lesion fills most (partial volume through the
     # slice) has the longest diameter at it
