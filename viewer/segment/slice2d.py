@@ -229,6 +229,9 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
     region = grow(win.sm, seed, sign, threshold, near=ring_at)
     if not region.any():
         return "no region around the click stands out from the liver"
+    if ring_at is not None and not region[int(round(seed[0])), int(round(seed[1]))]:
+        # found near the click but not round it (a vessel passing by, not a shell round a core)
+        return f"{NO_CONTRAST} ({at:.0f} against the liver's {liver:.0f} ± {sd:.0f}); click inside the lesion"
     for _ in range(3):  # a ring still far from the liver: more lesion (necrosis, rim lesions)
         ring = _median(win.sm[win.ring(region, *p.ring_mm)])
         if ring is None or abs(ring - liver) < max(gate, p.shell_fraction * abs(at - liver)):
