@@ -6,7 +6,8 @@ Qt-free. The point (patient LPS mm) picks the stack's nearest slice and the pixe
 ``{"diameter_mm", "p1_mm", "p2_mm", "sop_instance_uid", "slice_position_mm", "method",
 "confidence", "note"}``: endpoints in patient LPS mm, ``slice_position_mm`` the slice's position
 along the stack's normal, ``method`` ``"suggested"``, ``note`` the algorithm and the slices
-searched. A refusal (no contrast, a leak, the point off the stack, several stacks matching the
+searched (and, on a series where the workstation does not offer one-click diameters, its figures
+on the sample phantoms). A refusal (no contrast, a leak, the point off the stack, several stacks matching the
 series UID and b-value) has ``diameter_mm`` null, ``method`` null and the reason in ``note``;
 the exit status is 0 either way.
 """
@@ -69,7 +70,21 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float]) -> dict[s
             "sop_instance_uid": image.sop_instance_uid if image is not None else None,
             "slice_position_mm": round(float(geo.slice_projections_mm[s.slice_index]), 3),
             "method": "suggested", "confidence": s.confidence,
-            "note": f"{s.method} on slice {s.slice_index} (clicked {k}; diameters by slice {tried} mm)"}
+            "note": f"{s.method} on slice {s.slice_index} (clicked {k}; diameters by slice {tried} mm)"
+                    + _caveat(stack)}
+
+
+def _caveat(stack: StackInfo) -> str:
+    """On a series where the workstation does not offer one-click diameters, why (its figures on the
+    sample phantoms): a batch user reads the line with that in mind."""
+    from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM
+
+    figures = SAMPLE_ERROR_MM.get(stack.role)
+    if figures is None or stack.role in OFFERED_ROLES:
+        return ""
+    mae, goal, worst = figures
+    return (f"; not validated on this series: on the sample phantoms mean error {mae:.1f} mm (goal {goal:g}), "
+            f"worst {worst:.1f} mm (goal 3): check the line")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -60,3 +60,20 @@ def test_plain_liver_and_points_off_the_stack_are_refused(sample_dicom: Path, ca
     assert out["diameter_mm"] is None and "off the stack" in out["note"]
     out = _run(capsys, str(folder), "--series-uid", "1.2.3", "--point-mm", *map(str, liver))
     assert out["diameter_mm"] is None and "no stack" in out["note"]
+
+
+def test_on_a_series_the_window_does_not_offer_the_note_gives_its_figures(sample_dicom: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """CT arterial: the line is given, with the series' figures on the sample phantoms in the note."""
+    truth = json.loads((sample_dicom / "ground_truth" / "LLSYN002.json").read_text())
+    ct = next(e for e in truth["exams"] if e["exam_id"] == "ct")
+    arterial = next(s for s in ct["series"] if s["role"] == "ct_arterial")
+    lesion = next(les for les in truth["lesions"] if les["id"] == "L05")
+    folder = sample_dicom / arterial["folder"].rsplit("/", 1)[0]
+    out = _run(capsys, str(folder), "--series-uid", arterial["series_instance_uid"],
+               "--point-mm", *map(str, lesion["centre_mm"]["ct"]))
+    assert out["diameter_mm"] is not None and "not validated on this series" in out["note"]
+    folder, uid, dwi_lesion, _ = _case(sample_dicom)  # DWI b800: offered, no caveat
+    out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "800", "--point-mm",
+               *map(str, dwi_lesion["centre_mm"]["mr"]))
+    assert out["diameter_mm"] is not None and "not validated" not in out["note"]
