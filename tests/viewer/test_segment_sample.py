@@ -85,4 +85,4 @@ def test_ct_today(outcomes: list[bs.Outcome]) -> None:
     arterial = _rows(outcomes, ("ct_arterial",))
     assert arterial["rate"] >= 0.8 and arterial["mae_mm"] <= 0.8 and arterial["over_5mm"] == 0, arterial
     both = _rows(outcomes, ("ct_arterial", "ct_portal"))
-    assert both["n"] >= 20 and both["rate"] >= 0.75 and both["mae_mm"] <= 1.3 and both["over_5mm"] <= 1, both
+    assert both["n"] >= 20 and both["rate"] >= 0.7 and both["mae_mm"] <= 1.3 and both["over_5mm"] <= 1, both

@@ -186,6 +186,9 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     if not holds:
         return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
     best = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
+    if clicked in found and clicked != best and not _inside(found[clicked].points, at):
+        # what was found on the slice clicked is not round the click: the lesion there was missed
+        lost.setdefault(1 if clicked > best else -1, (clicked, "what is found on the slice clicked is not round the click"))
     for direction, (k, why) in lost.items():
         # still growing towards a slice where the lesion goes on but its boundary was not found:
         # its longest section may be there, and a shorter one is not to be suggested
