@@ -305,17 +305,11 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     # past the farthest edge by the outer band the local half-maximum reads there
     reach = float(np.hypot((rr - cr) * rs, (rc - cc) * cs).max()) + p.local_edge_mm + 3.0 * max(rs, cs)
     t = np.arange(0.0, reach, step)
-    rows = cr + np.outer(np.sin(phi), t) / rs
-    cols = cc + np.outer(np.cos(phi), t) / cs
-    valid = (rows >= 0) & (rows <= win.sm.shape[0] - 1) & (cols >= 0) & (cols <= win.sm.shape[1] - 1)
-    coords = np.stack([np.clip(rows, 0, win.sm.shape[0] - 1), np.clip(cols, 0, win.sm.shape[1] - 1)])
-    inside = ndi.map_coordinates(region.astype(np.float32), coords.reshape(2, -1), order=0).reshape(rows.shape) > 0.5
-    inside &= valid
-    value = levels.sign * (ndi.map_coordinates(win.sm, coords.reshape(2, -1), order=1).reshape(rows.shape)
-                           - levels.threshold)
-    candidates = _exits(inside, value, t, step, max(rs, cs))
+    inside, valid = _along_rays(region.astype(np.float32), (float(cr), float(cc)), phi, t, (rs, cs), order=0)
+    inside = (inside > 0.5) & valid
+    profile = levels.sign * _along_rays(win.sm, (float(cr), float(cc)), phi, t, (rs, cs))[0]
+    candidates = _exits(inside, profile - levels.sign * levels.threshold, t, step, max(rs, cs))
     if p.local_edge_mm:  # every candidate edge at its ray's own half-maximum
-        profile = levels.sign * ndi.map_coordinates(win.sm, coords.reshape(2, -1), order=1).reshape(rows.shape)
         used = max(1, int(np.isfinite(candidates).any(axis=0).sum()))
         candidates = np.stack([_local_edges(profile, t, candidates[:, j], p.local_edge_mm, max(rs, cs),
                                             0.5 * p.min_contrast_sd * levels.liver_sd)
@@ -377,8 +371,7 @@ def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> El
     phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
     step = 0.25 * min(rs, cs)
     t = np.arange(0.0, e.a + margin, step)
-    coords = np.stack([half_r + np.outer(np.sin(phi), t) / rs, half_c + np.outer(np.cos(phi), t) / cs])
-    profile = ndi.map_coordinates(sm, coords.reshape(2, -1), order=1).reshape(len(phi), len(t))
+    profile = _along_rays(sm, (float(half_r), float(half_c)), phi, t, (rs, cs))[0]
     below = profile < 0.5
     first = np.where(below.any(axis=1), np.argmax(below, axis=1), len(t) - 1)
     radius = _local_edges(profile, t, t[first] - step / 2, p.local_edge_mm, max(rs, cs), 0.0)
@@ -386,6 +379,19 @@ def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> El
     if seen is None:
         return e
     return replace(e, a=max(e.a + (e.a - seen.a), e.a), b=max(e.b + (e.b - seen.b), e.b))
+
+
+def _along_rays(image: np.ndarray, origin: tuple[float, float], phi: np.ndarray, t: np.ndarray,
+                spacing: tuple[float, float], order: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The image sampled along rays from ``origin`` (row, col) in directions ``phi`` (from the
+    columns' axis towards the rows') at distances ``t`` mm: (values, whether inside the image),
+    each (len(phi), len(t)); outside, the nearest edge pixel's value."""
+    rows = origin[0] + np.outer(np.sin(phi), t) / spacing[0]
+    cols = origin[1] + np.outer(np.cos(phi), t) / spacing[1]
+    valid = (rows >= 0) & (rows <= image.shape[0] - 1) & (cols >= 0) & (cols <= image.shape[1] - 1)
+    coords = np.stack([np.clip(rows, 0, image.shape[0] - 1), np.clip(cols, 0, image.shape[1] - 1)])
+    values = ndi.map_coordinates(image, coords.reshape(2, -1), order=order).reshape(rows.shape)
+    return values, valid
 
 
 def _exits(inside: np.ndarray, value: np.ndarray, t: np.ndarray, step: float, pixel_mm: float,
