@@ -214,6 +214,7 @@ class TestRecords:
         assert isinstance(s, Suggestion)
         back = json.loads(json.dumps(s.params))
         assert back["method"] == "ellipse_consensus_v2" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert back["boundary"] == "ellipse"  # an elliptical lesion's boundary is its fitted ellipse
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
 
     def test_validation(self) -> None:

@@ -76,6 +76,7 @@ class SliceOutline:
 
     @property
     def shape(self) -> str:
+        """The boundary's kind: "ellipse" (the robust ellipse) or "outline" (the rays' own, when no ellipse fits)."""
         return "outline" if self.ellipse is None else "ellipse"
 
     def calibrated(self, spacing: tuple[float, float], p: SuggestParams) -> SliceOutline:

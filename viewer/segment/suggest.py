@@ -201,7 +201,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
               "liver_level": round(lv.liver, 2), "lesion_level": round(lv.lesion, 2),
               "liver_sd": round(lv.liver_sd, 2), "side": "brighter" if lv.sign > 0 else "darker",
-              "leaked_rays": round(final.leaked_fraction, 3), "clicked_slice": clicked,
+              "boundary": final.shape, "leaked_rays": round(final.leaked_fraction, 3), "clicked_slice": clicked,
               "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
     if d > p.max_diameter_mm:
         return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
