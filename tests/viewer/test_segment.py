@@ -152,6 +152,33 @@ class TestLesionAppearances:
         assert isinstance(s, Suggestion), s
         assert s.diameter_mm == pytest.approx(lesion.truth_mm(), abs=1.5)
 
+    def test_necrotic_core_in_a_faint_shell_is_refused_not_measured_as_the_core(self) -> None:
+        """Portal phase: a fluid core (20) inside a shell only 25-30 below the liver (100), under CT
+        noise. Growing from the core stops at the shell (too faint to grow into), and the core's
+        diameter is 17-22 mm short; the shell beyond the core's edge is what says the lesion goes
+        on: refused (or, when the shell is found, measured within 3 mm)."""
+        from viewer.segment.slice2d import FAINTER_SHELL
+
+        refused = 0
+        for contrast, seed in [(-30.0, s) for s in range(6)] + [(-25.0, s) for s in range(6)]:
+            lesion = Lesion(a_mm=20.0, b_mm=16.0, c_mm=18.0, core_fraction=0.5, core=20.0, contrast=contrast,
+                            rotation_deg=30.0 * seed)
+            phantom = render(lesion, noise=25.0 if contrast < -25 else 28.0, seed=seed)
+            s = suggest_diameter(phantom, 3, phantom.geometry.pixel_on_slice((2.0, 1.0, 0.0), 3))
+            if isinstance(s, Refusal):
+                assert s.reason.startswith(FAINTER_SHELL), s.reason
+                refused += 1
+            else:
+                assert abs(s.diameter_mm - lesion.truth_mm()) <= 3.0, (contrast, seed, s.diameter_mm)
+        assert refused >= 8  # the shell is rarely found at this contrast: the rule is what keeps the core out
+
+    def test_the_shell_rule_leaves_plain_lesions_alone_under_the_same_noise(self) -> None:
+        for seed in range(6):
+            lesion = Lesion(a_mm=12.0, b_mm=9.0, c_mm=10.0, contrast=-60.0, rotation_deg=30.0 * seed)
+            s = suggest(lesion, render(lesion, noise=25.0, seed=seed), seed=seed)
+            assert isinstance(s, Suggestion), s
+            assert abs(s.diameter_mm - lesion.truth_mm()) <= 2.0
+
     def test_rim_lesion(self) -> None:
         lesion = Lesion(a_mm=13.0, b_mm=10.0, c_mm=11.0, rim_mm=2.5, contrast=40.0)
         s = suggest(lesion, render(lesion, noise=6.0))
@@ -222,6 +249,8 @@ class TestRecords:
             SuggestParams(smooth_mm=0.0)
         with pytest.raises(ValueError, match="ring_mm"):
             SuggestParams(ring_mm=(3.0, 2.0))
+        with pytest.raises(ValueError, match="rim_beyond"):
+            SuggestParams(rim_beyond=1.5)
         with pytest.raises(ValueError, match="confidence"):
             Suggestion(0, (0.0, 0.0), (1.0, 1.0), 1.0, 1.5, {})
         with pytest.raises(ValueError, match="says why"):

@@ -26,6 +26,14 @@ class SuggestParams:
     edge_iterations: int = 5  # the edge's half-maximum is re-measured until it settles (at most this often)
     min_contrast_sd: float = 2.5  # lesion vs liver, in SDs of the smoothed liver, to suggest at all
     shell_fraction: float = 0.05  # a ring outside the region this far from the liver is more lesion
+    # beyond the boundary chosen (median over the rays that stay in the liver), a level still this
+    # fraction of the lesion's contrast away from the liver 3-6 mm out, or ``rim_beyond`` of it
+    # 1.5-3 mm out (past a half-maximum edge's blur), and ``shell_beyond_sd`` SDs of the smoothed
+    # liver: a fainter shell or rim round what was found (a necrotic core, a rim lesion's
+    # interior) -- refused
+    shell_beyond: float = 0.2
+    rim_beyond: float = 0.45
+    shell_beyond_sd: float = 1.1
     beyond_ratio: float = 1.5  # growth stops this many contrasts beyond the edge level (fat, air, veins)
     vessel_ratio: float = 1.0  # a blob beyond the edge level by this many contrasts, at the edge, is cut off
     opening: float = 0.5  # opening disc radius, a fraction of the largest disc inside the region
@@ -57,6 +65,8 @@ class SuggestParams:
             raise ValueError(f"ring_mm must be (inner, outer) with 0 < inner < outer, got {self.ring_mm}")
         if self.n_rays < 16 or not 1 <= self.harmonics < self.n_rays // 2:
             raise ValueError(f"n_rays >= 16 and 1 <= harmonics < n_rays / 2, got {self.n_rays}, {self.harmonics}")
+        if not (0 < self.shell_beyond < 1 and 0 < self.rim_beyond < 1 and self.shell_beyond_sd > 0):
+            raise ValueError("0 < shell_beyond, rim_beyond < 1 and shell_beyond_sd > 0")
         if not 0 <= self.max_leak_fraction < 1 or not 0 < self.shell_fraction < 1 or not 0 <= self.opening < 1:
             raise ValueError("max_leak_fraction and shell_fraction are fractions")
         if self.vessel_ratio < 0 or self.edge_iterations < 1 or self.beyond_ratio <= 0:

@@ -45,6 +45,8 @@ LESION_ENDS = "the lesion does not reach this point"
 #: How the refusals begin when the lesion is too faint on a slice (little of it in the slice).
 NO_CONTRAST = "no contrast at the click"
 TOO_FAINT = "the lesion's edge is too faint"
+#: How the refusal begins when the liver round the boundary found is a fainter shell of lesion.
+FAINTER_SHELL = "the lesion seems to go on beyond the edge found, fainter"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,19 @@ class SliceOutline:
     leaked_fraction: float
     centre: tuple[float, float]
     ellipse: Ellipse | None = None  # the boundary when it is one: mm from ``centre`` (x along columns)
+    #: the levels 1.5-3 mm and 3-6 mm beyond the boundary, fractions of the contrast (:func:`_beyond`)
+    beyond: tuple[float, float] = (0.0, 0.0)
+
+    def fainter_shell(self, p: SuggestParams) -> str:
+        """Why the liver beyond the boundary is not liver but a fainter rim or shell of lesion round
+        it (a rim lesion's interior, a necrotic core found inside its shell), or ""."""
+        to_sd = abs(self.levels.lesion - self.levels.mode) / self.levels.liver_sd
+        for (near, far), level, limit in (((1.5, 3.0), self.beyond[0], p.rim_beyond),
+                                          ((3.0, 6.0), self.beyond[1], p.shell_beyond)):
+            if level >= limit and level * to_sd >= p.shell_beyond_sd:
+                return (f"{level:.0%} of the lesion's contrast {near:g}-{far:g} mm beyond the edge found "
+                        f"({level * to_sd:.1f} SD of the liver)")
+        return ""
 
     @property
     def shape(self) -> str:
@@ -347,7 +362,30 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     compact = area / (math.pi * chord ** 2 / 4.0) if chord > 0 else 0.0
     if compact < p.min_compactness:
         return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
-    return SliceOutline(points, levels, leaked, centre, ellipse)
+    return SliceOutline(points, levels, leaked, centre, ellipse, _beyond(win.sm, (float(cr), float(cc)), phi, radius, levels, (rs, cs)))
+
+
+def _beyond(sm: np.ndarray, origin: tuple[float, float], phi: np.ndarray, radius: np.ndarray, levels: Levels,
+            spacing: tuple[float, float], out_mm: float = 10.0) -> tuple[float, float]:
+    """What lies just beyond a boundary, as fractions of the lesion's contrast against the liver
+    mode (0: liver; towards 1: the lesion's level), 1.5-3 mm and 3-6 mm out (past a half-maximum
+    edge's blur): the median over rays of each ray's mean level there. Rays that meet something
+    beyond the lesion's level or the liver's other side within ``out_mm`` (fat beyond the capsule,
+    a vessel) are not liver there and left out; fewer than half left: (0, 0) (nothing to say)."""
+    contrast = levels.sign * (levels.lesion - levels.mode)
+    if contrast <= 0:
+        return 0.0, 0.0
+    d = np.arange(0.0, out_mm + 1e-9, 0.5)
+    t = np.nan_to_num(radius)[:, None] + d[None, :]
+    rows = origin[0] + np.sin(phi)[:, None] * t / spacing[0]
+    cols = origin[1] + np.cos(phi)[:, None] * t / spacing[1]
+    values = ndi.map_coordinates(sm, [rows.ravel(), cols.ravel()], order=1, mode="nearest").reshape(t.shape)
+    u = levels.sign * (values - levels.mode) / contrast
+    liver = ((u < 2.0) & (u > -1.0)).all(axis=1)
+    if liver.mean() < 0.5:
+        return 0.0, 0.0
+    near, far = ((d >= lo) & (d <= hi) for lo, hi in ((1.5, 3.0), (3.0, 6.0)))
+    return float(np.median(u[liver][:, near].mean(axis=1))), float(np.median(u[liver][:, far].mean(axis=1)))
 
 
 def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> Ellipse:
