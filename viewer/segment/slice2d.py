@@ -3,7 +3,9 @@
 Steps (all on a window of ``roi_radius_mm`` around the click, denoised by a Gaussian):
 1. The liver's level and noise: the mode of the window's histogram and the half-width of its
    peak (the liver fills most of a 10 cm window around a lesion; vessels, fat and the lesion
-   are minorities that do not move a mode).
+   are minorities that do not move a mode). Near the liver's edge on MRI the dark background
+   may be the majority: when the region grown against the main peak runs out of the window, the
+   other peaks between it and the click's level are tried as the liver.
 2. The intensity at the click (median of a small disc). Too close to the liver: refused.
 3. Region growing: the pixels beyond half-way from the liver to the click's level, connected to
    the click, holes filled (necrosis, a dark vessel inside). A ring just outside that is still
@@ -146,13 +148,44 @@ class Window:
         """(level, SD) of the histogram's main peak: the mode, and the half-width at half-maximum
         of its narrower side / 1.1774, on a second histogram fitted to the peak. Pixels at the
         window's minimum (air clipped on CT, the zero outside a masked ADC map) are left out."""
-        v = self.sm[self.raw > self.raw.min()] if (self.raw > self.raw.min()).any() else self.sm.ravel()
+        v = self._values()
         lo, hi = np.percentile(v, [1.0, 99.0])
         if hi <= lo:
             return float(lo), 1e-6
         level, width = _peak(v, lo, hi, 2.0)
         level, width = _peak(v, level - 6 * width, level + 6 * width, 1.0)
         return level, width / 1.1774
+
+    def other_peaks(self, main: float, fraction: float = 0.25) -> list[tuple[float, float]]:
+        """(level, SD) of the histogram's other peaks at least ``fraction`` of the main one's height,
+        highest first: where the window holds more of something else than of the liver (the dark
+        background beside the liver's edge on MRI), one of them is the liver."""
+        v = self._values()
+        lo, hi = np.percentile(v, [1.0, 99.0])
+        if hi <= lo:
+            return []
+        hist, edges = np.histogram(v, bins=128, range=(lo, hi))
+        hist = ndi.gaussian_filter1d(hist.astype(float), 2.0)
+        bins = (edges[:-1] + edges[1:]) / 2.0
+        width = edges[1] - edges[0]
+        found = []
+        for k in np.argsort(hist)[::-1]:
+            if hist[k] < fraction * hist.max():
+                break
+            if not (0 < k < len(hist) - 1 and hist[k] >= hist[k - 1] and hist[k] >= hist[k + 1]):
+                continue
+            w = width * _half_width_bins(hist, int(k))
+            level, half_width = _peak(v, bins[k] - 6 * w, bins[k] + 6 * w, 1.0)  # refined as the main peak is
+            if abs(level - bins[k]) <= 2 * w and abs(level - main) > 4 * w:
+                found.append((level, half_width / 1.1774))
+        return found
+
+    def _values(self) -> np.ndarray:
+        """The smoothed values but the pixels at the window's minimum (air clipped on CT, the zero
+        outside a masked ADC map)."""
+        keep = self.raw > self.raw.min()
+        values: np.ndarray = self.sm[keep] if keep.any() else self.sm.ravel()
+        return values
 
     def ring(self, mask: np.ndarray, inner_mm: float, outer_mm: float, outside: bool = True) -> np.ndarray:
         """Pixels between ``inner_mm`` and ``outer_mm`` from the region's edge, outside (or inside) it."""
@@ -176,10 +209,15 @@ def _peak(v: np.ndarray, lo: float, hi: float, smooth_bins: float) -> tuple[floa
     hist, edges = np.histogram(v, bins=128, range=(lo, hi))
     hist = ndi.gaussian_filter1d(hist.astype(float), smooth_bins)
     k = int(np.argmax(hist))
+    return float((edges[k] + edges[k + 1]) / 2.0), float((edges[1] - edges[0]) * _half_width_bins(hist, k))
+
+
+def _half_width_bins(hist: np.ndarray, k: int) -> int:
+    """The half-width at half-maximum of the histogram's peak at bin ``k``, on its narrower side (>= 1 bin)."""
     half = hist[k] / 2.0
     left = k - next((i for i in range(k, -1, -1) if hist[i] < half), 0)
     right = next((i for i in range(k, len(hist)) if hist[i] < half), len(hist) - 1) - k
-    return float((edges[k] + edges[k + 1]) / 2.0), float((edges[1] - edges[0]) * max(1.0, min(left, right)))
+    return max(1, min(left, right))
 
 
 def grow(sm: np.ndarray, seed: tuple[float, float], sign: int, threshold: float,
@@ -219,8 +257,32 @@ def _median(values: np.ndarray) -> float | None:
 
 
 def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tuple[Levels, np.ndarray] | str:
-    """Steps 1-4 on the window: the lesion's side, its half-maximum threshold and its region, or why not."""
-    liver, sd = win.liver()
+    """Steps 1-4 on the window: the lesion's side, its half-maximum threshold and its region, or why not.
+
+    The liver is the histogram's main peak; when the region found from it runs out of the window,
+    the window held more of something else (beside the liver's edge on MRI, the dark background):
+    the other peaks lying between that one and the click's level are tried as the liver, the first
+    whose region closes is kept."""
+    mode, sd = win.liver()
+    found = _levels_against(win, seed, p, mode, sd)
+    if isinstance(found, str) or not _touches_window(found[1]):
+        return found
+    at = float(np.median(win.sm[win.disc(seed, p.click_disc_mm)]))
+    for level, width in win.other_peaks(mode):
+        if min(mode, at) < level < max(mode, at) and abs(at - level) >= p.min_contrast_sd * width:
+            again = _levels_against(win, seed, p, level, width)
+            if not isinstance(again, str) and not _touches_window(again[1]):
+                return again
+    return found
+
+
+def _touches_window(region: np.ndarray) -> bool:
+    return bool(region[0, :].any() or region[-1, :].any() or region[:, 0].any() or region[:, -1].any())
+
+
+def _levels_against(win: Window, seed: tuple[float, float], p: SuggestParams, liver: float,
+                    sd: float) -> tuple[Levels, np.ndarray] | str:
+    """:func:`find_levels` with the liver at ``liver`` +- ``sd``."""
     mode, sd = liver, max(sd, 1e-6)
     gate = p.min_contrast_sd * sd
     at = float(np.median(win.sm[win.disc(seed, p.click_disc_mm)]))
@@ -309,7 +371,7 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     deep = ndi.distance_transform_edt(region, sampling=(rs, cs))
     cr, cc = np.unravel_index(int(np.argmax(deep)), deep.shape)
     region = _opened(region, deep, p.opening * float(deep[cr, cc]), (rs, cs), (int(cr), int(cc)))
-    if region[0, :].any() or region[-1, :].any() or region[:, 0].any() or region[:, -1].any():
+    if _touches_window(region):
         return f"the region leaks beyond {p.roi_radius_mm:.0f} mm of the click (no closed boundary against the liver)"
     around = _median(win.sm[win.ring(region, *p.ring_mm)])
     contrast = abs(levels.lesion - levels.mode)
