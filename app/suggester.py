@@ -28,7 +28,7 @@ from viewer.segment import Refusal, suggest_diameter
 #: ``lesionlab suggest`` (batch checks) works on every series.
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.85, 0.5, 5.52), Role.CT_PORTAL: (1.74, 0.5, 6.43), Role.MR_T2FS: (0.49, 1.0, 2.46),
-    Role.MR_DWI: (0.73, 1.5, 2.00), Role.MR_T1_ARTERIAL: (0.49, 1.0, 3.71), Role.MR_T1_PORTAL: (0.76, 1.0, 3.84),
+    Role.MR_DWI: (0.73, 1.5, 2.02), Role.MR_T1_ARTERIAL: (0.49, 1.0, 3.71), Role.MR_T1_PORTAL: (0.76, 1.0, 3.84),
 }
 OFFERED_ROLES = frozenset(r for r, (mae, goal, worst) in SAMPLE_ERROR_MM.items() if mae <= goal and worst <= 3.0)
 

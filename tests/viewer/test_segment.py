@@ -217,28 +217,46 @@ class TestHardNeighbours:
         s = suggest(lesion, render(lesion, noise=8.0, extra=fat))
         assert isinstance(s, Refusal) or abs(s.diameter_mm - lesion.truth_mm()) <= 3.0, s
 
-    def test_at_the_liver_edge_where_the_window_holds_more_background_than_liver(self) -> None:
+    @pytest.mark.parametrize("noise", [8.0, 20.0])
+    def test_at_the_liver_edge_where_the_window_holds_more_background_than_liver(self, noise: float) -> None:
         """b800 on 2.5 mm pixels, a lesion 3 mm from the liver's edge: the 10 cm window holds more of
         the dark background than of the liver, whose histogram peak is then the background's; the
         region grown against it is the whole liver and ran out of the window (refused as a leak on
-        all six draws). Against the liver's own peak: measured."""
-        errors = []
-        for seed in range(6):
+        every draw). Against the liver's own peak: measured, within 3 mm (a draw whose click is on
+        the lesion's tip once gave +22.6 mm while the liver's noise was read off its narrow peak)."""
+        errors, refused = [], 0
+        for seed in range(12):
             lesion = Lesion(a_mm=9.0, b_mm=7.5, c_mm=9.0, contrast=160.0, rotation_deg=30.0 * seed)
             background = lambda x, y, z: ((x > 12.0) | (x < -25.0), 20.0)  # noqa: E731 - 63 % of the window
-            phantom = render(lesion, spacing=(2.5, 2.5), size=60, noise=8.0, psf_mm=1.5, liver=120.0, seed=seed,
+            phantom = render(lesion, spacing=(2.5, 2.5), size=60, noise=noise, psf_mm=1.5, liver=120.0, seed=seed,
                              extra=background)
             s = suggest(lesion, phantom, seed=seed)
-            assert isinstance(s, Suggestion), s
-            assert s.params["liver_level"] > 90, s.params  # against the liver (120), not the background (20)
+            if isinstance(s, Refusal):
+                refused += 1
+                continue
+            assert s.params["liver_peak"] == "other" and s.params["liver_mode"] > 90, s.params
             errors.append(s.diameter_mm - lesion.truth_mm())
-        assert np.mean(np.abs(errors)) <= 1.0 and np.max(np.abs(errors)) <= 3.0, errors
+        assert refused <= 1 and np.mean(np.abs(errors)) <= 1.0 and np.max(np.abs(errors)) <= 3.0, (refused, errors)
+
+    def test_a_vessel_as_bright_as_a_large_lesion_is_not_taken_for_the_liver(self) -> None:
+        """A 50 mm lesion and a vessel as bright as it, running out of the window: the region runs
+        out with it, and the histogram has a peak of lesion and vessel between the liver and the
+        click. Taken for the liver, it cut the lesion to its brighter half (-29 mm); the liver's
+        own peak is kept (the vessel then lengthens the lesion by 4-5 mm on these 2.5 mm pixels, a
+        known limit: viewer/README.md)."""
+        for seed in range(2):
+            lesion = Lesion(a_mm=25.0, b_mm=20.0, c_mm=22.5, contrast=60.0, rotation_deg=47.0)
+            vessel = lambda x, y, z: (np.abs(y - 24.5) < 3.5, 160.0)  # noqa: E731
+            s = suggest(lesion, render(lesion, spacing=(2.5, 2.5), size=60, noise=8.0, psf_mm=1.5, seed=seed,
+                                       extra=vessel), seed=seed)
+            assert isinstance(s, Refusal) or (s.params["liver_peak"] == "main"
+                                              and abs(s.diameter_mm - lesion.truth_mm()) < 5.0), s
 
     def test_plain_liver_is_refused_with_the_reason(self) -> None:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))
         assert isinstance(s, Refusal) and "no contrast" in s.reason
-        assert s.params["method"] == "ellipse_consensus_v2"
+        assert s.params["method"] == "ellipse_consensus_v3"
 
     def test_a_click_outside_the_image_or_an_unloaded_slice_is_refused(self) -> None:
         lesion = Lesion()
@@ -257,7 +275,7 @@ class TestRecords:
         s = suggest(lesion, render(lesion, noise=8.0))
         assert isinstance(s, Suggestion)
         back = json.loads(json.dumps(s.params))
-        assert back["method"] == "ellipse_consensus_v2" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert back["method"] == "ellipse_consensus_v3" and back["smooth_mm"] == SuggestParams().smooth_mm
         assert back["boundary"] == "ellipse"  # an elliptical lesion's boundary is its fitted ellipse
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
 
@@ -283,6 +301,20 @@ class TestRecords:
         assert time.perf_counter() - t0 < 1.0
 
 
+def test_beyond_leaves_out_rays_without_a_radius_or_leaving_the_window() -> None:
+    """What lies beyond a boundary is read only on rays that have an edge and stay in the window."""
+    from viewer.segment.slice2d import Levels, _beyond
+
+    sm = np.full((60, 60), 100.0)
+    sm[20:40, 20:40] = 160.0  # a square "lesion"; beyond it, liver
+    levels = Levels(1, 130.0, 100.0, 5.0, 160.0, 100.0)
+    phi = 2 * math.pi * np.arange(72) / 72
+    radius = np.full(72, 10.0)
+    assert _beyond(sm, (30.0, 30.0), phi, radius, levels, (1.0, 1.0))[1] == pytest.approx(0.0, abs=0.05)
+    assert _beyond(sm, (30.0, 30.0), phi, np.full(72, np.nan), levels, (1.0, 1.0)) == (0.0, 0.0)
+    assert _beyond(sm, (30.0, 30.0), phi, np.full(72, 28.0), levels, (1.0, 1.0)) == (0.0, 0.0)  # all leave
+
+
 def test_fill_holes_is_scipys_on_random_masks() -> None:
     """The labelling fill (region growing runs it ~20 times per suggestion) gives exactly
     ``scipy.ndimage.binary_fill_holes``'s mask: holes touching no border, nested holes, islands."""
@@ -294,3 +326,8 @@ def test_fill_holes_is_scipys_on_random_masks() -> None:
         mask = ndi.gaussian_filter(rng.standard_normal(shape), 1.0 + i % 3) > rng.uniform(-0.6, 0.8)
         assert np.array_equal(fill_holes(mask), ndi.binary_fill_holes(mask)), i
     assert not fill_holes(np.zeros((5, 5), bool)).any() and fill_holes(np.ones((5, 5), bool)).all()
+    ring = np.zeros((7, 7), np.uint8)
+    ring[1:6, 1:6], ring[2:5, 2:5] = 1, 0
+    assert fill_holes(ring).sum() == 25  # an integer mask is a mask
+    with pytest.raises(ValueError, match="2-D"):
+        fill_holes(np.zeros((3, 3, 3), bool))

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
-METHOD_NAME = "ellipse_consensus_v2"
+METHOD_NAME = "ellipse_consensus_v3"
 
 
 @dataclass(frozen=True)

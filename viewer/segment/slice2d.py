@@ -62,6 +62,7 @@ class Levels:
     liver_sd: float
     lesion: float  # the level just inside the edge
     mode: float  # the window's liver mode (the liver far from the lesion)
+    liver_peak: str = "main"  # which histogram peak ``mode`` is: "main", or "other" (see :func:`find_levels`)
 
     @property
     def contrast_sd(self) -> float:
@@ -168,7 +169,7 @@ class Window:
         hist = ndi.gaussian_filter1d(hist.astype(float), 2.0)
         bins = (edges[:-1] + edges[1:]) / 2.0
         width = edges[1] - edges[0]
-        found = []
+        found: list[tuple[float, float]] = []
         for k in np.argsort(hist)[::-1]:
             if hist[k] < fraction * hist.max():
                 break
@@ -176,7 +177,10 @@ class Window:
                 continue
             w = width * _half_width_bins(hist, int(k))
             level, half_width = _peak(v, bins[k] - 6 * w, bins[k] + 6 * w, 1.0)  # refined as the main peak is
-            if abs(level - bins[k]) <= 2 * w and abs(level - main) > 4 * w:
+            if abs(level - bins[k]) > 2 * w:  # the main peak within reach took it over: nearer
+                level, half_width = _peak(v, bins[k] - 2 * w, bins[k] + 2 * w, 1.0)
+            if abs(level - bins[k]) <= 2 * w and abs(level - main) > 4 * w \
+                    and all(abs(level - other) > w for other, _ in found):
                 found.append((level, half_width / 1.1774))
         return found
 
@@ -225,6 +229,9 @@ def fill_holes(mask: np.ndarray) -> np.ndarray:
     through 4-connected background), by one labelling of the background instead of iterated
     erosions: the same mask, 5-10 times faster on a window, and region growing fills it ~20 times
     per suggestion."""
+    mask = np.asarray(mask, bool)
+    if mask.ndim != 2:
+        raise ValueError(f"fill_holes takes a 2-D mask, got {mask.ndim}-D")
     labels, n = ndi.label(~mask)
     if n == 0:
         return mask.copy()
@@ -277,18 +284,27 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
 
     The liver is the histogram's main peak; when the region found from it runs out of the window,
     the window held more of something else (beside the liver's edge on MRI, the dark background):
-    the other peaks lying between that one and the click's level are tried as the liver, the first
-    whose region closes is kept."""
+    the other peaks lying between that one and the click's level (nearer that one than the click)
+    are tried as the liver, the first whose region closes is kept."""
     mode, sd = win.liver()
     found = _levels_against(win, seed, p, mode, sd)
     if isinstance(found, str) or not _touches_window(found[1]):
         return found
     at = float(np.median(win.sm[win.disc(seed, p.click_disc_mm)]))
     for level, width in win.other_peaks(mode):
-        if min(mode, at) < level < max(mode, at) and abs(at - level) >= p.min_contrast_sd * width:
+        # on the mode's side of the click, not the lesion's own peak (a large lesion, or a vessel
+        # as bright as it, is a peak near the click's level)
+        if not (min(mode, at) < level < max(mode, at) and abs(at - level) >= 0.4 * abs(at - mode)):
+            continue
+        # a minority's peak is narrower on a histogram than its noise: the robust SD of the values
+        # near it (a quarter of the way to the click) as well
+        values = win.sm[np.abs(win.sm - level) < 0.25 * abs(at - level)]
+        if values.size:
+            width = max(width, 1.4826 * float(np.median(np.abs(values - level))))
+        if abs(at - level) >= p.min_contrast_sd * width:
             again = _levels_against(win, seed, p, level, width)
             if not isinstance(again, str) and not _touches_window(again[1]):
-                return again
+                return replace(again[0], liver_peak="other"), again[1]
     return found
 
 
@@ -440,26 +456,44 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     compact = area / (math.pi * chord ** 2 / 4.0) if chord > 0 else 0.0
     if compact < p.min_compactness:
         return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
-    return SliceOutline(points, levels, leaked, centre, ellipse, _beyond(win.sm, (float(cr), float(cc)), phi, radius, levels, (rs, cs)))
+    return SliceOutline(points, levels, leaked, centre, ellipse)
+
+
+def with_beyond(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float], p: SuggestParams) -> SliceOutline:
+    """The outline with :attr:`SliceOutline.beyond` measured on ``image`` (its slice) from its
+    boundary as it stands (after :meth:`SliceOutline.calibrated`: the unsmoothed image's edge, so
+    that the bands beyond it start past the edge's blur)."""
+    win = Window(image, o.centre, spacing, p)
+    phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
+    if o.ellipse is not None:
+        radius = o.ellipse.radius_along(0.0, 0.0, phi)
+    else:  # the rays' own outline: one point per ray, in order
+        d = (o.points[:p.n_rays] - np.asarray(o.centre)) * np.asarray(spacing)
+        radius = np.hypot(d[:, 0], d[:, 1])
+    return replace(o, beyond=_beyond(win.sm, win.local(o.centre), phi, radius, o.levels, spacing))
 
 
 def _beyond(sm: np.ndarray, origin: tuple[float, float], phi: np.ndarray, radius: np.ndarray, levels: Levels,
             spacing: tuple[float, float], out_mm: float = 10.0) -> tuple[float, float]:
     """What lies just beyond a boundary, as fractions of the lesion's contrast against the liver
     mode (0: liver; towards 1: the lesion's level), 1.5-3 mm and 3-6 mm out (past a half-maximum
-    edge's blur): the median over rays of each ray's mean level there. Rays that meet something
-    beyond the lesion's level or the liver's other side within ``out_mm`` (fat beyond the capsule,
-    a vessel) are not liver there and left out; fewer than half left: (0, 0) (nothing to say)."""
+    edge's blur): the median over rays of each ray's mean level there. Rays that meet, within
+    ``out_mm``, something beyond twice the lesion's contrast or beyond the liver on its other
+    side by the contrast (fat beyond the capsule, a vessel brighter than a hypo-intense lesion),
+    or that leave the window, are not liver there and left out; fewer than half left: (0, 0)
+    (nothing to say)."""
     contrast = levels.sign * (levels.lesion - levels.mode)
     if contrast <= 0:
         return 0.0, 0.0
     d = np.arange(0.0, out_mm + 1e-9, 0.5)
-    t = np.nan_to_num(radius)[:, None] + d[None, :]
+    t = radius[:, None] + d[None, :]
     rows = origin[0] + np.sin(phi)[:, None] * t / spacing[0]
     cols = origin[1] + np.cos(phi)[:, None] * t / spacing[1]
-    values = ndi.map_coordinates(sm, [rows.ravel(), cols.ravel()], order=1, mode="nearest").reshape(t.shape)
+    inside = (rows >= 0) & (rows <= sm.shape[0] - 1) & (cols >= 0) & (cols <= sm.shape[1] - 1)
+    values = ndi.map_coordinates(sm, [np.nan_to_num(rows).ravel(), np.nan_to_num(cols).ravel()], order=1,
+                                 mode="nearest").reshape(t.shape)
     u = levels.sign * (values - levels.mode) / contrast
-    liver = ((u < 2.0) & (u > -1.0)).all(axis=1)
+    liver = (np.isfinite(radius) & inside.all(axis=1) & ((u < 2.0) & (u > -1.0)).all(axis=1))
     if liver.mean() < 0.5:
         return 0.0, 0.0
     near, far = ((d >= lo) & (d <= hi) for lo, hi in ((1.5, 3.0), (3.0, 6.0)))

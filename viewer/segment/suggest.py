@@ -21,7 +21,8 @@ import numpy as np
 
 from viewer.geometry import StackGeometry, farthest_pair_mm
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams
-from viewer.segment.slice2d import FAINTER_SHELL, LESION_ENDS, NO_CONTRAST, TOO_FAINT, Levels, SliceOutline, Window, find_levels, outline
+from viewer.segment.slice2d import (FAINTER_SHELL, LESION_ENDS, NO_CONTRAST, TOO_FAINT, Levels, SliceOutline, Window,
+                                    find_levels, outline, with_beyond)
 
 
 class VolumeLike(Protocol):
@@ -195,14 +196,15 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         if best + direction == k and sizes.get(best - direction, 0.0) <= sizes[best]:
             return _refuse(f"the lesion may be longest on the next slice (slice {k + 1} of {n}), where its "
                            f"boundary is not found: {why}", p)
-    shell = found[best].fainter_shell(p)
+    final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
+    shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
         return _refuse(f"{FAINTER_SHELL}: {shell}; a necrotic core or a rim lesion's interior?", p)
-    final = found[best].calibrated(spacing, p)
     d, p1, p2 = _measure(final, spacing)
     lv = final.levels
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
               "liver_level": round(lv.liver, 2), "lesion_level": round(lv.lesion, 2),
+              "liver_mode": round(lv.mode, 2), "liver_peak": lv.liver_peak,
               "liver_sd": round(lv.liver_sd, 2), "side": "brighter" if lv.sign > 0 else "darker",
               "boundary": final.shape, "leaked_rays": round(final.leaked_fraction, 3),
               "beyond_edge": [round(v, 3) for v in final.beyond], "clicked_slice": clicked,
