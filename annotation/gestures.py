@@ -302,7 +302,7 @@ class LineGesture(ReadingGesture):
             return self.say("no current lesion: press N for a new lesion, or pick one in the lesion grid")
         s = self.ctx.suggest(view, at)
         if s.refusal:
-            return self.say(f"no suggestion: {s.refusal}; drag to draw the diameter by hand")
+            return self.say(f"no suggestion, drag to draw the diameter by hand: {s.refusal}")
         return self._record(view, lesion_id, s.slice_index, s.p1, s.p2, MeasurementMethod.SUGGESTED, s.params)
 
 

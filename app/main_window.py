@@ -17,7 +17,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox,
-                               QProgressBar)
+                               QProgressBar, QSizePolicy)
 
 from annotation.reading import EditKind, ReadingEvent
 from annotation.records import NotMeasurable, NotVisible
@@ -39,7 +39,7 @@ from app.store_flow import StoreFlow
 from app.study_dialog import StudyUi
 from app.typing_guard import TypingGuard
 from app.view_settings import ViewSettings
-from app.suggester import install as install_suggester
+from app.suggester import DWI_T2FS_ADDED_MM, install as install_suggester
 from app.suggester import offered_series
 from app.workstation import ToolMode, WorkstationState
 from viewer.display import Preset
@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.hide()
+        # a long message is cut at the window's width, not widening it; the whole of it on hover
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.status.setContentsMargins(0, 0, 12, 0)
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.index_results: dict[str, IndexResult] = {}
@@ -155,6 +158,11 @@ class MainWindow(QMainWindow):
         self.shortcuts = shortcuts
         self.actions_by_id = build_menus(self, self.grid, shortcuts, self.handlers(), self.run, *self._menu_items())
         self.toolbar = build_toolbar(self, self.actions_by_id)
+        # a checkbox, ticked while on: the setting is remembered between sessions
+        self.one_click_action = next(a for m in self.menuBar().findChildren(QMenu) for a in m.actions()
+                                     if a.text().startswith("One-click diameters"))
+        self.one_click_action.setCheckable(True)
+        self.one_click_action.setChecked(self.view_settings.one_click)
         self.state.changed.connect(self._state_changed)
         self._unsubscribe: Callable[[], None] = lambda: None
         self._bind_reading()
@@ -234,7 +242,7 @@ class MainWindow(QMainWindow):
                  ("File", "Reader name…", flow.ask_reader, "export"),
                  ("File", "-", lambda: None, "export"),
                  ("View", "Right drag zooms (OHIF) instead of window/level", self._toggle_right_drag, None),
-                 ("Read", f"One-click diameters on {offered_series()} (on/off)", self._toggle_one_click, None),
+                 ("Read", f"One-click diameters on {offered_series()}", self._toggle_one_click, None),
                  *self.study_ui.menu_items()]
         def run(fn: Callable[[], object]) -> None:
             self.run(fn)
@@ -263,6 +271,7 @@ class MainWindow(QMainWindow):
         acts = self.actions_by_id
         if aspect == "status":
             self.status.setText(self.state.status)
+            self.status.setToolTip(self.state.status)
         elif aspect == "tool":
             tools = {ToolMode.WINDOW_LEVEL: "tool_window", ToolMode.LINE: "tool_line", ToolMode.COUNT: "tool_count",
                      ToolMode.BOUNDARY: "tool_boundary", ToolMode.SHORT_AXIS: "tool_short_axis"}
@@ -443,14 +452,17 @@ class MainWindow(QMainWindow):
         self.dock.setVisible(not self.dock.isVisible())
 
     def _toggle_one_click(self) -> None:
-        """One-click diameters are off by default: on the sample they add +0.4 mm to the DWI - T2 FS
-        difference the study measures (viewer/README.md); the reader turns them on knowingly."""
+        """One-click diameters are off by default: on the sample phantoms they add about +0.3 mm to
+        the DWI - T2 FS difference the study measures (viewer/README.md); the reader turns them on
+        knowingly, and the Read menu's tick shows it."""
         on = not self.view_settings.one_click
         self.view_settings.set_one_click(on)
+        self.one_click_action.setChecked(on)
         if on:
             install_suggester(self.state)
             self.state.say(f"one-click diameters on ({offered_series()}): a click inside a lesion with the line tool "
-                           "suggests its diameter; on the sample they lengthen DWI against T2 FS by 0.4 mm on average")
+                           f"suggests its diameter; on the sample they lengthen DWI against T2 FS by "
+                           f"{DWI_T2FS_ADDED_MM:+.1f} mm on average")
         else:
             self.state.set_suggester(None)
             self.state.say("one-click diameters off: drag each diameter")

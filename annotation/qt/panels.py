@@ -17,7 +17,7 @@ from annotation.checks import ProtocolWarning, check_pair, check_patient
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible
 from annotation.reading import Reading
 from annotation.selection import Selection
-from annotation.vocab import CountStatus, CouinaudSegment, Lobe
+from annotation.vocab import CountStatus, CouinaudSegment, Lobe, MeasurementMethod
 from viewer.errors import LesionlabError
 from viewer.records import READING_ROLES, Role
 
@@ -27,6 +27,19 @@ CURRENT_BRUSH = QBrush(QColor(28, 84, 52))
 ROLE_HEADERS = {Role.CT_ARTERIAL: "CT art", Role.CT_PORTAL: "CT portal", Role.MR_T2FS: "T2 FS",
                 Role.MR_DWI: "DWI", Role.MR_T1_ARTERIAL: "T1 art", Role.MR_T1_PORTAL: "T1 portal"}
 FIXED = 3  # lesion, lobe, segment columns before the six series
+
+
+
+#: How each way of making a diameter reads in the lesion grid's tooltip.
+METHOD_WORDS = {MeasurementMethod.MANUAL: "drawn by hand", MeasurementMethod.SUGGESTED: "suggested by one click",
+                MeasurementMethod.SUGGESTED_EDITED: "suggested by one click, then edited"}
+
+
+def measurement_tip(m: Measurement) -> str:
+    """A measurement as the grid's tooltip says it: how it was made and on which image, numbered
+    as the viewport's overlay numbers it (its InstanceNumber, "#n")."""
+    where = f"image #{m.instance_number}" if m.instance_number is not None else f"slice {m.slice_index + 1}"
+    return f"{m.diameter_mm:.1f} mm, {METHOD_WORDS[m.method]}, on {where}"
 
 
 def set_cell_widget(table: QTableWidget, row: int, column: int, widget: QWidget | None) -> None:
@@ -139,7 +152,11 @@ class LesionPanel(_Observer):
                 obs = les.observation(role)
                 if isinstance(obs, Measurement):
                     cell = QTableWidgetItem(f"{obs.diameter_mm:.1f}")
-                    cell.setToolTip(f"slice {obs.slice_index + 1} of {obs.stack_key}")
+                    cell.setToolTip(measurement_tip(obs))
+                    if obs.method is not MeasurementMethod.MANUAL:  # a suggested line reads as one at a glance
+                        font = cell.font()
+                        font.setItalic(True)
+                        cell.setFont(font)
                 elif obs is None and role not in imaged:
                     cell = QTableWidgetItem("—")
                     cell.setToolTip("this exam has no such series (a follow-up imaged by one modality)")

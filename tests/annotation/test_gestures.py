@@ -79,7 +79,7 @@ def test_a_click_asks_the_suggester_and_records_how_the_line_was_made(ctx, view)
     assert m.method is MeasurementMethod.SUGGESTED_EDITED
     ctx.suggest = lambda v, pos: Suggestion(0, (0, 0), (0, 0), {}, refusal="no contrast")
     gesture(line, view, [(50, 10)])
-    assert "no suggestion: no contrast" in ctx.messages[-1]
+    assert "no suggestion, drag to draw the diameter by hand: no contrast" in ctx.messages[-1]
 
 
 def test_a_comparison_cell_refuses_every_gesture(ctx, view):

@@ -32,8 +32,10 @@ def window(qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index)
     assert w.store_flow.open_store(store_copy) and not w.session.read_only
     open_pair(w, qtbot, sample_dicom, sample_index, PATIENT)
     assert w.state.suggest is None  # off by default: it biases DWI against T2 FS on the sample
+    assert one_click(w).isCheckable() and not one_click(w).isChecked()
     one_click(w).trigger()  # Read -> One-click diameters, as the reader turns them on
     assert w.state.suggest is not None and w.view_settings.one_click
+    assert one_click(w).isChecked()  # the menu shows it is on (remembered between sessions)
     return w
 
 
@@ -72,6 +74,12 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     assert params["method"] == "ellipse_consensus_v3" and params["clicked_slice"] == k and 0 < params["confidence"] <= 1
     assert abs(m.diameter_mm - entry["axial_diameter_on_slice_mm"]) <= 3.0
     assert m.slice_index == model.index  # the viewport shows the slice the line is on
+    # the lesion grid tells a suggested value from a drawn one: italic, and its tooltip says so
+    table = w.docks.lesion_panel.table
+    row_of = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == lid)
+    cell = table.item(row_of, 3 + READING_ROLES.index(Role.MR_DWI))
+    assert cell.text() == f"{m.diameter_mm:.1f}" and cell.font().italic()
+    assert cell.toolTip() == f"{m.diameter_mm:.1f} mm, suggested by one click, on image #{m.instance_number}"
     # the line is an ordinary one: an end dragged outwards edits it
     w.reading.activate(DWI_CELL)
     away = (m.p2[0], m.p2[1] + 3.0)
@@ -101,8 +109,9 @@ def test_a_click_on_plain_liver_is_refused_and_leaves_the_reader_to_draw(window:
     k = model.geometry.nearest_slice(liver)
     model.set_index(k)
     _click(qtbot, w.grid.viewports[DWI_CELL], model.geometry.pixel_on_slice(liver, k))
-    assert "no suggestion: no contrast at the click" in w.status.text()
-    assert "drag to draw" in w.status.text()
+    # what to do first: a long reason is cut at the window's edge, the whole of it on hover
+    assert w.status.text().startswith("no suggestion, drag to draw the diameter by hand: no contrast at the click")
+    assert w.status.toolTip() == w.status.text()
     les = w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)]
     assert les.observation(Role.MR_DWI) is None
     with pytest.raises(StopIteration):
@@ -132,7 +141,7 @@ def test_one_click_diameters_are_off_until_the_reader_turns_them_on(window: Main
                                                                      sample_dicom: Path) -> None:
     w = window
     one_click(w).trigger()  # off again
-    assert w.state.suggest is None and "off" in w.status.text()
+    assert w.state.suggest is None and "off" in w.status.text() and not one_click(w).isChecked()
     truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
     lesion = next(les for les in truth["lesions"] if les["id"] == LESION)
     model = w.reading.viewports[DWI_CELL]

@@ -71,11 +71,10 @@ def test_the_window_offers_one_click_only_where_the_sample_meets_the_goals(outco
 
 def test_dwi_and_t2fs_bias_small_against_the_study_effect(outcomes: list[bs.Outcome]) -> None:
     """The suggestion must not create a DWI - T2FS difference: the study's effect is +0.8 mm. Today
-    it adds +0.50 mm to the truth's +0.51 on the sample's 12 lesions (DWI bias +0.33 mm, T2FS
-    -0.20; one 9.7 mm lesion, 4 pixels on b800, moves the DWI bias by 0.2 mm; the paired figure's
-    SE on 12 lesions is about 0.33 mm), +0.31 mm pooled with the held-out realisations (n = 48,
-    95 % CI -0.02 .. +0.64, `make bench`): one-click diameters are off by default for this. The
-    bounds catch a regression towards the size of the effect itself."""
+    it adds +0.33 mm to the truth's +0.51 on the sample's 12 lesions (DWI bias +0.20 mm, T2FS
+    -0.20; the paired figure's SE on 12 lesions is about 0.33 mm), +0.26 mm pooled with the
+    held-out realisations (n = 48, 95 % CI -0.07 .. +0.60, `make bench`): one-click diameters are
+    off by default for this. The bounds catch a regression towards the size of the effect itself."""
     for role in ("mr_dwi", "mr_t2fs"):
         assert abs(_rows(outcomes, (role,))["bias_mm"]) <= 0.4
     paired = bs.paired_difference(outcomes)
@@ -90,3 +89,14 @@ def test_ct_today(outcomes: list[bs.Outcome]) -> None:
     assert arterial["rate"] >= 0.8 and arterial["mae_mm"] <= 0.8 and arterial["over_5mm"] == 0, arterial
     both = _rows(outcomes, ("ct_arterial", "ct_portal"))
     assert both["n"] >= 20 and both["rate"] >= 0.7 and both["mae_mm"] <= 1.3 and both["over_5mm"] <= 1, both
+
+
+def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs.Outcome]) -> None:
+    """LLSYN002 L05 on DWI b800 (15.6 mm): the slice through its tip (8 mm across at its centre,
+    its inner half 110 above the liver against 225 on the next) came out 5 % longer at the click's
+    threshold, and the line was drawn there, over the lesion's edge as the reader sees it; the
+    fuller neighbour is measured (a reader's check under Xvfb found it). Same for LLSYN001 L03."""
+    for patient, lesion in (("LLSYN002", "L05"), ("LLSYN001", "L03")):
+        o = next(o for o in outcomes if (o.case.patient, o.case.lesion, o.case.role) == (patient, lesion, "mr_dwi"))
+        assert o.diameter_mm is not None and o.slice_index == o.case.truth_slice, (patient, lesion, o.slice_index)
+        assert abs(o.error_mm or 0.0) <= 1.0

@@ -52,6 +52,12 @@ class SuggestParams:
     slices_each_side: int = 2
     max_shift: float = 0.5  # the centre moves less than this times the diameter from slice to slice
     max_growth: float = 2.0  # nor does the diameter grow more than this factor (+ 1 pixel)  # neighbouring slices searched for a longer axial diameter
+    # the slice at the end of the lesion's run that holds only part of it gives way to a fuller
+    # neighbour at least this long (a fraction of its length), whose inner half stands out from the
+    # liver more than 1 / ratio times as much, by this many SDs of the liver
+    partial_volume_size: float = 0.9
+    partial_volume_ratio: float = 0.75
+    partial_volume_sd: float = 3.0
     max_diameter_mm: float = 80.0
     min_diameter_mm: float = 4.0
 
@@ -65,6 +71,8 @@ class SuggestParams:
             raise ValueError(f"ring_mm must be (inner, outer) with 0 < inner < outer, got {self.ring_mm}")
         if self.n_rays < 16 or not 1 <= self.harmonics < self.n_rays // 2:
             raise ValueError(f"n_rays >= 16 and 1 <= harmonics < n_rays / 2, got {self.n_rays}, {self.harmonics}")
+        if not (0 < self.partial_volume_size <= 1 and 0 < self.partial_volume_ratio <= 1 and self.partial_volume_sd >= 0):
+            raise ValueError("partial_volume_size and partial_volume_ratio lie in (0, 1], partial_volume_sd >= 0")
         if not (0 < self.shell_beyond < 1 and 0 < self.rim_beyond < 1 and self.shell_beyond_sd > 0):
             raise ValueError("0 < shell_beyond, rim_beyond < 1 and shell_beyond_sd > 0")
         if not 0 <= self.max_leak_fraction < 1 or not 0 < self.shell_fraction < 1 or not 0 <= self.opening < 1:

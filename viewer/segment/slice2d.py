@@ -80,6 +80,9 @@ class SliceOutline:
     ellipse: Ellipse | None = None  # the boundary when it is one: mm from ``centre`` (x along columns)
     #: the levels 1.5-3 mm and 3-6 mm beyond the boundary, fractions of the contrast (:func:`_beyond`)
     beyond: tuple[float, float] = (0.0, 0.0)
+    #: how far the section's inner half stands out from the liver mode (lesion side up): how much
+    #: of the lesion the slice holds (partial volume through the slice lowers it)
+    fullness: float = float("nan")
 
     def fainter_shell(self, p: SuggestParams) -> str:
         """Why the liver beyond the boundary is not liver but a fainter rim or shell of lesion round
@@ -456,7 +459,9 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     compact = area / (math.pi * chord ** 2 / 4.0) if chord > 0 else 0.0
     if compact < p.min_compactness:
         return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
-    return SliceOutline(points, levels, leaked, centre, ellipse)
+    within = t[None, :] <= 0.5 * radius[:, None]
+    fullness = float(np.median(profile[within]) - levels.sign * levels.mode) if within.any() else float("nan")
+    return SliceOutline(points, levels, leaked, centre, ellipse, fullness=fullness)
 
 
 def with_beyond(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float], p: SuggestParams) -> SliceOutline:

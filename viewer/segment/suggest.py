@@ -109,6 +109,25 @@ def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[f
     return o if isinstance(o, str) else (found[0], o)
 
 
+def _fuller_neighbour(found: dict[int, SliceOutline], holds: set[int], best: int, sizes: dict[int, float],
+                      p: SuggestParams) -> int:
+    """The slice to measure instead of ``best`` when ``best`` is the end of the lesion's run of
+    slices and holds only part of it: the slab of a slice through the lesion's tip holds wider
+    planes, so at the click's threshold its faint section can come out as long as the full one
+    next to it, and a line there lies on a section a reader sees as half the lesion. Such a slice's
+    inner half stands out from the liver by less than ``partial_volume_ratio`` of a neighbour's
+    (by ``partial_volume_sd`` SDs of the liver or more), and is at most 1 / ``partial_volume_size``
+    times as long: the longest such neighbour is measured. Necrotic and rim lesions (an inner half
+    not on the lesion's side) are left as they are."""
+    if best not in (min(found), max(found)):
+        return best
+    full = {k: found[k].fullness for k in holds}
+    fuller = [k for k in holds if sizes[k] >= p.partial_volume_size * sizes[best]
+              and 0 < full[best] < p.partial_volume_ratio * full[k]
+              and full[k] - full[best] >= p.partial_volume_sd * found[best].levels.liver_sd]
+    return max(fuller, key=lambda k: sizes[k]) if fuller else best
+
+
 def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
                      params: SuggestParams | None = None) -> Suggestion | Refusal:
     """The longest axial diameter of the lesion under ``at`` = (row, col) on ``slice_index``."""
@@ -187,6 +206,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     if not holds:
         return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
     best = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
+    best = _fuller_neighbour(found, holds, best, sizes, p)
     if clicked in found and clicked != best and not _inside(found[clicked].points, at):
         # what was found on the slice clicked is not round the click: the lesion there was missed
         lost.setdefault(1 if clicked > best else -1, (clicked, "what is found on the slice clicked is not round the click"))
@@ -194,8 +214,10 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         # still growing towards a slice where the lesion goes on but its boundary was not found:
         # its longest section may be there, and a shorter one is not to be suggested
         if best + direction == k and sizes.get(best - direction, 0.0) <= sizes[best]:
-            return _refuse(f"the lesion may be longest on the next slice (slice {k + 1} of {n}), where its "
-                           f"boundary is not found: {why}", p)
+            # the slice named by its position along the normal, as the viewport's "Pos" shows it
+            # (a viewer numbers its slices its own way)
+            return _refuse(f"the lesion may be longest on the neighbouring slice at {geo.slice_projections_mm[k]:.1f} mm, "
+                           f"where its boundary is not found: {why}", p, lost_slice_index=k)
     final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
