@@ -290,6 +290,10 @@ class LineGesture(ReadingGesture):
         extra = f"; {lesion_id} set to the {lobe.value} lobe {why}" if lobe is not None and les is not None \
             and lobe is not les.lobe and les.segment is None else ""
         how = "suggested" if method is MeasurementMethod.SUGGESTED else ""
+        clicked = params.get("clicked_slice") if method is MeasurementMethod.SUGGESTED else None
+        if isinstance(clicked, int) and clicked != slice_index:  # the view went there: say so
+            n = abs(slice_index - clicked)
+            how += f" on the slice where it is longest ({n} slice{'s' if n > 1 else ''} from the one clicked)"
         self.say(f"{lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
         self.ctx.measured(view)
         return True

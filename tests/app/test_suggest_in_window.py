@@ -74,6 +74,8 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     assert params["method"] == "ellipse_consensus_v3" and params["clicked_slice"] == k and 0 < params["confidence"] <= 1
     assert abs(m.diameter_mm - entry["axial_diameter_on_slice_mm"]) <= 3.0
     assert m.slice_index == model.index  # the viewport shows the slice the line is on
+    if m.slice_index != k:  # the view moved to the slice of the line: the status says so
+        assert f"on the slice where it is longest ({abs(m.slice_index - k)} slice" in w.status.text()
     # the lesion grid tells a suggested value from a drawn one: italic, and its tooltip says so
     table = w.docks.lesion_panel.table
     row_of = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == lid)
