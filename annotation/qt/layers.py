@@ -203,6 +203,23 @@ class CountLayer:
         self.content.selection = self.selection
         return self.content.marks(getattr(view.model, "role", None), view.model.key, view.slice_index)
 
+    def _beside_line(self, m: CountMark, view: ViewContext, p: QPointF) -> QPointF:
+        """Where a measured lesion's lobe letter goes: beside its diameter line, 12 px off the
+        middle across the line, on the upper side (its mm label hangs from the lower end), so that
+        it covers neither the line nor an end handle. Off its line's slice: up and right."""
+        line = next((meas for lid, meas in self.content.measurements(m.role, view.model.key, view.slice_index)
+                     if lid == m.lesion_id), None)
+        if line is None:
+            return QPointF(p.x() + 8, p.y() - 8)
+        a, b = view.to_widget(*line.p1), view.to_widget(*line.p2)
+        dx, dy = b.x() - a.x(), b.y() - a.y()
+        length = max((dx * dx + dy * dy) ** 0.5, 1e-6)
+        nx, ny = -dy / length, dx / length
+        if ny > 0 or (ny == 0 and nx > 0):  # the upper side (widget y grows downwards), else the left
+            nx, ny = -nx, -ny
+        # drawText takes the baseline's left end: the letter (about 8 x 10 px) centred on the point
+        return QPointF(p.x() + 12 * nx - 4, p.y() + 12 * ny + 5)
+
     def paint(self, painter: QPainter, view: ViewContext) -> None:
         marks = self.on_slice(view)
         if not marks:
@@ -218,7 +235,7 @@ class CountLayer:
             ticks = [] if m.lesion_id else [
                 QLineF(p.x() - 9, p.y(), p.x() - 4, p.y()), QLineF(p.x() + 4, p.y(), p.x() + 9, p.y()),
                 QLineF(p.x(), p.y() - 9, p.x(), p.y() - 4), QLineF(p.x(), p.y() + 4, p.x(), p.y() + 9)]
-            at = QPointF(p.x() + 8, p.y() - 8)
+            at = QPointF(p.x() + 8, p.y() - 8) if not m.lesion_id else self._beside_line(m, view, p)
             painter.setPen(QPen(SHADOW, 3.5))
             for t in ticks:
                 painter.drawLine(t)

@@ -164,3 +164,34 @@ def test_jump_to_a_measurement(setup):
     m = Measurement("dwi", "dwi.series", target, (1, 1), (2, 2), 1.0, 1.0)
     assert jump_to([other, model], m) is model and model.index == target
     assert jump_to([other], m) is None
+
+
+@pytest.mark.parametrize("end", [(20, 30), (20, 5), (10, 40), (30, 10), (40, 20)])
+def test_a_measured_lesions_lobe_letter_stands_beside_its_line(qtbot, end):
+    """The lobe letter of a measured lesion's count mark was drawn 8 px up-right of the line's
+    middle: on the line or its end handle when the line runs that way (a reader's check under
+    Xvfb). It stands 12 px off the line, across it."""
+    reading = Reading(reader="R1")
+    reading.add_patient("P1")
+    reading.add_exam_pair("P1", "E1")
+    selection = Selection(reading, PAIR)
+    stack = make_stack("dwi", Role.MR_DWI, rows=64, columns=80, pixel_spacing_mm=(1.5, 2.5))
+    model = ViewportModel(role=Role.MR_DWI)
+    model.set_volume(make_volume(stack), Role.MR_DWI)
+    widget = ViewportWidget(model)
+    widget.resize(500, 400)
+    qtbot.addWidget(widget)
+    _, count_layer = attach(widget, ReadingContext(selection))
+    selection.new_lesion()
+    start = (20, 20)
+    reading.measure(PAIR, "L1", Role.MR_DWI, model.geometry, "dwi", "dwi.series", model.index, start, end)
+    view = widget.view_context()
+    (mark,) = count_layer.on_slice(view)
+    p = view.to_widget(mark.row, mark.col)
+    at = count_layer._beside_line(mark, view, p)
+    centre = QPointF(at.x() + 4, at.y() - 5)  # the letter's middle (drawText takes its baseline)
+    a, b = view.to_widget(*start), view.to_widget(*end)
+    dx, dy = b.x() - a.x(), b.y() - a.y()
+    across = abs((centre.x() - a.x()) * dy - (centre.y() - a.y()) * dx) / (dx * dx + dy * dy) ** 0.5
+    assert across == pytest.approx(12.0, abs=0.5) and centre.y() <= p.y() + 1e-6
+    widget.grab()  # paints it
