@@ -44,8 +44,8 @@ def drag(widget, a_img, b_img):
     send_mouse(widget, QEvent.Type.MouseButtonRelease, (b.x(), b.y()), LEFT, NONE)
 
 
-@pytest.fixture
-def setup(qtbot):
+def viewport(qtbot):
+    """A reading of one patient and pair, and a DWI viewport showing a 64 x 80 stack."""
     reading = Reading(reader="R1")
     reading.add_patient("P1")
     reading.add_exam_pair("P1", "E1")
@@ -56,6 +56,12 @@ def setup(qtbot):
     widget = ViewportWidget(model)
     widget.resize(500, 400)
     qtbot.addWidget(widget)
+    return reading, selection, model, widget
+
+
+@pytest.fixture
+def setup(qtbot):
+    reading, selection, model, widget = viewport(qtbot)
     widget.show()
     messages: list[str] = []
     ctx = ReadingContext(selection, say=messages.append)
@@ -171,16 +177,7 @@ def test_a_measured_lesions_lobe_letter_stands_beside_its_line(qtbot, end):
     """The lobe letter of a measured lesion's count mark was drawn 8 px up-right of the line's
     middle: on the line or its end handle when the line runs that way (a reader's check under
     Xvfb). It stands 12 px off the line, across it."""
-    reading = Reading(reader="R1")
-    reading.add_patient("P1")
-    reading.add_exam_pair("P1", "E1")
-    selection = Selection(reading, PAIR)
-    stack = make_stack("dwi", Role.MR_DWI, rows=64, columns=80, pixel_spacing_mm=(1.5, 2.5))
-    model = ViewportModel(role=Role.MR_DWI)
-    model.set_volume(make_volume(stack), Role.MR_DWI)
-    widget = ViewportWidget(model)
-    widget.resize(500, 400)
-    qtbot.addWidget(widget)
+    reading, selection, model, widget = viewport(qtbot)
     _, count_layer = attach(widget, ReadingContext(selection))
     selection.new_lesion()
     start = (20, 20)
