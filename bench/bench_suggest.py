@@ -183,15 +183,15 @@ def paired_difference(outcomes: list[Outcome], a: str = "mr_dwi", b: str = "mr_t
 
 
 def mean_with_ci(values: list[float]) -> dict[str, Any]:
-    """Mean, t-based 95 % confidence interval and n (the CI needs n >= 2)."""
-    from scipy import stats
+    """Mean and 95 % confidence interval of per-lesion differences: R's one-sample t test on them
+    (:func:`analysis.paired_tests.paired_t_test` against zeros, equal to R's)."""
+    from analysis.paired_tests import paired_t_test
 
-    n = len(values)
-    if n < 2:
-        return {"n": n, "mean_mm": round(statistics.fmean(values), 3) if values else None}
-    m, se = statistics.fmean(values), statistics.stdev(values) / math.sqrt(n)
-    q = float(stats.t.ppf(0.975, n - 1))
-    return {"n": n, "mean_mm": round(m, 3), "ci95_mm": [round(m - q * se, 3), round(m + q * se, 3)]}
+    test = paired_t_test(values, [0.0] * len(values))
+    if test.ci_low is None or test.ci_high is None:
+        return {"n": len(values), "mean_mm": round(statistics.fmean(values), 3) if values else None}
+    return {"n": len(values), "mean_mm": round(statistics.fmean(values), 3),
+            "ci95_mm": [round(test.ci_low, 3), round(test.ci_high, 3)]}
 
 
 def manual_bias(outcomes: list[Outcome], store: Path = SAMPLE / "reading.lesionlab") -> dict[str, dict[str, Any]]:

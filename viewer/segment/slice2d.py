@@ -491,12 +491,8 @@ def _beyond(sm: np.ndarray, origin: tuple[float, float], phi: np.ndarray, radius
     if contrast <= 0:
         return 0.0, 0.0
     d = np.arange(0.0, out_mm + 1e-9, 0.5)
-    t = radius[:, None] + d[None, :]
-    rows = origin[0] + np.sin(phi)[:, None] * t / spacing[0]
-    cols = origin[1] + np.cos(phi)[:, None] * t / spacing[1]
-    inside = (rows >= 0) & (rows <= sm.shape[0] - 1) & (cols >= 0) & (cols <= sm.shape[1] - 1)
-    values = ndi.map_coordinates(sm, [np.nan_to_num(rows).ravel(), np.nan_to_num(cols).ravel()], order=1,
-                                 mode="nearest").reshape(t.shape)
+    # a ray without an edge (NaN) is sampled from the centre and left out below
+    values, inside = _along_rays(sm, origin, phi, np.nan_to_num(radius)[:, None] + d[None, :], spacing)
     u = levels.sign * (values - levels.mode) / contrast
     liver = (np.isfinite(radius) & inside.all(axis=1) & ((u < 2.0) & (u > -1.0)).all(axis=1))
     if liver.mean() < 0.5:
@@ -540,10 +536,12 @@ def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> El
 def _along_rays(image: np.ndarray, origin: tuple[float, float], phi: np.ndarray, t: np.ndarray,
                 spacing: tuple[float, float], order: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The image sampled along rays from ``origin`` (row, col) in directions ``phi`` (from the
-    columns' axis towards the rows') at distances ``t`` mm: (values, whether inside the image),
-    each (len(phi), len(t)); outside, the nearest edge pixel's value."""
-    rows = origin[0] + np.outer(np.sin(phi), t) / spacing[0]
-    cols = origin[1] + np.outer(np.cos(phi), t) / spacing[1]
+    columns' axis towards the rows') at distances ``t`` mm, the same for every ray (1-D) or each
+    ray its own (len(phi), m): (values, whether inside the image), each (len(phi), m); outside,
+    the nearest edge pixel's value."""
+    ts = t if t.ndim == 2 else t[None, :]
+    rows = origin[0] + np.sin(phi)[:, None] * ts / spacing[0]
+    cols = origin[1] + np.cos(phi)[:, None] * ts / spacing[1]
     valid = (rows >= 0) & (rows <= image.shape[0] - 1) & (cols >= 0) & (cols <= image.shape[1] - 1)
     coords = np.stack([np.clip(rows, 0, image.shape[0] - 1), np.clip(cols, 0, image.shape[1] - 1)])
     values = ndi.map_coordinates(image, coords.reshape(2, -1), order=order).reshape(rows.shape)
