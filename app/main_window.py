@@ -156,11 +156,12 @@ class MainWindow(QMainWindow):
             for problem in problems:
                 self.state.say(f"⚠ {problem}")
         self.shortcuts = shortcuts
-        self.actions_by_id = build_menus(self, self.grid, shortcuts, self.handlers(), self.run, *self._menu_items())
+        menu_only: dict[str, QAction] = {}
+        self.actions_by_id = build_menus(self, self.grid, shortcuts, self.handlers(), self.run, *self._menu_items(),
+                                         menu_only=menu_only)
         self.toolbar = build_toolbar(self, self.actions_by_id)
         # a checkbox, ticked while on: the setting is remembered between sessions
-        self.one_click_action = next(a for m in self.menuBar().findChildren(QMenu) for a in m.actions()
-                                     if a.text().startswith("One-click diameters"))
+        self.one_click_action = menu_only[self._one_click_text()]
         self.one_click_action.setCheckable(True)
         self.one_click_action.setChecked(self.view_settings.one_click)
         self.state.changed.connect(self._state_changed)
@@ -242,7 +243,7 @@ class MainWindow(QMainWindow):
                  ("File", "Reader name…", flow.ask_reader, "export"),
                  ("File", "-", lambda: None, "export"),
                  ("View", "Right drag zooms (OHIF) instead of window/level", self._toggle_right_drag, None),
-                 ("Read", f"One-click diameters on {offered_series()}", self._toggle_one_click, None),
+                 ("Read", self._one_click_text(), self._toggle_one_click, None),
                  *self.study_ui.menu_items()]
         def run(fn: Callable[[], object]) -> None:
             self.run(fn)
@@ -450,6 +451,10 @@ class MainWindow(QMainWindow):
         if self.state.blinded and not self.dock.isVisible():
             raise LesionlabError("a blinded study case is on screen: the study browser lists patients by name")
         self.dock.setVisible(not self.dock.isVisible())
+
+    @staticmethod
+    def _one_click_text() -> str:
+        return f"One-click diameters on {offered_series()}"
 
     def _toggle_one_click(self) -> None:
         """One-click diameters are off by default: on the sample phantoms they add about +0.3 mm to
