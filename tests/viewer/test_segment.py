@@ -331,3 +331,28 @@ def test_fill_holes_is_scipys_on_random_masks() -> None:
     assert fill_holes(ring).sum() == 25  # an integer mask is a mask
     with pytest.raises(ValueError, match="2-D"):
         fill_holes(np.zeros((3, 3, 3), bool))
+
+
+def test_exits_are_each_rays_threshold_crossings_before_it_leaves_the_region() -> None:
+    """The candidate edges of every ray at once: the last crossing of the threshold within a pixel
+    before each exit, sub-pixel; no crossing there: half a step before the exit; at most three
+    exits, nearest first; a ray never inside: none."""
+    from viewer.segment.slice2d import _exits
+
+    step, m = 0.25, 24
+    t = np.arange(m) * step
+    inside = np.zeros((4, m), bool)
+    value = np.full((4, m), -1.0)
+    inside[0, :8] = True
+    value[0] = 7.5 - np.arange(m)  # crosses zero half-way between samples 7 and 8
+    inside[1, :3], inside[1, 5:9] = True, True  # a notch: leaves at 3, back at 5, leaves at 9
+    inside[3, ::2] = True  # leaves at every odd sample: the first three count
+    got = _exits(inside, value, t, step, pixel_mm=0.5)
+    assert got.shape == (4, 3)
+    assert got[0, 0] == pytest.approx(7.5 * step) and np.isnan(got[0, 1:]).all()
+    assert got[1, :2] == pytest.approx([3 * step - step / 2, 9 * step - step / 2]) and np.isnan(got[1, 2])
+    assert np.isnan(got[2]).all()
+    assert got[3] == pytest.approx([step / 2, 3 * step - step / 2, 5 * step - step / 2])
+    value[1, 7] = 0.5  # a crossing a pixel before the second exit (within two samples of 0.25 mm): there
+    value[1, 8] = -0.5
+    assert _exits(inside, value, t, step, pixel_mm=0.5)[1, 1] == pytest.approx(7.5 * step)

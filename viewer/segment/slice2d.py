@@ -315,6 +315,17 @@ def _touches_window(region: np.ndarray) -> bool:
     return bool(region[0, :].any() or region[-1, :].any() or region[:, 0].any() or region[:, -1].any())
 
 
+def _box(mask: np.ndarray, pad: int = 1) -> tuple[slice, slice]:
+    """The box of ``mask``'s pixels with ``pad`` pixels round it (within the array): distance maps,
+    labels and the watershed of a region need only that (the same values there as on the whole
+    window, in a tenth of the time on a small lesion)."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not rows.size:
+        return slice(0, 0), slice(0, 0)
+    return (slice(max(int(rows[0]) - pad, 0), int(rows[-1]) + pad + 1),
+            slice(max(int(cols[0]) - pad, 0), int(cols[-1]) + pad + 1))
+
+
 def _levels_against(win: Window, seed: tuple[float, float], p: SuggestParams, liver: float,
                     sd: float) -> tuple[Levels, np.ndarray] | str:
     """:func:`find_levels` with the liver at ``liver`` +- ``sd``."""
@@ -403,9 +414,12 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     rs, cs = win.spacing
     if p.vessel_ratio:
         region = _without_brighter_neighbours(win, seed, levels, region, p)
-    deep = ndi.distance_transform_edt(region, sampling=(rs, cs))
-    cr, cc = np.unravel_index(int(np.argmax(deep)), deep.shape)
-    region = _opened(region, deep, p.opening * float(deep[cr, cc]), (rs, cs), (int(cr), int(cc)))
+    box = _box(region)
+    deep = ndi.distance_transform_edt(region[box], sampling=(rs, cs))
+    br, bc = np.unravel_index(int(np.argmax(deep)), deep.shape)
+    opened = np.zeros_like(region)
+    opened[box] = _opened(region[box], deep, p.opening * float(deep[br, bc]), (rs, cs), (int(br), int(bc)))
+    region, cr, cc = opened, int(br) + box[0].start, int(bc) + box[1].start
     if _touches_window(region):
         return f"the region leaks beyond {p.roi_radius_mm:.0f} mm of the click (no closed boundary against the liver)"
     around = _median(win.sm[win.ring(region, *p.ring_mm)])
@@ -553,24 +567,28 @@ def _exits(inside: np.ndarray, value: np.ndarray, t: np.ndarray, step: float, pi
     """(n_rays, most): where each ray leaves the region, nearest first (NaN-padded): the last
     threshold crossing within a pixel before each exit, sub-pixel. A ray that runs into a vessel
     joined to the lesion leaves the region only beyond it; one that crosses a notch leaves and
-    comes back: every exit is a candidate edge, the ellipse consensus chooses."""
+    comes back: every exit is a candidate edge, the ellipse consensus chooses. (All rays at once:
+    a loop over rays cost 2 ms an outline.)"""
     n, m = inside.shape
     out = np.full((n, most), np.nan)
     back_px = int(math.ceil(pixel_mm / step)) + 1
-    for k in range(n):
-        ins = inside[k]
-        exits = np.flatnonzero(ins[:-1] & ~ins[1:]) + 1  # first sample outside
-        if not ins[-1] and ins.any() and not exits.size:
-            exits = np.array([int(np.argmin(ins))])
-        for i, e in enumerate(exits[:most]):
-            back = max(0, e - back_px)
-            pos = np.flatnonzero(value[k, back:e + 1] > 0)
-            if pos.size and pos[-1] + back < m - 1:
-                j = int(pos[-1]) + back
-                v0, v1 = value[k, j], value[k, j + 1]
-                out[k, i] = t[j] + step * (v0 / (v0 - v1) if v0 != v1 else 0.5)
-            else:
-                out[k, i] = max(0.0, t[e] - step / 2)
+    leaves = np.zeros((n, m), bool)
+    leaves[:, 1:] = inside[:, :-1] & ~inside[:, 1:]  # the first sample outside
+    rank = np.cumsum(leaves, axis=1) - 1
+    ray, e = np.nonzero(leaves & (rank < most))
+    slot = rank[ray, e]
+    # the last sample on the lesion's side of the threshold within back_px before each exit
+    offsets = np.arange(-back_px, 1)
+    idx = e[:, None] + offsets[None, :]
+    ok = (idx >= 0) & (value[ray[:, None], np.clip(idx, 0, m - 1)] > 0)
+    has = ok.any(axis=1)
+    j = e - np.argmax(ok[:, ::-1], axis=1)  # the last such sample
+    has &= j < m - 1
+    jj = np.clip(j, 0, m - 2)
+    v0, v1 = value[ray, jj], value[ray, jj + 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(v0 != v1, v0 / (v0 - v1), 0.5)
+    out[ray, slot] = np.where(has, t[jj] + step * frac, np.maximum(0.0, t[e] - step / 2))
     return out
 
 
@@ -597,9 +615,12 @@ def _local_edges(profile: np.ndarray, t: np.ndarray, radius: np.ndarray, band_mm
     A ray whose local step is under ``min_step`` (or NaN) keeps its edge."""
     step = t[1] - t[0]
     out = radius.copy()
-    rows = np.arange(len(radius))
+    # a ray that did not move is settled (its next move is the same computation): only the others
+    # are measured again
+    active = np.arange(len(radius))
     for _ in range(8):
-        r = out[:, None]
+        r = out[active, None]
+        prof = profile[active]
         with np.errstate(invalid="ignore"):
             inner = (t[None, :] >= r - pixel_mm - band_mm) & (t[None, :] <= r - pixel_mm)
             outer = (t[None, :] >= r + pixel_mm) & (t[None, :] <= r + pixel_mm + band_mm)
@@ -607,22 +628,25 @@ def _local_edges(profile: np.ndarray, t: np.ndarray, radius: np.ndarray, band_mm
         ok = (inner.sum(axis=1) >= 2) & (outer.sum(axis=1) >= 2)
         if not ok.any():
             break
-        hi, lo = _row_medians(profile, inner), _row_medians(profile, outer)
+        hi, lo = _row_medians(prof, inner), _row_medians(prof, outer)
         ok &= (hi - lo) >= min_step
         level = 0.5 * (hi + lo)
-        v = profile - level[:, None]
+        v = prof - level[:, None]
         cross = (v[:, :-1] > 0) & (v[:, 1:] <= 0) & near[:, :-1] & ok[:, None]
         has = cross.any(axis=1)
-        dist = np.where(cross, np.abs(t[None, :-1] - np.nan_to_num(out)[:, None]), np.inf)
+        dist = np.where(cross, np.abs(t[None, :-1] - np.nan_to_num(r)), np.inf)
         j = np.argmin(dist, axis=1)
+        rows = np.arange(len(active))
         v0, v1 = v[rows, j], v[rows, j + 1]
         with np.errstate(invalid="ignore", divide="ignore"):
             frac = np.where(v0 != v1, v0 / (v0 - v1), 0.5)
-        moved = np.where(has, t[j] + step * frac, out)
-        settled = np.allclose(moved, out, rtol=0.0, atol=1e-9, equal_nan=True)
-        out = moved
+        moved = np.where(has, t[j] + step * frac, out[active])
+        settled = np.allclose(moved, out[active], rtol=0.0, atol=1e-9, equal_nan=True)
+        still = ~((moved == out[active]) | (np.isnan(moved) & np.isnan(out[active])))
+        out[active] = moved
         if settled:
             break
+        active = active[still]
     return out
 
 
@@ -648,25 +672,31 @@ def _without_brighter_neighbours(win: Window, seed: tuple[float, float], levels:
     if not others:
         return region
     rs, cs = win.spacing
-    vessels = np.isin(blobs, others)
+    # on the region's box (and a pixel round it, for the gradient): the same watershed, 5-10 times faster
+    box = _box(region | win.disc(seed, p.click_disc_mm))
+    r, c = r - box[0].start, c - box[1].start
+    part, beyond_part = region[box], beyond[box]
+    vessels = np.isin(blobs[box], others)
     # the lesion's marker: all of the region but the vessels and a band round them (a marker at
     # the click alone would lose a necrotic lesion's shell to the vessel: the steepest edge there
     # is the core's); the watershed decides only the band
     near = ndi.distance_transform_edt(~vessels, sampling=(rs, cs)) <= p.ring_mm[0]
-    markers = np.zeros(region.shape, np.int32)
-    markers[region & ~beyond & ~near] = 1
+    markers = np.zeros(part.shape, np.int32)
+    markers[part & ~beyond_part & ~near] = 1
     markers[vessels] = 2
     lesion = ndi.label(markers == 1)[0]
-    if not lesion[int(round(seed[0])), int(round(seed[1]))]:
-        markers[win.disc(seed, p.click_disc_mm) & region & ~beyond] = 1
+    if not lesion[r, c]:
+        markers[win.disc(seed, p.click_disc_mm)[box] & part & ~beyond_part] = 1
         lesion = ndi.label(markers == 1)[0]
-    at = lesion[int(round(seed[0])), int(round(seed[1]))]
+    at = lesion[r, c]
     if not at:
         return region
     markers[(markers == 1) & (lesion != at)] = 0  # parts cut off by the band: the watershed decides
-    gradient = np.hypot(ndi.sobel(win.sm, 0) / rs, ndi.sobel(win.sm, 1) / cs)
-    basins = watershed(gradient, markers, mask=region)
-    kept: np.ndarray = fill_holes(basins == 1)
+    sm = win.sm[box]
+    gradient = np.hypot(ndi.sobel(sm, 0) / rs, ndi.sobel(sm, 1) / cs)
+    basins = watershed(gradient, markers, mask=part)
+    kept: np.ndarray = np.zeros_like(region)
+    kept[box] = fill_holes(basins == 1)
     return kept
 
 
