@@ -438,9 +438,10 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     candidates = _exits(inside, profile - levels.sign * levels.threshold, t, step, max(rs, cs))
     if p.local_edge_mm:  # every candidate edge at its ray's own half-maximum
         used = max(1, int(np.isfinite(candidates).any(axis=0).sum()))
-        candidates = np.stack([_local_edges(profile, t, candidates[:, j], p.local_edge_mm, max(rs, cs),
-                                            0.5 * p.min_contrast_sd * levels.liver_sd)
-                               for j in range(used)], axis=1)
+        # all of a ray's candidates at once (its profile once per candidate)
+        moved = _local_edges(np.tile(profile, (used, 1)), t, candidates[:, :used].T.ravel(), p.local_edge_mm,
+                             max(rs, cs), 0.5 * p.min_contrast_sd * levels.liver_sd)
+        candidates = moved.reshape(used, -1).T
     # rays agree with an ellipse within a pixel, or within the scatter the noise gives an edge of
     # this contrast (noise SD x blur x sqrt(2 pi) / step: faint edges on CT scatter by a millimetre)
     scatter = levels.liver_sd * p.smooth_mm * math.sqrt(2 * math.pi) / max(abs(levels.lesion - levels.liver), 1e-6)
