@@ -18,13 +18,14 @@ offer table (app/suggester.py) holds.
 Figures per series: n, suggestion rate, MAE, bias and 95 % limits of agreement (suggested -
 truth), the worst error, how often the picked slice is the truth's; repeatability (10 clicks
 per lesion: max - min of the diameters); time per suggestion on the 512 x 512 CT (median, p95,
-CPU); the DWI - T2FS paired difference (truth vs suggested) on the lesions with both.
+CPU; each click's fastest of five runs, the method's own time on a shared machine); the DWI - T2FS paired difference (truth vs suggested) on the lesions with both.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -236,19 +237,31 @@ def repeatability(groups: list[list[Case]]) -> dict[str, Any]:
             "within_1mm_by_series": {r: round(float((np.array(v) <= 1.0).mean()), 3) for r, v in spreads.items()}}
 
 
-def timing(outcomes: list[Outcome]) -> dict[str, Any]:
-    """Wall and CPU time of a suggestion on the 512 x 512 CT (each case three times)."""
+def timing(outcomes: list[Outcome], runs: int = 5) -> dict[str, Any]:
+    """Time of a suggestion on the 512 x 512 CT, each case ``runs`` times, interleaved. The method's
+    own time is each case's fastest run (``best_*``: what the click costs when nothing else runs;
+    on this shared machine other engineers' load adds 30-60 % to single runs, and changes the CPU
+    time too, through the cores' shared caches), its median and p95 over the cases; every run's
+    wall time is given as well (``wall_*``), with the load average beside it."""
     ct = [o.case for o in outcomes if o.case.role.startswith("ct_")]
+    best = [math.inf] * len(ct)
     wall, cpu = [], []
-    for case in ct:
-        for _ in range(3):
+    load = os.getloadavg()[0]
+    for _ in range(runs):
+        for i, case in enumerate(ct):
             w0, c0 = time.perf_counter(), time.process_time()
             suggest(case)
             wall.append(time.perf_counter() - w0)
             cpu.append(time.process_time() - c0)
-    return {"n": len(wall), "wall_median_ms": round(1e3 * statistics.median(wall), 1),
+            best[i] = min(best[i], wall[-1])
+    return {"cases": len(ct), "runs": runs,
+            "best_median_ms": round(1e3 * statistics.median(best), 1),
+            "best_p95_ms": round(1e3 * float(np.percentile(best, 95)), 1),
+            "best_max_ms": round(1e3 * max(best), 1),
+            "wall_median_ms": round(1e3 * statistics.median(wall), 1),
             "wall_p95_ms": round(1e3 * float(np.percentile(wall, 95)), 1),
-            "cpu_median_ms": round(1e3 * statistics.median(cpu), 1)}
+            "cpu_median_ms": round(1e3 * statistics.median(cpu), 1),
+            "load_average_1min": round(max(load, os.getloadavg()[0]), 2)}
 
 
 def print_table(rows: dict[str, dict[str, Any]]) -> None:
@@ -316,8 +329,10 @@ def run() -> dict[str, Any]:
           f"max {rep['max_range_mm']} mm, within 1 mm {rep['within_1mm']:.0%}, refused clicks {rep['refused_clicks']}; "
           "within 1 mm by series: " + ", ".join(f"{r} {v:.0%}" for r, v in rep["within_1mm_by_series"].items()))
     tm = timing(outcomes)
-    print(f"time per suggestion on the 512 x 512 CT: median {tm['wall_median_ms']} ms wall "
-          f"(p95 {tm['wall_p95_ms']}), {tm['cpu_median_ms']} ms CPU")
+    print(f"time per suggestion on the 512 x 512 CT ({tm['cases']} clicks, fastest of {tm['runs']} runs each): "
+          f"median {tm['best_median_ms']} ms, p95 {tm['best_p95_ms']} ms, slowest {tm['best_max_ms']} ms (goal 150 ms); "
+          f"every run: median {tm['wall_median_ms']} ms, p95 {tm['wall_p95_ms']} ms wall, {tm['cpu_median_ms']} ms CPU "
+          f"(load average {tm['load_average_1min']} on {os.cpu_count()} cores)")
     pooled = list(outcomes)
     held: dict[str, Any] = {}
     for seed in HELD_OUT_SEEDS:
