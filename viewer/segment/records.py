@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
-METHOD_NAME = "ellipse_consensus_v3"
+METHOD_NAME = "ellipse_consensus_v4"
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,10 @@ class SuggestParams:
     shell_beyond: float = 0.2
     rim_beyond: float = 0.45
     shell_beyond_sd: float = 1.1
+    # the level just outside the edge found beyond the liver mode on the side opposite the lesion's
+    # by this many SDs of the smoothed liver: a rim of the other contrast round what was found (an
+    # enhancing rim round a necrotic core clicked inside it) -- refused
+    opposite_rim_sd: float = 1.5
     beyond_ratio: float = 1.5  # growth stops this many contrasts beyond the edge level (fat, air, veins)
     vessel_ratio: float = 1.0  # a blob beyond the edge level by this many contrasts, at the edge, is cut off
     opening: float = 0.5  # opening disc radius, a fraction of the largest disc inside the region
@@ -73,8 +77,9 @@ class SuggestParams:
             raise ValueError(f"n_rays >= 16 and 1 <= harmonics < n_rays / 2, got {self.n_rays}, {self.harmonics}")
         if not (0 < self.partial_volume_size <= 1 and 0 < self.partial_volume_ratio <= 1 and self.partial_volume_sd >= 0):
             raise ValueError("partial_volume_size and partial_volume_ratio lie in (0, 1], partial_volume_sd >= 0")
-        if not (0 < self.shell_beyond < 1 and 0 < self.rim_beyond < 1 and self.shell_beyond_sd > 0):
-            raise ValueError("0 < shell_beyond, rim_beyond < 1 and shell_beyond_sd > 0")
+        if not (0 < self.shell_beyond < 1 and 0 < self.rim_beyond < 1 and self.shell_beyond_sd > 0
+                and self.opposite_rim_sd > 0):
+            raise ValueError("0 < shell_beyond, rim_beyond < 1, shell_beyond_sd > 0 and opposite_rim_sd > 0")
         if not 0 <= self.max_leak_fraction < 1 or not 0 < self.shell_fraction < 1 or not 0 <= self.opening < 1:
             raise ValueError("max_leak_fraction and shell_fraction are fractions")
         if self.vessel_ratio < 0 or self.edge_iterations < 1 or self.beyond_ratio <= 0:

@@ -49,6 +49,8 @@ NO_CONTRAST = "no contrast at the click"
 TOO_FAINT = "the lesion's edge is too faint"
 #: How the refusal begins when the liver round the boundary found is a fainter shell of lesion.
 FAINTER_SHELL = "the lesion seems to go on beyond the edge found, fainter"
+#: How the refusal begins when a rim of the other contrast surrounds what was found.
+OPPOSITE_RIM = "the lesion may be larger than the core found"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,20 @@ class SliceOutline:
                 return (f"{level:.0%} of the lesion's contrast {near:g}-{far:g} mm beyond the edge found "
                         f"({level * to_sd:.1f} SD of the liver)")
         return ""
+
+    def opposite_rim(self, p: SuggestParams) -> str:
+        """Why what lies just outside the edge found is not liver but a rim of the other contrast
+        round it (an enhancing rim round a necrotic core: the core was found, the lesion is the
+        core and its rim), or "": the level just outside the edge (:attr:`Levels.liver`) lies beyond
+        the liver mode, on the side opposite the lesion's, by ``opposite_rim_sd`` SDs or more.
+        Just outside a lesion's edge lies liver, or the lesion's own blur on its side of it."""
+        lv = self.levels
+        beyond = -lv.sign * (lv.liver - lv.mode) / lv.liver_sd
+        if beyond < p.opposite_rim_sd:
+            return ""
+        side = "brighter" if lv.sign < 0 else "darker"
+        return (f"what surrounds the edge found is {side} than the liver ({lv.liver:.0f} against {lv.mode:.0f}, "
+                f"{beyond:.1f} SD): a rim round a core?")
 
     @property
     def shape(self) -> str:

@@ -21,8 +21,8 @@ import numpy as np
 
 from viewer.geometry import StackGeometry, farthest_pair_mm
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams
-from viewer.segment.slice2d import (FAINTER_SHELL, LESION_ENDS, NO_CONTRAST, TOO_FAINT, Levels, SliceOutline, Window,
-                                    find_levels, outline, with_beyond)
+from viewer.segment.slice2d import (FAINTER_SHELL, LESION_ENDS, NO_CONTRAST, OPPOSITE_RIM, TOO_FAINT, Levels,
+                                    SliceOutline, Window, find_levels, outline, with_beyond)
 
 
 class VolumeLike(Protocol):
@@ -222,6 +222,9 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
         return _refuse(f"{FAINTER_SHELL}: {shell}; a necrotic core or a rim lesion's interior?", p)
+    rim = final.opposite_rim(p)
+    if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
+        return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
     d, p1, p2 = _measure(final, spacing)
     lv = final.levels
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
