@@ -62,18 +62,27 @@ def test_plain_liver_and_points_off_the_stack_are_refused(sample_dicom: Path, ca
     assert out["diameter_mm"] is None and "no stack" in out["note"]
 
 
-def test_on_a_series_the_window_does_not_offer_the_note_gives_its_figures(sample_dicom: Path,
-                                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    """CT arterial: the line is given, with the series' figures on the sample phantoms in the note."""
+def test_on_a_series_the_method_is_not_validated_on_a_refusal_unless_asked(sample_dicom: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """CT arterial: refused with the series' figures (lines 12 mm off were measured there); with
+    --unvalidated the line is given, the figures in its note. DWI b800 (validated): no caveat; b0 of
+    the same series: not validated."""
     truth = json.loads((sample_dicom / "ground_truth" / "LLSYN002.json").read_text())
     ct = next(e for e in truth["exams"] if e["exam_id"] == "ct")
     arterial = next(s for s in ct["series"] if s["role"] == "ct_arterial")
     lesion = next(les for les in truth["lesions"] if les["id"] == "L05")
     folder = sample_dicom / arterial["folder"].rsplit("/", 1)[0]
-    out = _run(capsys, str(folder), "--series-uid", arterial["series_instance_uid"],
-               "--point-mm", *map(str, lesion["centre_mm"]["ct"]))
-    assert out["diameter_mm"] is not None and "not validated on this series" in out["note"]
+    args = (str(folder), "--series-uid", arterial["series_instance_uid"], "--point-mm", *map(str, lesion["centre_mm"]["ct"]))
+    out = _run(capsys, *args)
+    assert out["diameter_mm"] is None and out["method"] is None
+    assert "not validated on ct_arterial" in out["note"] and "mean error 0.85 mm (goal 0.5)" in out["note"]
+    assert "--unvalidated" in out["note"]
+    out = _run(capsys, *args, "--unvalidated")
+    assert out["diameter_mm"] is not None and "not validated on ct_arterial" in out["note"]
+    assert abs(out["diameter_mm"] - lesion["series"]["ct_arterial"]["axial_diameter_on_slice_mm"]) <= 3.0
     folder, uid, dwi_lesion, _ = _case(sample_dicom)  # DWI b800: offered, no caveat
-    out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "800", "--point-mm",
-               *map(str, dwi_lesion["centre_mm"]["mr"]))
+    point = [str(v) for v in dwi_lesion["centre_mm"]["mr"]]
+    out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "800", "--point-mm", *point)
     assert out["diameter_mm"] is not None and "not validated" not in out["note"]
+    out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "0", "--point-mm", *point)
+    assert out["diameter_mm"] is None and "not validated on mr_dwi at b=0" in out["note"]

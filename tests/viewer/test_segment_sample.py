@@ -56,17 +56,17 @@ def test_mri_suggestion_rate_limits_of_agreement_and_worst_error(outcomes: list[
 
 def test_the_window_offers_one_click_only_where_the_sample_meets_the_goals(outcomes: list[bs.Outcome]) -> None:
     """app.suggester's table holds the figures pooled over the sample and three held-out realisations
-    (make bench); a series it offers meets the goals on the sample too, and one that misses them on
-    the sample is not offered."""
+    (make bench; the worst over every click); a series it offers meets the goals on the sample's
+    seeded clicks too, and one that misses them there is not offered."""
     from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM
 
     for role, (mae, goal, worst) in SAMPLE_ERROR_MM.items():
         row = _rows(outcomes, (role.value,))
         meets_here = row["mae_mm"] <= goal and abs(row["worst_mm"]) <= 3.0
-        assert (role in OFFERED_ROLES) == (mae <= goal and worst <= 3.0)
+        assert (role in OFFERED_ROLES) == (mae <= goal and abs(worst) <= 3.0)
         if role in OFFERED_ROLES:
             assert meets_here, (role, row)
-        assert mae >= 0.5 * row["mae_mm"] and worst >= abs(row["worst_mm"]) - 0.2, (role, row)  # pooled covers it
+        assert mae >= 0.5 * row["mae_mm"] and abs(worst) >= abs(row["worst_mm"]) - 0.2, (role, row)  # pooled covers it
 
 
 def test_dwi_and_t2fs_bias_small_against_the_study_effect(outcomes: list[bs.Outcome]) -> None:
