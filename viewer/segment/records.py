@@ -53,9 +53,10 @@ class SuggestParams:
     leak_ratio: float = 1.2  # a ray longer than this times its neighbours' median (+ 1 px) leaked
     min_compactness: float = 0.5  # area / (pi d^2 / 4): lower is a lesion merged with a vessel
     max_leak_fraction: float = 0.34  # more leaked rays than this: refused
-    slices_each_side: int = 2
+    slices_each_side: int = 2  # neighbouring slices searched for a longer axial diameter
+    restarts: int = 3  # the levels and outline found again from the centre found, until it stays (at most)
     max_shift: float = 0.5  # the centre moves less than this times the diameter from slice to slice
-    max_growth: float = 2.0  # nor does the diameter grow more than this factor (+ 1 pixel)  # neighbouring slices searched for a longer axial diameter
+    max_growth: float = 2.0  # nor does the diameter grow more than this factor (+ 1 pixel)
     # the slice at the end of the lesion's run that holds only part of it gives way to a fuller
     # neighbour at least this long (a fraction of its length), whose inner half stands out from the
     # liver more than 1 / ratio times as much, by this many SDs of the liver
@@ -82,8 +83,8 @@ class SuggestParams:
             raise ValueError("0 < shell_beyond, rim_beyond < 1, shell_beyond_sd > 0 and opposite_rim_sd > 0")
         if not 0 <= self.max_leak_fraction < 1 or not 0 < self.shell_fraction < 1 or not 0 <= self.opening < 1:
             raise ValueError("max_leak_fraction and shell_fraction are fractions")
-        if self.vessel_ratio < 0 or self.edge_iterations < 1 or self.beyond_ratio <= 0:
-            raise ValueError("vessel_ratio >= 0 (0: off), beyond_ratio > 0 and edge_iterations >= 1")
+        if self.vessel_ratio < 0 or self.edge_iterations < 1 or self.beyond_ratio <= 0 or self.restarts < 0:
+            raise ValueError("vessel_ratio >= 0 (0: off), beyond_ratio > 0, edge_iterations >= 1 and restarts >= 0")
         if self.slices_each_side < 0 or self.leak_window < 3:
             raise ValueError("slices_each_side >= 0 and leak_window >= 3")
         if not (self.consensus_px > 0 and self.consensus_sd >= 0 and self.consensus_tries >= 10 and self.local_edge_mm >= 0
