@@ -93,21 +93,24 @@ VALIDATED_MIN_B = 500.0
 
 def _caveat(stack: StackInfo) -> str:
     """Why the method is not validated on this stack (with its figures on the sample phantoms, when
-    the role has some), or "" on a series the workstation offers one-click diameters on."""
+    the role has some), or "" on a series the workstation offers one-click diameters on. Diffusion
+    is validated at b800 (the protocol's): a stack of low or unknown b-value is not."""
     from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM
     from viewer.records import Role
 
-    if stack.role in OFFERED_ROLES and (stack.role is not Role.MR_DWI or stack.b_value is None
-                                        or stack.b_value >= VALIDATED_MIN_B):
+    role, b = stack.role, stack.b_value
+    low_b = role is Role.MR_DWI and (b is None or b < VALIDATED_MIN_B)
+    if role in OFFERED_ROLES and not low_b:
         return ""
-    name = stack.role.value if stack.role is not None else "a series of no known role"
-    if stack.role is Role.MR_DWI:
-        name = f"mr_dwi at b={stack.b_value:g}"
-    figures = SAMPLE_ERROR_MM.get(stack.role) if stack.role is not None and stack.role is not Role.MR_DWI else None
+    if role is None or role is Role.UNKNOWN:
+        return "not validated on a series of no known role"
+    if low_b:
+        return f"not validated on mr_dwi at b={'unknown' if b is None else format(b, 'g')} (the figures are b800's)"
+    figures = SAMPLE_ERROR_MM.get(role)
     if figures is None:
-        return f"not validated on {name}"
+        return f"not validated on {role.value}"
     mae, goal, worst = figures
-    return (f"not validated on {name}: on the sample phantoms mean error {mae:.2f} mm (goal {goal:g}), "
+    return (f"not validated on {role.value}: on the sample phantoms mean error {mae:.2f} mm (goal {goal:g}), "
             f"worst {worst:+.1f} mm over every click (the rule: within 3 mm or a refusal)")
 
 

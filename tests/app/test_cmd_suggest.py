@@ -86,3 +86,27 @@ def test_on_a_series_the_method_is_not_validated_on_a_refusal_unless_asked(sampl
     assert out["diameter_mm"] is not None and "not validated" not in out["note"]
     out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "0", "--point-mm", *point)
     assert out["diameter_mm"] is None and "not validated on mr_dwi at b=0" in out["note"]
+
+
+@pytest.mark.parametrize(("role", "b_value", "says"), [
+    (None, None, "not validated on a series of no known role"),
+    ("unknown", None, "not validated on a series of no known role"),
+    ("mr_dwi", None, "not validated on mr_dwi at b=unknown (the figures are b800's)"),
+    ("mr_dwi", 50.0, "not validated on mr_dwi at b=50 (the figures are b800's)"),
+    ("mr_dwi", 800.0, ""),
+    ("mr_t2fs", None, ""),
+    ("mr_t1_portal", None, "not validated on mr_t1_portal: on the sample phantoms mean error"),
+    ("mr_t2", None, "not validated on mr_t2"),
+])
+def test_what_is_validated(role: str | None, b_value: float | None, says: str) -> None:
+    """Validated: the series the workstation offers (T2 FS, DWI at b800); a diffusion stack of low
+    or unknown b-value (the role is given to diffusion stacks without a b-value in their headers),
+    a role without figures or no known role are not, and say so."""
+    from types import SimpleNamespace
+
+    from app.cmd_suggest import _caveat
+    from viewer.records import Role
+
+    stack = SimpleNamespace(role=None if role is None else Role(role), b_value=b_value)
+    note = _caveat(stack)  # type: ignore[arg-type]
+    assert note.startswith(says) if says else note == ""

@@ -378,3 +378,35 @@ def test_exits_are_each_rays_threshold_crossings_before_it_leaves_the_region() -
     value[1, 7] = 0.5  # a crossing a pixel before the second exit (within two samples of 0.25 mm): there
     value[1, 8] = -0.5
     assert _exits(inside, value, t, step, pixel_mm=0.5)[1, 1] == pytest.approx(7.5 * step)
+    # the look-back cut at the first sample, an exit at the last sample, equal levels (half a step)
+    inside, value = np.zeros((3, m), bool), np.full((3, m), -1.0)
+    inside[0, :1], value[0, 0] = True, 2.0
+    inside[1, :m - 1] = True
+    value[1, m - 3:] = [1.0, 1.0, -1.0]
+    got = _exits(inside, value, t, step, pixel_mm=0.5)
+    assert got[0, 0] == pytest.approx(step * 2.0 / 3.0)  # 2 -> -1 between samples 0 and 1
+    assert got[1, 0] == pytest.approx((m - 2) * step + step / 2)
+    assert np.isnan(got[2]).all()
+    # a float32 profile whose levels are equal across the crossing: half a step, in float64
+    t5 = np.arange(5) * 0.175
+    flat = _exits(np.array([[True, True, True, False, False]]), np.ones((1, 5), np.float32), t5, 0.175, 0.5)
+    assert flat[0, 0] == t5[3] + 0.175 / 2
+
+
+def test_opposite_rim_on_both_sides_of_the_liver() -> None:
+    """A bright lesion whose edge is surrounded by a level 2 SD darker than the liver (a dark rim
+    round it), and a dark core surrounded by one 2 SD brighter (an enhancing rim), are refused; the
+    level just outside a lesion's edge on its own side (its blur) or within 1.5 SD is liver."""
+    from viewer.segment.slice2d import Levels, SliceOutline
+
+    p = SuggestParams()
+
+    def outline_with(sign: int, outside: float) -> SliceOutline:
+        lesion = 100.0 + sign * 60.0
+        levels = Levels(sign, (lesion + outside) / 2, outside, 10.0, lesion, 100.0)
+        return SliceOutline(np.zeros((72, 2)), levels, 0.0, (0.0, 0.0))
+
+    assert "darker than the liver (80 against 100, 2.0 SD)" in outline_with(+1, 80.0).opposite_rim(p)
+    assert "brighter than the liver (120 against 100, 2.0 SD)" in outline_with(-1, 120.0).opposite_rim(p)
+    for sign, outside in ((+1, 110.0), (+1, 86.0), (-1, 90.0), (-1, 114.0)):
+        assert outline_with(sign, outside).opposite_rim(p) == "", (sign, outside)

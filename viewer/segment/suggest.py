@@ -163,13 +163,14 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     # until the centre found is the one started from: clicks whose first centres differ by a pixel
     # then meet at the same centre (on b800, 4 clicks of 110 ended 1.1 mm from the other 106)
     tried: set[tuple[float, float]] = set()
+    clicked_size = _measure(first, spacing)[0]  # each restart against the lesion found from the click
     for _ in range(p.restarts):
         if first.centre in tried:
             break
         tried.add(first.centre)
         again_start = _start(volume, slice_index, first.centre, spacing, p)
         if not isinstance(again_start, str) and _near(again_start[1], at, spacing, max(spacing)) \
-                and _measure(again_start[1], spacing)[0] >= 0.9 * _measure(first, spacing)[0]:
+                and _measure(again_start[1], spacing)[0] >= 0.9 * clicked_size:
             levels, first = again_start
         else:
             break
