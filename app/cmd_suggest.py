@@ -13,7 +13,7 @@ the exit status is 0 either way.
 The issue's rule is "within 3 mm of the truth or a refusal, never a line more than 5 mm off". It
 holds, over every click of the sample and three held-out realisations, on the series the
 workstation offers one-click diameters on (T2 FS, DWI b800); elsewhere (CT, T1, ADC, a series of
-no known role) lines 12-18 mm off were measured. So there the default is a refusal naming the
+no known role) lines 12-16 mm off were measured (ADC: 23 mm). So there the default is a refusal naming the
 series' figures, and ``--unvalidated`` gives the line anyway, the figures in its ``note`` (for
 checks against a truth, or a reader who will look at every line).
 """

@@ -63,7 +63,6 @@ def test_the_window_offers_one_click_only_where_the_sample_meets_the_goals(outco
     for role, (mae, goal, worst) in SAMPLE_ERROR_MM.items():
         row = _rows(outcomes, (role.value,))
         meets_here = row["mae_mm"] <= goal and abs(row["worst_mm"]) <= 3.0
-        assert (role in OFFERED_ROLES) == (mae <= goal and abs(worst) <= 3.0)
         if role in OFFERED_ROLES:
             assert meets_here, (role, row)
         assert mae >= 0.5 * row["mae_mm"] and abs(worst) >= abs(row["worst_mm"]) - 0.2, (role, row)  # pooled covers it
