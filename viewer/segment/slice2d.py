@@ -675,8 +675,9 @@ def _without_brighter_neighbours(win: Window, seed: tuple[float, float], levels:
     gradient from two kinds of markers, the part around the click and each such blob that reaches
     the region's edge (an enclosed one is a core or a rim, part of the lesion)."""
     sign = levels.sign
-    # the lesion's level on this slice (the levels may come from a slice where it is fainter):
-    # what most of the region reaches, so that a brighter shell round a necrotic core is not cut
+    # the lesion's level at the edge, from the levels (which may come from a slice where it is
+    # fainter: on a fuller slice its core can pass the ceiling and be cut as a vessel; taking the
+    # region's own median instead, tried, loses more than it mends: T1 portal 86 -> 79 % suggested)
     ceiling = levels.lesion + p.vessel_ratio * (levels.lesion - levels.liver)
     beyond = region & (sign * (win.sm - ceiling) > 0)
     if not beyond.any():
