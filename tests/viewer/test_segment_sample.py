@@ -104,10 +104,11 @@ def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs
 def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Path) -> None:
     """The offered series, ten seeded clicks per lesion (inner half, a slice next to the largest):
     every suggestion within 3 mm of the truth (the issue's rule is about every click), and the ten
-    within 1 mm of each other on every lesion but LLSYN002 L08 on b800 (9.7 mm: 4 pixels; clicks on
-    its faint tip set a lower threshold than clicks on its full slice, 8.2 against 11.3-11.8 mm,
-    all within 2.1 mm of the truth). LLSYN003 L03 on b800 was 14.6 on one click and 15.7 on nine
-    before the restart from the centre found went on until the centre stayed (``restarts``)."""
+    within 1 mm of each other on every lesion. LLSYN002 L08 on b800 (9.7 mm: 4 pixels) gave 8.2 mm
+    from clicks on its full slice and 11.3-11.8 from clicks on its faint tip, until a slice chosen
+    from levels set on a tip was measured at its own (``tip_size``); LLSYN003 L03 on b800 was 14.6
+    on one click and 15.7 on nine before the restart from the centre found went on until the centre
+    stayed (``restarts``)."""
     cache: dict[tuple[str, str], Any] = {}
 
     def volumes(patient: str, role: str) -> Any:
@@ -124,4 +125,4 @@ def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Pa
         errors = [o.error_mm for o in group if o.error_mm is not None]
         assert len(errors) >= 8 and max(map(abs, errors)) <= 3.0, (case.patient, case.lesion, case.role, errors)
         spread[(case.patient, case.lesion, case.role)] = max(errors) - min(errors)
-    assert {k for k, v in spread.items() if v > 1.0} <= {("LLSYN002", "L08", "mr_dwi")}, spread
+    assert max(spread.values()) <= 1.0, spread

@@ -63,6 +63,10 @@ class SuggestParams:
     partial_volume_size: float = 0.9
     partial_volume_ratio: float = 0.75
     partial_volume_sd: float = 3.0
+    # the levels set on the lesion's tip (the end of its run of slices, under this fraction of the
+    # chosen slice's length, its inner half under ``partial_volume_ratio`` of the chosen one's):
+    # the chosen slice is measured again at its own levels
+    tip_size: float = 0.8
     max_diameter_mm: float = 80.0
     min_diameter_mm: float = 4.0
 
@@ -76,8 +80,10 @@ class SuggestParams:
             raise ValueError(f"ring_mm must be (inner, outer) with 0 < inner < outer, got {self.ring_mm}")
         if self.n_rays < 16 or not 1 <= self.harmonics < self.n_rays // 2:
             raise ValueError(f"n_rays >= 16 and 1 <= harmonics < n_rays / 2, got {self.n_rays}, {self.harmonics}")
-        if not (0 < self.partial_volume_size <= 1 and 0 < self.partial_volume_ratio <= 1 and self.partial_volume_sd >= 0):
-            raise ValueError("partial_volume_size and partial_volume_ratio lie in (0, 1], partial_volume_sd >= 0")
+        if not (0 < self.partial_volume_size <= 1 and 0 < self.partial_volume_ratio <= 1 and self.partial_volume_sd >= 0
+                and 0 <= self.tip_size <= 1):
+            raise ValueError("partial_volume_size and partial_volume_ratio lie in (0, 1], partial_volume_sd >= 0, "
+                             "tip_size in [0, 1] (0: off)")
         if not (0 < self.shell_beyond < 1 and 0 < self.rim_beyond < 1 and self.shell_beyond_sd > 0
                 and self.opposite_rim_sd > 0):
             raise ValueError("0 < shell_beyond, rim_beyond < 1, shell_beyond_sd > 0 and opposite_rim_sd > 0")

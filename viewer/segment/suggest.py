@@ -128,6 +128,20 @@ def _fuller_neighbour(found: dict[int, SliceOutline], holds: set[int], best: int
     return max(fuller, key=lambda k: sizes[k]) if fuller else best
 
 
+def _from_a_tip(found: dict[int, SliceOutline], levelled: int, best: int, sizes: dict[int, float],
+                p: SuggestParams) -> bool:
+    """Whether the slice the levels came from (``levelled``) holds only the lesion's tip, next to
+    the slice chosen: the end of the lesion's run of slices, its section under ``tip_size`` of the
+    chosen one's length and its inner half standing out from the liver by under
+    ``partial_volume_ratio`` of the chosen one's. Its threshold, half-way to a level that partial
+    volume brought near the liver, makes the chosen slice's outline larger than the same slice
+    clicked directly gives (on b800, 11.3-11.8 against 8.2 mm for a 9.7 mm lesion)."""
+    if levelled == best or levelled not in (min(found), max(found)):
+        return False
+    return bool(sizes[levelled] < p.tip_size * sizes[best]
+                and 0 < found[levelled].fullness < p.partial_volume_ratio * found[best].fullness)
+
+
 def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
                      params: SuggestParams | None = None) -> Suggestion | Refusal:
     """The longest axial diameter of the lesion under ``at`` = (row, col) on ``slice_index``."""
@@ -228,6 +242,13 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
             # (a viewer numbers its slices its own way)
             return _refuse(f"the lesion may be longest on the neighbouring slice at {geo.slice_projections_mm[k]:.1f} mm, "
                            f"where its boundary is not found: {why}", p, lost_slice_index=k)
+    if _from_a_tip(found, slice_index, best, sizes, p):
+        # the levels came from the lesion's tip, where partial volume brings it near the liver: the
+        # slice chosen at its own levels, found again from its centre (clicks on the tip and on the
+        # full slice then end the same way)
+        own = _start(volume, best, found[best].centre, spacing, p)
+        if not isinstance(own, str) and _near(own[1], at, spacing, 0.15 * sizes[best] + max(spacing)):
+            found[best] = own[1]
     final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
