@@ -29,12 +29,12 @@ from viewer.segment import Refusal, suggest_diameter
 #: as it, a lesion's faint tip). ``lesionlab suggest`` refuses there too unless ``--unvalidated``.
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.85, 0.5, 12.58), Role.CT_PORTAL: (1.76, 0.5, -15.82), Role.MR_T2FS: (0.49, 1.0, 2.46),
-    Role.MR_DWI: (0.72, 1.5, 2.12), Role.MR_T1_ARTERIAL: (0.50, 1.0, 5.47), Role.MR_T1_PORTAL: (0.81, 1.0, -12.39),
-    Role.MR_ADC: (4.75, 1.5, -22.70),
+    Role.MR_DWI: (0.71, 1.5, 2.00), Role.MR_T1_ARTERIAL: (0.50, 1.0, 5.47), Role.MR_T1_PORTAL: (0.81, 1.0, -12.39),
+    Role.MR_ADC: (5.16, 1.5, -22.70),
 }
 #: What the suggestion adds to the DWI - T2 FS difference per lesion, pooled over the same four
-#: realisations (bench_suggest; 95 % CI -0.07 .. +0.60 mm, n = 48): why one-click stays off by default.
-DWI_T2FS_ADDED_MM = 0.26
+#: realisations (bench_suggest; 95 % CI -0.15 .. +0.52 mm, n = 48): why one-click stays off by default.
+DWI_T2FS_ADDED_MM = 0.18
 OFFERED_ROLES = frozenset(r for r, (mae, goal, worst) in SAMPLE_ERROR_MM.items() if mae <= goal and abs(worst) <= 3.0)
 
 
