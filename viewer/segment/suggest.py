@@ -175,7 +175,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     # started again from the centre found, so that any click inside the lesion ends the same way
     # (a necrotic core found from its centre is inside the lesion found first: the outer one stays),
     # until the centre found is the one started from: clicks whose first centres differ by a pixel
-    # then meet at the same centre (on b800, 4 clicks of 110 ended 1.1 mm from the other 106)
+    # then meet at the same centre (LLSYN003 L03 on b800: two of ten clicks ended 1.1 mm from the other eight)
     tried: set[tuple[float, float]] = set()
     clicked_size = _measure(first, spacing)[0]  # each restart against the lesion found from the click
     for _ in range(p.restarts):
@@ -242,13 +242,14 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
             # (a viewer numbers its slices its own way)
             return _refuse(f"the lesion may be longest on the neighbouring slice at {geo.slice_projections_mm[k]:.1f} mm, "
                            f"where its boundary is not found: {why}", p, lost_slice_index=k)
+    relevelled = False
     if _from_a_tip(found, slice_index, best, sizes, p):
         # the levels came from the lesion's tip, where partial volume brings it near the liver: the
         # slice chosen at its own levels, found again from its centre (clicks on the tip and on the
         # full slice then end the same way)
         own = _start(volume, best, found[best].centre, spacing, p)
         if not isinstance(own, str) and _near(own[1], at, spacing, 0.15 * sizes[best] + max(spacing)):
-            found[best] = own[1]
+            found[best], sizes[best], relevelled = own[1], _measure(own[1], spacing)[0], True
     final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
@@ -264,6 +265,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
               "liver_sd": round(lv.liver_sd, 2), "side": "brighter" if lv.sign > 0 else "darker",
               "boundary": final.shape, "leaked_rays": round(final.leaked_fraction, 3),
               "beyond_edge": [round(v, 3) for v in final.beyond], "clicked_slice": clicked,
+              "levels_from_slice": slice_index, "relevelled_from_tip": relevelled,
               "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
     if d > p.max_diameter_mm:
         return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
