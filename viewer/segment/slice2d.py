@@ -604,7 +604,7 @@ def _exits(inside: np.ndarray, value: np.ndarray, t: np.ndarray, step: float, pi
     jj = np.clip(j, 0, m - 2)
     v0, v1 = value[ray, jj], value[ray, jj + 1]
     with np.errstate(invalid="ignore", divide="ignore"):
-        # in float64 where the levels are equal (half a step), as the profile's precision elsewhere
+        # the sub-sample offset in the profile's precision, half a step (equal levels) in float64
         offset = np.where(v0 != v1, (step * (v0 / (v0 - v1))).astype(np.float64), step * 0.5)
     out[ray, slot] = np.where(has, t[jj] + offset, np.maximum(0.0, t[e] - step / 2))
     return out
