@@ -301,7 +301,7 @@ class TestRecords:
         assert back["boundary"] == "ellipse"  # an elliptical lesion's boundary is its fitted ellipse
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
         # the levels came from the slice clicked, a full one (not the lesion's tip): not measured again
-        assert back["levels_from_slice"] == 4 and back["relevelled_from_tip"] is False
+        assert back["levels_from_slice"] == 4 and back["levels_from_tip"] is None
         assert back["diameters_by_slice_mm"][str(s.slice_index)] == pytest.approx(s.diameter_mm, abs=1.0)
 
     def test_validation(self) -> None:

@@ -126,3 +126,25 @@ def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Pa
         assert len(errors) >= 8 and max(map(abs, errors)) <= 3.0, (case.patient, case.lesion, case.role, errors)
         spread[(case.patient, case.lesion, case.role)] = max(errors) - min(errors)
     assert max(spread.values()) <= 1.0, spread
+
+
+def test_a_click_on_the_lesions_tip_ends_as_a_click_on_its_full_slice(sample_dicom: Path) -> None:
+    """LLSYN002 L05 on b800 (15.6 mm on slice 15; 8 mm across on slice 14, its tip): clicked at its
+    centre on 14, the suggestion was 17.8 mm on slice 16 (the tip's threshold is near the liver),
+    on 15 and 16 15.0 mm on slice 15 (a reader's check under Xvfb found it). Now every one of the
+    three ends the same, the tip's levels named in the record."""
+    import json
+
+    truth = json.loads((sample_dicom / "ground_truth" / "LLSYN002.json").read_text())
+    lesion = next(les for les in truth["lesions"] if les["id"] == "L05")
+    volume = bs.load("LLSYN002", "mr_dwi", sample_dicom)
+    from viewer.segment import Suggestion, suggest_diameter
+
+    got = {}
+    for k in (14, 15, 16):
+        s = suggest_diameter(volume, k, volume.geometry.pixel_on_slice(tuple(lesion["centre_mm"]["mr"]), k))
+        assert isinstance(s, Suggestion), (k, s)
+        got[k] = (round(s.diameter_mm, 2), s.slice_index)
+        assert (s.params["levels_from_tip"] == 14) == (k == 14), (k, s.params["levels_from_tip"])
+    assert len(set(got.values())) == 1 and got[14][1] == lesion["series"]["mr_dwi"]["slice_index"], got
+    assert abs(got[14][0] - lesion["series"]["mr_dwi"]["axial_diameter_on_slice_mm"]) <= 1.0, got

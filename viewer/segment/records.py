@@ -65,8 +65,8 @@ class SuggestParams:
     partial_volume_sd: float = 3.0
     # the levels set on the lesion's tip (the end of its run of slices, under this fraction of the
     # chosen slice's length, its inner half under ``partial_volume_ratio`` of the chosen one's):
-    # the chosen slice is measured again at its own levels
-    tip_size: float = 0.8
+    # the suggestion is made again from the chosen slice, as if it had been clicked
+    tip_size: float = 0.9
     max_diameter_mm: float = 80.0
     min_diameter_mm: float = 4.0
 

@@ -15,6 +15,7 @@ distance (on an ellipse, its major axis).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -145,7 +146,11 @@ def _from_a_tip(found: dict[int, SliceOutline], levelled: int, best: int, sizes:
 def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
                      params: SuggestParams | None = None) -> Suggestion | Refusal:
     """The longest axial diameter of the lesion under ``at`` = (row, col) on ``slice_index``."""
-    p = params or SuggestParams()
+    return _suggest(volume, slice_index, at, params or SuggestParams(), from_a_tip_again=True)
+
+
+def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: SuggestParams,
+             from_a_tip_again: bool) -> Suggestion | Refusal:
     geo = volume.geometry
     if not geo.measurable or geo.row_spacing_mm is None or geo.column_spacing_mm is None:
         return _refuse(f"cannot measure: {geo.not_measurable_reason}", p)
@@ -242,14 +247,16 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
             # (a viewer numbers its slices its own way)
             return _refuse(f"the lesion may be longest on the neighbouring slice at {geo.slice_projections_mm[k]:.1f} mm, "
                            f"where its boundary is not found: {why}", p, lost_slice_index=k)
-    relevelled = False
-    if _from_a_tip(found, slice_index, best, sizes, p):
+    if from_a_tip_again and _from_a_tip(found, slice_index, best, sizes, p):
         # the levels came from the lesion's tip, where partial volume brings it near the liver: the
-        # slice chosen at its own levels, found again from its centre (clicks on the tip and on the
-        # full slice then end the same way)
-        own = _start(volume, best, found[best].centre, spacing, p)
-        if not isinstance(own, str) and _near(own[1], at, spacing, 0.15 * sizes[best] + max(spacing)):
-            found[best], sizes[best], relevelled = own[1], _measure(own[1], spacing)[0], True
+        # suggestion made again as if the slice chosen had been clicked at the centre found there
+        # (clicks on the tip and on the full slices then end the same way), kept when its line
+        # lies round the click
+        again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False)
+        if isinstance(again, Suggestion):
+            middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
+            if _moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
+                return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
     final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
@@ -265,7 +272,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
               "liver_sd": round(lv.liver_sd, 2), "side": "brighter" if lv.sign > 0 else "darker",
               "boundary": final.shape, "leaked_rays": round(final.leaked_fraction, 3),
               "beyond_edge": [round(v, 3) for v in final.beyond], "clicked_slice": clicked,
-              "levels_from_slice": slice_index, "relevelled_from_tip": relevelled,
+              "levels_from_slice": slice_index, "levels_from_tip": None,
               "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
     if d > p.max_diameter_mm:
         return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
