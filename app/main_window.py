@@ -16,8 +16,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox,
-                               QProgressBar, QSizePolicy)
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QProgressBar
 
 from annotation.reading import EditKind, ReadingEvent
 from annotation.records import NotMeasurable, NotVisible
@@ -26,6 +25,7 @@ from app import reading_commands as cmd
 from app.alignment_job import AlignmentJob
 from app.browser import StudyBrowser
 from app.docks import ReadingDocks
+from app.status_label import ElidedLabel
 from app.export_analysis import ExportActions
 from app.followup_view import FollowUpCompare
 from app.last_session import LastSession
@@ -120,13 +120,11 @@ class MainWindow(QMainWindow):
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         self.resizeDocks([self.dock], [400], Qt.Orientation.Horizontal)
-        self.status = QLabel("Open a folder, DICOMDIR or zip (Ctrl+O), or drop it here")
+        self.status = ElidedLabel("Open a folder, DICOMDIR or zip (Ctrl+O), or drop it here")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.hide()
-        # a long message is cut at the window's width, not widening it; the whole of it on hover
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.status.setContentsMargins(0, 0, 12, 0)
+        self.status.setContentsMargins(0, 0, 12, 0)  # cut with "…" at the window's width, whole on hover
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.index_results: dict[str, IndexResult] = {}
@@ -272,7 +270,6 @@ class MainWindow(QMainWindow):
         acts = self.actions_by_id
         if aspect == "status":
             self.status.setText(self.state.status)
-            self.status.setToolTip(self.state.status)
         elif aspect == "tool":
             tools = {ToolMode.WINDOW_LEVEL: "tool_window", ToolMode.LINE: "tool_line", ToolMode.COUNT: "tool_count",
                      ToolMode.BOUNDARY: "tool_boundary", ToolMode.SHORT_AXIS: "tool_short_axis"}
@@ -457,9 +454,9 @@ class MainWindow(QMainWindow):
         return f"One-click diameters on {offered_series()}"
 
     def _toggle_one_click(self) -> None:
-        """One-click diameters are off by default: on the sample phantoms they add about +0.3 mm to
-        the DWI - T2 FS difference the study measures (viewer/README.md); the reader turns them on
-        knowingly, and the Read menu's tick shows it."""
+        """One-click diameters are off by default: on the sample phantoms they add to the DWI - T2 FS
+        difference the study measures (``app.suggester.DWI_T2FS_ADDED_MM``, viewer/README.md); the
+        reader turns them on knowingly, and the Read menu's tick shows it."""
         on = not self.view_settings.one_click
         self.view_settings.set_one_click(on)
         self.one_click_action.setChecked(on)

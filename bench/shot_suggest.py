@@ -10,8 +10,8 @@ lesion L05 (16 mm, against a hepatic vein) on a slice next to its
 largest, zooms that cell on the lesion, and saves the window to docs/suggest_dwi.png and
 docs/suggest_ct_arterial.png. Prints the suggested and true diameters.
 
-The window does not offer one-click diameters on CT arterial (its mean error on the sample, 0.68 mm,
-misses the 0.5 mm goal, and one suggestion is 3.4 mm off: app/suggester.py); for the CT picture the
+The window does not offer one-click diameters on CT arterial (its mean error on the sample phantoms
+misses the 0.5 mm goal and some clicks are more than 3 mm off: app/suggester.py); for the CT picture the
 script offers it on every series, to show what the method draws there.
 """
 
