@@ -10,8 +10,9 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMessageBox,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+                               QListWidgetItem, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from annotation.checks import ProtocolWarning, check_pair, check_patient
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible
@@ -138,10 +139,12 @@ class LesionPanel(_Observer):
             imaged &= shown  # an exam of one modality: only the series it has (a pair keeps its six)
         t = self.table
         t.setRowCount(len(lesions))
+        current: QTableWidgetItem | None = None
         for r, les in enumerate(lesions):
             item = QTableWidgetItem(les.lesion_id)
             if les.lesion_id == self.selection.lesion_id:
                 item.setBackground(CURRENT_BRUSH)
+                current = item
             t.setItem(r, 0, item)
             set_cell_widget(t, r, 1, self._combo([lo.value for lo in Lobe], les.lobe.value,
                                                  lambda v, lid=les.lesion_id: self._edit(lid, lobe=v)))
@@ -168,6 +171,8 @@ class LesionPanel(_Observer):
                     cell = QTableWidgetItem("not visible" if isinstance(obs, NotVisible) else "not measurable")
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 t.setItem(r, FIXED + j, cell)
+        if current is not None:  # the lesion being read stays in view however many there are
+            t.scrollToItem(current, QAbstractItemView.ScrollHint.EnsureVisible)
         pair = self.selection.pair
         found = check_pair(self.reading.project, pair[0], pair[1], self.reading.reader) if pair else []
         self.warnings.setText("\n".join(f"⚠ {w.message}" for w in found))

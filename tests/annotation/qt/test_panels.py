@@ -109,3 +109,20 @@ def test_clinical_form_edits_flags_and_refuses_bad_numbers(qtbot, selection):
     assert form.numbers["ki67_percent"].text() == "50"
     reading.undo()  # the treatment
     assert not form.treatments[Treatment.CHEMOTHERAPY].isChecked()
+
+
+def test_the_current_lesion_stays_in_view_in_a_long_grid(qtbot, selection):
+    """A reader's check under Xvfb: with eight lesions or more the current one's row was below the
+    grid's visible part, and the grid did not scroll to it."""
+    panel = LesionPanel(selection)
+    qtbot.addWidget(panel)
+    panel.resize(900, 220)
+    panel.show()
+    for _ in range(20):
+        lid = selection.new_lesion()
+    t = panel.table
+    row = next(r for r in range(t.rowCount()) if t.item(r, 0).text() == lid)
+    assert row == 19
+    assert t.viewport().rect().intersects(t.visualItemRect(t.item(row, 0)))
+    selection.set_lesion("L1")  # back to the first: the grid scrolls back up
+    assert t.viewport().rect().intersects(t.visualItemRect(t.item(0, 0)))
