@@ -204,9 +204,11 @@ class CountLayer:
         return self.content.marks(getattr(view.model, "role", None), view.model.key, view.slice_index)
 
     def _beside_line(self, m: CountMark, view: ViewContext, p: QPointF) -> QPointF:
-        """Where a measured lesion's lobe letter goes: beside its diameter line, 12 px off the
-        middle across the line, on the upper side (its mm label hangs from the lower end), so that
-        it covers neither the line nor an end handle. Off its line's slice: up and right."""
+        """Where a measured lesion's lobe letter goes: beside its diameter line, across it from the
+        middle, on the upper side (its mm label hangs from the lower end), half the line's length
+        and 6 px off (at least 12 px): outside the lesion (no wider across its longest diameter than
+        that), so that it covers neither the lesion, nor the line, nor an end handle (a reader's
+        check under Xvfb saw it on a small lesion at 12 px). Off its line's slice: up and right."""
         line = next((meas for lid, meas in self.content.measurements(m.role, view.model.key, view.slice_index)
                      if lid == m.lesion_id), None)
         if line is None:
@@ -217,8 +219,9 @@ class CountLayer:
         nx, ny = -dy / length, dx / length
         if ny > 0 or (ny == 0 and nx > 0):  # the upper side (widget y grows downwards), else the left
             nx, ny = -nx, -ny
+        off = max(12.0, length / 2 + 6)
         # drawText takes the baseline's left end: the letter (about 8 x 10 px) centred on the point
-        return QPointF(p.x() + 12 * nx - 4, p.y() + 12 * ny + 5)
+        return QPointF(p.x() + off * nx - 4, p.y() + off * ny + 5)
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
         marks = self.on_slice(view)

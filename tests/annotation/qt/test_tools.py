@@ -176,7 +176,8 @@ def test_jump_to_a_measurement(setup):
 def test_a_measured_lesions_lobe_letter_stands_beside_its_line(qtbot, end):
     """The lobe letter of a measured lesion's count mark was drawn 8 px up-right of the line's
     middle: on the line or its end handle when the line runs that way (a reader's check under
-    Xvfb). It stands 12 px off the line, across it."""
+    Xvfb); then 12 px across it, on a small lesion (a second check). It stands across the line,
+    half its length and 6 px off (at least 12 px): outside the lesion."""
     reading, selection, model, widget = viewport(qtbot)
     _, count_layer = attach(widget, ReadingContext(selection))
     selection.new_lesion()
@@ -190,5 +191,6 @@ def test_a_measured_lesions_lobe_letter_stands_beside_its_line(qtbot, end):
     a, b = view.to_widget(*start), view.to_widget(*end)
     dx, dy = b.x() - a.x(), b.y() - a.y()
     across = abs((centre.x() - a.x()) * dy - (centre.y() - a.y()) * dx) / (dx * dx + dy * dy) ** 0.5
-    assert across == pytest.approx(12.0, abs=0.5) and centre.y() <= p.y() + 1e-6
+    half = 0.5 * (dx * dx + dy * dy) ** 0.5
+    assert across == pytest.approx(max(12.0, half + 6), abs=0.5) and centre.y() <= p.y() + 1e-6
     widget.grab()  # paints it
