@@ -278,7 +278,7 @@ class TestHardNeighbours:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))
         assert isinstance(s, Refusal) and "no contrast" in s.reason
-        assert s.params["method"] == "ellipse_consensus_v4"
+        assert s.params["method"] == "ellipse_consensus_v5"
 
     def test_a_click_outside_the_image_or_an_unloaded_slice_is_refused(self) -> None:
         lesion = Lesion()
@@ -297,7 +297,7 @@ class TestRecords:
         s = suggest(lesion, render(lesion, noise=8.0))
         assert isinstance(s, Suggestion)
         back = json.loads(json.dumps(s.params))
-        assert back["method"] == "ellipse_consensus_v4" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert back["method"] == "ellipse_consensus_v5" and back["smooth_mm"] == SuggestParams().smooth_mm
         assert back["boundary"] == "ellipse"  # an elliptical lesion's boundary is its fitted ellipse
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
         # the levels came from the slice clicked, a full one (not the lesion's tip): not measured again
@@ -413,3 +413,35 @@ def test_opposite_rim_on_both_sides_of_the_liver() -> None:
     assert "brighter than the liver (120 against 100, 2.0 SD)" in outline_with(-1, 120.0).opposite_rim(p)
     for sign, outside in ((+1, 110.0), (+1, 86.0), (-1, 90.0), (-1, 114.0)):
         assert outline_with(sign, outside).opposite_rim(p) == "", (sign, outside)
+
+
+def test_an_end_slice_longer_than_the_one_nearer_the_middle_gives_way() -> None:
+    """The slice that ends the lesion's run and holds only part of it (its inner half under 3/4 as
+    far from the liver) is measured only if no neighbour inside the run is a fuller one. Figures of
+    LLSYN002 L04 on T1 arterial (20.5 mm): the tip, joined to a vessel, came out 25.7 mm against
+    20.3 on the slice next to it, and was measured (+5.5 mm). A run of two slices has no slice
+    inside it: a lesion whose larger slice is the less full one (LLSYN001 L02 on T2 FS, 16.3 mm,
+    heterogeneous) keeps its larger slice."""
+    from viewer.segment.slice2d import Levels, SliceOutline
+    from viewer.segment.suggest import _fuller_neighbour
+
+    p = SuggestParams()
+    levels = Levels(1, 270.0, 245.0, 6.9, 295.0, 238.0)
+
+    def run(slices: dict[int, tuple[float, float]]) -> tuple[dict[int, SliceOutline], dict[int, float]]:
+        found = {k: SliceOutline(np.zeros((72, 2)), levels, 0.0, (0.0, 0.0), fullness=f) for k, (_, f) in slices.items()}
+        return found, {k: size for k, (size, _) in slices.items()}
+
+    found, sizes = run({10: (20.35, 136.6), 11: (20.28, 131.7), 12: (25.73, 83.7)})
+    assert _fuller_neighbour(found, set(found), 12, sizes, p) == 11
+    # the slice next to the tip ends the run too (no slice beyond it): the tip stays
+    found, sizes = run({11: (20.28, 131.7), 12: (25.73, 83.7)})
+    assert _fuller_neighbour(found, set(found), 12, sizes, p) == 12
+    found, sizes = run({14: (11.52, 301.9), 15: (15.84, 215.2)})
+    assert _fuller_neighbour(found, set(found), 15, sizes, p) == 15
+    # an end slice about as full as its neighbour is the lesion's own section: it stays
+    found, sizes = run({10: (20.35, 136.6), 11: (20.28, 131.7), 12: (25.73, 120.0)})
+    assert _fuller_neighbour(found, set(found), 12, sizes, p) == 12
+    # the neighbour must hold the click
+    found, sizes = run({10: (20.35, 136.6), 11: (20.28, 131.7), 12: (25.73, 83.7)})
+    assert _fuller_neighbour(found, {10, 12}, 12, sizes, p) == 12

@@ -101,6 +101,14 @@ def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs
         assert abs(o.error_mm or 0.0) <= 1.0
 
 
+def test_an_end_slice_joined_to_a_vessel_is_not_measured(outcomes: list[bs.Outcome]) -> None:
+    """LLSYN001 L03 on CT arterial (10.6 mm): the section on the slice that ends its run holds a
+    vessel joined to it, and came out 13.8 mm against 12.0 on the fuller slice next to it; the
+    longer was measured (+3.4 mm, over the 3 mm rule). The fuller neighbour inside the run is."""
+    o = next(o for o in outcomes if (o.case.patient, o.case.lesion, o.case.role) == ("LLSYN001", "L03", "ct_arterial"))
+    assert o.diameter_mm is not None and abs(o.error_mm or 0.0) <= 2.0, (o.diameter_mm, o.error_mm, o.slice_index)
+
+
 def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Path) -> None:
     """The offered series, ten seeded clicks per lesion (inner half, a slice next to the largest):
     every suggestion within 3 mm of the truth (the issue's rule is about every click), and the ten

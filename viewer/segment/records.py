@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
-METHOD_NAME = "ellipse_consensus_v4"
+METHOD_NAME = "ellipse_consensus_v5"
 
 
 @dataclass(frozen=True)
