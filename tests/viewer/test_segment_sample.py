@@ -11,7 +11,7 @@ offer table (figures pooled with held-out realisations by make bench) against th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -24,14 +24,20 @@ MR = ("mr_t2fs", "mr_dwi", "mr_t1_arterial", "mr_t1_portal")
 
 
 @pytest.fixture(scope="module")
-def outcomes(sample_dicom: Path) -> list[bs.Outcome]:
+def volumes(sample_dicom: Path) -> Callable[[str, str], Any]:
+    """The sample's series, each decoded once for the module."""
     cache: dict[tuple[str, str], Any] = {}
 
-    def volumes(patient: str, role: str) -> Any:
+    def load(patient: str, role: str) -> Any:
         if (patient, role) not in cache:
             cache[(patient, role)] = bs.load(patient, role, sample_dicom)
         return cache[(patient, role)]
 
+    return load
+
+
+@pytest.fixture(scope="module")
+def outcomes(sample_dicom: Path, volumes: Callable[[str, str], Any]) -> list[bs.Outcome]:
     groups = bs.cases(volumes, np.random.default_rng(bs.SEED), sample=sample_dicom)  # the bench's clicks
     return [bs.suggest(g[0]) for g in groups]
 
@@ -101,15 +107,25 @@ def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs
         assert abs(o.error_mm or 0.0) <= 1.0
 
 
-def test_an_end_slice_joined_to_a_vessel_is_not_measured(outcomes: list[bs.Outcome]) -> None:
-    """LLSYN001 L03 on CT arterial (10.6 mm): the section on the slice that ends its run holds a
-    vessel joined to it, and came out 13.8 mm against 12.0 on the fuller slice next to it; the
-    longer was measured (+3.4 mm, over the 3 mm rule). The fuller neighbour inside the run is."""
-    o = next(o for o in outcomes if (o.case.patient, o.case.lesion, o.case.role) == ("LLSYN001", "L03", "ct_arterial"))
-    assert o.diameter_mm is not None and abs(o.error_mm or 0.0) <= 2.0, (o.diameter_mm, o.error_mm, o.slice_index)
+def test_an_end_slice_joined_to_a_vessel_is_not_measured(sample_dicom: Path, volumes: Callable[[str, str], Any]) -> None:
+    """LLSYN002 L04 on T1 arterial (20.5 mm), the bench's ten clicks: on one, the slice beyond
+    which the lesion ends held its tip joined to a vessel, 25.7 mm against 20.3 on the fuller
+    slice next to it, and the longer was measured (+5.5 mm, over the 3 mm rule). The fuller
+    neighbour is ("joined"); the other nine are within 3 mm as before."""
+    from viewer.segment import Suggestion, suggest_diameter
+
+    groups = bs.cases(volumes, np.random.default_rng(bs.SEED + 1), n_clicks=bs.REPEAT_CLICKS, sample=sample_dicom)
+    group = next(g for g in groups if (g[0].patient, g[0].lesion, g[0].role) == ("LLSYN002", "L04", "mr_t1_arterial"))
+    got = [suggest_diameter(c.volume, c.click_slice, c.click) for c in group]
+    assert all(isinstance(s, Suggestion) for s in got), got
+    errors = [s.diameter_mm - group[0].truth_mm for s in got if isinstance(s, Suggestion)]
+    assert max(map(abs, errors)) <= 3.0, errors
+    gave_way = [s.params["gave_way"] for s in got if isinstance(s, Suggestion)]
+    assert gave_way.count("joined") == 1, gave_way
 
 
-def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Path) -> None:
+def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Path,
+                                                                volumes: Callable[[str, str], Any]) -> None:
     """The offered series, ten seeded clicks per lesion (inner half, a slice next to the largest):
     every suggestion within 3 mm of the truth (the issue's rule is about every click), and the ten
     within 1 mm of each other on every lesion. LLSYN002 L08 on b800 (9.7 mm: 4 pixels) gave 8.2 mm
@@ -117,13 +133,6 @@ def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Pa
     from levels set on a tip was measured at its own (``tip_size``); LLSYN003 L03 on b800 was 14.6
     on one click and 15.7 on nine before the restart from the centre found went on until the centre
     stayed (``restarts``)."""
-    cache: dict[tuple[str, str], Any] = {}
-
-    def volumes(patient: str, role: str) -> Any:
-        if (patient, role) not in cache:
-            cache[(patient, role)] = bs.load(patient, role, sample_dicom)
-        return cache[(patient, role)]
-
     groups = bs.repeated(bs.cases(volumes, np.random.default_rng(bs.SEED + 1), n_clicks=bs.REPEAT_CLICKS,
                                   roles=("mr_t2fs", "mr_dwi"), sample=sample_dicom))
     assert len(groups) >= 25

@@ -57,13 +57,14 @@ class SuggestParams:
     restarts: int = 3  # the levels and outline found again from the centre found, until it stays (at most)
     max_shift: float = 0.5  # the centre moves less than this times the diameter from slice to slice
     max_growth: float = 2.0  # nor does the diameter grow more than this factor (+ 1 pixel)
-    # the slice at the end of the lesion's run that holds only part of it gives way to a fuller
-    # neighbour at least this long (a fraction of its length), whose inner half stands out from the
-    # liver more than 1 / ratio times as much, by this many SDs of the liver
+    # the slice beyond which the lesion ends, holding only part of it, gives way to a neighbour whose
+    # inner half stands out from the liver more than 1 / ratio times as much, by this many SDs of
+    # the liver: one at least ``partial_volume_size`` times as long ("fuller"), or a shorter one next
+    # to it with a followed slice beyond ("joined": the lesion's end joined to a vessel, the capsule)
     partial_volume_size: float = 0.9
     partial_volume_ratio: float = 0.75
     partial_volume_sd: float = 3.0
-    # the levels set on the lesion's tip (the end of its run of slices, under this fraction of the
+    # the levels set on the lesion's tip (the lesion ends beyond it; under this fraction of the
     # chosen slice's length, its inner half under ``partial_volume_ratio`` of the chosen one's):
     # the suggestion is made again from the chosen slice, as if it had been clicked
     tip_size: float = 0.9

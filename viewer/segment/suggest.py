@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -110,50 +110,62 @@ def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[f
     return o if isinstance(o, str) else (found[0], o)
 
 
-def _partial(found: dict[int, SliceOutline], k: int, other: int, p: SuggestParams) -> bool:
-    """Whether slice ``k`` holds only part of the lesion next to slice ``other``: it ends the
-    lesion's run of slices and its inner half stands out from the liver by less than
-    ``partial_volume_ratio`` of ``other``'s (partial volume through the slice; a necrotic or rim
-    lesion's inner half, not on the lesion's side, never does)."""
-    return k in (min(found), max(found)) and 0 < found[k].fullness < p.partial_volume_ratio * found[other].fullness
+def _partial(found: dict[int, SliceOutline], ends: Callable[[int], bool], k: int, other: int, p: SuggestParams) -> bool:
+    """Whether slice ``k`` holds only part of the lesion next to slice ``other``: its inner half
+    stands out from the liver by less than ``partial_volume_ratio`` of ``other``'s (partial volume
+    through the slice; a necrotic or rim lesion's inner half, not on the lesion's side, never
+    does) and the lesion ends beyond it (``ends``: the next slice holds no lesion -- not the
+    stack's edge, a slice not loaded or a slice whose boundary was not found, beyond which the
+    lesion may go on larger)."""
+    return 0 < found[k].fullness < p.partial_volume_ratio * found[other].fullness and ends(k)
 
 
-def _fuller_neighbour(found: dict[int, SliceOutline], holds: set[int], best: int, sizes: dict[int, float],
-                      p: SuggestParams) -> int:
-    """The slice to measure instead of ``best`` when ``best`` is the end of the lesion's run of
-    slices and holds only part of it (:func:`_partial`), next to a fuller neighbour ``k``:
+#: Why the slice chosen gave way to its neighbour (``gave_way`` in the record).
+FULLER, JOINED = "fuller", "joined"
 
-    - ``k`` at least ``partial_volume_size`` times as long, its inner half standing out from the
-      liver by ``partial_volume_sd`` SDs of the liver more: the slab of a slice through the
-      lesion's tip holds wider planes, so at the click's threshold its faint section can come out
-      as long as the full one next to it, and a line there lies on a section a reader sees as half
-      the lesion;
-    - or ``k`` shorter than that, next to ``best`` and inside the run (a slice either side of it
-      holds the lesion): a section at the lesion's end longer than the one nearer its middle is
-      the lesion's tip joined to something else there (a vessel, the capsule: a 20.5 mm T1
-      arterial lesion measured 26.0 mm on its tip, a 10.6 mm CT arterial one 14.1 mm).
 
-    The longest such neighbour is measured. Necrotic and rim lesions (an inner half not on the
-    lesion's side) are left as they are."""
-    def fuller(k: int) -> bool:
-        if not _partial(found, best, k, p):
-            return False
+def _fuller_neighbour(found: dict[int, SliceOutline], ends: Callable[[int], bool], holds: set[int], best: int,
+                      sizes: dict[int, float], p: SuggestParams) -> tuple[int, str | None]:
+    """The slice to measure instead of ``best``, and why (``None``: ``best`` stays), when the lesion
+    ends beyond ``best`` and ``best`` holds only part of it (:func:`_partial`), next to a
+    neighbour ``k`` whose inner half stands out from the liver by ``partial_volume_sd`` SDs of the
+    liver more:
+
+    - ``k`` at least ``partial_volume_size`` times as long (``fuller``): the slab of a slice
+      through the lesion's tip holds wider planes, so at the click's threshold its faint section
+      can come out as long as the full one next to it, and a line there lies on a section a reader
+      sees as half the lesion;
+    - or ``k`` shorter than that, next to ``best``, with a followed slice beyond it too (``joined``):
+      a section at the lesion's end longer than the one nearer its middle is the lesion's tip
+      joined to something else there (a vessel, the capsule; LLSYN002 L04 on T1 arterial, 20.5 mm:
+      25.7 mm on its tip against 20.3 on the slice next to it, outlines before calibration).
+
+    The longest such neighbour is measured. Necrotic and rim lesions with an inner half not on the
+    lesion's side are left as they are; a lesion whose centre is fainter (a partial scar) is not,
+    when the lesion ends beyond its end slice."""
+    def why(k: int) -> str | None:
+        if not _partial(found, ends, best, k, p) \
+                or found[k].fullness - found[best].fullness < p.partial_volume_sd * found[best].levels.liver_sd:
+            return None
         if sizes[k] >= p.partial_volume_size * sizes[best]:
-            return found[k].fullness - found[best].fullness >= p.partial_volume_sd * found[best].levels.liver_sd
-        return abs(k - best) == 1 and min(found) < k < max(found)
-    candidates = [k for k in holds if fuller(k)]
-    return max(candidates, key=lambda k: sizes[k]) if candidates else best
+            return FULLER
+        return JOINED if abs(k - best) == 1 and min(found) < k < max(found) else None
+    candidates = [k for k in holds if why(k)]
+    if not candidates:
+        return best, None
+    k = max(candidates, key=lambda k: sizes[k])
+    return k, why(k)
 
 
-def _from_a_tip(found: dict[int, SliceOutline], levelled: int, best: int, sizes: dict[int, float],
+def _from_a_tip(found: dict[int, SliceOutline], ends: Callable[[int], bool], levelled: int, best: int, sizes: dict[int, float],
                 p: SuggestParams) -> bool:
     """Whether the slice the levels came from (``levelled``) holds only the lesion's tip, next to
-    the slice chosen: the end of the lesion's run of slices, its section under ``tip_size`` of the
-    chosen one's length and its inner half standing out from the liver by under
-    ``partial_volume_ratio`` of the chosen one's. Its threshold, half-way to a level that partial
-    volume brought near the liver, makes the chosen slice's outline larger than the same slice
-    clicked directly gives (on b800, 11.3-11.8 against 8.2 mm for a 9.7 mm lesion)."""
-    return levelled != best and sizes[levelled] < p.tip_size * sizes[best] and _partial(found, levelled, best, p)
+    the slice chosen: the lesion ends beyond it, its section is under ``tip_size`` of the chosen
+    one's length and its inner half stands out from the liver by under ``partial_volume_ratio``
+    of the chosen one's. Its threshold, half-way to a level that partial volume brought near the
+    liver, makes the chosen slice's outline larger than the same slice clicked directly gives (on
+    b800, 11.3-11.8 against 8.2 mm for a 9.7 mm lesion)."""
+    return levelled != best and sizes[levelled] < p.tip_size * sizes[best] and _partial(found, ends, levelled, best, p)
 
 
 def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
@@ -212,6 +224,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _measure(outlines[k], spacing)[0]
 
     lost: dict[int, tuple[int, str]] = {}  # direction -> the slice where the lesion went on unmeasured, why
+    ended: dict[int, int] = {}  # direction -> the last slice followed, when the lesion ends beyond it
+    searched: dict[int, tuple[int, tuple[float, float]]] = {}  # direction -> the last slice searched, its centre
     for direction in (-1, 1):  # follow the lesion at the click's threshold while it lasts
         centre = first.centre
         for step in range(1, p.slices_each_side + 1):
@@ -230,15 +244,38 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                     followed = own[1]
             before = sizes_of(found, k - direction)
             if isinstance(followed, str):
+                if direction not in lost:
+                    ended[direction] = k - direction
                 break  # the lesion ends (or goes on unmeasured: ``lost``)
             if _moved_mm(followed.centre, centre, spacing) > p.max_shift * before:
-                break  # what goes on there is another structure (a vessel, an organ)
+                ended[direction] = k - direction
+                break  # what goes on there is another structure (a vessel, an organ): not the lesion
             if _measure(followed, spacing)[0] > p.max_growth * before + max(spacing):
                 lost[direction] = (k, "what is found there is much larger (the lesion, or a vessel joining it)")
                 break
             found[k], centre = followed, followed.centre
+        else:  # every slice searched holds the lesion: whether it ends beyond them is looked at when asked
+            searched[direction] = (slice_index + direction * p.slices_each_side, centre)
     if clicked not in found:  # the reader clicked inside the lesion there (a faint look there may be a core)
         lost[1 if clicked > slice_index else -1] = (clicked, f"on the slice clicked, {start_failure}")
+    # the followed slices beyond which the lesion ends (absent or too faint there, or something else
+    # under its centre): not the stack's edge, a slice not loaded or one where it went on unmeasured;
+    # beyond the last slice searched, looked at when asked
+    ending = {k for direction, k in ended.items() if direction not in lost}
+    beyond: dict[int, bool] = {}
+
+    def ends(k: int) -> bool:
+        if k in ending:
+            return True
+        for direction, (last, centre) in searched.items():
+            if last == k and direction not in lost:
+                if k not in beyond:
+                    nxt = k + direction
+                    there = _on_slice(volume, nxt, centre, spacing, p, levels) \
+                        if 0 <= nxt < n and volume.loaded[nxt] else None
+                    beyond[k] = isinstance(there, str) and _ends(there)
+                return beyond[k]
+        return False
     # one threshold on every slice: the slice the lesion fills most (partial volume through the
     # slice) has the longest diameter at it
     sizes = {k: _measure(o, spacing)[0] for k, o in found.items()}
@@ -247,20 +284,25 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     holds = {k for k, o in found.items() if _near(o, at, spacing, 0.15 * sizes[k] + max(spacing))}
     if not holds:
         return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
-    best = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
-    best = _fuller_neighbour(found, holds, best, sizes, p)
+    longest = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
+    best, gave_way = _fuller_neighbour(found, ends, holds, longest, sizes, p)
     if clicked in found and clicked != best and not _inside(found[clicked].points, at):
         # what was found on the slice clicked is not round the click: the lesion there was missed
-        lost.setdefault(1 if clicked > best else -1, (clicked, "what is found on the slice clicked is not round the click"))
+        why_not = "what is found on the slice clicked is not round the click"
+        if gave_way == JOINED and clicked == longest:
+            why_not = (f"the section on the slice clicked ({sizes[clicked]:.1f} mm) is longer than the one next to it, "
+                       f"nearer the lesion's middle ({sizes[best]:.1f} mm): the lesion's end joined to something else")
+        lost.setdefault(1 if clicked > best else -1, (clicked, why_not))
     for direction, (k, why) in lost.items():
         # still growing towards a slice where the lesion goes on but its boundary was not found:
-        # its longest section may be there, and a shorter one is not to be suggested
-        if best + direction == k and sizes.get(best - direction, 0.0) <= sizes[best]:
+        # its longest section may be there, and a shorter one is not to be suggested (nor one
+        # further from it than the longest found)
+        if any(b + direction == k and sizes.get(b - direction, 0.0) <= sizes[b] for b in {best, longest}):
             # the slice named by its position along the normal, as the viewport's "Pos" shows it
             # (a viewer numbers its slices its own way)
             return _refuse(f"the lesion may be longest on the neighbouring slice at {geo.slice_projections_mm[k]:.1f} mm, "
                            f"where its boundary is not found: {why}", p, lost_slice_index=k)
-    if from_a_tip_again and _from_a_tip(found, slice_index, best, sizes, p):
+    if from_a_tip_again and _from_a_tip(found, ends, slice_index, best, sizes, p):
         # the levels came from the lesion's tip, where partial volume brings it near the liver: the
         # suggestion made again as if the slice chosen had been clicked at the centre found there
         # (clicks on the tip and on the full slices then end the same way), kept when its line
@@ -285,7 +327,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
               "liver_sd": round(lv.liver_sd, 2), "side": "brighter" if lv.sign > 0 else "darker",
               "boundary": final.shape, "leaked_rays": round(final.leaked_fraction, 3),
               "beyond_edge": [round(v, 3) for v in final.beyond], "clicked_slice": clicked,
-              "levels_from_slice": slice_index, "levels_from_tip": None,
+              "levels_from_slice": slice_index, "levels_from_tip": None, "gave_way": gave_way,
               "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
     if d > p.max_diameter_mm:
         return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
