@@ -69,7 +69,8 @@ def new_lesion(state: WorkstationState) -> str:
     if lesion_id is None:
         raise LesionlabError("choose an exam pair first")
     state.set_tool(ToolMode.LINE)
-    state.say(f"new lesion {lesion_id}: drag its longest axial diameter on {role_label(role)}")
+    state.say(f"new lesion {lesion_id} ({state.selection.lobe.value} lobe): drag its longest axial diameter on "
+              f"{role_label(role)}")
     return lesion_id
 
 

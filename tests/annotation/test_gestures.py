@@ -126,3 +126,20 @@ def test_boundary_interpolates_between_slices_and_refuses_transverse_lines():
     with pytest.raises(ValidationError, match="one line per slice"):
         LobeBoundary("P1", "E1", "R1", "1.2", ((0, -50, 0, 50, 0.0), (1, -50, 1, 50, 0.2)))
     assert len(b.with_line((3, -40, 3, 40, 0.1)).lines) == 2  # replaces the line on that slice
+
+
+def test_a_lesions_first_line_says_its_lobe_when_no_boundary_gives_it(ctx, view):
+    """Without a right/left boundary the lesion keeps the lobe it was started in (the current lobe,
+    right unless the reader pressed Shift+L): its first line says so; a boundary's lobe is said
+    as before, and a second line says nothing of the lobe."""
+    line = LineGesture(ctx)
+    lid = ctx.selection.new_lesion()
+    gesture(line, view, [(10, 10), (10, 30)])
+    assert f"{lid} in the right lobe, no right/left boundary drawn (Shift+R / Shift+L)" in ctx.messages[-1]
+    gesture(line, view, [(20, 10), (20, 30)])
+    assert "lobe" not in ctx.messages[-1]
+    ctx.lobe_at = lambda view, pos: (Lobe.LEFT, "from the right/left boundary")
+    other = ctx.selection.new_lesion()
+    gesture(line, view, [(30, 10), (30, 30)])
+    assert ctx.messages[-1].endswith(f"{other} set to the left lobe from the right/left boundary"), ctx.messages[-1]
+    assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", other)].lobe is Lobe.LEFT

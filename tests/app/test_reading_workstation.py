@@ -44,6 +44,7 @@ def test_pair_shows_the_sample_lesions_and_a_drawn_line_reaches_grid_store_undo(
     press(w, qtbot, "new_lesion")
     new = f"L{len(expected) + 1}"
     assert sel.lesion_id == new and w.state.tool.value == "line" and w.actions_by_id["tool_line"].isChecked()
+    assert f"new lesion {new} (right lobe)" in w.status.text()  # the lobe it starts in, said
     vp = w.grid.viewports[0]
     drag(qtbot, vp, (200, 150), (200, 190))
     m = project_m = w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)].observation(Role.CT_ARTERIAL)
@@ -51,6 +52,8 @@ def test_pair_shows_the_sample_lesions_and_a_drawn_line_reaches_grid_store_undo(
     assert m.diameter_mm == pytest.approx(vp.model.geometry.distance_mm((200, 150), (200, 190)), abs=1.0)
     assert grid_texts(w)[new][0] == f"{m.diameter_mm:.1f}"
     assert f"{new} on CT arterial" in w.status.text()
+    # its first line, and no right/left boundary to take the lobe from: the lobe it has is said
+    assert f"{new} in the right lobe, no right/left boundary drawn" in w.status.text()
     with ReadingStore.open(store_copy, read_only=True) as again:  # every edit is in the file already
         assert again.load().lesions[("LLSYN001", "E1", READER, new)].observation(Role.CT_ARTERIAL) == project_m
     # the line is drawn on its slice (green: the current lesion)
