@@ -29,7 +29,7 @@ from viewer.segment import Refusal, suggest_diameter
 #: as it, a lesion's faint tip). ``lesionlab suggest`` refuses there too unless ``--unvalidated``.
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.85, 0.5, 12.58), Role.CT_PORTAL: (1.90, 0.5, -15.82), Role.MR_T2FS: (0.49, 1.0, 2.46),
-    Role.MR_DWI: (0.70, 1.5, 2.00), Role.MR_T1_ARTERIAL: (0.50, 1.0, 5.47), Role.MR_T1_PORTAL: (0.81, 1.0, -12.39),
+    Role.MR_DWI: (0.70, 1.5, 2.00), Role.MR_T1_ARTERIAL: (0.48, 1.0, 3.71), Role.MR_T1_PORTAL: (0.81, 1.0, -12.39),
     Role.MR_ADC: (5.16, 1.5, -22.70),
 }
 #: What the suggestion adds to the DWI - T2 FS difference per lesion, pooled over the same four
