@@ -15,7 +15,7 @@ from app.workstation import WorkstationState
 from viewer.model.layout import role_label
 from viewer.model.pointer import View
 from viewer.records import READING_ROLES, Role
-from viewer.segment import Refusal, suggest_diameter
+from viewer.segment import Refusal, SuggestParams, suggest_diameter
 
 #: Where the workstation offers one-click diameters: the series on which the method meets the issue's
 #: goals — the mean absolute error against the truth within its goal (one seeded click per lesion)
@@ -35,6 +35,11 @@ SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
 #: What the suggestion adds to the DWI - T2 FS difference per lesion, pooled over the same four
 #: realisations (bench_suggest; 95 % CI -0.15 .. +0.52 mm, n = 48): why one-click stays off by default.
 DWI_T2FS_ADDED_MM = 0.18
+#: The side of the liver a metastasis lies on, where the protocol says it (T2 hyperintensity, b800
+#: hyperintensity: reading-protocol.md): a suggestion on the other side is refused (a reader's check
+#: clicked a vessel's flow void on T2 FS and got a 24.4 mm line for the current lesion). Every
+#: suggestion on the sample and held-out T2 FS and b800 is on this side (1,229 clicks).
+LESION_SIDE: dict[Role, int] = {Role.MR_T2FS: 1, Role.MR_DWI: 1}
 OFFERED_ROLES = frozenset(r for r, (mae, goal, worst) in SAMPLE_ERROR_MM.items() if mae <= goal and abs(worst) <= 3.0)
 
 
@@ -56,7 +61,7 @@ def suggest(view: View, at: tuple[float, float]) -> Suggestion:
         why = (f"; on {role_label(role)} the sample phantoms give a mean error of {figure[0]:.1f} mm (goal "
                f"{figure[1]:g} mm), worst {figure[2]:+.1f} mm (goal 3 mm)" if figure else "")
         return Suggestion(k, at, at, {}, refusal=f"one-click diameters are offered on {offered_series()} only{why}")
-    result = suggest_diameter(volume, k, at)
+    result = suggest_diameter(volume, k, at, SuggestParams(side=LESION_SIDE.get(role, 0)))
     if isinstance(result, Refusal):
         return Suggestion(k, at, at, result.params, refusal=result.reason)
     if result.slice_index != k:

@@ -145,10 +145,14 @@ class Outcome:
 
 
 def suggest(case: Case) -> Outcome:
-    from viewer.segment import Refusal, suggest_diameter
+    """The suggestion as the workstation asks it (the series' lesion side, app.suggester.LESION_SIDE)."""
+    from app.suggester import LESION_SIDE
+    from viewer.records import Role
+    from viewer.segment import Refusal, SuggestParams, suggest_diameter
 
+    params = SuggestParams(side=LESION_SIDE.get(Role(case.role), 0))
     t0 = time.perf_counter()
-    s = suggest_diameter(case.volume, case.click_slice, case.click)
+    s = suggest_diameter(case.volume, case.click_slice, case.click, params)
     dt = time.perf_counter() - t0
     if isinstance(s, Refusal):
         return Outcome(case, None, None, s.reason, dt)

@@ -110,3 +110,15 @@ def test_what_is_validated(role: str | None, b_value: float | None, says: str) -
     stack = SimpleNamespace(role=None if role is None else Role(role), b_value=b_value)
     note = _caveat(stack)  # type: ignore[arg-type]
     assert note.startswith(says) if says else note == ""
+
+
+def test_a_dark_vessel_on_t2fs_is_refused(sample_dicom: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """LLSYN002 on T2 FS, a click on a vessel's flow void (dark, round, 24 mm across on five slices):
+    it was measured as a lesion, 24.3 mm at confidence 1.0 (a reader's check found it replacing the
+    current lesion's line). A metastasis on T2 FS is brighter than the liver: refused."""
+    truth = json.loads((sample_dicom / "ground_truth" / "LLSYN002.json").read_text())
+    mr = next(e for e in truth["exams"] if e["exam_id"] == "mr")
+    t2fs = next(s for s in mr["series"] if s["role"] == "mr_t2fs")
+    folder = sample_dicom / mr["series"][0]["folder"].rsplit("/", 1)[0]
+    out = _run(capsys, str(folder), "--series-uid", t2fs["series_instance_uid"], "--point-mm", "-25.5", "35.9", "-80")
+    assert out["diameter_mm"] is None and "darker than the liver" in out["note"] and "brighter" in out["note"], out

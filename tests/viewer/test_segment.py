@@ -274,6 +274,21 @@ class TestHardNeighbours:
             assert isinstance(s, Refusal) or (s.params["liver_peak"] == "main"
                                               and abs(s.diameter_mm - lesion.truth_mm()) < 5.0), s
 
+    def test_a_lesion_on_the_other_side_than_the_series_says_is_refused(self) -> None:
+        """``side``: on T2 FS and b800 a metastasis is brighter than the liver; a dark structure
+        clicked there (a vessel's flow void) is refused, a bright one measured as before."""
+        dark, bright = Lesion(contrast=-45.0), Lesion(contrast=60.0)
+        for lesion, side, refused in ((dark, 1, True), (dark, -1, False), (dark, 0, False), (bright, 1, False),
+                                      (bright, -1, True)):
+            phantom = render(lesion, noise=8.0)
+            at = lesion.click(np.random.default_rng(1), phantom.geometry, 4)
+            s = suggest_diameter(phantom, 4, at, SuggestParams(side=side))
+            assert isinstance(s, Refusal) == refused, (lesion.contrast, side, s)
+            if refused:
+                assert "than the liver" in s.reason and s.params["side"] == side, s
+        with pytest.raises(ValueError, match="side"):
+            SuggestParams(side=2)
+
     def test_plain_liver_is_refused_with_the_reason(self) -> None:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))

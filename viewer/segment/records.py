@@ -70,6 +70,10 @@ class SuggestParams:
     tip_size: float = 0.9
     max_diameter_mm: float = 80.0
     min_diameter_mm: float = 4.0
+    # the side of the liver a lesion lies on where the series says it (+1 brighter: T2 FS and b800,
+    # the protocol's T2 hyperintensity and restricted diffusion; -1 darker; 0 either): what is
+    # found on the other side is refused (a vessel's flow void on T2 FS measured as the lesion)
+    side: int = 0
 
     def __post_init__(self) -> None:
         for name in ("roi_radius_mm", "smooth_mm", "min_px", "click_disc_mm", "min_contrast_sd", "leak_ratio",
@@ -92,6 +96,8 @@ class SuggestParams:
             raise ValueError("max_leak_fraction and shell_fraction are fractions")
         if self.vessel_ratio < 0 or self.edge_iterations < 1 or self.beyond_ratio <= 0 or self.restarts < 0:
             raise ValueError("vessel_ratio >= 0 (0: off), beyond_ratio > 0, edge_iterations >= 1 and restarts >= 0")
+        if self.side not in (-1, 0, 1):
+            raise ValueError(f"side is -1 (darker), 0 (either) or 1 (brighter), got {self.side}")
         if self.slices_each_side < 0 or self.leak_window < 3:
             raise ValueError("slices_each_side >= 0 and leak_window >= 3")
         if not (self.consensus_px > 0 and self.consensus_sd >= 0 and self.consensus_tries >= 10 and self.local_edge_mm >= 0

@@ -319,6 +319,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     rim = final.opposite_rim(p)
     if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
         return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
+    if p.side and final.levels.sign != p.side:  # not a lesion of this series (a vessel's flow void on T2 FS)
+        found_side, lesion_side = ("darker", "brighter") if p.side > 0 else ("brighter", "darker")
+        return _refuse(f"what was found is {found_side} than the liver ({final.levels.lesion:.0f} against "
+                       f"{final.levels.mode:.0f}); a lesion on this series is {lesion_side} (a vessel?)", p)
     d, p1, p2 = _measure(final, spacing)
     lv = final.levels
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
