@@ -272,6 +272,7 @@ class LineGesture(ReadingGesture):
         les = self.reading.project.lesions.get((*sel.pair, self.reading.reader, lesion_id))
         mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
         lobe, why = self.ctx.lobe_at(view, mid) if les is not None and not les.observations else (None, "")
+        before = les.observation(role) if les is not None else None
         provenance = image_provenance(view, slice_index)
 
         def command() -> None:
@@ -298,6 +299,8 @@ class LineGesture(ReadingGesture):
         if isinstance(clicked, int) and clicked != slice_index:  # the view went there: say so
             n = abs(slice_index - clicked)
             how += f" on the slice where it is longest ({n} slice{'s' if n > 1 else ''} from the one clicked)"
+        if isinstance(before, Measurement):  # one line per lesion and series: the one it replaces, said
+            how = f"{how} (replaces {before.diameter_mm:.1f} mm)".lstrip()
         self.say(f"{lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
         self.ctx.measured(view)
         return True
@@ -308,10 +311,40 @@ class LineGesture(ReadingGesture):
         lesion_id = self.selection.lesion_id
         if lesion_id is None:
             return self.say("no current lesion: press N for a new lesion, or pick one in the lesion grid")
+        far = self._far_from_its_line(view, lesion_id, at)
+        if far:
+            return self.say(f"no suggestion: {far}")
         s = self.ctx.suggest(view, at)
         if s.refusal:
             return self.say(f"no suggestion, drag to draw the diameter by hand: {s.refusal}")
         return self._record(view, lesion_id, s.slice_index, s.p1, s.p2, MeasurementMethod.SUGGESTED, s.params)
+
+    def _far_from_its_line(self, view: View, lesion_id: str, at: tuple[float, float]) -> str:
+        """Why a click is not for the current lesion: it already has its line on this series, and
+        the click lies beyond that line's length (and 10 mm) from its middle -- another lesion,
+        clicked without N (a reader's check replaced a 13.4 mm line with a 24.4 mm one elsewhere).
+        A drag still redraws the lesion's line anywhere."""
+        sel, role = self.selection, role_of(view)
+        assert sel.pair is not None
+        les = self.reading.project.lesions.get((*sel.pair, self.reading.reader, lesion_id))
+        line = les.observation(role) if les is not None and role is not None else None
+        if not isinstance(line, Measurement):
+            return ""
+        far = _far_from(line, view, at)
+        if far is None or far <= max(line.diameter_mm, 10.0):
+            return ""
+        return (f"{lesion_id} is measured on {role_label(role)} ({line.diameter_mm:.1f} mm) {far:.0f} mm from this click; "
+                f"N for a new lesion, or drag to redraw {lesion_id} here")
+
+
+def _far_from(line: Measurement, view: View, at: tuple[float, float]) -> float | None:
+    """How far (mm, in the patient) a click at ``at`` on ``view``'s slice lies from the middle of
+    ``line``, drawn on the same stack; None for a line on another stack (not comparable here)."""
+    geo = view.geometry
+    if geo is None or line.stack_key != view.model.key:
+        return None
+    middle = geo.index_to_patient(line.slice_index, (line.p1[0] + line.p2[0]) / 2, (line.p1[1] + line.p2[1]) / 2)
+    return math.dist(geo.index_to_patient(view.slice_index, *at), middle)
 
 
 def perpendicular_end(p1: tuple[float, float], p2: tuple[float, float], a: tuple[float, float],

@@ -78,8 +78,35 @@ def test_a_click_asks_the_suggester_and_records_how_the_line_was_made(ctx, view)
     m = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
     assert m.method is MeasurementMethod.SUGGESTED_EDITED
     ctx.suggest = lambda v, pos: Suggestion(0, (0, 0), (0, 0), {}, refusal="no contrast")
-    gesture(line, view, [(50, 10)])
+    gesture(line, view, [(32, 41)])
     assert "no suggestion, drag to draw the diameter by hand: no contrast" in ctx.messages[-1]
+
+
+def test_a_click_far_from_the_current_lesions_line_is_not_taken_for_it(ctx, view):
+    """The current lesion has its line on this series: a click beyond that line's length (and
+    10 mm) from its middle is another lesion clicked without N, refused before asking the
+    suggester (a reader's check replaced a 13.4 mm line with a 24.4 mm one on a vessel); a click
+    near it suggests again and says the line it replaces; a drag still redraws anywhere."""
+    lid = ctx.selection.new_lesion()
+    asked: list[tuple[float, float]] = []
+
+    def suggest(v, pos):  # type: ignore[no-untyped-def]
+        asked.append(pos)
+        return Suggestion(v.slice_index, (pos[0], pos[1] - 6), (pos[0], pos[1] + 6), {"algo": "x"})
+
+    ctx.suggest = suggest
+    line = LineGesture(ctx)
+    gesture(line, view, [(30, 40)])  # 12 px = 9.6 mm
+    first = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
+    gesture(line, view, [(30, 55)])  # 15 px = 12 mm from its middle: beyond 10 mm
+    assert len(asked) == 1 and ctx.messages[-1] == (
+        f"no suggestion: {lid} is measured on CT portal (9.6 mm) 12 mm from this click; N for a new lesion, "
+        f"or drag to redraw {lid} here")
+    assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL) == first
+    gesture(line, view, [(36, 40)])  # near it, on the lesion: suggested again, the line it replaces said
+    assert len(asked) == 2 and ctx.messages[-1].endswith("9.6 mm suggested (replaces 9.6 mm)"), ctx.messages[-1]
+    gesture(line, view, [(50, 10), (50, 30)])  # a drag redraws it anywhere
+    assert ctx.messages[-1].startswith(f"{lid} on CT portal: 16.0 mm (replaces 9.6 mm)"), ctx.messages[-1]
 
 
 def test_a_comparison_cell_refuses_every_gesture(ctx, view):
