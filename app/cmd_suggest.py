@@ -60,8 +60,8 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float], unvalidat
     """The JSON object for one stack and one patient point (on a series the method is not validated
     on, a refusal with its figures unless ``unvalidated``)."""
     from viewer.loader import load_stack
-    from app.suggester import LESION_SIDE
-    from viewer.segment import Refusal, SuggestParams, suggest_diameter
+    from app.suggester import params_for
+    from viewer.segment import Refusal, suggest_diameter
 
     caveat = _caveat(stack)
     if caveat and not unvalidated:
@@ -72,7 +72,7 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float], unvalidat
     k = int(round(k_float))
     if not 0 <= k < geo.n_slices or abs(k_float - k) > 0.5 + 1e-6:
         return _refusal(f"the point is off the stack (slice {k_float:.1f} of 0..{geo.n_slices - 1})")
-    result = suggest_diameter(volume, k, (row, col), SuggestParams(side=LESION_SIDE.get(stack.role, 0)))
+    result = suggest_diameter(volume, k, (row, col), params_for(stack.role))
     if isinstance(result, Refusal):
         return _refusal(result.reason)
     s = result

@@ -289,6 +289,23 @@ class TestHardNeighbours:
         with pytest.raises(ValueError, match="side"):
             SuggestParams(side=2)
 
+    def test_a_lesion_under_min_pixels_across_on_few_slices_is_refused(self) -> None:
+        """``min_pixels_across`` (the window sets 5 on b800): an 8 mm lesion on 2.5 mm pixels (3 pixels)
+        seen on fewer than ``small_slices`` slices is refused, saying its size in pixels; off (0),
+        it is measured; a 20 mm one is measured either way."""
+        for a_mm, refused in ((4.0, True), (10.0, False)):
+            lesion = Lesion(a_mm=a_mm, b_mm=0.8 * a_mm, c_mm=min(a_mm, 4.0), contrast=150.0)
+            phantom = render(lesion, spacing=(2.5, 2.5), size=60, noise=8.0, psf_mm=1.5, liver=120.0)
+            at = lesion.click(np.random.default_rng(1), phantom.geometry, 3)
+            on = suggest_diameter(phantom, 3, at, SuggestParams(min_pixels_across=5.0))
+            off = suggest_diameter(phantom, 3, at, SuggestParams())
+            assert isinstance(off, Suggestion), off
+            assert isinstance(on, Refusal) == refused, (a_mm, on)
+            if refused:
+                assert "pixels) on 2 slices: too small on this series" in on.reason, on.reason
+        with pytest.raises(ValueError, match="min_pixels_across"):
+            SuggestParams(min_pixels_across=-1.0)
+
     def test_plain_liver_is_refused_with_the_reason(self) -> None:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))

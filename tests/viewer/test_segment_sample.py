@@ -100,11 +100,13 @@ def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs
     """LLSYN002 L05 on DWI b800 (15.6 mm): the slice through its tip (8 mm across at its centre,
     its inner half 110 above the liver against 225 on the next) came out 5 % longer at the click's
     threshold, and the line was drawn there, over the lesion's edge as the reader sees it; the
-    fuller neighbour is measured (a reader's check under Xvfb found it). Same for LLSYN001 L03."""
-    for patient, lesion in (("LLSYN002", "L05"), ("LLSYN001", "L03")):
-        o = next(o for o in outcomes if (o.case.patient, o.case.lesion, o.case.role) == (patient, lesion, "mr_dwi"))
-        assert o.diameter_mm is not None and o.slice_index == o.case.truth_slice, (patient, lesion, o.slice_index)
-        assert abs(o.error_mm or 0.0) <= 1.0
+    fuller neighbour is measured (a reader's check under Xvfb found it). LLSYN001 L03 (9.5 mm on
+    b800, 4 pixels, on two slices) was too; it is refused now as too small for b800's blur."""
+    o = next(o for o in outcomes if (o.case.patient, o.case.lesion, o.case.role) == ("LLSYN002", "L05", "mr_dwi"))
+    assert o.diameter_mm is not None and o.slice_index == o.case.truth_slice, o.slice_index
+    assert abs(o.error_mm or 0.0) <= 1.0
+    o = next(o for o in outcomes if (o.case.patient, o.case.lesion, o.case.role) == ("LLSYN001", "L03", "mr_dwi"))
+    assert o.diameter_mm is None and "too small on this series" in o.note, o.note
 
 
 def test_an_end_slice_joined_to_a_vessel_is_not_measured(sample_dicom: Path, volumes: Callable[[str, str], Any]) -> None:
@@ -132,17 +134,22 @@ def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Pa
     from clicks on its full slice and 11.3-11.8 from clicks on its faint tip, until a slice chosen
     from levels set on a tip was measured at its own (``tip_size``); LLSYN003 L03 on b800 was 14.6
     on one click and 15.7 on nine before the restart from the centre found went on until the centre
-    stayed (``restarts``)."""
+    stayed (``restarts``). As the window asks them now, lesions under 5 pixels on fewer than three
+    slices are refused on b800 (L08 among them): those may be all refused, on DWI only."""
     groups = bs.repeated(bs.cases(volumes, np.random.default_rng(bs.SEED + 1), n_clicks=bs.REPEAT_CLICKS,
                                   roles=("mr_t2fs", "mr_dwi"), sample=sample_dicom))
     assert len(groups) >= 25
-    spread = {}
+    spread, small = {}, []
     for group in groups:
         case = group[0].case
         errors = [o.error_mm for o in group if o.error_mm is not None]
+        if not errors and all("too small on this series" in o.note for o in group):
+            small.append((case.patient, case.lesion, case.role))  # b800's lesions under 5 pixels: refused
+            continue
         assert len(errors) >= 8 and max(map(abs, errors)) <= 3.0, (case.patient, case.lesion, case.role, errors)
         spread[(case.patient, case.lesion, case.role)] = max(errors) - min(errors)
     assert max(spread.values()) <= 1.0, spread
+    assert len(spread) >= 20 and all(role == "mr_dwi" for _, _, role in small), small
 
 
 def test_a_click_on_the_lesions_tip_ends_as_a_click_on_its_full_slice(sample_dicom: Path) -> None:
@@ -165,3 +172,20 @@ def test_a_click_on_the_lesions_tip_ends_as_a_click_on_its_full_slice(sample_dic
         assert (s.params["levels_from_tip"] == 14) == (k == 14), (k, s.params["levels_from_tip"])
     assert len(set(got.values())) == 1 and got[14][1] == lesion["series"]["mr_dwi"]["slice_index"], got
     assert abs(got[14][0] - lesion["series"]["mr_dwi"]["axial_diameter_on_slice_mm"]) <= 1.0, got
+
+
+def test_small_lesions_on_t2fs_and_dwi_within_3_mm_or_refused(sample_dicom: Path,
+                                                               volumes: Callable[[str, str], Any]) -> None:
+    """The protocol measures lesions from 5 mm; the goals start at 10. On the sample's lesions of
+    5-10 mm, every click (1 + 10 per lesion-series) on the offered series as the window asks it
+    (app.suggester.params_for): within 3 mm of the truth or refused. A reader's check found +3.9 mm
+    on an 8 mm lesion on b800 (2.5 mm pixels, a wide blur), before lesions under 5 pixels on fewer
+    than three slices were refused there; T2 FS keeps them (within 0.1 pixel)."""
+    outcomes = bs.small_lesions(volumes, sample_dicom)
+    by_role = {role: [o for o in outcomes if o.case.role == role] for role in bs.SMALL_ROLES}
+    assert all(len(v) >= 20 for v in by_role.values()), {r: len(v) for r, v in by_role.items()}
+    bad = [(o.case.patient, o.case.lesion, o.case.role, round(o.error_mm, 1)) for o in outcomes
+           if o.error_mm is not None and abs(o.error_mm) > 3.0]
+    assert not bad, bad
+    suggested = [o for o in by_role["mr_t2fs"] if o.diameter_mm is not None]
+    assert len(suggested) >= 0.8 * len(by_role["mr_t2fs"])  # T2 FS still suggests them

@@ -337,5 +337,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
     if d < p.min_diameter_mm:
         return Refusal(f"the region is only {d:.1f} mm across: too small to suggest", record)
+    pixel = max(spacing)
+    if p.min_pixels_across and d < p.min_pixels_across * pixel and len(found) < p.small_slices:
+        return Refusal(f"the lesion is {d:.1f} mm across ({d / pixel:.1f} pixels) on {len(found)} slice"
+                       f"{'s' if len(found) > 1 else ''}: too small on this series for its edge (the blur widens a "
+                       f"lesion this small by up to 3 pixels)", record)
     confidence = float(np.clip((lv.contrast_sd - p.min_contrast_sd) / 7.0, 0.0, 1.0) * (1.0 - final.leaked_fraction))
     return Suggestion(best, p1, p2, d, round(confidence, 3), record)
