@@ -249,6 +249,10 @@ class LineGesture(ReadingGesture):
         role = role_of(view)
         assert a is not None and b is not None and role is not None and sel.pair is not None
         clicked = start is not None and abs(event.widget_pos[0] - start[0]) + abs(event.widget_pos[1] - start[1]) < CLICK_PX
+        if not clicked and not event.inside:
+            # released off the image (over another panel: a reader's check recorded a 156 mm line
+            # clamped to the image's edge): nothing recorded, nothing moved
+            return self.say("the drag ended off the image: nothing recorded (release it on the image)")
         if grab is not None:
             if not clicked:
                 self.run(lambda: self.say(f"{grab[0]} on {role_label(role)}: "

@@ -65,6 +65,21 @@ class _Step:
 Observer = Callable[[ReadingEvent], None]
 
 
+def _pairs_changed(step: _Step) -> frozenset[tuple[str, str]]:
+    """The (patient, exam pair) of the lesions, count marks, series statuses and right/left
+    boundaries one edit changed."""
+    out: set[tuple[str, str]] = set()
+    for table in ("lesions", "series_flags", "lobe_boundaries"):
+        before, after = getattr(step.before, table), getattr(step.after, table)
+        out.update((str(k[0]), str(k[1])) for k in set(before) | set(after) if before.get(k) != after.get(k))
+    before_marks, after_marks = step.before.count_marks, step.after.count_marks
+    for k in set(before_marks) | set(after_marks):
+        if before_marks.get(k) != after_marks.get(k):
+            mark = after_marks.get(k) or before_marks[k]
+            out.add((mark.patient_id, mark.exam_pair_id))
+    return frozenset(out)
+
+
 class Reading:
     """One reader's editing session on a project, with undo/redo and observers."""
 
@@ -164,6 +179,16 @@ class Reading:
     @property
     def redo_description(self) -> str | None:
         return self._redo[-1].description if self._redo else None
+
+    @property
+    def undo_pairs(self) -> frozenset[tuple[str, str]]:
+        """The (patient, exam pair) whose reads the next undo changes (the steps are shared by every
+        pair of the project: the window says when it is not the pair on screen)."""
+        return _pairs_changed(self._undo[-1]) if self._undo else frozenset()
+
+    @property
+    def redo_pairs(self) -> frozenset[tuple[str, str]]:
+        return _pairs_changed(self._redo[-1]) if self._redo else frozenset()
 
     def undo(self) -> bool:
         """Revert the last edit (persisted like any edit); False when there is nothing to undo."""

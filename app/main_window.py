@@ -280,6 +280,8 @@ class MainWindow(QMainWindow):
             acts["lobe_left"].setChecked(self.state.lobe is Lobe.LEFT)
         elif aspect == "reading":
             self._bind_reading()
+        if aspect == "pair":
+            self._edited(None)  # the undo action says when its step is another pair's
         if aspect in ("pair", "lesion", "lobe"):
             self._remember()
 
@@ -288,14 +290,24 @@ class MainWindow(QMainWindow):
         self._unsubscribe = self.state.reading.subscribe(self._edited)
         self._edited(None)
 
+    def _elsewhere(self, pairs: frozenset[tuple[str, str]]) -> str:
+        """" (on LLSYN002 E1, not the exam pair on screen)" when an edit is another pair's: the undo
+        steps are the project's, and a reader's check undid another patient's line unawares."""
+        shown = self.state.selection.pair
+        if not pairs or (shown is not None and tuple(shown) in pairs):
+            return ""
+        return f" (on {', '.join(f'{p} {e}' for p, e in sorted(pairs))}, not the exam pair on screen)"
+
     def _edited(self, event: ReadingEvent | None) -> None:
         r, acts = self.state.reading, self.actions_by_id
-        acts["undo"].setText(f"Undo {r.undo_description}" if r.can_undo else "Undo")
+        acts["undo"].setText(f"Undo {r.undo_description}{self._elsewhere(r.undo_pairs)}" if r.can_undo else "Undo")
         acts["undo"].setEnabled(r.can_undo)
-        acts["redo"].setText(f"Redo {r.redo_description}" if r.can_redo else "Redo")
+        acts["redo"].setText(f"Redo {r.redo_description}{self._elsewhere(r.redo_pairs)}" if r.can_redo else "Redo")
         acts["redo"].setEnabled(r.can_redo)
         if event is not None and event.kind is not EditKind.EDIT:  # never leave the undone edit's message
-            self.state.say(f"{'undone' if event.kind is EditKind.UNDO else 'redone'}: {event.description}")
+            undone = event.kind is EditKind.UNDO
+            where = self._elsewhere(r.redo_pairs if undone else r.undo_pairs)  # the step just replayed
+            self.state.say(f"{'undone' if undone else 'redone'}: {event.description}{where}")
 
     def _clear_links(self) -> None:
         self.reading.link.clear_reader_links()

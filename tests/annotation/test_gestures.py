@@ -170,3 +170,17 @@ def test_a_lesions_first_line_says_its_lobe_when_no_boundary_gives_it(ctx, view)
     gesture(line, view, [(30, 10), (30, 30)])
     assert ctx.messages[-1].endswith(f"{other} set to the left lobe from the right/left boundary"), ctx.messages[-1]
     assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", other)].lobe is Lobe.LEFT
+
+
+def test_a_drag_released_off_the_image_records_nothing(ctx, view):
+    """A reader's check started a line, moved over the study browser and released there: a 156 mm
+    line clamped to the image's edge was recorded. Off the image a release records (or moves) nothing."""
+    line = LineGesture(ctx)
+    lid = ctx.selection.new_lesion()
+    gesture(line, view, [(10, 10), (10, 60), (10, 200)])  # the image is 80 columns wide
+    assert ctx.messages[-1] == "the drag ended off the image: nothing recorded (release it on the image)"
+    assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL) is None
+    gesture(line, view, [(10, 10), (10, 30)])
+    m = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
+    gesture(line, view, [(10, 30), (10, 50), (-40, 50)])  # an end dragged off the image: it stays
+    assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL) == m

@@ -211,3 +211,23 @@ def test_first_edit_without_a_store_creates_one_and_asks_the_reader_once(qtbot, 
     project = w.session.reading.project
     assert [les.lesion_id for les in project.lesions_of("LLSYN003", "E1", "Dr Test")] == ["L1", "L2"]
     assert "reader: Dr Test" in w.store_flow.store_label.text()
+
+
+def test_undo_of_another_exam_pairs_edit_says_whose_it_is(window: MainWindow, qtbot, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                          sample_index) -> None:
+    """The undo steps are the project's: a reader's check drew a line on LLSYN002, opened LLSYN003 and
+    undid twice, removing LLSYN002's line with nothing on screen to say so. The Undo action and the
+    message name the exam pair when it is not the one on screen."""
+    w = window
+    w.reading.activate(0)
+    press(w, qtbot, "new_lesion")
+    new = w.state.selection.lesion_id
+    drag(qtbot, w.grid.viewports[0], (200, 150), (200, 190))
+    assert w.actions_by_id["undo"].text() == f"Undo {new} on CT arterial: measured"  # this pair's: as before
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN002")
+    assert w.actions_by_id["undo"].text() == (f"Undo {new} on CT arterial: measured (on LLSYN001 E1, not the exam "
+                                              "pair on screen)")
+    w.actions_by_id["undo"].trigger()
+    assert w.status.text() == f"undone: {new} on CT arterial: measured (on LLSYN001 E1, not the exam pair on screen)"
+    lesion = w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)]
+    assert lesion.observation(Role.CT_ARTERIAL) is None
