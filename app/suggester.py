@@ -29,12 +29,14 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: as it, a lesion's faint tip). ``lesionlab suggest`` refuses there too unless ``--unvalidated``.
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.85, 0.5, 12.58), Role.CT_PORTAL: (1.90, 0.5, -15.82), Role.MR_T2FS: (0.49, 1.0, 2.46),
-    Role.MR_DWI: (0.70, 1.5, 2.00), Role.MR_T1_ARTERIAL: (0.48, 1.0, 3.71), Role.MR_T1_PORTAL: (0.81, 1.0, -12.39),
+    Role.MR_DWI: (0.67, 1.5, -1.82), Role.MR_T1_ARTERIAL: (0.48, 1.0, 3.71), Role.MR_T1_PORTAL: (0.81, 1.0, -12.39),
     Role.MR_ADC: (5.16, 1.5, -22.70),
 }
 #: What the suggestion adds to the DWI - T2 FS difference per lesion, pooled over the same four
-#: realisations (bench_suggest; 95 % CI -0.15 .. +0.52 mm, n = 48): why one-click stays off by default.
-DWI_T2FS_ADDED_MM = 0.18
+#: realisations (bench_suggest; 95 % CI +0.11 .. +0.70 mm, n = 39, the lesions suggested on both; +0.18
+#: with b800's lesions under 5 pixels, whose shorter lines offset it, before they were refused): why
+#: one-click stays off by default.
+DWI_T2FS_ADDED_MM = 0.40
 #: The side of the liver a metastasis lies on, where the protocol says it (T2 hyperintensity, b800
 #: hyperintensity: reading-protocol.md): a suggestion on the other side is refused (a reader's check
 #: clicked a vessel's flow void on T2 FS and got a 24.4 mm line for the current lesion). Every
