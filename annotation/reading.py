@@ -60,23 +60,24 @@ class _Step:
     before: Project
     after: Project
     description: str
+    pairs: frozenset[tuple[str, str]] = frozenset()  # the exam pairs it changed (_pairs_changed)
 
 
 Observer = Callable[[ReadingEvent], None]
 
 
-def _pairs_changed(step: _Step) -> frozenset[tuple[str, str]]:
+#: The tables whose records belong to one exam pair (``patient_id``, ``exam_pair_id``).
+PAIR_TABLES = ("lesions", "count_marks", "series_flags", "lobe_boundaries")
+
+
+def _pairs_changed(before: Project, change: Diff) -> frozenset[tuple[str, str]]:
     """The (patient, exam pair) of the lesions, count marks, series statuses and right/left
-    boundaries one edit changed."""
+    boundaries one edit (``change``, from ``before``) writes or deletes."""
     out: set[tuple[str, str]] = set()
-    for table in ("lesions", "series_flags", "lobe_boundaries"):
-        before, after = getattr(step.before, table), getattr(step.after, table)
-        out.update((str(k[0]), str(k[1])) for k in set(before) | set(after) if before.get(k) != after.get(k))
-    before_marks, after_marks = step.before.count_marks, step.after.count_marks
-    for k in set(before_marks) | set(after_marks):
-        if before_marks.get(k) != after_marks.get(k):
-            mark = after_marks.get(k) or before_marks[k]
-            out.add((mark.patient_id, mark.exam_pair_id))
+    for table in PAIR_TABLES:
+        gone = getattr(before, table)
+        for record in (*change.upserts.get(table, ()), *(gone[k] for k in change.deletes.get(table, ()))):
+            out.add((record.patient_id, record.exam_pair_id))
     return frozenset(out)
 
 
@@ -130,7 +131,7 @@ class Reading:
         if not change:
             return
         self._project = new
-        self._undo.append(_Step(old, new, description))
+        self._undo.append(_Step(old, new, description, _pairs_changed(old, change)))
         del self._undo[:-self._max_undo]
         self._redo.clear()
         self._notify(ReadingEvent(EditKind.EDIT, description, change.tables, seq))
@@ -184,11 +185,11 @@ class Reading:
     def undo_pairs(self) -> frozenset[tuple[str, str]]:
         """The (patient, exam pair) whose reads the next undo changes (the steps are shared by every
         pair of the project: the window says when it is not the pair on screen)."""
-        return _pairs_changed(self._undo[-1]) if self._undo else frozenset()
+        return self._undo[-1].pairs if self._undo else frozenset()
 
     @property
     def redo_pairs(self) -> frozenset[tuple[str, str]]:
-        return _pairs_changed(self._redo[-1]) if self._redo else frozenset()
+        return self._redo[-1].pairs if self._redo else frozenset()
 
     def undo(self) -> bool:
         """Revert the last edit (persisted like any edit); False when there is nothing to undo."""
