@@ -249,9 +249,12 @@ class LineGesture(ReadingGesture):
         role = role_of(view)
         assert a is not None and b is not None and role is not None and sel.pair is not None
         clicked = start is not None and abs(event.widget_pos[0] - start[0]) + abs(event.widget_pos[1] - start[1]) < CLICK_PX
-        if not clicked and not event.inside:
-            # released off the image (over another panel: a reader's check recorded a 156 mm line
-            # clamped to the image's edge): nothing recorded, nothing moved
+        x, y = event.widget_pos
+        in_cell = 0 <= x < view.transform.width_px and 0 <= y < view.transform.height_px
+        if not clicked and not (event.inside and in_cell):
+            # released off the image or off the cell (over another panel: a reader's check recorded
+            # a 156 mm line clamped to the image's edge; zoomed in, the image goes on past the
+            # cell, out of sight): nothing recorded, nothing moved
             return self.say("the drag ended off the image: nothing recorded (release it on the image)")
         if grab is not None:
             if not clicked:

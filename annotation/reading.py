@@ -67,12 +67,12 @@ Observer = Callable[[ReadingEvent], None]
 
 
 #: The tables whose records belong to one exam pair (``patient_id``, ``exam_pair_id``).
-PAIR_TABLES = ("lesions", "count_marks", "series_flags", "lobe_boundaries")
+PAIR_TABLES = ("exam_pairs", "lesions", "count_marks", "series_flags", "lobe_boundaries")
 
 
 def _pairs_changed(before: Project, change: Diff) -> frozenset[tuple[str, str]]:
-    """The (patient, exam pair) of the lesions, count marks, series statuses and right/left
-    boundaries one edit (``change``, from ``before``) writes or deletes."""
+    """The (patient, exam pair) of the exam pairs, lesions, count marks, series statuses and
+    right/left boundaries one edit (``change``, from ``before``) writes or deletes."""
     out: set[tuple[str, str]] = set()
     for table in PAIR_TABLES:
         gone = getattr(before, table)

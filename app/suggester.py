@@ -54,7 +54,7 @@ def params_for(role: Role | None) -> SuggestParams:
     """The method's parameters for a series of ``role`` (its lesion side, its smallest lesion)."""
     if not isinstance(role, Role):
         return SuggestParams()
-    return SuggestParams(side=LESION_SIDE.get(role, 0), min_pixels_across=SMALL_LESION_PX.get(role, 0.0))
+    return SuggestParams(lesion_side=LESION_SIDE.get(role, 0), min_pixels_across=SMALL_LESION_PX.get(role, 0.0))
 
 
 OFFERED_ROLES = frozenset(r for r, (mae, goal, worst) in SAMPLE_ERROR_MM.items() if mae <= goal and abs(worst) <= 3.0)

@@ -184,3 +184,20 @@ def test_a_drag_released_off_the_image_records_nothing(ctx, view):
     m = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
     gesture(line, view, [(10, 30), (10, 50), (-40, 50)])  # an end dragged off the image: it stays
     assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL) == m
+
+
+def test_a_drag_released_off_the_cell_records_nothing_when_zoomed_in(ctx):
+    """Zoomed in, the image goes on past the cell: a release over another panel still lands on the
+    image (a review found it). Off the cell, nothing is recorded."""
+    stack = make_stack("ct", Role.CT_PORTAL, rows=256, columns=256, pixel_spacing_mm=(0.8, 0.8))
+    model = ViewportModel(role=Role.CT_PORTAL)
+    model.set_volume(make_volume(stack), Role.CT_PORTAL)
+    zoomed = View(model, ViewTransform(400, 400, 256, 256, 0.8, 0.8, zoom=3.0))
+    line = LineGesture(ctx)
+    lid = ctx.selection.new_lesion()
+    start = (128.0, 128.0)
+    off = PointerEvent.at(zoomed, PointerKind.RELEASE, 128.0, 40.0, Button.LEFT, frozenset())
+    assert off.inside and not 0 <= off.widget_pos[0] < 400  # on the image, off the cell
+    gesture(line, zoomed, [start, (128.0, 60.0), (128.0, 40.0)])
+    assert ctx.messages[-1].startswith("the drag ended off the image"), ctx.messages[-1]
+    assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL) is None

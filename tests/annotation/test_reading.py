@@ -141,9 +141,9 @@ def test_an_edit_the_store_refuses_changes_nothing(reading):
 
 def test_each_undo_step_knows_the_exam_pairs_it_changed(reading):
     """The window names the exam pair of an undo that is not the pair on screen: each step keeps the
-    pairs whose lesions, count marks, series statuses or boundaries it wrote or deleted."""
+    pairs whose own record, lesions, count marks, series statuses or boundaries it wrote or deleted."""
     reading.add_exam_pair("P1", "E2")
-    assert reading.undo_pairs == frozenset()  # an exam pair's own record: nothing read on it yet
+    assert reading.undo_pairs == {("P1", "E2")}  # the exam pair added
     reading.add_lesion(PAIR, "right")
     assert reading.undo_pairs == {PAIR}
     reading.add_count_mark(("P1", "E2"), "mr_dwi", "left", mark_id="m9")

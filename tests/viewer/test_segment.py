@@ -275,19 +275,22 @@ class TestHardNeighbours:
                                               and abs(s.diameter_mm - lesion.truth_mm()) < 5.0), s
 
     def test_a_lesion_on_the_other_side_than_the_series_says_is_refused(self) -> None:
-        """``side``: on T2 FS and b800 a metastasis is brighter than the liver; a dark structure
+        """``lesion_side``: on T2 FS and b800 a metastasis is brighter than the liver; a dark structure
         clicked there (a vessel's flow void) is refused, a bright one measured as before."""
         dark, bright = Lesion(contrast=-45.0), Lesion(contrast=60.0)
         for lesion, side, refused in ((dark, 1, True), (dark, -1, False), (dark, 0, False), (bright, 1, False),
                                       (bright, -1, True)):
             phantom = render(lesion, noise=8.0)
             at = lesion.click(np.random.default_rng(1), phantom.geometry, 4)
-            s = suggest_diameter(phantom, 4, at, SuggestParams(side=side))
+            s = suggest_diameter(phantom, 4, at, SuggestParams(lesion_side=side))
             assert isinstance(s, Refusal) == refused, (lesion.contrast, side, s)
+            assert s.params["lesion_side"] == side, s.params  # the rule applied, in the record
             if refused:
-                assert "than the liver" in s.reason and s.params["side"] == side, s
-        with pytest.raises(ValueError, match="side"):
-            SuggestParams(side=2)
+                assert "than the liver" in s.reason, s
+            else:  # the side the lesion was found on, beside it
+                assert s.params["side"] == ("brighter" if lesion.contrast > 0 else "darker"), s.params
+        with pytest.raises(ValueError, match="lesion_side"):
+            SuggestParams(lesion_side=2)
 
     def test_a_lesion_under_min_pixels_across_on_few_slices_is_refused(self) -> None:
         """``min_pixels_across`` (the window sets 5 on b800): an 8 mm lesion on 2.5 mm pixels (3 pixels)

@@ -73,7 +73,7 @@ class SuggestParams:
     # the side of the liver a lesion lies on where the series says it (+1 brighter: T2 FS and b800,
     # the protocol's T2 hyperintensity and restricted diffusion; -1 darker; 0 either): what is
     # found on the other side is refused (a vessel's flow void on T2 FS measured as the lesion)
-    side: int = 0
+    lesion_side: int = 0
     # a lesion under this many pixels across, found on fewer than ``small_slices`` slices, is refused
     # (0: off): where the series' blur is wide against its pixels (b800 on the phantoms) the
     # half-maximum of a lesion that small lies outside it, by up to 2.9 pixels (7 mm)
@@ -103,8 +103,8 @@ class SuggestParams:
             raise ValueError("vessel_ratio >= 0 (0: off), beyond_ratio > 0, edge_iterations >= 1 and restarts >= 0")
         if self.min_pixels_across < 0 or self.small_slices < 1:
             raise ValueError("min_pixels_across >= 0 (0: off) and small_slices >= 1")
-        if self.side not in (-1, 0, 1):
-            raise ValueError(f"side is -1 (darker), 0 (either) or 1 (brighter), got {self.side}")
+        if self.lesion_side not in (-1, 0, 1):
+            raise ValueError(f"lesion_side is -1 (darker), 0 (either) or 1 (brighter), got {self.lesion_side}")
         if self.slices_each_side < 0 or self.leak_window < 3:
             raise ValueError("slices_each_side >= 0 and leak_window >= 3")
         if not (self.consensus_px > 0 and self.consensus_sd >= 0 and self.consensus_tries >= 10 and self.local_edge_mm >= 0

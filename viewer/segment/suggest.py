@@ -41,6 +41,7 @@ class VolumeLike(Protocol):
 
 #: Why a lesion under ``min_pixels_across`` is refused (the message's core).
 SMALL = "too small on this series"
+TOO_SMALL = "too small to suggest"
 
 
 def _refuse(reason: str, p: SuggestParams, **extra: object) -> Refusal:
@@ -316,10 +317,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
             if _moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
-        elif SMALL in again.reason:
+        elif SMALL in again.reason or TOO_SMALL in again.reason:
             # measured from its full slice, the lesion is too small for the series: the tip's levels,
             # which lengthen it, are not to make it pass (b800, an 8.4 mm lesion: 13.3 mm)
-            return again
+            return Refusal(again.reason, {**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
     final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
@@ -327,8 +328,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     rim = final.opposite_rim(p)
     if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
         return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
-    if p.side and final.levels.sign != p.side:  # not a lesion of this series (a vessel's flow void on T2 FS)
-        found_side, lesion_side = ("darker", "brighter") if p.side > 0 else ("brighter", "darker")
+    if p.lesion_side and final.levels.sign != p.lesion_side:  # not this series' lesion (a flow void on T2 FS)
+        found_side, lesion_side = ("darker", "brighter") if p.lesion_side > 0 else ("brighter", "darker")
         return _refuse(f"what was found is {found_side} than the liver ({final.levels.lesion:.0f} against "
                        f"{final.levels.mode:.0f}); a lesion on this series is {lesion_side} (a vessel?)", p)
     d, p1, p2 = _measure(final, spacing)
@@ -344,7 +345,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     if d > p.max_diameter_mm:
         return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
     if d < p.min_diameter_mm:
-        return Refusal(f"the region is only {d:.1f} mm across: too small to suggest", record)
+        return Refusal(f"the region is only {d:.1f} mm across: {TOO_SMALL}", record)
     pixel = max(spacing)
     if p.min_pixels_across and d < p.min_pixels_across * pixel and len(found) < p.small_slices:
         return Refusal(f"the lesion is {d:.1f} mm across ({d / pixel:.1f} pixels) on {len(found)} slice"
