@@ -68,9 +68,7 @@ def stack_geometries(dicom: str | os.PathLike[str], *, workers: int | None = Non
 
 
 def _centre(m: Measurement, geo: StackGeometry) -> tuple[float, float, float]:
-    row = (m.p1[0] + m.p2[0]) / 2
-    col = (m.p1[1] + m.p2[1]) / 2
-    p = geo.index_to_patient(m.slice_index, row, col)
+    p = geo.index_to_patient(m.slice_index, *m.middle)
     return (float(p[0]), float(p[1]), float(p[2]))
 
 
@@ -115,8 +113,7 @@ def _diameters(project: Project, placer: _Placer, rule: MatchRule) -> pd.DataFra
     for les in project.lesions.values():
         for role, m in les.measurements().items():
             groups[(les.patient_id, les.exam_pair_id, role.value)].append(
-                (les.reader, les.lesion_id, m.stack_key, m.slice_index, (m.p1[0] + m.p2[0]) / 2,
-                 (m.p1[1] + m.p2[1]) / 2, m.diameter_mm))
+                (les.reader, les.lesion_id, m.stack_key, m.slice_index, *m.middle, m.diameter_mm))
             sizes[(les.patient_id, les.exam_pair_id, role.value, les.reader, les.lesion_id)] = m.diameter_mm
     rows = []
     for (pid, eid, role_value), items in sorted(groups.items()):

@@ -93,7 +93,7 @@ def _lesions(project: Project, pair: tuple[str, str], names: Mapping[str, str], 
             if geo is None:
                 return [Disagreement(DisagreementKind.NOT_PLACED, role, None, tuple(sorted(names.values())), (), (),
                                      "lesions cannot be matched without the images' geometry")]
-            p = geo.index_to_patient(m.slice_index, (m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2)
+            p = geo.index_to_patient(m.slice_index, *m.middle)
             findings.append(Finding(reader, les.lesion_id, (float(p[0]), float(p[1]), float(p[2])), m.diameter_mm))
             sizes[(reader, les.lesion_id)] = m.diameter_mm
     everyone = sorted(names.values())

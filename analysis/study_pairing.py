@@ -85,7 +85,7 @@ def lesion_position(les: Lesion, stacks: Mapping[str, PlacedStack]) -> tuple[Pos
         if m is None or m.stack_key not in stacks:
             continue
         placed = stacks[m.stack_key]
-        p = placed.geometry.index_to_patient(m.slice_index, (m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2)
+        p = placed.geometry.index_to_patient(m.slice_index, *m.middle)
         return (float(p[0]), float(p[1]), float(p[2])), placed.frame_of_reference_uid, m.diameter_mm
     return None
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
-from annotation.records import CountMark, Measurement
+from annotation.records import CountMark, Lesion, Measurement
 from annotation.selection import Picked, Selection
 from annotation.vocab import Lobe, MeasurementMethod
 from viewer.errors import LesionlabError
@@ -151,6 +151,11 @@ class ReadingGesture:
     def series_refusal(self, view: View) -> str | None:
         return None
 
+    def _lesion(self, lesion_id: str) -> Lesion | None:
+        """The reader's lesion ``lesion_id`` of the current exam pair (None when there is none)."""
+        pair = self.selection.pair
+        return self.reading.project.lesions.get((*pair, self.reading.reader, lesion_id)) if pair else None
+
     def run(self, command: Callable[[], object]) -> bool:
         """Run one Reading command; a refusal (read-only store, bad value) becomes the message."""
         try:
@@ -276,7 +281,7 @@ class LineGesture(ReadingGesture):
         sel, role = self.selection, role_of(view)
         assert sel.pair is not None and role is not None and view.geometry is not None
         stack = view.model.volume.stack  # type: ignore[union-attr]
-        les = self.reading.project.lesions.get((*sel.pair, self.reading.reader, lesion_id))
+        les = self._lesion(lesion_id)
         mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
         lobe, why = self.ctx.lobe_at(view, mid) if les is not None and not les.observations else (None, "")
         before = les.observation(role) if les is not None else None
@@ -331,9 +336,8 @@ class LineGesture(ReadingGesture):
         the click lies beyond that line's length (and 10 mm) from its middle -- another lesion,
         clicked without N (a reader's check replaced a 13.4 mm line with a 24.4 mm one elsewhere).
         A drag still redraws the lesion's line anywhere."""
-        sel, role = self.selection, role_of(view)
-        assert sel.pair is not None
-        les = self.reading.project.lesions.get((*sel.pair, self.reading.reader, lesion_id))
+        role = role_of(view)
+        les = self._lesion(lesion_id)
         line = les.observation(role) if les is not None and role is not None else None
         if not isinstance(line, Measurement):
             return ""
@@ -350,8 +354,7 @@ def _far_from(line: Measurement, view: View, at: tuple[float, float]) -> float |
     geo = view.geometry
     if geo is None or line.stack_key != view.model.key:
         return None
-    middle = geo.index_to_patient(line.slice_index, (line.p1[0] + line.p2[0]) / 2, (line.p1[1] + line.p2[1]) / 2)
-    return math.dist(geo.index_to_patient(view.slice_index, *at), middle)
+    return math.dist(geo.index_to_patient(view.slice_index, *at), geo.index_to_patient(line.slice_index, *line.middle))
 
 
 def perpendicular_end(p1: tuple[float, float], p2: tuple[float, float], a: tuple[float, float],

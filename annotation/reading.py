@@ -389,7 +389,7 @@ class Reading:
             return proj.without_many({"count_marks": [m.mark_id for m in owned if m.mark_id == placed]})
         if not isinstance(obs, Measurement):
             return self._release(proj, lesion, owned)
-        row, col = (obs.p1[0] + obs.p2[0]) / 2, (obs.p1[1] + obs.p2[1]) / 2
+        row, col = obs.middle
         if any(m.stack_key == obs.stack_key and m.slice_index == obs.slice_index for m in owned):
             return proj  # already counted on that slice (the reader may have moved the mark): leave it
         proj = self._release(proj, lesion, owned)
@@ -419,7 +419,7 @@ class Reading:
     def _clicked_mark_on(proj: Project, lesion: Lesion, role: Role, m: Measurement) -> CountMark | None:
         """A counted click (no lesion yet) of this reader on the measured slice, inside the circle whose
         diameter is the measured line: the nearest to the line's middle."""
-        mid = ((m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2)
+        mid = m.middle
         radius = m.diameter_mm / 2
 
         def dist(c: CountMark) -> float:

@@ -199,6 +199,11 @@ class Measurement:
         return cls(stack_key, series_instance_uid, int(slice_index), p1, p2, rs, cs, **provenance)
 
     @property
+    def middle(self) -> tuple[float, float]:
+        """The line's middle (row, col) on its slice: where the lesion is."""
+        return (self.p1[0] + self.p2[0]) / 2, (self.p1[1] + self.p2[1]) / 2
+
+    @property
     def diameter_mm(self) -> float:
         """Endpoint distance honouring row and column spacing (the formula of StackGeometry.distance_mm)."""
         return in_plane_distance_mm(self.p1, self.p2, self.row_spacing_mm, self.column_spacing_mm)

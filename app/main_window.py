@@ -580,7 +580,7 @@ class MainWindow(QMainWindow):
 
         def go() -> None:
             vp.set_index(m.slice_index)
-            vp.set_center(((m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2))
+            vp.set_center(m.middle)
 
         if vp.key != m.stack_key:  # another stack hangs there (ADC swapped in, a dropped stack)
             stack = next((s for s in self.all_stacks() if s.key == m.stack_key), None)
