@@ -13,6 +13,7 @@ from enum import Enum
 
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, Lesion, Measurement
+from viewer.geometry import in_plane_distance_mm
 from annotation.vocab import CountStatus
 from viewer.model.layout import role_label
 from viewer.records import READING_ROLES, Role
@@ -31,6 +32,7 @@ class CheckCode(str, Enum):
     NOT_COUNTED = "not_counted"
     MEASURED_NOT_COUNTED = "measured_not_counted"
     LOBE_SEGMENT = "lobe_segment"
+    SAME_LESION = "same_lesion"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
                                        f"{', '.join(missing)} (measure it, or mark it not visible / not measurable)",
                                        les.lesion_id))
     out.extend(_larger_unmeasured(lesions, roles))
+    out.extend(_same_lesion_twice(lesions, roles))
     out.extend(_count_gaps(project, patient_id, exam_pair_id, reader, lesions, roles))
     for les in lesions:
         if les.lobe_contradicts_segment:
@@ -128,6 +131,36 @@ def _larger_unmeasured(lesions: list[Lesion], roles: tuple[Role, ...] = READING_
                         f"on {role_label(role)}, {small.lesion_id} is measured ({m.diameter_mm:.1f} mm) while the larger "
                         f"{big.lesion_id} ({size:.1f} mm on another series) is not (the protocol measures the"
                         " largest first)", small.lesion_id, role))
+    return out
+
+
+def lines_overlap(a: Measurement, b: Measurement) -> float | None:
+    """How far apart (mm, in the slice) the middles of two lines on one stack lie when they measure
+    the same lesion -- on the same slice or the next one, each middle within half the longer line
+    of the other's (two lesions side by side are at least half their lengths' sum apart) -- or
+    None. A lesion counted twice: N pressed, then the lesion already measured clicked again."""
+    if a.stack_key != b.stack_key or abs(a.slice_index - b.slice_index) > 1:
+        return None
+    apart = in_plane_distance_mm(a.middle, b.middle, a.row_spacing_mm, a.column_spacing_mm)
+    return apart if apart < 0.5 * max(a.diameter_mm, b.diameter_mm) else None
+
+
+def _same_lesion_twice(lesions: list[Lesion], roles: tuple[Role, ...] = READING_ROLES) -> list[ProtocolWarning]:
+    """On a series, two lesions whose lines lie on each other (:func:`lines_overlap`)."""
+    out = []
+    for role in roles:
+        lines = [(les, m) for les in lesions if isinstance(m := les.observation(role), Measurement)]
+        for i, (first, a) in enumerate(lines):
+            for second, b in lines[i + 1:]:
+                apart = lines_overlap(a, b)
+                if apart is None:
+                    continue
+                where = "the same slice" if a.slice_index == b.slice_index else "neighbouring slices"
+                out.append(ProtocolWarning(
+                    CheckCode.SAME_LESION,
+                    f"on {role_label(role)}, {first.lesion_id} ({a.diameter_mm:.1f} mm) and {second.lesion_id} "
+                    f"({b.diameter_mm:.1f} mm) are measured on {where}, their middles {apart:.1f} mm apart: the same "
+                    f"lesion counted twice? (delete one, or redraw it on its own lesion)", second.lesion_id, role))
     return out
 
 

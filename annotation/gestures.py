@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from annotation.checks import lines_overlap
 from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
 from annotation.records import CountMark, Lesion, Measurement
@@ -313,9 +314,22 @@ class LineGesture(ReadingGesture):
             how += f" on the slice where it is longest ({n} slice{'s' if n > 1 else ''} from the one clicked)"
         if isinstance(before, Measurement):  # one line per lesion and series: the one it replaces, said
             how = f"{how} (replaces {before.diameter_mm:.1f} mm)".lstrip()
+        twice = self._on_another_lesion(lesion_id, role, m)
+        if twice:  # said first, now, while Ctrl+Z still undoes it (Checks keeps saying it)
+            extra = f"; it lies on {twice}: the same lesion twice? (Ctrl+Z undoes)" + extra
         self.say(f"{lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
         self.ctx.measured(view)
         return True
+
+    def _on_another_lesion(self, lesion_id: str, role: Role, m: Measurement) -> str:
+        """The other lesion of this read whose line on ``role`` lies on ``m`` ("L1's line (13.9 mm)"), or ""."""
+        sel = self.selection
+        assert sel.pair is not None
+        for other in self.reading.project.lesions_of(*sel.pair, self.reading.reader):
+            line = other.observation(role)
+            if other.lesion_id != lesion_id and isinstance(line, Measurement) and lines_overlap(m, line) is not None:
+                return f"{other.lesion_id}'s line ({line.diameter_mm:.1f} mm)"
+        return ""
 
     def _suggest(self, view: View, at: tuple[float, float]) -> bool:
         if self.ctx.suggest is None:

@@ -18,10 +18,10 @@ def count_all(reading):
         reading.set_count_status(PAIR, role, "counted")
 
 
-def measure_everywhere(reading, geometry, lesion_id, rows):
+def measure_everywhere(reading, geometry, lesion_id, rows, col=0):
     for role in READING_ROLES:
         reading.set_observation(PAIR, lesion_id, role,
-                                Measurement.from_geometry(geometry, "s", "1", 0, (0, 0), (rows, 0)))
+                                Measurement.from_geometry(geometry, "s", "1", 0, (0, col), (rows, col)))
 
 
 def test_clean_read_has_no_warning(reading, geometry):
@@ -43,8 +43,8 @@ def test_small_diameter(reading, geometry):
 
 def test_more_than_five_measured(reading, geometry):
     count_all(reading)
-    for _ in range(6):
-        measure_everywhere(reading, geometry, reading.add_lesion(PAIR, "left"), 20)
+    for k in range(6):  # six lesions side by side
+        measure_everywhere(reading, geometry, reading.add_lesion(PAIR, "left"), 20, col=20 * k)
     assert codes(reading) == [CheckCode.TOO_MANY_MEASURED]
     reading.undo()  # the sixth lesion's last measurement: still measured somewhere
     assert CheckCode.TOO_MANY_MEASURED in codes(reading)
@@ -66,6 +66,32 @@ def test_missing_status_and_larger_unmeasured(reading, geometry):
     reading.set_observation(PAIR, big, Role.MR_DWI, NotVisible())
     after = check_pair(reading.project, "P1", "E1", "R1")
     assert Role.MR_DWI not in {w.role for w in after if w.code is CheckCode.LARGER_UNMEASURED}
+
+
+def line(geometry, slice_index, a, b):
+    return Measurement.from_geometry(geometry, "s", "1", slice_index, a, b)
+
+
+def test_a_lesion_measured_twice_is_flagged(reading, geometry):
+    """N pressed, then the lesion already measured clicked again: two lesions, one lesion's lines."""
+    count_all(reading)
+    first = reading.add_lesion(PAIR, "right")
+    measure_everywhere(reading, geometry, first, 20)  # rows 0-20 at column 0: 14 mm
+    second = reading.add_lesion(PAIR, "right")
+    measure_everywhere(reading, geometry, second, 20, col=40)  # another lesion beside it: silent
+    assert codes(reading) == []
+    reading.set_observation(PAIR, second, Role.MR_T2FS, line(geometry, 1, (2, 1), (21, 2)))  # on L1, next slice
+    warnings = [w for w in check_pair(reading.project, "P1", "E1", "R1")]
+    assert [(w.code, w.lesion_id, w.role) for w in warnings] == [(CheckCode.SAME_LESION, second, Role.MR_T2FS)]
+    assert warnings[0].message.startswith(f"on T2 FS, {first} (14.0 mm) and {second} (13.4 mm) are measured on "
+                                          "neighbouring slices, their middles 2.2 mm apart: the same lesion counted twice?")
+    # two lesions touching side by side (middles half their lengths' sum apart) stay silent
+    reading.set_observation(PAIR, second, Role.MR_T2FS, line(geometry, 0, (20, 0), (40, 0)))
+    assert codes(reading) == []
+    # on another stack (another series of the role) the lines are not comparable
+    reading.set_observation(PAIR, second, Role.MR_T2FS,
+                            Measurement.from_geometry(geometry, "other", "1", 0, (0, 0), (20, 0)))
+    assert codes(reading) == []
 
 
 def test_long_interval(reading):

@@ -109,6 +109,26 @@ def test_a_click_far_from_the_current_lesions_line_is_not_taken_for_it(ctx, view
     assert ctx.messages[-1].startswith(f"{lid} on CT portal: 16.0 mm (replaces 9.6 mm)"), ctx.messages[-1]
 
 
+def test_a_new_lesion_measured_on_another_lesions_line_says_so_at_once(ctx, view):
+    """N pressed, then the lesion already measured clicked again: the line is recorded (the reader
+    may mean it) and the message says it lies on the other lesion's line while Ctrl+Z undoes it;
+    a line beside it says nothing of the kind."""
+    ctx.suggest = lambda v, pos: Suggestion(v.slice_index, (pos[0], pos[1] - 6), (pos[0], pos[1] + 6), {"algo": "x"})
+    line = LineGesture(ctx)
+    first = ctx.selection.new_lesion()
+    gesture(line, view, [(30, 40)])  # 12 px = 9.6 mm
+    assert "same lesion twice" not in ctx.messages[-1]
+    second = ctx.selection.new_lesion()
+    gesture(line, view, [(35, 41)])  # inside the lesion, off its line (a click on a line picks it)
+    assert ctx.messages[-1].startswith(
+        f"{second} on CT portal: 9.6 mm suggested; it lies on {first}'s line (9.6 mm): the same lesion twice? "
+        "(Ctrl+Z undoes)"), ctx.messages[-1]
+    assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", second)].observation(Role.CT_PORTAL) is not None
+    third = ctx.selection.new_lesion()
+    gesture(line, view, [(30, 60)])  # 20 px = 16 mm away: another lesion
+    assert ctx.messages[-1].startswith(f"{third} on CT portal: 9.6 mm") and "same lesion" not in ctx.messages[-1]
+
+
 def test_a_comparison_cell_refuses_every_gesture(ctx, view):
     ctx.cell_refusal = lambda v: "read-only comparison"
     ctx.selection.new_lesion()

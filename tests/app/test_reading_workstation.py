@@ -72,6 +72,31 @@ def test_pair_shows_the_sample_lesions_and_a_drawn_line_reaches_grid_store_undo(
     assert moved.p1 == m.p1 and moved.diameter_mm > m.diameter_mm
 
 
+def test_a_new_lesion_drawn_over_a_measured_one_is_said_and_checked(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """N, then the lesion already measured drawn again (one lesion counted twice): the status says so
+    at once, while Ctrl+Z undoes it, and the Checks panel keeps saying it until it is mended."""
+    w = window
+    w.reading.activate(0)
+    l1 = w.session.reading.project.lesions[("LLSYN001", "E1", READER, "L1")].observation(Role.CT_ARTERIAL)
+    assert isinstance(l1, Measurement)
+    w.reading.viewports[0].set_index(l1.slice_index)
+    press(w, qtbot, "new_lesion")
+    new = w.state.selection.lesion_id
+    vp = w.grid.viewports[0]
+    (r1, c1), (r2, c2) = l1.p1, l1.p2  # across its middle, away from its ends (a drag from an end edits L1)
+    drag(qtbot, vp, (r1 + 0.3 * (r2 - r1) + 4, c1 + 0.3 * (c2 - c1)), (r2 - 0.3 * (r2 - r1) + 4, c2 - 0.3 * (c2 - c1)))
+    assert f"{new} on CT arterial" in w.status.text()
+    assert f"mm; it lies on L1's line ({l1.diameter_mm:.1f} mm): the same lesion twice? (Ctrl+Z undoes); " in w.status.text()
+    checks = w.docks.checks_panel
+    assert checks is not None
+    said = [checks.list.item(i).text() for i in range(checks.list.count())]
+    assert any(f"L1 ({l1.diameter_mm:.1f} mm) and {new}" in t and "the same lesion counted twice?" in t for t in said), said
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undone: the check is silent
+    assert w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)].observation(Role.CT_ARTERIAL) is None
+    said = [checks.list.item(i).text() for i in range(checks.list.count())]
+    assert not any("the same lesion counted twice?" in t for t in said), said
+
+
 def test_count_with_lobe_switch_changes_the_counts_panel(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     w = window
     w.reading.activate(2)  # T2 FS
