@@ -88,25 +88,21 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float], unvalidat
                     + (f"; {caveat}: check the line" if caveat else "")}
 
 
-#: The b-values the DWI figures hold for (the protocol reads b800; b0 and low b are not validated).
-VALIDATED_MIN_B = 500.0
-
-
 def _caveat(stack: StackInfo) -> str:
     """Why the method is not validated on this stack (with its figures on the sample phantoms, when
     the role has some), or "" on a series the workstation offers one-click diameters on. Diffusion
     is validated at b800 (the protocol's): a stack of low or unknown b-value is not."""
-    from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM
+    from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM, low_b
     from viewer.records import Role
 
-    role, b = stack.role, stack.b_value
-    low_b = role is Role.MR_DWI and (b is None or b < VALIDATED_MIN_B)
-    if role in OFFERED_ROLES and not low_b:
+    role = stack.role
+    not_b800 = low_b(role, stack.b_value)
+    if role in OFFERED_ROLES and not not_b800:
         return ""
     if role is None or role is Role.UNKNOWN:
         return "not validated on a series of no known role"
-    if low_b:
-        return f"not validated on mr_dwi at b={'unknown' if b is None else format(b, 'g')} (the figures are b800's)"
+    if not_b800:
+        return f"not validated on mr_dwi at {not_b800} (the figures are b800's)"
     figures = SAMPLE_ERROR_MM.get(role)
     if figures is None:
         return f"not validated on {role.value}"

@@ -59,6 +59,17 @@ def params_for(role: Role | None) -> SuggestParams:
 
 OFFERED_ROLES = frozenset(r for r, (mae, goal, worst) in SAMPLE_ERROR_MM.items() if mae <= goal and abs(worst) <= 3.0)
 
+#: The b-values the DWI figures hold for (the protocol reads b800; b0 and low b are not validated).
+VALIDATED_MIN_B = 500.0
+
+
+def low_b(role: Role | None, b_value: float | None) -> str:
+    """Why a diffusion stack is outside what the DWI figures hold for (a low or unknown b-value:
+    a b0 stack dropped on the DWI cell, a site without b800), or ""."""
+    if role is not Role.MR_DWI or (b_value is not None and b_value >= VALIDATED_MIN_B):
+        return ""
+    return f"b={'unknown' if b_value is None else format(b_value, 'g')}"
+
 
 def offered_series() -> str:
     """The series one-click diameters are offered on, for menus and messages ("T2 FS, DWI and ...")."""
@@ -78,6 +89,10 @@ def suggest(view: View, at: tuple[float, float]) -> Suggestion:
         why = (f"; on {role_label(role)} the sample phantoms give a mean error of {figure[0]:.1f} mm (goal "
                f"{figure[1]:g} mm), worst {figure[2]:+.1f} mm (goal 3 mm)" if figure else "")
         return Suggestion(k, at, at, {}, refusal=f"one-click diameters are offered on {offered_series()} only{why}")
+    not_b800 = low_b(role, getattr(getattr(volume, "stack", None), "b_value", None))
+    if not_b800:
+        return Suggestion(k, at, at, {}, refusal=f"one-click diameters on diffusion are validated at b800 (the "
+                                                 f"protocol's); this stack is {not_b800}")
     result = suggest_diameter(volume, k, at, params_for(role))
     if isinstance(result, Refusal):
         return Suggestion(k, at, at, result.params, refusal=result.reason)

@@ -159,3 +159,35 @@ def test_one_click_diameters_are_off_until_the_reader_turns_them_on(window: Main
     _click(qtbot, w.grid.viewports[DWI_CELL], model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k))
     assert "drag to draw" in w.status.text()
     assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) is None
+
+
+def test_a_low_b_stack_dropped_on_the_dwi_cell_is_refused(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
+                                                          sample_dicom: Path) -> None:
+    """The DWI figures are b800's (the protocol's): the series' b0 stack, dropped on the DWI cell,
+    keeps the role but a click there is refused, naming its b-value; back on b800 it suggests."""
+    w = window
+    model = w.reading.viewports[DWI_CELL]
+    b800 = model.volume.stack
+    b0 = next(s for s in w.all_stacks() if s.series_instance_uid == b800.series_instance_uid and s.b_value == 0)
+    w._stack_dropped(DWI_CELL, b0.key)  # as a drop from the series browser does
+    qtbot.waitUntil(lambda: model.volume is not None and model.volume.stack.key == b0.key and model.volume.loaded.all(),
+                    timeout=60000)
+    assert model.role is Role.MR_DWI
+    truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
+    lesion = next(les for les in truth["lesions"] if les["id"] == LESION)
+    w.reading.activate(DWI_CELL)
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    k = lesion["series"]["mr_dwi"]["slice_index"]
+    model.set_index(k)
+    at = model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k)
+    _click(qtbot, w.grid.viewports[DWI_CELL], at)
+    assert w.status.text() == ("no suggestion, drag to draw the diameter by hand: one-click diameters on diffusion are "
+                               "validated at b800 (the protocol's); this stack is b=0"), w.status.text()
+    assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) is None
+    w._stack_dropped(DWI_CELL, b800.key)
+    qtbot.waitUntil(lambda: model.volume is not None and model.volume.stack.key == b800.key and model.volume.loaded.all(),
+                    timeout=60000)
+    model.set_index(k)
+    _click(qtbot, w.grid.viewports[DWI_CELL], at)
+    assert isinstance(w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI), Measurement)
