@@ -41,6 +41,10 @@ class VolumeLike(Protocol):
 
 #: Why a lesion under ``min_pixels_across`` is refused (the message's core).
 SMALL = "too small on this series"
+#: How the refusal begins when the slice measured has no elliptical edge.
+IRREGULAR = "the lesion's edge is irregular"
+#: How the refusal begins when the edge leaves the ellipse measured on more rays than the series allows.
+BEYOND_ELLIPSE = "the lesion may go on beyond the ellipse found"
 TOO_SMALL = "too small to suggest"
 
 
@@ -328,6 +332,12 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     rim = final.opposite_rim(p)
     if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
         return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
+    if p.refuse_irregular and p.ellipse_tolerance and final.ellipse is None:
+        return _refuse(f"{IRREGULAR}: no ellipse fits the edge found within {p.ellipse_tolerance:.0%} of its short axis "
+                       f"(a vessel, the capsule or the liver's texture shapes it, or the edge is lost in the noise)", p)
+    if p.max_leak_measured and final.leaked_fraction > p.max_leak_measured:
+        return _refuse(f"{BEYOND_ELLIPSE}: its edge leaves the ellipse on {final.leaked_fraction:.0%} of the rays "
+                       f"(a lobe, a lesion next to it or a vessel; over {p.max_leak_measured:.0%} on this series)", p)
     if p.lesion_side and final.levels.sign != p.lesion_side:  # not this series' lesion (a flow void on T2 FS)
         found_side, lesion_side = ("darker", "brighter") if p.lesion_side > 0 else ("brighter", "darker")
         return _refuse(f"what was found is {found_side} than the liver ({final.levels.lesion:.0f} against "
