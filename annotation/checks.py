@@ -8,6 +8,7 @@ good reason; the checks say so and leave the decision to the reader.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 
@@ -134,33 +135,48 @@ def _larger_unmeasured(lesions: list[Lesion], roles: tuple[Role, ...] = READING_
     return out
 
 
-def lines_overlap(a: Measurement, b: Measurement) -> float | None:
-    """How far apart (mm, in the slice) the middles of two lines on one stack lie when they measure
-    the same lesion -- on the same slice or the next one, each middle within half the longer line
-    of the other's (two lesions side by side are at least half their lengths' sum apart) -- or
-    None. A lesion counted twice: N pressed, then the lesion already measured clicked again."""
-    if a.stack_key != b.stack_key or abs(a.slice_index - b.slice_index) > 1:
+def lines_overlap(a: Measurement, b: Measurement, z_apart_mm: float | None = None) -> float | None:
+    """How far apart (mm) the middles of two lines on one stack lie when they measure the same
+    lesion, or None. A lesion counted twice: N pressed, then the lesion already measured drawn again.
+
+    The same lesion: the middles within half the *shorter* line of each other (a lesion touching
+    the flank of an elongated one is further: its half-length plus the other's half-width). In 3-D
+    when the distance between the two slices is known (``z_apart_mm``, from the stack's geometry:
+    two small lesions on neighbouring 7 mm slices are not one); without it (the store keeps no slice
+    positions) on the same slice or the next one, in the slice's plane."""
+    if a.stack_key != b.stack_key:
         return None
     apart = in_plane_distance_mm(a.middle, b.middle, a.row_spacing_mm, a.column_spacing_mm)
-    return apart if apart < 0.5 * max(a.diameter_mm, b.diameter_mm) else None
+    if z_apart_mm is not None:
+        apart = math.hypot(apart, z_apart_mm)
+    elif abs(a.slice_index - b.slice_index) > 1:
+        return None
+    return apart if apart < 0.5 * min(a.diameter_mm, b.diameter_mm) else None
 
 
 def _same_lesion_twice(lesions: list[Lesion], roles: tuple[Role, ...] = READING_ROLES) -> list[ProtocolWarning]:
-    """On a series, two lesions whose lines lie on each other (:func:`lines_overlap`)."""
+    """Two lesions whose lines lie on each other (:func:`lines_overlap`) on one or more series: one
+    warning per pair, naming the series (the first of them is where Checks jumps)."""
     out = []
-    for role in roles:
-        lines = [(les, m) for les in lesions if isinstance(m := les.observation(role), Measurement)]
-        for i, (first, a) in enumerate(lines):
-            for second, b in lines[i + 1:]:
-                apart = lines_overlap(a, b)
-                if apart is None:
-                    continue
-                where = "the same slice" if a.slice_index == b.slice_index else "neighbouring slices"
-                out.append(ProtocolWarning(
-                    CheckCode.SAME_LESION,
-                    f"on {role_label(role)}, {first.lesion_id} ({a.diameter_mm:.1f} mm) and {second.lesion_id} "
-                    f"({b.diameter_mm:.1f} mm) are measured on {where}, their middles {apart:.1f} mm apart: the same "
-                    f"lesion counted twice? (delete one, or redraw it on its own lesion)", second.lesion_id, role))
+    for i, first in enumerate(lesions):
+        for second in lesions[i + 1:]:
+            found = []
+            for role in roles:
+                a, b = first.observation(role), second.observation(role)
+                if isinstance(a, Measurement) and isinstance(b, Measurement):
+                    apart = lines_overlap(a, b)
+                    if apart is not None:
+                        found.append((role, a, b, apart))
+            if not found:
+                continue
+            role, a, b, apart = found[0]
+            where = "the same slice" if a.slice_index == b.slice_index else "neighbouring slices"
+            also = f" (also on {', '.join(role_label(r) for r, *_ in found[1:])})" if len(found) > 1 else ""
+            out.append(ProtocolWarning(
+                CheckCode.SAME_LESION,
+                f"on {role_label(role)}{also}, {first.lesion_id} ({a.diameter_mm:.1f} mm) and {second.lesion_id} "
+                f"({b.diameter_mm:.1f} mm) are measured on {where}, their middles {apart:.1f} mm apart: the same "
+                f"lesion counted twice? (delete one, or redraw it on its own lesion)", second.lesion_id, role))
     return out
 
 

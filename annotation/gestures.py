@@ -314,20 +314,24 @@ class LineGesture(ReadingGesture):
             how += f" on the slice where it is longest ({n} slice{'s' if n > 1 else ''} from the one clicked)"
         if isinstance(before, Measurement):  # one line per lesion and series: the one it replaces, said
             how = f"{how} (replaces {before.diameter_mm:.1f} mm)".lstrip()
-        twice = self._on_another_lesion(lesion_id, role, m)
+        twice = self._on_another_lesion(lesion_id, role, m, view.geometry)
         if twice:  # said first, now, while Ctrl+Z still undoes it (Checks keeps saying it)
             extra = f"; it lies on {twice}: the same lesion twice? (Ctrl+Z undoes)" + extra
         self.say(f"{lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
         self.ctx.measured(view)
         return True
 
-    def _on_another_lesion(self, lesion_id: str, role: Role, m: Measurement) -> str:
-        """The other lesion of this read whose line on ``role`` lies on ``m`` ("L1's line (13.9 mm)"), or ""."""
+    def _on_another_lesion(self, lesion_id: str, role: Role, m: Measurement, geo: StackGeometry) -> str:
+        """The other lesion of this read whose line on ``role`` lies on ``m`` ("L1's line (13.9 mm)"),
+        in 3-D through the stack's slice positions (``geo``: the stack both are drawn on), or ""."""
         sel = self.selection
         assert sel.pair is not None
+        z = geo.slice_projections_mm
         for other in self.reading.project.lesions_of(*sel.pair, self.reading.reader):
             line = other.observation(role)
-            if other.lesion_id != lesion_id and isinstance(line, Measurement) and lines_overlap(m, line) is not None:
+            if other.lesion_id == lesion_id or not isinstance(line, Measurement) or line.slice_index >= len(z):
+                continue
+            if lines_overlap(m, line, abs(float(z[m.slice_index] - z[line.slice_index]))) is not None:
                 return f"{other.lesion_id}'s line ({line.diameter_mm:.1f} mm)"
         return ""
 

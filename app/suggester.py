@@ -28,7 +28,7 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: the liver, necrotic cores; T1: a small lesion pressed against a portal vein as bright or as dark
 #: as it, a lesion's faint tip). ``lesionlab suggest`` refuses there too unless ``--unvalidated``.
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
-    Role.CT_ARTERIAL: (0.58, 0.5, 12.58), Role.CT_PORTAL: (1.86, 0.5, -15.82), Role.MR_T2FS: (0.49, 1.0, 2.46),
+    Role.CT_ARTERIAL: (0.58, 0.5, 12.58), Role.CT_PORTAL: (1.63, 0.5, -15.82), Role.MR_T2FS: (0.49, 1.0, 2.46),
     Role.MR_DWI: (0.67, 1.5, -1.82), Role.MR_T1_ARTERIAL: (0.48, 1.0, 3.71), Role.MR_T1_PORTAL: (0.82, 1.0, -12.39),
     Role.MR_ADC: (4.98, 1.5, -22.70),
 }

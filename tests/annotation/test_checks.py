@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from annotation.checks import CheckCode, check_pair, check_patient
 from annotation.records import Measurement, NotVisible
 from tests.annotation.conftest import PAIR
@@ -88,6 +90,19 @@ def test_a_lesion_measured_twice_is_flagged(reading, geometry):
     # two lesions touching side by side (middles half their lengths' sum apart) stay silent
     reading.set_observation(PAIR, second, Role.MR_T2FS, line(geometry, 0, (20, 0), (40, 0)))
     assert codes(reading) == []
+    # a small lesion against the flank of an elongated one: its middle 12 mm from the long line's
+    # (a 30 mm line across, 20 mm along the rows at 0.7 mm, + a 10 mm one beside it) is not the same lesion
+    reading.set_observation(PAIR, first, Role.MR_T2FS, line(geometry, 0, (100, 50), (100, 73)))  # 29.9 mm
+    reading.set_observation(PAIR, second, Role.MR_T2FS, line(geometry, 0, (107, 62), (121, 62)))  # 9.8 mm
+    assert codes(reading) == []
+    # measured twice on two series: one warning, naming both
+    reading.set_observation(PAIR, second, Role.MR_T2FS, line(geometry, 0, (1, 0), (20, 1)))
+    reading.set_observation(PAIR, second, Role.MR_DWI, line(geometry, 0, (1, 0), (20, 1)))
+    reading.set_observation(PAIR, first, Role.MR_T2FS, line(geometry, 0, (0, 0), (20, 0)))
+    twice = check_pair(reading.project, "P1", "E1", "R1")
+    assert [(w.code, w.role) for w in twice] == [(CheckCode.SAME_LESION, Role.MR_T2FS)]
+    assert twice[0].message.startswith(f"on T2 FS (also on DWI b800), {first} (14.0 mm) and {second}"), twice[0].message
+    reading.set_observation(PAIR, second, Role.MR_DWI, line(geometry, 0, (0, 40), (20, 40)))
     # on another stack (another series of the role) the lines are not comparable
     reading.set_observation(PAIR, second, Role.MR_T2FS,
                             Measurement.from_geometry(geometry, "other", "1", 0, (0, 0), (20, 0)))
@@ -105,3 +120,17 @@ def test_grade_disagreement(reading):
     assert check_patient(reading.project, "P1") == []
     reading.edit_patient("P1", ki67_percent=50, grade_entered="G1")
     assert [w.code for w in check_patient(reading.project, "P1")] == [CheckCode.GRADE_DISAGREES]
+
+
+def test_lines_overlap_in_3d_when_the_slices_positions_are_known(geometry):
+    """The gesture knows the stack's slice positions: two 6 mm lesions 1.5 mm apart in the plane
+    on neighbouring 7 mm slices are two lesions; one 14 mm lesion measured on 1 mm slices three
+    apart is one. Without positions (Checks: the store keeps none) the next slice is the limit."""
+    from annotation.checks import lines_overlap
+
+    small_a, small_b = line(geometry, 3, (0, 0), (9, 0)), line(geometry, 4, (2, 1), (11, 1))  # 6.3 mm each
+    assert lines_overlap(small_a, small_b) is not None
+    assert lines_overlap(small_a, small_b, z_apart_mm=7.0) is None
+    big_a, big_b = line(geometry, 3, (0, 0), (20, 0)), line(geometry, 6, (1, 0), (21, 0))  # 14 mm, 3 slices apart
+    assert lines_overlap(big_a, big_b) is None
+    assert lines_overlap(big_a, big_b, z_apart_mm=3.0) == pytest.approx(3.0, abs=0.2)

@@ -321,9 +321,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
             if _moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
-        elif SMALL in again.reason or TOO_SMALL in again.reason:
-            # measured from its full slice, the lesion is too small for the series: the tip's levels,
-            # which lengthen it, are not to make it pass (b800, an 8.4 mm lesion: 13.3 mm)
+        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE)) or SMALL in again.reason or TOO_SMALL in again.reason:
+            # measured from its full slice, the lesion is too small for the series, or its edge there is
+            # no ellipse: the tip's levels, which lengthen it, are not to make it pass (b800, an 8.4 mm
+            # lesion: 13.3 mm)
             return Refusal(again.reason, {**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
     final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
     shell = final.fainter_shell(p)
@@ -332,16 +333,16 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     rim = final.opposite_rim(p)
     if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
         return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
+    if p.lesion_side and final.levels.sign != p.lesion_side:  # not this series' lesion (a flow void on T2 FS)
+        found_side, lesion_side = ("darker", "brighter") if p.lesion_side > 0 else ("brighter", "darker")
+        return _refuse(f"what was found is {found_side} than the liver ({final.levels.lesion:.0f} against "
+                       f"{final.levels.mode:.0f}); a lesion on this series is {lesion_side} (a vessel?)", p)
     if p.refuse_irregular and p.ellipse_tolerance and final.ellipse is None:
         return _refuse(f"{IRREGULAR}: no ellipse fits the edge found within {p.ellipse_tolerance:.0%} of its short axis "
                        f"(a vessel, the capsule or the liver's texture shapes it, or the edge is lost in the noise)", p)
     if p.max_leak_measured and final.leaked_fraction > p.max_leak_measured:
         return _refuse(f"{BEYOND_ELLIPSE}: its edge leaves the ellipse on {final.leaked_fraction:.0%} of the rays "
                        f"(a lobe, a lesion next to it or a vessel; over {p.max_leak_measured:.0%} on this series)", p)
-    if p.lesion_side and final.levels.sign != p.lesion_side:  # not this series' lesion (a flow void on T2 FS)
-        found_side, lesion_side = ("darker", "brighter") if p.lesion_side > 0 else ("brighter", "darker")
-        return _refuse(f"what was found is {found_side} than the liver ({final.levels.lesion:.0f} against "
-                       f"{final.levels.mode:.0f}); a lesion on this series is {lesion_side} (a vessel?)", p)
     d, p1, p2 = _measure(final, spacing)
     lv = final.levels
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
