@@ -95,7 +95,9 @@ def hit(ctx: ReadingContext, event: PointerEvent, prefer: str = "mark") -> Picke
     key, k = view.model.key, view.slice_index
 
     def nearest(items: list[tuple[float, Picked]]) -> Picked | None:
-        best = min(items, key=lambda item: item[0], default=None)
+        # at the same distance (a line drawn on another's), the current lesion's: the one just drawn
+        current = ctx.selection.lesion_id
+        best = min(items, key=lambda item: (round(item[0], 1), item[1].lesion_id != current), default=None)
         return best[1] if best is not None and best[0] <= GRAB_PX else None
 
     marks = ctx.content.marks(role, key, k)
@@ -316,9 +318,10 @@ class LineGesture(ReadingGesture):
             how = f"{how} (replaces {before.diameter_mm:.1f} mm)".lstrip()
         twice = self._on_another_lesion(lesion_id, role, m, view.geometry)
         if twice:  # said first, now, while Ctrl+Z still undoes it (Checks keeps saying it)
-            extra = f"; it lies on {twice}: the same lesion twice? (Ctrl+Z undoes)" + extra
+            extra = f"; {twice} is here too: the same lesion twice? (Ctrl+Z undoes)" + extra
         self.say(f"{lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
-        self.ctx.measured(view)
+        if not twice:  # on to the next series; a line on another lesion's stays in view, to be undone or kept
+            self.ctx.measured(view)
         return True
 
     def _on_another_lesion(self, lesion_id: str, role: Role, m: Measurement, geo: StackGeometry) -> str:

@@ -41,6 +41,8 @@ def active_role(state: WorkstationState) -> Role:
     if kind is CellKind.COMPARISON:
         raise LesionlabError(state.cell_title(cell) + ": nothing is recorded on a comparison cell")
     role = state.reading_role(cell)
+    if role is None and state.below_read_b(cell):
+        raise LesionlabError(state.not_read_here(cell))
     if role is None:
         raise LesionlabError(f"the active cell shows {state.cell_title(cell)}, not one of the six reading series")
     return role

@@ -30,7 +30,7 @@ from viewer.model.events import Signal
 from viewer.model.layout import role_label
 from viewer.model.pointer import View
 from viewer.model.reading import ReadingModel
-from viewer.records import READING_ROLES, Role, StackInfo
+from viewer.records import READING_ROLES, Role, StackInfo, below_read_b
 from viewer.studies import ExamPair as ViewerPair
 
 
@@ -242,7 +242,10 @@ class WorkstationState:
         c = self.viewer.hanging.cells[cell]
         if c.stack is None:
             return role_label(c.role)
-        title = role_label(self.viewer.hanging.role_of(c.stack)) or c.stack.modality
+        role = self.viewer.hanging.role_of(c.stack)
+        title = role_label(role) or c.stack.modality
+        if role is Role.MR_DWI and c.stack.b_value is not None and c.stack.b_value != 800:
+            title = f"DWI b{c.stack.b_value:g}"  # not the b800 the role's name says
         if self.cell_kind(cell) is CellKind.COMPARISON:
             who = c.stack.patient_id if self.pair is None or c.stack.patient_id != self.pair.patient_id else ""
             date = c.stack.study_date
@@ -259,6 +262,8 @@ class WorkstationState:
     def cell_refusal(self, view: View) -> str | None:
         """Why nothing may be recorded on the cell of ``view``: not part of the pair being read."""
         cell = self.cell_of(view)
+        if cell is not None and self.cell_kind(cell) is CellKind.READING and self.below_read_b(cell):
+            return self.not_read_here(cell)
         if cell is None or self.cell_kind(cell) is not CellKind.COMPARISON:
             return None
         stack = self.viewer.hanging.cells[cell].stack
@@ -274,7 +279,18 @@ class WorkstationState:
         if self.cell_kind(cell) is not CellKind.READING:
             return None
         role = self.viewer.viewports[cell].role
-        return role if role in READING_ROLES else None
+        return role if role in READING_ROLES and not self.below_read_b(cell) else None
+
+    def not_read_here(self, cell: int) -> str:
+        """Why a reading cell showing a low-b diffusion stack records nothing."""
+        return (f"this cell shows {self.cell_title(cell)}: the protocol reads diffusion on b800 (double-click "
+                f"the series' b800 stack in the browser to read it here)")
+
+    def below_read_b(self, cell: int) -> bool:
+        """Whether the cell shows a diffusion stack under the b-value the protocol reads (a b0 stack
+        shown in the DWI cell: a line drawn there would be stored as the lesion's b800 diameter)."""
+        stack = self.viewer.hanging.cells[cell].stack
+        return stack is not None and below_read_b(self.viewer.hanging.role_of(stack), stack.b_value)
 
     # ------------------------------------------------------------------ lobes by position
     def lobe_at(self, view: View, pos: tuple[float, float]) -> tuple[Lobe | None, str]:

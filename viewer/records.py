@@ -50,6 +50,16 @@ READING_ROLES: tuple[Role, ...] = (
     Role.MR_T1_PORTAL,
 )
 
+#: The lowest b-value of the diffusion image the protocol reads (b800; a site's b600-b1000 counts):
+#: a DWI stack of a lower b-value (b0, b50) is shown to look at, not read on.
+DWI_READ_MIN_B = 500.0
+
+
+def below_read_b(role: Role | None, b_value: float | None) -> bool:
+    """Whether a stack of ``role`` at ``b_value`` is a diffusion image under :data:`DWI_READ_MIN_B`
+    (False when the b-value is unknown: nothing says so)."""
+    return role is Role.MR_DWI and b_value is not None and b_value < DWI_READ_MIN_B
+
 
 @dataclass(frozen=True, slots=True)
 class FileRef:

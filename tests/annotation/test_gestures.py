@@ -111,7 +111,8 @@ def test_a_click_far_from_the_current_lesions_line_is_not_taken_for_it(ctx, view
 
 def test_a_new_lesion_measured_on_another_lesions_line_says_so_at_once(ctx, view):
     """N pressed, then the lesion already measured clicked again: the line is recorded (the reader
-    may mean it) and the message says it lies on the other lesion's line while Ctrl+Z undoes it;
+    may mean it) and the message says the other lesion's line is there too while Ctrl+Z undoes it,
+    and the view stays (no move on to the next series);
     a line beside it says nothing of the kind."""
     ctx.suggest = lambda v, pos: Suggestion(v.slice_index, (pos[0], pos[1] - 6), (pos[0], pos[1] + 6), {"algo": "x"})
     line = LineGesture(ctx)
@@ -121,12 +122,29 @@ def test_a_new_lesion_measured_on_another_lesions_line_says_so_at_once(ctx, view
     second = ctx.selection.new_lesion()
     gesture(line, view, [(35, 41)])  # inside the lesion, off its line (a click on a line picks it)
     assert ctx.messages[-1].startswith(
-        f"{second} on CT portal: 9.6 mm suggested; it lies on {first}'s line (9.6 mm): the same lesion twice? "
+        f"{second} on CT portal: 9.6 mm suggested; {first}'s line (9.6 mm) is here too: the same lesion twice? "
         "(Ctrl+Z undoes)"), ctx.messages[-1]
     assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", second)].observation(Role.CT_PORTAL) is not None
     third = ctx.selection.new_lesion()
     gesture(line, view, [(30, 60)])  # 20 px = 16 mm away: another lesion
     assert ctx.messages[-1].startswith(f"{third} on CT portal: 9.6 mm") and "same lesion" not in ctx.messages[-1]
+
+
+def test_a_line_drawn_exactly_on_anothers_is_the_one_under_the_pointer(ctx, view):
+    """Two lesions' lines on top of each other (a lesion counted twice): what is under the pointer
+    (Delete, a pick) is the current lesion's, the one just drawn -- a reader's check pressed Delete
+    on the duplicate and lost the first lesion's line."""
+    ctx.suggest = lambda v, pos: Suggestion(v.slice_index, (30, 30), (30, 50), {"algo": "x"})
+    line = LineGesture(ctx)
+    first = ctx.selection.new_lesion()
+    gesture(line, view, [(30, 30), (30, 50)])
+    second = ctx.selection.new_lesion()
+    gesture(line, view, [(34, 40)])  # a click inside the lesion: the same line suggested again
+    assert "the same lesion twice?" in ctx.messages[-1], ctx.messages[-1]
+    picked = hit(ctx, PointerEvent.at(view, PointerKind.MOVE, 30.0, 40.0), prefer="line")
+    assert picked is not None and picked.lesion_id == second, picked
+    ctx.selection.set_lesion(first)
+    assert hit(ctx, PointerEvent.at(view, PointerKind.MOVE, 30.0, 40.0), prefer="line").lesion_id == first
 
 
 def test_a_comparison_cell_refuses_every_gesture(ctx, view):

@@ -86,7 +86,8 @@ def test_a_new_lesion_drawn_over_a_measured_one_is_said_and_checked(window: Main
     (r1, c1), (r2, c2) = l1.p1, l1.p2  # across its middle, away from its ends (a drag from an end edits L1)
     drag(qtbot, vp, (r1 + 0.3 * (r2 - r1) + 4, c1 + 0.3 * (c2 - c1)), (r2 - 0.3 * (r2 - r1) + 4, c2 - 0.3 * (c2 - c1)))
     assert f"{new} on CT arterial" in w.status.text()
-    assert f"mm; it lies on L1's line ({l1.diameter_mm:.1f} mm): the same lesion twice? (Ctrl+Z undoes); " in w.status.text()
+    assert f"mm; L1's line ({l1.diameter_mm:.1f} mm) is here too: the same lesion twice? (Ctrl+Z undoes); " in w.status.text()
+    assert "next:" not in w.status.text() and w.state.viewer.layout.active == 0  # it stays, to be undone or kept
     checks = w.docks.checks_panel
     assert checks is not None
     said = [checks.list.item(i).text() for i in range(checks.list.count())]

@@ -161,30 +161,38 @@ def test_one_click_diameters_are_off_until_the_reader_turns_them_on(window: Main
     assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) is None
 
 
-def test_a_low_b_stack_dropped_on_the_dwi_cell_is_refused(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
-                                                          sample_dicom: Path) -> None:
-    """The DWI figures are b800's (the protocol's): the series' b0 stack, dropped on the DWI cell,
-    keeps the role but a click there is refused, naming its b-value; back on b800 it suggests."""
+def test_a_low_b_stack_dropped_on_the_dwi_cell_is_read_on_nothing(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
+                                                                  sample_dicom: Path) -> None:
+    """The protocol reads diffusion on b800 (and the DWI figures are b800's): the series' b0 stack,
+    dropped on the DWI cell, is titled by its b-value and neither a click nor a drag records
+    anything there -- a reader's check drew a line on b0 that was stored and exported as the
+    lesion's b800 diameter; back on b800 a click suggests."""
     w = window
     model = w.reading.viewports[DWI_CELL]
     b800 = model.volume.stack
     b0 = next(s for s in w.all_stacks() if s.series_instance_uid == b800.series_instance_uid and s.b_value == 0)
+    w.reading.activate(DWI_CELL)
+    press(w, qtbot, "new_lesion")  # on b800
+    lid = w.state.selection.lesion_id
     w._stack_dropped(DWI_CELL, b0.key)  # as a drop from the series browser does
     qtbot.waitUntil(lambda: model.volume is not None and model.volume.stack.key == b0.key and model.volume.loaded.all(),
                     timeout=60000)
     assert model.role is Role.MR_DWI
     truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
     lesion = next(les for les in truth["lesions"] if les["id"] == LESION)
-    w.reading.activate(DWI_CELL)
-    press(w, qtbot, "new_lesion")
-    lid = w.state.selection.lesion_id
     k = lesion["series"]["mr_dwi"]["slice_index"]
     model.set_index(k)
     at = model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k)
+    assert w.state.cell_title(DWI_CELL) == "DWI b0"
+    refusal = ("this cell shows DWI b0: the protocol reads diffusion on b800 (double-click the series' b800 stack "
+               "in the browser to read it here)")
     _click(qtbot, w.grid.viewports[DWI_CELL], at)
-    assert w.status.text() == ("no suggestion, drag to draw the diameter by hand: one-click diameters on diffusion are "
-                               "validated at b800 (the protocol's); this stack is b=0"), w.status.text()
+    assert w.status.text() == refusal, w.status.text()
+    drag(qtbot, w.grid.viewports[DWI_CELL], (at[0] - 4, at[1]), (at[0] + 4, at[1]))
+    assert w.status.text() == refusal, w.status.text()
     assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) is None
+    press(w, qtbot, "new_lesion")  # N and the status keys say why too
+    assert w.status.text().endswith(refusal) and w.state.selection.lesion_id == lid, w.status.text()
     w._stack_dropped(DWI_CELL, b800.key)
     qtbot.waitUntil(lambda: model.volume is not None and model.volume.stack.key == b800.key and model.volume.loaded.all(),
                     timeout=60000)
