@@ -14,7 +14,7 @@ from annotation.gestures import Suggestion
 from app.workstation import WorkstationState
 from viewer.model.layout import role_label
 from viewer.model.pointer import View
-from viewer.records import DWI_READ_MIN_B, READING_ROLES, Role
+from viewer.records import READING_ROLES, Role, below_read_b
 from viewer.segment import Refusal, SuggestParams, suggest_diameter
 
 #: Where the workstation offers one-click diameters: the series on which the method meets the issue's
@@ -67,9 +67,10 @@ def params_for(role: Role | None) -> SuggestParams:
 OFFERED_ROLES = frozenset(r for r, (mae, goal, worst) in SAMPLE_ERROR_MM.items() if mae <= goal and abs(worst) <= 3.0)
 
 def low_b(role: Role | None, b_value: float | None) -> str:
-    """Why a diffusion stack is outside what the DWI figures hold for (b800's: a low or unknown
-    b-value, a b0 stack dropped on the DWI cell, a site without b800), or ""."""
-    if role is not Role.MR_DWI or (b_value is not None and b_value >= DWI_READ_MIN_B):
+    """Why a diffusion stack is outside what the DWI figures hold for (b800's): a b-value under the
+    one the protocol reads (:func:`viewer.records.below_read_b`: a b0 stack) or an unknown one,
+    which the reading accepts but the figures do not; or ""."""
+    if role is not Role.MR_DWI or not (b_value is None or below_read_b(role, b_value)):
         return ""
     return f"b={'unknown' if b_value is None else format(b_value, 'g')}"
 
