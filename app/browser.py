@@ -13,7 +13,7 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QDrag
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from viewer.model.layout import role_label
+from viewer.model.layout import stack_label
 from viewer.model.settings import RoleOverrides
 from viewer.qt.viewport import STACK_MIME
 from viewer.records import StackInfo
@@ -110,7 +110,7 @@ class StudyBrowser(QTreeWidget):
     def _show_role(self, item: QTreeWidgetItem, stack: StackInfo) -> None:
         corrected = self.overrides.get(stack.key)
         role = corrected or stack.role
-        item.setText(1, role_label(role) + (" ✎" if corrected else ""))
+        item.setText(1, stack_label(role, stack.b_value) + (" ✎" if corrected else ""))
         item.setToolTip(1, "corrected by the reader" if corrected else
                         f"indexer: {stack.role_reason} (confidence {stack.role_confidence:.0%})")
         item.setForeground(1, QBrush(QColor(255, 196, 64) if corrected else DIM if stack.role_confidence < 0.5 else QColor(214, 214, 214)))

@@ -27,7 +27,7 @@ from annotation.vocab import Lobe
 from app.reading_session import ReadingSession
 from viewer.errors import LesionlabError
 from viewer.model.events import Signal
-from viewer.model.layout import role_label
+from viewer.model.layout import role_label, stack_label
 from viewer.model.pointer import View
 from viewer.model.reading import ReadingModel
 from viewer.records import READING_ROLES, Role, StackInfo, below_read_b
@@ -242,10 +242,7 @@ class WorkstationState:
         c = self.viewer.hanging.cells[cell]
         if c.stack is None:
             return role_label(c.role)
-        role = self.viewer.hanging.role_of(c.stack)
-        title = role_label(role) or c.stack.modality
-        if role is Role.MR_DWI and c.stack.b_value is not None and c.stack.b_value != 800:
-            title = f"DWI b{c.stack.b_value:g}"  # not the b800 the role's name says
+        title = stack_label(self.viewer.hanging.role_of(c.stack), c.stack.b_value) or c.stack.modality
         if self.cell_kind(cell) is CellKind.COMPARISON:
             who = c.stack.patient_id if self.pair is None or c.stack.patient_id != self.pair.patient_id else ""
             date = c.stack.study_date

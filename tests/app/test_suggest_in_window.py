@@ -184,6 +184,17 @@ def test_a_low_b_stack_dropped_on_the_dwi_cell_is_read_on_nothing(window: MainWi
     model.set_index(k)
     at = model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k)
     assert w.state.cell_title(DWI_CELL) == "DWI b0"
+    from PySide6.QtWidgets import QTreeWidgetItemIterator
+
+    from app.browser import PAYLOAD
+    listed = {}
+    it = QTreeWidgetItemIterator(w.browser)
+    while it.value():
+        payload = it.value().data(0, PAYLOAD)
+        if getattr(payload, "key", None) in (b0.key, b800.key):
+            listed[payload.key] = it.value().text(1)
+        it += 1
+    assert listed == {b0.key: "DWI b0", b800.key: "DWI b800"}, listed  # the browser names the stack too
     refusal = ("this cell shows DWI b0: the protocol reads diffusion on b800 (double-click the series' b800 stack "
                "in the browser to read it here)")
     _click(qtbot, w.grid.viewports[DWI_CELL], at)

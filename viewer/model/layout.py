@@ -29,6 +29,14 @@ def role_label(role: Role | None) -> str:
     return ROLE_LABELS.get(role, "") if role is not None else ""
 
 
+def stack_label(role: Role | None, b_value: float | None) -> str:
+    """A stack's name by its role, with a diffusion stack's own b-value ("DWI b0" for the b0 stack
+    of the DWI series, not the "DWI b800" the role is read on)."""
+    if role is Role.MR_DWI and b_value is not None and b_value != 800:
+        return f"DWI b{b_value:g}"
+    return role_label(role)
+
+
 #: Grids offered by the layout keys, (rows, columns).
 GRIDS: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 2), (2, 3), (3, 3))
 DEFAULT_GRID = (2, 3)
