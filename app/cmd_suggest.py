@@ -92,7 +92,7 @@ def _caveat(stack: StackInfo) -> str:
     """Why the method is not validated on this stack (with its figures on the sample phantoms, when
     the role has some), or "" on a series the workstation offers one-click diameters on. Diffusion
     is validated at b800 (the protocol's): a stack of low or unknown b-value is not."""
-    from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM, low_b
+    from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM, SMALL_LESIONS_OFF, low_b, small_lesions_off
     from viewer.records import Role
 
     role = stack.role
@@ -103,6 +103,9 @@ def _caveat(stack: StackInfo) -> str:
         return "not validated on a series of no known role"
     if not_b800:
         return f"not validated on mr_dwi at {not_b800} (the figures are b800's)"
+    if role in SMALL_LESIONS_OFF:
+        return (f"not validated on {role.value}: on the sample phantoms {small_lesions_off(role)}; the rule: within "
+                f"3 mm or a refusal")
     figures = SAMPLE_ERROR_MM.get(role)
     if figures is None:
         return f"not validated on {role.value}"

@@ -57,7 +57,7 @@ def test_mri_suggestion_rate_limits_of_agreement_and_worst_error(outcomes: list[
     row = _rows(outcomes, MR)
     assert row["rate"] >= 0.85, row  # goal 0.95 (0.89 today: b800's lesions under 5 pixels on < 3 slices refused)
     assert row["loa_low_mm"] >= -2.5 and row["loa_high_mm"] <= 2.5, row  # goal +-2 mm (-1.9 to +1.9 today)
-    assert row["over_5mm"] == 0 and row["over_3mm"] <= 1, row  # T1 arterial: 3.7 mm (not offered in the window)
+    assert row["over_5mm"] == 0 and row["over_3mm"] == 0, row  # T1 arterial's +3.7 mm refused since v6 (split_size)
 
 
 def test_the_window_offers_one_click_only_where_the_sample_meets_the_goals(outcomes: list[bs.Outcome]) -> None:
@@ -175,6 +175,32 @@ def test_a_click_on_the_lesions_tip_ends_as_a_click_on_its_full_slice(sample_dic
     assert abs(got[14][0] - lesion["series"]["mr_dwi"]["axial_diameter_on_slice_mm"]) <= 1.0, got
 
 
+def test_a_lesion_joined_to_a_vessel_that_parts_on_the_next_slice_is_refused(
+        sample_dicom: Path, volumes: Callable[[str, str], Any]) -> None:
+    """LLSYN001 L03 on T1 arterial (10.6 mm, pressed against a portal vein as bright as it): on the
+    slice clicked, the lesion's tip, lesion and vein merge into one 13.6 mm outline, measured 14.3 mm
+    (+3.7) on all of the bench's clicks; on the next slice, under that outline's centre, a 6.1 mm
+    part 7.0 mm off it. Refused now ("joins two structures"); the other T1 arterial lesions of the
+    sample stay within 3 mm."""
+    from viewer.segment import Refusal, suggest_diameter
+    from viewer.segment.suggest import SPLITS
+
+    from app.suggester import params_for
+    from viewer.records import Role
+
+    groups = bs.cases(volumes, np.random.default_rng(bs.SEED + 1), n_clicks=bs.REPEAT_CLICKS, roles=("mr_t1_arterial",),
+                      sample=sample_dicom)
+    l03 = next(g for g in groups if (g[0].patient, g[0].lesion) == ("LLSYN001", "L03"))
+    for c in l03:
+        s = suggest_diameter(c.volume, c.click_slice, c.click, params_for(Role.MR_T1_ARTERIAL))
+        assert isinstance(s, Refusal) and s.reason.startswith(SPLITS), s
+        assert "a 6.1 mm part 7.0 mm off it, against 13.6 mm here" in s.reason, s.reason
+    others = [c for g in groups if g is not l03 for c in g[:3]]
+    for c in others:
+        s = suggest_diameter(c.volume, c.click_slice, c.click, params_for(Role.MR_T1_ARTERIAL))
+        assert isinstance(s, Refusal) or abs(s.diameter_mm - c.truth_mm) <= 3.0, (c.patient, c.lesion, s.diameter_mm)
+
+
 def test_small_lesions_on_t2fs_and_dwi_within_3_mm_or_refused(sample_dicom: Path,
                                                                volumes: Callable[[str, str], Any]) -> None:
     """The protocol measures lesions from 5 mm; the goals start at 10. On the sample's lesions of
@@ -182,8 +208,8 @@ def test_small_lesions_on_t2fs_and_dwi_within_3_mm_or_refused(sample_dicom: Path
     (app.suggester.params_for): within 3 mm of the truth or refused. A reader's check found +3.9 mm
     on an 8 mm lesion on b800 (2.5 mm pixels, a wide blur), before lesions under 5 pixels on fewer
     than three slices were refused there; T2 FS keeps them (within 0.1 pixel)."""
-    outcomes = bs.small_lesions(volumes, sample_dicom)
-    by_role = {role: [o for o in outcomes if o.case.role == role] for role in bs.SMALL_ROLES}
+    outcomes = [o for o in bs.small_lesions(volumes, sample_dicom) if o.case.role in ("mr_t2fs", "mr_dwi")]
+    by_role = {role: [o for o in outcomes if o.case.role == role] for role in ("mr_t2fs", "mr_dwi")}
     assert all(len(v) >= 20 for v in by_role.values()), {r: len(v) for r, v in by_role.items()}
     bad = [(o.case.patient, o.case.lesion, o.case.role, round(o.error_mm, 1)) for o in outcomes
            if o.error_mm is not None and abs(o.error_mm) > 3.0]

@@ -65,6 +65,10 @@ class SuggestParams:
     restarts: int = 3  # the levels and outline found again from the centre found, until it stays (at most)
     max_shift: float = 0.5  # the centre moves less than this times the diameter from slice to slice
     max_growth: float = 2.0  # nor does the diameter grow more than this factor (+ 1 pixel)
+    # where the centre moves (``max_shift``) to a region under this fraction of the slice's length
+    # that still lies within its outline, the slice measured joins two structures that part there:
+    # refused when it is the slice measured (0: off)
+    split_size: float = 0.6
     # the slice beyond which the lesion ends, holding only part of it, gives way to a neighbour whose
     # inner half stands out from the liver more than 1 / ratio times as much, by this many SDs of
     # the liver: one at least ``partial_volume_size`` times as long ("fuller"), or a shorter one next
@@ -110,6 +114,8 @@ class SuggestParams:
             raise ValueError("max_leak_fraction, max_leak_measured and shell_fraction are fractions")
         if self.vessel_ratio < 0 or self.edge_iterations < 1 or self.beyond_ratio <= 0 or self.restarts < 0:
             raise ValueError("vessel_ratio >= 0 (0: off), beyond_ratio > 0, edge_iterations >= 1 and restarts >= 0")
+        if not 0 <= self.split_size <= 1:
+            raise ValueError(f"split_size lies in [0, 1] (0: off), got {self.split_size}")
         if self.min_pixels_across < 0 or self.small_slices < 1:
             raise ValueError("min_pixels_across >= 0 (0: off) and small_slices >= 1")
         if self.lesion_side not in (-1, 0, 1):
