@@ -232,6 +232,6 @@ def test_t1_arterial_is_not_offered_for_its_small_lesions(window: MainWindow, qt
     _click(qtbot, w.grid.viewports[cell], model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k))
     assert w.status.text().startswith(
         "no suggestion, drag to draw the diameter by hand: one-click diameters are offered on T2 FS and DWI b800 only; "
-        "on T1 arterial lesions of 5-10 mm are measured up to +8.4 mm off (11 of 173 clicks more than 5 mm)"), \
+        "on T1 arterial lesions of 5-10 mm are measured up to +8.4 mm off (11 of 172 clicks more than 5 mm)"), \
         w.status.text()
     assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_T1_ARTERIAL) is None
