@@ -236,8 +236,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
 
     lost: dict[int, tuple[int, str]] = {}  # direction -> the slice where the lesion went on unmeasured, why
     ended: dict[int, int] = {}  # direction -> the last slice followed, when the lesion ends beyond it
-    searched: dict[int, tuple[int, tuple[float, float]]] = {}
-    split: dict[int, tuple[int, float, float]] = {}  # slice -> the next slice, the part found there, its shift  # direction -> the last slice searched, its centre
+    searched: dict[int, tuple[int, tuple[float, float]]] = {}  # direction -> the last slice searched, its centre
+    split: dict[int, tuple[int, float, float]] = {}  # slice -> the next slice, the part found there, its shift
     for direction in (-1, 1):  # follow the lesion at the click's threshold while it lasts
         centre = first.centre
         for step in range(1, p.slices_each_side + 1):
