@@ -433,8 +433,12 @@ class Reading:
     def set_observation(self, pair: PairKey, lesion_id: str, role: Role | str, observation: Observation | None) -> None:
         """Measured / not visible / not measurable on one series, or None for "not read yet"."""
         role = reading_role(role)
-        new = self._lesion(pair, lesion_id).with_observation(role, observation)
-        what = observation.status.label if observation is not None else "cleared"
+        old = self._lesion(pair, lesion_id)
+        new = old.with_observation(role, observation)
+        before = old.observation(role)
+        # what the edit did, as Undo / Redo name it ("28.4 mm line deleted", as Del said it)
+        what = observation.status.label if observation is not None else \
+            f"{before.diameter_mm:.1f} mm line deleted" if isinstance(before, Measurement) else "status cleared"
         proj = self._with_preplaced_mark(self._project.with_record(new), new, role, observation)
         self._commit(f"{lesion_id} on {role_label(role)}: {what}", proj)
 

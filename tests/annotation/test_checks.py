@@ -134,3 +134,4 @@ def test_lines_overlap_in_3d_when_the_slices_positions_are_known(geometry):
     big_a, big_b = line(geometry, 3, (0, 0), (20, 0)), line(geometry, 6, (1, 0), (21, 0))  # 14 mm, 3 slices apart
     assert lines_overlap(big_a, big_b) is None
     assert lines_overlap(big_a, big_b, z_apart_mm=3.0) == pytest.approx(3.0, abs=0.2)
+

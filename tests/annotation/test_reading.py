@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from annotation.reading import EditKind, Reading
-from annotation.records import NotMeasurable
+from annotation.records import Measurement, NotMeasurable, NotVisible
 from annotation.vocab import Lobe
 from viewer.errors import StoreError, ValidationError
 from tests.annotation.conftest import PAIR
@@ -152,3 +152,14 @@ def test_each_undo_step_knows_the_exam_pairs_it_changed(reading):
     assert reading.undo_pairs == {("P1", "E2")}
     reading.undo()
     assert reading.redo_pairs == {("P1", "E2")}
+
+
+def test_undo_names_a_deleted_line_as_deleted_and_a_cleared_status_as_cleared(reading, geometry):
+    """Del said "deleted L1 on T2 FS (14.0 mm)" and Undo then said "cleared" (a reader's check)."""
+    lid = reading.add_lesion(PAIR, "right")
+    reading.set_observation(PAIR, lid, Role.MR_T2FS, Measurement.from_geometry(geometry, "s", "1", 0, (0, 0), (20, 0)))
+    reading.set_observation(PAIR, lid, Role.MR_T2FS, None)
+    assert reading.undo_description == f"{lid} on T2 FS: 14.0 mm line deleted"
+    reading.set_observation(PAIR, lid, Role.MR_DWI, NotVisible())
+    reading.set_observation(PAIR, lid, Role.MR_DWI, None)
+    assert reading.undo_description == f"{lid} on DWI b800: status cleared"
