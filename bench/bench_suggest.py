@@ -424,6 +424,48 @@ def run() -> dict[str, Any]:
             "pooled_repeatability": pooled_rep, "every_click": clicks, "small_lesions_every_click": small}
 
 
+#: Realisations no rule of the method was set on (generator seeds 204-206, first measured for v7):
+#: ``python -m bench.bench_suggest --validate`` measures them apart from ``make bench``. Once a rule
+#: is chosen on what they show they are no longer a validation: take new seeds then.
+VALIDATION_SEEDS = (204, 205, 206)
+
+
+def validate(seeds: tuple[int, ...] = VALIDATION_SEEDS) -> dict[str, Any]:
+    """Every click (one seeded and ten more per lesion-series) on every reading series of the
+    realisations ``seeds``, lesions of 10 mm or more and of 5-10 mm apart: suggested / clicks, more
+    than 3 and 5 mm off, the worst; and the seeded clicks' table."""
+    seeded: list[Outcome] = []
+    big: list[Outcome] = []
+    small: list[Outcome] = []
+    for seed in seeds:
+        sample = held_out(seed)
+        cache: dict[tuple[str, str], Any] = {}
+
+        def volumes(patient: str, role: str, sample: Path = sample) -> Any:
+            if (patient, role) not in cache:
+                cache[(patient, role)] = load(patient, role, sample)
+            return cache[(patient, role)]
+
+        for n, rng_seed in ((1, SEED), (REPEAT_CLICKS, SEED + 1)):
+            for sizes, into in (((MIN_DIAMETER_MM, math.inf), big), ((SMALL_MIN_MM, MIN_DIAMETER_MM), small)):
+                groups = cases(volumes, np.random.default_rng(rng_seed), n_clicks=n, sample=sample, sizes_mm=sizes)
+                got = [suggest(case) for group in groups for case in group]
+                into += got
+                if n == 1 and into is big:
+                    seeded += got
+    rows = {role: summary([o for o in seeded if o.case.role == role]) for role in ROLES}
+    print(f"validation realisations {', '.join(map(str, seeds))}, one seeded click per lesion-series:")
+    print_table(rows)
+    clicks, small_clicks = every_click(big), every_click(small)
+    for label, table in ((f"{MIN_DIAMETER_MM:g} mm or more", clicks), (f"{SMALL_MIN_MM:g}-{MIN_DIAMETER_MM:g} mm", small_clicks)):
+        print(f"every click, lesions of {label}: suggested / clicks, > 3 mm, > 5 mm, worst: " + ", ".join(
+            f"{r} {c['suggested']}/{c['clicks']} {c['over_3mm']} {c['over_5mm']} {c['worst_mm']}" for r, c in table.items()))
+    return {"seeds": list(seeds), "series": rows, "every_click": clicks, "small_lesions_every_click": small_clicks}
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    run()
+    if "--validate" in sys.argv[1:]:
+        validate()
+    else:
+        run()

@@ -55,7 +55,7 @@ def test_mri_series_mean_absolute_error_within_the_goal(outcomes: list[bs.Outcom
 
 def test_mri_suggestion_rate_limits_of_agreement_and_worst_error(outcomes: list[bs.Outcome]) -> None:
     row = _rows(outcomes, MR)
-    assert row["rate"] >= 0.85, row  # goal 0.95 (0.89 today: b800's lesions under 5 pixels on < 3 slices refused)
+    assert row["rate"] >= 0.85, row  # goal 0.95 (b800's lesions under 5.5 pixels on < 3 slices refused)
     assert row["loa_low_mm"] >= -2.5 and row["loa_high_mm"] <= 2.5, row  # goal +-2 mm (-1.9 to +1.9 today)
     assert row["over_5mm"] == 0 and row["over_3mm"] == 0, row  # T1 arterial's +3.7 mm refused since v6 (split_size)
 
@@ -77,8 +77,8 @@ def test_the_window_offers_one_click_only_where_the_sample_meets_the_goals(outco
 def test_dwi_and_t2fs_bias_small_against_the_study_effect(outcomes: list[bs.Outcome]) -> None:
     """The suggestion must not create a DWI - T2FS difference: the study's effect is +0.8 mm. Today
     it adds +0.40 mm to the truth's +0.24 on the sample's 10 lesions suggested on both (DWI bias
-    -0.03 mm, T2FS -0.20; the paired figure's SE on 10 lesions is about 0.3 mm), +0.40 mm pooled with
-    the held-out realisations (n = 39, 95 % CI +0.11 .. +0.70, `make bench`; +0.18 before b800's
+    -0.03 mm, T2FS -0.20; the paired figure's SE on 10 lesions is about 0.3 mm), +0.38 mm pooled with
+    the held-out realisations (n = 38, 95 % CI +0.08 .. +0.67, `make bench`; +0.18 before b800's
     lesions under 5 pixels were refused): one-click diameters are off by default for this. The
     bounds catch a regression towards the size of the effect itself."""
     for role in ("mr_dwi", "mr_t2fs"):
@@ -135,7 +135,7 @@ def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Pa
     from clicks on its full slice and 11.3-11.8 from clicks on its faint tip, until a slice chosen
     from levels set on a tip was measured at its own (``tip_size``); LLSYN003 L03 on b800 was 14.6
     on one click and 15.7 on nine before the restart from the centre found went on until the centre
-    stayed (``restarts``). As the window asks them now, lesions under 5 pixels on fewer than three
+    stayed (``restarts``). As the window asks them now, lesions under 5.5 pixels on fewer than three
     slices are refused on b800 (L08 among them): those may be all refused, on DWI only."""
     groups = bs.repeated(bs.cases(volumes, np.random.default_rng(bs.SEED + 1), n_clicks=bs.REPEAT_CLICKS,
                                   roles=("mr_t2fs", "mr_dwi"), sample=sample_dicom))
@@ -145,7 +145,7 @@ def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Pa
         case = group[0].case
         errors = [o.error_mm for o in group if o.error_mm is not None]
         if not errors and all("too small on this series" in o.note for o in group):
-            small.append((case.patient, case.lesion, case.role))  # b800's lesions under 5 pixels: refused
+            small.append((case.patient, case.lesion, case.role))  # b800's lesions under 5.5 pixels: refused
             continue
         assert len(errors) >= 8 and max(map(abs, errors)) <= 3.0, (case.patient, case.lesion, case.role, errors)
         spread[(case.patient, case.lesion, case.role)] = max(errors) - min(errors)
@@ -201,13 +201,34 @@ def test_a_lesion_joined_to_a_vessel_that_parts_on_the_next_slice_is_refused(
         assert isinstance(s, Refusal) or abs(s.diameter_mm - c.truth_mm) <= 3.0, (c.patient, c.lesion, s.diameter_mm)
 
 
+def test_a_part_standing_out_on_one_slice_inside_a_fainter_lesion_is_refused(
+        sample_dicom: Path, volumes: Callable[[str, str], Any]) -> None:
+    """LLSYN002 L04 on CT portal (20.5 mm on the slice next to the one clicked): one of the bench's
+    ten clicks found a 4.4 mm part on the slice clicked only, with 18-19 % of its contrast still
+    1.5-6 mm beyond its edge, and measured it (-15.8 mm). A lesion found on one slice only with its
+    contrast still round it is refused now; the other clicks are within 3 mm or refused as before."""
+    from viewer.segment import Refusal, SuggestParams, Suggestion, suggest_diameter
+    from viewer.segment.suggest import ONE_SLICE_PART
+
+    groups = bs.cases(volumes, np.random.default_rng(bs.SEED + 1), n_clicks=bs.REPEAT_CLICKS, sample=sample_dicom)
+    group = next(g for g in groups if (g[0].patient, g[0].lesion, g[0].role) == ("LLSYN002", "L04", "ct_portal"))
+    got = [suggest_diameter(c.volume, c.click_slice, c.click) for c in group]
+    parts = [s for s in got if isinstance(s, Refusal) and s.reason.startswith(ONE_SLICE_PART)]
+    assert len(parts) == 1 and "beyond its edge the image still holds 19% and 18% of its contrast" in parts[0].reason, got
+    assert all(isinstance(s, Refusal) or abs(s.diameter_mm - group[0].truth_mm) <= 3.0 for s in got), got
+    c = group[got.index(parts[0])]
+    before = suggest_diameter(c.volume, c.click_slice, c.click, SuggestParams(single_slice_beyond=0.0))
+    assert isinstance(before, Suggestion) and before.diameter_mm < 6.0, before  # the part, measured with the rule off
+
+
 def test_small_lesions_on_t2fs_and_dwi_within_3_mm_or_refused(sample_dicom: Path,
                                                                volumes: Callable[[str, str], Any]) -> None:
     """The protocol measures lesions from 5 mm; the goals start at 10. On the sample's lesions of
     5-10 mm, every click (1 + 10 per lesion-series) on the offered series as the window asks it
     (app.suggester.params_for): within 3 mm of the truth or refused. A reader's check found +3.9 mm
     on an 8 mm lesion on b800 (2.5 mm pixels, a wide blur), before lesions under 5 pixels on fewer
-    than three slices were refused there; T2 FS keeps them (within 0.1 pixel)."""
+    than three slices were refused there (5.5 since three fresh realisations showed a 6.9 mm lesion
+    at 12.6 mm); T2 FS keeps them (within 0.1 pixel)."""
     outcomes = [o for o in bs.small_lesions(volumes, sample_dicom) if o.case.role in ("mr_t2fs", "mr_dwi")]
     by_role = {role: [o for o in outcomes if o.case.role == role] for role in ("mr_t2fs", "mr_dwi")}
     assert all(len(v) >= 20 for v in by_role.values()), {r: len(v) for r, v in by_role.items()}

@@ -48,6 +48,8 @@ IRREGULAR = "the lesion's edge is irregular"
 #: How the refusal begins when the edge leaves the ellipse measured on more rays than the series allows.
 BEYOND_ELLIPSE = "the lesion may go on beyond the ellipse found"
 TOO_SMALL = "too small to suggest"
+#: How the refusal begins when what is found stands out on the slice clicked only, inside a fainter whole.
+ONE_SLICE_PART = "what is found stands out on this slice only"
 
 
 def _refuse(reason: str, p: SuggestParams, **extra: object) -> Refusal:
@@ -149,18 +151,38 @@ def _fuller_neighbour(found: dict[int, SliceOutline], ends: Callable[[int], bool
     - or ``k`` shorter than that, next to ``best``, with a followed slice beyond it too (``joined``):
       a section at the lesion's end longer than the one nearer its middle is the lesion's tip
       joined to something else there (a vessel, the capsule; LLSYN002 L04 on T1 arterial, 20.5 mm:
-      25.7 mm on its tip against 20.3 on the slice next to it, outlines before calibration).
+      25.7 mm on its tip against 20.3 on the slice next to it, outlines before calibration);
+    - or such a ``k`` beyond which the lesion ends too (a lesion on two slices), when ``best``'s edge
+      leaves its ellipse on ``joined_end_leak`` of its rays or more (``joined``: what it joins shows
+      there; LLSYN001 L03 on CT portal, 9.5 mm, pressed against a portal vein: 15.5 mm on its tip's
+      slice, 14 % of its rays off the ellipse, against 8.0 mm on the fuller slice). Without that
+      sign the longer slice stays: a lesion on two 7 mm T2 FS slices whose fuller slice is the shorter
+      one is measured within 0.1 mm on the longer.
+
+    A lesion on two slices gives way so (``joined``) without the fullness too, when the shorter
+    section's edge stays on its ellipse (under half ``joined_end_leak`` of its rays off it) while the
+    longer one's leaves it: a 9.5 mm lesion whose tip merges with a vessel's section as dark as it
+    came out 11.6-13.7 mm on the tip's slice, whose partial volume is too slight for the fullness
+    (LLSYN001 L03 on T1 portal: 12.5 against 10.5 mm, +3.8 -> +1.6).
 
     The longest such neighbour is measured. Necrotic and rim lesions with an inner half not on the
     lesion's side are left as they are; a lesion whose centre is fainter (a partial scar) is not,
     when the lesion ends beyond its end slice."""
+    def joined_end(k: int) -> bool:  # a lesion on two slices, ``best``'s edge off its ellipse on many rays
+        return len(found) == 2 and abs(k - best) == 1 and ends(k) and ends(best) and sizes[k] < sizes[best] \
+            and found[best].leaked_fraction >= p.joined_end_leak
+
     def why(k: int) -> str | None:
+        if joined_end(k) and found[k].leaked_fraction < 0.5 * p.joined_end_leak:
+            return JOINED  # the shorter section's edge stays on its ellipse: the longer one's leaves it for what it joins
         if not _partial(found, ends, best, k, p) \
                 or found[k].fullness - found[best].fullness < p.partial_volume_sd * found[best].levels.liver_sd:
             return None
         if sizes[k] >= p.partial_volume_size * sizes[best]:
             return FULLER
-        return JOINED if abs(k - best) == 1 and min(found) < k < max(found) else None
+        if abs(k - best) != 1:
+            return None
+        return JOINED if min(found) < k < max(found) or joined_end(k) else None
     candidates = [k for k in holds if why(k)]
     if not candidates:
         return best, None
@@ -346,6 +368,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
         return _refuse(f"{FAINTER_SHELL}: {shell}; a necrotic core or a rim lesion's interior?", p)
+    if p.single_slice_beyond and len(found) == 1 and min(final.beyond) >= p.single_slice_beyond:
+        # on one slice only, with the lesion's contrast still round it: the part of a larger, fainter
+        # lesion that stands out on this slice (a 20.5 mm lesion on CT portal found as a 4.4 mm part on
+        # the slice next to its largest)
+        near, far = final.beyond
+        return _refuse(f"{ONE_SLICE_PART}: 1.5-3 and 3-6 mm beyond its edge the image still holds {near:.0%} and "
+                       f"{far:.0%} of its contrast (a part of a larger, fainter lesion? it may be longest on a "
+                       f"neighbouring slice)", p)
     rim = final.opposite_rim(p)
     if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
         return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
