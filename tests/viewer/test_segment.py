@@ -582,8 +582,15 @@ def test_a_lesion_on_two_slices_whose_longer_section_leaves_its_ellipse_gives_wa
     assert _fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (15, "joined")
     found, sizes = run({**t1_portal, 15: (10.51, 50.7, 0.06)})
     assert _fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (14, None)
-    with pytest.raises(ValueError, match="joined_end_leak"):
-        SuggestParams(joined_end_leak=1.5)
+    # a much shorter section on its ellipse is the lesion's own tip (a code review: 3.5 against 11.8 mm)
+    found, sizes = run({**t1_portal, 15: (6.0, 50.7, 0.0)})
+    assert _fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (14, None)
+    # following stopped beyond the longer slice on a part that separates there: the split refusal's case
+    found, sizes = run(t1_portal)
+    assert _fuller_neighbour(found, both_end, set(found), 14, sizes, p, frozenset({14})) == (14, None)
+    for bad in ({"joined_end_leak": 1.5}, {"joined_end_leak": 0.0}, {"joined_end_size": 2.0}):
+        with pytest.raises(ValueError, match="joined_end"):
+            SuggestParams(**bad)
 
 
 @pytest.mark.parametrize(("centre_z_mm", "vessel_y_mm", "vessel_r_mm"), [(3.0, 5.5, 3.0), (3.0, 6.5, 3.5),
@@ -610,6 +617,32 @@ def test_a_small_lesion_whose_tip_merges_with_a_vessel_is_measured_on_its_own_sl
             if isinstance(before, Suggestion):
                 off_by.append(before.diameter_mm - truth)
     assert max(off_by) > 2.0, off_by  # the rule off: the tip's slice, with the vessel
+
+
+def test_a_lesion_touching_a_vessel_on_its_full_slice_is_not_measured_on_its_tip() -> None:
+    """The mirror case, from a code review: a 12 mm lesion centred on slice 3 whose full section
+    touches a vessel as dark as it (14 % of its rays off the ellipse), its 3.5 mm tip on slice 2 on
+    its ellipse. The two-slice rule measured the tip (6.2 mm, -5.8) before the shorter section had
+    to be 0.6 of the longer; now the full slice is measured from either slice clicked. And a lesion
+    whose longer slice parts from the vessel on the next is still refused as joining two structures."""
+    from viewer.segment.suggest import SPLITS
+
+    lesion = Lesion(a_mm=6.0, b_mm=6.0, c_mm=4.5, contrast=-45.0, centre_z_mm=0.0, rotation_deg=0.0)
+
+    def vessel(xx, yy, z):  # type: ignore[no-untyped-def]
+        return (xx ** 2 + (yy - 8.0) ** 2 <= 9.0) & (z >= -7.5) & (z <= 2.5), 55.0
+    phantom = render(lesion, noise=8.0, seed=0, extra=vessel)
+    for k in (3, 4):
+        s = suggest_diameter(phantom, k, phantom.geometry.pixel_on_slice((0.0, -1.0, SLICE_MM * (k - 3)), k))
+        assert isinstance(s, Suggestion) and s.slice_index == 3 and abs(s.diameter_mm - lesion.truth_mm()) <= 1.0, s
+    lesion = Lesion(a_mm=5.0, b_mm=5.0, c_mm=6.0, contrast=-45.0, centre_z_mm=0.5, rotation_deg=0.0)
+
+    def parting(xx, yy, z):  # type: ignore[no-untyped-def]
+        return (xx ** 2 + (yy - 6.5) ** 2 <= 9.0) & (z >= -7.5) & (z <= 2.5), 55.0
+    phantom = render(lesion, noise=8.0, seed=0, extra=parting)
+    for k in (3, 4):
+        s = suggest_diameter(phantom, k, phantom.geometry.pixel_on_slice((0.0, -1.0, SLICE_MM * (k - 3)), k))
+        assert isinstance(s, Refusal) and s.reason.startswith(SPLITS), s
 
 
 class TestWhereTheLesionEnds:

@@ -81,6 +81,9 @@ class SuggestParams:
     # (1: off). LLSYN001 L03 on CT portal, 9.5 mm, against a portal vein: 15.5 mm on its tip's
     # slice (14 % of the rays off), 8.0 on the fuller slice next to it
     joined_end_leak: float = 0.1
+    # ... the shorter section, when that rule acts on its edge alone, at least this fraction of the
+    # longer one's length (a much shorter one is the lesion's own tip)
+    joined_end_size: float = 0.6
     # the levels set on the lesion's tip (the lesion ends beyond it; under this fraction of the
     # chosen slice's length, its inner half under ``partial_volume_ratio`` of the chosen one's):
     # the suggestion is made again from the chosen slice, as if it had been clicked
@@ -124,11 +127,11 @@ class SuggestParams:
             raise ValueError("max_leak_fraction, max_leak_measured and shell_fraction are fractions")
         if self.vessel_ratio < 0 or self.edge_iterations < 1 or self.beyond_ratio <= 0 or self.restarts < 0:
             raise ValueError("vessel_ratio >= 0 (0: off), beyond_ratio > 0, edge_iterations >= 1 and restarts >= 0")
-        if not (0 <= self.split_size <= 1 and 0 <= self.joined_end_leak <= 1 and 0 <= self.single_slice_beyond < 1):
-            raise ValueError("split_size, joined_end_leak and single_slice_beyond are fractions (0, or 1 for "
-                             "joined_end_leak: off)")
         if not 0 <= self.split_size <= 1:
             raise ValueError(f"split_size lies in [0, 1] (0: off), got {self.split_size}")
+        if not (0 < self.joined_end_leak <= 1 and 0 <= self.joined_end_size <= 1 and 0 <= self.single_slice_beyond < 1):
+            raise ValueError("joined_end_leak lies in (0, 1] (1: off, no outline measured leaves a third of its rays), "
+                             "joined_end_size in [0, 1], single_slice_beyond in [0, 1) (0: off)")
         if self.min_pixels_across < 0 or self.small_slices < 1:
             raise ValueError("min_pixels_across >= 0 (0: off) and small_slices >= 1")
         if self.lesion_side not in (-1, 0, 1):

@@ -138,7 +138,8 @@ FULLER, JOINED = "fuller", "joined"
 
 
 def _fuller_neighbour(found: dict[int, SliceOutline], ends: Callable[[int], bool], holds: set[int], best: int,
-                      sizes: dict[int, float], p: SuggestParams) -> tuple[int, str | None]:
+                      sizes: dict[int, float], p: SuggestParams,
+                      parted: frozenset[int] = frozenset()) -> tuple[int, str | None]:
     """The slice to measure instead of ``best``, and why (``None``: ``best`` stays), when the lesion
     ends beyond ``best`` and ``best`` holds only part of it (:func:`_partial`), next to a
     neighbour ``k`` whose inner half stands out from the liver by ``partial_volume_sd`` SDs of the
@@ -161,19 +162,25 @@ def _fuller_neighbour(found: dict[int, SliceOutline], ends: Callable[[int], bool
 
     A lesion on two slices gives way so (``joined``) without the fullness too, when the shorter
     section's edge stays on its ellipse (under half ``joined_end_leak`` of its rays off it) while the
-    longer one's leaves it: a 9.5 mm lesion whose tip merges with a vessel's section as dark as it
-    came out 11.6-13.7 mm on the tip's slice, whose partial volume is too slight for the fullness
-    (LLSYN001 L03 on T1 portal: 12.5 against 10.5 mm, +3.8 -> +1.6).
+    longer one's leaves it, and the shorter is at least ``joined_end_size`` of its length: a 9.5 mm
+    lesion whose tip merges with a vessel's section as dark as it came out 11.6-13.7 mm on the tip's
+    slice, whose partial volume is too slight for the fullness (LLSYN001 L03 on T1 portal: 12.5
+    against 10.5 mm, +3.8 -> +1.6). A much shorter section is the lesion's own tip, and a lesion
+    merely touching a vessel on its full slice stays measured there (a code review built a 12 mm
+    lesion measured as its 6.2 mm tip without that bound). Neither two-slice rule acts where
+    following stopped beyond ``best`` on a part that separates there (``parted``: the split refusal
+    is for it).
 
     The longest such neighbour is measured. Necrotic and rim lesions with an inner half not on the
     lesion's side are left as they are; a lesion whose centre is fainter (a partial scar) is not,
     when the lesion ends beyond its end slice."""
     def joined_end(k: int) -> bool:  # a lesion on two slices, ``best``'s edge off its ellipse on many rays
-        return len(found) == 2 and abs(k - best) == 1 and ends(k) and ends(best) and sizes[k] < sizes[best] \
-            and found[best].leaked_fraction >= p.joined_end_leak
+        return len(found) == 2 and abs(k - best) == 1 and best not in parted and ends(k) and ends(best) \
+            and sizes[k] < sizes[best] and found[best].leaked_fraction >= p.joined_end_leak
 
     def why(k: int) -> str | None:
-        if joined_end(k) and found[k].leaked_fraction < 0.5 * p.joined_end_leak:
+        if joined_end(k) and found[k].leaked_fraction < 0.5 * p.joined_end_leak \
+                and sizes[k] >= p.joined_end_size * sizes[best]:
             return JOINED  # the shorter section's edge stays on its ellipse: the longer one's leaves it for what it joins
         if not _partial(found, ends, best, k, p) \
                 or found[k].fullness - found[best].fullness < p.partial_volume_sd * found[best].levels.liver_sd:
@@ -324,7 +331,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     if not holds:
         return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
     longest = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
-    best, gave_way = _fuller_neighbour(found, ends, holds, longest, sizes, p)
+    best, gave_way = _fuller_neighbour(found, ends, holds, longest, sizes, p, frozenset(split))
     if clicked in found and clicked != best and not _inside(found[clicked].points, at):
         # what was found on the slice clicked is not round the click: the lesion there was missed
         why_not = "what is found on the slice clicked is not round the click"
@@ -359,7 +366,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
             if _moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
-        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE)) or SMALL in again.reason or TOO_SMALL in again.reason:
+        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, ONE_SLICE_PART)) or SMALL in again.reason \
+                or TOO_SMALL in again.reason:
             # measured from its full slice, the lesion is too small for the series, or its edge there is
             # no ellipse: the tip's levels, which lengthen it, are not to make it pass (b800, an 8.4 mm
             # lesion: 13.3 mm)
@@ -368,14 +376,6 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
         return _refuse(f"{FAINTER_SHELL}: {shell}; a necrotic core or a rim lesion's interior?", p)
-    if p.single_slice_beyond and len(found) == 1 and min(final.beyond) >= p.single_slice_beyond:
-        # on one slice only, with the lesion's contrast still round it: the part of a larger, fainter
-        # lesion that stands out on this slice (a 20.5 mm lesion on CT portal found as a 4.4 mm part on
-        # the slice next to its largest)
-        near, far = final.beyond
-        return _refuse(f"{ONE_SLICE_PART}: 1.5-3 and 3-6 mm beyond its edge the image still holds {near:.0%} and "
-                       f"{far:.0%} of its contrast (a part of a larger, fainter lesion? it may be longest on a "
-                       f"neighbouring slice)", p)
     rim = final.opposite_rim(p)
     if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
         return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
@@ -389,6 +389,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     if p.max_leak_measured and final.leaked_fraction > p.max_leak_measured:
         return _refuse(f"{BEYOND_ELLIPSE}: its edge leaves the ellipse on {final.leaked_fraction:.0%} of the rays "
                        f"(a lobe, a lesion next to it or a vessel; over {p.max_leak_measured:.0%} on this series)", p)
+    if p.single_slice_beyond and len(found) == 1 and min(final.beyond) >= p.single_slice_beyond:
+        # on one slice only, with the lesion's contrast still round it: the part of a larger, fainter
+        # lesion that stands out on this slice (a 20.5 mm lesion on CT portal found as a 4.4 mm part on
+        # the slice next to its largest)
+        near, far = final.beyond
+        return _refuse(f"{ONE_SLICE_PART}: 1.5-3 and 3-6 mm beyond its edge the image still holds {near:.0%} and "
+                       f"{far:.0%} of its contrast (a part of a larger, fainter lesion? it may be longest on a "
+                       f"neighbouring slice)", p)
     d, p1, p2 = _measure(final, spacing)
     lv = final.levels
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
