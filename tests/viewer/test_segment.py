@@ -627,21 +627,17 @@ def test_a_lesion_touching_a_vessel_on_its_full_slice_is_not_measured_on_its_tip
     whose longer slice parts from the vessel on the next is still refused as joining two structures."""
     from viewer.segment.suggest import SPLITS
 
-    lesion = Lesion(a_mm=6.0, b_mm=6.0, c_mm=4.5, contrast=-45.0, centre_z_mm=0.0, rotation_deg=0.0)
-
-    def vessel(xx, yy, z):  # type: ignore[no-untyped-def]
-        return (xx ** 2 + (yy - 8.0) ** 2 <= 9.0) & (z >= -7.5) & (z <= 2.5), 55.0
-    phantom = render(lesion, noise=8.0, seed=0, extra=vessel)
-    for k in (3, 4):
-        s = suggest_diameter(phantom, k, phantom.geometry.pixel_on_slice((0.0, -1.0, SLICE_MM * (k - 3)), k))
-        assert isinstance(s, Suggestion) and s.slice_index == 3 and abs(s.diameter_mm - lesion.truth_mm()) <= 1.0, s
-    lesion = Lesion(a_mm=5.0, b_mm=5.0, c_mm=6.0, contrast=-45.0, centre_z_mm=0.5, rotation_deg=0.0)
-
-    def parting(xx, yy, z):  # type: ignore[no-untyped-def]
-        return (xx ** 2 + (yy - 6.5) ** 2 <= 9.0) & (z >= -7.5) & (z <= 2.5), 55.0
-    phantom = render(lesion, noise=8.0, seed=0, extra=parting)
-    for k in (3, 4):
-        s = suggest_diameter(phantom, k, phantom.geometry.pixel_on_slice((0.0, -1.0, SLICE_MM * (k - 3)), k))
+    def clicks(lesion: Lesion, vessel_y_mm: float) -> list[Suggestion | Refusal]:
+        def vessel(xx, yy, z):  # type: ignore[no-untyped-def]  # 6 mm across, as dark as the lesion, slices 2-3
+            return (xx ** 2 + (yy - vessel_y_mm) ** 2 <= 9.0) & (z >= -7.5) & (z <= 2.5), 55.0
+        phantom = render(lesion, noise=8.0, seed=0, extra=vessel)
+        return [suggest_diameter(phantom, k, phantom.geometry.pixel_on_slice((0.0, -1.0, SLICE_MM * (k - 3)), k))
+                for k in (3, 4)]
+    touching = Lesion(a_mm=6.0, b_mm=6.0, c_mm=4.5, contrast=-45.0, centre_z_mm=0.0, rotation_deg=0.0)
+    for s in clicks(touching, 8.0):
+        assert isinstance(s, Suggestion) and s.slice_index == 3 and abs(s.diameter_mm - touching.truth_mm()) <= 1.0, s
+    parting = Lesion(a_mm=5.0, b_mm=5.0, c_mm=6.0, contrast=-45.0, centre_z_mm=0.5, rotation_deg=0.0)
+    for s in clicks(parting, 6.5):
         assert isinstance(s, Refusal) and s.reason.startswith(SPLITS), s
 
 
