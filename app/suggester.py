@@ -61,8 +61,12 @@ SMALL_LESION_PX: dict[Role, float] = {Role.MR_DWI: 5.5}
 #: of the bench, T1 portal suggestions above 20 % were 3, all over 5 mm (+6.8 mm, LLSYN003 L01 joined
 #: to a vessel beside it); T1 arterial has none above 10 %; CT arterial's two above 25 % are +12.6 and
 #: -1.1 mm (its good ones reach 24 %, so 25 % there). T1 portal's lesions of 5-10 mm: 7 more clicks over
-#: 5 mm refused, no other.
-MEASURED_LEAK: dict[Role, float] = {Role.MR_T2FS: 0.08, Role.MR_DWI: 0.08, Role.MR_T1_ARTERIAL: 0.2,
+#: 5 mm refused, no other. T1 arterial 12 %: its suggestions on lesions of 10 mm or more of the bench
+#: stay under 10 %, and its two small lesions measured with a vessel beside them leave 14 and 18 % (a 6.0
+#: mm lesion at 14.5 mm, an 8.8 mm one at 13.7: 22 clicks, the 11 over 5 mm among them). Set on the
+#: bench's realisations alone; on the validation realisations (204-206) it refused one lesion within
+#: 0.2 mm (10 clicks) and no line over 3 mm was left or made.
+MEASURED_LEAK: dict[Role, float] = {Role.MR_T2FS: 0.08, Role.MR_DWI: 0.08, Role.MR_T1_ARTERIAL: 0.12,
                                     Role.MR_T1_PORTAL: 0.2, Role.CT_ARTERIAL: 0.25}
 
 
@@ -78,12 +82,14 @@ def params_for(role: Role | None) -> SuggestParams:
 #: Where lesions of 5-10 mm (the protocol measures from 5 mm; the goals start at 10) come out more
 #: than 5 mm longer than the lesion itself (its longest axial diameter) on clicks of the bench
 #: (`small_lesions`, every click of the four realisations): (clicks more than 5 mm off the
-#: section's truth, clicks suggested, worst mm against that truth). T1 arterial: a 6.5 mm lesion
-#: measured 14.5 mm, a 9 mm one against a portal vein 13.7 mm; refusing them by size (as b800 does)
-#: would need 10 pixels and refuse a quarter of its lesions of 10 mm or more. Not offered there.
-#: (T2 FS's one small lesion measured 5.9 mm over its section's truth is 2.1 mm over its own 8.0 mm:
-#: its centre lies between two slices.)
-SMALL_LESIONS_OFF: dict[Role, tuple[int, int, float]] = {Role.MR_T1_ARTERIAL: (11, 172, 8.45)}
+#: section's truth, clicks suggested, worst mm against that truth); such a series is not offered.
+#: None today. T1 arterial was, until v7 (11 of 172 clicks, +8.4 mm: a 6.0 mm lesion measured 14.5 mm
+#: and an 8.8 mm one 13.7 mm, each with a vessel beside it); its 12 % off-ellipse limit (above) refuses
+#: them: 151 of 209 suggested, 11 over 3 mm (a lesion between two slices: 5.7 mm against 2.3 on the
+#: slice nearest its centre), none over 5, and on the six fresh realisations 110 / 154 and 78 / 143,
+#: 11 and 11 over 3 mm, none over 5. (T2 FS's one small lesion measured 5.9 mm over its section's
+#: truth is 2.1 mm over its own 8.0 mm: its centre lies between two slices.)
+SMALL_LESIONS_OFF: dict[Role, tuple[int, int, float]] = {}
 
 OFFERED_ROLES = frozenset(r for r, (mae, goal, worst) in SAMPLE_ERROR_MM.items()
                           if mae <= goal and abs(worst) <= 3.0 and r not in SMALL_LESIONS_OFF)
