@@ -25,8 +25,8 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: Figures per series: (mean absolute error, goal, worst error over every click) in mm. Elsewhere a
 #: click is refused with the figures and the reader draws, so a suggestion is never a line we know
 #: to be sometimes off (CT: lesions against the capsule in a mottled liver, rims almost as dense as
-#: the liver, necrotic cores; T1: a small lesion pressed against a portal vein as bright or as dark
-#: as it, a lesion's faint tip). ``lesionlab suggest`` refuses there too unless ``--unvalidated``.
+#: the liver, necrotic cores; T1 portal: a lesion joined to a vessel, a rim lesion's faint rim);
+#: lesions of 5-10 mm must keep the rule too (:data:`SMALL_LESIONS_OFF`). ``lesionlab suggest`` refuses there too unless ``--unvalidated``.
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.59, 0.5, -8.68), Role.CT_PORTAL: (1.19, 0.5, -6.43), Role.MR_T2FS: (0.49, 1.0, 2.46),
     Role.MR_DWI: (0.61, 1.5, -1.57), Role.MR_T1_ARTERIAL: (0.43, 1.0, 2.17), Role.MR_T1_PORTAL: (0.81, 1.0, -3.90),

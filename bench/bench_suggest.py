@@ -319,21 +319,26 @@ def held_out(seed: int) -> Path:
     return out
 
 
-#: The series whose lesions of 5-10 mm are counted: the offered ones, and T1 arterial, which meets
-#: the goals on lesions of 10 mm or more and is kept off for its small ones (app.suggester.SMALL_LESIONS_OFF).
+#: The series whose lesions of 5-10 mm are counted: the offered ones (T1 arterial was kept off for its
+#: small ones until v7: app.suggester.SMALL_LESIONS_OFF).
 SMALL_ROLES = ("mr_t2fs", "mr_dwi", "mr_t1_arterial")
 
 
-def outcomes_of(sample: Path, seed: int = SEED) -> tuple[list[Outcome], list[list[Outcome]], list[Outcome]]:
-    """One seeded click per lesion-series of a realisation, suggested, the repeatability's ten, and
-    every click (1 + 10) on its lesions of 5-10 mm on :data:`SMALL_ROLES`."""
+def loader(sample: Path) -> Callable[[str, str], Any]:
+    """:func:`load` for one realisation, each (patient, series) decoded once."""
     cache: dict[tuple[str, str], Any] = {}
 
     def volumes(patient: str, role: str) -> Any:
         if (patient, role) not in cache:
             cache[(patient, role)] = load(patient, role, sample)
         return cache[(patient, role)]
+    return volumes
 
+
+def outcomes_of(sample: Path, seed: int = SEED) -> tuple[list[Outcome], list[list[Outcome]], list[Outcome]]:
+    """One seeded click per lesion-series of a realisation, suggested, the repeatability's ten, and
+    every click (1 + 10) on its lesions of 5-10 mm on :data:`SMALL_ROLES`."""
+    volumes = loader(sample)
     one = [suggest(g[0]) for g in cases(volumes, np.random.default_rng(seed), sample=sample)]
     return one, repeated(cases(volumes, np.random.default_rng(seed + 1), n_clicks=REPEAT_CLICKS, sample=sample)), \
         small_lesions(volumes, sample, seed)
@@ -349,13 +354,7 @@ def small_lesions(volumes: Callable[[str, str], Any], sample: Path, seed: int = 
 
 
 def run() -> dict[str, Any]:
-    cache: dict[tuple[str, str], Any] = {}
-
-    def volumes(patient: str, role: str) -> Any:
-        if (patient, role) not in cache:
-            cache[(patient, role)] = load(patient, role)
-        return cache[(patient, role)]
-
+    volumes = loader(SAMPLE)
     rng = np.random.default_rng(SEED)
     groups = cases(volumes, rng, n_clicks=1)
     outcomes = [suggest(g[0]) for g in groups]
@@ -443,13 +442,7 @@ def validate(seeds: tuple[int, ...] = VALIDATION_SEEDS) -> dict[str, Any]:
     small: list[Outcome] = []
     for seed in seeds:
         sample = held_out(seed)
-        cache: dict[tuple[str, str], Any] = {}
-
-        def volumes(patient: str, role: str, sample: Path = sample) -> Any:
-            if (patient, role) not in cache:
-                cache[(patient, role)] = load(patient, role, sample)
-            return cache[(patient, role)]
-
+        volumes = loader(sample)
         for n, rng_seed in ((1, SEED), (REPEAT_CLICKS, SEED + 1)):
             for sizes, roles, into in (((MIN_DIAMETER_MM, math.inf), ROLES, big),
                                        ((SMALL_MIN_MM, MIN_DIAMETER_MM), reading, small)):
