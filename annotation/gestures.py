@@ -291,7 +291,9 @@ class LineGesture(ReadingGesture):
         provenance = image_provenance(view, slice_index)
 
         def command() -> None:
-            with self.reading.batch(f"{lesion_id} on {role_label(role)}: measured"):
+            # Undo names a suggestion as one ("undone: L1 on T1 arterial: suggested")
+            done = "measured" if method is MeasurementMethod.MANUAL else method.value.replace("_", ", ")
+            with self.reading.batch(f"{lesion_id} on {role_label(role)}: {done}"):
                 if lobe is not None and les is not None and lobe is not les.lobe and les.segment is None:
                     self.reading.edit_lesion(sel.pair, lesion_id, lobe=lobe)
                 self.reading.measure(sel.pair, lesion_id, role, view.geometry, view.model.key,

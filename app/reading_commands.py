@@ -12,6 +12,7 @@ from annotation.gestures import hit, measurable_refusal
 from annotation.records import Measurement, NotMeasurable, NotVisible, PairKey
 from annotation.selection import Picked
 from annotation.vocab import CountStatus, Lobe
+from app.suggester import OFFERED_ROLES
 from app.workstation import CellKind, ToolMode, WorkstationState
 from viewer.errors import LesionlabError
 from viewer.model.layout import role_label
@@ -71,8 +72,11 @@ def new_lesion(state: WorkstationState) -> str:
     if lesion_id is None:
         raise LesionlabError("choose an exam pair first")
     state.set_tool(ToolMode.LINE)
-    state.say(f"new lesion {lesion_id} ({state.selection.lobe.value} lobe): drag its longest axial diameter on "
-              f"{role_label(role)}")
+    how = f"drag its longest axial diameter on {role_label(role)}"
+    if state.suggest is not None:  # one-click is on: say whether a click suggests here
+        how = (f"click inside it on {role_label(role)} for a suggested diameter, or drag its longest axial diameter"
+               if role in OFFERED_ROLES else f"{how} (one-click diameters are not offered there)")
+    state.say(f"new lesion {lesion_id} ({state.selection.lobe.value} lobe): {how}")
     return lesion_id
 
 
@@ -137,7 +141,11 @@ def _advance(state: WorkstationState, cell: int, done: str) -> None:
         state.say(f"{done}; {lid} has a status on every series")
         return
     state.viewer.activate(nxt)
-    state.say(f"{done}; next: {lid} on {state.cell_title(nxt)}")
+    role = state.reading_role(nxt)
+    hand = ""
+    if state.suggest is not None and role is not None and role not in OFFERED_ROLES:
+        hand = " (one-click diameters are not offered there: drag the diameter)"
+    state.say(f"{done}; next: {lid} on {state.cell_title(nxt)}{hand}")
 
 
 def after_measurement(state: WorkstationState, view: View) -> None:

@@ -61,6 +61,8 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     press(w, qtbot, "new_lesion")
     lid = w.state.selection.lesion_id
     assert w.state.tool.value == "line"
+    assert w.status.text().endswith("click inside it on DWI b800 for a suggested diameter, or drag its longest axial "
+                                    "diameter"), w.status.text()
     # click on a slice next to the largest one, near (not at) the lesion's centre
     k = entry["slice_index"] + 1
     model.set_index(k)
@@ -71,7 +73,7 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     assert isinstance(m, Measurement), w.status.text()
     assert m.method is MeasurementMethod.SUGGESTED and "suggested" in w.status.text()
     params = json.loads(m.method_params)
-    assert params["method"] == "ellipse_consensus_v7" and params["clicked_slice"] == k and 0 < params["confidence"] <= 1
+    assert params["method"] == "ellipse_consensus_v8" and params["clicked_slice"] == k and 0 < params["confidence"] <= 1
     assert abs(m.diameter_mm - entry["axial_diameter_on_slice_mm"]) <= 3.0
     assert m.slice_index == model.index  # the viewport shows the slice the line is on
     if m.slice_index != k:  # the view moved to the slice of the line: the status says so
@@ -96,7 +98,7 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     rows = [r for r in csv.DictReader((env / "export" / "measurements.csv").open())
             if r["lesion_id"] == lid and r["series_role"] == "mr_dwi"]
     assert len(rows) == 1 and rows[0]["method"] == "suggested_edited"
-    assert json.loads(rows[0]["method_params"])["method"] == "ellipse_consensus_v7"
+    assert json.loads(rows[0]["method_params"])["method"] == "ellipse_consensus_v8"
 
 
 def test_a_click_on_plain_liver_is_refused_and_leaves_the_reader_to_draw(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
@@ -146,6 +148,9 @@ def test_on_a_series_where_the_method_misses_its_goal_a_click_is_refused_with_th
     assert "offered on" in w.status.text() and "CT portal" in w.status.text()
     assert f"{mae:.1f} mm" in w.status.text() and f"worst {worst:+.1f} mm" in w.status.text()
     assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.CT_PORTAL) is None
+    press(w, qtbot, "new_lesion")  # N on such a series says so before any click
+    assert w.status.text().endswith("drag its longest axial diameter on CT portal (one-click diameters are not "
+                                    "offered there)"), w.status.text()
 
 
 def test_one_click_diameters_are_off_until_the_reader_turns_them_on(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
@@ -232,6 +237,14 @@ def test_t1_arterial_is_offered_since_its_small_lesions_keep_the_rule(window: Ma
     truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
     lesion = next(les for les in truth["lesions"] if les["id"] == LESION)
     assert abs(got.diameter_mm - lesion["series"]["mr_t1_arterial"]["axial_diameter_on_slice_mm"]) <= 3.0
+    # the reading goes on to the next series, T1 portal, where one-click is not offered: the status says
+    # to drag there (a reader's check clicked on it and was refused)
+    assert w.reading.layout.active == READING_ROLES.index(Role.MR_T1_PORTAL)
+    assert w.status.text().endswith(f"next: {lid} on T1 portal (one-click diameters are not offered there: drag the "
+                                    f"diameter)"), w.status.text()
+    press(w, qtbot, "undo")  # Undo names what it takes back as a suggestion
+    assert w.status.text() == f"undone: {lid} on T1 arterial: suggested", w.status.text()
+    assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_T1_ARTERIAL) is None
 
 
 def test_a_series_whose_small_lesions_break_the_rule_is_refused_with_that_figure(  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ offer table (figures pooled with held-out realisations by make bench) against th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -237,3 +238,77 @@ def test_small_lesions_on_t2fs_and_dwi_within_3_mm_or_refused(sample_dicom: Path
     assert not bad, bad
     suggested = [o for o in by_role["mr_t2fs"] if o.diameter_mm is not None]
     assert len(suggested) >= 0.8 * len(by_role["mr_t2fs"])  # T2 FS still suggests them
+
+
+def _centre_click(sample_dicom: Path, volumes: Callable[[str, str], Any], patient: str, lesion: str, role: str,
+                  slices_from_largest: int) -> tuple[Any, int, tuple[float, float], dict[str, Any]]:
+    """The volume, slice, point (the lesion's centre projected on that slice) and truth entry of a
+    click ``slices_from_largest`` slices from the lesion's largest section."""
+    t = bs.truth(patient, sample_dicom)
+    exam = {s["role"]: e["exam_id"] for e in t["exams"] if e["timepoint"] == 1 for s in e["series"]}[role]
+    les = next(x for x in t["lesions"] if x["id"] == lesion)
+    entry = les["series"][role]
+    vol = volumes(patient, role)
+    k = entry["slice_index"] + slices_from_largest
+    r, c = vol.geometry.pixel_on_slice(les["centre_mm"][exam], k)
+    return vol, k, (float(r), float(c)), entry
+
+
+@pytest.mark.parametrize(("lesion", "role", "away"), [("L01", "mr_t1_arterial", -3), ("L01", "mr_t1_arterial", 3),
+                                                      ("L03", "ct_arterial", -2)])
+def test_a_click_slices_from_the_largest_section_ends_on_it(sample_dicom: Path, volumes: Callable[[str, str], Any],
+                                                            lesion: str, role: str, away: int) -> None:
+    """LLSYN002 L01 (44 mm) on T1 arterial clicked three slices from its largest: a reader's check
+    under Xvfb got 42.1 mm on the last of the two slices searched each way, still growing; the
+    search goes on while the section grows. L03 (24 mm, a rim lesion) on CT arterial clicked two
+    slices below its largest: on the next slice its core widens under the centre followed and the
+    click's levels lost it there (17.1 mm on the slice clicked, -6.8); that slice's own levels,
+    on the lesion's side of the click's liver level, follow it now."""
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Suggestion, suggest_diameter
+
+    vol, k, at, entry = _centre_click(sample_dicom, volumes, "LLSYN002", lesion, role, away)
+    s = suggest_diameter(vol, k, at, params_for(Role(role)))
+    assert isinstance(s, Suggestion), s
+    assert s.slice_index == entry["slice_index"] and abs(s.diameter_mm - entry["axial_diameter_on_slice_mm"]) <= 1.0, s
+
+
+def test_the_aorta_and_the_vena_cava_are_refused(volumes: Callable[[str, str], Any]) -> None:
+    """No liver mask: a reader's check clicked the aorta on T1 arterial (far brighter than the liver)
+    and got a 22.5 mm lesion. What runs on through the slices as long as it is, over 1.5 times its
+    length, is refused; on LLSYN002 the aorta (22 mm) and the IVC (24 mm) run through the stack."""
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, suggest_diameter
+    from viewer.segment.suggest import TUBE
+
+    vol = volumes("LLSYN002", "mr_t1_arterial")
+    geo = vol.geometry
+    for x, y, what, brighter in ((16.0, 40.0, "aorta", 2.0), (-22.0, 32.0, "IVC", 0.6)):
+        for k in (6, 9, 18):
+            r, c = geo.pixel_on_slice((x, y, geo.slice_projections_mm[k]), k)
+            assert vol.array[k, round(r), round(c)] > brighter * np.median(vol.array[k]), (what, k)  # on it
+            s = suggest_diameter(vol, k, (r, c), params_for(Role.MR_T1_ARTERIAL))
+            assert isinstance(s, Refusal) and s.reason.startswith(TUBE), (what, k, s)
+
+
+def test_a_structure_followed_far_from_the_click_while_it_grows_is_refused(volumes: Callable[[str, str], Any]) -> None:
+    """A reader's check under Xvfb clicked the right kidney's upper pole, just under the liver, on T1
+    arterial (LLSYN002, at -71.5 mm): followed while it grew, it was measured 54.1 mm nine slices (45
+    mm) away. The section measured must lie within 0.6 of its length of the slice clicked (less one
+    slice's spacing): a lesion clicked anywhere lies within half its length of its largest section."""
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.suggest import FAR_AWAY
+
+    vol = volumes("LLSYN002", "mr_t1_arterial")
+    geo = vol.geometry
+    k = int(np.argmin(np.abs(np.asarray(geo.slice_projections_mm) + 71.5)))
+    at = geo.pixel_on_slice((-70.9, 75.8, geo.slice_projections_mm[k]), k)
+    s = suggest_diameter(vol, k, at, params_for(Role.MR_T1_ARTERIAL))
+    assert isinstance(s, Refusal) and s.reason.startswith(FAR_AWAY), s
+    assert "(54.1 mm, at -116.5 mm) lies 45 mm from the slice clicked" in s.reason, s.reason
+    off = suggest_diameter(vol, k, at, replace(params_for(Role.MR_T1_ARTERIAL), max_reach=0.0))
+    assert isinstance(off, Suggestion) and off.slice_index == k - 9, off  # the rule off: nine slices away

@@ -48,6 +48,10 @@ IRREGULAR = "the lesion's edge is irregular"
 #: How the refusal begins when the edge leaves the ellipse measured on more rays than the series allows.
 BEYOND_ELLIPSE = "the lesion may go on beyond the ellipse found"
 TOO_SMALL = "too small to suggest"
+#: How the refusal begins when the slice measured lies further from the click than the lesion's half-length.
+FAR_AWAY = "what is found grows on far from the slice clicked"
+#: How the refusal begins when what is found runs on through the slices as long as it is (a vessel along the stack).
+TUBE = "what is found runs through the slices like a vessel"
 #: How the refusal begins when what is found stands out on the slice clicked only, inside a fainter whole.
 ONE_SLICE_PART = "what is found stands out on this slice only"
 
@@ -208,6 +212,54 @@ def _from_a_tip(found: dict[int, SliceOutline], ends: Callable[[int], bool], lev
     return levelled != best and sizes[levelled] < p.tip_size * sizes[best] and _partial(found, ends, levelled, best, p)
 
 
+def _tube(volume: VolumeLike, best: int, found: dict[int, SliceOutline], ends: Callable[[int], bool], size: float,
+          look: Callable[[int, tuple[float, float]], SliceOutline | str], spacing: tuple[float, float],
+          p: SuggestParams) -> str:
+    """Whether what is found on ``best`` (``size`` mm long) runs on through the slices as long as it
+    is: followed under its centre (the outlines already found where there are some), at least
+    ``tube_size`` of its length and centred within ``max_shift`` of it from slice to slice (a slice
+    where it is not outlined, leaking into what lies next to it, passed over once it has gone on half
+    its length; where the lesion was found to end, ``ends``, it ends), over
+    ``tube_extent`` times its length along the stack's normal between its end slices, less a slice's
+    spacing (partial volume at each end).
+    ``look(k, centre)``: the outline on slice ``k`` at the click's levels from ``centre`` (or why not).
+    The extent and lengths, for the refusal; "" when it ends sooner."""
+    if not p.tube_extent:
+        return ""
+    positions = volume.geometry.slice_projections_mm
+    n = len(positions)
+    step_mm = abs(positions[-1] - positions[0]) / (n - 1) if n > 1 else 0.0
+    last: dict[int, int] = {}
+    for direction in (-1, 1):
+        k, centre = best, found[best].centre
+        nxt = k
+        while abs(positions[k] - positions[best]) - step_mm < p.tube_extent * size:
+            if nxt in found and nxt + direction not in found and ends(nxt):
+                break  # the lesion ends beyond the last slice followed: looked at already
+            nxt += direction
+            if not 0 <= nxt < n or not volume.loaded[nxt]:
+                break
+            there = found[nxt] if nxt in found else look(nxt, centre)
+            if isinstance(there, str):
+                if _ends(there) or abs(positions[k] - positions[best]) < 0.5 * size:
+                    break
+                # not outlined there (it leaks into what lies next to it), past half its length from the
+                # slice measured, farther than a lesion keeps that much of its length: passed over
+                continue
+            if _measure(there, spacing)[0] < p.tube_size * size or _moved_mm(there.centre, centre, spacing) > p.max_shift * size:
+                break
+            k, centre = nxt, there.centre
+        last[direction] = k
+    # each end slice's slab may hold only the structure's edge, seen through partial volume as long as
+    # its middle: a slice's spacing off each end (an 11 mm lesion on 7 mm T2 FS slices shows alike on
+    # three of them)
+    span = abs(positions[last[1]] - positions[last[-1]])
+    if span - step_mm < p.tube_extent * size:
+        return ""
+    return (f"{size:.1f} mm here, {p.tube_size:.0%} of that or more over {span:.0f} mm "
+            f"({positions[last[-1]]:.1f} to {positions[last[1]]:.1f} mm)")
+
+
 def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
                      params: SuggestParams | None = None) -> Suggestion | Refusal:
     """The longest axial diameter of the lesion under ``at`` = (row, col) on ``slice_index``."""
@@ -259,6 +311,13 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         else:
             break
     found = {slice_index: first}
+    looked: dict[tuple[int, tuple[float, float]], SliceOutline | str] = {}
+
+    def look(k: int, centre: tuple[float, float]) -> SliceOutline | str:
+        """Slice ``k`` at the click's levels from ``centre``, each looked at once."""
+        if (k, centre) not in looked:
+            looked[(k, centre)] = _on_slice(volume, k, centre, spacing, p, levels)
+        return looked[(k, centre)]
 
     def sizes_of(outlines: dict[int, SliceOutline], k: int) -> float:
         return _measure(outlines[k], spacing)[0]
@@ -269,11 +328,37 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     split: dict[int, tuple[int, float, float]] = {}  # slice -> the next slice, the part found there, its shift
     for direction in (-1, 1):  # follow the lesion at the click's threshold while it lasts
         centre = first.centre
-        for step in range(1, p.slices_each_side + 1):
+        step = 0
+        while True:
+            step += 1
             k = slice_index + direction * step
+            if step > p.slices_each_side:
+                last, before_last = k - direction, k - 2 * direction
+                # past the slices searched only while the section still grows: its longest lies further on
+                if step > p.slices_growing or before_last not in found or sizes_of(found, last) <= sizes_of(found, before_last):
+                    searched[direction] = (last, centre)  # whether it ends beyond them is looked at when asked
+                    break
             if not 0 <= k < n or not volume.loaded[k]:
                 break
-            followed = _on_slice(volume, k, centre, spacing, p, levels)
+            followed = look(k, centre)
+            shrinking = k - 2 * direction in found and sizes_of(found, k - direction) < sizes_of(found, k - 2 * direction)
+            if followed == LESION_ENDS and p.own_core_size and not shrinking:
+                # under the centre followed the click's levels find nothing, the section not shrinking
+                # towards here (where it shrinks, that is the lesion's end): a necrotic or rim lesion's
+                # core widening here (LLSYN003 L07, 38 mm, necrotic, on CT arterial: a click two slices
+                # from its largest section measured 29.5 mm on the slice clicked), or the lesion's end
+                # taken when they cut on the lesion's side of the click's liver level (not a
+                # brighter part of the liver round a dark lesion: LLSYN001 L01 on CT portal, 26.4 mm
+                # there, came out 37.8 mm with it), stand out from the liver by half the click's
+                # contrast or more (not the lesion's faint tip through the slab: LLSYN002 L05 on
+                # b800, 15.8 mm at a fifth of it beyond its 15.6 mm section), with an elliptical edge,
+                # at least as long as the slice before
+                own = _start(volume, k, centre, spacing, p)
+                if not isinstance(own, str) and own[0].sign == levels.sign and own[1].ellipse is not None \
+                        and levels.sign * (own[0].threshold - levels.liver) > 0 \
+                        and abs(own[0].lesion - own[0].liver) >= 0.5 * abs(levels.lesion - levels.liver) \
+                        and _measure(own[1], spacing)[0] >= p.own_core_size * sizes_of(found, k - direction):
+                    followed = own[1]
             if isinstance(followed, str) and not _ends(followed):
                 # the click's levels do not hold there (a fainter or brighter section): its own
                 own = _start(volume, k, centre, spacing, p)
@@ -300,8 +385,6 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 lost[direction] = (k, "what is found there is much larger (the lesion, or a vessel joining it)")
                 break
             found[k], centre = followed, followed.centre
-        else:  # every slice searched holds the lesion: whether it ends beyond them is looked at when asked
-            searched[direction] = (slice_index + direction * p.slices_each_side, centre)
     if clicked not in found:  # the reader clicked inside the lesion there (a faint look there may be a core)
         lost[1 if clicked > slice_index else -1] = (clicked, f"on the slice clicked, {start_failure}")
     # the followed slices beyond which the lesion ends (absent or too faint there, or something else
@@ -317,7 +400,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             if last == k and direction not in lost:
                 if k not in beyond:
                     nxt = k + direction
-                    there = _on_slice(volume, nxt, centre, spacing, p, levels) \
+                    there = look(nxt, centre) \
                         if 0 <= nxt < n and volume.loaded[nxt] else None
                     beyond[k] = isinstance(there, str) and _ends(there)
                 return beyond[k]
@@ -332,6 +415,15 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
     longest = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
     best, gave_way = _fuller_neighbour(found, ends, holds, longest, sizes, p, frozenset(split))
+    positions = geo.slice_projections_mm
+    step_mm = abs(positions[-1] - positions[0]) / (n - 1) if n > 1 else 0.0
+    reach = abs(positions[best] - positions[clicked]) - step_mm
+    if p.max_reach and reach > p.max_reach * sizes[best]:
+        # followed while it grew, far from the click: a larger structure than the one clicked (a
+        # kidney's upper pole clicked on T1 arterial, measured 54 mm nine slices away)
+        return _refuse(f"{FAR_AWAY}: its longest section ({sizes[best]:.1f} mm, at {positions[best]:.1f} mm) lies "
+                       f"{abs(positions[best] - positions[clicked]):.0f} mm from the slice clicked, more than a lesion's "
+                       f"half-length from it (an organ next to the liver? click nearer the lesion's largest section)", p)
     if clicked in found and clicked != best and not _inside(found[clicked].points, at):
         # what was found on the slice clicked is not round the click: the lesion there was missed
         why_not = "what is found on the slice clicked is not round the click"
@@ -397,6 +489,9 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse(f"{ONE_SLICE_PART}: 1.5-3 and 3-6 mm beyond its edge the image still holds {near:.0%} and "
                        f"{far:.0%} of its contrast (a part of a larger, fainter lesion? it may be longest on a "
                        f"neighbouring slice)", p)
+    tube = _tube(volume, best, found, ends, sizes[best], look, spacing, p)
+    if tube:
+        return _refuse(f"{TUBE} (a vessel, a bone?): {tube}; a lesion is about as deep as it is long", p)
     d, p1, p2 = _measure(final, spacing)
     lv = final.levels
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
