@@ -736,3 +736,59 @@ def test_a_structure_that_runs_through_the_slices_is_refused() -> None:
     for seed in (0, 1, 2):
         s = suggest(deep, render(deep, noise=8.0, seed=seed), k=3, seed=seed)
         assert isinstance(s, Suggestion) and abs(s.diameter_mm - deep.truth_mm()) <= 1.0, s
+
+
+class TestThinSlices:
+    """Cases a code review built on 2.5 mm slices (equator of the lesion at slice 12, z = 22.5 mm)."""
+
+    @pytest.fixture(autouse=True)
+    def thin(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import sys
+
+        monkeypatch.setattr(sys.modules[__name__], "SLICE_MM", 2.5)
+        monkeypatch.setattr(sys.modules[__name__], "N_SLICES", 41)
+
+    def test_a_lesion_deeper_than_long_clicked_inside_its_pole(self) -> None:
+        """20 mm long, 25 mm deep, clicked 7.5 mm inside its pole: measured on its largest section (the
+        far-from-the-click refusal allows 0.7 of its length, less half a slab and half a step). Twice
+        as deep as long, clicked near its tip: refused, never measured elsewhere."""
+        from viewer.segment.suggest import FAR_AWAY
+
+        lesion = Lesion(a_mm=10.0, b_mm=8.5, c_mm=12.5, rotation_deg=0.0, contrast=70.0, centre_z_mm=22.5)
+        s = suggest(lesion, render(lesion, noise=8.0, size=120), k=6, seed=0)
+        assert isinstance(s, Suggestion) and s.slice_index == 12 and abs(s.diameter_mm - 20.0) <= 1.0, s
+        deep = Lesion(a_mm=7.0, b_mm=6.0, c_mm=14.0, rotation_deg=0.0, contrast=70.0, centre_z_mm=22.5)
+        s = suggest(deep, render(deep, noise=8.0, size=120), k=6, seed=0)
+        assert isinstance(s, Refusal) and s.reason.startswith(FAR_AWAY), s
+
+    def test_a_gap_is_passed_over_once_not_into_what_lies_beyond(self) -> None:
+        """Above the lesion's tip a large bright region (the click's levels leak there) for 10 mm, then a
+        12 mm bright column: passing over every leaking slice joined the column and refused the lesion
+        as a vessel; one slice in a row at most, and the lesion is measured."""
+        lesion = Lesion(a_mm=7.0, b_mm=6.0, c_mm=14.0, rotation_deg=0.0, contrast=70.0, centre_z_mm=22.5)
+
+        def extra(xx, yy, z):  # type: ignore[no-untyped-def]
+            big = (z >= 32.0) & (z < 42.0) & (np.hypot(xx, yy) <= 55.0)
+            return big | ((z >= 42.0) & (np.hypot(xx - 2.0, yy) <= 6.0)), 170.0
+
+        s = suggest(lesion, render(lesion, noise=8.0, size=120, extra=extra), k=12, seed=0)
+        assert isinstance(s, Suggestion) and abs(s.diameter_mm - 14.0) <= 1.0, s
+
+    def test_a_small_lesion_on_a_larger_ones_pole_is_not_measured_as_the_larger(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A 12 mm lesion whose pole touches a 24 mm one's along the normal (5 mm slices): 11.1, 9.8, then
+        20.0 mm from slice to slice; v7 measured the larger one's section (20.2 mm), and following while
+        it grows went on to its middle (24.1). A section narrower by a tenth than both its neighbours
+        ends the lesion there."""
+        import sys
+
+        monkeypatch.setattr(sys.modules[__name__], "SLICE_MM", 5.0)
+        monkeypatch.setattr(sys.modules[__name__], "N_SLICES", 11)
+        small = Lesion(a_mm=6.0, b_mm=6.0, c_mm=6.0, rotation_deg=0.0, contrast=70.0, centre_z_mm=0.0)
+        for core, rim in ((0.0, 0.0), (0.7, 0.0), (0.0, 3.0)):
+            big = Lesion(a_mm=12.0, b_mm=12.0, c_mm=12.0, rotation_deg=0.0, contrast=70.0, centre_z_mm=19.0,
+                         core_fraction=core, core=100.0, rim_mm=rim)
+            phantom = render(small, noise=8.0, size=140, seed=0)
+            phantom.array = phantom.array + render(big, noise=0.0, size=140, seed=0).array - 100.0
+            for seed in (0, 1):
+                s = suggest(small, phantom, k=3, seed=seed)
+                assert isinstance(s, Refusal) or (s.slice_index == 3 and abs(s.diameter_mm - 12.0) <= 1.5), (core, rim, s)

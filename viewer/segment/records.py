@@ -66,11 +66,13 @@ class SuggestParams:
     # way: a click three slices from a 44 mm lesion's largest section on T1 arterial was measured on
     # the last slice searched, still growing (42.1 mm)
     slices_growing: int = 12
-    # the slice measured lies no further from the slice clicked (along the normal, less one slice's
-    # spacing) than this fraction of its length, or refused (0: off): a lesion clicked anywhere is
-    # within half its length of its largest section (0.75 for one 1.5 times as deep as long). A click
-    # on a kidney's upper pole on T1 arterial was followed 9 slices while it grew, to 54 mm, 45 mm away
-    max_reach: float = 0.6
+    # the slice measured lies no further from the slice clicked (along the normal, less half a slice's
+    # spacing and half its thickness) than this fraction of its length, or refused (0: off): a round
+    # lesion clicked anywhere, its tip's slice included, is within half its length of its largest
+    # section; one 1.25 times as deep as long clicked 7.5 mm inside its pole at 0.62; one twice as
+    # deep, clicked near its tip, is refused (0.71). A click on a kidney's upper pole on T1 arterial
+    # was followed 9 slices while it grew, to 54 mm, 45 mm away (0.74)
+    max_reach: float = 0.7
     # where the click's levels lose the lesion under the centre followed (a necrotic or rim lesion's
     # core widening there), the slice's own levels from that centre are taken when they find it at
     # least this fraction of the previous slice's length, on the same side (0: off)

@@ -219,7 +219,7 @@ def _tube(volume: VolumeLike, best: int, found: dict[int, SliceOutline], ends: C
     is: followed under its centre (the outlines already found where there are some), at least
     ``tube_size`` of its length and centred within ``max_shift`` of it from slice to slice (a slice
     where it is not outlined, leaking into what lies next to it, passed over once it has gone on half
-    its length; where the lesion was found to end, ``ends``, it ends), over
+    its length, never two in a row; where the lesion was found to end, ``ends``, it ends), over
     ``tube_extent`` times its length along the stack's normal between its end slices, less a slice's
     spacing (partial volume at each end).
     ``look(k, centre)``: the outline on slice ``k`` at the click's levels from ``centre`` (or why not).
@@ -228,7 +228,7 @@ def _tube(volume: VolumeLike, best: int, found: dict[int, SliceOutline], ends: C
         return ""
     positions = volume.geometry.slice_projections_mm
     n = len(positions)
-    step_mm = abs(positions[-1] - positions[0]) / (n - 1) if n > 1 else 0.0
+    step_mm = volume.geometry.slice_spacing_mm or 0.0
     last: dict[int, int] = {}
     for direction in (-1, 1):
         k, centre = best, found[best].centre
@@ -241,10 +241,11 @@ def _tube(volume: VolumeLike, best: int, found: dict[int, SliceOutline], ends: C
                 break
             there = found[nxt] if nxt in found else look(nxt, centre)
             if isinstance(there, str):
-                if _ends(there) or abs(positions[k] - positions[best]) < 0.5 * size:
+                if _ends(there) or abs(positions[k] - positions[best]) < 0.5 * size or nxt - k != direction:
                     break
                 # not outlined there (it leaks into what lies next to it), past half its length from the
-                # slice measured, farther than a lesion keeps that much of its length: passed over
+                # slice measured, farther than a lesion keeps that much of its length: that one slice is
+                # passed over (never two in a row: what lies beyond a gap may be another structure)
                 continue
             if _measure(there, spacing)[0] < p.tube_size * size or _moved_mm(there.centre, centre, spacing) > p.max_shift * size:
                 break
@@ -334,8 +335,12 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             k = slice_index + direction * step
             if step > p.slices_each_side:
                 last, before_last = k - direction, k - 2 * direction
-                # past the slices searched only while the section still grows: its longest lies further on
-                if step > p.slices_growing or before_last not in found or sizes_of(found, last) <= sizes_of(found, before_last):
+                # past the slices searched only while the section has grown from slice to slice: its longest
+                # lies further on (one that narrowed and grows again is another structure beyond: a small
+                # lesion on a larger one's pole)
+                grew = all(sizes_of(found, j + direction) > sizes_of(found, j)
+                           for j in range(slice_index, last, direction))
+                if step > p.slices_growing or before_last not in found or not grew:
                     searched[direction] = (last, centre)  # whether it ends beyond them is looked at when asked
                     break
             if not 0 <= k < n or not volume.loaded[k]:
@@ -384,6 +389,13 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             if _measure(followed, spacing)[0] > p.max_growth * before + max(spacing):
                 lost[direction] = (k, "what is found there is much larger (the lesion, or a vessel joining it)")
                 break
+            two_back = k - 2 * direction
+            if step >= 2 and before < 0.9 * min(sizes_of(found, two_back), _measure(followed, spacing)[0]):
+                # narrower by a tenth than the slices on both sides of it: two structures meet at the slice
+                # before (a 12 mm lesion on a 24 mm one's pole, 11.1, 9.8 then 20.0 mm): the lesion ends there
+                del found[k - direction]
+                ended[direction] = two_back
+                break
             found[k], centre = followed, followed.centre
     if clicked not in found:  # the reader clicked inside the lesion there (a faint look there may be a core)
         lost[1 if clicked > slice_index else -1] = (clicked, f"on the slice clicked, {start_failure}")
@@ -416,8 +428,11 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     longest = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
     best, gave_way = _fuller_neighbour(found, ends, holds, longest, sizes, p, frozenset(split))
     positions = geo.slice_projections_mm
-    step_mm = abs(positions[-1] - positions[0]) / (n - 1) if n > 1 else 0.0
-    reach = abs(positions[best] - positions[clicked]) - step_mm
+    # a slab whose edge just touches the lesion's pole lies its half-thickness beyond it, and the slice
+    # nearest the middle up to half a step from it: a click on the tip's slice of a round lesion is
+    # then half its length from the slice measured
+    step_mm = geo.slice_spacing_mm or 0.0
+    reach = abs(positions[best] - positions[clicked]) - 0.5 * (step_mm + (geo.slice_thickness_mm or step_mm))
     if p.max_reach and reach > p.max_reach * sizes[best]:
         # followed while it grew, far from the click: a larger structure than the one clicked (a
         # kidney's upper pole clicked on T1 arterial, measured 54 mm nine slices away)
