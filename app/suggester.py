@@ -28,7 +28,7 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: the liver, necrotic cores; T1 portal: a lesion joined to a vessel, a rim lesion's faint rim);
 #: lesions of 5-10 mm must keep the rule too (:data:`SMALL_LESIONS_OFF`). ``lesionlab suggest`` refuses there too unless ``--unvalidated``.
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
-    Role.CT_ARTERIAL: (0.59, 0.5, -8.68), Role.CT_PORTAL: (1.19, 0.5, -6.43), Role.MR_T2FS: (0.49, 1.0, 2.46),
+    Role.CT_ARTERIAL: (0.59, 0.5, -8.68), Role.CT_PORTAL: (1.21, 0.5, -6.43), Role.MR_T2FS: (0.49, 1.0, 2.46),
     Role.MR_DWI: (0.61, 1.5, -1.57), Role.MR_T1_ARTERIAL: (0.43, 1.0, 2.17), Role.MR_T1_PORTAL: (0.81, 1.0, -3.90),
     Role.MR_ADC: (4.82, 1.5, -22.70),
 }

@@ -335,12 +335,9 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             k = slice_index + direction * step
             if step > p.slices_each_side:
                 last, before_last = k - direction, k - 2 * direction
-                # past the slices searched only while the section has grown from slice to slice: its longest
-                # lies further on (one that narrowed and grows again is another structure beyond: a small
-                # lesion on a larger one's pole)
-                grew = all(sizes_of(found, j + direction) > sizes_of(found, j)
-                           for j in range(slice_index, last, direction))
-                if step > p.slices_growing or before_last not in found or not grew:
+                # past the slices searched only while the section still grows: its longest lies further on
+                # (a narrowing between two structures ends the lesion, below)
+                if step > p.slices_growing or before_last not in found or sizes_of(found, last) <= sizes_of(found, before_last):
                     searched[direction] = (last, centre)  # whether it ends beyond them is looked at when asked
                     break
             if not 0 <= k < n or not volume.loaded[k]:
