@@ -19,6 +19,15 @@ from viewer.model.layout import role_label
 from viewer.model.pointer import PointerEvent, View
 from viewer.records import Role
 
+#: What N and the move to the next series add where one-click is on but not offered on the series.
+NOT_OFFERED = "one-click diameters are not offered there"
+
+
+def _not_offered(state: WorkstationState, role: Role | None) -> bool:
+    """One-click diameters are on, and a click on ``role``'s series is refused: the reader drags there."""
+    return state.suggest is not None and role is not None and role not in OFFERED_ROLES
+
+
 STATUS_WORDS = {"not_visible": "not visible", "not_measurable": "not measurable", "measured": "measured"}
 
 
@@ -73,9 +82,10 @@ def new_lesion(state: WorkstationState) -> str:
         raise LesionlabError("choose an exam pair first")
     state.set_tool(ToolMode.LINE)
     how = f"drag its longest axial diameter on {role_label(role)}"
-    if state.suggest is not None:  # one-click is on: say whether a click suggests here
-        how = (f"click inside it on {role_label(role)} for a suggested diameter, or drag its longest axial diameter"
-               if role in OFFERED_ROLES else f"{how} (one-click diameters are not offered there)")
+    if _not_offered(state, role):
+        how += f" ({NOT_OFFERED})"
+    elif state.suggest is not None:  # one-click is on and offered here
+        how = f"click inside it on {role_label(role)} for a suggested diameter, or drag its longest axial diameter"
     state.say(f"new lesion {lesion_id} ({state.selection.lobe.value} lobe): {how}")
     return lesion_id
 
@@ -141,10 +151,7 @@ def _advance(state: WorkstationState, cell: int, done: str) -> None:
         state.say(f"{done}; {lid} has a status on every series")
         return
     state.viewer.activate(nxt)
-    role = state.reading_role(nxt)
-    hand = ""
-    if state.suggest is not None and role is not None and role not in OFFERED_ROLES:
-        hand = " (one-click diameters are not offered there: drag the diameter)"
+    hand = f" ({NOT_OFFERED}: drag the diameter)" if _not_offered(state, state.reading_role(nxt)) else ""
     state.say(f"{done}; next: {lid} on {state.cell_title(nxt)}{hand}")
 
 

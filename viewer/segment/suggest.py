@@ -312,6 +312,9 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         else:
             break
     found = {slice_index: first}
+    # each outline's length, kept beside it; one threshold on every slice: the slice the lesion fills
+    # most (partial volume through the slice) has the longest diameter at it
+    sizes = {slice_index: _measure(first, spacing)[0]}
     looked: dict[tuple[int, tuple[float, float]], SliceOutline | str] = {}
 
     def look(k: int, centre: tuple[float, float]) -> SliceOutline | str:
@@ -320,8 +323,6 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             looked[(k, centre)] = _on_slice(volume, k, centre, spacing, p, levels)
         return looked[(k, centre)]
 
-    def sizes_of(outlines: dict[int, SliceOutline], k: int) -> float:
-        return _measure(outlines[k], spacing)[0]
 
     lost: dict[int, tuple[int, str]] = {}  # direction -> the slice where the lesion went on unmeasured, why
     ended: dict[int, int] = {}  # direction -> the last slice followed, when the lesion ends beyond it
@@ -337,29 +338,30 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 last, before_last = k - direction, k - 2 * direction
                 # past the slices searched only while the section still grows: its longest lies further on
                 # (a narrowing between two structures ends the lesion, below)
-                if step > p.slices_growing or before_last not in found or sizes_of(found, last) <= sizes_of(found, before_last):
+                if step > p.slices_growing or before_last not in found or sizes[last] <= sizes[before_last]:
                     searched[direction] = (last, centre)  # whether it ends beyond them is looked at when asked
                     break
             if not 0 <= k < n or not volume.loaded[k]:
                 break
             followed = look(k, centre)
-            shrinking = k - 2 * direction in found and sizes_of(found, k - direction) < sizes_of(found, k - 2 * direction)
-            if followed == LESION_ENDS and p.own_core_size and not shrinking:
+            before = sizes[k - direction]
+            if followed == LESION_ENDS and p.own_core_size \
+                    and not (k - 2 * direction in found and before < sizes[k - 2 * direction]):
                 # under the centre followed the click's levels find nothing, the section not shrinking
                 # towards here (where it shrinks, that is the lesion's end): a necrotic or rim lesion's
                 # core widening here (LLSYN003 L07, 38 mm, necrotic, on CT arterial: a click two slices
-                # from its largest section measured 29.5 mm on the slice clicked), or the lesion's end
-                # taken when they cut on the lesion's side of the click's liver level (not a
-                # brighter part of the liver round a dark lesion: LLSYN001 L01 on CT portal, 26.4 mm
-                # there, came out 37.8 mm with it), stand out from the liver by half the click's
-                # contrast or more (not the lesion's faint tip through the slab: LLSYN002 L05 on
-                # b800, 15.8 mm at a fifth of it beyond its 15.6 mm section), with an elliptical edge,
-                # at least as long as the slice before
+                # from its largest section measured 29.5 mm on the slice clicked), or the lesion's end.
+                # The slice's own levels from that centre are taken when they cut on the lesion's side of
+                # the click's liver level (not a brighter part of the liver round a dark lesion: LLSYN001
+                # L01 on CT portal, 26.4 mm there, came out 37.8 mm with it), stand out from the liver by
+                # half the click's contrast or more (not the lesion's faint tip through the slab: LLSYN002
+                # L05 on b800, 15.8 mm at a fifth of it beyond its 15.6 mm section), with an elliptical
+                # edge, at least as long as the slice before
                 own = _start(volume, k, centre, spacing, p)
                 if not isinstance(own, str) and own[0].sign == levels.sign and own[1].ellipse is not None \
                         and levels.sign * (own[0].threshold - levels.liver) > 0 \
                         and abs(own[0].lesion - own[0].liver) >= 0.5 * abs(levels.lesion - levels.liver) \
-                        and _measure(own[1], spacing)[0] >= p.own_core_size * sizes_of(found, k - direction):
+                        and _measure(own[1], spacing)[0] >= p.own_core_size * before:
                     followed = own[1]
             if isinstance(followed, str) and not _ends(followed):
                 # the click's levels do not hold there (a fainter or brighter section): its own
@@ -370,30 +372,28 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                     lost[direction] = (k, followed)
                 else:
                     followed = own[1]
-            before = sizes_of(found, k - direction)
             if isinstance(followed, str):
                 if direction not in lost:
                     ended[direction] = k - direction
                 break  # the lesion ends (or goes on unmeasured: ``lost``)
-            moved = _moved_mm(followed.centre, centre, spacing)
+            moved, size_there = _moved_mm(followed.centre, centre, spacing), _measure(followed, spacing)[0]
             if moved > p.max_shift * before:
                 ended[direction] = k - direction
-                size_there = _measure(followed, spacing)[0]
                 if size_there < p.split_size * before and moved < 0.5 * (before + size_there):
                     # a small part of it, off its centre but within it: the slice before joins what separates here
                     split[k - direction] = (k, size_there, moved)
                 break  # what goes on there is another structure (a vessel, an organ): not the lesion
-            if _measure(followed, spacing)[0] > p.max_growth * before + max(spacing):
+            if size_there > p.max_growth * before + max(spacing):
                 lost[direction] = (k, "what is found there is much larger (the lesion, or a vessel joining it)")
                 break
             two_back = k - 2 * direction
-            if step >= 2 and before < 0.9 * min(sizes_of(found, two_back), _measure(followed, spacing)[0]):
+            if step >= 2 and before < 0.9 * min(sizes[two_back], size_there):
                 # narrower by a tenth than the slices on both sides of it: two structures meet at the slice
                 # before (a 12 mm lesion on a 24 mm one's pole, 11.1, 9.8 then 20.0 mm): the lesion ends there
-                del found[k - direction]
+                del found[k - direction], sizes[k - direction]
                 ended[direction] = two_back
                 break
-            found[k], centre = followed, followed.centre
+            found[k], sizes[k], centre = followed, size_there, followed.centre
     if clicked not in found:  # the reader clicked inside the lesion there (a faint look there may be a core)
         lost[1 if clicked > slice_index else -1] = (clicked, f"on the slice clicked, {start_failure}")
     # the followed slices beyond which the lesion ends (absent or too faint there, or something else
@@ -414,9 +414,6 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                     beyond[k] = isinstance(there, str) and _ends(there)
                 return beyond[k]
         return False
-    # one threshold on every slice: the slice the lesion fills most (partial volume through the
-    # slice) has the longest diameter at it
-    sizes = {k: _measure(o, spacing)[0] for k, o in found.items()}
     # a point inside a lesion on one slice is inside it on the slices it fills more: an outline
     # elsewhere that misses the click is something else (a vessel next to the lesion's tip)
     holds = {k for k, o in found.items() if _near(o, at, spacing, 0.15 * sizes[k] + max(spacing))}
