@@ -322,6 +322,30 @@ class TestHardNeighbours:
         with pytest.raises(ValueError, match="min_pixels_across"):
             SuggestParams(min_pixels_across=-1.0)
 
+    def test_a_small_lesion_that_holds_its_contrast_over_its_diameter_is_measured(self) -> None:
+        """``small_contrast_sd`` (the window sets 4.5 on b800): under ``min_pixels_across``, a lesion is
+        measured when the image over the disc of the diameter found stands out from the liver by that
+        many SDs of its noise; a 4.7 mm lesion whose outline the noise lengthened to 10.5 mm (+5.8) holds
+        mostly liver there (1.2 SDs) and is refused, saying so. A 19.4 mm lesion on 2.5 mm pixels, under
+        8 pixels, stands out by 10 SDs or more and is measured."""
+        tiny = Lesion(a_mm=2.5, b_mm=2.0, c_mm=3.0, contrast=150.0)
+        phantom = render(tiny, spacing=(2.5, 2.5), size=60, noise=8.0, psf_mm=1.5, liver=120.0, seed=2)
+        at = tiny.click(np.random.default_rng(1), phantom.geometry, 3)
+        off = suggest_diameter(phantom, 3, at, SuggestParams())
+        assert isinstance(off, Suggestion) and off.diameter_mm > tiny.truth_mm() + 5.0, off
+        on = suggest_diameter(phantom, 3, at, SuggestParams(min_pixels_across=8.0, small_contrast_sd=4.5))
+        assert isinstance(on, Refusal) and "standing out by 1.2 SDs of the liver over the disc" in on.reason, on
+        assert on.params["stands_out_sd"] < 2.0
+        for seed in range(3):
+            lesion = Lesion(a_mm=10.0, b_mm=8.0, c_mm=4.0, contrast=150.0)
+            phantom = render(lesion, spacing=(2.5, 2.5), size=60, noise=8.0, psf_mm=1.5, liver=120.0, seed=seed)
+            s = suggest_diameter(phantom, 3, lesion.click(np.random.default_rng(1), phantom.geometry, 3),
+                                 SuggestParams(min_pixels_across=8.0, small_contrast_sd=4.5))
+            assert isinstance(s, Suggestion) and s.params["stands_out_sd"] >= 10.0, s
+            assert abs(s.diameter_mm - lesion.truth_mm()) <= 1.5, s.diameter_mm
+        with pytest.raises(ValueError, match="small_contrast_sd"):
+            SuggestParams(small_contrast_sd=-1.0)
+
     def test_a_section_no_ellipse_fits_is_refused_as_irregular(self) -> None:
         """A square section (16 mm sides, 22.6 mm across its corners): the rays' own outline measures
         it (20.1 mm on two of four noise draws), but an outline no ellipse fits is refused -- on the
@@ -366,7 +390,7 @@ class TestHardNeighbours:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))
         assert isinstance(s, Refusal) and "no contrast" in s.reason
-        assert s.params["method"] == "ellipse_consensus_v8"
+        assert s.params["method"] == "ellipse_consensus_v9"
 
     def test_a_click_outside_the_image_or_an_unloaded_slice_is_refused(self) -> None:
         lesion = Lesion()
@@ -385,7 +409,7 @@ class TestRecords:
         s = suggest(lesion, render(lesion, noise=8.0))
         assert isinstance(s, Suggestion)
         back = json.loads(json.dumps(s.params))
-        assert back["method"] == "ellipse_consensus_v8" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert back["method"] == "ellipse_consensus_v9" and back["smooth_mm"] == SuggestParams().smooth_mm
         assert back["boundary"] == "ellipse"  # an elliptical lesion's boundary is its fitted ellipse
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
         # the levels came from the slice clicked, a full one (not the lesion's tip): not measured again
@@ -426,6 +450,25 @@ def test_beyond_leaves_out_rays_without_a_radius_or_leaving_the_window() -> None
     assert _beyond(sm, (30.0, 30.0), phi, radius, levels, (1.0, 1.0))[1] == pytest.approx(0.0, abs=0.05)
     assert _beyond(sm, (30.0, 30.0), phi, np.full(72, np.nan), levels, (1.0, 1.0)) == (0.0, 0.0)
     assert _beyond(sm, (30.0, 30.0), phi, np.full(72, 28.0), levels, (1.0, 1.0)) == (0.0, 0.0)  # all leave
+
+
+def test_stands_out_sd_is_the_discs_mean_contrast_in_liver_sds() -> None:
+    """A 6 mm disc 50 above a liver at 100 (noise SD 5 on 2.5 mm pixels): over its own disc it stands
+    out by 10 liver SDs (50 / 5), over the disc twice as wide by its share of that disc; on the darker side
+    (sign -1) alike."""
+    from viewer.segment.slice2d import Levels, stands_out_sd
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:80, :80]
+    r_mm = np.hypot(yy - 40.0, xx - 40.0) * 2.5
+    for sign in (1, -1):
+        image = 100.0 + rng.normal(0.0, 5.0, (80, 80)) + sign * 50.0 * (r_mm <= 6.0)
+        levels = Levels(sign=sign, threshold=100.0 + sign * 25.0, liver=100.0, liver_sd=5.0, lesion=100.0 + sign * 50.0,
+                        mode=100.0)
+        own = stands_out_sd(image, (40.0, 40.0), 6.0, levels, (2.5, 2.5), SuggestParams())
+        wide = stands_out_sd(image, (40.0, 40.0), 12.0, levels, (2.5, 2.5), SuggestParams())
+        share = (r_mm <= 6.0).sum() / (r_mm <= 12.0).sum()  # the lesion's pixels in the wider disc
+        assert own == pytest.approx(10.0, abs=0.6) and wide == pytest.approx(10.0 * share, abs=0.4), (own, wide, share)
 
 
 def test_fill_holes_is_scipys_on_random_masks() -> None:

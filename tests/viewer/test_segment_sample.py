@@ -102,13 +102,15 @@ def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs
     """LLSYN002 L05 on DWI b800 (15.6 mm): the slice through its tip (8 mm across at its centre,
     its inner half 110 above the liver against 225 on the next) came out 5 % longer at the click's
     threshold, and the line was drawn there, over the lesion's edge as the reader sees it; the
-    fuller neighbour is measured (a reader's check under Xvfb found it). LLSYN001 L03 (9.5 mm on
-    b800, 4 pixels, on two slices) was too; it is refused now as too small for b800's blur."""
+    fuller neighbour is measured (a reader's check under Xvfb found it). LLSYN001 L03 (10.6 mm on
+    b800's slice, 4.4 pixels, on two slices) was too; refused from v6 as too small for b800's blur,
+    it is measured again since v9 on the slice nearest its centre: it holds its contrast over the
+    disc of its diameter (``small_contrast_sd``)."""
     o = next(o for o in outcomes if (o.case.patient, o.case.lesion, o.case.role) == ("LLSYN002", "L05", "mr_dwi"))
     assert o.diameter_mm is not None and o.slice_index == o.case.truth_slice, o.slice_index
     assert abs(o.error_mm or 0.0) <= 1.0
     o = next(o for o in outcomes if (o.case.patient, o.case.lesion, o.case.role) == ("LLSYN001", "L03", "mr_dwi"))
-    assert o.diameter_mm is None and "too small on this series" in o.note, o.note
+    assert o.diameter_mm is not None and o.slice_index == o.case.truth_slice and abs(o.error_mm or 9.0) <= 1.0, o
 
 
 def test_an_end_slice_joined_to_a_vessel_is_not_measured(sample_dicom: Path, volumes: Callable[[str, str], Any]) -> None:
@@ -137,7 +139,8 @@ def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Pa
     from levels set on a tip was measured at its own (``tip_size``); LLSYN003 L03 on b800 was 14.6
     on one click and 15.7 on nine before the restart from the centre found went on until the centre
     stayed (``restarts``). As the window asks them now, lesions under 5.5 pixels on fewer than three
-    slices are refused on b800 (L08 among them): those may be all refused, on DWI only."""
+    slices are refused on b800 unless they stand out over the disc of their diameter (v9): a lesion
+    may be all refused so, on DWI only."""
     groups = bs.repeated(bs.cases(volumes, np.random.default_rng(bs.SEED + 1), n_clicks=bs.REPEAT_CLICKS,
                                   roles=("mr_t2fs", "mr_dwi"), sample=sample_dicom))
     assert len(groups) >= 25

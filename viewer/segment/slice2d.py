@@ -509,6 +509,17 @@ def with_beyond(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float]
     return replace(o, beyond=_beyond(win.sm, win.local(o.centre), phi, radius, o.levels, spacing))
 
 
+def stands_out_sd(image: np.ndarray, centre: tuple[float, float], radius_mm: float, levels: Levels,
+                  spacing: tuple[float, float], p: SuggestParams) -> float:
+    """How far the unsmoothed image in the disc of ``radius_mm`` round ``centre`` (row, col) stands out
+    from the liver level on average, lesion side up, in SDs of the liver's noise. On the disc of a
+    diameter measured, a round lesion that long holds its contrast over most of it; an outline the
+    noise lengthened round a lesion smaller than the series' blur holds mostly liver there."""
+    win = Window(image, centre, spacing, p)
+    values = win.raw[win.disc(win.local(centre), radius_mm)]
+    return float(levels.sign * (values.mean() - levels.liver) / levels.liver_sd)
+
+
 def _beyond(sm: np.ndarray, origin: tuple[float, float], phi: np.ndarray, radius: np.ndarray, levels: Levels,
             spacing: tuple[float, float], out_mm: float = 10.0) -> tuple[float, float]:
     """What lies just beyond a boundary, as fractions of the lesion's contrast against the liver

@@ -23,7 +23,7 @@ import numpy as np
 from viewer.geometry import StackGeometry, farthest_pair_mm
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams
 from viewer.segment.slice2d import (FAINTER_SHELL, LESION_ENDS, NO_CONTRAST, OPPOSITE_RIM, TOO_FAINT, Levels,
-                                    SliceOutline, Window, find_levels, outline, with_beyond)
+                                    SliceOutline, Window, find_levels, outline, stands_out_sd, with_beyond)
 
 
 class VolumeLike(Protocol):
@@ -517,8 +517,13 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return Refusal(f"the region is only {d:.1f} mm across: {TOO_SMALL}", record)
     pixel = max(spacing)
     if p.min_pixels_across and d < p.min_pixels_across * pixel and len(found) < p.small_slices:
-        return Refusal(f"the lesion is {d:.1f} mm across ({d / pixel:.1f} pixels) on {len(found)} slice"
-                       f"{'s' if len(found) > 1 else ''}: {SMALL} for its edge (the blur widens a lesion this small "
-                       f"by up to 3 pixels)", record)
+        middle = ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0)
+        solid = stands_out_sd(volume.array[best], middle, d / 2.0, lv, spacing, p)
+        record["stands_out_sd"] = round(solid, 2)
+        if not p.small_contrast_sd or solid < p.small_contrast_sd:
+            faint = f", standing out by {solid:.1f} SDs of the liver over the disc of that diameter" if p.small_contrast_sd else ""
+            return Refusal(f"the lesion is {d:.1f} mm across ({d / pixel:.1f} pixels) on {len(found)} slice"
+                           f"{'s' if len(found) > 1 else ''}{faint}: {SMALL} for its edge (the blur widens a lesion "
+                           f"this small by up to 3 pixels)", record)
     confidence = float(np.clip((lv.contrast_sd - p.min_contrast_sd) / 7.0, 0.0, 1.0) * (1.0 - final.leaked_fraction))
     return Suggestion(best, p1, p2, d, round(confidence, 3), record)
