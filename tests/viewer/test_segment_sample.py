@@ -56,7 +56,7 @@ def test_mri_series_mean_absolute_error_within_the_goal(outcomes: list[bs.Outcom
 
 def test_mri_suggestion_rate_limits_of_agreement_and_worst_error(outcomes: list[bs.Outcome]) -> None:
     row = _rows(outcomes, MR)
-    assert row["rate"] >= 0.85, row  # goal 0.95 (b800's lesions under 5.5 pixels on < 3 slices refused)
+    assert row["rate"] >= 0.9, row  # goal 0.95 (T1 arterial 0.88 and T1 portal 0.89 on the sample)
     assert row["loa_low_mm"] >= -2.5 and row["loa_high_mm"] <= 2.5, row  # goal +-2 mm (-1.9 to +1.9 today)
     assert row["over_5mm"] == 0 and row["over_3mm"] == 0, row  # T1 arterial's +3.7 mm refused since v6 (split_size)
 
@@ -77,11 +77,11 @@ def test_the_window_offers_one_click_only_where_the_sample_meets_the_goals(outco
 
 def test_dwi_and_t2fs_bias_small_against_the_study_effect(outcomes: list[bs.Outcome]) -> None:
     """The suggestion must not create a DWI - T2FS difference: the study's effect is +0.8 mm. Today
-    it adds +0.40 mm to the truth's +0.24 on the sample's 10 lesions suggested on both (DWI bias
-    -0.03 mm, T2FS -0.20; the paired figure's SE on 10 lesions is about 0.3 mm), +0.38 mm pooled with
-    the held-out realisations (n = 38, 95 % CI +0.08 .. +0.67, `make bench`; +0.18 before b800's
-    lesions under 5 pixels were refused): one-click diameters are off by default for this. The
-    bounds catch a regression towards the size of the effect itself."""
+    it adds +0.07 mm to the truth's +0.51 on the sample's 12 lesions suggested on both (DWI bias
+    +0.00 mm, T2FS -0.20; the paired figure's SE on 12 lesions is about 0.3 mm), +0.18 mm pooled with
+    the held-out realisations (n = 48, 95 % CI -0.15 .. +0.52, `make bench`; +0.38, n = 38, while
+    b800's lesions under 5.5 pixels were all refused, v7-v8): one-click diameters are off by default
+    for this. The bounds catch a regression towards the size of the effect itself."""
     for role in ("mr_dwi", "mr_t2fs"):
         assert abs(_rows(outcomes, (role,))["bias_mm"]) <= 0.4
     paired = bs.paired_difference(outcomes)
