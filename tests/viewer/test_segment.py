@@ -440,7 +440,8 @@ class TestRecords:
 
 def test_beyond_leaves_out_rays_without_a_radius_or_leaving_the_window() -> None:
     """What lies beyond a boundary is read only on rays that have an edge and stay in the window."""
-    from viewer.segment.slice2d import Levels, _beyond
+    from viewer.segment.levels import Levels
+    from viewer.segment.slice2d import _beyond
 
     sm = np.full((60, 60), 100.0)
     sm[20:40, 20:40] = 160.0  # a square "lesion"; beyond it, liver
@@ -456,7 +457,8 @@ def test_stands_out_sd_is_the_discs_mean_contrast_in_liver_sds() -> None:
     """A 6 mm disc 50 above a liver at 100 (noise SD 5 on 2.5 mm pixels): over its own disc it stands
     out by 10 liver SDs (50 / 5), over the disc twice as wide by its share of that disc; on the darker side
     (sign -1) alike."""
-    from viewer.segment.slice2d import Levels, stands_out_sd
+    from viewer.segment.levels import Levels
+    from viewer.segment.slice2d import stands_out_sd
 
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[:80, :80]
@@ -474,7 +476,7 @@ def test_stands_out_sd_is_the_discs_mean_contrast_in_liver_sds() -> None:
 def test_fill_holes_is_scipys_on_random_masks() -> None:
     """The labelling fill (region growing runs it ~20 times per suggestion) gives exactly
     ``scipy.ndimage.binary_fill_holes``'s mask: holes touching no border, nested holes, islands."""
-    from viewer.segment.slice2d import fill_holes
+    from viewer.segment.levels import fill_holes
 
     rng = np.random.default_rng(7)
     for i in range(200):
@@ -531,7 +533,8 @@ def test_opposite_rim_on_both_sides_of_the_liver() -> None:
     """A bright lesion whose edge is surrounded by a level 2 SD darker than the liver (a dark rim
     round it), and a dark core surrounded by one 2 SD brighter (an enhancing rim), are refused; the
     level just outside a lesion's edge on its own side (its blur) or within 1.5 SD is liver."""
-    from viewer.segment.slice2d import Levels, SliceOutline
+    from viewer.segment.levels import Levels
+    from viewer.segment.slice2d import SliceOutline
 
     p = SuggestParams()
 
@@ -553,8 +556,9 @@ def test_an_end_slice_longer_than_the_one_nearer_the_middle_gives_way() -> None:
     20.3 on the slice next to it, and was measured (+5.5 mm). A run of two slices has no slice
     inside it: a lesion whose larger slice is the less full one (LLSYN001 L02 on T2 FS, 16.3 mm,
     heterogeneous) keeps its larger slice."""
-    from viewer.segment.slice2d import Levels, SliceOutline
-    from viewer.segment.suggest import _fuller_neighbour
+    from viewer.segment.across import fuller_neighbour
+    from viewer.segment.levels import Levels
+    from viewer.segment.slice2d import SliceOutline
 
     p = SuggestParams()
     levels = Levels(1, 270.0, 245.0, 6.9, 295.0, 238.0)
@@ -565,29 +569,29 @@ def test_an_end_slice_longer_than_the_one_nearer_the_middle_gives_way() -> None:
 
     tip = {10: (20.35, 136.6), 11: (20.28, 131.7), 12: (25.73, 83.7)}
     found, sizes = run(tip)
-    assert _fuller_neighbour(found, {10, 12}.__contains__, set(found), 12, sizes, p) == (11, "joined")
+    assert fuller_neighbour(found, {10, 12}.__contains__, set(found), 12, sizes, p) == (11, "joined")
     # the lesion may go on beyond the end slice (the stack's edge, a slice not loaded, the slices
     # searched, a boundary not found): the longest stays
-    assert _fuller_neighbour(found, {10}.__contains__, set(found), 12, sizes, p) == (12, None)
+    assert fuller_neighbour(found, {10}.__contains__, set(found), 12, sizes, p) == (12, None)
     # the slice next to the tip ends the run too (no slice beyond it): the tip stays
     found, sizes = run({11: (20.28, 131.7), 12: (25.73, 83.7)})
-    assert _fuller_neighbour(found, {11, 12}.__contains__, set(found), 12, sizes, p) == (12, None)
+    assert fuller_neighbour(found, {11, 12}.__contains__, set(found), 12, sizes, p) == (12, None)
     found, sizes = run({14: (11.52, 301.9), 15: (15.84, 215.2)})
-    assert _fuller_neighbour(found, {14, 15}.__contains__, set(found), 15, sizes, p) == (15, None)
+    assert fuller_neighbour(found, {14, 15}.__contains__, set(found), 15, sizes, p) == (15, None)
     # an end slice about as full as its neighbour is the lesion's own section: it stays
     found, sizes = run({**tip, 12: (25.73, 120.0)})
-    assert _fuller_neighbour(found, {10, 12}.__contains__, set(found), 12, sizes, p) == (12, None)
+    assert fuller_neighbour(found, {10, 12}.__contains__, set(found), 12, sizes, p) == (12, None)
     # fuller by less than 3 SDs of the liver (18 against 3 x 6.9): it stays
     found, sizes = run({10: (20.35, 70.0), 11: (20.28, 70.0), 12: (25.73, 52.0)})
-    assert _fuller_neighbour(found, {10, 12}.__contains__, set(found), 12, sizes, p) == (12, None)
+    assert fuller_neighbour(found, {10, 12}.__contains__, set(found), 12, sizes, p) == (12, None)
     # the neighbour must hold the click, and be the one next to the end slice
     found, sizes = run(tip)
-    assert _fuller_neighbour(found, {10, 12}.__contains__, {10, 12}, 12, sizes, p) == (12, None)
+    assert fuller_neighbour(found, {10, 12}.__contains__, {10, 12}, 12, sizes, p) == (12, None)
     found, sizes = run({9: (18.0, 130.0), **tip, 11: (20.28, 80.0)})
-    assert _fuller_neighbour(found, {9, 12}.__contains__, set(found), 12, sizes, p) == (12, None)
+    assert fuller_neighbour(found, {9, 12}.__contains__, set(found), 12, sizes, p) == (12, None)
     # nearly as long and fuller: the old rule (a faint tip as long as the full slice next to it)
     found, sizes = run({**tip, 11: (24.0, 131.7)})
-    assert _fuller_neighbour(found, {10, 12}.__contains__, set(found), 12, sizes, p) == (11, "fuller")
+    assert fuller_neighbour(found, {10, 12}.__contains__, set(found), 12, sizes, p) == (11, "fuller")
 
 
 def test_a_lesion_on_two_slices_whose_longer_section_leaves_its_ellipse_gives_way() -> None:
@@ -597,8 +601,9 @@ def test_a_lesion_on_two_slices_whose_longer_section_leaves_its_ellipse_gives_wa
     LLSYN001 L03 on CT portal (9.5 mm, against a portal vein): 15.5 mm, 14 % of its rays off, inner
     half 29.7 from the liver, against 8.0 mm, 8 %, 56.2 (measured +6.3 mm before); on T1 portal:
     12.5 mm, 14 % off, against 10.5 mm on its ellipse (+3.8 mm before)."""
-    from viewer.segment.slice2d import Levels, SliceOutline
-    from viewer.segment.suggest import _fuller_neighbour
+    from viewer.segment.across import fuller_neighbour
+    from viewer.segment.levels import Levels
+    from viewer.segment.slice2d import SliceOutline
 
     p = SuggestParams()
     levels = Levels(-1, 105.6, 121.2, 8.24, 89.9, 114.0)
@@ -611,27 +616,27 @@ def test_a_lesion_on_two_slices_whose_longer_section_leaves_its_ellipse_gives_wa
     both_end = {14, 15}.__contains__
     ct_portal = {14: (15.48, 29.7, 0.139), 15: (7.97, 56.2, 0.083)}
     found, sizes = run(ct_portal)
-    assert _fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (15, "joined")
+    assert fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (15, "joined")
     # the same sections with the longer on its ellipse: it stays (a lesion on two 7 mm T2 FS
     # slices whose fuller slice is the shorter)
     found, sizes = run({**ct_portal, 14: (15.48, 29.7, 0.0)})
-    assert _fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (14, None)
+    assert fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (14, None)
     # off the rule (joined_end_leak 1)
     found, sizes = run(ct_portal)
-    assert _fuller_neighbour(found, both_end, set(found), 14, sizes, replace(p, joined_end_leak=1.0)) == (14, None)
+    assert fuller_neighbour(found, both_end, set(found), 14, sizes, replace(p, joined_end_leak=1.0)) == (14, None)
     # the lesion may go on beyond the shorter section: the longer stays
-    assert _fuller_neighbour(found, {14}.__contains__, set(found), 14, sizes, p) == (14, None)
+    assert fuller_neighbour(found, {14}.__contains__, set(found), 14, sizes, p) == (14, None)
     t1_portal = {14: (12.52, 49.4, 0.139), 15: (10.51, 50.7, 0.0)}  # as full: the shorter section's edge decides
     found, sizes = run(t1_portal)
-    assert _fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (15, "joined")
+    assert fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (15, "joined")
     found, sizes = run({**t1_portal, 15: (10.51, 50.7, 0.06)})
-    assert _fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (14, None)
+    assert fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (14, None)
     # a much shorter section on its ellipse is the lesion's own tip (a code review: 3.5 against 11.8 mm)
     found, sizes = run({**t1_portal, 15: (6.0, 50.7, 0.0)})
-    assert _fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (14, None)
+    assert fuller_neighbour(found, both_end, set(found), 14, sizes, p) == (14, None)
     # following stopped beyond the longer slice on a part that separates there: the split refusal's case
     found, sizes = run(t1_portal)
-    assert _fuller_neighbour(found, both_end, set(found), 14, sizes, p, frozenset({14})) == (14, None)
+    assert fuller_neighbour(found, both_end, set(found), 14, sizes, p, frozenset({14})) == (14, None)
     for bad in ({"joined_end_leak": 1.5}, {"joined_end_leak": 0.0}, {"joined_end_size": 2.0}):
         with pytest.raises(ValueError, match="joined_end"):
             SuggestParams(**bad)

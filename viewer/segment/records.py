@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
+
+from viewer.geometry import StackGeometry
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
 METHOD_NAME = "ellipse_consensus_v9"
@@ -226,3 +230,16 @@ class Refusal:
     def __post_init__(self) -> None:
         if not self.reason:
             raise ValueError("a refusal says why")
+
+
+class VolumeLike(Protocol):
+    """What a suggestion needs of a loaded stack (:class:`viewer.loader.Volume` is one)."""
+
+    @property
+    def array(self) -> np.ndarray: ...
+
+    @property
+    def geometry(self) -> StackGeometry: ...
+
+    @property
+    def loaded(self) -> np.ndarray: ...

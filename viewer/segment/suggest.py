@@ -14,29 +14,15 @@ distance (on an ellipse, its major axis).
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
-from typing import Callable, Protocol
 
 import numpy as np
 
-from viewer.geometry import StackGeometry, farthest_pair_mm
-from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams
-from viewer.segment.slice2d import (FAINTER_SHELL, LESION_ENDS, NO_CONTRAST, OPPOSITE_RIM, TOO_FAINT, Levels,
-                                    SliceOutline, Window, find_levels, outline, stands_out_sd, with_beyond)
-
-
-class VolumeLike(Protocol):
-    """What a suggestion needs of a loaded stack (:class:`viewer.loader.Volume` is one)."""
-
-    @property
-    def array(self) -> np.ndarray: ...
-
-    @property
-    def geometry(self) -> StackGeometry: ...
-
-    @property
-    def loaded(self) -> np.ndarray: ...
+from viewer.segment.across import (JOINED, from_a_tip, fuller_neighbour, inside_outline, lesion_ends,
+                                   measure, moved_mm, near_outline, through_slices)
+from viewer.segment.levels import LESION_ENDS, Levels, Window, find_levels
+from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams, VolumeLike
+from viewer.segment.slice2d import FAINTER_SHELL, OPPOSITE_RIM, SliceOutline, outline, stands_out_sd, with_beyond
 
 
 #: Why a lesion under ``min_pixels_across`` is refused (the message's core).
@@ -58,48 +44,6 @@ ONE_SLICE_PART = "what is found stands out on this slice only"
 
 def _refuse(reason: str, p: SuggestParams, **extra: object) -> Refusal:
     return Refusal(reason, {"method": METHOD_NAME, **p.to_dict(), **extra})
-
-
-def _measure(o: SliceOutline, spacing: tuple[float, float]) -> tuple[float, tuple[float, float], tuple[float, float]]:
-    """The outline's longest diameter and its ends (row, col). On an ellipse the farthest pair of
-    its points is its major axis (both ends are among the points drawn), taken directly."""
-    if o.ellipse is not None:
-        e = o.ellipse
-        ends = [(o.centre[0] + s * e.a * math.sin(e.angle) / spacing[0], o.centre[1] + s * e.a * math.cos(e.angle) / spacing[1])
-                for s in (1.0, -1.0)]
-        return 2.0 * e.a, min(ends), max(ends)
-    d, i, j = farthest_pair_mm(o.points, *spacing)
-    p1 = (float(o.points[i, 0]), float(o.points[i, 1]))
-    p2 = (float(o.points[j, 0]), float(o.points[j, 1]))
-    return d, min(p1, p2), max(p1, p2)
-
-
-def _ends(reason: str) -> bool:
-    """Whether a slice without an outline is where the lesion ends (absent, or too faint there:
-    it fills little of the slice) rather than where it goes on unmeasured."""
-    return reason == LESION_ENDS or reason.startswith((NO_CONTRAST, TOO_FAINT))
-
-
-def _moved_mm(a: tuple[float, float], b: tuple[float, float], spacing: tuple[float, float]) -> float:
-    return float(np.hypot((a[0] - b[0]) * spacing[0], (a[1] - b[1]) * spacing[1]))
-
-
-def _inside(polygon: np.ndarray, at: tuple[float, float]) -> bool:
-    """Even-odd rule: does a ray from ``at`` cross the closed polygon's edges an odd number of times?"""
-    r, c = polygon[:, 0], polygon[:, 1]
-    r2, c2 = np.roll(r, -1), np.roll(c, -1)
-    straddles = (r > at[0]) != (r2 > at[0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cross = c + (at[0] - r) * (c2 - c) / (r2 - r)
-    return bool(np.count_nonzero(straddles & (at[1] < cross)) % 2)
-
-
-def _near(o: SliceOutline, at: tuple[float, float], spacing: tuple[float, float], tolerance_mm: float) -> bool:
-    """Whether ``at`` lies inside the outline or within ``tolerance_mm`` of it."""
-    if _inside(o.points, at):
-        return True
-    d = (o.points - np.asarray(at)) * np.asarray(spacing)
-    return bool(np.hypot(d[:, 0], d[:, 1]).min() <= tolerance_mm)
 
 
 def _on_slice(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
@@ -125,140 +69,6 @@ def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[f
         return found
     o = outline(win, win.local(at), found[0], p, found[1])
     return o if isinstance(o, str) else (found[0], o)
-
-
-def _partial(found: dict[int, SliceOutline], ends: Callable[[int], bool], k: int, other: int, p: SuggestParams) -> bool:
-    """Whether slice ``k`` holds only part of the lesion next to slice ``other``: its inner half
-    stands out from the liver by less than ``partial_volume_ratio`` of ``other``'s (partial volume
-    through the slice; a necrotic or rim lesion's inner half, not on the lesion's side, never
-    does) and the lesion ends beyond it (``ends``: the next slice holds no lesion -- not the
-    stack's edge, a slice not loaded or a slice whose boundary was not found, beyond which the
-    lesion may go on larger)."""
-    return 0 < found[k].fullness < p.partial_volume_ratio * found[other].fullness and ends(k)
-
-
-#: Why the slice chosen gave way to its neighbour (``gave_way`` in the record).
-FULLER, JOINED = "fuller", "joined"
-
-
-def _fuller_neighbour(found: dict[int, SliceOutline], ends: Callable[[int], bool], holds: set[int], best: int,
-                      sizes: dict[int, float], p: SuggestParams,
-                      parted: frozenset[int] = frozenset()) -> tuple[int, str | None]:
-    """The slice to measure instead of ``best``, and why (``None``: ``best`` stays), when the lesion
-    ends beyond ``best`` and ``best`` holds only part of it (:func:`_partial`), next to a
-    neighbour ``k`` whose inner half stands out from the liver by ``partial_volume_sd`` SDs of the
-    liver more:
-
-    - ``k`` at least ``partial_volume_size`` times as long (``fuller``): the slab of a slice
-      through the lesion's tip holds wider planes, so at the click's threshold its faint section
-      can come out as long as the full one next to it, and a line there lies on a section a reader
-      sees as half the lesion;
-    - or ``k`` shorter than that, next to ``best``, with a followed slice beyond it too (``joined``):
-      a section at the lesion's end longer than the one nearer its middle is the lesion's tip
-      joined to something else there (a vessel, the capsule; LLSYN002 L04 on T1 arterial, 20.5 mm:
-      25.7 mm on its tip against 20.3 on the slice next to it, outlines before calibration);
-    - or such a ``k`` beyond which the lesion ends too (a lesion on two slices), when ``best``'s edge
-      leaves its ellipse on ``joined_end_leak`` of its rays or more (``joined``: what it joins shows
-      there; LLSYN001 L03 on CT portal, 9.5 mm, pressed against a portal vein: 15.5 mm on its tip's
-      slice, 14 % of its rays off the ellipse, against 8.0 mm on the fuller slice). Without that
-      sign the longer slice stays: a lesion on two 7 mm T2 FS slices whose fuller slice is the shorter
-      one is measured within 0.1 mm on the longer.
-
-    A lesion on two slices gives way so (``joined``) without the fullness too, when the shorter
-    section's edge stays on its ellipse (under half ``joined_end_leak`` of its rays off it) while the
-    longer one's leaves it, and the shorter is at least ``joined_end_size`` of its length: a 9.5 mm
-    lesion whose tip merges with a vessel's section as dark as it came out 11.6-13.7 mm on the tip's
-    slice, whose partial volume is too slight for the fullness (LLSYN001 L03 on T1 portal: 12.5
-    against 10.5 mm, +3.8 -> +1.6). A much shorter section is the lesion's own tip, and a lesion
-    merely touching a vessel on its full slice stays measured there (a code review built a 12 mm
-    lesion measured as its 6.2 mm tip without that bound). Neither two-slice rule acts where
-    following stopped beyond ``best`` on a part that separates there (``parted``: the split refusal
-    is for it).
-
-    The longest such neighbour is measured. Necrotic and rim lesions with an inner half not on the
-    lesion's side are left as they are; a lesion whose centre is fainter (a partial scar) is not,
-    when the lesion ends beyond its end slice."""
-    def joined_end(k: int) -> bool:  # a lesion on two slices, ``best``'s edge off its ellipse on many rays
-        return len(found) == 2 and abs(k - best) == 1 and best not in parted and ends(k) and ends(best) \
-            and sizes[k] < sizes[best] and found[best].leaked_fraction >= p.joined_end_leak
-
-    def why(k: int) -> str | None:
-        if joined_end(k) and found[k].leaked_fraction < 0.5 * p.joined_end_leak \
-                and sizes[k] >= p.joined_end_size * sizes[best]:
-            return JOINED  # the shorter section's edge stays on its ellipse: the longer one's leaves it for what it joins
-        if not _partial(found, ends, best, k, p) \
-                or found[k].fullness - found[best].fullness < p.partial_volume_sd * found[best].levels.liver_sd:
-            return None
-        if sizes[k] >= p.partial_volume_size * sizes[best]:
-            return FULLER
-        if abs(k - best) != 1:
-            return None
-        return JOINED if min(found) < k < max(found) or joined_end(k) else None
-    candidates = [k for k in holds if why(k)]
-    if not candidates:
-        return best, None
-    k = max(candidates, key=lambda k: sizes[k])
-    return k, why(k)
-
-
-def _from_a_tip(found: dict[int, SliceOutline], ends: Callable[[int], bool], levelled: int, best: int, sizes: dict[int, float],
-                p: SuggestParams) -> bool:
-    """Whether the slice the levels came from (``levelled``) holds only the lesion's tip, next to
-    the slice chosen: the lesion ends beyond it, its section is under ``tip_size`` of the chosen
-    one's length and its inner half stands out from the liver by under ``partial_volume_ratio``
-    of the chosen one's. Its threshold, half-way to a level that partial volume brought near the
-    liver, makes the chosen slice's outline larger than the same slice clicked directly gives (on
-    b800, 11.3-11.8 against 8.2 mm for a 9.7 mm lesion)."""
-    return levelled != best and sizes[levelled] < p.tip_size * sizes[best] and _partial(found, ends, levelled, best, p)
-
-
-def _tube(volume: VolumeLike, best: int, found: dict[int, SliceOutline], ends: Callable[[int], bool], size: float,
-          look: Callable[[int, tuple[float, float]], SliceOutline | str], spacing: tuple[float, float],
-          p: SuggestParams) -> str:
-    """Whether what is found on ``best`` (``size`` mm long) runs on through the slices as long as it
-    is: followed under its centre (the outlines already found where there are some), at least
-    ``tube_size`` of its length and centred within ``max_shift`` of it from slice to slice (a slice
-    where it is not outlined, leaking into what lies next to it, passed over once it has gone on half
-    its length, never two in a row; where the lesion was found to end, ``ends``, it ends), over
-    ``tube_extent`` times its length along the stack's normal between its end slices, less a slice's
-    spacing (partial volume at each end).
-    ``look(k, centre)``: the outline on slice ``k`` at the click's levels from ``centre`` (or why not).
-    The extent and lengths, for the refusal; "" when it ends sooner."""
-    if not p.tube_extent:
-        return ""
-    positions = volume.geometry.slice_projections_mm
-    n = len(positions)
-    step_mm = volume.geometry.slice_spacing_mm or 0.0
-    last: dict[int, int] = {}
-    for direction in (-1, 1):
-        k, centre = best, found[best].centre
-        nxt = k
-        while abs(positions[k] - positions[best]) - step_mm < p.tube_extent * size:
-            if nxt in found and nxt + direction not in found and ends(nxt):
-                break  # the lesion ends beyond the last slice followed: looked at already
-            nxt += direction
-            if not 0 <= nxt < n or not volume.loaded[nxt]:
-                break
-            there = found[nxt] if nxt in found else look(nxt, centre)
-            if isinstance(there, str):
-                if _ends(there) or abs(positions[k] - positions[best]) < 0.5 * size or nxt - k != direction:
-                    break
-                # not outlined there (it leaks into what lies next to it), past half its length from the
-                # slice measured, farther than a lesion keeps that much of its length: that one slice is
-                # passed over (never two in a row: what lies beyond a gap may be another structure)
-                continue
-            if _measure(there, spacing)[0] < p.tube_size * size or _moved_mm(there.centre, centre, spacing) > p.max_shift * size:
-                break
-            k, centre = nxt, there.centre
-        last[direction] = k
-    # each end slice's slab may hold only the structure's edge, seen through partial volume as long as
-    # its middle: a slice's spacing off each end (an 11 mm lesion on 7 mm T2 FS slices shows alike on
-    # three of them)
-    span = abs(positions[last[1]] - positions[last[-1]])
-    if span - step_mm < p.tube_extent * size:
-        return ""
-    return (f"{size:.1f} mm here, {p.tube_size:.0%} of that or more over {span:.0f} mm "
-            f"({positions[last[-1]]:.1f} to {positions[last[1]]:.1f} mm)")
 
 
 def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
@@ -289,7 +99,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         for k in (slice_index - 1, slice_index + 1):
             if 0 <= k < n and volume.loaded[k]:
                 other = _start(volume, k, at, spacing, p)
-                if not isinstance(other, str) and _near(other[1], at, spacing, max(spacing)):  # under the click
+                if not isinstance(other, str) and near_outline(other[1], at, spacing, max(spacing)):  # under the click
                     start, slice_index = other, k
                     break
     if isinstance(start, str):
@@ -300,21 +110,21 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     # until the centre found is the one started from: clicks whose first centres differ by a pixel
     # then meet at the same centre (LLSYN003 L03 on b800: two of ten clicks ended 1.1 mm from the other eight)
     tried: set[tuple[float, float]] = set()
-    clicked_size = _measure(first, spacing)[0]  # each restart against the lesion found from the click
+    clicked_size = measure(first, spacing)[0]  # each restart against the lesion found from the click
     for _ in range(p.restarts):
         if first.centre in tried:
             break
         tried.add(first.centre)
         again_start = _start(volume, slice_index, first.centre, spacing, p)
-        if not isinstance(again_start, str) and _near(again_start[1], at, spacing, max(spacing)) \
-                and _measure(again_start[1], spacing)[0] >= 0.9 * clicked_size:
+        if not isinstance(again_start, str) and near_outline(again_start[1], at, spacing, max(spacing)) \
+                and measure(again_start[1], spacing)[0] >= 0.9 * clicked_size:
             levels, first = again_start
         else:
             break
     found = {slice_index: first}
     # each outline's length, kept beside it; one threshold on every slice: the slice the lesion fills
     # most (partial volume through the slice) has the longest diameter at it
-    sizes = {slice_index: _measure(first, spacing)[0]}
+    sizes = {slice_index: measure(first, spacing)[0]}
     looked: dict[tuple[int, tuple[float, float]], SliceOutline | str] = {}
 
     def look(k: int, centre: tuple[float, float]) -> SliceOutline | str:
@@ -361,12 +171,12 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 if not isinstance(own, str) and own[0].sign == levels.sign and own[1].ellipse is not None \
                         and levels.sign * (own[0].threshold - levels.liver) > 0 \
                         and abs(own[0].lesion - own[0].liver) >= 0.5 * abs(levels.lesion - levels.liver) \
-                        and _measure(own[1], spacing)[0] >= p.own_core_size * before:
+                        and measure(own[1], spacing)[0] >= p.own_core_size * before:
                     followed = own[1]
-            if isinstance(followed, str) and not _ends(followed):
+            if isinstance(followed, str) and not lesion_ends(followed):
                 # the click's levels do not hold there (a fainter or brighter section): its own
                 own = _start(volume, k, centre, spacing, p)
-                if isinstance(own, str) and _moved_mm(at, centre, spacing) > max(spacing):
+                if isinstance(own, str) and moved_mm(at, centre, spacing) > max(spacing):
                     own = _start(volume, k, at, spacing, p)  # from the click, inside the lesion there too
                 if isinstance(own, str):
                     lost[direction] = (k, followed)
@@ -376,7 +186,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 if direction not in lost:
                     ended[direction] = k - direction
                 break  # the lesion ends (or goes on unmeasured: ``lost``)
-            moved, size_there = _moved_mm(followed.centre, centre, spacing), _measure(followed, spacing)[0]
+            moved, size_there = moved_mm(followed.centre, centre, spacing), measure(followed, spacing)[0]
             if moved > p.max_shift * before:
                 ended[direction] = k - direction
                 if size_there < p.split_size * before and moved < 0.5 * (before + size_there):
@@ -411,16 +221,16 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                     nxt = k + direction
                     there = look(nxt, centre) \
                         if 0 <= nxt < n and volume.loaded[nxt] else None
-                    beyond[k] = isinstance(there, str) and _ends(there)
+                    beyond[k] = isinstance(there, str) and lesion_ends(there)
                 return beyond[k]
         return False
     # a point inside a lesion on one slice is inside it on the slices it fills more: an outline
     # elsewhere that misses the click is something else (a vessel next to the lesion's tip)
-    holds = {k for k, o in found.items() if _near(o, at, spacing, 0.15 * sizes[k] + max(spacing))}
+    holds = {k for k, o in found.items() if near_outline(o, at, spacing, 0.15 * sizes[k] + max(spacing))}
     if not holds:
         return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
     longest = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
-    best, gave_way = _fuller_neighbour(found, ends, holds, longest, sizes, p, frozenset(split))
+    best, gave_way = fuller_neighbour(found, ends, holds, longest, sizes, p, frozenset(split))
     positions = geo.slice_projections_mm
     # a slab whose edge just touches the lesion's pole lies its half-thickness beyond it, and the slice
     # nearest the middle up to half a step from it: a click on the tip's slice of a round lesion is
@@ -433,7 +243,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse(f"{FAR_AWAY}: its longest section ({sizes[best]:.1f} mm, at {positions[best]:.1f} mm) lies "
                        f"{abs(positions[best] - positions[clicked]):.0f} mm from the slice clicked, more than a lesion's "
                        f"half-length from it (an organ next to the liver? click nearer the lesion's largest section)", p)
-    if clicked in found and clicked != best and not _inside(found[clicked].points, at):
+    if clicked in found and clicked != best and not inside_outline(found[clicked].points, at):
         # what was found on the slice clicked is not round the click: the lesion there was missed
         why_not = "what is found on the slice clicked is not round the click"
         if gave_way == JOINED and clicked == longest:
@@ -457,7 +267,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse(f"{SPLITS}: on the neighbouring slice at {geo.slice_projections_mm[k]:.1f} mm what lies under its "
                        f"centre is a {part:.1f} mm part {moved:.1f} mm off it, against {sizes[best]:.1f} mm here "
                        f"(the lesion and a vessel beside it?)", p)
-    if from_a_tip_again and _from_a_tip(found, ends, slice_index, best, sizes, p):
+    if from_a_tip_again and from_a_tip(found, ends, slice_index, best, sizes, p):
         # the levels came from the lesion's tip, where partial volume brings it near the liver: the
         # suggestion made again as if the slice chosen had been clicked at the centre found there
         # (clicks on the tip and on the full slices then end the same way), kept when its line
@@ -465,7 +275,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False)
         if isinstance(again, Suggestion):
             middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
-            if _moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
+            if moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
         elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, ONE_SLICE_PART)) or SMALL in again.reason \
                 or TOO_SMALL in again.reason:
@@ -498,10 +308,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse(f"{ONE_SLICE_PART}: 1.5-3 and 3-6 mm beyond its edge the image still holds {near:.0%} and "
                        f"{far:.0%} of its contrast (a part of a larger, fainter lesion? it may be longest on a "
                        f"neighbouring slice)", p)
-    tube = _tube(volume, best, found, ends, sizes[best], look, spacing, p)
+    tube = through_slices(volume, best, found, ends, sizes[best], look, spacing, p)
     if tube:
         return _refuse(f"{TUBE} (a vessel, a bone?): {tube}; a lesion is about as deep as it is long", p)
-    d, p1, p2 = _measure(final, spacing)
+    d, p1, p2 = measure(final, spacing)
     lv = final.levels
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
               "liver_level": round(lv.liver, 2), "lesion_level": round(lv.lesion, 2),
