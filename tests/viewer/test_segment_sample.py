@@ -56,7 +56,7 @@ def test_mri_series_mean_absolute_error_within_the_goal(outcomes: list[bs.Outcom
 
 def test_mri_suggestion_rate_limits_of_agreement_and_worst_error(outcomes: list[bs.Outcome]) -> None:
     row = _rows(outcomes, MR)
-    assert row["rate"] >= 0.9, row  # goal 0.95 (T1 arterial 0.88 and T1 portal 0.89 on the sample)
+    assert row["rate"] >= 0.85, row  # goal 0.95 (b800's lesions under 5.5 pixels on < 3 slices refused)
     assert row["loa_low_mm"] >= -2.5 and row["loa_high_mm"] <= 2.5, row  # goal +-2 mm (-1.9 to +1.9 today)
     assert row["over_5mm"] == 0 and row["over_3mm"] == 0, row  # T1 arterial's +3.7 mm refused since v6 (split_size)
 
@@ -77,11 +77,11 @@ def test_the_window_offers_one_click_only_where_the_sample_meets_the_goals(outco
 
 def test_dwi_and_t2fs_bias_small_against_the_study_effect(outcomes: list[bs.Outcome]) -> None:
     """The suggestion must not create a DWI - T2FS difference: the study's effect is +0.8 mm. Today
-    it adds +0.07 mm to the truth's +0.51 on the sample's 12 lesions suggested on both (DWI bias
-    +0.00 mm, T2FS -0.20; the paired figure's SE on 12 lesions is about 0.3 mm), +0.18 mm pooled with
-    the held-out realisations (n = 48, 95 % CI -0.15 .. +0.52, `make bench`; +0.38, n = 38, while
-    b800's lesions under 5.5 pixels were all refused, v7-v8): one-click diameters are off by default
-    for this. The bounds catch a regression towards the size of the effect itself."""
+    it adds +0.40 mm to the truth's +0.24 on the sample's 10 lesions suggested on both (DWI bias
+    -0.03 mm, T2FS -0.20; the paired figure's SE on 10 lesions is about 0.3 mm), +0.38 mm pooled with
+    the held-out realisations (n = 38, 95 % CI +0.08 .. +0.67, `make bench`; +0.18 before b800's
+    lesions under 5 pixels were refused): one-click diameters are off by default for this. The
+    bounds catch a regression towards the size of the effect itself."""
     for role in ("mr_dwi", "mr_t2fs"):
         assert abs(_rows(outcomes, (role,))["bias_mm"]) <= 0.4
     paired = bs.paired_difference(outcomes)
@@ -102,15 +102,13 @@ def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs
     """LLSYN002 L05 on DWI b800 (15.6 mm): the slice through its tip (8 mm across at its centre,
     its inner half 110 above the liver against 225 on the next) came out 5 % longer at the click's
     threshold, and the line was drawn there, over the lesion's edge as the reader sees it; the
-    fuller neighbour is measured (a reader's check under Xvfb found it). LLSYN001 L03 (10.6 mm on
-    b800's slice, 4.4 pixels, on two slices) was too; refused from v6 as too small for b800's blur,
-    it is measured again since v9 on the slice nearest its centre: it holds its contrast over the
-    disc of its diameter (``small_contrast_sd``)."""
+    fuller neighbour is measured (a reader's check under Xvfb found it). LLSYN001 L03 (9.5 mm on
+    b800, 4 pixels, on two slices) was too; it is refused now as too small for b800's blur."""
     o = next(o for o in outcomes if (o.case.patient, o.case.lesion, o.case.role) == ("LLSYN002", "L05", "mr_dwi"))
     assert o.diameter_mm is not None and o.slice_index == o.case.truth_slice, o.slice_index
     assert abs(o.error_mm or 0.0) <= 1.0
     o = next(o for o in outcomes if (o.case.patient, o.case.lesion, o.case.role) == ("LLSYN001", "L03", "mr_dwi"))
-    assert o.diameter_mm is not None and o.slice_index == o.case.truth_slice and abs(o.error_mm or 9.0) <= 1.0, o
+    assert o.diameter_mm is None and "too small on this series" in o.note, o.note
 
 
 def test_an_end_slice_joined_to_a_vessel_is_not_measured(sample_dicom: Path, volumes: Callable[[str, str], Any]) -> None:
@@ -139,8 +137,7 @@ def test_every_click_on_t2fs_and_dwi_within_3_mm_and_repeatable(sample_dicom: Pa
     from levels set on a tip was measured at its own (``tip_size``); LLSYN003 L03 on b800 was 14.6
     on one click and 15.7 on nine before the restart from the centre found went on until the centre
     stayed (``restarts``). As the window asks them now, lesions under 5.5 pixels on fewer than three
-    slices are refused on b800 unless they stand out over the disc of their diameter (v9): a lesion
-    may be all refused so, on DWI only."""
+    slices are refused on b800 (L08 among them): those may be all refused, on DWI only."""
     groups = bs.repeated(bs.cases(volumes, np.random.default_rng(bs.SEED + 1), n_clicks=bs.REPEAT_CLICKS,
                                   roles=("mr_t2fs", "mr_dwi"), sample=sample_dicom))
     assert len(groups) >= 25
@@ -223,6 +220,31 @@ def test_a_part_standing_out_on_one_slice_inside_a_fainter_lesion_is_refused(
     c = group[got.index(parts[0])]
     before = suggest_diameter(c.volume, c.click_slice, c.click, SuggestParams(single_slice_beyond=0.0))
     assert isinstance(before, Suggestion) and before.diameter_mm < 6.0, before  # the part, measured with the rule off
+
+
+def test_a_small_lesions_tip_clicked_on_b800_is_refused_as_faint_as_a_whole(sample_dicom: Path,
+                                                                         volumes: Callable[[str, str], Any]) -> None:
+    """LLSYN002 L09 on b800 (8.8 mm on its slice) clicked on the next slice, where its section is 2.8 mm:
+    a 14.7 mm line over liver and noise, past the 13.75 mm size limit (a reader's check under Xvfb,
+    nine clicks within 1.5 mm alike). Found on that slice only, it stands out by 1.6 SDs over the disc
+    of its diameter: refused (``few_slices_sd``, 4.0 on b800); with the rule off it is the 14.7 mm line."""
+    from dataclasses import replace
+
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.suggest import FAINT_WHOLE
+
+    vol = volumes("LLSYN002", "mr_dwi")
+    k = 14
+    r, c = vol.geometry.pixel_on_slice((-61.8, -2.6, -91.5), k)
+    p = params_for(Role.MR_DWI)
+    for dr, dc in ((0.0, 0.0), (0.4, -0.4), (-0.5, 0.3)):
+        at = (float(r) + dr, float(c) + dc)
+        s = suggest_diameter(vol, k, at, p)
+        assert isinstance(s, Refusal) and s.reason.startswith(FAINT_WHOLE) and s.params["stands_out_sd"] < 2.5, s
+    before = suggest_diameter(vol, k, (float(r), float(c)), replace(p, few_slices_sd=0.0))
+    assert isinstance(before, Suggestion) and before.diameter_mm > 8.8 + 5.0, before
 
 
 def test_small_lesions_on_t2fs_and_dwi_within_3_mm_or_refused(sample_dicom: Path,

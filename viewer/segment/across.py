@@ -24,11 +24,13 @@ from viewer.segment.slice2d import SliceOutline
 
 def measure(o: SliceOutline, spacing: tuple[float, float]) -> tuple[float, tuple[float, float], tuple[float, float]]:
     """The outline's longest diameter and its ends (row, col). On an ellipse the farthest pair of
-    its points is its major axis (both ends are among the points drawn), taken directly."""
+    its points is its major axis (both ends are among the points drawn), taken directly: the ellipse's
+    own centre (mm from the outline's centre, the region's deepest pixel) plus and minus its
+    semi-major axis."""
     if o.ellipse is not None:
         e = o.ellipse
-        ends = [(o.centre[0] + s * e.a * math.sin(e.angle) / spacing[0], o.centre[1] + s * e.a * math.cos(e.angle) / spacing[1])
-                for s in (1.0, -1.0)]
+        ends = [(o.centre[0] + (e.cy + s * e.a * math.sin(e.angle)) / spacing[0],
+                 o.centre[1] + (e.cx + s * e.a * math.cos(e.angle)) / spacing[1]) for s in (1.0, -1.0)]
         return 2.0 * e.a, min(ends), max(ends)
     d, i, j = farthest_pair_mm(o.points, *spacing)
     p1 = (float(o.points[i, 0]), float(o.points[i, 1]))

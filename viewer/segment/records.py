@@ -118,12 +118,13 @@ class SuggestParams:
     # half-maximum of a lesion that small lies outside it, by up to 2.9 pixels (7 mm)
     min_pixels_across: float = 0.0
     small_slices: int = 3
-    # ... unless the image inside its outline stands out from the liver, on average, by this many SDs
-    # of the liver's noise or more (0: every such lesion is refused): a lesion the size measured holds
-    # its contrast over most of its outline; the outline the noise widened round a lesion smaller than
-    # the series' blur holds mostly liver (b800 on the phantoms: 1.0-4.4 SDs where it came out 3.2-8.0
-    # mm too long, 5.0 SDs and more round lesions of 10 mm or more)
-    small_contrast_sd: float = 0.0
+    # what is found on fewer than ``small_slices`` slices, whose disc of its diameter (the unsmoothed pixels
+    # round the line's midpoint) stands out from the liver by less than this many SDs of the denoised liver
+    # on average, is refused (0: off): the noise or the blur lengthened an outline round a faint tip or a
+    # lesion smaller than the blur, which holds mostly liver there (b800 on the sample: a 9 mm lesion
+    # clicked on its tip's slice, where it is 2.8 mm, measured 14.7 mm at 1.6 SDs; lesions of 10 mm or
+    # more measured on one or two slices stand at 5 SDs and more)
+    few_slices_sd: float = 0.0
     # a lesion found on one slice only, round which the image 1.5-3 and 3-6 mm beyond its edge still
     # stands this fraction of its contrast away from the liver: a part of a larger, fainter lesion
     # (its tip through the slab, a brighter part of it) -- refused (0: off). A 20.5 mm lesion on CT
@@ -166,8 +167,8 @@ class SuggestParams:
         if not (0 < self.joined_end_leak <= 1 and 0 <= self.joined_end_size <= 1 and 0 <= self.single_slice_beyond < 1):
             raise ValueError("joined_end_leak lies in (0, 1] (1: off, no outline measured leaves a third of its rays), "
                              "joined_end_size in [0, 1], single_slice_beyond in [0, 1) (0: off)")
-        if self.min_pixels_across < 0 or self.small_slices < 1 or self.small_contrast_sd < 0:
-            raise ValueError("min_pixels_across >= 0 (0: off), small_slices >= 1 and small_contrast_sd >= 0")
+        if self.min_pixels_across < 0 or self.small_slices < 1 or self.few_slices_sd < 0:
+            raise ValueError("min_pixels_across >= 0 (0: off), small_slices >= 1 and few_slices_sd >= 0 (0: off)")
         if self.lesion_side not in (-1, 0, 1):
             raise ValueError(f"lesion_side is -1 (darker), 0 (either) or 1 (brighter), got {self.lesion_side}")
         if self.slices_each_side < 0 or self.slices_growing < self.slices_each_side or self.leak_window < 3:

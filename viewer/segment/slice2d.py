@@ -193,9 +193,12 @@ def with_beyond(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float]
 def stands_out_sd(image: np.ndarray, centre: tuple[float, float], radius_mm: float, levels: Levels,
                   spacing: tuple[float, float], p: SuggestParams) -> float:
     """How far the unsmoothed image in the disc of ``radius_mm`` round ``centre`` (row, col) stands out
-    from the liver level on average, lesion side up, in SDs of the liver's noise. On the disc of a
-    diameter measured, a round lesion that long holds its contrast over most of it; an outline the
-    noise lengthened round a lesion smaller than the series' blur holds mostly liver there."""
+    from the liver level on average, lesion side up, in SDs of the denoised liver (:attr:`Levels.liver_sd`,
+    0.6-0.8 of the raw noise's SD). On the disc of a diameter measured, a round lesion that long holds
+    its contrast over most of it; an outline the noise lengthened round a faint tip or a lesion smaller
+    than the series' blur holds mostly liver there. The mean grows with the lesion's contrast: a bright
+    lesion smaller than the blur stands out over a disc of mostly liver too, so this refuses, it never
+    tells a small lesion's size (v9 measured; see viewer/README.md, step 12)."""
     win = Window(image, centre, spacing, p)
     values = win.raw[win.disc(win.local(centre), radius_mm)]
     return float(levels.sign * (values.mean() - levels.liver) / levels.liver_sd)

@@ -1,15 +1,16 @@
 """A click inside a lesion -> its longest axial diameter, on the slice where it is largest.
 
-The click's slice sets the lesion's side and threshold (:func:`viewer.segment.slice2d.find_levels`),
+The click's slice sets the lesion's side and threshold (:func:`viewer.segment.levels.find_levels`),
 found again from the centre of what it found (so that any click inside the lesion ends the same
 way; a necrotic core found from its centre never replaces the lesion round it); the same
 threshold follows the lesion onto the neighbouring slices (each seeded at the previous slice's
-centre) while it lasts, up to ``slices_each_side`` each way, so every slice is cut at the same
+centre) while it lasts (up to ``slices_each_side`` each way, further while it grows; the rules
+across slices are :mod:`viewer.segment.across`'s), so every slice is cut at the same
 level and the slice the lesion fills most has the longest diameter. On each slice the boundary
 is the robust ellipse through the rays' edges at their own half-maximum
 (:func:`viewer.segment.slice2d.outline`). The diameter is :func:`viewer.geometry.farthest_pair_mm`
 of the boundary points: the convention of :mod:`viewer.geometry.diameter`, the manual tool's
-distance (on an ellipse, its major axis).
+distance (on an ellipse, its major axis, drawn through the ellipse's own centre).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from viewer.segment.slice2d import FAINTER_SHELL, OPPOSITE_RIM, SliceOutline, ou
 
 #: Why a lesion under ``min_pixels_across`` is refused (the message's core).
 SMALL = "too small on this series"
+#: How the refusal begins when what is found on few slices holds mostly liver over the disc of its diameter.
+FAINT_WHOLE = "what is found is faint as a whole"
 #: How the refusal begins when the outline measured parts into a small piece on the next slice.
 SPLITS = "what is found here joins two structures"
 #: How the refusal begins when the slice measured has no elliptical edge.
@@ -277,7 +280,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
             if moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
-        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, ONE_SLICE_PART)) or SMALL in again.reason \
+        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, ONE_SLICE_PART, FAINT_WHOLE)) or SMALL in again.reason \
                 or TOO_SMALL in again.reason:
             # measured from its full slice, the lesion is too small for the series, or its edge there is
             # no ellipse: the tip's levels, which lengthen it, are not to make it pass (b800, an 8.4 mm
@@ -327,13 +330,16 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return Refusal(f"the region is only {d:.1f} mm across: {TOO_SMALL}", record)
     pixel = max(spacing)
     if p.min_pixels_across and d < p.min_pixels_across * pixel and len(found) < p.small_slices:
+        return Refusal(f"the lesion is {d:.1f} mm across ({d / pixel:.1f} pixels) on {len(found)} slice"
+                       f"{'s' if len(found) > 1 else ''}: {SMALL} for its edge (the blur widens a lesion this small "
+                       f"by up to 3 pixels)", record)
+    if p.few_slices_sd and len(found) < p.small_slices:
         middle = ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0)
         solid = stands_out_sd(volume.array[best], middle, d / 2.0, lv, spacing, p)
         record["stands_out_sd"] = round(solid, 2)
-        if not p.small_contrast_sd or solid < p.small_contrast_sd:
-            faint = f", standing out by {solid:.1f} SDs of the liver over the disc of that diameter" if p.small_contrast_sd else ""
-            return Refusal(f"the lesion is {d:.1f} mm across ({d / pixel:.1f} pixels) on {len(found)} slice"
-                           f"{'s' if len(found) > 1 else ''}{faint}: {SMALL} for its edge (the blur widens a lesion "
-                           f"this small by up to 3 pixels)", record)
+        if solid < p.few_slices_sd:
+            return Refusal(f"{FAINT_WHOLE}: {d:.1f} mm across on {len(found)} slice{'s' if len(found) > 1 else ''}, "
+                           f"standing out by {solid:.1f} SDs of the liver over the disc of that diameter (a lesion's "
+                           f"faint tip, or one smaller than the blur, lengthened by the noise round it?)", record)
     confidence = float(np.clip((lv.contrast_sd - p.min_contrast_sd) / 7.0, 0.0, 1.0) * (1.0 - final.leaked_fraction))
     return Suggestion(best, p1, p2, d, round(confidence, 3), record)
