@@ -140,6 +140,29 @@ def test_5_maximise_fills_the_grid(window: MainWindow, qtbot) -> None:  # type: 
     qtbot.waitUntil(lambda: w.grid.cells[3].width() < 0.5 * w.grid.width(), timeout=5000)
 
 
+def test_5b_a_maximised_cell_follows_the_reading_to_the_next_series(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check under Xvfb: M on DWI b800, a line there, the reading moved on to T1 arterial
+    off screen, and V recorded "not visible" on T1 arterial while DWI was the cell shown. The
+    maximised cell now follows the series the reading moves to, and V applies to the cell on screen."""
+    w = window
+    w.reading.activate(3)
+    qtbot.keyClick(w.grid.cells[3], Qt.Key.Key_N)  # a new current lesion
+    lid = w.state.selection.lesion_id
+    press(w, qtbot, "maximise")
+    qtbot.waitUntil(lambda: w.grid.cells[3].width() > 0.9 * w.grid.width(), timeout=5000)
+    press(w, qtbot, "not_visible")  # on DWI b800, the cell shown; the reading moves on
+    lay = w.reading.layout
+    les = w.session.reading.project.lesions[("LLSYN001", "E1", READER, lid)]
+    assert les.observation(Role.MR_DWI) is not None and lay.active != 3
+    assert lay.maximised == lay.active, (lay.maximised, lay.active)
+    nxt = lay.active
+    qtbot.waitUntil(lambda: w.grid.cells[nxt].width() > 0.9 * w.grid.width(), timeout=5000)
+    assert not w.grid.cells[3].isVisible()
+    press(w, qtbot, "not_visible")  # on the series now shown
+    les = w.session.reading.project.lesions[("LLSYN001", "E1", READER, lid)]
+    assert les.observation(READING_ROLES[nxt]) is not None
+
+
 def test_6_reading_keys_work_whatever_has_focus_except_typing(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     w = window
     w.reading.activate(0)

@@ -39,8 +39,14 @@ class TestLayout:
         assert lay.visible_cells()[4] == (4, 1, 1)
         lay.toggle_maximise(3)
         assert lay.visible_cells() == [(3, 0, 0)] and lay.active == 3
+        changed: list[int] = []
+        lay.changed.connect(lambda: changed.append(lay.active))
+        lay.set_active(4)  # the maximised cell follows the active one: what is worked on is on screen
+        assert lay.visible_cells() == [(4, 0, 0)] and lay.active == 4 and changed == [4]
         lay.toggle_maximise()
         assert len(lay.visible_cells()) == 6
+        lay.set_active(1)  # in the grid nothing else moves
+        assert lay.maximised is None and lay.active == 1 and changed == [4, 4]
         lay.set_grid(2, 2)
         assert [c for c, _, _ in lay.visible_cells()] == [0, 1, 2, 3]
         with pytest.raises(ValueError):

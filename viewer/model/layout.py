@@ -69,9 +69,18 @@ class LayoutModel:
         self.changed.emit()
 
     def set_active(self, cell: int) -> None:
+        """Make ``cell`` the one worked on. With one cell maximised, the maximised cell follows it: the
+        cell a reading action applies to is the one on screen (a reader's check under Xvfb measured on
+        a maximised DWI, the reading moved on to T1 arterial off screen, and V recorded "not visible"
+        there while DWI was shown)."""
         if cell != self.active and 0 <= cell < self.n_cells:
             self.active = cell
+            follow = self.maximised is not None and self.maximised != cell
+            if follow:
+                self.maximised = cell
             self.active_changed.emit(cell)
+            if follow:
+                self.changed.emit()
 
     def visible_cells(self) -> list[tuple[int, int, int]]:
         """(cell, grid row, grid column) of every visible cell."""
