@@ -53,7 +53,22 @@ def test_pair_shows_the_sample_lesions_and_a_drawn_line_reaches_grid_store_undo(
     assert grid_texts(w)[new][0] == f"{m.diameter_mm:.1f}"
     assert f"{new} on CT arterial" in w.status.text()
     # its first line, and no right/left boundary to take the lobe from: the lobe it has is said
-    assert f"{new} in the right lobe, no right/left boundary drawn" in w.status.text()
+    assert f"{new} in the right lobe, no right/left boundary drawn (click its line, then Shift+R / Shift+L" \
+        in w.status.text()
+    # as the hint says: the lobe key alone sets the next lesions' lobe (the line is just made, not
+    # picked); clicked, the line's lesion moves (a reader's check under Xvfb pressed Shift+L at once)
+    press(w, qtbot, "lobe_left")
+    assert w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)].lobe is Lobe.RIGHT
+    x, y = vp.transform().image_to_widget(200, 170)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    press(w, qtbot, "lobe_left")
+    assert w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)].lobe is Lobe.LEFT, w.status.text()
+    assert f"{new} now in the left lobe" in w.status.text()
+    press(w, qtbot, "lobe_right")
+    assert w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)].lobe is Lobe.RIGHT
+    for _ in range(2):  # the two lobe edits, named, undone
+        assert w.actions_by_id["undo"].text() == f"Undo edit lesion {new}"
+        w.actions_by_id["undo"].trigger()
     with ReadingStore.open(store_copy, read_only=True) as again:  # every edit is in the file already
         assert again.load().lesions[("LLSYN001", "E1", READER, new)].observation(Role.CT_ARTERIAL) == project_m
     # the line is drawn on its slice (green: the current lesion)
