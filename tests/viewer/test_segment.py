@@ -467,7 +467,7 @@ class TestRecords:
 def test_beyond_leaves_out_rays_without_a_radius_or_leaving_the_window() -> None:
     """What lies beyond a boundary is read only on rays that have an edge and stay in the window."""
     from viewer.segment.levels import Levels
-    from viewer.segment.slice2d import _beyond
+    from viewer.segment.around import _beyond
 
     sm = np.full((60, 60), 100.0)
     sm[20:40, 20:40] = 160.0  # a square "lesion"; beyond it, liver
@@ -484,7 +484,7 @@ def test_stands_out_sd_is_the_discs_mean_contrast_in_liver_sds() -> None:
     out by 10 liver SDs (50 / 5), over the disc twice as wide by its share of that disc; on the darker side
     (sign -1) alike."""
     from viewer.segment.levels import Levels
-    from viewer.segment.slice2d import stands_out_sd
+    from viewer.segment.around import stands_out_sd
 
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[:80, :80]

@@ -49,7 +49,7 @@ class SliceOutline:
     leaked_fraction: float
     centre: tuple[float, float]
     ellipse: Ellipse | None = None  # the boundary when it is one: mm from ``centre`` (x along columns)
-    #: the levels 1.5-3 mm and 3-6 mm beyond the boundary, fractions of the contrast (:func:`_beyond`)
+    #: the levels 1.5-3 mm and 3-6 mm beyond the boundary, fractions of the contrast (:func:`viewer.segment.around.with_beyond`)
     beyond: tuple[float, float] = (0.0, 0.0)
     #: how far the section's inner half stands out from the liver mode (lesion side up): how much
     #: of the lesion the slice holds (partial volume through the slice lowers it)
@@ -129,9 +129,9 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     # past the farthest edge by the outer band the local half-maximum reads there
     reach = float(np.hypot((rr - cr) * rs, (rc - cc) * cs).max()) + p.local_edge_mm + 3.0 * max(rs, cs)
     t = np.arange(0.0, reach, step)
-    inside, valid = _along_rays(region.astype(np.float32), (float(cr), float(cc)), phi, t, (rs, cs), order=0)
+    inside, valid = along_rays(region.astype(np.float32), (float(cr), float(cc)), phi, t, (rs, cs), order=0)
     inside = (inside > 0.5) & valid
-    profile = levels.sign * _along_rays(win.sm, (float(cr), float(cc)), phi, t, (rs, cs))[0]
+    profile = levels.sign * along_rays(win.sm, (float(cr), float(cc)), phi, t, (rs, cs))[0]
     candidates = _exits(inside, profile - levels.sign * levels.threshold, t, step, max(rs, cs))
     if p.local_edge_mm:  # every candidate edge at its ray's own half-maximum
         used = max(1, int(np.isfinite(candidates).any(axis=0).sum()))
@@ -176,57 +176,6 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     return SliceOutline(points, levels, leaked, centre, ellipse, fullness=fullness)
 
 
-def with_beyond(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float], p: SuggestParams) -> SliceOutline:
-    """The outline with :attr:`SliceOutline.beyond` measured on ``image`` (its slice) from its
-    boundary as it stands (after :meth:`SliceOutline.calibrated`: the unsmoothed image's edge, so
-    that the bands beyond it start past the edge's blur)."""
-    win = Window(image, o.centre, spacing, p)
-    phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
-    if o.ellipse is not None:
-        radius = o.ellipse.radius_along(0.0, 0.0, phi)
-    else:  # the rays' own outline: one point per ray, in order
-        d = (o.points[:p.n_rays] - np.asarray(o.centre)) * np.asarray(spacing)
-        radius = np.hypot(d[:, 0], d[:, 1])
-    return replace(o, beyond=_beyond(win.sm, win.local(o.centre), phi, radius, o.levels, spacing))
-
-
-def stands_out_sd(image: np.ndarray, centre: tuple[float, float], radius_mm: float, levels: Levels,
-                  spacing: tuple[float, float], p: SuggestParams) -> float:
-    """How far the unsmoothed image in the disc of ``radius_mm`` round ``centre`` (row, col) stands out
-    from the liver level on average, lesion side up, in SDs of the denoised liver (:attr:`Levels.liver_sd`,
-    0.6-0.8 of the raw noise's SD). On the disc of a diameter measured, a round lesion that long holds
-    its contrast over most of it; an outline the noise lengthened round a faint tip or a lesion smaller
-    than the series' blur holds mostly liver there. The mean grows with the lesion's contrast: a bright
-    lesion smaller than the blur stands out over a disc of mostly liver too, so this refuses, it never
-    tells a small lesion's size (v9 measured; see viewer/README.md, step 12)."""
-    win = Window(image, centre, spacing, p)
-    values = win.raw[win.disc(win.local(centre), radius_mm)]
-    return float(levels.sign * (values.mean() - levels.liver) / levels.liver_sd)
-
-
-def _beyond(sm: np.ndarray, origin: tuple[float, float], phi: np.ndarray, radius: np.ndarray, levels: Levels,
-            spacing: tuple[float, float], out_mm: float = 10.0) -> tuple[float, float]:
-    """What lies just beyond a boundary, as fractions of the lesion's contrast against the liver
-    mode (0: liver; towards 1: the lesion's level), 1.5-3 mm and 3-6 mm out (past a half-maximum
-    edge's blur): the median over rays of each ray's mean level there. Rays that meet, within
-    ``out_mm``, something beyond twice the lesion's contrast or beyond the liver on its other
-    side by the contrast (fat beyond the capsule, a vessel brighter than a hypo-intense lesion),
-    or that leave the window, are not liver there and left out; fewer than half left: (0, 0)
-    (nothing to say)."""
-    contrast = levels.sign * (levels.lesion - levels.mode)
-    if contrast <= 0:
-        return 0.0, 0.0
-    d = np.arange(0.0, out_mm + 1e-9, 0.5)
-    # a ray without an edge (NaN) is sampled from the centre and left out below
-    values, inside = _along_rays(sm, origin, phi, np.nan_to_num(radius)[:, None] + d[None, :], spacing)
-    u = levels.sign * (values - levels.mode) / contrast
-    liver = (np.isfinite(radius) & inside.all(axis=1) & ((u < 2.0) & (u > -1.0)).all(axis=1))
-    if liver.mean() < 0.5:
-        return 0.0, 0.0
-    near, far = ((d >= lo) & (d <= hi) for lo, hi in ((1.5, 3.0), (3.0, 6.0)))
-    return float(np.median(u[liver][:, near].mean(axis=1))), float(np.median(u[liver][:, far].mean(axis=1)))
-
-
 def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> Ellipse:
     """The ellipse corrected for what this method does to a clean one: a sharp ellipse of the
     fitted axes, drawn on the window's pixel grid (partial volume by 4 x 4 sub-pixels) and smoothed
@@ -249,7 +198,7 @@ def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> El
     phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
     step = 0.25 * min(rs, cs)
     t = np.arange(0.0, e.a + margin, step)
-    profile = _along_rays(sm, (float(half_r), float(half_c)), phi, t, (rs, cs))[0]
+    profile = along_rays(sm, (float(half_r), float(half_c)), phi, t, (rs, cs))[0]
     below = profile < 0.5
     first = np.where(below.any(axis=1), np.argmax(below, axis=1), len(t) - 1)
     radius = _local_edges(profile, t, t[first] - step / 2, p.local_edge_mm, max(rs, cs), 0.0)
@@ -259,7 +208,7 @@ def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> El
     return replace(e, a=max(e.a + (e.a - seen.a), e.a), b=max(e.b + (e.b - seen.b), e.b))
 
 
-def _along_rays(image: np.ndarray, origin: tuple[float, float], phi: np.ndarray, t: np.ndarray,
+def along_rays(image: np.ndarray, origin: tuple[float, float], phi: np.ndarray, t: np.ndarray,
                 spacing: tuple[float, float], order: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The image sampled along rays from ``origin`` (row, col) in directions ``phi`` (from the
     columns' axis towards the rows') at distances ``t`` mm, the same for every ray (1-D) or each

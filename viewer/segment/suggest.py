@@ -21,9 +21,10 @@ import numpy as np
 
 from viewer.segment.across import (JOINED, from_a_tip, fuller_neighbour, inside_outline, lesion_ends,
                                    measure, moved_mm, near_outline, through_slices)
+from viewer.segment.around import stands_out_sd, with_beyond
 from viewer.segment.levels import LESION_ENDS, Levels, Window, find_levels
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams, VolumeLike
-from viewer.segment.slice2d import FAINTER_SHELL, OPPOSITE_RIM, SliceOutline, outline, stands_out_sd, with_beyond
+from viewer.segment.slice2d import FAINTER_SHELL, OPPOSITE_RIM, SliceOutline, outline
 
 
 #: Why a lesion under ``min_pixels_across`` is refused (the message's core).

@@ -1,0 +1,72 @@
+"""Round a boundary found on a slice: what lies just beyond its edge, and how the disc of its diameter
+stands out from the liver.
+
+:func:`with_beyond` gives a :class:`viewer.segment.slice2d.SliceOutline` its ``beyond`` levels (1.5-3
+and 3-6 mm out, as fractions of the lesion's contrast), which the shell, rim and one-slice-part
+refusals read; :func:`stands_out_sd` is the disc's mean contrast in SDs of the denoised liver, which
+the faint-as-a-whole refusal reads (``few_slices_sd``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from viewer.segment.levels import Levels, Window
+from viewer.segment.records import SuggestParams
+from viewer.segment.slice2d import SliceOutline, along_rays
+
+
+def with_beyond(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float], p: SuggestParams) -> SliceOutline:
+    """The outline with :attr:`SliceOutline.beyond` measured on ``image`` (its slice) from its
+    boundary as it stands (after :meth:`SliceOutline.calibrated`: the unsmoothed image's edge, so
+    that the bands beyond it start past the edge's blur)."""
+    win = Window(image, o.centre, spacing, p)
+    phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
+    if o.ellipse is not None:
+        radius = o.ellipse.radius_along(0.0, 0.0, phi)
+    else:  # the rays' own outline: one point per ray, in order
+        d = (o.points[:p.n_rays] - np.asarray(o.centre)) * np.asarray(spacing)
+        radius = np.hypot(d[:, 0], d[:, 1])
+    return replace(o, beyond=_beyond(win.sm, win.local(o.centre), phi, radius, o.levels, spacing))
+
+
+
+def stands_out_sd(image: np.ndarray, centre: tuple[float, float], radius_mm: float, levels: Levels,
+                  spacing: tuple[float, float], p: SuggestParams) -> float:
+    """How far the unsmoothed image in the disc of ``radius_mm`` round ``centre`` (row, col) stands out
+    from the liver level on average, lesion side up, in SDs of the denoised liver (:attr:`Levels.liver_sd`,
+    0.6-0.8 of the raw noise's SD). On the disc of a diameter measured, a round lesion that long holds
+    its contrast over most of it; an outline the noise lengthened round a faint tip or a lesion smaller
+    than the series' blur holds mostly liver there. The mean grows with the lesion's contrast: a bright
+    lesion smaller than the blur stands out over a disc of mostly liver too, so this refuses, it never
+    tells a small lesion's size (v9 measured; see viewer/README.md, step 12)."""
+    win = Window(image, centre, spacing, p)
+    values = win.raw[win.disc(win.local(centre), radius_mm)]
+    return float(levels.sign * (values.mean() - levels.liver) / levels.liver_sd)
+
+
+
+def _beyond(sm: np.ndarray, origin: tuple[float, float], phi: np.ndarray, radius: np.ndarray, levels: Levels,
+            spacing: tuple[float, float], out_mm: float = 10.0) -> tuple[float, float]:
+    """What lies just beyond a boundary, as fractions of the lesion's contrast against the liver
+    mode (0: liver; towards 1: the lesion's level), 1.5-3 mm and 3-6 mm out (past a half-maximum
+    edge's blur): the median over rays of each ray's mean level there. Rays that meet, within
+    ``out_mm``, something beyond twice the lesion's contrast or beyond the liver on its other
+    side by the contrast (fat beyond the capsule, a vessel brighter than a hypo-intense lesion),
+    or that leave the window, are not liver there and left out; fewer than half left: (0, 0)
+    (nothing to say)."""
+    contrast = levels.sign * (levels.lesion - levels.mode)
+    if contrast <= 0:
+        return 0.0, 0.0
+    d = np.arange(0.0, out_mm + 1e-9, 0.5)
+    # a ray without an edge (NaN) is sampled from the centre and left out below
+    values, inside = along_rays(sm, origin, phi, np.nan_to_num(radius)[:, None] + d[None, :], spacing)
+    u = levels.sign * (values - levels.mode) / contrast
+    liver = (np.isfinite(radius) & inside.all(axis=1) & ((u < 2.0) & (u > -1.0)).all(axis=1))
+    if liver.mean() < 0.5:
+        return 0.0, 0.0
+    near, far = ((d >= lo) & (d <= hi) for lo, hi in ((1.5, 3.0), (3.0, 6.0)))
+    return float(np.median(u[liver][:, near].mean(axis=1))), float(np.median(u[liver][:, far].mean(axis=1)))
