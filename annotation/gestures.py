@@ -310,8 +310,8 @@ class LineGesture(ReadingGesture):
         if lobe is None and les is not None and not les.observations and les.segment is None:
             # its first line, and no boundary to take the lobe from: the lobe it was started in, said
             # (a reader who forgot the lobe key would otherwise count a left lesion on the right)
-            extra = (f"; {lesion_id} in the {les.lobe.value} lobe, no right/left boundary drawn (click its line, then "
-                     f"Shift+R / Shift+L to move it)")
+            # (short: the status bar has to keep "next: ..." after it)
+            extra = f"; {lesion_id} in the {les.lobe.value} lobe, no R/L boundary drawn (to move it: click it, Shift+L / R)"
         how = "suggested" if method is MeasurementMethod.SUGGESTED else ""
         clicked = params.get("clicked_slice") if method is MeasurementMethod.SUGGESTED else None
         if isinstance(clicked, int) and clicked != slice_index:  # the view went there: say so

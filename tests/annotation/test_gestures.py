@@ -200,8 +200,7 @@ def test_a_lesions_first_line_says_its_lobe_when_no_boundary_gives_it(ctx, view)
     line = LineGesture(ctx)
     lid = ctx.selection.new_lesion()
     gesture(line, view, [(10, 10), (10, 30)])
-    assert f"{lid} in the right lobe, no right/left boundary drawn (click its line, then Shift+R / Shift+L to move it)" \
-        in ctx.messages[-1]
+    assert f"{lid} in the right lobe, no R/L boundary drawn (to move it: click it, Shift+L / R)" in ctx.messages[-1]
     gesture(line, view, [(20, 10), (20, 30)])
     assert "lobe" not in ctx.messages[-1]
     ctx.lobe_at = lambda view, pos: (Lobe.LEFT, "from the right/left boundary")

@@ -43,43 +43,45 @@ DEFAULT_GRID = (2, 3)
 
 
 class LayoutModel:
-    """Grid size, the maximised cell (None = grid) and the active cell. ``changed()``, ``active_changed(i)``."""
+    """Grid size, the maximised cell (None = grid) and the active cell. ``changed()``, ``active_changed(i)``.
+
+    The maximised cell is always the active one: the cell a reading action applies to is the one on
+    screen (a reader's check under Xvfb measured on a maximised DWI, the reading moved on to T1
+    arterial off screen, and V recorded "not visible" there while DWI was shown)."""
 
     def __init__(self, n_cells: int = len(READING_ROLES), grid: tuple[int, int] = DEFAULT_GRID) -> None:
         self.n_cells = n_cells
         self.grid = grid
-        self.maximised: int | None = None
         self.active = 0
+        self._one_cell = False
         self.changed = Signal()
         self.active_changed = Signal()
+
+    @property
+    def maximised(self) -> int | None:
+        """The cell shown alone (the active one), or None for the grid."""
+        return self.active if self._one_cell else None
 
     def set_grid(self, rows: int, cols: int) -> None:
         if (rows, cols) not in GRIDS:
             raise ValueError(f"grid {rows}x{cols} is not one of {GRIDS}")
         self.grid = (rows, cols)
-        self.maximised = None
+        self._one_cell = False
         self.changed.emit()
 
     def toggle_maximise(self, cell: int | None = None) -> None:
         """Show ``cell`` (default: the active one) alone, or go back to the grid."""
-        cell = self.active if cell is None else cell
-        self.maximised = None if self.maximised is not None else cell
-        if self.maximised is not None:
+        if not self._one_cell and cell is not None:
             self.set_active(cell)
+        self._one_cell = not self._one_cell
         self.changed.emit()
 
     def set_active(self, cell: int) -> None:
-        """Make ``cell`` the one worked on. With one cell maximised, the maximised cell follows it: the
-        cell a reading action applies to is the one on screen (a reader's check under Xvfb measured on
-        a maximised DWI, the reading moved on to T1 arterial off screen, and V recorded "not visible"
-        there while DWI was shown)."""
+        """Make ``cell`` the one worked on (with one cell maximised, the one shown)."""
         if cell != self.active and 0 <= cell < self.n_cells:
             self.active = cell
-            follow = self.maximised is not None and self.maximised != cell
-            if follow:
-                self.maximised = cell
             self.active_changed.emit(cell)
-            if follow:
+            if self._one_cell:
                 self.changed.emit()
 
     def visible_cells(self) -> list[tuple[int, int, int]]:

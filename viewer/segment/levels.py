@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -72,20 +73,25 @@ class Window:
         r, c = int(round(at[0])), int(round(at[1]))
         self.r0, self.c0 = max(0, r - hr), max(0, c - hc)
         r1, c1 = min(image.shape[0], r + hr + 1), min(image.shape[1], c + hc + 1)
-        crop = np.asarray(image[self.r0:r1, self.c0:c1], dtype=np.float32)
-        self.raw = crop
-        sigma = smoothing_px(spacing, p)
-        self.sm = ndi.gaussian_filter(crop, sigma, mode="nearest")
+        self.raw = np.asarray(image[self.r0:r1, self.c0:c1], dtype=np.float32)
+        self._sigma = smoothing_px(spacing, p)
+
+    @cached_property
+    def sm(self) -> np.ndarray:
+        """The window denoised, smoothed once when first read (what reads only :attr:`raw`, the disc
+        of :func:`viewer.segment.around.stands_out_sd`, does not pay for it)."""
+        smoothed: np.ndarray = ndi.gaussian_filter(self.raw, self._sigma, mode="nearest")
+        return smoothed
 
     def local(self, at: tuple[float, float]) -> tuple[float, float]:
         return at[0] - self.r0, at[1] - self.c0
 
     def inside(self, at_local: tuple[float, float]) -> bool:
-        return bool(0 <= at_local[0] <= self.sm.shape[0] - 1 and 0 <= at_local[1] <= self.sm.shape[1] - 1)
+        return bool(0 <= at_local[0] <= self.raw.shape[0] - 1 and 0 <= at_local[1] <= self.raw.shape[1] - 1)
 
     def disc(self, at_local: tuple[float, float], radius_mm: float) -> np.ndarray:
         rs, cs = self.spacing
-        i, j = np.ogrid[:self.sm.shape[0], :self.sm.shape[1]]
+        i, j = np.ogrid[:self.raw.shape[0], :self.raw.shape[1]]
         d2 = ((i - at_local[0]) * rs) ** 2 + ((j - at_local[1]) * cs) ** 2
         disc: np.ndarray = d2 <= max(radius_mm, 0.75 * max(rs, cs)) ** 2
         return disc

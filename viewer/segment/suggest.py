@@ -51,17 +51,13 @@ def _refuse(reason: str, p: SuggestParams, **extra: object) -> Refusal:
 
 
 def _on_slice(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
-              p: SuggestParams, levels: Levels | None = None) -> SliceOutline | str:
+              p: SuggestParams, levels: Levels) -> SliceOutline | str:
+    """The outline on slice ``k`` at ``levels`` from ``at`` (the click's levels followed), or why not."""
     win = Window(volume.array[k], at, spacing, p)
     seed = win.local(at)
     if not win.inside(seed):
         return "the lesion leaves the image"
-    if levels is not None:
-        return outline(win, seed, levels, p)
-    found = find_levels(win, seed, p)
-    if isinstance(found, str):
-        return found
-    return outline(win, seed, found[0], p, found[1])
+    return outline(win, seed, levels, p)
 
 
 def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
