@@ -29,6 +29,7 @@ class StoreFlow(QObject):
         self.parent_widget, self.session, self.state = parent, session, state
         self.reader_name, self.recent, self.show_error = reader_name, recent, show_error
         self.store_label = QLabel()
+        self._theirs_agreed: tuple[str | None, str] | None = None  # (project, reader) whose read the reader edits
         session.promote = self._promote
         session.changed.connect(self.show_store)
         session.replaced.connect(self.show_store)
@@ -114,6 +115,9 @@ class StoreFlow(QObject):
         pair = self.state.pair
         if pair is None:
             return "choose an exam pair first (double-click a pair in the study browser)"
+        whose = self._whose_read()
+        if whose:
+            return whose
         if not self.reader_name.asked and self.session.reading.reader == self.session.me:
             name = self.ask_text("Reader", "Your name as the reader of this study (asked once):", self.reader_name.guess())
             if name is None:
@@ -128,6 +132,40 @@ class StoreFlow(QObject):
             return str(exc)
         if self.state.selection.pair != key:
             self.state.selection.set_pair(key)
+        return None
+
+    def _whose_read(self) -> str | None:
+        """Before the first edit on a read-only project that shows another reader's read (the only one in
+        it): whose read the edits go to, asked once per project opened -- never recorded under another
+        reader's name unasked. Returns why not (declined), or None."""
+        s = self.session
+        if s.store is None or not s.read_only or s.store.role_reader or s.reading.reader == s.me \
+                or self._theirs_agreed == (s.location, s.reading.reader):
+            return None
+        other = s.reading.reader
+        me = self.reader_name.name if self.reader_name.asked else ""
+        answer = self.ask("Whose read?",
+                          f"{s.location} holds {other}'s read, shown now. Every edit is recorded under a reader's "
+                          f"name.\n\nRead the exams yourself (your own read beside {other}'s, which stays as it is), "
+                          f"or edit {other}'s read (a correction recorded as {other}'s)?",
+                          {"mine": f"My own read{f' as {me}' if me else ''}", "theirs": f"Edit {other}'s read"})
+        if answer is None:
+            return "nothing was changed: choose whose read your edits go to"
+        if answer == "theirs":
+            self._theirs_agreed = (s.location, other)
+            return None
+        if not me:
+            me = self.ask_text("Reader", "Your name as the reader of this study (asked once):",
+                               self.reader_name.guess()) or ""
+            if not me:
+                return "a reading needs the reader's name"
+            self.reader_name.set(me)
+        # no edit of this session is in the Reading yet (the project is read-only): it becomes mine in place
+        s.me = s.reading.reader = me
+        s.selection.pick(None)
+        s.selection.set_lesion(None)
+        self.show_store()
+        self.state.say(f"your own read as {me}: {other}'s read stays as it is")
         return None
 
     def ask_new_store(self) -> None:

@@ -227,6 +227,39 @@ def test_store_that_came_with_the_folder_stays_untouched_until_a_working_copy(qt
     assert w.store_flow.recent.paths[0] == str(w.session.path.resolve())
 
 
+@pytest.mark.parametrize("whose", ["mine", "theirs"])
+def test_an_edit_on_another_readers_read_asks_whose_read_it_is(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                               sample_index, store_copy: Path, whose: str) -> None:
+    """The sample's read is READER's; another reader who opens it with the folder is shown it, and the
+    first edit asks whose read it goes to (a reader check saw it recorded under READER's name unasked)."""
+    w = make_window(qtbot, env, reader="Dr B")
+    asked: list[str] = []
+    answers: list[str | None] = ["keep", None, whose, "copy"]  # the folder's store; whose read: declined, then
+    w.store_flow.ask = lambda title, text, choices: asked.append(title) or answers.pop(0)  # type: ignore[method-assign]
+    assert w.store_flow.open_store(store_copy, came_with_folder=True)
+    assert "reader: sample" in w.store_flow.store_label.text()
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN002")
+    before = dict(w.session.reading.project.lesions)
+    rows = set(grid_texts(w))
+    w.reading.activate(0)
+    press(w, qtbot, "new_lesion")  # the question declined: nothing changes, still read-only
+    assert asked[1:] == ["Whose read?"] and w.session.read_only and "whose read" in w.status.text()
+    press(w, qtbot, "new_lesion")
+    press(w, qtbot, "new_lesion")  # asked once
+    assert asked[1:] == ["Whose read?", "Whose read?", "Edit the reading project?"] and not w.session.read_only
+    project = w.session.reading.project
+    mine = [les.lesion_id for les in project.lesions_of("LLSYN002", "E1", "Dr B")]
+    if whose == "mine":
+        assert mine == ["L1", "L2"] and w.session.reading.reader == "Dr B"
+        assert {k: v for k, v in project.lesions.items() if k[2] == READER} == before  # theirs untouched
+        assert set(grid_texts(w)) == {"L1", "L2"}  # the grid shows my read only
+        assert "reader: Dr B" in w.store_flow.store_label.text()
+    else:
+        assert mine == [] and w.session.reading.reader == READER
+        assert len(project.lesions_of("LLSYN002", "E1", READER)) == len(rows) + 2
+        assert "reader: sample" in w.store_flow.store_label.text()
+
+
 def test_locked_store_one_dialog_then_read_only(qtbot, env: Path, store_copy: Path) -> None:  # type: ignore[no-untyped-def]
     w = make_window(qtbot, env)
     told: list[str] = []
@@ -271,3 +304,4 @@ def test_undo_of_another_exam_pairs_edit_says_whose_it_is(window: MainWindow, qt
     assert w.status.text() == f"undone: {new} on CT arterial: measured (on LLSYN001 E1, not the exam pair on screen)"
     lesion = w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)]
     assert lesion.observation(Role.CT_ARTERIAL) is None
+
