@@ -167,20 +167,41 @@ class MeasurementLayer:
             if text:
                 texts.append((x1 if x1 > x2 else x2, y1 if y1 > y2 else y2, text))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        for colour, ends, texts in ((LINE_COLOUR, lines, labels), (CURRENT_COLOUR, cur_lines, cur_labels)):
-            if not ends:
-                continue
-            rgba = colour.rgba()
-            painter.setPen(self._pens[rgba])
-            painter.drawLines(ends)
-            painter.setPen(self._handles[rgba])
-            painter.drawPoints(ends)
-            images = self._labels
-            for x, y, text in texts:
-                img = images.get((text, rgba))
-                if img is None:
-                    img = self._label(painter, text, colour)
-                painter.drawImage(QPointF(x + 6, y - 10), img)
+        for colour, ends in ((LINE_COLOUR, lines), (CURRENT_COLOUR, cur_lines)):
+            if ends:
+                rgba = colour.rgba()
+                painter.setPen(self._pens[rgba])
+                painter.drawLines(ends)
+                painter.setPen(self._handles[rgba])
+                painter.drawPoints(ends)
+        # the current lesion's label first, where it belongs; the others round it, none over another
+        images = [self._labels.get((text, colour.rgba())) or self._label(painter, text, colour)
+                  for colour, texts in ((CURRENT_COLOUR, cur_labels), (LINE_COLOUR, labels)) for _x, _y, text in texts]
+        anchors = [(x, y, float(img.width()), float(img.height()))
+                   for (x, y, _text), img in zip(cur_labels + labels, images)]
+        for (left, top), img in zip(place_labels(anchors), images):
+            painter.drawImage(QPointF(left, top), img)
+
+
+def place_labels(anchors: list[tuple[float, float, float, float]]) -> list[tuple[float, float]]:
+    """Top-left corners (x, y) for labels ``(x, y, width, height)`` hung from their anchors (a line's
+    lower end) so that no two overlap (two lines that cross or lie side by side had their labels on one
+    another): each 6 px right of and 10 px above its anchor unless a label placed before it is there,
+    then the first free of just below that, just above it, the same three left of the anchor, and
+    further down in steps of its height (one is free when the labels are as tall: each blocks two
+    steps at most; else below them all)."""
+    placed: list[tuple[float, float, float, float]] = []
+    out: list[tuple[float, float]] = []
+    for x, y, w, h in anchors:
+        right, left, top = x + 6.0, x - 6.0 - w, y - 10.0
+        tries = [(right, top), (right, top + h), (right, top - h), (left, top), (left, top + h), (left, top - h)]
+        tries += [(right, top + k * h) for k in range(2, 2 * len(placed) + 3)]
+        below_all = (right, max([top] + [py + ph for _px, py, _pw, ph in placed]))
+        at = next((c for c in tries if not any(c[0] < px + pw and px < c[0] + w and c[1] < py + ph and py < c[1] + h
+                                               for px, py, pw, ph in placed)), below_all)
+        placed.append((at[0], at[1], w, h))
+        out.append(at)
+    return out
 
 
 def _handle_pen(colour: QColor) -> QPen:

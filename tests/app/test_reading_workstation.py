@@ -14,7 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRectF, QSizeF, Qt
+from PySide6.QtGui import QImage, QPainter
 
 from annotation.qt.panels import FIXED
 from annotation.records import Measurement
@@ -305,3 +306,39 @@ def test_undo_of_another_exam_pairs_edit_says_whose_it_is(window: MainWindow, qt
     lesion = w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)]
     assert lesion.observation(Role.CT_ARTERIAL) is None
 
+
+class _LabelRecorder(QPainter):
+    """A painter that keeps where each label image is drawn (the measurement layer draws labels as images)."""
+
+    def __init__(self, image: QImage) -> None:
+        super().__init__(image)
+        self.labels: list[QRectF] = []
+
+    def drawImage(self, at, img, *rest):  # type: ignore[no-untyped-def, override]
+        self.labels.append(QRectF(at, QSizeF(img.size())))
+        return super().drawImage(at, img, *rest)
+
+
+def test_the_labels_of_two_lines_ending_side_by_side_do_not_cover_each_other(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Two lesions' lines drawn with real drags, their lower ends 8 screen pixels apart: each label hung
+    at its line's end would lie on the other (a reader's check saw two labels as one smudge)."""
+    w = window
+    w.reading.activate(0)
+    vp = w.grid.viewports[0]
+    t = vp.transform()
+    scale = t.image_to_widget(0, 1)[0] - t.image_to_widget(0, 0)[0]
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, vp, (200, 150), (200, 190))
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, vp, (150, 140), (200 + 8 / scale, 188))  # from far off the first line, ending just below its end
+    lesions = w.session.reading.project.lesions_of("LLSYN001", "E1", READER)
+    k = w.reading.viewports[0].index
+    assert [les.lesion_id for les in lesions if isinstance(m := les.observation(Role.CT_ARTERIAL), Measurement)
+            and m.slice_index == k][-2:] == [f"L{len(lesions) - 1}", f"L{len(lesions)}"]
+    image = QImage(vp.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    painter = _LabelRecorder(image)
+    w.reading_view.line_layers[0].paint(painter, vp.view_context())
+    painter.end()
+    rects = painter.labels
+    assert len(rects) >= 2
+    assert not [(a, b) for i, a in enumerate(rects) for b in rects[i + 1:] if a.intersects(b)], rects
