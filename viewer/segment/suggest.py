@@ -327,15 +327,18 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return Refusal(f"the region is only {d:.1f} mm across: {TOO_SMALL}", record)
     pixel = max(spacing)
     if p.min_pixels_across and d < p.min_pixels_across * pixel and len(found) < p.small_slices:
-        return Refusal(f"the lesion is {d:.1f} mm across ({d / pixel:.1f} pixels) on {len(found)} slice"
-                       f"{'s' if len(found) > 1 else ''}: {SMALL} for its edge (the blur widens a lesion this small "
-                       f"by up to 3 pixels)", record)
+        # the outline's length named as what it is (a reader's check read "8.1 mm across" for a 4.1 mm section
+        # as a measurement)
+        return Refusal(f"what is found is {d:.1f} mm across with the blur ({d / pixel:.1f} pixels) on {len(found)} "
+                       f"slice{'s' if len(found) > 1 else ''}: {SMALL} for its edge (the blur lengthens a lesion this "
+                       f"small by up to 3 pixels: draw it)", record)
     if p.few_slices_sd and len(found) < p.small_slices:
         middle = ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0)
         solid = stands_out_sd(volume.array[best], middle, d / 2.0, lv, spacing, p)
         record["stands_out_sd"] = round(solid, 2)
         if solid < p.few_slices_sd:
-            return Refusal(f"{FAINT_WHOLE}: {d:.1f} mm across on {len(found)} slice{'s' if len(found) > 1 else ''}, "
+            return Refusal(f"{FAINT_WHOLE}: an outline {d:.1f} mm across on {len(found)} "
+                           f"slice{'s' if len(found) > 1 else ''}, "
                            f"standing out by {solid:.1f} SDs of the liver over the disc of that diameter (a lesion's "
                            f"faint tip, or one smaller than the blur, lengthened by the noise round it?)", record)
     confidence = float(np.clip((lv.contrast_sd - p.min_contrast_sd) / 7.0, 0.0, 1.0) * (1.0 - final.leaked_fraction))
