@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from annotation.clinical import ClinicalRecord
+from annotation.qt.combo import StillCombo
 from annotation.reading import Reading
 from annotation.vocab import (Differentiation, Grade, GradeSource, LiverMetastasesTiming, PrimarySite, Sex,
                               Treatment)
@@ -42,7 +43,7 @@ class ClinicalForm(QWidget):
         self.numbers: dict[str, QLineEdit] = {}
         self.treatments: dict[Treatment, QCheckBox] = {}
         for name, enum in CHOICES.items():
-            box = QComboBox()
+            box = StillCombo()
             box.addItem("", None)
             for m in enum:
                 box.addItem(word(m.value), m.value)

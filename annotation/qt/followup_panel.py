@@ -29,6 +29,7 @@ from annotation.followup import (FollowupEditor, role_change, suggested_baseline
                                  timepoints_of)
 from annotation.followup_records import ORGANS, LesionFollowup
 from annotation.project import Project
+from annotation.qt.combo import StillCombo
 from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer, set_cell_widget
 from annotation.records import Lesion
 from annotation.selection import Selection
@@ -301,7 +302,7 @@ class FollowupPanel(_Observer):
         t.resizeColumnsToContents()
 
     def _combo(self, items: list[tuple[str, Any]], current: Any, on_change: Callable[..., None]) -> QComboBox:
-        box = QComboBox()
+        box = StillCombo(keys=False)
         for text, data in items:
             box.addItem(text, data)
         i = next((i for i, (_, d) in enumerate(items) if d == current), 0)

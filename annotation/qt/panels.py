@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QWidget)
 
 from annotation.checks import ProtocolWarning, check_pair, check_patient
+from annotation.qt.combo import StillCombo
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible
 from annotation.reading import Reading
 from annotation.selection import Selection
@@ -76,7 +77,8 @@ class _Observer(QWidget):
     def reading(self) -> Reading:
         return self.selection.reading
 
-    def _try(self, action) -> None:  # type: ignore[no-untyped-def]
+    def _try(self, action) -> bool:  # type: ignore[no-untyped-def]
+        """Run an edit; on a refusal say why (False)."""
         try:
             reason = self.prepare()
             if reason:
@@ -85,6 +87,8 @@ class _Observer(QWidget):
             action()
         except LesionlabError as exc:
             self.status.setText(str(exc))
+            return False
+        return True
 
     def refresh(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -104,6 +108,10 @@ class LesionPanel(_Observer):
         self.table.setHorizontalHeaderLabels(["Lesion", "Lobe", "Segment", *ROLE_HEADERS.values()])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        # a click picks a lesion (and jumps to its line), the keys stay with the images: the arrow keys
+        # after a click on a cell not measured yet moved the grid's row instead of the slice (a reader's
+        # check), and the panel's buttons then acted on that row, not on the lesion being read
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.cellClicked.connect(self._clicked)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
@@ -178,11 +186,17 @@ class LesionPanel(_Observer):
         self.warnings.setText("\n".join(f"⚠ {w.message}" for w in found))
 
     def _combo(self, values: list[str], current: str, on_change) -> QComboBox:  # type: ignore[no-untyped-def]
-        box = QComboBox()
+        box = StillCombo(keys=False)
         box.addItems(values)
         box.setCurrentText(current)
-        box.currentTextChanged.connect(lambda v: self._try(lambda: on_change(v)))
+        # a refused change (segment VIII with the left lobe) puts back what is stored: the grid shows the
+        # lesion as it is recorded, never the value refused
+        box.currentTextChanged.connect(lambda v: self._changed(on_change, v))
         return box
+
+    def _changed(self, on_change: Callable[[str], None], value: str) -> None:
+        if not self._try(lambda: on_change(value)):
+            self.refresh()
 
     def _pair(self) -> tuple[str, str]:
         if self.selection.pair is None:

@@ -342,3 +342,44 @@ def test_the_labels_of_two_lines_ending_side_by_side_do_not_cover_each_other(win
     rects = painter.labels
     assert len(rects) >= 2
     assert not [(a, b) for i, a in enumerate(rects) for b in rects[i + 1:] if a.intersects(b)], rects
+
+
+def test_the_grid_takes_clicks_and_leaves_the_keys_and_the_wheel_to_the_reading(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check: after a click on a grid cell with no line the arrow keys moved the grid's row,
+    not the slice; a wheel over the grid's Lobe cells turns the lobe; a lobe refused (segment VIII is
+    right) stayed shown as chosen."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    w = window
+    t = w.docks.lesion_panel.table
+    texts = grid_texts(w)
+    # a cell that does not jump to a line (the sample's read is whole: the lesion's id)
+    row, col = 2, 0
+    w.reading.activate(0)
+    vp = w.reading.viewports[0]
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualItemRect(t.item(row, col)).center())
+    assert w.state.selection.lesion_id == list(texts)[row]
+    focus = QApplication.focusWidget()
+    assert focus is not t and not t.isAncestorOf(focus)
+    before = vp.index
+    qtbot.keyClick(focus, Qt.Key.Key_Down)
+    assert vp.index == before - 1 and t.currentRow() == row  # a slice down (index 0 is the bottom), the same row
+    assert w.state.selection.lesion_id == list(texts)[row]
+
+    l1 = ("LLSYN001", "E1", READER, "L1")
+    lobe = w.session.reading.project.lesions[l1].lobe
+    combo = t.cellWidget(0, 1)
+    at = QPointF(combo.width() / 2, combo.height() / 2)
+    for delta in (-120, 120, -120):
+        QApplication.sendEvent(combo, QWheelEvent(at, combo.mapToGlobal(at), QPoint(0, 0), QPoint(0, delta),
+                                                  Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                                                  Qt.ScrollPhase.NoScrollPhase, False))
+    assert w.session.reading.project.lesions[l1].lobe is lobe and t.cellWidget(0, 1).currentText() == lobe.value
+
+    assert w.session.reading.project.lesions[l1].segment is not None  # the sample's L1: segment VIII, right lobe
+    t.cellWidget(0, 1).setCurrentText(Lobe.LEFT.value)  # as a choice in its list
+    assert w.session.reading.project.lesions[l1].lobe is Lobe.RIGHT
+    assert "segment" in w.docks.lesion_panel.status.text()
+    assert t.cellWidget(0, 1).currentText() == Lobe.RIGHT.value  # shown as it is recorded

@@ -126,3 +126,40 @@ def test_the_current_lesion_stays_in_view_in_a_long_grid(qtbot, selection):
     assert t.viewport().rect().intersects(t.visualItemRect(t.item(row, 0)))
     selection.set_lesion("L1")  # back to the first: the grid scrolls back up
     assert t.viewport().rect().intersects(t.visualItemRect(t.item(0, 0)))
+
+
+def _wheel(widget, delta: int) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    at = QPointF(widget.width() / 2, widget.height() / 2)
+    QApplication.sendEvent(widget, QWheelEvent(at, widget.mapToGlobal(at), QPoint(0, 0), QPoint(0, delta),
+                                               Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                                               Qt.ScrollPhase.NoScrollPhase, False))
+
+
+def test_a_wheel_over_the_forms_changes_nothing_the_reader_did_not_choose(qtbot, selection):
+    """Scrolling the clinical form or the lesion grid with the pointer over a combo box turned it (Qt's
+    default): the primary site, a lesion's lobe. Only a combo the reader clicked or tabbed into turns."""
+    reading = selection.reading
+    form = ClinicalForm(reading, "P1")
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.waitExposed(form)
+    site = form.combos["primary_site"]
+    _wheel(site, -120)
+    assert reading.project.patients["P1"].clinical.primary_site is None and site.currentIndex() == 0
+    site.setFocus()  # clicked or tabbed into: the wheel is the reader's choice
+    qtbot.waitUntil(site.hasFocus)
+    _wheel(site, -120)
+    assert reading.project.patients["P1"].clinical.primary_site is not None
+
+    panel = LesionPanel(selection)
+    qtbot.addWidget(panel)
+    selection.new_lesion()
+    lobe = panel.table.cellWidget(0, 1)
+    assert lobe.focusPolicy() == Qt.FocusPolicy.NoFocus and panel.table.focusPolicy() == Qt.FocusPolicy.NoFocus
+    for delta in (-120, 120, -120):
+        _wheel(lobe, delta)
+    assert reading.project.lesions[(*PAIR, "R1", "L1")].lobe is Lobe.RIGHT
