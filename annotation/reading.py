@@ -235,10 +235,12 @@ class Reading:
                                   where="lesion_id") from None
 
     def _mark(self, mark_id: str) -> CountMark:
-        try:
-            return self._project.count_marks[mark_id]
-        except KeyError:
-            raise ValidationError(f"no count mark {mark_id!r}", where="mark_id") from None
+        """This reader's count mark ``mark_id``: another reader's is never moved, relabelled or deleted
+        from this read (as a lesion is looked up under this reader)."""
+        m = self._project.count_marks.get(mark_id)
+        if m is None or m.reader != self.reader:
+            raise ValidationError(f"no count mark {mark_id!r} of reader {self.reader!r}", where="mark_id")
+        return m
 
     # ------------------------------------------------------------------ patients and exam pairs
     def add_patient(self, patient_id: str, patient_name: str = "", clinical: ClinicalRecord | None = None) -> None:

@@ -63,6 +63,7 @@ class ReadingDocks:
         if state is not None:
             state.changed.connect(self._state_changed)
             self.bind(state.selection, lambda: state.prepare(), jump or self._jump)
+            state.viewer.layout.active_changed.connect(lambda _cell: self._show_active_series())
 
     def _state_changed(self, aspect: str) -> None:
         if aspect == "reading" and self.state is not None:
@@ -83,6 +84,8 @@ class ReadingDocks:
         self.lesion_panel = LesionPanel(selection)
         if self.state is not None:
             self.lesion_panel.imaged_roles = self._imaged_roles
+            state = self.state
+            self.lesion_panel.active_role = lambda: state.reading_role(state.viewer.layout.active)
         self.lesion_panel.warnings.hide()  # the Checks dock lists them, clickable
         self.counts_panel = CountsPanel(selection)
         self.checks_panel = ChecksPanel(selection)
@@ -91,6 +94,9 @@ class ReadingDocks:
             panel.prepare = prepare
         self.lesion_panel.jump_requested.connect(jump)
         self.checks_panel.jump_requested.connect(jump)
+        self.counts_panel.series_picked.connect(self._activate_series)
+        self.lesion_panel.series_picked.connect(self._activate_series)
+        self._show_active_series()
         self.lesion_panel.table.horizontalHeader().setMinimumSectionSize(56)
         self.lesion_panel.table.verticalHeader().setDefaultSectionSize(22)  # six lesions fit without scrolling
         self.lesions_dock.setWidget(self.lesion_panel)
@@ -100,6 +106,26 @@ class ReadingDocks:
         self._patient = "\0"  # force the clinical form to be rebuilt
         selection.changed.connect(self._follow_patient)
         self._follow_patient()
+
+    def _show_active_series(self) -> None:
+        """The Counts table's row is the active cell's series (its buttons act on the series 0 acts on)."""
+        if self.state is not None and self.counts_panel is not None:
+            self.counts_panel.show_series(self.state.reading_role(self.state.viewer.layout.active))
+
+    def _activate_series(self, role: object) -> None:
+        """A series' row clicked in Counts (or its cell without a line in the lesion grid): its cell
+        becomes the active one, the keys go to it."""
+        state = self.state
+        if state is None:
+            return
+        cell = next((i for i in range(len(state.viewer.viewports)) if state.reading_role(i) == role), None)
+        if cell is None:
+            self._show_active_series()  # no cell reads it: the row goes back to the active one
+            return
+        state.viewer.activate(cell)
+        grid = getattr(self.window, "grid", None)
+        if grid is not None:
+            grid.active_widget.setFocus()
 
     def _imaged_roles(self) -> frozenset[Role] | None:
         """The reading roles the open exam has images of (a follow-up CT of the portal phase only has

@@ -265,6 +265,10 @@ class ReadingSession:
         """The Reading's sink: every edit lands in the current store, made writable first."""
         self.make_writable()
         assert self.store is not None
+        if self.reading.reader != self.me and not self.store.role_reader:
+            # a correction of another reader's read (asked first, app/store_flow.py): the project's log
+            # says who made it, the read stays the other reader's
+            description = f"{description} (by {self.me}, in {self.reading.reader}'s read)"
         seq = self.store.write(change, description)
         self._record_context()
         return seq

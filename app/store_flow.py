@@ -29,13 +29,19 @@ class StoreFlow(QObject):
         self.parent_widget, self.session, self.state = parent, session, state
         self.reader_name, self.recent, self.show_error = reader_name, recent, show_error
         self.store_label = QLabel()
-        self._theirs_agreed: tuple[str | None, str] | None = None  # (project, reader) whose read the reader edits
+        # (project, other reader, me): the reader agreed to edit that read; forgotten on any other project,
+        # reading or reader name (a Reading replaced)
+        self._theirs_agreed: tuple[str | None, str, str] | None = None
         session.promote = self._promote
         session.changed.connect(self.show_store)
         session.replaced.connect(self.show_store)
+        session.replaced.connect(self._forget_agreement)
         state.prepare = self.prepare
         state.reader_known = lambda: bool(self.reader_name.asked or self.session.reading.reader != self.session.me)
         self.show_store()
+
+    def _forget_agreement(self) -> None:
+        self._theirs_agreed = None
 
     def show_store(self) -> None:
         self.store_label.setText(self.session.describe())
@@ -140,33 +146,32 @@ class StoreFlow(QObject):
         reader's name unasked. Returns why not (declined), or None."""
         s = self.session
         if s.store is None or not s.read_only or s.store.role_reader or s.reading.reader == s.me \
-                or self._theirs_agreed == (s.location, s.reading.reader):
+                or self._theirs_agreed == (s.location, s.reading.reader, s.me):
             return None
         other = s.reading.reader
         me = self.reader_name.name if self.reader_name.asked else ""
         answer = self.ask("Whose read?",
                           f"{s.location} holds {other}'s read, shown now. Every edit is recorded under a reader's "
-                          f"name.\n\nRead the exams yourself (your own read beside {other}'s, which stays as it is), "
-                          f"or edit {other}'s read (a correction recorded as {other}'s)?",
+                          f"name.\n\nRead the exams yourself (your own read beside {other}'s, which stays as it is; "
+                          f"the patients' clinical records are shared by every read), or edit {other}'s read (a "
+                          f"correction recorded as {other}'s, the project's log naming you)?",
                           {"mine": f"My own read{f' as {me}' if me else ''}", "theirs": f"Edit {other}'s read"})
         if answer is None:
             return "nothing was changed: choose whose read your edits go to"
-        if answer == "theirs":
-            self._theirs_agreed = (s.location, other)
-            return None
-        if not me:
+        if not me:  # either way the project's log names who edits
             me = self.ask_text("Reader", "Your name as the reader of this study (asked once):",
                                self.reader_name.guess()) or ""
             if not me:
                 return "a reading needs the reader's name"
             self.reader_name.set(me)
-        # no edit of this session is in the Reading yet (the project is read-only): it becomes mine in place
-        s.me = s.reading.reader = me
-        s.selection.pick(None)
-        s.selection.set_lesion(None)
-        self.show_store()
-        self.state.say(f"your own read as {me}: {other}'s read stays as it is")
-        return None
+            s.me = me
+        if answer == "theirs":
+            self._theirs_agreed = (s.location, other, me)
+            return None
+        # my own read shown instead (every panel follows), and the action asked for refused: what it was
+        # aimed at (a mark under the pointer, a row of the grid) belonged to the other read
+        s.set_reader(me)
+        return f"now your own read as {me} ({other}'s read stays as it is): do it again"
 
     def ask_new_store(self) -> None:
         readings_dir().mkdir(parents=True, exist_ok=True)
@@ -194,3 +199,9 @@ class StoreFlow(QObject):
         if name:
             self.reader_name.set(name)
             self.session.set_reader(name)
+            project = self.session.reading.project
+            others = sorted({les.reader for les in project.lesions.values()} - {self.session.reading.reader})
+            if others:  # the grid shows this reader's read only: say whose else the project holds
+                self.state.say(f"reader {self.session.reading.reader}: your own read is shown; the project also "
+                               f"holds the read{'s' if len(others) > 1 else ''} of {', '.join(others)} "
+                               f"(File -> Reader name... shows another)")

@@ -157,7 +157,10 @@ class WorkstationState:
         self.viewer.open_stacks(pair.stacks)
         self.session.note_stacks(pair.stacks)  # patient/study/series context for DICOM SR export
         self.selection.set_pair(self.session.find_pair(pair))
-        self.viewer.activate(0)
+        # the first cell that shows a series: a follow-up CT of the portal phase alone opened with the
+        # empty CT arterial cell active, and P then asked for a reading cell (a reader's check)
+        cells = self.viewer.hanging.cells
+        self.viewer.activate(next((i for i, c in enumerate(cells) if c.stack is not None), 0))
         known = self.stored_alignment()
         if known is not None:
             self.apply_alignment(known)

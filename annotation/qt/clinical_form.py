@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from annotation.clinical import ClinicalRecord
-from annotation.qt.combo import StillCombo
+from annotation.qt.combo import StillCombo, leave_keys_to_images
 from annotation.reading import Reading
 from annotation.vocab import (Differentiation, Grade, GradeSource, LiverMetastasesTiming, PrimarySite, Sex,
                               Treatment)
@@ -79,6 +79,7 @@ class ClinicalForm(QWidget):
         self._unsubscribe = reading.subscribe(lambda event: self.refresh())
         self.destroyed.connect(lambda *_: self._unsubscribe())
         self.refresh()
+        leave_keys_to_images(self)  # the numbers' fields keep it, for typing
 
     @property
     def record(self) -> ClinicalRecord:

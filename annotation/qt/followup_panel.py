@@ -29,7 +29,7 @@ from annotation.followup import (FollowupEditor, role_change, suggested_baseline
                                  timepoints_of)
 from annotation.followup_records import ORGANS, LesionFollowup
 from annotation.project import Project
-from annotation.qt.combo import StillCombo
+from annotation.qt.combo import StillCombo, leave_keys_to_images
 from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer, set_cell_widget
 from annotation.records import Lesion
 from annotation.selection import Selection
@@ -141,6 +141,7 @@ class FollowupPanel(_Observer):
         layout.addWidget(self.status)
         self._filling = False
         self.refresh()
+        leave_keys_to_images(self)
 
     # ------------------------------------------------------------------ model
     @property
@@ -302,19 +303,21 @@ class FollowupPanel(_Observer):
         t.resizeColumnsToContents()
 
     def _combo(self, items: list[tuple[str, Any]], current: Any, on_change: Callable[..., None]) -> QComboBox:
-        box = StillCombo(keys=False)
+        box = StillCombo()
         for text, data in items:
             box.addItem(text, data)
         i = next((i for i, (_, d) in enumerate(items) if d == current), 0)
         box.setCurrentIndex(i)
-        box.currentIndexChanged.connect(lambda i: self._try(lambda: on_change(box.itemData(i))))
+        # a refused choice (a read-only project, the edit declined) puts back what is recorded
+        box.currentIndexChanged.connect(lambda i: self._edit_or_put_back(lambda: on_change(box.itemData(i))))
         return box
 
     def _check(self, value: bool, on_change: Callable[..., None]) -> QWidget:
         holder = QWidget()
         box = QCheckBox(holder)
         box.setChecked(value)
-        box.toggled.connect(lambda v: self._try(lambda: on_change(v)))
+        box.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # as leave_keys_to_images: Space toggled it
+        box.toggled.connect(lambda v: self._edit_or_put_back(lambda: on_change(v)))
         lay = QHBoxLayout(holder)
         lay.setContentsMargins(6, 0, 0, 0)
         lay.addWidget(box)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QWidget)
 
 from annotation.checks import ProtocolWarning, check_pair, check_patient
-from annotation.qt.combo import StillCombo
+from annotation.qt.combo import StillCombo, leave_keys_to_images
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible
 from annotation.reading import Reading
 from annotation.selection import Selection
@@ -90,6 +90,11 @@ class _Observer(QWidget):
             return False
         return True
 
+    def _edit_or_put_back(self, edit: Callable[[], None]) -> None:
+        """A choice in a cell's combo box or check box: refused, the panel shows what is recorded again."""
+        if not self._try(edit):
+            self.refresh()
+
     def refresh(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -99,19 +104,21 @@ class LesionPanel(_Observer):
 
     #: (role, measurement) when a measured cell is clicked: the viewer shows that stack and slice.
     jump_requested = Signal(object, object)
+    #: role, when a series' cell without a line is clicked: the workstation reads that series.
+    series_picked = Signal(object)
 
     def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
         super().__init__(selection, parent)
         #: the roles the open exam has images of, None when unknown (set by the window)
         self.imaged_roles: Callable[[], frozenset[Role] | None] = lambda: None
+        #: the series being read (the active cell's), None when unknown (set by the window)
+        self.active_role: Callable[[], Role | None] = lambda: None
         self.table = QTableWidget(0, FIXED + len(READING_ROLES))
         self.table.setHorizontalHeaderLabels(["Lesion", "Lobe", "Segment", *ROLE_HEADERS.values()])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        # a click picks a lesion (and jumps to its line), the keys stay with the images: the arrow keys
-        # after a click on a cell not measured yet moved the grid's row instead of the slice (a reader's
-        # check), and the panel's buttons then acted on that row, not on the lesion being read
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # the lesion read shows as its green row and the series as the active cell's frame: no third cue
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.cellClicked.connect(self._clicked)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
@@ -131,6 +138,7 @@ class LesionPanel(_Observer):
         layout.addWidget(self.warnings)
         layout.addWidget(self.status)
         self.refresh()
+        leave_keys_to_images(self)
 
     def _lesions(self) -> list[Lesion]:
         pair = self.selection.pair
@@ -186,17 +194,13 @@ class LesionPanel(_Observer):
         self.warnings.setText("\n".join(f"⚠ {w.message}" for w in found))
 
     def _combo(self, values: list[str], current: str, on_change) -> QComboBox:  # type: ignore[no-untyped-def]
-        box = StillCombo(keys=False)
+        box = StillCombo()
         box.addItems(values)
         box.setCurrentText(current)
         # a refused change (segment VIII with the left lobe) puts back what is stored: the grid shows the
         # lesion as it is recorded, never the value refused
-        box.currentTextChanged.connect(lambda v: self._changed(on_change, v))
+        box.currentTextChanged.connect(lambda v: self._edit_or_put_back(lambda: on_change(v)))
         return box
-
-    def _changed(self, on_change: Callable[[str], None], value: str) -> None:
-        if not self._try(lambda: on_change(value)):
-            self.refresh()
 
     def _pair(self) -> tuple[str, str]:
         if self.selection.pair is None:
@@ -207,11 +211,13 @@ class LesionPanel(_Observer):
         self.reading.edit_lesion(self._pair(), lesion_id, **changes)
 
     def _current(self) -> tuple[str | None, Role | None]:
-        r, c = self.table.currentRow(), self.table.currentColumn()
-        lesions = self._lesions()
-        lesion_id = lesions[r].lesion_id if 0 <= r < len(lesions) else self.selection.lesion_id
-        role = READING_ROLES[c - FIXED] if c >= FIXED else None
-        return lesion_id, role
+        """What the buttons act on, as the keys do: the lesion being read (the green row) and the series
+        read (:attr:`active_role`; alone, the grid's column last clicked). They acted on the last cell
+        clicked while `]` had moved to another lesion (a reader's check: "not visible" recorded on L1
+        with L2 highlighted)."""
+        c = self.table.currentColumn()
+        role = self.active_role() or (READING_ROLES[c - FIXED] if c >= FIXED else None)
+        return self.selection.lesion_id, role
 
     def _clicked(self, row: int, column: int) -> None:
         lesions = self._lesions()
@@ -224,6 +230,8 @@ class LesionPanel(_Observer):
             obs = les.observation(role)
             if isinstance(obs, Measurement):
                 self.jump_requested.emit(role, obs)
+            else:
+                self.series_picked.emit(role)
 
     def _set_status(self, observation: NotVisible | NotMeasurable | None) -> None:
         lesion_id, role = self._current()
@@ -250,7 +258,12 @@ class LesionPanel(_Observer):
 
 class CountsPanel(_Observer):
     """Live counts per series x lobe and where each series' count stands (not read yet, counted, not
-    countable), every column visible; buttons act on the selected series."""
+    countable), every column visible; buttons act on the selected series. A click on a series' row says
+    so (``series_picked(role)``: the workstation makes that series' cell the active one) and the
+    workstation selects the active cell's row (:meth:`show_series`), so the buttons and the keys (0,
+    Shift+C) act on one series."""
+
+    series_picked = Signal(object)
 
     COLUMNS = ("Right", "Left", "Whole", "Count")
     STATUS_TEXT = {CountStatus.NOT_READ: "not read yet", CountStatus.COUNTED: "counted",
@@ -268,6 +281,7 @@ class CountsPanel(_Observer):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.cellClicked.connect(lambda row, _c: self.series_picked.emit(READING_ROLES[row]))
         header = self.table.horizontalHeader()
         header.setMinimumSectionSize(40)
         for c in range(3):
@@ -294,6 +308,7 @@ class CountsPanel(_Observer):
         layout.addLayout(status_row)
         layout.addWidget(self.status)
         self.refresh()
+        leave_keys_to_images(self)
 
     def refresh(self) -> None:
         self.lobe_label.setText(f"marks go to the <b>{self.selection.lobe.value}</b> lobe")
@@ -316,6 +331,13 @@ class CountsPanel(_Observer):
                              CountStatus.COUNTED: "counted: these numbers go to counts.csv",
                              CountStatus.NOT_COUNTABLE: "massive or coalescent: left out of the counts"}[status])
             self.table.setItem(r, 3, item)
+
+    def show_series(self, role: Role | None) -> None:
+        """Select ``role``'s row (the active cell's series; None: no selection)."""
+        if role in READING_ROLES:
+            self.table.setCurrentCell(READING_ROLES.index(role), max(self.table.currentColumn(), 0))
+        else:
+            self.table.setCurrentCell(-1, -1)
 
     def _set_status(self, status: CountStatus) -> None:
         row = self.table.currentRow()
@@ -346,6 +368,7 @@ class ChecksPanel(_Observer):
         layout.addWidget(self.list)
         self.warnings: list[ProtocolWarning] = []
         self.refresh()
+        leave_keys_to_images(self)
 
     def refresh(self) -> None:
         pair, project = self.selection.pair, self.reading.project

@@ -163,3 +163,18 @@ def test_undo_names_a_deleted_line_as_deleted_and_a_cleared_status_as_cleared(re
     reading.set_observation(PAIR, lid, Role.MR_DWI, NotVisible())
     reading.set_observation(PAIR, lid, Role.MR_DWI, None)
     assert reading.undo_description == f"{lid} on DWI b800: status cleared"
+
+
+def test_another_readers_count_mark_is_never_edited_from_this_read() -> None:
+    """A mark is looked up under this read's reader, as a lesion is: a click on the other read's mark
+    (picked while it was shown) never moves, relabels or deletes it from mine (a review)."""
+    theirs = Reading(reader="A")
+    theirs.add_patient("P1")
+    theirs.add_exam_pair("P1", "E1")
+    theirs.add_count_mark(("P1", "E1"), "mr_dwi", "left", mark_id="m1")
+    mine = Reading(theirs.project, reader="B")
+    for edit in (lambda: mine.delete_count_mark("m1"), lambda: mine.move_count_mark("m1", 3.0, 4.0),
+                 lambda: mine.set_mark_lobe("m1", "right")):
+        with pytest.raises(ValidationError, match="no count mark 'm1' of reader 'B'"):
+            edit()
+    assert mine.project.count_marks["m1"] == theirs.project.count_marks["m1"]

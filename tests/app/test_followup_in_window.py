@@ -38,6 +38,8 @@ def test_follow_up_prior_beside_current(window, qtbot, sample_dicom: Path) -> No
 
     _open_exam(w, qtbot, "2023-10-17")  # CT portal only
     assert w.state.pair is not None and w.state.pair.mr is None
+    # the cell it has is the active one (it opened on the empty CT arterial cell, and P then refused)
+    assert w.reading.hanging.cells[w.reading.layout.active].role is Role.CT_PORTAL
     portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
     qtbot.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)  # the window/level tool: activates only
     assert w.reading.layout.active == portal

@@ -232,7 +232,9 @@ def test_store_that_came_with_the_folder_stays_untouched_until_a_working_copy(qt
 def test_an_edit_on_another_readers_read_asks_whose_read_it_is(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
                                                                sample_index, store_copy: Path, whose: str) -> None:
     """The sample's read is READER's; another reader who opens it with the folder is shown it, and the
-    first edit asks whose read it goes to (a reader check saw it recorded under READER's name unasked)."""
+    first edit asks whose read it goes to (a reader check saw it recorded under READER's name unasked).
+    "My own read" shows the reader's own read at once and refuses the action asked for (it was aimed at
+    the other read: a count mark under the pointer was deleted from it, a review found)."""
     w = make_window(qtbot, env, reader="Dr B")
     asked: list[str] = []
     answers: list[str | None] = ["keep", None, whose, "copy"]  # the folder's store; whose read: declined, then
@@ -242,10 +244,15 @@ def test_an_edit_on_another_readers_read_asks_whose_read_it_is(qtbot, env: Path,
     open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN002")
     before = dict(w.session.reading.project.lesions)
     rows = set(grid_texts(w))
+    assert rows
     w.reading.activate(0)
     press(w, qtbot, "new_lesion")  # the question declined: nothing changes, still read-only
     assert asked[1:] == ["Whose read?"] and w.session.read_only and "whose read" in w.status.text()
     press(w, qtbot, "new_lesion")
+    if whose == "mine":  # shown at once, every panel with it; the N refused, nothing written yet
+        assert "now your own read as Dr B" in w.status.text() and "do it again" in w.status.text()
+        assert w.session.read_only and grid_texts(w) == {} and "reader: Dr B" in w.store_flow.store_label.text()
+        press(w, qtbot, "new_lesion")
     press(w, qtbot, "new_lesion")  # asked once
     assert asked[1:] == ["Whose read?", "Whose read?", "Edit the reading project?"] and not w.session.read_only
     project = w.session.reading.project
@@ -259,6 +266,31 @@ def test_an_edit_on_another_readers_read_asks_whose_read_it_is(qtbot, env: Path,
         assert mine == [] and w.session.reading.reader == READER
         assert len(project.lesions_of("LLSYN002", "E1", READER)) == len(rows) + 2
         assert "reader: sample" in w.store_flow.store_label.text()
+    # the project's log says who made each edit: a correction of the sample's read names Dr B
+    said = [d for _seq, _at, d in w.session.store.edits()][-2:]
+    assert all(d.endswith(" (by Dr B, in sample's read)") == (whose == "theirs") for d in said), said
+
+
+def test_an_agreement_to_edit_another_readers_read_is_not_another_readers(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                            sample_index, store_copy: Path) -> None:
+    """Dr B agreed to correct the sample's read; renamed Dr C and the project opened again, the first edit
+    asks again (a review: Dr C's first edit went to the sample's read unasked)."""
+    w = make_window(qtbot, env, reader="Dr B")
+    asked: list[str] = []
+    answers: list[str | None] = ["theirs", None, None]
+    w.store_flow.ask = lambda title, text, choices: asked.append(title) or answers.pop(0)  # type: ignore[method-assign]
+    assert w.store_flow.open_store(store_copy, came_with_folder=True)
+    open_pair(w, qtbot, env / "no-store-here", sample_index, "LLSYN002")
+    w.reading.activate(0)
+    press(w, qtbot, "new_lesion")  # theirs; the working copy declined
+    assert asked == ["Whose read?", "Edit the reading project?"] and w.session.read_only
+    w.store_flow.ask_text = lambda title, label, default: "Dr C"  # type: ignore[method-assign]
+    w.store_flow.ask_reader()
+    assert w.store_flow.open_store(store_copy, came_with_folder=True)
+    n = len(w.session.reading.project.lesions_of("LLSYN002", "E1", READER))
+    answers[:] = [None]
+    press(w, qtbot, "new_lesion")
+    assert asked[-1] == "Whose read?" and len(w.session.reading.project.lesions_of("LLSYN002", "E1", READER)) == n
 
 
 def test_locked_store_one_dialog_then_read_only(qtbot, env: Path, store_copy: Path) -> None:  # type: ignore[no-untyped-def]
@@ -342,6 +374,9 @@ def test_the_labels_of_two_lines_ending_side_by_side_do_not_cover_each_other(win
     rects = painter.labels
     assert len(rects) >= 2
     assert not [(a, b) for i, a in enumerate(rects) for b in rects[i + 1:] if a.intersects(b)], rects
+    # the lesion being read (the second) keeps its label where it hangs, drawn last (over the others)
+    x, y = t.image_to_widget(200 + 8 / scale, 188)
+    assert abs(rects[-1].x() - (x + 6)) < 1.0 and abs(rects[-1].y() - (y - 10)) < 1.0, (rects[-1], x, y)
 
 
 def test_the_grid_takes_clicks_and_leaves_the_keys_and_the_wheel_to_the_reading(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -383,3 +418,53 @@ def test_the_grid_takes_clicks_and_leaves_the_keys_and_the_wheel_to_the_reading(
     assert w.session.reading.project.lesions[l1].lobe is Lobe.RIGHT
     assert "segment" in w.docks.lesion_panel.status.text()
     assert t.cellWidget(0, 1).currentText() == Lobe.RIGHT.value  # shown as it is recorded
+
+
+def test_the_panels_buttons_act_on_what_is_being_read_and_leave_the_keys_to_the_images(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check under Xvfb: with L1's cell clicked and `]` on L2, the grid's Not visible button
+    recorded on L1; the button then held the keys (Down moved to the next button, Space pressed it);
+    the Counts table's row and the 0 key counted two different series."""
+    from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton
+
+    from annotation.records import NotVisible
+    from annotation.vocab import CountStatus
+
+    w = window
+    project = lambda: w.session.reading.project  # noqa: E731
+    t = w.docks.lesion_panel.table
+    t2 = READING_ROLES.index(Role.MR_T2FS)
+    l1, l2 = (("LLSYN001", "E1", READER, lid) for lid in ("L1", "L2"))
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualItemRect(t.item(0, FIXED + t2)).center())
+    assert w.state.selection.lesion_id == "L1"
+    press(w, qtbot, "next_lesion")
+    assert w.state.selection.lesion_id == "L2"
+    was = project().lesions[l1].observation(Role.MR_T2FS)
+    button = next(b for b in w.docks.lesion_panel.findChildren(QPushButton) if b.text() == "Not visible")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert isinstance(project().lesions[l2].observation(Role.MR_T2FS), NotVisible)  # the lesion highlighted
+    assert project().lesions[l1].observation(Role.MR_T2FS) == was
+    edits = len(w.session.store.edits())
+    focus = QApplication.focusWidget()
+    assert not isinstance(focus, QAbstractButton), focus
+    vp = w.reading.active
+    before = vp.index
+    qtbot.keyClick(focus, Qt.Key.Key_Down)
+    assert vp.index == before - 1 and len(w.session.store.edits()) == edits  # the slice moved, nothing recorded
+
+    w.docks.counts_dock.raise_()
+    counts = w.docks.counts_panel
+    qtbot.waitUntil(lambda: counts.table.isVisible())
+    art = READING_ROLES.index(Role.CT_ARTERIAL)
+    qtbot.mouseClick(counts.table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=counts.table.visualItemRect(counts.table.item(art, 0)).center())
+    assert w.state.reading_role(w.reading.layout.active) is Role.CT_ARTERIAL  # the row's series is read now
+    not_read = next(b for b in counts.findChildren(QPushButton) if b.text() == "Not read yet")
+    qtbot.mouseClick(not_read, Qt.MouseButton.LeftButton)
+    status = lambda role: project().count_status("LLSYN001", "E1", READER, role)  # noqa: E731
+    assert status(Role.CT_ARTERIAL) is CountStatus.NOT_READ
+    dwi = next(i for i in range(6) if w.state.reading_role(i) is Role.MR_DWI)
+    w.reading.activate(dwi)  # as a click on its image does: the row follows
+    assert counts.table.currentRow() == READING_ROLES.index(Role.MR_DWI)
+    qtbot.mouseClick(next(b for b in counts.findChildren(QPushButton) if b.text().startswith("Counted")),
+                     Qt.MouseButton.LeftButton)
+    assert status(Role.MR_DWI) is CountStatus.COUNTED and status(Role.CT_ARTERIAL) is CountStatus.NOT_READ

@@ -93,7 +93,8 @@ def test_2b_deleting_a_lesion_from_the_grid_asks_once(window: MainWindow, qtbot)
     panel = w.docks.lesion_panel
     asked: list[str] = []
     panel.confirm_delete = lambda lid, n: asked.append(lid) or False  # type: ignore[method-assign]
-    panel.table.setCurrentCell(0, 0)
+    t = panel.table  # the lesion picked by a click (the buttons act on the lesion being read)
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualItemRect(t.item(0, 0)).center())
     delete = next(b for b in panel.findChildren(QPushButton) if b.text() == "Delete lesion")
     delete.click()
     assert asked == ["L1"] and ("LLSYN001", "E1", READER, "L1") in w.session.reading.project.lesions

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from annotation.qt.clinical_form import ClinicalForm
+from annotation.qt.combo import in_a_combo
 from annotation.qt.panels import FIXED, MISSING_BRUSH, CountsPanel, LesionPanel
 from annotation.reading import Reading
 from annotation.records import Measurement, NotVisible
@@ -141,25 +142,28 @@ def _wheel(widget, delta: int) -> None:  # type: ignore[no-untyped-def]
 
 def test_a_wheel_over_the_forms_changes_nothing_the_reader_did_not_choose(qtbot, selection):
     """Scrolling the clinical form or the lesion grid with the pointer over a combo box turned it (Qt's
-    default): the primary site, a lesion's lobe. Only a combo the reader clicked or tabbed into turns."""
+    default): the primary site, a lesion's lobe. And a combo, button or table holding the keyboard
+    focus after a click took the reader's arrow keys and Space. Now none of them takes the focus."""
+    from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QLineEdit
+
     reading = selection.reading
     form = ClinicalForm(reading, "P1")
     qtbot.addWidget(form)
     form.show()
     qtbot.waitExposed(form)
     site = form.combos["primary_site"]
-    _wheel(site, -120)
+    for delta in (-120, 120, -120):
+        _wheel(site, delta)
     assert reading.project.patients["P1"].clinical.primary_site is None and site.currentIndex() == 0
-    site.setFocus()  # clicked or tabbed into: the wheel is the reader's choice
-    qtbot.waitUntil(site.hasFocus)
-    _wheel(site, -120)
-    assert reading.project.patients["P1"].clinical.primary_site is not None
-
     panel = LesionPanel(selection)
     qtbot.addWidget(panel)
     selection.new_lesion()
     lobe = panel.table.cellWidget(0, 1)
-    assert lobe.focusPolicy() == Qt.FocusPolicy.NoFocus and panel.table.focusPolicy() == Qt.FocusPolicy.NoFocus
     for delta in (-120, 120, -120):
         _wheel(lobe, delta)
     assert reading.project.lesions[(*PAIR, "R1", "L1")].lobe is Lobe.RIGHT
+    for root in (form, panel, CountsPanel(selection)):
+        takers = [w for kind in (QAbstractButton, QAbstractItemView, QComboBox) for w in root.findChildren(kind)
+                  if w.focusPolicy() != Qt.FocusPolicy.NoFocus and not in_a_combo(w)]
+        assert takers == [], takers
+    assert all(e.focusPolicy() != Qt.FocusPolicy.NoFocus for e in form.findChildren(QLineEdit))  # typing still works
