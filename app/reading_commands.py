@@ -8,6 +8,10 @@ binds keys to them (app/main_window.py) and shows refusals in the status bar.
 
 from __future__ import annotations
 
+from typing import Callable
+
+import numpy as np
+
 from annotation.gestures import hit, measurable_refusal
 from annotation.records import Measurement, NotMeasurable, NotVisible, PairKey
 from annotation.selection import Picked
@@ -17,6 +21,7 @@ from app.workstation import CellKind, ToolMode, WorkstationState
 from viewer.errors import LesionlabError
 from viewer.model.layout import role_label
 from viewer.model.pointer import PointerEvent, View
+from viewer.model.viewport import ViewportModel
 from viewer.records import Role
 
 #: What N and the move to the next series add where one-click is on but not offered on the series.
@@ -107,27 +112,51 @@ def step_lesion(state: WorkstationState, step: int) -> str | None:
 
 def show_lesion(state: WorkstationState, lesion_id: str) -> int:
     """Every cell to the slice where ``lesion_id`` is measured on its series (links held off meanwhile
-    so that one series' slice does not drag the others); returns how many moved."""
+    so that one series' slice does not drag the others), and every linked cell without a line of it to
+    where its link puts the first of them (the current exam beside its prior, whose lesions are not
+    measured yet: the prior alone moved, the two cells out of step while both said linked); returns
+    how many cells show the lesion's line."""
     les = _lesion(state, lesion_id)
     if les is None:
         return 0
     viewports = state.viewer.viewports
+    link = state.viewer.link
     linked = [vp.linked for vp in viewports]
-    moved = 0
-    try:
-        for vp in viewports:
-            vp.set_linked(False)
+    lines: list[tuple[ViewportModel, np.ndarray]] = []  # the cells moved to a line, the line's middle (mm)
+
+    def held_off(move: Callable[[], None]) -> None:
+        try:
+            for vp in viewports:
+                vp.set_linked(False)
+            move()
+        finally:
+            for vp, was in zip(viewports, linked):
+                vp.set_linked(was)
+
+    def to_lines() -> None:
         for cell, vp in enumerate(viewports):
             role = state.reading_role(cell)
             m = les.observation(role) if role is not None else state.same_lesion_on(les, vp.key)
-            if isinstance(m, Measurement) and m.stack_key == vp.key:
+            if isinstance(m, Measurement) and m.stack_key == vp.key and vp.geometry is not None:
                 vp.set_index(m.slice_index)
-                moved += 1
-    finally:
-        for vp, was in zip(viewports, linked):
-            vp.set_linked(was)
-    state.say(f"{lesion_id} on {moved} series")
-    return moved
+                lines.append((vp, vp.geometry.index_to_patient(m.slice_index, *m.middle)))
+
+    held_off(to_lines)
+    shown = {id(vp) for vp, _ in lines}
+    targets: list[tuple[ViewportModel, int]] = []
+    for vp in viewports:
+        if id(vp) in shown or vp.geometry is None:
+            continue
+        mapped = next((p for p in (link.map_point(src, vp, point) for src, point in lines) if p is not None), None)
+        if mapped is not None:
+            targets.append((vp, vp.geometry.nearest_slice(mapped)))
+    def to_levels() -> None:
+        for vp, k in targets:
+            vp.set_index(k)
+
+    held_off(to_levels)
+    state.say(f"{lesion_id} on {len(lines)} series" + (f", {len(targets)} more at its linked level" if targets else ""))
+    return len(lines)
 
 
 def next_unread_cell(state: WorkstationState, after: int) -> int | None:

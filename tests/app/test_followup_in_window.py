@@ -85,8 +85,14 @@ def test_follow_up_prior_beside_current(window, qtbot, sample_dicom: Path) -> No
     press(w, qtbot, "next_lesion")
     first = w.state.selection.lesion_id
     want = baseline[first].observation(Role.CT_PORTAL)
-    if isinstance(want, Measurement):
-        assert prior_vp.index == want.slice_index
+    assert isinstance(want, Measurement)
+    assert prior_vp.index == want.slice_index
+    # and the current exam's cell, where the lesion has no line yet, to the level its link puts it (only
+    # the prior moved: the two cells out of step, both saying "linked", a reader's check)
+    middle = prior_vp.geometry.index_to_patient(want.slice_index, *want.middle)
+    mapped = w.reading.link.map_point(prior_vp, now_vp, middle)
+    assert mapped is not None and now_vp.index == now_vp.geometry.nearest_slice(mapped)
+    assert "more at its linked level" in w.status.text()
 
     # a line drawn in the comparison cell is refused; nothing recorded on the prior exam
     before = w.session.reading.project
