@@ -71,6 +71,8 @@ class _Observer(QWidget):
         self.prepare: Callable[[], str | None] = lambda: None
         self._unsubscribe = selection.reading.subscribe(lambda event: self.refresh())
         selection.changed.connect(self.refresh)
+        # a refusal is about the lesion or series it was said for: another one picked, it goes
+        selection.changed.connect(lambda: self.status.setText(""))
         self.destroyed.connect(lambda *_: self._unsubscribe())
 
     @property
@@ -116,6 +118,8 @@ class LesionPanel(_Observer):
         self.table = QTableWidget(0, FIXED + len(READING_ROLES))
         self.table.setHorizontalHeaderLabels(["Lesion", "Lobe", "Segment", *ROLE_HEADERS.values()])
         self.table.verticalHeader().setVisible(False)
+        for c in range(FIXED, FIXED + len(READING_ROLES)):  # "not measurable" whole, not "not …"
+            self.table.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         # the lesion read shows as its green row and the series as the active cell's frame: no third cue
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)

@@ -324,7 +324,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     if d > p.max_diameter_mm:
         return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
     if d < p.min_diameter_mm:
-        return Refusal(f"the region is only {d:.1f} mm across: {TOO_SMALL}", record)
+        return Refusal(f"what is found is only {d:.1f} mm across: {TOO_SMALL}", record)
     pixel = max(spacing)
     if p.min_pixels_across and d < p.min_pixels_across * pixel and len(found) < p.small_slices:
         # the outline's length named as what it is (a reader's check read "8.1 mm across" for a 4.1 mm section
