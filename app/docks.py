@@ -159,6 +159,8 @@ class ReadingDocks:
             self.clinical_form = ClinicalForm(sel.reading, patient, age_hint=self._age_hint(patient))
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
+            # a click on the form's choices handed the keys to the scroll area (Down paged nothing)
+            scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             scroll.setWidget(self.clinical_form)
             widget = scroll
         self.clinical_dock.setWidget(widget)

@@ -66,6 +66,12 @@ class StoreFlow(QObject):
     # ------------------------------------------------------------------ opening
     def open_store(self, path: str | Path, *, came_with_folder: bool = False) -> bool:
         """Open a reading project (read-only when it came with the study folder); True when open."""
+        if self.session.path is not None and not self.session.read_only \
+                and Path(path).resolve() == self.session.path.resolve():
+            # the project already open (File -> Recent): opening it again hit its own lock, opened it
+            # read-only and offered another working copy, splitting the read over two files
+            self.state.say(f"reading project {self.session.location} is the one open")
+            return True
         try:
             self.session.open(path, read_only=came_with_folder, came_with_folder=came_with_folder)
         except StoreLockedError as exc:
@@ -203,5 +209,5 @@ class StoreFlow(QObject):
             others = sorted({les.reader for les in project.lesions.values()} - {self.session.reading.reader})
             if others:  # the grid shows this reader's read only: say whose else the project holds
                 self.state.say(f"reader {self.session.reading.reader}: your own read is shown; the project also "
-                               f"holds the read{'s' if len(others) > 1 else ''} of {', '.join(others)} "
-                               f"(File -> Reader name... shows another)")
+                               f"holds the read{'s' if len(others) > 1 else ''} of {', '.join(others)}, not shown "
+                               f"(edits are recorded under the reader name)")

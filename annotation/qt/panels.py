@@ -286,6 +286,8 @@ class CountsPanel(_Observer):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.cellClicked.connect(lambda row, _c: self.series_picked.emit(READING_ROLES[row]))
+        # the series' name too (it selected the row and left another series active)
+        self.table.verticalHeader().sectionClicked.connect(lambda row: self.series_picked.emit(READING_ROLES[row]))
         header = self.table.horizontalHeader()
         header.setMinimumSectionSize(40)
         for c in range(3):

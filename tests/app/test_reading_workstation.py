@@ -293,6 +293,18 @@ def test_an_agreement_to_edit_another_readers_read_is_not_another_readers(qtbot,
     assert asked[-1] == "Whose read?" and len(w.session.reading.project.lesions_of("LLSYN002", "E1", READER)) == n
 
 
+def test_the_project_open_opened_again_stays_as_it_is(window: MainWindow, qtbot, store_copy: Path) -> None:  # type: ignore[no-untyped-def]
+    """File -> Recent on the project already open for writing: it hit its own lock ("open for writing in
+    another lesionlab ... by this process"), opened read-only and offered a second working copy."""
+    w = window
+    told: list[str] = []
+    w.store_flow.inform = lambda title, text: told.append(text)  # type: ignore[method-assign]
+    assert not w.session.read_only
+    store = w.session.store
+    assert w.store_flow.open_store(store_copy)
+    assert told == [] and w.session.store is store and not w.session.read_only and "is the one open" in w.status.text()
+
+
 def test_locked_store_one_dialog_then_read_only(qtbot, env: Path, store_copy: Path) -> None:  # type: ignore[no-untyped-def]
     w = make_window(qtbot, env)
     told: list[str] = []
@@ -468,3 +480,14 @@ def test_the_panels_buttons_act_on_what_is_being_read_and_leave_the_keys_to_the_
     qtbot.mouseClick(next(b for b in counts.findChildren(QPushButton) if b.text().startswith("Counted")),
                      Qt.MouseButton.LeftButton)
     assert status(Role.MR_DWI) is CountStatus.COUNTED and status(Role.CT_ARTERIAL) is CountStatus.NOT_READ
+    # the series' name (the row's header) picks it too (it selected the row, another series active)
+    header = counts.table.verticalHeader()
+    t1p = READING_ROLES.index(Role.MR_T1_PORTAL)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(header.width() // 2, header.sectionViewportPosition(t1p) + header.sectionSize(t1p) // 2))
+    assert w.state.reading_role(w.reading.layout.active) is Role.MR_T1_PORTAL
+    # the clinical record's scroll area takes no keys either (a click on a choice handed them to it)
+    w.docks.clinical_dock.raise_()
+    form = w.docks.clinical_form
+    assert form is not None
+    assert all(p.focusPolicy() == Qt.FocusPolicy.NoFocus for p in (form, form.parentWidget().parentWidget()))
