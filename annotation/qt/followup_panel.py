@@ -31,7 +31,7 @@ from annotation.followup_records import ORGANS, LesionFollowup
 from annotation.project import Project
 from annotation.qt.combo import StillCombo, leave_keys_to_images
 from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer, set_cell_widget
-from annotation.records import Lesion
+from annotation.records import Lesion, Measurement
 from annotation.selection import Selection
 from annotation.vocab import FOLLOWUP_STATUSES, FollowupKind, FollowupStatus
 from viewer.errors import LesionlabError
@@ -335,10 +335,15 @@ class FollowupPanel(_Observer):
             self.editor.clear_lesion_followup(pair, lesion.lesion_id)
             return
         old = self.project.lesion_followups.get(lesion.key)
+        default = DEFAULT_STATUS[kind]
+        if kind is not FollowupKind.NEW and not any(isinstance(o, Measurement) for _r, o in lesion.observations):
+            # a lesion carried from the prior exam, no line drawn here yet: not assessed until the reader
+            # measures or looks at it (choosing its kind recorded it "measured", a reader's check)
+            default = FollowupStatus.NOT_ASSESSED
         if old is None:
-            self.editor.set_lesion_followup(pair, lesion.lesion_id, kind, status=DEFAULT_STATUS[kind])
+            self.editor.set_lesion_followup(pair, lesion.lesion_id, kind, status=default)
             return
-        status = old.status if old.status in FOLLOWUP_STATUSES[kind] else DEFAULT_STATUS[kind]
+        status = old.status if old.status in FOLLOWUP_STATUSES[kind] else default
         self._change(lesion, kind=kind, status=status)
 
     def _change(self, lesion: Lesion, **changes: Any) -> None:

@@ -94,6 +94,13 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
         "L1": ("target", "liver", False, False, "not_assessed"), "L2": ("target", "liver", False, False, "not_assessed"),
         "L3": ("non_target", "liver", False, False, "not_assessed"),
         "L4": ("non_target", "lymph_node", True, True, "not_assessed")}
+    # a carried lesion made a target again, no line drawn here: not assessed (it was recorded "measured")
+    kind = _combo(panel, 0, KIND)
+    kind.setCurrentIndex(kind.findData(None))
+    qtbot.wait(10)
+    assert (*now, "sample", "L1") not in reading.project.lesion_followups
+    _type(qtbot, panel, 0, KIND, "t")
+    assert reading.project.lesion_followups[(*now, "sample", "L1")].status.value == "not_assessed"
     rows = _responses(panel)
     assert [r[0] for r in rows] == ["2023-03-14 baseline", "2023-10-17"] and rows[1][4] == "NE"
     assert panel.responses.item(1, 0).background().color() != panel.responses.item(0, 0).background().color()
