@@ -71,12 +71,12 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
                                            f"{les.lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm is under the"
                                            f" {MIN_DIAMETER_MM:g} mm the protocol measures", les.lesion_id, role))
     for les in measured:
-        missing = [role_label(r) for r in roles if les.observation(r) is None]
-        if missing:
+        missing = [r for r in roles if les.observation(r) is None]
+        if missing:  # its role: the first series to read it on (where a click on the warning goes)
             out.append(ProtocolWarning(CheckCode.MISSING_STATUS,
                                        f"{les.lesion_id} is measured on some series but has no status on "
-                                       f"{', '.join(missing)} (measure it, or mark it not visible / not measurable)",
-                                       les.lesion_id))
+                                       f"{', '.join(role_label(r) for r in missing)} (measure it, or mark it not "
+                                       f"visible / not measurable)", les.lesion_id, missing[0]))
     out.extend(_larger_unmeasured(lesions, roles))
     out.extend(_same_lesion_twice(lesions, roles))
     out.extend(_count_gaps(project, patient_id, exam_pair_id, reader, lesions, roles))

@@ -19,6 +19,7 @@ from annotation.qt.clinical_form import ClinicalForm
 from annotation.qt.followup_panel import FollowupPanel
 from annotation.qt.panels import ChecksPanel, CountsPanel, LesionPanel
 from annotation.selection import Selection
+from app.reading_commands import show_lesion
 from app.workstation import WorkstationState
 from viewer.records import Role
 
@@ -95,7 +96,8 @@ class ReadingDocks:
         self.lesion_panel.jump_requested.connect(jump)
         self.checks_panel.jump_requested.connect(jump)
         self.counts_panel.series_picked.connect(self._activate_series)
-        self.lesion_panel.series_picked.connect(self._activate_series)
+        self.lesion_panel.series_picked.connect(self._read_lesion_on)
+        self.checks_panel.series_picked.connect(self._read_lesion_on)
         self._show_active_series()
         self.lesion_panel.table.horizontalHeader().setMinimumSectionSize(56)
         self.lesion_panel.table.verticalHeader().setDefaultSectionSize(22)  # six lesions fit without scrolling
@@ -126,6 +128,14 @@ class ReadingDocks:
         grid = getattr(self.window, "grid", None)
         if grid is not None:
             grid.active_widget.setFocus()
+
+    def _read_lesion_on(self, role: object) -> None:
+        """The lesion picked, on a series where it has no line yet (a grid cell, a Checks warning): that
+        series' cell active, every cell at the lesion (its lines, else its linked level)."""
+        self._activate_series(role)
+        state = self.state
+        if state is not None and state.selection.lesion_id is not None:
+            show_lesion(state, state.selection.lesion_id)
 
     def _imaged_roles(self) -> frozenset[Role] | None:
         """The reading roles the open exam has images of (a follow-up CT of the portal phase only has

@@ -363,6 +363,8 @@ class ChecksPanel(_Observer):
     """
 
     jump_requested = Signal(object, object)
+    #: role, for a warning about the lesion on a series without its line: the workstation reads it there
+    series_picked = Signal(object)
 
     def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
         super().__init__(selection, parent)
@@ -402,3 +404,5 @@ class ChecksPanel(_Observer):
         obs = les.observation(w.role) if les is not None and w.role is not None else None
         if isinstance(obs, Measurement):
             self.jump_requested.emit(w.role, obs)
+        elif w.role in READING_ROLES:  # "no status on T2 FS": that series, to be read (it did nothing)
+            self.series_picked.emit(w.role)

@@ -491,3 +491,22 @@ def test_the_panels_buttons_act_on_what_is_being_read_and_leave_the_keys_to_the_
     form = w.docks.clinical_form
     assert form is not None
     assert all(p.focusPolicy() == Qt.FocusPolicy.NoFocus for p in (form, form.parentWidget().parentWidget()))
+
+
+def test_a_checks_warning_about_a_series_without_status_takes_the_reader_there(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check: a click on "L5 ... has no status on CT portal" in Checks did nothing visible."""
+    w = window
+    w.reading.activate(0)
+    press(w, qtbot, "new_lesion")
+    new = w.state.selection.lesion_id
+    drag(qtbot, w.grid.viewports[0], (200, 150), (200, 190))  # on CT arterial only
+    w.reading.activate(0)
+    w.docks.checks_dock.raise_()
+    checks = w.docks.checks_panel
+    qtbot.waitUntil(lambda: checks.list.isVisible())
+    row = next(i for i, warn in enumerate(checks.warnings) if warn.lesion_id == new and warn.role is Role.CT_PORTAL)
+    item = checks.list.item(row)
+    qtbot.mouseClick(checks.list.viewport(), Qt.MouseButton.LeftButton, pos=checks.list.visualItemRect(item).center())
+    assert w.state.selection.lesion_id == new
+    assert w.state.reading_role(w.reading.layout.active) is Role.CT_PORTAL
+    assert f"{new} on 1 series" in w.status.text()
