@@ -166,8 +166,13 @@ class FollowUpCompare:
             ids = [editor.carry_forward(les.key[:2], les.lesion_id, key, keep_id=True) for les in todo]
         s.selection.set_lesion(ids[0])
         show_lesion(s, ids[0])  # the prior cell goes to it
-        s.say(f"{len(todo)} lesions carried from the prior exam ({', '.join(ids)}), with their follow-up kind, organ "
-              "and series: measure each on this exam, ] for the next")
+        kinds = sum((*key, s.reader, i) in s.reading.project.lesion_followups for i in ids)
+        # what came with them, as it is (the status said "with their follow-up kind" of lesions that had none)
+        came = ("with their follow-up kind, organ and series" if kinds == len(ids) else
+                "without a follow-up kind (the prior exam gave none: choose target / non-target in Follow-up)"
+                if kinds == 0 else f"{kinds} with their follow-up kind, organ and series")
+        s.say(f"{len(todo)} lesions carried from the prior exam ({', '.join(ids)}), {came}: measure each on this exam, "
+              "] for the next")
         return len(todo)
 
 

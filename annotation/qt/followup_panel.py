@@ -187,7 +187,8 @@ class FollowupPanel(_Observer):
     def _fill_header(self) -> None:
         pair = self.selection.pair
         if pair is None:
-            self.header.setText("Open an exam: its lesions as a follow-up (target, non-target, new) show here.")
+            self.header.setText("No exam of this reading yet: open one, then N starts a lesion and Shift+P carries the "
+                                "prior exam's. Its lesions as a follow-up (target, non-target, new) show here.")
             return
         tps = timepoints_of(self.project, pair[0])
         here = timepoint_of_pair(self.project, pair[0], pair[1])

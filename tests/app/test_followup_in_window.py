@@ -79,6 +79,7 @@ def test_follow_up_prior_beside_current(window, qtbot, sample_dicom: Path) -> No
     assert all(carried[i].tracking_uid == baseline[i].tracking_uid and carried[i].lobe == baseline[i].lobe
                for i in baseline)
     assert all(not les.observations for les in carried.values())  # nothing measured for the reader
+    assert "without a follow-up kind" in w.status.text()  # the baseline had none: not claimed
 
     # ] steps to a lesion: the prior cell goes to that lesion's baseline slice
     w.state.selection.set_lesion(None)

@@ -87,6 +87,7 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
     press(w, qtbot, "compare_prior")
     qtbot.waitUntil(lambda: "aligned" in w.status.text(), timeout=120000)  # the registration worker is done
     press(w, qtbot, "carry_lesions")
+    assert "with their follow-up kind, organ and series" in w.status.text()
     now = w.state.selection.pair
     assert now is not None and now != key
     carried = {f.lesion_id: f for f in reading.project.lesion_followups.values() if f.exam_pair_id == now[1]}
