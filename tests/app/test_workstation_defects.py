@@ -255,3 +255,20 @@ def test_11_folders_add_up_and_double_click_shows_a_stack_in_the_active_cell(win
     w.browser.itemActivated.emit(item, 0)
     assert w.reading.hanging.cells[4].stack.key == item.data(0, PAYLOAD).key
     assert w.state.cell_title(4) == "T1 pre" and w.state.reading_role(4) is None  # shown, not recorded on
+
+
+def test_menus_are_short_and_keep_the_whole_description_as_their_status_tip(window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """The Read menu was 885 px wide (each item a sentence): on a narrow screen its shortcut column was cut."""
+    from app.menus import TOOLBAR
+    from app.shortcuts import SHORTCUTS
+
+    on_toolbar = {entry[0] for entry in TOOLBAR if entry is not None}
+    for sc in SHORTCUTS:
+        act = window.actions_by_id[sc.action]
+        if sc.action not in ("undo", "redo"):  # these two say what they undo
+            assert len(act.text()) <= 45, act.text()
+        assert act.statusTip() == sc.label
+        if sc.action in on_toolbar:  # the toolbar's tooltip keeps the whole description and the key
+            assert sc.label in act.toolTip(), act.toolTip()
+    read = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Read")
+    assert read.sizeHint().width() < 600
