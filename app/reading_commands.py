@@ -8,8 +8,6 @@ binds keys to them (app/main_window.py) and shows refusals in the status bar.
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
 from annotation.gestures import hit, measurable_refusal
@@ -111,52 +109,43 @@ def step_lesion(state: WorkstationState, step: int) -> str | None:
 
 
 def show_lesion(state: WorkstationState, lesion_id: str) -> int:
-    """Every cell to the slice where ``lesion_id`` is measured on its series (links held off meanwhile
-    so that one series' slice does not drag the others), and every linked cell without a line of it to
-    where its link puts the first of them (the current exam beside its prior, whose lesions are not
-    measured yet: the prior alone moved, the two cells out of step while both said linked); returns
-    how many cells show the lesion's line."""
+    """Every cell to the slice where ``lesion_id`` is measured on its series, and every linked cell without
+    a line of it to where its link puts the first of them (the current exam beside its prior, whose
+    lesions are not measured yet: the prior alone moved, the two cells out of step while both said
+    linked); the links are held off while the cells move, so that one series' slice does not drag the
+    others. Returns how many cells show the lesion's line."""
     les = _lesion(state, lesion_id)
     if les is None:
         return 0
     viewports = state.viewer.viewports
-    link = state.viewer.link
-    linked = [vp.linked for vp in viewports]
-    lines: list[tuple[ViewportModel, np.ndarray]] = []  # the cells moved to a line, the line's middle (mm)
-
-    def held_off(move: Callable[[], None]) -> None:
-        try:
-            for vp in viewports:
-                vp.set_linked(False)
-            move()
-        finally:
-            for vp, was in zip(viewports, linked):
-                vp.set_linked(was)
-
-    def to_lines() -> None:
-        for cell, vp in enumerate(viewports):
-            role = state.reading_role(cell)
-            m = les.observation(role) if role is not None else state.same_lesion_on(les, vp.key)
-            if isinstance(m, Measurement) and m.stack_key == vp.key and vp.geometry is not None:
-                vp.set_index(m.slice_index)
-                lines.append((vp, vp.geometry.index_to_patient(m.slice_index, *m.middle)))
-
-    held_off(to_lines)
-    shown = {id(vp) for vp, _ in lines}
-    targets: list[tuple[ViewportModel, int]] = []
-    for vp in viewports:
-        if id(vp) in shown or vp.geometry is None:
+    moves: list[tuple[ViewportModel, int]] = []
+    lines: list[tuple[ViewportModel, np.ndarray]] = []  # the cells showing a line, the line's middle (mm)
+    for cell, vp in enumerate(viewports):
+        role = state.reading_role(cell)
+        m = les.observation(role) if role is not None else state.same_lesion_on(les, vp.key)
+        if isinstance(m, Measurement) and m.stack_key == vp.key and vp.geometry is not None:
+            moves.append((vp, m.slice_index))
+            lines.append((vp, vp.geometry.index_to_patient(m.slice_index, *m.middle)))
+    n_lines = len(moves)
+    for vp in viewports:  # a patient point maps through the links whatever slice each cell shows now
+        if vp.geometry is None or any(vp is shown for shown, _ in lines):
             continue
-        mapped = next((p for p in (link.map_point(src, vp, point) for src, point in lines) if p is not None), None)
+        mapped = next((p for p in (state.viewer.link.map_point(src, vp, point) for src, point in lines)
+                       if p is not None), None)
         if mapped is not None:
-            targets.append((vp, vp.geometry.nearest_slice(mapped)))
-    def to_levels() -> None:
-        for vp, k in targets:
+            moves.append((vp, vp.geometry.nearest_slice(mapped)))
+    linked = [vp.linked for vp in viewports]
+    try:
+        for vp in viewports:
+            vp.set_linked(False)
+        for vp, k in moves:
             vp.set_index(k)
-
-    held_off(to_levels)
-    state.say(f"{lesion_id} on {len(lines)} series" + (f", {len(targets)} more at its linked level" if targets else ""))
-    return len(lines)
+    finally:
+        for vp, was in zip(viewports, linked):
+            vp.set_linked(was)
+    more = len(moves) - n_lines
+    state.say(f"{lesion_id} on {n_lines} series" + (f", {more} more at its linked level" if more else ""))
+    return n_lines
 
 
 def next_unread_cell(state: WorkstationState, after: int) -> int | None:
