@@ -27,23 +27,6 @@ TOOLBAR: tuple[tuple[str, str] | None, ...] = (
     ("not_visible", "Not visible"), ("not_measurable", "Not measurable"), ("counted", "Counted"),
     ("uncountable", "Not countable"), ("delete_selected", "Delete"), None, ("undo", "Undo"), ("redo", "Redo"),
 )
-#: Short menu texts of the keyed actions whose description is a sentence (the Read menu was 885 px wide,
-#: and on a narrow screen the shortcut column was cut); the description stays the status tip and the
-#: toolbar's tooltip, and Help -> Shortcuts lists it whole.
-MENU_TEXT = {
-    "export": "Export the reading project…", "tool_line": "Line tool", "tool_short_axis": "Short-axis tool",
-    "tool_count": "Count tool", "tool_boundary": "Right/left boundary tool", "cancel": "Drop the line being drawn",
-    "new_lesion": "New lesion", "lobe_right": "Right lobe", "lobe_left": "Left lobe",
-    "not_visible": "Not visible on the active series", "not_measurable": "Not measurable on the active series",
-    "counted": "Active series counted", "uncountable": "Active series not countable",
-    "delete_selected": "Delete the mark or line", "preset_auto": "Automatic window",
-    "preset_mr_contrast": "MRI high contrast", "window_modality": "Window on the same series",
-    "zoom_modality": "Zoom on the same modality", "maximise": "Maximise the active cell",
-    "dwi_adc_side_by_side": "DWI and ADC side by side", "compare_prior": "Prior exam beside (follow-up)",
-    "carry_lesions": "Carry the prior exam's lesions (follow-up)", "link_all": "Link all cells",
-    "clear_links": "Forget reader-made links", "crosshair": "Reference point tool",
-    "analysis": "Run the analysis", "study_next": "Next case (reader study)",
-}
 CHECKABLE = (("tool_window", "tool_line", "tool_short_axis", "tool_count", "tool_boundary"), ("lobe_right", "lobe_left"))
 #: Menu-only items: (menu group, text, handler, insert before this action id or None to append).
 MenuItem = tuple[str, str, Callable[[], object], str | None]
@@ -99,7 +82,7 @@ def build_menus(window: QMainWindow, grid: QWidget, shortcuts: Iterable[Shortcut
                     menu_only[what] = act
 
     for sc in shortcuts:
-        act = QAction(MENU_TEXT.get(sc.action, sc.label), window)
+        act = QAction(sc.menu or sc.label, window)
         act.setStatusTip(sc.label)
         act.setShortcuts([QKeySequence(k) for k in sc.keys])
         act.triggered.connect(lambda _=False, f=handlers[sc.action], q=sc.group == "Read": run(f, q))
