@@ -93,6 +93,8 @@ class ReadingDocks:
         self.followup_panel = FollowupPanel(selection, live_course)
         for panel in (self.lesion_panel, self.counts_panel, self.checks_panel, self.followup_panel):
             panel.prepare = prepare
+            if self.state is not None:
+                panel.say = self.state.say
         self.lesion_panel.jump_requested.connect(jump)
         self.checks_panel.jump_requested.connect(jump)
         self.counts_panel.series_picked.connect(self._activate_series)

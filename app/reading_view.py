@@ -18,6 +18,10 @@ from viewer.qt.grid import ReadingGrid
 from viewer.qt.tools import CrosshairTool, Tool
 
 
+def _labels_of(layer: MeasurementLayer) -> Callable[[], list[tuple[float, float, float, float]]]:
+    return lambda: layer.label_boxes
+
+
 class ReadingView:
     """Layers and tools of the grid's viewports, kept in step with the state."""
 
@@ -26,7 +30,8 @@ class ReadingView:
         self.viewports = grid.viewports
         sel = state.selection
         self.line_layers = [MeasurementLayer(sel, self._patient) for _ in self.viewports]
-        self.count_layers = [CountLayer(sel) for _ in self.viewports]
+        # each viewport's lobe letters keep off the mm labels its line layer painted just before
+        self.count_layers = [CountLayer(sel, avoid=_labels_of(line)) for line in self.line_layers]
         self.boundary_layers = [BoundaryLayer(sel) for _ in self.viewports]
         for i, (w, line, count, boundary) in enumerate(zip(self.viewports, self.line_layers, self.count_layers,
                                                          self.boundary_layers)):

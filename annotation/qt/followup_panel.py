@@ -69,6 +69,16 @@ def _word(value: Any) -> str:
     return "non-CR/non-PD" if text == "non_cr_non_pd" else text.replace("_", " ")
 
 
+def _wrap_rows(table: QTableWidget, height: int) -> None:
+    """The last column's text (a lesion's eligibility) wraps and its row grows to hold it, at least
+    ``height`` px (a combo's): the dock is narrow and "not in the liver counts" was cut to "not in the
+    liver …" (a reader's check)."""
+    table.setWordWrap(True)
+    rows = table.verticalHeader()
+    rows.setMinimumSectionSize(height)
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+
 class FollowupPanel(_Observer):
     """The open exam's lesions as a follow-up, treatment lines and baselines, and the live responses."""
 
@@ -85,6 +95,10 @@ class FollowupPanel(_Observer):
         self.lesions.verticalHeader().setDefaultSectionSize(24)
         self.lesions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.lesions.horizontalHeader().setStretchLastSection(True)
+        _wrap_rows(self.lesions, 24)
+        # a clicked cell painted blue read as a ticked box (a reader's check): the current lesion is
+        # the green row, nothing else is selected
+        self.lesions.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.lesions.cellClicked.connect(self._lesion_clicked)
         measured = QPushButton("Lines drawn → measured")
         measured.setToolTip("carried lesions 'not assessed' whose line is drawn on their series become 'measured'")
@@ -104,6 +118,7 @@ class FollowupPanel(_Observer):
         self.responses.verticalHeader().setDefaultSectionSize(22)
         self.responses.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.responses.horizontalHeader().setStretchLastSection(True)
+        self.responses.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.messages = QLabel()
         self.messages.setWordWrap(True)
         self.messages.setStyleSheet("color: #ffaa50")
@@ -182,6 +197,10 @@ class FollowupPanel(_Observer):
         live = self.live
         lines = [f"⚠ baseline {live.baseline_date}: {f}" for f in live.flags] if live is not None else []
         lines += [f"· {n}" for n in live.notes] if live is not None else []
+        # the open exam's note in full: its cell in the table's narrow last column is cut
+        here = self._open_date()
+        lines += [f"· {x.timepoint_date}: {x.note}" for x in (live.responses if live is not None else ())
+                  if x.timepoint_date == here and x.note]
         self.messages.setText("\n".join(lines))
 
     def _fill_header(self) -> None:
@@ -246,6 +265,7 @@ class FollowupPanel(_Observer):
             t.setItem(r, 8, cell)
         t.resizeColumnsToContents()
         t.setColumnWidth(4, min(t.columnWidth(4), 110))  # "unequivocal progression" elided, not a wide column
+        t.resizeRowsToContents()
 
     def _fill_lines(self) -> None:
         pair = self.selection.pair

@@ -116,6 +116,9 @@ class MeasurementLayer:
         self._pens = {c.rgba(): QPen(c, 1.5) for c in (LINE_COLOUR, CURRENT_COLOUR)}
         self._handles = {c.rgba(): _handle_pen(c) for c in (LINE_COLOUR, CURRENT_COLOUR)}
         self._metrics: QFontMetrics | None = None
+        # the boxes (x, y, width, height) of the labels drawn by the last paint: the count layer keeps
+        # its lobe letters off them
+        self.label_boxes: list[tuple[float, float, float, float]] = []
 
     def on_slice(self, view: ViewContext) -> list[tuple[str, Measurement]]:
         role = getattr(view.model, "role", None)
@@ -144,6 +147,7 @@ class MeasurementLayer:
         return img
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
+        self.label_boxes = []
         role = getattr(view.model, "role", None)
         patient = self.patient()
         if patient is None or role not in READING_ROLES:
@@ -174,6 +178,7 @@ class MeasurementLayer:
         where = place_labels([(x, y, float(img.width()), float(img.height()))
                               for (x, y, _text), img in zip(cur_labels + labels, images)])
         n_cur = len(cur_labels)
+        self.label_boxes = [(x, y, float(img.width()), float(img.height())) for (x, y), img in zip(where, images)]
         for colour, ends, drawn_labels in ((LINE_COLOUR, lines, range(n_cur, len(images))),
                                            (CURRENT_COLOUR, cur_lines, range(n_cur))):
             if ends:
@@ -222,37 +227,55 @@ def _handle_pen(colour: QColor) -> QPen:
 
 
 class CountLayer:
-    """Count marks on the shown slice, coloured and lettered by lobe; the picked one ringed."""
+    """Count marks on the shown slice, coloured and lettered by lobe; the picked one ringed.
 
-    def __init__(self, selection: Selection) -> None:
+    ``avoid()``: boxes (x, y, width, height) the lobe letters keep off, the mm labels the line layer
+    painted just before on the same viewport (a reader's check saw an R on another lesion's label)."""
+
+    LETTER = (9.0, 12.0)  # the box of a lobe letter (about 8 x 10 px) drawn from its baseline's left end
+
+    def __init__(self, selection: Selection,
+                 avoid: Callable[[], list[tuple[float, float, float, float]]] | None = None) -> None:
         self.selection = selection
         self.content = SliceContent(selection)
         self.moving: tuple[str, tuple[float, float]] | None = None  # mark being dragged, where to
         self.hover: str | None = None
+        self.avoid: Callable[[], list[tuple[float, float, float, float]]] = avoid or (lambda: [])
 
     def on_slice(self, view: ViewContext) -> list[CountMark]:
         self.content.selection = self.selection
         return self.content.marks(getattr(view.model, "role", None), view.model.key, view.slice_index)
 
+    def _free(self, at: QPointF, taken: list[tuple[float, float, float, float]]) -> bool:
+        w, h = self.LETTER
+        left, top = at.x(), at.y() - 10.0
+        return not any(left < x + bw and x < left + w and top < y + bh and y < top + h for x, y, bw, bh in taken)
+
     def _beside_line(self, m: CountMark, view: ViewContext, p: QPointF) -> QPointF:
-        """Where a measured lesion's lobe letter goes: beside its diameter line, across it from the
-        middle, on the upper side (its mm label hangs from the lower end), half the line's length
-        and 6 px off (at least 12 px): outside the lesion (no wider across its longest diameter than
-        that), so that it covers neither the lesion, nor the line, nor an end handle (a reader's
-        check under Xvfb saw it on a small lesion at 12 px). Off its line's slice: up and right."""
+        """Where a lobe letter goes (the left end of its baseline). A measured lesion's: beside its
+        diameter line, across it from the middle, on the upper side (its mm label hangs from the lower
+        end), half the line's length and 6 px off (at least 12 px): outside the lesion (no wider across
+        its longest diameter than that), so that it covers neither the lesion, nor the line, nor an end
+        handle (a reader's check under Xvfb saw it on a small lesion at 12 px). Off its line's slice, or
+        a mark without a lesion: up and right. Where a mm label lies there, the first free place of: the
+        other side, then each side 12 and 24 px further out (down-right, up-left, down-left for a mark)."""
         line = next((meas for lid, meas in self.content.measurements(m.role, view.model.key, view.slice_index)
-                     if lid == m.lesion_id), None)
+                     if lid == m.lesion_id), None) if m.lesion_id else None
         if line is None:
-            return QPointF(p.x() + 8, p.y() - 8)
-        a, b = view.to_widget(*line.p1), view.to_widget(*line.p2)
-        dx, dy = b.x() - a.x(), b.y() - a.y()
-        length = max((dx * dx + dy * dy) ** 0.5, 1e-6)
-        nx, ny = -dy / length, dx / length
-        if ny > 0 or (ny == 0 and nx > 0):  # the upper side (widget y grows downwards), else the left
-            nx, ny = -nx, -ny
-        off = max(12.0, length / 2 + 6)
-        # drawText takes the baseline's left end: the letter (about 8 x 10 px) centred on the point
-        return QPointF(p.x() + off * nx - 4, p.y() + off * ny + 5)
+            places = [QPointF(p.x() + dx, p.y() + dy) for dx, dy in ((8, -8), (8, 20), (-17, -8), (-17, 20))]
+        else:
+            a, b = view.to_widget(*line.p1), view.to_widget(*line.p2)
+            dx, dy = b.x() - a.x(), b.y() - a.y()
+            length = max((dx * dx + dy * dy) ** 0.5, 1e-6)
+            nx, ny = -dy / length, dx / length
+            if ny > 0 or (ny == 0 and nx > 0):  # the upper side (widget y grows downwards), else the left
+                nx, ny = -nx, -ny
+            off = max(12.0, length / 2 + 6)
+            # drawText takes the baseline's left end: the letter (about 8 x 10 px) centred on the point
+            places = [QPointF(p.x() + (off + k) * nx * side - 4, p.y() + (off + k) * ny * side + 5)
+                      for k in (0.0, 12.0, 24.0) for side in (1, -1)]
+        taken = self.avoid()
+        return next((at for at in places if self._free(at, taken)), places[0]) if taken else places[0]
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
         marks = self.on_slice(view)
@@ -269,7 +292,7 @@ class CountLayer:
             ticks = [] if m.lesion_id else [
                 QLineF(p.x() - 9, p.y(), p.x() - 4, p.y()), QLineF(p.x() + 4, p.y(), p.x() + 9, p.y()),
                 QLineF(p.x(), p.y() - 9, p.x(), p.y() - 4), QLineF(p.x(), p.y() + 4, p.x(), p.y() + 9)]
-            at = QPointF(p.x() + 8, p.y() - 8) if not m.lesion_id else self._beside_line(m, view, p)
+            at = self._beside_line(m, view, p)
             painter.setPen(QPen(SHADOW, 3.5))
             for t in ticks:
                 painter.drawLine(t)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from annotation.checks import ProtocolWarning, check_pair, check_patient
 from annotation.qt.combo import StillCombo, leave_keys_to_images
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible
-from annotation.reading import Reading
+from annotation.reading import EditKind, Reading, ReadingEvent
 from annotation.selection import Selection
 from annotation.vocab import CountStatus, CouinaudSegment, Lobe, MeasurementMethod
 from viewer.errors import LesionlabError
@@ -69,7 +69,11 @@ class _Observer(QWidget):
         #: Called before an edit that needs the exam pair in the project (the workstation makes it
         #: and a writable store ready); returns why not, or None.
         self.prepare: Callable[[], str | None] = lambda: None
-        self._unsubscribe = selection.reading.subscribe(lambda event: self.refresh())
+        #: Says what a panel edit recorded (the workstation's status bar, set by the window): a choice
+        #: in a cell changed the grid only, and the reader had to look for it there.
+        self.say: Callable[[str], None] = lambda text: None
+        self._recorded: list[str] | None = None  # the edits recorded while a panel action runs
+        self._unsubscribe = selection.reading.subscribe(self._reading_changed)
         selection.changed.connect(self.refresh)
         # a refusal is about the lesion or series it was said for: another one picked, it goes
         selection.changed.connect(lambda: self.status.setText(""))
@@ -79,8 +83,14 @@ class _Observer(QWidget):
     def reading(self) -> Reading:
         return self.selection.reading
 
+    def _reading_changed(self, event: ReadingEvent) -> None:
+        if self._recorded is not None and event.kind is EditKind.EDIT:
+            self._recorded.append(event.description)
+        self.refresh()
+
     def _try(self, action) -> bool:  # type: ignore[no-untyped-def]
-        """Run an edit; on a refusal say why (False)."""
+        """Run an edit; on a refusal say why (False); what it recorded is said ("recorded: ...")."""
+        outer, self._recorded = self._recorded, []
         try:
             reason = self.prepare()
             if reason:
@@ -90,6 +100,12 @@ class _Observer(QWidget):
         except LesionlabError as exc:
             self.status.setText(str(exc))
             return False
+        finally:
+            recorded, self._recorded = self._recorded, outer
+            if outer is not None:  # an action run inside another's: the outer one says it
+                outer.extend(recorded)
+        if recorded and outer is None:
+            self.say(f"recorded: {recorded[-1]}")
         return True
 
     def _edit_or_put_back(self, edit: Callable[[], None]) -> None:

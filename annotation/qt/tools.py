@@ -129,7 +129,8 @@ class BoundaryTool(_GestureTool):
 
 def attach(viewport: Any, ctx: ReadingContext) -> tuple[MeasurementLayer, CountLayer]:
     """Show the reading's lines and marks on a viewport and repaint it after every edit/undo/redo."""
-    line_layer, count_layer = MeasurementLayer(ctx.selection), CountLayer(ctx.selection)
+    line_layer = MeasurementLayer(ctx.selection)
+    count_layer = CountLayer(ctx.selection, avoid=lambda: line_layer.label_boxes)
     viewport.add_layer(line_layer)
     viewport.add_layer(count_layer)
     ctx.selection.reading.subscribe(lambda event: viewport.update())

@@ -47,7 +47,9 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
             if isinstance(les.observation(Role.CT_PORTAL), Measurement)}
     assert {"L1", "L2"} <= set(size)
 
+    qtbot.waitUntil(lambda: "aligned" in w.status.text(), timeout=120000)  # its message said, not over the edit's
     _type(qtbot, panel, 0, KIND, "t")  # L1 target: a timepoint on the CT's date, the baseline sum at once
+    assert w.status.text().startswith("recorded: follow-up of L1: target"), w.status.text()  # said, not only shown
     f = reading.project.lesion_followups[(*key, "sample", "L1")]
     assert f.kind.value == "target" and f.status.value == "measured" and f.assessed_role is Role.CT_PORTAL
     assert [t.exam_date.isoformat() for t in reading.project.timepoints.values()] == ["2023-03-14"]
@@ -68,6 +70,15 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
     assert f4.organ == "lymph_node" and f4.nodal
     assert owned and sum(reading.project.counts(*key, "sample").values()) == before - len(owned)  # tied, not counted
     assert "not in the liver counts" in panel.lesions.item(3, 8).text()
+    # in a narrow dock its row grows to hold the wrapped words (it was cut to "not in the liver …")
+    t = panel.lesions
+    assert t.rowHeight(3) >= 24 and t.rowHeight(0) >= 24  # a combo's height at least
+    t.horizontalHeader().setStretchLastSection(False)
+    t.setColumnWidth(8, 70)
+    qtbot.waitUntil(lambda: t.rowHeight(3) >= 2 * t.fontMetrics().lineSpacing())
+    assert t.rowHeight(0) == max(24, t.sizeHintForRow(0))
+    t.horizontalHeader().setStretchLastSection(True)
+    assert not panel.lesions.selectedItems()  # a clicked cell is not painted as selected
     treated = panel.lesions.cellWidget(3, 5).findChild(QCheckBox)
     assert treated.isVisible()
     qtbot.mouseClick(treated, Qt.MouseButton.LeftButton, pos=QPoint(7, treated.height() // 2))  # on the box
@@ -104,6 +115,7 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
     assert reading.project.lesion_followups[(*now, "sample", "L1")].status.value == "not_assessed"
     rows = _responses(panel)
     assert [r[0] for r in rows] == ["2023-03-14 baseline", "2023-10-17"] and rows[1][4] == "NE"
+    assert f"2023-10-17: {panel.responses.item(1, 11).text()}" in panel.messages.text()  # the note in full
     assert panel.responses.item(1, 0).background().color() != panel.responses.item(0, 0).background().color()
 
     # both targets gone: target CR (the non-targets not assessed make the overall PR); undo goes back

@@ -454,6 +454,7 @@ def test_the_panels_buttons_act_on_what_is_being_read_and_leave_the_keys_to_the_
     button = next(b for b in w.docks.lesion_panel.findChildren(QPushButton) if b.text() == "Not visible")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert isinstance(project().lesions[l2].observation(Role.MR_T2FS), NotVisible)  # the lesion highlighted
+    assert w.status.text().startswith("recorded: L2") and "T2" in w.status.text(), w.status.text()  # said
     assert project().lesions[l1].observation(Role.MR_T2FS) == was
     edits = len(w.session.store.edits())
     focus = QApplication.focusWidget()

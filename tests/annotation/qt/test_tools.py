@@ -196,3 +196,30 @@ def test_a_measured_lesions_lobe_letter_stands_beside_its_line(qtbot, end):
     half = 0.5 * (dx * dx + dy * dy) ** 0.5
     assert across == pytest.approx(max(12.0, half + 6), abs=0.5) and centre.y() <= p.y() + 1e-6
     widget.grab()  # paints it
+
+
+def test_a_lobe_letter_keeps_off_another_lesions_mm_label(qtbot):
+    """A reader's check under Xvfb saw a lesion's lobe letter drawn on another lesion's mm label. A
+    second lesion's line is placed so that its label covers where the first one's letter stands: the
+    letter goes to the first free place (the other side of its line), touching no label painted."""
+    reading, selection, model, widget = viewport(qtbot)
+    line_layer, count_layer = attach(widget, ReadingContext(selection))
+    selection.new_lesion()
+    reading.measure(PAIR, "L1", Role.MR_DWI, model.geometry, "dwi", "dwi.series", model.index, (30, 20), (30, 34))
+    view = widget.view_context()
+    (mark,) = count_layer.on_slice(view)
+    p = view.to_widget(mark.row, mark.col)
+    natural = count_layer._beside_line(mark, view, p)  # nothing painted yet: its own place
+    # L2's lower end such that its label (6 px right of the end, 10 px up) covers that place
+    end = view.transform.widget_to_image(natural.x() - 14, natural.y() - 2)
+    start = view.transform.widget_to_image(natural.x() - 44, natural.y() - 22)
+    selection.new_lesion()
+    reading.measure(PAIR, "L2", Role.MR_DWI, model.geometry, "dwi", "dwi.series", model.index, start, end)
+    widget.grab()  # the line layer paints the labels, then the count layer the letters
+    assert line_layer.label_boxes and not count_layer._free(natural, line_layer.label_boxes)
+    for m in count_layer.on_slice(view):
+        at = count_layer._beside_line(m, view, view.to_widget(m.row, m.col))
+        assert count_layer._free(at, line_layer.label_boxes), (m.lesion_id, at, line_layer.label_boxes)
+    l1 = next(m for m in count_layer.on_slice(view) if m.lesion_id == "L1")
+    moved = count_layer._beside_line(l1, view, view.to_widget(l1.row, l1.col))
+    assert moved.y() > p.y()  # below its line: the other side, as near
