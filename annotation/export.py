@@ -9,7 +9,8 @@ Pseudonymisation (``pseudonymise=True``): every table and sheet passes the decla
 :mod:`annotation.pseudonymise` (study codes, no names, UIDs or calendar dates, comments only on
 request); the code key goes to a separate CSV outside the export folder.
 
-Every file is written atomically: to a temporary file in the same folder, fsynced, then renamed.
+The export folder appears whole or not at all; the key file is written atomically (a temporary
+file beside it, fsynced, renamed).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from annotation.cells import csv_text
-from annotation.files import atomic_write
+from annotation.files import atomic_write, replace_folder
 from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMNS, followup_export_rows,
                                  treatment_line_rows)
 from annotation.project import Project
@@ -107,6 +108,24 @@ def _followup_tables(project: Project, gate: Gate) -> tuple[pd.DataFrame, pd.Dat
     return out[0], out[1]
 
 
+#: What an export folder holds: an existing folder holding only these (``patients/`` only workbooks)
+#: is a previous export, replaced whole; anything else there and the export is refused.
+EXPORT_FILES = frozenset({"measurements.csv", "counts.csv", "patients.csv", "followup.csv", "treatment_lines.csv"})
+
+
+def is_previous_export(folder: Path) -> bool:
+    """``folder`` holds a previous export and nothing else (an identified export's workbooks are
+    replaced, not left beside a pseudonymised one's: a researcher found LLSYN001.xlsx beside S001.xlsx
+    in a folder meant to be shared whole)."""
+    for entry in folder.iterdir():
+        if entry.name == "patients" and entry.is_dir():
+            if not all(f.is_file() and f.suffix == ".xlsx" for f in entry.iterdir()):
+                return False
+        elif entry.name not in EXPORT_FILES or not entry.is_file():
+            return False
+    return True
+
+
 def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudonymise: bool = False,
                    key_path: str | os.PathLike[str] | None = None, keep_comments: bool = False,
                    responses: ResponseRows | None = None) -> ExportResult:
@@ -116,36 +135,46 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
     (free-text comments left out unless ``keep_comments``). With a follow-up in the project, also
     ``followup.csv`` and ``treatment_lines.csv``, a *Follow-up* sheet and, when ``responses`` is
     given, a *RECIST* sheet in each workbook.
+
+    The folder appears whole or not at all (:func:`annotation.files.replace_folder`): filled beside
+    it, the key written last (a key that cannot be written leaves no pseudonymised folder without
+    it), then moved into place. An existing ``out_dir`` is replaced only when empty or a previous
+    export (:func:`is_previous_export`), every file of that export going with it.
     """
     from annotation.workbook import write_patient_workbook  # openpyxl only when exporting
 
     t0 = time.perf_counter()
-    out = Path(out_dir)
+    out = Path(out_dir).absolute()
     gate = Gate.for_project(project, keep_comments=keep_comments) if pseudonymise else Gate()
     measurements, counts, patients = (_gated(df, gate) for df in project_tables(project))
-    files = []
     tables = [("measurements.csv", measurements), ("counts.csv", counts), ("patients.csv", patients)]
     followup = _followup_tables(project, gate)
     if followup is not None:
         tables += [("followup.csv", followup[0]), ("treatment_lines.csv", followup[1])]
-    for name, df in tables:
-        write_csv(df, out / name)
-        files.append(out / name)
-    taken: set[str] = set()
-    for pid in sorted(project.patients):
-        path = out / "patients" / f"{_file_stem(gate.patient_code(pid), taken)}.xlsx"
-        atomic_write(path, lambda tmp: write_patient_workbook(project, pid, tmp, gate, responses))  # called at once
-        files.append(path)
     key_file = None
     if gate.active:
-        key_file = Path(key_path) if key_path else default_key_path(out)
+        key_file = Path(key_path).absolute() if key_path else default_key_path(out)
         if key_file.resolve().is_relative_to(out.resolve()):
             raise StoreError("the pseudonymisation key must not be written inside the export folder",
                              where=str(key_file), advice="choose a key path outside --out")
-        key = pd.DataFrame([{"study_code": gate.patient_code(pid), "patient_id": pid,
-                             "patient_name": project.patients[pid].patient_name} for pid in sorted(project.patients)],
-                           columns=["study_code", "patient_id", "patient_name"])
-        write_csv(key, key_file)
+    taken: set[str] = set()
+    workbooks = [(pid, Path("patients") / f"{_file_stem(gate.patient_code(pid), taken)}.xlsx")
+                 for pid in sorted(project.patients)]
+
+    def fill(tmp: Path) -> None:
+        for name, df in tables:
+            write_csv(df, tmp / name)
+        for pid, rel in workbooks:
+            atomic_write(tmp / rel, lambda f: write_patient_workbook(project, pid, f, gate, responses))  # called at once
+        if key_file is not None:
+            key = pd.DataFrame([{"study_code": gate.patient_code(pid), "patient_id": pid,
+                                 "patient_name": project.patients[pid].patient_name}
+                                for pid in sorted(project.patients)],
+                               columns=["study_code", "patient_id", "patient_name"])
+            write_csv(key, key_file)
+
+    replace_folder(out, is_previous_export, fill)
+    files = [out / name for name, _ in tables] + [out / rel for _, rel in workbooks]
     return ExportResult(tuple(files), key_file, len(project.patients), len(measurements), len(counts),
                         time.perf_counter() - t0)
 

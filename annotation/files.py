@@ -70,7 +70,10 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) 
         raise write_error(exc, path) from exc
     finally:
         if tmp is not None:
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:  # a read-only file system refuses even that: the error above is the one said
+                pass
 
 
 def check_out_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path], bool]) -> Path:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from annotation._validate import new_uid
 from annotation.dicom_context import contexts_of, load_contexts, record_stacks
+from annotation.files import atomic_write
 from annotation.project import Project
 from annotation.records import ExamPair, Lesion, Measurement, NotVisible
 from annotation.store import ReadingStore
@@ -181,7 +182,17 @@ def export_project_sr(project: Project, contexts: dict[str, DicomContext], out_d
     t0 = time.perf_counter() if t0 is None else t0
     plans, skipped = plan_reports(project, contexts, reader)
     out = Path(out_dir)
-    files = [write_sr(report, out / rel) for rel, report in plans]
+    files: list[Path] = []
+    for rel, report in plans:
+        # each SR whole or absent (a full disk left an 8 KB ct_arterial.dcm dciodvfy rejects, a file
+        # that could be pushed to PACS); an OSError said in words, not a traceback
+        try:
+            atomic_write(out / rel, lambda tmp: write_sr(report, tmp))  # called at once
+        except LesionlabError as exc:
+            done = (f"; the {len(files)} SR(s) written before it are complete" if files else "; no SR was written")
+            raise LesionlabError(exc.message + done, where=exc.where,
+                                 advice=exc.advice.replace("; nothing was written", "")) from exc
+        files.append(out / rel)
     n_len = sum(isinstance(g, LengthGroup) for _, r in plans for g in r.groups)
     n_stat = sum(isinstance(g, StatusGroup) for _, r in plans for g in r.groups)
     return SrExportResult(tuple(files), n_len, n_stat, tuple(skipped), time.perf_counter() - t0)

@@ -119,6 +119,9 @@ class SqliteDb(Db):
         if (read_only or not create) and not real.is_file():
             raise StoreError("no such store", where=str(given), advice="check the path or create the store first")
         if read_only:
+            if real.stat().st_size == 0:  # sqlite reads an empty file as an empty store: "0 patients" exported
+                raise StoreError("the file is empty (0 bytes), not a reading project", where=str(given),
+                                 advice="a copy cut short? open the original, or a backup of it")
             return cls._open_read_only(location, real, schema_version)
         try:
             hold, created = store_lock.hold_writer(real, create=create)

@@ -150,5 +150,66 @@ def test_export_into_a_file_names_the_file_and_advises(store_path, tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(LesionlabError) as err:
         export_store(store_path, blocker / "out")
-    assert str(blocker) in (err.value.where or "") and "output folder" in err.value.advice
+    assert str(blocker) in (err.value.where or "") and "--out folder" in err.value.advice
     assert blocker.read_text() == "not a folder"
+
+
+def test_a_pseudonymised_export_replaces_an_identified_one_whole(store_path, tmp_path):
+    """A researcher exported, then exported pseudonymised into the same folder: LLSYN001.xlsx (names,
+    UIDs, dates) stayed beside S001.xlsx in the folder meant to be shared whole."""
+    out = tmp_path / "share"
+    export_store(store_path, out)
+    identified = sorted(p.name for p in (out / "patients").iterdir())
+    result = export_store(store_path, out, pseudonymise=True)
+    now = sorted(p.name for p in (out / "patients").iterdir())
+    assert now == sorted(p.name for p in result.files if p.suffix == ".xlsx") and not set(now) & set(identified)
+    text = b"".join(p.read_bytes() for p in out.rglob("*.csv"))
+    assert b"Doe" not in text and b"Richard" not in text and b"1.2.3" not in text
+    assert result.key_file is not None and not result.key_file.is_relative_to(out)
+
+
+def test_an_export_into_a_folder_of_other_files_is_refused_and_touches_nothing(store_path, tmp_path):
+    from viewer.errors import LesionlabError
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep")
+    with pytest.raises(LesionlabError, match="holds other files"):
+        export_store(store_path, out, pseudonymise=True)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert not list(tmp_path.glob("mine-pseudonymisation-key.csv"))
+
+
+@pytest.mark.parametrize("failing", ["workbook", "key"])
+def test_a_full_disk_or_an_unwritable_key_leaves_no_export(store_path, tmp_path, monkeypatch, failing):
+    """A full disk on the second workbook said "nothing was written" while the CSVs and the first
+    workbook stayed in --out, looking complete; a key that could not be written left the
+    pseudonymised folder without its key. Now the folder appears whole or not at all, and a previous
+    export stays as it was."""
+    import errno
+
+    import annotation.workbook as workbook
+    from viewer.errors import LesionlabError
+
+    out = tmp_path / "exp"
+    export_store(store_path, out)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    real = workbook.write_patient_workbook
+    calls = []
+
+    def full(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args, **kwargs)
+
+    key = tmp_path / "locked" / "key.csv"
+    if failing == "workbook":
+        monkeypatch.setattr(workbook, "write_patient_workbook", full)
+    else:
+        key.parent.write_text("a file where the key's folder should be")
+    with pytest.raises(LesionlabError) as err:
+        export_store(store_path, out, pseudonymise=True, key_path=key)
+    assert ("disk is full" in str(err.value)) if failing == "workbook" else "key.csv" in str(err.value)
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left

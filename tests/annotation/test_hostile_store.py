@@ -237,6 +237,36 @@ def test_an_edit_on_a_full_disk_says_so_and_changes_nothing(small_disk: Path) ->
         assert ro.load() == r.project and ro.integrity_check() == "ok"
 
 
+def test_an_export_onto_a_nearly_full_disk_says_so_and_leaves_nothing(small_disk: Path, tmp_path: Path) -> None:
+    """A researcher's check on a 64 KB tmpfs: "the disk is full (... nothing was written)" while the
+    CSVs and two workbooks stayed in --out, looking like a complete export."""
+    from annotation.export import export_store
+    from viewer.errors import LesionlabError
+
+    store = tmp_path / "r.lesionlab"
+    st, r = open_reading(store, "R1")
+    for i in range(6):
+        r.add_patient(f"P{i}", f"Name^{i}")
+        r.add_exam_pair(f"P{i}", "E1")
+        r.add_lesion((f"P{i}", "E1"), "right", comment="x" * 500)
+    st.close()
+    filler = fill(small_disk)
+    os.truncate(filler, filler.stat().st_size - 16384)  # room for the CSVs and a workbook or two
+    with pytest.raises(LesionlabError) as err:
+        export_store(store, small_disk / "out")
+    assert "the disk is full" in str(err.value)
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]  # no folder, no temporary
+
+
+def test_an_empty_file_is_not_read_as_an_empty_project(tmp_path: Path) -> None:
+    """A 0-byte .lesionlab was exported and analysed as a project of 0 patients (exit 0)."""
+    empty = tmp_path / "cut.lesionlab"
+    empty.write_bytes(b"")
+    with pytest.raises(StoreError, match="empty"):
+        ReadingStore.open(empty, read_only=True)
+    assert empty.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["cut.lesionlab"]
+
+
 # ------------------------------------------------------------------ a bad row names the store, table and row
 BAD_ROWS = [
     ("lesions", "UPDATE lesions SET lobe='middle'", "table lesions, row (P1, E1, R1, L1): lobe: 'middle' is not a Lobe"),

@@ -134,6 +134,48 @@ def test_pseudonymise_writes_no_sr(exported, tmp_path: Path, capsys: pytest.Capt
     assert not (tmp_path / "sr").exists()
 
 
+@pytest.mark.parametrize("trouble", ["full disk", "a file in the way"])
+def test_a_failed_sr_export_is_said_and_leaves_no_broken_file(exported, tmp_path: Path, monkeypatch,
+                                                               capsys: pytest.CaptureFixture[str], trouble) -> None:
+    """A researcher's check: `export --sr` on a full disk ended in a raw OSError traceback and left an
+    8 KB ct_arterial.dcm that dciodvfy rejects; into a folder it could not write, a PermissionError
+    traceback. Now: a message naming the file, the SRs before it whole, no partial file."""
+    import errno
+
+    import viewer.interop.sr_write as sr_write
+
+    store = exported[0]
+    out = tmp_path / "sr"
+    if trouble == "full disk":
+        real, calls = sr_write.build_sr, []
+
+        def half_then_full(report):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            if len(calls) == 3:
+                class Full:  # the third SR: the dataset's writer runs out of space half-way
+                    def save_as(self, target, **_kw):  # type: ignore[no-untyped-def]
+                        Path(target).write_bytes(b"\0" * 8192)
+                        raise OSError(errno.ENOSPC, "No space left on device")
+                return Full()
+            return real(report)
+
+        monkeypatch.setattr(sr_write, "build_sr", half_then_full)
+    else:
+        out = tmp_path / "taken" / "sr"
+        out.parent.write_text("a file")
+    code = main(["export", str(store), "--sr", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err, err
+    if trouble == "full disk":
+        assert "the disk is full" in err and "the 2 SR(s) written before it are complete" in err
+        written = sorted(p for p in out.rglob("*") if p.is_file())
+        assert len(written) == 2 and all(p.suffix == ".dcm" and p.stat().st_size > 8192 for p in written)
+        for p in written:
+            pydicom.dcmread(p)  # whole
+    else:
+        assert str(out.parent) in err and "no SR was written" in err
+
+
 def test_dciodvfy_finds_no_error(exported) -> None:
     tool = need("dciodvfy")
     for f in exported[2]:
