@@ -208,6 +208,20 @@ def timepoints_of(project: Project, patient_id: str) -> list[Timepoint]:
     return sorted((t for t in project.timepoints.values() if t.patient_id == patient_id), key=lambda t: t.exam_date)
 
 
+def followed_before(project: Project, reader: str, pair: PairKey) -> bool:
+    """The reader has follow-up records of the patient on an exam dated before this pair's: a lesion
+    started here is new at this timepoint (RECIST: one not seen before), unless the reader says else."""
+    def when(exam_pair_id: str) -> _dt.date | None:
+        rec = project.exam_pairs.get((pair[0], exam_pair_id))
+        return (rec.ct_date or rec.mri_date) if rec is not None else None
+
+    here = when(pair[1])
+    if here is None:
+        return False
+    return any(f.patient_id == pair[0] and f.reader == reader and f.exam_pair_id != pair[1]
+               and (d := when(f.exam_pair_id)) is not None and d < here for f in project.lesion_followups.values())
+
+
 def timepoint_of_pair(project: Project, patient_id: str, exam_pair_id: str) -> Timepoint | None:
     return next((t for t in project.timepoints.values()
                  if t.patient_id == patient_id and exam_pair_id in t.exam_pair_ids), None)

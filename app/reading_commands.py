@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from annotation.followup import FollowupEditor, followed_before
 from annotation.gestures import hit, measurable_refusal
 from annotation.records import Measurement, NotMeasurable, NotVisible, PairKey
 from annotation.selection import Picked
-from annotation.vocab import CountStatus, Lobe
+from annotation.vocab import CountStatus, FollowupKind, FollowupStatus, Lobe
 from app.suggester import OFFERED_ROLES
 from app.workstation import CellKind, ToolMode, WorkstationState
 from viewer.errors import LesionlabError
@@ -80,7 +81,15 @@ def new_lesion(state: WorkstationState) -> str:
     if reason:
         raise LesionlabError(f"{role_label(role)}: {reason}; pick a cell you can measure on first")
     _ready(state)
-    lesion_id = state.selection.new_lesion()
+    pair = state.selection.pair
+    new_here = pair is not None and followed_before(state.reading.project, state.reader, pair)
+    with state.reading.batch("add lesion"):  # one undo step with its follow-up kind
+        lesion_id = state.selection.new_lesion()
+        if lesion_id is not None and new_here and pair is not None:
+            # a lesion started on a follow-up exam is a new lesion (a reader's check: kind "—", so the
+            # response missed the progression it means until set by hand); the panel changes it
+            FollowupEditor(state.reading).set_lesion_followup(pair, lesion_id, FollowupKind.NEW,
+                                                              status=FollowupStatus.PRESENT, assessed_role=role)
     if lesion_id is None:
         raise LesionlabError("choose an exam pair first")
     state.set_tool(ToolMode.LINE)
@@ -89,7 +98,8 @@ def new_lesion(state: WorkstationState) -> str:
         how += f" ({NOT_OFFERED})"
     elif state.suggest is not None:  # one-click is on and offered here
         how = f"click inside it on {role_label(role)} for a suggested diameter, or drag its longest axial diameter"
-    state.say(f"new lesion {lesion_id} ({state.selection.lobe.value} lobe): {how}")
+    kind = " a new lesion at this follow-up (Follow-up panel: its kind)," if new_here else ""
+    state.say(f"new lesion {lesion_id} ({state.selection.lobe.value} lobe):{kind} {how}")
     return lesion_id
 
 

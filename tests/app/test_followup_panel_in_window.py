@@ -126,6 +126,28 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
     press(w, qtbot, "undo")
     assert _responses(panel)[1][4] == "NE"
 
+    # N on the follow-up exam: a new lesion at this timepoint (it had kind "—" and the response
+    # missed the progression until the reader set it); one undo takes the lesion and its kind
+    from app.workstation import CellKind
+
+    here = next(i for i in range(len(w.reading.hanging.cells))
+                if w.state.reading_role(i) is Role.CT_PORTAL and w.state.cell_kind(i) is CellKind.READING)
+    qtbot.mouseClick(w.grid.viewports[here], Qt.MouseButton.LeftButton)
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    f = reading.project.lesion_followups[(*now, "sample", lid)]
+    assert (f.kind.value, f.status.value, f.assessed_role) == ("new", "present", Role.CT_PORTAL)
+    assert "a new lesion at this follow-up" in w.status.text()
+    rows = _responses(panel)
+    assert rows[1][6] == "yes" and rows[1][7] == "PD"
+    press(w, qtbot, "undo")
+    assert (*now, "sample", lid) not in reading.project.lesions and (*now, "sample", lid) not in reading.project.lesion_followups
+    # on the baseline exam (no follow-up before it) a lesion has no kind until the reader gives one
+    from annotation.followup import followed_before
+
+    assert followed_before(reading.project, "sample", now) and not followed_before(reading.project, "sample", key)
+    assert not followed_before(reading.project, "another reader", now)
+
 
 def test_short_axis_tool_on_a_node_feeds_the_response(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """A (short-axis tool): drag across L1 on its longest-diameter slice; the short axis is drawn
