@@ -89,6 +89,36 @@ def stores_in(path: str | Path) -> list[Path]:
     return sorted(found, key=lambda q: (q.name != f"reading{SUFFIX}", q.name))
 
 
+def in_study_folder(path: str | Path, *, look_at: int = 50) -> bool:
+    """A project file lying in a folder of DICOM studies (a DICOMDIR there, or a DICOM file among the
+    first ``look_at`` files below it), outside the data folder: it came with the images, like the
+    sample's ``reading.lesionlab`` and ``followup.lesionlab``, and opens read-only however it is
+    opened (File -> Open upgraded the sample's follow-up project in place, with no edit made)."""
+    if is_url(str(path)):
+        return False
+    project = Path(path).resolve()
+    folder = project.parent
+    if folder.is_relative_to(data_dir().resolve()):
+        return False
+    if (folder / "DICOMDIR").is_file():
+        return True
+    seen = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            if name.endswith((SUFFIX, f"{SUFFIX}-wal", f"{SUFFIX}-shm", ".lock")):
+                continue
+            try:
+                with open(Path(root) / name, "rb") as fh:
+                    if fh.read(132)[128:132] == b"DICM":
+                        return True
+            except OSError:
+                pass
+            seen += 1
+            if seen >= look_at:
+                return False
+    return False
+
+
 def copy_store(store: ReadingStore, project: Project, target: Path, description: str) -> ReadingStore:
     """A writable copy of ``store`` at ``target`` holding exactly ``project`` (edit log kept).
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
 from annotation.store import ReadingStore
-from app.reading_session import ReadingSession, readings_dir, stores_in, working_copy_path
+from app.reading_session import ReadingSession, in_study_folder, readings_dir, stores_in, working_copy_path
 from app.reading_settings import ReaderName
 from app.workstation import WorkstationState
 from viewer.errors import LesionlabError, StoreLockedError
@@ -72,8 +72,9 @@ class StoreFlow(QObject):
             # read-only and offered another working copy, splitting the read over two files
             self.state.say(f"reading project {self.session.location} is the one open")
             return True
+        with_images = came_with_folder or in_study_folder(path)
         try:
-            self.session.open(path, read_only=came_with_folder, came_with_folder=came_with_folder)
+            self.session.open(path, read_only=with_images, came_with_folder=with_images)
         except StoreLockedError as exc:
             self.inform("Reading project in use", f"{path} is open for writing in another lesionlab"
                         f" ({exc.message}).\n\nIt is opened read-only here: you can look, export and analyse;"
@@ -83,8 +84,23 @@ class StoreFlow(QObject):
             return False
         if not came_with_folder:
             self.recent.add(path)
-        self.state.say(f"reading project {self.session.location or path}")  # a URL without its password
+        said = f"reading project {self.session.location or path}"  # a URL without its password
+        if with_images and self.session.read_only:
+            said += " (read-only: it came with the study folder; browsing changes nothing, the first edit asks where)"
+        self.state.say(said + self._whose_reads())
         return True
+
+    def _whose_reads(self) -> str:
+        """"; it holds the read of sample, not yours ..." when the read shown is empty and the project
+        holds other readers' (a reader's check: File -> Open showed an empty read under the login name,
+        and after a restart a reader's corrections, recorded in another's read, looked lost)."""
+        project, shown = self.session.reading.project, self.session.reading.reader
+        readers = {les.reader for les in project.lesions.values()} | {m.reader for m in project.count_marks.values()}
+        others = sorted(readers - {shown})
+        if shown in readers or not others:
+            return ""
+        return (f"; it holds the read{'s' if len(others) > 1 else ''} of {', '.join(others)}, none of {shown}'s: "
+                "File -> Reader name shows another's read")
 
     def offer_stores_in(self, folder: str | Path) -> None:
         """A study folder holding ``*.lesionlab``: open it read-only (asking first when another is open)."""
@@ -96,7 +112,10 @@ class StoreFlow(QObject):
                 f"{folder} holds the reading project {found[0].name}.\nOpen it instead of {self.session.path}?",
                 {"keep": "Keep the current one", "open": "Open it (read-only until you edit)"}) != "open":
             return
-        self.open_store(found[0], came_with_folder=True)
+        if self.open_store(found[0], came_with_folder=True) and len(found) > 1:
+            others = ", ".join(p.name for p in found[1:])
+            self.state.say(f"{self.state.status}; the folder also holds {others}: File -> Open reading project"
+                           " opens it (read-only too)")
 
     def _promote(self, session: ReadingSession) -> ReadingStore | None:
         """First edit on a read-only project: a working copy in the data folder, or this file."""

@@ -305,6 +305,33 @@ def test_the_project_open_opened_again_stays_as_it_is(window: MainWindow, qtbot,
     assert told == [] and w.session.store is store and not w.session.read_only and "is the one open" in w.status.text()
 
 
+def test_a_project_lying_with_dicom_studies_opens_read_only_from_file_open(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                          store_copy: Path) -> None:
+    """A reader's check: File -> Open of the sample's followup.lesionlab opened it for writing and upgraded
+    its schema in place (its sha256 changed, no edit made), under the login name: an empty read, nothing
+    saying the project holds sample's. Now a project lying with DICOM studies opens read-only, as the one
+    found with the study folder does, showing the read it holds; a project whose only read is another's
+    says so."""
+    import hashlib
+
+    folder = env / "study"
+    (folder / "images").mkdir(parents=True)
+    one = next(p for p in sorted((sample_dicom / "LLSYN001").rglob("*")) if p.is_file())
+    shutil.copy(one, folder / "images" / "IM0001")
+    project = folder / "followup.lesionlab"
+    shutil.copy(sample_dicom / "followup.lesionlab", project)
+    digest = hashlib.sha256(project.read_bytes()).hexdigest()
+    w = make_window(qtbot, env, reader="Dr Rad")
+    assert w.store_flow.open_store(project)
+    assert w.session.read_only and w.session.reading.reader == "sample", w.session.reading.reader
+    assert "read-only: it came with the study folder" in w.status.text()
+    assert hashlib.sha256(project.read_bytes()).hexdigest() == digest
+    assert sorted(p.name for p in folder.iterdir()) == ["followup.lesionlab", "images"]
+    # a project of the user's own, writable, holding only another reader's read: said, not an empty grid
+    assert w.store_flow.open_store(store_copy) and not w.session.read_only
+    assert w.session.reading.reader == "Dr Rad" and "it holds the read of sample, none of Dr Rad's" in w.status.text()
+
+
 def test_locked_store_one_dialog_then_read_only(qtbot, env: Path, store_copy: Path) -> None:  # type: ignore[no-untyped-def]
     w = make_window(qtbot, env)
     told: list[str] = []
