@@ -94,12 +94,20 @@ def icc_two_way(ratings: npt.ArrayLike, alpha: float = ALPHA) -> Icc:
     if mse <= (1e-9 * spread) ** 2:  # an exact fit: psych's formulas at their limit MSE -> 0
         mse = 0.0
     icc2 = (msb - mse) / (msb + (k - 1) * mse + k * (msj - mse) / n)
-    icc2k = (msb - mse) / (msb + (msj - mse) / n)
+    # ICC(A,k)'s denominator is MSB + (MSJ - MSE) / n: zero when the subjects' means are equal and the
+    # readers' mean square equals the error's; within rounding of it, the quotient is rounding noise
+    # (psych gave 6.8e15 where this gave 1.4e16, on [[0, 1, 1], [2, 0, 0], [2, 0, 0]]): undefined
+    den_k = msb + (msj - mse) / n
+    icc2k = (msb - mse) / den_k if abs(den_k) > 1e-9 * (msb + (msj + mse) / n) else float("nan")
     if mse > 0:
         fj = msj / mse
-        vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        inner = k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2
+        size = abs(k * icc2 * fj) + n * (1 + (k - 1) * abs(icc2)) + k * abs(icc2)
+        if abs(inner) <= 1e-9 * size:  # Satterthwaite's df is 0 up to rounding: F quantiles undefined (R: NaN)
+            inner = 0.0
+        vn = (k - 1) * (n - 1) * inner ** 2
         vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-        v = vn / vd
+        v = vn / vd if vn > 0 else float("nan")
     elif msj <= (1e-9 * spread) ** 2:  # identical readers: F_j = 0, ICC = 1
         v = float((k - 1) * (n - 1))
     else:  # readers differ by constants only: F_j -> infinity
@@ -113,7 +121,8 @@ def icc_two_way(ratings: npt.ArrayLike, alpha: float = ALPHA) -> Icc:
     low_k = low * k / (1 + low * (k - 1))
     high_k = high * k / (1 + high * (k - 1))
     values = [_num(icc2), _num(low), _num(high), _num(icc2k), _num(low_k), _num(high_k)]
-    note = "" if all(v is not None for v in values) else "CI undefined (F quantile not finite)"
+    note = ("ICC(A,k) undefined (its denominator is 0: equal subject means)" if values[3] is None else
+            "" if all(v is not None for v in values) else "CI undefined (F quantile not finite)")
     return Icc(n, k, icc_a1=values[0], icc_a1_ci_low=values[1], icc_a1_ci_high=values[2],
                icc_ak=values[3], icc_ak_ci_low=values[4], icc_ak_ci_high=values[5], note=note)
 

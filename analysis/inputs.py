@@ -384,14 +384,14 @@ def load_csv_inputs(measurements: str | Path, counts: str | Path,
 
 STORE_NEEDS_ANNOTATION = (
     "reading a store needs the annotation package's exporter "
-    "(annotation.export.cohort_tables), which this installation does not provide"
+    "(annotation.export.liver_cohort_tables), which this installation does not provide"
 )
 
 
 def load_store(store: str | Path) -> Cohort:
     """Read the three cohort tables straight from a reading store via the annotation exporter."""
     try:
-        from annotation.export import cohort_tables  # noqa: PLC0415 - optional, owned by annotation
+        from annotation.export import liver_cohort_tables  # noqa: PLC0415 - optional, owned by annotation
     except ImportError as exc:
         raise LesionlabError(
             f"{STORE_NEEDS_ANNOTATION} ({exc})", where=str(store),
@@ -401,7 +401,7 @@ def load_store(store: str | Path) -> Cohort:
     from annotation.store_location import parse_location  # noqa: PLC0415 - a file path or a postgresql:// URL
 
     location = parse_location(store)
-    measurements_df, counts_df, patients_df = cohort_tables(store)
+    measurements_df, counts_df, patients_df, notes = liver_cohort_tables(store)
     name = location.path.name if location.path is not None else location.saved()
     raws = {"measurements": raw_from_frame(measurements_df, f"{name} (measurements)"),
             "counts": raw_from_frame(counts_df, f"{name} (counts)")}
@@ -409,4 +409,4 @@ def load_store(store: str | Path) -> Cohort:
         raws["patients"] = raw_from_frame(patients_df, f"{name} (patients)")
     tables = _validated(raws)
     return Cohort(measurements=tables["measurements"], counts=tables["counts"], patients=tables.get("patients"),
-                  sources={"store": location.saved()})
+                  sources={"store": location.saved()}, input_notes=notes)

@@ -28,6 +28,7 @@ from annotation.cells import csv_text
 from annotation.files import atomic_write, replace_folder
 from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMNS, followup_export_rows,
                                  treatment_line_rows)
+from annotation.followup_records import LIVER
 from annotation.project import Project
 from annotation.pseudonymise import Gate
 from annotation.store import ReadingStore
@@ -45,6 +46,44 @@ def cohort_tables(store_path: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.
     """(measurements, counts, patients) of a store, read-only (works while a viewer has it open)."""
     with ReadingStore.open(store_path, read_only=True) as store:
         return project_tables(store.load())
+
+
+def outside_liver(project: Project) -> dict[tuple[str, str, str, str], str]:
+    """Lesion keys the reader recorded in another organ at follow-up (a node, bone...), on any exam of
+    the lesion (its tracking UID): key -> organ. Not liver metastases: the study's analysis leaves
+    them out, as the counts already do."""
+    organs = {}
+    for f in project.lesion_followups.values():
+        les = project.lesions.get((f.patient_id, f.exam_pair_id, f.reader, f.lesion_id))
+        if f.organ != LIVER and les is not None:
+            organs[(f.patient_id, f.reader, les.tracking_uid)] = f.organ
+    return {key: organs[(key[0], key[2], les.tracking_uid)] for key, les in project.lesions.items()
+            if (key[0], key[2], les.tracking_uid) in organs}
+
+
+def liver_cohort_tables(store_path: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                                                        tuple[str, ...]]:
+    """:func:`cohort_tables` for the analysis: measurements of lesions recorded outside the liver
+    (:func:`outside_liver`) left out, and a note saying which (a researcher's check found a lymph
+    node's three diameters in the CT portal liver-lesion sizes)."""
+    with ReadingStore.open(store_path, read_only=True) as store:
+        project = store.load()
+    measurements, counts, patients = project_tables(project)
+    out = outside_liver(project)
+    if not out or measurements.empty:
+        return measurements, counts, patients, ()
+    keys = list(zip(measurements["patient_id"], measurements["exam_pair_id"], measurements["reader"],
+                    measurements["lesion_id"]))
+    drop = [k in out for k in keys]
+    if not any(drop):
+        return measurements, counts, patients, ()
+    kept = measurements[[not d for d in drop]].reset_index(drop=True)
+    lesions = sorted({k for k, d in zip(keys, drop) if d})
+    by_organ = sorted({out[k] for k in lesions})
+    note = (f"left out {len(lesions)} lesion read(s) recorded outside the liver at follow-up "
+            f"({', '.join(o.replace('_', ' ') for o in by_organ)}: {sum(drop)} measurement row(s)); "
+            "the analysis is of liver lesions, as the counts are")
+    return kept, counts, patients, (note,)
 
 
 def _gated(df: pd.DataFrame, gate: Gate) -> pd.DataFrame:

@@ -135,7 +135,7 @@ def test_store_through_the_exporter(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     m["diameter_mm"] = pd.to_numeric(m["diameter_mm"])  # as a store would hand them: typed
     c["uncountable"] = c["uncountable"] == "true"
     fake = types.ModuleType("annotation.export")
-    fake.cohort_tables = lambda store: (m, c, p)  # type: ignore[attr-defined]
+    fake.liver_cohort_tables = lambda store: (m, c, p, ())  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "annotation.export", fake)
     out = tmp_path / "o"
     assert main(["analyze", str(tmp_path / "study.lesionlab"), "--out", str(out)]) == 0

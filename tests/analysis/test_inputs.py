@@ -189,3 +189,27 @@ def test_a_folder_given_as_csv_is_an_input_error_with_advice(tmp_path: Path) -> 
     with pytest.raises(InputFormatError) as err:
         read_csv_table(tmp_path)
     assert err.value.where == str(tmp_path) and "CSV file" in err.value.advice
+
+
+def test_a_store_analysis_leaves_out_lesions_recorded_outside_the_liver(sample_dicom) -> None:
+    """A researcher's check: `analyze followup.lesionlab` put the lymph node L5 (26.0, 15.9 and 15.9 mm)
+    in the CT portal liver-lesion sizes. Lesions recorded in another organ at follow-up (on any exam of
+    the lesion, by its tracking UID) are left out of a store's analysis, and the CLI says so."""
+    from analysis.inputs import load_store
+    from annotation.export import cohort_tables, outside_liver
+    from annotation.store import ReadingStore
+
+    store = sample_dicom / "followup.lesionlab"
+    with ReadingStore.open(store, read_only=True) as st:
+        project = st.load()
+    out = outside_liver(project)
+    assert out and set(out.values()) == {"lymph_node"}
+    every, _, _ = cohort_tables(store)
+    cohort = load_store(store)
+    keys = lambda df: set(zip(df["patient_id"], df["exam_pair_id"], df["reader"], df["lesion_id"]))  # noqa: E731
+    assert keys(every) & set(out) and not keys(cohort.measurements) & set(out)
+    assert len(cohort.measurements) == len(every) - sum(k in out for k in zip(
+        every["patient_id"], every["exam_pair_id"], every["reader"], every["lesion_id"]))
+    assert len(cohort.input_notes) == 1 and "lymph node" in cohort.input_notes[0]
+    # the same lesion on every exam it was followed on, the baseline's included (one tracking UID)
+    assert len({k[1] for k in out}) >= 2
