@@ -41,7 +41,9 @@ def measurement_tip(m: Measurement) -> str:
     """A measurement as the grid's tooltip says it: how it was made and on which image, numbered
     as the viewport's overlay numbers it (its InstanceNumber, "#n")."""
     where = f"image #{m.instance_number}" if m.instance_number is not None else f"slice {m.slice_index + 1}"
-    return f"{m.diameter_mm:.1f} mm, {METHOD_WORDS[m.method]}, on {where}"
+    size = (f"{m.diameter_mm:.1f} mm" if m.short_axis_mm is None else
+            f"{m.diameter_mm:.1f} mm long axis × {m.short_axis_mm:.1f} mm short axis")
+    return f"{size}, {METHOD_WORDS[m.method]}, on {where}"
 
 
 def set_cell_widget(table: QTableWidget, row: int, column: int, widget: QWidget | None) -> None:
@@ -190,7 +192,11 @@ class LesionPanel(_Observer):
             for j, role in enumerate(READING_ROLES):
                 obs = les.observation(role)
                 if isinstance(obs, Measurement):
-                    cell = QTableWidgetItem(f"{obs.diameter_mm:.1f}")
+                    # with a short axis (a node at follow-up, whose short axis RECIST sums): both, as the
+                    # line's label says; the long axis alone read as the figure summed (a reader's check)
+                    short = obs.short_axis_mm
+                    cell = QTableWidgetItem(f"{obs.diameter_mm:.1f}" if short is None
+                                            else f"{obs.diameter_mm:.1f} × {short:.1f}")
                     cell.setToolTip(measurement_tip(obs))
                     if obs.method is not MeasurementMethod.MANUAL:  # a suggested line reads as one at a glance
                         font = cell.font()

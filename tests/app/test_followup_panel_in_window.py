@@ -186,3 +186,10 @@ def test_short_axis_tool_on_a_node_feeds_the_response(window, qtbot) -> None:  #
     assert any(lid == "L1" and text == "" for lid, *_, text in drawn)  # the short axis is drawn, unlabelled
     assert any(text.startswith("L1 ") and "×" in text for lid, *_, text in drawn)
     assert float(_responses(panel)[0][1]) == round(m2.short_axis_mm, 1)  # RECIST sums a node's short axis
+    # the lesion grid shows both axes, not the long one alone (a reader added up the grid: a wrong sum)
+    from annotation.qt.panels import FIXED
+    from viewer.records import READING_ROLES
+
+    grid = w.docks.lesion_panel.table
+    text = grid.item(0, FIXED + READING_ROLES.index(Role.CT_PORTAL)).text()
+    assert text == f"{m2.diameter_mm:.1f} × {m2.short_axis_mm:.1f}", text
