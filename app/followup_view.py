@@ -150,6 +150,12 @@ class FollowUpCompare:
         patient = next((p for p in self.patients() if p.patient_id == pair.patient_id), None)
         earlier = _earlier_lesions(s, patient, pair)
         if not earlier:
+            others = sorted({r for r in _earlier_readers(s, patient, pair) if r != s.reader})
+            if others:  # a second radiologist reading the follow-up: say how to go on with that read
+                raise LesionlabError(
+                    f"the prior exams of this patient hold the lesions of {', '.join(others)}, none of {s.reader}'s: a "
+                    f"follow-up goes on in the read that holds its baseline (File -> Reader name '{others[0]}' shows it;"
+                    " its first edit asks whether you correct their read, logged with your name)")
             raise LesionlabError("the prior exams of this patient have no lesion of yours to carry")
         reason = s.prepare()
         if reason:
@@ -174,6 +180,16 @@ class FollowUpCompare:
         s.say(f"{len(todo)} lesions carried from the prior exam ({', '.join(ids)}), {came}: measure each on this exam, "
               "] for the next")
         return len(todo)
+
+
+def _earlier_readers(s: WorkstationState, patient: Patient | None, pair: ExamPair) -> set[str]:
+    """Every reader with a lesion on an earlier exam of the patient."""
+    from viewer.studies import exams
+
+    if patient is None or pair.study_date is None:
+        return set()
+    keys = {s.session.find_pair(e) for e in exams(patient) if e.study_date is not None and e.study_date < pair.study_date}
+    return {les.reader for les in s.reading.project.lesions.values() if les.key[:2] in keys}
 
 
 def _earlier_lesions(s: WorkstationState, patient: Patient | None, pair: ExamPair) -> list[Lesion]:

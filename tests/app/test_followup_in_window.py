@@ -145,3 +145,19 @@ def test_a_ct_only_exam_asks_only_for_its_series(window, qtbot) -> None:  # type
     assert roles == {"ct_arterial", "ct_portal"}  # the CT study's roles (the record knows the modality only)
     unread = [c.message for c in check_pair(project, *key, "sample") if "not counted" in c.message]
     assert unread and "T2" not in unread[0] and "DWI" not in unread[0]
+
+
+def test_a_second_reader_is_told_whose_read_holds_the_baseline(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check as Dr B: Shift+P on a follow-up exam said "no lesion of yours to carry", with
+    the sample reader's baseline lesions in the prior cell's project: it now names that reader and how
+    to go on with their read."""
+    w = window
+    w.session.set_reader("Dr B")
+    _open_exam(w, qtbot, "2023-10-17")
+    portal = next(i for i in range(len(w.reading.hanging.cells))
+                  if w.state.reading_role(i) is Role.CT_PORTAL and w.state.cell_kind(i) is CellKind.READING)
+    qtbot.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)
+    edits = len(w.session.store.edits())
+    press(w, qtbot, "carry_lesions")
+    assert "hold the lesions of sample, none of Dr B's" in w.status.text(), w.status.text()
+    assert len(w.session.store.edits()) == edits
