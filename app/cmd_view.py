@@ -21,6 +21,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
+from typing import Sequence
 
 T0 = time.perf_counter()
 #: Longest wait for the pair to load before a screenshot is taken anyway (s).
@@ -78,6 +80,31 @@ def _open_store(window, args: argparse.Namespace, last) -> None:  # type: ignore
         flow.open_store(stores_in(args.path)[0], came_with_folder=True)
     elif not args.quit_when_listed and flow.recent.paths and Path(flow.recent.paths[0]).is_file():
         flow.open_store(flow.recent.paths[0])
+
+
+def same_folder(path: str) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def folders_to_list(last_paths: "Sequence[str]", path: str | None) -> tuple[list[str], set[str]]:
+    """The folders to list at start (the last session's that still exist, then PATH, each once however
+    spelled) and the set of them, resolved, that must be listed before the last position is restored:
+    a last folder since removed, or PATH given relative where the last session saved it absolute, left
+    the count short and the last exam never reopened (a reader's check)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for p in [*last_paths, *([path] if path else [])]:
+        if p != path and not Path(p).exists():
+            continue
+        key = same_folder(p)
+        if key in seen:
+            if p == path:  # PATH is indexed under its own spelling: keep it, drop the other
+                out = [q for q in out if same_folder(q) != key]
+            else:
+                continue
+        seen.add(key)
+        out.append(p)
+    return out, seen
 
 
 def recovery_message(window, last) -> str:  # type: ignore[no-untyped-def]
@@ -182,11 +209,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             QTimer.singleShot(20, lambda: show_when_loaded(lesion_id))
 
-    to_list = [p for p in dict.fromkeys([*(last.paths if last is not None else ()), *([args.path] if args.path else [])])]
+    to_list, wanted = folders_to_list(last.paths if last is not None else (), args.path)
     restored = {"done": False}
 
     def listed(result) -> None:  # type: ignore[no-untyped-def]
-        if last is not None and last.has_pair and not restored["done"] and len(window.index_results) >= len(to_list):
+        if last is not None and last.has_pair and not restored["done"] \
+                and wanted <= {same_folder(p) for p in window.index_results}:
             restored["done"] = True
             message = window.state.status
             if restore_position(window, last, app) and not last.clean:
@@ -211,10 +239,8 @@ def run(args: argparse.Namespace) -> int:
             shoot()
 
     window.listed.connect(listed)
-    from pathlib import Path
-
     for extra in to_list:
-        if extra != args.path and Path(extra).exists():
+        if extra != args.path:
             window.open_path(extra)
     if early is not None:
         def collect() -> None:

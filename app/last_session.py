@@ -37,7 +37,9 @@ class Where:
 
     @property
     def has_pair(self) -> bool:
-        return bool(self.patient_id and self.ct_study_uid and self.mri_study_uid)
+        """An exam to reopen: a CT + MRI pair, or a follow-up exam of one modality (a reader's check:
+        after a restart on the follow-up CT, nothing reopened: both study UIDs were required)."""
+        return bool(self.patient_id and (self.ct_study_uid or self.mri_study_uid))
 
 
 class LastSession:
@@ -70,7 +72,7 @@ class LastSession:
         data = {
             "schema_version": SCHEMA_VERSION,
             "store": str(session.path) if session.path is not None and not session.came_with_folder else None,
-            "paths": paths,
+            "paths": [str(Path(p).absolute()) for p in paths],  # "s" saved relative was another folder elsewhere
             "patient_id": pair.patient_id if pair else None,
             "ct_study_uid": pair.ct_uid if pair else None,
             "mri_study_uid": pair.mr_uid if pair else None,

@@ -272,3 +272,48 @@ def test_menus_are_short_and_keep_the_whole_description_as_their_status_tip(wind
             assert sc.label in act.toolTip(), act.toolTip()
     read = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Read")
     assert read.sizeHint().width() < 600
+
+
+def test_the_folders_listed_at_start_let_the_last_exam_reopen(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check: after a restart the last exam did not reopen although last_session.json named
+    it. Its folders were counted as spelled: a last folder since removed, or PATH given relative where
+    the last session saved it absolute, kept the count short of what was listed."""
+    from app.cmd_view import folders_to_list, same_folder
+
+    study, gone = tmp_path / "study", tmp_path / "gone"
+    study.mkdir()
+    monkeypatch.chdir(tmp_path)
+    to_list, wanted = folders_to_list([str(study), str(gone)], "study")
+    assert to_list == ["study"] and wanted == {same_folder(str(study))}
+    to_list, wanted = folders_to_list([str(study), str(gone)], None)
+    assert to_list == [str(study)] and wanted == {str(study.resolve())}
+    other = tmp_path / "other"
+    other.mkdir()
+    to_list, wanted = folders_to_list([str(other), str(study) + "/"], str(study))
+    assert to_list == [str(other), str(study)] and len(wanted) == 2
+
+
+def test_a_restart_reopens_a_follow_up_exam_of_one_modality(qtbot, env: Path, store_copy: Path,  # type: ignore[no-untyped-def]
+                                                           sample_dicom: Path, sample_index, monkeypatch) -> None:
+    """A reader's check: quit on LLSYN001's follow-up CT, restart: nothing reopened (the saved position
+    needed a CT and an MRI study UID). Its folder is saved absolute too (a relative "s" named another
+    folder from another working directory)."""
+    from app.browser import PAYLOAD
+    from app.cmd_view import restore_position
+
+    monkeypatch.chdir(sample_dicom.parent)
+    last = LastSession(env / "last.json")
+    w = make_window(qtbot, env, last=last)
+    assert w.store_flow.open_store(store_copy)
+    w.show_index(sample_dicom.name, sample_index)  # listed as given: relative
+    item = next(i for i in w.browser.pair_items() if i.data(0, PAYLOAD).patient_id == "LLSYN001"
+                and i.data(0, PAYLOAD).is_single and i.data(0, PAYLOAD).study_date.isoformat() == "2023-10-17")
+    w.browser.itemActivated.emit(item, 0)
+    w._save_last()
+    saved = last.load()
+    assert saved is not None and saved.has_pair and not saved.mri_study_uid
+    assert saved.paths == (str(sample_dicom.resolve()),) or saved.paths == (str(sample_dicom.absolute()),)
+    w2 = make_window(qtbot, env, last=last)
+    w2.show_index(str(sample_dicom), sample_index)
+    assert restore_position(w2, saved, QApplication.instance())
+    assert w2.state.pair is not None and w2.state.pair.is_single and w2.state.pair.study_date.isoformat() == "2023-10-17"
