@@ -26,9 +26,8 @@ import pandas as pd
 
 from annotation.cells import csv_text
 from annotation.files import atomic_write, replace_folder
-from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMNS, followup_export_rows,
+from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMNS, followup_export_rows, outside_liver,
                                  treatment_line_rows)
-from annotation.followup_records import LIVER
 from annotation.project import Project
 from annotation.pseudonymise import Gate
 from annotation.store import ReadingStore
@@ -46,19 +45,6 @@ def cohort_tables(store_path: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.
     """(measurements, counts, patients) of a store, read-only (works while a viewer has it open)."""
     with ReadingStore.open(store_path, read_only=True) as store:
         return project_tables(store.load())
-
-
-def outside_liver(project: Project) -> dict[tuple[str, str, str, str], str]:
-    """Lesion keys the reader recorded in another organ at follow-up (a node, bone...), on any exam of
-    the lesion (its tracking UID): key -> organ. Not liver metastases: the study's analysis leaves
-    them out, as the counts already do."""
-    organs = {}
-    for f in project.lesion_followups.values():
-        les = project.lesions.get((f.patient_id, f.exam_pair_id, f.reader, f.lesion_id))
-        if f.organ != LIVER and les is not None:
-            organs[(f.patient_id, f.reader, les.tracking_uid)] = f.organ
-    return {key: organs[(key[0], key[2], les.tracking_uid)] for key, les in project.lesions.items()
-            if (key[0], key[2], les.tracking_uid) in organs}
 
 
 def liver_cohort_tables(store_path: str | os.PathLike[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,

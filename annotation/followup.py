@@ -15,7 +15,7 @@ import datetime as _dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from annotation.followup_records import (DEFAULT_ASSESSED_ROLE, BaselineChoice, LesionFollowup, Timepoint,
+from annotation.followup_records import (DEFAULT_ASSESSED_ROLE, LIVER, BaselineChoice, LesionFollowup, Timepoint,
                                          TreatmentLine)
 from annotation.project import Project
 from annotation.records import Lesion, LesionKey, Measurement, PairKey
@@ -204,6 +204,19 @@ class FollowupEditor:
 
 
 # ---------------------------------------------------------------------------- queries
+def outside_liver(project: Project) -> dict[tuple[str, str, str, str], str]:
+    """Lesion keys the reader recorded in another organ at follow-up (a node, bone...), on any exam of
+    the lesion (its tracking UID): key -> organ. Not liver metastases: the study's analysis leaves
+    them out, as the counts already do."""
+    organs = {}
+    for f in project.lesion_followups.values():
+        les = project.lesions.get((f.patient_id, f.exam_pair_id, f.reader, f.lesion_id))
+        if f.organ != LIVER and les is not None:
+            organs[(f.patient_id, f.reader, les.tracking_uid)] = f.organ
+    return {key: organs[(key[0], key[2], les.tracking_uid)] for key, les in project.lesions.items()
+            if (key[0], key[2], les.tracking_uid) in organs}
+
+
 def timepoints_of(project: Project, patient_id: str) -> list[Timepoint]:
     return sorted((t for t in project.timepoints.values() if t.patient_id == patient_id), key=lambda t: t.exam_date)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from annotation._validate import new_uid
 from annotation.dicom_context import contexts_of, load_contexts, record_stacks
 from annotation.files import atomic_write
+from annotation.followup import outside_liver
 from annotation.project import Project
 from annotation.records import ExamPair, Lesion, Measurement, NotVisible
 from annotation.store import ReadingStore
@@ -73,13 +74,15 @@ def plan_reports(project: Project, contexts: dict[str, DicomContext],
             reads.setdefault((les.patient_id, les.exam_pair_id, les.reader), []).append(les)
     plans: list[tuple[Path, SrReport]] = []
     skipped: list[str] = []
+    elsewhere = outside_liver(project)  # a node, bone...: its organ as the finding site, not the liver
     for (pid, pair_id, who), lesions in sorted(reads.items()):
         lesions.sort(key=lambda les: les.number)
         pair = project.exam_pairs[(pid, pair_id)]
         by_series: dict[str, list[LengthGroup | StatusGroup]] = {}
         roles_of_series: dict[str, Role] = {}
         for les in lesions:
-            site = site_of(les)
+            organ = elsewhere.get(les.key)
+            site = site_of(les) if organ is None else LesionSite(organ=organ)
             for role, obs in les.observations:
                 where = f"{pid} {pair_id} {who} {les.lesion_id} {role.value}"
                 group: LengthGroup | StatusGroup
@@ -90,7 +93,7 @@ def plan_reports(project: Project, contexts: dict[str, DicomContext],
                     series = obs.series_instance_uid
                     group = LengthGroup(les.lesion_id, les.tracking_uid,
                                         ImageRef(obs.sop_class_uid, obs.sop_instance_uid, obs.frame_number),
-                                        obs.p1, obs.p2, obs.diameter_mm, site)
+                                        obs.p1, obs.p2, obs.diameter_mm, site, obs.short_axis_mm)
                 else:
                     found = _series_of_role(pair, role, lesions, contexts)
                     if found is None:

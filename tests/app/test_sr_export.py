@@ -213,3 +213,46 @@ def test_pixelmed_validates_the_template(exported) -> None:
         assert "Root Template Validation Complete" in report and "IOD validation complete" in report
         bad = [line for line in report.splitlines() if line.startswith(("Error", "Warning"))]
         assert not bad, report
+
+
+def test_a_node_is_written_as_a_node_with_its_short_axis(tmp_path: Path, sample_dicom: Path) -> None:
+    """A researcher's check: the follow-up sample's lymph node (organ lymph_node, a nodal target) went
+    into the SR as a liver lesion, laterality right, with only its long axis (RECIST sums the 18 mm
+    short axis). Its group now names a lymph node and carries a Short Axis NUM; dciodvfy and PixelMed
+    still find no error."""
+    store = tmp_path / "followup.lesionlab"
+    shutil.copy(sample_dicom / "followup.lesionlab", store)
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
+    with ReadingStore.open(store, read_only=True) as st:
+        project = st.load()
+    nodes = {project.lesions[(f.patient_id, f.exam_pair_id, f.reader, f.lesion_id)].tracking_uid
+             for f in project.lesion_followups.values() if f.organ == "lymph_node"}
+    assert nodes
+    found = []
+    for f in sorted((tmp_path / "sr").rglob("*.dcm")):
+        ds = pydicom.dcmread(f)
+        for group in _groups(ds):
+            uid = _item(group, "112040")
+            if uid is None or uid.UID not in nodes:
+                continue
+            sites = [i.ConceptCodeSequence[0].CodeValue for i in group.ContentSequence
+                     if i.ConceptNameCodeSequence[0].CodeValue == "363698007"]
+            assert sites == ["59441001"], sites  # lymph node structure, no liver, no hemiliver
+            short = _item(group, "103340004")
+            if short is not None:
+                found.append((f, float(short.MeasuredValueSequence[0].NumericValue)))
+    assert found, "no node group with its short axis"
+    files = sorted({f for f, _ in found})
+    dciodvfy = need("dciodvfy")
+    for f in files:
+        out = subprocess.run([dciodvfy, str(f)], capture_output=True, text=True, timeout=60)
+        assert "Error" not in out.stdout + out.stderr, out.stdout + out.stderr
+    java = need("java")
+    if not PIXELMED.exists():
+        pytest.skip("libpixelmed-java is not installed")
+    out = subprocess.run([java, *JAVA_OPTS, "-cp", str(PIXELMED), str(VALIDATE_ALL), str(files[0])],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Root Template Validation Complete" in out.stdout
+    bad = [line for line in out.stdout.splitlines() if line.startswith(("Error", "Warning"))]
+    assert not bad, out.stdout

@@ -29,6 +29,7 @@ RIGHT = Concept("24028007", "SCT", "Right")
 LEFT = Concept("7771000", "SCT", "Left")
 LESION = Concept("52988006", "SCT", "Lesion")
 LENGTH = Concept("410668003", "SCT", "Length")
+SHORT_AXIS = Concept("103340004", "SCT", "Short Axis")
 FINDING_SITE = Concept("363698007", "SCT", "Finding Site")
 FINDING = Concept("121071", "DCM", "Finding")
 TRACKING_IDENTIFIER = Concept("112039", "DCM", "Tracking Identifier")
@@ -53,6 +54,12 @@ SEGMENT_CODES: dict[str, Concept] = {
     "VIII": Concept("277962002", "SCT", "Couinaud hepatic segment VIII"),
 }
 HEMILIVER_CODES: dict[Hemiliver, Concept] = {Hemiliver.RIGHT: RIGHT, Hemiliver.LEFT: LEFT}
+#: A follow-up lesion's organ other than the liver as its finding site ("other" has none).
+ORGAN_CODES: dict[str, Concept] = {
+    "lymph_node": Concept("59441001", "SCT", "Lymph node structure"),
+    "bone": Concept("272673000", "SCT", "Bone structure"),
+    "lung": Concept("39607008", "SCT", "Lung structure"),
+}
 
 #: The qualitative evaluation of a group without an image region: concept name Finding (the name
 #: PixelMed's TID 1501 check accepts for a qualitative evaluation; a private name is "not in

@@ -108,14 +108,25 @@ class ImageRef:
 
 @dataclass(frozen=True)
 class LesionSite:
-    """Where the lesion is: always the liver, the hemiliver, and the Couinaud segment when known."""
+    """Where the lesion is: the liver (the default), with the hemiliver and the Couinaud segment when
+    known; or another organ the reader recorded at follow-up (``ORGANS``: a lymph node, bone, lung,
+    other), with neither (a node was written as a liver lesion, "right", a researcher's check)."""
 
     hemiliver: Hemiliver | None = None
     segment: str | None = None  # "I" .. "VIII"
+    organ: str = "liver"
 
     def __post_init__(self) -> None:
+        if self.organ not in ORGANS:
+            raise ValidationError(f"{self.organ!r} is not one of {', '.join(ORGANS)}", where="organ")
         if self.segment is not None and self.segment not in SEGMENTS:
             raise ValidationError(f"{self.segment!r} is not a Couinaud segment", where="segment")
+        if self.organ != "liver" and (self.hemiliver is not None or self.segment is not None):
+            raise ValidationError(f"a {self.organ} lesion has no hemiliver or liver segment", where="organ")
+
+
+#: The organs of a follow-up lesion (annotation.followup_records.ORGANS).
+ORGANS = ("liver", "lymph_node", "bone", "lung", "other")
 
 
 SEGMENTS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII")
@@ -132,10 +143,13 @@ class LengthGroup:
     p2: tuple[float, float]
     length_mm: float
     site: LesionSite = LesionSite()
+    short_axis_mm: float | None = None  # a node's short axis (RECIST sums it), drawn across the line
 
     def __post_init__(self) -> None:
         if not (self.length_mm >= 0):
             raise ValidationError(f"a length must be >= 0 mm, got {self.length_mm!r}", where="length_mm")
+        if self.short_axis_mm is not None and not (self.short_axis_mm >= 0):
+            raise ValidationError(f"a short axis must be >= 0 mm, got {self.short_axis_mm!r}", where="short_axis_mm")
 
 
 @dataclass(frozen=True)
@@ -182,6 +196,7 @@ class ParsedLength:
     points_mm: tuple[tuple[float, float, float], tuple[float, float, float]] | None = None  # SCOORD3D
     frame_of_reference_uid: str = ""
     site: LesionSite = LesionSite()
+    short_axis_mm: float | None = None
 
 
 @dataclass(frozen=True)

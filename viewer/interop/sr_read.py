@@ -97,6 +97,9 @@ def _site(item: Dataset, site: LesionSite) -> LesionSite:
     code = _code(item.get("ConceptCodeSequence"))
     if code is None:
         return site
+    organ = next((o for o, c in codes.ORGAN_CODES.items() if codes.same(code, c)), None)
+    if organ is not None:
+        return LesionSite(organ=organ)
     segment = codes.segment_of(code)
     if segment is not None:
         return LesionSite(site.hemiliver, segment)
@@ -127,6 +130,7 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
     status: GroupStatus | None = None
     line: dict[str, Any] | None = None
     length: float | None = None
+    short: float | None = None
     source: ImageRef | None = None
     for item in group.get("ContentSequence", []):
         name = _name(item)
@@ -155,6 +159,8 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
                     line = _line(child, f"{here} / {_describe(child)}", skipped)
                 elif child.get("ValueType") == "IMAGE":
                     source = _image_of(child)
+        elif kind == "NUM" and codes.same(name, codes.SHORT_AXIS):
+            short, _unit = _numeric(item)
         elif name[0] in _CONTEXT_NAMES or kind in ("CONTAINER",) and name[0] in _CONTEXT_NAMES:
             continue
         else:
@@ -168,7 +174,7 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
     if line is None:
         skipped.append(f"{label}: no two-point line on an image or in a frame of reference")
         return None
-    return ParsedLength(uid, identifier, length, site=site, **line)
+    return ParsedLength(uid, identifier, length, site=site, short_axis_mm=short, **line)
 
 
 def _groups(root: Dataset) -> Iterator[tuple[str, Dataset]]:

@@ -11,7 +11,9 @@ CT or MRI, Image Library of the measured images, then one measurement group per 
   status as a coded qualitative evaluation (viewer/interop/codes.py).
 
 Both carry finding type Lesion, finding site Liver with the hemiliver as laterality, the
-Couinaud segment, and the exam pair as the TID 1502 time point. The patient and study modules come from the measured series' context; the SR is
+Couinaud segment (a lesion recorded in another organ at follow-up: that organ, a lymph node, bone or
+lung, and no liver site; "other": none), and the exam pair as the TID 1502 time point. A node's
+short axis is a Short Axis NUM beside the Length in its group. The patient and study modules come from the measured series' context; the SR is
 a new series in that study.
 """
 
@@ -72,6 +74,9 @@ def _evidence(ctx: DicomContext, report: SrReport) -> list[Dataset]:
 
 
 def _sites(site: LesionSite) -> list[hd.sr.FindingSite]:
+    if site.organ != "liver":
+        organ = codes.ORGAN_CODES.get(site.organ)
+        return [hd.sr.FindingSite(anatomic_location=code(organ))] if organ is not None else []
     laterality = code(codes.HEMILIVER_CODES[site.hemiliver]) if site.hemiliver is not None else None
     found = [hd.sr.FindingSite(anatomic_location=code(codes.LIVER), laterality=laterality)]
     if site.segment is not None:
@@ -94,10 +99,14 @@ def _length_group(g: LengthGroup, report: SrReport) -> hd.sr.PlanarROIMeasuremen
                                source_image=source)
     length = hd.sr.Measurement(name=code(codes.LENGTH), value=round(float(g.length_mm), 6),
                                unit=code(codes.MILLIMETER))
+    sizes = [length]
+    if g.short_axis_mm is not None:  # its value; the region is the long axis's line
+        sizes.append(hd.sr.Measurement(name=code(codes.SHORT_AXIS), value=round(float(g.short_axis_mm), 6),
+                                       unit=code(codes.MILLIMETER)))
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(uid=g.tracking_uid, identifier=tracking_identifier(g.lesion_id)),
         referenced_region=region, finding_type=code(codes.LESION), finding_sites=_sites(g.site),
-        measurements=[length], time_point_context=_time_point(report))
+        measurements=sizes, time_point_context=_time_point(report))
 
 
 def _status_group(g: StatusGroup, report: SrReport) -> hd.sr.MeasurementsAndQualitativeEvaluations:
