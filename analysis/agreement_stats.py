@@ -94,9 +94,10 @@ def icc_two_way(ratings: npt.ArrayLike, alpha: float = ALPHA) -> Icc:
     if mse <= (1e-9 * spread) ** 2:  # an exact fit: psych's formulas at their limit MSE -> 0
         mse = 0.0
     icc2 = (msb - mse) / (msb + (k - 1) * mse + k * (msj - mse) / n)
-    # ICC(A,k)'s denominator is MSB + (MSJ - MSE) / n: zero when the subjects' means are equal and the
-    # readers' mean square equals the error's; within rounding of it, the quotient is rounding noise
-    # (psych gave 6.8e15 where this gave 1.4e16, on [[0, 1, 1], [2, 0, 0], [2, 0, 0]]): undefined
+    # ICC(A,k)'s denominator is MSB + (MSJ - MSE) / n, zero exactly when ICC(A,1) = -1/(k-1) (equal
+    # subject means with MSJ = MSE, or [[0, 0], [0, 1], [1, 0]]); within rounding of it the quotient is
+    # rounding noise (psych gave 6.8e15 where this gave 1.4e16 on [[0, 1, 1], [2, 0, 0], [2, 0, 0]]):
+    # undefined, and so is its interval
     den_k = msb + (msj - mse) / n
     icc2k = (msb - mse) / den_k if abs(den_k) > 1e-9 * (msb + (msj + mse) / n) else float("nan")
     if mse > 0:
@@ -118,11 +119,15 @@ def icc_two_way(ratings: npt.ArrayLike, alpha: float = ALPHA) -> Icc:
     denominator = k * msj + (k * n - k - n) * mse
     low = n * (msb - f_upper * mse) / (f_upper * denominator + n * msb)
     high = n * (f_lower * msb - mse) / (denominator + n * f_lower * msb)
-    low_k = low * k / (1 + low * (k - 1))
-    high_k = high * k / (1 + high * (k - 1))
+    low_k = low * k / (1 + low * (k - 1)) if math.isfinite(icc2k) else float("nan")
+    high_k = high * k / (1 + high * (k - 1)) if math.isfinite(icc2k) else float("nan")
     values = [_num(icc2), _num(low), _num(high), _num(icc2k), _num(low_k), _num(high_k)]
-    note = ("ICC(A,k) undefined (its denominator is 0: equal subject means)" if values[3] is None else
-            "" if all(v is not None for v in values) else "CI undefined (F quantile not finite)")
+    notes = []
+    if values[3] is None:
+        notes.append("ICC(A,k) undefined: MSB + (MSJ - MSE)/n is 0 (ICC(A,1) = -1/(k-1))")
+    if values[1] is None or values[2] is None:
+        notes.append("ICC(A,1) CI undefined (F quantile not finite)")
+    note = "; ".join(notes)
     return Icc(n, k, icc_a1=values[0], icc_a1_ci_low=values[1], icc_a1_ci_high=values[2],
                icc_ak=values[3], icc_ak_ci_low=values[4], icc_ak_ci_high=values[5], note=note)
 

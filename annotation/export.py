@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from annotation.cells import csv_text
-from annotation.files import atomic_write, replace_folder
+from annotation.files import atomic_write, replace_folder, write_error
 from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMNS, followup_export_rows, outside_liver,
                                  treatment_line_rows)
 from annotation.project import Project
@@ -133,20 +134,31 @@ def _followup_tables(project: Project, gate: Gate) -> tuple[pd.DataFrame, pd.Dat
     return out[0], out[1]
 
 
-#: What an export folder holds: an existing folder holding only these (``patients/`` only workbooks)
-#: is a previous export, replaced whole; anything else there and the export is refused.
-EXPORT_FILES = frozenset({"measurements.csv", "counts.csv", "patients.csv", "followup.csv", "treatment_lines.csv"})
+#: The list of the files an export wrote, kept in its folder: a folder is a previous export, replaced
+#: whole, only when it holds those files and nothing else (names alone let a user's own
+#: ``patients/clinical_data.xlsx`` and ``patients.csv`` pass, and be deleted: a review).
+EXPORT_MANIFEST = ".lesionlab-export"
+#: What operating systems leave in any folder; replaced with the export.
+OS_CLUTTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
 def is_previous_export(folder: Path) -> bool:
-    """``folder`` holds a previous export and nothing else (an identified export's workbooks are
-    replaced, not left beside a pseudonymised one's: a researcher found LLSYN001.xlsx beside S001.xlsx
-    in a folder meant to be shared whole)."""
-    for entry in folder.iterdir():
-        if entry.name == "patients" and entry.is_dir():
-            if not all(f.is_file() and f.suffix == ".xlsx" for f in entry.iterdir()):
+    """``folder`` holds a previous export and nothing else: the files its manifest lists, the manifest
+    and OS clutter (an identified export's workbooks are replaced, not left beside a pseudonymised
+    one's: a researcher found LLSYN001.xlsx beside S001.xlsx in a folder meant to be shared whole). An
+    export written before the manifest existed is not recognised: the export asks for another folder."""
+    try:
+        listed = set((folder / EXPORT_MANIFEST).read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return False
+    for entry in folder.rglob("*"):
+        rel = entry.relative_to(folder).as_posix()
+        if entry.is_symlink():
+            return False
+        if entry.is_dir():
+            if not any(f.startswith(rel + "/") for f in listed):
                 return False
-        elif entry.name not in EXPORT_FILES or not entry.is_file():
+        elif rel != EXPORT_MANIFEST and rel not in listed and entry.name not in OS_CLUTTER:
             return False
     return True
 
@@ -186,19 +198,37 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
     workbooks = [(pid, Path("patients") / f"{_file_stem(gate.patient_code(pid), taken)}.xlsx")
                  for pid in sorted(project.patients)]
 
+    # the key is written beside its place first and renamed there only once the export is in place: a
+    # failed swap kept the previous export with a key of the new codes (a wrong re-identification)
+    pending = key_file.parent / f".{key_file.name}.pending-{secrets.token_hex(6)}" if key_file is not None else None
+
     def fill(tmp: Path) -> None:
         for name, df in tables:
             write_csv(df, tmp / name)
         for pid, rel in workbooks:
             atomic_write(tmp / rel, lambda f: write_patient_workbook(project, pid, f, gate, responses))  # called at once
-        if key_file is not None:
+        manifest = "".join(f"{p}\n" for p in [name for name, _ in tables] + [rel.as_posix() for _, rel in workbooks])
+        atomic_write(tmp / EXPORT_MANIFEST, lambda f: f.write_text(manifest, encoding="utf-8"))
+        if pending is not None:
             key = pd.DataFrame([{"study_code": gate.patient_code(pid), "patient_id": pid,
                                  "patient_name": project.patients[pid].patient_name}
                                 for pid in sorted(project.patients)],
                                columns=["study_code", "patient_id", "patient_name"])
-            write_csv(key, key_file)
+            write_csv(key, pending)
 
-    replace_folder(out, is_previous_export, fill)
+    try:
+        replace_folder(out, is_previous_export, fill)
+        if pending is not None and key_file is not None:
+            try:
+                os.replace(pending, key_file)
+            except OSError as exc:
+                raise write_error(exc, key_file, advice="the export is written, its key is not: export again") from exc
+    finally:
+        if pending is not None:
+            try:
+                pending.unlink(missing_ok=True)
+            except OSError:
+                pass
     files = [out / name for name, _ in tables] + [out / rel for _, rel in workbooks]
     return ExportResult(tuple(files), key_file, len(project.patients), len(measurements), len(counts),
                         time.perf_counter() - t0)

@@ -79,6 +79,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) 
 def check_out_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path], bool]) -> Path:
     """``out_dir`` as an absolute path if it may be written: absent, empty or a previous output."""
     out = Path(out_dir).absolute()
+    if out.is_symlink():  # replacing the link left the folder it points to as it was, "written" all the same
+        raise LesionlabError("is a symbolic link", where=str(out), advice=f"give the folder itself ({out.resolve()})")
     if out.exists():
         if not out.is_dir():
             raise LesionlabError("exists and is not a folder", where=str(out), advice="choose another --out")
@@ -104,6 +106,7 @@ def replace_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path]
         raise write_error(exc, out, advice="choose an --out folder in a place you can write to") from exc
     try:
         fill(tmp)
+        check_out_folder(out, is_previous)  # again: a file saved there while filling is not replaced unasked
         if out.exists():
             old = _temp_name(out, "old")
             os.mkdir(old, 0o700)
@@ -112,6 +115,7 @@ def replace_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path]
                 os.replace(tmp, out)
             except BaseException:
                 os.replace(old / "previous", out)  # the previous output stays where it was
+                shutil.rmtree(old, ignore_errors=True)  # and no empty ".old-" folder beside it
                 raise
             shutil.rmtree(old, ignore_errors=True)
         else:

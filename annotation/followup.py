@@ -222,14 +222,20 @@ def timepoints_of(project: Project, patient_id: str) -> list[Timepoint]:
 
 
 def followed_before(project: Project, reader: str, pair: PairKey) -> bool:
-    """The reader has follow-up records of the patient on an exam dated before this pair's: a lesion
-    started here is new at this timepoint (RECIST: one not seen before), unless the reader says else."""
+    """The reader has follow-up records of the patient on an exam dated before this pair's, and this
+    pair's timepoint is not one of the reader's baselines (a treatment line's new baseline: its lesions
+    are the baseline's, a review found them recorded new): a lesion started here is new at this
+    timepoint (RECIST: one not seen before), unless the reader says else."""
     def when(exam_pair_id: str) -> _dt.date | None:
         rec = project.exam_pairs.get((pair[0], exam_pair_id))
         return (rec.ct_date or rec.mri_date) if rec is not None else None
 
     here = when(pair[1])
     if here is None:
+        return False
+    tp = timepoint_of_pair(project, pair[0], pair[1])
+    if tp is not None and any(b.timepoint_id == tp.timepoint_id for b in project.followup_baselines.values()
+                              if b.patient_id == pair[0] and b.reader == reader):
         return False
     return any(f.patient_id == pair[0] and f.reader == reader and f.exam_pair_id != pair[1]
                and (d := when(f.exam_pair_id)) is not None and d < here for f in project.lesion_followups.values())

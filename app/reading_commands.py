@@ -83,15 +83,16 @@ def new_lesion(state: WorkstationState) -> str:
     _ready(state)
     pair = state.selection.pair
     new_here = pair is not None and followed_before(state.reading.project, state.reader, pair)
+    if pair is None:
+        raise LesionlabError("choose an exam pair first")
     with state.reading.batch("add lesion"):  # one undo step with its follow-up kind
-        lesion_id = state.selection.new_lesion()
-        if lesion_id is not None and new_here and pair is not None:
+        lesion_id: str = state.reading.add_lesion(pair, state.selection.lobe)
+        if new_here:
             # a lesion started on a follow-up exam is a new lesion (a reader's check: kind "—", so the
             # response missed the progression it means until set by hand); the panel changes it
             FollowupEditor(state.reading).set_lesion_followup(pair, lesion_id, FollowupKind.NEW,
                                                               status=FollowupStatus.PRESENT, assessed_role=role)
-    if lesion_id is None:
-        raise LesionlabError("choose an exam pair first")
+    state.selection.set_lesion(lesion_id)  # once recorded (a failed write left a current lesion that is not there)
     state.set_tool(ToolMode.LINE)
     how = f"drag its longest axial diameter on {role_label(role)}"
     if _not_offered(state, role):

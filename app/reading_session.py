@@ -89,34 +89,53 @@ def stores_in(path: str | Path) -> list[Path]:
     return sorted(found, key=lambda q: (q.name != f"reading{SUFFIX}", q.name))
 
 
-def in_study_folder(path: str | Path, *, look_at: int = 50) -> bool:
-    """A project file lying in a folder of DICOM studies (a DICOMDIR there, or a DICOM file among the
-    first ``look_at`` files below it), outside the data folder: it came with the images, like the
-    sample's ``reading.lesionlab`` and ``followup.lesionlab``, and opens read-only however it is
-    opened (File -> Open upgraded the sample's follow-up project in place, with no edit made)."""
+def in_study_folder(path: str | Path, *, budget: int = 200) -> bool:
+    """An existing project file lying in a folder of DICOM studies, outside the data folder: it came
+    with the images, like the sample's ``reading.lesionlab`` and ``followup.lesionlab``, and opens
+    read-only however it is opened (File -> Open upgraded the sample's follow-up project in place, with
+    no edit made). A DICOMDIR or a DICOM file (the ``DICM`` preamble) in the project's own folder or
+    up to three levels below (patient / study / series, as the sample and PACS exports lay them out),
+    files before subfolders, regular files only (a FIFO blocked the window), at most ``budget``
+    entries looked at (a huge folder or a network share costs no more than that)."""
     if is_url(str(path)):
         return False
-    project = Path(path).resolve()
-    folder = project.parent
+    project = Path(path)
+    if not project.is_file():
+        return False  # a new project (File -> New, --store NEW): nothing there yet to protect
+    folder = project.resolve().parent
     if folder.is_relative_to(data_dir().resolve()):
         return False
-    if (folder / "DICOMDIR").is_file():
-        return True
     seen = 0
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            if name.endswith((SUFFIX, f"{SUFFIX}-wal", f"{SUFFIX}-shm", ".lock")):
-                continue
-            try:
-                with open(Path(root) / name, "rb") as fh:
-                    if fh.read(132)[128:132] == b"DICM":
+
+    def dicom_in(where: Path, depth: int) -> bool:
+        nonlocal seen
+        subfolders = []
+        try:
+            entries = os.scandir(where)
+        except OSError:
+            return False
+        with entries:
+            for entry in entries:
+                seen += 1
+                if seen > budget:
+                    return False
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        subfolders.append(Path(entry.path))
+                        continue
+                    if not entry.is_file(follow_symlinks=False) or entry.name.endswith(
+                            (SUFFIX, f"{SUFFIX}-wal", f"{SUFFIX}-shm", ".lock")):
+                        continue
+                    if entry.name.upper() == "DICOMDIR":
                         return True
-            except OSError:
-                pass
-            seen += 1
-            if seen >= look_at:
-                return False
-    return False
+                    with open(entry.path, "rb") as fh:
+                        if fh.read(132)[128:132] == b"DICM":
+                            return True
+                except OSError:
+                    continue
+        return depth > 0 and any(dicom_in(sub, depth - 1) for sub in sorted(subfolders))
+
+    return dicom_in(folder, 3)
 
 
 def copy_store(store: ReadingStore, project: Project, target: Path, description: str) -> ReadingStore:

@@ -28,6 +28,9 @@ class StoreFlow(QObject):
         super().__init__(parent)
         self.parent_widget, self.session, self.state = parent, session, state
         self.reader_name, self.recent, self.show_error = reader_name, recent, show_error
+        # projects lying with DICOM studies the reader chose to edit in place: opened for writing again
+        # (else read-only, asking at the first edit, every time)
+        self.edited_in_place = RecentStudies(Path(recent.path).parent / "edited_in_place.json")
         self.store_label = QLabel()
         # (project, other reader, me): the reader agreed to edit that read; forgotten on any other project,
         # reading or reader name (a Reading replaced)
@@ -72,7 +75,7 @@ class StoreFlow(QObject):
             # read-only and offered another working copy, splitting the read over two files
             self.state.say(f"reading project {self.session.location} is the one open")
             return True
-        with_images = came_with_folder or in_study_folder(path)
+        with_images = came_with_folder or (in_study_folder(path) and not self._edited_in_place(path))
         try:
             self.session.open(path, read_only=with_images, came_with_folder=with_images)
         except StoreLockedError as exc:
@@ -89,6 +92,9 @@ class StoreFlow(QObject):
             said += " (read-only: it came with the study folder; browsing changes nothing, the first edit asks where)"
         self.state.say(said + self._whose_reads())
         return True
+
+    def _edited_in_place(self, path: str | Path) -> bool:
+        return str(Path(path).resolve()) in self.edited_in_place.paths
 
     def _whose_reads(self) -> str:
         """"; it holds the read of sample, not yours ..." when the read shown is empty and the project
@@ -134,6 +140,7 @@ class StoreFlow(QObject):
             store = session.working_copy(copy)
         elif answer == "in_place":
             store = session.reopen_writable()
+            self.edited_in_place.add(src)  # the reader's own choice for this file: writable next time
         else:
             return None
         if store.path is not None:

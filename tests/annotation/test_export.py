@@ -213,3 +213,66 @@ def test_a_full_disk_or_an_unwritable_key_leaves_no_export(store_path, tmp_path,
     assert ("disk is full" in str(err.value)) if failing == "workbook" else "key.csv" in str(err.value)
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
+
+
+def test_only_a_folder_holding_exactly_a_previous_export_is_replaced(store_path, tmp_path):
+    """A review: names alone let a user's own patients/clinical_data.xlsx and patients.csv pass as a
+    previous export, and be deleted; a symlinked --out was replaced by a folder, the identified export
+    it pointed to left as it was; .DS_Store made every re-export fail."""
+    from viewer.errors import LesionlabError
+
+    mine = tmp_path / "mine"
+    (mine / "patients").mkdir(parents=True)
+    (mine / "patients" / "clinical_data.xlsx").write_bytes(b"the user's")
+    (mine / "patients.csv").write_text("the user's")
+    with pytest.raises(LesionlabError, match="holds other files"):
+        export_store(store_path, mine)
+    assert (mine / "patients" / "clinical_data.xlsx").read_bytes() == b"the user's"
+
+    out = tmp_path / "exp"
+    export_store(store_path, out)
+    (out / ".DS_Store").write_bytes(b"finder")
+    export_store(store_path, out, pseudonymise=True)  # replaced whole, clutter included
+    assert not (out / ".DS_Store").exists()
+    (out / "patients" / "notes.docx").write_bytes(b"added by hand")
+    with pytest.raises(LesionlabError, match="holds other files"):
+        export_store(store_path, out)
+    assert (out / "patients" / "notes.docx").exists()
+
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "exp2")
+    export_store(store_path, tmp_path / "exp2")
+    with pytest.raises(LesionlabError, match="symbolic link"):
+        export_store(store_path, link, pseudonymise=True)
+    assert link.is_symlink()
+
+
+def test_a_failed_swap_leaves_the_previous_key_with_the_previous_export(store_path, tmp_path, monkeypatch):
+    """A review: the key was written to its place before the folder swap; a swap that failed kept the
+    previous export with a key of the new codes. The key now moves into place only after the swap."""
+    import errno
+    import os as os_module
+
+    from viewer.errors import LesionlabError
+
+    out, key = tmp_path / "share", tmp_path / "key.csv"
+    export_store(store_path, out, pseudonymise=True, key_path=key)
+    before_key = key.read_bytes()
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    st, r = open_reading(store_path, "R1")
+    r.add_patient("A0", "First^Ann")  # sorts first: every study code shifts in the next export
+    st.close()
+    real = os_module.replace
+
+    def refuse_the_swap(src, dst):  # type: ignore[no-untyped-def]
+        if Path(dst) == out and ".partial-" in Path(src).name:  # the new export into place: refused
+            raise OSError(errno.EACCES, "Permission denied")
+        return real(src, dst)
+
+    monkeypatch.setattr(os_module, "replace", refuse_the_swap)
+    with pytest.raises(LesionlabError):
+        export_store(store_path, out, pseudonymise=True, key_path=key)
+    monkeypatch.setattr(os_module, "replace", real)
+    assert key.read_bytes() == before_key
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("study.")) == ["key.csv", "share"]

@@ -147,6 +147,12 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
 
     assert followed_before(reading.project, "sample", now) and not followed_before(reading.project, "sample", key)
     assert not followed_before(reading.project, "another reader", now)
+    # the follow-up exam chosen as a treatment line's baseline: its lesions are the baseline's, not new
+    from annotation.followup import FollowupEditor, timepoint_of_pair
+
+    tp = timepoint_of_pair(reading.project, *now)
+    FollowupEditor(reading).choose_baseline(now[0], tp.timepoint_id, 1)
+    assert not followed_before(reading.project, "sample", now)
 
 
 def test_short_axis_tool_on_a_node_feeds_the_response(window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -330,6 +330,16 @@ def test_a_project_lying_with_dicom_studies_opens_read_only_from_file_open(qtbot
     # a project of the user's own, writable, holding only another reader's read: said, not an empty grid
     assert w.store_flow.open_store(store_copy) and not w.session.read_only
     assert w.session.reading.reader == "Dr Rad" and "it holds the read of sample, none of Dr Rad's" in w.status.text()
+    # File -> New in the study folder: a new project there is the reader's own, opened for writing (a
+    # review: it was opened read-only, "no such store")
+    mine = folder / "my_read.lesionlab"
+    assert w.store_flow.open_store(mine) and not w.session.read_only and mine.is_file()
+    # "Edit this file", once chosen for a project lying with the images, holds at the next opening
+    assert w.store_flow.open_store(project) and w.session.read_only
+    w.store_flow.ask = lambda title, text, choices: "in_place"  # type: ignore[method-assign]
+    w.session.make_writable()  # the first edit asks: this file
+    assert not w.session.read_only
+    assert w.store_flow.open_store(mine) and w.store_flow.open_store(project) and not w.session.read_only
 
 
 def test_locked_store_one_dialog_then_read_only(qtbot, env: Path, store_copy: Path) -> None:  # type: ignore[no-untyped-def]
@@ -538,3 +548,22 @@ def test_a_checks_warning_about_a_series_without_status_takes_the_reader_there(w
     assert w.state.selection.lesion_id == new
     assert w.state.reading_role(w.reading.layout.active) is Role.CT_PORTAL
     assert f"{new} on 1 series" in w.status.text()
+
+
+def test_a_new_lesion_that_could_not_be_saved_is_not_made_current(window: MainWindow, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A review: N on a full disk said the edit was not saved, yet the lesion it would have made stayed
+    the current one (absent from the project: later keys acted on a lesion that is not there)."""
+    from viewer.errors import StoreError
+
+    w = window
+    w.reading.activate(0)
+    before = w.state.selection.lesion_id
+    ids = set(w.session.reading.project.lesions)
+
+    def full(change, description):  # type: ignore[no-untyped-def]
+        raise StoreError("the edit was not saved: the disk is full", where="test")
+
+    monkeypatch.setattr(w.session.store, "write", full)
+    press(w, qtbot, "new_lesion")
+    assert "disk is full" in w.status.text(), w.status.text()
+    assert set(w.session.reading.project.lesions) == ids and w.state.selection.lesion_id == before
