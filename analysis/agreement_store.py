@@ -192,8 +192,12 @@ def reads_from_project(project: Project, counts: pd.DataFrame,
 def load_store_reads(store: str | os.PathLike[str], dicom: str | os.PathLike[str] | None = None,
                      rule: MatchRule = MatchRule()) -> ReaderReads:
     """Open a store read-only and build its agreement reads (images from ``dicom`` when given)."""
+    from annotation.followup import outside_liver  # noqa: PLC0415
+
     with ReadingStore.open(store, read_only=True) as opened:
         project = opened.load()
+    for key in outside_liver(project):  # a node, bone...: not a liver lesion, as in analyze STORE
+        project = project.without("lesions", key)
     _, counts_df, _ = project_tables(project)
     counts = validate_counts(raw_from_frame(counts_df, f"{Path(store).name} (counts)"))
     geometries = stack_geometries(dicom) if dicom is not None else None

@@ -102,7 +102,7 @@ class FollowupEditor:
         role = assessed_role if assessed_role is not None else baseline_role(self.project, lesion)
         rec = LesionFollowup(*key, kind, organ, nodal, status, role, treated, parent_tracking_uid)  # type: ignore[arg-type]
         proj = self.reading.with_marks_of(self._with_timepoint(self.project.with_record(rec), pair), lesion)
-        self.reading.apply(f"follow-up of {lesion_id}: {rec.kind.value}, {rec.status.label}", proj)
+        self.reading.apply(f"follow-up of {lesion_id}: {rec.kind.value.replace('_', '-')}, {rec.status.label}", proj)
         return rec
 
     def _with_timepoint(self, proj: Project, pair: PairKey) -> Project:

@@ -358,7 +358,12 @@ class Reading:
             for mark in self._project.count_marks.values():
                 if self._owns(mark, new):
                     proj = proj.with_record(replace(mark, lobe=new.lobe))
-        self._commit(f"edit lesion {lesion_id}", proj)
+        what = [f"lobe {new.lobe.value}"] if new.lobe is not old.lobe else []
+        if new.segment != old.segment:
+            what.append(f"segment {new.segment.value}" if new.segment is not None else "no segment")
+        if new.comment != old.comment:
+            what.append("comment")
+        self._commit(f"edit lesion {lesion_id}" + (f": {', '.join(what)}" if what else ""), proj)
 
     @staticmethod
     def _owns(mark: CountMark, lesion: Lesion) -> bool:

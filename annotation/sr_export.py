@@ -154,8 +154,13 @@ def _fill_from_images(project: Project, stacks: list[StackInfo]) -> Project:
 
 
 def export_sr(store: "str | os.PathLike[str]", out_dir: "str | os.PathLike[str]", *,
-              dicom: "str | os.PathLike[str] | None" = None, reader: str | None = None) -> SrExportResult:
-    """Write the SRs of a store's readings under ``out_dir/<patient>/<pair>/<reader>/<role>.dcm``."""
+              dicom: "str | os.PathLike[str] | None" = None, reader: str | None = None,
+              keep_context: bool = True) -> SrExportResult:
+    """Write the SRs of a store's readings under ``out_dir/<patient>/<pair>/<reader>/<role>.dcm``.
+
+    ``keep_context``: the DICOM context found under ``dicom`` is recorded in the store, so the next
+    export works from the store alone; off for a project that came with its study folder (the export
+    upgraded it and wrote the patients' names into it: a reader's check)."""
     t0 = time.perf_counter()
     stacks: list[StackInfo] = []
     if dicom is not None:
@@ -169,6 +174,7 @@ def export_sr(store: "str | os.PathLike[str]", out_dir: "str | os.PathLike[str]"
     if stacks:
         contexts = {**contexts, **contexts_of(stacks)}
         project = _fill_from_images(project, stacks)
+    if stacks and keep_context:
         try:
             with ReadingStore.open(store) as st:
                 record_stacks(st, stacks)  # the next export works from the store alone

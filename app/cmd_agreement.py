@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
 
         reads = load_store_reads(args.store, args.dicom)
         cohort = load_store(args.store)
+        for note in cohort.input_notes:  # what was left out of a store's reads (a node, bone...)
+            print(f"lesionlab agreement: {note}")
     else:
         if not args.measurements or not args.counts:
             raise InputFormatError("--measurements and --counts are required without a STORE",

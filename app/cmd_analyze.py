@@ -56,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
         cohort = load_csv_inputs(args.measurements, args.counts, args.patients)
         for note in cohort.input_notes:  # a spreadsheet's CSV: say how it was read
             print(note)
+    if args.store:
+        for note in cohort.input_notes:  # what was left out of a store's reads (a node, bone...)
+            print(f"lesionlab analyze: {note}")
     result = run_analysis(cohort, args.out, pairs, followup)
     paired = result.tables["paired_tests"]
     print(f"{result.summary} {len(paired)} paired comparisons, {len(result.plots)} plots "

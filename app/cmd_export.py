@@ -49,8 +49,10 @@ def run(args: argparse.Namespace) -> int:
                   "which --pseudonymise removes")
             return 0 if args.out is not None else 1
         from annotation.sr_export import export_sr
+        from app.reading_session import in_study_folder
 
-        sr = export_sr(args.store, args.sr, dicom=args.dicom)
+        # a project lying with its studies is not written to (its DICOM context is kept in yours only)
+        sr = export_sr(args.store, args.sr, dicom=args.dicom, keep_context=not in_study_folder(args.store))
         print(f"wrote {len(sr.files)} DICOM SR file(s) in {args.sr}: {sr.n_lengths} length(s), "
               f"{sr.n_statuses} not visible / not measurable ({sr.seconds:.2f} s)")
         for line in sr.skipped:

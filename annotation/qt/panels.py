@@ -101,6 +101,8 @@ class _Observer(QWidget):
             action()
         except LesionlabError as exc:
             self.status.setText(str(exc))
+            if outer is None:  # the status bar said the edit before: it says this one was refused
+                self.say(f"not recorded: {exc}")
             return False
         finally:
             recorded, self._recorded = self._recorded, outer

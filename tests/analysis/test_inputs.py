@@ -213,3 +213,38 @@ def test_a_store_analysis_leaves_out_lesions_recorded_outside_the_liver(sample_d
     assert len(cohort.input_notes) == 1 and "lymph node" in cohort.input_notes[0]
     # the same lesion on every exam it was followed on, the baseline's included (one tracking UID)
     assert len({k[1] for k in out}) >= 2
+
+
+def test_analyze_and_agreement_from_a_store_say_what_they_left_out(sample_dicom, tmp_path, capsys) -> None:
+    """A reader's check: `analyze followup.lesionlab` dropped the node's rows without a word (the note
+    was printed for CSV input only); `agreement STORE` built its reads with the node in them."""
+    import shutil
+
+    from analysis.agreement_store import load_store_reads
+    from annotation.export import outside_liver
+    from annotation.store import ReadingStore
+    from app.cli import main
+
+    store = tmp_path / "followup.lesionlab"
+    shutil.copy(sample_dicom / "followup.lesionlab", store)
+    assert main(["analyze", str(store), "--out", str(tmp_path / "an")]) == 0
+    out = capsys.readouterr().out
+    assert "lesionlab analyze: left out 3 lesion read(s) recorded outside the liver" in out, out
+    with ReadingStore.open(store, read_only=True) as st:
+        project = st.load()
+    nodes = outside_liver(project)
+    node_rows = {(k[0], k[1], k[2], m.diameter_mm) for k in nodes
+                 for m in project.lesions[k].measurements().values()}
+    assert node_rows
+
+    def rows(reads):  # type: ignore[no-untyped-def]
+        d = reads.diameters
+        return {(p, e, r, x) for p, e, r, x in zip(d["patient_id"], d["exam_pair_id"], d["reader"], d["diameter_mm"])}
+
+    from analysis.agreement_store import reads_from_project
+    from analysis.inputs import raw_from_frame, validate_counts
+    from annotation.tables import project_tables
+
+    counts = validate_counts(raw_from_frame(project_tables(project)[1], "counts"))
+    assert node_rows <= rows(reads_from_project(project, counts, None))  # the node is in a project's reads
+    assert not node_rows & rows(load_store_reads(store))  # and out of a store's agreement reads

@@ -66,8 +66,8 @@ def test_pair_shows_the_sample_lesions_and_a_drawn_line_reaches_grid_store_undo(
     assert f"{new} now in the left lobe" in w.status.text()
     press(w, qtbot, "lobe_right")
     assert w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)].lobe is Lobe.RIGHT
-    for _ in range(2):  # the two lobe edits, named, undone
-        assert w.actions_by_id["undo"].text() == f"Undo edit lesion {new}"
+    for lobe in ("right", "left"):  # the two lobe edits, named with what changed, undone
+        assert w.actions_by_id["undo"].text() == f"Undo edit lesion {new}: lobe {lobe}"
         w.actions_by_id["undo"].trigger()
     with ReadingStore.open(store_copy, read_only=True) as again:  # every edit is in the file already
         assert again.load().lesions[("LLSYN001", "E1", READER, new)].observation(Role.CT_ARTERIAL) == project_m

@@ -256,3 +256,22 @@ def test_a_node_is_written_as_a_node_with_its_short_axis(tmp_path: Path, sample_
     assert "Root Template Validation Complete" in out.stdout
     bad = [line for line in out.stdout.splitlines() if line.startswith(("Error", "Warning"))]
     assert not bad, out.stdout
+
+
+def test_an_sr_export_leaves_a_study_folders_project_as_it_was(tmp_path: Path, sample_dicom: Path) -> None:
+    """A reader's check: `export s/followup.lesionlab --sr sr --dicom s` upgraded the study folder's
+    project and wrote the patients' names and birth dates into it (the DICOM context kept for the next
+    export). A project lying with its studies is now only read."""
+    import hashlib
+
+    folder = tmp_path / "study"
+    (folder / "images").mkdir(parents=True)
+    one = next(p for p in sorted((sample_dicom / "LLSYN001").rglob("*.dcm")))
+    shutil.copy(one, folder / "images" / "IM0001.dcm")
+    store = folder / "followup.lesionlab"
+    shutil.copy(sample_dicom / "followup.lesionlab", store)
+    digest = hashlib.sha256(store.read_bytes()).hexdigest()
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
+    assert hashlib.sha256(store.read_bytes()).hexdigest() == digest
+    assert sorted(p.name for p in folder.iterdir()) == ["followup.lesionlab", "images"]
+    assert list((tmp_path / "sr").rglob("*.dcm"))
