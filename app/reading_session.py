@@ -219,8 +219,15 @@ class ReadingSession:
         return self.store is not None and self.store.read_only
 
     def describe(self) -> str:
-        """The status-bar text: reader, store and mode."""
+        """The status-bar text: reader (and whose other reads the project holds: a reader's check saw an
+        empty grid after a restart, the message saying so long gone from the status bar), store and mode."""
         who = f"reader: {self.reading.reader}"
+        project = self.reading.project
+        others = sorted(({les.reader for les in project.lesions.values()}
+                         | {m.reader for m in project.count_marks.values()}) - {self.reading.reader})
+        if others:
+            more = f" and {len(others) - 2} more" if len(others) > 2 else ""
+            who += f" (also in the project: {', '.join(others[:2])}{more})"
         if self.store is None:
             return f"{who} · no reading project (the first edit creates one in {readings_dir()})"
         mode = ""

@@ -330,6 +330,7 @@ def test_a_project_lying_with_dicom_studies_opens_read_only_from_file_open(qtbot
     # a project of the user's own, writable, holding only another reader's read: said, not an empty grid
     assert w.store_flow.open_store(store_copy) and not w.session.read_only
     assert w.session.reading.reader == "Dr Rad" and "it holds the read of sample, none of Dr Rad's" in w.status.text()
+    assert "reader: Dr Rad (also in the project: sample)" in w.store_flow.store_label.text()  # and it stays said
     # File -> New in the study folder: a new project there is the reader's own, opened for writing (a
     # review: it was opened read-only, "no such store")
     mine = folder / "my_read.lesionlab"
