@@ -138,8 +138,10 @@ def _followup_tables(project: Project, gate: Gate) -> tuple[pd.DataFrame, pd.Dat
 #: whole, only when it holds those files and nothing else (names alone let a user's own
 #: ``patients/clinical_data.xlsx`` and ``patients.csv`` pass, and be deleted: a review).
 EXPORT_MANIFEST = ".lesionlab-export"
-#: What operating systems leave in any folder; replaced with the export.
+#: What operating systems and office programs leave in any folder; replaced with the export (macOS's
+#: "._" AppleDouble files on USB drives and Excel's "~$" lock files by their prefix).
 OS_CLUTTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+CLUTTER_PREFIXES = ("._", "~$")
 
 
 def is_previous_export(folder: Path) -> bool:
@@ -158,7 +160,8 @@ def is_previous_export(folder: Path) -> bool:
         if entry.is_dir():
             if not any(f.startswith(rel + "/") for f in listed):
                 return False
-        elif rel != EXPORT_MANIFEST and rel not in listed and entry.name not in OS_CLUTTER:
+        elif rel != EXPORT_MANIFEST and rel not in listed and entry.name not in OS_CLUTTER \
+                and not entry.name.startswith(CLUTTER_PREFIXES):
             return False
     return True
 
@@ -216,13 +219,24 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
                                columns=["study_code", "patient_id", "patient_name"])
             write_csv(key, pending)
 
+    if key_file is not None and key_file.is_dir():  # refused before anything is replaced
+        raise StoreError("the pseudonymisation key path is a folder", where=str(key_file),
+                         advice="give a file name for --key-file")
     try:
         replace_folder(out, is_previous_export, fill)
         if pending is not None and key_file is not None:
             try:
                 os.replace(pending, key_file)
             except OSError as exc:
-                raise write_error(exc, key_file, advice="the export is written, its key is not: export again") from exc
+                # the new export's codes are in place: a previous key there would name the wrong patients
+                # (a review: S001 = B in the key, S001 = A in the export)
+                try:
+                    key_file.unlink(missing_ok=True)
+                    gone = "the previous key there, which no longer matches, was removed"
+                except OSError:
+                    gone = "a previous key there no longer matches this export: delete it"
+                raise write_error(exc, key_file, advice=f"the export is written, its key is not ({gone}): "
+                                                        "export again") from exc
     finally:
         if pending is not None:
             try:

@@ -25,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "timepoint: DIR/<patient>/<pair>/<reader>/<role>.dcm")
     parser.add_argument("--dicom", type=Path, default=None, metavar="PATH",
                         help="the read studies (folder, DICOMDIR or zip): fills the DICOM context a store made "
-                             "before lesionlab recorded it (kept in the store when it is writable)")
+                             "before lesionlab recorded it (kept in the store when it is writable and does not lie "
+                             "with DICOM studies: a study folder's project is only read)")
 
 
 def run(args: argparse.Namespace) -> int:

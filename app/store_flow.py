@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
 from annotation.store import ReadingStore
+from annotation.store_location import is_url
 from app.reading_session import ReadingSession, in_study_folder, readings_dir, stores_in, working_copy_path
 from app.reading_settings import ReaderName
 from app.workstation import WorkstationState
@@ -30,7 +31,7 @@ class StoreFlow(QObject):
         self.reader_name, self.recent, self.show_error = reader_name, recent, show_error
         # projects lying with DICOM studies the reader chose to edit in place: opened for writing again
         # (else read-only, asking at the first edit, every time)
-        self.edited_in_place = RecentStudies(Path(recent.path).parent / "edited_in_place.json")
+        self.edited_in_place = RecentStudies(Path(recent.path).parent / "edited_in_place.json", limit=10_000)
         self.store_label = QLabel()
         # (project, other reader, me): the reader agreed to edit that read; forgotten on any other project,
         # reading or reader name (a Reading replaced)
@@ -75,7 +76,10 @@ class StoreFlow(QObject):
             # read-only and offered another working copy, splitting the read over two files
             self.state.say(f"reading project {self.session.location} is the one open")
             return True
-        with_images = came_with_folder or (in_study_folder(path) and not self._edited_in_place(path))
+        # a project made here (File -> New) or once chosen "Edit this file" is the reader's own: writable,
+        # however it is found (with its folder too)
+        new_here = not is_url(str(path)) and not Path(path).exists()
+        with_images = (came_with_folder or in_study_folder(path)) and not self._edited_in_place(path)
         try:
             self.session.open(path, read_only=with_images, came_with_folder=with_images)
         except StoreLockedError as exc:
@@ -87,6 +91,8 @@ class StoreFlow(QObject):
             return False
         if not came_with_folder:
             self.recent.add(path)
+        if new_here and in_study_folder(path):
+            self.edited_in_place.add(path)  # made beside the studies by the reader: writable when reopened
         said = f"reading project {self.session.location or path}"  # a URL without its password
         if with_images and self.session.read_only:
             said += " (read-only: it came with the study folder; browsing changes nothing, the first edit asks where)"

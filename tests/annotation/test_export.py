@@ -232,6 +232,8 @@ def test_only_a_folder_holding_exactly_a_previous_export_is_replaced(store_path,
     out = tmp_path / "exp"
     export_store(store_path, out)
     (out / ".DS_Store").write_bytes(b"finder")
+    (out / "patients" / "._S001.xlsx").write_bytes(b"appledouble")
+    (out / "patients" / "~$S001.xlsx").write_bytes(b"excel lock")
     export_store(store_path, out, pseudonymise=True)  # replaced whole, clutter included
     assert not (out / ".DS_Store").exists()
     (out / "patients" / "notes.docx").write_bytes(b"added by hand")
@@ -276,3 +278,35 @@ def test_a_failed_swap_leaves_the_previous_key_with_the_previous_export(store_pa
     assert key.read_bytes() == before_key
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("study.")) == ["key.csv", "share"]
+
+
+def test_a_key_that_cannot_be_put_in_place_leaves_no_stale_key(store_path, tmp_path, monkeypatch):
+    """A review: the key's rename after the swap failed (Excel holding it open) and the previous key,
+    of other codes, stayed beside the new export; a --key-file that is a folder failed only after the
+    export was replaced. Now the stale key goes, and a folder is refused first."""
+    import errno
+    import os as os_module
+
+    from viewer.errors import LesionlabError
+
+    out, key = tmp_path / "share", tmp_path / "key.csv"
+    export_store(store_path, out, pseudonymise=True, key_path=key)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(LesionlabError, match="is a folder"):
+        export_store(store_path, out, pseudonymise=True, key_path=tmp_path)
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    st, r = open_reading(store_path, "R1")
+    r.add_patient("A0", "First^Ann")  # every study code shifts
+    st.close()
+    real = os_module.replace
+
+    def key_held_open(src, dst):  # type: ignore[no-untyped-def]
+        if Path(dst) == key:
+            raise OSError(errno.EACCES, "Permission denied")
+        return real(src, dst)
+
+    monkeypatch.setattr(os_module, "replace", key_held_open)
+    with pytest.raises(LesionlabError, match="no longer matches"):
+        export_store(store_path, out, pseudonymise=True, key_path=key)
+    assert not key.exists() and (out / "patients.csv").read_bytes() != before[Path("patients.csv")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".key.csv")]

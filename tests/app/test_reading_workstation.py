@@ -341,6 +341,10 @@ def test_a_project_lying_with_dicom_studies_opens_read_only_from_file_open(qtbot
     w.session.make_writable()  # the first edit asks: this file
     assert not w.session.read_only
     assert w.store_flow.open_store(mine) and w.store_flow.open_store(project) and not w.session.read_only
+    # both stay so however they are found: with their folder, and the new one when opened again (a review)
+    assert w.store_flow.open_store(store_copy) and w.store_flow.open_store(project, came_with_folder=True)
+    assert not w.session.read_only
+    assert w.store_flow.open_store(store_copy) and w.store_flow.open_store(mine) and not w.session.read_only
 
 
 def test_locked_store_one_dialog_then_read_only(qtbot, env: Path, store_copy: Path) -> None:  # type: ignore[no-untyped-def]
