@@ -123,6 +123,10 @@ class Project:
     def alignment(self, patient_id: str, fixed_frame_uid: str, moving_frame_uid: str) -> Alignment | None:
         return self.alignments.get((patient_id, fixed_frame_uid, moving_frame_uid))
 
+    def readers(self) -> set[str]:
+        """Every reader with a lesion or a count mark in the project (whose reads it holds)."""
+        return {les.reader for les in self.lesions.values()} | {m.reader for m in self.count_marks.values()}
+
     def readers_of(self, patient_id: str, exam_pair_id: str) -> list[str]:
         """Readers with anything recorded on a pair, sorted."""
         names = {les.reader for les in self.lesions.values() if les.key[:2] == (patient_id, exam_pair_id)}

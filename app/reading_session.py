@@ -223,8 +223,7 @@ class ReadingSession:
         empty grid after a restart, the message saying so long gone from the status bar), store and mode."""
         who = f"reader: {self.reading.reader}"
         project = self.reading.project
-        others = sorted(({les.reader for les in project.lesions.values()}
-                         | {m.reader for m in project.count_marks.values()}) - {self.reading.reader})
+        others = sorted(project.readers() - {self.reading.reader})
         if others:
             more = f" and {len(others) - 2} more" if len(others) > 2 else ""
             who += f" (also in the project: {', '.join(others[:2])}{more})"
@@ -268,7 +267,7 @@ class ReadingSession:
         read by exactly one other reader, theirs."""
         if self.store is not None and self.store.role_reader:
             return self.store.role_reader
-        readers = {les.reader for les in project.lesions.values()} | {m.reader for m in project.count_marks.values()}
+        readers = project.readers()
         if read_only and self.me not in readers and len(readers) == 1:
             return readers.pop()
         return self.me

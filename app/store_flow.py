@@ -107,7 +107,7 @@ class StoreFlow(QObject):
         holds other readers' (a reader's check: File -> Open showed an empty read under the login name,
         and after a restart a reader's corrections, recorded in another's read, looked lost)."""
         project, shown = self.session.reading.project, self.session.reading.reader
-        readers = {les.reader for les in project.lesions.values()} | {m.reader for m in project.count_marks.values()}
+        readers = project.readers()
         others = sorted(readers - {shown})
         if shown in readers or not others:
             return ""
@@ -238,7 +238,7 @@ class StoreFlow(QObject):
             self.reader_name.set(name)
             self.session.set_reader(name)
             project = self.session.reading.project
-            others = sorted({les.reader for les in project.lesions.values()} - {self.session.reading.reader})
+            others = sorted(project.readers() - {self.session.reading.reader})
             if others:  # the grid shows this reader's read only: say whose else the project holds
                 self.state.say(f"reader {self.session.reading.reader}: your own read is shown; the project also "
                                f"holds the read{'s' if len(others) > 1 else ''} of {', '.join(others)}, not shown "
