@@ -262,7 +262,7 @@ class CountLayer:
         line = next((meas for lid, meas in self.content.measurements(m.role, view.model.key, view.slice_index)
                      if lid == m.lesion_id), None) if m.lesion_id else None
         if line is None:
-            places = [QPointF(p.x() + dx, p.y() + dy) for dx, dy in ((8, -8), (8, 20), (-17, -8), (-17, 20))]
+            offsets = [(8.0, -8.0), (8.0, 20.0), (-17.0, -8.0), (-17.0, 20.0)]
         else:
             a, b = view.to_widget(*line.p1), view.to_widget(*line.p2)
             dx, dy = b.x() - a.x(), b.y() - a.y()
@@ -272,10 +272,14 @@ class CountLayer:
                 nx, ny = -nx, -ny
             off = max(12.0, length / 2 + 6)
             # drawText takes the baseline's left end: the letter (about 8 x 10 px) centred on the point
-            places = [QPointF(p.x() + (off + k) * nx * side - 4, p.y() + (off + k) * ny * side + 5)
-                      for k in (0.0, 12.0, 24.0) for side in (1, -1)]
+            offsets = [((off + k) * nx * side - 4, (off + k) * ny * side + 5) for k in (0.0, 12.0, 24.0) for side in (1, -1)]
+        # the first place unless a label lies there (a repaint of six viewports: nothing more made then)
+        first = QPointF(p.x() + offsets[0][0], p.y() + offsets[0][1])
         taken = self.avoid()
-        return next((at for at in places if self._free(at, taken)), places[0]) if taken else places[0]
+        if not taken or self._free(first, taken):
+            return first
+        return next((at for at in (QPointF(p.x() + ox, p.y() + oy) for ox, oy in offsets[1:]) if self._free(at, taken)),
+                    first)
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
         marks = self.on_slice(view)
