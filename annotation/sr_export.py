@@ -93,7 +93,8 @@ def plan_reports(project: Project, contexts: dict[str, DicomContext],
                     series = obs.series_instance_uid
                     group = LengthGroup(les.lesion_id, les.tracking_uid,
                                         ImageRef(obs.sop_class_uid, obs.sop_instance_uid, obs.frame_number),
-                                        obs.p1, obs.p2, obs.diameter_mm, site, obs.short_axis_mm)
+                                        obs.p1, obs.p2, obs.diameter_mm, site, obs.short_axis_mm,
+                                        obs.method.value, obs.method_params)
                 else:
                     found = _series_of_role(pair, role, lesions, contexts)
                     if found is None:

@@ -28,7 +28,7 @@ from annotation.lobes import lobe_for_point
 from annotation.reading import Reading
 from annotation.records import ExamPair, NotMeasurable, NotVisible, PairKey
 from annotation.store import ReadingStore
-from annotation.vocab import CouinaudSegment, Lobe
+from annotation.vocab import CouinaudSegment, Lobe, MeasurementMethod
 from viewer.errors import LesionlabError, SrError
 from viewer.geometry import StackGeometry
 from viewer.interop.model import GroupStatus, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus
@@ -225,7 +225,8 @@ class _Importer:
             reading.measure(pair.key, lid, sl.stack.role, sl.geometry, sl.stack.key, sl.stack.series_instance_uid,
                             sl.index, p1, p2, sop_instance_uid=sl.image.sop_instance_uid[:64],
                             sop_class_uid=sl.image.sop_class_uid[:64], instance_number=sl.image.instance_number,
-                            frame_number=sl.image.frame + 1 if sl.image.pixel.number_of_frames > 1 else None)
+                            frame_number=sl.image.frame + 1 if sl.image.pixel.number_of_frames > 1 else None,
+                            method=MeasurementMethod(g.method), method_params=g.method_params)
         except LesionlabError as exc:
             self.result.refused.append(f"{where}: {exc.message}")
             return

@@ -1,4 +1,5 @@
-"""The per-patient xlsx workbook: patient record, exam pairs, lesions x series, counts, checks.
+"""The per-patient xlsx workbook: patient record, exam pairs, lesions x series, each line and how it was
+made, counts, checks.
 
 Every sheet passes the pseudonymisation gate (:class:`annotation.pseudonymise.Gate`, a no-op
 unless pseudonymising) and every cell :func:`annotation.cells.xlsx_value`, so nothing that came
@@ -7,6 +8,7 @@ from DICOM or from the reader becomes a formula.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -20,10 +22,11 @@ from annotation.followup import followup_export_rows
 from annotation.project import Project
 from annotation.pseudonymise import Gate
 from annotation.records import Measurement
-from annotation.vocab import CountStatus, Lobe, Treatment
+from annotation.vocab import CountStatus, Lobe, MeasurementMethod, Treatment
 from viewer.records import READING_ROLES
 
 BOLD = Font(bold=True)
+ITALIC = Font(italic=True)
 MISSING = PatternFill("solid", fgColor="FFF2CC")  # a series not read yet
 STATUS_TEXT = {"not_visible": "not visible", "not_measurable": "not measurable"}
 
@@ -40,6 +43,17 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]
         ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(name) + 2))
     ws.freeze_panes = "A2"
     return ws
+
+
+def _suggested_mm(m: Measurement) -> float | None:
+    """The length the one-click diameter suggested (kept in its parameters when the reader edits it)."""
+    if m.method is MeasurementMethod.MANUAL or not m.method_params:
+        return None
+    try:
+        value = json.loads(m.method_params).get("suggested_diameter_mm")
+    except (ValueError, AttributeError):
+        return None
+    return round(float(value), 2) if isinstance(value, (int, float)) else None
 
 
 def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: Gate | None = None,
@@ -74,6 +88,8 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
               *[f"{r.value} (mm)" for r in READING_ROLES]]
     rows: list[list[Any]] = []
     blanks: list[tuple[int, int]] = []
+    suggested: list[tuple[int, int]] = []
+    lines: list[list[Any]] = []
     for p in pairs:
         for les in project.lesions_of(patient_id, p.exam_pair_id):
             row: list[Any] = [p.exam_pair_id, les.reader, les.lesion_id, les.lobe, les.segment, les.comment]
@@ -81,6 +97,11 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
                 obs = les.observation(role)
                 if isinstance(obs, Measurement):
                     row.append(round(obs.diameter_mm, 2))
+                    if obs.method is not MeasurementMethod.MANUAL:
+                        suggested.append((len(rows) + 2, len(header) - len(READING_ROLES) + j + 1))
+                    lines.append([p.exam_pair_id, les.reader, les.lesion_id, role.value, round(obs.diameter_mm, 2),
+                                  None if obs.short_axis_mm is None else round(obs.short_axis_mm, 2),
+                                  obs.method.value, _suggested_mm(obs), obs.slice_index, obs.instance_number])
                 elif obs is None:
                     row.append(None)
                     blanks.append((len(rows) + 2, len(header) - len(READING_ROLES) + j + 1))
@@ -90,6 +111,12 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
     ws = _sheet(wb, "Lesions", header, rows, gate, patient_id)
     for r, col in blanks:
         ws.cell(r, col).fill = MISSING
+    for r, col in suggested:  # as the lesion grid shows them: a suggested value (edited or not) in italics
+        ws.cell(r, col).font = ITALIC
+    # how each line was made (a reader's check found the workbook silent on it: the analysis compares
+    # suggested and drawn lines); the line as suggested when the reader edited it
+    _sheet(wb, "Measurements", ["exam_pair_id", "reader", "lesion_id", "series_role", "diameter_mm", "short_axis_mm",
+                                "method", "suggested_mm", "slice_index", "instance_number"], lines, gate, patient_id)
 
     count_rows = []
     for p in pairs:

@@ -85,7 +85,7 @@ def test_xlsx_sheets_and_no_formula(store_path, tmp_path):
     books = sorted((out / "patients").glob("*.xlsx"))
     assert len(books) == 2
     wb = openpyxl.load_workbook(next(b for b in books if "HYPERLINK" in b.name))
-    assert wb.sheetnames == ["Patient", "Exam pairs", "Lesions", "Counts", "Checks"]
+    assert wb.sheetnames == ["Patient", "Exam pairs", "Lesions", "Measurements", "Counts", "Checks"]
     every = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in every if c.data_type == "f"]
     record = dict(wb["Patient"].iter_rows(min_row=2, values_only=True))

@@ -13,6 +13,7 @@ import pytest
 
 from annotation.records import Measurement, NotMeasurable, NotVisible
 from annotation.store import ReadingStore
+from viewer.records import Role
 from app.cli import main
 from viewer.interop.model import OHIF_LENGTH_PREFIX
 
@@ -275,3 +276,79 @@ def test_an_sr_export_leaves_a_study_folders_project_as_it_was(tmp_path: Path, s
     assert hashlib.sha256(store.read_bytes()).hexdigest() == digest
     assert sorted(p.name for p in folder.iterdir()) == ["followup.lesionlab", "images"]
     assert list((tmp_path / "sr").rglob("*.dcm"))
+
+
+def test_a_suggested_line_says_so_in_the_sr_and_comes_back_as_one(tmp_path: Path, sample_dicom: Path) -> None:
+    """A reader's check: the SR of a suggested line (issue 13) held no trace of how it was made, so a
+    PACS, OHIF or a re-import took it for a drawn one. Now its Length carries a TID 4019 algorithm
+    identification (the one-click diameter, its method as the version, ``method: suggested`` or
+    ``suggested_edited`` and the JSON parameters); a drawn line none; dciodvfy and PixelMed find no
+    error; `import-sr` gives back the method and the parameters."""
+    import dataclasses
+    import json
+
+    from annotation.project import diff
+    from annotation.vocab import MeasurementMethod
+
+    store = tmp_path / "reading.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", store)
+    params = json.dumps({"method": "ellipse_consensus_v10", "clicked_slice": 7, "suggested_diameter_mm": 15.0},
+                        sort_keys=True)
+    with ReadingStore.open(store) as st:
+        before = st.load()
+        lesions = dict(before.lesions)
+        made: dict[str, MeasurementMethod] = {}
+        for key, les in sorted(before.lesions.items()):
+            m = les.measurements().get(Role.MR_DWI) if key[0] == "LLSYN002" else None
+            if m is None or len(made) == 2:
+                continue
+            how = MeasurementMethod.SUGGESTED if not made else MeasurementMethod.SUGGESTED_EDITED
+            lesions[key] = les.with_observation(Role.MR_DWI, dataclasses.replace(m, method=how, method_params=params))
+            made[les.tracking_uid] = how
+        assert len(made) == 2
+        st.write(diff(before, dataclasses.replace(before, lesions=lesions)), "two lines suggested")
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
+    dwi = next(f for f in sorted((tmp_path / "sr").rglob("mr_dwi.dcm")) if "LLSYN002" in str(f))
+    ds = pydicom.dcmread(dwi)
+    seen: dict[str, list[str]] = {}
+    for group in _groups(ds):
+        uid, length = _item(group, "112040"), _item(group, "410668003")
+        if uid is None or length is None:
+            continue
+        algorithm = {i.ConceptNameCodeSequence[0].CodeValue: [] for i in getattr(length, "ContentSequence", [])}
+        for i in getattr(length, "ContentSequence", []):
+            algorithm[i.ConceptNameCodeSequence[0].CodeValue].append(str(i.get("TextValue", "")))
+        seen[uid.UID] = algorithm.get("111002", [])
+        if uid.UID in made:
+            assert algorithm["111001"] == ["lesionlab one-click diameter"] and algorithm["111003"] == [
+                "ellipse_consensus_v10"], algorithm
+            assert seen[uid.UID] == [f"method: {made[uid.UID].value}", params]
+        else:  # drawn: no algorithm
+            assert "111001" not in algorithm, algorithm
+    assert set(made) <= set(seen) and len(seen) > len(made)
+    out = subprocess.run([need("dciodvfy"), str(dwi)], capture_output=True, text=True, timeout=60)
+    assert "Error" not in out.stdout + out.stderr, out.stdout + out.stderr
+    java = need("java")
+    if not PIXELMED.exists():
+        if os.environ.get("LESIONLAB_REQUIRE_SERVERS") == "1":
+            pytest.fail(f"{PIXELMED} is required in CI (libpixelmed-java)")
+        pytest.skip("libpixelmed-java is not installed")
+    out = subprocess.run([java, *JAVA_OPTS, "-cp", str(PIXELMED), str(VALIDATE_ALL), str(dwi)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Root Template Validation Complete" in out.stdout
+    bad = [line for line in out.stdout.splitlines() if line.startswith(("Error", "Warning"))]
+    assert not bad, out.stdout
+    target = tmp_path / "again.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", target)
+    assert main(["import-sr", str(target), "--dicom", str(sample_dicom), "--reader", "again", str(dwi)]) == 0
+    with ReadingStore.open(target, read_only=True) as st:
+        after = st.load()
+    back = {les.tracking_uid: les.measurements()[Role.MR_DWI] for les in after.lesions.values()
+            if les.reader == "again" and Role.MR_DWI in les.measurements()}
+    assert set(back) == set(seen)
+    for uid, m in back.items():
+        if uid in made:
+            assert (m.method, m.method_params) == (made[uid], params)
+        else:
+            assert (m.method, m.method_params) == (MeasurementMethod.MANUAL, "")

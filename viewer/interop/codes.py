@@ -38,6 +38,14 @@ MEASUREMENT_GROUP = Concept("125007", "DCM", "Measurement Group")
 IMAGING_MEASUREMENTS = Concept("126010", "DCM", "Imaging Measurements")
 IMAGE_REGION = Concept("111030", "DCM", "Image Region")
 MILLIMETER = Concept("mm", "UCUM", "mm")
+#: TID 4019 Algorithm Identification, under a Length made by the one-click diameter (issue 13).
+ALGORITHM_NAME = Concept("111001", "DCM", "Algorithm Name")
+ALGORITHM_VERSION = Concept("111003", "DCM", "Algorithm Version")
+ALGORITHM_PARAMETERS = Concept("111002", "DCM", "Algorithm Parameters")
+#: The name lesionlab gives the one-click diameter in TID 4019; its version is the method's name
+#: (``ellipse_consensus_v10``), its parameters ``method: suggested`` (or ``suggested_edited``) and the
+#: method_params JSON. A manual line has no algorithm identification.
+SUGGEST_ALGORITHM = "lesionlab one-click diameter"
 IMAGING_PROCEDURE = Concept("363679005", "SCT", "Imaging procedure")
 CT_PROCEDURE = Concept("25045-6", "LN", "CT unspecified body region")
 MR_PROCEDURE = Concept("25056-3", "LN", "MRI unspecified body region")

@@ -130,6 +130,8 @@ ORGANS = ("liver", "lymph_node", "bone", "lung", "other")
 
 
 SEGMENTS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII")
+#: How a length was made (annotation.vocab.MeasurementMethod's values; interop does not import annotation).
+METHODS = ("manual", "suggested", "suggested_edited")
 
 
 @dataclass(frozen=True)
@@ -144,8 +146,15 @@ class LengthGroup:
     length_mm: float
     site: LesionSite = LesionSite()
     short_axis_mm: float | None = None  # a node's short axis (RECIST sums it), drawn across the line
+    #: how the line was made (annotation.vocab.MeasurementMethod's values) and the suggestion's JSON
+    #: parameters: written as the Length's TID 4019 algorithm identification when not manual
+    method: str = "manual"
+    method_params: str = ""
 
     def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValidationError(f"a measurement method is one of {', '.join(METHODS)}, got {self.method!r}",
+                                  where="method")
         if not (self.length_mm >= 0):
             raise ValidationError(f"a length must be >= 0 mm, got {self.length_mm!r}", where="length_mm")
         if self.short_axis_mm is not None and not (self.short_axis_mm >= 0):
@@ -197,6 +206,8 @@ class ParsedLength:
     frame_of_reference_uid: str = ""
     site: LesionSite = LesionSite()
     short_axis_mm: float | None = None
+    method: str = "manual"  # from lesionlab's TID 4019 algorithm identification (a manual line has none)
+    method_params: str = ""
 
 
 @dataclass(frozen=True)

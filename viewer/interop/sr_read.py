@@ -25,8 +25,8 @@ from pydicom.dataset import Dataset
 
 from viewer.errors import SrError
 from viewer.interop import codes
-from viewer.interop.model import (GroupStatus, Hemiliver, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus,
-                                  from_scoord)
+from viewer.interop.model import (METHODS, GroupStatus, Hemiliver, ImageRef, LesionSite, ParsedLength, ParsedSr,
+                                  ParsedStatus, from_scoord)
 
 Code3 = tuple[str, str, str]
 
@@ -132,6 +132,7 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
     length: float | None = None
     short: float | None = None
     source: ImageRef | None = None
+    method, method_params = "manual", ""
     for item in group.get("ContentSequence", []):
         name = _name(item)
         kind = item.get("ValueType")
@@ -154,6 +155,7 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
                 skipped.append(f"{here}: length in {unit[0]}, not mm")
                 continue
             length = value
+            method, method_params = _method(item)
             for child in item.get("ContentSequence", []):  # TID 300 style: the line the NUM was inferred from
                 if child.get("ValueType") in ("SCOORD", "SCOORD3D"):
                     line = _line(child, f"{here} / {_describe(child)}", skipped)
@@ -174,7 +176,25 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
     if line is None:
         skipped.append(f"{label}: no two-point line on an image or in a frame of reference")
         return None
-    return ParsedLength(uid, identifier, length, site=site, short_axis_mm=short, **line)
+    return ParsedLength(uid, identifier, length, site=site, short_axis_mm=short, method=method,
+                        method_params=method_params, **line)
+
+
+def _method(num: Dataset) -> tuple[str, str]:
+    """How a Length was made, from lesionlab's TID 4019 under it (``sr_write._algorithm``): ("suggested"
+    or "suggested_edited", the JSON parameters); ("manual", "") without it or for another algorithm's."""
+    name, params = "", []
+    for child in num.get("ContentSequence", []):
+        concept = _name(child)
+        if codes.same(concept, codes.ALGORITHM_NAME):
+            name = str(child.get("TextValue", ""))
+        elif codes.same(concept, codes.ALGORITHM_PARAMETERS):
+            params.append(str(child.get("TextValue", "")))
+    if name != codes.SUGGEST_ALGORITHM:
+        return "manual", ""
+    said = next((p.removeprefix("method: ") for p in params if p.startswith("method: ")), "")
+    method = said if said in METHODS and said != "manual" else "suggested"
+    return method, next((p for p in params if p.startswith("{")), "")
 
 
 def _groups(root: Dataset) -> Iterator[tuple[str, Dataset]]:

@@ -13,13 +13,16 @@ CT or MRI, Image Library of the measured images, then one measurement group per 
 Both carry finding type Lesion, finding site Liver with the hemiliver as laterality, the
 Couinaud segment (a lesion recorded in another organ at follow-up: that organ, a lymph node, bone or
 lung, and no liver site; "other": none), and the exam pair as the TID 1502 time point. A node's
-short axis is a Short Axis NUM beside the Length in its group. The patient and study modules come from the measured series' context; the SR is
+short axis is a Short Axis NUM beside the Length in its group. A line suggested by the one-click
+diameter (``method`` suggested or suggested_edited) carries a TID 4019 Algorithm Identification
+under its Length (:func:`_algorithm`); a drawn one none. The patient and study modules come from the measured series' context; the SR is
 a new series in that study.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from pathlib import Path
 
 import highdicom as hd
@@ -89,6 +92,21 @@ def _time_point(report: SrReport) -> hd.sr.TimePointContext | None:
     return hd.sr.TimePointContext(time_point=report.time_point) if report.time_point else None
 
 
+def _algorithm(g: LengthGroup) -> hd.sr.AlgorithmIdentification | None:
+    """TID 4019 under the Length of a suggested line (a manual one has none): the one-click diameter,
+    its method's name as the version, ``method: suggested`` or ``suggested_edited`` and the JSON
+    parameters as the algorithm's parameters (so a reader of the SR tells a suggestion from a drawn line,
+    and a re-import keeps how it was made)."""
+    if g.method == "manual":
+        return None
+    try:
+        version = str(json.loads(g.method_params).get("method", "")) if g.method_params else ""
+    except (ValueError, AttributeError):
+        version = ""
+    params = [f"method: {g.method}"] + ([g.method_params] if g.method_params else [])
+    return hd.sr.AlgorithmIdentification(name=codes.SUGGEST_ALGORITHM, version=version or "unknown", parameters=params)
+
+
 def _length_group(g: LengthGroup, report: SrReport) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations:
     frames = [g.image.frame_number] if g.image.frame_number is not None else None
     source = hd.sr.SourceImageForRegion(referenced_sop_class_uid=g.image.sop_class_uid,
@@ -98,7 +116,7 @@ def _length_group(g: LengthGroup, report: SrReport) -> hd.sr.PlanarROIMeasuremen
                                graphic_data=np.array([to_scoord(g.p1), to_scoord(g.p2)], dtype=float),
                                source_image=source)
     length = hd.sr.Measurement(name=code(codes.LENGTH), value=round(float(g.length_mm), 6),
-                               unit=code(codes.MILLIMETER))
+                               unit=code(codes.MILLIMETER), algorithm_id=_algorithm(g))
     sizes = [length]
     if g.short_axis_mm is not None:  # its value; the region is the long axis's line
         sizes.append(hd.sr.Measurement(name=code(codes.SHORT_AXIS), value=round(float(g.short_axis_mm), 6),
