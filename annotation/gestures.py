@@ -322,8 +322,14 @@ class LineGesture(ReadingGesture):
         twice = self._on_another_lesion(lesion_id, role, m, view.geometry)
         if twice:  # said first, now, while Ctrl+Z still undoes it (Checks keeps saying it)
             extra = f"; {twice} is here too: the same lesion twice? (Ctrl+Z undoes)" + extra
+        if method is MeasurementMethod.SUGGESTED and not twice:
+            # shown, not gone past: the reader looks at the line where it was put (a reader's check clicked a
+            # kidney and the reading moved on to the next series while the 53.9 mm line lay five slices away);
+            # Enter keeps it and goes on, as does any next action (it is recorded), Ctrl+Z takes it back
+            extra += "; Enter keeps it and goes on, drag an end to edit"
         self.say(f"{lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
-        if not twice:  # on to the next series; a line on another lesion's stays in view, to be undone or kept
+        if not twice and method is not MeasurementMethod.SUGGESTED:
+            # on to the next series; a line on another lesion's stays in view, to be undone or kept
             self.ctx.measured(view)
         return True
 
@@ -353,7 +359,30 @@ class LineGesture(ReadingGesture):
         s = self.ctx.suggest(view, at)
         if s.refusal:
             return self.say(f"no suggestion, drag to draw the diameter by hand: {s.refusal}")
+        other = self._not_its_lesion(view, lesion_id, s)
+        if other:
+            return self.say(f"no suggestion: {other}")
         return self._record(view, lesion_id, s.slice_index, s.p1, s.p2, MeasurementMethod.SUGGESTED, s.params)
+
+    def _not_its_lesion(self, view: View, lesion_id: str, s: Suggestion) -> str:
+        """Why a suggestion is not the current lesion's: it has its line on this series already and
+        the suggested line's middle lies, in 3-D, further from that line's middle than half the longer
+        of the two -- another lesion. A click within the old line's length of its middle passes the
+        check before the suggestion (``_far_from_its_line``): a reader's check clicked a 16 mm lesion
+        four slices from a 43.5 mm lesion's line and replaced it with 14.7 mm. A drag still redraws."""
+        role, geo = role_of(view), view.geometry
+        les = self._lesion(lesion_id)
+        line = les.observation(role) if les is not None and role is not None else None
+        if not isinstance(line, Measurement) or geo is None or line.stack_key != view.model.key \
+                or line.slice_index >= geo.n_slices:
+            return ""
+        middle = ((s.p1[0] + s.p2[0]) / 2, (s.p1[1] + s.p2[1]) / 2)
+        apart = math.dist(geo.index_to_patient(s.slice_index, *middle), geo.index_to_patient(line.slice_index, *line.middle))
+        length = geo.distance_mm(s.p1, s.p2)
+        if apart <= 0.5 * max(length, line.diameter_mm):
+            return ""
+        return (f"what is found here ({length:.1f} mm) lies {apart:.0f} mm from {lesion_id}'s line on {role_label(role)} "
+                f"({line.diameter_mm:.1f} mm): another lesion? N for a new lesion, or drag to redraw {lesion_id} here")
 
     def _far_from_its_line(self, view: View, lesion_id: str, at: tuple[float, float]) -> str:
         """Why a click is not for the current lesion: it already has its line on this series, and

@@ -202,6 +202,7 @@ class MainWindow(QMainWindow):
             "new_lesion": lambda: cmd.new_lesion(s), "next_lesion": lambda: cmd.step_lesion(s, 1),
             "previous_lesion": lambda: cmd.step_lesion(s, -1),
             "lobe_right": lambda: cmd.set_lobe(s, Lobe.RIGHT), "lobe_left": lambda: cmd.set_lobe(s, Lobe.LEFT),
+            "go_on": lambda: cmd.go_on(s),
             "not_visible": lambda: cmd.set_status(s, NotVisible()),
             "not_measurable": lambda: cmd.set_status(s, NotMeasurable()),
             "counted": lambda: cmd.mark_counted(s), "uncountable": lambda: cmd.toggle_uncountable(s),
@@ -269,7 +270,7 @@ class MainWindow(QMainWindow):
     def _state_changed(self, aspect: str) -> None:
         acts = self.actions_by_id
         if aspect == "status":
-            self.status.setText(self.state.status)
+            self.status.say(self.state.status)
         elif aspect == "tool":
             tools = {ToolMode.WINDOW_LEVEL: "tool_window", ToolMode.LINE: "tool_line", ToolMode.COUNT: "tool_count",
                      ToolMode.BOUNDARY: "tool_boundary", ToolMode.SHORT_AXIS: "tool_short_axis"}

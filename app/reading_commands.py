@@ -191,6 +191,24 @@ def after_measurement(state: WorkstationState, view: View) -> None:
         _advance(state, cell, state.status)
 
 
+def go_on(state: WorkstationState) -> None:
+    """Enter: the current lesion on to the next series where it has no status. After a suggested
+    line (which stays in view where it was put, recorded) it keeps the line and goes on, as a
+    drawn line does at once."""
+    lid = state.selection.lesion_id
+    if lid is None:
+        state.say("no current lesion: press N for a new lesion, or pick one in the lesion grid")
+        return
+    role = active_role(state)
+    les = _lesion(state, lid)
+    obs = les.observation(role) if les is not None else None
+    if isinstance(obs, Measurement):
+        done = f"{lid} on {role_label(role)}: {obs.diameter_mm:.1f} mm kept"
+    else:
+        done = f"{lid} on {role_label(role)}: " + (STATUS_WORDS[obs.status.value] if obs is not None else "no status yet")
+    _advance(state, state.viewer.layout.active, done)
+
+
 def set_status(state: WorkstationState, observation: NotVisible | NotMeasurable) -> None:
     """The current lesion not visible / not measurable on the active series, then the next series."""
     role, lid = active_role(state), state.selection.lesion_id

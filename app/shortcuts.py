@@ -63,6 +63,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
              "Read", menu="Right lobe"),
     Shortcut("lobe_left", ("Shift+L",), "Left lobe: for new marks and lesions, and for the picked mark or lesion",
              "Read", menu="Left lobe"),
+    Shortcut("go_on", ("Return", "Enter"), "Keep the current lesion's line (a suggested one) and go on to the next "
+             "series where it has no status", "Read", "grid", menu="Keep and go on"),
     Shortcut("not_visible", ("V",), "Current lesion not visible on the active series", "Read",
              menu="Not visible on the active series"),
     Shortcut("not_measurable", ("Shift+V",), "Current lesion visible but not measurable on the active series", "Read",
@@ -133,7 +135,9 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Left drag", "Active tool: window/level by default (right = wider, down = higher level)"),
     ("Left drag (line tool)", "Draw the current lesion's diameter (then the next series is made active); drag any "
      "end handle to edit it"),
-    ("Left click (line tool)", "On a line: pick it (its lesion becomes current)"),
+    ("Left click (line tool)", "On a line: pick it (its lesion becomes current); inside a lesion, with one-click "
+     "diameters on (Read menu): its suggested diameter, shown on the slice where it is longest (Enter keeps it and "
+     "goes on)"),
     ("Left drag (short-axis tool)", "On the current lesion's longest diameter slice: its short axis, held "
      "perpendicular (a node's, which RECIST sums)"),
     ("Left click (count tool)", "Count a metastasis (lobe from the right/left boundary, else the current lobe); drag a "

@@ -19,13 +19,28 @@ class ElidedLabel(QLabel):
         # a long message is cut at the window's width, not widening it
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
+    #: how many times in a row the same message was said (:meth:`say`); shown as "(2×) " before it
+    repeats = 1
+
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self.repeats = 1
         super().setText(text)
         self.setToolTip(text)
 
+    def say(self, text: str) -> None:
+        """A message said to the reader: the same one said again is counted, so the bar shows that the
+        second click was heard (a reader's check clicked twice, was refused twice alike, and saw nothing
+        change). ``text()`` stays the message."""
+        again = text == self.text() and bool(text)
+        repeats = self.repeats + 1 if again else 1
+        self.setText(text)
+        self.repeats = repeats
+        self.update()
+
     def shown_text(self) -> str:
-        """What fits: the text, or its beginning and "…"."""
-        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
+        """What fits: the text, or its beginning and "…" (after the repeat count, when said again)."""
+        text = f"({self.repeats}×) {self.text()}" if self.repeats > 1 else self.text()
+        return self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.contentsRect().width())
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)

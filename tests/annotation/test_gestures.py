@@ -104,9 +104,47 @@ def test_a_click_far_from_the_current_lesions_line_is_not_taken_for_it(ctx, view
         f"or drag to redraw {lid} here")
     assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL) == first
     gesture(line, view, [(36, 40)])  # near it, on the lesion: suggested again, the line it replaces said
-    assert len(asked) == 2 and ctx.messages[-1].endswith("9.6 mm suggested (replaces 9.6 mm)"), ctx.messages[-1]
+    assert len(asked) == 2 and ctx.messages[-1].endswith(
+        "9.6 mm suggested (replaces 9.6 mm); Enter keeps it and goes on, drag an end to edit"), ctx.messages[-1]
     gesture(line, view, [(50, 10), (50, 30)])  # a drag redraws it anywhere
     assert ctx.messages[-1].startswith(f"{lid} on CT portal: 16.0 mm (replaces 9.6 mm)"), ctx.messages[-1]
+
+
+def test_a_suggestion_is_shown_where_it_was_put_and_the_reading_does_not_move_on(ctx, view):
+    """A drawn line moves the reading on to the next series; a suggested one stays in view (the
+    reader has not seen it yet: a reader's check clicked a kidney, and the reading moved on while the
+    53.9 mm line lay five slices away), and the message says Enter keeps it and goes on."""
+    measured: list[View] = []
+    ctx.measured = measured.append
+    ctx.selection.new_lesion()
+    ctx.suggest = lambda v, pos: Suggestion(v.slice_index, (pos[0], pos[1] - 6), (pos[0], pos[1] + 6), {"algo": "x"})
+    line = LineGesture(ctx)
+    gesture(line, view, [(30, 40)])
+    assert measured == [] and ctx.messages[-1].endswith("Enter keeps it and goes on, drag an end to edit")
+    ctx.selection.new_lesion()
+    gesture(line, view, [(60, 10), (60, 30)])
+    assert measured == [view]
+
+
+def test_a_suggestion_off_the_current_lesions_line_is_another_lesion_and_refused(ctx, view):
+    """The current lesion has a long line on this series; a click within that length of its middle
+    passes the click's check, but what is suggested lies further from the line than half the longer
+    of the two: another lesion (a reader's check replaced a 43.5 mm line with a 14.7 mm lesion four
+    slices away). Refused, the line kept; a suggestion over the line itself replaces it."""
+    lid = ctx.selection.new_lesion()
+    line = LineGesture(ctx)
+    gesture(line, view, [(20, 10), (20, 60)])  # 50 px = 40 mm
+    first = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
+    ctx.suggest = lambda v, pos: Suggestion(v.slice_index, (pos[0], pos[1] - 6), (pos[0], pos[1] + 6), {"algo": "x"})
+    gesture(line, view, [(50, 50)])  # 30 px rows, 15 px cols from the middle: 26.8 mm, within 40
+    assert ctx.messages[-1] == (f"no suggestion: what is found here (9.6 mm) lies 27 mm from {lid}'s line on CT portal "
+                                f"(40.0 mm): another lesion? N for a new lesion, or drag to redraw {lid} here"), \
+        ctx.messages[-1]
+    assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL) == first
+    ctx.suggest = lambda v, pos: Suggestion(v.slice_index, (20, 12), (20, 58), {"algo": "x"})
+    gesture(line, view, [(24, 30)])
+    got = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
+    assert got.method is MeasurementMethod.SUGGESTED and got.diameter_mm == pytest.approx(46 * 0.8)
 
 
 def test_a_new_lesion_measured_on_another_lesions_line_says_so_at_once(ctx, view):

@@ -73,11 +73,17 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     assert isinstance(m, Measurement), w.status.text()
     assert m.method is MeasurementMethod.SUGGESTED and "suggested" in w.status.text()
     params = json.loads(m.method_params)
-    assert params["method"] == "ellipse_consensus_v9" and params["clicked_slice"] == k and 0 < params["confidence"] <= 1
+    assert params["method"] == "ellipse_consensus_v10" and params["clicked_slice"] == k and 0 < params["confidence"] <= 1
     assert abs(m.diameter_mm - entry["axial_diameter_on_slice_mm"]) <= 3.0
     assert m.slice_index == model.index  # the viewport shows the slice the line is on
     if m.slice_index != k:  # the view moved to the slice of the line: the status says so
         assert f"on the slice where it is longest ({abs(m.slice_index - k)} slice" in w.status.text()
+    # shown where it was put: the reading stays on DWI until Enter keeps the line and goes on
+    assert w.reading.layout.active == DWI_CELL and "Enter keeps it and goes on" in w.status.text(), w.status.text()
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Return)
+    assert w.reading.layout.active != DWI_CELL, w.status.text()
+    assert w.status.text().startswith(f"{lid} on DWI b800: {m.diameter_mm:.1f} mm kept; next: {lid} on "), \
+        w.status.text()
     # the lesion grid tells a suggested value from a drawn one: italic, and its tooltip says so
     table = w.docks.lesion_panel.table
     row_of = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == lid)
@@ -98,7 +104,20 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     rows = [r for r in csv.DictReader((env / "export" / "measurements.csv").open())
             if r["lesion_id"] == lid and r["series_role"] == "mr_dwi"]
     assert len(rows) == 1 and rows[0]["method"] == "suggested_edited"
-    assert json.loads(rows[0]["method_params"])["method"] == "ellipse_consensus_v9"
+    assert json.loads(rows[0]["method_params"])["method"] == "ellipse_consensus_v10"
+    # the line as suggested stays in the record after the edit (a reader's check found it lost)
+    assert json.loads(rows[0]["method_params"])["suggested_diameter_mm"] == pytest.approx(m.diameter_mm, abs=1e-3)
+    # the patient's workbook says how the line was made too (a reader's check found it silent)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(env / "export" / "patients" / f"{PATIENT}.xlsx")
+    lines = [r for r in wb["Measurements"].iter_rows(min_row=2, values_only=True)
+             if r[1] == READER and r[2] == lid and r[3] == "mr_dwi"]
+    assert len(lines) == 1 and lines[0][6] == "suggested_edited", lines
+    assert lines[0][4] == pytest.approx(edited.diameter_mm, abs=0.01) and lines[0][7] == pytest.approx(m.diameter_mm, abs=0.01)
+    header = [c.value for c in wb["Lesions"][1]]
+    row = next(r for r in wb["Lesions"].iter_rows(min_row=2) if r[1].value == READER and r[2].value == lid)
+    assert row[header.index("mr_dwi (mm)")].font.italic
 
 
 def test_a_click_on_plain_liver_is_refused_and_leaves_the_reader_to_draw(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
@@ -120,6 +139,11 @@ def test_a_click_on_plain_liver_is_refused_and_leaves_the_reader_to_draw(window:
     assert les.observation(Role.MR_DWI) is None
     with pytest.raises(StopIteration):
         next(iter(les.observations))
+    # clicked again, refused alike: the bar shows the click was heard (a reader's check saw nothing change)
+    said = w.status.text()
+    assert not w.status.shown_text().startswith("(")
+    _click(qtbot, w.grid.viewports[DWI_CELL], model.geometry.pixel_on_slice(liver, k))
+    assert w.status.text() == said and w.status.shown_text().startswith("(2×) no suggestion")
 
 
 def _new_lesion_clicked_at_its_centre(w: MainWindow, qtbot, sample_dicom: Path, role: Role) -> str:  # type: ignore[no-untyped-def]
@@ -237,8 +261,10 @@ def test_t1_arterial_is_offered_since_its_small_lesions_keep_the_rule(window: Ma
     truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
     lesion = next(les for les in truth["lesions"] if les["id"] == LESION)
     assert abs(got.diameter_mm - lesion["series"]["mr_t1_arterial"]["axial_diameter_on_slice_mm"]) <= 3.0
-    # the reading goes on to the next series, T1 portal, where one-click is not offered: the status says
-    # to drag there (a reader's check clicked on it and was refused)
+    # Enter keeps it and the reading goes on to the next series, T1 portal, where one-click is not offered:
+    # the status says to drag there (a reader's check clicked on it and was refused)
+    assert w.reading.layout.active == READING_ROLES.index(Role.MR_T1_ARTERIAL)
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Enter)
     assert w.reading.layout.active == READING_ROLES.index(Role.MR_T1_PORTAL)
     assert w.status.text().endswith(f"next: {lid} on T1 portal (one-click diameters are not offered there: drag the "
                                     f"diameter)"), w.status.text()
