@@ -12,8 +12,8 @@ the exit status is 0 either way.
 
 The issue's rule is "within 3 mm of the truth or a refusal, never a line more than 5 mm off". It
 holds, over every click of the sample and three held-out realisations, on the series the
-workstation offers one-click diameters on (T2 FS, DWI b800); elsewhere (CT, T1, ADC, a series of
-no known role) lines 12-16 mm off were measured (ADC: 23 mm). So there the default is a refusal naming the
+workstation offers one-click diameters on (T2 FS, DWI b800, T1 arterial); elsewhere (CT, T1 portal, ADC,
+a series of no known role) lines 12-16 mm off were measured (ADC: 23 mm). So there the default is a refusal naming the
 series' figures, and ``--unvalidated`` gives the line anyway, the figures in its ``note`` (for
 checks against a truth, or a reader who will look at every line).
 """
@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
+from pathlib import Path
 from typing import Any
 
 from viewer.index import index_path
@@ -35,9 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--b-value", type=float, default=None, help="the b-value of the stack (diffusion series)")
     parser.add_argument("--point-mm", type=float, nargs=3, required=True, metavar=("X", "Y", "Z"),
                         help="a point inside the lesion, patient LPS mm")
+    # "-1e2" and "-inf" are coordinates, not options (argparse's own pattern takes only -12 and -1.5:
+    # a helper's "--point-mm -1e2 -44.8 -15.6" was told "expected 3 arguments")
+    parser._negative_number_matcher = re.compile(  # noqa: SLF001 - argparse's documented-by-use hook
+        r"^-(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|inf(?:inity)?|nan)$", re.IGNORECASE)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--unvalidated", action="store_true",
-                        help="suggest also on series where the method is not validated (CT, T1, ADC): the line "
+                        help="suggest also on series where the method is not validated (CT, T1 portal, ADC): the line "
                              "may be more than 5 mm off; without it those are refused with the series' figures")
 
 
@@ -48,7 +54,8 @@ def _refusal(note: str) -> dict[str, Any]:
 
 def _describe(stack: StackInfo) -> str:
     b = "" if stack.b_value is None else f" b={stack.b_value:g}"
-    return f"{stack.series_description or stack.series_instance_uid}{b} ({stack.n_slices} slices, {stack.orientation})"
+    slices = f"{stack.n_slices} slice{'' if stack.n_slices == 1 else 's'}"
+    return f"{stack.series_description or stack.series_instance_uid}{b} ({slices}, {stack.orientation})"
 
 
 def matching_stacks(stacks: list[StackInfo], series_uid: str, b_value: float | None) -> list[StackInfo]:
@@ -66,12 +73,31 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float], unvalidat
     caveat = _caveat(stack)
     if caveat and not unvalidated:
         return _refusal(f"{caveat}; --unvalidated to suggest a line anyway")
+    if not all(math.isfinite(v) for v in point_mm):
+        return _refusal(f"the point must be three finite numbers (patient LPS mm), got {list(point_mm)}")
     volume = load_stack(stack)
     geo = volume.geometry
-    k_float, row, col = (float(v) for v in geo.patient_to_index(point_mm))
-    k = int(round(k_float))
-    if not 0 <= k < geo.n_slices or abs(k_float - k) > 0.5 + 1e-6:
-        return _refusal(f"the point is off the stack (slice {k_float:.1f} of 0..{geo.n_slices - 1})")
+    if not geo.measurable:
+        return _refusal(f"cannot measure on this stack: {geo.not_measurable_reason}")
+    # the slice nearest the point along the normal, in mm: a fractional slice index across a gap in the
+    # stack (a missing or unreadable file) spans its width, and a helper's point 31.5 mm from every slice
+    # was measured on the nearest one
+    along = geo.along_normal_mm(point_mm)
+    positions = geo.slice_projections_mm
+    k = int(abs(positions - along).argmin())
+    off = float(along - positions[k])
+    half = 0.5 * max(geo.slice_spacing_mm or 0.0, geo.slice_thickness_mm or 0.0)
+    lo, hi = float(positions.min()), float(positions.max())
+    if abs(off) > half + 1e-6:
+        where = ("off the stack" if not lo - half <= along <= hi + half
+                 else "between two slices of the stack, in a gap (a slice missing or not read?)")
+        return _refusal(f"the point is {abs(off):.1f} mm from the nearest slice (at {positions[k]:.1f} mm along the "
+                        f"normal; slices every {geo.slice_spacing_mm or 0:.1f} mm from {lo:.1f} to {hi:.1f}): {where}")
+    row, col = geo.pixel_on_slice(point_mm, k)
+    if not (-0.5 <= row <= geo.rows - 0.5 and -0.5 <= col <= geo.columns - 0.5):
+        return _refusal(f"the point is outside the image (pixel row {row:.1f}, column {col:.1f} of a "
+                        f"{geo.rows} x {geo.columns} image)")
+    row, col = min(max(row, 0.0), geo.rows - 1.0), min(max(col, 0.0), geo.columns - 1.0)
     result = suggest_diameter(volume, k, (row, col), params_for(stack.role))
     if isinstance(result, Refusal):
         return _refusal(result.reason)
@@ -85,7 +111,8 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float], unvalidat
             "slice_position_mm": round(float(geo.slice_projections_mm[s.slice_index]), 3),
             "method": "suggested", "confidence": s.confidence,
             "note": f"{s.method} on slice {s.slice_index} (clicked {k}; diameters by slice {tried} mm)"
-                    + (f"; {caveat}: check the line" if caveat else "")}
+                    + (f"; {caveat}: check the line" if caveat else "")
+                    + ("; the stack: " + "; ".join(stack.warnings) if stack.warnings else "")}
 
 
 def _caveat(stack: StackInfo) -> str:
@@ -114,13 +141,37 @@ def _caveat(stack: StackInfo) -> str:
             f"worst {worst:+.1f} mm over every click (the rule: within 3 mm or a refusal)")
 
 
+def _none_found(result: Any, series_uid: str, b_value: float | None) -> str:
+    """Why no stack matches: the series' b-values when it has some, else what the index set aside
+    (files it could not use, its warnings), which ``lesionlab index`` says too."""
+    series = [s for s in result.stacks if s.series_instance_uid == series_uid]
+    if series:
+        present = sorted({s.b_value for s in series if s.b_value is not None})
+        there = ", ".join(f"{v:g}" for v in present) if present else "none (not a diffusion series)"
+        return f"no stack of series {series_uid} at b={b_value:g}; its b-values: {there}"
+    why = [f"{Path(s.path).name}: {s.reason}" for s in result.skipped][:3] + list(result.warnings)[:2]
+    more = len(result.skipped) - min(len(result.skipped), 3)
+    said = "; ".join(why) + (f"; and {more} more file(s) not used" if more else "")
+    return (f"no stack of series {series_uid} among the {len(result.stacks)} stack(s) found"
+            + (f" (what was set aside: {said})" if said else ""))
+
+
+def _several(found: list[StackInfo]) -> str:
+    """Several stacks of the series (and b-value): what tells them apart, and how to choose."""
+    listed = "; ".join(map(_describe, found))
+    if len({s.b_value for s in found}) == len(found) and all(s.b_value is not None for s in found):
+        return f"several stacks match; give --b-value to choose: {listed}"
+    return (f"the series holds {len(found)} stacks that neither the series UID nor the b-value tells apart (temporal "
+            f"positions, repeats or orientations: {listed}); suggest cannot choose among them")
+
+
 def run(args: argparse.Namespace) -> int:
     result = index_path(args.path)
     found = matching_stacks(list(result.stacks), args.series_uid, args.b_value)
     if not found:
-        out = _refusal(f"no stack of series {args.series_uid}" + ("" if args.b_value is None else f" at b={args.b_value:g}"))
+        out = _refusal(_none_found(result, args.series_uid, args.b_value))
     elif len(found) > 1:
-        out = _refusal("several stacks match; give --b-value to choose: " + "; ".join(map(_describe, found)))
+        out = _refusal(_several(found))
     else:
         out = suggest_at(found[0], tuple(args.point_mm), unvalidated=args.unvalidated)
     if args.json:

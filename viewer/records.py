@@ -154,6 +154,9 @@ class ImageHeader:
     accession_number: str = ""  # AccessionNumber (the SR of a measurement repeats the study's)
     referring_physician_name: str = ""  # ReferringPhysicianName, DICOM PN text
     study_id: str = ""  # StudyID
+    #: the header's RescaleSlope was 0 (read as 1, as viewers do: 0 would make every pixel the intercept);
+    #: the stack says so in its warnings
+    rescale_slope_zero: bool = False
 
 
 class NonImageKind(str, Enum):

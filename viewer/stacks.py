@@ -200,6 +200,10 @@ def make_stack(label: str, imgs: Sequence[ImageHeader], extra_warnings: Sequence
         positions, spacing, source, thickness, first.gantry_tilt_deg)
     ordered = tuple(imgs[int(i)] for i in order)
     warnings = list(extra_warnings) + list(geo.warnings)
+    zero_slope = sum(h.rescale_slope_zero for h in imgs)
+    if zero_slope:  # read as 1: said, not silent (a helper's copy with slope 0 measured as if nothing were wrong)
+        warnings.append(f"RescaleSlope 0 in {zero_slope} of {len(imgs)} image(s), read as 1 (a slope of 0 would make "
+                        "every pixel the intercept): check the values")
     if not geo.measurable:
         warnings.append(f"not measurable in mm: {geo.not_measurable_reason}")
     if len(thicknesses) > 1:

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from app.cli import main
@@ -157,3 +158,46 @@ def test_a_series_whose_small_lesions_break_the_rule_is_not_validated(monkeypatc
     says = _caveat(SimpleNamespace(role=Role.MR_T1_ARTERIAL, b_value=None))  # type: ignore[arg-type]
     assert says.startswith("not validated on mr_t1_arterial: on the sample phantoms lesions of 5-10 mm are measured "
                            "up to +8.4 mm off (11 of 172 clicks more than 5 mm)"), says
+
+
+def test_hostile_points_gaps_and_b_values_are_refusals_that_say_why(sample_dicom: Path, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A helper's hostile inputs: a NaN or infinite coordinate gave a traceback; "-1e2" was taken for an
+    option; a point in a 77 mm gap of the stack (files missing) was measured on a slice 31.5 mm away; a
+    wrong b-value did not say which there are. Each is now a refusal (exit 0) that says why."""
+    import shutil
+
+    folder, uid, lesion, _ = _case(sample_dicom)
+    centre = lesion["centre_mm"]["mr"]
+    for bad in ("nan", "inf", "-inf"):
+        out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "800", "--point-mm", bad,
+                   str(centre[1]), str(centre[2]))
+        assert out["diameter_mm"] is None and out["note"].startswith("the point must be three finite numbers"), out
+    out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "800", "--point-mm", "-1e2",
+               str(centre[1]), str(centre[2]))  # parsed as a number (a point beside the lesion)
+    assert "expected" not in out["note"]
+    out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "799.9", "--point-mm", *map(str, centre))
+    assert out["note"].endswith("at b=799.9; its b-values: 0, 800"), out["note"]
+    # a gap: the T2 FS series without its middle files
+    truth = json.loads((sample_dicom / "ground_truth" / "LLSYN001.json").read_text())
+    mr = next(e for e in truth["exams"] if e["exam_id"] == "mr")
+    t2 = next(s for s in mr["series"] if s["role"] == "mr_t2fs")
+    files = sorted((sample_dicom / t2["folder"]).glob("*.dcm"))
+    gap = tmp_path / "gap"
+    gap.mkdir()
+    for f in files[:10] + files[20:]:
+        shutil.copy(f, gap / f.name)
+    from viewer.index import index_path
+    from viewer.loader import load_stack
+
+    (stack,) = index_path(gap, workers=1).stacks
+    geo = load_stack(stack, workers=1).geometry
+    positions = sorted(geo.slice_projections_mm)
+    step = min(b - a for a, b in zip(positions, positions[1:]))
+    a, b = next((a, b) for a, b in zip(positions, positions[1:]) if b - a > 2 * step)
+    middle = (a + b) / 2.0
+    normal = geo.normal
+    point = [float(v) for v in np.asarray(centre, float) + (middle - float(np.asarray(centre) @ normal)) * normal]
+    out = _run(capsys, str(gap), "--series-uid", t2["series_instance_uid"], "--point-mm", *map(str, point))
+    assert out["diameter_mm"] is None and "in a gap" in out["note"], out["note"]
+    assert f"the point is {(b - a) / 2:.1f} mm from the nearest slice" in out["note"], out["note"]

@@ -91,6 +91,16 @@ class TestHeaderValues:
         assert r.stacks[0].n_slices == 2
         assert r.skipped[0].reason == f"{tag} {value:g} is not a usable number: the pixel values cannot be rescaled"
 
+    def test_a_zero_rescale_slope_is_read_as_one_and_said(self, tmp_path: Path) -> None:
+        """A helper's copy with RescaleSlope 0 was measured as if nothing were wrong: it is read as 1 (a
+        slope of 0 makes every pixel the intercept) and the stack says so."""
+        r = index_path_of(tmp_path, slope=1, intercept=0, per_slice=[{"RescaleSlope": 0}, {}, {}])
+        (stack,) = r.stacks
+        assert stack.n_slices == 3 and not r.skipped
+        assert any(w.startswith("RescaleSlope 0 in 1 of 3 image(s), read as 1") for w in stack.warnings), stack.warnings
+        (clean,) = index_path_of(tmp_path / "clean", slope=1, intercept=0).stacks
+        assert not any("RescaleSlope" in w for w in clean.warnings)
+
     def test_nan_b_value_is_no_b_value(self, tmp_path: Path) -> None:
         (stack,) = index_path_of(tmp_path, modality="MR", extra={"DiffusionBValue": NAN}).stacks
         assert stack.b_value is None

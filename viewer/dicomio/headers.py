@@ -359,6 +359,7 @@ def _one_header(ref: FileRef, frame: int, a: Attrs, pixel: PixelFormat, *, enhan
         slice_thickness_mm=_first(a.numbers(0x00180050)),
         gantry_tilt_deg=_first(a.numbers(0x00181120)),
         rescale_slope=_rescale(a, 0x00281053, "RescaleSlope", 1.0),
+        rescale_slope_zero=(a.numbers(0x00281053) or (None,))[0] == 0.0,
         rescale_intercept=_rescale(a, 0x00281052, "RescaleIntercept", 0.0),
         window_center=_first(a.numbers(0x00281050)), window_width=_first(a.numbers(0x00281051)),
         b_value=b, b_value_source=b_source,
