@@ -326,7 +326,7 @@ class LineGesture(ReadingGesture):
             # shown, not gone past: the reader looks at the line where it was put (a reader's check clicked a
             # kidney and the reading moved on to the next series while the 53.9 mm line lay five slices away);
             # Enter keeps it and goes on, as does any next action (it is recorded), Ctrl+Z takes it back
-            extra += "; Enter keeps it and goes on, drag an end to edit"
+            extra = "; Enter keeps it and goes on, drag an end to edit" + extra  # first: what to do now
         self.say(f"{lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
         if not twice and method is not MeasurementMethod.SUGGESTED:
             # on to the next series; a line on another lesion's stays in view, to be undone or kept

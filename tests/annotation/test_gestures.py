@@ -120,7 +120,7 @@ def test_a_suggestion_is_shown_where_it_was_put_and_the_reading_does_not_move_on
     ctx.suggest = lambda v, pos: Suggestion(v.slice_index, (pos[0], pos[1] - 6), (pos[0], pos[1] + 6), {"algo": "x"})
     line = LineGesture(ctx)
     gesture(line, view, [(30, 40)])
-    assert measured == [] and ctx.messages[-1].endswith("Enter keeps it and goes on, drag an end to edit")
+    assert measured == [] and "; Enter keeps it and goes on, drag an end to edit" in ctx.messages[-1]
     ctx.selection.new_lesion()
     gesture(line, view, [(60, 10), (60, 30)])
     assert measured == [view]

@@ -102,7 +102,7 @@ def test_on_a_series_the_method_is_not_validated_on_a_refusal_unless_asked(sampl
     ("mr_dwi", 800.0, ""),
     ("mr_t2fs", None, ""),
     ("mr_t1_portal", None, "not validated on mr_t1_portal: on the sample phantoms mean error"),
-    ("mr_t1_arterial", None, ""),
+    ("mr_t1_arterial", None, "not validated on mr_t1_arterial: on the sample phantoms mean error"),
     ("mr_t2", None, "not validated on mr_t2"),
 ])
 def test_what_is_validated(role: str | None, b_value: float | None, says: str) -> None:

@@ -17,6 +17,7 @@ from annotation.records import Measurement
 from annotation.store import ReadingStore
 from annotation.vocab import MeasurementMethod
 from app.main_window import MainWindow
+from app.suggester import OFFERED_ROLES
 from viewer.records import READING_ROLES, Role
 
 from tests.app.conftest import READER, drag, make_window, open_pair, press
@@ -84,6 +85,15 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     assert w.reading.layout.active != DWI_CELL, w.status.text()
     assert w.status.text().startswith(f"{lid} on DWI b800: {m.diameter_mm:.1f} mm kept; next: {lid} on "), \
         w.status.text()
+    # where one-click is not offered, the next series' status says to drag there (a reader's check clicked on
+    # T1 portal and was refused)
+    nxt = w.reading.layout.active
+    if READING_ROLES[nxt] not in OFFERED_ROLES:
+        assert w.status.text().endswith("(one-click diameters are not offered there: drag the diameter)")
+    press(w, qtbot, "undo")  # Undo names what it takes back as a suggestion, redo puts it back
+    assert w.status.text() == f"undone: {lid} on DWI b800: suggested", w.status.text()
+    press(w, qtbot, "redo")
+    assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) == m
     # the lesion grid tells a suggested value from a drawn one: italic, and its tooltip says so
     table = w.docks.lesion_panel.table
     row_of = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == lid)
@@ -246,31 +256,23 @@ def test_a_low_b_stack_dropped_on_the_dwi_cell_is_read_on_nothing(window: MainWi
     assert isinstance(w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI), Measurement)
 
 
-def test_t1_arterial_is_offered_since_its_small_lesions_keep_the_rule(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]
-                                                                       sample_dicom: Path) -> None:
-    """T1 arterial meets the goals on lesions of 10 mm or more; since v7 its lesions of 5-10 mm keep
-    the rule too (none over 5 mm: the two measured with a vessel beside them are refused by the 12 %
-    off-ellipse limit): a click at a lesion's centre there gives a suggested line within 3 mm."""
-    from app.suggester import OFFERED_ROLES
+def test_t1_arterial_is_not_offered_since_a_click_on_the_largest_slice_broke_the_rule(  # type: ignore[no-untyped-def]
+        window: MainWindow, qtbot, sample_dicom: Path) -> None:
+    """T1 arterial meets the mean-error goal, but a helper clicked LLSYN001 L03 (10.6 mm, pressed against
+    a portal vein) at its centre on its largest slice and got +4.6 mm on every click: the bench now
+    clicks the truth's slice too, its worst over every click is beyond 3 mm, and the window refuses a
+    click there with the figures; nothing is recorded."""
+    from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM
 
-    assert Role.MR_T1_ARTERIAL in OFFERED_ROLES
+    mae, goal, worst = SAMPLE_ERROR_MM[Role.MR_T1_ARTERIAL]
+    assert Role.MR_T1_ARTERIAL not in OFFERED_ROLES and mae <= goal and worst > 3.0
     w = window
     lid = _new_lesion_clicked_at_its_centre(w, qtbot, sample_dicom, Role.MR_T1_ARTERIAL)
-    got = w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_T1_ARTERIAL)
-    assert isinstance(got, Measurement) and got.method is MeasurementMethod.SUGGESTED, (got, w.status.text())
-    truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
-    lesion = next(les for les in truth["lesions"] if les["id"] == LESION)
-    assert abs(got.diameter_mm - lesion["series"]["mr_t1_arterial"]["axial_diameter_on_slice_mm"]) <= 3.0
-    # Enter keeps it and the reading goes on to the next series, T1 portal, where one-click is not offered:
-    # the status says to drag there (a reader's check clicked on it and was refused)
-    assert w.reading.layout.active == READING_ROLES.index(Role.MR_T1_ARTERIAL)
-    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Enter)
-    assert w.reading.layout.active == READING_ROLES.index(Role.MR_T1_PORTAL)
-    assert w.status.text().endswith(f"next: {lid} on T1 portal (one-click diameters are not offered there: drag the "
-                                    f"diameter)"), w.status.text()
-    press(w, qtbot, "undo")  # Undo names what it takes back as a suggestion
-    assert w.status.text() == f"undone: {lid} on T1 arterial: suggested", w.status.text()
     assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_T1_ARTERIAL) is None
+    assert w.status.text() == (
+        "no suggestion, drag to draw the diameter by hand: one-click diameters are offered on T2 FS and DWI b800 "
+        f"only; on T1 arterial the sample phantoms give a mean error of {mae:.1f} mm (goal {goal:g} mm), worst "
+        f"{worst:+.1f} mm (goal 3 mm)"), w.status.text()
 
 
 def test_a_series_whose_small_lesions_break_the_rule_is_refused_with_that_figure(  # type: ignore[no-untyped-def]

@@ -337,3 +337,42 @@ def test_a_structure_followed_far_from_the_click_while_it_grows_is_refused(volum
     assert "(54.1 mm, at -116.5 mm) lies 45 mm from the slice clicked" in s.reason, s.reason
     off = suggest_diameter(vol, k, at, replace(params_for(Role.MR_T1_ARTERIAL), max_reach=0.0))
     assert isinstance(off, Suggestion) and off.slice_index == k - 9, off  # the rule off: nine slices away
+
+
+def test_a_lost_slice_that_is_the_one_clicked_is_named_as_such(outcomes: list[bs.Outcome]) -> None:
+    """A refusal for a slice where the lesion may be longest but its boundary is not found named the
+    slice clicked "the neighbouring slice at -21.4 mm" (a reader's check read the position of the slice
+    on the screen): it says "the slice clicked" there, and the reason without "on the slice clicked"
+    twice."""
+    lost = [o for o in outcomes if o.note.startswith("the lesion may be longest on ")]
+    clicked = [o for o in lost if o.note.startswith("the lesion may be longest on the slice clicked at ")]
+    assert clicked, [o.note for o in lost]
+    for o in clicked:
+        assert "on the slice clicked, " not in o.note, o.note
+    o = next(o for o in clicked if (o.case.patient, o.case.lesion, o.case.role) == ("LLSYN003", "L04", "ct_portal"))
+    position = o.case.volume.geometry.slice_projections_mm[o.case.click_slice]
+    assert o.note.startswith(f"the lesion may be longest on the slice clicked at {position:.1f} mm, where its boundary "
+                             "is not found: no contrast at the click"), o.note
+
+
+def test_the_lesion_against_a_vein_clicked_on_its_largest_slice_keeps_t1_arterial_off(
+        volumes: Callable[[str, str], Any], sample_dicom: Path) -> None:
+    """A helper clicked LLSYN001 L03 (10.6 mm, pressed against a small portal vein branch that runs
+    obliquely through the slices) at its centre on T1 arterial's largest slice: the outline holds the
+    vein's section too, 14.8 mm on an ellipse with 11 % of its rays off (under the 12 % limit; a good
+    measurement of the same lesion in a validation realisation leaves 11 % too), +4.6 mm. The bench's
+    clicks next to that slice are refused (the split rule), so no figure had shown it; since the bench
+    clicks the truth's slice too, T1 arterial's worst over every click is beyond 3 mm and the window does
+    not offer it. When this is measured within 3 mm or refused, the offer can be looked at again."""
+    from app.suggester import OFFERED_ROLES, params_for
+    from viewer.records import Role
+    from viewer.segment import Suggestion, suggest_diameter
+
+    truth = bs.truth("LLSYN001", sample_dicom)
+    lesion = next(les for les in truth["lesions"] if les["id"] == "L03")
+    entry = lesion["series"]["mr_t1_arterial"]
+    vol = volumes("LLSYN001", "mr_t1_arterial")
+    k = entry["slice_index"]
+    s = suggest_diameter(vol, k, vol.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k), params_for(Role.MR_T1_ARTERIAL))
+    assert isinstance(s, Suggestion) and s.diameter_mm - entry["axial_diameter_on_slice_mm"] > 3.0, s
+    assert Role.MR_T1_ARTERIAL not in OFFERED_ROLES

@@ -62,6 +62,11 @@ def smoothing_px(spacing: tuple[float, float], p: SuggestParams) -> tuple[float,
     return max(p.smooth_mm / spacing[0], p.min_px), max(p.smooth_mm / spacing[1], p.min_px)
 
 
+class Unsegmentable(Exception):
+    """The pixels round the click are no image the method can read (NaN or infinite values, values
+    beyond float32's range): :func:`viewer.segment.suggest_diameter` makes it a refusal."""
+
+
 class Window:
     """The denoised window of one slice around a point, with its pixel spacing."""
 
@@ -73,7 +78,17 @@ class Window:
         r, c = int(round(at[0])), int(round(at[1]))
         self.r0, self.c0 = max(0, r - hr), max(0, c - hc)
         r1, c1 = min(image.shape[0], r + hr + 1), min(image.shape[1], c + hc + 1)
-        self.raw = np.asarray(image[self.r0:r1, self.c0:c1], dtype=np.float32)
+        with np.errstate(over="ignore"):  # beyond float32: infinite, refused below
+            self.raw = np.asarray(image[self.r0:r1, self.c0:c1], dtype=np.float32)
+        if not np.isfinite(self.raw).all():  # NaN, infinite, or beyond float32 (a float64 of 1e300)
+            raise Unsegmentable("the image holds values that are not numbers (NaN or infinite, or beyond float32's "
+                                f"range) within {p.roi_radius_mm:.0f} mm of the click")
+        big = float(np.abs(self.raw).max()) if self.raw.size else 0.0
+        if big > 1e5 and float(np.ptp(self.raw)) < 1e-4 * big:
+            # float32 cannot resolve a histogram of values this large against their spread (a float32
+            # image offset by -1e7 raised numpy's "too many bins")
+            raise Unsegmentable(f"the values round the click ({big:.3g}) are too large against their spread "
+                                f"({float(np.ptp(self.raw)):.3g}) to be read in single precision")
         self._sigma = smoothing_px(spacing, p)
 
     @cached_property

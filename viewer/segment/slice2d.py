@@ -100,9 +100,13 @@ def ellipse_points(e: Ellipse, origin: tuple[float, float], spacing: tuple[float
 
 
 def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestParams,
-            region: np.ndarray | None = None) -> SliceOutline | str:
+            region: np.ndarray | None = None, own_part: bool = False) -> SliceOutline | str:
     """Steps 5 and 6: the boundary from rays out of the region's centre (the region grown from the
-    seed at the levels' threshold unless given), or why there is none."""
+    seed at the levels' threshold unless given), or why there is none. ``own_part``: the seed is a
+    point the reader clicked (or a centre found from it on the same slice), and the centre is the
+    deepest point of the part of the region that holds it (:func:`seed_peak`); following a lesion
+    onto another slice from the centre before, the region's deepest point (a centre that moves there
+    to another structure ends the lesion, :mod:`viewer.segment.across`)."""
     if region is None:
         region = grow(win.sm, seed, levels.sign, levels.threshold,
                       ceiling=levels.lesion + p.beyond_ratio * (levels.lesion - levels.liver))
@@ -113,7 +117,11 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
         region = _without_brighter_neighbours(win, seed, levels, region, p)
     box = bounding_box(region)
     deep = ndi.distance_transform_edt(region[box], sampling=(rs, cs))
-    br, bc = np.unravel_index(int(np.argmax(deep)), deep.shape)
+    if own_part:
+        br, bc = seed_peak(deep, (seed[0] - box[0].start, seed[1] - box[1].start), max(rs, cs))
+    else:
+        top = np.unravel_index(int(np.argmax(deep)), deep.shape)
+        br, bc = int(top[0]), int(top[1])
     opened = np.zeros_like(region)
     opened[box] = _opened(region[box], deep, p.opening * float(deep[br, bc]), (rs, cs), (int(br), int(bc)))
     region, cr, cc = opened, int(br) + box[0].start, int(bc) + box[1].start
@@ -361,6 +369,39 @@ def _without_brighter_neighbours(win: Window, seed: tuple[float, float], levels:
     kept: np.ndarray = np.zeros_like(region)
     kept[box] = fill_holes(basins == 1)
     return kept
+
+
+def seed_peak(deep: np.ndarray, seed: tuple[float, float], prominence_mm: float) -> tuple[int, int]:
+    """The deepest point of the part of a region that holds ``seed`` (``deep``: the region's distance
+    map, mm). Up the distance map from the seed, then on to a deeper point wherever the way there
+    does not go down by ``prominence_mm`` or more: when that leads to the region's deepest point
+    (the first in raster order), it is the centre, as before; when it stops on a peak of its own,
+    the seed lies in a part joined to the rest by a neck narrower than the part by that much (a
+    lesion joined by a vessel to another lesion as deep as it, which was measured instead of the
+    one clicked, or refused), and that part's peak is the centre. A seed outside the region (a
+    click beside it): the deepest point of all."""
+    top = np.unravel_index(int(np.argmax(deep)), deep.shape)
+    deepest = (int(top[0]), int(top[1]))
+    r, c = int(round(seed[0])), int(round(seed[1]))
+    if not (0 <= r < deep.shape[0] and 0 <= c < deep.shape[1]) or deep[r, c] <= 0:
+        return deepest
+    while True:  # steepest ascent, 8-connected
+        r0, r1, c0, c1 = max(r - 1, 0), min(r + 2, deep.shape[0]), max(c - 1, 0), min(c + 2, deep.shape[1])
+        k = int(np.argmax(deep[r0:r1, c0:c1]))
+        nr, nc = r0 + k // (c1 - c0), c0 + k % (c1 - c0)
+        if deep[nr, nc] <= deep[r, c]:
+            break
+        r, c = nr, nc
+    while True:  # past saddles shallower than the prominence
+        labels, _ = ndi.label(deep > deep[r, c] - prominence_mm, structure=np.ones((3, 3), bool))
+        part = labels == labels[r, c]
+        if part[deepest]:
+            return deepest
+        k = int(np.argmax(np.where(part, deep, -1.0)))
+        nr, nc = k // deep.shape[1], k % deep.shape[1]
+        if deep[nr, nc] <= deep[r, c]:
+            return r, c
+        r, c = nr, nc
 
 
 def _opened(region: np.ndarray, deep: np.ndarray, radius_mm: float, spacing: tuple[float, float],

@@ -15,6 +15,7 @@ distance (on an ellipse, its major axis, drawn through the ellipse's own centre)
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -22,11 +23,14 @@ import numpy as np
 from viewer.segment.across import (JOINED, from_a_tip, fuller_neighbour, inside_outline, lesion_ends,
                                    measure, moved_mm, near_outline, through_slices)
 from viewer.segment.around import stands_out_sd, with_beyond
-from viewer.segment.levels import LESION_ENDS, Levels, Window, find_levels
+from viewer.segment.levels import LESION_ENDS, Levels, Unsegmentable, Window, find_levels
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams, VolumeLike
 from viewer.segment.slice2d import FAINTER_SHELL, OPPOSITE_RIM, SliceOutline, outline
 
 
+#: The search window's half-width at most (pixels): 50 mm at 0.025 mm pixels. Finer pixels are no CT
+#: or MR image's, and the window's cost grows as its square.
+MAX_WINDOW_PX = 2000
 #: Why a lesion under ``min_pixels_across`` is refused (the message's core).
 SMALL = "too small on this series"
 #: How the refusal begins when what is found on few slices holds mostly liver over the disc of its diameter.
@@ -61,20 +65,30 @@ def _on_slice(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tupl
 
 
 def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
-           p: SuggestParams) -> tuple[Levels, SliceOutline] | str:
-    """The lesion's levels and outline on slice ``k`` from a click at ``at``, or why not."""
+           p: SuggestParams, clicked: bool = True) -> tuple[Levels, SliceOutline] | str:
+    """The lesion's levels and outline on slice ``k`` from a click at ``at``, or why not (``clicked``:
+    ``at`` is the reader's point or a centre found from it on that slice, whose part of the region is
+    the lesion; False: the centre followed from another slice)."""
     win = Window(volume.array[k], at, spacing, p)
     found = find_levels(win, win.local(at), p)
     if isinstance(found, str):
         return found
-    o = outline(win, win.local(at), found[0], p, found[1])
+    o = outline(win, win.local(at), found[0], p, found[1], own_part=clicked)
     return o if isinstance(o, str) else (found[0], o)
 
 
 def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
                      params: SuggestParams | None = None) -> Suggestion | Refusal:
     """The longest axial diameter of the lesion under ``at`` = (row, col) on ``slice_index``."""
-    return _suggest(volume, slice_index, at, params or SuggestParams(), from_a_tip_again=True)
+    p = params or SuggestParams()
+    if isinstance(slice_index, bool) or not isinstance(slice_index, (int, np.integer)):
+        return _refuse(f"a slice index is a whole number, got {slice_index!r}", p)
+    if not all(math.isfinite(float(v)) for v in at):
+        return _refuse(f"the click is not a point of the image ({at!r})", p)
+    try:
+        return _suggest(volume, int(slice_index), at, p, from_a_tip_again=True)
+    except Unsegmentable as exc:
+        return _refuse(str(exc), p)
 
 
 def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: SuggestParams,
@@ -90,14 +104,26 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     if not (0 <= at[0] <= geo.rows - 1 and 0 <= at[1] <= geo.columns - 1):
         return _refuse("the click is outside the image", p)
     spacing = (geo.row_spacing_mm, geo.column_spacing_mm)
+    if p.roi_radius_mm / min(spacing) > MAX_WINDOW_PX:
+        # a helper's copy with 1e-5 mm pixels took 12 minutes (1e-9: 71 GiB asked): no image the method knows
+        return _refuse(f"pixels of {min(spacing):.3g} mm: the method's {2 * p.roi_radius_mm:.0f} mm window would be "
+                       f"{2 * p.roi_radius_mm / min(spacing):.3g} pixels across (over {2 * MAX_WINDOW_PX})", p)
     clicked = slice_index
+    positions = geo.slice_projections_mm
+    typical = geo.slice_spacing_mm or 0.0
+
+    def gap(a: int, b: int) -> bool:
+        """Slices ``a`` and ``b`` lie further apart than 1.5 steps: a slice missing between them (a file
+        not read, a gap in the acquisition). A lesion is not followed across it (a helper's point in a
+        77 mm gap was measured on a slice 31.5 mm away)."""
+        return bool(typical) and abs(float(positions[a] - positions[b])) > 1.5 * typical
     start = _start(volume, slice_index, at, spacing, p)
     start_failure = start if isinstance(start, str) else ""
     if isinstance(start, str):
         # the clicked slice may hold only the lesion's tip (partial volume): the lesion's fuller
         # slices are next to it, under the same point
         for k in (slice_index - 1, slice_index + 1):
-            if 0 <= k < n and volume.loaded[k]:
+            if 0 <= k < n and volume.loaded[k] and not gap(slice_index, k):
                 other = _start(volume, k, at, spacing, p)
                 if not isinstance(other, str) and near_outline(other[1], at, spacing, max(spacing)):  # under the click
                     start, slice_index = other, k
@@ -151,8 +177,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 if step > p.slices_growing or before_last not in found or sizes[last] <= sizes[before_last]:
                     searched[direction] = (last, centre)  # whether it ends beyond them is looked at when asked
                     break
-            if not 0 <= k < n or not volume.loaded[k]:
-                break
+            if not 0 <= k < n or not volume.loaded[k] or gap(k - direction, k):
+                break  # as the stack's edge: the lesion may go on (beyond a gap, a slice missing or not read)
             followed = look(k, centre)
             before = sizes[k - direction]
             if followed == LESION_ENDS and p.own_core_size \
@@ -167,7 +193,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 # half the click's contrast or more (not the lesion's faint tip through the slab: LLSYN002
                 # L05 on b800, 15.8 mm at a fifth of it beyond its 15.6 mm section), with an elliptical
                 # edge, at least as long as the slice before
-                own = _start(volume, k, centre, spacing, p)
+                own = _start(volume, k, centre, spacing, p, clicked=False)
                 if not isinstance(own, str) and own[0].sign == levels.sign and own[1].ellipse is not None \
                         and levels.sign * (own[0].threshold - levels.liver) > 0 \
                         and abs(own[0].lesion - own[0].liver) >= 0.5 * abs(levels.lesion - levels.liver) \
@@ -175,9 +201,9 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                     followed = own[1]
             if isinstance(followed, str) and not lesion_ends(followed):
                 # the click's levels do not hold there (a fainter or brighter section): its own
-                own = _start(volume, k, centre, spacing, p)
+                own = _start(volume, k, centre, spacing, p, clicked=False)
                 if isinstance(own, str) and moved_mm(at, centre, spacing) > max(spacing):
-                    own = _start(volume, k, at, spacing, p)  # from the click, inside the lesion there too
+                    own = _start(volume, k, at, spacing, p, clicked=False)  # from the click, inside the lesion there too
                 if isinstance(own, str):
                     lost[direction] = (k, followed)
                 else:
@@ -220,7 +246,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 if k not in beyond:
                     nxt = k + direction
                     there = look(nxt, centre) \
-                        if 0 <= nxt < n and volume.loaded[nxt] else None
+                        if 0 <= nxt < n and volume.loaded[nxt] and not gap(k, nxt) else None
                     beyond[k] = isinstance(there, str) and lesion_ends(there)
                 return beyond[k]
         return False
@@ -231,7 +257,6 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
     longest = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
     best, gave_way = fuller_neighbour(found, ends, holds, longest, sizes, p, frozenset(split))
-    positions = geo.slice_projections_mm
     # a slab whose edge just touches the lesion's pole lies its half-thickness beyond it, and the slice
     # nearest the middle up to half a step from it: a click on the tip's slice of a round lesion is
     # then half its length from the slice measured
@@ -257,7 +282,11 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         if any(b + direction == k and sizes.get(b - direction, 0.0) <= sizes[b] for b in {best, longest}):
             # the slice named by its position along the normal, as the viewport's "Pos" shows it
             # (a viewer numbers its slices its own way)
-            return _refuse(f"the lesion may be longest on the neighbouring slice at {geo.slice_projections_mm[k]:.1f} mm, "
+            # (the slice clicked named as such: a reader's check read "the neighbouring slice at -21.4 mm"
+            # for the slice clicked, its position on the screen)
+            where = "the slice clicked" if k == clicked else "the neighbouring slice"
+            why = why.removeprefix("on the slice clicked, ") if k == clicked else why
+            return _refuse(f"the lesion may be longest on {where} at {geo.slice_projections_mm[k]:.1f} mm, "
                            f"where its boundary is not found: {why}", p, lost_slice_index=k)
     if best in split:
         k, part, moved = split[best]
@@ -321,6 +350,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
               "beyond_edge": [round(v, 3) for v in final.beyond], "clicked_slice": clicked,
               "levels_from_slice": slice_index, "levels_from_tip": None, "gave_way": gave_way,
               "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
+    # the line as suggested, kept in the record when the reader edits it (``suggested_edited``): how much
+    # readers edit a suggestion can then be measured (a reader's check found it lost after an edit)
+    record.update(suggested_diameter_mm=round(d, 3), suggested_p1=[round(float(v), 3) for v in p1],
+                  suggested_p2=[round(float(v), 3) for v in p2])
     if d > p.max_diameter_mm:
         return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
     if d < p.min_diameter_mm:
