@@ -302,6 +302,8 @@ class LineGesture(ReadingGesture):
 
         if not self.run(command):
             return True
+        if slice_index != view.slice_index:  # a suggestion on another slice: the view goes to its line
+            view.model.set_index(slice_index)
         m = self.reading.project.lesions[(*sel.pair, self.reading.reader, lesion_id)].observation(role)
         assert isinstance(m, Measurement)
         sel.pick(Picked(lesion_id=lesion_id, role=role, fresh=True))
@@ -377,10 +379,21 @@ class LineGesture(ReadingGesture):
                 or line.slice_index >= geo.n_slices:
             return ""
         middle = ((s.p1[0] + s.p2[0]) / 2, (s.p1[1] + s.p2[1]) / 2)
-        apart = math.dist(geo.index_to_patient(s.slice_index, *middle), geo.index_to_patient(line.slice_index, *line.middle))
+        here = geo.index_to_patient(s.slice_index, *middle)
+        apart = math.dist(here, geo.index_to_patient(line.slice_index, *line.middle))
         length = geo.distance_mm(s.p1, s.p2)
         if apart <= 0.5 * max(length, line.diameter_mm):
             return ""
+        sel = self.selection
+        assert sel.pair is not None
+        for other in self.reading.project.lesions_of(*sel.pair, self.reading.reader):  # measured already?
+            theirs = other.observation(role)
+            if other.lesion_id != lesion_id and isinstance(theirs, Measurement) and theirs.stack_key == line.stack_key \
+                    and theirs.slice_index < geo.n_slices \
+                    and math.dist(here, geo.index_to_patient(theirs.slice_index, *theirs.middle)) \
+                    < 0.5 * min(length, theirs.diameter_mm):
+                return (f"what is found here is {other.lesion_id}'s, measured on {role_label(role)} "
+                        f"({theirs.diameter_mm:.1f} mm): click its line to pick it")
         return (f"what is found here ({length:.1f} mm) lies {apart:.0f} mm from {lesion_id}'s line on {role_label(role)} "
                 f"({line.diameter_mm:.1f} mm): another lesion? N for a new lesion, or drag to redraw {lesion_id} here")
 

@@ -28,6 +28,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from viewer.index import index_path
 from viewer.records import StackInfo
 
@@ -84,16 +86,22 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float], unvalidat
     # stack (a missing or unreadable file) spans its width, and a helper's point 31.5 mm from every slice
     # was measured on the nearest one
     along = geo.along_normal_mm(point_mm)
-    positions = geo.slice_projections_mm
+    positions = geo.slice_projections_mm  # ascending
     k = int(abs(positions - along).argmin())
-    off = float(along - positions[k])
-    half = 0.5 * max(geo.slice_spacing_mm or 0.0, geo.slice_thickness_mm or 0.0)
-    lo, hi = float(positions.min()), float(positions.max())
-    if abs(off) > half + 1e-6:
-        where = ("off the stack" if not lo - half <= along <= hi + half
-                 else "between two slices of the stack, in a gap (a slice missing or not read?)")
-        return _refusal(f"the point is {abs(off):.1f} mm from the nearest slice (at {positions[k]:.1f} mm along the "
-                        f"normal; slices every {geo.slice_spacing_mm or 0:.1f} mm from {lo:.1f} to {hi:.1f}): {where}")
+    off = abs(float(along - positions[k]))
+    lo, hi = float(positions[0]), float(positions[-1])
+    step = geo.slice_spacing_mm or geo.slice_thickness_mm or 1.0  # one slice of unknown thickness: 1 mm
+    if not lo <= along <= hi:
+        # beyond the end slices: within half a slice (its thickness, or a step) of them
+        if off > 0.5 * max(step, geo.slice_thickness_mm or 0.0) + 1e-6:
+            return _refusal(f"the point is {off:.1f} mm from the nearest slice (at {positions[k]:.1f} mm along the "
+                            f"normal; slices from {lo:.1f} to {hi:.1f} mm): off the stack")
+    else:
+        below = min(int(np.searchsorted(positions, along, side="right")) - 1, len(positions) - 2)
+        if below in geo.spacing_report.gaps and off > 0.5 * step + 1e-6:
+            return _refusal(f"the point is {off:.1f} mm from the nearest slice (at {positions[k]:.1f} mm along the "
+                            f"normal): in a gap of the stack, slices missing between {positions[below]:.1f} and "
+                            f"{positions[below + 1]:.1f} mm (a file not read?)")
     row, col = geo.pixel_on_slice(point_mm, k)
     if not (-0.5 <= row <= geo.rows - 0.5 and -0.5 <= col <= geo.columns - 0.5):
         return _refusal(f"the point is outside the image (pixel row {row:.1f}, column {col:.1f} of a "

@@ -201,7 +201,10 @@ def go_on(state: WorkstationState) -> None:
         return
     role = active_role(state)
     les = _lesion(state, lid)
-    obs = les.observation(role) if les is not None else None
+    if les is None:
+        state.say(f"{lid} is not in this read any more: pick a lesion in the lesion grid, or N for a new one")
+        return
+    obs = les.observation(role)
     if isinstance(obs, Measurement):
         done = f"{lid} on {role_label(role)}: {obs.diameter_mm:.1f} mm kept"
     else:

@@ -8,9 +8,9 @@ C, lobes Shift+R / Shift+L (clearing links moved to Ctrl+Shift+L), a series' sta
 
 Scope: every key works wherever the focus is (the lesion grid, a dock button, the browser),
 except while typing in a text field, which keeps its own keys (Qt gives a focused line edit the
-printable and editing keys first). The scroll keys and Tab are the exception, ``scope="grid"``:
+printable and editing keys first). The scroll keys, Tab and Enter are the exception, ``scope="grid"``:
 they act only when a reading cell has the focus, so that arrows still move in the browser and
-the lesion grid and Tab still walks a form.
+the lesion grid, Tab still walks a form and Enter still opens a study in the browser.
 
 The reader can remap keys in ``shortcuts.json`` in the settings folder (:func:`load_user_keys`):
 ``{"tool_line": ["E", "Ctrl+L"], ...}``; Help -> Shortcuts lists the keys in force.

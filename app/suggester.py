@@ -5,7 +5,7 @@ A click (no drag) with the line tool inside a lesion asks :func:`suggest`; the g
 line as ``suggested`` with the method's parameters (``method_params``), an endpoint dragged later
 makes it ``suggested_edited``, and a refusal leaves the reader to draw by hand with the reason in
 the status bar. When the lesion is longest on a neighbouring slice, the viewport goes to that
-slice, so the line drawn is the one in view.
+slice once the line is recorded, so the line drawn is the one in view.
 """
 
 from __future__ import annotations
@@ -158,8 +158,8 @@ def suggest(view: View, at: tuple[float, float]) -> Suggestion:
     result = suggest_diameter(volume, k, at, params_for(role))
     if isinstance(result, Refusal):
         return Suggestion(k, at, at, result.params, refusal=result.reason)
-    if result.slice_index != k:
-        view.model.set_index(result.slice_index)
+    # the view goes to the line's slice once it is recorded (the gesture does it): a suggestion refused
+    # there (another lesion's) leaves the view where the reader clicked
     return Suggestion(result.slice_index, result.p1, result.p2, {**result.params, "confidence": result.confidence})
 
 

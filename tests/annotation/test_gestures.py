@@ -277,3 +277,25 @@ def test_a_drag_released_off_the_cell_records_nothing_when_zoomed_in(ctx):
     gesture(line, zoomed, [start, (128.0, 60.0), (128.0, 40.0)])
     assert ctx.messages[-1].startswith("the drag ended off the image"), ctx.messages[-1]
     assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL) is None
+
+
+def test_a_suggestion_on_another_measured_lesion_names_it_and_leaves_the_view(ctx, view):
+    """A review: clicking L5, measured already, with L1 current was refused as "another lesion? N for a
+    new lesion" (N would measure it twice), and the view had moved to the suggestion's slice anyway. The
+    refusal names the lesion whose line it is, and the view stays on the slice clicked."""
+    line = LineGesture(ctx)
+    second = ctx.selection.new_lesion()
+    gesture(line, view, [(50, 40), (50, 52)])  # 12 px = 9.6 mm
+    first = ctx.selection.new_lesion()
+    gesture(line, view, [(20, 10), (20, 60)])  # 40 mm
+    ctx.suggest = lambda v, pos: Suggestion(v.slice_index + 1, (50, 40), (50, 52), {"algo": "x"})
+    before = view.slice_index
+    gesture(line, view, [(53, 46)])  # inside the other lesion, off its line, within 40 mm of the current line
+    assert ctx.messages[-1] == (f"no suggestion: what is found here is {second}'s, measured on CT portal (9.6 mm): "
+                                "click its line to pick it"), ctx.messages[-1]
+    assert view.slice_index == before
+    assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", first)].observation(Role.CT_PORTAL).diameter_mm \
+        == pytest.approx(40.0)
+    ctx.selection.set_lesion(second)  # its own lesion: recorded, and the view goes to the line's slice
+    gesture(line, view, [(53, 46)])
+    assert view.slice_index == before + 1, ctx.messages[-1]

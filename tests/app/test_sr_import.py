@@ -283,3 +283,23 @@ def test_frames_of_an_enhanced_multiframe_image_are_told_apart(tmp_path: Path) -
         assert sl is not None and sl.image.frame == frame - 1
         assert sl.index == [i.frame for i in VolumeLoader(stack).images].index(frame - 1)
     assert images.find(ImageRef(cls, uid, 9)) is None
+
+
+def test_suggestion_parameters_from_an_sr_keep_only_lesionlabs_kind_of_values() -> None:
+    """A review: an SR naming lesionlab's algorithm brought free text into method_params
+    ('{"who": "DOE^JOHN, born 1961-02-03"}'), which a pseudonymised export writes as it is; and a
+    truncated JSON refused the whole line. Only numbers, yes/no, lists of numbers, per-slice numbers and
+    single words come in; what is not JSON is no parameters (the line still comes in, as suggested)."""
+    import json
+
+    from viewer.interop.sr_read import _parameters
+
+    ours = {"method": "ellipse_consensus_v10", "threshold": 275.8, "ring_mm": [2.0, 4.0], "levels_from_tip": None,
+            "refuse_irregular": True, "side": "brighter", "diameters_by_slice_mm": {"17": 13.6, "18": 13.8},
+            "suggested_p1": [70.1, 130.5]}
+    assert json.loads(_parameters(json.dumps(ours))) == ours
+    hostile = {**ours, "who": "DOE^JOHN, born 1961-02-03", "note": "Patient Jane Roe", "Name": 3, "x": [["a"]],
+               "deep": {"k": {"n": 1}}, "big": 10 ** 400 if False else 1e308}
+    got = json.loads(_parameters(json.dumps(hostile)))
+    assert "DOE" not in json.dumps(got) and "Roe" not in json.dumps(got) and set(got) == set(ours) | {"big"}
+    assert _parameters("{truncated") == "" and _parameters("[1, 2]") == "" and _parameters("") == ""

@@ -17,6 +17,9 @@ SCOORD points are converted once, by :func:`~viewer.interop.model.from_scoord`.
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -194,7 +197,44 @@ def _method(num: Dataset) -> tuple[str, str]:
         return "manual", ""
     said = next((p.removeprefix("method: ") for p in params if p.startswith("method: ")), "")
     method = said if said in METHODS and said != "manual" else "suggested"
-    return method, next((p for p in params if p.startswith("{")), "")
+    return method, _parameters(next((p for p in params if p.startswith("{")), ""))
+
+
+#: The parameter values an SR may bring in as text: lesionlab's own words (the method's name, the
+#: lesion's side, the boundary's kind, the liver's peak, which rule gave way), never free text.
+_WORD = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_KEY = re.compile(r"[a-z0-9_]{1,40}")
+
+
+def _parameters(text: str) -> str:
+    """The one-click parameters of an SR, as the store keeps them: a JSON object of lesionlab's keys with
+    numbers, yes/no, lists of numbers, per-slice numbers or single words as values; anything else is left
+    out (a review imported "{\"who\": \"DOE^JOHN, born 1961-02-03\"}", which a pseudonymised export then
+    wrote out as it was; "{truncated" refused the whole line). "" when nothing is left."""
+    try:
+        loaded = json.loads(text) if text else None
+    except ValueError:
+        return ""
+    if not isinstance(loaded, dict):
+        return ""
+
+    def number(v: object) -> bool:
+        return isinstance(v, (int, float)) and (isinstance(v, bool) or math.isfinite(v))
+
+    def kept(v: object) -> bool:
+        if v is None or number(v):
+            return True
+        if isinstance(v, str):
+            return bool(_WORD.fullmatch(v))
+        if isinstance(v, list):
+            return len(v) <= 64 and all(number(x) or (isinstance(x, list) and len(x) <= 8 and all(map(number, x)))
+                                        for x in v)
+        if isinstance(v, dict):
+            return len(v) <= 256 and all(isinstance(k, str) and _KEY.fullmatch(k) and number(x) for k, x in v.items())
+        return False
+
+    clean = {k: v for k, v in loaded.items() if isinstance(k, str) and _KEY.fullmatch(k) and kept(v)}
+    return json.dumps(clean, sort_keys=True) if clean else ""
 
 
 def _groups(root: Dataset) -> Iterator[tuple[str, Dataset]]:

@@ -31,6 +31,9 @@ from viewer.segment.slice2d import FAINTER_SHELL, OPPOSITE_RIM, SliceOutline, ou
 #: The search window's half-width at most (pixels): 50 mm at 0.025 mm pixels. Finer pixels are no CT
 #: or MR image's, and the window's cost grows as its square.
 MAX_WINDOW_PX = 2000
+#: Why a slice next to the lesion tells nothing yet, or nothing at all (the refusal's reason).
+SLICE_LOADING = "that slice is still loading"
+GAP = "a gap in the stack"
 #: Why a lesion under ``min_pixels_across`` is refused (the message's core).
 SMALL = "too small on this series"
 #: How the refusal begins when what is found on few slices holds mostly liver over the disc of its diameter.
@@ -110,13 +113,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"{2 * p.roi_radius_mm / min(spacing):.3g} pixels across (over {2 * MAX_WINDOW_PX})", p)
     clicked = slice_index
     positions = geo.slice_projections_mm
-    typical = geo.slice_spacing_mm or 0.0
+    gaps = frozenset(geo.spacing_report.gaps)
 
     def gap(a: int, b: int) -> bool:
-        """Slices ``a`` and ``b`` lie further apart than 1.5 steps: a slice missing between them (a file
-        not read, a gap in the acquisition). A lesion is not followed across it (a helper's point in a
-        77 mm gap was measured on a slice 31.5 mm away)."""
-        return bool(typical) and abs(float(positions[a] - positions[b])) > 1.5 * typical
+        """Neighbouring slices ``a`` and ``b`` lie across a gap of the stack (a step the spacing analysis
+        calls one: slices missing there, a file not read; a stack mixing two spacings has none). A lesion
+        is not followed across it (a helper's point in a 77 mm gap was measured on a slice 31.5 mm away)."""
+        return min(a, b) in gaps
+
     start = _start(volume, slice_index, at, spacing, p)
     start_failure = start if isinstance(start, str) else ""
     if isinstance(start, str):
@@ -177,8 +181,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 if step > p.slices_growing or before_last not in found or sizes[last] <= sizes[before_last]:
                     searched[direction] = (last, centre)  # whether it ends beyond them is looked at when asked
                     break
-            if not 0 <= k < n or not volume.loaded[k] or gap(k - direction, k):
-                break  # as the stack's edge: the lesion may go on (beyond a gap, a slice missing or not read)
+            if not 0 <= k < n:
+                break  # the stack's edge: the largest section there is
+            if not volume.loaded[k] or gap(k - direction, k):
+                # the lesion may go on, larger, where nothing can be seen: a slice still loading, or a gap
+                # (a review removed a lesion's largest slices and got its lines 2-9 mm short beside the gap)
+                lost[direction] = (k, f"{GAP}: slices missing between {positions[k - direction]:.1f} and "
+                                      f"{positions[k]:.1f} mm" if gap(k - direction, k) else SLICE_LOADING)
+                break
             followed = look(k, centre)
             before = sizes[k - direction]
             if followed == LESION_ENDS and p.own_core_size \
@@ -284,6 +294,9 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             # (a viewer numbers its slices its own way)
             # (the slice clicked named as such: a reader's check read "the neighbouring slice at -21.4 mm"
             # for the slice clicked, its position on the screen)
+            if why.startswith(GAP):  # still growing towards slices that are not there
+                return _refuse(f"the lesion may be longest in {why} (it grows towards them): draw it", p,
+                               lost_slice_index=k)
             where = "the slice clicked" if k == clicked else "the neighbouring slice"
             why = why.removeprefix("on the slice clicked, ") if k == clicked else why
             return _refuse(f"the lesion may be longest on {where} at {geo.slice_projections_mm[k]:.1f} mm, "
