@@ -4,7 +4,7 @@ Mouse (OHIF/Weasis habits; Horos' right-drag window): left = active tool (window
 default, see :mod:`viewer.qt.tools`), right-drag = window/level whatever the tool (or zoom, as in
 OHIF: :attr:`ViewportWidget.right_drag`), right-click = context menu, middle-drag = pan,
 Ctrl+right-drag = zoom, wheel = one slice per notch (down = next slice, down the patient),
-Ctrl+wheel = zoom about the pointer, double-click = maximise/restore the cell. Keys are bound by
+Ctrl+wheel = zoom about the pointer, double-click = maximise/restore the cell (window/level tool). Keys are bound by
 the main window (app.shortcuts) and act on the models; none reaches the tool.
 
 The widget remembers where the pointer last was over it (:attr:`pointer`, widget pixels, None
@@ -328,7 +328,9 @@ class ViewportWidget(QWidget):
             self.context_requested.emit(ev.globalPos())
 
     def mouseDoubleClickEvent(self, ev: QMouseEvent) -> None:
-        if ev.button() == Qt.MouseButton.LeftButton:
+        # with the window/level tool only: the reading tools take clicks, and a reader's double click with
+        # the line tool (one suggestion) also sent the maximised cell back to the grid
+        if ev.button() == Qt.MouseButton.LeftButton and self.tool is self.default_tool:
             self.maximise_requested.emit()
 
     def leaveEvent(self, ev: object) -> None:

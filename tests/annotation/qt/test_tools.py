@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
@@ -223,3 +223,17 @@ def test_a_lobe_letter_keeps_off_another_lesions_mm_label(qtbot):
     l1 = next(m for m in count_layer.on_slice(view) if m.lesion_id == "L1")
     moved = count_layer._beside_line(l1, view, view.to_widget(l1.row, l1.col))
     assert moved.y() > p.y()  # below its line: the other side, as near
+
+
+def test_a_double_click_maximises_with_the_window_tool_only(setup, qtbot):
+    """A reader's double click with the line tool (one suggestion, or a pick) also sent the maximised cell
+    back to the grid: with a reading tool a double click is two clicks; with window/level it maximises."""
+    _, ctx, _, widget, _ = setup
+    asked: list[bool] = []
+    widget.maximise_requested.connect(lambda: asked.append(True))
+    widget.set_tool(LineTool(ctx))
+    qtbot.mouseDClick(widget, Qt.MouseButton.LeftButton, pos=QPoint(250, 200))
+    assert asked == []
+    widget.set_tool(None)  # back to the default tool, window/level
+    qtbot.mouseDClick(widget, Qt.MouseButton.LeftButton, pos=QPoint(250, 200))
+    assert asked == [True]
