@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from viewer.errors import LesionlabError
 from viewer.index import index_path
 from viewer.records import StackInfo
 
@@ -78,7 +79,10 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float], unvalidat
         return _refusal(f"{caveat}; --unvalidated to suggest a line anyway")
     if not all(math.isfinite(v) for v in point_mm):
         return _refusal(f"the point must be three finite numbers (patient LPS mm), got {list(point_mm)}")
-    volume = load_stack(stack)
+    try:
+        volume = load_stack(stack)
+    except LesionlabError as exc:  # a corrupt or unreadable slice: said as the refusal, in JSON too
+        return _refusal(f"the stack cannot be loaded: {exc}")
     geo = volume.geometry
     if not geo.measurable:
         return _refusal(f"cannot measure on this stack: {geo.not_measurable_reason}")

@@ -201,3 +201,22 @@ def test_hostile_points_gaps_and_b_values_are_refusals_that_say_why(sample_dicom
     out = _run(capsys, str(gap), "--series-uid", t2["series_instance_uid"], "--point-mm", *map(str, point))
     assert out["diameter_mm"] is None and "in a gap" in out["note"], out["note"]
     assert f"the point is {(b - a) / 2:.1f} mm from the nearest slice" in out["note"], out["note"]
+
+
+def test_a_corrupt_slice_is_a_refusal_naming_the_file(sample_dicom: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A helper truncated one file of a stack far from the point: `suggest --json` exited 1 with no JSON.
+    The stack cannot be measured on, and the JSON refusal says why and names the file (exit 0)."""
+    import shutil
+
+    truth = json.loads((sample_dicom / "ground_truth" / "LLSYN001.json").read_text())
+    mr = next(e for e in truth["exams"] if e["exam_id"] == "mr")
+    t2 = next(s for s in mr["series"] if s["role"] == "mr_t2fs")
+    lesion = next(les for les in truth["lesions"] if les["id"] == "L02")
+    folder = tmp_path / "t2"
+    shutil.copytree(sample_dicom / t2["folder"], folder)
+    bad = sorted(folder.glob("*.dcm"))[-2]
+    bad.write_bytes(bad.read_bytes()[:6000])
+    out = _run(capsys, str(folder), "--series-uid", t2["series_instance_uid"], "--point-mm",
+               *map(str, lesion["centre_mm"]["mr"]))
+    assert out["diameter_mm"] is None and out["note"].startswith("the stack cannot be loaded: ") and bad.name in out["note"]

@@ -141,6 +141,21 @@ def test_5_maximise_fills_the_grid(window: MainWindow, qtbot) -> None:  # type: 
     qtbot.waitUntil(lambda: w.grid.cells[3].width() < 0.5 * w.grid.width(), timeout=5000)
 
 
+def test_5c_tab_shows_the_next_series_in_the_maximised_cell(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A radiologist's check: in the maximised view Tab changed nothing (it walked the visible cells,
+    one). It shows the next series there, Shift+Tab the one before, wrapping round the six."""
+    w = window
+    lay = w.reading.layout
+    w.reading.activate(5)
+    press(w, qtbot, "maximise")
+    qtbot.waitUntil(lambda: w.grid.cells[5].width() > 0.9 * w.grid.width(), timeout=5000)
+    press(w, qtbot, "next_cell")
+    assert lay.active == 0 and lay.maximised == 0
+    qtbot.waitUntil(lambda: w.grid.cells[0].width() > 0.9 * w.grid.width(), timeout=5000)
+    press(w, qtbot, "previous_cell")
+    assert lay.active == 5 and lay.maximised == 5
+
+
 def test_5b_a_maximised_cell_follows_the_reading_to_the_next_series(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     """A reader's check under Xvfb: M on DWI b800, a line there, the reading moved on to T1 arterial
     off screen, and V recorded "not visible" on T1 arterial while DWI was the cell shown. The
