@@ -375,7 +375,7 @@ class LineGesture(ReadingGesture):
         role, geo = role_of(view), view.geometry
         les = self._lesion(lesion_id)
         line = les.observation(role) if les is not None and role is not None else None
-        if not isinstance(line, Measurement) or geo is None or line.stack_key != view.model.key \
+        if not isinstance(line, Measurement) or geo is None or role is None or line.stack_key != view.model.key \
                 or line.slice_index >= geo.n_slices:
             return ""
         middle = ((s.p1[0] + s.p2[0]) / 2, (s.p1[1] + s.p2[1]) / 2)
@@ -384,16 +384,11 @@ class LineGesture(ReadingGesture):
         length = geo.distance_mm(s.p1, s.p2)
         if apart <= 0.5 * max(length, line.diameter_mm):
             return ""
-        sel = self.selection
-        assert sel.pair is not None
-        for other in self.reading.project.lesions_of(*sel.pair, self.reading.reader):  # measured already?
-            theirs = other.observation(role)
-            if other.lesion_id != lesion_id and isinstance(theirs, Measurement) and theirs.stack_key == line.stack_key \
-                    and theirs.slice_index < geo.n_slices \
-                    and math.dist(here, geo.index_to_patient(theirs.slice_index, *theirs.middle)) \
-                    < 0.5 * min(length, theirs.diameter_mm):
-                return (f"what is found here is {other.lesion_id}'s, measured on {role_label(role)} "
-                        f"({theirs.diameter_mm:.1f} mm): click its line to pick it")
+        # a lesion measured already (N would measure it twice): the check Checks and a new line use
+        probe = Measurement.from_geometry(geo, view.model.key, line.series_instance_uid, s.slice_index, s.p1, s.p2)
+        theirs = self._on_another_lesion(lesion_id, role, probe, geo)
+        if theirs:
+            return f"what is found here is {theirs} on {role_label(role)}: click it to pick its lesion"
         return (f"what is found here ({length:.1f} mm) lies {apart:.0f} mm from {lesion_id}'s line on {role_label(role)} "
                 f"({line.diameter_mm:.1f} mm): another lesion? N for a new lesion, or drag to redraw {lesion_id} here")
 

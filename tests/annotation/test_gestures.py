@@ -291,8 +291,8 @@ def test_a_suggestion_on_another_measured_lesion_names_it_and_leaves_the_view(ct
     ctx.suggest = lambda v, pos: Suggestion(v.slice_index + 1, (50, 40), (50, 52), {"algo": "x"})
     before = view.slice_index
     gesture(line, view, [(53, 46)])  # inside the other lesion, off its line, within 40 mm of the current line
-    assert ctx.messages[-1] == (f"no suggestion: what is found here is {second}'s, measured on CT portal (9.6 mm): "
-                                "click its line to pick it"), ctx.messages[-1]
+    assert ctx.messages[-1] == (f"no suggestion: what is found here is {second}'s line (9.6 mm) on CT portal: "
+                                "click it to pick its lesion"), ctx.messages[-1]
     assert view.slice_index == before
     assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", first)].observation(Role.CT_PORTAL).diameter_mm \
         == pytest.approx(40.0)
