@@ -229,7 +229,9 @@ class LineGesture(ReadingGesture):
             for which, p in ((1, m.p1), (2, m.p2)):
                 if event.distance_px(p) <= GRAB_PX:
                     self.grab = (lesion_id, which)
-                    self.selection.pick(Picked(lesion_id=lesion_id, role=role))
+                    # an end grabbed to edit is a line being drawn (fresh): the lobe keys set the next lesions'
+                    # lobe, not this one's (a click on the line picks it to move it)
+                    self.selection.pick(Picked(lesion_id=lesion_id, role=role, fresh=True))
                     self.a, self.b = (m.p2, p) if which == 1 else (m.p1, p)
                     self._press_px = event.widget_pos
                     return True
@@ -357,7 +359,8 @@ class LineGesture(ReadingGesture):
             return self.say("no current lesion: press N for a new lesion, or pick one in the lesion grid")
         far = self._far_from_its_line(view, lesion_id, at)
         if far:
-            return self.say(f"no suggestion: {far}")
+            theirs = self._measured_at(view, lesion_id, at)
+            return self.say(f"no suggestion: {theirs or far}")
         s = self.ctx.suggest(view, at)
         if s.refusal:
             return self.say(f"no suggestion, drag to draw the diameter by hand: {s.refusal}")
@@ -391,6 +394,24 @@ class LineGesture(ReadingGesture):
             return f"what is found here is {theirs} on {role_label(role)}: click it to pick its lesion"
         return (f"what is found here ({length:.1f} mm) lies {apart:.0f} mm from {lesion_id}'s line on {role_label(role)} "
                 f"({line.diameter_mm:.1f} mm): another lesion? N for a new lesion, or drag to redraw {lesion_id} here")
+
+    def _measured_at(self, view: View, lesion_id: str, at: tuple[float, float]) -> str:
+        """Another lesion of this read whose line on this series has its middle within half its length of
+        the click, in 3-D (the click is inside that lesion): "L1's line (37.4 mm) ...", or "". A radiologist's
+        check clicked L1's lesion with L2 current, was told "N for a new lesion", and measured L1 twice."""
+        role, geo, sel = role_of(view), view.geometry, self.selection
+        if role is None or geo is None or sel.pair is None:
+            return ""
+        here = geo.index_to_patient(view.slice_index, *at)
+        for other in self.reading.project.lesions_of(*sel.pair, self.reading.reader):
+            line = other.observation(role)
+            if other.lesion_id == lesion_id or not isinstance(line, Measurement) or line.stack_key != view.model.key \
+                    or line.slice_index >= geo.n_slices:
+                continue
+            if math.dist(here, geo.index_to_patient(line.slice_index, *line.middle)) < 0.5 * line.diameter_mm:
+                return (f"this is {other.lesion_id}'s lesion, measured on {role_label(role)} ({line.diameter_mm:.1f} mm): "
+                        f"click its line to pick it (] / [ to go through the lesions)")
+        return ""
 
     def _far_from_its_line(self, view: View, lesion_id: str, at: tuple[float, float]) -> str:
         """Why a click is not for the current lesion: it already has its line on this series, and

@@ -62,8 +62,12 @@ class Selection:
             self.changed.emit()
 
     def set_lesion(self, lesion_id: str | None) -> None:
+        """Make ``lesion_id`` current; a pick of another lesion's line goes (a radiologist's check edited
+        L3's end, pressed N, then Shift+L for the new lesion's lobe: L3, still picked, moved to the left)."""
         if lesion_id != self.lesion_id:
             self.lesion_id = lesion_id
+            if self.picked is not None and self.picked.lesion_id and self.picked.lesion_id != lesion_id:
+                self.picked = None
             self.changed.emit()
 
     def set_lobe(self, lobe: Lobe | str) -> None:

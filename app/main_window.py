@@ -315,8 +315,12 @@ class MainWindow(QMainWindow):
         self.state.say("reader-made links cleared")
 
     def _cancel(self) -> None:
-        if not self.reading_view.cancel_gesture():
-            self.state.set_tool(ToolMode.WINDOW_LEVEL)
+        """Esc: the line being drawn goes; else back to the window/level tool, nothing picked (what Delete
+        and the lobe keys would act on)."""
+        if self.reading_view.cancel_gesture():
+            return
+        self.state.selection.pick(None)
+        self.state.set_tool(ToolMode.WINDOW_LEVEL)
 
     def _step_cell(self, step: int) -> None:
         layout = self.reading.layout

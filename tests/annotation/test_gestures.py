@@ -299,3 +299,19 @@ def test_a_suggestion_on_another_measured_lesion_names_it_and_leaves_the_view(ct
     ctx.selection.set_lesion(second)  # its own lesion: recorded, and the view goes to the line's slice
     gesture(line, view, [(53, 46)])
     assert view.slice_index == before + 1, ctx.messages[-1]
+
+
+def test_a_click_far_from_the_current_line_inside_a_measured_lesion_names_that_lesion(ctx, view):
+    """A radiologist's check: with L2 current, a click on L1's lesion (47 mm from L2's line) was told "N
+    for a new lesion"; doing so measured L1 twice. The refusal names the lesion the click is inside."""
+    line = LineGesture(ctx)
+    first = ctx.selection.new_lesion()
+    gesture(line, view, [(50, 40), (50, 60)])  # 16 mm
+    ctx.selection.new_lesion()
+    gesture(line, view, [(10, 10), (10, 20)])  # 8 mm, about 46 mm away
+    ctx.suggest = lambda v, pos: Suggestion(v.slice_index, (50, 40), (50, 60), {"algo": "x"})
+    gesture(line, view, [(53, 50)])
+    assert ctx.messages[-1] == (f"no suggestion: this is {first}'s lesion, measured on CT portal (16.0 mm): click its "
+                                "line to pick it (] / [ to go through the lesions)"), ctx.messages[-1]
+    gesture(line, view, [(30, 70)])  # plain liver far from both: the message as before
+    assert "N for a new lesion" in ctx.messages[-1]

@@ -332,3 +332,39 @@ def test_a_restart_reopens_a_follow_up_exam_of_one_modality(qtbot, env: Path, st
     w2.show_index(str(sample_dicom), sample_index)
     assert restore_position(w2, saved, QApplication.instance())
     assert w2.state.pair is not None and w2.state.pair.is_single and w2.state.pair.study_date.isoformat() == "2023-10-17"
+
+
+def test_5d_the_lobe_key_after_editing_a_line_and_n_sets_the_new_lesions_lobe(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A radiologist's check: L3's end dragged to edit it, then N, then Shift+L for the new lesion's lobe:
+    "L3 now in the left lobe" -- the edited line had stayed picked, and the right-lobe lesion moved,
+    the per-lobe counts with it. An end dragged is not a pick to act on; a new current lesion drops a pick
+    of another's; Esc drops it too."""
+    w = window
+    cell = READING_ROLES.index(Role.MR_T2FS)
+    w.reading.activate(cell)
+    vp = w.grid.viewports[cell]
+    press(w, qtbot, "lobe_right")
+    press(w, qtbot, "new_lesion")
+    first = w.state.selection.lesion_id
+    press(w, qtbot, "tool_line")
+    drag(qtbot, vp, (100.0, 100.0), (100.0, 120.0))
+    w.reading.activate(cell)
+    line = w.session.reading.project.lesions[("LLSYN001", "E1", READER, first)].observation(Role.MR_T2FS)
+    assert isinstance(line, Measurement), w.status.text()
+    drag(qtbot, vp, line.p2, (line.p2[0], line.p2[1] + 4.0))  # its end edited
+    w.reading.activate(cell)
+    press(w, qtbot, "new_lesion")
+    second = w.state.selection.lesion_id
+    press(w, qtbot, "lobe_left")
+    lesions = w.session.reading.project.lesions
+    assert lesions[("LLSYN001", "E1", READER, first)].lobe is Lobe.RIGHT, w.status.text()
+    assert w.status.text().startswith("new marks and lesions go to the left lobe"), w.status.text()
+    assert second != first and w.state.selection.lobe is Lobe.LEFT
+    # a click on the line picks it to move it: the lobe key moves that lesion; Esc drops the pick
+    w.state.selection.set_lesion(first)
+    click(qtbot, vp, (line.p1[0], line.p1[1] + 8.0))
+    assert w.state.selection.picked is not None and not w.state.selection.picked.fresh, w.status.text()
+    press(w, qtbot, "cancel")
+    assert w.state.selection.picked is None
+    press(w, qtbot, "lobe_left")
+    assert w.session.reading.project.lesions[("LLSYN001", "E1", READER, first)].lobe is Lobe.RIGHT
