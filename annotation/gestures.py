@@ -378,8 +378,7 @@ class LineGesture(ReadingGesture):
         role, geo = role_of(view), view.geometry
         les = self._lesion(lesion_id)
         line = les.observation(role) if les is not None and role is not None else None
-        if not isinstance(line, Measurement) or geo is None or role is None or line.stack_key != view.model.key \
-                or line.slice_index >= geo.n_slices:
+        if not isinstance(line, Measurement) or geo is None or role is None or line.stack_key != view.model.key:
             return ""
         middle = ((s.p1[0] + s.p2[0]) / 2, (s.p1[1] + s.p2[1]) / 2)
         here = geo.index_to_patient(s.slice_index, *middle)
@@ -399,16 +398,15 @@ class LineGesture(ReadingGesture):
         """Another lesion of this read whose line on this series has its middle within half its length of
         the click, in 3-D (the click is inside that lesion): "L1's line (37.4 mm) ...", or "". A radiologist's
         check clicked L1's lesion with L2 current, was told "N for a new lesion", and measured L1 twice."""
-        role, geo, sel = role_of(view), view.geometry, self.selection
-        if role is None or geo is None or sel.pair is None:
+        role, sel = role_of(view), self.selection
+        if role is None or sel.pair is None:
             return ""
-        here = geo.index_to_patient(view.slice_index, *at)
         for other in self.reading.project.lesions_of(*sel.pair, self.reading.reader):
             line = other.observation(role)
-            if other.lesion_id == lesion_id or not isinstance(line, Measurement) or line.stack_key != view.model.key \
-                    or line.slice_index >= geo.n_slices:
+            if other.lesion_id == lesion_id or not isinstance(line, Measurement):
                 continue
-            if math.dist(here, geo.index_to_patient(line.slice_index, *line.middle)) < 0.5 * line.diameter_mm:
+            far = _far_from(line, view, at)
+            if far is not None and far < 0.5 * line.diameter_mm:
                 return (f"this is {other.lesion_id}'s lesion, measured on {role_label(role)} ({line.diameter_mm:.1f} mm): "
                         f"click its line to pick it (] / [ to go through the lesions)")
         return ""

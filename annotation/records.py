@@ -171,6 +171,12 @@ class Measurement:
             object.__setattr__(self, "p3", v.point("p3", self.p3))
             object.__setattr__(self, "p4", v.point("p4", self.p4))
 
+    @property
+    def params(self) -> dict[str, Any]:
+        """``method_params`` read (a JSON object, checked when the record is made; {} for a drawn line)."""
+        loaded: dict[str, Any] = json.loads(self.method_params) if self.method_params else {}
+        return loaded
+
     @classmethod
     def from_geometry(cls, geometry: StackGeometry, stack_key: str, series_instance_uid: str,
                       slice_index: int, p1: tuple[float, float], p2: tuple[float, float],

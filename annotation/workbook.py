@@ -8,7 +8,6 @@ from DICOM or from the reader becomes a formula.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -47,12 +46,7 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]
 
 def _suggested_mm(m: Measurement) -> float | None:
     """The length the one-click diameter suggested (kept in its parameters when the reader edits it)."""
-    if m.method is MeasurementMethod.MANUAL or not m.method_params:
-        return None
-    try:
-        value = json.loads(m.method_params).get("suggested_diameter_mm")
-    except (ValueError, AttributeError):
-        return None
+    value = m.params.get("suggested_diameter_mm") if m.method is not MeasurementMethod.MANUAL else None
     return round(float(value), 2) if isinstance(value, (int, float)) else None
 
 

@@ -323,13 +323,9 @@ class MainWindow(QMainWindow):
         self.state.set_tool(ToolMode.WINDOW_LEVEL)
 
     def _step_cell(self, step: int) -> None:
-        layout = self.reading.layout
-        if layout.maximised is not None:  # one cell shown: Tab shows the next series in it (a reader's check
-            # pressed Tab in the maximised view and nothing changed); the grid's cells, in hanging order
-            rows, cols = layout.grid
-            cells = list(range(min(rows * cols, layout.n_cells)))
-        else:
-            cells = [c for c, _, _ in layout.visible_cells()]
+        # the grid's cells, maximised or not: with one cell shown, Tab shows the next series in it (a
+        # reader's check pressed Tab in the maximised view, which walked the visible cells, and nothing changed)
+        cells = self.reading.layout.grid_cells()
         i = cells.index(self.reading.layout.active) if self.reading.layout.active in cells else 0
         self.reading.activate(cells[(i + step) % len(cells)])
         self.grid.active_widget.setFocus()

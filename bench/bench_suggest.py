@@ -104,6 +104,11 @@ def click_points(les: dict[str, Any], entry: dict[str, Any], exam_id: str, volum
     return out
 
 
+def truth_slice(entry: dict[str, Any]) -> int:
+    """The slice nearest the lesion's centre: the truth's, where a reader clicks first."""
+    return int(entry["slice_index"])
+
+
 def click_slice(entry: dict[str, Any]) -> int:
     sizes = {row[0]: row[2] for row in entry["diameters_by_slice"]}
     k0 = entry["slice_index"]
@@ -113,9 +118,11 @@ def click_slice(entry: dict[str, Any]) -> int:
 
 def cases(volumes: Callable[[str, str], Any], rng: np.random.Generator, n_clicks: int = 1,
           patients: tuple[str, ...] = PATIENTS, roles: tuple[str, ...] = ROLES,
-          sample: Path = SAMPLE, sizes_mm: tuple[float, float] = (MIN_DIAMETER_MM, math.inf)) -> list[list[Case]]:
+          sample: Path = SAMPLE, sizes_mm: tuple[float, float] = (MIN_DIAMETER_MM, math.inf),
+          slice_of: Callable[[dict[str, Any]], int] = click_slice) -> list[list[Case]]:
     """Per (lesion, series): ``n_clicks`` cases clicked at different points (lesions whose longest
-    axial diameter lies in ``sizes_mm``, [low, high))."""
+    axial diameter lies in ``sizes_mm``, [low, high)) on the slice ``slice_of`` the series' truth entry
+    (:func:`click_slice`, next to the largest; :func:`truth_slice`, the largest)."""
     out = []
     for patient in patients:
         t = truth(patient, sample)
@@ -128,7 +135,7 @@ def cases(volumes: Callable[[str, str], Any], rng: np.random.Generator, n_clicks
                 if not entry["visible"]:
                     continue
                 vol = volumes(patient, role)
-                k = click_slice(entry)
+                k = slice_of(entry)
                 pts = click_points(les, entry, exam_of[role], vol, k, rng, n_clicks)
                 out.append([Case(patient, les["id"], role, les["pattern"], les["site"],
                                  entry["axial_diameter_on_slice_mm"], entry["slice_index"], k, pt, vol) for pt in pts])
@@ -355,23 +362,10 @@ def on_largest_slice(volumes: Callable[[str, str], Any], sample: Path, seed: int
     slice next to it; a helper's check clicked LLSYN001 L03 at its centre on T1 arterial's largest slice
     and got +4.6 mm on every click (a 10.6 mm lesion pressed against a portal vein, measured with it),
     which no click of the bench had met: these clicks count in every_click since."""
-    rng = np.random.default_rng(seed + 2)
-    out = []
-    for patient in PATIENTS:
-        t = truth(patient, sample)
-        exam_of = {s["role"]: e["exam_id"] for e in t["exams"] if e["timepoint"] == 1 for s in e["series"]}
-        for les in t["lesions"]:
-            if les["longest_axial_diameter_mm"] < MIN_DIAMETER_MM:
-                continue
-            for role in ROLES:
-                entry = les["series"][role]
-                if role == "mr_adc" or not entry["visible"]:
-                    continue
-                vol, k = volumes(patient, role), entry["slice_index"]
-                for pt in click_points(les, entry, exam_of[role], vol, k, rng, ON_SLICE_CLICKS):
-                    out.append(suggest(Case(patient, les["id"], role, les["pattern"], les["site"],
-                                            entry["axial_diameter_on_slice_mm"], k, k, pt, vol)))
-    return out
+    reading = tuple(r for r in ROLES if r != "mr_adc")
+    groups = cases(volumes, np.random.default_rng(seed + 2), n_clicks=ON_SLICE_CLICKS, roles=reading, sample=sample,
+                   slice_of=truth_slice)
+    return [suggest(case) for group in groups for case in group]
 
 
 def small_lesions(volumes: Callable[[str, str], Any], sample: Path, seed: int = SEED) -> list[Outcome]:

@@ -84,12 +84,17 @@ class LayoutModel:
             if self._one_cell:
                 self.changed.emit()
 
+    def grid_cells(self) -> list[int]:
+        """The cells the grid holds, in hanging order (shown unless one is maximised)."""
+        rows, cols = self.grid
+        return list(range(min(rows * cols, self.n_cells)))
+
     def visible_cells(self) -> list[tuple[int, int, int]]:
         """(cell, grid row, grid column) of every visible cell."""
         if self.maximised is not None:
             return [(self.maximised, 0, 0)]
-        rows, cols = self.grid
-        return [(i, i // cols, i % cols) for i in range(min(rows * cols, self.n_cells))]
+        cols = self.grid[1]
+        return [(i, i // cols, i % cols) for i in self.grid_cells()]
 
 
 @dataclass(frozen=True)
