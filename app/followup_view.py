@@ -126,17 +126,17 @@ class FollowUpCompare:
         if token is not self.prior or s.compare_frames is None or s.pair is None:
             return
         if proposal.outcome is Outcome.REFUSED:
-            s.say(f"prior exam not aligned automatically ({proposal.reason}): align a landmark and press L")
+            s.tell(f"prior exam not aligned automatically ({proposal.reason}): align a landmark and press L")
             return
         self.viewer.link.align_frames(*s.compare_frames, proposal.matrix)
         t = ", ".join(f"{v:+.1f}" for v in proposal.translation_mm)
         caution = " (uncertain: check a landmark)" if proposal.outcome is Outcome.UNCERTAIN else ""
-        s.say(f"prior exam aligned from the images{caution}: shift ({t}) mm, {proposal.rotation_deg:.1f}°; "
+        s.tell(f"prior exam aligned from the images{caution}: shift ({t}) mm, {proposal.rotation_deg:.1f}°; "
               "L on a landmark corrects and keeps it")
 
     def _failed(self, token: object, msg: str) -> None:
         if token is self.prior:
-            self.state.say(f"⚠ prior exam not aligned: {msg}")
+            self.state.tell(f"⚠ prior exam not aligned: {msg}")
 
     # ------------------------------------------------------------------ lesion identity over time
     def carry_lesions(self) -> int:

@@ -381,7 +381,7 @@ class MainWindow(QMainWindow):
 
     def _align_failed(self, token: object, msg: str) -> None:
         if token is self.state.pair:
-            self.state.say(f"⚠ no alignment proposed: {msg}")
+            self.state.tell(f"⚠ no alignment proposed: {msg}")
 
     def _aligned(self, token: object, proposal: Any) -> None:
         from annotation.records import Alignment
@@ -392,13 +392,13 @@ class MainWindow(QMainWindow):
         if token is not pair or pair is None or frames is None or self.state.alignment is not None:
             return  # another pair is open now, or the reader linked meanwhile
         if proposal.outcome is Outcome.REFUSED:
-            self.state.say(f"CT and MRI not aligned automatically ({proposal.reason}): align a landmark and press L")
+            self.state.tell(f"CT and MRI not aligned automatically ({proposal.reason}): align a landmark and press L")
             return
         alignment = Alignment(pair.patient_id, frames[0], frames[1], proposal.matrix, note=proposal.summary())
         self.state.apply_alignment(alignment)
         t = ", ".join(f"{v:+.1f}" for v in proposal.translation_mm)
         caution = " (uncertain: check a landmark)" if proposal.outcome is Outcome.UNCERTAIN else ""
-        self.state.say(f"CT and MRI aligned from the images{caution}: shift ({t}) mm, {proposal.rotation_deg:.1f}°; "
+        self.state.tell(f"CT and MRI aligned from the images{caution}: shift ({t}) mm, {proposal.rotation_deg:.1f}°; "
                        "L on a landmark corrects and keeps it")
 
     def _same_modality(self) -> list[Any]:

@@ -15,6 +15,7 @@ read-only **comparison**: its title says what it shows, and no tool records anyt
 
 from __future__ import annotations
 
+import time
 from enum import Enum
 from typing import Callable
 
@@ -45,6 +46,11 @@ class ToolMode(str, Enum):
     CROSSHAIR = "crosshair"
 
 
+#: How long (s) what the reader's own action made the status bar say is kept in front of news from a
+#: background job (:meth:`WorkstationState.tell`): long enough to read a line.
+NEWS_HOLD_S = 5.0
+
+
 class CellKind(str, Enum):
     EMPTY = "empty"
     READING = "reading"  # a stack of the exam pair being read: the tools record on it
@@ -69,6 +75,11 @@ class WorkstationState:
         #: a reader-study case is on screen: nothing may show who the patient is (overlays, browser)
         self.blinded = False
         self.status = ""
+        #: what the reader's last action made the status say, and when (``clock``, s): news told within
+        #: :data:`NEWS_HOLD_S` of it comes after it instead of replacing it
+        self._said = ""
+        self._said_at = float("-inf")
+        self.clock: Callable[[], float] = time.monotonic
         self.changed = Signal()
         #: Before anything is recorded: the reader named, the pair in the project, a writable store
         #: (the Qt store flow asks its questions here); returns why not, or None.
@@ -145,7 +156,18 @@ class WorkstationState:
         self.changed.emit("overlays")
 
     def say(self, text: str) -> None:
+        """What the reader's action did, or why not: the status bar says it."""
+        self._said, self._said_at = text, self.clock()
         self.status = text
+        self.changed.emit("status")
+
+    def tell(self, news: str) -> None:
+        """News from a background job (the pair's alignment done, or refused). It comes after what the
+        reader's action said less than :data:`NEWS_HOLD_S` ago instead of replacing it: a radiologist's
+        check clicked a lesion while the pair was opening and the suggestion's refusal was gone before it
+        could be read, overwritten by the alignment's message. Later news replaces it, as before."""
+        recent = bool(self._said) and self.clock() - self._said_at < NEWS_HOLD_S
+        self.status = f"{self._said} · {news}" if recent else news
         self.changed.emit("status")
 
     # ------------------------------------------------------------------ the exam pair

@@ -55,3 +55,37 @@ def test_a_pair_opens_aligned_and_the_reader_confirms_it_once(window, qtbot, sam
     open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN003")
     assert w.state.alignment is not None and w.state.alignment.source is AlignmentSource.CONFIRMED
     assert w._align_wanted is None and lesion_gap_mm(w, truth) < 5.0
+
+
+def test_the_alignment_done_does_not_erase_what_the_readers_click_just_said(window, qtbot, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                            sample_index) -> None:
+    """A radiologist's check clicked a lesion while the pair was opening: the click's refusal was
+    overwritten by the alignment's message before it could be read. News from a background job now
+    comes after what the reader's action said within NEWS_HOLD_S; later news replaces it as before."""
+    from PySide6.QtCore import QPoint, Qt
+
+    from app.workstation import NEWS_HOLD_S
+
+    w = window
+    now = [0.0]
+    w.state.clock = lambda: now[0]
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN003")
+    assert w.state.alignment is None, "registered before the click: nothing to check"
+    press(w, qtbot, "tool_line")
+    vp = w.grid.viewports[2]
+    x, y = vp.transform().image_to_widget(vp.model.geometry.rows / 2, vp.model.geometry.columns / 2)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    said = w.status.text()
+    assert said and "align" not in said
+    now[0] = NEWS_HOLD_S / 2
+    qtbot.waitUntil(lambda: w.state.alignment is not None, timeout=120000)
+    qtbot.waitUntil(lambda: "aligned from the images" in w.status.text(), timeout=5000)
+    assert w.status.text().startswith(f"{said} · CT and MRI aligned from the images"), w.status.text()
+    # news long after the reader's last word replaces it
+    now[0] = NEWS_HOLD_S + 1
+    w.state.tell("CT and MRI aligned")
+    assert w.status.text() == "CT and MRI aligned"
+    # and the reader's next action replaces the news
+    press(w, qtbot, "tool_window")
+    w.state.say("something the reader did")
+    assert w.status.text() == "something the reader did"
