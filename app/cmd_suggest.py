@@ -98,7 +98,7 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float], unvalidat
     if not lo <= along <= hi:
         # beyond the end slices: within half a slice (its thickness, or a step) of them
         if off > 0.5 * max(step, geo.slice_thickness_mm or 0.0) + 1e-6:
-            return _refusal(f"the point is {off:.1f} mm from the nearest slice (at {positions[k]:.1f} mm along the "
+            return _refusal(f"the point is {_mm(off)} mm from the nearest slice (at {positions[k]:.1f} mm along the "
                             f"normal; slices from {lo:.1f} to {hi:.1f} mm): off the stack")
     else:
         below = min(int(np.searchsorted(positions, along, side="right")) - 1, len(positions) - 2)
@@ -108,7 +108,7 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float], unvalidat
                             f"{positions[below + 1]:.1f} mm (a file not read?)")
     row, col = geo.pixel_on_slice(point_mm, k)
     if not (-0.5 <= row <= geo.rows - 0.5 and -0.5 <= col <= geo.columns - 0.5):
-        return _refusal(f"the point is outside the image (pixel row {row:.1f}, column {col:.1f} of a "
+        return _refusal(f"the point is outside the image (pixel row {_mm(row)}, column {_mm(col)} of a "
                         f"{geo.rows} x {geo.columns} image)")
     row, col = min(max(row, 0.0), geo.rows - 1.0), min(max(col, 0.0), geo.columns - 1.0)
     result = suggest_diameter(volume, k, (row, col), params_for(stack.role))
@@ -126,6 +126,12 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float], unvalidat
             "note": f"{s.method} on slice {s.slice_index} (clicked {k}; diameters by slice {tried} mm)"
                     + (f"; {caveat}: check the line" if caveat else "")
                     + ("; the stack: " + "; ".join(stack.warnings) if stack.warnings else "")}
+
+
+def _mm(v: float) -> str:
+    """A distance or a pixel position as said: one decimal, or three significant digits past a million (a
+    helper's point at 1e308 mm read as a 309-digit number)."""
+    return f"{v:.1f}" if abs(v) < 1e6 else f"{v:.3g}"
 
 
 def _caveat(stack: StackInfo) -> str:

@@ -30,10 +30,14 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: Every click counts the five on the truth's own slice per lesion-series too (v10's bench): a helper
 #: clicked LLSYN001 L03 at its centre on T1 arterial's largest slice and got +4.6 mm (a 10.6 mm lesion
 #: pressed against a portal vein branch, measured with it), which the clicks next to that slice had never
-#: met: T1 arterial, offered since v7, is not offered since (its worst +4.62 mm, 5 of 1,024 clicks).
+#: met: T1 arterial, offered since v7, was not offered since (its worst +4.62 mm, 5 of 1,024 clicks). v11
+#: refuses that lesion (an ellipse spanning it and the vein's section, its edge cutting in between them:
+#: :data:`MEASURED_INWARD`), T1 arterial's worst is +2.17 mm again (981 of 1,024 clicks suggested), and T1
+#: portal's -3.90 (none over 5 mm, 527 of 672); T1 arterial stays off for a small lesion of a validation
+#: realisation (:data:`SMALL_LESIONS_OFF`).
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.58, 0.5, -8.68), Role.CT_PORTAL: (1.21, 0.5, -7.98), Role.MR_T2FS: (0.49, 1.0, 2.46),
-    Role.MR_DWI: (0.61, 1.5, -1.75), Role.MR_T1_ARTERIAL: (0.43, 1.0, 4.62), Role.MR_T1_PORTAL: (0.81, 1.0, -5.38),
+    Role.MR_DWI: (0.61, 1.5, -1.75), Role.MR_T1_ARTERIAL: (0.43, 1.0, 2.17), Role.MR_T1_PORTAL: (0.81, 1.0, -3.90),
     Role.MR_ADC: (4.82, 1.5, -22.70),
 }
 #: What the suggestion adds to the DWI - T2 FS difference per lesion, pooled over the same four
@@ -80,6 +84,17 @@ FEW_SLICES_SD: dict[Role, float] = {Role.MR_DWI: 4.0}
 #: 0.2 mm (10 clicks) and no line over 3 mm was left or made.
 MEASURED_LEAK: dict[Role, float] = {Role.MR_T2FS: 0.08, Role.MR_DWI: 0.08, Role.MR_T1_ARTERIAL: 0.12,
                                     Role.MR_T1_PORTAL: 0.2, Role.CT_ARTERIAL: 0.25}
+#: Where more rays than this whose edge cuts into the ellipse of the slice measured (off it, inside) are
+#: refused (v11): the ellipse spans two structures joined by a waist. LLSYN001 L03 on T1 arterial (10.6
+#: mm, pressed against a portal vein branch as bright as it), clicked on its largest slice: one 14.8 mm
+#: ellipse over lesion and vein, 8 of 72 rays (11 %) cutting in, +4.6 mm; the same lesion in validation
+#: realisation 205, measured +0.19 mm, leaves its 11 % off outwards, along the vein. Over every click of
+#: the bench's four realisations (lesions of 10 mm and of 5-10 mm, 6,182 clicks): the good suggestions
+#: cut in on at most 5.6 % of the rays on T2 FS and b800, 4.2 % on T1 arterial, 9.7 % on T1 portal
+#: (where all 23 suggestions more than 5 mm off cut in on more than 6 %, and 26 good ones too: 6 % there);
+#: on CT the good ones reach 12.5 % (arterial) and 25 % (portal), so no limit there.
+MEASURED_INWARD: dict[Role, float] = {Role.MR_T2FS: 0.08, Role.MR_DWI: 0.08, Role.MR_T1_ARTERIAL: 0.07,
+                                      Role.MR_T1_PORTAL: 0.06}
 
 
 def params_for(role: Role | None) -> SuggestParams:
@@ -88,20 +103,25 @@ def params_for(role: Role | None) -> SuggestParams:
     if not isinstance(role, Role):
         return SuggestParams()
     return SuggestParams(lesion_side=LESION_SIDE.get(role, 0), min_pixels_across=SMALL_LESION_PX.get(role, 0.0),
-                         few_slices_sd=FEW_SLICES_SD.get(role, 0.0), max_leak_measured=MEASURED_LEAK.get(role, 0.0))
+                         few_slices_sd=FEW_SLICES_SD.get(role, 0.0), max_leak_measured=MEASURED_LEAK.get(role, 0.0),
+                         max_inward_measured=MEASURED_INWARD.get(role, 0.0))
 
 
-#: Where lesions of 5-10 mm (the protocol measures from 5 mm; the goals start at 10) come out more
-#: than 5 mm longer than the lesion itself (its longest axial diameter) on clicks of the bench
-#: (`small_lesions`, every click of the four realisations): (clicks more than 5 mm off the
-#: section's truth, clicks suggested, worst mm against that truth); such a series is not offered.
-#: None today. T1 arterial was, until v7 (11 of 172 clicks, +8.4 mm: a 6.0 mm lesion measured 14.5 mm
-#: and an 8.8 mm one 13.7 mm, each with a vessel beside it); its 12 % off-ellipse limit (above) refuses
-#: them: 150 of 209 suggested, 11 over 3 mm (a lesion between two slices: 5.7 mm against 2.3 on the
-#: slice nearest its centre), none over 5, and on the six fresh realisations 110 / 154 and 78 / 143,
-#: 11 and 11 over 3 mm, none over 5. (T2 FS's one small lesion measured 5.9 mm over its section's
-#: truth is 2.1 mm over its own 8.0 mm: its centre lies between two slices.)
-SMALL_LESIONS_OFF: dict[Role, tuple[int, int, float]] = {}
+#: Where lesions of 5-10 mm (the protocol measures from 5 mm; the goals start at 10) come out more than
+#: 5 mm off the truth on clicks of the bench (`small_lesions`, every click of the four realisations) or
+#: of the validation realisations (six no rule was set on: 204-206, 211-213): (clicks more than 5 mm off
+#: the section's truth, clicks suggested, worst mm against that truth); such a series is not offered.
+#: T1 arterial was, until v7 (11 of 172 clicks, +8.4 mm: a 6.0 mm lesion measured 14.5 mm and an 8.8 mm
+#: one 13.7 mm, each with a vessel beside it; its 12 % off-ellipse limit refuses them since). It is again:
+#: v11 refuses the lesion against a vein that kept it off in v10 (its lesions of 10 mm or more are then
+#: within 3 mm on every click of the bench and of the six validation realisations), but on validation
+#: realisation 211 a 6.0 mm lesion, 3.6 and 2.6 mm on its two slices, is measured 12.4 mm on every click
+#: (+8.75 against the section, +6.4 against its own length): 11 of the 200 clicks suggested on the lesions
+#: of 5-10 mm of the six. (Its disc stands out by 4.95 SDs of the liver, the good lines on one or two
+#: slices of the ten realisations by 5.34 or more: too thin a margin, and found on the data it would be
+#: set on, for b800's faint-as-a-whole rule to be set on T1 arterial.) (T2 FS's one small lesion measured
+#: 5.9 mm over its section's truth is 2.1 mm over its own 8.0 mm: its centre lies between two slices.)
+SMALL_LESIONS_OFF: dict[Role, tuple[int, int, float]] = {Role.MR_T1_ARTERIAL: (11, 200, 8.75)}
 
 OFFERED_ROLES = frozenset(r for r, (mae, goal, worst) in SAMPLE_ERROR_MM.items()
                           if mae <= goal and abs(worst) <= 3.0 and r not in SMALL_LESIONS_OFF)

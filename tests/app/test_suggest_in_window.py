@@ -74,7 +74,7 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     assert isinstance(m, Measurement), w.status.text()
     assert m.method is MeasurementMethod.SUGGESTED and "suggested" in w.status.text()
     params = json.loads(m.method_params)
-    assert params["method"] == "ellipse_consensus_v10" and params["clicked_slice"] == k and 0 < params["confidence"] <= 1
+    assert params["method"] == "ellipse_consensus_v11" and params["clicked_slice"] == k and 0 < params["confidence"] <= 1
     assert abs(m.diameter_mm - entry["axial_diameter_on_slice_mm"]) <= 3.0
     assert m.slice_index == model.index  # the viewport shows the slice the line is on
     if m.slice_index != k:  # the view moved to the slice of the line: the status says so
@@ -114,7 +114,7 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     rows = [r for r in csv.DictReader((env / "export" / "measurements.csv").open())
             if r["lesion_id"] == lid and r["series_role"] == "mr_dwi"]
     assert len(rows) == 1 and rows[0]["method"] == "suggested_edited"
-    assert json.loads(rows[0]["method_params"])["method"] == "ellipse_consensus_v10"
+    assert json.loads(rows[0]["method_params"])["method"] == "ellipse_consensus_v11"
     # the line as suggested stays in the record after the edit (a reader's check found it lost)
     assert json.loads(rows[0]["method_params"])["suggested_diameter_mm"] == pytest.approx(m.diameter_mm, abs=1e-3)
     # the patient's workbook says how the line was made too (a reader's check found it silent)
@@ -256,38 +256,20 @@ def test_a_low_b_stack_dropped_on_the_dwi_cell_is_read_on_nothing(window: MainWi
     assert isinstance(w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI), Measurement)
 
 
-def test_t1_arterial_is_not_offered_since_a_click_on_the_largest_slice_broke_the_rule(  # type: ignore[no-untyped-def]
+def test_t1_arterial_is_not_offered_for_a_small_lesion_measured_twice_its_length(  # type: ignore[no-untyped-def]
         window: MainWindow, qtbot, sample_dicom: Path) -> None:
-    """T1 arterial meets the mean-error goal, but a helper clicked LLSYN001 L03 (10.6 mm, pressed against
-    a portal vein) at its centre on its largest slice and got +4.6 mm on every click: the bench now
-    clicks the truth's slice too, its worst over every click is beyond 3 mm, and the window refuses a
-    click there with the figures; nothing is recorded."""
+    """T1 arterial meets the mean error, and since v11 the rule on its lesions of 10 mm or more (the
+    lesion against a vein that kept it off in v10 is refused), but on a validation realisation a 6.0 mm
+    lesion is measured 12.4 mm on every click (app.suggester.SMALL_LESIONS_OFF): a click there is refused
+    with that figure, nothing recorded."""
     from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM
 
     mae, goal, worst = SAMPLE_ERROR_MM[Role.MR_T1_ARTERIAL]
-    assert Role.MR_T1_ARTERIAL not in OFFERED_ROLES and mae <= goal and worst > 3.0
+    assert Role.MR_T1_ARTERIAL not in OFFERED_ROLES and mae <= goal and abs(worst) <= 3.0
     w = window
     lid = _new_lesion_clicked_at_its_centre(w, qtbot, sample_dicom, Role.MR_T1_ARTERIAL)
-    assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_T1_ARTERIAL) is None
     assert w.status.text() == (
-        "no suggestion, drag to draw the diameter by hand: one-click diameters are offered on T2 FS and DWI b800 "
-        f"only; on T1 arterial the sample phantoms give a mean error of {mae:.1f} mm (goal {goal:g} mm), worst "
-        f"{worst:+.1f} mm (goal 3 mm)"), w.status.text()
-
-
-def test_a_series_whose_small_lesions_break_the_rule_is_refused_with_that_figure(  # type: ignore[no-untyped-def]
-        window: MainWindow, qtbot, sample_dicom: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The mechanism that kept T1 arterial off until v7 (app.suggester.SMALL_LESIONS_OFF, empty
-    today): a series whose lesions of 5-10 mm come out more than 5 mm off is not offered, and a click
-    there is refused with that figure."""
-    import app.suggester as suggester
-
-    monkeypatch.setattr(suggester, "SMALL_LESIONS_OFF", {Role.MR_T1_ARTERIAL: (11, 172, 8.45)})
-    monkeypatch.setattr(suggester, "OFFERED_ROLES", suggester.OFFERED_ROLES - {Role.MR_T1_ARTERIAL})
-    w = window
-    lid = _new_lesion_clicked_at_its_centre(w, qtbot, sample_dicom, Role.MR_T1_ARTERIAL)
-    assert w.status.text().startswith(
         "no suggestion, drag to draw the diameter by hand: one-click diameters are offered on T2 FS and DWI b800 only; "
-        "on T1 arterial lesions of 5-10 mm are measured up to +8.4 mm off (11 of 172 clicks more than 5 mm)"), \
-        w.status.text()
+        "on T1 arterial lesions of 5-10 mm are measured up to +8.8 mm off (11 of 200 clicks more than 5 mm) on the "
+        "sample phantoms"), w.status.text()
     assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_T1_ARTERIAL) is None

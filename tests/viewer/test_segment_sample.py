@@ -56,7 +56,9 @@ def test_mri_series_mean_absolute_error_within_the_goal(outcomes: list[bs.Outcom
 
 def test_mri_suggestion_rate_limits_of_agreement_and_worst_error(outcomes: list[bs.Outcome]) -> None:
     row = _rows(outcomes, MR)
-    assert row["rate"] >= 0.85, row  # goal 0.95 (b800's lesions under 5.5 pixels on < 3 slices refused)
+    # goal 0.95 (b800's lesions under 5.5 pixels on < 3 slices refused; since v11 a T1 portal lesion joined to a
+    # vessel by a waist too: 0.868 -> 0.849, its suggestions more than 5 mm off on the bench's every click 1 -> 0)
+    assert row["rate"] >= 0.84, row
     assert row["loa_low_mm"] >= -2.5 and row["loa_high_mm"] <= 2.5, row  # goal +-2 mm (-1.9 to +1.9 today)
     assert row["over_5mm"] == 0 and row["over_3mm"] == 0, row  # T1 arterial's +3.7 mm refused since v6 (split_size)
 
@@ -355,24 +357,32 @@ def test_a_lost_slice_that_is_the_one_clicked_is_named_as_such(outcomes: list[bs
                              "is not found: no contrast at the click"), o.note
 
 
-def test_the_lesion_against_a_vein_clicked_on_its_largest_slice_keeps_t1_arterial_off(
+def test_the_lesion_against_a_vein_clicked_on_its_largest_slice_is_refused_as_two_structures_joined(
         volumes: Callable[[str, str], Any], sample_dicom: Path) -> None:
     """A helper clicked LLSYN001 L03 (10.6 mm, pressed against a small portal vein branch that runs
-    obliquely through the slices) at its centre on T1 arterial's largest slice: the outline holds the
+    obliquely through the slices) at its centre on T1 arterial's largest slice: the outline held the
     vein's section too, 14.8 mm on an ellipse with 11 % of its rays off (under the 12 % limit; a good
-    measurement of the same lesion in a validation realisation leaves 11 % too), +4.6 mm. The bench's
-    clicks next to that slice are refused (the split rule), so no figure had shown it; since the bench
-    clicks the truth's slice too, T1 arterial's worst over every click is beyond 3 mm and the window does
-    not offer it. When this is measured within 3 mm or refused, the offer can be looked at again."""
-    from app.suggester import OFFERED_ROLES, params_for
+    measurement of the same lesion in a validation realisation leaves 11 % too), +4.6 mm, and T1 arterial
+    was no longer offered. Those 11 % all cut into the ellipse, at the waist between lesion and vein (the
+    good one's run out beyond it, along the vein): refused since v11. T1 arterial stays off for a small
+    lesion of a validation realisation (app.suggester.SMALL_LESIONS_OFF)."""
+    from app.suggester import OFFERED_ROLES, SMALL_LESIONS_OFF, params_for
     from viewer.records import Role
-    from viewer.segment import Suggestion, suggest_diameter
+    from viewer.segment import Refusal, Suggestion, SuggestParams, suggest_diameter
+    from viewer.segment.suggest import WAIST
+    from dataclasses import replace
 
     truth = bs.truth("LLSYN001", sample_dicom)
     lesion = next(les for les in truth["lesions"] if les["id"] == "L03")
     entry = lesion["series"]["mr_t1_arterial"]
     vol = volumes("LLSYN001", "mr_t1_arterial")
     k = entry["slice_index"]
-    s = suggest_diameter(vol, k, vol.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k), params_for(Role.MR_T1_ARTERIAL))
-    assert isinstance(s, Suggestion) and s.diameter_mm - entry["axial_diameter_on_slice_mm"] > 3.0, s
-    assert Role.MR_T1_ARTERIAL not in OFFERED_ROLES
+    at = vol.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k)
+    params: SuggestParams = params_for(Role.MR_T1_ARTERIAL)
+    before = suggest_diameter(vol, k, at, replace(params, max_inward_measured=0.0))
+    assert isinstance(before, Suggestion) and before.diameter_mm - entry["axial_diameter_on_slice_mm"] > 3.0, before
+    assert before.params["leaked_inward"] == before.params["leaked_rays"] > params.max_inward_measured, before.params
+    s = suggest_diameter(vol, k, at, params)
+    assert isinstance(s, Refusal) and s.reason.startswith(WAIST), s
+    assert "cuts into the ellipse found on 11% of the rays" in s.reason, s.reason
+    assert Role.MR_T1_ARTERIAL not in OFFERED_ROLES and Role.MR_T1_ARTERIAL in SMALL_LESIONS_OFF

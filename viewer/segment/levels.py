@@ -78,6 +78,9 @@ class Window:
         r, c = int(round(at[0])), int(round(at[1]))
         self.r0, self.c0 = max(0, r - hr), max(0, c - hc)
         r1, c1 = min(image.shape[0], r + hr + 1), min(image.shape[1], c + hc + 1)
+        #: which of the window's sides (top, bottom, left, right) is the image's own edge, not the
+        #: radius's: what touches only those reaches the image's edge, it does not leak past the radius
+        self.image_edges = (r - hr <= 0, r + hr + 1 >= image.shape[0], c - hc <= 0, c + hc + 1 >= image.shape[1])
         with np.errstate(over="ignore"):  # beyond float32: infinite, refused below
             self.raw = np.asarray(image[self.r0:r1, self.c0:c1], dtype=np.float32)
         if not np.isfinite(self.raw).all():  # NaN, infinite, or beyond float32 (a float64 of 1e300)
@@ -275,7 +278,21 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
 
 
 def touches_window(region: np.ndarray) -> bool:
-    return bool(region[0, :].any() or region[-1, :].any() or region[:, 0].any() or region[:, -1].any())
+    return any(touched_sides(region))
+
+
+def touched_sides(region: np.ndarray) -> tuple[bool, bool, bool, bool]:
+    """Whether ``region`` reaches the window's top, bottom, left and right side."""
+    return bool(region[0, :].any()), bool(region[-1, :].any()), bool(region[:, 0].any()), bool(region[:, -1].any())
+
+
+def leak_reason(win: Window, region: np.ndarray, radius_mm: float) -> str:
+    """Why a region that reaches the window's side has no closed boundary: past the radius round the
+    click, or to the image's own edge (a helper's 0.3 mm wide image read "leaks beyond 50 mm")."""
+    sides = [side for side, touched in zip(win.image_edges, touched_sides(region)) if touched]
+    if sides and all(sides):
+        return "the region reaches the image's edge (no closed boundary against the liver)"
+    return f"the region leaks beyond {radius_mm:.0f} mm of the click (no closed boundary against the liver)"
 
 
 def bounding_box(mask: np.ndarray, pad: int = 1) -> tuple[slice, slice]:

@@ -30,7 +30,7 @@ from skimage.segmentation import watershed
 
 from viewer.segment.ellipse import Ellipse, fit, robust_fit
 from viewer.segment.levels import (LESION_ENDS, Levels, Window, bounding_box, fill_holes, grow, median_or_none,
-                                   smoothing_px, touches_window)
+                                   smoothing_px, touches_window, leak_reason)
 from viewer.segment.records import SuggestParams
 
 
@@ -54,6 +54,9 @@ class SliceOutline:
     #: how far the section's inner half stands out from the liver mode (lesion side up): how much
     #: of the lesion the slice holds (partial volume through the slice lowers it)
     fullness: float = float("nan")
+    #: the share of the rays left off the ellipse whose edge lies inside it (a waist: the ellipse spans
+    #: two structures joined, the edge cutting in between them), against those running out beyond it
+    leaked_inward: float = 0.0
 
     def fainter_shell(self, p: SuggestParams) -> str:
         """Why the liver beyond the boundary is not liver but a fainter rim or shell of lesion round
@@ -126,7 +129,7 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     opened[box] = _opened(region[box], deep, p.opening * float(deep[br, bc]), (rs, cs), (int(br), int(bc)))
     region, cr, cc = opened, int(br) + box[0].start, int(bc) + box[1].start
     if touches_window(region):
-        return f"the region leaks beyond {p.roi_radius_mm:.0f} mm of the click (no closed boundary against the liver)"
+        return leak_reason(win, region, p.roi_radius_mm)
     around = median_or_none(win.sm[win.ring(region, *p.ring_mm)])
     contrast = abs(levels.lesion - levels.mode)
     if around is None or abs(around - levels.mode) > max(p.min_contrast_sd * levels.liver_sd, 0.25 * contrast):
@@ -152,8 +155,11 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     scatter = levels.liver_sd * p.smooth_mm * math.sqrt(2 * math.pi) / max(abs(levels.lesion - levels.liver), 1e-6)
     band = max(p.consensus_px * max(rs, cs), p.consensus_sd * scatter)
     fitted = robust_fit(candidates, phi, band, tries=p.consensus_tries) if p.ellipse_tolerance else None
+    inward = 0.0
     if fitted is not None:
         radius, leaked = fitted.radius, 1.0 - float(fitted.inliers.mean())
+        with np.errstate(invalid="ignore"):
+            inward = float(np.mean(~fitted.inliers & (radius < fitted.ellipse.radius_along(0.0, 0.0, phi))))
     else:  # the first exit of each ray, long ones cut to their neighbours' median
         radius, leaked = _without_leaks(np.nan_to_num(candidates[:, 0]), p, max(rs, cs))
     if leaked > p.max_leak_fraction:
@@ -181,7 +187,8 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
         return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
     within = t[None, :] <= 0.5 * radius[:, None]
     fullness = float(np.median(profile[within]) - levels.sign * levels.mode) if within.any() else float("nan")
-    return SliceOutline(points, levels, leaked, centre, ellipse, fullness=fullness)
+    return SliceOutline(points, levels, leaked, centre, ellipse, fullness=fullness,
+                        leaked_inward=inward if ellipse is not None else 0.0)
 
 
 def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> Ellipse:

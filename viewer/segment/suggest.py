@@ -44,6 +44,7 @@ SPLITS = "what is found here joins two structures"
 IRREGULAR = "the lesion's edge is irregular"
 #: How the refusal begins when the edge leaves the ellipse measured on more rays than the series allows.
 BEYOND_ELLIPSE = "the lesion may go on beyond the ellipse found"
+WAIST = "what is found is two structures joined"
 TOO_SMALL = "too small to suggest"
 #: How the refusal begins when the slice measured lies further from the click than the lesion's half-length.
 FAR_AWAY = "what is found grows on far from the slice clicked"
@@ -342,6 +343,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     if p.max_leak_measured and final.leaked_fraction > p.max_leak_measured:
         return _refuse(f"{BEYOND_ELLIPSE}: its edge leaves the ellipse on {final.leaked_fraction:.0%} of the rays "
                        f"(a lobe, a lesion next to it or a vessel; over {p.max_leak_measured:.0%} on this series)", p)
+    if p.max_inward_measured and final.leaked_inward > p.max_inward_measured:
+        return _refuse(f"{WAIST}: its edge cuts into the ellipse found on {final.leaked_inward:.0%} of the rays, "
+                       f"a waist between them (a lesion and a vessel beside it?; over {p.max_inward_measured:.0%} "
+                       f"on this series)", p)
     if p.single_slice_beyond and len(found) == 1 and min(final.beyond) >= p.single_slice_beyond:
         # on one slice only, with the lesion's contrast still round it: the part of a larger, fainter
         # lesion that stands out on this slice (a 20.5 mm lesion on CT portal found as a 4.4 mm part on
@@ -360,6 +365,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
               "liver_mode": round(lv.mode, 2), "liver_peak": lv.liver_peak,
               "liver_sd": round(lv.liver_sd, 2), "side": "brighter" if lv.sign > 0 else "darker",
               "boundary": final.shape, "leaked_rays": round(final.leaked_fraction, 3),
+              "leaked_inward": round(final.leaked_inward, 3),
               "beyond_edge": [round(v, 3) for v in final.beyond], "clicked_slice": clicked,
               "levels_from_slice": slice_index, "levels_from_tip": None, "gave_way": gave_way,
               "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
