@@ -150,7 +150,7 @@ def _caveat(stack: StackInfo) -> str:
     if not_b800:
         return f"not validated on mr_dwi at {not_b800} (the figures are b800's)"
     if role in SMALL_LESIONS_OFF:
-        return (f"not validated on {role.value}: on the sample phantoms {small_lesions_off(role)}; the rule: within "
+        return (f"not validated on {role.value}: on realisations of the sample phantoms {small_lesions_off(role)}; the rule: within "
                 f"3 mm or a refusal")
     figures = SAMPLE_ERROR_MM.get(role)
     if figures is None:

@@ -192,9 +192,11 @@ class ExportActions(QObject):
 
     analysis_done = Signal(str)
 
-    def __init__(self, parent: QWidget, session: Any, say: Any, show_error: Any) -> None:
+    def __init__(self, parent: QWidget, session: Any, say: Any, show_error: Any, tell: Any) -> None:
         super().__init__(parent)
         self.parent_widget, self.session, self.say, self.show_error = parent, session, say, show_error
+        #: news of a job done (the analysis): after what the reader's last action said, not over it
+        self.tell = tell
         self._analysis: AnalysisJob | None = None
         self.last_dialog: AnalysisDialog | None = None
 
@@ -240,11 +242,11 @@ class ExportActions(QObject):
         self._analysis = AnalysisJob(self)
         self._analysis.done.connect(self._analysed)
         self._analysis.failed.connect(self.show_error)
-        self.say(f"analysing {src.name} into {out} …")
+        self.say(f"analysing {src.name} into {out} …", hold=False)  # a progress: the result replaces it
         self._analysis.start(src, out)
 
     def _analysed(self, result: Any, out_dir: str) -> None:
-        self.say(f"{result.summary} Written to {out_dir}.")
+        self.tell(f"{result.summary} Written to {out_dir}.")
         self.last_dialog = AnalysisDialog(result, Path(out_dir), self.parent_widget)
         self.last_dialog.show()
         self.analysis_done.emit(out_dir)

@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self.follow_up = FollowUpCompare(self.state, self.reading, lambda: self.patients, self._volume_of,
                                          self.compare_job)
         self.loads.progress.connect(self.follow_up.loaded)
-        self.exports = ExportActions(self, self.session, self.state.say, self.show_error)
+        self.exports = ExportActions(self, self.session, self.state.say, self.show_error, tell=self.state.tell)
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
         self.study_ui = StudyUi(self)
         self.last = last if last is not None else LastSession(config_dir() / LastSession.FILE)
@@ -506,7 +506,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> None:
         """Index ``path`` in the background; it is added to the browser when done (``listed``)."""
-        self.state.say(f"indexing {path} …")
+        self.state.say(f"indexing {path} …", hold=False)
         self.progress.setRange(0, 0)
         self.progress.show()
         self._index_job.start(str(path))
@@ -540,7 +540,7 @@ class MainWindow(QMainWindow):
         self.recent.add(path)
         self.store_flow.offer_stores_in(path)
         n_pairs = len(self.browser.pair_items())
-        self.state.say(f"{path}: {len({s.patient_id for s in result.stacks})} patient(s), {len(result.stacks)} stacks"
+        self.state.tell(f"{path}: {len({s.patient_id for s in result.stacks})} patient(s), {len(result.stacks)} stacks"
                        + (f", {len(result.skipped)} file(s) skipped" if result.skipped else "")
                        + f"; the browser lists {len(self.patients)} patient(s), {n_pairs} exam pair(s)")
         self.listed.emit(result)

@@ -155,9 +155,10 @@ class WorkstationState:
         self.overlays = not self.overlays
         self.changed.emit("overlays")
 
-    def say(self, text: str) -> None:
-        """What the reader's action did, or why not: the status bar says it."""
-        self._said, self._said_at = text, self.clock()
+    def say(self, text: str, hold: bool = True) -> None:
+        """What the reader's action did, or why not: the status bar says it. ``hold=False`` for a job's
+        progress ("indexing …"): the news that answers it (:meth:`tell`) replaces it."""
+        self._said, self._said_at = (text, self.clock()) if hold else ("", float("-inf"))
         self.status = text
         self.changed.emit("status")
 

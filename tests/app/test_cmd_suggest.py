@@ -102,7 +102,7 @@ def test_on_a_series_the_method_is_not_validated_on_a_refusal_unless_asked(sampl
     ("mr_dwi", 800.0, ""),
     ("mr_t2fs", None, ""),
     ("mr_t1_portal", None, "not validated on mr_t1_portal: on the sample phantoms mean error"),
-    ("mr_t1_arterial", None, "not validated on mr_t1_arterial: on the sample phantoms lesions of 5-10 mm"),
+    ("mr_t1_arterial", None, "not validated on mr_t1_arterial: on realisations of the sample phantoms lesions of 5-10 mm"),
     ("mr_t2", None, "not validated on mr_t2"),
 ])
 def test_what_is_validated(role: str | None, b_value: float | None, says: str) -> None:
@@ -154,7 +154,7 @@ def test_a_series_whose_small_lesions_break_the_rule_is_not_validated() -> None:
     from viewer.records import Role
 
     says = _caveat(SimpleNamespace(role=Role.MR_T1_ARTERIAL, b_value=None))  # type: ignore[arg-type]
-    assert says.startswith("not validated on mr_t1_arterial: on the sample phantoms lesions of 5-10 mm are measured "
+    assert says.startswith("not validated on mr_t1_arterial: on realisations of the sample phantoms lesions of 5-10 mm are measured "
                            "up to +8.8 mm off (11 of 200 clicks more than 5 mm)"), says
 
 

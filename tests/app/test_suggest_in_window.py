@@ -270,6 +270,6 @@ def test_t1_arterial_is_not_offered_for_a_small_lesion_measured_twice_its_length
     lid = _new_lesion_clicked_at_its_centre(w, qtbot, sample_dicom, Role.MR_T1_ARTERIAL)
     assert w.status.text() == (
         "no suggestion, drag to draw the diameter by hand: one-click diameters are offered on T2 FS and DWI b800 only; "
-        "on T1 arterial lesions of 5-10 mm are measured up to +8.8 mm off (11 of 200 clicks more than 5 mm) on the "
-        "sample phantoms"), w.status.text()
+        "on T1 arterial lesions of 5-10 mm are measured up to +8.8 mm off (11 of 200 clicks more than 5 mm) on "
+        "realisations of the sample phantoms"), w.status.text()
     assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_T1_ARTERIAL) is None

@@ -413,32 +413,36 @@ class TestHardNeighbours:
             SuggestParams(max_leak_measured=1.5)
 
     def test_a_lesion_joined_to_a_vein_section_as_bright_is_refused_by_the_waist_between_them(self) -> None:
-        """LLSYN001 L03 on T1 arterial, analytic: a 10.6 mm lesion pressed against a 6 mm vein's section as
+        """LLSYN001 L03 on T1 arterial, analytic: a 10.6 mm lesion pressed against a 5-6 mm vein's section as
         bright as it, the vein running obliquely through the slices. On some noise draws one ellipse spans
-        both (16-17 mm, +5.5 to +6.3), its rays off it (10-14 %, under T1 arterial's 12 % limit on some)
-        all cutting in at the waist between them; measured right, none cut in. Over 7 % cutting in is
-        refused (v11) and every draw is within 3 mm or refused."""
+        both (15-17 mm, +4.5 to +6.3), its rays off it (7-14 %, under T1 arterial's 12 % limit on some) all
+        cutting in at the waist between them; measured right, none cut in. Over 5 % cutting in is refused
+        (v11) and every draw is within 3 mm or refused: on the slice clicked, and clicked on the lesion's tip
+        (a review's case: the full slice refused, the tip's looser levels had measured both, +4.6 mm)."""
         from viewer.segment.suggest import WAIST
 
         lesion = Lesion(a_mm=5.3, b_mm=5.3, c_mm=5.3, contrast=60.0, centre_z_mm=0.0, rotation_deg=0.0)
-
-        def vein(xx, yy, z):  # type: ignore[no-untyped-def]
-            return (xx - 0.3 * z) ** 2 + (yy - 8.0) ** 2 <= 9.0, 160.0
         t1_arterial = SuggestParams(max_leak_measured=0.12)
-        spanned = refused = 0
-        for seed in range(4):
+        spanned = refused = right = 0
+        for y, r, seed in [(8.0, 3.0, s) for s in range(7)] + [(7.5, 3.0, 4), (7.5, 2.5, 2)]:
+            def vein(xx, yy, z, y=y, r=r):  # type: ignore[no-untyped-def]
+                return (xx - 0.3 * z) ** 2 + (yy - y) ** 2 <= r * r, 160.0
             phantom = render(lesion, spacing=(1.4, 1.4), size=100, noise=6.0, psf_mm=1.0, extra=vein, seed=seed)
-            at = phantom.geometry.pixel_on_slice((0.0, 0.0, 0.0), 3)
-            before = suggest_diameter(phantom, 3, at, t1_arterial)
-            if isinstance(before, Suggestion) and before.diameter_mm - lesion.truth_mm() > 3.0:
-                spanned += 1
-                assert before.params["leaked_inward"] == before.params["leaked_rays"] >= 0.09, before.params
-            elif isinstance(before, Suggestion):
-                assert before.params["leaked_inward"] < 0.03, before.params
-            s = suggest_diameter(phantom, 3, at, replace(t1_arterial, max_inward_measured=0.07))
-            assert isinstance(s, Refusal) or abs(s.diameter_mm - lesion.truth_mm()) <= 3.0, s
-            refused += isinstance(s, Refusal) and s.reason.startswith(WAIST)
-        assert spanned >= 1 and refused == spanned, (spanned, refused)
+            for k in (3, 2):
+                at = phantom.geometry.pixel_on_slice((0.0, 0.0, 5.0 * (k - 3)), k)
+                s = suggest_diameter(phantom, k, at, replace(t1_arterial, max_inward_measured=0.05))
+                assert isinstance(s, Refusal) or abs(s.diameter_mm - lesion.truth_mm()) <= 3.0, (y, r, seed, k, s)
+                if k != 3:
+                    continue
+                before = suggest_diameter(phantom, k, at, t1_arterial)
+                if isinstance(before, Suggestion) and before.diameter_mm - lesion.truth_mm() > 3.0:
+                    spanned += 1
+                    assert before.params["leaked_inward"] == before.params["leaked_rays"] >= 0.06, before.params
+                    refused += isinstance(s, Refusal) and s.reason.startswith(WAIST)
+                elif isinstance(before, Suggestion):
+                    right += 1
+                    assert before.params["leaked_inward"] < 0.03 and isinstance(s, Suggestion), before.params
+        assert spanned >= 2 and refused == spanned and right >= 2, (spanned, refused, right)
         with pytest.raises(ValueError, match="max_inward_measured"):
             SuggestParams(max_inward_measured=-0.1)
 

@@ -54,8 +54,9 @@ class SliceOutline:
     #: how far the section's inner half stands out from the liver mode (lesion side up): how much
     #: of the lesion the slice holds (partial volume through the slice lowers it)
     fullness: float = float("nan")
-    #: the share of the rays left off the ellipse whose edge lies inside it (a waist: the ellipse spans
-    #: two structures joined, the edge cutting in between them), against those running out beyond it
+    #: the share of all the rays that are off the ellipse with their edge inside it (a waist: the ellipse
+    #: spans two structures joined, the edge cutting in between them; a vessel leaving the lesion has its
+    #: rays off running out beyond it); at most ``leaked_fraction``
     leaked_inward: float = 0.0
 
     def fainter_shell(self, p: SuggestParams) -> str:

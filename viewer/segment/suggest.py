@@ -320,11 +320,12 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
             if moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
-        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, ONE_SLICE_PART, FAINT_WHOLE)) or SMALL in again.reason \
-                or TOO_SMALL in again.reason:
+        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, WAIST, ONE_SLICE_PART, FAINT_WHOLE)) \
+                or SMALL in again.reason or TOO_SMALL in again.reason:
             # measured from its full slice, the lesion is too small for the series, or its edge there is
-            # no ellipse: the tip's levels, which lengthen it, are not to make it pass (b800, an 8.4 mm
-            # lesion: 13.3 mm)
+            # no ellipse (or one over two structures joined): the tip's levels, which lengthen it, are not
+            # to make it pass (b800, an 8.4 mm lesion: 13.3 mm; a review's lesion against a vein on T1
+            # arterial, refused on its full slice, +4.6 mm from its tip's)
             return Refusal(again.reason, {**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
     final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
     shell = final.fainter_shell(p)
@@ -345,7 +346,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"(a lobe, a lesion next to it or a vessel; over {p.max_leak_measured:.0%} on this series)", p)
     if p.max_inward_measured and final.leaked_inward > p.max_inward_measured:
         return _refuse(f"{WAIST}: its edge cuts into the ellipse found on {final.leaked_inward:.0%} of the rays, "
-                       f"a waist between them (a lesion and a vessel beside it?; over {p.max_inward_measured:.0%} "
+                       f"a waist between them (a lesion and a vessel beside it, or a lobulated lesion?; over {p.max_inward_measured:.0%} "
                        f"on this series)", p)
     if p.single_slice_beyond and len(found) == 1 and min(final.beyond) >= p.single_slice_beyond:
         # on one slice only, with the lesion's contrast still round it: the part of a larger, fainter
