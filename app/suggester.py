@@ -32,7 +32,7 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: pressed against a portal vein branch, measured with it), which the clicks next to that slice had never
 #: met: T1 arterial, offered since v7, was not offered since (its worst +4.62 mm, 5 of 1,024 clicks). v11
 #: refuses that lesion (an ellipse spanning it and the vein's section, its edge cutting in between them:
-#: :data:`MEASURED_INWARD`), T1 arterial's worst is +2.17 mm again (981 of 1,024 clicks suggested), and T1
+#: :data:`MEASURED_INWARD`), T1 arterial's worst is +2.17 mm again (980 of 1,024 clicks suggested), and T1
 #: portal's -3.90 (none over 5 mm, 527 of 672); T1 arterial stays off for a small lesion of a validation
 #: realisation (:data:`SMALL_LESIONS_OFF`).
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
