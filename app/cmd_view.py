@@ -118,6 +118,20 @@ def recovery_message(window, last) -> str:  # type: ignore[no-untyped-def]
             f"{len(edits)} saved edit(s){tail}")
 
 
+def after_listing(window, last, app, wanted: set[str], recovery: str, done: dict[str, bool]) -> None:  # type: ignore[no-untyped-def]
+    """Once every folder ``wanted`` is listed: the last pair opened again where the reader left it (once),
+    then the recovery message of an unclean exit said again (once), so that neither the index's news nor
+    the pair's opening hides it (a second check saw it replaced by the index's result at every restart)."""
+    if not wanted <= {same_folder(p) for p in window.index_results}:
+        return
+    if last is not None and last.has_pair and not done.get("restored"):
+        done["restored"] = True
+        restore_position(window, last, app)
+    if recovery and not done.get("said"):
+        done["said"] = True
+        window.state.say(recovery)
+
+
 def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
     """Open the last pair again at its lesion and slices; False when that pair is not in the browser."""
     from PySide6.QtCore import QTimer
@@ -167,8 +181,9 @@ def run(args: argparse.Namespace) -> int:
     scripted = args.quit_when_listed or args.open_first_pair or args.screenshot or args.no_restore
     last = None if scripted else window.last.load()
     _open_store(window, args, last)
-    if last is not None and not last.clean:
-        window.state.say(recovery_message(window, last))
+    recovery = recovery_message(window, last) if last is not None and not last.clean else ""
+    if recovery:
+        window.state.say(recovery)
     width, height = (int(v) for v in args.size.lower().split("x"))
     window.resize(width, height)
     window.show()
@@ -210,15 +225,10 @@ def run(args: argparse.Namespace) -> int:
             QTimer.singleShot(20, lambda: show_when_loaded(lesion_id))
 
     to_list, wanted = folders_to_list(last.paths if last is not None else (), args.path)
-    restored = {"done": False}
+    done: dict[str, bool] = {}
 
     def listed(result) -> None:  # type: ignore[no-untyped-def]
-        if last is not None and last.has_pair and not restored["done"] \
-                and wanted <= {same_folder(p) for p in window.index_results}:
-            restored["done"] = True
-            message = window.state.status
-            if restore_position(window, last, app) and not last.clean:
-                window.state.say(message)  # keep the recovery message in view
+        after_listing(window, last, app, wanted, recovery, done)
         if args.quit_when_listed:
             app.processEvents()
             print(f"listed {len(result.stacks)} stacks; started in {time.perf_counter() - T0:.3f} s", flush=True)

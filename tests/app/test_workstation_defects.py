@@ -368,3 +368,26 @@ def test_5d_the_lobe_key_after_editing_a_line_and_n_sets_the_new_lesions_lobe(wi
     assert w.state.selection.picked is None
     press(w, qtbot, "lobe_left")
     assert w.session.reading.project.lesions[("LLSYN001", "E1", READER, first)].lobe is Lobe.RIGHT
+
+
+def test_8_the_recovery_message_is_said_again_once_every_folder_is_listed(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                          sample_dicom: Path, sample_index) -> None:
+    """After an unclean exit the restart says so, then lists the last folders: a second check saw the
+    index's result replace the recovery message at every restart. Once every folder wanted is listed it
+    is said again, once; not before."""
+    from app.cmd_view import after_listing, same_folder
+
+    w = make_window(qtbot, env)
+    recovery = "lesionlab did not close cleanly last time (2026-12-02 10:00:00 UTC); no reading project was open"
+    w.state.say(recovery)
+    done: dict[str, bool] = {}
+    wanted = {same_folder(str(sample_dicom)), same_folder(str(env / "elsewhere"))}
+    w.show_index(str(sample_dicom), sample_index)
+    after_listing(w, None, QApplication.instance(), wanted, recovery, done)
+    assert w.status.text() != recovery and "patient(s)" in w.status.text()  # a folder still to list
+    wanted = {same_folder(str(sample_dicom))}
+    after_listing(w, None, QApplication.instance(), wanted, recovery, done)
+    assert w.status.text() == recovery
+    w.state.say("the reader's next action")
+    after_listing(w, None, QApplication.instance(), wanted, recovery, done)
+    assert w.status.text() == "the reader's next action"

@@ -443,6 +443,13 @@ class TestHardNeighbours:
                     right += 1
                     assert before.params["leaked_inward"] < 0.03 and isinstance(s, Suggestion), before.params
         assert spanned >= 2 and refused == spanned and right >= 2, (spanned, refused, right)
+        # a second check's: clicked on the tip's slice, the full slice refused as joining two structures; with
+        # no limits on the ellipse (as on CT portal) the tip's levels measured lesion and vein, +6.0 mm
+        def vein8(xx, yy, z):  # type: ignore[no-untyped-def]
+            return (xx - 0.3 * z) ** 2 + (yy - 8.0) ** 2 <= 9.0, 160.0
+        phantom = render(lesion, spacing=(1.4, 1.4), size=100, noise=6.0, psf_mm=1.0, extra=vein8, seed=7)
+        s = suggest_diameter(phantom, 4, phantom.geometry.pixel_on_slice((0.0, 0.0, 5.0), 4), SuggestParams())
+        assert isinstance(s, Refusal) or abs(s.diameter_mm - lesion.truth_mm()) <= 3.0, s
         with pytest.raises(ValueError, match="max_inward_measured"):
             SuggestParams(max_inward_measured=-0.1)
 

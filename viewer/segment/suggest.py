@@ -320,12 +320,13 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
             if moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
-        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, WAIST, ONE_SLICE_PART, FAINT_WHOLE)) \
+        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, WAIST, SPLITS, TUBE, ONE_SLICE_PART, FAINT_WHOLE)) \
                 or SMALL in again.reason or TOO_SMALL in again.reason:
             # measured from its full slice, the lesion is too small for the series, or its edge there is
-            # no ellipse (or one over two structures joined): the tip's levels, which lengthen it, are not
-            # to make it pass (b800, an 8.4 mm lesion: 13.3 mm; a review's lesion against a vein on T1
-            # arterial, refused on its full slice, +4.6 mm from its tip's)
+            # no ellipse, or what is found there is two structures joined or a vessel: the tip's levels,
+            # which lengthen it, are not to make it pass (b800, an 8.4 mm lesion: 13.3 mm; a review's
+            # lesion against a vein on T1 arterial, refused on its full slice, +4.6 mm from its tip's; a
+            # second check's, refused there as joining two structures, +6.0 mm without the limits)
             return Refusal(again.reason, {**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
     final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
     shell = final.fainter_shell(p)
