@@ -158,7 +158,7 @@ class WorkstationState:
     def say(self, text: str, hold: bool = True) -> None:
         """What the reader's action did, or why not: the status bar says it. ``hold=False`` for a job's
         progress ("indexing …"): the news that answers it (:meth:`tell`) replaces it."""
-        self._said, self._said_at = (text, self.clock()) if hold else ("", float("-inf"))
+        self._said, self._said_at = text if hold else "", self.clock()
         self.status = text
         self.changed.emit("status")
 

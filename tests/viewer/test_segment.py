@@ -419,7 +419,7 @@ class TestHardNeighbours:
         cutting in at the waist between them; measured right, none cut in. Over 5 % cutting in is refused
         (v11) and every draw is within 3 mm or refused: on the slice clicked, and clicked on the lesion's tip
         (a review's case: the full slice refused, the tip's looser levels had measured both, +4.6 mm)."""
-        from viewer.segment.suggest import WAIST
+        from viewer.segment.suggest import SPLITS
 
         lesion = Lesion(a_mm=5.3, b_mm=5.3, c_mm=5.3, contrast=60.0, centre_z_mm=0.0, rotation_deg=0.0)
         t1_arterial = SuggestParams(max_leak_measured=0.12)
@@ -438,7 +438,7 @@ class TestHardNeighbours:
                 if isinstance(before, Suggestion) and before.diameter_mm - lesion.truth_mm() > 3.0:
                     spanned += 1
                     assert before.params["leaked_inward"] == before.params["leaked_rays"] >= 0.06, before.params
-                    refused += isinstance(s, Refusal) and s.reason.startswith(WAIST)
+                    refused += isinstance(s, Refusal) and s.reason.startswith(f"{SPLITS}: its edge cuts into the ellipse")
                 elif isinstance(before, Suggestion):
                     right += 1
                     assert before.params["leaked_inward"] < 0.03 and isinstance(s, Suggestion), before.params

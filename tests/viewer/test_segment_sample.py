@@ -369,7 +369,7 @@ def test_the_lesion_against_a_vein_clicked_on_its_largest_slice_is_refused_as_tw
     from app.suggester import OFFERED_ROLES, SMALL_LESIONS_OFF, params_for
     from viewer.records import Role
     from viewer.segment import Refusal, Suggestion, SuggestParams, suggest_diameter
-    from viewer.segment.suggest import WAIST
+    from viewer.segment.suggest import SPLITS
     from dataclasses import replace
 
     truth = bs.truth("LLSYN001", sample_dicom)
@@ -383,6 +383,6 @@ def test_the_lesion_against_a_vein_clicked_on_its_largest_slice_is_refused_as_tw
     assert isinstance(before, Suggestion) and before.diameter_mm - entry["axial_diameter_on_slice_mm"] > 3.0, before
     assert before.params["leaked_inward"] == before.params["leaked_rays"] > params.max_inward_measured, before.params
     s = suggest_diameter(vol, k, at, params)
-    assert isinstance(s, Refusal) and s.reason.startswith(WAIST), s
+    assert isinstance(s, Refusal) and s.reason.startswith(f"{SPLITS}: its edge cuts into the ellipse"), s
     assert "cuts into the ellipse found on 11% of the rays" in s.reason, s.reason
     assert Role.MR_T1_ARTERIAL not in OFFERED_ROLES and Role.MR_T1_ARTERIAL in SMALL_LESIONS_OFF

@@ -156,25 +156,25 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     scatter = levels.liver_sd * p.smooth_mm * math.sqrt(2 * math.pi) / max(abs(levels.lesion - levels.liver), 1e-6)
     band = max(p.consensus_px * max(rs, cs), p.consensus_sd * scatter)
     fitted = robust_fit(candidates, phi, band, tries=p.consensus_tries) if p.ellipse_tolerance else None
-    inward = 0.0
     if fitted is not None:
+        on_ellipse = fitted.ellipse.radius_along(0.0, 0.0, phi)
         radius, leaked = fitted.radius, 1.0 - float(fitted.inliers.mean())
-        with np.errstate(invalid="ignore"):
-            inward = float(np.mean(~fitted.inliers & (radius < fitted.ellipse.radius_along(0.0, 0.0, phi))))
     else:  # the first exit of each ray, long ones cut to their neighbours' median
         radius, leaked = _without_leaks(np.nan_to_num(candidates[:, 0]), p, max(rs, cs))
     if leaked > p.max_leak_fraction:
         return f"the boundary leaks on {leaked:.0%} of the rays (vessel, capsule or a neighbouring lesion)"
     centre = (float(cr + win.r0), float(cc + win.c0))
-    ellipse = None
+    ellipse, inward = None, 0.0
     if fitted is not None and fitted.scale_mm <= max(p.ellipse_tolerance * fitted.ellipse.b, 0.5 * max(rs, cs)):
         # an elliptical section: the ellipse is the boundary (its noise averaged, not maximised)
         ellipse = fitted.ellipse
-        radius = ellipse.radius_along(0.0, 0.0, phi)
+        with np.errstate(invalid="ignore"):  # a ray with no edge near the ellipse (NaN) is off it, not inward
+            inward = float(np.mean(~fitted.inliers & (radius < on_ellipse)))
+        radius = on_ellipse
         points = ellipse_points(ellipse, centre, (rs, cs), 2 * p.n_rays)
     else:
         if fitted is not None:  # what the ellipse calls a leak takes its radius; the rest keeps its shape
-            radius = np.where(fitted.inliers, radius, fitted.ellipse.radius_along(0.0, 0.0, phi))
+            radius = np.where(fitted.inliers, radius, on_ellipse)
         spectrum = np.fft.rfft(np.nan_to_num(radius))
         spectrum[p.harmonics + 1:] = 0.0
         radius = np.maximum(np.fft.irfft(spectrum, n=p.n_rays), 0.0)
@@ -188,8 +188,7 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
         return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
     within = t[None, :] <= 0.5 * radius[:, None]
     fullness = float(np.median(profile[within]) - levels.sign * levels.mode) if within.any() else float("nan")
-    return SliceOutline(points, levels, leaked, centre, ellipse, fullness=fullness,
-                        leaked_inward=inward if ellipse is not None else 0.0)
+    return SliceOutline(points, levels, leaked, centre, ellipse, fullness=fullness, leaked_inward=inward)
 
 
 def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> Ellipse:

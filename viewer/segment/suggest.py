@@ -44,7 +44,6 @@ SPLITS = "what is found here joins two structures"
 IRREGULAR = "the lesion's edge is irregular"
 #: How the refusal begins when the edge leaves the ellipse measured on more rays than the series allows.
 BEYOND_ELLIPSE = "the lesion may go on beyond the ellipse found"
-WAIST = "what is found is two structures joined"
 TOO_SMALL = "too small to suggest"
 #: How the refusal begins when the slice measured lies further from the click than the lesion's half-length.
 FAR_AWAY = "what is found grows on far from the slice clicked"
@@ -320,7 +319,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
             if moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
-        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, WAIST, SPLITS, TUBE, ONE_SLICE_PART, FAINT_WHOLE)) \
+        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, SPLITS, TUBE, ONE_SLICE_PART, FAINT_WHOLE)) \
                 or SMALL in again.reason or TOO_SMALL in again.reason:
             # measured from its full slice, the lesion is too small for the series, or its edge there is
             # no ellipse, or what is found there is two structures joined or a vessel: the tip's levels,
@@ -346,7 +345,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse(f"{BEYOND_ELLIPSE}: its edge leaves the ellipse on {final.leaked_fraction:.0%} of the rays "
                        f"(a lobe, a lesion next to it or a vessel; over {p.max_leak_measured:.0%} on this series)", p)
     if p.max_inward_measured and final.leaked_inward > p.max_inward_measured:
-        return _refuse(f"{WAIST}: its edge cuts into the ellipse found on {final.leaked_inward:.0%} of the rays, "
+        return _refuse(f"{SPLITS}: its edge cuts into the ellipse found on {final.leaked_inward:.0%} of the rays, "
                        f"a waist between them (a lesion and a vessel beside it, or a lobulated lesion?; over {p.max_inward_measured:.0%} "
                        f"on this series)", p)
     if p.single_slice_beyond and len(found) == 1 and min(final.beyond) >= p.single_slice_beyond:
