@@ -14,10 +14,17 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 class ElidedLabel(QLabel):
     """A one-line label that ends a text too long for it with "…"; its tooltip is the whole text."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None,
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight, max_width: int | None = None) -> None:
         super().__init__(text, parent)
-        # a long message is cut at the window's width, not widening it
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._mode = mode
+        if max_width is None:
+            # a long message is cut at the window's width, not widening it
+            self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        else:
+            # as wide as its text up to ``max_width``, then cut (the store's path beside the message: it
+            # took 710 of a 1,500 px bar, and the message's advice was cut)
+            self.setMaximumWidth(max_width)
 
     #: how many times in a row the same message was said (:meth:`say`); shown as "(2×) " before it
     repeats = 1
@@ -40,7 +47,7 @@ class ElidedLabel(QLabel):
     def shown_text(self) -> str:
         """What fits: the text, or its beginning and "…" (after the repeat count, when said again)."""
         text = f"({self.repeats}×) {self.text()}" if self.repeats > 1 else self.text()
-        return self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.contentsRect().width())
+        return self.fontMetrics().elidedText(text, self._mode, self.contentsRect().width())
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from annotation.store import ReadingStore
 from annotation.store_location import is_url
 from app.reading_session import ReadingSession, in_study_folder, readings_dir, stores_in, working_copy_path
 from app.reading_settings import ReaderName
+from app.status_label import ElidedLabel
 from app.workstation import WorkstationState
 from viewer.errors import LesionlabError, StoreLockedError
 from viewer.model.settings import RecentStudies
@@ -32,7 +33,8 @@ class StoreFlow(QObject):
         # projects lying with DICOM studies the reader chose to edit in place: opened for writing again
         # (else read-only, asking at the first edit, every time)
         self.edited_in_place = RecentStudies(Path(recent.path).parent / "edited_in_place.json", limit=10_000)
-        self.store_label = QLabel()
+        # the reader and the project's path, cut in the middle past a third of a 1,400 px bar (whole on hover)
+        self.store_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle, max_width=460)
         # (project, other reader, me): the reader agreed to edit that read; forgotten on any other project,
         # reading or reader name (a Reading replaced)
         self._theirs_agreed: tuple[str | None, str, str] | None = None

@@ -22,6 +22,7 @@ from enum import Enum
 
 import numpy as np
 
+from viewer.body import log_otsu
 from viewer.errors import ValidationError
 
 
@@ -67,7 +68,7 @@ PRESET_LABELS: dict[Preset, str] = {
     Preset.CT_LIVER: "CT liver (W150/L90)",
     Preset.CT_BONE: "CT bone (W2000/L500)",
     Preset.AUTO: "Automatic (1st-99th percentile of the stack)",
-    Preset.MR_CONTRAST: "MRI high contrast (5th-95th percentile of the stack)",
+    Preset.MR_CONTRAST: "MRI high contrast (5th-95th percentile of the body's signal)",
 }
 
 #: Percentiles of the stack used for the automatic (MRI) window, and for the high-contrast one.
@@ -78,12 +79,16 @@ AUTO_SAMPLE = 200_000
 
 
 def auto_window(array: np.ndarray, loaded: np.ndarray | None = None,
-                percentiles: tuple[float, float] = AUTO_PERCENTILES) -> WindowLevel:
+                percentiles: tuple[float, float] = AUTO_PERCENTILES, body_only: bool = False) -> WindowLevel:
     """Window spanning the 1st-99th percentile of the stack's signal (MRI; no physical units).
 
     Background (values at or below the stack minimum, the air around the body) is left out so
     that it does not pull the window down. Only ``loaded`` slices are looked at, so the window
-    can be computed from the middle slice before the rest has arrived.
+    can be computed from the middle slice before the rest has arrived. ``body_only``: the
+    background's noise is left out too (values under :func:`viewer.body.log_otsu`): it fills
+    half or more of an MRI stack, and its 95th percentile came out at the liver's own level on
+    b800 and T1 (a reader's check: the high-contrast window made the liver white and hid the
+    bright metastases in it).
     """
     data = array if loaded is None or loaded.all() else array[np.asarray(loaded, bool)]
     if data.size == 0:
@@ -95,6 +100,10 @@ def auto_window(array: np.ndarray, loaded: np.ndarray | None = None,
     signal = flat[flat > floor]
     if signal.size < 16:
         signal = flat
+    if body_only:
+        body = signal[signal > log_otsu(signal)]
+        if body.size >= 16:
+            signal = body
     lo, hi = np.percentile(signal.astype(np.float64), percentiles)
     return WindowLevel(max(1.0, float(hi - lo)), float(lo + hi) / 2.0)
 
@@ -104,7 +113,9 @@ def preset_window(preset: Preset, array: np.ndarray | None = None, loaded: np.nd
     if preset in (Preset.AUTO, Preset.MR_CONTRAST):
         if array is None:
             raise ValidationError("the automatic window needs the stack's pixels", where="preset")
-        return auto_window(array, loaded, AUTO_PERCENTILES if preset is Preset.AUTO else CONTRAST_PERCENTILES)
+        if preset is Preset.AUTO:
+            return auto_window(array, loaded)
+        return auto_window(array, loaded, CONTRAST_PERCENTILES, body_only=True)
     return PRESET_WINDOWS[preset]
 
 

@@ -140,6 +140,31 @@ def test_count_with_lobe_switch_changes_the_counts_panel(window: MainWindow, qtb
     assert panel.table.item(row, 3).text() == "counted"
 
 
+def test_a_count_click_outside_the_body_is_refused_and_counts_nothing(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check under Xvfb clicked the dark below the body to make T2 FS active, then a
+    corner of the image, with the count tool on: both were counted as metastases ("right 2")."""
+    w = window
+    panel = w.docks.counts_panel
+    row = READING_ROLES.index(Role.MR_T2FS)
+    before = [panel.table.item(row, i).text() for i in range(3)]
+    marks = len(w.session.reading.project.count_marks)
+    w.reading.activate(0)
+    press(w, qtbot, "tool_count")
+    vp = w.grid.viewports[2]
+    geo = vp.model.geometry
+    for at in ((3, 3), (geo.rows - 4, geo.columns / 2), (geo.rows / 2, geo.columns - 3)):  # corner, below, beside
+        x, y = vp.transform().image_to_widget(*at)
+        qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+        assert "not counted: that point of T2 FS is outside the body" in w.status.text()
+    assert [panel.table.item(row, i).text() for i in range(3)] == before
+    assert len(w.session.reading.project.count_marks) == marks
+    assert w.reading.layout.active == 2  # the click made the cell active all the same
+    # inside the body it counts, as before
+    x, y = vp.transform().image_to_widget(120, 200)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    assert len(w.session.reading.project.count_marks) == marks + 1 and "counted on T2 FS" in w.status.text()
+
+
 def test_grid_click_jumps_to_the_measurement_and_keys_mark_statuses(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     w = window
     col = READING_ROLES.index(Role.MR_T2FS)

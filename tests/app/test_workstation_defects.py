@@ -71,7 +71,7 @@ def test_2_delete_acts_on_the_mark_just_clicked_not_on_the_current_lesion(window
     press(w, qtbot, "tool_count")
     vp = w.grid.viewports[2]
     n = len(w.session.reading.project.count_marks)
-    click(qtbot, vp, (60, 60))  # count a lesion (away from any line), then Del without moving the mouse
+    click(qtbot, vp, (120, 200))  # count a lesion (in the body, away from any line), then Del without moving the mouse
     assert len(w.session.reading.project.count_marks) == n + 1
     press(w, qtbot, "delete_selected")
     assert len(w.session.reading.project.count_marks) == n
@@ -391,3 +391,20 @@ def test_8_the_recovery_message_is_said_again_once_every_folder_is_listed(qtbot,
     w.state.say("the reader's next action")
     after_listing(w, None, QApplication.instance(), wanted, recovery, done)
     assert w.status.text() == "the reader's next action"
+
+
+def test_the_store_label_leaves_the_status_bar_to_the_message(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check at 1,500 px: the reader and project path took 710 px of the bar, and the
+    one-click refusals lost their advice ("… draw it"). The label is cut in the middle at 460 px,
+    the project's file name kept, the whole text on hover."""
+    w = window
+    w.resize(1500, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    label = w.store_flow.store_label
+    label.setText(f"reader: sample · /{'very-long-folder-name/' * 12}reading.lesionlab")
+    QApplication.processEvents()
+    assert label.width() <= 460 and w.status.width() >= 900
+    shown = label.shown_text()
+    assert "…" in shown and shown.startswith("reader: sample") and shown.endswith("reading.lesionlab")
+    assert label.toolTip() == label.text() and label.text().endswith("reading.lesionlab")

@@ -115,3 +115,24 @@ def test_wide_integer_slices_window_through_a_range_table_like_the_arithmetic() 
     assert wide_lut_range(spread) is None  # too wide: arithmetic
     assert np.array_equal(cache.render_rgb32(spread, WindowLevel(400, 40)),
                           GREY_TO_RGB32[window_values(spread, WindowLevel(400, 40))])
+
+
+def test_mri_high_contrast_spans_the_body_not_the_background_noise_round_it() -> None:
+    """A reader's check: on b800 and T1, with most of the stack background noise, the 5th-95th
+    percentile of every value above the minimum put the window's top at the liver's level (W131/L72
+    on b800, liver 127): the liver white, the bright metastases in it invisible."""
+    rng = np.random.default_rng(3)
+    n = 200_000
+    noise = np.hypot(8.0 * rng.standard_normal(int(0.7 * n)), 8.0 * rng.standard_normal(int(0.7 * n)))
+    tissue = rng.normal(60.0, 10.0, int(0.14 * n))  # muscle, suppressed fat's edge
+    liver = rng.normal(127.0, 12.0, int(0.15 * n))
+    lesion = rng.normal(280.0, 20.0, n - len(noise) - len(tissue) - len(liver))
+    stack = np.concatenate([noise, tissue, liver, lesion]).astype(np.float32).reshape(10, 100, 200)
+    old = auto_window(stack, None, (5.0, 95.0))  # what the preset was: the top at the liver's level
+    liver_grey, lesion_grey = window_values(np.array([127.0, 280.0]), old)
+    assert liver_grey >= 235 and lesion_grey == 255  # liver near white, the lesion no brighter
+    wl = preset_window(Preset.MR_CONTRAST, stack)
+    liver_grey, lesion_grey, noise_grey = window_values(np.array([127.0, 280.0, 10.0]), wl)
+    assert 100 <= liver_grey <= 225 and lesion_grey >= liver_grey + 30 and noise_grey == 0
+    # the automatic window is as it was
+    assert auto_window(stack) == preset_window(Preset.AUTO, stack)
