@@ -69,17 +69,27 @@ class FollowUpCompare:
             raise LesionlabError("make a reading cell of the open exam active first (its series is compared)")
         role = r.hanging.role_of(current)
         patient = next((p for p in self.patients() if p.patient_id == pair.patient_id), None)
-        found = prior_stack(patient, pair, role, r.hanging.role_of) if patient is not None else None
+
+        def read(exam: ExamPair) -> bool:  # this reader's lesions are on it: the exam the follow-up goes on from
+            key = s.session.find_pair(exam)
+            return key is not None and bool(s.reading.project.lesions_of(key[0], key[1], s.reader))
+
+        # the last exam read, not an unread one after it (a reader's check: P hung an unread exam with no
+        # lines while Shift+P carried the baseline's lesions, and ] found them on no series)
+        found = prior_stack(patient, pair, role, r.hanging.role_of, prefer=read) if patient is not None else None
         if found is None:
             raise LesionlabError(f"no earlier exam of {pair.patient_id} has a {role_label(role)} series to compare")
         prior_pair, prior = found
+        latest = prior_stack(patient, pair, role, r.hanging.role_of) if patient is not None else None
+        skipped = (f" ({latest[0].label}, later, is not read yet: the comparison is the last exam read)"
+                   if latest is not None and latest[0].label != prior_pair.label else "")
         self.prior = found
         r.hanging.assign(0, current)
         r.hanging.assign(1, prior)
         r.layout.set_grid(1, 2)
         r.activate(0)
         self._align(current, prior)
-        s.say(f"{role_label(role)}: {pair.label} beside the prior exam {prior_pair.label} (read-only); "
+        s.say(f"{role_label(role)}: {pair.label} beside the prior exam {prior_pair.label} (read-only){skipped}; "
               "] / [ step lesion by lesion, L on a landmark keeps the alignment, P goes back")
 
     def back(self) -> None:

@@ -604,6 +604,9 @@ class MainWindow(QMainWindow):
             go()
         r.activate(cell)
         self.grid.active_widget.setFocus()
+        # what the click showed, in place of the last action's message (a reader's check: "undone: …"
+        # stayed after a grid click and read as if it were about the line shown)
+        self.state.say(f"shown: the {m.diameter_mm:.1f} mm line on {role_label(role)}, slice {m.slice_index + 1}")
 
     def show_stack(self, cell: int, stack: StackInfo) -> None:
         """Show ``stack`` in ``cell``: a stack of the pair read is a reading cell, anything else a comparison."""

@@ -211,20 +211,24 @@ def prior_exam(patient: Patient, current: ExamPair) -> ExamPair | None:
     return earlier[-1] if earlier else None
 
 
-def prior_stack(patient: Patient, current: ExamPair, role: Role,
-                role_of: Callable[[StackInfo], Role]) -> tuple[ExamPair, StackInfo] | None:
+def prior_stack(patient: Patient, current: ExamPair, role: Role, role_of: Callable[[StackInfo], Role],
+                prefer: Callable[[ExamPair], bool] | None = None) -> tuple[ExamPair, StackInfo] | None:
     """The latest exam before ``current`` with a stack of ``role`` (as ``role_of`` says), and that
-    stack (the best one when several: viewer.model.layout.best_stack), or None."""
+    stack (the best one when several: viewer.model.layout.best_stack), or None. ``prefer``: the
+    latest such exam it accepts first (the last exam the reader read, whose lines and lesions the
+    follow-up compares with), then any."""
     from viewer.model.layout import best_stack
 
     if current.study_date is None:
         return None
-    for exam in reversed(exams(patient)):
-        if exam.study_date is None or exam.study_date >= current.study_date:
-            continue
-        found = best_stack(exam.stacks, role, role_of)
-        if found is not None:
-            return exam, found
+    earlier = [e for e in reversed(exams(patient)) if e.study_date is not None and e.study_date < current.study_date]
+    for wanted in ((prefer,) if prefer is not None else ()) + (None,):
+        for exam in earlier:
+            if wanted is not None and not wanted(exam):
+                continue
+            found = best_stack(exam.stacks, role, role_of)
+            if found is not None:
+                return exam, found
     return None
 
 

@@ -161,3 +161,26 @@ def test_a_second_reader_is_told_whose_read_holds_the_baseline(window, qtbot) ->
     press(w, qtbot, "carry_lesions")
     assert "hold the lesions of sample, none of Dr B's" in w.status.text(), w.status.text()
     assert len(w.session.store.edits()) == edits
+
+
+def test_p_compares_with_the_last_exam_read_not_an_unread_one_after_it(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check opened the third exam (2024-03-12) before reading the second (2023-10-17): P
+    hung the unread 2023-10-17 with no lines, Shift+P carried the baseline's lesions, and ] found them
+    on no series. P compares with the last exam read (the baseline), and says the later one is unread."""
+    w = window
+    _open_exam(w, qtbot, "2024-03-12")
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    qtbot.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)
+    press(w, qtbot, "compare_prior")
+    prior = w.reading.hanging.cells[1].stack
+    assert prior.study_date == "20230314", prior.study_date
+    assert "is not read yet: the comparison is the last exam read" in w.status.text() and "2023-10-17" in w.status.text()
+    # the carried lesions are found on the prior's series: ] takes its cell to the lesion's line
+    prior_vp = w.reading.viewports[1]
+    qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
+    press(w, qtbot, "carry_lesions")
+    w.state.selection.set_lesion(None)
+    press(w, qtbot, "next_lesion")
+    baseline = w.session.reading.project.lesions[("LLSYN001", "E1", "sample", w.state.selection.lesion_id)]
+    want = baseline.observation(Role.CT_PORTAL)
+    assert isinstance(want, Measurement) and prior_vp.index == want.slice_index

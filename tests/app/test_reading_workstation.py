@@ -178,6 +178,7 @@ def test_grid_click_jumps_to_the_measurement_and_keys_mark_statuses(window: Main
     assert w.reading.layout.active == 2 and vp.index == m.slice_index
     assert vp.center == pytest.approx(((m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2))
     assert w.state.selection.lesion_id == lid
+    assert w.status.text() == f"shown: the {m.diameter_mm:.1f} mm line on T2 FS, slice {m.slice_index + 1}"  # not a stale message
     # ] / [ walk the lesions and show each on every series where it is measured
     press(w, qtbot, "next_lesion")
     assert w.state.selection.lesion_id == "L3"
