@@ -39,7 +39,7 @@ from app.store_flow import StoreFlow
 from app.study_dialog import StudyUi
 from app.typing_guard import TypingGuard
 from app.view_settings import ViewSettings
-from app.suggester import DWI_T2FS_ADDED_MM, install as install_suggester
+from app.suggester import DWI_T2FS_ADDED_MM, DWI_T2FS_RIM_ADDED_MM, install as install_suggester
 from app.suggester import offered_series
 from app.workstation import ToolMode, WorkstationState
 from viewer.display import Preset
@@ -483,7 +483,7 @@ class MainWindow(QMainWindow):
             install_suggester(self.state)
             self.state.say(f"one-click diameters on ({offered_series()}): a click inside a lesion with the line tool "
                            f"suggests its diameter; on the sample they lengthen DWI against T2 FS by "
-                           f"{DWI_T2FS_ADDED_MM:+.1f} mm on average")
+                           f"{DWI_T2FS_ADDED_MM:+.1f} mm on average, {DWI_T2FS_RIM_ADDED_MM:+.1f} mm on lesions with a rim")
         else:
             self.state.set_suggester(None)
             self.state.say("one-click diameters off: drag each diameter")

@@ -197,7 +197,8 @@ def paired_difference(outcomes: list[Outcome], a: str = "mr_dwi", b: str = "mr_t
     return {"n": len(pairs), "truth_mean_mm": round(statistics.fmean(truth_d), 3),
             "suggested_mean_mm": round(statistics.fmean(sugg_d), 3),
             "suggested_minus_truth_mm": round(statistics.fmean(sugg_d) - statistics.fmean(truth_d), 3),
-            "errors_mm": [round(s_ - t_, 3) for s_, t_ in zip(sugg_d, truth_d)]}
+            "errors_mm": [round(s_ - t_, 3) for s_, t_ in zip(sugg_d, truth_d)],
+            "patterns": [x.case.pattern for x, _ in pairs]}
 
 
 def mean_with_ci(values: list[float]) -> dict[str, Any]:
@@ -210,6 +211,26 @@ def mean_with_ci(values: list[float]) -> dict[str, Any]:
         return {"n": len(values), "mean_mm": round(statistics.fmean(values), 3) if values else None}
     return {"n": len(values), "mean_mm": round(statistics.fmean(values), 3),
             "ci95_mm": [round(test.ci_low, 3), round(test.ci_high, 3)]}
+
+
+def print_added(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the suggestion adds to DWI - T2FS, per lesion pooled over realisations (``parts``, one
+    :func:`paired_difference` each: lesion ids repeat across them), printed with its 95 % CI, then
+    by the lesions' pattern (where a bias comes from: a rim read differently on the two series)."""
+    added = mean_with_ci([e for part in parts for e in part["errors_mm"]])
+    if added["n"] < 2:
+        print(f"DWI - T2FS: {added['n']} lesion(s) suggested on both")
+        return added
+    print(f"DWI - T2FS, suggested minus truth, per lesion pooled: {added['mean_mm']:+.2f} mm, 95 % CI "
+          f"{added['ci95_mm'][0]:+.2f} .. {added['ci95_mm'][1]:+.2f} (n = {added['n']}; the study's effect is +0.8 mm)")
+    by_pattern: dict[str, list[float]] = {}
+    for part in parts:
+        for e, pattern in zip(part["errors_mm"], part.get("patterns", [])):
+            by_pattern.setdefault(pattern, []).append(e)
+    stats = {k: mean_with_ci(v) for k, v in sorted(by_pattern.items()) if len(v) > 1}
+    print("  by pattern: " + ", ".join(f"{k} {m['mean_mm']:+.2f} (CI {m['ci95_mm'][0]:+.2f} .. {m['ci95_mm'][1]:+.2f}, "
+                                       f"n = {m['n']})" for k, m in stats.items()))
+    return {**added, "by_pattern": stats}
 
 
 def manual_bias(outcomes: list[Outcome], store: Path = SAMPLE / "reading.lesionlab") -> dict[str, dict[str, Any]]:
@@ -427,9 +448,7 @@ def run() -> dict[str, Any]:
     print(f"pooled over the sample and {len(HELD_OUT_SEEDS)} held-out realisations:")
     print_table(pooled_rows)
     # per realisation (lesion ids repeat across them), then pooled: what the suggestion adds to DWI - T2FS
-    added = mean_with_ci(list(paired["errors_mm"]) + [e for h in held.values() for e in h["dwi_minus_t2fs"]["errors_mm"]])
-    print(f"DWI - T2FS, suggested minus truth, per lesion pooled: {added['mean_mm']:+.2f} mm, 95 % CI "
-          f"{added['ci95_mm'][0]:+.2f} .. {added['ci95_mm'][1]:+.2f} (n = {added['n']}; the study's effect is +0.8 mm)")
+    added = print_added([paired] + [h["dwi_minus_t2fs"] for h in held.values()])
     pooled_rep = repeatability(pooled_groups)
     print(f"repeatability pooled over the {len(HELD_OUT_SEEDS) + 1} realisations: within 1 mm "
           f"{pooled_rep['within_1mm']:.0%} of the {pooled_rep['measured']} lesion-series of the six reading series "
@@ -472,7 +491,9 @@ def validate(seeds: tuple[int, ...] = VALIDATION_SEEDS) -> dict[str, Any]:
     on_slice: list[Outcome] = []
     big: list[Outcome] = []
     small: list[Outcome] = []
+    pairs: list[dict[str, Any]] = []
     for seed in seeds:
+        before = len(seeded)
         sample = held_out(seed)
         volumes = loader(sample)
         for n, rng_seed in ((1, SEED), (REPEAT_CLICKS, SEED + 1)):
@@ -487,9 +508,11 @@ def validate(seeds: tuple[int, ...] = VALIDATION_SEEDS) -> dict[str, Any]:
         on = on_largest_slice(volumes, sample)
         on_slice += on
         big += on
+        pairs.append(paired_difference(seeded[before:]))
     rows = {role: summary([o for o in seeded if o.case.role == role]) for role in ROLES}
     print(f"validation realisations {', '.join(map(str, seeds))}, one seeded click per lesion-series:")
     print_table(rows)
+    added = print_added(pairs)
     clicks, small_clicks = every_click(big), every_click(small)
     print(f"on the truth's slice ({ON_SLICE_CLICKS} clicks per lesion-series, counted in every click below): "
           + ", ".join(f"{r} {c['suggested']}/{c['clicks']} {c['over_3mm']} {c['over_5mm']} {c['worst_mm']}"
@@ -498,7 +521,7 @@ def validate(seeds: tuple[int, ...] = VALIDATION_SEEDS) -> dict[str, Any]:
         print(f"every click, lesions of {label}: suggested / clicks, > 3 mm, > 5 mm, worst: " + ", ".join(
             f"{r} {c['suggested']}/{c['clicks']} {c['over_3mm']} {c['over_5mm']} {c['worst_mm']}" for r, c in table.items()))
     return {"seeds": list(seeds), "series": rows, "every_click": clicks, "on_largest_slice": every_click(on_slice),
-            "small_lesions_every_click": small_clicks}
+            "small_lesions_every_click": small_clicks, "dwi_minus_t2fs_added": added}
 
 
 if __name__ == "__main__":

@@ -149,7 +149,7 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
         used = max(1, int(np.isfinite(candidates).any(axis=0).sum()))
         # all of a ray's candidates at once (its profile once per candidate)
         moved = _local_edges(np.tile(profile, (used, 1)), t, candidates[:, :used].T.ravel(), p.local_edge_mm,
-                             max(rs, cs), 0.5 * p.min_contrast_sd * levels.liver_sd)
+                             p.local_edge_gap_px * max(rs, cs), 0.5 * p.min_contrast_sd * levels.liver_sd)
         candidates = moved.reshape(used, -1).T
     # rays agree with an ellipse within a pixel, or within the scatter the noise gives an edge of
     # this contrast (noise SD x blur x sqrt(2 pi) / step: faint edges on CT scatter by a millimetre)
@@ -216,7 +216,7 @@ def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> El
     profile = along_rays(sm, (float(half_r), float(half_c)), phi, t, (rs, cs))[0]
     below = profile < 0.5
     first = np.where(below.any(axis=1), np.argmax(below, axis=1), len(t) - 1)
-    radius = _local_edges(profile, t, t[first] - step / 2, p.local_edge_mm, max(rs, cs), 0.0)
+    radius = _local_edges(profile, t, t[first] - step / 2, p.local_edge_mm, p.local_edge_gap_px * max(rs, cs), 0.0)
     seen = fit(radius * np.cos(phi), radius * np.sin(phi))
     if seen is None:
         return e
@@ -285,7 +285,7 @@ def _row_medians(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _local_edges(profile: np.ndarray, t: np.ndarray, radius: np.ndarray, band_mm: float, pixel_mm: float,
                  min_step: float) -> np.ndarray:
     """Each ray's edge at its own half-maximum: half-way between the lesion's level just inside the
-    edge found (``band_mm`` deep, from a pixel in) and the liver's just outside it, the crossing
+    edge found (``band_mm`` deep, from ``pixel_mm`` in) and the liver's just outside it, the crossing
     of that level nearest the first edge (within ``band_mm``); twice. A lesion's texture changes
     its contrast from one side to another; one threshold for the whole lesion moves the edge
     where the lesion is fainter (inwards) or brighter (outwards), the local half-maximum does not.
