@@ -137,16 +137,16 @@ def test_count_place_lobe_switch_move_pick_undo(setup):
         send_mouse(widget, QEvent.Type.MouseButtonPress, (p.x(), p.y()), LEFT, LEFT)
         send_mouse(widget, QEvent.Type.MouseButtonRelease, (p.x(), p.y()), LEFT, NONE)
 
-    click(10, 10)
+    click(25, 30)  # inside the phantom's body (a click outside it is refused: below)
     click(30, 40)
     ctx.selection.set_lobe(Lobe.LEFT)
     click(50, 60)
     counts = reading.project.counts("P1", "E1", "R1")
     assert counts[(Role.MR_DWI, Lobe.RIGHT)] == 2 and counts[(Role.MR_DWI, Lobe.LEFT)] == 1
     # drag the first mark elsewhere: moved, not a new mark
-    drag(widget, (10, 10), (12, 20))
+    drag(widget, (25, 30), (27, 40))
     marks = reading.project.marks_of("P1", "E1", "R1")
-    assert len(marks) == 3 and any((m.row, m.col) == pytest.approx((12, 20), abs=0.05) for m in marks)
+    assert len(marks) == 3 and any((m.row, m.col) == pytest.approx((27, 40), abs=0.05) for m in marks)
     # hovering a mark highlights it; the widget remembers the pointer for the Delete key of the app
     p = view.to_widget(50, 60)
     send_mouse(widget, QEvent.Type.MouseMove, (p.x(), p.y()), NONE, NONE)
@@ -154,12 +154,15 @@ def test_count_place_lobe_switch_move_pick_undo(setup):
     assert tool.layer.hover == left.mark_id
     assert widget.pointer_now().image_pos == pytest.approx((50, 60), abs=0.05)
     reading.undo()  # the move
-    assert any((m.row, m.col) == pytest.approx((10, 10), abs=0.05) for m in reading.project.marks_of("P1", "E1", "R1"))
+    assert any((m.row, m.col) == pytest.approx((25, 30), abs=0.05) for m in reading.project.marks_of("P1", "E1", "R1"))
     # marks belong to their slice: on the next slice the same spot places a new mark
     model.set_index(model.index + 1)
-    click(12, 20)
+    click(27, 40)
     marks = reading.project.marks_of("P1", "E1", "R1")
     assert len(marks) == 4 and sorted(m.slice_index for m in marks)[-1] == model.index
+    # the air round the body: refused, nothing counted
+    click(2, 2)
+    assert len(reading.project.marks_of("P1", "E1", "R1")) == 4 and "outside the body" in messages[-1]
     widget.grab()
 
 
