@@ -66,7 +66,7 @@ class StudyBrowser(QTreeWidget):
             more.setData(0, PAYLOAD, patient)
             more.setForeground(0, QBrush(DIM))
             for study in patient.studies:
-                st = QTreeWidgetItem(top, [study.label, f"{len(study.stacks)} stacks", ""])
+                st = QTreeWidgetItem(top, [study.label, f"{len(study.stacks)} stack{'' if len(study.stacks) == 1 else 's'}", ""])
                 st.setData(0, KIND, "study")
                 st.setToolTip(0, study.study_instance_uid)
                 for stack in study.stacks:

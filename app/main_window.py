@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
             return lambda: r.layout.set_grid(rows, cols)
 
         def tool(mode: ToolMode) -> Callable[[], None]:
-            return lambda: s.set_tool(mode)
+            return lambda: self._choose_tool(mode)
 
         return {
             "open_folder": self.ask_open_folder, "open_file": self.ask_open_file, "quit": self.close,
@@ -221,10 +221,10 @@ class MainWindow(QMainWindow):
             "window_modality": self._window_to_role, "zoom_modality": self._zoom_to_modality,
             "invert": lambda: active().toggle_invert(), "fit": lambda: active().fit(), "reset": lambda: active().reset(),
             "toggle_overlays": s.toggle_overlays,
-            "maximise": lambda: r.layout.toggle_maximise(),
+            "maximise": self._maximise,
             "next_cell": lambda: self._step_cell(1), "previous_cell": lambda: self._step_cell(-1),
             "grid_1x1": grid(1, 1), "grid_1x2": grid(1, 2), "grid_2x2": grid(2, 2), "grid_2x3": grid(2, 3),
-            "grid_3x3": grid(3, 3), "swap_adc": r.swap_dwi_adc, "dwi_adc_side_by_side": self._dwi_adc_side_by_side,
+            "grid_3x3": grid(3, 3), "swap_adc": self._swap_adc, "dwi_adc_side_by_side": self._dwi_adc_side_by_side,
             "compare_prior": self._compare_prior, "carry_lesions": self.follow_up.carry_lesions,
             "link_all": self._link_all, "toggle_link": r.toggle_link_active,
             "clear_links": self._clear_links,
@@ -572,6 +572,31 @@ class MainWindow(QMainWindow):
             self.progress.hide()
 
     # ------------------------------------------------------------------ cells and roles
+    #: what each tool key says it chose (in place of the last action's message, which a reader's check
+    #: read as if it were about the lesion and series just chosen)
+    TOOL_SAID = {ToolMode.LINE: "line tool: drag the current lesion's longest axial diameter",
+                 ToolMode.COUNT: "count tool: click a metastasis to count it in the current lobe",
+                 ToolMode.WINDOW_LEVEL: "window/level tool: drag to set the window",
+                 ToolMode.SHORT_AXIS: "short-axis tool: on the slice of the lesion's longest diameter, drag its "
+                                      "perpendicular short axis",
+                 ToolMode.BOUNDARY: "right/left boundary tool: drag the Cantlie line on a few slices"}
+
+    def _choose_tool(self, mode: ToolMode) -> None:
+        self.state.set_tool(mode)
+        said = self.TOOL_SAID.get(mode)
+        if said:
+            self.state.say(said)
+
+    def _maximise(self) -> None:
+        layout = self.reading.layout
+        layout.toggle_maximise()
+        self.state.say(f"{self.state.cell_title(layout.active)} maximised: Tab for the next series, M for the grid"
+                       if layout.maximised is not None else "back to the grid")
+
+    def _swap_adc(self) -> None:
+        self.reading.swap_dwi_adc()
+        self.state.say("DWI b800 and ADC swapped in their cells (D swaps them back)")
+
     def _jump_from_panel(self, role: object, m: object) -> None:
         if isinstance(role, Role):
             self.run(lambda: self.jump(role, m))

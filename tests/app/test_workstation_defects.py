@@ -408,3 +408,21 @@ def test_the_store_label_leaves_the_status_bar_to_the_message(window: MainWindow
     shown = label.shown_text()
     assert "…" in shown and shown.startswith("reader: sample") and shown.endswith("reading.lesionlab")
     assert label.toolTip() == label.text() and label.text().endswith("reading.lesionlab")
+
+
+def test_tool_maximise_and_swap_keys_say_what_they_did(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check: after E, M, Tab or D the status bar still showed the last refusal (about
+    another lesion and series), which read as if it were about the one just chosen."""
+    w = window
+    w.state.say("L10 on DWI b800: refused (an old message)")
+    w.reading.activate(0)
+    press(w, qtbot, "tool_line")
+    assert w.status.text() == "line tool: drag the current lesion's longest axial diameter"
+    press(w, qtbot, "tool_count")
+    assert w.status.text().startswith("count tool:")
+    press(w, qtbot, "maximise")
+    assert w.reading.layout.maximised == 0 and "maximised: Tab for the next series, M for the grid" in w.status.text()
+    press(w, qtbot, "maximise")
+    assert w.reading.layout.maximised is None and w.status.text() == "back to the grid"
+    press(w, qtbot, "swap_adc")
+    assert w.status.text() == "DWI b800 and ADC swapped in their cells (D swaps them back)"
