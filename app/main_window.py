@@ -327,8 +327,10 @@ class MainWindow(QMainWindow):
         # reader's check pressed Tab in the maximised view, which walked the visible cells, and nothing changed)
         cells = self.reading.layout.grid_cells()
         i = cells.index(self.reading.layout.active) if self.reading.layout.active in cells else 0
-        self.reading.activate(cells[(i + step) % len(cells)])
+        cell = cells[(i + step) % len(cells)]
+        self.reading.activate(cell)
         self.grid.active_widget.setFocus()
+        self.state.say(f"active: {self.state.cell_title(cell)}")
 
     def _link_all(self) -> None:
         how = self.reading.link_all()

@@ -422,6 +422,8 @@ def test_tool_maximise_and_swap_keys_say_what_they_did(window: MainWindow, qtbot
     assert w.status.text().startswith("count tool:")
     press(w, qtbot, "maximise")
     assert w.reading.layout.maximised == 0 and "maximised: Tab for the next series, M for the grid" in w.status.text()
+    press(w, qtbot, "next_cell")
+    assert w.reading.layout.active == 1 and w.status.text() == f"active: {w.state.cell_title(1)}"
     press(w, qtbot, "maximise")
     assert w.reading.layout.maximised is None and w.status.text() == "back to the grid"
     press(w, qtbot, "swap_adc")
