@@ -70,9 +70,11 @@ class FollowUpCompare:
         role = r.hanging.role_of(current)
         patient = next((p for p in self.patients() if p.patient_id == pair.patient_id), None)
 
-        def read(exam: ExamPair) -> bool:  # this reader's lesions are on it: the exam the follow-up goes on from
+        def read(exam: ExamPair) -> bool:  # this reader's lesions or counts are on it: where the follow-up goes on from
             key = s.session.find_pair(exam)
-            return key is not None and bool(s.reading.project.lesions_of(key[0], key[1], s.reader))
+            project = s.reading.project
+            return key is not None and bool(project.lesions_of(key[0], key[1], s.reader)
+                                            or project.marks_of(key[0], key[1], s.reader))
 
         # the last exam read, not an unread one after it (a reader's check: P hung an unread exam with no
         # lines while Shift+P carried the baseline's lesions, and ] found them on no series)
@@ -81,7 +83,8 @@ class FollowUpCompare:
             raise LesionlabError(f"no earlier exam of {pair.patient_id} has a {role_label(role)} series to compare")
         prior_pair, prior = found
         latest = prior_stack(patient, pair, role, r.hanging.role_of) if patient is not None else None
-        skipped = (f" ({latest[0].label}, later, is not read yet: the comparison is the last exam read)"
+        skipped = (f" ({latest[0].label}, later, holds no lesion or count of yours: the comparison is the last "
+                   "exam you read)"
                    if latest is not None and latest[0].label != prior_pair.label else "")
         self.prior = found
         r.hanging.assign(0, current)

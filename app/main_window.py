@@ -608,6 +608,8 @@ class MainWindow(QMainWindow):
         r = self.reading
         cells = [i for i, vp in enumerate(r.viewports) if vp.key == m.stack_key]
         cells = cells or [i for i, c in enumerate(r.hanging.cells) if c.role is role]
+        # DWI swapped for its ADC (D): the ADC's cell shows the b800 measured again (a review: an error dialog)
+        cells = cells or [i for i, c in enumerate(r.hanging.cells) if role is Role.MR_DWI and c.role is Role.MR_ADC]
         if not cells:
             raise LesionlabError(f"no cell shows {role_label(role)}")
         cell, vp = cells[0], r.viewports[cells[0]]

@@ -10,6 +10,10 @@ window spans the body's signal, not the background's noise that fills most of an
 
 The body is what lies above the threshold with its holes filled (the lungs, a fat-suppressed ring
 of subcutaneous fat inside the skin, a dark lesion or a flow void inside the liver are all in it).
+Only where the image has a background at all: its border dark against its content (median under a
+tenth of the 99th percentile on MRI, under -500 HU on CT). A field of view filled by the body (a
+large patient, a crop) has none, and Otsu would split two tissues there (a review: a liver reaching
+the image's edge, darker than the tissue beside it, was "outside").
 """
 
 from __future__ import annotations
@@ -48,6 +52,34 @@ def log_otsu(values: np.ndarray, bins: int = 256) -> float:
     return float(math.expm1(edges[k + 1]))
 
 
+#: MRI: a border whose median is under this share of the 99th percentile is background (noise, or
+#: the zeros outside a masked map), not tissue.
+BORDER_SHARE = 0.1
+
+
+def border_values(array: np.ndarray) -> np.ndarray:
+    """The outermost rows and columns of a slice (rows, cols) or of every slice of a stack."""
+    a = np.asarray(array)
+    if a.ndim == 2:
+        a = a[None]
+    return np.concatenate([a[:, 0, :].ravel(), a[:, -1, :].ravel(), a[:, :, 0].ravel(), a[:, :, -1].ravel()])
+
+
+def has_background(array: np.ndarray, units: str, values: np.ndarray | None = None) -> bool:
+    """Whether a slice or stack has a background round the body: its border is dark against its
+    content (``values``: a sample of the content, the whole array when None)."""
+    border = np.asarray(border_values(array), dtype=np.float64)
+    border = border[np.isfinite(border)]
+    if border.size == 0:
+        return False
+    level = float(np.median(border))
+    if units == "HU":
+        return level < CT_AIR_HU
+    content = np.asarray(array if values is None else values, dtype=np.float64).ravel()
+    content = content[np.isfinite(content)]
+    return bool(content.size) and level <= BORDER_SHARE * float(np.percentile(content, 99.0))
+
+
 def body_threshold(image: np.ndarray, units: str) -> float:
     """The level above which a pixel of ``image`` (a slice, or values sampled from a stack) is body."""
     if units == "HU":
@@ -56,9 +88,14 @@ def body_threshold(image: np.ndarray, units: str) -> float:
 
 
 def body_mask(image: np.ndarray, units: str) -> np.ndarray:
-    """The body on one slice: above :func:`body_threshold` once smoothed over a pixel, holes filled."""
-    img = np.asarray(image, dtype=np.float32)
-    smooth = ndi.gaussian_filter(np.nan_to_num(img), 1.0, mode="nearest")
+    """The body on one slice: above :func:`body_threshold` once smoothed over a pixel, holes filled;
+    all of it when the slice has no background (:func:`has_background`). Values that are not
+    numbers count as background."""
+    img = np.asarray(image, dtype=np.float64)
+    img = np.where(np.isfinite(img), img, CT_AIR_HU - 1.0 if units == "HU" else 0.0).astype(np.float32)
+    if not has_background(img, units):
+        return np.ones(img.shape, bool)
+    smooth = ndi.gaussian_filter(img, 1.0, mode="nearest")
     mask: np.ndarray = ndi.binary_fill_holes(smooth > body_threshold(smooth, units))
     return mask
 

@@ -22,7 +22,7 @@ from enum import Enum
 
 import numpy as np
 
-from viewer.body import log_otsu
+from viewer.body import has_background, log_otsu
 from viewer.errors import ValidationError
 
 
@@ -100,8 +100,11 @@ def auto_window(array: np.ndarray, loaded: np.ndarray | None = None,
     signal = flat[flat > floor]
     if signal.size < 16:
         signal = flat
-    if body_only:
-        body = signal[signal > log_otsu(signal)]
+    if body_only and has_background(data, "", flat):
+        # Otsu over every value, the stack's minimum included: with a zero-filled background (a masked
+        # ADC map) it splits the zeros from the tissue, not two tissues; with no background at all the
+        # split is not made (a review: the dark tissue of a zero-background T1 went black)
+        body = signal[signal > log_otsu(flat)]
         if body.size >= 16:
             signal = body
     lo, hi = np.percentile(signal.astype(np.float64), percentiles)

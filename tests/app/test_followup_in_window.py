@@ -174,7 +174,8 @@ def test_p_compares_with_the_last_exam_read_not_an_unread_one_after_it(window, q
     press(w, qtbot, "compare_prior")
     prior = w.reading.hanging.cells[1].stack
     assert prior.study_date == "20230314", prior.study_date
-    assert "is not read yet: the comparison is the last exam read" in w.status.text() and "2023-10-17" in w.status.text()
+    assert "holds no lesion or count of yours: the comparison is the last exam you read" in w.status.text()
+    assert "2023-10-17" in w.status.text()
     # the carried lesions are found on the prior's series: ] takes its cell to the lesion's line
     prior_vp = w.reading.viewports[1]
     qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
@@ -184,3 +185,28 @@ def test_p_compares_with_the_last_exam_read_not_an_unread_one_after_it(window, q
     baseline = w.session.reading.project.lesions[("LLSYN001", "E1", "sample", w.state.selection.lesion_id)]
     want = baseline.observation(Role.CT_PORTAL)
     assert isinstance(want, Measurement) and prior_vp.index == want.slice_index
+
+
+def test_p_takes_an_exam_read_by_counting_only_as_read(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A review: counts without lesions on 2023-10-17 were not a read for P, which went back to the
+    baseline and called 2023-10-17 unread."""
+    from PySide6.QtCore import QPoint
+
+    w = window
+    _open_exam(w, qtbot, "2023-10-17")
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    vp = w.grid.viewports[portal]
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton)
+    press(w, qtbot, "tool_count")
+    geo = vp.model.geometry
+    x, y = vp.transform().image_to_widget(geo.rows / 2, geo.columns / 2)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    assert "counted on CT portal" in w.status.text()
+    _open_exam(w, qtbot, "2024-03-12")
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    press(w, qtbot, "tool_window")
+    w.reading.activate(portal)
+    w.grid.active_widget.setFocus()
+    press(w, qtbot, "compare_prior")
+    assert w.reading.hanging.cells[1].stack.study_date == "20231017"
+    assert "holds no lesion or count of yours" not in w.status.text()

@@ -428,3 +428,22 @@ def test_tool_maximise_and_swap_keys_say_what_they_did(window: MainWindow, qtbot
     assert w.reading.layout.maximised is None and w.status.text() == "back to the grid"
     press(w, qtbot, "swap_adc")
     assert w.status.text() == "DWI b800 and ADC swapped in their cells (D swaps them back)"
+
+
+def test_a_grid_click_on_a_dwi_line_after_swapping_in_the_adc_shows_it(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A review: after D (ADC in the DWI cell) a lesion-grid click on a DWI measurement raised "no
+    cell shows DWI b800"; the cell shows the b800 measured again, at the line's slice."""
+    w = window
+    errors: list[str] = []
+    w.show_error = errors.append  # type: ignore[method-assign]
+    m = w.session.reading.project.lesions[("LLSYN001", "E1", READER, "L1")].observation(Role.MR_DWI)
+    assert isinstance(m, Measurement)
+    w.reading.activate(3)
+    press(w, qtbot, "swap_adc")
+    t = w.docks.lesion_panel.table
+    from annotation.qt.panels import FIXED
+    from tests.app.conftest import grid_texts
+    t.cellClicked.emit(list(grid_texts(w)).index("L1"), FIXED + READING_ROLES.index(Role.MR_DWI))
+    vp = w.reading.viewports[3]
+    qtbot.waitUntil(lambda: vp.key == m.stack_key and vp.index == m.slice_index, timeout=30000)
+    assert not errors and w.status.text().startswith(f"shown: the {m.diameter_mm:.1f} mm line on DWI b800")

@@ -53,3 +53,18 @@ def test_ct_air_is_outside_and_lung_inside_the_body() -> None:
     assert CT_AIR_HU == -500.0
     assert outside_body(img, (2.0, 2.0), "HU") and outside_body(img, (125.0, 64.0), "HU")
     assert not outside_body(img, (60.0, 50.0), "HU") and not outside_body(img, (64.0, 100.0), "HU")
+
+
+def test_a_slice_without_background_is_body_everywhere() -> None:
+    """A review: a field filled by the body (a liver at 80 reaching the image's edge beside tissue at
+    250, a hypo-intense lesion at 40 in it) was split by Otsu, liver and lesion "outside"; a constant
+    slice was outside everywhere; one infinite pixel made the whole slice outside."""
+    r, c = np.mgrid[:200, :200]
+    img = np.full((200, 200), 250.0)
+    img[:, :90] = 80.0
+    img[(r - 100) ** 2 + (c - 40) ** 2 <= 100] = 40.0
+    assert not outside_body(img, (100.0, 10.0), "") and not outside_body(img, (100.0, 40.0), "")
+    assert not outside_body(np.full((50, 50), 100.0), (25.0, 25.0), "")
+    slice_ = _mr_slice(np.random.default_rng(4))
+    slice_[50, 60] = np.inf
+    assert not outside_body(slice_, (90.0, 80.0), "") and outside_body(slice_, (3.0, 3.0), "")

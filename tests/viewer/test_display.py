@@ -136,3 +136,19 @@ def test_mri_high_contrast_spans_the_body_not_the_background_noise_round_it() ->
     assert 100 <= liver_grey <= 225 and lesion_grey >= liver_grey + 30 and noise_grey == 0
     # the automatic window is as it was
     assert auto_window(stack) == preset_window(Preset.AUTO, stack)
+
+
+def test_mri_high_contrast_keeps_the_tissue_of_a_zero_filled_or_background_free_stack() -> None:
+    """A review: with a background of exact zeros (a masked ADC map) the minimum's removal left only
+    tissue, which Otsu then split (the restricted-diffusion lesion went black); with no background
+    at all the dark tissue was dropped the same way."""
+    rng = np.random.default_rng(5)
+    r, c = np.mgrid[:80, :100]
+    body = ((r - 40) / 35.0) ** 2 + ((c - 50) / 45.0) ** 2 <= 1.0
+    tissue = np.where(c < 50, 800.0, 1300.0) + rng.normal(0.0, 60.0, (80, 100))  # lesion-like 800, liver 1300
+    masked = np.where(body, tissue, 0.0)[None].repeat(4, axis=0).astype(np.float32)
+    filled = tissue[None].repeat(4, axis=0).astype(np.float32)
+    for stack in (masked, filled):
+        wl = preset_window(Preset.MR_CONTRAST, stack)
+        dark, bright = window_values(np.array([800.0, 1300.0]), wl)
+        assert 0 < dark < bright < 255, (wl, dark, bright)
