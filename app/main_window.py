@@ -78,6 +78,12 @@ class IndexJob(QObject):
             self.done.emit(path, result)
 
 
+#: The tool keys' actions (the toolbar's checked button follows the tool; each says its shortcut's description).
+TOOL_ACTIONS: dict[ToolMode, str] = {ToolMode.WINDOW_LEVEL: "tool_window", ToolMode.LINE: "tool_line",
+                                     ToolMode.COUNT: "tool_count", ToolMode.BOUNDARY: "tool_boundary",
+                                     ToolMode.SHORT_AXIS: "tool_short_axis"}
+
+
 class MainWindow(QMainWindow):
     """Signals: ``listed(IndexResult)`` once a path is indexed and shown in the browser."""
 
@@ -272,9 +278,7 @@ class MainWindow(QMainWindow):
         if aspect == "status":
             self.status.say(self.state.status)
         elif aspect == "tool":
-            tools = {ToolMode.WINDOW_LEVEL: "tool_window", ToolMode.LINE: "tool_line", ToolMode.COUNT: "tool_count",
-                     ToolMode.BOUNDARY: "tool_boundary", ToolMode.SHORT_AXIS: "tool_short_axis"}
-            for mode, action_id in tools.items():
+            for mode, action_id in TOOL_ACTIONS.items():
                 acts[action_id].setChecked(self.state.tool is mode)
         elif aspect == "lobe":
             acts["lobe_right"].setChecked(self.state.lobe is Lobe.RIGHT)
@@ -574,20 +578,13 @@ class MainWindow(QMainWindow):
             self.progress.hide()
 
     # ------------------------------------------------------------------ cells and roles
-    #: what each tool key says it chose (in place of the last action's message, which a reader's check
-    #: read as if it were about the lesion and series just chosen)
-    TOOL_SAID = {ToolMode.LINE: "line tool: drag the current lesion's longest axial diameter",
-                 ToolMode.COUNT: "count tool: click a metastasis to count it in the current lobe",
-                 ToolMode.WINDOW_LEVEL: "window/level tool: drag to set the window",
-                 ToolMode.SHORT_AXIS: "short-axis tool: on the slice of the lesion's longest diameter, drag its "
-                                      "perpendicular short axis",
-                 ToolMode.BOUNDARY: "right/left boundary tool: drag the Cantlie line on a few slices"}
-
     def _choose_tool(self, mode: ToolMode) -> None:
+        """The tool, said with its shortcut's own description, in place of the last action's message
+        (a reader's check read a refusal about L10 on DWI as about L1 on CT arterial after E)."""
         self.state.set_tool(mode)
-        said = self.TOOL_SAID.get(mode)
-        if said:
-            self.state.say(said)
+        label = next((sc.label for sc in self.shortcuts if sc.action == TOOL_ACTIONS.get(mode)), "")
+        if label:
+            self.state.say(label)
 
     def _maximise(self) -> None:
         layout = self.reading.layout

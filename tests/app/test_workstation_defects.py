@@ -417,9 +417,14 @@ def test_tool_maximise_and_swap_keys_say_what_they_did(window: MainWindow, qtbot
     w.state.say("L10 on DWI b800: refused (an old message)")
     w.reading.activate(0)
     press(w, qtbot, "tool_line")
-    assert w.status.text() == "line tool: drag the current lesion's longest axial diameter"
+    assert w.status.text() == "Line tool: drag the current lesion's longest axial diameter"
     press(w, qtbot, "tool_count")
-    assert w.status.text().startswith("count tool:")
+    assert w.status.text() == "Count tool: click a metastasis to count it in the current lobe"
+    press(w, qtbot, "tool_short_axis")
+    assert w.status.text().startswith("Short-axis tool") and w.state.tool.value == "short_axis"
+    press(w, qtbot, "tool_window")
+    assert w.status.text() == "Window/level tool" and w.state.tool.value == "window_level"
+    press(w, qtbot, "tool_count")
     press(w, qtbot, "maximise")
     assert w.reading.layout.maximised == 0 and "maximised: Tab for the next series, M for the grid" in w.status.text()
     press(w, qtbot, "next_cell")
