@@ -101,10 +101,15 @@ class MainWindow(QMainWindow):
         self.recent = recent if recent is not None else RecentStudies()
         self.view_settings = ViewSettings()
         self.reading = ReadingModel(role_of=self.overrides.role_of)
+        self._indexing = 0  # index jobs running (the progress bar shows them too)
         self.loads = VolumeLoads(loader_factory, self)
         connect_loading(self.reading, self.loads)
         self.loads.failed.connect(lambda key, msg: self.show_error(f"cannot load stack {key}: {msg}"))
         self.loads.progress.connect(self._load_progress)
+        # the bar goes when the last load has ended: a job's final progress can arrive while it still counts
+        # as running, and a cancelled job sends none (a reader's check saw "3%" standing after loading)
+        self.loads.finished.connect(self._progress_if_busy)
+        self.loads.failed.connect(self._progress_if_busy)
         self.align_job = AlignmentJob(self)
         self.align_job.done.connect(self._aligned)
         self.align_job.failed.connect(self._align_failed)
@@ -513,13 +518,20 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str | Path) -> None:
         """Index ``path`` in the background; it is added to the browser when done (``listed``)."""
         self.state.say(f"indexing {path} …", hold=False)
+        self._indexing += 1
         self.progress.setRange(0, 0)
         self.progress.show()
         self._index_job.start(str(path))
 
     def _index_failed(self, message: str) -> None:
-        self.progress.hide()
+        self._indexing = max(0, self._indexing - 1)
+        self._progress_if_busy()
         self.show_error(message)
+
+    def _progress_if_busy(self, *_: object) -> None:
+        """Hide the progress bar once nothing is indexed or loaded any more."""
+        if not self._indexing and not self.loads.busy():
+            self.progress.hide()
 
     def _index_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -539,7 +551,8 @@ class MainWindow(QMainWindow):
 
     def show_index(self, path: str, result: IndexResult) -> None:
         """Add an index to the browser (from the background job, or one computed before the window)."""
-        self.progress.hide()
+        self._indexing = max(0, self._indexing - 1)
+        self._progress_if_busy()
         self.index_results[str(path)] = result
         self.patients = group_studies(self.all_stacks())
         self.browser.set_patients(self.patients)
@@ -574,8 +587,8 @@ class MainWindow(QMainWindow):
             self.progress.setRange(0, total)
             self.progress.setValue(done)
             self.progress.show()
-        elif not self.loads.busy():
-            self.progress.hide()
+        else:
+            self._progress_if_busy()
 
     # ------------------------------------------------------------------ cells and roles
     def _choose_tool(self, mode: ToolMode) -> None:

@@ -452,3 +452,15 @@ def test_a_grid_click_on_a_dwi_line_after_swapping_in_the_adc_shows_it(window: M
     vp = w.reading.viewports[3]
     qtbot.waitUntil(lambda: vp.key == m.stack_key and vp.index == m.slice_index, timeout=30000)
     assert not errors and w.status.text().startswith(f"shown: the {m.diameter_mm:.1f} mm line on DWI b800")
+
+
+def test_the_progress_bar_goes_when_the_last_load_has_ended(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check saw "3%" standing in the status bar after the pair had loaded: a load's last
+    progress came while it still counted as running (or a cancelled load sent none), and nothing
+    hid the bar after. The end of a load hides it once no load or index is running."""
+    w = window
+    assert w.loads.wait(30.0) and not w.loads.busy()
+    w.loads.progress.emit("a stack cancelled half-way", 1, 35)  # its last progress: 3%
+    assert w.progress.isVisible() and w.progress.value() == 1
+    w.loads.finished.emit("another stack")  # the next load to end, with nothing running after it
+    assert not w.progress.isVisible()
