@@ -69,22 +69,16 @@ class FollowUpCompare:
             raise LesionlabError("make a reading cell of the open exam active first (its series is compared)")
         role = r.hanging.role_of(current)
         patient = next((p for p in self.patients() if p.patient_id == pair.patient_id), None)
-
-        def read(exam: ExamPair) -> bool:  # this reader's lesions or counts are on it: where the follow-up goes on from
-            key = s.session.find_pair(exam)
-            project = s.reading.project
-            return key is not None and bool(project.lesions_of(key[0], key[1], s.reader)
-                                            or project.marks_of(key[0], key[1], s.reader))
-
-        # the last exam read, not an unread one after it (a reader's check: P hung an unread exam with no
-        # lines while Shift+P carried the baseline's lesions, and ] found them on no series)
-        found = prior_stack(patient, pair, role, r.hanging.role_of, prefer=read) if patient is not None else None
+        # the exam Shift+P carries the lesions from (:func:`_lesions_on`), not a later one without them (a
+        # reader's check: P hung an unread exam with no lines while Shift+P carried the baseline's lesions,
+        # and ] found them on no series; a second check: the same with an exam in between only counted)
+        found = prior_stack(patient, pair, role, r.hanging.role_of,
+                            prefer=lambda exam: bool(_lesions_on(s, exam))) if patient is not None else None
         if found is None:
             raise LesionlabError(f"no earlier exam of {pair.patient_id} has a {role_label(role)} series to compare")
         prior_pair, prior = found
         latest = prior_stack(patient, pair, role, r.hanging.role_of) if patient is not None else None
-        skipped = (f" ({latest[0].label}, later, holds no lesion or count of yours: the comparison is the last "
-                   "exam you read)"
+        skipped = (f" ({latest[0].label}, later, holds no lesion of yours)"
                    if latest is not None and latest[0].label != prior_pair.label else "")
         self.prior = found
         r.hanging.assign(0, current)
@@ -211,13 +205,15 @@ def _earlier_lesions(s: WorkstationState, patient: Patient | None, pair: ExamPai
 
     if patient is None or pair.study_date is None:
         return []
-    project = s.reading.project
     for exam in reversed([e for e in exams(patient) if e.study_date is not None and e.study_date < pair.study_date]):
-        key = s.session.find_pair(exam)
-        if key is None:
-            continue
-        found = project.lesions_of(key[0], key[1], s.reader)
+        found = _lesions_on(s, exam)
         if found:
             return sorted(found, key=lambda les: int(les.lesion_id[1:]) if les.lesion_id[1:].isdigit() else 0)
     return []
+
+
+def _lesions_on(s: WorkstationState, exam: ExamPair) -> list[Lesion]:
+    """This reader's lesions on ``exam`` (none when it is not in the reading)."""
+    key = s.session.find_pair(exam)
+    return [] if key is None else s.reading.project.lesions_of(key[0], key[1], s.reader)
 

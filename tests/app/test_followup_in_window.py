@@ -174,8 +174,7 @@ def test_p_compares_with_the_last_exam_read_not_an_unread_one_after_it(window, q
     press(w, qtbot, "compare_prior")
     prior = w.reading.hanging.cells[1].stack
     assert prior.study_date == "20230314", prior.study_date
-    assert "holds no lesion or count of yours: the comparison is the last exam you read" in w.status.text()
-    assert "2023-10-17" in w.status.text()
+    assert "(CT 2023-10-17 only, later, holds no lesion of yours)" in w.status.text()
     # the carried lesions are found on the prior's series: ] takes its cell to the lesion's line
     prior_vp = w.reading.viewports[1]
     qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
@@ -187,9 +186,9 @@ def test_p_compares_with_the_last_exam_read_not_an_unread_one_after_it(window, q
     assert isinstance(want, Measurement) and prior_vp.index == want.slice_index
 
 
-def test_p_takes_an_exam_read_by_counting_only_as_read(window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    """A review: counts without lesions on 2023-10-17 were not a read for P, which went back to the
-    baseline and called 2023-10-17 unread."""
+def test_p_compares_with_the_exam_shift_p_carries_from_when_the_one_between_is_only_counted(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A second reader's check: with 2023-10-17 only counted, P hung it (no lines) while Shift+P carried
+    the baseline's lesions, and ] found them on no series. P and Shift+P now take the same exam."""
     from PySide6.QtCore import QPoint
 
     w = window
@@ -208,5 +207,13 @@ def test_p_takes_an_exam_read_by_counting_only_as_read(window, qtbot) -> None:  
     w.reading.activate(portal)
     w.grid.active_widget.setFocus()
     press(w, qtbot, "compare_prior")
-    assert w.reading.hanging.cells[1].stack.study_date == "20231017"
-    assert "holds no lesion or count of yours" not in w.status.text()
+    assert w.reading.hanging.cells[1].stack.study_date == "20230314"
+    assert "(CT 2023-10-17 only, later, holds no lesion of yours)" in w.status.text()
+    prior_vp = w.reading.viewports[1]
+    qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
+    press(w, qtbot, "carry_lesions")
+    w.state.selection.set_lesion(None)
+    press(w, qtbot, "next_lesion")
+    baseline = w.session.reading.project.lesions[("LLSYN001", "E1", "sample", w.state.selection.lesion_id)]
+    want = baseline.observation(Role.CT_PORTAL)
+    assert isinstance(want, Measurement) and prior_vp.index == want.slice_index
