@@ -21,7 +21,7 @@ from annotation.on_slice import SliceContent
 from annotation.records import CountMark, Lesion, Measurement
 from annotation.selection import Picked, Selection
 from annotation.vocab import Lobe, MeasurementMethod
-from viewer.body import outside_body
+from viewer.body import outside_body, sample_values
 from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry, in_plane_distance_mm
 from viewer.model.layout import role_label
@@ -558,7 +558,9 @@ class CountGesture(ReadingGesture):
         role, sel, pair = role_of(view), self.selection, self.selection.pair
         assert role is not None and pair is not None  # refusal() checked both
         vol = view.model.volume
-        if vol is not None and outside_body(vol.array[view.slice_index], event.image_pos, vol.units):
+        # the slice's border against the stack's content, not the slice's alone (faint b800 end slices)
+        if vol is not None and outside_body(vol.array[view.slice_index], event.image_pos, vol.units,
+                                            sample_values(vol.array)):
             # a click on the dark round the body (to make the cell active, or a slip) is no metastasis
             return self.say(f"not counted: that point of {role_label(role)} is outside the body; "
                             "click the lesion to count it")

@@ -22,7 +22,7 @@ from enum import Enum
 
 import numpy as np
 
-from viewer.body import has_background, log_otsu
+from viewer.body import has_background, log_otsu, sample_values
 from viewer.errors import ValidationError
 
 
@@ -93,9 +93,7 @@ def auto_window(array: np.ndarray, loaded: np.ndarray | None = None,
     data = array if loaded is None or loaded.all() else array[np.asarray(loaded, bool)]
     if data.size == 0:
         return WindowLevel(1.0, 0.0)
-    flat = data.reshape(-1)
-    if flat.size > AUTO_SAMPLE:
-        flat = flat[:: flat.size // AUTO_SAMPLE]
+    flat = sample_values(data, AUTO_SAMPLE)
     floor = flat.min()
     signal = flat[flat > floor]
     if signal.size < 16:

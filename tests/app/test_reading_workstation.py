@@ -159,6 +159,17 @@ def test_a_count_click_outside_the_body_is_refused_and_counts_nothing(window: Ma
     assert [panel.table.item(row, i).text() for i in range(3)] == before
     assert len(w.session.reading.project.count_marks) == marks
     assert w.reading.layout.active == 2  # the click made the cell active all the same
+    # b800's faint slices at the liver's ends (slice 7 holds L3): their air too (a second reader's check
+    # counted three marks in its corners, the slice's own border judged against the slice alone)
+    dwi = w.grid.viewports[3]
+    dwi.model.set_index(7)
+    dgeo = dwi.model.geometry
+    for at in ((3, 3), (dgeo.rows - 4, dgeo.columns / 2), (dgeo.rows / 2, dgeo.columns - 3)):
+        x, y = dwi.transform().image_to_widget(*at)
+        qtbot.mouseClick(dwi, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+        assert "not counted: that point of DWI b800 is outside the body" in w.status.text()
+    assert len(w.session.reading.project.count_marks) == marks
+    w.reading.activate(2)
     # inside the body it counts, as before
     x, y = vp.transform().image_to_widget(120, 200)
     qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
