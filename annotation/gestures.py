@@ -140,6 +140,8 @@ class ReadingGesture:
         if reason:
             return reason
         role = view.model.role
+        if role is Role.MR_ADC:  # where to go instead (a reader's check: the refusal did not say)
+            return "this series is the ADC map: lesions are counted and measured on DWI b800 (D shows b800 here)"
         if role not in READING_ROLES:
             name = role_label(role) if isinstance(role, Role) else "of unknown role"
             return f"this series is {name}; the reading records only the six protocol series"
@@ -271,6 +273,8 @@ class LineGesture(ReadingGesture):
             if not clicked:
                 self.run(lambda: self.say(f"{grab[0]} on {role_label(role)}: "
                                           f"{self.reading.move_endpoint(sel.pair, grab[0], role, grab[1], b):.1f} mm"))
+            else:  # a click on an end picks the line, said as such (it was silent)
+                self.say(f"{grab[0]} on {role_label(role)} picked (Delete removes it, drag an end to edit)")
             return True
         if clicked:
             picked = hit(self.ctx, event, prefer="line")
@@ -591,9 +595,17 @@ class CountGesture(ReadingGesture):
     def release(self, event: PointerEvent) -> bool:
         if self._grabbed is None or event.button is not Button.LEFT:
             return False
+        grabbed = self._grabbed
         moved, self._grabbed, self.moving = self.moving, None, None
         if moved is not None:
             self.run(lambda: self.reading.move_count_mark(moved[0], *moved[1]))
+            return True
+        mark = self.reading.project.count_marks.get(grabbed)
+        if mark is not None:
+            # said, not silent (a reader's check: the last "counted …" still showing read as a second count)
+            of = f" (placed from {mark.lesion_id})" if mark.lesion_id else ""
+            self.say(f"count mark on {role_label(mark.role)}, {mark.lobe.value} lobe{of}, picked: not counted again "
+                     "(Delete removes it, drag it to move it)")
         return True
 
     def cancel(self) -> bool:

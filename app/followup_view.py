@@ -78,7 +78,7 @@ class FollowUpCompare:
             raise LesionlabError(f"no earlier exam of {pair.patient_id} has a {role_label(role)} series to compare")
         prior_pair, prior = found
         latest = prior_stack(patient, pair, role, r.hanging.role_of) if patient is not None else None
-        skipped = (f" ({latest[0].label}, later, holds no lesion of yours)"
+        skipped = (f"; {_date(latest[0])} has none of your lesions"
                    if latest is not None and latest[0].label != prior_pair.label else "")
         self.prior = found
         r.hanging.assign(0, current)
@@ -86,8 +86,12 @@ class FollowUpCompare:
         r.layout.set_grid(1, 2)
         r.activate(0)
         self._align(current, prior)
-        s.say(f"{role_label(role)}: {pair.label} beside the prior exam {prior_pair.label} (read-only){skipped}; "
-              "] / [ step lesion by lesion, L on a landmark keeps the alignment, P goes back")
+        # what to do next, short enough for the status bar at 1,500 px (a reader's check: the advice was cut)
+        key = s.selection.pair
+        mine = key is not None and bool(s.reading.project.lesions_of(key[0], key[1], s.reader))
+        todo = "] / [ lesion by lesion" if mine or not _lesions_on(s, prior_pair) else "Shift+P carries its lesions"
+        s.say(f"{role_label(role)}: {_date(pair)} beside the prior {_date(prior_pair)}, read-only{skipped}; "
+              f"{todo}, L aligns on a landmark, P back")
 
     def back(self) -> None:
         s, r = self.state, self.viewer
@@ -146,6 +150,15 @@ class FollowUpCompare:
             self.state.tell(f"⚠ prior exam not aligned: {msg}")
 
     # ------------------------------------------------------------------ lesion identity over time
+    def none_yet(self) -> str:
+        """What ] / [ advise on an exam with no lesion of this reader: Shift+P where a prior exam holds some."""
+        s = self.state
+        pair = s.pair
+        patient = None if pair is None else next((p for p in self.patients() if p.patient_id == pair.patient_id), None)
+        if pair is not None and _earlier_lesions(s, patient, pair):
+            return "Shift+P carries the prior exam's lesions, N starts a new one"
+        return "N starts one"
+
     def carry_lesions(self) -> int:
         """The prior exam's lesions (this reader's) into the open exam with their ids, lobes, segments,
         tracking UIDs and follow-up attributes, as one undoable edit; lesions already there (same
@@ -187,6 +200,12 @@ class FollowUpCompare:
         s.say(f"{len(todo)} lesions carried from the prior exam ({', '.join(ids)}), {came}: measure each on this exam, "
               "] for the next")
         return len(todo)
+
+
+def _date(exam: ExamPair) -> str:
+    """An exam as the status bar names it: its date (its label, which names each modality's date and the
+    days between them, when it has none)."""
+    return exam.study_date.isoformat() if exam.study_date is not None else exam.label
 
 
 def _earlier_readers(s: WorkstationState, patient: Patient | None, pair: ExamPair) -> set[str]:

@@ -210,8 +210,8 @@ class MainWindow(QMainWindow):
             "tool_short_axis": tool(ToolMode.SHORT_AXIS),
             "tool_window": tool(ToolMode.WINDOW_LEVEL), "tool_boundary": tool(ToolMode.BOUNDARY),
             "cancel": self._cancel,
-            "new_lesion": lambda: cmd.new_lesion(s), "next_lesion": lambda: cmd.step_lesion(s, 1),
-            "previous_lesion": lambda: cmd.step_lesion(s, -1),
+            "new_lesion": lambda: cmd.new_lesion(s), "next_lesion": lambda: cmd.step_lesion(s, 1, self.follow_up.none_yet()),
+            "previous_lesion": lambda: cmd.step_lesion(s, -1, self.follow_up.none_yet()),
             "lobe_right": lambda: cmd.set_lobe(s, Lobe.RIGHT), "lobe_left": lambda: cmd.set_lobe(s, Lobe.LEFT),
             "go_on": lambda: cmd.go_on(s),
             "not_visible": lambda: cmd.set_status(s, NotVisible()),
@@ -492,9 +492,9 @@ class MainWindow(QMainWindow):
         self.one_click_action.setChecked(on)
         if on:
             install_suggester(self.state)
-            self.state.say(f"one-click diameters on ({offered_series()}): a click inside a lesion with the line tool "
-                           f"suggests its diameter; on the sample they lengthen DWI against T2 FS by "
-                           f"{DWI_T2FS_ADDED_MM:+.1f} mm on average, {DWI_T2FS_RIM_ADDED_MM:+.1f} mm on lesions with a rim")
+            # short enough for the status bar at 1,500 px (a reader's check: the rim figure was cut)
+            self.state.say(f"one-click diameters on ({offered_series()}): click inside a lesion; on the sample "
+                           f"DWI − T2 FS {DWI_T2FS_ADDED_MM:+.1f} mm ({DWI_T2FS_RIM_ADDED_MM:+.1f} with a rim)")
         else:
             self.state.set_suggester(None)
             self.state.say("one-click diameters off: drag each diameter")
@@ -606,8 +606,14 @@ class MainWindow(QMainWindow):
                        if layout.maximised is not None else "back to the grid")
 
     def _swap_adc(self) -> None:
-        self.reading.swap_dwi_adc()
-        self.state.say("DWI b800 and ADC swapped in their cells (D swaps them back)")
+        cell = self.reading.swap_dwi_adc()
+        # what the cell shows now, each time (a reader's check: D twice said "swapped" twice)
+        if cell is None:
+            self.state.say("no cell shows DWI b800 or its ADC map")
+        elif self.reading.hanging.cells[cell].role is Role.MR_ADC:
+            self.state.say("the DWI cell shows the ADC map (D: b800 again)")
+        else:
+            self.state.say("the DWI cell shows b800 again (D: the ADC map)")
 
     def _jump_from_panel(self, role: object, m: object) -> None:
         if isinstance(role, Role):

@@ -104,13 +104,19 @@ def new_lesion(state: WorkstationState) -> str:
     return lesion_id
 
 
-def step_lesion(state: WorkstationState, step: int) -> str | None:
+def step_lesion(state: WorkstationState, step: int, none_yet: str = "N starts one") -> str | None:
+    """The next (``step`` 1) or previous (-1) lesion of this reader on the open exam, current and shown.
+    ``none_yet`` says what to do when the exam has none (the follow-up view: Shift+P carries the prior
+    exam's lesions)."""
     sel = state.selection
-    if sel.pair is None:
-        raise LesionlabError("choose an exam pair first")
-    ids = [les.lesion_id for les in state.reading.project.lesions_of(sel.pair[0], sel.pair[1], state.reader)]
+    if sel.pair is None and state.pair is None:
+        raise LesionlabError("open an exam first (double-click it in the study browser)")
+    # an exam open but not in the project yet (nothing recorded on it) has no lesion: said as such, not as
+    # "choose an exam pair first" (a reader's check: ] after P, before Shift+P)
+    ids = ([] if sel.pair is None else
+           [les.lesion_id for les in state.reading.project.lesions_of(sel.pair[0], sel.pair[1], state.reader)])
     if not ids:
-        state.say("no lesion yet: N starts one")
+        state.say(f"no lesion of yours on this exam yet: {none_yet}")
         return None
     i = ids.index(sel.lesion_id) + step if sel.lesion_id in ids else (0 if step > 0 else -1)
     lesion_id = ids[i % len(ids)]

@@ -88,7 +88,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("preset_ct_bone", ("3",), "Window CT bone (W2000/L500), every CT cell", "Window"),
     Shortcut("preset_auto", ("4",), "Automatic window (1st-99th percentile), every cell of the active modality",
              "Window", menu="Automatic window"),
-    Shortcut("preset_mr_contrast", ("5",), "MRI high contrast (5th-95th percentile of the body), every MRI cell", "Window",
+    Shortcut("preset_mr_contrast", ("5",), "MRI high contrast (5th-95th percentile of the body; 99th on T1 portal, b800), every MRI cell", "Window",
              menu="MRI high contrast"),
     Shortcut("window_modality", ("Shift+W",), "The active cell's window on every cell of the same series role", "Window",
              menu="Window on the same series"),

@@ -62,6 +62,8 @@ def test_a_drag_records_the_current_lesion_with_its_image_and_a_click_picks_a_li
     ctx.selection.pick(None)
     gesture(line, view, [(10, 20)])  # a click on the line picks it
     assert ctx.selection.picked == Picked(lesion_id=lid, role=Role.CT_PORTAL)
+    gesture(line, view, [(10, 30)])  # a click on an end picks it too, and says so (it was silent)
+    assert ctx.messages[-1] == f"{lid} on CT portal picked (Delete removes it, drag an end to edit)"
     gesture(line, view, [(10, 30), (10, 40)])  # an end handle of any line moves
     m2 = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
     assert m2.p2 == pytest.approx((10, 40)) and m2.p1 == m.p1
@@ -205,6 +207,8 @@ def test_counting_takes_the_lobe_from_the_boundary_and_a_click_on_a_mark_picks_i
     assert hit(ctx, PointerEvent.at(view, PointerKind.MOVE, 20.3, 60.2)).mark_id == ctx.selection.picked.mark_id
     gesture(count, view, [(20, 60)])  # on a mark: picked on purpose, not counted again
     assert not ctx.selection.picked.fresh and len(ctx.selection.reading.project.count_marks) == 2
+    # and said (it was silent: the last "counted …" read as a second count)
+    assert ctx.messages[-1].startswith("count mark on CT portal, left lobe, picked: not counted again"), ctx.messages[-1]
 
 
 def test_boundary_lines_make_a_lobe_for_every_point_between_them(ctx, view):
@@ -315,3 +319,16 @@ def test_a_click_far_from_the_current_line_inside_a_measured_lesion_names_that_l
                                 "line to pick it (] / [ to go through the lesions)"), ctx.messages[-1]
     gesture(line, view, [(30, 70)])  # plain liver far from both: the message as before
     assert "N for a new lesion" in ctx.messages[-1]
+
+
+def test_a_count_or_line_on_the_adc_map_says_to_read_b800(ctx):
+    """A reader's check: the refusal on the ADC map did not say where lesions are read (b800, D)."""
+    stack = make_stack("adc", Role.MR_ADC, rows=32, columns=32, pixel_spacing_mm=(2.0, 2.0))
+    model = ViewportModel(role=Role.MR_ADC)
+    model.set_volume(make_volume(stack), Role.MR_ADC)
+    adc = View(model, ViewTransform(320, 320, 32, 32, 2.0, 2.0))
+    for g in (CountGesture(ctx), LineGesture(ctx)):
+        gesture(g, adc, [(16, 16)])
+        assert ctx.messages[-1] == ("this series is the ADC map: lesions are counted and measured on DWI b800 "
+                                    "(D shows b800 here)")
+    assert not ctx.selection.reading.project.count_marks

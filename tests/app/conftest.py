@@ -73,6 +73,18 @@ def make_window(qtbot, tmp: Path, reader: str | None = READER, last: LastSession
     return w
 
 
+def shown_whole(w: MainWindow, text: str | None = None) -> bool:
+    """The status message (or ``text`` in its place) is shown whole in the window (1,500 px wide in these
+    tests), not cut with "…"."""
+    from PySide6.QtCore import Qt as _Qt
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    text = w.status.text() if text is None else text
+    return bool(w.status.fontMetrics().elidedText(text, _Qt.TextElideMode.ElideRight,
+                                                  w.status.contentsRect().width()) == text)
+
+
 def open_pair(w: MainWindow, qtbot, sample_dicom: Path, index, patient: str = "LLSYN001") -> None:  # type: ignore[no-untyped-def]
     w.show_index(str(sample_dicom), index)
     item = next(i for i in w.browser.pair_items() if i.data(0, PAYLOAD).patient_id == patient)

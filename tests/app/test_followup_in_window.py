@@ -15,7 +15,7 @@ from annotation.records import Measurement
 from annotation.vocab import AlignmentSource
 from app.browser import PAYLOAD
 from app.workstation import CellKind
-from tests.app.conftest import press
+from tests.app.conftest import press, shown_whole
 from viewer.records import Role
 
 
@@ -27,6 +27,13 @@ def _open_exam(w, qtbot, date: str):  # type: ignore[no-untyped-def]
     w.browser.itemActivated.emit(item, 0)
     qtbot.waitUntil(lambda: all(vp.volume is not None and vp.volume.loaded.all()
                                 for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack), timeout=60000)
+
+
+def _said(w) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every status message from now on, in order."""
+    said: list[str] = []
+    w.state.changed.connect(lambda aspect: said.append(w.state.status) if aspect == "status" else None)
+    return said
 
 
 def test_follow_up_prior_beside_current(window, qtbot, sample_dicom: Path) -> None:  # type: ignore[no-untyped-def]
@@ -69,6 +76,11 @@ def test_follow_up_prior_beside_current(window, qtbot, sample_dicom: Path) -> No
         if "ct_tp2" in c and "ct" in c:
             mapped = w.reading.link.map_point(now_vp, prior_vp, np.asarray(c["ct_tp2"], float))
             assert mapped is not None and np.linalg.norm(mapped - np.asarray(c["ct"], float)) < 5.0, les["id"]
+
+    # ] before Shift+P: no lesion on this exam yet, and says how to carry them (it said "choose an exam pair
+    # first", though the exam was open, a reader's check)
+    press(w, qtbot, "next_lesion")
+    assert "Shift+P carries the prior exam's lesions" in w.status.text(), w.status.text()
 
     # Shift+P: the prior's lesions, same ids and tracking UIDs, one undoable edit
     press(w, qtbot, "carry_lesions")
@@ -171,10 +183,15 @@ def test_p_compares_with_the_last_exam_read_not_an_unread_one_after_it(window, q
     _open_exam(w, qtbot, "2024-03-12")
     portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
     qtbot.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)
+    said = _said(w)
     press(w, qtbot, "compare_prior")
     prior = w.reading.hanging.cells[1].stack
     assert prior.study_date == "20230314", prior.study_date
-    assert "(CT 2023-10-17 only, later, holds no lesion of yours)" in w.status.text()
+    # what P said (the alignment's news may follow or, under load, replace it in the bar)
+    said = next(m for m in said if "beside the prior" in m)
+    assert "2023-10-17 has none of your lesions" in said, said
+    # its advice is seen whole at 1,500 px (it was cut), and points to Shift+P (no lesion here yet)
+    assert "Shift+P carries its lesions" in said and shown_whole(w, said), said
     # the carried lesions are found on the prior's series: ] takes its cell to the lesion's line
     prior_vp = w.reading.viewports[1]
     qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
@@ -206,9 +223,10 @@ def test_p_compares_with_the_exam_shift_p_carries_from_when_the_one_between_is_o
     press(w, qtbot, "tool_window")
     w.reading.activate(portal)
     w.grid.active_widget.setFocus()
+    said = _said(w)
     press(w, qtbot, "compare_prior")
     assert w.reading.hanging.cells[1].stack.study_date == "20230314"
-    assert "(CT 2023-10-17 only, later, holds no lesion of yours)" in w.status.text()
+    assert any("2023-10-17 has none of your lesions" in m for m in said), said
     prior_vp = w.reading.viewports[1]
     qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
     press(w, qtbot, "carry_lesions")

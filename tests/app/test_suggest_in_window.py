@@ -20,7 +20,7 @@ from app.main_window import MainWindow
 from app.suggester import OFFERED_ROLES
 from viewer.records import READING_ROLES, Role
 
-from tests.app.conftest import READER, drag, make_window, open_pair, press
+from tests.app.conftest import READER, drag, make_window, open_pair, press, shown_whole
 
 DWI_CELL = READING_ROLES.index(Role.MR_DWI)
 PATIENT = "LLSYN002"
@@ -37,6 +37,8 @@ def window(qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index)
     one_click(w).trigger()  # Read -> One-click diameters, as the reader turns them on
     assert w.state.suggest is not None and w.view_settings.one_click
     assert one_click(w).isChecked()  # the menu shows it is on (remembered between sessions)
+    # what it adds to DWI - T2 FS on the sample, rim lesions included, seen whole at 1,500 px (it was cut)
+    assert "with a rim" in w.status.text() and shown_whole(w), w.status.shown_text()
     return w
 
 
@@ -154,6 +156,11 @@ def test_a_click_on_plain_liver_is_refused_and_leaves_the_reader_to_draw(window:
     assert not w.status.shown_text().startswith("(")
     _click(qtbot, w.grid.viewports[DWI_CELL], model.geometry.pixel_on_slice(liver, k))
     assert w.status.text() == said and w.status.shown_text().startswith("(2×) no suggestion")
+    # a click on the air beside the body is refused as such, not as the liver without contrast (a reader's
+    # check on b800)
+    _click(qtbot, w.grid.viewports[DWI_CELL], (3.0, 3.0))
+    assert "that point is outside the body" in w.status.text() and "liver" not in w.status.text(), w.status.text()
+    assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) is None
 
 
 def _new_lesion_clicked_at_its_centre(w: MainWindow, qtbot, sample_dicom: Path, role: Role) -> str:  # type: ignore[no-untyped-def]

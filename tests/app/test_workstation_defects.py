@@ -432,7 +432,9 @@ def test_tool_maximise_and_swap_keys_say_what_they_did(window: MainWindow, qtbot
     press(w, qtbot, "maximise")
     assert w.reading.layout.maximised is None and w.status.text() == "back to the grid"
     press(w, qtbot, "swap_adc")
-    assert w.status.text() == "DWI b800 and ADC swapped in their cells (D swaps them back)"
+    assert w.status.text() == "the DWI cell shows the ADC map (D: b800 again)"
+    press(w, qtbot, "swap_adc")  # said as what it shows now (D twice said "swapped" twice)
+    assert w.status.text() == "the DWI cell shows b800 again (D: the ADC map)"
 
 
 def test_a_grid_click_on_a_dwi_line_after_swapping_in_the_adc_shows_it(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]

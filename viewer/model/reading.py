@@ -80,8 +80,9 @@ class ReadingModel:
     def drop_stack(self, cell: int, stack: StackInfo) -> None:
         self.hanging.assign(cell, stack)
 
-    def swap_dwi_adc(self) -> None:
-        self.hanging.swap_dwi_adc()
+    def swap_dwi_adc(self) -> int | None:
+        """The DWI cell to the ADC map or back: the cell changed, None when no cell shows either."""
+        return self.hanging.swap_dwi_adc()
 
     # ------------------------------------------------------------------ the active viewport
     @property

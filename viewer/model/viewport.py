@@ -187,7 +187,7 @@ class ViewportModel:
     def apply_preset(self, preset: Preset | str) -> None:
         vol = self.volume
         if vol is not None:
-            self.set_window(preset_window(Preset(preset), vol.array, vol.loaded))
+            self.set_window(preset_window(Preset(preset), vol.array, vol.loaded, self.role))
 
     def _on_window_stored(self, key: str, wl: WindowLevel | None) -> None:
         if self.volume is not None and key == self.key:

@@ -123,7 +123,7 @@ def test_refused_on_non_axial_and_unmeasurable_stacks(setup):
     model.set_volume(vol, Role.MR_ADC)
     model.role = Role.MR_ADC
     drag(widget, (10, 10), (20, 30))
-    assert "ADC" in messages[-1] and "six protocol series" in messages[-1]
+    assert "ADC map" in messages[-1] and "DWI b800" in messages[-1] and only_measurement(reading) is None
 
 
 def test_count_place_lobe_switch_move_pick_undo(setup):
