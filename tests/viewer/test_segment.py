@@ -491,6 +491,18 @@ class TestHardNeighbours:
         assert isinstance(s, Refusal) and "no contrast" in s.reason
         assert s.params["method"] == "ellipse_consensus_v12"
 
+    def test_a_click_on_liver_beside_a_vessel_says_the_clicks_own_level(self) -> None:
+        """A click on plain liver 4 mm from a large bright vessel (a tube through the slices): refused, and the
+        refusal gives the click's own level, not the vessel's (a check read "no contrast at the click
+        (129 against the liver's 73)")."""
+        def tube(xx, yy, z):  # type: ignore[no-untyped-def]
+            return (xx - 12.0) ** 2 + yy ** 2 <= 64.0, 180.0
+        phantom = render(Lesion(contrast=0.0), noise=6.0, extra=tube, seed=3)
+        s = suggest_diameter(phantom, 3, phantom.geometry.pixel_on_slice((0.0, 0.0, 0.0), 3), SuggestParams())
+        assert isinstance(s, Refusal) and "no contrast at the click (" in s.reason, s
+        at = float(s.reason.split("no contrast at the click (")[1].split(" ")[0])
+        assert abs(at - 100.0) < 20.0 and "is not round it" in s.reason, s.reason
+
     def test_a_click_outside_the_image_or_an_unloaded_slice_is_refused(self) -> None:
         lesion = Lesion()
         phantom = render(lesion, size=80)

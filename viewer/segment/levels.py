@@ -313,6 +313,7 @@ def _levels_against(win: Window, seed: tuple[float, float], p: SuggestParams, li
     gate = p.min_contrast_sd * sd
     at = float(np.median(win.sm[win.disc(seed, p.click_disc_mm)]))
     ring_at: np.ndarray | None = None  # where the lesion was found round the click, when not at it
+    at_click = at
     if abs(at - liver) < gate:
         # iso at the click (a necrotic core averaged with its shell through the slice): the
         # nearest ring around the click that stands out from the liver is the lesion
@@ -327,15 +328,17 @@ def _levels_against(win: Window, seed: tuple[float, float], p: SuggestParams, li
         if found is None:
             return (f"{NO_CONTRAST} ({at:.0f} against the liver's {liver:.0f} ± {sd:.0f}); "
                     "click inside the lesion")
-        at = found
+        at_click, at = at, found
     sign = 1 if at > liver else -1
     threshold = liver + (at - liver) / 2.0
     region = grow(win.sm, seed, sign, threshold, near=ring_at)
     if not region.any():
         return "no region around the click stands out from the liver"
     if ring_at is not None and not region[int(round(seed[0])), int(round(seed[1]))]:
-        # found near the click but not round it (a vessel passing by, not a shell round a core)
-        return f"{NO_CONTRAST} ({at:.0f} against the liver's {liver:.0f} ± {sd:.0f}); click inside the lesion"
+        # found near the click but not round it (a vessel passing by, not a shell round a core); the click's
+        # own level said, not the ring's (a check read "no contrast at the click (129 against the liver's 73)")
+        return (f"{NO_CONTRAST} ({at_click:.0f} against the liver's {liver:.0f} ± {sd:.0f}; what stands out near "
+                f"it, at {at:.0f}, is not round it); click inside the lesion")
     for _ in range(3):  # a ring still far from the liver: more lesion (necrosis, rim lesions)
         ring = median_or_none(win.sm[win.ring(region, *p.ring_mm)])
         if ring is None or abs(ring - liver) < max(gate, p.shell_fraction * abs(at - liver)):
