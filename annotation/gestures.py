@@ -368,7 +368,7 @@ class LineGesture(ReadingGesture):
             return self.say(f"no suggestion: {theirs or far}")
         s = self.ctx.suggest(view, at)
         if s.refusal:
-            return self.say(f"no suggestion, drag to draw the diameter by hand: {s.refusal}")
+            return self.say(f"no suggestion, drag to draw it: {s.refusal}")
         other = self._not_its_lesion(view, lesion_id, s)
         if other:
             return self.say(f"no suggestion: {other}")
@@ -540,8 +540,15 @@ class CountGesture(ReadingGesture):
 
     def _mark_at(self, event: PointerEvent) -> CountMark | None:
         picked = hit(self.ctx, event)
-        if picked is None or not picked.is_mark:
+        if picked is None:
             return None
+        if not picked.is_mark:
+            # on a measured lesion's line: the lesion is counted already, by the mark placed from it (a
+            # reader's check: a click on the line, where that mark sits, counted the lesion a second time,
+            # in the current lobe, not the lesion's)
+            role, view = role_of(event.view), event.view
+            return next((m for m in self.ctx.content.marks(role, view.model.key, view.slice_index)
+                         if m.lesion_id and m.lesion_id == picked.lesion_id), None) if role is not None else None
         mark: CountMark | None = self.reading.project.count_marks.get(picked.mark_id)
         return mark
 
@@ -559,6 +566,10 @@ class CountGesture(ReadingGesture):
             return True
         if not event.inside:
             return False
+        on_line = hit(self.ctx, event)
+        if on_line is not None and not on_line.is_mark:  # a measured lesion without a count mark of its own
+            return self.say(f"not counted: that is {on_line.lesion_id}'s line, a lesion measured here that is not "
+                            "counted in the liver (Follow-up: its organ)")
         role, sel, pair = role_of(view), self.selection, self.selection.pair
         assert role is not None and pair is not None  # refusal() checked both
         vol = view.model.volume

@@ -195,10 +195,11 @@ class FollowUpCompare:
         kinds = sum((*key, s.reader, i) in s.reading.project.lesion_followups for i in ids)
         # what came with them, as it is (the status said "with their follow-up kind" of lesions that had none)
         came = ("with their follow-up kind, organ and series" if kinds == len(ids) else
-                "without a follow-up kind (the prior exam gave none: choose target / non-target in Follow-up)"
+                "no follow-up kind (none at the prior: set target / non-target in Follow-up)"
                 if kinds == 0 else f"{kinds} with their follow-up kind, organ and series")
-        s.say(f"{len(todo)} lesions carried from the prior exam ({', '.join(ids)}), {came}: measure each on this exam, "
-              "] for the next")
+        # short enough for the status bar at 1,500 px (a reader's check: the advice was cut)
+        named = ", ".join(ids) if len(ids) <= 6 else f"{ids[0]} … {ids[-1]}"
+        s.say(f"{len(todo)} lesions carried from the prior exam ({named}), {came}; measure each here, ] for the next")
         return len(todo)
 
 

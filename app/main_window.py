@@ -42,7 +42,7 @@ from app.view_settings import ViewSettings
 from app.suggester import DWI_T2FS_ADDED_MM, DWI_T2FS_RIM_ADDED_MM, install as install_suggester
 from app.suggester import offered_series
 from app.workstation import ToolMode, WorkstationState
-from viewer.display import Preset
+from viewer.display import PRESET_LABELS, Preset
 from viewer.errors import LesionlabError
 from viewer.model.layout import role_label
 from viewer.model.reading import ReadingModel
@@ -83,6 +83,11 @@ TOOL_ACTIONS: dict[ToolMode, str] = {ToolMode.WINDOW_LEVEL: "tool_window", ToolM
                                      ToolMode.COUNT: "tool_count", ToolMode.BOUNDARY: "tool_boundary",
                                      ToolMode.SHORT_AXIS: "tool_short_axis"}
 
+
+
+def _cells(n: int, kind: str = "") -> str:
+    """"1 cell", "4 MR cells" (a reader's check read "4 cell(s)")."""
+    return f"{n} {kind + ' ' if kind else ''}cell{'s' if n != 1 else ''}"
 
 class MainWindow(QMainWindow):
     """Signals: ``listed(IndexResult)`` once a path is indexed and shown in the browser."""
@@ -156,6 +161,7 @@ class MainWindow(QMainWindow):
         self.follow_up = FollowUpCompare(self.state, self.reading, lambda: self.patients, self._volume_of,
                                          self.compare_job)
         self.loads.progress.connect(self.follow_up.loaded)
+        self.loads.finished.connect(lambda key: cmd.show_pending(self.state))
         self.exports = ExportActions(self, self.session, self.state.say, self.show_error, tell=self.state.tell)
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
         self.study_ui = StudyUi(self)
@@ -431,7 +437,8 @@ class MainWindow(QMainWindow):
             vp.apply_preset(preset)
             if vp.role is not None:
                 self.view_settings.remember_preset(vp.role, preset)
-        self.state.say(f"{preset.value.replace('_', ' ')} window on {len(cells)} cell(s); kept for these series")
+        name = PRESET_LABELS[preset].split(" (")[0]  # "MRI high contrast", not "mr contrast"
+        self.state.say(f"{name} window on {_cells(len(cells))}; kept for these series")
 
     def _window_to_role(self) -> None:
         act = self.reading.active
@@ -441,7 +448,7 @@ class MainWindow(QMainWindow):
         same = [vp for vp in self.reading.viewports if vp.volume is not None and vp.role is act.role and vp is not act]
         for vp in same:
             vp.set_window(wl)
-        self.state.say(f"{wl.label()} on {len(same) + 1} cell(s) of {role_label(act.role)}")
+        self.state.say(f"{wl.label()} on {_cells(len(same) + 1)} of {role_label(act.role)}")
 
     def _zoom_to_modality(self) -> None:
         act = self.reading.active
@@ -449,7 +456,7 @@ class MainWindow(QMainWindow):
         for vp in cells:
             if vp is not act:
                 vp.set_zoom(act.zoom)
-        self.state.say(f"zoom {act.zoom:.2f} on {len(cells)} {act.volume.stack.modality} cell(s)")  # type: ignore[union-attr]
+        self.state.say(f"zoom {act.zoom:.2f} on {_cells(len(cells), act.volume.stack.modality)}")  # type: ignore[union-attr]
 
     def _dwi_adc_side_by_side(self) -> None:
         """DWI b800 and its ADC map side by side (1x2), or back to the six cells."""
@@ -651,7 +658,12 @@ class MainWindow(QMainWindow):
         self.grid.active_widget.setFocus()
         # what the click showed, in place of the last action's message (a reader's check: "undone: …"
         # stayed after a grid click and read as if it were about the line shown)
-        self.state.say(f"shown: the {m.diameter_mm:.1f} mm line on {role_label(role)}, slice {m.slice_index + 1}")
+        # the slice named as the cell's overlay names it ("Im 14/25 (#14)", counted from the top: a reader's
+        # check read "slice 12", counted from the feet, against the overlay's Im 14)
+        n = vp.n_slices if vp.key == m.stack_key else 0
+        where = f", Im {n - m.slice_index}/{n}" if n else ""
+        where += f" (#{m.instance_number})" if m.instance_number is not None else ""
+        self.state.say(f"shown: the {m.diameter_mm:.1f} mm line on {role_label(role)}{where}")
 
     def show_stack(self, cell: int, stack: StackInfo) -> None:
         """Show ``stack`` in ``cell``: a stack of the pair read is a reading cell, anything else a comparison."""

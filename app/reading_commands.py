@@ -57,6 +57,8 @@ def active_role(state: WorkstationState) -> Role:
     role = state.reading_role(cell)
     if role is None and state.below_read_b(cell):
         raise LesionlabError(state.not_read_here(cell))
+    if role is None and state.viewer.hanging.cells[cell].role is Role.MR_ADC:  # where to go instead
+        raise LesionlabError("the active cell shows the ADC map: lesions are read on DWI b800 (D shows b800 there)")
     if role is None:
         raise LesionlabError(f"the active cell shows {state.cell_title(cell)}, not one of the six reading series")
     return role
@@ -161,8 +163,25 @@ def show_lesion(state: WorkstationState, lesion_id: str) -> int:
         for vp, was in zip(viewports, linked):
             vp.set_linked(was)
     more = len(moves) - n_lines
-    state.say(f"{lesion_id} on {n_lines} series" + (f", {more} more at its linked level" if more else ""))
+    # a cell whose series has not arrived yet (] pressed just after P: the prior's cell stayed where it was,
+    # "L2 on 0 series", a reader's check): the lesion is shown again once it has loaded
+    loading = sum(1 for cell, vp in enumerate(viewports)
+                  if vp.geometry is None and state.viewer.hanging.cells[cell].stack is not None)
+    state.pending_lesion = lesion_id if loading else None
+    state.say(f"{lesion_id} on {n_lines} series" + (f", {more} more at its linked level" if more else "")
+              + (f"; {loading} still loading: shown there once loaded" if loading else ""))
     return n_lines
+
+
+def show_pending(state: WorkstationState) -> None:
+    """A series has loaded: the lesion asked for while it was loading is shown, if it is still the current one."""
+    lesion_id = state.pending_lesion
+    if lesion_id is None:
+        return
+    if lesion_id != state.selection.lesion_id:
+        state.pending_lesion = None
+        return
+    show_lesion(state, lesion_id)
 
 
 def next_unread_cell(state: WorkstationState, after: int) -> int | None:

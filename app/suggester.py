@@ -162,13 +162,15 @@ def small_lesions_off(role: Role) -> str:
 
 def not_offered_why(role: Role) -> str:
     """The bench's figures that keep one-click diameters off a series, for messages ("" when none)."""
+    # short enough for the status bar at 1,500 px behind the refusal's start (a reader's check: the worst
+    # figure was cut)
     if role in SMALL_LESIONS_OFF:
-        return f"on {role_label(role)} {small_lesions_off(role)} on realisations of the sample phantoms"
+        worst = SMALL_LESIONS_OFF[role][2]  # how many clicks: `lesionlab suggest` and viewer/README.md say it
+        return f"{role_label(role)}: lesions of 5-10 mm up to {worst:+.1f} mm off on the phantoms"
     figure = SAMPLE_ERROR_MM.get(role)
     if figure is None:
         return ""
-    return (f"on {role_label(role)} the sample phantoms give a mean error of {figure[0]:.1f} mm (goal "
-            f"{figure[1]:g} mm), worst {figure[2]:+.1f} mm (goal 3 mm)")
+    return f"{role_label(role)}: error {figure[0]:.1f} mm on the phantoms (goal {figure[1]:g}), worst {figure[2]:+.1f} (±3)"
 
 def low_b(role: Role | None, b_value: float | None) -> str:
     """Why a diffusion stack is outside what the DWI figures hold for (b800's): a b-value under the
@@ -194,7 +196,7 @@ def suggest(view: View, at: tuple[float, float]) -> Suggestion:
     role = getattr(view.model, "role", None)
     if role not in OFFERED_ROLES:
         why = not_offered_why(role) if isinstance(role, Role) else ""
-        return Suggestion(k, at, at, {}, refusal=f"one-click diameters are offered on {offered_series()} only"
+        return Suggestion(k, at, at, {}, refusal=f"one-click is offered on {offered_series()} only"
                                                  + (f"; {why}" if why else ""))
     not_b800 = low_b(role, getattr(getattr(volume, "stack", None), "b_value", None))
     if not_b800:

@@ -86,6 +86,9 @@ class WorkstationState:
         self.prepare: Callable[[], str | None] = lambda: None
         #: Whether the reader is named already (a viewing gesture such as L records only then, without asking).
         self.reader_known: Callable[[], bool] = lambda: True
+        #: The lesion ] / [ or the lesion grid asked to show while a cell's series was still loading: shown
+        #: again once it has loaded (:func:`app.reading_commands.show_pending`), if still the current lesion.
+        self.pending_lesion: str | None = None
         #: A suggester for one-click diameters (issue 13), or None.
         self.suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
         self.context = self._make_context()

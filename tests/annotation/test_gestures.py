@@ -81,7 +81,7 @@ def test_a_click_asks_the_suggester_and_records_how_the_line_was_made(ctx, view)
     assert m.method is MeasurementMethod.SUGGESTED_EDITED
     ctx.suggest = lambda v, pos: Suggestion(0, (0, 0), (0, 0), {}, refusal="no contrast")
     gesture(line, view, [(32, 41)])
-    assert "no suggestion, drag to draw the diameter by hand: no contrast" in ctx.messages[-1]
+    assert "no suggestion, drag to draw it: no contrast" in ctx.messages[-1]
 
 
 def test_a_click_far_from_the_current_lesions_line_is_not_taken_for_it(ctx, view):
@@ -332,3 +332,24 @@ def test_a_count_or_line_on_the_adc_map_says_to_read_b800(ctx):
         assert ctx.messages[-1] == ("this series is the ADC map: lesions are counted and measured on DWI b800 "
                                     "(D shows b800 here)")
     assert not ctx.selection.reading.project.count_marks
+
+
+def test_a_count_click_on_a_measured_lesions_line_picks_its_mark_not_a_second_count(ctx, view):
+    """A reader's check: with the count tool, a click on a measured lesion's line counted the lesion a second
+    time (in the current lobe, not the lesion's). It picks the mark its measurement placed; a lesion measured
+    here that places no mark (not in the liver) is refused."""
+    lid = ctx.selection.new_lesion()
+    gesture(LineGesture(ctx), view, [(30, 20), (30, 30), (30, 40)])
+    project = ctx.selection.reading.project
+    assert len(project.count_marks) == 1  # placed from the line, at its middle (30, 30)
+    count = CountGesture(ctx)
+    ctx.selection.set_lobe(Lobe.LEFT)
+    gesture(count, view, [(30, 23)])  # on the line, 7 pixels (70 on screen) from its middle
+    assert ctx.selection.reading.project.count_marks == project.count_marks
+    assert ctx.messages[-1].startswith(f"count mark on CT portal, right lobe (placed from {lid}), picked"), ctx.messages
+    # the lesion out of the liver: its mark goes, and a click on its line is not a liver count either
+    from annotation.followup import FollowupEditor
+    FollowupEditor(ctx.selection.reading).set_lesion_followup(PAIR, lid, "non_target", status="present", organ="lymph_node", nodal=True)
+    assert not ctx.selection.reading.project.count_marks
+    gesture(count, view, [(30, 23)])
+    assert not ctx.selection.reading.project.count_marks and ctx.messages[-1].startswith(f"not counted: that is {lid}'s line")

@@ -91,7 +91,7 @@ def test_follow_up_prior_beside_current(window, qtbot, sample_dicom: Path) -> No
     assert all(carried[i].tracking_uid == baseline[i].tracking_uid and carried[i].lobe == baseline[i].lobe
                for i in baseline)
     assert all(not les.observations for les in carried.values())  # nothing measured for the reader
-    assert "without a follow-up kind" in w.status.text()  # the baseline had none: not claimed
+    assert "no follow-up kind" in w.status.text() and shown_whole(w)  # the baseline had none: not claimed
 
     # ] steps to a lesion: the prior cell goes to that lesion's baseline slice
     w.state.selection.set_lesion(None)
@@ -235,3 +235,27 @@ def test_p_compares_with_the_exam_shift_p_carries_from_when_the_one_between_is_o
     baseline = w.session.reading.project.lesions[("LLSYN001", "E1", "sample", w.state.selection.lesion_id)]
     want = baseline.observation(Role.CT_PORTAL)
     assert isinstance(want, Measurement) and prior_vp.index == want.slice_index
+
+
+def test_a_lesion_asked_for_while_the_prior_loads_is_shown_once_it_has(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check pressed P, ], Shift+P, ] within a second: "L2 on 0 series", the prior's cell left at
+    slice 0 and never brought to the lesion once it had loaded. It is now."""
+    w = window
+    _open_exam(w, qtbot, "2024-03-12")
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    qtbot.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)
+    press(w, qtbot, "compare_prior")
+    prior_vp = w.reading.viewports[1]
+    press(w, qtbot, "carry_lesions")
+    w.state.selection.set_lesion(None)
+    loading = prior_vp.volume is None
+    press(w, qtbot, "next_lesion")
+    lesion = w.state.selection.lesion_id
+    if loading:  # said, not "on 0 series" alone
+        assert "still loading: shown there once loaded" in w.status.text(), w.status.text()
+    qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
+    baseline = w.session.reading.project.lesions[("LLSYN001", "E1", "sample", lesion)]
+    want = baseline.observation(Role.CT_PORTAL)
+    assert isinstance(want, Measurement)
+    qtbot.waitUntil(lambda: prior_vp.index == want.slice_index, timeout=10000)
+    assert w.state.pending_lesion is None

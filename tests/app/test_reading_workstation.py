@@ -189,7 +189,12 @@ def test_grid_click_jumps_to_the_measurement_and_keys_mark_statuses(window: Main
     assert w.reading.layout.active == 2 and vp.index == m.slice_index
     assert vp.center == pytest.approx(((m.p1[0] + m.p2[0]) / 2, (m.p1[1] + m.p2[1]) / 2))
     assert w.state.selection.lesion_id == lid
-    assert w.status.text() == f"shown: the {m.diameter_mm:.1f} mm line on T2 FS, slice {m.slice_index + 1}"  # not a stale message
+    # not a stale message; the slice named as the overlay names it (it said "slice 12" from the feet, the
+    # overlay "Im 14/25" from the top)
+    from viewer.qt.overlay import slice_lines
+    im = slice_lines(vp)[0].replace("  ", " ")
+    assert w.status.text() == f"shown: the {m.diameter_mm:.1f} mm line on T2 FS, {im}", \
+        (w.status.text(), slice_lines(vp))
     # ] / [ walk the lesions and show each on every series where it is measured
     press(w, qtbot, "next_lesion")
     assert w.state.selection.lesion_id == "L3"

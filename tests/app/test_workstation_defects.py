@@ -433,6 +433,10 @@ def test_tool_maximise_and_swap_keys_say_what_they_did(window: MainWindow, qtbot
     assert w.reading.layout.maximised is None and w.status.text() == "back to the grid"
     press(w, qtbot, "swap_adc")
     assert w.status.text() == "the DWI cell shows the ADC map (D: b800 again)"
+    # N there points to b800 and D (it said "not one of the six reading series", a reader's check)
+    w.reading.activate(next(i for i, c in enumerate(w.reading.hanging.cells) if c.role is Role.MR_ADC))
+    press(w, qtbot, "new_lesion")
+    assert "the active cell shows the ADC map: lesions are read on DWI b800 (D shows b800 there)" in w.status.text()
     press(w, qtbot, "swap_adc")  # said as what it shows now (D twice said "swapped" twice)
     assert w.status.text() == "the DWI cell shows b800 again (D: the ADC map)"
 

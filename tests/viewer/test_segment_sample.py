@@ -352,13 +352,13 @@ def test_a_lost_slice_that_is_the_one_clicked_is_named_as_such(outcomes: list[bs
     on the screen): it says "the slice clicked" there, and the reason without "on the slice clicked"
     twice."""
     lost = [o for o in outcomes if o.note.startswith("the lesion may be longest on ")]
-    clicked = [o for o in lost if o.note.startswith("the lesion may be longest on the slice clicked at ")]
+    clicked = [o for o in lost if o.note.startswith("the lesion may be longest on the slice clicked (Pos ")]
     assert clicked, [o.note for o in lost]
     for o in clicked:
         assert "on the slice clicked, " not in o.note, o.note
     o = next(o for o in clicked if (o.case.patient, o.case.lesion, o.case.role) == ("LLSYN003", "L04", "ct_portal"))
     position = o.case.volume.geometry.slice_projections_mm[o.case.click_slice]
-    assert o.note.startswith(f"the lesion may be longest on the slice clicked at {position:.1f} mm, where its boundary "
+    assert o.note.startswith(f"the lesion may be longest on the slice clicked (Pos {position:.1f} mm), where its boundary "
                              "is not found: no contrast at the click"), o.note
 
 

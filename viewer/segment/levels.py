@@ -337,8 +337,8 @@ def _levels_against(win: Window, seed: tuple[float, float], p: SuggestParams, li
     if ring_at is not None and not region[int(round(seed[0])), int(round(seed[1]))]:
         # found near the click but not round it (a vessel passing by, not a shell round a core); the click's
         # own level said, not the ring's (a check read "no contrast at the click (129 against the liver's 73)")
-        return (f"{NO_CONTRAST} ({at_click:.0f} against the liver's {liver:.0f} ± {sd:.0f}; what stands out near "
-                f"it, at {at:.0f}, is not round it); click inside the lesion")
+        return (f"{NO_CONTRAST} ({at_click:.0f} against the liver's {liver:.0f} ± {sd:.0f}; the {at:.0f} near it "
+                "is not round it)")
     for _ in range(3):  # a ring still far from the liver: more lesion (necrosis, rim lesions)
         ring = median_or_none(win.sm[win.ring(region, *p.ring_mm)])
         if ring is None or abs(ring - liver) < max(gate, p.shell_fraction * abs(at - liver)):

@@ -299,14 +299,15 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                                lost_slice_index=k)
             where = "the slice clicked" if k == clicked else "the neighbouring slice"
             why = why.removeprefix("on the slice clicked, ") if k == clicked else why
-            return _refuse(f"the lesion may be longest on {where} at {geo.slice_projections_mm[k]:.1f} mm, "
+            # "at Pos 13.6 mm", as the overlay says it (a reader's check read "at 13.6 mm" as a size)
+            return _refuse(f"the lesion may be longest on {where} (Pos {geo.slice_projections_mm[k]:.1f} mm), "
                            f"where its boundary is not found: {why}", p, lost_slice_index=k)
     if best in split:
         k, part, moved = split[best]
         # the outline measured holds two structures that part on the next slice: the lesion and a
         # vessel beside it (LLSYN001 L03 on T1 arterial, 10.6 mm, pressed against a portal vein: 14.3 mm
         # on its tip's slice, where the two merge; on the next slice a 6.1 mm part, 7.0 mm off)
-        return _refuse(f"{SPLITS}: on the neighbouring slice at {geo.slice_projections_mm[k]:.1f} mm what lies under its "
+        return _refuse(f"{SPLITS}: on the neighbouring slice (Pos {geo.slice_projections_mm[k]:.1f} mm) what lies under its "
                        f"centre is a {part:.1f} mm part {moved:.1f} mm off it, against {sizes[best]:.1f} mm here "
                        f"(the lesion and a vessel beside it?)", p)
     if from_a_tip_again and from_a_tip(found, ends, slice_index, best, sizes, p):
