@@ -140,8 +140,8 @@ class ReadingGesture:
         if reason:
             return reason
         role = view.model.role
-        if role is Role.MR_ADC:  # where to go instead (a reader's check: the refusal did not say)
-            return "this series is the ADC map: lesions are counted and measured on DWI b800 (D shows b800 here)"
+        if role is Role.MR_ADC:  # where to read instead (the workstation adds D where it applies: cell_refusal)
+            return "this series is the ADC map: lesions are counted and measured on DWI b800"
         if role not in READING_ROLES:
             name = role_label(role) if isinstance(role, Role) else "of unknown role"
             return f"this series is {name}; the reading records only the six protocol series"
@@ -545,12 +545,18 @@ class CountGesture(ReadingGesture):
         if not picked.is_mark:
             # on a measured lesion's line: the lesion is counted already, by the mark placed from it (a
             # reader's check: a click on the line, where that mark sits, counted the lesion a second time,
-            # in the current lobe, not the lesion's)
+            # in the current lobe, not the lesion's); none left (deleted by the reader): counted as a click
             role, view = role_of(event.view), event.view
             return next((m for m in self.ctx.content.marks(role, view.model.key, view.slice_index)
                          if m.lesion_id and m.lesion_id == picked.lesion_id), None) if role is not None else None
         mark: CountMark | None = self.reading.project.count_marks.get(picked.mark_id)
         return mark
+
+    def _in_liver(self, lesion_id: str | None) -> bool:
+        """Whether the reader's lesion ``lesion_id`` of this exam counts in the liver (its follow-up organ)."""
+        les = self._lesion(lesion_id) if lesion_id else None
+        followup = self.reading.project.lesion_followups.get(les.key) if les is not None else None
+        return followup is None or followup.in_liver
 
     def press(self, event: PointerEvent) -> bool:
         if event.button is not Button.LEFT:
@@ -567,7 +573,7 @@ class CountGesture(ReadingGesture):
         if not event.inside:
             return False
         on_line = hit(self.ctx, event)
-        if on_line is not None and not on_line.is_mark:  # a measured lesion without a count mark of its own
+        if on_line is not None and not on_line.is_mark and not self._in_liver(on_line.lesion_id):
             return self.say(f"not counted: that is {on_line.lesion_id}'s line, a lesion measured here that is not "
                             "counted in the liver (Follow-up: its organ)")
         role, sel, pair = role_of(view), self.selection, self.selection.pair

@@ -505,14 +505,14 @@ class Reading:
 
     def move_count_mark(self, mark_id: str, row: float, col: float, slice_index: int | None = None) -> None:
         m = self._mark(mark_id)
-        new = CountMark(m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role, m.lobe, m.stack_key,
-                        m.slice_index if slice_index is None else slice_index, row, col)
+        # the lesion a mark was placed from stays its lesion when moved (a review: it was untied, so the count
+        # tool no longer knew the lesion it counts)
+        new = replace(m, slice_index=m.slice_index if slice_index is None else slice_index, row=row, col=col)
         self._commit(f"move count mark on {role_label(m.role)}", self._project.with_record(new))
 
     def set_mark_lobe(self, mark_id: str, lobe: Lobe | str) -> None:
         m = self._mark(mark_id)
-        new = CountMark(m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role, lobe,  # type: ignore[arg-type]
-                        m.stack_key, m.slice_index, m.row, m.col)
+        new = replace(m, lobe=Lobe.parse(lobe, "lobe"))  # validated (CountMark.__post_init__), its lesion kept
         self._commit(f"count mark on {role_label(m.role)} now {new.lobe.value}", self._project.with_record(new))
 
     def delete_count_mark(self, mark_id: str) -> None:

@@ -78,7 +78,7 @@ class FollowUpCompare:
             raise LesionlabError(f"no earlier exam of {pair.patient_id} has a {role_label(role)} series to compare")
         prior_pair, prior = found
         latest = prior_stack(patient, pair, role, r.hanging.role_of) if patient is not None else None
-        skipped = (f"; {_date(latest[0])} has none of your lesions"
+        skipped = (f"; {_date(*latest)} has none of your lesions"
                    if latest is not None and latest[0].label != prior_pair.label else "")
         self.prior = found
         r.hanging.assign(0, current)
@@ -90,8 +90,8 @@ class FollowUpCompare:
         key = s.selection.pair
         mine = key is not None and bool(s.reading.project.lesions_of(key[0], key[1], s.reader))
         todo = "] / [ lesion by lesion" if mine or not _lesions_on(s, prior_pair) else "Shift+P carries its lesions"
-        s.say(f"{role_label(role)}: {_date(pair)} beside the prior {_date(prior_pair)}, read-only{skipped}; "
-              f"{todo}, L aligns on a landmark, P back")
+        s.say(f"{role_label(role)}: {_date(pair, current)} beside the prior {_date(prior_pair, prior)}, "
+              f"read-only{skipped}; {todo}, L aligns on a landmark, P back")
 
     def back(self) -> None:
         s, r = self.state, self.viewer
@@ -203,9 +203,13 @@ class FollowUpCompare:
         return len(todo)
 
 
-def _date(exam: ExamPair) -> str:
-    """An exam as the status bar names it: its date (its label, which names each modality's date and the
-    days between them, when it has none)."""
+def _date(exam: ExamPair, stack: StackInfo | None = None) -> str:
+    """An exam as the status bar names it: the date of ``stack``, the series compared (a review: an exam's
+    date is its CT's, weeks before its MRI), else the exam's (its label, which names each modality's date
+    and the days between them, when it has none)."""
+    raw = stack.study_date if stack is not None else ""
+    if len(raw) == 8 and raw.isdigit():
+        return f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"
     return exam.study_date.isoformat() if exam.study_date is not None else exam.label
 
 

@@ -161,7 +161,8 @@ class MainWindow(QMainWindow):
         self.follow_up = FollowUpCompare(self.state, self.reading, lambda: self.patients, self._volume_of,
                                          self.compare_job)
         self.loads.progress.connect(self.follow_up.loaded)
-        self.loads.finished.connect(lambda key: cmd.show_pending(self.state))
+        self.loads.finished.connect(lambda key: cmd.show_pending(self.state, key))
+        self.loads.failed.connect(lambda key, _msg: cmd.show_pending(self.state, key, loaded=False))
         self.exports = ExportActions(self, self.session, self.state.say, self.show_error, tell=self.state.tell)
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
         self.study_ui = StudyUi(self)
@@ -617,6 +618,10 @@ class MainWindow(QMainWindow):
         # what the cell shows now, each time (a reader's check: D twice said "swapped" twice)
         if cell is None:
             self.state.say("no cell shows DWI b800 or its ADC map")
+        elif self.reading.hanging.cells[cell].stack is None:  # nothing to swap to (a review: a CT-only exam
+            self.reading.swap_dwi_adc()                        # said "the DWI cell shows the ADC map")
+            shown = self.reading.hanging.cells[cell].role
+            self.state.say(f"this exam has no {'b800' if shown is Role.MR_ADC else 'ADC map'} to swap to")
         elif self.reading.hanging.cells[cell].role is Role.MR_ADC:
             self.state.say("the DWI cell shows the ADC map (D: b800 again)")
         else:
@@ -660,8 +665,8 @@ class MainWindow(QMainWindow):
         # stayed after a grid click and read as if it were about the line shown)
         # the slice named as the cell's overlay names it ("Im 14/25 (#14)", counted from the top: a reader's
         # check read "slice 12", counted from the feet, against the overlay's Im 14)
-        n = vp.n_slices if vp.key == m.stack_key else 0
-        where = f", Im {n - m.slice_index}/{n}" if n else ""
+        shown = vp.key == m.stack_key and vp.index == m.slice_index  # else still arriving: no number yet
+        where = f", Im {vp.slice_number}/{vp.n_slices}" if shown else ""
         where += f" (#{m.instance_number})" if m.instance_number is not None else ""
         self.state.say(f"shown: the {m.diameter_mm:.1f} mm line on {role_label(role)}{where}")
 

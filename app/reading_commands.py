@@ -12,7 +12,7 @@ import numpy as np
 
 from annotation.followup import FollowupEditor, followed_before
 from annotation.gestures import hit, measurable_refusal
-from annotation.records import Measurement, NotMeasurable, NotVisible, PairKey
+from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible, PairKey
 from annotation.selection import Picked
 from annotation.vocab import CountStatus, FollowupKind, FollowupStatus, Lobe
 from app.suggester import OFFERED_ROLES
@@ -57,8 +57,8 @@ def active_role(state: WorkstationState) -> Role:
     role = state.reading_role(cell)
     if role is None and state.below_read_b(cell):
         raise LesionlabError(state.not_read_here(cell))
-    if role is None and state.viewer.hanging.cells[cell].role is Role.MR_ADC:  # where to go instead
-        raise LesionlabError("the active cell shows the ADC map: lesions are read on DWI b800 (D shows b800 there)")
+    if role is None and state.adc_here(cell):  # where to read instead
+        raise LesionlabError(state.adc_here(cell))
     if role is None:
         raise LesionlabError(f"the active cell shows {state.cell_title(cell)}, not one of the six reading series")
     return role
@@ -127,15 +127,9 @@ def step_lesion(state: WorkstationState, step: int, none_yet: str = "N starts on
     return str(lesion_id)
 
 
-def show_lesion(state: WorkstationState, lesion_id: str) -> int:
-    """Every cell to the slice where ``lesion_id`` is measured on its series, and every linked cell without
-    a line of it to where its link puts the first of them (the current exam beside its prior, whose
-    lesions are not measured yet: the prior alone moved, the two cells out of step while both said
-    linked); the links are held off while the cells move, so that one series' slice does not drag the
-    others. Returns how many cells show the lesion's line."""
-    les = _lesion(state, lesion_id)
-    if les is None:
-        return 0
+def _lesion_slices(state: WorkstationState, les: Lesion) -> tuple[list[tuple[ViewportModel, int]], int]:
+    """Where each cell shows ``les``: the slice of its line where the cell's series holds one, else (a linked
+    cell) where its link puts the first line's middle; and how many of the moves are lines."""
     viewports = state.viewer.viewports
     moves: list[tuple[ViewportModel, int]] = []
     lines: list[tuple[ViewportModel, np.ndarray]] = []  # the cells showing a line, the line's middle (mm)
@@ -153,35 +147,64 @@ def show_lesion(state: WorkstationState, lesion_id: str) -> int:
                        if p is not None), None)
         if mapped is not None:
             moves.append((vp, vp.geometry.nearest_slice(mapped)))
-    linked = [vp.linked for vp in viewports]
+    return moves, n_lines
+
+
+def _move_unlinked(hold: list[ViewportModel], moves: list[tuple[ViewportModel, int]]) -> None:
+    """The cells to their slices with the links of ``hold`` (the cells moved at least) held off meanwhile,
+    so that one series' slice does not drag the others."""
+    linked = [vp.linked for vp in hold]
     try:
-        for vp in viewports:
+        for vp in hold:
             vp.set_linked(False)
         for vp, k in moves:
             vp.set_index(k)
     finally:
-        for vp, was in zip(viewports, linked):
+        for vp, was in zip(hold, linked):
             vp.set_linked(was)
+
+
+def show_lesion(state: WorkstationState, lesion_id: str) -> int:
+    """Every cell to the slice where ``lesion_id`` is measured on its series, and every linked cell without
+    a line of it to where its link puts the first of them (the current exam beside its prior, whose
+    lesions are not measured yet: the prior alone moved, the two cells out of step while both said
+    linked); the links are held off while the cells move. A cell whose series is still loading goes there
+    once it has (:func:`show_pending`). Returns how many cells show the lesion's line."""
+    les = _lesion(state, lesion_id)
+    if les is None:
+        return 0
+    viewports = state.viewer.viewports
+    moves, n_lines = _lesion_slices(state, les)
+    _move_unlinked(viewports, moves)
     more = len(moves) - n_lines
     # a cell whose series has not arrived yet (] pressed just after P: the prior's cell stayed where it was,
-    # "L2 on 0 series", a reader's check): the lesion is shown again once it has loaded
-    loading = sum(1 for cell, vp in enumerate(viewports)
-                  if vp.geometry is None and state.viewer.hanging.cells[cell].stack is not None)
-    state.pending_lesion = lesion_id if loading else None
+    # "L2 on 0 series", a reader's check): it alone goes to the lesion once its series has loaded
+    waiting = frozenset(c.stack.key for vp, c in zip(viewports, state.viewer.hanging.cells)
+                        if vp.geometry is None and c.stack is not None)
+    state.pending_show = (state.selection.pair, lesion_id, waiting) if waiting else None
     state.say(f"{lesion_id} on {n_lines} series" + (f", {more} more at its linked level" if more else "")
-              + (f"; {loading} still loading: shown there once loaded" if loading else ""))
+              + (f"; {len(waiting)} still loading: shown there once loaded" if waiting else ""))
     return n_lines
 
 
-def show_pending(state: WorkstationState) -> None:
-    """A series has loaded: the lesion asked for while it was loading is shown, if it is still the current one."""
-    lesion_id = state.pending_lesion
-    if lesion_id is None:
+def show_pending(state: WorkstationState, key: str, loaded: bool = True) -> None:
+    """Stack ``key`` has loaded (``loaded``) or failed: the cell showing it goes to the lesion ] / [ asked for
+    while it was loading, if that lesion of that exam is still the current one; no other cell moves (the
+    reader may have scrolled them since, or be drawing in one), and nothing is said over the last message."""
+    pending = state.pending_show
+    if pending is None or key not in pending[2]:
         return
-    if lesion_id != state.selection.lesion_id:
-        state.pending_lesion = None
+    pair, lesion_id, waiting = pending
+    rest = waiting - {key}
+    state.pending_show = (pair, lesion_id, rest) if rest else None
+    les = _lesion(state, lesion_id)
+    if not loaded or les is None or pair != state.selection.pair or lesion_id != state.selection.lesion_id:
+        if pair != state.selection.pair or lesion_id != state.selection.lesion_id:
+            state.pending_show = None
         return
-    show_lesion(state, lesion_id)
+    moves, _ = _lesion_slices(state, les)
+    mine = [(vp, k) for vp, k in moves if vp.key == key]
+    _move_unlinked([vp for vp, _ in mine], mine)
 
 
 def next_unread_cell(state: WorkstationState, after: int) -> int | None:

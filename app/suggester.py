@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from annotation.gestures import Suggestion
 from app.workstation import WorkstationState
-from viewer.body import outside_body, sample_values
 from viewer.model.layout import role_label
 from viewer.model.pointer import View
 from viewer.records import READING_ROLES, Role, below_read_b
@@ -204,11 +203,6 @@ def suggest(view: View, at: tuple[float, float]) -> Suggestion:
                                                  f"protocol's); this stack is {not_b800}")
     result = suggest_diameter(volume, k, at, params_for(role))
     if isinstance(result, Refusal):
-        # a click off the body is refused as such, not as "no contrast against the liver" (a reader's check
-        # on b800's air); judged only once refused, so a suggestion's time is unchanged
-        if outside_body(volume.array[k], at, volume.units, sample_values(volume.array)):
-            return Suggestion(k, at, at, result.params, refusal="that point is outside the body: click inside the "
-                                                                "lesion")
         return Suggestion(k, at, at, result.params, refusal=result.reason)
     # the view goes to the line's slice once it is recorded (the gesture does it): a suggestion refused
     # there (another lesion's) leaves the view where the reader clicked

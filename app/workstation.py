@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from enum import Enum
-from typing import Callable
+from typing import Any, Callable
 
 from annotation.gestures import ReadingContext, Suggestion
 from annotation.records import Alignment, Lesion, Measurement
@@ -86,9 +86,10 @@ class WorkstationState:
         self.prepare: Callable[[], str | None] = lambda: None
         #: Whether the reader is named already (a viewing gesture such as L records only then, without asking).
         self.reader_known: Callable[[], bool] = lambda: True
-        #: The lesion ] / [ or the lesion grid asked to show while a cell's series was still loading: shown
-        #: again once it has loaded (:func:`app.reading_commands.show_pending`), if still the current lesion.
-        self.pending_lesion: str | None = None
+        #: (exam pair key, lesion id, stack keys) ] / [ asked to show while those cells' series were still
+        #: loading: each such cell goes to the lesion once its series has loaded, and no other cell moves
+        #: (:func:`app.reading_commands.show_pending`); dropped with another pair or lesion, or a failed load.
+        self.pending_show: tuple[Any, str, frozenset[str]] | None = None
         #: A suggester for one-click diameters (issue 13), or None.
         self.suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
         self.context = self._make_context()
@@ -180,6 +181,7 @@ class WorkstationState:
         self.pair = pair
         self.alignment = None
         self.compare_frames = None
+        self.pending_show = None  # a lesion of the exam before is not to be shown on this one
         self.viewer.open_stacks(pair.stacks)
         self.session.note_stacks(pair.stacks)  # patient/study/series context for DICOM SR export
         self.selection.set_pair(self.session.find_pair(pair))
@@ -285,11 +287,23 @@ class WorkstationState:
                 return i
         return None
 
+    def adc_here(self, cell: int) -> str:
+        """Where to read instead when ``cell`` shows an ADC map, or "": D where the cell is the DWI cell
+        showing its ADC (a reader's check: the refusal did not say; a review: D was advised for an ADC
+        dropped in another cell, where D swaps the DWI cell instead)."""
+        stack = self.viewer.hanging.cells[cell].stack
+        if stack is None or self.viewer.hanging.role_of(stack) is not Role.MR_ADC:
+            return ""
+        where = " (D shows b800 here)" if self.viewer.hanging.cells[cell].role is Role.MR_ADC else ""
+        return f"this cell shows the ADC map: lesions are counted and measured on DWI b800{where}"
+
     def cell_refusal(self, view: View) -> str | None:
         """Why nothing may be recorded on the cell of ``view``: not part of the pair being read."""
         cell = self.cell_of(view)
         if cell is not None and self.cell_kind(cell) is CellKind.READING and self.below_read_b(cell):
             return self.not_read_here(cell)
+        if cell is not None and self.adc_here(cell):
+            return self.adc_here(cell)
         if cell is None or self.cell_kind(cell) is not CellKind.COMPARISON:
             return None
         stack = self.viewer.hanging.cells[cell].stack

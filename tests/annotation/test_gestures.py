@@ -329,8 +329,7 @@ def test_a_count_or_line_on_the_adc_map_says_to_read_b800(ctx):
     adc = View(model, ViewTransform(320, 320, 32, 32, 2.0, 2.0))
     for g in (CountGesture(ctx), LineGesture(ctx)):
         gesture(g, adc, [(16, 16)])
-        assert ctx.messages[-1] == ("this series is the ADC map: lesions are counted and measured on DWI b800 "
-                                    "(D shows b800 here)")
+        assert ctx.messages[-1] == "this series is the ADC map: lesions are counted and measured on DWI b800"
     assert not ctx.selection.reading.project.count_marks
 
 
@@ -347,6 +346,22 @@ def test_a_count_click_on_a_measured_lesions_line_picks_its_mark_not_a_second_co
     gesture(count, view, [(30, 23)])  # on the line, 7 pixels (70 on screen) from its middle
     assert ctx.selection.reading.project.count_marks == project.count_marks
     assert ctx.messages[-1].startswith(f"count mark on CT portal, right lobe (placed from {lid}), picked"), ctx.messages
+    # moved or given another lobe by the reader, it is still the lesion's (a review: it was untied, and the
+    # line's click then gave a false "not in the liver")
+    reading = ctx.selection.reading
+    mark_id = next(iter(reading.project.count_marks))
+    reading.move_count_mark(mark_id, 30.0, 33.0)
+    reading.set_mark_lobe(mark_id, "left")
+    assert reading.project.count_marks[mark_id].lesion_id == lid
+    gesture(count, view, [(30, 23)])
+    assert len(reading.project.count_marks) == 1 and "picked: not counted again" in ctx.messages[-1]
+    # deleted by the reader: a click on the line counts it again, as a click anywhere would
+    reading.delete_count_mark(mark_id)
+    gesture(count, view, [(30, 23)])
+    assert len(reading.project.count_marks) == 1 and ctx.messages[-1].startswith("counted on CT portal")
+    reading.undo()
+    reading.undo()
+    project = reading.project
     # the lesion out of the liver: its mark goes, and a click on its line is not a liver count either
     from annotation.followup import FollowupEditor
     FollowupEditor(ctx.selection.reading).set_lesion_followup(PAIR, lid, "non_target", status="present", organ="lymph_node", nodal=True)

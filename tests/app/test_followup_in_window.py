@@ -146,6 +146,9 @@ def test_a_ct_only_exam_asks_only_for_its_series(window, qtbot) -> None:  # type
 
     w = window
     _open_exam(w, qtbot, "2023-10-17")
+    cells = list(w.reading.hanging.cells)
+    press(w, qtbot, "swap_adc")  # no MRI: D says so and leaves the cells (it claimed the ADC map shown)
+    assert w.status.text() == "this exam has no ADC map to swap to" and list(w.reading.hanging.cells) == cells
     w.state.prepare()
     key = w.state.selection.pair
     w.session.reading.add_lesion(key, "right")
@@ -258,4 +261,19 @@ def test_a_lesion_asked_for_while_the_prior_loads_is_shown_once_it_has(window, q
     want = baseline.observation(Role.CT_PORTAL)
     assert isinstance(want, Measurement)
     qtbot.waitUntil(lambda: prior_vp.index == want.slice_index, timeout=10000)
-    assert w.state.pending_lesion is None
+    assert w.state.pending_show is None
+
+
+def test_p_names_the_compared_series_date_not_the_exams() -> None:
+    """A review: an exam's date is the earlier of its CT and MRI (LLSYN001's baseline: CT 2023-03-14, MRI
+    2023-04-11), so P on an MRI series named a date weeks before the series shown."""
+    import datetime as dt
+    from dataclasses import replace as _replace
+
+    from app.followup_view import _date
+    from viewer.testing import make_stack
+
+    mri = _replace(make_stack("t2", Role.MR_T2FS), study_date="20230411")
+    exam = type("Exam", (), {"study_date": dt.date(2023, 3, 14), "label": "CT 2023-03-14 + MR 2023-04-11"})()
+    assert _date(exam, mri) == "2023-04-11" and _date(exam) == "2023-03-14"
+    assert _date(exam, _replace(mri, study_date="")) == "2023-03-14"

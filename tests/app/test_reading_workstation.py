@@ -614,3 +614,71 @@ def test_a_new_lesion_that_could_not_be_saved_is_not_made_current(window: MainWi
     press(w, qtbot, "new_lesion")
     assert "disk is full" in w.status.text(), w.status.text()
     assert set(w.session.reading.project.lesions) == ids and w.state.selection.lesion_id == before
+
+
+def _one_cell_still_loading(w, qtbot, cell: int = 4):  # type: ignore[no-untyped-def]
+    """] with ``cell``'s series not arrived yet (its volume taken off); the lesion, its T2 FS line, the volume."""
+    vp = w.reading.viewports[cell]
+    volume, role = vp.volume, vp.role
+    vp.set_volume(None)
+    press(w, qtbot, "next_lesion")
+    lid = w.state.selection.lesion_id
+    assert "1 still loading: shown there once loaded" in w.status.text(), w.status.text()
+    m = w.session.reading.project.lesions[("LLSYN001", "E1", READER, lid)].observation(Role.MR_T2FS)
+    assert isinstance(m, Measurement) and w.reading.viewports[2].index == m.slice_index
+    return lid, m, volume, role
+
+
+def test_a_series_arriving_after_a_lesion_was_asked_for_goes_there_alone(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check: ] pressed while a series was loading left its cell off the lesion. It goes there once
+    loaded, and no other cell moves (a review: every later load, of any series, yanked the reader's scrolled
+    cells back to the lesion and replaced the status)."""
+    w = window
+    lid, m, volume, role = _one_cell_still_loading(w, qtbot)
+    t2, late = w.reading.viewports[2], w.reading.viewports[4]
+    t2.set_index(0)  # the reader scrolls on
+    w.state.say("what the reader reads now")
+    w.loads.finished.emit("some other stack")  # another load ending: nothing moves
+    assert t2.index == 0 and w.status.text() == "what the reader reads now" and w.state.pending_show is not None
+    late.set_volume(volume, role)
+    w.loads.finished.emit(late.key)
+    les = w.session.reading.project.lesions[("LLSYN001", "E1", READER, lid)]
+    want = les.observation(w.reading.hanging.cells[4].role)
+    if isinstance(want, Measurement):
+        assert late.index == want.slice_index
+    assert t2.index == 0 and w.status.text() == "what the reader reads now" and w.state.pending_show is None
+
+
+def test_a_series_arriving_mid_drag_leaves_the_line_on_its_slice(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A review: a load ending while the reader dragged a line moved the cell, and the line drawn on one slice
+    was recorded on another."""
+    w = window
+    lid, old, volume, role = _one_cell_still_loading(w, qtbot)
+    t2, late = w.reading.viewports[2], w.reading.viewports[4]
+    w.reading.activate(2)
+    press(w, qtbot, "tool_line")
+    target = old.slice_index + 2
+    t2.set_index(target)
+    widget = w.grid.viewports[2]
+    t = widget.transform()
+    pa = QPoint(*[round(v) for v in t.image_to_widget(*old.p1)])
+    pb = QPoint(*[round(v) for v in t.image_to_widget(old.p2[0] + 3, old.p2[1] + 3)])
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=pa)
+    qtbot.mouseMove(widget, pb)
+    late.set_volume(volume, role)
+    w.loads.finished.emit(late.key)  # the awaited series arrives while the button is held
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=pb)
+    new = w.session.reading.project.lesions[("LLSYN001", "E1", READER, lid)].observation(Role.MR_T2FS)
+    assert isinstance(new, Measurement) and new.slice_index == target
+
+
+def test_a_lesion_awaited_on_one_exam_is_not_shown_on_the_next(window: MainWindow, qtbot, sample_dicom: Path) -> None:  # type: ignore[no-untyped-def]
+    """A review: the awaited lesion (an id, which repeats across exams) outlived a change of patient."""
+    from app.browser import PAYLOAD
+
+    w = window
+    _one_cell_still_loading(w, qtbot)
+    item = next(i for i in w.browser.pair_items() if i.data(0, PAYLOAD).patient_id == "LLSYN002")
+    w.browser.itemActivated.emit(item, 0)
+    qtbot.waitUntil(lambda: w.state.pair is not None and w.state.pair.patient_id == "LLSYN002", timeout=60000)
+    assert w.state.pending_show is None

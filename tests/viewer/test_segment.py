@@ -1076,3 +1076,4 @@ def test_a_region_reaching_the_images_own_edge_says_so() -> None:
     region = np.zeros(edge.raw.shape, bool)
     region[0, 50:60] = True
     assert leak_reason(edge, region, p.roi_radius_mm).startswith("the region reaches the image's edge")
+

@@ -391,3 +391,20 @@ def test_the_lesion_against_a_vein_clicked_on_its_largest_slice_is_refused_as_tw
     assert isinstance(s, Refusal) and s.reason.startswith(f"{SPLITS}: its edge cuts into the ellipse"), s
     assert "cuts into the ellipse found on 11% of the rays" in s.reason, s.reason
     assert Role.MR_T1_ARTERIAL not in OFFERED_ROLES and Role.MR_T1_ARTERIAL in SMALL_LESIONS_OFF
+
+
+@pytest.mark.parametrize("role", ["mr_dwi", "mr_t2fs", "ct_arterial"])
+def test_a_click_on_the_air_round_the_body_says_so(volumes: Callable[[str, str], Any], role: str) -> None:
+    """A reader's check on b800: a click on the air beside the body was refused as "no contrast at the click
+    (... against the liver's ...)". The segmentation says the point is outside the body, so `lesionlab suggest`
+    and the bench say it too."""
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, suggest_diameter
+    from viewer.segment.suggest import OUTSIDE_BODY
+
+    vol = volumes("LLSYN002", role)
+    k = vol.array.shape[0] // 2
+    for at in ((3.0, 3.0), (3.0, vol.array.shape[2] - 4.0)):
+        s = suggest_diameter(vol, k, at, params_for(Role(role)))
+        assert isinstance(s, Refusal) and s.reason == OUTSIDE_BODY, (at, s)

@@ -20,10 +20,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from viewer.body import outside_body, sample_values
 from viewer.segment.across import (JOINED, from_a_tip, fuller_neighbour, inside_outline, lesion_ends,
                                    measure, moved_mm, near_outline, through_slices)
 from viewer.segment.around import stands_out_sd, with_beyond
-from viewer.segment.levels import LESION_ENDS, Levels, Unsegmentable, Window, find_levels
+from viewer.segment.levels import LESION_ENDS, NO_CONTRAST, Levels, Unsegmentable, Window, find_levels
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams, VolumeLike
 from viewer.segment.slice2d import FAINTER_SHELL, OPPOSITE_RIM, SliceOutline, outline
 
@@ -80,6 +81,11 @@ def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[f
     return o if isinstance(o, str) else (found[0], o)
 
 
+#: A click on the background round the body, and what the method says of it before it is asked where the
+#: click is (a refusal about the input -- values, slices, geometry -- keeps its own reason).
+OUTSIDE_BODY = "that point is outside the body: click inside the lesion"
+AIR_REASONS = (NO_CONTRAST, "leaks beyond", "reaches the image's edge")
+
 def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
                      params: SuggestParams | None = None) -> Suggestion | Refusal:
     """The longest axial diameter of the lesion under ``at`` = (row, col) on ``slice_index``."""
@@ -89,9 +95,22 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     if not all(math.isfinite(float(v)) for v in at):
         return _refuse(f"the click is not a point of the image ({at!r})", p)
     try:
-        return _suggest(volume, int(slice_index), at, p, from_a_tip_again=True)
+        result = _suggest(volume, int(slice_index), at, p, from_a_tip_again=True)
     except Unsegmentable as exc:
-        return _refuse(str(exc), p)
+        result = _refuse(str(exc), p)
+    if isinstance(result, Refusal) and any(w in result.reason for w in AIR_REASONS) \
+            and _off_the_body(volume, int(slice_index), at):
+        # said as such, not as "no contrast against the liver" (a reader's check on b800's air); judged only
+        # once refused, so a suggestion's time is unchanged
+        return Refusal(OUTSIDE_BODY, result.params)
+    return result
+
+
+def _off_the_body(volume: VolumeLike, k: int, at: tuple[float, float]) -> bool:
+    """Whether the click lies on the background round the body (:func:`viewer.body.outside_body`)."""
+    if not (0 <= k < volume.array.shape[0]) or not volume.loaded[k]:
+        return False
+    return outside_body(volume.array[k], at, getattr(volume, "units", ""), sample_values(volume.array))
 
 
 def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: SuggestParams,
