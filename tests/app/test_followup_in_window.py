@@ -36,6 +36,19 @@ def _said(w) -> list[str]:  # type: ignore[no-untyped-def]
     return said
 
 
+def _carried_and_shown_in_the_prior(w, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Shift+P once the prior has loaded, then ]: the carried lesions are found on the prior's series, and ]
+    takes its cell to the lesion's line."""
+    prior_vp = w.reading.viewports[1]
+    qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
+    press(w, qtbot, "carry_lesions")
+    w.state.selection.set_lesion(None)
+    press(w, qtbot, "next_lesion")
+    baseline = w.session.reading.project.lesions[("LLSYN001", "E1", "sample", w.state.selection.lesion_id)]
+    want = baseline.observation(Role.CT_PORTAL)
+    assert isinstance(want, Measurement) and prior_vp.index == want.slice_index
+
+
 def test_follow_up_prior_beside_current(window, qtbot, sample_dicom: Path) -> None:  # type: ignore[no-untyped-def]
     w = window
     truth = json.loads((sample_dicom / "ground_truth" / "LLSYN001.json").read_text())
@@ -195,15 +208,7 @@ def test_p_compares_with_the_last_exam_read_not_an_unread_one_after_it(window, q
     assert "2023-10-17 has none of your lesions" in said, said
     # its advice is seen whole at 1,500 px (it was cut), and points to Shift+P (no lesion here yet)
     assert "Shift+P carries its lesions" in said and shown_whole(w, said), said
-    # the carried lesions are found on the prior's series: ] takes its cell to the lesion's line
-    prior_vp = w.reading.viewports[1]
-    qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
-    press(w, qtbot, "carry_lesions")
-    w.state.selection.set_lesion(None)
-    press(w, qtbot, "next_lesion")
-    baseline = w.session.reading.project.lesions[("LLSYN001", "E1", "sample", w.state.selection.lesion_id)]
-    want = baseline.observation(Role.CT_PORTAL)
-    assert isinstance(want, Measurement) and prior_vp.index == want.slice_index
+    _carried_and_shown_in_the_prior(w, qtbot)
 
 
 def test_p_compares_with_the_exam_shift_p_carries_from_when_the_one_between_is_only_counted(window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -230,14 +235,7 @@ def test_p_compares_with_the_exam_shift_p_carries_from_when_the_one_between_is_o
     press(w, qtbot, "compare_prior")
     assert w.reading.hanging.cells[1].stack.study_date == "20230314"
     assert any("2023-10-17 has none of your lesions" in m for m in said), said
-    prior_vp = w.reading.viewports[1]
-    qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
-    press(w, qtbot, "carry_lesions")
-    w.state.selection.set_lesion(None)
-    press(w, qtbot, "next_lesion")
-    baseline = w.session.reading.project.lesions[("LLSYN001", "E1", "sample", w.state.selection.lesion_id)]
-    want = baseline.observation(Role.CT_PORTAL)
-    assert isinstance(want, Measurement) and prior_vp.index == want.slice_index
+    _carried_and_shown_in_the_prior(w, qtbot)
 
 
 def test_a_lesion_asked_for_while_the_prior_loads_is_shown_once_it_has(window, qtbot) -> None:  # type: ignore[no-untyped-def]
