@@ -85,6 +85,10 @@ def image_provenance(view: View, slice_index: int | None = None) -> dict[str, An
             "frame_number": img.frame + 1 if img.pixel.number_of_frames > 1 else None}
 
 
+#: Why nothing is recorded on an ADC map, and where to read instead.
+ON_ADC = "this series is the ADC map: lesions are counted and measured on DWI b800"
+
+
 def hit(ctx: ReadingContext, event: PointerEvent, prefer: str = "mark") -> Picked | None:
     """What is under the pointer (within GRAB_PX on screen): a count mark the reader clicked, a
     measurement line, or a mark that stands for a measured lesion (drawn as a letter only, so last).
@@ -141,7 +145,7 @@ class ReadingGesture:
             return reason
         role = view.model.role
         if role is Role.MR_ADC:  # where to read instead (the workstation adds D where it applies: cell_refusal)
-            return "this series is the ADC map: lesions are counted and measured on DWI b800"
+            return ON_ADC
         if role not in READING_ROLES:
             name = role_label(role) if isinstance(role, Role) else "of unknown role"
             return f"this series is {name}; the reading records only the six protocol series"
@@ -539,22 +543,26 @@ class CountGesture(ReadingGesture):
         self.hover: str | None = None
 
     def _mark_at(self, event: PointerEvent) -> CountMark | None:
+        return self._under(event)[0]
+
+    def _under(self, event: PointerEvent) -> tuple[CountMark | None, str | None]:
+        """The count mark under the pointer, and the measured lesion whose line is under it (if any). On a
+        line, the mark is the one placed from that lesion: the lesion is counted already (a reader's check: a
+        click on the line, where that mark sits, counted the lesion a second time, in the current lobe, not
+        the lesion's); none left (deleted by the reader): None, and the click counts."""
         picked = hit(self.ctx, event)
         if picked is None:
-            return None
-        if not picked.is_mark:
-            # on a measured lesion's line: the lesion is counted already, by the mark placed from it (a
-            # reader's check: a click on the line, where that mark sits, counted the lesion a second time,
-            # in the current lobe, not the lesion's); none left (deleted by the reader): counted as a click
-            role, view = role_of(event.view), event.view
-            return next((m for m in self.ctx.content.marks(role, view.model.key, view.slice_index)
-                         if m.lesion_id and m.lesion_id == picked.lesion_id), None) if role is not None else None
-        mark: CountMark | None = self.reading.project.count_marks.get(picked.mark_id)
-        return mark
+            return None, None
+        if picked.is_mark:
+            return self.reading.project.count_marks.get(picked.mark_id), None
+        role, view = role_of(event.view), event.view
+        placed = next((m for m in self.ctx.content.marks(role, view.model.key, view.slice_index)
+                       if m.lesion_id and m.lesion_id == picked.lesion_id), None) if role is not None else None
+        return placed, picked.lesion_id
 
-    def _in_liver(self, lesion_id: str | None) -> bool:
+    def _in_liver(self, lesion_id: str) -> bool:
         """Whether the reader's lesion ``lesion_id`` of this exam counts in the liver (its follow-up organ)."""
-        les = self._lesion(lesion_id) if lesion_id else None
+        les = self._lesion(lesion_id)
         followup = self.reading.project.lesion_followups.get(les.key) if les is not None else None
         return followup is None or followup.in_liver
 
@@ -565,16 +573,15 @@ class CountGesture(ReadingGesture):
         reason = self.refusal(view)
         if reason:
             return self.say(reason)
-        mark = self._mark_at(event)
+        mark, on_line = self._under(event)
         if mark is not None:
             self._grabbed = mark.mark_id
             self.selection.pick(Picked(mark_id=mark.mark_id))
             return True
         if not event.inside:
             return False
-        on_line = hit(self.ctx, event)
-        if on_line is not None and not on_line.is_mark and not self._in_liver(on_line.lesion_id):
-            return self.say(f"not counted: that is {on_line.lesion_id}'s line, a lesion measured here that is not "
+        if on_line is not None and not self._in_liver(on_line):
+            return self.say(f"not counted: that is {on_line}'s line, a lesion measured here that is not "
                             "counted in the liver (Follow-up: its organ)")
         role, sel, pair = role_of(view), self.selection, self.selection.pair
         assert role is not None and pair is not None  # refusal() checked both

@@ -26,7 +26,7 @@ from viewer.errors import LesionlabError
 from viewer.model.layout import role_label
 from viewer.model.reading import ReadingModel
 from viewer.records import StackInfo
-from viewer.studies import ExamPair, Patient, prior_stack
+from viewer.studies import ExamPair, Patient, parse_date, prior_stack
 
 
 class FollowUpCompare:
@@ -207,10 +207,9 @@ def _date(exam: ExamPair, stack: StackInfo | None = None) -> str:
     """An exam as the status bar names it: the date of ``stack``, the series compared (a review: an exam's
     date is its CT's, weeks before its MRI), else the exam's (its label, which names each modality's date
     and the days between them, when it has none)."""
-    raw = stack.study_date if stack is not None else ""
-    if len(raw) == 8 and raw.isdigit():
-        return f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"
-    return exam.study_date.isoformat() if exam.study_date is not None else exam.label
+    day = parse_date(stack.study_date) if stack is not None else None
+    day = day if day is not None else exam.study_date
+    return day.isoformat() if day is not None else exam.label
 
 
 def _earlier_readers(s: WorkstationState, patient: Patient | None, pair: ExamPair) -> set[str]:

@@ -84,10 +84,10 @@ TOOL_ACTIONS: dict[ToolMode, str] = {ToolMode.WINDOW_LEVEL: "tool_window", ToolM
                                      ToolMode.SHORT_AXIS: "tool_short_axis"}
 
 
-
 def _cells(n: int, kind: str = "") -> str:
     """"1 cell", "4 MR cells" (a reader's check read "4 cell(s)")."""
     return f"{n} {kind + ' ' if kind else ''}cell{'s' if n != 1 else ''}"
+
 
 class MainWindow(QMainWindow):
     """Signals: ``listed(IndexResult)`` once a path is indexed and shown in the browser."""
@@ -614,15 +614,16 @@ class MainWindow(QMainWindow):
                        if layout.maximised is not None else "back to the grid")
 
     def _swap_adc(self) -> None:
+        cells = self.reading.hanging.cells
+        before = [c.role for c in cells]
         cell = self.reading.swap_dwi_adc()
         # what the cell shows now, each time (a reader's check: D twice said "swapped" twice)
         if cell is None:
             self.state.say("no cell shows DWI b800 or its ADC map")
-        elif self.reading.hanging.cells[cell].stack is None:  # nothing to swap to (a review: a CT-only exam
-            self.reading.swap_dwi_adc()                        # said "the DWI cell shows the ADC map")
-            shown = self.reading.hanging.cells[cell].role
-            self.state.say(f"this exam has no {'b800' if shown is Role.MR_ADC else 'ADC map'} to swap to")
-        elif self.reading.hanging.cells[cell].role is Role.MR_ADC:
+        elif cells[cell].role is before[cell]:  # nothing to swap to (a review: a CT-only exam said "the DWI
+            # cell shows the ADC map")
+            self.state.say(f"this exam has no {'b800' if cells[cell].role is Role.MR_ADC else 'ADC map'} to swap to")
+        elif cells[cell].role is Role.MR_ADC:
             self.state.say("the DWI cell shows the ADC map (D: b800 again)")
         else:
             self.state.say("the DWI cell shows b800 again (D: the ADC map)")

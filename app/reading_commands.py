@@ -57,8 +57,8 @@ def active_role(state: WorkstationState) -> Role:
     role = state.reading_role(cell)
     if role is None and state.below_read_b(cell):
         raise LesionlabError(state.not_read_here(cell))
-    if role is None and state.adc_here(cell):  # where to read instead
-        raise LesionlabError(state.adc_here(cell))
+    if role is None and (adc := state.adc_here(cell)):  # where to read instead
+        raise LesionlabError(adc)
     if role is None:
         raise LesionlabError(f"the active cell shows {state.cell_title(cell)}, not one of the six reading series")
     return role
@@ -195,12 +195,12 @@ def show_pending(state: WorkstationState, key: str, loaded: bool = True) -> None
     if pending is None or key not in pending[2]:
         return
     pair, lesion_id, waiting = pending
-    rest = waiting - {key}
-    state.pending_show = (pair, lesion_id, rest) if rest else None
+    if (pair, lesion_id) != (state.selection.pair, state.selection.lesion_id):  # another exam or lesion since
+        state.pending_show = None
+        return
+    state.pending_show = (pair, lesion_id, waiting - {key}) if waiting - {key} else None
     les = _lesion(state, lesion_id)
-    if not loaded or les is None or pair != state.selection.pair or lesion_id != state.selection.lesion_id:
-        if pair != state.selection.pair or lesion_id != state.selection.lesion_id:
-            state.pending_show = None
+    if not loaded or les is None:
         return
     moves, _ = _lesion_slices(state, les)
     mine = [(vp, k) for vp, k in moves if vp.key == key]

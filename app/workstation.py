@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import time
 from enum import Enum
-from typing import Any, Callable
+from typing import Callable
 
-from annotation.gestures import ReadingContext, Suggestion
-from annotation.records import Alignment, Lesion, Measurement
+from annotation.gestures import ON_ADC, ReadingContext, Suggestion
+from annotation.records import Alignment, Lesion, Measurement, PairKey
 from annotation.vocab import AlignmentSource
 from annotation.lobes import lobe_for_point
 from annotation.selection import Selection
@@ -89,7 +89,7 @@ class WorkstationState:
         #: (exam pair key, lesion id, stack keys) ] / [ asked to show while those cells' series were still
         #: loading: each such cell goes to the lesion once its series has loaded, and no other cell moves
         #: (:func:`app.reading_commands.show_pending`); dropped with another pair or lesion, or a failed load.
-        self.pending_show: tuple[Any, str, frozenset[str]] | None = None
+        self.pending_show: tuple[PairKey | None, str, frozenset[str]] | None = None
         #: A suggester for one-click diameters (issue 13), or None.
         self.suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
         self.context = self._make_context()
@@ -295,15 +295,15 @@ class WorkstationState:
         if stack is None or self.viewer.hanging.role_of(stack) is not Role.MR_ADC:
             return ""
         where = " (D shows b800 here)" if self.viewer.hanging.cells[cell].role is Role.MR_ADC else ""
-        return f"this cell shows the ADC map: lesions are counted and measured on DWI b800{where}"
+        return ON_ADC + where
 
     def cell_refusal(self, view: View) -> str | None:
         """Why nothing may be recorded on the cell of ``view``: not part of the pair being read."""
         cell = self.cell_of(view)
         if cell is not None and self.cell_kind(cell) is CellKind.READING and self.below_read_b(cell):
             return self.not_read_here(cell)
-        if cell is not None and self.adc_here(cell):
-            return self.adc_here(cell)
+        if cell is not None and (adc := self.adc_here(cell)):
+            return adc
         if cell is None or self.cell_kind(cell) is not CellKind.COMPARISON:
             return None
         stack = self.viewer.hanging.cells[cell].stack

@@ -126,8 +126,8 @@ def preset_window(preset: Preset, array: np.ndarray | None = None, loaded: np.nd
             raise ValidationError("the automatic window needs the stack's pixels", where="preset")
         if preset is Preset.AUTO:
             return auto_window(array, loaded)
-        known = Role(role) if role else None  # a role's value ("mr_dwi") read as the role it names
-        percentiles = CONTRAST_PERCENTILES_BY_ROLE.get(known, CONTRAST_PERCENTILES) if known else CONTRAST_PERCENTILES
+        # a role's value ("mr_dwi") read as the role it names
+        percentiles = CONTRAST_PERCENTILES_BY_ROLE.get(Role(role), CONTRAST_PERCENTILES) if role else CONTRAST_PERCENTILES
         return auto_window(array, loaded, percentiles, body_only=True)
     return PRESET_WINDOWS[preset]
 

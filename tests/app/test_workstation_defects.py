@@ -436,14 +436,14 @@ def test_tool_maximise_and_swap_keys_say_what_they_did(window: MainWindow, qtbot
     # N there points to b800 and D (it said "not one of the six reading series", a reader's check)
     w.reading.activate(next(i for i, c in enumerate(w.reading.hanging.cells) if c.role is Role.MR_ADC))
     press(w, qtbot, "new_lesion")
-    assert "this cell shows the ADC map: lesions are counted and measured on DWI b800 (D shows b800 here)" \
+    assert "this series is the ADC map: lesions are counted and measured on DWI b800 (D shows b800 here)" \
         in w.status.text(), w.status.text()
     # the ADC dropped on the T2 FS cell too: there D would swap the DWI cell, so no D advice
     adc = next(st for st in w.all_stacks() if w.reading.hanging.role_of(st) is Role.MR_ADC)
     w.reading.drop_stack(2, adc)
     w.reading.activate(2)
     press(w, qtbot, "new_lesion")
-    assert w.status.text().endswith("this cell shows the ADC map: lesions are counted and measured on DWI b800"), \
+    assert w.status.text().endswith("this series is the ADC map: lesions are counted and measured on DWI b800"), \
         w.status.text()
     press(w, qtbot, "swap_adc")  # said as what it shows now (D twice said "swapped" twice)
     assert w.status.text() == "the DWI cell shows b800 again (D: the ADC map)"

@@ -72,6 +72,16 @@ class TestHanging:
         hang.swap_dwi_adc()
         assert hang.cells[3].stack.key == "dwi_b800" and changed == [3, 3]
 
+    def test_adc_swap_without_an_adc_leaves_the_cell(self) -> None:
+        """A review: on an exam without ADC (a CT-only follow-up) D emptied the DWI cell and the window said it
+        showed the ADC map. The cell stays; its role says what it shows."""
+        hang = HangingModel()
+        hang.hang([s for s in pair_stacks() if s.key != "adc"])
+        changed: list[int] = []
+        hang.cell_changed.connect(changed.append)
+        assert hang.swap_dwi_adc() == 3
+        assert hang.cells[3].role is Role.MR_DWI and hang.cells[3].stack.key == "dwi_b800" and changed == []
+
     def test_drop_into_empty_cell_and_role_correction(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
         overrides = RoleOverrides(tmp_path / "roles.json")
         hang = HangingModel(role_of=overrides.role_of)

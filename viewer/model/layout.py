@@ -156,11 +156,15 @@ class HangingModel:
         self._set(cell, Cell(self.cells[cell].role, stack))
 
     def swap_dwi_adc(self) -> int | None:
-        """Swap the DWI cell to the ADC map or back; returns the cell changed (None: no DWI cell)."""
+        """Swap the DWI cell to the ADC map or back; returns that cell (None: no DWI cell). An exam without
+        the other one (a CT-only exam, an MRI without ADC) leaves the cell as it is: its role says what it
+        shows."""
         for i, cell in enumerate(self.cells):
             if cell.role in (Role.MR_DWI, Role.MR_ADC):
                 role = Role.MR_ADC if cell.role is Role.MR_DWI else Role.MR_DWI
-                self._set(i, Cell(role, best_stack(self.stacks, role, self.role_of)))
+                stack = best_stack(self.stacks, role, self.role_of)
+                if stack is not None:
+                    self._set(i, Cell(role, stack))
                 return i
         return None
 

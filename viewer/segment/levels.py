@@ -36,6 +36,8 @@ from viewer.segment.records import SuggestParams
 LESION_ENDS = "the lesion does not reach this point"
 #: How the refusals begin when the lesion is too faint on a slice (little of it in the slice).
 NO_CONTRAST = "no contrast at the click"
+#: A region with no closed boundary (what a click on the air round the body also gives).
+REACHES_EDGE, LEAKS_BEYOND = "reaches the image's edge", "leaks beyond"
 TOO_FAINT = "the lesion's edge is too faint"
 
 
@@ -291,8 +293,8 @@ def leak_reason(win: Window, region: np.ndarray, radius_mm: float) -> str:
     click, or to the image's own edge (a helper's 0.3 mm wide image read "leaks beyond 50 mm")."""
     sides = [side for side, touched in zip(win.image_edges, touched_sides(region)) if touched]
     if sides and all(sides):
-        return "the region reaches the image's edge (no closed boundary against the liver)"
-    return f"the region leaks beyond {radius_mm:.0f} mm of the click (no closed boundary against the liver)"
+        return f"the region {REACHES_EDGE} (no closed boundary against the liver)"
+    return f"the region {LEAKS_BEYOND} {radius_mm:.0f} mm of the click (no closed boundary against the liver)"
 
 
 def bounding_box(mask: np.ndarray, pad: int = 1) -> tuple[slice, slice]:

@@ -24,7 +24,8 @@ from viewer.body import outside_body, sample_values
 from viewer.segment.across import (JOINED, from_a_tip, fuller_neighbour, inside_outline, lesion_ends,
                                    measure, moved_mm, near_outline, through_slices)
 from viewer.segment.around import stands_out_sd, with_beyond
-from viewer.segment.levels import LESION_ENDS, NO_CONTRAST, Levels, Unsegmentable, Window, find_levels
+from viewer.segment.levels import (LEAKS_BEYOND, LESION_ENDS, NO_CONTRAST, REACHES_EDGE, Levels, Unsegmentable, Window,
+                                   find_levels)
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams, VolumeLike
 from viewer.segment.slice2d import FAINTER_SHELL, OPPOSITE_RIM, SliceOutline, outline
 
@@ -84,7 +85,8 @@ def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[f
 #: A click on the background round the body, and what the method says of it before it is asked where the
 #: click is (a refusal about the input -- values, slices, geometry -- keeps its own reason).
 OUTSIDE_BODY = "that point is outside the body: click inside the lesion"
-AIR_REASONS = (NO_CONTRAST, "leaks beyond", "reaches the image's edge")
+AIR_REASONS = (NO_CONTRAST, LEAKS_BEYOND, REACHES_EDGE)
+
 
 def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, float],
                      params: SuggestParams | None = None) -> Suggestion | Refusal:
