@@ -322,8 +322,14 @@ class Lesion:
         return lesion_number(self.lesion_id)
 
     def observation(self, role: "Role | str") -> Observation | None:
-        role = reading_role(role)
-        return next((o for r, o in self.observations if r is role), None)
+        if not isinstance(role, Role):  # a Role needs no parsing (the checks ask 650,000 times with 50 lesions)
+            role = reading_role(role)
+        for r, o in self.observations:
+            if r is role:
+                return o
+        if role not in READING_ROLES:
+            reading_role(role)  # says which roles a lesion has
+        return None
 
     def measurements(self) -> dict[Role, Measurement]:
         return {r: o for r, o in self.observations if isinstance(o, Measurement)}

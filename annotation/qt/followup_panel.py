@@ -22,15 +22,16 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from annotation.followup import (FollowupEditor, role_change, suggested_baseline, timepoint_of_pair,
                                  timepoints_of)
 from annotation.followup_records import ORGANS, LesionFollowup
 from annotation.project import Project
-from annotation.qt.combo import StillCombo, leave_keys_to_images
-from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer, set_cell_widget
+from annotation.qt.cells import cell_check, cell_combo, set_cell_item, set_cell_widget
+from annotation.qt.combo import leave_keys_to_images
+from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer
 from annotation.records import Lesion, Measurement
 from annotation.selection import Selection
 from annotation.vocab import FOLLOWUP_STATUSES, FollowupKind, FollowupStatus
@@ -228,29 +229,28 @@ class FollowupPanel(_Observer):
             item = QTableWidgetItem(les.lesion_id)
             if les.lesion_id == self.selection.lesion_id:
                 item.setBackground(CURRENT_BRUSH)
-            t.setItem(r, 0, item)
+            set_cell_item(t, r, 0, item)
             kind = f.kind if f is not None else None
-            set_cell_widget(t, r, 1, self._combo([(KIND_LABELS[k], k) for k in KIND_LABELS], kind,
-                                                 lambda v, les=les: self._set_kind(les, v)))
-            for c in range(2, len(LESION_HEADERS)):
-                set_cell_widget(t, r, c, None)
-                t.setItem(r, c, QTableWidgetItem(""))
+            self._combo(t, r, 1, [(KIND_LABELS[k], k) for k in KIND_LABELS], kind,
+                        lambda v, les=les: self._set_kind(les, v))
             if f is None:
+                for c in range(2, len(LESION_HEADERS)):
+                    set_cell_widget(t, r, c, None)
+                    set_cell_item(t, r, c, QTableWidgetItem(""))
                 continue
             organs = list(ORGANS) + ([f.organ] if f.organ not in ORGANS else [])
-            set_cell_widget(t, r, 2, self._combo([(ORGAN_LABELS.get(o, o), o) for o in organs], f.organ,
-                                                 lambda v, les=les: self._change(les, organ=v, nodal=v == "lymph_node")))
-            set_cell_widget(t, r, 3, self._check(f.nodal, lambda v, les=les: self._change(les, nodal=v)))
+            self._combo(t, r, 2, [(ORGAN_LABELS.get(o, o), o) for o in organs], f.organ,
+                        lambda v, les=les: self._change(les, organ=v, nodal=v == "lymph_node"))
+            self._check(t, r, 3, f.nodal, lambda v, les=les: self._change(les, nodal=v))
             statuses = [s for s in STATUS_ORDER if s in FOLLOWUP_STATUSES[f.kind]]
-            set_cell_widget(t, r, 4, self._combo([(s.label, s) for s in statuses], f.status,
-                                                 lambda v, les=les: self._change(les, status=v)))
-            set_cell_widget(t, r, 5, self._check(f.treated, lambda v, les=les: self._change(les, treated=v)))
+            self._combo(t, r, 4, [(s.label, s) for s in statuses], f.status,
+                        lambda v, les=les: self._change(les, status=v))
+            self._check(t, r, 5, f.treated, lambda v, les=les: self._change(les, treated=v))
             others = [o for o in lesions if o.lesion_id != les.lesion_id]
-            set_cell_widget(t, r, 6, self._combo([("—", ""), *((o.lesion_id, o.tracking_uid) for o in others)],
-                                                 f.parent_tracking_uid,
-                                                 lambda v, les=les: self._change(les, parent_tracking_uid=v)))
-            set_cell_widget(t, r, 7, self._combo([(ROLE_HEADERS[ro], ro) for ro in READING_ROLES], f.assessed_role,
-                                                 lambda v, les=les: self._change(les, assessed_role=v)))
+            self._combo(t, r, 6, [("—", ""), *((o.lesion_id, o.tracking_uid) for o in others)], f.parent_tracking_uid,
+                        lambda v, les=les: self._change(les, parent_tracking_uid=v))
+            self._combo(t, r, 7, [(ROLE_HEADERS[ro], ro) for ro in READING_ROLES], f.assessed_role,
+                        lambda v, les=les: self._change(les, assessed_role=v))
             why = list(eligibility.get(les.tracking_uid, ())) if f.kind is FollowupKind.TARGET else []
             changed = role_change(self.project, les)
             if changed:
@@ -262,7 +262,7 @@ class FollowupPanel(_Observer):
             if why:
                 cell.setForeground(WARN)
             cell.setToolTip(cell.text())
-            t.setItem(r, 8, cell)
+            set_cell_item(t, r, 8, cell)
         t.resizeColumnsToContents()
         t.setColumnWidth(4, min(t.columnWidth(4), 110))  # "unequivocal progression" elided, not a wide column
         t.resizeRowsToContents()
@@ -288,13 +288,12 @@ class FollowupPanel(_Observer):
                 if line is None or c == 0:
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 item.setData(Qt.ItemDataRole.UserRole, number)
-                t.setItem(r, c, item)
+                set_cell_item(t, r, c, item)
             chosen = self.project.followup_baselines.get((patient, self.reading.reader, number))
             offer = suggested_baseline(self.project, patient, number) if number else None
             none = f"— (offer: {offer.exam_date})" if offer is not None and chosen is None else "—"
-            set_cell_widget(t, r, 4, self._combo([(none, ""), *((tp.exam_date.isoformat(), tp.timepoint_id) for tp in tps)],
-                                                 chosen.timepoint_id if chosen else "",
-                                                 lambda v, n=number: self._set_baseline(n, v)))
+            self._combo(t, r, 4, [(none, ""), *((tp.exam_date.isoformat(), tp.timepoint_id) for tp in tps)],
+                        chosen.timepoint_id if chosen else "", lambda v, n=number: self._set_baseline(n, v))
         t.resizeColumnToContents(0)
         t.resizeColumnToContents(4)
 
@@ -320,29 +319,16 @@ class FollowupPanel(_Observer):
                 if c == 7 and text == "PD":
                     item.setForeground(QColor(255, 110, 110))
                 item.setToolTip(x.note if c == len(values) - 1 else f"exam {exams.get(x.timepoint_date, '')}")
-                t.setItem(r, c, item)
+                set_cell_item(t, r, c, item)
         t.resizeColumnsToContents()
 
-    def _combo(self, items: list[tuple[str, Any]], current: Any, on_change: Callable[..., None]) -> QComboBox:
-        box = StillCombo()
-        for text, data in items:
-            box.addItem(text, data)
-        i = next((i for i, (_, d) in enumerate(items) if d == current), 0)
-        box.setCurrentIndex(i)
+    def _combo(self, table: QTableWidget, row: int, column: int, items: list[tuple[str, Any]], current: Any,
+               on_change: Callable[..., None]) -> None:
         # a refused choice (a read-only project, the edit declined) puts back what is recorded
-        box.currentIndexChanged.connect(lambda i: self._edit_or_put_back(lambda: on_change(box.itemData(i))))
-        return box
+        cell_combo(table, row, column, items, current, lambda v: self._edit_or_put_back(lambda: on_change(v)))
 
-    def _check(self, value: bool, on_change: Callable[..., None]) -> QWidget:
-        holder = QWidget()
-        box = QCheckBox(holder)
-        box.setChecked(value)
-        box.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # as leave_keys_to_images: Space toggled it
-        box.toggled.connect(lambda v: self._edit_or_put_back(lambda: on_change(v)))
-        lay = QHBoxLayout(holder)
-        lay.setContentsMargins(6, 0, 0, 0)
-        lay.addWidget(box)
-        return holder
+    def _check(self, table: QTableWidget, row: int, column: int, value: bool, on_change: Callable[..., None]) -> None:
+        cell_check(table, row, column, value, lambda v: self._edit_or_put_back(lambda: on_change(v)))
 
     # ------------------------------------------------------------------ edits (FollowupEditor, undoable)
     def _lesion_clicked(self, row: int, _column: int) -> None:

@@ -10,12 +10,13 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget,
                                QListWidgetItem, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
 from annotation.checks import ProtocolWarning, check_pair, check_patient
-from annotation.qt.combo import StillCombo, leave_keys_to_images
+from annotation.qt.cells import cell_combo, set_cell_item
+from annotation.qt.combo import leave_keys_to_images
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible
 from annotation.reading import EditKind, Reading, ReadingEvent
 from annotation.selection import Selection
@@ -44,22 +45,6 @@ def measurement_tip(m: Measurement) -> str:
     size = (f"{m.diameter_mm:.1f} mm" if m.short_axis_mm is None else
             f"{m.diameter_mm:.1f} mm long axis × {m.short_axis_mm:.1f} mm short axis")
     return f"{size}, {METHOD_WORDS[m.method]}, on {where}"
-
-
-def set_cell_widget(table: QTableWidget, row: int, column: int, widget: QWidget | None) -> None:
-    """Put ``widget`` in a cell (None: empty it), hiding the widget it replaces.
-
-    QAbstractItemView.setIndexWidget only deleteLater()s the replaced widget and leaves it shown
-    until the deferred delete runs; one the view never laid out (made and replaced by refreshes
-    before the delayed layout) sits at the viewport's origin, over the first row's lesion id.
-    """
-    old = table.cellWidget(row, column)
-    if old is not None:
-        old.hide()
-    if widget is None:
-        table.removeCellWidget(row, column)
-    else:
-        table.setCellWidget(row, column, widget)
 
 
 class _Observer(QWidget):
@@ -184,13 +169,13 @@ class LesionPanel(_Observer):
             item = QTableWidgetItem(les.lesion_id)
             if les.lesion_id == self.selection.lesion_id:
                 item.setBackground(CURRENT_BRUSH)
-                current = item
-            t.setItem(r, 0, item)
-            set_cell_widget(t, r, 1, self._combo([lo.value for lo in Lobe], les.lobe.value,
-                                                 lambda v, lid=les.lesion_id: self._edit(lid, lobe=v)))
-            set_cell_widget(t, r, 2, self._combo(["", *(s.value for s in CouinaudSegment)],
-                                                 les.segment.value if les.segment else "",
-                                                 lambda v, lid=les.lesion_id: self._edit(lid, segment=v or None)))
+            set_cell_item(t, r, 0, item)
+            if les.lesion_id == self.selection.lesion_id:
+                current = t.item(r, 0)  # the item shown (the one there when it showed the same)
+            self._combo(r, 1, [lo.value for lo in Lobe], les.lobe.value,
+                        lambda v, lid=les.lesion_id: self._edit(lid, lobe=v))
+            self._combo(r, 2, ["", *(s.value for s in CouinaudSegment)], les.segment.value if les.segment else "",
+                        lambda v, lid=les.lesion_id: self._edit(lid, segment=v or None))
             for j, role in enumerate(READING_ROLES):
                 obs = les.observation(role)
                 if isinstance(obs, Measurement):
@@ -214,21 +199,18 @@ class LesionPanel(_Observer):
                 else:
                     cell = QTableWidgetItem("not visible" if isinstance(obs, NotVisible) else "not measurable")
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                t.setItem(r, FIXED + j, cell)
+                set_cell_item(t, r, FIXED + j, cell)
         if current is not None:  # the lesion being read stays in view however many there are
             t.scrollToItem(current, QAbstractItemView.ScrollHint.EnsureVisible)
         pair = self.selection.pair
         found = check_pair(self.reading.project, pair[0], pair[1], self.reading.reader) if pair else []
         self.warnings.setText("\n".join(f"⚠ {w.message}" for w in found))
 
-    def _combo(self, values: list[str], current: str, on_change) -> QComboBox:  # type: ignore[no-untyped-def]
-        box = StillCombo()
-        box.addItems(values)
-        box.setCurrentText(current)
+    def _combo(self, row: int, column: int, values: list[str], current: str, on_change) -> None:  # type: ignore[no-untyped-def]
         # a refused change (segment VIII with the left lobe) puts back what is stored: the grid shows the
         # lesion as it is recorded, never the value refused
-        box.currentTextChanged.connect(lambda v: self._edit_or_put_back(lambda: on_change(v)))
-        return box
+        cell_combo(self.table, row, column, [(v, v) for v in values], current,
+                   lambda v: self._edit_or_put_back(lambda: on_change(v)))
 
     def _pair(self) -> tuple[str, str]:
         if self.selection.pair is None:
@@ -354,13 +336,13 @@ class CountsPanel(_Observer):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 if status is CountStatus.NOT_READ:
                     item.setForeground(QBrush(QColor(150, 150, 150)))
-                self.table.setItem(r, c, item)
+                set_cell_item(self.table, r, c, item)
             item = QTableWidgetItem(self.STATUS_TEXT[status])
             item.setForeground(QBrush(self.STATUS_COLOUR[status]))
             item.setToolTip({CountStatus.NOT_READ: "not counted yet: count it (a click counts), or press 0 for none",
                              CountStatus.COUNTED: "counted: these numbers go to counts.csv",
                              CountStatus.NOT_COUNTABLE: "massive or coalescent: left out of the counts"}[status])
-            self.table.setItem(r, 3, item)
+            set_cell_item(self.table, r, 3, item)
 
     def show_series(self, role: Role | None) -> None:
         """Select ``role``'s row (the active cell's series; None: no selection)."""
