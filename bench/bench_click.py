@@ -9,7 +9,8 @@ handler returns), ``paint_ms`` the grid's repaint after it (the line on screen),
 suggestion alone (:func:`viewer.segment.suggest_diameter` on the same click, fastest of three), and
 ``overhead_ms`` = click - method: what the workstation adds (recording, autosave, the lesion grid, the
 counts and the follow-up table). A hand-drawn line (a drag on CT portal) is timed the same way
-(``drag_ms``): every edit pays the panels' redraw. Medians and the p95 over the clicks; the machine's
+(``drag_ms``), and 20 clicks of the count tool on T2 FS (``count_click_ms``): every edit pays the panels'
+redraw. Medians and the p95 over the clicks; the machine's
 load beside them. ``bench/baseline_click.json`` holds the figures of the workstation before the panels
 kept their cell widgets (7123fcc), printed as "before".
 """
@@ -136,6 +137,18 @@ def run() -> dict[str, Any]:
             QTest.mouseMove(vp, QPoint(round(b[0]), round(b[1])))
             QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(round(b[0]), round(b[1])))
             drags.append(1e3 * (time.perf_counter() - t0))
+        # counting: a click per lesion with the count tool on T2 FS, marks spread over the liver's right lobe
+        cell = READING_ROLES.index(Role.MR_T2FS)
+        vp = w.grid.viewports[cell]
+        w.reading.activate(cell)
+        w.actions_by_id["tool_count"].trigger()
+        counts: list[float] = []
+        for i in range(20):
+            tr = vp.transform()
+            x, y = tr.image_to_widget(120.0 + 4 * (i % 5), 90.0 + 4 * (i // 5))
+            t0 = time.perf_counter()
+            QTest.mouseClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))
+            counts.append(1e3 * (time.perf_counter() - t0))
         lesions = len(w.docks.lesion_panel._lesions())
         w.close()
     figures = {"clicks": len(clicks), "lesions_in_grid_at_end": lesions,
@@ -146,10 +159,11 @@ def run() -> dict[str, Any]:
                "overhead_median_ms": round(statistics.median(overheads), 1), "overhead_p95_ms": _p95(overheads),
                "paint_median_ms": round(statistics.median(paints), 1),
                "drag_median_ms": round(statistics.median(drags), 1), "drag_p95_ms": _p95(drags),
+               "count_click_median_ms": round(statistics.median(counts), 1), "count_click_p95_ms": _p95(counts),
                "goal_ms": GOAL_MS, "load_average_1min": round(os.getloadavg()[0], 2)}
     before = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
     for key in ("click_and_paint_median_ms", "click_and_paint_p95_ms", "overhead_median_ms", "overhead_p95_ms",
-                "drag_median_ms", "drag_p95_ms"):
+                "drag_median_ms", "drag_p95_ms", "count_click_median_ms", "count_click_p95_ms"):
         figures[f"before_{key}"] = before.get(key)
 
     def was(key: str) -> str:
@@ -160,7 +174,9 @@ def run() -> dict[str, Any]:
           f"(goal {GOAL_MS:.0f} ms); the suggestion itself median {figures['method_median_ms']} ms; what the workstation "
           f"adds median {figures['overhead_median_ms']} ms{was('overhead_median_ms')}, p95 {figures['overhead_p95_ms']} ms"
           f"{was('overhead_p95_ms')}; a hand-drawn line (drag to recorded) median {figures['drag_median_ms']} ms"
-          f"{was('drag_median_ms')}, p95 {figures['drag_p95_ms']} ms{was('drag_p95_ms')} "
+          f"{was('drag_median_ms')}, p95 {figures['drag_p95_ms']} ms{was('drag_p95_ms')}; a count click median "
+          f"{figures['count_click_median_ms']} ms{was('count_click_median_ms')}, p95 {figures['count_click_p95_ms']} ms"
+          f"{was('count_click_p95_ms')} "
           f"(load average {figures['load_average_1min']} on {os.cpu_count()} cores)")
     return figures
 
