@@ -34,6 +34,7 @@ class CheckCode(str, Enum):
     MEASURED_NOT_COUNTED = "measured_not_counted"
     LOBE_SEGMENT = "lobe_segment"
     SAME_LESION = "same_lesion"
+    EMPTY_LESION = "empty_lesion"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,11 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
                 out.append(ProtocolWarning(CheckCode.SMALL_DIAMETER,
                                            f"{les.lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm is under the"
                                            f" {MIN_DIAMETER_MM:g} mm the protocol measures", les.lesion_id, role))
+    for les in lesions:
+        if not les.observations:  # started (N) and never read: it was silent everywhere, and left a gap in the ids
+            out.append(ProtocolWarning(CheckCode.EMPTY_LESION,
+                                       f"{les.lesion_id} has nothing recorded on any series (measure it, mark it not "
+                                       "visible, or delete it)", les.lesion_id))
     for les in measured:
         missing = [r for r in roles if les.observation(r) is None]
         if missing:  # its role: the first series to read it on (where a click on the warning goes)
@@ -119,13 +125,12 @@ def _count_gaps(project: Project, patient_id: str, exam_pair_id: str, reader: st
     counts = project.counts(patient_id, exam_pair_id, reader)
     for les in lesions:
         for role in les.measurements():
-            if status[role] is CountStatus.NOT_COUNTABLE:
-                continue
-            if status[role] is CountStatus.NOT_READ or counts[(role, les.lobe)] == 0:
-                why = "not counted yet" if status[role] is CountStatus.NOT_READ else "counted 0"
+            # a series not counted yet is said once above (a reader's check: nothing counted and five lesions
+            # measured gave 24 such lines under the one that says it)
+            if status[role] is CountStatus.COUNTED and counts[(role, les.lobe)] == 0:
                 out.append(ProtocolWarning(CheckCode.MEASURED_NOT_COUNTED,
                                            f"{les.lesion_id} is measured on {role_label(role)} but that series' "
-                                           f"{les.lobe.value} lobe is {why}", les.lesion_id, role))
+                                           f"{les.lobe.value} lobe is counted 0", les.lesion_id, role))
     return out
 
 

@@ -232,7 +232,14 @@ class LineGesture(ReadingGesture):
         if reason:
             return self.say(reason)
         role = role_of(view)
+        current = self._lesion(self.selection.lesion_id) if self.selection.lesion_id else None
+        # the current lesion awaits its line here (N just pressed): a drag draws it, even from another lesion's
+        # end (a reader's check: a drag begun a pixel from L1's end after N made L1 2.7 mm and left L2 empty;
+        # L1 is edited once picked: a click on its line, ] or the grid)
+        awaited = current.lesion_id if current is not None and role is not None and current.observation(role) is None else None
         for lesion_id, m in self.ctx.content.measurements(role, view.model.key, view.slice_index):
+            if awaited is not None and lesion_id != awaited:
+                continue
             for which, p in ((1, m.p1), (2, m.p2)):
                 if event.distance_px(p) <= GRAB_PX:
                     self.grab = (lesion_id, which)

@@ -118,6 +118,35 @@ def side_of(line: BoundaryLine, point_mm: tuple[float, float, float]) -> Lobe:
     return Lobe.RIGHT if d > 0 else Lobe.LEFT
 
 
+def boundary_line_in(project: Any, pair: tuple[str, str], reader: str, frame_uid: str,
+                     point_mm: tuple[float, float, float], extra: Iterable[Any] = ()) -> tuple[BoundaryLine, bool] | None:
+    """The right/left boundary at the height of ``point_mm`` (a point of the slice shown, in ``frame_uid``) as
+    :func:`lobe_for_point` reads it there: the reader's boundary in that frame, else the one drawn in another
+    frame of the pair mapped through their alignment (its line at the mapped height, both ends mapped back).
+    (line, aligned), None without one. A reader's check: a boundary drawn on CT gave the lobes of the MRI count
+    marks but was drawn on the CT cells only, so a mark near the fissure took its lobe from a line unseen."""
+    own = project.lobe_boundaries.get((pair[0], pair[1], reader, frame_uid))
+    if own is not None and own.lines:
+        line = own.line_at(float(point_mm[2]))
+        return (line, False) if line is not None else None
+    for alignment in [*project.alignments.values(), *extra]:
+        pid, fixed, moving = alignment.key
+        if pid != pair[0] or frame_uid not in (fixed, moving):
+            continue
+        other = fixed if moving == frame_uid else moving
+        there, back = (alignment.apply, alignment.apply_inverse) if moving == frame_uid else \
+            (alignment.apply_inverse, alignment.apply)
+        boundary = project.lobe_boundaries.get((pair[0], pair[1], reader, other))
+        if boundary is None or not boundary.lines:
+            continue
+        line = boundary.line_at(float(there(point_mm)[2]))
+        if line is None:
+            return None
+        a, b = back((line[0], line[1], line[4])), back((line[2], line[3], line[4]))
+        return (float(a[0]), float(a[1]), float(b[0]), float(b[1]), float(point_mm[2])), True
+    return None
+
+
 def lobe_for_point(project: Any, pair: tuple[str, str], reader: str, frame_uid: str,
                    point_mm: tuple[float, float, float], extra: Iterable[Any] = ()) -> tuple[Lobe | None, str]:
     """The lobe of a point of ``frame_uid`` from the reader's boundary in that frame, else from the

@@ -446,6 +446,8 @@ class Reading:
         # what the edit did, as Undo / Redo name it ("28.4 mm line deleted", as Del said it)
         what = observation.status.label if observation is not None else \
             f"{before.diameter_mm:.1f} mm line deleted" if isinstance(before, Measurement) else "status cleared"
+        if observation is not None and not isinstance(observation, Measurement) and isinstance(before, Measurement):
+            what += f" (replaces its {before.diameter_mm:.1f} mm line)"  # a reader's check: V took a line unsaid
         proj = self._with_preplaced_mark(self._project.with_record(new), new, role, observation)
         self._commit(f"{lesion_id} on {role_label(role)}: {what}", proj)
 
@@ -511,7 +513,15 @@ class Reading:
         self._commit(f"move count mark on {role_label(m.role)}", self._project.with_record(new))
 
     def set_mark_lobe(self, mark_id: str, lobe: Lobe | str) -> None:
+        """Move a counted mark to a lobe. A mark placed from a measured lesion takes its lesion's lobe
+        (:meth:`edit_lesion` moves both): moved alone, counts.csv and measurements.csv disagreed (a
+        reader's check: a lobe key meant for the next clicks moved it)."""
         m = self._mark(mark_id)
+        owner = self._project.lesions.get((m.patient_id, m.exam_pair_id, m.reader, m.lesion_id)) if m.lesion_id else None
+        if owner is not None:
+            raise ValidationError(f"this count mark stands for {owner.lesion_id}, measured in the {owner.lobe.value} lobe: "
+                                  f"it takes {owner.lesion_id}'s lobe (change the lesion's lobe to move both)",
+                                  where="lobe")
         new = replace(m, lobe=Lobe.parse(lobe, "lobe"))  # validated (CountMark.__post_init__), its lesion kept
         self._commit(f"count mark on {role_label(m.role)} now {new.lobe.value}", self._project.with_record(new))
 

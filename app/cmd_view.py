@@ -132,6 +132,19 @@ def after_listing(window, last, app, wanted: set[str], recovery: str, done: dict
         window.state.say(recovery)
 
 
+def _cell_to_activate(window, last) -> int:  # type: ignore[no-untyped-def]
+    """The cell showing the stack that was active; else the saved cell number when it shows a stack; else the
+    first cell that does (the saved number was another layout's: the follow-up comparison's 1 x 2)."""
+    viewports, cells = window.reading.viewports, window.reading.hanging.cells
+    if last.active_key:
+        for i, c in enumerate(cells):
+            if c.stack is not None and c.stack.key == last.active_key:
+                return i
+    shown = [i for i, c in enumerate(cells) if c.stack is not None]
+    saved = min(max(last.active_cell, 0), len(viewports) - 1)
+    return saved if saved in shown or not shown else shown[0]
+
+
 def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
     """Open the last pair again at its lesion and slices; False when that pair is not in the browser."""
     from PySide6.QtCore import QTimer
@@ -144,7 +157,7 @@ def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
         for pair in all_pairs(patient) + single_exams(patient):
             if (pair.ct_uid, pair.mr_uid) == (last.ct_study_uid or "", last.mri_study_uid or ""):
                 window.open_pair(pair)
-                window.reading.activate(min(max(last.active_cell, 0), len(window.reading.viewports) - 1))
+                window.reading.activate(_cell_to_activate(window, last))
                 if last.lesion_id:
                     window.state.selection.set_lesion(last.lesion_id)
                 pending = dict(last.slices)

@@ -32,6 +32,9 @@ class Where:
     lesion_id: str | None = None
     slices: dict[str, int] = field(default_factory=dict)  # stack key -> slice index
     active_cell: int = 0
+    #: the active cell's stack: the cell to make active again (the cell number was the follow-up comparison's
+    #: layout, 1 x 2, and reopened in the 2 x 3 grid on the empty CT arterial cell: a reader's check)
+    active_key: str | None = None
     clean: bool = True
     saved_at_utc: str = ""
 
@@ -61,7 +64,9 @@ class LastSession:
                          patient_id=data.get("patient_id"), ct_study_uid=data.get("ct_study_uid"),
                          mri_study_uid=data.get("mri_study_uid"), lesion_id=data.get("lesion_id"),
                          slices={str(k): int(v) for k, v in (data.get("slices") or {}).items()},
-                         active_cell=int(data.get("active_cell") or 0), clean=bool(data.get("clean", True)),
+                         active_cell=int(data.get("active_cell") or 0),
+                         active_key=str(data["active_key"]) if data.get("active_key") else None,
+                         clean=bool(data.get("clean", True)),
                          saved_at_utc=str(data.get("saved_at_utc") or ""))
         except (TypeError, ValueError):
             return None
@@ -79,6 +84,7 @@ class LastSession:
             "lesion_id": sel.lesion_id,
             "slices": {vp.key: vp.index for vp in state.viewer.viewports if vp.volume is not None},
             "active_cell": state.viewer.layout.active,
+            "active_key": _active_key(state),
             "clean": clean,
             "saved_at_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
@@ -90,3 +96,9 @@ class LastSession:
         except OSError as exc:
             raise StoreError(f"cannot remember where the reading is ({exc.strerror or exc})", where=str(self.path),
                              advice="check the settings folder can be written") from None
+
+
+def _active_key(state: Any) -> str | None:
+    viewports = state.viewer.viewports
+    active = state.viewer.layout.active
+    return viewports[active].key if 0 <= active < len(viewports) and viewports[active].volume is not None else None

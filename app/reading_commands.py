@@ -266,10 +266,15 @@ def set_status(state: WorkstationState, observation: NotVisible | NotMeasurable)
     if lid is None:
         raise LesionlabError("no current lesion: pick one in the lesion grid, or ] / [")
     _ready(state)
+    les = _lesion(state, lid)
+    before = les.observation(role) if les is not None else None
     state.reading.set_observation(state.selection.pair, lid, role, observation)
     state.selection.pick(Picked(lesion_id=lid, role=role, fresh=True))
+    # a line it replaces is said, as a redrawn line says it (a reader's check: V on a measured series took
+    # the 44.9 mm line unsaid)
+    replaced = f" (replaces {before.diameter_mm:.1f} mm: Ctrl+Z puts it back)" if isinstance(before, Measurement) else ""
     _advance(state, state.viewer.layout.active,
-             f"{lid} on {role_label(role)}: {STATUS_WORDS[observation.status.value]}")
+             f"{lid} on {role_label(role)}: {STATUS_WORDS[observation.status.value]}{replaced}")
 
 
 # ------------------------------------------------------------------ counts and lobes
@@ -300,9 +305,16 @@ def set_lobe(state: WorkstationState, lobe: Lobe) -> None:
         _ready(state)
         if picked.is_mark:
             mark = state.reading.project.count_marks.get(picked.mark_id)
+            owner = _lesion(state, mark.lesion_id) if mark is not None and mark.lesion_id else None
+            if owner is not None and mark is not None and mark.lobe is not lobe:
+                # the mark of a measured lesion, picked by a count click on it: the key was for the next clicks
+                state.say(f"new marks and lesions go to the {lobe.value} lobe; {owner.lesion_id}'s count mark keeps "
+                          f"{owner.lesion_id}'s {owner.lobe.value} lobe (to move {owner.lesion_id}, pick its line)")
+                return
             if mark is not None and mark.lobe is not lobe:
                 state.reading.set_mark_lobe(picked.mark_id, lobe)
-                state.say(f"count mark now in the {lobe.value} lobe")
+                state.say(f"count mark on {role_label(mark.role)} moved to the {lobe.value} lobe, where new marks go "
+                          "too (Ctrl+Z puts it back)")
                 return
         else:
             les = _lesion(state, picked.lesion_id)
@@ -320,7 +332,26 @@ def delete(state: WorkstationState, pointer: PointerEvent | None) -> str:
     target: Picked | None = None
     if pointer is not None and state.cell_refusal(pointer.view) is None:
         target = hit(state.context, pointer)
-    target = target or state.selection.picked
+    picked = state.selection.picked
+    if target is None and picked is not None and pointer is not None:
+        # the pointer on an image with nothing under it: the picked item only when it is on that image's series
+        # (a reader's check: Del on CT portal deleted the line just drawn on DWI, two cells away)
+        cell = state.cell_of(pointer.view)
+        here = state.reading_role(cell) if cell is not None else None
+        mark = state.reading.project.count_marks.get(picked.mark_id) if picked.is_mark else None
+        there = mark.role if mark is not None else picked.role
+        what = f"the count mark on {role_label(there)}" if picked.is_mark and there else f"{picked.lesion_id} on " \
+            f"{role_label(there) if there else 'its series'}"
+        if here is not None and there is not None and there is not here:
+            raise LesionlabError(f"nothing to delete under the pointer on {role_label(here)} ({what} is picked: point "
+                                 "at it in its cell)")
+        les = _lesion(state, picked.lesion_id) if not picked.is_mark and picked.lesion_id else None
+        obs = les.observation(picked.role) if les is not None and picked.role is not None else None
+        on = mark.slice_index if mark is not None else obs.slice_index if isinstance(obs, Measurement) else None
+        if here is not None and on is not None and on != pointer.view.slice_index:  # scrolled away from it
+            raise LesionlabError(f"nothing to delete under the pointer ({what} is picked, on another slice: point at "
+                                 "it there)")
+    target = target or picked
     if target is None:
         raise LesionlabError("nothing to delete: point at a count mark or a line, or pick one first")
     _ready(state)

@@ -32,7 +32,8 @@ class ReadingView:
         self.line_layers = [MeasurementLayer(sel, self._patient) for _ in self.viewports]
         # each viewport's lobe letters keep off the mm labels its line layer painted just before
         self.count_layers = [CountLayer(sel, avoid=_labels_of(line)) for line in self.line_layers]
-        self.boundary_layers = [BoundaryLayer(sel) for _ in self.viewports]
+        # the boundary drawn on the other exam shows where it gives the lobes, through the alignment
+        self.boundary_layers = [BoundaryLayer(sel, self._alignments) for _ in self.viewports]
         for i, (w, line, count, boundary) in enumerate(zip(self.viewports, self.line_layers, self.count_layers,
                                                          self.boundary_layers)):
             w.add_layer(boundary)
@@ -42,6 +43,9 @@ class ReadingView:
         self._unsubscribe: Callable[[], None] = lambda: None
         state.changed.connect(self._changed)
         self._bind()
+
+    def _alignments(self) -> list[object]:
+        return [self.state.alignment] if self.state.alignment is not None else []
 
     def _patient(self) -> str | None:
         return self.state.pair.patient_id if self.state.pair is not None else None

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from annotation.followup import (FollowupEditor, role_change, suggested_baseline, timepoint_of_pair,
@@ -138,7 +138,10 @@ class FollowupPanel(_Observer):
         cv = QVBoxLayout(course)
         cv.setContentsMargins(0, 0, 0, 0)
         cv.addWidget(QLabel("<b>Response per timepoint</b> (RECIST 1.1; NEN slow progression; tumour growth rate)"))
-        cv.addWidget(self.responses, 3)
+        # the responses before the lines (a reader's check at 1900 x 1050 saw one and a half response rows, the
+        # current one hidden): more of the height, and the open exam's row scrolled into view. No minimum or
+        # maximum height: one set here moved the image cells under a drag (the dock's least height changed)
+        cv.addWidget(self.responses, 5)
         cv.addWidget(self.messages)
         lines_row = QHBoxLayout()
         lines_row.addWidget(QLabel("<b>Treatment lines and baselines</b>"))
@@ -146,7 +149,7 @@ class FollowupPanel(_Observer):
         lines_row.addWidget(add)
         lines_row.addWidget(remove)
         cv.addLayout(lines_row)
-        cv.addWidget(self.lines, 2)
+        cv.addWidget(self.lines, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(course)
@@ -266,6 +269,9 @@ class FollowupPanel(_Observer):
         t.resizeColumnsToContents()
         t.setColumnWidth(4, min(t.columnWidth(4), 110))  # "unequivocal progression" elided, not a wide column
         t.resizeRowsToContents()
+        current = next((r for r, les in enumerate(lesions) if les.lesion_id == self.selection.lesion_id), None)
+        if current is not None:  # the lesion read stays in view (a reader's check: the new L6 below the fold)
+            t.scrollTo(t.model().index(current, 0), QAbstractItemView.ScrollHint.EnsureVisible)
 
     def _fill_lines(self) -> None:
         pair = self.selection.pair
@@ -321,6 +327,9 @@ class FollowupPanel(_Observer):
                 item.setToolTip(x.note if c == len(values) - 1 else f"exam {exams.get(x.timepoint_date, '')}")
                 set_cell_item(t, r, c, item)
         t.resizeColumnsToContents()
+        current = next((r for r, x in enumerate(rows) if x.timepoint_date == here), None)
+        if current is not None:  # the open exam's response in view, not only the baseline's
+            t.scrollTo(t.model().index(current, 0), QAbstractItemView.ScrollHint.EnsureVisible)
 
     def _combo(self, table: QTableWidget, row: int, column: int, items: list[tuple[str, Any]], current: Any,
                on_change: Callable[..., None]) -> None:

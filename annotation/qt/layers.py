@@ -8,11 +8,12 @@ costs little (bench/bench_viewer.py draws 20 measurements per slice through them
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from PySide6.QtCore import QLineF, QPointF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen
 
+from annotation.lobes import boundary_line_in
 from annotation.on_slice import SliceContent
 from annotation.records import CountMark, Measurement
 from annotation.selection import Selection
@@ -314,25 +315,31 @@ class BoundaryLayer:
     """The reader's right/left liver boundary on the shown slice: solid where drawn, dashed where
     interpolated, with R and L on its two sides."""
 
-    def __init__(self, selection: Selection) -> None:
+    def __init__(self, selection: Selection, alignments: Callable[[], list[Any]] = lambda: []) -> None:
         self.selection = selection
+        #: alignments beyond the store's (the one proposed in this session), as the lobes of marks read them
+        self.alignments = alignments
 
     def line_on(self, view: ViewContext) -> tuple[tuple[float, float], tuple[float, float], bool] | None:
-        """(a, b, drawn here) in image (row, col) on the shown slice, None without a boundary."""
+        """(a, b, drawn here) in image (row, col) on the shown slice, None without a boundary: the boundary
+        drawn in this series' frame, else the other exam's through the alignment (dashed: not drawn here)."""
         sel, vol, geo = self.selection, view.model.volume, view.geometry
         if sel.pair is None or vol is None or geo is None or getattr(view.model, "role", None) not in READING_ROLES:
             return None
         frame = vol.stack.frame_of_reference_uid
-        boundary = sel.reading.project.lobe_boundaries.get((*sel.pair, sel.reading.reader, frame))
-        if boundary is None or geo.orientation.value != "axial":
+        if not frame or geo.orientation.value != "axial":
             return None
         centre = view.model.center_point_mm()
         if centre is None:
             return None
-        line = boundary.line_at(float(centre[2]))
-        if line is None:
+        found = boundary_line_in(sel.reading.project, sel.pair, sel.reading.reader, frame,
+                                 (float(centre[0]), float(centre[1]), float(centre[2])), self.alignments())
+        if found is None:
             return None
-        drawn = any(abs(ln[4] - line[4]) < 0.5 * (geo.slice_spacing_mm or 1.0) for ln in boundary.lines)
+        line, aligned = found
+        boundary = sel.reading.project.lobe_boundaries.get((*sel.pair, sel.reading.reader, frame))
+        drawn = not aligned and boundary is not None and \
+            any(abs(ln[4] - line[4]) < 0.5 * (geo.slice_spacing_mm or 1.0) for ln in boundary.lines)
         a = geo.pixel_on_slice((line[0], line[1], line[4]), view.slice_index)
         b = geo.pixel_on_slice((line[2], line[3], line[4]), view.slice_index)
         return (float(a[0]), float(a[1])), (float(b[0]), float(b[1])), drawn

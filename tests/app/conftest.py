@@ -80,6 +80,15 @@ def shown_whole(w: MainWindow, text: str | None = None) -> bool:
     from PySide6.QtWidgets import QApplication
 
     QApplication.processEvents()
+    # while a series loads the progress bar (220 px) shares the status bar: the message is judged at rest,
+    # as the reader reads it once the images are in (under load it was judged with the bar shown: a flake)
+    if w.progress.isVisible():
+        import time as _time
+
+        end = _time.monotonic() + 30.0
+        while w.progress.isVisible() and _time.monotonic() < end:
+            QApplication.processEvents()
+            _time.sleep(0.01)
     text = w.status.text() if text is None else text
     return bool(w.status.fontMetrics().elidedText(text, _Qt.TextElideMode.ElideRight,
                                                   w.status.contentsRect().width()) == text)
