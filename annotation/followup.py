@@ -177,14 +177,17 @@ class FollowupEditor:
 
     def mark_measured(self, pair: PairKey) -> list[str]:
         """Targets and new lesions of ``pair`` *not assessed* (carried forward) whose line is drawn on their
-        assessed series become *measured*, in one edit; returns their ids."""
+        assessed series become *measured*, and non-targets so drawn *present* (a line drawn is a lesion seen;
+        unequivocal progression stays the reader's call: a reader's check found non-targets with their lines
+        left "not assessed", the non-target response NE at every timepoint), in one edit; returns their ids."""
         proj, done = self.project, []
         for les in self.project.lesions_of(pair[0], pair[1], self.reading.reader):
             f = proj.lesion_followups.get(les.key)
-            if f is None or f.status is not FollowupStatus.NOT_ASSESSED or f.kind is FollowupKind.NON_TARGET:
+            if f is None or f.status is not FollowupStatus.NOT_ASSESSED:
                 continue
             if isinstance(les.observation(f.assessed_role), Measurement):
-                proj = proj.with_record(replace(f, status=FollowupStatus.MEASURED))
+                now = FollowupStatus.PRESENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.MEASURED
+                proj = proj.with_record(replace(f, status=now))
                 done.append(les.lesion_id)
         if done:
             self.reading.apply(f"{', '.join(done)} measured", proj)

@@ -331,12 +331,13 @@ class LineGesture(ReadingGesture):
             # its first line, and no boundary to take the lobe from: the lobe it was started in, said
             # (a reader who forgot the lobe key would otherwise count a left lesion on the right)
             # (short: the status bar has to keep "next: ..." after it)
-            extra = f"; {lesion_id} in the {les.lobe.value} lobe, no R/L boundary drawn (to move it: click it, Shift+L / R)"
+            other = "R" if les.lobe is Lobe.LEFT else "L"
+            extra = f"; in the {les.lobe.value} lobe, no R/L boundary (click it, Shift+{other} to move)"
         how = "suggested" if method is MeasurementMethod.SUGGESTED else ""
         clicked = params.get("clicked_slice") if method is MeasurementMethod.SUGGESTED else None
         if isinstance(clicked, int) and clicked != slice_index:  # the view went there: say so
             n = abs(slice_index - clicked)
-            how += f" on the slice where it is longest ({n} slice{'s' if n > 1 else ''} from the one clicked)"
+            how += f" on its longest slice ({n} from the click)"
         if isinstance(before, Measurement):  # one line per lesion and series: the one it replaces, said
             how = f"{how} (replaces {before.diameter_mm:.1f} mm)".lstrip()
         twice = self._on_another_lesion(lesion_id, role, m, view.geometry)
@@ -346,7 +347,8 @@ class LineGesture(ReadingGesture):
             # shown, not gone past: the reader looks at the line where it was put (a reader's check clicked a
             # kidney and the reading moved on to the next series while the 53.9 mm line lay five slices away);
             # Enter keeps it and goes on, as does any next action (it is recorded), Ctrl+Z takes it back
-            extra = "; Enter keeps it and goes on, drag an end to edit" + extra  # first: what to do now
+            # (short: with the lobe reminder it was cut at 1,500 px, the reminder lost: a reader's check)
+            extra = "; Enter keeps it, drag an end to edit" + extra if not extra else "; Enter keeps it" + extra
         self.say(f"{lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
         if not twice and method is not MeasurementMethod.SUGGESTED:
             # on to the next series; a line on another lesion's stays in view, to be undone or kept

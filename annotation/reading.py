@@ -437,15 +437,17 @@ class Reading:
                 and c.slice_index == m.slice_index and dist(c) <= radius]
         return min(near, key=dist, default=None)
 
-    def set_observation(self, pair: PairKey, lesion_id: str, role: Role | str, observation: Observation | None) -> None:
-        """Measured / not visible / not measurable on one series, or None for "not read yet"."""
+    def set_observation(self, pair: PairKey, lesion_id: str, role: Role | str, observation: Observation | None,
+                        what: str | None = None) -> None:
+        """Measured / not visible / not measurable on one series, or None for "not read yet"; ``what`` names
+        the edit for Undo / Redo when the status's label does not (an end moved)."""
         role = reading_role(role)
         old = self._lesion(pair, lesion_id)
         new = old.with_observation(role, observation)
         before = old.observation(role)
         # what the edit did, as Undo / Redo name it ("28.4 mm line deleted", as Del said it)
-        what = observation.status.label if observation is not None else \
-            f"{before.diameter_mm:.1f} mm line deleted" if isinstance(before, Measurement) else "status cleared"
+        what = what or (observation.status.label if observation is not None else
+                        f"{before.diameter_mm:.1f} mm line deleted" if isinstance(before, Measurement) else "status cleared")
         if observation is not None and not isinstance(observation, Measurement) and isinstance(before, Measurement):
             what += f" (replaces its {before.diameter_mm:.1f} mm line)"  # a reader's check: V took a line unsaid
         proj = self._with_preplaced_mark(self._project.with_record(new), new, role, observation)
@@ -484,7 +486,9 @@ class Reading:
         if not isinstance(m, Measurement):
             raise ValidationError(f"{lesion_id} has no measurement on {role_label(role)}", where="role")
         moved = m.with_endpoint(which, point)
-        self.set_observation(pair, lesion_id, role, moved)
+        # "undone: L1 on DWI b800: measured" named a drawn line, not the end moved (a reader's check)
+        self.set_observation(pair, lesion_id, role, moved,
+                             what=f"end moved, {m.diameter_mm:.1f} -> {moved.diameter_mm:.1f} mm")
         return moved.diameter_mm
 
     # ------------------------------------------------------------------ counts

@@ -33,6 +33,7 @@ from viewer.model.pointer import View
 from viewer.model.reading import ReadingModel
 from viewer.records import READING_ROLES, Role, StackInfo, below_read_b
 from viewer.studies import ExamPair as ViewerPair
+from viewer.studies import parse_date
 
 
 class ToolMode(str, Enum):
@@ -276,7 +277,8 @@ class WorkstationState:
         title = stack_label(self.viewer.hanging.role_of(c.stack), c.stack.b_value) or c.stack.modality
         if self.cell_kind(cell) is CellKind.COMPARISON:
             who = c.stack.patient_id if self.pair is None or c.stack.patient_id != self.pair.patient_id else ""
-            date = c.stack.study_date
+            day = parse_date(c.stack.study_date)  # as the status bar and the follow-up say it (it read "20231017")
+            date = day.isoformat() if day is not None else c.stack.study_date
             title += f" · {who} {date}".rstrip() if who else f" · {date}"
             title += " (comparison, read-only)"
         return title

@@ -102,7 +102,8 @@ class FollowupPanel(_Observer):
         self.lesions.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.lesions.cellClicked.connect(self._lesion_clicked)
         measured = QPushButton("Lines drawn → measured")
-        measured.setToolTip("carried lesions 'not assessed' whose line is drawn on their series become 'measured'")
+        measured.setToolTip("carried lesions 'not assessed' whose line is drawn on their series become 'measured' "
+                            "(targets, new lesions) or 'present' (non-targets)")
         measured.clicked.connect(lambda: self._try(self._mark_measured))
         self.lines = QTableWidget(0, len(LINE_HEADERS))
         self.lines.setHorizontalHeaderLabels(LINE_HEADERS)
@@ -373,7 +374,7 @@ class FollowupPanel(_Observer):
 
     def _mark_measured(self) -> None:
         done = self.editor.mark_measured(self._pair())
-        self.status.setText(f"{', '.join(done)} measured" if done else
+        self.status.setText(f"{', '.join(done)} measured (non-targets: present)" if done else
                             "no carried lesion has its line drawn on its series yet")
 
     def _set_baseline(self, line_number: int, timepoint_id: str) -> None:

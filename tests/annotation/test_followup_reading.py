@@ -82,6 +82,15 @@ def test_lines_drawn_become_measured_in_one_edit() -> None:
     assert r.project.lesion_followups[("P", "E2", "R", a)].status.value == "measured"
     assert r.project.lesion_followups[("P", "E2", "R", b)].status.value == "not_assessed"
     assert ed.mark_measured(("P", "E2")) == []
+    # a non-target with its line drawn is present (it stayed "not assessed": NE at every timepoint)
+    c = r.add_lesion(("P", "E1"), "left")
+    _line(r, ("P", "E1"), c, 8.0)
+    ed.set_lesion_followup(("P", "E1"), c, "non_target", status="present")
+    ed.carry_forward(("P", "E1"), c, ("P", "E2"), keep_id=True)
+    assert r.project.lesion_followups[("P", "E2", "R", c)].status.value == "not_assessed"
+    _line(r, ("P", "E2"), c, 9.0)
+    assert ed.mark_measured(("P", "E2")) == [c]
+    assert r.project.lesion_followups[("P", "E2", "R", c)].status.value == "present"
 
 
 def test_a_role_or_modality_change_is_flagged() -> None:

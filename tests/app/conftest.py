@@ -89,6 +89,8 @@ def shown_whole(w: MainWindow, text: str | None = None) -> bool:
         while w.progress.isVisible() and _time.monotonic() < end:
             QApplication.processEvents()
             _time.sleep(0.01)
+    w.statusBar().layout().activate()  # the bar hidden, its space given back now (a posted layout request)
+    QApplication.processEvents()
     text = w.status.text() if text is None else text
     return bool(w.status.fontMetrics().elidedText(text, _Qt.TextElideMode.ElideRight,
                                                   w.status.contentsRect().width()) == text)

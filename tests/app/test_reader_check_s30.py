@@ -198,3 +198,49 @@ def test_a_boundary_drawn_on_ct_is_drawn_on_the_mri_cells_where_it_gives_the_lob
     normal = (-(b[1] - a[1]) / length, (b[0] - a[0]) / length)
     sides = {w.state.lobe_at(view, (mid[0] + s * 2.0 * normal[0], mid[1] + s * 2.0 * normal[1]))[0] for s in (-1, 1)}
     assert sides == {Lobe.RIGHT, Lobe.LEFT}, sides
+
+
+def test_undo_of_an_end_moved_names_the_edit(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Undoing an end-point edit said "undone: L1 on DWI b800: measured", the words of a line drawn."""
+    from tests.app.conftest import drag
+
+    w = window
+    m = _line(w, "L1", Role.MR_T2FS)
+    vp = _show(w, Role.MR_T2FS, m)
+    press(w, qtbot, "tool_line")
+    drag(qtbot, vp, m.p2, (m.p2[0], m.p2[1] + 4.0))
+    moved = _line(w, "L1", Role.MR_T2FS)
+    assert moved.p2 != m.p2
+    press(w, qtbot, "undo")
+    assert w.status.text() == (f"undone: L1 on T2 FS: end moved, {m.diameter_mm:.1f} -> {moved.diameter_mm:.1f} mm"), \
+        w.status.text()
+    assert _line(w, "L1", Role.MR_T2FS) == m
+
+
+def test_a_first_suggestion_s_message_keeps_its_lobe_reminder_whole(qtbot, env, store_copy, sample_dicom,  # type: ignore[no-untyped-def]
+                                                                    sample_index) -> None:
+    """A new lesion's first line, suggested, no R/L boundary: the message ended "…; L1 in the left lobe, n…" at
+    1,500 px, the reminder meant to catch a forgotten Shift+L cut off (the tooltip alone held it)."""
+    import json
+
+    from tests.app.conftest import make_window, open_pair, shown_whole
+    from tests.app.test_suggest_in_window import one_click
+
+    w = make_window(qtbot, env)
+    assert w.store_flow.open_store(store_copy)
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN002")
+    one_click(w).trigger()
+    truth = json.loads((sample_dicom / "ground_truth" / "LLSYN002.json").read_text())
+    les = next(x for x in truth["lesions"] if x["id"] == "L06")  # not measured in the sample reading
+    entry = les["series"]["mr_t2fs"]
+    cell = READING_ROLES.index(Role.MR_T2FS)
+    model = w.reading.viewports[cell]
+    w.reading.activate(cell)
+    press(w, qtbot, "new_lesion")
+    k = entry["slice_index"] + 1
+    model.set_index(k)
+    row, col = model.geometry.pixel_on_slice(les["centre_mm"]["mr"], k)
+    click(qtbot, w.grid.viewports[cell], (row, col))
+    text = w.status.text().split(" · ")[0]  # the reader's own message (background news may join it: on hover)
+    assert "suggested" in text and "lobe, no R/L boundary (click it, Shift+" in text, text
+    assert shown_whole(w, text), text

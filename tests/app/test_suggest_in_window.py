@@ -80,9 +80,9 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     assert abs(m.diameter_mm - entry["axial_diameter_on_slice_mm"]) <= 3.0
     assert m.slice_index == model.index  # the viewport shows the slice the line is on
     if m.slice_index != k:  # the view moved to the slice of the line: the status says so
-        assert f"on the slice where it is longest ({abs(m.slice_index - k)} slice" in w.status.text()
+        assert f"on its longest slice ({abs(m.slice_index - k)} from the click)" in w.status.text()
     # shown where it was put: the reading stays on DWI until Enter keeps the line and goes on
-    assert w.reading.layout.active == DWI_CELL and "Enter keeps it and goes on" in w.status.text(), w.status.text()
+    assert w.reading.layout.active == DWI_CELL and "; Enter keeps it" in w.status.text(), w.status.text()
     qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Return)
     assert w.reading.layout.active != DWI_CELL, w.status.text()
     assert w.status.text().startswith(f"{lid} on DWI b800: {m.diameter_mm:.1f} mm kept; next: {lid} on "), \

@@ -374,7 +374,7 @@ class TestHardNeighbours:
             assert isinstance(off, Suggestion), off
             assert isinstance(on, Refusal) == refused, (a_mm, on)
             if refused:
-                assert "pixels) on 2 slices: too small on this series" in on.reason, on.reason
+                assert "too small on this series for its edge (" in on.reason and "on 2 slices;" in on.reason, on.reason
         with pytest.raises(ValueError, match="min_pixels_across"):
             SuggestParams(min_pixels_across=-1.0)
 

@@ -402,11 +402,11 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return Refusal(f"what is found is only {d:.1f} mm across: {TOO_SMALL}", record)
     pixel = max(spacing)
     if p.min_pixels_across and d < p.min_pixels_across * pixel and len(found) < p.small_slices:
-        # the outline's length named as what it is (a reader's check read "8.1 mm across" for a 4.1 mm section
-        # as a measurement)
-        return Refusal(f"what is found is {d:.1f} mm across with the blur ({d / pixel:.1f} pixels) on {len(found)} "
-                       f"slice{'s' if len(found) > 1 else ''}: {SMALL} for its edge (the blur lengthens a lesion this "
-                       f"small by up to 3 pixels: draw it)", record)
+        # in pixels, blur included, not in mm (a reader's check read "8.1 mm across" for a 4.1 mm section as a
+        # measurement, and a second "11.0 mm across ... too small" for a 7 mm lesion as a contradiction)
+        return Refusal(f"{SMALL} for its edge ({d / pixel:.1f} pixels across with the blur, on {len(found)} "
+                       f"slice{'s' if len(found) > 1 else ''}; the blur adds up to 3 pixels to a lesion this small): "
+                       "draw it", record)
     if p.few_slices_sd and len(found) < p.small_slices:
         middle = ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0)
         solid = stands_out_sd(volume.array[best], middle, d / 2.0, lv, spacing, p)

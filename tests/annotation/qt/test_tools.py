@@ -90,8 +90,8 @@ def test_draw_edit_endpoint_and_undo(setup):
     assert m.p1 == pytest.approx((10, 10), abs=0.05) and m.p2 == pytest.approx((20, 30), abs=0.05)
     assert m.diameter_mm == pytest.approx(model.geometry.distance_mm(m.p1, m.p2))
     # its first line, no right/left boundary: the lobe it was started in is said
-    assert messages[-1] == (f"L1 on DWI b800: {m.diameter_mm:.1f} mm; L1 in the left lobe, no R/L boundary drawn "
-                            "(to move it: click it, Shift+L / R)")
+    assert messages[-1] == (f"L1 on DWI b800: {m.diameter_mm:.1f} mm; in the left lobe, no R/L boundary "
+                            "(click it, Shift+R to move)")
     assert selection.picked is not None and selection.picked.lesion_id == "L1" and selection.picked.fresh
     # grab endpoint 2 and move it: one more edit, diameter follows
     drag(widget, m.p2, (20, 50))
