@@ -21,7 +21,7 @@ from annotation.lobes import SAME_SLICE_MM, BoundaryLine, LobeBoundary
 from annotation.project import FOLLOWUP_TABLES, Diff, Project, diff, without_pair_in_timepoints
 from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, Observation, PairKey,
                                 SeriesFlag, reading_role)
-from annotation.vocab import AlignmentSource, CountStatus, CouinaudSegment, Lobe
+from annotation.vocab import AlignmentSource, CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe
 from viewer.errors import ValidationError
 from viewer.geometry import in_plane_distance_mm
 from viewer.model.layout import role_label
@@ -451,7 +451,21 @@ class Reading:
         if observation is not None and not isinstance(observation, Measurement) and isinstance(before, Measurement):
             what += f" (replaces its {before.diameter_mm:.1f} mm line)"  # a reader's check: V took a line unsaid
         proj = self._with_preplaced_mark(self._project.with_record(new), new, role, observation)
-        self._commit(f"{lesion_id} on {role_label(role)}: {what}", proj)
+        proj, assessed = self._with_followup_assessed(proj, new, role, observation)
+        self._commit(f"{lesion_id} on {role_label(role)}: {what}{assessed}", proj)
+
+    @staticmethod
+    def _with_followup_assessed(proj: Project, lesion: Lesion, role: Role, obs: Observation | None) -> tuple[Project, str]:
+        """A carried lesion *not assessed* whose line is drawn on the series it is assessed on is assessed by
+        that line, in the same edit: *measured* (a target, a new lesion) or *present* (a non-target). Before,
+        the follow-up dock's "Lines drawn -> measured" did it for all at once, and until then every response
+        read NE (a reader's check). Returns the project and what the undo step adds to its name."""
+        f = proj.lesion_followups.get(lesion.key)
+        if f is None or f.status is not FollowupStatus.NOT_ASSESSED or not isinstance(obs, Measurement) \
+                or role is not f.assessed_role:
+            return proj, ""
+        now = FollowupStatus.PRESENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.MEASURED
+        return proj.with_record(replace(f, status=now)), f" (follow-up: {now.label})"
 
     def measure(self, pair: PairKey, lesion_id: str, role: Role | str, geometry: "StackGeometry", stack_key: str,
                 series_instance_uid: str, slice_index: int, p1: tuple[float, float], p2: tuple[float, float],

@@ -68,7 +68,10 @@ def test_carry_forward_keeps_the_id_and_the_attributes_and_records_the_timepoint
     assert not r.project.lesions_of("P", "E2") and timepoint_of_pair(r.project, "P", "E2") is None
 
 
-def test_lines_drawn_become_measured_in_one_edit() -> None:
+def test_a_line_drawn_on_its_series_assesses_a_carried_lesion_and_the_rest_become_measured_in_one_edit() -> None:
+    """A carried lesion's line drawn on the series it is assessed on makes it measured (a non-target present) in
+    the same edit: it stayed "not assessed", every response NE, until the dock's button (a reader's check). The
+    button still turns the rest (a line drawn before the lesion was carried, or its series changed) in one edit."""
     r, ed = _two_exams()
     a, b = r.add_lesion(("P", "E1"), "right"), r.add_lesion(("P", "E1"), "right")
     for lid in (a, b):
@@ -77,10 +80,17 @@ def test_lines_drawn_become_measured_in_one_edit() -> None:
     for lid in (a, b):
         ed.carry_forward(("P", "E1"), lid, ("P", "E2"), keep_id=True)
     _line(r, ("P", "E2"), a, 12.0)
-    _line(r, ("P", "E2"), b, 12.0, role="ct_arterial")  # not its assessed series
-    assert ed.mark_measured(("P", "E2")) == [a]
     assert r.project.lesion_followups[("P", "E2", "R", a)].status.value == "measured"
+    assert r.undo_description.endswith("(follow-up: measured)")
+    r.undo()  # one step takes both back
+    assert r.project.lesion_followups[("P", "E2", "R", a)].status.value == "not_assessed"
+    assert r.project.lesions[("P", "E2", "R", a)].observation("ct_portal") is None
+    r.redo()
+    _line(r, ("P", "E2"), b, 12.0, role="ct_arterial")  # not its assessed series
     assert r.project.lesion_followups[("P", "E2", "R", b)].status.value == "not_assessed"
+    ed.set_lesion_followup(("P", "E2"), b, "target", status="not_assessed", assessed_role="ct_arterial")
+    assert ed.mark_measured(("P", "E2")) == [b]  # its series changed to the one its line is on
+    assert r.project.lesion_followups[("P", "E2", "R", b)].status.value == "measured"
     assert ed.mark_measured(("P", "E2")) == []
     # a non-target with its line drawn is present (it stayed "not assessed": NE at every timepoint)
     c = r.add_lesion(("P", "E1"), "left")
@@ -89,7 +99,6 @@ def test_lines_drawn_become_measured_in_one_edit() -> None:
     ed.carry_forward(("P", "E1"), c, ("P", "E2"), keep_id=True)
     assert r.project.lesion_followups[("P", "E2", "R", c)].status.value == "not_assessed"
     _line(r, ("P", "E2"), c, 9.0)
-    assert ed.mark_measured(("P", "E2")) == [c]
     assert r.project.lesion_followups[("P", "E2", "R", c)].status.value == "present"
 
 
