@@ -368,6 +368,26 @@ def _validated(raws: dict[str, RawTable]) -> dict[str, pd.DataFrame]:
     return out
 
 
+def liver_rows(raw: RawTable) -> tuple[RawTable, tuple[str, ...]]:
+    """The measurements of liver lesions: rows whose ``organ`` (the export's last column since session 30;
+    a file without it is all liver) names another organ (a lymph node, bone... recorded at follow-up) are
+    left out, with a note saying how many, as the analysis of a store does (a lymph node's diameters were
+    read as a liver lesion's)."""
+    if "organ" not in raw.frame.columns:
+        return raw, ()
+    organ = raw.frame["organ"].astype(str).str.strip().str.lower()
+    other = ~organ.isin(("", "liver", "nan", "none"))
+    if not other.any():
+        return raw, ()
+    lesions = raw.frame.loc[other, list(MEASUREMENT_KEY)].drop_duplicates()
+    by_organ = sorted(set(organ[other]))
+    keep = (~other).to_numpy()
+    kept = RawTable(raw.source, raw.frame[keep].reset_index(drop=True), raw.lines[keep], raw.unit, raw.dialect)
+    return kept, (f"{raw.source}: left out {len(lesions)} lesion read(s) recorded outside the liver at follow-up "
+                  f"({', '.join(o.replace('_', ' ') for o in by_organ)}: {int(other.sum())} row(s)); the analysis is "
+                  "of liver lesions, as the counts are",)
+
+
 def load_csv_inputs(measurements: str | Path, counts: str | Path,
                     patients: str | Path | None = None) -> Cohort:
     """Read and validate the cohort CSV files of the export (or a spreadsheet's CSVs of them)."""
@@ -375,6 +395,8 @@ def load_csv_inputs(measurements: str | Path, counts: str | Path,
     raws = {name: read_csv_table(p) for name, p in paths.items()}
     notes = tuple(f"{raw.source}: read as {raw.dialect.describe()}" for raw in raws.values()
                   if raw.dialect is not None and not raw.dialect.plain)
+    raws["measurements"], outside = liver_rows(raws["measurements"])
+    notes += outside
     for note in notes:
         log.info(note)
     tables = _validated(raws)

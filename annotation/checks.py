@@ -89,7 +89,9 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
                                            f"{les.lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm is under the"
                                            f" {MIN_DIAMETER_MM:g} mm the protocol measures", les.lesion_id, role))
     for les in lesions:
-        if not les.observations:  # started (N) and never read: it was silent everywhere, and left a gap in the ids
+        # started (N) and never read: it was silent everywhere, and left a gap in the ids; a lesion carried to a
+        # follow-up exam (Shift+P) is the dock's "not assessed", not one to delete (a review)
+        if not les.observations and les.key not in project.lesion_followups:
             out.append(ProtocolWarning(CheckCode.EMPTY_LESION,
                                        f"{les.lesion_id} has nothing recorded on any series (measure it, mark it not "
                                        "visible, or delete it)", les.lesion_id))
@@ -114,7 +116,7 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
 
 def _count_gaps(project: Project, patient_id: str, exam_pair_id: str, reader: str,
                 lesions: list[Lesion], roles: tuple[Role, ...] = READING_ROLES) -> list[ProtocolWarning]:
-    """Series not counted yet, and lesions measured where their lobe's count is 0 or not read."""
+    """Series not counted yet, and lesions measured where their lobe's count is 0 on a counted series."""
     out = []
     status = {role: project.count_status(patient_id, exam_pair_id, reader, role) for role in READING_ROLES}
     unread = [role_label(r) for r in roles if status[r] is CountStatus.NOT_READ]

@@ -190,8 +190,9 @@ def measurable_refusal(geo: StackGeometry) -> str | None:
 
 class LineGesture(ReadingGesture):
     """Press-drag-release draws the current lesion's diameter on this series; pressing near an end
-    handle of any line moves it (and makes its lesion current); a click on a line picks it; a click
-    elsewhere asks for a suggestion (when the workstation has a suggester)."""
+    handle of a line moves it (and makes its lesion current) -- except while the current lesion has no
+    status on this series: then the drag draws it, and the status says whose end it began at; a click on
+    a line picks it; a click elsewhere asks for a suggestion (when the workstation has a suggester)."""
 
     name = "line"
 
@@ -200,6 +201,7 @@ class LineGesture(ReadingGesture):
         self.a: tuple[float, float] | None = None
         self.b: tuple[float, float] | None = None
         self.grab: tuple[str, int] | None = None  # (lesion id, endpoint) being moved
+        self._passed: str | None = None  # the lesion whose end the drag began at, not grabbed (its line awaited)
         self._press_px: tuple[float, float] | None = None
 
     def series_refusal(self, view: View) -> str | None:
@@ -221,7 +223,7 @@ class LineGesture(ReadingGesture):
 
     def cancel(self) -> bool:
         had = self.a is not None
-        self.a = self.b = self.grab = self._press_px = None
+        self.a = self.b = self.grab = self._press_px = self._passed = None
         return had
 
     def press(self, event: PointerEvent) -> bool:
@@ -237,8 +239,11 @@ class LineGesture(ReadingGesture):
         # end (a reader's check: a drag begun a pixel from L1's end after N made L1 2.7 mm and left L2 empty;
         # L1 is edited once picked: a click on its line, ] or the grid)
         awaited = current.lesion_id if current is not None and role is not None and current.observation(role) is None else None
+        self._passed = None
         for lesion_id, m in self.ctx.content.measurements(role, view.model.key, view.slice_index):
             if awaited is not None and lesion_id != awaited:
+                if any(event.distance_px(p) <= GRAB_PX for p in (m.p1, m.p2)):
+                    self._passed = lesion_id
                 continue
             for which, p in ((1, m.p1), (2, m.p2)):
                 if event.distance_px(p) <= GRAB_PX:
@@ -267,7 +272,7 @@ class LineGesture(ReadingGesture):
     def release(self, event: PointerEvent) -> bool:
         if self.a is None or event.button is not Button.LEFT:
             return False
-        a, b, grab, start = self.a, self.b, self.grab, self._press_px
+        a, b, grab, start, passed = self.a, self.b, self.grab, self._press_px, self._passed
         self.cancel()
         view, sel = event.view, self.selection
         role = role_of(view)
@@ -295,10 +300,13 @@ class LineGesture(ReadingGesture):
             return self._suggest(view, a)
         if sel.lesion_id is None:
             return self.say("no current lesion: press N for a new lesion, or pick one in the lesion grid")
-        return self._record(view, sel.lesion_id, view.slice_index, a, b, MeasurementMethod.MANUAL, {})
+        # begun at another lesion's end while this one awaited its line here: said (a review: "L2 ... 8.0 mm" read as
+        # if L1 had been edited)
+        note = f" (begun at {passed}'s end: {passed} unchanged; to edit it, click its line first)" if passed else ""
+        return self._record(view, sel.lesion_id, view.slice_index, a, b, MeasurementMethod.MANUAL, {}, note)
 
     def _record(self, view: View, lesion_id: str, slice_index: int, a: tuple[float, float], b: tuple[float, float],
-                method: MeasurementMethod, params: dict[str, Any]) -> bool:
+                method: MeasurementMethod, params: dict[str, Any], note: str = "") -> bool:
         sel, role = self.selection, role_of(view)
         assert sel.pair is not None and role is not None and view.geometry is not None
         stack = view.model.volume.stack  # type: ignore[union-attr]
@@ -349,7 +357,7 @@ class LineGesture(ReadingGesture):
             # Enter keeps it and goes on, as does any next action (it is recorded), Ctrl+Z takes it back
             # (short: with the lobe reminder it was cut at 1,500 px, the reminder lost: a reader's check)
             extra = "; Enter keeps it, drag an end to edit" + extra if not extra else "; Enter keeps it" + extra
-        self.say(f"{lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm {how}".rstrip() + extra)
+        self.say(f"{lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm {how}".rstrip() + note + extra)
         if not twice and method is not MeasurementMethod.SUGGESTED:
             # on to the next series; a line on another lesion's stays in view, to be undone or kept
             self.ctx.measured(view)

@@ -533,10 +533,11 @@ class Reading:
     def set_mark_lobe(self, mark_id: str, lobe: Lobe | str) -> None:
         """Move a counted mark to a lobe. A mark placed from a measured lesion takes its lesion's lobe
         (:meth:`edit_lesion` moves both): moved alone, counts.csv and measurements.csv disagreed (a
-        reader's check: a lobe key meant for the next clicks moved it)."""
+        reader's check: a lobe key meant for the next clicks moved it); back to its lesion's lobe it may go (a
+        store written before held marks that disagree)."""
         m = self._mark(mark_id)
         owner = self._project.lesions.get((m.patient_id, m.exam_pair_id, m.reader, m.lesion_id)) if m.lesion_id else None
-        if owner is not None:
+        if owner is not None and Lobe.parse(lobe, "lobe") is not owner.lobe:  # back to its lesion's lobe: allowed
             raise ValidationError(f"this count mark stands for {owner.lesion_id}, measured in the {owner.lobe.value} lobe: "
                                   f"it takes {owner.lesion_id}'s lobe (change the lesion's lobe to move both)",
                                   where="lobe")

@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from annotation.followup import outside_liver
+from annotation.followup_records import LIVER
 from annotation.project import Project
 from annotation.records import Measurement
 from annotation.vocab import CountStatus, Lobe, Treatment
@@ -18,8 +20,10 @@ MEASUREMENT_COLUMNS: tuple[str, ...] = (
     "patient_id", "exam_pair_id", "reader", "lesion_id", "lobe", "segment", "series_role",
     "series_instance_uid", "slice_index", "diameter_mm", "status", "p1_row", "p1_col", "p2_row", "p2_col",
     "instance_number", "sop_instance_uid", "frame_number", "tracking_uid", "method", "method_params",
-    "short_axis_mm", "p3_row", "p3_col", "p4_row", "p4_col",
+    "short_axis_mm", "p3_row", "p3_col", "p4_row", "p4_col", "organ",
 )
+#: Columns a measurements file may lack (it comes from an older lesionlab): ``organ`` (liver then).
+MEASUREMENT_OPTIONAL: tuple[str, ...] = ("organ",)
 COUNT_COLUMNS: tuple[str, ...] = (
     "patient_id", "exam_pair_id", "reader", "series_role", "lobe", "count", "uncountable", "count_status",
 )
@@ -36,6 +40,9 @@ def _v(value: Any) -> Any:
 def measurement_rows(project: Project) -> list[dict[str, Any]]:
     """One row per lesion and series that has a status (series not read yet have no row)."""
     rows = []
+    # the organ the reader recorded at follow-up (a node, bone...), else liver: a researcher reading the file
+    # alone took a lymph node's diameters for a liver lesion's (the analysis of a store leaves them out)
+    organs = outside_liver(project)
     for pair in sorted(project.exam_pairs.values(), key=lambda p: p.key):
         for les in project.lesions_of(pair.patient_id, pair.exam_pair_id):
             for role, obs in les.observations:
@@ -55,6 +62,7 @@ def measurement_rows(project: Project) -> list[dict[str, Any]]:
                     "short_axis_mm": m.short_axis_mm if m else None,
                     "p3_row": m.p3[0] if m and m.p3 else None, "p3_col": m.p3[1] if m and m.p3 else None,
                     "p4_row": m.p4[0] if m and m.p4 else None, "p4_col": m.p4[1] if m and m.p4 else None,
+                    "organ": organs.get(les.key, LIVER),
                 })
     return rows
 

@@ -307,9 +307,14 @@ def set_lobe(state: WorkstationState, lobe: Lobe) -> None:
             mark = state.reading.project.count_marks.get(picked.mark_id)
             owner = _lesion(state, mark.lesion_id) if mark is not None and mark.lesion_id else None
             if owner is not None and mark is not None and mark.lobe is not lobe:
+                if lobe is owner.lobe:  # a mark that disagreed with its lesion (an older store) goes back to it
+                    state.reading.set_mark_lobe(picked.mark_id, lobe)
+                    state.say(f"{owner.lesion_id}'s count mark on {role_label(mark.role)} back in {owner.lesion_id}'s "
+                              f"{lobe.value} lobe; new marks go there too")
+                    return
                 # the mark of a measured lesion, picked by a count click on it: the key was for the next clicks
-                state.say(f"new marks and lesions go to the {lobe.value} lobe; {owner.lesion_id}'s count mark keeps "
-                          f"{owner.lesion_id}'s {owner.lobe.value} lobe (to move {owner.lesion_id}, pick its line)")
+                state.say(f"new marks and lesions go to the {lobe.value} lobe; {owner.lesion_id}'s count mark stays "
+                          f"with {owner.lesion_id} ({owner.lobe.value} lobe: to move {owner.lesion_id}, pick its line)")
                 return
             if mark is not None and mark.lobe is not lobe:
                 state.reading.set_mark_lobe(picked.mark_id, lobe)
@@ -342,13 +347,16 @@ def delete(state: WorkstationState, pointer: PointerEvent | None) -> str:
         there = mark.role if mark is not None else picked.role
         what = f"the count mark on {role_label(there)}" if picked.is_mark and there else f"{picked.lesion_id} on " \
             f"{role_label(there) if there else 'its series'}"
-        if here is not None and there is not None and there is not here:
-            raise LesionlabError(f"nothing to delete under the pointer on {role_label(here)} ({what} is picked: point "
-                                 "at it in its cell)")
+        if cell is not None and (here is None or there is None or there is not here):
+            # an image of another series, or one that records nothing (the ADC map, a b0, a comparison, an empty
+            # cell: a review deleted a T2 FS line with the pointer on the ADC map)
+            shown = f" on {role_label(here)}" if here is not None else ""
+            raise LesionlabError(f"nothing to delete under the pointer{shown} ({what} is picked: point at it in "
+                                 "its cell)")
         les = _lesion(state, picked.lesion_id) if not picked.is_mark and picked.lesion_id else None
         obs = les.observation(picked.role) if les is not None and picked.role is not None else None
         on = mark.slice_index if mark is not None else obs.slice_index if isinstance(obs, Measurement) else None
-        if here is not None and on is not None and on != pointer.view.slice_index:  # scrolled away from it
+        if cell is not None and on is not None and on != pointer.view.slice_index:  # scrolled away from it
             raise LesionlabError(f"nothing to delete under the pointer ({what} is picked, on another slice: point at "
                                  "it there)")
     target = target or picked

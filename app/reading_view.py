@@ -12,7 +12,7 @@ from typing import Callable
 from annotation.qt.layers import BoundaryLayer, CountLayer, MeasurementLayer
 from annotation.qt.tools import BoundaryTool, CountTool, LineTool, ShortAxisTool
 from annotation.reading import ReadingEvent
-from app.workstation import ToolMode, WorkstationState
+from app.workstation import CellKind, ToolMode, WorkstationState
 from viewer.model.pointer import PointerEvent
 from viewer.qt.grid import ReadingGrid
 from viewer.qt.tools import CrosshairTool, Tool
@@ -33,7 +33,7 @@ class ReadingView:
         # each viewport's lobe letters keep off the mm labels its line layer painted just before
         self.count_layers = [CountLayer(sel, avoid=_labels_of(line)) for line in self.line_layers]
         # the boundary drawn on the other exam shows where it gives the lobes, through the alignment
-        self.boundary_layers = [BoundaryLayer(sel, self._alignments) for _ in self.viewports]
+        self.boundary_layers = [BoundaryLayer(sel, self._alignments, self._reads(i)) for i in range(len(self.viewports))]
         for i, (w, line, count, boundary) in enumerate(zip(self.viewports, self.line_layers, self.count_layers,
                                                          self.boundary_layers)):
             w.add_layer(boundary)
@@ -43,6 +43,9 @@ class ReadingView:
         self._unsubscribe: Callable[[], None] = lambda: None
         state.changed.connect(self._changed)
         self._bind()
+
+    def _reads(self, cell: int) -> Callable[[], bool]:
+        return lambda: self.state.cell_kind(cell) is CellKind.READING
 
     def _alignments(self) -> list[object]:
         return [self.state.alignment] if self.state.alignment is not None else []

@@ -86,6 +86,9 @@ class FollowupPanel(_Observer):
     def __init__(self, selection: Selection, assess: Assess, parent: QWidget | None = None) -> None:
         self.assess = assess
         self.live: Any = None
+        # what the tables were last scrolled to show (pair, lesion or exam, rows): scrolled again only on a change
+        self._scrolled_lesions: tuple[Any, ...] | None = None
+        self._scrolled_responses: tuple[Any, ...] | None = None
         super().__init__(selection, parent)
         self.editor = FollowupEditor(selection.reading)
         self.header = QLabel()
@@ -271,8 +274,12 @@ class FollowupPanel(_Observer):
         t.setColumnWidth(4, min(t.columnWidth(4), 110))  # "unequivocal progression" elided, not a wide column
         t.resizeRowsToContents()
         current = next((r for r, les in enumerate(lesions) if les.lesion_id == self.selection.lesion_id), None)
-        if current is not None:  # the lesion read stays in view (a reader's check: the new L6 below the fold)
+        shown = (self.selection.pair, self.selection.lesion_id, len(lesions))
+        if current is not None and shown != self._scrolled_lesions:
+            # the lesion read comes into view when it (or the rows) change (a reader's check: the new L6 below the
+            # fold); not at every edit, which threw a reader editing L20 back to L1 (a review)
             t.scrollTo(t.model().index(current, 0), QAbstractItemView.ScrollHint.EnsureVisible)
+        self._scrolled_lesions = shown
 
     def _fill_lines(self) -> None:
         pair = self.selection.pair
@@ -329,8 +336,10 @@ class FollowupPanel(_Observer):
                 set_cell_item(t, r, c, item)
         t.resizeColumnsToContents()
         current = next((r for r, x in enumerate(rows) if x.timepoint_date == here), None)
-        if current is not None:  # the open exam's response in view, not only the baseline's
+        shown = (self.selection.pair, here, len(rows))
+        if current is not None and shown != self._scrolled_responses:  # the open exam's row in view, once
             t.scrollTo(t.model().index(current, 0), QAbstractItemView.ScrollHint.EnsureVisible)
+        self._scrolled_responses = shown
 
     def _combo(self, table: QTableWidget, row: int, column: int, items: list[tuple[str, Any]], current: Any,
                on_change: Callable[..., None]) -> None:
@@ -374,7 +383,9 @@ class FollowupPanel(_Observer):
 
     def _mark_measured(self) -> None:
         done = self.editor.mark_measured(self._pair())
-        self.status.setText(f"{', '.join(done)} measured (non-targets: present)" if done else
+        kinds = {f.kind for lid in done if (f := self.project.lesion_followups.get((*self._pair(), self.reading.reader, lid)))}
+        present = " (non-targets: present)" if FollowupKind.NON_TARGET in kinds else ""
+        self.status.setText(f"{', '.join(done)} measured{present}" if done else
                             "no carried lesion has its line drawn on its series yet")
 
     def _set_baseline(self, line_number: int, timepoint_id: str) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import QLineF, QPointF, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen, QPolygonF
 
-from annotation.lobes import boundary_line_in
+from annotation.lobes import boundary_path_in
 from annotation.on_slice import SliceContent
 from annotation.records import CountMark, Measurement
 from annotation.selection import Selection
@@ -315,16 +315,22 @@ class BoundaryLayer:
     """The reader's right/left liver boundary on the shown slice: solid where drawn, dashed where
     interpolated, with R and L on its two sides."""
 
-    def __init__(self, selection: Selection, alignments: Callable[[], list[Any]] = lambda: []) -> None:
+    def __init__(self, selection: Selection, alignments: Callable[[], list[Any]] = lambda: [],
+                 reading: Callable[[], bool] = lambda: True) -> None:
         self.selection = selection
         #: alignments beyond the store's (the one proposed in this session), as the lobes of marks read them
         self.alignments = alignments
+        #: whether the cell shows a series of the pair read (not a comparison: a prior exam aligned to this one
+        #: would show this exam's boundary as if its own -- a review)
+        self.reading = reading
 
-    def line_on(self, view: ViewContext) -> tuple[tuple[float, float], tuple[float, float], bool] | None:
-        """(a, b, drawn here) in image (row, col) on the shown slice, None without a boundary: the boundary
-        drawn in this series' frame, else the other exam's through the alignment (dashed: not drawn here)."""
+    def path_on(self, view: ViewContext) -> tuple[list[tuple[float, float]], bool] | None:
+        """(points, drawn here) in image (row, col) on the shown slice, None without a boundary: the boundary
+        drawn in this series' frame (its two ends), else the other exam's through the alignment (dashed, points
+        along where the lobes switch)."""
         sel, vol, geo = self.selection, view.model.volume, view.geometry
-        if sel.pair is None or vol is None or geo is None or getattr(view.model, "role", None) not in READING_ROLES:
+        if sel.pair is None or vol is None or geo is None or getattr(view.model, "role", None) not in READING_ROLES \
+                or not self.reading():
             return None
         frame = vol.stack.frame_of_reference_uid
         if not frame or geo.orientation.value != "axial":
@@ -332,24 +338,28 @@ class BoundaryLayer:
         centre = view.model.center_point_mm()
         if centre is None:
             return None
-        found = boundary_line_in(sel.reading.project, sel.pair, sel.reading.reader, frame,
-                                 (float(centre[0]), float(centre[1]), float(centre[2])), self.alignments())
+        z = float(centre[2])
+        found = boundary_path_in(sel.reading.project, sel.pair, sel.reading.reader, frame,
+                                 (float(centre[0]), float(centre[1]), z), self.alignments())
         if found is None:
             return None
-        line, aligned = found
+        points, aligned = found
         boundary = sel.reading.project.lobe_boundaries.get((*sel.pair, sel.reading.reader, frame))
         drawn = not aligned and boundary is not None and \
-            any(abs(ln[4] - line[4]) < 0.5 * (geo.slice_spacing_mm or 1.0) for ln in boundary.lines)
-        a = geo.pixel_on_slice((line[0], line[1], line[4]), view.slice_index)
-        b = geo.pixel_on_slice((line[2], line[3], line[4]), view.slice_index)
-        return (float(a[0]), float(a[1])), (float(b[0]), float(b[1])), drawn
+            any(abs(ln[4] - z) < 0.5 * (geo.slice_spacing_mm or 1.0) for ln in boundary.lines)
+        on_slice = [geo.pixel_on_slice((x, y, z), view.slice_index) for x, y in points]
+        return [(float(p[0]), float(p[1])) for p in on_slice], drawn
+
+    def line_on(self, view: ViewContext) -> tuple[tuple[float, float], tuple[float, float], bool] | None:
+        """(first point, last point, drawn here) of :meth:`path_on`."""
+        found = self.path_on(view)
+        return None if found is None else (found[0][0], found[0][-1], found[1])
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
-        found = self.line_on(view)
+        found = self.path_on(view)
         if found is None:
             return
-        a, b, drawn = found
-        pa, pb = view.to_widget(*a), view.to_widget(*b)
+        points, drawn = found
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(BOUNDARY_COLOUR, 1.5 if drawn else 1.0, Qt.PenStyle.SolidLine if drawn else Qt.PenStyle.DashLine))
-        painter.drawLine(QLineF(pa, pb))
+        painter.drawPolyline(QPolygonF([view.to_widget(*p) for p in points]))

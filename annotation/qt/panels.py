@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QListWidgetItem, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from annotation.checks import ProtocolWarning, check_pair, check_patient
+from annotation.checks import CheckCode, ProtocolWarning, check_pair, check_patient
 from annotation.qt.cells import cell_combo, set_cell_item
 from annotation.qt.combo import leave_keys_to_images
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible
@@ -45,6 +45,12 @@ def measurement_tip(m: Measurement) -> str:
     size = (f"{m.diameter_mm:.1f} mm" if m.short_axis_mm is None else
             f"{m.diameter_mm:.1f} mm long axis × {m.short_axis_mm:.1f} mm short axis")
     return f"{size}, {METHOD_WORDS[m.method]}, on {where}"
+
+
+def shown_warnings(found: list[ProtocolWarning], current: str | None) -> list[ProtocolWarning]:
+    """The warnings a panel shows: not "nothing recorded" of the lesion being read (just started with N, its
+    first line on the way), which every N showed until then."""
+    return [w for w in found if not (w.code is CheckCode.EMPTY_LESION and w.lesion_id == current)]
 
 
 class _Observer(QWidget):
@@ -203,7 +209,8 @@ class LesionPanel(_Observer):
         if current is not None:  # the lesion being read stays in view however many there are
             t.scrollToItem(current, QAbstractItemView.ScrollHint.EnsureVisible)
         pair = self.selection.pair
-        found = check_pair(self.reading.project, pair[0], pair[1], self.reading.reader) if pair else []
+        found = shown_warnings(check_pair(self.reading.project, pair[0], pair[1], self.reading.reader) if pair else [],
+                               self.selection.lesion_id)
         self.warnings.setText("\n".join(f"⚠ {w.message}" for w in found))
 
     def _combo(self, row: int, column: int, values: list[str], current: str, on_change) -> None:  # type: ignore[no-untyped-def]
@@ -386,8 +393,8 @@ class ChecksPanel(_Observer):
 
     def refresh(self) -> None:
         pair, project = self.selection.pair, self.reading.project
-        self.warnings = (check_pair(project, pair[0], pair[1], self.reading.reader) + check_patient(project, pair[0])
-                         if pair else [])
+        self.warnings = (shown_warnings(check_pair(project, pair[0], pair[1], self.reading.reader),
+                                        self.selection.lesion_id) + check_patient(project, pair[0]) if pair else [])
         self.list.clear()
         for w in self.warnings:
             item = QListWidgetItem(f"⚠ {w.message}")

@@ -194,9 +194,21 @@ def test_export_carries_the_follow_up_and_the_short_axis(tmp_path: Path) -> None
     out = tmp_path / "plain"
     export_project(r.project, out, responses=patient_response_rows)
     cols = list(MEASUREMENT_COLUMNS)
-    assert cols[cols.index("method_params") + 1:] == ["short_axis_mm", "p3_row", "p3_col", "p4_row", "p4_col"]
+    assert cols[cols.index("method_params") + 1:] == ["short_axis_mm", "p3_row", "p3_col", "p4_row", "p4_col", "organ"]
     with open(out / "measurements.csv", encoding="utf-8", newline="") as fh:
-        node = [m for m in csv.DictReader(fh) if m["exam_pair_id"] == "E1" and m["lesion_id"] == "L3"][0]
+        rows = list(csv.DictReader(fh))
+    node = [m for m in rows if m["exam_pair_id"] == "E1" and m["lesion_id"] == "L3"][0]
+    # the organ recorded at follow-up, on every exam of the lesion; liver for the others (a researcher reading the
+    # file alone took the node's diameters for a liver lesion's)
+    assert {m["organ"] for m in rows if m["lesion_id"] == "L3"} == {"lymph_node"}
+    assert {m["organ"] for m in rows if m["lesion_id"] != "L3"} == {"liver"}
+    from analysis.inputs import load_csv_inputs
+
+    cohort = load_csv_inputs(out / "measurements.csv", out / "counts.csv")
+    assert "L3" not in set(cohort.measurements["lesion_id"]) and len(cohort.measurements) == \
+        sum(m["lesion_id"] != "L3" for m in rows)
+    assert any("left out 3 lesion read(s) recorded outside the liver" in n and "lymph node" in n
+               for n in cohort.input_notes), cohort.input_notes
     assert float(node["short_axis_mm"]) == pytest.approx(18) and float(node["diameter_mm"]) == pytest.approx(26)
     assert (node["p3_row"], node["p3_col"], node["p4_row"], node["p4_col"]) == ("100.0", "113.0", "118.0", "113.0")
     with open(out / "followup.csv", encoding="utf-8", newline="") as fh:

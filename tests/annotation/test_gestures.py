@@ -357,6 +357,13 @@ def test_a_count_click_on_a_measured_lesions_line_picks_its_mark_not_a_second_co
         reading.set_mark_lobe(mark_id, "left")
     reading.edit_lesion(ctx.selection.pair, lid, lobe="left")
     assert reading.project.count_marks[mark_id].lesion_id == lid and reading.project.count_marks[mark_id].lobe is Lobe.LEFT
+    # a mark that disagrees with its lesion (as a store written before may hold it) goes back to the lesion's lobe
+    from dataclasses import replace as _replace
+
+    reading.apply("as an older store held it", reading.project.with_record(
+        _replace(reading.project.count_marks[mark_id], lobe=Lobe.RIGHT)))
+    reading.set_mark_lobe(mark_id, "left")
+    assert reading.project.count_marks[mark_id].lobe is Lobe.LEFT
     gesture(count, view, [(30, 23)])
     assert len(reading.project.count_marks) == 1 and "picked: not counted again" in ctx.messages[-1]
     # deleted by the reader: a click on the line counts it again, as a click anywhere would

@@ -136,6 +136,11 @@ def test_checks_flag_unread_series_measured_lesions_not_counted_and_old_contradi
     empty = reading.add_lesion(PAIR, "left")  # started and never read: said (it was silent everywhere)
     found = [w for w in check_pair(reading.project, "P1", "E1", "R1") if w.code is CheckCode.EMPTY_LESION]
     assert [w.lesion_id for w in found] == [empty]
+    from annotation.followup import FollowupEditor
+
+    # carried to a follow-up (its follow-up record says "not assessed"): the dock's, not one to delete
+    FollowupEditor(reading).set_lesion_followup(PAIR, empty, "non_target", status="not_assessed")
+    assert CheckCode.EMPTY_LESION not in [w.code for w in check_pair(reading.project, "P1", "E1", "R1")]
     old = reading.project.lesions[("P1", "E1", "R1", lid)]
     project = reading.project.with_record(old.with_changes(segment="II"))  # as an older store may hold it
     assert CheckCode.LOBE_SEGMENT in [w.code for w in check_pair(project, "P1", "E1", "R1")]

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from annotation.records import Measurement
 from annotation.vocab import Lobe
 from app.main_window import MainWindow
+from app.workstation import CellKind
 from tests.app.conftest import READER, press
 from viewer.records import READING_ROLES, Role
 
@@ -49,7 +50,8 @@ def test_a_lobe_key_after_a_count_click_on_a_measured_lesion_leaves_its_mark_in_
     mark = next(k for k in w.session.reading.project.count_marks.values()
                 if k.lesion_id == "L1" and k.role is Role.MR_T2FS and (k.patient_id, k.exam_pair_id) == PAIR)
     assert mark.lobe is Lobe.RIGHT and w.state.selection.lobe is Lobe.LEFT, w.status.text()
-    assert w.status.text().startswith("new marks and lesions go to the left lobe; L1's count mark keeps L1's right lobe")
+    assert w.status.text().startswith("new marks and lesions go to the left lobe; L1's count mark stays with L1 (right "
+                                      "lobe"), w.status.text()
     # an ordinary counted mark clicked again and moved by the lobe key says so, and how to take it back
     import numpy as np
     along = np.subtract(m.p2, m.p1) / np.hypot(*np.subtract(m.p2, m.p1))
@@ -106,6 +108,18 @@ def test_delete_with_the_pointer_on_another_series_does_not_delete_the_line_pick
     qtbot.mouseMove(vp, QPoint(vp.width() // 2, vp.height() // 2))
     press(w, qtbot, "delete_selected")
     assert _line(w, "L2", Role.MR_DWI) == m and "on another slice" in w.status.text(), w.status.text()
+    # on the DWI cell showing the ADC map (D), which records nothing: not deleted either (a review's case)
+    w.reading.activate(READING_ROLES.index(Role.MR_DWI))
+    w.reading.viewports[READING_ROLES.index(Role.MR_DWI)].set_index(m.slice_index)
+    press(w, qtbot, "swap_adc")
+    dwi = w.reading.viewports[READING_ROLES.index(Role.MR_DWI)]
+    qtbot.waitUntil(lambda: dwi.volume is not None and dwi.volume.loaded.all(), timeout=30000)
+    qtbot.mouseMove(vp, QPoint(vp.width() // 2 + 7, vp.height() // 2 + 5))  # a move: the pointer is on the ADC
+    assert dwi.role is Role.MR_ADC and w.reading_view.pointer_now() is not None
+    press(w, qtbot, "delete_selected")
+    assert _line(w, "L2", Role.MR_DWI) == m and "nothing to delete under the pointer (L2 on DWI b800 is picked" in \
+        w.status.text(), w.status.text()
+    press(w, qtbot, "swap_adc")
     # on its slice, the pointer off it: the picked line goes, as before
     w.reading.viewports[READING_ROLES.index(Role.MR_DWI)].set_index(m.slice_index)
     qtbot.mouseMove(vp, QPoint(5, 5))
@@ -127,6 +141,15 @@ def test_after_n_a_drag_begun_at_another_lesion_s_end_draws_the_new_lesion(windo
     assert _line(w, "L1", Role.MR_T2FS) == m, w.status.text()
     drawn = _line(w, new, Role.MR_T2FS)
     assert abs(drawn.p1[0] - start[0]) < 0.6 and abs(drawn.p1[1] - start[1]) < 0.6, w.status.text()
+    assert "(begun at L1's end: L1 unchanged; to edit it, click its line first)" in w.status.text(), w.status.text()
+    # to edit L1 the reader clicks its line (L1 becomes current), then drags its end
+    _show(w, Role.MR_T2FS, m)
+    click(qtbot, vp, m.middle)
+    assert w.state.selection.lesion_id == "L1", w.status.text()
+    drag(qtbot, vp, m.p1, (m.p1[0], m.p1[1] - 3.0))
+    assert _line(w, "L1", Role.MR_T2FS).p1 != m.p1 and _line(w, new, Role.MR_T2FS) == drawn, w.status.text()
+    m = _line(w, "L1", Role.MR_T2FS)
+    w.state.selection.set_lesion(new)
     # with its line drawn, an end of L1's is grabbed again: the edit of a line is a drag of its end
     _show(w, Role.MR_T2FS, m)
     drag(qtbot, vp, m.p2, (m.p2[0], m.p2[1] + 3.0))
@@ -198,6 +221,11 @@ def test_a_boundary_drawn_on_ct_is_drawn_on_the_mri_cells_where_it_gives_the_lob
     normal = (-(b[1] - a[1]) / length, (b[0] - a[0]) / length)
     sides = {w.state.lobe_at(view, (mid[0] + s * 2.0 * normal[0], mid[1] + s * 2.0 * normal[1]))[0] for s in (-1, 1)}
     assert sides == {Lobe.RIGHT, Lobe.LEFT}, sides
+    # a comparison cell (another exam aligned to this one) shows none: it would read as that exam's own line
+    layer = w.reading_view.boundary_layers[t2]
+    assert layer.reading() and w.state.cell_kind(t2) is CellKind.READING
+    w.state.cell_kind = lambda cell: CellKind.COMPARISON  # type: ignore[method-assign]
+    assert layer.path_on(view) is None
 
 
 def test_undo_of_an_end_moved_names_the_edit(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
