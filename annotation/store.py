@@ -78,7 +78,8 @@ _ATTEMPTS = 5
 
 @dataclass(frozen=True)
 class EditEntry:
-    """One row of the edit log; reader and exam pair are "" for an edit of shared rows or of several reads."""
+    """One row of the edit log; the exam pair is "" for an edit of shared rows or of several reads, and the
+    reader then whoever made it when the writer said (``ReadingStore.write(by=...)``), else ""."""
 
     edit_seq: int
     at_utc: str
@@ -265,8 +266,10 @@ class ReadingStore:
             _raise_as_store_error(self._db, exc, "cannot claim the read")
             raise
 
-    def write(self, change: Diff, description: str) -> int:
-        """Commit one edit (a Project diff) in one transaction; returns its edit number."""
+    def write(self, change: Diff, description: str, by: str = "") -> int:
+        """Commit one edit (a Project diff) in one transaction; returns its edit number. ``by``: who made it,
+        logged as its reader when it touches no one read (a patient's clinical record, an exam pair, a
+        treatment line: the log said "" of such edits, an audit could not tell who changed a grade)."""
         if self.read_only:
             raise StoreError("the store is open read-only", where=self.where,
                              advice="close the other lesionlab window and reopen the store for writing")
@@ -276,6 +279,8 @@ class ReadingStore:
         for read in sorted(reads):
             self.claim(*read)
         reader, patient_id, exam_pair_id = _attribution(reads, db.role_reader)
+        if not reader and by:
+            reader = by
         for attempt in range(_ATTEMPTS):
             try:
                 db.begin()

@@ -324,7 +324,7 @@ class ReadingSession:
             # a correction of another reader's read (asked first, app/store_flow.py): the project's log
             # says who made it, the read stays the other reader's
             description = f"{description} (by {self.me}, in {self.reading.reader}'s read)"
-        seq = self.store.write(change, description)
+        seq = self.store.write(change, description, by=self.me)
         self._record_context()
         return seq
 

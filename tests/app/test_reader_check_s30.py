@@ -272,3 +272,18 @@ def test_a_first_suggestion_s_message_keeps_its_lobe_reminder_whole(qtbot, env, 
     text = w.status.text().split(" · ")[0]  # the reader's own message (background news may join it: on hover)
     assert "suggested" in text and "lobe, no R/L boundary (click it, Shift+" in text, text
     assert shown_whole(w, text), text
+
+
+def test_an_edit_of_the_clinical_record_is_logged_with_its_reader(window: MainWindow, qtbot, store_copy) -> None:  # type: ignore[no-untyped-def]
+    """An edit of shared rows (the patient's clinical record) was logged with no reader: an audit could not tell
+    who changed a grade."""
+    from annotation.store import ReadingStore
+
+    w = window
+    form = w.docks.clinical_form
+    assert form is not None
+    box = form.combos["sex"]
+    box.setCurrentIndex(1 if box.currentIndex() != 1 else 2)
+    with ReadingStore.open(store_copy, read_only=True) as st:
+        last = st.edit_log()[-1]
+    assert last.patient_id == "" and last.reader == READER, last
