@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
 from analysis.response_records import (FollowupKind, FollowupStatus, LesionObservation, PatientCourse, Response,
@@ -327,8 +327,29 @@ def assess_course(course: PatientCourse, settings: Settings = Settings()) -> tup
         out.append(_row(course, tp, None, tv.sum_mm, notes=("before the baseline",)))
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(tps)
-        out += _assess_segment(course, tps[start:end], parents, settings)
+        segment = list(tps[start:end])
+        if end < len(tps) and end > start:
+            # the next baseline closes this line too: its exam is this line's last assessment (the progression
+            # that ended it, the PFS event) and the next line's baseline; two rows, one per baseline (a reader's
+            # check chose the offered baseline for a second line and line 1's PD was gone everywhere)
+            segment.append(_closing(tps[end], tps[start], parents))
+        out += _assess_segment(course, segment, parents, settings)
     return tuple(out)
+
+
+def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> Timepoint:
+    """``tp`` (the next line's baseline) as the last timepoint of the line of ``base``: a lesion present there
+    that the line's baseline did not have (nor any lesion it descends from), recorded as a target or non-target
+    of the new baseline, is a new lesion for this line."""
+    known = [o.lesion_id for o in base.observations]
+    seen = (FollowupStatus.PRESENT, FollowupStatus.MEASURED, FollowupStatus.UNEQUIVOCAL_PROGRESSION)
+    out = []
+    for o in tp.observations:
+        if o.kind is not FollowupKind.NEW and o.status in seen and _root(o.lesion_id, parents, known) is None:
+            o = replace(o, kind=FollowupKind.NEW) if o.status is not FollowupStatus.UNEQUIVOCAL_PROGRESSION else \
+                replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT, diameter_mm=None)
+        out.append(o)
+    return Timepoint(tp.date, tuple(out))
 
 
 def _row(course: PatientCourse, tp: Timepoint, base: Timepoint | None, total: float | None, **kw: object) \

@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
                                     self.show_error)
         self.statusBar().addPermanentWidget(self.store_flow.store_label)
         self.reading_view = ReadingView(self.state, self.grid)
+        self.grid.cell_pressed.connect(self.state.note_press)
         self.follow_up = FollowUpCompare(self.state, self.reading, lambda: self.patients, self._volume_of,
                                          self.compare_job)
         self.loads.progress.connect(self.follow_up.loaded)

@@ -93,6 +93,8 @@ class WorkstationState:
         self.pending_show: tuple[PairKey | None, str, frozenset[str]] | None = None
         #: A suggester for one-click diameters (issue 13), or None.
         self.suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
+        #: the cell the last press made active (None: it was active already); its click suggests nothing
+        self.activated_by_press: int | None = None
         self.context = self._make_context()
         self._bound: Selection | None = None
         session.replaced.connect(self._rebind)
@@ -122,7 +124,26 @@ class WorkstationState:
         suggest = self.suggest
         return ReadingContext(self.session.selection, say=self.say, prepare=lambda: self.prepare(),
                               cell_refusal=self.cell_refusal, lobe_at=self.lobe_at,
-                              measured=lambda view: after_measurement(self, view), suggest=suggest)
+                              measured=lambda view: after_measurement(self, view),
+                              suggest=None if suggest is None else self._unless_just_activated(suggest))
+
+    def note_press(self, cell: int, was_active: bool) -> None:
+        """A press in ``cell`` (the grid says it before making the cell active)."""
+        self.activated_by_press = None if was_active else cell
+
+    def _unless_just_activated(self, suggest: Callable[[View, tuple[float, float]], Suggestion]
+                               ) -> Callable[[View, tuple[float, float]], Suggestion]:
+        """``suggest``, except for the click that made its cell active: that click only chooses the cell (a
+        reader's check clicked a cell to look at it and one-click recorded a line there for the current lesion)."""
+        def suggest_here(view: View, at: tuple[float, float]) -> Suggestion:
+            cell = self.cell_of(view)
+            if cell is not None and cell == self.activated_by_press:
+                self.activated_by_press = None
+                name = self.cell_title(cell)
+                return Suggestion(view.slice_index, at, at, {},
+                                  refusal=f"that click made {name} the active cell: click inside the lesion again")
+            return suggest(view, at)
+        return suggest_here
 
     def _rebind(self) -> None:
         """A new Reading (another project or reader): the gestures' context and the pair follow it."""

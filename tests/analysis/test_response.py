@@ -344,5 +344,12 @@ class TestRecords:
         c = course([obs("L1", d=100)], [obs("L1", d=50)], [obs("L1", d=58), obs("L2", d=20)],
                    [obs("L1", d=58), obs("L2", d=30)], baselines=(0, 2))
         rows = run(c)
-        assert rows[2].is_baseline and rows[2].baseline_sum_mm == 78
-        assert rows[3].nadir_sum_mm == 78 and rows[3].target_response is R.SD  # +10 mm, +12.8 %
+        # the new baseline's exam closes the first line too: its last assessment, then the new baseline (a
+        # reader's check chose the offered baseline for a second line and line 1's progression was gone)
+        closing, base = rows[2], rows[3]
+        assert closing.timepoint_date == base.timepoint_date and not closing.is_baseline
+        assert closing.baseline_date == rows[0].timepoint_date and closing.target_response is R.PR  # 58: -42 %, +16 % of 50
+        assert closing.new_lesions and closing.overall_response is R.PD  # L2, a target of the new baseline, is new
+        assert base.is_baseline and base.baseline_sum_mm == 78
+        assert rows[4].nadir_sum_mm == 78 and rows[4].target_response is R.SD  # +10 mm, +12.8 %
+        assert len(rows) == 5

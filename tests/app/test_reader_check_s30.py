@@ -287,3 +287,35 @@ def test_an_edit_of_the_clinical_record_is_logged_with_its_reader(window: MainWi
     with ReadingStore.open(store_copy, read_only=True) as st:
         last = st.edit_log()[-1]
     assert last.patient_id == "" and last.reader == READER, last
+
+
+def test_the_click_that_makes_a_cell_active_suggests_nothing(qtbot, env, store_copy, sample_dicom,  # type: ignore[no-untyped-def]
+                                                             sample_index) -> None:
+    """With one-click on, a click on another cell to look at it recorded a suggested line there for the current
+    lesion (a reader's check). The click that makes a cell active only chooses it; the next one suggests."""
+    import json
+
+    from tests.app.conftest import make_window, open_pair
+    from tests.app.test_suggest_in_window import one_click
+
+    w = make_window(qtbot, env)
+    assert w.store_flow.open_store(store_copy)
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN002")
+    one_click(w).trigger()
+    truth = json.loads((sample_dicom / "ground_truth" / "LLSYN002.json").read_text())
+    les = next(x for x in truth["lesions"] if x["id"] == "L06")
+    cell = READING_ROLES.index(Role.MR_T2FS)
+    model = w.reading.viewports[cell]
+    w.reading.activate(READING_ROLES.index(Role.CT_PORTAL))
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    k = les["series"]["mr_t2fs"]["slice_index"] + 1
+    model.set_index(k)
+    at = model.geometry.pixel_on_slice(les["centre_mm"]["mr"], k)
+    click(qtbot, w.grid.viewports[cell], at)
+    assert w.reading.layout.active == cell
+    assert w.session.reading.project.lesions[("LLSYN002", "E1", READER, lid)].observation(Role.MR_T2FS) is None
+    assert "that click made T2 FS the active cell: click inside the lesion again" in w.status.text(), w.status.text()
+    click(qtbot, w.grid.viewports[cell], at)
+    m = w.session.reading.project.lesions[("LLSYN002", "E1", READER, lid)].observation(Role.MR_T2FS)
+    assert isinstance(m, Measurement) and "suggested" in w.status.text(), w.status.text()

@@ -607,7 +607,7 @@ def test_a_new_lesion_that_could_not_be_saved_is_not_made_current(window: MainWi
     before = w.state.selection.lesion_id
     ids = set(w.session.reading.project.lesions)
 
-    def full(change, description):  # type: ignore[no-untyped-def]
+    def full(change, description, by=""):  # type: ignore[no-untyped-def]
         raise StoreError("the edit was not saved: the disk is full", where="test")
 
     monkeypatch.setattr(w.session.store, "write", full)

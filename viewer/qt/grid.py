@@ -11,10 +11,12 @@ from viewer.qt.viewport import BORDER, ViewportWidget
 
 
 class ReadingGrid(QWidget):
-    """Signals: ``stack_dropped(cell, key)``, ``context_requested(cell, QPoint)``."""
+    """Signals: ``stack_dropped(cell, key)``, ``context_requested(cell, QPoint)``, ``cell_pressed(cell,
+    was_active)`` (a press in a cell, before it is made active: whether it already was)."""
 
     stack_dropped = Signal(int, str)
     context_requested = Signal(int, object)
+    cell_pressed = Signal(int, bool)
 
     def __init__(self, reading: ReadingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,7 +34,7 @@ class ReadingGrid(QWidget):
             cell = ViewportCell(model, self)
             self.cells.append(cell)
             w = cell.viewport
-            w.activated.connect(lambda i=i: reading.activate(i))
+            w.activated.connect(lambda i=i: self._pressed(i))
             w.maximise_requested.connect(lambda i=i: reading.layout.toggle_maximise(i))
             w.stack_dropped.connect(lambda key, i=i: self.stack_dropped.emit(i, key))
             w.context_requested.connect(lambda pos, i=i: self.context_requested.emit(i, pos))
@@ -44,6 +46,10 @@ class ReadingGrid(QWidget):
         reading.layout.active_changed.connect(self._active_changed)
         self.relayout()
         self._active_changed(reading.layout.active)
+
+    def _pressed(self, cell: int) -> None:
+        self.cell_pressed.emit(cell, self.reading.layout.active == cell)
+        self.reading.activate(cell)
 
     def _link_text(self, model: object) -> str:
         """What this cell scrolls with, only when it really does: "linked: all", "linked: CT",
