@@ -175,6 +175,24 @@ class FollowupEditor:
         self.reading.apply(f"{prior_lesion_id} carried forward as {lid}", proj)
         return lid
 
+    def renumber(self, pair: PairKey, lesion_id: str, new_id: str) -> None:
+        """Give a lesion of ``pair`` another id (free on the exam), its follow-up record and count marks with it
+        (its identity, the tracking UID, stays): a lesion started with N before the prior's were carried took
+        the id a carried lesion keeps (a reader's check: every carried lesion was renumbered, and the notes,
+        which name lesions by their baseline ids, named the wrong ones)."""
+        lesion = self._lesion(pair, lesion_id)
+        if any(les.lesion_id == new_id for les in self.project.lesions_of(pair[0], pair[1], self.reading.reader)):
+            raise ValidationError(f"{new_id} is taken in {pair[1]}", where="lesion_id")
+        moved = replace(lesion, lesion_id=new_id)
+        proj = self.project.without("lesions", lesion.key).with_record(moved)
+        for mark in self.project.count_marks.values():
+            if mark.lesion_id == lesion_id and (mark.patient_id, mark.exam_pair_id, mark.reader) == lesion.key[:3]:
+                proj = proj.with_record(replace(mark, lesion_id=new_id))
+        f = self.project.lesion_followups.get(lesion.key)
+        if f is not None:
+            proj = proj.without("lesion_followups", f.key).with_record(replace(f, lesion_id=new_id))
+        self.reading.apply(f"{lesion_id} renumbered {new_id}", proj)
+
     def mark_measured(self, pair: PairKey) -> list[str]:
         """Targets and new lesions of ``pair`` *not assessed* (carried forward) whose line is drawn on their
         assessed series become *measured*, and non-targets so drawn *present* (a line drawn is a lesion seen;

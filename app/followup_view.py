@@ -188,8 +188,22 @@ class FollowUpCompare:
             s.say("every lesion of the prior exam is already in this one")
             return 0
         editor = FollowupEditor(s.reading)
+        kept = {les.lesion_id for les in todo}
+        mine = s.reading.project.lesions_of(key[0], key[1], s.reader)
+        clash = [les for les in mine if les.lesion_id in kept]  # started here with N before the carry
+        used = kept | {les.lesion_id for les in mine}
+        moved: list[tuple[str, str]] = []
+        # the carried keep their ids (the notes name lesions by them); a lesion started here before moves on, in
+        # an edit of its own (in the carry's one edit the store's rows would swap a tracking UID mid-transaction)
+        for les in clash:
+            n = 1 + max(int(i[1:]) for i in used)
+            editor.renumber(key, les.lesion_id, f"L{n}")
+            used.add(f"L{n}")
+            moved.append((les.lesion_id, f"L{n}"))
         with s.reading.batch(f"carry {len(todo)} lesions from the prior exam"):
             ids = [editor.carry_forward(les.key[:2], les.lesion_id, key, keep_id=True) for les in todo]
+        if s.selection.lesion_id in dict(moved):
+            s.selection.set_lesion(dict(moved)[s.selection.lesion_id])
         s.selection.set_lesion(ids[0])
         show_lesion(s, ids[0])  # the prior cell goes to it
         kinds = sum((*key, s.reader, i) in s.reading.project.lesion_followups for i in ids)
@@ -199,7 +213,9 @@ class FollowUpCompare:
                 if kinds == 0 else f"{kinds} with their follow-up kind, organ and series")
         # short enough for the status bar at 1,500 px (a reader's check: the advice was cut)
         named = ", ".join(ids) if len(ids) <= 6 else f"{ids[0]} … {ids[-1]}"
-        s.say(f"{len(todo)} lesions carried from the prior exam ({named}), {came}; measure each here, ] for the next")
+        renamed = "; " + ", ".join(f"{a} (new here) is now {b}" for a, b in moved) if moved else ""
+        s.say(f"{len(todo)} lesions carried from the prior exam ({named}), {came}; measure each here, ] for the next"
+              + renamed)
         return len(todo)
 
 

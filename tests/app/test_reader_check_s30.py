@@ -319,3 +319,33 @@ def test_the_click_that_makes_a_cell_active_suggests_nothing(qtbot, env, store_c
     click(qtbot, w.grid.viewports[cell], at)
     m = w.session.reading.project.lesions[("LLSYN002", "E1", READER, lid)].observation(Role.MR_T2FS)
     assert isinstance(m, Measurement) and "suggested" in w.status.text(), w.status.text()
+
+
+def test_n_before_shift_p_leaves_the_carried_lesions_their_ids(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """On a follow-up exam, N (a new lesion, L1) before Shift+P: every carried lesion was renumbered (baseline L1 here
+    L2 ...) and the notes, which name lesions by their baseline ids, named the wrong ones. The carried keep their
+    ids; the new lesion moves on, and the message says so."""
+    from tests.app.test_followup_in_window import _open_exam
+
+    w = window
+    _open_exam(w, qtbot, "2023-10-17")
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    w.reading.activate(portal)
+    press(w, qtbot, "new_lesion")
+    key = w.state.selection.pair
+    new = w.state.selection.lesion_id
+    assert new == "L1"
+    uid = w.session.reading.project.lesions[(*key, READER, new)].tracking_uid
+    press(w, qtbot, "compare_prior")
+    qtbot.waitUntil(lambda: w.reading.viewports[1].volume is not None and w.reading.viewports[1].volume.loaded.all(),
+                    timeout=60000)
+    press(w, qtbot, "carry_lesions")
+    project = w.session.reading.project
+    baseline = {les.tracking_uid: les.lesion_id for les in project.lesions_of("LLSYN001", "E1", READER)}
+    here = {les.tracking_uid: les.lesion_id for les in project.lesions_of(*key, READER)}
+    assert all(here.get(t) == lid for t, lid in baseline.items()), (baseline, here, w.status.text())  # ids kept
+    assert here[uid] == f"L{len(baseline) + 1}" and f"L1 (new here) is now L{len(baseline) + 1}" in w.status.text()
+    press(w, qtbot, "undo")  # the carry, then the renumbering
+    press(w, qtbot, "undo")
+    assert [(les.lesion_id, les.tracking_uid) for les in w.session.reading.project.lesions_of(*key, READER)] == \
+        [("L1", uid)]
