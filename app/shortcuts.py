@@ -134,10 +134,10 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Ctrl+Wheel", "Zoom about the pointer"),
     ("Left drag", "Active tool: window/level by default (right = wider, down = higher level)"),
     ("Left drag (line tool)", "Draw the current lesion's diameter (then the next series is made active); drag any "
-     "end handle to edit it"),
+     "end handle to edit it (not while the current lesion awaits its line on the series: the drag draws it)"),
     ("Left click (line tool)", "On a line: pick it (its lesion becomes current); inside a lesion, with one-click "
      "diameters on (Read menu): its suggested diameter, shown on the slice where it is longest (Enter keeps it and "
-     "goes on)"),
+     "goes on); on a cell not active yet it only makes the cell active"),
     ("Left drag (short-axis tool)", "On the current lesion's longest diameter slice: its short axis, held "
      "perpendicular (a node's, which RECIST sums)"),
     ("Left click (count tool)", "Count a metastasis (lobe from the right/left boundary, else the current lobe); drag a "
