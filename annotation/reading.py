@@ -457,14 +457,20 @@ class Reading:
     @staticmethod
     def _with_followup_assessed(proj: Project, lesion: Lesion, role: Role, obs: Observation | None) -> tuple[Project, str]:
         """A carried lesion *not assessed* whose line is drawn on the series it is assessed on is assessed by
-        that line, in the same edit: *measured* (a target, a new lesion) or *present* (a non-target). Before,
+        that line, in the same edit: *measured* (a target, a new lesion) or *present* (a non-target); a
+        *measured* one whose line there is deleted is *not assessed* again. Before,
         the follow-up dock's "Lines drawn -> measured" did it for all at once, and until then every response
         read NE (a reader's check). Returns the project and what the undo step adds to its name."""
         f = proj.lesion_followups.get(lesion.key)
-        if f is None or f.status is not FollowupStatus.NOT_ASSESSED or not isinstance(obs, Measurement) \
-                or role is not f.assessed_role:
+        if f is None or role is not f.assessed_role:
             return proj, ""
-        now = FollowupStatus.PRESENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.MEASURED
+        if obs is None and f.status is FollowupStatus.MEASURED:
+            # its line deleted: not assessed again (a reader's check: the dock kept "measured" beside an NE row)
+            now = FollowupStatus.NOT_ASSESSED
+        elif isinstance(obs, Measurement) and f.status is FollowupStatus.NOT_ASSESSED:
+            now = FollowupStatus.PRESENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.MEASURED
+        else:
+            return proj, ""
         return proj.with_record(replace(f, status=now)), f" (follow-up: {now.label})"
 
     def measure(self, pair: PairKey, lesion_id: str, role: Role | str, geometry: "StackGeometry", stack_key: str,

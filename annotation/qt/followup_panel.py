@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -88,7 +88,6 @@ class FollowupPanel(_Observer):
         self.live: Any = None
         # what the tables were last scrolled to show (pair, lesion or exam, rows): scrolled again only on a change
         self._scrolled_lesions: tuple[Any, ...] | None = None
-        self._scrolled_responses: tuple[Any, ...] | None = None
         super().__init__(selection, parent)
         self.editor = FollowupEditor(selection.reading)
         self.header = QLabel()
@@ -188,6 +187,21 @@ class FollowupPanel(_Observer):
         return self.selection.pair
 
     # ------------------------------------------------------------------ drawing
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Shown (its tab raised): the lesion read and the open exam's response scrolled into view again -- a
+        table scrolled while hidden has no rows laid out (a reader's check saw 2024-03-12's PD row hidden)."""
+        super().showEvent(event)
+        self._scrolled_lesions = None
+        QTimer.singleShot(0, self, self.refresh)  # not after the panel is gone
+
+    def _scroll_later(self, table: QTableWidget, row: int) -> None:
+        """Scroll ``row`` of ``table`` into view once the table has laid out its rows (scrolled at once, right
+        after they were filled, the view had not: the open exam's PD row stayed hidden below the others)."""
+        def scroll() -> None:
+            if row < table.rowCount():
+                table.scrollTo(table.model().index(row, 0), QAbstractItemView.ScrollHint.EnsureVisible)
+        QTimer.singleShot(0, self, scroll)
+
     def refresh(self) -> None:
         if not hasattr(self, "lesions"):
             return  # the base class subscribes before the widgets exist
@@ -278,7 +292,7 @@ class FollowupPanel(_Observer):
         if current is not None and shown != self._scrolled_lesions:
             # the lesion read comes into view when it (or the rows) change (a reader's check: the new L6 below the
             # fold); not at every edit, which threw a reader editing L20 back to L1 (a review)
-            t.scrollTo(t.model().index(current, 0), QAbstractItemView.ScrollHint.EnsureVisible)
+            self._scroll_later(t, current)
         self._scrolled_lesions = shown
 
     def _fill_lines(self) -> None:
@@ -335,11 +349,11 @@ class FollowupPanel(_Observer):
                 item.setToolTip(x.note if c == len(values) - 1 else f"exam {exams.get(x.timepoint_date, '')}")
                 set_cell_item(t, r, c, item)
         t.resizeColumnsToContents()
-        current = next((r for r, x in enumerate(rows) if x.timepoint_date == here), None)
-        shown = (self.selection.pair, here, len(rows))
-        if current is not None and shown != self._scrolled_responses:  # the open exam's row in view, once
-            t.scrollTo(t.model().index(current, 0), QAbstractItemView.ScrollHint.EnsureVisible)
-        self._scrolled_responses = shown
+        # the open exam's row (its last: a line's closing row comes before a new baseline's) in view at every
+        # refresh: the table is read, not edited, and a scroll once per exam was lost under later refreshes
+        current = max((r for r, x in enumerate(rows) if x.timepoint_date == here), default=None)
+        if current is not None:
+            self._scroll_later(t, current)
 
     def _combo(self, table: QTableWidget, row: int, column: int, items: list[tuple[str, Any]], current: Any,
                on_change: Callable[..., None]) -> None:

@@ -86,6 +86,10 @@ def test_a_line_drawn_on_its_series_assesses_a_carried_lesion_and_the_rest_becom
     assert r.project.lesion_followups[("P", "E2", "R", a)].status.value == "not_assessed"
     assert r.project.lesions[("P", "E2", "R", a)].observation("ct_portal") is None
     r.redo()
+    r.set_observation(("P", "E2"), a, "ct_portal", None)  # its line deleted: not assessed again, in the same edit
+    assert r.project.lesion_followups[("P", "E2", "R", a)].status.value == "not_assessed"
+    r.undo()
+    assert r.project.lesion_followups[("P", "E2", "R", a)].status.value == "measured"
     _line(r, ("P", "E2"), b, 12.0, role="ct_arterial")  # not its assessed series
     assert r.project.lesion_followups[("P", "E2", "R", b)].status.value == "not_assessed"
     ed.set_lesion_followup(("P", "E2"), b, "target", status="not_assessed", assessed_role="ct_arterial")
@@ -170,8 +174,17 @@ def test_live_course_is_the_engine_on_the_reading_and_tolerates_work_in_progress
     ed.set_lesion_followup(base, "L2", "target", treated=True)
     why = live_course(r.project, "sample", "LLSYN001").eligibility[l2.tracking_uid]
     assert any("8 mm < 10 mm" in w for w in why) and any("treated" in w for w in why)
-    # a target marked measured without its line: counted not assessed, with a note, not an error
+    # its line deleted: not assessed again (in the same edit); marked measured without its line (as an older store
+    # may hold it): counted not assessed, with a note, not an error
     r.set_observation(("LLSYN001", "E2"), "L1", "ct_portal", None)
+    key = ("LLSYN001", "E2", "sample", "L1")
+    assert r.project.lesion_followups[key].status.value == "not_assessed"
+    from dataclasses import replace as _replace
+
+    from annotation.vocab import FollowupStatus as _Status
+
+    r.apply("as an older store held it", r.project.with_record(
+        _replace(r.project.lesion_followups[key], status=_Status.MEASURED)))
     live = live_course(r.project, "sample", "LLSYN001")
     assert live.responses[1].target_response is Response.NE
     assert any("L1 on 2023-10-17: measured but no line on ct_portal" in n for n in live.notes)
