@@ -21,6 +21,7 @@ from annotation.project import Project
 from annotation.records import Lesion, LesionKey, Measurement, PairKey
 from annotation.vocab import FollowupKind, FollowupStatus
 from viewer.errors import InputFormatError, ValidationError
+from viewer.model.layout import role_label
 from viewer.records import Role
 
 if TYPE_CHECKING:
@@ -295,7 +296,7 @@ def role_change(project: Project, lesion: Lesion) -> str:
     if f.assessed_role is base:
         return ""
     modality = " (another modality)" if f.assessed_role.value[:2] != base.value[:2] else ""
-    return f"assessed on {f.assessed_role.value}, on {base.value} at baseline{modality}"
+    return f"assessed on {role_label(f.assessed_role)}, on {role_label(base)} at baseline{modality}"
 
 
 def baseline_role(project: Project, lesion: Lesion) -> Role:

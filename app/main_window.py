@@ -587,9 +587,13 @@ class MainWindow(QMainWindow):
         self.view_settings.apply_presets_when_loaded(self.reading)
         self.grid.active_widget.setFocus()
         missing = self.reading.hanging.missing_roles()
+        if pair.is_single:  # a follow-up exam of one modality: the other's series are not missing (a reader's check)
+            imaged = "ct_" if pair.ct is not None else "mr_"
+            missing = [r for r in missing if r.value.startswith(imaged)]
         self.setWindowTitle(f"lesionlab — {pair.patient_id}: {pair.label}")
-        self.state.say(f"reading {pair.label}" + (f"; missing: {', '.join(role_label(r) for r in missing)}" if missing else "")
-                       + (f"  ⚠ {pair.warning}" if pair.warning else ""))
+        gap = (f"; no {', '.join(role_label(r) for r in missing)} in this exam" if pair.is_single else
+               f"; missing: {', '.join(role_label(r) for r in missing)}") if missing else ""
+        self.state.say(f"reading {pair.label}{gap}" + (f"  ⚠ {pair.warning}" if pair.warning else ""))
 
     def _load_progress(self, key: str, done: int, total: int) -> None:
         if done < total:

@@ -114,7 +114,7 @@ def test_a_role_or_modality_change_is_flagged() -> None:
     here = r.project.lesions[("P", "E2", "R", a)]
     assert role_change(r.project, here) == ""
     ed.set_lesion_followup(("P", "E2"), a, "target", assessed_role="mr_t1_portal", status="not_assessed")
-    assert role_change(r.project, here) == "assessed on mr_t1_portal, on ct_portal at baseline (another modality)"
+    assert role_change(r.project, here) == "assessed on T1 portal, on CT portal at baseline (another modality)"
     ed.set_lesion_followup(("P", "E2"), a, "target", assessed_role="ct_arterial", status="not_assessed")
     assert "another modality" not in role_change(r.project, here)
 
