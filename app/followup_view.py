@@ -202,8 +202,6 @@ class FollowUpCompare:
             moved.append((les.lesion_id, f"L{n}"))
         with s.reading.batch(f"carry {len(todo)} lesions from the prior exam"):
             ids = [editor.carry_forward(les.key[:2], les.lesion_id, key, keep_id=True) for les in todo]
-        if s.selection.lesion_id in dict(moved):
-            s.selection.set_lesion(dict(moved)[s.selection.lesion_id])
         s.selection.set_lesion(ids[0])
         show_lesion(s, ids[0])  # the prior cell goes to it
         kinds = sum((*key, s.reader, i) in s.reading.project.lesion_followups for i in ids)

@@ -128,7 +128,7 @@ class WorkstationState:
                               suggest=None if suggest is None else self._unless_just_activated(suggest))
 
     def note_press(self, cell: int, was_active: bool) -> None:
-        """A press in ``cell`` (the grid says it before making the cell active)."""
+        """A press (or a wheel turn) in ``cell``: the grid says it before making the cell active."""
         self.activated_by_press = None if was_active else cell
 
     def _unless_just_activated(self, suggest: Callable[[View, tuple[float, float]], Suggestion]

@@ -12,7 +12,7 @@ from viewer.qt.viewport import BORDER, ViewportWidget
 
 class ReadingGrid(QWidget):
     """Signals: ``stack_dropped(cell, key)``, ``context_requested(cell, QPoint)``, ``cell_pressed(cell,
-    was_active)`` (a press in a cell, before it is made active: whether it already was)."""
+    was_active)`` (a press or a wheel turn in a cell, before it is made active: whether it already was)."""
 
     stack_dropped = Signal(int, str)
     context_requested = Signal(int, object)
