@@ -119,14 +119,19 @@ def icc_two_way(ratings: npt.ArrayLike, alpha: float = ALPHA) -> Icc:
     denominator = k * msj + (k * n - k - n) * mse
     low = n * (msb - f_upper * mse) / (f_upper * denominator + n * msb)
     high = n * (f_lower * msb - mse) / (denominator + n * f_lower * msb)
-    low_k = low * k / (1 + low * (k - 1)) if math.isfinite(icc2k) else float("nan")
-    high_k = high * k / (1 + high * (k - 1)) if math.isfinite(icc2k) else float("nan")
+    # Spearman-Brown of a bound at -1/(k-1) (up to rounding) divides by rounding: -1.8e15 here against psych's
+    # +4.3e14 on [[6, 5], [8, 8], [4, 5]] (a property test's example): undefined, said
+    low_k = low * k / (1 + low * (k - 1)) if math.isfinite(icc2k) and abs(1 + low * (k - 1)) > 1e-9 else float("nan")
+    high_k = high * k / (1 + high * (k - 1)) if math.isfinite(icc2k) and abs(1 + high * (k - 1)) > 1e-9 \
+        else float("nan")
     values = [_num(icc2), _num(low), _num(high), _num(icc2k), _num(low_k), _num(high_k)]
     notes = []
     if values[3] is None:
         notes.append("ICC(A,k) undefined: MSB + (MSJ - MSE)/n is 0 (ICC(A,1) = -1/(k-1))")
     if values[1] is None or values[2] is None:
         notes.append("ICC(A,1) CI undefined (F quantile not finite)")
+    elif values[3] is not None and (values[4] is None or values[5] is None):
+        notes.append("ICC(A,k) CI bound undefined: the ICC(A,1) bound is -1/(k-1)")
     note = "; ".join(notes)
     return Icc(n, k, icc_a1=values[0], icc_a1_ci_low=values[1], icc_a1_ci_high=values[2],
                icc_ak=values[3], icc_ak_ci_low=values[4], icc_ak_ci_high=values[5], note=note)

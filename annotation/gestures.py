@@ -335,8 +335,10 @@ class LineGesture(ReadingGesture):
         sel.pick(Picked(lesion_id=lesion_id, role=role, fresh=True))
         extra = f"; {lesion_id} set to the {lobe.value} lobe {why}" if lobe is not None and les is not None \
             and lobe is not les.lobe and les.segment is None else ""
-        outside = les is not None and (f := self.reading.project.lesion_followups.get(les.key)) is not None \
-            and not f.in_liver  # a node or a bone lesion: no liver lobe to remind of (a reader's check)
+        f = self.reading.project.lesion_followups.get(les.key) if les is not None else None
+        outside = f is not None and not f.in_liver  # a node or a bone lesion: no liver lobe to remind of
+        if f is not None and f.nodal and m.short_axis_mm is None:  # what RECIST sums of a node: asked for
+            extra += "; a node: A draws its short axis (RECIST sums it)"
         if lobe is None and les is not None and not les.observations and les.segment is None and not outside:
             # its first line, and no boundary to take the lobe from: the lobe it was started in, said
             # (a reader who forgot the lobe key would otherwise count a left lesion on the right)

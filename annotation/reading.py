@@ -467,7 +467,10 @@ class Reading:
         if obs is None and f.status is FollowupStatus.MEASURED:
             # its line deleted: not assessed again (a reader's check: the dock kept "measured" beside an NE row)
             now = FollowupStatus.NOT_ASSESSED
-        elif isinstance(obs, Measurement) and f.status is FollowupStatus.NOT_ASSESSED:
+        elif isinstance(obs, Measurement) and f.status is FollowupStatus.NOT_ASSESSED \
+                and (not f.nodal or f.kind is FollowupKind.NON_TARGET or obs.short_axis_mm is not None):
+            # a nodal target is measured by its short axis, which RECIST sums (its long axis alone said
+            # "measured" beside a row that counted it not assessed: a reader's check)
             now = FollowupStatus.PRESENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.MEASURED
         else:
             return proj, ""

@@ -139,6 +139,7 @@ def ratings(draw: st.DrawFn) -> np.ndarray:
 @given(ratings())
 @example(np.array([[0.0, 1.0, 1.0], [2.0, 0.0, 0.0], [2.0, 0.0, 0.0]]))  # equal subject means (a random run found it)
 @example(np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0]]))  # ICC(A,1) = -1: ICC(A,k)'s denominator 0 (a review)
+@example(np.array([[6.0, 5.0], [8.0, 8.0], [4.0, 5.0]]))  # an ICC(A,1) bound at -1: its ICC(A,k) bound undefined
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_icc_equals_psych(r_session: RSession, x: np.ndarray) -> None:
     r = r_session.icc(x)
@@ -158,6 +159,10 @@ def test_icc_equals_psych(r_session: RSession, x: np.ndarray) -> None:
     for ours, theirs, what in zip((icc.icc_a1, icc.icc_a1_ci_low, icc.icc_a1_ci_high, icc.icc_ak,
                                    icc.icc_ak_ci_low, icc.icc_ak_ci_high), r,
                                   ("ICC2", "ICC2 low", "ICC2 high", "ICC2k", "ICC2k low", "ICC2k high")):
+        if ours is None and what.startswith("ICC2k ") and theirs is not None and abs(theirs) > 1e6:
+            # the ICC(A,1) bound at -1/(k-1): psych's Spearman-Brown divides by rounding (4.3e14), ours says so
+            assert "ICC(A,k) CI bound undefined" in icc.note, icc
+            continue
         same(ours, theirs, f"{what} of {x.tolist()}")
 
 

@@ -104,6 +104,15 @@ def test_a_line_drawn_on_its_series_assesses_a_carried_lesion_and_the_rest_becom
     assert r.project.lesion_followups[("P", "E2", "R", c)].status.value == "not_assessed"
     _line(r, ("P", "E2"), c, 9.0)
     assert r.project.lesion_followups[("P", "E2", "R", c)].status.value == "present"
+    # a nodal target is measured by its short axis (RECIST sums it): its long axis alone leaves it not assessed
+    node = r.add_lesion(("P", "E1"), "right")
+    _line(r, ("P", "E1"), node, 26.0)
+    ed.set_lesion_followup(("P", "E1"), node, "target", organ="lymph_node", nodal=True)
+    ed.carry_forward(("P", "E1"), node, ("P", "E2"), keep_id=True)
+    _line(r, ("P", "E2"), node, 20.0)
+    assert r.project.lesion_followups[("P", "E2", "R", node)].status.value == "not_assessed"
+    r.set_short_axis(("P", "E2"), node, "ct_portal", (95.0, 110.0), (105.0, 110.0))
+    assert r.project.lesion_followups[("P", "E2", "R", node)].status.value == "measured"
 
 
 def test_a_role_or_modality_change_is_flagged() -> None:
