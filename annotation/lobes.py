@@ -118,6 +118,24 @@ def side_of(line: BoundaryLine, point_mm: tuple[float, float, float]) -> Lobe:
     return Lobe.RIGHT if d > 0 else Lobe.LEFT
 
 
+def _through_alignment(project: Any, pair: tuple[str, str], reader: str, frame_uid: str,
+                       extra: Iterable[Any] = ()) -> tuple[LobeBoundary, Any, Any] | None:
+    """The boundary drawn in another frame of the pair that ``frame_uid`` is aligned to (the store's
+    alignments, then ``extra``: one proposed in this session), with the maps there and back; None."""
+    for alignment in [*project.alignments.values(), *extra]:
+        pid, fixed, moving = alignment.key
+        if pid != pair[0] or frame_uid not in (fixed, moving):
+            continue
+        other = fixed if moving == frame_uid else moving
+        boundary = project.lobe_boundaries.get((pair[0], pair[1], reader, other))
+        if boundary is None or not boundary.lines:
+            continue
+        there, back = (alignment.apply, alignment.apply_inverse) if moving == frame_uid else \
+            (alignment.apply_inverse, alignment.apply)
+        return boundary, there, back
+    return None
+
+
 def boundary_line_in(project: Any, pair: tuple[str, str], reader: str, frame_uid: str,
                      point_mm: tuple[float, float, float], extra: Iterable[Any] = ()) -> tuple[BoundaryLine, bool] | None:
     """The right/left boundary at the height of ``point_mm`` (a point of the slice shown, in ``frame_uid``) as
@@ -129,28 +147,21 @@ def boundary_line_in(project: Any, pair: tuple[str, str], reader: str, frame_uid
     if own is not None and own.lines:
         line = own.line_at(float(point_mm[2]))
         return (line, False) if line is not None else None
-    for alignment in [*project.alignments.values(), *extra]:
-        pid, fixed, moving = alignment.key
-        if pid != pair[0] or frame_uid not in (fixed, moving):
-            continue
-        other = fixed if moving == frame_uid else moving
-        there, back = (alignment.apply, alignment.apply_inverse) if moving == frame_uid else \
-            (alignment.apply_inverse, alignment.apply)
-        boundary = project.lobe_boundaries.get((pair[0], pair[1], reader, other))
-        if boundary is None or not boundary.lines:
-            continue
-        line = boundary.line_at(float(there(point_mm)[2]))
-        if line is None:
-            return None
-        z = float(point_mm[2])
-        ends = [back((line[0], line[1], line[4])), back((line[2], line[3], line[4]))]
-        # a tilted alignment: each end taken again on the other boundary at its own mapped height, so the line
-        # drawn lies where the lobes read by lobe_for_point switch (a review: up to 5 mm apart at 8 degrees)
-        for _ in range(3):
-            ends = [_on_boundary(boundary, there, back, (float(e[0]), float(e[1]), z)) for e in ends]
-        (ax, ay, _az), (bx, by, _bz) = ends
-        return (float(ax), float(ay), float(bx), float(by), z), True
-    return None
+    found = _through_alignment(project, pair, reader, frame_uid, extra)
+    if found is None:
+        return None
+    boundary, there, back = found
+    line = boundary.line_at(float(there(point_mm)[2]))
+    if line is None:
+        return None
+    z = float(point_mm[2])
+    ends = [back((line[0], line[1], line[4])), back((line[2], line[3], line[4]))]
+    # a tilted alignment: each end taken again on the other boundary at its own mapped height, so the line
+    # drawn lies where the lobes read by lobe_for_point switch (a review: up to 5 mm apart at 8 degrees)
+    for _ in range(3):
+        ends = [_on_boundary(boundary, there, back, (float(e[0]), float(e[1]), z)) for e in ends]
+    (ax, ay, _az), (bx, by, _bz) = ends
+    return (float(ax), float(ay), float(bx), float(by), z), True
 
 
 def boundary_path_in(project: Any, pair: tuple[str, str], reader: str, frame_uid: str,
@@ -160,30 +171,21 @@ def boundary_path_in(project: Any, pair: tuple[str, str], reader: str, frame_uid
     boundary; ``n`` points moved onto the other frame's boundary through the alignment (a tilted alignment
     bends the switch between lobes: 1.6 mm off a straight line at 20 degrees). (points, aligned) or None."""
     found = boundary_line_in(project, pair, reader, frame_uid, point_mm, extra)
+    through = _through_alignment(project, pair, reader, frame_uid, extra) if found is not None and found[1] else None
     if found is None:
         return None
     (x1, y1, x2, y2, z), aligned = found
-    if not aligned:
-        return [(x1, y1), (x2, y2)], False
-    for alignment in [*project.alignments.values(), *extra]:  # the one boundary_line_in read
-        pid, fixed, moving = alignment.key
-        if pid != pair[0] or frame_uid not in (fixed, moving):
-            continue
-        other = fixed if moving == frame_uid else moving
-        boundary = project.lobe_boundaries.get((pair[0], pair[1], reader, other))
-        if boundary is None or not boundary.lines:
-            continue
-        there, back = (alignment.apply, alignment.apply_inverse) if moving == frame_uid else \
-            (alignment.apply_inverse, alignment.apply)
-        points = []
-        for i in range(n):
-            f = i / (n - 1)
-            q: Any = (x1 + f * (x2 - x1), y1 + f * (y2 - y1), z)
-            for _ in range(3):
-                q = _on_boundary(boundary, there, back, (float(q[0]), float(q[1]), z))
-            points.append((float(q[0]), float(q[1])))
-        return points, True
-    return [(x1, y1), (x2, y2)], True  # pragma: no cover - boundary_line_in found it through one of them
+    if through is None:
+        return [(x1, y1), (x2, y2)], aligned
+    boundary, there, back = through
+    points = []
+    for i in range(n):
+        f = i / (n - 1)
+        q: Any = (x1 + f * (x2 - x1), y1 + f * (y2 - y1), z)
+        for _ in range(3):
+            q = _on_boundary(boundary, there, back, (float(q[0]), float(q[1]), z))
+        points.append((float(q[0]), float(q[1])))
+    return points, True
 
 
 def _on_boundary(boundary: LobeBoundary, there: Any, back: Any, point: tuple[float, float, float]) -> Any:
@@ -208,14 +210,8 @@ def lobe_for_point(project: Any, pair: tuple[str, str], reader: str, frame_uid: 
     own = project.lobe_boundaries.get((pair[0], pair[1], reader, frame_uid))
     if own is not None and own.lines:
         return own.lobe_at(point_mm), "from the right/left boundary"
-    alignments = [*project.alignments.values(), *extra]  # the store's, then one proposed in this session
-    for alignment in alignments:
-        pid, fixed, moving = alignment.key
-        if pid != pair[0] or frame_uid not in (fixed, moving):
-            continue
-        other = fixed if moving == frame_uid else moving
-        mapped = alignment.apply(point_mm) if moving == frame_uid else alignment.apply_inverse(point_mm)
-        boundary = project.lobe_boundaries.get((pair[0], pair[1], reader, other))
-        if boundary is not None and boundary.lines:
-            return boundary.lobe_at(mapped), "from the other exam's right/left boundary (aligned)"
+    found = _through_alignment(project, pair, reader, frame_uid, extra)
+    if found is not None:
+        boundary, there, _back = found
+        return boundary.lobe_at(there(point_mm)), "from the other exam's right/left boundary (aligned)"
     return None, ""
