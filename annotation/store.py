@@ -36,9 +36,10 @@ from annotation.reading import Reading
 from annotation.store_backend import Db, newer_store_error
 from annotation.store_followup import migration_followup
 from annotation.store_location import Backend, StoreLocation, parse_location
-from annotation.store_schema import (DELETE, UPSERT, BadRow, fetch_record, load_records, migration_1, migration_2,
-                                     migration_3, migration_dicom_context, migration_edit_attribution,
-                                     migration_reader_security, migration_reader_studies, record_key, reads_of)
+from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, key_values, load_records,
+                                     migration_1, migration_2, migration_3, migration_dicom_context,
+                                     migration_edit_attribution, migration_reader_security, migration_reader_studies,
+                                     record_key, reads_of)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from annotation.study import belongs_to
 from viewer.errors import LesionlabError, StoreConflictError, StoreError
@@ -290,6 +291,7 @@ class ReadingStore:
                 for table in reversed(TABLES):
                     for key in change.deletes.get(table, ()):
                         DELETE[table](db, key)
+                _release_tracking_uids(db, change)
                 for table in TABLES:
                     for rec in change.upserts.get(table, ()):
                         UPSERT[table](db, rec)
@@ -332,6 +334,19 @@ class ReadingStore:
             raise
         self._base = project
         return project
+
+
+def _release_tracking_uids(db: Db, change: Diff) -> None:
+    """Before an edit's lesion rows are written, the UIDs of those it rewrites are set aside (NULL, which the
+    unique index ``lesions_by_tracking_uid`` allows twice): two lesions trading their tracking UIDs in one edit
+    (an SR imported over a read, a renumbering) wrote the first while the second still held its UID, and the
+    edit failed on the index. A UID held by a lesion the edit leaves alone still fails it: two lesions of one
+    read are never one lesion. Only for an edit rewriting two lesions or more (one cannot trade)."""
+    rewritten = change.upserts.get("lesions", ())
+    if len(rewritten) < 2:
+        return
+    for rec in rewritten:
+        db.execute(f"UPDATE lesions SET tracking_uid = NULL WHERE {LESIONS.where()}", key_values("lesions", rec.key))
 
 
 def _attribution(reads: Iterable[tuple[str, str, str]], role_reader: str | None) -> tuple[str, str, str]:

@@ -206,3 +206,24 @@ def test_an_older_file_opens_read_only_without_being_touched(tmp_path, monkeypat
     with ReadingStore.open(path, read_only=True) as ro:
         assert list(ro.load().patients) == ["P1"] and ro.schema_version == current + 1 and ro.read_only
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["old.lesionlab"]
+
+
+def test_two_lesions_trading_their_tracking_uids_in_one_edit(location, geometry):
+    """The tracking UID is unique per read (``lesions_by_tracking_uid``); an edit that trades two lesions' UIDs
+    (L1 takes L2's and L2 L1's: an SR re-imported over a read, a hand-made renumbering) wrote the first upsert
+    while the second row still held its UID, and the whole edit failed on the index. Saved in one transaction."""
+    from dataclasses import replace
+
+    st, r = open_reading(location, "R1")
+    r.add_patient("P1")
+    r.add_exam_pair("P1", "E1")
+    first, second = r.add_lesion(PAIR, "right", "VIII"), r.add_lesion(PAIR, "left", "III")
+    one, two = (r.project.lesions[(*PAIR, "R1", lid)] for lid in (first, second))
+    traded = r.project.with_record(replace(one, tracking_uid=two.tracking_uid)) \
+        .with_record(replace(two, tracking_uid=one.tracking_uid))
+    r.apply("traded", traded)
+    st.close()
+    with ReadingStore.open(location, read_only=True) as ro:
+        back = ro.load()
+        assert back == traded
+        assert back.lesions[(*PAIR, "R1", first)].tracking_uid == two.tracking_uid
