@@ -22,6 +22,8 @@ from typing import Iterable, Mapping, Sequence
 
 from analysis.response_records import (FollowupKind, FollowupStatus, LesionObservation, PatientCourse, Response,
                                        Settings, Timepoint, TimepointResponse)
+from viewer.model.layout import role_label
+from viewer.records import Role
 
 _EPS = 1e-9
 #: Days per month in the growth rate (365.25 / 12).
@@ -51,6 +53,15 @@ def target_ineligibility(obs: LesionObservation) -> tuple[str, ...]:
     if obs.treated:
         why.append("treated locally (a target only once it progresses)")
     return tuple(why)
+
+
+def _series(role: str) -> str:
+    """A series as the notes name it, by its reader-facing label ("CT portal"; a reader's check read the
+    file values "ct_portal" in the follow-up dock), or the value itself when it names no role."""
+    try:
+        return role_label(Role(role)) or role
+    except ValueError:
+        return role
 
 
 def baseline_flags(baseline: Timepoint) -> tuple[str, ...]:
@@ -141,12 +152,12 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
         vals: list[float | None] = []
         for p in parts:
             if p.kind is not FollowupKind.TARGET:
-                notes.append(f"{p.lesion_id} is a target since the baseline, recorded as {p.kind.value}")
+                notes.append(f"{p.lesion_id} is a target since the baseline, recorded as {p.kind.value.replace('_', '-')}")
                 vals.append(None)
             else:
                 vals.append(p.value_mm)
             if base.series_role and p.series_role and p.series_role != base.series_role:
-                notes.append(f"{p.lesion_id} assessed on {p.series_role}, baseline {base.series_role}")
+                notes.append(f"{p.lesion_id} assessed on {_series(p.series_role)}, baseline {_series(base.series_role)}")
         if any(v is None for v in vals):
             values[tid] = None
             notes.append(f"target {tid} not assessed")

@@ -117,7 +117,7 @@ class TestEligibility:
 
     def test_role_fixed_at_baseline_change_flagged(self) -> None:
         r = last(course([obs("L1", d=30, series_role="ct_portal")], [obs("L1", d=30, series_role="mr_t1_portal")]))
-        assert "L1 assessed on mr_t1_portal, baseline ct_portal" in r.note
+        assert "L1 assessed on T1 portal, baseline CT portal" in r.note
 
 
 # ---------------------------------------------------------------------------- target response
