@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 from annotation.clinical import ClinicalRecord, Patient
 from annotation.lobes import SAME_SLICE_MM, BoundaryLine, LobeBoundary
 from annotation.project import FOLLOWUP_TABLES, Diff, Project, diff, without_pair_in_timepoints
-from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, Observation, PairKey,
-                                SeriesFlag, reading_role)
+from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotVisible, Observation,
+                                PairKey, SeriesFlag, reading_role)
 from annotation.vocab import AlignmentSource, CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe
 from viewer.errors import ValidationError
 from viewer.geometry import in_plane_distance_mm
@@ -451,27 +451,36 @@ class Reading:
         if observation is not None and not isinstance(observation, Measurement) and isinstance(before, Measurement):
             what += f" (replaces its {before.diameter_mm:.1f} mm line)"  # a reader's check: V took a line unsaid
         proj = self._with_preplaced_mark(self._project.with_record(new), new, role, observation)
-        proj, assessed = self._with_followup_assessed(proj, new, role, observation)
+        proj, assessed = self._with_followup_assessed(proj, new, role, observation, before)
         self._commit(f"{lesion_id} on {role_label(role)}: {what}{assessed}", proj)
 
     @staticmethod
-    def _with_followup_assessed(proj: Project, lesion: Lesion, role: Role, obs: Observation | None) -> tuple[Project, str]:
+    def _with_followup_assessed(proj: Project, lesion: Lesion, role: Role, obs: Observation | None,
+                                before: Observation | None = None) -> tuple[Project, str]:
         """A carried lesion *not assessed* whose line is drawn on the series it is assessed on is assessed by
-        that line, in the same edit: *measured* (a target, a new lesion) or *present* (a non-target); a
-        *measured* one whose line there is deleted is *not assessed* again. Before,
-        the follow-up dock's "Lines drawn -> measured" did it for all at once, and until then every response
-        read NE (a reader's check). Returns the project and what the undo step adds to its name."""
+        that line, in the same edit: *measured* (a target, a new lesion) or *present* (a non-target); one said
+        not visible there (V) is *disappeared* (a target, not a node: RECIST records a node's short axis) or
+        *absent* (a non-target); a line drawn on one said disappeared or absent is measured or present; a
+        *measured* one whose line there is deleted, or one whose V there is cleared, is *not assessed* again.
+        Before, the follow-up dock's "Lines drawn -> measured" did it for all at once, and until then every
+        response read NE (a reader's check); V on a target that had gone left it NE with a note. Returns the
+        project and what the undo step adds to its name."""
         f = proj.lesion_followups.get(lesion.key)
         if f is None or role is not f.assessed_role:
             return proj, ""
-        if obs is None and f.status is FollowupStatus.MEASURED:
+        gone = {FollowupStatus.DISAPPEARED, FollowupStatus.ABSENT}
+        if obs is None and (f.status is FollowupStatus.MEASURED
+                            or (f.status in gone and isinstance(before, NotVisible))):
             # its line deleted: not assessed again (a reader's check: the dock kept "measured" beside an NE row)
             now = FollowupStatus.NOT_ASSESSED
-        elif isinstance(obs, Measurement) and f.status is FollowupStatus.NOT_ASSESSED \
+        elif isinstance(obs, Measurement) and (f.status is FollowupStatus.NOT_ASSESSED or f.status in gone) \
                 and (not f.nodal or f.kind is FollowupKind.NON_TARGET or obs.short_axis_mm is not None):
             # a nodal target is measured by its short axis, which RECIST sums (its long axis alone said
             # "measured" beside a row that counted it not assessed: a reader's check)
             now = FollowupStatus.PRESENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.MEASURED
+        elif isinstance(obs, NotVisible) and f.status is FollowupStatus.NOT_ASSESSED \
+                and (f.kind is FollowupKind.NON_TARGET or (f.kind is FollowupKind.TARGET and not f.nodal)):
+            now = FollowupStatus.ABSENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.DISAPPEARED
         else:
             return proj, ""
         return proj.with_record(replace(f, status=now)), f" (follow-up: {now.label})"

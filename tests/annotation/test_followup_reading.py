@@ -115,6 +115,43 @@ def test_a_line_drawn_on_its_series_assesses_a_carried_lesion_and_the_rest_becom
     assert r.project.lesion_followups[("P", "E2", "R", node)].status.value == "measured"
 
 
+def test_v_on_its_series_says_a_carried_target_disappeared_and_a_non_target_absent() -> None:
+    """V (not visible) on the series a carried lesion is assessed on: a target has disappeared (0 mm, towards a
+    CR), a non-target is absent, in the same edit; the response then counts them (it read NE with a note, the
+    dock's status to be set by hand: a reader's check). A nodal target is left to its short axis (RECIST
+    records a node's, never 0); a line drawn after V makes it measured; V cleared, not assessed again."""
+    from annotation.records import NotVisible
+
+    r, ed = _two_exams()
+    t, n, node = (r.add_lesion(("P", "E1"), "right") for _ in range(3))
+    for lid, kind in ((t, "target"), (n, "non_target"), (node, "target")):
+        _line(r, ("P", "E1"), lid, 14.0)
+        extra = {"organ": "lymph_node", "nodal": True} if lid == node else {"status": "present"} if lid == n else {}
+        ed.set_lesion_followup(("P", "E1"), lid, kind, **extra)
+        ed.carry_forward(("P", "E1"), lid, ("P", "E2"), keep_id=True)
+
+    def status(lid: str) -> str:
+        return r.project.lesion_followups[("P", "E2", "R", lid)].status.value
+
+    r.set_observation(("P", "E2"), t, "ct_portal", NotVisible())
+    assert status(t) == "disappeared" and r.undo_description.endswith("(follow-up: disappeared)")
+    r.set_observation(("P", "E2"), n, "ct_portal", NotVisible())
+    assert status(n) == "absent"
+    r.set_observation(("P", "E2"), node, "ct_portal", NotVisible())
+    assert status(node) == "not_assessed"
+    r.undo()
+    r.undo()
+    assert status(n) == "not_assessed" and status(t) == "disappeared"
+    r.set_observation(("P", "E2"), t, "ct_portal", None)  # V cleared
+    assert status(t) == "not_assessed"
+    r.set_observation(("P", "E2"), t, "ct_portal", NotVisible())
+    _line(r, ("P", "E2"), t, 6.0)  # seen after all
+    assert status(t) == "measured"
+    ed.set_lesion_followup(("P", "E2"), n, "non_target", status="absent")  # set in the dock: V changes nothing
+    r.set_observation(("P", "E2"), n, "ct_portal", NotVisible())
+    assert status(n) == "absent"
+
+
 def test_a_role_or_modality_change_is_flagged() -> None:
     r, ed = _two_exams()
     a = r.add_lesion(("P", "E1"), "right")
