@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 from annotation.clinical import ClinicalRecord, Patient
 from annotation.lobes import SAME_SLICE_MM, BoundaryLine, LobeBoundary
 from annotation.project import FOLLOWUP_TABLES, Diff, Project, diff, without_pair_in_timepoints
-from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotVisible, Observation,
-                                PairKey, SeriesFlag, reading_role)
+from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible,
+                                Observation, PairKey, SeriesFlag, reading_role)
 from annotation.vocab import AlignmentSource, CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe
 from viewer.errors import ValidationError
 from viewer.geometry import in_plane_distance_mm
@@ -386,7 +386,8 @@ class Reading:
 
     def _with_preplaced_mark(self, proj: Project, lesion: Lesion, role: Role, obs: Observation | None) -> Project:
         """A measured lesion is counted on that series too (a mark at the line's middle, its lobe); the
-        mark goes when the measurement does. The series' count status is left to the reader. A lesion
+        mark goes when the measurement does, unless the lesion is then said not measurable there (seen: it
+        stays counted). The series' count status is left to the reader. A lesion
         whose follow-up organ is not the liver (a node, a bone lesion) places no mark; the marks the
         reader clicked and it took over stay tied to it, out of the liver counts (Project.counts)."""
         owned = [m for m in proj.count_marks.values() if m.role is role and self._owns(m, lesion)]
@@ -394,6 +395,11 @@ class Reading:
         if followup is not None and not followup.in_liver:
             placed = self.preplaced_mark_id(lesion, role)
             return proj.without_many({"count_marks": [m.mark_id for m in owned if m.mark_id == placed]})
+        if isinstance(obs, NotMeasurable):
+            # seen, not measurable (ill-defined): still counted where its line was (a researcher's check: Shift+V
+            # on a measured lesion took its mark, the series' count fell by one and detection agreement called it
+            # missed)
+            return proj
         if not isinstance(obs, Measurement):
             return self._release(proj, lesion, owned)
         row, col = obs.middle

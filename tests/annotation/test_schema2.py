@@ -10,7 +10,7 @@ import pytest
 
 from annotation import store as store_module
 from annotation.checks import CheckCode, check_pair
-from annotation.records import Alignment, Lesion, Measurement, NotVisible
+from annotation.records import Alignment, Lesion, Measurement, NotMeasurable, NotVisible
 from annotation.store import ReadingStore, open_reading
 from annotation.tables import project_tables
 from annotation.vocab import AlignmentSource, CountStatus, Lobe, MeasurementMethod
@@ -100,6 +100,10 @@ def test_a_measured_lesion_is_preplaced_as_a_count_mark_but_the_series_stays_unr
     assert reading.project.marks_of("P1", "E1", "R1") == []
     reading.undo()
     assert len(reading.project.marks_of("P1", "E1", "R1")) == 1
+    # not measurable (seen, ill-defined) stays counted: Shift+V took the mark, the count fell by one and
+    # detection agreement called the lesion missed (a researcher's check)
+    reading.set_observation(PAIR, lid, "ct_portal", NotMeasurable("ill-defined"))
+    assert [m.lesion_id for m in reading.project.marks_of("P1", "E1", "R1")] == ["L1"]
     reading.delete_lesion(PAIR, lid)
     assert reading.project.marks_of("P1", "E1", "R1") == []
 
