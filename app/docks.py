@@ -57,7 +57,7 @@ class ReadingDocks:
         self.checks_panel: ChecksPanel | None = None
         self.clinical_form: ClinicalForm | None = None
         self.followup_panel: FollowupPanel | None = None
-        self._patient: str | None = None
+        self._patient: tuple[str | None, bool] | None = None
         self._selection: Selection | None = None
         self._jump: Callable[[object, object], None] = lambda role, m: None
         self.state = state
@@ -91,6 +91,8 @@ class ReadingDocks:
         self.counts_panel = CountsPanel(selection)
         self.checks_panel = ChecksPanel(selection)
         self.followup_panel = FollowupPanel(selection, live_course)
+        if self.state is not None:
+            self.followup_panel.patient_label = self._patient_label
         for panel in (self.lesion_panel, self.counts_panel, self.checks_panel, self.followup_panel):
             panel.prepare = prepare
             if self.state is not None:
@@ -107,7 +109,7 @@ class ReadingDocks:
         self.counts_dock.setWidget(self.counts_panel)
         self.checks_dock.setWidget(self.checks_panel)
         self.followup_dock.setWidget(self.followup_panel)
-        self._patient = "\0"  # force the clinical form to be rebuilt
+        self._patient = None  # force the clinical form to be rebuilt
         selection.changed.connect(self._follow_patient)
         self._follow_patient()
 
@@ -155,16 +157,29 @@ class ReadingDocks:
             return ""
         return f"images: {found[0]} years at the {found[1]} (the age at that exam, not at diagnosis)"
 
+    def _blinded(self) -> bool:
+        return bool(self.state is not None and self.state.blinded)
+
+    def _patient_label(self, patient_id: str) -> str:
+        """How the panels name a patient: its id, or in a blinded study case the case's code (the blinded project's
+        patient name; a researcher's check read the patient's id in the Follow-up dock of a case)."""
+        if not self._blinded() or self._selection is None:
+            return patient_id
+        record = self._selection.reading.project.patients.get(patient_id)
+        return record.patient_name if record is not None and record.patient_name else "the case"
+
     def _follow_patient(self) -> None:
-        """The clinical form shows the patient of the current exam pair."""
+        """The clinical form shows the patient of the current exam pair (none in a blinded study case)."""
         sel = self._selection
         patient = sel.pair[0] if sel is not None and sel.pair is not None else None
-        if patient == self._patient:
+        if (patient, self._blinded()) == self._patient:
             return
-        self._patient = patient
+        self._patient = (patient, self._blinded())
         old = self.clinical_dock.widget()
-        if patient is None or sel is None:
-            hint = QLabel("Open an exam pair: its patient's clinical record shows here.")
+        if patient is None or sel is None or self._blinded():
+            hint = QLabel("A blinded study case: its readers see no clinical data (reader-study protocol)."
+                          if patient is not None and self._blinded() else
+                          "Open an exam pair: its patient's clinical record shows here.")
             hint.setWordWrap(True)
             widget: QWidget = hint
         else:
@@ -176,6 +191,7 @@ class ReadingDocks:
             scroll.setWidget(self.clinical_form)
             widget = scroll
         self.clinical_dock.setWidget(widget)
-        self.clinical_dock.setWindowTitle(f"Clinical record {patient}" if patient else "Clinical record")
+        self.clinical_dock.setWindowTitle(f"Clinical record {patient}" if patient and not self._blinded()
+                                          else "Clinical record")
         if old is not None:
             old.deleteLater()

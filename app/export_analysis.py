@@ -12,7 +12,7 @@ from __future__ import annotations
 import numbers
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QPixmap
@@ -187,20 +187,32 @@ class ReportView(QDialog):
         self.resize(1000, 800)
 
 
+#: Why a blinded study case refuses File -> Export, Analysis and the SR actions (a researcher's check: Ctrl+E in
+#: a case wrote every reader's reads, the patients' ids and names and their clinical data).
+BLINDED_EXPORT = ("a blinded study case is on screen: an export or analysis of the study store holds every reader's "
+                  "reads and the patients' ids")
+BLINDED_EXPORT_ADVICE = "the study's coordinator exports: lesionlab study reads STORE ..., then lesionlab export"
+
+
 class ExportActions(QObject):
     """File -> Export and Analysis -> Run on the open reading project. Signal ``analysis_done(out_dir)``."""
 
     analysis_done = Signal(str)
 
-    def __init__(self, parent: QWidget, session: Any, say: Any, show_error: Any, tell: Any) -> None:
+    def __init__(self, parent: QWidget, session: Any, say: Any, show_error: Any, tell: Any,
+                 blinded: Callable[[], bool] = lambda: False) -> None:
         super().__init__(parent)
         self.parent_widget, self.session, self.say, self.show_error = parent, session, say, show_error
+        #: whether a blinded study case is on screen (WorkstationState.blinded): nothing of the store leaves then
+        self.blinded = blinded
         #: news of a job done (the analysis): after what the reader's last action said, not over it
         self.tell = tell
         self._analysis: AnalysisJob | None = None
         self.last_dialog: AnalysisDialog | None = None
 
     def _store_path(self) -> Path:
+        if self.blinded():
+            raise LesionlabError(BLINDED_EXPORT, advice=BLINDED_EXPORT_ADVICE)
         if self.session.store is None:
             raise LesionlabError("no reading project is open", advice="File -> Open reading project")
         if self.session.path is None:

@@ -74,17 +74,23 @@ class LastSession:
     def save(self, state: Any, paths: list[str], *, clean: bool) -> None:
         """Save the workstation's position (a WorkstationState)."""
         pair, sel, session = state.pair, state.selection, state.session
+        if getattr(state, "blinded", False):
+            # a blinded study case is never the position to reopen: the next start opened the study store as an
+            # ordinary project on the case's pair, its title, browser, overlays and the other readers' reads
+            # back (a researcher's check); the study's next case is Ctrl+N after opening the study again
+            pair, session = None, None
         data = {
             "schema_version": SCHEMA_VERSION,
-            "store": str(session.path) if session.path is not None and not session.came_with_folder else None,
+            "store": str(session.path) if session is not None and session.path is not None
+            and not session.came_with_folder else None,
             "paths": [str(Path(p).absolute()) for p in paths],  # "s" saved relative was another folder elsewhere
             "patient_id": pair.patient_id if pair else None,
             "ct_study_uid": pair.ct_uid if pair else None,
             "mri_study_uid": pair.mr_uid if pair else None,
-            "lesion_id": sel.lesion_id,
-            "slices": {vp.key: vp.index for vp in state.viewer.viewports if vp.volume is not None},
-            "active_cell": state.viewer.layout.active,
-            "active_key": _active_key(state),
+            "lesion_id": sel.lesion_id if pair else None,
+            "slices": {vp.key: vp.index for vp in state.viewer.viewports if vp.volume is not None} if pair else {},
+            "active_cell": state.viewer.layout.active if pair else 0,
+            "active_key": _active_key(state) if pair else None,
             "clean": clean,
             "saved_at_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }

@@ -164,7 +164,8 @@ class MainWindow(QMainWindow):
         self.loads.progress.connect(self.follow_up.loaded)
         self.loads.finished.connect(lambda key: cmd.show_pending(self.state, key))
         self.loads.failed.connect(lambda key, _msg: cmd.show_pending(self.state, key, loaded=False))
-        self.exports = ExportActions(self, self.session, self.state.say, self.show_error, tell=self.state.tell)
+        self.exports = ExportActions(self, self.session, self.state.say, self.show_error, tell=self.state.tell,
+                                     blinded=lambda: self.state.blinded)
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
         self.study_ui = StudyUi(self)
         self.last = last if last is not None else LastSession(config_dir() / LastSession.FILE)

@@ -22,13 +22,19 @@ class SrActions(QObject):
     """The SR and PACS actions of one window; the ``*_to`` / ``*_from`` methods do the work (tests call them)."""
 
     def __init__(self, parent: QWidget, session: Any, say: Callable[[str], None],
-                 open_path: Callable[[str], object] | None = None, current_folder: Callable[[], str] | None = None) -> None:
+                 open_path: Callable[[str], object] | None = None, current_folder: Callable[[], str] | None = None,
+                 blinded: Callable[[], bool] = lambda: False) -> None:
         super().__init__(parent)
         self.parent_widget, self.session, self.say = parent, session, say
+        self.blinded = blinded  # a blinded study case on screen: no SR leaves the store nor enters it
         self.open_path, self.current_folder = open_path, current_folder
         self.pacs_dialog: Any = None
 
     def _store(self) -> str:
+        if self.blinded():
+            from app.export_analysis import BLINDED_EXPORT, BLINDED_EXPORT_ADVICE
+            raise LesionlabError(BLINDED_EXPORT.replace("an export or analysis", "an SR export or import"),
+                                 advice=BLINDED_EXPORT_ADVICE)
         if self.session.store is None:
             raise LesionlabError("no reading project is open", advice="File -> Open reading project")
         return str(self.session.location)
@@ -105,7 +111,8 @@ def install_sr_actions(window: QMainWindow, file_menu: QMenu, before: QAction | 
         paths = getattr(recent, "paths", []) if recent is not None else []
         return str(paths[0]) if paths else ""
 
-    sr = SrActions(window, session, state.say, getattr(window, "open_path", None), folder)
+    sr = SrActions(window, session, state.say, getattr(window, "open_path", None), folder,
+                   blinded=lambda: bool(state.blinded))
     window.sr_actions = sr  # type: ignore[attr-defined]  # tests and scripts reach the logic here
     found: dict[str, QAction] = {}
     for key, text, fn in (("export_sr", "Export DICOM SR…", sr.ask_export_sr),

@@ -18,6 +18,7 @@ The engine lives in the analysis layer, above this one: the window hands it in a
 from __future__ import annotations
 
 import datetime as _dt
+import html
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer
@@ -90,6 +91,8 @@ class FollowupPanel(_Observer):
         self._scrolled_lesions: tuple[Any, ...] | None = None
         super().__init__(selection, parent)
         self.editor = FollowupEditor(selection.reading)
+        #: how the header names a patient (the app names a blinded study case by its code)
+        self.patient_label: Callable[[str], str] = lambda patient_id: patient_id
         self.header = QLabel()
         self.header.setWordWrap(True)
         self.lesions = QTableWidget(0, len(LESION_HEADERS))
@@ -233,11 +236,12 @@ class FollowupPanel(_Observer):
             return
         tps = timepoints_of(self.project, pair[0])
         here = timepoint_of_pair(self.project, pair[0], pair[1])
-        when = self._open_date()
+        blinded = self.patient_label(pair[0]) != pair[0]  # a study case named by its code: no exam dates either
+        when = None if blinded else self._open_date()
         where = (f"timepoint {tps.index(here) + 1} of {len(tps)}" if here is not None
                  else "not a timepoint yet (recorded at its first follow-up edit)")
         base = self.live.baseline_date if self.live is not None else None
-        self.header.setText(f"<b>{pair[0]}</b> · exam {when or pair[1]} · {where}"
+        self.header.setText(f"<b>{html.escape(self.patient_label(pair[0]))}</b> · exam {when or pair[1]} · {where}"
                             + (f" · baseline {base}" if base else ""))
 
     def _fill_lesions(self) -> None:

@@ -96,3 +96,39 @@ def test_a_reader_works_through_the_study_with_one_key(qtbot, env: Path, study_s
     press(w, qtbot, "study_next")  # the MRI session is done; the CT session waits for the washout
     assert shown and "washout" in shown[-1] and "14 days" in shown[-1]
     assert [dialog.table.item(i, 3).text() for i in range(3)] == ["done"] * 3
+
+
+def test_nothing_of_the_study_store_leaves_a_blinded_case_nor_reopens_it(qtbot, env: Path, study_store: Path,  # type: ignore[no-untyped-def]
+                                                                          sample_dicom: Path, sample_index) -> None:
+    """A researcher's check: in a blinded case the Clinical record dock was titled with the patient's id and the
+    Follow-up dock's header named it with the exam's date; Ctrl+E exported every reader's reads with the
+    patients' ids and names (the analysis and the SR actions likewise); and closing lesionlab saved the case as
+    the position to reopen, so the next start showed the study store as an ordinary project: title, browser,
+    overlays and the other readers' reads one menu away."""
+    import json
+
+    from viewer.errors import LesionlabError
+
+    w = make_window(qtbot, env, reader="R2")
+    shown: list[str] = []
+    w.show_error = shown.append  # type: ignore[method-assign]
+    w.show_index(str(sample_dicom), sample_index)
+    w.study_ui.open(str(study_store), "R2")
+    w.study_ui.next_case()
+    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    assert w.state.blinded
+    (patient,) = w.session.reading.project.patients.values()
+    code, pid = patient.patient_name, patient.patient_id
+    docks = w.docks
+    assert pid not in docks.clinical_dock.windowTitle() and "blinded" in docks.clinical_dock.widget().text()
+    header = docks.followup_panel.header.text()
+    assert pid not in header and code in header and "20" not in header.split("·")[1], header
+    for act in (lambda: w.exports.export_to(env / "out"), lambda: w.exports.run_analysis(env / "analysis"),
+                lambda: w.sr_actions.export_sr_to(env / "sr")):
+        with pytest.raises(LesionlabError, match="blinded study case"):
+            act()
+    assert not (env / "out").exists() and not (env / "sr").exists()
+    w.close()
+    saved = json.loads((env / "last_session.json").read_text())
+    assert saved["store"] is None and saved["patient_id"] is None and saved["ct_study_uid"] is None, saved
+    assert saved["lesion_id"] is None and saved["slices"] == {}
