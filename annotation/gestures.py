@@ -621,8 +621,30 @@ class CountGesture(ReadingGesture):
                 row=event.image_pos[0], col=event.image_pos[1]))):
             sel.pick(Picked(mark_id=mark_id[0], fresh=True))
             counts = self.reading.project.counts(pair[0], pair[1], self.reading.reader)
-            self.say(f"counted on {role_label(role)}: {lobe.value} {counts[(role, lobe)]}" + (f" ({why})" if why else ""))
+            self.say(f"counted on {role_label(role)}: {lobe.value} {counts[(role, lobe)]}" + (f" ({why})" if why else "")
+                     + self._spanned_by(view, role, event.image_pos))
         return True
+
+    def _spanned_by(self, view: View, role: Role, at: tuple[float, float]) -> str:
+        """What to say when the click counted lies inside a lesion measured on another slice of the stack (within
+        the sphere of its line's length round its middle): the same lesion counted twice? (a radiologist's check:
+        a count click two slices from a lesion's line counted it again, unsaid); "" otherwise."""
+        geo = view.geometry
+        pair = self.selection.pair
+        if geo is None or pair is None:
+            return ""
+        along = geo.slice_projections_mm
+        for les in self.reading.project.lesions_of(pair[0], pair[1], self.reading.reader):
+            m = les.observation(role)
+            if not isinstance(m, Measurement) or m.stack_key != view.model.key or m.slice_index == view.slice_index \
+                    or not (0 <= m.slice_index < len(along) and 0 <= view.slice_index < len(along)):
+                continue
+            flat = in_plane_distance_mm(at, m.middle, m.row_spacing_mm, m.column_spacing_mm)
+            if math.hypot(flat, float(along[view.slice_index] - along[m.slice_index])) <= m.diameter_mm / 2:
+                n = abs(m.slice_index - view.slice_index)
+                return (f"; {les.lesion_id}'s line {n} slice{'s' if n > 1 else ''} away spans here: the same lesion "
+                        f"counted twice? (Ctrl+Z undoes)")
+        return ""
 
     def move(self, event: PointerEvent) -> bool:
         if self._grabbed is None:

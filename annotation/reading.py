@@ -10,11 +10,12 @@ as it was. Observers are plain callables (Qt panels wrap them in slots); they re
 from __future__ import annotations
 
 import contextlib
+import math
 import logging
 import uuid
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Sequence
 
 from annotation.clinical import ClinicalRecord, Patient
 from annotation.lobes import SAME_SLICE_MM, BoundaryLine, LobeBoundary
@@ -384,7 +385,8 @@ class Reading:
         """The id of the count mark a measurement of ``lesion`` on ``role`` places (stable per lesion/series)."""
         return uuid.uuid5(uuid.NAMESPACE_OID, f"{lesion.tracking_uid}/{role.value}").hex
 
-    def _with_preplaced_mark(self, proj: Project, lesion: Lesion, role: Role, obs: Observation | None) -> Project:
+    def _with_preplaced_mark(self, proj: Project, lesion: Lesion, role: Role, obs: Observation | None,
+                             positions: Sequence[float] | None = None) -> Project:
         """A measured lesion is counted on that series too (a mark at the line's middle, its lobe); the
         mark goes when the measurement does, unless the lesion is then said not measurable there (seen: it
         stays counted). The series' count status is left to the reader. A lesion
@@ -406,7 +408,7 @@ class Reading:
         if any(m.stack_key == obs.stack_key and m.slice_index == obs.slice_index for m in owned):
             return proj  # already counted on that slice (the reader may have moved the mark): leave it
         proj = self._release(proj, lesion, owned)
-        clicked = self._clicked_mark_on(proj, lesion, role, obs)
+        clicked = self._clicked_mark_on(proj, lesion, role, obs, positions)
         if clicked is not None:  # the reader counted it before measuring: that mark is this lesion
             return proj.with_record(replace(clicked, lesion_id=lesion.lesion_id))
         return proj.with_record(CountMark(self.preplaced_mark_id(lesion, role), lesion.patient_id, lesion.exam_pair_id,
@@ -429,24 +431,35 @@ class Reading:
         return proj
 
     @staticmethod
-    def _clicked_mark_on(proj: Project, lesion: Lesion, role: Role, m: Measurement) -> CountMark | None:
-        """A counted click (no lesion yet) of this reader on the measured slice, inside the circle whose
-        diameter is the measured line: the nearest to the line's middle."""
+    def _clicked_mark_on(proj: Project, lesion: Lesion, role: Role, m: Measurement,
+                         positions: Sequence[float] | None = None) -> CountMark | None:
+        """A counted click (no lesion yet) of this reader inside the lesion measured: on the measured slice,
+        inside the circle whose diameter is the measured line; with the stack's slice positions (``positions``,
+        mm along its normal), on any slice of it, inside the sphere of that diameter round the line's middle (a
+        radiologist's check counted a lesion while scrolling, a slice above its largest section, then measured it
+        there by one click: counted twice). The nearest to the line's middle."""
         mid = m.middle
         radius = m.diameter_mm / 2
+        here = positions[m.slice_index] if positions is not None and 0 <= m.slice_index < len(positions) else None
 
         def dist(c: CountMark) -> float:
-            return in_plane_distance_mm((c.row, c.col), mid, m.row_spacing_mm, m.column_spacing_mm)
+            flat = in_plane_distance_mm((c.row, c.col), mid, m.row_spacing_mm, m.column_spacing_mm)
+            if c.slice_index == m.slice_index:
+                return flat
+            if here is None or positions is None or not 0 <= c.slice_index < len(positions):
+                return math.inf
+            return math.hypot(flat, float(positions[c.slice_index]) - float(here))
 
         near = [c for c in proj.marks_of(lesion.patient_id, lesion.exam_pair_id, lesion.reader)
-                if c.role is role and not c.lesion_id and c.stack_key == m.stack_key
-                and c.slice_index == m.slice_index and dist(c) <= radius]
+                if c.role is role and not c.lesion_id and c.stack_key == m.stack_key and dist(c) <= radius]
         return min(near, key=dist, default=None)
 
     def set_observation(self, pair: PairKey, lesion_id: str, role: Role | str, observation: Observation | None,
-                        what: str | None = None) -> None:
+                        what: str | None = None, positions: Sequence[float] | None = None) -> None:
         """Measured / not visible / not measurable on one series, or None for "not read yet"; ``what`` names
-        the edit for Undo / Redo when the status's label does not (an end moved)."""
+        the edit for Undo / Redo when the status's label does not (an end moved); ``positions``: the stack's
+        slice positions (mm along its normal), by which a count click on another slice of the lesion measured
+        becomes its mark."""
         role = reading_role(role)
         old = self._lesion(pair, lesion_id)
         new = old.with_observation(role, observation)
@@ -456,7 +469,7 @@ class Reading:
                         f"{before.diameter_mm:.1f} mm line deleted" if isinstance(before, Measurement) else "status cleared")
         if observation is not None and not isinstance(observation, Measurement) and isinstance(before, Measurement):
             what += f" (replaces its {before.diameter_mm:.1f} mm line)"  # a reader's check: V took a line unsaid
-        proj = self._with_preplaced_mark(self._project.with_record(new), new, role, observation)
+        proj = self._with_preplaced_mark(self._project.with_record(new), new, role, observation, positions)
         proj, assessed = self._with_followup_assessed(proj, new, role, observation, before)
         self._commit(f"{lesion_id} on {role_label(role)}: {what}{assessed}", proj)
 
@@ -500,7 +513,8 @@ class Reading:
         sop_class_uid, method, method_params, p3, p4).
         """
         m = Measurement.from_geometry(geometry, stack_key, series_instance_uid, slice_index, p1, p2, **provenance)
-        self.set_observation(pair, lesion_id, role, m)
+        along = getattr(geometry, "slice_projections_mm", None)
+        self.set_observation(pair, lesion_id, role, m, positions=None if along is None else [float(z) for z in along])
         return m.diameter_mm
 
     def set_short_axis(self, pair: PairKey, lesion_id: str, role: Role | str, p3: tuple[float, float],

@@ -184,6 +184,8 @@ class MainWindow(QMainWindow):
         self.one_click_action.setChecked(self.view_settings.one_click)
         self.state.changed.connect(self._state_changed)
         self._unsubscribe: Callable[[], None] = lambda: None
+        #: an undo or redo step of another exam pair, said at the first press and taken at the second
+        self._armed_replay: tuple[str, str | None, frozenset[tuple[str, str]]] | None = None
         self._bind_reading()
         self._state_changed("tool")
         self._state_changed("lobe")
@@ -214,7 +216,7 @@ class MainWindow(QMainWindow):
         return {
             "open_folder": self.ask_open_folder, "open_file": self.ask_open_file, "quit": self.close,
             "export": self.exports.ask_export, "analysis": self.exports.ask_analysis,
-            "undo": lambda: s.reading.undo(), "redo": lambda: s.reading.redo(),
+            "undo": lambda: self._replay("undo"), "redo": lambda: self._replay("redo"),
             "tool_line": tool(ToolMode.LINE), "tool_count": tool(ToolMode.COUNT),
             "tool_short_axis": tool(ToolMode.SHORT_AXIS),
             "tool_window": tool(ToolMode.WINDOW_LEVEL), "tool_boundary": tool(ToolMode.BOUNDARY),
@@ -309,6 +311,22 @@ class MainWindow(QMainWindow):
         self._unsubscribe = self.state.reading.subscribe(self._edited)
         self._edited(None)
 
+    def _replay(self, kind: str) -> None:
+        """Ctrl+Z / Ctrl+Y. A step that is another exam pair's (the steps are the project's) is said first and taken
+        at the second press (a radiologist's check: Ctrl+Z on LLSYN001 deleted a line of LLSYN003, unseen, said
+        only in a note)."""
+        r = self.state.reading
+        pairs, what = (r.undo_pairs, r.undo_description) if kind == "undo" else (r.redo_pairs, r.redo_description)
+        elsewhere = self._elsewhere(pairs)
+        step = (kind, what, pairs)
+        if elsewhere and what is not None and self._armed_replay != step:
+            self._armed_replay = step
+            self.state.say(f"{kind} would change another exam pair: {what}{elsewhere}; press "
+                           f"{'Ctrl+Z' if kind == 'undo' else 'Ctrl+Y'} again to {kind} it there")
+            return
+        self._armed_replay = None
+        r.undo() if kind == "undo" else r.redo()  # said by _edited
+
     def _elsewhere(self, pairs: frozenset[tuple[str, str]]) -> str:
         """" (on LLSYN002 E1, not the exam pair on screen)" when an edit is another pair's: the undo
         steps are the project's, and a reader's check undid another patient's line unawares."""
@@ -319,6 +337,7 @@ class MainWindow(QMainWindow):
 
     def _edited(self, event: ReadingEvent | None) -> None:
         r, acts = self.state.reading, self.actions_by_id
+        self._armed_replay = None  # an edit, or another pair on screen: a step armed elsewhere is asked again
         acts["undo"].setText(f"Undo {r.undo_description}{self._elsewhere(r.undo_pairs)}" if r.can_undo else "Undo")
         acts["undo"].setEnabled(r.can_undo)
         acts["redo"].setText(f"Redo {r.redo_description}{self._elsewhere(r.redo_pairs)}" if r.can_redo else "Redo")

@@ -43,7 +43,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("export", ("Ctrl+E",), "Export the reading project (xlsx per patient, cohort CSV)", "File",
              menu="Export the reading project…"),
     Shortcut("quit", ("Ctrl+Q",), "Quit", "File"),
-    Shortcut("undo", ("Ctrl+Z",), "Undo the last edit of the reading", "Edit"),
+    Shortcut("undo", ("Ctrl+Z",), "Undo the last edit of the reading (another exam pair's: said, pressed again to "
+             "undo it)", "Edit"),
     Shortcut("redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo", "Edit"),
     Shortcut("tool_line", ("E",), "Line tool: drag the current lesion's longest axial diameter", "Read",
              menu="Line tool"),

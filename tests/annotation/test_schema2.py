@@ -223,3 +223,16 @@ def test_a_lesion_counted_before_it_is_measured_is_not_counted_twice(reading, ge
     reading.delete_lesion(PAIR, lid)  # the reader's own click stays, unlinked
     marks = {m.mark_id: m for m in reading.project.marks_of("P1", "E1", "R1")}
     assert set(marks) == {clicked, elsewhere} and marks[clicked].lesion_id == ""
+
+
+def test_a_lesion_counted_on_another_of_its_slices_before_it_is_measured_is_not_counted_twice(reading, geometry):
+    """A radiologist's check: a lesion counted while scrolling, a slice from its largest section, then measured there
+    (one click puts the line on its largest slice): counted twice. The click within the sphere of the line's length
+    round its middle, on any slice of the stack (5 mm apart here), becomes its mark; one beyond stays a count."""
+    near = reading.add_count_mark(PAIR, "ct_portal", "right", stack_key="k", slice_index=4, row=21, col=11)
+    beyond = reading.add_count_mark(PAIR, "ct_portal", "right", stack_key="k", slice_index=5, row=20, col=10)
+    lid = reading.add_lesion(PAIR, "right")
+    reading.measure(PAIR, lid, "ct_portal", geometry, "k", "1.2", 3, (10, 10), (30, 10))  # 14 mm: 7 mm round it
+    marks = {m.mark_id: m for m in reading.project.marks_of("P1", "E1", "R1")}
+    assert set(marks) == {near, beyond} and marks[near].lesion_id == lid and marks[beyond].lesion_id == ""
+    assert reading.project.counts("P1", "E1", "R1")[(Role.CT_PORTAL, Lobe.RIGHT)] == 2

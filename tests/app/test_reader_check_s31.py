@@ -1,0 +1,117 @@
+"""Session 31's reader check (a radiologist reading LLSYN003 on a fresh store under Xvfb), its defects through the
+real main window with QTest events: a lesion counted on one slice and measured on another was counted twice."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+
+from annotation.vocab import Lobe
+from app.main_window import MainWindow
+from tests.app.conftest import drag, make_window, open_pair, press
+from viewer.records import READING_ROLES, Role
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_dicom"
+
+
+def _l07() -> dict:  # type: ignore[type-arg]
+    """LLSYN003 L07: 38 mm, right lobe, seen on every series."""
+    truth = json.loads((SAMPLE / "ground_truth" / "LLSYN003.json").read_text())
+    return next(les for les in truth["lesions"] if les["id"] == "L07")
+
+
+def _window(qtbot, env: Path, sample_index) -> MainWindow:  # type: ignore[no-untyped-def]
+    w = make_window(qtbot, env, reader="s31")
+    store = env / "work" / "fresh.lesionlab"
+    store.parent.mkdir(exist_ok=True)
+    assert w.store_flow.open_store(store) and not w.session.read_only
+    open_pair(w, qtbot, SAMPLE, sample_index, "LLSYN003")
+    return w
+
+
+def _activate(w: MainWindow, qtbot, role: Role):  # type: ignore[no-untyped-def]
+    """A click on the cell's air (as a reader makes a cell active)."""
+    vp = w.grid.viewports[READING_ROLES.index(role)]
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(8, vp.height() // 2))
+    assert w.reading.layout.active == READING_ROLES.index(role)
+    return vp
+
+
+def _to_slice(w: MainWindow, qtbot, target: int) -> None:  # type: ignore[no-untyped-def]
+    """The arrow keys in the active cell until it shows slice ``target``."""
+    model = w.reading.active
+    down_increases = model.geometry.positions_mm[-1][2] < model.geometry.positions_mm[0][2]
+    for _ in range(80):
+        if model.index == target:
+            break
+        up = (model.index < target) != down_increases
+        qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Up if up else Qt.Key.Key_Down)
+    assert model.index == target
+
+
+def _click(qtbot, vp, at: tuple[float, float]) -> None:  # type: ignore[no-untyped-def]
+    x, y = vp.transform().image_to_widget(*at)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+
+
+def _centre(w: MainWindow, role: Role, les: dict) -> tuple[float, float]:  # type: ignore[type-arg]
+    model = w.reading.viewports[READING_ROLES.index(role)]
+    return model.geometry.pixel_on_slice(les["centre_mm"]["ct" if role.value.startswith("ct") else "mr"], model.index)
+
+
+def _truth_line(w: MainWindow, role: Role, les: dict, k: int):  # type: ignore[no-untyped-def,type-arg]
+    geo = w.reading.viewports[READING_ROLES.index(role)].geometry
+    c, entry = les["centre_mm"]["ct"], les["series"][role.value]
+    half = dict((int(i), d) for i, _, d in entry["diameters_by_slice"])[k] / 2
+    th = math.radians(les["axial_rotation_deg"])
+    ends = [(c[0] + s * half * math.cos(th), c[1] + s * half * math.sin(th), c[2]) for s in (-1, 1)]
+    return geo.pixel_on_slice(ends[0], k), geo.pixel_on_slice(ends[1], k)
+
+
+def _right(w: MainWindow, role: Role) -> int:
+    pair = w.state.selection.pair
+    assert pair is not None
+    return w.session.reading.project.counts(pair[0], pair[1], w.session.reading.reader)[(role, Lobe.RIGHT)]
+
+
+def test_a_lesion_counted_two_slices_from_where_it_is_then_measured_counts_once(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                             sample_index) -> None:
+    """L07 counted on CT arterial slice 13 (28 mm across there), its diameter then drawn on slice 15: the count
+    click, inside the sphere of the line round its middle, became its mark (CT arterial right was 2)."""
+    w = _window(qtbot, env, sample_index)
+    les = _l07()
+    press(w, qtbot, "tool_count")
+    vp = _activate(w, qtbot, Role.CT_ARTERIAL)
+    _to_slice(w, qtbot, 13)
+    _click(qtbot, vp, _centre(w, Role.CT_ARTERIAL, les))
+    assert _right(w, Role.CT_ARTERIAL) == 1
+    press(w, qtbot, "new_lesion")  # N also takes the line tool
+    _to_slice(w, qtbot, 15)
+    drag(qtbot, vp, *_truth_line(w, Role.CT_ARTERIAL, les, 15))
+    assert _right(w, Role.CT_ARTERIAL) == 1, w.status.text()
+    lid = w.state.selection.lesion_id
+    marks = [m for m in w.session.reading.project.count_marks.values() if m.role is Role.CT_ARTERIAL]
+    assert [(m.lesion_id, m.slice_index) for m in marks] == [(lid, 13)]
+
+
+def test_a_count_click_on_another_slice_of_a_measured_lesion_says_so(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """Measured first on slice 15, L07 clicked with the count tool on slice 17 (33 mm across there): counted (the
+    reader may mean another lesion) and said at once, with Ctrl+Z to take it back (it was counted unsaid)."""
+    w = _window(qtbot, env, sample_index)
+    les = _l07()
+    vp = _activate(w, qtbot, Role.CT_ARTERIAL)
+    press(w, qtbot, "new_lesion")
+    _to_slice(w, qtbot, 15)
+    drag(qtbot, vp, *_truth_line(w, Role.CT_ARTERIAL, les, 15))
+    lid = w.state.selection.lesion_id
+    _activate(w, qtbot, Role.CT_ARTERIAL)
+    press(w, qtbot, "tool_count")
+    _to_slice(w, qtbot, 17)
+    _click(qtbot, vp, _centre(w, Role.CT_ARTERIAL, les))
+    assert _right(w, Role.CT_ARTERIAL) == 2
+    assert f"{lid}'s line 2 slices away spans here: the same lesion counted twice? (Ctrl+Z undoes)" in w.status.text()
+    press(w, qtbot, "undo")
+    assert _right(w, Role.CT_ARTERIAL) == 1
