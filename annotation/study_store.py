@@ -137,6 +137,19 @@ class Study:
         if rows:
             raise StudyError(f"the store already holds study {sid!r}; its orders are never drawn again",
                              where=store.where, advice="give the new study another study_id")
+        # a study's reads are stored under READER@SESSION (annotation.study.session_reader): a second study with a
+        # reader and a session of an earlier one would open, edit and count that study's reads as its own (a
+        # researcher's check: a retake's first case showed the first study's 5 lesions and 20 marks)
+        mine = {session_reader(r, x.name) for r in definition.readers for x in definition.sessions}
+        for other_id, text in _select(store, "SELECT study_id, definition FROM studies", ()):
+            other = StudyDefinition.from_json(text, f"{store.where}, study {other_id}")
+            shared = sorted(mine & {session_reader(r, x.name) for r in other.readers for x in other.sessions})
+            if shared:
+                raise StudyError(f"the store holds study {other_id!r}, whose reads are stored under "
+                                 f"{', '.join(shared[:4])}{' …' if len(shared) > 4 else ''}: study {sid!r} would "
+                                 "open and edit them as its own", where=store.where,
+                                 advice="set the new study up in a copy of the cases' store (lesionlab store copy), "
+                                        "or name its sessions otherwise (e.g. MRI-2, CT-2)")
 
         def write(db: Any) -> None:
             db.execute("INSERT INTO studies VALUES (?, ?, ?)", (sid, definition.to_json(), _iso(clock())))

@@ -4,6 +4,7 @@ writes limited to the reader's read and the session's series, washout, progress 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -88,6 +89,27 @@ def test_init_stores_the_orders_once_and_every_opening_reads_them(tmp_path: Path
     bad = StudyDefinition("s2", 1, ("R1",), d.sessions, (StudyCase("Z", "P9", "E1"),))
     with ReadingStore.open(path) as store, pytest.raises(StudyError, match="case Z: exam pair E1 of patient P9"):
         Study.init(store, bad)
+
+
+def test_a_second_study_sharing_a_reader_and_a_session_is_refused(tmp_path: Path) -> None:
+    """A study's reads are stored under READER@SESSION: a second study (a retake) with R1 and MRI again opened the
+    first study's R1@MRI read as its own, with its lesions and marks (a researcher's check). Refused, saying how to
+    set it up; with sessions of other names it is set up, its reads its own."""
+    path = str(tmp_path / "s.lesionlab")
+    fill(path)
+    first = definition()
+    with ReadingStore.open(path) as store:
+        study = Study.init(store, first)
+        read_case(study, "R1")
+        retake = dataclasses.replace(first, study_id="s1-retake")
+        with pytest.raises(StudyError, match=r"study 's1', whose reads are stored under R1@CT, R1@MRI, R2@CT, R2@MRI: study 's1-retake' would open"):
+            Study.init(store, retake)
+        renamed = dataclasses.replace(retake, sessions=tuple(dataclasses.replace(x, name=f"{x.name}-2")
+                                                             for x in first.sessions))
+        second = Study.init(store, renamed, clock=Clock())
+        nxt = second.next_case("R1")
+        assert nxt.case is not None
+        assert not second.open_case("R1", nxt.case.session, nxt.case.code).reading.project.lesions
 
 
 def test_a_case_read_is_blinded_and_writes_only_its_own_read(sqlite_study: tuple[Study, Clock]) -> None:
@@ -229,7 +251,8 @@ def test_on_postgresql_a_reader_role_reads_only_its_own_study_rows(pg_cluster, p
         assert {p.reader for p in Study(store).progress()} == {"R1", "R2"}
     # a store opened through a reader role cannot set up a study of its own
     with ReadingStore.open(urls["r1"]) as store, pytest.raises(StoreError, match="may not|permission"):
-        Study.init(store, StudyDefinition("s2", 1, ("R1",), definition().sessions, definition().cases))
+        other = tuple(dataclasses.replace(x, name=f"{x.name}-2") for x in definition().sessions)  # its own reads
+        Study.init(store, StudyDefinition("s2", 1, ("R1",), other, definition().cases))
 
 
 def test_the_command_line_sets_up_and_follows_a_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
