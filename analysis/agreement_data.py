@@ -70,9 +70,62 @@ def readers_of(measurements: pd.DataFrame, counts: pd.DataFrame) -> tuple[str, .
     return tuple(sorted(set(measurements["reader"].astype(str)) | set(counts["reader"].astype(str))))
 
 
+def id_conflicts(m: pd.DataFrame) -> list[str]:
+    """Lesion ids that name different lesions for different readers, said ("R1 L3 and R2 L3 lie 42 mm apart on
+    ct_portal"): the lines two readers drew for one id on one series (the same series instance UID: the same
+    pixels) whose middles lie farther apart than the longer line's half plus 5 mm in-plane (the line's own mm
+    per pixel), more than five slices apart, or more than two and a quarter of it plus 2 mm in-plane. Readers number their own lesions: after one misses a lesion, the
+    same id is the next lesion (a researcher's check: 176 agreement cells from such pairs, unsaid)."""
+    cols = ("series_instance_uid", "slice_index", "p1_row", "p1_col", "p2_row", "p2_col", "diameter_mm")
+    if any(c not in m.columns for c in cols):
+        return []
+    lines = m[m["status"] == Status.MEASURED.value].dropna(subset=list(cols))
+    out: list[str] = []
+    for key, group in lines.groupby(["patient_id", "exam_pair_id", "series_role", "lesion_id"], sort=True):
+        rows = group.to_dict("records")
+        for i, a in enumerate(rows):
+            for b in rows[i + 1:]:
+                if a["reader"] == b["reader"] or a["series_instance_uid"] != b["series_instance_uid"]:
+                    continue
+                apart = _apart_mm(a, b)
+                slices = abs(int(a["slice_index"]) - int(b["slice_index"]))
+                longer = max(float(a["diameter_mm"]), float(b["diameter_mm"]))
+                # on thin slices one lesion's lines may lie a few slices apart, near each other in-plane
+                if apart > 0.5 * longer + 5.0 or slices > 5 or (slices > 2 and apart > 0.25 * longer + 2.0):
+                    where = f"{apart:.0f} mm apart in-plane" + (f", {slices} slice{'s' if slices > 1 else ''} apart"
+                                                                   if slices else "")
+                    out.append(f"{a['reader']} {key[3]} and {b['reader']} {key[3]} lie {where} on {key[2]} "
+                               f"({key[0]} {key[1]})")
+    return out
+
+
+def _apart_mm(a: dict[str, object], b: dict[str, object]) -> float:
+    """In-plane distance between two lines' middles, in mm by the first line's own mm per pixel."""
+    ar, ac = (float(a["p1_row"]) + float(a["p2_row"])) / 2, (float(a["p1_col"]) + float(a["p2_col"])) / 2  # type: ignore[arg-type]
+    br, bc = (float(b["p1_row"]) + float(b["p2_row"])) / 2, (float(b["p1_col"]) + float(b["p2_col"])) / 2  # type: ignore[arg-type]
+    length = float(np.hypot(float(a["p2_row"]) - float(a["p1_row"]), float(a["p2_col"]) - float(a["p1_col"])))  # type: ignore[arg-type]
+    per_px = float(a["diameter_mm"]) / length if length > 0 else 1.0  # type: ignore[arg-type]
+    return float(np.hypot(ar - br, ac - bc)) * per_px
+
+
+#: Why diameters and detections are not paired from CSVs whose ids name different lesions for different readers.
+ID_CONFLICT = ("lesions were not paired: readers' lesion ids name different lesions ({first}{more}); the "
+               "export tables pair lesions by id, a store pairs them by position: lesionlab agreement STORE --dicom "
+               "PATH")
+
+
 def from_cohort(cohort: Cohort) -> ReaderReads:
-    """Reads from the export tables: a lesion is the same across readers when its key is."""
+    """Reads from the export tables: a lesion is the same across readers when its key is -- unless the readers'
+    lines for one id lie apart (:func:`id_conflicts`): then no lesion is paired, diameters and detections are left
+    out with the reason, and the counts (which pair no lesion) stay."""
     m = cohort.measurements
+    conflicts = id_conflicts(m)
+    if conflicts:
+        note = ID_CONFLICT.format(first=conflicts[0], more=f"; {len(conflicts) - 1} more" if len(conflicts) > 1 else "")
+        empty = ReaderReads(pd.DataFrame(columns=list(DIAMETER_COLUMNS)), pd.DataFrame(columns=list(DETECTION_COLUMNS)),
+                            counted_counts(cohort.counts), readers_of(cohort.measurements, cohort.counts),
+                            "lesion_id (not paired: see the note)", note)
+        return empty
     measured = m[m["status"] == Status.MEASURED.value]
     diameters = pd.DataFrame({
         "patient_id": measured["patient_id"], "exam_pair_id": measured["exam_pair_id"],

@@ -274,10 +274,20 @@ def validate_measurements(raw: RawTable) -> pd.DataFrame:
     out["series_role"] = role.to_numpy()
     out["status"] = status.to_numpy()
     out["diameter_mm"] = np.where(measured, diameter.to_numpy(), np.nan)
+    # where each line lies, when the file says (lesionlab's export does): agreement from CSVs checks by it that
+    # one lesion id names one lesion for every reader (analysis.agreement_data.id_conflicts); not required, and
+    # a value no number is left empty here (nothing else reads these columns)
+    for col in LINE_PLACE_COLUMNS:
+        if col in raw.frame.columns:
+            values = raw.frame[col].astype(str).str.strip()
+            out[col] = values.to_numpy() if col == "series_instance_uid" else \
+                pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce").to_numpy()
     out["line"] = raw.lines
     return out.reset_index(drop=True)
 
 
+#: Optional measurements.csv columns kept for the agreement's id check: where each line lies.
+LINE_PLACE_COLUMNS: tuple[str, ...] = ("series_instance_uid", "slice_index", "p1_row", "p1_col", "p2_row", "p2_col")
 COUNT_STATUSES: tuple[str, ...] = ("counted", "not_read", "not_countable")
 
 
