@@ -20,7 +20,7 @@ from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
 from annotation.records import CountMark, Lesion, Measurement
 from annotation.selection import Picked, Selection
-from annotation.vocab import Lobe, MeasurementMethod
+from annotation.vocab import FollowupKind, Lobe, MeasurementMethod
 from viewer.body import outside_body, sample_values
 from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry, in_plane_distance_mm
@@ -339,7 +339,13 @@ class LineGesture(ReadingGesture):
         outside = f is not None and not f.in_liver  # a node or a bone lesion: no liver lobe to remind of
         if f is not None and f.nodal and m.short_axis_mm is None:  # what RECIST sums of a node: asked for
             extra += "; a node: A draws its short axis (RECIST sums it)"
-        if lobe is None and les is not None and not les.observations and les.segment is None and not outside:
+        # a lesion carried from a prior exam has its lobe from there (a reader's check: every carried lesion's first
+        # line at follow-up reminded of a boundary)
+        carried = les is not None and (f is not None and f.kind is not FollowupKind.NEW or any(
+            o.tracking_uid == les.tracking_uid and o.exam_pair_id != les.exam_pair_id
+            for o in self.reading.project.lesions.values() if o.patient_id == les.patient_id))
+        if lobe is None and les is not None and not les.observations and les.segment is None and not outside \
+                and not carried:
             # its first line, and no boundary to take the lobe from: the lobe it was started in, said
             # (a reader who forgot the lobe key would otherwise count a left lesion on the right)
             # (short: the status bar has to keep "next: ..." after it)
@@ -393,7 +399,9 @@ class LineGesture(ReadingGesture):
             return self.say(f"no suggestion: {theirs or far}")
         s = self.ctx.suggest(view, at)
         if s.refusal:
-            return self.say(f"no suggestion, drag to draw it: {s.refusal}")
+            # the method's own advice ("…: draw it") said once, by the start (a reader's check read "drag to draw
+            # it: …: draw it", cut at 1,500 px)
+            return self.say(f"no suggestion, drag to draw it: {s.refusal.removesuffix(': draw it')}")
         other = self._not_its_lesion(view, lesion_id, s)
         if other:
             return self.say(f"no suggestion: {other}")

@@ -46,6 +46,10 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]
 
 def _suggested_mm(m: Measurement) -> float | None:
     """The length the one-click diameter suggested (kept in its parameters when the reader edits it)."""
+    if m.method is MeasurementMethod.SUGGESTED:
+        # kept as suggested: the line's own length, rounded as the diameter beside it is (the record's 0.001 mm
+        # value rounded again read 14.53 beside 14.52: a reader's check)
+        return round(m.diameter_mm, 2)
     value = m.params.get("suggested_diameter_mm") if m.method is not MeasurementMethod.MANUAL else None
     return round(float(value), 2) if isinstance(value, (int, float)) else None
 

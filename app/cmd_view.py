@@ -149,6 +149,7 @@ def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
     """Open the last pair again at its lesion and slices; False when that pair is not in the browser."""
     from PySide6.QtCore import QTimer
 
+    from app.workstation import ToolMode
     from viewer.studies import all_pairs, single_exams
 
     for patient in window.patients:
@@ -160,6 +161,10 @@ def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
                 window.reading.activate(_cell_to_activate(window, last))
                 if last.lesion_id:
                     window.state.selection.set_lesion(last.lesion_id)
+                    if window.state.selection.lesion_id == last.lesion_id:
+                        # mid-lesion: its line is what comes next (a reader's check: the restart gave the window tool,
+                        # and the first click on T2 FS changed the window)
+                        window.state.set_tool(ToolMode.LINE)
                 pending = dict(last.slices)
 
                 def place() -> None:

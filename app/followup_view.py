@@ -212,8 +212,10 @@ class FollowUpCompare:
         # short enough for the status bar at 1,500 px (a reader's check: the advice was cut)
         named = ", ".join(ids) if len(ids) <= 6 else f"{ids[0]} … {ids[-1]}"
         renamed = "; " + ", ".join(f"{a} (new here) is now {b}" for a, b in moved) if moved else ""
-        s.say(f"{len(todo)} lesions carried from the prior exam ({named}), {came}; measure each here, ] for the next"
-              + renamed)
+        # the current lesion named (a reader's check: "] for the next" read as if none were current, and the
+        # first ] skipped L1)
+        s.say(f"{len(todo)} lesions carried from the prior exam ({named}), {came}; measure each here, from "
+              f"{ids[0]} (current), ] for the next" + renamed)
         return len(todo)
 
 

@@ -184,6 +184,9 @@ class MainWindow(QMainWindow):
         self.one_click_action.setChecked(self.view_settings.one_click)
         self.state.changed.connect(self._state_changed)
         self._unsubscribe: Callable[[], None] = lambda: None
+        #: where the reader left each exam pair read in this session: (patient, CT UID, MRI UID) -> lesion, active
+        #: stack, slices (MainWindow.open_pair returns there)
+        self._positions: dict[tuple[str, str, str], tuple[str | None, str | None, dict[str, int]]] = {}
         #: an undo or redo step of another exam pair, said at the first press and taken at the second
         self._armed_replay: tuple[str, str | None, frozenset[tuple[str, str]]] | None = None
         self._bind_reading()
@@ -601,8 +604,14 @@ class MainWindow(QMainWindow):
             self.open_pair(dialog.chosen)
 
     def open_pair(self, pair: ExamPair) -> None:
+        leaving = self.state.pair
+        if leaving is not None and not self.state.blinded:
+            self._positions[(leaving.patient_id, leaving.ct_uid, leaving.mr_uid)] = self._position_now()
         self.loads.keep_only(s.key for s in pair.stacks)
         self.state.open_pair(pair)
+        back = self._positions.pop((pair.patient_id, pair.ct_uid, pair.mr_uid), None)
+        if back is not None and not self.state.blinded:
+            self._return_to(*back)
         self._start_alignment()
         self.view_settings.apply_presets_when_loaded(self.reading)
         self.grid.active_widget.setFocus()
@@ -614,6 +623,40 @@ class MainWindow(QMainWindow):
         gap = (f"; no {', '.join(role_label(r) for r in missing)} in this exam" if pair.is_single else
                f"; missing: {', '.join(role_label(r) for r in missing)}") if missing else ""
         self.state.say(f"reading {pair.label}{gap}" + (f"  ⚠ {pair.warning}" if pair.warning else ""))
+
+    def _position_now(self) -> tuple[str | None, str | None, dict[str, int]]:
+        """Where the reader is in the pair on screen: the current lesion, the active stack, each stack's slice."""
+        viewports = self.reading.viewports
+        active = self.reading.layout.active
+        key = viewports[active].key if 0 <= active < len(viewports) and viewports[active].volume is not None else None
+        return (self.state.selection.lesion_id, key,
+                {vp.key: vp.index for vp in viewports if vp.volume is not None and vp.key})
+
+    def _return_to(self, lesion_id: str | None, active_key: str | None, slices: dict[str, int]) -> None:
+        """Back on a pair read earlier in this session, where the reader left it (a radiologist's check: after a look
+        at another patient mid-lesion, no lesion was current, CT arterial active, every cell at mid-stack): its
+        lesion, active cell and slices (each placed once its stack has loaded)."""
+        if lesion_id is not None:
+            self.state.selection.set_lesion(lesion_id)
+        cells = self.reading.hanging.cells
+        found = next((i for i, c in enumerate(cells) if c.stack is not None and c.stack.key == active_key), None)
+        if found is not None:
+            self.reading.activate(found)
+        pending, pair, tries = dict(slices), self.state.pair, [0]
+
+        def place() -> None:
+            if self.state.pair is not pair:  # another pair opened meanwhile: its own position
+                return
+            for vp in self.reading.viewports:
+                if vp.key in pending and vp.volume is not None and vp.volume.loaded.any():
+                    vp.set_linked(False)
+                    vp.set_index(min(pending.pop(vp.key), vp.volume.array.shape[0] - 1))
+                    vp.set_linked(True)
+            tries[0] += 1
+            if pending and tries[0] < 1200 and any(vp.key in pending for vp in self.reading.viewports):
+                QTimer.singleShot(50, place)  # a stack still loading (a minute at most: one may fail)
+
+        QTimer.singleShot(0, place)
 
     def _load_progress(self, key: str, done: int, total: int) -> None:
         if done < total:

@@ -310,3 +310,20 @@ def test_a_key_that_cannot_be_put_in_place_leaves_no_stale_key(store_path, tmp_p
         export_store(store_path, out, pseudonymise=True, key_path=key)
     assert not key.exists() and (out / "patients.csv").read_bytes() != before[Path("patients.csv")]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".key.csv")]
+
+
+def test_an_unedited_suggestion_reads_the_same_length_twice_in_the_workbook(geometry):
+    """A reader's check: a suggested line kept as is read diameter_mm 14.52 beside suggested_mm 14.53 (the
+    suggestion's record keeps 0.001 mm, rounded again); kept as suggested, it is the line's own length."""
+    import json
+    from dataclasses import replace as _replace
+
+    from annotation.records import Measurement
+    from annotation.vocab import MeasurementMethod
+    from annotation.workbook import _suggested_mm
+
+    m = Measurement.from_geometry(geometry, "k", "1.2", 3, (10.0, 10.0), (30.72, 10.0), method=MeasurementMethod.SUGGESTED,
+                                  method_params=json.dumps({"suggested_diameter_mm": 14.525}))
+    assert round(m.diameter_mm, 2) == 14.5 and _suggested_mm(m) == round(m.diameter_mm, 2)
+    edited = _replace(m, method=MeasurementMethod.SUGGESTED_EDITED)
+    assert _suggested_mm(edited) == 14.53  # edited: what was suggested, beside what the reader made of it

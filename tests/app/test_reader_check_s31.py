@@ -115,3 +115,60 @@ def test_a_count_click_on_another_slice_of_a_measured_lesion_says_so(qtbot, env:
     assert f"{lid}'s line 2 slices away spans here: the same lesion counted twice? (Ctrl+Z undoes)" in w.status.text()
     press(w, qtbot, "undo")
     assert _right(w, Role.CT_ARTERIAL) == 1
+
+
+def test_a_carried_lesions_first_line_at_follow_up_says_no_lobe_reminder(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """LLSYN001: a lesion measured at baseline, carried to the follow-up CT of 2023-10-17 (Shift+P, which names
+    the current lesion); its line there said "in the left lobe, no R/L boundary (click it, Shift+R to move)",
+    though its lobe came with it, on every carried lesion."""
+    from app.browser import PAYLOAD
+
+    w = make_window(qtbot, env, reader="s31")
+    store = env / "work" / "fresh.lesionlab"
+    store.parent.mkdir(exist_ok=True)
+    assert w.store_flow.open_store(store)
+    open_pair(w, qtbot, SAMPLE, sample_index, "LLSYN001")
+    vp = _activate(w, qtbot, Role.CT_ARTERIAL)
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, vp, (200.0, 150.0), (200.0, 190.0))
+    assert "no R/L boundary" in w.status.text()  # the baseline's first line: the lobe it was started in, said
+    item = next(i for i in w.browser.pair_items() if i.data(0, PAYLOAD).patient_id == "LLSYN001"
+                and i.data(0, PAYLOAD).is_single and i.data(0, PAYLOAD).study_date.isoformat() == "2023-10-17")
+    w.browser.itemActivated.emit(item, 0)
+    qtbot.waitUntil(lambda: any(v.volume is not None and v.volume.loaded.all() for v in w.reading.viewports),
+                    timeout=60000)
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    w.reading.activate(portal)
+    press(w, qtbot, "compare_prior")
+    qtbot.waitUntil(lambda: all(v.volume is None or v.volume.loaded.all() for v in w.reading.viewports), timeout=60000)
+    press(w, qtbot, "carry_lesions")
+    assert "from L1 (current), ] for the next" in w.status.text(), w.status.text()
+    here = w.reading.layout.active  # the follow-up's CT portal, the prior's beside it
+    press(w, qtbot, "tool_line")
+    drag(qtbot, w.grid.viewports[here], (200.0, 150.0), (200.0, 180.0))
+    assert "L1 on CT portal" in w.status.text() and "no R/L boundary" not in w.status.text(), w.status.text()
+
+
+def test_back_on_a_patient_mid_lesion_the_reader_finds_its_place(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """L07 drawn on CT arterial and portal, the workstation waiting on T2 FS; a look at LLSYN001 and back: no
+    current lesion, CT arterial active, every cell at mid-stack. Now the lesion, the active cell and the slices."""
+    from app.browser import PAYLOAD
+
+    w = _window(qtbot, env, sample_index)
+    les = _l07()
+    _activate(w, qtbot, Role.CT_ARTERIAL)
+    press(w, qtbot, "new_lesion")
+    for role in (Role.CT_ARTERIAL, Role.CT_PORTAL):
+        k = les["series"][role.value]["slice_index"]
+        _to_slice(w, qtbot, k)
+        drag(qtbot, w.grid.viewports[READING_ROLES.index(role)], *_truth_line(w, role, les, k))
+    before = (w.state.selection.lesion_id, w.reading.layout.active, [vp.index for vp in w.reading.viewports])
+    assert before[1] == READING_ROLES.index(Role.MR_T2FS)
+    for patient in ("LLSYN001", "LLSYN003"):
+        item = next(i for i in w.browser.pair_items() if i.data(0, PAYLOAD).patient_id == patient)
+        w.browser.itemActivated.emit(item, 0)
+        qtbot.waitUntil(lambda: all(vp.volume is not None and vp.volume.loaded.all()
+                                    for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack),
+                        timeout=60000)
+    qtbot.waitUntil(lambda: [vp.index for vp in w.reading.viewports] == before[2], timeout=5000)
+    assert (w.state.selection.lesion_id, w.reading.layout.active) == before[:2]

@@ -18,7 +18,7 @@ from annotation.vocab import CountStatus, Lobe
 from app.browser import KIND, PAYLOAD
 from app.last_session import LastSession
 from app.main_window import MainWindow
-from app.workstation import CellKind
+from app.workstation import CellKind, ToolMode
 from tests.app.conftest import READER, drag, make_window, open_pair, press
 from viewer.records import READING_ROLES, Role
 
@@ -242,6 +242,8 @@ def test_8_a_restart_after_an_unclean_exit_reopens_where_the_reader_left(qtbot, 
     qtbot.waitUntil(lambda: w2.reading.viewports[3].index == 5, timeout=5000)
     assert w2.state.pair.patient_id == "LLSYN002" and w2.state.selection.lesion_id == "L2"
     assert w2.reading.layout.active == 3
+    # mid-lesion, the line tool (session 31's reader check: the window tool came back, a click changed the window)
+    assert w2.state.tool is ToolMode.LINE
     message = recovery_message(w2, saved)
     assert "did not close cleanly" in message and str(store_copy) in message and "add lesion" in message
 
