@@ -4,6 +4,7 @@ forest plot of ICC(A,1) with its 95 % CI for every comparison.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import numpy as np
@@ -98,6 +99,11 @@ def agreement_figures(reads: ReaderReads, table: pd.DataFrame) -> dict[str, tupl
     pairs = table[(table["analysis"] == "diameters") & (table["reader_a"] != "")]
     for a, b in pairs[["reader_a", "reader_b"]].drop_duplicates().itertuples(index=False):
         name = f"agreement_bland_altman_{file_part(a)}_vs_{file_part(b)}.png"
+        if name in figures:
+            # two names alike once made safe ("Zoé", "Zoë": "Zo"): one pair's figure overwrote the other's, said
+            # written (a researcher's check); the pair's own digest tells them apart
+            digest = hashlib.sha1(f"{a}\0{b}".encode()).hexdigest()[:8]
+            name = name.removesuffix(".png") + f"_{digest}.png"
         figures[name] = (bland_altman_readers_png(reads, a, b),
                          f"Bland–Altman of lesion diameters between readers {a} and {b}, per series.")
     return figures

@@ -92,15 +92,22 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
 
 def _records(text: str, delimiter: str, first_line: int) -> tuple[list[list[str]], list[int]]:
     """Non-blank records and the line each starts on."""
+    # no field is longer than the file: csv's own limit (131,072 characters) refused a whole file for one long cell
+    # of a column nothing reads (a researcher's check), naming no line
+    if csv.field_size_limit() < len(text) + 1:
+        csv.field_size_limit(len(text) + 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
     lines: list[int] = []
     start = first_line
-    for record in reader:
-        if any(cell.strip() for cell in record):
-            rows.append(record)
-            lines.append(start)
-        start = first_line + reader.line_num
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                rows.append(record)
+                lines.append(start)
+            start = first_line + reader.line_num
+    except csv.Error as exc:
+        raise csv.Error(f"{exc}, in the record from line {start}") from None
     return rows, lines
 
 

@@ -90,6 +90,8 @@ class ReadingDocks:
         self.lesion_panel.warnings.hide()  # the Checks dock lists them, clickable
         self.counts_panel = CountsPanel(selection)
         self.checks_panel = ChecksPanel(selection)
+        if self.state is not None:
+            self.checks_panel.imaged_roles = self._imaged_roles
         self.followup_panel = FollowupPanel(selection, live_course)
         if self.state is not None:
             self.followup_panel.patient_label = self._patient_label

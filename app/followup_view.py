@@ -214,8 +214,8 @@ class FollowUpCompare:
         renamed = "; " + ", ".join(f"{a} (new here) is now {b}" for a, b in moved) if moved else ""
         # the current lesion named (a reader's check: "] for the next" read as if none were current, and the
         # first ] skipped L1)
-        s.say(f"{len(todo)} lesions carried from the prior exam ({named}), {came}; measure each here, from "
-              f"{ids[0]} (current), ] for the next" + renamed)
+        s.say(f"{len(todo)} lesions carried from the prior exam ({named}), {came}; measure from {ids[0]} (current), "
+              "] next" + renamed)
         return len(todo)
 
 

@@ -388,6 +388,8 @@ class ChecksPanel(_Observer):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.list)
         self.warnings: list[ProtocolWarning] = []
+        #: the reading roles the exam on screen has images of (the app's; None: every role)
+        self.imaged_roles: Callable[[], frozenset[Role] | None] = lambda: None
         self.refresh()
         leave_keys_to_images(self)
 
@@ -395,6 +397,11 @@ class ChecksPanel(_Observer):
         pair, project = self.selection.pair, self.reading.project
         self.warnings = (shown_warnings(check_pair(project, pair[0], pair[1], self.reading.reader),
                                         self.selection.lesion_id) + check_patient(project, pair[0]) if pair else [])
+        shown = self.imaged_roles()
+        if shown is not None:
+            # a series the exam on screen has no images of is not asked for (a study's MRI session hangs no CT:
+            # Checks listed CT arterial and portal "not counted yet", a researcher's check)
+            self.warnings = [w for w in self.warnings if w.role is None or w.role in shown]
         self.list.clear()
         for w in self.warnings:
             item = QListWidgetItem(f"⚠ {w.message}")

@@ -188,3 +188,19 @@ def test_ids_naming_different_lesions_for_different_readers_are_not_paired(tmp_p
     row = table.loc[("diameters", "ct_portal", "whole", "R1")]
     assert row["n_subjects"] == 0 and "lesions were not paired" in row["note"] and "--dicom" in row["note"]
     assert table.loc[("counts", "ct_portal", "whole", "R1"), "n_subjects"] == 1  # the counts stay
+
+
+def test_reader_names_alike_once_made_safe_keep_their_own_figure() -> None:
+    """"Zoé" and "Zoë" both became "Zo" in the Bland–Altman file name: one pair's figure was written over the
+    other's while the run said both were written (a researcher's check)."""
+    from analysis.agreement_plots import agreement_figures
+
+    reads = from_cohort(Cohort(pd.DataFrame(columns=["patient_id", "exam_pair_id", "reader", "lesion_id", "series_role",
+                                                     "status", "diameter_mm"]),
+                               pd.DataFrame(columns=["patient_id", "exam_pair_id", "reader", "series_role", "lobe",
+                                                     "count", "uncountable", "count_status"]), None))
+    table = pd.DataFrame({"analysis": ["diameters"] * 2, "series_role": ["mr_t2fs"] * 2, "region": ["whole"] * 2,
+                          "reader_a": ["R1", "R1"], "reader_b": ["Zoé", "Zoë"], "icc_a1": [0.9, 0.8],
+                          "icc_a1_ci_low": [0.8, 0.7], "icc_a1_ci_high": [0.95, 0.9], "n_subjects": [5, 5]})
+    names = [n for n in agreement_figures(reads, table) if n.startswith("agreement_bland_altman")]
+    assert len(names) == 2 and len(set(names)) == 2, names

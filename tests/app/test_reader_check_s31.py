@@ -142,7 +142,7 @@ def test_a_carried_lesions_first_line_at_follow_up_says_no_lobe_reminder(qtbot, 
     press(w, qtbot, "compare_prior")
     qtbot.waitUntil(lambda: all(v.volume is None or v.volume.loaded.all() for v in w.reading.viewports), timeout=60000)
     press(w, qtbot, "carry_lesions")
-    assert "from L1 (current), ] for the next" in w.status.text(), w.status.text()
+    assert "measure from L1 (current), ] next" in w.status.text(), w.status.text()
     here = w.reading.layout.active  # the follow-up's CT portal, the prior's beside it
     press(w, qtbot, "tool_line")
     drag(qtbot, w.grid.viewports[here], (200.0, 150.0), (200.0, 180.0))
