@@ -59,8 +59,9 @@ def paired_tests_table(diameters: DiameterPairs, counts: dict[Region, CountMatri
         for region in (Region.WHOLE, Region.RIGHT, Region.LEFT):
             both, excluded, unread = counts[region].pairs(a, b)
             extra = "; ".join(s for s in (
-                f"{excluded} exam pair(s) left out as uncountable on {a} or {b}" if excluded else "",
-                f"{unread} exam pair(s) left out as not read on {a} or {b}" if unread else "") if s)
+                # reads of an exam pair (exam pair x reader: a researcher's check read "11 exam pair(s)" of 3)
+                f"{excluded} read(s) of an exam pair left out as uncountable on {a} or {b}" if excluded else "",
+                f"{unread} read(s) of an exam pair left out as not read on {a} or {b}" if unread else "") if s)
             rows.append(_row("counts", "exam_pair", region.value, a, b,
                              compare_paired(both[a], both[b]), extra))
     table = pd.DataFrame(rows)

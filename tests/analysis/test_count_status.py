@@ -34,7 +34,7 @@ def test_the_reported_defect_t2fs_never_read_is_not_tested_as_zero():
                               "diameter_mm", "status"]), "m"))), count_matrices(counts))
     row = tests[(tests.analysis == "counts") & (tests.region == "whole") & (tests.series_a == "mr_t2fs")
                 & (tests.series_b == "mr_dwi")].iloc[0]
-    assert row.n == 0 and "3 exam pair(s) left out as not read on mr_t2fs or mr_dwi" in row.note
+    assert row.n == 0 and "3 read(s) of an exam pair left out as not read on mr_t2fs or mr_dwi" in row.note
     det = detection_table(count_matrices(counts)).set_index(["series_role", "region"])
     assert det.loc[("mr_t2fs", "whole"), "n_not_read"] == 3 and det.loc[("mr_t2fs", "whole"), "n_exam_pairs"] == 0
     assert det.loc[("mr_dwi", "whole"), "n_not_read"] == 0 and det.loc[("mr_dwi", "whole"), "total"] == 78
