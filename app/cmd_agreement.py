@@ -61,4 +61,11 @@ def run(args: argparse.Namespace) -> int:
     write_agreement_outputs(result, args.out)
     print(f"{result.summary} {len(result.figures)} plots written to {args.out} in "
           f"{time.perf_counter() - t0:.1f} s (open {args.out}/agreement_report.html).")
+    sessions = sorted(r for r in reads.readers if "@" in r)
+    if sessions:
+        # a reader study's store compared as it is: each reader's session reads are readers of their own (a
+        # researcher's check: 4 "readers", 204 rows mostly n = 0)
+        print(f"Note: {', '.join(sessions[:4])}{' …' if len(sessions) > 4 else ''} are a reader study's session reads, "
+              "compared here as readers; `lesionlab study reads STORE NEW.lesionlab --dicom PATH` writes one read per "
+              "reader (its sessions joined) for this command.")
     return 0

@@ -295,6 +295,9 @@ exam_pair_id = "E1"
     out = capsys.readouterr().out
     assert re.search(r"R2\s+MRI\s+2\s+0\s+0", out) and re.search(r"R1\s+CT\s+0\s+0\s+2", out)
     assert f"R2 MRI {first}:" in out
+    # the store's agreement as it is: its session reads are readers, said with the command that joins them
+    assert main(["agreement", str(path), "--out", str(tmp_path / "agreement")]) == 0
+    assert "R2@MRI are a reader study's session reads" in capsys.readouterr().out
     bad = tmp_path / "bad.toml"
     bad.write_text(definition_file.read_text().replace('"ct_portal"', '"ct_late"'), encoding="utf-8")
     assert main(["study", "init", str(path), str(bad)]) == 1
