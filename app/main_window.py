@@ -636,8 +636,9 @@ class MainWindow(QMainWindow):
         """Back on a pair read earlier in this session, where the reader left it (a radiologist's check: after a look
         at another patient mid-lesion, no lesion was current, CT arterial active, every cell at mid-stack): its
         lesion, active cell and slices (each placed once its stack has loaded)."""
-        if lesion_id is not None:
-            self.state.selection.set_lesion(lesion_id)
+        key, reading = self.state.selection.pair, self.state.reading
+        if lesion_id is not None and key is not None and (*key, reading.reader, lesion_id) in reading.project.lesions:
+            self.state.selection.set_lesion(lesion_id)  # not one deleted meanwhile (Ctrl+Z there, pressed twice)
         cells = self.reading.hanging.cells
         found = next((i for i, c in enumerate(cells) if c.stack is not None and c.stack.key == active_key), None)
         if found is not None:
