@@ -178,6 +178,33 @@ def test_a_click_on_the_lesions_tip_ends_as_a_click_on_its_full_slice(sample_dic
     assert abs(got[14][0] - lesion["series"]["mr_dwi"]["axial_diameter_on_slice_mm"]) <= 1.0, got
 
 
+def test_a_click_two_slices_from_the_largest_whose_own_slice_is_lost_starts_on_the_fuller_neighbour(
+        sample_dicom: Path) -> None:
+    """LLSYN003 L07 on b800 (37.9 mm on slice 15; 28 mm on slice 13, 11 mm on 12): clicked at its centre on 13,
+    where its own start fails (what surrounds the region is not liver), v12 started on the first neighbour that
+    found it, its tip on 12, could not follow it up (13 more than twice its size) and refused (a radiologist's
+    check: "may be longest on the slice clicked"). v13 starts it again from the neighbour after the slice clicked,
+    14, and follows it from there (the record says `started_after`)."""
+    import json
+
+    from viewer.segment import Refusal, Suggestion, SuggestParams, suggest_diameter
+
+    truth = json.loads((sample_dicom / "ground_truth" / "LLSYN003.json").read_text())
+    lesion = next(les for les in truth["lesions"] if les["id"] == "L07")
+    volume = bs.load("LLSYN003", "mr_dwi", sample_dicom)
+    at = volume.geometry.pixel_on_slice(tuple(lesion["centre_mm"]["mr"]), 13)
+    from app.suggester import params_for
+    from viewer.records import Role
+
+    p = params_for(Role.MR_DWI)
+    s = suggest_diameter(volume, 13, at, p)
+    assert isinstance(s, Suggestion) and s.slice_index == 15 and s.params["started_after"] is True, s
+    assert abs(s.diameter_mm - lesion["series"]["mr_dwi"]["axial_diameter_on_slice_mm"]) <= 1.5, s.diameter_mm
+    before = suggest_diameter(volume, 13, at, replace(p, both_neighbours=False))
+    assert isinstance(before, Refusal) and "may be longest on the slice clicked" in before.reason
+    assert isinstance(SuggestParams().both_neighbours, bool)
+
+
 def test_a_lesion_joined_to_a_vessel_that_parts_on_the_next_slice_is_refused(
         sample_dicom: Path, volumes: Callable[[str, str], Any]) -> None:
     """LLSYN001 L03 on T1 arterial (10.6 mm, pressed against a portal vein as bright as it): on the

@@ -11,7 +11,7 @@ import numpy as np
 from viewer.geometry import StackGeometry
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
-METHOD_NAME = "ellipse_consensus_v12"
+METHOD_NAME = "ellipse_consensus_v13"
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,9 @@ class SuggestParams:
     # by this many SDs of the smoothed liver: a rim of the other contrast round what was found (an
     # enhancing rim round a necrotic core clicked inside it) -- refused
     opposite_rim_sd: float = 1.5
+    # the slice clicked finds no lesion of its own, the neighbour before it starts the lesion and cannot follow it
+    # back through the slice clicked: the neighbour after it starts it again (v13; False: refused, as up to v12)
+    both_neighbours: bool = True
     beyond_ratio: float = 1.5  # growth stops this many contrasts beyond the edge level (fat, air, veins)
     vessel_ratio: float = 1.0  # a blob beyond the edge level by this many contrasts, at the edge, is cut off
     opening: float = 0.5  # opening disc radius, a fraction of the largest disc inside the region

@@ -42,6 +42,8 @@ SMALL = "too small on this series"
 FAINT_WHOLE = "what is found is faint as a whole"
 #: How the refusal begins when the outline measured parts into a small piece on the next slice.
 SPLITS = "what is found here joins two structures"
+#: How the refusal begins when the lesion goes on, unmeasured, through the slice clicked.
+LOST_ON_CLICKED = "the lesion may be longest on the slice clicked"
 #: How the refusal begins when the slice measured has no elliptical edge.
 IRREGULAR = "the lesion's edge is irregular"
 #: How the refusal begins when the edge leaves the ellipse measured on more rays than the series allows.
@@ -98,6 +100,13 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         return _refuse(f"the click is not a point of the image ({at!r})", p)
     try:
         result = _suggest(volume, int(slice_index), at, p, from_a_tip_again=True)
+        if isinstance(result, Refusal) and result.reason.startswith(LOST_ON_CLICKED) and p.both_neighbours:
+            # the slice clicked found nothing of its own, the neighbour before it did and could not follow the lesion
+            # back through it (from its tip, the slice clicked more than twice as large): from the neighbour after
+            # it (v13; a reader's check clicked a 38 mm lesion at its centre two slices from its largest on b800)
+            again = _suggest(volume, int(slice_index), at, p, from_a_tip_again=True, step_first=1)
+            if isinstance(again, Suggestion):
+                result = replace(again, params={**again.params, "started_after": True})
     except Unsegmentable as exc:
         result = _refuse(str(exc), p)
     if isinstance(result, Refusal) and any(w in result.reason for w in AIR_REASONS) \
@@ -116,7 +125,7 @@ def _off_the_body(volume: VolumeLike, k: int, at: tuple[float, float]) -> bool:
 
 
 def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: SuggestParams,
-             from_a_tip_again: bool) -> Suggestion | Refusal:
+             from_a_tip_again: bool, step_first: int = -1) -> Suggestion | Refusal:
     geo = volume.geometry
     if not geo.measurable or geo.row_spacing_mm is None or geo.column_spacing_mm is None:
         return _refuse(f"cannot measure: {geo.not_measurable_reason}", p)
@@ -146,8 +155,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     start_failure = start if isinstance(start, str) else ""
     if isinstance(start, str):
         # the clicked slice may hold only the lesion's tip (partial volume): the lesion's fuller
-        # slices are next to it, under the same point
-        for k in (slice_index - 1, slice_index + 1):
+        # slices are next to it, under the same point (the one before it first, unless ``step_first`` says)
+        for k in (slice_index + step_first, slice_index - step_first):
             if 0 <= k < n and volume.loaded[k] and not gap(slice_index, k):
                 other = _start(volume, k, at, spacing, p)
                 if not isinstance(other, str) and near_outline(other[1], at, spacing, max(spacing)):  # under the click
