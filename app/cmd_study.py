@@ -68,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
         unpaired = sum(len(p.first_only) + len(p.second_only) for p in pairings)
         print(f"{out}: one read per reader; {paired} lesions paired across sessions, {unpaired} unpaired "
               f"(patient level in {table})")
+        if args.dicom is None and unpaired and not paired:
+            # said here, not only in the pairing table (a researcher's check found 0 paired, the reason in a note)
+            print("Note: without --dicom PATH (the study's images) no lesion can be paired across sessions: they "
+                  "are paired by position in patient mm")
         return 0
     with ReadingStore.open(args.store, read_only=True) as store:
         study = Study(store, args.study)
