@@ -70,17 +70,19 @@ def readers_of(measurements: pd.DataFrame, counts: pd.DataFrame) -> tuple[str, .
     return tuple(sorted(set(measurements["reader"].astype(str)) | set(counts["reader"].astype(str))))
 
 
-def id_conflicts(m: pd.DataFrame) -> list[str]:
-    """Lesion ids that name different lesions for different readers, said ("R1 L3 and R2 L3 lie 42 mm apart on
-    ct_portal"): the lines two readers drew for one id on one series (the same series instance UID: the same
-    pixels) whose middles lie farther apart than the longer line's half plus 5 mm in-plane (the line's own mm
-    per pixel), more than five slices apart, or more than two and a quarter of it plus 2 mm in-plane. Readers number their own lesions: after one misses a lesion, the
-    same id is the next lesion (a researcher's check: 176 agreement cells from such pairs, unsaid)."""
+def id_conflicts(m: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """Lesion ids that name different lesions for different readers: (patient, exam pair, what is said, e.g. "R1 L3
+    and R2 L3 lie 172 mm apart in-plane on ct_portal"): the lines two readers drew for one id on one series (the
+    same series instance UID: the same pixels) whose middles lie farther apart in-plane than the longer line's half
+    plus 5 mm (the line's own mm per pixel). Readers number their own lesions: after one misses a lesion, the same
+    id is the next lesion (a researcher's check: 176 agreement cells from such pairs, unsaid; there they lay 43-172 mm
+    apart). Slices apart are said, not judged: without the slices' positions one lesion's lines 6 slices apart on
+    0.625 mm CT were taken for two (a review)."""
     cols = ("series_instance_uid", "slice_index", "p1_row", "p1_col", "p2_row", "p2_col", "diameter_mm")
     if any(c not in m.columns for c in cols):
         return []
     lines = m[m["status"] == Status.MEASURED.value].dropna(subset=list(cols))
-    out: list[str] = []
+    out: list[tuple[str, str, str]] = []
     for key, group in lines.groupby(["patient_id", "exam_pair_id", "series_role", "lesion_id"], sort=True):
         rows = group.to_dict("records")
         for i, a in enumerate(rows):
@@ -88,14 +90,12 @@ def id_conflicts(m: pd.DataFrame) -> list[str]:
                 if a["reader"] == b["reader"] or a["series_instance_uid"] != b["series_instance_uid"]:
                     continue
                 apart = _apart_mm(a, b)
-                slices = abs(int(a["slice_index"]) - int(b["slice_index"]))
-                longer = max(float(a["diameter_mm"]), float(b["diameter_mm"]))
-                # on thin slices one lesion's lines may lie a few slices apart, near each other in-plane
-                if apart > 0.5 * longer + 5.0 or slices > 5 or (slices > 2 and apart > 0.25 * longer + 2.0):
+                if apart > 0.5 * max(float(a["diameter_mm"]), float(b["diameter_mm"])) + 5.0:
+                    slices = abs(int(a["slice_index"]) - int(b["slice_index"]))
                     where = f"{apart:.0f} mm apart in-plane" + (f", {slices} slice{'s' if slices > 1 else ''} apart"
                                                                    if slices else "")
-                    out.append(f"{a['reader']} {key[3]} and {b['reader']} {key[3]} lie {where} on {key[2]} "
-                               f"({key[0]} {key[1]})")
+                    out.append((str(key[0]), str(key[1]), f"{a['reader']} {key[3]} and {b['reader']} {key[3]} lie "
+                                                          f"{where} on {key[2]} ({key[0]} {key[1]})"))
     return out
 
 
@@ -108,24 +108,27 @@ def _apart_mm(a: dict[str, object], b: dict[str, object]) -> float:
     return float(np.hypot(ar - br, ac - bc)) * per_px
 
 
-#: Why diameters and detections are not paired from CSVs whose ids name different lesions for different readers.
-ID_CONFLICT = ("lesions were not paired: readers' lesion ids name different lesions ({first}{more}); the "
-               "export tables pair lesions by id, a store pairs them by position: lesionlab agreement STORE --dicom "
+#: Why the lesions of some exam pairs are not paired from CSVs whose ids name different lesions for different readers.
+ID_CONFLICT = ("the lesions of {pairs} were not paired: readers' lesion ids name different lesions there ({first}{more}); "
+               "the export tables pair lesions by id, a store pairs them by position: lesionlab agreement STORE --dicom "
                "PATH")
 
 
 def from_cohort(cohort: Cohort) -> ReaderReads:
-    """Reads from the export tables: a lesion is the same across readers when its key is -- unless the readers'
-    lines for one id lie apart (:func:`id_conflicts`): then no lesion is paired, diameters and detections are left
-    out with the reason, and the counts (which pair no lesion) stay."""
+    """Reads from the export tables: a lesion is the same across readers when its key is -- except in the exam pairs
+    where the readers' lines for one id lie apart (:func:`id_conflicts`): their lesions are left out of the diameters
+    and detections, with the reason (a review: one conflict had left out the whole cohort's); the counts (which pair
+    no lesion) stay."""
     m = cohort.measurements
     conflicts = id_conflicts(m)
+    note = ""
     if conflicts:
-        note = ID_CONFLICT.format(first=conflicts[0], more=f"; {len(conflicts) - 1} more" if len(conflicts) > 1 else "")
-        empty = ReaderReads(pd.DataFrame(columns=list(DIAMETER_COLUMNS)), pd.DataFrame(columns=list(DETECTION_COLUMNS)),
-                            counted_counts(cohort.counts), readers_of(cohort.measurements, cohort.counts),
-                            "lesion_id (not paired: see the note)", note)
-        return empty
+        bad = sorted({(p, e) for p, e, _ in conflicts})
+        pairs = ", ".join(f"{p} {e}" for p, e in bad[:3]) + (f" and {len(bad) - 3} more exam pairs" if len(bad) > 3 else "")
+        note = ID_CONFLICT.format(pairs=pairs, first=conflicts[0][2],
+                                  more=f"; {len(conflicts) - 1} more" if len(conflicts) > 1 else "")
+        keep = ~pd.Series(list(zip(m["patient_id"], m["exam_pair_id"])), index=m.index).isin(bad)
+        m = m[keep]
     measured = m[m["status"] == Status.MEASURED.value]
     diameters = pd.DataFrame({
         "patient_id": measured["patient_id"], "exam_pair_id": measured["exam_pair_id"],
@@ -133,8 +136,8 @@ def from_cohort(cohort: Cohort) -> ReaderReads:
         "reader": measured["reader"], "diameter_mm": measured["diameter_mm"].astype(float),
     }).reset_index(drop=True)
     return ReaderReads(diameters.reindex(columns=list(DIAMETER_COLUMNS)), _csv_detections(m, cohort.counts),
-                       counted_counts(cohort.counts), readers_of(m, cohort.counts),
-                       "lesion_id (readers share lesion ids in the export tables)")
+                       counted_counts(cohort.counts), readers_of(cohort.measurements, cohort.counts),
+                       "lesion_id (readers share lesion ids in the export tables)", note)
 
 
 def _csv_detections(m: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:

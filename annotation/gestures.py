@@ -20,7 +20,7 @@ from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
 from annotation.records import CountMark, Lesion, Measurement
 from annotation.selection import Picked, Selection
-from annotation.vocab import FollowupKind, Lobe, MeasurementMethod
+from annotation.vocab import Lobe, MeasurementMethod
 from viewer.body import outside_body, sample_values
 from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry, in_plane_distance_mm
@@ -341,9 +341,9 @@ class LineGesture(ReadingGesture):
             extra += "; a node: A draws its short axis (RECIST sums it)"
         # a lesion carried from a prior exam has its lobe from there (a reader's check: every carried lesion's first
         # line at follow-up reminded of a boundary)
-        carried = les is not None and (f is not None and f.kind is not FollowupKind.NEW or any(
+        carried = les is not None and any(  # by its identity in another exam, not its kind (a target at baseline)
             o.tracking_uid == les.tracking_uid and o.exam_pair_id != les.exam_pair_id
-            for o in self.reading.project.lesions.values() if o.patient_id == les.patient_id))
+            for o in self.reading.project.lesions.values() if o.patient_id == les.patient_id)
         if lobe is None and les is not None and not les.observations and les.segment is None and not outside \
                 and not carried:
             # its first line, and no boundary to take the lobe from: the lobe it was started in, said

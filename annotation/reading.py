@@ -67,8 +67,13 @@ class _Step:
 Observer = Callable[[ReadingEvent], None]
 
 
+#: The tables whose records belong to one patient, not one exam pair (the clinical record, the follow-up course).
+PATIENT_TABLES = ("patients", "timepoints", "treatment_lines", "followup_baselines")
+#: How many slices from its line a count click may lie and still be a measured lesion's own (inside the sphere of
+#: the line round its middle): a satellite three slices above a 40 mm lesion was taken for it (a review).
+TAKEOVER_SLICES = 2
 #: The tables whose records belong to one exam pair (``patient_id``, ``exam_pair_id``).
-PAIR_TABLES = ("exam_pairs", "lesions", "count_marks", "series_flags", "lobe_boundaries")
+PAIR_TABLES = ("exam_pairs", "lesions", "count_marks", "series_flags", "lobe_boundaries", "lesion_followups")
 
 
 def _pairs_changed(before: Project, change: Diff) -> frozenset[tuple[str, str]]:
@@ -79,6 +84,10 @@ def _pairs_changed(before: Project, change: Diff) -> frozenset[tuple[str, str]]:
         gone = getattr(before, table)
         for record in (*change.upserts.get(table, ()), *(gone[k] for k in change.deletes.get(table, ()))):
             out.add((record.patient_id, record.exam_pair_id))
+    for table in PATIENT_TABLES:  # a patient's own records: (patient, "") -- any exam pair of theirs
+        gone = getattr(before, table)
+        for record in (*change.upserts.get(table, ()), *(gone[k] for k in change.deletes.get(table, ()))):
+            out.add((record.patient_id, ""))
     return frozenset(out)
 
 
@@ -405,8 +414,13 @@ class Reading:
         if not isinstance(obs, Measurement):
             return self._release(proj, lesion, owned)
         row, col = obs.middle
-        if any(m.stack_key == obs.stack_key and m.slice_index == obs.slice_index for m in owned):
-            return proj  # already counted on that slice (the reader may have moved the mark): leave it
+        placed = self.preplaced_mark_id(lesion, role)
+        if any(m.stack_key == obs.stack_key and (m.slice_index == obs.slice_index or m.mark_id != placed)
+               for m in owned):
+            # already counted: on that slice (the reader may have moved the mark), or by the reader's own click on
+            # another slice of the stack, taken over (a review: an end moved after the takeover released that click
+            # and placed a mark on the line's slice, the lesion counted twice)
+            return proj
         proj = self._release(proj, lesion, owned)
         clicked = self._clicked_mark_on(proj, lesion, role, obs, positions)
         if clicked is not None:  # the reader counted it before measuring: that mark is this lesion
@@ -446,7 +460,8 @@ class Reading:
             flat = in_plane_distance_mm((c.row, c.col), mid, m.row_spacing_mm, m.column_spacing_mm)
             if c.slice_index == m.slice_index:
                 return flat
-            if here is None or positions is None or not 0 <= c.slice_index < len(positions):
+            if here is None or positions is None or not 0 <= c.slice_index < len(positions) \
+                    or abs(c.slice_index - m.slice_index) > TAKEOVER_SLICES:
                 return math.inf
             return math.hypot(flat, float(positions[c.slice_index]) - float(here))
 
@@ -479,8 +494,9 @@ class Reading:
         """A carried lesion *not assessed* whose line is drawn on the series it is assessed on is assessed by
         that line, in the same edit: *measured* (a target, a new lesion) or *present* (a non-target); one said
         not visible there (V) is *disappeared* (a target, not a node: RECIST records a node's short axis) or
-        *absent* (a non-target); a line drawn on one said disappeared or absent is measured or present; a
-        *measured* one whose line there is deleted, or one whose V there is cleared, is *not assessed* again.
+        *absent* (a non-target), also over the line that had assessed it; a line drawn on one said disappeared or
+        absent is measured or present; a *measured* one whose line there is deleted is *not assessed* again (a V
+        cleared leaves the status, which the reader may have set in the dock: Ctrl+Z takes a V back whole).
         Before, the follow-up dock's "Lines drawn -> measured" did it for all at once, and until then every
         response read NE (a reader's check); V on a target that had gone left it NE with a note. Returns the
         project and what the undo step adds to its name."""
@@ -488,8 +504,7 @@ class Reading:
         if f is None or role is not f.assessed_role:
             return proj, ""
         gone = {FollowupStatus.DISAPPEARED, FollowupStatus.ABSENT}
-        if obs is None and (f.status is FollowupStatus.MEASURED
-                            or (f.status in gone and isinstance(before, NotVisible))):
+        if obs is None and f.status is FollowupStatus.MEASURED:
             # its line deleted: not assessed again (a reader's check: the dock kept "measured" beside an NE row)
             now = FollowupStatus.NOT_ASSESSED
         elif isinstance(obs, Measurement) and (f.status is FollowupStatus.NOT_ASSESSED or f.status in gone) \
@@ -497,9 +512,13 @@ class Reading:
             # a nodal target is measured by its short axis, which RECIST sums (its long axis alone said
             # "measured" beside a row that counted it not assessed: a reader's check)
             now = FollowupStatus.PRESENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.MEASURED
-        elif isinstance(obs, NotVisible) and f.status is FollowupStatus.NOT_ASSESSED \
+        elif isinstance(obs, NotVisible) and (f.status is FollowupStatus.NOT_ASSESSED or (
+                isinstance(before, Measurement) and f.status in (FollowupStatus.MEASURED, FollowupStatus.PRESENT))) \
                 and (f.kind is FollowupKind.NON_TARGET or (f.kind is FollowupKind.TARGET and not f.nodal)):
+            # V, also over the line that assessed it (a review: "measured" stayed beside an NE row)
             now = FollowupStatus.ABSENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.DISAPPEARED
+        elif isinstance(obs, NotMeasurable) and isinstance(before, Measurement) and f.status is FollowupStatus.MEASURED:
+            now = FollowupStatus.NOT_ASSESSED  # its line replaced by "not measurable": no measure of it here
         else:
             return proj, ""
         return proj.with_record(replace(f, status=now)), f" (follow-up: {now.label})"

@@ -148,8 +148,8 @@ class Study:
                 raise StudyError(f"the store holds study {other_id!r}, whose reads are stored under "
                                  f"{', '.join(shared[:4])}{' …' if len(shared) > 4 else ''}: study {sid!r} would "
                                  "open and edit them as its own", where=store.where,
-                                 advice="set the new study up in a copy of the cases' store (lesionlab store copy), "
-                                        "or name its sessions otherwise (e.g. MRI-2, CT-2)")
+                                 advice="name its sessions otherwise (e.g. MRI-2, CT-2), or set it up in a store "
+                                        "copied before the first study (a copy made now holds its reads too)")
 
         def write(db: Any) -> None:
             db.execute("INSERT INTO studies VALUES (?, ?, ?)", (sid, definition.to_json(), _iso(clock())))

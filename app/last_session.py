@@ -79,6 +79,7 @@ class LastSession:
             # ordinary project on the case's pair, its title, browser, overlays and the other readers' reads
             # back (a researcher's check); the study's next case is Ctrl+N after opening the study again
             pair, session = None, None
+            paths = []  # nor its image folder, whose own store the next start would offer (a review)
         data = {
             "schema_version": SCHEMA_VERSION,
             "store": str(session.path) if session is not None and session.path is not None

@@ -334,9 +334,9 @@ class MainWindow(QMainWindow):
         """" (on LLSYN002 E1, not the exam pair on screen)" when an edit is another pair's: the undo
         steps are the project's, and a reader's check undid another patient's line unawares."""
         shown = self.state.selection.pair
-        if not pairs or (shown is not None and tuple(shown) in pairs):
-            return ""
-        return f" (on {', '.join(f'{p} {e}' for p, e in sorted(pairs))}, not the exam pair on screen)"
+        if not pairs or (shown is not None and (tuple(shown) in pairs or (shown[0], "") in pairs)):
+            return ""  # ("P", ""): a patient's own record (clinical, follow-up course), any pair of theirs on screen
+        return f" (on {', '.join(f'{p} {e}'.strip() for p, e in sorted(pairs))}, not the exam pair on screen)"
 
     def _edited(self, event: ReadingEvent | None) -> None:
         r, acts = self.state.reading, self.actions_by_id
@@ -650,9 +650,10 @@ class MainWindow(QMainWindow):
                 return
             for vp in self.reading.viewports:
                 if vp.key in pending and vp.volume is not None and vp.volume.loaded.any():
+                    linked = vp.linked  # as the reader left it (U while it loaded), not linked again (a review)
                     vp.set_linked(False)
                     vp.set_index(min(pending.pop(vp.key), vp.volume.array.shape[0] - 1))
-                    vp.set_linked(True)
+                    vp.set_linked(linked)
             tries[0] += 1
             if pending and tries[0] < 1200 and any(vp.key in pending for vp in self.reading.viewports):
                 QTimer.singleShot(50, place)  # a stack still loading (a minute at most: one may fail)

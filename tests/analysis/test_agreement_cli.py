@@ -183,10 +183,10 @@ def test_ids_naming_different_lesions_for_different_readers_are_not_paired(tmp_p
     shifted = [line("R1", "L1", 100, 10, 20.0), line("R2", "L1", 200, 20, 14.0)]  # R2's L1 is R1's L2
     (tmp_path / "m.csv").write_text("\n".join([head, *shifted]) + "\n")
     assert id_conflicts(load_csv_inputs(tmp_path / "m.csv", tmp_path / "c.csv").measurements) == [
-        "R1 L1 and R2 L1 lie 70 mm apart in-plane, 10 slices apart on ct_portal (P1 E1)"]
+        ("P1", "E1", "R1 L1 and R2 L1 lie 70 mm apart in-plane, 10 slices apart on ct_portal (P1 E1)")]
     table = run(shifted)
     row = table.loc[("diameters", "ct_portal", "whole", "R1")]
-    assert row["n_subjects"] == 0 and "lesions were not paired" in row["note"] and "--dicom" in row["note"]
+    assert row["n_subjects"] == 0 and "the lesions of P1 E1 were not paired" in row["note"] and "--dicom" in row["note"]
     assert table.loc[("counts", "ct_portal", "whole", "R1"), "n_subjects"] == 1  # the counts stay
 
 

@@ -119,7 +119,7 @@ def test_v_on_its_series_says_a_carried_target_disappeared_and_a_non_target_abse
     """V (not visible) on the series a carried lesion is assessed on: a target has disappeared (0 mm, towards a
     CR), a non-target is absent, in the same edit; the response then counts them (it read NE with a note, the
     dock's status to be set by hand: a reader's check). A nodal target is left to its short axis (RECIST
-    records a node's, never 0); a line drawn after V makes it measured; V cleared, not assessed again."""
+    records a node's, never 0); a line drawn after V makes it measured; V cleared leaves the status."""
     from annotation.records import NotVisible
 
     r, ed = _two_exams()
@@ -142,8 +142,8 @@ def test_v_on_its_series_says_a_carried_target_disappeared_and_a_non_target_abse
     r.undo()
     r.undo()
     assert status(n) == "not_assessed" and status(t) == "disappeared"
-    r.set_observation(("P", "E2"), t, "ct_portal", None)  # V cleared
-    assert status(t) == "not_assessed"
+    r.set_observation(("P", "E2"), t, "ct_portal", None)  # V cleared: the status stays (the dock may have set it)
+    assert status(t) == "disappeared"
     r.set_observation(("P", "E2"), t, "ct_portal", NotVisible())
     _line(r, ("P", "E2"), t, 6.0)  # seen after all
     assert status(t) == "measured"

@@ -134,4 +134,4 @@ def test_nothing_of_the_study_store_leaves_a_blinded_case_nor_reopens_it(qtbot, 
     w.close()
     saved = json.loads((env / "last_session.json").read_text())
     assert saved["store"] is None and saved["patient_id"] is None and saved["ct_study_uid"] is None, saved
-    assert saved["lesion_id"] is None and saved["slices"] == {}
+    assert saved["lesion_id"] is None and saved["slices"] == {} and saved["paths"] == []

@@ -187,7 +187,7 @@ def test_a_click_two_slices_from_the_largest_whose_own_slice_is_lost_starts_on_t
     14, and follows it from there (the record says `started_after`)."""
     import json
 
-    from viewer.segment import Refusal, Suggestion, SuggestParams, suggest_diameter
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
 
     truth = json.loads((sample_dicom / "ground_truth" / "LLSYN003.json").read_text())
     lesion = next(les for les in truth["lesions"] if les["id"] == "L07")
@@ -202,7 +202,6 @@ def test_a_click_two_slices_from_the_largest_whose_own_slice_is_lost_starts_on_t
     assert abs(s.diameter_mm - lesion["series"]["mr_dwi"]["axial_diameter_on_slice_mm"]) <= 1.5, s.diameter_mm
     before = suggest_diameter(volume, 13, at, replace(p, both_neighbours=False))
     assert isinstance(before, Refusal) and "may be longest on the slice clicked" in before.reason
-    assert isinstance(SuggestParams().both_neighbours, bool)
 
 
 def test_a_lesion_joined_to_a_vessel_that_parts_on_the_next_slice_is_refused(
@@ -400,7 +399,7 @@ def test_the_lesion_against_a_vein_clicked_on_its_largest_slice_is_refused_as_tw
     lesion of a validation realisation (app.suggester.SMALL_LESIONS_OFF)."""
     from app.suggester import OFFERED_ROLES, SMALL_LESIONS_OFF, params_for
     from viewer.records import Role
-    from viewer.segment import Refusal, Suggestion, SuggestParams, suggest_diameter
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
     from viewer.segment.suggest import SPLITS
     from dataclasses import replace
 
