@@ -18,7 +18,7 @@ from typing import Any, Callable
 from annotation.checks import lines_overlap
 from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
-from annotation.records import CountMark, Lesion, Measurement
+from annotation.records import TAKEOVER_SLICES, CountMark, Lesion, Measurement
 from annotation.selection import Picked, Selection
 from annotation.vocab import Lobe, MeasurementMethod
 from viewer.body import outside_body, sample_values
@@ -637,18 +637,16 @@ class CountGesture(ReadingGesture):
         """What to say when the click counted lies inside a lesion measured on another slice of the stack (within
         the sphere of its line's length round its middle): the same lesion counted twice? (a radiologist's check:
         a count click two slices from a lesion's line counted it again, unsaid); "" otherwise."""
-        geo = view.geometry
         pair = self.selection.pair
-        if geo is None or pair is None:
+        if pair is None:
             return ""
-        along = geo.slice_projections_mm
         for les in self.reading.project.lesions_of(pair[0], pair[1], self.reading.reader):
             m = les.observation(role)
-            if not isinstance(m, Measurement) or m.stack_key != view.model.key or m.slice_index == view.slice_index \
-                    or not (0 <= m.slice_index < len(along) and 0 <= view.slice_index < len(along)):
+            if not isinstance(m, Measurement) or m.slice_index == view.slice_index \
+                    or abs(m.slice_index - view.slice_index) > TAKEOVER_SLICES:
                 continue
-            flat = in_plane_distance_mm(at, m.middle, m.row_spacing_mm, m.column_spacing_mm)
-            if math.hypot(flat, float(along[view.slice_index] - along[m.slice_index])) <= m.diameter_mm / 2:
+            far = _far_from(m, view, at)  # None on another stack
+            if far is not None and far <= m.diameter_mm / 2:
                 n = abs(m.slice_index - view.slice_index)
                 return (f"; {les.lesion_id}'s line {n} slice{'s' if n > 1 else ''} away spans here: the same lesion "
                         f"counted twice? (Ctrl+Z undoes)")

@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Sequence
 from annotation.clinical import ClinicalRecord, Patient
 from annotation.lobes import SAME_SLICE_MM, BoundaryLine, LobeBoundary
 from annotation.project import FOLLOWUP_TABLES, Diff, Project, diff, without_pair_in_timepoints
-from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable, NotVisible,
-                                Observation, PairKey, SeriesFlag, reading_role)
+from annotation.records import (TAKEOVER_SLICES, Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable,
+                                NotVisible, Observation, PairKey, SeriesFlag, reading_role)
 from annotation.vocab import AlignmentSource, CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe
 from viewer.errors import ValidationError
-from viewer.geometry import in_plane_distance_mm
 from viewer.model.layout import role_label
 from viewer.records import READING_ROLES, Role
 
@@ -69,9 +68,6 @@ Observer = Callable[[ReadingEvent], None]
 
 #: The tables whose records belong to one patient, not one exam pair (the clinical record, the follow-up course).
 PATIENT_TABLES = ("patients", "timepoints", "treatment_lines", "followup_baselines")
-#: How many slices from its line a count click may lie and still be a measured lesion's own (inside the sphere of
-#: the line round its middle): a satellite three slices above a 40 mm lesion was taken for it (a review).
-TAKEOVER_SLICES = 2
 #: The tables whose records belong to one exam pair (``patient_id``, ``exam_pair_id``).
 PAIR_TABLES = ("exam_pairs", "lesions", "count_marks", "series_flags", "lobe_boundaries", "lesion_followups")
 
@@ -452,18 +448,16 @@ class Reading:
         mm along its normal), on any slice of it, inside the sphere of that diameter round the line's middle (a
         radiologist's check counted a lesion while scrolling, a slice above its largest section, then measured it
         there by one click: counted twice). The nearest to the line's middle."""
-        mid = m.middle
         radius = m.diameter_mm / 2
         here = positions[m.slice_index] if positions is not None and 0 <= m.slice_index < len(positions) else None
 
         def dist(c: CountMark) -> float:
-            flat = in_plane_distance_mm((c.row, c.col), mid, m.row_spacing_mm, m.column_spacing_mm)
             if c.slice_index == m.slice_index:
-                return flat
+                return m.from_middle_mm((c.row, c.col))
             if here is None or positions is None or not 0 <= c.slice_index < len(positions) \
                     or abs(c.slice_index - m.slice_index) > TAKEOVER_SLICES:
                 return math.inf
-            return math.hypot(flat, float(positions[c.slice_index]) - float(here))
+            return m.from_middle_mm((c.row, c.col), float(positions[c.slice_index]) - float(here))
 
         near = [c for c in proj.marks_of(lesion.patient_id, lesion.exam_pair_id, lesion.reader)
                 if c.role is role and not c.lesion_id and c.stack_key == m.stack_key and dist(c) <= radius]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Union
@@ -107,6 +108,11 @@ class ExamPair:
             return None
         return abs((self.mri_date - self.ct_date).days)
 
+
+#: How many slices from its line a count click may lie and still be a measured lesion's own (inside the sphere of
+#: the line round its middle; Reading takes it over, CountGesture says it): a satellite three slices above a 40 mm
+#: lesion was taken for it (a review).
+TAKEOVER_SLICES = 2
 
 # --------------------------------------------------------------------------------- observations
 @dataclass(frozen=True)
@@ -208,6 +214,11 @@ class Measurement:
     def middle(self) -> tuple[float, float]:
         """The line's middle (row, col) on its slice: where the lesion is."""
         return (self.p1[0] + self.p2[0]) / 2, (self.p1[1] + self.p2[1]) / 2
+
+    def from_middle_mm(self, at: tuple[float, float], along_mm: float = 0.0) -> float:
+        """How far a point (row, col) of the stack lies from the line's middle, in mm: in-plane, and ``along_mm``
+        along the stack's normal for a point on another slice (whether a count click lies inside the lesion)."""
+        return math.hypot(in_plane_distance_mm(at, self.middle, self.row_spacing_mm, self.column_spacing_mm), along_mm)
 
     @property
     def diameter_mm(self) -> float:

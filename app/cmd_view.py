@@ -147,8 +147,6 @@ def _cell_to_activate(window, last) -> int:  # type: ignore[no-untyped-def]
 
 def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
     """Open the last pair again at its lesion and slices; False when that pair is not in the browser."""
-    from PySide6.QtCore import QTimer
-
     from app.workstation import ToolMode
     from viewer.studies import all_pairs, single_exams
 
@@ -165,19 +163,7 @@ def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
                         # mid-lesion: its line is what comes next (a reader's check: the restart gave the window tool,
                         # and the first click on T2 FS changed the window)
                         window.state.set_tool(ToolMode.LINE)
-                pending = dict(last.slices)
-
-                def place() -> None:
-                    for vp in window.reading.viewports:
-                        if vp.key in pending and vp.volume is not None and vp.volume.loaded.any():
-                            vp.set_linked(False)
-                            vp.set_index(pending.pop(vp.key))
-                            vp.set_linked(True)
-                    if pending and any(vp.volume is None or not vp.volume.loaded.all() for vp in window.reading.viewports
-                                       if vp.key in pending or vp.volume is None):
-                        QTimer.singleShot(50, place)
-
-                QTimer.singleShot(0, place)
+                window.place_slices(dict(last.slices))
                 return True
     return False
 

@@ -643,6 +643,11 @@ class MainWindow(QMainWindow):
         found = next((i for i, c in enumerate(cells) if c.stack is not None and c.stack.key == active_key), None)
         if found is not None:
             self.reading.activate(found)
+        self.place_slices(slices)
+
+    def place_slices(self, slices: dict[str, int]) -> None:
+        """Each stack of the pair on screen to its slice in ``slices`` (stack key -> index), once it has loaded (a
+        minute at most: one may fail), its link as the reader left it; not after another pair is opened."""
         pending, pair, tries = dict(slices), self.state.pair, [0]
 
         def place() -> None:
