@@ -208,6 +208,7 @@ def test_exact_limit_factors_equal_rs_non_central_t(r_session: RSession, n: int)
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(2, 4), st.integers(4, 30))
+@example(651868, 3, 4)  # a local run's: the bounded search stopped at -9.297 and set the group variance to 0; nlme -9.179
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_random_intercept_reml_equals_nlme(r_session: RSession, seed: int, k: int, patients: int) -> None:
     rng = np.random.default_rng(seed)
