@@ -305,6 +305,13 @@ class LineGesture(ReadingGesture):
         note = f" (begun at {passed}'s end: {passed} unchanged; to edit it, click its line first)" if passed else ""
         return self._record(view, sel.lesion_id, view.slice_index, a, b, MeasurementMethod.MANUAL, {}, note)
 
+    def _carried(self, les: Lesion) -> bool:
+        """Whether ``les`` was carried from another exam of its patient (the same tracking UID there): its lobe came
+        with it (a reader's check: every carried lesion's first line at follow-up reminded of a boundary), whatever
+        its follow-up kind (a target at baseline is none)."""
+        return any(o.tracking_uid == les.tracking_uid and o.exam_pair_id != les.exam_pair_id
+                   for o in self.reading.project.lesions.values() if o.patient_id == les.patient_id)
+
     def _record(self, view: View, lesion_id: str, slice_index: int, a: tuple[float, float], b: tuple[float, float],
                 method: MeasurementMethod, params: dict[str, Any], note: str = "") -> bool:
         sel, role = self.selection, role_of(view)
@@ -339,13 +346,8 @@ class LineGesture(ReadingGesture):
         outside = f is not None and not f.in_liver  # a node or a bone lesion: no liver lobe to remind of
         if f is not None and f.nodal and m.short_axis_mm is None:  # what RECIST sums of a node: asked for
             extra += "; a node: A draws its short axis (RECIST sums it)"
-        # a lesion carried from a prior exam has its lobe from there (a reader's check: every carried lesion's first
-        # line at follow-up reminded of a boundary)
-        carried = les is not None and any(  # by its identity in another exam, not its kind (a target at baseline)
-            o.tracking_uid == les.tracking_uid and o.exam_pair_id != les.exam_pair_id
-            for o in self.reading.project.lesions.values() if o.patient_id == les.patient_id)
         if lobe is None and les is not None and not les.observations and les.segment is None and not outside \
-                and not carried:
+                and not self._carried(les):
             # its first line, and no boundary to take the lobe from: the lobe it was started in, said
             # (a reader who forgot the lobe key would otherwise count a left lesion on the right)
             # (short: the status bar has to keep "next: ..." after it)

@@ -76,14 +76,11 @@ def _pairs_changed(before: Project, change: Diff) -> frozenset[tuple[str, str]]:
     """The (patient, exam pair) of the exam pairs, lesions, count marks, series statuses and
     right/left boundaries one edit (``change``, from ``before``) writes or deletes."""
     out: set[tuple[str, str]] = set()
-    for table in PAIR_TABLES:
+    for table in (*PAIR_TABLES, *PATIENT_TABLES):
         gone = getattr(before, table)
         for record in (*change.upserts.get(table, ()), *(gone[k] for k in change.deletes.get(table, ()))):
-            out.add((record.patient_id, record.exam_pair_id))
-    for table in PATIENT_TABLES:  # a patient's own records: (patient, "") -- any exam pair of theirs
-        gone = getattr(before, table)
-        for record in (*change.upserts.get(table, ()), *(gone[k] for k in change.deletes.get(table, ()))):
-            out.add((record.patient_id, ""))
+            # a patient's own records: (patient, "") -- any exam pair of theirs
+            out.add((record.patient_id, record.exam_pair_id if table in PAIR_TABLES else ""))
     return frozenset(out)
 
 
@@ -445,7 +442,8 @@ class Reading:
                          positions: Sequence[float] | None = None) -> CountMark | None:
         """A counted click (no lesion yet) of this reader inside the lesion measured: on the measured slice,
         inside the circle whose diameter is the measured line; with the stack's slice positions (``positions``,
-        mm along its normal), on any slice of it, inside the sphere of that diameter round the line's middle (a
+        mm along its normal), within :data:`TAKEOVER_SLICES` of it, inside the sphere of that diameter round the
+        line's middle (a
         radiologist's check counted a lesion while scrolling, a slice above its largest section, then measured it
         there by one click: counted twice). The nearest to the line's middle."""
         radius = m.diameter_mm / 2

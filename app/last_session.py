@@ -89,9 +89,9 @@ class LastSession:
             "ct_study_uid": pair.ct_uid if pair else None,
             "mri_study_uid": pair.mr_uid if pair else None,
             "lesion_id": sel.lesion_id if pair else None,
-            "slices": {vp.key: vp.index for vp in state.viewer.viewports if vp.volume is not None} if pair else {},
+            "slices": slices_of(state) if pair else {},
             "active_cell": state.viewer.layout.active if pair else 0,
-            "active_key": _active_key(state) if pair else None,
+            "active_key": active_key(state) if pair else None,
             "clean": clean,
             "saved_at_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
@@ -105,7 +105,14 @@ class LastSession:
                              advice="check the settings folder can be written") from None
 
 
-def _active_key(state: Any) -> str | None:
+def slices_of(state: Any) -> dict[str, int]:
+    """Each loaded stack's slice on screen (stack key -> index): where the reader is in the pair (saved here, and kept
+    by the window for a pair returned to)."""
+    return {vp.key: vp.index for vp in state.viewer.viewports if vp.volume is not None}
+
+
+def active_key(state: Any) -> str | None:
+    """The stack of the active cell, when it holds one."""
     viewports = state.viewer.viewports
     active = state.viewer.layout.active
     return viewports[active].key if 0 <= active < len(viewports) and viewports[active].volume is not None else None

@@ -28,7 +28,7 @@ from app.docks import ReadingDocks
 from app.status_label import ElidedLabel
 from app.export_analysis import ExportActions
 from app.followup_view import FollowUpCompare
-from app.last_session import LastSession
+from app.last_session import LastSession, active_key, slices_of
 from app.menus import build_menus, build_toolbar, recent_menu
 from app.pair_dialog import PairChooser, ShortcutsDialog
 from app.reading_session import ReadingSession
@@ -626,11 +626,7 @@ class MainWindow(QMainWindow):
 
     def _position_now(self) -> tuple[str | None, str | None, dict[str, int]]:
         """Where the reader is in the pair on screen: the current lesion, the active stack, each stack's slice."""
-        viewports = self.reading.viewports
-        active = self.reading.layout.active
-        key = viewports[active].key if 0 <= active < len(viewports) and viewports[active].volume is not None else None
-        return (self.state.selection.lesion_id, key,
-                {vp.key: vp.index for vp in viewports if vp.volume is not None and vp.key})
+        return self.state.selection.lesion_id, active_key(self.state), slices_of(self.state)
 
     def _return_to(self, lesion_id: str | None, active_key: str | None, slices: dict[str, int]) -> None:
         """Back on a pair read earlier in this session, where the reader left it (a radiologist's check: after a look
