@@ -158,6 +158,7 @@ class StudyUi:
             pair = replace(pair, ct=replace(ct, stacks=()))
         w.state.blinded = True  # from now on the browser and overlays stay hidden (Ctrl+B and O refuse)
         w.dock.hide()  # the browser lists patient names
+        w.grid.set_missing_note(f"not read in session {read.ref.session}")  # no browser to drop a stack from
         if w.state.overlays:
             w.state.toggle_overlays()  # the viewport corners show the patient id and dates
         w.open_pair(pair)

@@ -72,6 +72,12 @@ class ReadingGrid(QWidget):
         offset = link.offset_mm(model)  # type: ignore[arg-type]
         return f"linked: {what} {offset:+.1f} mm" if offset else f"linked: {what}"
 
+    def set_missing_note(self, note: str) -> None:
+        """What an empty cell of an open pair says to do (a study case: its series are the session's)."""
+        for w in self.viewports:
+            w.missing_note = note
+            w.update()
+
     def _opened(self) -> None:
         for w in self.viewports:
             w.pair_open = True

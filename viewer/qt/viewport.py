@@ -64,6 +64,9 @@ class ViewportWidget(QWidget):
         self.show_overlays = True
         self.smooth = True
         self.pair_open = False  # set by the grid: an empty cell then means "missing", else "nothing opened yet"
+        #: what a missing series' cell says instead of "not in this pair: drop a stack here from the browser"
+        #: (the grid's ``set_missing_note``: a blinded case has no browser, its series are the session's)
+        self.missing_note = ""
         self.right_drag = "window"  # "window" (Horos, Weasis) or "zoom" (OHIF); Ctrl+right-drag zooms either way
         self.pointer: tuple[float, float] | None = None  # last pointer position over the widget
         #: The cell's title above the role (the grid sets it: role of the stack, patient when it differs).
@@ -264,6 +267,8 @@ class ViewportWidget(QWidget):
         p.setFont(f)
         if not self.pair_open:
             text = f"{role}\n\nopen a study (Ctrl+O), then an exam pair" if role else "empty"
+        elif self.missing_note:
+            text = f"{role}\n{self.missing_note}" if role else "empty"
         else:
             text = (f"{role}\nnot in this pair\n\ndrop a stack here from the browser" if role
                     else "empty\n\ndrop a stack here")
