@@ -322,6 +322,8 @@ class LineGesture(ReadingGesture):
         lobe, why = self.ctx.lobe_at(view, mid) if les is not None and not les.observations else (None, "")
         before = les.observation(role) if les is not None else None
         provenance = image_provenance(view, slice_index)
+        unlinked = {c.mark_id for c in self.reading.project.marks_of(*sel.pair, self.reading.reader)
+                    if c.role is role and not c.lesion_id}
 
         def command() -> None:
             # Undo names a suggestion as one ("undone: L1 on T1 arterial: suggested")
@@ -360,6 +362,11 @@ class LineGesture(ReadingGesture):
             how += f" on its longest slice ({n} from the click)"
         if isinstance(before, Measurement):  # one line per lesion and series: the one it replaces, said
             how = f"{how} (replaces {before.diameter_mm:.1f} mm)".lstrip()
+        adopted = [c for c in self.reading.project.marks_of(*sel.pair, self.reading.reader)
+                   if c.mark_id in unlinked and c.lesion_id == lesion_id and c.slice_index != m.slice_index]
+        if adopted:  # the count click made while scrolling is this lesion's mark: said, or the reader counts it again
+            n = abs(adopted[0].slice_index - m.slice_index)
+            extra += f"; the count click {n} slice{'s' if n > 1 else ''} away is its mark"
         twice = self._on_another_lesion(lesion_id, role, m, view.geometry)
         if twice:  # said first, now, while Ctrl+Z still undoes it (Checks keeps saying it)
             extra = f"; {twice} is here too: the same lesion twice? (Ctrl+Z undoes)" + extra

@@ -92,6 +92,7 @@ def test_a_lesion_counted_two_slices_from_where_it_is_then_measured_counts_once(
     _to_slice(w, qtbot, 15)
     drag(qtbot, vp, *_truth_line(w, Role.CT_ARTERIAL, les, 15))
     assert _right(w, Role.CT_ARTERIAL) == 1, w.status.text()
+    assert "the count click 2 slices away is its mark" in w.status.text()  # said: or the reader counts it again
     lid = w.state.selection.lesion_id
     marks = [m for m in w.session.reading.project.count_marks.values() if m.role is Role.CT_ARTERIAL]
     assert [(m.lesion_id, m.slice_index) for m in marks] == [(lid, 13)]
