@@ -348,17 +348,37 @@ def assess_course(course: PatientCourse, settings: Settings = Settings()) -> tup
     return tuple(out)
 
 
+#: A target of a line recorded as a non-target at the next line's baseline, in that line's last assessment: its
+#: status as a target (present: measured when its size is known, else not assessed).
+_AS_TARGET = {FollowupStatus.ABSENT: FollowupStatus.DISAPPEARED, FollowupStatus.NOT_ASSESSED: FollowupStatus.NOT_ASSESSED}
+#: A non-target of a line recorded as a target at the next line's baseline: its status as a non-target.
+_AS_NON_TARGET = {FollowupStatus.MEASURED: FollowupStatus.PRESENT, FollowupStatus.TOO_SMALL: FollowupStatus.PRESENT,
+                  FollowupStatus.DISAPPEARED: FollowupStatus.ABSENT, FollowupStatus.NOT_ASSESSED: FollowupStatus.NOT_ASSESSED}
+
+
 def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> Timepoint:
-    """``tp`` (the next line's baseline) as the last timepoint of the line of ``base``: a lesion present there
-    that the line's baseline did not have (nor any lesion it descends from), recorded as a target or non-target
-    of the new baseline, is a new lesion for this line."""
-    known = [o.lesion_id for o in base.observations]
+    """``tp`` (the next line's baseline) as the last timepoint of the line of ``base``, each lesion of the line
+    with the kind the line's baseline gave it (one kind per lesion and exam serves the new baseline: a reader's
+    check made the 11 mm node, a target of line 1, a non-target of line 2 as RECIST asks, and line 1's last sum,
+    its progression, was gone); a lesion present there that the line's baseline did not have (nor any lesion it
+    descends from), recorded as a target or non-target of the new baseline, is a new lesion for this line."""
+    known = {o.lesion_id: o.kind for o in base.observations}
     seen = (FollowupStatus.PRESENT, FollowupStatus.MEASURED, FollowupStatus.UNEQUIVOCAL_PROGRESSION)
     out = []
     for o in tp.observations:
-        if o.kind is not FollowupKind.NEW and o.status in seen and _root(o.lesion_id, parents, known) is None:
-            o = replace(o, kind=FollowupKind.NEW) if o.status is not FollowupStatus.UNEQUIVOCAL_PROGRESSION else \
-                replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT, diameter_mm=None)
+        root = _root(o.lesion_id, parents, known)
+        was = known.get(root) if root is not None else None
+        if root is None:
+            if o.kind is not FollowupKind.NEW and o.status in seen:
+                o = replace(o, kind=FollowupKind.NEW) if o.status is not FollowupStatus.UNEQUIVOCAL_PROGRESSION else \
+                    replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT, diameter_mm=None)
+        elif was is FollowupKind.TARGET and o.kind is FollowupKind.NON_TARGET:
+            status = _AS_TARGET.get(o.status, FollowupStatus.MEASURED if o.measured_mm is not None
+                                    else FollowupStatus.NOT_ASSESSED)
+            o = replace(o, kind=FollowupKind.TARGET, status=status,
+                        diameter_mm=o.measured_mm if status is FollowupStatus.MEASURED else None)
+        elif was is FollowupKind.NON_TARGET and o.kind is FollowupKind.TARGET:
+            o = replace(o, kind=FollowupKind.NON_TARGET, status=_AS_NON_TARGET[o.status], diameter_mm=None)
         out.append(o)
     return Timepoint(tp.date, tuple(out))
 

@@ -25,7 +25,8 @@ from viewer.errors import InputFormatError, ValidationError
 
 FOLLOWUP_COLUMNS: tuple[str, ...] = ("patient_id", "timepoint_date", "lesion_id", "kind", "organ", "nodal", "status",
                                      "diameter_mm")
-FOLLOWUP_OPTIONAL: tuple[str, ...] = ("baseline", "series_role", "slice_thickness_mm", "parent_lesion_id", "treated")
+FOLLOWUP_OPTIONAL: tuple[str, ...] = ("baseline", "series_role", "slice_thickness_mm", "parent_lesion_id", "treated",
+                                       "measured_mm")
 TREATMENT_LINE_COLUMNS: tuple[str, ...] = ("patient_id", "name", "start_date", "end_date")
 
 
@@ -151,7 +152,8 @@ def courses_from_raw(raw: RawTable, lines: RawTable | None = None, reader: str |
                 _float(raw, i, "diameter_mm", cell["diameter_mm"]), series_role=cell.get("series_role", ""),
                 slice_thickness_mm=_float(raw, i, "slice_thickness_mm", cell.get("slice_thickness_mm", "")),
                 parent_lesion_id=cell.get("parent_lesion_id", ""),
-                treated=_bool(raw, i, "treated", cell.get("treated", ""), False))
+                treated=_bool(raw, i, "treated", cell.get("treated", ""), False),
+                measured_mm=_float(raw, i, "measured_mm", cell.get("measured_mm", "")))
         except ValidationError as exc:
             raise raw.fail(i, exc.where, exc.message) from None
         tps[pid][date].append(o)

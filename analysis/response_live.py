@@ -51,7 +51,8 @@ def _observation(row: dict[str, Any], notes: list[str]) -> LesionObservation | N
     try:
         return LesionObservation(row["lesion_id"], row["kind"], row["organ"], row["nodal"], status,
                                  row["diameter_mm"] if status == FollowupStatus.MEASURED.value else None,
-                                 row["series_role"], None, row["parent_lesion_id"] or "", row["treated"])
+                                 row["series_role"], None, row["parent_lesion_id"] or "", row["treated"],
+                                 row.get("measured_mm"))
     except LesionlabError as exc:
         notes.append(f"{row['lesion_id']} on {row['timepoint_date']} left out: {exc}")
         return None

@@ -118,6 +118,10 @@ class LesionObservation:
     slice_thickness_mm: float | None = None
     parent_lesion_id: str = ""
     treated: bool = False
+    #: its size on its assessed series whatever its kind and status (nodal: the short axis), when it was measured
+    #: there: a target of a line recorded as a non-target at the next line's baseline is measured by it in that
+    #: line's last assessment (the same exam; one kind per lesion and exam serves the new baseline)
+    measured_mm: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lesion_id", _text("lesion_id", self.lesion_id, required=True))
@@ -149,6 +153,10 @@ class LesionObservation:
         if parent == self.lesion_id:
             raise ValidationError("a lesion cannot be its own parent", where="parent_lesion_id")
         object.__setattr__(self, "parent_lesion_id", parent)
+        m = _number("measured_mm", self.measured_mm, low=0.0, optional=True)
+        if m is not None and m <= 0:
+            raise ValidationError("a measurement is > 0 mm", where="measured_mm")
+        object.__setattr__(self, "measured_mm", m)
 
     @property
     def value_mm(self) -> float | None:

@@ -15,7 +15,7 @@ from enum import Enum
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, Lesion, Measurement
 from viewer.geometry import in_plane_distance_mm
-from annotation.vocab import CountStatus
+from annotation.vocab import CountStatus, FollowupKind, FollowupStatus
 from viewer.model.layout import role_label
 from viewer.records import READING_ROLES, Role
 
@@ -75,7 +75,11 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
         out.append(ProtocolWarning(CheckCode.LONG_INTERVAL,
                                    f"{exam_pair_id}: MRI and CT are {pair.interval_days} days apart "
                                    f"(the protocol pairs exams less than {MAX_PAIR_INTERVAL_DAYS} days apart)"))
-    lesions = project.lesions_of(patient_id, exam_pair_id, reader)
+    every = project.lesions_of(patient_id, exam_pair_id, reader)
+    # the reading protocol's checks are about the liver's lesions: a node or a bone lesion is read on its
+    # follow-up's series only, and is no larger lesion left unmeasured (a reader's check: a hilar node gave 13
+    # warnings, on screen and in the xlsx; the counts and the analysis already leave it out)
+    lesions = [les for les in every if (f := project.lesion_followups.get(les.key)) is None or f.in_liver]
     roles = pair.roles if pair is not None else READING_ROLES
     measured = [les for les in lesions if les.measurements()]
     if len(measured) > MAX_MEASURED_LESIONS:
@@ -91,10 +95,17 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
     for les in lesions:
         # started (N) and never read: it was silent everywhere, and left a gap in the ids; a lesion carried to a
         # follow-up exam (Shift+P) is the dock's "not assessed", not one to delete (a review)
-        if not les.observations and les.key not in project.lesion_followups:
+        f = project.lesion_followups.get(les.key)
+        if not les.observations and f is None:
             out.append(ProtocolWarning(CheckCode.EMPTY_LESION,
                                        f"{les.lesion_id} has nothing recorded on any series (measure it, mark it not "
                                        "visible, or delete it)", les.lesion_id))
+        elif not les.observations and f is not None and f.kind is FollowupKind.NEW and f.status is FollowupStatus.NOT_ASSESSED:
+            # N on a follow-up exam, nothing drawn: not in the response yet, and silent (a reader's check)
+            out.append(ProtocolWarning(CheckCode.EMPTY_LESION,
+                                       f"{les.lesion_id} is a new lesion with nothing recorded on any series: not in "
+                                       "the response until drawn (or marked not measurable, or set present in the "
+                                       "Follow-up panel); or delete it", les.lesion_id))
     for les in measured:
         missing = [r for r in roles if les.observation(r) is None]
         if missing:  # its role: the first series to read it on (where a click on the warning goes)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 #: FOLLOWUP.csv's columns as :func:`followup_rows` fills them (issue 10).
 FOLLOWUP_ROW_COLUMNS: tuple[str, ...] = ("patient_id", "timepoint_date", "lesion_id", "kind", "organ", "nodal",
                                          "status", "diameter_mm", "baseline", "series_role", "parent_lesion_id",
-                                         "treated", "tracking_uid")
+                                         "treated", "tracking_uid", "measured_mm")
 TREATMENT_LINE_ROW_COLUMNS: tuple[str, ...] = ("patient_id", "name", "start_date", "end_date")
 
 
@@ -397,6 +397,14 @@ def _diameter(lesion: Lesion, f: LesionFollowup, where: str, strict: bool) -> fl
     return obs.diameter_mm
 
 
+def _measured(lesion: Lesion, f: LesionFollowup) -> float | None:
+    """Its size on its assessed series whatever its kind and status (nodal: the short axis), or None."""
+    obs = lesion.observation(f.assessed_role)
+    if not isinstance(obs, Measurement):
+        return None
+    return obs.short_axis_mm if f.nodal else obs.diameter_mm
+
+
 def followup_rows(project: Project, reader: str, source: str = "store", *, strict: bool = True,
                   patient_ids: list[str] | None = None) -> list[dict[str, Any]]:
     """FOLLOWUP.csv rows (typed values) of one reader: one per lesion with follow-up attributes.
@@ -430,10 +438,11 @@ def followup_rows(project: Project, reader: str, source: str = "store", *, stric
                 rows.append({
                     "patient_id": patient_id, "timepoint_date": tp.exam_date.isoformat(),
                     "lesion_id": labels[lesion.tracking_uid], "kind": f.kind.value, "organ": f.organ,
-                    "nodal": f.nodal, "status": f.status.value, "diameter_mm": _diameter(lesion, f, where, strict),
+                    "nodal": f.nodal, "status": f.status.value,
+                    "diameter_mm": _diameter(lesion, f, where, strict),
                     "baseline": tp.timepoint_id in bases, "series_role": f.assessed_role.value,
                     "parent_lesion_id": labels.get(f.parent_tracking_uid, f.parent_tracking_uid),
-                    "treated": f.treated, "tracking_uid": lesion.tracking_uid})
+                    "treated": f.treated, "tracking_uid": lesion.tracking_uid, "measured_mm": _measured(lesion, f)})
     return rows
 
 

@@ -484,7 +484,8 @@ class Reading:
     def _with_followup_assessed(proj: Project, lesion: Lesion, role: Role, obs: Observation | None,
                                 before: Observation | None = None) -> tuple[Project, str]:
         """A carried lesion *not assessed* whose line is drawn on the series it is assessed on is assessed by
-        that line, in the same edit: *measured* (a target, a new lesion) or *present* (a non-target); one said
+        that line, in the same edit: *measured* (a target, a new lesion) or *present* (a non-target; a new lesion
+        said not measurable); one said
         not visible there (V) is *disappeared* (a target, not a node: RECIST records a node's short axis) or
         *absent* (a non-target), also over the line that had assessed it; a line drawn on one said disappeared or
         absent is measured or present; a *measured* one whose line there is deleted is *not assessed* again (a V
@@ -510,7 +511,10 @@ class Reading:
             # V, also over the line that assessed it (a review: "measured" stayed beside an NE row)
             now = FollowupStatus.ABSENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.DISAPPEARED
         elif isinstance(obs, NotMeasurable) and isinstance(before, Measurement) and f.status is FollowupStatus.MEASURED:
-            now = FollowupStatus.NOT_ASSESSED  # its line replaced by "not measurable": no measure of it here
+            now = FollowupStatus.NOT_ASSESSED if f.kind is not FollowupKind.NEW else FollowupStatus.PRESENT
+            # its line replaced by "not measurable": no measure of it here (a new lesion is still seen: present)
+        elif isinstance(obs, NotMeasurable) and f.kind is FollowupKind.NEW and f.status is FollowupStatus.NOT_ASSESSED:
+            now = FollowupStatus.PRESENT  # a new lesion seen, not measurable: present (RECIST needs no size of it)
         else:
             return proj, ""
         return proj.with_record(replace(f, status=now)), f" (follow-up: {now.label})"

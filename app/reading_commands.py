@@ -91,9 +91,11 @@ def new_lesion(state: WorkstationState) -> str:
         lesion_id: str = state.reading.add_lesion(pair, state.selection.lobe)
         if new_here:
             # a lesion started on a follow-up exam is a new lesion (a reader's check: kind "—", so the
-            # response missed the progression it means until set by hand); the panel changes it
+            # response missed the progression it means until set by hand); the panel changes it. Not assessed
+            # until its line is drawn (measured) or it is said not measurable (present): N alone made the exam
+            # PD, with nothing recorded of the lesion anywhere (a reader's check)
             FollowupEditor(state.reading).set_lesion_followup(pair, lesion_id, FollowupKind.NEW,
-                                                              status=FollowupStatus.PRESENT, assessed_role=role)
+                                                              status=FollowupStatus.NOT_ASSESSED, assessed_role=role)
     state.selection.set_lesion(lesion_id)  # once recorded (a failed write left a current lesion that is not there)
     state.set_tool(ToolMode.LINE)
     how = f"drag its longest axial diameter on {role_label(role)}"
@@ -101,7 +103,7 @@ def new_lesion(state: WorkstationState) -> str:
         how += f" ({NOT_OFFERED})"
     elif state.suggest is not None:  # one-click is on and offered here
         how = f"click inside it on {role_label(role)} for a suggested diameter, or drag its longest axial diameter"
-    kind = " a new lesion at this follow-up (Follow-up panel: its kind)," if new_here else ""
+    kind = " a new lesion at this follow-up once drawn (Follow-up panel: its kind)," if new_here else ""
     state.say(f"new lesion {lesion_id} ({state.selection.lobe.value} lobe):{kind} {how}")
     return lesion_id
 

@@ -353,3 +353,32 @@ class TestRecords:
         assert base.is_baseline and base.baseline_sum_mm == 78
         assert rows[4].nadir_sum_mm == 78 and rows[4].target_response is R.SD  # +10 mm, +12.8 %
         assert len(rows) == 5
+
+    def test_the_next_baseline_kinds_do_not_change_the_closing_lines_kinds(self) -> None:
+        """A reader's check: at line 2's baseline the 11 mm node, a target of line 1 (short axis < 15 mm), is made
+        a non-target as RECIST asks; one kind per lesion and exam serves both lines, and line 1's last assessment
+        lost its sum (NE, "recorded as non-target"). Line 1 now reads each lesion with its own baseline's kind:
+        the node's short axis (``measured_mm``) still counts in line 1's sum, and a non-target of line 1 made a
+        target is present, not a target without a baseline."""
+        node = dict(organ="lymph_node", nodal=True)
+        c = course([obs("L1", d=20), obs("N1", d=15, **node), nt("L3")],
+                   [obs("L1", d=12), obs("N1", d=10, **node), nt("L3")],
+                   [obs("L1", d=35), nt("N1", measured_mm=11.0, **node), obs("L3", d=14)],
+                   baselines=(0, 2))
+        closing, base = run(c)[2], run(c)[3]
+        assert closing.sum_mm == 46 and closing.nadir_sum_mm == 22  # 35 + 11 against 12 + 10: +24 mm
+        assert closing.target_response is R.PD and closing.non_target_response is R.NON_CR_NON_PD
+        assert closing.overall_response is R.PD and not any("recorded as" in n for n in closing.notes), closing.notes
+        assert base.is_baseline and base.baseline_sum_mm == 49  # line 2: L1 35 + L3 14; the node a non-target
+
+    def test_a_line_1_target_gone_or_unmeasured_at_the_next_baseline(self) -> None:
+        """Recorded absent as a non-target of the new line: disappeared for the old one (0 mm); present without a
+        line on its series: not assessed (the sum undefined), as a target without a line would be."""
+        c = course([obs("L1", d=20), obs("L2", d=10)], [obs("L1", d=12), obs("L2", d=8)],
+                   [obs("L1", d=14), nt("L2", "absent")], baselines=(0, 2))
+        closing = run(c)[2]
+        assert closing.sum_mm == 14 and closing.target_response is R.PR  # L2 0 mm: 14 against the baseline's 30, -53 %
+        c = course([obs("L1", d=20), obs("L2", d=10)], [obs("L1", d=12), obs("L2", d=8)],
+                   [obs("L1", d=14), nt("L2")], baselines=(0, 2))
+        closing = run(c)[2]
+        assert closing.sum_mm is None and closing.target_response is R.NE

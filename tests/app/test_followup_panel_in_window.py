@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QPushButton
 
 from annotation.records import Measurement
-from tests.app.conftest import press
+from tests.app.conftest import drag, press
 from tests.app.test_followup_in_window import _open_exam
 from viewer.records import Role
 
@@ -136,10 +136,16 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
     press(w, qtbot, "new_lesion")
     lid = w.state.selection.lesion_id
     f = reading.project.lesion_followups[(*now, "sample", lid)]
-    assert (f.kind.value, f.status.value, f.assessed_role) == ("new", "present", Role.CT_PORTAL)
-    assert "a new lesion at this follow-up" in w.status.text()
+    # not assessed until drawn: N alone made the exam PD with nothing recorded of the lesion (a reader's check)
+    assert (f.kind.value, f.status.value, f.assessed_role) == ("new", "not_assessed", Role.CT_PORTAL)
+    assert "a new lesion at this follow-up once drawn" in w.status.text()
+    rows = _responses(panel)
+    assert rows[1][6] == "no" and rows[1][7] != "PD", rows[1]
+    drag(qtbot, w.grid.viewports[here], (100.0, 100.0), (100.0, 130.0))  # its line: measured, a new lesion
+    assert reading.project.lesion_followups[(*now, "sample", lid)].status.value == "measured"
     rows = _responses(panel)
     assert rows[1][6] == "yes" and rows[1][7] == "PD"
+    press(w, qtbot, "undo")
     press(w, qtbot, "undo")
     assert (*now, "sample", lid) not in reading.project.lesions and (*now, "sample", lid) not in reading.project.lesion_followups
     # on the baseline exam (no follow-up before it) a lesion has no kind until the reader gives one
@@ -158,7 +164,6 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
 def test_short_axis_tool_on_a_node_feeds_the_response(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """A (short-axis tool): drag across L1 on its longest-diameter slice; the short axis is drawn
     perpendicular, and once L1 is a nodal target the baseline sum is that short axis."""
-    from tests.app.conftest import drag
 
     w = window
     reading = w.session.reading
