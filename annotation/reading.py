@@ -494,6 +494,12 @@ class Reading:
         response read NE (a reader's check); V on a target that had gone left it NE with a note. Returns the
         project and what the undo step adds to its name."""
         f = proj.lesion_followups.get(lesion.key)
+        if f is not None and role is not f.assessed_role and f.kind is FollowupKind.NEW \
+                and f.status is FollowupStatus.NOT_ASSESSED and isinstance(obs, (Measurement, NotMeasurable)) \
+                and lesion.observation(f.assessed_role) is None:
+            # a new lesion started (N) with the pointer on one series and first read on another: assessed there
+            f = replace(f, assessed_role=role)
+            proj = proj.with_record(f)
         if f is None or role is not f.assessed_role:
             return proj, ""
         gone = {FollowupStatus.DISAPPEARED, FollowupStatus.ABSENT}

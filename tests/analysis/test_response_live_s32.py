@@ -84,6 +84,13 @@ def test_n_alone_on_a_follow_up_exam_is_no_progression(tmp_path: Path, sample_di
         reading.set_observation(pair, lid, Role.CT_PORTAL, NotMeasurable())  # seen, not measurable: still new
         assert reading.project.lesion_followups[key].status is FollowupStatus.PRESENT
         assert _rows(reading)[1].overall_response is Response.PD
+        # started with the pointer on CT portal, first drawn on CT arterial: assessed there, measured
+        lid = reading.add_lesion(pair, Lobe.RIGHT)
+        FollowupEditor(reading).set_lesion_followup(pair, lid, FollowupKind.NEW, status=FollowupStatus.NOT_ASSESSED,
+                                                    assessed_role=Role.CT_PORTAL)
+        reading.set_observation(pair, lid, Role.CT_ARTERIAL, m)
+        f = reading.project.lesion_followups[(*pair, "sample", lid)]
+        assert (f.assessed_role, f.status) == (Role.CT_ARTERIAL, FollowupStatus.MEASURED)
 
 
 def test_checks_ask_nothing_of_a_node_as_of_a_liver_lesion(tmp_path: Path, sample_dicom: Path) -> None:
