@@ -114,8 +114,10 @@ def recovery_message(window, last) -> str:  # type: ignore[no-untyped-def]
         return f"lesionlab did not close cleanly last time ({last.saved_at_utc}); no reading project was open"
     edits = store.edits()
     tail = f"; the last edit ({edits[-1][1]}): {edits[-1][2]}" if edits else ""
+    # whose read it is, as an ordinary open says (a reader's check: after a kill the read shown was the reader's
+    # empty one beside the sample's 39 edits, and looked lost)
     return (f"lesionlab did not close cleanly last time ({last.saved_at_utc} UTC); {store.path} reopened with all "
-            f"{len(edits)} saved edit(s){tail}")
+            f"{len(edits)} saved edit(s){tail}{window.store_flow.whose_reads()}")
 
 
 def after_listing(window, last, app, wanted: set[str], recovery: str, done: dict[str, bool]) -> None:  # type: ignore[no-untyped-def]

@@ -98,13 +98,13 @@ class StoreFlow(QObject):
         said = f"reading project {self.session.location or path}"  # a URL without its password
         if with_images and self.session.read_only:
             said += " (read-only: it came with the study folder; browsing changes nothing, the first edit asks where)"
-        self.state.say(said + self._whose_reads())
+        self.state.say(said + self.whose_reads())
         return True
 
     def _edited_in_place(self, path: str | Path) -> bool:
         return str(Path(path).resolve()) in self.edited_in_place.paths
 
-    def _whose_reads(self) -> str:
+    def whose_reads(self) -> str:
         """"; it holds the read of sample, not yours ..." when the read shown is empty and the project
         holds other readers' (a reader's check: File -> Open showed an empty read under the login name,
         and after a restart a reader's corrections, recorded in another's read, looked lost)."""

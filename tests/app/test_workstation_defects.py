@@ -246,6 +246,12 @@ def test_8_a_restart_after_an_unclean_exit_reopens_where_the_reader_left(qtbot, 
     assert w2.state.tool is ToolMode.LINE
     message = recovery_message(w2, saved)
     assert "did not close cleanly" in message and str(store_copy) in message and "add lesion" in message
+    # under another reader name the read shown is empty: said, as an ordinary open says it (a reader's check:
+    # after a kill the work looked lost)
+    w2.session.store.close()
+    w3 = make_window(qtbot, env, last=last, reader="someone else")
+    assert w3.store_flow.open_store(saved.store)
+    assert "none of someone else's: File -> Reader name shows another's read" in recovery_message(w3, saved)
 
 
 def test_9_overlay_shows_the_instance_number_and_exports_name_the_image(window: MainWindow) -> None:
