@@ -67,14 +67,24 @@ def spider_png(rows: Sequence[TimepointResponse]) -> bytes:
     return _png(fig)
 
 
-def waterfall_png(rows: Sequence[TimepointResponse]) -> bytes:
-    """Best (lowest) % change from baseline per patient, sorted, coloured by best overall response."""
+def best_changes(rows: Sequence[TimepointResponse]) -> dict[str, tuple[float, Response | None]]:
+    """Per patient: the best (lowest) % change of the sum from its baseline, and the best overall response of the
+    treatment line it belongs to (the waterfall's bar and colour)."""
     best: dict[str, tuple[float, Response | None]] = {}
     for pid, prs in _by_patient(rows).items():
         changes = [r for r in prs if r.change_from_baseline_pct is not None]
         if changes:
             low = min(changes, key=lambda r: float(r.change_from_baseline_pct or 0.0))
-            best[pid] = (float(low.change_from_baseline_pct or 0.0), prs[-1].best_overall_response)
+            # the best response of the line that change belongs to (its last row holds it); the patient's last row
+            # is a later line's baseline, with none (a reader's check: a PR patient coloured "none")
+            line = [r for r in prs if r.baseline_date == low.baseline_date and not r.is_baseline]
+            best[pid] = (float(low.change_from_baseline_pct or 0.0), line[-1].best_overall_response)
+    return best
+
+
+def waterfall_png(rows: Sequence[TimepointResponse]) -> bytes:
+    """Best (lowest) % change from baseline per patient, sorted, coloured by best overall response."""
+    best = best_changes(rows)
     fig = Figure(figsize=(7.2, 4.2))
     fig.subplots_adjust(left=0.1, right=0.97, bottom=0.18, top=0.9)
     ax = fig.add_subplot()
@@ -105,8 +115,9 @@ def swimmer_png(rows: Sequence[TimepointResponse], courses: Sequence[PatientCour
     by = _by_patient(rows)
     lines = {c.patient_id: c.treatment_lines for c in courses}
     pids = sorted(by)[:SWIMMER_MAX_PATIENTS]
-    fig = Figure(figsize=(9.0, max(2.6, 0.45 * len(pids) + 1.4)))
-    fig.subplots_adjust(left=0.14, right=0.68, bottom=0.14, top=0.9)
+    height = max(2.6, 0.45 * len(pids) + 1.4)
+    fig = Figure(figsize=(9.0, height))
+    fig.subplots_adjust(left=0.14, right=0.68, bottom=min(0.3, 0.6 / height), top=1 - 0.3 / height)  # labels in inches
     ax = fig.add_subplot()
     if not pids:
         _empty(ax, "no follow-up")
@@ -126,10 +137,13 @@ def swimmer_png(rows: Sequence[TimepointResponse], courses: Sequence[PatientCour
                     color=colour, alpha=0.55)
         for r in by[pid]:
             x = month(r.timepoint_date)
+            # a baseline is an open diamond round the point: on the exam that is a line's last assessment and the
+            # next line's baseline the response stays seen inside it (a reader's check: line 1's PD was hidden)
             if r.is_baseline:
-                ax.plot([x], [y], marker="D", ms=7, color="black")
+                ax.plot([x], [y], marker="D", ms=12, mfc="none", mec="black", mew=1.4, zorder=3)
             elif r.overall_response is not None:
-                ax.plot([x], [y], marker="o", ms=8, color=RESPONSE_COLOURS[r.overall_response], mec="black", mew=0.5)
+                ax.plot([x], [y], marker="o", ms=7, color=RESPONSE_COLOURS[r.overall_response], mec="black", mew=0.5,
+                        zorder=4)
     ax.set_yticks(range(len(pids)), pids, fontsize="small")
     ax.invert_yaxis()
     ax.set_xlabel("months since the first timepoint")
@@ -138,5 +152,6 @@ def swimmer_png(rows: Sequence[TimepointResponse], courses: Sequence[PatientCour
     labels = list(names) + [str(r) for r in Response]
     ax.legend(handles, labels, frameon=False, fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
     shown = f" (first {len(pids)} of {len(by)} patients)" if len(by) > len(pids) else ""
-    ax.set_title(f"Swimmer plot{shown}: treatment lines and overall response (diamond: baseline)", fontsize="medium")
+    ax.set_title(f"Swimmer plot{shown}: treatment lines and overall response (open diamond: baseline)",
+                 fontsize="medium")
     return _png(fig)

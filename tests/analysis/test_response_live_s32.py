@@ -105,3 +105,19 @@ def test_checks_ask_nothing_of_a_node_as_of_a_liver_lesion(tmp_path: Path, sampl
                     if f.exam_pair_id == "F1" and f.organ == "lymph_node")
         said = [w.message for w in check_pair(reading.project, "LLSYN001", "F1", "sample")]
         assert not [m for m in said if node.lesion_id in m.replace(",", " ").split()], said
+
+
+def test_the_waterfall_colours_a_patient_by_the_best_response_of_the_line_of_its_bar(tmp_path: Path,
+                                                                                     sample_dicom: Path) -> None:
+    """With line 2's baseline chosen, the patient's last row is that baseline (no best response): the waterfall
+    coloured LLSYN001 "none" though line 1's best response is PR."""
+    from analysis.response_plots import best_changes
+
+    store, reading = _reading(tmp_path, sample_dicom)
+    with store:
+        FollowupEditor(reading).choose_baseline("LLSYN001", "T3", 2)
+        rows = _rows(reading)
+        assert rows[-1].is_baseline and rows[-1].best_overall_response is None
+        change, colour = best_changes(rows)["LLSYN001"]
+        assert colour is Response.PR and change == min(r.change_from_baseline_pct for r in rows
+                                                      if r.change_from_baseline_pct is not None)
