@@ -43,16 +43,23 @@ def target_ineligibility(obs: LesionObservation) -> tuple[str, ...]:
     if obs.status is not FollowupStatus.MEASURED or obs.diameter_mm is None:
         why.append(f"not measured at baseline ({obs.status.label})")
     elif obs.nodal and obs.diameter_mm < MIN_NODE_SHORT_AXIS_MM - _EPS:
-        why.append(f"node short axis {obs.diameter_mm:g} mm < {MIN_NODE_SHORT_AXIS_MM:g} mm")
+        why.append(f"node short axis {_below(obs.diameter_mm, MIN_NODE_SHORT_AXIS_MM)} mm < {MIN_NODE_SHORT_AXIS_MM:g} mm")
     elif not obs.nodal:
         thick = obs.slice_thickness_mm
         least = 2 * thick if thick is not None and thick > 5.0 else MIN_LESION_MM
         if obs.diameter_mm < least - _EPS:
             rule = f"twice the {thick:g} mm slices" if least != MIN_LESION_MM else f"{MIN_LESION_MM:g} mm"
-            why.append(f"{obs.diameter_mm:g} mm < {least:g} mm ({rule})")
+            why.append(f"{_below(obs.diameter_mm, least)} mm < {least:g} mm ({rule})")
     if obs.treated:
         why.append("treated locally (a target only once it progresses)")
     return tuple(why)
+
+
+def _below(value_mm: float, limit_mm: float) -> str:
+    """A size under a limit as the screen shows sizes (a tenth of a mm; a reader's check read "11.0272 mm"),
+    with a hundredth more where a tenth would round it up to the limit ("14.96", not "15.0 < 15")."""
+    shown = f"{value_mm:.1f}"
+    return shown if float(shown) < limit_mm - _EPS else f"{math.floor(value_mm * 100) / 100:.2f}"
 
 
 def _series(role: str) -> str:

@@ -113,7 +113,7 @@ class TestEligibility:
 
     def test_violations_flagged_not_dropped(self) -> None:
         rows = run(course([obs("L1", d=8), obs("L2", d=30)], [obs("L1", d=8), obs("L2", d=30)]))
-        assert "L1: 8 mm < 10 mm" in rows[0].note and rows[0].sum_mm == 38
+        assert "L1: 8.0 mm < 10 mm" in rows[0].note and rows[0].sum_mm == 38
 
     def test_role_fixed_at_baseline_change_flagged(self) -> None:
         r = last(course([obs("L1", d=30, series_role="ct_portal")], [obs("L1", d=30, series_role="mr_t1_portal")]))
@@ -382,3 +382,13 @@ class TestRecords:
                    [obs("L1", d=14), nt("L2")], baselines=(0, 2))
         closing = run(c)[2]
         assert closing.sum_mm is None and closing.target_response is R.NE
+
+
+def test_eligibility_notes_give_sizes_as_the_screen_does() -> None:
+    """A reader's check read "node short axis 11.0272 mm < 15 mm" beside 11.0 on the image; a size a tenth would
+    round up to the limit keeps a hundredth ("14.96", never "15.0 mm < 15 mm")."""
+    node = obs("N1", d=11.0272, nodal=True, organ="lymph_node")
+    assert target_ineligibility(node) == ("node short axis 11.0 mm < 15 mm",)
+    assert target_ineligibility(obs("N1", d=14.967, nodal=True, organ="lymph_node")) == (
+        "node short axis 14.96 mm < 15 mm",)
+    assert target_ineligibility(obs("L1", d=9.99)) == ("9.99 mm < 10 mm (10 mm)",)

@@ -219,7 +219,7 @@ def test_live_course_is_the_engine_on_the_reading_and_tolerates_work_in_progress
     r.measure(base, "L2", "ct_portal", GEO, "k", "1.2", 3, (100.0, 100.0), (100.0, 108.0))
     ed.set_lesion_followup(base, "L2", "target", treated=True)
     why = live_course(r.project, "sample", "LLSYN001").eligibility[l2.tracking_uid]
-    assert any("8 mm < 10 mm" in w for w in why) and any("treated" in w for w in why)
+    assert any("8.0 mm < 10 mm" in w for w in why) and any("treated" in w for w in why)
     # its line deleted: not assessed again (in the same edit); marked measured without its line (as an older store
     # may hold it): counted not assessed, with a note, not an error
     r.set_observation(("LLSYN001", "E2"), "L1", "ct_portal", None)
@@ -233,7 +233,7 @@ def test_live_course_is_the_engine_on_the_reading_and_tolerates_work_in_progress
         _replace(r.project.lesion_followups[key], status=_Status.MEASURED)))
     live = live_course(r.project, "sample", "LLSYN001")
     assert live.responses[1].target_response is Response.NE
-    assert any("L1 on 2023-10-17: measured but no line on ct_portal" in n for n in live.notes)
+    assert any("L1 on 2023-10-17: measured but no line on CT portal" in n for n in live.notes)
     # three targets in one organ at the baseline: flagged
     ed.set_lesion_followup(base, "L3", "target", organ="liver", nodal=False)
     assert any("3 targets in liver" in f for f in live_course(r.project, "sample", "LLSYN001").flags)

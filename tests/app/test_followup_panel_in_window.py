@@ -172,7 +172,7 @@ def test_short_axis_tool_on_a_node_feeds_the_response(window, qtbot) -> None:  #
     panel = w.docks.followup_panel
     _type(qtbot, panel, 0, KIND, "t")
     _type(qtbot, panel, 0, ORGAN, "n")  # a node (one key: under load, "no" split past the combo's 400 ms search became "o", other)
-    assert "L1 on 2023-03-14: measured but no short axis on ct_portal yet" in panel.messages.text()
+    assert "L1 on 2023-03-14: measured but no short axis on CT portal yet" in panel.messages.text()
     w.state.selection.set_lesion(None)
     press(w, qtbot, "next_lesion")  # L1: the cells go to its slice
     assert w.state.selection.lesion_id == "L1"

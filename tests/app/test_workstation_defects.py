@@ -486,3 +486,10 @@ def test_the_progress_bar_goes_when_the_last_load_has_ended(window: MainWindow, 
     assert w.progress.isVisible() and w.progress.value() == 1
     w.loads.finished.emit("another stack")  # the next load to end, with nothing running after it
     assert not w.progress.isVisible()
+
+
+def test_the_cells_show_the_study_date_as_iso() -> None:
+    """A reader's check read "20231017" in the cells beside 2023-10-17 everywhere else."""
+    from viewer.qt.overlay import shown_date
+
+    assert shown_date("20231017") == "2023-10-17" and shown_date("") == "" and shown_date("2023") == "2023"

@@ -36,6 +36,12 @@ BLOCK_CACHE = 256
 SCALE_STEPS_MM = (1, 2, 5, 10, 20, 50, 100, 200)
 
 
+def shown_date(da: str) -> str:
+    """A DICOM date (DA, YYYYMMDD) as everything else shows dates, ISO (2023-10-17; a reader's check read the
+    cells' "20231017" beside the browser's and the dock's 2023-10-17); anything else as it is."""
+    return f"{da[:4]}-{da[4:6]}-{da[6:]}" if len(da) == 8 and da.isdigit() else da
+
+
 @dataclass(frozen=True)
 class Hover:
     """The pointer over the image: continuous (row, col) on the current slice."""
@@ -177,7 +183,7 @@ class OverlayPainter:
                                         (series, TEXT, False),
                                         (f"Se {stack.series_number or '-'}  {stack.modality}", DIM, False)), False, False)
         # top right: patient, date, link
-        self._block(p, w - MARGIN, MARGIN, ((stack.patient_id, TEXT, False), (stack.study_date, DIM, False),
+        self._block(p, w - MARGIN, MARGIN, ((stack.patient_id, TEXT, False), (shown_date(stack.study_date), DIM, False),
                                             (link_text, LINK if m.linked else DIM, False)), True, False)
         # bottom left: value under cursor, slice, position
         # (slice and position as a cached block: scrolling back and forth over a stack reuses them)
