@@ -9,6 +9,8 @@ it is as wide) and rebuilds them when another reading project opens.
 
 from __future__ import annotations
 
+import datetime as _dt
+
 from typing import Callable
 
 from PySide6.QtCore import Qt
@@ -95,6 +97,7 @@ class ReadingDocks:
         self.followup_panel = FollowupPanel(selection, live_course)
         if self.state is not None:
             self.followup_panel.patient_label = self._patient_label
+            self.followup_panel.opened = self._opened
         for panel in (self.lesion_panel, self.counts_panel, self.checks_panel, self.followup_panel):
             panel.prepare = prepare
             if self.state is not None:
@@ -162,6 +165,14 @@ class ReadingDocks:
     def _blinded(self) -> bool:
         return bool(self.state is not None and self.state.blinded)
 
+    def _opened(self) -> tuple[str, str, _dt.date | None] | None:
+        """The exam on screen (patient id, date as shown, date), for the Follow-up panel before its first edit."""
+        pair = self.state.pair if self.state is not None else None
+        if pair is None:
+            return None
+        when = pair.study_date
+        return pair.patient_id, when.isoformat() if when is not None else "without a date", when
+
     def _patient_label(self, patient_id: str) -> str:
         """How the panels name a patient: its id, or in a blinded study case the case's code (the blinded project's
         patient name; a researcher's check read the patient's id in the Follow-up dock of a case)."""
@@ -174,6 +185,9 @@ class ReadingDocks:
         """The clinical form shows the patient of the current exam pair (none in a blinded study case)."""
         sel = self._selection
         patient = sel.pair[0] if sel is not None and sel.pair is not None else None
+        opened = self._opened() if patient is None and sel is not None else None
+        if opened is not None and sel is not None and opened[0] in sel.reading.project.patients:
+            patient = opened[0]  # an exam of a known patient, not recorded yet (a reader's check: the id was gone)
         if (patient, self._blinded()) == self._patient:
             return
         self._patient = (patient, self._blinded())

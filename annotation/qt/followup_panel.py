@@ -93,6 +93,10 @@ class FollowupPanel(_Observer):
         self.editor = FollowupEditor(selection.reading)
         #: how the header names a patient (the app names a blinded study case by its code)
         self.patient_label: Callable[[str], str] = lambda patient_id: patient_id
+        #: the exam on screen when it is not recorded yet (its record is made at its first edit): (patient id, its
+        #: date as shown, the date), or None (the app sets it: a reader's check read "No exam of this reading yet"
+        #: and an empty course on a follow-up exam just opened)
+        self.opened: Callable[[], tuple[str, str, _dt.date | None] | None] = lambda: None
         self.header = QLabel()
         self.header.setWordWrap(True)
         self.lesions = QTableWidget(0, len(LESION_HEADERS))
@@ -210,7 +214,9 @@ class FollowupPanel(_Observer):
             return  # the base class subscribes before the widgets exist
         pair = self.selection.pair
         reader = self.reading.reader
-        self.live = self.assess(self.project, reader, pair[0], self._open_date()) if pair else None
+        opened = self.opened() if pair is None else None
+        self.live = self.assess(self.project, reader, pair[0], self._open_date()) if pair else \
+            self.assess(self.project, reader, opened[0], opened[2]) if opened is not None else None
         self._filling = True
         try:
             self._fill_header()
@@ -230,6 +236,13 @@ class FollowupPanel(_Observer):
 
     def _fill_header(self) -> None:
         pair = self.selection.pair
+        opened = self.opened() if pair is None else None
+        if pair is None and opened is not None:
+            blinded = self.patient_label(opened[0]) != opened[0]
+            self.header.setText(f"<b>{html.escape(self.patient_label(opened[0]))}</b> · exam "
+                                f"{'on screen' if blinded else html.escape(opened[1])} · nothing recorded on it yet: "
+                                "P shows the prior exam, Shift+P carries its lesions, N starts a new one")
+            return
         if pair is None:
             self.header.setText("No exam of this reading yet: open one, then N starts a lesion and Shift+P carries the "
                                 "prior exam's. Its lesions as a follow-up (target, non-target, new) show here.")

@@ -204,3 +204,23 @@ def test_short_axis_tool_on_a_node_feeds_the_response(window, qtbot) -> None:  #
     grid = w.docks.lesion_panel.table
     text = grid.item(0, FIXED + READING_ROLES.index(Role.CT_PORTAL)).text()
     assert text == f"{m2.diameter_mm:.1f} × {m2.short_axis_mm:.1f}", text
+
+
+def test_a_follow_up_exam_just_opened_shows_its_patient_and_course(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check opened LLSYN001's CT of 2023-10-17 before any edit on it: the Follow-up dock said "No exam
+    of this reading yet: open one", its course and lines were blank, and the Clinical record lost the patient's id.
+    The exam is on screen: the dock names it, shows the patient's course, and the clinical record stays."""
+    w = window
+    reading = w.session.reading
+    key = w.state.selection.pair
+    panel = w.docks.followup_panel
+    w.docks.followup_dock.raise_()
+    _type(qtbot, panel, 0, KIND, "t")  # a baseline: the patient has a course
+    assert _responses(panel)
+    _open_exam(w, qtbot, "2023-10-17")
+    assert w.state.selection.pair is None  # not recorded until its first edit
+    header = panel.header.text()
+    assert "LLSYN001" in header and "2023-10-17" in header and "nothing recorded on it yet" in header, header
+    assert _responses(panel) and _responses(panel)[0][0] == "2023-03-14 baseline"
+    assert "LLSYN001" in w.docks.clinical_dock.windowTitle()
+    assert key[0] in reading.project.patients
