@@ -75,13 +75,16 @@ def response_csv_text(table: pd.DataFrame) -> str:
 
 def _table_html(table: pd.DataFrame) -> str:
     when = "timepoint_date" if "timepoint_date" in table.columns else "timepoint_day"
-    cols = ["patient_id", when, "days_from_baseline", "sum_mm", "change_from_baseline_pct",
+    base = "baseline_date" if "baseline_date" in table.columns else "baseline_day"
+    # the baseline beside each row: an exam that ends one line and starts the next has two rows, told apart by it
+    # (a reader's check read two 2024-03-12 rows differing only in their days, 364 and 0)
+    cols = ["patient_id", when, base, "days_from_baseline", "sum_mm", "change_from_baseline_pct",
             "change_from_nadir_pct", "target_response", "non_target_response", "new_lesions", "overall_response",
             "best_overall_response", "nen_slow_progression", "tgr_pct_per_month", "note"]
     head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in cols)
     body = []
     for row in table[cols].head(REPORT_MAX_ROWS).astype(object).itertuples(index=False, name=None):
-        cells = "".join(f"<td class='{'t' if i in (0, 1, 13) else ''}'>{escape(csv_cell(v))}</td>"
+        cells = "".join(f"<td class='{'t' if i in (0, 1, 2, 14) else ''}'>{escape(csv_cell(v))}</td>"
                         for i, v in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     more = (f"<p class='small'>The first {REPORT_MAX_ROWS} of {len(table)} timepoints; all of them are in "

@@ -30,7 +30,8 @@ class ExportDialog(QDialog):
     """Output folder and (for the export) the pseudonymise choice."""
 
     def __init__(self, default_dir: Path, parent: QWidget | None = None, *, title: str = "Export the reading project",
-                 text: str = "One xlsx per patient and the cohort tables measurements.csv, counts.csv, patients.csv.",
+                 text: str = ("One xlsx per patient and the cohort tables measurements.csv, counts.csv, patients.csv "
+                              "(with a follow-up also followup.csv and treatment_lines.csv)."),
                  pseudonymise: bool = True) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)

@@ -30,6 +30,7 @@ def test_analyze_report_has_the_follow_up_section(tmp_path: Path) -> None:
     assert main(["analyze", str(path), "--out", str(out)]) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Follow-up response (RECIST 1.1, NEN)" in html and "Settings: RECIST 1.1" in html
+    assert "<th>baseline date</th>" in html  # two rows of one exam (two lines) are told apart by it
     assert html.count("data:image/png;base64") >= 3
     with open(out / "response.csv", encoding="utf-8", newline="") as fh:
         assert [r["overall_response"] for r in csv.DictReader(fh)] == ["", "PR", "PD"]
