@@ -362,7 +362,12 @@ class FollowupPanel(_Observer):
                 elif x.is_baseline:
                     item.setBackground(BASELINE_BRUSH)
                 if c == 7 and text == "PD":
-                    item.setForeground(QColor(255, 110, 110))
+                    # bold as well as light red: on the open exam's green row red alone read weakly, and a red /
+                    # green pair is lost to the commonest colour blindness (a reader's check)
+                    item.setForeground(QColor(255, 150, 140))
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
                 item.setToolTip(x.note if c == len(values) - 1 else f"exam {exams.get(x.timepoint_date, '')}")
                 set_cell_item(t, r, c, item)
         t.resizeColumnsToContents()
