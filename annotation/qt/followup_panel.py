@@ -230,8 +230,13 @@ class FollowupPanel(_Observer):
         lines += [f"· {n}" for n in live.notes] if live is not None else []
         # the open exam's note in full: its cell in the table's narrow last column is cut
         here = self._open_date()
-        lines += [f"· {x.timepoint_date}: {x.note}" for x in (live.responses if live is not None else ())
-                  if x.timepoint_date == here and x.note]
+        flags = set(live.flags) if live is not None else set()
+        for x in live.responses if live is not None else ():
+            # its parts said as the baseline's flags just above are not said twice (a reader's check: at a new
+            # baseline the two warnings filled the space of the response rows twice over)
+            rest = [part for part in x.note.split("; ") if part and part not in flags] if x.note else []
+            if x.timepoint_date == here and rest:
+                lines.append(f"· {x.timepoint_date}: {'; '.join(rest)}")
         self.messages.setText("\n".join(lines))
 
     def _fill_header(self) -> None:

@@ -224,3 +224,27 @@ def test_a_follow_up_exam_just_opened_shows_its_patient_and_course(window, qtbot
     assert _responses(panel) and _responses(panel)[0][0] == "2023-03-14 baseline"
     assert "LLSYN001" in w.docks.clinical_dock.windowTitle()
     assert key[0] in reading.project.patients
+
+
+def test_the_baselines_flags_are_said_once(qtbot, tmp_path, sample_dicom) -> None:  # type: ignore[no-untyped-def]
+    """At line 2's baseline (2024-03-12) the messages said each flag twice, once as the baseline's flag and once in
+    the open exam's note, and the response rows had the space of one (a reader's check at 1920 x 1080)."""
+    import shutil
+
+    from analysis.response_live import live_course
+    from annotation.followup import FollowupEditor
+    from annotation.qt.followup_panel import FollowupPanel
+    from annotation.reading import Reading
+    from annotation.selection import Selection
+    from annotation.store import ReadingStore
+
+    shutil.copy(sample_dicom / "followup.lesionlab", tmp_path / "f.lesionlab")
+    with ReadingStore.open(tmp_path / "f.lesionlab") as store:
+        reading = Reading(store.load(), reader="sample", sink=store)
+        FollowupEditor(reading).choose_baseline("LLSYN001", "T3", 2)
+        panel = FollowupPanel(Selection(reading, ("LLSYN001", "F3")), live_course)
+        qtbot.addWidget(panel)
+        panel.refresh()
+        text = panel.messages.text()
+        assert text.count("node short axis 11.0 mm < 15 mm") == 1, text
+        assert text.count("'new' lesions at the baseline are ignored") == 1, text
