@@ -18,6 +18,7 @@ them); ``store_roles`` itself shows each role only its own row.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -109,21 +110,45 @@ class ReaderRole:
     db_role: str
     reader: str
     kind: RoleKind
-    created: bool
+    created: bool  # a new database role
+    adopted: bool = False  # an existing role (named by --db-role) bound to this reader now
+
+
+#: hex digits of the digest a derived role name carries (32 bits: a clash is caught, not assumed away)
+_DIGEST_HEX = 8
+_MAX_ROLE_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1
 
 
 def role_name_for(reader: str) -> str:
-    """A database role name from a reader name: lower case, letters, digits and underscores."""
-    slug = re.sub(r"[^a-z0-9_]+", "_", reader.strip().lower()).strip("_")
-    if not slug:
-        raise ValidationError(f"cannot make a database role name from {reader!r}", where="reader",
-                              advice="give --db-role")
-    return slug if slug[0].isalpha() else f"r_{slug}"
+    """The database role name of a reader name, different for different names.
+
+    A name that already is a plain lower-case identifier (``alice``, ``r1``) is its own role name.
+    Any other is made one (lower case; letters, digits and underscores; a leading letter) and, since
+    that alters it, followed by a digest of the exact name: "Dr Müller" and "Dr Möller" both become
+    ``dr_m_ller`` and would share a role, so they get ``dr_m_ller_<8 hex>`` each. The digest is
+    stable: the same reader name gives the same role name on every run.
+    """
+    name = reader.strip()
+    slug = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
+    if slug and not slug[0].isalpha():
+        slug = f"r_{slug}"
+    if slug and slug == name and len(slug) <= _MAX_ROLE_BYTES:
+        return slug
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=_DIGEST_HEX // 2).hexdigest()
+    return f"{(slug or 'r')[:_MAX_ROLE_BYTES - 1 - _DIGEST_HEX].rstrip('_')}_{digest}"
 
 
 def add_reader(db: "Db", reader: str, *, kind: RoleKind | str = RoleKind.READER, db_role: str | None = None,
                password: str | None = None) -> ReaderRole:
-    """Create (or update) a login role bound to ``reader`` and grant it its kind's rights.
+    """Create a login role bound to ``reader`` (or update the one bound to them) and grant its kind's rights.
+
+    A role belongs to one reader: it is updated (kind, password) only for the reader ``store_roles``
+    already binds it to, and never rebound to another reader, so adding "Dr Möller" cannot take
+    "Dr Müller"'s role and reset its password. Without ``db_role`` the reader's role in this store is
+    reused when there is one, else :func:`role_name_for` names a new one; a role that exists on the
+    server but is no reader's here (another store's, the server's) is bound only when ``db_role``
+    names it on purpose, and never a role that bypasses row-level security (superuser, BYPASSRLS,
+    the store's owner).
 
     Runs as the store's owner (or a superuser) with the right to create roles. ``password`` sets
     the role's password (the reader keeps it in ~/.pgpass); without one, the role logs in however
@@ -132,24 +157,57 @@ def add_reader(db: "Db", reader: str, *, kind: RoleKind | str = RoleKind.READER,
     from psycopg import sql
 
     kind = RoleKind(kind)
-    if not reader.strip():
+    name = reader.strip()
+    if not name:
         raise ValidationError("a reader needs a name", where="reader")
-    role = db_role or role_name_for(reader)
-    if len(role.encode()) > 63:
-        raise ValidationError(f"role name {role!r} is longer than PostgreSQL's 63 bytes", where="db_role")
+    if db_role is not None and len(db_role.encode()) > _MAX_ROLE_BYTES:
+        raise ValidationError(f"role name {db_role!r} is longer than PostgreSQL's 63 bytes", where="db_role")
     if not _may_grant(db):
         raise StoreError("only the store's owner (the role that created it) or a superuser can add readers",
                          where=db.where, advice="connect as the store's owner")
     con = getattr(db, "con")
-    exists = con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
     with con.transaction():
-        if not exists:
+        # one add-reader at a time decides on the role map (two at once could bind one role twice)
+        con.execute("LOCK TABLE store_roles IN SHARE ROW EXCLUSIVE MODE")
+        bound: dict[str, str] = {r[0]: r[1] for r in con.execute("SELECT db_role, reader FROM store_roles")}
+        role = db_role or _role_of(name, bound)
+        holder = bound.get(role)
+        if holder is not None and holder != name:
+            raise StoreError(f"database role {role} belongs to reader {holder!r} in this store; it is not given "
+                             f"to {name!r}", where=db.where,
+                             advice=f"give --db-role with a new role name for {name!r}")
+        found = con.execute(
+            "SELECT r.rolsuper OR r.rolbypassrls OR r.rolname = current_user OR r.rolname = (SELECT tableowner "
+            "FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations') "
+            "FROM pg_roles r WHERE r.rolname = %s", (role,)).fetchone()
+        if found is not None and found[0]:
+            raise StoreError(f"database role {role} bypasses row-level security (a superuser, BYPASSRLS or the "
+                             "store's owner): it cannot be a reader's role", where=db.where,
+                             advice="give --db-role with a new role name")
+        if found is not None and holder is None and db_role is None:
+            raise StoreError(f"a database role {role} exists already but is no reader's in this store (another "
+                             "store's, or the server's); lesionlab does not take it over unasked", where=db.where,
+                             advice=f"give --db-role {role} to bind that role to {name!r} on purpose, or "
+                                    "--db-role with a new name")
+        if found is None:
             con.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
         if password is not None:
             con.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
         con.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
             sql.Identifier(con.info.dbname), sql.Identifier(role)))
-        db.execute("INSERT INTO store_roles (db_role, reader, kind) VALUES (?, ?, ?) ON CONFLICT (db_role) "
-                   "DO UPDATE SET reader = excluded.reader, kind = excluded.kind", (role, reader.strip(), kind.value))
+        kept = db.execute("INSERT INTO store_roles (db_role, reader, kind) VALUES (?, ?, ?) ON CONFLICT (db_role) "
+                          "DO UPDATE SET kind = excluded.kind WHERE store_roles.reader = excluded.reader",
+                          (role, name, kind.value))
+        if getattr(kept, "rowcount", 1) != 1:  # the lock above makes this unreachable; the database says it too
+            raise StoreError(f"database role {role} belongs to another reader", where=db.where)
         grant_roles(db)
-    return ReaderRole(role, reader.strip(), kind, created=not exists)
+    return ReaderRole(role, name, kind, created=found is None, adopted=found is not None and holder is None)
+
+
+def _role_of(name: str, bound: dict[str, str]) -> str:
+    """The role ``name`` has in this store (kept across runs and naming schemes), else a new role name."""
+    mine = sorted(role for role, reader in bound.items() if reader == name)
+    if len(mine) > 1:
+        raise ValidationError(f"reader {name!r} has several database roles here ({', '.join(mine)})",
+                              where="db_role", advice="give --db-role to say which one to update")
+    return mine[0] if mine else role_name_for(name)

@@ -13,6 +13,11 @@ or a hard link cannot give a second writer. The kernel drops it when the process
 SIGKILL). A second writer gets :class:`~viewer.errors.StoreLockedError` naming the holder; it may
 open the store read-only (WAL lets readers see the last committed state while the holder writes).
 
+Read-only locations (:mod:`annotation.store_readonly`). A read-only open reads a store on a
+read-only mount or in a folder this user may not write (where SQLite cannot create the ``-shm`` a
+WAL store needs) through ``immutable`` or an in-memory snapshot, whichever is safe there; a
+writable open of such a store is refused before anything is opened, naming the location.
+
 Refusals touch nothing. Before anything writes, the file is inspected through a read-only
 connection (``immutable`` when no ``-wal`` exists, so not even ``-wal``/``-shm`` appear): a
 foreign SQLite file or a store of a newer schema is refused as it was found. A file this open
@@ -32,6 +37,7 @@ from typing import Any, Iterable, Sequence
 from annotation import store_lock
 from annotation.store_backend import Db, Rows, newer_store_error
 from annotation.store_location import Backend, StoreLocation
+from annotation.store_readonly import ReadWay, pending_refusal, read_way_of, same_file, write_refusal
 from viewer.errors import StoreError
 
 #: SQLite application_id of a lesionlab store ("LLab").
@@ -123,6 +129,9 @@ class SqliteDb(Db):
                 raise StoreError("the file is empty (0 bytes), not a reading project", where=str(given),
                                  advice="a copy cut short? open the original, or a backup of it")
             return cls._open_read_only(location, real, schema_version)
+        refusal = write_refusal(real, given)  # a read-only location: say so, not "close other windows"
+        if refusal is not None:
+            raise refusal
         try:
             hold, created = store_lock.hold_writer(real, create=create)
         except OSError as exc:
@@ -180,22 +189,40 @@ class SqliteDb(Db):
     def _open_read_only(cls, location: StoreLocation, real: Path, schema_version: int) -> "SqliteDb":
         given = location.path
         assert given is not None
-        cls._inspect(real, given, schema_version)
-        hold = store_lock.hold_reader(os.stat(real))
-        con = None
-        try:
-            con = sqlite3.connect(f"{real.as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                  timeout=10.0, check_same_thread=False)
-            con.execute("PRAGMA query_only=1")
-            _check_header(con, given)
-        except BaseException as exc:
-            if con is not None:
-                con.close()
-            hold.release()
-            if isinstance(exc, sqlite3.Error):
-                raise sqlite_error(exc, given, "cannot read the store") from None
-            raise
-        return cls(location, real, con, hold, read_only=True)
+        for _ in range(3):  # a SNAPSHOT that saw a writer start decides again (it then reads SHARED)
+            way = read_way_of(real)
+            if way is not ReadWay.SHARED and _shared_works(real):
+                way = ReadWay.SHARED  # a sealed store (no WAL) reads as ever, without -shm
+            if way is ReadWay.PENDING:
+                raise pending_refusal(real, given)
+            if way is ReadWay.SHARED:
+                cls._inspect(real, given, schema_version)
+                uri = f"{real.as_uri()}?mode=ro"
+            else:
+                uri = f"{real.as_uri()}?mode=ro&immutable=1"
+            hold = store_lock.hold_reader(os.stat(real))
+            con = None
+            try:
+                con = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0, check_same_thread=False)
+                if way is ReadWay.SNAPSHOT:
+                    con = _snapshot(con, real)
+                    if con is None:
+                        hold.release()
+                        continue
+                con.execute("PRAGMA query_only=1")
+                _check_header(con, given)
+                if way is not ReadWay.SHARED and _version(con) > schema_version:
+                    raise newer_store_error(_version(con), schema_version, str(given))
+            except BaseException as exc:
+                if con is not None:
+                    con.close()
+                hold.release()
+                if isinstance(exc, sqlite3.Error):
+                    raise sqlite_error(exc, given, "cannot read the store") from None
+                raise
+            return cls(location, real, con, hold, read_only=True)
+        raise StoreError("the store kept changing while it was being read", where=str(given),
+                         advice="retry; or ask whoever writes it for a copy")
 
     # ------------------------------------------------------------------ SQL
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
@@ -270,6 +297,41 @@ class SqliteDb(Db):
         self.close()
         if self._created:
             _remove_created(self.real)
+
+
+def _shared_works(real: Path) -> bool:
+    """Whether SQLite's ordinary read-only open reads the store where it is (it creates nothing where
+    it cannot write: a WAL store there fails with "unable to open database file")."""
+    try:
+        con = sqlite3.connect(f"{real.as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=10.0)
+    except sqlite3.Error:
+        return False
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        con.close()
+
+
+def _snapshot(src: sqlite3.Connection, real: Path) -> sqlite3.Connection | None:
+    """The store copied into memory from an ``immutable`` connection, or None when a writer touched the
+    file during the copy (:mod:`annotation.store_readonly`, SNAPSHOT); ``src`` is closed either way."""
+    mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    try:
+        before = os.stat(real)
+        src.backup(mem)
+        unchanged = same_file(before, os.stat(real)) and not Path(f"{real}-shm").exists()
+    except BaseException:
+        mem.close()
+        raise
+    finally:
+        src.close()
+    if not unchanged:
+        mem.close()
+        return None
+    return mem
 
 
 def _remove_created(real: Path) -> None:

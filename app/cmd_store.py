@@ -23,15 +23,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     copy.add_argument("source", metavar="SRC", help="a .lesionlab file or a postgresql:// URL")
     copy.add_argument("destination", metavar="DST", help="a new .lesionlab file or an empty database's URL")
     add = sub.add_parser("add-reader", help="create a database role for a reader (PostgreSQL: sees only their rows)",
-                         description="create (or update) a login role bound to a reader name; run it as the "
-                                     "store's owner, with the right to create roles")
+                         description="create a login role bound to a reader name (or update the reader's own); "
+                                     "run it as the store's owner, with the right to create roles")
     add.add_argument("url", metavar="URL", help="the store's postgresql:// URL (as its owner)")
     add.add_argument("name", metavar="NAME", help="the reader's name, exactly as their reads record it")
     add.add_argument("--kind", choices=["reader", "adjudicator", "coordinator"], default="reader",
                      help="reader: own rows only; adjudicator: sees every reader's rows, writes its own; "
                           "coordinator: sees and writes everything (default: reader)")
-    add.add_argument("--db-role", metavar="ROLE", help="database role name (default: NAME in lower case, "
-                                                       "other characters as _)")
+    add.add_argument("--db-role", metavar="ROLE",
+                     help="database role name (default: the reader's role in this store if it has one, else NAME "
+                          "when it is a plain lower-case name, else NAME in lower case, other characters as _, plus "
+                          "a short digest of NAME, so that names alike such as 'Dr Müller' and 'Dr Möller' get a "
+                          "role each); a role another reader has is never given to this one")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the role's password from the first line of stdin (keep it in the reader's ~/.pgpass)")
 
@@ -56,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     with ReadingStore.open(location) as store:
         role = add_reader(store.backend_db, args.name, kind=args.kind, db_role=args.db_role, password=password)
-    what = "created" if role.created else "updated"
+    what = "created" if role.created else "bound existing" if role.adopted else "updated"
     print(f"{what} database role {role.db_role} for {role.kind.value} {role.reader!r} in {location.saved()}")
     print(f"the reader connects with: postgresql://{role.db_role}@HOST:PORT/{location.database_name() or 'DB'}"
           " (password in their ~/.pgpass, not in the URL)")
