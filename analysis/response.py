@@ -43,7 +43,8 @@ def target_ineligibility(obs: LesionObservation) -> tuple[str, ...]:
     if obs.status is not FollowupStatus.MEASURED or obs.diameter_mm is None:
         why.append(f"not measured at baseline ({obs.status.label})")
     elif obs.nodal and obs.diameter_mm < MIN_NODE_SHORT_AXIS_MM - _EPS:
-        why.append(f"node short axis {_below(obs.diameter_mm, MIN_NODE_SHORT_AXIS_MM)} mm < {MIN_NODE_SHORT_AXIS_MM:g} mm")
+        shown = _below(obs.diameter_mm, MIN_NODE_SHORT_AXIS_MM)
+        why.append(f"node short axis {shown} mm < {MIN_NODE_SHORT_AXIS_MM:g} mm")
     elif not obs.nodal:
         thick = obs.slice_thickness_mm
         least = 2 * thick if thick is not None and thick > 5.0 else MIN_LESION_MM
@@ -62,7 +63,7 @@ def _below(value_mm: float, limit_mm: float) -> str:
     return shown if float(shown) < limit_mm - _EPS else f"{math.floor(value_mm * 100) / 100:.2f}"
 
 
-def _series(role: str) -> str:
+def series_label(role: str) -> str:
     """A series as the notes name it, by its reader-facing label ("CT portal"; a reader's check read the
     file values "ct_portal" in the follow-up dock), or the value itself when it names no role."""
     try:
@@ -164,7 +165,8 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
             else:
                 vals.append(p.value_mm)
             if base.series_role and p.series_role and p.series_role != base.series_role:
-                notes.append(f"{p.lesion_id} assessed on {_series(p.series_role)}, baseline {_series(base.series_role)}")
+                notes.append(f"{p.lesion_id} assessed on {series_label(p.series_role)}, "
+                             f"baseline {series_label(base.series_role)}")
         if any(v is None for v in vals):
             values[tid] = None
             notes.append(f"target {tid} not assessed")
@@ -350,44 +352,71 @@ def assess_course(course: PatientCourse, settings: Settings = Settings()) -> tup
             # the next baseline closes this line too: its exam is this line's last assessment (the progression
             # that ended it, the PFS event) and the next line's baseline; two rows, one per baseline (a reader's
             # check chose the offered baseline for a second line and line 1's PD was gone everywhere)
-            segment.append(_closing(tps[end], tps[start], parents))
-        out += _assess_segment(course, segment, parents, settings)
+            closing, said = _closing(tps[end], tps[start], parents)
+            segment.append(closing)
+        else:
+            said = ()
+        out += _assess_segment(course, segment, parents, settings, said)
     return tuple(out)
 
 
-#: A target of a line recorded as a non-target at the next line's baseline, in that line's last assessment: its
-#: status as a target (present: measured when its size is known, else not assessed).
-_AS_TARGET = {FollowupStatus.ABSENT: FollowupStatus.DISAPPEARED, FollowupStatus.NOT_ASSESSED: FollowupStatus.NOT_ASSESSED}
-#: A non-target of a line recorded as a target at the next line's baseline: its status as a non-target.
-_AS_NON_TARGET = {FollowupStatus.MEASURED: FollowupStatus.PRESENT, FollowupStatus.TOO_SMALL: FollowupStatus.PRESENT,
-                  FollowupStatus.DISAPPEARED: FollowupStatus.ABSENT, FollowupStatus.NOT_ASSESSED: FollowupStatus.NOT_ASSESSED}
+def _as_target(o: LesionObservation) -> tuple[LesionObservation, str]:
+    """A target of a line recorded at the next line's baseline as a non-target or a new lesion, read as that line's
+    target: gone (absent) is disappeared, seen is its measurement (``measured_mm``: a line on its series), not
+    assessed without one (said: a FOLLOWUP.csv written by hand has no ``measured_mm``)."""
+    if o.status is FollowupStatus.ABSENT:
+        return replace(o, kind=FollowupKind.TARGET, status=FollowupStatus.DISAPPEARED, diameter_mm=None), ""
+    if o.status is FollowupStatus.NOT_ASSESSED:
+        return replace(o, kind=FollowupKind.TARGET, diameter_mm=None), ""
+    size = o.measured_mm if o.measured_mm is not None and o.measured_mm > 0 else o.diameter_mm
+    if size is None:
+        return replace(o, kind=FollowupKind.TARGET, status=FollowupStatus.NOT_ASSESSED, diameter_mm=None), (
+            f"{o.lesion_id}, a target of this line, is a {o.kind.value.replace('_', '-')} lesion of the next "
+            "with no size on its series (measured_mm): not assessed")
+    return replace(o, kind=FollowupKind.TARGET, status=FollowupStatus.MEASURED, diameter_mm=size), ""
 
 
-def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> Timepoint:
+def _as_non_target(o: LesionObservation) -> tuple[LesionObservation, str]:
+    """A non-target of a line recorded at the next line's baseline as a target or a new lesion, read as that line's
+    non-target: gone is absent, seen is present. Its own progression cannot be told from that record (one status
+    per lesion and exam serves the new baseline): said, so that a line ended by it is not read as lasting (a
+    review: a non-target progressing unequivocally, made a target of the next line, turned line 1's PD into PR)."""
+    gone = o.status in (FollowupStatus.DISAPPEARED, FollowupStatus.ABSENT)
+    status = FollowupStatus.ABSENT if gone else FollowupStatus.NOT_ASSESSED \
+        if o.status is FollowupStatus.NOT_ASSESSED else FollowupStatus.PRESENT
+    note = "" if status is not FollowupStatus.PRESENT else (
+        f"{o.lesion_id}, a non-target of this line, is a {o.kind.value.replace('_', '-')} lesion of the next: read as "
+        "present (an unequivocal progression of it is not recorded there)")
+    return replace(o, kind=FollowupKind.NON_TARGET, status=status, diameter_mm=None), note
+
+
+def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> tuple[Timepoint, tuple[str, ...]]:
     """``tp`` (the next line's baseline) as the last timepoint of the line of ``base``, each lesion of the line
     with the kind the line's baseline gave it (one kind per lesion and exam serves the new baseline: a reader's
     check made the 11 mm node, a target of line 1, a non-target of line 2 as RECIST asks, and line 1's last sum,
     its progression, was gone); a lesion present there that the line's baseline did not have (nor any lesion it
-    descends from), recorded as a target or non-target of the new baseline, is a new lesion for this line."""
+    descends from), recorded as a target or non-target of the new baseline, is a new lesion for this line. With
+    the notes of what that reading could not tell."""
     known = {o.lesion_id: o.kind for o in base.observations}
-    seen = (FollowupStatus.PRESENT, FollowupStatus.MEASURED, FollowupStatus.UNEQUIVOCAL_PROGRESSION)
-    out = []
+    seen = (FollowupStatus.PRESENT, FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL,
+            FollowupStatus.UNEQUIVOCAL_PROGRESSION)
+    out, notes = [], []
     for o in tp.observations:
         root = _root(o.lesion_id, parents, known)
         was = known.get(root) if root is not None else None
+        note = ""
         if root is None:
             if o.kind is not FollowupKind.NEW and o.status in seen:
-                o = replace(o, kind=FollowupKind.NEW) if o.status is not FollowupStatus.UNEQUIVOCAL_PROGRESSION else \
-                    replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT, diameter_mm=None)
-        elif was is FollowupKind.TARGET and o.kind is FollowupKind.NON_TARGET:
-            status = _AS_TARGET.get(o.status, FollowupStatus.MEASURED if o.measured_mm is not None
-                                    else FollowupStatus.NOT_ASSESSED)
-            o = replace(o, kind=FollowupKind.TARGET, status=status,
-                        diameter_mm=o.measured_mm if status is FollowupStatus.MEASURED else None)
-        elif was is FollowupKind.NON_TARGET and o.kind is FollowupKind.TARGET:
-            o = replace(o, kind=FollowupKind.NON_TARGET, status=_AS_NON_TARGET[o.status], diameter_mm=None)
+                o = replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT, diameter_mm=None) \
+                    if o.status is not FollowupStatus.MEASURED else replace(o, kind=FollowupKind.NEW)
+        elif was is FollowupKind.TARGET and o.kind is not FollowupKind.TARGET:
+            o, note = _as_target(o)
+        elif was is FollowupKind.NON_TARGET and o.kind is not FollowupKind.NON_TARGET:
+            o, note = _as_non_target(o)
         out.append(o)
-    return Timepoint(tp.date, tuple(out))
+        if note:
+            notes.append(note)
+    return Timepoint(tp.date, tuple(out)), tuple(notes)
 
 
 def _row(course: PatientCourse, tp: Timepoint, base: Timepoint | None, total: float | None, **kw: object) \
@@ -404,8 +433,9 @@ def _row(course: PatientCourse, tp: Timepoint, base: Timepoint | None, total: fl
 
 
 def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Mapping[str, str],
-                    settings: Settings) -> list[TimepointResponse]:
-    """A baseline and the timepoints up to the next baseline."""
+                    settings: Settings, closing_notes: Sequence[str] = ()) -> list[TimepointResponse]:
+    """A baseline and the timepoints up to the next baseline (its exam last, as this line's closing assessment,
+    when ``closing_notes`` are given: what reading it with this line's kinds could not tell)."""
     base = tps[0]
     targets = {o.lesion_id: o for o in base.observations if o.kind is FollowupKind.TARGET}
     non_targets = {o.lesion_id: o for o in base.observations if o.kind is FollowupKind.NON_TARGET}
@@ -420,8 +450,8 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
     sums: list[tuple[_dt.date, float | None]] = [(base.date, base_sum)]
     history: list[tuple[_dt.date, Response]] = []
     overall_cr = False  # an overall CR earlier: a lesion reappearing is then PD (RECIST FAQ)
-    for tp in tps[1:]:
-        notes = []
+    for i, tp in enumerate(tps[1:], 1):
+        notes = list(closing_notes) if closing_notes and i == len(tps) - 1 else []
         tv = target_values(targets, tp, parents)
         total = tv.sum_mm if targets else None
         known = [s for _, s in sums if s is not None]

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis.response import _series, assess_course, baseline_flags, target_ineligibility
+from analysis.response import assess_course, baseline_flags, series_label, target_ineligibility
 from analysis.response_records import (FollowupKind, FollowupStatus, LesionObservation, PatientCourse, Settings,
                                        Timepoint, TimepointResponse, TreatmentLine)
 from annotation.followup import followup_rows
@@ -45,7 +45,7 @@ def _observation(row: dict[str, Any], notes: list[str]) -> LesionObservation | N
     if status == FollowupStatus.MEASURED.value and row["diameter_mm"] is None:
         what = "short axis" if row["nodal"] and row["kind"] == FollowupKind.TARGET.value else "line"
         notes.append(f"{row['lesion_id']} on {row['timepoint_date']}: measured but no {what} on "
-                     f"{_series(row['series_role'])} yet (counted as not assessed)")
+                     f"{series_label(row['series_role'])} yet (counted as not assessed)")
         status = FollowupStatus.NOT_ASSESSED.value if row["kind"] != FollowupKind.NEW.value \
             else FollowupStatus.PRESENT.value
     try:

@@ -153,10 +153,8 @@ class LesionObservation:
         if parent == self.lesion_id:
             raise ValidationError("a lesion cannot be its own parent", where="parent_lesion_id")
         object.__setattr__(self, "parent_lesion_id", parent)
-        m = _number("measured_mm", self.measured_mm, low=0.0, optional=True)
-        if m is not None and m <= 0:
-            raise ValidationError("a measurement is > 0 mm", where="measured_mm")
-        object.__setattr__(self, "measured_mm", m)
+        # 0 (a line whose ends meet) is no size, not an error: refusing it refused a whole store (a review)
+        object.__setattr__(self, "measured_mm", _number("measured_mm", self.measured_mm, low=0.0, optional=True))
 
     @property
     def value_mm(self) -> float | None:

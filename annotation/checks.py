@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
+from annotation.followup import outside_liver
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, Lesion, Measurement
 from viewer.geometry import in_plane_distance_mm
@@ -35,6 +36,7 @@ class CheckCode(str, Enum):
     LOBE_SEGMENT = "lobe_segment"
     SAME_LESION = "same_lesion"
     EMPTY_LESION = "empty_lesion"
+    NEW_NOT_ASSESSED = "new_not_assessed"
 
 
 @dataclass(frozen=True)
@@ -76,10 +78,12 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
                                    f"{exam_pair_id}: MRI and CT are {pair.interval_days} days apart "
                                    f"(the protocol pairs exams less than {MAX_PAIR_INTERVAL_DAYS} days apart)"))
     every = project.lesions_of(patient_id, exam_pair_id, reader)
+    out.extend(_new_not_assessed(project, every))
     # the reading protocol's checks are about the liver's lesions: a node or a bone lesion is read on its
     # follow-up's series only, and is no larger lesion left unmeasured (a reader's check: a hilar node gave 13
-    # warnings, on screen and in the xlsx; the counts and the analysis already leave it out)
-    lesions = [les for les in every if (f := project.lesion_followups.get(les.key)) is None or f.in_liver]
+    # warnings, on screen and in the xlsx); which lesions those are, as the counts and the analysis say it
+    elsewhere = outside_liver(project)
+    lesions = [les for les in every if les.key not in elsewhere]
     roles = pair.roles if pair is not None else READING_ROLES
     measured = [les for les in lesions if les.measurements()]
     if len(measured) > MAX_MEASURED_LESIONS:
@@ -95,17 +99,10 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
     for les in lesions:
         # started (N) and never read: it was silent everywhere, and left a gap in the ids; a lesion carried to a
         # follow-up exam (Shift+P) is the dock's "not assessed", not one to delete (a review)
-        f = project.lesion_followups.get(les.key)
-        if not les.observations and f is None:
+        if not les.observations and les.key not in project.lesion_followups:
             out.append(ProtocolWarning(CheckCode.EMPTY_LESION,
                                        f"{les.lesion_id} has nothing recorded on any series (measure it, mark it not "
                                        "visible, or delete it)", les.lesion_id))
-        elif not les.observations and f is not None and f.kind is FollowupKind.NEW and f.status is FollowupStatus.NOT_ASSESSED:
-            # N on a follow-up exam, nothing drawn: not in the response yet, and silent (a reader's check)
-            out.append(ProtocolWarning(CheckCode.EMPTY_LESION,
-                                       f"{les.lesion_id} is a new lesion with nothing recorded on any series: not in "
-                                       "the response until drawn (or marked not measurable, or set present in the "
-                                       "Follow-up panel); or delete it", les.lesion_id))
     for les in measured:
         missing = [r for r in roles if les.observation(r) is None]
         if missing:  # its role: the first series to read it on (where a click on the warning goes)
@@ -144,6 +141,25 @@ def _count_gaps(project: Project, patient_id: str, exam_pair_id: str, reader: st
                 out.append(ProtocolWarning(CheckCode.MEASURED_NOT_COUNTED,
                                            f"{les.lesion_id} is measured on {role_label(role)} but that series' "
                                            f"{les.lobe.value} lobe is counted 0", les.lesion_id, role))
+    return out
+
+
+def _new_not_assessed(project: Project, lesions: list[Lesion]) -> list[ProtocolWarning]:
+    """A new lesion of this exam not assessed (N on a follow-up exam, nothing drawn on its series: out of the
+    response, and silent: a reader's check), in any organ; one carried from another exam is the Follow-up
+    panel's "not assessed", not one to delete."""
+    out = []
+    for les in lesions:
+        f = project.lesion_followups.get(les.key)
+        if f is None or f.kind is not FollowupKind.NEW or f.status is not FollowupStatus.NOT_ASSESSED:
+            continue
+        if any(o.tracking_uid == les.tracking_uid and o.exam_pair_id != les.exam_pair_id
+               for o in project.lesions.values() if o.patient_id == les.patient_id and o.reader == les.reader):
+            continue  # carried (Shift+P): the panel's "not assessed", as for the targets and non-targets carried
+        out.append(ProtocolWarning(CheckCode.NEW_NOT_ASSESSED,
+                                   f"{les.lesion_id} is a new lesion not in the response until assessed: draw it on "
+                                   f"{role_label(f.assessed_role)} (or mark it not measurable, or not visible), or "
+                                   "delete it", les.lesion_id, f.assessed_role))
     return out
 
 

@@ -365,16 +365,17 @@ def followup_readers(project: Project) -> list[str]:
 
 # ---------------------------------------------------------------------------- engine input
 def _labels(project: Project, reader: str, patient_id: str, order: list[Timepoint]) -> dict[str, str]:
-    """tracking UID -> a readable lesion label: its lesion id where it first appears (+ date on a clash)."""
+    """tracking UID -> a readable lesion label: its lesion id where it first appears (+ "@T" and the timepoint's
+    number on a clash, "L6@T3": its date was a calendar date in a pseudonymised export's lesion ids, a review)."""
     labels: dict[str, str] = {}
     used: set[str] = set()
-    for tp in order:
+    for number, tp in enumerate(order, 1):
         for f in sorted(project.lesion_followups.values(), key=lambda f: f.key):
             if f.patient_id != patient_id or f.reader != reader or f.exam_pair_id not in tp.exam_pair_ids:
                 continue
             uid = project.lesions[f.key].tracking_uid if f.key in project.lesions else ""
             if uid and uid not in labels:
-                label = f.lesion_id if f.lesion_id not in used else f"{f.lesion_id}@{tp.exam_date.isoformat()}"
+                label = f.lesion_id if f.lesion_id not in used else f"{f.lesion_id}@T{number}"
                 labels[uid] = label
                 used.add(label)
     return labels
@@ -402,7 +403,8 @@ def _measured(lesion: Lesion, f: LesionFollowup) -> float | None:
     obs = lesion.observation(f.assessed_role)
     if not isinstance(obs, Measurement):
         return None
-    return obs.short_axis_mm if f.nodal else obs.diameter_mm
+    size = obs.short_axis_mm if f.nodal else obs.diameter_mm
+    return size if size is not None and size > 0 else None  # a line whose ends meet is no size
 
 
 def followup_rows(project: Project, reader: str, source: str = "store", *, strict: bool = True,

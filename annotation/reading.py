@@ -485,9 +485,9 @@ class Reading:
                                 before: Observation | None = None) -> tuple[Project, str]:
         """A carried lesion *not assessed* whose line is drawn on the series it is assessed on is assessed by
         that line, in the same edit: *measured* (a target, a new lesion) or *present* (a non-target; a new lesion
-        said not measurable); one said
-        not visible there (V) is *disappeared* (a target, not a node: RECIST records a node's short axis) or
-        *absent* (a non-target), also over the line that had assessed it; a line drawn on one said disappeared or
+        said not measurable); one said not visible there (V) is *disappeared* (a target, not a node: RECIST
+        records a node's short axis) or *absent* (a non-target, a new lesion), also over the line that had
+        assessed it; a line drawn on one said disappeared or
         absent is measured or present; a *measured* one whose line there is deleted is *not assessed* again (a V
         cleared leaves the status, which the reader may have set in the dock: Ctrl+Z takes a V back whole).
         Before, the follow-up dock's "Lines drawn -> measured" did it for all at once, and until then every
@@ -507,15 +507,17 @@ class Reading:
             # its line deleted: not assessed again (a reader's check: the dock kept "measured" beside an NE row)
             now = FollowupStatus.NOT_ASSESSED
         elif isinstance(obs, Measurement) and (f.status is FollowupStatus.NOT_ASSESSED or f.status in gone) \
-                and (not f.nodal or f.kind is FollowupKind.NON_TARGET or obs.short_axis_mm is not None):
+                and (not f.nodal or f.kind is not FollowupKind.TARGET or obs.short_axis_mm is not None):
             # a nodal target is measured by its short axis, which RECIST sums (its long axis alone said
-            # "measured" beside a row that counted it not assessed: a reader's check)
+            # "measured" beside a row that counted it not assessed: a reader's check); a new node by its line
+            # (RECIST needs no size of a new lesion: a review left a new node out of the response)
             now = FollowupStatus.PRESENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.MEASURED
         elif isinstance(obs, NotVisible) and (f.status is FollowupStatus.NOT_ASSESSED or (
                 isinstance(before, Measurement) and f.status in (FollowupStatus.MEASURED, FollowupStatus.PRESENT))) \
-                and (f.kind is FollowupKind.NON_TARGET or (f.kind is FollowupKind.TARGET and not f.nodal)):
-            # V, also over the line that assessed it (a review: "measured" stayed beside an NE row)
-            now = FollowupStatus.ABSENT if f.kind is FollowupKind.NON_TARGET else FollowupStatus.DISAPPEARED
+                and (f.kind is not FollowupKind.TARGET or not f.nodal):
+            # V, also over the line that assessed it (a review: "measured" stayed beside an NE row); a new lesion
+            # said not visible is absent (it stayed not assessed, a review)
+            now = FollowupStatus.DISAPPEARED if f.kind is FollowupKind.TARGET else FollowupStatus.ABSENT
         elif isinstance(obs, NotMeasurable) and isinstance(before, Measurement) and f.status is FollowupStatus.MEASURED:
             now = FollowupStatus.NOT_ASSESSED if f.kind is not FollowupKind.NEW else FollowupStatus.PRESENT
             # its line replaced by "not measurable": no measure of it here (a new lesion is still seen: present)

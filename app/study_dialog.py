@@ -19,7 +19,7 @@ from annotation.study_store import CaseRead, Study
 from app.menus import MenuItem
 from app.study_flow import CaseRow, StudyFlow
 from viewer.errors import StudyError
-from viewer.records import Role
+from viewer.records import READING_ROLES, Role
 from viewer.studies import all_pairs
 
 _MR_ROLES = {Role.MR_T2FS, Role.MR_DWI, Role.MR_T1_ARTERIAL, Role.MR_T1_PORTAL}
@@ -158,7 +158,8 @@ class StudyUi:
             pair = replace(pair, ct=replace(ct, stacks=()))
         w.state.blinded = True  # from now on the browser and overlays stay hidden (Ctrl+B and O refuse)
         w.dock.hide()  # the browser lists patient names
-        w.grid.set_missing_note(f"not read in session {read.ref.session}")  # no browser to drop a stack from
+        # no browser to drop a stack from: the other session's cells say why they are empty
+        w.grid.set_missing_note(f"not read in session {read.ref.session}", set(READING_ROLES) - roles)
         if w.state.overlays:
             w.state.toggle_overlays()  # the viewport corners show the patient id and dates
         w.open_pair(pair)

@@ -33,7 +33,7 @@ from annotation.project import Project
 from annotation.qt.cells import cell_check, cell_combo, set_cell_item, set_cell_widget
 from annotation.qt.combo import leave_keys_to_images
 from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer
-from annotation.records import Lesion, Measurement
+from annotation.records import Lesion, Measurement, NotMeasurable
 from annotation.selection import Selection
 from annotation.vocab import FOLLOWUP_STATUSES, FollowupKind, FollowupStatus
 from viewer.errors import LesionlabError
@@ -244,9 +244,11 @@ class FollowupPanel(_Observer):
         opened = self.opened() if pair is None else None
         if pair is None and opened is not None:
             blinded = self.patient_label(opened[0]) != opened[0]
+            known = bool(self.project.pairs_of(opened[0]))  # an exam read before: P and Shift+P have a prior
             self.header.setText(f"<b>{html.escape(self.patient_label(opened[0]))}</b> · exam "
                                 f"{'on screen' if blinded else html.escape(opened[1])} · nothing recorded on it yet: "
-                                "P shows the prior exam, Shift+P carries its lesions, N starts a new one")
+                                + ("P shows the prior exam, Shift+P carries its lesions, N starts a new one" if known
+                                   else "N starts a lesion"))
             return
         if pair is None:
             self.header.setText("No exam of this reading yet: open one, then N starts a lesion and Shift+P carries the "
@@ -403,9 +405,11 @@ class FollowupPanel(_Observer):
             return
         old = self.project.lesion_followups.get(lesion.key)
         default = DEFAULT_STATUS[kind]
-        if kind is not FollowupKind.NEW and not any(isinstance(o, Measurement) for _r, o in lesion.observations):
+        seen = (Measurement, NotMeasurable) if kind is FollowupKind.NEW else (Measurement,)
+        if not any(isinstance(o, seen) for _r, o in lesion.observations):
             # a lesion carried from the prior exam, no line drawn here yet: not assessed until the reader
-            # measures or looks at it (choosing its kind recorded it "measured", a reader's check)
+            # measures or looks at it (choosing its kind recorded it "measured", a reader's check); a new lesion
+            # with nothing recorded likewise (it made the exam PD, a review)
             default = FollowupStatus.NOT_ASSESSED
         if old is None:
             self.editor.set_lesion_followup(pair, lesion.lesion_id, kind, status=default)

@@ -119,7 +119,9 @@ def test_nothing_of_the_study_store_leaves_a_blinded_case_nor_reopens_it(qtbot, 
     assert w.state.blinded
     # the cells of the other session's series said "drop a stack here from the browser", a browser a case hides
     empty = [vp for vp in w.grid.viewports if vp.model.volume is None and vp.model.role is not None]
-    assert empty and all(vp.missing_note.startswith("not read in session ") for vp in empty)
+    assert empty and all(vp.missing_note == "not read in session MRI" for vp in empty
+                         if vp.model.role.value.startswith("ct_"))
+    assert all(vp.missing_note == "" for vp in w.grid.viewports if not vp.model.role.value.startswith("ct_"))
     (patient,) = w.session.reading.project.patients.values()
     code, pid = patient.patient_name, patient.patient_id
     docks = w.docks

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Collection
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
@@ -72,10 +74,12 @@ class ReadingGrid(QWidget):
         offset = link.offset_mm(model)  # type: ignore[arg-type]
         return f"linked: {what} {offset:+.1f} mm" if offset else f"linked: {what}"
 
-    def set_missing_note(self, note: str) -> None:
-        """What an empty cell of an open pair says to do (a study case: its series are the session's)."""
+    def set_missing_note(self, note: str, roles: Collection[object]) -> None:
+        """What an empty cell of ``roles`` says instead of "not in this pair: drop a stack here from the browser"
+        (a study case: the other session's series, "not read in session MRI"); the other cells keep saying that
+        (a series of the session missing from the exam is not in the pair)."""
         for w in self.viewports:
-            w.missing_note = note
+            w.missing_note = note if w.model.role in roles else ""
             w.update()
 
     def _opened(self) -> None:
