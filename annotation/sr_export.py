@@ -14,11 +14,13 @@ listed in :attr:`SrExportResult.skipped` with why.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Iterable
 
 from annotation._validate import new_uid
 from annotation.dicom_context import contexts_of, load_contexts, record_stacks
@@ -42,8 +44,56 @@ class SrExportResult:
     seconds: float
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: how a folder or file name that carries its original's digest ends (an original ending so gets one too)
+_DIGESTED = re.compile(r".*_[0-9a-f]{8}")
+#: names Windows refuses for a file or folder, whatever the extension
+_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
+_MAX_NAME = 48
+
+
 def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "_"
+    """``name`` in the letters every file system keeps (not injective: "Dr Müller" and "Dr Möller" are
+    both ``Dr_M_ller``); :func:`folder_names` makes the names of one folder distinct."""
+    return _UNSAFE.sub("_", name).strip("._") or "_"
+
+
+def _digest(name: str) -> str:
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+
+
+def _digested(name: str) -> str:
+    base = _safe(name)[:_MAX_NAME]
+    return f"{'_' if _RESERVED.fullmatch(base) else ''}{base}_{_digest(name)}"  # "nul.txt_..." is NUL to Windows
+
+
+def folder_names(originals: Iterable[str]) -> dict[str, str]:
+    """A file name for each of the names of one folder (patient ids, exam pairs, readers), distinct
+    whatever the originals: the name itself when it is safe (:func:`_safe` keeps it), short, not a
+    device name and not ending like a digest; else its safe form, cut to 48 characters, and ``_`` + the
+    first 8 hex digits of the SHA-256 of the original (so "Dr Müller" -> ``Dr_M_ller_<8 hex>``, the same in
+    every export). Names equal but for case (one folder on macOS and Windows) both get their digest.
+
+    Before, "Dr Müller" and "Dr Möller" were both ``Dr_M_ller``: one reader's SRs overwrote the other's
+    and the export still counted them written (an audit: 30 said, 24 on disk)."""
+    names = sorted(set(originals))
+    plain = {n for n in names
+             if _safe(n) == n and len(n) <= _MAX_NAME and not _DIGESTED.fullmatch(n) and not _RESERVED.fullmatch(n)}
+    folded: dict[str, int] = {}
+    for n in plain:
+        folded[n.casefold()] = folded.get(n.casefold(), 0) + 1
+    plain = {n for n in plain if folded[n.casefold()] == 1}
+    out = {n: n if n in plain else _digested(n) for n in names}
+    if len({v.casefold() for v in out.values()}) != len(out):  # two digests alike: 1 in 4 billion
+        raise LesionlabError(f"two of {', '.join(map(repr, names))} would share an SR folder", where="SR export",
+                             advice="rename one of them; nothing was written")
+    return out
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    """``text`` cut to ``max_bytes`` bytes of UTF-8 (the SR's character set) at a character's end: dciodvfy
+    counts an LO's 64 in bytes, and "lesionlab ct_portal Иванов^Иван..." is two bytes a letter."""
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
 
 
 def site_of(lesion: Lesion) -> LesionSite:
@@ -72,7 +122,7 @@ def plan_reports(project: Project, contexts: dict[str, DicomContext],
     for les in project.lesions.values():
         if reader is None or les.reader == reader:
             reads.setdefault((les.patient_id, les.exam_pair_id, les.reader), []).append(les)
-    plans: list[tuple[Path, SrReport]] = []
+    written: list[tuple[tuple[str, str, str, str, str], SrReport]] = []  # (patient, pair, reader, role, series)
     skipped: list[str] = []
     elsewhere = outside_liver(project)  # a node, bone...: its organ as the finding site, not the liver
     for (pid, pair_id, who), lesions in sorted(reads.items()):
@@ -94,6 +144,7 @@ def plan_reports(project: Project, contexts: dict[str, DicomContext],
                     group = LengthGroup(les.lesion_id, les.tracking_uid,
                                         ImageRef(obs.sop_class_uid, obs.sop_instance_uid, obs.frame_number),
                                         obs.p1, obs.p2, obs.diameter_mm, site, obs.short_axis_mm,
+                                        (obs.p3, obs.p4) if obs.p3 is not None and obs.p4 is not None else None,
                                         obs.method.value, obs.method_params)
                 else:
                     found = _series_of_role(pair, role, lesions, contexts)
@@ -121,9 +172,26 @@ def plan_reports(project: Project, contexts: dict[str, DicomContext],
                                f"{ctx.patient_id}, not {pid}")
                 continue
             report = SrReport(ctx, who, new_uid(), new_uid(), tuple(groups), time_point=pair_id,
-                              series_description=f"lesionlab {role.value} {who}"[:64])
-            plans.append((Path(_safe(pid)) / _safe(pair_id) / _safe(who) / f"{role.value}.dcm", report))
-    return plans, skipped
+                              series_description=_cut(f"lesionlab {role.value} {who}", 64))
+            written.append(((pid, pair_id, who, role.value, series), report))
+    return _paths(written), skipped
+
+
+def _paths(written: list[tuple[tuple[str, str, str, str, str], SrReport]]) -> list[tuple[Path, SrReport]]:
+    """``<patient>/<pair>/<reader>/<role>.dcm`` for each report, one file each: the names of each folder
+    made distinct by :func:`folder_names`; two series of one role in a reader's pair are
+    ``<role>_<digest of the series UID>.dcm``."""
+    patients = folder_names(k[0] for k, _ in written)
+    pairs = {p: folder_names(k[1] for k, _ in written if k[0] == p) for p in patients}
+    readers = {(p, e): folder_names(k[2] for k, _ in written if k[:2] == (p, e)) for (p, e) in {k[:2] for k, _ in written}}
+    series_of: dict[tuple[str, str, str, str], set[str]] = {}
+    for k, _ in written:
+        series_of.setdefault(k[:4], set()).add(k[4])
+    plans = []
+    for (pid, pair_id, who, role, series), report in written:
+        name = role if len(series_of[(pid, pair_id, who, role)]) == 1 else f"{role}_{_digest(series)}"
+        plans.append((Path(patients[pid]) / pairs[pid][pair_id] / readers[(pid, pair_id)][who] / f"{name}.dcm", report))
+    return plans
 
 
 def _fill_from_images(project: Project, stacks: list[StackInfo]) -> Project:
@@ -157,7 +225,8 @@ def _fill_from_images(project: Project, stacks: list[StackInfo]) -> Project:
 def export_sr(store: "str | os.PathLike[str]", out_dir: "str | os.PathLike[str]", *,
               dicom: "str | os.PathLike[str] | None" = None, reader: str | None = None,
               keep_context: bool = True) -> SrExportResult:
-    """Write the SRs of a store's readings under ``out_dir/<patient>/<pair>/<reader>/<role>.dcm``.
+    """Write the SRs of a store's readings under ``out_dir/<patient>/<pair>/<reader>/<role>.dcm`` (names
+    made safe and distinct: :func:`folder_names`).
 
     ``keep_context``: the DICOM context found under ``dicom`` is recorded in the store, so the next
     export works from the store alone; off for a project that came with its study folder (the export
@@ -193,7 +262,12 @@ def export_project_sr(project: Project, contexts: dict[str, DicomContext], out_d
     plans, skipped = plan_reports(project, contexts, reader)
     out = Path(out_dir)
     files: list[Path] = []
+    taken: set[str] = set()
     for rel, report in plans:
+        if str(rel).casefold() in taken:  # never over a file of this export (the names are distinct: a guard)
+            raise LesionlabError(f"two SRs of this export would be {rel}", where=str(out),
+                                 advice=f"report this; the {len(files)} SR(s) written before it are complete")
+        taken.add(str(rel).casefold())
         # each SR whole or absent (a full disk left an 8 KB ct_arterial.dcm dciodvfy rejects, a file
         # that could be pushed to PACS); an OSError said in words, not a traceback
         try:

@@ -4,8 +4,14 @@
 store whose patient and study the SR names (else the file is refused whole), places every length
 on the referenced image of the read studies (``dicom``: folder, DICOMDIR or zip), and writes one
 edit per file. A lesion is known by its tracking UID: the reader's lesion with that UID, or a new
-one (ids in the order of the SRs' ``...:L<n>`` identifiers), its lobe from the SR's hemiliver or
-segment, else from the reader's right/left boundary.
+one with the SR's id (``...:L<n>``, the label OHIF shows) where the read has it free, else one after
+the ids the SR names; its lobe from the SR's hemiliver or segment, else from the reader's right/left
+boundary. A lesion the SR places outside the liver (a lymph node, bone, lung) gets a placeholder lobe
+(:data:`OUTSIDE_LIVER_LOBE`, said in its comment); its long and short axis lines come back.
+
+An import over what the store has changes only what the SR says: a status the store already has
+keeps its comment, and the same line again (within the SR's 32-bit precision) is left as it is, its
+short axis and how it was made kept when the SR carries neither.
 
 SCOORD3D lines (3D Slicer) are projected onto the nearest slice of the stack in their frame of
 reference; the diameter is recomputed from the projected endpoints and the change is said; an
@@ -15,6 +21,7 @@ imported is listed (refused lines, groups not understood), never dropped silentl
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -26,7 +33,8 @@ import numpy as np
 
 from annotation.lobes import lobe_for_point
 from annotation.reading import Reading
-from annotation.records import ExamPair, NotMeasurable, NotVisible, PairKey
+from annotation.records import (LESION_ID, ExamPair, Measurement, NotMeasurable, NotVisible, PairKey,
+                                lesion_number)
 from annotation.store import ReadingStore
 from annotation.vocab import CouinaudSegment, Lobe, MeasurementMethod
 from viewer.errors import LesionlabError, SrError
@@ -35,6 +43,10 @@ from viewer.interop.model import GroupStatus, ImageRef, LesionSite, ParsedLength
 from viewer.records import READING_ROLES, ImageHeader, StackInfo
 
 _NUMBER = re.compile(r":L([0-9]+)$")
+#: The lobe a lesion outside the liver (an SR's lymph node, bone, lung) is recorded with: Lesion needs one;
+#: the same placeholder as the sample's follow-up node (annotation/sample_followup.py NODE_LOBE), said in
+#: the lesion's comment.
+OUTSIDE_LIVER_LOBE = Lobe.RIGHT
 
 
 @dataclass
@@ -93,6 +105,12 @@ def _number(identifier: str) -> int:
     return int(m.group(1)) if m else 10**9
 
 
+def _sr_lesion_id(identifier: str) -> str | None:
+    """The lesion id an SR's tracking identifier ends with (``...:L3`` -> ``L3``, as OHIF shows it), or None."""
+    m = _NUMBER.search(identifier)
+    return f"L{m.group(1)}" if m and LESION_ID.match(f"L{m.group(1)}") else None
+
+
 def _pair_of(parsed: ParsedSr, pairs: list[ExamPair]) -> ExamPair | None:
     for p in pairs:
         if p.patient_id == parsed.patient_id and parsed.study_instance_uid in (p.ct_study_uid, p.mri_study_uid):
@@ -117,6 +135,7 @@ class _Importer:
         self.images = images
         self.result = result
         self.readings: dict[str, Reading] = {}
+        self.wanted: set[str] = set()  # the lesion ids the SR being imported names
 
     def reading(self, reader: str) -> Reading:
         if reader not in self.readings:
@@ -172,20 +191,45 @@ class _Importer:
 
     def lesion_id(self, reading: Reading, pair: PairKey, uid: str, identifier: str, site: LesionSite,
                   sl: _Slice | None, point_mm: tuple[float, float, float] | None, where: str) -> str | None:
+        """The reader's lesion of this tracking UID, else a new one: the SR's lesion id when it is free in
+        the read (OHIF shows the SR's L3 as L3: a refused L1 renumbered L2..L4 as L1..L3), else the next."""
         for les in reading.project.lesions_of(pair[0], pair[1], reading.reader):
             if les.tracking_uid == uid:
                 return les.lesion_id
-        lobe = _lobe(site)
+        comment = f"from DICOM SR ({identifier})"
+        if site.organ != "liver":
+            lobe: Lobe | None = OUTSIDE_LIVER_LOBE
+            comment = f"from DICOM SR ({identifier}; {site.organ}; placeholder lobe)"
+            self._say_organ(reading, pair, uid, site.organ, where)
+        else:
+            lobe = _lobe(site)
         if lobe is None and sl is not None and point_mm is not None:
             lobe, _ = lobe_for_point(reading.project, pair, reading.reader, sl.stack.frame_of_reference_uid, point_mm)
         if lobe is None:
             self.result.refused.append(f"{where}: no hemiliver or segment in the SR and no right/left boundary "
                                        "drawn: the lesion's lobe is not known")
             return None
-        lesion_id = reading.add_lesion(pair, lobe, site.segment, comment=f"from DICOM SR ({identifier})"[:200],
-                                       tracking_uid=uid)
+        want = _sr_lesion_id(identifier)
+        taken = {les.lesion_id for les in reading.project.lesions_of(pair[0], pair[1], reading.reader)}
+        if want is None or want in taken:  # after the ids this SR's other lesions may want
+            n = max((lesion_number(i) for i in taken | self.wanted), default=0) + 1
+            want = f"L{n}" if LESION_ID.match(f"L{n}") else None
+        lesion_id = reading.add_lesion(pair, lobe, site.segment, comment=comment[:200], tracking_uid=uid,
+                                       lesion_id=want)
         self.result.lesions_added += 1
         return lesion_id
+
+    def _say_organ(self, reading: Reading, pair: PairKey, uid: str, organ: str, where: str) -> None:
+        """A lesion outside the liver comes in with a placeholder lobe (the record needs one, as the sample's
+        follow-up gives its node). Its organ is a follow-up attribute beside a RECIST kind the SR does not
+        carry: known when the reader followed the same lesion (tracking UID) at another exam, else said."""
+        followed = any(f.organ == organ and f.patient_id == pair[0] and f.reader == reading.reader
+                       and (les := reading.project.lesions.get(f.key)) is not None and les.tracking_uid == uid
+                       for f in reading.project.lesion_followups.values())
+        if not followed:
+            self.result.notes.append(f"{where}: a {organ.replace('_', ' ')} lesion in the SR: imported with a "
+                                     f"placeholder lobe ({OUTSIDE_LIVER_LOBE.value}); record its organ and RECIST "
+                                     "kind in the follow-up panel")
 
     def import_file(self, parsed: ParsedSr, reader: str | None) -> None:
         name = Path(parsed.path).name
@@ -202,6 +246,7 @@ class _Importer:
         self.result.not_understood += [f"{name}: {line}" for line in parsed.not_understood]
         groups: list[ParsedLength | ParsedStatus] = [*parsed.lengths, *parsed.statuses]
         groups.sort(key=lambda g: _number(g.tracking_identifier))
+        self.wanted = {i for g in groups if (i := _sr_lesion_id(g.tracking_identifier)) is not None}
         with reading.batch(f"import DICOM SR {name}"):
             for g in groups:
                 where = f"{name} {g.tracking_identifier or g.tracking_uid}"
@@ -221,18 +266,45 @@ class _Importer:
                              (float(mid[0]), float(mid[1]), float(mid[2])), where)
         if lid is None:
             return
+        extra = self._short_axis(g, where)
+        method, params = MeasurementMethod(g.method), g.method_params
+        before = reading.project.lesions[(*pair.key, reading.reader, lid)].observation(sl.stack.role)
+        if isinstance(before, Measurement) and before.sop_instance_uid == sl.image.sop_instance_uid \
+                and before.slice_index == sl.index and _close((*before.p1, *before.p2), (*p1, *p2)):
+            # the same line again (an SR keeps points as 32-bit floats): what the SR does not carry stays
+            # (a short axis another tool's SR lacks, how a line its SR calls drawn was made); the same
+            # line with the same short axis and method is left as it is
+            if not extra and g.short_axis_mm is None and before.p3 is not None and before.p4 is not None:
+                extra = {"p3": before.p3, "p4": before.p4}
+            if method is MeasurementMethod.MANUAL and not params:
+                method, params = before.method, before.method_params
+            same_axis = (before.p3 is None and not extra) or (
+                before.p3 is not None and before.p4 is not None and bool(extra)
+                and _close((*before.p3, *before.p4), (*extra["p3"], *extra["p4"])))
+            if same_axis and method is before.method and _same_params(params, before.method_params):
+                self.result.measurements += 1
+                return
         try:
             reading.measure(pair.key, lid, sl.stack.role, sl.geometry, sl.stack.key, sl.stack.series_instance_uid,
                             sl.index, p1, p2, sop_instance_uid=sl.image.sop_instance_uid[:64],
                             sop_class_uid=sl.image.sop_class_uid[:64], instance_number=sl.image.instance_number,
                             frame_number=sl.image.frame + 1 if sl.image.pixel.number_of_frames > 1 else None,
-                            method=MeasurementMethod(g.method), method_params=g.method_params)
+                            method=method, method_params=params, **extra)
         except LesionlabError as exc:
             self.result.refused.append(f"{where}: {exc.message}")
             return
         self.result.measurements += 1
         if note:
             self.result.notes.append(note)
+
+    def _short_axis(self, g: ParsedLength, where: str) -> dict[str, tuple[float, float]]:
+        """p3, p4 of the SR's short axis when it is drawn on the long axis's image; a value alone is said."""
+        if g.short_axis_rc is not None and g.image is not None and g.short_axis_image == g.image:
+            return {"p3": g.short_axis_rc[0], "p4": g.short_axis_rc[1]}
+        if g.short_axis_mm is not None:
+            self.result.notes.append(f"{where}: a short axis of {g.short_axis_mm:.2f} mm without its line on the "
+                                     "long axis's image: the line came in without it")
+        return {}
 
     def _status(self, reading: Reading, pair: ExamPair, g: ParsedStatus, where: str) -> None:
         sl = self.images.find(g.image)
@@ -244,8 +316,22 @@ class _Importer:
         if lid is None:
             return
         obs = NotVisible() if g.status is GroupStatus.NOT_VISIBLE else NotMeasurable()
-        reading.set_observation(pair.key, lid, sl.stack.role, obs)
+        before = reading.project.lesions[(*pair.key, reading.reader, lid)].observation(sl.stack.role)
+        if type(before) is not type(obs):  # the same status stays as it is, with its comment (an SR carries none)
+            reading.set_observation(pair.key, lid, sl.stack.role, obs)
         self.result.statuses += 1
+
+
+def _close(a: Sequence[float], b: Sequence[float], tol: float = 1e-3) -> bool:
+    """The same points, in pixels, but for the 32-bit floats of an SR's coordinates."""
+    return all(abs(x - y) <= tol for x, y in zip(a, b))
+
+
+def _same_params(a: str, b: str) -> bool:
+    try:
+        return a == b or (bool(a) and bool(b) and json.loads(a) == json.loads(b))
+    except ValueError:
+        return False
 
 
 def import_srs(store: "str | os.PathLike[str]", dicom: "str | os.PathLike[str]",

@@ -303,3 +303,121 @@ def test_suggestion_parameters_from_an_sr_keep_only_lesionlabs_kind_of_values() 
     got = json.loads(_parameters(json.dumps(hostile)))
     assert "DOE" not in json.dumps(got) and "Roe" not in json.dumps(got) and set(got) == set(ours) | {"big"}
     assert _parameters("{truncated") == "" and _parameters("[1, 2]") == "" and _parameters("") == ""
+
+
+# ------------------------------------------------------------------ what a round trip keeps
+def _emptied(source: Path, target: Path) -> Path:
+    """A copy of ``source`` with its patients and exam pairs but no lesion (nor their marks and follow-up)."""
+    shutil.copy(source, target)
+    with ReadingStore.open(target) as st:
+        p = st.load()
+        marks = [k for k, m in p.count_marks.items() if getattr(m, "lesion_id", None)]
+        st.save_project(p.without_many({"lesions": list(p.lesions), "count_marks": marks,
+                                        "lesion_followups": list(p.lesion_followups)}), "no lesions")
+    return target
+
+
+@pytest.fixture(scope="module")
+def followup_exported(tmp_path_factory: pytest.TempPathFactory, sample_dicom: Path):
+    tmp = tmp_path_factory.mktemp("srf")
+    store = tmp / "followup.lesionlab"
+    shutil.copy(sample_dicom / "followup.lesionlab", store)
+    assert main(["export", str(store), "--sr", str(tmp / "sr"), "--dicom", str(sample_dicom / "LLSYN001")]) == 0
+    with ReadingStore.open(store, read_only=True) as st:
+        project = st.load()
+    return store, sorted((tmp / "sr").rglob("*.dcm")), project
+
+
+def test_a_node_comes_back_with_its_lines_and_short_axes(followup_exported, sample_dicom: Path, tmp_path: Path) -> None:
+    """An audit: lesionlab's own SR of the follow-up sample could not be imported for its lymph node ("no
+    hemiliver or segment in the SR ... the lesion's lobe is not known"), since the node's only finding
+    site is a lymph node. It now comes in with the sample's placeholder lobe (said in its comment and in
+    a note), its id, its long axis and its short axis (drawn again: the SR carries both lines)."""
+    from annotation.sr_import import OUTSIDE_LIVER_LOBE
+
+    store, files, project = followup_exported
+    nodes = {(f.exam_pair_id, project.lesions[f.key].tracking_uid): project.lesions[f.key]
+             for f in project.lesion_followups.values() if f.organ == "lymph_node"}
+    assert nodes and any(m.short_axis_mm for les in nodes.values() for m in les.measurements().values())
+    target = _emptied(store, tmp_path / "empty.lesionlab")
+    r = import_srs(target, sample_dicom / "LLSYN001", files)
+    assert r.refused == [] and r.not_understood == []
+    assert sum("lymph node lesion in the SR" in n for n in r.notes) == len(nodes)
+    with ReadingStore.open(target, read_only=True) as st:
+        after = {(les.exam_pair_id, les.tracking_uid): les for les in st.load().lesions.values()}
+    for key, old in nodes.items():
+        new = after[key]
+        assert (new.lesion_id, new.lobe, new.segment) == (old.lesion_id, OUTSIDE_LIVER_LOBE, None)
+        assert "lymph_node" in new.comment and "placeholder lobe" in new.comment
+        assert new.measurements().keys() == old.measurements().keys()
+        for role, m in old.measurements().items():
+            n = new.measurements()[role]
+            assert m.p3 is not None and n.p3 is not None and m.p4 is not None and n.p4 is not None
+            assert (*n.p1, *n.p2, *n.p3, *n.p4) == pytest.approx((*m.p1, *m.p2, *m.p3, *m.p4), abs=1e-4)
+            assert n.short_axis_mm == pytest.approx(m.short_axis_mm, abs=1e-3)
+            assert (n.sop_instance_uid, n.slice_index) == (m.sop_instance_uid, m.slice_index)
+
+
+def test_an_sr_without_a_short_axis_leaves_the_stored_one(followup_exported, sample_dicom: Path, tmp_path: Path) -> None:
+    """The same line from an SR that has no short axis (another tool's) keeps the short axis in the store."""
+    store, files, project = followup_exported
+    target = _fresh(store, tmp_path)
+    stripped = []
+    for f in files:
+        ds = pydicom.dcmread(f)
+        for container in ds.ContentSequence:
+            if container.ConceptNameCodeSequence[0].CodeValue == "126010":
+                for g in container.ContentSequence:
+                    g.ContentSequence = Sequence([i for i in g.ContentSequence
+                                                  if i.ConceptNameCodeSequence[0].CodeValue != "103340004"])
+        ds.save_as(tmp_path / f"{f.parent.name}_{f.name}")
+        stripped.append(tmp_path / f"{f.parent.name}_{f.name}")
+    r = import_srs(target, sample_dicom / "LLSYN001", stripped)
+    assert r.refused == [] and r.lesions_added == 0
+    with ReadingStore.open(target, read_only=True) as st:
+        assert st.load().lesions == project.lesions
+
+
+def test_reimporting_into_the_store_it_came_from_changes_nothing(exported, sample_dicom: Path, tmp_path: Path) -> None:
+    """An audit: importing the SRs back into their own store blanked the not-visible comments ("not seen
+    (ground truth)" -> ""): a status or line the store already has, and the SR only repeats, stays whole."""
+    store, files, project = exported
+    assert any(getattr(o, "comment", "") for les in project.lesions.values() for _, o in les.observations)
+    target = _fresh(store, tmp_path)
+    r = import_srs(target, sample_dicom, files)
+    assert r.refused == [] and r.lesions_added == 0 and r.statuses > 0 and r.measurements > 0
+    with ReadingStore.open(target, read_only=True) as st:
+        assert st.load().lesions == project.lesions
+
+
+def test_the_srs_lesion_ids_are_kept_where_free(exported, sample_dicom: Path, tmp_path: Path) -> None:
+    """An audit: an SR whose L1 was refused came in as L1, L2, L3 for its L2, L3, L4, labels OHIF shows
+    otherwise. The SR's ids are kept; an id the reader already uses gives the next free one."""
+    store, files, project = exported
+    f = next(f for f in files if f.parts[-4] == "LLSYN001" and f.stem == "ct_portal")
+    ds = pydicom.dcmread(f)
+    (container,) = [c for c in ds.ContentSequence if c.ConceptNameCodeSequence[0].CodeValue == "126010"]
+    ids = {}
+    for g in container.ContentSequence:
+        items = {i.ConceptNameCodeSequence[0].CodeValue: i for i in g.ContentSequence}
+        lesion_id = items["112039"].TextValue.rsplit(":", 1)[1]
+        ids[lesion_id] = items["112040"].UID
+        if lesion_id == "L1":  # L1's image is not in the read studies: refused
+            items["111030"].ContentSequence[0].ReferencedSOPSequence[0].ReferencedSOPInstanceUID = generate_uid()
+    assert {"L1", "L2", "L3"} <= set(ids)
+    bad = tmp_path / "gap.dcm"
+    ds.save_as(bad)
+    target = _fresh(store, tmp_path)
+    from annotation.reading import Reading
+
+    with ReadingStore.open(target) as st:  # the reader's own L3 is taken
+        Reading(st.load(), reader="again", sink=st).add_lesion(("LLSYN001", f.parts[-3]), "right", lesion_id="L3")
+    r = import_srs(target, sample_dicom / "LLSYN001", [bad], reader="again")
+    assert len(r.refused) == 1 and "Length:L1:" in r.refused[0]
+    with ReadingStore.open(target, read_only=True) as st:
+        got = {les.tracking_uid: les.lesion_id for les in st.load().lesions.values()
+               if les.reader == "again" and les.tracking_uid in ids.values()}
+    expected = {uid: lid for lid, uid in ids.items() if lid not in ("L1", "L3")}
+    assert {uid: got[uid] for uid in expected} == expected  # L2, L4 ... as in the SR
+    assert got[ids["L3"]] == f"L{max(int(i[1:]) for i in ids) + 1}"  # L3 taken: after the SR's own ids
+    assert ids["L1"] not in got

@@ -146,6 +146,9 @@ class LengthGroup:
     length_mm: float
     site: LesionSite = LesionSite()
     short_axis_mm: float | None = None  # a node's short axis (RECIST sums it), drawn across the line
+    #: the short axis's endpoints (p3, p4) on the same image, lesionlab (row, col): the line its NUM is
+    #: inferred from, so that an import draws it again (its value alone cannot be drawn)
+    short_axis: tuple[tuple[float, float], tuple[float, float]] | None = None
     #: how the line was made (annotation.vocab.MeasurementMethod's values) and the suggestion's JSON
     #: parameters: written as the Length's TID 4019 algorithm identification when not manual
     method: str = "manual"
@@ -159,6 +162,8 @@ class LengthGroup:
             raise ValidationError(f"a length must be >= 0 mm, got {self.length_mm!r}", where="length_mm")
         if self.short_axis_mm is not None and not (self.short_axis_mm >= 0):
             raise ValidationError(f"a short axis must be >= 0 mm, got {self.short_axis_mm!r}", where="short_axis_mm")
+        if self.short_axis is not None and self.short_axis_mm is None:
+            raise ValidationError("short axis endpoints without its length", where="short_axis")
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,9 @@ class ParsedLength:
     frame_of_reference_uid: str = ""
     site: LesionSite = LesionSite()
     short_axis_mm: float | None = None
+    #: the short axis's endpoints, lesionlab (row, col), and the image its SCOORD names
+    short_axis_rc: tuple[tuple[float, float], tuple[float, float]] | None = None
+    short_axis_image: ImageRef | None = None
     method: str = "manual"  # from lesionlab's TID 4019 algorithm identification (a manual line has none)
     method_params: str = ""
 

@@ -4,6 +4,7 @@ Styles met (../shared/domain/interop.md):
 
 * lesionlab and highdicom: TID 1410 groups with a group-level SCOORD POLYLINE and a Length NUM;
   TID 1501 groups with a coded qualitative evaluation (not visible / not measurable) and a source image;
+  lesionlab's TID 1501 groups of a line with its short axis, each NUM INFERRED FROM its own SCOORD;
 * OHIF / dcmjs: TID 1501 groups whose Length NUM (SRT ``G-D7FE``) is INFERRED FROM a SCOORD
   POLYLINE, which is SELECTED FROM the image; tracking identifier ``Cornerstone3DTools@^0.1.0:Length``,
   finding ``99dcmjs`` / ``CST4`` free text;
@@ -134,6 +135,7 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
     line: dict[str, Any] | None = None
     length: float | None = None
     short: float | None = None
+    short_line: dict[str, Any] | None = None
     source: ImageRef | None = None
     method, method_params = "manual", ""
     for item in group.get("ContentSequence", []):
@@ -166,6 +168,11 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
                     source = _image_of(child)
         elif kind == "NUM" and codes.same(name, codes.SHORT_AXIS):
             short, _unit = _numeric(item)
+            for child in item.get("ContentSequence", []):  # lesionlab: the short axis's own line
+                if child.get("ValueType") == "SCOORD":
+                    drawn = _line(child, f"{here} / {_describe(child)}", skipped)
+                    if drawn is not None:
+                        short_line = drawn
         elif name[0] in _CONTEXT_NAMES or kind in ("CONTAINER",) and name[0] in _CONTEXT_NAMES:
             continue
         else:
@@ -179,8 +186,9 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
     if line is None:
         skipped.append(f"{label}: no two-point line on an image or in a frame of reference")
         return None
+    drawn = {"short_axis_rc": short_line["points_rc"], "short_axis_image": short_line["image"]} if short_line else {}
     return ParsedLength(uid, identifier, length, site=site, short_axis_mm=short, method=method,
-                        method_params=method_params, **line)
+                        method_params=method_params, **line, **drawn)
 
 
 def _method(num: Dataset) -> tuple[str, str]:

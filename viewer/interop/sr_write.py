@@ -12,11 +12,19 @@ CT or MRI, Image Library of the measured images, then one measurement group per 
 
 Both carry finding type Lesion, finding site Liver with the hemiliver as laterality, the
 Couinaud segment (a lesion recorded in another organ at follow-up: that organ, a lymph node, bone or
-lung, and no liver site; "other": none), and the exam pair as the TID 1502 time point. A node's
-short axis is a Short Axis NUM beside the Length in its group. A line suggested by the one-click
-diameter (``method`` suggested or suggested_edited) carries a TID 4019 Algorithm Identification
-under its Length (:func:`_algorithm`); a drawn one none. The patient and study modules come from the measured series' context; the SR is
+lung, and no liver site; "other": none), and the exam pair as the TID 1502 time point. A line with
+a short axis drawn across it (a node's) is a TID 1501 group instead, whose Length and Short Axis
+NUMs are each INFERRED FROM their own SCOORD POLYLINE on the image (:func:`_two_axes_group`), so an
+import draws both again. A line suggested by the one-click diameter (``method`` suggested or
+suggested_edited) carries a TID 4019 Algorithm Identification under its Length (:func:`_algorithm`);
+a drawn one none. The patient and study modules come from the measured series' context; the SR is
 a new series in that study.
+
+Text is written in UTF-8, Specific Character Set ``ISO_IR 192`` (:data:`CHARACTER_SET`): the reader's
+name and the patient's, physician's and study's words come from any language (Иванов^Иван, 王^小明);
+without the attribute pydicom wrote them as Latin-1 and everything beyond it as "?", which dciodvfy
+reports as characters invalid for the repertoire. The images' own character set does not matter: their
+text reaches here decoded.
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ from viewer.interop.model import (DicomContext, GroupStatus, LengthGroup, Lesion
                                   to_scoord, tracking_identifier)
 
 MANUFACTURER = "lesionlab"
+#: PS3.3 C.12.1.1.2: the SR's text, all of it, in Unicode UTF-8 (any name, one encoding; no code extensions).
+CHARACTER_SET = "ISO_IR 192"
 
 
 def code(c: codes.Concept) -> Code:
@@ -107,24 +117,56 @@ def _algorithm(g: LengthGroup) -> hd.sr.AlgorithmIdentification | None:
     return hd.sr.AlgorithmIdentification(name=codes.SUGGEST_ALGORITHM, version=version or "unknown", parameters=params)
 
 
-def _length_group(g: LengthGroup, report: SrReport) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations:
-    frames = [g.image.frame_number] if g.image.frame_number is not None else None
-    source = hd.sr.SourceImageForRegion(referenced_sop_class_uid=g.image.sop_class_uid,
-                                        referenced_sop_instance_uid=g.image.sop_instance_uid,
-                                        referenced_frame_numbers=frames)
+def _length_group(g: LengthGroup, report: SrReport) -> (
+        hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations | hd.sr.MeasurementsAndQualitativeEvaluations):
+    if g.short_axis is not None:
+        return _two_axes_group(g, report)
     region = hd.sr.ImageRegion(graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
                                graphic_data=np.array([to_scoord(g.p1), to_scoord(g.p2)], dtype=float),
-                               source_image=source)
-    length = hd.sr.Measurement(name=code(codes.LENGTH), value=round(float(g.length_mm), 6),
-                               unit=code(codes.MILLIMETER), algorithm_id=_algorithm(g))
-    sizes = [length]
-    if g.short_axis_mm is not None:  # its value; the region is the long axis's line
+                               source_image=_source(g))
+    sizes = [_length(g)]
+    if g.short_axis_mm is not None:  # its value only: no line of it is known
         sizes.append(hd.sr.Measurement(name=code(codes.SHORT_AXIS), value=round(float(g.short_axis_mm), 6),
                                        unit=code(codes.MILLIMETER)))
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
-        tracking_identifier=hd.sr.TrackingIdentifier(uid=g.tracking_uid, identifier=tracking_identifier(g.lesion_id)),
-        referenced_region=region, finding_type=code(codes.LESION), finding_sites=_sites(g.site),
-        measurements=sizes, time_point_context=_time_point(report))
+        tracking_identifier=_tracking(g), referenced_region=region, finding_type=code(codes.LESION),
+        finding_sites=_sites(g.site), measurements=sizes, time_point_context=_time_point(report))
+
+
+def _two_axes_group(g: LengthGroup, report: SrReport) -> hd.sr.MeasurementsAndQualitativeEvaluations:
+    """A line with its perpendicular short axis (a node's, RECIST sums it): a TID 1501 group whose Length
+    and Short Axis NUMs are each INFERRED FROM their own SCOORD POLYLINE on the image (TID 300; OHIF's
+    bidirectional style, the Length's line first). A TID 1410 group has room for one region only, and
+    its measurements none (highdicom refuses them): the short axis went out as a bare number that an
+    import could not draw again."""
+    assert g.short_axis is not None and g.short_axis_mm is not None
+
+    def line(a: tuple[float, float], b: tuple[float, float]) -> list[hd.sr.CoordinatesForMeasurement]:
+        return [hd.sr.CoordinatesForMeasurement(graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
+                                                graphic_data=np.array([to_scoord(a), to_scoord(b)], dtype=float),
+                                                source_image=_source(g))]
+
+    short = hd.sr.Measurement(name=code(codes.SHORT_AXIS), value=round(float(g.short_axis_mm), 6),
+                              unit=code(codes.MILLIMETER), referenced_coordinates=line(*g.short_axis))
+    return hd.sr.MeasurementsAndQualitativeEvaluations(
+        tracking_identifier=_tracking(g), finding_type=code(codes.LESION), finding_sites=_sites(g.site),
+        measurements=[_length(g, line(g.p1, g.p2)), short], time_point_context=_time_point(report))
+
+
+def _source(g: LengthGroup) -> hd.sr.SourceImageForRegion:
+    frames = [g.image.frame_number] if g.image.frame_number is not None else None
+    return hd.sr.SourceImageForRegion(referenced_sop_class_uid=g.image.sop_class_uid,
+                                      referenced_sop_instance_uid=g.image.sop_instance_uid,
+                                      referenced_frame_numbers=frames)
+
+
+def _length(g: LengthGroup, drawn: list[hd.sr.CoordinatesForMeasurement] | None = None) -> hd.sr.Measurement:
+    return hd.sr.Measurement(name=code(codes.LENGTH), value=round(float(g.length_mm), 6), unit=code(codes.MILLIMETER),
+                             algorithm_id=_algorithm(g), referenced_coordinates=drawn)
+
+
+def _tracking(g: LengthGroup) -> hd.sr.TrackingIdentifier:
+    return hd.sr.TrackingIdentifier(uid=g.tracking_uid, identifier=tracking_identifier(g.lesion_id))
 
 
 def _status_group(g: StatusGroup, report: SrReport) -> hd.sr.MeasurementsAndQualitativeEvaluations:
@@ -165,7 +207,7 @@ def build_sr(report: SrReport) -> hd.sr.Comprehensive3DSR:
             series_instance_uid=report.sr_series_instance_uid, series_number=_series_number(ctx),
             sop_instance_uid=report.sr_sop_instance_uid, instance_number=1, manufacturer=MANUFACTURER,
             is_complete=True, record_evidence=bool(evidence), series_description=report.series_description,
-            content_date=now.date(), content_time=now.time())
+            content_date=now.date(), content_time=now.time(), specific_character_set=CHARACTER_SET)
     except (ValueError, TypeError, AttributeError) as exc:
         raise SrError(f"highdicom refused the report ({exc})", where=ctx.series_instance_uid) from None
     return sr

@@ -1,0 +1,179 @@
+"""`lesionlab export --sr` with readers' and patients' names beyond ASCII: one folder per name however
+alike their safe forms, and the names themselves written exactly (UTF-8), read back by pydicom and by
+`import-sr`, with no dciodvfy error. The studies are a few sample slices re-encoded per test."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pydicom
+import pytest
+
+from annotation.sr_export import folder_names
+from annotation.store import ReadingStore
+from app.cli import main
+from tests.app.srstudy import reading_store, tiny_study
+from tests.app.test_sr_export import JAVA_OPTS, PIXELMED, VALIDATE_ALL, need
+
+
+def _observer(ds: pydicom.Dataset) -> str:
+    return next(str(i.PersonName) for i in ds.ContentSequence if i.ConceptNameCodeSequence[0].CodeValue == "121008")
+
+
+def _dciodvfy_errors(path: Path) -> list[str]:
+    out = subprocess.run([need("dciodvfy"), str(path)], capture_output=True, text=True, timeout=60)
+    return [line for line in (out.stdout + out.stderr).splitlines() if line.startswith("Error")]
+
+
+class TestFolderNames:
+    def test_safe_names_stay_as_they_are(self) -> None:
+        names = ["LLSYN001", "E1", "sample", "reader-2", "F1.b"]
+        assert folder_names(names) == {n: n for n in names}
+
+    def test_names_alike_once_made_safe_get_distinct_stable_folders(self) -> None:
+        tricky = ["Dr Müller", "Dr Möller", "Dr_M_ller", "Иванов^Иван", "王^小明", "..", ".", "", "CON", "nul.txt",
+                  "a/b", "a\\b", "reader", "READER", "x" * 120, "x" * 121, "Dr_M_ller_d86836b0"]
+        got = folder_names(tricky)
+        assert len({v.casefold() for v in got.values()}) == len(tricky)  # one folder each, on any file system
+        assert got == folder_names(reversed(tricky))  # the same in every export
+        assert got["Dr_M_ller"] == "Dr_M_ller"  # a safe name is itself ...
+        assert got["Dr Müller"].startswith("Dr_M_ller_") and got["Dr Möller"].startswith("Dr_M_ller_")
+        assert got["Dr_M_ller_d86836b0"] != "Dr_M_ller_d86836b0"  # ... unless it looks like one with a digest
+        for name, folder in got.items():
+            assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*|_[A-Za-z0-9._-]*", folder), (name, folder)
+            assert len(folder) <= 58 and folder.split(".")[0].upper() not in ("CON", "NUL")
+
+
+def test_readers_and_patients_alike_once_made_safe_each_get_their_sr(tmp_path: Path, sample_dicom: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """An audit: "Dr Müller" and "Dr Möller" were both Dr_M_ller; the export said 30 SRs written, 24
+    were on disk and Dr Möller's were gone. The same for patient ids."""
+    pids = ["LL Ä1", "LL Ö1"]  # both LL_1 once made safe
+    stacks = {pid: tiny_study(sample_dicom, tmp_path / "img" / str(k), pid) for k, pid in enumerate(pids)}
+    readers = ["Dr Müller", "Dr Möller", "reader", "READER"]
+    store = tmp_path / "s.lesionlab"
+    reading_store(store, stacks, readers, lesions=2)
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(tmp_path / "img")]) == 0
+    said = int(re.search(r"wrote (\d+) DICOM SR", capsys.readouterr().out).group(1))  # type: ignore[union-attr]
+    files = sorted((tmp_path / "sr").rglob("*.dcm"))
+    assert said == len(files) == len(pids) * len(readers)
+    owners = set()
+    for f in files:
+        ds = pydicom.dcmread(f)
+        owners.add((ds.PatientID, _observer(ds).rstrip("^")))
+        assert len(list(_lengths(ds))) == 2
+    assert owners == {(p, r) for p in pids for r in readers}
+    # and every one comes back as its reader's
+    target = tmp_path / "again.lesionlab"
+    _pairs_only(target, stacks)
+    assert main(["import-sr", str(target), "--dicom", str(tmp_path / "img"), *map(str, files)]) == 0
+    with ReadingStore.open(target, read_only=True) as st:
+        back = st.load()
+    assert {(les.patient_id, les.reader) for les in back.lesions.values()} == owners
+    assert len(back.lesions) == 2 * len(owners)
+
+
+def test_two_series_of_one_role_in_a_pair_are_two_files(tmp_path: Path, sample_dicom: Path) -> None:
+    """A reader's lesions measured on two portal series of one study (a repeated series) were both
+    ``ct_portal.dcm``, the second over the first."""
+    from annotation.reading import Reading
+    from tests.app.srstudy import measure
+
+    a = tiny_study(sample_dicom, tmp_path / "img" / "a", "P1")
+    b = tiny_study(sample_dicom, tmp_path / "img" / "b", "P1", study_uid=a.study_instance_uid)
+    store = tmp_path / "s.lesionlab"
+    with ReadingStore.open(store) as st:
+        reading = Reading(st.load(), reader="r", sink=st)
+        reading.add_patient("P1")
+        reading.add_exam_pair("P1", "E1", ct_study_uid=a.study_instance_uid)
+        for stack in (a, b):
+            measure(reading, ("P1", "E1"), stack, reading.add_lesion(("P1", "E1"), "right"))
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(tmp_path / "img")]) == 0
+    files = sorted((tmp_path / "sr" / "P1" / "E1" / "r").glob("*.dcm"))
+    assert len(files) == 2 and all(re.fullmatch(r"ct_portal_[0-9a-f]{8}", f.stem) for f in files)
+    measured = [s.images[len(s.images) // 2].sop_instance_uid.encode() for s in (a, b)]
+    assert sorted([uid in f.read_bytes() for uid in measured] for f in files) == [[False, True], [True, False]]
+
+
+def _lengths(ds: pydicom.Dataset):  # type: ignore[no-untyped-def]
+    for container in ds.ContentSequence:
+        if container.ConceptNameCodeSequence[0].CodeValue == "126010":
+            for g in container.ContentSequence:
+                if any(i.ConceptNameCodeSequence[0].CodeValue == "410668003" for i in g.ContentSequence):
+                    yield g
+
+
+def _pairs_only(store: Path, stacks: dict) -> None:  # type: ignore[type-arg]
+    """The patients and exam pairs of ``stacks`` in an empty store (an import needs the pair)."""
+    from annotation.reading import Reading
+
+    with ReadingStore.open(store) as st:
+        reading = Reading(st.load(), reader="nobody", sink=st)
+        for pid, stack in stacks.items():
+            if pid not in reading.project.patients:
+                reading.add_patient(pid)
+                reading.add_exam_pair(pid, "E1", ct_study_uid=stack.study_instance_uid)
+
+
+#: (the images' character set, patient name, referring physician, study description, reader)
+NAMES = {
+    "cyrillic": ("ISO_IR 144", "Иванов^Иван", "Петров^Пётр", "КТ печени", "Смирнова^Ольга"),
+    "greek": ("ISO_IR 126", "Παπαδόπουλος^Νίκος", "Γεωργίου^Μαρία", "ΑΞΟΝΙΚΗ ΗΠΑΤΟΣ", "Δρ Κωνσταντίνου"),
+    "czech-polish": ("ISO_IR 101", "Dvořák^Łucja", "Żółkiewski^Jerzy", "CT jater", "Dr Świętosław Čapek"),
+    "chinese": ("GB18030", "王^小明", "李^医生", "肝脏 CT", "张^伟"),
+    "japanese": ("ISO_IR 192", "山田^太郎", "佐藤^一郎", "肝臓 CT", "やまだ^はなこ"),
+    "german": ("ISO_IR 100", "Müller^Jürgen", "Weiß^Käthe", "CT Leber", "Dr Müller"),
+    "long": ("ISO_IR 192", "Щ^Ж", "", "", "Żółkiewski-Brzęczyszczykiewicz Świętosław"),  # a series description over 64 bytes
+}
+
+
+@pytest.mark.parametrize("case", NAMES)
+def test_names_in_any_language_are_written_in_utf8_and_come_back_exactly(case: str, tmp_path: Path,
+                                                                          sample_dicom: Path) -> None:
+    """An audit: the SR had no Specific Character Set, so pydicom wrote Latin-1 and everything else as
+    "?" (Иванов^Иван -> ??????^????, 王^小明 -> ?^??); dciodvfy: "Character invalid for character
+    repertoire". Now ISO_IR 192 (UTF-8): the patient's, physician's, study's and reader's names exact in
+    the file, through pydicom, and through `import-sr`, which files the lines under the SR's observer."""
+    charset, patient, physician, description, reader = NAMES[case]
+    stack = tiny_study(sample_dicom, tmp_path / "img", "CS1", patient, charset=charset, referring=physician,
+                       description=description)
+    assert stack.images[0].patient_name == patient  # the indexer read the images' own character set
+    store = tmp_path / "s.lesionlab"
+    reading_store(store, {"CS1": stack}, [reader])
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(tmp_path / "img")]) == 0
+    (sr,) = sorted((tmp_path / "sr").rglob("*.dcm"))
+    ds = pydicom.dcmread(sr)
+    assert ds.SpecificCharacterSet == "ISO_IR 192"
+    assert (str(ds.PatientName), str(ds.ReferringPhysicianName), _observer(ds)) == (
+        patient, physician, reader if "^" in reader else f"{reader}^")
+    if description:
+        assert ds.StudyDescription == description
+    assert len(ds.SeriesDescription.encode("utf-8")) <= 64 and ds.SeriesDescription.startswith("lesionlab ct_portal")
+    raw = pydicom.dcmread(sr).get_item("PatientName").value  # the bytes as written
+    assert raw.rstrip(b" ").decode("utf-8") == patient
+    assert _dciodvfy_errors(sr) == []
+    target = tmp_path / "again.lesionlab"
+    _pairs_only(target, {"CS1": stack})
+    assert main(["import-sr", str(target), "--dicom", str(tmp_path / "img"), str(sr)]) == 0
+    with ReadingStore.open(target, read_only=True) as st:
+        (les,) = st.load().lesions.values()
+    assert les.reader == reader.rstrip("^") and les.lesion_id == "L1"
+
+
+def test_pixelmed_validates_a_utf8_sr(tmp_path: Path, sample_dicom: Path) -> None:
+    java = need("java")
+    if not PIXELMED.exists():
+        pytest.skip("libpixelmed-java is not installed")
+    stack = tiny_study(sample_dicom, tmp_path / "img", "CS1", "王^小明", charset="GB18030", referring="Петров^Пётр")
+    store = tmp_path / "s.lesionlab"
+    reading_store(store, {"CS1": stack}, ["Dvořák Łucja"])
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(tmp_path / "img")]) == 0
+    (sr,) = sorted((tmp_path / "sr").rglob("*.dcm"))
+    out = subprocess.run([java, *JAVA_OPTS, "-cp", str(PIXELMED), str(VALIDATE_ALL), str(sr)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Root Template Validation Complete" in out.stdout
+    bad = [line for line in out.stdout.splitlines() if line.startswith(("Error", "Warning"))]
+    assert not bad, out.stdout
