@@ -39,7 +39,7 @@ import os
 from enum import Enum
 from pathlib import Path
 
-from viewer.errors import StoreError
+from viewer.errors import StoreError, StoreReadOnlyError
 
 #: the advice of every refusal here: a copy in a writable folder is a complete store
 COPY_ADVICE = ("to edit it, copy the .lesionlab file to a folder you can write and open the copy; to read it "
@@ -137,7 +137,7 @@ def write_refusal(real: Path, given: Path) -> StoreError | None:
                 "keep the store's -wal and -shm files beside it")
     else:
         what = "the store file is read-only for you (its permissions)"
-    return StoreError(f"cannot open the store for writing: {what}", where=str(given), advice=COPY_ADVICE)
+    return StoreReadOnlyError(f"cannot open the store for writing: {what}", where=str(given), advice=COPY_ADVICE)
 
 
 def same_file(before: os.stat_result, after: os.stat_result) -> bool:

@@ -33,7 +33,7 @@ from annotation.records import PairKey
 from annotation.selection import Selection
 from annotation.store import SUFFIX, ReadingStore
 from annotation.store_location import is_url, parse_location
-from viewer.errors import StoreError, StoreLockedError
+from viewer.errors import StoreError, StoreLockedError, StoreReadOnlyError
 from viewer.model.events import Signal
 from viewer.records import StackInfo
 from viewer.studies import ExamPair as ViewerPair
@@ -249,6 +249,11 @@ class ReadingSession:
             except StoreLockedError as exc:
                 locked = exc
                 store = ReadingStore.open(path, read_only=True)
+            except StoreReadOnlyError:
+                # on a disc or a read-only share: read where it is, the first edit asks where to keep a copy (as a
+                # store that came with a study folder; it was refused with "copy it somewhere writable")
+                store = ReadingStore.open(path, read_only=True)
+                came_with_folder = True
         try:
             project = store.load()
         except BaseException:

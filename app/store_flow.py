@@ -98,6 +98,9 @@ class StoreFlow(QObject):
         said = f"reading project {self.session.location or path}"  # a URL without its password
         if with_images and self.session.read_only:
             said += " (read-only: it came with the study folder; browsing changes nothing, the first edit asks where)"
+        elif self.session.read_only and self.session.came_with_folder:
+            said += (" (read-only: it lies where it cannot be written; browsing changes nothing, the first edit asks "
+                     "where to keep a copy)")
         self.state.say(said + self.whose_reads())
         return True
 

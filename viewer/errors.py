@@ -61,6 +61,13 @@ class StoreLockedError(StoreError):
     default_advice = "close the other lesionlab window using this store, or open it read-only"
 
 
+class StoreReadOnlyError(StoreError):
+    """The store lies where it cannot be written (a read-only file system, a folder or file this user may not
+    write): it can be read there, not edited."""
+
+    default_advice = "copy it to a folder you can write and open the copy, or open it read-only where it is"
+
+
 class StoreConflictError(StoreError):
     """Another reader changed a record this edit would replace (several writers on one database)."""
 

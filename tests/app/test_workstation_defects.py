@@ -493,3 +493,21 @@ def test_the_cells_show_the_study_date_as_iso() -> None:
     from viewer.qt.overlay import shown_date
 
     assert shown_date("20231017") == "2023-10-17" and shown_date("") == "" and shown_date("2023") == "2023"
+
+
+def test_a_store_where_it_cannot_be_written_opens_read_only(qtbot, env: Path, store_copy: Path,  # type: ignore[no-untyped-def]
+                                                            monkeypatch) -> None:
+    """A store on a disc or a read-only share: File -> Open refused it ("copy it somewhere writable", an audit);
+    it opens read-only there, says so, and the first edit asks where to keep a copy, as a study folder's store."""
+    import annotation.store_readonly as ro
+
+    real = store_copy.resolve().parent
+    monkeypatch.setattr(ro, "folder_writable", lambda folder: Path(folder).resolve() != real)
+    w = make_window(qtbot, env)
+    asked: list[object] = []
+    w.session.promote = lambda session: asked.append(session)  # type: ignore[assignment,return-value]
+    assert w.store_flow.open_store(store_copy)
+    assert w.session.read_only and "it lies where it cannot be written" in w.status.text(), w.status.text()
+    with pytest.raises(Exception, match="open read-only"):
+        w.session.make_writable()
+    assert asked  # the first edit asked where
