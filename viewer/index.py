@@ -22,6 +22,7 @@ from viewer.dicomio.sources import clear_cache
 from viewer.records import FileRef, ImageHeader, IndexResult, NonImageObject, PixelFormat, SkippedFile, StackInfo
 from viewer.roles import classify_study
 from viewer.stacks import build_stacks, stack_sort_key
+from viewer.studies_identity import check_identities
 
 #: progress(done, total) is called as files are read.
 Progress = Callable[[int, int], None]
@@ -206,13 +207,16 @@ def index_headers(results: Sequence[HeaderResult], skipped: Sequence[SkippedFile
     headers.sort(key=lambda h: (str(h.file), h.frame))
     stacks, localizers, bad_geometry, warnings = build_stacks(headers)
     stacks = sorted(assign_roles(stacks), key=stack_sort_key)
+    people = check_identities(stacks)  # another person's study under a patient's id is left out, said
+    for s in people.left_out:
+        skip.extend(SkippedFile(str(f), people.reasons[s.key]) for f in dict.fromkeys(img.file for img in s.images))
     non_images.extend(localizers)
     skip.extend(bad_geometry)
     return IndexResult(
-        stacks=tuple(stacks),
+        stacks=people.kept,
         skipped=tuple(sorted(skip, key=lambda s: s.path)),
         non_images=tuple(sorted(non_images, key=lambda n: (n.patient_id, n.study_instance_uid, n.path))),
-        warnings=tuple([*notes, *warnings]),
+        warnings=tuple([*notes, *warnings, *people.warnings]),
     )
 
 

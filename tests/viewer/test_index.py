@@ -254,3 +254,29 @@ def test_an_unreadable_folder_is_listed_as_skipped(tmp_path: Path, monkeypatch: 
     result = index_path(tmp_path, workers=1)
     assert [(s.path, s.reason) for s in result.skipped] == [
         (str(tmp_path / "locked"), "folder cannot be read (Permission denied)")]
+
+
+class TestOnePersonPerPatientId:
+    """Another person's study under a patient's id (viewer.studies_identity) is left out of the index, said."""
+
+    def _study(self, folder: Path, seed: str, name: str, born: str, sex: str, date: str) -> list[Path]:
+        return write_series(folder, img(3), patient_id="LLSYN001", patient_name=name, seed=seed,
+                            extra={"PatientBirthDate": born, "PatientSex": sex, "StudyDate": date})
+
+    def test_the_other_persons_files_are_skipped_with_the_reason(self, tmp_path: Path) -> None:
+        self._study(tmp_path / "ct1", "ct1", "SYNTHETIC^ALPHA", "19580312", "F", "20230314")
+        self._study(tmp_path / "ct2", "ct2", "Synthetic^Alpha^^", "", "F", "20231017")
+        bob = self._study(tmp_path / "bob", "bob", "IMPOSTER^BOB", "19800101", "M", "20231102")
+        r = index_path(tmp_path, workers=1)
+        assert {s.study_date for s in r.stacks} == {"20230314", "20231017"}
+        assert sorted(s.path for s in r.skipped) == sorted(str(p) for p in bob)
+        assert all("patient identity conflict: PatientID LLSYN001 here is IMPOSTER^BOB (born 1980-01-01, M)" in s.reason
+                   for s in r.skipped)
+        (warning,) = r.warnings
+        assert "SYNTHETIC^ALPHA (born 1958-03-12, F)" in warning and f"2023-11-02 CT in {tmp_path / 'bob'}" in warning
+
+    def test_one_person_written_differently_is_not_split(self, tmp_path: Path) -> None:
+        self._study(tmp_path / "ct1", "ct1", "SYNTHETIC^ALPHA", "19580312", "F", "20230314")
+        self._study(tmp_path / "ct2", "ct2", "synthetic ^ alpha", "", "", "20231017")
+        r = index_path(tmp_path, workers=1)
+        assert len(r.stacks) == 2 and r.skipped == () and r.warnings == ()
