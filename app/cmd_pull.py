@@ -1,5 +1,5 @@
 """`lesionlab pull --dicomweb URL | --dimse AET@HOST:PORT [--calling-aet AET] [--via get|move] --patient ID --out DIR`:
-every study of a patient from a PACS into a folder, then indexed."""
+every study of one patient (an exact id: wildcards are refused) from a PACS into a folder, then indexed."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="DIMSE retrieve: C-GET (default) or C-MOVE to lesionlab's storage SCP")
     parser.add_argument("--move-port", type=int, default=DEFAULT_MOVE_PORT, metavar="PORT",
                         help=f"port of lesionlab's storage SCP for --via move (default {DEFAULT_MOVE_PORT})")
-    parser.add_argument("--patient", required=True, metavar="ID", help="the Patient ID to pull")
+    parser.add_argument("--patient", required=True, metavar="ID",
+                        help="the exact Patient ID to pull (wildcards * ? and \\ are refused)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="folder for the instances (<study>/<series>/<sop>.dcm), then indexed")
 
