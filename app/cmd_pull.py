@@ -1,9 +1,11 @@
 """`lesionlab pull --dicomweb URL | --dimse AET@HOST:PORT [--calling-aet AET] [--via get|move] --patient ID --out DIR`:
-every study of one patient (an exact id: wildcards are refused) from a PACS into a folder, then indexed."""
+every study of one patient (an exact id: wildcards are refused) from a PACS into a folder, then indexed
+and listed as `lesionlab index` lists it; exit 1 when a sub-operation failed or nothing pulled makes a stack."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from viewer.interop.dimse import DEFAULT_AET
@@ -47,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.cmd_index import format_table
     from viewer.index import index_path
 
     server = server_of(args)
@@ -59,6 +62,13 @@ def run(args: argparse.Namespace) -> int:
     for line in result.warnings:
         print(f"warning: {line}")
     index = index_path(args.out)
+    print(format_table(index))  # what `lesionlab index` shows: stacks, warnings, files set apart and why
     print(f"indexed: {len(index.stacks)} stack(s), {len(index.non_images)} other object(s), "
           f"{len(index.skipped)} file(s) skipped")
+    if not index.stacks:
+        why = (f"none of the {len(result.files)} instance(s) pulled makes a stack to read"
+               f" ({len(index.skipped)} skipped, {len(index.non_images)} listed apart: see above)"
+               if result.files else "no instance was pulled")
+        print(f"lesionlab pull: {why}", file=sys.stderr)
+        return 1
     return 1 if result.failed else 0

@@ -46,3 +46,25 @@ def test_a_wildcard_patient_is_refused_and_nothing_pulled(server: Orthanc, tmp_p
     err = capsys.readouterr().err
     assert "'LLPULL*' contains '*'" in err and "every patient it matches" in err
     assert not out.exists() or not any(out.rglob("*.dcm"))
+
+
+@pytest.mark.parametrize("how", ["dimse", "dicomweb"])
+def test_the_index_warnings_and_skip_reasons_are_shown(server: Orthanc, tmp_path: Path, how: str,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "pulled"
+    assert main([*_args(server, how), "--patient", "LLPULL1", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "pulled 9 instance(s) of 3 stud" in text
+    assert "! PatientID LLPULL1 is used by more than one person" in text
+    assert "patient identity conflict: PatientID LLPULL1 here is OTHER^PERSON (born 1990-01-01, M)" in text
+    assert "indexed: 2 stack(s), 0 other object(s), 3 file(s) skipped" in text
+    assert "LLPULL2" not in text
+
+
+@pytest.mark.parametrize("how", ["dimse", "dicomweb"])
+def test_nothing_to_read_among_the_files_pulled_exits_nonzero(server: Orthanc, tmp_path: Path, how: str,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*_args(server, how), "--patient", "NOSTACK", "--out", str(tmp_path / "pulled")]) == 1
+    captured = capsys.readouterr()
+    assert "no ImagePositionPatient/ImageOrientationPatient" in captured.out  # the index's reason, per file
+    assert "none of the 2 instance(s) pulled makes a stack to read (2 skipped, 0 listed apart" in captured.err
