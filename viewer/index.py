@@ -281,8 +281,8 @@ def index_headers(results: Sequence[HeaderResult], skipped: Sequence[SkippedFile
     warnings = [*conflicts, *warnings]
     stacks = sorted(assign_roles(stacks), key=stack_sort_key)
     people = check_identities(stacks)  # another person's study under a patient's id is left out, said
-    for s in people.left_out:
-        skip.extend(SkippedFile(str(f), people.reasons[s.key]) for f in dict.fromkeys(img.file for img in s.images))
+    left_out = {img.file: people.reasons[s.key] for s in people.left_out for img in s.images}
+    skip.extend(SkippedFile(str(f), reason) for f, reason in left_out.items())
     non_images.extend(localizers)
     skip.extend(bad_geometry)
     return IndexResult(

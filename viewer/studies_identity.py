@@ -209,18 +209,19 @@ def check_identities(stacks: Iterable[StackInfo]) -> IdentityCheck:
         out = [u for u in units if not u.identity.agrees(ref)]
         if not out:
             continue
+        id_text = pid or "(empty)"
         lines = []
         for u in out:
             why = _and(u.identity.differences(ref))
             lines.append(f"{u.label}: {u.identity.label} ({why} differ)")
-            reason = (f"patient identity conflict: PatientID {pid} here is {u.identity.label}, not"
+            reason = (f"patient identity conflict: PatientID {id_text} here is {u.identity.label}, not"
                       f" {ref.label} of its other {_studies(len(kept))} ({why} differ): left out, not"
                       " merged into that patient")
             dropped.update((s.key, reason) for s in u.stacks)
         dates = ", ".join(u.when for u in kept[:_LISTED]) + (", …" if len(kept) > _LISTED else "")
         warnings[pid] = (
-            f"PatientID {pid} is used by more than one person: kept {_studies(len(kept))} of {ref.label}"
-            f" ({dates}); left out {_studies(len(out))} of another person: {'; '.join(lines)}. Reconcile the"
+            f"PatientID {id_text} is used by more than one person: kept {_studies(len(kept))} of {ref.label}"
+            f" ({dates}); left out {_studies(len(out))} of someone else: {'; '.join(lines)}. Reconcile the"
             " ids on the PACS, or index the left-out study's folder on its own",)
     return IdentityCheck(tuple(s for s in stacks if s.key not in dropped),
                          tuple(s for s in stacks if s.key in dropped), warnings, dropped)

@@ -111,6 +111,11 @@ class TestCheckIdentities:
         check = check_identities([*stacks, replace(intruder, key="b.intruder")])
         assert [s.key for s in check.left_out] == ["b.intruder"]
 
+    def test_files_without_a_patient_id_are_not_one_person_either(self) -> None:
+        check = check_identities(study("a", "20230101", *JANE, pid="") + study("b", "20230201", *BOB, pid=""))
+        assert check.warnings[0].startswith("PatientID (empty) is used by more than one person")
+        assert {s.study_instance_uid for s in check.kept} == {"a"}
+
     def test_different_ids_are_never_compared(self) -> None:
         stacks = study("a", "20230101", *JANE) + study("b", "20230201", *BOB, pid="LLSYN002")
         assert check_identities(stacks).warnings == ()
