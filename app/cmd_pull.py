@@ -1,9 +1,11 @@
 """`lesionlab pull --dicomweb URL | --dimse AET@HOST:PORT [--calling-aet AET] [--via get|move] --patient ID --out DIR`:
-every study of a patient from a PACS into a folder, then indexed."""
+every study of one patient (an exact id: wildcards are refused) from a PACS into a folder, then indexed
+and listed as `lesionlab index` lists it; exit 1 when a sub-operation failed or nothing pulled makes a stack."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from viewer.interop.dimse import DEFAULT_AET
@@ -40,12 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="DIMSE retrieve: C-GET (default) or C-MOVE to lesionlab's storage SCP")
     parser.add_argument("--move-port", type=int, default=DEFAULT_MOVE_PORT, metavar="PORT",
                         help=f"port of lesionlab's storage SCP for --via move (default {DEFAULT_MOVE_PORT})")
-    parser.add_argument("--patient", required=True, metavar="ID", help="the Patient ID to pull")
+    parser.add_argument("--patient", required=True, metavar="ID",
+                        help="the exact Patient ID to pull (wildcards * ? and \\ are refused)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="folder for the instances (<study>/<series>/<sop>.dcm), then indexed")
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.cmd_index import format_table
     from viewer.index import index_path
 
     server = server_of(args)
@@ -58,6 +62,13 @@ def run(args: argparse.Namespace) -> int:
     for line in result.warnings:
         print(f"warning: {line}")
     index = index_path(args.out)
+    print(format_table(index))  # what `lesionlab index` shows: stacks, warnings, files set apart and why
     print(f"indexed: {len(index.stacks)} stack(s), {len(index.non_images)} other object(s), "
           f"{len(index.skipped)} file(s) skipped")
+    if not index.stacks:
+        why = (f"none of the {len(result.files)} instance(s) pulled makes a stack to read"
+               f" ({len(index.skipped)} skipped, {len(index.non_images)} listed apart: see above)"
+               if result.files else "no instance was pulled")
+        print(f"lesionlab pull: {why}", file=sys.stderr)
+        return 1
     return 1 if result.failed else 0

@@ -18,10 +18,12 @@ from typing import Any, Callable, Sequence
 
 from viewer.errors import DicomReadError
 from viewer.dicomio import HeaderResult, ZipRefused, dicomdir_files, is_dicomdir, is_zip, read_headers, zip_members
+from viewer.dicomio.digest import decoded_digest, pixel_digest
 from viewer.dicomio.sources import clear_cache
 from viewer.records import FileRef, ImageHeader, IndexResult, NonImageObject, PixelFormat, SkippedFile, StackInfo
 from viewer.roles import classify_study
 from viewer.stacks import build_stacks, stack_sort_key
+from viewer.studies_identity import check_identities
 
 #: progress(done, total) is called as files are read.
 Progress = Callable[[int, int], None]
@@ -190,6 +192,75 @@ def assign_roles(stacks: Sequence[StackInfo]) -> list[StackInfo]:
     return out
 
 
+def _content(h: ImageHeader) -> dict[str, object]:
+    """What two files of one SOP Instance UID must share to be copies of one image (pixels aside)."""
+    return {"PatientID": h.patient_id, "StudyInstanceUID": h.study_instance_uid,
+            "SeriesInstanceUID": h.series_instance_uid, "ImagePositionPatient": h.position_mm,
+            "ImageOrientationPatient": h.orientation, "Rows x Columns": (h.pixel.rows, h.pixel.columns)}
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) + ")"
+    return str(value) if value not in ("", None) else "(none)"
+
+
+def _pixels_of(group: Sequence[ImageHeader], cache: dict[tuple[FileRef, int], str | None]) -> list[str | None]:
+    """A digest per image: of the raw pixel data when all are in one transfer syntax, else decoded."""
+    raw = len({h.pixel.transfer_syntax_uid for h in group}) == 1
+    out = []
+    for h in group:
+        key = (h.file, -1 if raw else h.frame)
+        if key not in cache:
+            cache[key] = pixel_digest(h.file) if raw else decoded_digest(h.file, h.frame, h.pixel)
+        out.append(cache[key])
+    return out
+
+
+def set_apart_uid_conflicts(headers: Sequence[ImageHeader]) -> tuple[list[ImageHeader], list[SkippedFile], list[str]]:
+    """Images whose SOP Instance UID (and frame) another file also carries with other content.
+
+    A true copy (same patient, study, series, position, orientation, size and pixel data) stays, to
+    be counted once by :func:`viewer.stacks.deduplicate`. Files that disagree are all left out, each
+    with a reason naming the others, and one warning per UID names them and what differs: which
+    one is the image cannot be told, and keeping the first by file name would put an image of
+    another patient, or of another place, into a stack.
+    """
+    groups: dict[tuple[str, int], list[ImageHeader]] = defaultdict(list)
+    for h in headers:
+        if h.sop_instance_uid:
+            groups[(h.sop_instance_uid, h.frame)].append(h)
+    digests: dict[tuple[FileRef, int], str | None] = {}
+    out_files: dict[FileRef, str] = {}
+    warnings: list[str] = []
+    for (uid, _frame), group in groups.items():
+        files = list(dict.fromkeys(h.file for h in group))
+        if len(group) < 2 or len(files) < 2 or all(f in out_files for f in files):
+            continue
+        contents = [_content(h) for h in group]
+        differ = [f"{k} {' / '.join(dict.fromkeys(_shown(c[k]) for c in contents))}"
+                  for k in contents[0] if len({repr(c[k]) for c in contents}) > 1]
+        if not differ:
+            pixels = _pixels_of(group, digests)
+            if None in pixels or len(set(pixels)) > 1:
+                differ.append("pixel data" + (" (unreadable in one)" if None in pixels else ""))
+        if not differ:
+            continue
+        names = ", ".join(str(f) for f in files)
+        warnings.append(f"SOP Instance UID {uid} is carried by {len(files)} files that are not copies of one"
+                        f" image ({'; '.join(differ)}): {names}. All are left out, since which one is the image"
+                        " cannot be told: remove the wrong file or ask the PACS to correct the UID")
+        for f in files:
+            others = ", ".join(str(o) for o in files if o != f)
+            out_files.setdefault(f, f"SOP Instance UID {uid} is also carried by {others} with other content"
+                                    f" ({'; '.join(differ)}): {'both' if len(files) == 2 else 'all'} left out, not"
+                                    " one chosen by file name")
+    if not out_files:
+        return list(headers), [], []
+    kept = [h for h in headers if h.file not in out_files]
+    return kept, [SkippedFile(str(f), reason) for f, reason in out_files.items()], warnings
+
+
 def index_headers(results: Sequence[HeaderResult], skipped: Sequence[SkippedFile] = (),
                   notes: Sequence[str] = ()) -> IndexResult:
     """Group read results into an IndexResult (deterministic order)."""
@@ -204,15 +275,21 @@ def index_headers(results: Sequence[HeaderResult], skipped: Sequence[SkippedFile
         else:
             headers.extend(r)
     headers.sort(key=lambda h: (str(h.file), h.frame))
+    headers, conflicting, conflicts = set_apart_uid_conflicts(headers)
+    skip.extend(conflicting)
     stacks, localizers, bad_geometry, warnings = build_stacks(headers)
+    warnings = [*conflicts, *warnings]
     stacks = sorted(assign_roles(stacks), key=stack_sort_key)
+    people = check_identities(stacks)  # another person's study under a patient's id is left out, said
+    left_out = {img.file: people.reasons[s.key] for s in people.left_out for img in s.images}
+    skip.extend(SkippedFile(str(f), reason) for f, reason in left_out.items())
     non_images.extend(localizers)
     skip.extend(bad_geometry)
     return IndexResult(
-        stacks=tuple(stacks),
+        stacks=people.kept,
         skipped=tuple(sorted(skip, key=lambda s: s.path)),
         non_images=tuple(sorted(non_images, key=lambda n: (n.patient_id, n.study_instance_uid, n.path))),
-        warnings=tuple([*notes, *warnings]),
+        warnings=tuple([*notes, *warnings, *people.warnings]),
     )
 
 

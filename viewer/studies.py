@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 
 from viewer.dicomtime import parse_da
 from viewer.records import Role, StackInfo
+from viewer.studies_identity import check_identities
 
 #: Longest interval between the CT and the MRI of a pair (3 months), exclusive.
 PAIR_LIMIT_DAYS = 90
@@ -60,6 +61,8 @@ class Patient:
     patient_id: str
     patient_name: str
     studies: tuple[Study, ...]  # by date, undated last
+    #: studies of another person found under this id and left out (viewer.studies_identity), said
+    identity_warnings: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -166,9 +169,15 @@ class ExamPair:
 
 
 def group_studies(stacks: Iterable[StackInfo]) -> list[Patient]:
-    """Patients (sorted by id) with their studies (by date) from the index's stacks."""
+    """Patients (sorted by id) with their studies (by date) from the index's stacks.
+
+    Studies under one PatientID whose patient's name, birth date or sex disagree with most of that
+    id's studies are another person's: they are left out of the patient, and its
+    ``identity_warnings`` say so (:mod:`viewer.studies_identity`; the index has already set apart
+    those of one folder, this catches two folders opened together)."""
+    people = check_identities(stacks)
     by_patient: dict[str, dict[str, list[StackInfo]]] = {}
-    for s in stacks:
+    for s in people.kept:
         by_patient.setdefault(s.patient_id, {}).setdefault(s.study_instance_uid, []).append(s)
     patients = []
     for pid in sorted(by_patient):
@@ -179,7 +188,8 @@ def group_studies(stacks: Iterable[StackInfo]) -> list[Patient]:
             studies.append(Study(pid, first.patient_name, uid, parse_date(first.study_date),
                                  first.study_description, modalities, tuple(members)))
         studies.sort(key=lambda st: (st.study_date is None, st.study_date or dt.date.min, st.study_instance_uid))
-        patients.append(Patient(pid, studies[0].patient_name, tuple(studies)))
+        patients.append(Patient(pid, studies[0].patient_name, tuple(studies),
+                                people.by_id.get(pid, ())))
     return patients
 
 

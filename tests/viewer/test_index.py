@@ -6,8 +6,10 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pydicom
 import pytest
 from pydicom.fileset import FileSet
+from pydicom.uid import RLELossless
 
 from tests.dicomgen import CORONAL_IOP, axial_positions, write_enhanced_mr, write_series, zip_files
 from viewer.index import index_path
@@ -254,3 +256,89 @@ def test_an_unreadable_folder_is_listed_as_skipped(tmp_path: Path, monkeypatch: 
     result = index_path(tmp_path, workers=1)
     assert [(s.path, s.reason) for s in result.skipped] == [
         (str(tmp_path / "locked"), "folder cannot be read (Permission denied)")]
+
+
+class TestOnePersonPerPatientId:
+    """Another person's study under a patient's id (viewer.studies_identity) is left out of the index, said."""
+
+    def _study(self, folder: Path, seed: str, name: str, born: str, sex: str, date: str) -> list[Path]:
+        return write_series(folder, img(3), patient_id="LLSYN001", patient_name=name, seed=seed,
+                            extra={"PatientBirthDate": born, "PatientSex": sex, "StudyDate": date})
+
+    def test_the_other_persons_files_are_skipped_with_the_reason(self, tmp_path: Path) -> None:
+        self._study(tmp_path / "ct1", "ct1", "SYNTHETIC^ALPHA", "19580312", "F", "20230314")
+        self._study(tmp_path / "ct2", "ct2", "Synthetic^Alpha^^", "", "F", "20231017")
+        bob = self._study(tmp_path / "bob", "bob", "IMPOSTER^BOB", "19800101", "M", "20231102")
+        r = index_path(tmp_path, workers=1)
+        assert {s.study_date for s in r.stacks} == {"20230314", "20231017"}
+        assert sorted(s.path for s in r.skipped) == sorted(str(p) for p in bob)
+        assert all("patient identity conflict: PatientID LLSYN001 here is IMPOSTER^BOB (born 1980-01-01, M)" in s.reason
+                   for s in r.skipped)
+        (warning,) = r.warnings
+        assert "SYNTHETIC^ALPHA (born 1958-03-12, F)" in warning and f"2023-11-02 CT in {tmp_path / 'bob'}" in warning
+
+    def test_one_person_written_differently_is_not_split(self, tmp_path: Path) -> None:
+        self._study(tmp_path / "ct1", "ct1", "SYNTHETIC^ALPHA", "19580312", "F", "20230314")
+        self._study(tmp_path / "ct2", "ct2", "synthetic ^ alpha", "", "", "20231017")
+        r = index_path(tmp_path, workers=1)
+        assert len(r.stacks) == 2 and r.skipped == () and r.warnings == ()
+
+
+class TestSameUidOtherContent:
+    """viewer.index.set_apart_uid_conflicts: two files of one SOP Instance UID are a copy only when they show one image."""
+
+    STUDY, SERIES = "1.2.826.0.1.3680043.8.498.1", "1.2.826.0.1.3680043.8.498.2"
+
+    def _series(self, folder: Path, pixels: np.ndarray | None = None, **kw: object) -> list[Path]:
+        arr = np.arange(3 * 6 * 5, dtype=np.int16).reshape(3, 6, 5) if pixels is None else pixels
+        return write_series(folder, arr, study_uid=self.STUDY, series_uid=self.SERIES, **kw)  # type: ignore[arg-type]
+
+    def test_a_copy_rewritten_by_another_tool_is_still_a_copy(self, tmp_path: Path) -> None:
+        paths = self._series(tmp_path / "a")
+        ds = pydicom.dcmread(paths[1])
+        ds.file_meta.ImplementationVersionName = "OTHER_TOOL_1"
+        ds.add_new(0x00091010, "LO", "PRIVATE CREATOR")
+        ds.InstitutionName = "Another site"
+        (tmp_path / "b").mkdir()
+        ds.save_as(tmp_path / "b" / "AA_copy.dcm", enforce_file_format=True)
+        r = index_path(tmp_path, workers=1)
+        assert r.skipped == () and [s.n_slices for s in r.stacks] == [3]
+        assert len(r.warnings) == 1 and "is a copy of" in r.warnings[0]
+
+    def test_a_copy_in_another_transfer_syntax_is_compared_decoded(self, tmp_path: Path) -> None:
+        self._series(tmp_path / "a")
+        self._series(tmp_path / "b", transfer_syntax=RLELossless)
+        r = index_path(tmp_path, workers=1)
+        assert r.skipped == () and [s.n_slices for s in r.stacks] == [3] and len(r.warnings) == 3
+
+    @pytest.mark.parametrize("name", ["AA_other.dcm", "ZZ_other.dcm"])
+    def test_another_patients_file_with_the_uid_leaves_both_out_whatever_its_name(self, tmp_path: Path,
+                                                                                  name: str) -> None:
+        paths = self._series(tmp_path, patient_id="LLVINC")
+        other = self._series(tmp_path / "tmp", patient_id="OTHER")[1]
+        other.rename(tmp_path / name)
+        shutil.rmtree(tmp_path / "tmp")
+        r = index_path(tmp_path, workers=1)
+        assert sorted(s.path for s in r.skipped) == sorted([str(paths[1]), str(tmp_path / name)])
+        assert all("PatientID LLVINC / OTHER" in s.reason or "PatientID OTHER / LLVINC" in s.reason for s in r.skipped)
+        assert all("both left out" in s.reason for s in r.skipped)
+        (warning,) = r.warnings
+        assert str(paths[1]) in warning and name in warning and "is a copy" not in warning
+        assert [s.patient_id for s in r.stacks] == ["LLVINC"] and r.stacks[0].n_slices == 2
+
+    def test_another_position_or_other_pixels_is_a_conflict(self, tmp_path: Path) -> None:
+        a = self._series(tmp_path / "a")
+        self._series(tmp_path / "b", positions=[(0.0, 0.0, 0.0), (0.0, 0.0, 7.0), (0.0, 0.0, 2.0)])
+        (tmp_path / "b" / "IM0000.dcm").unlink()
+        (tmp_path / "b" / "IM0002.dcm").unlink()
+        pixels = np.arange(3 * 6 * 5, dtype=np.int16).reshape(3, 6, 5)
+        pixels[2, 0, 0] += 1
+        self._series(tmp_path / "c", pixels=pixels)
+        (tmp_path / "c" / "IM0000.dcm").unlink()
+        (tmp_path / "c" / "IM0001.dcm").unlink()
+        r = index_path(tmp_path, workers=1)
+        reasons = {Path(s.path).relative_to(tmp_path).as_posix(): s.reason for s in r.skipped}
+        assert sorted(reasons) == ["a/IM0001.dcm", "a/IM0002.dcm", "b/IM0001.dcm", "c/IM0002.dcm"]
+        assert "ImagePositionPatient (0, 0, 1) / (0, 0, 7)" in reasons["a/IM0001.dcm"]
+        assert "pixel data" in reasons["c/IM0002.dcm"] and str(a[2]) in reasons["c/IM0002.dcm"]
+        assert [s.n_slices for s in r.stacks] == [1]

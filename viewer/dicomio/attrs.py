@@ -11,16 +11,43 @@ functional group, shared group, top level).
 from __future__ import annotations
 
 import struct
+import warnings
+from functools import lru_cache
 from typing import Any, Protocol, Sequence
 
-from pydicom.charset import decode_bytes
+from pydicom.charset import convert_encodings, decode_bytes
 from pydicom.dataset import Dataset
+from pydicom.valuerep import TEXT_VR_DELIMS
 
 from viewer.dicomio.elements import Element
 
 #: SpecificCharacterSet values decoded directly (others go through pydicom's charset module).
 _SIMPLE_CHARSETS = {"": "latin-1", "ISO_IR 6": "latin-1", "ISO_IR 100": "latin-1", "ISO_IR 192": "utf-8"}
 _STRIP = " \x00"
+
+
+@lru_cache(maxsize=64)
+def python_encodings(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """Python codecs for the Specific Character Set's defined terms (PS3.3 C.12.1.1.2), by pydicom.
+
+    ``("", "ISO 2022 IR 87")`` -> ``("iso8859", "iso2022_jp")``; ``ISO_IR 13`` is JIS X 0201
+    (half-width katakana), ``ISO 2022 IR 149`` KS X 1001. An unknown term falls back to the
+    default repertoire, as pydicom reads it (its warning is not repeated for every value).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tuple(convert_encodings(list(terms)))
+
+
+def decode_text(data: bytes, encodings: Sequence[str]) -> str:
+    """A text value decoded as pydicom decodes text and PN values (code extensions by escape
+    sequences, reset at the text delimiters); bytes no codec takes become U+FFFD, never an error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return decode_bytes(data, encodings, TEXT_VR_DELIMS)
+    except (LookupError, UnicodeError):  # pydicom raises them when its validation mode is RAISE
+        return data.decode("latin-1", "replace")
 
 
 class Attrs(Protocol):
@@ -50,18 +77,20 @@ def parse_numbers(text: str | None) -> tuple[float, ...] | None:
 class BufferAttrs:
     """Attributes of a scanned buffer: values decoded on demand from their byte ranges."""
 
-    __slots__ = ("buf", "elements", "encoding", "charsets")
+    __slots__ = ("buf", "elements", "encoding", "encodings")
 
     def __init__(self, buf: bytes, elements: dict[int, Element]) -> None:
         self.buf = buf
         self.elements = elements
-        self.charsets: list[str] = []
+        #: one codec for the common single-byte and UTF-8 sets; else None and ``encodings`` apply.
         self.encoding: str | None = "latin-1"
+        self.encodings: tuple[str, ...] = ()
         cs = elements.get(0x00080005)
         if cs is not None:
             value = buf[cs.offset:cs.offset + cs.length].decode("ascii", "replace").strip(_STRIP)
-            self.charsets = [v.strip() for v in value.split("\\")]
             self.encoding = _SIMPLE_CHARSETS.get(value)
+            if self.encoding is None:
+                self.encodings = python_encodings(tuple(v.strip(_STRIP) for v in value.split("\\")))
 
     def has(self, tag: int) -> bool:
         """True when the element is present (even empty)."""
@@ -81,7 +110,7 @@ class BufferAttrs:
             return None if tag not in self.elements else ""
         if self.encoding is not None:
             return data.decode(self.encoding, "replace").strip(_STRIP)
-        return str(decode_bytes(data, self.charsets, set())).strip(_STRIP)
+        return decode_text(data, self.encodings).strip(_STRIP)
 
     def numbers(self, tag: int) -> tuple[float, ...] | None:
         """DS/IS values as floats."""

@@ -18,6 +18,23 @@ if TYPE_CHECKING:
     from viewer.interop.dicomweb import WebCredentials
 
 DEFAULT_MOVE_PORT = 11113
+#: Characters a PACS reads as matching more than one value in a PatientID key: ``*`` and ``?``
+#: are wildcards (PS3.4 C.2.2.2.4; QIDO-RS the same), ``\\`` separates values (list matching).
+PATIENT_ID_WILDCARDS = "*?\\"
+
+
+def exact_patient_id(patient_id: str) -> str:
+    """``patient_id`` when it can only match itself, else PacsError: a pull fetches one patient."""
+    bad = sorted({c for c in patient_id if c in PATIENT_ID_WILDCARDS})
+    if not patient_id.strip():
+        raise PacsError("an empty patient id matches every patient of the PACS",
+                        advice="give the Patient ID of the one patient to pull")
+    if bad:
+        raise PacsError(f"patient id {patient_id!r} contains {' '.join(repr(c) for c in bad)}, which a PACS reads as a"
+                        " wildcard or a list: it would pull every patient it matches",
+                        advice="give the exact Patient ID (File → Query/retrieve from PACS… searches with"
+                               " wildcards)")
+    return patient_id
 
 
 class Protocol(str, Enum):
@@ -111,12 +128,23 @@ class PacsServer:
 
     def pull_patient(self, patient_id: str, out_dir: str | Path, *, cancel: Callable[[], bool] | None = None,
                      progress: Callable[[int], None] | None = None) -> tuple[RetrieveResult, int]:
-        """Every study of a patient into ``out_dir``; (merged result, number of studies)."""
-        studies = self.find_studies({"PatientID": patient_id})
+        """Every study of one patient into ``out_dir``; (merged result, number of studies).
+
+        The id must be exact (:func:`exact_patient_id`); studies the PACS returns under another
+        PatientID (a server matching loosely, e.g. ignoring case) are not pulled, and a note says so.
+        """
+        exact_patient_id(patient_id)
+        found = self.find_studies({"PatientID": patient_id})
+        studies = [s for s in found if s.get("PatientID", "") in ("", patient_id)]
+        others = sorted({s.get("PatientID", "") for s in found} - {"", patient_id})
         if not studies:
-            raise PacsError(f"{self.label} has no study of patient {patient_id}", where=self.label,
+            raise PacsError(f"{self.label} has no study of patient {patient_id}"
+                            + (f" (only of {', '.join(others)})" if others else ""), where=self.label,
                             advice="check the patient id (C-FIND / QIDO-RS matched nothing)")
         total = RetrieveResult()
+        if others:
+            total.notes.append(f"{len(found) - len(studies)} stud(y/ies) of other patient ids ({', '.join(others)})"
+                               f" answered the query for {patient_id}: not pulled")
         done = 0
         for study in studies:
             def step(n: int) -> None:

@@ -1,0 +1,54 @@
+"""viewer.interop.pacs: a pull fetches one patient, by an exact id (no server needed: the queries are stubbed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from viewer.errors import PacsError
+from viewer.interop.dimse import RetrieveResult
+from viewer.interop.pacs import PacsServer, Protocol, exact_patient_id
+
+SERVERS = [PacsServer(Protocol.DIMSE, "PACS@127.0.0.1:1"), PacsServer(Protocol.DICOMWEB, "http://127.0.0.1:1/dicom-web")]
+
+
+class TestExactPatientId:
+    @pytest.mark.parametrize("pid", ["LLSYN00*", "LLSYN00?", "LLSYN001\\LLSYN002", "*", "", "   "])
+    def test_wildcards_lists_and_empty_ids_are_refused(self, pid: str) -> None:
+        with pytest.raises(PacsError, match="empty patient id|wildcard or a list"):
+            exact_patient_id(pid)
+
+    @pytest.mark.parametrize("pid", ["LLSYN001", "12-345/6", "ID WITH SPACE", "Müller.7"])
+    def test_ordinary_ids_pass(self, pid: str) -> None:
+        assert exact_patient_id(pid) == pid
+
+
+class TestPullPatient:
+    @pytest.mark.parametrize("server", SERVERS, ids=["dimse", "dicomweb"])
+    def test_a_wildcard_is_refused_before_any_query(self, server: PacsServer, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+        asked: list[object] = []
+        monkeypatch.setattr(PacsServer, "find_studies", lambda self, filters: asked.append(filters) or [])
+        with pytest.raises(PacsError, match=r"'LLSYN00\*' contains '\*'.*every patient it matches"):
+            server.pull_patient("LLSYN00*", tmp_path)
+        assert asked == [] and not any(tmp_path.iterdir())
+
+    @pytest.mark.parametrize("server", SERVERS, ids=["dimse", "dicomweb"])
+    def test_studies_of_another_id_a_loose_server_returns_are_not_pulled(self, server: PacsServer, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+        found = [{"PatientID": "LLSYN001", "StudyInstanceUID": "1.1"}, {"PatientID": "llsyn001", "StudyInstanceUID": "1.2"},
+                 {"PatientID": "", "StudyInstanceUID": "1.3"}]
+        monkeypatch.setattr(PacsServer, "find_studies", lambda self, filters: found)
+        pulled: list[str] = []
+        monkeypatch.setattr(PacsServer, "pull_study",
+                            lambda self, uid, out, **kw: pulled.append(uid) or RetrieveResult(files=[Path(uid)]))
+        result, n = server.pull_patient("LLSYN001", tmp_path)
+        assert pulled == ["1.1", "1.3"] and n == 2
+        assert result.notes == ["1 stud(y/ies) of other patient ids (llsyn001) answered the query for LLSYN001: not pulled"]
+
+    def test_only_other_ids_is_no_study_of_the_patient(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(PacsServer, "find_studies",
+                            lambda self, filters: [{"PatientID": "LLSYN0011", "StudyInstanceUID": "1.1"}])
+        with pytest.raises(PacsError, match=r"no study of patient LLSYN001 \(only of LLSYN0011\)"):
+            SERVERS[0].pull_patient("LLSYN001", tmp_path)
