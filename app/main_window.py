@@ -50,7 +50,9 @@ from viewer.model.settings import RecentStudies, RoleOverrides, config_dir
 from viewer.qt.grid import ReadingGrid
 from viewer.qt.loading import VolumeLoads, connect_loading, default_loader
 from viewer.records import IndexResult, Role, StackInfo
+from viewer.index import UID_CONFLICT
 from viewer.studies import ExamPair, Patient, group_studies
+from viewer.studies_identity import IDENTITY_CONFLICT
 
 PAGE_SLICES = 10
 
@@ -595,6 +597,14 @@ class MainWindow(QMainWindow):
                        + (f", {len(result.skipped)} file(s) skipped" if result.skipped else "")
                        + f"; the browser lists {len(self.patients)} patient(s), {n_pairs} exam pair(s)")
         self.listed.emit(result)
+        # two people under one Patient ID, or two different images under one SOP Instance UID: left out by the
+        # index, and said where the reader looks, not only in `lesionlab index` (a reader would otherwise read on
+        # without knowing that a study of the patient was set apart)
+        mixed = [w for w in (*result.warnings, *(w for p in self.patients for w in p.identity_warnings))
+                 if IDENTITY_CONFLICT in w or UID_CONFLICT in w]
+        if mixed:
+            self.show_error(f"{path}: files left out, they may be another patient's:\n\n" + "\n\n".join(
+                dict.fromkeys(mixed)))
 
     def choose_pair(self, patient: Patient | None) -> None:
         if patient is None:

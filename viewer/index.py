@@ -30,7 +30,8 @@ Progress = Callable[[int, int], None]
 #: Below this many files a worker process costs more than it saves (bench/bench_index.py: starting
 #: one and shipping its headers back costs ~40 ms + ~75 us/file against ~250 us/file to read).
 PARALLEL_MIN_FILES = 500
-
+#: The words of the warning naming files that share a SOP Instance UID and are not one image (shown in a dialog).
+UID_CONFLICT = "files that are not copies of one image"
 
 def _free_cores() -> int:
     """Cores not already busy with other processes (1-minute load average), at least 1."""
@@ -247,8 +248,8 @@ def set_apart_uid_conflicts(headers: Sequence[ImageHeader]) -> tuple[list[ImageH
         if not differ:
             continue
         names = ", ".join(str(f) for f in files)
-        warnings.append(f"SOP Instance UID {uid} is carried by {len(files)} files that are not copies of one"
-                        f" image ({'; '.join(differ)}): {names}. All are left out, since which one is the image"
+        warnings.append(f"SOP Instance UID {uid} is carried by {len(files)} {UID_CONFLICT}"
+                        f" ({'; '.join(differ)}): {names}. All are left out, since which one is the image"
                         " cannot be told: remove the wrong file or ask the PACS to correct the UID")
         for f in files:
             others = ", ".join(str(o) for o in files if o != f)

@@ -33,6 +33,8 @@ from viewer.dicomtime import parse_da
 from viewer.records import StackInfo
 
 _SPACE = re.compile(r"\s+")
+#: The words of the warning naming a PatientID used by several people (the workstation shows it in a dialog).
+IDENTITY_CONFLICT = "is used by more than one person"
 
 
 def name_key(name: str) -> tuple[tuple[str, ...], ...]:
@@ -220,7 +222,7 @@ def check_identities(stacks: Iterable[StackInfo]) -> IdentityCheck:
             dropped.update((s.key, reason) for s in u.stacks)
         dates = ", ".join(u.when for u in kept[:_LISTED]) + (", …" if len(kept) > _LISTED else "")
         warnings[pid] = (
-            f"PatientID {id_text} is used by more than one person: kept {_studies(len(kept))} of {ref.label}"
+            f"PatientID {id_text} {IDENTITY_CONFLICT}: kept {_studies(len(kept))} of {ref.label}"
             f" ({dates}); left out {_studies(len(out))} of someone else: {'; '.join(lines)}. Reconcile the"
             " ids on the PACS, or index the left-out study's folder on its own",)
     return IdentityCheck(tuple(s for s in stacks if s.key not in dropped),

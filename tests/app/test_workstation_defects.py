@@ -511,3 +511,23 @@ def test_a_store_where_it_cannot_be_written_opens_read_only(qtbot, env: Path, st
     with pytest.raises(Exception, match="open read-only"):
         w.session.make_writable()
     assert asked  # the first edit asked where
+
+
+def test_files_of_another_person_under_the_id_are_said_in_a_dialog(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                  sample_index) -> None:
+    """The index leaves out a study of another person under the patient's id (an audit: IMPOSTER^BOB's CT under
+    LLSYN001 became its prior exam); the workstation said only "N file(s) skipped". It now says why, at once."""
+    from dataclasses import replace
+
+    from viewer.index import UID_CONFLICT
+    from viewer.studies_identity import IDENTITY_CONFLICT
+
+    w = make_window(qtbot, env)
+    shown: list[str] = []
+    w.show_error = shown.append  # type: ignore[method-assign]
+    w.show_index(str(sample_dicom), sample_index)
+    assert not shown  # nothing of the kind in the sample
+    said = f"PatientID LLSYN001 {IDENTITY_CONFLICT}: kept 4 studies of SYNTHETIC^ALPHA; left out 1 of someone else"
+    twin = f"SOP Instance UID 1.2.3 is carried by 2 {UID_CONFLICT} (PatientID): a.dcm, b.dcm"
+    w.show_index(str(sample_dicom), replace(sample_index, warnings=(*sample_index.warnings, said, twin)))
+    assert len(shown) == 1 and said in shown[0] and twin in shown[0] and "another patient's" in shown[0]
