@@ -53,6 +53,11 @@ def escape_text(value: Any) -> Any:
     return value
 
 
+def unescape_text(text: str) -> str:
+    """The text :func:`escape_text` was given (a value read back from a file lesionlab wrote)."""
+    return text[1:] if text.startswith("'") and needs_escape(text[1:]) else text
+
+
 def safe_text(text: str) -> str:
     """The text a cell holds: escaped, control characters a file cannot hold replaced by U+FFFD."""
     return str(ILLEGAL_CHARACTERS_RE.sub("\ufffd", escape_text(text)))

@@ -15,6 +15,7 @@ file beside it, fsynced, renamed).
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import secrets
@@ -25,7 +26,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from annotation.cells import csv_text
+from annotation.cells import csv_text, unescape_text
 from annotation.files import atomic_write, replace_folder, write_error
 from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMNS, followup_export_rows, outside_liver,
                                  treatment_line_rows)
@@ -104,6 +105,27 @@ def _file_stem(name: str, taken: set[str]) -> str:
         candidate = f"{stem}-{n}"
     taken.add(candidate.lower())
     return candidate
+
+
+KEY_COLUMNS = ("study_code", "patient_id", "patient_name")
+
+
+def previous_key(key_file: Path) -> dict[str, str] | None:
+    """The codes of the pseudonymisation key already at ``key_file`` (patient id -> study code), None when there is
+    none; any other file there is refused, never replaced (an audit: ``--key-file`` replaced a TOML file, and
+    given the store's own path, the store itself, by a CSV)."""
+    if not key_file.exists() or key_file.is_dir():
+        return None  # a folder is refused below, before anything is replaced
+    try:
+        with open(key_file, encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        rows = []
+    if not rows or tuple(c.lstrip("\ufeff") for c in rows[0]) != KEY_COLUMNS or any(len(r) != 3 for r in rows[1:]):
+        raise StoreError("a file that is not a pseudonymisation key of lesionlab is there: it is not replaced",
+                         where=str(key_file), advice="give another --key-file path (a key is a CSV with "
+                                                     f"{', '.join(KEY_COLUMNS)})")
+    return {unescape_text(r[1]): unescape_text(r[0]) for r in rows[1:]}
 
 
 def default_key_path(out_dir: Path) -> Path:
@@ -185,15 +207,15 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
 
     t0 = time.perf_counter()
     out = Path(out_dir).absolute()
-    gate = Gate.for_project(project, keep_comments=keep_comments) if pseudonymise else Gate()
+    key_file = (Path(key_path).absolute() if key_path else default_key_path(out)) if pseudonymise else None
+    previous = previous_key(key_file) if key_file is not None else None
+    gate = Gate.for_project(project, keep_comments=keep_comments, previous=previous) if pseudonymise else Gate()
     measurements, counts, patients = (_gated(df, gate) for df in project_tables(project))
     tables = [("measurements.csv", measurements), ("counts.csv", counts), ("patients.csv", patients)]
     followup = _followup_tables(project, gate)
     if followup is not None:
         tables += [("followup.csv", followup[0]), ("treatment_lines.csv", followup[1])]
-    key_file = None
-    if gate.active:
-        key_file = Path(key_path).absolute() if key_path else default_key_path(out)
+    if key_file is not None:
         if key_file.resolve().is_relative_to(out.resolve()):
             raise StoreError("the pseudonymisation key must not be written inside the export folder",
                              where=str(key_file), advice="choose a key path outside --out")
@@ -216,7 +238,7 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
             key = pd.DataFrame([{"study_code": gate.patient_code(pid), "patient_id": pid,
                                  "patient_name": project.patients[pid].patient_name}
                                 for pid in sorted(project.patients)],
-                               columns=["study_code", "patient_id", "patient_name"])
+                               columns=list(KEY_COLUMNS))
             write_csv(key, pending)
 
     if key_file is not None and key_file.is_dir():  # refused before anything is replaced

@@ -25,7 +25,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from annotation.project import Project
 from annotation._validate import date, new_uid
@@ -112,6 +112,33 @@ def rule_of(name: str) -> Rule:
                                     advice="add a rule for it before it can be exported pseudonymised") from None
 
 
+def _codes_kept(ids: Sequence[str], previous: Mapping[str, str]) -> dict[str, str] | None:
+    """Codes for ``ids`` keeping ``previous``'s (patient id -> code) and numbering the new patients after them in
+    the same form (``S003``); None when that cannot be done safely (a kept code is another patient's id now, or
+    the codes are not of the form prefix + number), and the codes start over."""
+    kept = {pid: code for pid, code in previous.items() if pid in set(ids)}
+    used = set(kept.values())
+    if used & set(ids) or len(used) != len(kept):
+        return None
+    forms = [re.fullmatch(r"(\D+)(\d+)", code) for code in previous.values()]
+    if not forms or any(f is None for f in forms) or len({f.group(1) for f in forms if f}) != 1:
+        return None
+    prefix = next(f.group(1) for f in forms if f)
+    width = max(len(f.group(2)) for f in forms if f)
+    n = max(int(f.group(2)) for f in forms if f)
+    taken = used | set(ids) | set(previous.values())
+    out = dict(kept)
+    for pid in ids:
+        if pid in out:
+            continue
+        n += 1
+        while f"{prefix}{n:0{width}d}" in taken:
+            n += 1
+        out[pid] = f"{prefix}{n:0{width}d}"
+        taken.add(out[pid])
+    return out
+
+
 def _codes(ids: Sequence[str], width: int) -> dict[str, str]:
     taken = set(ids)
     for prefix in CODE_PREFIXES:
@@ -143,9 +170,16 @@ class Gate:
     _uids: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def for_project(cls, project: Project, *, keep_comments: bool = False) -> "Gate":
+    def for_project(cls, project: Project, *, keep_comments: bool = False,
+                    previous: Mapping[str, str] | None = None) -> "Gate":
+        """The gate of an export of ``project``; ``previous``: patient id -> study code of the key of an earlier
+        export to the same place, whose codes its patients keep (a new patient takes the next free code; an audit
+        added a patient, exported again, and every code shifted while the only key of the shared export was
+        replaced)."""
         ids = sorted(project.patients)
         patient_codes = _codes(ids, max(3, len(str(len(ids)))))
+        if previous:
+            patient_codes = _codes_kept(ids, previous) or patient_codes
         exam_codes: dict[tuple[str, str], str] = {}
         first: dict[str, _dt.date] = {}
         for pid in ids:

@@ -327,3 +327,37 @@ def test_an_unedited_suggestion_reads_the_same_length_twice_in_the_workbook(geom
     assert _suggested_mm(m) == 14.5  # the line's 14.504 mm, not the record's 14.525 rounded to 14.53
     edited = _replace(m, method=MeasurementMethod.SUGGESTED_EDITED)
     assert _suggested_mm(edited) == 14.53  # edited: what was suggested, beside what the reader made of it
+
+
+def test_a_key_file_that_is_not_a_key_is_never_replaced(store_path, tmp_path):
+    """An audit: --key-file replaced any file, a TOML study definition or, given the store's own path, the store
+    itself by the key's CSV (the next export said "not a lesionlab store")."""
+    from viewer.errors import StoreError
+
+    toml = tmp_path / "study.toml"
+    toml.write_text("study_id = 'x'\n", encoding="utf-8")
+    before = Path(store_path).read_bytes()
+    for victim in (toml, Path(store_path)):
+        kept = victim.read_bytes()
+        with pytest.raises(StoreError, match="not a pseudonymisation key of lesionlab"):
+            export_store(store_path, tmp_path / "share", pseudonymise=True, key_path=victim)
+        assert victim.read_bytes() == kept
+    assert Path(store_path).read_bytes() == before and not (tmp_path / "share").exists()
+
+
+def test_a_patient_added_keeps_the_codes_of_the_previous_key(store_path, tmp_path):
+    """An audit: a patient added, then exported again to the same place: every study code shifted (S001 became
+    the new patient) and the only key of the export already shared was replaced. The codes stay; the new patient
+    takes the next one."""
+    out, key = tmp_path / "share", tmp_path / "key.csv"
+    export_store(store_path, out, pseudonymise=True, key_path=key)
+    with open(key, encoding="utf-8", newline="") as fh:
+        first = {r["patient_id"]: r["study_code"] for r in csv.DictReader(fh)}
+    st, r = open_reading(store_path, "R1")
+    r.add_patient("A0", "First^Ann")  # sorts first
+    st.close()
+    export_store(store_path, out, pseudonymise=True, key_path=key)
+    with open(key, encoding="utf-8", newline="") as fh:
+        second = {r["patient_id"]: r["study_code"] for r in csv.DictReader(fh)}
+    assert {pid: second[pid] for pid in first} == first
+    assert second["A0"] not in first.values() and len(set(second.values())) == len(second)
