@@ -11,6 +11,7 @@ writes it to ``out/<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm``
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -23,7 +24,7 @@ import requests
 from dicomweb_client.api import DICOMwebClient
 
 from viewer.errors import PacsError
-from viewer.interop.dimse import RetrieveResult
+from viewer.interop.dimse import RetrieveResult, write_failure, write_whole
 
 _ANY_SYNTAX = (("application/dicom", "*"),)
 
@@ -127,8 +128,12 @@ def wado_retrieve(url: str, study_uid: str, out_dir: str | Path, *, credentials:
                 if cancel is not None and cancel():
                     raise PacsError("WADO-RS retrieve cancelled", where=url, advice="")
                 target = out / study_uid / uid / f"{ds.SOPInstanceUID}.dcm"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                ds.save_as(target, enforce_file_format=True)
+                buffer = io.BytesIO()
+                ds.save_as(buffer, enforce_file_format=True)
+                try:
+                    write_whole(target, buffer.getvalue())
+                except OSError as exc:  # the disk, not the server: said so (an audit read "check the server")
+                    raise write_failure(exc, target) from None
                 result.files.append(target)
                 if progress is not None:
                     progress(len(result.files))

@@ -17,6 +17,8 @@ meaning). ``cancel()`` returning True stops a retrieve between instances (C-CANC
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import threading
 import time
@@ -76,6 +78,27 @@ class Peer:
 
 class CGetUnsupported(PacsError):
     """The peer accepted the association but not the C-GET presentation context (C-MOVE may still work)."""
+
+
+def write_whole(target: Path, data: bytes) -> None:
+    """``data`` to ``target`` whole or not at all: a temporary file beside it, renamed once written (a full disk
+    left empty and truncated .dcm files under their final names, which an index then reads as images)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.part-{os.getpid()}-{threading.get_ident()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_failure(exc: OSError, target: Path) -> PacsError:
+    """What a retrieve says when a received instance cannot be written: where, and why (not the server's fault)."""
+    why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    return PacsError(f"cannot write the retrieved images: {why}", where=str(target.parent),
+                     advice="free space or choose another --out folder you can write, then pull again (the "
+                            "images written so far are whole)")
 
 
 @dataclass
@@ -171,15 +194,23 @@ class _Sink:
         self.out_dir, self.cancel, self.progress = out_dir, cancel, progress
         self.files: list[Path] = []
         self.lock = threading.Lock()
+        self.write_failed: PacsError | None = None  # the first file that could not be written, said once
 
     def __call__(self, event: Any) -> int:
         if self.cancel is not None and self.cancel():
             return 0xA702  # out of resources: refused, the peer stops the sub-operations
+        if self.write_failed is not None:
+            return 0xA702
         ds = event.dataset
         target = (self.out_dir / str(ds.get("StudyInstanceUID", "unknown")) / str(ds.get("SeriesInstanceUID", "unknown"))
                   / f"{ds.SOPInstanceUID}.dcm")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(event.encoded_dataset(include_meta=True))
+        try:
+            write_whole(target, event.encoded_dataset(include_meta=True))
+        except OSError as exc:
+            # a full disk left 307 empty and 5 truncated .dcm files, and the peer's 0xA702 was all that was said
+            # (an audit): nothing partial stays, the first failure is said, the peer is asked to stop
+            self.write_failed = write_failure(exc, target)
+            return 0xA702
         with self.lock:
             self.files.append(target)
             if self.progress is not None:
@@ -259,6 +290,8 @@ def c_get(peer: Peer, study_uid: str, out_dir: str | Path, *, series_uid: str | 
             assoc.release()
     result.files = sink.files
     result.seconds = time.perf_counter() - t0
+    if sink.write_failed is not None:
+        raise sink.write_failed
     return result
 
 
@@ -294,6 +327,8 @@ def c_move(peer: Peer, study_uid: str, out_dir: str | Path, *, move_port: int, s
         server.shutdown()
     result.files = sink.files
     result.seconds = time.perf_counter() - t0
+    if sink.write_failed is not None:
+        raise sink.write_failed
     return result
 
 

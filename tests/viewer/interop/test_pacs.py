@@ -52,3 +52,40 @@ class TestPullPatient:
                             lambda self, filters: [{"PatientID": "LLSYN0011", "StudyInstanceUID": "1.1"}])
         with pytest.raises(PacsError, match=r"no study of patient LLSYN001 \(only of LLSYN0011\)"):
             SERVERS[0].pull_patient("LLSYN001", tmp_path)
+
+
+def test_a_full_disk_leaves_no_partial_image_and_says_so(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An audit pulled onto a full disk: 307 empty and 5 truncated .dcm files stayed under their final names, and
+    only the peer's 0xA702 was said. A received instance is written whole or not at all; the first failure stops
+    the retrieve and says the disk is full, where."""
+    import errno
+    from pathlib import Path as P
+
+    from pydicom.dataset import Dataset
+
+    from viewer.errors import PacsError
+    from viewer.interop.dimse import _Sink, write_whole
+
+    real = P.write_bytes
+
+    def full(self, data):  # type: ignore[no-untyped-def]
+        real(self, data[: len(data) // 2])  # half written, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(P, "write_bytes", full)
+    sink = _Sink(tmp_path, None, None)
+
+    class Event:
+        dataset = Dataset()
+
+        @staticmethod
+        def encoded_dataset(include_meta: bool = True) -> bytes:
+            return b"\0" * 1000
+
+    Event.dataset.StudyInstanceUID, Event.dataset.SeriesInstanceUID, Event.dataset.SOPInstanceUID = "1.2", "1.2.3", "1.2.3.4"
+    assert sink(Event()) == 0xA702 and sink(Event()) == 0xA702  # and the peer is asked to stop
+    assert isinstance(sink.write_failed, PacsError) and "the disk is full" in str(sink.write_failed)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()] and not sink.files
+    monkeypatch.setattr(P, "write_bytes", real)
+    write_whole(tmp_path / "a" / "x.dcm", b"abc")
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["x.dcm"]
