@@ -37,6 +37,28 @@ def exact_patient_id(patient_id: str) -> str:
     return patient_id
 
 
+
+def _not_a_dicom_file(path: Path) -> str:
+    """Why ``path`` cannot be sent ("" when it can): missing, a folder, unreadable, or not DICOM."""
+    if not path.exists():
+        return "no such file"
+    if path.is_dir():
+        return "a folder (give the files in it)"
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(132)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if head[128:132] == b"DICM":
+        return ""
+    import pydicom
+
+    try:  # a dataset without the Part 10 preamble (older files) is DICOM too
+        pydicom.dcmread(path, stop_before_pixels=True)
+    except Exception:  # noqa: BLE001 - whatever pydicom cannot read is no DICOM file to send
+        return "not a DICOM file"
+    return ""
+
 class Protocol(str, Enum):
     DIMSE = "dimse"
     DICOMWEB = "dicomweb"
@@ -161,8 +183,13 @@ class PacsServer:
 
     # ------------------------------------------------------------------ store
     def push(self, files: Iterable[str | Path]) -> list[str]:
-        """Send files (SRs) by C-STORE or STOW-RS; one line per file not stored."""
+        """Send files (SRs) by C-STORE or STOW-RS; one line per file not stored. Files that are missing, folders or
+        not DICOM are refused first, each named (an audit read a traceback for each)."""
         files = list(files)
+        refused = [f"{f}: {why}" for f in files if (why := _not_a_dicom_file(Path(f)))]
+        if refused:
+            raise PacsError(f"{len(refused)} of {len(files)} file(s) cannot be sent: " + "; ".join(refused),
+                            advice="give DICOM files (an SR written by lesionlab export --sr, for example)")
         if self.protocol is Protocol.DIMSE:
             from viewer.interop.dimse import c_store
 

@@ -89,3 +89,20 @@ def test_a_full_disk_leaves_no_partial_image_and_says_so(tmp_path, monkeypatch) 
     monkeypatch.setattr(P, "write_bytes", real)
     write_whole(tmp_path / "a" / "x.dcm", b"abc")
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["x.dcm"]
+
+
+def test_push_refuses_what_is_no_dicom_file_naming_each(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An audit read a traceback for a missing file, a README and a folder given to push."""
+    import pytest
+
+    from viewer.errors import PacsError
+    from viewer.interop.pacs import PacsServer
+
+    text = tmp_path / "README.md"
+    text.write_text("# not DICOM\n", encoding="utf-8")
+    server = PacsServer("dimse", "ORTHANC@127.0.0.1:9")  # refused before any association: no server needed
+    with pytest.raises(PacsError) as caught:
+        server.push([tmp_path / "nothere.dcm", text, tmp_path])
+    said = str(caught.value)
+    assert "3 of 3 file(s) cannot be sent" in said and "no such file" in said and "not a DICOM file" in said \
+        and "a folder" in said
