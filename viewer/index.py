@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import stat
 import threading
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -71,6 +72,9 @@ def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], l
                              " medium holds images, index its folder instead")
             return listed, skipped, notes
         return [FileRef(str(root))], skipped, notes
+    if not root.is_dir():
+        raise DicomReadError("not a file or a folder (a pipe, socket or device)", where=str(path),
+                             advice="give a folder, a DICOM file, a DICOMDIR or a zip")
     refs: list[FileRef] = []
 
     def unreadable(exc: OSError) -> None:  # os.walk would skip the folder without a word
@@ -80,6 +84,16 @@ def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], l
         dirnames.sort()
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
+            try:
+                mode = os.stat(full).st_mode
+            except OSError as exc:  # a dangling link, a file gone meanwhile
+                skipped.append(SkippedFile(full, f"cannot be read ({exc.strerror or exc})"))
+                continue
+            if not stat.S_ISREG(mode):
+                # a named pipe, a socket or a device: opening a FIFO waits forever for a writer (an audit's index
+                # of a folder holding one never ended)
+                skipped.append(SkippedFile(full, "not a regular file (a pipe, socket or device)"))
+                continue
             if name.lower().endswith(".zip") and is_zip(full):
                 refs.extend(_zip_refs(Path(full), skipped))
             elif name.upper() == "DICOMDIR" and is_dicomdir(full):

@@ -342,3 +342,14 @@ class TestSameUidOtherContent:
         assert "ImagePositionPatient (0, 0, 1) / (0, 0, 7)" in reasons["a/IM0001.dcm"]
         assert "pixel data" in reasons["c/IM0002.dcm"] and str(a[2]) in reasons["c/IM0002.dcm"]
         assert [s.n_slices for s in r.stacks] == [1]
+
+
+def test_a_named_pipe_in_the_folder_is_skipped_not_waited_on(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An audit's `lesionlab index` of a folder holding a FIFO never ended (opening it waits for a writer)."""
+    import os
+
+    from viewer.index import index_path
+
+    os.mkfifo(tmp_path / "fifo")
+    result = index_path(tmp_path, workers=1)
+    assert [s.reason for s in result.skipped] == ["not a regular file (a pipe, socket or device)"]
