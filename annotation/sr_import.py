@@ -337,7 +337,7 @@ def _same_params(a: str, b: str) -> bool:
 def import_srs(store: "str | os.PathLike[str]", dicom: "str | os.PathLike[str]",
                files: Sequence["str | os.PathLike[str]"], *, reader: str | None = None) -> SrImportResult:
     """Import SR files into the store's readings (one edit per file); see the module docstring."""
-    with ReadingStore.open(store) as st:
+    with ReadingStore.open(store, create=False) as st:  # a typo made an empty store (an audit)
         return import_into(lambda who: Reading(st.load(), reader=who, sink=st), dicom, files, reader=reader)
 
 

@@ -177,3 +177,12 @@ def test_pixelmed_validates_a_utf8_sr(tmp_path: Path, sample_dicom: Path) -> Non
     assert "Root Template Validation Complete" in out.stdout
     bad = [line for line in out.stdout.splitlines() if line.startswith(("Error", "Warning"))]
     assert not bad, out.stdout
+
+
+def test_import_sr_into_a_store_that_does_not_exist_makes_none(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An audit mistyped the store path: every SR was refused and an empty 204 KB store was left behind."""
+    from app.cli import main
+
+    typo = tmp_path / "typo.lesionlab"
+    assert main(["import-sr", str(typo), "--dicom", str(tmp_path), str(tmp_path / "x.dcm")]) == 1
+    assert not typo.exists()
