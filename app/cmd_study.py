@@ -96,11 +96,19 @@ def run(args: argparse.Namespace) -> int:
         from analysis.study_adjudication import disagreements
         from analysis.study_pairing import placed_stacks
 
+        reads = study.session_reads()
+        done = [r for r in study.definition.readers
+                if (read := reads.get((r, args.session, args.case))) is not None and read.finished]
+        if len(done) < 2:
+            # nobody had read the case and it said "the readers agree" (an audit)
+            print(f"case {args.case}, session {args.session}: {len(done)} of {len(study.definition.readers)} readers "
+                  "finished it: nothing to compare yet")
+            return 0
         stacks = placed_stacks(args.dicom) if args.dicom else None
         found = disagreements(store.load(), study.definition, args.session, args.case,
                               {k: v.geometry for k, v in stacks.items()} if stacks else None)
         if not found:
-            print(f"case {args.case}, session {args.session}: the readers agree")
+            print(f"case {args.case}, session {args.session}: the readers agree ({', '.join(done)} finished it)")
         for d in found:
             lobe = f" {d.lobe.value}" if d.lobe else ""
             print(f"{d.series_role.value}{lobe}: {d.kind.value}: {d.detail}"

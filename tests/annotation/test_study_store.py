@@ -295,6 +295,9 @@ exam_pair_id = "E1"
     out = capsys.readouterr().out
     assert re.search(r"R2\s+MRI\s+2\s+0\s+0", out) and re.search(r"R1\s+CT\s+0\s+0\s+2", out)
     assert f"R2 MRI {first}:" in out
+    # one reader has read the case: nothing to compare, not "the readers agree" (an audit asked before any read)
+    assert main(["study", "disagreements", str(path), "--session", "MRI", "--case", first]) == 0
+    assert "1 of 2 readers finished it: nothing to compare yet" in capsys.readouterr().out
     # the store's agreement as it is: its session reads are readers, said with the command that joins them
     assert main(["agreement", str(path), "--out", str(tmp_path / "agreement")]) == 0
     assert "R2@MRI are a reader study's session reads" in capsys.readouterr().out
