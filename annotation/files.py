@@ -98,6 +98,8 @@ def replace_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path]
     failure (a full disk included) the temporary folder goes and ``out_dir`` is as it was.
     """
     out = check_out_folder(out_dir, is_previous)
+    if out.is_dir() and os.path.ismount(out):
+        return _replace_mount_contents(out, is_previous, fill)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = _temp_name(out, "partial")
@@ -126,4 +128,45 @@ def replace_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path]
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return out
+
+
+def _replace_mount_contents(out: Path, is_previous: Callable[[Path], bool], fill: Callable[[Path], None]) -> Path:
+    """:func:`replace_folder` for a folder that is a mount point (a USB stick's root), which cannot be renamed: the
+    new output is filled in a hidden folder inside it, then the previous output's entries are set aside and the
+    new ones renamed into place one by one (each rename atomic, on the one file system); on a failure the previous
+    output is put back (an audit: export to a stick's root was refused, "Device or resource busy")."""
+    before = {e.name for e in out.iterdir()}  # empty, or a previous output (check_out_folder said so)
+    tmp = out / f".lesionlab.partial-{secrets.token_hex(6)}"
+    try:
+        os.mkdir(tmp, 0o777)
+    except OSError as exc:
+        raise write_error(exc, out, advice="choose an --out folder in a place you can write to") from exc
+    old = out / f".lesionlab.old-{secrets.token_hex(6)}"
+    moved: list[str] = []
+    placed: list[Path] = []
+    try:
+        fill(tmp)
+        if {e.name for e in out.iterdir()} - {tmp.name} != before:  # a file saved there meanwhile: not replaced
+            raise LesionlabError("changed while the output was written", where=str(out),
+                                 advice="run again, or choose an empty or new --out folder")
+        os.mkdir(old, 0o700)
+        try:
+            for name in sorted(before):
+                os.replace(out / name, old / name)
+                moved.append(name)
+            for entry in list(tmp.iterdir()):
+                os.replace(entry, out / entry.name)
+                placed.append(out / entry.name)
+        except BaseException:
+            for entry in placed:  # the new entries go, the previous ones come back
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            for name in moved:
+                os.replace(old / name, out / name)
+            raise
+    except OSError as exc:
+        raise write_error(exc, out) from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     return out

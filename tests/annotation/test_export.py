@@ -361,3 +361,43 @@ def test_a_patient_added_keeps_the_codes_of_the_previous_key(store_path, tmp_pat
         second = {r["patient_id"]: r["study_code"] for r in csv.DictReader(fh)}
     assert {pid: second[pid] for pid in first} == first
     assert second["A0"] not in first.values() and len(set(second.values())) == len(second)
+
+
+def test_an_export_to_a_mount_points_root_is_written_into_it(store_path, tmp_path, monkeypatch):
+    """An audit exported to an empty USB stick's root (a mount point): "cannot be written (Device or resource
+    busy)", since the folder cannot be renamed. Its contents are replaced instead, and exporting again replaces
+    the previous export there; a failure while swapping puts the previous export back."""
+    import os as os_module
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    real_ismount = os_module.path.ismount
+    monkeypatch.setattr(os_module.path, "ismount", lambda p: Path(p).absolute() == stick or real_ismount(p))
+    real_replace = os_module.replace
+
+    def no_rename_of_the_mount(src, dst):  # type: ignore[no-untyped-def]
+        if Path(src).absolute() == stick or Path(dst).absolute() == stick:
+            raise OSError(16, "Device or resource busy")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os_module, "replace", no_rename_of_the_mount)
+    export_store(store_path, stick)
+    first = sorted(p.relative_to(stick).as_posix() for p in stick.rglob("*"))
+    assert "measurements.csv" in first and not [p for p in first if p.startswith(".lesionlab.")]
+    before = {p.relative_to(stick): p.read_bytes() for p in stick.rglob("*") if p.is_file()}
+    export_store(store_path, stick)  # again: the previous export there is replaced
+    assert sorted(p.relative_to(stick).as_posix() for p in stick.rglob("*")) == first
+
+    calls = {"n": 0}
+
+    def fail_midway(src, dst):  # type: ignore[no-untyped-def]
+        if ".lesionlab.partial-" in str(src):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OSError(5, "Input/output error")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os_module, "replace", fail_midway)
+    with pytest.raises(Exception, match="Input/output error"):
+        export_store(store_path, stick)
+    assert {p.relative_to(stick): p.read_bytes() for p in stick.rglob("*") if p.is_file()} == before
