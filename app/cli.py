@@ -31,7 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lesionlab", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="lesionlab", description=(
+        "Read liver CT and MRI from DICOM: count and measure metastases, follow them up (RECIST 1.1, NEN), "
+        "run reader studies, export spreadsheets and DICOM SR, and analyse them. `lesionlab view` opens the "
+        "workstation; the other commands work on stores, exports and PACS (README: Command line)."))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = None
     if argv:

@@ -170,7 +170,22 @@ def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
+def _size(text: str) -> tuple[int, int]:
+    """--size WIDTHxHEIGHT, said when it is not one ("10x" raised a traceback: an audit)."""
+    from viewer.errors import LesionlabError
+
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+        if 200 <= width <= 20000 and 200 <= height <= 20000:
+            return width, height
+    except ValueError:
+        pass
+    raise LesionlabError(f"--size {text!r} is not WIDTHxHEIGHT in pixels (200 to 20000 each)",
+                         advice="e.g. --size 1600x1000")
+
+
 def run(args: argparse.Namespace) -> int:
+    width, height = _size(args.size)
     early = _index_early(args.path) if args.path else None
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -190,7 +205,6 @@ def run(args: argparse.Namespace) -> int:
     recovery = recovery_message(window, last) if last is not None and not last.clean else ""
     if recovery:
         window.state.say(recovery)
-    width, height = (int(v) for v in args.size.lower().split("x"))
     window.resize(width, height)
     window.show()
     status: dict[str, int | bool] = {"code": 0}
