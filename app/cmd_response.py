@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
         settings = Settings(args.confirm, args.confirmation_days, args.sd_min_days, args.slow_window_days,
                             args.slow_max_pct)
     except ValidationError as exc:
-        raise InputFormatError(exc.message, where=f"command line, {exc.where}") from None
+        raise InputFormatError(exc.message, where=f"command line, {exc.where}",
+                               advice="give the option a valid value; nothing was written") from None
     days = False
     if args.store is not None:
         if args.followup or args.treatment_lines:

@@ -126,7 +126,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
              menu="Run the analysis"),
     Shortcut("study_next", ("Ctrl+N",), "Reader study: finish the open case and open your next one", "Study",
              menu="Next case (reader study)"),
-    Shortcut("shortcuts", ("F1",), "This list", "Help"),
+    Shortcut("shortcuts", ("F1",), "Every shortcut (this table)", "Help"),
 )
 
 #: Mouse habits (not bindable, listed beside the keys).
