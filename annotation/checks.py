@@ -153,8 +153,7 @@ def _new_not_assessed(project: Project, lesions: list[Lesion]) -> list[ProtocolW
         f = project.lesion_followups.get(les.key)
         if f is None or f.kind is not FollowupKind.NEW or f.status is not FollowupStatus.NOT_ASSESSED:
             continue
-        if any(o.tracking_uid == les.tracking_uid and o.exam_pair_id != les.exam_pair_id
-               for o in project.lesions.values() if o.patient_id == les.patient_id and o.reader == les.reader):
+        if project.carried(les):
             continue  # carried (Shift+P): the panel's "not assessed", as for the targets and non-targets carried
         out.append(ProtocolWarning(CheckCode.NEW_NOT_ASSESSED,
                                    f"{les.lesion_id} is a new lesion not in the response until assessed: draw it on "

@@ -309,8 +309,7 @@ class LineGesture(ReadingGesture):
         """Whether ``les`` was carried from another exam of its patient (the same tracking UID there): its lobe came
         with it (a reader's check: every carried lesion's first line at follow-up reminded of a boundary), whatever
         its follow-up kind (a target at baseline is none)."""
-        return any(o.tracking_uid == les.tracking_uid and o.exam_pair_id != les.exam_pair_id
-                   for o in self.reading.project.lesions.values() if o.patient_id == les.patient_id)
+        return bool(self.reading.project.carried(les))
 
     def _record(self, view: View, lesion_id: str, slice_index: int, a: tuple[float, float], b: tuple[float, float],
                 method: MeasurementMethod, params: dict[str, Any], note: str = "") -> bool:

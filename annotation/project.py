@@ -92,6 +92,12 @@ class Project:
         return replace(self, **changes) if changes else self
 
     # ------------------------------------------------------------------ queries
+    def carried(self, lesion: Lesion) -> bool:
+        """Whether ``lesion`` is also recorded on another exam of its patient by its reader (the same tracking UID:
+        carried there, or from there, with Shift+P)."""
+        return any(o.tracking_uid == lesion.tracking_uid and o.exam_pair_id != lesion.exam_pair_id
+                   for o in self.lesions.values() if o.patient_id == lesion.patient_id and o.reader == lesion.reader)
+
     def lesions_of(self, patient_id: str, exam_pair_id: str, reader: str | None = None) -> list[Lesion]:
         """Lesions of a pair (of one reader, or all readers), in id order (L1, L2, ..., L10)."""
         found = [les for les in self.lesions.values()
