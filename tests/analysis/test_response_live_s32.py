@@ -145,3 +145,34 @@ def test_a_pseudonymised_export_names_a_clashing_lesion_without_a_date(tmp_path:
         export_project(reading.project, tmp_path / "out", pseudonymise=True, key_path=tmp_path / "key.csv")
     text = (tmp_path / "out" / "followup.csv").read_text(encoding="utf-8")
     assert not re.findall(r"\d{4}-\d{2}-\d{2}", text) and "L6@T3" in text, text
+
+
+def test_the_screen_the_store_and_both_exports_give_the_same_two_lines(tmp_path: Path, sample_dicom: Path) -> None:
+    """With line 2's baseline and the node made a non-target there: the live engine (the Follow-up dock), the
+    store route (`lesionlab response STORE`) and `response --followup followup.csv` of a plain and of a
+    pseudonymised export give the same rows (the export carries measured_mm; a review checked it by script)."""
+    from analysis.response_io import read_followup_csv
+    from annotation.export import export_project
+
+    store, reading = _reading(tmp_path, sample_dicom)
+    with store:
+        ed = FollowupEditor(reading)
+        ed.choose_baseline("LLSYN001", "T3", 2)
+        f3 = {f.lesion_id: f for f in reading.project.lesion_followups.values() if f.exam_pair_id == "F3"}
+        node = next(k for k, v in f3.items() if v.organ == "lymph_node")
+        ed.set_lesion_followup(("LLSYN001", "F3"), node, "non_target", status="present", organ="lymph_node",
+                               nodal=True)
+
+        def key(r):  # type: ignore[no-untyped-def]
+            return (None if r.sum_mm is None else round(r.sum_mm, 3), r.target_response, r.non_target_response,
+                    r.new_lesions, r.overall_response, r.best_overall_response, r.is_baseline)
+
+        live = [key(r) for r in _rows(reading)]
+        (course,) = project_courses(reading.project, "sample", "store")
+        assert [key(r) for r in assess_course(course)] == live
+        for pseudo in (False, True):
+            out = tmp_path / f"export-{pseudo}"
+            export_project(reading.project, out, pseudonymise=pseudo, key_path=tmp_path / f"key-{pseudo}.csv")
+            (c,) = read_followup_csv(out / "followup.csv", out / "treatment_lines.csv")
+            assert [key(r) for r in assess_course(c)] == live, pseudo
+        assert live[2][0] is not None and live[2][4] is Response.PD  # line 1's closing row kept its sum
