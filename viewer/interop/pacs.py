@@ -11,6 +11,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from viewer.dicomio.elements import has_preamble
 from viewer.errors import PacsError
 from viewer.interop.dimse import DEFAULT_AET, Peer, RetrieveResult
 
@@ -49,7 +50,7 @@ def _not_a_dicom_file(path: Path) -> str:
             head = fh.read(132)
     except OSError as exc:
         return f"cannot be read ({exc.strerror})"
-    if head[128:132] == b"DICM":
+    if has_preamble(head):
         return ""
     import pydicom
 
