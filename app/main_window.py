@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.progress)
         self.index_results: dict[str, IndexResult] = {}
+        self._identity_said: set[str] = set()  # identity / UID conflicts already shown in a dialog
         self.patients: list[Patient] = []
         self._index_job = IndexJob(self)
         self._index_job.progress.connect(self._index_progress)
@@ -600,11 +601,12 @@ class MainWindow(QMainWindow):
         # two people under one Patient ID, or two different images under one SOP Instance UID: left out by the
         # index, and said where the reader looks, not only in `lesionlab index` (a reader would otherwise read on
         # without knowing that a study of the patient was set apart)
-        mixed = [w for w in (*result.warnings, *(w for p in self.patients for w in p.identity_warnings))
-                 if IDENTITY_CONFLICT in w or UID_CONFLICT in w]
+        mixed = [w for w in dict.fromkeys((*result.warnings, *(w for p in self.patients for w in p.identity_warnings)))
+                 if (IDENTITY_CONFLICT in w or UID_CONFLICT in w) and w not in self._identity_said]
+        self._identity_said.update(mixed)  # said once: another folder opened later does not say it again
         if mixed:
             self.show_error(f"{path}: files left out, they may be another patient's:\n\n" + "\n\n".join(
-                dict.fromkeys(mixed)))
+                mixed))
 
     def choose_pair(self, patient: Patient | None) -> None:
         if patient is None:
