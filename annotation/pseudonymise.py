@@ -75,6 +75,7 @@ RULES: dict[str, Rule] = {
         "slice_index", "diameter_mm", "p1", "p2", "p3", "p4", "p1_row", "p1_col", "p2_row", "p2_col", "p3_row",
         "p3_col", "p4_row", "p4_col", "row", "col", "row_spacing_mm", "column_spacing_mm", "short_axis_mm",
         "measured_mm", "instance_number", "frame_number", "sop_class_uid", "method", "method_params", "suggested_mm",
+        "series_roles",
         "count",
         "uncountable",
         "right", "left", "whole_liver", "interval_days", "matrix", "source", "lines",

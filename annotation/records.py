@@ -68,6 +68,25 @@ def lesion_number(lesion_id: str) -> int:
 
 
 # --------------------------------------------------------------------------------- exam pair
+def series_roles_of(value: Any) -> tuple[Role, ...]:
+    """Reading roles from a sequence of roles or their values, or from the store's space-separated text, in
+    the protocol's order, each once; anything else is refused."""
+    if isinstance(value, str):
+        value = value.split()
+    if not isinstance(value, (tuple, list, set, frozenset)):
+        raise ValidationError(f"series roles must be a list of reading roles, not {value!r}", where="series_roles")
+    roles = set()
+    for item in value:
+        try:
+            role = Role.parse(item)
+        except ValueError:
+            raise ValidationError(f"{item!r} is not a series role", where="series_roles") from None
+        if role not in READING_ROLES:
+            raise ValidationError(f"{role.value} is not one of the reading protocol's series", where="series_roles")
+        roles.add(role)
+    return tuple(r for r in READING_ROLES if r in roles)
+
+
 @dataclass(frozen=True)
 class ExamPair:
     """One CT and one liver MRI of a patient, read together (the unit of counting)."""
@@ -78,6 +97,9 @@ class ExamPair:
     mri_study_uid: str = ""
     ct_date: _dt.date | None = None
     mri_date: _dt.date | None = None
+    #: the reading roles the exam's studies hold, as recognised when it was opened (empty: not recorded, an
+    #: exam made by hand or a store of before session 33); on a one-modality exam only these are expected
+    series_roles: tuple[Role, ...] = ()
 
     def __post_init__(self) -> None:
         _ident("patient_id", self.patient_id)
@@ -86,6 +108,7 @@ class ExamPair:
         v.text("mri_study_uid", self.mri_study_uid, max_len=64)
         object.__setattr__(self, "ct_date", v.date("ct_date", self.ct_date))
         object.__setattr__(self, "mri_date", v.date("mri_date", self.mri_date))
+        object.__setattr__(self, "series_roles", series_roles_of(self.series_roles))
 
     @property
     def key(self) -> PairKey:
@@ -94,12 +117,18 @@ class ExamPair:
     @property
     def roles(self) -> tuple[Role, ...]:
         """The reading roles this exam has: the six for a CT + MRI pair (or when its studies are not
-        recorded), the CT roles for a CT-only exam (a follow-up timepoint), the MRI roles for an MRI-only one."""
+        recorded), the CT roles for a CT-only exam (a follow-up timepoint), the MRI roles for an MRI-only one;
+        of those, on a one-modality exam, the ones its studies hold when that was recorded
+        (:attr:`series_roles`: a follow-up CT of the portal phase only is not asked for its arterial phase).
+        A CT + MRI pair keeps its six: a series missing there is one to find and hang, not one to skip."""
         if self.ct_study_uid and not self.mri_study_uid:
-            return tuple(r for r in READING_ROLES if r.value.startswith("ct_"))
-        if self.mri_study_uid and not self.ct_study_uid:
-            return tuple(r for r in READING_ROLES if not r.value.startswith("ct_"))
-        return READING_ROLES
+            modality = tuple(r for r in READING_ROLES if r.value.startswith("ct_"))
+        elif self.mri_study_uid and not self.ct_study_uid:
+            modality = tuple(r for r in READING_ROLES if not r.value.startswith("ct_"))
+        else:
+            return READING_ROLES
+        held = tuple(r for r in modality if r in self.series_roles)
+        return held or modality
 
     @property
     def interval_days(self) -> int | None:

@@ -27,7 +27,7 @@ from annotation.sample_reading import SAMPLE_READER, _geometry, _stack_for, _tra
 from annotation.store import ReadingStore
 from viewer.errors import LesionlabError
 from viewer.loader import VolumeLoader
-from viewer.records import StackInfo
+from viewer.records import READING_ROLES, StackInfo
 
 ROLE = "ct_portal"
 NODE_LOBE = "right"  # placeholder: the model requires a lobe; the node lies outside the liver
@@ -76,7 +76,8 @@ def add_followup_read(reading: Reading, truth: dict[str, Any], stacks: list[Stac
         order += sorted(les["id"] for les in tp["lesions"] if les["id"] not in order)
         exam = exams[tp["exam_id"]]
         pair = (pid, f"F{tp['timepoint']}")
-        reading.add_exam_pair(*pair, ct_study_uid=exam["study_instance_uid"], ct_date=exam["study_date"])
+        reading.add_exam_pair(*pair, ct_study_uid=exam["study_instance_uid"], ct_date=exam["study_date"],
+                              series_roles=[r for r in READING_ROLES if r.value in {s["role"] for s in exam["series"]}])
         ed.set_timepoint(pid, f"T{tp['timepoint']}", tp["timepoint_date"], [pair[1]])
         for les in sorted(tp["lesions"], key=lambda les: order.index(les["id"])):
             gt_id = les["id"]

@@ -85,7 +85,9 @@ def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[Stack
         pair = (pid, f"E{number}")
         reading.add_exam_pair(pid, pair[1], ct_study_uid=ct["study_instance_uid"],
                               mri_study_uid=mr["study_instance_uid"], ct_date=ct["study_date"],
-                              mri_date=mr["study_date"])
+                              mri_date=mr["study_date"],
+                              series_roles=[r for r in READING_ROLES if any(s["role"] == r.value
+                                                                           for exam in (ct, mr) for s in exam["series"])])
         series = {e["role"]: (exam, e) for exam in (ct, mr) for e in exam["series"]}
         ids = {les["id"]: reading.add_lesion(pair, les["lobe"], les.get("segment"), f"ground truth {les['id']}",
                                              tracking_uid=_tracking_uid(pid, les["id"]))

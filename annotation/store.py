@@ -39,6 +39,7 @@ from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, key_values, load_records,
                                      migration_1, migration_2, migration_3, migration_dicom_context,
                                      migration_edit_attribution, migration_reader_security, migration_reader_studies,
+                                     migration_series_roles,
                                      record_key, reads_of)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from annotation.study import belongs_to
@@ -71,6 +72,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               migration_reader_studies),
     Migration(8, "DICOM context per series (patient, study, series, frame of reference) for SR export",
               migration_dicom_context),
+    Migration(9, "the reading roles an exam's studies hold (a one-modality exam is asked for those only)",
+              migration_series_roles),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 #: attempts of one edit that meets a serialization failure (two writers on the same row at once)

@@ -25,7 +25,7 @@ from annotation.store_backend import Db
 from annotation.store_location import Backend
 from annotation.vocab import MeasurementMethod, ObservationStatus
 from viewer.errors import ValidationError
-from viewer.records import Role
+from viewer.records import READING_ROLES, Role
 
 
 def migration_1(db: Db) -> None:
@@ -231,6 +231,26 @@ def migration_dicom_context(db: Db) -> None:
     """)
 
 
+def migration_series_roles(db: Db) -> None:
+    """The reading roles an exam's studies hold (``exam_pairs.series_roles``, space-separated; '' not recorded):
+    a one-modality exam (a follow-up CT of the portal phase only) is asked for those only. Filled, for the
+    exams of one modality, from the DICOM context of their study's series where the store has it."""
+    db.script("ALTER TABLE exam_pairs ADD COLUMN series_roles TEXT NOT NULL DEFAULT '';")
+    if not db.has_table("dicom_context"):
+        return
+    pairs = db.execute("SELECT patient_id, exam_pair_id, ct_study_uid, mri_study_uid FROM exam_pairs").fetchall()
+    for patient_id, exam_pair_id, ct_uid, mri_uid in pairs:
+        if bool(ct_uid) == bool(mri_uid):
+            continue  # a CT + MRI pair keeps its six
+        rows = db.execute("SELECT roles FROM dicom_context WHERE patient_id = ? AND study_instance_uid = ?",
+                          (patient_id, ct_uid or mri_uid)).fetchall()
+        held = {role for (roles,) in rows for role in str(roles).split()}
+        recorded = " ".join(r.value for r in READING_ROLES if r.value in held)
+        if recorded:
+            db.execute("UPDATE exam_pairs SET series_roles = ? WHERE patient_id = ? AND exam_pair_id = ?",
+                       (recorded, patient_id, exam_pair_id))
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:
@@ -260,7 +280,8 @@ _READ = ("patient_id", "exam_pair_id", "reader")
 PATIENTS = Table("patients", ("patient_id", "patient_name", "sex", "age_at_diagnosis_years", "primary_site",
                               "ki67_percent", "mitoses_per_10hpf", "grade_entered", "grade_source", "differentiation",
                               "liver_metastases", "treatments"), ("patient_id",))
-EXAM_PAIRS = Table("exam_pairs", ("patient_id", "exam_pair_id", "ct_study_uid", "mri_study_uid", "ct_date", "mri_date"),
+EXAM_PAIRS = Table("exam_pairs", ("patient_id", "exam_pair_id", "ct_study_uid", "mri_study_uid", "ct_date", "mri_date",
+                                    "series_roles"),
                    ("patient_id", "exam_pair_id"))
 LESIONS = Table("lesions", (*_READ, "lesion_id", "lobe", "segment", "comment", "tracking_uid"), (*_READ, "lesion_id"))
 OBSERVATIONS = Table("observations", (*_READ, "lesion_id", "series_role", "status", "comment", "stack_key",
@@ -314,7 +335,8 @@ def _patient_row(p: Patient) -> tuple[Any, ...]:
 
 
 def _pair_row(e: ExamPair) -> tuple[Any, ...]:
-    return (e.patient_id, e.exam_pair_id, e.ct_study_uid, e.mri_study_uid, _iso(e.ct_date), _iso(e.mri_date))
+    return (e.patient_id, e.exam_pair_id, e.ct_study_uid, e.mri_study_uid, _iso(e.ct_date), _iso(e.mri_date),
+            " ".join(r.value for r in e.series_roles))
 
 
 def _observation_row(key: tuple[str, ...], role: Role, obs: Observation) -> tuple[Any, ...]:

@@ -99,7 +99,7 @@ def blinded_project(full: Project, case: StudyCase, reader_names: Iterable[str])
 
     return Project(
         patients={pid: Patient(pid, case.code)},
-        exam_pairs={case.pair: ExamPair(pid, eid, pair.ct_study_uid, pair.mri_study_uid)},
+        exam_pairs={case.pair: ExamPair(pid, eid, pair.ct_study_uid, pair.mri_study_uid, series_roles=pair.series_roles)},
         lesions={k: r for k, r in full.lesions.items() if shown(r)},
         count_marks={k: r for k, r in full.count_marks.items() if shown(r)},
         series_flags={k: r for k, r in full.series_flags.items() if shown(r)},

@@ -35,7 +35,7 @@ from annotation.store import SUFFIX, ReadingStore
 from annotation.store_location import is_url, parse_location
 from viewer.errors import StoreError, StoreLockedError, StoreReadOnlyError
 from viewer.model.events import Signal
-from viewer.records import StackInfo
+from viewer.records import READING_ROLES, Role, StackInfo
 from viewer.studies import ExamPair as ViewerPair
 
 #: The promotion callback: (session) -> a writable store holding the current project, or None (cancelled).
@@ -391,8 +391,14 @@ class ReadingSession:
         return key
 
     def _ensure_pair(self, pair: ViewerPair) -> PairKey:
+        held = held_roles(pair)
         found = self.find_pair(pair)
         if found is not None:
+            rec = self.reading.project.exam_pairs[found]
+            if held and not rec.series_roles and (not rec.ct_study_uid or not rec.mri_study_uid):
+                # a one-modality exam recorded before its series were (a store of before session 33, a
+                # follow-up imported by hand): which it holds, so that it is not asked for the others
+                self.reading.edit_exam_pair(found, series_roles=held)
             return found
         project, pid = self.reading.project, pair.patient_id
         used = {rec.exam_pair_id for rec in project.pairs_of(pid)}
@@ -405,6 +411,12 @@ class ReadingSession:
             if pid not in project.patients:  # sex prefilled from the images' headers (the reader may change it)
                 sex = pair.patient_sex
                 self.reading.add_patient(pid, pair.studies[0].patient_name, ClinicalRecord(sex=Sex.parse(sex)) if sex else None)
-            self.reading.add_exam_pair(pid, record.exam_pair_id, **{
+            self.reading.add_exam_pair(pid, record.exam_pair_id, series_roles=held, **{
                 k: getattr(record, k) for k in ("ct_study_uid", "mri_study_uid", "ct_date", "mri_date")})
         return record.key
+
+
+def held_roles(pair: ViewerPair) -> tuple[Role, ...]:
+    """The reading roles an exam's studies hold, as recognised from their stacks (the protocol's order)."""
+    found = {stack.role for stack in pair.stacks}
+    return tuple(r for r in READING_ROLES if r in found)

@@ -1,0 +1,75 @@
+"""The workstation records the reading roles an exam's studies hold when its read starts (``ExamPair.series_roles``):
+LLSYN001's follow-up CT of 2023-10-17 has its portal phase only, and its Checks asked "no status on CT arterial"
+for every lesion measured there, on screen and in the xlsx (session 32's left item). Driven through the window:
+the exam opened from the browser, N typed into its viewport."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from annotation.checks import CheckCode, check_pair
+from app.browser import PAYLOAD
+from app.main_window import MainWindow
+from viewer.records import Role
+
+from .conftest import make_window
+
+READER = "Dr Test"
+FOLLOW_UP = dt.date(2023, 10, 17)
+
+
+def _open_follow_up(w: MainWindow, qtbot, sample_dicom: Path, index) -> None:  # type: ignore[no-untyped-def]
+    w.show_index(str(sample_dicom), index)
+    item = next(i for i in w.browser.pair_items()
+                if i.data(0, PAYLOAD).patient_id == "LLSYN001" and i.data(0, PAYLOAD).mr is None
+                and i.data(0, PAYLOAD).ct.study_date == FOLLOW_UP)
+    w.browser.itemActivated.emit(item, 0)
+    qtbot.waitUntil(lambda: all(vp.volume is not None and vp.volume.loaded.all()
+                                for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack), timeout=60000)
+
+
+def _new_lesion(w: MainWindow, qtbot) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.role is Role.CT_PORTAL and c.stack)
+    w.reading.activate(portal)
+    qtbot.keyClick(w.grid.cells[portal], Qt.Key.Key_N)
+    pair = w.session.selection.pair
+    assert pair is not None
+    return pair
+
+
+def test_a_new_follow_up_exam_records_its_portal_phase_only(qtbot, env: Path, store_copy: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                            sample_index) -> None:
+    w = make_window(qtbot, env, reader=READER)
+    assert w.store_flow.open_store(store_copy)
+    _open_follow_up(w, qtbot, sample_dicom, sample_index)
+    pair = _new_lesion(w, qtbot)
+    record = w.session.reading.project.exam_pairs[pair]
+    assert record.series_roles == (Role.CT_PORTAL,) and record.roles == (Role.CT_PORTAL,)
+    said = " ".join(x.message for x in check_pair(w.session.reading.project, *pair, READER))
+    assert "CT arterial" not in said, said
+
+
+def test_an_exam_recorded_before_gets_its_roles_at_the_first_edit(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                 sample_index) -> None:
+    store = env / "work" / "followup.lesionlab"
+    store.parent.mkdir()
+    shutil.copy(sample_dicom / "followup.lesionlab", store)
+    con = sqlite3.connect(store, isolation_level=None)  # as a store of before session 33 holds it
+    con.execute("UPDATE exam_pairs SET series_roles = ''")
+    con.close()
+    w = make_window(qtbot, env, reader="sample")
+    assert w.store_flow.open_store(store)
+    _open_follow_up(w, qtbot, sample_dicom, sample_index)
+    assert w.session.reading.project.exam_pairs[("LLSYN001", "F2")].series_roles == ()
+    pair = _new_lesion(w, qtbot)
+    assert pair == ("LLSYN001", "F2")
+    assert w.session.reading.project.exam_pairs[pair].series_roles == (Role.CT_PORTAL,)
+    codes = {x.code for x in check_pair(w.session.reading.project, *pair, "sample")
+             if "CT arterial" in x.message}
+    assert codes == set(), codes
+    assert CheckCode.NOT_COUNTED in {x.code for x in check_pair(w.session.reading.project, *pair, "sample")}
