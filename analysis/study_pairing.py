@@ -22,6 +22,7 @@ become one lesion with the observations of both sessions, unpaired ones stay apa
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,7 +33,7 @@ from analysis.matching import MatchRule, match_positions
 from annotation.project import Project
 from annotation.lobes import LobeBoundary
 from annotation.records import CountMark, Lesion, SeriesFlag
-from annotation.store import ReadingStore
+from annotation.store import SUFFIX, ReadingStore
 from annotation.study import StudyCase, StudyDefinition, session_reader
 from annotation.study_store import Study
 from viewer.errors import LesionlabError
@@ -261,9 +262,25 @@ def write_study_reads(location: str | os.PathLike[str], out_store: str | os.Path
         project = store.load()
         pairings = study_pairings(project, study, stacks)
         merged = analysis_project(project, study.definition, pairings)
-    with ReadingStore.open(out) as target:
-        target.save_project(merged, f"reads of study {study.study_id}, one per reader")
-        target.seal()
     table = out.with_name(out.stem + "-pairing.csv")
-    patient_level(pairings).to_csv(table, index=False, lineterminator="\n")
+    # all or nothing: both files are written under hidden names beside their places and put there only once
+    # whole, the store last (killed half way, an empty store was left under OUT: a rerun said "exists already"
+    # and `agreement` read it as "0 reader(s)", an audit); what a killed run left is removed first
+    for stale in out.parent.glob(f".{out.name}.partial-*"):
+        stale.unlink(missing_ok=True)
+    token = secrets.token_hex(6)
+    partial = out.with_name(f".{out.name}.partial-{token}{SUFFIX}")
+    partial_table = out.with_name(f".{out.name}.partial-{token}-pairing.csv")
+    try:
+        with ReadingStore.open(partial) as target:
+            target.save_project(merged, f"reads of study {study.study_id}, one per reader")
+            target.seal()
+        patient_level(pairings).to_csv(partial_table, index=False, lineterminator="\n")
+        if out.exists():  # made meanwhile by someone else: theirs is kept
+            raise LesionlabError("exists already", where=str(out), advice="choose a new file for the study's reads")
+        os.replace(partial_table, table)
+        os.replace(partial, out)
+    finally:
+        for leftover in (partial, partial_table, *(partial.with_name(partial.name + s) for s in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
     return out, table, pairings

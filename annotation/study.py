@@ -40,6 +40,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -53,7 +54,9 @@ from viewer.records import READING_ROLES, Role
 #: separates a reader's name from the session in the reader name of a study read
 SESSION_SEPARATOR = "@"
 DEFINITION_SCHEMA_VERSION = 1
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+#: letters (any script: Dr Müller, as a store's readers may be named) and digits first, then those, space, '.', '_'
+#: or '-'; never '@' (it joins a reader to a session: ``R1@MRI``), never an invisible or combining mark
+_NAME = re.compile(r"^[^\W_][\w .-]{0,63}$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 
@@ -74,9 +77,9 @@ def belongs_to(name: str, reader: str) -> bool:
 
 
 def _name(where: str, value: Any, what: str) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
-        raise ValidationError(f"{value!r} is not a {what} name: 1-64 letters, digits, space, '.', '_' or '-', "
-                              "starting with a letter or digit", where=where)
+    if not isinstance(value, str) or not _NAME.fullmatch(value) or value != unicodedata.normalize("NFC", value):
+        raise ValidationError(f"{value!r} is not a {what} name: 1-64 letters (any alphabet), digits, space, '.', '_' "
+                              "or '-', starting with a letter or digit", where=where)
     return value
 
 
@@ -152,8 +155,14 @@ class StudyDefinition:
             _name(f"readers[{i + 1}]", reader, "reader")
         if len(set(self.readers)) != len(self.readers):
             raise ValidationError("a reader is listed twice", where="readers")
+        folded: dict[str, str] = {}
+        for i, reader in enumerate(self.readers):
+            other = folded.setdefault(reader.casefold(), reader)
+            if other != reader:  # the analysis refuses such names, after the whole study is read (an audit)
+                raise ValidationError(f"{reader!r} differs from {other!r} only by case: name the readers apart",
+                                      where=f"readers[{i + 1}]")
         _name("adjudicator", self.adjudicator, "reader")
-        if self.adjudicator in self.readers:
+        if self.adjudicator.casefold() in folded:
             raise ValidationError(f"{self.adjudicator!r} is also a reader: the consensus needs its own name",
                                   where="adjudicator")
         if not self.sessions:
@@ -194,7 +203,9 @@ class StudyDefinition:
         for c in self.cases:
             if c.code == code:
                 return c
-        raise StudyError(f"no case {code!r} in study {self.study_id}", where="code")
+        codes = sorted(c.code for c in self.cases)
+        shown = ", ".join(codes[:12]) + (f", ... ({len(codes)} cases)" if len(codes) > 12 else "")
+        raise StudyError(f"no case {code!r} in study {self.study_id} ({shown})", where="code")
 
     def reader_number(self, reader: str) -> int:
         if reader not in self.readers:
@@ -277,8 +288,7 @@ def definition_from_mapping(data: Any, where: str = "study definition") -> Study
     field = ""
     try:
         data = _check_keys(data, _TOP, {"study_id", "seed", "readers", "sessions", "cases"}, "")
-        field = "readers"
-        readers = tuple(_list(data, "readers"))
+        readers = tuple(_list(data, "readers"))  # a wrong type is said as "readers: expected a list"
         sessions = []
         for i, raw in enumerate(_list(data, "sessions"), start=1):
             field = f"sessions[{i}]"

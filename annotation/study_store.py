@@ -131,7 +131,7 @@ class Study:
             case = definition.case(missing[0])
             raise StudyError(f"case {case.code}: exam pair {case.exam_pair_id} of patient {case.patient_id} is not "
                              f"in the store ({len(missing)} case(s) missing)", where=store.where,
-                             advice="add the exam pairs to the store first (open the images in lesionlab)")
+                             advice="add the exam pairs to the store first: open their images in lesionlab")
         sid = definition.study_id
         rows = [r[0] for r in _select(store, "SELECT study_id FROM studies WHERE study_id = ?", (sid,))]
         if rows:

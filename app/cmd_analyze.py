@@ -64,4 +64,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"{result.summary} {len(paired)} paired comparisons, {len(result.plots)} plots "
           f"written to {args.out} in {time.perf_counter() - t0:.1f} s "
           f"(open {args.out}/report.html).")
+    readers = {str(r) for df in (cohort.measurements, cohort.counts) if "reader" in df.columns for r in df["reader"].unique()}
+    sessions = sorted(r for r in readers if "@" in r)
+    if sessions:
+        # a reader study's store analysed as it is: each session's series read under its own reader name, so the
+        # paired tests of an MRI series against a CT one pair nothing of the study's (an audit: n = 7, all of the
+        # sample reader's read); `agreement` said it, `analyze` did not
+        print(f"Note: {', '.join(sessions[:4])}{' …' if len(sessions) > 4 else ''} are a reader study's session reads: "
+              "a series of one session and a series of another are never read under the same name, so the paired "
+              "tests across sessions hold none of them; `lesionlab study reads STORE NEW.lesionlab --dicom PATH` "
+              "writes one read per reader (its sessions joined) for this command.")
     return 0

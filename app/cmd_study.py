@@ -96,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
         from analysis.study_adjudication import disagreements
         from analysis.study_pairing import placed_stacks
 
+        # a session or case the study does not have is refused, naming the ones it has: "0 of 3 readers finished
+        # it" read as a case nobody had opened yet (an audit: --session CT2, --session mri)
+        study.definition.session(args.session)
+        study.definition.case(args.case)
         reads = study.session_reads()
         done = [r for r in study.definition.readers
                 if (read := reads.get((r, args.session, args.case))) is not None and read.finished]

@@ -170,3 +170,50 @@ def test_the_study_is_analysed_with_lesionlab_agreement(sim: SimulatedStudy, tmp
     assert any({r.value for r, _ in les.observations} & {"ct_arterial", "ct_portal"}
                and {r.value for r, _ in les.observations} & {"mr_t2fs", "mr_dwi"} for les in merged.lesions.values())
     check_icc_and_kappa_equal_r(load_store_reads(reads, SAMPLE_DICOM), minimum=15)
+
+
+# ------------------------------------------------------------------ a researcher's audit (session 33)
+def test_a_killed_study_reads_leaves_nothing_under_out(sim: SimulatedStudy, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Killed half way, `study reads` left an empty valid store under OUT: a rerun said "exists already" and
+    `agreement` read it as "0 reader(s)", exit 0. Now both files appear whole or not at all, and what a killed
+    run left (its hidden partial files) goes at the next run."""
+    import analysis.study_pairing as pairing_module
+
+    reads = tmp_path / "k.lesionlab"
+
+    def killed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # as a kill between the store and the pairing table
+
+    with monkeypatch.context() as mp:
+        mp.setattr(pairing_module, "patient_level", killed)
+        with pytest.raises(KeyboardInterrupt):
+            pairing_module.write_study_reads(sim.store, reads)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    stale = tmp_path / ".k.lesionlab.partial-0123456789ab.lesionlab"  # as `kill -9` leaves it
+    stale.write_bytes(b"half a store")
+    assert main(["study", "reads", str(sim.store), str(reads), "--dicom", str(SAMPLE_DICOM)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k-pairing.csv", "k.lesionlab"]
+    empty = tmp_path / "empty.lesionlab"
+    ReadingStore.open(empty).close()
+    capsys.readouterr()
+    assert main(["agreement", str(empty), "--out", str(tmp_path / "agreement")]) != 0
+    assert "no reader's reads to compare" in capsys.readouterr().err
+
+
+def test_analyze_on_a_study_store_says_its_session_reads_pair_nothing(sim: SimulatedStudy, tmp_path: Path,
+                                                                      capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["analyze", str(sim.store), "--out", str(tmp_path / "an")]) == 0
+    out = capsys.readouterr().out
+    assert "are a reader study's session reads" in out and "lesionlab study reads" in out, out
+
+
+def test_disagreements_of_a_session_or_case_the_study_does_not_have(sim: SimulatedStudy, capsys) -> None:  # type: ignore[no-untyped-def]
+    """It said "0 of 3 readers finished it: nothing to compare yet" (exit 0) for --session CT2 or a wrong case."""
+    first = sim.definition.cases[0].code
+    for session, case, said in (("CT2", first, "no session 'CT2'"), ("mri", first, "no session 'mri'"),
+                                ("MRI", "S99", "no case 'S99'")):
+        assert main(["study", "disagreements", str(sim.store), "--session", session, "--case", case]) != 0
+        err = capsys.readouterr().err
+        assert said in err, err
+    assert first in err  # the refusal lists the cases it has

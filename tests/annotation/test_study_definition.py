@@ -86,6 +86,12 @@ def test_orders_come_from_the_seed_per_reader_and_session(tmp_path: Path) -> Non
     (("readers = [\"R1\", \"R2\"]", "readers = [\"R1\", \"R1\"]"), "readers", "listed twice"),
     (("readers = [\"R1\", \"R2\"]", "readers = [\"R1\", \"R2@x\"]"), "readers[2]", "not a reader name"),
     (("adjudicator = \"consensus\"", "adjudicator = \"R2\""), "adjudicator", "its own name"),
+    # an audit: R1 and r1 read a whole session, then the analysis refused the names (no rename command)
+    (("readers = [\"R1\", \"R2\"]", "readers = [\"R1\", \"r1\"]"), "readers[2]", "only by case"),
+    (("adjudicator = \"consensus\"", "adjudicator = \"r2\""), "adjudicator", "its own name"),
+    (("readers = [\"R1\", \"R2\"]", "readers = \"R1\""), "readers", "expected a list"),
+    (("readers = [\"R1\", \"R2\"]", "readers = [\"R1\", \"Mu\u0308ller\"]"), "readers[2]", "not a reader name"),
+    (("readers = [\"R1\", \"R2\"]", "readers = [\"R1\", \"R\u200b2\"]"), "readers[2]", "not a reader name"),
     (("code = \"X9\"", "code = \"bad code!\""), "cases[2].code", "not a study code"),
     (("exam_pair_id = \"E1\"\ncode", "exam_pair_id = \"E1\"\nexam = 1\ncode"), "cases[2].exam", "unknown field"),
     (("seed = 20261201", "seed = \"x\""), "seed", "0 <= seed"),
@@ -116,3 +122,10 @@ def test_session_reader_names() -> None:
     assert session_reader("R1", "CT") == "R1@CT" and split_session_reader("R1@CT") == ("R1", "CT")
     assert belongs_to("R1@CT", "R1") and belongs_to("R1", "R1")
     assert not belongs_to("R10@CT", "R1") and not belongs_to("R2", "R1")
+
+
+def test_readers_may_be_named_in_any_alphabet(tmp_path: Path) -> None:
+    """The README names its readers Dr Müller and Dr Möller; a study refused them ("1-64 letters ...": ASCII)."""
+    d = load_definition(write(tmp_path, DEFINITION.replace('readers = ["R1", "R2"]', 'readers = ["Dr Müller", "Dr Möller"]')))
+    assert d.readers == ("Dr Müller", "Dr Möller")
+    assert set(d.reading_orders()) == {(r, s) for r in d.readers for s in ("MRI", "CT")}
