@@ -276,11 +276,13 @@ def _list(data: Mapping[str, Any], key: str) -> list[Any]:
 
 
 def _drawn_codes(pairs: list[tuple[str, str]], seed: int) -> list[str]:
-    """Codes S01, S02, ... given to the cases in a seeded random order (code order says nothing)."""
+    """Codes C01, C02, ... given to the cases in a seeded random order (code order says nothing). C for case: a
+    pseudonymised export names patients S001, S002, ... in patient-id order, and a study's S01 read against an
+    export's S001 was another patient (an audit; studies set up before keep the codes they hold)."""
     width = max(2, len(str(len(pairs))))
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 0, 0])))
     ranks = rng.permutation(len(pairs))
-    return [f"S{int(r) + 1:0{width}d}" for r in ranks]
+    return [f"C{int(r) + 1:0{width}d}" for r in ranks]
 
 
 def definition_from_mapping(data: Any, where: str = "study definition") -> StudyDefinition:

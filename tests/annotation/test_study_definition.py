@@ -57,7 +57,7 @@ def test_a_definition_file_becomes_frozen_records(tmp_path: Path) -> None:
     assert d.session("CT").roles == (Role.CT_ARTERIAL, Role.CT_PORTAL) and d.session("CT").washout_days == 28
     assert d.case("X9").pair == ("P2", "E1")
     drawn = sorted(c.code for c in d.cases if c.code != "X9")
-    assert len(drawn) == 2 and all(c.startswith("S") for c in drawn)
+    assert len(drawn) == 2 and all(c.startswith("C") for c in drawn)
     assert d.session_of_role("ct_portal") is d.session("CT") and d.session_of_role("mr_dwi") is d.session("MRI")
     with pytest.raises(AttributeError):
         d.seed = 1  # type: ignore[misc]
