@@ -25,7 +25,10 @@ from app.reading_commands import show_lesion
 from app.workstation import WorkstationState
 from viewer.records import Role
 
-FEATURES = QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+#: moved, closed, or floated out of the window (the lesion grid on a second screen; app/window_layout.py keeps
+#: where): the shortcuts still act from a floating panel (Qt gives a tool window its main window's shortcuts)
+FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
 
 
 def _dock(window: QMainWindow, title: str, name: str) -> QDockWidget:

@@ -14,8 +14,8 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtCore import QByteArray, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QProgressBar
 
 from annotation.reading import EditKind, ReadingEvent
@@ -24,6 +24,7 @@ from annotation.vocab import Lobe
 from app import reading_commands as cmd
 from app.alignment_job import AlignmentJob
 from app.browser import StudyBrowser
+from app.docks import FEATURES as DOCK_FEATURES
 from app.docks import ReadingDocks
 from app.status_label import ElidedLabel
 from app.export_analysis import ExportActions
@@ -42,6 +43,7 @@ from app.view_settings import ViewSettings
 from app.suggester import DWI_T2FS_ADDED_MM, DWI_T2FS_RIM_ADDED_MM, install as install_suggester
 from app.suggester import offered_series
 from app.workstation import ToolMode, WorkstationState
+from app.window_layout import LAYOUT_VERSION, WindowLayout
 from viewer.display import PRESET_LABELS, Preset
 from viewer.errors import LesionlabError
 from viewer.model.layout import role_label
@@ -99,9 +101,9 @@ class MainWindow(QMainWindow):
     def __init__(self, *, overrides: RoleOverrides | None = None, recent: RecentStudies | None = None,
                  loader_factory: Callable[[StackInfo], Any] = default_loader, reader: ReaderName | None = None,
                  stores: RecentStudies | None = None, last: LastSession | None = None,
-                 shortcuts: tuple[Shortcut, ...] | None = None) -> None:
-        """``reader``, ``stores`` (recent reading projects), ``last`` (where the reader left) and
-        ``shortcuts`` default to the reader's settings files."""
+                 shortcuts: tuple[Shortcut, ...] | None = None, layout: WindowLayout | None = None) -> None:
+        """``reader``, ``stores`` (recent reading projects), ``last`` (where the reader left), ``shortcuts`` and
+        ``layout`` (where the panels were) default to the reader's settings files."""
         super().__init__()
         self.setWindowTitle("lesionlab")
         self.overrides = overrides if overrides is not None else RoleOverrides()
@@ -135,7 +137,7 @@ class MainWindow(QMainWindow):
         self.dock = QDockWidget("Studies", self)
         self.dock.setObjectName("studies")
         self.dock.setWidget(self.browser)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.dock.setFeatures(DOCK_FEATURES)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         self.resizeDocks([self.dock], [400], Qt.Orientation.Horizontal)
         self.status = ElidedLabel("Open a folder, DICOMDIR or zip (Ctrl+O), or drop it here")
@@ -204,6 +206,33 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self.typing_guard)
         self.setAcceptDrops(True)
         self.resize(1600, 1000)
+        self.layout_store = layout if layout is not None else WindowLayout(config_dir() / WindowLayout.FILE)
+        self.default_layout = self.saveState(LAYOUT_VERSION)
+        self.restore_layout()
+
+    # ------------------------------------------------------------------ the panels' places
+    @property
+    def all_docks(self) -> tuple[QDockWidget, ...]:
+        return (self.dock, *self.docks.docks)
+
+    def restore_layout(self, state: Any = None) -> None:
+        """The panels where the reader left them (``window_layout.json``), or ``state``; every panel shown, and one
+        floating where no screen is now docked again (see app/window_layout.py)."""
+        saved = state if state is not None else self.layout_store.load()
+        if saved is not None:
+            self.restoreState(QByteArray(saved), LAYOUT_VERSION)
+        for dock in self.all_docks:
+            if dock.isFloating() and QGuiApplication.screenAt(dock.frameGeometry().center()) is None:
+                dock.setFloating(False)
+            dock.show()
+
+    def reset_layout(self) -> None:
+        """View -> Reset panel layout: the panels as a new installation places them."""
+        self.restore_layout(self.default_layout)
+        self.docks.lesions_dock.raise_()
+        self.dock.raise_()
+        self.layout_store.forget()
+        self.state.say("the panels are back in their first places")
 
     # ------------------------------------------------------------------ actions
     def handlers(self) -> dict[str, Callable[[], object]]:
@@ -270,6 +299,7 @@ class MainWindow(QMainWindow):
                  ("File", "Reader name…", flow.ask_reader, "export"),
                  ("File", "-", lambda: None, "export"),
                  ("View", "Right drag zooms (OHIF) instead of window/level", self._toggle_right_drag, None),
+                 ("View", "Reset panel layout", self.reset_layout, None),
                  ("Read", self._one_click_text(), self._toggle_one_click, None),
                  *self.study_ui.menu_items()]
         def run(fn: Callable[[], object]) -> None:
@@ -831,6 +861,7 @@ class MainWindow(QMainWindow):
             self.last.save(self.state, list(self.index_results), clean=True)
         except LesionlabError:
             pass  # a settings folder that cannot be written must not keep the window open
+        self.layout_store.save(bytes(self.saveState(LAYOUT_VERSION).data()))
         self.loads.cancel_all()
         self.align_job.cancel()
         self.compare_job.cancel()

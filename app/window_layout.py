@@ -1,0 +1,60 @@
+"""Where the reader put the panels (docked, tabbed, floating on a second screen), kept between sessions.
+
+``window_layout.json`` in the settings folder holds the main window's dock state (``QMainWindow.saveState``,
+base64) under :data:`LAYOUT_VERSION`. A damaged file, another version or a file that cannot be written
+counts as none: the default layout, never an error (it is a convenience, as ``last_session.json``).
+What comes back is the panels' places and sizes; every panel is shown again at the start (one closed
+yesterday has no menu to bring it back, and a blinded study case hides the study browser on purpose), and
+one left floating where no screen is now (a second monitor unplugged) comes back docked.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from pathlib import Path
+
+#: The docks' object names and places the saved state refers to: bumped when a dock is added or renamed, so
+#: that an older layout is not applied to panels it did not know.
+LAYOUT_VERSION = 1
+
+
+class WindowLayout:
+    FILE = "window_layout.json"
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    def load(self) -> bytes | None:
+        """The saved dock state, or None (no file, a damaged one, another layout version)."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or data.get("layout_version") != LAYOUT_VERSION:
+                return None
+            return base64.b64decode(str(data["dock_state"]), validate=True)
+        except (OSError, ValueError, KeyError, binascii.Error):
+            return None
+
+    def save(self, state: bytes) -> bool:
+        """Keep ``state`` (written whole or not at all); False when the settings folder cannot be written."""
+        text = json.dumps({"layout_version": LAYOUT_VERSION, "dock_state": base64.b64encode(state).decode("ascii")})
+        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, self.path)
+            return True
+        except OSError:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+            return False
+
+    def forget(self) -> None:
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:
+            pass
