@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Sequence
 
 from matplotlib.patches import Patch
@@ -109,6 +110,32 @@ def waterfall_png(rows: Sequence[TimepointResponse]) -> bytes:
     return _png(fig)
 
 
+@dataclass(frozen=True)
+class SwimmerMark:
+    """One marker of a swimmer lane: a timepoint's overall response (a filled dot of its colour) or a line's
+    baseline (``response`` None: an open diamond drawn under the dots, so that an exam that ends one line and
+    starts the next shows both)."""
+
+    patient_id: str
+    months: float  # since the patient's first timepoint
+    response: Response | None
+    zorder: int
+
+
+def swimmer_marks(rows: Sequence[TimepointResponse]) -> list[SwimmerMark]:
+    """The swimmer plot's markers, per patient in the rows' order (what :func:`swimmer_png` draws)."""
+    out = []
+    for pid, lane in _by_patient(rows).items():
+        start = lane[0].timepoint_date
+        for r in lane:
+            months = (r.timepoint_date - start).days / _MONTH_DAYS
+            if r.is_baseline:
+                out.append(SwimmerMark(pid, months, None, 3))
+            elif r.overall_response is not None:
+                out.append(SwimmerMark(pid, months, r.overall_response, 4))
+    return out
+
+
 def swimmer_png(rows: Sequence[TimepointResponse], courses: Sequence[PatientCourse]) -> bytes:
     """One lane per patient: treatment lines as bars, each timepoint's overall response as a marker,
     baselines as diamonds; time in months from the patient's first timepoint."""
@@ -135,15 +162,17 @@ def swimmer_png(rows: Sequence[TimepointResponse], courses: Sequence[PatientCour
             stop = line.end_date or max(end_all, line.start_date)
             ax.barh(y, max(month(stop) - month(line.start_date), 0.3), left=month(line.start_date), height=0.5,
                     color=colour, alpha=0.55)
-        for r in by[pid]:
-            x = month(r.timepoint_date)
-            # a baseline is an open diamond round the point: on the exam that is a line's last assessment and the
-            # next line's baseline the response stays seen inside it (a reader's check: line 1's PD was hidden)
-            if r.is_baseline:
-                ax.plot([x], [y], marker="D", ms=12, mfc="none", mec="black", mew=1.4, zorder=3)
-            elif r.overall_response is not None:
-                ax.plot([x], [y], marker="o", ms=7, color=RESPONSE_COLOURS[r.overall_response], mec="black", mew=0.5,
-                        zorder=4)
+    for mark in swimmer_marks(rows):
+        if mark.patient_id not in pids:
+            continue
+        y = pids.index(mark.patient_id)
+        # a baseline is an open diamond round the point: on the exam that is a line's last assessment and the
+        # next line's baseline the response stays seen inside it (a reader's check: line 1's PD was hidden)
+        if mark.response is None:
+            ax.plot([mark.months], [y], marker="D", ms=12, mfc="none", mec="black", mew=1.4, zorder=mark.zorder)
+        else:
+            ax.plot([mark.months], [y], marker="o", ms=7, color=RESPONSE_COLOURS[mark.response], mec="black", mew=0.5,
+                    zorder=mark.zorder)
     ax.set_yticks(range(len(pids)), pids, fontsize="small")
     ax.invert_yaxis()
     ax.set_xlabel("months since the first timepoint")

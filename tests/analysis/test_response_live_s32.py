@@ -176,3 +176,18 @@ def test_the_screen_the_store_and_both_exports_give_the_same_two_lines(tmp_path:
             (c,) = read_followup_csv(out / "followup.csv", out / "treatment_lines.csv")
             assert [key(r) for r in assess_course(c)] == live, pseudo
         assert live[2][0] is not None and live[2][4] is Response.PD  # line 1's closing row kept its sum
+
+
+def test_the_swimmer_shows_line_1s_last_response_inside_line_2s_baseline(tmp_path: Path, sample_dicom: Path) -> None:
+    """The 2024-03-12 CT ends line 1 (PD, a new lesion) and is line 2's baseline: its diamond hid line 1's PD (a
+    reader's check); now a baseline is an open diamond drawn under the response dots (looked at, and held here)."""
+    from analysis.response_plots import swimmer_marks
+
+    store, reading = _reading(tmp_path, sample_dicom)
+    with store:
+        FollowupEditor(reading).choose_baseline("LLSYN001", "T3", 2)
+        marks = swimmer_marks(_rows(reading))
+    last = max(m.months for m in marks)
+    there = sorted((m for m in marks if m.months == last), key=lambda m: m.zorder)
+    assert [m.response for m in there] == [None, Response.PD], there  # the baseline under, line 1's PD over it
+    assert marks[0].months == 0.0 and marks[0].response is None  # line 1's baseline starts the lane

@@ -50,3 +50,4 @@ def test_plots_draw_the_course(tmp_path: Path) -> None:
     swimmer = imread(io.BytesIO(result.plots["swimmer.png"][0]))
     prrt = (np.array([0x4C, 0x72, 0xB0]) / 255) * 0.55 + 0.45  # the first line's bar (alpha 0.55 on white)
     assert (np.abs(swimmer[..., :3] - prrt).max(axis=2) < 0.02).sum() > 2000  # the bar, not just its legend
+
