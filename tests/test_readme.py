@@ -37,3 +37,12 @@ def test_the_readme_check_sees_a_missing_option() -> None:
     cut = cut.replace("[--workers N]", "").replace("`--workers` sets", "it sets")
     assert problems(cut) == ["lesionlab index --workers: not in the command-line table",
                              "lesionlab view --show-lesion: not in the command-line table"]
+
+
+def test_every_argument_has_a_help_text() -> None:
+    """`lesionlab study status --help` listed STORE and --study with nothing beside them: no argument of any
+    (sub)command may have an empty help text (tools/readme_cli.py says which)."""
+    arguments = runpy.run_path(str(ROOT / "tools" / "readme_cli.py"))["arguments"]
+    found = arguments()
+    assert len(found) > 80 and any(a.command == ("study", "status") and a.name == "--study" for a in found)
+    assert [a.label for a in found if not a.help.strip()] == []

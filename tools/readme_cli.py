@@ -113,6 +113,8 @@ def problems(readme: str) -> list[str]:
             out.append(f"no row of the command-line table for lesionlab {' '.join(arg.command)}")
         elif not any(_named(arg, row) for row in found):
             out.append(f"{arg.label}: not in the command-line table")
+        if not arg.help.strip():
+            out.append(f"{arg.label}: no help text in argparse")
     return list(dict.fromkeys(out))
 
 
