@@ -17,7 +17,6 @@ meaning). ``cancel()`` returning True stops a retrieve between instances (C-CANC
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import threading
@@ -34,7 +33,7 @@ from pynetdicom.sop_class import (PatientRootQueryRetrieveInformationModelFind, 
                                   StudyRootQueryRetrieveInformationModelGet,
                                   StudyRootQueryRetrieveInformationModelMove)
 
-from viewer.errors import PacsError
+from viewer.errors import OutputWriteError, PacsError
 
 #: Transfer syntaxes lesionlab decodes (viewer/dicomio/pixels.py), offered for every SOP class.
 DECODED_SYNTAXES = (
@@ -94,9 +93,10 @@ def write_whole(target: Path, data: bytes) -> None:
 
 
 def write_failure(exc: OSError, target: Path) -> PacsError:
-    """What a retrieve says when a received instance cannot be written: where, and why (not the server's fault)."""
-    why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-    return PacsError(f"cannot write the retrieved images: {why}", where=str(target.parent),
+    """What a retrieve says when a received instance cannot be written: the instance's own name (never the hidden
+    temporary one it was written under), and why (the disk full, read-only, not writable: not the server's fault)."""
+    why, _ = OutputWriteError.reason_of(exc)
+    return PacsError(f"cannot write the retrieved images: {why}", where=str(target),
                      advice="free space or choose another --out folder you can write, then pull again (the "
                             "images written so far are whole)")
 
