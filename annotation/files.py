@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from viewer.errors import DISK_FULL_ADVICE, NOT_WRITABLE_ADVICE, LesionlabError, OutputWriteError, os_error_of
+from viewer.tempfiles import create_locked, remove_stale, temporary_name
 
 __all__ = ["DISK_FULL_ADVICE", "WRITE_ADVICE", "atomic_write", "check_out_folder", "replace_folder", "write_error"]
 
@@ -52,10 +53,6 @@ def _named_final(exc: LesionlabError, tmp: Path, out: Path) -> None:
     exc.args = (str(exc),)
 
 
-def _temp_name(target: Path, kind: str) -> Path:
-    return target.parent / f".{target.name}.{kind}-{secrets.token_hex(6)}"
-
-
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -69,13 +66,18 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) 
 
     A folder that cannot be made or written (a file in the way, no permission, a full disk) raises
     :class:`LesionlabError` naming the file; ``path`` is then unchanged and no temporary is left.
+    The temporary is held under a ``flock`` until renamed, and the temporaries a killed write left in
+    the folder (no process holds them) are removed first (:func:`viewer.tempfiles.remove_stale`): a
+    killed SR export's ``.ct_portal.dcm.tmp-…`` goes at the next export there.
     """
     path = Path(path)
     tmp: Path | None = None
+    held: int | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _temp_name(path, "tmp")
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # mode: 0o666 & ~umask
+        remove_stale(path.parent)
+        tmp = temporary_name(path, "tmp")
+        held = create_locked(tmp)  # mode: 0o666 & ~umask
         write(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
@@ -96,6 +98,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) 
                 tmp.unlink(missing_ok=True)
             except OSError:  # a read-only file system refuses even that: the error above is the one said
                 pass
+        if held is not None:
+            os.close(held)  # the lock goes with it, once the temporary is renamed or removed
 
 
 def check_out_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path], bool]) -> Path:
@@ -124,7 +128,7 @@ def replace_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path]
         return _replace_mount_contents(out, is_previous, fill)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _temp_name(out, "partial")
+        tmp = temporary_name(out, "partial")
         os.mkdir(tmp, 0o777)  # mode: 0o777 & ~umask
     except OSError as exc:
         raise write_error(exc, out, advice="choose an --out folder in a place you can write to") from exc
@@ -132,7 +136,7 @@ def replace_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path]
         fill(tmp)
         check_out_folder(out, is_previous)  # again: a file saved there while filling is not replaced unasked
         if out.exists():
-            old = _temp_name(out, "old")
+            old = temporary_name(out, "old")
             os.mkdir(old, 0o700)
             os.replace(out, old / "previous")
             try:

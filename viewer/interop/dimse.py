@@ -17,7 +17,6 @@ meaning). ``cancel()`` returning True stops a retrieve between instances (C-CANC
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -34,6 +33,7 @@ from pynetdicom.sop_class import (PatientRootQueryRetrieveInformationModelFind, 
                                   StudyRootQueryRetrieveInformationModelMove)
 
 from viewer.errors import OutputWriteError, PacsError
+from viewer.tempfiles import write_whole
 
 #: Transfer syntaxes lesionlab decodes (viewer/dicomio/pixels.py), offered for every SOP class.
 DECODED_SYNTAXES = (
@@ -77,19 +77,6 @@ class Peer:
 
 class CGetUnsupported(PacsError):
     """The peer accepted the association but not the C-GET presentation context (C-MOVE may still work)."""
-
-
-def write_whole(target: Path, data: bytes) -> None:
-    """``data`` to ``target`` whole or not at all: a temporary file beside it, renamed once written (a full disk
-    left empty and truncated .dcm files under their final names, which an index then reads as images)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.part-{os.getpid()}-{threading.get_ident()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_failure(exc: OSError, target: Path) -> PacsError:
