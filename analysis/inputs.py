@@ -398,15 +398,40 @@ def liver_rows(raw: RawTable) -> tuple[RawTable, tuple[str, ...]]:
                   "of liver lesions, as the counts are",)
 
 
+NOTHING_TO_ANALYSE_ADVICE = ("give the measurements.csv and counts.csv that lesionlab export wrote from a store "
+                             "holding reads; nothing was written")
+
+
+def empty_inputs(raws: dict[str, RawTable], outside_liver: bool = False) -> tuple[str, ...]:
+    """Refuse a cohort whose measurements and counts hold no rows (an analysis of nothing succeeded with
+    "0 patients" and a report of empty tables), naming the inputs; when only one of them is empty, the note
+    that says so (the other is analysed)."""
+    m, c = raws["measurements"], raws["counts"]
+    what = {"line": "holds no rows, only a header", "row": "holds no rows"}
+    if len(m.frame) == 0 and len(c.frame) == 0:
+        m_says = "holds only lesions outside the liver" if outside_liver else what[m.unit]
+        raise InputFormatError(f"{m_says}, and neither does {c.source}: nothing to analyse", where=m.source,
+                               advice=NOTHING_TO_ANALYSE_ADVICE)
+    if len(m.frame) == 0:
+        return (f"{m.source}: {'holds only lesions outside the liver' if outside_liver else what[m.unit]}: "
+                "no diameters to compare (the counts are analysed)",)
+    if len(c.frame) == 0:
+        return (f"{c.source}: {what[c.unit]}: no counts (the diameters are analysed)",)
+    return ()
+
+
 def load_csv_inputs(measurements: str | Path, counts: str | Path,
                     patients: str | Path | None = None) -> Cohort:
-    """Read and validate the cohort CSV files of the export (or a spreadsheet's CSVs of them)."""
+    """Read and validate the cohort CSV files of the export (or a spreadsheet's CSVs of them); measurements and
+    counts that both hold no rows are refused (:func:`empty_inputs`)."""
     paths = {"measurements": measurements, "counts": counts, **({"patients": patients} if patients is not None else {})}
     raws = {name: read_csv_table(p) for name, p in paths.items()}
     notes = tuple(f"{raw.source}: read as {raw.dialect.describe()}" for raw in raws.values()
                   if raw.dialect is not None and not raw.dialect.plain)
+    had_rows = len(raws["measurements"].frame) > 0
     raws["measurements"], outside = liver_rows(raws["measurements"])
     notes += outside
+    notes += empty_inputs(raws, outside_liver=had_rows)
     for note in notes:
         log.info(note)
     tables = _validated(raws)
@@ -439,6 +464,11 @@ def load_store(store: str | Path) -> Cohort:
             "counts": raw_from_frame(counts_df, f"{name} (counts)")}
     if patients_df is not None and len(patients_df.columns):
         raws["patients"] = raw_from_frame(patients_df, f"{name} (patients)")
+    if measurements_df.empty and counts_df.empty:  # an analysis of nothing said "0 patients" and wrote empty tables
+        raise InputFormatError("holds no reads (no lesion measured, no series counted): nothing to analyse",
+                               where=location.saved(), advice="read exams into it first, or give the store that "
+                                                              "holds the reads; nothing was written")
+    notes = (*notes, *empty_inputs(raws, outside_liver=bool(notes)))
     tables = _validated(raws)
     return Cohort(measurements=tables["measurements"], counts=tables["counts"], patients=tables.get("patients"),
                   sources={"store": location.saved()}, input_notes=notes)

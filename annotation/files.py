@@ -8,36 +8,49 @@ full disk said in words.
 
 Permissions are those of any file the user makes (``0o666 & ~umask``, folders ``0o777 & ~umask``),
 not the 0600/0700 of :mod:`tempfile`: the temporary names are created with ``O_EXCL`` and the mode
-left to the umask. Any OSError becomes a :class:`LesionlabError` naming the file; ENOSPC/EDQUOT
-say "the disk is full", and nothing partial is left behind.
+left to the umask. Any OSError (also one a writer wrapped, as pydicom does) becomes a
+:class:`~viewer.errors.OutputWriteError` naming the output the user asked for, never the hidden
+temporary name it was being written under (an error raised inside :func:`replace_folder`'s
+temporary folder is renamed to the final folder's path); ENOSPC/EDQUOT say "the disk is full",
+and nothing partial is left behind.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import secrets
 import shutil
 from pathlib import Path
 from typing import Callable
 
-from viewer.errors import LesionlabError
+from viewer.errors import DISK_FULL_ADVICE, NOT_WRITABLE_ADVICE, LesionlabError, OutputWriteError, os_error_of
+from viewer.tempfiles import create_locked, remove_stale, temporary_name
 
-DISK_FULL_ADVICE = "free some space on that disk or choose another folder, then retry; nothing was written"
-WRITE_ADVICE = "choose an output folder you can write to, not an existing file"
+__all__ = ["DISK_FULL_ADVICE", "WRITE_ADVICE", "atomic_write", "check_out_folder", "replace_folder", "write_error"]
 
-
-def write_error(exc: OSError, where: str | os.PathLike[str], advice: str = WRITE_ADVICE) -> LesionlabError:
-    """The error to show for an OSError while writing outputs (a full disk named as such)."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        quota = " (quota exceeded)" if exc.errno == errno.EDQUOT else ""
-        return LesionlabError(f"cannot be written: the disk is full{quota}", where=str(where),
-                              advice=DISK_FULL_ADVICE)
-    return LesionlabError(f"cannot be written ({exc.strerror or exc})", where=str(where), advice=advice)
+WRITE_ADVICE = NOT_WRITABLE_ADVICE
 
 
-def _temp_name(target: Path, kind: str) -> Path:
-    return target.parent / f".{target.name}.{kind}-{secrets.token_hex(6)}"
+def write_error(exc: BaseException, where: str | os.PathLike[str], advice: str = WRITE_ADVICE) -> OutputWriteError:
+    """The error to show for an OSError while writing outputs (a full disk named as such), naming ``where``."""
+    return OutputWriteError.from_os_error(exc, where, advice)
+
+
+def _final_name(name: str | os.PathLike[str] | None, tmp: Path, out: Path) -> Path:
+    """``name`` inside the temporary folder ``tmp`` as it is called once in place under ``out``; ``out`` for
+    anything else (the folder itself, a name outside it, none)."""
+    if name is None:
+        return out
+    path = Path(os.fsdecode(name))
+    return out / path.relative_to(tmp) if path.is_relative_to(tmp) else out
+
+
+def _named_final(exc: LesionlabError, tmp: Path, out: Path) -> None:
+    """``exc`` (raised while filling ``tmp``) naming the output the user asked for, ``out/...``, not the hidden
+    temporary folder (a full disk said ".ex.partial-a45a6b933988/patients/P1.xlsx: cannot be written")."""
+    exc.where = exc.where.replace(str(tmp), str(out)) if exc.where else exc.where
+    exc.message = exc.message.replace(str(tmp), str(out))
+    exc.args = (str(exc),)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -53,13 +66,18 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) 
 
     A folder that cannot be made or written (a file in the way, no permission, a full disk) raises
     :class:`LesionlabError` naming the file; ``path`` is then unchanged and no temporary is left.
+    The temporary is held under a ``flock`` until renamed, and the temporaries a killed write left in
+    the folder (no process holds them) are removed first (:func:`viewer.tempfiles.remove_stale`): a
+    killed SR export's ``.ct_portal.dcm.tmp-…`` goes at the next export there.
     """
     path = Path(path)
     tmp: Path | None = None
+    held: int | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _temp_name(path, "tmp")
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # mode: 0o666 & ~umask
+        remove_stale(path.parent)
+        tmp = temporary_name(path, "tmp")
+        held = create_locked(tmp)  # mode: 0o666 & ~umask
         write(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
@@ -68,12 +86,20 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) 
         _fsync_dir(path.parent)
     except OSError as exc:
         raise write_error(exc, path) from exc
+    except LesionlabError:
+        raise
+    except Exception as exc:  # a writer that wraps the OSError (pydicom: "With tag (0040,A730) got exception")
+        if os_error_of(exc) is None:
+            raise
+        raise write_error(exc, path) from exc
     finally:
         if tmp is not None:
             try:
                 tmp.unlink(missing_ok=True)
             except OSError:  # a read-only file system refuses even that: the error above is the one said
                 pass
+        if held is not None:
+            os.close(held)  # the lock goes with it, once the temporary is renamed or removed
 
 
 def check_out_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path], bool]) -> Path:
@@ -102,7 +128,7 @@ def replace_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path]
         return _replace_mount_contents(out, is_previous, fill)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _temp_name(out, "partial")
+        tmp = temporary_name(out, "partial")
         os.mkdir(tmp, 0o777)  # mode: 0o777 & ~umask
     except OSError as exc:
         raise write_error(exc, out, advice="choose an --out folder in a place you can write to") from exc
@@ -110,7 +136,7 @@ def replace_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path]
         fill(tmp)
         check_out_folder(out, is_previous)  # again: a file saved there while filling is not replaced unasked
         if out.exists():
-            old = _temp_name(out, "old")
+            old = temporary_name(out, "old")
             os.mkdir(old, 0o700)
             os.replace(out, old / "previous")
             try:
@@ -124,7 +150,11 @@ def replace_folder(out_dir: str | os.PathLike[str], is_previous: Callable[[Path]
             os.replace(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise write_error(exc, out) from exc
+        raise write_error(exc, _final_name(exc.filename, tmp, out)) from exc
+    except LesionlabError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _named_final(exc, tmp, out)
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -165,7 +195,10 @@ def _replace_mount_contents(out: Path, is_previous: Callable[[Path], bool], fill
                 os.replace(old / name, out / name)
             raise
     except OSError as exc:
-        raise write_error(exc, out) from exc
+        raise write_error(exc, _final_name(exc.filename, tmp, out)) from exc
+    except LesionlabError as exc:
+        _named_final(exc, tmp, out)
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)

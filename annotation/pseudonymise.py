@@ -15,8 +15,13 @@ follow-up or reader-study table too) or an exported column has none. What the ru
   out (empty cells, the columns stay);
 * no calendar date leaves: a date becomes the number of days since the patient's first exam
   (CT or MRI of any of their exam pairs), in the same column;
-* free text typed by a reader (comments, reasons, notes) is left out unless ``keep_comments``;
-  text lesionlab generates (check warnings) has the patient's ids replaced by their codes.
+* free text typed by a reader (comments, reasons) is left out unless ``keep_comments``;
+* text lesionlab generates (check warnings, the response engine's notes on the RECIST sheet, which
+  say "L2 on 2024-03-12 left out: ...") is kept and passes :meth:`Gate.generated_text`, whatever
+  ``keep_comments``: the patient's ids become their codes, a date becomes ``day N`` by the rule of a
+  date column (days since the patient's first exam; ``[date]`` when the patient has no dated exam,
+  or for a date written day/month/year, whose order is unknown), the patient's name and its parts
+  become ``[name]`` and a DICOM UID ``[uid]``.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ class Rule(Enum):
     DROP = "drop"  # left out (an empty cell)
     DAYS = "days"  # a date -> days since the patient's first exam
     COMMENT = "comment"  # reader's free text: left out unless keep_comments
-    GENERATED_TEXT = "generated text"  # lesionlab's own sentences: the patient's ids replaced
+    GENERATED_TEXT = "generated text"  # lesionlab's own sentences: ids, dates, names and UIDs replaced
     NESTED = "nested"  # a record inside a record: its own fields have rules
 
 
@@ -64,9 +69,10 @@ RULES: dict[str, Rule] = {
     "exam_date": Rule.DAYS, "timepoint_date": Rule.DAYS, "baseline_date": Rule.DAYS,
     "start_date": Rule.DAYS, "end_date": Rule.DAYS,
     "timepoint_id": Rule.DROP, "exam_pair_ids": Rule.DROP, "parent_tracking_uid": Rule.NEW_UID,
-    # free text
-    "comment": Rule.COMMENT, "reason": Rule.COMMENT, "note": Rule.COMMENT,
-    "warning": Rule.GENERATED_TEXT, "grade_flag": Rule.GENERATED_TEXT,
+    # free text: a reader's is left out; lesionlab's own (check warnings, the response engine's notes, an alignment's
+    # summary) is kept with its dates, ids, names and UIDs replaced
+    "comment": Rule.COMMENT, "reason": Rule.COMMENT,
+    "warning": Rule.GENERATED_TEXT, "grade_flag": Rule.GENERATED_TEXT, "note": Rule.GENERATED_TEXT,
     # records inside records
     "observations": Rule.NESTED, "clinical": Rule.NESTED,
     # the reading: not identifying
@@ -154,6 +160,20 @@ def _codes(ids: Sequence[str], width: int) -> dict[str, str]:
             return codes
 
 
+#: Dates as lesionlab and DICOM write them (ISO, YYYYMMDD), and day/month/year forms whose order is unknown.
+_ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_DICOM_DATE = re.compile(r"(?<![\d.])(\d{4})(\d{2})(\d{2})(?![\d.])")
+_DMY_DATE = re.compile(r"(?<![\d./-])\d{1,2}[./-]\d{1,2}[./-]\d{4}(?![\d./-])")
+#: A DICOM UID (root 0, 1 or 2, at least four components): a study's, series' or lesion's identity.
+_UID = re.compile(r"(?<![\w.])[0-2](?:\.\d+){3,}(?!\w)(?!\.\d)")
+
+
+def _name_parts(name: str) -> list[str]:
+    """A DICOM person name and its parts (family, given, middle...; every component group), longest first."""
+    parts = {name.strip()} | {p for p in re.split(r"[\^=,\s]+", name) if len(p) >= 2}
+    return sorted((p for p in parts if p), key=len, reverse=True)
+
+
 def _missing(value: Any) -> bool:
     return (value is None or (isinstance(value, str) and value == "") or type(value).__name__ == "NAType"
             or (isinstance(value, float) and value != value))
@@ -169,6 +189,7 @@ class Gate:
     exam_codes: dict[tuple[str, str], str] = field(default_factory=dict)
     first_exam: dict[str, _dt.date] = field(default_factory=dict)
     _uids: dict[str, str] = field(default_factory=dict)
+    patient_names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_project(cls, project: Project, *, keep_comments: bool = False,
@@ -189,7 +210,8 @@ class Gate:
                 for d in (pair.ct_date, pair.mri_date):
                     if d is not None and (pid not in first or d < first[pid]):
                         first[pid] = d
-        return cls(True, keep_comments, patient_codes, exam_codes, first)
+        names = {pid: project.patients[pid].patient_name for pid in ids if project.patients[pid].patient_name}
+        return cls(True, keep_comments, patient_codes, exam_codes, first, patient_names=names)
 
     def patient_code(self, patient_id: str) -> str:
         return self.patient_codes.get(patient_id, patient_id) if self.active else patient_id
@@ -213,8 +235,33 @@ class Gate:
         if rule is Rule.COMMENT:
             return value if self.keep_comments else None
         if rule is Rule.GENERATED_TEXT:
-            return self._replace_ids(str(value), patient_id)
+            return self.generated_text(str(value), patient_id)
         return None  # Rule.DROP
+
+    def generated_text(self, text: str, patient_id: str) -> str:
+        """A sentence lesionlab wrote about patient ``patient_id`` as it may leave: UIDs removed, dates as days
+        since the patient's first exam (the rule of a date column), the patient's name removed, ids as codes."""
+        if not self.active:
+            return text
+        for part in _name_parts(self.patient_names.get(patient_id, "")):  # first: a name may hold "day" or "E1"
+            text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", "[name]", text, flags=re.IGNORECASE)
+        text = _UID.sub("[uid]", text)  # before the dates: a UID's digits are no date
+        text = _ISO_DATE.sub(lambda m: self._day(m, patient_id), text)
+        text = _DICOM_DATE.sub(lambda m: self._day(m, patient_id), text)
+        text = _DMY_DATE.sub("[date]", text)
+        return self._replace_ids(text, patient_id)
+
+    def _day(self, found: re.Match[str], patient_id: str) -> str:
+        """``day N`` for a date in a sentence, as :attr:`Rule.DAYS` makes a date cell; a number that is no date
+        (``20241399``, a year outside 1900-2100) stays as it is."""
+        try:
+            day = _dt.date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+        except ValueError:
+            return found.group(0)
+        if not 1900 <= day.year <= 2100:
+            return found.group(0)
+        first = self.first_exam.get(patient_id)
+        return "[date]" if first is None else f"day {(day - first).days}"
 
     def _replace_ids(self, text: str, patient_id: str) -> str:
         subs = {patient_id: self.patient_codes.get(patient_id, "")}

@@ -286,11 +286,19 @@ class SqliteDb(Db):
         return SqliteDb(self.location, self.real, mem, None, read_only=False)
 
     def close(self) -> None:
+        """Close; the ``-wal`` and ``-shm`` beside the store go with the last connection (SQLite removes them when
+        a connection that may write closes last; after a read-only one, :func:`_tidy_after_reading` does). A writer
+        folds its edits into the store first, so a reader still connected leaves an empty ``-wal`` to tidy."""
         try:
+            if not self.read_only and self._hold is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.con.close()
         finally:
             if self._hold is not None:
                 self._hold.release()
+        if self.read_only and self._hold is not None:
+            _tidy_after_reading(self.real)
 
     def abandon(self) -> None:
         """Close after a failed open; a file this open created goes again."""
@@ -332,6 +340,36 @@ def _snapshot(src: sqlite3.Connection, real: Path) -> sqlite3.Connection | None:
         mem.close()
         return None
     return mem
+
+
+def _tidy_after_reading(real: Path) -> None:
+    """Remove the ``-wal`` and ``-shm`` a read-only connection left beside a WAL store.
+
+    SQLite removes both when the last connection to the store closes, but only if that connection may
+    write: a read-only one (an export, ``lesionlab response STORE``, a study folder's project browsed)
+    creates them and leaves them behind. So after one closes, a connection that may write is opened and
+    closed at once, and SQLite removes them if it is the last one (any reader or writer still connected,
+    in this process or another, keeps them). Only when the ``-wal`` is empty, so nothing is written into
+    the store itself, and only while no writer holds the store. Best effort: never raises."""
+    wal, shm = Path(f"{real}-wal"), Path(f"{real}-shm")
+    try:
+        if not (wal.exists() or shm.exists()) or (wal.exists() and wal.stat().st_size):
+            return  # nothing left, or a writer's committed edits, which its next open folds in
+        if not (os.access(real, os.W_OK) and os.access(real.parent, os.W_OK)):
+            return
+        hold, _ = store_lock.hold_writer(real, create=False)
+    except (StoreError, OSError):
+        return  # a writer has the store (this process or another): its close removes them
+    try:
+        con = sqlite3.connect(real, isolation_level=None, timeout=0.5)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        pass
+    finally:
+        hold.release()
 
 
 def _remove_created(real: Path) -> None:

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `lesionlab index`."""
     parser.add_argument("path", help="a folder (scanned recursively), a DICOMDIR or a .zip")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    parser.add_argument("--workers", type=int, default=None, help="processes reading headers (default: all cores)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N", help="processes reading headers (default: all cores)")
     parser.add_argument("--progress", action="store_true", help="show the progress bar even when stderr is not a terminal")
     parser.add_argument("--load", action="store_true",
                         help="also decode every stack and report whether it loads, or why not")

@@ -16,32 +16,35 @@ from __future__ import annotations
 
 import argparse
 
+STORE_HELP = "the study's reading store: a .lesionlab file or a postgresql:// URL"
+STUDY_HELP = "which study, when the store holds several (default: its only one)"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="study_command", metavar="ACTION", required=True)
     init = sub.add_parser("init", help="set a study up in a store from its definition file",
                           description="write the study, its cases and every reader's seeded order into the store")
-    init.add_argument("store", metavar="STORE")
+    init.add_argument("store", metavar="STORE", help=STORE_HELP)
     init.add_argument("definition", metavar="DEFINITION", help="the study definition (.toml or .json)")
     status = sub.add_parser("status", help="progress per reader and session, reading time per case")
-    status.add_argument("store", metavar="STORE")
-    status.add_argument("--study", metavar="ID")
+    status.add_argument("store", metavar="STORE", help=STORE_HELP)
+    status.add_argument("--study", metavar="ID", help=STUDY_HELP)
     status.add_argument("--cases", action="store_true", help="also list every case read, with its reading time")
     nxt = sub.add_parser("next", help="the reader's next case in their order")
-    nxt.add_argument("store", metavar="STORE")
-    nxt.add_argument("--reader", required=True, metavar="NAME")
-    nxt.add_argument("--study", metavar="ID")
+    nxt.add_argument("store", metavar="STORE", help=STORE_HELP)
+    nxt.add_argument("--reader", required=True, metavar="NAME", help="the reader, as the study definition names them")
+    nxt.add_argument("--study", metavar="ID", help=STUDY_HELP)
     dis = sub.add_parser("disagreements", help="where the readers disagree on a case (for the adjudicator)")
-    dis.add_argument("store", metavar="STORE")
-    dis.add_argument("--session", required=True)
-    dis.add_argument("--case", required=True, metavar="CODE")
+    dis.add_argument("store", metavar="STORE", help=STORE_HELP)
+    dis.add_argument("--session", required=True, metavar="NAME", help="the session, as the study definition names it")
+    dis.add_argument("--case", required=True, metavar="CODE", help="the case's study code (as `study status --cases` lists it)")
     dis.add_argument("--dicom", metavar="PATH", help="the images, to match lesions by position")
-    dis.add_argument("--study", metavar="ID")
+    dis.add_argument("--study", metavar="ID", help=STUDY_HELP)
     reads = sub.add_parser("reads", help="the study's reads as one read per reader, for the agreement analysis")
-    reads.add_argument("store", metavar="STORE")
+    reads.add_argument("store", metavar="STORE", help=STORE_HELP)
     reads.add_argument("out", metavar="OUT", help="a new .lesionlab file")
     reads.add_argument("--dicom", metavar="PATH", help="the images, to pair lesions across sessions by position")
-    reads.add_argument("--study", metavar="ID")
+    reads.add_argument("--study", metavar="ID", help=STUDY_HELP)
 
 
 def _minutes(seconds: float | None) -> str:

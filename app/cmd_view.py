@@ -289,4 +289,5 @@ def run(args: argparse.Namespace) -> int:
     if last is not None and not last.clean:
         window.last.save(window.state, list(window.index_results), clean=False)  # this session runs now
     app.exec()
+    window.close_stores()  # a scripted quit (app.quit()) closes no window: the stores are closed here all the same
     return status["code"]

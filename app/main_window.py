@@ -865,8 +865,14 @@ class MainWindow(QMainWindow):
         self.loads.cancel_all()
         self.align_job.cancel()
         self.compare_job.cancel()
-        self.session.close()
+        self.close_stores()
         super().closeEvent(ev)
+
+    def close_stores(self) -> None:
+        """Close the reading project and a study's store: SQLite folds its -wal into the file and removes the -wal
+        and -shm (on quitting, also by a script's app.quit(), which closes no window)."""
+        self.study_ui.flow.close()
+        self.session.close()
 
 
 __all__ = ["MainWindow", "IndexJob", "QAction"]

@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 from annotation.store_location import is_url, parse_location
+from viewer.errors import OutputWriteError
 from viewer.model.settings import RecentStudies, _write, config_dir
 
 
@@ -49,10 +50,18 @@ class ReaderName:
 
     def set(self, name: str) -> None:
         self.name = name.strip()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"schema_version": 1, "name": self.name}) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"schema_version": 1, "name": self.name}) + "\n", encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:  # said naming reader.json, not the temporary beside it
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+            raise OutputWriteError.from_os_error(exc, self.path,
+                                                 advice="check that the settings folder can be written") from None
 
 
 def saved_location(location: Path | str) -> str:

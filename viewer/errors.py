@@ -8,6 +8,9 @@ package.
 
 from __future__ import annotations
 
+import errno as _errno
+import os as _os
+
 
 class LesionlabError(Exception):
     """Base class: ``message`` says what, ``where`` says where, ``advice`` says what to do."""
@@ -102,3 +105,60 @@ class PacsError(LesionlabError):
     """A PACS (DIMSE or DICOMweb) that refused or failed a query, retrieve or store."""
 
     default_advice = "check the server address, AE titles and credentials, and that the server is running"
+
+
+#: What a write failure's errno says, in words (a full disk first: the reason a reader can act on).
+_WRITE_REASONS: dict[int, str] = {
+    _errno.ENOSPC: "the disk is full",
+    _errno.EDQUOT: "the disk is full (quota exceeded)",
+    _errno.EROFS: "the disk is read-only",
+    _errno.EACCES: "no permission to write there",
+    _errno.EPERM: "no permission to write there",
+}
+DISK_FULL_ADVICE = "free some space on that disk or choose another folder, then retry; nothing was written"
+NOT_WRITABLE_ADVICE = "choose an output folder you can write to, not an existing file"
+
+
+def os_error_of(exc: BaseException) -> OSError | None:
+    """The OSError with an errno behind ``exc``: itself, or one it was raised from (pydicom re-raises a full
+    disk as an OSError without errno whose text holds a traceback, ``from`` the real one)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno is not None:
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+class OutputWriteError(LesionlabError):
+    """An output (a file or folder the user asked for) that cannot be written: a full disk (``disk_full``), a
+    read-only disk, no permission. ``where`` names that output, never a hidden temporary name beside it."""
+
+    default_advice = NOT_WRITABLE_ADVICE
+
+    def __init__(self, message: str, *, where: str | None = None, advice: str | None = None,
+                 disk_full: bool = False) -> None:
+        self.disk_full = disk_full
+        super().__init__(message, where=where, advice=advice)
+
+    @classmethod
+    def from_os_error(cls, exc: BaseException, where: "str | _os.PathLike[str]",
+                      advice: str | None = None) -> "OutputWriteError":
+        """The error to show for ``exc`` raised while writing ``where`` (the final name): the disk full, read-only
+        or not writable said in words, else the system's own words; never the temporary file's name."""
+        reason, full = cls.reason_of(exc)
+        said = f": {reason}" if reason in _WRITE_REASONS.values() else f" ({reason})"
+        return cls(f"cannot be written{said}", where=str(where), advice=DISK_FULL_ADVICE if full else advice,
+                   disk_full=full)
+
+    @staticmethod
+    def reason_of(exc: BaseException) -> tuple[str, bool]:
+        """Why ``exc`` stopped a write, in words (``the disk is full``, ``the disk is read-only``, ``no permission
+        to write there``, else the system's words: never a file name), and whether the disk is full."""
+        found = os_error_of(exc)
+        code = found.errno if found is not None else None
+        if code is not None and code in _WRITE_REASONS:
+            return _WRITE_REASONS[code], code in (_errno.ENOSPC, _errno.EDQUOT)
+        return (found.strerror if found is not None else None) or type(exc).__name__, False

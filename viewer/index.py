@@ -25,6 +25,7 @@ from viewer.records import FileRef, ImageHeader, IndexResult, NonImageObject, Pi
 from viewer.roles import classify_study
 from viewer.stacks import build_stacks, stack_sort_key
 from viewer.studies_identity import check_identities
+from viewer.tempfiles import is_temporary
 
 #: progress(done, total) is called as files are read.
 Progress = Callable[[int, int], None]
@@ -33,6 +34,11 @@ Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 500
 #: The words of the warning naming files that share a SOP Instance UID and are not one image (shown in a dialog).
 UID_CONFLICT = "files that are not copies of one image"
+#: Why lesionlab's own hidden temporaries (viewer/tempfiles.py) are never read: what a killed write left.
+UNFINISHED_FILE = ("an unfinished lesionlab output (the hidden temporary of an export, SR or pull that was stopped): "
+                   "not read")
+UNFINISHED_FOLDER = ("an unfinished lesionlab output folder (the hidden temporary of an export or analysis that was "
+                     "stopped): not read; delete it")
 
 def _free_cores() -> int:
     """Cores not already busy with other processes (1-minute load average), at least 1."""
@@ -81,9 +87,15 @@ def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], l
         skipped.append(SkippedFile(str(exc.filename or root), f"folder cannot be read ({exc.strerror or exc})"))
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+        for name in [d for d in dirnames if is_temporary(d)]:  # a stopped export's or analysis's hidden folder
+            dirnames.remove(name)
+            skipped.append(SkippedFile(os.path.join(dirpath, name), UNFINISHED_FOLDER))
         dirnames.sort()
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
+            if is_temporary(name):  # a killed SR export's .ct_portal.dcm.tmp-…: never listed as an SR
+                skipped.append(SkippedFile(full, UNFINISHED_FILE))
+                continue
             try:
                 mode = os.stat(full).st_mode
             except OSError as exc:  # a dangling link, a file gone meanwhile

@@ -89,6 +89,48 @@ def test_malformed_input_writes_nothing(cohort_csvs: dict[str, Path], tmp_path: 
     assert not out.exists() and _leftovers(tmp_path) == []
 
 
+def _header_only(source: Path, target: Path) -> Path:
+    target.write_text(source.read_text().splitlines()[0] + "\n")
+    return target
+
+
+def test_header_only_csvs_are_refused_naming_them(cohort_csvs: dict[str, Path], tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Measurements and counts that hold only their header gave "0 patients" and a report of empty tables, exit 0:
+    refused now, naming both files, before anything is written (a previous output stays as it was)."""
+    m = _header_only(cohort_csvs["measurements"], tmp_path / "measurements.csv")
+    c = _header_only(cohort_csvs["counts"], tmp_path / "counts.csv")
+    out = tmp_path / "results"
+    assert main(_argv({**cohort_csvs, "measurements": m, "counts": c}, out)) == 1
+    err = capsys.readouterr().err
+    assert f"{m}: holds no rows, only a header, and neither does {c}: nothing to analyse" in err
+    assert "Traceback" not in err and not out.exists() and _leftovers(tmp_path) == []
+    assert main(_argv(cohort_csvs, out)) == 0  # a previous analysis there is kept, not replaced by nothing
+    before = sorted(p.name for p in out.iterdir())
+    assert main(_argv({**cohort_csvs, "measurements": m, "counts": c}, out)) == 1
+    assert sorted(p.name for p in out.iterdir()) == before and _leftovers(tmp_path) == []
+    assert main(["agreement", "--measurements", str(m), "--counts", str(c), "--out", str(tmp_path / "ag")]) == 1
+    assert "nothing to analyse" in capsys.readouterr().err and not (tmp_path / "ag").exists()
+
+
+def test_one_empty_csv_is_said_and_the_other_analysed(cohort_csvs: dict[str, Path], tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    m = _header_only(cohort_csvs["measurements"], tmp_path / "measurements.csv")
+    assert main(_argv({**cohort_csvs, "measurements": m}, tmp_path / "results")) == 0
+    assert f"{m}: holds no rows, only a header: no diameters to compare (the counts are analysed)" in \
+        capsys.readouterr().out
+
+
+def test_an_empty_store_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from annotation.store import ReadingStore
+
+    store = tmp_path / "empty.lesionlab"
+    ReadingStore.open(store).close()
+    assert main(["analyze", str(store), "--out", str(tmp_path / "o")]) == 1
+    assert "holds no reads (no lesion measured, no series counted): nothing to analyse" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
 def test_bad_pair_argument(cohort_csvs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(_argv(cohort_csvs, tmp_path / "o", "--pair", "mr_dwi:mr_dwi")) == 1
     assert "--pair" in capsys.readouterr().err and not (tmp_path / "o").exists()

@@ -248,6 +248,43 @@ def test_pseudonymised_export_has_no_dates(tmp_path: Path) -> None:
     assert "timepoint_day" in recist[0] and "baseline_day" in recist[0]
 
 
+def test_pseudonymised_recist_sheet_keeps_the_engines_notes_with_dates_as_days(tmp_path: Path) -> None:
+    """The RECIST sheet's notes were left out of a pseudonymised export (they may hold dates), and kept raw, dates
+    and all, with --keep-comments. Now they are kept, a date becoming "day N" by the rule of the date columns (days
+    since the patient's first exam, 2023-03-14 here), and the patient's name, ids and UIDs never leave."""
+    import openpyxl
+
+    from analysis.response_store import patient_response_rows
+    from annotation.export import export_project
+
+    r = Reading(reader="sample")
+    build_course(r)
+    r.edit_patient("LLSYN001", patient_name="Synthetic^Alpha")
+
+    def responses(project, patient_id):  # type: ignore[no-untyped-def]
+        rows = patient_response_rows(project, patient_id)
+        rows[1]["note"] = ("L2 on 2023-10-17 left out: SYNTHETIC^ALPHA's row (LLSYN001, E2, 20231017) quotes "
+                           "Alpha Synthetic and 1.2.826.0.1.3680043.8.498.77; confirmed on 12/03/2024")
+        return rows
+
+    def notes(out: Path, name: str) -> list[str]:
+        sheet = list(openpyxl.load_workbook(out / "patients" / name)["RECIST"].iter_rows(values_only=True))
+        return [row[sheet[0].index("note")] for row in sheet[1:]]
+
+    for keep in (False, True):
+        out = tmp_path / f"share{keep}"
+        export_project(r.project, out, pseudonymise=True, keep_comments=keep, responses=responses)
+        said = notes(out, "S001.xlsx")
+        assert said[1] == ("L2 on day 217 left out: [name]'s row (S001, E2, day 217) quotes [name] [name] and [uid]; "
+                           "confirmed on [date]")
+        assert said[2] == "new lesion(s): L5"  # the engine's own note, kept
+        for text in said:
+            assert not re.search(r"20[0-9]{2}|LLSYN|synthetic|alpha|1\.2\.826", str(text), re.IGNORECASE), text
+    plain = tmp_path / "plain"
+    export_project(r.project, plain, responses=responses)
+    assert notes(plain, "LLSYN001.xlsx")[1].startswith("L2 on 2023-10-17 left out: SYNTHETIC^ALPHA's row")
+
+
 def test_worklist_puts_the_prior_beside_the_current() -> None:
     from annotation.followup import prior_timepoint, worklist
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import json
 from pathlib import Path
 
@@ -100,3 +101,32 @@ def test_load_reports_every_stack(tmp_path: Path, capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert out.splitlines()[0].split()[-1] == "load"
     assert "load failed: " in out and out.rstrip().endswith("1 loaded, 1 failed to load")
+
+
+def _documented_keys(readme: str) -> dict[str, set[str]]:
+    """The keys README's `lesionlab index --json` paragraph names, per part of the object (the object itself,
+    then from "each series entry", "each skipped entry", "each non_images entry" on)."""
+    para = " ".join(readme.split("- **`lesionlab index --json`**", 1)[1].split("\n- **", 1)[0].split())
+    marks = {"series": "each series entry", "skipped": "each skipped entry", "non_images": "each non_images entry"}
+    cuts = sorted((para.lower().find(m), name) for name, m in marks.items() if m in para.lower())
+    bounds = [(0, "top"), *cuts, (len(para), "")]
+    parts = {name: para[a:b] for (a, name), (b, _) in zip(bounds, bounds[1:])}
+    return {name: {a or b for a, b in re.findall(r"`([a-z_]+)`|\"([a-z_]+)\"", parts.get(name, ""))}
+            for name in ("top", *marks)}
+
+
+def test_readme_documents_every_json_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The --json keys are an interface: every one the output holds (patient_name, key, split_label, n_files...,
+    a non-image's sop_class_uid) is named in README's paragraph, in the part about its entry."""
+    write_series(tmp_path / "ct", np.zeros((4, 6, 5), np.int16), series_description="Arteriel 5.0")
+    write_series(tmp_path / "scout", np.zeros((1, 6, 5), np.int16), series_description="topogram", series_number=9,
+                 extra={"ImageType": ["ORIGINAL", "PRIMARY", "LOCALIZER"]})
+    (tmp_path / "notes.txt").write_text("hello")
+    assert main(["index", str(tmp_path), "--json", "--load", "--workers", "1"]) == 0
+    out = _strict(capsys.readouterr().out)
+    assert out["series"] and out["skipped"] and out["non_images"]
+    documented = _documented_keys((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8"))
+    assert set(out) <= documented["top"]
+    for part in ("series", "skipped", "non_images"):
+        emitted = set().union(*(set(entry) for entry in out[part]))
+        assert emitted - documented[part] == set(), part

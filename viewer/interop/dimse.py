@@ -17,8 +17,6 @@ meaning). ``cancel()`` returning True stops a retrieve between instances (C-CANC
 
 from __future__ import annotations
 
-import errno
-import os
 import re
 import threading
 import time
@@ -34,7 +32,8 @@ from pynetdicom.sop_class import (PatientRootQueryRetrieveInformationModelFind, 
                                   StudyRootQueryRetrieveInformationModelGet,
                                   StudyRootQueryRetrieveInformationModelMove)
 
-from viewer.errors import PacsError
+from viewer.errors import OutputWriteError, PacsError
+from viewer.tempfiles import write_whole
 
 #: Transfer syntaxes lesionlab decodes (viewer/dicomio/pixels.py), offered for every SOP class.
 DECODED_SYNTAXES = (
@@ -80,23 +79,11 @@ class CGetUnsupported(PacsError):
     """The peer accepted the association but not the C-GET presentation context (C-MOVE may still work)."""
 
 
-def write_whole(target: Path, data: bytes) -> None:
-    """``data`` to ``target`` whole or not at all: a temporary file beside it, renamed once written (a full disk
-    left empty and truncated .dcm files under their final names, which an index then reads as images)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.part-{os.getpid()}-{threading.get_ident()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_failure(exc: OSError, target: Path) -> PacsError:
-    """What a retrieve says when a received instance cannot be written: where, and why (not the server's fault)."""
-    why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-    return PacsError(f"cannot write the retrieved images: {why}", where=str(target.parent),
+    """What a retrieve says when a received instance cannot be written: the instance's own name (never the hidden
+    temporary one it was written under), and why (the disk full, read-only, not writable: not the server's fault)."""
+    why, _ = OutputWriteError.reason_of(exc)
+    return PacsError(f"cannot write the retrieved images: {why}", where=str(target),
                      advice="free space or choose another --out folder you can write, then pull again (the "
                             "images written so far are whole)")
 

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from viewer.errors import StoreError
+from viewer.errors import OutputWriteError, StoreError
 from viewer.model.events import Signal
 from viewer.records import Role, StackInfo
 
@@ -44,11 +44,21 @@ def _read(path: Path, kind: str) -> dict[str, Any]:
 
 
 def _write(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """A settings file written whole (a temporary beside it, renamed); a failure names ``path``, never the
+    temporary (a full disk said "No space left on device: '.../recent_studies.json.tmp'"), and leaves none."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, **data}, indent=2, sort_keys=True) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, **data}, indent=2, sort_keys=True) + "\n",
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise OutputWriteError.from_os_error(exc, path, advice="check that the settings folder can be written") \
+            from None
 
 
 class RoleOverrides:
