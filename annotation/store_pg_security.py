@@ -162,6 +162,8 @@ def grant_roles(db: "Db") -> None:
         return
     con = getattr(db, "con")
     with con.transaction():
+        # one owner process regrants at a time (two at once: "tuple concurrently updated" on the catalogue)
+        db.execute("SELECT pg_advisory_xact_lock(hashtext('lesionlab grants ' || current_schema()))")
         schema = _ident(getattr(db, "schema"))
         protected = {r[0] for r in db.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
