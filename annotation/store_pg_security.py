@@ -115,8 +115,8 @@ def create_session_function(db: "Db") -> None:
         f"JOIN {schema}.study_cases c ON c.study_id = r.study_id AND c.code = r.code "
         f"JOIN {schema}.studies s ON s.study_id = r.study_id "
         "WHERE k.db_role = current_user AND k.kind = 'reader' AND c.patient_id = patient "
-        "AND lesionlab_session_rank(s.definition, r.session) > "
-        "lesionlab_session_rank(s.definition, split_part(name, '@', 2))) $$")
+        f"AND {schema}.lesionlab_session_rank(s.definition, r.session) > "
+        f"{schema}.lesionlab_session_rank(s.definition, split_part(name, '@', 2))) $$")
 
 
 def _has_session_function(db: "Db") -> bool:

@@ -20,7 +20,7 @@ from annotation.store_pg_security import add_reader
 from annotation.study import StudyCase, StudyDefinition, StudySession
 from annotation.study_store import Study
 from annotation.vocab import Sex
-from viewer.errors import BlindedRoleError, StoreError, StudyError
+from viewer.errors import BlindedRoleError, StudyError
 from tests.annotation.pg import pg_cluster, pg_url  # noqa: F401
 
 M = Measurement("k", "1.2", 3, (10.0, 10.0), (20.0, 30.0), 0.7, 0.7)
