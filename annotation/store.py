@@ -36,14 +36,15 @@ from annotation.reading import Reading
 from annotation.store_backend import Db, newer_store_error
 from annotation.store_followup import migration_followup
 from annotation.store_location import Backend, StoreLocation, parse_location
-from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, key_values, load_records,
-                                     migration_1, migration_2, migration_3, migration_dicom_context,
+from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, key_values, load_pair_records,
+                                     load_records, migration_1, migration_2, migration_3, migration_blinded_readers,
+                                     migration_dicom_context,
                                      migration_edit_attribution, migration_reader_security, migration_reader_studies,
                                      migration_series_roles,
                                      record_key, reads_of)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from annotation.study import belongs_to
-from viewer.errors import LesionlabError, StoreConflictError, StoreError
+from viewer.errors import BlindedRoleError, LesionlabError, StoreConflictError, StoreError, blinded_message
 
 __all__ = ["ReadingStore", "EditEntry", "open_reading", "Migration", "MIGRATIONS", "SCHEMA_VERSION", "SUFFIX",
            "APPLICATION_ID"]
@@ -74,6 +75,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               migration_dicom_context),
     Migration(9, "the reading roles an exam's studies hold (a one-modality exam is asked for those only)",
               migration_series_roles),
+    Migration(10, "blinding by the database in study stores: reader roles lose names, clinical data and exam "
+                  "dates, and their earlier session reads of a patient (PostgreSQL)", migration_blinded_readers),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 #: attempts of one edit that meets a serialization failure (two writers on the same row at once)
@@ -217,6 +220,18 @@ class ReadingStore:
         """On PostgreSQL, the reader the connected role is bound to (None for owners and files)."""
         return self._db.role_reader
 
+    @property
+    def blinded(self) -> bool:
+        """On PostgreSQL, True when the connected role is a blinded reader or adjudicator of a study store:
+        the database refuses it the patients' names, clinical data and exam dates (only case reads load)."""
+        return self._db.blinded
+
+    def refuse_blinded(self, doing: str) -> None:
+        """Raise BlindedRoleError (saying ``doing``) when the connected role is blinded."""
+        if self._db.blinded:
+            raise BlindedRoleError(f"{blinded_message(self._db.role_kind, self._db.role_reader)}; {doing}",
+                                   where=self.where)
+
     def close(self) -> None:
         """Close the connection, then let go of the locks (closing twice does nothing)."""
         self._db.close()
@@ -325,9 +340,20 @@ class ReadingStore:
 
     # ------------------------------------------------------------------ reading
     def load(self) -> Project:
-        """Everything in the store this connection may see, exactly as it was written."""
+        """Everything in the store this connection may see, exactly as it was written (refused to a blinded
+        role with BlindedRoleError: it may read case reads only, :meth:`load_pair`)."""
+        self.refuse_blinded("the whole reading project cannot be loaded")
+        return self._load(lambda: load_records(self._db))
+
+    def load_pair(self, pair: tuple[str, str]) -> Project:
+        """One exam pair as a case read needs it: the pair (no exam dates), every read of it this
+        connection may see, its patient's alignments; no patient record, clinical or follow-up data.
+        Later edits are checked against it (conflicts), as after :meth:`load`."""
+        return self._load(lambda: load_pair_records(self._db, pair))
+
+    def _load(self, records: Callable[[], Iterable[Any]]) -> Project:
         try:
-            project = Project.from_records(list(load_records(self._db)))
+            project = Project.from_records(list(records()))
         except BadRow as bad:
             raise StoreError(bad.message, where=f"{self.where}, {bad.where}",
                              advice="the row was changed outside lesionlab: correct it with an SQL tool "

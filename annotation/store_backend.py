@@ -61,6 +61,9 @@ class Db(ABC):
     #: the reader a database role is bound to (PostgreSQL reader roles), else None
     role_reader: str | None = None
     role_kind: str | None = None
+    #: the connected role is a blinded reader or adjudicator of a study store (PostgreSQL): the database
+    #: refuses it the patients' names, clinical data and exam dates
+    blinded: bool = False
 
     @property
     def where(self) -> str:
@@ -141,6 +144,14 @@ class Db(ABC):
         """Declare, in a migration, a table with a ``reader`` column whose rows belong to that reader:
         on PostgreSQL each reader role then sees and writes only its own rows (row-level security);
         on SQLite (one reader's file) nothing happens."""
+
+    def prepare_session_blinding(self) -> None:
+        """Create what lets :meth:`reader_keyed` close a reader's earlier session reads (PostgreSQL), and
+        declare the reader-keyed tables again with it (the blinded-readers migration calls it once)."""
+
+    def grant_roles(self) -> None:
+        """Give the reader roles their kind's privileges again (PostgreSQL, as the owner; a study set up
+        blinds the readers). Nothing on SQLite."""
 
     # ------------------------------------------------------------------ errors and life cycle
     @abstractmethod

@@ -36,7 +36,7 @@ import psycopg.errors
 
 from annotation.store_backend import Db, Rows, newer_store_error
 from annotation.store_location import Backend, StoreLocation
-from viewer.errors import StoreError, StoreLockedError
+from viewer.errors import BlindedRoleError, StoreError, StoreLockedError, blinded_message
 
 STORE_MARK = "lesionlab store"
 PASSWORD_ADVICE = ("check the URL and that the server runs; a password belongs in ~/.pgpass (or $PGPASSFILE) or "
@@ -117,6 +117,9 @@ class PgDb(Db):
             row = self.execute("SELECT reader, kind FROM store_roles WHERE db_role = current_user").fetchone()
             if row is not None:
                 self.role_reader, self.role_kind = row[0], row[1]
+        # what the database grants decides, not what the role map says: a bound role that may not read patients
+        self.blinded = self.role_reader is not None and self.has_table("patients") and not bool(self.execute(
+            "SELECT has_any_column_privilege('patients', 'SELECT')").fetchone()[0])
 
     # ------------------------------------------------------------------ SQL
     @staticmethod
@@ -206,11 +209,24 @@ class PgDb(Db):
 
         protect_reader_table(self, table)
 
-    def after_migrations(self) -> None:
+    def prepare_session_blinding(self) -> None:
+        from annotation.store_pg_security import create_session_function, protect_reader_table
+
+        create_session_function(self)
+        for (table,) in self.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+                "current_schema() AND c.relkind = 'r' AND c.relrowsecurity AND c.relname <> 'store_roles' "
+                "ORDER BY 1").fetchall():
+            protect_reader_table(self, table)
+
+    def grant_roles(self) -> None:
         from annotation.store_pg_security import grant_roles
 
         grant_roles(self)
         self._read_role()
+
+    def after_migrations(self) -> None:
+        self.grant_roles()
 
     # ------------------------------------------------------------------ errors and life cycle
     def error(self, exc: BaseException, doing: str) -> StoreError | None:
@@ -220,6 +236,9 @@ class PgDb(Db):
         if isinstance(exc, psycopg.errors.DiskFull):
             return StoreError(f"{doing}: the database server's disk is full", where=self.where,
                               advice="ask the database administrator to free space; nothing was changed")
+        if isinstance(exc, psycopg.errors.InsufficientPrivilege) and self.blinded:
+            return BlindedRoleError(f"{blinded_message(self.role_kind, self.role_reader)}; {doing} ({text})",
+                                    where=self.where)
         if isinstance(exc, psycopg.errors.InsufficientPrivilege):
             return StoreError(f"{doing}: your database role may not do this ({text})", where=self.where,
                               advice="ask the study coordinator (lesionlab store add-reader gives readers their rights)")

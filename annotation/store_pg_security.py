@@ -8,12 +8,31 @@ Each reader connects as their own database role, bound to their reader name by a
   migration declares with ``db.reader_keyed(table)``); reads the shared tables (patients, exam
   pairs) and may add or change rows there, not delete them.
 * ``adjudicator``: sees every reader's rows (to find disagreements), writes only their own.
-* ``coordinator``: sees and writes everything.
+* ``coordinator``: sees and writes everything (but ``studies``: only the owner sets a study up).
 
 The role that created the store owns its tables and bypasses row-level security (PostgreSQL's
 rule); it runs the migrations and :func:`add_reader`. The policy functions read ``store_roles``
 schema-qualified, so a reader cannot shadow it with a temporary table (and the planner inlines
 them); ``store_roles`` itself shows each role only its own row.
+
+**A study store** (one holding a reader study, ``studies`` not empty) blinds its readers in the
+database, not only in the application (:func:`grant_roles`, :data:`BLINDED_SELECT`):
+
+* ``reader`` and ``adjudicator`` roles may not read or change ``patients`` (name, id record, clinical
+  data), ``dicom_context`` (names, birth dates, accession numbers, physicians, study descriptions),
+  ``timepoints`` (exam dates) or ``treatment_lines`` (clinical history); of ``exam_pairs`` they read the
+  four columns a case needs (patient and pair ids, the two study UIDs), not the exam dates. They
+  read the study's design and alignments; reader-keyed tables as row-level security allows. A
+  table a later migration adds is closed to them until it is listed here (deny by default).
+* a ``reader`` sees and writes its own reads of one session at a time, per patient: a read under
+  ``READER@S`` of patient P disappears (select and write) once the reader has opened a case of P in
+  a later session of that study (:func:`create_session_function`). The database derives this
+  from ``study_reads``, which a reader may add to and finish but never delete from or move to
+  another session or case, so it only ever closes more: nothing the reader can set brings an
+  earlier session's read back (unlike a ``SET lesionlab.session`` the policy would read, which any
+  client may set to what it likes).
+* ``coordinator`` sees and writes everything, as before; only the owner sets a study up (it
+  changes the readers' privileges, which only the owner may grant).
 """
 
 from __future__ import annotations
@@ -33,6 +52,24 @@ if TYPE_CHECKING:
 _SYSTEM_TABLES = ("schema_migrations", "store_roles")
 #: tables only a coordinator writes: a reader study's design (readers read it, never change it)
 COORDINATOR_TABLES = ("studies", "study_cases", "study_order")
+#: In a study store, what blinded kinds (reader, adjudicator) may SELECT of the shared tables: a table
+#: mapped to None whole, else the columns named. Shared tables not listed (patients, dicom_context,
+#: timepoints, treatment_lines, and any a later migration adds) are closed to them.
+BLINDED_SELECT: dict[str, tuple[str, ...] | None] = {
+    "exam_pairs": ("patient_id", "exam_pair_id", "ct_study_uid", "mri_study_uid", "series_roles"),  # no exam dates
+    "studies": None, "study_cases": None, "alignments": None, "project_meta": None,
+    "schema_migrations": None, "store_roles": None,
+}
+#: In a study store, what a blinded kind may write in reader-keyed tables (row-level security limits the
+#: rows); a reader-keyed table not listed gets SELECT, INSERT, UPDATE, DELETE.
+BLINDED_WRITES: dict[str, dict[str, str]] = {
+    # the study's own record of opened and finished cases: added to and finished, never taken back (the
+    # session policy reads it)
+    "study_reads": {"reader": "INSERT, UPDATE (finished_at_utc)", "adjudicator": "INSERT, UPDATE (finished_at_utc)"},
+    "edits": {"reader": "INSERT", "adjudicator": "INSERT"},  # the log is appended to, not rewritten
+    "study_order": {"reader": "", "adjudicator": ""},
+    "study_pairings": {"reader": "", "adjudicator": "INSERT, UPDATE, DELETE"},
+}
 
 
 class RoleKind(str, Enum):
@@ -62,12 +99,41 @@ def create_role_functions(db: "Db") -> None:
     db.execute("CREATE POLICY lesionlab_own_role ON store_roles FOR SELECT USING (db_role = current_user)")
 
 
+def create_session_function(db: "Db") -> None:
+    """``lesionlab_session_open(name, patient)``: may the connected role see and write the rows of
+    session read ``name`` (``READER@SESSION``) of ``patient``? Always for roles other than ``reader``;
+    for a reader, until they have opened a case of that patient in a later session of the study
+    (``study_reads``; session order from the stored definition). Tables schema-qualified, as above."""
+    schema = _ident(getattr(db, "schema"))
+    db.execute("CREATE OR REPLACE FUNCTION lesionlab_session_rank(definition text, session text) RETURNS bigint "
+               "LANGUAGE sql IMMUTABLE AS $$ SELECT e.o FROM jsonb_array_elements(definition::jsonb -> 'sessions') "
+               "WITH ORDINALITY AS e(v, o) WHERE e.v ->> 'name' = session $$")
+    db.execute(
+        "CREATE OR REPLACE FUNCTION lesionlab_session_open(name text, patient text) RETURNS boolean "
+        f"LANGUAGE sql STABLE AS $$ SELECT NOT EXISTS (SELECT 1 FROM {schema}.store_roles k "
+        f"JOIN {schema}.study_reads r ON r.reader = k.reader "
+        f"JOIN {schema}.study_cases c ON c.study_id = r.study_id AND c.code = r.code "
+        f"JOIN {schema}.studies s ON s.study_id = r.study_id "
+        "WHERE k.db_role = current_user AND k.kind = 'reader' AND c.patient_id = patient "
+        f"AND {schema}.lesionlab_session_rank(s.definition, r.session) > "
+        f"{schema}.lesionlab_session_rank(s.definition, split_part(name, '@', 2))) $$")
+
+
+def _has_session_function(db: "Db") -> bool:
+    return db.execute("SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE "
+                      "n.nspname = current_schema() AND p.proname = 'lesionlab_session_open'").fetchone() is not None
+
+
 def protect_reader_table(db: "Db", table: str) -> None:
     """Row-level security on a table with a ``reader`` column (see the module docstring)."""
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", table):
         raise StoreError(f"{table!r} is not a plain table name", where="migration")
-    # a reader's rows: their own name, or a study session read of theirs (READER@SESSION)
-    own = "(reader = lesionlab_reader() OR starts_with(reader, lesionlab_reader() || '@'))"
+    # a reader's rows: their own name, or a study session read of theirs (READER@SESSION) -- of a session
+    # still open to them for that patient, where the table says the patient and the session policy exists
+    session = ""
+    if "patient_id" in db.columns(table) and _has_session_function(db):
+        session = " AND lesionlab_session_open(reader, patient_id)"
+    own = f"(reader = lesionlab_reader() OR (starts_with(reader, lesionlab_reader() || '@'){session}))"
     db.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     db.execute(f"DROP POLICY IF EXISTS lesionlab_see ON {table}")  # declared again by a later migration
     db.execute(f"DROP POLICY IF EXISTS lesionlab_write ON {table}")
@@ -82,27 +148,59 @@ def _may_grant(db: "Db") -> bool:
     return bool(row and row[0])
 
 
+def is_study_store(db: "Db") -> bool:
+    """True when the store holds a reader study (its reader roles are blinded in the database)."""
+    return db.has_table("studies") and db.execute("SELECT 1 FROM studies LIMIT 1").fetchone() is not None
+
+
 def grant_roles(db: "Db") -> None:
-    """Give every role of ``store_roles`` the privileges of its kind on every table (the owner runs
-    this after migrations, so tables added later are covered)."""
+    """Give every role of ``store_roles`` the privileges of its kind on every table, and only those (the
+    owner runs this after migrations, after adding a reader and after setting a study up, so tables
+    added later are covered and a store that became a study store blinds its readers). Each role's
+    privileges are revoked and granted again in one transaction: idempotent, never half done."""
     if not db.has_table("store_roles") or not _may_grant(db):
         return
-    schema = _ident(getattr(db, "schema"))
-    protected = {r[0] for r in db.execute(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relrowsecurity")}
-    tables = [t for t in db.tables() if t not in _SYSTEM_TABLES]
-    for db_role, kind in db.execute("SELECT db_role, kind FROM store_roles ORDER BY db_role").fetchall():
-        role = _ident(db_role)
-        db.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
-        db.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
-        db.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
-        for table in tables:
-            if table in COORDINATOR_TABLES and kind != RoleKind.COORDINATOR.value:
+    con = getattr(db, "con")
+    with con.transaction():
+        # one owner process regrants at a time (two at once: "tuple concurrently updated" on the catalogue)
+        db.execute("SELECT pg_advisory_xact_lock(hashtext('lesionlab grants ' || current_schema()))")
+        schema = _ident(getattr(db, "schema"))
+        protected = {r[0] for r in db.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relrowsecurity")} - {"store_roles"}
+        tables = [t for t in db.tables() if t not in _SYSTEM_TABLES]
+        blinded = is_study_store(db)
+        for db_role, kind in db.execute("SELECT db_role, kind FROM store_roles ORDER BY db_role").fetchall():
+            role = _ident(db_role)
+            # REVOKE on a table revokes its column privileges too: what stays is exactly what follows
+            db.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}")
+            db.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+            db.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+            if blinded and kind != RoleKind.COORDINATOR.value:
+                _grant_blinded(db, role, kind, tables, protected)
                 continue
-            rights = ("INSERT, UPDATE, DELETE" if kind == RoleKind.COORDINATOR.value or table in protected
-                      else "INSERT, UPDATE")
-            db.execute(f"GRANT {rights} ON {table} TO {role}")
+            db.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+            for table in tables:
+                if table in COORDINATOR_TABLES and kind != RoleKind.COORDINATOR.value:
+                    continue
+                if table == "studies":
+                    continue  # only the owner sets a study up: that blinds the readers, a grant only the owner makes
+                rights = ("INSERT, UPDATE, DELETE" if kind == RoleKind.COORDINATOR.value or table in protected
+                          else "INSERT, UPDATE")
+                db.execute(f"GRANT {rights} ON {table} TO {role}")
+
+
+def _grant_blinded(db: "Db", role: str, kind: str, tables: list[str], protected: set[str]) -> None:
+    """A reader's or adjudicator's privileges in a study store (the module docstring says which)."""
+    for table, columns in BLINDED_SELECT.items():
+        if db.has_table(table):
+            cols = "" if columns is None else f" ({', '.join(columns)})"
+            db.execute(f"GRANT SELECT{cols} ON {table} TO {role}")
+    for table in tables:
+        if table not in protected:
+            continue
+        writes = BLINDED_WRITES.get(table, {}).get(kind, "INSERT, UPDATE, DELETE")
+        db.execute(f"GRANT SELECT{', ' + writes if writes else ''} ON {table} TO {role}")
 
 
 @dataclass(frozen=True)

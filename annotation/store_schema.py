@@ -251,6 +251,17 @@ def migration_series_roles(db: Db) -> None:
                        (recorded, patient_id, exam_pair_id))
 
 
+def migration_blinded_readers(db: Db) -> None:
+    """Blinding by the database in a study store (PostgreSQL; nothing on SQLite): a reader's earlier
+    session reads of a patient close once they open that patient in a later session (the policies of
+    every reader-keyed table are declared again with it), and reader and adjudicator roles lose the
+    patients' names, clinical data and exam dates (the privileges follow after the migrations:
+    :func:`annotation.store_pg_security.grant_roles`, which runs again whenever they may change).
+    Declaring again drops and creates the same policies, so running it twice changes nothing."""
+    if db.backend is Backend.POSTGRESQL:
+        db.prepare_session_blinding()
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:
@@ -453,12 +464,20 @@ def _patient(r: tuple[Any, ...]) -> Patient:
     return Patient(r[0], r[1], ClinicalRecord(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], treatments))
 
 
-def _lesions(db: Db, key: tuple[Any, ...] = ()) -> Iterator[Lesion]:
+def _lesions(db: Db, key: tuple[Any, ...] = (), key_columns: tuple[str, ...] | None = None) -> Iterator[Lesion]:
     obs: dict[tuple[str, ...], list[tuple[Role, Observation]]] = {}
-    for lesion_key, item in _rows(db, OBSERVATIONS, _observation, key, LESIONS.key):
+    for lesion_key, item in _rows(db, OBSERVATIONS, _observation, key, key_columns or LESIONS.key):
         obs.setdefault(lesion_key, []).append(item)
     yield from _rows(db, LESIONS, lambda r: Lesion(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
-                                                    tuple(obs.get(tuple(r[:4]), ())), r[7]), key)
+                                                    tuple(obs.get(tuple(r[:4]), ())), r[7]), key, key_columns)
+
+
+def _alignment(r: tuple[Any, ...]) -> Alignment:
+    return Alignment(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6])
+
+
+def _boundary(r: tuple[Any, ...]) -> LobeBoundary:
+    return LobeBoundary(r[0], r[1], r[2], r[3], tuple(tuple(line) for line in json.loads(r[4])))
 
 
 _LOADERS: dict[str, Callable[[Db, tuple[Any, ...]], Iterator[Any]]] = {
@@ -467,10 +486,8 @@ _LOADERS: dict[str, Callable[[Db, tuple[Any, ...]], Iterator[Any]]] = {
     "lesions": _lesions,
     "count_marks": lambda db, key: _rows(db, COUNT_MARKS, lambda r: CountMark(*r), key),
     "series_flags": lambda db, key: _rows(db, SERIES_FLAGS, lambda r: SeriesFlag(*r[:6]), key),
-    "alignments": lambda db, key: _rows(db, ALIGNMENTS, lambda r: Alignment(r[0], r[1], r[2], tuple(json.loads(r[3])),
-                                                                            r[4], r[5], r[6]), key),
-    "lobe_boundaries": lambda db, key: _rows(db, LOBE_BOUNDARIES, lambda r: LobeBoundary(
-        r[0], r[1], r[2], r[3], tuple(tuple(line) for line in json.loads(r[4]))), key),
+    "alignments": lambda db, key: _rows(db, ALIGNMENTS, _alignment, key),
+    "lobe_boundaries": lambda db, key: _rows(db, LOBE_BOUNDARIES, _boundary, key),
 }
 
 
@@ -478,6 +495,23 @@ def load_records(db: Db) -> Iterator[Any]:
     """Every record of the store; raises :class:`BadRow` on the first row that is not a valid record."""
     for table in RECORD_TABLES:
         yield from _LOADERS[table](db, ())
+
+
+#: The columns of ``exam_pairs`` a case read needs (a blinded role may read these only: no exam dates).
+CASE_PAIR = Table("exam_pairs", (*EXAM_PAIRS.columns[:4], "series_roles"), EXAM_PAIRS.key)  # no dates
+_PAIR = ("patient_id", "exam_pair_id")
+
+
+def load_pair_records(db: Db, pair: tuple[str, str]) -> Iterator[Any]:
+    """The records of one exam pair a case read needs, and nothing else: the pair (ids and study UIDs,
+    no dates), every read of it this connection may see, and its patient's alignments. No patient
+    record, no clinical or follow-up table: what a blinded reader role may SELECT."""
+    yield from _rows(db, CASE_PAIR, lambda r: ExamPair(r[0], r[1], r[2], r[3], series_roles=r[4]), pair, _PAIR)
+    yield from _lesions(db, pair, _PAIR)
+    yield from _rows(db, COUNT_MARKS, lambda r: CountMark(*r), pair, _PAIR)
+    yield from _rows(db, SERIES_FLAGS, lambda r: SeriesFlag(*r[:6]), pair, _PAIR)
+    yield from _rows(db, LOBE_BOUNDARIES, _boundary, pair, _PAIR)
+    yield from _rows(db, ALIGNMENTS, _alignment, pair[:1], _PAIR[:1])
 
 
 def fetch_record(db: Db, table: str, key: Any) -> Any:

@@ -9,9 +9,13 @@ on a *blinded* project and a sink that refuses whatever a study read may not wri
 Blinding is the store API's, not the screen's: the project a reader's case read holds has the
 case's patient under its study code (no name, no clinical record, no exam dates), and only that
 reader's read of that case in that session (``READER@SESSION`` rows), never another reader's,
-never their own earlier session's. On PostgreSQL a reader role cannot even SELECT other readers'
-rows (row-level security, :mod:`annotation.store_pg_security`). Writes are checked too: only the
-reader's own read of the open case, only the series roles the session shows, no patient data.
+never their own earlier session's. A case loads only its exam pair's rows
+(:meth:`~annotation.store.ReadingStore.load_pair`), never the whole project. On PostgreSQL the
+database enforces it (:mod:`annotation.store_pg_security`): a reader role cannot SELECT other
+readers' rows, the patients' names, clinical data or exam dates, nor its own read of a patient in
+an earlier session once it has opened that patient in a later one (here :meth:`Study.open_case`
+refuses such a case on either backend). Writes are checked too: only the reader's own read of the
+open case, only the series roles the session shows, no patient data.
 
 Washout: a case of session *s* > 1 opens only when the reader has finished every case of the same
 patient in session *s* − 1 and ``washout_days`` have passed since the later of their finishing and
@@ -124,7 +128,16 @@ class Study:
     # ------------------------------------------------------------------ set-up
     @classmethod
     def init(cls, store: ReadingStore, definition: StudyDefinition, *, clock: Clock = utc_now) -> "Study":
-        """Write a study into the store: definition, cases, every reader's drawn order (once)."""
+        """Write a study into the store: definition, cases, every reader's drawn order (once).
+
+        On PostgreSQL only the store's owner sets a study up: the store then blinds its reader and
+        adjudicator roles (:mod:`annotation.store_pg_security`), a change of privileges in the same
+        transaction that only the owner may make."""
+        if store.role_reader is not None:
+            raise StudyError(f"a study is set up by the store's owner; this database role is "
+                             f"{store.backend_db.role_kind} {store.role_reader}'s", where=store.where,
+                             advice="run `lesionlab study init` connected as the role that created the store: "
+                                    "setting a study up takes the readers' sight of names and clinical data away")
         project = store.load()
         missing = [c.code for c in definition.cases if c.pair not in project.exam_pairs]
         if missing:
@@ -159,6 +172,7 @@ class Study:
                            [(sid, reader, session, i, code)
                             for (reader, session), codes in definition.reading_orders().items()
                             for i, code in enumerate(codes, start=1)])
+            db.grant_roles()  # a study store now: reader roles lose names, clinical data and exam dates
         _transaction(store, write, "cannot set up the study")
         return cls(store, sid, clock=clock)
 
@@ -315,9 +329,25 @@ class Study:
             if skipped:
                 raise StudyError(f"case {code} comes later in your order of session {session}: "
                                  f"case {skipped[0]} is first", where=reader)
+        later = self.later_session(reader, session, case.patient_id)
+        if later:
+            raise StudyError(f"case {code} of session {session} is closed to you: you have begun reading the same "
+                             f"patient in session {later}, and your earlier read stays blinded from now on",
+                             where=reader, advice="the study coordinator can reopen it if this was a mistake")
         name = session_reader(reader, session)
         return self._open(CaseRef(reader, session, code, codes.index(code) + 1, len(codes)), case, name, {name},
                           rec is None)
+
+    def later_session(self, reader: str, session: str, patient_id: str) -> str:
+        """The first later session in which ``reader`` has opened a case of the patient, or "". Their reads
+        of that patient in ``session`` are then closed (on PostgreSQL the database hides them from the
+        reader role: ``lesionlab_session_open``)."""
+        number = self.definition.session_number(session)
+        reads = self.session_reads()
+        for later in self.definition.sessions[number:]:
+            if any(c.patient_id == patient_id and (reader, later.name, c.code) in reads for c in self.definition.cases):
+                return later.name
+        return ""
 
     def open_adjudication(self, session: str, code: str) -> CaseRead:
         """The adjudicator's read of a case: every reader's read of it in that session (not other
@@ -343,7 +373,8 @@ class Study:
             _transaction(self.store, lambda db: db.execute(
                 "INSERT INTO study_reads VALUES (?, ?, ?, ?, ?, NULL)",
                 (self.study_id, ref.reader, ref.session, ref.code, _iso(self.clock()))), "cannot open the case")
-        project = blinded_project(self.store.load(), case, shown)
+        # the case's pair only, never the whole project: a blinded role may not read names or clinical data
+        project = blinded_project(self.store.load_pair(case.pair), case, shown)
         roles = frozenset(self.definition.session(ref.session).roles)
         holder: list[Reading] = []
         sink = StudySink(self.store, name, case, roles, lambda: holder[0].project)
@@ -371,7 +402,7 @@ class Study:
         case = d.case(code)
         if len(d.sessions) < 2:
             raise StudyError(f"study {self.study_id} has one session: nothing to pair", where=code)
-        project = self.store.load()
+        project = self.store.load_pair(case.pair)
         s1, s2 = (session_reader(reader, s.name) for s in d.sessions[:2])
         for lid, name in [*((a, s1) for a in pairs), *((b, s2) for b in pairs.values())]:
             if (*case.pair, name, lid) not in project.lesions:

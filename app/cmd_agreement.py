@@ -57,9 +57,6 @@ def run(args: argparse.Namespace) -> int:
         for note in cohort.input_notes:  # a spreadsheet's CSV: say how it was read
             print(note)
         reads = from_cohort(cohort)
-    if not reads.readers:  # an empty store (a killed `study reads` left one: "0 reader(s)", exit 0; an audit)
-        raise InputFormatError("no reader's reads to compare: no lesion, count or series status is recorded",
-                               where=str(args.store or args.measurements), advice="check that this is the store of the reads")
     result = analyse_agreement(reads, cohort)
     write_agreement_outputs(result, args.out)
     print(f"{result.summary} {len(result.figures)} plots written to {args.out} in "

@@ -112,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
                   "finished it: nothing to compare yet")
             return 0
         stacks = placed_stacks(args.dicom) if args.dicom else None
-        found = disagreements(store.load(), study.definition, args.session, args.case,
+        # the case's pair only: the adjudicator's role is blinded too (no names, no clinical data)
+        found = disagreements(store.load_pair(study.definition.case(args.case).pair), study.definition,
+                              args.session, args.case,
                               {k: v.geometry for k, v in stacks.items()} if stacks else None)
         if not found:
             print(f"case {args.case}, session {args.session}: the readers agree ({', '.join(done)} finished it)")

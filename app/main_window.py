@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
                                      blinded=lambda: self.state.blinded)
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
         self.study_ui = StudyUi(self)
+        self.store_flow.open_study = self.study_ui.open  # a blinded reader role's store opens as its study
         self.last = last if last is not None else LastSession(config_dir() / LastSession.FILE)
         if shortcuts is None:
             shortcuts, problems = load_user_keys(config_dir() / USER_FILE)

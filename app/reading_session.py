@@ -343,6 +343,9 @@ class ReadingSession:
     def _record_context(self) -> None:
         if not self._pending_context or self.store is None or self.store.read_only:
             return
+        if self.store.blinded:  # a blinded reader role may not write identities (dicom_context); the coordinator does
+            self._pending_context = ()
+            return
         from annotation.dicom_context import record_stacks
 
         try:

@@ -20,7 +20,7 @@ from app.reading_session import ReadingSession, in_study_folder, readings_dir, s
 from app.reading_settings import ReaderName
 from app.status_label import ElidedLabel
 from app.workstation import WorkstationState
-from viewer.errors import LesionlabError, StoreLockedError
+from viewer.errors import BlindedRoleError, LesionlabError, StoreLockedError
 from viewer.model.settings import RecentStudies
 
 
@@ -38,6 +38,9 @@ class StoreFlow(QObject):
         # (project, other reader, me): the reader agreed to edit that read; forgotten on any other project,
         # reading or reader name (a Reading replaced)
         self._theirs_agreed: tuple[str | None, str, str] | None = None
+        #: where a blinded reader role's store goes instead of opening as a project: the study flow
+        #: (MainWindow sets it; the role may not load the whole project)
+        self.open_study: Callable[[str], None] | None = None
         session.promote = self._promote
         session.changed.connect(self.show_store)
         session.replaced.connect(self.show_store)
@@ -88,6 +91,17 @@ class StoreFlow(QObject):
             self.inform("Reading project in use", f"{path} is open for writing in another lesionlab"
                         f" ({exc.message}).\n\nIt is opened read-only here: you can look, export and analyse;"
                         " to edit, close the other window and open it again, or edit here to work on a copy.")
+        except BlindedRoleError as exc:
+            if self.open_study is None:
+                self.show_error(str(exc))
+                return False
+            try:
+                self.open_study(str(path))  # a blinded reader's database: straight to their study cases
+            except LesionlabError as study_exc:
+                self.show_error(str(study_exc))
+                return False
+            self.recent.add(path)
+            return True
         except LesionlabError as exc:
             self.show_error(str(exc))
             return False

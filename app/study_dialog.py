@@ -103,9 +103,10 @@ class StudyUi:
         if ok and reader.strip():
             self.open(location.strip(), reader.strip())
 
-    def open(self, location: str, reader: str) -> None:
+    def open(self, location: str, reader: str | None = None) -> None:
+        """Open the study as ``reader`` (None: the reader the database role is bound to)."""
         study = self.flow.open(location, reader)
-        self.window.state.say(f"study {study.study_id} open as {reader}: Ctrl+N opens your next case")
+        self.window.state.say(f"study {study.study_id} open as {self.flow.reader}: Ctrl+N opens your next case")
         self.show_cases()
 
     def show_cases(self) -> None:

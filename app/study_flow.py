@@ -44,10 +44,16 @@ class StudyFlow:
         self.current: CaseRead | None = None
 
     # ------------------------------------------------------------------ opening
-    def open(self, location: str, reader: str) -> Study:
-        """Open a study store (path or URL) for writing as ``reader``; one study per store, else the first."""
+    def open(self, location: str, reader: str | None = None) -> Study:
+        """Open a study store (path or URL) for writing as ``reader``; one study per store, else the first.
+        Without ``reader``, the reader the database role is bound to (a blinded reader role's way in)."""
         store = ReadingStore.open(location)
         try:
+            if reader is None:
+                if store.role_reader is None:
+                    raise StudyError("whose study read is it? this store names no reader for the connection",
+                                     where=store.where, advice="Study -> Open study as reader, with your reader name")
+                reader = store.role_reader
             study = Study(store, clock=self.clock) if self.clock else Study(store)
             study.definition.reader_number(reader)
             if store.role_reader is not None and store.role_reader != reader:

@@ -77,6 +77,22 @@ class StoreConflictError(StoreError):
     default_advice = "reopen the store to see the other change, then edit again"
 
 
+class BlindedRoleError(StoreError):
+    """The database role is a blinded reader (or adjudicator) of a reader study: the database refuses it the
+    patients' names, clinical data and exam dates, so what needs them cannot run with it."""
+
+    default_advice = ("read your cases through the study (lesionlab view: Study -> Open study as reader; "
+                      "`lesionlab study next STORE --reader NAME`); exports with names, response and analyses "
+                      "run as the study's coordinator")
+
+
+def blinded_message(kind: str | None, reader: str | None) -> str:
+    """The first words of every refusal of a blinded role: what it is and what it may not read."""
+    what = "adjudicator" if kind == "adjudicator" else "reader"
+    return (f"this database role is a blinded {what} ({reader or '?'}, of a reader study): it may not read the "
+            "patients' names, clinical data or exam dates")
+
+
 class StudyError(LesionlabError):
     """A reader study refuses a step (a case out of order, a washout not over, another reader's read)."""
 

@@ -198,7 +198,7 @@ def test_a_killed_study_reads_leaves_nothing_under_out(sim: SimulatedStudy, tmp_
     ReadingStore.open(empty).close()
     capsys.readouterr()
     assert main(["agreement", str(empty), "--out", str(tmp_path / "agreement")]) != 0
-    assert "no reader's reads to compare" in capsys.readouterr().err
+    assert "holds no reads" in capsys.readouterr().err
 
 
 def test_analyze_on_a_study_store_says_its_session_reads_pair_nothing(sim: SimulatedStudy, tmp_path: Path,

@@ -20,7 +20,7 @@ from annotation.store_pg_security import add_reader
 from annotation.study import StudyCase, StudyDefinition, StudySession
 from annotation.study_store import Study
 from annotation.vocab import Sex
-from viewer.errors import StoreError, StudyError
+from viewer.errors import BlindedRoleError, StudyError
 from tests.annotation.pg import pg_cluster, pg_url  # noqa: F401
 
 M = Measurement("k", "1.2", 3, (10.0, 10.0), (20.0, 30.0), 0.7, 0.7)
@@ -242,15 +242,23 @@ def test_on_postgresql_a_reader_role_reads_only_its_own_study_rows(pg_cluster, p
             con.execute("INSERT INTO lesions (patient_id, exam_pair_id, reader, lesion_id, lobe, comment) "
                         "VALUES ('P1', 'E1', 'R2@MRI', 'L9', 'left', '')")
     with ReadingStore.open(urls["r1"]) as store:
-        assert {les.reader for les in store.load().lesions.values()} == {"R1@MRI"}
+        assert store.blinded
+        with pytest.raises(BlindedRoleError, match="this database role is a blinded reader"):
+            store.load()  # the whole project: names and clinical data
+        seen = set()
+        for case in definition().cases:
+            seen |= {les.reader for les in store.load_pair(case.pair).lesions.values()}
+        assert seen == {"R1@MRI"}
         log = store.edit_log()
         assert log and {e.reader for e in log} == {"R1@MRI"}  # the edit log names the session read
     # the adjudicator's role sees both readers' rows
     with ReadingStore.open(urls["adj"]) as store:
-        assert {les.reader for les in store.load().lesions.values()} == {"R1@MRI", "R2@MRI"}
+        assert store.blinded  # the adjudicator, too, reads no names
+        assert {les.reader for c in definition().cases
+                for les in store.load_pair(c.pair).lesions.values()} == {"R1@MRI", "R2@MRI"}
         assert {p.reader for p in Study(store).progress()} == {"R1", "R2"}
     # a store opened through a reader role cannot set up a study of its own
-    with ReadingStore.open(urls["r1"]) as store, pytest.raises(StoreError, match="may not|permission"):
+    with ReadingStore.open(urls["r1"]) as store, pytest.raises(StudyError, match="set up by the store's owner"):
         other = tuple(dataclasses.replace(x, name=f"{x.name}-2") for x in definition().sessions)  # its own reads
         Study.init(store, StudyDefinition("s2", 1, ("R1",), other, definition().cases))
 
