@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from annotation.followup import outside_liver
 from annotation.project import Project
-from annotation.records import MAX_PAIR_INTERVAL_DAYS, Lesion, Measurement
+from annotation.records import MAX_PAIR_INTERVAL_DAYS, Lesion, Measurement, ReaderRoles, expected_roles
 from viewer.geometry import in_plane_distance_mm
 from annotation.vocab import CountStatus, FollowupKind, FollowupStatus
 from viewer.model.layout import role_label
@@ -55,22 +56,26 @@ class ProtocolWarning:
 #: The last :func:`check_pair` asked: (project, (patient, pair, reader), warnings). A Project is an
 #: immutable value, so the same one gives the same warnings: the lesion grid and the checks panel each
 #: ask after every edit and every change of lesion (four times a click), 70 ms each with 50 lesions.
-_last_checked: tuple[Project, tuple[str, str, str], tuple["ProtocolWarning", ...]] | None = None
+_last_checked: tuple[Project, tuple[Any, ...], tuple["ProtocolWarning", ...]] | None = None
 
 
-def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str) -> list[ProtocolWarning]:
-    """Warnings on one reader's read of one exam pair, in a stable order."""
+def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str,
+               reader_roles: ReaderRoles | None = None) -> list[ProtocolWarning]:
+    """Warnings on one reader's read of one exam pair, in a stable order; ``reader_roles`` (a reader study's
+    sessions) narrows the series a read is asked for (:func:`annotation.records.expected_roles`)."""
     global _last_checked
-    asked = (patient_id, exam_pair_id, reader)
+    only = (reader_roles or {}).get(reader)
+    asked = (patient_id, exam_pair_id, reader, only)
     last = _last_checked
     if last is not None and last[0] is project and last[1] == asked:
         return list(last[2])
-    out = _check_pair(project, patient_id, exam_pair_id, reader)
+    out = _check_pair(project, patient_id, exam_pair_id, reader, reader_roles)
     _last_checked = (project, asked, tuple(out))
     return out
 
 
-def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str) -> list[ProtocolWarning]:
+def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str,
+                reader_roles: ReaderRoles | None = None) -> list[ProtocolWarning]:
     out: list[ProtocolWarning] = []
     pair = project.exam_pairs.get((patient_id, exam_pair_id))
     if pair is not None and pair.interval_days is not None and pair.interval_days > MAX_PAIR_INTERVAL_DAYS:
@@ -84,7 +89,7 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
     # warnings, on screen and in the xlsx); which lesions those are, as the counts and the analysis say it
     elsewhere = outside_liver(project)
     lesions = [les for les in every if les.key not in elsewhere]
-    roles = pair.roles if pair is not None else READING_ROLES
+    roles = expected_roles(pair, reader, reader_roles)
     measured = [les for les in lesions if les.measurements()]
     if len(measured) > MAX_MEASURED_LESIONS:
         out.append(ProtocolWarning(CheckCode.TOO_MANY_MEASURED,

@@ -33,6 +33,7 @@ from annotation.followup import (FOLLOWUP_ROW_COLUMNS, TREATMENT_LINE_ROW_COLUMN
 from annotation.project import Project
 from annotation.pseudonymise import Gate
 from annotation.store import ReadingStore
+from annotation.records import ReaderRoles
 from annotation.tables import project_tables
 from viewer.errors import StoreError
 
@@ -190,8 +191,9 @@ def is_previous_export(folder: Path) -> bool:
 
 def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudonymise: bool = False,
                    key_path: str | os.PathLike[str] | None = None, keep_comments: bool = False,
-                   responses: ResponseRows | None = None) -> ExportResult:
-    """Write ``patients/<id>.xlsx`` per patient and the cohort CSVs into ``out_dir``.
+                   responses: ResponseRows | None = None, reader_roles: ReaderRoles | None = None) -> ExportResult:
+    """Write ``patients/<id>.xlsx`` per patient and the cohort CSVs into ``out_dir``; ``reader_roles``: the series
+    a reader study's session reads cover (:func:`annotation.study_store.session_roles`).
 
     With ``pseudonymise`` every table and sheet passes :class:`annotation.pseudonymise.Gate`
     (free-text comments left out unless ``keep_comments``). With a follow-up in the project, also
@@ -210,7 +212,7 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
     key_file = (Path(key_path).absolute() if key_path else default_key_path(out)) if pseudonymise else None
     previous = previous_key(key_file) if key_file is not None else None
     gate = Gate.for_project(project, keep_comments=keep_comments, previous=previous) if pseudonymise else Gate()
-    measurements, counts, patients = (_gated(df, gate) for df in project_tables(project))
+    measurements, counts, patients = (_gated(df, gate) for df in project_tables(project, reader_roles))
     tables = [("measurements.csv", measurements), ("counts.csv", counts), ("patients.csv", patients)]
     followup = _followup_tables(project, gate)
     if followup is not None:
@@ -231,7 +233,7 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
         for name, df in tables:
             write_csv(df, tmp / name)
         for pid, rel in workbooks:
-            atomic_write(tmp / rel, lambda f: write_patient_workbook(project, pid, f, gate, responses))  # called at once
+            atomic_write(tmp / rel, lambda f: write_patient_workbook(project, pid, f, gate, responses, reader_roles))  # called at once
         manifest = "".join(f"{p}\n" for p in [name for name, _ in tables] + [rel.as_posix() for _, rel in workbooks])
         atomic_write(tmp / EXPORT_MANIFEST, lambda f: f.write_text(manifest, encoding="utf-8"))
         if pending is not None:
@@ -274,7 +276,10 @@ def export_store(store_path: str | os.PathLike[str], out_dir: str | os.PathLike[
                  pseudonymise: bool = False, key_path: str | os.PathLike[str] | None = None,
                  keep_comments: bool = False, responses: ResponseRows | None = None) -> ExportResult:
     """Export a store (opened read-only, so a viewer may keep it open for writing meanwhile)."""
+    from annotation.study_store import session_roles  # noqa: PLC0415 - a reader study's sessions, when it holds one
+
     with ReadingStore.open(store_path, read_only=True) as store:
         project = store.load()
+        reader_roles = session_roles(store)
     return export_project(project, out_dir, pseudonymise=pseudonymise, key_path=key_path,
-                          keep_comments=keep_comments, responses=responses)
+                          keep_comments=keep_comments, responses=responses, reader_roles=reader_roles)

@@ -138,6 +138,20 @@ class ExamPair:
         return abs((self.mri_date - self.ct_date).days)
 
 
+#: reader name -> the series roles their read covers (a reader study's ``R1@MRI`` reads the MRI session's series
+#: only: annotation.study_store.session_roles); a reader not in it reads every series of the exam
+ReaderRoles = Mapping[str, tuple[Role, ...]]
+
+
+def expected_roles(pair: "ExamPair | None", reader: str, reader_roles: ReaderRoles | None = None) -> tuple[Role, ...]:
+    """The series a reader's read of an exam is expected to cover: the exam's (:attr:`ExamPair.roles`), of those the
+    ones the reader's session shows in a reader study (Checks and counts asked a study's MRI read for the CT
+    series, 36 false warnings a patient in an export: an audit)."""
+    roles = pair.roles if pair is not None else READING_ROLES
+    only = (reader_roles or {}).get(reader)
+    return tuple(r for r in roles if r in only) if only else roles
+
+
 #: How many slices from its line a count click may lie and still be a measured lesion's own (inside the sphere of
 #: the line round its middle; Reading takes it over, CountGesture says it): a satellite three slices above a 40 mm
 #: lesion was taken for it (a review).

@@ -34,6 +34,7 @@ from annotation.store import ReadingStore
 from annotation.study import StudyCase, StudyDefinition, session_reader
 from annotation.study_case import CaseRead, CaseRef, StudySink, blinded_project
 from viewer.errors import LesionlabError, StudyError
+from viewer.records import Role
 
 #: an idle gap between two edits of one case counts this much reading time at most (seconds)
 IDLE_CAP_S = 300.0
@@ -429,6 +430,20 @@ class Study:
 
 
 # ---------------------------------------------------------------------------- SQL helpers
+def session_roles(store: ReadingStore) -> dict[str, tuple[Role, ...]]:
+    """Every reader study's session reader names (``R1@MRI``, ``consensus@MRI``) -> the series roles that session
+    shows (its read covers those only: Checks and counts ask it nothing of the others); {} without a study."""
+    if not store.backend_db.has_table("studies"):
+        return {}
+    out: dict[str, tuple[Role, ...]] = {}
+    for study_id, text in _select(store, "SELECT study_id, definition FROM studies", ()):
+        definition = StudyDefinition.from_json(text, f"{store.where}, study {study_id}")
+        for session in definition.sessions:
+            for reader in (*definition.readers, definition.adjudicator):
+                out[session_reader(reader, session.name)] = session.roles
+    return out
+
+
 def _select(store: ReadingStore, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
     db = store.backend_db
     try:

@@ -13,7 +13,7 @@ import pandas as pd
 from annotation.followup import outside_liver
 from annotation.followup_records import LIVER
 from annotation.project import Project
-from annotation.records import Measurement
+from annotation.records import Measurement, ReaderRoles, expected_roles
 from annotation.vocab import CountStatus, Lobe, Treatment
 
 MEASUREMENT_COLUMNS: tuple[str, ...] = (
@@ -67,7 +67,7 @@ def measurement_rows(project: Project) -> list[dict[str, Any]]:
     return rows
 
 
-def count_rows(project: Project) -> list[dict[str, Any]]:
+def count_rows(project: Project, reader_roles: ReaderRoles | None = None) -> list[dict[str, Any]]:
     """Per exam pair, reader, series and lobe: the count and where it stands (``count_status``).
 
     A reader appears for a pair once they recorded anything on it (a lesion, a mark or a flag); from
@@ -80,7 +80,7 @@ def count_rows(project: Project) -> list[dict[str, Any]]:
     for pair in sorted(project.exam_pairs.values(), key=lambda p: p.key):
         for reader in project.readers_of(pair.patient_id, pair.exam_pair_id):
             counts = project.counts(pair.patient_id, pair.exam_pair_id, reader)
-            for role in pair.roles:
+            for role in expected_roles(pair, reader, reader_roles):
                 status = project.count_status(pair.patient_id, pair.exam_pair_id, reader, role)
                 for lobe in Lobe:
                     rows.append({"patient_id": pair.patient_id, "exam_pair_id": pair.exam_pair_id,
@@ -104,15 +104,17 @@ def patient_rows(project: Project) -> list[dict[str, Any]]:
     return rows
 
 
-def project_tables(project: Project) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(measurements, counts, patients) with the export's exact columns and nullable dtypes."""
+def project_tables(project: Project, reader_roles: ReaderRoles | None = None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(measurements, counts, patients) with the export's exact columns and nullable dtypes; ``reader_roles``: the
+    series each reader of a reader study's session reads (counts rows of the others left out)."""
     m = pd.DataFrame(measurement_rows(project), columns=list(MEASUREMENT_COLUMNS))
     for col in ("slice_index", "instance_number", "frame_number"):
         m[col] = m[col].astype("Int64")
     for col in ("diameter_mm", "p1_row", "p1_col", "p2_row", "p2_col", "short_axis_mm", "p3_row", "p3_col", "p4_row",
                 "p4_col"):
         m[col] = m[col].astype("Float64")
-    c = pd.DataFrame(count_rows(project), columns=list(COUNT_COLUMNS))
+    c = pd.DataFrame(count_rows(project, reader_roles), columns=list(COUNT_COLUMNS))
     c["count"] = c["count"].astype("Int64")
     c["uncountable"] = c["uncountable"].astype(bool)
     p = pd.DataFrame(patient_rows(project), columns=list(PATIENT_COLUMNS))

@@ -20,7 +20,7 @@ from annotation.checks import check_pair, check_patient
 from annotation.followup import followup_export_rows
 from annotation.project import Project
 from annotation.pseudonymise import Gate
-from annotation.records import Measurement
+from annotation.records import Measurement, ReaderRoles, expected_roles
 from annotation.vocab import CountStatus, Lobe, MeasurementMethod, Treatment
 from viewer.records import READING_ROLES
 
@@ -55,9 +55,11 @@ def _suggested_mm(m: Measurement) -> float | None:
 
 
 def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: Gate | None = None,
-                           responses: Callable[[Project, str], list[dict[str, Any]]] | None = None) -> None:
+                           responses: Callable[[Project, str], list[dict[str, Any]]] | None = None,
+                           reader_roles: ReaderRoles | None = None) -> None:
     """Write one patient's workbook to ``path``, every sheet through ``gate`` (pseudonymisation);
-    ``responses`` gives the RECIST sheet's rows, see :data:`annotation.export.ResponseRows`."""
+    ``responses`` gives the RECIST sheet's rows, see :data:`annotation.export.ResponseRows`; ``reader_roles`` the
+    series a reader study's session reads cover (:func:`annotation.records.expected_roles`)."""
     gate = gate or Gate()
     patient = project.patients[patient_id]
     c = patient.clinical
@@ -120,7 +122,7 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
     for p in pairs:
         for reader in project.readers_of(patient_id, p.exam_pair_id):
             counts = project.counts(patient_id, p.exam_pair_id, reader)
-            for role in READING_ROLES:
+            for role in expected_roles(p, reader, reader_roles):  # a follow-up CT: its series, as counts.csv
                 status = project.count_status(patient_id, p.exam_pair_id, reader, role)
                 right, left = counts[(role, Lobe.RIGHT)], counts[(role, Lobe.LEFT)]
                 if status is CountStatus.COUNTED:
@@ -134,7 +136,7 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
     for p in pairs:
         for reader in project.readers_of(patient_id, p.exam_pair_id):
             checks += [[p.exam_pair_id, reader, w.message]
-                       for w in check_pair(project, patient_id, p.exam_pair_id, reader)]
+                       for w in check_pair(project, patient_id, p.exam_pair_id, reader, reader_roles)]
     _sheet(wb, "Checks", ["exam_pair_id", "reader", "warning"], checks, gate, patient_id).column_dimensions["C"].width = 100
     _followup_sheets(wb, project, patient_id, gate, responses)
     wb.save(path)
