@@ -87,11 +87,19 @@ def remove_stale(folder: Path) -> list[Path]:
     return removed
 
 
+#: folders :func:`write_whole` has swept of stale temporaries in this process (once each: a series of 300 images
+#: is one folder)
+_SWEPT: set[Path] = set()
+
+
 def write_whole(target: Path, data: bytes) -> None:
     """``data`` to ``target`` whole or not at all: a locked temporary file beside it, renamed once written (a full
     disk left empty and truncated .dcm files under their final names, which an index then reads as images).
     Raises the OSError; the temporary file is gone then."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.parent not in _SWEPT:  # a killed retrieve's leftovers in this folder go at the first write into it
+        _SWEPT.add(target.parent)
+        remove_stale(target.parent)
     tmp = temporary_name(target, "part")
     fd = create_locked(tmp)
     try:

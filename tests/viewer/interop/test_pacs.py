@@ -106,3 +106,29 @@ def test_push_refuses_what_is_no_dicom_file_naming_each(tmp_path) -> None:  # ty
     said = str(caught.value)
     assert "3 of 3 file(s) cannot be sent" in said and "no such file" in said and "not a DICOM file" in said \
         and "a folder" in said
+
+
+def test_a_killed_retrieve_s_leftovers_go_at_the_next_write_into_their_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A pull killed mid-instance leaves `.NAME.part-<hex>` beside its series' files: the indexer skips them, and the
+    next pull into that folder left them there for ever (session 33's left item). A write of another process,
+    still holding its temporary's lock, is left alone."""
+    import os
+    import time
+
+    from viewer.interop.dimse import write_whole
+    from viewer.tempfiles import create_locked
+
+    series = tmp_path / "1.2" / "1.2.3"
+    series.mkdir(parents=True)
+    killed = series / ".1.2.3.4.dcm.part-0123456789ab"
+    killed.write_bytes(b"half")
+    live = series / ".1.2.3.5.dcm.part-ba9876543210"
+    fd = create_locked(live)
+    old = time.time() - 60
+    for p in (killed, live):
+        os.utime(p, (old, old))
+    try:
+        write_whole(series / "1.2.3.6.dcm", b"whole")
+        assert sorted(p.name for p in series.iterdir()) == [live.name, "1.2.3.6.dcm"]
+    finally:
+        os.close(fd)
