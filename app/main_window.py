@@ -38,7 +38,7 @@ from app.reading_view import ReadingView
 from app.shortcuts import USER_FILE, Shortcut, load_user_keys
 from app.store_flow import StoreFlow
 from app.study_dialog import StudyUi
-from app.typing_guard import TypingGuard
+from app.typing_guard import FloatingPanelKeys, TypingGuard, takes_typing
 from app.view_settings import ViewSettings
 from app.suggester import DWI_T2FS_ADDED_MM, DWI_T2FS_RIM_ADDED_MM, install as install_suggester
 from app.suggester import offered_series
@@ -202,9 +202,11 @@ class MainWindow(QMainWindow):
         self.overrides.changed.connect(lambda *_: self.reading.hanging.rehang())
         self.view_settings.apply_to(self.grid.viewports)
         self.typing_guard = TypingGuard(self)
+        self.floating_keys = FloatingPanelKeys(self._give_keys_back, self)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.typing_guard)
+            app.installEventFilter(self.floating_keys)
         self.setAcceptDrops(True)
         self.resize(1600, 1000)
         self.layout_store = layout if layout is not None else WindowLayout(config_dir() / WindowLayout.FILE)
@@ -225,15 +227,50 @@ class MainWindow(QMainWindow):
         for dock in self.all_docks:
             if dock.isFloating() and QGuiApplication.screenAt(dock.frameGeometry().center()) is None:
                 dock.setFloating(False)
+            if dock is self.dock and self.state.blinded:
+                dock.hide()  # the study browser lists patients by name: never shown in a blinded case (a reader's
+                continue     # check: Reset panel layout showed it)
             dock.show()
+            if dock.isFloating():
+                dock.raise_()  # over the main window, not under it
 
     def reset_layout(self) -> None:
         """View -> Reset panel layout: the panels as a new installation places them."""
         self.restore_layout(self.default_layout)
         self.docks.lesions_dock.raise_()
-        self.dock.raise_()
+        if not self.state.blinded:
+            self.dock.raise_()
         self.layout_store.forget()
         self.state.say("the panels are back in their first places")
+
+    def panels_menu(self) -> QMenu:
+        """View -> Panels: each panel shown or hidden (one closed with its x comes back here); the study browser
+        not while a blinded case is on screen."""
+        menu = QMenu("Panels", self)
+        for dock in self.all_docks:
+            menu.addAction(dock.toggleViewAction())
+        menu.aboutToShow.connect(self._guard_browser_toggle)
+        return menu
+
+    def _guard_browser_toggle(self) -> None:
+        self.dock.toggleViewAction().setEnabled(not self.state.blinded)
+
+    def createPopupMenu(self) -> QMenu | None:  # noqa: N802 - Qt's name
+        """The right-click menu of the toolbar and the panels' title bars (Qt lists every panel there): the study
+        browser is not offered while a blinded case is on screen."""
+        self._guard_browser_toggle()
+        return super().createPopupMenu()
+
+    def _give_keys_back(self, dock: QDockWidget) -> None:
+        """A click in a floating panel made it the active window: the reading keys that act on the grid (Page Up and
+        Down, the arrows, Enter, Tab...) went dead until an image was clicked (a reader's check). The main window is
+        made active again, unless the panel's own text field took the keyboard (the clinical record's)."""
+        focus = QApplication.focusWidget()
+        if focus is not None and dock.isAncestorOf(focus) and takes_typing(focus):
+            return
+        if dock.isFloating() and QApplication.activeWindow() is dock:
+            self.activateWindow()
+            self.grid.active_widget.setFocus()
 
     # ------------------------------------------------------------------ actions
     def handlers(self) -> dict[str, Callable[[], object]]:
@@ -306,7 +343,8 @@ class MainWindow(QMainWindow):
         def run(fn: Callable[[], object]) -> None:
             self.run(fn)
 
-        submenus = [("File", recent_menu(self, "Recent studies", self.recent, self.open_path, run), "choose_pair"),
+        submenus = [("View", self.panels_menu(), None),
+                    ("File", recent_menu(self, "Recent studies", self.recent, self.open_path, run), "choose_pair"),
                     ("File", recent_menu(self, "Recent reading projects", flow.recent, flow.open_store, run), "export")]
         return extra, submenus
 

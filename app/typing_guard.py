@@ -10,9 +10,11 @@ study browser) are not fields, so reading keys work there.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDockWidget, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 FIELDS = (QComboBox, QAbstractSpinBox, QLineEdit, QTextEdit, QPlainTextEdit)
 COMMAND_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
@@ -27,4 +29,27 @@ class TypingGuard(QObject):
                 and event.text() and event.text().isprintable() and not (event.modifiers() & COMMAND_MODIFIERS):
             event.accept()  # the field gets the key; no reading key fires
             return True
+        return False
+
+
+def takes_typing(widget: QWidget) -> bool:
+    """Whether ``widget`` is a field the reader types into (its keys are the field's, not the reading's)."""
+    return isinstance(widget, FIELDS)
+
+
+class FloatingPanelKeys(QObject):
+    """A click in a floating panel (the lesion grid on a second screen) made it the active window, and the reading
+    keys bound to the image grid (Page Up/Down, the arrows, Enter, Tab...) went dead until an image was clicked (a
+    reader's check). After a mouse release in a floating panel, ``give_back(panel)`` returns the keys to the main
+    window (it leaves them where a field took the keyboard). Install on the application."""
+
+    def __init__(self, give_back: Callable[[QDockWidget], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.give_back = give_back
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.MouseButtonRelease and isinstance(watched, QWidget):
+            panel = watched.window()
+            if isinstance(panel, QDockWidget) and panel.isFloating():
+                QTimer.singleShot(0, lambda: self.give_back(panel))
         return False

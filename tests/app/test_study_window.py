@@ -140,3 +140,27 @@ def test_nothing_of_the_study_store_leaves_a_blinded_case_nor_reopens_it(qtbot, 
     saved = json.loads((env / "last_session.json").read_text())
     assert saved["store"] is None and saved["patient_id"] is None and saved["ct_study_uid"] is None, saved
     assert saved["lesion_id"] is None and saved["slices"] == {} and saved["paths"] == []
+
+
+def test_no_panel_menu_shows_the_study_browser_in_a_blinded_case(qtbot, env: Path, study_store: Path,  # type: ignore[no-untyped-def]
+                                                                  sample_dicom: Path, sample_index) -> None:
+    """A reader's check: View -> Reset panel layout showed the Studies dock, every patient by name, over a blinded
+    case (Ctrl+B refused it). Neither the reset, nor View -> Panels, nor the panels' right-click menu shows it."""
+    w = make_window(qtbot, env, reader="R1")
+    w.show_index(str(sample_dicom), sample_index)
+    w.study_ui.open(str(study_store), "R1")
+    w.study_ui.next_case()
+    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    assert w.state.blinded and not w.dock.isVisible()
+    w.reset_layout()
+    assert not w.dock.isVisible() and w.docks.lesions_dock.isVisible()
+    w.restore_layout()
+    assert not w.dock.isVisible()
+    panels = w.panels_menu()
+    panels.aboutToShow.emit()
+    browser = w.dock.toggleViewAction()
+    assert browser in panels.actions() and not browser.isEnabled()
+    popup = w.createPopupMenu()
+    assert popup is not None and browser in popup.actions() and not browser.isEnabled()
+    browser.trigger()  # a disabled action does nothing
+    assert not w.dock.isVisible()

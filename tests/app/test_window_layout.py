@@ -77,3 +77,36 @@ def test_a_damaged_or_older_layout_file_is_the_default_layout(qtbot, env: Path) 
         assert WindowLayout(folder / "sub" / WindowLayout.FILE).save(b"x") in (False, True)  # never raises
     finally:
         folder.chmod(0o700)
+
+
+def test_a_click_in_a_floating_panel_gives_the_reading_keys_back(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check: after a click in the floating lesion grid, Page Down and the arrows did nothing until an
+    image was clicked (they act on the image grid, and the floating panel had become the active window)."""
+    w = window
+    dock = w.docks.lesions_dock
+    dock.setFloating(True)
+    dock.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dock, timeout=3000)
+    table = w.docks.lesion_panel.table
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.viewport().rect().center())
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=3000)
+    vp = w.reading.active
+    before = vp.index
+    qtbot.keyClick(QApplication.focusWidget() or w.grid.active_widget, Qt.Key.Key_PageDown)
+    assert vp.index != before
+
+
+def test_a_field_of_a_floating_panel_keeps_the_keyboard(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLineEdit
+
+    w = window
+    dock = w.docks.clinical_dock
+    dock.show()
+    dock.setFloating(True)
+    fields = [f for f in dock.findChildren(QLineEdit) if f.isVisible() and f.isEnabled()]
+    assert fields  # the clinical record's free-text fields (Ki-67, mitoses...)
+    dock.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dock, timeout=3000)
+    qtbot.mouseClick(fields[0], Qt.MouseButton.LeftButton)
+    qtbot.wait(50)
+    assert QApplication.activeWindow() is dock and QApplication.focusWidget() is fields[0]
