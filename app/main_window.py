@@ -703,7 +703,22 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"lesionlab — {pair.patient_id}: {pair.label}")
         gap = (f"; no {', '.join(role_label(r) for r in missing)} in this exam" if pair.is_single else
                f"; missing: {', '.join(role_label(r) for r in missing)}") if missing else ""
-        self.state.say(f"reading {pair.label}{gap}" + (f"  ⚠ {pair.warning}" if pair.warning else ""))
+        alone = self._read_alone(pair)
+        self.state.say(f"reading {pair.label}{gap}" + (f"  ⚠ {pair.warning}" if pair.warning else "") + alone)
+
+    def _read_alone(self, pair: ExamPair) -> str:
+        """What the status adds when the project reads a study of this CT + MRI pair as an exam of its own and has no
+        read of the pair: the grid was empty and Checks said "no exam pair open" (a reader's check on the follow-up
+        project's baseline CT, LLSYN001 F1)."""
+        if pair.is_single or self.state.blinded or self.session.find_pair(pair) is not None:
+            return ""
+        for rec in self.session.reading.project.pairs_of(pair.patient_id):
+            for study, uid, other in ((pair.ct, rec.ct_study_uid, rec.mri_study_uid),
+                                      (pair.mr, rec.mri_study_uid, rec.ct_study_uid)):
+                if study is not None and uid == study.study_instance_uid[:64] and not other:
+                    return (f"; this project reads its {'CT' if study is pair.ct else 'MRI'} alone as exam "
+                            f"{rec.exam_pair_id}: Ctrl+P opens it alone")
+        return ""
 
     def _position_now(self) -> tuple[str | None, str | None, dict[str, int]]:
         """Where the reader is in the pair on screen: the current lesion, the active stack, each stack's slice."""

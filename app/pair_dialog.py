@@ -1,7 +1,9 @@
-"""Exam pair chooser: every CT x MRI combination of a patient with its interval in days.
+"""Exam pair chooser: every CT x MRI combination of a patient with its interval in days, then each study alone.
 
 Pairs of the protocol (< 90 days) come first; others can be chosen but carry a warning that is
-shown again before opening.
+shown again before opening. A study alone is an exam of one modality: a follow-up project reads a
+baseline CT that also belongs to a CT + MRI pair as its own exam (the sample's LLSYN001 F1, the CT of
+2023-03-14), which the browser, listing the pair, did not offer (a reader's check).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ class PairChooser(QDialog):
     def __init__(self, patient: Patient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Exam pairs of {patient.label}")
-        self.pairs = all_pairs(patient)
+        self.pairs = all_pairs(patient) + [ExamPair.single(s) for s in patient.studies if s.is_ct or s.is_mr]
         self.chosen: ExamPair | None = None
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel(f"A pair is one CT and one liver MRI less than {PAIR_LIMIT_DAYS} days apart."))
@@ -35,7 +37,7 @@ class PairChooser(QDialog):
         for r, pair in enumerate(self.pairs):
             cells = [pair.ct.label if pair.ct else "—", pair.mr.label if pair.mr else "—",
                      f"{pair.interval_days} days" if pair.interval_days is not None else "unknown",
-                     pair.warning or "protocol pair"]
+                     pair.warning or ("one study alone (a follow-up exam)" if pair.is_single else "protocol pair")]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if pair.warning:

@@ -73,3 +73,33 @@ def test_an_exam_recorded_before_gets_its_roles_at_the_first_edit(qtbot, env: Pa
              if "CT arterial" in x.message}
     assert codes == set(), codes
     assert CheckCode.NOT_COUNTED in {x.code for x in check_pair(w.session.reading.project, *pair, "sample")}
+
+
+def test_the_follow_up_baseline_ct_opens_alone_from_the_pair_chooser(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                     sample_index) -> None:
+    """A reader's check: with the follow-up project open, its baseline exam F1 (the CT of 2023-03-14, which also
+    belongs to a CT + MRI pair) had no entry: the browser lists the pair, whose grid was empty and whose Checks said
+    "no exam pair open". The pair's status now says so, and Ctrl+P offers each study alone."""
+    from app.pair_dialog import PairChooser
+
+    store = env / "work" / "followup.lesionlab"
+    store.parent.mkdir()
+    shutil.copy(sample_dicom / "followup.lesionlab", store)
+    w = make_window(qtbot, env, reader="sample")
+    assert w.store_flow.open_store(store)
+    w.show_index(str(sample_dicom), sample_index)
+    item = next(i for i in w.browser.pair_items()
+                if i.data(0, PAYLOAD).patient_id == "LLSYN001" and i.data(0, PAYLOAD).mr is not None)
+    w.browser.itemActivated.emit(item, 0)
+    assert "exam F1: Ctrl+P opens it alone" in w.status.text(), w.status.text()
+    chooser = PairChooser(next(p for p in w.patients if p.patient_id == "LLSYN001"), w)
+    qtbot.addWidget(chooser)
+    row = next(r for r, p in enumerate(chooser.pairs) if p.is_single and p.ct is not None
+               and p.ct.study_date == dt.date(2023, 3, 14))
+    assert chooser.table.item(row, 3).text() == "one study alone (a follow-up exam)"
+    chooser.table.selectRow(row)
+    chooser.accept()
+    assert chooser.chosen is not None
+    w.open_pair(chooser.chosen)
+    assert w.session.find_pair(chooser.chosen) == ("LLSYN001", "F1")
+    assert w.session.reading.project.lesions_of("LLSYN001", "F1", "sample")
