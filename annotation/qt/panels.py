@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from annotation.checks import CheckCode, ProtocolWarning, check_pair, check_patient
 from annotation.qt.cells import cell_combo, set_cell_item
 from annotation.qt.combo import leave_keys_to_images
+from annotation.project import Project
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible
 from annotation.reading import EditKind, Reading, ReadingEvent
 from annotation.selection import Selection
-from annotation.vocab import CountStatus, CouinaudSegment, Lobe, MeasurementMethod
+from annotation.vocab import CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe, MeasurementMethod
 from viewer.errors import LesionlabError
 from viewer.records import READING_ROLES, Role
 
@@ -51,6 +52,17 @@ def shown_warnings(found: list[ProtocolWarning], current: str | None) -> list[Pr
     """The warnings a panel shows: not "nothing recorded" of the lesion being read (just started with N, its
     first line on the way), which every N showed until then."""
     return [w for w in found if not (w.code is CheckCode.EMPTY_LESION and w.lesion_id == current)]
+
+
+def _followup_said(project: Project, lesion: Lesion, role: Role) -> str:
+    """The Follow-up panel's status of ``lesion`` when it stands for a read on ``role`` (its assessed series) without
+    a line or a not visible there: a non-target or new lesion present, absent or unequivocally progressing; ""."""
+    f = project.lesion_followups.get(lesion.key)
+    if f is None or f.assessed_role is not role or f.kind is FollowupKind.TARGET:
+        return ""
+    if f.status in (FollowupStatus.PRESENT, FollowupStatus.ABSENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION):
+        return str(f.status.value).replace("_", " ")
+    return ""
 
 
 class _Observer(QWidget):
@@ -198,6 +210,12 @@ class LesionPanel(_Observer):
                 elif obs is None and role not in imaged:
                     cell = QTableWidgetItem("—")
                     cell.setToolTip("this exam has no such series (a follow-up imaged by one modality)")
+                elif obs is None and (said := _followup_said(self.reading.project, les, role)):
+                    # a non-target or new lesion assessed as a whole in the Follow-up panel (present, absent...):
+                    # that is its status on the series it is assessed on, not a gap (a reader's check: amber
+                    # cells beside a follow-up the panel called complete, and Checks silent)
+                    cell = QTableWidgetItem(said)
+                    cell.setToolTip("assessed in the Follow-up panel (RECIST: a non-target or new lesion as a whole)")
                 elif obs is None:
                     cell = QTableWidgetItem("")
                     cell.setBackground(MISSING_BRUSH)

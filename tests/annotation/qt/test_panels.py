@@ -189,3 +189,31 @@ def test_a_wheel_over_the_forms_changes_nothing_the_reader_did_not_choose(qtbot,
                   if w.focusPolicy() != Qt.FocusPolicy.NoFocus and not in_a_combo(w)]
         assert takers == [], takers
     assert all(e.focusPolicy() != Qt.FocusPolicy.NoFocus for e in form.findChildren(QLineEdit))  # typing still works
+
+
+def test_a_non_target_assessed_in_the_follow_up_panel_is_no_gap_in_the_grid(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check on LLSYN001's follow-up CT of 2023-10-17: the non-targets L3 and L4, "present" in the
+    Follow-up dock, showed amber "no status yet" cells on CT portal while Checks said nothing."""
+    import shutil
+    from pathlib import Path
+
+    from annotation.store import ReadingStore
+    from annotation.vocab import FollowupKind, FollowupStatus
+
+    dst = tmp_path / "followup.lesionlab"
+    shutil.copy(Path(__file__).parents[3] / "sample_dicom" / "followup.lesionlab", dst)
+    with ReadingStore.open(dst, read_only=True) as store:
+        reading = Reading(store.load(), reader="sample")
+    pair = ("LLSYN001", "F2")
+    panel = LesionPanel(Selection(reading, pair))
+    qtbot.addWidget(panel)
+    column = FIXED + READING_ROLES.index(Role.CT_PORTAL)
+    rows = {panel.table.item(r, 0).text(): r for r in range(panel.table.rowCount())}
+    present = [les for les in reading.project.lesions_of(*pair, "sample")
+               if (f := reading.project.lesion_followups.get(les.key)) is not None
+               and f.kind is FollowupKind.NON_TARGET and f.status is FollowupStatus.PRESENT
+               and les.observation(Role.CT_PORTAL) is None]
+    assert present
+    for les in present:
+        cell = panel.table.item(rows[les.lesion_id], column)
+        assert cell.text() == "present" and cell.background() != MISSING_BRUSH, les.lesion_id
