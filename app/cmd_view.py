@@ -39,7 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quit-after-screenshot", action="store_true", help="quit after saving --screenshot")
     p.add_argument("--quit-when-listed", action="store_true",
                    help="print the start time once the window is shown and PATH listed, then quit (benchmark)")
-    p.add_argument("--size", default="1600x1000", help="window size WIDTHxHEIGHT (default 1600x1000)")
+    p.add_argument("--size", default=None, help="window size WIDTHxHEIGHT (default: as the last session left it, "
+                                                "1600x1000 the first time and in scripted runs)")
     p.add_argument("--no-restore", action="store_true", help="do not reopen where the last session left")
 
 
@@ -185,7 +186,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    width, height = _size(args.size)
+    width, height = _size(args.size or "1600x1000")
     early = _index_early(args.path) if args.path else None
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -205,7 +206,11 @@ def run(args: argparse.Namespace) -> int:
     recovery = recovery_message(window, last) if last is not None and not last.clean else ""
     if recovery:
         window.state.say(recovery)
-    window.resize(width, height)
+    if scripted:  # a documentation screenshot or a benchmark: the first layout, not this user's, and none saved
+        window.keep_layout = False
+        window.restore_layout(window.default_layout)
+    if scripted or args.size:
+        window.resize(width, height)
     window.show()
     status: dict[str, int | bool] = {"code": 0}
 

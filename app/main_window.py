@@ -211,6 +211,8 @@ class MainWindow(QMainWindow):
         self.resize(1600, 1000)
         self.layout_store = layout if layout is not None else WindowLayout(config_dir() / WindowLayout.FILE)
         self.default_layout = self.saveState(LAYOUT_VERSION)
+        #: whether closing keeps the panels' places (not in a scripted run: app/cmd_view.py)
+        self.keep_layout = True
         self.restore_layout()
 
     # ------------------------------------------------------------------ the panels' places
@@ -222,6 +224,8 @@ class MainWindow(QMainWindow):
         """The panels where the reader left them (``window_layout.json``), or ``state``; every panel shown, and one
         floating where no screen is now docked again (see app/window_layout.py)."""
         saved = state if state is not None else self.layout_store.load()
+        if state is None and (geometry := self.layout_store.load_geometry()) is not None:
+            self.restoreGeometry(QByteArray(geometry))  # the window first: the panels were placed round it
         if saved is not None:
             self.restoreState(QByteArray(saved), LAYOUT_VERSION)
         for dock in self.all_docks:
@@ -915,7 +919,8 @@ class MainWindow(QMainWindow):
             self.last.save(self.state, list(self.index_results), clean=True)
         except LesionlabError:
             pass  # a settings folder that cannot be written must not keep the window open
-        self.layout_store.save(bytes(self.saveState(LAYOUT_VERSION).data()))
+        if self.keep_layout:
+            self.layout_store.save(bytes(self.saveState(LAYOUT_VERSION).data()), bytes(self.saveGeometry().data()))
         self.loads.cancel_all()
         self.align_job.cancel()
         self.compare_job.cancel()

@@ -29,17 +29,29 @@ class WindowLayout:
 
     def load(self) -> bytes | None:
         """The saved dock state, or None (no file, a damaged one, another layout version)."""
+        return self._load("dock_state")
+
+    def load_geometry(self) -> bytes | None:
+        """The main window's saved place and size (``QWidget.saveGeometry``), or None: floating panels were placed
+        round the window as it was (a reader's check: the window came back at its default size, under them)."""
+        return self._load("window_geometry")
+
+    def _load(self, key: str) -> bytes | None:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or data.get("layout_version") != LAYOUT_VERSION:
+            if not isinstance(data, dict) or data.get("layout_version") != LAYOUT_VERSION or key not in data:
                 return None
-            return base64.b64decode(str(data["dock_state"]), validate=True)
+            return base64.b64decode(str(data[key]), validate=True)
         except (OSError, ValueError, KeyError, binascii.Error):
             return None
 
-    def save(self, state: bytes) -> bool:
-        """Keep ``state`` (written whole or not at all); False when the settings folder cannot be written."""
-        text = json.dumps({"layout_version": LAYOUT_VERSION, "dock_state": base64.b64encode(state).decode("ascii")})
+    def save(self, state: bytes, geometry: bytes | None = None) -> bool:
+        """Keep ``state`` and the window's ``geometry`` (written whole or not at all); False when the settings
+        folder cannot be written."""
+        data = {"layout_version": LAYOUT_VERSION, "dock_state": base64.b64encode(state).decode("ascii")}
+        if geometry is not None:
+            data["window_geometry"] = base64.b64encode(geometry).decode("ascii")
+        text = json.dumps(data)
         tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -110,3 +110,22 @@ def test_a_field_of_a_floating_panel_keeps_the_keyboard(window: MainWindow, qtbo
     qtbot.mouseClick(fields[0], Qt.MouseButton.LeftButton)
     qtbot.wait(50)
     assert QApplication.activeWindow() is dock and QApplication.focusWidget() is fields[0]
+
+
+def test_the_window_keeps_its_size_and_a_scripted_run_keeps_nothing(qtbot, env: Path) -> None:  # type: ignore[no-untyped-def]
+    """A reader's check: the window came back at 1600 x 1000 under the floating panels placed round it."""
+    first = make_window(qtbot, env)
+    first.resize(640, 480)  # within the offscreen screen; the window's minimum size may make it larger
+    want = (first.width(), first.height())
+    assert want != (1500, 1000)
+    first.close()
+    assert WindowLayout(_layout_file()).load_geometry() is not None
+    second = make_window(qtbot, env)  # (the test window is then resized to 1500 x 1000: read what a start restores)
+    second.restore_layout()
+    assert (second.width(), second.height()) == want
+    second.keep_layout = False  # as a scripted run (view --screenshot ...) sets it
+    second.resize(900, 600)
+    second.close()
+    third = make_window(qtbot, env)
+    third.restore_layout()
+    assert (third.width(), third.height()) == want
