@@ -221,6 +221,10 @@ class ReadingSession:
     def describe(self) -> str:
         """The status-bar text: reader (and whose other reads the project holds: a reader's check saw an
         empty grid after a restart, the message saying so long gone from the status bar), store and mode."""
+        return "".join(self.describe_parts())
+
+    def describe_parts(self) -> tuple[str, str]:
+        """:meth:`describe` as (the reader's part, never cut in the status bar; the store's part)."""
         who = f"reader: {self.reading.reader}"
         project = self.reading.project
         others = sorted(project.readers() - {self.reading.reader})
@@ -228,12 +232,12 @@ class ReadingSession:
             more = f" and {len(others) - 2} more" if len(others) > 2 else ""
             who += f" (also in the project: {', '.join(others[:2])}{more})"
         if self.store is None:
-            return f"{who} · no reading project (the first edit creates one in {readings_dir()})"
+            return who, f" · no reading project (the first edit creates one in {readings_dir()})"
         mode = ""
         if self.read_only:
             mode = (" (read-only: locked by another lesionlab)" if self.locked_by else
                     " (read-only until you edit)")
-        return f"{who} · {self.store.where}{mode}"
+        return who, f" · {self.store.where}{mode}"
 
     # ------------------------------------------------------------------ opening
     def open(self, path: str | Path, *, read_only: bool = False, came_with_folder: bool = False) -> None:

@@ -28,6 +28,9 @@ class ElidedLabel(QLabel):
 
     #: how many times in a row the same message was said (:meth:`say`); shown as "(2×) " before it
     repeats = 1
+    #: the text's beginning never cut (the reader's name before the store's path: "reader: sa…e" was left of
+    #: "reader: sample · /a/long/path/followup.lesionlab", a reader's check); the rest is cut as the mode says
+    keep_prefix = ""
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
         self.repeats = 1
@@ -47,7 +50,13 @@ class ElidedLabel(QLabel):
     def shown_text(self) -> str:
         """What fits: the text, or its beginning and "…" (after the repeat count, when said again)."""
         text = f"({self.repeats}×) {self.text()}" if self.repeats > 1 else self.text()
-        return self.fontMetrics().elidedText(text, self._mode, self.contentsRect().width())
+        width, metrics = self.contentsRect().width(), self.fontMetrics()
+        head = self.keep_prefix
+        if head and text.startswith(head) and metrics.horizontalAdvance(text) > width:
+            room = width - metrics.horizontalAdvance(head)
+            if room > metrics.horizontalAdvance("……"):
+                return head + metrics.elidedText(text[len(head):], self._mode, room)
+        return metrics.elidedText(text, self._mode, width)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)

@@ -53,7 +53,9 @@ class StoreFlow(QObject):
         self._theirs_agreed = None
 
     def show_store(self) -> None:
-        self.store_label.setText(self.session.describe())
+        who, where = self.session.describe_parts()
+        self.store_label.keep_prefix = who
+        self.store_label.setText(who + where)
 
     # ------------------------------------------------------------------ questions (tests replace these)
     def ask(self, title: str, text: str, choices: dict[str, str]) -> str | None:

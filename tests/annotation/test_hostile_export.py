@@ -226,8 +226,8 @@ def test_a_column_without_a_rule_stops_the_export(colliding_store: Path, tmp_pat
 
     real = tables.project_tables
 
-    def with_new_column(project):  # type: ignore[no-untyped-def]
-        m, c, p = real(project)
+    def with_new_column(project, reader_roles=None):  # type: ignore[no-untyped-def]
+        m, c, p = real(project, reader_roles)
         return m, c, p.assign(follow_up_date="2024-01-01")
 
     monkeypatch.setattr("annotation.export.project_tables", with_new_column)
