@@ -153,6 +153,12 @@ def is_study_store(db: "Db") -> bool:
     return db.has_table("studies") and db.execute("SELECT 1 FROM studies LIMIT 1").fetchone() is not None
 
 
+def _lock_wait_s() -> float:
+    from annotation import store_pg
+
+    return store_pg.LOCK_WAIT_S
+
+
 def grant_roles(db: "Db") -> None:
     """Give every role of ``store_roles`` the privileges of its kind on every table, and only those (the
     owner runs this after migrations, after adding a reader and after setting a study up, so tables
@@ -163,7 +169,10 @@ def grant_roles(db: "Db") -> None:
     con = getattr(db, "con")
     with con.transaction():
         # one owner process regrants at a time (two at once: "tuple concurrently updated" on the catalogue)
-        db.execute("SELECT pg_advisory_xact_lock(hashtext('lesionlab grants ' || current_schema()))")
+        # bounded (any role may take an advisory key, a reader with psql too: waiting for ever would hang the owner)
+        db.execute(f"SET LOCAL lock_timeout = '{int(_lock_wait_s() * 1000)}ms'")
+        key = int(db.execute("SELECT hashtext('lesionlab grants ' || current_schema())::bigint").fetchone()[0])
+        getattr(db, "wait_for_lock")(key, "grants")
         schema = _ident(getattr(db, "schema"))
         protected = {r[0] for r in db.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -265,6 +274,7 @@ def add_reader(db: "Db", reader: str, *, kind: RoleKind | str = RoleKind.READER,
                          where=db.where, advice="connect as the store's owner")
     con = getattr(db, "con")
     with con.transaction():
+        con.execute(f"SET LOCAL lock_timeout = '{int(_lock_wait_s() * 1000)}ms'")  # bounded, as in grant_roles
         # one add-reader at a time decides on the role map (two at once could bind one role twice)
         con.execute("LOCK TABLE store_roles IN SHARE ROW EXCLUSIVE MODE")
         bound: dict[str, str] = {r[0]: r[1] for r in con.execute("SELECT db_role, reader FROM store_roles")}
