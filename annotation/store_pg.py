@@ -242,6 +242,15 @@ class PgDb(Db):
                 "ORDER BY 1").fetchall():
             protect_reader_table(self, table)
 
+    def prepare_session_barrier(self) -> None:
+        from annotation.store_pg_barrier import create_barrier
+        from annotation.store_pg_security import create_role_functions, create_session_function
+
+        create_role_functions(self)  # again, with bodies bound at creation (a caller's search_path cannot redirect them)
+        create_session_function(self)
+        create_barrier(self)
+        self.prepare_session_blinding()
+
     def grant_roles(self) -> None:
         from annotation.store_pg_security import grant_roles
 
