@@ -38,9 +38,8 @@ from annotation.store_followup import migration_followup
 from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, key_values, load_pair_records,
                                      load_records, migration_1, migration_2, migration_3, migration_blinded_readers,
-                                     migration_dicom_context,
-                                     migration_edit_attribution, migration_reader_security, migration_reader_studies,
-                                     migration_series_roles,
+                                     migration_dicom_context, migration_edit_attribution, migration_reader_security,
+                                     migration_reader_studies, migration_series_roles, migration_session_barrier,
                                      record_key, reads_of)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from annotation.study import belongs_to
@@ -77,6 +76,9 @@ MIGRATIONS: tuple[Migration, ...] = (
               migration_series_roles),
     Migration(10, "blinding by the database in study stores: reader roles lose names, clinical data and exam "
                   "dates, and their earlier session reads of a patient (PostgreSQL)", migration_blinded_readers),
+    Migration(11, "the database keeps the study's session barrier: a reader writes only a case opened in that "
+                  "session, opens it only after the washout, and the server sets the study's times (PostgreSQL)",
+              migration_session_barrier),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 #: attempts of one edit that meets a serialization failure (two writers on the same row at once)

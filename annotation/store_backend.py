@@ -149,6 +149,10 @@ class Db(ABC):
         """Create what lets :meth:`reader_keyed` close a reader's earlier session reads (PostgreSQL), and
         declare the reader-keyed tables again with it (the blinded-readers migration calls it once)."""
 
+    def prepare_session_barrier(self) -> None:
+        """Let the database itself keep a study's session barrier, washout and times (PostgreSQL; the
+        session-barrier migration calls it once, and it declares the reader-keyed tables again)."""
+
     def grant_roles(self) -> None:
         """Give the reader roles their kind's privileges again (PostgreSQL, as the owner; a study set up
         blinds the readers). Nothing on SQLite."""

@@ -29,6 +29,7 @@ import hashlib
 import os
 import re
 import socket
+import time
 from typing import Any, Iterable, Sequence
 
 import psycopg
@@ -41,6 +42,8 @@ from viewer.errors import BlindedRoleError, StoreError, StoreLockedError, blinde
 STORE_MARK = "lesionlab store"
 PASSWORD_ADVICE = ("check the URL and that the server runs; a password belongs in ~/.pgpass (or $PGPASSFILE) or "
                    "a service file (~/.pg_service.conf, postgresql:///?service=NAME), never in a saved URL")
+#: how long the owner's migrations and grants wait for a lock another session holds (seconds)
+LOCK_WAIT_S = 15.0
 NOT_A_STORE_ADVICE = "give the URL of an empty database or of one made by lesionlab"
 
 
@@ -150,7 +153,25 @@ class PgDb(Db):
 
     def begin_migration(self) -> None:
         self.con.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-        self.con.execute("SELECT pg_advisory_xact_lock(%s)", (_key("lesionlab migrations", self.schema),))
+        # bounded: a table lock another session holds (a reader may LOCK a table it may update) fails the
+        # migration after LOCK_WAIT_S instead of hanging the owner's open
+        self.con.execute(f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_S * 1000)}ms'")
+        self.wait_for_lock(_key("lesionlab migrations", self.schema), "migrations")
+
+    def wait_for_lock(self, key: int, what: str) -> None:
+        """Take the transaction-level advisory lock ``key``, waiting :data:`LOCK_WAIT_S` at most: any role
+        may take any advisory key (a reader with psql too), so waiting for ever would let it hang the owner."""
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            got = self.con.execute("SELECT pg_try_advisory_xact_lock(%s)", (key,)).fetchone()
+            if got and got[0]:
+                return
+            if time.monotonic() >= deadline:
+                raise StoreLockedError(f"another session holds lesionlab's {what} lock ({self._holder(key, pid_first=True)})",
+                                       where=self.where,
+                                       advice="wait for the other lesionlab to finish, or ask the database administrator "
+                                              "to end that session (pg_terminate_backend) if it is not lesionlab's")
+            time.sleep(0.05)
 
     def retryable(self, exc: BaseException) -> bool:
         return isinstance(exc, (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected))
@@ -167,7 +188,7 @@ class PgDb(Db):
                                    advice="close the other lesionlab window editing this read, or read another pair")
         self._claimed.add(key)
 
-    def _holder(self, key: int) -> str:
+    def _holder(self, key: int, *, pid_first: bool = False) -> str:
         row = self.con.execute(
             "SELECT a.application_name, a.usename, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
@@ -177,6 +198,8 @@ class PgDb(Db):
         if row is None:
             return "another connection"
         app, user, pid = row
+        if pid_first:
+            return f"pid {pid}, database role {user or '?'}, {app or 'a client'}"
         return f"{app or 'a client'} (database role {user or '?'}, server pid {pid})"
 
     # ------------------------------------------------------------------ catalogue
@@ -219,6 +242,15 @@ class PgDb(Db):
                 "ORDER BY 1").fetchall():
             protect_reader_table(self, table)
 
+    def prepare_session_barrier(self) -> None:
+        from annotation.store_pg_barrier import create_barrier
+        from annotation.store_pg_security import create_role_functions, create_session_function
+
+        create_role_functions(self)  # again, with bodies bound at creation (a caller's search_path cannot redirect them)
+        create_session_function(self)
+        create_barrier(self)
+        self.prepare_session_blinding()
+
     def grant_roles(self) -> None:
         from annotation.store_pg_security import grant_roles
 
@@ -236,6 +268,11 @@ class PgDb(Db):
         if isinstance(exc, psycopg.errors.DiskFull):
             return StoreError(f"{doing}: the database server's disk is full", where=self.where,
                               advice="ask the database administrator to free space; nothing was changed")
+        if isinstance(exc, psycopg.errors.LockNotAvailable):
+            return StoreLockedError(f"{doing}: another session has held a lock on a table lesionlab needs for "
+                                    f"{LOCK_WAIT_S:g} s ({text})", where=self.where,
+                                    advice="retry later; a session holding it for long (LOCK TABLE) is for the "
+                                           "database administrator to end (pg_terminate_backend)")
         if isinstance(exc, psycopg.errors.InsufficientPrivilege) and self.blinded:
             return BlindedRoleError(f"{blinded_message(self.role_kind, self.role_reader)}; {doing} ({text})",
                                     where=self.where)

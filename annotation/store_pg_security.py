@@ -83,19 +83,23 @@ def _ident(name: str) -> str:
 
 
 def create_role_functions(db: "Db") -> None:
-    """The functions the policies call (a migration runs this before protecting tables)."""
+    """The functions the policies call (a migration runs this before protecting tables).
+
+    SQL-standard bodies (``BEGIN ATOMIC``): parsed once, here, with every table, type, function and
+    operator bound then, so nothing the caller puts first on its search_path (a temporary table, a
+    ``pg_temp.jsonb`` domain, an operator of its own) stands in for them; without a SET clause the
+    planner still inlines them (evaluated once per query, not once per row)."""
     schema = _ident(getattr(db, "schema"))
-    # store_roles schema-qualified (a temporary table cannot stand in for it) and no SET clause,
-    # so that the planner inlines the functions: evaluated once per query, not once per row
     body = f"FROM {schema}.store_roles WHERE db_role = current_user"
     settings = "LANGUAGE sql STABLE"
-    db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_reader() RETURNS text {settings} "
-               f"AS $$ SELECT reader {body} $$")
-    db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_sees_all() RETURNS boolean {settings} "
-               f"AS $$ SELECT coalesce((SELECT kind IN ('adjudicator', 'coordinator') {body}), false) $$")
-    db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_coordinates() RETURNS boolean {settings} "
-               f"AS $$ SELECT coalesce((SELECT kind = 'coordinator' {body}), false) $$")
+    db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_reader() RETURNS pg_catalog.text {settings} "
+               f"BEGIN ATOMIC SELECT reader {body}; END")
+    db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_sees_all() RETURNS pg_catalog.bool {settings} "
+               f"BEGIN ATOMIC SELECT coalesce((SELECT kind IN ('adjudicator', 'coordinator') {body}), false); END")
+    db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_coordinates() RETURNS pg_catalog.bool {settings} "
+               f"BEGIN ATOMIC SELECT coalesce((SELECT kind = 'coordinator' {body}), false); END")
     db.execute("ALTER TABLE store_roles ENABLE ROW LEVEL SECURITY")
+    db.execute("DROP POLICY IF EXISTS lesionlab_own_role ON store_roles")  # declared again by the barrier migration
     db.execute("CREATE POLICY lesionlab_own_role ON store_roles FOR SELECT USING (db_role = current_user)")
 
 
@@ -103,25 +107,26 @@ def create_session_function(db: "Db") -> None:
     """``lesionlab_session_open(name, patient)``: may the connected role see and write the rows of
     session read ``name`` (``READER@SESSION``) of ``patient``? Always for roles other than ``reader``;
     for a reader, until they have opened a case of that patient in a later session of the study
-    (``study_reads``; session order from the stored definition). Tables schema-qualified, as above."""
+    (``study_reads``; session order from the stored definition). Bodies bound at creation, as above."""
     schema = _ident(getattr(db, "schema"))
-    db.execute("CREATE OR REPLACE FUNCTION lesionlab_session_rank(definition text, session text) RETURNS bigint "
-               "LANGUAGE sql IMMUTABLE AS $$ SELECT e.o FROM jsonb_array_elements(definition::jsonb -> 'sessions') "
-               "WITH ORDINALITY AS e(v, o) WHERE e.v ->> 'name' = session $$")
+    db.execute("CREATE OR REPLACE FUNCTION lesionlab_session_rank(definition pg_catalog.text, session pg_catalog.text) "
+               "RETURNS pg_catalog.int8 LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT e.o FROM "
+               "pg_catalog.jsonb_array_elements(pg_catalog.jsonb_extract_path(definition::pg_catalog.jsonb, 'sessions')) "
+               "WITH ORDINALITY AS e(v, o) WHERE pg_catalog.jsonb_extract_path_text(e.v, 'name') = session; END")
     db.execute(
-        "CREATE OR REPLACE FUNCTION lesionlab_session_open(name text, patient text) RETURNS boolean "
-        f"LANGUAGE sql STABLE AS $$ SELECT NOT EXISTS (SELECT 1 FROM {schema}.store_roles k "
+        "CREATE OR REPLACE FUNCTION lesionlab_session_open(name pg_catalog.text, patient pg_catalog.text) "
+        f"RETURNS pg_catalog.bool LANGUAGE sql STABLE BEGIN ATOMIC SELECT NOT EXISTS (SELECT 1 FROM {schema}.store_roles k "
         f"JOIN {schema}.study_reads r ON r.reader = k.reader "
         f"JOIN {schema}.study_cases c ON c.study_id = r.study_id AND c.code = r.code "
         f"JOIN {schema}.studies s ON s.study_id = r.study_id "
         "WHERE k.db_role = current_user AND k.kind = 'reader' AND c.patient_id = patient "
         f"AND {schema}.lesionlab_session_rank(s.definition, r.session) > "
-        f"{schema}.lesionlab_session_rank(s.definition, split_part(name, '@', 2))) $$")
+        f"{schema}.lesionlab_session_rank(s.definition, pg_catalog.split_part(name, '@', 2))); END")
 
 
-def _has_session_function(db: "Db") -> bool:
+def _has_function(db: "Db", name: str) -> bool:
     return db.execute("SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE "
-                      "n.nspname = current_schema() AND p.proname = 'lesionlab_session_open'").fetchone() is not None
+                      "n.nspname = current_schema() AND p.proname = ?", (name,)).fetchone() is not None
 
 
 def protect_reader_table(db: "Db", table: str) -> None:
@@ -130,16 +135,24 @@ def protect_reader_table(db: "Db", table: str) -> None:
         raise StoreError(f"{table!r} is not a plain table name", where="migration")
     # a reader's rows: their own name, or a study session read of theirs (READER@SESSION) -- of a session
     # still open to them for that patient, where the table says the patient and the session policy exists
+    columns = db.columns(table)
     session = ""
-    if "patient_id" in db.columns(table) and _has_session_function(db):
+    if "patient_id" in columns and _has_function(db, "lesionlab_session_open"):
         session = " AND lesionlab_session_open(reader, patient_id)"
     own = f"(reader = lesionlab_reader() OR (starts_with(reader, lesionlab_reader() || '@'){session}))"
+    # what a reader writes (annotation/store_pg_barrier.py): in a study store, a session read only, and only of
+    # a case it has opened in that session and not finished (the plain name could carry a read across sessions)
+    writes = own
+    if "patient_id" in columns and _has_function(db, "lesionlab_case_open"):
+        pair = "exam_pair_id" if "exam_pair_id" in columns else "NULL"
+        writes = (f"((reader = lesionlab_reader() AND NOT lesionlab_study_store()) OR (starts_with(reader, "
+                  f"lesionlab_reader() || '@'){session} AND lesionlab_case_open(reader, patient_id, {pair})))")
     db.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     db.execute(f"DROP POLICY IF EXISTS lesionlab_see ON {table}")  # declared again by a later migration
     db.execute(f"DROP POLICY IF EXISTS lesionlab_write ON {table}")
     db.execute(f"CREATE POLICY lesionlab_see ON {table} FOR SELECT USING ({own} OR lesionlab_sees_all())")
-    db.execute(f"CREATE POLICY lesionlab_write ON {table} FOR ALL USING ({own} OR lesionlab_coordinates()) "
-               f"WITH CHECK ({own} OR lesionlab_coordinates())")
+    db.execute(f"CREATE POLICY lesionlab_write ON {table} FOR ALL USING ({writes} OR lesionlab_coordinates()) "
+               f"WITH CHECK ({writes} OR lesionlab_coordinates())")
 
 
 def _may_grant(db: "Db") -> bool:
@@ -153,6 +166,12 @@ def is_study_store(db: "Db") -> bool:
     return db.has_table("studies") and db.execute("SELECT 1 FROM studies LIMIT 1").fetchone() is not None
 
 
+def _lock_wait_s() -> float:
+    from annotation import store_pg
+
+    return store_pg.LOCK_WAIT_S
+
+
 def grant_roles(db: "Db") -> None:
     """Give every role of ``store_roles`` the privileges of its kind on every table, and only those (the
     owner runs this after migrations, after adding a reader and after setting a study up, so tables
@@ -163,7 +182,10 @@ def grant_roles(db: "Db") -> None:
     con = getattr(db, "con")
     with con.transaction():
         # one owner process regrants at a time (two at once: "tuple concurrently updated" on the catalogue)
-        db.execute("SELECT pg_advisory_xact_lock(hashtext('lesionlab grants ' || current_schema()))")
+        # bounded (any role may take an advisory key, a reader with psql too: waiting for ever would hang the owner)
+        db.execute(f"SET LOCAL lock_timeout = '{int(_lock_wait_s() * 1000)}ms'")
+        key = int(db.execute("SELECT hashtext('lesionlab grants ' || current_schema())::bigint").fetchone()[0])
+        getattr(db, "wait_for_lock")(key, "grants")
         schema = _ident(getattr(db, "schema"))
         protected = {r[0] for r in db.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -265,6 +287,7 @@ def add_reader(db: "Db", reader: str, *, kind: RoleKind | str = RoleKind.READER,
                          where=db.where, advice="connect as the store's owner")
     con = getattr(db, "con")
     with con.transaction():
+        con.execute(f"SET LOCAL lock_timeout = '{int(_lock_wait_s() * 1000)}ms'")  # bounded, as in grant_roles
         # one add-reader at a time decides on the role map (two at once could bind one role twice)
         con.execute("LOCK TABLE store_roles IN SHARE ROW EXCLUSIVE MODE")
         bound: dict[str, str] = {r[0]: r[1] for r in con.execute("SELECT db_role, reader FROM store_roles")}

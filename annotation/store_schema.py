@@ -262,6 +262,17 @@ def migration_blinded_readers(db: Db) -> None:
         db.prepare_session_blinding()
 
 
+def migration_session_barrier(db: Db) -> None:
+    """The database keeps a study's session barrier itself (PostgreSQL; nothing on SQLite, a one-user file): a
+    reader role writes a session read only of a case it has opened in that session (and not finished, unless the
+    study lets readers go back), opens a case only after the washout on the server's clock, and the times of
+    its session record and edit log are the server's (:mod:`annotation.store_pg_barrier`); the policy functions
+    are bound at creation. Replaces functions, triggers and policies by the same ones: running it twice changes
+    nothing."""
+    if db.backend is Backend.POSTGRESQL:
+        db.prepare_session_barrier()
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:

@@ -49,8 +49,12 @@ def _iso(t: _dt.datetime) -> str:
     return t.astimezone(_dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _parse(text: str) -> _dt.datetime:
-    t = _dt.datetime.fromisoformat(text)
+def _parse(text: object) -> _dt.datetime | None:
+    """A stored time, or None when it is not one (a coordinator's hand edit; readers' times are the server's)."""
+    try:
+        t = _dt.datetime.fromisoformat(str(text))
+    except (TypeError, ValueError):
+        return None
     return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
 
 
@@ -125,6 +129,8 @@ class Study:
                 "ORDER BY reader, session, position", (study_id,)):
             self._orders[(reader, session)] = (*self._orders.get((reader, session), ()), code)
         self._db = db
+        #: stored times that are not times, said once each (left out of reading times and washouts)
+        self.unreadable_times: list[str] = []
 
     # ------------------------------------------------------------------ set-up
     @classmethod
@@ -201,13 +207,32 @@ class Study:
             "SELECT reader, session, code, opened_at_utc, finished_at_utc FROM study_reads WHERE study_id = ?",
             (self.study_id,))}
 
+    def _time(self, text: object, what: str) -> _dt.datetime | None:
+        """``text`` as a time; else None, and ``what`` it was is noted in :attr:`unreadable_times`."""
+        t = _parse(text)
+        if t is None:
+            note = f"{what}: time {str(text)[:40]!r} is not a time; left out of the reading time and the washout"
+            if note not in self.unreadable_times:
+                self.unreadable_times.append(note)
+        return t
+
     def _edit_times(self) -> dict[tuple[str, str, str], list[_dt.datetime]]:
-        """(reader name, patient, pair) -> times of the edits of that read."""
+        """(reader name, patient, pair) -> times of the edits of that read (unreadable ones left out and noted)."""
         out: dict[tuple[str, str, str], list[_dt.datetime]] = {}
         for e in self.store.edit_log():
             if e.reader:
-                out.setdefault((e.reader, e.patient_id, e.exam_pair_id), []).append(_parse(e.at_utc))
+                t = self._time(e.at_utc, f"edit {e.edit_seq} of {e.reader} ({e.patient_id} / {e.exam_pair_id})")
+                if t is not None:
+                    out.setdefault((e.reader, e.patient_id, e.exam_pair_id), []).append(t)
         return out
+
+    def _read_times(self, rec: SessionRead) -> list[_dt.datetime]:
+        """The opening and finishing times of a session read that are times (the others noted)."""
+        what = f"{rec.reader}'s read of case {rec.code} in session {rec.session}"
+        stamps = [self._time(rec.opened_at_utc, f"{what}, opened")]
+        if rec.finished_at_utc is not None:
+            stamps.append(self._time(rec.finished_at_utc, f"{what}, finished"))
+        return [t for t in stamps if t is not None]
 
     def case_times(self) -> list[CaseTime]:
         """Reading time per reader, session and case (opened cases only)."""
@@ -215,8 +240,7 @@ class Study:
         out = []
         for (reader, session, code), rec in sorted(self.session_reads().items()):
             times = edits.get((session_reader(reader, session), *self.definition.case(code).pair), [])
-            stamps = sorted([_parse(rec.opened_at_utc), *times,
-                             *([_parse(rec.finished_at_utc)] if rec.finished_at_utc else [])])
+            stamps = sorted([*self._read_times(rec), *times])
             seconds = sum(min((b - a).total_seconds(), IDLE_CAP_S) for a, b in zip(stamps, stamps[1:]))
             out.append(CaseTime(reader, session, code, seconds, len(times)))
         return out
@@ -263,8 +287,13 @@ class Study:
                 return None, (f"case {code} of session {session} opens after you finish case {c.code} of session "
                               f"{before.name} (the same patient) and a washout of "
                               f"{self.definition.session(session).washout_days} days")
-            stamps = [_parse(rec.finished_at_utc or rec.opened_at_utc),
-                      *edits.get((session_reader(reader, before.name), *c.pair), [])]
+            finished = self._time(rec.finished_at_utc or rec.opened_at_utc,
+                                  f"{reader}'s read of case {c.code} in session {before.name}, finished")
+            if finished is None:
+                return None, (f"case {code} of session {session}: when you finished case {c.code} of session "
+                              f"{before.name} is not readable in the store, so its washout cannot be counted; ask the "
+                              "study coordinator to correct it")
+            stamps = [finished, *edits.get((session_reader(reader, before.name), *c.pair), [])]
             last = max([*stamps, *([last] if last else [])])
         assert last is not None
         return last + _dt.timedelta(days=self.definition.session(session).washout_days), ""

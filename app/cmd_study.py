@@ -15,6 +15,7 @@ The definition's format is in annotation/study.py and annotation/README.md ("Rea
 from __future__ import annotations
 
 import argparse
+import sys
 
 STORE_HELP = "the study's reading store: a .lesionlab file or a postgresql:// URL"
 STUDY_HELP = "which study, when the store holds several (default: its only one)"
@@ -87,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
             if args.cases:
                 for t in study.case_times():
                     print(f"  {t.reader} {t.session} {t.code}: {_minutes(t.seconds)}, {t.edits} edits")
+            for note in study.unreadable_times:  # a hand-edited time is said, not a traceback
+                print(f"Note: {note}", file=sys.stderr)
             return 0
         if args.study_command == "next":
             nxt = study.next_case(args.reader)

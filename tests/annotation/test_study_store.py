@@ -331,3 +331,22 @@ def test_a_study_moves_with_store_copy_to_postgresql(tmp_path: Path, pg_url) -> 
         assert (again.definition, again.session_reads(),
                 {k: again.order(*k) for k in again.definition.reading_orders()}) == before
         assert again.next_case("R1").case == next_before
+
+
+def test_a_hand_edited_time_is_left_out_and_said_not_a_crash(sqlite_study) -> None:
+    """A time that is not one (a coordinator's hand edit; on PostgreSQL readers' times are the server's) is
+    left out of the reading time and named, never a ValueError out of ``study status`` (a security review)."""
+    study, clock = sqlite_study
+    code = read_case(study, "R1")
+    db = study.store.backend_db
+    db.execute("UPDATE edits SET at_utc = '2020' WHERE reader = 'R1@MRI'")
+    db.execute("UPDATE study_reads SET finished_at_utc = 'y'")
+    times = study.case_times()
+    assert len(times) == 1 and times[0].seconds >= 0
+    assert [p.done for p in study.progress() if p.reader == "R1" and p.session == "MRI"] == [1]
+    notes = "\n".join(study.unreadable_times)
+    assert "of R1@MRI" in notes and "time '2020' is not a time" in notes
+    assert "R1's read of case" in notes and "time 'y' is not a time" in notes
+    clock.now += 60 * dt.timedelta(days=1)
+    opens, why = study.washout_ends("R1", "CT", code)  # not counted from 'y': the CT case waits, saying why
+    assert opens is None and "is not readable in the store" in why

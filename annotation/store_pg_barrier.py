@@ -1,0 +1,158 @@
+"""The session barrier and the study's clock kept by the database (PostgreSQL study stores, migration 11).
+
+Migration 10 closed a reader's earlier session read of a patient once ``study_reads`` said they had
+opened that patient in a later session; but only an honest client added that row, and only it
+checked the washout. A reader role with psql could write ``R1@CT`` rows of a patient beside its
+visible ``R1@MRI`` read, with no ``study_reads`` row and no washout. Now the server decides:
+
+* **writes** of a ``READER@SESSION`` row of a reader-keyed table need a ``study_reads`` row of that
+  reader, session and case (the case of the row's patient and exam pair), not finished unless the
+  study lets readers go back (``lesionlab_case_open``, in the write policy of
+  :func:`annotation.store_pg_security.protect_reader_table`); rows under the plain reader name are
+  not the reader's to write in a study store (they would carry a read across sessions).
+* **opening a case** (a ``study_reads`` row a reader role adds) needs the case in the reader's order
+  of a session the study has, and, after the first session, every case of the same patient
+  finished in the session before and ``washout_days`` passed on the server's clock since the later
+  of those finishings and the last edit there (:data:`STUDY_READS_GUARD`; the same rule as
+  :meth:`annotation.study_store.Study.washout_ends`).
+* **times** a reader or adjudicator role writes are the server's: ``study_reads.opened_at_utc`` when
+  the row is added, ``finished_at_utc`` when it is first set (it never goes back to NULL unless the
+  study lets readers go back), ``edits.at_utc`` of every edit, all in the ISO text the code writes
+  (``2026-03-01T09:30:00.123+00:00``). A reader can neither forge a washout nor write a time the
+  coordinator's ``study status`` cannot read. Owner and coordinator roles keep setting them (they
+  may correct a record; the code reads a bad time without failing).
+
+Trigger functions are PL/pgSQL with ``SET search_path = pg_catalog, pg_temp`` and schema-qualified
+tables; the functions the policies call have SQL-standard bodies bound at creation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from annotation.store_backend import Db
+
+#: the ISO text of the server's clock, as :func:`annotation.study_store._iso` writes times
+SERVER_NOW = ("pg_catalog.to_char(pg_catalog.clock_timestamp() AT TIME ZONE 'UTC', "
+              "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')")
+_GUARD_SETTINGS = "LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_barrier(db: "Db") -> None:
+    """The functions and triggers above (idempotent: replaced when they exist)."""
+    s = _ident(getattr(db, "schema"))
+    db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_study_store() RETURNS pg_catalog.bool LANGUAGE sql STABLE "
+               f"BEGIN ATOMIC SELECT EXISTS (SELECT 1 FROM {s}.studies); END")
+    # may the connected role write rows of session read ``name`` of the patient's case on ``pair`` (NULL: any
+    # pair of the patient)? Roles other than reader always (the policies say whose rows); a reader while the case
+    # is open to them in that session
+    db.execute(
+        "CREATE OR REPLACE FUNCTION lesionlab_case_open(name pg_catalog.text, patient pg_catalog.text, "
+        "pair pg_catalog.text) RETURNS pg_catalog.bool LANGUAGE sql STABLE BEGIN ATOMIC SELECT "
+        f"NOT EXISTS (SELECT 1 FROM {s}.store_roles k WHERE k.db_role = current_user AND k.kind = 'reader') "
+        f"OR EXISTS (SELECT 1 FROM {s}.store_roles k JOIN {s}.study_reads r ON r.reader = k.reader "
+        f"JOIN {s}.study_cases c ON c.study_id = r.study_id AND c.code = r.code "
+        f"JOIN {s}.studies t ON t.study_id = r.study_id "
+        "WHERE k.db_role = current_user AND name = k.reader || '@' || r.session AND c.patient_id = patient "
+        "AND (pair IS NULL OR c.exam_pair_id = pair) AND (r.finished_at_utc IS NULL OR coalesce("
+        "pg_catalog.jsonb_extract_path_text(t.definition::pg_catalog.jsonb, 'may_go_back'), 'true') = 'true')); END")
+    db.execute(f"CREATE OR REPLACE FUNCTION {s}.lesionlab_utc(t pg_catalog.text) RETURNS pg_catalog.timestamptz "
+               f"{_GUARD_SETTINGS} STABLE AS $$ BEGIN RETURN t::timestamptz; "
+               "EXCEPTION WHEN others THEN RETURN NULL; END $$")
+    db.execute(STUDY_READS_GUARD.replace("{s}", s))
+    db.execute(EDITS_STAMP.replace("{s}", s))
+    for table, function in (("study_reads", "lesionlab_study_reads_guard"), ("edits", "lesionlab_edits_stamp")):
+        db.execute(f"DROP TRIGGER IF EXISTS {function} ON {table}")
+        db.execute(f"CREATE TRIGGER {function} BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW "
+                   f"EXECUTE FUNCTION {s}.{function}()")
+
+
+#: ``study_reads`` as a reader or adjudicator role writes it: the server's times, finishing once, the washout
+STUDY_READS_GUARD = f"""
+CREATE OR REPLACE FUNCTION {{s}}.lesionlab_study_reads_guard() RETURNS trigger {_GUARD_SETTINGS} AS $$
+DECLARE
+    my_kind text := (SELECT k.kind FROM {{s}}.store_roles k WHERE k.db_role = current_user);
+    stamp text := {SERVER_NOW};
+    defn jsonb := (SELECT t.definition::jsonb FROM {{s}}.studies t WHERE t.study_id = NEW.study_id);
+    go_back boolean := coalesce(defn ->> 'may_go_back', 'true') = 'true';
+    nth bigint;
+    prev_session text;
+    wash_days integer;
+    patient text;
+    missing text;
+    last_at timestamptz;
+BEGIN
+    IF my_kind IS NULL OR my_kind = 'coordinator' THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        NEW.opened_at_utc := OLD.opened_at_utc;
+        IF NEW.finished_at_utc IS NULL THEN
+            IF OLD.finished_at_utc IS NOT NULL AND NOT go_back THEN
+                RAISE EXCEPTION 'case % of session % is finished and study % does not let readers go back',
+                    OLD.code, OLD.session, OLD.study_id USING ERRCODE = 'check_violation';
+            END IF;
+        ELSIF OLD.finished_at_utc IS NULL OR go_back THEN
+            NEW.finished_at_utc := stamp;
+        ELSE
+            NEW.finished_at_utc := OLD.finished_at_utc;
+        END IF;
+        RETURN NEW;
+    END IF;
+    NEW.opened_at_utc := stamp;
+    NEW.finished_at_utc := NULL;
+    IF my_kind <> 'reader' THEN
+        RETURN NEW;
+    END IF;
+    nth := {{s}}.lesionlab_session_rank(defn::text, NEW.session);
+    IF nth IS NULL THEN
+        RAISE EXCEPTION 'study % has no session %', NEW.study_id, NEW.session USING ERRCODE = 'check_violation';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM {{s}}.study_order o WHERE o.study_id = NEW.study_id AND o.reader = NEW.reader
+                   AND o.session = NEW.session AND o.code = NEW.code) THEN
+        RAISE EXCEPTION 'case % is not in the reading order of % in session %', NEW.code, NEW.reader, NEW.session
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF nth = 1 THEN
+        RETURN NEW;
+    END IF;
+    prev_session := defn -> 'sessions' -> (nth - 2)::integer ->> 'name';
+    wash_days := coalesce((defn -> 'sessions' -> (nth - 1)::integer ->> 'washout_days')::integer, 0);
+    patient := (SELECT c.patient_id FROM {{s}}.study_cases c WHERE c.study_id = NEW.study_id AND c.code = NEW.code);
+    missing := (SELECT min(c.code) FROM {{s}}.study_cases c WHERE c.study_id = NEW.study_id AND c.patient_id = patient
+                AND NOT EXISTS (SELECT 1 FROM {{s}}.study_reads r WHERE r.study_id = c.study_id AND r.reader = NEW.reader
+                                AND r.session = prev_session AND r.code = c.code AND r.finished_at_utc IS NOT NULL));
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'case % of session % opens after % finishes case % of session % (the same patient) and the washout',
+            NEW.code, NEW.session, NEW.reader, missing, prev_session USING ERRCODE = 'check_violation';
+    END IF;
+    last_at := (SELECT max(x.t) FROM (
+        SELECT {{s}}.lesionlab_utc(r.finished_at_utc) AS t FROM {{s}}.study_reads r JOIN {{s}}.study_cases c
+            ON c.study_id = r.study_id AND c.code = r.code
+            WHERE r.study_id = NEW.study_id AND r.reader = NEW.reader AND r.session = prev_session AND c.patient_id = patient
+        UNION ALL
+        SELECT {{s}}.lesionlab_utc(e.at_utc) FROM {{s}}.edits e JOIN {{s}}.study_cases c
+            ON c.patient_id = e.patient_id AND c.exam_pair_id = e.exam_pair_id
+            WHERE c.study_id = NEW.study_id AND c.patient_id = patient AND e.reader = NEW.reader || '@' || prev_session) x);
+    IF last_at IS NOT NULL AND clock_timestamp() < last_at + make_interval(days => wash_days) THEN
+        RAISE EXCEPTION 'case % of session % opens on % UTC, % days after the read of the same patient in session % (washout)',
+            NEW.code, NEW.session, to_char((last_at + make_interval(days => wash_days)) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),
+            wash_days, prev_session USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$"""
+
+#: the edit log's time of a reader's or adjudicator's edit is the server's
+EDITS_STAMP = f"""
+CREATE OR REPLACE FUNCTION {{s}}.lesionlab_edits_stamp() RETURNS trigger {_GUARD_SETTINGS} AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM {{s}}.store_roles k WHERE k.db_role = current_user AND k.kind IN ('reader', 'adjudicator')) THEN
+        NEW.at_utc := {SERVER_NOW};
+    END IF;
+    RETURN NEW;
+END $$"""
