@@ -42,6 +42,7 @@ from analysis.schema import (
     Status,
 )
 from analysis.csvfile import Dialect, read_records, with_decimal_points
+from annotation._validate import id_form
 from viewer.errors import InputFormatError, LesionlabError
 
 log = logging.getLogger("lesionlab.analysis")
@@ -146,8 +147,7 @@ def _visible_ids(raw: RawTable, columns: tuple[str, ...]) -> None:
                                      f"(U+{ord(ch):04X}); ids are compared exactly, so write it without")
 
 
-def _id_form(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip().casefold()
+_id_form = id_form
 
 
 #: Where two ids must not differ only in form: the id column and the columns that scope it.

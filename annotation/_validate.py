@@ -124,3 +124,10 @@ def uid(name: str, value: Any, *, required: bool = False) -> str:
 def new_uid() -> str:
     """A fresh DICOM UID under the UUID-derived root 2.25 (PS3.5 B.2)."""
     return f"2.25.{uuid.uuid4().int}"
+
+
+def id_form(value: str) -> str:
+    """The form two ids or names are told apart by (NFKC, stripped, case-folded): ``R1``, ``r1`` and the full-width
+    ``Ｒ1`` are one; the analysis refuses ids that differ only in form, and a study's readers are refused so at
+    set-up (one function for both: a review found ``R²`` and ``R2`` accepted at init and refused after)."""
+    return unicodedata.normalize("NFKC", value).strip().casefold()

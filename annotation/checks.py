@@ -89,7 +89,7 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
     # warnings, on screen and in the xlsx); which lesions those are, as the counts and the analysis say it
     elsewhere = outside_liver(project)
     lesions = [les for les in every if les.key not in elsewhere]
-    roles = expected_roles(pair, reader, reader_roles)
+    roles = expected_roles(pair, reader, reader_roles, project.roles_read(patient_id, exam_pair_id, reader))
     measured = [les for les in lesions if les.measurements()]
     if len(measured) > MAX_MEASURED_LESIONS:
         out.append(ProtocolWarning(CheckCode.TOO_MANY_MEASURED,

@@ -118,6 +118,13 @@ class Project:
                         if not (m.lesion_id and m.lesion_id in elsewhere))
         return {(role, lobe): tally.get((role, lobe), 0) for role in READING_ROLES for lobe in Lobe}
 
+    def roles_read(self, patient_id: str, exam_pair_id: str, reader: str) -> frozenset[Role]:
+        """The series a reader recorded anything on in an exam: a status of a lesion, a count mark, a count."""
+        roles = {role for les in self.lesions_of(patient_id, exam_pair_id, reader) for role, _ in les.observations}
+        roles |= {m.role for m in self.marks_of(patient_id, exam_pair_id, reader)}
+        roles |= {k[3] for k in self.series_flags if k[:3] == (patient_id, exam_pair_id, reader)}
+        return frozenset(roles)
+
     def count_status(self, patient_id: str, exam_pair_id: str, reader: str, role: Role) -> CountStatus:
         """Not read yet (no flag), counted, or not countable."""
         flag = self.series_flags.get((patient_id, exam_pair_id, reader, role))

@@ -121,14 +121,20 @@ class ExamPair:
         of those, on a one-modality exam, the ones its studies hold when that was recorded
         (:attr:`series_roles`: a follow-up CT of the portal phase only is not asked for its arterial phase).
         A CT + MRI pair keeps its six: a series missing there is one to find and hang, not one to skip."""
-        if self.ct_study_uid and not self.mri_study_uid:
-            modality = tuple(r for r in READING_ROLES if r.value.startswith("ct_"))
-        elif self.mri_study_uid and not self.ct_study_uid:
-            modality = tuple(r for r in READING_ROLES if not r.value.startswith("ct_"))
-        else:
+        modality = self.modality_roles
+        if modality == READING_ROLES:
             return READING_ROLES
         held = tuple(r for r in modality if r in self.series_roles)
         return held or modality
+
+    @property
+    def modality_roles(self) -> tuple[Role, ...]:
+        """The reading roles of the exam's modalities: the six, the two CT ones or the four MRI ones."""
+        if self.ct_study_uid and not self.mri_study_uid:
+            return tuple(r for r in READING_ROLES if r.value.startswith("ct_"))
+        if self.mri_study_uid and not self.ct_study_uid:
+            return tuple(r for r in READING_ROLES if not r.value.startswith("ct_"))
+        return READING_ROLES
 
     @property
     def interval_days(self) -> int | None:
@@ -143,11 +149,17 @@ class ExamPair:
 ReaderRoles = Mapping[str, tuple[Role, ...]]
 
 
-def expected_roles(pair: "ExamPair | None", reader: str, reader_roles: ReaderRoles | None = None) -> tuple[Role, ...]:
-    """The series a reader's read of an exam is expected to cover: the exam's (:attr:`ExamPair.roles`), of those the
-    ones the reader's session shows in a reader study (Checks and counts asked a study's MRI read for the CT
-    series, 36 false warnings a patient in an export: an audit)."""
+def expected_roles(pair: "ExamPair | None", reader: str, reader_roles: ReaderRoles | None = None,
+                   read: Iterable[Role] = ()) -> tuple[Role, ...]:
+    """The series a reader's read of an exam is expected to cover: the exam's (:attr:`ExamPair.roles`) and any other
+    of its modality the read recorded something on (``read``: :meth:`annotation.project.Project.roles_read`; a
+    series recorded as not held must not drop the reader's counts and lines there: a review), of those the ones the
+    reader's session shows in a reader study (Checks and counts asked a study's MRI read for the CT series, 36 false
+    warnings a patient in an export: an audit)."""
     roles = pair.roles if pair is not None else READING_ROLES
+    if pair is not None:
+        recorded = set(read)
+        roles = tuple(r for r in pair.modality_roles if r in roles or r in recorded)
     only = (reader_roles or {}).get(reader)
     return tuple(r for r in roles if r in only) if only else roles
 

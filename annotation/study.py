@@ -48,15 +48,23 @@ from typing import Any, Mapping
 import numpy as np
 
 from annotation import _validate as v
+from annotation._validate import id_form
 from viewer.errors import StudyError, ValidationError
 from viewer.records import READING_ROLES, Role
 
 #: separates a reader's name from the session in the reader name of a study read
 SESSION_SEPARATOR = "@"
 DEFINITION_SCHEMA_VERSION = 1
-#: letters (any script: Dr Müller, as a store's readers may be named) and digits first, then those, space, '.', '_'
-#: or '-'; never '@' (it joins a reader to a session: ``R1@MRI``), never an invisible or combining mark
-_NAME = re.compile(r"^[^\W_][\w .-]{0,63}$")
+#: the characters a name may hold after its first (a letter or digit of any script): letters, digits and combining
+#: marks (Devanagari, Tamil, Thai and Arabic names need them), space, '.', '_', '-'; never '@' (it joins a reader to
+#: a session: ``R1@MRI``), never an invisible character
+_NAME_MARKS = ("Mn", "Mc")
+
+
+def _is_name(value: str) -> bool:
+    if not 1 <= len(value) <= 64 or not value[0].isalnum() or value != unicodedata.normalize("NFC", value):
+        return False
+    return all(ch.isalnum() or ch in " ._-" or unicodedata.category(ch) in _NAME_MARKS for ch in value[1:])
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 
@@ -77,7 +85,7 @@ def belongs_to(name: str, reader: str) -> bool:
 
 
 def _name(where: str, value: Any, what: str) -> str:
-    if not isinstance(value, str) or not _NAME.fullmatch(value) or value != unicodedata.normalize("NFC", value):
+    if not isinstance(value, str) or not _is_name(value):
         raise ValidationError(f"{value!r} is not a {what} name: 1-64 letters (any alphabet), digits, space, '.', '_' "
                               "or '-', starting with a letter or digit", where=where)
     return value
@@ -155,14 +163,8 @@ class StudyDefinition:
             _name(f"readers[{i + 1}]", reader, "reader")
         if len(set(self.readers)) != len(self.readers):
             raise ValidationError("a reader is listed twice", where="readers")
-        folded: dict[str, str] = {}
-        for i, reader in enumerate(self.readers):
-            other = folded.setdefault(reader.casefold(), reader)
-            if other != reader:  # the analysis refuses such names, after the whole study is read (an audit)
-                raise ValidationError(f"{reader!r} differs from {other!r} only by case: name the readers apart",
-                                      where=f"readers[{i + 1}]")
         _name("adjudicator", self.adjudicator, "reader")
-        if self.adjudicator.casefold() in folded:
+        if self.adjudicator in self.readers:
             raise ValidationError(f"{self.adjudicator!r} is also a reader: the consensus needs its own name",
                                   where="adjudicator")
         if not self.sessions:
@@ -187,6 +189,20 @@ class StudyDefinition:
             raise ValidationError("an exam pair is listed twice", where="cases")
         if not isinstance(self.may_go_back, bool):
             raise ValidationError(f"expected true or false, got {self.may_go_back!r}", where="may_go_back")
+
+    def check_names_apart(self) -> None:
+        """Readers (and the adjudicator) whose names differ only in form (``R1``, ``r1``, ``Ｒ1``) are refused when a
+        study is set up from its file: the analysis refuses them after the whole study is read, and a study cannot
+        be renamed (an audit). A study stored before this was checked still loads (``from_json``)."""
+        folded: dict[str, str] = {}
+        for i, reader in enumerate(self.readers):
+            other = folded.setdefault(id_form(reader), reader)
+            if other != reader:
+                raise ValidationError(f"{reader!r} differs from {other!r} only in case or form: name the readers "
+                                      "apart", where=f"readers[{i + 1}]")
+        if id_form(self.adjudicator) in folded:
+            raise ValidationError(f"{self.adjudicator!r} is also a reader: the consensus needs its own name",
+                                  where="adjudicator")
 
     # ------------------------------------------------------------------ queries
     def session(self, name: str) -> StudySession:
@@ -333,4 +349,9 @@ def load_definition(path: str | Path) -> StudyDefinition:
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(f"not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {exc}",
                               where=str(path), advice="fix the line named") from None
-    return definition_from_mapping(data, str(path))
+    definition = definition_from_mapping(data, str(path))
+    try:
+        definition.check_names_apart()
+    except ValidationError as exc:
+        raise ValidationError(exc.message, where=f"{path}, {exc.where}", advice=exc.advice) from None
+    return definition

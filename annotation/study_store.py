@@ -145,6 +145,7 @@ class Study:
                              f"{store.backend_db.role_kind} {store.role_reader}'s", where=store.where,
                              advice="run `lesionlab study init` connected as the role that created the store: "
                                     "setting a study up takes the readers' sight of names and clinical data away")
+        definition.check_names_apart()
         project = store.load()
         missing = [c.code for c in definition.cases if c.pair not in project.exam_pairs]
         if missing:
@@ -160,10 +161,14 @@ class Study:
         # a study's reads are stored under READER@SESSION (annotation.study.session_reader): a second study with a
         # reader and a session of an earlier one would open, edit and count that study's reads as its own (a
         # researcher's check: a retake's first case showed the first study's 5 lesions and 20 marks)
-        mine = {session_reader(r, x.name) for r in definition.readers for x in definition.sessions}
+        # the adjudicator's consensus is stored the same way (consensus@MRI): two studies with the default
+        # adjudicator and a session of the same name shared those reads (a review)
+        mine = {session_reader(r, x.name) for r in (*definition.readers, definition.adjudicator)
+                for x in definition.sessions}
         for other_id, text in _select(store, "SELECT study_id, definition FROM studies", ()):
             other = StudyDefinition.from_json(text, f"{store.where}, study {other_id}")
-            shared = sorted(mine & {session_reader(r, x.name) for r in other.readers for x in other.sessions})
+            shared = sorted(mine & {session_reader(r, x.name) for r in (*other.readers, other.adjudicator)
+                                    for x in other.sessions})
             if shared:
                 raise StudyError(f"the store holds study {other_id!r}, whose reads are stored under "
                                  f"{', '.join(shared[:4])}{' …' if len(shared) > 4 else ''}: study {sid!r} would "
@@ -469,8 +474,13 @@ def session_roles(store: ReadingStore) -> dict[str, tuple[Role, ...]]:
         definition = StudyDefinition.from_json(text, f"{store.where}, study {study_id}")
         for session in definition.sessions:
             for reader in (*definition.readers, definition.adjudicator):
-                out[session_reader(reader, session.name)] = session.roles
-    return out
+                name = session_reader(reader, session.name)
+                if name in out and out[name] != session.roles:  # two studies' reads under one name (set up before
+                    # `study init` refused it): whose series they cover cannot be told; asked of every series
+                    out[name] = ()
+                elif name not in out:
+                    out[name] = session.roles
+    return {name: roles for name, roles in out.items() if roles}
 
 
 def _select(store: ReadingStore, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:

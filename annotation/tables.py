@@ -80,7 +80,8 @@ def count_rows(project: Project, reader_roles: ReaderRoles | None = None) -> lis
     for pair in sorted(project.exam_pairs.values(), key=lambda p: p.key):
         for reader in project.readers_of(pair.patient_id, pair.exam_pair_id):
             counts = project.counts(pair.patient_id, pair.exam_pair_id, reader)
-            for role in expected_roles(pair, reader, reader_roles):
+            read = project.roles_read(pair.patient_id, pair.exam_pair_id, reader)
+            for role in expected_roles(pair, reader, reader_roles, read):
                 status = project.count_status(pair.patient_id, pair.exam_pair_id, reader, role)
                 for lobe in Lobe:
                     rows.append({"patient_id": pair.patient_id, "exam_pair_id": pair.exam_pair_id,

@@ -122,7 +122,8 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
     for p in pairs:
         for reader in project.readers_of(patient_id, p.exam_pair_id):
             counts = project.counts(patient_id, p.exam_pair_id, reader)
-            for role in expected_roles(p, reader, reader_roles):  # a follow-up CT: its series, as counts.csv
+            read = project.roles_read(patient_id, p.exam_pair_id, reader)
+            for role in expected_roles(p, reader, reader_roles, read):  # a follow-up CT: its series, as counts.csv
                 status = project.count_status(patient_id, p.exam_pair_id, reader, role)
                 right, left = counts[(role, Lobe.RIGHT)], counts[(role, Lobe.LEFT)]
                 if status is CountStatus.COUNTED:

@@ -130,8 +130,8 @@ class MainWindow(QMainWindow):
         self.grid.context_requested.connect(self._cell_menu)
         self.setCentralWidget(self.grid)
         self.browser = StudyBrowser(self.overrides, self)
-        self.browser.pair_chosen.connect(self.open_pair)
-        self.browser.more_pairs.connect(self.choose_pair)
+        self.browser.pair_chosen.connect(lambda pair: self.run(lambda: self._open_from_browser(pair)))
+        self.browser.more_pairs.connect(lambda patient: self.run(lambda: self.choose_pair(patient)))
         self.browser.stack_chosen.connect(lambda stack: self.run(lambda: self.show_stack(self.reading.layout.active, stack)))
         self.browser.stack_menu.connect(lambda stack, pos: self._role_menu(stack).exec(pos))
         self.dock = QDockWidget("Studies", self)
@@ -681,12 +681,24 @@ class MainWindow(QMainWindow):
             self.show_error(f"{path}: files left out, they may be another patient's:\n\n" + "\n\n".join(
                 mixed))
 
+    def _refuse_when_blinded(self, what: str) -> None:
+        if self.state.blinded:
+            raise LesionlabError(f"a blinded study case is on screen: {what} names the patient and the dates; the "
+                                 "study's next case is Ctrl+N")
+
     def choose_pair(self, patient: Patient | None) -> None:
+        """Ctrl+P: every CT x MRI combination of a patient and each study alone. Never in a blinded case: it opened
+        "Exam pairs of SYNTHETIC ALPHA (LLSYN001)" with the study dates over a case (a review)."""
+        self._refuse_when_blinded("the list of a patient's exams")
         if patient is None:
             return
         dialog = PairChooser(patient, self)
         if dialog.exec() and dialog.chosen is not None:
             self.open_pair(dialog.chosen)
+
+    def _open_from_browser(self, pair: ExamPair) -> None:
+        self._refuse_when_blinded("the study browser")
+        self.open_pair(pair)
 
     def open_pair(self, pair: ExamPair) -> None:
         leaving = self.state.pair

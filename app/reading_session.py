@@ -388,24 +388,26 @@ class ReadingSession:
                 return key
         return None
 
-    def ensure_pair(self, pair: ViewerPair) -> PairKey:
+    def ensure_pair(self, pair: ViewerPair, held: tuple[Role, ...] | None = None) -> PairKey:
         """The project's exam pair for ``pair``, created (with its patient) as one edit when missing, and
         this window made the one writer of the reader's read of it (on a database another window
         reading the same pair as the same reader gets StoreLockedError before the first edit)."""
-        key = self._ensure_pair(pair)
+        key = self._ensure_pair(pair, held_roles(pair) if held is None else held)
         if self.store is not None and not self.store.read_only:
             self.store.claim(self.reading.reader, *key)
         return key
 
-    def _ensure_pair(self, pair: ViewerPair) -> PairKey:
-        held = held_roles(pair)
+    def _ensure_pair(self, pair: ViewerPair, held: tuple[Role, ...]) -> PairKey:
+        """``held``: the reading roles the exam's stacks are hung in (the reader's role corrections included)."""
         found = self.find_pair(pair)
         if found is not None:
             rec = self.reading.project.exam_pairs[found]
-            if held and not rec.series_roles and (not rec.ct_study_uid or not rec.mri_study_uid):
-                # a one-modality exam recorded before its series were (a store of before session 33, a
-                # follow-up imported by hand): which it holds, so that it is not asked for the others
-                self.reading.edit_exam_pair(found, series_roles=held)
+            more = set(held) - set(rec.series_roles)
+            if more and (not rec.ct_study_uid or not rec.mri_study_uid):
+                # a one-modality exam recorded before its series were (a store of before session 33, a follow-up
+                # imported by hand), or a series of it found since (pulled later, its role corrected): added, never
+                # taken away, so that the exam is asked for every series it holds and only those
+                self.reading.edit_exam_pair(found, series_roles=(*rec.series_roles, *sorted(more)))
             return found
         project, pid = self.reading.project, pair.patient_id
         used = {rec.exam_pair_id for rec in project.pairs_of(pid)}

@@ -22,6 +22,7 @@ from app.status_label import ElidedLabel
 from app.workstation import WorkstationState
 from viewer.errors import BlindedRoleError, LesionlabError, StoreLockedError
 from viewer.model.settings import RecentStudies
+from viewer.records import READING_ROLES
 
 
 class StoreFlow(QObject):
@@ -192,7 +193,10 @@ class StoreFlow(QObject):
             self.show_store()
         try:
             self.session.make_writable()
-            key = self.session.ensure_pair(pair)
+            cells = self.state.viewer.hanging.cells  # as hung: the reader's role corrections included
+            held = tuple(r for r in READING_ROLES
+                         if any(c.role is r and c.stack is not None and self.state.in_pair(c.stack) for c in cells))
+            key = self.session.ensure_pair(pair, held or None)
         except LesionlabError as exc:
             return str(exc)
         if self.state.selection.pair != key:

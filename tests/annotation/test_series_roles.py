@@ -89,3 +89,21 @@ def test_the_store_keeps_them_and_migration_9_fills_them_from_the_dicom_context(
         st.save_project(reading.project)
     with ReadingStore.open(path, read_only=True) as st:
         assert st.load().exam_pairs[("P1", "F3")].series_roles == (Role.CT_ARTERIAL, Role.CT_PORTAL)
+
+
+def test_a_series_read_but_not_recorded_as_held_keeps_its_counts_and_checks() -> None:
+    """A review: an exam recorded with CT portal only whose reader counted three lesions on CT arterial (a series
+    pulled later, or hung by the reader's role correction) lost those counts from counts.csv, and Checks said
+    nothing of arterial, while measurements.csv kept its lines. What a read recorded on a series keeps it asked."""
+    r = Reading(reader="R1")
+    r.add_patient("P1")
+    r.add_exam_pair("P1", "F2", ct_study_uid=CT_UID, series_roles=("ct_portal",))
+    for i in range(3):
+        r.add_count_mark(("P1", "F2"), Role.CT_ARTERIAL, "right", stack_key="k", slice_index=3 + i, row=10.0, col=10.0)
+    rows = count_rows(r.project)
+    assert {row["series_role"] for row in rows} == {"ct_arterial", "ct_portal"}
+    arterial = [row for row in rows if row["series_role"] == "ct_arterial" and row["lobe"] == "right"]
+    assert [row["count"] for row in arterial] == [3]
+    said = " ".join(w.message for w in check_pair(r.project, "P1", "F2", "R1"))
+    assert "CT portal" in said and "CT arterial" not in said  # arterial counted (3); portal not counted yet
+    assert r.project.roles_read("P1", "F2", "R1") == {Role.CT_ARTERIAL}

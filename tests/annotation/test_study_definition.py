@@ -87,7 +87,8 @@ def test_orders_come_from_the_seed_per_reader_and_session(tmp_path: Path) -> Non
     (("readers = [\"R1\", \"R2\"]", "readers = [\"R1\", \"R2@x\"]"), "readers[2]", "not a reader name"),
     (("adjudicator = \"consensus\"", "adjudicator = \"R2\""), "adjudicator", "its own name"),
     # an audit: R1 and r1 read a whole session, then the analysis refused the names (no rename command)
-    (("readers = [\"R1\", \"R2\"]", "readers = [\"R1\", \"r1\"]"), "readers[2]", "only by case"),
+    (("readers = [\"R1\", \"R2\"]", "readers = [\"R1\", \"r1\"]"), "readers[2]", "only in case or form"),
+    (("readers = [\"R1\", \"R2\"]", "readers = [\"R1\", \"\uff321\"]"), "readers[2]", "only in case or form"),
     (("adjudicator = \"consensus\"", "adjudicator = \"r2\""), "adjudicator", "its own name"),
     (("readers = [\"R1\", \"R2\"]", "readers = \"R1\""), "readers", "expected a list"),
     (("readers = [\"R1\", \"R2\"]", "readers = [\"R1\", \"Mu\u0308ller\"]"), "readers[2]", "not a reader name"),
@@ -129,3 +130,17 @@ def test_readers_may_be_named_in_any_alphabet(tmp_path: Path) -> None:
     d = load_definition(write(tmp_path, DEFINITION.replace('readers = ["R1", "R2"]', 'readers = ["Dr Müller", "Dr Möller"]')))
     assert d.readers == ("Dr Müller", "Dr Möller")
     assert set(d.reading_orders()) == {(r, s) for r in d.readers for s in ("MRI", "CT")}
+
+
+def test_names_in_scripts_with_combining_marks_and_a_study_stored_before_the_case_rule(tmp_path: Path) -> None:
+    """A review: Devanagari, Tamil, Thai and Arabic names need combining marks, which the first rule refused; and a
+    study set up with R1 and r1 before the rule could no longer be opened or its store exported."""
+    names = ["प्रिया शर्मा", "தமிழ்", "สมศักดิ์", "مُحَمَّد"]
+    d = load_definition(write(tmp_path, DEFINITION.replace('readers = ["R1", "R2"]',
+                                                           "readers = [" + ", ".join(f'"{n}"' for n in names) + "]")))
+    assert list(d.readers) == names
+    stored = load_definition(write(tmp_path, DEFINITION, "ok.toml")).to_json().replace('"R2"', '"r1"')
+    old = StudyDefinition.from_json(stored)  # as the store holds it: loads
+    assert "r1" in old.readers
+    with pytest.raises(ValidationError, match="only in case or form"):
+        old.check_names_apart()

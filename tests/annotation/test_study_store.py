@@ -102,8 +102,14 @@ def test_a_second_study_sharing_a_reader_and_a_session_is_refused(tmp_path: Path
         study = Study.init(store, first)
         read_case(study, "R1")
         retake = dataclasses.replace(first, study_id="s1-retake")
-        with pytest.raises(StudyError, match=r"study 's1', whose reads are stored under R1@CT, R1@MRI, R2@CT, R2@MRI: study 's1-retake' would open"):
+        with pytest.raises(StudyError, match=r"study 's1', whose reads are stored under R1@CT, R1@MRI, R2@CT, R2@MRI …: study 's1-retake' would open"):
             Study.init(store, retake)
+        # a review: other readers, but the default adjudicator and the same session names shared consensus@MRI;
+        # and an adjudicator named as the first study's reader shared R1@MRI
+        for other in (dataclasses.replace(first, study_id="s2", readers=("R7", "R8")),
+                      dataclasses.replace(first, study_id="s3", readers=("R7", "R8"), adjudicator="R1")):
+            with pytest.raises(StudyError, match="would open and edit them as its own"):
+                Study.init(store, other)
         renamed = dataclasses.replace(retake, sessions=tuple(dataclasses.replace(x, name=f"{x.name}-2")
                                                              for x in first.sessions))
         second = Study.init(store, renamed, clock=Clock())

@@ -142,10 +142,12 @@ def test_nothing_of_the_study_store_leaves_a_blinded_case_nor_reopens_it(qtbot, 
     assert saved["lesion_id"] is None and saved["slices"] == {} and saved["paths"] == []
 
 
-def test_no_panel_menu_shows_the_study_browser_in_a_blinded_case(qtbot, env: Path, study_store: Path,  # type: ignore[no-untyped-def]
+def test_no_panel_menu_nor_ctrl_p_shows_the_patients_in_a_blinded_case(qtbot, env: Path, study_store: Path,  # type: ignore[no-untyped-def]
                                                                   sample_dicom: Path, sample_index) -> None:
     """A reader's check: View -> Reset panel layout showed the Studies dock, every patient by name, over a blinded
     case (Ctrl+B refused it). Neither the reset, nor View -> Panels, nor the panels' right-click menu shows it."""
+    from app.pair_dialog import PairChooser
+
     w = make_window(qtbot, env, reader="R1")
     w.show_index(str(sample_dicom), sample_index)
     w.study_ui.open(str(study_store), "R1")
@@ -164,3 +166,12 @@ def test_no_panel_menu_shows_the_study_browser_in_a_blinded_case(qtbot, env: Pat
     assert popup is not None and browser in popup.actions() and not browser.isEnabled()
     browser.trigger()  # a disabled action does nothing
     assert not w.dock.isVisible()
+    # nor Ctrl+P, which listed "Exam pairs of SYNTHETIC ALPHA (LLSYN001)" with the dates (a review), nor a pair
+    # chosen in the (hidden) browser
+    shown: list[str] = []
+    w.show_error = shown.append  # type: ignore[method-assign]
+    title = w.windowTitle()
+    w.actions_by_id["choose_pair"].trigger()
+    assert shown and "blinded study case" in shown[-1] and not w.findChildren(PairChooser)
+    w.browser.pair_chosen.emit(w.state.pair)
+    assert len(shown) == 2 and w.windowTitle() == title
