@@ -578,7 +578,10 @@ class MainWindow(QMainWindow):
         self.state.say("DWI b800 and ADC side by side (Shift+D: back to the six cells)")
 
     def _compare_prior(self) -> None:
-        """P: the prior exam beside (FollowUpCompare), and the Follow-up dock to the front with it."""
+        """P: the prior exam beside (FollowUpCompare), and the Follow-up dock to the front with it. Never in a blinded
+        case: it hung the patient's 2023 CT beside the case with both dates, or named the patient's id when there was
+        none (a check of a blinded case)."""
+        self._refuse_when_blinded("the patient's earlier exam")
         self.follow_up.toggle()
         (self.docks.followup_dock if self.follow_up.active else self.docks.lesions_dock).raise_()
 

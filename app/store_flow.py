@@ -258,6 +258,9 @@ class StoreFlow(QObject):
             self.open_store(url)
 
     def ask_reader(self) -> None:
+        if self.state.blinded:  # "R2@MRI" typed there wrote into R2's read of the case, past the study's checks
+            raise LesionlabError("a blinded study case is on screen: it is read as the study's reader who opened it",
+                                 advice="finish or leave the case (Study menu) to change the reader")
         name = self.ask_text("Reader", "Reader name (your edits are recorded under it):", self.session.me)
         if name:
             self.reader_name.set(name)

@@ -175,3 +175,13 @@ def test_no_panel_menu_nor_ctrl_p_shows_the_patients_in_a_blinded_case(qtbot, en
     assert shown and "blinded study case" in shown[-1] and not w.findChildren(PairChooser)
     w.browser.pair_chosen.emit(w.state.pair)
     assert len(shown) == 2 and w.windowTitle() == title
+    # P hung the patient's earlier exam beside the case with both dates, or named the patient's id when there was
+    # none; File -> Reader name took "R2@MRI" and wrote into R2's read (a check of a blinded case)
+    pid = w.state.pair.patient_id
+    w.actions_by_id["compare_prior"].trigger()
+    assert len(shown) == 3 and "blinded study case" in shown[-1] and pid not in shown[-1]
+    assert not w.follow_up.active and pid not in w.status.text()
+    asked: list[str] = []
+    w.store_flow.ask_text = lambda *a: asked.append("asked") or "R2@MRI"  # type: ignore[method-assign]
+    next(a for a in w.menuBar().actions()[0].menu().actions() if a.text() == "Reader name…").trigger()
+    assert not asked and len(shown) == 4 and w.session.reading.reader == "R1@MRI"
