@@ -14,11 +14,12 @@ import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+from tests.tmpfs import small_tmpfs
 
 from annotation import store as store_module
 from annotation.store import ReadingStore, open_reading
@@ -168,19 +169,8 @@ def test_junk_and_folders_are_refused_with_a_store_error(tmp_path: Path) -> None
 @pytest.fixture
 def small_disk() -> Iterator[Path]:
     """A 2 MiB tmpfs: a real file system that runs out of space."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    mount = Path(tempfile.mkdtemp(prefix="lesionlab-full-"))
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if done.returncode:
-        mount.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()})")
-    try:
+    with small_tmpfs("2m", "lesionlab-full-") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-        mount.rmdir()
 
 
 def fill(folder: Path) -> Path:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+from tests.tmpfs import small_tmpfs
 
 from app.cli import main
 from tests.conftest import SAMPLE_DICOM
@@ -27,19 +27,8 @@ TEMPORARY_MARKS = (".partial-", ".tmp-", ".part-", "Traceback", "With tag")
 @pytest.fixture
 def tiny_disk() -> Iterator[Path]:
     """A 64 KiB tmpfs: a real file system that runs out of space in the middle of an export."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    mount = Path(tempfile.mkdtemp(prefix="lesionlab-tiny-"))
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if done.returncode:
-        mount.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()})")
-    try:
+    with small_tmpfs("64k", "lesionlab-tiny-") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-        mount.rmdir()
 
 
 def _said(err: str) -> str:
