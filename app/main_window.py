@@ -38,7 +38,7 @@ from app.reading_view import ReadingView
 from app.shortcuts import USER_FILE, Shortcut, load_user_keys
 from app.store_flow import StoreFlow
 from app.study_dialog import StudyUi
-from app.typing_guard import FloatingPanelKeys, TypingGuard, takes_typing
+from app.typing_guard import TypingGuard, takes_typing
 from app.view_settings import ViewSettings
 from app.suggester import DWI_T2FS_ADDED_MM, DWI_T2FS_RIM_ADDED_MM, install as install_suggester
 from app.suggester import offered_series
@@ -201,12 +201,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks.lesions_dock], [250], Qt.Orientation.Vertical)
         self.overrides.changed.connect(lambda *_: self.reading.hanging.rehang())
         self.view_settings.apply_to(self.grid.viewports)
-        self.typing_guard = TypingGuard(self)
-        self.floating_keys = FloatingPanelKeys(self._give_keys_back, self)
+        self.typing_guard = TypingGuard(self, self._give_keys_back)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.typing_guard)
-            app.installEventFilter(self.floating_keys)
         self.setAcceptDrops(True)
         self.resize(1600, 1000)
         self.layout_store = layout if layout is not None else WindowLayout(config_dir() / WindowLayout.FILE)

@@ -13,8 +13,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from pathlib import Path
+
+from annotation.files import atomic_write
+from viewer.errors import LesionlabError
 
 #: The docks' object names and places the saved state refers to: bumped when a dock is added or renamed, so
 #: that an older layout is not applied to panels it did not know.
@@ -52,17 +54,10 @@ class WindowLayout:
         if geometry is not None:
             data["window_geometry"] = base64.b64encode(geometry).decode("ascii")
         text = json.dumps(data)
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.path)
+        try:  # the project's one whole-or-nothing write (a file in the way, no permission, a full disk: said, no temporary)
+            atomic_write(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
             return True
-        except OSError:
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:
-                pass
+        except LesionlabError:
             return False
 
     def forget(self) -> None:
