@@ -35,6 +35,28 @@ def need(tool: str) -> str:
     return path
 
 
+def pixelmed(*files: Path) -> str:
+    """PixelMed's TID 1500 and IOD validation of ``files`` (its report; the run must succeed): java and
+    libpixelmed-java are required in CI, skipped where they are missing elsewhere."""
+    java = need("java")
+    if not PIXELMED.exists():
+        if os.environ.get("LESIONLAB_REQUIRE_SERVERS") == "1":
+            pytest.fail(f"{PIXELMED} is required in CI (libpixelmed-java)")
+        pytest.skip("libpixelmed-java is not installed")
+    out = subprocess.run([java, *JAVA_OPTS, "-cp", str(PIXELMED), str(VALIDATE_ALL), *map(str, files)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+def assert_pixelmed_clean(file: Path) -> None:
+    """One SR: its root template validated, and not one error or warning."""
+    report = pixelmed(file)
+    assert "Root Template Validation Complete" in report
+    bad = [line for line in report.splitlines() if line.startswith(("Error", "Warning"))]
+    assert not bad, report
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory, sample_dicom: Path):
     tmp = tmp_path_factory.mktemp("sr")
@@ -195,19 +217,11 @@ def test_dsrdump_shows_tid_1500(exported) -> None:
 
 
 def test_pixelmed_validates_the_template(exported) -> None:
-    java = need("java")
-    if not PIXELMED.exists():
-        if os.environ.get("LESIONLAB_REQUIRE_SERVERS") == "1":
-            pytest.fail(f"{PIXELMED} is required in CI (libpixelmed-java)")
-        pytest.skip("libpixelmed-java is not installed")
     files = exported[2]
     # seconds per file on a busy machine: an MR SR with lengths and not-visible groups, a CT and a DWI one
     mixed = next(f for f in files if b"NOT_VISIBLE" in f.read_bytes() and b"410668003" in f.read_bytes())
     chosen = [mixed, next(f for f in files if f.stem == "ct_portal"), next(f for f in files if f.stem == "mr_dwi")]
-    out = subprocess.run([java, *JAVA_OPTS, "-cp", str(PIXELMED), str(VALIDATE_ALL), *map(str, chosen)],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    reports = out.stdout.split("=== ")[1:]
+    reports = pixelmed(*chosen).split("=== ")[1:]
     assert len(reports) == len(chosen)
     for report in reports:
         assert "Found Root Template TID_1500 (MeasurementReport)" in report, report
@@ -248,15 +262,7 @@ def test_a_node_is_written_as_a_node_with_its_short_axis(tmp_path: Path, sample_
     for f in files:
         out = subprocess.run([dciodvfy, str(f)], capture_output=True, text=True, timeout=60)
         assert "Error" not in out.stdout + out.stderr, out.stdout + out.stderr
-    java = need("java")
-    if not PIXELMED.exists():
-        pytest.skip("libpixelmed-java is not installed")
-    out = subprocess.run([java, *JAVA_OPTS, "-cp", str(PIXELMED), str(VALIDATE_ALL), str(files[0])],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "Root Template Validation Complete" in out.stdout
-    bad = [line for line in out.stdout.splitlines() if line.startswith(("Error", "Warning"))]
-    assert not bad, out.stdout
+    assert_pixelmed_clean(files[0])
 
 
 def test_an_sr_export_leaves_a_study_folders_project_as_it_was(tmp_path: Path, sample_dicom: Path) -> None:
@@ -328,17 +334,7 @@ def test_a_suggested_line_says_so_in_the_sr_and_comes_back_as_one(tmp_path: Path
     assert set(made) <= set(seen) and len(seen) > len(made)
     out = subprocess.run([need("dciodvfy"), str(dwi)], capture_output=True, text=True, timeout=60)
     assert "Error" not in out.stdout + out.stderr, out.stdout + out.stderr
-    java = need("java")
-    if not PIXELMED.exists():
-        if os.environ.get("LESIONLAB_REQUIRE_SERVERS") == "1":
-            pytest.fail(f"{PIXELMED} is required in CI (libpixelmed-java)")
-        pytest.skip("libpixelmed-java is not installed")
-    out = subprocess.run([java, *JAVA_OPTS, "-cp", str(PIXELMED), str(VALIDATE_ALL), str(dwi)],
-                         capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "Root Template Validation Complete" in out.stdout
-    bad = [line for line in out.stdout.splitlines() if line.startswith(("Error", "Warning"))]
-    assert not bad, out.stdout
+    assert_pixelmed_clean(dwi)
     target = tmp_path / "again.lesionlab"
     shutil.copy(sample_dicom / "reading.lesionlab", target)
     assert main(["import-sr", str(target), "--dicom", str(sample_dicom), "--reader", "again", str(dwi)]) == 0
