@@ -11,18 +11,28 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Callable, Sequence
+
+import numpy as np
 
 from annotation.followup import outside_liver
 from annotation.project import Project
-from annotation.records import MAX_PAIR_INTERVAL_DAYS, Lesion, Measurement, ReaderRoles, expected_roles
-from viewer.geometry import in_plane_distance_mm
+from annotation.records import MAX_PAIR_INTERVAL_DAYS, CountMark, Lesion, Measurement, ReaderRoles, expected_roles
+from viewer.geometry import StackGeometry, in_plane_distance_mm
 from annotation.vocab import CountStatus, FollowupKind, FollowupStatus
 from viewer.model.layout import role_label
 from viewer.records import READING_ROLES, Role
 
 MIN_DIAMETER_MM = 5.0
 MAX_MEASURED_LESIONS = 5
+#: two count marks of one stack this close in the slice's plane (mm) and this close along its normal (mm): one
+#: lesion counted twice while scrolling through it? (a lesion's centre moves little from slice to slice, and a
+#: reader clicks it near its centre; two metastases of 5 mm or more this close would touch)
+TWICE_IN_PLANE_MM = 5.0
+TWICE_ALONG_MM = 10.0
+
+#: the geometry of a stack by its key, where the images are loaded (the workstation's), else None
+GeometryOf = Callable[[str], "StackGeometry | None"]
 
 
 class CheckCode(str, Enum):
@@ -38,6 +48,7 @@ class CheckCode(str, Enum):
     SAME_LESION = "same_lesion"
     EMPTY_LESION = "empty_lesion"
     NEW_NOT_ASSESSED = "new_not_assessed"
+    COUNTED_TWICE = "counted_twice"
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,8 @@ class ProtocolWarning:
     message: str
     lesion_id: str | None = None
     role: Role | None = None
+    #: the count mark the warning is about (where a click on it goes), for a warning about marks
+    mark_id: str | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -60,16 +73,25 @@ _last_checked: tuple[Project, tuple[Any, ...], tuple["ProtocolWarning", ...]] | 
 
 
 def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str,
-               reader_roles: ReaderRoles | None = None) -> list[ProtocolWarning]:
+               reader_roles: ReaderRoles | None = None, geometry_of: GeometryOf | None = None) -> list[ProtocolWarning]:
     """Warnings on one reader's read of one exam pair, in a stable order; ``reader_roles`` (a reader study's
-    sessions) narrows the series a read is asked for (:func:`annotation.records.expected_roles`)."""
+    sessions) narrows the series a read is asked for (:func:`annotation.records.expected_roles`). With
+    ``geometry_of`` (the stacks' geometry, where the images are loaded) count marks on one lesion are looked for
+    too (:func:`counted_twice`): the store keeps no slice positions or pixel spacing for a mark."""
     global _last_checked
     only = (reader_roles or {}).get(reader)
-    asked = (patient_id, exam_pair_id, reader, only)
+    geometry: dict[str, StackGeometry] = {}
+    if geometry_of is not None:
+        for key in sorted({m.stack_key for m in project.marks_of(patient_id, exam_pair_id, reader) if m.stack_key}):
+            geo = geometry_of(key)
+            if geo is not None:
+                geometry[key] = geo
+    asked = (patient_id, exam_pair_id, reader, only, tuple((k, id(g)) for k, g in geometry.items()))
     last = _last_checked
     if last is not None and last[0] is project and last[1] == asked:
         return list(last[2])
     out = _check_pair(project, patient_id, exam_pair_id, reader, reader_roles)
+    out.extend(_counted_twice(project.marks_of(patient_id, exam_pair_id, reader), geometry))
     _last_checked = (project, asked, tuple(out))
     return out
 
@@ -234,6 +256,55 @@ def _same_lesion_twice(lesions: list[Lesion], roles: tuple[Role, ...] = READING_
                 f"on {role_label(role)}{also}, {first.lesion_id} ({a.diameter_mm:.1f} mm) and {second.lesion_id} "
                 f"({b.diameter_mm:.1f} mm) are measured on {where}, their middles {apart:.1f} mm apart: the same "
                 f"lesion counted twice? (delete one, or redraw it on its own lesion)", second.lesion_id, role))
+    return out
+
+
+def marks_apart_mm(a: CountMark, b: CountMark, geo: StackGeometry) -> tuple[float, float]:
+    """(in the slice's plane, along its normal) mm between two count marks of the stack ``geo``."""
+    d = np.asarray(geo.index_to_patient(b.slice_index, b.row, b.col)) \
+        - np.asarray(geo.index_to_patient(a.slice_index, a.row, a.col))
+    along = geo.normal_part_mm(d)
+    return float(np.linalg.norm(d - along)), float(np.linalg.norm(along))
+
+
+def counted_twice(a: CountMark, b: CountMark, geo: StackGeometry) -> tuple[float, float] | None:
+    """The distances (:func:`marks_apart_mm`) when two count marks of one stack may count one lesion twice:
+    within :data:`TWICE_IN_PLANE_MM` of each other in the slice's plane and :data:`TWICE_ALONG_MM` along its
+    normal. Two marks of measured lesions are the lines' to compare (:func:`lines_overlap`), not the marks'."""
+    if a.stack_key != b.stack_key or a.mark_id == b.mark_id or (a.lesion_id and b.lesion_id):
+        return None
+    in_plane, along = marks_apart_mm(a, b, geo)
+    return (in_plane, along) if in_plane <= TWICE_IN_PLANE_MM and along <= TWICE_ALONG_MM else None
+
+
+def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry]) -> list[ProtocolWarning]:
+    """One warning per pair of count marks that may count one lesion twice, on the stacks whose geometry is
+    known; a click goes to the count click of a measured lesion's mark and a click, else to the lower slice's (the
+    later one scrolling down from the top, as the overlay's Im numbers run)."""
+    out = []
+    by_stack: dict[str, list[CountMark]] = {}
+    for m in marks:
+        if m.stack_key in geometry:
+            by_stack.setdefault(m.stack_key, []).append(m)
+    for key, group in sorted(by_stack.items()):
+        geo = geometry[key]
+        group.sort(key=lambda m: (-m.slice_index, m.mark_id))
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                apart = counted_twice(a, b, geo)
+                if apart is None:
+                    continue
+                n = geo.n_slices
+                where = (f"Im {n - a.slice_index}" if a.slice_index == b.slice_index
+                         else f"Im {n - a.slice_index} and {n - b.slice_index}")
+                whose = "".join(f", one of them {m.lesion_id}'s," for m in (a, b) if m.lesion_id)
+                go = a if b.lesion_id else b  # the count click, not the measured lesion's own mark
+                out.append(ProtocolWarning(
+                    CheckCode.COUNTED_TWICE,
+                    f"on {role_label(a.role)}, two count marks{whose} {apart[0]:.1f} mm apart in the slice's plane "
+                    f"and {apart[1]:.0f} mm through the slices ({where}): one lesion counted twice? (click here "
+                    f"to see {'the count click' if whose else 'the one on Im ' + str(n - go.slice_index)}; Del deletes "
+                    "it)", None, a.role, go.mark_id))
     return out
 
 

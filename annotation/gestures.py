@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from annotation.checks import lines_overlap
+from annotation.checks import counted_twice, lines_overlap
 from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
 from annotation.records import TAKEOVER_SLICES, CountMark, Lesion, Measurement
@@ -638,7 +638,7 @@ class CountGesture(ReadingGesture):
             sel.pick(Picked(mark_id=mark_id[0], fresh=True))
             counts = self.reading.project.counts(pair[0], pair[1], self.reading.reader)
             self.say(f"counted on {role_label(role)}: {lobe.value} {counts[(role, lobe)]}" + (f" ({why})" if why else "")
-                     + self._spanned_by(view, role, event.image_pos))
+                     + (self._spanned_by(view, role, event.image_pos) or self._counted_near(view, mark_id[0])))
         return True
 
     def _spanned_by(self, view: View, role: Role, at: tuple[float, float]) -> str:
@@ -659,6 +659,24 @@ class CountGesture(ReadingGesture):
                 return (f"; {les.lesion_id}'s line {n} slice{'s' if n > 1 else ''} away spans here: the same lesion "
                         f"counted twice? (Ctrl+Z undoes)")
         return ""
+
+    def _counted_near(self, view: View, mark_id: str) -> str:
+        """What to say when the mark just placed lies near another count mark of the stack (within 5 mm in the
+        slice's plane and 10 mm through the slices: :func:`annotation.checks.counted_twice`): a lesion counted
+        again while scrolling through it; "" otherwise (Checks lists it too)."""
+        marks = self.reading.project.count_marks
+        new, geo = marks.get(mark_id), view.geometry
+        if new is None or geo is None:
+            return ""
+        near = [(apart, m) for m in marks.values() if (m.patient_id, m.exam_pair_id, m.reader) ==
+                (new.patient_id, new.exam_pair_id, new.reader) and (apart := counted_twice(m, new, geo)) is not None]
+        if not near:
+            return ""
+        (in_plane, _along), other = min(near, key=lambda x: x[0])
+        whose = f"{other.lesion_id}'s count mark" if other.lesion_id else "a count mark"
+        where = ("on this slice" if other.slice_index == new.slice_index
+                 else f"on Im {geo.n_slices - other.slice_index}")
+        return f"; {whose} {in_plane:.1f} mm from here {where}: the same lesion counted twice? (Ctrl+Z undoes)"
 
     def move(self, event: PointerEvent) -> bool:
         if self._grabbed is None:

@@ -23,6 +23,7 @@ from annotation.qt.panels import ChecksPanel, CountsPanel, LesionPanel
 from annotation.selection import Selection
 from app.reading_commands import show_lesion
 from app.workstation import WorkstationState
+from viewer.geometry import StackGeometry
 from viewer.records import Role
 
 #: moved, closed, or floated out of the window (the lesion grid on a second screen; app/window_layout.py keeps
@@ -70,6 +71,8 @@ class ReadingDocks:
             state.changed.connect(self._state_changed)
             self.bind(state.selection, lambda: state.prepare(), jump or self._jump)
             state.viewer.layout.active_changed.connect(lambda _cell: self._show_active_series())
+            for vp in state.viewer.viewports:  # a stack loaded: Checks can place its count marks (annotation.checks.counted_twice)
+                vp.volume_changed.connect(self._geometry_came)
 
     def _state_changed(self, aspect: str) -> None:
         if aspect == "reading" and self.state is not None:
@@ -97,6 +100,7 @@ class ReadingDocks:
         self.checks_panel = ChecksPanel(selection)
         if self.state is not None:
             self.checks_panel.imaged_roles = self._imaged_roles
+            self.checks_panel.geometry_of = self._geometry_of
         self.followup_panel = FollowupPanel(selection, live_course)
         if self.state is not None:
             self.followup_panel.patient_label = self._patient_label
@@ -107,6 +111,7 @@ class ReadingDocks:
                 panel.say = self.state.say
         self.lesion_panel.jump_requested.connect(jump)
         self.checks_panel.jump_requested.connect(jump)
+        self.checks_panel.mark_requested.connect(lambda mark: jump(mark.role, mark))
         self.counts_panel.series_picked.connect(self._activate_series)
         self.lesion_panel.series_picked.connect(self._read_lesion_on)
         self.checks_panel.series_picked.connect(self._read_lesion_on)
@@ -120,6 +125,17 @@ class ReadingDocks:
         self._patient = None  # force the clinical form to be rebuilt
         selection.changed.connect(self._follow_patient)
         self._follow_patient()
+
+    def _geometry_came(self) -> None:
+        if self.checks_panel is not None:
+            self.checks_panel.refresh()
+
+    def _geometry_of(self, key: str) -> StackGeometry | None:
+        """The geometry of the stack ``key`` where a reading cell has it loaded (Checks' count marks)."""
+        if self.state is None:
+            return None
+        return next((vp.geometry for vp in self.state.viewer.viewports if vp.key == key and vp.geometry is not None),
+                    None)
 
     def _show_active_series(self) -> None:
         """The Counts table's row is the active cell's series (its buttons act on the series 0 acts on)."""

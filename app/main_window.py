@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QProgressBar
 
 from annotation.reading import EditKind, ReadingEvent
-from annotation.records import NotMeasurable, NotVisible
+from annotation.records import CountMark, NotMeasurable, NotVisible
 from annotation.vocab import Lobe
 from app import reading_commands as cmd
 from app.alignment_job import AlignmentJob
@@ -817,7 +817,8 @@ class MainWindow(QMainWindow):
             self.run(lambda: self.jump(role, m))
 
     def jump(self, role: Role, m: Any) -> None:
-        """A lesion-grid click: the cell of that series shows the measurement's slice, centred on it."""
+        """A lesion-grid click: the cell of that series shows the measurement's slice, centred on it (or a count
+        mark's, from Checks)."""
         r = self.reading
         cells = [i for i, vp in enumerate(r.viewports) if vp.key == m.stack_key]
         cells = cells or [i for i, c in enumerate(r.hanging.cells) if c.role is role]
@@ -827,9 +828,12 @@ class MainWindow(QMainWindow):
             raise LesionlabError(f"no cell shows {role_label(role)}")
         cell, vp = cells[0], r.viewports[cells[0]]
 
+        mark = isinstance(m, CountMark)  # a count mark (Checks: one lesion counted twice?), else a line
+        middle = (m.row, m.col) if mark else m.middle
+
         def go() -> None:
             vp.set_index(m.slice_index)
-            vp.set_center(m.middle)
+            vp.set_center(middle)
 
         if vp.key != m.stack_key:  # another stack hangs there (ADC swapped in, a dropped stack)
             stack = next((s for s in self.all_stacks() if s.key == m.stack_key), None)
@@ -852,6 +856,9 @@ class MainWindow(QMainWindow):
         # check read "slice 12", counted from the feet, against the overlay's Im 14)
         shown = vp.key == m.stack_key and vp.index == m.slice_index  # else still arriving: no number yet
         where = f", Im {vp.slice_number}/{vp.n_slices}" if shown else ""
+        if mark:
+            self.state.say(f"shown: the count mark on {role_label(role)}{where} (picked: Del deletes it)")
+            return
         where += f" (#{m.instance_number})" if m.instance_number is not None else ""
         self.state.say(f"shown: the {m.diameter_mm:.1f} mm line on {role_label(role)}{where}")
 

@@ -14,13 +14,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QListWidgetItem, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from annotation.checks import CheckCode, ProtocolWarning, check_pair, check_patient
+from annotation.checks import CheckCode, GeometryOf, ProtocolWarning, check_pair, check_patient
 from annotation.qt.cells import cell_combo, set_cell_item
 from annotation.qt.combo import leave_keys_to_images
 from annotation.project import Project
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible
 from annotation.reading import EditKind, Reading, ReadingEvent
-from annotation.selection import Selection
+from annotation.selection import Picked, Selection
 from annotation.vocab import CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe, MeasurementMethod
 from viewer.errors import LesionlabError
 from viewer.records import READING_ROLES, Role
@@ -396,9 +396,13 @@ class ChecksPanel(_Observer):
     jump_requested = Signal(object, object)
     #: role, for a warning about the lesion on a series without its line: the workstation reads it there
     series_picked = Signal(object)
+    #: a CountMark, for a warning about count marks (picked): the workstation shows its slice
+    mark_requested = Signal(object)
 
     def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
         super().__init__(selection, parent)
+        #: the geometry of a stack by its key where its images are loaded (the app's): count marks on one lesion
+        self.geometry_of: GeometryOf | None = None
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.itemClicked.connect(self._clicked)
@@ -413,7 +417,8 @@ class ChecksPanel(_Observer):
 
     def refresh(self) -> None:
         pair, project = self.selection.pair, self.reading.project
-        self.warnings = (shown_warnings(check_pair(project, pair[0], pair[1], self.reading.reader),
+        self.warnings = (shown_warnings(check_pair(project, pair[0], pair[1], self.reading.reader,
+                                                   geometry_of=self.geometry_of),
                                         self.selection.lesion_id) + check_patient(project, pair[0]) if pair else [])
         shown = self.imaged_roles()
         if shown is not None:
@@ -433,6 +438,11 @@ class ChecksPanel(_Observer):
         if not 0 <= row < len(self.warnings):
             return
         w = self.warnings[row]
+        mark = self.reading.project.count_marks.get(w.mark_id) if w.mark_id else None
+        if mark is not None:  # a mark that may count a lesion twice: picked (Del deletes it) and shown
+            self.selection.pick(Picked(mark_id=mark.mark_id))
+            self.mark_requested.emit(mark)
+            return
         lesion_id = w.lesion_id
         if lesion_id is None:
             return

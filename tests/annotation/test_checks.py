@@ -135,3 +135,70 @@ def test_lines_overlap_in_3d_when_the_slices_positions_are_known(geometry):
     assert lines_overlap(big_a, big_b) is None
     assert lines_overlap(big_a, big_b, z_apart_mm=3.0) == pytest.approx(3.0, abs=0.2)
 
+
+
+class TestCountedTwice:
+    """Two count marks on one lesion (clicked again while scrolling through it): said when the stack's geometry is
+    known (the workstation's), in millimetres: rows 0.7 mm apart, columns 1.3, slices 5 mm."""
+
+    def warnings(self, reading, geometry):
+        return [w for w in check_pair(reading.project, "P1", "E1", "R1", geometry_of=lambda key: geometry)
+                if w.code is CheckCode.COUNTED_TWICE]
+
+    def mark(self, reading, k, row, col, role=Role.CT_ARTERIAL, stack="s"):
+        return reading.add_count_mark(PAIR, role, "right", stack_key=stack, slice_index=k, row=row, col=col)
+
+    def test_neighbouring_slices_a_few_mm_apart(self, reading, geometry):
+        lower = self.mark(reading, 4, 100, 100)
+        self.mark(reading, 5, 104, 101)  # 2.8 mm by rows, 1.3 by columns: 3.1 mm; 5 mm through
+        found = self.warnings(reading, geometry)
+        assert len(found) == 1
+        w = found[0]
+        assert w.role is Role.CT_ARTERIAL and w.mark_id == lower and w.lesion_id is None
+        assert "3.1 mm apart in the slice's plane and 5 mm through the slices (Im 5 and 6)" in w.message
+        assert "click here to see the one on Im 6; Del deletes it" in w.message
+        assert "one lesion counted twice?" in w.message
+
+    def test_in_millimetres_not_pixels(self, reading, geometry):
+        """4 columns apart is 5.2 mm here (over the 5 mm), 7 rows 4.9 mm (under)."""
+        self.mark(reading, 4, 100, 100)
+        self.mark(reading, 5, 100, 104)
+        assert self.warnings(reading, geometry) == []
+        self.mark(reading, 3, 107, 100)
+        assert [w.mark_id for w in self.warnings(reading, geometry)] != []
+
+    def test_far_through_the_slices_or_apart_is_two_lesions(self, reading, geometry):
+        self.mark(reading, 2, 100, 100)
+        self.mark(reading, 5, 100, 100)  # 15 mm through the slices
+        self.mark(reading, 5, 100, 110)  # 13 mm in the plane
+        assert self.warnings(reading, geometry) == []
+
+    def test_other_series_and_stacks_are_not_compared(self, reading, geometry):
+        self.mark(reading, 4, 100, 100)
+        self.mark(reading, 5, 100, 100, role=Role.CT_PORTAL, stack="t")
+        self.mark(reading, 5, 100, 100, stack="other stack")
+        assert self.warnings(reading, geometry) == []
+
+    def test_without_the_geometry_nothing_is_said(self, reading, geometry):
+        """The store keeps no slice positions or spacing for a mark (an export's Checks sheet)."""
+        self.mark(reading, 4, 100, 100)
+        self.mark(reading, 5, 100, 100)
+        assert CheckCode.COUNTED_TWICE not in [w.code for w in check_pair(reading.project, "P1", "E1", "R1")]
+        assert len(self.warnings(reading, geometry)) == 1  # the cache does not answer for the other question
+
+    def test_a_measured_lesions_mark_and_a_click_beside_it(self, reading, geometry):
+        """The lesion's own mark (placed by its line) and a count click 1 slice off: named; two measured lesions'
+        marks are the lines' check (same_lesion), not this one."""
+        count_all(reading)
+        lid = reading.add_lesion(PAIR, "right")
+        reading.set_observation(PAIR, lid, Role.CT_ARTERIAL,
+                                Measurement.from_geometry(geometry, "s", "1", 4, (90, 100), (110, 100)))
+        click = self.mark(reading, 5, 101, 100)
+        found = self.warnings(reading, geometry)
+        assert len(found) == 1 and f"two count marks, one of them {lid}'s, " in found[0].message and found[0].mark_id == click
+        assert "click here to see the count click" in found[0].message
+        other = reading.add_lesion(PAIR, "right")
+        reading.set_observation(PAIR, other, Role.CT_ARTERIAL,
+                                Measurement.from_geometry(geometry, "s", "1", 5, (92, 100), (108, 100)))
+        codes_now = [w.code for w in check_pair(reading.project, "P1", "E1", "R1", geometry_of=lambda key: geometry)]
+        assert CheckCode.SAME_LESION in codes_now

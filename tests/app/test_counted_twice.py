@@ -1,0 +1,50 @@
+"""A lesion counted twice while scrolling through it (no line drawn yet): the count click says so at once, Checks lists
+it, a click on the warning picks the mark and shows its slice, Del deletes it. Real main window, QTest events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+
+from annotation.checks import CheckCode
+from tests.app.conftest import press
+from tests.app.test_reader_check_s31 import _activate, _centre, _click, _l07, _right, _to_slice, _window
+from viewer.records import Role
+
+
+def test_a_lesion_counted_on_the_next_slice_again_is_said_listed_and_deleted(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                             sample_index) -> None:
+    w = _window(qtbot, env, sample_index)
+    les = _l07()  # 38 mm: on many slices
+    press(w, qtbot, "tool_count")
+    vp = _activate(w, qtbot, Role.CT_ARTERIAL)
+    _to_slice(w, qtbot, 14)
+    _click(qtbot, vp, _centre(w, Role.CT_ARTERIAL, les))
+    assert "counted twice" not in w.status.text()
+    _to_slice(w, qtbot, 15)
+    r, c = _centre(w, Role.CT_ARTERIAL, les)
+    _click(qtbot, vp, (r + 3, c - 2))  # a few pixels off the first click's point, the next slice
+    assert _right(w, Role.CT_ARTERIAL) == 2  # counted: two lesions may lie there; the reader decides
+    status = w.status.text()
+    assert "a count mark " in status and "mm from here on Im" in status and "the same lesion counted twice?" in status
+
+    panel = w.docks.checks_panel
+    assert panel is not None
+    twice = [i for i, x in enumerate(panel.warnings) if x.code is CheckCode.COUNTED_TWICE]
+    assert len(twice) == 1, [x.message for x in panel.warnings]
+    assert "on CT arterial, two count marks" in panel.warnings[twice[0]].message
+    _to_slice(w, qtbot, 10)  # the reader has scrolled on
+    w.docks.checks_dock.show()
+    w.docks.checks_dock.raise_()
+    qtbot.waitUntil(lambda: panel.list.isVisible())
+    item = panel.list.item(twice[0])
+    rect = panel.list.visualItemRect(item)
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    target = next(m for m in w.session.reading.project.count_marks.values() if m.mark_id == panel.warnings[twice[0]].mark_id)
+    assert w.state.selection.picked is not None and w.state.selection.picked.mark_id == target.mark_id
+    assert w.reading.active.index == target.slice_index == 14  # the lower slice's mark, shown
+    assert "shown: the count mark on CT arterial" in w.status.text()
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Delete)
+    assert _right(w, Role.CT_ARTERIAL) == 1
+    assert not [x for x in panel.warnings if x.code is CheckCode.COUNTED_TWICE]
