@@ -208,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
         window.state.say(recovery)
     if scripted:  # a documentation screenshot or a benchmark: the first layout, not this user's, and none saved
         window.keep_layout = False
+        window.ask_reader_early = False
         window.restore_layout(window.default_layout)
     if scripted or args.size:
         window.resize(width, height)

@@ -211,6 +211,9 @@ class MainWindow(QMainWindow):
         self.default_layout = self.saveState(LAYOUT_VERSION)
         #: whether closing keeps the panels' places (not in a scripted run: app/cmd_view.py)
         self.keep_layout = True
+        #: whether opening an exam asks the reader's name when none was ever given (not in a scripted run, which
+        #: edits nothing and must not wait on a question: app/cmd_view.py)
+        self.ask_reader_early = True
         self.restore_layout()
 
     # ------------------------------------------------------------------ the panels' places
@@ -722,6 +725,8 @@ class MainWindow(QMainWindow):
                f"; missing: {', '.join(role_label(r) for r in missing)}") if missing else ""
         alone = self._read_alone(pair)
         self.state.say(f"reading {pair.label}{gap}" + (f"  ⚠ {pair.warning}" if pair.warning else "") + alone)
+        if self.ask_reader_early:
+            self.store_flow.ask_reader_now()
 
     def _read_alone(self, pair: ExamPair) -> str:
         """What the status adds when the project reads a study of this CT + MRI pair as an exam of its own and has no

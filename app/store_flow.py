@@ -176,6 +176,22 @@ class StoreFlow(QObject):
         self.state.say(f"now editing {store.where}")
         return store
 
+    def ask_reader_now(self) -> None:
+        """An exam opened for reading, on a project this reader's edits go to, and no reader name given yet on this
+        machine: the name asked now, before the reader's first key (asked at the first edit, N or a click, the
+        question took the keys typed after it as the name: a radiologist's check). Declined: asked again at the
+        first edit, as before."""
+        s = self.session
+        if self.reader_name.asked or s.reading.reader != s.me or s.read_only or self.state.blinded:
+            return
+        name = self.ask_text("Reader", "Your name as the reader of this study (asked once, before you read):",
+                             self.reader_name.guess())
+        if name is None:
+            return
+        self.reader_name.set(name)
+        s.me = s.reading.reader = name  # nothing is read under the default name yet (its first edit asks)
+        self.show_store()
+
     def prepare(self) -> str | None:
         """Before any edit: the reader named, the pair in the project, a writable store. Returns why not."""
         pair = self.state.pair

@@ -29,6 +29,17 @@ def sample_index(sample_dicom: Path):  # type: ignore[no-untyped-def]
     return index_path(sample_dicom)
 
 
+@pytest.fixture(autouse=True)
+def no_unanswered_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text question no test answers fails the test instead of waiting forever offscreen (a test that expects one
+    replaces ``store_flow.ask_text`` or the dialog)."""
+    from PySide6.QtWidgets import QInputDialog
+
+    def unanswered(_parent, title, label, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"a modal question no test answers: {title!r}: {label!r}")
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(unanswered))
+
+
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LESIONLAB_DATA_DIR", str(tmp_path / "data"))

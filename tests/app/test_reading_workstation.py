@@ -406,6 +406,9 @@ def test_first_edit_without_a_store_creates_one_and_asks_the_reader_once(qtbot, 
     w.store_flow.ask_text = lambda title, label, default: asked.append(label) or "Dr Test"  # type: ignore[method-assign]
     open_pair(w, qtbot, env / "no-store-here", sample_index, "LLSYN003")  # a folder without *.lesionlab
     assert w.session.store is None and w.state.selection.pair is None
+    # asked as the exam opens, before the reader's first key (asked at the first N, the question took the keys
+    # typed next as the name: a radiologist's check)
+    assert len(asked) == 1 and ReaderName(env / "reader.json").name == "Dr Test"
     press(w, qtbot, "new_lesion")
     press(w, qtbot, "new_lesion")
     assert len(asked) == 1 and ReaderName(env / "reader.json").name == "Dr Test"
@@ -689,3 +692,17 @@ def test_a_lesion_awaited_on_one_exam_is_not_shown_on_the_next(window: MainWindo
     w.browser.itemActivated.emit(item, 0)
     qtbot.waitUntil(lambda: w.state.pair is not None and w.state.pair.patient_id == "LLSYN002", timeout=60000)
     assert w.state.pending_show is None
+
+
+def test_the_reader_name_declined_at_opening_is_asked_at_the_first_edit(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                        sample_index) -> None:
+    w = make_window(qtbot, env, reader=None)
+    answers = [None, "Dr Later"]
+    asked: list[str] = []
+    w.store_flow.ask_text = lambda title, label, default: asked.append(label) or answers.pop(0)  # type: ignore[method-assign]
+    open_pair(w, qtbot, env / "no-store-here", sample_index, "LLSYN003")
+    assert len(asked) == 1 and not ReaderName(env / "reader.json").asked
+    press(w, qtbot, "new_lesion")
+    assert len(asked) == 2 and ReaderName(env / "reader.json").name == "Dr Later"
+    open_pair(w, qtbot, env / "no-store-here", sample_index, "LLSYN002")  # given: never asked again
+    assert len(asked) == 2

@@ -6,12 +6,15 @@ Most tests hang in-memory phantom stacks (no files: SyntheticLoader) so they run
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
 
 from app.main_window import MainWindow
+from app.reading_settings import ReaderName
 from app.shortcuts import SHORTCUTS
 from viewer.display import WindowLevel
 from viewer.model.settings import RecentStudies, RoleOverrides
@@ -34,10 +37,18 @@ def stacks() -> list:
     ]
 
 
+def _named(tmp_path: Path) -> ReaderName:
+    """A reader name given (else opening an exam asks it, a modal question no test answers)."""
+    name = ReaderName(tmp_path / "reader.json")
+    name.set("viewer-test")
+    return name
+
+
 @pytest.fixture
 def window(qtbot, tmp_path):  # type: ignore[no-untyped-def]
     w = MainWindow(overrides=RoleOverrides(tmp_path / "roles.json"), recent=RecentStudies(tmp_path / "recent.json"),
-                   loader_factory=lambda s: SyntheticLoader(s, origin_mm=ORIGINS[s.frame_of_reference_uid]))
+                   loader_factory=lambda s: SyntheticLoader(s, origin_mm=ORIGINS[s.frame_of_reference_uid]),
+                   reader=_named(tmp_path))
     qtbot.addWidget(w)
     w.resize(1400, 900)
     w.show()
@@ -169,7 +180,8 @@ class TestSampleDicom:
     def test_open_sample_and_first_pair(self, qtbot, tmp_path, sample_dicom) -> None:  # type: ignore[no-untyped-def]
         if not any(sample_dicom.rglob("*.dcm")) and not any(p.is_file() for p in sample_dicom.rglob("*")):
             pytest.skip("sample_dicom/ is empty (make sample)")
-        w = MainWindow(overrides=RoleOverrides(tmp_path / "r.json"), recent=RecentStudies(tmp_path / "rec.json"))
+        w = MainWindow(overrides=RoleOverrides(tmp_path / "r.json"), recent=RecentStudies(tmp_path / "rec.json"),
+                       reader=_named(tmp_path))
         qtbot.addWidget(w)
         w.show()
         with qtbot.waitSignal(w.listed, timeout=60000):
