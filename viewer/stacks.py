@@ -24,6 +24,7 @@ apart. Each stack's geometry comes from :meth:`StackGeometry.from_slices`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from typing import Any, Callable, Sequence
@@ -139,7 +140,9 @@ def _orientation_clusters(imgs: Sequence[ImageHeader]) -> list[int]:
 def _spacing_key(h: ImageHeader) -> tuple[float, ...]:
     """The in-plane spacing a stack's geometry takes (PixelSpacing, else ImagerPixelSpacing); () when none."""
     spacing = h.pixel_spacing_mm if h.pixel_spacing_mm is not None else h.imager_pixel_spacing_mm
-    return () if spacing is None else tuple(round(float(v), 6) for v in spacing)
+    if spacing is None or not all(math.isfinite(v) for v in spacing):  # NaN never equals itself: one key for all
+        return ()
+    return tuple(round(float(v), 6) for v in spacing)
 
 
 def split_series(imgs: Sequence[ImageHeader]) -> list[tuple[tuple[Any, ...], str, list[ImageHeader], list[str]]]:
