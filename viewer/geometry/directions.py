@@ -18,6 +18,8 @@ Point3: TypeAlias = "tuple[float, float, float]"
 
 #: Angle between n and the nearest axis under which a plane is called by that axis' name.
 OBLIQUE_LIMIT_DEG = 30.0
+#: Angle off its named plane beyond which a stack's warnings say so (an ordinary prescription is within it).
+OBLIQUE_NOTE_DEG = 5.0
 #: Largest |cos| between the row and column directions of an IOP still taken as perpendicular.
 ORTHOGONAL_TOL = 1e-2
 #: Largest difference between the direction cosines of two IOPs still taken as one plane (~0.06°): the
