@@ -156,8 +156,27 @@ def run(args: argparse.Namespace) -> int:
         bar = ProgressBar(sys.stderr, min_files=0 if args.progress else 2, label="loading stacks") if show else None
         loads = check_loads(result, args.workers, bar)
     if args.json:
-        json.dump(to_json(result, loads), sys.stdout, indent=1, ensure_ascii=False, allow_nan=False)
-        sys.stdout.write("\n")
+        doc = to_json(result, loads)
+        text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False)
+        if not _encodes(text, sys.stdout):
+            text = json.dumps(doc, indent=1, ensure_ascii=True, allow_nan=False)
+        sys.stdout.write(text + "\n")
     else:
-        print(format_table(result, loads))
+        text = format_table(result, loads)
+        if not _encodes(text, sys.stdout):
+            encoding = sys.stdout.encoding or "utf-8"
+            text = text.encode(encoding, "backslashreplace").decode(encoding)
+        print(text)
     return 0
+
+
+def _encodes(text: str, stream: TextIO) -> bool:
+    """True when ``text`` is valid in the stream's encoding, strictly. A file name that is not UTF-8 comes from
+    the file system as lone surrogates: a UTF-8 stream refuses them (a traceback), a surrogateescape one
+    writes the raw bytes (JSON that is not UTF-8). Such text is escaped instead (JSON's \\udcXX, which
+    os.fsencode turns back into the name's bytes)."""
+    try:
+        text.encode(stream.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

@@ -39,7 +39,7 @@ from viewer.dicomio.pixels import (
     stored_range,
 )
 from viewer.dicomio.sizes import pixel_format_problem
-from viewer.geometry import StackGeometry, SpacingSource
+from viewer.geometry import StackGeometry, SpacingSource, same_orientation
 from viewer.progressive import outward, shared_scheduler
 from viewer.records import ImageHeader, StackInfo
 
@@ -153,7 +153,7 @@ def _geometry(stack: StackInfo, images: Sequence[ImageHeader]) -> tuple[StackGeo
             [(0.0, 0.0, float(k)) for k in range(len(images))], spacing, source,
             missing_geometry="no ImagePositionPatient/ImageOrientationPatient")
         return geo, order, warnings
-    if any(h.orientation is None or not _same(h.orientation, iop) for h in images):
+    if any(h.orientation is None or not same_orientation(h.orientation, iop) for h in images):
         raise GeometryError("slices of one stack have different orientations", where=stack.key,
                             advice="split the series by orientation (the indexer does this)")
     try:
@@ -164,10 +164,6 @@ def _geometry(stack: StackInfo, images: Sequence[ImageHeader]) -> tuple[StackGeo
     except ValueError as exc:
         raise GeometryError(str(exc), where=stack.key) from exc
     return geo, order, warnings
-
-
-def _same(a: Sequence[float], b: Sequence[float]) -> bool:
-    return bool(np.allclose(a, b, atol=1e-3))
 
 
 class VolumeLoader:

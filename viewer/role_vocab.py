@@ -57,7 +57,11 @@ EXP_ADC = _rx(r"eadc", r"exp adc", r"exponential\w*")
 DWI = _rx(r"s?dwi", r"dwis", r"diff\w*", r"ep2d diff", r"resolve", r"dwibs", r"b\d{2,4}", r"trace\w*",
           r"iso ?dwi", r"zoomit", r"s?dti\w*", r"tensor\w*")
 SUBTRACTION = _rx(r"sub", r"subs", r"subt\w*", r"soustr\w*", r"subtr\w*", r"dsub")
-PROJECTION = _rx(r"mip", r"minip", r"mpr", r"vr", r"3d vr", r"mip\w*")
+PROJECTION = _rx(r"mip", r"minip", r"mpr", r"vr", r"vrt", r"3d vr", r"mip\w*", r"volume render\w*", r"cinematic")
+#: Dual-energy CT maps: what they show is a material, not the phase's attenuation.
+MATERIAL_MAP = _rx(r"iodine\w*", r"iode", r"iodo", r"material\w*", r"zeff", r"effective z", r"electron density")
+#: Diffusion tensor maps named as such (a colour FA map is no diffusion image).
+FA_MAP = _rx(r"colfa", r"col fa", r"fa map", r"fractional anisotropy", r"fa color", r"color fa")
 T2 = _rx(r"s?t2", r"s?t2w", r"t2wi", r"t2 \w*", r"haste", r"ssfse", r"ss fse", r"sshfse", r"frfse", r"single shot",
          r"ssh", r"sstse", r"mvxd", r"stir", r"tirm")
 T2_WEAK = _rx(r"tse", r"fse", r"blade", r"propeller", r"space")
@@ -70,7 +74,8 @@ T1 = _rx(r"s?t1", r"s?t1w", r"t1wi", r"3d ffe", r"vibe", r"starvibe", r"lava", r
 IN_OPPOSED = _rx(r"in phase", r"inphase", r"out phase", r"outphase", r"opp\w*", r"in opp\w*", r"ip op",
                  r"dual echo", r"chemical shift", r"in out")
 DYNAMIC = _rx(r"dyn\w*", r"dynamique", r"multiphase", r"multi phase")
-NOT_LIVER_CT = _rx(r"head", r"brain", r"crane", r"cerveau", r"neck", r"cou", r"sinus", r"rachis", r"spine")
+NOT_LIVER_CT = _rx(r"head", r"brain", r"crane", r"cerveau", r"neck", r"cou", r"sinus", r"rachis", r"spine",
+                   r"lung\w*", r"poumons?", r"pulmo\w*")
 
 
 def phase_of(norm: str, raw: str) -> tuple[Phase | None, str]:

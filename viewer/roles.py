@@ -18,10 +18,10 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Sequence
 
-from viewer.records import Role, StackInfo
+from viewer.records import READING_ROLES, Role, StackInfo
 from viewer.role_phases import PHASE_ROLES, Pending, RoleGuess, StackFacts, facts_of, order_phases
-from viewer.role_vocab import (ADC, Phase, DWI, DYNAMIC, EXP_ADC, FAT_SAT, IN_OPPOSED, NOT_LIVER_CT, PROJECTION, SUBTRACTION,
-                               T1, T2, T2_WEAK, normalise, phase_of)
+from viewer.role_vocab import (ADC, Phase, DWI, DYNAMIC, EXP_ADC, FA_MAP, FAT_SAT, IN_OPPOSED, MATERIAL_MAP, NOT_LIVER_CT,
+                               PROJECTION, SUBTRACTION, T1, T2, T2_WEAK, normalise, phase_of)
 
 __all__ = ["RoleGuess", "StackFacts", "classify_study", "classify_stack", "facts_of"]
 
@@ -63,7 +63,30 @@ def classify_study(stacks: Sequence[StackInfo]) -> list[RoleGuess]:
         pending = [first[i] for i in members]
         for i, guess in zip(members, order_phases(kind, [facts[i] for i in members], pending)):  # type: ignore[arg-type]
             out[i] = guess
-    return [_axial_check(facts[i], g) for i, g in enumerate(out)]  # type: ignore[arg-type]
+    guesses = [_axial_check(facts[i], g) for i, g in enumerate(out)]  # type: ignore[arg-type]
+    return _name_rivals(stacks, guesses)
+
+
+def _name_rivals(stacks: Sequence[StackInfo], guesses: list[RoleGuess]) -> list[RoleGuess]:
+    """Each reading-role guess with the other series of its study given that role named in its reason: the
+    hanging shows one of them (viewer.model.layout.best_stack), and a second portal phase, a thin and a thick
+    reconstruction, a series split in two (a slice turned or with its own pixel spacing), must not go unseen.
+    The b-values of one diffusion series are one acquisition, not rivals."""
+    hung = set(READING_ROLES) | {Role.MR_ADC}
+    out = list(guesses)
+    for i, g in enumerate(guesses):
+        if g.role not in hung:
+            continue
+        me = stacks[i]
+        others = [s for s, h in zip(stacks, guesses) if h.role is g.role and s is not me
+                  and (s.series_instance_uid != me.series_instance_uid or s.b_value == me.b_value)]
+        if others:
+            named = ", ".join(f"series {s.series_number if s.series_number is not None else '?'}"
+                              f" '{s.series_description}'" + (f" ({s.split_label})" if s.split_label else "")
+                              for s in others)
+            out[i] = RoleGuess(g.role, g.confidence, f"{g.reason}; {len(others)} other {g.role.value}"
+                                                     f" stack{'s' if len(others) > 1 else ''} in this study: {named}")
+    return out
 
 
 def _with_series_context(stacks: Sequence[StackInfo], facts: list[StackFacts]) -> list[StackFacts]:
@@ -139,6 +162,8 @@ def _ct_text(f: StackFacts, t: _Text, agent: str) -> RoleGuess | None:
         return RoleGuess(Role.CT_OTHER, 0.6, f"{quoted} names a MIP/MPR/subtraction, not a reading helix")
     if NOT_LIVER_CT.search(t.norm):
         return RoleGuess(Role.CT_OTHER, 0.6, f"{quoted} names another body region")
+    if MATERIAL_MAP.search(t.norm):
+        return RoleGuess(Role.CT_OTHER, 0.6, f"{quoted} names a dual-energy material map, not a reading helix")
     phase, how = phase_of(t.norm, t.raw)
     if phase is None:
         return None
@@ -208,6 +233,8 @@ def _mr_text(f: StackFacts, t: _Text) -> RoleGuess | Pending | None:
     if ADC.search(t.norm):
         note = f"; b{f.b_value:g} in {f.b_value_source} is the b the map was computed from" if f.b_value else ""
         return RoleGuess(Role.MR_ADC, 0.9, f"{quoted} names an ADC map{note}")
+    if FA_MAP.search(t.norm):
+        return RoleGuess(Role.MR_OTHER, 0.6, f"{quoted} names a fractional anisotropy map")
     if DWI.search(t.norm) or f.image_type & _DIFFUSION_TYPES:
         return _dwi(f, _diffusion_signals(f, quoted if DWI.search(t.norm) else None))
     phase, how = phase_of(t.norm, t.raw)

@@ -2,7 +2,8 @@
 
 Split rules for one series (../shared/realdicom/MANIFEST.md shows why each one):
 
-1. Always split by image size, orientation (direction cosines), b-value and *semantic* image
+1. Always split by image size, pixel spacing, orientation (direction cosines equal within the
+   geometry's ``SAME_ORIENTATION_TOL``, the loader's test), b-value and *semantic* image
    type (ADC, TRACEW, SUBTRACT, phase, water/fat, MIP ...; see :data:`SEMANTIC_TYPES`). Other
    ImageType values (``ADD`` on the GE tilt CT, ``ORIGINAL`` vs ``DERIVED``) do not split.
 2. Only when slice positions then still repeat, split by the first attribute that separates
@@ -23,6 +24,7 @@ apart. Each stack's geometry comes from :meth:`StackGeometry.from_slices`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from typing import Any, Callable, Sequence
@@ -30,7 +32,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from viewer.geometry import (DUPLICATE_TOL_MM, SpacingSource, StackGeometry, classify_orientation, orientation_problem,
-                             position_problem, projections_mm, slice_normal)
+                             position_problem, projections_mm, same_orientation, slice_normal)
 from viewer.records import ImageHeader, NonImageKind, NonImageObject, Role, SkippedFile, StackInfo
 
 #: ImageType values that make images of one series different things to look at.
@@ -44,8 +46,6 @@ LOCALIZER_MAX_SLICES = 10
 _LOCALIZER_NAME = re.compile(
     r"(scout|survey|locali[sz]er|\bloc\b|3.?pl(ane)?.?loc|topogram|scanogram|surview|tri.?pilot|\bpilot\b|aahscout)",
     re.IGNORECASE)
-#: Orientation clusters: direction cosines equal within this tolerance (~0.6 degree).
-ORIENTATION_TOL = 0.01
 
 _SplitKey = tuple[str, Callable[[ImageHeader], object], Callable[[object], str]]
 _REPEAT_KEYS: tuple[_SplitKey, ...] = (
@@ -120,7 +120,8 @@ def _sortable(v: object) -> tuple[int, float, str]:
 
 
 def _orientation_clusters(imgs: Sequence[ImageHeader]) -> list[int]:
-    """Cluster number of each image's IOP (equal within ORIENTATION_TOL to the cluster's first)."""
+    """Cluster number of each image's IOP (the same orientation as the cluster's first, by the geometry's test:
+    a looser test here made stacks the loader refuses)."""
     reps: list[np.ndarray] = []
     known: dict[tuple[float, ...], int] = {}
     out = []
@@ -128,12 +129,20 @@ def _orientation_clusters(imgs: Sequence[ImageHeader]) -> list[int]:
         cluster = known.get(h.orientation)  # type: ignore[arg-type]
         if cluster is None:
             iop = np.asarray(h.orientation, float)
-            cluster = next((i for i, r in enumerate(reps) if np.allclose(iop, r, atol=ORIENTATION_TOL)), len(reps))
+            cluster = next((i for i, r in enumerate(reps) if same_orientation(iop, r)), len(reps))
             if cluster == len(reps):
                 reps.append(iop)
             known[h.orientation] = cluster  # type: ignore[index]
         out.append(cluster)
     return out
+
+
+def _spacing_key(h: ImageHeader) -> tuple[float, ...]:
+    """The in-plane spacing a stack's geometry takes (PixelSpacing, else ImagerPixelSpacing); () when none."""
+    spacing = h.pixel_spacing_mm if h.pixel_spacing_mm is not None else h.imager_pixel_spacing_mm
+    if spacing is None or not all(math.isfinite(v) for v in spacing):  # NaN never equals itself: one key for all
+        return ()
+    return tuple(round(float(v), 6) for v in spacing)
 
 
 def split_series(imgs: Sequence[ImageHeader]) -> list[tuple[tuple[Any, ...], str, list[ImageHeader], list[str]]]:
@@ -142,12 +151,14 @@ def split_series(imgs: Sequence[ImageHeader]) -> list[tuple[tuple[Any, ...], str
     groups: dict[tuple[Any, ...], list[ImageHeader]] = defaultdict(list)
     for h, c in zip(imgs, clusters):
         b = None if h.b_value is None else round(h.b_value, 1)
-        groups[(semantic_type(h), -1.0 if b is None else b, c, h.pixel.rows, h.pixel.columns)].append(h)
+        # one spacing per stack: a stack's geometry has one, and a slice measured with another's is wrong
+        groups[(semantic_type(h), -1.0 if b is None else b, c, h.pixel.rows, h.pixel.columns,
+                _spacing_key(h))].append(h)
     keys = list(groups)
-    vary = [len({k[i] for k in keys}) > 1 for i in range(5)]
+    vary = [len({k[i] for k in keys}) > 1 for i in range(6)]
     out = []
-    for key in sorted(keys, key=lambda k: (k[0], k[1], k[2], k[3], k[4])):
-        sem, b, cluster, rows, cols = key
+    for key in sorted(keys):
+        sem, b, cluster, rows, cols, spacing = key
         members = groups[key]
         parts = []
         if vary[0]:
@@ -159,6 +170,8 @@ def split_series(imgs: Sequence[ImageHeader]) -> list[tuple[tuple[Any, ...], str
             parts.append(f"{classify_orientation(normal)[0].value}{cluster + 1}")
         if vary[3] or vary[4]:
             parts.append(f"{rows}x{cols}")
+        if vary[5]:
+            parts.append("x".join(f"{v:g}" for v in spacing) + " mm" if spacing else "no spacing")
         normal = slice_normal(members[0].orientation)  # type: ignore[arg-type]
         volumes, warning = _split_repeats(members, normal)
         for i, (vol_label, vol) in enumerate(volumes):

@@ -130,3 +130,32 @@ def test_readme_documents_every_json_key(tmp_path: Path, capsys: pytest.CaptureF
     for part in ("series", "skipped", "non_images"):
         emitted = set().union(*(set(entry) for entry in out[part]))
         assert emitted - documented[part] == set(), part
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_file_name_that_is_not_utf8_is_printed_not_a_traceback(tmp_path: Path, as_json: bool) -> None:
+    """A folder or file named in Latin-1 bytes (an old disc, a Windows share) made `lesionlab index` stop with
+    UnicodeEncodeError under a UTF-8 locale (its names are str with lone surrogates), and print bytes that
+    are not UTF-8 into the strict JSON under C.UTF-8. The name is now escaped: JSON's \\udcXX, which
+    os.fsencode turns back into the file's bytes."""
+    import os
+    import subprocess
+    import sys
+    folder = os.path.join(os.fsencode(tmp_path), b"s\xe9rie")
+    os.mkdir(folder)
+    write_series(tmp_path / "good", np.zeros((2, 6, 5), np.int16))
+    (tmp_path / "good" / "IM0001.dcm").rename(os.fsdecode(os.path.join(folder, b"IM\xff.dcm")))
+    with open(os.path.join(folder, b"notes\xe9.txt"), "wb") as fh:
+        fh.write(b"not an image")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, "-m", "app", "index", str(tmp_path), "--workers", "1"]
+                          + (["--json"] if as_json else []), capture_output=True, env=env, cwd=root, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    out = proc.stdout.decode("utf-8")  # strict: valid UTF-8
+    if as_json:
+        doc = json.loads(out)
+        assert [s["n_slices"] for s in doc["series"]] == [2]
+        assert [os.fsencode(s["path"]) for s in doc["skipped"]] == [os.path.join(folder, b"notes\xe9.txt")]
+    else:
+        assert "1 stack(s), 0 listed apart, 1 skipped" in out and "notes" in out

@@ -143,6 +143,20 @@ class TestOrientation:
         plane, angle = classify_orientation(slice_normal(GE_ADC_IOP))
         assert plane is Orientation.AXIAL and angle == pytest.approx(10.0, abs=0.05)
 
+    @pytest.mark.parametrize(("degrees", "said"), [(0.0, False), (4.0, False), (10.0, True), (25.0, True)])
+    def test_a_plane_named_axial_but_tilted_says_by_how_much(self, degrees: float, said: bool) -> None:
+        """A stack 10-30 degrees off the axial plane is still called axial (the ADC map of the MANIFEST is
+        'axial, oblique by 10.0'), and nothing said so: a 'longest axial diameter' drawn there is in a plane
+        tilted that much (up to 1/cos = +10 % at 25 degrees)."""
+        a = math.radians(degrees)
+        iop = (1, 0, 0, 0, math.cos(a), math.sin(a))
+        n = np.cross(iop[:3], iop[3:])
+        g, _ = geo([tuple(n * 5 * k) for k in range(3)], iop=iop)
+        notes = [w for w in g.warnings if "off the axial plane" in w]
+        assert g.orientation is Orientation.AXIAL
+        assert notes == ([f"the slices are {degrees:.1f}° off the axial plane (ImageOrientationPatient): lengths"
+                          " drawn on them are not strictly axial"] if said else [])
+
     def test_45_degrees_is_oblique(self) -> None:
         c = math.cos(math.radians(45))
         assert classify_orientation(slice_normal((1, 0, 0, 0, c, -c)))[0] is Orientation.OBLIQUE

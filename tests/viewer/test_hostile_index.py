@@ -206,6 +206,32 @@ class TestMedia:
         assert skipped.reason.startswith("header longer than")
 
 
+class TestTruncatedPixelData:
+    """A native file cut short in its pixel data is set apart by the index, whatever its encoding: the
+    little-endian walk did it, but a big-endian file or one without the 128-byte preamble (read by pydicom,
+    pixel data deferred) passed, and its whole stack then failed to load with "cannot reshape array ...
+    (install pylibjpeg ...)"."""
+
+    @pytest.mark.parametrize("encoding", ["big endian", "no preamble"])
+    def test_the_cut_file_is_skipped_and_its_stack_loads(self, tmp_path: Path, encoding: str) -> None:
+        from pydicom.uid import ExplicitVRBigEndian
+
+        from viewer.loader import load_stack
+        syntax = ExplicitVRBigEndian if encoding == "big endian" else "1.2.840.10008.1.2.1"
+        paths = write_series(tmp_path, np.arange(3 * 64, dtype=np.int16).reshape(3, 8, 8), positions=axial_positions(3, 2.0),
+                             transfer_syntax=syntax)
+        if encoding == "no preamble":
+            for p in paths:
+                p.write_bytes(p.read_bytes()[132:])
+        paths[1].write_bytes(paths[1].read_bytes()[:-20])
+        r = index_path(tmp_path, workers=1)
+        (skipped,) = r.skipped
+        assert skipped.path == str(paths[1]) and skipped.reason.startswith("truncated file: pixel data needs 128 bytes")
+        (stack,) = r.stacks
+        vol = load_stack(stack, workers=1)
+        assert vol.complete and vol.array[1, 0, 0] == 128 and vol.geometry.slice_projections_mm.tolist() == [0.0, 4.0]
+
+
 class TestDiffusionRoles:
     """Philips DTI (issue 9): b0 volumes with b1000 volumes in one series, TE 69 ms."""
 

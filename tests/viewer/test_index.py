@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from pydicom.uid import RLELossless
 
 from tests.dicomgen import CORONAL_IOP, axial_positions, write_enhanced_mr, write_series, zip_files
 from viewer.index import index_path
+from viewer.loader import load_stack
 from viewer.records import IndexResult, NonImageKind, Role, StackInfo
 
 MANIFEST_FOLDERS = ("siemens_dwi_b50_400_800", "siemens_t1_dynamic", "ge_adc_map", "ge_ct_gantry_tilt")
@@ -158,6 +160,35 @@ class TestSplitting:
         assert sorted((s.split_label, s.orientation, s.n_slices) for s in r.stacks) == [
             ("axial1 6x5", "axial", 3), ("axial1 8x8", "axial", 3), ("coronal2 6x5", "coronal", 3)]
         assert len({s.key for s in r.stacks}) == 3
+
+    @pytest.mark.parametrize("degrees", [0.08, 0.3])
+    def test_slices_a_fraction_of_a_degree_apart_are_split_and_each_stack_loads(self, tmp_path: Path,
+                                                                                degrees: float) -> None:
+        """The index grouped IOPs within 0.01 and the loader refused anything beyond 0.001: a series whose
+        second half was turned 0.08-0.3 degree was one stack that never loaded ("slices of one stack have
+        different orientations ... the indexer does this")."""
+        a = math.radians(degrees)
+        turned = (1.0, 0.0, 0.0, 0.0, math.cos(a), math.sin(a))
+        write_series(tmp_path, img(6), modality="MR", positions=axial_positions(6, 5.0),
+                     per_slice=[{}] * 3 + [{"ImageOrientationPatient": list(turned)}] * 3)
+        stacks = index_path(tmp_path, workers=1).stacks
+        assert [s.n_slices for s in stacks] == [3, 3]
+        for s in stacks:
+            vol = load_stack(s, workers=1)
+            assert vol.complete
+            assert all(np.allclose(vol.geometry.column_direction, h.orientation[3:], atol=1e-9) for h in s.images)
+
+    def test_a_slice_with_another_pixel_spacing_is_its_own_stack(self, tmp_path: Path) -> None:
+        """One slice written with 1.5 mm pixels in a series of 1 mm pixels was measured with the first
+        slice's spacing (a warning only): 50 % long there. Each spacing is now its own stack."""
+        write_series(tmp_path, img(5), modality="MR", positions=axial_positions(5, 5.0),
+                     per_slice=[{}, {}, {"PixelSpacing": [1.5, 1.5]}, {}, {}])
+        stacks = index_path(tmp_path, workers=1).stacks
+        assert sorted((s.n_slices, s.pixel_spacing_mm) for s in stacks) == [(1, (1.5, 1.5)), (4, (1.0, 1.0))]
+        for s in stacks:
+            g = load_stack(s, workers=1).geometry
+            assert all(h.pixel_spacing_mm == g.pixel_spacing_mm for h in s.images)
+            assert g.distance_mm((0, 0), (0, 4)) == pytest.approx(4 * s.images[0].pixel_spacing_mm[1])
 
     def test_enhanced_multiframe_b_values_make_stacks(self, tmp_path: Path) -> None:
         pos = axial_positions(3, 4.0)

@@ -77,6 +77,20 @@ class TestSingleStack:
         assert g.role is role, g.reason
         assert 0.5 <= g.confidence <= 1.0 and g.reason
 
+    @pytest.mark.parametrize(("modality", "description", "role"), [
+        ("CT", "VRT arterial", Role.CT_OTHER), ("CT", "Volume Rendering portal", Role.CT_OTHER),
+        ("CT", "PORTAL iodine map", Role.CT_OTHER), ("CT", "Lung 1.0 Br60 portal", Role.CT_OTHER),
+        ("CT", "Poumon portal", Role.CT_OTHER), ("MR", "ep2d_diff_b50_800_tra_ColFA", Role.MR_OTHER),
+        ("MR", "DTI FA map", Role.MR_OTHER),
+    ])
+    def test_derived_and_other_organ_series_are_not_reading_series(self, modality: str, description: str,
+                                                                  role: Role) -> None:
+        """Vendor names the vocabulary missed were hung as reading series at 0.8-0.9: Siemens' volume rendering
+        (VRT) as CT arterial, a dual-energy iodine map and a lung-kernel reconstruction as CT portal, a colour
+        FA map as DWI."""
+        g = role_of(description, modality=modality)
+        assert g.role is role, g.reason
+
     def test_image_type_beats_words(self) -> None:
         assert role_of("diff", image_type=("DERIVED", "PRIMARY", "DIFFUSION", "ADC")).role is Role.MR_ADC
         g = role_of("ep2d", image_type=("DERIVED", "PRIMARY", "DIFFUSION", "TRACEW"), b_value=800.0,
@@ -172,6 +186,32 @@ class TestStudyTiming:
         g = dynamic(["100000", "100140", "100230"], [None, "OMNIPAQUE", "OMNIPAQUE"],
                     description="Abdomen 5.0 B30f", modality="CT")
         assert [x.role for x in g] == [Role.CT_UNENHANCED, Role.CT_ARTERIAL, Role.CT_PORTAL]
+
+
+class TestSeveralStacksOfOneRole:
+    def test_a_second_portal_phase_says_so(self) -> None:
+        """Two CT portal series in one study: the hanging shows one (the best ranked) and nothing said the
+        other existed; each reason now names the other stacks of its role."""
+        a = stack("Abdo PORTAL 5mm", n=4, modality="CT", series_number=4)
+        b = stack("Abdo PORTAL 2mm", n=6, modality="CT", series_number=5)
+        c = stack("Arteriel", n=4, modality="CT", series_number=3)
+        ga, gb, gc = classify_study([a, b, c])
+        assert ga.role is gb.role is Role.CT_PORTAL and gc.role is Role.CT_ARTERIAL
+        assert "1 other ct_portal stack in this study: series 5 'Abdo PORTAL 2mm'" in ga.reason
+        assert "series 4 'Abdo PORTAL 5mm'" in gb.reason
+        assert "other" not in gc.reason
+
+    def test_a_series_split_in_two_names_its_other_part(self) -> None:
+        whole = dataclasses.replace(stack("t2_tse_fs_tra", uid="T", n=4), split_label="axial1")
+        part = dataclasses.replace(stack("t2_tse_fs_tra", uid="T", n=1), split_label="axial2")
+        g_whole, g_part = classify_study([whole, part])
+        assert "1 other mr_t2fs stack in this study: series 1 't2_tse_fs_tra' (axial2)" in g_whole.reason
+        assert "(axial1)" in g_part.reason
+
+    def test_b_values_of_one_dwi_series_are_not_rivals(self) -> None:
+        low = stack("ep2d_diff", uid="D", b_value=50.0, b_value_source="x")
+        high = stack("ep2d_diff", uid="D", b_value=800.0, b_value_source="x")
+        assert all("other mr_dwi" not in g.reason for g in classify_study([low, high]))
 
 
 class TestRealDicom:

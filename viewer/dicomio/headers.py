@@ -215,8 +215,13 @@ def _read_with_pydicom(ref: FileRef, size: int, *, force: bool) -> HeaderResult:
     offset = length = None
     if isinstance(pixel, RawDataElement) and pixel.length != 0xFFFFFFFF:
         length = int(pixel.length)
-        if ts in _NATIVE_LE and pixel.value_tell is not None:
-            offset = int(pixel.value_tell)
+        if pixel.value_tell is not None and ts != DEFLATED_LE:  # a deflated file's offsets are in the inflated stream
+            start = int(pixel.value_tell)
+            if start + length > size:  # deferred: pydicom never read that far, the loader would fail the stack
+                return SkippedFile(str(ref), f"truncated file: pixel data needs {length} bytes, the file ends"
+                                             f" {size - start} bytes after its start")
+            if ts in _NATIVE_LE:
+                offset = start
     return _headers_from_dataset(ref, ds, ts, offset, length)
 
 

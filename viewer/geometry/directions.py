@@ -18,8 +18,14 @@ Point3: TypeAlias = "tuple[float, float, float]"
 
 #: Angle between n and the nearest axis under which a plane is called by that axis' name.
 OBLIQUE_LIMIT_DEG = 30.0
+#: Angle off its named plane beyond which a stack's warnings say so (an ordinary prescription is within it).
+OBLIQUE_NOTE_DEG = 5.0
 #: Largest |cos| between the row and column directions of an IOP still taken as perpendicular.
 ORTHOGONAL_TOL = 1e-2
+#: Largest difference between the direction cosines of two IOPs still taken as one plane (~0.06°): the
+#: indexer splits a series into stacks with it and the loader refuses a stack beyond it, so that every
+#: stack indexed as one loads with the one IOP its geometry holds.
+SAME_ORIENTATION_TOL = 1e-3
 #: No scanner puts a slice farther than this from the patient origin (mm); beyond it an IPP is
 #: garbage (1e308, overflowed values) and would overflow the projections.
 MAX_POSITION_MM = 1e6
@@ -112,9 +118,9 @@ def classify_orientation(normal: Vector) -> tuple[Orientation, float]:
     return (Orientation.SAGITTAL, Orientation.CORONAL, Orientation.AXIAL)[axis], angle
 
 
-def same_orientation(a: Vector, b: Vector, tol: float = 1e-3) -> bool:
+def same_orientation(a: Vector, b: Vector, tol: float = SAME_ORIENTATION_TOL) -> bool:
     """True when two IOPs describe the same plane (direction cosines equal within ``tol``)."""
-    return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), atol=tol))
+    return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=0.0, atol=tol))
 
 
 def projections_mm(positions: Sequence[Vector] | np.ndarray, normal: Vector) -> np.ndarray:

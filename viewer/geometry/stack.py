@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from viewer.geometry.directions import (Orientation, Point3, Vector, _point3, _unit, classify_orientation,
+from viewer.geometry.directions import (OBLIQUE_NOTE_DEG, Orientation, Point3, Vector, _point3, _unit, classify_orientation,
                                         in_plane_distance_mm, orientation_problem, position_problem,
                                         projections_mm, sort_order)
 from viewer.geometry.spacing import (DUPLICATE_TOL_MM, TILT_LIMIT_DEG, SpacingReport, analyse_spacing,
@@ -110,6 +110,10 @@ class StackGeometry:
                             " taken per slice from ImagePositionPatient")
         elif gantry_tilt_deg and abs(gantry_tilt_deg) > TILT_LIMIT_DEG:
             warnings.append(f"GantryDetectorTilt {gantry_tilt_deg:g}° in the header")
+        plane, angle = classify_orientation(n)
+        if plane is not Orientation.OBLIQUE and angle > OBLIQUE_NOTE_DEG:
+            warnings.append(f"the slices are {angle:.1f}° off the {plane.value} plane (ImageOrientationPatient): lengths"
+                            f" drawn on them are not strictly {plane.value}")
         geo = cls(
             rows=int(rows),
             columns=int(columns),
