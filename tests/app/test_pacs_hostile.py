@@ -85,3 +85,26 @@ def test_non_ascii_names_come_back_as_they_are(server: Orthanc, tmp_path: Path, 
     names = {str(pydicom.dcmread(f).PatientName) for f in out.rglob("*.dcm")}
     assert names == {"Müller^Jörg"}
 
+
+def test_push_to_a_server_refusing_a_sop_class_names_the_file_and_stores_the_others(
+        sample_dicom: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An Orthanc that refuses unknown SOP classes did not accept a presentation context for a private one: push
+    ended in pynetdicom's ValueError traceback, the SR before it stored and nothing said about the rest."""
+    need_orthanc()
+    private = write_series(tmp_path / "private", np.zeros((1, 8, 8), np.int16), patient_id="LLSYN003",
+                           sop_class_uid="1.2.826.0.1.3680043.8.498.999", seed="private")[0]
+    store = tmp_path / "reading.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", store)
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
+    srs = sorted((tmp_path / "sr" / "LLSYN003").rglob("*.dcm"))[:2]
+    capsys.readouterr()
+    for pacs in running_orthanc(free_port(), settings={"UnknownSopClassAccepted": False}):
+        code = main(["push", "--dimse", pacs.peer, "--calling-aet", CLIENT_AET, str(srs[0]), str(private),
+                     str(srs[1])])
+        text = capsys.readouterr().out
+        assert code == 1
+        assert "stored 2 of 3 file(s)" in text, text
+        assert f"not stored: {private.name}: " in text and "1.2.826.0.1.3680043.8.498.999" in text, text
+        import requests
+
+        assert len(requests.get(f"{pacs.url}/instances", timeout=10).json()) == 2

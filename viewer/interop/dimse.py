@@ -380,22 +380,45 @@ def _storage_classes() -> list[str]:
 
 
 def c_store(peer: Peer, files: Iterable[str | Path], *, calling_aet: str = DEFAULT_AET) -> list[str]:
-    """Send files by C-STORE; returns one line per file that failed (empty when all were stored)."""
+    """Send files by C-STORE; returns one line per file that failed (empty when all were stored).
+
+    A file whose SOP class and transfer syntax the peer accepted no presentation context for (a server refusing a
+    SOP class) is one such line, named, and the others are still sent: it ended in pynetdicom's ValueError."""
     import pydicom
 
-    datasets = [(Path(f), pydicom.dcmread(f)) for f in files]
+    datasets: list[tuple[Path, Dataset, tuple[str, str]]] = []
+    failed: list[str] = []
+    for f in files:
+        path = Path(f)
+        try:
+            read = pydicom.dcmread(path)
+            kind = (str(read.SOPClassUID), str(read.file_meta.TransferSyntaxUID))
+        except Exception as exc:  # noqa: BLE001 - a file pydicom cannot read or that has no SOP class is said
+            failed.append(f"{path.name}: cannot be sent ({type(exc).__name__}: {exc})")
+            continue
+        datasets.append((path, read, kind))
+    if not datasets:
+        return failed
     ae = _ae(calling_aet)
-    pairs = sorted({(str(ds.SOPClassUID), str(ds.file_meta.TransferSyntaxUID)) for _, ds in datasets})
+    pairs = sorted({kind for _, _, kind in datasets})
     if len(pairs) > MAX_CONTEXTS:
         raise PacsError(f"{len(pairs)} SOP class / transfer syntax pairs exceed {MAX_CONTEXTS} contexts",
                         advice="push fewer kinds of files at once")
     for sop_class, syntax in pairs:
         ae.add_requested_context(sop_class, syntax)
     assoc = _associate(ae, peer)
-    failed: list[str] = []
+    accepted = {(str(c.abstract_syntax), str(c.transfer_syntax[0])) for c in assoc.accepted_contexts}
     try:
-        for path, ds in datasets:
-            status = assoc.send_c_store(ds)
+        for path, ds, (sop_class, syntax) in datasets:
+            if (sop_class, syntax) not in accepted:
+                failed.append(f"{path.name}: {peer} accepts no SOP class {sop_class} in transfer syntax {syntax} "
+                              "(it refused that presentation context)")
+                continue
+            try:
+                status = assoc.send_c_store(ds)
+            except (ValueError, RuntimeError) as exc:  # pynetdicom: the association went away, the data not encodable
+                failed.append(f"{path.name}: not sent ({exc})")
+                continue
             if status is None or int(status.get("Status", 0xFFFF)) not in (0x0000, 0xB000, 0xB007, 0xB006):
                 failed.append(f"{path.name}: {peer} answered {_status_text(status)}")
     finally:
