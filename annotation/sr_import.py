@@ -13,6 +13,11 @@ An import over what the store has changes only what the SR says: a status the st
 keeps its comment, and the same line again (within the SR's 32-bit precision) is left as it is, its
 short axis and how it was made kept when the SR carries neither.
 
+A line's Length NUM (read in mm; cm, m and um converted) must be what its line measures on the image it names,
+within 0.1 mm + 1 %, else the line is refused: a wrong image reference or another pixel spacing would put a
+measurement where the SR did not measure. A line refused leaves no lesion made for it behind; an observer name
+that cannot be a reader's refuses its file only.
+
 SCOORD3D lines (3D Slicer) are projected onto the nearest slice of the stack in their frame of
 reference; the diameter is recomputed from the projected endpoints and the change is said; an
 endpoint more than half a slice out of that plane refuses the line. Everything that is not
@@ -22,6 +27,7 @@ imported is listed (refused lines, groups not understood), never dropped silentl
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -31,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from annotation._validate import identifier
 from annotation.lobes import lobe_for_point
 from annotation.reading import Reading
 from annotation.records import (LESION_ID, ExamPair, Measurement, NotMeasurable, NotVisible, PairKey,
@@ -39,7 +46,7 @@ from annotation.store import ReadingStore
 from annotation.vocab import CouinaudSegment, Lobe, MeasurementMethod
 from viewer.errors import LesionlabError, SrError
 from viewer.geometry import StackGeometry
-from viewer.interop.model import GroupStatus, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus
+from viewer.interop.model import GroupStatus, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus, visible
 from viewer.records import READING_ROLES, ImageHeader, StackInfo
 
 _NUMBER = re.compile(r":L([0-9]+)$")
@@ -237,7 +244,13 @@ class _Importer:
         if not who:
             self.result.refused.append(f"{name}: the SR names no observer; give --reader NAME")
             return
-        reading = self.reading(who)
+        try:
+            identifier("reader", who)  # checked when its first edit is written: too late to name the file
+            reading = self.reading(who)
+        except LesionlabError as exc:  # one file's name is refused, not the run (it ended it, naming no file)
+            self.result.refused.append(f"{name}: the SR's observer '{visible(who)}' cannot be a reader's name "
+                                       f"({visible(exc.message)}); the file was not imported: give --reader NAME")
+            return
         pair = _pair_of(parsed, list(reading.project.exam_pairs.values()))
         if pair is None:
             self.result.refused.append(f"{name}: patient {parsed.patient_id}, study {parsed.study_instance_uid} is "
@@ -261,6 +274,14 @@ class _Importer:
         if placed is None:
             return
         sl, p1, p2, note = placed
+        drawn = sl.geometry.distance_mm(p1, p2)
+        if not note and g.length_mm is not None and math.isfinite(drawn) and abs(drawn - g.length_mm) > 0.1 + 0.01 * g.length_mm:
+            # the SR's own number was never looked at: a line 'of 99 mm' measuring 33 mm came in as 33 mm
+            self.result.refused.append(f"{where}: the SR's Length is {g.length_mm:.2f} mm but its line measures "
+                                       f"{drawn:.2f} mm on image {sl.image.sop_instance_uid} ({sl.stack.role.value}): "
+                                       "the line is not on the image it was measured on, or in another pixel spacing")
+            return
+        added = self.result.lesions_added
         mid = sl.geometry.index_to_patient(sl.index, (p1[0] + p2[0]) / 2, (p1[1] + p2[1]) / 2)
         lid = self.lesion_id(reading, pair.key, g.tracking_uid, g.tracking_identifier, g.site, sl,
                              (float(mid[0]), float(mid[1]), float(mid[2])), where)
@@ -292,6 +313,9 @@ class _Importer:
                             method=method, method_params=params, **extra)
         except LesionlabError as exc:
             self.result.refused.append(f"{where}: {exc.message}")
+            if self.result.lesions_added > added and not reading.project.lesions[(*pair.key, reading.reader, lid)].observations:
+                reading.delete_lesion(pair.key, lid)  # made for this line only: not left behind empty
+                self.result.lesions_added -= 1
             return
         self.result.measurements += 1
         if note:

@@ -53,9 +53,12 @@ class RetrieveJob(QThread):
     done = Signal(str, str)
     failed = Signal(str)
 
-    def __init__(self, server: PacsServer, study_uids: list[str], out_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, server: PacsServer, studies: list[tuple[str, str]], out_dir: Path,
+                 parent: QWidget | None = None) -> None:
+        """``studies``: (patient id, study UID) as the search listed them: a study UID the server holds under two
+        patient ids brings only the listed patient's instances."""
         super().__init__(parent)
-        self.server, self.study_uids, self.out_dir = server, study_uids, out_dir
+        self.server, self.studies, self.out_dir = server, studies, out_dir
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -64,10 +67,10 @@ class RetrieveJob(QThread):
     def run(self) -> None:
         n = 0
         try:
-            for uid in self.study_uids:
+            for pid, uid in self.studies:
                 base = n
                 r = self.server.pull_study(uid, self.out_dir, cancel=self._cancel.is_set,
-                                           progress=lambda k: self.progress.emit(base + k))
+                                           progress=lambda k: self.progress.emit(base + k), patient_id=pid or None)
                 n += len(r.files)
                 if r.warnings:
                     self.failed.emit("; ".join(r.warnings))
@@ -208,7 +211,7 @@ class PacsDialog(QDialog):
             self._error(str(exc))
             return None
         out = self.out_root / (chosen[0][0] or "unknown")
-        self.job = RetrieveJob(server, [uid for _, uid in chosen], out, self)
+        self.job = RetrieveJob(server, chosen, out, self)
         self.job.progress.connect(lambda n: self.status.setText(f"{n} instance(s) received…"))
         self.job.done.connect(self._done)
         self.job.failed.connect(self._failed)

@@ -37,7 +37,7 @@ CLIENT_AET = "LESIONLAB"
 class Orthanc:
     def __init__(self, base: Path, move_port: int, plugins: Iterable[str] = ("libOrthancDicomWeb.so",
                                                                            "libOrthancGdcm.so"),
-                 users: dict[str, str] | None = None) -> None:
+                 users: dict[str, str] | None = None, settings: dict[str, object] | None = None) -> None:
         self.base = base
         self.dicom_port, self.http_port, self.move_port = free_port(), free_port(), move_port
         self.config = base / "orthanc.json"
@@ -53,6 +53,7 @@ class Orthanc:
             "DicomAlwaysAllowGet": True, "DicomAlwaysAllowMove": True, "DicomCheckModalityHost": False,
             "UnknownSopClassAccepted": True, "StableAge": 1, "ConcurrentJobs": 2, "HttpThreadsCount": 4,
             "LogExportedResources": False, "SaveJobs": False,
+            **(settings or {}),  # a test's own server behaviour (e.g. refusing unknown SOP classes)
         }
         self.config.write_text(json.dumps(config, indent=1))
         self.log = base / "orthanc.log"

@@ -16,6 +16,7 @@ import json
 import os
 import stat
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -24,7 +25,7 @@ import requests
 from dicomweb_client.api import DICOMwebClient
 
 from viewer.errors import PacsError
-from viewer.interop.dimse import RetrieveResult, write_failure, write_whole
+from viewer.interop.dimse import RetrieveResult, Wanted, not_a_file_uid, say_not_kept, write_failure, write_whole
 
 _ANY_SYNTAX = (("application/dicom", "*"),)
 
@@ -114,20 +115,28 @@ def qido_series(url: str, study_uid: str, credentials: WebCredentials | None = N
 
 def wado_retrieve(url: str, study_uid: str, out_dir: str | Path, *, credentials: WebCredentials | None = None,
                   series_uids: Iterable[str] | None = None, cancel: Callable[[], bool] | None = None,
-                  progress: Callable[[int], None] | None = None) -> RetrieveResult:
-    """Retrieve a study's series (or the given ones) by WADO-RS into ``out_dir``."""
+                  progress: Callable[[int], None] | None = None, patient_id: str | None = None) -> RetrieveResult:
+    """Retrieve a study's series (or the given ones) by WADO-RS into ``out_dir``; ``patient_id``: keep that
+    patient's instances only (:class:`~viewer.interop.dimse.Wanted`)."""
     t0 = time.perf_counter()
     web = client(url, credentials)
     series = list(series_uids) if series_uids is not None else [
         s["SeriesInstanceUID"] for s in qido_series(url, study_uid, credentials)]
     result = RetrieveResult()
     out = Path(out_dir)
+    wanted, not_kept = Wanted(study_uid, patient_id), Counter[str]()
     try:
         for uid in series:
+            if why := not_a_file_uid("series", uid):  # dicomweb-client refused it as "check the server address"
+                not_kept[f"of a series {why.removeprefix('whose series UID ')}"] += 1
+                continue
             for ds in web.iter_series(study_uid, uid, media_types=_ANY_SYNTAX):
                 if cancel is not None and cancel():
                     raise PacsError("WADO-RS retrieve cancelled", where=url, advice="")
-                target = out / study_uid / uid / f"{ds.SOPInstanceUID}.dcm"
+                target, why = wanted.target(out, ds)
+                if target is None:
+                    not_kept[why] += 1
+                    continue
                 buffer = io.BytesIO()
                 ds.save_as(buffer, enforce_file_format=True)
                 try:
@@ -141,6 +150,7 @@ def wado_retrieve(url: str, study_uid: str, out_dir: str | Path, *, credentials:
         raise
     except Exception as exc:  # noqa: BLE001
         raise _http_error(exc, url, f"WADO-RS retrieve of study {study_uid}") from None
+    result.warnings += say_not_kept(not_kept)
     result.seconds = time.perf_counter() - t0
     return result
 

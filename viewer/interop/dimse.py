@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -86,6 +87,51 @@ def write_failure(exc: OSError, target: Path) -> PacsError:
     return PacsError(f"cannot write the retrieved images: {why}", where=str(target),
                      advice="free space or choose another --out folder you can write, then pull again (the "
                             "images written so far are whole)")
+
+
+#: A UID that can name a file or folder: PS3.5 allows digits and dots; letters, ``-`` and ``_`` are tolerated (real
+#: files carry them), nothing else (a ``/`` or ``..`` from a peer would leave the --out folder).
+_FILE_UID = re.compile(r"(?!\.+$)[0-9A-Za-z._-]{1,64}")
+
+
+def not_a_file_uid(what: str, uid: str) -> str:
+    """Why ``uid`` cannot name a file ("" when it can)."""
+    if _FILE_UID.fullmatch(uid):
+        return ""
+    return f"whose {what} UID {uid!r} is not a UID (as a file name it could leave the --out folder)"
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What a retrieve keeps: instances of the study asked for and, for a pull of one patient, of that patient id.
+
+    A retrieve asks by Study Instance UID, and a server that holds one study UID under two patient ids (a merge
+    gone wrong, two sites' UID roots clashing; Orthanc keeps them as two studies) sends both patients' instances:
+    an audit pulled DUPA and found DUPB's images in the folder, nothing said. An instance of another study (a
+    C-MOVE storage SCP takes associations from anyone) or whose UIDs cannot name a file is not written either."""
+
+    study_uid: str
+    patient_id: str | None = None
+
+    def target(self, out_dir: Path, ds: Dataset) -> tuple[Path | None, str]:
+        """(``out/<study>/<series>/<sop>.dcm``, "") for an instance to keep, else (None, why it is not kept)."""
+        study, series = str(ds.get("StudyInstanceUID", "")), str(ds.get("SeriesInstanceUID", ""))
+        sop = str(ds.get("SOPInstanceUID", ""))
+        for what, uid in (("study", study), ("series", series), ("SOP instance", sop)):
+            if why := not_a_file_uid(what, uid):
+                return None, why
+        if study != self.study_uid:
+            return None, f"of study {study}, not the study asked for ({self.study_uid})"
+        patient = str(ds.get("PatientID", ""))
+        if self.patient_id is not None and patient != self.patient_id:
+            return None, (f"of study {study} under patient id {patient or '(none)'}, not {self.patient_id} (the server "
+                          "holds this study UID under more than one patient)")
+        return out_dir / study / series / f"{sop}.dcm", ""
+
+
+def say_not_kept(not_kept: Counter[str]) -> list[str]:
+    """One warning per reason an instance received was not written."""
+    return [f"{n} instance(s) {why}: not written" for why, n in sorted(not_kept.items())]
 
 
 @dataclass
@@ -176,10 +222,11 @@ def c_find(peer: Peer, level: str, filters: dict[str, str], *, calling_aet: str 
 class _Sink:
     """Writes each instance received (C-GET on our association, or C-MOVE to our SCP)."""
 
-    def __init__(self, out_dir: Path, cancel: Callable[[], bool] | None,
+    def __init__(self, out_dir: Path, wanted: Wanted, cancel: Callable[[], bool] | None,
                  progress: Callable[[int], None] | None) -> None:
-        self.out_dir, self.cancel, self.progress = out_dir, cancel, progress
+        self.out_dir, self.wanted, self.cancel, self.progress = out_dir, wanted, cancel, progress
         self.files: list[Path] = []
+        self.not_kept: Counter[str] = Counter()  # why -> instances received and not written
         self.lock = threading.Lock()
         self.write_failed: PacsError | None = None  # the first file that could not be written, said once
 
@@ -188,9 +235,11 @@ class _Sink:
             return 0xA702  # out of resources: refused, the peer stops the sub-operations
         if self.write_failed is not None:
             return 0xA702
-        ds = event.dataset
-        target = (self.out_dir / str(ds.get("StudyInstanceUID", "unknown")) / str(ds.get("SeriesInstanceUID", "unknown"))
-                  / f"{ds.SOPInstanceUID}.dcm")
+        target, why = self.wanted.target(self.out_dir, event.dataset)
+        if target is None:  # accepted, so that the peer goes on with the patient's own instances; said
+            with self.lock:
+                self.not_kept[why] += 1
+            return 0x0000
         try:
             write_whole(target, event.encoded_dataset(include_meta=True))
         except OSError as exc:
@@ -235,9 +284,10 @@ def _run_retrieve(responses: Iterable[tuple[Dataset, Dataset | None]], peer: Pee
 
 def c_get(peer: Peer, study_uid: str, out_dir: str | Path, *, series_uid: str | None = None,
           sop_classes: Iterable[str] | None = None, calling_aet: str = DEFAULT_AET,
-          cancel: Callable[[], bool] | None = None, progress: Callable[[int], None] | None = None) -> RetrieveResult:
+          cancel: Callable[[], bool] | None = None, progress: Callable[[int], None] | None = None,
+          patient_id: str | None = None) -> RetrieveResult:
     """Retrieve a study (or one series) by C-GET into ``out_dir``; the SOP classes to accept come
-    from an image-level C-FIND when not given."""
+    from an image-level C-FIND when not given. ``patient_id``: keep that patient's instances only (:class:`Wanted`)."""
     t0 = time.perf_counter()
     if sop_classes is None:
         filters = {"StudyInstanceUID": study_uid, **({"SeriesInstanceUID": series_uid} if series_uid else {})}
@@ -261,7 +311,7 @@ def c_get(peer: Peer, study_uid: str, out_dir: str | Path, *, series_uid: str | 
             ae.add_requested_context(uid, syntax)
         roles.append(build_role(UID(uid), scp_role=True))
     out = Path(out_dir)
-    sink = _Sink(out, cancel, progress)
+    sink = _Sink(out, Wanted(study_uid, patient_id), cancel, progress)
     assoc = _associate(ae, peer, ext_neg=roles, evt_handlers=[(evt.EVT_C_STORE, sink)])
     if not any(c.abstract_syntax == StudyRootQueryRetrieveInformationModelGet for c in assoc.accepted_contexts):
         assoc.release()
@@ -276,6 +326,7 @@ def c_get(peer: Peer, study_uid: str, out_dir: str | Path, *, series_uid: str | 
         if assoc.is_established:
             assoc.release()
     result.files = sink.files
+    result.warnings += say_not_kept(sink.not_kept)
     result.seconds = time.perf_counter() - t0
     if sink.write_failed is not None:
         raise sink.write_failed
@@ -284,11 +335,12 @@ def c_get(peer: Peer, study_uid: str, out_dir: str | Path, *, series_uid: str | 
 
 def c_move(peer: Peer, study_uid: str, out_dir: str | Path, *, move_port: int, series_uid: str | None = None,
            calling_aet: str = DEFAULT_AET, cancel: Callable[[], bool] | None = None,
-           progress: Callable[[int], None] | None = None) -> RetrieveResult:
-    """Retrieve by C-MOVE to lesionlab's own storage SCP (AE title ``calling_aet`` on ``move_port``)."""
+           progress: Callable[[int], None] | None = None, patient_id: str | None = None) -> RetrieveResult:
+    """Retrieve by C-MOVE to lesionlab's own storage SCP (AE title ``calling_aet`` on ``move_port``); ``patient_id``:
+    keep that patient's instances only (:class:`Wanted`)."""
     t0 = time.perf_counter()
     out = Path(out_dir)
-    sink = _Sink(out, cancel, progress)
+    sink = _Sink(out, Wanted(study_uid, patient_id), cancel, progress)
     scp = _ae(calling_aet)
     for uid in _storage_classes():
         scp.add_supported_context(uid, list(DECODED_SYNTAXES))
@@ -313,6 +365,7 @@ def c_move(peer: Peer, study_uid: str, out_dir: str | Path, *, move_port: int, s
     finally:
         server.shutdown()
     result.files = sink.files
+    result.warnings += say_not_kept(sink.not_kept)
     result.seconds = time.perf_counter() - t0
     if sink.write_failed is not None:
         raise sink.write_failed
@@ -327,22 +380,45 @@ def _storage_classes() -> list[str]:
 
 
 def c_store(peer: Peer, files: Iterable[str | Path], *, calling_aet: str = DEFAULT_AET) -> list[str]:
-    """Send files by C-STORE; returns one line per file that failed (empty when all were stored)."""
+    """Send files by C-STORE; returns one line per file that failed (empty when all were stored).
+
+    A file whose SOP class and transfer syntax the peer accepted no presentation context for (a server refusing a
+    SOP class) is one such line, named, and the others are still sent: it ended in pynetdicom's ValueError."""
     import pydicom
 
-    datasets = [(Path(f), pydicom.dcmread(f)) for f in files]
+    datasets: list[tuple[Path, Dataset, tuple[str, str]]] = []
+    failed: list[str] = []
+    for f in files:
+        path = Path(f)
+        try:
+            read = pydicom.dcmread(path)
+            kind = (str(read.SOPClassUID), str(read.file_meta.TransferSyntaxUID))
+        except Exception as exc:  # noqa: BLE001 - a file pydicom cannot read or that has no SOP class is said
+            failed.append(f"{path.name}: cannot be sent ({type(exc).__name__}: {exc})")
+            continue
+        datasets.append((path, read, kind))
+    if not datasets:
+        return failed
     ae = _ae(calling_aet)
-    pairs = sorted({(str(ds.SOPClassUID), str(ds.file_meta.TransferSyntaxUID)) for _, ds in datasets})
+    pairs = sorted({kind for _, _, kind in datasets})
     if len(pairs) > MAX_CONTEXTS:
         raise PacsError(f"{len(pairs)} SOP class / transfer syntax pairs exceed {MAX_CONTEXTS} contexts",
                         advice="push fewer kinds of files at once")
     for sop_class, syntax in pairs:
         ae.add_requested_context(sop_class, syntax)
     assoc = _associate(ae, peer)
-    failed: list[str] = []
+    accepted = {(str(c.abstract_syntax), str(c.transfer_syntax[0])) for c in assoc.accepted_contexts}
     try:
-        for path, ds in datasets:
-            status = assoc.send_c_store(ds)
+        for path, ds, (sop_class, syntax) in datasets:
+            if (sop_class, syntax) not in accepted:
+                failed.append(f"{path.name}: {peer} accepts no SOP class {sop_class} in transfer syntax {syntax} "
+                              "(it refused that presentation context)")
+                continue
+            try:
+                status = assoc.send_c_store(ds)
+            except (ValueError, RuntimeError) as exc:  # pynetdicom: the association went away, the data not encodable
+                failed.append(f"{path.name}: not sent ({exc})")
+                continue
             if status is None or int(status.get("Status", 0xFFFF)) not in (0x0000, 0xB000, 0xB007, 0xB006):
                 failed.append(f"{path.name}: {peer} answered {_status_text(status)}")
     finally:

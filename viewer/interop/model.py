@@ -13,6 +13,7 @@ converts.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, fields
 from enum import Enum
 
@@ -32,6 +33,13 @@ def from_scoord(point_xy: tuple[float, float]) -> tuple[float, float]:
     """DICOM SCOORD (column, row) -> lesionlab (row, col)."""
     x, y = point_xy
     return (y - 0.5, x - 0.5)
+
+
+def visible(text: str) -> str:
+    """``text`` with its control and invisible characters (BEL, ESC, a right-to-left override...) written as
+    ``\\uXXXX``: an SR's text reaches the lesion's comment, the workbooks and the terminal, where an ANSI escape or
+    U+202E would act instead of being read."""
+    return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
 
 
 def tracking_identifier(lesion_id: str) -> str:

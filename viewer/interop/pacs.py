@@ -127,24 +127,27 @@ class PacsServer:
 
     # ------------------------------------------------------------------ retrieve
     def pull_study(self, study_uid: str, out_dir: str | Path, *, cancel: Callable[[], bool] | None = None,
-                   progress: Callable[[int], None] | None = None) -> RetrieveResult:
+                   progress: Callable[[int], None] | None = None, patient_id: str | None = None) -> RetrieveResult:
+        """One study into ``out_dir``; with ``patient_id``, only that patient's instances are written (a server may
+        hold the study UID under two patients: :class:`~viewer.interop.dimse.Wanted`)."""
         if self.protocol is Protocol.DICOMWEB:
             from viewer.interop.dicomweb import wado_retrieve
 
             return wado_retrieve(self.address, study_uid, out_dir, credentials=self._credentials(), cancel=cancel,
-                                 progress=progress)
+                                 progress=progress, patient_id=patient_id)
         from viewer.interop.dimse import CGetUnsupported, c_get, c_move
 
         peer = Peer.parse(self.address)
         if self.via is Via.GET:
             try:
-                return c_get(peer, study_uid, out_dir, calling_aet=self.calling_aet, cancel=cancel, progress=progress)
+                return c_get(peer, study_uid, out_dir, calling_aet=self.calling_aet, cancel=cancel, progress=progress,
+                             patient_id=patient_id)
             except CGetUnsupported as exc:  # the fallback: C-MOVE to lesionlab's own storage SCP
                 fallback = f"{exc.message}: retrieved by C-MOVE to {self.calling_aet} on port {self.move_port}"
         else:
             fallback = ""
         result = c_move(peer, study_uid, out_dir, move_port=self.move_port, calling_aet=self.calling_aet,
-                        cancel=cancel, progress=progress)
+                        cancel=cancel, progress=progress, patient_id=patient_id)
         if fallback:
             result.notes.append(fallback)
         return result
@@ -173,7 +176,7 @@ class PacsServer:
             def step(n: int) -> None:
                 if progress is not None:
                     progress(done + n)
-            r = self.pull_study(study["StudyInstanceUID"], out_dir, cancel=cancel, progress=step)
+            r = self.pull_study(study["StudyInstanceUID"], out_dir, cancel=cancel, progress=step, patient_id=patient_id)
             done += len(r.files)
             total.files += r.files
             total.failed += r.failed

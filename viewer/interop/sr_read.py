@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -30,7 +31,7 @@ from pydicom.dataset import Dataset
 from viewer.errors import SrError
 from viewer.interop import codes
 from viewer.interop.model import (METHODS, GroupStatus, Hemiliver, ImageRef, LesionSite, ParsedLength, ParsedSr,
-                                  ParsedStatus, from_scoord)
+                                  ParsedStatus, from_scoord, visible)
 
 Code3 = tuple[str, str, str]
 
@@ -70,8 +71,14 @@ def _image_of(item: Dataset) -> ImageRef | None:
             frames = ref.get("ReferencedFrameNumber")
             frame = None
             if frames not in (None, ""):
-                frame = int(frames[0] if isinstance(frames, (list, tuple, pydicom.multival.MultiValue)) else frames)
-            return ImageRef(str(ref.ReferencedSOPClassUID), str(ref.ReferencedSOPInstanceUID), frame)
+                try:
+                    frame = int(frames[0] if isinstance(frames, (list, tuple, pydicom.multival.MultiValue)) else frames)
+                except (TypeError, ValueError):
+                    return None  # a frame number that is none: the image is not known
+            sop_class, sop_instance = str(ref.get("ReferencedSOPClassUID", "")), str(ref.get("ReferencedSOPInstanceUID", ""))
+            if not sop_class or not sop_instance or frame is not None and frame < 1:
+                return None
+            return ImageRef(sop_class, sop_instance, frame)
     return None
 
 
@@ -120,12 +127,27 @@ def _site(item: Dataset, site: LesionSite) -> LesionSite:
     return site
 
 
-def _numeric(item: Dataset) -> tuple[float | None, Code3 | None]:
+#: UCUM length units other tools write, in mm (a Length in cm came in 'not understood' and was dropped).
+_MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "um": 0.001, "[mm]": 1.0, "": 1.0}
+
+
+def _numeric(item: Dataset, here: str, skipped: list[str]) -> float | None:
+    """A length NUM's value in mm, or None with a line saying why (no value, not a number, a unit not a length)."""
     values = item.get("MeasuredValueSequence")
     if not values:
-        return None, None
+        return None
     v = values[0]
-    return float(v.NumericValue), _code(v.get("MeasurementUnitsCodeSequence"))
+    try:
+        value = float(v.get("NumericValue"))
+    except (TypeError, ValueError):
+        skipped.append(f"{here}: its value {str(v.get('NumericValue', ''))!r} is not a number")
+        return None
+    unit = _code(v.get("MeasurementUnitsCodeSequence"))
+    scale = _MM_PER_UNIT.get(unit[0] if unit is not None else "")
+    if scale is None or not math.isfinite(value) or value < 0:
+        skipped.append(f"{here}: {value:g} {unit[0] if unit else ''} is not a length lesionlab reads (mm, cm, m, um)")
+        return None
+    return value * scale
 
 
 def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | ParsedStatus | None:
@@ -138,12 +160,13 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
     short_line: dict[str, Any] | None = None
     source: ImageRef | None = None
     method, method_params = "manual", ""
+    unreadable = False  # a Length or Short Axis whose value is no number in a known unit: the group is not taken
     for item in group.get("ContentSequence", []):
         name = _name(item)
         kind = item.get("ValueType")
         here = f"{where} / {_describe(item)}"
         if codes.same(name, codes.TRACKING_IDENTIFIER):
-            identifier = str(item.get("TextValue", ""))
+            identifier = visible(str(item.get("TextValue", "")))
         elif codes.same(name, codes.TRACKING_UID):
             uid = str(item.get("UID", ""))
         elif codes.same(name, codes.FINDING_SITE):
@@ -155,11 +178,9 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
         elif kind == "IMAGE":
             source = _image_of(item)
         elif kind == "NUM" and codes.same(name, codes.LENGTH):
-            value, unit = _numeric(item)
-            if unit is not None and unit[0] not in ("mm", ""):
-                skipped.append(f"{here}: length in {unit[0]}, not mm")
-                continue
-            length = value
+            said = len(skipped)
+            length = _numeric(item, here, skipped)
+            unreadable = unreadable or len(skipped) > said
             method, method_params = _method(item)
             for child in item.get("ContentSequence", []):  # TID 300 style: the line the NUM was inferred from
                 if child.get("ValueType") in ("SCOORD", "SCOORD3D"):
@@ -167,7 +188,9 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
                 elif child.get("ValueType") == "IMAGE":
                     source = _image_of(child)
         elif kind == "NUM" and codes.same(name, codes.SHORT_AXIS):
-            short, _unit = _numeric(item)
+            said = len(skipped)
+            short = _numeric(item, here, skipped)
+            unreadable = unreadable or len(skipped) > said
             for child in item.get("ContentSequence", []):  # lesionlab: the short axis's own line
                 if child.get("ValueType") == "SCOORD":
                     drawn = _line(child, f"{here} / {_describe(child)}", skipped)
@@ -183,6 +206,9 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
         return None
     if status is not None:
         return ParsedStatus(uid, identifier, status, site, source)
+    if unreadable:
+        skipped.append(f"{label}: not imported (a value of it is not a length lesionlab reads)")
+        return None
     if line is None:
         skipped.append(f"{label}: no two-point line on an image or in a frame of reference")
         return None
@@ -245,6 +271,20 @@ def _parameters(text: str) -> str:
     return json.dumps(clean, sort_keys=True) if clean else ""
 
 
+def _truncated(path: Path, ds: Dataset, said: list[str]) -> str:
+    """Why the file is cut short ("" when it is whole). pydicom reads a truncated file without a word: an element
+    of defined length is given the bytes that are left, one of undefined length ends at the end of the file (that
+    one only warns); an import then took the groups before the cut and missed the rest, saying 'imported'."""
+    size = path.stat().st_size
+    for tag in ds.keys():
+        raw = ds.get_item(tag)
+        tell, length = getattr(raw, "value_tell", None), getattr(raw, "length", None)
+        if tell is not None and length is not None and length != 0xFFFFFFFF and tell + length > size:
+            return f"the file is truncated: element {tag} needs {tell + length} bytes, the file has {size}"
+    cut = next((w for w in said if "End of file reached" in w or "truncated" in w.lower()), "")
+    return f"the file is truncated ({cut})" if cut else ""
+
+
 def _groups(root: Dataset) -> Iterator[tuple[str, Dataset]]:
     for item in root.get("ContentSequence", []):
         if item.get("ValueType") == "CONTAINER" and _name(item)[0] == codes.IMAGING_MEASUREMENTS.value:
@@ -262,9 +302,14 @@ def _observer(root: Dataset) -> str:
 def read_sr(path: str | Path) -> ParsedSr:
     """Parse one SR file; raises SrError when it is not a TID 1500 Measurement Report."""
     try:
-        ds = pydicom.dcmread(path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ds = pydicom.dcmread(path)
+            cut = _truncated(Path(path), ds, [str(w.message) for w in caught])
     except Exception as exc:  # noqa: BLE001 - any unreadable file is one message
         raise SrError(f"not a readable DICOM file ({type(exc).__name__}: {exc})", where=str(path)) from None
+    if cut:
+        raise SrError(cut, where=str(path), advice="nothing of it was imported; copy or retrieve the SR again")
     if ds.get("Modality") != "SR" or "ContentSequence" not in ds:
         raise SrError("not a DICOM structured report", where=str(path), advice="give TID 1500 SR files")
     title = _code(ds.get("ConceptNameCodeSequence"))
@@ -278,7 +323,11 @@ def read_sr(path: str | Path) -> ParsedSr:
         if _name(group)[0] != codes.MEASUREMENT_GROUP.value:
             skipped.append(f"{where}: {_describe(group)} is not a measurement group")
             continue
-        parsed = _group(group, where, skipped)
+        try:
+            parsed = _group(group, where, skipped)
+        except Exception as exc:  # noqa: BLE001 - a value no check above foresaw: that group's line, not the file's end
+            skipped.append(f"{where}: malformed ({type(exc).__name__}: {exc})")
+            continue
         if isinstance(parsed, ParsedLength):
             lengths.append(parsed)
         elif isinstance(parsed, ParsedStatus):

@@ -64,7 +64,7 @@ def test_a_full_disk_leaves_no_partial_image_and_says_so(tmp_path, monkeypatch) 
     from pydicom.dataset import Dataset
 
     from viewer.errors import PacsError
-    from viewer.interop.dimse import _Sink, write_whole
+    from viewer.interop.dimse import Wanted, _Sink, write_whole
 
     real = P.write_bytes
 
@@ -73,7 +73,7 @@ def test_a_full_disk_leaves_no_partial_image_and_says_so(tmp_path, monkeypatch) 
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(P, "write_bytes", full)
-    sink = _Sink(tmp_path, None, None)
+    sink = _Sink(tmp_path, Wanted("1.2"), None, None)
 
     class Event:
         dataset = Dataset()
