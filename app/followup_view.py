@@ -234,7 +234,8 @@ def _earlier_readers(s: WorkstationState, patient: Patient | None, pair: ExamPai
 
     if patient is None or pair.study_date is None:
         return set()
-    keys = {s.session.find_pair(e) for e in exams(patient) if e.study_date is not None and e.study_date < pair.study_date}
+    keys = {k for e in exams(patient) if e.study_date is not None and e.study_date < pair.study_date
+            for k in _exam_keys(s, e)}
     return {les.reader for les in s.reading.project.lesions.values() if les.key[:2] in keys}
 
 
@@ -251,8 +252,25 @@ def _earlier_lesions(s: WorkstationState, patient: Patient | None, pair: ExamPai
     return []
 
 
+def _exam_keys(s: WorkstationState, exam: ExamPair) -> list[tuple[str, str]]:
+    """The project's exams read on ``exam``'s studies: the exam itself first, then one of its studies read alone
+    (Ctrl+P: the baseline CT of a CT + MRI pair read as an exam of its own). The browser lists the pair, so a
+    radiologist's check read the baseline on its CT alone, and Shift+P on each follow-up said "no lesion of yours
+    to carry": the response then took every lesion of the last exam for a new one, PD."""
+    exact = s.session.find_pair(exam)
+    studies = {uid[:64] for uid in (exam.ct_uid, exam.mr_uid) if uid}
+    alone = [key for key, rec in s.reading.project.exam_pairs.items()
+             if key != exact and rec.patient_id == exam.patient_id
+             and (own := {uid for uid in (rec.ct_study_uid, rec.mri_study_uid) if uid}) and own < studies]
+    return ([exact] if exact is not None else []) + sorted(alone)
+
+
 def _lesions_on(s: WorkstationState, exam: ExamPair) -> list[Lesion]:
-    """This reader's lesions on ``exam`` (none when it is not in the reading)."""
-    key = s.session.find_pair(exam)
-    return [] if key is None else s.reading.project.lesions_of(key[0], key[1], s.reader)
+    """This reader's lesions on ``exam`` (none when it is not in the reading): the exam's own, else those of the
+    first of its studies read alone that has any (:func:`_exam_keys`)."""
+    for key in _exam_keys(s, exam):
+        found: list[Lesion] = s.reading.project.lesions_of(key[0], key[1], s.reader)
+        if found:
+            return found
+    return []
 

@@ -103,3 +103,59 @@ def test_the_follow_up_baseline_ct_opens_alone_from_the_pair_chooser(qtbot, env:
     w.open_pair(chooser.chosen)
     assert w.session.find_pair(chooser.chosen) == ("LLSYN001", "F1")
     assert w.session.reading.project.lesions_of("LLSYN001", "F1", "sample")
+
+
+def test_shift_p_carries_a_baseline_read_on_its_ct_alone(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                         sample_index) -> None:
+    """A radiologist's check read the follow-up as a new reader: the baseline on its CT alone (Ctrl+P, as the status
+    advises), L1 drawn on CT portal; on the next exam Shift+P said "no lesion of yours to carry" (the browser's exam
+    is the CT + MRI pair, which holds no read) and P hung the unread exam in between, so every lesion drawn later
+    was new and the response PD. P and Shift+P now find the baseline read on the pair's CT alone."""
+    from app.pair_dialog import PairChooser
+    from tests.app.conftest import drag, press
+
+    store = env / "work" / "followup.lesionlab"
+    store.parent.mkdir()
+    shutil.copy(sample_dicom / "followup.lesionlab", store)
+    w = make_window(qtbot, env, reader="Dr Rad")
+    assert w.store_flow.open_store(store) and not w.session.read_only
+    w.show_index(str(sample_dicom), sample_index)
+    chooser = PairChooser(next(p for p in w.patients if p.patient_id == "LLSYN001"), w)
+    qtbot.addWidget(chooser)
+    row = next(r for r, p in enumerate(chooser.pairs) if p.is_single and p.ct is not None
+               and p.ct.study_date == dt.date(2023, 3, 14))
+    chooser.table.selectRow(row)
+    chooser.accept()
+    w.open_pair(chooser.chosen)
+
+    def portal_active() -> object:
+        cell = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+        vp = w.grid.viewports[cell]
+        qtbot.waitUntil(lambda: vp.model.volume is not None and vp.model.volume.loaded.all(), timeout=60000)
+        qtbot.mouseClick(vp, Qt.MouseButton.LeftButton)
+        assert w.reading.layout.active == cell
+        return vp
+
+    vp = portal_active()
+    press(w, qtbot, "new_lesion")
+    geo = vp.model.geometry
+    drag(qtbot, vp, (geo.rows / 2 - 10, geo.columns / 2), (geo.rows / 2 + 10, geo.columns / 2))
+    assert [les.lesion_id for les in w.session.reading.project.lesions_of("LLSYN001", "F1", "Dr Rad")] == ["L1"]
+
+    item = next(i for i in w.browser.pair_items()
+                if i.data(0, PAYLOAD).patient_id == "LLSYN001" and i.data(0, PAYLOAD).is_single
+                and i.data(0, PAYLOAD).study_date.isoformat() == "2024-03-12")
+    w.browser.itemActivated.emit(item, 0)
+    portal_active()
+    press(w, qtbot, "compare_prior")
+    prior = w.reading.hanging.cells[1].stack
+    assert prior is not None and prior.study_date == "20230314", prior.study_date  # the exam read, not 2023-10-17
+    assert "2023-10-17 has none of your lesions" in w.status.text() or "aligned" in w.status.text(), w.status.text()
+    qtbot.waitUntil(lambda: w.reading.viewports[1].volume is not None and w.reading.viewports[1].volume.loaded.all(),
+                    timeout=60000)
+    press(w, qtbot, "carry_lesions")
+    key = w.state.selection.pair
+    assert key is not None and key != ("LLSYN001", "F1")
+    carried = w.session.reading.project.lesions_of(*key, "Dr Rad")
+    baseline = w.session.reading.project.lesions_of("LLSYN001", "F1", "Dr Rad")
+    assert [les.tracking_uid for les in carried] == [les.tracking_uid for les in baseline], w.status.text()
