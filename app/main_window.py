@@ -413,6 +413,15 @@ class MainWindow(QMainWindow):
         shown = self.state.selection.pair
         if not pairs or (shown is not None and (tuple(shown) in pairs or (shown[0], "") in pairs)):
             return ""  # ("P", ""): a patient's own record (clinical, follow-up course), any pair of theirs on screen
+        exam = self.state.pair
+        here = self.session.find_pair(exam) if shown is None and exam is not None else None
+        if shown is None and exam is not None and all(
+                p == exam.patient_id and (not e or (p, e) == here or (p, e) not in self.state.reading.project.exam_pairs)
+                for p, e in pairs):
+            # the exam on screen whose record the step made (or its patient's): undone, the screen's exam has no
+            # record (redone, the record is the screen's again) and the step is no other's (a radiologist's check read "undone: read exam pair E1 (on LLSYN001
+            # E1, not the exam pair on screen)" with E1 on screen, then the patient's Ki-67 as "another exam pair")
+            return ""
         return f" (on {', '.join(f'{p} {e}'.strip() for p, e in sorted(pairs))}, not the exam pair on screen)"
 
     def _edited(self, event: ReadingEvent | None) -> None:

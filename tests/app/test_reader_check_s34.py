@@ -1,5 +1,6 @@
-"""A lesion counted twice while scrolling through it (no line drawn yet): the count click says so at once, Checks lists
-it, a click on the warning picks the mark and shows its slice, Del deletes it. Real main window, QTest events."""
+"""Session 34's reading checks through the real main window (QTest events): a lesion counted twice while scrolling
+through it (no line drawn yet) is said at once and listed in Checks, whose click picks the mark and shows its slice
+for Del; undoing the exam on screen's own record and its patient's is never "another exam pair"."""
 
 from __future__ import annotations
 
@@ -48,3 +49,24 @@ def test_a_lesion_counted_on_the_next_slice_again_is_said_listed_and_deleted(qtb
     qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Delete)
     assert _right(w, Role.CT_ARTERIAL) == 1
     assert not [x for x in panel.warnings if x.code is CheckCode.COUNTED_TWICE]
+
+
+def test_undoing_the_exam_on_screen_and_its_patients_record_never_says_another_exam_pair(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                                        sample_index) -> None:
+    """A radiologist's check: a click in the air with the line tool records the exam (its first edit), Ki-67 typed in
+    the clinical record; Ctrl+Z said "undone: read exam pair E1 … (on LLSYN001 E1, not the exam pair on screen)" with
+    E1 on screen, then asked twice for the patient's own Ki-67 as "another exam pair"."""
+    from tests.app.test_reader_check_s31 import _window as fresh
+
+    w = fresh(qtbot, env, sample_index)
+    w.state.prepare()  # what a press with a reading tool does first: the exam's record, one undo step
+    key = w.state.selection.pair
+    assert key is not None
+    w.session.reading.edit_patient(key[0], ki67_percent=12.0)
+    press(w, qtbot, "undo")
+    assert w.status.text() == f"undone: edit patient {key[0]}", w.status.text()
+    press(w, qtbot, "undo")
+    assert w.status.text() == f"undone: read exam pair {key[1]} of {key[0]}", w.status.text()
+    assert key not in w.session.reading.project.exam_pairs
+    press(w, qtbot, "redo")
+    assert w.status.text() == f"redone: read exam pair {key[1]} of {key[0]}", w.status.text()
