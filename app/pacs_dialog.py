@@ -10,6 +10,7 @@ retrieval runs in a QThread, and errors show what the server answered.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -46,19 +47,29 @@ def save_servers(servers: list[PacsServer]) -> None:
     path.write_text(json.dumps({"schema_version": 1, "servers": items}, indent=1), encoding="utf-8")
 
 
+def patient_folder(out_root: Path, patient_id: str) -> Path:
+    """The folder a patient's studies are pulled into: ``out_root/<patient id>``, the id made a safe folder name (a
+    server's id is no path: "../x" or "a/b" would leave ``out_root``)."""
+    name = re.sub(r"[^0-9A-Za-z._-]", "_", patient_id).lstrip(".") or "unknown"
+    return out_root / name[:64]
+
+
 class RetrieveJob(QThread):
-    """Pull studies in a thread; ``progress(n)``, ``done(folder, text)``, ``failed(message)``."""
+    """Pull studies in a thread, each patient's into their own folder; ``progress(n)``, ``done(folder, text)`` for each
+    folder written into, ``warned(message)`` for what the server sent and was not written or not sent (the files
+    written stay, and are opened), ``failed(message)`` when a pull stops."""
 
     progress = Signal(int)
     done = Signal(str, str)
+    warned = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, server: PacsServer, studies: list[tuple[str, str]], out_dir: Path,
+    def __init__(self, server: PacsServer, studies: list[tuple[str, str]], out_root: Path,
                  parent: QWidget | None = None) -> None:
         """``studies``: (patient id, study UID) as the search listed them: a study UID the server holds under two
         patient ids brings only the listed patient's instances."""
         super().__init__(parent)
-        self.server, self.studies, self.out_dir = server, studies, out_dir
+        self.server, self.studies, self.out_root = server, studies, out_root
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -66,18 +77,30 @@ class RetrieveJob(QThread):
 
     def run(self) -> None:
         n = 0
+        written: dict[Path, int] = {}
+        warnings: list[str] = []
         try:
             for pid, uid in self.studies:
                 base = n
-                r = self.server.pull_study(uid, self.out_dir, cancel=self._cancel.is_set,
+                folder = patient_folder(self.out_root, pid)
+                r = self.server.pull_study(uid, folder, cancel=self._cancel.is_set,
                                            progress=lambda k: self.progress.emit(base + k), patient_id=pid or None)
                 n += len(r.files)
-                if r.warnings:
-                    self.failed.emit("; ".join(r.warnings))
-                    return
-            self.done.emit(str(self.out_dir), f"{n} instance(s) retrieved")
+                if r.files:
+                    written[folder] = written.get(folder, 0) + len(r.files)
+                warnings += [f"{pid or 'unknown'}: {w}" for w in r.warnings]
         except LesionlabError as exc:
-            self.failed.emit(str(exc))
+            warnings.append(str(exc))
+            if not written:
+                self.failed.emit("; ".join(warnings))
+                return
+        # several patients picked together: each in their own folder (they went into the first one's)
+        for folder, k in written.items():
+            self.done.emit(str(folder), f"{k} instance(s) retrieved")
+        if warnings:
+            self.warned.emit("; ".join(warnings))
+        elif not written:
+            self.failed.emit("the server sent no instance of the studies chosen")
 
 
 class PacsDialog(QDialog):
@@ -210,10 +233,10 @@ class PacsDialog(QDialog):
         except LesionlabError as exc:
             self._error(str(exc))
             return None
-        out = self.out_root / (chosen[0][0] or "unknown")
-        self.job = RetrieveJob(server, chosen, out, self)
+        self.job = RetrieveJob(server, chosen, self.out_root, self)
         self.job.progress.connect(lambda n: self.status.setText(f"{n} instance(s) received…"))
         self.job.done.connect(self._done)
+        self.job.warned.connect(self._warned)
         self.job.failed.connect(self._failed)
         self.bar.show()
         self.retrieve_button.setEnabled(False)
@@ -235,6 +258,12 @@ class PacsDialog(QDialog):
         self.status.setText(f"{text} into {folder}")
         if self.on_retrieved is not None:
             self.on_retrieved(folder)
+
+    def _warned(self, message: str) -> None:
+        """Retrieved with something not written or not sent: said, the files written kept and opened."""
+        self._finish()
+        self.status.setText(f"{self.status.text()}; ⚠ {message}")
+        QMessageBox.warning(self, "PACS", message)
 
     def _failed(self, message: str) -> None:
         self._finish()

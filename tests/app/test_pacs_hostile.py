@@ -108,3 +108,31 @@ def test_push_to_a_server_refusing_a_sop_class_names_the_file_and_stores_the_oth
         import requests
 
         assert len(requests.get(f"{pacs.url}/instances", timeout=10).json()) == 2
+
+
+def test_the_pacs_dialog_opens_what_it_wrote_and_says_what_it_did_not(server: Orthanc, window, qtbot,  # type: ignore[no-untyped-def]
+                                                                       tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """DUPA pulled from the dialog: DUPB's instances are not written and said, and DUPA's, written, are opened (the
+    dialog took any warning for a failure and opened nothing)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.pacs_dialog import PacsDialog
+
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    got: list[str] = []
+    dialog = PacsDialog(window, on_retrieved=got.append, out_root=tmp_path / "pacs")
+    qtbot.addWidget(dialog)
+    dialog.protocol.setCurrentText("dimse")
+    dialog.address.setText(server.peer)
+    dialog.calling.setText(CLIENT_AET)
+    dialog.patient_id.setText("DUPA")
+    assert len(dialog.search()) == 1
+    job = dialog.retrieve()
+    assert job is not None
+    job.wait(120_000)
+    qtbot.waitUntil(lambda: bool(got) and bool(warnings), timeout=10_000)
+    assert got == [str(tmp_path / "pacs" / "DUPA")]
+    assert {pydicom.dcmread(f).PatientID for f in Path(got[0]).rglob("*.dcm")} == {"DUPA"}
+    assert "under patient id DUPB, not DUPA" in warnings[0] and "⚠" in dialog.status.text(), warnings

@@ -85,3 +85,36 @@ def test_pacs_dialog_searches_and_retrieves_from_orthanc(window: MainWindow, qtb
         dialog.address.setText("NOBODY@127.0.0.1:1")
         dialog.search()
         assert warnings and "could not be reached" in warnings[-1], warnings
+
+
+def test_pacs_dialog_pulls_each_patient_into_their_own_folder(window: MainWindow, qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                              sample_dicom: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two patients' studies retrieved together went into the first patient's folder (an interop audit), and the
+    first study with a warning stopped the rest and opened nothing. Each patient now has a folder, both opened."""
+    from app.pacs_dialog import patient_folder
+
+    assert patient_folder(env, "../../etc") == env / "_.._etc" and patient_folder(env, "a/b") == env / "a_b"
+    assert patient_folder(env, "") == env / "unknown" and patient_folder(env, "..") == env / "unknown"
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    need_orthanc()
+    for server in running_orthanc(free_port()):
+        server.upload(sorted((sample_dicom / "LLSYN003" / "20240205_CT").rglob("*.dcm"))
+                      + sorted((sample_dicom / "LLSYN002" / "20231102_CT").rglob("*.dcm")))
+        got: list[str] = []
+        dialog = PacsDialog(window, on_retrieved=got.append, out_root=env / "pacs")
+        qtbot.addWidget(dialog)
+        dialog.protocol.setCurrentText("dimse")
+        dialog.address.setText(server.peer)
+        dialog.calling.setText(CLIENT_AET)
+        dialog.modality.setText("CT")
+        assert len(dialog.search()) == 2
+        job = dialog.retrieve()  # nothing selected: every study listed
+        assert job is not None
+        job.wait(120_000)
+        qtbot.waitUntil(lambda: len(got) == 2 or bool(warnings), timeout=10_000)
+        assert sorted(got) == [str(env / "pacs" / "LLSYN002"), str(env / "pacs" / "LLSYN003")], warnings
+        for folder in got:
+            pids = {pydicom.dcmread(f, stop_before_pixels=True).PatientID for f in Path(folder).rglob("*.dcm")}
+            assert pids == {Path(folder).name}
+        assert not warnings
