@@ -160,6 +160,10 @@ def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
             if (pair.ct_uid, pair.mr_uid) == (last.ct_study_uid or "", last.mri_study_uid or ""):
                 window.open_pair(pair)
                 window.reading.activate(_cell_to_activate(window, last))
+                # the keys go to the cell active again, with nothing clicked (a radiologist's check: after a restart
+                # the first V and M did nothing, unsaid, until a cell was clicked)
+                window.grid.active_widget.setFocus()
+                window.activateWindow()
                 if last.lesion_id:
                     window.state.selection.set_lesion(last.lesion_id)
                     if window.state.selection.lesion_id == last.lesion_id:
@@ -213,6 +217,8 @@ def run(args: argparse.Namespace) -> int:
     if scripted or args.size:
         window.resize(width, height)
     window.show()
+    window.raise_()
+    window.activateWindow()  # the keyboard's from the start (without a window manager, X gave it to no window)
     status: dict[str, int | bool] = {"code": 0}
 
     def shoot() -> None:

@@ -340,6 +340,8 @@ def test_a_restart_reopens_a_follow_up_exam_of_one_modality(qtbot, env: Path, st
     w2.show_index(str(sample_dicom), sample_index)
     assert restore_position(w2, saved, QApplication.instance())
     assert w2.state.pair is not None and w2.state.pair.is_single and w2.state.pair.study_date.isoformat() == "2023-10-17"
+    # the keys reach the active cell without a click (a radiologist's check: the first V and M did nothing)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is w2.grid.active_widget, timeout=5000)
 
 
 def test_5d_the_lobe_key_after_editing_a_line_and_n_sets_the_new_lesions_lobe(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
