@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -108,9 +109,23 @@ def folders_to_list(last_paths: "Sequence[str]", path: str | None) -> tuple[list
     return out, seen
 
 
+def position_in_this_project(last, opened: Path | None):  # type: ignore[no-untyped-def]
+    """The last session's position to restore, without its exam and lesion when the project opened now is another
+    than the one it was read in (``--store`` naming another project: a radiologist's check saw the last project's
+    LLSYN003 hung with an empty lesion grid, and the notice of the new project's reads never came)."""
+    if last is None or not last.has_pair or not last.store or opened is None or same_folder(last.store) == same_folder(str(opened)):
+        return last
+    return replace(last, patient_id=None, ct_study_uid=None, mri_study_uid=None, lesion_id=None, slices={},
+                   active_key=None)
+
+
 def recovery_message(window, last) -> str:  # type: ignore[no-untyped-def]
     """What the status bar says after an unclean exit: when, which project, what it holds."""
     store = window.session.store
+    if last.store and (store is None or same_folder(last.store) != same_folder(str(store.path))):
+        # another project opened now: the one that was open is named, not this one's edits as if they were its
+        return (f"lesionlab did not close cleanly last time ({last.saved_at_utc} UTC) with {last.store} open: every "
+                "edit saved there is kept (File -> Recent reading projects reopens it)")
     if store is None:
         return f"lesionlab did not close cleanly last time ({last.saved_at_utc}); no reading project was open"
     edits = store.edits()
@@ -208,6 +223,7 @@ def run(args: argparse.Namespace) -> int:
     last = None if scripted else window.last.load()
     _open_store(window, args, last)
     recovery = recovery_message(window, last) if last is not None and not last.clean else ""
+    last = position_in_this_project(last, window.session.path)
     if recovery:
         window.state.say(recovery)
     if scripted:  # a documentation screenshot or a benchmark: the first layout, not this user's, and none saved

@@ -536,3 +536,25 @@ def test_files_of_another_person_under_the_id_are_said_in_a_dialog(qtbot, env: P
     # listed again (the folder re-indexed, its patients' warnings kept by the browser's grouping): said once
     w.show_index(str(sample_dicom), replace(sample_index, warnings=(*sample_index.warnings, said, twin)))
     assert len(shown) == 1
+
+
+def test_a_start_on_another_project_does_not_reopen_the_last_projects_exam(tmp_path: Path) -> None:
+    """A radiologist's check started with --store naming another project: the last project's LLSYN003 was hung with an
+    empty lesion grid. The position (exam, lesion, slices) is the last project's only; its folders still list, and an
+    unclean exit names the project that was open, not the new one's edits."""
+    from types import SimpleNamespace
+
+    from app.cmd_view import position_in_this_project, recovery_message
+    from app.last_session import Where
+
+    last = Where(store=str(tmp_path / "a.lesionlab"), paths=("/x",), patient_id="LLSYN003", ct_study_uid="1.2",
+                 mri_study_uid="1.3", lesion_id="L2", slices={"k": 4}, active_key="k", clean=False,
+                 saved_at_utc="2026-12-03T10:00:00")
+    assert position_in_this_project(last, tmp_path / "a.lesionlab") is last
+    assert position_in_this_project(last, tmp_path / "sub" / ".." / "a.lesionlab") is last
+    moved = position_in_this_project(last, tmp_path / "b.lesionlab")
+    assert not moved.has_pair and moved.lesion_id is None and moved.slices == {} and moved.paths == ("/x",)
+    assert position_in_this_project(last, None) is last  # nothing opened: the exam is shown, nothing edited
+    window = SimpleNamespace(session=SimpleNamespace(store=SimpleNamespace(path=tmp_path / "b.lesionlab")))
+    said = recovery_message(window, last)
+    assert f"with {tmp_path / 'a.lesionlab'} open: every edit saved there is kept" in said, said
