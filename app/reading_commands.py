@@ -270,11 +270,26 @@ def set_status(state: WorkstationState, observation: NotVisible | NotMeasurable)
     _ready(state)
     les = _lesion(state, lid)
     before = les.observation(role) if les is not None else None
+    pair = state.selection.pair
+    assert pair is not None  # _ready made it
+    tied = {m.mark_id for m in state.reading.project.marks_of(pair[0], pair[1], state.reading.reader)
+            if m.lesion_id == lid and m.role is role}
     state.reading.set_observation(state.selection.pair, lid, role, observation)
     state.selection.pick(Picked(lesion_id=lid, role=role, fresh=True))
     # a line it replaces is said, as a redrawn line says it (a reader's check: V on a measured series took
     # the 44.9 mm line unsaid)
     replaced = f" (replaces {before.diameter_mm:.1f} mm: Ctrl+Z puts it back)" if isinstance(before, Measurement) else ""
+    if isinstance(observation, NotVisible):
+        # the reader's own count click that the line had taken over stays counted (a click is the reader's, the
+        # line's own mark goes): said, with where it is (a radiologist's check: V left the series' count as it was,
+        # unsaid, with the lesion not visible there)
+        kept = [m for k, m in state.reading.project.count_marks.items() if k in tied]
+        if kept:
+            cell = state.viewer.layout.active
+            n = state.viewer.viewports[cell].n_slices
+            where = ", ".join(f"Im {n - m.slice_index}" if n else f"slice {m.slice_index}" for m in kept)
+            replaced += (f"; the count click made on it ({where}) stays counted in the {kept[0].lobe.value} lobe: "
+                         "Del it there if no lesion is there")
     _advance(state, state.viewer.layout.active,
              f"{lid} on {role_label(role)}: {STATUS_WORDS[observation.status.value]}{replaced}")
 

@@ -70,3 +70,27 @@ def test_undoing_the_exam_on_screen_and_its_patients_record_never_says_another_e
     assert key not in w.session.reading.project.exam_pairs
     press(w, qtbot, "redo")
     assert w.status.text() == f"redone: read exam pair {key[1]} of {key[0]}", w.status.text()
+
+
+def test_v_on_a_series_where_the_lesion_took_over_a_count_click_says_the_click_stays_counted(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                                             sample_index) -> None:
+    """A radiologist's check: L1 counted, then measured (the count click became its mark), then V there: the series'
+    count stayed, unsaid, with the lesion not visible. The click is the reader's and stays counted; V says so."""
+    from tests.app.conftest import drag
+    from tests.app.test_reader_check_s31 import _truth_line
+
+    w = _window(qtbot, env, sample_index)
+    les = _l07()
+    press(w, qtbot, "tool_count")
+    vp = _activate(w, qtbot, Role.CT_ARTERIAL)
+    _to_slice(w, qtbot, 15)
+    _click(qtbot, vp, _centre(w, Role.CT_ARTERIAL, les))
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, vp, *_truth_line(w, Role.CT_ARTERIAL, les, 15))
+    assert _right(w, Role.CT_ARTERIAL) == 1
+    _activate(w, qtbot, Role.CT_ARTERIAL)
+    press(w, qtbot, "not_visible")
+    assert _right(w, Role.CT_ARTERIAL) == 1
+    n = w.reading.viewports[0].n_slices
+    assert f"the count click made on it (Im {n - 15}) stays counted in the right lobe: Del it there" in w.status.text(), \
+        w.status.text()
