@@ -453,7 +453,11 @@ class MainWindow(QMainWindow):
         # reader's check pressed Tab in the maximised view, which walked the visible cells, and nothing changed)
         cells = self.reading.layout.grid_cells()
         i = cells.index(self.reading.layout.active) if self.reading.layout.active in cells else 0
-        cell = cells[(i + step) % len(cells)]
+        hung = self.reading.hanging.cells
+        # past the cells with nothing hung (a CT-only exam's four MRI cells: a radiologist's check pressed Tab four
+        # times through them, and then sent V to an empty cell)
+        order = [cells[(i + k * step) % len(cells)] for k in range(1, len(cells) + 1)]
+        cell = next((c for c in order if c < len(hung) and hung[c].stack is not None), order[0])
         self.reading.activate(cell)
         self.grid.active_widget.setFocus()
         self.state.say(f"active: {self.state.cell_title(cell)}")

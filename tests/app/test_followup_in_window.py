@@ -275,3 +275,20 @@ def test_p_names_the_compared_series_date_not_the_exams() -> None:
     exam = type("Exam", (), {"study_date": dt.date(2023, 3, 14), "label": "CT 2023-03-14 + MR 2023-04-11"})()
     assert _date(exam, mri) == "2023-04-11" and _date(exam) == "2023-03-14"
     assert _date(exam, _replace(mri, study_date="")) == "2023-03-14"
+
+
+def test_tab_skips_the_cells_an_exam_of_one_modality_leaves_empty(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A radiologist's check on a CT-only follow-up: Tab and Shift+Tab walked the four empty MRI cells, and V was then
+    sent to an empty cell. They step over cells with nothing hung."""
+    w = window
+    _open_exam(w, qtbot, "2024-03-12")
+    hung = [i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None]
+    assert 1 <= len(hung) < 6
+    w.reading.activate(hung[0])
+    seen = []
+    for _ in range(len(hung)):
+        press(w, qtbot, "next_cell")
+        seen.append(w.reading.layout.active)
+    assert sorted(seen) == hung and seen[-1] == hung[0]
+    press(w, qtbot, "previous_cell")
+    assert w.reading.layout.active == hung[-1]
