@@ -260,6 +260,7 @@ class _Importer:
         groups: list[ParsedLength | ParsedStatus] = [*parsed.lengths, *parsed.statuses]
         groups.sort(key=lambda g: _number(g.tracking_identifier))
         self.wanted = {i for g in groups if (i := _sr_lesion_id(g.tracking_identifier)) is not None}
+        self.seen: dict[tuple[str, str], str] = {}  # (lesion's tracking UID or identifier, series) -> its group
         with reading.batch(f"import DICOM SR {name}"):
             for g in groups:
                 where = f"{name} {g.tracking_identifier or g.tracking_uid}"
@@ -274,6 +275,8 @@ class _Importer:
         if placed is None:
             return
         sl, p1, p2, note = placed
+        if self._again(g, sl.stack.role.value, where):
+            return
         drawn = sl.geometry.distance_mm(p1, p2)
         if not note and g.length_mm is not None and math.isfinite(drawn) and abs(drawn - g.length_mm) > 0.1 + 0.01 * g.length_mm:
             # the SR's own number was never looked at: a line 'of 99 mm' measuring 33 mm came in as 33 mm
@@ -321,6 +324,18 @@ class _Importer:
         if note:
             self.result.notes.append(note)
 
+    def _again(self, g: ParsedLength | ParsedStatus, role: str, where: str) -> bool:
+        """A second group of one SR for the same lesion on the same series: refused, the first kept (the last one won,
+        unsaid: an interop audit)."""
+        key = (g.tracking_uid or g.tracking_identifier, role)
+        first = self.seen.get(key)
+        if first is None:
+            self.seen[key] = where
+            return False
+        self.result.refused.append(f"{where}: a second measurement of the same lesion on {role} in this SR (the "
+                                   f"first, {first}, is kept)")
+        return True
+
     def _short_axis(self, g: ParsedLength, where: str) -> dict[str, tuple[float, float]]:
         """p3, p4 of the SR's short axis when it is drawn on the long axis's image; a value alone is said."""
         if g.short_axis_rc is not None and g.image is not None and g.short_axis_image == g.image:
@@ -335,6 +350,8 @@ class _Importer:
         if sl is None or not self._in_pair(sl, pair):
             self.result.refused.append(f"{where}: {g.status.value} without an image of the pair's series "
                                        "(which series it is about is not known)")
+            return
+        if self._again(g, sl.stack.role.value, where):
             return
         lid = self.lesion_id(reading, pair.key, g.tracking_uid, g.tracking_identifier, g.site, None, None, where)
         if lid is None:

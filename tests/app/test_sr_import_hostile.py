@@ -177,3 +177,25 @@ def test_control_characters_and_direction_overrides_from_an_sr(exported, sample_
     comments = [les.comment for les in lesions.values()]
     assert any("\\u202eevil\\u0007\\u001b[31m:L7" in c for c in comments), comments
     assert not any(ch in c for c in comments for ch in "\u202e\x07\x1b")
+
+
+def test_a_second_group_for_the_same_lesion_and_series_is_refused_not_the_last_one_winning(
+        exported, sample_dicom: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An interop audit: two groups of one SR with the same tracking UID on one series, the last won, unsaid."""
+    import copy
+
+    store, t2fs, _ = exported
+    ds = pydicom.dcmread(t2fs)
+    container = next(c for c in ds.ContentSequence if c.ConceptNameCodeSequence[0].CodeValue == "126010")
+    first = container.ContentSequence[0]
+    second = copy.deepcopy(first)
+    points = [float(v) for v in _scoords(second)[0].GraphicData]
+    _scoords(second)[0].GraphicData = [v + 2.0 if i % 2 == 0 else v for i, v in enumerate(points)]  # 2 columns over
+    container.ContentSequence.append(second)
+    code, lesions = _import(store, tmp_path, sample_dicom, _save(ds, tmp_path / "twice.dcm"))
+    out = capsys.readouterr().out
+    assert code == 1 and "a second measurement of the same lesion on mr_t2fs in this SR (the first, twice.dcm" in out, out
+    label = _items(first, IDENTIFIER)[0].TextValue.rsplit(":", 1)[1]
+    line = lesions[("LLSYN002", "E1", "imp", label)].measurements()
+    kept = next(iter(line.values()))
+    assert abs(kept.p1[1] + 0.5 - points[0]) < 1e-3, (kept.p1, points)  # the first group's line, not the second's
