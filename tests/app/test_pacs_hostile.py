@@ -136,3 +136,12 @@ def test_the_pacs_dialog_opens_what_it_wrote_and_says_what_it_did_not(server: Or
     assert got == [str(tmp_path / "pacs" / "DUPA")]
     assert {pydicom.dcmread(f).PatientID for f in Path(got[0]).rglob("*.dcm")} == {"DUPA"}
     assert "under patient id DUPB, not DUPA" in warnings[0] and "⚠" in dialog.status.text(), warnings
+
+
+def test_a_non_ascii_id_that_dicomweb_matches_nothing_advises_dimse(server: Orthanc, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Orthanc's DICOMweb plugin matches no value that is not ASCII (an interop audit): C-FIND finds what QIDO-RS does
+    not, so the message says to try --dimse."""
+    assert main(["pull", "--dicomweb", server.dicomweb, "--patient", "MÜLLER7", "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "has no study of patient MÜLLER7" in err and "try --dimse" in err, err

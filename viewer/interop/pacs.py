@@ -166,7 +166,9 @@ class PacsServer:
         if not studies:
             raise PacsError(f"{self.label} has no study of patient {patient_id}"
                             + (f" (only of {', '.join(others)})" if others else ""), where=self.label,
-                            advice="check the patient id (C-FIND / QIDO-RS matched nothing)")
+                            advice="check the patient id (C-FIND / QIDO-RS matched nothing)" + (
+                                "; some DICOMweb servers match no id that is not ASCII (Orthanc's plugin): try --dimse"
+                                if self.protocol is Protocol.DICOMWEB and not patient_id.isascii() else ""))
         total = RetrieveResult()
         if others:
             total.notes.append(f"{len(found) - len(studies)} stud(y/ies) of other patient ids ({', '.join(others)})"
