@@ -320,7 +320,7 @@ class MainWindow(QMainWindow):
             "preset_mr_contrast": lambda: self._preset(Preset.MR_CONTRAST),
             "window_modality": self._window_to_role, "zoom_modality": self._zoom_to_modality,
             "invert": lambda: active().toggle_invert(), "fit": lambda: active().fit(), "reset": lambda: active().reset(),
-            "toggle_overlays": s.toggle_overlays,
+            "toggle_overlays": s.toggle_overlays, "toggle_annotations": s.toggle_annotations,
             "maximise": self._maximise,
             "next_cell": lambda: self._step_cell(1), "previous_cell": lambda: self._step_cell(-1),
             "grid_1x1": grid(1, 1), "grid_1x2": grid(1, 2), "grid_2x2": grid(2, 2), "grid_2x3": grid(2, 3),

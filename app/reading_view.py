@@ -65,6 +65,9 @@ class ReadingView:
         elif aspect == "overlays":
             for w in self.viewports:
                 w.show_overlays = self.state.overlays
+        elif aspect == "annotations":
+            for w in self.viewports:
+                w.show_layers = self.state.annotations
         if aspect != "status":
             self.repaint()
 
@@ -82,6 +85,9 @@ class ReadingView:
         self._install_tools()
 
     def _edited(self, event: ReadingEvent) -> None:
+        # an edit is made on what the reader sees: hidden marks and lines (H) come back with it (a count click on a
+        # hidden mark picks it, a second count of a lesion would go unseen)
+        self.state.set_annotations(True)
         self.repaint()
 
     def repaint(self) -> None:

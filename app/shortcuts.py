@@ -99,6 +99,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
              menu="Zoom on the same modality"),
     Shortcut("reset", ("R",), "Reset: fit, automatic window, no inversion", "View"),
     Shortcut("toggle_overlays", ("O",), "Show or hide the overlays", "View"),
+    Shortcut("toggle_annotations", ("H",), "Hide or show the count marks, lines and lobe boundary (to see a small "
+             "lesion under its mark); the next edit shows them again", "View"),
     Shortcut("maximise", ("M",), "Maximise the active cell or go back to the grid", "Layout",
              menu="Maximise the active cell"),
     Shortcut("next_cell", ("Tab",), "Next cell (past cells with nothing hung)", "Layout", "grid"),

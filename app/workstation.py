@@ -73,6 +73,8 @@ class WorkstationState:
         self.compare_frames: tuple[str, str] | None = None
         self.tool = ToolMode.WINDOW_LEVEL
         self.overlays = True
+        #: the reading's marks, lines and lobe boundary drawn (H hides them to look under them; an edit shows them)
+        self.annotations = True
         #: a reader-study case is on screen: nothing may show who the patient is (overlays, browser)
         self.blinded = False
         self.status = ""
@@ -180,6 +182,16 @@ class WorkstationState:
                                  "exam dates")
         self.overlays = not self.overlays
         self.changed.emit("overlays")
+
+    def toggle_annotations(self) -> None:
+        self.set_annotations(not self.annotations)
+        self.say("marks, lines and boundary shown" if self.annotations else
+                 "marks, lines and boundary hidden: H shows them (the next edit shows them too)")
+
+    def set_annotations(self, shown: bool) -> None:
+        if shown is not self.annotations:
+            self.annotations = shown
+            self.changed.emit("annotations")
 
     def say(self, text: str, hold: bool = True) -> None:
         """What the reader's action did, or why not: the status bar says it. ``hold=False`` for a job's

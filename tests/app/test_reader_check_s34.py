@@ -94,3 +94,31 @@ def test_v_on_a_series_where_the_lesion_took_over_a_count_click_says_the_click_s
     n = w.reading.viewports[0].n_slices
     assert f"the count click made on it (Im {n - 15}) stays counted in the right lobe: Del it there" in w.status.text(), \
         w.status.text()
+
+
+def test_h_hides_the_marks_and_lines_to_look_under_them_and_an_edit_shows_them(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                               sample_index) -> None:
+    """A radiologist's check: a count mark's cross and letter sat on a small lesion while it was measured, and O (the
+    overlays) did not hide them. H hides marks, lines and boundary in every cell, said there; the next edit (a count
+    click on a mark no one sees would pick it) shows them again."""
+    w = _window(qtbot, env, sample_index)
+    les = _l07()
+    press(w, qtbot, "tool_count")
+    vp = _activate(w, qtbot, Role.CT_ARTERIAL)
+    _to_slice(w, qtbot, 14)
+    at = _centre(w, Role.CT_ARTERIAL, les)
+    _click(qtbot, vp, at)
+    shown = vp.grab().toImage()
+    press(w, qtbot, "toggle_annotations")
+    assert "hidden: H shows them" in w.status.text()
+    assert all(not v.show_layers for v in w.grid.viewports)
+    hidden = vp.grab().toImage()
+    x, y = (round(v) for v in vp.transform().image_to_widget(*at))
+    # the mark's ticks, 4-9 px left of the point, drawn; not with H
+    assert any(shown.pixelColor(x - dx, y) != hidden.pixelColor(x - dx, y) for dx in range(4, 10))
+    press(w, qtbot, "toggle_annotations")
+    assert all(v.show_layers for v in w.grid.viewports) and "shown" in w.status.text()
+    press(w, qtbot, "toggle_annotations")
+    _to_slice(w, qtbot, 30)
+    _click(qtbot, vp, (at[0] + 60, at[1] + 60))  # an edit: they come back with it
+    assert all(v.show_layers for v in w.grid.viewports)

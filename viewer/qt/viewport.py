@@ -35,6 +35,7 @@ from viewer.qt.tools import Layer, Tool, ViewContext, WindowLevelTool, drag_wind
 BACKGROUND = QColor(0, 0, 0)
 BORDER = QColor(48, 48, 52)
 ACTIVE_BORDER = QColor(255, 196, 64)
+HIDDEN_TEXT = QColor(255, 196, 64)
 STACK_MIME = "application/x-lesionlab-stack"
 #: Pixels the right button may move before a right-click becomes a window/level drag.
 CLICK_SLOP_PX = 3
@@ -62,6 +63,8 @@ class ViewportWidget(QWidget):
         self.tool: Tool = self.default_tool
         self.active = False
         self.show_overlays = True
+        #: the layers (a reading's marks, lines, boundary) painted; hidden, the cell says so
+        self.show_layers = True
         self.smooth = True
         self.pair_open = False  # set by the grid: an empty cell then means "missing", else "nothing opened yet"
         #: what a missing series' cell says instead of "not in this pair: drop a stack here from the browser"
@@ -177,8 +180,11 @@ class ViewportWidget(QWidget):
             self._paint_empty(p)
         else:
             self._paint_image(p, view)
-            for layer in self.layers:
-                layer.paint(p, view)
+            if self.show_layers:
+                for layer in self.layers:
+                    layer.paint(p, view)
+            elif self.layers:
+                self._paint_hidden(p)
             self.tool.paint(p, view)
             if self.show_overlays:
                 OverlayPainter.paint_crosshair(p, view)
@@ -186,6 +192,12 @@ class ViewportWidget(QWidget):
                                     link_text=self.link_text(self.model), title=self.title(self.model))
         self._paint_border(p)
         p.end()
+
+    def _paint_hidden(self, p: QPainter) -> None:
+        """The layers hidden: said in the cell's lower middle, so that nothing seems lost."""
+        p.setPen(HIDDEN_TEXT)
+        p.drawText(self.rect().adjusted(0, 0, 0, -6), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                   "marks and lines hidden (H)")
 
     def _paint_border(self, p: QPainter) -> None:
         """The cell frame as four filled strips (a stroked rectangle costs ten times more)."""
