@@ -177,3 +177,21 @@ def test_control_characters_and_direction_overrides_from_an_sr(exported, sample_
     comments = [les.comment for les in lesions.values()]
     assert any("\\u202eevil\\u0007\\u001b[31m:L7" in c for c in comments), comments
     assert not any(ch in c for c in comments for ch in "\u202e\x07\x1b")
+
+
+def test_a_deflated_sr_is_not_taken_for_a_truncated_one(exported, sample_dicom: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Deflated Explicit VR Little Endian is a transfer syntax an SR may be sent in: its elements' offsets are in the
+    inflated stream, beyond the (smaller) file's end, and the truncation check refused a whole, valid file."""
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    store, t2fs, _ = exported
+    ds = pydicom.dcmread(t2fs)
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    deflated = tmp_path / "deflated.dcm"
+    ds.save_as(deflated, enforce_file_format=True)
+    assert deflated.stat().st_size < t2fs.stat().st_size
+    code, lesions = _import(store, tmp_path, sample_dicom, deflated)
+    out = capsys.readouterr().out
+    assert "truncated" not in out and "imported 1 of 1 SR file(s)" in out, out
+    assert sum(1 for les in lesions.values() for _ in les.measurements()) == _lengths(t2fs)
