@@ -199,3 +199,21 @@ def test_a_second_group_for_the_same_lesion_and_series_is_refused_not_the_last_o
     line = lesions[("LLSYN002", "E1", "imp", label)].measurements()
     kept = next(iter(line.values()))
     assert abs(kept.p1[1] + 0.5 - points[0]) < 1e-3, (kept.p1, points)  # the first group's line, not the second's
+
+
+def test_a_deflated_sr_is_not_taken_for_a_truncated_one(exported, sample_dicom: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Deflated Explicit VR Little Endian is a transfer syntax an SR may be sent in: its elements' offsets are in the
+    inflated stream, beyond the (smaller) file's end, and the truncation check refused a whole, valid file."""
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    store, t2fs, _ = exported
+    ds = pydicom.dcmread(t2fs)
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    deflated = tmp_path / "deflated.dcm"
+    ds.save_as(deflated, enforce_file_format=True)
+    assert deflated.stat().st_size < t2fs.stat().st_size
+    code, lesions = _import(store, tmp_path, sample_dicom, deflated)
+    out = capsys.readouterr().out
+    assert "truncated" not in out and "imported 1 of 1 SR file(s)" in out, out
+    assert sum(1 for les in lesions.values() for _ in les.measurements()) == _lengths(t2fs)

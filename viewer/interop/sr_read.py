@@ -27,6 +27,7 @@ from typing import Any, Iterator
 
 import pydicom
 from pydicom.dataset import Dataset
+from pydicom.uid import DeflatedExplicitVRLittleEndian
 
 from viewer.errors import SrError
 from viewer.interop import codes
@@ -276,7 +277,8 @@ def _truncated(path: Path, ds: Dataset, said: list[str]) -> str:
     of defined length is given the bytes that are left, one of undefined length ends at the end of the file (that
     one only warns); an import then took the groups before the cut and missed the rest, saying 'imported'."""
     size = path.stat().st_size
-    for tag in ds.keys():
+    deflated = ds.file_meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian  # offsets in the inflated stream
+    for tag in () if deflated else ds.keys():
         raw = ds.get_item(tag)
         tell, length = getattr(raw, "value_tell", None), getattr(raw, "length", None)
         if tell is not None and length is not None and length != 0xFFFFFFFF and tell + length > size:
