@@ -70,6 +70,8 @@ class ProtocolWarning:
 #: immutable value, so the same one gives the same warnings: the lesion grid and the checks panel each
 #: ask after every edit and every change of lesion (four times a click), 70 ms each with 50 lesions.
 _last_checked: tuple[Project, tuple[Any, ...], tuple["ProtocolWarning", ...]] | None = None
+#: the last count marks looked at with the images' geometry (:func:`_counted_twice`), likewise
+_last_twice: tuple[Project, tuple[Any, ...], tuple["ProtocolWarning", ...]] | None = None
 
 
 def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str,
@@ -77,23 +79,31 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
     """Warnings on one reader's read of one exam pair, in a stable order; ``reader_roles`` (a reader study's
     sessions) narrows the series a read is asked for (:func:`annotation.records.expected_roles`). With
     ``geometry_of`` (the stacks' geometry, where the images are loaded) count marks on one lesion are looked for
-    too (:func:`counted_twice`): the store keeps no slice positions or pixel spacing for a mark."""
-    global _last_checked
+    too (:func:`marks_counted_twice`): the store keeps no slice positions or pixel spacing for a mark."""
+    global _last_checked, _last_twice
     only = (reader_roles or {}).get(reader)
-    geometry: dict[str, StackGeometry] = {}
-    if geometry_of is not None:
-        for key in sorted({m.stack_key for m in project.marks_of(patient_id, exam_pair_id, reader) if m.stack_key}):
-            geo = geometry_of(key)
-            if geo is not None:
-                geometry[key] = geo
-    asked = (patient_id, exam_pair_id, reader, only, tuple((k, id(g)) for k, g in geometry.items()))
+    asked = (patient_id, exam_pair_id, reader, only)
     last = _last_checked
     if last is not None and last[0] is project and last[1] == asked:
-        return list(last[2])
-    out = _check_pair(project, patient_id, exam_pair_id, reader, reader_roles)
-    out.extend(_counted_twice(project.marks_of(patient_id, exam_pair_id, reader), geometry))
-    _last_checked = (project, asked, tuple(out))
-    return out
+        out = list(last[2])
+    else:
+        out = _check_pair(project, patient_id, exam_pair_id, reader, reader_roles)
+        _last_checked = (project, asked, tuple(out))
+    if geometry_of is None:
+        return out
+    # asked with the images' geometry (Checks) and without (the lesion grid, the exports): cached apart, so that the
+    # two panels asking after every edit share the protocol's checks (one entry thrashed between them: a review)
+    marks = project.marks_of(patient_id, exam_pair_id, reader)
+    geometry: dict[str, StackGeometry] = {}
+    for key in sorted({m.stack_key for m in marks if m.stack_key}):
+        geo = geometry_of(key)
+        if geo is not None:
+            geometry[key] = geo
+    twice_asked = (patient_id, exam_pair_id, reader, tuple((k, id(g)) for k, g in geometry.items()))
+    twice = _last_twice
+    if twice is None or twice[0] is not project or twice[1] != twice_asked:
+        twice = _last_twice = (project, twice_asked, tuple(_counted_twice(marks, geometry)))
+    return out + list(twice[2])
 
 
 def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str,
@@ -259,22 +269,30 @@ def _same_lesion_twice(lesions: list[Lesion], roles: tuple[Role, ...] = READING_
     return out
 
 
-def marks_apart_mm(a: CountMark, b: CountMark, geo: StackGeometry) -> tuple[float, float]:
-    """(in the slice's plane, along its normal) mm between two count marks of the stack ``geo``."""
-    d = np.asarray(geo.index_to_patient(b.slice_index, b.row, b.col)) \
-        - np.asarray(geo.index_to_patient(a.slice_index, a.row, a.col))
-    along = geo.normal_part_mm(d)
-    return float(np.linalg.norm(d - along)), float(np.linalg.norm(along))
+def marks_counted_twice(marks: Sequence[CountMark], geo: StackGeometry) -> list[tuple[CountMark, CountMark, float, float]]:
+    """The pairs (a, b, mm apart in the slice's plane, mm apart along its normal) of count marks of the stack ``geo``
+    that may count one lesion twice: within :data:`TWICE_IN_PLANE_MM` of each other in the slice's plane and
+    :data:`TWICE_ALONG_MM` along its normal, in ``marks``' order. Two marks of measured lesions are the lines' to
+    compare (:func:`lines_overlap`), not the marks'; a mark on a slice the stack does not have is left out."""
+    on = [m for m in marks if 0 <= m.slice_index < geo.n_slices]
+    if len(on) < 2:
+        return []
+    pts = geo.patient_points([m.slice_index for m in on], [m.row for m in on], [m.col for m in on])
+    d = pts[:, None, :] - pts[None, :, :]
+    along = np.abs(d @ np.asarray(geo.normal, float))
+    in_plane = np.sqrt(np.maximum(np.einsum("ijk,ijk->ij", d, d) - along ** 2, 0.0))
+    near = np.argwhere(np.triu((in_plane <= TWICE_IN_PLANE_MM) & (along <= TWICE_ALONG_MM), 1))
+    return [(on[i], on[j], float(in_plane[i, j]), float(along[i, j])) for i, j in near
+            if on[i].stack_key == on[j].stack_key and not (on[i].lesion_id and on[j].lesion_id)]
 
 
 def counted_twice(a: CountMark, b: CountMark, geo: StackGeometry) -> tuple[float, float] | None:
-    """The distances (:func:`marks_apart_mm`) when two count marks of one stack may count one lesion twice:
-    within :data:`TWICE_IN_PLANE_MM` of each other in the slice's plane and :data:`TWICE_ALONG_MM` along its
-    normal. Two marks of measured lesions are the lines' to compare (:func:`lines_overlap`), not the marks'."""
-    if a.stack_key != b.stack_key or a.mark_id == b.mark_id or (a.lesion_id and b.lesion_id):
+    """(in the slice's plane, along its normal) mm between two count marks of one stack when they may count one
+    lesion twice (:func:`marks_counted_twice`), else None."""
+    if a.mark_id == b.mark_id:
         return None
-    in_plane, along = marks_apart_mm(a, b, geo)
-    return (in_plane, along) if in_plane <= TWICE_IN_PLANE_MM and along <= TWICE_ALONG_MM else None
+    found = marks_counted_twice([a, b], geo)
+    return (found[0][2], found[0][3]) if found else None
 
 
 def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry]) -> list[ProtocolWarning]:
@@ -289,22 +307,18 @@ def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry
     for key, group in sorted(by_stack.items()):
         geo = geometry[key]
         group.sort(key=lambda m: (-m.slice_index, m.mark_id))
-        for i, a in enumerate(group):
-            for b in group[i + 1:]:
-                apart = counted_twice(a, b, geo)
-                if apart is None:
-                    continue
-                n = geo.n_slices
-                where = (f"Im {n - a.slice_index}" if a.slice_index == b.slice_index
-                         else f"Im {n - a.slice_index} and {n - b.slice_index}")
-                whose = "".join(f", one of them {m.lesion_id}'s," for m in (a, b) if m.lesion_id)
-                go = a if b.lesion_id else b  # the count click, not the measured lesion's own mark
-                out.append(ProtocolWarning(
-                    CheckCode.COUNTED_TWICE,
-                    f"on {role_label(a.role)}, two count marks{whose} {apart[0]:.1f} mm apart in the slice's plane "
-                    f"and {apart[1]:.0f} mm through the slices ({where}): one lesion counted twice? (click here "
-                    f"to see {'the count click' if whose else 'the one on Im ' + str(n - go.slice_index)}; Del deletes "
-                    "it)", None, a.role, go.mark_id))
+        n = geo.n_slices
+        for a, b, in_plane, along in marks_counted_twice(group, geo):
+            where = f"Im {n - a.slice_index}" if a.slice_index == b.slice_index else \
+                f"Im {n - a.slice_index} and {n - b.slice_index}"
+            whose = "".join(f", one of them {m.lesion_id}'s," for m in (a, b) if m.lesion_id)
+            go = a if b.lesion_id else b  # the count click, not the measured lesion's own mark
+            out.append(ProtocolWarning(
+                CheckCode.COUNTED_TWICE,
+                f"on {role_label(a.role)}, two count marks{whose} {in_plane:.1f} mm apart in the slice's plane "
+                f"and {along:.0f} mm through the slices ({where}): one lesion counted twice? (click here "
+                f"to see {'the count click' if whose else 'the one on Im ' + str(n - go.slice_index)}; Del deletes "
+                "it)", None, a.role, go.mark_id))
     return out
 
 

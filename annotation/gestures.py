@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from annotation.checks import counted_twice, lines_overlap
+from annotation.checks import lines_overlap, marks_counted_twice
 from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
 from annotation.records import TAKEOVER_SLICES, CountMark, Lesion, Measurement
@@ -668,11 +668,12 @@ class CountGesture(ReadingGesture):
         new, geo = marks.get(mark_id), view.geometry
         if new is None or geo is None:
             return ""
-        near = [(apart, m) for m in marks.values() if (m.patient_id, m.exam_pair_id, m.reader) ==
-                (new.patient_id, new.exam_pair_id, new.reader) and (apart := counted_twice(m, new, geo)) is not None]
+        others = [m for m in marks.values() if m.mark_id != mark_id and m.stack_key == new.stack_key
+                  and (m.patient_id, m.exam_pair_id, m.reader) == (new.patient_id, new.exam_pair_id, new.reader)]
+        near = [(in_plane, b) for a, b, in_plane, _along in marks_counted_twice([new, *others], geo) if a is new]
         if not near:
             return ""
-        (in_plane, _along), other = min(near, key=lambda x: x[0])
+        in_plane, other = min(near, key=lambda x: x[0])
         whose = f"{other.lesion_id}'s count mark" if other.lesion_id else "a count mark"
         where = ("on this slice" if other.slice_index == new.slice_index
                  else f"on Im {geo.n_slices - other.slice_index}")

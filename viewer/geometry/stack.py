@@ -252,6 +252,17 @@ class StackGeometry:
         return (self._slice_origin(slice_index) + col * cs * np.asarray(self.row_direction)
                 + row * rs * np.asarray(self.column_direction))
 
+    def patient_points(self, slice_index: Sequence[int] | np.ndarray, row: Sequence[float] | np.ndarray,
+                       col: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Patient mm (n, 3) of points (row, col) on integer slices, at once (:meth:`index_to_patient` one by one
+        rebuilds the slices' positions each time: Checks compares every pair of a stack's count marks)."""
+        k = np.asarray(slice_index, int)
+        rs, cs = self._spacing_or_one()
+        pts: np.ndarray = (np.asarray(self.positions_mm, float)[k]
+                           + np.outer(np.asarray(col, float) * cs, np.asarray(self.row_direction, float))
+                           + np.outer(np.asarray(row, float) * rs, np.asarray(self.column_direction, float)))
+        return pts
+
     def _continuous_slice(self, d: float) -> float:
         """Continuous slice index of projection ``d`` along the normal (inverse of _slice_origin)."""
         proj = self.slice_projections_mm
