@@ -74,8 +74,10 @@ T1 = _rx(r"s?t1", r"s?t1w", r"t1wi", r"3d ffe", r"vibe", r"starvibe", r"lava", r
 IN_OPPOSED = _rx(r"in phase", r"inphase", r"out phase", r"outphase", r"opp\w*", r"in opp\w*", r"ip op",
                  r"dual echo", r"chemical shift", r"in out")
 DYNAMIC = _rx(r"dyn\w*", r"dynamique", r"multiphase", r"multi phase")
-NOT_LIVER_CT = _rx(r"head", r"brain", r"crane", r"cerveau", r"neck", r"cou", r"sinus", r"rachis", r"spine",
-                   r"lung\w*", r"poumons?", r"pulmo\w*")
+NOT_LIVER_CT = _rx(r"head", r"brain", r"crane", r"cerveau", r"neck", r"cou", r"sinus", r"rachis", r"spine")
+#: A series named for the lungs (a lung-kernel reconstruction of a portal helix): not a liver series. Only a series'
+#: own description: a study or protocol named for a lung cancer ("CT TAP - LUNG CANCER STAGING") is a liver study too.
+LUNG_SERIES = _rx(r"lung\w*", r"poumons?", r"pulmo\w*")
 
 
 def phase_of(norm: str, raw: str) -> tuple[Phase | None, str]:

@@ -20,7 +20,8 @@ from typing import Sequence
 
 from viewer.records import READING_ROLES, Role, StackInfo
 from viewer.role_phases import PHASE_ROLES, Pending, RoleGuess, StackFacts, facts_of, order_phases
-from viewer.role_vocab import (ADC, Phase, DWI, DYNAMIC, EXP_ADC, FA_MAP, FAT_SAT, IN_OPPOSED, MATERIAL_MAP, NOT_LIVER_CT,
+from viewer.role_vocab import (ADC, Phase, DWI, DYNAMIC, EXP_ADC, FA_MAP, FAT_SAT, IN_OPPOSED, LUNG_SERIES, MATERIAL_MAP,
+                               NOT_LIVER_CT,
                                PROJECTION, SUBTRACTION, T1, T2, T2_WEAK, normalise, phase_of)
 
 __all__ = ["RoleGuess", "StackFacts", "classify_study", "classify_stack", "facts_of"]
@@ -160,7 +161,7 @@ def _ct_text(f: StackFacts, t: _Text, agent: str) -> RoleGuess | None:
     quoted = f"{t.label} '{t.raw}'"
     if PROJECTION.search(t.norm) or SUBTRACTION.search(t.norm):
         return RoleGuess(Role.CT_OTHER, 0.6, f"{quoted} names a MIP/MPR/subtraction, not a reading helix")
-    if NOT_LIVER_CT.search(t.norm):
+    if NOT_LIVER_CT.search(t.norm) or (t.label == "description" and LUNG_SERIES.search(t.norm)):
         return RoleGuess(Role.CT_OTHER, 0.6, f"{quoted} names another body region")
     if MATERIAL_MAP.search(t.norm):
         return RoleGuess(Role.CT_OTHER, 0.6, f"{quoted} names a dual-energy material map, not a reading helix")

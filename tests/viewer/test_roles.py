@@ -253,3 +253,15 @@ class TestSampleDicom:
         wrong = {k: (s.role, s.role_reason) for k, s in found.items() if s.role is not expected[k]}
         assert not wrong
         assert all(s.role_confidence >= 0.8 for s in found.values())
+
+
+def test_a_lung_cancer_staging_study_keeps_its_liver_phases_by_timing() -> None:
+    """A review: the lung words that set a lung-kernel series apart were looked for in the study's description and
+    the protocol name too, so three unnamed contrast helices of a "LUNG CANCER STAGING" study (a typical liver
+    metastasis exam) all became ct_other, nothing hung. Only a series' own description is a lung series."""
+    for study in ("CT TAP - LUNG CANCER STAGING", "TDM TAP bilan K poumon", "THORAX ABDO PULMONARY NODULE FU"):
+        stacks = [stack("Abdomen 5.0 B30f", uid=f"h{i}", acquisition_time=t, contrast_agent=a, modality="CT",
+                        study_description=study)
+                  for i, (t, a) in enumerate(zip(["100000", "100140", "100230"], [None, "OMNIPAQUE", "OMNIPAQUE"]))]
+        assert [g.role for g in classify_study(stacks)] == [Role.CT_UNENHANCED, Role.CT_ARTERIAL, Role.CT_PORTAL], study
+    assert classify_study([stack("Lung 1.0 Br60 portal", modality="CT")])[0].role is Role.CT_OTHER
