@@ -31,6 +31,7 @@ class StoreFlow(QObject):
         super().__init__(parent)
         self.parent_widget, self.session, self.state = parent, session, state
         self.reader_name, self.recent, self.show_error = reader_name, recent, show_error
+        self._name_declined = False  # the reader's name declined as an exam opened (ask_reader_now)
         # projects lying with DICOM studies the reader chose to edit in place: opened for writing again
         # (else read-only, asking at the first edit, every time)
         self.edited_in_place = RecentStudies(Path(recent.path).parent / "edited_in_place.json", limit=10_000)
@@ -182,11 +183,13 @@ class StoreFlow(QObject):
         question took the keys typed after it as the name: a radiologist's check). Declined: asked again at the
         first edit, as before."""
         s = self.session
-        if self.reader_name.asked or s.reading.reader != s.me or s.read_only or self.state.blinded:
+        if self.reader_name.asked or s.reading.reader != s.me or s.read_only or self.state.blinded \
+                or self._name_declined:
             return
         name = self.ask_text("Reader", "Your name as the reader of this study (asked once, before you read):",
                              self.reader_name.guess())
-        if name is None:
+        if name is None:  # only looking: not asked again at each exam opened (a review), at the first edit it is
+            self._name_declined = True
             return
         self.reader_name.set(name)
         s.me = s.reading.reader = name  # nothing is read under the default name yet (its first edit asks)

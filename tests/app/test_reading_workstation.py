@@ -706,3 +706,13 @@ def test_the_reader_name_declined_at_opening_is_asked_at_the_first_edit(qtbot, e
     assert len(asked) == 2 and ReaderName(env / "reader.json").name == "Dr Later"
     open_pair(w, qtbot, env / "no-store-here", sample_index, "LLSYN002")  # given: never asked again
     assert len(asked) == 2
+
+
+def test_the_reader_name_declined_is_not_asked_at_every_exam_opened(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A review: declined as the first exam opened, the question came back, modal, at every exam opened after."""
+    w = make_window(qtbot, env, reader=None)
+    asked: list[str] = []
+    w.store_flow.ask_text = lambda title, label, default: asked.append(label) or None  # type: ignore[method-assign]
+    for patient in ("LLSYN003", "LLSYN002", "LLSYN001"):
+        open_pair(w, qtbot, env / "no-store-here", sample_index, patient)
+    assert len(asked) == 1
