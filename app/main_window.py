@@ -214,6 +214,8 @@ class MainWindow(QMainWindow):
         #: whether opening an exam asks the reader's name when none was ever given (not in a scripted run, which
         #: edits nothing and must not wait on a question: app/cmd_view.py)
         self.ask_reader_early = True
+        #: (patient, CT study, MRI study) of an exam shown -> its record's key, for when that record is undone
+        self._records_shown: dict[tuple[str, str, str], tuple[str, str]] = {}
         self.restore_layout()
 
     # ------------------------------------------------------------------ the panels' places
@@ -410,16 +412,19 @@ class MainWindow(QMainWindow):
     def _elsewhere(self, pairs: frozenset[tuple[str, str]]) -> str:
         """" (on LLSYN002 E1, not the exam pair on screen)" when an edit is another pair's: the undo
         steps are the project's, and a reader's check undid another patient's line unawares."""
-        shown = self.state.selection.pair
+        shown, exam = self.state.selection.pair, self.state.pair
+        if shown is not None and exam is not None:  # the record of the exam on screen, kept for when it is undone
+            self._records_shown[(exam.patient_id, exam.ct_uid, exam.mr_uid)] = (shown[0], shown[1])
         if not pairs or (shown is not None and (tuple(shown) in pairs or (shown[0], "") in pairs)):
             return ""  # ("P", ""): a patient's own record (clinical, follow-up course), any pair of theirs on screen
-        exam = self.state.pair
-        here = self.session.find_pair(exam) if shown is None and exam is not None else None
+        here = None
+        if shown is None and exam is not None:
+            here = self.session.find_pair(exam) or self._records_shown.get((exam.patient_id, exam.ct_uid, exam.mr_uid))
         if shown is None and exam is not None and all(
-                p == exam.patient_id and (not e or (p, e) == here or (p, e) not in self.state.reading.project.exam_pairs)
-                for p, e in pairs):
+                p == exam.patient_id and (not e or (here is not None and (p, e) == tuple(here))) for p, e in pairs):
             # the exam on screen whose record the step made (or its patient's): undone, the screen's exam has no
-            # record (redone, the record is the screen's again) and the step is no other's (a radiologist's check read "undone: read exam pair E1 (on LLSYN001
+            # record, and the one it had is the step's (another exam's record missing too is elsewhere: a review
+            # redid another exam's record at the first press) (a radiologist's check read "undone: read exam pair E1 (on LLSYN001
             # E1, not the exam pair on screen)" with E1 on screen, then the patient's Ki-67 as "another exam pair")
             return ""
         return f" (on {', '.join(f'{p} {e}'.strip() for p, e in sorted(pairs))}, not the exam pair on screen)"

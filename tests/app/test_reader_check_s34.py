@@ -122,3 +122,35 @@ def test_h_hides_the_marks_and_lines_to_look_under_them_and_an_edit_shows_them(q
     _to_slice(w, qtbot, 30)
     _click(qtbot, vp, (at[0] + 60, at[1] + 60))  # an edit: they come back with it
     assert all(v.show_layers for v in w.grid.viewports)
+
+
+def test_redo_of_another_exams_record_is_said_to_be_elsewhere(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A review: E1 read on LLSYN001's pair, then another exam of LLSYN001 on screen (no record of its own); E1's two
+    steps undone (each asked twice: another exam pair), then one Ctrl+Y redid E1's record at once, unasked: any exam
+    of the patient missing from the project was taken for the screen's."""
+    from app.browser import PAYLOAD
+    from tests.app.conftest import make_window, open_pair
+    from tests.app.test_reader_check_s31 import SAMPLE
+
+    w = make_window(qtbot, env, reader="rv")
+    store = env / "work" / "fresh.lesionlab"
+    store.parent.mkdir(exist_ok=True)
+    assert w.store_flow.open_store(store)
+    open_pair(w, qtbot, SAMPLE, sample_index, "LLSYN001")
+    first = w.state.pair
+    assert w.state.prepare() is None
+    key = w.state.selection.pair
+    w.session.reading.add_lesion(key, "right")
+    other = next(i for i in w.browser.pair_items() if i.data(0, PAYLOAD).patient_id == "LLSYN001"
+                 and i.data(0, PAYLOAD) != first)
+    w.browser.itemActivated.emit(other, 0)
+    qtbot.waitUntil(lambda: w.state.pair is not None and w.state.pair != first, timeout=60000)
+    assert w.state.selection.pair is None
+    for _ in range(4):  # two steps, each asked first
+        press(w, qtbot, "undo")
+    assert key not in w.session.reading.project.exam_pairs
+    press(w, qtbot, "redo")
+    assert key not in w.session.reading.project.exam_pairs, w.status.text()
+    assert "redo would change another exam pair" in w.status.text(), w.status.text()
+    press(w, qtbot, "redo")
+    assert key in w.session.reading.project.exam_pairs
