@@ -9,6 +9,7 @@ retrieval runs in a QThread, and errors show what the server answered.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -48,10 +49,13 @@ def save_servers(servers: list[PacsServer]) -> None:
 
 
 def patient_folder(out_root: Path, patient_id: str) -> Path:
-    """The folder a patient's studies are pulled into: ``out_root/<patient id>``, the id made a safe folder name (a
-    server's id is no path: "../x" or "a/b" would leave ``out_root``)."""
-    name = re.sub(r"[^0-9A-Za-z._-]", "_", patient_id).lstrip(".") or "unknown"
-    return out_root / name[:64]
+    """The folder a patient's studies are pulled into: ``out_root/<patient id>``; an id that is no safe folder name (a
+    server's id is no path: "../x" or "a/b" would leave ``out_root``) cleaned, with a short hash of the id so that
+    two patients never share a folder (a review)."""
+    name = re.sub(r"[^0-9A-Za-z._-]", "_", patient_id).lstrip(".")[:64] or "unknown"
+    if name != patient_id:  # another id cleaned to the same name ("A/B", "A_B"; any two ids in CJK) keeps its own folder
+        name = f"{name}_{hashlib.sha1(patient_id.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+    return out_root / name
 
 
 class RetrieveJob(QThread):

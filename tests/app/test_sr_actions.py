@@ -93,8 +93,11 @@ def test_pacs_dialog_pulls_each_patient_into_their_own_folder(window: MainWindow
     first study with a warning stopped the rest and opened nothing. Each patient now has a folder, both opened."""
     from app.pacs_dialog import patient_folder
 
-    assert patient_folder(env, "../../etc") == env / "_.._etc" and patient_folder(env, "a/b") == env / "a_b"
-    assert patient_folder(env, "") == env / "unknown" and patient_folder(env, "..") == env / "unknown"
+    for hostile in ("../../etc", "a/b", "..", "", "张三"):
+        assert patient_folder(env, hostile).parent == env and not patient_folder(env, hostile).name.startswith(".")
+    assert patient_folder(env, "LLSYN003") == env / "LLSYN003"  # an ordinary id is its folder's name
+    for a, b in (("A/B", "A_B"), ("12 34", "12_34"), ("张三", "李四")):  # never one folder for two patients
+        assert patient_folder(env, a) != patient_folder(env, b)
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
     need_orthanc()
