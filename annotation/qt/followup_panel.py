@@ -261,6 +261,9 @@ class FollowupPanel(_Observer):
         where = (f"timepoint {tps.index(here) + 1} of {len(tps)}" if here is not None
                  else "not a timepoint yet (recorded at its first follow-up edit)")
         base = self.live.baseline_date if self.live is not None else None
+        if blinded:  # a study case: no exam id, timepoint or baseline date to place it in the patient's course
+            self.header.setText(f"<b>{html.escape(self.patient_label(pair[0]))}</b> · exam on screen")
+            return
         self.header.setText(f"<b>{html.escape(self.patient_label(pair[0]))}</b> · exam {when or pair[1]} · {where}"
                             + (f" · baseline {base}" if base else ""))
 

@@ -131,6 +131,11 @@ def test_nothing_of_the_study_store_leaves_a_blinded_case_nor_reopens_it(qtbot, 
                                                 if x.role is not None and x.role.value.startswith("ct")]
     header = docks.followup_panel.header.text()
     assert pid not in header and code in header and "20" not in header.split("·")[1], header
+    assert w.state.prepare() is None  # the case's exam recorded (its first edit): still no exam id, timepoint or date
+    docks.followup_panel.refresh()
+    header = docks.followup_panel.header.text()
+    assert w.state.selection.pair is not None and w.state.selection.pair[1] not in header, header
+    assert header.endswith("exam on screen") and "timepoint" not in header and "baseline" not in header, header
     for act in (lambda: w.exports.export_to(env / "out"), lambda: w.exports.run_analysis(env / "analysis"),
                 lambda: w.sr_actions.export_sr_to(env / "sr")):
         with pytest.raises(LesionlabError, match="blinded study case"):
