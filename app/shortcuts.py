@@ -100,7 +100,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("reset", ("R",), "Reset: fit, automatic window, no inversion", "View"),
     Shortcut("toggle_overlays", ("O",), "Show or hide the overlays", "View"),
     Shortcut("toggle_annotations", ("H",), "Hide or show the count marks, lines and lobe boundary (to see a small "
-             "lesion under its mark); the next edit shows them again", "View"),
+             "lesion under its mark); the next edit shows them again", "View", menu="Hide or show marks and lines"),
     Shortcut("maximise", ("M",), "Maximise the active cell or go back to the grid", "Layout",
              menu="Maximise the active cell"),
     Shortcut("next_cell", ("Tab",), "Next cell (past cells with nothing hung)", "Layout", "grid"),
