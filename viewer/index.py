@@ -83,7 +83,7 @@ def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], l
     skipped.extend(found.skipped)
     refs: list[FileRef] = []
     for full in found.paths:
-        name = os.path.basename(full)
+        name = full.rpartition(os.sep)[2]
         if name.lower().endswith(".zip") and is_zip(full):
             refs.extend(_zip_refs(Path(full), skipped))
         elif name.upper() == "DICOMDIR" and is_dicomdir(full):

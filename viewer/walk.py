@@ -87,8 +87,9 @@ def _walk_tree(walk: _Walk, top: str) -> None:
     def unreadable(exc: OSError) -> None:  # os.walk would skip the folder without a word
         skipped.append(SkippedFile(str(exc.filename or top), f"folder cannot be read ({exc.strerror or exc})"))
 
+    reals: dict[str, str] = {}  # a sub-folder's resolved path: its parent's and its name (it is no link)
     for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
-        real_dir = os.path.realpath(dirpath)
+        real_dir = reals.pop(dirpath, None) or os.path.realpath(dirpath)
         if real_dir in walk.folders:
             walk.folders_again.append(_again(walk, dirpath, real_dir))
             dirnames.clear()
@@ -101,6 +102,8 @@ def _walk_tree(walk: _Walk, top: str) -> None:
         links = sorted(d for d in dirnames if os.path.islink(os.path.join(dirpath, d)))
         walk.folder_links.extend(os.path.join(dirpath, d) for d in links)
         dirnames[:] = sorted(d for d in dirnames if d not in links)
+        real_prefix = real_dir if real_dir.endswith(os.sep) else real_dir + os.sep  # cheaper than a join per file
+        reals.update((os.path.join(dirpath, d), real_prefix + d) for d in dirnames)
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
             if is_temporary(name):  # a killed SR export's .ct_portal.dcm.tmp-…: never listed as an SR
@@ -111,10 +114,14 @@ def _walk_tree(walk: _Walk, top: str) -> None:
             except OSError as exc:  # a file gone meanwhile
                 skipped.append(SkippedFile(full, f"cannot be read ({exc.strerror or exc})"))
                 continue
-            if stat.S_ISLNK(mode):
+            real = real_prefix + name
+            if stat.S_ISREG(mode) and real not in walk.files:  # the common case, inline
+                walk.files[real] = full
+                walk.out.paths.append(full)
+            elif stat.S_ISLNK(mode):
                 walk.file_links.append(full)
             else:
-                _add_file(walk, full, os.path.join(real_dir, name), mode)
+                _add_file(walk, full, real, mode)
 
 
 def _add_file(walk: _Walk, full: str, real: str, mode: int | None = None) -> None:
