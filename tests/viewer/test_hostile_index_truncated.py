@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -120,16 +121,43 @@ def test_a_cut_in_the_sequence_delimiter_loses_no_pixel_and_is_read(compressed: 
     assert load_stack(stack, workers=1).complete and stack.n_slices == 3
 
 
-def test_an_enhanced_file_cut_in_its_last_frame_is_set_aside(tmp_path: Path) -> None:
-    """Multi-frame RLE, one fragment per frame: the last frame's fragment is cut short."""
-    frames = np.arange(4 * 16 * 16, dtype=np.uint16).reshape(4, 16, 16)
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_in_a_zip_too(compressed: dict[str, Path], tmp_path: Path, compression: int) -> None:
+    paths = _copy(compressed, "jpegls", tmp_path)
+    paths[1].write_bytes(paths[1].read_bytes()[:-9])
+    with zipfile.ZipFile(tmp_path / "disc.zip", "w", compression=compression) as zf:
+        for p in paths:
+            zf.write(p, f"series/{p.name}")
+    r = index_path(tmp_path / "disc.zip", workers=1)
+    (skipped,) = r.skipped
+    assert skipped.path == f"{tmp_path / 'disc.zip'}::series/IM0011.dcm" and skipped.reason.startswith("truncated file: ")
+    (stack,) = r.stacks
+    assert load_stack(stack, workers=1).complete and stack.n_slices == 2
+
+
+@pytest.mark.parametrize("source", ["folder", "deflated zip"])
+def test_an_enhanced_file_cut_in_its_last_frame_is_set_aside(tmp_path: Path, source: str) -> None:
+    """Multi-frame RLE, one fragment per frame (~30 KB each: the item headers past the header's first read
+    are read from the file, or from the zip member)."""
+    frames = np.random.default_rng(3).integers(0, 4096, (4, 128, 128), dtype=np.uint16)
     good = write_enhanced_mr(tmp_path / "good.dcm", frames, transfer_syntax=RLELossless)
+    assert good.stat().st_size > 4 * 32 * 1024
     cut = tmp_path / "cut.dcm"
     cut.write_bytes(good.read_bytes()[:-20])
-    r = index_path(tmp_path, workers=1)
+    where = tmp_path
+    if source == "deflated zip":
+        with zipfile.ZipFile(tmp_path / "mf.zip", "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.write(good, "good.dcm")
+            zf.write(cut, "cut.dcm")
+        good.unlink()
+        cut.unlink()
+        where = tmp_path / "mf.zip"
+    r = index_path(where, workers=1)
     (skipped,) = r.skipped
-    assert skipped.path == str(cut) and skipped.reason.startswith("truncated file: ")
+    assert skipped.path.endswith("cut.dcm") and skipped.reason.startswith("truncated file: ")
     assert "fragment 4 of the encapsulated pixel data" in skipped.reason
+    (stack,) = r.stacks
+    assert stack.n_slices == 4
 
 
 def test_the_reason_says_what_is_missing(compressed: dict[str, Path], tmp_path: Path) -> None:
