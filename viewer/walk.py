@@ -8,10 +8,12 @@ link to an ancestor and reads a folder linked twice twice. So:
 * the real folders under the root are walked first, then each folder link found (in the order
   found, those found inside linked folders after), then each file link: a file or folder is thus
   named by its own path under the root when it has one, whatever the links are called;
+* a link to a folder that holds it (``.``, ``..``, a parent of the root, ``/``) is a loop and is not
+  followed;
 * a folder or file is known by its resolved path (``os.path.realpath``): one already read is not
   read again, under any other name;
-* the notes (the index's warnings) name the links followed and what was not read again, and why
-  (a loop: the folder holds the link; or read already under another name).
+* the notes (the index's warnings) name the links followed, the loops not followed and what was
+  not read again.
 
 Qt-free and pydicom-free.
 """
@@ -48,11 +50,12 @@ class FolderFiles:
 class _Walk:
     out: FolderFiles
     folders: dict[str, str] = field(default_factory=dict)  # resolved path -> the path it was read under
-    walked: dict[str, str] = field(default_factory=dict)  # the reverse: path read under -> resolved path
+    walked: dict[str, str] = field(default_factory=dict)  # path read under -> resolved path
     files: dict[str, str] = field(default_factory=dict)  # likewise, for files
     folder_links: list[str] = field(default_factory=list)  # waiting, in the order found
     file_links: list[str] = field(default_factory=list)
     followed: list[str] = field(default_factory=list)
+    loops: list[str] = field(default_factory=list)
     folders_again: list[str] = field(default_factory=list)
     files_again: list[str] = field(default_factory=list)
 
@@ -64,16 +67,21 @@ def folder_files(root: Path) -> FolderFiles:
     while walk.folder_links:
         link = walk.folder_links.pop(0)
         real = os.path.realpath(link)
+        here = walk.walked[str(Path(link).parent)]  # the resolved folder holding the link
+        if here == real or here.startswith(real if real.endswith(os.sep) else real + os.sep):
+            walk.loops.append(f"{link} -> {real}")  # a link to ".", "..", the root's parents or "/"
+            continue
         if real not in walk.folders:
             walk.followed.append(f"{link} -> {real}")
         _walk_tree(walk, link)
     for link in walk.file_links:
         _add_file(walk, link, os.path.realpath(link))
-    for count, what, entries in ((len(walk.followed), "symbolic link(s) to folders followed", walk.followed),
-                                 (len(walk.folders_again), "folder(s) not read again (each file is read once)",
-                                  walk.folders_again),
-                                 (len(walk.files_again), "file(s) not read again (each file is read once)",
-                                  walk.files_again)):
+    for what, entries in (("symbolic link(s) to folders followed", walk.followed),
+                          ("symbolic link(s) to folders not followed, each to a folder that holds it (a loop)",
+                           walk.loops),
+                          ("folder(s) not read again (each file is read once)", walk.folders_again),
+                          ("file(s) not read again (each file is read once)", walk.files_again)):
+        count = len(entries)
         if count:
             more = f"; and {count - NAMED_IN_A_NOTE} more" if count > NAMED_IN_A_NOTE else ""
             walk.out.notes.append(f"{count} {what}: {'; '.join(entries[:NAMED_IN_A_NOTE])}{more}")
@@ -91,7 +99,8 @@ def _walk_tree(walk: _Walk, top: str) -> None:
     for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
         real_dir = reals.pop(dirpath, None) or os.path.realpath(dirpath)
         if real_dir in walk.folders:
-            walk.folders_again.append(_again(walk, dirpath, real_dir))
+            first = walk.folders[real_dir]
+            walk.folders_again.append(f"{dirpath} (the folder {real_dir}, {_read_as(first, real_dir)})")
             dirnames.clear()
             continue
         walk.folders[real_dir] = dirpath
@@ -142,13 +151,6 @@ def _add_file(walk: _Walk, full: str, real: str, mode: int | None = None) -> Non
         return
     walk.files[real] = full
     walk.out.paths.append(full)
-
-
-def _again(walk: _Walk, dirpath: str, real: str) -> str:
-    """Why the folder at ``dirpath`` (resolved: ``real``) is not read again."""
-    if any(walk.walked.get(str(a)) == real for a in Path(dirpath).parents):
-        return f"{dirpath} (the folder {real}, which holds it: a loop)"
-    return f"{dirpath} (the folder {real}, {_read_as(walk.folders[real], real)})"
 
 
 def _read_as(first: str, real: str) -> str:
