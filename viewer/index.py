@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
-import stat
 import threading
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -25,7 +24,7 @@ from viewer.records import FileRef, ImageHeader, IndexResult, NonImageObject, Pi
 from viewer.roles import classify_study
 from viewer.stacks import build_stacks, stack_sort_key
 from viewer.studies_identity import check_identities
-from viewer.tempfiles import is_temporary
+from viewer.walk import UNFINISHED_FILE as UNFINISHED_FILE, UNFINISHED_FOLDER as UNFINISHED_FOLDER, folder_files
 
 #: progress(done, total) is called as files are read.
 Progress = Callable[[int, int], None]
@@ -34,11 +33,7 @@ Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 500
 #: The words of the warning naming files that share a SOP Instance UID and are not one image (shown in a dialog).
 UID_CONFLICT = "files that are not copies of one image"
-#: Why lesionlab's own hidden temporaries (viewer/tempfiles.py) are never read: what a killed write left.
-UNFINISHED_FILE = ("an unfinished lesionlab output (the hidden temporary of an export, SR or pull that was stopped): "
-                   "not read")
-UNFINISHED_FOLDER = ("an unfinished lesionlab output folder (the hidden temporary of an export or analysis that was "
-                     "stopped): not read; delete it")
+
 
 def _free_cores() -> int:
     """Cores not already busy with other processes (1-minute load average), at least 1."""
@@ -52,6 +47,9 @@ def _free_cores() -> int:
 
 def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], list[str]]:
     """Files to read under ``path`` (folder, DICOMDIR, zip or one file), files passed over, notes.
+
+    A folder's symbolic links are followed, each file read once (:mod:`viewer.walk`); the notes say
+    which links were followed and what was not read again.
 
     Raises DicomReadError when ``path`` does not exist or a DICOMDIR given as the path is unreadable.
     """
@@ -81,39 +79,19 @@ def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], l
     if not root.is_dir():
         raise DicomReadError("not a file or a folder (a pipe, socket or device)", where=str(path),
                              advice="give a folder, a DICOM file, a DICOMDIR or a zip")
+    found = folder_files(root)
+    skipped.extend(found.skipped)
     refs: list[FileRef] = []
-
-    def unreadable(exc: OSError) -> None:  # os.walk would skip the folder without a word
-        skipped.append(SkippedFile(str(exc.filename or root), f"folder cannot be read ({exc.strerror or exc})"))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
-        for name in [d for d in dirnames if is_temporary(d)]:  # a stopped export's or analysis's hidden folder
-            dirnames.remove(name)
-            skipped.append(SkippedFile(os.path.join(dirpath, name), UNFINISHED_FOLDER))
-        dirnames.sort()
-        for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
-            if is_temporary(name):  # a killed SR export's .ct_portal.dcm.tmp-…: never listed as an SR
-                skipped.append(SkippedFile(full, UNFINISHED_FILE))
-                continue
-            try:
-                mode = os.stat(full).st_mode
-            except OSError as exc:  # a dangling link, a file gone meanwhile
-                skipped.append(SkippedFile(full, f"cannot be read ({exc.strerror or exc})"))
-                continue
-            if not stat.S_ISREG(mode):
-                # a named pipe, a socket or a device: opening a FIFO waits forever for a writer (an audit's index
-                # of a folder holding one never ended)
-                skipped.append(SkippedFile(full, "not a regular file (a pipe, socket or device)"))
-                continue
-            if name.lower().endswith(".zip") and is_zip(full):
-                refs.extend(_zip_refs(Path(full), skipped))
-            elif name.upper() == "DICOMDIR" and is_dicomdir(full):
-                skipped.append(SkippedFile(full, "DICOMDIR (directory of a DICOM file set): the folder's"
-                                                 " files are read directly"))
-            else:
-                refs.append(FileRef(full))
-    return refs, skipped, notes
+    for full in found.paths:
+        name = full.rpartition(os.sep)[2]
+        if name.lower().endswith(".zip") and is_zip(full):
+            refs.extend(_zip_refs(Path(full), skipped))
+        elif name.upper() == "DICOMDIR" and is_dicomdir(full):
+            skipped.append(SkippedFile(full, "DICOMDIR (directory of a DICOM file set): the folder's"
+                                             " files are read directly"))
+        else:
+            refs.append(FileRef(full))
+    return refs, skipped, [*notes, *found.notes]
 
 
 def _zip_refs(path: Path, skipped: list[SkippedFile]) -> list[FileRef]:

@@ -159,3 +159,19 @@ def test_a_file_name_that_is_not_utf8_is_printed_not_a_traceback(tmp_path: Path,
         assert [os.fsencode(s["path"]) for s in doc["skipped"]] == [os.path.join(folder, b"notes\xe9.txt")]
     else:
         assert "1 stack(s), 0 listed apart, 1 skipped" in out and "notes" in out
+
+
+def test_a_symlinked_series_folder_is_indexed_with_the_same_keys(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A disc laid out with symlinked series folders indexed as if they were empty, nothing said: the folder is
+    followed now and the index's warnings say so; the JSON keeps its keys."""
+    write_series(tmp_path / "store" / "ct", np.zeros((4, 6, 5), np.int16), series_description="Arteriel 5.0")
+    (tmp_path / "disc").mkdir()
+    (tmp_path / "disc" / "S1").symlink_to(tmp_path / "store" / "ct", target_is_directory=True)
+    (tmp_path / "disc" / "S2").symlink_to(tmp_path / "store" / "ct", target_is_directory=True)
+    assert main(["index", str(tmp_path / "disc"), "--json", "--workers", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"series", "skipped", "non_images", "warnings"}
+    assert [s["n_slices"] for s in out["series"]] == [4] and out["skipped"] == []
+    assert [w.split(":")[0] for w in out["warnings"]] == ["1 symbolic link(s) to folders followed",
+                                                         "1 folder(s) not read again (each file is read once)"]

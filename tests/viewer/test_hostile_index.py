@@ -20,7 +20,7 @@ from pydicom.fileset import FileSet
 from tests.dicomgen import axial_positions, write_series
 from tests.viewer.hostile import write_deflate_bomb, write_philips_disc, write_zip_bomb
 from viewer.dicomio import sources
-from viewer.index import index_path
+from viewer.index import collect_files, index_path
 from viewer.records import IndexResult, Role
 
 NAN, INF = float("nan"), float("inf")
@@ -230,6 +230,84 @@ class TestTruncatedPixelData:
         (stack,) = r.stacks
         vol = load_stack(stack, workers=1)
         assert vol.complete and vol.array[1, 0, 0] == 128 and vol.geometry.slice_projections_mm.tolist() == [0.0, 4.0]
+
+
+class TestSymlinkedFolders:
+    """A disc or share laid out with symlinked series folders was indexed as if they were empty, nothing
+    said (os.walk does not follow links to folders; links to files were followed). Links are followed now,
+    each file is read once by its resolved path (a loop or a second way to one folder is not walked
+    again), and the warnings say what was followed and what was not."""
+
+    @staticmethod
+    def _series(folder: Path, number: int) -> list[Path]:
+        return write_series(folder, np.zeros((3, 8, 8), np.int16), series_number=number,
+                            series_description=f"s{number}", positions=axial_positions(3))
+
+    def test_linked_series_folders_are_indexed_and_said(self, tmp_path: Path) -> None:
+        store, disc = tmp_path / "store", tmp_path / "disc"
+        self._series(store / "a", 1)
+        self._series(store / "b" / "deeper", 2)
+        disc.mkdir()
+        (disc / "S1").symlink_to(store / "a", target_is_directory=True)
+        (disc / "S2").symlink_to(Path("..") / "store" / "b", target_is_directory=True)  # relative, as on a disc
+        r = index_path(disc, workers=1)
+        assert [(s.series_number, s.n_slices) for s in r.stacks] == [(1, 3), (2, 3)]
+        assert r.skipped == ()
+        files = sorted(str(img.file) for s in r.stacks for img in s.images)
+        assert files == [str(disc / "S1" / f"IM{k:04d}.dcm") for k in range(3)] + [
+            str(disc / "S2" / "deeper" / f"IM{k:04d}.dcm") for k in range(3)]  # the paths under the folder given
+        (said,) = r.warnings
+        assert said.startswith("2 symbolic link(s) to folders followed")
+        assert f"{disc / 'S1'} -> {store / 'a'}" in said and f"{disc / 'S2'} -> {store / 'b'}" in said
+
+    def test_links_to_an_ancestor_are_not_followed_and_each_file_is_read_once(self, tmp_path: Path) -> None:
+        disc = tmp_path / "disc"
+        self._series(disc / "ser", 1)
+        (disc / "ser" / "up").symlink_to("..", target_is_directory=True)
+        (disc / "self").symlink_to(".", target_is_directory=True)
+        (disc / "top").symlink_to(tmp_path, target_is_directory=True)  # holds the disc itself
+        (disc / "slash").symlink_to("/", target_is_directory=True)  # would read the whole machine
+        refs, skipped, notes = collect_files(disc)
+        assert sorted(r.path for r in refs) == [str(disc / "ser" / f"IM{k:04d}.dcm") for k in range(3)]
+        assert skipped == []
+        assert notes == ["4 symbolic link(s) to folders not followed, each to a folder that holds it (a loop): "
+                         f"{disc / 'self'} -> {disc}; {disc / 'slash'} -> /; {disc / 'top'} -> {tmp_path};"
+                         f" {disc / 'ser' / 'up'} -> {disc}"]
+        r = index_path(disc, workers=1)
+        assert [s.n_slices for s in r.stacks] == [3] and r.skipped == () and list(r.warnings) == notes
+
+    def test_two_links_to_one_folder_read_it_once(self, tmp_path: Path) -> None:
+        store, disc = tmp_path / "store", tmp_path / "disc"
+        self._series(store / "ser", 1)
+        disc.mkdir()
+        for name in ("a", "b"):
+            (disc / name).symlink_to(store / "ser", target_is_directory=True)
+        refs, _skipped, notes = collect_files(disc)
+        assert sorted(r.path for r in refs) == [str(disc / "a" / f"IM{k:04d}.dcm") for k in range(3)]
+        assert notes[1] == (f"1 folder(s) not read again (each file is read once): {disc / 'b'}"
+                            f" (the folder {store / 'ser'}, already read as {disc / 'a'})")
+
+    def test_a_real_folder_wins_over_a_link_to_it(self, tmp_path: Path) -> None:
+        """Real folders are walked before any link, so a file is named by its own path whatever the names."""
+        disc = tmp_path / "disc"
+        self._series(disc / "real", 1)
+        (disc / "0alias").symlink_to("real", target_is_directory=True)
+        (disc / "IM_link.dcm").symlink_to(Path("real") / "IM0001.dcm")  # a link to a file read anyway
+        refs, skipped, notes = collect_files(disc)
+        assert sorted(r.path for r in refs) == [str(disc / "real" / f"IM{k:04d}.dcm") for k in range(3)]
+        assert skipped == []
+        assert notes == [f"1 folder(s) not read again (each file is read once): {disc / '0alias'} (the folder"
+                         f" {disc / 'real'}, already read)",
+                         f"1 file(s) not read again (each file is read once): {disc / 'IM_link.dcm'} (the file"
+                         f" {disc / 'real' / 'IM0001.dcm'}, already read)"]
+
+    def test_a_dangling_folder_link_is_skipped_with_its_reason(self, tmp_path: Path) -> None:
+        self._series(tmp_path / "ser", 1)
+        (tmp_path / "gone").symlink_to(tmp_path / "absent", target_is_directory=True)
+        r = index_path(tmp_path, workers=1)
+        assert [s.n_slices for s in r.stacks] == [3]
+        assert [(s.path, s.reason) for s in r.skipped] == [
+            (str(tmp_path / "gone"), "cannot be read (No such file or directory)")]
 
 
 class TestDiffusionRoles:

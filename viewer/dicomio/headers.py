@@ -23,6 +23,7 @@ from viewer.dicomio.bvalues import b_value
 from viewer.budget import format_bytes, memory_budget
 from viewer.dicomio.elements import (IMPLICIT_VR_LE, EXPLICIT_VR_LE, ScanError, ScannedFile, Truncated, has_preamble, scan,
                                      scan_meta)
+from viewer.dicomio.fragments import shortfall_in_file, shortfall_without_preamble
 from viewer.dicomio.sizes import DEFLATED_LE, NATIVE_SYNTAXES, native_nbytes, pixel_format_problem
 from viewer.dicomio.sopclasses import MEDIA_STORAGE_DIRECTORY, non_image_kind, sop_class_name
 from viewer.dicomio.sources import (BOMB_RATIO, GZIP_MAGIC, MAX_HEADER_BYTES, ZIP_MAGIC, bomb_limit, inflated_size,
@@ -88,6 +89,10 @@ def _read(ref: FileRef) -> HeaderResult:
         return listed
     if scanned.pixel_tag is None:
         return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
+    if scanned.pixel_value_length is None and scanned.pixel_value_offset is not None:  # encapsulated
+        cut = shortfall_in_file(ref, buf, scanned.pixel_value_offset, size)
+        if cut is not None:  # else its whole stack fails at load
+            return SkippedFile(str(ref), cut)
     if _PER_FRAME in scanned.elements or _SHARED in scanned.elements:
         header_bytes = buf[:scanned.pixel_tag_offset]
         try:
@@ -198,6 +203,9 @@ def _read_with_pydicom(ref: FileRef, size: int, *, force: bool) -> HeaderResult:
         return SkippedFile(str(ref), f"unreadable header ({type(exc).__name__}: {exc})")
     attrs = DatasetAttrs(ds)
     if force and not (attrs.text(0x00080016) or attrs.text(0x00080060)):
+        cut = shortfall_without_preamble(ref, size, PREFIX_BYTES)
+        if cut is not None:
+            return SkippedFile(str(ref), cut)
         return SkippedFile(str(ref), "not DICOM (no 'DICM' marker and no SOP class or modality in what could be parsed)")
     ts = str(ds.file_meta.get("TransferSyntaxUID", "")) if hasattr(ds, "file_meta") else ""
     if not ts:
