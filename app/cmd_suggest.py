@@ -128,6 +128,15 @@ def suggest_at(stack: StackInfo, point_mm: tuple[float, float, float], unvalidat
                     + ("; the stack: " + "; ".join(stack.warnings) if stack.warnings else "")}
 
 
+def _set_aside_beside(stack: StackInfo, skipped: Any) -> str:
+    """The files the index set aside in the folders of ``stack``'s images (a slice cut short is left out and the
+    stack measured without it: the line's note names it), at most three, or ""."""
+    folders = {Path(img.file.path).parent for img in stack.images if img.file.member is None}
+    near = [f"{Path(s.path).name} ({s.reason})" for s in skipped if Path(s.path).parent in folders]
+    more = f"; and {len(near) - 3} more" if len(near) > 3 else ""
+    return "; ".join(near[:3]) + more
+
+
 def _mm(v: float) -> str:
     """A distance or a pixel position as said: one decimal, or three significant digits past a million (a
     helper's point at 1e308 mm read as a 309-digit number)."""
@@ -193,6 +202,9 @@ def run(args: argparse.Namespace) -> int:
         out = _refusal(_several(found))
     else:
         out = suggest_at(found[0], tuple(args.point_mm), unvalidated=args.unvalidated)
+        aside = _set_aside_beside(found[0], result.skipped)
+        if aside and out["diameter_mm"] is not None:
+            out["note"] += f"; set aside by the index in the stack's folder: {aside}"
     if args.json:
         print(json.dumps(out, allow_nan=False))
     elif out["diameter_mm"] is None:

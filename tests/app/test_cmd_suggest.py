@@ -201,10 +201,11 @@ def test_hostile_points_gaps_and_b_values_are_refusals_that_say_why(sample_dicom
     assert f"the point is {(b - a) / 2:.1f} mm from the nearest slice" in out["note"], out["note"]
 
 
-def test_a_corrupt_slice_is_a_refusal_naming_the_file(sample_dicom: Path, tmp_path: Path,
+def test_a_corrupt_slice_is_set_aside_and_named_in_the_note(sample_dicom: Path, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    """A helper truncated one file of a stack far from the point: `suggest --json` exited 1 with no JSON.
-    The stack cannot be measured on, and the JSON refusal says why and names the file (exit 0)."""
+    """A helper truncated one file of a stack far from the point: `suggest --json` exited 1 with no JSON, then
+    refused the whole stack naming the file. The index now sets the cut file aside (session 34): the stack is
+    measured without it, and the line's note names the file and the gap it leaves."""
     import shutil
 
     truth = json.loads((sample_dicom / "ground_truth" / "LLSYN001.json").read_text())
@@ -217,7 +218,9 @@ def test_a_corrupt_slice_is_a_refusal_naming_the_file(sample_dicom: Path, tmp_pa
     bad.write_bytes(bad.read_bytes()[:6000])
     out = _run(capsys, str(folder), "--series-uid", t2["series_instance_uid"], "--point-mm",
                *map(str, lesion["centre_mm"]["mr"]))
-    assert out["diameter_mm"] is None and out["note"].startswith("the stack cannot be loaded: ") and bad.name in out["note"]
+    assert out["diameter_mm"] is not None, out["note"]
+    assert f"set aside by the index in the stack's folder: {bad.name} (truncated file" in out["note"], out["note"]
+    assert "1 gap(s) in slice positions" in out["note"], out["note"]
 
 
 def test_a_point_very_far_away_is_said_in_a_few_digits(sample_dicom: Path, capsys: pytest.CaptureFixture[str]) -> None:
