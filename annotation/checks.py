@@ -30,6 +30,9 @@ MAX_MEASURED_LESIONS = 5
 #: reader clicks it near its centre; two metastases of 5 mm or more this close would touch)
 TWICE_IN_PLANE_MM = 5.0
 TWICE_ALONG_MM = 10.0
+#: on one slice, where both marks are in view, this close (a radiologist's check counted a 13.8 mm lesion again 5.5
+#: mm from its mark on the same image, unsaid)
+TWICE_SAME_SLICE_MM = 8.0
 
 #: the geometry of a stack by its key, where the images are loaded (the workstation's), else None
 GeometryOf = Callable[[str], "StackGeometry | None"]
@@ -272,7 +275,7 @@ def _same_lesion_twice(lesions: list[Lesion], roles: tuple[Role, ...] = READING_
 def marks_counted_twice(marks: Sequence[CountMark], geo: StackGeometry) -> list[tuple[CountMark, CountMark, float, float]]:
     """The pairs (a, b, mm apart in the slice's plane, mm apart along its normal) of count marks of the stack ``geo``
     that may count one lesion twice: within :data:`TWICE_IN_PLANE_MM` of each other in the slice's plane and
-    :data:`TWICE_ALONG_MM` along its normal, in ``marks``' order. Two marks of measured lesions are the lines' to
+    :data:`TWICE_ALONG_MM` along its normal, or :data:`TWICE_SAME_SLICE_MM` on one slice, in ``marks``' order. Two marks of measured lesions are the lines' to
     compare (:func:`lines_overlap`), not the marks'; a mark on a slice the stack does not have is left out."""
     on = [m for m in marks if 0 <= m.slice_index < geo.n_slices]
     if len(on) < 2:
@@ -281,7 +284,9 @@ def marks_counted_twice(marks: Sequence[CountMark], geo: StackGeometry) -> list[
     d = pts[:, None, :] - pts[None, :, :]
     along = np.abs(d @ np.asarray(geo.normal, float))
     in_plane = np.sqrt(np.maximum(np.einsum("ijk,ijk->ij", d, d) - along ** 2, 0.0))
-    near = np.argwhere(np.triu((in_plane <= TWICE_IN_PLANE_MM) & (along <= TWICE_ALONG_MM), 1))
+    same_slice = np.asarray([m.slice_index for m in on])[:, None] == np.asarray([m.slice_index for m in on])[None, :]
+    close = ((in_plane <= TWICE_IN_PLANE_MM) & (along <= TWICE_ALONG_MM)) | (same_slice & (in_plane <= TWICE_SAME_SLICE_MM))
+    near = np.argwhere(np.triu(close, 1))
     return [(on[i], on[j], float(in_plane[i, j]), float(along[i, j])) for i, j in near
             if on[i].stack_key == on[j].stack_key and not (on[i].lesion_id and on[j].lesion_id)]
 
@@ -296,9 +301,10 @@ def counted_twice(a: CountMark, b: CountMark, geo: StackGeometry) -> tuple[float
 
 
 def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry]) -> list[ProtocolWarning]:
-    """One warning per pair of count marks that may count one lesion twice, on the stacks whose geometry is
-    known; a click goes to the count click of a measured lesion's mark and a click, else to the lower slice's (the
-    later one scrolling down from the top, as the overlay's Im numbers run)."""
+    """One warning per group of count marks that may count one lesion more than once (marks joined by
+    :func:`marks_counted_twice`, two or more), on the stacks whose geometry is known; a click goes to the lowest
+    slice's count click (the later one scrolling down from the top, as the overlay's Im numbers run), never to a
+    measured lesion's own mark."""
     out = []
     by_stack: dict[str, list[CountMark]] = {}
     for m in marks:
@@ -308,17 +314,46 @@ def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry
         geo = geometry[key]
         group.sort(key=lambda m: (-m.slice_index, m.mark_id))
         n = geo.n_slices
-        for a, b, in_plane, along in marks_counted_twice(group, geo):
-            where = f"Im {n - a.slice_index}" if a.slice_index == b.slice_index else \
-                f"Im {n - a.slice_index} and {n - b.slice_index}"
-            whose = "".join(f", one of them {m.lesion_id}'s," for m in (a, b) if m.lesion_id)
-            go = a if b.lesion_id else b  # the count click, not the measured lesion's own mark
+        pairs = marks_counted_twice(group, geo)
+        # three clicks on one lesion are one warning, not three (a radiologist's check)
+        root = {m.mark_id: m.mark_id for m in group}
+
+        def find(x: str) -> str:
+            while root[x] != x:
+                root[x] = root[root[x]]
+                x = root[x]
+            return x
+
+        for a, b, _, _ in pairs:
+            root[find(a.mark_id)] = find(b.mark_id)
+        clusters: dict[str, list[CountMark]] = {}
+        for m in group:
+            clusters.setdefault(find(m.mark_id), []).append(m)
+        widest = {find(a.mark_id): (0.0, 0.0) for a, *_ in pairs}
+        for a, _, in_plane, along in pairs:
+            w = widest[find(a.mark_id)]
+            widest[find(a.mark_id)] = (max(w[0], in_plane), max(w[1], along))
+        for rid, members in clusters.items():
+            if len(members) < 2:
+                continue
+            ims = sorted({n - m.slice_index for m in members})
+            where = "Im " + (", ".join(map(str, ims[:-1])) + f" and {ims[-1]}" if len(ims) > 1 else str(ims[0]))
+            owners = [m.lesion_id for m in members if m.lesion_id]
+            whose = f", {'one' if len(owners) == 1 else len(owners)} of them {' and '.join(o + chr(39) + 's' for o in owners)}," \
+                if owners else ""
+            go = next(m for m in reversed(members) if not m.lesion_id)  # a pair of two lesions' marks is no group
+            in_plane, along = widest[rid]
+            how = "two count marks" if len(members) == 2 else f"{len(members)} count marks"
+            times = "twice" if len(members) == 2 else f"{len(members)} times"
+            apart = (f"{in_plane:.1f} mm apart in the slice's plane" + (f" and {along:.0f} mm through the slices"
+                                                                         if along >= 0.5 else " on one slice")
+                     if len(members) == 2 else f"within {in_plane:.1f} mm in the slice's plane and {along:.0f} mm "
+                     "through the slices")
             out.append(ProtocolWarning(
                 CheckCode.COUNTED_TWICE,
-                f"on {role_label(a.role)}, two count marks{whose} {in_plane:.1f} mm apart in the slice's plane "
-                f"and {along:.0f} mm through the slices ({where}): one lesion counted twice? (click here "
-                f"to see {'the count click' if whose else 'the one on Im ' + str(n - go.slice_index)}; Del deletes "
-                "it)", None, a.role, go.mark_id))
+                f"on {role_label(go.role)}, {how}{whose} {apart} ({where}): one lesion counted {times}? (click here "
+                f"to see {'the count click' if owners and len(members) == 2 else 'the one on Im ' + str(n - go.slice_index)};"
+                " Del deletes it)", None, go.role, go.mark_id))
     return out
 
 

@@ -670,10 +670,12 @@ class CountGesture(ReadingGesture):
             return ""
         others = [m for m in marks.values() if m.mark_id != mark_id and m.stack_key == new.stack_key
                   and (m.patient_id, m.exam_pair_id, m.reader) == (new.patient_id, new.exam_pair_id, new.reader)]
-        near = [(in_plane, b) for a, b, in_plane, _along in marks_counted_twice([new, *others], geo) if a is new]
+        near = [(in_plane, along, b) for a, b, in_plane, along in marks_counted_twice([new, *others], geo) if a is new]
         if not near:
             return ""
-        in_plane, other = min(near, key=lambda x: x[0])
+        # the nearest in the patient (a radiologist's check was told of a mark 10 mm through the slices, not of the
+        # one on the next slice)
+        in_plane, _along, other = min(near, key=lambda x: math.hypot(x[0], x[1]))
         whose = f"{other.lesion_id}'s count mark" if other.lesion_id else "a count mark"
         where = ("on this slice" if other.slice_index == new.slice_index
                  else f"on Im {geo.n_slices - other.slice_index}")

@@ -213,7 +213,7 @@ def test_counted_twice_at_once_equals_pair_by_pair_through_index_to_patient() ->
 
     import numpy as np
 
-    from annotation.checks import TWICE_ALONG_MM, TWICE_IN_PLANE_MM, marks_counted_twice
+    from annotation.checks import TWICE_ALONG_MM, TWICE_IN_PLANE_MM, TWICE_SAME_SLICE_MM, marks_counted_twice
     from annotation.records import CountMark
     from viewer.geometry import StackGeometry
 
@@ -231,7 +231,9 @@ def test_counted_twice_at_once_equals_pair_by_pair_through_index_to_patient() ->
             d = geo.index_to_patient(b.slice_index, b.row, b.col) - geo.index_to_patient(a.slice_index, a.row, a.col)
             along = abs(geo.along_normal_mm(d))
             in_plane = math.sqrt(max(float(d @ d) - along ** 2, 0.0))
-            if in_plane <= TWICE_IN_PLANE_MM and along <= TWICE_ALONG_MM and not (a.lesion_id and b.lesion_id):
+            close = (in_plane <= TWICE_IN_PLANE_MM and along <= TWICE_ALONG_MM) or (
+                a.slice_index == b.slice_index and in_plane <= TWICE_SAME_SLICE_MM)
+            if close and not (a.lesion_id and b.lesion_id):
                 want[(a.mark_id, b.mark_id)] = (in_plane, along)
     assert want and found.keys() == want.keys()
     assert all(abs(found[k][0] - want[k][0]) < 1e-9 and abs(found[k][1] - want[k][1]) < 1e-9 for k in want)
@@ -251,3 +253,27 @@ def test_the_lesion_grid_and_checks_share_the_protocols_checks(reading, geometry
         C.check_pair(reading.project, "P1", "E1", "R1")
         C.check_pair(reading.project, "P1", "E1", "R1", geometry_of=lambda key: geometry)
     assert len(calls) == 1
+
+
+class TestCountedTwiceGroups:
+    """A radiologist's check: a second click 5.5 mm from a mark on the same image went unsaid; three clicks on one lesion
+    made three entries."""
+
+    def warnings(self, reading, geometry):
+        return [w for w in check_pair(reading.project, "P1", "E1", "R1", geometry_of=lambda key: geometry)
+                if w.code is CheckCode.COUNTED_TWICE]
+
+    def test_on_one_slice_up_to_8_mm(self, reading, geometry):
+        reading.add_count_mark(PAIR, Role.CT_PORTAL, "right", stack_key="s", slice_index=4, row=100, col=100)
+        reading.add_count_mark(PAIR, Role.CT_PORTAL, "right", stack_key="s", slice_index=4, row=100, col=105)  # 6.5 mm
+        (w,) = self.warnings(reading, geometry)
+        assert "two count marks 6.5 mm apart in the slice's plane on one slice (Im 6)" in w.message, w.message
+        reading.add_count_mark(PAIR, Role.CT_PORTAL, "right", stack_key="s", slice_index=4, row=100, col=120)  # 19.5 mm
+        assert len(self.warnings(reading, geometry)) == 1
+
+    def test_three_clicks_on_one_lesion_are_one_warning(self, reading, geometry):
+        ids = [reading.add_count_mark(PAIR, Role.CT_PORTAL, "right", stack_key="s", slice_index=k, row=100, col=100)
+               for k in (3, 4, 5)]
+        (w,) = self.warnings(reading, geometry)
+        assert "3 count marks within 0.0 mm in the slice's plane and 10 mm through the slices (Im 5, 6 and 7)" in w.message
+        assert "one lesion counted 3 times?" in w.message and w.mark_id == ids[0], w.message  # the lowest slice's
