@@ -194,9 +194,10 @@ class ViewportWidget(QWidget):
         p.end()
 
     def _paint_hidden(self, p: QPainter) -> None:
-        """The layers hidden: said in the cell's lower middle, so that nothing seems lost."""
+        """The layers hidden: said in the cell's lower middle, above the bottom edge's orientation letter (a
+        radiologist's check read "marks and li P es hidden"), so that nothing seems lost."""
         p.setPen(HIDDEN_TEXT)
-        p.drawText(self.rect().adjusted(0, 0, 0, -6), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+        p.drawText(self.rect().adjusted(0, 0, 0, -3 * self.fontMetrics().height()), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
                    "marks and lines hidden (H)")
 
     def _paint_border(self, p: QPainter) -> None:
