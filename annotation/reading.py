@@ -13,7 +13,7 @@ import contextlib
 import math
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Sequence
 
@@ -45,7 +45,13 @@ class EditKind(str, Enum):
     REDO = "redo"
 
 
+#: clinical fields as an undo message names them
+_FIELD_NAMES = {"ki67_percent": "Ki-67", "mitoses_per_10hpf": "mitoses", "grade_entered": "grade",
+                "age_at_diagnosis_years": "age at diagnosis", "liver_metastases": "liver metastases timing"}
+
+
 @dataclass(frozen=True)
+
 class ReadingEvent:
     """What observers receive after a change is committed."""
 
@@ -260,7 +266,13 @@ class Reading:
         if clinical_changes:
             record = record.with_changes(**clinical_changes)
         new = Patient(p.patient_id, p.patient_name if patient_name is None else patient_name, record)
-        self._commit(f"edit patient {patient_id}", self._project.with_record(new))
+        # which fields, so that undo says what it takes back (a radiologist's check: "undone: edit patient LLSYN001"
+        # after a Ki-67 typed)
+        changed = (["name"] if new.patient_name != p.patient_name else []) + [
+            _FIELD_NAMES.get(f.name, f.name.replace("_", " ")) for f in fields(ClinicalRecord)
+            if getattr(new.clinical, f.name) != getattr(p.clinical, f.name)]
+        self._commit(f"edit patient {patient_id}" + (f": {', '.join(changed)}" if changed else ""),
+                     self._project.with_record(new))
 
     def delete_patient(self, patient_id: str) -> None:
         self._patient(patient_id)

@@ -427,7 +427,18 @@ class MainWindow(QMainWindow):
             # redid another exam's record at the first press) (a radiologist's check read "undone: read exam pair E1 (on LLSYN001
             # E1, not the exam pair on screen)" with E1 on screen, then the patient's Ki-67 as "another exam pair")
             return ""
-        return f" (on {', '.join(f'{p} {e}'.strip() for p, e in sorted(pairs))}, not the exam pair on screen)"
+        return f" (on {', '.join(self._exam_named(p, e) for p, e in sorted(pairs))}, not the exam pair on screen)"
+
+    def _exam_named(self, patient_id: str, exam_pair_id: str) -> str:
+        """An exam as an undo message names it: its id and, outside a blinded case, its studies' dates ("LLSYN001 F1
+        (CT 2023-03-14)"; a radiologist's check could not tell which exam "LLSYN001 F1" was)."""
+        named = f"{patient_id} {exam_pair_id}".strip()
+        rec = self.state.reading.project.exam_pairs.get((patient_id, exam_pair_id)) if exam_pair_id else None
+        if rec is None or self.state.blinded:
+            return named
+        dates = [f"{kind} {day.isoformat()}" for kind, day in (("CT", rec.ct_date), ("MRI", rec.mri_date))
+                 if day is not None]
+        return f"{named} ({' + '.join(dates)})" if dates else named
 
     def _edited(self, event: ReadingEvent | None) -> None:
         r, acts = self.state.reading, self.actions_by_id

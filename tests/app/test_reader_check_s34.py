@@ -64,7 +64,7 @@ def test_undoing_the_exam_on_screen_and_its_patients_record_never_says_another_e
     assert key is not None
     w.session.reading.edit_patient(key[0], ki67_percent=12.0)
     press(w, qtbot, "undo")
-    assert w.status.text() == f"undone: edit patient {key[0]}", w.status.text()
+    assert w.status.text() == f"undone: edit patient {key[0]}: Ki-67", w.status.text()
     press(w, qtbot, "undo")
     assert w.status.text() == f"undone: read exam pair {key[1]} of {key[0]}", w.status.text()
     assert key not in w.session.reading.project.exam_pairs

@@ -430,17 +430,20 @@ def test_undo_of_another_exam_pairs_edit_says_whose_it_is(window: MainWindow, qt
     drag(qtbot, w.grid.viewports[0], (200, 150), (200, 190))
     assert w.actions_by_id["undo"].text() == f"Undo {new} on CT arterial: measured"  # this pair's: as before
     open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN002")
-    assert w.actions_by_id["undo"].text() == (f"Undo {new} on CT arterial: measured (on LLSYN001 E1, not the exam "
-                                              "pair on screen)")
+    # named with its studies' dates (a radiologist's check could not tell which exam "LLSYN001 F1" was)
+    assert w.actions_by_id["undo"].text() == (f"Undo {new} on CT arterial: measured (on LLSYN001 E1 (CT 2023-03-14 + "
+                                              "MRI 2023-04-11), not the exam pair on screen)")
     # the first press says it and changes nothing (a second reader's check: one Ctrl+Z on LLSYN001 deleted a line
     # of the patient left, said in a note only); the second takes it
     w.actions_by_id["undo"].trigger()
     assert w.status.text().startswith(f"undo would change another exam pair: {new} on CT arterial: measured (on "
-                                      "LLSYN001 E1, not the exam pair on screen); press Ctrl+Z again")
+                                      "LLSYN001 E1 (CT 2023-03-14 + MRI 2023-04-11), not the exam pair on screen); "
+                                      "press Ctrl+Z again")
     lesion = w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)]
     assert lesion.observation(Role.CT_ARTERIAL) is not None
     w.actions_by_id["undo"].trigger()
-    assert w.status.text() == f"undone: {new} on CT arterial: measured (on LLSYN001 E1, not the exam pair on screen)"
+    assert w.status.text() == (f"undone: {new} on CT arterial: measured (on LLSYN001 E1 (CT 2023-03-14 + MRI "
+                               "2023-04-11), not the exam pair on screen)")
     lesion = w.session.reading.project.lesions[("LLSYN001", "E1", READER, new)]
     assert lesion.observation(Role.CT_ARTERIAL) is None
 
