@@ -51,7 +51,7 @@ from viewer.model.reading import ReadingModel
 from viewer.model.settings import RecentStudies, RoleOverrides, config_dir
 from viewer.qt.grid import ReadingGrid
 from viewer.qt.loading import VolumeLoads, connect_loading, default_loader
-from viewer.records import IndexResult, Role, StackInfo
+from viewer.records import READING_ROLES, IndexResult, Role, StackInfo
 from viewer.index import UID_CONFLICT
 from viewer.studies import ExamPair, Patient, group_studies
 from viewer.studies_identity import IDENTITY_CONFLICT
@@ -739,6 +739,11 @@ class MainWindow(QMainWindow):
             self._positions[(leaving.patient_id, leaving.ct_uid, leaving.mr_uid)] = self._position_now()
         self.loads.keep_only(s.key for s in pair.stacks)
         self.state.open_pair(pair)
+        if not self.state.blinded:  # a study case's cells say which session they belong to (app/study_dialog.py)
+            # an exam of one modality's other cells: not "not in this pair: drop a stack here" (a radiologist's check)
+            kind = "ct_" if pair.ct is not None else "mr_"
+            other = {r for r in READING_ROLES if not r.value.startswith(kind)} if pair.is_single else set()
+            self.grid.set_missing_note(f"not in this exam ({'CT' if kind == 'ct_' else 'MRI'} only)", other)
         back = self._positions.pop((pair.patient_id, pair.ct_uid, pair.mr_uid), None)
         if back is not None and not self.state.blinded:
             self._return_to(*back)

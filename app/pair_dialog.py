@@ -36,6 +36,7 @@ class PairChooser(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for r, pair in enumerate(self.pairs):
             cells = [pair.ct.label if pair.ct else "—", pair.mr.label if pair.mr else "—",
+                     "—" if pair.is_single else  # one study: no interval to know (it read "unknown")
                      f"{pair.interval_days} days" if pair.interval_days is not None else "unknown",
                      pair.warning or ("one study alone (a follow-up exam)" if pair.is_single else "protocol pair")]
             for c, text in enumerate(cells):

@@ -284,6 +284,9 @@ def test_tab_skips_the_cells_an_exam_of_one_modality_leaves_empty(window, qtbot)
     _open_exam(w, qtbot, "2024-03-12")
     hung = [i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None]
     assert 1 <= len(hung) < 6
+    # the empty cells say why: the exam is of one modality (they said "not in this pair: drop a stack here")
+    empty = [w.grid.viewports[i] for i in range(6) if i not in hung and w.reading.hanging.cells[i].role.value.startswith("mr_")]
+    assert empty and all(vp.missing_note == "not in this exam (CT only)" for vp in empty)
     w.reading.activate(hung[0])
     seen = []
     for _ in range(len(hung)):
