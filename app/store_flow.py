@@ -35,6 +35,8 @@ class StoreFlow(QObject):
         # projects lying with DICOM studies the reader chose to edit in place: opened for writing again
         # (else read-only, asking at the first edit, every time)
         self.edited_in_place = RecentStudies(Path(recent.path).parent / "edited_in_place.json", limit=10_000)
+        #: study folders' projects the reader chose not to open over theirs: not asked again at every start
+        self.not_offered = RecentStudies(Path(recent.path).parent / "stores_not_offered.json", limit=1_000)
         # the reader and the project's path, cut in the middle past a third of a 1,400 px bar (whole on hover)
         self.store_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle, max_width=460)
         # (project, other reader, me): the reader agreed to edit that read; forgotten on any other project,
@@ -142,11 +144,18 @@ class StoreFlow(QObject):
         found = stores_in(folder)
         if not found or (self.session.path is not None and self.session.path.resolve() in {p.resolve() for p in found}):
             return
-        if self.session.store is not None and self.ask(
-                "Reading project in the study folder",
-                f"{folder} holds the reading project {found[0].name}.\nOpen it instead of {self.session.path}?",
-                {"keep": "Keep the current one", "open": "Open it (read-only until you edit)"}) != "open":
-            return
+        if self.session.store is not None:
+            if str(found[0].resolve()) in self.not_offered.paths:
+                # kept over it once: not asked at every start (a radiologist's check), said
+                self.state.say(f"{folder} holds the reading project {found[0].name} (not offered again: File -> Open "
+                               "reading project opens it)")
+                return
+            if self.ask("Reading project in the study folder",
+                        f"{folder} holds the reading project {found[0].name}.\nOpen it instead of {self.session.path}?",
+                        {"keep": "Keep the current one (not asked again for it)",
+                         "open": "Open it (read-only until you edit)"}) != "open":
+                self.not_offered.add(found[0])
+                return
         if self.open_store(found[0], came_with_folder=True) and len(found) > 1:
             others = ", ".join(p.name for p in found[1:])
             self.state.say(f"{self.state.status}; the folder also holds {others}: File -> Open reading project"

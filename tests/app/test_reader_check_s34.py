@@ -154,3 +154,24 @@ def test_redo_of_another_exams_record_is_said_to_be_elsewhere(qtbot, env: Path, 
     assert "redo would change another exam pair" in w.status.text(), w.status.text()
     press(w, qtbot, "redo")
     assert key in w.session.reading.project.exam_pairs
+
+
+def test_keeping_the_current_project_over_a_folders_is_not_asked_at_every_start(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                                sample_dicom: Path, sample_index) -> None:
+    """A radiologist's check: "sample_dicom holds reading.lesionlab: open it instead?" came back at every start after
+    "Keep the current one". Kept once, it is said, not asked, the next times."""
+    import shutil
+
+    from tests.app.conftest import make_window, open_pair
+
+    store = env / "work" / "mine.lesionlab"
+    store.parent.mkdir(exist_ok=True)
+    shutil.copy(sample_dicom / "reading.lesionlab", store)
+    for start in range(2):
+        w = make_window(qtbot, env)
+        assert w.store_flow.open_store(store)
+        open_pair(w, qtbot, sample_dicom, sample_index)
+        assert w.session.path == store
+        assert len(w.questions) == (1 if start == 0 else 0), w.questions
+        w.close()
+    assert str((sample_dicom / "reading.lesionlab").resolve()) in w.store_flow.not_offered.paths
