@@ -155,3 +155,15 @@ def grid_texts(w: MainWindow) -> dict[str, list[str]]:
             for r in range(t.rowCount())}
 
 
+
+
+def dimse_dialog(window: MainWindow, qtbot, peer: str, calling_aet: str, out_root: Path, got: list[str]):  # type: ignore[no-untyped-def]
+    """File -> Query/retrieve's dialog on a DIMSE server (``peer`` AET@host:port), retrieved folders into ``got``."""
+    from app.pacs_dialog import PacsDialog
+
+    dialog = PacsDialog(window, on_retrieved=got.append, out_root=out_root)
+    qtbot.addWidget(dialog)
+    dialog.protocol.setCurrentText("dimse")
+    dialog.address.setText(peer)
+    dialog.calling.setText(calling_aet)
+    return dialog

@@ -117,16 +117,12 @@ def test_the_pacs_dialog_opens_what_it_wrote_and_says_what_it_did_not(server: Or
     dialog took any warning for a failure and opened nothing)."""
     from PySide6.QtWidgets import QMessageBox
 
-    from app.pacs_dialog import PacsDialog
+    from tests.app.conftest import dimse_dialog
 
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
     got: list[str] = []
-    dialog = PacsDialog(window, on_retrieved=got.append, out_root=tmp_path / "pacs")
-    qtbot.addWidget(dialog)
-    dialog.protocol.setCurrentText("dimse")
-    dialog.address.setText(server.peer)
-    dialog.calling.setText(CLIENT_AET)
+    dialog = dimse_dialog(window, qtbot, server.peer, CLIENT_AET, tmp_path / "pacs", got)
     dialog.patient_id.setText("DUPA")
     assert len(dialog.search()) == 1
     job = dialog.retrieve()

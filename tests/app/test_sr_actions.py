@@ -12,6 +12,7 @@ from annotation.dicom_context import load_contexts
 from app.main_window import MainWindow
 from app.pacs_dialog import PacsDialog, load_servers
 from tests.annotation.pg import free_port
+from tests.app.conftest import dimse_dialog
 from tests.orthanc import CLIENT_AET, need_orthanc, running_orthanc
 
 
@@ -66,11 +67,7 @@ def test_pacs_dialog_searches_and_retrieves_from_orthanc(window: MainWindow, qtb
     for server in running_orthanc(free_port()):
         server.upload(sorted((sample_dicom / "LLSYN003" / "20240205_CT").rglob("*.dcm")))
         got: list[str] = []
-        dialog = PacsDialog(window, on_retrieved=got.append, out_root=env / "pacs")
-        qtbot.addWidget(dialog)
-        dialog.protocol.setCurrentText("dimse")
-        dialog.address.setText(server.peer)
-        dialog.calling.setText(CLIENT_AET)
+        dialog = dimse_dialog(window, qtbot, server.peer, CLIENT_AET, env / "pacs", got)
         dialog.patient_id.setText("LLSYN003")
         assert len(dialog.search()) == 1 and dialog.table.rowCount() == 1
         assert [s.address for s in load_servers()] == [server.peer]  # remembered in settings
@@ -105,11 +102,7 @@ def test_pacs_dialog_pulls_each_patient_into_their_own_folder(window: MainWindow
         server.upload(sorted((sample_dicom / "LLSYN003" / "20240205_CT").rglob("*.dcm"))
                       + sorted((sample_dicom / "LLSYN002" / "20231102_CT").rglob("*.dcm")))
         got: list[str] = []
-        dialog = PacsDialog(window, on_retrieved=got.append, out_root=env / "pacs")
-        qtbot.addWidget(dialog)
-        dialog.protocol.setCurrentText("dimse")
-        dialog.address.setText(server.peer)
-        dialog.calling.setText(CLIENT_AET)
+        dialog = dimse_dialog(window, qtbot, server.peer, CLIENT_AET, env / "pacs", got)
         dialog.modality.setText("CT")
         assert len(dialog.search()) == 2
         job = dialog.retrieve()  # nothing selected: every study listed
