@@ -57,8 +57,10 @@ def test_mri_series_mean_absolute_error_within_the_goal(outcomes: list[bs.Outcom
 def test_mri_suggestion_rate_limits_of_agreement_and_worst_error(outcomes: list[bs.Outcome]) -> None:
     row = _rows(outcomes, MR)
     # goal 0.95 (b800's lesions under 5.5 pixels on < 3 slices refused; since v11 a T1 portal lesion joined to a
-    # vessel by a waist too: 0.868 -> 0.849, its suggestions more than 5 mm off on the bench's every click 1 -> 0)
-    assert row["rate"] >= 0.84, row
+    # vessel by a waist too: 0.868 -> 0.849, its suggestions more than 5 mm off on the bench's every click 1 -> 0; T1
+    # arterial's lesions under 8.5 pixels on < 3 slices refused, app.suggester.SMALL_LESION_PX: 0.849 -> 0.792, T1 arterial
+    # 14 -> 11 of 16)
+    assert row["rate"] >= 0.78, row
     assert row["loa_low_mm"] >= -2.5 and row["loa_high_mm"] <= 2.5, row  # goal +-2 mm (-1.9 to +1.9 today)
     assert row["over_5mm"] == 0 and row["over_3mm"] == 0, row  # T1 arterial's +3.7 mm refused since v6 (split_size)
 
@@ -395,8 +397,9 @@ def test_the_lesion_against_a_vein_clicked_on_its_largest_slice_is_refused_as_tw
     vein's section too, 14.8 mm on an ellipse with 11 % of its rays off (under the 12 % limit; a good
     measurement of the same lesion in a validation realisation leaves 11 % too), +4.6 mm, and T1 arterial
     was no longer offered. Those 11 % all cut into the ellipse, at the waist between lesion and vein (the
-    good one's run out beyond it, along the vein): refused since v11. T1 arterial stays off for a small
-    lesion of a validation realisation (app.suggester.SMALL_LESIONS_OFF)."""
+    good one's run out beyond it, along the vein): refused since v11. T1 arterial stayed off for a small
+    lesion of a validation realisation (app.suggester.SMALL_LESIONS_OFF) until its small-lesion rules (8.5 pixels
+    on fewer than three slices, 6 SDs: app.suggester.SMALL_LESION_PX, FEW_SLICES_SD); offered since."""
     from app.suggester import OFFERED_ROLES, SMALL_LESIONS_OFF, params_for
     from viewer.records import Role
     from viewer.segment import Refusal, Suggestion, suggest_diameter
@@ -416,7 +419,8 @@ def test_the_lesion_against_a_vein_clicked_on_its_largest_slice_is_refused_as_tw
     s = suggest_diameter(vol, k, at, params)
     assert isinstance(s, Refusal) and s.reason.startswith(f"{SPLITS}: its edge cuts into the ellipse"), s
     assert "cuts into the ellipse found on 11% of the rays" in s.reason, s.reason
-    assert Role.MR_T1_ARTERIAL not in OFFERED_ROLES and Role.MR_T1_ARTERIAL in SMALL_LESIONS_OFF
+    assert Role.MR_T1_ARTERIAL in OFFERED_ROLES and Role.MR_T1_ARTERIAL not in SMALL_LESIONS_OFF
+    assert (params.min_pixels_across, params.small_slices, params.few_slices_sd) == (8.5, 3, 6.0)
 
 
 @pytest.mark.parametrize("role", ["mr_dwi", "mr_t2fs", "ct_arterial"])
