@@ -195,6 +195,8 @@ class MainWindow(QMainWindow):
         self._positions: dict[tuple[str, str, str], tuple[str | None, str | None, dict[str, int]]] = {}
         #: an undo or redo step of another exam pair, said at the first press and taken at the second
         self._armed_replay: tuple[str, str | None, frozenset[tuple[str, str]]] | None = None
+        #: (patient, CT study, MRI study) of an exam shown -> its record's key, for when that record is undone
+        self._records_shown: dict[tuple[str, str, str], tuple[str, str]] = {}
         self._bind_reading()
         self._state_changed("tool")
         self._state_changed("lobe")
@@ -214,8 +216,6 @@ class MainWindow(QMainWindow):
         #: whether opening an exam asks the reader's name when none was ever given (not in a scripted run, which
         #: edits nothing and must not wait on a question: app/cmd_view.py)
         self.ask_reader_early = True
-        #: (patient, CT study, MRI study) of an exam shown -> its record's key, for when that record is undone
-        self._records_shown: dict[tuple[str, str, str], tuple[str, str]] = {}
         self.restore_layout()
 
     # ------------------------------------------------------------------ the panels' places
@@ -389,6 +389,7 @@ class MainWindow(QMainWindow):
             self._remember()
 
     def _bind_reading(self) -> None:
+        self._records_shown.clear()  # another project's or reader's records: its keys name other exams here
         self._unsubscribe()
         self._unsubscribe = self.state.reading.subscribe(self._edited)
         self._edited(None)
