@@ -14,6 +14,8 @@ from enum import Enum
 from typing import Any, Callable, Sequence
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from annotation.followup import outside_liver
 from annotation.project import Project
@@ -291,15 +293,6 @@ def marks_counted_twice(marks: Sequence[CountMark], geo: StackGeometry) -> list[
             if on[i].stack_key == on[j].stack_key and not (on[i].lesion_id and on[j].lesion_id)]
 
 
-def counted_twice(a: CountMark, b: CountMark, geo: StackGeometry) -> tuple[float, float] | None:
-    """(in the slice's plane, along its normal) mm between two count marks of one stack when they may count one
-    lesion twice (:func:`marks_counted_twice`), else None."""
-    if a.mark_id == b.mark_id:
-        return None
-    found = marks_counted_twice([a, b], geo)
-    return (found[0][2], found[0][3]) if found else None
-
-
 def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry]) -> list[ProtocolWarning]:
     """One warning per group of count marks that may count one lesion more than once (marks joined by
     :func:`marks_counted_twice`, two or more), on the stacks whose geometry is known; a click goes to the lowest
@@ -315,24 +308,21 @@ def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry
         group.sort(key=lambda m: (-m.slice_index, m.mark_id))
         n = geo.n_slices
         pairs = marks_counted_twice(group, geo)
-        # three clicks on one lesion are one warning, not three (a radiologist's check)
-        root = {m.mark_id: m.mark_id for m in group}
-
-        def find(x: str) -> str:
-            while root[x] != x:
-                root[x] = root[root[x]]
-                x = root[x]
-            return x
-
-        for a, b, _, _ in pairs:
-            root[find(a.mark_id)] = find(b.mark_id)
-        clusters: dict[str, list[CountMark]] = {}
-        for m in group:
-            clusters.setdefault(find(m.mark_id), []).append(m)
-        widest = {find(a.mark_id): (0.0, 0.0) for a, *_ in pairs}
+        if not pairs:
+            continue
+        # three clicks on one lesion are one warning, not three (a radiologist's check): the groups are the connected
+        # components of the pairs
+        index = {m.mark_id: i for i, m in enumerate(group)}
+        ij = np.array([(index[a.mark_id], index[b.mark_id]) for a, b, _, _ in pairs])
+        graph = coo_matrix((np.ones(len(ij)), (ij[:, 0], ij[:, 1])), shape=(len(group), len(group)))
+        _, label = connected_components(graph, directed=False)
+        clusters: dict[int, list[CountMark]] = {}
+        for m, lab in zip(group, label):
+            clusters.setdefault(int(lab), []).append(m)
+        widest: dict[int, tuple[float, float]] = {}
         for a, _, in_plane, along in pairs:
-            w = widest[find(a.mark_id)]
-            widest[find(a.mark_id)] = (max(w[0], in_plane), max(w[1], along))
+            w = widest.get(int(label[index[a.mark_id]]), (0.0, 0.0))
+            widest[int(label[index[a.mark_id]])] = (max(w[0], in_plane), max(w[1], along))
         for rid, members in clusters.items():
             if len(members) < 2:
                 continue

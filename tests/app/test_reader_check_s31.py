@@ -62,6 +62,15 @@ def _centre(w: MainWindow, role: Role, les: dict) -> tuple[float, float]:  # typ
     return model.geometry.pixel_on_slice(les["centre_mm"]["ct" if role.value.startswith("ct") else "mr"], model.index)
 
 
+def _count_at_centre(w: MainWindow, qtbot, les: dict, k: int):  # type: ignore[no-untyped-def,type-arg]
+    """The count tool, CT arterial made active, slice ``k``, a click at the lesion's centre: the viewport."""
+    press(w, qtbot, "tool_count")
+    vp = _activate(w, qtbot, Role.CT_ARTERIAL)
+    _to_slice(w, qtbot, k)
+    _click(qtbot, vp, _centre(w, Role.CT_ARTERIAL, les))
+    return vp
+
+
 def _truth_line(w: MainWindow, role: Role, les: dict, k: int):  # type: ignore[no-untyped-def,type-arg]
     geo = w.reading.viewports[READING_ROLES.index(role)].geometry
     c, entry = les["centre_mm"]["ct"], les["series"][role.value]
@@ -83,10 +92,7 @@ def test_a_lesion_counted_two_slices_from_where_it_is_then_measured_counts_once(
     click, inside the sphere of the line round its middle, became its mark (CT arterial right was 2)."""
     w = _window(qtbot, env, sample_index)
     les = _l07()
-    press(w, qtbot, "tool_count")
-    vp = _activate(w, qtbot, Role.CT_ARTERIAL)
-    _to_slice(w, qtbot, 13)
-    _click(qtbot, vp, _centre(w, Role.CT_ARTERIAL, les))
+    vp = _count_at_centre(w, qtbot, les, 13)
     assert _right(w, Role.CT_ARTERIAL) == 1
     press(w, qtbot, "new_lesion")  # N also takes the line tool
     _to_slice(w, qtbot, 15)

@@ -10,7 +10,8 @@ from PySide6.QtCore import QPoint, Qt
 
 from annotation.checks import CheckCode
 from tests.app.conftest import press
-from tests.app.test_reader_check_s31 import _activate, _centre, _click, _l07, _right, _to_slice, _window
+from tests.app.test_reader_check_s31 import (_activate, _centre, _click, _count_at_centre, _l07, _right, _to_slice,
+                                             _window)
 from viewer.records import Role
 
 
@@ -18,10 +19,7 @@ def test_a_lesion_counted_on_the_next_slice_again_is_said_listed_and_deleted(qtb
                                                                              sample_index) -> None:
     w = _window(qtbot, env, sample_index)
     les = _l07()  # 38 mm: on many slices
-    press(w, qtbot, "tool_count")
-    vp = _activate(w, qtbot, Role.CT_ARTERIAL)
-    _to_slice(w, qtbot, 14)
-    _click(qtbot, vp, _centre(w, Role.CT_ARTERIAL, les))
+    vp = _count_at_centre(w, qtbot, les, 14)
     assert "counted twice" not in w.status.text()
     _to_slice(w, qtbot, 15)
     r, c = _centre(w, Role.CT_ARTERIAL, les)
@@ -81,10 +79,7 @@ def test_v_on_a_series_where_the_lesion_took_over_a_count_click_says_the_click_s
 
     w = _window(qtbot, env, sample_index)
     les = _l07()
-    press(w, qtbot, "tool_count")
-    vp = _activate(w, qtbot, Role.CT_ARTERIAL)
-    _to_slice(w, qtbot, 15)
-    _click(qtbot, vp, _centre(w, Role.CT_ARTERIAL, les))
+    vp = _count_at_centre(w, qtbot, les, 15)
     press(w, qtbot, "new_lesion")
     drag(qtbot, vp, *_truth_line(w, Role.CT_ARTERIAL, les, 15))
     assert _right(w, Role.CT_ARTERIAL) == 1
