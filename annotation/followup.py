@@ -35,6 +35,18 @@ TREATMENT_LINE_ROW_COLUMNS: tuple[str, ...] = ("patient_id", "name", "start_date
 
 
 # ---------------------------------------------------------------------------- editing
+
+def _changed_place(old: LesionFollowup | None, new: LesionFollowup) -> str:
+    """What an edit of a lesion's follow-up changes of where it counts, said in the edit's description
+    (a change of organ moves its marks out of the liver's counts or back, a radiologist's check)."""
+    said = []
+    if new.organ != (old.organ if old is not None else LIVER):
+        leaves = "its marks leave the liver's counts" if new.organ != LIVER else "its marks count in the liver again"
+        said.append(f"organ {new.organ.replace('_', ' ')} ({leaves})")
+    if old is not None and new.nodal != old.nodal:
+        said.append("nodal" if new.nodal else "not nodal")
+    return "; " + ", ".join(said) if said else ""
+
 class FollowupEditor:
     """The follow-up commands of one reader's :class:`Reading` (each one edit, undoable)."""
 
@@ -103,7 +115,8 @@ class FollowupEditor:
         role = assessed_role if assessed_role is not None else baseline_role(self.project, lesion)
         rec = LesionFollowup(*key, kind, organ, nodal, status, role, treated, parent_tracking_uid)  # type: ignore[arg-type]
         proj = self.reading.with_marks_of(self._with_timepoint(self.project.with_record(rec), pair), lesion)
-        self.reading.apply(f"follow-up of {lesion_id}: {rec.kind.value.replace('_', '-')}, {rec.status.label}", proj)
+        self.reading.apply(f"follow-up of {lesion_id}: {rec.kind.value.replace('_', '-')}, {rec.status.label}"
+                           + _changed_place(self.project.lesion_followups.get(key), rec), proj)
         return rec
 
     def _with_timepoint(self, proj: Project, pair: PairKey) -> Project:

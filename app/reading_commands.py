@@ -344,6 +344,17 @@ def set_lobe(state: WorkstationState, lobe: Lobe) -> None:
                 state.reading.edit_lesion(pair, picked.lesion_id, lobe=lobe, segment=None)
                 state.say(f"{picked.lesion_id} now in the {lobe.value} lobe")
                 return
+    current = _lesion(state, state.selection.lesion_id) if state.selection.lesion_id else None
+    if (pair is not None and current is not None and not current.observations and current.segment is None
+            and current.lobe is not lobe and not state.reading.project.carried(current)
+            and (picked is None or picked.fresh)):
+        # N, then the lobe key, before its first line: the key was for the lesion just started (a radiologist's
+        # check: it set only the next lesions' lobe, and the lesion was drawn in the other lobe)
+        _ready(state)
+        state.reading.edit_lesion(pair, current.lesion_id, lobe=lobe)
+        state.say(f"{current.lesion_id} (no line yet) now in the {lobe.value} lobe, where new marks and lesions go too "
+                  "(a right/left boundary decides at its first line)")
+        return
     state.say(f"new marks and lesions go to the {lobe.value} lobe (a right/left boundary decides when drawn)")
 
 

@@ -68,6 +68,8 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
     _type(qtbot, panel, 3, ORGAN, "n")
     f4 = reading.project.lesion_followups[(*key, "sample", "L4")]
     assert f4.organ == "lymph_node" and f4.nodal
+    # the status says where its marks went (a radiologist's check: a change of organ was not named)
+    assert "organ lymph node (its marks leave the liver's counts), nodal" in w.status.text(), w.status.text()
     assert owned and sum(reading.project.counts(*key, "sample").values()) == before - len(owned)  # tied, not counted
     assert "not in the liver counts" in panel.lesions.item(3, 8).text()
     # in a narrow dock its row grows to hold the wrapped words (it was cut to "not in the liver …")

@@ -348,7 +348,7 @@ def test_5d_the_lobe_key_after_editing_a_line_and_n_sets_the_new_lesions_lobe(wi
     """A radiologist's check: L3's end dragged to edit it, then N, then Shift+L for the new lesion's lobe:
     "L3 now in the left lobe" -- the edited line had stayed picked, and the right-lobe lesion moved,
     the per-lobe counts with it. An end dragged is not a pick to act on; a new current lesion drops a pick
-    of another's; Esc drops it too."""
+    of another's; Esc drops it too. The key moves the new lesion, which has no line yet."""
     w = window
     cell = READING_ROLES.index(Role.MR_T2FS)
     w.reading.activate(cell)
@@ -368,8 +368,15 @@ def test_5d_the_lobe_key_after_editing_a_line_and_n_sets_the_new_lesions_lobe(wi
     press(w, qtbot, "lobe_left")
     lesions = w.session.reading.project.lesions
     assert lesions[("LLSYN001", "E1", READER, first)].lobe is Lobe.RIGHT, w.status.text()
-    assert w.status.text().startswith("new marks and lesions go to the left lobe"), w.status.text()
+    # ... and the key was for the lesion just started, with no line yet: it moves, not only the next ones
+    # (a later radiologist's check: the new lesion stayed in the right lobe and was drawn there)
+    assert lesions[("LLSYN001", "E1", READER, second)].lobe is Lobe.LEFT, w.status.text()
+    assert w.status.text().startswith(f"{second} (no line yet) now in the left lobe"), w.status.text()
     assert second != first and w.state.selection.lobe is Lobe.LEFT
+    assert w.actions_by_id["undo"].text() == f"Undo edit lesion {second}: lobe left"
+    drag(qtbot, vp, (60.0, 100.0), (60.0, 116.0))  # its first line keeps the lobe it was moved to
+    assert lesions is not w.session.reading.project.lesions
+    assert w.session.reading.project.lesions[("LLSYN001", "E1", READER, second)].lobe is Lobe.LEFT
     # a click on the line picks it to move it: the lobe key moves that lesion; Esc drops the pick
     w.state.selection.set_lesion(first)
     click(qtbot, vp, (line.p1[0], line.p1[1] + 8.0))
