@@ -377,6 +377,15 @@ def test_5d_the_lobe_key_after_editing_a_line_and_n_sets_the_new_lesions_lobe(wi
     drag(qtbot, vp, (60.0, 100.0), (60.0, 116.0))  # its first line keeps the lobe it was moved to
     assert lesions is not w.session.reading.project.lesions
     assert w.session.reading.project.lesions[("LLSYN001", "E1", READER, second)].lobe is Lobe.LEFT
+    # with the count tool the key is for the marks: a lesion started and left empty stays where it is
+    w.reading.activate(cell)
+    press(w, qtbot, "new_lesion")
+    third = w.state.selection.lesion_id
+    press(w, qtbot, "tool_count")
+    press(w, qtbot, "lobe_right")
+    assert w.session.reading.project.lesions[("LLSYN001", "E1", READER, third)].lobe is Lobe.LEFT, w.status.text()
+    assert w.status.text().startswith("new marks and lesions go to the right lobe"), w.status.text()
+    press(w, qtbot, "tool_line")
     # a click on the line picks it to move it: the lobe key moves that lesion; Esc drops the pick
     w.state.selection.set_lesion(first)
     click(qtbot, vp, (line.p1[0], line.p1[1] + 8.0))
