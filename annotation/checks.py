@@ -38,6 +38,21 @@ TWICE_SAME_SLICE_MM = 8.0
 
 #: the geometry of a stack by its key, where the images are loaded (the workstation's), else None
 GeometryOf = Callable[[str], "StackGeometry | None"]
+#: where a line's middle lies in the patient: (frame of reference, point mm), in one frame for the exam pair's CT and
+#: MRI where their alignment takes it (the workstation's), else None (its images are not loaded)
+PlaceOf = Callable[[Measurement], "tuple[str, tuple[float, float, float]] | None"]
+#: two lines of one lesion on two series whose middles lie further apart than this and 1.5 times the longer line
+#: (mm; breathing between breath-holds moves the liver 1-2 cm, an alignment leaves a few mm): two lesions? (a
+#: radiologist's check clicked the left-liver lesion on T2 FS with L1 current: recorded as L1's, 100 mm from its
+#: lines on CT, unsaid)
+APART_MIN_MM = 30.0
+APART_TIMES = 1.5
+#: a lesion's line on one series this far from the median of its lines on two or more other series (a share of that
+#: median, and mm): drawn across part of it, or on another lesion? (a radiologist's check: a drag across the wrong
+#: cell recorded 28.3 mm beside 43.5-44.6 mm on the other five, unsaid). On the sample phantoms' truth a lesion's
+#: sections on its series differ from their median by 3.3 mm at most.
+SIZE_APART_SHARE = 0.3
+SIZE_APART_MM = 8.0
 
 
 class CheckCode(str, Enum):
@@ -54,6 +69,8 @@ class CheckCode(str, Enum):
     EMPTY_LESION = "empty_lesion"
     NEW_NOT_ASSESSED = "new_not_assessed"
     COUNTED_TWICE = "counted_twice"
+    LINES_APART = "lines_apart"
+    SIZE_APART = "size_apart"
 
 
 @dataclass(frozen=True)
@@ -80,11 +97,13 @@ _last_twice: tuple[Project, tuple[Any, ...], tuple["ProtocolWarning", ...]] | No
 
 
 def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str,
-               reader_roles: ReaderRoles | None = None, geometry_of: GeometryOf | None = None) -> list[ProtocolWarning]:
+               reader_roles: ReaderRoles | None = None, geometry_of: GeometryOf | None = None,
+               place_of: PlaceOf | None = None) -> list[ProtocolWarning]:
     """Warnings on one reader's read of one exam pair, in a stable order; ``reader_roles`` (a reader study's
     sessions) narrows the series a read is asked for (:func:`annotation.records.expected_roles`). With
     ``geometry_of`` (the stacks' geometry, where the images are loaded) count marks on one lesion are looked for
-    too (:func:`marks_counted_twice`): the store keeps no slice positions or pixel spacing for a mark."""
+    too (:func:`marks_counted_twice`): the store keeps no slice positions or pixel spacing for a mark. With
+    ``place_of`` a lesion's lines far apart on two series are (:func:`lines_apart`)."""
     global _last_checked, _last_twice
     only = (reader_roles or {}).get(reader)
     asked = (patient_id, exam_pair_id, reader, only)
@@ -94,6 +113,8 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
     else:
         out = _check_pair(project, patient_id, exam_pair_id, reader, reader_roles)
         _last_checked = (project, asked, tuple(out))
+    if place_of is not None:
+        out += _lines_apart(project, patient_id, exam_pair_id, reader, place_of)
     if geometry_of is None:
         return out
     # asked with the images' geometry (Checks) and without (the lesion grid, the exports): cached apart, so that the
@@ -153,6 +174,7 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
                                        f"{', '.join(role_label(r) for r in missing)} (measure it, or mark it not "
                                        f"visible / not measurable)", les.lesion_id, missing[0]))
     out.extend(_larger_unmeasured(lesions, roles))
+    out.extend(_size_apart(lesions, roles))
     out.extend(_same_lesion_twice(lesions, roles))
     out.extend(_count_gaps(project, patient_id, exam_pair_id, reader, lesions, roles))
     for les in lesions:
@@ -225,6 +247,86 @@ def _larger_unmeasured(lesions: list[Lesion], roles: tuple[Role, ...] = READING_
                         f"on {role_label(role)}, {small.lesion_id} is measured ({m.diameter_mm:.1f} mm) while the larger "
                         f"{big.lesion_id} ({size:.1f} mm on another series) is not (the protocol measures the"
                         " largest first)", small.lesion_id, role))
+    return out
+
+
+def _size_apart(lesions: list[Lesion], roles: tuple[Role, ...] = READING_ROLES) -> list[ProtocolWarning]:
+    """A lesion's line on one series far from the median of its lines on two or more others
+    (:data:`SIZE_APART_SHARE` of it and :data:`SIZE_APART_MM`)."""
+    out = []
+    for les in lesions:
+        lines = {r: m.diameter_mm for r, m in les.measurements().items() if r in roles}
+        if len(lines) < 3:
+            continue
+        for role, d in lines.items():
+            others = [x for r, x in lines.items() if r is not role]
+            median = float(np.median(others))
+            if abs(d - median) > max(SIZE_APART_SHARE * median, SIZE_APART_MM):
+                out.append(ProtocolWarning(
+                    CheckCode.SIZE_APART,
+                    f"{les.lesion_id} on {role_label(role)}: {d:.1f} mm, against {min(others):.1f}-{max(others):.1f} mm "
+                    f"on its other {len(others)} series: drawn across part of it, or on another lesion? (click here to "
+                    "see it)", les.lesion_id, role))
+    return out
+
+
+def apart_mm(a: tuple[str, tuple[float, float, float]] | None, b: tuple[str, tuple[float, float, float]] | None,
+             longer_mm: float) -> float | None:
+    """How far apart two lines' middles lie (mm) when it is further than one lesion's lines lie (:data:`APART_MIN_MM`
+    and :data:`APART_TIMES` the longer line), else None; None too when they are not in one frame (no alignment)."""
+    if a is None or b is None or a[0] != b[0]:
+        return None
+    apart = math.dist(a[1], b[1])
+    return apart if apart > max(APART_MIN_MM, APART_TIMES * longer_mm) else None
+
+
+def lines_far_from(les: Lesion, role: Role, place_of: PlaceOf) -> list[tuple[Role, float]]:
+    """The series whose line of ``les`` lies far from its line on ``role`` (:func:`apart_mm`), when it lies far from
+    every line of ``les`` it can be compared with (one near line says that one is the lesion's); [] else."""
+    lines = les.measurements()
+    here = lines.get(role)
+    if here is None:
+        return []
+    at = place_of(here)
+    far, near = [], 0
+    for other, m in lines.items():
+        if other is role:
+            continue
+        there = place_of(m)
+        if at is None or there is None or at[0] != there[0]:
+            continue
+        apart = apart_mm(at, there, max(here.diameter_mm, m.diameter_mm))
+        if apart is None:
+            near += 1
+        else:
+            far.append((other, apart))
+    return [] if near else far
+
+
+def _lines_apart(project: Project, patient_id: str, exam_pair_id: str, reader: str,
+                 place_of: PlaceOf) -> list[ProtocolWarning]:
+    """A lesion's line on a series far from all its lines on the other series it can be compared with: two lesions
+    measured as one? Two lines far from each other alone are one warning (which is the lesion's is not known)."""
+    out = []
+    elsewhere = outside_liver(project)
+    for les in project.lesions_of(patient_id, exam_pair_id, reader):
+        if les.key in elsewhere:
+            continue
+        said: set[Role] = set()
+        for role in (r for r in READING_ROLES if r in les.measurements()):
+            far = lines_far_from(les, role, place_of)
+            if not far or (len(far) == 1 and far[0][0] in said):
+                continue
+            said.add(role)
+            other, apart = min(far, key=lambda x: x[1])
+            if [r for r, _ in lines_far_from(les, other, place_of)] == [role]:  # two lines, each alone: which is it?
+                where = f"{les.lesion_id}'s lines on {role_label(role)} and {role_label(other)} lie {apart:.0f} mm apart"
+            else:
+                more = f" (and {len(far) - 1} more)" if len(far) > 1 else ""
+                where = f"{les.lesion_id} on {role_label(role)} lies {apart:.0f} mm from its line on {role_label(other)}{more}"
+            out.append(ProtocolWarning(
+                CheckCode.LINES_APART, f"{where}: another lesion measured as {les.lesion_id}? (click here to see it)",
+                les.lesion_id, role))
     return out
 
 

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from annotation.checks import lines_overlap, marks_counted_twice
+from annotation.checks import lines_far_from, lines_overlap, marks_counted_twice
 from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
 from annotation.records import TAKEOVER_SLICES, CountMark, Lesion, Measurement
@@ -57,6 +57,8 @@ class ReadingContext:
     cell_refusal: Callable[[View], str | None] = lambda view: None
     #: The lobe of a point from the reader's right/left boundary: (lobe or None, where it came from).
     lobe_at: Callable[[View, tuple[float, float]], tuple[Lobe | None, str]] = lambda view, pos: (None, "")
+    #: Where a line's middle lies in the patient, (frame, mm) in one frame for the pair (checks.PlaceOf), else None.
+    place_of: Callable[[Measurement], tuple[str, tuple[float, float, float]] | None] = lambda m: None
     #: Called after a new diameter was recorded on a cell (the workstation moves on to the next series).
     measured: Callable[[View], None] = lambda view: None
     #: A suggestion for a click inside a lesion with the line tool, None when there is no suggester.
@@ -369,6 +371,13 @@ class LineGesture(ReadingGesture):
         twice = self._on_another_lesion(lesion_id, role, m, view.geometry)
         if twice:  # said first, now, while Ctrl+Z still undoes it (Checks keeps saying it)
             extra = f"; {twice} is here too: the same lesion twice? (Ctrl+Z undoes)" + extra
+        else:
+            now = self.reading.project.lesions.get((*sel.pair, self.reading.reader, lesion_id))
+            far = lines_far_from(now, role, self.ctx.place_of) if now is not None else []
+            if far:  # the current lesion's lines lie elsewhere: another lesion clicked (a radiologist's check)
+                other, apart = min(far, key=lambda x: x[1])
+                twice = f"{apart:.0f} mm from its line on {role_label(other)}"
+                extra = f"; {twice}: another lesion? (Ctrl+Z undoes; N for a new lesion)" + extra
         if method is MeasurementMethod.SUGGESTED and not twice:
             # shown, not gone past: the reader looks at the line where it was put (a reader's check clicked a
             # kidney and the reading moved on to the next series while the 53.9 mm line lay five slices away);

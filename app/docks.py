@@ -101,6 +101,7 @@ class ReadingDocks:
         if self.state is not None:
             self.checks_panel.imaged_roles = self._imaged_roles
             self.checks_panel.geometry_of = self._geometry_of
+            self.checks_panel.place_of = self.state.place_of
         self.followup_panel = FollowupPanel(selection, live_course)
         if self.state is not None:
             self.followup_panel.patient_label = self._patient_label

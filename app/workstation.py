@@ -125,7 +125,7 @@ class WorkstationState:
 
         suggest = self.suggest
         return ReadingContext(self.session.selection, say=self.say, prepare=lambda: self.prepare(),
-                              cell_refusal=self.cell_refusal, lobe_at=self.lobe_at,
+                              cell_refusal=self.cell_refusal, lobe_at=self.lobe_at, place_of=self.place_of,
                               measured=lambda view: after_measurement(self, view),
                               suggest=None if suggest is None else self._unless_just_activated(suggest))
 
@@ -366,6 +366,23 @@ class WorkstationState:
         shown in the DWI cell: a line drawn there would be stored as the lesion's b800 diameter)."""
         stack = self.viewer.hanging.cells[cell].stack
         return stack is not None and below_read_b(self.viewer.hanging.role_of(stack), stack.b_value)
+
+    # ------------------------------------------------------------------ lines by position
+    def place_of(self, m: Measurement) -> tuple[str, tuple[float, float, float]] | None:
+        """Where a line's middle lies in the patient: (frame of reference, mm), an MRI line in the CT's frame
+        through the pair's alignment in force; None when no reading cell has its stack loaded (Checks compares
+        a lesion's lines on its series, and so does the line just drawn)."""
+        vp = next((v for v in self.viewer.viewports if v.key == m.stack_key and v.geometry is not None
+                   and v.volume is not None), None)
+        if vp is None or vp.geometry is None or vp.volume is None:
+            return None
+        p = vp.geometry.index_to_patient(m.slice_index, *m.middle)
+        point = (float(p[0]), float(p[1]), float(p[2]))
+        frame = vp.volume.stack.frame_of_reference_uid
+        a = self.alignment
+        if a is not None and frame == a.moving_frame_uid:
+            return a.fixed_frame_uid, a.apply(point)
+        return frame, point
 
     # ------------------------------------------------------------------ lobes by position
     def lobe_at(self, view: View, pos: tuple[float, float]) -> tuple[Lobe | None, str]:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QListWidgetItem, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from annotation.checks import CheckCode, GeometryOf, ProtocolWarning, check_pair, check_patient
+from annotation.checks import CheckCode, GeometryOf, PlaceOf, ProtocolWarning, check_pair, check_patient
 from annotation.qt.cells import cell_combo, set_cell_item
 from annotation.qt.combo import leave_keys_to_images
 from annotation.project import Project
@@ -403,6 +403,8 @@ class ChecksPanel(_Observer):
         super().__init__(selection, parent)
         #: the geometry of a stack by its key where its images are loaded (the app's): count marks on one lesion
         self.geometry_of: GeometryOf | None = None
+        #: where a line's middle lies in the patient (the app's): a lesion's lines far apart on two series
+        self.place_of: PlaceOf | None = None
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.itemClicked.connect(self._clicked)
@@ -418,7 +420,7 @@ class ChecksPanel(_Observer):
     def refresh(self) -> None:
         pair, project = self.selection.pair, self.reading.project
         self.warnings = (shown_warnings(check_pair(project, pair[0], pair[1], self.reading.reader,
-                                                   geometry_of=self.geometry_of),
+                                                   geometry_of=self.geometry_of, place_of=self.place_of),
                                         self.selection.lesion_id) + check_patient(project, pair[0]) if pair else [])
         shown = self.imaged_roles()
         if shown is not None:

@@ -39,8 +39,11 @@ def test_small_diameter(reading, geometry):
     measure_everywhere(reading, geometry, lid, 20)
     reading.set_observation(PAIR, lid, Role.MR_DWI, Measurement.from_geometry(geometry, "s", "1", 0, (0, 0), (6, 0)))
     warnings = check_pair(reading.project, "P1", "E1", "R1")
-    assert [(w.code, w.role) for w in warnings] == [(CheckCode.SMALL_DIAMETER, Role.MR_DWI)]
+    # 4.2 mm beside 14 mm on the five other series: drawn across part of it? (asked too, session 35)
+    assert [(w.code, w.role) for w in warnings] == [(CheckCode.SMALL_DIAMETER, Role.MR_DWI),
+                                                    (CheckCode.SIZE_APART, Role.MR_DWI)]
     assert "4.2 mm" in warnings[0].message
+    assert warnings[1].message.startswith("L1 on DWI b800: 4.2 mm, against 14.0-14.0 mm on its other 5 series")
 
 
 def test_more_than_five_measured(reading, geometry):
@@ -94,7 +97,7 @@ def test_a_lesion_measured_twice_is_flagged(reading, geometry):
     # (a 30 mm line across, 20 mm along the rows at 0.7 mm, + a 10 mm one beside it) is not the same lesion
     reading.set_observation(PAIR, first, Role.MR_T2FS, line(geometry, 0, (100, 50), (100, 73)))  # 29.9 mm
     reading.set_observation(PAIR, second, Role.MR_T2FS, line(geometry, 0, (107, 62), (121, 62)))  # 9.8 mm
-    assert codes(reading) == []
+    assert codes(reading) == [CheckCode.SIZE_APART]  # 29.9 mm on T2 FS beside 14 mm on its five other series: asked
     # measured twice on two series: one warning, naming both
     reading.set_observation(PAIR, second, Role.MR_T2FS, line(geometry, 0, (1, 0), (20, 1)))
     reading.set_observation(PAIR, second, Role.MR_DWI, line(geometry, 0, (1, 0), (20, 1)))
@@ -277,3 +280,46 @@ class TestCountedTwiceGroups:
         (w,) = self.warnings(reading, geometry)
         assert "3 count marks within 0.0 mm in the slice's plane and 10 mm through the slices (Im 5, 6 and 7)" in w.message
         assert "one lesion counted 3 times?" in w.message and w.mark_id == ids[0], w.message  # the lowest slice's
+
+
+def test_a_line_far_from_the_lesions_other_lines_in_size_or_place(reading, geometry):
+    """A radiologist's check (session 35): a drag across the wrong cell recorded L1 at 28.3 mm beside 43.5-44.6 mm
+    on its other series, and a click inside another lesion recorded L1's line 100 mm from its others; unsaid."""
+    from annotation.checks import lines_far_from
+
+    count_all(reading)
+    lid = reading.add_lesion(PAIR, "right")
+    for role in READING_ROLES:  # 44.1 mm at 0.7 mm a pixel
+        reading.set_observation(PAIR, lid, role, line(geometry, 0, (0, 0), (63, 0)))
+    assert codes(reading) == []
+    reading.set_observation(PAIR, lid, Role.MR_T1_PORTAL, line(geometry, 0, (0, 0), (44, 0)))  # 30.8 mm: 13.3 mm short
+    found = check_pair(reading.project, "P1", "E1", "R1")
+    assert [(w.code, w.role) for w in found] == [(CheckCode.SIZE_APART, Role.MR_T1_PORTAL)]
+    reading.set_observation(PAIR, lid, Role.MR_T1_PORTAL, line(geometry, 0, (0, 0), (52, 0)))  # 36.4 mm: 7.7 short
+    assert codes(reading) == []  # within 30 % and 8 mm of the median
+    # where the lines lie: the app's place_of (frame, patient mm of the middle); here every line in one frame
+    def place_of(m):
+        return "F", (float(m.middle[0]) * 0.7, float(m.middle[1]) * 0.7, 0.0)
+
+    les = reading.project.lesions[(*PAIR, "R1", lid)]
+    assert all(lines_far_from(les, r, place_of) == [] for r in READING_ROLES)
+    assert [w.code for w in check_pair(reading.project, "P1", "E1", "R1", place_of=place_of)] == []
+    # T2 FS drawn 100 mm along the rows: far from its five other lines (one warning, on T2 FS)
+    reading.set_observation(PAIR, lid, Role.MR_T2FS, line(geometry, 0, (143, 0), (206, 0)))
+    les = reading.project.lesions[(*PAIR, "R1", lid)]
+    assert {r for r, _ in lines_far_from(les, Role.MR_T2FS, place_of)} == set(READING_ROLES) - {Role.MR_T2FS}
+    assert lines_far_from(les, Role.CT_PORTAL, place_of) == []  # near its four others: that one is the lesion's
+    found = [w for w in check_pair(reading.project, "P1", "E1", "R1", place_of=place_of)
+             if w.code is CheckCode.LINES_APART]
+    assert [(w.lesion_id, w.role) for w in found] == [(lid, Role.MR_T2FS)]
+    assert found[0].message.startswith(f"{lid} on T2 FS lies 100 mm from its line on ")
+    # not comparable (other frames, no alignment): silent
+    assert not [w for w in check_pair(reading.project, "P1", "E1", "R1", place_of=lambda m: None)
+                if w.code is CheckCode.LINES_APART]
+    # two lines only, far apart: one warning naming both
+    other = reading.add_lesion(PAIR, "left")
+    reading.set_observation(PAIR, other, Role.CT_ARTERIAL, line(geometry, 0, (100, 150), (120, 150)))
+    reading.set_observation(PAIR, other, Role.CT_PORTAL, line(geometry, 0, (200, 150), (220, 150)))
+    found = [w for w in check_pair(reading.project, "P1", "E1", "R1", place_of=place_of)
+             if w.code is CheckCode.LINES_APART and w.lesion_id == other]
+    assert [w.message.split(":")[0] for w in found] == [f"{other}'s lines on CT arterial and CT portal lie 70 mm apart"]
