@@ -211,8 +211,13 @@ class WorkstationState:
 
     # ------------------------------------------------------------------ the exam pair
     def open_pair(self, pair: ViewerPair) -> None:
-        """Hang ``pair`` in the six cells and read it (its project record is made at the first edit)."""
+        """Hang ``pair`` in the six cells and read it (its project record is made at the first edit). Another exam
+        than the one on screen starts in the right lobe: the lobe last chosen on one exam recorded the next exam's
+        first lesions in the left lobe, months later at a follow-up too (a radiologist's check)."""
+        before = self.pair
         self.pair = pair
+        if before is None or {s.study_instance_uid for s in before.studies} != {s.study_instance_uid for s in pair.studies}:
+            self.selection.set_lobe(Lobe.RIGHT)
         self.alignment = None
         self.compare_frames = None
         self.pending_show = None  # a lesion of the exam before is not to be shown on this one

@@ -47,3 +47,22 @@ def test_a_lesion_drawn_far_from_its_lines_on_another_series_is_said_and_listed(
     assert f"{lid}'s lines on CT arterial and CT portal lie" in found[0].message, found[0].message
     press(w, qtbot, "undo")
     assert not [x for x in w.docks.checks_panel.warnings if x.code is CheckCode.LINES_APART]
+
+
+def test_another_exam_starts_in_the_right_lobe(window: MainWindow, qtbot, sample_dicom, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """The lobe chosen last on one exam recorded the next exam's first lesions in the left lobe, and at a follow-up
+    months later; each exam now starts in the right lobe (the toolbar says it), the same exam opened again keeps it."""
+    from annotation.vocab import Lobe
+    from tests.app.conftest import open_pair
+
+    w = window
+    press(w, qtbot, "lobe_left")
+    assert w.state.selection.lobe is Lobe.LEFT and w.actions_by_id["lobe_left"].isChecked()
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN002")
+    assert w.state.selection.lobe is Lobe.RIGHT and w.actions_by_id["lobe_right"].isChecked()
+    press(w, qtbot, "lobe_left")
+    w.state.open_pair(w.state.pair)  # the same exam again (a restart, a re-hang): the reader's lobe stays
+    assert w.state.selection.lobe is Lobe.LEFT
+    w.reading.activate(READING_ROLES.index(Role.CT_ARTERIAL))
+    press(w, qtbot, "new_lesion")
+    assert "(left lobe)" in w.status.text(), w.status.text()
