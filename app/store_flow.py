@@ -16,13 +16,13 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from annotation.store import ReadingStore
 from annotation.store_location import is_url
-from app.reading_session import ReadingSession, in_study_folder, readings_dir, stores_in, working_copy_path
+from app.reading_session import (ReadingSession, held_roles, in_study_folder, readings_dir, stores_in,
+                                 working_copy_path)
 from app.reading_settings import ReaderName
 from app.status_label import ElidedLabel
 from app.workstation import WorkstationState
 from viewer.errors import BlindedRoleError, LesionlabError, StoreLockedError
 from viewer.model.settings import RecentStudies
-from viewer.records import READING_ROLES
 
 
 class StoreFlow(QObject):
@@ -221,10 +221,9 @@ class StoreFlow(QObject):
             self.show_store()
         try:
             self.session.make_writable()
-            cells = self.state.viewer.hanging.cells  # as hung: the reader's role corrections included
-            held = tuple(r for r in READING_ROLES
-                         if any(c.role is r and c.stack is not None and self.state.in_pair(c.stack) for c in cells))
-            key = self.session.ensure_pair(pair, held or None)
+            # the roles of the exam's stacks, the reader's corrections included; not of the cells they hang in (P
+            # hangs the series compared in the CT arterial cell: a portal-only CT was recorded as holding CT arterial)
+            key = self.session.ensure_pair(pair, held_roles(pair, self.state.viewer.hanging.role_of))
         except LesionlabError as exc:
             return str(exc)
         if self.state.selection.pair != key:

@@ -1,0 +1,112 @@
+"""Session 35's reading check (a radiologist under Xvfb), its defects through the real main window with QTest
+events: a portal-only follow-up CT read with P and Shift+P was asked for its arterial phase."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+
+from annotation.checks import check_pair
+from annotation.tables import count_rows
+from app.main_window import MainWindow
+from tests.app.conftest import drag, make_window, open_pair, press
+from tests.app.test_followup_in_window import _open_exam
+from viewer.records import READING_ROLES, Role
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_dicom"
+READER = "Dr Check"
+
+
+def _fresh(qtbot, env: Path, sample_index) -> MainWindow:  # type: ignore[no-untyped-def]
+    """A window on a fresh project, LLSYN001's CT + MRI pair open."""
+    w = make_window(qtbot, env, reader=READER)
+    store = env / "work" / "fresh.lesionlab"
+    store.parent.mkdir(exist_ok=True)
+    assert w.store_flow.open_store(store) and not w.session.read_only
+    open_pair(w, qtbot, SAMPLE, sample_index)
+    return w
+
+
+def _activate(w: MainWindow, qtbot, cell: int):  # type: ignore[no-untyped-def]
+    """A click on the cell's air with the window/level tool (as a reader makes a cell active)."""
+    vp = w.grid.viewports[cell]
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(8, vp.height() // 2))
+    assert w.reading.layout.active == cell
+    return vp
+
+
+def _measure(w: MainWindow, qtbot, role: Role, lesion: dict) -> None:  # type: ignore[type-arg]
+    """N, then the lesion's longest diameter on ``role`` dragged on its largest slice."""
+    cell = READING_ROLES.index(role)
+    press(w, qtbot, "tool_window")
+    vp = _activate(w, qtbot, cell)
+    press(w, qtbot, "new_lesion")
+    entry = lesion["series"][role.value]
+    k, _, diameter_mm = max(entry["diameters_by_slice"], key=lambda row: row[2])
+    model = w.reading.viewports[cell]
+    while model.index != k:  # the arrow keys, as a reader scrolls
+        up = (model.index < k) != (model.geometry.positions_mm[-1][2] < model.geometry.positions_mm[0][2])
+        qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Up if up else Qt.Key.Key_Down)
+    r, c = model.geometry.pixel_on_slice(lesion["centre_mm"]["ct"], k)
+    half = diameter_mm / 2 / model.geometry.pixel_spacing_mm[1]
+    drag(qtbot, vp, (r, c - half), (r, c + half))
+
+
+def test_a_portal_only_follow_up_read_with_p_is_asked_for_its_portal_phase_only(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                              sample_index) -> None:
+    """The exam's first edit (Shift+P) was made with P's layout on screen, where the current series hangs in the
+    CT arterial cell: its series roles were taken from the cells' roles, not from the stacks', so the CT of
+    2023-10-17 (portal only) was recorded as holding CT arterial, which Checks and counts.csv then asked for."""
+    w = _fresh(qtbot, env, sample_index)
+    truth = json.loads((SAMPLE / "ground_truth" / "LLSYN001.json").read_text())
+    for lesion in truth["lesions"][:2]:
+        _measure(w, qtbot, Role.CT_PORTAL, lesion)
+    baseline = w.state.selection.pair
+    assert baseline is not None and len(w.session.reading.project.lesions_of(*baseline, READER)) == 2, w.status.text()
+
+    _open_exam(w, qtbot, "2023-10-17")
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None)
+    _activate(w, qtbot, portal)
+    press(w, qtbot, "compare_prior")
+    prior = w.reading.viewports[1]
+    qtbot.waitUntil(lambda: prior.volume is not None and prior.volume.loaded.all(), timeout=60000)
+    press(w, qtbot, "carry_lesions")
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_0)  # CT portal counted (no mark)
+
+    key = w.state.selection.pair
+    assert key is not None and key != baseline
+    project = w.session.reading.project
+    assert project.exam_pairs[key].series_roles == (Role.CT_PORTAL,)
+    said = [x.message for x in check_pair(project, *key, READER)]
+    assert not [m for m in said if "CT arterial" in m], said
+    rows = {r["series_role"] for r in count_rows(project) if (r["patient_id"], r["exam_pair_id"]) == key}
+    assert rows == {"ct_portal"}, rows
+
+
+def test_a_portal_only_exam_recorded_with_ct_arterial_by_p_is_mended_at_its_next_edit(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                                    sample_index) -> None:
+    """A project written before the fix holds the portal-only CT of 2023-10-17 (F2) as holding CT arterial: its next
+    edit in the window takes the role its images do not hold away, since nothing is recorded on it."""
+    import shutil
+    import sqlite3
+
+    store = env / "work" / "followup.lesionlab"
+    store.parent.mkdir()
+    shutil.copy(SAMPLE / "followup.lesionlab", store)
+    con = sqlite3.connect(store, isolation_level=None)  # as the window recorded it with P's layout on screen
+    con.execute("UPDATE exam_pairs SET series_roles = 'ct_arterial' WHERE exam_pair_id = 'F2'")
+    con.close()
+    w = make_window(qtbot, env, reader="sample")
+    assert w.store_flow.open_store(store)
+    w.show_index(str(SAMPLE), sample_index)
+    _open_exam(w, qtbot, "2023-10-17")
+    assert w.session.reading.project.exam_pairs[("LLSYN001", "F2")].series_roles == (Role.CT_ARTERIAL,)
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None)
+    _activate(w, qtbot, portal)
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_0)
+    assert w.state.selection.pair == ("LLSYN001", "F2")
+    assert w.session.reading.project.exam_pairs[("LLSYN001", "F2")].series_roles == (Role.CT_PORTAL,)
+    said = [x.message for x in check_pair(w.session.reading.project, "LLSYN001", "F2", "sample")]
+    assert not [m for m in said if "CT arterial" in m], said
