@@ -171,3 +171,27 @@ def test_a_reader_name_of_one_letter_is_refused() -> None:
 
     assert reader_name_problem("n") and reader_name_problem(" 7 ") and reader_name_problem("")
     assert not reader_name_problem("JD") and not reader_name_problem("Dr Q") and not reader_name_problem("R2@MRI")
+
+
+def test_redo_makes_the_lesion_it_brings_back_current(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """N and a line, Ctrl+Z twice (the line, then the lesion), Ctrl+Y twice: everything came back, but the next key
+    said "no current lesion"; the lesion a redo brings back (or edits) is the current one."""
+    w = window
+    vp = w.grid.active_widget
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    assert lid is not None
+    geo = vp.model.geometry
+    drag(qtbot, vp, (geo.rows / 2 - 10, geo.columns / 2), (geo.rows / 2 + 10, geo.columns / 2))
+    key = (*w.state.selection.pair, w.session.reading.reader, lid)
+    drawn = w.session.reading.project.lesions[key]
+    for _ in range(2):
+        qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert key not in w.session.reading.project.lesions and w.state.selection.lesion_id is None
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert w.state.selection.lesion_id == lid  # the lesion back, current
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert w.session.reading.project.lesions[key] == drawn and w.state.selection.lesion_id == lid
+    press(w, qtbot, "not_visible")
+    assert "no current lesion" not in w.status.text(), w.status.text()
+    assert w.session.reading.project.lesions[key].observations != drawn.observations, w.status.text()
