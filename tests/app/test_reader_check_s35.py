@@ -195,3 +195,44 @@ def test_redo_makes_the_lesion_it_brings_back_current(window, qtbot) -> None:  #
     press(w, qtbot, "not_visible")
     assert "no current lesion" not in w.status.text(), w.status.text()
     assert w.session.reading.project.lesions[key].observations != drawn.observations, w.status.text()
+
+
+def _pixels(widget):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    img = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_RGB32)
+    return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)[:, :img.width(), :3].copy()
+
+
+def test_the_hidden_marks_notice_overlaps_none_of_the_cells_text(window, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """H hides marks and lines and says so in the cell; the notice was drawn over the readout of the pixel under the
+    pointer (its value and position in mm, bottom left). Told apart by rendering: the notice's pixels (with and
+    without it) and the overlays' (O on and off) share no part of the notice's box."""
+    import numpy as np
+
+    from viewer.qt.viewport import ViewportWidget
+
+    w = window
+    vp = w.grid.active_widget
+    press(w, qtbot, "toggle_annotations")
+    assert not vp.show_layers
+    geo = vp.model.geometry
+    x, y = vp.transform().image_to_widget(geo.rows * 0.55, geo.columns * 0.5)  # in the body: a value and mm read out
+    qtbot.mouseMove(vp, QPoint(round(x), round(y)))
+    qtbot.waitUntil(lambda: vp.overlays.hover_text(vp.view_context(), vp._hover) != "")
+    painted = ViewportWidget._paint_hidden
+    monkeypatch.setattr(ViewportWidget, "_paint_hidden", lambda self, p: None)
+    overlays_on = _pixels(vp)
+    vp.show_overlays = False
+    bare = _pixels(vp)
+    monkeypatch.setattr(ViewportWidget, "_paint_hidden", painted)
+    notice_only = _pixels(vp)
+    vp.show_overlays = True
+
+    notice = np.argwhere((notice_only != bare).any(axis=2))
+    assert len(notice), "the notice is drawn"
+    (top, left), (bottom, right) = notice.min(axis=0) - 2, notice.max(axis=0) + 3
+    overlay = (overlays_on != bare).any(axis=2)
+    assert overlay.any(), "the overlays are drawn"
+    hit = np.argwhere(overlay[max(top, 0):bottom, max(left, 0):right])
+    assert not len(hit), f"the notice's box {(top, left, bottom, right)} holds overlay text at {hit[:5].tolist()}"
