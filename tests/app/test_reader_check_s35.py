@@ -236,3 +236,23 @@ def test_the_hidden_marks_notice_overlaps_none_of_the_cells_text(window, qtbot, 
     assert overlay.any(), "the overlays are drawn"
     hit = np.argwhere(overlay[max(top, 0):bottom, max(left, 0):right])
     assert not len(hit), f"the notice's box {(top, left, bottom, right)} holds overlay text at {hit[:5].tolist()}"
+
+
+def test_esc_in_the_middle_of_a_line_drag_says_the_line_is_dropped(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Esc pressed while a line is dragged drops it, as it did, and now says so (it said nothing: a radiologist's
+    check took the silence for a line kept)."""
+    w = window
+    vp = w.grid.active_widget
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    before = w.session.reading.project
+    geo = vp.model.geometry
+    t = vp.transform()
+    a, b = t.image_to_widget(geo.rows / 2 - 10, geo.columns / 2), t.image_to_widget(geo.rows / 2 + 10, geo.columns / 2)
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(a[0]), round(a[1])))
+    qtbot.mouseMove(vp, QPoint(round(b[0]), round(b[1])))
+    qtbot.keyClick(vp, Qt.Key.Key_Escape)
+    assert w.status.text() == "line dropped (Esc)"
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(b[0]), round(b[1])))
+    assert w.session.reading.project == before and w.state.selection.lesion_id == lid
+    assert w.status.text() == "line dropped (Esc)"
