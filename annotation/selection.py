@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from annotation.reading import Reading, ReadingEvent
+from annotation.reading import EditKind, Reading, ReadingEvent
 from annotation.records import PairKey
 from annotation.vocab import Lobe
 from viewer.model.events import Signal
@@ -42,6 +42,7 @@ class Selection:
         self.lobe = Lobe.RIGHT
         self.picked: Picked | None = None
         self.changed = Signal()
+        self._seen = reading.project  # the project before the next event: what a redo changed
         reading.subscribe(self._on_reading)
 
     def set_pair(self, pair: PairKey | None) -> None:
@@ -85,11 +86,19 @@ class Selection:
         return lesion_id
 
     def _on_reading(self, event: ReadingEvent) -> None:
-        """Drop a current lesion or pair that an edit, undo or redo removed."""
-        project = self.reading.project
+        """Drop a current lesion or pair that an edit, undo or redo removed; a redo that brings a lesion back or
+        edits one makes it current (N, a line, Ctrl+Z twice, Ctrl+Y twice: the next key said "no current lesion")."""
+        project, before = self.reading.project, self._seen
+        self._seen = project
         if self.pair is not None and self.pair not in project.exam_pairs:
             self.set_pair(None)
             return
+        if event.kind is EditKind.REDO and self.pair is not None:
+            read = (*self.pair, self.reading.reader)
+            redone = sorted((les for key, les in project.lesions.items() if key[:3] == read and before.lesions.get(key) != les),
+                            key=lambda les: les.number)
+            if redone and self.lesion_id not in {les.lesion_id for les in redone}:
+                self.set_lesion(redone[0].lesion_id)
         if self.lesion_id is not None and self.pair is not None and \
                 (*self.pair, self.reading.reader, self.lesion_id) not in project.lesions:
             self.set_lesion(None)

@@ -460,7 +460,9 @@ class MainWindow(QMainWindow):
     def _cancel(self) -> None:
         """Esc: the line being drawn goes; else back to the window/level tool, nothing picked (what Delete
         and the lobe keys would act on)."""
-        if self.reading_view.cancel_gesture():
+        dropped = self.reading_view.cancel_gesture()
+        if dropped:
+            self.state.say(dropped)
             return
         self.state.selection.pick(None)
         self.state.set_tool(ToolMode.WINDOW_LEVEL)

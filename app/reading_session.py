@@ -401,13 +401,17 @@ class ReadingSession:
         """``held``: the reading roles the exam's stacks are hung in (the reader's role corrections included)."""
         found = self.find_pair(pair)
         if found is not None:
-            rec = self.reading.project.exam_pairs[found]
-            more = set(held) - set(rec.series_roles)
-            if more and (not rec.ct_study_uid or not rec.mri_study_uid):
+            rec, project = self.reading.project.exam_pairs[found], self.reading.project
+            if held and (not rec.ct_study_uid or not rec.mri_study_uid):
                 # a one-modality exam recorded before its series were (a store of before session 33, a follow-up
-                # imported by hand), or a series of it found since (pulled later, its role corrected): added, never
-                # taken away, so that the exam is asked for every series it holds and only those
-                self.reading.edit_exam_pair(found, series_roles=(*rec.series_roles, *sorted(more)))
+                # imported by hand), or a series of it found since (pulled later, its role corrected): added, so
+                # that the exam is asked for every series it holds and only those. A role its stacks do not hold
+                # goes only when no reader recorded anything on it (a role taken from the cell P hung the
+                # compared series in, before session 35: a portal-only CT asked for CT arterial)
+                recorded_on = {role for r in project.readers_of(*found) for role in project.roles_read(*found, r)}
+                roles = {r for r in rec.series_roles if r in held or r in recorded_on} | set(held)
+                if roles != set(rec.series_roles):
+                    self.reading.edit_exam_pair(found, series_roles=tuple(roles))
             return found
         project, pid = self.reading.project, pair.patient_id
         used = {rec.exam_pair_id for rec in project.pairs_of(pid)}
@@ -425,7 +429,8 @@ class ReadingSession:
         return record.key
 
 
-def held_roles(pair: ViewerPair) -> tuple[Role, ...]:
-    """The reading roles an exam's studies hold, as recognised from their stacks (the protocol's order)."""
-    found = {stack.role for stack in pair.stacks}
+def held_roles(pair: ViewerPair, role_of: Callable[[StackInfo], Role] = lambda s: s.role) -> tuple[Role, ...]:
+    """The reading roles an exam's studies hold, as ``role_of`` sees their stacks (the indexer's roles, or the
+    hanging's with the reader's corrections), in the protocol's order."""
+    found = {role_of(stack) for stack in pair.stacks}
     return tuple(r for r in READING_ROLES if r in found)

@@ -23,6 +23,18 @@ from viewer.errors import OutputWriteError
 from viewer.model.settings import RecentStudies, _write, config_dir
 
 
+def reader_name_problem(name: str) -> str:
+    """Why ``name`` cannot be a reader's name, or "": one with fewer than two letters is refused (initials have
+    two); every edit is recorded under it, and a single letter is most often a reading key (N) typed into the
+    question by accident."""
+    name = name.strip()
+    if sum(ch.isalpha() for ch in name) >= 2:
+        return ""
+    shown = f"“{name}”" if name else "an empty name"
+    return (f"{shown} is not taken as a reader's name: a name or initials have two letters or more (a key "
+            f"meant for the images goes into this question while it is open)")
+
+
 class ReaderName:
     """The reader's name; ``asked`` is False until the reader has confirmed one."""
 

@@ -17,6 +17,10 @@ from viewer.model.pointer import PointerEvent
 from viewer.qt.grid import ReadingGrid
 from viewer.qt.tools import CrosshairTool, Tool
 
+#: what Esc says it dropped, by the tool whose gesture was in progress (the line went unsaid: a radiologist's check)
+DROPPED = {"line": "line dropped (Esc)", "short_axis": "short axis dropped (Esc)",
+           "boundary": "boundary line dropped (Esc)", "count": "mark left where it was (Esc)"}
+
 
 def _labels_of(layer: MeasurementLayer) -> Callable[[], list[tuple[float, float, float, float]]]:
     return lambda: layer.label_boxes
@@ -116,11 +120,12 @@ class ReadingView:
             self.state.viewer.link.clear_reference_point()
 
     # ------------------------------------------------------------------ for commands
-    def cancel_gesture(self) -> bool:
-        """Esc: drop a gesture in progress in any cell; False when none was."""
-        dropped = False
+    def cancel_gesture(self) -> str | None:
+        """Esc: drop a gesture in progress in any cell; what was dropped, as the status says it, or None."""
+        dropped = None
         for w in self.viewports:
-            dropped = w.tool.cancel() or dropped
+            if w.tool.cancel():
+                dropped = DROPPED.get(w.tool.name, "drawing dropped (Esc)")
         self.repaint()
         return dropped
 

@@ -55,8 +55,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("tool_window", ("W",), "Window/level tool", "Read"),
     Shortcut("tool_boundary", ("B",), "Right/left boundary tool: drag the Cantlie line on a few slices; marks take "
              "their lobe from it", "Read", menu="Right/left boundary tool"),
-    Shortcut("cancel", ("Esc",), "Drop the line being drawn, else back to the window/level tool with nothing "
-             "picked", "Read", menu="Drop the line being drawn"),
+    Shortcut("cancel", ("Esc",), "Drop the line being drawn (said in the status bar), else back to the window/level "
+             "tool with nothing picked", "Read", menu="Drop the line being drawn"),
     Shortcut("new_lesion", ("N",), "New lesion (current lobe), then draw its diameter", "Read", menu="New lesion"),
     Shortcut("next_lesion", ("]",), "Next lesion", "Read"),
     Shortcut("previous_lesion", ("[",), "Previous lesion", "Read"),

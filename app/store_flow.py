@@ -16,13 +16,13 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from annotation.store import ReadingStore
 from annotation.store_location import is_url
-from app.reading_session import ReadingSession, in_study_folder, readings_dir, stores_in, working_copy_path
-from app.reading_settings import ReaderName
+from app.reading_session import (ReadingSession, held_roles, in_study_folder, readings_dir, stores_in,
+                                 working_copy_path)
+from app.reading_settings import ReaderName, reader_name_problem
 from app.status_label import ElidedLabel
 from app.workstation import WorkstationState
 from viewer.errors import BlindedRoleError, LesionlabError, StoreLockedError
 from viewer.model.settings import RecentStudies
-from viewer.records import READING_ROLES
 
 
 class StoreFlow(QObject):
@@ -74,6 +74,17 @@ class StoreFlow(QObject):
     def ask_text(self, title: str, label: str, default: str) -> str | None:
         text, ok = QInputDialog.getText(self.parent_widget, title, label, text=default)
         return text.strip() if ok and text.strip() else None
+
+    def ask_reader_name(self, label: str, default: str) -> str | None:
+        """The reader's name, asked until it is one (None: declined). A one-letter answer is refused and asked
+        again, saying why: the question opens as an exam does, and a reading key pressed then (N, then Enter)
+        replaced the login name proposed and was taken as the name (a radiologist's check read as "n")."""
+        while True:
+            name = self.ask_text("Reader", label, default)
+            problem = reader_name_problem(name) if name is not None else ""
+            if not problem:
+                return name
+            label = f"{problem}\n\n{label}"
 
     def inform(self, title: str, text: str) -> None:
         QMessageBox.information(self.parent_widget, title, text)
@@ -195,8 +206,8 @@ class StoreFlow(QObject):
         if self.reader_name.asked or s.reading.reader != s.me or s.read_only or self.state.blinded \
                 or self._name_declined:
             return
-        name = self.ask_text("Reader", "Your name as the reader of this study (asked once, before you read):",
-                             self.reader_name.guess())
+        name = self.ask_reader_name("Your name as the reader of this study (asked once, before you read):",
+                                    self.reader_name.guess())
         if name is None:  # only looking: not asked again at each exam opened (a review), at the first edit it is
             self._name_declined = True
             return
@@ -213,7 +224,7 @@ class StoreFlow(QObject):
         if whose:
             return whose
         if not self.reader_name.asked and self.session.reading.reader == self.session.me:
-            name = self.ask_text("Reader", "Your name as the reader of this study (asked once):", self.reader_name.guess())
+            name = self.ask_reader_name("Your name as the reader of this study (asked once):", self.reader_name.guess())
             if name is None:
                 return "a reading needs the reader's name"
             self.reader_name.set(name)
@@ -221,10 +232,9 @@ class StoreFlow(QObject):
             self.show_store()
         try:
             self.session.make_writable()
-            cells = self.state.viewer.hanging.cells  # as hung: the reader's role corrections included
-            held = tuple(r for r in READING_ROLES
-                         if any(c.role is r and c.stack is not None and self.state.in_pair(c.stack) for c in cells))
-            key = self.session.ensure_pair(pair, held or None)
+            # the roles of the exam's stacks, the reader's corrections included; not of the cells they hang in (P
+            # hangs the series compared in the CT arterial cell: a portal-only CT was recorded as holding CT arterial)
+            key = self.session.ensure_pair(pair, held_roles(pair, self.state.viewer.hanging.role_of))
         except LesionlabError as exc:
             return str(exc)
         if self.state.selection.pair != key:
@@ -250,8 +260,8 @@ class StoreFlow(QObject):
         if answer is None:
             return "nothing was changed: choose whose read your edits go to"
         if not me:  # either way the project's log names who edits
-            me = self.ask_text("Reader", "Your name as the reader of this study (asked once):",
-                               self.reader_name.guess()) or ""
+            me = self.ask_reader_name("Your name as the reader of this study (asked once):",
+                                      self.reader_name.guess()) or ""
             if not me:
                 return "a reading needs the reader's name"
             self.reader_name.set(me)
@@ -289,7 +299,7 @@ class StoreFlow(QObject):
         if self.state.blinded:  # "R2@MRI" typed there wrote into R2's read of the case, past the study's checks
             raise LesionlabError("a blinded study case is on screen: it is read as the study's reader who opened it",
                                  advice="finish or leave the case (Study menu) to change the reader")
-        name = self.ask_text("Reader", "Reader name (your edits are recorded under it):", self.session.me)
+        name = self.ask_reader_name("Reader name (your edits are recorded under it):", self.session.me)
         if name:
             self.reader_name.set(name)
             self.session.set_reader(name)

@@ -28,7 +28,7 @@ from viewer.model.layout import role_label
 from viewer.model.view import ViewTransform
 from viewer.model.viewport import ViewportModel
 from viewer.qt.image_cache import SliceImageCache, blit_box
-from viewer.qt.overlay import DIM, OverlayPainter, Hover
+from viewer.qt.overlay import DIM, MARGIN, OverlayPainter, Hover
 from viewer.model.pointer import Button, Modifier, PointerEvent, PointerKind
 from viewer.qt.tools import Layer, Tool, ViewContext, WindowLevelTool, drag_window, pointer_event
 
@@ -194,10 +194,13 @@ class ViewportWidget(QWidget):
         p.end()
 
     def _paint_hidden(self, p: QPainter) -> None:
-        """The layers hidden: said in the cell's lower middle, above the bottom edge's orientation letter (a
-        radiologist's check read "marks and li P es hidden"), so that nothing seems lost."""
+        """The layers hidden: said in the cell's upper middle, on the line under the top edge's orientation letter,
+        so that nothing seems lost. The corners' text is three lines high, so nothing else is drawn there; in the
+        lower middle the notice lay over the bottom letter (a radiologist's check read "marks and li P es hidden"),
+        then over the readout of the pixel under the pointer, which runs from the bottom left corner."""
+        top = MARGIN + 4 * self.overlays.line_h + 2
         p.setPen(HIDDEN_TEXT)
-        p.drawText(self.rect().adjusted(0, 0, 0, -3 * self.fontMetrics().height()), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+        p.drawText(self.rect().adjusted(0, top, 0, 0), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                    "marks and lines hidden (H)")
 
     def _paint_border(self, p: QPainter) -> None:
