@@ -21,7 +21,9 @@ that cannot be a reader's refuses its file only.
 SCOORD3D lines (3D Slicer) are projected onto the nearest slice of the stack in their frame of
 reference; the diameter is recomputed from the projected endpoints and the change is said; an
 endpoint more than half a slice out of that plane refuses the line. Everything that is not
-imported is listed (refused lines, groups not understood), never dropped silently.
+imported is listed, never dropped silently: refused files and lines, among them a lesion's group that
+cannot be placed (no line, a line without its image: a failure of the import), and, for information,
+other templates' groups and items not understood.
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ class SrImportResult:
     measurements: int = 0
     statuses: int = 0
     notes: list[str] = field(default_factory=list)  # imported, with a change said (projection)
-    refused: list[str] = field(default_factory=list)  # files or lines not imported, and why
-    not_understood: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # files, lines and lesions' groups not imported, and why
+    not_understood: list[str] = field(default_factory=list)  # other templates' groups and items: information
     seconds: float = 0.0
 
 
@@ -257,6 +259,7 @@ class _Importer:
                                        "not the CT or MRI of an exam pair of this store; the file was not imported")
             return
         self.result.not_understood += [f"{name}: {line}" for line in parsed.not_understood]
+        self.result.refused += [f"{name}: {line}" for line in parsed.unplaced]  # a lesion's group: not informational
         groups: list[ParsedLength | ParsedStatus] = [*parsed.lengths, *parsed.statuses]
         groups.sort(key=lambda g: _number(g.tracking_identifier))
         self.wanted = {i for g in groups if (i := _sr_lesion_id(g.tracking_identifier)) is not None}
