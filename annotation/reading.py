@@ -345,13 +345,12 @@ class Reading:
         same lesion's id at the prior exam) when it is free in this read, else the next free one.
         """
         self._pair(pair)
-        taken = {les.lesion_id for les in self._project.lesions_of(pair[0], pair[1], self.reader)}
-        if lesion_id is None or lesion_id in taken:
+        if lesion_id is None or (pair[0], pair[1], self.reader, lesion_id) in self._project.lesions:
             lesion_id = self._project.next_lesion_id(pair[0], pair[1], self.reader)
         lobe = self._lobe_for(lobe, segment, lesion_id)
         lesion = Lesion(pair[0], pair[1], self.reader, lesion_id, lobe, segment, comment,  # type: ignore[arg-type]
                         tracking_uid=tracking_uid)
-        if any(les.tracking_uid == lesion.tracking_uid for les in self._project.lesions_of(pair[0], pair[1], self.reader)):
+        if self._project.lesion_tracked(pair[0], pair[1], self.reader, lesion.tracking_uid) is not None:
             raise ValidationError(f"tracking UID {lesion.tracking_uid} is already a lesion of this read",
                                   where="tracking_uid")
         self._commit(f"add lesion {lesion_id}", self._project.with_record(lesion))
@@ -406,7 +405,7 @@ class Reading:
         stays counted). The series' count status is left to the reader. A lesion
         whose follow-up organ is not the liver (a node, a bone lesion) places no mark; the marks the
         reader clicked and it took over stay tied to it, out of the liver counts (Project.counts)."""
-        owned = [m for m in proj.count_marks.values() if m.role is role and self._owns(m, lesion)]
+        owned = [m for m in proj.marks_of_lesion(*lesion.key) if m.role is role]
         followup = proj.lesion_followups.get(lesion.key)
         if followup is not None and not followup.in_liver:
             placed = self.preplaced_mark_id(lesion, role)
@@ -469,8 +468,8 @@ class Reading:
                 return math.inf
             return m.from_middle_mm((c.row, c.col), float(positions[c.slice_index]) - float(here))
 
-        near = [c for c in proj.marks_of(lesion.patient_id, lesion.exam_pair_id, lesion.reader)
-                if c.role is role and not c.lesion_id and c.stack_key == m.stack_key and dist(c) <= radius]
+        near = [c for c in proj.marks_of_lesion(lesion.patient_id, lesion.exam_pair_id, lesion.reader, "")
+                if c.role is role and c.stack_key == m.stack_key and dist(c) <= radius]
         return min(near, key=dist, default=None)
 
     def set_observation(self, pair: PairKey, lesion_id: str, role: Role | str, observation: Observation | None,

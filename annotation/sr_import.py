@@ -21,7 +21,9 @@ that cannot be a reader's refuses its file only.
 SCOORD3D lines (3D Slicer) are projected onto the nearest slice of the stack in their frame of
 reference; the diameter is recomputed from the projected endpoints and the change is said; an
 endpoint more than half a slice out of that plane refuses the line. Everything that is not
-imported is listed (refused lines, groups not understood), never dropped silently.
+imported is listed, never dropped silently: refused files and lines, among them a lesion's group that
+cannot be placed (no line, a line without its image: a failure of the import), and, for information,
+other templates' groups and items not understood.
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ class SrImportResult:
     measurements: int = 0
     statuses: int = 0
     notes: list[str] = field(default_factory=list)  # imported, with a change said (projection)
-    refused: list[str] = field(default_factory=list)  # files or lines not imported, and why
-    not_understood: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # files, lines and lesions' groups not imported, and why
+    not_understood: list[str] = field(default_factory=list)  # other templates' groups and items: information
     seconds: float = 0.0
 
 
@@ -143,6 +145,7 @@ class _Importer:
         self.result = result
         self.readings: dict[str, Reading] = {}
         self.wanted: set[str] = set()  # the lesion ids the SR being imported names
+        self.last: dict[tuple[str, PairKey], int] = {}  # see _last_number (per SR file: its wanted ids)
 
     def reading(self, reader: str) -> Reading:
         if reader not in self.readings:
@@ -200,9 +203,9 @@ class _Importer:
                   sl: _Slice | None, point_mm: tuple[float, float, float] | None, where: str) -> str | None:
         """The reader's lesion of this tracking UID, else a new one: the SR's lesion id when it is free in
         the read (OHIF shows the SR's L3 as L3: a refused L1 renumbered L2..L4 as L1..L3), else the next."""
-        for les in reading.project.lesions_of(pair[0], pair[1], reading.reader):
-            if les.tracking_uid == uid:
-                return les.lesion_id
+        known = reading.project.lesion_tracked(pair[0], pair[1], reading.reader, uid)
+        if known is not None:
+            return known.lesion_id
         comment = f"from DICOM SR ({identifier})"
         if site.organ != "liver":
             lobe: Lobe | None = OUTSIDE_LIVER_LOBE
@@ -217,14 +220,24 @@ class _Importer:
                                        "drawn: the lesion's lobe is not known")
             return None
         want = _sr_lesion_id(identifier)
-        taken = {les.lesion_id for les in reading.project.lesions_of(pair[0], pair[1], reading.reader)}
-        if want is None or want in taken:  # after the ids this SR's other lesions may want
-            n = max((lesion_number(i) for i in taken | self.wanted), default=0) + 1
+        if want is None or (*pair, reading.reader, want) in reading.project.lesions:
+            n = self._last_number(reading, pair) + 1  # after the ids this SR's other lesions may want
             want = f"L{n}" if LESION_ID.match(f"L{n}") else None
         lesion_id = reading.add_lesion(pair, lobe, site.segment, comment=comment[:200], tracking_uid=uid,
                                        lesion_id=want)
+        last = self.last.get((reading.reader, pair))
+        if last is not None:
+            self.last[(reading.reader, pair)] = max(last, lesion_number(lesion_id))
         self.result.lesions_added += 1
         return lesion_id
+
+    def _last_number(self, reading: Reading, pair: PairKey) -> int:
+        """The highest lesion number of the read and of the ids the SR names, kept as lesions are added (it was
+        found again from every lesion of the read at each lesion added: quadratic in an SR's lesions)."""
+        if (reading.reader, pair) not in self.last:
+            taken = {les.lesion_id for les in reading.project.lesions_of(pair[0], pair[1], reading.reader)}
+            self.last[(reading.reader, pair)] = max((lesion_number(i) for i in taken | self.wanted), default=0)
+        return self.last[(reading.reader, pair)]
 
     def _say_organ(self, reading: Reading, pair: PairKey, uid: str, organ: str, where: str) -> None:
         """A lesion outside the liver comes in with a placeholder lobe (the record needs one, as the sample's
@@ -257,9 +270,11 @@ class _Importer:
                                        "not the CT or MRI of an exam pair of this store; the file was not imported")
             return
         self.result.not_understood += [f"{name}: {line}" for line in parsed.not_understood]
+        self.result.refused += [f"{name}: {line}" for line in parsed.unplaced]  # a lesion's group: not informational
         groups: list[ParsedLength | ParsedStatus] = [*parsed.lengths, *parsed.statuses]
         groups.sort(key=lambda g: _number(g.tracking_identifier))
         self.wanted = {i for g in groups if (i := _sr_lesion_id(g.tracking_identifier)) is not None}
+        self.last = {}
         self.seen: dict[tuple[str, str], str] = {}  # (lesion's tracking UID or identifier, series) -> its group
         with reading.batch(f"import DICOM SR {name}"):
             for g in groups:
@@ -318,6 +333,7 @@ class _Importer:
             self.result.refused.append(f"{where}: {exc.message}")
             if self.result.lesions_added > added and not reading.project.lesions[(*pair.key, reading.reader, lid)].observations:
                 reading.delete_lesion(pair.key, lid)  # made for this line only: not left behind empty
+                self.last.pop((reading.reader, pair.key), None)  # its number is free again
                 self.result.lesions_added -= 1
             return
         self.result.measurements += 1

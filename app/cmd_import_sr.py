@@ -1,4 +1,11 @@
-"""`lesionlab import-sr STORE --dicom PATH [--reader NAME] FILES...`: DICOM SR TID 1500 into a reading."""
+"""`lesionlab import-sr STORE --dicom PATH [--reader NAME] FILES...`: DICOM SR TID 1500 into a reading.
+
+Exit status, for scripts: 0 when every lesion's length and status of the SRs came in (other templates'
+groups, an area or a volume, are listed "not understood" and do not count); 1 when a file, a line or a
+lesion's group was not imported ("refused:" lines: a group of lesionlab's kind that cannot be placed on
+an image, such as a line without the image it was drawn on, is one), the rest imported, or when the
+import could not run (the message on stderr, nothing imported); 2 for a command line argparse refuses.
+"""
 
 from __future__ import annotations
 

@@ -12,8 +12,11 @@ link to an ancestor and reads a folder linked twice twice. So:
   followed;
 * a folder or file is known by its resolved path (``os.path.realpath``): one already read is not
   read again, under any other name;
+* a file with more than one hard link is also known by its ``(st_dev, st_ino)``: a second hard link
+  to it (another name, no link to follow) is not read again either (the index read it twice and
+  took it for a duplicate instance); the stat is the ``lstat`` the walk makes anyway;
 * the notes (the index's warnings) name the links followed, the loops not followed and what was
-  not read again.
+  not read again, hard links with the path read for the same file.
 
 Qt-free and pydicom-free.
 """
@@ -58,6 +61,8 @@ class _Walk:
     loops: list[str] = field(default_factory=list)
     folders_again: list[str] = field(default_factory=list)
     files_again: list[str] = field(default_factory=list)
+    inodes: dict[tuple[int, int], str] = field(default_factory=dict)  # (st_dev, st_ino) -> the path read
+    same_file: list[str] = field(default_factory=list)  # hard links to a file read under another path
 
 
 def folder_files(root: Path) -> FolderFiles:
@@ -80,7 +85,9 @@ def folder_files(root: Path) -> FolderFiles:
                           ("symbolic link(s) to folders not followed, each to a folder that holds it (a loop)",
                            walk.loops),
                           ("folder(s) not read again (each file is read once)", walk.folders_again),
-                          ("file(s) not read again (each file is read once)", walk.files_again)):
+                          ("file(s) not read again (each file is read once)", walk.files_again),
+                          ("hard link(s) not read again, each the same file as a path read (each file is read once)",
+                           walk.same_file)):
         count = len(entries)
         if count:
             more = f"; and {count - NAMED_IN_A_NOTE} more" if count > NAMED_IN_A_NOTE else ""
@@ -119,36 +126,41 @@ def _walk_tree(walk: _Walk, top: str) -> None:
                 skipped.append(SkippedFile(full, UNFINISHED_FILE))
                 continue
             try:
-                mode = os.lstat(full).st_mode
+                st = os.lstat(full)
             except OSError as exc:  # a file gone meanwhile
                 skipped.append(SkippedFile(full, f"cannot be read ({exc.strerror or exc})"))
                 continue
             real = real_prefix + name
-            if stat.S_ISREG(mode) and real not in walk.files:  # the common case, inline
+            if stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and real not in walk.files:  # the common case, inline
                 walk.files[real] = full
                 walk.out.paths.append(full)
-            elif stat.S_ISLNK(mode):
+            elif stat.S_ISLNK(st.st_mode):
                 walk.file_links.append(full)
             else:
-                _add_file(walk, full, real, mode)
+                _add_file(walk, full, real, st)
 
 
-def _add_file(walk: _Walk, full: str, real: str, mode: int | None = None) -> None:
-    """Add the file at ``full`` (resolved: ``real``; ``mode`` its own, None for a link) unless read already."""
+def _add_file(walk: _Walk, full: str, real: str, st: os.stat_result | None = None) -> None:
+    """Add the file at ``full`` (resolved: ``real``; ``st`` its own lstat, None for a link) unless read already."""
     if real in walk.files:
         walk.files_again.append(f"{full} (the file {real}, {_read_as(walk.files[real], real)})")
         return
-    if mode is None:
+    if st is None:
         try:
-            mode = os.stat(full).st_mode
+            st = os.stat(full)
         except OSError as exc:  # a dangling link, a file gone meanwhile
             walk.out.skipped.append(SkippedFile(full, f"cannot be read ({exc.strerror or exc})"))
             return
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(st.st_mode):
         # a named pipe, a socket or a device: opening a FIFO waits forever for a writer (an audit's index
         # of a folder holding one never ended)
         walk.out.skipped.append(SkippedFile(full, "not a regular file (a pipe, socket or device)"))
         return
+    if st.st_nlink > 1:
+        first = walk.inodes.setdefault((st.st_dev, st.st_ino), full)
+        if first != full:
+            walk.same_file.append(f"{full} (the same file as {first}: hard links)")
+            return
     walk.files[real] = full
     walk.out.paths.append(full)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -206,11 +206,20 @@ def test_hostile_points_gaps_and_b_values_are_refusals_that_say_why(sample_dicom
     assert f"the point is {(b - a) / 2:.1f} mm from the nearest slice" in out["note"], out["note"]
 
 
+def _at_the_fragment(data: bytes) -> int:
+    """Bytes up to the (first) fragment's item header: after the pixel data element and the offset table item."""
+    table = data.rindex(b"\xe0\x7f\x10\x00OB\x00\x00\xff\xff\xff\xff") + 12
+    return table + 8 + int.from_bytes(data[table + 4:table + 8], "little")
+
+
+@pytest.mark.parametrize("cut", [lambda data: 6000, _at_the_fragment], ids=["in the header", "at the fragment's item"])
 def test_a_corrupt_slice_is_set_aside_and_named_in_the_note(sample_dicom: Path, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      cut: Callable[[bytes], int]) -> None:
     """A helper truncated one file of a stack far from the point: `suggest --json` exited 1 with no JSON, then
     refused the whole stack naming the file. The index now sets the cut file aside (session 34): the stack is
-    measured without it, and the line's note names the file and the gap it leaves."""
+    measured without it, and the line's note names the file and the gap it leaves. Cut exactly at its fragment's
+    item header, the compressed file passed the index and the stack was refused again."""
     import shutil
 
     truth = json.loads((sample_dicom / "ground_truth" / "LLSYN001.json").read_text())
@@ -220,7 +229,8 @@ def test_a_corrupt_slice_is_set_aside_and_named_in_the_note(sample_dicom: Path, 
     folder = tmp_path / "t2"
     shutil.copytree(sample_dicom / t2["folder"], folder)
     bad = sorted(folder.glob("*.dcm"))[-2]
-    bad.write_bytes(bad.read_bytes()[:6000])
+    data = bad.read_bytes()
+    bad.write_bytes(data[:cut(data)])
     out = _run(capsys, str(folder), "--series-uid", t2["series_instance_uid"], "--point-mm",
                *map(str, lesion["centre_mm"]["mr"]))
     assert out["diameter_mm"] is not None, out["note"]

@@ -199,6 +199,13 @@ def test_a_failed_sr_export_is_said_and_leaves_no_broken_file(exported, tmp_path
         assert str(out.parent) in err and "no SR was written" in err
 
 
+#: The one warning dciodvfy gives: dicom3tools checks a Coding Scheme Designator against PS3.16's list of
+#: schemes and does not read the Coding Scheme Identification Sequence that declares a private one (the
+#: warning comes twice: the status code and the sequence's own item).
+PRIVATE_SCHEME_WARNING = ("Warning - Unrecognized defined term <99LESIONLAB> for value 1 of attribute"
+                          " <Coding Scheme Designator>")
+
+
 def test_dciodvfy_finds_no_error(exported) -> None:
     tool = need("dciodvfy")
     for f in exported[2]:
@@ -206,6 +213,27 @@ def test_dciodvfy_finds_no_error(exported) -> None:
         text = out.stdout + out.stderr
         assert "Error" not in text, (f, text)
         assert "Comprehensive3DSR" in text
+        said = [line for line in text.splitlines() if line.strip() and line != "Comprehensive3DSR"]
+        assert set(said) <= {PRIVATE_SCHEME_WARNING}, (f, text)
+
+
+def test_the_private_coding_scheme_is_declared(exported) -> None:
+    """dciodvfy warned of the private designator 99LESIONLAB of the not visible / not measurable codes, which no
+    Coding Scheme Identification Sequence (0008,0110) declared; an SR using it declares it now (PS3.3 C.12.1.1),
+    one without its codes does not, and the reader still reads the statuses back."""
+    from viewer.interop.sr_read import read_sr
+
+    with_status = [f for f in exported[2] if b"NOT_VISIBLE" in f.read_bytes() or b"NOT_MEASURABLE" in f.read_bytes()]
+    assert with_status and len(with_status) < len(exported[2])
+    for f in exported[2]:
+        ds = pydicom.dcmread(f)
+        declared = [(i.CodingSchemeDesignator, i.CodingSchemeName, i.CodingSchemeResponsibleOrganization)
+                    for i in ds.get("CodingSchemeIdentificationSequence", [])]
+        if f in with_status:
+            assert declared == [("99LESIONLAB", "lesionlab reading statuses", "lesionlab")], f
+            assert read_sr(f).statuses, f
+        else:
+            assert declared == [], f
 
 
 def test_dsrdump_shows_tid_1500(exported) -> None:

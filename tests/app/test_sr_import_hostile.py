@@ -5,6 +5,7 @@ traceback; the other files of the run still come in; nothing in the store is los
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 
@@ -217,3 +218,50 @@ def test_a_deflated_sr_is_not_taken_for_a_truncated_one(exported, sample_dicom: 
     out = capsys.readouterr().out
     assert "truncated" not in out and "imported 1 of 1 SR file(s)" in out, out
     assert sum(1 for les in lesions.values() for _ in les.measurements()) == _lengths(t2fs)
+
+
+def _ellipse_group(like: Dataset) -> Dataset:
+    """Another template's group (an elliptic ROI's area, as OHIF writes for its EllipticalROI): no length, no line."""
+    group = copy.deepcopy(like)
+    group.ContentSequence = pydicom.Sequence([i for i in group.ContentSequence if i.ValueType != "SCOORD"])
+    area = _items(group, LENGTH)[0]
+    area.ConceptNameCodeSequence[0].CodeValue, area.ConceptNameCodeSequence[0].CodeMeaning = "42798000", "Area"
+    area.MeasuredValueSequence[0].MeasurementUnitsCodeSequence[0].CodeValue = "mm2"
+    if "ContentSequence" in area:
+        del area.ContentSequence
+    ellipse = copy.deepcopy(_scoords(like)[0])
+    ellipse.GraphicType, ellipse.GraphicData = "ELLIPSE", [10.0, 20.0, 30.0, 20.0, 20.0, 15.0, 20.0, 25.0]
+    area.ContentSequence = pydicom.Sequence([ellipse])
+    ellipse.RelationshipType = "INFERRED FROM"
+    return group
+
+
+@pytest.mark.parametrize("which", ["a lesion's group", "another template's group"])
+def test_a_lesions_group_that_cannot_be_placed_fails_the_import_another_template_does_not(
+        exported, sample_dicom: Path, tmp_path: Path, which: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A lesionlab group whose line lost the image it was drawn on was listed 'not understood' and the run exited 0,
+    as for another template's group (an area): a script took the import for a success with a lesion missing. A
+    lesion's length or status that cannot be placed is refused now (exit 1); other templates stay information."""
+    store, t2fs, _ = exported
+    ds = pydicom.dcmread(t2fs)
+    groups = _groups(ds)
+    if which == "a lesion's group":
+        line = _scoords(groups[0])[0]
+        del line.ContentSequence  # its IMAGE (SELECTED FROM): the slice it was drawn on
+    else:
+        container = next(c for c in ds.ContentSequence if c.ConceptNameCodeSequence[0].CodeValue == "126010")
+        container.ContentSequence.append(_ellipse_group(groups[0]))
+    n = len(groups) + (which != "a lesion's group")
+    code, lesions = _import(store, tmp_path, sample_dicom, _save(ds, tmp_path / "bad.dcm"))
+    out = capsys.readouterr().out
+    measured = sum(1 for les in lesions.values() for _ in les.measurements())
+    if which == "a lesion's group":
+        assert code == 1, out
+        assert "refused: bad.dcm: measurement group 1 / SCOORD" in out and "without the image it was drawn on" in out, out
+        assert "refused: bad.dcm: measurement group 1 (Cornerstone3DTools@^0.1.0:Length:L" in out, out
+        assert "not understood" not in out, out
+        assert measured == _lengths(t2fs) - 1
+    else:
+        assert code == 0, out
+        assert f"not understood: bad.dcm: measurement group {n} (" in out and "refused" not in out, out
+        assert measured == _lengths(t2fs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import struct
 import zipfile
 from pathlib import Path
@@ -300,6 +301,26 @@ class TestSymlinkedFolders:
                          f" {disc / 'real'}, already read)",
                          f"1 file(s) not read again (each file is read once): {disc / 'IM_link.dcm'} (the file"
                          f" {disc / 'real' / 'IM0001.dcm'}, already read)"]
+
+    def test_two_hard_links_to_one_file_read_it_once(self, tmp_path: Path) -> None:
+        """A disc copied with hard links (``cp -al``, a backup tool's snapshot): the file was read under both
+        names and taken for a duplicate instance ("... is a copy of ...; counted once"), read twice."""
+        disc = tmp_path / "disc"
+        self._series(disc / "ser", 1)
+        (disc / "again").mkdir()
+        os.link(disc / "ser" / "IM0001.dcm", disc / "again" / "X.dcm")  # walked first: "again" < "ser"
+        os.link(disc / "ser" / "IM0001.dcm", disc / "ser" / "Y.dcm")
+        (disc / "Z_link.dcm").symlink_to(Path("ser") / "Y.dcm")  # a symbolic link to a third name
+        refs, skipped, notes = collect_files(disc)
+        assert sorted(r.path for r in refs) == [str(disc / "again" / "X.dcm")] + [
+            str(disc / "ser" / f"IM{k:04d}.dcm") for k in (0, 2)]
+        assert skipped == []
+        assert notes == ["3 hard link(s) not read again, each the same file as a path read (each file is read once): "
+                         f"{disc / 'ser' / 'IM0001.dcm'} (the same file as {disc / 'again' / 'X.dcm'}: hard links);"
+                         f" {disc / 'ser' / 'Y.dcm'} (the same file as {disc / 'again' / 'X.dcm'}: hard links);"
+                         f" {disc / 'Z_link.dcm'} (the same file as {disc / 'again' / 'X.dcm'}: hard links)"]
+        r = index_path(disc, workers=1)
+        assert [s.n_slices for s in r.stacks] == [3] and r.skipped == () and list(r.warnings) == notes
 
     def test_a_dangling_folder_link_is_skipped_with_its_reason(self, tmp_path: Path) -> None:
         self._series(tmp_path / "ser", 1)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
+from pydicom.encaps import encapsulate, generate_frames
 from pydicom.uid import RLELossless
 
 from tests.dicomgen import write_enhanced_mr
@@ -77,6 +78,10 @@ CUTS = {
     "half": lambda d: len(d) // 2,  # within the header's first read (32 KiB)
     "the fragment's last byte": lambda d: len(d) - 9,  # past it: the end of the item is read from the file
     "inside the fragment's item header": lambda d: _fragment_header(d) + 4,
+    # Exactly at the item header: whole items, no fragment for the frame (the index passed it, the load failed
+    # "encapsulated pixel data holds no fragment"); and just after it (header whole, none of its value).
+    "before the fragment's item header": _fragment_header,
+    "after the fragment's item header": lambda d: _fragment_header(d) + 8,
 }
 
 
@@ -158,6 +163,60 @@ def test_an_enhanced_file_cut_in_its_last_frame_is_set_aside(tmp_path: Path, sou
     assert "fragment 4 of the encapsulated pixel data" in skipped.reason
     (stack,) = r.stacks
     assert stack.n_slices == 4
+
+
+@pytest.mark.parametrize("at", [0, 8])
+def test_an_enhanced_file_cut_at_an_item_header_is_set_aside(tmp_path: Path, at: int) -> None:
+    """Cut exactly at (0) or just after (8) the last frame's item header: the items left are whole, but three
+    fragments cannot hold four frames. Past the header's first read: the index took the file's last 8 bytes
+    for the delimiter unread, or saw whole items and no delimiter, and the stack failed at load."""
+    frames = np.random.default_rng(4).integers(0, 4096, (4, 128, 128), dtype=np.uint16)
+    good = write_enhanced_mr(tmp_path / "good.dcm", frames, transfer_syntax=RLELossless)
+    data = good.read_bytes()
+    last = _item_starts(data)[-1]
+    assert last > 32 * 1024
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(data[:last + at])
+    r = index_path(tmp_path, workers=1)
+    (skipped,) = r.skipped
+    assert skipped.path == str(cut)
+    assert skipped.reason == ("truncated file: it ends before the item of fragment 4 of the encapsulated pixel data:"
+                              " 3 fragments for 4 frames" if at == 0 else
+                              "truncated file: fragment 4 of the encapsulated pixel data needs"
+                              f" {struct.unpack_from('<L', data, last + 4)[0]} bytes, the file ends 0 bytes after its start")
+    (stack,) = r.stacks
+    assert stack.n_slices == 4 and load_stack(stack, workers=1).complete
+
+
+def test_the_offset_table_says_a_frame_is_missing(tmp_path: Path) -> None:
+    """Two fragments per frame: a file cut at the last frame's first item holds more fragments than frames, but
+    the Basic Offset Table starts the last frame where the file ends."""
+    frames = np.random.default_rng(5).integers(0, 4096, (4, 128, 128), dtype=np.uint16)
+    good = write_enhanced_mr(tmp_path / "good.dcm", frames, transfer_syntax=RLELossless)
+    ds = pydicom.dcmread(good)
+    ds.PixelData = encapsulate(list(generate_frames(ds.PixelData, number_of_frames=4)), fragments_per_frame=2)
+    ds.save_as(good)
+    data = good.read_bytes()
+    starts = _item_starts(data)
+    assert len(starts) == 1 + 8
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(data[:starts[-2]])
+    r = index_path(tmp_path, workers=1)
+    (skipped,) = r.skipped
+    assert skipped.path == str(cut) and skipped.reason.startswith(
+        "truncated file: it ends before the item of the last frame's first fragment of the encapsulated pixel data")
+    (stack,) = r.stacks
+    assert stack.n_slices == 4 and load_stack(stack, workers=1).complete
+
+
+def _item_starts(data: bytes) -> list[int]:
+    """Offsets of the encapsulated pixel data's items (the offset table's first)."""
+    pos = data.rindex(b"\xe0\x7f\x10\x00OB\x00\x00\xff\xff\xff\xff") + 12
+    out = []
+    while data[pos:pos + 4] == b"\xfe\xff\x00\xe0":
+        out.append(pos)
+        pos += 8 + struct.unpack_from("<L", data, pos + 4)[0]
+    return out
 
 
 def test_the_reason_says_what_is_missing(compressed: dict[str, Path], tmp_path: Path) -> None:

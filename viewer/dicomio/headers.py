@@ -38,6 +38,7 @@ PREFIX_BYTES = 32 * 1024
 _NATIVE_LE = (EXPLICIT_VR_LE, IMPLICIT_VR_LE)
 _PIXEL_DATA = 0x7FE00010
 _PER_FRAME, _SHARED = 0x52009230, 0x52009229
+_NUMBER_OF_FRAMES = 0x00280008
 
 
 def read_headers(ref: FileRef) -> HeaderResult:
@@ -90,7 +91,8 @@ def _read(ref: FileRef) -> HeaderResult:
     if scanned.pixel_tag is None:
         return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
     if scanned.pixel_value_length is None and scanned.pixel_value_offset is not None:  # encapsulated
-        cut = shortfall_in_file(ref, buf, scanned.pixel_value_offset, size)
+        frames = _int(top.numbers(_NUMBER_OF_FRAMES)) or 1 if _NUMBER_OF_FRAMES in scanned.elements else 1
+        cut = shortfall_in_file(ref, buf, scanned.pixel_value_offset, size, frames)
         if cut is not None:  # else its whole stack fails at load
             return SkippedFile(str(ref), cut)
     if _PER_FRAME in scanned.elements or _SHARED in scanned.elements:

@@ -74,6 +74,9 @@ ORGAN_CODES: dict[str, Concept] = {
 #: template"), value a lesionlab code (a private 99 scheme, as DICOM allows: no standard concept says
 #: "not visible on this series" or "seen, not measurable"; the meaning says it in words).
 LESIONLAB_SCHEME = "99LESIONLAB"
+#: What the SR's Coding Scheme Identification Sequence says of it (sr_write._private_schemes).
+LESIONLAB_SCHEME_NAME = "lesionlab reading statuses"
+LESIONLAB_SCHEME_VERSION = "1"
 OBSERVATION_STATUS = FINDING
 STATUS_CODES: dict[GroupStatus, Concept] = {
     GroupStatus.NOT_VISIBLE: Concept("NOT_VISIBLE", LESIONLAB_SCHEME, "Lesion not visible on this series"),

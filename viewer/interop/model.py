@@ -248,3 +248,6 @@ class ParsedSr:
     not_understood: tuple[str, ...]
     sop_instance_uid: str = ""
     evidence_series: tuple[str, ...] = ()  # series the SR says it references (its evidence sequences)
+    #: Groups of lesionlab's kind (a lesion's Length or status) that cannot be placed, and why: a failure of the
+    #: import (refused), where ``not_understood`` lists other templates' groups and items, for information.
+    unplaced: tuple[str, ...] = ()

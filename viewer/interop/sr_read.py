@@ -12,7 +12,9 @@ Styles met (../shared/domain/interop.md):
 
 The content tree is walked with pydicom only (highdicom's parser refuses the looser styles), so
 every item can be accounted for: what lesionlab uses, what it knowingly skips (observation
-context, finding type, language), and the rest, listed in ``not_understood`` with its path.
+context, finding type, language), and the rest, listed in ``not_understood`` with its path. A group
+of lesionlab's kind (a lesion's Length or status) that cannot be placed (no line, a line without its
+image, no tracking UID, a value no length) is listed apart, in ``unplaced``: the import refuses it.
 SCOORD points are converted once, by :func:`~viewer.interop.model.from_scoord`.
 """
 
@@ -218,6 +220,22 @@ def _group(group: Dataset, where: str, skipped: list[str]) -> ParsedLength | Par
                         method_params=method_params, **line, **drawn)
 
 
+def _is_ours(group: Dataset) -> bool:
+    """Whether a measurement group is of the kind lesionlab writes and reads: a lesion's Length (or Short Axis)
+    NUM, or its status (not visible / not measurable). Other templates' groups (an area, a volume, a mean, text)
+    are only listed as not understood; one of these that cannot be placed is an import's failure."""
+    try:
+        for item in group.get("ContentSequence", []):
+            kind, name = item.get("ValueType"), _name(item)
+            if kind == "NUM" and (codes.same(name, codes.LENGTH) or codes.same(name, codes.SHORT_AXIS)):
+                return True
+            if kind == "CODE" and codes.status_of(_code(item.get("ConceptCodeSequence")) or ("", "", "")) is not None:
+                return True
+    except Exception:  # noqa: BLE001 - a group too malformed to tell: a measurement group all the same
+        return True
+    return False
+
+
 def _method(num: Dataset) -> tuple[str, str]:
     """How a Length was made, from lesionlab's TID 4019 under it (``sr_write._algorithm``): ("suggested"
     or "suggested_edited", the JSON parameters); ("manual", "") without it or for another algorithm's."""
@@ -319,25 +337,30 @@ def read_sr(path: str | Path) -> ParsedSr:
     if "1500" not in templates and (title is None or title[0] not in ("126000", "126001", "126002", "126003")):
         raise SrError(f"not a TID 1500 Measurement Report (title {title})", where=str(path))
     skipped: list[str] = []
+    unplaced: list[str] = []
     lengths: list[ParsedLength] = []
     statuses: list[ParsedStatus] = []
     for where, group in _groups(ds):
         if _name(group)[0] != codes.MEASUREMENT_GROUP.value:
             skipped.append(f"{where}: {_describe(group)} is not a measurement group")
             continue
+        said = len(skipped)
         try:
             parsed = _group(group, where, skipped)
         except Exception as exc:  # noqa: BLE001 - a value no check above foresaw: that group's line, not the file's end
             skipped.append(f"{where}: malformed ({type(exc).__name__}: {exc})")
-            continue
+            parsed = None
         if isinstance(parsed, ParsedLength):
             lengths.append(parsed)
         elif isinstance(parsed, ParsedStatus):
             statuses.append(parsed)
+        elif _is_ours(group):  # a lesion's length or status that is not imported: its lines say why
+            unplaced += [line for line in skipped[said:] if not line.endswith(": not understood")]
+            skipped[said:] = [line for line in skipped[said:] if line.endswith(": not understood")]
     evidence = [str(series.SeriesInstanceUID)
                 for seq in ("CurrentRequestedProcedureEvidenceSequence", "PertinentOtherEvidenceSequence")
                 for study in ds.get(seq, []) for series in study.get("ReferencedSeriesSequence", [])
                 if "SeriesInstanceUID" in series]
     return ParsedSr(str(path), str(ds.get("PatientID", "")), str(ds.get("StudyInstanceUID", "")), _observer(ds),
                     tuple(lengths), tuple(statuses), tuple(skipped), str(ds.get("SOPInstanceUID", "")),
-                    tuple(dict.fromkeys(evidence)))
+                    tuple(dict.fromkeys(evidence)), tuple(unplaced))

@@ -34,6 +34,7 @@ import json
 from pathlib import Path
 
 import highdicom as hd
+from highdicom.coding_schemes import CodingSchemeIdentificationItem
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.sr.coding import Code
@@ -207,10 +208,22 @@ def build_sr(report: SrReport) -> hd.sr.Comprehensive3DSR:
             series_instance_uid=report.sr_series_instance_uid, series_number=_series_number(ctx),
             sop_instance_uid=report.sr_sop_instance_uid, instance_number=1, manufacturer=MANUFACTURER,
             is_complete=True, record_evidence=bool(evidence), series_description=report.series_description,
-            content_date=now.date(), content_time=now.time(), specific_character_set=CHARACTER_SET)
+            content_date=now.date(), content_time=now.time(), specific_character_set=CHARACTER_SET,
+            coding_schemes=_private_schemes(content[0]))
     except (ValueError, TypeError, AttributeError) as exc:
         raise SrError(f"highdicom refused the report ({exc})", where=ctx.series_instance_uid) from None
     return sr
+
+
+def _private_schemes(content: Dataset) -> list[CodingSchemeIdentificationItem] | None:
+    """The Coding Scheme Identification Sequence (0008,0110, SOP Common) item of lesionlab's private scheme when the
+    content uses it (the not visible / not measurable codes): PS3.3 C.12.1.1 maps a private designator there to the
+    scheme and who answers for it. None when the content holds only standard codes."""
+    used = any(el.keyword == "CodingSchemeDesignator" and el.value == codes.LESIONLAB_SCHEME for el in content.iterall())
+    if not used:
+        return None
+    return [CodingSchemeIdentificationItem(designator=codes.LESIONLAB_SCHEME, name=codes.LESIONLAB_SCHEME_NAME,
+                                           version=codes.LESIONLAB_SCHEME_VERSION, responsible_organization=MANUFACTURER)]
 
 
 def _series_number(ctx: DicomContext) -> int:
