@@ -120,9 +120,16 @@ def create_table_access(db: "Db", table: str) -> None:
     head = (f"DECLARE me pg_catalog.text := {s}.lesionlab_caller(); "
             f"my_reader pg_catalog.text := (SELECT k.reader FROM {s}.store_roles k WHERE k.db_role = me); "
             f"my_kind pg_catalog.text := (SELECT k.kind FROM {s}.store_roles k WHERE k.db_role = me); ")
+    query = f"SELECT t.* FROM {t} t WHERE coalesce({see}, false)"
+    if "patient_id" in columns:
+        # the select policy depends on the row's reader and patient only: evaluated once per (reader, patient) of the
+        # table, not once per row (its session function reads the study's record), on every row alike
+        by_read, _ = reader_predicates(columns, session, barrier, _spelling(s, "me", "my_reader", "my_kind", "g."))
+        query = (f"WITH g AS MATERIALIZED (SELECT DISTINCT t.reader, t.patient_id FROM {t} t), "
+                 f"shown AS MATERIALIZED (SELECT g.reader, g.patient_id FROM g WHERE coalesce({by_read}, false)) "
+                 f"SELECT t.* FROM {t} t JOIN shown USING (reader, patient_id)")
     db.execute(f"CREATE OR REPLACE FUNCTION {s}.{_ident('lesionlab_rows_' + table)}() RETURNS SETOF {t} STABLE "
-               f"{_DEFINER} AS $f$ {head} BEGIN RETURN QUERY SELECT t.* FROM {t} t WHERE coalesce({see}, false); "
-               "END $f$")
+               f"{_DEFINER} AS $f$ {head} BEGIN RETURN QUERY {query}; END $f$")
     refused = (f"RAISE EXCEPTION 'new row violates row-level security policy for table \"%\"', {_lit(table)} "
                "USING ERRCODE = 'insufficient_privilege'")
     denied = f"RAISE EXCEPTION 'permission denied for table %', {_lit(table)} USING ERRCODE = 'insufficient_privilege'"
@@ -148,7 +155,7 @@ BEGIN
         IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_populate_recordset(NULL::{t}, data) t
                    WHERE NOT coalesce({mine}, false)) THEN
             {refused};
-        END IF;
+        END IF;{_visible_mark_id(table, t, see)}
         IF op = 'upsert' THEN
             FOR ok, js IN EXECUTE 'INSERT INTO {t} AS t ({cols}) SELECT {cols} FROM '
                     'pg_catalog.jsonb_populate_recordset(NULL::{t}, $1) ON CONFLICT ({", ".join(_ident(c) for c in key)}) '
@@ -215,6 +222,21 @@ END $f$"""
         db.execute(f"REVOKE ALL ON FUNCTION {s}.{function} FROM PUBLIC")
 
 
+def _visible_mark_id(table: str, t: str, see: str) -> str:
+    """count_marks: a mark id the caller sees in another read is refused (an adjudicator cannot forge a mark
+    that the coordinator's project, keyed by mark id, would take for that read's); one it cannot see is not
+    looked at (that would tell it exists)."""
+    if table != "count_marks":
+        return ""
+    return f"""
+        IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_populate_recordset(NULL::{t}, data) n JOIN {t} t
+                   ON t.mark_id = n.mark_id AND (t.patient_id <> n.patient_id OR t.exam_pair_id <> n.exam_pair_id
+                                                 OR t.reader <> n.reader)
+                   WHERE coalesce({see}, false)) THEN
+            RAISE EXCEPTION 'a count mark of another read has this mark id' USING ERRCODE = 'unique_violation';
+        END IF;"""
+
+
 def access_functions(table: str) -> tuple[str, str]:
     """The signatures of a reader-keyed table's access functions (unqualified)."""
     return (f"{_ident('lesionlab_rows_' + table)}()",
@@ -234,5 +256,6 @@ def rekey_count_marks(db: "Db") -> None:
     if name is not None:
         db.execute(f"ALTER TABLE count_marks DROP CONSTRAINT {_ident(str(name[0]))}")
     db.execute(f"ALTER TABLE count_marks ADD PRIMARY KEY ({', '.join(COUNT_MARKS_KEY)})")
+    db.execute("CREATE INDEX IF NOT EXISTS count_marks_by_id ON count_marks (mark_id)")  # a mark replaced by its id
 
 

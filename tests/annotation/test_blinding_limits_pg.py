@@ -174,6 +174,10 @@ def test_a_reader_cannot_probe_for_another_readers_count_mark_id(pg_cluster, pg_
             answers[guess] = outcome
     # the same answers whether a hidden mark has the id or not: no unique violation tells it
     assert answers[theirs] == answers["00000000-0000-4000-8000-000000000000"], answers
+    # an id the caller can see in another read (the adjudicator sees every read) is refused: no forged twin
+    with psycopg.connect(urls["consensus"], autocommit=True) as con, pytest.raises(psycopg.errors.UniqueViolation):
+        twin = {**row, "mark_id": theirs, "reader": "consensus@MRI"}
+        con.execute("SELECT * FROM lesionlab_write_count_marks('upsert', %s)", (Jsonb([twin]),))
     # R2's mark is untouched and still R2's
     with psycopg.connect(pg_url, autocommit=True) as con:
         assert con.execute("SELECT reader FROM count_marks WHERE mark_id = %s ORDER BY reader",
