@@ -263,8 +263,9 @@ class ReadingStore:
     def edits(self) -> list[tuple[int, str, str]]:
         """The edit log: (edit_seq, at_utc, description), oldest first."""
         try:
+            source, params = self._db.source("edits")
             return [tuple(r) for r in self._db.execute(
-                f"SELECT edit_seq, at_utc, description FROM {self._db.source('edits')} ORDER BY edit_seq")]
+                f"SELECT edit_seq, at_utc, description FROM {source} ORDER BY edit_seq", params)]
         except BaseException as exc:
             _raise_as_store_error(self._db, exc, "cannot read the edit log")
             raise
@@ -272,9 +273,10 @@ class ReadingStore:
     def edit_log(self) -> list[EditEntry]:
         """The edit log with who and which read (a reader role sees only its own edits)."""
         try:
+            source, params = self._db.source("edits")
             return [EditEntry(*r) for r in self._db.execute(
                 "SELECT edit_seq, at_utc, description, reader, patient_id, exam_pair_id, pid, host FROM "
-                f"{self._db.source('edits')} ORDER BY edit_seq")]
+                f"{source} ORDER BY edit_seq", params)]
         except BaseException as exc:
             _raise_as_store_error(self._db, exc, "cannot read the edit log")
             raise

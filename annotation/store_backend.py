@@ -137,10 +137,11 @@ class Db(ABC):
         """Called once all migrations are applied (PostgreSQL grants privileges to reader roles)."""
 
     # ------------------------------------------------------------------ reader-keyed tables
-    def source(self, table: str) -> str:
-        """What a SELECT reads ``table``'s rows from: the table itself; on PostgreSQL, for a blinded role of a
-        study store, the reader-keyed table's access function (annotation/store_pg_access.py)."""
-        return table
+    def source(self, table: str, where: dict[str, Any] | None = None) -> tuple[str, tuple[Any, ...]]:
+        """What a SELECT reads ``table``'s rows from, and its parameters: the table itself; on PostgreSQL, for a
+        blinded role of a study store, the reader-keyed table's access function (annotation/store_pg_access.py),
+        given the case or study of ``where`` (the SELECT's own equality conditions, which it keeps)."""
+        return table, ()
 
     def through_functions(self, table: str) -> bool:
         """True when this connection writes ``table`` through its access function, not with SQL on the table."""

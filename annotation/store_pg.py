@@ -221,8 +221,15 @@ class PgDb(Db):
     def mark_as_store(self) -> None:
         self.execute(f"COMMENT ON TABLE schema_migrations IS '{STORE_MARK}'")
 
-    def source(self, table: str) -> str:
-        return f"lesionlab_rows_{table}()" if table in self.access else table
+    def source(self, table: str, where: dict[str, Any] | None = None) -> tuple[str, tuple[Any, ...]]:
+        if table not in self.access:
+            return table, ()
+        from psycopg.types.json import Jsonb
+
+        from annotation.store_pg_access import PICKED
+
+        pick = {c: v for c, v in (where or {}).items() if c in PICKED}
+        return f"lesionlab_rows_{table}(?)", (Jsonb(pick) if pick else None,)
 
     def through_functions(self, table: str) -> bool:
         return table in self.access

@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 CALLER = ("CASE pg_catalog.current_setting('role') WHEN 'none' THEN session_user::pg_catalog.text "
           "ELSE pg_catalog.current_setting('role') END")
 _DEFINER = "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+#: the columns ``lesionlab_rows_T(pick)`` picks rows by: which case or study, a record's id (never a value a
+#: reader wrote); a reader role's pick reads its own rows only
+PICKED = ("patient_id", "exam_pair_id", "study_id", "reader", "lesion_id", "mark_id")
 #: the columns of ``count_marks``' key from migration 12 on
 COUNT_MARKS_KEY = ("patient_id", "exam_pair_id", "reader", "mark_id")
 
@@ -120,16 +123,9 @@ def create_table_access(db: "Db", table: str) -> None:
     head = (f"DECLARE me pg_catalog.text := {s}.lesionlab_caller(); "
             f"my_reader pg_catalog.text := (SELECT k.reader FROM {s}.store_roles k WHERE k.db_role = me); "
             f"my_kind pg_catalog.text := (SELECT k.kind FROM {s}.store_roles k WHERE k.db_role = me); ")
-    query = f"SELECT t.* FROM {t} t WHERE coalesce({see}, false)"
-    if "patient_id" in columns:
-        # the select policy depends on the row's reader and patient only: evaluated once per (reader, patient) of the
-        # table, not once per row (its session function reads the study's record), on every row alike
-        by_read, _ = reader_predicates(columns, session, barrier, _spelling(s, "me", "my_reader", "my_kind", "g."))
-        query = (f"WITH g AS MATERIALIZED (SELECT DISTINCT t.reader, t.patient_id FROM {t} t), "
-                 f"shown AS MATERIALIZED (SELECT g.reader, g.patient_id FROM g WHERE coalesce({by_read}, false)) "
-                 f"SELECT t.* FROM {t} t JOIN shown USING (reader, patient_id)")
-    db.execute(f"CREATE OR REPLACE FUNCTION {s}.{_ident('lesionlab_rows_' + table)}() RETURNS SETOF {t} STABLE "
-               f"{_DEFINER} AS $f$ {head} BEGIN RETURN QUERY {query}; END $f$")
+    by_name = "pg_catalog.split_part(reader, '@', 1)" + (", patient_id" if "patient_id" in columns else "")
+    db.execute(f"CREATE INDEX IF NOT EXISTS {_ident(table + '_by_reader_name')} ON {t} ({by_name})")
+    db.execute(_rows_function(s, t, table, columns, session, barrier, head))
     refused = (f"RAISE EXCEPTION 'new row violates row-level security policy for table \"%\"', {_lit(table)} "
                "USING ERRCODE = 'insufficient_privilege'")
     denied = f"RAISE EXCEPTION 'permission denied for table %', {_lit(table)} USING ERRCODE = 'insufficient_privilege'"
@@ -222,6 +218,43 @@ END $f$"""
         db.execute(f"REVOKE ALL ON FUNCTION {s}.{function} FROM PUBLIC")
 
 
+def _rows_function(s: str, t: str, table: str, columns: list[str], session: bool, barrier: bool, head: str) -> str:
+    """``lesionlab_rows_T(pick)``: the rows of ``T`` the select policy shows the caller, of those whose columns equal
+    ``pick`` (:data:`PICKED` only, never a value). A reader role's rows are looked up by its name (an index on the
+    name before '@'), so what a call reads never depends on other readers' rows, and the pick narrows its own rows
+    only (an adjudicator and a coordinator see every row anyway); the policy is evaluated once per (reader,
+    patient) of those rows (its session function reads the study's record)."""
+    see, _ = reader_predicates(columns, session, barrier, _spelling(s, "$2", "$3", "$4"))
+    query = f"SELECT t.* FROM {t} t WHERE %s AND coalesce({see}, false)"
+    if "patient_id" in columns:
+        by_read, _ = reader_predicates(columns, session, barrier, _spelling(s, "$2", "$3", "$4", "g."))
+        query = (f"WITH t AS MATERIALIZED (SELECT * FROM {t} t WHERE %s), "
+                 "g AS MATERIALIZED (SELECT DISTINCT t.reader, t.patient_id FROM t), "
+                 f"shown AS MATERIALIZED (SELECT g.reader, g.patient_id FROM g WHERE coalesce({by_read}, false)) "
+                 "SELECT t.* FROM t JOIN shown USING (reader, patient_id)")
+    picked = _lit("{" + ",".join(c for c in PICKED if c in columns) + "}")
+    return f"""
+CREATE OR REPLACE FUNCTION {s}.{_ident('lesionlab_rows_' + table)}(pick pg_catalog.jsonb DEFAULT NULL) RETURNS SETOF {t}
+    STABLE {_DEFINER} AS $f$
+{head}
+    conds pg_catalog.text;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(coalesce(pick, '{{}}')) c WHERE c <> ALL ({picked}::pg_catalog.text[])) THEN
+        RAISE EXCEPTION 'lesionlab_rows_{table}: rows are picked by {", ".join(c for c in PICKED if c in columns) or "nothing"} only'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    conds := (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I = ($1).%I', c, c), ' AND ')
+              FROM pg_catalog.jsonb_object_keys(coalesce(pick, '{{}}')) c);
+    IF my_kind = 'reader' AND pg_catalog.strpos(my_reader, '@') = 0 THEN  -- its own rows only, by their index
+        conds := pg_catalog.concat_ws(' AND ', conds, 'pg_catalog.split_part(t.reader, ''@'', 1) = $3');
+    ELSIF my_kind IS DISTINCT FROM 'adjudicator' AND my_kind IS DISTINCT FROM 'coordinator' THEN
+        conds := NULL;  -- the pick only where it reads no row the caller may not see (the caller's WHERE applies)
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format({_lit(query)}, coalesce(conds, 'true'))
+        USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind;
+END $f$"""
+
+
 def _visible_mark_id(table: str, t: str, see: str) -> str:
     """count_marks: a mark id the caller sees in another read is refused (an adjudicator cannot forge a mark
     that the coordinator's project, keyed by mark id, would take for that read's); one it cannot see is not
@@ -239,7 +272,7 @@ def _visible_mark_id(table: str, t: str, see: str) -> str:
 
 def access_functions(table: str) -> tuple[str, str]:
     """The signatures of a reader-keyed table's access functions (unqualified)."""
-    return (f"{_ident('lesionlab_rows_' + table)}()",
+    return (f"{_ident('lesionlab_rows_' + table)}(pg_catalog.jsonb)",
             f"{_ident('lesionlab_write_' + table)}(pg_catalog.text, pg_catalog.jsonb, pg_catalog.jsonb)")
 
 

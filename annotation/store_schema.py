@@ -292,9 +292,10 @@ class Table:
     columns: tuple[str, ...]
     key: tuple[str, ...]
 
-    def select(self, db: Db) -> str:
-        """The table's columns, read from what ``db`` reads the table from (:meth:`Db.source`)."""
-        return f"SELECT {', '.join(self.columns)} FROM {db.source(self.name)}"
+    def select(self, db: Db, where: dict[str, Any] | None = None) -> tuple[str, tuple[Any, ...]]:
+        """The table's columns, read from what ``db`` reads the table from (:meth:`Db.source`), and its parameters."""
+        source, params = db.source(self.name, where)
+        return f"SELECT {', '.join(self.columns)} FROM {source}", params
 
     def where(self, columns: tuple[str, ...] | None = None) -> str:
         return " AND ".join(f"{c} = ?" for c in (columns or self.key))
@@ -498,8 +499,10 @@ _ROW_PROBLEMS = (ValidationError, TypeError, ValueError, AttributeError, IndexEr
 def _rows(db: Db, table: Table, build: Callable[[Any], Any], key: tuple[Any, ...] = (),
           key_columns: tuple[str, ...] | None = None) -> Iterator[Any]:
     """``build(row)`` for the table's rows (those matching ``key``); a bad row raises BadRow."""
-    sql = table.select(db) + (f" WHERE {table.where(key_columns)}" if key else "")
-    for r in db.execute(sql, key):
+    sql, params = table.select(db, dict(zip(key_columns or table.key, key)))
+    if key:
+        sql += f" WHERE {table.where(key_columns)}"
+    for r in db.execute(sql, (*params, *key)):
         try:
             yield build(r)
         except _ROW_PROBLEMS as exc:

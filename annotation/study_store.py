@@ -128,9 +128,10 @@ class Study:
         row = self._rows("SELECT definition FROM studies WHERE study_id = ?", (study_id,))[0]
         self.definition = StudyDefinition.from_json(row[0], f"{store.where}, study {study_id}")
         self._orders: dict[tuple[str, str], tuple[str, ...]] = {}
+        source, params = db.source("study_order", {"study_id": study_id})
         for reader, session, _, code in self._rows(
-                f"SELECT reader, session, position, code FROM {db.source('study_order')} WHERE study_id = ? "
-                "ORDER BY reader, session, position", (study_id,)):
+                f"SELECT reader, session, position, code FROM {source} WHERE study_id = ? "
+                "ORDER BY reader, session, position", (*params, study_id)):
             self._orders[(reader, session)] = (*self._orders.get((reader, session), ()), code)
         self._db = db
         #: stored times that are not times, said once each (left out of reading times and washouts)
@@ -212,10 +213,10 @@ class Study:
 
     def session_reads(self) -> dict[tuple[str, str, str], SessionRead]:
         """(reader, session, code) -> when it was opened and finished (what this connection may see)."""
+        source, params = self.store.backend_db.source("study_reads", {"study_id": self.study_id})
         return {(r[0], r[1], r[2]): SessionRead(*r) for r in self._rows(
-            "SELECT reader, session, code, opened_at_utc, finished_at_utc FROM "
-            f"{self.store.backend_db.source('study_reads')} WHERE study_id = ?",
-            (self.study_id,))}
+            f"SELECT reader, session, code, opened_at_utc, finished_at_utc FROM {source} WHERE study_id = ?",
+            (*params, self.study_id))}
 
     def _time(self, text: object, what: str) -> _dt.datetime | None:
         """``text`` as a time; else None, and ``what`` it was is noted in :attr:`unreadable_times`."""
@@ -460,10 +461,10 @@ class Study:
     def confirmed_pairings(self) -> dict[tuple[str, str], dict[str, str]]:
         """(reader, code) -> {first session lesion id: second session lesion id} the adjudicator confirmed."""
         out: dict[tuple[str, str], dict[str, str]] = {}
+        source, params = self.store.backend_db.source("study_pairings", {"study_id": self.study_id})
         for reader, code, a, b in self._rows(
-                "SELECT paired_reader, code, first_lesion, second_lesion FROM "
-                f"{self.store.backend_db.source('study_pairings')} "
-                "WHERE study_id = ? AND reader = ?", (self.study_id, self.definition.adjudicator)):
+                f"SELECT paired_reader, code, first_lesion, second_lesion FROM {source} WHERE study_id = ? AND reader = ?",
+                (*params, self.study_id, self.definition.adjudicator)):
             out.setdefault((reader, code), {})[a] = b
         return out
 

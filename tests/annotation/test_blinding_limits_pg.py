@@ -85,11 +85,14 @@ def test_a_reader_cannot_bisect_another_readers_hidden_diameter_with_explain(pg_
     patient, _, _ = _r2_reads_a_case(urls["R2"], clock)
     with psycopg.connect(urls["R1"], autocommit=True) as con:
         # the table (refused now), and what R1 reads instead
-        for source in ("observations", "lesionlab_rows_observations()"):
+        for source in ("observations", "lesionlab_rows_observations()",
+                       f"lesionlab_rows_observations('{{\"patient_id\": \"{patient}\"}}')"):
             found = bisect_hidden_diameter(
                 con, lambda t: f"SELECT 1 FROM {source} WHERE patient_id = '{patient}' AND diameter_mm < {t}")
             assert found is None, f"R1 bisected R2's hidden diameter through {source}: {found} mm"
         assert not list(con.execute("SELECT * FROM lesionlab_rows_observations()"))  # and sees none of R2's rows
+        with pytest.raises(psycopg.errors.InvalidParameterValue):  # rows are picked by case and id, not by a value
+            con.execute("SELECT * FROM lesionlab_rows_observations('{\"diameter_mm\": 23.7}')")
     with psycopg.connect(urls["consensus"], autocommit=True) as con:  # the adjudicator sees them (and reads them)
         assert [float(r[0]) for r in con.execute("SELECT round(diameter_mm::numeric, 1) FROM lesionlab_rows_observations()")
                 ] == [round(DIAMETER, 1)]
@@ -174,6 +177,14 @@ def test_a_reader_cannot_probe_for_another_readers_count_mark_id(pg_cluster, pg_
             answers[guess] = outcome
     # the same answers whether a hidden mark has the id or not: no unique violation tells it
     assert answers[theirs] == answers["00000000-0000-4000-8000-000000000000"], answers
+    # nor does reading by an id (R2's lesion L1; R1 has no lesion): a reader's pick reads its own rows only
+    with psycopg.connect(urls["R1"], autocommit=True) as con:
+        probes = {guess: _buffers(con, f"SELECT * FROM lesionlab_rows_lesions('{{\"lesion_id\": \"{guess}\"}}')")
+                  for guess in ("L1", "L999")}
+        assert len(set(probes.values())) == 1, probes
+        assert not list(con.execute("SELECT * FROM lesionlab_rows_lesions(%s)", (Jsonb({"lesion_id": "L1"}),)))
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        assert con.execute("SELECT reader FROM lesions WHERE lesion_id = 'L1'").fetchall() == [("R2@MRI",)]
     # an id the caller can see in another read (the adjudicator sees every read) is refused: no forged twin
     with psycopg.connect(urls["consensus"], autocommit=True) as con, pytest.raises(psycopg.errors.UniqueViolation):
         twin = {**row, "mark_id": theirs, "reader": "consensus@MRI"}
