@@ -13,10 +13,11 @@ all from holding privileges on the reader-keyed tables themselves:
 So in a study store those roles get no privilege at all on a reader-keyed table (``grant_roles``; no table
 privilege, no lock but through the functions, no EXPLAIN of the table), and per table ``T``:
 
-* ``lesionlab_rows_T()`` returns the rows of ``T`` the policy would show the caller (PL/pgSQL, never inlined:
-  the caller's conditions run on its result, after the policy, and its plan is not the caller's to see);
+* ``lesionlab_rows_T(pick)`` returns the rows of ``T`` the policy would show the caller, of the case ``pick``
+  names (PL/pgSQL, never inlined: the caller's conditions run on its result, after the policy, and its plan is
+  not the caller's to see; a reader role's call reads only rows of the reads the policy shows it, :func:`_own_rows`);
 * ``lesionlab_write_T(op, data, pick)`` writes as the policies and triggers allow the caller: ``op`` is
-  ``upsert`` or ``insert`` (``data``: a JSON array of whole rows), ``update`` (``pick``: the columns and values
+  ``upsert`` or ``insert`` (``data``: a JSON array of whole rows), ``update`` (``pick``: the key columns or case
   that pick the rows, ``data``: one object of the new values) or ``delete`` (``pick``); a row the caller may not
   write is refused (SQLSTATE 42501, as row-level security) before it is written, so a unique violation can only
   be met on the caller's own rows; returns the rows written (JSON). What each kind may do per table is
@@ -48,9 +49,8 @@ if TYPE_CHECKING:
 CALLER = ("CASE pg_catalog.current_setting('role') WHEN 'none' THEN session_user::pg_catalog.text "
           "ELSE pg_catalog.current_setting('role') END")
 _DEFINER = "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
-#: the columns ``lesionlab_rows_T(pick)`` picks rows by: which case or study, a record's id (never a value a
-#: reader wrote); a reader role's pick reads its own rows only
-PICKED = ("patient_id", "exam_pair_id", "study_id", "reader", "lesion_id", "mark_id")
+#: the columns ``lesionlab_rows_T(pick)`` picks rows by: which case or study (never an id or a value a reader wrote)
+PICKED = ("patient_id", "exam_pair_id", "study_id")
 #: the columns of ``count_marks``' key from migration 12 on
 COUNT_MARKS_KEY = ("patient_id", "exam_pair_id", "reader", "mark_id")
 
@@ -115,6 +115,7 @@ def create_table_access(db: "Db", table: str) -> None:
     _, changed = reader_predicates(columns, session, barrier, _spelling(s, "$2", "$3", "$4", "n."))
     cols = ", ".join(_ident(c) for c in written)
     rest = [c for c in written if c not in key]
+    picks = [c for c in columns if c in key or c in PICKED]  # what an update or a delete picks rows by
     sets = ", ".join(f"{_ident(c)} = excluded.{_ident(c)}" for c in rest) or f"{_ident(key[0])} = excluded.{_ident(key[0])}"
     rights = (f"CASE my_kind WHEN 'reader' THEN {_rights(table, 'reader', columns)} "
               f"WHEN 'adjudicator' THEN {_rights(table, 'adjudicator', columns)} "
@@ -139,6 +140,9 @@ CREATE OR REPLACE FUNCTION {s}.{_ident('lesionlab_write_' + table)}(op pg_catalo
     ok boolean;
     js pg_catalog.jsonb;
     conds pg_catalog.text;
+    own pg_catalog.text;
+    shown_r pg_catalog.text[];
+    shown_p pg_catalog.text[];
 BEGIN
     IF my_kind IS NULL THEN
         {denied};
@@ -174,11 +178,15 @@ BEGIN
         END IF;
         RETURN;
     END IF;
-    IF pick IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(pick) c WHERE c <> ALL ({_lit('{' + ','.join(columns) + '}')}::pg_catalog.text[])) THEN
-        RAISE EXCEPTION 'lesionlab_write_{table}: a key of columns of {table} is needed' USING ERRCODE = 'invalid_parameter_value';
+    IF pick IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(pick) c WHERE c <> ALL ({_lit('{' + ','.join(picks) + '}')}::pg_catalog.text[])) THEN
+        RAISE EXCEPTION 'lesionlab_write_{table}: rows are picked by {", ".join(picks)} only' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     conds := (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I = ($1).%I', c, c), ' AND ')
               FROM pg_catalog.jsonb_object_keys(pick) c);
+    -- a reader's own rows of the reads it may see only, the policy's work whatever the pick (_own_rows)
+    own := 'true';{_own_rows(s, t, columns, session, barrier)}
+    END IF;
+    conds := pg_catalog.concat_ws(' AND ', conds, own);
     IF op = 'delete' THEN
         IF NOT (may -> 'delete')::boolean THEN
             {denied};
@@ -219,40 +227,54 @@ END $f$"""
 
 
 def _rows_function(s: str, t: str, table: str, columns: list[str], session: bool, barrier: bool, head: str) -> str:
-    """``lesionlab_rows_T(pick)``: the rows of ``T`` the select policy shows the caller, of those whose columns equal
-    ``pick`` (:data:`PICKED` only, never a value). A reader role's rows are looked up by its name (an index on the
-    name before '@'), so what a call reads never depends on other readers' rows, and the pick narrows its own rows
-    only (an adjudicator and a coordinator see every row anyway); the policy is evaluated once per (reader,
-    patient) of those rows (its session function reads the study's record)."""
+    """``lesionlab_rows_T(pick)``: the rows of ``T`` the select policy shows the caller, of the case or study
+    ``pick`` names (:data:`PICKED` only, never an id or a value); see :func:`_own_rows` for a reader role."""
     see, _ = reader_predicates(columns, session, barrier, _spelling(s, "$2", "$3", "$4"))
-    query = f"SELECT t.* FROM {t} t WHERE %s AND coalesce({see}, false)"
-    if "patient_id" in columns:
-        by_read, _ = reader_predicates(columns, session, barrier, _spelling(s, "$2", "$3", "$4", "g."))
-        query = (f"WITH t AS MATERIALIZED (SELECT * FROM {t} t WHERE %s), "
-                 "g AS MATERIALIZED (SELECT DISTINCT t.reader, t.patient_id FROM t), "
-                 f"shown AS MATERIALIZED (SELECT g.reader, g.patient_id FROM g WHERE coalesce({by_read}, false)) "
-                 "SELECT t.* FROM t JOIN shown USING (reader, patient_id)")
     picked = _lit("{" + ",".join(c for c in PICKED if c in columns) + "}")
     return f"""
 CREATE OR REPLACE FUNCTION {s}.{_ident('lesionlab_rows_' + table)}(pick pg_catalog.jsonb DEFAULT NULL) RETURNS SETOF {t}
     STABLE {_DEFINER} AS $f$
 {head}
-    conds pg_catalog.text;
+    shown_r pg_catalog.text[];
+    shown_p pg_catalog.text[];
+    own pg_catalog.text := {_lit('coalesce(' + see + ', false)')};
+    conds pg_catalog.text := (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I = ($1).%I', c, c), ' AND ')
+                              FROM pg_catalog.jsonb_object_keys(coalesce(pick, '{{}}')) c);
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(coalesce(pick, '{{}}')) c WHERE c <> ALL ({picked}::pg_catalog.text[])) THEN
         RAISE EXCEPTION 'lesionlab_rows_{table}: rows are picked by {", ".join(c for c in PICKED if c in columns) or "nothing"} only'
             USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    conds := (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I = ($1).%I', c, c), ' AND ')
-              FROM pg_catalog.jsonb_object_keys(coalesce(pick, '{{}}')) c);
-    IF my_kind = 'reader' AND pg_catalog.strpos(my_reader, '@') = 0 THEN  -- its own rows only, by their index
-        conds := pg_catalog.concat_ws(' AND ', conds, 'pg_catalog.split_part(t.reader, ''@'', 1) = $3');
+    END IF;{_own_rows(s, t, columns, session, barrier)}
     ELSIF my_kind IS DISTINCT FROM 'adjudicator' AND my_kind IS DISTINCT FROM 'coordinator' THEN
-        conds := NULL;  -- the pick only where it reads no row the caller may not see (the caller's WHERE applies)
+        conds := NULL;  -- the policy first, the pick after it (the caller's WHERE applies it anyway)
     END IF;
-    RETURN QUERY EXECUTE pg_catalog.format({_lit(query)}, coalesce(conds, 'true'))
+    RETURN QUERY EXECUTE pg_catalog.format('SELECT t.* FROM {t} t WHERE %s AND %s', own, coalesce(conds, 'true'))
         USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind;
 END $f$"""
+
+
+def _own_rows(s: str, t: str, columns: list[str], session: bool, barrier: bool) -> str:
+    """PL/pgSQL opening ``IF`` a reader role (the variables ``own``, ``shown_r``, ``shown_p`` declared): its rows
+    are looked up by its name (an index on the name before '@'), so a call reads none of another reader's rows;
+    where the table has a patient, the reads of a patient the policy shows are listed first from all of the
+    reader's rows, whatever the pick (the policy once per reader and patient), and the rows are then read from
+    those reads only: neither the policy's work nor what the pick reads depends on a hidden read's rows."""
+    name = "pg_catalog.split_part(t.reader, ''@'', 1) = $3"
+    if "patient_id" not in columns:
+        see, _ = reader_predicates(columns, session, barrier, _spelling(s, "$2", "$3", "$4"))
+        return f"""
+    IF my_kind = 'reader' AND pg_catalog.strpos(my_reader, '@') = 0 THEN
+        own := '{name} AND coalesce({see.replace("'", "''")}, false)';"""
+    by_read, _ = reader_predicates(columns, session, barrier, _spelling(s, "me", "my_reader", "my_kind", "g."))
+    return f"""
+    IF my_kind = 'reader' AND pg_catalog.strpos(my_reader, '@') = 0 THEN
+        SELECT coalesce(pg_catalog.array_agg(g.reader), '{{}}'), coalesce(pg_catalog.array_agg(g.patient_id), '{{}}')
+            INTO shown_r, shown_p
+            FROM (SELECT DISTINCT t.reader, t.patient_id FROM {t} t
+                  WHERE pg_catalog.split_part(t.reader, '@', 1) = my_reader) g
+            WHERE coalesce({by_read}, false);
+        own := pg_catalog.format('{name} AND (t.reader, t.patient_id) IN (SELECT * FROM '
+                                 'ROWS FROM (pg_catalog.unnest(%L::pg_catalog.text[]), pg_catalog.unnest(%L::pg_catalog.text[])))', shown_r, shown_p);"""
 
 
 def _visible_mark_id(table: str, t: str, see: str) -> str:

@@ -177,12 +177,16 @@ def test_a_reader_cannot_probe_for_another_readers_count_mark_id(pg_cluster, pg_
             answers[guess] = outcome
     # the same answers whether a hidden mark has the id or not: no unique violation tells it
     assert answers[theirs] == answers["00000000-0000-4000-8000-000000000000"], answers
-    # nor does reading by an id (R2's lesion L1; R1 has no lesion): a reader's pick reads its own rows only
+    # nor does reading or deleting by an id or a value: rows are picked by case (a reader's own reads only)
     with psycopg.connect(urls["R1"], autocommit=True) as con:
-        probes = {guess: _buffers(con, f"SELECT * FROM lesionlab_rows_lesions('{{\"lesion_id\": \"{guess}\"}}')")
-                  for guess in ("L1", "L999")}
-        assert len(set(probes.values())) == 1, probes
-        assert not list(con.execute("SELECT * FROM lesionlab_rows_lesions(%s)", (Jsonb({"lesion_id": "L1"}),)))
+        for probe in ("SELECT * FROM lesionlab_rows_lesions('{\"lesion_id\": \"L1\"}')",
+                      "SELECT * FROM lesionlab_write_observations('delete', NULL, '{\"diameter_mm\": 23.7}')",
+                      "SELECT * FROM lesionlab_write_count_marks('delete', NULL, '{\"row\": 1}')"):
+            with pytest.raises(psycopg.errors.InvalidParameterValue):
+                con.execute(probe)
+        probes = {p: _buffers(con, f"SELECT * FROM lesionlab_rows_lesions('{{\"patient_id\": \"{p}\"}}')")
+                  for p in ("P1", "P2", "P3") if p != mark.patient_id}
+        assert len(set(probes.values())) == 1, probes  # R2 read one of them
     with psycopg.connect(pg_url, autocommit=True) as con:
         assert con.execute("SELECT reader FROM lesions WHERE lesion_id = 'L1'").fetchall() == [("R2@MRI",)]
     # an id the caller can see in another read (the adjudicator sees every read) is refused: no forged twin
