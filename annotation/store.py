@@ -36,11 +36,12 @@ from annotation.reading import Reading
 from annotation.store_backend import Db, newer_store_error
 from annotation.store_followup import migration_followup
 from annotation.store_location import Backend, StoreLocation, parse_location
-from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, key_values, load_pair_records,
-                                     load_records, migration_1, migration_2, migration_3, migration_blinded_readers,
-                                     migration_dicom_context, migration_edit_attribution, migration_reader_security,
-                                     migration_reader_studies, migration_series_roles, migration_session_barrier,
-                                     record_key, reads_of)
+from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, insert_rows, key_values,
+                                     load_pair_records, load_records, migration_1, migration_2, migration_3,
+                                     migration_access_functions, migration_blinded_readers, migration_dicom_context,
+                                     migration_edit_attribution, migration_reader_security, migration_reader_studies,
+                                     migration_series_roles, migration_session_barrier, record_key, reads_of,
+                                     update_rows)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from annotation.study import belongs_to
 from viewer.errors import BlindedRoleError, LesionlabError, StoreConflictError, StoreError, blinded_message
@@ -79,6 +80,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "the database keeps the study's session barrier: a reader writes only a case opened in that "
                   "session, opens it only after the washout, and the server sets the study's times (PostgreSQL)",
               migration_session_barrier),
+    Migration(12, "count marks keyed by their read; a study store's reader and adjudicator roles read and write "
+                  "reader-keyed rows only through SECURITY DEFINER functions (PostgreSQL)", migration_access_functions),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 #: attempts of one edit that meets a serialization failure (two writers on the same row at once)
@@ -260,7 +263,9 @@ class ReadingStore:
     def edits(self) -> list[tuple[int, str, str]]:
         """The edit log: (edit_seq, at_utc, description), oldest first."""
         try:
-            return [tuple(r) for r in self._db.execute("SELECT edit_seq, at_utc, description FROM edits ORDER BY edit_seq")]
+            source, params = self._db.source("edits")
+            return [tuple(r) for r in self._db.execute(
+                f"SELECT edit_seq, at_utc, description FROM {source} ORDER BY edit_seq", params)]
         except BaseException as exc:
             _raise_as_store_error(self._db, exc, "cannot read the edit log")
             raise
@@ -268,9 +273,10 @@ class ReadingStore:
     def edit_log(self) -> list[EditEntry]:
         """The edit log with who and which read (a reader role sees only its own edits)."""
         try:
+            source, params = self._db.source("edits")
             return [EditEntry(*r) for r in self._db.execute(
-                "SELECT edit_seq, at_utc, description, reader, patient_id, exam_pair_id, pid, host FROM edits "
-                "ORDER BY edit_seq")]
+                "SELECT edit_seq, at_utc, description, reader, patient_id, exam_pair_id, pid, host FROM "
+                f"{source} ORDER BY edit_seq", params)]
         except BaseException as exc:
             _raise_as_store_error(self._db, exc, "cannot read the edit log")
             raise
@@ -315,11 +321,8 @@ class ReadingStore:
                 for table in TABLES:
                     for rec in change.upserts.get(table, ()):
                         UPSERT[table](db, rec)
-                seq = int(db.execute(
-                    "INSERT INTO edits (at_utc, description, pid, host, reader, patient_id, exam_pair_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING edit_seq",
-                    (_now(), description, os.getpid(), socket.gethostname(), reader, patient_id,
-                     exam_pair_id)).fetchone()[0])
+                seq = _log_edit(db, (_now(), description, os.getpid(), socket.gethostname(), reader, patient_id,
+                                     exam_pair_id))
                 db.commit()
                 break
             except BaseException as exc:
@@ -377,7 +380,18 @@ def _release_tracking_uids(db: Db, change: Diff) -> None:
     if len(rewritten) < 2:
         return
     for rec in rewritten:
-        db.execute(f"UPDATE lesions SET tracking_uid = NULL WHERE {LESIONS.where()}", key_values("lesions", rec.key))
+        update_rows(db, "lesions", {"tracking_uid": None}, dict(zip(LESIONS.key, key_values("lesions", rec.key))))
+
+
+_EDIT_COLUMNS = ("at_utc", "description", "pid", "host", "reader", "patient_id", "exam_pair_id")
+
+
+def _log_edit(db: Db, row: tuple[Any, ...]) -> int:
+    """Append one edit to the log; its edit number."""
+    if db.through_functions("edits"):
+        return int(insert_rows(db, "edits", _EDIT_COLUMNS, [row])[0]["edit_seq"])
+    return int(db.execute(f"INSERT INTO edits ({', '.join(_EDIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                          "RETURNING edit_seq", row).fetchone()[0])
 
 
 def _attribution(reads: Iterable[tuple[str, str, str]], role_reader: str | None) -> tuple[str, str, str]:

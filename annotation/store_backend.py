@@ -137,6 +137,20 @@ class Db(ABC):
         """Called once all migrations are applied (PostgreSQL grants privileges to reader roles)."""
 
     # ------------------------------------------------------------------ reader-keyed tables
+    def source(self, table: str, where: dict[str, Any] | None = None) -> tuple[str, tuple[Any, ...]]:
+        """What a SELECT reads ``table``'s rows from, and its parameters: the table itself; on PostgreSQL, for a
+        blinded role of a study store, the reader-keyed table's access function (annotation/store_pg_access.py),
+        given the case or study of ``where`` (the SELECT's own equality conditions, which it keeps)."""
+        return table, ()
+
+    def through_functions(self, table: str) -> bool:
+        """True when this connection writes ``table`` through its access function, not with SQL on the table."""
+        return False
+
+    def write_through(self, table: str, op: str, data: Any, pick: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Write ``table`` through its access function (``op``: upsert, insert, update, delete); the rows written."""
+        raise NotImplementedError(f"{table} has no access function here")
+
     def prepare_reader_security(self) -> None:
         """Create what :meth:`reader_keyed` relies on (the reader-security migration calls it once)."""
 
@@ -152,6 +166,10 @@ class Db(ABC):
     def prepare_session_barrier(self) -> None:
         """Let the database itself keep a study's session barrier, washout and times (PostgreSQL; the
         session-barrier migration calls it once, and it declares the reader-keyed tables again)."""
+
+    def prepare_access_functions(self) -> None:
+        """Key ``count_marks`` by its read and give every reader-keyed table the access functions a blinded role
+        reads and writes it through (PostgreSQL, annotation/store_pg_access.py; the access migration calls it)."""
 
     def grant_roles(self) -> None:
         """Give the reader roles their kind's privileges again (PostgreSQL, as the owner; a study set up

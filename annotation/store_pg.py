@@ -69,6 +69,9 @@ class PgDb(Db):
         self._claimed: set[int] = set()
         self.role_reader: str | None = None  # the reader name a reader role is bound to (store_roles)
         self.role_kind: str | None = None
+        self.blinded = False
+        #: the reader-keyed tables this connection reads and writes through their access functions (a blinded role)
+        self.access: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -123,6 +126,10 @@ class PgDb(Db):
         # what the database grants decides, not what the role map says: a bound role that may not read patients
         self.blinded = self.role_reader is not None and self.has_table("patients") and not bool(self.execute(
             "SELECT has_any_column_privilege('patients', 'SELECT')").fetchone()[0])
+        self.access = frozenset() if not self.blinded else frozenset(r[0] for r in self.execute(
+            "SELECT substr(p.proname, 16) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE "
+            "n.nspname = current_schema() AND p.proname LIKE 'lesionlab\\_rows\\_%' "
+            "AND has_function_privilege(p.oid, 'EXECUTE')"))
 
     # ------------------------------------------------------------------ SQL
     @staticmethod
@@ -214,6 +221,25 @@ class PgDb(Db):
     def mark_as_store(self) -> None:
         self.execute(f"COMMENT ON TABLE schema_migrations IS '{STORE_MARK}'")
 
+    def source(self, table: str, where: dict[str, Any] | None = None) -> tuple[str, tuple[Any, ...]]:
+        if table not in self.access:
+            return table, ()
+        from psycopg.types.json import Jsonb
+
+        from annotation.store_pg_access import PICKED
+
+        pick = {c: v for c, v in (where or {}).items() if c in PICKED}
+        return f"lesionlab_rows_{table}(?)", (Jsonb(pick) if pick else None,)
+
+    def through_functions(self, table: str) -> bool:
+        return table in self.access
+
+    def write_through(self, table: str, op: str, data: Any, pick: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        from psycopg.types.json import Jsonb
+
+        return [r[0] for r in self.con.execute(f"SELECT * FROM lesionlab_write_{table}(%s, %s, %s)",
+                                               (op, Jsonb(data), None if pick is None else Jsonb(pick)))]
+
     def after_bulk_insert(self, table: str) -> None:
         for (column,) in self.execute(
                 "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n "
@@ -233,14 +259,17 @@ class PgDb(Db):
         protect_reader_table(self, table)
 
     def prepare_session_blinding(self) -> None:
-        from annotation.store_pg_security import create_session_function, protect_reader_table
+        from annotation.store_pg_security import create_session_function, protect_reader_table, protected_tables
 
         create_session_function(self)
-        for (table,) in self.execute(
-                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
-                "current_schema() AND c.relkind = 'r' AND c.relrowsecurity AND c.relname <> 'store_roles' "
-                "ORDER BY 1").fetchall():
+        for table in protected_tables(self):
             protect_reader_table(self, table)
+
+    def prepare_access_functions(self) -> None:
+        from annotation.store_pg_access import create_access, rekey_count_marks
+
+        rekey_count_marks(self)
+        create_access(self)
 
     def prepare_session_barrier(self) -> None:
         from annotation.store_pg_barrier import create_barrier

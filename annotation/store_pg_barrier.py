@@ -43,29 +43,37 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def create_barrier(db: "Db") -> None:
-    """The functions and triggers above (idempotent: replaced when they exist)."""
+def _case_open_body(s: str, who: str) -> str:
+    return ("SELECT "
+            f"NOT EXISTS (SELECT 1 FROM {s}.store_roles k WHERE k.db_role = {who} AND k.kind = 'reader') "
+            f"OR EXISTS (SELECT 1 FROM {s}.store_roles k JOIN {s}.study_reads r ON r.reader = k.reader "
+            f"JOIN {s}.study_cases c ON c.study_id = r.study_id AND c.code = r.code "
+            f"JOIN {s}.studies t ON t.study_id = r.study_id "
+            f"WHERE k.db_role = {who} AND name = k.reader || '@' || r.session AND c.patient_id = patient "
+            "AND (pair IS NULL OR c.exam_pair_id = pair) AND (r.finished_at_utc IS NULL OR coalesce("
+            "pg_catalog.jsonb_extract_path_text(t.definition::pg_catalog.jsonb, 'may_go_back'), 'true') = 'true'))")
+
+
+def create_barrier(db: "Db", *, who: str = "current_user") -> None:
+    """The functions and triggers above (idempotent: replaced when they exist). ``who``: the role the triggers
+    check (migration 12: ``lesionlab_caller()``, the caller of an access function too)."""
     s = _ident(getattr(db, "schema"))
     db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_study_store() RETURNS pg_catalog.bool LANGUAGE sql STABLE "
                f"BEGIN ATOMIC SELECT EXISTS (SELECT 1 FROM {s}.studies); END")
-    # may the connected role write rows of session read ``name`` of the patient's case on ``pair`` (NULL: any
-    # pair of the patient)? Roles other than reader always (the policies say whose rows); a reader while the case
-    # is open to them in that session
-    db.execute(
-        "CREATE OR REPLACE FUNCTION lesionlab_case_open(name pg_catalog.text, patient pg_catalog.text, "
-        "pair pg_catalog.text) RETURNS pg_catalog.bool LANGUAGE sql STABLE BEGIN ATOMIC SELECT "
-        f"NOT EXISTS (SELECT 1 FROM {s}.store_roles k WHERE k.db_role = current_user AND k.kind = 'reader') "
-        f"OR EXISTS (SELECT 1 FROM {s}.store_roles k JOIN {s}.study_reads r ON r.reader = k.reader "
-        f"JOIN {s}.study_cases c ON c.study_id = r.study_id AND c.code = r.code "
-        f"JOIN {s}.studies t ON t.study_id = r.study_id "
-        "WHERE k.db_role = current_user AND name = k.reader || '@' || r.session AND c.patient_id = patient "
-        "AND (pair IS NULL OR c.exam_pair_id = pair) AND (r.finished_at_utc IS NULL OR coalesce("
-        "pg_catalog.jsonb_extract_path_text(t.definition::pg_catalog.jsonb, 'may_go_back'), 'true') = 'true')); END")
+    # may the connected role (``_for``: role ``who``) write rows of session read ``name`` of the patient's case on
+    # ``pair`` (NULL: any pair of the patient)? Roles other than reader always (the policies say whose rows); a
+    # reader while the case is open to them in that session
+    args = "name pg_catalog.text, patient pg_catalog.text, pair pg_catalog.text"
+    db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_case_open({args}) RETURNS pg_catalog.bool LANGUAGE sql STABLE "
+               f"BEGIN ATOMIC {_case_open_body(s, 'current_user')}; END")
+    db.execute(f"CREATE OR REPLACE FUNCTION lesionlab_case_open_for(who pg_catalog.text, {args}) RETURNS pg_catalog.bool "
+               f"LANGUAGE sql STABLE BEGIN ATOMIC {_case_open_body(s, 'who')}; END")
     db.execute(f"CREATE OR REPLACE FUNCTION {s}.lesionlab_utc(t pg_catalog.text) RETURNS pg_catalog.timestamptz "
                f"{_GUARD_SETTINGS} STABLE AS $$ BEGIN RETURN t::timestamptz; "
                "EXCEPTION WHEN others THEN RETURN NULL; END $$")
-    db.execute(STUDY_READS_GUARD.replace("{s}", s))
-    db.execute(EDITS_STAMP.replace("{s}", s))
+    caller = who if who == "current_user" else f"{s}.{who}"
+    db.execute(STUDY_READS_GUARD.replace("{s}", s).replace("{who}", caller))
+    db.execute(EDITS_STAMP.replace("{s}", s).replace("{who}", caller))
     for table, function in (("study_reads", "lesionlab_study_reads_guard"), ("edits", "lesionlab_edits_stamp")):
         db.execute(f"DROP TRIGGER IF EXISTS {function} ON {table}")
         db.execute(f"CREATE TRIGGER {function} BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW "
@@ -76,7 +84,7 @@ def create_barrier(db: "Db") -> None:
 STUDY_READS_GUARD = f"""
 CREATE OR REPLACE FUNCTION {{s}}.lesionlab_study_reads_guard() RETURNS trigger {_GUARD_SETTINGS} AS $$
 DECLARE
-    my_kind text := (SELECT k.kind FROM {{s}}.store_roles k WHERE k.db_role = current_user);
+    my_kind text := (SELECT k.kind FROM {{s}}.store_roles k WHERE k.db_role = {{who}});
     stamp text := {SERVER_NOW};
     defn jsonb := (SELECT t.definition::jsonb FROM {{s}}.studies t WHERE t.study_id = NEW.study_id);
     go_back boolean := coalesce(defn ->> 'may_go_back', 'true') = 'true';
@@ -151,7 +159,7 @@ END $$"""
 EDITS_STAMP = f"""
 CREATE OR REPLACE FUNCTION {{s}}.lesionlab_edits_stamp() RETURNS trigger {_GUARD_SETTINGS} AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM {{s}}.store_roles k WHERE k.db_role = current_user AND k.kind IN ('reader', 'adjudicator')) THEN
+    IF EXISTS (SELECT 1 FROM {{s}}.store_roles k WHERE k.db_role = {{who}} AND k.kind IN ('reader', 'adjudicator')) THEN
         NEW.at_utc := {SERVER_NOW};
     END IF;
     RETURN NEW;

@@ -22,7 +22,9 @@ database, not only in the application (:func:`grant_roles`, :data:`BLINDED_SELEC
   data), ``dicom_context`` (names, birth dates, accession numbers, physicians, study descriptions),
   ``timepoints`` (exam dates) or ``treatment_lines`` (clinical history); of ``exam_pairs`` they read the
   four columns a case needs (patient and pair ids, the two study UIDs), not the exam dates. They
-  read the study's design and alignments; reader-keyed tables as row-level security allows. A
+  read the study's design and alignments; reader-keyed tables only through their access functions (no
+  privilege on the tables, migration 12: :mod:`annotation.store_pg_access`), which return and write what row-level
+  security allows. A
   table a later migration adds is closed to them until it is listed here (deny by default).
 * a ``reader`` sees and writes its own reads of one session at a time, per patient: a read under
   ``READER@S`` of patient P disappears (select and write) once the reader has opened a case of P in
@@ -103,25 +105,33 @@ def create_role_functions(db: "Db") -> None:
     db.execute("CREATE POLICY lesionlab_own_role ON store_roles FOR SELECT USING (db_role = current_user)")
 
 
+def _session_open_body(schema: str, who: str) -> str:
+    return (f"SELECT NOT EXISTS (SELECT 1 FROM {schema}.store_roles k "
+            f"JOIN {schema}.study_reads r ON r.reader = k.reader "
+            f"JOIN {schema}.study_cases c ON c.study_id = r.study_id AND c.code = r.code "
+            f"JOIN {schema}.studies s ON s.study_id = r.study_id "
+            f"WHERE k.db_role = {who} AND k.kind = 'reader' AND c.patient_id = patient "
+            f"AND {schema}.lesionlab_session_rank(s.definition, r.session) > "
+            f"{schema}.lesionlab_session_rank(s.definition, pg_catalog.split_part(name, '@', 2)))")
+
+
 def create_session_function(db: "Db") -> None:
     """``lesionlab_session_open(name, patient)``: may the connected role see and write the rows of
     session read ``name`` (``READER@SESSION``) of ``patient``? Always for roles other than ``reader``;
     for a reader, until they have opened a case of that patient in a later session of the study
-    (``study_reads``; session order from the stored definition). Bodies bound at creation, as above."""
+    (``study_reads``; session order from the stored definition). Bodies bound at creation, as above.
+    ``lesionlab_session_open_for(who, name, patient)`` asks the same of role ``who`` (the access functions
+    of annotation/store_pg_access.py, where current_user is their owner)."""
     schema = _ident(getattr(db, "schema"))
     db.execute("CREATE OR REPLACE FUNCTION lesionlab_session_rank(definition pg_catalog.text, session pg_catalog.text) "
                "RETURNS pg_catalog.int8 LANGUAGE sql IMMUTABLE BEGIN ATOMIC SELECT e.o FROM "
                "pg_catalog.jsonb_array_elements(pg_catalog.jsonb_extract_path(definition::pg_catalog.jsonb, 'sessions')) "
                "WITH ORDINALITY AS e(v, o) WHERE pg_catalog.jsonb_extract_path_text(e.v, 'name') = session; END")
-    db.execute(
-        "CREATE OR REPLACE FUNCTION lesionlab_session_open(name pg_catalog.text, patient pg_catalog.text) "
-        f"RETURNS pg_catalog.bool LANGUAGE sql STABLE BEGIN ATOMIC SELECT NOT EXISTS (SELECT 1 FROM {schema}.store_roles k "
-        f"JOIN {schema}.study_reads r ON r.reader = k.reader "
-        f"JOIN {schema}.study_cases c ON c.study_id = r.study_id AND c.code = r.code "
-        f"JOIN {schema}.studies s ON s.study_id = r.study_id "
-        "WHERE k.db_role = current_user AND k.kind = 'reader' AND c.patient_id = patient "
-        f"AND {schema}.lesionlab_session_rank(s.definition, r.session) > "
-        f"{schema}.lesionlab_session_rank(s.definition, pg_catalog.split_part(name, '@', 2))); END")
+    db.execute("CREATE OR REPLACE FUNCTION lesionlab_session_open(name pg_catalog.text, patient pg_catalog.text) "
+               f"RETURNS pg_catalog.bool LANGUAGE sql STABLE BEGIN ATOMIC {_session_open_body(schema, 'current_user')}; END")
+    db.execute("CREATE OR REPLACE FUNCTION lesionlab_session_open_for(who pg_catalog.text, name pg_catalog.text, "
+               f"patient pg_catalog.text) RETURNS pg_catalog.bool LANGUAGE sql STABLE BEGIN ATOMIC "
+               f"{_session_open_body(schema, 'who')}; END")
 
 
 def _has_function(db: "Db", name: str) -> bool:
@@ -129,30 +139,70 @@ def _has_function(db: "Db", name: str) -> bool:
                       "n.nspname = current_schema() AND p.proname = ?", (name,)).fetchone() is not None
 
 
-def protect_reader_table(db: "Db", table: str) -> None:
-    """Row-level security on a table with a ``reader`` column (see the module docstring)."""
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", table):
-        raise StoreError(f"{table!r} is not a plain table name", where="migration")
+@dataclass(frozen=True)
+class Spelling:
+    """How a reader-keyed table's policy names the caller's reader name and rights, the session and case
+    functions (``{name}``, ``{patient}``, ``{pair}`` filled in) and the row's columns (``row``: their prefix)."""
+
+    reader: str
+    sees_all: str
+    coordinates: str
+    session_open: str
+    case_open: str
+    study_store: str
+    row: str = ""
+
+
+#: the row-level security policies' spelling (the connected role: current_user)
+POLICY = Spelling("lesionlab_reader()", "lesionlab_sees_all()", "lesionlab_coordinates()",
+                  "lesionlab_session_open({name}, {patient})", "lesionlab_case_open({name}, {patient}, {pair})",
+                  "lesionlab_study_store()")
+
+
+def reader_predicates(columns: "list[str]", session: bool, barrier: bool, sp: Spelling) -> tuple[str, str]:
+    """(see, write): what the caller may see and write of a reader-keyed table with ``columns``. ``session``: the
+    session policy exists; ``barrier``: the study's write barrier does (annotation/store_pg_barrier.py)."""
+    reader = sp.row + "reader"
+    patient = sp.row + "patient_id"
     # a reader's rows: their own name, or a study session read of theirs (READER@SESSION) -- of a session
     # still open to them for that patient, where the table says the patient and the session policy exists
-    columns = db.columns(table)
-    session = ""
-    if "patient_id" in columns and _has_function(db, "lesionlab_session_open"):
-        session = " AND lesionlab_session_open(reader, patient_id)"
-    own = f"(reader = lesionlab_reader() OR (starts_with(reader, lesionlab_reader() || '@'){session}))"
+    open_ = ""
+    if "patient_id" in columns and session:
+        open_ = " AND " + sp.session_open.format(name=reader, patient=patient)
+    own = f"({reader} = {sp.reader} OR (starts_with({reader}, {sp.reader} || '@'){open_}))"
     # what a reader writes (annotation/store_pg_barrier.py): in a study store, a session read only, and only of
     # a case it has opened in that session and not finished (the plain name could carry a read across sessions)
     writes = own
-    if "patient_id" in columns and _has_function(db, "lesionlab_case_open"):
-        pair = "exam_pair_id" if "exam_pair_id" in columns else "NULL"
-        writes = (f"((reader = lesionlab_reader() AND NOT lesionlab_study_store()) OR (starts_with(reader, "
-                  f"lesionlab_reader() || '@'){session} AND lesionlab_case_open(reader, patient_id, {pair})))")
+    if "patient_id" in columns and barrier:
+        pair = sp.row + "exam_pair_id" if "exam_pair_id" in columns else "NULL"
+        writes = (f"(({reader} = {sp.reader} AND NOT {sp.study_store}) OR (starts_with({reader}, "
+                  f"{sp.reader} || '@'){open_} AND {sp.case_open.format(name=reader, patient=patient, pair=pair)}))")
+    return f"{own} OR {sp.sees_all}", f"{writes} OR {sp.coordinates}"
+
+
+def protected_tables(db: "Db") -> list[str]:
+    """The reader-keyed tables (row-level security on; ``store_roles`` aside), sorted."""
+    return [r[0] for r in db.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+        "current_schema() AND c.relkind = 'r' AND c.relrowsecurity AND c.relname <> 'store_roles' ORDER BY 1")]
+
+
+def protect_reader_table(db: "Db", table: str) -> None:
+    """Row-level security on a table with a ``reader`` column (see the module docstring); once migration 12
+    made them, the table's access functions too (annotation/store_pg_access.py)."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", table):
+        raise StoreError(f"{table!r} is not a plain table name", where="migration")
+    see, write = reader_predicates(db.columns(table), _has_function(db, "lesionlab_session_open"),
+                                   _has_function(db, "lesionlab_case_open"), POLICY)
     db.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     db.execute(f"DROP POLICY IF EXISTS lesionlab_see ON {table}")  # declared again by a later migration
     db.execute(f"DROP POLICY IF EXISTS lesionlab_write ON {table}")
-    db.execute(f"CREATE POLICY lesionlab_see ON {table} FOR SELECT USING ({own} OR lesionlab_sees_all())")
-    db.execute(f"CREATE POLICY lesionlab_write ON {table} FOR ALL USING ({writes} OR lesionlab_coordinates()) "
-               f"WITH CHECK ({writes} OR lesionlab_coordinates())")
+    db.execute(f"CREATE POLICY lesionlab_see ON {table} FOR SELECT USING ({see})")
+    db.execute(f"CREATE POLICY lesionlab_write ON {table} FOR ALL USING ({write}) WITH CHECK ({write})")
+    from annotation.store_pg_access import create_table_access, has_access_functions
+
+    if has_access_functions(db):
+        create_table_access(db, table)
 
 
 def _may_grant(db: "Db") -> bool:
@@ -187,15 +237,14 @@ def grant_roles(db: "Db") -> None:
         key = int(db.execute("SELECT hashtext('lesionlab grants ' || current_schema())::bigint").fetchone()[0])
         getattr(db, "wait_for_lock")(key, "grants")
         schema = _ident(getattr(db, "schema"))
-        protected = {r[0] for r in db.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relrowsecurity")} - {"store_roles"}
+        protected = set(protected_tables(db))
         tables = [t for t in db.tables() if t not in _SYSTEM_TABLES]
         blinded = is_study_store(db)
         for db_role, kind in db.execute("SELECT db_role, kind FROM store_roles ORDER BY db_role").fetchall():
             role = _ident(db_role)
             # REVOKE on a table revokes its column privileges too: what stays is exactly what follows
             db.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}")
+            db.execute(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {schema} FROM {role}")  # PUBLIC's EXECUTE stays
             db.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
             db.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
             if blinded and kind != RoleKind.COORDINATOR.value:
@@ -214,12 +263,19 @@ def grant_roles(db: "Db") -> None:
 
 def _grant_blinded(db: "Db", role: str, kind: str, tables: list[str], protected: set[str]) -> None:
     """A reader's or adjudicator's privileges in a study store (the module docstring says which)."""
+    from annotation.store_pg_access import access_functions, has_access_functions
+
     for table, columns in BLINDED_SELECT.items():
         if db.has_table(table):
             cols = "" if columns is None else f" ({', '.join(columns)})"
             db.execute(f"GRANT SELECT{cols} ON {table} TO {role}")
+    through = has_access_functions(db)
     for table in tables:
         if table not in protected:
+            continue
+        if through:  # no privilege on the table: its rows through its functions only (store_pg_access.py)
+            for function in access_functions(table):
+                db.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {role}")
             continue
         writes = BLINDED_WRITES.get(table, {}).get(kind, "INSERT, UPDATE, DELETE")
         db.execute(f"GRANT SELECT{', ' + writes if writes else ''} ON {table} TO {role}")

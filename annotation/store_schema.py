@@ -202,9 +202,9 @@ def migration_reader_studies(db: Db) -> None:
     """)
     protected = list(READER_KEYED_TABLES)
     if db.backend is Backend.POSTGRESQL:  # every reader-keyed table so far, those of other migrations too
-        protected = [r[0] for r in db.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
-            "current_schema() AND c.relkind = 'r' AND c.relrowsecurity AND c.relname <> 'store_roles' ORDER BY 1")]
+        from annotation.store_pg_security import protected_tables
+
+        protected = protected_tables(db)
     for table in (*protected, *STUDY_READER_TABLES):
         db.reader_keyed(table)
 
@@ -273,6 +273,16 @@ def migration_session_barrier(db: Db) -> None:
         db.prepare_session_barrier()
 
 
+def migration_access_functions(db: Db) -> None:
+    """PostgreSQL (nothing on SQLite, a one-reader file): count marks are keyed by their read,
+    ``(patient_id, exam_pair_id, reader, mark_id)``, so a reader cannot learn from a unique violation that another
+    read holds a guessed mark id; every reader-keyed table gets the SECURITY DEFINER functions a study store's
+    reader and adjudicator roles read and write it through, with no privilege on the table itself
+    (annotation/store_pg_access.py; the grants follow after the migrations)."""
+    if db.backend is Backend.POSTGRESQL:
+        db.prepare_access_functions()
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:
@@ -282,9 +292,10 @@ class Table:
     columns: tuple[str, ...]
     key: tuple[str, ...]
 
-    @property
-    def select(self) -> str:
-        return f"SELECT {', '.join(self.columns)} FROM {self.name}"
+    def select(self, db: Db, where: dict[str, Any] | None = None) -> tuple[str, tuple[Any, ...]]:
+        """The table's columns, read from what ``db`` reads the table from (:meth:`Db.source`), and its parameters."""
+        source, params = db.source(self.name, where)
+        return f"SELECT {', '.join(self.columns)} FROM {source}", params
 
     def where(self, columns: tuple[str, ...] | None = None) -> str:
         return " AND ".join(f"{c} = ?" for c in (columns or self.key))
@@ -391,18 +402,62 @@ def _boundary_row(b: LobeBoundary) -> tuple[Any, ...]:
     return (*b.key, json.dumps([list(line) for line in b.lines]))
 
 
+def put_rows(db: Db, table: Table, rows: list[tuple[Any, ...]]) -> None:
+    """Insert or replace whole rows (by the key, or :attr:`Table.conflict`), through the table's access function
+    where ``db`` writes so (:meth:`Db.through_functions`)."""
+    if db.through_functions(table.name):
+        if rows:
+            db.write_through(table.name, "upsert", [dict(zip(table.columns, row)) for row in rows])
+        return
+    for row in rows:
+        db.execute(table.upsert, row)
+
+
+def insert_rows(db: Db, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Insert new rows; through the access function the rows written come back (else [])."""
+    if db.through_functions(table):
+        return db.write_through(table, "insert", [dict(zip(columns, row)) for row in rows]) if rows else []
+    db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+    return []
+
+
+def update_rows(db: Db, table: str, values: dict[str, Any], where: dict[str, Any]) -> None:
+    """Set ``values`` in the rows whose columns equal ``where``."""
+    if db.through_functions(table):
+        db.write_through(table, "update", values, where)
+        return
+    db.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in values)} WHERE {' AND '.join(f'{c} = ?' for c in where)}",
+               (*values.values(), *where.values()))
+
+
+def delete_rows(db: Db, table: str, where: dict[str, Any]) -> None:
+    """Delete the rows whose columns equal ``where``."""
+    if db.through_functions(table):
+        db.write_through(table, "delete", None, where)
+        return
+    db.execute(f"DELETE FROM {table} WHERE {' AND '.join(f'{c} = ?' for c in where)}", tuple(where.values()))
+
+
 def _up_lesion(db: Db, les: Lesion) -> None:
-    db.execute(LESIONS.upsert, (*les.key, les.lobe.value, _opt(les.segment), les.comment, les.tracking_uid))
-    db.execute(f"DELETE FROM observations WHERE {LESIONS.where()}", les.key)
-    if les.observations:
-        db.executemany(f"INSERT INTO observations ({', '.join(OBSERVATIONS.columns)}) "
-                       f"VALUES ({', '.join('?' * len(OBSERVATIONS.columns))})",
-                       [_observation_row(les.key, role, obs) for role, obs in les.observations])
+    put_rows(db, LESIONS, [(*les.key, les.lobe.value, _opt(les.segment), les.comment, les.tracking_uid)])
+    delete_rows(db, "observations", dict(zip(LESIONS.key, les.key)))
+    insert_rows(db, "observations", OBSERVATIONS.columns,
+                [_observation_row(les.key, role, obs) for role, obs in les.observations])
+
+
+def _up_mark(db: Db, m: CountMark) -> None:
+    """A mark replaces the one with its id: on PostgreSQL the key is the mark in its read (migration 12), so
+    ``ON CONFLICT (mark_id)`` has no constraint to name there; SQLite keeps ``mark_id`` as the key."""
+    if db.through_functions("count_marks"):
+        put_rows(db, COUNT_MARKS, [_mark_row(m)])
+        return
+    db.execute("DELETE FROM count_marks WHERE mark_id = ?", (m.mark_id,))
+    insert_rows(db, "count_marks", COUNT_MARKS.columns, [_mark_row(m)])
 
 
 def _upsert(table: Table, to_row: Callable[[Any], tuple[Any, ...]]) -> Callable[[Db, Any], None]:
     def upsert(db: Db, rec: Any) -> None:
-        db.execute(table.upsert, to_row(rec))
+        put_rows(db, table, [to_row(rec)])
     return upsert
 
 
@@ -411,16 +466,16 @@ def _delete(table: str) -> Callable[[Db, Any], None]:
     children = [OBSERVATIONS] if table == "lesions" else []
 
     def delete(db: Db, key: Any) -> None:
-        values = key_values(table, key)
+        where = dict(zip(spec.key, key_values(table, key)))
         for child in children:
-            db.execute(f"DELETE FROM {child.name} WHERE {spec.where()}", values)
-        db.execute(f"DELETE FROM {spec.name} WHERE {spec.where()}", values)
+            delete_rows(db, child.name, where)
+        delete_rows(db, spec.name, where)
     return delete
 
 
 UPSERT: dict[str, Callable[[Db, Any], None]] = {
     "patients": _upsert(PATIENTS, _patient_row), "exam_pairs": _upsert(EXAM_PAIRS, _pair_row),
-    "lesions": _up_lesion, "count_marks": _upsert(COUNT_MARKS, _mark_row),
+    "lesions": _up_lesion, "count_marks": _up_mark,
     "series_flags": _upsert(SERIES_FLAGS, _flag_row), "alignments": _upsert(ALIGNMENTS, _alignment_row),
     "lobe_boundaries": _upsert(LOBE_BOUNDARIES, _boundary_row),
 }
@@ -444,8 +499,10 @@ _ROW_PROBLEMS = (ValidationError, TypeError, ValueError, AttributeError, IndexEr
 def _rows(db: Db, table: Table, build: Callable[[Any], Any], key: tuple[Any, ...] = (),
           key_columns: tuple[str, ...] | None = None) -> Iterator[Any]:
     """``build(row)`` for the table's rows (those matching ``key``); a bad row raises BadRow."""
-    sql = table.select + (f" WHERE {table.where(key_columns)}" if key else "")
-    for r in db.execute(sql, key):
+    sql, params = table.select(db, dict(zip(key_columns or table.key, key)))
+    if key:
+        sql += f" WHERE {table.where(key_columns)}"
+    for r in db.execute(sql, (*params, *key)):
         try:
             yield build(r)
         except _ROW_PROBLEMS as exc:

@@ -31,11 +31,15 @@ from typing import Any, Callable, Mapping
 
 from annotation.reading import Reading
 from annotation.store import ReadingStore
+from annotation.store_schema import delete_rows, insert_rows, update_rows
 from annotation.study import StudyCase, StudyDefinition, session_reader
 from annotation.study_case import CaseRead, CaseRef, StudySink, blinded_project
 from viewer.errors import LesionlabError, StudyError
 from viewer.records import Role
 
+#: the columns of ``study_reads`` and ``study_pairings``, in order
+_STUDY_READS = ("study_id", "reader", "session", "code", "opened_at_utc", "finished_at_utc")
+_PAIRINGS = ("study_id", "reader", "paired_reader", "code", "first_lesion", "second_lesion", "at_utc")
 #: an idle gap between two edits of one case counts this much reading time at most (seconds)
 IDLE_CAP_S = 300.0
 Clock = Callable[[], _dt.datetime]
@@ -124,9 +128,10 @@ class Study:
         row = self._rows("SELECT definition FROM studies WHERE study_id = ?", (study_id,))[0]
         self.definition = StudyDefinition.from_json(row[0], f"{store.where}, study {study_id}")
         self._orders: dict[tuple[str, str], tuple[str, ...]] = {}
+        source, params = db.source("study_order", {"study_id": study_id})
         for reader, session, _, code in self._rows(
-                "SELECT reader, session, position, code FROM study_order WHERE study_id = ? "
-                "ORDER BY reader, session, position", (study_id,)):
+                f"SELECT reader, session, position, code FROM {source} WHERE study_id = ? "
+                "ORDER BY reader, session, position", (*params, study_id)):
             self._orders[(reader, session)] = (*self._orders.get((reader, session), ()), code)
         self._db = db
         #: stored times that are not times, said once each (left out of reading times and washouts)
@@ -208,9 +213,10 @@ class Study:
 
     def session_reads(self) -> dict[tuple[str, str, str], SessionRead]:
         """(reader, session, code) -> when it was opened and finished (what this connection may see)."""
+        source, params = self.store.backend_db.source("study_reads", {"study_id": self.study_id})
         return {(r[0], r[1], r[2]): SessionRead(*r) for r in self._rows(
-            "SELECT reader, session, code, opened_at_utc, finished_at_utc FROM study_reads WHERE study_id = ?",
-            (self.study_id,))}
+            f"SELECT reader, session, code, opened_at_utc, finished_at_utc FROM {source} WHERE study_id = ?",
+            (*params, self.study_id))}
 
     def _time(self, text: object, what: str) -> _dt.datetime | None:
         """``text`` as a time; else None, and ``what`` it was is noted in :attr:`unreadable_times`."""
@@ -405,9 +411,9 @@ class Study:
             raise StudyError("the store is open read-only", where=self.store.where)
         self.store.claim(name, *case.pair)
         if first:
-            _transaction(self.store, lambda db: db.execute(
-                "INSERT INTO study_reads VALUES (?, ?, ?, ?, ?, NULL)",
-                (self.study_id, ref.reader, ref.session, ref.code, _iso(self.clock()))), "cannot open the case")
+            _transaction(self.store, lambda db: insert_rows(
+                db, "study_reads", _STUDY_READS, [(self.study_id, ref.reader, ref.session, ref.code, _iso(self.clock()),
+                                                   None)]), "cannot open the case")
         # the case's pair only, never the whole project: a blinded role may not read names or clinical data
         project = blinded_project(self.store.load_pair(case.pair), case, shown)
         roles = frozenset(self.definition.session(ref.session).roles)
@@ -421,9 +427,9 @@ class Study:
         """Mark the reader's read of a case in a session finished (now)."""
         if (reader, session, code) not in self.session_reads():
             raise StudyError(f"case {code} of session {session} was never opened by {reader}", where=reader)
-        _transaction(self.store, lambda db: db.execute(
-            "UPDATE study_reads SET finished_at_utc = ? WHERE study_id = ? AND reader = ? AND session = ? AND code = ?",
-            (_iso(self.clock()), self.study_id, reader, session, code)), "cannot finish the case")
+        _transaction(self.store, lambda db: update_rows(
+            db, "study_reads", {"finished_at_utc": _iso(self.clock())},
+            dict(zip(_STUDY_READS, (self.study_id, reader, session, code)))), "cannot finish the case")
 
     def finish(self, read: CaseRead) -> None:
         self.finish_case(read.ref.reader, read.ref.session, read.ref.code)
@@ -447,18 +453,18 @@ class Study:
         at = _iso(self.clock())
 
         def write(db: Any) -> None:
-            db.execute("DELETE FROM study_pairings WHERE study_id = ? AND reader = ? AND paired_reader = ? AND code = ?",
-                       (self.study_id, d.adjudicator, reader, code))
-            db.executemany("INSERT INTO study_pairings VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [(self.study_id, d.adjudicator, reader, code, a, b, at) for a, b in sorted(pairs.items())])
+            delete_rows(db, "study_pairings", dict(zip(_PAIRINGS, (self.study_id, d.adjudicator, reader, code))))
+            insert_rows(db, "study_pairings", _PAIRINGS,
+                        [(self.study_id, d.adjudicator, reader, code, a, b, at) for a, b in sorted(pairs.items())])
         _transaction(self.store, write, "cannot record the lesion pairs")
 
     def confirmed_pairings(self) -> dict[tuple[str, str], dict[str, str]]:
         """(reader, code) -> {first session lesion id: second session lesion id} the adjudicator confirmed."""
         out: dict[tuple[str, str], dict[str, str]] = {}
+        source, params = self.store.backend_db.source("study_pairings", {"study_id": self.study_id})
         for reader, code, a, b in self._rows(
-                "SELECT paired_reader, code, first_lesion, second_lesion FROM study_pairings "
-                "WHERE study_id = ? AND reader = ?", (self.study_id, self.definition.adjudicator)):
+                f"SELECT paired_reader, code, first_lesion, second_lesion FROM {source} WHERE study_id = ? AND reader = ?",
+                (*params, self.study_id, self.definition.adjudicator)):
             out.setdefault((reader, code), {})[a] = b
         return out
 

@@ -53,6 +53,43 @@ def _edit_latency_ms(path: Path, synchronous: str) -> dict[str, float]:
     return _summary(_edit_times_ms(path, N_EDITS, synchronous))
 
 
+def _study_reader_times_ms(url: str, n: int) -> list[float]:
+    """One edit of a blinded reader role in a study store (a count mark in its open case): migration 12 writes
+    and reads its rows through the tables' access functions, the rows of one read under row-level security
+    before."""
+    from annotation.study_store import Study
+
+    study = Study(ReadingStore.open(url))
+    case = study.open_case("bench", "MRI", "C1")
+    reading = case.reading
+    reading.add_count_mark(case.pair, "mr_dwi", "left")  # the read's lock taken before timing
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        reading.add_count_mark(case.pair, READING_ROLES[2 + i % 4], "right" if i % 2 else "left", row=i, col=i)
+        times.append((time.perf_counter() - t0) * 1000)
+    study.store.close()
+    return times
+
+
+def _study_store(cluster: object) -> str:
+    """A study store on the cluster with one case and reader "bench" (role bench_study_reader); its URL."""
+    from annotation.store_pg_security import add_reader
+    from annotation.study import StudyCase, StudyDefinition, StudySession
+    from annotation.study_store import Study
+
+    url = getattr(cluster, "create_database")("benchstudy")
+    store, reading = open_reading(url, "setup")
+    reading.add_patient("P1")
+    reading.add_exam_pair("P1", "E1")
+    store.close()
+    with ReadingStore.open(url) as owner:
+        Study.init(owner, StudyDefinition("s1", 1, ("bench",), (StudySession("MRI", tuple(READING_ROLES[2:])),),
+                                          (StudyCase("C1", "P1", "E1"),)))
+        add_reader(owner.backend_db, "bench", db_role="bench_study_reader")
+    return str(getattr(cluster, "url")(url.split("/")[3].split("?")[0], "bench_study_reader"))
+
+
 def _postgresql_vs_sqlite(tmp: Path) -> dict[str, object]:
     """One edit on PostgreSQL (local socket, durable) and on SQLite (FULL), in alternating rounds."""
     try:
@@ -72,12 +109,15 @@ def _postgresql_vs_sqlite(tmp: Path) -> dict[str, object]:
         with ReadingStore.open(url) as owner:
             add_reader(owner.backend_db, "bench", db_role="bench_reader")
         reader_url = cluster.url(url.split("/")[3].split("?")[0], "bench_reader")
-        times: dict[str, list[float]] = {"sqlite": [], "postgresql": [], "postgresql_reader_role": []}
+        study_url = _study_store(cluster)
+        times: dict[str, list[float]] = {"sqlite": [], "postgresql": [], "postgresql_reader_role": [],
+                                         "postgresql_study_reader_role": []}
         per_round = N_EDITS // ROUNDS
         for _ in range(ROUNDS):
             times["sqlite"] += _edit_times_ms(tmp / "vs.lesionlab", per_round)
             times["postgresql"] += _edit_times_ms(url, per_round)
             times["postgresql_reader_role"] += _edit_times_ms(reader_url, per_round)  # row-level security on
+            times["postgresql_study_reader_role"] += _study_reader_times_ms(study_url, per_round)  # blinded
     finally:
         cluster.stop()
     figures: dict[str, object] = {name: _summary(t) for name, t in times.items()}

@@ -10,6 +10,7 @@ does what the review did, through the reader role, on the throwaway cluster of t
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -43,8 +44,33 @@ def refused(url: str, statement: str) -> bool:
 
 
 def lesion(patient: str, reader: str, lesion_id: str = "L9") -> str:
+    """A lesion row written as a blinded role can: through the table's access function (no privilege on the table,
+    migration 12: annotation/store_pg_access.py)."""
+    row = json.dumps([{"patient_id": patient, "exam_pair_id": "E1", "reader": reader, "lesion_id": lesion_id,
+                       "lobe": "left", "comment": "copied from MRI: 15.6 mm"}])
+    return f"SELECT * FROM lesionlab_write_lesions('insert', '{row}')"
+
+
+def table_lesion(patient: str, reader: str) -> str:
+    """The same row written into the table itself (what a blinded role could before migration 12)."""
     return (f"INSERT INTO lesions (patient_id, exam_pair_id, reader, lesion_id, lobe, comment) "
-            f"VALUES ('{patient}', 'E1', '{reader}', '{lesion_id}', 'left', 'copied from MRI: 15.6 mm')")
+            f"VALUES ('{patient}', 'E1', '{reader}', 'L9', 'left', 'copied from MRI: 15.6 mm')")
+
+
+def opening(*values: str | None) -> str:
+    """A study_reads row (study, reader, session, code, opened, finished) added through the access function."""
+    row = dict(zip(("study_id", "reader", "session", "code", "opened_at_utc", "finished_at_utc"), values))
+    return f"SELECT * FROM lesionlab_write_study_reads('insert', '{json.dumps([row])}')"
+
+
+def finishing(value: str | None, **where: str) -> str:
+    """``finished_at_utc`` set to ``value`` in the reader's study_reads rows matching ``where``, through the function."""
+    return (f"SELECT * FROM lesionlab_write_study_reads('update', '{json.dumps({'finished_at_utc': value})}', "
+            f"'{json.dumps(where)}')")
+
+
+#: a blinded role reads a reader-keyed table through its access function
+LESIONS = "SELECT reader, patient_id FROM lesionlab_rows_lesions()"
 
 
 def no_going_back(owner_url: str) -> None:
@@ -67,33 +93,36 @@ def mri_read(cluster: Any, url: str, prefix: str) -> tuple[dict[str, str], Clock
 def test_a_reader_writes_a_later_session_read_only_of_a_case_it_has_opened_after_the_washout(pg_cluster, pg_url):
     urls, clock = mri_read(pg_cluster, pg_url, "br1")
     r1 = urls["R1"]
-    # the review's attack: a CT read written beside the visible MRI read, with no study_reads row
+    # the review's attack: a CT read written beside the visible MRI read, with no study_reads row (the table itself
+    # is no blinded role's to write since migration 12; its access function applies the same policy)
+    assert refused(r1, table_lesion("P1", "R1@CT"))
     assert refused(r1, lesion("P1", "R1@CT"))
     assert refused(r1, lesion("P1", "R1"))  # the plain name would carry a read across sessions
     assert refused(r1, lesion("P1", "R1@MRI"))  # a finished case, and the study does not let readers go back
-    assert refused(r1, "UPDATE study_reads SET finished_at_utc = NULL")  # nor reopening it by hand
+    assert refused(r1, finishing(None))  # nor reopening it by hand
     # opening the CT case by hand: refused before the washout (the server's clock), in an unknown session,
     # out of the reader's order
-    assert refused(r1, "INSERT INTO study_reads VALUES ('s1', 'R1', 'CT', 'C1', '2000-01-01T00:00:00.000+00:00', NULL)")
-    assert refused(r1, "INSERT INTO study_reads VALUES ('s1', 'R1', 'CT2', 'C1', '2000-01-01', NULL)")
-    assert refused(r1, "INSERT INTO study_reads VALUES ('s1', 'R1', 'MRI', 'C9', '2000-01-01', NULL)")
-    assert refused(r1, "INSERT INTO study_reads VALUES ('s9', 'R1', 'MRI', 'C1', '2000-01-01', NULL)")
+    assert refused(r1, opening("s1", "R1", "CT", "C1", "2000-01-01T00:00:00.000+00:00", None))
+    assert refused(r1, opening("s1", "R1", "CT2", "C1", "2000-01-01", None))
+    assert refused(r1, opening("s1", "R1", "MRI", "C9", "2000-01-01", None))
+    assert refused(r1, opening("s9", "R1", "MRI", "C1", "2000-01-01", None))
+    assert refused(r1, opening("s1", "R2", "CT", "C1", "2000-01-01", None))  # another reader's record
     assert ("R1@CT", "P1") not in rows(pg_url, "SELECT reader, patient_id FROM lesions")
-    assert ("R1@MRI", "P1") in rows(r1, "SELECT reader, patient_id FROM lesions")  # the MRI read is untouched
+    assert ("R1@MRI", "P1") in rows(r1, LESIONS)  # the MRI read is untouched
     finished = rows(pg_url, "SELECT code, finished_at_utc FROM study_reads WHERE session = 'MRI'")
-    assert not refused(r1, "UPDATE study_reads SET finished_at_utc = '2020-01-01T00:00:00.000+00:00'")
+    assert not refused(r1, finishing("2020-01-01T00:00:00.000+00:00"))
     assert rows(pg_url, "SELECT code, finished_at_utc FROM study_reads WHERE session = 'MRI'") == finished
 
     past_washout(pg_url, 29 * DAY)
     # now the case opens (a forged opening time is replaced by the server's) and its read is writable there only
-    assert not refused(r1, "INSERT INTO study_reads VALUES ('s1', 'R1', 'CT', 'C1', '1999', '1999')")
+    assert not refused(r1, opening("s1", "R1", "CT", "C1", "1999", "1999"))
     ((opened, closed),) = rows(pg_url, "SELECT opened_at_utc, finished_at_utc FROM study_reads WHERE session = 'CT'")
     assert ISO.fullmatch(opened) and closed is None
     assert abs(dt.datetime.fromisoformat(opened) - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=5)
     assert not refused(r1, lesion("P1", "R1@CT"))
     assert refused(r1, lesion("P2", "R1@CT"))  # a case not opened in CT
-    assert ("R1@MRI", "P1") not in rows(r1, "SELECT reader, patient_id FROM lesions")  # the barrier closed
-    assert not refused(r1, "UPDATE study_reads SET finished_at_utc = 'y' WHERE session = 'CT'")
+    assert ("R1@MRI", "P1") not in rows(r1, LESIONS)  # the barrier closed
+    assert not refused(r1, finishing("y", session="CT"))
     ((closed,),) = rows(pg_url, "SELECT finished_at_utc FROM study_reads WHERE session = 'CT'")
     assert ISO.fullmatch(closed)  # finishing takes the server's time, never the reader's text
     assert refused(r1, lesion("P1", "R1@CT", "L10"))  # finished: closed for writing too
@@ -118,7 +147,11 @@ def test_forged_times_neither_reach_the_store_nor_crash_the_coordinators_status(
     urls, _ = mri_read(pg_cluster, pg_url, "br3")
     edit = ("INSERT INTO edits (at_utc, description, pid, host, reader, patient_id, exam_pair_id) "
             "VALUES ('2020', 'x', 1, 'h', 'R1@MRI', 'P1', 'E1')")
-    refused(urls["R1"], edit)  # finished: refused, or stamped by the server; never '2020'
+    row = {"at_utc": "2020", "description": "x", "pid": 1, "host": "h", "reader": "R1@MRI", "patient_id": "P1",
+           "exam_pair_id": "E1"}
+    assert refused(urls["R1"], edit)  # no privilege on the table (migration 12)
+    # finished: refused, or stamped by the server; never '2020'
+    refused(urls["R1"], f"SELECT * FROM lesionlab_write_edits('insert', '{json.dumps([row])}')")
     assert all(ISO.fullmatch(t) for (t,) in rows(pg_url, "SELECT at_utc FROM edits WHERE reader LIKE 'R1@%'"))
     # a coordinator may still write anything (they correct records): the status says so and carries on
     assert not refused(urls["Coord"], edit)
@@ -135,9 +168,9 @@ def test_a_pg_temp_type_does_not_redirect_the_policy_functions(pg_cluster, pg_ur
     with psycopg.connect(urls["R1"], autocommit=True) as con:
         for ty in ("jsonb", "text", "bool", "int8"):
             con.execute(f"CREATE DOMAIN pg_temp.{ty} AS integer")
-        assert {r[0] for r in con.execute("SELECT reader FROM lesions")} == {"R1@MRI"}
+        assert {r[0] for r in con.execute("SELECT reader FROM lesionlab_rows_lesions()")} == {"R1@MRI"}
         con.execute("CREATE TEMP TABLE store_roles (db_role text, reader text, kind text)")
-        assert {r[0] for r in con.execute("SELECT reader FROM lesions")} == {"R1@MRI"}
+        assert {r[0] for r in con.execute("SELECT reader FROM lesionlab_rows_lesions()")} == {"R1@MRI"}
 
 
 def test_a_reader_holding_the_grants_lock_does_not_hang_the_owner(pg_cluster, pg_url, monkeypatch, capsys):
@@ -165,12 +198,12 @@ def test_a_study_store_at_migration_10_gets_the_barrier_when_the_owner_opens_it(
         urls = study_with_roles(pg_cluster, pg_url, "br6", clock=clock)
         with ReadingStore.open(urls["R1"]) as store:
             read_case(Study(store, clock=clock), "R1")
-        assert not refused(urls["R1"], lesion("P2", "R1@CT"))  # the review's finding, at 10
+        assert not refused(urls["R1"], table_lesion("P2", "R1@CT"))  # the review's finding, at 10
         with psycopg.connect(pg_url, autocommit=True) as con:
             con.execute("DELETE FROM lesions WHERE reader = 'R1@CT'")
     with ReadingStore.open(pg_url) as owner:
-        assert owner.schema_version == SCHEMA_VERSION == 11
-    assert refused(urls["R1"], lesion("P2", "R1@CT"))
+        assert owner.schema_version == SCHEMA_VERSION == 12
+    assert refused(urls["R1"], lesion("P2", "R1@CT")) and refused(urls["R1"], table_lesion("P2", "R1@CT"))
     with ReadingStore.open(urls["R1"]) as store:
         read_case(Study(store, clock=clock), "R1")  # the case path still works
     before = _privileges(pg_url, "br6_r1")

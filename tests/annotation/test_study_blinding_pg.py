@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import openpyxl
 import psycopg
@@ -59,6 +59,14 @@ REFUSED_WRITES = (
     "UPDATE study_reads SET session = 'MRI'",
     "UPDATE edits SET description = 'x'",
     "DELETE FROM edits",
+    # the access functions of reader-keyed tables (migration 12) allow no more than the grants did before
+    "SELECT * FROM lesionlab_write_study_reads('delete', NULL, '{}')",
+    "SELECT * FROM lesionlab_write_study_reads('update', '{\"session\": \"MRI\"}', '{}')",
+    "SELECT * FROM lesionlab_write_study_reads('upsert', '[]')",
+    "SELECT * FROM lesionlab_write_edits('update', '{\"description\": \"x\"}', '{}')",
+    "SELECT * FROM lesionlab_write_edits('delete', NULL, '{}')",
+    "SELECT * FROM lesionlab_write_study_order('delete', NULL, '{}')",
+    "SELECT * FROM lesionlab_write_study_order('insert', '[]')",
 )
 
 
@@ -99,6 +107,16 @@ def refused(url: str, statement: str) -> bool:
     return False
 
 
+def migrate_again(owner_url: str, migration: Callable[[Any], None]) -> None:
+    """Run ``migration`` and the grants once more as the owner (an idempotent one changes nothing)."""
+    with ReadingStore.open(owner_url) as owner:
+        db = owner.backend_db
+        db.begin_migration()
+        migration(db)
+        db.commit()
+        grant_roles(db)
+
+
 def rows(url: str, sql: str) -> set[tuple[Any, ...]]:
     with psycopg.connect(url, autocommit=True) as con:
         return {tuple(r) for r in con.execute(sql)}
@@ -113,7 +131,10 @@ def test_reader_and_adjudicator_roles_may_not_read_or_change_names_ids_or_clinic
         # what a case needs stays readable: the pair's ids and study UIDs, the study's codes
         assert len(rows(urls[who], "SELECT patient_id, exam_pair_id, ct_study_uid, mri_study_uid FROM exam_pairs")) == 3
         assert rows(urls[who], "SELECT code FROM study_cases") == {("C1",), ("C2",), ("C3",)}
-        assert not refused(urls[who], "UPDATE study_reads SET finished_at_utc = finished_at_utc")  # finishing a case
+        # finishing a case (through the access function: no privilege on the table itself)
+        assert refused(urls[who], "UPDATE study_reads SET finished_at_utc = finished_at_utc")
+        assert not refused(urls[who], "SELECT * FROM lesionlab_write_study_reads('update', "
+                                      "'{\"finished_at_utc\": \"x\"}', '{\"code\": \"C1\"}')")
     # the coordinator sees and may change everything, names included
     assert rows(urls["Coord"], "SELECT patient_name FROM patients") == {(f"SECRET^NAME{i}",) for i in (1, 2, 3)}
     assert not refused(urls["Coord"], "UPDATE patients SET ki67_percent = 13 WHERE patient_id = 'P1'")
@@ -160,7 +181,7 @@ def test_a_reader_loses_sight_of_their_earlier_session_read_of_a_patient_once_th
         study = Study(store, clock=clock)
         for _ in range(3):
             read_case(study, "R1")
-    mri = {(r[0], r[1]) for r in rows(urls["R1"], "SELECT reader, patient_id FROM lesions")}
+    mri = {(r[0], r[1]) for r in rows(urls["R1"], "SELECT reader, patient_id FROM lesionlab_rows_lesions()")}
     assert mri == {("R1@MRI", f"P{i}") for i in (1, 2, 3)}
 
     past_washout(pg_url, 29 * DAY)
@@ -180,7 +201,7 @@ def test_a_reader_loses_sight_of_their_earlier_session_read_of_a_patient_once_th
 
     # the database hides the MRI read of that patient from the reader role: lesions, observations, the log
     for table in ("lesions", "observations", "edits"):
-        seen = rows(urls["R1"], f"SELECT reader, patient_id FROM {table} WHERE reader <> ''")
+        seen = rows(urls["R1"], f"SELECT reader, patient_id FROM lesionlab_rows_{table}() WHERE reader <> ''")
         assert ("R1@MRI", patient) not in seen and ("R1@CT", patient) in seen, table
         assert {("R1@MRI", p) for p in others} <= seen, table  # other patients' MRI reads stay theirs
     # ... and nothing the reader can do brings it back: not rewriting or deleting the session record,
@@ -190,15 +211,26 @@ def test_a_reader_loses_sight_of_their_earlier_session_read_of_a_patient_once_th
                       "UPDATE study_reads SET code = 'C9' WHERE session = 'CT'",
                       f"INSERT INTO lesions (patient_id, exam_pair_id, reader, lesion_id, lobe, comment) "
                       f"VALUES ('{patient}', 'E1', 'R1@MRI', 'L9', 'left', '')",
-                      f"UPDATE lesions SET reader = 'R1@MRI' WHERE patient_id = '{patient}'"):
+                      f"UPDATE lesions SET reader = 'R1@MRI' WHERE patient_id = '{patient}'",
+                      # and through the access functions (migration 12), which apply the same policy
+                      "SELECT * FROM lesionlab_write_study_reads('delete', NULL, '{\"session\": \"CT\"}')",
+                      "SELECT * FROM lesionlab_write_study_reads('update', '{\"session\": \"MRI\"}', '{}')",
+                      "SELECT * FROM lesionlab_write_study_reads('update', '{\"code\": \"C9\"}', '{}')",
+                      "SELECT * FROM lesionlab_write_lesions('insert', '[{\"patient_id\": \"" + patient + "\", "
+                      "\"exam_pair_id\": \"E1\", \"reader\": \"R1@MRI\", \"lesion_id\": \"L9\", "
+                      "\"lobe\": \"left\", \"comment\": \"\"}]')",
+                      "SELECT * FROM lesionlab_write_lesions('update', '{\"reader\": \"R1@MRI\"}', "
+                      "'{\"patient_id\": \"" + patient + "\"}')"):
         assert refused(urls["R1"], statement), statement
-    assert ("R1@MRI", patient) not in rows(urls["R1"], "SELECT reader, patient_id FROM lesions")
+    assert ("R1@MRI", patient) not in rows(urls["R1"], "SELECT reader, patient_id FROM lesionlab_rows_lesions()")
     with psycopg.connect(urls["R1"], autocommit=True) as con:  # a session variable is no key either
         con.execute("SET lesionlab.session = 'MRI'")
-        assert ("R1@MRI", patient) not in {tuple(r) for r in con.execute("SELECT reader, patient_id FROM lesions")}
+        assert ("R1@MRI", patient) not in {tuple(r) for r in con.execute(
+            "SELECT reader, patient_id FROM lesionlab_rows_lesions()")}
     # the coordinator and the adjudicator (who pairs the sessions) still see both reads
-    for who in ("Coord", "consensus"):
-        assert {("R1@MRI", patient), ("R1@CT", patient)} <= rows(urls[who], "SELECT reader, patient_id FROM lesions")
+    assert {("R1@MRI", patient), ("R1@CT", patient)} <= rows(urls["Coord"], "SELECT reader, patient_id FROM lesions")
+    assert {("R1@MRI", patient), ("R1@CT", patient)} <= rows(urls["consensus"],
+                                                             "SELECT reader, patient_id FROM lesionlab_rows_lesions()")
 
 
 # ------------------------------------------------------------------ the whole flow through the roles
@@ -307,10 +339,5 @@ def test_a_study_store_made_before_the_migration_blinds_its_readers_when_the_own
 
     # idempotent: the migration and the grants again change no privilege and no policy
     before = _privileges(pg_url, "bl6_r1")
-    with ReadingStore.open(pg_url) as owner:
-        db = owner.backend_db
-        db.begin_migration()
-        migration_blinded_readers(db)
-        db.commit()
-        grant_roles(db)
+    migrate_again(pg_url, migration_blinded_readers)
     assert _privileges(pg_url, "bl6_r1") == before

@@ -239,11 +239,15 @@ def test_on_postgresql_a_reader_role_reads_only_its_own_study_rows(pg_cluster, p
                 study.order(other, "MRI")
             with pytest.raises(StudyError, match=f"reads as {reader}"):
                 study.open_case(other, "MRI", "C1")
-    # raw SQL through R1's connection: none of R2's rows, in the reading tables and the study tables
+    # raw SQL through R1's connection: none of R2's rows, in the reading tables and the study tables (read through
+    # their access functions: a blinded role has no privilege on the tables themselves)
     with psycopg.connect(urls["r1"]) as con:
         for table in ("lesions", "observations", "edits", "study_order", "study_reads"):
-            readers = {r[0] for r in con.execute(f"SELECT reader FROM {table}")}
+            readers = {r[0] for r in con.execute(f"SELECT reader FROM lesionlab_rows_{table}()")}
             assert readers and all(r == "R1" or r.startswith("R1@") for r in readers), table
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(f"SELECT reader FROM {table}")
+            con.rollback()
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             con.execute("INSERT INTO lesions (patient_id, exam_pair_id, reader, lesion_id, lobe, comment) "
                         "VALUES ('P1', 'E1', 'R2@MRI', 'L9', 'left', '')")
