@@ -252,21 +252,27 @@ def _larger_unmeasured(lesions: list[Lesion], roles: tuple[Role, ...] = READING_
 
 def _size_apart(lesions: list[Lesion], roles: tuple[Role, ...] = READING_ROLES) -> list[ProtocolWarning]:
     """A lesion's line on one series far from the median of its lines on two or more others
-    (:data:`SIZE_APART_SHARE` of it and :data:`SIZE_APART_MM`)."""
+    (:data:`SIZE_APART_SHARE` of it and :data:`SIZE_APART_MM`): one warning per lesion, on the line furthest from
+    its others' median (lines of 20, 30 and 40 mm are one spread, not two findings: a review); a line under the
+    protocol's 5 mm is the small-diameter check's."""
     out = []
     for les in lesions:
         lines = {r: m.diameter_mm for r, m in les.measurements().items() if r in roles}
         if len(lines) < 3:
             continue
+        apart = []
         for role, d in lines.items():
             others = [x for r, x in lines.items() if r is not role]
             median = float(np.median(others))
-            if abs(d - median) > max(SIZE_APART_SHARE * median, SIZE_APART_MM):
-                out.append(ProtocolWarning(
-                    CheckCode.SIZE_APART,
-                    f"{les.lesion_id} on {role_label(role)}: {d:.1f} mm, against {min(others):.1f}-{max(others):.1f} mm "
-                    f"on its other {len(others)} series: drawn across part of it, or on another lesion? (click here to "
-                    "see it)", les.lesion_id, role))
+            if d >= MIN_DIAMETER_MM and abs(d - median) > max(SIZE_APART_SHARE * median, SIZE_APART_MM):
+                apart.append((abs(d - median), role, d, others))
+        if apart:
+            _, role, d, others = max(apart, key=lambda x: x[0])
+            out.append(ProtocolWarning(
+                CheckCode.SIZE_APART,
+                f"{les.lesion_id} on {role_label(role)}: {d:.1f} mm, against {min(others):.1f}-{max(others):.1f} mm "
+                f"on its other {len(others)} series: drawn across part of it, or on another lesion? (click here to "
+                "see it)", les.lesion_id, role))
     return out
 
 
@@ -280,27 +286,36 @@ def apart_mm(a: tuple[str, tuple[float, float, float]] | None, b: tuple[str, tup
     return apart if apart > max(APART_MIN_MM, APART_TIMES * longer_mm) else None
 
 
-def lines_far_from(les: Lesion, role: Role, place_of: PlaceOf) -> list[tuple[Role, float]]:
-    """The series whose line of ``les`` lies far from its line on ``role`` (:func:`apart_mm`), when it lies far from
-    every line of ``les`` it can be compared with (one near line says that one is the lesion's); [] else."""
-    lines = les.measurements()
-    here = lines.get(role)
+def _placed(les: Lesion, place_of: PlaceOf) -> dict[Role, tuple[tuple[str, tuple[float, float, float]], float]]:
+    """Where each line of ``les`` lies (its stack loaded) and its length: each asked once."""
+    out = {}
+    for role, m in les.measurements().items():
+        at = place_of(m)
+        if at is not None:
+            out[role] = (at, m.diameter_mm)
+    return out
+
+
+def _far(placed: dict[Role, tuple[tuple[str, tuple[float, float, float]], float]], role: Role) -> list[tuple[Role, float]]:
+    here = placed.get(role)
     if here is None:
         return []
-    at = place_of(here)
     far, near = [], 0
-    for other, m in lines.items():
-        if other is role:
+    for other, there in placed.items():
+        if other is role or there[0][0] != here[0][0]:
             continue
-        there = place_of(m)
-        if at is None or there is None or at[0] != there[0]:
-            continue
-        apart = apart_mm(at, there, max(here.diameter_mm, m.diameter_mm))
+        apart = apart_mm(here[0], there[0], max(here[1], there[1]))
         if apart is None:
             near += 1
         else:
             far.append((other, apart))
     return [] if near else far
+
+
+def lines_far_from(les: Lesion, role: Role, place_of: PlaceOf) -> list[tuple[Role, float]]:
+    """The series whose line of ``les`` lies far from its line on ``role`` (:func:`apart_mm`), when it lies far from
+    every line of ``les`` it can be compared with (one near line says that one is the lesion's); [] else."""
+    return _far(_placed(les, place_of), role)
 
 
 def _lines_apart(project: Project, patient_id: str, exam_pair_id: str, reader: str,
@@ -310,16 +325,17 @@ def _lines_apart(project: Project, patient_id: str, exam_pair_id: str, reader: s
     out = []
     elsewhere = outside_liver(project)
     for les in project.lesions_of(patient_id, exam_pair_id, reader):
-        if les.key in elsewhere:
+        if les.key in elsewhere or len(les.observations) < 2:
             continue
+        placed = _placed(les, place_of)
         said: set[Role] = set()
-        for role in (r for r in READING_ROLES if r in les.measurements()):
-            far = lines_far_from(les, role, place_of)
+        for role in (r for r in READING_ROLES if r in placed):
+            far = _far(placed, role)
             if not far or (len(far) == 1 and far[0][0] in said):
                 continue
             said.add(role)
             other, apart = min(far, key=lambda x: x[1])
-            if [r for r, _ in lines_far_from(les, other, place_of)] == [role]:  # two lines, each alone: which is it?
+            if [r for r, _ in _far(placed, other)] == [role]:  # two lines, each alone: which is it?
                 where = f"{les.lesion_id}'s lines on {role_label(role)} and {role_label(other)} lie {apart:.0f} mm apart"
             else:
                 more = f" (and {len(far) - 1} more)" if len(far) > 1 else ""

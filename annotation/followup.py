@@ -40,10 +40,12 @@ def _changed_place(old: LesionFollowup | None, new: LesionFollowup) -> str:
     """What an edit of a lesion's follow-up changes of where it counts, said in the edit's description
     (a change of organ moves its marks out of the liver's counts or back, a radiologist's check)."""
     said = []
-    if new.organ != (old.organ if old is not None else LIVER):
-        leaves = "its marks leave the liver's counts" if new.organ != LIVER else "its marks count in the liver again"
-        said.append(f"organ {new.organ.replace('_', ' ')} ({leaves})")
-    if old is not None and new.nodal != old.nodal:
+    was = old.organ if old is not None else LIVER
+    if new.organ != was:
+        where = (" (its marks leave the liver's counts)" if was == LIVER else
+                 " (its marks count in the liver again)" if new.organ == LIVER else "")
+        said.append(f"organ {new.organ.replace('_', ' ')}{where}")
+    if new.nodal != (old.nodal if old is not None else False):
         said.append("nodal" if new.nodal else "not nodal")
     return "; " + ", ".join(said) if said else ""
 

@@ -347,7 +347,7 @@ def set_lobe(state: WorkstationState, lobe: Lobe) -> None:
     current = _lesion(state, state.selection.lesion_id) if state.selection.lesion_id else None
     if (pair is not None and current is not None and not current.observations and current.segment is None
             and current.lobe is not lobe and not state.reading.project.carried(current)
-            and state.tool is ToolMode.LINE and (picked is None or not picked.is_mark)):
+            and state.tool is not ToolMode.COUNT and (picked is None or not picked.is_mark)):
         # N, then the lobe key, before its first line: the key was for the lesion just started (a radiologist's
         # check: it set only the next lesions' lobe, and the lesion was drawn in the other lobe); with the count
         # tool, or a count mark picked, the key is for the marks

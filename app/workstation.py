@@ -255,6 +255,13 @@ class WorkstationState:
         found: Alignment | None = self.reading.project.alignment(self.pair.patient_id, *frames)
         return found
 
+    @property
+    def alignment_trusted(self) -> bool:
+        """Whether the alignment in force may place MRI lines beside CT ones (Checks' ``lines_apart``): the reader's
+        confirmed one, or a proposal the registration did not call uncertain (its note begins with its outcome)."""
+        a = self.alignment
+        return a is not None and (a.source is AlignmentSource.CONFIRMED or not a.note.startswith("uncertain"))
+
     def apply_alignment(self, alignment: Alignment) -> None:
         """Link the pair's CT and MRI cells by ``alignment`` (they scroll together from now on)."""
         self.alignment = alignment
@@ -384,8 +391,12 @@ class WorkstationState:
         p = vp.geometry.index_to_patient(m.slice_index, *m.middle)
         point = (float(p[0]), float(p[1]), float(p[2]))
         frame = vp.volume.stack.frame_of_reference_uid
+        if not frame:  # no frame of reference (an anonymiser stripped it): nothing to compare it with
+            return None
         a = self.alignment
         if a is not None and frame == a.moving_frame_uid:
+            if not self.alignment_trusted:  # an uncertain proposal, 2-3 cm off at times: MRI lines among themselves
+                return f"{frame} (not aligned)", point
             return a.fixed_frame_uid, a.apply(point)
         return frame, point
 

@@ -66,3 +66,49 @@ def test_another_exam_starts_in_the_right_lobe(window: MainWindow, qtbot, sample
     w.reading.activate(READING_ROLES.index(Role.CT_ARTERIAL))
     press(w, qtbot, "new_lesion")
     assert "(left lobe)" in w.status.text(), w.status.text()
+
+
+def test_mri_lines_are_compared_with_ct_only_through_a_trusted_alignment_and_checks_follow_it(window: MainWindow,  # type: ignore[no-untyped-def]
+                                                                                              qtbot) -> None:
+    """A review: an uncertain proposal (2-3.5 cm off at times) made a lesion's own MRI line "another lesion?", and
+    Checks did not follow the alignment when it came or changed (only the next edit refreshed it)."""
+    from dataclasses import replace
+
+    w = window
+    qtbot.waitUntil(lambda: w.state.alignment is not None, timeout=120000)
+    good = w.state.alignment
+    assert w.state.alignment_trusted
+    # 35 mm off in x: the sample's 10.6 mm L3 lines on MRI lie beyond 30 mm of its CT lines
+    m = list(good.matrix)
+    m[3] += 35.0
+    off = replace(good, matrix=tuple(m))
+    # a lesion measured on CT arterial and on T2 FS only (L3's own two lines, copied): the first MRI line of a lesion
+    reading = w.session.reading
+    l3 = reading.project.lesions[("LLSYN001", "E1", READER, "L3")]
+    twin = reading.add_lesion(("LLSYN001", "E1"), l3.lobe)
+    for role in (Role.CT_ARTERIAL, Role.MR_T2FS):
+        reading.set_observation(("LLSYN001", "E1"), twin, role, l3.observation(role))
+    apart = lambda: [x.lesion_id for x in w.docks.checks_panel.warnings if x.code is CheckCode.LINES_APART]  # noqa: E731
+    assert apart() == []
+    w.state.apply_alignment(off)  # Checks follows at once, no edit needed
+    assert apart() == [twin]  # (L3 itself: its four MRI lines agree with each other; a shift is no other lesion)
+    w.state.apply_alignment(replace(off, note="uncertain (liver): t = (35.0, 0.0, 0.0) mm"))
+    assert not w.state.alignment_trusted and apart() == []  # MRI lines among themselves only
+    frames = {w.state.place_of(mm)[0] for mm in l3.measurements().values()}  # type: ignore[index]
+    assert len(frames) == 2 and any(f.endswith("(not aligned)") for f in frames)
+    w.state.apply_alignment(good)
+    assert apart() == []
+
+
+def test_the_lobe_key_after_n_moves_the_new_lesion_with_the_window_tool_too(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A review: N, then the window/level tool to look at the lesion, then Shift+L: only the next lesions' lobe moved."""
+    from annotation.vocab import Lobe
+
+    w = window
+    w.reading.activate(READING_ROLES.index(Role.MR_T2FS))
+    press(w, qtbot, "lobe_right")
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    press(w, qtbot, "tool_window")
+    press(w, qtbot, "lobe_left")
+    assert w.session.reading.project.lesions[("LLSYN001", "E1", READER, lid)].lobe is Lobe.LEFT, w.status.text()
