@@ -232,6 +232,13 @@ def non_target_response(non_targets: Mapping[str, LesionObservation], tp: Timepo
             continue
         if o.lesion_id not in non_targets and _root(o.lesion_id, parents, non_targets) is None:
             notes.append(f"non-target {o.lesion_id} was not recorded at baseline")
+        if _normal_node(o):
+            # followup.md: non-target CR is every non-target gone *and nodes < 10 mm*: a node seen with its short
+            # axis back under 10 mm is normal, not a persisting non-target (drawing its line makes it present)
+            notes.append(f"node {o.lesion_id} short axis {_below(o.measured_mm or 0.0, NODE_NORMAL_MM)} mm "
+                         f"< {NODE_NORMAL_MM:g} mm: normal")
+            statuses.append(FollowupStatus.ABSENT)
+            continue
         statuses.append(o.status)
         # a node seen again is normal (< 10 mm) unless it progressed unequivocally (RECIST FAQ)
         reappeared |= o.status is FollowupStatus.PRESENT and not o.nodal
@@ -247,6 +254,12 @@ def non_target_response(non_targets: Mapping[str, LesionObservation], tp: Timepo
     if missing or FollowupStatus.NOT_ASSESSED in statuses:
         return Response.NE, tuple(notes)
     return (Response.NON_CR_NON_PD if present else Response.CR), tuple(notes)
+
+
+def _normal_node(o: LesionObservation) -> bool:
+    """A nodal non-target seen (present) whose short axis, measured on its series, is < 10 mm."""
+    return (o.nodal and o.status is FollowupStatus.PRESENT and o.measured_mm is not None
+            and o.measured_mm < NODE_NORMAL_MM - _EPS)
 
 
 def new_lesions(tp: Timepoint) -> bool:
