@@ -282,12 +282,20 @@ def timepoint_of_pair(project: Project, patient_id: str, exam_pair_id: str) -> T
 
 
 def baseline_timepoints(project: Project, patient_id: str, reader: str) -> list[Timepoint]:
-    """The reader's chosen baselines in date order; the first timepoint when none was chosen."""
-    chosen = {b.timepoint_id for b in project.followup_baselines.values()
-              if b.patient_id == patient_id and b.reader == reader}
+    """The reader's chosen baselines in date order. The first reference (before any line, or line 1) is the
+    reader's choice too; when neither has one it defaults to line 1's offer (:func:`suggested_baseline`), else the
+    first timepoint, and stays before any later line's chosen baseline (a reader's check chose only line 2's
+    baseline and line 1, with no choice, was gone: its PR and PD "before the baseline")."""
+    choices = {b.line_number: b.timepoint_id for b in project.followup_baselines.values()
+               if b.patient_id == patient_id and b.reader == reader}
     tps = timepoints_of(project, patient_id)
-    picked = [t for t in tps if t.timepoint_id in chosen]
-    return picked or tps[:1]
+    picked = [t for t in tps if t.timepoint_id in set(choices.values())]
+    if not tps or 0 in choices or 1 in choices:
+        return picked
+    default = suggested_baseline(project, patient_id, 1) or tps[0]
+    if picked and picked[0].exam_date <= default.exam_date:
+        return picked
+    return [default, *picked]
 
 
 def suggested_baseline(project: Project, patient_id: str, line_number: int) -> Timepoint | None:
