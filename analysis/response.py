@@ -432,6 +432,29 @@ def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> tupl
     return Timepoint(tp.date, tuple(out)), tuple(notes)
 
 
+def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) \
+        -> tuple[Timepoint, tuple[str, ...]]:
+    """``tp`` (a follow-up) with each lesion read by what it is for the baseline ``base``: a fragment recorded as a
+    new lesion (the kind of a lesion started with N on a follow-up) whose parent leads to a baseline lesion is part
+    of it, summed into a target (followup.md: "the fragments' diameters are summed"; a reader's check gave the
+    fragment its parent but left its kind new: counted as a new lesion, a false PD, and left out of the sum), or
+    one more sight of a non-target. With the notes of what was so read."""
+    known = {o.lesion_id: o.kind for o in base.observations if o.kind is not FollowupKind.NEW}
+    out, notes = [], []
+    for o in tp.observations:
+        root = _root(o.lesion_id, parents, known) if o.lesion_id not in known else None
+        if o.kind is FollowupKind.NEW and root is not None:
+            if known[root] is FollowupKind.TARGET:
+                o, said = _as_target(o)
+                notes.append(f"{o.lesion_id}, recorded as new, is a fragment of target {root}: summed into it"
+                             + (" (no size on its series: not assessed)" if said else ""))
+            else:
+                o, _ = _as_non_target(o)
+                notes.append(f"{o.lesion_id}, recorded as new, is a fragment of non-target {root}: read as it")
+        out.append(o)
+    return Timepoint(tp.date, tuple(out)), tuple(notes)
+
+
 def _row(course: PatientCourse, tp: Timepoint, base: Timepoint | None, total: float | None, **kw: object) \
         -> TimepointResponse:
     fields: dict[str, object] = dict(
@@ -465,6 +488,8 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
     overall_cr = False  # an overall CR earlier: a lesion reappearing is then PD (RECIST FAQ)
     for i, tp in enumerate(tps[1:], 1):
         notes = list(closing_notes) if closing_notes and i == len(tps) - 1 else []
+        tp, said = _with_baseline_kinds(tp, base, parents)
+        notes += said
         tv = target_values(targets, tp, parents)
         total = tv.sum_mm if targets else None
         known = [s for _, s in sums if s is not None]
