@@ -281,6 +281,46 @@ def timepoint_of_pair(project: Project, patient_id: str, exam_pair_id: str) -> T
                  if t.patient_id == patient_id and exam_pair_id in t.exam_pair_ids), None)
 
 
+def series_date(project: Project, patient_id: str, exam_pair_id: str, role: Role) -> _dt.date | None:
+    """The date of a pair's series of ``role``: its MRI's for an MR role, else its CT's (the other when missing)."""
+    rec = project.exam_pairs.get((patient_id, exam_pair_id))
+    if rec is None:
+        return None
+    return (rec.mri_date or rec.ct_date) if role.value.startswith("mr_") else (rec.ct_date or rec.mri_date)
+
+
+def assessed_date(project: Project, reader: str, tp: Timepoint) -> _dt.date:
+    """The date a timepoint's assessment is dated by: that of the series its targets are assessed on (a pair's CT
+    and MRI may be up to 3 months apart; dating by the CT put a wrong interval into the days from baseline, the
+    growth rate, SD's minimum duration and the confirmation when the targets were measured on the MRI). Targets
+    on series of different dates: the date most of them are assessed on, on a tie the earliest (RECIST dates a
+    progression at its first observation). No target at the timepoint: the same over its other lesions; none: the
+    timepoint's own exam date (see :func:`assessed_dates` for a patient's, kept in order)."""
+    found: dict[bool, list[_dt.date]] = {True: [], False: []}
+    for f in project.lesion_followups.values():
+        if f.patient_id == tp.patient_id and f.reader == reader and f.exam_pair_id in tp.exam_pair_ids:
+            d = series_date(project, f.patient_id, f.exam_pair_id, f.assessed_role)
+            if d is not None:
+                found[f.kind is FollowupKind.TARGET].append(d)
+    dates = found[True] or found[False]
+    if not dates:
+        return tp.exam_date
+    return min(set(dates), key=lambda d: (-dates.count(d), d))
+
+
+def assessed_dates(project: Project, reader: str, patient_id: str) -> dict[tuple[str, str], _dt.date]:
+    """Timepoint key -> :func:`assessed_date` for a patient's timepoints; one that would fall on or before the
+    previous timepoint's keeps its own exam date (the timepoints stay in order, one per date)."""
+    out: dict[tuple[str, str], _dt.date] = {}
+    last: _dt.date | None = None
+    for tp in timepoints_of(project, patient_id):
+        d = assessed_date(project, reader, tp)
+        if last is not None and d <= last:
+            d = tp.exam_date
+        out[tp.key] = last = d
+    return out
+
+
 def baseline_timepoints(project: Project, patient_id: str, reader: str) -> list[Timepoint]:
     """The reader's chosen baselines in date order. The first reference (before any line, or line 1) is the
     reader's choice too; when neither has one it defaults to line 1's offer (:func:`suggested_baseline`), else the
@@ -450,6 +490,7 @@ def followup_rows(project: Project, reader: str, source: str = "store", *, stric
             continue
         labels = _labels(project, reader, patient_id, order)
         bases = {b.timepoint_id for b in baseline_timepoints(project, patient_id, reader)}
+        dated = assessed_dates(project, reader, patient_id)
         for tp in order:
             for f in sorted(project.lesion_followups.values(), key=lambda f: f.key):
                 if f.patient_id != patient_id or f.reader != reader or f.exam_pair_id not in tp.exam_pair_ids:
@@ -459,7 +500,7 @@ def followup_rows(project: Project, reader: str, source: str = "store", *, stric
                 if lesion is None:
                     raise InputFormatError("follow-up attributes of a lesion that does not exist", where=where)
                 rows.append({
-                    "patient_id": patient_id, "timepoint_date": tp.exam_date.isoformat(),
+                    "patient_id": patient_id, "timepoint_date": dated[tp.key].isoformat(),
                     "lesion_id": labels[lesion.tracking_uid], "kind": f.kind.value, "organ": f.organ,
                     "nodal": f.nodal, "status": f.status.value,
                     "diameter_mm": _diameter(lesion, f, where, strict),

@@ -26,7 +26,7 @@ from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from annotation.followup import (FollowupEditor, role_change, suggested_baseline, timepoint_of_pair,
+from annotation.followup import (FollowupEditor, assessed_dates, role_change, suggested_baseline, timepoint_of_pair,
                                  timepoints_of)
 from annotation.followup_records import ORGANS, LesionFollowup
 from annotation.project import Project
@@ -188,6 +188,15 @@ class FollowupPanel(_Observer):
         rec = self.project.exam_pairs.get(pair) if pair else None
         return (rec.ct_date or rec.mri_date) if rec is not None else None
 
+    def _row_date(self) -> _dt.date | None:
+        """The open exam's date in the response table: its timepoint's assessed date (the date of the series its
+        targets are assessed on, annotation.followup.assessed_date), else the exam's date."""
+        pair = self.selection.pair
+        tp = timepoint_of_pair(self.project, pair[0], pair[1]) if pair else None
+        if pair is None or tp is None:
+            return self._open_date()
+        return assessed_dates(self.project, self.reading.reader, pair[0]).get(tp.key) or self._open_date()
+
     def _pair(self) -> tuple[str, str]:
         if self.selection.pair is None:
             raise LesionlabError("open an exam first")
@@ -215,7 +224,7 @@ class FollowupPanel(_Observer):
         pair = self.selection.pair
         reader = self.reading.reader
         opened = self.opened() if pair is None else None
-        self.live = self.assess(self.project, reader, pair[0], self._open_date()) if pair else \
+        self.live = self.assess(self.project, reader, pair[0], self._row_date()) if pair else \
             self.assess(self.project, reader, opened[0], opened[2]) if opened is not None else None
         self._filling = True
         try:
@@ -229,7 +238,7 @@ class FollowupPanel(_Observer):
         lines = [f"⚠ baseline {live.baseline_date}: {f}" for f in live.flags] if live is not None else []
         lines += [f"· {n}" for n in live.notes] if live is not None else []
         # the open exam's note in full: its cell in the table's narrow last column is cut
-        here = self._open_date()
+        here = self._row_date()
         flags = set(live.flags) if live is not None else set()
         for x in live.responses if live is not None else ():
             # its parts said as the baseline's flags just above are not said twice (a reader's check: at a new
@@ -355,9 +364,11 @@ class FollowupPanel(_Observer):
     def _fill_responses(self) -> None:
         t = self.responses
         rows = list(self.live.responses) if self.live is not None else []
-        here = self._open_date()
+        here = self._row_date()
         pair = self.selection.pair
-        exams = {tp.exam_date: ", ".join(tp.exam_pair_ids) for tp in timepoints_of(self.project, pair[0])} if pair else {}
+        dated = assessed_dates(self.project, self.reading.reader, pair[0]) if pair else {}
+        exams = {dated.get(tp.key, tp.exam_date): ", ".join(tp.exam_pair_ids)
+                 for tp in timepoints_of(self.project, pair[0])} if pair else {}
         t.setRowCount(len(rows))
         for r, x in enumerate(rows):
             tgr = x.tgr_pct_per_month
