@@ -262,10 +262,32 @@ def _normal_node(o: LesionObservation) -> bool:
             and o.measured_mm < NODE_NORMAL_MM - _EPS)
 
 
-def new_lesions(tp: Timepoint) -> bool:
-    """A lesion of kind ``new`` present (or measured) at the timepoint."""
-    return any(o.kind is FollowupKind.NEW and o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED)
+def new_lesions(tp: Timepoint, confirmed: Iterable[str] = ()) -> bool:
+    """A lesion of kind ``new`` present (or measured) at the timepoint, or equivocal there and one of ``confirmed``
+    (unequivocal at a later exam: :func:`confirmed_equivocal`)."""
+    sure = set(confirmed)
+    return any(o.kind is FollowupKind.NEW and (o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED)
+                                               or (o.status is FollowupStatus.EQUIVOCAL and o.lesion_id in sure))
                for o in tp.observations)
+
+
+def confirmed_equivocal(tps: Sequence[Timepoint]) -> dict[_dt.date, tuple[str, ...]]:
+    """Date -> the new lesions equivocal there that a later timepoint of ``tps`` shows unequivocally (present or
+    measured, same lesion): followup.md, "equivocal new lesions: PD is dated at the first observation once
+    confirmed". One equivocal until it is confirmed, or absent again (then never), counts at none."""
+    out: dict[_dt.date, list[str]] = {}
+    for i, tp in enumerate(tps):
+        for o in tp.observations:
+            if o.kind is not FollowupKind.NEW or o.status is not FollowupStatus.EQUIVOCAL:
+                continue
+            for later in tps[i + 1:]:
+                seen = next((x for x in later.observations if x.lesion_id == o.lesion_id), None)
+                if seen is None or seen.status in (FollowupStatus.EQUIVOCAL, FollowupStatus.NOT_ASSESSED):
+                    continue
+                if seen.kind is FollowupKind.NEW and seen.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED):
+                    out.setdefault(tp.date, []).append(o.lesion_id)
+                break
+    return {d: tuple(sorted(ids)) for d, ids in out.items()}
 
 
 def overall_response(target: Response | None, non_target: Response | None, new: bool) -> Response:
@@ -486,9 +508,10 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
     sums: list[tuple[_dt.date, float | None]] = [(base.date, base_sum)]
     history: list[tuple[_dt.date, Response]] = []
     overall_cr = False  # an overall CR earlier: a lesion reappearing is then PD (RECIST FAQ)
-    for i, tp in enumerate(tps[1:], 1):
+    read = [(tp, ()) if i == 0 else _with_baseline_kinds(tp, base, parents) for i, tp in enumerate(tps)]
+    confirmed = confirmed_equivocal([tp for tp, _ in read[1:]])
+    for i, (tp, said) in enumerate(read[1:], 1):
         notes = list(closing_notes) if closing_notes and i == len(tps) - 1 else []
-        tp, said = _with_baseline_kinds(tp, base, parents)
         notes += said
         tv = target_values(targets, tp, parents)
         total = tv.sum_mm if targets else None
@@ -501,12 +524,18 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
             notes += why
         nt_resp, why = non_target_response(non_targets, tp, parents, overall_cr)
         notes += why
-        new = new_lesions(tp)
+        sure = confirmed.get(tp.date, ())
+        new = new_lesions(tp, sure)
         overall = overall_response(t_resp, nt_resp, new)
         if new:
             notes.append("new lesion(s): " + ", ".join(sorted(
                 o.lesion_id for o in tp.observations if o.kind is FollowupKind.NEW
                 and o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED))))
+        notes += [f"{lid} equivocal here, confirmed new at a later exam: PD dated at this first observation"
+                  for lid in sure]
+        notes += [f"{o.lesion_id} equivocal new lesion: PD dated here if a later exam confirms it"
+                  for o in tp.observations if o.kind is FollowupKind.NEW and o.status is FollowupStatus.EQUIVOCAL
+                  and o.lesion_id not in sure]
         overall_cr |= overall is Response.CR
         history.append((tp.date, overall))
         bor_u, why_u = best_overall_response(history, base.date, settings, confirm=False, has_targets=bool(targets))

@@ -45,7 +45,8 @@ KIND_LABELS = {None: "—", FollowupKind.TARGET: "target", FollowupKind.NON_TARG
                FollowupKind.NEW: "new"}
 ORGAN_LABELS = {"lymph_node": "node"}
 STATUS_ORDER = (FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL, FollowupStatus.DISAPPEARED, FollowupStatus.PRESENT,
-                FollowupStatus.ABSENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION, FollowupStatus.NOT_ASSESSED)
+                FollowupStatus.EQUIVOCAL, FollowupStatus.ABSENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION,
+                FollowupStatus.NOT_ASSESSED)
 DEFAULT_STATUS = {FollowupKind.TARGET: FollowupStatus.MEASURED, FollowupKind.NON_TARGET: FollowupStatus.PRESENT,
                   FollowupKind.NEW: FollowupStatus.PRESENT}
 LESION_HEADERS = ("Lesion", "Kind", "Organ", "Nodal", "Status", "Treated", "Parent", "Series", "Eligibility")

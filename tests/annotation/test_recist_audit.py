@@ -162,14 +162,15 @@ def test_equivocal_new_lesion_confirmed_later_dates_pd_at_its_first_observation(
     """followup.md, overall response: "Equivocal new lesions: PD is dated at the first observation once
     confirmed."
 
-    Baseline A 50. T2 (2024-03-01): A 30 (-40 %); an equivocal new lesion Z is seen: the reader can only
-    record it *not assessed* (there is no equivocal status). T3 (2024-05-01): A 30, Z unequivocal (present,
+    Baseline A 50. T2 (2024-03-01): A 30 (-40 %); an equivocal new lesion Z is seen: the reader could only
+    record it *not assessed* (there was no equivocal status; the fix adds *equivocal*, recorded here). T3
+    (2024-05-01): A 30, Z unequivocal (present,
     same identity). By hand: Z confirmed at T3 -> PD, dated at T2, its first observation: T2's overall
     response PD (so the best overall response is PD, not PR). lesionlab: T2 PR, PD only at T3.
     """
     r = Reading(reader="R")
     _build(r, [("2024-01-01", {"A": {"d": 50}}),
-               ("2024-03-01", {"A": {"d": 30}, "Z": {"kind": "new", "status": "not_assessed"}}),
+               ("2024-03-01", {"A": {"d": 30}, "Z": {"kind": "new", "status": "equivocal"}}),
                ("2024-05-01", {"A": {"d": 30}, "Z": {"kind": "new", "status": "present"}})])
     rows = _rows(r)
     assert _at(rows, "2024-05-01").overall_response is Response.PD
