@@ -460,7 +460,8 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
     new lesion (the kind of a lesion started with N on a follow-up) whose parent leads to a baseline lesion is part
     of it, summed into a target (followup.md: "the fragments' diameters are summed"; a reader's check gave the
     fragment its parent but left its kind new: counted as a new lesion, a false PD, and left out of the sum), or
-    one more sight of a non-target. With the notes of what was so read."""
+    one more sight of a non-target; a lesion recorded as a target, seen, that the baseline did not have (nor any
+    lesion it descends from) is a new lesion. With the notes of what was so read."""
     known = {o.lesion_id: o.kind for o in base.observations if o.kind is not FollowupKind.NEW}
     out, notes = [], []
     for o in tp.observations:
@@ -473,6 +474,14 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
             else:
                 o, _ = _as_non_target(o)
                 notes.append(f"{o.lesion_id}, recorded as new, is a fragment of non-target {root}: read as it")
+        elif o.kind is FollowupKind.TARGET and o.lesion_id not in known and root is None and o.status in (
+                FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL):
+            # not at the baseline, no parent there: a new lesion whatever kind the reader gave it (followup.md,
+            # table 1), as a line's closing exam already reads one (it was left out of the sum, no PD: a review)
+            o = replace(o, kind=FollowupKind.NEW) if o.status is FollowupStatus.MEASURED else \
+                replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT)
+            notes.append(f"{o.lesion_id}, recorded as a target, was not at the baseline (no parent there): "
+                         "a new lesion")
         out.append(o)
     return Timepoint(tp.date, tuple(out)), tuple(notes)
 
