@@ -269,7 +269,8 @@ class FollowupPanel(_Observer):
         blinded = self.patient_label(pair[0]) != pair[0]  # a study case named by its code: no exam dates either
         when = None if blinded else self._open_date()
         where = (f"timepoint {tps.index(here) + 1} of {len(tps)}" if here is not None
-                 else "not a timepoint yet (recorded at its first follow-up edit)")
+                 else "not a timepoint yet (recorded at its first follow-up edit)" if self._open_date() is not None
+                 else "not a timepoint: the exam has no date, its follow-up is left out of the response")
         base = self.live.baseline_date if self.live is not None else None
         if blinded:  # a study case: no exam id, timepoint or baseline date to place it in the patient's course
             self.header.setText(f"<b>{html.escape(self.patient_label(pair[0]))}</b> · exam on screen")
