@@ -455,8 +455,16 @@ def _diameter(lesion: Lesion, f: LesionFollowup, where: str, strict: bool) -> fl
         if obs.short_axis_mm is None:
             raise InputFormatError(f"a nodal target needs its short axis on {f.assessed_role.value}", where=where,
                                    advice="draw the short axis with the bidirectional tool")
-        return obs.short_axis_mm
-    return obs.diameter_mm
+        size, what = obs.short_axis_mm, "short axis"
+    else:
+        size, what = obs.diameter_mm, "line"
+    if strict and size <= 0:
+        # named here, by lesion and exam: the engine's check named "follow-up, row 2, column 'diameter_mm'", a row
+        # of a table the reader never sees (a RECIST audit)
+        raise InputFormatError(f"status measured but its {what} on {f.assessed_role.value} has length 0 (both ends "
+                               "on one point): no diameter", where=where,
+                               advice="draw the line again or change the lesion's status")
+    return size
 
 
 def _measured(lesion: Lesion, f: LesionFollowup) -> float | None:
