@@ -22,15 +22,14 @@ from typing import Iterable, Mapping, Sequence
 
 from analysis.response_records import (FollowupKind, FollowupStatus, LesionObservation, PatientCourse, Response,
                                        Settings, Timepoint, TimepointResponse)
+from annotation.followup_records import PD_MIN_INCREASE_PCT, PR_MIN_DECREASE_PCT
 from viewer.model.layout import role_label
 from viewer.records import Role
 
 _EPS = 1e-9
 #: Days per month in the growth rate (365.25 / 12).
 DAYS_PER_MONTH = 30.4375
-PD_MIN_INCREASE_PCT = 20.0
 PD_MIN_INCREASE_MM = 5.0
-PR_MIN_DECREASE_PCT = 30.0
 NODE_NORMAL_MM = 10.0
 MAX_TARGETS, MAX_TARGETS_PER_ORGAN = 5, 2
 MIN_LESION_MM, MIN_NODE_SHORT_AXIS_MM = 10.0, 15.0

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from annotation.followup import (FollowupEditor, assessed_dates, role_change, suggested_baseline, timepoint_of_pair,
                                  timepoints_of)
-from annotation.followup_records import ORGANS, LesionFollowup
+from annotation.followup_records import ORGANS, LesionFollowup, shown_pct
 from annotation.project import Project
 from annotation.qt.cells import cell_check, cell_combo, set_cell_item, set_cell_widget
 from annotation.qt.combo import leave_keys_to_images
@@ -58,9 +58,10 @@ BASELINE_BRUSH = QBrush(QColor(40, 60, 96))
 
 
 def _fmt(value: float | None, signed: bool = False) -> str:
+    """A size (a tenth of a mm) or, ``signed``, a % change (shown_pct: a hundredth more near RECIST's limits)."""
     if value is None:
         return ""
-    return f"{value:+.1f}" if signed else f"{value:.1f}"
+    return shown_pct(value) if signed else f"{value:.1f}"
 
 
 def _word(value: Any) -> str:
