@@ -538,7 +538,7 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
         if new:
             notes.append("new lesion(s): " + ", ".join(sorted(
                 o.lesion_id for o in tp.observations if o.kind is FollowupKind.NEW
-                and o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED))))
+                and (o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED) or o.lesion_id in sure))))
         notes += [f"{lid} equivocal here, confirmed new at a later exam: PD dated at this first observation"
                   for lid in sure]
         notes += [f"{o.lesion_id} equivocal new lesion: PD dated here if a later exam confirms it"
