@@ -22,15 +22,14 @@ from typing import Iterable, Mapping, Sequence
 
 from analysis.response_records import (FollowupKind, FollowupStatus, LesionObservation, PatientCourse, Response,
                                        Settings, Timepoint, TimepointResponse)
+from annotation.followup_records import PD_MIN_INCREASE_PCT, PR_MIN_DECREASE_PCT
 from viewer.model.layout import role_label
 from viewer.records import Role
 
 _EPS = 1e-9
 #: Days per month in the growth rate (365.25 / 12).
 DAYS_PER_MONTH = 30.4375
-PD_MIN_INCREASE_PCT = 20.0
 PD_MIN_INCREASE_MM = 5.0
-PR_MIN_DECREASE_PCT = 30.0
 NODE_NORMAL_MM = 10.0
 MAX_TARGETS, MAX_TARGETS_PER_ORGAN = 5, 2
 MIN_LESION_MM, MIN_NODE_SHORT_AXIS_MM = 10.0, 15.0
@@ -232,6 +231,13 @@ def non_target_response(non_targets: Mapping[str, LesionObservation], tp: Timepo
             continue
         if o.lesion_id not in non_targets and _root(o.lesion_id, parents, non_targets) is None:
             notes.append(f"non-target {o.lesion_id} was not recorded at baseline")
+        if _normal_node(o):
+            # followup.md: non-target CR is every non-target gone *and nodes < 10 mm*: a node seen with its short
+            # axis back under 10 mm is normal, not a persisting non-target (drawing its line makes it present)
+            notes.append(f"node {o.lesion_id} short axis {_below(o.measured_mm or 0.0, NODE_NORMAL_MM)} mm "
+                         f"< {NODE_NORMAL_MM:g} mm: normal")
+            statuses.append(FollowupStatus.ABSENT)
+            continue
         statuses.append(o.status)
         # a node seen again is normal (< 10 mm) unless it progressed unequivocally (RECIST FAQ)
         reappeared |= o.status is FollowupStatus.PRESENT and not o.nodal
@@ -249,10 +255,38 @@ def non_target_response(non_targets: Mapping[str, LesionObservation], tp: Timepo
     return (Response.NON_CR_NON_PD if present else Response.CR), tuple(notes)
 
 
-def new_lesions(tp: Timepoint) -> bool:
-    """A lesion of kind ``new`` present (or measured) at the timepoint."""
-    return any(o.kind is FollowupKind.NEW and o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED)
+def _normal_node(o: LesionObservation) -> bool:
+    """A nodal non-target seen (present) whose short axis, measured on its series, is < 10 mm."""
+    return (o.nodal and o.status is FollowupStatus.PRESENT and o.measured_mm is not None
+            and o.measured_mm < NODE_NORMAL_MM - _EPS)
+
+
+def new_lesions(tp: Timepoint, confirmed: Iterable[str] = ()) -> bool:
+    """A lesion of kind ``new`` present (or measured) at the timepoint, or equivocal there and one of ``confirmed``
+    (unequivocal at a later exam: :func:`confirmed_equivocal`)."""
+    sure = set(confirmed)
+    return any(o.kind is FollowupKind.NEW and (o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED)
+                                               or (o.status is FollowupStatus.EQUIVOCAL and o.lesion_id in sure))
                for o in tp.observations)
+
+
+def confirmed_equivocal(tps: Sequence[Timepoint]) -> dict[_dt.date, tuple[str, ...]]:
+    """Date -> the new lesions equivocal there that a later timepoint of ``tps`` shows unequivocally (present or
+    measured, same lesion): followup.md, "equivocal new lesions: PD is dated at the first observation once
+    confirmed". One equivocal until it is confirmed, or absent again (then never), counts at none."""
+    out: dict[_dt.date, list[str]] = {}
+    for i, tp in enumerate(tps):
+        for o in tp.observations:
+            if o.kind is not FollowupKind.NEW or o.status is not FollowupStatus.EQUIVOCAL:
+                continue
+            for later in tps[i + 1:]:
+                seen = next((x for x in later.observations if x.lesion_id == o.lesion_id), None)
+                if seen is None or seen.status in (FollowupStatus.EQUIVOCAL, FollowupStatus.NOT_ASSESSED):
+                    continue
+                if seen.kind is FollowupKind.NEW and seen.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED):
+                    out.setdefault(tp.date, []).append(o.lesion_id)
+                break
+    return {d: tuple(sorted(ids)) for d, ids in out.items()}
 
 
 def overall_response(target: Response | None, non_target: Response | None, new: bool) -> Response:
@@ -419,6 +453,38 @@ def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> tupl
     return Timepoint(tp.date, tuple(out)), tuple(notes)
 
 
+def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) \
+        -> tuple[Timepoint, tuple[str, ...]]:
+    """``tp`` (a follow-up) with each lesion read by what it is for the baseline ``base``: a fragment recorded as a
+    new lesion (the kind of a lesion started with N on a follow-up) whose parent leads to a baseline lesion is part
+    of it, summed into a target (followup.md: "the fragments' diameters are summed"; a reader's check gave the
+    fragment its parent but left its kind new: counted as a new lesion, a false PD, and left out of the sum), or
+    one more sight of a non-target; a lesion recorded as a target, seen, that the baseline did not have (nor any
+    lesion it descends from) is a new lesion. With the notes of what was so read."""
+    known = {o.lesion_id: o.kind for o in base.observations if o.kind is not FollowupKind.NEW}
+    out, notes = [], []
+    for o in tp.observations:
+        root = _root(o.lesion_id, parents, known) if o.lesion_id not in known else None
+        if o.kind is FollowupKind.NEW and root is not None:
+            if known[root] is FollowupKind.TARGET:
+                o, said = _as_target(o)
+                notes.append(f"{o.lesion_id}, recorded as new, is a fragment of target {root}: summed into it"
+                             + (" (no size on its series: not assessed)" if said else ""))
+            else:
+                o, _ = _as_non_target(o)
+                notes.append(f"{o.lesion_id}, recorded as new, is a fragment of non-target {root}: read as it")
+        elif o.kind is FollowupKind.TARGET and o.lesion_id not in known and root is None and o.status in (
+                FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL):
+            # not at the baseline, no parent there: a new lesion whatever kind the reader gave it (followup.md,
+            # table 1), as a line's closing exam already reads one (it was left out of the sum, no PD: a review)
+            o = replace(o, kind=FollowupKind.NEW) if o.status is FollowupStatus.MEASURED else \
+                replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT)
+            notes.append(f"{o.lesion_id}, recorded as a target, was not at the baseline (no parent there): "
+                         "a new lesion")
+        out.append(o)
+    return Timepoint(tp.date, tuple(out)), tuple(notes)
+
+
 def _row(course: PatientCourse, tp: Timepoint, base: Timepoint | None, total: float | None, **kw: object) \
         -> TimepointResponse:
     fields: dict[str, object] = dict(
@@ -450,8 +516,11 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
     sums: list[tuple[_dt.date, float | None]] = [(base.date, base_sum)]
     history: list[tuple[_dt.date, Response]] = []
     overall_cr = False  # an overall CR earlier: a lesion reappearing is then PD (RECIST FAQ)
-    for i, tp in enumerate(tps[1:], 1):
+    read = [(tp, ()) if i == 0 else _with_baseline_kinds(tp, base, parents) for i, tp in enumerate(tps)]
+    confirmed = confirmed_equivocal([tp for tp, _ in read[1:]])
+    for i, (tp, said) in enumerate(read[1:], 1):
         notes = list(closing_notes) if closing_notes and i == len(tps) - 1 else []
+        notes += said
         tv = target_values(targets, tp, parents)
         total = tv.sum_mm if targets else None
         known = [s for _, s in sums if s is not None]
@@ -463,12 +532,18 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
             notes += why
         nt_resp, why = non_target_response(non_targets, tp, parents, overall_cr)
         notes += why
-        new = new_lesions(tp)
+        sure = confirmed.get(tp.date, ())
+        new = new_lesions(tp, sure)
         overall = overall_response(t_resp, nt_resp, new)
         if new:
             notes.append("new lesion(s): " + ", ".join(sorted(
                 o.lesion_id for o in tp.observations if o.kind is FollowupKind.NEW
-                and o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED))))
+                and (o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED) or o.lesion_id in sure))))
+        notes += [f"{lid} equivocal here, confirmed new at a later exam: PD dated at this first observation"
+                  for lid in sure]
+        notes += [f"{o.lesion_id} equivocal new lesion: PD dated here if a later exam confirms it"
+                  for o in tp.observations if o.kind is FollowupKind.NEW and o.status is FollowupStatus.EQUIVOCAL
+                  and o.lesion_id not in sure]
         overall_cr |= overall is Response.CR
         history.append((tp.date, overall))
         bor_u, why_u = best_overall_response(history, base.date, settings, confirm=False, has_targets=bool(targets))

@@ -17,7 +17,7 @@ from typing import Any
 from analysis.response import assess_course, baseline_flags, series_label, target_ineligibility
 from analysis.response_records import (FollowupKind, FollowupStatus, LesionObservation, PatientCourse, Settings,
                                        Timepoint, TimepointResponse, TreatmentLine)
-from annotation.followup import followup_rows
+from annotation.followup import followup_rows, timepoint_of_pair
 from annotation.project import Project
 from viewer.errors import LesionlabError
 
@@ -58,16 +58,33 @@ def _observation(row: dict[str, Any], notes: list[str]) -> LesionObservation | N
         return None
 
 
+def _undated(project: Project, reader: str, patient_id: str) -> list[str]:
+    """The exam pairs whose follow-up is left out because they are in no timepoint (no exam date to place them by:
+    ``lesionlab response STORE`` refuses them; the panel dropped their lesions without a word, a review)."""
+    left: dict[str, list[str]] = defaultdict(list)
+    for f in project.lesion_followups.values():
+        if f.patient_id == patient_id and f.reader == reader \
+                and timepoint_of_pair(project, patient_id, f.exam_pair_id) is None:
+            left[f.exam_pair_id].append(f.lesion_id)
+    out = []
+    for pair_id, lesions in sorted(left.items()):
+        rec = project.exam_pairs.get((patient_id, pair_id))
+        why = "has no exam date" if rec is None or not (rec.ct_date or rec.mri_date) else "is in no timepoint"
+        out.append(f"exam {pair_id} {why}: its follow-up ({', '.join(sorted(lesions))}) is left out of the response "
+                   "(give its CT or MRI a date, or add it to a timepoint)")
+    return out
+
+
 def live_course(project: Project, reader: str, patient_id: str, on_date: _dt.date | None = None,
                 settings: Settings = Settings()) -> LiveCourse:
     """The response table, eligibility and flags of ``reader``'s follow-up of one patient.
 
     ``on_date``: the open exam's date; the eligibility is that of the latest baseline on or before
     it (the first baseline when None or earlier)."""
-    notes: list[str] = []
+    notes = _undated(project, reader, patient_id)
     rows = followup_rows(project, reader, "reading", strict=False, patient_ids=[patient_id])
     if not rows:
-        return LiveCourse(patient_id)
+        return LiveCourse(patient_id, notes=tuple(notes))
     by_date: dict[str, list[LesionObservation]] = defaultdict(list)
     uid_of: dict[tuple[str, str], str] = {}
     bases: set[str] = set()

@@ -283,13 +283,61 @@ def timepoint_of_pair(project: Project, patient_id: str, exam_pair_id: str) -> T
                  if t.patient_id == patient_id and exam_pair_id in t.exam_pair_ids), None)
 
 
+def series_date(project: Project, patient_id: str, exam_pair_id: str, role: Role) -> _dt.date | None:
+    """The date of a pair's series of ``role``: its MRI's for an MR role, else its CT's (the other when missing)."""
+    rec = project.exam_pairs.get((patient_id, exam_pair_id))
+    if rec is None:
+        return None
+    return (rec.mri_date or rec.ct_date) if role.value.startswith("mr_") else (rec.ct_date or rec.mri_date)
+
+
+def assessed_date(project: Project, reader: str, tp: Timepoint) -> _dt.date:
+    """The date a timepoint's assessment is dated by: that of the series its targets are assessed on (a pair's CT
+    and MRI may be up to 3 months apart; dating by the CT put a wrong interval into the days from baseline, the
+    growth rate, SD's minimum duration and the confirmation when the targets were measured on the MRI). Targets
+    on series of different dates: the date most of them are assessed on, on a tie the earliest (RECIST dates a
+    progression at its first observation). No target at the timepoint: the same over its other lesions; none: the
+    timepoint's own exam date (see :func:`assessed_dates` for a patient's, kept in order)."""
+    found: dict[bool, list[_dt.date]] = {True: [], False: []}
+    for f in project.lesion_followups.values():
+        if f.patient_id == tp.patient_id and f.reader == reader and f.exam_pair_id in tp.exam_pair_ids:
+            d = series_date(project, f.patient_id, f.exam_pair_id, f.assessed_role)
+            if d is not None:
+                found[f.kind is FollowupKind.TARGET].append(d)
+    dates = found[True] or found[False]
+    if not dates:
+        return tp.exam_date
+    return min(set(dates), key=lambda d: (-dates.count(d), d))
+
+
+def assessed_dates(project: Project, reader: str, patient_id: str) -> dict[tuple[str, str], _dt.date]:
+    """Timepoint key -> :func:`assessed_date` for a patient's timepoints; one that would fall on or before the
+    previous timepoint's keeps its own exam date (the timepoints stay in order, one per date)."""
+    out: dict[tuple[str, str], _dt.date] = {}
+    last: _dt.date | None = None
+    for tp in timepoints_of(project, patient_id):
+        d = assessed_date(project, reader, tp)
+        if last is not None and d <= last:
+            d = tp.exam_date
+        out[tp.key] = last = d
+    return out
+
+
 def baseline_timepoints(project: Project, patient_id: str, reader: str) -> list[Timepoint]:
-    """The reader's chosen baselines in date order; the first timepoint when none was chosen."""
-    chosen = {b.timepoint_id for b in project.followup_baselines.values()
-              if b.patient_id == patient_id and b.reader == reader}
+    """The reader's chosen baselines in date order. The first reference (before any line, or line 1) is the
+    reader's choice too; when neither has one it defaults to line 1's offer (:func:`suggested_baseline`), else the
+    first timepoint, and stays before any later line's chosen baseline (a reader's check chose only line 2's
+    baseline and line 1, with no choice, was gone: its PR and PD "before the baseline")."""
+    choices = {b.line_number: b.timepoint_id for b in project.followup_baselines.values()
+               if b.patient_id == patient_id and b.reader == reader}
     tps = timepoints_of(project, patient_id)
-    picked = [t for t in tps if t.timepoint_id in chosen]
-    return picked or tps[:1]
+    picked = [t for t in tps if t.timepoint_id in set(choices.values())]
+    if not tps or 0 in choices or 1 in choices:
+        return picked
+    default = suggested_baseline(project, patient_id, 1) or tps[0]
+    if picked and picked[0].exam_date <= default.exam_date:
+        return picked
+    return [default, *picked]
 
 
 def suggested_baseline(project: Project, patient_id: str, line_number: int) -> Timepoint | None:
@@ -409,8 +457,16 @@ def _diameter(lesion: Lesion, f: LesionFollowup, where: str, strict: bool) -> fl
         if obs.short_axis_mm is None:
             raise InputFormatError(f"a nodal target needs its short axis on {f.assessed_role.value}", where=where,
                                    advice="draw the short axis with the bidirectional tool")
-        return obs.short_axis_mm
-    return obs.diameter_mm
+        size, what = obs.short_axis_mm, "short axis"
+    else:
+        size, what = obs.diameter_mm, "line"
+    if strict and size <= 0:
+        # named here, by lesion and exam: the engine's check named "follow-up, row 2, column 'diameter_mm'", a row
+        # of a table the reader never sees (a RECIST audit)
+        raise InputFormatError(f"status measured but its {what} on {f.assessed_role.value} has length 0 (both ends "
+                               "on one point): no diameter", where=where,
+                               advice="draw the line again or change the lesion's status")
+    return size
 
 
 def _measured(lesion: Lesion, f: LesionFollowup) -> float | None:
@@ -444,6 +500,7 @@ def followup_rows(project: Project, reader: str, source: str = "store", *, stric
             continue
         labels = _labels(project, reader, patient_id, order)
         bases = {b.timepoint_id for b in baseline_timepoints(project, patient_id, reader)}
+        dated = assessed_dates(project, reader, patient_id)
         for tp in order:
             for f in sorted(project.lesion_followups.values(), key=lambda f: f.key):
                 if f.patient_id != patient_id or f.reader != reader or f.exam_pair_id not in tp.exam_pair_ids:
@@ -453,7 +510,7 @@ def followup_rows(project: Project, reader: str, source: str = "store", *, stric
                 if lesion is None:
                     raise InputFormatError("follow-up attributes of a lesion that does not exist", where=where)
                 rows.append({
-                    "patient_id": patient_id, "timepoint_date": tp.exam_date.isoformat(),
+                    "patient_id": patient_id, "timepoint_date": dated[tp.key].isoformat(),
                     "lesion_id": labels[lesion.tracking_uid], "kind": f.kind.value, "organ": f.organ,
                     "nodal": f.nodal, "status": f.status.value,
                     "diameter_mm": _diameter(lesion, f, where, strict),

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,28 @@ from annotation.records import check_lesion_key, reading_role
 from annotation.vocab import FOLLOWUP_STATUSES, FollowupKind, FollowupStatus
 from viewer.errors import ValidationError
 from viewer.records import Role
+
+#: RECIST 1.1's % limits (the engine's, analysis.response): PR a sum >= 30 % below the baseline, PD >= 20 % above
+#: the nadir (and >= 5 mm).
+PR_MIN_DECREASE_PCT = 30.0
+PD_MIN_INCREASE_PCT = 20.0
+
+
+def shown_pct(value: float) -> str:
+    """A % change as the screen shows it (signed, a tenth), with a hundredth more where a tenth would round a value
+    short of PR or PD onto RECIST's limit (-30 %, +20 %): -29.96 % beside SD read "-30.0" (a RECIST audit; the same
+    convention as analysis.response._below for sizes). A value on a limit (1e-9 of slack) shows as is."""
+    shown = f"{value:+.1f}"
+    # a value short of PR shown on -30, or short of PD shown on +20 (on the limit is PR / PD)
+    for limit, above in ((-PR_MIN_DECREASE_PCT, True), (PD_MIN_INCREASE_PCT, False)):
+        if (value > limit + 1e-9 and float(shown) <= limit) if above else \
+                (value < limit - 1e-9 and float(shown) >= limit):
+            finer = f"{value:+.2f}"
+            if (float(finer) > limit) if above else (float(finer) < limit):
+                return finer
+            return f"{(math.ceil(value * 100) if above else math.floor(value * 100)) / 100:+.2f}"
+    return shown
+
 
 TimepointKey = tuple[str, str]
 LineKey = tuple[str, int]

@@ -181,7 +181,8 @@ class FollowupStatus(Vocabulary):
 
     Targets: measured (a diameter), too small to measure (counts 5 mm), disappeared (0 mm), not
     assessed. Non-target and new lesions: present, absent, unequivocal progression (non-targets),
-    not assessed; a new lesion may also be measured.
+    not assessed; a new lesion may also be measured, or *equivocal* (seen, not yet unequivocally new:
+    RECIST 1.1 dates the PD back to this first observation once a later exam confirms it).
     """
 
     MEASURED = "measured"
@@ -191,6 +192,7 @@ class FollowupStatus(Vocabulary):
     PRESENT = "present"
     ABSENT = "absent"
     UNEQUIVOCAL_PROGRESSION = "unequivocal_progression"
+    EQUIVOCAL = "equivocal"
 
     @property
     def label(self) -> str:
@@ -204,5 +206,5 @@ FOLLOWUP_STATUSES: dict[FollowupKind, frozenset[FollowupStatus]] = {
     FollowupKind.NON_TARGET: frozenset({FollowupStatus.PRESENT, FollowupStatus.ABSENT,
                                         FollowupStatus.UNEQUIVOCAL_PROGRESSION, FollowupStatus.NOT_ASSESSED}),
     FollowupKind.NEW: frozenset({FollowupStatus.PRESENT, FollowupStatus.MEASURED, FollowupStatus.ABSENT,
-                                 FollowupStatus.NOT_ASSESSED}),
+                                 FollowupStatus.EQUIVOCAL, FollowupStatus.NOT_ASSESSED}),
 }

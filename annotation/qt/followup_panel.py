@@ -26,9 +26,9 @@ from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from annotation.followup import (FollowupEditor, role_change, suggested_baseline, timepoint_of_pair,
+from annotation.followup import (FollowupEditor, assessed_dates, role_change, suggested_baseline, timepoint_of_pair,
                                  timepoints_of)
-from annotation.followup_records import ORGANS, LesionFollowup
+from annotation.followup_records import ORGANS, LesionFollowup, shown_pct
 from annotation.project import Project
 from annotation.qt.cells import cell_check, cell_combo, set_cell_item, set_cell_widget
 from annotation.qt.combo import leave_keys_to_images
@@ -45,7 +45,8 @@ KIND_LABELS = {None: "—", FollowupKind.TARGET: "target", FollowupKind.NON_TARG
                FollowupKind.NEW: "new"}
 ORGAN_LABELS = {"lymph_node": "node"}
 STATUS_ORDER = (FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL, FollowupStatus.DISAPPEARED, FollowupStatus.PRESENT,
-                FollowupStatus.ABSENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION, FollowupStatus.NOT_ASSESSED)
+                FollowupStatus.EQUIVOCAL, FollowupStatus.ABSENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION,
+                FollowupStatus.NOT_ASSESSED)
 DEFAULT_STATUS = {FollowupKind.TARGET: FollowupStatus.MEASURED, FollowupKind.NON_TARGET: FollowupStatus.PRESENT,
                   FollowupKind.NEW: FollowupStatus.PRESENT}
 LESION_HEADERS = ("Lesion", "Kind", "Organ", "Nodal", "Status", "Treated", "Parent", "Series", "Eligibility")
@@ -57,9 +58,10 @@ BASELINE_BRUSH = QBrush(QColor(40, 60, 96))
 
 
 def _fmt(value: float | None, signed: bool = False) -> str:
+    """A size (a tenth of a mm) or, ``signed``, a % change (shown_pct: a hundredth more near RECIST's limits)."""
     if value is None:
         return ""
-    return f"{value:+.1f}" if signed else f"{value:.1f}"
+    return shown_pct(value) if signed else f"{value:.1f}"
 
 
 def _word(value: Any) -> str:
@@ -188,6 +190,15 @@ class FollowupPanel(_Observer):
         rec = self.project.exam_pairs.get(pair) if pair else None
         return (rec.ct_date or rec.mri_date) if rec is not None else None
 
+    def _row_date(self) -> _dt.date | None:
+        """The open exam's date in the response table: its timepoint's assessed date (the date of the series its
+        targets are assessed on, annotation.followup.assessed_date), else the exam's date."""
+        pair = self.selection.pair
+        tp = timepoint_of_pair(self.project, pair[0], pair[1]) if pair else None
+        if pair is None or tp is None:
+            return self._open_date()
+        return assessed_dates(self.project, self.reading.reader, pair[0]).get(tp.key) or self._open_date()
+
     def _pair(self) -> tuple[str, str]:
         if self.selection.pair is None:
             raise LesionlabError("open an exam first")
@@ -215,7 +226,7 @@ class FollowupPanel(_Observer):
         pair = self.selection.pair
         reader = self.reading.reader
         opened = self.opened() if pair is None else None
-        self.live = self.assess(self.project, reader, pair[0], self._open_date()) if pair else \
+        self.live = self.assess(self.project, reader, pair[0], self._row_date()) if pair else \
             self.assess(self.project, reader, opened[0], opened[2]) if opened is not None else None
         self._filling = True
         try:
@@ -229,7 +240,7 @@ class FollowupPanel(_Observer):
         lines = [f"⚠ baseline {live.baseline_date}: {f}" for f in live.flags] if live is not None else []
         lines += [f"· {n}" for n in live.notes] if live is not None else []
         # the open exam's note in full: its cell in the table's narrow last column is cut
-        here = self._open_date()
+        here = self._row_date()
         flags = set(live.flags) if live is not None else set()
         for x in live.responses if live is not None else ():
             # its parts said as the baseline's flags just above are not said twice (a reader's check: at a new
@@ -259,7 +270,8 @@ class FollowupPanel(_Observer):
         blinded = self.patient_label(pair[0]) != pair[0]  # a study case named by its code: no exam dates either
         when = None if blinded else self._open_date()
         where = (f"timepoint {tps.index(here) + 1} of {len(tps)}" if here is not None
-                 else "not a timepoint yet (recorded at its first follow-up edit)")
+                 else "not a timepoint yet (recorded at its first follow-up edit)" if self._open_date() is not None
+                 else "not a timepoint: the exam has no date, its follow-up is left out of the response")
         base = self.live.baseline_date if self.live is not None else None
         if blinded:  # a study case: no exam id, timepoint or baseline date to place it in the patient's course
             self.header.setText(f"<b>{html.escape(self.patient_label(pair[0]))}</b> · exam on screen")
@@ -355,9 +367,11 @@ class FollowupPanel(_Observer):
     def _fill_responses(self) -> None:
         t = self.responses
         rows = list(self.live.responses) if self.live is not None else []
-        here = self._open_date()
+        here = self._row_date()
         pair = self.selection.pair
-        exams = {tp.exam_date: ", ".join(tp.exam_pair_ids) for tp in timepoints_of(self.project, pair[0])} if pair else {}
+        dated = assessed_dates(self.project, self.reading.reader, pair[0]) if pair else {}
+        exams = {dated.get(tp.key, tp.exam_date): ", ".join(tp.exam_pair_ids)
+                 for tp in timepoints_of(self.project, pair[0])} if pair else {}
         t.setRowCount(len(rows))
         for r, x in enumerate(rows):
             tgr = x.tgr_pct_per_month

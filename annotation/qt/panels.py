@@ -56,11 +56,12 @@ def shown_warnings(found: list[ProtocolWarning], current: str | None) -> list[Pr
 
 def _followup_said(project: Project, lesion: Lesion, role: Role) -> str:
     """The Follow-up panel's status of ``lesion`` when it stands for a read on ``role`` (its assessed series) without
-    a line or a not visible there: a non-target or new lesion present, absent or unequivocally progressing; ""."""
+    a line or a not visible there: a non-target or new lesion present, absent, equivocal or unequivocally progressing; ""."""
     f = project.lesion_followups.get(lesion.key)
     if f is None or f.assessed_role is not role or f.kind is FollowupKind.TARGET:
         return ""
-    if f.status in (FollowupStatus.PRESENT, FollowupStatus.ABSENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION):
+    if f.status in (FollowupStatus.PRESENT, FollowupStatus.ABSENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION,
+                    FollowupStatus.EQUIVOCAL):
         return str(f.status.value).replace("_", " ")
     return ""
 

@@ -356,3 +356,22 @@ def test_exported_followup_feeds_lesionlab_response(tmp_path: Path, capsys: pyte
         when = "timepoint_day" if pseudo else "timepoint_date"
         assert [x[when] for x in rows] == (["0", "217", "364"] if pseudo else list(DATES))
         assert ("baseline_day" in rows[0]) is pseudo and ("timepoint_date" in rows[0]) is not pseudo
+
+
+def test_an_equivocal_new_lesion_round_trips_on_both_backends(location: str) -> None:
+    """The status *equivocal* (RECIST 1.1: an equivocal new lesion, PD dated back to it once confirmed) is the
+    reader's choice for a new lesion; the stores keep follow-up statuses as text with no CHECK, so no migration:
+    it is written and read back on SQLite and PostgreSQL, and older stores' statuses read as before."""
+    from annotation.vocab import FOLLOWUP_STATUSES, FollowupKind, FollowupStatus
+
+    assert FollowupStatus.EQUIVOCAL in FOLLOWUP_STATUSES[FollowupKind.NEW]
+    assert FollowupStatus.EQUIVOCAL not in FOLLOWUP_STATUSES[FollowupKind.TARGET]
+    st, r = open_reading(location, "R")
+    r.add_patient("P")
+    r.add_exam_pair("P", "E1", ct_date="2024-01-01")
+    lid = r.add_lesion(("P", "E1"), "right")
+    FollowupEditor(r).set_lesion_followup(("P", "E1"), lid, "new", status="equivocal")
+    st.close()
+    with ReadingStore.open(location, read_only=True) as ro:
+        got = ro.load().lesion_followups[("P", "E1", "R", lid)]
+    assert got.status is FollowupStatus.EQUIVOCAL
