@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         self._unsubscribe: Callable[[], None] = lambda: None
         #: where the reader left each exam pair read in this session: (patient, CT UID, MRI UID) -> lesion, active
         #: stack, slices (MainWindow.open_pair returns there)
-        self._positions: dict[tuple[str, str, str], tuple[str | None, str | None, dict[str, int]]] = {}
+        self._positions: dict[tuple[str, str, str], tuple[str | None, str | None, dict[str, int], Lobe]] = {}
         #: an undo or redo step of another exam pair, said at the first press and taken at the second
         self._armed_replay: tuple[str, str | None, frozenset[tuple[str, str]]] | None = None
         #: (patient, CT study, MRI study) of an exam shown -> its record's key, for when that record is undone
@@ -779,15 +779,17 @@ class MainWindow(QMainWindow):
                             f"{rec.exam_pair_id}: Ctrl+P opens it alone")
         return ""
 
-    def _position_now(self) -> tuple[str | None, str | None, dict[str, int]]:
-        """Where the reader is in the pair on screen: the current lesion, the active stack, each stack's slice."""
-        return self.state.selection.lesion_id, active_key(self.state), slices_of(self.state)
+    def _position_now(self) -> tuple[str | None, str | None, dict[str, int], Lobe]:
+        """Where the reader is in the pair on screen: the current lesion, the active stack, each stack's slice, the lobe."""
+        return self.state.selection.lesion_id, active_key(self.state), slices_of(self.state), self.state.lobe
 
-    def _return_to(self, lesion_id: str | None, active_key: str | None, slices: dict[str, int]) -> None:
+    def _return_to(self, lesion_id: str | None, active_key: str | None, slices: dict[str, int], lobe: Lobe) -> None:
         """Back on a pair read earlier in this session, where the reader left it (a radiologist's check: after a look
         at another patient mid-lesion, no lesion was current, CT arterial active, every cell at mid-stack): its
-        lesion, active cell and slices (each placed once its stack has loaded)."""
+        lesion, active cell, slices (each placed once its stack has loaded) and lobe (another exam starts in the right
+        lobe; back on this one, the reader's, a review)."""
         key, reading = self.state.selection.pair, self.state.reading
+        self.state.set_lobe(lobe)
         if lesion_id is not None and key is not None and (*key, reading.reader, lesion_id) in reading.project.lesions:
             self.state.selection.set_lesion(lesion_id)  # not one deleted meanwhile (Ctrl+Z there, pressed twice)
         cells = self.reading.hanging.cells

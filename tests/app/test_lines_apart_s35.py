@@ -66,6 +66,9 @@ def test_another_exam_starts_in_the_right_lobe(window: MainWindow, qtbot, sample
     w.reading.activate(READING_ROLES.index(Role.CT_ARTERIAL))
     press(w, qtbot, "new_lesion")
     assert "(left lobe)" in w.status.text(), w.status.text()
+    # back on the first exam (read in the left lobe when left), the reader's lobe comes back with its place (a review)
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN001")
+    assert w.state.selection.lobe is Lobe.LEFT and w.actions_by_id["lobe_left"].isChecked()
 
 
 def test_mri_lines_are_compared_with_ct_only_through_a_trusted_alignment_and_checks_follow_it(window: MainWindow,  # type: ignore[no-untyped-def]
