@@ -103,7 +103,7 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
     sessions) narrows the series a read is asked for (:func:`annotation.records.expected_roles`). With
     ``geometry_of`` (the stacks' geometry, where the images are loaded) count marks on one lesion are looked for
     too (:func:`marks_counted_twice`): the store keeps no slice positions or pixel spacing for a mark. With
-    ``place_of`` a lesion's lines far apart on two series are (:func:`lines_apart`)."""
+    ``place_of`` a lesion's lines far apart on two series are (:func:`lines_far_from`)."""
     global _last_checked, _last_twice
     only = (reader_roles or {}).get(reader)
     asked = (patient_id, exam_pair_id, reader, only)
@@ -276,16 +276,6 @@ def _size_apart(lesions: list[Lesion], roles: tuple[Role, ...] = READING_ROLES) 
     return out
 
 
-def apart_mm(a: tuple[str, tuple[float, float, float]] | None, b: tuple[str, tuple[float, float, float]] | None,
-             longer_mm: float) -> float | None:
-    """How far apart two lines' middles lie (mm) when it is further than one lesion's lines lie (:data:`APART_MIN_MM`
-    and :data:`APART_TIMES` the longer line), else None; None too when they are not in one frame (no alignment)."""
-    if a is None or b is None or a[0] != b[0]:
-        return None
-    apart = math.dist(a[1], b[1])
-    return apart if apart > max(APART_MIN_MM, APART_TIMES * longer_mm) else None
-
-
 def _placed(les: Lesion, place_of: PlaceOf) -> dict[Role, tuple[tuple[str, tuple[float, float, float]], float]]:
     """Where each line of ``les`` lies (its stack loaded) and its length: each asked once."""
     out = {}
@@ -297,23 +287,24 @@ def _placed(les: Lesion, place_of: PlaceOf) -> dict[Role, tuple[tuple[str, tuple
 
 
 def _far(placed: dict[Role, tuple[tuple[str, tuple[float, float, float]], float]], role: Role) -> list[tuple[Role, float]]:
+    """The lines of ``placed`` in the frame of ``role``'s whose middles lie further from its middle than one lesion's
+    lines lie (:data:`APART_MIN_MM`, and :data:`APART_TIMES` the longer line), with the mm; [] when one lies nearer."""
     here = placed.get(role)
     if here is None:
         return []
-    far, near = [], 0
+    far = []
     for other, there in placed.items():
         if other is role or there[0][0] != here[0][0]:
             continue
-        apart = apart_mm(here[0], there[0], max(here[1], there[1]))
-        if apart is None:
-            near += 1
-        else:
-            far.append((other, apart))
-    return [] if near else far
+        apart = math.dist(here[0][1], there[0][1])
+        if apart <= max(APART_MIN_MM, APART_TIMES * max(here[1], there[1])):
+            return []
+        far.append((other, apart))
+    return far
 
 
 def lines_far_from(les: Lesion, role: Role, place_of: PlaceOf) -> list[tuple[Role, float]]:
-    """The series whose line of ``les`` lies far from its line on ``role`` (:func:`apart_mm`), when it lies far from
+    """The series whose line of ``les`` lies far from its line on ``role`` (:func:`_far`), when it lies far from
     every line of ``les`` it can be compared with (one near line says that one is the lesion's); [] else."""
     return _far(_placed(les, place_of), role)
 

@@ -45,8 +45,11 @@ class Selection:
         self._seen = reading.project  # the project before the next event: what a redo changed
         reading.subscribe(self._on_reading)
 
-    def set_pair(self, pair: PairKey | None) -> None:
+    def set_pair(self, pair: PairKey | None, lobe: Lobe | None = None) -> None:
+        """Another exam pair (and ``lobe`` for its new marks and lesions, in the same change); no lesion current."""
         self.pair = tuple(pair) if pair else None  # type: ignore[assignment]
+        if lobe is not None:
+            self.lobe = lobe
         self.lesion_id = None
         self.picked = None
         self.changed.emit()

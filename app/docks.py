@@ -77,7 +77,7 @@ class ReadingDocks:
     def _state_changed(self, aspect: str) -> None:
         if aspect == "reading" and self.state is not None:
             self.bind(self.state.selection, lambda: self.state.prepare(), self._jump)  # type: ignore[union-attr]
-        elif aspect in ("alignment", "pair") and self.checks_panel is not None:
+        elif aspect == "alignment" and self.checks_panel is not None:
             self.checks_panel.refresh()  # a lesion's lines on CT and MRI are compared through the alignment (a review)
 
     @property

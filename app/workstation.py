@@ -216,14 +216,14 @@ class WorkstationState:
         first lesions in the left lobe, months later at a follow-up too (a radiologist's check)."""
         before = self.pair
         self.pair = pair
-        if before is None or {s.study_instance_uid for s in before.studies} != {s.study_instance_uid for s in pair.studies}:
-            self.selection.set_lobe(Lobe.RIGHT)
+        another = before is None or {s.study_instance_uid for s in before.studies} != \
+            {s.study_instance_uid for s in pair.studies}
         self.alignment = None
         self.compare_frames = None
         self.pending_show = None  # a lesion of the exam before is not to be shown on this one
         self.viewer.open_stacks(pair.stacks)
         self.session.note_stacks(pair.stacks)  # patient/study/series context for DICOM SR export
-        self.selection.set_pair(self.session.find_pair(pair))
+        self.selection.set_pair(self.session.find_pair(pair), Lobe.RIGHT if another else None)
         # the first cell that shows a series: a follow-up CT of the portal phase alone opened with the
         # empty CT arterial cell active, and P then asked for a reading cell (a reader's check)
         cells = self.viewer.hanging.cells
@@ -259,8 +259,10 @@ class WorkstationState:
     def alignment_trusted(self) -> bool:
         """Whether the alignment in force may place MRI lines beside CT ones (Checks' ``lines_apart``): the reader's
         confirmed one, or a proposal the registration did not call uncertain (its note begins with its outcome)."""
+        from viewer.registration import Outcome  # here: the package loads SimpleITK, which start-up does without
+
         a = self.alignment
-        return a is not None and (a.source is AlignmentSource.CONFIRMED or not a.note.startswith("uncertain"))
+        return a is not None and (a.source is AlignmentSource.CONFIRMED or not a.note.startswith(Outcome.UNCERTAIN.value))
 
     def apply_alignment(self, alignment: Alignment) -> None:
         """Link the pair's CT and MRI cells by ``alignment`` (they scroll together from now on)."""
