@@ -20,7 +20,7 @@ from typing import Any, Callable
 from annotation.followup import FollowupEditor
 from annotation.records import Lesion
 from app.alignment_job import AlignmentJob
-from app.reading_commands import show_lesion
+from app.reading_commands import show_lesion, show_pending_link
 from app.workstation import CellKind, WorkstationState
 from viewer.errors import LesionlabError
 from viewer.model.layout import role_label
@@ -140,6 +140,7 @@ class FollowUpCompare:
             s.tell(f"prior exam not aligned automatically ({proposal.reason}): align a landmark and press L")
             return
         self.viewer.link.align_frames(*s.compare_frames, proposal.matrix)
+        show_pending_link(s)  # ] pressed before the alignment: the current exam's cell to the lesion too
         t = ", ".join(f"{v:+.1f}" for v in proposal.translation_mm)
         caution = " (uncertain: check a landmark)" if proposal.outcome is Outcome.UNCERTAIN else ""
         s.tell(f"prior exam aligned from the images{caution}: shift ({t}) mm, {proposal.rotation_deg:.1f}°; "

@@ -408,7 +408,43 @@ class MainWindow(QMainWindow):
                            f"{'Ctrl+Z' if kind == 'undo' else 'Ctrl+Y'} again to {kind} it there")
             return
         self._armed_replay = None
-        r.undo() if kind == "undo" else r.redo()  # said by _edited
+        before = r.project
+        if r.undo() if kind == "undo" else r.redo():  # said by _edited
+            self._show_replayed(before, r.project)
+
+    def _show_replayed(self, before: Any, after: Any) -> None:
+        """After Ctrl+Z / Ctrl+Y of a step that changed one line or count mark of the read on screen, the cell of
+        its series shows the slice it is (or was) on, and the message says so (a radiologist's check undid a line
+        on a series scrolled elsewhere and saw nothing change)."""
+        pair, reader = self.state.selection.pair, self.state.reading.reader
+        if pair is None:
+            return
+        read = (*pair, reader)
+        places: set[tuple[Role, str, int]] = set()
+        for key in before.lesions.keys() | after.lesions.keys():
+            if key[:3] != read:
+                continue
+            old, new = before.lesions.get(key), after.lesions.get(key)
+            was = old.measurements() if old is not None else {}
+            now = new.measurements() if new is not None else {}
+            for role in was.keys() | now.keys():
+                if was.get(role) != now.get(role):
+                    m = now.get(role) or was[role]
+                    places.add((role, m.stack_key, m.slice_index))
+        for mark_id in before.count_marks.keys() | after.count_marks.keys():
+            old_m, new_m = before.count_marks.get(mark_id), after.count_marks.get(mark_id)
+            if old_m != new_m:
+                mk = new_m or old_m
+                if (mk.patient_id, mk.exam_pair_id, mk.reader) == read:
+                    places.add((mk.role, mk.stack_key, mk.slice_index))
+        if len(places) != 1:  # a lesion's six lines, a carry: no one slice to show
+            return
+        ((role, stack_key, index),) = places
+        vp = next((v for v in self.reading.viewports if v.key == stack_key and v.key), None)
+        if vp is None or not 0 <= index < vp.n_slices or vp.index == index:
+            return
+        vp.set_index(index)
+        self.state.say(f"{self.state.status} — shown on {role_label(role)}, Im {vp.slice_number}/{vp.n_slices}")
 
     def _elsewhere(self, pairs: frozenset[tuple[str, str]]) -> str:
         """" (on LLSYN002 E1, not the exam pair on screen)" when an edit is another pair's: the undo
@@ -547,6 +583,7 @@ class MainWindow(QMainWindow):
             return
         alignment = Alignment(pair.patient_id, frames[0], frames[1], proposal.matrix, note=proposal.summary())
         self.state.apply_alignment(alignment)
+        cmd.show_pending_link(self.state)  # ] pressed before the alignment: the cells without a line follow
         t = ", ".join(f"{v:+.1f}" for v in proposal.translation_mm)
         caution = " (uncertain: check a landmark)" if proposal.outcome is Outcome.UNCERTAIN else ""
         self.state.tell(f"CT and MRI aligned from the images{caution}: shift ({t}) mm, {proposal.rotation_deg:.1f}°; "

@@ -184,6 +184,11 @@ def show_lesion(state: WorkstationState, lesion_id: str) -> int:
     waiting = frozenset(c.stack.key for vp, c in zip(viewports, state.viewer.hanging.cells)
                         if vp.geometry is None and c.stack is not None)
     state.pending_show = (state.selection.pair, lesion_id, waiting) if waiting else None
+    # a cell with no line of the lesion and no link yet to one that has (] pressed just after P, before the
+    # alignment: only the prior's cell moved, a radiologist's check): it goes there once the alignment comes
+    unmoved = {vp.key: vp.index for vp in viewports
+               if vp.geometry is not None and vp.key and not any(vp is moved for moved, _ in moves)}
+    state.pending_link = (state.selection.pair, lesion_id, unmoved) if n_lines and unmoved else None
     state.say(f"{lesion_id} on {n_lines} series" + (f", {more} more at its linked level" if more else "")
               + (f"; {len(waiting)} still loading: shown there once loaded" if waiting else ""))
     return n_lines
@@ -207,6 +212,25 @@ def show_pending(state: WorkstationState, key: str, loaded: bool = True) -> None
     moves, _ = _lesion_slices(state, les)
     mine = [(vp, k) for vp, k in moves if vp.key == key]
     _move_unlinked([vp for vp, _ in mine], mine)
+
+
+def show_pending_link(state: WorkstationState) -> None:
+    """An alignment has come: the cells ] / [ could not bring to the lesion for want of a link (kept in
+    ``state.pending_link``) go to its linked level, if that lesion of that exam is still the current one and the
+    cell still shows the slice it showed then (the reader has not scrolled it since); nothing else moves."""
+    pending, state.pending_link = state.pending_link, None
+    if pending is None:
+        return
+    pair, lesion_id, unmoved = pending
+    if (pair, lesion_id) != (state.selection.pair, state.selection.lesion_id):
+        return
+    les = _lesion(state, lesion_id)
+    if les is None:
+        return
+    moves, _ = _lesion_slices(state, les)
+    mine = [(vp, k) for vp, k in moves if unmoved.get(vp.key) == vp.index]
+    if mine:
+        _move_unlinked(list(state.viewer.viewports), mine)
 
 
 def next_unread_cell(state: WorkstationState, after: int) -> int | None:

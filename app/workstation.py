@@ -93,6 +93,11 @@ class WorkstationState:
         #: loading: each such cell goes to the lesion once its series has loaded, and no other cell moves
         #: (:func:`app.reading_commands.show_pending`); dropped with another pair or lesion, or a failed load.
         self.pending_show: tuple[PairKey | None, str, frozenset[str]] | None = None
+        #: (exam pair key, lesion id, {stack key: slice shown}) ] / [ showed a lesion while cells without its line
+        #: had no link to a cell with one (the prior beside the current exam, or CT beside MRI, before their
+        #: alignment): once the alignment comes, each such cell still on that slice goes to the lesion's linked
+        #: level (:func:`app.reading_commands.show_pending_link`).
+        self.pending_link: tuple[PairKey | None, str, dict[str, int]] | None = None
         #: A suggester for one-click diameters (issue 13), or None.
         self.suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
         #: the cell the last press made active (None: it was active already); its click suggests nothing
@@ -221,6 +226,7 @@ class WorkstationState:
         self.alignment = None
         self.compare_frames = None
         self.pending_show = None  # a lesion of the exam before is not to be shown on this one
+        self.pending_link = None
         self.viewer.open_stacks(pair.stacks)
         self.session.note_stacks(pair.stacks)  # patient/study/series context for DICOM SR export
         self.selection.set_pair(self.session.find_pair(pair), Lobe.RIGHT if another else None)
