@@ -326,14 +326,16 @@ def _lines_apart(project: Project, patient_id: str, exam_pair_id: str, reader: s
                 continue
             said.add(role)
             other, apart = min(far, key=lambda x: x[1])
+            shown: Role | None = role
             if [r for r, _ in _far(placed, other)] == [role]:  # two lines, each alone: which is it?
                 where = f"{les.lesion_id}'s lines on {role_label(role)} and {role_label(other)} lie {apart:.0f} mm apart"
+                shown = None  # no series to single out: a click shows the lesion on every series (a review: the first)
             else:
                 more = f" (and {len(far) - 1} more)" if len(far) > 1 else ""
                 where = f"{les.lesion_id} on {role_label(role)} lies {apart:.0f} mm from its line on {role_label(other)}{more}"
             out.append(ProtocolWarning(
                 CheckCode.LINES_APART, f"{where}: another lesion measured as {les.lesion_id}? (click here to see it)",
-                les.lesion_id, role))
+                les.lesion_id, shown))
     return out
 
 

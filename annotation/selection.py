@@ -105,6 +105,14 @@ class Selection:
         if self.lesion_id is not None and self.pair is not None and \
                 (*self.pair, self.reading.reader, self.lesion_id) not in project.lesions:
             self.set_lesion(None)
+        if event.kind is not EditKind.EDIT and self.lesion_id is not None and self.pair is not None:
+            # the lobe key after N moved the lesion just started and the lobe for the next ones; Ctrl+Z put the
+            # lesion back but left the next lesions' lobe where the key had put it (a review): an undo or redo
+            # of the current lesion's lobe, before its first line, takes the lobe for new ones with it
+            key = (*self.pair, self.reading.reader, self.lesion_id)
+            now, was = project.lesions.get(key), before.lesions.get(key)
+            if now is not None and was is not None and now.lobe is not was.lobe and not now.observations:
+                self.set_lobe(now.lobe)
         p = self.picked
         if p is not None and not self._exists(p):
             self.pick(None)

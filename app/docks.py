@@ -115,6 +115,9 @@ class ReadingDocks:
         self.lesion_panel.jump_requested.connect(jump)
         self.checks_panel.jump_requested.connect(jump)
         self.checks_panel.mark_requested.connect(lambda mark: jump(mark.role, mark))
+        if self.state is not None:
+            state = self.state
+            self.checks_panel.lesion_requested.connect(lambda lesion_id: show_lesion(state, str(lesion_id)))
         self.counts_panel.series_picked.connect(self._activate_series)
         self.lesion_panel.series_picked.connect(self._read_lesion_on)
         self.checks_panel.series_picked.connect(self._read_lesion_on)

@@ -399,6 +399,8 @@ class ChecksPanel(_Observer):
     series_picked = Signal(object)
     #: a CountMark, for a warning about count marks (picked): the workstation shows its slice
     mark_requested = Signal(object)
+    #: a lesion id, for a warning about a lesion on no one series: the workstation shows it on every series
+    lesion_requested = Signal(object)
 
     def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
         super().__init__(selection, parent)
@@ -450,6 +452,9 @@ class ChecksPanel(_Observer):
         if lesion_id is None:
             return
         self.selection.set_lesion(lesion_id)
+        if w.role is None:  # about the lesion, no one series of it (two lines far apart): every cell to its lines
+            self.lesion_requested.emit(lesion_id)
+            return
         pair = self.selection.pair
         les = self.reading.project.lesions.get((pair[0], pair[1], self.reading.reader, lesion_id)) if pair else None
         obs = les.observation(w.role) if les is not None and w.role is not None else None

@@ -329,3 +329,4 @@ def test_a_line_far_from_the_lesions_other_lines_in_size_or_place(reading, geome
     found = [w for w in check_pair(reading.project, "P1", "E1", "R1", place_of=place_of)
              if w.code is CheckCode.LINES_APART and w.lesion_id == other]
     assert [w.message.split(":")[0] for w in found] == [f"{other}'s lines on CT arterial and CT portal lie 70 mm apart"]
+    assert found[0].role is None  # which of the two is the lesion's is not known: no one series singled out

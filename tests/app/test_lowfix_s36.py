@@ -76,3 +76,60 @@ def test_a_lesion_stepped_to_before_the_alignment_brings_the_current_exam_once_a
     assert now_vp.index == target, (now_vp.index, target, before)
     assert prior_vp.index == want.slice_index  # the prior stays on its line
     press(w, qtbot, "compare_prior")  # back to the six cells for the next test of the module
+
+
+def test_undoing_the_lobe_key_after_n_puts_the_next_lesions_lobe_back(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A review: N, Shift+L (the lesion just started and the next ones go left), Ctrl+Z: the lesion came back to the
+    right lobe but the next lesions still went to the left. The lobe for new lesions follows the undo and the redo."""
+    from annotation.vocab import Lobe
+
+    w = _fresh(qtbot, env, sample_index)
+    _activate(w, qtbot, READING_ROLES.index(Role.CT_PORTAL))
+    press(w, qtbot, "new_lesion")
+    pair, lid = w.state.selection.pair, w.state.selection.lesion_id
+    assert pair is not None and lid is not None and w.state.selection.lobe is Lobe.RIGHT
+    press(w, qtbot, "lobe_left")
+    assert w.session.reading.project.lesions[(*pair, READER, lid)].lobe is Lobe.LEFT
+    press(w, qtbot, "undo")
+    assert w.session.reading.project.lesions[(*pair, READER, lid)].lobe is Lobe.RIGHT
+    assert w.state.selection.lobe is Lobe.RIGHT and w.actions_by_id["lobe_right"].isChecked()
+    press(w, qtbot, "redo")
+    assert w.state.selection.lobe is Lobe.LEFT and w.actions_by_id["lobe_left"].isChecked()
+    press(w, qtbot, "undo")
+    press(w, qtbot, "new_lesion")  # the next lesion, in the lobe the toolbar says
+    assert "(right lobe)" in w.status.text(), w.status.text()
+
+
+def test_two_lines_far_apart_are_both_shown_from_checks(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A review: with a lesion's two lines far apart (which is the lesion's is not known), the Checks entry went to
+    the first series of the two only. A click on it now shows the lesion on every series: both lines."""
+    from annotation.checks import CheckCode
+    from tests.app.conftest import drag
+
+    w = _fresh(qtbot, env, sample_index)
+    art, portal = READING_ROLES.index(Role.CT_ARTERIAL), READING_ROLES.index(Role.CT_PORTAL)
+    _activate(w, qtbot, art)
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    drag(qtbot, w.grid.viewports[art], (200.0, 150.0), (200.0, 190.0))
+    _activate(w, qtbot, portal)
+    for _ in range(8):  # another level (the CT cells are linked: both move)
+        qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Up)
+    drag(qtbot, w.grid.viewports[portal], (200.0, 350.0), (200.0, 390.0))
+    panel = w.docks.checks_panel
+    found = [i for i, x in enumerate(panel.warnings) if x.code is CheckCode.LINES_APART]
+    assert len(found) == 1 and panel.warnings[found[0]].lesion_id == lid, [str(x) for x in panel.warnings]
+    les = w.session.reading.project.lesions[(*w.state.selection.pair, READER, lid)]
+    lines = les.measurements()
+    for cell in (art, portal):  # both cells scrolled away from the lines
+        _activate(w, qtbot, cell)
+        for _ in range(5):
+            qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Down)
+    assert w.reading.viewports[art].index != lines[Role.CT_ARTERIAL].slice_index
+    w.docks.checks_dock.show()
+    w.docks.checks_dock.raise_()
+    item = panel.list.item(found[0])
+    rect = panel.list.visualItemRect(item)
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert w.reading.viewports[art].index == lines[Role.CT_ARTERIAL].slice_index
+    assert w.reading.viewports[portal].index == lines[Role.CT_PORTAL].slice_index
