@@ -169,10 +169,16 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
     for les in measured:
         missing = [r for r in roles if les.observation(r) is None]
         if missing:  # its role: the first series to read it on (where a click on the warning goes)
+            # a follow-up lesion whose response series is read: the rest is the per-series comparison, not the
+            # response (a radiologist's check read every carried lesion's "no status on CT arterial" as a gap)
+            fu = project.lesion_followups.get(les.key)
+            aside = (f"; its response reads {role_label(fu.assessed_role)} only, done"
+                     if fu is not None and fu.assessed_role not in missing and les.observation(fu.assessed_role)
+                     is not None else "")
             out.append(ProtocolWarning(CheckCode.MISSING_STATUS,
                                        f"{les.lesion_id} is measured on some series but has no status on "
                                        f"{', '.join(role_label(r) for r in missing)} (measure it, or mark it not "
-                                       f"visible / not measurable)", les.lesion_id, missing[0]))
+                                       f"visible / not measurable{aside})", les.lesion_id, missing[0]))
     out.extend(_larger_unmeasured(lesions, roles))
     out.extend(_size_apart(lesions, roles))
     out.extend(_same_lesion_twice(lesions, roles))

@@ -330,3 +330,23 @@ def test_a_line_far_from_the_lesions_other_lines_in_size_or_place(reading, geome
              if w.code is CheckCode.LINES_APART and w.lesion_id == other]
     assert [w.message.split(":")[0] for w in found] == [f"{other}'s lines on CT arterial and CT portal lie 70 mm apart"]
     assert found[0].role is None  # which of the two is the lesion's is not known: no one series singled out
+
+
+def test_missing_status_of_a_follow_up_lesion_says_its_response_series_is_read(reading, geometry):
+    """A radiologist's check: at a follow-up CT of two phases every carried lesion measured on CT portal was listed
+    "no status on CT arterial", read as a gap in the response. The warning stays (the per-series comparison asks for
+    it) and says the response's series is done; it says nothing of the kind while that series is missing."""
+    from annotation.followup import FollowupEditor
+
+    lid = reading.add_lesion(PAIR, "right")
+    reading.set_observation(PAIR, lid, Role.CT_PORTAL,
+                            Measurement.from_geometry(geometry, "s", "1", 0, (0, 0), (20, 0)))
+    plain = [w for w in check_pair(reading.project, "P1", "E1", "R1") if w.code is CheckCode.MISSING_STATUS]
+    assert len(plain) == 1 and "response" not in plain[0].message
+    FollowupEditor(reading).set_lesion_followup(PAIR, lid, "target", assessed_role=Role.CT_PORTAL)
+    found = [w for w in check_pair(reading.project, "P1", "E1", "R1") if w.code is CheckCode.MISSING_STATUS]
+    assert len(found) == 1 and "CT arterial" in found[0].message
+    assert "its response reads CT portal only, done" in found[0].message, found[0].message
+    FollowupEditor(reading).set_lesion_followup(PAIR, lid, "target", assessed_role=Role.CT_ARTERIAL)
+    found = [w for w in check_pair(reading.project, "P1", "E1", "R1") if w.code is CheckCode.MISSING_STATUS]
+    assert "response" not in found[0].message, found[0].message
