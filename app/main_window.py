@@ -217,6 +217,8 @@ class MainWindow(QMainWindow):
         #: edits nothing and must not wait on a question: app/cmd_view.py)
         self.ask_reader_early = True
         self.restore_layout()
+        #: the first start's size did not fit the screen: shrunk to it, and shown maximised (app/cmd_view.py)
+        self.fitted_to_screen = self.layout_store.load_geometry() is None and self._fit_screen()
 
     # ------------------------------------------------------------------ the panels' places
     @property
@@ -240,6 +242,21 @@ class MainWindow(QMainWindow):
             dock.show()
             if dock.isFloating():
                 dock.raise_()  # over the main window, not under it
+
+    def _fit_screen(self) -> bool:
+        """A first start (no size kept): the window within the screen's free area when 1600 x 1000 does not fit (on
+        a 1366 x 768 laptop the status bar and the lesion grid's buttons lay off the screen, a radiologist's
+        check); whether it had to be shrunk."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return False
+        free = screen.availableGeometry()
+        if self.width() <= free.width() and self.height() <= free.height():
+            return False
+        self.resize(max(min(self.width(), free.width()), self.minimumSizeHint().width()),
+                    max(min(self.height(), free.height()), self.minimumSizeHint().height()))
+        self.move(free.topLeft())
+        return True
 
     def reset_layout(self) -> None:
         """View -> Reset panel layout: the panels as a new installation places them."""
