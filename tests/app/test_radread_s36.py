@@ -178,3 +178,33 @@ def test_a_cell_whose_slice_is_still_loading_shows_no_leftover_pixels(qtbot, env
         assert probe != QColor(255, 0, 255), probe.name()
     finally:
         model.volume.loaded[model.index] = True
+
+
+def test_images_only_on_a_laptop_screen(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """At 1366 x 768 the six cells were 313 x 199 pixels (CT at 0.39x: a 6 mm lesion 3 screen pixels), the panels
+    taking more than half the window; Ctrl+B hid the study browser's tab but Counts, Checks and the clinical record
+    kept its column, so the images gained nothing. Ctrl+Shift+B hides every docked panel (the status bar stays),
+    again puts them back as they were."""
+    from tests.app.conftest import open_pair
+
+    w = make_window(qtbot, env, reader="Dr Rad")
+    store = env / "work" / "fresh.lesionlab"
+    store.parent.mkdir(exist_ok=True)
+    assert w.store_flow.open_store(store)
+    w.resize(*LAPTOP)
+    open_pair(w, qtbot, SAMPLE, sample_index, "LLSYN003")
+    qtbot.wait(50)
+    cell = w.grid.viewports[0]
+    before = cell.size()
+    shown = [d for d in w.all_docks if d.isVisible()]
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: cell.width() > 1.3 * before.width() and cell.height() > 1.5 * before.height(), timeout=3000)
+    assert not [d.windowTitle() for d in w.all_docks if d.isVisible()]
+    assert w.statusBar().isVisible() and "Ctrl+Shift+B" in w.status.text(), w.status.text()
+    i = w.reading.viewports[0].index
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Down)  # the keys still go to the images
+    assert w.reading.viewports[0].index != i
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: cell.size() == before, timeout=3000)
+    assert [d for d in w.all_docks if d.isVisible()] == shown
+    assert not w.docks.lesions_dock.visibleRegion().isEmpty()  # the Lesions tab in front again, not Follow-up
