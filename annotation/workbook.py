@@ -17,7 +17,8 @@ from openpyxl.utils import get_column_letter
 
 from annotation.cells import xlsx_value
 from annotation.checks import check_pair, check_patient
-from annotation.followup import followup_export_rows
+from annotation.followup import followup_export_rows, outside_liver
+from annotation.followup_records import LIVER
 from annotation.project import Project
 from annotation.pseudonymise import Gate
 from annotation.records import Measurement, ReaderRoles, expected_roles
@@ -84,8 +85,12 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
            [[p.exam_pair_id, p.ct_study_uid, p.ct_date, p.mri_study_uid, p.mri_date, p.interval_days,
              ", ".join(project.readers_of(patient_id, p.exam_pair_id))] for p in pairs], gate, patient_id)
 
+    # the organ last (the columns before keep their places): a node recorded at follow-up came out as a lesion of
+    # the left liver, nothing saying so (a radiologist's check; measurements.csv already had it)
     header = ["exam_pair_id", "reader", "lesion_id", "lobe", "segment", "comment",
-              *[f"{r.value} (mm)" for r in READING_ROLES]]
+              *[f"{r.value} (mm)" for r in READING_ROLES], "organ"]
+    first_series = header.index(f"{READING_ROLES[0].value} (mm)") + 1  # its 1-based column
+    organs = outside_liver(project)
     rows: list[list[Any]] = []
     blanks: list[tuple[int, int]] = []
     suggested: list[tuple[int, int]] = []
@@ -98,16 +103,17 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
                 if isinstance(obs, Measurement):
                     row.append(round(obs.diameter_mm, 2))
                     if obs.method is not MeasurementMethod.MANUAL:
-                        suggested.append((len(rows) + 2, len(header) - len(READING_ROLES) + j + 1))
+                        suggested.append((len(rows) + 2, first_series + j))
                     lines.append([p.exam_pair_id, les.reader, les.lesion_id, role.value, round(obs.diameter_mm, 2),
                                   None if obs.short_axis_mm is None else round(obs.short_axis_mm, 2),
-                                  obs.method.value, _suggested_mm(obs), obs.slice_index, obs.instance_number])
+                                  obs.method.value, _suggested_mm(obs), obs.slice_index, obs.instance_number,
+                                  organs.get(les.key, LIVER)])
                 elif obs is None:
                     row.append(None)
-                    blanks.append((len(rows) + 2, len(header) - len(READING_ROLES) + j + 1))
+                    blanks.append((len(rows) + 2, first_series + j))
                 else:
                     row.append(STATUS_TEXT[obs.status.value])
-            rows.append(row)
+            rows.append([*row, organs.get(les.key, LIVER)])
     ws = _sheet(wb, "Lesions", header, rows, gate, patient_id)
     for r, col in blanks:
         ws.cell(r, col).fill = MISSING
@@ -116,7 +122,8 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
     # how each line was made (a reader's check found the workbook silent on it: the analysis compares
     # suggested and drawn lines); the line as suggested when the reader edited it
     _sheet(wb, "Measurements", ["exam_pair_id", "reader", "lesion_id", "series_role", "diameter_mm", "short_axis_mm",
-                                "method", "suggested_mm", "slice_index", "instance_number"], lines, gate, patient_id)
+                                "method", "suggested_mm", "slice_index", "instance_number", "organ"], lines, gate,
+           patient_id)
 
     count_rows = []
     for p in pairs:

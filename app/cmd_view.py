@@ -232,7 +232,11 @@ def run(args: argparse.Namespace) -> int:
         window.restore_layout(window.default_layout)
     if scripted or args.size:
         window.resize(width, height)
-    window.show()
+        window.show()
+    elif window.fitted_to_screen:  # a first start on a screen smaller than 1600 x 1000: the whole screen, frame in
+        window.showMaximized()
+    else:
+        window.show()
     window.raise_()
     window.activateWindow()  # the keyboard's from the start (without a window manager, X gave it to no window)
     status: dict[str, int | bool] = {"code": 0}

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog
                                QPushButton, QScrollArea, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
                                QWidget)
 
+from app.window_layout import resize_within_screen
 from viewer.errors import LesionlabError
 
 #: Tables shown first in the results dialog (the others follow in the analysis' order).
@@ -155,7 +156,7 @@ class AnalysisDialog(QDialog):
         report.clicked.connect(self.open_report)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        self.resize(1100, 760)
+        resize_within_screen(self, 1100, 760)
 
     def open_report(self) -> bool:
         """The report in the system browser; where there is none, in the application (never silently nothing)."""
@@ -185,7 +186,7 @@ class ReportView(QDialog):
         except OSError as exc:
             self.browser.setPlainText(f"cannot read {path}: {exc.strerror or exc}")
         lay.addWidget(self.browser, 1)
-        self.resize(1000, 800)
+        resize_within_screen(self, 1000, 800)
 
 
 #: Why a blinded study case refuses File -> Export, Analysis and the SR actions (a researcher's check: Ctrl+E in

@@ -211,12 +211,16 @@ class MainWindow(QMainWindow):
         self.resize(1600, 1000)
         self.layout_store = layout if layout is not None else WindowLayout(config_dir() / WindowLayout.FILE)
         self.default_layout = self.saveState(LAYOUT_VERSION)
+        #: the panels as they were before Ctrl+Shift+B (images only), None when they are shown
+        self._panels_before_images_only: QByteArray | None = None
         #: whether closing keeps the panels' places (not in a scripted run: app/cmd_view.py)
         self.keep_layout = True
         #: whether opening an exam asks the reader's name when none was ever given (not in a scripted run, which
         #: edits nothing and must not wait on a question: app/cmd_view.py)
         self.ask_reader_early = True
         self.restore_layout()
+        #: the first start's size did not fit the screen: shrunk to it, and shown maximised (app/cmd_view.py)
+        self.fitted_to_screen = self.layout_store.load_geometry() is None and self._fit_screen()
 
     # ------------------------------------------------------------------ the panels' places
     @property
@@ -241,8 +245,24 @@ class MainWindow(QMainWindow):
             if dock.isFloating():
                 dock.raise_()  # over the main window, not under it
 
+    def _fit_screen(self) -> bool:
+        """A first start (no size kept): the window within the screen's free area when 1600 x 1000 does not fit (on
+        a 1366 x 768 laptop the status bar and the lesion grid's buttons lay off the screen, a radiologist's
+        check); whether it had to be shrunk."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return False
+        free = screen.availableGeometry()
+        if self.width() <= free.width() and self.height() <= free.height():
+            return False
+        self.resize(max(min(self.width(), free.width()), self.minimumSizeHint().width()),
+                    max(min(self.height(), free.height()), self.minimumSizeHint().height()))
+        self.move(free.topLeft())
+        return True
+
     def reset_layout(self) -> None:
         """View -> Reset panel layout: the panels as a new installation places them."""
+        self._panels_before_images_only = None
         self.restore_layout(self.default_layout)
         self.docks.lesions_dock.raise_()
         if not self.state.blinded:
@@ -311,6 +331,7 @@ class MainWindow(QMainWindow):
             "delete_selected": lambda: cmd.delete(s, self.reading_view.pointer_now()),
             "choose_pair": lambda: self.choose_pair(self.browser.selected_patient()),
             "toggle_browser": self._toggle_browser,
+            "images_only": self._images_only,
             "next_slice": lambda: active().next_slice(1), "previous_slice": lambda: active().next_slice(-1),
             "page_down": lambda: active().next_slice(PAGE_SLICES), "page_up": lambda: active().next_slice(-PAGE_SLICES),
             "first_slice": lambda: active().first(), "last_slice": lambda: active().last(),
@@ -654,6 +675,24 @@ class MainWindow(QMainWindow):
         self._refuse_when_blinded("the patient's earlier exam")
         self.follow_up.toggle()
         (self.docks.followup_dock if self.follow_up.active else self.docks.lesions_dock).raise_()
+
+    def _images_only(self) -> None:
+        """Ctrl+Shift+B: every docked panel hidden, the images given the window (at 1366 x 768 the six cells were
+        313 x 199 pixels and Ctrl+B freed nothing: Counts, Checks and the clinical record keep the browser's column,
+        a radiologist's check on a laptop); again: the panels back as they were (places, sizes, tabs in front).
+        Floating panels (a second screen) stay."""
+        if self._panels_before_images_only is not None:
+            self.restoreState(self._panels_before_images_only, LAYOUT_VERSION)
+            self._panels_before_images_only = None
+            if self.state.blinded:
+                self.dock.hide()
+            self.state.say("panels back")
+            return
+        self._panels_before_images_only = self.saveState(LAYOUT_VERSION)
+        for dock in self.all_docks:
+            if not dock.isFloating():
+                dock.hide()
+        self.state.say("images only: the docked panels hidden (Ctrl+Shift+B puts them back)")
 
     def _toggle_browser(self) -> None:
         if self.state.blinded and not self.dock.isVisible():
@@ -1020,8 +1059,9 @@ class MainWindow(QMainWindow):
             self.last.save(self.state, list(self.index_results), clean=True)
         except LesionlabError:
             pass  # a settings folder that cannot be written must not keep the window open
-        if self.keep_layout:
-            self.layout_store.save(bytes(self.saveState(LAYOUT_VERSION).data()), bytes(self.saveGeometry().data()))
+        if self.keep_layout:  # the panels' places, as they were before images only (Ctrl+Shift+B)
+            state = self._panels_before_images_only or self.saveState(LAYOUT_VERSION)
+            self.layout_store.save(bytes(state.data()), bytes(self.saveGeometry().data()))
         self.loads.cancel_all()
         self.align_job.cancel()
         self.compare_job.cancel()

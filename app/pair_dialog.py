@@ -15,6 +15,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
+from app.window_layout import resize_within_screen
 from viewer.studies import PAIR_LIMIT_DAYS, ExamPair, Patient, all_pairs
 
 if TYPE_CHECKING:
@@ -107,4 +108,4 @@ class ShortcutsDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         lay.addWidget(close)
-        self.resize(820, 760)
+        resize_within_screen(self, 820, 760)

@@ -103,6 +103,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
              "lesion under its mark); the next edit shows them again", "View", menu="Hide or show marks and lines"),
     Shortcut("maximise", ("M",), "Maximise the active cell or go back to the grid", "Layout",
              menu="Maximise the active cell"),
+    Shortcut("images_only", ("Ctrl+Shift+B",), "Images only: hide every docked panel (a laptop's screen), again to "
+             "put them back as they were", "Layout", menu="Images only"),
     Shortcut("next_cell", ("Tab",), "Next cell (past cells with nothing hung)", "Layout", "grid"),
     Shortcut("previous_cell", ("Shift+Tab",), "Previous cell (past cells with nothing hung)", "Layout", "grid"),
     Shortcut("grid_1x1", ("Ctrl+1",), "Layout 1x1", "Layout"),

@@ -15,6 +15,9 @@ import binascii
 import json
 from pathlib import Path
 
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
+
 from annotation.files import atomic_write
 from viewer.errors import LesionlabError
 
@@ -65,3 +68,14 @@ class WindowLayout:
             self.path.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+def resize_within_screen(widget: QWidget, width: int, height: int) -> None:
+    """``width`` x ``height``, or less where the screen's free area is smaller, its frame's title bar allowed for: a
+    dialog of 760-800 pixels ran past a 1366 x 768 laptop's screen, its Close button under the edge (a
+    radiologist's check)."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        free = screen.availableGeometry()
+        width, height = min(width, free.width() - 16), min(height, free.height() - 48)
+    widget.resize(width, height)

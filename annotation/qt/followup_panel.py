@@ -51,8 +51,11 @@ DEFAULT_STATUS = {FollowupKind.TARGET: FollowupStatus.MEASURED, FollowupKind.NON
                   FollowupKind.NEW: FollowupStatus.PRESENT}
 LESION_HEADERS = ("Lesion", "Kind", "Organ", "Nodal", "Status", "Treated", "Parent", "Series", "Eligibility")
 LINE_HEADERS = ("Line", "Name", "Start", "End", "Baseline")
-RESPONSE_HEADERS = ("Date", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", "New", "Overall",
-                    "Best", "Slow PD", "TGR %/mo", "Note")
+#: the overall and best responses next to the date: at 1366 x 768 the table showed up to "New", the open exam's
+#: Overall PD (a new lesion) beyond the panel's edge beside Target PR (a radiologist's check on a laptop)
+RESPONSE_HEADERS = ("Date", "Overall", "Best", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", "New",
+                    "Slow PD", "TGR %/mo", "Note")
+OVERALL_COLUMN = RESPONSE_HEADERS.index("Overall")
 WARN = QColor(255, 170, 80)
 BASELINE_BRUSH = QBrush(QColor(40, 60, 96))
 
@@ -375,17 +378,17 @@ class FollowupPanel(_Observer):
         t.setRowCount(len(rows))
         for r, x in enumerate(rows):
             tgr = x.tgr_pct_per_month
-            values = (x.timepoint_date.isoformat() + (" baseline" if x.is_baseline else ""), _fmt(x.sum_mm), _fmt(x.change_from_baseline_pct, True),
+            values = (x.timepoint_date.isoformat() + (" baseline" if x.is_baseline else ""), _word(x.overall_response),
+                      _word(x.best_overall_response), _fmt(x.sum_mm), _fmt(x.change_from_baseline_pct, True),
                       _fmt(x.change_from_nadir_pct, True), _word(x.target_response), _word(x.non_target_response),
-                      _word(x.new_lesions), _word(x.overall_response), _word(x.best_overall_response),
-                      _word(x.nen_slow_progression), "" if tgr is None else f"{tgr:+.2f}", x.note)
+                      _word(x.new_lesions), _word(x.nen_slow_progression), "" if tgr is None else f"{tgr:+.2f}", x.note)
             for c, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if x.timepoint_date == here:
                     item.setBackground(CURRENT_BRUSH)
                 elif x.is_baseline:
                     item.setBackground(BASELINE_BRUSH)
-                if c == 7 and text == "PD":
+                if c == OVERALL_COLUMN and text == "PD":
                     # bold as well as light red: on the open exam's green row red alone read weakly, and a red /
                     # green pair is lost to the commonest colour blindness (a reader's check)
                     item.setForeground(QColor(255, 150, 140))

@@ -436,7 +436,11 @@ class ChecksPanel(_Observer):
             item.setForeground(QBrush(QColor(255, 170, 80)))
             self.list.addItem(item)
         if not self.warnings:
-            self.list.addItem(QListWidgetItem("no protocol warning" if pair else "no exam pair open"))
+            # an exam on screen with nothing recorded yet has no record (no pair selected): it said "no exam pair
+            # open" beside the images of the pair just opened (a radiologist's check)
+            self.list.addItem(QListWidgetItem("no protocol warning" if pair else
+                                              "nothing recorded on this exam yet" if shown is not None else
+                                              "no exam pair open"))
 
     def _clicked(self, item: QListWidgetItem) -> None:
         row = self.list.row(item)

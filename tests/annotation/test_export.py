@@ -93,7 +93,7 @@ def test_xlsx_sheets_and_no_formula(store_path, tmp_path):
     assert record["grade_who2019"] == "G3" and "disagrees" in record["grade_flag"]
     lesions = list(wb["Lesions"].iter_rows(values_only=True))
     assert lesions[1][5] == "'-looks like a cyst?"
-    assert lesions[1][6:] == ("not measurable", "not visible", None, pytest.approx(20.0, abs=20), None, None)
+    assert lesions[1][6:] == ("not measurable", "not visible", None, pytest.approx(20.0, abs=20), None, None, "liver")
     assert any("no status on" in row[2] for row in wb["Checks"].iter_rows(min_row=2, values_only=True))
     other = openpyxl.load_workbook(out / "patients" / "P2.xlsx")
     assert dict(other["Patient"].iter_rows(min_row=2, values_only=True))["patient_name"] == "Roe^Richard\ufffd"

@@ -30,9 +30,16 @@ def _type(qtbot, panel, row: int, column: int, text: str) -> None:  # type: igno
     qtbot.wait(10)  # the edit rebuilds the table (the old combo goes with deleteLater)
 
 
+#: the columns in the order these tests index them (the panel shows Overall and Best after the date)
+COLUMNS = ("Date", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", "New", "Overall", "Best", "Slow PD",
+           "TGR %/mo", "Note")
+
+
 def _responses(panel) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    from annotation.qt.followup_panel import RESPONSE_HEADERS
+
     t = panel.responses
-    return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]
+    return [[t.item(r, RESPONSE_HEADERS.index(name)).text() for name in COLUMNS] for r in range(t.rowCount())]
 
 
 def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -234,7 +234,8 @@ class ViewportWidget(QWidget):
                     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
                 p.drawImage(QRectF(x, y, w, h), img)
                 p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        else:
+        else:  # the cell paints opaquely: black under the word, not the pixels left there (a radiologist saw noise)
+            p.fillRect(QRectF(x, y, w, h).intersected(QRectF(self.rect())), BACKGROUND)
             p.setPen(DIM)
             p.drawText(QRectF(x, y, w, h), Qt.AlignmentFlag.AlignCenter, "loading…")
 
