@@ -8,6 +8,8 @@ from DICOM or from the reader becomes a formula.
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -160,12 +162,35 @@ def _followup_sheets(wb: Workbook, project: Project, patient_id: str, gate: Gate
         return
     cols = ["reader", "timepoint_date", "lesion_id", "kind", "organ", "nodal", "status", "diameter_mm", "baseline",
             "series_role", "parent_lesion_id", "treated"]
-    _day_header(_sheet(wb, "Follow-up", cols, [[r[c] for c in cols] for r in rows], gate, patient_id), gate)
+    measured = [[round(r[c], 2) if c == "diameter_mm" and isinstance(r[c], float) else r[c] for c in cols]
+                for r in rows]  # the reader's line, rounded as the Lesions and Measurements sheets give it
+    _day_header(_dated(_sheet(wb, "Follow-up", cols, measured, gate, patient_id)), gate)
     if responses is None:
         return
     found = responses(project, patient_id)
     cols = list(found[0]) if found else ["reader", "timepoint_date"]
-    _day_header(_sheet(wb, "RECIST", cols, [[r[c] for c in cols] for r in found], gate, patient_id), gate)
+    ws = _dated(_sheet(wb, "RECIST", cols, [[r[c] for c in cols] for r in found], gate, patient_id))
+    for row in ws.iter_rows(min_row=2):  # the engine's sums and changes kept whole, shown to 2-4 decimals
+        for c in row:
+            if isinstance(c.value, float):
+                c.number_format = "0.00##"
+    _day_header(ws, gate)
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _dated(ws: Any) -> Any:
+    """A ``*_date`` column's ISO text as a date, as the Exam pairs sheet gives it (a radiologist's check: the
+    Follow-up and RECIST sheets held text dates beside real ones; pseudonymised they are day numbers already)."""
+    dated = [i for i, c in enumerate(ws[1]) if isinstance(c.value, str) and c.value.endswith("_date")]
+    for row in ws.iter_rows(min_row=2):
+        for i in dated:
+            c = row[i]
+            if isinstance(c.value, str) and ISO_DAY.fullmatch(c.value):
+                c.value = _dt.date.fromisoformat(c.value)
+                c.number_format = "yyyy-mm-dd"
+    return ws
 
 
 def _day_header(ws: Any, gate: Gate) -> None:

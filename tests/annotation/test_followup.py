@@ -220,6 +220,17 @@ def test_export_carries_the_follow_up_and_the_short_axis(tmp_path: Path) -> None
     recist = list(book["RECIST"].iter_rows(values_only=True))
     assert recist[0][:3] == ("reader", "patient_id", "timepoint_date")
     assert [row[recist[0].index("overall_response")] for row in recist[1:]] == [None, "PR", "PD"]
+    # dates as dates and the reader's lines rounded as on the Lesions sheet; the engine's figures whole, shown to
+    # 2-4 decimals (a radiologist's check: 33.54183832888057 and text dates beside the other sheets' 33.54 and dates)
+    import datetime as _dt
+
+    fu_sheet = list(book["Follow-up"].iter_rows(values_only=True))
+    assert all(isinstance(row[1], _dt.datetime) for row in fu_sheet[1:]), fu_sheet[1]
+    sizes = [row[fu_sheet[0].index("diameter_mm")] for row in fu_sheet[1:]]
+    assert any(isinstance(x, (int, float)) for x in sizes) and all(x is None or round(x, 2) == x for x in sizes), sizes
+    assert all(isinstance(row[2], _dt.datetime) for row in recist[1:])
+    floats = [c for row in book["RECIST"].iter_rows(min_row=2) for c in row if isinstance(c.value, float)]
+    assert floats and all(c.number_format == "0.00##" for c in floats)
 
 
 def test_pseudonymised_export_has_no_dates(tmp_path: Path) -> None:
@@ -375,3 +386,23 @@ def test_an_equivocal_new_lesion_round_trips_on_both_backends(location: str) -> 
     with ReadingStore.open(location, read_only=True) as ro:
         got = ro.load().lesion_followups[("P", "E1", "R", lid)]
     assert got.status is FollowupStatus.EQUIVOCAL
+
+
+def test_the_follow_up_sheet_gives_the_readers_line_as_the_lesions_sheet_does(tmp_path: Path) -> None:
+    """A radiologist's check: the Follow-up sheet held 33.54183832888057 where the Lesions sheet says 33.54."""
+    import openpyxl
+
+    from annotation.export import export_project
+
+    r = Reading(reader="sample")
+    build_course(r)
+    lid = r.project.lesions_of("LLSYN001", "E3", "sample")[0].lesion_id
+    r.measure(("LLSYN001", "E3"), lid, "ct_portal", GEO, "k", "1.2", 3, (100.0, 100.0), (123.0, 117.0))  # 28.6006...
+    export_project(r.project, tmp_path / "out")
+    book = openpyxl.load_workbook(tmp_path / "out" / "patients" / "LLSYN001.xlsx")
+    fu = list(book["Follow-up"].iter_rows(values_only=True))
+    les = list(book["Lesions"].iter_rows(values_only=True))
+    size = [row[fu[0].index("diameter_mm")] for row in fu[1:] if row[fu[0].index("lesion_id")] == lid
+            and row[1].date().isoformat() == DATES[2]]
+    assert size == [28.6]
+    assert any(28.6 in row for row in les[1:]), les
