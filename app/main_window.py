@@ -648,7 +648,12 @@ class MainWindow(QMainWindow):
         for vp in cells:
             if vp is not act:
                 vp.set_zoom(act.zoom)
-        self.state.say(f"zoom {act.zoom:.2f} on {_cells(len(cells), act.volume.stack.modality)}")  # type: ignore[union-attr]
+        # the figure the cells' overlay gives (screen pixels per image pixel), not the model's zoom against the cell's
+        # fit: "zoom 1.15" beside the overlay's "Zoom 0.45x" (a radiologist's check)
+        t = self.grid.active_widget.transform()
+        spacing = act.geometry.column_spacing_mm if act.geometry is not None else None
+        shown = f"{t.px_per_mm * (spacing or 1):.2f}x" if t is not None else f"{act.zoom:.2f}"
+        self.state.say(f"zoom {shown} on {_cells(len(cells), act.volume.stack.modality)}")  # type: ignore[union-attr]
 
     def _dwi_adc_side_by_side(self) -> None:
         """DWI b800 and its ADC map side by side (1x2), or back to the six cells."""

@@ -334,7 +334,9 @@ class CountsPanel(_Observer):
             b.clicked.connect(lambda _=False, lo=lobe: self.selection.set_lobe(lo))
             lobe_row.addWidget(b)
         status_row = QHBoxLayout()
-        for text, status in (("Counted (0)", CountStatus.COUNTED), ("Not countable (Shift+C)", CountStatus.NOT_COUNTABLE),
+        # "Counted (0)" read as "0 counted" beside rows of 3 and 1 (a radiologist's check): the key named as a key
+        for text, status in (("Counted as marked (key 0)", CountStatus.COUNTED),
+                             ("Not countable (Shift+C)", CountStatus.NOT_COUNTABLE),
                              ("Not read yet", CountStatus.NOT_READ)):
             b = QPushButton(text)
             b.setToolTip("for the series selected in the table")

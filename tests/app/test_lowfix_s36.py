@@ -133,3 +133,17 @@ def test_two_lines_far_apart_are_both_shown_from_checks(qtbot, env: Path, sample
     qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert w.reading.viewports[art].index == lines[Role.CT_ARTERIAL].slice_index
     assert w.reading.viewports[portal].index == lines[Role.CT_PORTAL].slice_index
+
+
+def test_z_says_the_zoom_the_cells_overlay_shows(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A radiologist's check: Z said "zoom 1.15 on 2 CT cells" while the cells' overlay said "Zoom 0.45x"."""
+    w = _fresh(qtbot, env, sample_index)
+    cell = READING_ROLES.index(Role.CT_PORTAL)
+    _activate(w, qtbot, cell)
+    model = w.reading.viewports[cell]
+    model.set_zoom(model.zoom * 1.3)
+    press(w, qtbot, "zoom_modality")
+    t = w.grid.viewports[cell].transform()
+    assert t is not None
+    shown = f"{t.px_per_mm * model.geometry.column_spacing_mm:.2f}x"
+    assert w.status.text().startswith(f"zoom {shown} on 2 CT cells"), (w.status.text(), shown)
