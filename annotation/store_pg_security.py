@@ -35,6 +35,9 @@ database, not only in the application (:func:`grant_roles`, :data:`BLINDED_SELEC
   client may set to what it likes).
 * ``coordinator`` sees and writes everything, as before; only the owner sets a study up (it
   changes the readers' privileges, which only the owner may grant).
+* no ``reader`` or ``adjudicator`` role holds a sequence (from migration 12 the access functions write
+  as their owner), and where the owner is a superuser the server's per-table statistics are taken from
+  ``PUBLIC`` in the study's database (:func:`close_statistics`): they counted other readers' rows.
 """
 
 from __future__ import annotations
@@ -240,16 +243,19 @@ def grant_roles(db: "Db") -> None:
         protected = set(protected_tables(db))
         tables = [t for t in db.tables() if t not in _SYSTEM_TABLES]
         blinded = is_study_store(db)
+        if blinded:
+            close_statistics(db)
         for db_role, kind in db.execute("SELECT db_role, kind FROM store_roles ORDER BY db_role").fetchall():
             role = _ident(db_role)
             # REVOKE on a table revokes its column privileges too: what stays is exactly what follows
             db.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}")
             db.execute(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {schema} FROM {role}")  # PUBLIC's EXECUTE stays
+            db.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {role}")
             db.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
-            db.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
             if blinded and kind != RoleKind.COORDINATOR.value:
                 _grant_blinded(db, role, kind, tables, protected)
                 continue
+            db.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
             db.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
             for table in tables:
                 if table in COORDINATOR_TABLES and kind != RoleKind.COORDINATOR.value:
@@ -259,6 +265,44 @@ def grant_roles(db: "Db") -> None:
                 rights = ("INSERT, UPDATE, DELETE" if kind == RoleKind.COORDINATOR.value or table in protected
                           else "INSERT, UPDATE")
                 db.execute(f"GRANT {rights} ON {table} TO {role}")
+
+
+#: the server's cumulative statistics views that count a table's (or the database's) rows, writes and pages; PostgreSQL
+#: lets every role read them (PUBLIC), whatever it may read of the tables
+STATISTICS_VIEWS = tuple(f"pg_catalog.{v}" for v in (
+    "pg_stat_all_tables", "pg_stat_sys_tables", "pg_stat_user_tables", "pg_stat_xact_all_tables",
+    "pg_stat_xact_sys_tables", "pg_stat_xact_user_tables", "pg_statio_all_tables", "pg_statio_sys_tables",
+    "pg_statio_user_tables", "pg_stat_all_indexes", "pg_stat_sys_indexes", "pg_stat_user_indexes",
+    "pg_statio_all_indexes", "pg_statio_sys_indexes", "pg_statio_user_indexes", "pg_statio_all_sequences",
+    "pg_statio_sys_sequences", "pg_statio_user_sequences", "pg_stat_database", "pg_stat_database_conflicts",
+    "pg_stat_user_functions", "pg_stat_xact_user_functions"))
+#: the functions behind them: ``pg_stat_get_*`` of a table, index, function or database (an ``oid`` argument)
+STATISTICS_FUNCTIONS = ("SELECT p.oid::pg_catalog.regprocedure::text FROM pg_catalog.pg_proc p WHERE p.pronamespace = "
+                        "'pg_catalog'::regnamespace AND p.proname LIKE 'pg\\_stat\\_get\\_%' AND "
+                        "'oid'::regtype = ANY (p.proargtypes::oid[]) AND has_function_privilege('public', p.oid, 'EXECUTE')")
+
+
+def close_statistics(db: "Db") -> bool:
+    """In a study store's database, take the server's per-table statistics from PUBLIC (and give them to
+    ``pg_read_all_stats``, the monitoring role): a blinded reader read the rows another reader inserted in
+    ``pg_stat_user_tables`` (``n_tup_ins`` of ``lesions``), and with the reading order it derives from the study's
+    seed, per case. Only a superuser may (the views and functions are the bootstrap superuser's): True when done or
+    already so, False when the connected role may not (README: the administrator's recipe). Idempotent."""
+    row = db.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    views = [str(r[0]) for r in db.execute("SELECT v FROM unnest(?::text[]) v WHERE has_table_privilege('public', v, "
+                                           "'SELECT')", (list(STATISTICS_VIEWS),)).fetchall()]
+    functions = [str(r[0]) for r in db.execute(STATISTICS_FUNCTIONS).fetchall()]
+    if not views and not functions:
+        return True
+    if not (row and row[0]):
+        return False
+    for view in views:
+        db.execute(f"REVOKE SELECT ON {view} FROM PUBLIC")
+        db.execute(f"GRANT SELECT ON {view} TO pg_read_all_stats")
+    for function in functions:
+        db.execute(f"REVOKE EXECUTE ON FUNCTION pg_catalog.{function} FROM PUBLIC")
+        db.execute(f"GRANT EXECUTE ON FUNCTION pg_catalog.{function} TO pg_read_all_stats")
+    return True
 
 
 def _grant_blinded(db: "Db", role: str, kind: str, tables: list[str], protected: set[str]) -> None:
@@ -273,12 +317,14 @@ def _grant_blinded(db: "Db", role: str, kind: str, tables: list[str], protected:
     for table in tables:
         if table not in protected:
             continue
-        if through:  # no privilege on the table: its rows through its functions only (store_pg_access.py)
+        if through:  # no privilege on the table (nor its sequence): its rows through its functions only (store_pg_access.py)
             for function in access_functions(table):
                 db.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {role}")
             continue
         writes = BLINDED_WRITES.get(table, {}).get(kind, "INSERT, UPDATE, DELETE")
         db.execute(f"GRANT SELECT{', ' + writes if writes else ''} ON {table} TO {role}")
+    if not through:  # before migration 12 a blinded role inserts into the edit log itself (its identity sequence)
+        db.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {_ident(getattr(db, 'schema'))} TO {role}")
 
 
 @dataclass(frozen=True)
