@@ -75,6 +75,7 @@ def new_lesion(state: WorkstationState) -> str:
 
     Refused (no empty lesion made) when the active cell cannot be measured on.
     """
+    back = _back_to_start(state)
     role = active_role(state)
     geometry = state.viewer.active.geometry
     if geometry is None:
@@ -104,8 +105,23 @@ def new_lesion(state: WorkstationState) -> str:
     elif state.suggest is not None:  # one-click is on and offered here
         how = f"click inside it on {role_label(role)} for a suggested diameter, or drag its longest axial diameter"
     kind = " a new lesion at this follow-up once drawn (Follow-up panel: its kind)," if new_here else ""
-    state.say(f"new lesion {lesion_id} ({state.selection.lobe.value} lobe):{kind} {how}")
+    state.say(f"new lesion {lesion_id} ({state.selection.lobe.value} lobe):{kind} {how}{back}")
     return lesion_id
+
+
+def _back_to_start(state: WorkstationState) -> str:
+    """N where the app moved on after the last line (the reader has not gone elsewhere since): the series the last
+    lesion's first line was drawn on is active again (the reader's own series: CT portal for a read of it alone, the
+    first of the six for a full read); says so, or ""."""
+    moved, start, active = state.advanced_to, state.start_role, state.viewer.layout.active
+    state.advanced_to = None
+    if moved is None or start is None or moved != active or state.reading_role(active) is start:
+        return ""
+    cell = next((i for i in range(len(state.viewer.viewports)) if state.reading_role(i) is start), None)
+    if cell is None:
+        return ""
+    state.viewer.activate(cell)
+    return f" (back on {role_label(start)}, where the last lesion started)"
 
 
 def step_lesion(state: WorkstationState, step: int, none_yet: str = "N starts one") -> str | None:
@@ -254,6 +270,7 @@ def _advance(state: WorkstationState, cell: int, done: str) -> None:
         state.say(f"{done}; {lid} has a status on every series")
         return
     state.viewer.activate(nxt)
+    state.advanced_to = nxt
     hand = f" ({NOT_OFFERED}: drag the diameter)" if _not_offered(state, state.reading_role(nxt)) else ""
     state.say(f"{done}; next: {lid} on {state.cell_title(nxt)}{hand}")
 
@@ -261,8 +278,13 @@ def _advance(state: WorkstationState, cell: int, done: str) -> None:
 def after_measurement(state: WorkstationState, view: View) -> None:
     """After a diameter is drawn: go on to the next series where the current lesion has no status."""
     cell = state.cell_of(view)
-    if cell is not None:
-        _advance(state, cell, state.status)
+    if cell is None:
+        return
+    les = _lesion(state, state.selection.lesion_id) if state.selection.lesion_id else None
+    if les is not None and len(les.measurements()) == 1:  # its first line: the series the reader starts lesions on
+        state.start_role = state.reading_role(cell)
+    state.advanced_to = cell  # a lesion read on every series: N goes back from where its last line is too
+    _advance(state, cell, state.status)
 
 
 def go_on(state: WorkstationState) -> None:

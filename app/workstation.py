@@ -102,6 +102,11 @@ class WorkstationState:
         self.suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
         #: the cell the last press made active (None: it was active already); its click suggests nothing
         self.activated_by_press: int | None = None
+        #: the series a lesion's first line was drawn on, and the cell the app moved on to after a line (None once the
+        #: reader is elsewhere): N goes back to that series from where the app moved (a radiologist reading CT portal
+        #: alone pressed Shift+Tab before every lesion, each line having moved the view on to T2 FS)
+        self.start_role: Role | None = None
+        self.advanced_to: int | None = None
         self.context = self._make_context()
         self._bound: Selection | None = None
         session.replaced.connect(self._rebind)
@@ -227,6 +232,7 @@ class WorkstationState:
         self.compare_frames = None
         self.pending_show = None  # a lesion of the exam before is not to be shown on this one
         self.pending_link = None
+        self.start_role = self.advanced_to = None
         self.viewer.open_stacks(pair.stacks)
         self.session.note_stacks(pair.stacks)  # patient/study/series context for DICOM SR export
         self.selection.set_pair(self.session.find_pair(pair), Lobe.RIGHT if another else None)

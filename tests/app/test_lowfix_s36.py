@@ -147,3 +147,22 @@ def test_z_says_the_zoom_the_cells_overlay_shows(qtbot, env: Path, sample_index)
     assert t is not None
     shown = f"{t.px_per_mm * model.geometry.column_spacing_mm:.2f}x"
     assert w.status.text().startswith(f"zoom {shown} on 2 CT cells"), (w.status.text(), shown)
+
+
+def test_n_goes_back_to_the_series_the_last_lesion_started_on(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A radiologist reading CT portal alone: each line moved the view on to T2 FS, and every next lesion needed
+    Shift+Tab or a click back. N now goes back to the series the last lesion's first line was drawn on when the app
+    moved the view (not when the reader chose another cell)."""
+    w = _fresh(qtbot, env, sample_index)
+    truth = json.loads((SAMPLE / "ground_truth" / "LLSYN001.json").read_text())
+    portal, t1 = READING_ROLES.index(Role.CT_PORTAL), READING_ROLES.index(Role.MR_T1_ARTERIAL)
+    _measure(w, qtbot, Role.CT_PORTAL, truth["lesions"][0])
+    assert w.reading.layout.active != portal, "the line moved the view on"
+    press(w, qtbot, "new_lesion")
+    assert w.reading.layout.active == portal, w.status.text()
+    assert "back on CT portal" in w.status.text(), w.status.text()
+    # the reader's own choice of cell stays
+    press(w, qtbot, "tool_window")
+    _activate(w, qtbot, t1)
+    press(w, qtbot, "new_lesion")
+    assert w.reading.layout.active == t1 and "back on" not in w.status.text(), w.status.text()
