@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
@@ -81,6 +81,13 @@ def read_csv_table(path: str | Path) -> RawTable:
     """
     records = with_decimal_points(read_records(path), NUMERIC_COLUMNS)
     header = records.header
+    # columns without a name are no column of the format (extra columns are ignored): Excel ends every line with
+    # the separators of its used range (';;' after a column was typed in and cleared), and two empty names were
+    # refused as one column given twice
+    named = [i for i, c in enumerate(header) if c]
+    if len(named) < len(header):
+        header = [header[i] for i in named]
+        records = replace(records, header=header, rows=[[row[i] for i in named] for row in records.rows])
     dupes = sorted({c for c in header if header.count(c) > 1})
     if dupes:
         raise InputFormatError(f"column(s) {dupes} appear more than once in the header",
@@ -146,7 +153,22 @@ def _visible_ids(raw: RawTable, columns: tuple[str, ...]) -> None:
                                      f"(U+{ord(ch):04X}); ids are compared exactly, so write it without")
 
 
-_id_form = id_form
+_DIGITS_RE = re.compile(r"[0-9]+", re.ASCII)
+
+
+def _id_form(value: str) -> str:
+    """The form ids are told apart by (:func:`annotation._validate.id_form`: NFKC, stripped, case-folded), an
+    all-digit id also without its leading zeros: a spreadsheet opening a CSV drops them ('007' is saved as 7), so
+    a patient '007' of one file and '7' of a file the researcher edited are refused as one id written two ways."""
+    form = id_form(value)
+    return form.lstrip("0") or "0" if _DIGITS_RE.fullmatch(form) else form
+
+
+def _how_ids_differ(a: str, b: str) -> str:
+    if id_form(a) == id_form(b):
+        return "only by case, Unicode form or surrounding spaces"
+    return ("only by leading zeros (a spreadsheet drops them when it opens a CSV: a patient '007' is saved as 7; "
+            "set the column's cells to Text, or edit the file as text)")
 
 
 #: Where two ids must not differ only in form: the id column and the columns that scope it.
@@ -157,8 +179,8 @@ ID_SCOPES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def check_id_forms(tables: list[RawTable]) -> None:
-    """Refuse two ids that differ only by case, Unicode form or surrounding spaces in one scope
-    (within a file or across files), naming both lines: lesionlab never merges them silently,
+    """Refuse two ids that differ only by case, Unicode form, surrounding spaces or (all digits) leading zeros in
+    one scope (within a file or across files), naming both lines: lesionlab never merges them silently,
     and never keeps them apart silently either."""
     for col, scope in ID_SCOPES:
         parts = []
@@ -185,7 +207,7 @@ def check_id_forms(tables: list[RawTable]) -> None:
         raise tables[int(second["_table"])].fail(
             int(second["_row"]), col,
             f"{second[col]!r} differs from {first[col]!r} ({where_first.source}, {where_first.unit} "
-            f"{int(where_first.lines[int(first['_row'])])}) only by case, Unicode form or surrounding spaces"
+            f"{int(where_first.lines[int(first['_row'])])}) {_how_ids_differ(str(second[col]), str(first[col]))}"
             f"{within}; ids are compared exactly, so write them the same way (or make them really different)")
 
 
