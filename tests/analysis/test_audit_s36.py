@@ -5,8 +5,8 @@ correctly or refused naming file, line and column, never misread.
 The R side is live, as in test_against_rscript.py: the scripts in tests/analysis/r_audit_s36/ read the same
 files and follow analysis/README.md's rules with R's own functions (paired_from_csv.R: wilcox.test, t.test,
 p.adjust "holm"; tables_from_csv.R: the detection and sizes tables counted by hand; agreement_from_csv.R:
-psych::ICC(lmer = FALSE), qt(p, df, ncp) for the exact limits, psych::cohen.kappa, Bland & Altman 2007, detection's positive agreement counted by hand; readers_from_csv.R: nlme::lme
-for paired_tests_readers.csv).
+psych::ICC(lmer = FALSE), qt(p, df, ncp) for the exact limits, psych::cohen.kappa, Bland & Altman 2007, and
+detection's positive agreement counted by hand; readers_from_csv.R: nlme::lme for paired_tests_readers.csv).
 No R value is hard-coded here; the R tests are skipped when Rscript or psych is missing.
 
 Cohorts: the sample reading's export; a one-reader synthetic cohort (uncountable series); two readers with
