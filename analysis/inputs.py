@@ -51,6 +51,8 @@ _NUMBER_RE = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 #: Control, format (zero-width, BOM, direction marks) and line/paragraph separator characters.
 _INVISIBLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
                            "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+#: An id as a spreadsheet shows and saves a long number: 1,23457E+11 (French) or 1.23457E+11.
+_SHORTENED_NUMBER_RE = re.compile(r"[0-9][.,][0-9]+E\+[0-9]{2,}", re.ASCII)
 #: The numeric columns of each input, where a decimal comma may be written.
 NUMERIC_COLUMNS: tuple[str, ...] = ("diameter_mm", "count", "slice_thickness_mm", *PATIENT_NUMBERS)
 
@@ -151,6 +153,15 @@ def _visible_ids(raw: RawTable, columns: tuple[str, ...]) -> None:
             ch = _INVISIBLE_RE.search(value).group(0)  # type: ignore[union-attr]
             raise raw.fail(row, col, f"the id {value!r} holds an invisible or control character "
                                      f"(U+{ord(ch):04X}); ids are compared exactly, so write it without")
+        # Excel shows a number of 12 digits or more in scientific notation and saves it as shown: two hospital
+        # numbers 123456789012 and 123456789099 became one patient '1,23457E+11' (a researcher's check)
+        hit = raw.frame[col].astype(str).str.fullmatch(_SHORTENED_NUMBER_RE)
+        row = _first(hit.to_numpy())
+        if row is not None:
+            value = str(raw.frame[col].iloc[row])
+            raise raw.fail(row, col, f"the id {value!r} is a number a spreadsheet shortened to scientific notation: "
+                                     "its last digits are lost, and other ids may now read the same; set the "
+                                     "column's cells to Text and copy the ids from the original file")
 
 
 _DIGITS_RE = re.compile(r"[0-9]+", re.ASCII)

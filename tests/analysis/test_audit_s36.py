@@ -435,3 +435,23 @@ def test_a_file_mixing_utf8_and_windows_1252_is_refused_naming_a_line_of_each(tm
         cp.write_bytes(("\r\n".join(c) + "\r\n").encode(enc))
         cohort = load_csv_inputs(mp, cp)
         assert set(cohort.measurements["reader"]) == set(cohort.counts["reader"]) == {"H\u00e9l\u00e8ne"}
+
+
+@pytest.mark.parametrize("shortened", ["1,23457E+11", "1.23457E+11", "9,87654E+15"])
+def test_an_id_a_spreadsheet_shortened_to_scientific_notation_is_refused(tmp_path: Path, shortened: str) -> None:
+    """Excel shows a number of 12 digits or more (a hospital patient number) as 1,23457E+11 and saves it so: the
+    patients 123456789012 and 123456789099 became one patient '1,23457E+11' holding both exam pairs, without a word.
+    Refused naming file, line and column; other ids, and this form inside a longer id, are read."""
+    mp, cp = _files(tmp_path, [HEADER_M, f"{shortened},E1,R1,L1,right,,mr_dwi,,,12.5,measured,,,,",
+                               f"{shortened},E2,R1,L1,right,,mr_dwi,,,14.5,measured,,,,"],
+                    [HEADER_C, f"{shortened},E1,R1,mr_dwi,right,3,false"])
+    if "," in shortened:
+        for path in (mp, cp):
+            path.write_text(path.read_text(encoding="utf-8").replace(shortened, f'"{shortened}"'), encoding="utf-8")
+    with pytest.raises(InputFormatError) as err:
+        load_csv_inputs(mp, cp)
+    assert err.value.where == f"{mp}, line 2, column 'patient_id'"
+    assert shortened in err.value.message and "scientific" in err.value.message
+    mp, cp = _files(tmp_path, [HEADER_M, _m_line(pid="123456789012"), _m_line(pid="P-1.5E+10x")],
+                    [HEADER_C, "123456789012,E1,R1,mr_dwi,right,3,false"])
+    assert set(load_csv_inputs(mp, cp).measurements["patient_id"]) == {"123456789012", "P-1.5E+10x"}
