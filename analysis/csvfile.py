@@ -111,6 +111,13 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
         encodings = ["utf-16"]
     else:
         encodings = ["utf-8", "cp1252"]
+    # an xlsx, an image, a store or a DICOM file given for a CSV has NUL bytes from its start (a NUL in a cell of a
+    # CSV is named by its line and column, later)
+    first_line = data[:max(data.find(b"\n"), 16)] if b"\n" in data else data
+    if encodings != ["utf-16"] and b"\x00" in first_line:
+        raise InputFormatError("is not a text file (it holds NUL bytes): not a CSV", where=source,
+                               advice="give the CSV file (lesionlab export writes measurements.csv and counts.csv; "
+                                      "from a spreadsheet: Save as CSV)")
     for enc in encodings:
         try:
             text = data.decode(enc)

@@ -455,3 +455,17 @@ def test_an_id_a_spreadsheet_shortened_to_scientific_notation_is_refused(tmp_pat
     mp, cp = _files(tmp_path, [HEADER_M, _m_line(pid="123456789012"), _m_line(pid="P-1.5E+10x")],
                     [HEADER_C, "123456789012,E1,R1,mr_dwi,right,3,false"])
     assert set(load_csv_inputs(mp, cp).measurements["patient_id"]) == {"123456789012", "P-1.5E+10x"}
+
+
+def test_a_binary_file_given_for_a_csv_is_named_as_not_text(tmp_path: Path) -> None:
+    """The xlsx of a previous analysis, the store or an image given for --measurements: a file with NUL bytes is no
+    text, whatever UTF-8-looking bytes it holds (never 'mixes two encodings')."""
+    _, cp = _files(tmp_path, [HEADER_M], [HEADER_C, "P1,E1,R1,mr_dwi,right,3,false"])
+    for name, data in (("analysis.xlsx", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb1\xca\xa1\xc3\xa9"),
+                       ("reading.lesionlab", b"SQLite format 3\x00\x10\x00\x01\x01\x00@  \xf6\xce\xbb")):
+        path = tmp_path / name
+        path.write_bytes(data * 50)
+        with pytest.raises(InputFormatError) as err:
+            load_csv_inputs(path, cp)
+        assert err.value.where == str(path)
+        assert "not a text file" in err.value.message and "encodings" not in err.value.message
