@@ -53,6 +53,8 @@ _INVISIBLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u
                            "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
 #: An id as a spreadsheet shows and saves a long number: 1,23457E+11 (French) or 1.23457E+11.
 _SHORTENED_NUMBER_RE = re.compile(r"[0-9][.,][0-9]+E\+[0-9]{2,}", re.ASCII)
+#: What a decimal comma of a numeric column became when read (csvfile.with_decimal_points).
+_PLAIN_DECIMAL_RE = re.compile(r"[+-]?[0-9]*\.[0-9]+", re.ASCII)
 #: The numeric columns of each input, where a decimal comma may be written.
 NUMERIC_COLUMNS: tuple[str, ...] = ("diameter_mm", "count", "slice_thickness_mm", *PATIENT_NUMBERS)
 
@@ -66,6 +68,15 @@ class RawTable:
     lines: np.ndarray  # line (file) or row (store table) number of each row
     unit: str = "line"  # "line" for a file, "row" for a table handed over in memory
     dialect: Dialect | None = None  # what the file turned out to be (files only)
+
+    def written(self, row: int, column: str) -> str:
+        """A cell as the file holds it: in a file of decimal commas, a number the reader turned into '12.5' is
+        quoted '12,5' again (a refusal quoted '3.5', a value the researcher's file does not hold)."""
+        text = str(self.frame[column].iloc[row]).strip()
+        if self.dialect is not None and self.dialect.decimal == "," and column in NUMERIC_COLUMNS \
+                and _PLAIN_DECIMAL_RE.fullmatch(text):
+            return text.replace(".", ",")
+        return text
 
     def fail(self, row: int | None, column: str | None, message: str) -> InputFormatError:
         where = self.source
@@ -262,13 +273,13 @@ def _numbers(raw: RawTable, col: str, low: float, high: float, *, low_open: bool
     bad_number = given & ~np.isfinite(vals)
     row = _first(bad_number)
     if row is not None:
-        raise raw.fail(row, col, f"{text.iloc[row]!r} is not a number")
+        raise raw.fail(row, col, f"{raw.written(row, col)!r} is not a number")
     with np.errstate(invalid="ignore"):
         out_of_range = given & ((vals <= low) if low_open else (vals < low)) | (given & (vals > high))
     row = _first(out_of_range)
     if row is not None:
         lo = f"> {low:g}" if low_open else f">= {low:g}"
-        raise raw.fail(row, col, f"{text.iloc[row]} is out of range (expected {lo} and <= {high:g})")
+        raise raw.fail(row, col, f"{raw.written(row, col)} is out of range (expected {lo} and <= {high:g})")
     return nums
 
 
@@ -348,12 +359,12 @@ def validate_counts(raw: RawTable) -> pd.DataFrame:
     given = (text != "").to_numpy()
     row = _first(given & ~text.str.match(_COUNT_RE).to_numpy())
     if row is not None:
-        raise raw.fail(row, "count", f"{text.iloc[row]!r} is not a whole number of lesions written with the "
+        raise raw.fail(row, "count", f"{raw.written(row, 'count')!r} is not a whole number of lesions written with the "
                                      f"digits 0-9 (0 to {MAX_COUNT})")
     too_many = pd.to_numeric(text.where(given, None), errors="coerce").astype(float).to_numpy() > MAX_COUNT
     row = _first(too_many)
     if row is not None:
-        raise raw.fail(row, "count", f"{text.iloc[row]} is out of range (0 to {MAX_COUNT} lesions)")
+        raise raw.fail(row, "count", f"{raw.written(row, 'count')} is out of range (0 to {MAX_COUNT} lesions)")
     counted = status == "counted"
     row = _first(~given & counted)
     if row is not None:
@@ -361,7 +372,8 @@ def validate_counts(raw: RawTable) -> pd.DataFrame:
                                      " uncountable in a file without count_status)")
     row = _first(given & (status == "not_read"))
     if row is not None:
-        raise raw.fail(row, "count", f"a count ({text.iloc[row]}) on a series whose count_status is not_read")
+        raise raw.fail(row, "count",
+                       f"a count ({raw.written(row, 'count')}) on a series whose count_status is not_read")
     _no_duplicates(raw, (*EXAM_PAIR_KEY, "series_role", "lobe"), "exam pair/series/lobe")
     out = raw.frame[list(EXAM_PAIR_KEY)].astype(str).copy()
     out["series_role"] = role.to_numpy()

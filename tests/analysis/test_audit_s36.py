@@ -235,12 +235,14 @@ CASES = ["sample export", "one reader", "two readers, ties", "small study", "thr
 
 @needs_r
 @pytest.mark.parametrize("case", CASES)
-def test_paired_tests_equal_r_from_the_same_files(cohorts, case: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_paired_tests_equal_r_from_the_same_files(  # type: ignore[no-untyped-def]
+        cohorts, case: str, tmp_path: Path) -> None:
     paths, env = cohorts[case]
     cohort = _cohort(paths)
     ours = paired_tests_table(DiameterPairs.from_measurements(cohort.measurements), count_matrices(cohort.counts))
     _r("paired_from_csv.R", [*paths, tmp_path / "r.csv"], env)
-    n, worst, bad = _compare(ours, _r_table(tmp_path / "r.csv"), ["analysis", "level", "region", "series_a", "series_b"])
+    key = ["analysis", "level", "region", "series_a", "series_b"]
+    n, worst, bad = _compare(ours, _r_table(tmp_path / "r.csv"), key)
     print(f"{case}: paired_tests {n} numbers, worst relative error {worst:.1e}")
     assert not bad, "\n".join(bad[:20])
     assert n > 300
@@ -248,7 +250,8 @@ def test_paired_tests_equal_r_from_the_same_files(cohorts, case: str, tmp_path: 
 
 @needs_r
 @pytest.mark.parametrize("case", CASES)
-def test_detection_and_sizes_equal_a_hand_count_in_r(cohorts, case: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_detection_and_sizes_equal_a_hand_count_in_r(  # type: ignore[no-untyped-def]
+        cohorts, case: str, tmp_path: Path) -> None:
     paths, env = cohorts[case]
     cohort = _cohort(paths)
     counts = count_matrices(cohort.counts)
@@ -262,7 +265,8 @@ def test_detection_and_sizes_equal_a_hand_count_in_r(cohorts, case: str, tmp_pat
 
 @needs_psych
 @pytest.mark.parametrize("case", ["two readers, ties", "three readers", "three readers, French Excel"])
-def test_agreement_equals_psych_from_the_same_files(cohorts, case: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_agreement_equals_psych_from_the_same_files(  # type: ignore[no-untyped-def]
+        cohorts, case: str, tmp_path: Path) -> None:
     paths, env = cohorts[case]
     ours = agreement_table(from_cohort(_cohort(paths)))
     _r("agreement_from_csv.R", [*paths, tmp_path / "r.csv"], env)
@@ -276,7 +280,8 @@ def test_agreement_equals_psych_from_the_same_files(cohorts, case: str, tmp_path
 
 @needs_r
 @pytest.mark.parametrize("case", ["two readers, ties", "three readers, French Excel"])
-def test_reader_factor_comparisons_equal_nlme_from_the_same_files(cohorts, case: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reader_factor_comparisons_equal_nlme_from_the_same_files(  # type: ignore[no-untyped-def]
+        cohorts, case: str, tmp_path: Path) -> None:
     """paired_tests_readers.csv against nlme::lme (REML, contr.sum) fitted by R on the same files. nlme stops at its
     own convergence tolerance (1e-3 relative on p here with its defaults, 1e-4 with msTol = tolerance = 1e-15: it
     moves towards lesionlab's profiled optimum) and cannot reach a patient variance of 0, which lesionlab gives at
@@ -347,7 +352,8 @@ def test_decimal_commas_shown_elsewhere_in_the_file_decide_such_a_cell(tmp_path:
     mp, cp = _files(tmp_path, [HEADER_M, _m_line(d='"12,5"'), _m_line(lid="L2", d='"2,500"')],
                     [HEADER_C, "P1,E1,R1,mr_dwi,right,3,false"])
     assert sorted(load_csv_inputs(mp, cp).measurements["diameter_mm"]) == [2.5, 12.5]
-    mp, cp = _files(tmp_path, [HEADER_M.replace(",", ";"), _m_line(d="2,500").replace(",", ";").replace("2;500", "2,500")],
+    french_line = _m_line(d="2,500").replace(",", ";").replace("2;500", "2,500")
+    mp, cp = _files(tmp_path, [HEADER_M.replace(",", ";"), french_line],
                     [HEADER_C.replace(",", ";"), "P1;E1;R1;mr_dwi;right;3;FAUX"])
     assert list(load_csv_inputs(mp, cp).measurements["diameter_mm"]) == [2.5]
 
@@ -417,7 +423,7 @@ def test_a_file_mixing_utf8_and_windows_1252_is_refused_naming_a_line_of_each(tm
     """lesionlab's UTF-8 export with a row appended by an editor saving Windows-1252 was read whole as
     Windows-1252: the reader 'Hélène' of 84 rows became 'HÃ©lÃ¨ne', another reader than counts.csv's 'Hélène'
     (an agreement of three readers from two). Refused, naming a UTF-8 line and the first other one."""
-    m = [HEADER_M, _m_line().replace(",R1,", ",H\u00e9l\u00e8ne,"), _m_line(role="mr_t2fs").replace(",R1,", ",H\u00e9l\u00e8ne,")]
+    m = [HEADER_M, *(_m_line(role=role).replace(",R1,", ",H\u00e9l\u00e8ne,") for role in ("mr_dwi", "mr_t2fs"))]
     c = [HEADER_C, "P1,E1,H\u00e9l\u00e8ne,mr_dwi,right,3,false"]
     mp, cp = _files(tmp_path, m[:2], c)
     with mp.open("ab") as f:
@@ -425,7 +431,8 @@ def test_a_file_mixing_utf8_and_windows_1252_is_refused_naming_a_line_of_each(tm
     with pytest.raises(InputFormatError) as err:
         load_csv_inputs(mp, cp)
     assert err.value.where == str(mp)
-    assert "mixes two encodings: line 2 holds UTF-8 text" in err.value.message and "line 3 does not" in err.value.message
+    assert "mixes two encodings: line 2 holds UTF-8 text" in err.value.message
+    assert "line 3 does not" in err.value.message
     mp.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(m[:2]) + "\r\n").encode("utf-8") + (m[2] + "\r\n").encode("cp1252"))
     with pytest.raises(InputFormatError, match="mixes two encodings: line 2 holds UTF-8 text .* line 3 does not"):
         load_csv_inputs(mp, cp)
@@ -469,3 +476,18 @@ def test_a_binary_file_given_for_a_csv_is_named_as_not_text(tmp_path: Path) -> N
             load_csv_inputs(path, cp)
         assert err.value.where == str(path)
         assert "not a text file" in err.value.message and "encodings" not in err.value.message
+
+
+@pytest.mark.parametrize(("cell", "column"), [("3,5", "count"), ("0,0", "diameter_mm"), ("1200,5", "diameter_mm")])
+def test_a_refused_number_of_a_decimal_comma_file_is_quoted_as_written(tmp_path: Path, cell: str, column: str) -> None:
+    """In a French file the refusal quoted the number with a point ('3.5' is not a whole number), a value the
+    researcher's file does not hold: it is quoted as written."""
+    d = cell if column == "diameter_mm" else "12,5"
+    n = cell if column == "count" else "3"
+    mp, cp = _files(tmp_path, [HEADER_M.replace(",", ";"), f"P1;E1;R1;L1;right;;mr_dwi;;;{d};measured;;;;",
+                               "P1;E1;R1;L2;right;;mr_dwi;;;13,5;measured;;;;"],
+                    [HEADER_C.replace(",", ";"), f"P1;E1;R1;mr_dwi;right;{n};FAUX", "P1;E1;R1;mr_dwi;left;2,0;FAUX"])
+    with pytest.raises(InputFormatError) as err:
+        load_csv_inputs(mp, cp)
+    assert err.value.where.endswith(f"line 2, column '{column}'")
+    assert cell in err.value.message and cell.replace(",", ".") not in err.value.message
