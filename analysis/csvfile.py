@@ -35,6 +35,8 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical 
 _SEP_LINE = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
 _COMMA_DECIMAL = re.compile(r"^\s*[+-]?[0-9]*,[0-9]+\s*$", re.ASCII)
 _POINT_DECIMAL = re.compile(r"^\s*[+-]?[0-9]*\.[0-9]+\s*$", re.ASCII)
+#: Written as an English spreadsheet groups thousands: 1,000 or 12,500 or 1,000,000.
+_THOUSANDS = re.compile(r"^\s*[+-]?[0-9]{1,3}(,[0-9]{3})+\s*$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,34 @@ class CsvRecords:
     dialect: Dialect
 
 
+#: A character of two to four bytes in UTF-8 (what a Windows-1252 text almost never holds by chance).
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _refuse_mixed_encodings(data: bytes, error: UnicodeDecodeError, source: str) -> None:
+    """A file that is not UTF-8 but holds UTF-8 characters mixes two encodings (rows pasted or appended from a file
+    saved otherwise): read as Windows-1252 its UTF-8 'Hélène' became 'HÃ©lÃ¨ne', another reader than the one of
+    the other files (a researcher's check). Refused naming a line of each."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    utf8 = _UTF8_MULTIBYTE.search(data, 3 if bom else 0)
+    if utf8 is None and not bom:
+        return
+    # the error's offset counts from after the BOM when decoding as utf-8-sig
+    start = error.start + (3 if bom else 0)
+    line_other = data.count(b"\n", 0, start) + 1
+    byte = data[start]
+    if utf8 is not None:
+        line_utf8 = data.count(b"\n", 0, utf8.start()) + 1
+        says = f"line {line_utf8} holds UTF-8 text ({utf8.group().decode('utf-8')!r})"
+    else:
+        says = "it starts with the UTF-8 byte order mark"
+    raise InputFormatError(
+        f"mixes two encodings: {says} and line {line_other} does not (byte 0x{byte:02X}, "
+        f"{bytes([byte]).decode('cp1252', errors='replace')!r} in Windows-1252); read either way, some names "
+        "would change", where=source,
+        advice="save the file again from one program in one encoding (CSV UTF-8), or fix the lines named")
+
+
 def _decode(data: bytes, source: str) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         encodings = ["utf-8-sig"]
@@ -81,11 +111,21 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
         encodings = ["utf-16"]
     else:
         encodings = ["utf-8", "cp1252"]
+    # an xlsx, an image, a store or a DICOM file given for a CSV has NUL bytes from its start (a NUL in a cell of a
+    # CSV is named by its line and column, later)
+    first_line = data[:max(data.find(b"\n"), 16)] if b"\n" in data else data
+    if encodings != ["utf-16"] and b"\x00" in first_line:
+        raise InputFormatError("is not a text file (it holds NUL bytes): not a CSV", where=source,
+                               advice="give the CSV file (lesionlab export writes measurements.csv and counts.csv; "
+                                      "from a spreadsheet: Save as CSV)")
     for enc in encodings:
         try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
+            text = data.decode(enc)
+        except UnicodeDecodeError as exc:
+            if enc in ("utf-8", "utf-8-sig"):
+                _refuse_mixed_encodings(data, exc, source)
             continue
+        return text, enc
     raise InputFormatError("is neither UTF-8 nor Windows-1252 (cp1252) text", where=source,
                            advice="save it from the spreadsheet as CSV UTF-8")
 
@@ -174,11 +214,13 @@ def decimal_mark(records: CsvRecords, numeric_columns: tuple[str, ...]) -> str:
     """"," when the numeric columns are written with decimal commas, "." otherwise; a file
     using both is refused naming a line of each."""
     idx = [records.header.index(c) for c in numeric_columns if c in records.header]
-    comma = point = None
+    comma = point = grouped = None  # comma: a decimal comma beyond doubt ('12,5'); grouped: '1,000'
     for row, line in zip(records.rows, records.lines):
         for i in idx:
             cell = row[i]
-            if comma is None and _COMMA_DECIMAL.match(cell):
+            if _THOUSANDS.match(cell):
+                grouped = grouped or (line, records.header[i], cell)
+            elif comma is None and _COMMA_DECIMAL.match(cell):
                 comma = (line, records.header[i], cell)
             elif point is None and _POINT_DECIMAL.match(cell):
                 point = (line, records.header[i], cell)
@@ -187,6 +229,20 @@ def decimal_mark(records: CsvRecords, numeric_columns: tuple[str, ...]) -> str:
                 f"mixes decimal marks: {comma[2]!r} (line {comma[0]}, column {comma[1]!r}) and {point[2]!r} "
                 f"(line {point[0]}, column {point[1]!r})", where=records.source,
                 advice="write every number with the same decimal mark")
+    # '1,000' is one thousand where a spreadsheet groups thousands with commas (English; its CSV is comma- or
+    # tab-separated) and 1.000 where the comma is the decimal mark (French, German: ';'-separated). Unless a cell
+    # such as '12,5' shows the decimal comma, or the file is ';'-separated with no decimal point, it is not guessed
+    # (a researcher's check: 1,000 metastases were read as 1)
+    if grouped and not comma and (point or records.dialect.delimiter != ";"):
+        line, column, cell = grouped
+        text = cell.strip()
+        decimal = f" or {text.replace(',', '.')} with a decimal comma" if text.count(",") == 1 else ""
+        seen = f"; the file writes decimals with a point ({point[2]!r}, line {point[0]})" if point else ""
+        raise InputFormatError(
+            f"{text!r} reads {text.replace(',', '')} with a thousands separator{decimal}{seen}: lesionlab does "
+            "not guess", where=f"{records.source}, line {line}, column {column!r}",
+            advice="write numbers without a thousands separator (1000), decimals with one mark throughout")
+    comma = comma or grouped
     if comma and records.dialect.delimiter == "," and not point:
         log.info("%s: decimal commas in quoted cells", records.source)
     return "," if comma else "."

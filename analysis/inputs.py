@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
@@ -51,6 +51,10 @@ _NUMBER_RE = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 #: Control, format (zero-width, BOM, direction marks) and line/paragraph separator characters.
 _INVISIBLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
                            "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+#: An id as a spreadsheet shows and saves a long number: 1,23457E+11 (French) or 1.23457E+11.
+_SHORTENED_NUMBER_RE = re.compile(r"[0-9][.,][0-9]+E\+[0-9]{2,}", re.ASCII)
+#: What a decimal comma of a numeric column became when read (csvfile.with_decimal_points).
+_PLAIN_DECIMAL_RE = re.compile(r"[+-]?[0-9]*\.[0-9]+", re.ASCII)
 #: The numeric columns of each input, where a decimal comma may be written.
 NUMERIC_COLUMNS: tuple[str, ...] = ("diameter_mm", "count", "slice_thickness_mm", *PATIENT_NUMBERS)
 
@@ -64,6 +68,15 @@ class RawTable:
     lines: np.ndarray  # line (file) or row (store table) number of each row
     unit: str = "line"  # "line" for a file, "row" for a table handed over in memory
     dialect: Dialect | None = None  # what the file turned out to be (files only)
+
+    def written(self, row: int, column: str) -> str:
+        """A cell as the file holds it: in a file of decimal commas, a number the reader turned into '12.5' is
+        quoted '12,5' again (a refusal quoted '3.5', a value the researcher's file does not hold)."""
+        text = str(self.frame[column].iloc[row]).strip()
+        if self.dialect is not None and self.dialect.decimal == "," and column in NUMERIC_COLUMNS \
+                and _PLAIN_DECIMAL_RE.fullmatch(text):
+            return text.replace(".", ",")
+        return text
 
     def fail(self, row: int | None, column: str | None, message: str) -> InputFormatError:
         where = self.source
@@ -81,6 +94,13 @@ def read_csv_table(path: str | Path) -> RawTable:
     """
     records = with_decimal_points(read_records(path), NUMERIC_COLUMNS)
     header = records.header
+    # columns without a name are no column of the format (extra columns are ignored): Excel ends every line with
+    # the separators of its used range (';;' after a column was typed in and cleared), and two empty names were
+    # refused as one column given twice
+    named = [i for i, c in enumerate(header) if c]
+    if len(named) < len(header):
+        header = [header[i] for i in named]
+        records = replace(records, header=header, rows=[[row[i] for i in named] for row in records.rows])
     dupes = sorted({c for c in header if header.count(c) > 1})
     if dupes:
         raise InputFormatError(f"column(s) {dupes} appear more than once in the header",
@@ -144,9 +164,33 @@ def _visible_ids(raw: RawTable, columns: tuple[str, ...]) -> None:
             ch = _INVISIBLE_RE.search(value).group(0)  # type: ignore[union-attr]
             raise raw.fail(row, col, f"the id {value!r} holds an invisible or control character "
                                      f"(U+{ord(ch):04X}); ids are compared exactly, so write it without")
+        # Excel shows a number of 12 digits or more in scientific notation and saves it as shown: two hospital
+        # numbers 123456789012 and 123456789099 became one patient '1,23457E+11' (a researcher's check)
+        hit = raw.frame[col].astype(str).str.fullmatch(_SHORTENED_NUMBER_RE)
+        row = _first(hit.to_numpy())
+        if row is not None:
+            value = str(raw.frame[col].iloc[row])
+            raise raw.fail(row, col, f"the id {value!r} is a number a spreadsheet shortened to scientific notation: "
+                                     "its last digits are lost, and other ids may now read the same; set the "
+                                     "column's cells to Text and copy the ids from the original file")
 
 
-_id_form = id_form
+_DIGITS_RE = re.compile(r"[0-9]+", re.ASCII)
+
+
+def _id_form(value: str) -> str:
+    """The form ids are told apart by (:func:`annotation._validate.id_form`: NFKC, stripped, case-folded), an
+    all-digit id also without its leading zeros: a spreadsheet opening a CSV drops them ('007' is saved as 7), so
+    a patient '007' of one file and '7' of a file the researcher edited are refused as one id written two ways."""
+    form = id_form(value)
+    return form.lstrip("0") or "0" if _DIGITS_RE.fullmatch(form) else form
+
+
+def _how_ids_differ(a: str, b: str) -> str:
+    if id_form(a) == id_form(b):
+        return "only by case, Unicode form or surrounding spaces"
+    return ("only by leading zeros (a spreadsheet drops them when it opens a CSV: a patient '007' is saved as 7; "
+            "set the column's cells to Text, or edit the file as text)")
 
 
 #: Where two ids must not differ only in form: the id column and the columns that scope it.
@@ -157,8 +201,8 @@ ID_SCOPES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def check_id_forms(tables: list[RawTable]) -> None:
-    """Refuse two ids that differ only by case, Unicode form or surrounding spaces in one scope
-    (within a file or across files), naming both lines: lesionlab never merges them silently,
+    """Refuse two ids that differ only by case, Unicode form, surrounding spaces or (all digits) leading zeros in
+    one scope (within a file or across files), naming both lines: lesionlab never merges them silently,
     and never keeps them apart silently either."""
     for col, scope in ID_SCOPES:
         parts = []
@@ -185,7 +229,7 @@ def check_id_forms(tables: list[RawTable]) -> None:
         raise tables[int(second["_table"])].fail(
             int(second["_row"]), col,
             f"{second[col]!r} differs from {first[col]!r} ({where_first.source}, {where_first.unit} "
-            f"{int(where_first.lines[int(first['_row'])])}) only by case, Unicode form or surrounding spaces"
+            f"{int(where_first.lines[int(first['_row'])])}) {_how_ids_differ(str(second[col]), str(first[col]))}"
             f"{within}; ids are compared exactly, so write them the same way (or make them really different)")
 
 
@@ -229,13 +273,13 @@ def _numbers(raw: RawTable, col: str, low: float, high: float, *, low_open: bool
     bad_number = given & ~np.isfinite(vals)
     row = _first(bad_number)
     if row is not None:
-        raise raw.fail(row, col, f"{text.iloc[row]!r} is not a number")
+        raise raw.fail(row, col, f"{raw.written(row, col)!r} is not a number")
     with np.errstate(invalid="ignore"):
         out_of_range = given & ((vals <= low) if low_open else (vals < low)) | (given & (vals > high))
     row = _first(out_of_range)
     if row is not None:
         lo = f"> {low:g}" if low_open else f">= {low:g}"
-        raise raw.fail(row, col, f"{text.iloc[row]} is out of range (expected {lo} and <= {high:g})")
+        raise raw.fail(row, col, f"{raw.written(row, col)} is out of range (expected {lo} and <= {high:g})")
     return nums
 
 
@@ -315,12 +359,12 @@ def validate_counts(raw: RawTable) -> pd.DataFrame:
     given = (text != "").to_numpy()
     row = _first(given & ~text.str.match(_COUNT_RE).to_numpy())
     if row is not None:
-        raise raw.fail(row, "count", f"{text.iloc[row]!r} is not a whole number of lesions written with the "
+        raise raw.fail(row, "count", f"{raw.written(row, 'count')!r} is not a whole number of lesions written with the "
                                      f"digits 0-9 (0 to {MAX_COUNT})")
     too_many = pd.to_numeric(text.where(given, None), errors="coerce").astype(float).to_numpy() > MAX_COUNT
     row = _first(too_many)
     if row is not None:
-        raise raw.fail(row, "count", f"{text.iloc[row]} is out of range (0 to {MAX_COUNT} lesions)")
+        raise raw.fail(row, "count", f"{raw.written(row, 'count')} is out of range (0 to {MAX_COUNT} lesions)")
     counted = status == "counted"
     row = _first(~given & counted)
     if row is not None:
@@ -328,7 +372,8 @@ def validate_counts(raw: RawTable) -> pd.DataFrame:
                                      " uncountable in a file without count_status)")
     row = _first(given & (status == "not_read"))
     if row is not None:
-        raise raw.fail(row, "count", f"a count ({text.iloc[row]}) on a series whose count_status is not_read")
+        raise raw.fail(row, "count",
+                       f"a count ({raw.written(row, 'count')}) on a series whose count_status is not_read")
     _no_duplicates(raw, (*EXAM_PAIR_KEY, "series_role", "lobe"), "exam pair/series/lobe")
     out = raw.frame[list(EXAM_PAIR_KEY)].astype(str).copy()
     out["series_role"] = role.to_numpy()
