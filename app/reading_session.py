@@ -33,7 +33,7 @@ from annotation.records import PairKey
 from annotation.selection import Selection
 from annotation.store import SUFFIX, ReadingStore
 from annotation.store_location import is_url, parse_location
-from viewer.errors import StoreError, StoreLockedError, StoreReadOnlyError
+from viewer.errors import StoreError, StoreLockedError, StoreReadOnlyError, StoreUnreachableError
 from viewer.model.events import Signal
 from viewer.records import READING_ROLES, Role, StackInfo
 from viewer.studies import ExamPair as ViewerPair
@@ -194,6 +194,10 @@ class ReadingSession:
         self.locked_by: str | None = None
         self.changed = Signal()
         self.replaced = Signal()
+        #: ``unreachable(message)`` when an edit meets a database server that does not answer, once per outage
+        #: (every edit meanwhile is refused in the status bar; the store label says so until one is saved again)
+        self.unreachable = Signal()
+        self.offline: str | None = None
         self._pending_context: tuple[StackInfo, ...] = ()
         self._bind(Project(), reader)
 
@@ -234,7 +238,9 @@ class ReadingSession:
         if self.store is None:
             return who, f" · no reading project (the first edit creates one in {readings_dir()})"
         mode = ""
-        if self.read_only:
+        if self.offline is not None:
+            mode = " (the database server does not answer: edits are not saved)"
+        elif self.read_only:
             mode = (" (read-only: locked by another lesionlab)" if self.locked_by else
                     " (read-only until you edit)")
         return who, f" · {self.store.where}{mode}"
@@ -282,6 +288,7 @@ class ReadingSession:
         return self.me
 
     def close(self) -> None:
+        self.offline = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -333,7 +340,17 @@ class ReadingSession:
             # a correction of another reader's read (asked first, app/store_flow.py): the project's log
             # says who made it, the read stays the other reader's
             description = f"{description} (by {self.me}, in {self.reading.reader}'s read)"
-        seq = self.store.write(change, description, by=self.me)
+        try:
+            seq = self.store.write(change, description, by=self.me)
+        except StoreUnreachableError as exc:
+            first, self.offline = self.offline is None, exc.message
+            self.changed.emit()
+            if first:
+                self.unreachable.emit(str(exc))
+            raise
+        if self.offline is not None:
+            self.offline = None
+            self.changed.emit()
         self._record_context()
         return seq
 

@@ -77,6 +77,14 @@ class StoreConflictError(StoreError):
     default_advice = "reopen the store to see the other change, then edit again"
 
 
+class StoreUnreachableError(StoreError):
+    """The database server does not answer (stopped, restarted, the network down): the edit was not saved, and the
+    store connects again by itself at the next edit once the server answers."""
+
+    default_advice = ("nothing was changed by this edit; lesionlab connects again at your next edit once the server "
+                      "answers (ask the database administrator if it does not)")
+
+
 class BlindedRoleError(StoreError):
     """The database role is a blinded reader (or adjudicator) of a reader study: the database refuses it the
     patients' names, clinical data and exam dates, so what needs them cannot run with it."""

@@ -1,0 +1,121 @@
+"""Durability in the window (session 36): what the reader meets when the database server goes away, the disk
+fills, a second writer comes, or the store lies on a read-only medium."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from annotation.store import ReadingStore
+from annotation.store_copy import copy_store
+from app.main_window import MainWindow
+from tests.annotation.pg import PG_BIN, Cluster
+from tests.app.conftest import READER, drag, make_window, open_pair, press
+
+
+@pytest.fixture(scope="module")
+def own_cluster() -> Iterator[Cluster]:
+    """A server of this module's own: the tests stop and start it (the shared one serves other tests)."""
+    why = Cluster.available()
+    if why:
+        pytest.skip(why)
+    cluster = Cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _pg_ctl(cluster: Cluster, *args: str) -> None:
+    subprocess.run([str(PG_BIN / "pg_ctl"), "-D", str(cluster.data), *args], check=True, capture_output=True,
+                   user=cluster.run_as, cwd=cluster.base, timeout=60)
+
+
+def stop_server(cluster: Cluster) -> None:
+    _pg_ctl(cluster, "-m", "immediate", "-w", "stop")
+
+
+def start_server(cluster: Cluster) -> None:
+    _pg_ctl(cluster, "-l", str(cluster.base / "server.log"), "-w", "-t", "60", "start")
+
+
+@pytest.fixture
+def db_window(qtbot, env: Path, own_cluster: Cluster, sample_dicom: Path, sample_index) -> Iterator[tuple[MainWindow, str]]:  # type: ignore[no-untyped-def]
+    url = own_cluster.create_database("dur")
+    copy_store(sample_dicom / "reading.lesionlab", url)
+    w = make_window(qtbot, env)
+    assert w.store_flow.open_store(url) and not w.session.read_only
+    open_pair(w, qtbot, sample_dicom, sample_index)
+    yield w, url
+
+
+def _mine(project) -> dict:  # type: ignore[no-untyped-def]
+    return {k: v for k, v in project.lesions.items() if k[2] == READER}
+
+
+def _stored(url: str):  # type: ignore[no-untyped-def]
+    with ReadingStore.open(url, read_only=True) as st:
+        return st.load(), st.edit_log()
+
+
+def test_a_server_lost_mid_session_is_told_once_and_edits_go_on_once_it_is_back(db_window, own_cluster, qtbot,  # type: ignore[no-untyped-def]
+                                                                                monkeypatch) -> None:
+    """The server stopped (``pg_ctl stop -m immediate``) while the reader draws: every edit said "not saved" until
+    the store was reopened by hand, the server long back; the sentence came after the database URL in the status
+    bar, no dialog. Now: one dialog, the store label says it, every edit meanwhile refused (nothing half-saved, the
+    screen as the store), and the first edit once the server is back is saved on a new session."""
+    from PySide6.QtWidgets import QMessageBox
+
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: told.append(text))
+    w, url = db_window
+    w.reading.activate(0)
+    vp = w.grid.viewports[0]
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, vp, (200, 150), (200, 190))
+    lid = w.state.selection.lesion_id
+    assert _mine(_stored(url)[0]) == _mine(w.session.reading.project)
+    before = w.session.reading.project
+    stop_server(own_cluster)
+    try:
+        drag(qtbot, vp, (210, 140), (210, 200))  # L5's line again, longer
+        assert "the edit was not saved: the database server does not answer" in w.status.text(), w.status.text()
+        press(w, qtbot, "new_lesion")
+        drag(qtbot, w.grid.viewports[1], (200, 150), (200, 190))
+        qtbot.wait(50)
+        assert len(told) == 1 and "not saved" in told[0], told
+        assert "does not answer: edits are not saved" in w.store_flow.store_label.text()
+        assert w.session.reading.project == before and w.state.selection.lesion_id == lid
+    finally:
+        start_server(own_cluster)
+    drag(qtbot, vp, (210, 140), (210, 200))  # drawn again, now saved on a new session
+    assert "not saved" not in w.status.text() and "does not answer" not in w.store_flow.store_label.text()
+    stored, log = _stored(url)
+    assert stored == w.session.reading.project and len(told) == 1
+    m = stored.lesions[("LLSYN001", "E1", READER, lid)].observation(w.state.reading_role(0))
+    assert m.diameter_mm > before.lesions[("LLSYN001", "E1", READER, lid)].observation(w.state.reading_role(0)).diameter_mm
+    assert (log[-1].reader, log[-1].patient_id, log[-1].exam_pair_id) == (READER, "LLSYN001", "E1")
+
+
+def test_a_session_ended_by_the_administrator_is_taken_up_again_unseen_and_the_read_stays_claimed(db_window,  # type: ignore[no-untyped-def]
+                                                                                                   own_cluster, qtbot) -> None:
+    """``pg_terminate_backend`` of the window's session (the server running on): the next line is saved on a new
+    session, and that session is again the one writer of the read (a second window is refused it)."""
+    w, url = db_window
+    db = w.session.store.backend_db
+    with own_cluster.admin() as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (db.con.info.backend_pid,))
+    w.reading.activate(0)
+    press(w, qtbot, "new_lesion")
+    assert w.state.selection.lesion_id == "L5", w.status.text()
+    drag(qtbot, w.grid.viewports[0], (200, 150), (200, 190))
+    assert "L5 on CT arterial" in w.status.text(), w.status.text()
+    stored = _stored(url)[0]
+    assert stored == w.session.reading.project and ("LLSYN001", "E1", READER, "L5") in stored.lesions
+    from viewer.errors import StoreLockedError
+
+    with ReadingStore.open(url) as other, pytest.raises(StoreLockedError):
+        other.claim(READER, "LLSYN001", "E1")
