@@ -37,7 +37,8 @@ import psycopg.errors
 
 from annotation.store_backend import Db, Rows, newer_store_error
 from annotation.store_location import Backend, StoreLocation
-from viewer.errors import BlindedRoleError, StoreError, StoreLockedError, StoreUnreachableError, blinded_message
+from viewer.errors import (BlindedRoleError, StoreError, StoreFullError, StoreLockedError, StoreUnreachableError,
+                           blinded_message)
 
 STORE_MARK = "lesionlab store"
 PASSWORD_ADVICE = ("check the URL and that the server runs; a password belongs in ~/.pgpass (or $PGPASSFILE) or "
@@ -305,7 +306,7 @@ class PgDb(Db):
             return None
         text = _first_line(exc)
         if isinstance(exc, psycopg.errors.DiskFull):
-            return StoreError(f"{doing}: the database server's disk is full", where=self.where,
+            return StoreFullError(f"{doing}: the database server's disk is full", where=self.where,
                               advice="ask the database administrator to free space; nothing was changed")
         if isinstance(exc, psycopg.errors.LockNotAvailable):
             return StoreLockedError(f"{doing}: another session has held a lock on a table lesionlab needs for "

@@ -33,7 +33,7 @@ from annotation.records import PairKey
 from annotation.selection import Selection
 from annotation.store import SUFFIX, ReadingStore
 from annotation.store_location import is_url, parse_location
-from viewer.errors import StoreError, StoreLockedError, StoreReadOnlyError, StoreUnreachableError
+from viewer.errors import StoreError, StoreFullError, StoreLockedError, StoreReadOnlyError, StoreUnreachableError
 from viewer.model.events import Signal
 from viewer.records import READING_ROLES, Role, StackInfo
 from viewer.studies import ExamPair as ViewerPair
@@ -194,9 +194,10 @@ class ReadingSession:
         self.locked_by: str | None = None
         self.changed = Signal()
         self.replaced = Signal()
-        #: ``unreachable(message)`` when an edit meets a database server that does not answer, once per outage
-        #: (every edit meanwhile is refused in the status bar; the store label says so until one is saved again)
+        #: ``unreachable(message)`` when an edit meets a database server that does not answer or a full disk, once
+        #: per outage (every edit meanwhile is refused in the status bar; the store label says so until one is saved)
         self.unreachable = Signal()
+        #: what keeps every edit from being saved now ("the disk is full"), else None
         self.offline: str | None = None
         self._pending_context: tuple[StackInfo, ...] = ()
         self._bind(Project(), reader)
@@ -239,7 +240,7 @@ class ReadingSession:
             return who, f" · no reading project (the first edit creates one in {readings_dir()})"
         mode = ""
         if self.offline is not None:
-            mode = " (the database server does not answer: edits are not saved)"
+            mode = f" ({self.offline}: edits are not saved)"
         elif self.read_only:
             mode = (" (read-only: locked by another lesionlab)" if self.locked_by else
                     " (read-only until you edit)")
@@ -342,8 +343,8 @@ class ReadingSession:
             description = f"{description} (by {self.me}, in {self.reading.reader}'s read)"
         try:
             seq = self.store.write(change, description, by=self.me)
-        except StoreUnreachableError as exc:
-            first, self.offline = self.offline is None, exc.message
+        except (StoreUnreachableError, StoreFullError) as exc:
+            first, self.offline = self.offline is None, _outage(exc)
             self.changed.emit()
             if first:
                 self.unreachable.emit(str(exc))
@@ -444,6 +445,13 @@ class ReadingSession:
             self.reading.add_exam_pair(pid, record.exam_pair_id, series_roles=held, **{
                 k: getattr(record, k) for k in ("ct_study_uid", "mri_study_uid", "ct_date", "mri_date")})
         return record.key
+
+
+def _outage(exc: StoreError) -> str:
+    """What the store label says while edits cannot be saved."""
+    if isinstance(exc, StoreFullError):
+        return "the disk is full" if "server" not in exc.message else "the database server's disk is full"
+    return "the database server does not answer"
 
 
 def held_roles(pair: ViewerPair, role_of: Callable[[StackInfo], Role] = lambda s: s.role) -> tuple[Role, ...]:

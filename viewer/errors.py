@@ -77,6 +77,11 @@ class StoreConflictError(StoreError):
     default_advice = "reopen the store to see the other change, then edit again"
 
 
+class StoreFullError(StoreError):
+    """The disk (or the database server's disk) holding the store is full: nothing of the edit was written, and
+    every edit is refused so until there is room again."""
+
+
 class StoreUnreachableError(StoreError):
     """The database server does not answer (stopped, restarted, the network down): the edit was not saved, and the
     store connects again by itself at the next edit once the server answers."""

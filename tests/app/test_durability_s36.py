@@ -119,3 +119,66 @@ def test_a_session_ended_by_the_administrator_is_taken_up_again_unseen_and_the_r
 
     with ReadingStore.open(url) as other, pytest.raises(StoreLockedError):
         other.claim(READER, "LLSYN001", "E1")
+
+
+# ------------------------------------------------------------------ a full disk under the window's autosave
+def _fill(folder: Path) -> Path:
+    """Use up every byte left on ``folder``'s file system; the filler file."""
+    import contextlib
+    import os
+
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        for chunk in (65536, 4096, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"x" * chunk)
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_lines_drawn_on_a_full_disk_are_refused_naming_the_store_and_the_store_stays_sound(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                                          sample_dicom: Path,
+                                                                                          sample_index,
+                                                                                          monkeypatch) -> None:
+    """The store on a 2 MiB tmpfs filled to the last byte: N and three lines refused, each naming the store and the
+    full disk, the screen as before; the reader told once in a dialog and the store label says it while it lasts
+    (before: the status bar only, where the next message replaced it, and the line had vanished); room again, the
+    next line is saved, and SQLite finds the file sound with exactly what the screen shows."""
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.tmpfs import small_tmpfs
+
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: told.append(text))
+    with small_tmpfs("2m", "lesionlab-s36-") as disk:
+        store = disk / "reading.lesionlab"
+        shutil.copy(sample_dicom / "reading.lesionlab", store)
+        w = make_window(qtbot, env)
+        assert w.store_flow.open_store(store) and not w.session.read_only
+        open_pair(w, qtbot, sample_dicom, sample_index)
+        w.reading.activate(0)
+        press(w, qtbot, "new_lesion")
+        drag(qtbot, w.grid.viewports[0], (200, 150), (200, 190))
+        lid, before = w.state.selection.lesion_id, w.session.reading.project
+        filler = _fill(disk)
+        for x in (210, 220, 230):
+            press(w, qtbot, "new_lesion")
+            assert f"{store}: the edit was not saved: the disk is full" in w.status.text(), w.status.text()
+            drag(qtbot, w.grid.viewports[0], (x, 140), (x, 200))
+            assert f"{store}: the edit was not saved: the disk is full" in w.status.text(), w.status.text()
+        qtbot.wait(50)
+        assert len(told) == 1 and "the disk is full" in told[0] and str(store) in told[0]
+        assert "the disk is full: edits are not saved" in w.store_flow.store_label.text()
+        assert w.session.reading.project == before and w.state.selection.lesion_id == lid
+        filler.unlink()
+        drag(qtbot, w.grid.viewports[0], (210, 140), (210, 200))
+        assert f"{lid} on CT arterial" in w.status.text() and "not saved" not in w.store_flow.store_label.text()
+        shown = w.session.reading.project
+        w.session.close()
+        with ReadingStore.open(store, read_only=True) as st:
+            assert st.integrity_check() == "ok" and st.load() == shown != before
