@@ -191,6 +191,8 @@ class ReadingSession:
         self.create_default = create_default
         self.store: ReadingStore | None = None
         self.came_with_folder = False  # read-only because it came with the study folder (vs locked)
+        #: read-only because it lies where it cannot be written (a disc, a read-only share): why, else None
+        self.unwritable: str | None = None
         self.locked_by: str | None = None
         self.changed = Signal()
         self.replaced = Signal()
@@ -243,6 +245,7 @@ class ReadingSession:
             mode = f" ({self.offline}: edits are not saved)"
         elif self.read_only:
             mode = (" (read-only: locked by another lesionlab)" if self.locked_by else
+                    " (read-only: cannot be written where it lies; editing works on a copy)" if self.unwritable else
                     " (read-only until you edit)")
         return who, f" · {self.store.where}{mode}"
 
@@ -252,6 +255,7 @@ class ReadingSession:
         a lock held elsewhere raises StoreLockedError after opening it read-only, so the caller can say
         so once. On a database, a reader role's reads are recorded under the reader it is bound to."""
         locked: StoreLockedError | None = None
+        unwritable: str | None = None
         if read_only:
             store = ReadingStore.open(path, read_only=True)
         else:
@@ -260,11 +264,11 @@ class ReadingSession:
             except StoreLockedError as exc:
                 locked = exc
                 store = ReadingStore.open(path, read_only=True)
-            except StoreReadOnlyError:
+            except StoreReadOnlyError as exc:
                 # on a disc or a read-only share: read where it is, the first edit asks where to keep a copy (as a
                 # store that came with a study folder; it was refused with "copy it somewhere writable")
                 store = ReadingStore.open(path, read_only=True)
-                came_with_folder = True
+                came_with_folder, unwritable = True, exc.message
         try:
             project = store.load()
         except BaseException:
@@ -273,6 +277,7 @@ class ReadingSession:
         self.close()
         self.store = store
         self.came_with_folder = came_with_folder and locked is None
+        self.unwritable = unwritable
         self.locked_by = locked.message if locked is not None else None
         self._bind(project, self._reader_for(project, store.read_only))
         if locked is not None:
@@ -293,7 +298,7 @@ class ReadingSession:
         if self.store is not None:
             self.store.close()
             self.store = None
-            self.locked_by = None
+            self.locked_by, self.unwritable = None, None
             self._bind(Project(), self.me)
 
     def use(self, store: ReadingStore, reading: Reading) -> None:
@@ -302,7 +307,7 @@ class ReadingSession:
         if self.store is not store:
             self.close()
             self.store = store
-        self.came_with_folder, self.locked_by = False, None
+        self.came_with_folder, self.locked_by, self.unwritable = False, None, None
         self.reading = reading
         self.selection = Selection(reading)
         self.replaced.emit()
@@ -330,7 +335,7 @@ class ReadingSession:
                                  "or File -> Open reading project")
             old, self.store = self.store, copy
             old.close()
-            self.came_with_folder, self.locked_by = False, None
+            self.came_with_folder, self.locked_by, self.unwritable = False, None, None
             self.changed.emit()
 
     def write(self, change: Diff, description: str) -> int:

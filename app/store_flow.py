@@ -178,9 +178,12 @@ class StoreFlow(QObject):
         assert src is not None
         copy = working_copy_path(src)
         choices = {"copy": f"Work on a copy ({copy.name})"}
-        if not session.locked_by:
+        if not session.locked_by and not session.unwritable:
+            # on a disc "Edit this file" could only fail ("cannot open the store for writing: ... read-only file
+            # system"), and the question said the store "came with the study folder"
             choices["in_place"] = "Edit this file"
         why = ("is open for writing in another lesionlab" if session.locked_by else
+               f"cannot be written where it lies ({session.unwritable})" if session.unwritable else
                "came with the study folder and is open read-only (browsing it changes nothing)")
         answer = self.ask("Edit the reading project?",
                           f"{src} {why}.\n\nA copy goes to {copy.parent} and stays in File -> Recent reading"

@@ -3,13 +3,20 @@ or a copy. The window's side (the server stopped while the reader draws) is test
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
 from annotation.store import ReadingStore, open_reading
-from tests.annotation.pg import Cluster, pg_cluster, pg_url  # noqa: F401
+from tests.annotation.pg import Cluster, backend, location, new_location, pg_cluster, pg_url  # noqa: F401
 from viewer.errors import StoreLockedError
 
 P1 = ("P1", "E1")
@@ -86,3 +93,133 @@ def test_a_read_taken_by_another_window_while_the_session_was_lost_is_refused_no
             assert other.load() == before
     finally:
         st.close()
+
+
+# ------------------------------------------------------------------ kill -9 in a migration or a copy
+ROOT = Path(__file__).resolve().parents[2]
+OLD_ROWS = ("INSERT INTO patients VALUES ('P1', '', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '')",
+            "INSERT INTO exam_pairs VALUES ('P1', 'E1', '1.2.3', '1.2.4', NULL, NULL)",
+            "INSERT INTO lesions VALUES ('P1', 'E1', 'R1', 'L1', 'right', NULL, '')",
+            "INSERT INTO observations VALUES ('P1','E1','R1','L1','ct_portal','measured','', 'k', '1.2.9', 3,"
+            " 10, 10, 30, 10, 0.7, 0.7, 14.0)",
+            "INSERT INTO count_marks VALUES ('m1','P1','E1','R1','ct_portal','right','k',3,20,10)")
+#: a child that runs ``code`` with its step ``slow`` stopping (after its work) until it is killed
+CHILD = """
+import sys, time
+from pathlib import Path
+flag = Path(sys.argv[1])
+def stop_here():
+    flag.write_text("in")
+    time.sleep(120)
+{code}
+"""
+
+
+def _kill_in(code: str, tmp_path: Path, *args: str) -> None:
+    flag = tmp_path / "flag"
+    flag.unlink(missing_ok=True)
+    proc = subprocess.Popen([sys.executable, "-c", CHILD.format(code=code), str(flag), *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not flag.exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _schema_1(location: str) -> None:
+    from annotation import store as store_module
+
+    with pytest.MonkeyPatch.context() as mp:  # a store made by a lesionlab that knew migration 1 only
+        mp.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+        mp.setattr(store_module, "SCHEMA_VERSION", 1)
+        ReadingStore.open(location).close()
+    if location.startswith("postgresql"):
+        with psycopg.connect(location, autocommit=True) as con:
+            for sql in OLD_ROWS:
+                con.execute(sql)
+    else:
+        con = sqlite3.connect(location, isolation_level=None)
+        for sql in OLD_ROWS:
+            con.execute(sql)
+        con.close()
+
+
+def _version_on_disk(location: str) -> int:
+    if location.startswith("postgresql"):
+        with psycopg.connect(location) as con:
+            return int(con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0])  # type: ignore[index]
+    con = sqlite3.connect(f"file:{location}?mode=ro", uri=True)
+    try:
+        return int(con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_a_process_killed_inside_a_migration_leaves_the_last_whole_version(location, backend, request, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL after migration 6's DDL ran, before its COMMIT: the store holds migrations 1-5 whole (none of 6),
+    opens again and finishes migrating, the old rows all there; on PostgreSQL the killed session's migration lock
+    goes with it."""
+    _schema_1(location)
+    code = """
+import annotation.store as sm
+from annotation.store import Migration, ReadingStore
+def slow(db, real=sm.MIGRATIONS[5].apply):
+    real(db)
+    stop_here()
+sm.MIGRATIONS = (*sm.MIGRATIONS[:5], Migration(6, sm.MIGRATIONS[5].description, slow), *sm.MIGRATIONS[6:])
+ReadingStore.open(sys.argv[2])
+"""
+    _kill_in(code, tmp_path, location)
+    if backend == "postgresql":
+        request.getfixturevalue("pg_cluster").wait_for_backends(location.split("/")[3].split("?")[0], at_most=0)
+    assert _version_on_disk(location) == 5
+    with ReadingStore.open(location) as st:
+        from annotation.store import SCHEMA_VERSION
+
+        assert st.schema_version == SCHEMA_VERSION and st.integrity_check() == "ok"
+        p = st.load()
+    assert list(p.lesions) == [("P1", "E1", "R1", "L1")] and list(p.count_marks) == ["m1"]
+
+
+def test_a_store_copy_killed_midway_leaves_an_empty_destination_that_a_new_copy_fills(pg_cluster, pg_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``lesionlab store copy`` SIGKILLed after its first table's rows went in, both ways (file -> database,
+    database -> file): the destination holds none of them (one transaction), opens as an empty store, and the
+    same command run again copies the whole project."""
+    from annotation.store_copy import copy_store
+
+    src = tmp_path / "src.lesionlab"
+    st, r = open_reading(src, "R1")
+    with r.batch("setup"):
+        r.add_patient("P1", "NAME^P1")
+        r.add_exam_pair("P1", "E1")
+        for _ in range(3):
+            r.add_lesion(P1, "right")
+    st.close()
+    code = """
+from annotation.store_copy import copy_store
+from annotation.store_pg import PgDb
+from annotation.store_sqlite import SqliteDb
+for cls in (PgDb, SqliteDb):
+    def executemany(self, sql, rows, real=cls.executemany):
+        real(self, sql, rows)
+        stop_here()
+    cls.executemany = executemany
+copy_store(sys.argv[2], sys.argv[3])
+"""
+    back = tmp_path / "back.lesionlab"
+    for source, destination in ((str(src), pg_url), (pg_url, str(back))):  # the database filled by the first
+        _kill_in(code, tmp_path, source, destination)
+        pg_cluster.wait_for_backends(pg_url.split("/")[3].split("?")[0], at_most=0)
+        with ReadingStore.open(destination, read_only=True) as dst:
+            assert dst.load().lesions == {} and dst.edits() == [] and dst.integrity_check() == "ok"
+        if destination == pg_url:
+            copy_store(source, destination)
+            with ReadingStore.open(source, read_only=True) as a, ReadingStore.open(destination, read_only=True) as b:
+                assert a.load() == b.load() and a.edits() == b.edits()
+    copy_store(pg_url, back)
+    with ReadingStore.open(src, read_only=True) as a, ReadingStore.open(back, read_only=True) as b:
+        assert a.load() == b.load() and a.edits() == b.edits()

@@ -182,3 +182,41 @@ def test_lines_drawn_on_a_full_disk_are_refused_naming_the_store_and_the_store_s
         w.session.close()
         with ReadingStore.open(store, read_only=True) as st:
             assert st.integrity_check() == "ok" and st.load() == shown != before
+
+
+# ------------------------------------------------------------------ a store on a read-only medium
+def test_a_store_on_a_disc_says_so_and_the_first_edit_offers_only_a_copy(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                          sample_index) -> None:
+    """A store on a read-only file system (a tmpfs remounted ro) opens read-only; the store label said "read-only
+    until you edit" and the first edit asked as if it "came with the study folder", offering "Edit this file",
+    which then failed ("cannot open the store for writing ... read-only file system") and dropped the edit. Now the
+    label says why, only the copy is offered, the edit lands in it, the disc's file is untouched."""
+    import hashlib
+    import shutil
+
+    from tests.tmpfs import small_tmpfs
+
+    with small_tmpfs("4m", "lesionlab-disc-") as disc:
+        store = disc / "reading.lesionlab"
+        shutil.copy(sample_dicom / "reading.lesionlab", store)
+        subprocess.run(["mount", "-o", "remount,ro", str(disc)], check=True, capture_output=True)
+        digest = hashlib.sha256(store.read_bytes()).hexdigest()
+        w = make_window(qtbot, env)
+        asked: list[tuple[str, dict[str, str]]] = []
+        w.store_flow.ask = lambda title, text, choices: (  # type: ignore[method-assign]
+            asked.append((text, choices)) or ("copy" if "Work on a copy" in str(choices) else "keep"))
+        assert w.store_flow.open_store(store) and w.session.read_only
+        assert "cannot be written where it lies; editing works on a copy" in w.store_flow.store_label.text()
+        open_pair(w, qtbot, sample_dicom, sample_index)
+        asked.clear()
+        w.reading.activate(0)
+        press(w, qtbot, "new_lesion")
+        assert len(asked) == 1 and list(asked[0][1]) == ["copy"], asked
+        assert "read-only file system" in asked[0][0] and "came with the study folder" not in asked[0][0]
+        lid = w.state.selection.lesion_id
+        assert lid == "L5" and not w.session.read_only and w.session.path.parent == env / "data" / "readings"
+        with ReadingStore.open(w.session.path, read_only=True) as copy:
+            assert copy.load() == w.session.reading.project
+        w.session.close()
+        assert hashlib.sha256(store.read_bytes()).hexdigest() == digest
+        assert sorted(p.name for p in disc.iterdir()) == ["reading.lesionlab"]
