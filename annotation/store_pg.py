@@ -30,7 +30,7 @@ import os
 import re
 import socket
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import psycopg
 import psycopg.errors
@@ -79,6 +79,7 @@ class PgDb(Db):
         self.schema = str(con.execute("SELECT current_schema()").fetchone()[0])  # type: ignore[index]
         #: the reads this session is the one writer of: advisory lock key -> (reader, patient, exam pair)
         self._claimed: dict[int, tuple[str, str, str]] = {}
+        self._in_transaction = False  # between begin() and commit() / rollback()
         self.role_reader: str | None = None  # the reader name a reader role is bound to (store_roles)
         self.role_kind: str | None = None
         self.blinded = False
@@ -148,9 +149,25 @@ class PgDb(Db):
         return sql.replace("%", "%%").replace("?", "%s")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
-        if params:
-            return self.con.execute(self._sql(sql), tuple(params))
-        return self.con.execute(sql)
+        def run() -> Rows:
+            return self.con.execute(self._sql(sql), tuple(params)) if params else self.con.execute(sql)
+        return self._again_if_lost(sql, run)
+
+    def _again_if_lost(self, sql: str, run: Callable[[], Rows]) -> Rows:
+        """``run()`` on a live session. Outside a transaction, a session known to be lost is replaced first, and a
+        SELECT or BEGIN that finds it gone (the server restarted while the reader read: psycopg knows only once a
+        statement fails) runs again on a new one: nothing was under way, so nothing is lost or done twice. Inside
+        a transaction the failure stands: the transaction went with the session (ReadingStore.write reruns it)."""
+        if self.con.closed and not self._in_transaction:
+            self.reconnect()
+        idle = not self._in_transaction
+        try:
+            return run()
+        except psycopg.OperationalError:
+            if not (idle and self.con.closed and sql.lstrip()[:6].upper() in ("SELECT", "BEGIN ")):
+                raise
+        self.reconnect()
+        return run()
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.con.cursor() as cur:
@@ -163,14 +180,23 @@ class PgDb(Db):
 
     # ------------------------------------------------------------------ transactions and locks
     def begin(self) -> None:
-        self.con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        self.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        self._in_transaction = True
+
+    def commit(self) -> None:
+        try:
+            self.con.execute("COMMIT")
+        finally:
+            self._in_transaction = False
 
     def rollback(self) -> None:
+        self._in_transaction = False
         if self.con.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             self.con.execute("ROLLBACK")
 
     def begin_migration(self) -> None:
-        self.con.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        self.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        self._in_transaction = True
         # bounded: a table lock another session holds (a reader may LOCK a table it may update) fails the
         # migration after LOCK_WAIT_S instead of hanging the owner's open
         self.con.execute(f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_S * 1000)}ms'")
@@ -352,10 +378,9 @@ class PgDb(Db):
                 con.execute("SET default_transaction_read_only = on")
             self._read_role()
             for reader, patient_id, exam_pair_id in claimed.values():
-                try:
-                    self.claim(reader, patient_id, exam_pair_id)
-                except StoreLockedError:
-                    continue  # another window took that read meanwhile: said by the first edit that touches it
+                # another window may have taken a read meanwhile: StoreLockedError, so that no edit goes on as if
+                # this store still were its one writer (the next attempt runs without that read's claim)
+                self.claim(reader, patient_id, exam_pair_id)
         except psycopg.Error as exc:
             con.close()
             self._claimed = claimed  # to be taken again at the next attempt

@@ -86,7 +86,7 @@ class StoreUnreachableError(StoreError):
     """The database server does not answer (stopped, restarted, the network down): the edit was not saved, and the
     store connects again by itself at the next edit once the server answers."""
 
-    default_advice = ("nothing was changed by this edit; lesionlab connects again at your next edit once the server "
+    default_advice = ("nothing was changed; lesionlab connects again at your next edit or look once the server "
                       "answers (ask the database administrator if it does not)")
 
 

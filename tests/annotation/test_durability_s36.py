@@ -223,3 +223,17 @@ copy_store(sys.argv[2], sys.argv[3])
     copy_store(pg_url, back)
     with ReadingStore.open(src, read_only=True) as a, ReadingStore.open(back, read_only=True) as b:
         assert a.load() == b.load() and a.edits() == b.edits()
+
+
+def test_reading_a_store_whose_session_was_lost_meanwhile_takes_a_new_one(pg_cluster, pg_url) -> None:  # type: ignore[no-untyped-def]
+    """A store kept open while the reader looks (a read-only open, a study's case list): after the session was
+    ended, a read failed ("the connection to the database was lost") however often it was asked; a read outside a
+    transaction now runs again on a new session."""
+    _setup(pg_url)
+    with ReadingStore.open(pg_url, read_only=True) as st:
+        before = st.load()
+        _end_session(pg_cluster, st)
+        assert st.load() == before and len(st.edit_log()) == 1
+        assert st.read_only
+        with pytest.raises(Exception, match="read-only"):
+            st.backend_db.execute("INSERT INTO patients (patient_id) VALUES ('X')")
