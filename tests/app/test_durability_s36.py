@@ -220,3 +220,50 @@ def test_a_store_on_a_disc_says_so_and_the_first_edit_offers_only_a_copy(qtbot, 
         w.session.close()
         assert hashlib.sha256(store.read_bytes()).hexdigest() == digest
         assert sorted(p.name for p in disc.iterdir()) == ["reading.lesionlab"]
+
+
+# ------------------------------------------------------------------ a second writer that has gone
+def test_a_project_locked_when_opened_is_edited_in_place_once_the_other_lesionlab_has_closed_it(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index) -> None:
+    """Opened while another lesionlab held it: read-only, said once. The other one closed, the first edit here
+    still offered only a working copy "as it is open for writing in another lesionlab" (no longer true): the
+    reading split over two files. Now the file itself is taken up when it is free and unchanged."""
+    w = make_window(qtbot, env)
+    told: list[str] = []
+    w.store_flow.inform = lambda title, text: told.append(text)  # type: ignore[method-assign]
+    asked: list[str] = []
+    w.store_flow.ask = lambda title, text, choices: asked.append(text) or "keep"  # type: ignore[method-assign]
+    holder = ReadingStore.open(store_copy)
+    assert w.store_flow.open_store(store_copy) and w.session.read_only and len(told) == 1
+    open_pair(w, qtbot, sample_dicom, sample_index)
+    holder.close()
+    asked.clear()
+    w.reading.activate(0)
+    press(w, qtbot, "new_lesion")
+    assert asked == [] and not w.session.read_only and w.session.path == store_copy, (asked, w.status.text())
+    assert w.state.selection.lesion_id == "L5" and "locked by" not in w.store_flow.store_label.text()
+    with ReadingStore.open(store_copy, read_only=True) as st:
+        assert st.load() == w.session.reading.project
+
+
+def test_a_project_the_other_lesionlab_changed_before_closing_offers_a_copy_and_says_why(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index) -> None:
+    from annotation.reading import Reading
+
+    w = make_window(qtbot, env)
+    w.store_flow.inform = lambda title, text: None  # type: ignore[method-assign]
+    asked: list[tuple[str, list[str]]] = []
+    w.store_flow.ask = lambda title, text, choices: asked.append((text, list(choices))) or None  # type: ignore[method-assign]
+    holder = ReadingStore.open(store_copy)
+    assert w.store_flow.open_store(store_copy) and w.session.read_only
+    open_pair(w, qtbot, sample_dicom, sample_index)
+    other = Reading(holder.load(), reader=READER, sink=holder)
+    other.add_lesion(("LLSYN001", "E1"), "left")  # the other window's edit, then it closes
+    holder.close()
+    asked.clear()
+    before = w.session.reading.project
+    w.reading.activate(0)
+    press(w, qtbot, "new_lesion")  # declined: nothing changes
+    assert len(asked) == 1 and asked[0][1] == ["copy"], asked
+    assert "changed by another lesionlab since" in asked[0][0], asked[0][0]
+    assert w.session.read_only and w.session.reading.project == before
