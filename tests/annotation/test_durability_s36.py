@@ -237,3 +237,33 @@ def test_reading_a_store_whose_session_was_lost_meanwhile_takes_a_new_one(pg_clu
         assert st.read_only
         with pytest.raises(Exception, match="read-only"):
             st.backend_db.execute("INSERT INTO patients (patient_id) VALUES ('X')")
+
+
+def test_a_copy_into_a_new_file_on_a_full_disk_leaves_no_empty_store(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``lesionlab store copy`` onto a disk with room for the schema, not the rows: "the copy was not written: the
+    disk is full (... nothing was changed)", yet the new file stayed, an empty store with its -wal and -shm. The
+    file this copy created goes again; with room, the same command copies."""
+    import contextlib
+
+    from app.cli import main
+    from tests.conftest import SAMPLE_DICOM
+    from tests.tmpfs import small_tmpfs
+
+    with small_tmpfs("2m", "lesionlab-copy-") as disk:
+        filler = disk / "filler"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        for chunk in (65536, 4096, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"x" * chunk)
+        os.close(fd)
+        os.truncate(filler, filler.stat().st_size - 400_000)  # the schema fits, the sample's rows do not
+        dst = disk / "copy.lesionlab"
+        assert main(["store", "copy", str(SAMPLE_DICOM / "reading.lesionlab"), str(dst)]) == 1
+        assert f"{dst}: the copy was not written: the disk is full" in capsys.readouterr().err
+        assert sorted(p.name for p in disk.iterdir()) == ["filler"]
+        filler.unlink()
+        assert main(["store", "copy", str(SAMPLE_DICOM / "reading.lesionlab"), str(dst)]) == 0
+        with ReadingStore.open(SAMPLE_DICOM / "reading.lesionlab", read_only=True) as a, \
+                ReadingStore.open(dst, read_only=True) as b:
+            assert a.load() == b.load()
