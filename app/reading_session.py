@@ -240,10 +240,10 @@ class ReadingSession:
             who += f" (also in the project: {', '.join(others[:2])}{more})"
         if self.store is None:
             return who, f" · no reading project (the first edit creates one in {readings_dir()})"
+        if self.offline is not None:  # first, never cut (the end of a long path + reason was: "…answer: edits …")
+            who = f"⚠ edits not saved ({self.offline}) · {who}"
         mode = ""
-        if self.offline is not None:
-            mode = f" ({self.offline}: edits are not saved)"
-        elif self.read_only:
+        if self.read_only:
             mode = (" (read-only: locked by another lesionlab)" if self.locked_by else
                     " (read-only: cannot be written where it lies; editing works on a copy)" if self.unwritable else
                     " (read-only until you edit)")
@@ -455,8 +455,8 @@ class ReadingSession:
 def _outage(exc: StoreError) -> str:
     """What the store label says while edits cannot be saved."""
     if isinstance(exc, StoreFullError):
-        return "the disk is full" if "server" not in exc.message else "the database server's disk is full"
-    return "the database server does not answer"
+        return "disk full" if "server" not in exc.message else "database server's disk full"
+    return "database server not answering"
 
 
 def held_roles(pair: ViewerPair, role_of: Callable[[StackInfo], Role] = lambda s: s.role) -> tuple[Role, ...]:

@@ -87,12 +87,12 @@ def test_a_server_lost_mid_session_is_told_once_and_edits_go_on_once_it_is_back(
         drag(qtbot, w.grid.viewports[1], (200, 150), (200, 190))
         qtbot.wait(50)
         assert len(told) == 1 and "not saved" in told[0], told
-        assert "does not answer: edits are not saved" in w.store_flow.store_label.text()
+        assert w.store_flow.store_label.shown_text().startswith("⚠ edits not saved (database server not answering)")
         assert w.session.reading.project == before and w.state.selection.lesion_id == lid
     finally:
         start_server(own_cluster)
     drag(qtbot, vp, (210, 140), (210, 200))  # drawn again, now saved on a new session
-    assert "not saved" not in w.status.text() and "does not answer" not in w.store_flow.store_label.text()
+    assert "not saved" not in w.status.text() and "not saved" not in w.store_flow.store_label.text()
     stored, log = _stored(url)
     assert stored == w.session.reading.project and len(told) == 1
     m = stored.lesions[("LLSYN001", "E1", READER, lid)].observation(w.state.reading_role(0))
@@ -173,7 +173,7 @@ def test_lines_drawn_on_a_full_disk_are_refused_naming_the_store_and_the_store_s
             assert f"{store}: the edit was not saved: the disk is full" in w.status.text(), w.status.text()
         qtbot.wait(50)
         assert len(told) == 1 and "the disk is full" in told[0] and str(store) in told[0]
-        assert "the disk is full: edits are not saved" in w.store_flow.store_label.text()
+        assert w.store_flow.store_label.shown_text().startswith("⚠ edits not saved (disk full) · reader: sample")
         assert w.session.reading.project == before and w.state.selection.lesion_id == lid
         filler.unlink()
         drag(qtbot, w.grid.viewports[0], (210, 140), (210, 200))
@@ -207,6 +207,7 @@ def test_a_store_on_a_disc_says_so_and_the_first_edit_offers_only_a_copy(qtbot, 
             asked.append((text, choices)) or ("copy" if "Work on a copy" in str(choices) else "keep"))
         assert w.store_flow.open_store(store) and w.session.read_only
         assert "cannot be written where it lies; editing works on a copy" in w.store_flow.store_label.text()
+        assert w.store_flow.store_label.shown_text().endswith("lies; editing works on a copy)")
         open_pair(w, qtbot, sample_dicom, sample_index)
         asked.clear()
         w.reading.activate(0)
