@@ -287,11 +287,18 @@ class ReadingStore:
         StoreLockedError when another window holds it. Only PostgreSQL has several writers."""
         if self.read_only:
             raise StoreError("the store is open read-only", where=self.where)
-        try:
-            self._db.claim(reader, patient_id, exam_pair_id)
-        except BaseException as exc:
-            _raise_as_store_error(self._db, exc, "cannot claim the read")
-            raise
+        db = self._db
+        for attempt in range(2):
+            try:
+                if db.lost():
+                    db.reconnect()
+                db.claim(reader, patient_id, exam_pair_id)
+                return
+            except BaseException as exc:
+                if attempt == 0 and db.lost(exc):
+                    continue  # the session ended since its last use (found only now): a new one, once
+                _raise_as_store_error(db, exc, "cannot claim the read")
+                raise
 
     def write(self, change: Diff, description: str, by: str = "") -> int:
         """Commit one edit (a Project diff) in one transaction; returns its edit number. ``by``: who made it,
@@ -301,6 +308,8 @@ class ReadingStore:
             raise StoreError("the store is open read-only", where=self.where,
                              advice="close the other lesionlab window and reopen the store for writing")
         db = self._db
+        if db.lost():  # the server went away since the last edit: a new session, or StoreUnreachableError
+            db.reconnect()
         base = self._base if self._base is not None or not db.checks_conflicts else self.load()
         reads = reads_of(change, base)
         for read in sorted(reads):
@@ -308,8 +317,11 @@ class ReadingStore:
         reader, patient_id, exam_pair_id = _attribution(reads, db.role_reader)
         if not reader and by:
             reader = by
+        row = (_now(), description, os.getpid(), socket.gethostname(), reader, patient_id, exam_pair_id)
+        reconnected, committing = False, False
         for attempt in range(_ATTEMPTS):
             try:
+                committing = False
                 db.begin()
                 if db.checks_conflicts:
                     assert base is not None
@@ -321,8 +333,8 @@ class ReadingStore:
                 for table in TABLES:
                     for rec in change.upserts.get(table, ()):
                         UPSERT[table](db, rec)
-                seq = _log_edit(db, (_now(), description, os.getpid(), socket.gethostname(), reader, patient_id,
-                                     exam_pair_id))
+                seq = _log_edit(db, row)
+                committing = True
                 db.commit()
                 break
             except BaseException as exc:
@@ -330,6 +342,19 @@ class ReadingStore:
                     db.rollback()
                 except Exception:  # noqa: BLE001 - the original failure is what the reader must see
                     pass
+                if db.lost(exc) and not reconnected and attempt + 1 < _ATTEMPTS:
+                    # the session ended under the edit (server restarted, backend ended): the server rolled back
+                    # what it had not committed, so the edit runs again on a new session, its reads claimed again
+                    # and every record it replaces checked again; lost at COMMIT, it may be in already: looked for
+                    reconnected = True
+                    db.reconnect()
+                    found = _committed(db, change, row) if committing else None
+                    if found is not None:
+                        seq = found
+                        break
+                    for read in sorted(reads):
+                        self.claim(*read)
+                    continue
                 if db.retryable(exc) and attempt + 1 < _ATTEMPTS:
                     time.sleep(0.01 * (attempt + 1))
                     continue
@@ -392,6 +417,20 @@ def _log_edit(db: Db, row: tuple[Any, ...]) -> int:
         return int(insert_rows(db, "edits", _EDIT_COLUMNS, [row])[0]["edit_seq"])
     return int(db.execute(f"INSERT INTO edits ({', '.join(_EDIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?) "
                           "RETURNING edit_seq", row).fetchone()[0])
+
+
+def _committed(db: Db, change: Diff, row: tuple[Any, ...]) -> int | None:
+    """After a connection lost at COMMIT: the edit's number when the store holds the whole edit (its records as
+    written, its deletions gone, its log row there), else None (nothing of it was committed: one transaction)."""
+    for table in TABLES:
+        if any(fetch_record(db, table, rec.key) != rec for rec in change.upserts.get(table, ())):
+            return None
+        if any(fetch_record(db, table, key) is not None for key in change.deletes.get(table, ())):
+            return None
+    source, params = db.source("edits")
+    found = db.execute(f"SELECT max(edit_seq) FROM {source} WHERE description = ? AND pid = ? AND host = ? "
+                       "AND reader = ? AND patient_id = ? AND exam_pair_id = ?", (*params, *row[1:])).fetchone()
+    return int(found[0]) if found is not None and found[0] is not None else None
 
 
 def _attribution(reads: Iterable[tuple[str, str, str]], role_reader: str | None) -> tuple[str, str, str]:

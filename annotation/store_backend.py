@@ -180,6 +180,15 @@ class Db(ABC):
     def error(self, exc: BaseException, doing: str) -> StoreError | None:
         """A StoreError saying what a driver exception means, or None when it is not the driver's."""
 
+    def lost(self, exc: BaseException | None = None) -> bool:
+        """True when the connection to the store is gone (``exc`` the failure that may have said so): a database
+        server stopped or restarted, the session ended by an administrator. Never on SQLite."""
+        return False
+
+    def reconnect(self) -> None:
+        """A new connection in place of a lost one, with what the old one held (PostgreSQL: its read claims);
+        StoreUnreachableError when the server does not answer."""
+
     def integrity_check(self) -> str:
         return "ok"
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
 from annotation.store import ReadingStore
 from annotation.store_backend import Db
 from annotation.store_location import StoreLocation, parse_location
-from viewer.errors import LesionlabError, StoreError
+from viewer.errors import LesionlabError, StoreError, StoreLockedError
 
 #: tables not copied: the destination's own migration record and its own database roles
 NOT_COPIED = ("schema_migrations", "store_roles")
@@ -53,6 +54,26 @@ def copy_store(source: "str | os.PathLike[str] | StoreLocation",
                              where=src.where, advice="copy as the store's owner or a coordinator")
         project, edits = src.load(), src.edits()
         tables = _dump(src.backend_db)
+    created = dst_loc.path is not None and not dst_loc.path.exists()
+    committed: list[bool] = []
+    try:
+        _copy_into(dst_loc, tables, project, edits, committed)
+    except StoreLockedError:
+        raise  # another process has the file now: its, not this copy's, to remove
+    except BaseException:
+        if created and not committed:
+            # a file this copy made and could not fill (a full disk): it said "nothing was changed" and left an
+            # empty store with its -wal and -shm at DST
+            assert dst_loc.path is not None
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{dst_loc.path}{suffix}").unlink(missing_ok=True)
+        raise
+    return CopyResult(src_loc.saved(), dst_loc.saved(), {t: len(rows) for t, (_, rows) in tables.items()},
+                      len(edits), time.perf_counter() - t0)
+
+
+def _copy_into(dst_loc: StoreLocation, tables: dict[str, tuple[list[str], list[tuple[Any, ...]]]], project: Any,
+               edits: Any, committed: list[bool]) -> None:
     with ReadingStore.open(dst_loc) as dst:
         db = dst.backend_db
         missing = {t: sorted(set(cols) - set(db.columns(t)) if db.has_table(t) else cols)
@@ -73,6 +94,7 @@ def copy_store(source: "str | os.PathLike[str] | StoreLocation",
                                    rows)
                     db.after_bulk_insert(table)
             db.commit()
+            committed.append(True)
         except BaseException as exc:
             db.rollback()
             if not isinstance(exc, LesionlabError):
@@ -83,5 +105,3 @@ def copy_store(source: "str | os.PathLike[str] | StoreLocation",
         if dst.load() != project or dst.edits() != edits:
             raise StoreError("the copy does not read back as the source", where=dst.where,
                              advice="report this; the destination holds the copied rows")
-    return CopyResult(src_loc.saved(), dst_loc.saved(), {t: len(rows) for t, (_, rows) in tables.items()},
-                      len(edits), time.perf_counter() - t0)

@@ -30,18 +30,24 @@ import os
 import re
 import socket
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import psycopg
 import psycopg.errors
 
 from annotation.store_backend import Db, Rows, newer_store_error
 from annotation.store_location import Backend, StoreLocation
-from viewer.errors import BlindedRoleError, StoreError, StoreLockedError, blinded_message
+from viewer.errors import (BlindedRoleError, StoreError, StoreFullError, StoreLockedError, StoreUnreachableError,
+                           blinded_message)
 
 STORE_MARK = "lesionlab store"
 PASSWORD_ADVICE = ("check the URL and that the server runs; a password belongs in ~/.pgpass (or $PGPASSFILE) or "
                    "a service file (~/.pg_service.conf, postgresql:///?service=NAME), never in a saved URL")
+#: how long opening a store waits for the server to answer (seconds)
+CONNECT_TIMEOUT_S = 15
+#: how long an edit waits for a server that dropped the connection to answer again: the window waits with it, so
+#: a server still down (or a network gone) costs the reader this much per edit, not CONNECT_TIMEOUT_S
+RECONNECT_TIMEOUT_S = 3
 #: how long the owner's migrations and grants wait for a lock another session holds (seconds)
 LOCK_WAIT_S = 15.0
 NOT_A_STORE_ADVICE = "give the URL of an empty database or of one made by lesionlab"
@@ -49,6 +55,11 @@ NOT_A_STORE_ADVICE = "give the URL of an empty database or of one made by lesion
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _connect(location: StoreLocation, timeout_s: int) -> psycopg.Connection[Any]:
+    return psycopg.connect(location.url, autocommit=True, connect_timeout=timeout_s,
+                           application_name=f"lesionlab pid {os.getpid()} on {socket.gethostname()}"[:63])
 
 
 def _key(*parts: str) -> int:
@@ -66,7 +77,9 @@ class PgDb(Db):
     def __init__(self, location: StoreLocation, con: psycopg.Connection[Any], *, read_only: bool) -> None:
         self.location, self.con, self.read_only = location, con, read_only
         self.schema = str(con.execute("SELECT current_schema()").fetchone()[0])  # type: ignore[index]
-        self._claimed: set[int] = set()
+        #: the reads this session is the one writer of: advisory lock key -> (reader, patient, exam pair)
+        self._claimed: dict[int, tuple[str, str, str]] = {}
+        self._in_transaction = False  # between begin() and commit() / rollback()
         self.role_reader: str | None = None  # the reader name a reader role is bound to (store_roles)
         self.role_kind: str | None = None
         self.blinded = False
@@ -78,8 +91,7 @@ class PgDb(Db):
     def open(cls, location: StoreLocation, *, read_only: bool, create: bool, schema_version: int) -> "PgDb":
         where = location.saved()
         try:
-            con = psycopg.connect(location.url, autocommit=True, connect_timeout=15,
-                                  application_name=f"lesionlab pid {os.getpid()} on {socket.gethostname()}"[:63])
+            con = _connect(location, CONNECT_TIMEOUT_S)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to the database ({_first_line(exc)})", where=where,
                              advice=PASSWORD_ADVICE) from None
@@ -137,9 +149,25 @@ class PgDb(Db):
         return sql.replace("%", "%%").replace("?", "%s")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
-        if params:
-            return self.con.execute(self._sql(sql), tuple(params))
-        return self.con.execute(sql)
+        def run() -> Rows:
+            return self.con.execute(self._sql(sql), tuple(params)) if params else self.con.execute(sql)
+        return self._again_if_lost(sql, run)
+
+    def _again_if_lost(self, sql: str, run: Callable[[], Rows]) -> Rows:
+        """``run()`` on a live session. Outside a transaction, a session known to be lost is replaced first, and a
+        SELECT or BEGIN that finds it gone (the server restarted while the reader read: psycopg knows only once a
+        statement fails) runs again on a new one: nothing was under way, so nothing is lost or done twice. Inside
+        a transaction the failure stands: the transaction went with the session (ReadingStore.write reruns it)."""
+        if self.con.closed and not self._in_transaction:
+            self.reconnect()
+        idle = not self._in_transaction
+        try:
+            return run()
+        except psycopg.OperationalError:
+            if not (idle and self.con.closed and sql.lstrip()[:6].upper() in ("SELECT", "BEGIN ")):
+                raise
+        self.reconnect()
+        return run()
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.con.cursor() as cur:
@@ -152,14 +180,23 @@ class PgDb(Db):
 
     # ------------------------------------------------------------------ transactions and locks
     def begin(self) -> None:
-        self.con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        self.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        self._in_transaction = True
+
+    def commit(self) -> None:
+        try:
+            self.con.execute("COMMIT")
+        finally:
+            self._in_transaction = False
 
     def rollback(self) -> None:
+        self._in_transaction = False
         if self.con.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             self.con.execute("ROLLBACK")
 
     def begin_migration(self) -> None:
-        self.con.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        self.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        self._in_transaction = True
         # bounded: a table lock another session holds (a reader may LOCK a table it may update) fails the
         # migration after LOCK_WAIT_S instead of hanging the owner's open
         self.con.execute(f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_S * 1000)}ms'")
@@ -193,7 +230,7 @@ class PgDb(Db):
             raise StoreLockedError(f"reader {reader}'s read of {patient_id} / {exam_pair_id} is open for writing "
                                    f"by {self._holder(key)}", where=self.where,
                                    advice="close the other lesionlab window editing this read, or read another pair")
-        self._claimed.add(key)
+        self._claimed[key] = (reader, patient_id, exam_pair_id)
 
     def _holder(self, key: int, *, pid_first: bool = False) -> str:
         row = self.con.execute(
@@ -295,7 +332,7 @@ class PgDb(Db):
             return None
         text = _first_line(exc)
         if isinstance(exc, psycopg.errors.DiskFull):
-            return StoreError(f"{doing}: the database server's disk is full", where=self.where,
+            return StoreFullError(f"{doing}: the database server's disk is full", where=self.where,
                               advice="ask the database administrator to free space; nothing was changed")
         if isinstance(exc, psycopg.errors.LockNotAvailable):
             return StoreLockedError(f"{doing}: another session has held a lock on a table lesionlab needs for "
@@ -314,9 +351,41 @@ class PgDb(Db):
             return StoreError(f"{doing}: a text holds a NUL character, which PostgreSQL cannot store",
                               where=self.where, advice="remove the control character from that text")
         if isinstance(exc, psycopg.OperationalError) and self.con.closed:
-            return StoreError(f"{doing}: the connection to the database was lost ({text})", where=self.where,
-                              advice="nothing was changed by this edit; reopen the store")
+            return StoreUnreachableError(f"{doing}: the connection to the database was lost ({text})",
+                                         where=self.where)
         return StoreError(f"{doing} ({text})", where=self.where)
+
+    def lost(self, exc: BaseException | None = None) -> bool:
+        """The session is gone: psycopg closes the connection when the server ended it (stopped, restarted,
+        ``pg_terminate_backend``) or the socket broke; an edit then failed with "the connection is lost" until
+        the store was reopened by hand, every edit after the server was back included."""
+        return bool(self.con.closed) and (exc is None or isinstance(exc, psycopg.OperationalError))
+
+    def reconnect(self) -> None:
+        """A new session on the same location and mode, which becomes the one writer of the reads the lost one
+        held again (the server dropped those locks with it: another window may have taken one meanwhile, which
+        raises StoreLockedError and keeps this store off that read)."""
+        try:
+            con = _connect(self.location, RECONNECT_TIMEOUT_S)
+        except psycopg.Error as exc:
+            raise StoreUnreachableError(f"the edit was not saved: the database server does not answer (the connection "
+                                        f"was lost; {_first_line(exc)})", where=self.where) from None
+        old, self.con = self.con, con
+        old.close()
+        claimed, self._claimed = self._claimed, {}
+        try:
+            if self.read_only:
+                con.execute("SET default_transaction_read_only = on")
+            self._read_role()
+            for reader, patient_id, exam_pair_id in claimed.values():
+                # another window may have taken a read meanwhile: StoreLockedError, so that no edit goes on as if
+                # this store still were its one writer (the next attempt runs without that read's claim)
+                self.claim(reader, patient_id, exam_pair_id)
+        except psycopg.Error as exc:
+            con.close()
+            self._claimed = claimed  # to be taken again at the next attempt
+            raise StoreUnreachableError(f"the edit was not saved: the connection to the database was lost again "
+                                        f"({_first_line(exc)})", where=self.where) from None
 
     def close(self) -> None:
         """Release this session's read locks now (the server would, but only once it has noticed the

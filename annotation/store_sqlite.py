@@ -38,7 +38,7 @@ from annotation import store_lock
 from annotation.store_backend import Db, Rows, newer_store_error
 from annotation.store_location import Backend, StoreLocation
 from annotation.store_readonly import ReadWay, pending_refusal, read_way_of, same_file, write_refusal
-from viewer.errors import StoreError
+from viewer.errors import StoreError, StoreFullError
 
 #: SQLite application_id of a lesionlab store ("LLab").
 APPLICATION_ID = 0x4C4C6162
@@ -67,7 +67,7 @@ def sqlite_error(exc: sqlite3.Error, where: Path, doing: str) -> StoreError:
     code = getattr(exc, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     if primary == _SQLITE_FULL or (primary == _SQLITE_IOERR and disk_nearly_full(where.parent)):
-        return StoreError(f"{doing}: the disk is full", where=str(where), advice=DISK_FULL_ADVICE)
+        return StoreFullError(f"{doing}: the disk is full", where=str(where), advice=DISK_FULL_ADVICE)
     if primary == _SQLITE_NOTADB:
         return StoreError("not a lesionlab store (not an SQLite database)", where=str(where),
                           advice=NOT_A_STORE_ADVICE)
@@ -79,7 +79,7 @@ def sqlite_error(exc: sqlite3.Error, where: Path, doing: str) -> StoreError:
 
 def os_error(exc: OSError, where: Path, doing: str) -> StoreError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StoreError(f"{doing}: the disk is full" + (" (quota)" if exc.errno == errno.EDQUOT else ""),
+        return StoreFullError(f"{doing}: the disk is full" + (" (quota)" if exc.errno == errno.EDQUOT else ""),
                           where=str(where), advice=DISK_FULL_ADVICE)
     return StoreError(f"{doing} ({exc.strerror})", where=str(where),
                       advice="open a store in an existing folder you can write to")

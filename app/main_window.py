@@ -156,6 +156,9 @@ class MainWindow(QMainWindow):
         self._index_job.failed.connect(self._index_failed)
         reader = reader if reader is not None else ReaderName()
         self.session = ReadingSession(reader.name or reader.guess())
+        # told at once, once per outage, in the dialog: a refused line vanished with a status-bar sentence whose
+        # point came after the database URL; shown after the gesture or key that met it has returned
+        self.session.unreachable.connect(lambda message: QTimer.singleShot(0, lambda: self.show_error(message)))
         self.state = WorkstationState(self.session, self.reading)
         if self.view_settings.one_click:  # a click with the line tool suggests the diameter (issue 13)
             install_suggester(self.state)

@@ -33,7 +33,7 @@ from annotation.records import PairKey
 from annotation.selection import Selection
 from annotation.store import SUFFIX, ReadingStore
 from annotation.store_location import is_url, parse_location
-from viewer.errors import StoreError, StoreLockedError, StoreReadOnlyError
+from viewer.errors import StoreError, StoreFullError, StoreLockedError, StoreReadOnlyError, StoreUnreachableError
 from viewer.model.events import Signal
 from viewer.records import READING_ROLES, Role, StackInfo
 from viewer.studies import ExamPair as ViewerPair
@@ -191,9 +191,16 @@ class ReadingSession:
         self.create_default = create_default
         self.store: ReadingStore | None = None
         self.came_with_folder = False  # read-only because it came with the study folder (vs locked)
+        #: read-only because it lies where it cannot be written (a disc, a read-only share): why, else None
+        self.unwritable: str | None = None
         self.locked_by: str | None = None
         self.changed = Signal()
         self.replaced = Signal()
+        #: ``unreachable(message)`` when an edit meets a database server that does not answer or a full disk, once
+        #: per outage (every edit meanwhile is refused in the status bar; the store label says so until one is saved)
+        self.unreachable = Signal()
+        #: what keeps every edit from being saved now ("the disk is full"), else None
+        self.offline: str | None = None
         self._pending_context: tuple[StackInfo, ...] = ()
         self._bind(Project(), reader)
 
@@ -233,9 +240,12 @@ class ReadingSession:
             who += f" (also in the project: {', '.join(others[:2])}{more})"
         if self.store is None:
             return who, f" · no reading project (the first edit creates one in {readings_dir()})"
+        if self.offline is not None:  # first, never cut (the end of a long path + reason was: "…answer: edits …")
+            who = f"⚠ edits not saved ({self.offline}) · {who}"
         mode = ""
         if self.read_only:
             mode = (" (read-only: locked by another lesionlab)" if self.locked_by else
+                    " (read-only: cannot be written where it lies; editing works on a copy)" if self.unwritable else
                     " (read-only until you edit)")
         return who, f" · {self.store.where}{mode}"
 
@@ -245,6 +255,7 @@ class ReadingSession:
         a lock held elsewhere raises StoreLockedError after opening it read-only, so the caller can say
         so once. On a database, a reader role's reads are recorded under the reader it is bound to."""
         locked: StoreLockedError | None = None
+        unwritable: str | None = None
         if read_only:
             store = ReadingStore.open(path, read_only=True)
         else:
@@ -253,11 +264,11 @@ class ReadingSession:
             except StoreLockedError as exc:
                 locked = exc
                 store = ReadingStore.open(path, read_only=True)
-            except StoreReadOnlyError:
+            except StoreReadOnlyError as exc:
                 # on a disc or a read-only share: read where it is, the first edit asks where to keep a copy (as a
                 # store that came with a study folder; it was refused with "copy it somewhere writable")
                 store = ReadingStore.open(path, read_only=True)
-                came_with_folder = True
+                came_with_folder, unwritable = True, exc.message
         try:
             project = store.load()
         except BaseException:
@@ -266,6 +277,7 @@ class ReadingSession:
         self.close()
         self.store = store
         self.came_with_folder = came_with_folder and locked is None
+        self.unwritable = unwritable
         self.locked_by = locked.message if locked is not None else None
         self._bind(project, self._reader_for(project, store.read_only))
         if locked is not None:
@@ -282,10 +294,11 @@ class ReadingSession:
         return self.me
 
     def close(self) -> None:
+        self.offline = None
         if self.store is not None:
             self.store.close()
             self.store = None
-            self.locked_by = None
+            self.locked_by, self.unwritable = None, None
             self._bind(Project(), self.me)
 
     def use(self, store: ReadingStore, reading: Reading) -> None:
@@ -294,7 +307,7 @@ class ReadingSession:
         if self.store is not store:
             self.close()
             self.store = store
-        self.came_with_folder, self.locked_by = False, None
+        self.came_with_folder, self.locked_by, self.unwritable = False, None, None
         self.reading = reading
         self.selection = Selection(reading)
         self.replaced.emit()
@@ -322,7 +335,7 @@ class ReadingSession:
                                  "or File -> Open reading project")
             old, self.store = self.store, copy
             old.close()
-            self.came_with_folder, self.locked_by = False, None
+            self.came_with_folder, self.locked_by, self.unwritable = False, None, None
             self.changed.emit()
 
     def write(self, change: Diff, description: str) -> int:
@@ -333,7 +346,17 @@ class ReadingSession:
             # a correction of another reader's read (asked first, app/store_flow.py): the project's log
             # says who made it, the read stays the other reader's
             description = f"{description} (by {self.me}, in {self.reading.reader}'s read)"
-        seq = self.store.write(change, description, by=self.me)
+        try:
+            seq = self.store.write(change, description, by=self.me)
+        except (StoreUnreachableError, StoreFullError) as exc:
+            first, self.offline = self.offline is None, _outage(exc)
+            self.changed.emit()
+            if first:
+                self.unreachable.emit(str(exc))
+            raise
+        if self.offline is not None:
+            self.offline = None
+            self.changed.emit()
         self._record_context()
         return seq
 
@@ -427,6 +450,13 @@ class ReadingSession:
             self.reading.add_exam_pair(pid, record.exam_pair_id, series_roles=held, **{
                 k: getattr(record, k) for k in ("ct_study_uid", "mri_study_uid", "ct_date", "mri_date")})
         return record.key
+
+
+def _outage(exc: StoreError) -> str:
+    """What the store label says while edits cannot be saved."""
+    if isinstance(exc, StoreFullError):
+        return "disk full" if "server" not in exc.message else "database server's disk full"
+    return "database server not answering"
 
 
 def held_roles(pair: ViewerPair, role_of: Callable[[StackInfo], Role] = lambda s: s.role) -> tuple[Role, ...]:

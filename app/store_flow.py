@@ -176,11 +176,28 @@ class StoreFlow(QObject):
         """First edit on a read-only project: a working copy in the data folder, or this file."""
         src = session.path
         assert src is not None
+        changed = ""
+        if session.locked_by:
+            # the other lesionlab may have closed it since: then the file itself, as the reader saw it, is taken up
+            # (a working copy offered "as it is open for writing in another lesionlab" split the reading in two)
+            try:
+                store = session.reopen_writable()
+            except StoreLockedError:
+                pass
+            except LesionlabError:
+                changed = ("was changed by another lesionlab since it was opened here (File -> Open reading project "
+                           "shows those edits; this edit goes to a copy of what is shown)")
+            else:
+                self.state.say(f"{store.where}: the other lesionlab has closed it; now editing it here")
+                return store
         copy = working_copy_path(src)
         choices = {"copy": f"Work on a copy ({copy.name})"}
-        if not session.locked_by:
+        if not session.locked_by and not session.unwritable:
+            # on a disc "Edit this file" could only fail ("cannot open the store for writing: ... read-only file
+            # system"), and the question said the store "came with the study folder"
             choices["in_place"] = "Edit this file"
-        why = ("is open for writing in another lesionlab" if session.locked_by else
+        why = (changed or "is open for writing in another lesionlab" if session.locked_by else
+               f"cannot be written where it lies ({session.unwritable})" if session.unwritable else
                "came with the study folder and is open read-only (browsing it changes nothing)")
         answer = self.ask("Edit the reading project?",
                           f"{src} {why}.\n\nA copy goes to {copy.parent} and stays in File -> Recent reading"

@@ -77,6 +77,19 @@ class StoreConflictError(StoreError):
     default_advice = "reopen the store to see the other change, then edit again"
 
 
+class StoreFullError(StoreError):
+    """The disk (or the database server's disk) holding the store is full: nothing of the edit was written, and
+    every edit is refused so until there is room again."""
+
+
+class StoreUnreachableError(StoreError):
+    """The database server does not answer (stopped, restarted, the network down): the edit was not saved, and the
+    store connects again by itself at the next edit once the server answers."""
+
+    default_advice = ("nothing was changed; lesionlab connects again at your next edit or look once the server "
+                      "answers (ask the database administrator if it does not)")
+
+
 class BlindedRoleError(StoreError):
     """The database role is a blinded reader (or adjudicator) of a reader study: the database refuses it the
     patients' names, clinical data and exam dates, so what needs them cannot run with it."""
