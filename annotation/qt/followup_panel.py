@@ -56,6 +56,7 @@ LINE_HEADERS = ("Line", "Name", "Start", "End", "Baseline")
 RESPONSE_HEADERS = ("Date", "Overall", "Best", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", "New",
                     "Slow PD", "TGR %/mo", "Note")
 OVERALL_COLUMN = RESPONSE_HEADERS.index("Overall")
+BEST_COLUMN = RESPONSE_HEADERS.index("Best")
 WARN = QColor(255, 170, 80)
 BASELINE_BRUSH = QBrush(QColor(40, 60, 96))
 
@@ -130,6 +131,11 @@ class FollowupPanel(_Observer):
         remove.clicked.connect(lambda: self._try(self._remove_line))
         self.responses = QTableWidget(0, len(RESPONSE_HEADERS))
         self.responses.setHorizontalHeaderLabels(RESPONSE_HEADERS)
+        best_header = self.responses.horizontalHeaderItem(RESPONSE_HEADERS.index("Best"))
+        if best_header is not None:
+            best_header.setToolTip("best overall response so far, from the baseline; a CR or PR no later exam confirms "
+                                   "(28 days or more later) is marked * (unconfirmed; lesionlab response --confirm "
+                                   "asks for the confirmation)")
         self.responses.verticalHeader().setVisible(False)
         self.responses.verticalHeader().setDefaultSectionSize(22)
         self.responses.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -378,8 +384,11 @@ class FollowupPanel(_Observer):
         t.setRowCount(len(rows))
         for r, x in enumerate(rows):
             tgr = x.tgr_pct_per_month
+            best = _word(x.best_overall_response)
+            if best and x.best_overall_response != x.best_overall_response_confirmed:
+                best += "*"  # a CR / PR no later exam confirms yet (a radiologist's check read it as final)
             values = (x.timepoint_date.isoformat() + (" baseline" if x.is_baseline else ""), _word(x.overall_response),
-                      _word(x.best_overall_response), _fmt(x.sum_mm), _fmt(x.change_from_baseline_pct, True),
+                      best, _fmt(x.sum_mm), _fmt(x.change_from_baseline_pct, True),
                       _fmt(x.change_from_nadir_pct, True), _word(x.target_response), _word(x.non_target_response),
                       _word(x.new_lesions), _word(x.nen_slow_progression), "" if tgr is None else f"{tgr:+.2f}", x.note)
             for c, text in enumerate(values):
@@ -395,7 +404,10 @@ class FollowupPanel(_Observer):
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
-                item.setToolTip(x.note if c == len(values) - 1 else f"exam {exams.get(x.timepoint_date, '')}")
+                tip = x.note if c == len(values) - 1 else f"exam {exams.get(x.timepoint_date, '')}"
+                if c == BEST_COLUMN and best.endswith("*"):
+                    tip = f"{best[:-1]} unconfirmed: no exam 28 days or more later confirms it yet; {tip}"
+                item.setToolTip(tip)
                 set_cell_item(t, r, c, item)
         t.resizeColumnsToContents()
         # the open exam's row (its last: a line's closing row comes before a new baseline's) in view at every

@@ -166,3 +166,23 @@ def test_n_goes_back_to_the_series_the_last_lesion_started_on(qtbot, env: Path, 
     _activate(w, qtbot, t1)
     press(w, qtbot, "new_lesion")
     assert w.reading.layout.active == t1 and "back on" not in w.status.text(), w.status.text()
+
+
+def test_an_unconfirmed_best_response_says_so(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A radiologist's check: Best read "PR" for the sample's course (PR on 2023-10-17, then PD), though no later exam
+    confirms that PR (the live course asks for no confirmation): it now reads "PR*", the cell and header say why."""
+    from annotation.qt.followup_panel import RESPONSE_HEADERS
+    from tests.app.test_followup_in_window import _open_exam
+    from tests.app.test_radread_s36 import _followup_window
+
+    w = _followup_window(qtbot, env, sample_index)
+    _open_exam(w, qtbot, "2024-03-12")
+    t = w.docks.followup_panel.responses
+    best = RESPONSE_HEADERS.index("Best")
+    rows = {t.item(r, 0).text()[:10]: t.item(r, best) for r in range(t.rowCount())}
+    live = {x.timepoint_date.isoformat(): x for x in w.docks.followup_panel.live.responses}
+    assert live["2023-10-17"].best_overall_response is not None
+    assert live["2023-10-17"].best_overall_response != live["2023-10-17"].best_overall_response_confirmed
+    assert rows["2023-10-17"].text() == "PR*", rows["2023-10-17"].text()
+    assert "PR unconfirmed" in rows["2023-10-17"].toolTip()
+    assert "unconfirmed" in t.horizontalHeaderItem(best).toolTip()
