@@ -1022,6 +1022,9 @@ class MainWindow(QMainWindow):
             pass  # a settings folder that cannot be written must not keep the window open
         if self.keep_layout:
             self.layout_store.save(bytes(self.saveState(LAYOUT_VERSION).data()), bytes(self.saveGeometry().data()))
+        sr_actions = getattr(self, "sr_actions", None)
+        if sr_actions is not None:  # a PACS retrieve under way: stopped, not opened into a closed window
+            sr_actions.stop()
         self.loads.cancel_all()
         self.align_job.cancel()
         self.compare_job.cancel()
