@@ -280,6 +280,13 @@ class PacsDialog(QDialog):
         if not chosen:
             self._error("search first, then choose the studies to retrieve")
             return None
+        patients = {pid for pid, _ in chosen}
+        if not self.table.selectedIndexes() and len(patients) > 1:
+            # Retrieve with no row chosen takes every row: after a name search with wildcards, hundreds of studies of
+            # other patients onto this workstation (a probe: 300 studies of 7 patients for 'MANY*')
+            self._error(f"{len(chosen)} studies of {len(patients)} patients are listed: choose the rows to retrieve"
+                        " (with no row chosen, Retrieve takes the studies of one patient only)")
+            return None
         try:
             server = self.server()
         except LesionlabError as exc:

@@ -19,6 +19,7 @@ from tests.annotation.pg import free_port
 from tests.app.conftest import dimse_dialog
 from tests.dicomgen import write_series
 from tests.orthanc import CLIENT_AET, Orthanc, need_orthanc, orthanc, running_orthanc  # noqa: F401 - fixture
+from tests.viewer.test_disc_s36 import read_only_disc  # noqa: F401 - fixture
 from viewer.index import index_path
 
 STUDY_A = "1.2.826.0.1.3680043.8.498.3601"
@@ -204,3 +205,42 @@ def test_a_slow_server_leaves_the_window_responsive_while_it_searches(window, qt
         assert np.diff([t0, *ticks]).max() < 0.5
     finally:
         scp.shutdown()
+
+
+def test_retrieve_with_no_row_chosen_takes_no_other_patients(orthanc: Orthanc, window, qtbot,  # type: ignore[no-untyped-def]  # noqa: F811
+                                                             tmp_path: Path, boxes: list[str]) -> None:
+    """A name search 'MANY*' listing 60 studies of 6 patients (a probe: 300 of 7 in 0.6 s); Retrieve pressed with no
+    row chosen pulled every study of every patient listed onto the workstation."""
+    files: list[Path] = []
+    for k in range(60):
+        files += write_series(tmp_path / f"s{k}", np.zeros((1, 8, 8), np.int16), patient_id=f"MANY{k % 6}",
+                              patient_name=f"MANY^P{k % 6}", seed=f"many36-{k}")
+    orthanc.upload(files)
+    got: list[str] = []
+    dialog = dimse_dialog(window, qtbot, orthanc.peer, CLIENT_AET, tmp_path / "pacs", got)
+    dialog.patient_name.setText("MANY*")
+    assert len(dialog.search()) == 60
+    assert dialog.retrieve() is None
+    assert "60 studies of 6 patients are listed: choose the rows" in boxes[-1], boxes
+    assert not (tmp_path / "pacs").exists()
+    dialog.table.selectRow(0)
+    job = dialog.retrieve()
+    assert job is not None and job.wait(30_000)
+    qtbot.waitUntil(lambda: len(got) == 1, timeout=10_000)
+    assert _slices(tmp_path / "pacs") == [1]
+
+
+def test_a_read_only_disc_opened_in_the_window_lists_its_series_and_gets_no_store(  # type: ignore[no-untyped-def]
+        window, qtbot, read_only_disc: Path) -> None:
+    """File -> Open (Ctrl+Shift+O) of a disc's ``DICOMDIR;1`` on a read-only mount: its series listed, nothing
+    written onto the disc, and a new reading's store goes to the data folder, never beside the images."""
+    from app.reading_session import default_store_path
+    from tests.viewer.test_disc_s36 import _tree
+
+    before = _tree(read_only_disc)
+    dicomdir = str(read_only_disc / "DICOMDIR;1")
+    window.open_path(dicomdir)
+    qtbot.waitUntil(lambda: dicomdir in window.index_results, timeout=20_000)
+    assert [s.n_slices for s in window.index_results[dicomdir].stacks] == [4]
+    assert not default_store_path().is_relative_to(read_only_disc)
+    assert _tree(read_only_disc) == before
