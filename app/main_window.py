@@ -1070,6 +1070,9 @@ class MainWindow(QMainWindow):
         if self.keep_layout:  # the panels' places, as they were before images only (Ctrl+Shift+B)
             state = self._panels_before_images_only or self.saveState(LAYOUT_VERSION)
             self.layout_store.save(bytes(state.data()), bytes(self.saveGeometry().data()))
+        sr_actions = getattr(self, "sr_actions", None)
+        if sr_actions is not None:  # a PACS retrieve under way: stopped, not opened into a closed window
+            sr_actions.stop()
         self.loads.cancel_all()
         self.align_job.cancel()
         self.compare_job.cancel()

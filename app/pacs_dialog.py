@@ -4,7 +4,9 @@ chosen studies into the data folder with progress and cancel, then open them.
 The servers are kept in ``pacs.json`` of the configuration folder (viewer/model/settings.py's
 config_dir): a list of {name, protocol, address, calling_aet, via, move_port, credentials_file}.
 Credentials themselves stay in their own file. The work is :class:`viewer.interop.pacs.PacsServer`;
-retrieval runs in a QThread, and errors show what the server answered.
+the search and the retrieval run in a QThread (the window paints and answers meanwhile: a busy PACS froze it for up to
+the 30 s timeout), and errors show what the server answered. Closing the dialog or the main window stops a retrieve
+and waits for it (Qt aborts the application when a running QThread is destroyed at quit); nothing is opened then.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QEventLoop, QThread, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
                                QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
@@ -79,6 +81,10 @@ class RetrieveJob(QThread):
     def cancel(self) -> None:
         self._cancel.set()
 
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
     def run(self) -> None:
         n = 0
         written: dict[Path, int] = {}
@@ -107,6 +113,24 @@ class RetrieveJob(QThread):
             self.failed.emit("the server sent no instance of the studies chosen")
 
 
+class _Call(QThread):
+    """``fn()`` in a thread: ``result`` or ``error`` once ``finished``."""
+
+    def __init__(self, fn: Callable[[], Any], where: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fn, self.where = fn, where
+        self.result: Any = None
+        self.error: LesionlabError | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self.fn()
+        except LesionlabError as exc:
+            self.error = exc
+        except Exception as exc:  # noqa: BLE001 - pynetdicom's own errors: said with the server's name, no traceback
+            self.error = LesionlabError(f"{type(exc).__name__}: {exc}", where=self.where)
+
+
 class PacsDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, on_retrieved: Callable[[str], None] | None = None,
                  out_root: Path | None = None) -> None:
@@ -117,6 +141,8 @@ class PacsDialog(QDialog):
         self.on_retrieved = on_retrieved
         self.out_root = out_root or data_dir() / "pacs"
         self.job: RetrieveJob | None = None
+        self.search_job: _Call | None = None
+        self.stopped = False  # closed (or the main window closed): nothing more is opened
         self.servers = load_servers()
         lay = QVBoxLayout(self)
         form = QFormLayout()
@@ -203,14 +229,36 @@ class PacsDialog(QDialog):
 
     # ------------------------------------------------------------------ search and retrieve
     def search(self) -> list[dict[str, str]]:
+        """The studies found (also listed in the table); the query runs in a thread while the window goes on."""
+        filters = {"PatientID": self.patient_id.text().strip(), "PatientName": self.patient_name.text().strip(),
+                   "StudyDate": self.date.text().strip(), "ModalitiesInStudy": self.modality.text().strip().upper()}
         try:
-            found = self.server().find_studies({"PatientID": self.patient_id.text().strip(),
-                                                "PatientName": self.patient_name.text().strip(),
-                                                "StudyDate": self.date.text().strip(),
-                                                "ModalitiesInStudy": self.modality.text().strip().upper()})
+            server = self.server()
         except LesionlabError as exc:
             self._error(str(exc))
             return []
+        job = self.search_job = _Call(lambda: server.find_studies(filters), server.label, self)
+        loop = QEventLoop()
+        job.finished.connect(loop.quit)
+        self.search_button.setEnabled(False)
+        self.retrieve_button.setEnabled(False)
+        self.bar.show()
+        self.status.setText(f"searching {server.label} …")
+        job.start()
+        if not job.isFinished():
+            loop.exec()
+        job.wait()
+        self.search_job = None
+        self.search_button.setEnabled(True)
+        self.retrieve_button.setEnabled(self.job is None or not self.job.isRunning())
+        self.bar.setVisible(self.job is not None and self.job.isRunning())
+        if self.stopped:
+            return []
+        if job.error is not None:
+            self.status.setText("")
+            self._error(str(job.error))
+            return []
+        found: list[dict[str, str]] = job.result
         self.table.setRowCount(len(found))
         for row, study in enumerate(found):
             for col, key in enumerate(COLUMNS):
@@ -231,6 +279,13 @@ class PacsDialog(QDialog):
         chosen = self.chosen()
         if not chosen:
             self._error("search first, then choose the studies to retrieve")
+            return None
+        patients = {pid for pid, _ in chosen}
+        if not self.table.selectedIndexes() and len(patients) > 1:
+            # Retrieve with no row chosen takes every row: after a name search with wildcards, hundreds of studies of
+            # other patients onto this workstation (a probe: 300 studies of 7 patients for 'MANY*')
+            self._error(f"{len(chosen)} studies of {len(patients)} patients are listed: choose the rows to retrieve"
+                        " (with no row chosen, Retrieve takes the studies of one patient only)")
             return None
         try:
             server = self.server()
@@ -257,24 +312,43 @@ class PacsDialog(QDialog):
         self.retrieve_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
 
+    def _cancelled(self) -> bool:
+        return self.job is not None and self.job.cancelled
+
     def _done(self, folder: str, text: str) -> None:
         self._finish()
         self.status.setText(f"{text} into {folder}")
-        if self.on_retrieved is not None:
+        if self.on_retrieved is not None and not self.stopped:
             self.on_retrieved(folder)
 
     def _warned(self, message: str) -> None:
         """Retrieved with something not written or not sent: said, the files written kept and opened."""
         self._finish()
         self.status.setText(f"{self.status.text()}; ⚠ {message}")
-        QMessageBox.warning(self, "PACS", message)
+        if not self.stopped:
+            QMessageBox.warning(self, "PACS", message)
 
     def _failed(self, message: str) -> None:
         self._finish()
-        self._error(message)
+        if self._cancelled():  # the reader's own cancel: said, no warning box
+            self.status.setText(message)
+        elif not self.stopped:
+            self._error(message)
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+    def stop(self) -> None:
+        """Stop a retrieve and wait for it, and for a search under way (the DIMSE timeout bounds it); nothing is opened
+        afterwards. The dialog's close and the main window's close call this."""
+        self.stopped = True
         if self.job is not None and self.job.isRunning():
             self.job.cancel()
-            self.job.wait(10_000)
+            self.job.wait()
+        if self.search_job is not None:
+            self.search_job.wait()
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self.stop()
         super().closeEvent(event)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self.stopped = False  # shown again (File -> Query/retrieve): opens what it retrieves
+        super().showEvent(event)

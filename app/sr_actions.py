@@ -89,8 +89,16 @@ class SrActions(QObject):
     def show_pacs(self) -> None:
         from app.pacs_dialog import PacsDialog
 
-        self.pacs_dialog = PacsDialog(self.parent_widget, on_retrieved=self._retrieved)
+        if self.pacs_dialog is None:  # one dialog: a second one retrieved beside the first, and was not stopped at close
+            self.pacs_dialog = PacsDialog(self.parent_widget, on_retrieved=self._retrieved)
         self.pacs_dialog.show()
+        self.pacs_dialog.raise_()
+        self.pacs_dialog.activateWindow()
+
+    def stop(self) -> None:
+        """The window closes: a retrieve under way is stopped and waited for, nothing opened afterwards."""
+        if self.pacs_dialog is not None:
+            self.pacs_dialog.stop()
 
     def _retrieved(self, folder: str) -> None:
         self.say(f"retrieved into {folder}")

@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 
 from viewer.errors import DicomReadError
 from viewer.dicomio import HeaderResult, ZipRefused, dicomdir_files, is_dicomdir, is_zip, read_headers, zip_members
+from viewer.dicomio.dicomdir import unlisted_files
 from viewer.dicomio.digest import decoded_digest, pixel_digest
 from viewer.dicomio.sources import clear_cache
 from viewer.records import FileRef, ImageHeader, IndexResult, NonImageObject, PixelFormat, SkippedFile, StackInfo
@@ -33,6 +34,9 @@ Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 500
 #: The words of the warning naming files that share a SOP Instance UID and are not one image (shown in a dialog).
 UID_CONFLICT = "files that are not copies of one image"
+#: Why a file beside a DICOMDIR's files is not read when the DICOMDIR is indexed.
+UNLISTED = ("not listed in the DICOMDIR (the file set is what it lists): not read; index the disc's folder to read"
+            " every file")
 
 
 def _free_cores() -> int:
@@ -71,6 +75,11 @@ def collect_files(path: str | Path) -> tuple[list[FileRef], list[SkippedFile], l
             if missing:
                 notes.append(f"{len(missing)} file(s) listed in the DICOMDIR cannot be read (missing or outside"
                              " the file set)")
+            unlisted = unlisted_files(root, listed, missing)
+            skipped.extend(SkippedFile(p, UNLISTED) for p in unlisted)
+            if unlisted:
+                notes.append(f"{len(unlisted)} file(s) lie among the DICOMDIR's files but it does not list them: not"
+                             f" read; index the folder {root.parent} to read every file")
             if not listed and not missing:
                 notes.append(f"the DICOMDIR {root} lists no files (an empty file set): nothing to index; if the"
                              " medium holds images, index its folder instead")

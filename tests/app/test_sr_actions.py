@@ -105,7 +105,8 @@ def test_pacs_dialog_pulls_each_patient_into_their_own_folder(window: MainWindow
         dialog = dimse_dialog(window, qtbot, server.peer, CLIENT_AET, env / "pacs", got)
         dialog.modality.setText("CT")
         assert len(dialog.search()) == 2
-        job = dialog.retrieve()  # nothing selected: every study listed
+        dialog.table.selectAll()  # both rows chosen (with none chosen, Retrieve takes one patient only: s36)
+        job = dialog.retrieve()
         assert job is not None
         job.wait(120_000)
         qtbot.waitUntil(lambda: len(got) == 2 or bool(warnings), timeout=10_000)

@@ -7,11 +7,14 @@ root DICOMDIR: such a referenced file, itself of the Media Storage Directory SOP
 in turn (its references resolved against its own folder, then the root), to
 :data:`MAX_DEPTH` levels and at most :data:`MAX_DIRECTORIES` files, each read once. A reference
 that leaves the file set (``..``, absolute) is refused; a referenced file that is missing is
-reported with the directory that lists it.
+reported with the directory that lists it. Names are matched as the medium has them: in any case, and with
+the ISO 9660 version suffix (``;1``) a disc read without name mapping shows.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 from pydicom import dcmread
@@ -19,6 +22,8 @@ from pydicom import dcmread
 from viewer.dicomio.sopclasses import MEDIA_STORAGE_DIRECTORY
 from viewer.dicomio.sources import MAX_HEADER_BYTES
 from viewer.records import FileRef
+from viewer.tempfiles import is_temporary
+
 #: Nested directory files are followed this deep below the root DICOMDIR.
 MAX_DEPTH = 8
 #: At most this many directory files are read for one file set.
@@ -41,11 +46,23 @@ def _components(file_id: object) -> list[str]:
     return [str(p) for p in file_id]  # type: ignore[attr-defined]
 
 
+_VERSION = re.compile(r"\.?(;\d+)?$")
+
+
+def iso9660_name(name: str) -> str:
+    """A name as a DICOMDIR's ReferencedFileID gives it: upper case, without the ISO 9660 version (``IM000001;1``)
+    nor the dot of an empty extension (``IM000001.``, ``IM000001.;1``) that a disc read without the Linux iso9660
+    driver's name mapping (``mount -o map=off``, a copy by some burning tools) shows."""
+    return _VERSION.sub("", name).upper()
+
+
 def _case_insensitive(root: Path, parts: list[str]) -> Path | None:
     cur = root
     for part in parts:
         try:
             match = next((c for c in cur.iterdir() if c.name.upper() == part.upper()), None)
+            if match is None:  # the disc's own names: IM000001;1 for IM000001
+                match = next((c for c in cur.iterdir() if iso9660_name(c.name) == iso9660_name(part)), None)
         except OSError:
             return None
         if match is None:
@@ -121,3 +138,34 @@ def dicomdir_files(path: str | Path) -> tuple[list[FileRef], list[tuple[str, str
             else:
                 found.append(FileRef(key))
     return found, problems
+
+
+#: At most this many files are named as not listed by a DICOMDIR (the note gives the count of those named).
+MAX_UNLISTED = 1_000
+
+
+def unlisted_files(top: str | Path, listed: list[FileRef], problems: list[tuple[str, str]]) -> list[str]:
+    """Files lying in the folders of a DICOMDIR's listed files (and of its missing ones) that no directory record
+    lists: a disc burnt with a slice the DICOMDIR lost, or files copied onto it afterwards. They are not read (the
+    file set is what the DICOMDIR lists), and named, so that the reader knows to open the disc's folder instead.
+    The DICOMDIR's own folder is looked at only when it holds listed files (a disc's root holds its viewer)."""
+    known = {str(Path(r.path)) for r in listed} | {p for p, _ in problems}
+    folders = sorted({str(Path(p).parent) for p in known})
+    out: list[str] = []
+    for folder in folders:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if len(out) >= MAX_UNLISTED:
+                return out
+            try:
+                if not entry.is_file(follow_symlinks=True) or entry.path in known or is_temporary(entry.name):
+                    continue
+            except OSError:
+                continue
+            if iso9660_name(entry.name) == "DICOMDIR" or is_dicomdir(entry.path):
+                continue
+            out.append(entry.path)
+    return out

@@ -85,8 +85,8 @@ def write_failure(exc: OSError, target: Path) -> PacsError:
     temporary one it was written under), and why (the disk full, read-only, not writable: not the server's fault)."""
     why, _ = OutputWriteError.reason_of(exc)
     return PacsError(f"cannot write the retrieved images: {why}", where=str(target),
-                     advice="free space or choose another --out folder you can write, then pull again (the "
-                            "images written so far are whole)")
+                     advice="free space or choose another --out folder you can write, then pull again (nothing of "
+                            "the study being retrieved is kept)")
 
 
 #: A UID that can name a file or folder: PS3.5 allows digits and dots; letters, ``-`` and ``_`` are tolerated (real
@@ -197,6 +197,10 @@ def c_find(peer: Peer, level: str, filters: dict[str, str], *, calling_aet: str 
         raise PacsError(f"unknown query level {level!r}", advice=f"one of {', '.join(LEVEL_KEYS)}")
     model = PatientRootQueryRetrieveInformationModelFind if level == "PATIENT" else StudyRootQueryRetrieveInformationModelFind
     query = Dataset()
+    # UTF-8 declared: a value pydicom cannot write in the default repertoire (a Japanese name) went out as '?', a
+    # wildcard ('山田*' matched every patient), and the server answers in the query's character set (Orthanc dropped
+    # the ideographic and phonetic components of an ISO 2022 IR 87 name answering in its default Latin-1)
+    query.SpecificCharacterSet = "ISO_IR 192"
     query.QueryRetrieveLevel = level
     for key in LEVEL_KEYS[level]:
         setattr(query, key, "")

@@ -6,6 +6,8 @@ The CLI (``lesionlab pull`` / ``push``) and the GUI's PACS dialog both go throug
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from viewer.dicomio.elements import has_preamble
 from viewer.errors import PacsError
 from viewer.interop.dimse import DEFAULT_AET, Peer, RetrieveResult
+from viewer.tempfiles import temporary_name
 
 if TYPE_CHECKING:
     from viewer.interop.dicomweb import WebCredentials
@@ -129,7 +132,45 @@ class PacsServer:
     def pull_study(self, study_uid: str, out_dir: str | Path, *, cancel: Callable[[], bool] | None = None,
                    progress: Callable[[int], None] | None = None, patient_id: str | None = None) -> RetrieveResult:
         """One study into ``out_dir``; with ``patient_id``, only that patient's instances are written (a server may
-        hold the study UID under two patients: :class:`~viewer.interop.dimse.Wanted`)."""
+        hold the study UID under two patients: :class:`~viewer.interop.dimse.Wanted`).
+
+        The instances are received into a hidden folder of ``out_dir`` (:func:`viewer.tempfiles.temporary_name`, which
+        the indexer never reads) and moved to ``out_dir/<study>/<series>/`` once the retrieve has ended as the server
+        meant it to: a retrieve that stops (the server gone mid-transfer, a cancel, a disk full) keeps nothing, as what
+        it received would read as a series missing slices (a lesion measured there is a wrong diameter or count)."""
+        out = Path(out_dir)
+        stage = temporary_name(out / study_uid, "partial")
+        try:
+            result = self._pull_study(study_uid, stage, cancel=cancel, progress=progress, patient_id=patient_id)
+        except PacsError as exc:
+            received = sum(1 for p in stage.rglob("*") if p.is_file()) if stage.exists() else 0
+            shutil.rmtree(stage, ignore_errors=True)
+            if received:
+                exc.message += (f"; the {received} instance(s) received of study {study_uid} were not kept (a series"
+                                " missing slices would read as whole): retrieve again")
+            if exc.where and stage in Path(exc.where).parents:
+                exc.where = str(out)  # never the hidden folder's name
+            raise
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        moved: list[Path] = []
+        try:
+            for f in result.files:
+                target = out / f.relative_to(stage)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(f, target)  # a second retrieve of the patient replaces the instance by its copy
+                moved.append(target)
+        except OSError as exc:
+            raise PacsError(f"cannot move the retrieved images into place ({exc.strerror})", where=str(out),
+                            advice="free space or choose another folder you can write, then retrieve again") from None
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+        result.files = moved
+        return result
+
+    def _pull_study(self, study_uid: str, out_dir: Path, *, cancel: Callable[[], bool] | None,
+                    progress: Callable[[int], None] | None, patient_id: str | None) -> RetrieveResult:
         if self.protocol is Protocol.DICOMWEB:
             from viewer.interop.dicomweb import wado_retrieve
 
