@@ -1,0 +1,82 @@
+"""Session 36 review of the lead's changes: defects found, through the real main window."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from tests.app.conftest import press
+from viewer.records import Role
+
+
+def test_the_ct_mri_alignment_coming_first_does_not_drop_the_prior_link_pending(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """] in the follow-up compare layout before the prior's registration: the current exam's cell is to go to the
+    lesion's linked level once the prior's alignment comes. The exam's own CT/MRI registration (started when the
+    exam loaded) may come first: its show_pending_link found no link for the compare cell and dropped what was
+    pending, so the prior's alignment moved nothing (the cells out of step, the bug 013ccd1 fixed)."""
+    import app.reading_commands as cmd
+    from annotation.records import Measurement
+    from tests.app.test_followup_in_window import _open_exam
+
+    w = window
+    _open_exam(w, qtbot, "2024-03-12")
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    qtbot.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)
+    press(w, qtbot, "compare_prior")
+    now_vp, prior_vp = w.reading.viewports[0], w.reading.viewports[1]
+    qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
+    assert "aligned" not in w.status.text(), "the registration came before ]: nothing to check"
+    press(w, qtbot, "carry_lesions")
+    w.state.selection.set_lesion(None)
+    press(w, qtbot, "next_lesion")
+    assert w.state.pending_link is not None, "nothing pending: nothing to check"
+    cmd.show_pending_link(w.state)  # what MainWindow._aligned does when the exam's CT/MRI alignment comes first
+    lesion = w.state.selection.lesion_id
+    want = w.session.reading.project.lesions[("LLSYN001", "E1", "sample", lesion)].observation(Role.CT_PORTAL)
+    assert isinstance(want, Measurement)
+    before = now_vp.index
+    qtbot.waitUntil(lambda: "prior exam aligned" in w.status.text(), timeout=120000)
+    mapped = w.reading.link.map_point(prior_vp, now_vp, prior_vp.geometry.index_to_patient(want.slice_index, *want.middle))
+    assert mapped is not None
+    target = now_vp.geometry.nearest_slice(mapped)
+    assert target != before, "the lesion's level is where the cell was: nothing to check"
+    assert now_vp.index == target, (now_vp.index, target, before)
+    press(w, qtbot, "compare_prior")
+
+
+def _draw_on_active(w, qtbot, lesion: dict, role: Role) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """The lesion's longest diameter on the active cell (showing ``role``), scrolled to with the arrow keys."""
+    from tests.app.conftest import drag
+
+    cell = w.reading.layout.active
+    vp, model = w.grid.viewports[cell], w.reading.viewports[cell]
+    k, _, diameter_mm = max(lesion["series"][role.value]["diameters_by_slice"], key=lambda row: row[2])
+    while model.index != k:
+        up = (model.index < k) != (model.geometry.positions_mm[-1][2] < model.geometry.positions_mm[0][2])
+        qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Up if up else Qt.Key.Key_Down)
+    r, c = model.geometry.pixel_on_slice(lesion["centre_mm"]["ct" if role.value.startswith("ct") else "mr"], k)
+    half = diameter_mm / 2 / model.geometry.pixel_spacing_mm[1]
+    drag(qtbot, vp, (r, c - half), (r, c + half))
+
+
+def test_n_goes_back_to_where_the_last_lesion_started_when_its_first_status_was_v(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """N on CT portal, V there (not visible), its first line on T2 FS: the app moved on to DWI, and the next N went
+    "back on T2 FS, where the last lesion started" - the last lesion started on CT portal, where the reader starts
+    every lesion. The series a lesion starts on is the one N was pressed on."""
+    import json
+
+    from tests.app.test_reader_check_s35 import SAMPLE, _activate, _fresh
+    from viewer.records import READING_ROLES
+
+    w = _fresh(qtbot, env, sample_index)
+    truth = json.loads((SAMPLE / "ground_truth" / "LLSYN001.json").read_text())
+    portal, t2 = READING_ROLES.index(Role.CT_PORTAL), READING_ROLES.index(Role.MR_T2FS)
+    press(w, qtbot, "tool_window")
+    _activate(w, qtbot, portal)
+    press(w, qtbot, "new_lesion")
+    press(w, qtbot, "not_visible")
+    assert w.reading.layout.active == t2, w.status.text()
+    _draw_on_active(w, qtbot, truth["lesions"][0], Role.MR_T2FS)
+    assert w.reading.layout.active != t2, "the line moved the view on"
+    press(w, qtbot, "new_lesion")
+    assert w.reading.layout.active == portal, w.status.text()
+    assert "back on CT portal" in w.status.text(), w.status.text()
