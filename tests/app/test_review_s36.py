@@ -80,3 +80,18 @@ def test_n_goes_back_to_where_the_last_lesion_started_when_its_first_status_was_
     press(w, qtbot, "new_lesion")
     assert w.reading.layout.active == portal, w.status.text()
     assert "back on CT portal" in w.status.text(), w.status.text()
+
+
+def test_the_counts_button_label_leaves_the_laptop_images_their_width(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """'Counted as marked (key 0)' (7aaf8b2) widened the Counts panel's narrowest width from 384 to 454 px
+    (Xvfb, the DejaVu font): at 1366 x 768 with Counts shown, the six cells could not get wider than 906 px
+    (976 before; 972 with 'Counted (key 0)'). The key stays named as a key, the label about as long as before."""
+    from PySide6.QtWidgets import QPushButton
+
+    from tests.app.test_reader_check_s35 import _fresh
+
+    w = _fresh(qtbot, env, sample_index)
+    button = next(b for b in w.docks.counts_panel.findChildren(QPushButton) if b.text().startswith("Counted"))
+    assert "key 0" in button.text()
+    before = QPushButton("Counted (0)").sizeHint().width()
+    assert button.sizeHint().width() - before <= 30, (button.text(), button.sizeHint().width(), before)
