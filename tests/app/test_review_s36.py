@@ -95,3 +95,33 @@ def test_the_counts_button_label_leaves_the_laptop_images_their_width(qtbot, env
     assert "key 0" in button.text()
     before = QPushButton("Counted (0)").sizeHint().width()
     assert button.sizeHint().width() - before <= 30, (button.text(), button.sizeHint().width(), before)
+
+
+def test_undo_does_not_say_shown_on_a_series_off_screen(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """With one cell maximised (M, as on a laptop) on T2 FS, Ctrl+Z of a CT portal line said "— shown on CT portal,
+    Im 14/35": the CT portal cell had moved, off screen, and the reader saw nothing change. It says where the line
+    is and that its cell is not on screen."""
+    import json
+
+    from tests.app.test_reader_check_s35 import READER, SAMPLE, _activate, _fresh, _measure
+    from viewer.records import READING_ROLES
+
+    w = _fresh(qtbot, env, sample_index)
+    truth = json.loads((SAMPLE / "ground_truth" / "LLSYN001.json").read_text())
+    _measure(w, qtbot, Role.CT_PORTAL, truth["lesions"][0])
+    portal, t2 = READING_ROLES.index(Role.CT_PORTAL), READING_ROLES.index(Role.MR_T2FS)
+    model = w.reading.viewports[portal]
+    drawn = model.index
+    _activate(w, qtbot, portal)
+    for _ in range(6):
+        qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Down)
+    assert model.index != drawn
+    _activate(w, qtbot, t2)
+    press(w, qtbot, "maximise")
+    assert w.reading.layout.maximised == t2
+    press(w, qtbot, "undo")
+    les = w.session.reading.project.lesions_of(*w.state.selection.pair, READER)
+    assert all(not x.measurements() for x in les), "the line is undone"
+    assert w.reading.layout.maximised == t2, "the reader's series stays on screen"
+    assert "shown on CT portal" not in w.status.text(), w.status.text()
+    assert "not on screen" in w.status.text(), w.status.text()
