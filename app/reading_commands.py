@@ -413,6 +413,7 @@ def set_lobe(state: WorkstationState, lobe: Lobe) -> None:
         # tool, or a count mark picked, the key is for the marks
         _ready(state)
         state.reading.edit_lesion(pair, current.lesion_id, lobe=lobe)
+        state.selection.lobe_keyed(current.lesion_id, current.lobe, lobe)  # an undo takes the next lesions' lobe back
         state.say(f"{current.lesion_id} (no line yet) now in the {lobe.value} lobe, where new marks and lesions go too "
                   "(a right/left boundary decides at its first line)")
         return

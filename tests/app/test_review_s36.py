@@ -125,3 +125,23 @@ def test_undo_does_not_say_shown_on_a_series_off_screen(qtbot, env, sample_index
     assert w.reading.layout.maximised == t2, "the reader's series stays on screen"
     assert "shown on CT portal" not in w.status.text(), w.status.text()
     assert "not on screen" in w.status.text(), w.status.text()
+
+
+def test_redo_of_a_lesion_grid_lobe_choice_leaves_the_next_lesions_lobe(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """N (L1, right lobe), L1's lobe set to left in the Lesions grid (the next lesions' lobe stays right: the
+    toolbar says right), Ctrl+Z, Ctrl+Y: the redo set the next lesions' lobe to left, which the edit itself never
+    did; the next N went to the left lobe. Only the lobe key after N moves the next lesions' lobe."""
+    from annotation.vocab import Lobe
+    from tests.app.test_reader_check_s35 import _activate, _fresh
+    from viewer.records import READING_ROLES
+
+    w = _fresh(qtbot, env, sample_index)
+    _activate(w, qtbot, READING_ROLES.index(Role.CT_PORTAL))
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    assert lid is not None and w.state.selection.lobe is Lobe.RIGHT
+    w.docks.lesion_panel._edit(lid, lobe="left")  # the grid's lobe combo box
+    assert w.state.selection.lobe is Lobe.RIGHT, "the grid's choice is the lesion's alone"
+    press(w, qtbot, "undo")
+    press(w, qtbot, "redo")
+    assert w.state.selection.lobe is Lobe.RIGHT and w.actions_by_id["lobe_right"].isChecked()
