@@ -145,3 +145,28 @@ def test_redo_of_a_lesion_grid_lobe_choice_leaves_the_next_lesions_lobe(qtbot, e
     press(w, qtbot, "undo")
     press(w, qtbot, "redo")
     assert w.state.selection.lobe is Lobe.RIGHT and w.actions_by_id["lobe_right"].isChecked()
+
+
+def test_n_goes_back_after_a_lesion_started_with_a_kept_suggested_line(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A one-click reader: N on T2 FS, the suggested line kept with Enter (a suggested line moves nothing on: the
+    gestures do not report it as drawn), the app on to the next series. The lesion's start on T2 FS was not noted,
+    so the next N stayed where the app had moved (or went back to an older lesion's series)."""
+    from annotation.records import Measurement
+    from annotation.vocab import MeasurementMethod
+    from tests.app.test_reader_check_s35 import _activate, _fresh
+    from viewer.records import READING_ROLES
+
+    w = _fresh(qtbot, env, sample_index)
+    t2 = READING_ROLES.index(Role.MR_T2FS)
+    press(w, qtbot, "tool_window")
+    _activate(w, qtbot, t2)
+    press(w, qtbot, "new_lesion")
+    pair, lid, model = w.state.selection.pair, w.state.selection.lesion_id, w.reading.viewports[t2]
+    m = Measurement.from_geometry(model.geometry, model.key, model.volume.stack.series_instance_uid, model.index,
+                                  (100.0, 100.0), (100.0, 120.0), method=MeasurementMethod.SUGGESTED)
+    w.session.reading.set_observation(pair, lid, Role.MR_T2FS, m)  # what a kept one-click suggestion records
+    press(w, qtbot, "go_on")  # Enter keeps it and goes on
+    assert w.reading.layout.active != t2, w.status.text()
+    press(w, qtbot, "new_lesion")
+    assert w.reading.layout.active == t2, w.status.text()
+    assert "back on T2 FS" in w.status.text(), w.status.text()
