@@ -43,6 +43,9 @@ class Selection:
         self.picked: Picked | None = None
         self.changed = Signal()
         self._seen = reading.project  # the project before the next event: what a redo changed
+        #: (lesion key, lobe before, lobe after) of each lobe key that moved a lesion just started with the next
+        #: lesions' lobe (:meth:`lobe_keyed`): only those steps take that lobe with them at an undo or redo
+        self._keyed: set[tuple[tuple[str, str, str, str], Lobe, Lobe]] = set()
         reading.subscribe(self._on_reading)
 
     def set_pair(self, pair: PairKey | None, lobe: Lobe | None = None) -> None:
@@ -80,6 +83,11 @@ class Selection:
             self.lobe = lobe
             self.changed.emit()
 
+    def lobe_keyed(self, lesion_id: str, was: Lobe, now: Lobe) -> None:
+        """The lobe key after N moved ``lesion_id`` from ``was`` to ``now`` together with the next lesions' lobe."""
+        if self.pair is not None:
+            self._keyed.add(((*self.pair, self.reading.reader, lesion_id), was, now))
+
     def new_lesion(self) -> str | None:
         """Add a lesion in the current lobe and make it current; None without an exam pair."""
         if self.pair is None:
@@ -111,7 +119,9 @@ class Selection:
             # of the current lesion's lobe, before its first line, takes the lobe for new ones with it
             key = (*self.pair, self.reading.reader, self.lesion_id)
             now, was = project.lesions.get(key), before.lesions.get(key)
-            if now is not None and was is not None and now.lobe is not was.lobe and not now.observations:
+            # (a lobe chosen in the Lesions grid is the lesion's alone: its redo set the next lesions' lobe, a review)
+            if now is not None and was is not None and now.lobe is not was.lobe and not now.observations and \
+                    {(key, was.lobe, now.lobe), (key, now.lobe, was.lobe)} & self._keyed:
                 self.set_lobe(now.lobe)
         p = self.picked
         if p is not None and not self._exists(p):

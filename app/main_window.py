@@ -468,7 +468,11 @@ class MainWindow(QMainWindow):
         if vp is None or not 0 <= index < vp.n_slices or vp.index == index:
             return
         vp.set_index(index)
-        self.state.say(f"{self.state.status} — shown on {role_label(role)}, Im {vp.slice_number}/{vp.n_slices}")
+        # a cell off screen (one cell maximised, M; a grid of fewer cells) is moved but not said to be shown (a review)
+        on_screen = any(self.reading.viewports[cell] is vp for cell, _, _ in self.reading.layout.visible_cells())
+        where = f"{role_label(role)}, Im {vp.slice_number}/{vp.n_slices}"
+        self.state.say(f"{self.state.status} — " + (f"shown on {where}" if on_screen else
+                                                     f"on {where} (its cell is not on screen)"))
 
     def _elsewhere(self, pairs: frozenset[tuple[str, str]]) -> str:
         """" (on LLSYN002 E1, not the exam pair on screen)" when an edit is another pair's: the undo

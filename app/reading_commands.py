@@ -233,7 +233,8 @@ def show_pending(state: WorkstationState, key: str, loaded: bool = True) -> None
 def show_pending_link(state: WorkstationState) -> None:
     """An alignment has come: the cells ] / [ could not bring to the lesion for want of a link (kept in
     ``state.pending_link``) go to its linked level, if that lesion of that exam is still the current one and the
-    cell still shows the slice it showed then (the reader has not scrolled it since); nothing else moves."""
+    cell still shows the slice it showed then (the reader has not scrolled it since); nothing else moves. A cell
+    this alignment does not link stays pending for the next one."""
     pending, state.pending_link = state.pending_link, None
     if pending is None:
         return
@@ -247,6 +248,11 @@ def show_pending_link(state: WorkstationState) -> None:
     mine = [(vp, k) for vp, k in moves if unmoved.get(vp.key) == vp.index]
     if mine:
         _move_unlinked(list(state.viewer.viewports), mine)
+    # a cell this alignment does not link yet stays pending for the next one (the exam's own CT/MRI alignment
+    # coming before the prior's in the compare layout dropped the compare cell's wait: a review)
+    done = {vp.key for vp, _ in mine}
+    left = {key: i for key, i in unmoved.items() if key not in done}
+    state.pending_link = (pair, lesion_id, left) if left else None
 
 
 def next_unread_cell(state: WorkstationState, after: int) -> int | None:
@@ -280,11 +286,18 @@ def after_measurement(state: WorkstationState, view: View) -> None:
     cell = state.cell_of(view)
     if cell is None:
         return
-    les = _lesion(state, state.selection.lesion_id) if state.selection.lesion_id else None
-    if les is not None and len(les.measurements()) == 1:  # its first line: the series the reader starts lesions on
-        state.start_role = state.reading_role(cell)
+    _note_start(state, cell)
     state.advanced_to = cell  # a lesion read on every series: N goes back from where its last line is too
     _advance(state, cell, state.status)
+
+
+def _note_start(state: WorkstationState, cell: int) -> None:
+    """The current lesion's first status (a line, or V / not measurable) recorded on ``cell``: the series the reader
+    starts lesions on, where N goes back (its first line alone said T2 FS after V on CT portal, where N was: a
+    review)."""
+    les = _lesion(state, state.selection.lesion_id) if state.selection.lesion_id else None
+    if les is not None and len(les.observations) == 1:
+        state.start_role = state.reading_role(cell)
 
 
 def go_on(state: WorkstationState) -> None:
@@ -305,6 +318,8 @@ def go_on(state: WorkstationState) -> None:
         done = f"{lid} on {role_label(role)}: {obs.diameter_mm:.1f} mm kept"
     else:
         done = f"{lid} on {role_label(role)}: " + (STATUS_WORDS[obs.status.value] if obs is not None else "no status yet")
+    if obs is not None:  # a kept suggested line, its lesion's first status: where it started (the gestures move
+        _note_start(state, state.viewer.layout.active)  # nothing on after a suggestion, nor say it drawn: a review)
     _advance(state, state.viewer.layout.active, done)
 
 
@@ -336,6 +351,7 @@ def set_status(state: WorkstationState, observation: NotVisible | NotMeasurable)
             where = ", ".join(f"Im {n - m.slice_index}" if n else f"slice {m.slice_index}" for m in kept)
             replaced += (f"; the count click made on it ({where}) stays counted in the {kept[0].lobe.value} lobe: "
                          "Del it there if no lesion is there")
+    _note_start(state, state.viewer.layout.active)
     _advance(state, state.viewer.layout.active,
              f"{lid} on {role_label(role)}: {STATUS_WORDS[observation.status.value]}{replaced}")
 
@@ -399,6 +415,7 @@ def set_lobe(state: WorkstationState, lobe: Lobe) -> None:
         # tool, or a count mark picked, the key is for the marks
         _ready(state)
         state.reading.edit_lesion(pair, current.lesion_id, lobe=lobe)
+        state.selection.lobe_keyed(current.lesion_id, current.lobe, lobe)  # an undo takes the next lesions' lobe back
         state.say(f"{current.lesion_id} (no line yet) now in the {lobe.value} lobe, where new marks and lesions go too "
                   "(a right/left boundary decides at its first line)")
         return

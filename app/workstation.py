@@ -102,9 +102,9 @@ class WorkstationState:
         self.suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
         #: the cell the last press made active (None: it was active already); its click suggests nothing
         self.activated_by_press: int | None = None
-        #: the series a lesion's first line was drawn on, and the cell the app moved on to after a line (None once the
-        #: reader is elsewhere): N goes back to that series from where the app moved (a radiologist reading CT portal
-        #: alone pressed Shift+Tab before every lesion, each line having moved the view on to T2 FS)
+        #: the series a lesion's first status (a line, V) was recorded on, and the cell the app moved on to after a line
+        #: (None once the reader is elsewhere): N goes back to that series from where the app moved (a radiologist
+        #: reading CT portal alone pressed Shift+Tab before every lesion, each line having moved the view on to T2 FS)
         self.start_role: Role | None = None
         self.advanced_to: int | None = None
         self.context = self._make_context()

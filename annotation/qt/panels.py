@@ -335,7 +335,7 @@ class CountsPanel(_Observer):
             lobe_row.addWidget(b)
         status_row = QHBoxLayout()
         # "Counted (0)" read as "0 counted" beside rows of 3 and 1 (a radiologist's check): the key named as a key
-        for text, status in (("Counted as marked (key 0)", CountStatus.COUNTED),
+        for text, status in (("Counted (key 0)", CountStatus.COUNTED),
                              ("Not countable (Shift+C)", CountStatus.NOT_COUNTABLE),
                              ("Not read yet", CountStatus.NOT_READ)):
             b = QPushButton(text)
