@@ -207,7 +207,7 @@ def test_a_store_on_a_disc_says_so_and_the_first_edit_offers_only_a_copy(qtbot, 
             asked.append((text, choices)) or ("copy" if "Work on a copy" in str(choices) else "keep"))
         assert w.store_flow.open_store(store) and w.session.read_only
         assert "cannot be written where it lies; editing works on a copy" in w.store_flow.store_label.text()
-        assert w.store_flow.store_label.shown_text().endswith("lies; editing works on a copy)")
+        assert w.store_flow.store_label.shown_text().endswith("editing works on a copy)")  # the end in view, whatever the width
         open_pair(w, qtbot, sample_dicom, sample_index)
         asked.clear()
         w.reading.activate(0)
