@@ -7,21 +7,9 @@
 # Usage: Rscript agreement_from_csv.R measurements.csv counts.csv out.csv
 suppressMessages(library(psych))
 args <- commandArgs(trailingOnly = TRUE)
-# The file as a spreadsheet saved it: LL_SEP (default ","), LL_DEC ("." or ","), LL_ENC (default "UTF-8-BOM"),
-# LL_SKIP (1 for a "sep=;" first line); numbers are read by R's as.numeric after the decimal comma is made a point.
-invisible(Sys.setlocale("LC_CTYPE", "C.UTF-8"))  # names such as Hélène, whatever the caller's locale
-env <- function(k, d) { v <- Sys.getenv(k); if (nzchar(v)) v else d }
-SEP <- env("LL_SEP", ","); DEC <- env("LL_DEC", "."); ENC <- env("LL_ENC", "UTF-8-BOM"); SKIP <- as.integer(env("LL_SKIP", "0"))
-if (SEP == "tab") SEP <- "\t"
-rd <- function(f) {
-  x <- read.table(f, sep = SEP, header = TRUE, colClasses = "character", na.strings = character(0), quote = "\"",
-                  comment.char = "", check.names = FALSE, fileEncoding = ENC, skip = SKIP, strip.white = FALSE,
-                  blank.lines.skip = TRUE)
-  for (col in names(x)) Encoding(x[[col]]) <- "UTF-8"  # read into the UTF-8 locale set above: say so
-  for (col in intersect(c("diameter_mm", "count"), names(x))) x[[col]] <- if (DEC == ",") chartr(",", ".", x[[col]]) else x[[col]]
-  for (col in intersect(c("uncountable", "status", "series_role", "lobe", "count_status"), names(x))) x[[col]] <- tolower(trimws(x[[col]]))
-  x
-}
+# the shared CSV reader, beside this script
+local({ a <- commandArgs(trailingOnly = FALSE); here <- dirname(sub("^--file=", "", a[grep("^--file=", a)][1]))
+        source(file.path(here, "read_csv.R"), local = globalenv()) })
 m <- rd(args[1]); cn <- rd(args[2])
 roles <- c("mr_t2fs", "mr_dwi", "mr_t1_arterial", "mr_t1_portal", "ct_arterial", "ct_portal")
 readers <- sort(unique(c(m$reader, cn$reader)), method = "radix")
