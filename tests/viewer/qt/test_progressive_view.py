@@ -124,6 +124,8 @@ def test_a_broken_file_fails_its_stack_only_and_nothing_hangs(qtbot, tmp_path: P
     loads.request(good)
     assert loads.wait(20)  # no hang
     qtbot.waitUntil(lambda: bool(failed) and good.key in finished, timeout=5000)
-    assert [k for k, _ in failed] == [bad.key] and victim.name in failed[0][1]
+    # the broken stack only, named by its file (the first load, cancelled by keep_only, may have met the broken file
+    # too under load and said so once more: a fresh-clone run did)
+    assert failed and {k for k, _ in failed} == {bad.key} and all(victim.name in msg for _, msg in failed), failed
     assert bad.key not in loads.volumes  # a partial volume is never served as the stack
     assert loads.volumes[good.key].loaded.all()
