@@ -44,14 +44,11 @@ def test_undo_shows_the_slice_of_the_line_it_takes_away(qtbot, env: Path, sample
     assert model.index == drawn and "shown on" not in w.status.text(), w.status.text()
 
 
-def test_a_lesion_stepped_to_before_the_alignment_brings_the_current_exam_once_aligned(window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    """] right after P and Shift+P, before the registration: only the prior's cell went to the lesion (the
-    current exam's had no link yet), and stayed out of step once the alignment came (a radiologist's check).
-    Now the current exam's cell goes to the lesion's linked level when the alignment comes."""
-    from annotation.records import Measurement
+def stepped_before_the_alignment(w, qtbot):  # type: ignore[no-untyped-def]
+    """LLSYN001's 2024-03-12 CT portal beside its prior (P), its lesions carried (Shift+P) and ] pressed once the
+    prior has loaded, before the registration comes: (current exam's viewport, prior's)."""
     from tests.app.test_followup_in_window import _open_exam
 
-    w = window
     _open_exam(w, qtbot, "2024-03-12")
     portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
     qtbot.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)
@@ -62,6 +59,17 @@ def test_a_lesion_stepped_to_before_the_alignment_brings_the_current_exam_once_a
     press(w, qtbot, "carry_lesions")
     w.state.selection.set_lesion(None)
     press(w, qtbot, "next_lesion")
+    return now_vp, prior_vp
+
+
+def test_a_lesion_stepped_to_before_the_alignment_brings_the_current_exam_once_aligned(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """] right after P and Shift+P, before the registration: only the prior's cell went to the lesion (the
+    current exam's had no link yet), and stayed out of step once the alignment came (a radiologist's check).
+    Now the current exam's cell goes to the lesion's linked level when the alignment comes."""
+    from annotation.records import Measurement
+
+    w = window
+    now_vp, prior_vp = stepped_before_the_alignment(w, qtbot)
     lesion = w.state.selection.lesion_id
     baseline = w.session.reading.project.lesions[("LLSYN001", "E1", "sample", lesion)]
     want = baseline.observation(Role.CT_PORTAL)

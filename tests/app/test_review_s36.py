@@ -15,19 +15,10 @@ def test_the_ct_mri_alignment_coming_first_does_not_drop_the_prior_link_pending(
     pending, so the prior's alignment moved nothing (the cells out of step, the bug 013ccd1 fixed)."""
     import app.reading_commands as cmd
     from annotation.records import Measurement
-    from tests.app.test_followup_in_window import _open_exam
+    from tests.app.test_lowfix_s36 import stepped_before_the_alignment
 
     w = window
-    _open_exam(w, qtbot, "2024-03-12")
-    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
-    qtbot.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)
-    press(w, qtbot, "compare_prior")
-    now_vp, prior_vp = w.reading.viewports[0], w.reading.viewports[1]
-    qtbot.waitUntil(lambda: prior_vp.volume is not None and prior_vp.volume.loaded.all(), timeout=60000)
-    assert "aligned" not in w.status.text(), "the registration came before ]: nothing to check"
-    press(w, qtbot, "carry_lesions")
-    w.state.selection.set_lesion(None)
-    press(w, qtbot, "next_lesion")
+    now_vp, prior_vp = stepped_before_the_alignment(w, qtbot)
     assert w.state.pending_link is not None, "nothing pending: nothing to check"
     cmd.show_pending_link(w.state)  # what MainWindow._aligned does when the exam's CT/MRI alignment comes first
     lesion = w.state.selection.lesion_id
