@@ -47,6 +47,7 @@ from app.window_layout import LAYOUT_VERSION, WindowLayout
 from viewer.display import PRESET_LABELS, Preset
 from viewer.errors import LesionlabError
 from viewer.model.layout import role_label
+from viewer.qt.overlay import zoom_shown
 from viewer.model.reading import ReadingModel
 from viewer.model.settings import RecentStudies, RoleOverrides, config_dir
 from viewer.qt.grid import ReadingGrid
@@ -659,7 +660,7 @@ class MainWindow(QMainWindow):
         # fit: "zoom 1.15" beside the overlay's "Zoom 0.45x" (a radiologist's check)
         t = self.grid.active_widget.transform()
         spacing = act.geometry.column_spacing_mm if act.geometry is not None else None
-        shown = f"{t.px_per_mm * (spacing or 1):.2f}x" if t is not None else f"{act.zoom:.2f}"
+        shown = zoom_shown(t.px_per_mm, spacing) if t is not None else f"{act.zoom:.2f}"
         self.state.say(f"zoom {shown} on {_cells(len(cells), act.volume.stack.modality)}")  # type: ignore[union-attr]
 
     def _dwi_adc_side_by_side(self) -> None:

@@ -60,6 +60,11 @@ def _mm(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def zoom_shown(px_per_mm: float, column_spacing_mm: float | None) -> str:
+    """The zoom as the overlay gives it: screen pixels per image pixel ("0.45x"), also what Z says."""
+    return f"{px_per_mm * (column_spacing_mm or 1):.2f}x"
+
+
 def slice_lines(m: Any) -> tuple[str, str]:
     """The bottom-left slice lines: "Im 12/40  (#29)" (position counted from the top, then the image's
     InstanceNumber as PACS viewers show it) and "Pos -112.5 mm  thk 1.29 mm"."""
@@ -192,7 +197,7 @@ class OverlayPainter:
         self._lines(p, MARGIN, h - MARGIN - 2 * self.line_h, [(self.hover_text(view, hover), ACCENT)], False, True)
         # bottom right: window and zoom
         wl = m.window
-        zoom = f"Zoom {view.transform.px_per_mm * (vol.geometry.column_spacing_mm or 1):.2f}x" + ("  inv" if m.invert else "")
+        zoom = f"Zoom {zoom_shown(view.transform.px_per_mm, vol.geometry.column_spacing_mm)}" + ("  inv" if m.invert else "")
         self._block(p, w - MARGIN, h - MARGIN, ((wl.label() if wl is not None else "W -  L -", TEXT, False),
                                                 (zoom, DIM, False)), True, True)
         self._orientation(p, view)
