@@ -155,8 +155,9 @@ class Cluster:
                 time.sleep(0.02)
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
+def started_cluster() -> Iterator[Cluster]:
+    """A server started for the caller and stopped after it; skipped where none can run, failed there with
+    LESIONLAB_REQUIRE_SERVERS=1 (CI)."""
     why = Cluster.available()
     if why:
         if REQUIRE:
@@ -167,6 +168,11 @@ def pg_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    yield from started_cluster()
 
 
 @pytest.fixture
