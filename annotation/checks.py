@@ -17,7 +17,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from annotation.followup import outside_liver
+from annotation.followup import followed_before, outside_liver
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, CountMark, Lesion, Measurement, ReaderRoles, expected_roles
 from viewer.geometry import StackGeometry, in_plane_distance_mm
@@ -171,10 +171,11 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
         if missing:  # its role: the first series to read it on (where a click on the warning goes)
             # a follow-up lesion whose response series is read: the rest is the per-series comparison, not the
             # response (a radiologist's check read every carried lesion's "no status on CT arterial" as a gap)
+            # (at a baseline every series is read, the lesions' sizes the study compares: no aside, a review)
             fu = project.lesion_followups.get(les.key)
             aside = (f"; its response reads {role_label(fu.assessed_role)} only, done"
                      if fu is not None and fu.assessed_role not in missing and les.observation(fu.assessed_role)
-                     is not None else "")
+                     is not None and followed_before(project, reader, (patient_id, exam_pair_id)) else "")
             out.append(ProtocolWarning(CheckCode.MISSING_STATUS,
                                        f"{les.lesion_id} is measured on some series but has no status on "
                                        f"{', '.join(role_label(r) for r in missing)} (measure it, or mark it not "

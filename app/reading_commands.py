@@ -115,13 +115,19 @@ def _back_to_start(state: WorkstationState) -> str:
     first of the six for a full read); says so, or ""."""
     moved, start, active = state.advanced_to, state.start_role, state.viewer.layout.active
     state.advanced_to = None
-    if moved is None or start is None or moved != active or state.reading_role(active) is start:
-        return ""
+    if moved is None or start is None or moved != _where(state, active) or state.reading_role(active) is start:
+        return ""  # the reader went elsewhere since: scrolled there, another cell, another stack in it
     cell = next((i for i in range(len(state.viewer.viewports)) if state.reading_role(i) is start), None)
     if cell is None:
         return ""
     state.viewer.activate(cell)
     return f" (back on {role_label(start)}, where the last lesion started)"
+
+
+def _where(state: WorkstationState, cell: int) -> tuple[int, str, int]:
+    """What ``cell`` shows now: (cell, stack key, slice index), to tell whether the reader has moved since."""
+    vp = state.viewer.viewports[cell]
+    return cell, vp.key, vp.index
 
 
 def step_lesion(state: WorkstationState, step: int, none_yet: str = "N starts one") -> str | None:
@@ -205,7 +211,12 @@ def show_lesion(state: WorkstationState, lesion_id: str) -> int:
     unmoved = {vp.key: vp.index for vp in viewports
                if vp.geometry is not None and vp.key and not any(vp is moved for moved, _ in moves)}
     state.pending_link = (state.selection.pair, lesion_id, unmoved) if n_lines and unmoved else None
-    state.say(f"{lesion_id} on {n_lines} series" + (f", {more} more at its linked level" if more else "")
+    if not (n_lines or more or waiting or les.observations):  # "L3 on 0 series" from its Checks entry (a review)
+        state.say(f"{lesion_id} has nothing recorded yet: draw its diameter, or V / Shift+V (not visible / not "
+                  "measurable) on each series")
+        return 0
+    what = f"{lesion_id} on {n_lines} series" if n_lines else f"{lesion_id} has no line on any series"
+    state.say(what + (f", {more} more at its linked level" if more else "")
               + (f"; {len(waiting)} still loading: shown there once loaded" if waiting else ""))
     return n_lines
 
@@ -276,7 +287,7 @@ def _advance(state: WorkstationState, cell: int, done: str) -> None:
         state.say(f"{done}; {lid} has a status on every series")
         return
     state.viewer.activate(nxt)
-    state.advanced_to = nxt
+    state.advanced_to = _where(state, nxt)
     hand = f" ({NOT_OFFERED}: drag the diameter)" if _not_offered(state, state.reading_role(nxt)) else ""
     state.say(f"{done}; next: {lid} on {state.cell_title(nxt)}{hand}")
 
@@ -287,7 +298,7 @@ def after_measurement(state: WorkstationState, view: View) -> None:
     if cell is None:
         return
     _note_start(state, cell)
-    state.advanced_to = cell  # a lesion read on every series: N goes back from where its last line is too
+    state.advanced_to = _where(state, cell)  # a lesion read on every series: N goes back from where its last line is too
     _advance(state, cell, state.status)
 
 

@@ -102,11 +102,12 @@ class WorkstationState:
         self.suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
         #: the cell the last press made active (None: it was active already); its click suggests nothing
         self.activated_by_press: int | None = None
-        #: the series a lesion's first status (a line, V) was recorded on, and the cell the app moved on to after a line
-        #: (None once the reader is elsewhere): N goes back to that series from where the app moved (a radiologist
-        #: reading CT portal alone pressed Shift+Tab before every lesion, each line having moved the view on to T2 FS)
+        #: the series a lesion's first status (a line, V) was recorded on, and where the app moved on to after a line:
+        #: (cell, the stack it showed, its slice) -- N goes back to that series from there while the reader has not
+        #: gone elsewhere since (another cell, a scroll, another stack in the cell). A radiologist reading CT portal
+        #: alone pressed Shift+Tab before every lesion, each line having moved the view on to T2 FS.
         self.start_role: Role | None = None
-        self.advanced_to: int | None = None
+        self.advanced_to: tuple[int, str, int] | None = None
         self.context = self._make_context()
         self._bound: Selection | None = None
         session.replaced.connect(self._rebind)

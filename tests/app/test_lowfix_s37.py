@@ -1,0 +1,46 @@
+"""Session 37: low findings left by session 36's review and radiologist, through the real main window."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from tests.app.conftest import press
+from tests.app.test_reader_check_s35 import SAMPLE, _fresh, _measure
+from viewer.records import READING_ROLES, Role
+
+
+def test_n_stays_where_the_reader_scrolled_after_the_app_moved_on(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A review: N went back to the series the last lesion started on even when the reader had scrolled the cell
+    the app moved to -- looking there for the next lesion. Scrolled, the cell is the reader's choice: N stays."""
+    w = _fresh(qtbot, env, sample_index)
+    truth = json.loads((SAMPLE / "ground_truth" / "LLSYN001.json").read_text())
+    portal = READING_ROLES.index(Role.CT_PORTAL)
+    _measure(w, qtbot, Role.CT_PORTAL, truth["lesions"][0])
+    moved = w.reading.layout.active
+    assert moved != portal, "the line moved the view on"
+    for _ in range(3):
+        qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Down)
+    press(w, qtbot, "new_lesion")
+    assert w.reading.layout.active == moved and "back on" not in w.status.text(), w.status.text()
+
+
+def test_an_empty_lesion_shown_says_what_to_do_not_on_0_series(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A review: a click on an empty lesion's Checks entry said "L1 on 0 series"."""
+    from tests.app.test_reader_check_s35 import _activate
+
+    w = _fresh(qtbot, env, sample_index)
+    _activate(w, qtbot, READING_ROLES.index(Role.CT_PORTAL))
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    press(w, qtbot, "new_lesion")  # the current lesion's own emptiness is not a warning yet
+    panel = w.docks.checks_panel
+    found = [i for i, x in enumerate(panel.warnings) if x.lesion_id == lid]
+    assert found, [str(x) for x in panel.warnings]
+    w.docks.checks_dock.show()
+    w.docks.checks_dock.raise_()
+    rect = panel.list.visualItemRect(panel.list.item(found[0]))
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert w.status.text().startswith(f"{lid} has nothing recorded yet: draw its diameter"), w.status.text()
