@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         self.loads.progress.connect(self.follow_up.loaded)
         self.loads.finished.connect(lambda key: cmd.show_pending(self.state, key))
         self.loads.failed.connect(lambda key, _msg: cmd.show_pending(self.state, key, loaded=False))
+        self.loads.failed.connect(self.grid.stack_failed)
         self.exports = ExportActions(self, self.session, self.state.say, self.show_error, tell=self.state.tell,
                                      blinded=lambda: self.state.blinded)
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)

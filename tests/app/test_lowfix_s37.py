@@ -44,3 +44,29 @@ def test_an_empty_lesion_shown_says_what_to_do_not_on_0_series(qtbot, env: Path,
     rect = panel.list.visualItemRect(panel.list.item(found[0]))
     qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert w.status.text().startswith(f"{lid} has nothing recorded yet: draw its diameter"), w.status.text()
+
+
+def test_a_cell_waiting_for_its_stack_says_loading_and_a_failed_one_says_why(qtbot, env: Path, sample_index,
+                                                                             monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A radiologist's check: Shift+D (DWI b800 and ADC side by side) showed the ADC cell "not in this pair: drop a
+    stack here" until its map had loaded. A cell with a stack hung says "loading…", and a stack that cannot be
+    loaded says so there (it said "not in this pair" for good)."""
+    w = _fresh(qtbot, env, sample_index)
+    said: list[str] = []
+    for i, vp in enumerate(w.reading.viewports):
+        vp.volume_changed.connect(lambda i=i: said.append(w.grid.viewports[i].empty_text())
+                                  if w.reading.viewports[i].volume is None else None)
+    press(w, qtbot, "dwi_adc_side_by_side")
+    hung = [i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None]
+    assert hung and not any("not in this pair" in t for t in said), said
+    cell = hung[-1]
+    widget, key = w.grid.viewports[cell], w.reading.hanging.cells[cell].stack.key
+    assert widget.stack_hung()
+    assert widget.empty_text().endswith("loading…")
+    errors: list[str] = []
+    monkeypatch.setattr(w, "show_error", errors.append)  # its dialog, modal
+    w.loads.failed.emit(key, "IM0003: cannot decode")  # what the loader says of a broken stack
+    assert errors and "IM0003" in errors[0]
+    assert widget.empty_text().endswith("cannot load: IM0003: cannot decode"), widget.empty_text()
+    press(w, qtbot, "dwi_adc_side_by_side")  # back to the six cells: another hanging, nothing failed there
+    assert not any(v.load_error for v in w.grid.viewports if not v.stack_hung())

@@ -41,10 +41,12 @@ class ReadingGrid(QWidget):
             w.stack_dropped.connect(lambda key, i=i: self.stack_dropped.emit(i, key))
             w.context_requested.connect(lambda pos, i=i: self.context_requested.emit(i, pos))
             w.link_text = self._link_text
+            w.stack_hung = lambda i=i: reading.hanging.cells[i].stack is not None
             self.viewports.append(w)
         reading.layout.changed.connect(self.relayout)
         reading.link.changed.connect(lambda: [w.update() for w in self.viewports])
         reading.opened.connect(self._opened)
+        reading.hanging.cell_changed.connect(lambda i: self.set_load_error(i, ""))
         reading.layout.active_changed.connect(self._active_changed)
         self.relayout()
         self._active_changed(reading.layout.active)
@@ -85,7 +87,19 @@ class ReadingGrid(QWidget):
     def _opened(self) -> None:
         for w in self.viewports:
             w.pair_open = True
+            w.load_error = ""
             w.update()
+
+    def set_load_error(self, cell: int, message: str) -> None:
+        """What cell ``cell`` says of its stack's failed load ("" while it loads)."""
+        self.viewports[cell].load_error = message
+        self.viewports[cell].update()
+
+    def stack_failed(self, key: str, message: str) -> None:
+        """The loader could not load stack ``key``: every cell it is hung in says so (not "loading…")."""
+        for i, c in enumerate(self.reading.hanging.cells):
+            if c.stack is not None and c.stack.key == key:
+                self.set_load_error(i, message)
 
     def relayout(self) -> None:
         for w in self.cells:

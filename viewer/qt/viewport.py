@@ -70,6 +70,11 @@ class ViewportWidget(QWidget):
         #: what a missing series' cell says instead of "not in this pair: drop a stack here from the browser"
         #: (the grid's ``set_missing_note``: a blinded case has no browser, its series are the session's)
         self.missing_note = ""
+        #: whether a stack is hung in this cell (the grid sets it from the hanging): an empty cell with one is
+        #: waiting for its volume ("loading…"), not missing its series (Shift+D said "not in this pair" for a frame)
+        self.stack_hung: Callable[[], bool] = lambda: False
+        #: why the hung stack could not be loaded (set by the window from the loader's failure; "" while it loads)
+        self.load_error = ""
         self.right_drag = "window"  # "window" (Horos, Weasis) or "zoom" (OHIF); Ctrl+right-drag zooms either way
         self.pointer: tuple[float, float] | None = None  # last pointer position over the widget
         #: The cell's title above the role (the grid sets it: role of the stack, patient when it differs).
@@ -276,19 +281,24 @@ class ViewportWidget(QWidget):
                 if rect.width() > 0 and rect.height() > 0:
                     p.fillRect(rect.adjusted(-1, -1, 1, 1), BACKGROUND)
 
-    def _paint_empty(self, p: QPainter) -> None:
+    def empty_text(self) -> str:
+        """What the cell says while it shows no image."""
         role = role_label(self.model.role)
+        if not self.pair_open:
+            return f"{role}\n\nopen a study (Ctrl+O), then an exam pair" if role else "empty"
+        if self.stack_hung():
+            text = f"cannot load: {self.load_error}" if self.load_error else "loading…"
+            return f"{role}\n{text}" if role else text
+        if self.missing_note:
+            return f"{role}\n{self.missing_note}" if role else "empty"
+        return f"{role}\nnot in this pair\n\ndrop a stack here from the browser" if role else "empty\n\ndrop a stack here"
+
+    def _paint_empty(self, p: QPainter) -> None:
         p.setPen(DIM)
         f = p.font()
         f.setPointSizeF(11)
         p.setFont(f)
-        if not self.pair_open:
-            text = f"{role}\n\nopen a study (Ctrl+O), then an exam pair" if role else "empty"
-        elif self.missing_note:
-            text = f"{role}\n{self.missing_note}" if role else "empty"
-        else:
-            text = (f"{role}\nnot in this pair\n\ndrop a stack here from the browser" if role
-                    else "empty\n\ndrop a stack here")
+        text = self.empty_text()
         p.drawText(QRectF(self.rect()).adjusted(12, 12, -12, -12),
                    int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap), text)
 
