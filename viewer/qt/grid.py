@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Collection
 
 from PySide6.QtCore import Qt, Signal
@@ -41,7 +42,7 @@ class ReadingGrid(QWidget):
             w.stack_dropped.connect(lambda key, i=i: self.stack_dropped.emit(i, key))
             w.context_requested.connect(lambda pos, i=i: self.context_requested.emit(i, pos))
             w.link_text = self._link_text
-            w.stack_hung = lambda i=i: reading.hanging.cells[i].stack is not None
+            w.stack_hung = partial(self._stack_hung, i)
             self.viewports.append(w)
         reading.layout.changed.connect(self.relayout)
         reading.link.changed.connect(lambda: [w.update() for w in self.viewports])
@@ -50,6 +51,9 @@ class ReadingGrid(QWidget):
         reading.layout.active_changed.connect(self._active_changed)
         self.relayout()
         self._active_changed(reading.layout.active)
+
+    def _stack_hung(self, cell: int) -> bool:
+        return self.reading.hanging.cells[cell].stack is not None
 
     def _pressed(self, cell: int) -> None:
         self.cell_pressed.emit(cell, self.reading.layout.active == cell)
