@@ -70,3 +70,21 @@ def test_a_cell_waiting_for_its_stack_says_loading_and_a_failed_one_says_why(qtb
     assert widget.empty_text().endswith("cannot load: IM0003: cannot decode"), widget.empty_text()
     press(w, qtbot, "dwi_adc_side_by_side")  # back to the six cells: another hanging, nothing failed there
     assert not any(v.load_error for v in w.grid.viewports if not v.stack_hung())
+
+
+def test_the_bottom_orientation_label_clears_the_bottom_corners(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A radiologist at 1366x768: the bottom edge's "P" touched the position line in the narrow cells. It now stands
+    above the bottom corners' lines (hover value, slice, position), as the top label stands below the top corners'."""
+    from viewer.qt.overlay import MARGIN
+
+    w = _fresh(qtbot, env, sample_index)
+    w.resize(1366, 768)
+    qtbot.wait(50)
+    shown = [v for v in w.grid.viewports if v.model.volume is not None and v.isVisible()]
+    assert shown
+    for v in shown:
+        v.grab()  # paints: the labels are placed
+        painter = v.overlays
+        at, img = painter._placed[3]  # left, right, top, bottom
+        h = v.height()
+        assert at.y() + img.height() <= h - MARGIN - 3 * painter.line_h + 1, (at.y(), img.height(), h)

@@ -222,7 +222,9 @@ class OverlayPainter:
             placed = []
             for x, y, text, align in ((MARGIN, mid, left, "left"), (w - MARGIN, mid, right, "right"),
                                       (w / 2, MARGIN + 3 * self.line_h, top, "center"),
-                                      (w / 2, h - MARGIN - self.line_h, bottom, "center")):
+                                      # above the bottom corners' three lines, as the top label is below the top
+                                      # corners' (in a narrow cell the position line ran into it: a radiologist)
+                                      (w / 2, h - MARGIN - 4 * self.line_h, bottom, "center")):
                 img = self._block_image(((text, DIM, True),), False)
                 lw = img.width() - 3
                 placed.append((QPointF(x - lw if align == "right" else x - lw / 2 if align == "center" else x, y), img))
