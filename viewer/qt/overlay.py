@@ -100,6 +100,9 @@ class OverlayPainter:
         self._placed_for: tuple[object, ...] = ()
         self._placed: list[tuple[QPointF, QImage]] = []
         self._hover_text = ""
+        #: the widest the bottom-left corner's slice lines get: the bottom edge label stays on the bottom line
+        #: only where it clears them (the same width whatever the slice, so the label does not jump on a scroll)
+        self._corner_w = self.metrics.horizontalAdvance("Pos -888.8 mm  thk 8.88 mm")
 
     def _static_text(self, text: str, bold: bool) -> tuple[QStaticText, float]:
         """Laid-out text and its width, cached: drawing a QStaticText costs half a drawText."""
@@ -219,12 +222,13 @@ class OverlayPainter:
         if self._placed_for != (id(geo), w, h) or self._labels_for is not geo:
             left, right, top, bottom = self._orientation_labels(geo)
             mid = h / 2 - self.line_h / 2
+            # in a narrow cell (313 px at 1366x768) the position line ran into the bottom label (a radiologist):
+            # there it stands a line above the corners' two lines
+            narrow = w / 2 - self.metrics.horizontalAdvance(bottom) < MARGIN + self._corner_w + 8
             placed = []
             for x, y, text, align in ((MARGIN, mid, left, "left"), (w - MARGIN, mid, right, "right"),
                                       (w / 2, MARGIN + 3 * self.line_h, top, "center"),
-                                      # above the bottom corners' three lines, as the top label is below the top
-                                      # corners' (in a narrow cell the position line ran into it: a radiologist)
-                                      (w / 2, h - MARGIN - 4 * self.line_h, bottom, "center")):
+                                      (w / 2, h - MARGIN - (3 if narrow else 1) * self.line_h, bottom, "center")):
                 img = self._block_image(((text, DIM, True),), False)
                 lw = img.width() - 3
                 placed.append((QPointF(x - lw if align == "right" else x - lw / 2 if align == "center" else x, y), img))
