@@ -79,3 +79,34 @@ def test_a_click_inside_a_lesion_never_replaces_its_line_drawn_or_edited_by_hand
 
 def _line_or_none(w: MainWindow) -> Measurement | None:
     return w.session.reading.project.lesions[(PATIENT, "E1", READER, "L1")].observation(Role.MR_T2FS)
+
+
+def test_a_suggested_line_records_the_click_so_lesionlab_suggest_gives_the_same_line(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]  # noqa: F811
+                                                                                   sample_dicom: Path) -> None:
+    """The reader's check ran `lesionlab suggest --point-mm` on the lesions clicked in the window to compare: the
+    export's method_params held the slice clicked but not the point, so the click had to be guessed (a 0.3 mm
+    guess gave 37.30 against the window's 37.32 mm). The record keeps the click's patient point (LPS mm), and
+    `lesionlab suggest` at that point gives the window's line."""
+    from app.cmd_suggest import suggest_at
+
+    w = window
+    truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
+    lesion = next(les for les in truth["lesions"] if les["id"] == "L06")
+    cell = READING_ROLES.index(Role.MR_DWI)
+    model, vp = w.reading.viewports[cell], w.grid.viewports[cell]
+    w.reading.activate(cell)
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    k = lesion["series"]["mr_dwi"]["slice_index"] + 1
+    model.set_index(k)
+    row, col = model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k)
+    _click(qtbot, vp, (row + 0.7, col - 0.4))
+    m = w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI)
+    assert isinstance(m, Measurement) and m.method is MeasurementMethod.SUGGESTED, w.status.text()
+    params = json.loads(m.method_params)
+    clicked = params["clicked_mm"]
+    assert model.geometry.nearest_slice(clicked) == params["clicked_slice"] == k
+    cli = suggest_at(model.volume.stack, tuple(clicked))
+    assert cli["diameter_mm"] == round(m.diameter_mm, 2), (cli, m.diameter_mm)
+    ends = [model.geometry.index_to_patient(m.slice_index, *p) for p in (m.p1, m.p2)]
+    assert np.allclose(ends, [cli["p1_mm"], cli["p2_mm"]], atol=2e-3), (ends, cli)
