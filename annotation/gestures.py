@@ -422,7 +422,27 @@ class LineGesture(ReadingGesture):
         other = self._not_its_lesion(view, lesion_id, s)
         if other:
             return self.say(f"no suggestion: {other}")
+        kept = self._by_hand(view, lesion_id)
+        if kept:
+            return self.say(kept)
         return self._record(view, lesion_id, s.slice_index, s.p1, s.p2, MeasurementMethod.SUGGESTED, s.params)
+
+    def _by_hand(self, view: View, lesion_id: str) -> str:
+        """The current lesion's line on this series when the reader drew or edited it by hand: a click inside the
+        lesion keeps it and picks it, said ("L1 on T2 FS: its line was drawn by hand ..."); "" otherwise (none, or a
+        suggestion left as it was, which a click suggests again). A reader's check clicked inside a lesion a few
+        pixels off its edited line (to pick it) and the suggestion replaced the edit, said only as "(replaces 34.6
+        mm)" beside "Enter keeps it". Delete, then a click, asks for a suggestion; a drag redraws it."""
+        role = role_of(view)
+        les = self._lesion(lesion_id)
+        line = les.observation(role) if les is not None and role is not None else None
+        if not isinstance(line, Measurement) or line.method is MeasurementMethod.SUGGESTED \
+                or line.stack_key != view.model.key:
+            return ""
+        self.selection.pick(Picked(lesion_id=lesion_id, role=role))
+        how = "drawn" if line.method is MeasurementMethod.MANUAL else "edited"
+        return (f"{lesion_id} on {role_label(role)}: its line was {how} by hand ({line.diameter_mm:.1f} mm): a click "
+                f"keeps it (Delete, then a click, for a suggestion; drag an end to edit)")
 
     def _not_its_lesion(self, view: View, lesion_id: str, s: Suggestion) -> str:
         """Why a suggestion is not the current lesion's: it has its line on this series already and

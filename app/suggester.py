@@ -223,7 +223,11 @@ def suggest(view: View, at: tuple[float, float]) -> Suggestion:
         return Suggestion(k, at, at, result.params, refusal=result.reason)
     # the view goes to the line's slice once it is recorded (the gesture does it): a suggestion refused
     # there (another lesion's) leaves the view where the reader clicked
-    return Suggestion(result.slice_index, result.p1, result.p2, {**result.params, "confidence": result.confidence})
+    # the click's patient point (LPS mm) kept with the line: `lesionlab suggest --point-mm` replays it (a reader's check
+    # compared the window with the command line and had to guess the click: the record held only its slice)
+    clicked = [float(v) for v in volume.geometry.index_to_patient(k, *at)]
+    return Suggestion(result.slice_index, result.p1, result.p2,
+                      {**result.params, "confidence": result.confidence, "clicked_mm": clicked})
 
 
 def install(state: WorkstationState) -> None:

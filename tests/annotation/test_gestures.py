@@ -132,7 +132,9 @@ def test_a_suggestion_off_the_current_lesions_line_is_another_lesion_and_refused
     """The current lesion has a long line on this series; a click within that length of its middle
     passes the click's check, but what is suggested lies further from the line than half the longer
     of the two: another lesion (a reader's check replaced a 43.5 mm line with a 14.7 mm lesion four
-    slices away). Refused, the line kept; a suggestion over the line itself replaces it."""
+    slices away). Refused, the line kept; a suggestion over the line itself is no other lesion: it would replace the
+    line, but this one was drawn by hand, and a click keeps a line drawn or edited by hand (session 37's check: a click
+    to pick an edited line threw the edit away), saying so."""
     lid = ctx.selection.new_lesion()
     line = LineGesture(ctx)
     gesture(line, view, [(20, 10), (20, 60)])  # 50 px = 40 mm
@@ -145,8 +147,10 @@ def test_a_suggestion_off_the_current_lesions_line_is_another_lesion_and_refused
     assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL) == first
     ctx.suggest = lambda v, pos: Suggestion(v.slice_index, (20, 12), (20, 58), {"algo": "x"})
     gesture(line, view, [(24, 30)])
-    got = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
-    assert got.method is MeasurementMethod.SUGGESTED and got.diameter_mm == pytest.approx(46 * 0.8)
+    assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL) == first
+    assert ctx.messages[-1] == (f"{lid} on CT portal: its line was drawn by hand (40.0 mm): a click keeps it (Delete, "
+                                "then a click, for a suggestion; drag an end to edit)"), ctx.messages[-1]
+    assert ctx.selection.picked == Picked(lesion_id=lid, role=Role.CT_PORTAL)
 
 
 def test_a_new_lesion_measured_on_another_lesions_line_says_so_at_once(ctx, view):
@@ -300,8 +304,12 @@ def test_a_suggestion_on_another_measured_lesion_names_it_and_leaves_the_view(ct
     assert view.slice_index == before
     assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", first)].observation(Role.CT_PORTAL).diameter_mm \
         == pytest.approx(40.0)
-    ctx.selection.set_lesion(second)  # its own lesion: recorded, and the view goes to the line's slice
+    ctx.selection.set_lesion(second)  # its own lesion, its line drawn by hand: kept (session 37), the view stays
     gesture(line, view, [(53, 46)])
+    assert ctx.messages[-1].startswith(f"{second} on CT portal: its line was drawn by hand (9.6 mm): a click keeps it")
+    assert view.slice_index == before
+    ctx.selection.reading.set_observation(PAIR, second, Role.CT_PORTAL, None)  # its line deleted: recorded, and the
+    gesture(line, view, [(53, 46)])  # view goes to the line's slice
     assert view.slice_index == before + 1, ctx.messages[-1]
 
 
