@@ -1,5 +1,5 @@
 """The window on a database server that hangs without closing the connection (session 37: every postgres process
-SIGSTOPped). The store's side: tests/annotation/test_hang_s37.py."""
+SIGSTOPped), and an outage met in a reader study's case. The store's side: tests/annotation/test_hang_s37.py."""
 
 from __future__ import annotations
 
@@ -93,3 +93,57 @@ def test_the_window_goes_on_while_the_server_hangs_and_the_edit_is_saved_once_wh
     stored, log = _stored(url)
     assert stored == w.session.reading.project != before and len(told) == 1
     assert len(log) == n_log + 1 and (log[-1].reader, log[-1].exam_pair_id) == (READER, "E1")
+
+
+# ------------------------------------------------------------------ an outage in a reader study's case
+DEFINITION = {
+    "study_id": "hang", "seed": 3, "may_go_back": False, "readers": ["R1", "R2"],
+    "sessions": [{"name": "MRI", "roles": ["mr_t2fs", "mr_dwi", "mr_t1_arterial", "mr_t1_portal"]}],
+}
+
+
+def _loaded(w: MainWindow) -> bool:
+    return all(vp.volume is not None and vp.volume.loaded.all()
+               for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack)
+
+
+def test_an_outage_in_a_study_case_is_told_once_and_shown_like_in_a_plain_store(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, pg_cluster: Cluster, sample_dicom: Path, sample_index, short_bounds) -> None:
+    """A case read's edits go to the store through the study's checks (StudySink), not through the window's
+    session: a line refused on a stopped server said so in the status bar only, no dialog and no banner, so the
+    reader drew on believing the case saved. Now as in a plain store: one dialog, the banner while it lasts, gone
+    with the first line saved once the server answers."""
+    from annotation.study import definition_from_mapping
+    from annotation.study_store import Study
+
+    told = short_bounds
+    url = pg_cluster.create_database("hangstudy")
+    copy_store(sample_dicom / "reading.lesionlab", url)
+    with ReadingStore.open(url) as store:
+        cases = [{"patient_id": p, "exam_pair_id": e} for p, e in sorted(store.load().exam_pairs)]
+        Study.init(store, definition_from_mapping({**DEFINITION, "cases": cases}))
+    w = make_window(qtbot, env, reader="R1")
+    w.show_index(str(sample_dicom), sample_index)
+    w.study_ui.open(url, "R1")
+    w.study_ui.next_case()
+    qtbot.waitUntil(lambda: _loaded(w), timeout=60000)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow())
+    w.reading.activate(next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None))
+    qtbot.waitUntil(lambda: w.reading.active.geometry is not None)
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, w.grid.active_widget, (100.0, 100.0), (100.0, 140.0))
+    before = w.session.reading.project
+    assert len(before.lesions) == 1 and not told, w.status.text()
+    with pg_cluster.stopped(at_most_s=15):
+        drag(qtbot, w.grid.active_widget, (110.0, 100.0), (110.0, 150.0))
+        press(w, qtbot, "new_lesion")
+        qtbot.wait(50)
+        assert len(told) == 1 and "the database server does not answer" in told[0], told
+        assert w.store_flow.store_label.shown_text().startswith(BANNER), w.store_flow.store_label.shown_text()
+        assert w.session.reading.project == before
+    drag(qtbot, w.grid.active_widget, (110.0, 100.0), (110.0, 150.0))
+    assert not w.store_flow.store_label.shown_text().startswith("⚠") and len(told) == 1
+    with ReadingStore.open(url, read_only=True) as store:
+        saved = {k: v for k, v in store.load().lesions.items() if v.reader == "R1@MRI"}
+    assert saved == dict(w.session.reading.project.lesions) != dict(before.lesions)
