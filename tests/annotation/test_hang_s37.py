@@ -190,3 +190,41 @@ def test_the_rows_of_a_client_that_vanished_inside_an_edit_are_freed_by_the_serv
     finally:
         frozen.close()
         other.close()
+
+
+def test_a_reader_role_ends_its_own_lost_session_and_the_edit_goes_on(pg_cluster, pg_url) -> None:  # type: ignore[no-untyped-def]
+    """The session given up is ended on the server before anything else (pg_terminate_backend), which a reader's
+    login role (no superuser) may do to its own sessions only: here its backend alone stops at the edit's BEGIN
+    and goes on while the new session waits for it to end; the edit is then saved once on the new session."""
+    import os
+    import signal
+    import threading
+
+    from annotation.store_location import parse_location
+    from annotation.store_pg_security import add_reader
+
+    _setup(pg_url)
+    with ReadingStore.open(pg_url) as owner:
+        add_reader(owner.backend_db, "R1", db_role="hang_r1")
+    url = pg_cluster.url(parse_location(pg_url).database_name(), "hang_r1")
+    st, r = open_reading(url, "R1")
+    try:
+        r.add_lesion(P1, "right")
+        n_log = len(st.edits())
+        backend = st.backend_db.con.info.backend_pid  # type: ignore[attr-defined]
+        os.kill(backend, signal.SIGSTOP)
+        go_on = threading.Timer(ANSWER_S + 0.5, os.kill, (backend, signal.SIGCONT))
+        go_on.start()
+        try:
+            lid = r.add_lesion(P1, "left")
+        finally:
+            go_on.cancel()
+            with contextlib.suppress(ProcessLookupError):  # ended, as it should be
+                os.kill(backend, signal.SIGCONT)
+        stored = _stored(pg_url)[0]
+        assert stored.lesions == r.project.lesions and ("P1", "E1", "R1", lid) in stored.lesions
+        assert len(st.edits()) == n_log + 1  # the role's own log rows
+        with pg_cluster.admin() as admin:
+            assert admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (backend,)).fetchone()[0] == 0
+    finally:
+        st.close()
