@@ -124,19 +124,25 @@ class Cluster:
     def stopped(self, *, at_most_s: float = 30.0) -> Iterator[None]:
         """Every server process SIGSTOPped (a hung server: the kernel still accepts connections and data, nothing
         answers), SIGCONT at the end, or after ``at_most_s`` by a timer, so code that waits for the server for
-        ever makes its test fail, not hang."""
-        pids = self.pids()
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
+        ever makes its test fail, not hang. The postmaster first (it forks no child after), then its children
+        (one may have ended meanwhile)."""
+        stopped: list[int] = []
 
         def go_on() -> None:
-            for pid in pids:
+            for pid in stopped:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGCONT)
         guard = threading.Timer(at_most_s, go_on)
         guard.daemon = True
-        guard.start()
         try:
+            postmaster, *_ = self.pids()
+            os.kill(postmaster, signal.SIGSTOP)
+            stopped.append(postmaster)
+            for pid in self.pids()[1:]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+                    stopped.append(pid)
+            guard.start()
             yield
         finally:
             guard.cancel()
