@@ -113,6 +113,17 @@ class Reading:
     def project(self) -> Project:
         return self._project
 
+    @property
+    def sink(self) -> Sink | None:
+        """Where each edit is committed before it becomes current (None: a reading in memory only)."""
+        return self._sink
+
+    @sink.setter
+    def sink(self, sink: Sink | None) -> None:
+        """Another sink, e.g. one that passes every edit to the old one and watches its refusals (the window's
+        session over a study case's sink: an outage said there as for its own store)."""
+        self._sink = sink
+
     def subscribe(self, observer: Observer) -> Callable[[], None]:
         """Call ``observer(event)`` after every committed change; returns the unsubscribe function."""
         self._observers.append(observer)

@@ -161,6 +161,8 @@ class ReadingStore:
         self._db = db
         self.location = db.location
         self._base: Project | None = None  # what this store last loaded or wrote (conflict checks)
+        #: an edit refused after its COMMIT got no answer (the server may have committed it): (base, change, log row)
+        self._doubt: tuple[Project, Diff, tuple[Any, ...]] | None = None
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -310,6 +312,8 @@ class ReadingStore:
         db = self._db
         if db.lost():  # the server went away since the last edit: a new session, or StoreUnreachableError
             db.reconnect()
+        if self._doubt is not None:
+            self._settle()
         base = self._base if self._base is not None or not db.checks_conflicts else self.load()
         reads = reads_of(change, base)
         for read in sorted(reads):
@@ -342,13 +346,20 @@ class ReadingStore:
                     db.rollback()
                 except Exception:  # noqa: BLE001 - the original failure is what the reader must see
                     pass
-                if db.lost(exc) and not reconnected and attempt + 1 < _ATTEMPTS:
+                lost = db.lost(exc)
+                if lost and committing and base is not None:
+                    # the COMMIT went out, no answer came back: the server may hold the edit, or commit it once it
+                    # goes on (a hung server); refused, it is looked for later (_settle) unless found just below
+                    self._doubt = (base, change, row)
+                if lost and not reconnected and attempt + 1 < _ATTEMPTS:
                     # the session ended under the edit (server restarted, backend ended): the server rolled back
                     # what it had not committed, so the edit runs again on a new session, its reads claimed again
                     # and every record it replaces checked again; lost at COMMIT, it may be in already: looked for
+                    # (the lost session ended on the server first, so it is in or never will be)
                     reconnected = True
                     db.reconnect()
                     found = _committed(db, change, row) if committing else None
+                    self._doubt = None
                     if found is not None:
                         seq = found
                         break
@@ -363,6 +374,27 @@ class ReadingStore:
         if base is not None:
             self._base = _applied(base, change)
         return seq
+
+    def _settle(self) -> None:
+        """Look for the edit in doubt (its COMMIT unanswered, the reader told it was not saved) on a live session,
+        the lost one ended on the server: committed after all, it is taken back in one more edit, logged, so the
+        store holds what the screen shows; another reader having changed its records since, theirs stay."""
+        assert self._doubt is not None
+        doubt, self._doubt = self._doubt, None
+        base, change, row = doubt
+        try:
+            if _committed(self._db, change, row) is None:
+                return
+            done = _applied(base, change)
+            self._base = done
+            self.write(diff(done, base), f"taken back: {row[1]} (its commit met a database server that did not "
+                       "answer, and lesionlab had said it was not saved)", by=row[4])
+        except StoreConflictError:
+            return  # the next edit's own checks meet the other reader's change
+        except BaseException as exc:
+            self._doubt, self._base = doubt, base  # looked for again next time
+            _raise_as_store_error(self._db, exc, "the edit was not saved: cannot look for an earlier one")
+            raise
 
     def save_project(self, project: Project, description: str = "import") -> int:
         """Write a whole project into a store as one edit (the difference to what it holds)."""
@@ -382,6 +414,8 @@ class ReadingStore:
         return self._load(lambda: load_pair_records(self._db, pair))
 
     def _load(self, records: Callable[[], Iterable[Any]]) -> Project:
+        if self._doubt is not None:
+            self._settle()  # what is shown next must not hold an edit the reader was told was not saved
         try:
             project = Project.from_records(list(records()))
         except BadRow as bad:

@@ -26,28 +26,23 @@ Refusals touch nothing: a database holding other tables is recognised by the com
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import socket
 import time
 from typing import Any, Callable, Iterable, Sequence
 
 import psycopg
 import psycopg.errors
 
+from annotation import store_pg_connection as connection
 from annotation.store_backend import Db, Rows, newer_store_error
 from annotation.store_location import Backend, StoreLocation
+from annotation.store_pg_connection import CONNECT_TIMEOUT_S, BoundedConnection, connect, end_session, session_started
 from viewer.errors import (BlindedRoleError, StoreError, StoreFullError, StoreLockedError, StoreUnreachableError,
                            blinded_message)
 
 STORE_MARK = "lesionlab store"
 PASSWORD_ADVICE = ("check the URL and that the server runs; a password belongs in ~/.pgpass (or $PGPASSFILE) or "
                    "a service file (~/.pg_service.conf, postgresql:///?service=NAME), never in a saved URL")
-#: how long opening a store waits for the server to answer (seconds)
-CONNECT_TIMEOUT_S = 15
-#: how long an edit waits for a server that dropped the connection to answer again: the window waits with it, so
-#: a server still down (or a network gone) costs the reader this much per edit, not CONNECT_TIMEOUT_S
-RECONNECT_TIMEOUT_S = 3
 #: how long the owner's migrations and grants wait for a lock another session holds (seconds)
 LOCK_WAIT_S = 15.0
 NOT_A_STORE_ADVICE = "give the URL of an empty database or of one made by lesionlab"
@@ -55,11 +50,6 @@ NOT_A_STORE_ADVICE = "give the URL of an empty database or of one made by lesion
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-def _connect(location: StoreLocation, timeout_s: int) -> psycopg.Connection[Any]:
-    return psycopg.connect(location.url, autocommit=True, connect_timeout=timeout_s,
-                           application_name=f"lesionlab pid {os.getpid()} on {socket.gethostname()}"[:63])
 
 
 def _key(*parts: str) -> int:
@@ -74,9 +64,11 @@ class PgDb(Db):
     backend = Backend.POSTGRESQL
     checks_conflicts = True
 
-    def __init__(self, location: StoreLocation, con: psycopg.Connection[Any], *, read_only: bool) -> None:
+    def __init__(self, location: StoreLocation, con: BoundedConnection, *, read_only: bool) -> None:
         self.location, self.con, self.read_only = location, con, read_only
         self.schema = str(con.execute("SELECT current_schema()").fetchone()[0])  # type: ignore[index]
+        #: the session on the server, (pid, start), to be ended there once given up (connection.end_session)
+        self._session = (con.info.backend_pid, session_started(con))
         #: the reads this session is the one writer of: advisory lock key -> (reader, patient, exam pair)
         self._claimed: dict[int, tuple[str, str, str]] = {}
         self._in_transaction = False  # between begin() and commit() / rollback()
@@ -91,7 +83,7 @@ class PgDb(Db):
     def open(cls, location: StoreLocation, *, read_only: bool, create: bool, schema_version: int) -> "PgDb":
         where = location.saved()
         try:
-            con = _connect(location, CONNECT_TIMEOUT_S)
+            con = connect(location, CONNECT_TIMEOUT_S)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to the database ({_first_line(exc)})", where=where,
                              advice=PASSWORD_ADVICE) from None
@@ -188,9 +180,11 @@ class PgDb(Db):
             self.con.execute("COMMIT")
         finally:
             self._in_transaction = False
+            self.con.lock_wait_s = 0.0
 
     def rollback(self) -> None:
         self._in_transaction = False
+        self.con.lock_wait_s = 0.0
         if self.con.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             self.con.execute("ROLLBACK")
 
@@ -198,8 +192,9 @@ class PgDb(Db):
         self.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         self._in_transaction = True
         # bounded: a table lock another session holds (a reader may LOCK a table it may update) fails the
-        # migration after LOCK_WAIT_S instead of hanging the owner's open
+        # migration after LOCK_WAIT_S instead of hanging the owner's open (the wait for an answer allows for it)
         self.con.execute(f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_S * 1000)}ms'")
+        self.con.lock_wait_s = LOCK_WAIT_S
         self.wait_for_lock(_key("lesionlab migrations", self.schema), "migrations")
 
     def wait_for_lock(self, key: int, what: str) -> None:
@@ -364,13 +359,27 @@ class PgDb(Db):
     def reconnect(self) -> None:
         """A new session on the same location and mode, which becomes the one writer of the reads the lost one
         held again (the server dropped those locks with it: another window may have taken one meanwhile, which
-        raises StoreLockedError and keeps this store off that read)."""
+        raises StoreLockedError and keeps this store off that read). The lost session is ended on the server first
+        (it may be alive, only late to answer, or stopped with a COMMIT waiting in its socket): what it did is then
+        settled, and a look for an edit it may have committed finds it or finds it never will be."""
         try:
-            con = _connect(self.location, RECONNECT_TIMEOUT_S)
+            con = connect(self.location, connection.RECONNECT_TIMEOUT_S)
         except psycopg.Error as exc:
             raise StoreUnreachableError(f"the edit was not saved: the database server does not answer (the connection "
                                         f"was lost; {_first_line(exc)})", where=self.where) from None
-        old, self.con = self.con, con
+        try:
+            if not end_session(con, *self._session):
+                raise StoreUnreachableError(f"the edit was not saved: the database server does not answer for the "
+                                            f"lost session (server pid {self._session[0]}), which it has not ended",
+                                            where=self.where)
+            session = (con.info.backend_pid, session_started(con))
+        except BaseException as exc:
+            con.close()
+            if isinstance(exc, psycopg.Error):
+                raise StoreUnreachableError(f"the edit was not saved: the connection to the database was lost again "
+                                            f"({_first_line(exc)})", where=self.where) from None
+            raise
+        old, self.con, self._session = self.con, con, session
         old.close()
         claimed, self._claimed = self._claimed, {}
         try:

@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 from annotation.clinical import ClinicalRecord
 from annotation.vocab import Sex
 from annotation.project import Diff, Project, diff
-from annotation.reading import Reading
+from annotation.reading import Reading, Sink
 from annotation.records import ExamPair as PairRecord
 from annotation.records import PairKey
 from annotation.selection import Selection
@@ -308,6 +308,8 @@ class ReadingSession:
             self.close()
             self.store = store
         self.came_with_folder, self.locked_by, self.unwritable = False, None, None
+        if reading.sink is not None and not isinstance(reading.sink, _Watched):  # its outages are the session's (watched)
+            reading.sink = _Watched(self, reading.sink)
         self.reading = reading
         self.selection = Selection(reading)
         self.replaced.emit()
@@ -346,8 +348,18 @@ class ReadingSession:
             # a correction of another reader's read (asked first, app/store_flow.py): the project's log
             # says who made it, the read stays the other reader's
             description = f"{description} (by {self.me}, in {self.reading.reader}'s read)"
+        store = self.store
+        seq = self.watched(lambda: store.write(change, description, by=self.me))
+        self._record_context()
+        return seq
+
+    def watched(self, write: Callable[[], int]) -> int:
+        """``write()`` (an edit on its way to the store) with the outage kept: a database server not answering or a
+        full disk is said once (:attr:`unreachable`) and shown in the store label (:attr:`offline`) until an edit
+        is saved again. Every edit the session shows passes here, a study case's through its own sink too (a case
+        read's edits had met an outage with the status bar's line only)."""
         try:
-            seq = self.store.write(change, description, by=self.me)
+            seq = write()
         except (StoreUnreachableError, StoreFullError) as exc:
             first, self.offline = self.offline is None, _outage(exc)
             self.changed.emit()
@@ -357,7 +369,6 @@ class ReadingSession:
         if self.offline is not None:
             self.offline = None
             self.changed.emit()
-        self._record_context()
         return seq
 
     # ------------------------------------------------------------------ DICOM context (SR export)
@@ -450,6 +461,16 @@ class ReadingSession:
             self.reading.add_exam_pair(pid, record.exam_pair_id, series_roles=held, **{
                 k: getattr(record, k) for k in ("ct_study_uid", "mri_study_uid", "ct_date", "mri_date")})
         return record.key
+
+
+class _Watched:
+    """A Reading's own sink (a study case's, which checks what a study read may write) seen by the session."""
+
+    def __init__(self, session: ReadingSession, sink: Sink) -> None:
+        self.session, self.sink = session, sink
+
+    def write(self, change: Diff, description: str) -> int:
+        return self.session.watched(lambda: self.sink.write(change, description))
 
 
 def _outage(exc: StoreError) -> str:

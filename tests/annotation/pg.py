@@ -14,13 +14,16 @@ test). Test modules import them: ``from tests.annotation.pg import pg_cluster, p
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -102,6 +105,48 @@ class Cluster:
             subprocess.run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
                            capture_output=True, user=self.run_as, cwd=self.base, timeout=60)
         shutil.rmtree(self.base, ignore_errors=True)
+
+    def pids(self) -> list[int]:
+        """The server's processes: the postmaster, then its children (backends, checkpointer, ...)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue  # ended meanwhile
+                if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                    children.append(int(entry))
+        return [postmaster, *children]
+
+    @contextlib.contextmanager
+    def stopped(self, *, at_most_s: float = 30.0) -> Iterator[None]:
+        """Every server process SIGSTOPped (a hung server: the kernel still accepts connections and data, nothing
+        answers), SIGCONT at the end, or after ``at_most_s`` by a timer, so code that waits for the server for
+        ever makes its test fail, not hang. The postmaster first (it forks no child after), then its children
+        (one may have ended meanwhile)."""
+        stopped: list[int] = []
+
+        def go_on() -> None:
+            for pid in stopped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+        guard = threading.Timer(at_most_s, go_on)
+        guard.daemon = True
+        try:
+            postmaster, *_ = self.pids()
+            os.kill(postmaster, signal.SIGSTOP)
+            stopped.append(postmaster)
+            for pid in self.pids()[1:]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+                    stopped.append(pid)
+            guard.start()
+            yield
+        finally:
+            guard.cancel()
+            go_on()
 
     # ------------------------------------------------------------------ addresses
     def url(self, dbname: str = "postgres", user: str = SUPERUSER, *, tcp: bool = False,

@@ -1,0 +1,126 @@
+"""A connection to a PostgreSQL store, and how long the store waits for the server.
+
+Every wait ends. Opening waits :data:`CONNECT_TIMEOUT_S`, a new session after a lost one
+:data:`RECONNECT_TIMEOUT_S` (libpq's ``connect_timeout``). Once connected, every call waits for the server's
+answer in :meth:`BoundedConnection.wait`, which gives up when the server has sent nothing for
+:data:`ANSWER_TIMEOUT_S`: it closes the connection (the protocol is mid-message, so the session cannot be used
+again) and raises :class:`NoAnswer`, an ``OperationalError`` on a closed connection, which the store takes as a
+lost session (reconnect, or ``StoreUnreachableError``). Before, a server that stopped answering without closing the
+connection (every postgres process SIGSTOPped, a VM paused, a network dropping packets: the kernel still accepts
+connections and data) kept psycopg in ``recv`` for ever, and the window with it, the store's calls running on its
+thread. TCP keepalives and ``tcp_user_timeout`` cannot tell: a stopped process's kernel still answers them, and a
+unix socket has none.
+
+Silence, not the whole call, is bounded: a long pipeline (``store copy``'s bulk insert, one psycopg call) keeps
+the bound as long as answers arrive. What the bound cannot tell from a hang is one statement the server works on
+longer than that in silence; none of the store's takes more than milliseconds but the migrations' lock waits,
+which get their ``lock_timeout`` on top (:attr:`BoundedConnection.lock_wait_s`).
+
+A session given up may still do what it was sent once the server goes on: a COMMIT waiting in its socket is
+committed then. :func:`end_session` ends it on the server (``pg_terminate_backend``, waiting until it is gone), so
+that what it did is settled before the store looks for the edit (annotation/store.py). The other way round, the
+server ends a session of a client that vanished inside a transaction (:data:`IDLE_IN_TRANSACTION_S`), so the rows
+it locked do not stay locked for hours.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import socket
+import time
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.abc import PQGen
+
+from annotation.store_location import StoreLocation
+
+#: how long opening a store waits for the server to answer (seconds)
+CONNECT_TIMEOUT_S = 15
+#: how long an edit waits for a server that dropped the connection to answer again: the window waits with it, so
+#: a server still down (or a network gone) costs the reader this much per edit, not CONNECT_TIMEOUT_S
+RECONNECT_TIMEOUT_S = 3
+#: how long a call waits while the server sends nothing (seconds). An edit's statements take 2-30 ms on a loaded
+#: server (annotation/README.md, Speed), a COMMIT's fsync under a checkpoint rarely a second, a big transaction's
+#: pipeline answers as it goes: 10 s is hundreds of times a slow answer. A reader's window waits this once per
+#: outage (then RECONNECT_TIMEOUT_S per edit), so with the reconnect, 13 s before the dialog says why.
+ANSWER_TIMEOUT_S = 10.0
+#: how long ending a lost session on the server may take before the store gives up (seconds)
+END_WAIT_S = 2.0
+#: the server ends a lesionlab session idle inside a transaction this long (seconds): none of lesionlab's stays so
+#: more than milliseconds (no transaction waits for the reader), but one whose client vanished mid-edit (a frozen
+#: machine, a cut network) kept the rows it wrote locked until the server's TCP keepalive noticed (2 h by
+#: default), every other reader's edit of them waiting the answer bound and failing meanwhile
+IDLE_IN_TRANSACTION_S = 30.0
+
+RV = TypeVar("RV")
+
+
+class NoAnswer(psycopg.OperationalError):
+    """The server sent nothing for the answer bound: the connection was closed."""
+
+
+def _silence_bounded(gen: PQGen[RV], limit_s: float) -> PQGen[RV]:
+    """``gen`` (psycopg's protocol generator), raising NoAnswer once the socket has been quiet for ``limit_s``.
+    The wait loop sends ``Ready.NONE`` at every interval it found the socket idle (0.1 s), data or room to write
+    otherwise: any of those is the server alive."""
+    try:
+        state = next(gen)
+        last = time.monotonic()
+        while True:
+            ready = yield state
+            now = time.monotonic()
+            if ready:
+                last = now
+            elif now - last >= limit_s:
+                raise NoAnswer(f"the database server sent nothing for {limit_s:g} s")
+            state = gen.send(ready)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+class BoundedConnection(psycopg.Connection[Any]):
+    """A psycopg connection whose every wait for the server ends (module docstring)."""
+
+    #: silence allowed on top of ANSWER_TIMEOUT_S while a statement may wait for a lock under a lock_timeout
+    lock_wait_s = 0.0
+
+    def wait(self, gen: PQGen[RV], interval: float = 0.1, timeout: float | None = None) -> RV:
+        try:
+            return super().wait(_silence_bounded(gen, ANSWER_TIMEOUT_S + self.lock_wait_s), interval, timeout)
+        except NoAnswer:
+            self.pgconn.finish()  # mid-protocol: never used again (closed, psycopg refuses it from now on)
+            raise
+
+
+def application_name() -> str:
+    """How lesionlab's sessions are named on the server (pg_stat_activity; a held read names it)."""
+    return f"lesionlab pid {os.getpid()} on {socket.gethostname()}"[:63]
+
+
+def connect(location: StoreLocation, timeout_s: int) -> BoundedConnection:
+    con = BoundedConnection.connect(location.url, autocommit=True, connect_timeout=timeout_s,
+                                    application_name=application_name())
+    try:
+        con.execute(f"SET idle_in_transaction_session_timeout = '{round(IDLE_IN_TRANSACTION_S * 1000)}ms'")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def session_started(con: psycopg.Connection[Any]) -> _dt.datetime | None:
+    """When the connection's session began on the server (it names the session with its pid: pids are reused)."""
+    row = con.execute("SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()").fetchone()
+    return row[0] if row else None
+
+
+def end_session(con: psycopg.Connection[Any], pid: int, started: _dt.datetime | None) -> bool:
+    """End the session ``pid`` begun at ``started`` (a lost one of this store) on the server, from ``con``; True once
+    it is gone (or was), False when it was still there after END_WAIT_S."""
+    row = con.execute(
+        "SELECT pg_terminate_backend(pid, %s) FROM pg_stat_activity WHERE pid = %s AND pid <> pg_backend_pid() AND "
+        "(backend_start = %s OR %s::timestamptz IS NULL AND application_name = %s)",
+        (int(END_WAIT_S * 1000), pid, started, started, application_name())).fetchone()
+    return row is None or bool(row[0])
