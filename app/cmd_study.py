@@ -61,8 +61,15 @@ def run(args: argparse.Namespace) -> int:
         definition = load_definition(args.definition)
         with ReadingStore.open(args.store) as store:
             study = Study.init(store, definition)
+            warning = None
+            if store.location.is_database:
+                from annotation.store_pg_security import statistics_warning
+
+                warning = statistics_warning(store.backend_db)
         print(f"study {study.study_id}: {len(definition.readers)} readers, {len(definition.cases)} cases, "
               f"sessions {', '.join(s.name for s in definition.sessions)}; orders drawn from seed {definition.seed}")
+        if warning:
+            print(warning, file=sys.stderr)
         return 0
     if args.study_command == "reads":
         from analysis.study_pairing import write_study_reads
