@@ -1,6 +1,8 @@
 """`lesionlab study`: a blinded, randomised reader study in a reading store.
 
-    lesionlab study init STORE DEFINITION        set the study up (definition file: TOML or JSON)
+    lesionlab study init STORE DEFINITION [--dicom PATH]
+                                                 set the study up (definition file: TOML or JSON);
+                                                 --dicom adds the cases' exam pairs from the images
     lesionlab study status STORE [--study ID]    progress per reader and session, reading time per case
     lesionlab study next STORE --reader NAME     the reader's next case (or why none opens: washout)
     lesionlab study disagreements STORE --session S --case CODE [--dicom PATH]
@@ -27,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           description="write the study, its cases and every reader's seeded order into the store")
     init.add_argument("store", metavar="STORE", help=STORE_HELP)
     init.add_argument("definition", metavar="DEFINITION", help="the study definition (.toml or .json)")
+    init.add_argument("--dicom", metavar="PATH",
+                      help="the study's images (folder, DICOMDIR or zip): the cases' exam pairs the store lacks are "
+                           "added from them first (E<n>: the patient's n-th exam pair, by date, as the browser proposes)")
     status = sub.add_parser("status", help="progress per reader and session, reading time per case")
     status.add_argument("store", metavar="STORE", help=STORE_HELP)
     status.add_argument("--study", metavar="ID", help=STUDY_HELP)
@@ -60,6 +65,11 @@ def run(args: argparse.Namespace) -> int:
     if args.study_command == "init":
         definition = load_definition(args.definition)
         with ReadingStore.open(args.store) as store:
+            if args.dicom is not None:
+                from annotation.study_store import add_exam_pairs_from_images
+
+                for line in add_exam_pairs_from_images(store, definition, args.dicom):
+                    print(line)
             study = Study.init(store, definition)
             warning = None
             if store.location.is_database:
