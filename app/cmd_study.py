@@ -117,12 +117,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"{c.code} (session {c.session}, case {c.position} of {c.of})")
             return 0
         from analysis.study_adjudication import disagreements
+        from viewer.errors import StudyError
         from analysis.study_pairing import placed_stacks
 
         # a session or case the study does not have is refused, naming the ones it has: "0 of 3 readers finished
         # it" read as a case nobody had opened yet (an audit: --session CT2, --session mri)
         study.definition.session(args.session)
         study.definition.case(args.case)
+        if getattr(store.backend_db, "role_kind", None) == "reader":
+            # a reader role sees its own reads only: "1 of 3 readers finished it" read as the others' progress
+            raise StudyError(f"this database role is reader {store.role_reader}'s: the disagreements between readers "
+                             "are the adjudicator's to see", where=store.where,
+                             advice="run it connected as the study's adjudicator or coordinator")
         reads = study.session_reads()
         done = [r for r in study.definition.readers
                 if (read := reads.get((r, args.session, args.case))) is not None and read.finished]

@@ -64,3 +64,21 @@ def test_a_store_without_a_study_says_nothing_of_statistics(pg_cluster, pg_url, 
     fill(pg_url)
     assert main(["store", "add-reader", pg_url, "R1", "--db-role", "stw2_r1"]) == 0
     assert "statistics" not in capsys.readouterr().err
+
+
+def test_a_reader_role_asking_for_disagreements_is_refused_not_told_others_progress(pg_cluster, pg_url, capsys):  # type: ignore[no-untyped-def]
+    """A reader role's `study disagreements` said "1 of 3 readers finished it: nothing to compare yet" (an audit):
+    it sees its own reads only, so the sentence read as the other readers' progress, and it is no reader's tool."""
+    from tests.annotation.test_study_blinding_pg import study_with_roles
+    from tests.annotation.test_study_store import Clock, read_case
+    from annotation.store import ReadingStore
+    from annotation.study_store import Study
+
+    clock = Clock()
+    urls = study_with_roles(pg_cluster, pg_url, "dsg", clock=clock)
+    with ReadingStore.open(urls["R1"]) as store:
+        read_case(Study(store, clock=clock), "R1")
+        code = Study(store, clock=clock).order("R1", "MRI")[0]
+    assert main(["study", "disagreements", urls["R1"], "--session", "MRI", "--case", code]) == 1
+    err = capsys.readouterr().err
+    assert "adjudicator" in err and "finished it" not in err, err
