@@ -10,6 +10,12 @@ the reader's correction), and :func:`analysis.matching.match_positions` pairs th
 within the size tolerance. The adjudicator confirms or changes the pairs
 (:meth:`annotation.study_store.Study.confirm_pairings`); confirmed pairs replace proposed ones.
 
+A study store holds no alignment unless someone put one there: a blinded case hangs one modality
+only, so the workstation never registers the pair, and the study sink refuses alignments. With the
+images (``--dicom``), :func:`propose_missing_alignments` registers each case's CT and MRI as the
+workstation does (``viewer.registration``) where the store has no alignment of the two exams, and
+says so in the pairing's note ("alignment proposed from the images"); the store is not changed.
+
 Lesions without a position (no measurement in their session, or images not given) and cases
 without an alignment stay unpaired; :func:`patient_level` reports every case at patient level
 (lesions per session, paired, unpaired), so those comparisons are not lost.
@@ -32,7 +38,7 @@ import pandas as pd
 from analysis.matching import MatchRule, match_positions
 from annotation.project import Project
 from annotation.lobes import LobeBoundary
-from annotation.records import CountMark, Lesion, SeriesFlag
+from annotation.records import Alignment, CountMark, Lesion, SeriesFlag
 from annotation.store import SUFFIX, ReadingStore
 from annotation.study import StudyCase, StudyDefinition, session_reader
 from annotation.study_store import Study
@@ -127,7 +133,7 @@ def propose_pairing(project: Project, definition: StudyDefinition, reader: str, 
                 continue
             placed[side].append((i, moved, size))
     if stacks is None:
-        notes.append("lesion positions need the images' geometry: lesions not paired")
+        notes.append("lesion positions need the images' geometry (give the images: --dicom PATH): lesions not paired")
     found = match_positions([(p, s) for _, p, s in placed[0]], [(p, s) for _, p, s in placed[1]], rule)
     pairs = []
     for a, b in found:
@@ -234,8 +240,54 @@ def placed_stacks(dicom: str | os.PathLike[str]) -> dict[str, PlacedStack]:
     return {key: PlacedStack(geo, uid) for key, (geo, uid) in stack_places(dicom, workers=1).items()}
 
 
-def study_pairings(project: Project, study: Study, stacks: Mapping[str, PlacedStack] | None) -> list[CasePairing]:
-    """Every reader's case pairing (first two sessions), the adjudicator's confirmed pairs where given."""
+def propose_missing_alignments(project: Project, definition: StudyDefinition, dicom: str | os.PathLike[str]
+                               ) -> tuple[Project, dict[tuple[str, str], str]]:
+    """The project with a registration's proposal for each study case whose CT and MRI the store holds
+    no alignment of (in either direction), from the images under ``dicom``; and per case pair a note
+    saying what was done (proposed, refused, images missing). The store is not changed."""
+    from viewer.index import index_path  # noqa: PLC0415 - pydicom and SimpleITK load only when images are given
+    from viewer.loader import VolumeLoader  # noqa: PLC0415
+    from viewer.registration import Outcome, propose_alignment  # noqa: PLC0415
+    from viewer.registration.choice import registration_stack  # noqa: PLC0415
+
+    by_study: dict[str, list] = {}  # type: ignore[type-arg]
+    for stack in index_path(Path(dicom), workers=1).stacks:
+        by_study.setdefault(stack.study_instance_uid, []).append(stack)
+    alignments = dict(project.alignments)
+    notes: dict[tuple[str, str], str] = {}
+    for case in definition.cases:
+        pair = project.exam_pairs.get(case.pair)
+        if pair is None:
+            continue
+        ct = registration_stack(by_study.get(pair.ct_study_uid, ()))
+        mr = registration_stack(by_study.get(pair.mri_study_uid, ()))
+        if ct is None or mr is None:
+            notes[case.pair] = "the exam pair's CT or MRI is not among the images given: no alignment proposed"
+            continue
+        fixed, moving = ct.frame_of_reference_uid, mr.frame_of_reference_uid
+        if not fixed or not moving or fixed == moving or (case.patient_id, fixed, moving) in alignments \
+                or (case.patient_id, moving, fixed) in alignments:
+            continue
+        try:
+            proposal = propose_alignment(VolumeLoader(ct).load(), VolumeLoader(mr).load())
+        except LesionlabError as exc:
+            notes[case.pair] = f"no alignment proposed from the images: {exc}"
+            continue
+        if proposal is None or proposal.outcome is Outcome.REFUSED:
+            reason = proposal.reason if proposal is not None else "cancelled"
+            notes[case.pair] = f"registration refused the exam pair ({reason}): no alignment"
+            continue
+        alignments[(case.patient_id, fixed, moving)] = Alignment(case.patient_id, fixed, moving, proposal.matrix,
+                                                                 note=proposal.summary())
+        notes[case.pair] = (f"alignment proposed from the images ({proposal.outcome.value}, not confirmed: "
+                            "a reader's landmark link in the workstation confirms it)")
+    return replace(project, alignments=alignments), notes
+
+
+def study_pairings(project: Project, study: Study, stacks: Mapping[str, PlacedStack] | None,
+                   alignment_notes: Mapping[tuple[str, str], str] | None = None) -> list[CasePairing]:
+    """Every reader's case pairing (first two sessions), the adjudicator's confirmed pairs where given;
+    ``alignment_notes`` (of :func:`propose_missing_alignments`) lead each case's note."""
     d = study.definition
     if len(d.sessions) < 2:
         return []
@@ -244,6 +296,9 @@ def study_pairings(project: Project, study: Study, stacks: Mapping[str, PlacedSt
     for case in d.cases:
         for reader in d.readers:
             proposed = propose_pairing(project, d, reader, case.code, stacks)
+            extra = (alignment_notes or {}).get(case.pair, "")
+            if extra:
+                proposed = replace(proposed, note="; ".join(n for n in (extra, proposed.note) if n))
             out.append(with_confirmed(proposed, confirmed.get((reader, case.code), {}), project))
     return out
 
@@ -260,7 +315,10 @@ def write_study_reads(location: str | os.PathLike[str], out_store: str | os.Path
     with ReadingStore.open(location, read_only=True) as store:
         study = Study(store, study_id)
         project = store.load()
-        pairings = study_pairings(project, study, stacks)
+        notes: dict[tuple[str, str], str] = {}
+        if dicom is not None:  # a study store has no alignment unless one was put there (module docstring)
+            project, notes = propose_missing_alignments(project, study.definition, dicom)
+        pairings = study_pairings(project, study, stacks, notes)
         merged = analysis_project(project, study.definition, pairings)
     table = out.with_name(out.stem + "-pairing.csv")
     # all or nothing: both files are written under hidden names beside their places and put there only once

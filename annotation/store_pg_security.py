@@ -282,6 +282,45 @@ STATISTICS_FUNCTIONS = ("SELECT p.oid::pg_catalog.regprocedure::text FROM pg_cat
                         "'oid'::regtype = ANY (p.proargtypes::oid[]) AND has_function_privilege('public', p.oid, 'EXECUTE')")
 
 
+def _public_statistics(db: "Db") -> tuple[list[str], list[str]]:
+    """The statistics views and functions PUBLIC may still read in this database."""
+    views = [str(r[0]) for r in db.execute("SELECT v FROM unnest(?::text[]) v WHERE has_table_privilege('public', v, "
+                                           "'SELECT')", (list(STATISTICS_VIEWS),)).fetchall()]
+    return views, [str(r[0]) for r in db.execute(STATISTICS_FUNCTIONS).fetchall()]
+
+
+def statistics_sql() -> str:
+    """One statement a superuser runs in the study store's database (psql) to do what :func:`close_statistics`
+    does: PUBLIC loses the statistics views and functions, ``pg_read_all_stats`` gets them."""
+    views = ", ".join(f"'{v}'" for v in STATISTICS_VIEWS)
+    functions = STATISTICS_FUNCTIONS.replace("'", "''")
+    return ("DO $$DECLARE x text; BEGIN "
+            f"FOREACH x IN ARRAY ARRAY[{views}] LOOP "
+            "EXECUTE format('REVOKE SELECT ON %s FROM PUBLIC', x); "
+            "EXECUTE format('GRANT SELECT ON %s TO pg_read_all_stats', x); END LOOP; "
+            f"FOR x IN EXECUTE '{functions}' LOOP "
+            "EXECUTE format('REVOKE EXECUTE ON FUNCTION pg_catalog.%s FROM PUBLIC', x); "
+            "EXECUTE format('GRANT EXECUTE ON FUNCTION pg_catalog.%s TO pg_read_all_stats', x); END LOOP; END$$;")
+
+
+def statistics_warning(db: "Db") -> str | None:
+    """In a study store whose database still lets every role read the server's statistics (its owner is no
+    superuser, so :func:`close_statistics` could not), what the coordinator must have the administrator do;
+    None otherwise. (Before, nothing said it: a coordinator's audit found a reader counting the lesions every
+    reader had added in ``pg_stat_user_tables`` of a study set up exactly as documented.)"""
+    if not is_study_store(db):
+        return None
+    views, functions = _public_statistics(db)
+    if not views and not functions:
+        return None
+    name = db.execute("SELECT current_database()").fetchone()[0]
+    return (f"Warning: in database {name} every role, the blinded readers too, still reads the server's statistics "
+            f"({len(views)} views, {len(functions)} functions: pg_stat_user_tables counts the lesions every reader "
+            "has added). Only a superuser may close them: the database administrator runs, once, "
+            f"psql -d {name} -c \"$(lesionlab store statistics-sql)\" as a superuser (the statement "
+            "`lesionlab store statistics-sql` prints; README: \"What the database enforces in a reader study\").")
+
+
 def close_statistics(db: "Db") -> bool:
     """In a study store's database, take the server's per-table statistics from PUBLIC (and give them to
     ``pg_read_all_stats``, the monitoring role): a blinded reader read the rows another reader inserted in
@@ -289,9 +328,7 @@ def close_statistics(db: "Db") -> bool:
     seed, per case. Only a superuser may (the views and functions are the bootstrap superuser's): True when done or
     already so, False when the connected role may not (README: the administrator's recipe). Idempotent."""
     row = db.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
-    views = [str(r[0]) for r in db.execute("SELECT v FROM unnest(?::text[]) v WHERE has_table_privilege('public', v, "
-                                           "'SELECT')", (list(STATISTICS_VIEWS),)).fetchall()]
-    functions = [str(r[0]) for r in db.execute(STATISTICS_FUNCTIONS).fetchall()]
+    views, functions = _public_statistics(db)
     if not views and not functions:
         return True
     if not (row and row[0]):

@@ -26,14 +26,19 @@ finished) and the edit log, idle gaps counted at most :data:`IDLE_CAP_S`.
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from annotation.clinical import ClinicalRecord
 from annotation.reading import Reading
 from annotation.store import ReadingStore
 from annotation.store_schema import delete_rows, insert_rows, update_rows
 from annotation.study import StudyCase, StudyDefinition, session_reader
 from annotation.study_case import CaseRead, CaseRef, StudySink, blinded_project
+from annotation.vocab import Sex
 from viewer.errors import LesionlabError, StudyError
 from viewer.records import Role
 
@@ -521,3 +526,55 @@ def _transaction(store: ReadingStore, work: Callable[[Any], Any], doing: str) ->
         if err is not None:
             raise err from None
         raise
+
+
+def add_exam_pairs_from_images(store: ReadingStore, definition: StudyDefinition, dicom: str | os.PathLike[str],
+                               *, reader: str = "coordinator") -> list[str]:
+    """The study's exam pairs the store lacks, added from the images under ``dicom`` (a folder, DICOMDIR or zip) as
+    the workstation adds them (patient with its name and sex from the headers, the pair's studies, dates and series
+    roles), in one edit recorded under ``reader``. A case's ``exam_pair_id`` ``E<n>`` is the patient's n-th exam pair
+    the browser proposes (a CT and a liver MRI less than 90 days apart, by date). Returns one line per pair added;
+    a case whose patient or n-th pair the images do not hold is refused, naming it. (Before, a coordinator with only
+    the images had no documented way to put the pairs in a new store: ``study init`` said "open their images in
+    lesionlab", and the workstation adds a pair only at a reader's first edit on it.)"""
+    from viewer.index import index_path  # noqa: PLC0415 - pydicom loads only when images are given
+    from viewer.records import READING_ROLES  # noqa: PLC0415
+    from viewer.studies import group_studies, propose_pairs  # noqa: PLC0415
+
+    project = store.load()
+    missing = [c for c in definition.cases if c.pair not in project.exam_pairs]
+    if not missing:
+        return []
+    patients = {p.patient_id: p for p in group_studies(index_path(Path(dicom), workers=1).stacks)}
+    chosen = []
+    for case in missing:
+        patient = patients.get(case.patient_id)
+        if patient is None:
+            raise StudyError(f"case {case.code}: patient {case.patient_id} is not among the images", where=str(dicom),
+                             advice="give the folder holding the study's images, or the case's patient id as the "
+                                    "images have it")
+        n = int(case.exam_pair_id[1:]) if re.fullmatch(r"E[1-9][0-9]*", case.exam_pair_id) else 0
+        proposed = propose_pairs(patient)
+        if not 1 <= n <= len(proposed):
+            raise StudyError(f"case {case.code}: exam pair {case.exam_pair_id} of patient {case.patient_id} is not "
+                             f"among the images ({len(proposed)} exam pair(s) proposed: E1 … E{len(proposed)}, by date)",
+                             where=str(dicom), advice="name the case's exam pair E1, E2 … as `lesionlab view` lists "
+                                                      "the patient's pairs, by date")
+        chosen.append((case, patient, proposed[n - 1]))
+    reading = Reading(project, reader=reader, sink=store)
+    lines = []
+    with reading.batch(f"exam pairs of study {definition.study_id} from the images"):
+        for case, patient, pair in chosen:
+            if case.patient_id not in reading.project.patients:
+                sex = pair.patient_sex
+                reading.add_patient(case.patient_id, pair.studies[0].patient_name,
+                                    ClinicalRecord(sex=Sex.parse(sex)) if sex else None)
+            held = {s.role for s in pair.stacks}
+            reading.add_exam_pair(case.patient_id, case.exam_pair_id,
+                                  series_roles=tuple(r for r in READING_ROLES if r in held),
+                                  ct_study_uid=pair.ct_uid[:64], mri_study_uid=pair.mr_uid[:64],
+                                  ct_date=pair.ct.study_date if pair.ct else None,
+                                  mri_date=pair.mr.study_date if pair.mr else None)
+            lines.append(f"case {case.code}: {case.patient_id} {case.exam_pair_id} = CT of {pair.ct.date_label if pair.ct else '-'}"
+                         f" + MRI of {pair.mr.date_label if pair.mr else '-'}")
+    return lines

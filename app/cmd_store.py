@@ -3,7 +3,9 @@
     lesionlab store copy SRC DST
     lesionlab store add-reader URL NAME [--kind reader|adjudicator|coordinator] [--db-role ROLE]
                                         [--password-stdin]
+    lesionlab store statistics-sql
 
+A store is
 A store is a ``.lesionlab`` file or a ``postgresql://`` URL (annotation/store_location.py). A
 password is never needed in the URL: libpq reads ~/.pgpass (or $PGPASSFILE) and service files.
 """
@@ -37,9 +39,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           "role each); a role another reader has is never given to this one")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the role's password from the first line of stdin (keep it in the reader's ~/.pgpass)")
+    sub.add_parser("statistics-sql", help="print the SQL a superuser runs in a study's database so that readers "
+                                          "cannot read the server's statistics",
+                   description="print the one statement a database superuser runs (psql) in a reader study's "
+                               "database when the store's owner is no superuser: every role may read the server's "
+                               "per-table statistics, which count the rows other readers added")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.store_command == "statistics-sql":
+        from annotation.store_pg_security import statistics_sql
+
+        print(statistics_sql())
+        return 0
     if args.store_command == "copy":
         from annotation.store_copy import copy_store
 
@@ -50,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from annotation.store import ReadingStore
     from annotation.store_location import parse_location
-    from annotation.store_pg_security import add_reader
+    from annotation.store_pg_security import add_reader, statistics_warning
 
     location = parse_location(args.url)
     if not location.is_database:
@@ -59,8 +71,11 @@ def run(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     with ReadingStore.open(location) as store:
         role = add_reader(store.backend_db, args.name, kind=args.kind, db_role=args.db_role, password=password)
+        warning = statistics_warning(store.backend_db)
     what = "created" if role.created else "bound existing" if role.adopted else "updated"
     print(f"{what} database role {role.db_role} for {role.kind.value} {role.reader!r} in {location.saved()}")
     print(f"the reader connects with: postgresql://{role.db_role}@HOST:PORT/{location.database_name() or 'DB'}"
           " (password in their ~/.pgpass, not in the URL)")
+    if warning:
+        print(warning, file=sys.stderr)
     return 0

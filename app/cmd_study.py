@@ -1,6 +1,8 @@
 """`lesionlab study`: a blinded, randomised reader study in a reading store.
 
-    lesionlab study init STORE DEFINITION        set the study up (definition file: TOML or JSON)
+    lesionlab study init STORE DEFINITION [--dicom PATH]
+                                                 set the study up (definition file: TOML or JSON);
+                                                 --dicom adds the cases' exam pairs from the images
     lesionlab study status STORE [--study ID]    progress per reader and session, reading time per case
     lesionlab study next STORE --reader NAME     the reader's next case (or why none opens: washout)
     lesionlab study disagreements STORE --session S --case CODE [--dicom PATH]
@@ -27,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           description="write the study, its cases and every reader's seeded order into the store")
     init.add_argument("store", metavar="STORE", help=STORE_HELP)
     init.add_argument("definition", metavar="DEFINITION", help="the study definition (.toml or .json)")
+    init.add_argument("--dicom", metavar="PATH",
+                      help="the study's images (folder, DICOMDIR or zip): the cases' exam pairs the store lacks are "
+                           "added from them first (E<n>: the patient's n-th exam pair, by date, as the browser proposes)")
     status = sub.add_parser("status", help="progress per reader and session, reading time per case")
     status.add_argument("store", metavar="STORE", help=STORE_HELP)
     status.add_argument("--study", metavar="ID", help=STUDY_HELP)
@@ -60,9 +65,21 @@ def run(args: argparse.Namespace) -> int:
     if args.study_command == "init":
         definition = load_definition(args.definition)
         with ReadingStore.open(args.store) as store:
+            if args.dicom is not None:
+                from annotation.study_store import add_exam_pairs_from_images
+
+                for line in add_exam_pairs_from_images(store, definition, args.dicom):
+                    print(line)
             study = Study.init(store, definition)
+            warning = None
+            if store.location.is_database:
+                from annotation.store_pg_security import statistics_warning
+
+                warning = statistics_warning(store.backend_db)
         print(f"study {study.study_id}: {len(definition.readers)} readers, {len(definition.cases)} cases, "
               f"sessions {', '.join(s.name for s in definition.sessions)}; orders drawn from seed {definition.seed}")
+        if warning:
+            print(warning, file=sys.stderr)
         return 0
     if args.study_command == "reads":
         from analysis.study_pairing import write_study_reads
@@ -100,12 +117,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"{c.code} (session {c.session}, case {c.position} of {c.of})")
             return 0
         from analysis.study_adjudication import disagreements
+        from viewer.errors import StudyError
         from analysis.study_pairing import placed_stacks
 
         # a session or case the study does not have is refused, naming the ones it has: "0 of 3 readers finished
         # it" read as a case nobody had opened yet (an audit: --session CT2, --session mri)
         study.definition.session(args.session)
         study.definition.case(args.case)
+        if getattr(store.backend_db, "role_kind", None) == "reader":
+            # a reader role sees its own reads only: "1 of 3 readers finished it" read as the others' progress
+            raise StudyError(f"this database role is reader {store.role_reader}'s: the disagreements between readers "
+                             "are the adjudicator's to see", where=store.where,
+                             advice="run it connected as the study's adjudicator or coordinator")
         reads = study.session_reads()
         done = [r for r in study.definition.readers
                 if (read := reads.get((r, args.session, args.case))) is not None and read.finished]

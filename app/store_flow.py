@@ -155,6 +155,10 @@ class StoreFlow(QObject):
         found = stores_in(folder)
         if not found or (self.session.path is not None and self.session.path.resolve() in {p.resolve() for p in found}):
             return
+        if self.state.blinded:  # a reader study is open: a folder's project holds others' reads and the names
+            self.state.say(f"{folder} holds the reading project {found[0].name}: not opened while a reader study is "
+                           "open")
+            return
         if self.session.store is not None:
             if str(found[0].resolve()) in self.not_offered.paths:
                 # kept over it once: not asked at every start (a radiologist's check), said

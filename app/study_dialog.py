@@ -106,6 +106,7 @@ class StudyUi:
     def open(self, location: str, reader: str | None = None) -> None:
         """Open the study as ``reader`` (None: the reader the database role is bound to)."""
         study = self.flow.open(location, reader)
+        self._blind()
         self.window.state.say(f"study {study.study_id} open as {self.flow.reader}: Ctrl+N opens your next case")
         self.show_cases()
 
@@ -141,6 +142,17 @@ class StudyUi:
         self.window.state.say("case finished: Ctrl+N opens the next")
 
     # ------------------------------------------------------------------ a case on screen, blinded
+    def _blind(self) -> None:
+        """From the study's opening on: the browser and overlays stay hidden (Ctrl+B and O refuse), and a study
+        folder's own reading project is not opened (StoreFlow.offer_stores_in). Before, they were hidden only once
+        the first case was on screen: the images opened after the study (README) listed every patient by name with
+        the exam dates, and a folder holding a reading project opened it in place of the study (an audit)."""
+        w = self.window
+        w.state.blinded = True
+        w.dock.hide()  # the browser lists patient names
+        if w.state.overlays:
+            w.state.toggle_overlays()  # the viewport corners show the patient id and dates
+
     def _show_case(self, read: CaseRead, study: Study) -> None:
         w = self.window
         record = read.reading.project.exam_pairs[read.pair]
@@ -157,12 +169,9 @@ class StudyUi:
             pair = replace(pair, mr=replace(mr, stacks=()))
         elif roles <= _MR_ROLES:
             pair = replace(pair, ct=replace(ct, stacks=()))
-        w.state.blinded = True  # from now on the browser and overlays stay hidden (Ctrl+B and O refuse)
-        w.dock.hide()  # the browser lists patient names
+        self._blind()
         # no browser to drop a stack from: the other session's cells say why they are empty
         w.grid.set_missing_note(f"not read in session {read.ref.session}", set(READING_ROLES) - roles)
-        if w.state.overlays:
-            w.state.toggle_overlays()  # the viewport corners show the patient id and dates
         w.open_pair(pair)
         w.setWindowTitle(f"lesionlab — study {study.study_id}: case {read.ref.code} ({read.ref.session}, "
                          f"{read.ref.position} of {read.ref.of})")

@@ -55,6 +55,13 @@ class StudyFlow:
                                      where=store.where, advice="Study -> Open study as reader, with your reader name")
                 reader = store.role_reader
             study = Study(store, clock=self.clock) if self.clock else Study(store)
+            if reader == study.definition.adjudicator:
+                raise StudyError(
+                    f"{reader} is the adjudicator of study {study.study_id}: the window opens a reader's cases only",
+                    where=store.where,
+                    advice="list a case's disagreements with `lesionlab study disagreements STORE --session S --case "
+                           "CODE --dicom PATH`; the consensus is recorded through the Python API "
+                           "(annotation.study_store.Study.open_adjudication, annotation/README.md: Reader studies)")
             study.definition.reader_number(reader)
             if store.role_reader is not None and store.role_reader != reader:
                 raise StudyError(f"this connection reads as {store.role_reader}, not {reader}", where=store.where)
