@@ -23,7 +23,7 @@ import numpy as np
 
 from annotation.followup import FollowupEditor
 from annotation.reading import Reading
-from annotation.sample_reading import SAMPLE_READER, _geometry, _stack_for, _tracking_uid
+from annotation.sample_reading import SAMPLE_READER, SAMPLE_STAMP, _geometry, _stack_for, _tracking_uid
 from annotation.store import ReadingStore
 from viewer.errors import LesionlabError
 from viewer.loader import VolumeLoader
@@ -117,5 +117,5 @@ def build_sample_followup(sample_dir: str | Path, store_path: str | Path, extra_
             for truth in truths:
                 stacks = list(index_path(sample / truth["patient_id"], workers=workers).stacks)
                 n += add_followup_read(reading, truth, stacks, extra_lobes)
-        store.seal()
+        store.seal(stamped=SAMPLE_STAMP)
     return n

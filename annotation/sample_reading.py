@@ -31,6 +31,9 @@ from viewer.loader import VolumeLoader
 from viewer.records import READING_ROLES, StackInfo
 
 SAMPLE_READER = "sample"
+#: when the shipped sample stores say their edits and migrations were made (ReadingStore.seal(stamped=...)),
+#: so ``make sample`` gives the same bytes every time
+SAMPLE_STAMP = "2026-01-05T08:00:00.000+00:00"
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ def build_sample_reading(sample_dir: str | Path, store_path: str | Path, *, read
                 for truth in truths:
                     for i, n in enumerate(add_patient_read(reading, truth, stacks)):
                         totals[i] += n
-            store.seal()
+            store.seal(stamped=SAMPLE_STAMP)
         tmp.replace(store_path)
     finally:
         for p in leftovers:

@@ -257,10 +257,32 @@ class ReadingStore:
         """``ok`` when the backend finds the store sound (SQLite's integrity_check)."""
         return self._db.integrity_check()
 
-    def seal(self) -> None:
+    def seal(self, *, stamped: str | None = None) -> None:
         """SQLite: fold the WAL into the main file and leave WAL mode, so the store is one file to
-        ship (opening it for writing turns WAL back on). Nothing to do on a database."""
+        ship (opening it for writing turns WAL back on). Nothing to do on a database.
+
+        ``stamped`` (an ISO UTC time), for a store shipped in the repository only: every edit and migration is
+        dated ``stamped``, its process 0 and its host "lesionlab", and the file is rebuilt (VACUUM), so building
+        it again gives the same bytes (the sample stores changed at every ``make sample`` with the time, the
+        process and the machine, and a schema change left the shipped copies old: opening one migrated it, a
+        tracked file changed by ``make run``)."""
+        if stamped is not None:
+            if self._db.backend is not Backend.SQLITE:
+                raise StoreError("only a store file can be stamped for shipping", where=self.where)
+            _dt.datetime.fromisoformat(stamped)  # a malformed stamp is refused before anything is changed
+            db = self._db
+            db.begin()
+            try:
+                db.execute("UPDATE edits SET at_utc = ?, pid = 0, host = 'lesionlab'", (stamped,))
+                db.execute("UPDATE schema_migrations SET applied_at_utc = ?", (stamped,))
+                db.commit()
+            except BaseException as exc:
+                db.rollback()
+                _raise_as_store_error(db, exc, "cannot stamp the store")
+                raise
         self._db.seal()
+        if stamped is not None:
+            self._db.execute("VACUUM")
 
     def edits(self) -> list[tuple[int, str, str]]:
         """The edit log: (edit_seq, at_utc, description), oldest first."""

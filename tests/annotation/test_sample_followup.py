@@ -12,6 +12,7 @@ from analysis.response import assess_course
 from analysis.response_store import load_store_courses
 from annotation.sample_followup import build_sample_followup
 from annotation.store import ReadingStore
+from tests.annotation.shipped import assert_same_store_file
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_dicom"
@@ -32,6 +33,7 @@ def test_the_shipped_store_is_a_fresh_build(tmp_path: Path) -> None:
     assert build_sample_followup(SAMPLE, fresh, _lobes()) == 16
     with ReadingStore.open(STORE, read_only=True) as a, ReadingStore.open(fresh, read_only=True) as b:
         assert a.load() == b.load()
+    assert_same_store_file(STORE, fresh)
 
 
 def test_the_engine_gives_the_truth_from_the_store() -> None:

@@ -16,6 +16,7 @@ import pytest
 from annotation.export import cohort_tables, export_project
 from annotation.sample_reading import SAMPLE_READER, build_sample_reading
 from annotation.store import ReadingStore
+from tests.annotation.shipped import assert_same_store_file
 from tests.conftest import SAMPLE_DICOM
 from viewer.records import READING_ROLES
 
@@ -135,6 +136,8 @@ def test_shipped_sample_reading_is_current(built):
     with ReadingStore.open(shipped, read_only=True) as a, ReadingStore.open(path, read_only=True) as b:
         assert a.load() == b.load()
         assert a.integrity_check() == "ok"
+    assert_same_store_file(shipped, path)
+
 
 
 def test_sample_reading_exports(built, tmp_path):
