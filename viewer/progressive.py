@@ -175,8 +175,8 @@ class DecodeScheduler:
     def _next(self) -> tuple[Job, int | None] | None:
         """Under the lock: (job, None) to plan, (job, k) to decode, or None when idle."""
         for job in self._jobs:
-            if job.loader is None and not job.planning and not job.cancelled:
-                job.planning = True
+            if job.loader is None and not job.planning and not job.cancelled and job.error is None:
+                job.planning = True  # a plan that failed is not run again (its files read twice, its error dropped)
                 return job, None
         while self._urgent:
             job = self._urgent.popleft()

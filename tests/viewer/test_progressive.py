@@ -5,6 +5,7 @@ and partial volumes that nothing shows or measures as if they were complete."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,30 @@ def test_a_failing_slice_reports_its_error_once_and_ends_the_job_not_the_others(
         assert failed.wait(5) and isinstance(errors[-1], OSError)
         again = scheduler.submit("again", FakeSource("again", 3, log))
         assert again.wait(5) and again.error is None
+    finally:
+        scheduler.shutdown()
+
+
+def test_a_plan_that_failed_is_not_run_again_by_another_worker() -> None:
+    """Between a failed plan's error and its job's end, another worker woken by new work took the job, its
+    loader still None, and planned it again: the stack's files read twice for nothing."""
+    scheduler = DecodeScheduler(workers=2)
+    try:
+        calls: list[int] = []
+        log: list[tuple[str, int]] = []
+        later: list[Any] = []
+
+        def broken() -> FakeSource:
+            calls.append(1)
+            raise OSError("disk gone")
+
+        def on_error(exc: BaseException) -> None:  # new work arrives while the failed job has not ended yet
+            later.append(scheduler.submit("other", FakeSource("other", 3, log)))
+            time.sleep(0.3)
+
+        failed = scheduler.submit("gone", broken, on_error=on_error)
+        assert failed.wait(5) and later and later[0].wait(5)
+        assert calls == [1]
     finally:
         scheduler.shutdown()
 
