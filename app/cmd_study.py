@@ -31,7 +31,17 @@ STORE_HELP = "the study's reading store: a .lesionlab file or a postgresql:// UR
 STUDY_HELP = "which study, when the store holds several (default: its only one)"
 
 
+#: what `lesionlab study --help` says of adjudication: a coordinator's audit found "adjudication" promised where only
+#: the disagreements listing existed
+ADJUDICATION_EPILOG = (
+    "Adjudication: `disagreements` lists where the readers disagree on a case and `confirm-pairings` records which "
+    "of a reader's lesions are the same across sessions. The consensus read itself (the adjudicator's own lesions, "
+    "recorded as ADJUDICATOR@SESSION) has no command and no window yet: it is made through the Python API, "
+    "Study.open_adjudication (annotation/README.md, \"Reader studies\", Adjudication).")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = ADJUDICATION_EPILOG
     sub = parser.add_subparsers(dest="study_command", metavar="ACTION", required=True)
     init = sub.add_parser("init", help="set a study up in a store from its definition file",
                           description="write the study, its cases and every reader's seeded order into the store")
