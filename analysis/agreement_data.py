@@ -42,6 +42,9 @@ class ReaderReads:
     readers: tuple[str, ...]
     matched_by: str  # how subjects were matched across readers, for the methods text
     unpaired_note: str = ""  # why diameters/detections could not be paired ("" when they could)
+    #: which reads were compared when that is not every reader name of the input (a reader study's store:
+    #: analysis/agreement_study.py), "" otherwise
+    readers_note: str = ""
 
 
 def counted_mask(counts: pd.DataFrame) -> np.ndarray:

@@ -44,7 +44,7 @@ def methods_text(reads: ReaderReads) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in software_versions().items())
     return (
         f"Inter-reader agreement was assessed per series between {len(reads.readers)} reader(s) "
-        f"({', '.join(reads.readers)}). Diameters: subjects are lesions measured by the readers compared on "
+        f"({', '.join(reads.readers)})" + (f" ({reads.readers_note})" if reads.readers_note else "") + ". Diameters: subjects are lesions measured by the readers compared on "
         f"that series; lesions were matched across readers by {reads.matched_by}. Counts: subjects are exam "
         f"pairs counted by the readers compared (series flagged not countable or not read are left out; "
         f"whole liver = right + left, both counted). Intraclass correlation: two-way random effects, absolute "

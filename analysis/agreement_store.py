@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ from analysis.agreement_data import (
     read_series,
     readers_of,
 )
+from analysis.agreement_study import StudyReaders, study_readers
 from analysis.inputs import raw_from_frame, validate_counts
 from analysis.matching import Finding, MatchRule, cluster_findings
 from annotation.project import Project
@@ -190,15 +192,37 @@ def reads_from_project(project: Project, counts: pd.DataFrame,
 
 
 def load_store_reads(store: str | os.PathLike[str], dicom: str | os.PathLike[str] | None = None,
-                     rule: MatchRule = MatchRule()) -> ReaderReads:
-    """Open a store read-only and build its agreement reads (images from ``dicom`` when given)."""
+                     rule: MatchRule = MatchRule(), *, study_id: str | None = None) -> ReaderReads:
+    """Open a store read-only and build its agreement reads (images from ``dicom`` when given); of a reader
+    study's store, the study's readers only (:func:`load_store_agreement`)."""
+    return load_store_agreement(store, dicom, rule, study_id=study_id)[0]
+
+
+def load_store_agreement(store: str | os.PathLike[str], dicom: str | os.PathLike[str] | None = None,
+                         rule: MatchRule = MatchRule(), *, study_id: str | None = None
+                         ) -> tuple[ReaderReads, StudyReaders | None]:
+    """The store's agreement reads and, for a reader study's store, which of its reads they compare: the study's
+    readers, each series through their finished read of its session (analysis/agreement_study.py; a store
+    holding several studies needs ``study_id``)."""
     from annotation.followup import outside_liver  # noqa: PLC0415
 
     with ReadingStore.open(store, read_only=True) as opened:
         project = opened.load()
+        study = study_readers(opened, study_id)
+    names = ({r.reader for r in project.lesions.values()} | {r.reader for r in project.count_marks.values()}
+             | {r.reader for r in project.series_flags.values()})
+    if study is not None:  # matched among the study's reads only: no other reader's lesion joins a cluster
+        project = study.project(project)
     for key in outside_liver(project):  # a node, bone...: not a liver lesion, as in analyze STORE
         project = project.without("lesions", key)
     _, counts_df, _ = project_tables(project)
     counts = validate_counts(raw_from_frame(counts_df, f"{Path(store).name} (counts)"))
     geometries = stack_geometries(dicom) if dicom is not None else None
-    return reads_from_project(project, counts, geometries, rule)
+    reads = reads_from_project(project, counts, geometries, rule)
+    if study is None:
+        return reads, None
+    diameters, detections, counted = (study.frame(t) for t in (reads.diameters, reads.detections, reads.counts))
+    present = set(diameters["reader"]) | set(detections["reader"]) | set(counted["reader"])
+    compared = tuple(sorted(r for r in study.readers if r in present))
+    return replace(reads, diameters=diameters, detections=detections, counts=counted, readers=compared,
+                   readers_note=study.note(names, compared)), study

@@ -8,7 +8,8 @@ it was drawn on, the second session's positions are brought into the first sessi
 reference with the exam pair's alignment from the store (``alignments``: registration's proposal or
 the reader's correction), and :func:`analysis.matching.match_positions` pairs them one to one
 within the size tolerance. The adjudicator confirms or changes the pairs
-(:meth:`annotation.study_store.Study.confirm_pairings`); confirmed pairs replace proposed ones.
+(:meth:`annotation.study_store.Study.confirm_pairings`, ``lesionlab study confirm-pairings``); confirmed pairs
+replace proposed ones, and the pairing table says who confirmed them and when.
 
 A study store holds no alignment unless someone put one there: a blinded case hangs one modality
 only, so the workstation never registers the pair, and the study sink refuses alignments. With the
@@ -49,7 +50,7 @@ from viewer.records import READING_ROLES
 Position = tuple[float, float, float]
 PATIENT_LEVEL_COLUMNS = ("reader", "code", "patient_id", "exam_pair_id", "first_session", "second_session",
                          "first_lesions", "second_lesions", "paired", "first_only", "second_only", "confirmed",
-                         "note")
+                         "note", "confirmed_by")
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class CasePairing:
     first_only: tuple[str, ...]
     second_only: tuple[str, ...]
     note: str = ""
+    confirmed_by: str = ""  # who confirmed the pairs and when ("consensus at 2026-12-04T09:27:06.672+00:00")
 
 
 def lesion_position(les: Lesion, stacks: Mapping[str, PlacedStack]) -> tuple[Position, str, float] | None:
@@ -148,8 +150,9 @@ def propose_pairing(project: Project, definition: StudyDefinition, reader: str, 
                        "; ".join(dict.fromkeys(notes)))
 
 
-def with_confirmed(pairing: CasePairing, confirmed: Mapping[str, str], project: Project) -> CasePairing:
-    """The pairing with the adjudicator's confirmed pairs (first lesion id -> second) instead of proposed ones."""
+def with_confirmed(pairing: CasePairing, confirmed: Mapping[str, str], project: Project, by: str = "") -> CasePairing:
+    """The pairing with the adjudicator's confirmed pairs (first lesion id -> second) instead of proposed ones;
+    ``by``: who confirmed them, when."""
     if not confirmed:
         return pairing
     first = [les.lesion_id for les in project.lesions_of(*pairing.case.pair,
@@ -160,7 +163,7 @@ def with_confirmed(pairing: CasePairing, confirmed: Mapping[str, str], project: 
     pairs = tuple(LesionPair(a, b, proposed[a].distance_mm if a in proposed and proposed[a].second_lesion == b
                              else None, confirmed=True) for a, b in sorted(confirmed.items()))
     return replace(pairing, pairs=pairs, first_only=tuple(x for x in first if x not in confirmed),
-                   second_only=tuple(x for x in second if x not in set(confirmed.values())))
+                   second_only=tuple(x for x in second if x not in set(confirmed.values())), confirmed_by=by)
 
 
 def patient_level(pairings: list[CasePairing]) -> pd.DataFrame:
@@ -170,7 +173,7 @@ def patient_level(pairings: list[CasePairing]) -> pd.DataFrame:
         rows.append((p.reader, p.case.code, p.case.patient_id, p.case.exam_pair_id, p.first_session, p.second_session,
                      len(p.pairs) + len(p.first_only), len(p.pairs) + len(p.second_only), len(p.pairs),
                      len(p.first_only), len(p.second_only), all(x.confirmed for x in p.pairs) and bool(p.pairs),
-                     p.note))
+                     p.note, p.confirmed_by))
     return pd.DataFrame(rows, columns=list(PATIENT_LEVEL_COLUMNS))
 
 
@@ -291,7 +294,7 @@ def study_pairings(project: Project, study: Study, stacks: Mapping[str, PlacedSt
     d = study.definition
     if len(d.sessions) < 2:
         return []
-    confirmed = study.confirmed_pairings()
+    confirmed = study.confirmations()
     out = []
     for case in d.cases:
         for reader in d.readers:
@@ -299,7 +302,9 @@ def study_pairings(project: Project, study: Study, stacks: Mapping[str, PlacedSt
             extra = (alignment_notes or {}).get(case.pair, "")
             if extra:
                 proposed = replace(proposed, note="; ".join(n for n in (extra, proposed.note) if n))
-            out.append(with_confirmed(proposed, confirmed.get((reader, case.code), {}), project))
+            made = confirmed.get((reader, case.code))
+            out.append(with_confirmed(proposed, made.pairs, project, f"{made.by} at {made.at_utc}") if made
+                       else proposed)
     return out
 
 

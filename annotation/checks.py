@@ -87,6 +87,21 @@ class ProtocolWarning:
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def in_files(self) -> str:
+        """The message for a file read outside the workstation (the xlsx's Checks sheet): its "(click here to …)",
+        which means nothing in a spreadsheet (a coordinator's audit), says where the click is made instead."""
+        if self.message.endswith(")") and CLICK_HERE in self.message:
+            head, _, action = self.message.rpartition(CLICK_HERE)
+            return f"{head}{IN_THE_WORKSTATION}{action}"
+        return self.message
+
+
+#: the panel's words for a warning a click on which shows what it is about (:attr:`ProtocolWarning.in_files`)
+CLICK_HERE = "(click here "
+#: what :attr:`ProtocolWarning.in_files` says instead, in a file read outside the workstation
+IN_THE_WORKSTATION = "(in lesionlab: open this exam pair as this row's reader and click this warning in the Checks panel "
+
 
 #: The last :func:`check_pair` asked: (project, (patient, pair, reader), warnings). A Project is an
 #: immutable value, so the same one gives the same warnings: the lesion grid and the checks panel each
@@ -278,7 +293,7 @@ def _size_apart(lesions: list[Lesion], roles: tuple[Role, ...] = READING_ROLES) 
             out.append(ProtocolWarning(
                 CheckCode.SIZE_APART,
                 f"{les.lesion_id} on {role_label(role)}: {d:.1f} mm, against {min(others):.1f}-{max(others):.1f} mm "
-                f"on its other {len(others)} series: drawn across part of it, or on another lesion? (click here to "
+                f"on its other {len(others)} series: drawn across part of it, or on another lesion? {CLICK_HERE}to "
                 "see it)", les.lesion_id, role))
     return out
 
@@ -341,7 +356,7 @@ def _lines_apart(project: Project, patient_id: str, exam_pair_id: str, reader: s
                 more = f" (and {len(far) - 1} more)" if len(far) > 1 else ""
                 where = f"{les.lesion_id} on {role_label(role)} lies {apart:.0f} mm from its line on {role_label(other)}{more}"
             out.append(ProtocolWarning(
-                CheckCode.LINES_APART, f"{where}: another lesion measured as {les.lesion_id}? (click here to see it)",
+                CheckCode.LINES_APART, f"{where}: another lesion measured as {les.lesion_id}? {CLICK_HERE}to see it)",
                 les.lesion_id, shown))
     return out
 
@@ -459,7 +474,7 @@ def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry
                      "through the slices")
             out.append(ProtocolWarning(
                 CheckCode.COUNTED_TWICE,
-                f"on {role_label(go.role)}, {how}{whose} {apart} ({where}): one lesion counted {times}? (click here "
+                f"on {role_label(go.role)}, {how}{whose} {apart} ({where}): one lesion counted {times}? {CLICK_HERE}"
                 f"to see {'the count click' if owners and len(members) == 2 else 'the one on Im ' + str(n - go.slice_index)};"
                 " Del deletes it)", None, go.role, go.mark_id))
     return out

@@ -429,13 +429,16 @@ def add_reader(db: "Db", reader: str, *, kind: RoleKind | str = RoleKind.READER,
         con.execute(f"SET LOCAL lock_timeout = '{int(_lock_wait_s() * 1000)}ms'")  # bounded, as in grant_roles
         # one add-reader at a time decides on the role map (two at once could bind one role twice)
         con.execute("LOCK TABLE store_roles IN SHARE ROW EXCLUSIVE MODE")
-        bound: dict[str, str] = {r[0]: r[1] for r in con.execute("SELECT db_role, reader FROM store_roles")}
+        kinds = {(r[0], r[1]): r[2] for r in con.execute("SELECT db_role, reader, kind FROM store_roles")}
+        bound: dict[str, str] = {role: reader for role, reader in kinds}
         role = db_role or _role_of(name, bound)
         holder = bound.get(role)
         if holder is not None and holder != name:
             raise StoreError(f"database role {role} belongs to reader {holder!r} in this store; it is not given "
                              f"to {name!r}", where=db.where,
                              advice=f"give --db-role with a new role name for {name!r}")
+        if kinds.get((role, name)) != kind.value:  # a new role, or another kind: only what the studies define
+            _check_study_name(db, name, kind)
         found = con.execute(
             "SELECT r.rolsuper OR r.rolbypassrls OR r.rolname = current_user OR r.rolname = (SELECT tableowner "
             "FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations') "
@@ -462,6 +465,46 @@ def add_reader(db: "Db", reader: str, *, kind: RoleKind | str = RoleKind.READER,
             raise StoreError(f"database role {role} belongs to another reader", where=db.where)
         grant_roles(db)
     return ReaderRole(role, name, kind, created=found is None, adopted=found is not None and holder is None)
+
+
+def _check_study_name(db: "Db", name: str, kind: RoleKind) -> None:
+    """In a store holding reader studies, a reader's role only for a reader of a study, an adjudicator's only for a
+    study's adjudicator, a coordinator's for neither (a coordinator's rights under a reader's name unblind that
+    reader). A role bound to a name no study has could open nothing (its reads are stored under ``R1@MRI``): a
+    coordinator's audit found `add-reader` taking ``r1`` for ``R1`` and ``Dr Smith`` for the adjudicator."""
+    from annotation._validate import id_form  # noqa: PLC0415
+    from annotation.study import StudyDefinition  # noqa: PLC0415
+
+    if not db.has_table("studies"):
+        return
+    studies = [StudyDefinition.from_json(text, f"{db.where}, study {sid}")
+               for sid, text in db.execute("SELECT study_id, definition FROM studies ORDER BY study_id").fetchall()]
+    if not studies:
+        return
+    readers = {r: d.study_id for d in studies for r in d.readers}
+    adjudicators = {d.adjudicator: d.study_id for d in studies}
+    defined = "; ".join(f"study {d.study_id}: readers {', '.join(d.readers)}, adjudicator {d.adjudicator}"
+                        for d in studies)
+    advice = f"give the name exactly as the study definition has it ({defined})"
+    if kind is RoleKind.COORDINATOR:
+        taken = readers.get(name) or adjudicators.get(name)
+        if taken:
+            raise ValidationError(f"{name!r} is a reader or the adjudicator of study {taken}: a coordinator's role "
+                                  "under that name would show them every reader's reads and the patients' names",
+                                  where="reader", advice="give the coordinator a name of their own")
+        return
+    wanted, other, what = ((readers, adjudicators, "a reader") if kind is RoleKind.READER
+                           else (adjudicators, readers, "the adjudicator"))
+    if name in wanted:
+        return
+    if name in other:
+        right = "adjudicator" if kind is RoleKind.READER else "reader"
+        raise ValidationError(f"{name!r} is {'the adjudicator' if right == 'adjudicator' else 'a reader'} of study "
+                              f"{other[name]}, not {what}", where="reader", advice=f"give --kind {right}")
+    alike = [n for n in (*readers, *adjudicators) if id_form(n) == id_form(name)]
+    raise ValidationError(f"{name!r} is not {what} of any study in this store"
+                          + (f" (did you mean {alike[0]!r}?)" if alike else "")
+                          + f": a {kind.value}'s role under it would open no case", where="reader", advice=advice)
 
 
 def _role_of(name: str, bound: dict[str, str]) -> str:

@@ -103,6 +103,17 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """Pairs of a reader's lesions of a case across the first two sessions, as confirmed: by whom and when."""
+
+    reader: str
+    code: str
+    pairs: dict[str, str]  # first session's lesion id -> second session's
+    by: str
+    at_utc: str
+
+
+@dataclass(frozen=True)
 class CaseTime:
     """Reading time of one case in one session, from the session record and the edit log."""
 
@@ -440,38 +451,69 @@ class Study:
         self.finish_case(read.ref.reader, read.ref.session, read.ref.code)
 
     # ------------------------------------------------------------------ cross-session pairs
-    def confirm_pairings(self, reader: str, code: str, pairs: Mapping[str, str]) -> None:
-        """The adjudicator's pairs of ``reader``'s lesions of a case: first session's lesion id ->
-        the second session's (the two first sessions); replaces what was confirmed before."""
+    def confirmer(self) -> str:
+        """Who a confirmation of pairs made through this connection is recorded as: the reader name of its
+        database role (the adjudicator's, or a coordinator's), else (a file store, the store's owner) the study's
+        adjudicator. A reader's role is refused: pairing a reader's own sessions is not the reader's to do."""
+        if self.store.role_reader is None:
+            return self.definition.adjudicator
+        if getattr(self.store.backend_db, "role_kind", None) == "reader":
+            raise StudyError(f"this database role is reader {self.store.role_reader}'s: the pairs of a reader's "
+                             "lesions across sessions are the adjudicator's to confirm", where=self.store.where,
+                             advice="run it connected as the study's adjudicator or coordinator")
+        return self.store.role_reader
+
+    def confirm_pairings(self, reader: str, code: str, pairs: Mapping[str, str]) -> Confirmation:
+        """Confirm the pairs of ``reader``'s lesions of a case: first session's lesion id -> the second session's
+        (the two first sessions), recorded under :meth:`confirmer` with the time; replaces what was confirmed
+        before (the latest confirmation of a reader's case is the one used). Both session reads of the case must
+        be finished (a read still open may gain lesions)."""
         d = self.definition
         d.reader_number(reader)
         case = d.case(code)
         if len(d.sessions) < 2:
             raise StudyError(f"study {self.study_id} has one session: nothing to pair", where=code)
+        by = self.confirmer()
+        reads = self.session_reads()
+        open_ = [s.name for s in d.sessions[:2] if not ((r := reads.get((reader, s.name, code))) and r.finished)]
+        if open_:
+            raise StudyError(f"case {code}: {reader}'s read of session {' and '.join(open_)} is not finished: its "
+                             "lesions may still change", where=code, advice="confirm the pairs once both are finished")
         project = self.store.load_pair(case.pair)
         s1, s2 = (session_reader(reader, s.name) for s in d.sessions[:2])
         for lid, name in [*((a, s1) for a in pairs), *((b, s2) for b in pairs.values())]:
             if (*case.pair, name, lid) not in project.lesions:
-                raise StudyError(f"case {code}: {name} has no lesion {lid}", where="pairs")
+                have = [les.lesion_id for les in project.lesions_of(*case.pair, name)]
+                raise StudyError(f"case {code}: {name} has no lesion {lid} (it has {', '.join(have) or 'none'})",
+                                 where="pairs")
         if len(set(pairs.values())) != len(pairs):
             raise StudyError(f"case {code}: a lesion of {s2} is paired twice", where="pairs")
         at = _iso(self.clock())
 
         def write(db: Any) -> None:
-            delete_rows(db, "study_pairings", dict(zip(_PAIRINGS, (self.study_id, d.adjudicator, reader, code))))
+            delete_rows(db, "study_pairings", dict(zip(_PAIRINGS, (self.study_id, by, reader, code))))
             insert_rows(db, "study_pairings", _PAIRINGS,
-                        [(self.study_id, d.adjudicator, reader, code, a, b, at) for a, b in sorted(pairs.items())])
+                        [(self.study_id, by, reader, code, a, b, at) for a, b in sorted(pairs.items())])
         _transaction(self.store, write, "cannot record the lesion pairs")
+        return Confirmation(reader, code, dict(sorted(pairs.items())), by, at)
+
+    def confirmations(self) -> dict[tuple[str, str], Confirmation]:
+        """(reader, code) -> the latest confirmation of that reader's pairs of the case (whoever made it)."""
+        rows: dict[tuple[str, str], dict[tuple[str, str], dict[str, str]]] = {}
+        source, params = self.store.backend_db.source("study_pairings", {"study_id": self.study_id})
+        for by, reader, code, a, b, at in self._rows(
+                f"SELECT reader, paired_reader, code, first_lesion, second_lesion, at_utc FROM {source} "
+                "WHERE study_id = ?", (*params, self.study_id)):
+            rows.setdefault((reader, code), {}).setdefault((str(at), by), {})[a] = b
+        out = {}
+        for key, made in rows.items():
+            (at, by), pairs = max(made.items(), key=lambda x: x[0])
+            out[key] = Confirmation(*key, pairs, by, at)
+        return out
 
     def confirmed_pairings(self) -> dict[tuple[str, str], dict[str, str]]:
-        """(reader, code) -> {first session lesion id: second session lesion id} the adjudicator confirmed."""
-        out: dict[tuple[str, str], dict[str, str]] = {}
-        source, params = self.store.backend_db.source("study_pairings", {"study_id": self.study_id})
-        for reader, code, a, b in self._rows(
-                f"SELECT paired_reader, code, first_lesion, second_lesion FROM {source} WHERE study_id = ? AND reader = ?",
-                (*params, self.study_id, self.definition.adjudicator)):
-            out.setdefault((reader, code), {})[a] = b
-        return out
+        """(reader, code) -> {first session lesion id: second session lesion id} last confirmed."""
+        return {key: c.pairs for key, c in self.confirmations().items()}
 
 
 # ---------------------------------------------------------------------------- SQL helpers

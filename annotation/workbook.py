@@ -142,10 +142,10 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
     _sheet(wb, "Counts", ["exam_pair_id", "reader", "series_role", "right", "left", "whole_liver", "count_status"],
            count_rows, gate, patient_id)
 
-    checks = [["patient", "", w.message] for w in check_patient(project, patient_id)]
+    checks = [["patient", "", w.in_files] for w in check_patient(project, patient_id)]
     for p in pairs:
         for reader in project.readers_of(patient_id, p.exam_pair_id):
-            checks += [[p.exam_pair_id, reader, w.message]
+            checks += [[p.exam_pair_id, reader, w.in_files]
                        for w in check_pair(project, patient_id, p.exam_pair_id, reader, reader_roles)]
     _sheet(wb, "Checks", ["exam_pair_id", "reader", "warning"], checks, gate, patient_id).column_dimensions["C"].width = 100
     _followup_sheets(wb, project, patient_id, gate, responses)

@@ -1,6 +1,6 @@
 """`lesionlab agreement`: inter-reader agreement (ICC, Bland–Altman, kappa, detection) per series.
 
-    lesionlab agreement STORE --out DIR [--dicom PATH]
+    lesionlab agreement STORE --out DIR [--dicom PATH] [--study ID]
     lesionlab agreement --measurements M --counts C --out DIR
 """
 
@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dicom", metavar="PATH",
                         help="with a STORE: the studies' folder, DICOMDIR or zip, to place lesions in patient mm "
                              "and match them across readers")
+    parser.add_argument("--study", metavar="ID",
+                        help="with a STORE holding several reader studies: which one (of a study's store only the "
+                             "study's readers are compared, each series through their finished read of its session)")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="output folder (created; replaced only if it holds a previous agreement output)")
 
@@ -39,10 +42,14 @@ def run(args: argparse.Namespace) -> int:
         if args.measurements or args.counts:
             raise InputFormatError("give either a STORE or --measurements/--counts, not both",
                                    where="command line", advice="drop one of them")
-        from analysis.agreement_store import load_store_reads  # noqa: PLC0415
+        from analysis.agreement_store import load_store_agreement  # noqa: PLC0415
 
-        reads = load_store_reads(args.store, args.dicom)
+        reads, study = load_store_agreement(args.store, args.dicom, study_id=args.study)
         cohort = load_store(args.store)
+        if study is not None:  # a reader study's store: its readers only, named as the study names them (an audit:
+            # 9 "readers" in a study of 3, the adjudicator's consensus, a copied project's reads and sessions apart)
+            cohort = study.cohort(cohort)
+            print(f"lesionlab agreement: {reads.readers_note}")
         for note in cohort.input_notes:  # what was left out of a store's reads (a node, bone...)
             print(f"lesionlab agreement: {note}")
     else:
@@ -50,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
             raise InputFormatError("--measurements and --counts are required without a STORE",
                                    where="command line",
                                    advice="lesionlab agreement --measurements M --counts C --out DIR")
+        if args.study:
+            raise InputFormatError("--study goes with a STORE holding reader studies", where="command line",
+                                   advice="drop --study")
         if args.dicom:
             raise InputFormatError("--dicom goes with a STORE (CSV lesions match by lesion_id)",
                                    where="command line", advice="drop --dicom")

@@ -10,6 +10,10 @@
                                                  one read per reader (sessions paired by registered
                                                  position) for `lesionlab agreement` / `analyze`,
                                                  and OUT-pairing.csv (patient level)
+    lesionlab study confirm-pairings STORE --reader NAME --case CODE [--pair FIRST=SECOND]... [--proposed]
+                                     [--dicom PATH]
+                                                 the adjudicator's pairs of a reader's lesions across the
+                                                 first two sessions (listed without --pair/--proposed)
 
 The definition's format is in annotation/study.py and annotation/README.md ("Reader studies").
 """
@@ -18,12 +22,26 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from annotation.records import Lesion
 
 STORE_HELP = "the study's reading store: a .lesionlab file or a postgresql:// URL"
 STUDY_HELP = "which study, when the store holds several (default: its only one)"
 
 
+#: what `lesionlab study --help` says of adjudication: a coordinator's audit found "adjudication" promised where only
+#: the disagreements listing existed
+ADJUDICATION_EPILOG = (
+    "Adjudication: `disagreements` lists where the readers disagree on a case and `confirm-pairings` records which "
+    "of a reader's lesions are the same across sessions. The consensus read itself (the adjudicator's own lesions, "
+    "recorded as ADJUDICATOR@SESSION) has no command and no window yet: it is made through the Python API, "
+    "Study.open_adjudication (annotation/README.md, \"Reader studies\", Adjudication).")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = ADJUDICATION_EPILOG
     sub = parser.add_subparsers(dest="study_command", metavar="ACTION", required=True)
     init = sub.add_parser("init", help="set a study up in a store from its definition file",
                           description="write the study, its cases and every reader's seeded order into the store")
@@ -51,6 +69,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     reads.add_argument("out", metavar="OUT", help="a new .lesionlab file")
     reads.add_argument("--dicom", metavar="PATH", help="the images, to pair lesions across sessions by position")
     reads.add_argument("--study", metavar="ID", help=STUDY_HELP)
+    pair = sub.add_parser(
+        "confirm-pairings", help="the adjudicator confirms which of a reader's lesions of a case are the same lesion "
+                                 "in the first two sessions (MRI L1 = CT L2); without --pair or --proposed it lists",
+        description="list a reader's lesions of a case in the study's first two sessions, the pairs proposed by "
+                    "position (--dicom) and the pairs last confirmed; with --pair or --proposed, record the pairs as "
+                    "confirmed (by the connected role's reader, else the study's adjudicator, with the time); "
+                    "`study reads` then uses them instead of its own proposal. Both session reads must be finished.")
+    pair.add_argument("store", metavar="STORE", help=STORE_HELP)
+    pair.add_argument("--reader", required=True, metavar="NAME", help="the reader whose lesions are paired")
+    pair.add_argument("--case", required=True, metavar="CODE", help="the case's study code")
+    pair.add_argument("--pair", action="append", default=[], metavar="FIRST=SECOND",
+                      help="the first session's lesion id = the second session's (e.g. L1=L3); repeat for each pair; "
+                           "the lesions given no pair stay unpaired")
+    pair.add_argument("--proposed", action="store_true",
+                      help="confirm the pairs proposed by registered position (needs --dicom)")
+    pair.add_argument("--dicom", metavar="PATH", help="the study's images, to propose pairs by position")
+    pair.add_argument("--study", metavar="ID", help=STUDY_HELP)
 
 
 def _minutes(seconds: float | None) -> str:
@@ -94,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
             print("Note: without --dicom PATH (the study's images) no lesion can be paired across sessions: they "
                   "are paired by position in patient mm")
         return 0
+    if args.study_command == "confirm-pairings":
+        return _confirm_pairings(args)
     with ReadingStore.open(args.store, read_only=True) as store:
         study = Study(store, args.study)
         if args.study_command == "status":
@@ -149,3 +186,86 @@ def run(args: argparse.Namespace) -> int:
             print(f"{d.series_role.value}{lobe}: {d.kind.value}: {d.detail}"
                   + (f" [{'; '.join(d.lesions)}]" if d.lesions else ""))
         return 0
+
+
+def _lesion_line(les: "Lesion") -> str:
+    from viewer.model.layout import role_label  # noqa: PLC0415
+
+    where = f"{les.lobe.value} lobe" + (f", segment {les.segment.value}" if les.segment is not None else "")
+    sizes = ", ".join(f"{role_label(role)} {m.diameter_mm:.1f} mm" for role, m in les.measurements().items())
+    return f"{les.lesion_id} ({where}): {sizes or 'not measured'}"
+
+
+def _confirm_pairings(args: argparse.Namespace) -> int:
+    """`study confirm-pairings`: list a reader's two session reads of a case, the proposal, the last confirmation;
+    record the pairs given (--pair) or proposed (--proposed)."""
+    from analysis.study_pairing import placed_stacks, propose_missing_alignments, propose_pairing  # noqa: PLC0415
+    from annotation.store import ReadingStore  # noqa: PLC0415
+    from annotation.study import session_reader  # noqa: PLC0415
+    from annotation.study_store import Study  # noqa: PLC0415
+    from viewer.errors import StudyError  # noqa: PLC0415
+
+    pairs: dict[str, str] = {}
+    for given in args.pair:
+        first, sep, second = given.partition("=")
+        if not sep or not first.strip() or not second.strip():
+            raise StudyError(f"--pair {given!r}: give FIRST=SECOND, the first session's lesion id and the second's "
+                             "(e.g. L1=L3)", where="command line")
+        if first.strip() in pairs:
+            raise StudyError(f"--pair: lesion {first.strip()} of the first session is paired twice",
+                             where="command line")
+        pairs[first.strip()] = second.strip()
+    if args.proposed and (pairs or args.dicom is None):
+        raise StudyError("--proposed confirms the pairs proposed by position: it needs --dicom PATH (the images) and "
+                         "no --pair", where="command line")
+    writing = bool(pairs) or args.proposed
+    with ReadingStore.open(args.store, read_only=not writing) as store:
+        study = Study(store, args.study)
+        d = study.definition
+        d.reader_number(args.reader)
+        case = d.case(args.case)
+        if len(d.sessions) < 2:
+            raise StudyError(f"study {study.study_id} has one session: nothing to pair", where=args.case)
+        if writing:
+            study.confirmer()  # a reader's role is refused before minutes of registration
+        s1, s2 = d.sessions[0].name, d.sessions[1].name
+        project = store.load_pair(case.pair)
+        proposal, note = None, ""
+        if args.dicom is not None:
+            project, notes = propose_missing_alignments(project, d, args.dicom)
+            proposal = propose_pairing(project, d, args.reader, args.case, placed_stacks(args.dicom))
+            note = "; ".join(n for n in (notes.get(case.pair, ""), proposal.note) if n)
+        if args.proposed:
+            assert proposal is not None
+            if not proposal.pairs:
+                raise StudyError(f"case {args.case}: no pair of {args.reader}'s lesions is proposed by position"
+                                 + (f" ({note})" if note else "") + ": nothing to confirm", where=args.case,
+                                 advice="give the pairs with --pair FIRST=SECOND")
+            pairs = {p.first_lesion: p.second_lesion for p in proposal.pairs}
+        # recorded (or refused, saying why) before anything is listed: a refusal after the listing was missed
+        last = study.confirm_pairings(args.reader, args.case, pairs) if writing else \
+            study.confirmations().get((args.reader, args.case))
+        print(f"{args.reader}'s lesions of case {args.case}:")
+        for session in (s1, s2):
+            lesions = project.lesions_of(*case.pair, session_reader(args.reader, session))
+            print(f"  {session}:" + ("" if lesions else " none"))
+            for les in lesions:
+                print(f"    {_lesion_line(les)}")
+        if proposal is not None:
+            print("proposed by position: " + (", ".join(f"{s1} {p.first_lesion} = {s2} {p.second_lesion} "
+                                                       f"({p.distance_mm:.1f} mm apart)" for p in proposal.pairs)
+                                              or "no pair") + (f" ({note})" if note else ""))
+        if last is None:
+            print("confirmed: nothing yet (give --pair FIRST=SECOND, repeated, or --proposed with --dicom; "
+                  "`study reads` uses its proposal by position meanwhile)")
+            return 0
+        done = last
+        print(f"{'confirmed' if writing else 'last confirmed'} by {done.by} at {done.at_utc}:")
+        for a, b in done.pairs.items():
+            print(f"  {s1} {a} = {s2} {b}")
+        first = [les.lesion_id for les in project.lesions_of(*case.pair, session_reader(args.reader, s1))]
+        second = [les.lesion_id for les in project.lesions_of(*case.pair, session_reader(args.reader, s2))]
+        alone = [f"{s1} {x}" for x in first if x not in done.pairs] + \
+                [f"{s2} {x}" for x in second if x not in set(done.pairs.values())]
+        print(f"  unpaired: {', '.join(alone) or 'none'}")
+    return 0

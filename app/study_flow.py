@@ -60,7 +60,8 @@ class StudyFlow:
                     f"{reader} is the adjudicator of study {study.study_id}: the window opens a reader's cases only",
                     where=store.where,
                     advice="list a case's disagreements with `lesionlab study disagreements STORE --session S --case "
-                           "CODE --dicom PATH`; the consensus is recorded through the Python API "
+                           "CODE --dicom PATH`, confirm a reader's lesion pairs across sessions with `lesionlab study "
+                           "confirm-pairings`; the consensus is recorded through the Python API "
                            "(annotation.study_store.Study.open_adjudication, annotation/README.md: Reader studies)")
             study.definition.reader_number(reader)
             if store.role_reader is not None and store.role_reader != reader:

@@ -402,3 +402,24 @@ def test_an_export_to_a_mount_points_root_is_written_into_it(store_path, tmp_pat
     with pytest.raises(Exception, match="Input/output error"):
         export_store(store_path, stick)
     assert {p.relative_to(stick): p.read_bytes() for p in stick.rglob("*") if p.is_file()} == before
+
+
+def test_the_xlsx_checks_sheet_says_where_to_click_in_the_workstation(tmp_path, geometry):
+    """A coordinator's audit (session 37): the Checks sheet said "(click here to see it)", which means nothing in a
+    spreadsheet. It now says where that click is made: the warning in lesionlab's Checks panel."""
+    path = tmp_path / "apart.lesionlab"
+    st, r = open_reading(path, "R1")
+    r.add_patient("P1", "Doe^Jane")
+    r.add_exam_pair("P1", "E1", ct_study_uid="1.2.3", mri_study_uid="1.2.4")
+    lid = r.add_lesion(("P1", "E1"), "right", "VII")
+    for role, end in (("mr_t2fs", (30, 10)), ("mr_dwi", (30, 10)), ("ct_portal", (60, 10))):  # 14 mm, 14 mm, 35 mm
+        r.measure(("P1", "E1"), lid, role, geometry, "k", "1.2.9", 4, (10, 10), end)
+    st.close()
+    out = tmp_path / "export"
+    export_store(path, out)
+    rows = list(openpyxl.load_workbook(out / "patients" / "P1.xlsx")["Checks"].iter_rows(min_row=2, values_only=True))
+    apart = [w for _, reader, w in rows if reader == "R1" and "on another lesion?" in w]
+    assert apart == [apart[0]] and "click here" not in apart[0], rows
+    assert apart[0].endswith("(in lesionlab: open this exam pair as this row's reader and click this warning in the "
+                             "Checks panel to see it)"), apart[0]
+    assert not [w for _, _, w in rows if "click here" in str(w)], rows

@@ -174,20 +174,20 @@ def test_a_pg_temp_type_does_not_redirect_the_policy_functions(pg_cluster, pg_ur
 
 
 def test_a_reader_holding_the_grants_lock_does_not_hang_the_owner(pg_cluster, pg_url, monkeypatch, capsys):
-    urls, _ = mri_read(pg_cluster, pg_url, "br5")
+    urls, _ = mri_read(pg_cluster, pg_url, "br5")  # a coordinator added: a study store takes no reader R3 (s38)
     monkeypatch.setattr(store_pg, "LOCK_WAIT_S", 0.5)
     held = rf"another session holds lesionlab's grants lock \(pid \d+, database role br5_r1"
     with ReadingStore.open(pg_url) as owner, psycopg.connect(urls["R1"], autocommit=True) as con:
         con.execute("SELECT pg_advisory_lock(hashtext('lesionlab grants public'))")
         with pytest.raises(StoreLockedError, match=held):
-            add_reader(owner.backend_db, "R3", db_role="br5_r3")
+            add_reader(owner.backend_db, "Monitor", kind="coordinator", db_role="br5_r3")
         with pytest.raises(StoreLockedError, match=held):  # the owner's next open (it grants again) says so too
             ReadingStore.open(pg_url)
-        assert cli(["store", "add-reader", pg_url, "R3", "--db-role", "br5_r3"]) == 1
+        assert cli(["store", "add-reader", pg_url, "Monitor", "--kind", "coordinator", "--db-role", "br5_r3"]) == 1
     err = capsys.readouterr().err
     assert re.search(held, err) and "Traceback" not in err, err
     with ReadingStore.open(pg_url) as owner:  # released: it works again, and nothing was left half done
-        assert add_reader(owner.backend_db, "R3", db_role="br5_r3").created
+        assert add_reader(owner.backend_db, "Monitor", kind="coordinator", db_role="br5_r3").created
 
 
 def test_a_study_store_at_migration_10_gets_the_barrier_when_the_owner_opens_it(pg_cluster, pg_url):

@@ -270,6 +270,17 @@ def test_the_study_runs_to_the_end_through_blinded_roles_and_the_coordinator_exp
         second = next(k[3] for k in project.lesions if k[2] == "R1@CT")
         study.confirm_pairings("R1", "C1", {first: second})
         assert study.confirmed_pairings() == {("R1", "C1"): {first: second}}
+    # who confirmed is recorded (s38): a reader's role may not pair its own sessions; a coordinator's later
+    # confirmation is the one used, under the coordinator's name; the adjudicator's role lists it
+    with ReadingStore.open(urls["R1"]) as store:
+        with pytest.raises(StudyError, match="the adjudicator's to confirm"):
+            Study(store, clock=clock).confirm_pairings("R1", "C1", {first: second})
+    clock.now += dt.timedelta(minutes=1)
+    with ReadingStore.open(urls["Coord"]) as store:
+        assert Study(store, clock=clock).confirm_pairings("R1", "C1", {first: second}).by == "Coord"
+    assert cli(["study", "confirm-pairings", urls["consensus"], "--reader", "R1", "--case", "C1"]) == 0
+    listed = capsys.readouterr().out
+    assert "last confirmed by Coord at " in listed and f"  MRI {first} = CT {second}" in listed, listed
     assert cli(["study", "disagreements", urls["consensus"], "--session", "MRI", "--case", "C2"]) == 0
     assert "cannot be matched without the images' geometry" in capsys.readouterr().out  # (no --dicom here)
 

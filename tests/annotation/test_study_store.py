@@ -316,9 +316,10 @@ exam_pair_id = "E1"
     # one reader has read the case: nothing to compare, not "the readers agree" (an audit asked before any read)
     assert main(["study", "disagreements", str(path), "--session", "MRI", "--case", first]) == 0
     assert "1 of 2 readers finished it: nothing to compare yet" in capsys.readouterr().out
-    # the store's agreement as it is: its session reads are readers, said with the command that joins them
+    # the store's agreement: the study's readers with a finished read, said, with the command that joins sessions
     assert main(["agreement", str(path), "--out", str(tmp_path / "agreement")]) == 0
-    assert "R2@MRI are a reader study's session reads" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "study cli: readers R2 compared (R1: no finished read yet)" in out and "lesionlab study reads" in out, out
     bad = tmp_path / "bad.toml"
     bad.write_text(definition_file.read_text().replace('"ct_portal"', '"ct_late"'), encoding="utf-8")
     assert main(["study", "init", str(path), str(bad)]) == 1
