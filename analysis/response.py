@@ -33,6 +33,8 @@ PD_MIN_INCREASE_MM = 5.0
 NODE_NORMAL_MM = 10.0
 MAX_TARGETS, MAX_TARGETS_PER_ORGAN = 5, 2
 MIN_LESION_MM, MIN_NODE_SHORT_AXIS_MM = 10.0, 15.0
+#: The organ every nodal target counts in for the two-per-organ rule (RECIST FAQ: lymph nodes are one organ).
+NODES_ORGAN = "lymph nodes"
 
 
 # ---------------------------------------------------------------------------- baseline eligibility
@@ -77,9 +79,12 @@ def baseline_flags(baseline: Timepoint) -> tuple[str, ...]:
     flags = []
     if len(targets) > MAX_TARGETS:
         flags.append(f"{len(targets)} targets (at most {MAX_TARGETS})")
-    for organ, n in sorted(Counter(o.organ for o in targets).items()):
+    # the RECIST working group's FAQ ("paired organs"): the lymph nodes are one organ whatever their region or the
+    # organ a reader names (an audit: three nodes, named by region, went unflagged)
+    for organ, n in sorted(Counter(NODES_ORGAN if o.nodal else o.organ for o in targets).items()):
         if n > MAX_TARGETS_PER_ORGAN:
-            flags.append(f"{n} targets in {organ} (at most {MAX_TARGETS_PER_ORGAN} per organ)")
+            flags.append(f"{n} targets in {organ} (at most {MAX_TARGETS_PER_ORGAN} per organ"
+                         + ("; the nodes count as one organ)" if organ == NODES_ORGAN else ")"))
     for o in sorted(targets, key=lambda o: o.lesion_id):
         flags += [f"target {o.lesion_id}: {why}" for why in target_ineligibility(o)]
     if any(o.kind is FollowupKind.NEW for o in baseline.observations):
@@ -131,9 +136,14 @@ class TargetValues:
 
 
 def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
-                  parents: Mapping[str, str]) -> TargetValues:
+                  parents: Mapping[str, str], *, merged_before: Mapping[str, str] | None = None,
+                  fragments_before: Mapping[str, str] | None = None) -> TargetValues:
     """Per baseline target: its diameter (nodes: short axis), 5 mm when too small, 0 when gone,
-    None when not assessed; a split target's fragments summed; a target merged into another 0."""
+    None when not assessed; a split target's fragments summed; a target merged into another 0.
+
+    ``merged_before``: target -> the target it merged into at an earlier timepoint of the line (with no row here it
+    stays merged: 0); ``fragments_before``: fragment -> the target it split from at an earlier timepoint of the line
+    (a fragment with no row here leaves its target not assessed, never silently out of the sum)."""
     rows = {o.lesion_id: o for o in tp.observations}
     values: dict[str, float | None] = {}
     notes: list[str] = []
@@ -151,6 +161,21 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
         if merged_into:
             values[tid] = 0.0
             notes.append(f"{tid} merged into {merged_into} (counted once)")
+            continue
+        earlier = (merged_before or {}).get(tid, "")
+        if own is None and not parts and earlier:
+            # followup.md: "the other counts 0" -- from the merge on, not only at the exam that saw it (an audit: a
+            # merged target not carried to the next exam made every later response NE)
+            values[tid] = 0.0
+            notes.append(f"{tid} merged into {earlier} at an earlier exam (counted once)")
+            continue
+        lost = sorted(f for f, t in (fragments_before or {}).items() if t == tid and f not in rows
+                      and not any(_root(x, parents, (f,)) == f for x in rows))  # split again: its fragments
+        if lost:
+            # a fragment seen at an earlier exam with no row here: its target is not assessed (an audit: 40 mm split
+            # into 15 + 12, then one fragment alone, 14 mm, read as -65 %: a false PR)
+            values[tid] = None
+            notes += [f"fragment {f} of target {tid} not recorded" for f in lost]
             continue
         if not parts:
             values[tid] = None
@@ -193,12 +218,14 @@ def _progressed(total: float, nadir: float) -> bool:
 
 # ---------------------------------------------------------------------------- responses
 def target_response(targets: Mapping[str, LesionObservation], tv: TargetValues, baseline_sum: float | None,
-                    nadir: float | None, cr_before: bool) -> tuple[Response, tuple[str, ...]]:
+                    nadir: float | None, cr_before: bool, *,
+                    seen_unmeasured: Iterable[str] = ()) -> tuple[Response, tuple[str, ...]]:
     """CR / PR / SD / PD / NE of the targets at a follow-up; PD is decided first. ``cr_before``: an
-    overall CR earlier, after which a target back (non-nodal > 0, node >= 10 mm) is PD."""
+    overall CR earlier, after which a target back (non-nodal > 0, node >= 10 mm) is PD; ``seen_unmeasured``: the
+    non-nodal targets seen at this exam without a size (recorded under another kind), back too."""
     notes: list[str] = []
-    if cr_before and any(v is not None and (v >= NODE_NORMAL_MM - _EPS if targets[t].nodal else v > _EPS)
-                         for t, v in tv.values.items()):
+    if cr_before and (any(v is not None and (v >= NODE_NORMAL_MM - _EPS if targets[t].nodal else v > _EPS)
+                          for t, v in tv.values.items()) or any(t in targets for t in seen_unmeasured)):
         return Response.PD, ("target reappeared after CR",)
     if baseline_sum is None or nadir is None:
         return Response.NE, ("baseline sum undefined",)
@@ -454,7 +481,7 @@ def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> tupl
 
 
 def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) \
-        -> tuple[Timepoint, tuple[str, ...]]:
+        -> tuple[Timepoint, tuple[str, ...], frozenset[str]]:
     """``tp`` (a follow-up) with each lesion read by what it is for the baseline ``base``: a fragment recorded as a
     new lesion (the kind of a lesion started with N on a follow-up) whose parent leads to a baseline lesion is part
     of it, summed into a target (followup.md: "the fragments' diameters are summed"; a reader's check gave the
@@ -462,9 +489,28 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
     one more sight of a non-target; a lesion recorded as a target, seen, that the baseline did not have (nor any
     lesion it descends from) is a new lesion. With the notes of what was so read."""
     known = {o.lesion_id: o.kind for o in base.observations if o.kind is not FollowupKind.NEW}
-    out, notes = [], []
+    nodal = {o.lesion_id for o in base.observations if o.nodal}
+    out, notes, seen_unmeasured = [], [], set()
     for o in tp.observations:
         root = _root(o.lesion_id, parents, known) if o.lesion_id not in known else None
+        was = known.get(o.lesion_id)
+        if was is not None and o.kind is not was:
+            # a baseline lesion keeps the kind its baseline gave it (RECIST 1.1 4.2: targets and non-targets are chosen
+            # at baseline) and is never new (4.3.3): an audit read a baseline non-target recorded as a target as no
+            # non-target at all (overall CR with it 20 mm), and a baseline lesion recorded as new as a new lesion (PD)
+            kind = o.kind.value.replace("_", "-")
+            if was is FollowupKind.TARGET:
+                o, said = _as_target(o)  # its size on its series; gone: disappeared; seen without one: NE
+                if said and o.lesion_id not in nodal:
+                    seen_unmeasured.add(o.lesion_id)
+                notes.append(f"{o.lesion_id}, a target since the baseline, recorded as {kind}: read as a target"
+                             + (" (no size on its series, measured_mm: not assessed)" if said else ""))
+            else:
+                o, _ = _as_non_target(o)
+                notes.append(f"{o.lesion_id}, a non-target since the baseline, recorded as {kind}: read as a "
+                             f"non-target ({o.status.label})")
+            out.append(o)
+            continue
         if o.kind is FollowupKind.NEW and root is not None:
             if known[root] is FollowupKind.TARGET:
                 o, said = _as_target(o)
@@ -481,8 +527,15 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
                 replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT)
             notes.append(f"{o.lesion_id}, recorded as a target, was not at the baseline (no parent there): "
                          "a new lesion")
+        elif o.kind is FollowupKind.NON_TARGET and o.lesion_id not in known and root is None and o.status in (
+                FollowupStatus.PRESENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION):
+            # the same for a non-target (RECIST 1.1 4.3.3: a lesion not at the baseline is new): an audit found one
+            # ignored when the baseline had no non-target (overall CR with it present), else only noted
+            o = replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT)
+            notes.append(f"{o.lesion_id}, recorded as a non-target, was not at the baseline (no parent there): "
+                         "a new lesion (if it was there, record it at the baseline)")
         out.append(o)
-    return Timepoint(tp.date, tuple(out)), tuple(notes)
+    return Timepoint(tp.date, tuple(out)), tuple(notes), frozenset(seen_unmeasured)
 
 
 def _row(course: PatientCourse, tp: Timepoint, base: Timepoint | None, total: float | None, **kw: object) \
@@ -516,19 +569,30 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
     sums: list[tuple[_dt.date, float | None]] = [(base.date, base_sum)]
     history: list[tuple[_dt.date, Response]] = []
     overall_cr = False  # an overall CR earlier: a lesion reappearing is then PD (RECIST FAQ)
-    read = [(tp, ()) if i == 0 else _with_baseline_kinds(tp, base, parents) for i, tp in enumerate(tps)]
-    confirmed = confirmed_equivocal([tp for tp, _ in read[1:]])
-    for i, (tp, said) in enumerate(read[1:], 1):
+    read = [(tp, (), frozenset[str]()) if i == 0 else _with_baseline_kinds(tp, base, parents)
+            for i, tp in enumerate(tps)]
+    confirmed = confirmed_equivocal([tp for tp, _, _ in read[1:]])
+    merged_before: dict[str, str] = {}  # target -> the target it merged into, at an earlier exam of the line
+    fragments_before: dict[str, str] = {}  # fragment -> the target it split from, seen at an earlier exam
+    for i, (tp, said, seen_unmeasured) in enumerate(read[1:], 1):
         notes = list(closing_notes) if closing_notes and i == len(tps) - 1 else []
         notes += said
-        tv = target_values(targets, tp, parents)
+        tv = target_values(targets, tp, parents, merged_before=merged_before, fragments_before=fragments_before)
+        for o in tp.observations:
+            if o.lesion_id in targets and o.parent_lesion_id in targets:
+                merged_before.setdefault(o.lesion_id, o.parent_lesion_id)
+            elif o.lesion_id not in targets and o.kind is FollowupKind.TARGET:
+                root = _root(o.lesion_id, parents, targets)
+                if root is not None:
+                    fragments_before.setdefault(o.lesion_id, root)
         total = tv.sum_mm if targets else None
         known = [s for _, s in sums if s is not None]
         nadir = min(known) if known and base_sum is not None else None
         t_resp: Response | None = None
         if targets:
             notes += tv.notes
-            t_resp, why = target_response(targets, tv, base_sum, nadir, overall_cr)
+            t_resp, why = target_response(targets, tv, base_sum, nadir, overall_cr,
+                                          seen_unmeasured=seen_unmeasured)
             notes += why
         nt_resp, why = non_target_response(non_targets, tp, parents, overall_cr)
         notes += why

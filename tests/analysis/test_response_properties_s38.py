@@ -1,0 +1,140 @@
+"""followup.md's rules as properties over random courses (hypothesis; session 38's audit): each target response,
+slow progression and growth rate recomputed here from the lesions, independently of the engine's code."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.response import assess_course
+from analysis.response_records import FollowupKind, PatientCourse, Response, Settings
+from tests.analysis.test_response_properties import SETTINGS, courses
+
+SLACK = 1e-6  # rows this close to a limit are left to the boundary tests (test_response_rules_s38.py)
+
+
+def _values(c: PatientCourse) -> list[dict[str, float | None]]:
+    """Each timepoint's target values (no lineage in these courses): diameter, 5 mm too small, 0 gone, None."""
+    return [{o.lesion_id: o.value_mm for o in tp.observations if o.kind is FollowupKind.TARGET}
+            for tp in c.timepoints]
+
+
+def _nodal(c: PatientCourse) -> dict[str, bool]:
+    return {o.lesion_id: o.nodal for o in c.timepoints[0].observations if o.kind is FollowupKind.TARGET}
+
+
+@settings(max_examples=150, deadline=None)
+@given(courses(), st.sampled_from(SETTINGS))
+def test_nadir_never_exceeds_the_baseline_sum_nor_an_earlier_sum(c: PatientCourse, s: Settings) -> None:
+    """followup.md:20-21: the nadir is the smallest sum among the baseline and the follow-ups before the current one:
+    never above the baseline sum, never above an earlier defined sum, and one of them."""
+    rows = assess_course(c, s)
+    for i, r in enumerate(rows[1:], 1):
+        if r.nadir_sum_mm is None:
+            continue
+        earlier = [x.sum_mm for x in rows[:i] if x.sum_mm is not None]
+        assert r.baseline_sum_mm is not None and r.nadir_sum_mm <= r.baseline_sum_mm
+        assert r.nadir_sum_mm == min(earlier)
+
+
+@settings(max_examples=200, deadline=None)
+@given(courses(), st.sampled_from(SETTINGS))
+def test_target_response_is_the_table_of_followup_md(c: PatientCourse, s: Settings) -> None:
+    """followup.md:24-30 and :68-71, recomputed from the lesions: PD iff the sum is >= 20 % above the nadir AND >= 5 mm
+    above it (or, a target missing, the assessed ones alone are); else NE with a target not assessed; else CR iff
+    every non-nodal target is 0 and every node < 10 mm; else PR iff >= 30 % below the baseline; else SD. (A target
+    back after an overall CR is PD whatever its size: followup.md:51, its own test.)"""
+    rows = assess_course(c, s)
+    values, nodal = _values(c), _nodal(c)
+    for r, vals in zip(rows[1:], values[1:]):
+        if r.target_response is None or "target reappeared after CR" in r.notes:
+            continue
+        nadir, base = r.nadir_sum_mm, r.baseline_sum_mm
+        assert nadir is not None and base is not None
+        assessed = math.fsum(v for v in vals.values() if v is not None)
+        rise = assessed - nadir
+        if abs(rise - 5.0) < SLACK or abs(rise - 0.2 * nadir) < SLACK:
+            continue
+        pd = rise >= 5.0 and rise >= 0.2 * nadir
+        assert (r.target_response is Response.PD) == pd, (r.target_response, vals, nadir)
+        if pd:
+            continue
+        if any(v is None for v in vals.values()):
+            assert r.target_response is Response.NE and r.sum_mm is None
+            continue
+        assert r.sum_mm == assessed
+        cr = all(v < 10.0 if nodal[t] else v == 0.0 for t, v in vals.items() if v is not None)
+        if cr:
+            assert r.target_response is Response.CR
+            continue
+        if abs(assessed - 0.7 * base) < SLACK:
+            continue
+        assert r.target_response is (Response.PR if assessed <= 0.7 * base else Response.SD), (vals, base)
+
+
+@settings(max_examples=150, deadline=None)
+@given(courses(), st.sampled_from(SETTINGS))
+def test_pd_by_the_sum_always_meets_both_limits(c: PatientCourse, s: Settings) -> None:
+    """followup.md:28 and :68 ("progression at +20 % without the 5 mm absolute rule"): whenever the targets are PD on a
+    defined sum (not a reappearance after CR), the sum is both >= 5 mm and >= 20 % above the nadir."""
+    for r in assess_course(c, s)[1:]:
+        if r.target_response is Response.PD and r.sum_mm is not None and "target reappeared after CR" not in r.notes:
+            assert r.nadir_sum_mm is not None
+            rise = r.sum_mm - r.nadir_sum_mm
+            assert rise >= 5.0 - SLACK and rise >= 0.2 * r.nadir_sum_mm - SLACK
+
+
+@settings(max_examples=150, deadline=None)
+@given(courses(), st.floats(0.0, 50.0, allow_nan=False), st.integers(30, 500))
+def test_slow_progression_is_followup_md_definition(c: PatientCourse, max_pct: float, window: int) -> None:
+    """followup.md:56-59: slow progression iff the overall response is SD and the sum is above the sum at the earliest
+    timepoint (with a sum) within the preceding window, from the baseline on, by > 0 % and <= the threshold."""
+    s = Settings(slow_progression_max_pct=max_pct, slow_progression_window_days=window)
+    rows = assess_course(c, s)
+    for i, r in enumerate(rows[1:], 1):
+        ref = next((x.sum_mm for x in rows[:i] if x.sum_mm is not None
+                    and (r.timepoint_date - x.timepoint_date).days <= window), None)
+        expected = (r.overall_response is Response.SD and r.sum_mm is not None and ref is not None and ref > 0
+                    and 0 < 100 * (r.sum_mm - ref) / ref <= max_pct)
+        if ref and r.sum_mm is not None and abs(100 * (r.sum_mm - ref) / ref - max_pct) < SLACK:
+            continue
+        assert r.nen_slow_progression is expected, (r.overall_response, r.sum_mm, ref)
+
+
+@settings(max_examples=150, deadline=None)
+@given(courses(), st.sampled_from(SETTINGS))
+def test_growth_rate_follows_the_sums(c: PatientCourse, s: Settings) -> None:
+    """followup.md:60-63: TGR from the previous timepoint; > 0 when the sum grew, < 0 when it shrank, 0 when equal,
+    undefined when either sum is 0 or undefined."""
+    rows = assess_course(c, s)
+    for prev, r in zip(rows, rows[1:]):
+        if prev.sum_mm is None or r.sum_mm is None or prev.sum_mm == 0 or r.sum_mm == 0:
+            assert r.tgr_pct_per_month is None
+            continue
+        assert r.tgr_pct_per_month is not None
+        if r.sum_mm > prev.sum_mm:
+            assert r.tgr_pct_per_month > 0
+        elif r.sum_mm < prev.sum_mm:
+            assert r.tgr_pct_per_month <= 0  # a fast fall over a day underflows to -100
+        else:
+            assert r.tgr_pct_per_month == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(courses())
+def test_confirmed_best_response_needs_two_assessments_four_weeks_apart(c: PatientCourse) -> None:
+    """followup.md:49-50: with confirmation, a best CR (PR) needs a CR (PR or CR) at two assessments >= 28 days apart
+    before the first PD."""
+    s = Settings(confirmation_required=True)
+    rows = assess_course(c, s)[1:]
+    for i, r in enumerate(rows):
+        good = {Response.CR} if r.best_overall_response is Response.CR else \
+            {Response.CR, Response.PR} if r.best_overall_response is Response.PR else None
+        if good is None:
+            continue
+        upto = rows[:i + 1]
+        stop = next((k for k, x in enumerate(upto) if x.overall_response is Response.PD), len(upto))
+        dates = [x.timepoint_date for x in upto[:stop] if x.overall_response in good]
+        assert dates and (dates[-1] - dates[0]).days >= 28, (r.best_overall_response, dates)
