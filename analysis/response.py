@@ -482,8 +482,9 @@ def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> tupl
 
 def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) \
         -> tuple[Timepoint, tuple[str, ...], frozenset[str]]:
-    """``tp`` (a follow-up) with each lesion read by what it is for the baseline ``base``: a fragment recorded as a
-    new lesion (the kind of a lesion started with N on a follow-up) whose parent leads to a baseline lesion is part
+    """``tp`` (a follow-up) with each lesion read by what it is for the baseline ``base``: a baseline lesion with the
+    kind the baseline gave it; a fragment recorded as a new lesion (the kind of a lesion started with N on a
+    follow-up), or with any other kind than its lesion's, whose parent leads to a baseline lesion is part
     of it, summed into a target (followup.md: "the fragments' diameters are summed"; a reader's check gave the
     fragment its parent but left its kind new: counted as a new lesion, a false PD, and left out of the sum), or
     one more sight of a non-target; a lesion recorded as a target, seen, that the baseline did not have (nor any
@@ -511,14 +512,18 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
                              f"non-target ({o.status.label})")
             out.append(o)
             continue
-        if o.kind is FollowupKind.NEW and root is not None:
+        if root is not None and o.kind is not known[root]:
+            # a fragment is part of the lesion it split from, whatever kind it was recorded with (an audit: a target's
+            # fragment recorded as a non-target was silently out of the sum, a false PR; a non-target's fragment
+            # recorded as a target was in no non-target, a false CR)
+            kind = o.kind.value.replace("_", "-")
             if known[root] is FollowupKind.TARGET:
                 o, said = _as_target(o)
-                notes.append(f"{o.lesion_id}, recorded as new, is a fragment of target {root}: summed into it"
+                notes.append(f"{o.lesion_id}, recorded as {kind}, is a fragment of target {root}: summed into it"
                              + (" (no size on its series: not assessed)" if said else ""))
             else:
                 o, _ = _as_non_target(o)
-                notes.append(f"{o.lesion_id}, recorded as new, is a fragment of non-target {root}: read as it")
+                notes.append(f"{o.lesion_id}, recorded as {kind}, is a fragment of non-target {root}: read as it")
         elif o.kind is FollowupKind.TARGET and o.lesion_id not in known and root is None and o.status in (
                 FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL):
             # not at the baseline, no parent there: a new lesion whatever kind the reader gave it (followup.md,

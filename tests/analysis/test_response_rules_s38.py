@@ -65,6 +65,31 @@ def test_a_split_fragment_not_recorded_leaves_its_target_not_assessed() -> None:
     assert rows[2].sum_mm == 14 and rows[2].target_response is R.PR
 
 
+def test_a_target_fragment_recorded_as_a_non_target_is_summed() -> None:
+    """followup.md:18 (the fragments' diameters are summed) and :70. L1 40 mm splits into L1a (target, 15 mm) and L1b
+    recorded as a non-target with its line (measured_mm 12): 27 mm, -32.5 %, PR; one fragment only plus the parent:
+    30 + 12 = 42. Defect (failed before): L1b silently out of the sum (15, -62.5 %; 30: SD on a sum 12 mm short)."""
+    r = last(course([obs("L1", d=40)], [obs("L1a", d=15, parent_lesion_id="L1"),
+                                        nt("L1b", parent_lesion_id="L1", measured_mm=12.0)]))
+    assert r.sum_mm == 27 and r.target_response is R.PR
+    assert "L1b, recorded as non-target, is a fragment of target L1: summed into it" in r.notes
+    r = last(course([obs("L1", d=40)], [obs("L1", d=30), nt("L1b", parent_lesion_id="L1", measured_mm=12.0)]))
+    assert r.sum_mm == 42 and r.target_response is R.SD
+    r = last(course([obs("L1", d=40)], [obs("L1", d=30), nt("L1b", parent_lesion_id="L1")]))  # no size: NE
+    assert r.sum_mm is None and r.target_response is R.NE
+
+
+def test_a_non_target_fragment_recorded_as_a_target_keeps_the_non_target_present() -> None:
+    """followup.md:33 (non-target CR: all gone). Non-target A splits; its fragment A1 (parent A) is recorded as a
+    target, 12 mm: A is present (non-CR/non-PD), so L1 gone is overall PR, not CR. Defect (failed before): A1 in no
+    non-target and out of the sum: non-target CR, overall CR."""
+    r = last(course([obs("L1", d=40), nt("A")], [obs("L1", "disappeared"), nt("A", "absent"),
+                                                obs("A1", d=12, parent_lesion_id="A")]))
+    assert r.non_target_response is R.NON_CR_NON_PD and r.overall_response is R.PR, (r.overall_response, r.notes)
+    r = last(course([obs("L1", d=40), nt("A")], [obs("L1", "disappeared"), obs("A1", d=12, parent_lesion_id="A")]))
+    assert r.non_target_response is R.NON_CR_NON_PD and r.overall_response is R.PR
+
+
 # ---------------------------------------------------------------------------- kinds fixed at baseline
 def test_a_baseline_non_target_recorded_as_a_target_is_still_a_non_target() -> None:
     """followup.md:11-12 (non-targets chosen at baseline, followed qualitatively) and :33 (non-target CR: all gone).
