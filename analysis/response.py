@@ -74,7 +74,8 @@ def series_label(role: str) -> str:
 
 
 def baseline_flags(baseline: Timepoint) -> tuple[str, ...]:
-    """Violations of the baseline rules, flagged (never dropped): count, per organ, measurability."""
+    """Violations of the baseline rules, flagged (never dropped): count, per organ, measurability, a normal node
+    (< 10 mm short axis) chosen as a non-target."""
     targets = [o for o in baseline.observations if o.kind is FollowupKind.TARGET]
     flags = []
     if len(targets) > MAX_TARGETS:
@@ -87,6 +88,13 @@ def baseline_flags(baseline: Timepoint) -> tuple[str, ...]:
                          + ("; the nodes count as one organ)" if organ == NODES_ORGAN else ")"))
     for o in sorted(targets, key=lambda o: o.lesion_id):
         flags += [f"target {o.lesion_id}: {why}" for why in target_ineligibility(o)]
+    # followup.md: nodes < 10 mm short axis are normal -- no lesion, so not a non-target either (an audit: one chosen
+    # as a non-target, seen again without its short axis drawn, kept the patient from CR with nothing said)
+    flags += [f"non-target {o.lesion_id}: node short axis {_below(o.measured_mm, NODE_NORMAL_MM)} mm "
+              f"< {NODE_NORMAL_MM:g} mm (a normal node, not a lesion)"
+              for o in sorted(baseline.observations, key=lambda o: o.lesion_id)
+              if o.kind is FollowupKind.NON_TARGET and o.nodal and o.status is FollowupStatus.PRESENT
+              and o.measured_mm is not None and 0 < o.measured_mm < NODE_NORMAL_MM - _EPS]
     if any(o.kind is FollowupKind.NEW for o in baseline.observations):
         flags.append("'new' lesions at the baseline are ignored (record them as target or non-target)")
     return tuple(flags)

@@ -32,6 +32,15 @@ def test_nodes_count_as_one_organ_for_the_two_per_organ_rule() -> None:
     assert baseline_flags(two) == ()
 
 
+def test_a_normal_node_chosen_as_a_non_target_is_flagged() -> None:
+    """followup.md:9-10: nodes 10-15 mm short axis are pathological non-targets; < 10 mm they are normal. A nodal
+    non-target whose short axis at baseline is 8.04 mm is flagged (kept, never dropped); 10 mm is not. Defect
+    (failed before): no flag."""
+    tp = Timepoint(D0, (obs("L1", d=30), nt("N1", measured_mm=8.04, **NODE), nt("N2", measured_mm=10.0, **NODE),
+                        nt("N3", **NODE)))
+    assert baseline_flags(tp) == ("non-target N1: node short axis 8.0 mm < 10 mm (a normal node, not a lesion)",)
+
+
 # ---------------------------------------------------------------------------- sums (followup.md:16-19)
 def test_a_node_at_cr_keeps_its_short_axis_in_the_sum() -> None:
     """followup.md:17: a node back under 10 mm keeps its short axis, so the sum is > 0 at CR: 20 + 15 -> 0 + 9 mm is
