@@ -85,7 +85,7 @@ def baseline_flags(baseline: Timepoint) -> tuple[str, ...]:
     for organ, n in sorted(Counter(NODES_ORGAN if o.nodal else o.organ for o in targets).items()):
         if n > MAX_TARGETS_PER_ORGAN:
             flags.append(f"{n} targets in {organ} (at most {MAX_TARGETS_PER_ORGAN} per organ"
-                         + ("; the nodes count as one organ)" if organ == NODES_ORGAN else ")"))
+                         + (", the nodes counting as one organ)" if organ == NODES_ORGAN else ")"))
     for o in sorted(targets, key=lambda o: o.lesion_id):
         flags += [f"target {o.lesion_id}: {why}" for why in target_ineligibility(o)]
     # followup.md: nodes < 10 mm short axis are normal -- no lesion, so not a non-target either (an audit: one chosen
@@ -95,9 +95,28 @@ def baseline_flags(baseline: Timepoint) -> tuple[str, ...]:
               for o in sorted(baseline.observations, key=lambda o: o.lesion_id)
               if o.kind is FollowupKind.NON_TARGET and o.nodal and o.status is FollowupStatus.PRESENT
               and o.measured_mm is not None and 0 < o.measured_mm < NODE_NORMAL_MM - _EPS]
-    if any(o.kind is FollowupKind.NEW for o in baseline.observations):
-        flags.append("'new' lesions at the baseline are ignored (record them as target or non-target)")
+    read_as_nt = sorted(o.lesion_id for o in baseline.observations if _new_at_baseline(o))
+    if read_as_nt:
+        flags.append(f"'new' lesions at the baseline read as non-targets: {', '.join(read_as_nt)} (every lesion not "
+                     "chosen as a target is a non-target: record its kind)")
+    if any(o.kind is FollowupKind.NEW and not _new_at_baseline(o) for o in baseline.observations):
+        flags.append("'new' lesions at the baseline not seen there (absent, equivocal, not assessed) are ignored")
     return tuple(flags)
+
+
+def _new_at_baseline(o: LesionObservation) -> bool:
+    """A lesion of kind new seen (present or measured) at a baseline: one of its non-targets (followup.md: "all other
+    lesions ... are non-targets"; it is there, so never new for that baseline)."""
+    return o.kind is FollowupKind.NEW and o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED)
+
+
+def _as_baseline(tp: Timepoint) -> Timepoint:
+    """A baseline's exam with each lesion of kind new seen there read as a non-target (present): the last line's new
+    lesions at the next line's baseline exam, left 'new' (the kind carried forward), were ignored, and each later
+    sight of them was a new lesion, PD for the whole line (an audit of the clinical case's third line)."""
+    return Timepoint(tp.date, tuple(replace(o, kind=FollowupKind.NON_TARGET, status=FollowupStatus.PRESENT,
+                                            diameter_mm=None) if _new_at_baseline(o) else o
+                                    for o in tp.observations))
 
 
 # ---------------------------------------------------------------------------- lineage and sums
@@ -421,7 +440,7 @@ def assess_course(course: PatientCourse, settings: Settings = Settings()) -> tup
             # the next baseline closes this line too: its exam is this line's last assessment (the progression
             # that ended it, the PFS event) and the next line's baseline; two rows, one per baseline (a reader's
             # check chose the offered baseline for a second line and line 1's PD was gone everywhere)
-            closing, said = _closing(tps[end], tps[start], parents)
+            closing, said = _closing(tps[end], _as_baseline(tps[start]), parents)
             segment.append(closing)
         else:
             said = ()
@@ -568,12 +587,12 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
                     settings: Settings, closing_notes: Sequence[str] = ()) -> list[TimepointResponse]:
     """A baseline and the timepoints up to the next baseline (its exam last, as this line's closing assessment,
     when ``closing_notes`` are given: what reading it with this line's kinds could not tell)."""
-    base = tps[0]
+    base = _as_baseline(tps[0])
     targets = {o.lesion_id: o for o in base.observations if o.kind is FollowupKind.TARGET}
     non_targets = {o.lesion_id: o for o in base.observations if o.kind is FollowupKind.NON_TARGET}
     base_tv = target_values(targets, base, parents)
     base_sum = base_tv.sum_mm if targets else None
-    notes = list(baseline_flags(base))
+    notes = list(baseline_flags(tps[0]))
     if not targets:
         notes.append("no target lesion: overall response from non-targets (RECIST table 2)")
     elif base_sum is None:
@@ -582,7 +601,7 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
     sums: list[tuple[_dt.date, float | None]] = [(base.date, base_sum)]
     history: list[tuple[_dt.date, Response]] = []
     overall_cr = False  # an overall CR earlier: a lesion reappearing is then PD (RECIST FAQ)
-    read = [(tp, (), frozenset[str]()) if i == 0 else _with_baseline_kinds(tp, base, parents)
+    read = [(base, (), frozenset[str]()) if i == 0 else _with_baseline_kinds(tp, base, parents)
             for i, tp in enumerate(tps)]
     confirmed = confirmed_equivocal([tp for tp, _, _ in read[1:]])
     merged_before: dict[str, str] = {}  # target -> the target it merged into, at an earlier exam of the line

@@ -11,8 +11,8 @@ import datetime as dt
 
 import pytest
 
-from analysis.response import baseline_flags, best_overall_response, tgr_pct_per_month
-from analysis.response_records import Settings, Timepoint
+from analysis.response import assess_course, baseline_flags, best_overall_response, tgr_pct_per_month
+from analysis.response_records import LesionObservation, PatientCourse, Settings, Timepoint
 from tests.analysis.test_response import D0, R, course, last, new, nt, obs, run
 
 NODE = {"nodal": True, "organ": "lymph_node"}
@@ -26,7 +26,7 @@ def test_nodes_count_as_one_organ_for_the_two_per_organ_rule() -> None:
     tp = Timepoint(D0, (obs("N1", d=20, nodal=True, organ="mediastinum"), obs("N2", d=18, nodal=True, organ="hilum"),
                         obs("N3", d=16, nodal=True, organ="retroperitoneum"), obs("L1", d=30)))
     flags = baseline_flags(tp)
-    assert "3 targets in lymph nodes (at most 2 per organ; the nodes count as one organ)" in flags, flags
+    assert "3 targets in lymph nodes (at most 2 per organ, the nodes counting as one organ)" in flags, flags
     two = Timepoint(D0, (obs("N1", d=20, nodal=True, organ="mediastinum"), obs("N2", d=18, nodal=True, organ="hilum"),
                          obs("L1", d=30), obs("L2", d=25)))
     assert baseline_flags(two) == ()
@@ -257,3 +257,46 @@ def test_growth_rate_is_from_the_previous_timepoint_of_the_line() -> None:
                       [obs("L1", d=60), obs("L2", d=12)], days=[0, 100, 200, 300], baselines=(0, 2)))
     assert rows[-1].baseline_sum_mm == 60
     assert rows[-1].tgr_pct_per_month == pytest.approx(100 * ((72 / 60) ** (3 / (100 / 30.4375)) - 1), rel=1e-12)
+
+
+# ---------------------------------------------------------------------------- the clinical case (clinical-case.md)
+def test_the_clinical_case_course_over_three_lines() -> None:
+    """../shared/domain/clinical-case.md, its timeline as a reader records it (liver targets <= 2; sizes made up):
+    06/2011 baseline L1 40 + L2 25 = 65 mm, coeliac node N1 (14 mm short axis: a non-target, followup.md:9-10), bone
+    B1 (non-target). 01/2012: liver stable (67, +3.1 %) but bone lesions more numerous (unequivocal progression): PD;
+    that exam is line 2's baseline (sunitinib 02/2012; followup.md:64-65). 2012-2014 stable: 68 (+1.5 %) then 72
+    (SD; slow progression, followup.md:56-59: +7.5 % over 67 at 2012-08-01, then 72 over 68, the earliest within
+    12 months, +5.9 %). 08/2014: new liver lesion L3 and L1/L2 larger, 81 (+14 mm, +20.9 % over the nadir 67): PD,
+    and line 3's baseline (everolimus), where L3 is left kind 'new' as carried forward: a non-target of line 3
+    (followup.md:11-12: every other lesion is a non-target), flagged. 01/2016 stable, L3 still carried 'new': SD,
+    not a new lesion. Defect (failed before): L3 ignored at line 3's baseline and a new lesion at 01/2016: PD."""
+    def tp(day: str, *o: LesionObservation) -> Timepoint:
+        return Timepoint(dt.date.fromisoformat(day), o)
+
+    def liver(i: str, d: float) -> LesionObservation:
+        return obs(i, d=d)
+
+    n1, b1 = nt("N1", measured_mm=14.0, **NODE), nt("B1", organ="bone")
+    tps = (tp("2011-06-15", liver("L1", 40), liver("L2", 25), n1, b1),
+           tp("2012-01-10", liver("L1", 41), liver("L2", 26), n1, nt("B1", "unequivocal_progression", organ="bone")),
+           tp("2012-08-01", liver("L1", 42), liver("L2", 26), n1, b1),
+           tp("2013-06-01", liver("L1", 44), liver("L2", 28), n1, b1),
+           tp("2014-08-01", liver("L1", 50), liver("L2", 31), n1, b1, new("L3")),
+           tp("2016-01-10", liver("L1", 50), liver("L2", 31), n1, b1, new("L3")))
+    c = PatientCourse("NEN1", tps, tuple(dt.date.fromisoformat(d) for d in ("2011-06-15", "2012-01-10", "2014-08-01")))
+    rows = assess_course(c)
+    got = [(str(r.timepoint_date), str(r.baseline_date), r.sum_mm, r.overall_response, r.best_overall_response,
+            r.nen_slow_progression) for r in rows]
+    assert got == [
+        ("2011-06-15", "2011-06-15", 65, None, None, None),
+        ("2012-01-10", "2011-06-15", 67, R.PD, R.PD, False),     # bone: unequivocal progression (line 1's PFS event)
+        ("2012-01-10", "2012-01-10", 67, None, None, None),      # line 2's baseline
+        ("2012-08-01", "2012-01-10", 68, R.SD, R.SD, True),
+        ("2013-06-01", "2012-01-10", 72, R.SD, R.SD, True),
+        ("2014-08-01", "2012-01-10", 81, R.PD, R.SD, False),     # target PD and a new lesion; best stays SD
+        ("2014-08-01", "2014-08-01", 81, None, None, None),      # line 3's baseline
+        ("2016-01-10", "2014-08-01", 81, R.SD, R.SD, False)], got
+    assert rows[5].target_response is R.PD and rows[5].new_lesions and rows[5].nadir_sum_mm == 67
+    assert any("'new' lesions at the baseline read as non-targets: L3" in n for n in rows[6].notes), rows[6].notes
+    assert not rows[7].new_lesions and rows[7].non_target_response is R.NON_CR_NON_PD
+    assert rows[1].tgr_pct_per_month == pytest.approx(100 * ((67 / 65) ** (3 / (209 / 30.4375)) - 1), rel=1e-12)
