@@ -3,14 +3,16 @@ slow progression and growth rate recomputed here from the lesions, independently
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.response import assess_course
-from analysis.response_records import FollowupKind, PatientCourse, Response, Settings
-from tests.analysis.test_response_properties import SETTINGS, courses
+from analysis.response_records import FollowupKind, PatientCourse, Response, Settings, Timepoint
+from tests.analysis.test_response_properties import SETTINGS, _without_notes, courses
 
 SLACK = 1e-6  # rows this close to a limit are left to the boundary tests (test_response_rules_s38.py)
 
@@ -138,3 +140,68 @@ def test_confirmed_best_response_needs_two_assessments_four_weeks_apart(c: Patie
         stop = next((k for k, x in enumerate(upto) if x.overall_response is Response.PD), len(upto))
         dates = [x.timepoint_date for x in upto[:stop] if x.overall_response in good]
         assert dates and (dates[-1] - dates[0]).days >= 28, (r.best_overall_response, dates)
+
+
+@settings(max_examples=150, deadline=None)
+@given(courses(), st.data())
+def test_splitting_a_target_into_fragments_of_the_same_total_changes_nothing(c: PatientCourse,
+                                                                            data: st.DataObject) -> None:
+    """followup.md:18: a split lesion's fragments are summed. From a random follow-up on, a target is recorded as two
+    fragments (parent: the target) whose diameters add up to its own (too small: one too small, one gone, 5 mm; gone:
+    both gone; not assessed: both not assessed): every response, sum and rate is unchanged."""
+    targets = sorted(o.lesion_id for o in c.timepoints[0].observations if o.kind is FollowupKind.TARGET)
+    if not targets:
+        return
+    tid = data.draw(st.sampled_from(targets))
+    start = data.draw(st.integers(1, len(c.timepoints) - 1))
+    share = data.draw(st.floats(0.1, 0.9))
+    tps = list(c.timepoints[:start])
+    for tp in c.timepoints[start:]:
+        rows = []
+        for o in tp.observations:
+            if o.lesion_id != tid:
+                rows.append(o)
+                continue
+            a = dataclasses.replace(o, lesion_id=f"{tid}a", parent_lesion_id=tid)
+            b = dataclasses.replace(o, lesion_id=f"{tid}b", parent_lesion_id=tid)
+            if o.status.value == "measured":
+                assert o.diameter_mm is not None
+                a = dataclasses.replace(a, diameter_mm=o.diameter_mm * share)
+                b = dataclasses.replace(b, diameter_mm=o.diameter_mm - o.diameter_mm * share)
+            elif o.status.value == "too_small":
+                b = dataclasses.replace(b, status="disappeared")
+            rows += [a, b]
+        tps.append(Timepoint(tp.date, tuple(rows)))
+    split = PatientCourse(c.patient_id, tuple(tps))
+    before, after = assess_course(c), assess_course(split)
+    assert len(before) == len(after)
+    for x, y in zip(before, after):
+        assert (x.target_response, x.non_target_response, x.new_lesions, x.overall_response,
+                x.best_overall_response, x.nen_slow_progression) == \
+               (y.target_response, y.non_target_response, y.new_lesions, y.overall_response,
+                y.best_overall_response, y.nen_slow_progression)
+        for f in ("sum_mm", "nadir_sum_mm", "change_from_baseline_pct", "tgr_pct_per_month"):
+            u, v = getattr(x, f), getattr(y, f)
+            assert (u is None) == (v is None) and (u is None or math.isclose(u, v, rel_tol=1e-9, abs_tol=1e-9)), f
+
+
+@settings(max_examples=150, deadline=None)
+@given(courses(), st.sampled_from(SETTINGS), st.sampled_from(["new", "target"]), st.randoms(use_true_random=False))
+def test_a_non_target_recorded_under_another_kind_changes_nothing(c: PatientCourse, s: Settings, kind: str,
+                                                                 rnd: random.Random) -> None:
+    """followup.md:11-12 (non-targets chosen at baseline) and :47 (a new lesion is one not at the baseline): a baseline
+    non-target recorded at follow-ups as a new lesion (present, absent, not assessed) or as a target (measured 12 mm,
+    disappeared, not assessed) is still that non-target: the responses are those of the course recorded right."""
+    status_as = {"new": {"present": ("present", None), "absent": ("absent", None), "not_assessed": ("not_assessed", None)},
+                 "target": {"present": ("measured", 12.0), "absent": ("disappeared", None),
+                            "not_assessed": ("not_assessed", None)}}[kind]
+    tps = [c.timepoints[0]]
+    for tp in c.timepoints[1:]:
+        rows = []
+        for o in tp.observations:
+            if o.kind is FollowupKind.NON_TARGET and o.status.value in status_as and rnd.random() < 0.5:
+                status, d = status_as[o.status.value]
+                o = dataclasses.replace(o, kind=kind, status=status, diameter_mm=d)
+            rows.append(o)
+        tps.append(Timepoint(tp.date, tuple(rows)))
+    assert _without_notes(assess_course(PatientCourse(c.patient_id, tuple(tps)), s)) == _without_notes(assess_course(c, s))
