@@ -186,6 +186,12 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
             parts.append(own)
         parts += fragments.get(tid, [])
         if merged_into:
+            loop = _merge_loop(tid, rows, targets)
+            if loop:
+                # each naming the other as the lesion it merged into, all counted 0: an audit read 38 + 30 mm as CR
+                values[tid] = None
+                notes.append(f"targets {' -> '.join(loop)} each merged into the next: not assessed (fix the parents)")
+                continue
             values[tid] = 0.0
             notes.append(f"{tid} merged into {merged_into} (counted once)")
             continue
@@ -225,6 +231,24 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
             values[tid] = math.fsum(v for v in vals if v is not None)
     notes += [f"{o.lesion_id} is not a baseline target: left out of the sum" for o in fragments.get(None, [])]
     return TargetValues(values, tuple(notes))
+
+
+def _merge_loop(tid: str, rows: Mapping[str, LesionObservation], targets: Mapping[str, LesionObservation]) \
+        -> tuple[str, ...]:
+    """The targets from ``tid`` on, each merged (at this exam) into the next, when that chain comes back on itself
+    (no coalesced lesion is measured); empty when it ends at a target measured as itself."""
+    chain, current = [tid], tid
+    while True:
+        own = rows.get(current)
+        nxt = own.parent_lesion_id if own is not None and own.parent_lesion_id in targets else ""
+        if not nxt:
+            return ()
+        if nxt in chain:
+            cycle = chain[chain.index(nxt):]
+            first = cycle.index(min(cycle))  # one way of saying it, whichever target it is said for
+            return (*cycle[first:], *cycle[:first], cycle[first])
+        chain.append(nxt)
+        current = nxt
 
 
 def _is_complete_response(targets: Mapping[str, LesionObservation], tv: TargetValues) -> bool:

@@ -59,6 +59,20 @@ def test_a_merged_target_not_recorded_at_the_next_exam_stays_merged() -> None:
     assert rows[2].target_response is R.SD and "L2 merged into L1 at an earlier exam (counted once)" in rows[2].notes
 
 
+def test_targets_merged_into_each_other_are_not_assessed() -> None:
+    """followup.md:18-19: of merged lesions the coalesced one is measured once. L1 (38 mm) names L2 as the lesion it
+    merged into and L2 (30 mm) names L1: no lesion is measured as the coalesced one, so the sum is not assessed (NE);
+    a chain L3 -> L2 -> L1 ending at L1 measured is fine (50). Defect (failed before): both counted 0: sum 0, CR."""
+    r = last(course([obs("L1", d=20), obs("L2", d=15)],
+                    [obs("L1", d=38, parent_lesion_id="L2"), obs("L2", d=30, parent_lesion_id="L1")]))
+    assert r.sum_mm is None and r.target_response is R.NE and r.overall_response is R.NE
+    assert "targets L1 -> L2 -> L1 each merged into the next: not assessed (fix the parents)" in r.notes, r.notes
+    r = last(course([obs("L1", d=20), obs("L2", d=15), obs("L3", d=15, organ="lung")],
+                    [obs("L1", d=50), obs("L2", "disappeared", parent_lesion_id="L1"),
+                     obs("L3", "disappeared", parent_lesion_id="L2")]))
+    assert r.sum_mm == 50 and r.target_response is R.SD
+
+
 def test_a_split_fragment_not_recorded_leaves_its_target_not_assessed() -> None:
     """followup.md:18 (fragments summed) and :70 (a missing target never silently left out of the sum). 40 mm splits
     into L1a 15 + L1b 12 (27, -32.5 %: PR); at exam 3 only L1a (14 mm) is recorded: L1 is not assessed, NE. Defect
