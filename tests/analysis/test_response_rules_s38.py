@@ -7,12 +7,16 @@ defects this audit found each have a test below that failed before the fix (name
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from analysis.response import assess_course, baseline_flags, best_overall_response, tgr_pct_per_month
+from analysis.response_io import FOLLOWUP_COLUMNS
 from analysis.response_records import LesionObservation, PatientCourse, Settings, Timepoint
+from app.cli import main
 from tests.analysis.test_response import D0, R, course, last, new, nt, obs, run
 
 NODE = {"nodal": True, "organ": "lymph_node"}
@@ -314,3 +318,20 @@ def test_the_clinical_case_course_over_three_lines() -> None:
     assert any("'new' lesions at the baseline read as non-targets: L3" in n for n in rows[6].notes), rows[6].notes
     assert not rows[7].new_lesions and rows[7].non_target_response is R.NON_CR_NON_PD
     assert rows[1].tgr_pct_per_month == pytest.approx(100 * ((67 / 65) ** (3 / (209 / 30.4375)) - 1), rel=1e-12)
+
+
+def test_cli_reads_a_baseline_non_target_recorded_as_a_target_as_the_non_target(tmp_path: Path) -> None:
+    """`lesionlab response --followup` end to end (FOLLOWUP.csv -> response.csv) on the first defect of this audit:
+    L3, a baseline non-target, recorded as a target measured 20 mm at the follow-up while L1 is gone: PR (table 1:
+    target CR, non-target non-CR/non-PD), not CR, and the note says how L3 was read."""
+    lines = ["P1,2024-01-10,L1,target,liver,false,measured,30", "P1,2024-01-10,L3,non_target,liver,false,present,",
+             "P1,2024-04-10,L1,target,liver,false,disappeared,", "P1,2024-04-10,L3,target,liver,false,measured,20"]
+    src = tmp_path / "followup.csv"
+    src.write_text("\n".join([",".join(FOLLOWUP_COLUMNS), *lines]) + "\n", encoding="utf-8")
+    assert main(["response", "--followup", str(src), "--out", str(tmp_path / "out")]) == 0
+    with open(tmp_path / "out" / "response.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    follow = rows[1]
+    assert (follow["target_response"], follow["non_target_response"], follow["overall_response"]) == (
+        "CR", "non_cr_non_pd", "PR"), follow
+    assert "L3, a non-target since the baseline, recorded as target: read as a non-target (present)" in follow["note"]
