@@ -224,6 +224,8 @@ def test_confirmation_four_weeks_on_the_day() -> None:
     assert _bor([(60, R.PR), (87, R.PR)], confirmation_required=True) is R.SD
     assert _bor([(60, R.CR), (88, R.CR)], confirmation_required=True) is R.CR
     assert _bor([(60, R.PR), (75, R.NE), (88, R.PR)], confirmation_required=True) is R.PR  # NE between: skipped
+    # worse between: not confirmed (analysis/README.md, "where followup.md is silent")
+    assert _bor([(60, R.PR), (90, R.SD), (120, R.PR)], confirmation_required=True) is R.SD
 
 
 def test_sd_minimum_duration_on_the_day() -> None:
