@@ -552,8 +552,9 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
             # non-target at all (overall CR with it 20 mm), and a baseline lesion recorded as new as a new lesion (PD)
             kind = o.kind.value.replace("_", "-")
             if was is FollowupKind.TARGET:
+                seen = o.status in (FollowupStatus.PRESENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION)  # not equivocal
                 o, said = _as_target(o)  # its size on its series; gone: disappeared; seen without one: NE
-                if said and o.lesion_id not in nodal:
+                if said and seen and o.lesion_id not in nodal:
                     seen_unmeasured.add(o.lesion_id)
                 notes.append(f"{o.lesion_id}, a target since the baseline, recorded as {kind}: read as a target"
                              + (" (no size on its series, measured_mm: not assessed)" if said else ""))

@@ -150,6 +150,9 @@ def test_a_target_seen_again_after_cr_under_another_kind_is_still_pd() -> None:
     at >= 10 mm (RECIST FAQ), unknown without its short axis: NE."""
     r = last(course([obs("L1", d=30)], [obs("L1", "disappeared")], [obs("L1", "present", kind="new")]))
     assert r.target_response is R.PD and r.overall_response is R.PD and "target reappeared after CR" in r.notes
+    # equivocal is not seen yet (followup.md:52): not assessed until a later exam tells
+    r = last(course([obs("L1", d=30)], [obs("L1", "disappeared")], [obs("L1", "equivocal", kind="new")]))
+    assert r.target_response is R.NE and r.overall_response is R.NE
     r = last(course([obs("N1", d=20, **NODE)], [obs("N1", d=6, **NODE)],
                     [obs("N1", "present", kind="new", **NODE)]))
     assert r.target_response is R.NE and r.overall_response is R.NE
