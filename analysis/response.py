@@ -553,11 +553,14 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
             kind = o.kind.value.replace("_", "-")
             if was is FollowupKind.TARGET:
                 seen = o.status in (FollowupStatus.PRESENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION)  # not equivocal
+                claimed = o.status is FollowupStatus.UNEQUIVOCAL_PROGRESSION
                 o, said = _as_target(o)  # its size on its series; gone: disappeared; seen without one: NE
                 if said and seen and o.lesion_id not in nodal:
                     seen_unmeasured.add(o.lesion_id)
                 notes.append(f"{o.lesion_id}, a target since the baseline, recorded as {kind}: read as a target"
-                             + (" (no size on its series, measured_mm: not assessed)" if said else ""))
+                             + (" (no size on its series, measured_mm: not assessed)" if said else "")
+                             + (" (recorded unequivocal progression: a target's is decided by the sum)"
+                                if claimed else ""))
             else:
                 o, _ = _as_non_target(o)
                 notes.append(f"{o.lesion_id}, a non-target since the baseline, recorded as {kind}: read as a "

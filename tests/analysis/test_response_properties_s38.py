@@ -4,6 +4,7 @@ slow progression and growth rate recomputed here from the lesions, independently
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import random
 
@@ -11,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.response import assess_course
-from analysis.response_records import FollowupKind, PatientCourse, Response, Settings, Timepoint
-from tests.analysis.test_response_properties import SETTINGS, _without_notes, courses
+from analysis.response_records import FollowupKind, LesionObservation, PatientCourse, Response, Settings, Timepoint
+from tests.analysis.test_response_properties import D0, SETTINGS, _without_notes, courses
 
 SLACK = 1e-6  # rows this close to a limit are left to the boundary tests (test_response_rules_s38.py)
 
@@ -205,3 +206,74 @@ def test_a_non_target_recorded_under_another_kind_changes_nothing(c: PatientCour
             rows.append(o)
         tps.append(Timepoint(tp.date, tuple(rows)))
     assert _without_notes(assess_course(PatientCourse(c.patient_id, tuple(tps)), s)) == _without_notes(assess_course(c, s))
+
+
+STATUSES = {"target": ["measured", "too_small", "disappeared", "not_assessed"],
+            "non_target": ["present", "absent", "unequivocal_progression", "not_assessed"],
+            "new": ["present", "measured", "absent", "equivocal", "not_assessed"]}
+
+
+@st.composite
+def muddled_courses(draw: st.DrawFn) -> PatientCourse:
+    """Courses as readers muddle them: any lesion recorded at a follow-up under any kind, fragments (a parent) of any
+    kind, lesions the baseline did not have, nodes around 10 mm, sizes on the series (measured_mm) or not."""
+    n_t, n_nt = draw(st.integers(1, 4)), draw(st.integers(0, 3))
+    base = [(f"T{k}", "target", draw(st.booleans())) for k in range(n_t)] + \
+        [(f"N{k}", "non_target", draw(st.booleans())) for k in range(n_nt)]
+    size = st.floats(0.5, 40, allow_nan=False)
+
+    def row(lid: str, kind: str, nodal: bool, status: str, parent: str = "") -> LesionObservation:
+        d = draw(size) if status == "measured" else None
+        mm = d if d is not None else draw(st.one_of(st.none(), size))  # the line on its series is the diameter
+        return LesionObservation(lid, kind, "liver", nodal, status, d, parent_lesion_id=parent, measured_mm=mm)
+
+    tps = [Timepoint(D0, tuple(row(lid, kind, nodal, "measured" if kind == "target" else "present")
+                               for lid, kind, nodal in base))]
+    for i in range(1, draw(st.integers(2, 5))):
+        rows = []
+        for lid, _, nodal in base:
+            if draw(st.integers(0, 9)) == 0:
+                continue  # no row
+            kind = draw(st.sampled_from(["target", "non_target", "new"]))
+            rows.append(row(lid, kind, nodal, draw(st.sampled_from(STATUSES[kind]))))
+        for k in range(draw(st.integers(0, 2))):
+            kind = draw(st.sampled_from(["target", "non_target", "new"]))
+            parent = draw(st.sampled_from(["", *[lid for lid, _, _ in base]]))
+            rows.append(row(f"X{i}_{k}", kind, draw(st.booleans()), draw(st.sampled_from(STATUSES[kind])), parent))
+        tps.append(Timepoint(D0 + dt.timedelta(days=60 * i), tuple(rows)))
+    return PatientCourse("P", tuple(tps))
+
+
+def _visible(o: LesionObservation, baseline_targets: set[str], nodes: set[str]) -> bool:
+    """A lesion the reader says is there (not equivocal), beyond a normal node (a fragment of a baseline node is a
+    node): no CR can be read with it."""
+    if o.lesion_id in baseline_targets and o.parent_lesion_id in baseline_targets:
+        return False  # merged into another target: the coalesced lesion is the one measured
+    status = o.status.value
+    if status in ("absent", "disappeared", "not_assessed", "equivocal"):
+        return False
+    if not (o.nodal or o.lesion_id in nodes or o.parent_lesion_id in nodes):
+        return True
+    if status == "too_small":
+        return False  # a node too small to measure: 5 mm, normal
+    size = o.diameter_mm if status == "measured" else o.measured_mm
+    if o.lesion_id in baseline_targets or o.parent_lesion_id in baseline_targets:
+        return size is None or size >= 10.0  # a target node (or its fragment): the short axis decides (followup.md:26)
+    return size is None or size >= 10.0 or status == "unequivocal_progression"
+
+
+@settings(max_examples=300, deadline=None)
+@given(muddled_courses(), st.sampled_from(SETTINGS))
+def test_no_cr_while_a_lesion_is_seen(c: PatientCourse, s: Settings) -> None:
+    """followup.md:26 and :33 (CR: every lesion gone, nodes < 10 mm) and :39 (overall CR: targets and non-targets CR,
+    no new lesion), whatever kinds the reader recorded: an overall CR never has a lesion seen at its exam. (Before
+    this audit: a non-target recorded as a target, or a lesion the baseline did not have recorded as a non-target,
+    or two targets merged into each other, gave CR with the lesion on the image.)"""
+    baseline_targets = {o.lesion_id for o in c.timepoints[0].observations if o.kind is FollowupKind.TARGET}
+    nodes = {o.lesion_id for o in c.timepoints[0].observations if o.nodal}
+    by_date = {tp.date: tp for tp in c.timepoints}
+    for r in assess_course(c, s)[1:]:
+        if r.overall_response is Response.CR:
+            seen = [o.lesion_id for o in by_date[r.timepoint_date].observations
+                    if _visible(o, baseline_targets, nodes)]
+            assert not seen, (seen, r.notes)
