@@ -33,6 +33,8 @@ PD_MIN_INCREASE_MM = 5.0
 NODE_NORMAL_MM = 10.0
 MAX_TARGETS, MAX_TARGETS_PER_ORGAN = 5, 2
 MIN_LESION_MM, MIN_NODE_SHORT_AXIS_MM = 10.0, 15.0
+#: The organ every nodal target counts in for the two-per-organ rule (RECIST FAQ: lymph nodes are one organ).
+NODES_ORGAN = "lymph nodes"
 
 
 # ---------------------------------------------------------------------------- baseline eligibility
@@ -72,19 +74,49 @@ def series_label(role: str) -> str:
 
 
 def baseline_flags(baseline: Timepoint) -> tuple[str, ...]:
-    """Violations of the baseline rules, flagged (never dropped): count, per organ, measurability."""
+    """Violations of the baseline rules, flagged (never dropped): count, per organ, measurability, a normal node
+    (< 10 mm short axis) chosen as a non-target."""
     targets = [o for o in baseline.observations if o.kind is FollowupKind.TARGET]
     flags = []
     if len(targets) > MAX_TARGETS:
         flags.append(f"{len(targets)} targets (at most {MAX_TARGETS})")
-    for organ, n in sorted(Counter(o.organ for o in targets).items()):
+    # the RECIST working group's FAQ ("paired organs"): the lymph nodes are one organ whatever their region or the
+    # organ a reader names (an audit: three nodes, named by region, went unflagged)
+    for organ, n in sorted(Counter(NODES_ORGAN if o.nodal else o.organ for o in targets).items()):
         if n > MAX_TARGETS_PER_ORGAN:
-            flags.append(f"{n} targets in {organ} (at most {MAX_TARGETS_PER_ORGAN} per organ)")
+            flags.append(f"{n} targets in {organ} (at most {MAX_TARGETS_PER_ORGAN} per organ"
+                         + (", the nodes counting as one organ)" if organ == NODES_ORGAN else ")"))
     for o in sorted(targets, key=lambda o: o.lesion_id):
         flags += [f"target {o.lesion_id}: {why}" for why in target_ineligibility(o)]
-    if any(o.kind is FollowupKind.NEW for o in baseline.observations):
-        flags.append("'new' lesions at the baseline are ignored (record them as target or non-target)")
+    # followup.md: nodes < 10 mm short axis are normal -- no lesion, so not a non-target either (an audit: one chosen
+    # as a non-target, seen again without its short axis drawn, kept the patient from CR with nothing said)
+    flags += [f"non-target {o.lesion_id}: node short axis {_below(o.measured_mm, NODE_NORMAL_MM)} mm "
+              f"< {NODE_NORMAL_MM:g} mm (a normal node, not a lesion)"
+              for o in sorted(baseline.observations, key=lambda o: o.lesion_id)
+              if o.kind is FollowupKind.NON_TARGET and o.nodal and o.status is FollowupStatus.PRESENT
+              and o.measured_mm is not None and 0 < o.measured_mm < NODE_NORMAL_MM - _EPS]
+    read_as_nt = sorted(o.lesion_id for o in baseline.observations if _new_at_baseline(o))
+    if read_as_nt:
+        flags.append(f"'new' lesions at the baseline read as non-targets: {', '.join(read_as_nt)} (every lesion not "
+                     "chosen as a target is a non-target: record its kind)")
+    if any(o.kind is FollowupKind.NEW and not _new_at_baseline(o) for o in baseline.observations):
+        flags.append("'new' lesions at the baseline not seen there (absent, equivocal, not assessed) are ignored")
     return tuple(flags)
+
+
+def _new_at_baseline(o: LesionObservation) -> bool:
+    """A lesion of kind new seen (present or measured) at a baseline: one of its non-targets (followup.md: "all other
+    lesions ... are non-targets"; it is there, so never new for that baseline)."""
+    return o.kind is FollowupKind.NEW and o.status in (FollowupStatus.PRESENT, FollowupStatus.MEASURED)
+
+
+def _as_baseline(tp: Timepoint) -> Timepoint:
+    """A baseline's exam with each lesion of kind new seen there read as a non-target (present): the last line's new
+    lesions at the next line's baseline exam, left 'new' (the kind carried forward), were ignored, and each later
+    sight of them was a new lesion, PD for the whole line (an audit of the clinical case's third line)."""
+    return Timepoint(tp.date, tuple(replace(o, kind=FollowupKind.NON_TARGET, status=FollowupStatus.PRESENT,
+                                            diameter_mm=None) if _new_at_baseline(o) else o
+                                    for o in tp.observations))
 
 
 # ---------------------------------------------------------------------------- lineage and sums
@@ -131,9 +163,14 @@ class TargetValues:
 
 
 def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
-                  parents: Mapping[str, str]) -> TargetValues:
+                  parents: Mapping[str, str], *, merged_before: Mapping[str, str] | None = None,
+                  fragments_before: Mapping[str, str] | None = None) -> TargetValues:
     """Per baseline target: its diameter (nodes: short axis), 5 mm when too small, 0 when gone,
-    None when not assessed; a split target's fragments summed; a target merged into another 0."""
+    None when not assessed; a split target's fragments summed; a target merged into another 0.
+
+    ``merged_before``: target -> the target it merged into at an earlier timepoint of the line (with no row here it
+    stays merged: 0); ``fragments_before``: fragment -> the target it split from at an earlier timepoint of the line
+    (a fragment with no row here leaves its target not assessed, never silently out of the sum)."""
     rows = {o.lesion_id: o for o in tp.observations}
     values: dict[str, float | None] = {}
     notes: list[str] = []
@@ -149,8 +186,29 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
             parts.append(own)
         parts += fragments.get(tid, [])
         if merged_into:
+            loop = _merge_loop(tid, rows, targets)
+            if loop:
+                # each naming the other as the lesion it merged into, all counted 0: an audit read 38 + 30 mm as CR
+                values[tid] = None
+                notes.append(f"targets {' -> '.join(loop)} each merged into the next: not assessed (fix the parents)")
+                continue
             values[tid] = 0.0
             notes.append(f"{tid} merged into {merged_into} (counted once)")
+            continue
+        earlier = (merged_before or {}).get(tid, "")
+        if own is None and not parts and earlier:
+            # followup.md: "the other counts 0" -- from the merge on, not only at the exam that saw it (an audit: a
+            # merged target not carried to the next exam made every later response NE)
+            values[tid] = 0.0
+            notes.append(f"{tid} merged into {earlier} at an earlier exam (counted once)")
+            continue
+        lost = sorted(f for f, t in (fragments_before or {}).items() if t == tid and f not in rows
+                      and not any(_root(x, parents, (f,)) == f for x in rows))  # split again: its fragments
+        if lost:
+            # a fragment seen at an earlier exam with no row here: its target is not assessed (an audit: 40 mm split
+            # into 15 + 12, then one fragment alone, 14 mm, read as -65 %: a false PR)
+            values[tid] = None
+            notes += [f"fragment {f} of target {tid} not recorded" for f in lost]
             continue
         if not parts:
             values[tid] = None
@@ -175,6 +233,24 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
     return TargetValues(values, tuple(notes))
 
 
+def _merge_loop(tid: str, rows: Mapping[str, LesionObservation], targets: Mapping[str, LesionObservation]) \
+        -> tuple[str, ...]:
+    """The targets from ``tid`` on, each merged (at this exam) into the next, when that chain comes back on itself
+    (no coalesced lesion is measured); empty when it ends at a target measured as itself."""
+    chain, current = [tid], tid
+    while True:
+        own = rows.get(current)
+        nxt = own.parent_lesion_id if own is not None and own.parent_lesion_id in targets else ""
+        if not nxt:
+            return ()
+        if nxt in chain:
+            cycle = chain[chain.index(nxt):]
+            first = cycle.index(min(cycle))  # one way of saying it, whichever target it is said for
+            return (*cycle[first:], *cycle[:first], cycle[first])
+        chain.append(nxt)
+        current = nxt
+
+
 def _is_complete_response(targets: Mapping[str, LesionObservation], tv: TargetValues) -> bool:
     """Every non-nodal target gone and every nodal target < 10 mm short axis (the sum may be > 0)."""
     return all(v is not None and (v < NODE_NORMAL_MM - _EPS if targets[t].nodal else v <= _EPS)
@@ -193,12 +269,14 @@ def _progressed(total: float, nadir: float) -> bool:
 
 # ---------------------------------------------------------------------------- responses
 def target_response(targets: Mapping[str, LesionObservation], tv: TargetValues, baseline_sum: float | None,
-                    nadir: float | None, cr_before: bool) -> tuple[Response, tuple[str, ...]]:
+                    nadir: float | None, cr_before: bool, *,
+                    seen_unmeasured: Iterable[str] = ()) -> tuple[Response, tuple[str, ...]]:
     """CR / PR / SD / PD / NE of the targets at a follow-up; PD is decided first. ``cr_before``: an
-    overall CR earlier, after which a target back (non-nodal > 0, node >= 10 mm) is PD."""
+    overall CR earlier, after which a target back (non-nodal > 0, node >= 10 mm) is PD; ``seen_unmeasured``: the
+    non-nodal targets seen at this exam without a size (recorded under another kind), back too."""
     notes: list[str] = []
-    if cr_before and any(v is not None and (v >= NODE_NORMAL_MM - _EPS if targets[t].nodal else v > _EPS)
-                         for t, v in tv.values.items()):
+    if cr_before and (any(v is not None and (v >= NODE_NORMAL_MM - _EPS if targets[t].nodal else v > _EPS)
+                          for t, v in tv.values.items()) or any(t in targets for t in seen_unmeasured)):
         return Response.PD, ("target reappeared after CR",)
     if baseline_sum is None or nadir is None:
         return Response.NE, ("baseline sum undefined",)
@@ -386,7 +464,7 @@ def assess_course(course: PatientCourse, settings: Settings = Settings()) -> tup
             # the next baseline closes this line too: its exam is this line's last assessment (the progression
             # that ended it, the PFS event) and the next line's baseline; two rows, one per baseline (a reader's
             # check chose the offered baseline for a second line and line 1's PD was gone everywhere)
-            closing, said = _closing(tps[end], tps[start], parents)
+            closing, said = _closing(tps[end], _as_baseline(tps[start]), parents)
             segment.append(closing)
         else:
             said = ()
@@ -454,25 +532,53 @@ def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> tupl
 
 
 def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) \
-        -> tuple[Timepoint, tuple[str, ...]]:
-    """``tp`` (a follow-up) with each lesion read by what it is for the baseline ``base``: a fragment recorded as a
-    new lesion (the kind of a lesion started with N on a follow-up) whose parent leads to a baseline lesion is part
+        -> tuple[Timepoint, tuple[str, ...], frozenset[str]]:
+    """``tp`` (a follow-up) with each lesion read by what it is for the baseline ``base``: a baseline lesion with the
+    kind the baseline gave it; a fragment recorded as a new lesion (the kind of a lesion started with N on a
+    follow-up), or with any other kind than its lesion's, whose parent leads to a baseline lesion is part
     of it, summed into a target (followup.md: "the fragments' diameters are summed"; a reader's check gave the
     fragment its parent but left its kind new: counted as a new lesion, a false PD, and left out of the sum), or
     one more sight of a non-target; a lesion recorded as a target, seen, that the baseline did not have (nor any
     lesion it descends from) is a new lesion. With the notes of what was so read."""
     known = {o.lesion_id: o.kind for o in base.observations if o.kind is not FollowupKind.NEW}
-    out, notes = [], []
+    nodal = {o.lesion_id for o in base.observations if o.nodal}
+    out, notes, seen_unmeasured = [], [], set()
     for o in tp.observations:
         root = _root(o.lesion_id, parents, known) if o.lesion_id not in known else None
-        if o.kind is FollowupKind.NEW and root is not None:
+        was = known.get(o.lesion_id)
+        if was is not None and o.kind is not was:
+            # a baseline lesion keeps the kind its baseline gave it (RECIST 1.1 4.2: targets and non-targets are chosen
+            # at baseline) and is never new (4.3.3): an audit read a baseline non-target recorded as a target as no
+            # non-target at all (overall CR with it 20 mm), and a baseline lesion recorded as new as a new lesion (PD)
+            kind = o.kind.value.replace("_", "-")
+            if was is FollowupKind.TARGET:
+                seen = o.status in (FollowupStatus.PRESENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION)  # not equivocal
+                claimed = o.status is FollowupStatus.UNEQUIVOCAL_PROGRESSION
+                o, said = _as_target(o)  # its size on its series; gone: disappeared; seen without one: NE
+                if said and seen and o.lesion_id not in nodal:
+                    seen_unmeasured.add(o.lesion_id)
+                notes.append(f"{o.lesion_id}, a target since the baseline, recorded as {kind}: read as a target"
+                             + (" (no size on its series, measured_mm: not assessed)" if said else "")
+                             + (" (recorded unequivocal progression: a target's is decided by the sum)"
+                                if claimed else ""))
+            else:
+                o, _ = _as_non_target(o)
+                notes.append(f"{o.lesion_id}, a non-target since the baseline, recorded as {kind}: read as a "
+                             f"non-target ({o.status.label})")
+            out.append(o)
+            continue
+        if root is not None and o.kind is not known[root]:
+            # a fragment is part of the lesion it split from, whatever kind it was recorded with (an audit: a target's
+            # fragment recorded as a non-target was silently out of the sum, a false PR; a non-target's fragment
+            # recorded as a target was in no non-target, a false CR)
+            kind = o.kind.value.replace("_", "-")
             if known[root] is FollowupKind.TARGET:
                 o, said = _as_target(o)
-                notes.append(f"{o.lesion_id}, recorded as new, is a fragment of target {root}: summed into it"
+                notes.append(f"{o.lesion_id}, recorded as {kind}, is a fragment of target {root}: summed into it"
                              + (" (no size on its series: not assessed)" if said else ""))
             else:
                 o, _ = _as_non_target(o)
-                notes.append(f"{o.lesion_id}, recorded as new, is a fragment of non-target {root}: read as it")
+                notes.append(f"{o.lesion_id}, recorded as {kind}, is a fragment of non-target {root}: read as it")
         elif o.kind is FollowupKind.TARGET and o.lesion_id not in known and root is None and o.status in (
                 FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL):
             # not at the baseline, no parent there: a new lesion whatever kind the reader gave it (followup.md,
@@ -481,8 +587,15 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
                 replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT)
             notes.append(f"{o.lesion_id}, recorded as a target, was not at the baseline (no parent there): "
                          "a new lesion")
+        elif o.kind is FollowupKind.NON_TARGET and o.lesion_id not in known and root is None and o.status in (
+                FollowupStatus.PRESENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION):
+            # the same for a non-target (RECIST 1.1 4.3.3: a lesion not at the baseline is new): an audit found one
+            # ignored when the baseline had no non-target (overall CR with it present), else only noted
+            o = replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT)
+            notes.append(f"{o.lesion_id}, recorded as a non-target, was not at the baseline (no parent there): "
+                         "a new lesion (if it was there, record it at the baseline)")
         out.append(o)
-    return Timepoint(tp.date, tuple(out)), tuple(notes)
+    return Timepoint(tp.date, tuple(out)), tuple(notes), frozenset(seen_unmeasured)
 
 
 def _row(course: PatientCourse, tp: Timepoint, base: Timepoint | None, total: float | None, **kw: object) \
@@ -502,12 +615,12 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
                     settings: Settings, closing_notes: Sequence[str] = ()) -> list[TimepointResponse]:
     """A baseline and the timepoints up to the next baseline (its exam last, as this line's closing assessment,
     when ``closing_notes`` are given: what reading it with this line's kinds could not tell)."""
-    base = tps[0]
+    base = _as_baseline(tps[0])
     targets = {o.lesion_id: o for o in base.observations if o.kind is FollowupKind.TARGET}
     non_targets = {o.lesion_id: o for o in base.observations if o.kind is FollowupKind.NON_TARGET}
     base_tv = target_values(targets, base, parents)
     base_sum = base_tv.sum_mm if targets else None
-    notes = list(baseline_flags(base))
+    notes = list(baseline_flags(tps[0]))
     if not targets:
         notes.append("no target lesion: overall response from non-targets (RECIST table 2)")
     elif base_sum is None:
@@ -516,19 +629,30 @@ def _assess_segment(course: PatientCourse, tps: Sequence[Timepoint], parents: Ma
     sums: list[tuple[_dt.date, float | None]] = [(base.date, base_sum)]
     history: list[tuple[_dt.date, Response]] = []
     overall_cr = False  # an overall CR earlier: a lesion reappearing is then PD (RECIST FAQ)
-    read = [(tp, ()) if i == 0 else _with_baseline_kinds(tp, base, parents) for i, tp in enumerate(tps)]
-    confirmed = confirmed_equivocal([tp for tp, _ in read[1:]])
-    for i, (tp, said) in enumerate(read[1:], 1):
+    read = [(base, (), frozenset[str]()) if i == 0 else _with_baseline_kinds(tp, base, parents)
+            for i, tp in enumerate(tps)]
+    confirmed = confirmed_equivocal([tp for tp, _, _ in read[1:]])
+    merged_before: dict[str, str] = {}  # target -> the target it merged into, at an earlier exam of the line
+    fragments_before: dict[str, str] = {}  # fragment -> the target it split from, seen at an earlier exam
+    for i, (tp, said, seen_unmeasured) in enumerate(read[1:], 1):
         notes = list(closing_notes) if closing_notes and i == len(tps) - 1 else []
         notes += said
-        tv = target_values(targets, tp, parents)
+        tv = target_values(targets, tp, parents, merged_before=merged_before, fragments_before=fragments_before)
+        for o in tp.observations:
+            if o.lesion_id in targets and o.parent_lesion_id in targets:
+                merged_before.setdefault(o.lesion_id, o.parent_lesion_id)
+            elif o.lesion_id not in targets and o.kind is FollowupKind.TARGET:
+                root = _root(o.lesion_id, parents, targets)
+                if root is not None:
+                    fragments_before.setdefault(o.lesion_id, root)
         total = tv.sum_mm if targets else None
         known = [s for _, s in sums if s is not None]
         nadir = min(known) if known and base_sum is not None else None
         t_resp: Response | None = None
         if targets:
             notes += tv.notes
-            t_resp, why = target_response(targets, tv, base_sum, nadir, overall_cr)
+            t_resp, why = target_response(targets, tv, base_sum, nadir, overall_cr,
+                                          seen_unmeasured=seen_unmeasured)
             notes += why
         nt_resp, why = non_target_response(non_targets, tp, parents, overall_cr)
         notes += why

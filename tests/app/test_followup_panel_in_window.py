@@ -255,4 +255,4 @@ def test_the_baselines_flags_are_said_once(qtbot, tmp_path, sample_dicom) -> Non
         panel.refresh()
         text = panel.messages.text()
         assert text.count("node short axis 11.0 mm < 15 mm") == 1, text
-        assert text.count("'new' lesions at the baseline are ignored") == 1, text
+        assert text.count("'new' lesions at the baseline read as non-targets") == 1, text
