@@ -510,6 +510,10 @@ def _select(store: ReadingStore, sql: str, params: tuple[Any, ...] = ()) -> list
 def _transaction(store: ReadingStore, work: Callable[[Any], Any], doing: str) -> None:
     if store.read_only:
         raise StudyError("the store is open read-only", where=store.where)
+    # an edit the reader was told was not saved may be in the store (its COMMIT met a server that did not answer):
+    # settled first, while the case is open; finished first, the case's take-back was refused and every next case's
+    # opening failed on it
+    store.settle()
     db = store.backend_db
     try:
         db.begin()
