@@ -334,10 +334,12 @@ class ReadingStore:
                 _raise_as_store_error(db, exc, "cannot claim the read")
                 raise
 
-    def write(self, change: Diff, description: str, by: str = "") -> int:
+    def write(self, change: Diff, description: str, by: str = "", *, also: Callable[[Db], None] | None = None) -> int:
         """Commit one edit (a Project diff) in one transaction; returns its edit number. ``by``: who made it,
         logged as its reader when it touches no one read (a patient's clinical record, an exam pair, a
-        treatment line: the log said "" of such edits, an audit could not tell who changed a grade)."""
+        treatment line: the log said "" of such edits, an audit could not tell who changed a grade). ``also``
+        writes more rows in the same transaction, after the edit's (a study set up with the exam pairs it needs:
+        both or neither); run again when the edit is."""
         if self.read_only:
             raise StoreError("the store is open read-only", where=self.where,
                              advice="close the other lesionlab window and reopen the store for writing")
@@ -369,6 +371,8 @@ class ReadingStore:
                 for table in TABLES:
                     for rec in change.upserts.get(table, ()):
                         UPSERT[table](db, rec)
+                if also is not None:
+                    also(db)
                 seq = _log_edit(db, row)
                 committing = True
                 db.commit()
@@ -379,9 +383,10 @@ class ReadingStore:
                 except Exception:  # noqa: BLE001 - the original failure is what the reader must see
                     pass
                 lost = db.lost(exc)
-                if lost and committing and base is not None:
+                if lost and committing and base is not None and also is None:
                     # the COMMIT went out, no answer came back: the server may hold the edit, or commit it once it
-                    # goes on (a hung server); refused, it is looked for later (_settle) unless found just below
+                    # goes on (a hung server); refused, it is looked for later (_settle) unless found just below (not an
+                    # edit with ``also`` rows, which a take-back would not take back: both stay, or neither was)
                     self._doubt = (base, change, row)
                 if lost and not reconnected and attempt + 1 < _ATTEMPTS:
                     # the session ended under the edit (server restarted, backend ended): the server rolled back
