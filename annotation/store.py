@@ -268,9 +268,11 @@ class ReadingStore:
                 self._settle(closing=True)
             except Exception as exc:  # noqa: BLE001 - closing goes on; what could not be settled is said
                 self._doubt = None
+                why = exc.message if isinstance(exc, LesionlabError) else f"{type(exc).__name__}: {exc}"
+                why = why.removeprefix("the edit was not saved: ")
                 self.unsettled = (f"{self.where}: the edit \"{description}\", which lesionlab said was not saved (its "
                                   "commit met a database server that did not answer), may be in the store after all: "
-                                  f"it could not be looked for when the store was closed ({exc}); reopen the read "
+                                  f"it could not be looked for when the store was closed ({why}); reopen the read "
                                   "and check it")
                 log.warning("%s", self.unsettled)
         self._db.close()

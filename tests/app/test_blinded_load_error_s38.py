@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from tests.app.conftest import CachedLoader, make_window
 from tests.app.test_study_window import study_store  # noqa: F401
 from viewer.errors import DicomReadError
 
 
-def _broken(self: CachedLoader, **kwargs: object) -> object:
-    """What the loader says of a truncated file of the stack: its path, then the problem."""
-    raise DicomReadError("pixel data ends early (the file is cut short)", where=str(self.volume.images[0].file))
+def _broken(self: CachedLoader, stack: Any) -> None:
+    """What the loader says when planning a stack with a file it cannot decode (VolumeLoader: the file's path, then
+    the problem)."""
+    raise DicomReadError("pixel data ends early (the file is cut short)", where=str(stack.images[0].file))
 
 
 def test_a_blinded_case_says_why_a_stack_did_not_load_without_the_files_path(  # type: ignore[no-untyped-def]
@@ -24,7 +26,7 @@ def test_a_blinded_case_says_why_a_stack_did_not_load_without_the_files_path(  #
     w.show_error = errors.append  # type: ignore[method-assign]
     w.show_index(str(sample_dicom), sample_index)
     w.study_ui.open(str(study_store), "R1")
-    monkeypatch.setattr(CachedLoader, "load", _broken)
+    monkeypatch.setattr(CachedLoader, "__init__", _broken)
     with caplog.at_level(logging.WARNING, logger="app.main_window"):
         w.actions_by_id["study_next"].trigger()
         hung = [i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None]
