@@ -24,6 +24,7 @@ store migrates a private in-memory copy, so the file is never touched.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import os
 import socket
 import time
@@ -44,7 +45,8 @@ from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_reco
                                      update_rows)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from annotation.study import belongs_to
-from viewer.errors import BlindedRoleError, LesionlabError, StoreConflictError, StoreError, blinded_message
+from viewer.errors import (BlindedRoleError, LesionlabError, StoreConflictError, StoreError, StoreUnreachableError,
+                           blinded_message)
 
 __all__ = ["ReadingStore", "EditEntry", "open_reading", "Migration", "MIGRATIONS", "SCHEMA_VERSION", "SUFFIX",
            "APPLICATION_ID"]
@@ -84,6 +86,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                   "reader-keyed rows only through SECURITY DEFINER functions (PostgreSQL)", migration_access_functions),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
+log = logging.getLogger(__name__)
 #: attempts of one edit that meets a serialization failure (two writers on the same row at once)
 _ATTEMPTS = 5
 
@@ -146,6 +149,17 @@ def _open_db(loc: StoreLocation, *, read_only: bool, create: bool) -> Db:
     return SqliteDb.open(loc, read_only=read_only, create=create, schema_version=SCHEMA_VERSION)
 
 
+def _refusal(exc: Exception) -> str:
+    """Why the store refused a write, in the server's words when the backend's error had some (a study's barrier
+    refusing a finished case's write is "new row violates row-level security policy for table "edits"", which the
+    role's own message turns into "this database role is a blinded reader": true, but not why)."""
+    cause = exc.__context__
+    if isinstance(exc, LesionlabError) and not isinstance(exc, StoreConflictError) and cause is not None \
+            and not isinstance(cause, LesionlabError) and str(cause):
+        return f"the database refused it: {str(cause).splitlines()[0]}"
+    return exc.message if isinstance(exc, LesionlabError) else f"{type(exc).__name__}: {exc}"
+
+
 def _raise_as_store_error(db: Db, exc: BaseException, doing: str) -> None:
     if isinstance(exc, LesionlabError):
         raise exc
@@ -163,6 +177,8 @@ class ReadingStore:
         self._base: Project | None = None  # what this store last loaded or wrote (conflict checks)
         #: an edit refused after its COMMIT got no answer (the server may have committed it): (base, change, log row)
         self._doubt: tuple[Project, Diff, tuple[Any, ...]] | None = None
+        #: set by :meth:`close` when an edit in doubt could not be settled: what the reader must check
+        self.unsettled: str | None = None
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -240,7 +256,25 @@ class ReadingStore:
                                    where=self.where)
 
     def close(self) -> None:
-        """Close the connection, then let go of the locks (closing twice does nothing)."""
+        """Close the connection, then let go of the locks (closing twice does nothing).
+
+        An edit still in doubt (its COMMIT unanswered, the reader told it was not saved) is looked for once first,
+        within the store's bounds (a server still down: :data:`~annotation.store_pg_connection.RECONNECT_TIMEOUT_S`),
+        and taken back if the server committed it. Before, closing dropped the doubt: the edit stayed in the store
+        unsaid. When it cannot be settled, :attr:`unsettled` says so and the log has it (WARNING)."""
+        if self._doubt is not None and not self.read_only:
+            description = self._doubt[2][1]
+            try:
+                self._settle(closing=True)
+            except Exception as exc:  # noqa: BLE001 - closing goes on; what could not be settled is said
+                self._doubt = None
+                why = exc.message if isinstance(exc, LesionlabError) else f"{type(exc).__name__}: {exc}"
+                why = why.removeprefix("the edit was not saved: ")
+                self.unsettled = (f"{self.where}: the edit \"{description}\", which lesionlab said was not saved (its "
+                                  "commit met a database server that did not answer), may be in the store after all: "
+                                  f"it could not be looked for when the store was closed ({why}); reopen the read "
+                                  "and check it")
+                log.warning("%s", self.unsettled)
         self._db.close()
 
     def __enter__(self) -> "ReadingStore":
@@ -324,10 +358,12 @@ class ReadingStore:
                 _raise_as_store_error(db, exc, "cannot claim the read")
                 raise
 
-    def write(self, change: Diff, description: str, by: str = "") -> int:
+    def write(self, change: Diff, description: str, by: str = "", *, also: Callable[[Db], None] | None = None) -> int:
         """Commit one edit (a Project diff) in one transaction; returns its edit number. ``by``: who made it,
         logged as its reader when it touches no one read (a patient's clinical record, an exam pair, a
-        treatment line: the log said "" of such edits, an audit could not tell who changed a grade)."""
+        treatment line: the log said "" of such edits, an audit could not tell who changed a grade). ``also``
+        writes more rows in the same transaction, after the edit's (a study set up with the exam pairs it needs:
+        both or neither); run again when the edit is."""
         if self.read_only:
             raise StoreError("the store is open read-only", where=self.where,
                              advice="close the other lesionlab window and reopen the store for writing")
@@ -359,6 +395,8 @@ class ReadingStore:
                 for table in TABLES:
                     for rec in change.upserts.get(table, ()):
                         UPSERT[table](db, rec)
+                if also is not None:
+                    also(db)
                 seq = _log_edit(db, row)
                 committing = True
                 db.commit()
@@ -369,9 +407,10 @@ class ReadingStore:
                 except Exception:  # noqa: BLE001 - the original failure is what the reader must see
                     pass
                 lost = db.lost(exc)
-                if lost and committing and base is not None:
+                if lost and committing and base is not None and also is None:
                     # the COMMIT went out, no answer came back: the server may hold the edit, or commit it once it
-                    # goes on (a hung server); refused, it is looked for later (_settle) unless found just below
+                    # goes on (a hung server); refused, it is looked for later (_settle) unless found just below (not an
+                    # edit with ``also`` rows, which a take-back would not take back: both stay, or neither was)
                     self._doubt = (base, change, row)
                 if lost and not reconnected and attempt + 1 < _ATTEMPTS:
                     # the session ended under the edit (server restarted, backend ended): the server rolled back
@@ -397,10 +436,24 @@ class ReadingStore:
             self._base = _applied(base, change)
         return seq
 
-    def _settle(self) -> None:
+    def settle(self) -> None:
+        """Settle the edit in doubt, if any (an edit whose COMMIT went unanswered, the reader told it was not saved):
+        look for it, and take it back if the server committed it after all. Every write made on :attr:`backend_db`
+        directly (a study's session reads, finishings and pairings) calls this first: a study's finishing of a case went
+        through before the doubt was settled, and the take-back, refused in a finished case, then failed the
+        opening of every next case (annotation/README.md, "A server that hangs")."""
+        if self._doubt is not None:
+            self._settle()
+
+    def _settle(self, *, closing: bool = False) -> None:
         """Look for the edit in doubt (its COMMIT unanswered, the reader told it was not saved) on a live session,
         the lost one ended on the server: committed after all, it is taken back in one more edit, logged, so the
-        store holds what the screen shows; another reader having changed its records since, theirs stay."""
+        store holds what the screen shows; another reader having changed its records since, theirs stay.
+
+        Settled once: while the server cannot be reached (nothing could be looked for) the doubt stays, to be looked
+        for at the next call; a take-back the store refuses (another reader changed its records, the study's barrier
+        refuses the read, ...) is said once, in a StoreError naming the edit, and the doubt is dropped: before, it was
+        looked for again at every load and write, each failing the same way (or, a conflict, dropped unsaid)."""
         assert self._doubt is not None
         doubt, self._doubt = self._doubt, None
         base, change, row = doubt
@@ -411,11 +464,21 @@ class ReadingStore:
             self._base = done
             self.write(diff(done, base), f"taken back: {row[1]} (its commit met a database server that did not "
                        "answer, and lesionlab had said it was not saved)", by=row[4])
-        except StoreConflictError:
-            return  # the next edit's own checks meet the other reader's change
-        except BaseException as exc:
-            self._doubt, self._base = doubt, base  # looked for again next time
-            _raise_as_store_error(self._db, exc, "the edit was not saved: cannot look for an earlier one")
+        except Exception as exc:
+            if isinstance(exc, StoreUnreachableError) or self._db.lost(exc):
+                self._doubt, self._base = doubt, base  # nothing could be looked for: looked for again next time
+                _raise_as_store_error(self._db, exc, "cannot look for an edit that may have been saved")
+                raise
+            why = _refusal(exc)
+            raise StoreError(f"an earlier edit, \"{row[1]}\", which lesionlab said was not saved (its commit met a "
+                             "database server that did not answer), was committed by the server after all and "
+                             f"could not be taken back ({why}); it stays in the store"
+                             + ("" if closing else "; what you just did was not done"), where=self.where,
+                             advice="reopen the read to see the edit and undo it there if it is not wanted (a "
+                                    "reader study's finished case: ask the study coordinator)"
+                                    + ("" if closing else ", then do again what you just did")) from None
+        except BaseException:
+            self._doubt, self._base = doubt, base
             raise
 
     def save_project(self, project: Project, description: str = "import") -> int:

@@ -36,7 +36,8 @@ import psycopg.errors
 from annotation import store_pg_connection as connection
 from annotation.store_backend import Db, Rows, newer_store_error
 from annotation.store_location import Backend, StoreLocation
-from annotation.store_pg_connection import CONNECT_TIMEOUT_S, BoundedConnection, connect, end_session, session_started
+from annotation.store_pg_connection import (CONNECT_TIMEOUT_S, BoundedConnection, connect, end_session, server_version,
+                                           session_started)
 from viewer.errors import (BlindedRoleError, StoreError, StoreFullError, StoreLockedError, StoreUnreachableError,
                            blinded_message)
 
@@ -46,6 +47,20 @@ PASSWORD_ADVICE = ("check the URL and that the server runs; a password belongs i
 #: how long the owner's migrations and grants wait for a lock another session holds (seconds)
 LOCK_WAIT_S = 15.0
 NOT_A_STORE_ADVICE = "give the URL of an empty database or of one made by lesionlab"
+#: the oldest PostgreSQL a store runs on (server_version_num): 14 has the SQL-standard function bodies (``BEGIN ATOMIC``)
+#: of the reader-security, session and barrier functions, and ``pg_terminate_backend(pid, timeout)``, with which a
+#: new session ends a lost one and waits for it to be gone before an edit in doubt is looked for
+#: (store_pg_connection.end_session). On 13 a new store failed in its migrations ("syntax error at or near
+#: "ATOMIC"") and a reconnect on "function pg_terminate_backend(integer, integer) does not exist".
+MIN_SERVER = 140000
+
+
+def too_old_error(version: int, where: str) -> StoreError:
+    """The refusal of a server older than :data:`MIN_SERVER`, naming its version."""
+    major, minor = (version // 10000, version % 10000) if version >= 100000 else (version // 10000, version // 100 % 100)
+    return StoreError(f"the database server is PostgreSQL {major}.{minor}; lesionlab's stores need PostgreSQL "
+                      f"{MIN_SERVER // 10000} or later", where=where,
+                      advice="ask the database administrator for a PostgreSQL 14 or later server (README: PostgreSQL)")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -88,6 +103,8 @@ class PgDb(Db):
             raise StoreError(f"cannot connect to the database ({_first_line(exc)})", where=where,
                              advice=PASSWORD_ADVICE) from None
         try:
+            if server_version(con) < MIN_SERVER:
+                raise too_old_error(server_version(con), where)
             if con.execute("SELECT current_schema()").fetchone() in (None, (None,)):
                 raise StoreError("the connection has no current schema (search_path)", where=where,
                                  advice="set search_path to the project's schema in the URL's options")

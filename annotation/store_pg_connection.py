@@ -116,9 +116,15 @@ def session_started(con: psycopg.Connection[Any]) -> _dt.datetime | None:
     return row[0] if row else None
 
 
+def server_version(con: psycopg.Connection[Any]) -> int:
+    """The server's ``server_version_num`` (150004 for 15.4), as libpq read it when connecting."""
+    return int(con.info.server_version)
+
+
 def end_session(con: psycopg.Connection[Any], pid: int, started: _dt.datetime | None) -> bool:
     """End the session ``pid`` begun at ``started`` (a lost one of this store) on the server, from ``con``; True once
-    it is gone (or was), False when it was still there after END_WAIT_S."""
+    it is gone (or was), False when it was still there after END_WAIT_S. ``pg_terminate_backend(pid, timeout)``, which
+    waits on the server, is PostgreSQL 14's: an older server is refused when the store opens (store_pg.MIN_SERVER)."""
     row = con.execute(
         "SELECT pg_terminate_backend(pid, %s) FROM pg_stat_activity WHERE pid = %s AND pid <> pg_backend_pid() AND "
         "(backend_start = %s OR %s::timestamptz IS NULL AND application_name = %s)",

@@ -42,13 +42,14 @@ database, not only in the application (:func:`grant_roles`, :data:`BLINDED_SELEC
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterator
 
-from viewer.errors import StoreError, ValidationError
+from viewer.errors import StoreError, StoreLockedError, ValidationError
 
 if TYPE_CHECKING:
     from annotation.store_backend import Db
@@ -219,10 +220,80 @@ def is_study_store(db: "Db") -> bool:
     return db.has_table("studies") and db.execute("SELECT 1 FROM studies LIMIT 1").fetchone() is not None
 
 
-def _lock_wait_s() -> float:
-    from annotation import store_pg
+#: how long a GRANT, REVOKE, CREATE ROLE or ALTER ROLE of the owner waits for a lock another session holds (seconds):
+#: a catalogue row another open transaction changed (a reader's own ALTER ROLE ... PASSWORD in psql, a database
+#: administrator's GRANT not yet committed). Before, that wait was bounded only by the answer bound
+#: (store_pg_connection.ANSWER_TIMEOUT_S, 10 s, shorter than the 15 s lock_timeout then set), which closed the
+#: connection: `store add-reader` ended in a traceback, "the database server sent nothing for 10 s", naming nothing.
+GRANT_LOCK_WAIT_S = 5.0
 
-    return store_pg.LOCK_WAIT_S
+
+@contextlib.contextmanager
+def _bounded_locks(db: "Db", doing: str) -> Iterator[Any]:
+    """A transaction (a savepoint inside one) on ``db``'s connection whose lock waits end after GRANT_LOCK_WAIT_S
+    (the answer bound allowing for them): a lock another session holds longer is refused in a StoreLockedError that
+    names that session (:func:`_lock_holders`), nothing of the transaction done."""
+    import psycopg
+
+    con = getattr(db, "con")
+    allowed = con.lock_wait_s
+    con.lock_wait_s = max(allowed, GRANT_LOCK_WAIT_S)
+    try:
+        with con.transaction():
+            con.execute(f"SET LOCAL lock_timeout = '{int(GRANT_LOCK_WAIT_S * 1000)}ms'")
+            yield con
+    except psycopg.errors.LockNotAvailable as exc:
+        raise _lock_held(db, exc, doing) from None
+    finally:
+        con.lock_wait_s = allowed
+
+
+def _lock_held(db: "Db", exc: Any, doing: str) -> StoreLockedError:
+    context = getattr(exc.diag, "context", None) or ""
+    row = re.search(r'tuple (\(\d+,\d+\)) in relation "([a-z_][a-z0-9_]*)"', context)
+    relation = re.search(r'relation "([^"]+)"', context)
+    holders = _lock_holders(db, relation.group(1) if relation else None, (row[1], row[2]) if row else None)
+    what = f"a lock on {relation.group(1)}" if relation else "a lock"
+    held = "; ".join(holders) if holders else "another session (the server does not show this role which one)"
+    return StoreLockedError(
+        f"{doing}: waited {GRANT_LOCK_WAIT_S:g} s for {what}, held by {held}; nothing was changed", where=db.where,
+        advice="that session is inside a transaction that changed the same database objects: have it finish (a psql "
+               "session: COMMIT or ROLLBACK; a lesionlab: let it finish or close it), or have the database "
+               "administrator end it (SELECT pg_terminate_backend(PID)), then run this again")
+
+
+#: the sessions behind pg_locks rows, as _lock_holders says them
+_HOLDERS = ("SELECT DISTINCT a.pid, a.usename, a.application_name, a.state, a.xact_start FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.granted AND l.pid <> pg_backend_pid() AND ")
+
+
+def _lock_holders(db: "Db", relation: str | None, row: tuple[str, str] | None) -> list[str]:
+    """Who holds what a lock wait waited for, most exact first: the transaction that last changed the catalogue row
+    waited on (its ``xmax``, where this role may read the catalogue); else the sessions holding more than a read's
+    lock on ``relation`` (ALTER ROLE keeps one on pg_authid, which only a superuser reads); else every other session
+    inside a writing transaction. Each as "pid N (database role R, application A, <state> since <time>)", what
+    pg_stat_activity shows this role of it (state and time to a superuser or the same role only)."""
+    con = getattr(db, "con")
+    asks: list[tuple[str, tuple[Any, ...]]] = []
+    if row is not None:
+        tid, catalogue = row
+        asks.append((_HOLDERS + "l.locktype = 'transactionid' AND l.transactionid = "
+                     f"(SELECT xmax FROM pg_catalog.{catalogue} WHERE ctid = %s::tid)", (tid,)))
+    if relation is not None:
+        asks.append((_HOLDERS + "l.locktype = 'relation' AND l.relation = to_regclass(%s) AND "
+                     "l.mode NOT IN ('AccessShareLock', 'RowShareLock')", (relation,)))
+    asks.append((_HOLDERS + "l.locktype = 'transactionid'", ()))
+    for sql, params in asks:
+        try:
+            with con.transaction():  # a savepoint: a catalogue this role may not read fails this question only
+                found = con.execute(sql + " ORDER BY a.pid", params).fetchall()
+        except Exception:  # noqa: BLE001 - the refusal is said, with the holders it could find
+            continue
+        if found:
+            return [f"pid {pid} (database role {user or '?'}, application {app or '(none)'!r}"
+                    + (f", {state} since {since:%H:%M:%S %Z})" if state and since else ")")
+                    for pid, user, app, state, since in found]
+    return []
 
 
 def grant_roles(db: "Db") -> None:
@@ -232,11 +303,9 @@ def grant_roles(db: "Db") -> None:
     privileges are revoked and granted again in one transaction: idempotent, never half done."""
     if not db.has_table("store_roles") or not _may_grant(db):
         return
-    con = getattr(db, "con")
-    with con.transaction():
+    with _bounded_locks(db, "cannot grant the readers' roles their rights"):
         # one owner process regrants at a time (two at once: "tuple concurrently updated" on the catalogue)
         # bounded (any role may take an advisory key, a reader with psql too: waiting for ever would hang the owner)
-        db.execute(f"SET LOCAL lock_timeout = '{int(_lock_wait_s() * 1000)}ms'")
         key = int(db.execute("SELECT hashtext('lesionlab grants ' || current_schema())::bigint").fetchone()[0])
         getattr(db, "wait_for_lock")(key, "grants")
         schema = _ident(getattr(db, "schema"))
@@ -424,9 +493,7 @@ def add_reader(db: "Db", reader: str, *, kind: RoleKind | str = RoleKind.READER,
     if not _may_grant(db):
         raise StoreError("only the store's owner (the role that created it) or a superuser can add readers",
                          where=db.where, advice="connect as the store's owner")
-    con = getattr(db, "con")
-    with con.transaction():
-        con.execute(f"SET LOCAL lock_timeout = '{int(_lock_wait_s() * 1000)}ms'")  # bounded, as in grant_roles
+    with _bounded_locks(db, f"cannot add reader {name!r}") as con:
         # one add-reader at a time decides on the role map (two at once could bind one role twice)
         con.execute("LOCK TABLE store_roles IN SHARE ROW EXCLUSIVE MODE")
         kinds = {(r[0], r[1]): r[2] for r in con.execute("SELECT db_role, reader, kind FROM store_roles")}

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from annotation.clinical import ClinicalRecord
+from annotation.project import Project, diff
 from annotation.reading import Reading
 from annotation.store import ReadingStore
 from annotation.store_schema import delete_rows, insert_rows, update_rows
@@ -152,15 +153,25 @@ class Study:
         self._db = db
         #: stored times that are not times, said once each (left out of reading times and washouts)
         self.unreadable_times: list[str] = []
+        #: the exam pairs :meth:`init` added from the images, one line each ("case C01: P1 E1 = CT of … + MRI of …")
+        self.pairs_added: list[str] = []
 
     # ------------------------------------------------------------------ set-up
     @classmethod
-    def init(cls, store: ReadingStore, definition: StudyDefinition, *, clock: Clock = utc_now) -> "Study":
+    def init(cls, store: ReadingStore, definition: StudyDefinition, *, clock: Clock = utc_now,
+             dicom: str | os.PathLike[str] | None = None, by: str = "") -> "Study":
         """Write a study into the store: definition, cases, every reader's drawn order (once).
 
         On PostgreSQL only the store's owner sets a study up: the store then blinds its reader and
         adjudicator roles (:mod:`annotation.store_pg_security`), a change of privileges in the same
-        transaction that only the owner may make."""
+        transaction that only the owner may make.
+
+        ``dicom`` (the study's images): the cases' exam pairs the store lacks are added from them
+        (:func:`exam_pairs_from_images`) in the study's own transaction, one edit logged under ``by`` (the
+        coordinator), so a study refused leaves no pair behind and a study set up has all of its pairs. Before,
+        the pairs were one edit before :meth:`init` and stayed when it was refused (another study's session
+        names, the owner's grants waiting on a lock), and the log named no one ("" in its reader column).
+        :attr:`pairs_added` then says which pairs, one line each."""
         if store.role_reader is not None:
             raise StudyError(f"a study is set up by the store's owner; this database role is "
                              f"{store.backend_db.role_kind} {store.role_reader}'s", where=store.where,
@@ -168,7 +179,8 @@ class Study:
                                     "setting a study up takes the readers' sight of names and clinical data away")
         definition.check_names_apart()
         project = store.load()
-        missing = [c.code for c in definition.cases if c.pair not in project.exam_pairs]
+        with_pairs, added = (project, []) if dicom is None else exam_pairs_from_images(project, definition, dicom)
+        missing = [c.code for c in definition.cases if c.pair not in with_pairs.exam_pairs]
         if missing:
             case = definition.case(missing[0])
             raise StudyError(f"case {case.code}: exam pair {case.exam_pair_id} of patient {case.patient_id} is not "
@@ -206,8 +218,15 @@ class Study:
                             for (reader, session), codes in definition.reading_orders().items()
                             for i, code in enumerate(codes, start=1)])
             db.grant_roles()  # a study store now: reader roles lose names, clinical data and exam dates
-        _transaction(store, write, "cannot set up the study")
-        return cls(store, sid, clock=clock)
+        if with_pairs is project:
+            _transaction(store, write, "cannot set up the study")
+        else:
+            if store.read_only:
+                raise StudyError("the store is open read-only", where=store.where)
+            store.write(diff(project, with_pairs), f"exam pairs of study {sid} from the images", by=by, also=write)
+        study = cls(store, sid, clock=clock)
+        study.pairs_added = added
+        return study
 
     # ------------------------------------------------------------------ queries
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
@@ -552,6 +571,10 @@ def _select(store: ReadingStore, sql: str, params: tuple[Any, ...] = ()) -> list
 def _transaction(store: ReadingStore, work: Callable[[Any], Any], doing: str) -> None:
     if store.read_only:
         raise StudyError("the store is open read-only", where=store.where)
+    # an edit the reader was told was not saved may be in the store (its COMMIT met a server that did not answer):
+    # settled first, while the case is open; finished first, the case's take-back was refused and every next case's
+    # opening failed on it
+    store.settle()
     db = store.backend_db
     try:
         db.begin()
@@ -570,23 +593,22 @@ def _transaction(store: ReadingStore, work: Callable[[Any], Any], doing: str) ->
         raise
 
 
-def add_exam_pairs_from_images(store: ReadingStore, definition: StudyDefinition, dicom: str | os.PathLike[str],
-                               *, reader: str = "coordinator") -> list[str]:
-    """The study's exam pairs the store lacks, added from the images under ``dicom`` (a folder, DICOMDIR or zip) as
-    the workstation adds them (patient with its name and sex from the headers, the pair's studies, dates and series
-    roles), in one edit recorded under ``reader``. A case's ``exam_pair_id`` ``E<n>`` is the patient's n-th exam pair
-    the browser proposes (a CT and a liver MRI less than 90 days apart, by date). Returns one line per pair added;
-    a case whose patient or n-th pair the images do not hold is refused, naming it. (Before, a coordinator with only
-    the images had no documented way to put the pairs in a new store: ``study init`` said "open their images in
-    lesionlab", and the workstation adds a pair only at a reader's first edit on it.)"""
+def exam_pairs_from_images(project: Project, definition: StudyDefinition, dicom: str | os.PathLike[str]
+                           ) -> tuple[Project, list[str]]:
+    """``project`` with the study's exam pairs it lacks added from the images under ``dicom`` (a folder, DICOMDIR or
+    zip) as the workstation adds them (patient with its name and sex from the headers, the pair's studies, dates and
+    series roles), and one line per pair added; nothing is written (:meth:`Study.init` writes them with the study). A
+    case's ``exam_pair_id`` ``E<n>`` is the patient's n-th exam pair the browser proposes (a CT and a liver MRI less
+    than 90 days apart, by date); a case whose patient or n-th pair the images do not hold is refused, naming it.
+    (Before, a coordinator with only the images had no documented way to put the pairs in a new store: ``study init``
+    said "open their images in lesionlab", and the workstation adds a pair only at a reader's first edit on it.)"""
     from viewer.index import index_path  # noqa: PLC0415 - pydicom loads only when images are given
     from viewer.records import READING_ROLES  # noqa: PLC0415
     from viewer.studies import group_studies, propose_pairs  # noqa: PLC0415
 
-    project = store.load()
     missing = [c for c in definition.cases if c.pair not in project.exam_pairs]
     if not missing:
-        return []
+        return project, []
     patients = {p.patient_id: p for p in group_studies(index_path(Path(dicom), workers=1).stacks)}
     chosen = []
     for case in missing:
@@ -603,7 +625,7 @@ def add_exam_pairs_from_images(store: ReadingStore, definition: StudyDefinition,
                              where=str(dicom), advice="name the case's exam pair E1, E2 … as `lesionlab view` lists "
                                                       "the patient's pairs, by date")
         chosen.append((case, patient, proposed[n - 1]))
-    reading = Reading(project, reader=reader, sink=store)
+    reading = Reading(project, reader="coordinator")  # no sink: the changes only, written by Study.init
     lines = []
     with reading.batch(f"exam pairs of study {definition.study_id} from the images"):
         for case, patient, pair in chosen:
@@ -619,4 +641,4 @@ def add_exam_pairs_from_images(store: ReadingStore, definition: StudyDefinition,
                                   mri_date=pair.mr.study_date if pair.mr else None)
             lines.append(f"case {case.code}: {case.patient_id} {case.exam_pair_id} = CT of {pair.ct.date_label if pair.ct else '-'}"
                          f" + MRI of {pair.mr.date_label if pair.mr else '-'}")
-    return lines
+    return reading.project, lines

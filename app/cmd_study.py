@@ -1,8 +1,9 @@
 """`lesionlab study`: a blinded, randomised reader study in a reading store.
 
-    lesionlab study init STORE DEFINITION [--dicom PATH]
+    lesionlab study init STORE DEFINITION [--dicom PATH] [--coordinator NAME]
                                                  set the study up (definition file: TOML or JSON);
-                                                 --dicom adds the cases' exam pairs from the images
+                                                 --dicom adds the cases' exam pairs from the images,
+                                                 with the study, logged under the coordinator's name
     lesionlab study status STORE [--study ID]    progress per reader and session, reading time per case
     lesionlab study next STORE --reader NAME     the reader's next case (or why none opens: washout)
     lesionlab study disagreements STORE --session S --case CODE [--dicom PATH]
@@ -49,7 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     init.add_argument("definition", metavar="DEFINITION", help="the study definition (.toml or .json)")
     init.add_argument("--dicom", metavar="PATH",
                       help="the study's images (folder, DICOMDIR or zip): the cases' exam pairs the store lacks are "
-                           "added from them first (E<n>: the patient's n-th exam pair, by date, as the browser proposes)")
+                           "added from them with the study, in its transaction (E<n>: the patient's n-th exam pair, by "
+                           "date, as the browser proposes)")
+    init.add_argument("--coordinator", metavar="NAME", default=None,
+                      help="who sets the study up: the edit adding the exam pairs (--dicom) is logged under this name "
+                           "(default: your login name)")
     status = sub.add_parser("status", help="progress per reader and session, reading time per case")
     status.add_argument("store", metavar="STORE", help=STORE_HELP)
     status.add_argument("--study", metavar="ID", help=STUDY_HELP)
@@ -88,6 +93,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pair.add_argument("--study", metavar="ID", help=STUDY_HELP)
 
 
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "coordinator"
+
+
 def _minutes(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds / 60:.1f} min"
 
@@ -99,13 +113,19 @@ def run(args: argparse.Namespace) -> int:
 
     if args.study_command == "init":
         definition = load_definition(args.definition)
-        with ReadingStore.open(args.store) as store:
-            if args.dicom is not None:
-                from annotation.study_store import add_exam_pairs_from_images
+        coordinator = (args.coordinator or _login_name()).strip()
+        if not coordinator:
+            from viewer.errors import StudyError
 
-                for line in add_exam_pairs_from_images(store, definition, args.dicom):
-                    print(line)
-            study = Study.init(store, definition)
+            raise StudyError("--coordinator needs a name: the edit log names who added the exam pairs",
+                             where="--coordinator")
+        with ReadingStore.open(args.store) as store:
+            # the pairs go in with the study or not at all: added first, they stayed when the study was refused
+            study = Study.init(store, definition, dicom=args.dicom, by=coordinator)
+            for line in study.pairs_added:
+                print(line)
+            if study.pairs_added:
+                print(f"{len(study.pairs_added)} exam pair(s) added from {args.dicom}, logged under {coordinator}")
             warning = None
             if store.location.is_database:
                 from annotation.store_pg_security import statistics_warning

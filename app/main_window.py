@@ -10,6 +10,7 @@ and shows errors in one place (:meth:`show_error`).
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import Any, Callable
@@ -45,7 +46,7 @@ from app.suggester import offered_series
 from app.workstation import ToolMode, WorkstationState
 from app.window_layout import LAYOUT_VERSION, WindowLayout
 from viewer.display import PRESET_LABELS, Preset
-from viewer.errors import LesionlabError
+from viewer.errors import LesionlabError, without_paths
 from viewer.model.layout import role_label
 from viewer.qt.overlay import zoom_shown
 from viewer.model.reading import ReadingModel
@@ -57,6 +58,7 @@ from viewer.index import UID_CONFLICT
 from viewer.studies import ExamPair, Patient, group_studies
 from viewer.studies_identity import IDENTITY_CONFLICT
 
+log = logging.getLogger(__name__)
 PAGE_SLICES = 10
 
 
@@ -114,7 +116,7 @@ class MainWindow(QMainWindow):
         self._indexing = 0  # index jobs running (the progress bar shows them too)
         self.loads = VolumeLoads(loader_factory, self)
         connect_loading(self.reading, self.loads)
-        self.loads.failed.connect(lambda key, msg: self.show_error(f"cannot load stack {key}: {msg}"))
+        self.loads.failed.connect(self._load_failed)
         self.loads.progress.connect(self._load_progress)
         # the bar goes when the last load has ended: a job's final progress can arrive while it still counts
         # as running, and a cancelled job sends none (a reader's check saw "3%" standing after loading)
@@ -173,7 +175,6 @@ class MainWindow(QMainWindow):
         self.loads.progress.connect(self.follow_up.loaded)
         self.loads.finished.connect(lambda key: cmd.show_pending(self.state, key))
         self.loads.failed.connect(lambda key, _msg: cmd.show_pending(self.state, key, loaded=False))
-        self.loads.failed.connect(self.grid.stack_failed)
         self.exports = ExportActions(self, self.session, self.state.say, self.show_error, tell=self.state.tell,
                                      blinded=lambda: self.state.blinded)
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
@@ -390,6 +391,18 @@ class MainWindow(QMainWindow):
                 self.state.say(f"⚠ {exc}")
             else:
                 self.show_error(str(exc))
+
+    def _load_failed(self, key: str, message: str) -> None:
+        """A stack's load failed: its cells and the one dialog say why. In a blinded study case without file paths
+        (a DICOM folder or file name often names the patient: "/data/DOE JOHN/IMG0001.dcm: …" stood in the cell and
+        the dialog), the whole message to the log (WARNING)."""
+        if self.state.blinded:
+            log.warning("cannot load stack %s: %s", key, message)
+            stacks = [c.stack for c in self.reading.hanging.cells if c.stack is not None and c.stack.key == key]
+            files = {str(h.file) for stack in stacks for h in stack.images}
+            message = without_paths(message, files | {str(Path(f).parent) for f in files})
+        self.grid.stack_failed(key, message)
+        self.show_error(f"cannot load stack {key}: {message}")
 
     def show_error(self, message: str) -> None:
         """The one place errors reach the reader."""

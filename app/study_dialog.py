@@ -122,7 +122,12 @@ class StudyUi:
 
     def _refresh(self) -> None:
         if self.dialog is not None and self.dialog.isVisible():
-            self.dialog.refresh()
+            if self.flow.study is None:
+                # the study closed under the call (another reading project opened in its place): its list goes; the
+                # call's own error says why (refreshed, "no study is open" had replaced "the study's store was closed")
+                self.dialog.hide()
+            else:
+                self.dialog.refresh()
 
     def next_case(self) -> None:
         try:

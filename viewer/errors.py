@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import errno as _errno
 import os as _os
+import re as _re
+from typing import Iterable as _Iterable
 
 
 class LesionlabError(Exception):
@@ -191,3 +193,16 @@ class OutputWriteError(LesionlabError):
         if code is not None and code in _WRITE_REASONS:
             return _WRITE_REASONS[code], code in (_errno.ENOSPC, _errno.EDQUOT)
         return (found.strerror if found is not None else None) or type(exc).__name__, False
+
+
+#: what looks like an absolute file path in a message (POSIX, Windows drive or UNC, ~), up to a space, quote or colon
+_PATH = _re.compile(r"""(?<![\w.:~/\\-])(?:[A-Za-z]:[\\/]|[\\/]{1,2}|~[\\/])[^\s'"()\[\],;:]+""")
+
+
+def without_paths(message: str, paths: _Iterable[str] = ()) -> str:
+    """``message`` with every file path in it replaced by ``<file>``: the ``paths`` given first (longest first; they
+    may hold spaces, "/data/DOE JOHN/1.dcm"), then anything else shaped like an absolute path. For what a blinded
+    reader is shown: a folder or file name of DICOM data often names the patient."""
+    for path in sorted({str(p) for p in paths} - {"", "/", "\\"}, key=len, reverse=True):
+        message = message.replace(path, "<file>")
+    return _re.sub(r"(?:<file>)+", "<file>", _PATH.sub("<file>", message))
