@@ -92,8 +92,8 @@ class ProtocolWarning:
 #: immutable value, so the same one gives the same warnings: the lesion grid and the checks panel each
 #: ask after every edit and every change of lesion (four times a click), 70 ms each with 50 lesions.
 _last_checked: tuple[Project, tuple[Any, ...], tuple["ProtocolWarning", ...]] | None = None
-#: the last count marks looked at with the images' geometry (:func:`_counted_twice`), likewise
-_last_twice: tuple[Project, tuple[Any, ...], tuple["ProtocolWarning", ...]] | None = None
+#: the last count marks looked at with the images' geometry (:func:`_counted_twice`), likewise, with the geometries
+_last_twice: tuple[Project, tuple[Any, ...], tuple[StackGeometry, ...], tuple["ProtocolWarning", ...]] | None = None
 
 
 def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str,
@@ -125,11 +125,15 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
         geo = geometry_of(key)
         if geo is not None:
             geometry[key] = geo
-    twice_asked = (patient_id, exam_pair_id, reader, tuple((k, id(g)) for k, g in geometry.items()))
+    # each geometry itself (compared by identity), not its id(): a stack's geometry freed with its volume gives its
+    # id to a later one
+    twice_asked = (patient_id, exam_pair_id, reader, tuple(geometry))
+    geos = tuple(geometry.values())
     twice = _last_twice
-    if twice is None or twice[0] is not project or twice[1] != twice_asked:
-        twice = _last_twice = (project, twice_asked, tuple(_counted_twice(marks, geometry)))
-    return out + list(twice[2])
+    if twice is None or twice[0] is not project or twice[1] != twice_asked or len(twice[2]) != len(geos) \
+            or any(a is not b for a, b in zip(twice[2], geos)):
+        twice = _last_twice = (project, twice_asked, geos, tuple(_counted_twice(marks, geometry)))
+    return out + list(twice[3])
 
 
 def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str,

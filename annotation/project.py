@@ -8,6 +8,7 @@ the two; undo and redo keep only the records an edit changed and apply them with
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
@@ -31,6 +32,7 @@ FOLLOWUP_TABLES: tuple[str, ...] = ("timepoints", "treatment_lines", "followup_b
 _FAR = _dt.date.max  # sorts undated pairs last
 #: A change to a Project: table -> key -> the record under that key afterwards (None: none), see Project.patched.
 Patch = Mapping[str, Mapping[Any, Any]]
+_SERIALS = itertools.count(1)
 #: The most keys of one table a patch changes with that table's indexes carried (more: built again on first use).
 _CARRY_MAX = 64
 RECORD_TYPES: dict[str, type] = {"patients": Patient, "exam_pairs": ExamPair, "lesions": Lesion,
@@ -67,9 +69,14 @@ class Project:
     #: The indexes built so far: name -> group -> the keys of its records (not a field: set per instance, see
     #: _INDEXES); a group is never changed once built.
     _indexes: ClassVar[dict[str, dict[Any, dict[Any, None]]]]
+    #: A number no other Project of this process has (not a field: set per instance), for caches to key on:
+    #: ``id(project)`` is reused once a Project is freed, and since undo keeps no whole Projects one is freed at
+    #: nearly every edit, so a cache keyed by it served the lines of the Project before to the next one.
+    serial: ClassVar[int]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_indexes", {})
+        object.__setattr__(self, "serial", next(_SERIALS))
         for f in fields(self):
             mapping = getattr(self, f.name)
             if not isinstance(mapping, MappingProxyType):
