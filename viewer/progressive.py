@@ -233,16 +233,19 @@ class DecodeScheduler:
                 if job.on_slice is not None and not job.cancelled:
                     job.on_slice(k, done)
         except BaseException as exc:  # noqa: BLE001 - see _plan
-            with self._cond:
-                job.in_flight -= 1
-            self._fail(job, exc)
+            # the slice lands and the job fails in one step: counted out of flight first, the job's other slices
+            # landing meanwhile ended it as done (on_done with this slice missing), then on_error came too
+            self._fail(job, exc, landed=True)
             return
         with self._cond:
             job.in_flight -= 1
         self._end_if_idle(job)
 
-    def _fail(self, job: Job, exc: BaseException) -> None:
+    def _fail(self, job: Job, exc: BaseException, landed: bool = False) -> None:
+        """``job`` failed with ``exc`` (``landed``: in one of its slices in flight, counted out of flight here)."""
         with self._cond:
+            if landed:
+                job.in_flight -= 1
             first = job.error is None and not job.cancelled
             if first:
                 job.error = exc
