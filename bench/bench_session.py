@@ -4,7 +4,7 @@ anything piles up from one patient to the next.
 The real main window, offscreen, on a copy of the sample reading (reader "sample"), the sample study indexed. A
 *cycle* opens one patient's CT + MRI pair (LLSYN001, LLSYN002, LLSYN003, then the three again: ``ROUNDS``), waits
 for every cell's images, then makes ``EDITS`` edits through real Qt events (each lesion a new lesion N and a line
-dragged on CT portal, then count clicks on T2 FS), undoes a third and redoes them, then deletes every lesion and
+dragged on CT portal, on one of twenty slices, then count clicks on T2 FS), undoes a third and redoes them, then deletes every lesion and
 count mark it added (one edit each): the read ends each cycle as it began, its undo history longer, as hours of
 reading leave it. Reported:
 
@@ -141,6 +141,8 @@ class Session:
         from PySide6.QtTest import QTest
 
         vp = self._tool_on("ct_portal", "tool_line")
+        model = vp.model
+        model.set_index(model.n_slices // 2 + i % 20 - 10)  # each on its largest slice: twenty slices, three a slice
         self._trigger("new_lesion")
         tr = vp.transform()
         row, col = 150.0 + 9 * (i % 10), 150.0 + 9 * (i // 10 % 10)
