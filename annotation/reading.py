@@ -2,7 +2,8 @@
 
 Each command builds a new immutable :class:`~annotation.project.Project`, hands the difference to
 the sink (the store, which commits it in one transaction) and only then makes it current, keeps
-the previous value for undo and tells the observers. An edit the sink refuses leaves everything
+the records it changed, as they were and became, for undo and redo (:meth:`Project.patched`), and tells
+the observers. An edit the sink refuses leaves everything
 as it was. Observers are plain callables (Qt panels wrap them in slots); they receive a
 :class:`ReadingEvent` and read the new state from :attr:`Reading.project`.
 """
