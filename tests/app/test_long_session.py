@@ -22,7 +22,6 @@ def test_counts_stay_flat_from_one_round_of_patients_to_the_next(qtbot, env: Pat
                 per_cycle.append(counts())
     finally:
         session.close()
-    assert all(c["volumes"] <= 6 for c in per_cycle), per_cycle  # the pair shown: six cells at most
     growth = flatness(per_cycle, len(patients))
     assert not growth, f"grew from one round to the next: {growth}; per cycle " + "; ".join(
         ", ".join(f"{k} {c[k]}" for k in COUNTED) for c in per_cycle)
