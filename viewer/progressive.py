@@ -215,6 +215,9 @@ class DecodeScheduler:
                 job.planning = False
                 if not job.cancelled:
                     self._set_pending(job)
+                    # the other workers, asleep since they found nothing to take while this plan ran: one stack
+                    # alone (a series dropped into a cell) was decoded on one thread while the others waited
+                    self._cond.notify_all()
             if job.on_ready is not None and not job.cancelled:
                 job.on_ready(loader.volume)
         except BaseException as exc:  # noqa: BLE001 - becomes the job's error, never the thread's death

@@ -157,6 +157,30 @@ def test_a_failing_slice_ends_its_job_failed_even_when_the_others_land_first() -
         scheduler.shutdown()
 
 
+def test_every_worker_decodes_a_stack_planned_alone() -> None:
+    """One stack loading (a series dropped into a cell): the second worker, asleep while the first planned it, was
+    never woken for its slices."""
+    scheduler = DecodeScheduler(workers=2)
+    threads: set[str] = set()
+
+    class Slow(FakeSource):
+        def decode_slice(self, k: int) -> None:
+            threads.add(threading.current_thread().name)
+            threading.Event().wait(0.02)
+            super().decode_slice(k)
+
+    try:
+        def plan() -> Slow:
+            threading.Event().wait(0.2)  # the other worker has looked for work meanwhile, found none, and sleeps
+            return Slow("one", 12, [])
+
+        job = scheduler.submit("one", plan)
+        assert job.wait(5) and job.error is None
+        assert len(threads) == 2, threads
+    finally:
+        scheduler.shutdown()
+
+
 def test_cancel_ends_without_signal(scheduler: DecodeScheduler) -> None:
     log: list[tuple[str, int]] = []
     gate = threading.Event()
