@@ -29,7 +29,7 @@ class SliceContent:
     def _refresh(self) -> None:
         sel = self.selection
         reading = sel.reading
-        key = (id(reading.project), sel.pair, reading.reader)
+        key = (reading.project.serial, sel.pair, reading.reader)  # not id(): reused once freed
         if key == self._key:
             return
         self._key, self._lines, self._marks = key, {}, {}

@@ -215,6 +215,9 @@ class DecodeScheduler:
                 job.planning = False
                 if not job.cancelled:
                     self._set_pending(job)
+                    # the other workers, asleep since they found nothing to take while this plan ran: one stack
+                    # alone (a series dropped into a cell) was decoded on one thread while the others waited
+                    self._cond.notify_all()
             if job.on_ready is not None and not job.cancelled:
                 job.on_ready(loader.volume)
         except BaseException as exc:  # noqa: BLE001 - becomes the job's error, never the thread's death
@@ -233,16 +236,19 @@ class DecodeScheduler:
                 if job.on_slice is not None and not job.cancelled:
                     job.on_slice(k, done)
         except BaseException as exc:  # noqa: BLE001 - see _plan
-            with self._cond:
-                job.in_flight -= 1
-            self._fail(job, exc)
+            # the slice lands and the job fails in one step: counted out of flight first, the job's other slices
+            # landing meanwhile ended it as done (on_done with this slice missing), then on_error came too
+            self._fail(job, exc, landed=True)
             return
         with self._cond:
             job.in_flight -= 1
         self._end_if_idle(job)
 
-    def _fail(self, job: Job, exc: BaseException) -> None:
+    def _fail(self, job: Job, exc: BaseException, landed: bool = False) -> None:
+        """``job`` failed with ``exc`` (``landed``: in one of its slices in flight, counted out of flight here)."""
         with self._cond:
+            if landed:
+                job.in_flight -= 1
             first = job.error is None and not job.cancelled
             if first:
                 job.error = exc

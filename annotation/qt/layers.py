@@ -62,7 +62,7 @@ class _SliceIndex:
         """Every exam of the patient read is indexed (by stack): a comparison cell showing the prior
         exam draws the prior's lines; a reading cell finds only its own stack's."""
         reading = selection.reading
-        key = (id(reading.project), selection.pair, reading.reader, patient_id)
+        key = (reading.project.serial, selection.pair, reading.reader, patient_id)  # not id(): reused once freed
         if key != self._key:
             self._key, self._by_slice, self._drawn = key, {}, {}
             if patient_id is not None:

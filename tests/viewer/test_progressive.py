@@ -156,6 +156,56 @@ def test_a_plan_that_failed_is_not_run_again_by_another_worker() -> None:
         scheduler.shutdown()
 
 
+def test_a_failing_slice_ends_its_job_failed_even_when_the_others_land_first() -> None:
+    """A worker fails on one slice while the other decodes the job's last ones: the job ended "done" (its slice
+    missing) in between the failed slice leaving the flight and its error being kept, then said the error too."""
+    scheduler = DecodeScheduler(workers=2)
+    others = threading.Event()
+    original = scheduler._fail
+
+    def failing_late(job, exc, *args, **kwargs):  # type: ignore[no-untyped-def]
+        others.wait(5)  # the other worker has decoded every other slice of the job
+        original(job, exc, *args, **kwargs)
+
+    scheduler._fail = failing_late  # type: ignore[method-assign]
+    try:
+        log: list[tuple[str, int]] = []
+        errors: list[BaseException] = []
+        done: list[str] = []
+        # slices 1 (the middle: fails), 2, 0
+        job = scheduler.submit("bad", FakeSource("bad", 3, log, fail_at=1), on_error=errors.append,
+                               on_done=lambda: done.append("bad"),
+                               on_slice=lambda k, n: others.set() if n == 2 else None)
+        assert job.wait(5)
+        assert done == [] and len(errors) == 1 and job.error is errors[0], (done, errors)
+    finally:
+        scheduler.shutdown()
+
+
+def test_every_worker_decodes_a_stack_planned_alone() -> None:
+    """One stack loading (a series dropped into a cell): the second worker, asleep while the first planned it, was
+    never woken for its slices."""
+    scheduler = DecodeScheduler(workers=2)
+    threads: set[str] = set()
+
+    class Slow(FakeSource):
+        def decode_slice(self, k: int) -> None:
+            threads.add(threading.current_thread().name)
+            threading.Event().wait(0.02)
+            super().decode_slice(k)
+
+    try:
+        def plan() -> Slow:
+            threading.Event().wait(0.2)  # the other worker has looked for work meanwhile, found none, and sleeps
+            return Slow("one", 12, [])
+
+        job = scheduler.submit("one", plan)
+        assert job.wait(5) and job.error is None
+        assert len(threads) == 2, threads
+    finally:
+        scheduler.shutdown()
+
+
 def test_cancel_ends_without_signal(scheduler: DecodeScheduler) -> None:
     log: list[tuple[str, int]] = []
     gate = threading.Event()

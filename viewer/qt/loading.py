@@ -83,7 +83,10 @@ class VolumeLoads(QObject):
         self.scheduler = scheduler
         self.volumes: dict[str, Any] = {}
         self._jobs: dict[str, Job] = {}
-        self._active: set[str] = set()  # keys loading (from the request until done, failed or dropped)
+        #: keys loading (from the request until done, failed or dropped), each with its request's token: a job
+        #: dropped (another pair opened) and its stack asked again runs on beside the new one until its slice in
+        #: flight lands, and what it then says (done, ready, progress, failed) is not the new load's
+        self._active: dict[str, object] = {}
         self._focus: dict[str, int] = {}
         self._last_emit: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -101,7 +104,7 @@ class VolumeLoads(QObject):
             return vol
         if key in self._active:
             return None
-        self._active.add(key)
+        token = self._active[key] = object()
 
         def plan() -> Any:
             loader = self.loader_factory(stack)
@@ -109,12 +112,12 @@ class VolumeLoads(QObject):
 
         job = self._scheduler().submit(
             key, plan, focus=self._focus.get(key),
-            on_ready=lambda vol: self._ready(key, vol),
-            on_slice=lambda k, done: self._slice(key, k, done),
-            on_done=lambda: self._done(key),
-            on_error=lambda exc: self._failed(key, exc))
+            on_ready=lambda vol: self._ready(key, vol, token),
+            on_slice=lambda k, done: self._slice(key, k, done, token),
+            on_done=lambda: self._done(key, token),
+            on_error=lambda exc: self._failed(key, exc, token))
         with self._lock:
-            if key in self._active:  # else it ended already
+            if self._active.get(key) is token:  # else it ended already
                 self._jobs[key] = job
         return None
 
@@ -126,15 +129,15 @@ class VolumeLoads(QObject):
             self._scheduler().refocus(job, k)
 
     # ------------------------------------------------------------------ from the worker threads
-    def _ready(self, key: str, vol: Any) -> None:
+    def _ready(self, key: str, vol: Any, token: object) -> None:
         with self._lock:
-            if key not in self._active:  # dropped meanwhile
+            if self._active.get(key) is not token:  # dropped meanwhile (and maybe asked again)
                 return
             self.volumes[key] = vol
         self.ready.emit(key, vol)
 
-    def _slice(self, key: str, k: int, done: int) -> None:
-        if key not in self._active:
+    def _slice(self, key: str, k: int, done: int, token: object) -> None:
+        if self._active.get(key) is not token:
             return
         vol = self.volumes.get(key)
         total = vol.geometry.n_slices if vol is not None else 0
@@ -144,10 +147,14 @@ class VolumeLoads(QObject):
             self._last_emit[key] = now
             self.progress.emit(key, done, total)
 
-    def _done(self, key: str) -> None:
-        vol = self.volumes.get(key)
+    def _done(self, key: str, token: object) -> None:
         with self._lock:
-            self._active.discard(key)
+            if self._active.get(key) is not token:
+                # a job dropped just as it ended: the new load of its stack stays (it took that load's place, so
+                # the new volume was never shown and its cells said "loading" for good)
+                return
+            vol = self.volumes.get(key)
+            del self._active[key]
             self._jobs.pop(key, None)
         if vol is not None and not self._last_emit.get(key):  # complete when planned (no slice decoded):
             n = vol.geometry.n_slices                          # the final progress still tells the cells
@@ -155,9 +162,11 @@ class VolumeLoads(QObject):
         self._last_emit.pop(key, None)
         self.finished.emit(key)
 
-    def _failed(self, key: str, exc: BaseException) -> None:
+    def _failed(self, key: str, exc: BaseException, token: object) -> None:
         with self._lock:
-            self._active.discard(key)
+            if self._active.get(key) is not token:
+                return
+            del self._active[key]
             self._jobs.pop(key, None)
             self.volumes.pop(key, None)  # partial: a later request loads it again
             self._last_emit.pop(key, None)
@@ -185,7 +194,7 @@ class VolumeLoads(QObject):
         with self._lock:
             dropped = [(k, j) for k, j in self._jobs.items() if k not in wanted]
             for key in [k for k in self._active if k not in wanted]:
-                self._active.discard(key)
+                del self._active[key]
                 self._jobs.pop(key, None)
                 self.volumes.pop(key, None)  # partial: never served again
                 self._last_emit.pop(key, None)

@@ -9,6 +9,7 @@ the geometry (R/L/A/P/H/F). Bottom centre: a scale bar in mm. Also the reference
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,7 @@ class OverlayPainter:
         self._static: dict[tuple[str, bool], tuple[QStaticText, float]] = {}
         self._blocks: dict[tuple[object, ...], QImage] = {}
         self._hover_key: tuple[object, ...] = ()
+        self._hover_volume: weakref.ref[Any] | None = None
         self._placed_for: tuple[object, ...] = ()
         self._placed: list[tuple[QPointF, QImage]] = []
         self._hover_text = ""
@@ -133,9 +135,13 @@ class OverlayPainter:
     def hover_text(self, view: ViewContext, hover: Hover | None) -> str:
         """"value units  (x, y, z) mm" under the pointer, recomputed only when pointer or slice moved."""
         m = view.model
-        key = (id(m.volume), m.index, hover, m.is_loaded())
-        if key != self._hover_key:
+        key = (m.index, hover, m.is_loaded())
+        # the volume by a weak reference, not id(): a volume freed (another pair opened) gives its id to a later one
+        # (the value under a pointer that had not moved was the previous patient's); nor a strong one (kept alive)
+        shown = self._hover_volume() if self._hover_volume is not None else None
+        if key != self._hover_key or shown is not m.volume:
             self._hover_key, self._hover_text = key, ""
+            self._hover_volume = weakref.ref(m.volume) if m.volume is not None else None
             value = m.value_at(hover.row, hover.col) if hover is not None else None
             xyz = m.patient_point(hover.row, hover.col) if hover is not None else None
             if value is not None and xyz is not None and m.volume is not None:

@@ -71,3 +71,71 @@ def test_a_volume_complete_when_planned_still_reports_its_progress(qtbot) -> Non
         loads.request(make_stack("done", n_slices=7))
     qtbot.waitUntil(lambda: ("done", 7, 7) in progress, timeout=2000)
     assert loads.wait(2) and loads.request(make_stack("done", n_slices=7)) is full.volume
+
+
+def _swapped_back_while_busy(qtbot, hold: str):  # type: ignore[no-untyped-def]
+    """A stack loading, its pair left and opened again (keep_only, then request) while a worker is inside the old
+    job's ``hold`` callback (``_done``: its last slice landed; ``_ready``: its plan returned): the old job goes on
+    after the new one has started. Returns (loads, the cell's viewport, the stack)."""
+    import threading
+
+    from viewer.progressive import DecodeScheduler
+
+    inside, go_on, old_out = threading.Event(), threading.Event(), threading.Event()
+    plans: list[object] = []
+
+    def factory(stack):  # type: ignore[no-untyped-def]
+        plans.append(stack)
+        if len(plans) == 2 and hold == "_done":
+            old_out.wait(5)  # the new load is planned once the old job's callback has run
+        return SyntheticLoader(stack, delay_s=0.05)  # the old one cancelled half-way
+
+    scheduler = DecodeScheduler(workers=2)
+    loads = VolumeLoads(factory, scheduler=scheduler)
+    original = getattr(loads, hold)
+
+    def held(*args):  # type: ignore[no-untyped-def]
+        if not inside.is_set():
+            inside.set()
+            go_on.wait(5)
+            original(*args)
+            old_out.set()
+            return
+        original(*args)
+
+    setattr(loads, hold, held)
+    reading = ReadingModel()
+    connect_loading(reading, loads)
+    stack = make_stack("ct", Role.CT_ARTERIAL, n_slices=6)
+    reading.open_stacks([stack])
+    assert inside.wait(5)
+    loads.keep_only(())  # another pair opened ...
+    reading.open_stacks([])
+    reading.open_stacks([stack])  # ... and this one again
+    if hold == "_ready":  # the new load planned and decoding
+        qtbot.waitUntil(lambda: stack.key in loads.volumes, timeout=5000)
+    go_on.set()
+    assert old_out.wait(5)
+    return loads, reading.viewports[0], stack, scheduler
+
+
+def test_a_load_dropped_as_it_ended_does_not_end_the_new_load_of_its_stack(qtbot) -> None:  # type: ignore[no-untyped-def]
+    loads, vp, stack, scheduler = _swapped_back_while_busy(qtbot, "_done")
+    try:
+        # the old job's end took the new load's place: its volume was never shown, the cell said "loading" for good
+        qtbot.waitUntil(lambda: stack.key in loads.volumes and loads.volumes[stack.key].loaded.all()
+                        and vp.volume is loads.volumes[stack.key], timeout=5000)
+        assert loads.wait(5) and not loads.busy()
+    finally:
+        scheduler.shutdown()
+
+
+def test_a_load_dropped_as_it_was_planned_does_not_show_its_empty_volume(qtbot) -> None:  # type: ignore[no-untyped-def]
+    loads, vp, stack, scheduler = _swapped_back_while_busy(qtbot, "_ready")
+    try:
+        assert loads.wait(5)
+        qtbot.wait(50)  # the queued signals delivered
+        # the old job's volume (cancelled: never filled) replaced the new one, in the store of volumes and the cell
+        assert loads.volumes[stack.key].loaded.all() and vp.volume is loads.volumes[stack.key]
+    finally:
+        scheduler.shutdown()
