@@ -43,7 +43,8 @@ from viewer.records import READING_ROLES
 Assess = Callable[[Project, str, str, "_dt.date | None"], Any]
 KIND_LABELS = {None: "—", FollowupKind.TARGET: "target", FollowupKind.NON_TARGET: "non-target",
                FollowupKind.NEW: "new"}
-ORGAN_LABELS = {"lymph_node": "node"}
+#: what the Organ choices read (the records and exports keep the values: "lymph_node"); "node" alone read unclearly
+ORGAN_LABELS = {"lymph_node": "lymph node"}
 STATUS_ORDER = (FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL, FollowupStatus.DISAPPEARED, FollowupStatus.PRESENT,
                 FollowupStatus.EQUIVOCAL, FollowupStatus.ABSENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION,
                 FollowupStatus.NOT_ASSESSED)
