@@ -91,3 +91,39 @@ def test_carry_redraws_the_panels_once(window, qtbot) -> None:  # type: ignore[n
     # undo takes the carry back and redraws (the hold is over)
     press(w, qtbot, "undo")
     assert t.rowCount() == 0
+
+
+def _whole_rows(t) -> int:  # type: ignore[no-untyped-def]
+    return sum(1 for r in range(t.rowCount()) if t.viewport().rect().contains(t.visualRect(t.model().index(r, 0))))
+
+
+def test_follow_up_tables_are_read_whole_on_a_laptop_screen(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """At 1366 x 768 the dock stays at its least height: the response table (beside the treatment lines, each 70
+    px) showed one row of LLSYN001's three whole (the 2024-03-12 PD half hidden) and the lines two. The lines
+    went to a tab of their own: the three responses are in view, the lesions five or more of six, the lesion grid
+    tabbed with the panel its six, and a click on the lines' tab shows them all."""
+    from tests.app.test_radread_s36 import _followup_window
+
+    w = _followup_window(qtbot, env, sample_index)
+    _open_exam(w, qtbot, "2024-03-12")
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    qtbot.mouseClick(w.grid.viewports[portal], Qt.MouseButton.LeftButton)
+    press(w, qtbot, "compare_prior")  # the Follow-up dock comes to the front
+    qtbot.waitUntil(lambda: not w.docks.followup_dock.visibleRegion().isEmpty())
+    p = w.docks.followup_panel
+    assert p.responses.rowCount() == 3 and p.lesions.rowCount() == 6
+    qtbot.waitUntil(lambda: _whole_rows(p.responses) == 3, timeout=3000)
+    assert _whole_rows(p.lesions) >= 5, _whole_rows(p.lesions)
+    # nothing cut at the panel's foot: its least height holds the wrapped header and the lesion table
+    left = p.lesions.parentWidget()
+    assert p.lesions.geometry().bottom() < left.height(), (p.lesions.geometry(), left.height())
+    tabs = p.course
+    assert tabs.tabText(1) == "Treatment lines and baselines (2)"
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert tabs.currentIndex() == 1 and p.lines.isVisible()
+    qtbot.waitUntil(lambda: _whole_rows(p.lines) == p.lines.rowCount() == 3, timeout=3000)
+    assert w.focusWidget() is not bar  # the keys stay with the images
+    w.docks.lesions_dock.raise_()
+    g = w.docks.lesion_panel.table
+    qtbot.waitUntil(lambda: _whole_rows(g) == g.rowCount() == 6, timeout=3000)
