@@ -8,7 +8,7 @@ Shared by the lesion panel, the counts panel and the line and count tools so tha
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from annotation.reading import EditKind, Reading, ReadingEvent
@@ -28,6 +28,9 @@ class Picked:
     #: Just made by the reader (a click that counted, a line drawn), not picked on purpose: Delete
     #: removes it, but a lobe key only changes the lobe of what the reader picked.
     fresh: bool = False
+    #: A line one click suggested, shown where it was put and not kept yet: drawn dashed and labelled so (until
+    #: Enter, an edit of its end or any other edit; recorded "suggested" all the same), not as a line drawn
+    suggested: bool = False
 
     @property
     def is_mark(self) -> bool:
@@ -102,6 +105,12 @@ class Selection:
             self.picked = item
             self._changed()
 
+    def kept(self) -> None:
+        """The line suggested and shown is kept (Enter, or the reader went on): drawn as any other from now on."""
+        if self.picked is not None and self.picked.suggested:
+            self.picked = replace(self.picked, suggested=False)
+            self._changed()
+
     def set_lesion(self, lesion_id: str | None) -> None:
         """Make ``lesion_id`` current; a pick of another lesion's line goes (a radiologist's check edited
         L3's end, pressed N, then Shift+L for the new lesion's lobe: L3, still picked, moved to the left)."""
@@ -135,6 +144,8 @@ class Selection:
         edits one makes it current (N, a line, Ctrl+Z twice, Ctrl+Y twice: the next key said "no current lesion")."""
         project, before = self.reading.project, self._seen
         self._seen = project
+        if self.picked is not None and self.picked.suggested:  # any edit after the suggestion's own keeps it
+            self.kept()
         if self.pair is not None and self.pair not in project.exam_pairs:
             self.set_pair(None)
             return

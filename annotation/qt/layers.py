@@ -106,20 +106,38 @@ class MeasurementLayer:
 
     LABEL_CACHE = 4096
 
-    def __init__(self, selection: Selection, patient: Callable[[], str | None] | None = None) -> None:
-        """``patient()``: the patient whose exams are drawn (default: the selection's pair's)."""
+    def __init__(self, selection: Selection, patient: Callable[[], str | None] | None = None,
+                 pointer: Callable[[], tuple[float, float] | None] | None = None) -> None:
+        """``patient()``: the patient whose exams are drawn (default: the selection's pair's); ``pointer()``: where
+        the pointer is over the viewport (widget pixels, None: elsewhere), which shows a short line's end handles."""
         self.selection = selection
         self.patient: Callable[[], str | None] = patient or (
             lambda: self.selection.pair[0] if self.selection.pair is not None else None)
+        self.pointer: Callable[[], tuple[float, float] | None] = pointer or (lambda: None)
         self.hidden: str | None = None  # a lesion whose line a tool is redrawing
         self._index = _SliceIndex()
         self._labels: dict[tuple[str, int], QImage] = {}
         self._pens = {c.rgba(): QPen(c, 1.5) for c in (LINE_COLOUR, CURRENT_COLOUR)}
+        self._dashed = QPen(CURRENT_COLOUR, 1.5, Qt.PenStyle.DashLine)
         self._handles = {c.rgba(): _handle_pen(c) for c in (LINE_COLOUR, CURRENT_COLOUR)}
         self._metrics: QFontMetrics | None = None
         # the boxes (x, y, width, height) of the labels drawn by the last paint: the count layer keeps
         # its lobe letters off them
         self.label_boxes: list[tuple[float, float, float, float]] = []
+        #: what the last paint drew: the labels' texts, and the line ends given a handle
+        self.labels_drawn: list[str] = []
+        self.handles_drawn: list[tuple[float, float]] = []
+
+    def _suggested_here(self, view: ViewContext, role: object) -> str | None:
+        """The lesion whose line one click suggested on this viewport's series, shown and not kept yet, or None."""
+        p = self.selection.picked
+        pair = self.selection.pair
+        if p is None or not p.suggested or p.role is not role or pair is None:
+            return None
+        les = self.selection.reading.project.lesions.get((*pair, self.selection.reading.reader, p.lesion_id))
+        m = les.observation(p.role) if les is not None and p.role is not None else None
+        # the comparison cell of the prior exam draws the prior's line of the same id on another stack
+        return p.lesion_id if isinstance(m, Measurement) and m.stack_key == view.model.key else None
 
     def on_slice(self, view: ViewContext) -> list[tuple[str, Measurement]]:
         role = getattr(view.model, "role", None)
@@ -148,7 +166,7 @@ class MeasurementLayer:
         return img
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
-        self.label_boxes = []
+        self.label_boxes, self.labels_drawn, self.handles_drawn = [], [], []
         role = getattr(view.model, "role", None)
         patient = self.patient()
         if patient is None or role not in READING_ROLES:
@@ -157,18 +175,29 @@ class MeasurementLayer:
         if not drawn:
             return
         hidden, current = self.hidden, self.selection.lesion_id
+        suggested = self._suggested_here(view, role)
+        pointer = self.pointer()
         x0, y0, sx, sy = view.transform.affine()
         # plain floats and one QPointF per end: a numpy round trip costs more for 40 points
         lines: list[QPointF] = []
         labels: list[tuple[float, float, str]] = []
         cur_lines: list[QPointF] = []
         cur_labels: list[tuple[float, float, str]] = []
+        dashed: list[QPointF] = []
+        handles: dict[int, list[QPointF]] = {LINE_COLOUR.rgba(): [], CURRENT_COLOUR.rgba(): []}
         for lid, r1, c1, r2, c2, text in drawn:
             if lid == hidden:
                 continue
             x1, y1, x2, y2 = x0 + c1 * sx, y0 + r1 * sy, x0 + c2 * sx, y0 + r2 * sy
             ends, texts = (cur_lines, cur_labels) if lid == current else (lines, labels)
-            ends += (QPointF(x1, y1), QPointF(x2, y2))
+            a, b = QPointF(x1, y1), QPointF(x2, y2)
+            if lid == suggested:  # shown dashed and said "suggested" until kept (Enter) or edited
+                dashed += (a, b)
+                text = f"{text} suggested" if text else text
+            else:
+                ends += (a, b)
+            if _handles_shown(x1, y1, x2, y2, pointer):
+                handles[(CURRENT_COLOUR if lid == current else LINE_COLOUR).rgba()] += (a, b)
             if text:
                 texts.append((x1 if x1 > x2 else x2, y1 if y1 > y2 else y2, text))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -180,16 +209,41 @@ class MeasurementLayer:
                               for (x, y, _text), img in zip(cur_labels + labels, images)])
         n_cur = len(cur_labels)
         self.label_boxes = [(x, y, float(img.width()), float(img.height())) for (x, y), img in zip(where, images)]
+        self.labels_drawn = [text for _x, _y, text in cur_labels + labels]
         for colour, ends, drawn_labels in ((LINE_COLOUR, lines, range(n_cur, len(images))),
                                            (CURRENT_COLOUR, cur_lines, range(n_cur))):
+            rgba = colour.rgba()
             if ends:
-                rgba = colour.rgba()
                 painter.setPen(self._pens[rgba])
                 painter.drawLines(ends)
+            if colour == CURRENT_COLOUR and dashed:
+                painter.setPen(self._dashed)
+                painter.drawLines(dashed)
+            if handles[rgba]:
                 painter.setPen(self._handles[rgba])
-                painter.drawPoints(ends)
+                painter.drawPoints(handles[rgba])
+                self.handles_drawn += [(p.x(), p.y()) for p in handles[rgba]]
             for i in drawn_labels:
                 painter.drawImage(QPointF(*where[i]), images[i])
+
+
+#: A line shorter than this on screen (widget pixels: six handles' widths) has its end handles drawn only while the
+#: pointer is near it: at 1366 x 768 in the 2 x 3 grid (0.4 x zoom) a lesion under 10 mm is 4-6 px across, and the
+#: two 5 px squares covered it (a radiologist's read)
+SHORT_LINE_PX = 30.0
+#: How near (widget pixels) the pointer shows a short line's handles: a little beyond the 8 px in which a press grabs
+#: an end (annotation.gestures.GRAB_PX), so that they show before the press
+NEAR_PX = 12.0
+
+
+def _handles_shown(x1: float, y1: float, x2: float, y2: float, pointer: tuple[float, float] | None) -> bool:
+    """Whether a line's end handles are drawn: long enough on screen, or the pointer near one of its ends."""
+    if (x2 - x1) ** 2 + (y2 - y1) ** 2 >= SHORT_LINE_PX ** 2:
+        return True
+    if pointer is None:
+        return False
+    px, py = pointer
+    return min((px - x1) ** 2 + (py - y1) ** 2, (px - x2) ** 2 + (py - y2) ** 2) <= NEAR_PX ** 2
 
 
 def place_labels(anchors: list[tuple[float, float, float, float]]) -> list[tuple[float, float]]:
