@@ -54,6 +54,14 @@ def test_a_suggested_line_is_dashed_and_said_so_until_kept(window: MainWindow, q
     qtbot.mouseMove(vp, QPoint(round(x2) + 3, round(y2)))
     assert len(_painted(w, DWI_CELL).handles_drawn) == 2
     qtbot.mouseMove(vp, away)
+    # the line panned to 20 px from the cell's right edge: its label hangs left of it, whole ("suggested" was cut)
+    x_right, centre = max(x1, x2), model.center
+    model.set_center(vp.transform().center_after_drag(vp.width() - 20 - x_right, 0.0))
+    layer = _painted(w, DWI_CELL)
+    assert f"{label} suggested" in layer.labels_drawn
+    assert all(0 <= x and x + bw <= vp.width() for x, _y, bw, _h in layer.label_boxes), (layer.label_boxes, vp.width())
+    model.set_center(centre)  # back
+    qtbot.mouseMove(vp, away)
     # Enter keeps it: drawn as any other line from now on, its record unchanged ("suggested")
     qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Return)
     assert "kept" in w.status.text(), w.status.text()
