@@ -124,9 +124,14 @@ class MeasurementLayer:
         # the boxes (x, y, width, height) of the labels drawn by the last paint: the count layer keeps
         # its lobe letters off them
         self.label_boxes: list[tuple[float, float, float, float]] = []
-        #: what the last paint drew: the labels' texts, and the line ends given a handle
-        self.labels_drawn: list[str] = []
-        self.handles_drawn: list[tuple[float, float]] = []
+        #: the line ends the last paint gave a handle
+        self.handles_drawn: list[QPointF] = []
+        self._texts: list[tuple[float, float, str, float]] = []
+
+    @property
+    def labels_drawn(self) -> list[str]:
+        """The texts of the labels the last paint drew."""
+        return [text for _x, _y, text, _left in self._texts]
 
     def _suggested_here(self, view: ViewContext, role: object) -> str | None:
         """The lesion whose line one click suggested on this viewport's series, shown and not kept yet, or None."""
@@ -166,7 +171,7 @@ class MeasurementLayer:
         return img
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
-        self.label_boxes, self.labels_drawn, self.handles_drawn = [], [], []
+        self.label_boxes, self._texts, self.handles_drawn = [], [], []
         role = getattr(view.model, "role", None)
         patient = self.patient()
         if patient is None or role not in READING_ROLES:
@@ -184,20 +189,22 @@ class MeasurementLayer:
         cur_lines: list[QPointF] = []
         cur_labels: list[tuple[float, float, str, float]] = []
         dashed: list[QPointF] = []
-        handles: dict[int, list[QPointF]] = {LINE_COLOUR.rgba(): [], CURRENT_COLOUR.rgba(): []}
+        marks: list[QPointF] = []  # the ends given a handle
+        cur_marks: list[QPointF] = []
+        short = SHORT_LINE_PX * SHORT_LINE_PX
         for lid, r1, c1, r2, c2, text in drawn:
             if lid == hidden:
                 continue
             x1, y1, x2, y2 = x0 + c1 * sx, y0 + r1 * sy, x0 + c2 * sx, y0 + r2 * sy
-            ends, texts = (cur_lines, cur_labels) if lid == current else (lines, labels)
+            ends, texts, ticks = (cur_lines, cur_labels, cur_marks) if lid == current else (lines, labels, marks)
             a, b = QPointF(x1, y1), QPointF(x2, y2)
             if lid == suggested:  # shown dashed and said "suggested" until kept (Enter) or edited
                 dashed += (a, b)
                 text = f"{text} suggested" if text else text
             else:
                 ends += (a, b)
-            if _handles_shown(x1, y1, x2, y2, pointer):
-                handles[(CURRENT_COLOUR if lid == current else LINE_COLOUR).rgba()] += (a, b)
+            if (x2 - x1) ** 2 + (y2 - y1) ** 2 >= short or (pointer is not None and _near(x1, y1, x2, y2, pointer)):
+                ticks += (a, b)
             if text:
                 texts.append((x1 if x1 > x2 else x2, y1 if y1 > y2 else y2, text, x1 if x1 < x2 else x2))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -208,25 +215,25 @@ class MeasurementLayer:
         # a label that would run past the cell's right edge hangs left of its line instead (a radiologist's read at
         # 1366 x 768: "L3 18.6 mm sug" cut at the edge of a 304 px cell, the word that tells a suggestion lost)
         edge = view.transform.width_px
-        where = place_labels([(x if x + 6.0 + img.width() <= edge else left - 12.0 - img.width(), y,
-                               float(img.width()), float(img.height()))
-                              for (x, y, _text, left), img in zip(cur_labels + labels, images)])
+        texts_drawn = self._texts = cur_labels + labels
+        sizes = [(float(img.width()), float(img.height())) for img in images]
+        where = place_labels([(x if x + 6.0 + w <= edge else left - 12.0 - w, y, w, h)
+                              for (x, y, _text, left), (w, h) in zip(texts_drawn, sizes)])
         n_cur = len(cur_labels)
-        self.label_boxes = [(x, y, float(img.width()), float(img.height())) for (x, y), img in zip(where, images)]
-        self.labels_drawn = [text for _x, _y, text, _l in cur_labels + labels]
-        for colour, ends, drawn_labels in ((LINE_COLOUR, lines, range(n_cur, len(images))),
-                                           (CURRENT_COLOUR, cur_lines, range(n_cur))):
+        self.label_boxes = [(x, y, w, h) for (x, y), (w, h) in zip(where, sizes)]
+        self.handles_drawn = marks + cur_marks
+        for colour, ends, ticks, drawn_labels in ((LINE_COLOUR, lines, marks, range(n_cur, len(images))),
+                                                  (CURRENT_COLOUR, cur_lines, cur_marks, range(n_cur))):
             rgba = colour.rgba()
             if ends:
                 painter.setPen(self._pens[rgba])
                 painter.drawLines(ends)
-            if colour == CURRENT_COLOUR and dashed:
+            if dashed and ticks is cur_marks:
                 painter.setPen(self._dashed)
                 painter.drawLines(dashed)
-            if handles[rgba]:
+            if ticks:
                 painter.setPen(self._handles[rgba])
-                painter.drawPoints(handles[rgba])
-                self.handles_drawn += [(p.x(), p.y()) for p in handles[rgba]]
+                painter.drawPoints(ticks)
             for i in drawn_labels:
                 painter.drawImage(QPointF(*where[i]), images[i])
 
@@ -240,14 +247,10 @@ SHORT_LINE_PX = 30.0
 NEAR_PX = 12.0
 
 
-def _handles_shown(x1: float, y1: float, x2: float, y2: float, pointer: tuple[float, float] | None) -> bool:
-    """Whether a line's end handles are drawn: long enough on screen, or the pointer near one of its ends."""
-    if (x2 - x1) ** 2 + (y2 - y1) ** 2 >= SHORT_LINE_PX ** 2:
-        return True
-    if pointer is None:
-        return False
+def _near(x1: float, y1: float, x2: float, y2: float, pointer: tuple[float, float]) -> bool:
+    """Whether the pointer is near one of a line's ends (within :data:`NEAR_PX`)."""
     px, py = pointer
-    return min((px - x1) ** 2 + (py - y1) ** 2, (px - x2) ** 2 + (py - y2) ** 2) <= NEAR_PX ** 2
+    return min((px - x1) ** 2 + (py - y1) ** 2, (px - x2) ** 2 + (py - y2) ** 2) <= NEAR_PX * NEAR_PX
 
 
 def place_labels(anchors: list[tuple[float, float, float, float]]) -> list[tuple[float, float]]:
