@@ -342,7 +342,8 @@ class LineGesture(ReadingGesture):
             view.model.set_index(slice_index)
         m = self.reading.project.lesions[(*sel.pair, self.reading.reader, lesion_id)].observation(role)
         assert isinstance(m, Measurement)
-        sel.pick(Picked(lesion_id=lesion_id, role=role, fresh=True))
+        # a suggestion is shown as one (dashed, "suggested") until kept: it looked like a line drawn by hand
+        sel.pick(Picked(lesion_id=lesion_id, role=role, fresh=True, suggested=method is MeasurementMethod.SUGGESTED))
         extra = f"; {lesion_id} set to the {lobe.value} lobe {why}" if lobe is not None and les is not None \
             and lobe is not les.lobe and les.segment is None else ""
         f = self.reading.project.lesion_followups.get(les.key) if les is not None else None
@@ -417,8 +418,8 @@ class LineGesture(ReadingGesture):
         s = self.ctx.suggest(view, at)
         if s.refusal:
             # the method's own advice ("…: draw it") said once, by the start (a reader's check read "drag to draw
-            # it: …: draw it", cut at 1,500 px)
-            return self.say(f"no suggestion, drag to draw it: {s.refusal.removesuffix(': draw it')}")
+            # it: …: draw it", cut at 1,500 px); "by hand", plainly what to do (a radiologist's read)
+            return self.say(f"no suggestion, draw it by hand: {s.refusal.removesuffix(': draw it')}")
         other = self._not_its_lesion(view, lesion_id, s)
         if other:
             return self.say(f"no suggestion: {other}")

@@ -7,7 +7,9 @@ Shared by the lesion panel, the counts panel and the line and count tools so tha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Iterator
 
 from annotation.reading import EditKind, Reading, ReadingEvent
 from annotation.records import PairKey
@@ -26,6 +28,9 @@ class Picked:
     #: Just made by the reader (a click that counted, a line drawn), not picked on purpose: Delete
     #: removes it, but a lobe key only changes the lobe of what the reader picked.
     fresh: bool = False
+    #: A line one click suggested, shown where it was put and not kept yet: drawn dashed and labelled so (until
+    #: Enter, an edit of its end or any other edit; recorded "suggested" all the same), not as a line drawn
+    suggested: bool = False
 
     @property
     def is_mark(self) -> bool:
@@ -46,7 +51,39 @@ class Selection:
         #: (lesion key, lobe before, lobe after) of each lobe key that moved a lesion just started with the next
         #: lesions' lobe (:meth:`lobe_keyed`): only those steps take that lobe with them at an undo or redo
         self._keyed: set[tuple[tuple[str, str, str, str], Lobe, Lobe]] = set()
+        self._held = 0
+        self._missed = False  # a change while held, said at the end
         reading.subscribe(self._on_reading)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Say the changes made inside (of the selection, and to the panels of the reading's edits) once, at the end.
+
+        Shift+P records the exam, opens it, carries the lesions and makes the first current: each panel redrew
+        four times, three of them pictures nobody saw (an empty exam, no lesion current)."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._missed:
+                self._missed = False
+                self.changed.emit()
+
+    @property
+    def holding(self) -> bool:
+        """Inside :meth:`held`: a panel leaves its redraw to the one ``changed`` at the end (:meth:`missed`)."""
+        return self._held > 0
+
+    def missed(self) -> None:
+        """A change the panels were not shown while :meth:`held`: ``changed`` is said at its end."""
+        self._missed = True
+
+    def _changed(self) -> None:
+        if self._held:
+            self._missed = True
+        else:
+            self.changed.emit()
 
     def set_pair(self, pair: PairKey | None, lobe: Lobe | None = None) -> None:
         """Another exam pair (and ``lobe`` for its new marks and lesions, in the same change); no lesion current."""
@@ -55,7 +92,7 @@ class Selection:
             self.lobe = lobe
         self.lesion_id = None
         self.picked = None
-        self.changed.emit()
+        self._changed()
 
     def pick(self, item: Picked | None) -> None:
         """Pick a mark or an observation (what Delete removes when nothing is under the pointer);
@@ -63,10 +100,16 @@ class Selection:
         if item is not None and item.lesion_id and item.lesion_id != self.lesion_id:
             self.lesion_id = item.lesion_id
             self.picked = item
-            self.changed.emit()
+            self._changed()
         elif item != self.picked:
             self.picked = item
-            self.changed.emit()
+            self._changed()
+
+    def kept(self) -> None:
+        """The line suggested and shown is kept (Enter, or the reader went on): drawn as any other from now on."""
+        if self.picked is not None and self.picked.suggested:
+            self.picked = replace(self.picked, suggested=False)
+            self._changed()
 
     def set_lesion(self, lesion_id: str | None) -> None:
         """Make ``lesion_id`` current; a pick of another lesion's line goes (a radiologist's check edited
@@ -75,13 +118,13 @@ class Selection:
             self.lesion_id = lesion_id
             if self.picked is not None and self.picked.lesion_id and self.picked.lesion_id != lesion_id:
                 self.picked = None
-            self.changed.emit()
+            self._changed()
 
     def set_lobe(self, lobe: Lobe | str) -> None:
         lobe = Lobe.parse(lobe, "lobe")
         if lobe is not self.lobe:
             self.lobe = lobe
-            self.changed.emit()
+            self._changed()
 
     def lobe_keyed(self, lesion_id: str, was: Lobe, now: Lobe) -> None:
         """The lobe key after N moved ``lesion_id`` from ``was`` to ``now`` together with the next lesions' lobe."""
@@ -101,6 +144,8 @@ class Selection:
         edits one makes it current (N, a line, Ctrl+Z twice, Ctrl+Y twice: the next key said "no current lesion")."""
         project, before = self.reading.project, self._seen
         self._seen = project
+        if self.picked is not None and self.picked.suggested:  # any edit after the suggestion's own keeps it
+            self.kept()
         if self.pair is not None and self.pair not in project.exam_pairs:
             self.set_pair(None)
             return

@@ -178,32 +178,35 @@ class FollowUpCompare:
                     f"follow-up goes on in the read that holds its baseline (File -> Reader name '{others[0]}' shows it;"
                     " its first edit asks whether you correct their read, logged with your name)")
             raise LesionlabError("the prior exams of this patient have no lesion of yours to carry")
-        reason = s.prepare()
-        if reason:
-            raise LesionlabError(reason)
-        key = s.selection.pair
-        assert key is not None
-        here = {les.tracking_uid for les in s.reading.project.lesions_of(key[0], key[1], s.reader)}
-        todo = [les for les in earlier if les.tracking_uid not in here]
-        if not todo:
-            s.say("every lesion of the prior exam is already in this one")
-            return 0
-        editor = FollowupEditor(s.reading)
-        kept = {les.lesion_id for les in todo}
-        mine = s.reading.project.lesions_of(key[0], key[1], s.reader)
-        clash = [les for les in mine if les.lesion_id in kept]  # started here with N before the carry
-        used = kept | {les.lesion_id for les in mine}
-        moved: list[tuple[str, str]] = []
-        # the carried keep their ids (the notes name lesions by them); a lesion started here before moves on, in
-        # an edit of its own (in the carry's one edit the store's rows would swap a tracking UID mid-transaction)
-        for les in clash:
-            n = 1 + max(int(i[1:]) for i in used)
-            editor.renumber(key, les.lesion_id, f"L{n}")
-            used.add(f"L{n}")
-            moved.append((les.lesion_id, f"L{n}"))
-        with s.reading.batch(f"carry {len(todo)} lesions from the prior exam"):
-            ids = [editor.carry_forward(les.key[:2], les.lesion_id, key, keep_id=True) for les in todo]
-        s.selection.set_lesion(ids[0])
+        # recording the exam, opening it, the carry and its first lesion made current: the panels redraw once (each
+        # redrew four times: a radiologist's read saw the lesion grid rebuilt twice on Shift+P)
+        with s.selection.held():
+            reason = s.prepare()
+            if reason:
+                raise LesionlabError(reason)
+            key = s.selection.pair
+            assert key is not None
+            here = {les.tracking_uid for les in s.reading.project.lesions_of(key[0], key[1], s.reader)}
+            todo = [les for les in earlier if les.tracking_uid not in here]
+            if not todo:
+                s.say("every lesion of the prior exam is already in this one")
+                return 0
+            editor = FollowupEditor(s.reading)
+            kept = {les.lesion_id for les in todo}
+            mine = s.reading.project.lesions_of(key[0], key[1], s.reader)
+            clash = [les for les in mine if les.lesion_id in kept]  # started here with N before the carry
+            used = kept | {les.lesion_id for les in mine}
+            moved: list[tuple[str, str]] = []
+            # the carried keep their ids (the notes name lesions by them); a lesion started here before moves on, in
+            # an edit of its own (in the carry's one edit the store's rows would swap a tracking UID mid-transaction)
+            for les in clash:
+                n = 1 + max(int(i[1:]) for i in used)
+                editor.renumber(key, les.lesion_id, f"L{n}")
+                used.add(f"L{n}")
+                moved.append((les.lesion_id, f"L{n}"))
+            with s.reading.batch(f"carry {len(todo)} lesions from the prior exam"):
+                ids = [editor.carry_forward(les.key[:2], les.lesion_id, key, keep_id=True) for les in todo]
+            s.selection.set_lesion(ids[0])
         show_lesion(s, ids[0])  # the prior cell goes to it
         kinds = sum((*key, s.reader, i) in s.reading.project.lesion_followups for i in ids)
         # what came with them, as it is (the status said "with their follow-up kind" of lesions that had none)

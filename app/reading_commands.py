@@ -331,6 +331,7 @@ def go_on(state: WorkstationState) -> None:
         done = f"{lid} on {role_label(role)}: " + (STATUS_WORDS[obs.status.value] if obs is not None else "no status yet")
     if obs is not None:  # a kept suggested line, its lesion's first status: where it started (the gestures move
         _note_start(state, state.viewer.layout.active)  # nothing on after a suggestion, nor say it drawn: a review)
+    state.selection.kept()  # a suggested line shown dashed until kept: drawn as the others now
     _advance(state, state.viewer.layout.active, done)
 
 

@@ -7,7 +7,7 @@ the layers what to draw, the cell kinds give each cell its title. Nothing here d
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from annotation.qt.layers import BoundaryLayer, CountLayer, MeasurementLayer
 from annotation.qt.tools import BoundaryTool, CountTool, LineTool, ShortAxisTool
@@ -22,6 +22,10 @@ DROPPED = {"line": "line dropped (Esc)", "short_axis": "short axis dropped (Esc)
            "boundary": "boundary line dropped (Esc)", "count": "mark left where it was (Esc)"}
 
 
+def _pointer_of(widget: Any) -> Callable[[], tuple[float, float] | None]:
+    return lambda: widget.pointer
+
+
 def _labels_of(layer: MeasurementLayer) -> Callable[[], list[tuple[float, float, float, float]]]:
     return lambda: layer.label_boxes
 
@@ -33,7 +37,8 @@ class ReadingView:
         self.state, self.grid = state, grid
         self.viewports = grid.viewports
         sel = state.selection
-        self.line_layers = [MeasurementLayer(sel, self._patient) for _ in self.viewports]
+        # a short line's end handles show with the pointer near it (annotation.qt.layers.SHORT_LINE_PX)
+        self.line_layers = [MeasurementLayer(sel, self._patient, pointer=_pointer_of(w)) for w in self.viewports]
         # each viewport's lobe letters keep off the mm labels its line layer painted just before
         self.count_layers = [CountLayer(sel, avoid=_labels_of(line)) for line in self.line_layers]
         # the boundary drawn on the other exam shows where it gives the lobes, through the alignment

@@ -11,6 +11,7 @@ slice once the line is recorded, so the line drawn is the one in view.
 from __future__ import annotations
 
 from annotation.gestures import Suggestion
+from app.refusal_words import plain_refusal
 from app.workstation import WorkstationState
 from viewer.model.layout import role_label
 from viewer.model.pointer import View
@@ -219,8 +220,8 @@ def suggest(view: View, at: tuple[float, float]) -> Suggestion:
         return Suggestion(k, at, at, {}, refusal=f"one-click diameters on diffusion are validated at b800 (the "
                                                  f"protocol's); this stack is {not_b800}")
     result = suggest_diameter(volume, k, at, params_for(role))
-    if isinstance(result, Refusal):
-        return Suggestion(k, at, at, result.params, refusal=result.reason)
+    if isinstance(result, Refusal):  # in the reader's words (the method's are `lesionlab suggest`'s)
+        return Suggestion(k, at, at, result.params, refusal=plain_refusal(result.reason))
     # the view goes to the line's slice once it is recorded (the gesture does it): a suggestion refused
     # there (another lesion's) leaves the view where the reader clicked
     # the click's patient point (LPS mm) kept with the line: `lesionlab suggest --point-mm` replays it (a reader's check

@@ -11,18 +11,71 @@ no keyboard focus (every action they offer has its key or its click); text field
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QElapsedTimer, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QComboBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QComboBox, QListView, QWidget
+
+
+def typed_choice(labels: list[str], typed: str) -> int | None:
+    """The row a reader means by typing ``typed`` into a list of ``labels``: the first label that starts with it,
+    else the first with a word that does ("n" -> "lymph node"); the same letter typed again (``"ll"``) steps to
+    the next label starting with it. None: no label fits.
+
+    Qt's own search steps from the current row: on "liver" (the default organ) "l" gave "lung", and a reader
+    typing "l" for liver recorded a lung lesion (a radiologist's read). Here the typed letters name a choice
+    whatever the current one is."""
+    text = typed.casefold()
+    if not text:
+        return None
+    names = [label.casefold() for label in labels]
+    for fits in (lambda name: name.startswith(text),
+                 lambda name: any(word.startswith(text) for word in name.replace("-", " ").split())):
+        rows = [i for i, name in enumerate(names) if fits(name)]
+        if rows:
+            return rows[0]
+    if len(text) > 1 and text == text[0] * len(text):  # "ll": the second label starting with "l"
+        rows = [i for i, name in enumerate(names) if name.startswith(text[0])]
+        if rows:
+            return rows[(len(text) - 1) % len(rows)]
+    return None
+
+
+class TypedListView(QListView):
+    """A combo box's list whose keyboard search picks by :func:`typed_choice` (open, or closed with the keys:
+    QComboBox searches through its view either way)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._typed = ""
+        self._since = QElapsedTimer()
+
+    def keyboardSearch(self, search: str) -> None:  # noqa: N802 - Qt's name
+        model = self.model()
+        if model is None or not search:
+            return
+        if not self._since.isValid() or self._since.elapsed() > QApplication.keyboardInputInterval():
+            self._typed = ""
+        self._since.start()
+        labels = [str(model.index(r, self.modelColumn()).data() or "") for r in range(model.rowCount())]
+        row = typed_choice(labels, self._typed + search)
+        if row is None:  # nothing fits the letters so far: a new word
+            row = typed_choice(labels, search)
+            self._typed = search if row is not None else self._typed
+        else:
+            self._typed += search
+        if row is not None:
+            self.setCurrentIndex(model.index(row, self.modelColumn()))
 
 
 class StillCombo(QComboBox):
     """A combo box changed by a click and a choice only: no keyboard focus, and the wheel goes to the
-    panel under it (which scrolls) instead of turning it."""
+    panel under it (which scrolls) instead of turning it. Letters typed into its open list pick the first
+    choice they begin (:func:`typed_choice`)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setView(TypedListView())
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
         event.ignore()  # to the panel, which scrolls

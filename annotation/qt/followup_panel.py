@@ -24,7 +24,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from annotation.followup import (FollowupEditor, assessed_dates, role_change, suggested_baseline, timepoint_of_pair,
                                  timepoints_of)
@@ -43,7 +43,8 @@ from viewer.records import READING_ROLES
 Assess = Callable[[Project, str, str, "_dt.date | None"], Any]
 KIND_LABELS = {None: "—", FollowupKind.TARGET: "target", FollowupKind.NON_TARGET: "non-target",
                FollowupKind.NEW: "new"}
-ORGAN_LABELS = {"lymph_node": "node"}
+#: what the Organ choices read (the records and exports keep the values: "lymph_node"); "node" alone read unclearly
+ORGAN_LABELS = {"lymph_node": "lymph node"}
 STATUS_ORDER = (FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL, FollowupStatus.DISAPPEARED, FollowupStatus.PRESENT,
                 FollowupStatus.EQUIVOCAL, FollowupStatus.ABSENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION,
                 FollowupStatus.NOT_ASSESSED)
@@ -51,6 +52,8 @@ DEFAULT_STATUS = {FollowupKind.TARGET: FollowupStatus.MEASURED, FollowupKind.NON
                   FollowupKind.NEW: FollowupStatus.PRESENT}
 LESION_HEADERS = ("Lesion", "Kind", "Organ", "Nodal", "Status", "Treated", "Parent", "Series", "Eligibility")
 LINE_HEADERS = ("Line", "Name", "Start", "End", "Baseline")
+#: the treatment lines' tab, with their number (the lines and baselines share the dock with the responses)
+LINES_TAB = "Treatment lines and baselines"
 #: the overall and best responses next to the date: at 1366 x 768 the table showed up to "New", the open exam's
 #: Overall PD (a new lesion) beyond the panel's edge beside Target PR (a radiologist's check on a laptop)
 RESPONSE_HEADERS = ("Date", "Overall", "Best", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", "New",
@@ -105,6 +108,9 @@ class FollowupPanel(_Observer):
         self.opened: Callable[[], tuple[str, str, _dt.date | None] | None] = lambda: None
         self.header = QLabel()
         self.header.setWordWrap(True)
+        # two lines held (it wraps beside its button): a wrapped label's height is not its least one, and the panel
+        # at its least height cut the lesion table's foot by the second line
+        self.header.setMinimumHeight(2 * self.header.fontMetrics().lineSpacing())
         self.lesions = QTableWidget(0, len(LESION_HEADERS))
         self.lesions.setHorizontalHeaderLabels(LESION_HEADERS)
         self.lesions.verticalHeader().setVisible(False)
@@ -112,6 +118,11 @@ class FollowupPanel(_Observer):
         self.lesions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.lesions.horizontalHeader().setStretchLastSection(True)
         _wrap_rows(self.lesions, 24)
+        # six lesions (less a scroll bar's height), as in the lesion grid tabbed with this panel: a fixed least height (one that followed
+        # the rows moved the image cells under a drag), about the one the treatment lines beside set before they
+        # went to a tab of their own; without it the dock, and the grid with it, lost a row and a half at 1366 x 768
+        self.lesions.setMinimumHeight(self.lesions.horizontalHeader().sizeHint().height() + 6 * 24
+                                      + 2 * self.lesions.frameWidth())
         # a clicked cell painted blue read as a ticked box (a reader's check): the current lesion is
         # the green row, nothing else is selected
         self.lesions.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
@@ -149,28 +160,37 @@ class FollowupPanel(_Observer):
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
-        lv.addWidget(self.header)
-        lv.addWidget(self.lesions, 1)
-        row = QHBoxLayout()
-        row.addWidget(measured)
-        row.addStretch(1)
+        row = QHBoxLayout()  # the button beside the header, not in a row of its own: a lesion row more in view
+        row.addWidget(self.header, 1)
+        row.addWidget(measured, 0, Qt.AlignmentFlag.AlignTop)
         lv.addLayout(row)
-        course = QWidget()
-        cv = QVBoxLayout(course)
+        lv.addWidget(self.lesions, 1)
+        # the responses and the treatment lines as two tabs: in one column the dock's least height (where it stays
+        # at 1366 x 768 and 1920 x 1080) left each table 70 px, one response row and a half in view (radiologists'
+        # reads on a laptop and at 1900 x 1050). No minimum height is set: one moved the image cells under a drag
+        # (the dock's least height changed). The open exam's response row is scrolled into view.
+        responses = QWidget()
+        rv = QVBoxLayout(responses)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.responses, 1)
+        rv.addWidget(self.messages)
+        lines = QWidget()
+        cv = QVBoxLayout(lines)
         cv.setContentsMargins(0, 0, 0, 0)
-        cv.addWidget(QLabel("<b>Response per timepoint</b> (RECIST 1.1; NEN slow progression; tumour growth rate)"))
-        # the responses before the lines (a reader's check at 1900 x 1050 saw one and a half response rows, the
-        # current one hidden): more of the height, and the open exam's row scrolled into view. No minimum or
-        # maximum height: one set here moved the image cells under a drag (the dock's least height changed)
-        cv.addWidget(self.responses, 5)
-        cv.addWidget(self.messages)
         lines_row = QHBoxLayout()
-        lines_row.addWidget(QLabel("<b>Treatment lines and baselines</b>"))
         lines_row.addStretch(1)
         lines_row.addWidget(add)
         lines_row.addWidget(remove)
         cv.addLayout(lines_row)
         cv.addWidget(self.lines, 1)
+        self.course = QTabWidget()
+        self.course.setDocumentMode(True)
+        self.course.addTab(responses, "Response per timepoint")
+        self.course.setTabToolTip(0, "RECIST 1.1; NEN slow progression; tumour growth rate")
+        self.course.addTab(lines, LINES_TAB)
+        for w in (self.course, self.course.tabBar()):
+            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a click on a tab leaves the keys to the images
+        course = self.course
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(course)
@@ -348,6 +368,7 @@ class FollowupPanel(_Observer):
         t = self.lines
         if pair is None:
             t.setRowCount(0)
+            self.course.setTabText(1, LINES_TAB)
             return
         patient = pair[0]
         lines = sorted((x for x in self.project.treatment_lines.values() if x.patient_id == patient),
@@ -372,6 +393,7 @@ class FollowupPanel(_Observer):
                         chosen.timepoint_id if chosen else "", lambda v, n=number: self._set_baseline(n, v))
         t.resizeColumnToContents(0)
         t.resizeColumnToContents(4)
+        self.course.setTabText(1, f"{LINES_TAB} ({len(lines)})")
 
     def _fill_responses(self) -> None:
         t = self.responses

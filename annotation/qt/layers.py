@@ -106,20 +106,43 @@ class MeasurementLayer:
 
     LABEL_CACHE = 4096
 
-    def __init__(self, selection: Selection, patient: Callable[[], str | None] | None = None) -> None:
-        """``patient()``: the patient whose exams are drawn (default: the selection's pair's)."""
+    def __init__(self, selection: Selection, patient: Callable[[], str | None] | None = None,
+                 pointer: Callable[[], tuple[float, float] | None] | None = None) -> None:
+        """``patient()``: the patient whose exams are drawn (default: the selection's pair's); ``pointer()``: where
+        the pointer is over the viewport (widget pixels, None: elsewhere), which shows a short line's end handles."""
         self.selection = selection
         self.patient: Callable[[], str | None] = patient or (
             lambda: self.selection.pair[0] if self.selection.pair is not None else None)
+        self.pointer: Callable[[], tuple[float, float] | None] = pointer or (lambda: None)
         self.hidden: str | None = None  # a lesion whose line a tool is redrawing
         self._index = _SliceIndex()
         self._labels: dict[tuple[str, int], QImage] = {}
         self._pens = {c.rgba(): QPen(c, 1.5) for c in (LINE_COLOUR, CURRENT_COLOUR)}
+        self._dashed = QPen(CURRENT_COLOUR, 1.5, Qt.PenStyle.DashLine)
         self._handles = {c.rgba(): _handle_pen(c) for c in (LINE_COLOUR, CURRENT_COLOUR)}
         self._metrics: QFontMetrics | None = None
         # the boxes (x, y, width, height) of the labels drawn by the last paint: the count layer keeps
         # its lobe letters off them
         self.label_boxes: list[tuple[float, float, float, float]] = []
+        #: the line ends the last paint gave a handle
+        self.handles_drawn: list[QPointF] = []
+        self._texts: list[tuple[float, float, str, float]] = []
+
+    @property
+    def labels_drawn(self) -> list[str]:
+        """The texts of the labels the last paint drew."""
+        return [text for _x, _y, text, _left in self._texts]
+
+    def _suggested_here(self, view: ViewContext, role: object) -> str | None:
+        """The lesion whose line one click suggested on this viewport's series, shown and not kept yet, or None."""
+        p = self.selection.picked
+        pair = self.selection.pair
+        if p is None or not p.suggested or p.role is not role or pair is None:
+            return None
+        les = self.selection.reading.project.lesions.get((*pair, self.selection.reading.reader, p.lesion_id))
+        m = les.observation(p.role) if les is not None and p.role is not None else None
+        # the comparison cell of the prior exam draws the prior's line of the same id on another stack
+        return p.lesion_id if isinstance(m, Measurement) and m.stack_key == view.model.key else None
 
     def on_slice(self, view: ViewContext) -> list[tuple[str, Measurement]]:
         role = getattr(view.model, "role", None)
@@ -148,7 +171,7 @@ class MeasurementLayer:
         return img
 
     def paint(self, painter: QPainter, view: ViewContext) -> None:
-        self.label_boxes = []
+        self.label_boxes, self._texts, self.handles_drawn = [], [], []
         role = getattr(view.model, "role", None)
         patient = self.patient()
         if patient is None or role not in READING_ROLES:
@@ -157,39 +180,77 @@ class MeasurementLayer:
         if not drawn:
             return
         hidden, current = self.hidden, self.selection.lesion_id
+        suggested = self._suggested_here(view, role)
+        pointer = self.pointer()
         x0, y0, sx, sy = view.transform.affine()
         # plain floats and one QPointF per end: a numpy round trip costs more for 40 points
         lines: list[QPointF] = []
-        labels: list[tuple[float, float, str]] = []
+        labels: list[tuple[float, float, str, float]] = []  # anchor (the line's lower end), text, its left end's x
         cur_lines: list[QPointF] = []
-        cur_labels: list[tuple[float, float, str]] = []
+        cur_labels: list[tuple[float, float, str, float]] = []
+        dashed: list[QPointF] = []
+        marks: list[QPointF] = []  # the ends given a handle
+        cur_marks: list[QPointF] = []
+        short = SHORT_LINE_PX * SHORT_LINE_PX
         for lid, r1, c1, r2, c2, text in drawn:
             if lid == hidden:
                 continue
             x1, y1, x2, y2 = x0 + c1 * sx, y0 + r1 * sy, x0 + c2 * sx, y0 + r2 * sy
-            ends, texts = (cur_lines, cur_labels) if lid == current else (lines, labels)
-            ends += (QPointF(x1, y1), QPointF(x2, y2))
+            ends, texts, ticks = (cur_lines, cur_labels, cur_marks) if lid == current else (lines, labels, marks)
+            a, b = QPointF(x1, y1), QPointF(x2, y2)
+            if lid == suggested:  # shown dashed and said "suggested" until kept (Enter) or edited
+                dashed += (a, b)
+                text = f"{text} suggested" if text else text
+            else:
+                ends += (a, b)
+            if (x2 - x1) ** 2 + (y2 - y1) ** 2 >= short or (pointer is not None and _near(x1, y1, x2, y2, pointer)):
+                ticks += (a, b)
             if text:
-                texts.append((x1 if x1 > x2 else x2, y1 if y1 > y2 else y2, text))
+                texts.append((x1 if x1 > x2 else x2, y1 if y1 > y2 else y2, text, x1 if x1 < x2 else x2))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         # the current lesion's label placed first, where it belongs, the others round it (none over
         # another); drawn last, its line and label over the others'
         images = [self._labels.get((text, colour.rgba())) or self._label(painter, text, colour)
-                  for colour, texts in ((CURRENT_COLOUR, cur_labels), (LINE_COLOUR, labels)) for _x, _y, text in texts]
-        where = place_labels([(x, y, float(img.width()), float(img.height()))
-                              for (x, y, _text), img in zip(cur_labels + labels, images)])
+                  for colour, texts in ((CURRENT_COLOUR, cur_labels), (LINE_COLOUR, labels)) for _x, _y, text, _l in texts]
+        # a label that would run past the cell's right edge hangs left of its line instead (a radiologist's read at
+        # 1366 x 768: "L3 18.6 mm sug" cut at the edge of a 304 px cell, the word that tells a suggestion lost)
+        edge = view.transform.width_px
+        texts_drawn = self._texts = cur_labels + labels
+        sizes = [(float(img.width()), float(img.height())) for img in images]
+        where = place_labels([(x if x + 6.0 + w <= edge else left - 12.0 - w, y, w, h)
+                              for (x, y, _text, left), (w, h) in zip(texts_drawn, sizes)])
         n_cur = len(cur_labels)
-        self.label_boxes = [(x, y, float(img.width()), float(img.height())) for (x, y), img in zip(where, images)]
-        for colour, ends, drawn_labels in ((LINE_COLOUR, lines, range(n_cur, len(images))),
-                                           (CURRENT_COLOUR, cur_lines, range(n_cur))):
+        self.label_boxes = [(x, y, w, h) for (x, y), (w, h) in zip(where, sizes)]
+        self.handles_drawn = marks + cur_marks
+        for colour, ends, ticks, drawn_labels in ((LINE_COLOUR, lines, marks, range(n_cur, len(images))),
+                                                  (CURRENT_COLOUR, cur_lines, cur_marks, range(n_cur))):
+            rgba = colour.rgba()
             if ends:
-                rgba = colour.rgba()
                 painter.setPen(self._pens[rgba])
                 painter.drawLines(ends)
+            if dashed and ticks is cur_marks:
+                painter.setPen(self._dashed)
+                painter.drawLines(dashed)
+            if ticks:
                 painter.setPen(self._handles[rgba])
-                painter.drawPoints(ends)
+                painter.drawPoints(ticks)
             for i in drawn_labels:
                 painter.drawImage(QPointF(*where[i]), images[i])
+
+
+#: A line shorter than this on screen (widget pixels: six handles' widths) has its end handles drawn only while the
+#: pointer is near it: at 1366 x 768 in the 2 x 3 grid (0.4 x zoom) a lesion under 10 mm is 4-6 px across, and the
+#: two 5 px squares covered it (a radiologist's read)
+SHORT_LINE_PX = 30.0
+#: How near (widget pixels) the pointer shows a short line's handles: a little beyond the 8 px in which a press grabs
+#: an end (annotation.gestures.GRAB_PX), so that they show before the press
+NEAR_PX = 12.0
+
+
+def _near(x1: float, y1: float, x2: float, y2: float, pointer: tuple[float, float]) -> bool:
+    """Whether the pointer is near one of a line's ends (within :data:`NEAR_PX`)."""
+    px, py = pointer
+    return min((px - x1) ** 2 + (py - y1) ** 2, (px - x2) ** 2 + (py - y2) ** 2) <= NEAR_PX * NEAR_PX
 
 
 def place_labels(anchors: list[tuple[float, float, float, float]]) -> list[tuple[float, float]]:

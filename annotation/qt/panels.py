@@ -92,6 +92,9 @@ class _Observer(QWidget):
     def _reading_changed(self, event: ReadingEvent) -> None:
         if self._recorded is not None and event.kind is EditKind.EDIT:
             self._recorded.append(event.description)
+        if self.selection.holding:  # redrawn once at the end (Selection.held)
+            self.selection.missed()
+            return
         self.refresh()
 
     def _try(self, action) -> bool:  # type: ignore[no-untyped-def]

@@ -81,7 +81,7 @@ def test_a_click_asks_the_suggester_and_records_how_the_line_was_made(ctx, view)
     assert m.method is MeasurementMethod.SUGGESTED_EDITED
     ctx.suggest = lambda v, pos: Suggestion(0, (0, 0), (0, 0), {}, refusal="no contrast")
     gesture(line, view, [(32, 41)])
-    assert "no suggestion, drag to draw it: no contrast" in ctx.messages[-1]
+    assert "no suggestion, draw it by hand: no contrast" in ctx.messages[-1]
 
 
 def test_a_click_far_from_the_current_lesions_line_is_not_taken_for_it(ctx, view):

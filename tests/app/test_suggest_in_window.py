@@ -147,7 +147,8 @@ def test_a_click_on_plain_liver_is_refused_and_leaves_the_reader_to_draw(window:
     model.set_index(k)
     _click(qtbot, w.grid.viewports[DWI_CELL], model.geometry.pixel_on_slice(liver, k))
     # what to do first: a long reason is cut at the window's edge, the whole of it on hover
-    assert w.status.text().startswith("no suggestion, drag to draw it: no contrast at the click")
+    assert w.status.text().startswith("no suggestion, draw it by hand: nothing under the click stands "
+                                      "out from the liver"), w.status.text()
     assert w.status.toolTip() == w.status.text()
     les = w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)]
     assert les.observation(Role.MR_DWI) is None

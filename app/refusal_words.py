@@ -1,0 +1,69 @@
+"""A one-click refusal as the reader reads it: why there is no suggested line, in a radiologist's words.
+
+:func:`viewer.segment.suggest_diameter` says why it refuses in the method's terms (rays, ellipses, SDs of the
+liver, compactness), which ``lesionlab suggest`` and the bench keep. The status bar said them as they were
+("what is found runs through the slices like a vessel (a vessel, a bone?): ...; a lesion is about as deep as
+it is long"): a radiologist's read found them hard to act on. Here each reason becomes what was seen and,
+where it helps, where to click; the gesture puts "draw it by hand" first. A reason not
+known here is said as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, REACHES_EDGE, TOO_FAINT
+from viewer.segment.slice2d import FAINTER_SHELL, OPPOSITE_RIM
+from viewer.segment.suggest import (BEYOND_ELLIPSE, FAINT_WHOLE, FAR_AWAY, GAP, IRREGULAR, LOST_ON_CLICKED,
+                                    ONE_SLICE_PART, OUTSIDE_BODY, SLICE_LOADING, SMALL, SPLITS, TOO_SMALL, TUBE)
+
+#: (what the method's reason holds, what the reader is told), first match wins: the vessel-like ones first
+PLAIN: tuple[tuple[str, str], ...] = (
+    (TUBE, "this looks like a vessel, not a lesion: it runs on through the slices"),
+    (SPLITS, "the lesion seems joined to a vessel or to another lesion next to it"),
+    ("it merges with a vessel", "what surrounds it is not liver: a vessel next to it, or the lesion goes on"),
+    ("the lesion merges with a neighbour", "the lesion merges with something next to it"),
+    ("a vessel or the liver's edge runs into it", "it is elongated: a vessel or the liver's edge runs into it"),
+    ("vessel, capsule or a neighbouring lesion", "its edge is open to a vessel, the capsule or a lesion next to it"),
+    (BEYOND_ELLIPSE, "its edge is not clear all round: a lobe, a vessel or another lesion next to it"),
+    (IRREGULAR, "its edge is irregular or not clear (a vessel, the capsule or noise)"),
+    (FAINTER_SHELL, "this may be the centre of a larger lesion (a necrotic core, or inside a rim)"),
+    (OPPOSITE_RIM, "the lesion may be larger than the part found (a rim round it)"),
+    (ONE_SLICE_PART, "this may be part of a larger, fainter lesion, perhaps longest on a neighbouring slice"),
+    (FAR_AWAY, "what was found grows on far from this slice (an organ next to the liver?): click nearer the "
+               "lesion's largest section"),
+    (FAINT_WHOLE, "what was found barely stands out from the liver (a lesion's faint tip, or one very small?)"),
+    (SMALL, "the lesion is too small on this series for a line to be suggested"),
+    (TOO_SMALL, "what was found is too small for a line to be suggested"),
+    (SLICE_LOADING, "a neighbouring slice is still loading: click again in a moment"),
+    (GAP, "the lesion may be longest where the stack has missing slices"),
+    (TOO_FAINT, "the lesion's edge is too faint against the liver"),
+    (NO_CONTRAST, "nothing under the click stands out from the liver"),
+    ("no region around the click stands out", "nothing under the click stands out from the liver"),
+    (REACHES_EDGE, "no closed edge found round the click (a vessel, the capsule or the liver's edge?)"),
+    (LEAKS_BEYOND, "no closed edge found round the click (a vessel, the capsule or the liver's edge?)"),
+    ("mm: it leaked", "no closed edge round the click: what was found is larger than a lesion"),
+)
+_SIDE = re.compile(r"what was found is (darker|brighter) than the liver .*a lesion on this series is (brighter|darker)")
+_LONGEST = re.compile(r"the lesion may be longest on (the slice clicked|the neighbouring slice) \(Pos (-?[\d.]+) mm\)")
+
+
+def plain_refusal(reason: str) -> str:
+    """What the reader is told of a one-click refusal (``reason``: the method's, or the app's own)."""
+    side = _SIDE.search(reason)
+    if side:  # a flow void on T2 FS, a bright vessel on b800
+        return f"what is under the click is {side.group(1)} than the liver, and a lesion on this series is " \
+               f"{side.group(2)}: a vessel?"
+    if reason.startswith(OUTSIDE_BODY):
+        return reason
+    longest = _LONGEST.search(reason)
+    if longest:
+        where = "on the slice clicked" if longest.group(1) == "the slice clicked" else \
+            f"on the neighbouring slice (Pos {longest.group(2)} mm)"
+        return f"the lesion may be longest {where}, where its edge is not clear"
+    if reason.startswith(LOST_ON_CLICKED):
+        return "the lesion may be longest on the slice clicked, where its edge is not clear"
+    for key, words in PLAIN:
+        if key in reason:
+            return words
+    return reason.removesuffix(": draw it")

@@ -1,0 +1,68 @@
+"""One-click refusals in the reader's words (app.refusal_words): each reason the method gives on the sample (found by
+clicking a grid of points on LLSYN002's T2 FS, b800 and T1 arterial) is said without the method's terms."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.refusal_words import plain_refusal
+from tests.app.test_laptop_suggest_s38 import JARGON
+
+#: the method's reasons as it gives them (figures from the sample), and the start of what the reader reads
+REASONS = (
+    ("what is found runs through the slices like a vessel (a vessel, a bone?): 24.3 mm here, 70% of that or more over "
+     "60 mm (-136.5 to -76.5 mm); a lesion is about as deep as it is long", "this looks like a vessel"),
+    ("what was found is darker than the liver (103 against 193); a lesion on this series is brighter (a vessel?)",
+     "what is under the click is darker than the liver, and a lesion on this series is brighter: a vessel?"),
+    ("what is found here joins two structures: its edge cuts into the ellipse found on 8% of the rays, a waist between "
+     "them (a lesion and a vessel beside it, or a lobulated lesion?; over 6% on this series)",
+     "the lesion seems joined to a vessel"),
+    ("the region leaks beyond 50 mm of the click (no closed boundary against the liver)", "no closed edge found"),
+    ("the region reaches the image's edge (no closed boundary against the liver)", "no closed edge found"),
+    ("what surrounds the region is not liver (the lesion may go on, or it merges with a vessel)",
+     "what surrounds it is not liver"),
+    ("no contrast at the click (49 against the liver's 55 ± 7; the 73 near it is not round it)", "nothing under the click"),
+    ("no contrast at the click (38 against the liver's 55 ± 7); click inside the lesion", "nothing under the click"),
+    ("no region around the click stands out from the liver", "nothing under the click"),
+    ("the lesion's edge is too faint against the liver (+14, liver noise 7)", "the lesion's edge is too faint"),
+    ("the lesion may be longest on the neighbouring slice (Pos -122.0 mm), where its boundary is not found: what is "
+     "found there is much larger (the lesion, or a vessel joining it)",
+     "the lesion may be longest on the neighbouring slice (Pos -122.0 mm), where its edge is not clear"),
+    ("the lesion may be longest on the slice clicked (Pos -108.0 mm), where its boundary is not found: no contrast at "
+     "the click (207 against the liver's 192 ± 7); click inside the lesion",
+     "the lesion may be longest on the slice clicked, where its edge is not clear"),
+    ("the lesion may go on beyond the ellipse found: its edge leaves the ellipse on 11% of the rays (a lobe, a lesion "
+     "next to it or a vessel; over 8% on this series)", "its edge is not clear all round"),
+    ("what is found grows on far from the slice clicked: its longest section (48.3 mm, at -150.0 mm) lies 42 mm from "
+     "the slice clicked, more than a lesion's half-length from it (an organ next to the liver? click nearer the "
+     "lesion's largest section)", "what was found grows on far from this slice"),
+    ("the boundary leaks on 56% of the rays (vessel, capsule or a neighbouring lesion)", "its edge is open to a vessel"),
+    ("the region is elongated (compactness 0.24): a vessel or the liver's edge runs into it", "it is elongated"),
+    ("the outline found does not hold the click (the lesion merges with a neighbour)", "the lesion merges with"),
+    ("the lesion's edge is irregular: no ellipse fits the edge found within 10% of its short axis (a vessel, the "
+     "capsule or the liver's texture shapes it, or the edge is lost in the noise)", "its edge is irregular"),
+    ("what is found stands out on this slice only: 1.5-3 and 3-6 mm beyond its edge the image still holds 19% and 18% "
+     "of its contrast (a part of a larger, fainter lesion? it may be longest on a neighbouring slice)",
+     "this may be part of a larger, fainter lesion"),
+    ("what is found is faint as a whole: an outline 14.9 mm across on 2 slices, standing out by 1.5 SDs of the liver "
+     "over the disc of that diameter (a lesion's faint tip, or one smaller than the blur, lengthened by the noise round "
+     "it?)", "what was found barely stands out from the liver"),
+    ("too small on this series for its edge (4.9 pixels across with the blur, on 2 slices; the blur adds up to 3 pixels "
+     "to a lesion this small): draw it", "the lesion is too small on this series"),
+    ("what is found is only 2.1 mm across: too small to suggest", "what was found is too small"),
+    ("the lesion seems to go on beyond the edge found, fainter: 60% of its contrast 1.5-3 mm out; a necrotic core or a "
+     "rim lesion's interior?", "this may be the centre of a larger lesion"),
+    ("the region is 81 mm across, beyond 60 mm: it leaked", "no closed edge round the click"),
+    ("that point is outside the body: click inside the lesion", "that point is outside the body"),
+)
+
+
+@pytest.mark.parametrize(("reason", "start"), REASONS)
+def test_each_refusal_is_said_plainly(reason: str, start: str) -> None:
+    said = plain_refusal(reason)
+    assert said.startswith(start), said
+    assert not any(word in said for word in JARGON), said
+
+
+def test_a_reason_not_known_is_said_as_it_is() -> None:
+    assert plain_refusal("slice 4 is not loaded") == "slice 4 is not loaded"
