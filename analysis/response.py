@@ -185,17 +185,22 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
         if own is not None and not merged_into:
             parts.append(own)
         parts += fragments.get(tid, [])
-        if merged_into:
-            loop = _merge_loop(tid, rows, targets)
+        earlier = (merged_before or {}).get(tid, "")
+        if merged_into or (own is None and not parts and earlier):
+            # the chain of merges from here, through this exam's rows and, where a target has none, the merges of
+            # earlier exams: one coming back on itself has no coalesced lesion measured (review38: two targets named
+            # merged into each other at one exam, neither recorded at the next, were each 0 from the earlier merge:
+            # sum 0, overall CR; the same with the loop closed across two exams)
+            loop = _merge_loop(tid, rows, targets, merged_before or {})
             if loop:
                 # each naming the other as the lesion it merged into, all counted 0: an audit read 38 + 30 mm as CR
                 values[tid] = None
                 notes.append(f"targets {' -> '.join(loop)} each merged into the next: not assessed (fix the parents)")
                 continue
+        if merged_into:
             values[tid] = 0.0
             notes.append(f"{tid} merged into {merged_into} (counted once)")
             continue
-        earlier = (merged_before or {}).get(tid, "")
         if own is None and not parts and earlier:
             # followup.md: "the other counts 0" -- from the merge on, not only at the exam that saw it (an audit: a
             # merged target not carried to the next exam made every later response NE)
@@ -233,14 +238,18 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
     return TargetValues(values, tuple(notes))
 
 
-def _merge_loop(tid: str, rows: Mapping[str, LesionObservation], targets: Mapping[str, LesionObservation]) \
-        -> tuple[str, ...]:
-    """The targets from ``tid`` on, each merged (at this exam) into the next, when that chain comes back on itself
-    (no coalesced lesion is measured); empty when it ends at a target measured as itself."""
+def _merge_loop(tid: str, rows: Mapping[str, LesionObservation], targets: Mapping[str, LesionObservation],
+                merged_before: Mapping[str, str]) -> tuple[str, ...]:
+    """The targets from ``tid`` on, each merged into the next (at this exam; a target with no row here: at an earlier
+    exam, ``merged_before``), when that chain comes back on itself (no coalesced lesion is measured); empty when it
+    ends at a target recorded as itself, or at one not recorded."""
     chain, current = [tid], tid
     while True:
         own = rows.get(current)
-        nxt = own.parent_lesion_id if own is not None and own.parent_lesion_id in targets else ""
+        if own is None:
+            nxt = merged_before.get(current, "")
+        else:
+            nxt = own.parent_lesion_id if own.parent_lesion_id in targets else ""
         if not nxt:
             return ()
         if nxt in chain:

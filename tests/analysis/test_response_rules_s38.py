@@ -77,6 +77,30 @@ def test_targets_merged_into_each_other_are_not_assessed() -> None:
     assert r.sum_mm == 50 and r.target_response is R.SD
 
 
+def test_targets_merged_into_each_other_stay_not_assessed_at_the_next_exam() -> None:
+    """followup.md:18-19 and :70. L1 and L2 named each other as merged at exam 2 (NE, "fix the parents"); exam 3 has no
+    row of either (not read yet, or not carried), only L3 gone: L1 and L2 are not assessed, NE. The same when the loop
+    closes across exams: L2 merged into L1 at exam 2 (L1 40 mm), then at exam 3 L1 (35 mm) names L2 and L2 has no row.
+    Defect (review38, failed before): each counted 0 as "merged at an earlier exam", sum 0, overall CR."""
+    rows = run(course([obs("L1", d=20), obs("L2", d=15), obs("L3", d=10, organ="lung")],
+                      [obs("L1", d=38, parent_lesion_id="L2"), obs("L2", d=30, parent_lesion_id="L1"),
+                       obs("L3", d=10, organ="lung")],
+                      [obs("L3", "disappeared", organ="lung")]))
+    assert rows[1].target_response is R.NE
+    assert rows[2].sum_mm is None and rows[2].target_response is R.NE and rows[2].overall_response is R.NE, \
+        (rows[2].sum_mm, rows[2].notes)
+    assert "targets L1 -> L2 -> L1 each merged into the next: not assessed (fix the parents)" in rows[2].notes
+    rows = run(course([obs("L1", d=20), obs("L2", d=15)],
+                      [obs("L1", d=40), obs("L2", "disappeared", parent_lesion_id="L1")],
+                      [obs("L1", d=35, parent_lesion_id="L2")]))
+    assert rows[1].sum_mm == 40 and rows[1].target_response is R.SD
+    assert rows[2].sum_mm is None and rows[2].overall_response is R.NE, (rows[2].sum_mm, rows[2].notes)
+    # a merge carried forward, the coalesced lesion measured: still 0 (test above), the chain ends at L1
+    rows = run(course([obs("L1", d=20), obs("L2", d=15)],
+                      [obs("L1", d=38), obs("L2", "disappeared", parent_lesion_id="L1")], [obs("L1", d=36)]))
+    assert rows[2].sum_mm == 36
+
+
 def test_a_split_fragment_not_recorded_leaves_its_target_not_assessed() -> None:
     """followup.md:18 (fragments summed) and :70 (a missing target never silently left out of the sum). 40 mm splits
     into L1a 15 + L1b 12 (27, -32.5 %: PR); at exam 3 only L1a (14 mm) is recorded: L1 is not assessed, NE. Defect
