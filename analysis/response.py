@@ -596,6 +596,13 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
                 replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT)
             notes.append(f"{o.lesion_id}, recorded as a target, was not at the baseline (no parent there): "
                          "a new lesion")
+        elif o.kind is FollowupKind.NON_TARGET and o.lesion_id not in known and root is None and _normal_node(o):
+            # followup.md: nodes < 10 mm short axis are normal, no lesion, so no new one (review38: read as a new
+            # lesion, overall PD on a normal node)
+            assert o.measured_mm is not None
+            notes.append(f"{o.lesion_id}, recorded as a non-target, was not at the baseline: node short axis "
+                         f"{_below(o.measured_mm, NODE_NORMAL_MM)} mm < {NODE_NORMAL_MM:g} mm, a normal node, not a new "
+                         "lesion")
         elif o.kind is FollowupKind.NON_TARGET and o.lesion_id not in known and root is None and o.status in (
                 FollowupStatus.PRESENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION):
             # the same for a non-target (RECIST 1.1 4.3.3: a lesion not at the baseline is new): an audit found one

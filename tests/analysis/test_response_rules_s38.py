@@ -101,6 +101,20 @@ def test_targets_merged_into_each_other_stay_not_assessed_at_the_next_exam() -> 
     assert rows[2].sum_mm == 36
 
 
+def test_a_normal_node_recorded_as_a_non_target_after_the_baseline_is_no_new_lesion() -> None:
+    """followup.md:10 (nodes < 10 mm short axis are normal: no lesion). L1 30 -> 28 mm (SD); a node not at the baseline
+    recorded as a non-target with its short axis 8 mm is a normal node, not a new lesion: overall SD, said in the
+    notes. 12 mm (pathological) or no short axis drawn: a new lesion, PD. Defect (review38, failed before): 8 mm gave
+    "a new lesion", overall PD."""
+    rows = run(course([obs("L1", d=30)], [obs("L1", d=28), nt("N9", measured_mm=8.0, **NODE)]))
+    assert rows[1].overall_response is R.SD, (rows[1].overall_response, rows[1].notes)
+    assert ("N9, recorded as a non-target, was not at the baseline: node short axis 8.0 mm < 10 mm, a normal node, "
+            "not a new lesion") in rows[1].notes, rows[1].notes
+    for mm in (12.0, None):
+        r = last(course([obs("L1", d=30)], [obs("L1", d=28), nt("N9", measured_mm=mm, **NODE)]))
+        assert r.overall_response is R.PD and "new lesion(s): N9" in r.notes, (mm, r.notes)
+
+
 def test_a_split_fragment_not_recorded_leaves_its_target_not_assessed() -> None:
     """followup.md:18 (fragments summed) and :70 (a missing target never silently left out of the sum). 40 mm splits
     into L1a 15 + L1b 12 (27, -32.5 %: PR); at exam 3 only L1a (14 mm) is recorded: L1 is not assessed, NE. Defect
