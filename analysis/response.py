@@ -348,6 +348,22 @@ def _normal_node(o: LesionObservation) -> bool:
             and o.measured_mm < NODE_NORMAL_MM - _EPS)
 
 
+def _normal_node_mm(o: LesionObservation) -> float | None:
+    """The short axis of a node seen with it drawn < 10 mm (a non-target's measured_mm, a target's diameter): a normal
+    node (followup.md: nodes < 10 mm are normal), no lesion, so never a new one; else None."""
+    if not o.nodal:
+        return None
+    size = o.measured_mm if o.status is FollowupStatus.PRESENT else \
+        o.diameter_mm if o.status is FollowupStatus.MEASURED else None
+    return size if size is not None and size < NODE_NORMAL_MM - _EPS else None
+
+
+def _normal_node_said(o: LesionObservation, size: float) -> str:
+    return (f"{o.lesion_id}, recorded as a {o.kind.value.replace('_', '-')}"
+            f", was not at the baseline: node short axis {_below(size, NODE_NORMAL_MM)} mm < {NODE_NORMAL_MM:g} mm, "
+            "a normal node, not a new lesion")
+
+
 def new_lesions(tp: Timepoint, confirmed: Iterable[str] = ()) -> bool:
     """A lesion of kind ``new`` present (or measured) at the timepoint, or equivocal there and one of ``confirmed``
     (unequivocal at a later exam: :func:`confirmed_equivocal`)."""
@@ -527,7 +543,10 @@ def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> tupl
         was = known.get(root) if root is not None else None
         note = ""
         if root is None:
-            if o.kind is not FollowupKind.NEW and o.status in seen:
+            normal = _normal_node_mm(o) if o.kind is not FollowupKind.NEW else None
+            if normal is not None:  # review38: a normal node chosen at the next baseline closed this line with PD
+                note = _normal_node_said(o, normal)
+            elif o.kind is not FollowupKind.NEW and o.status in seen:
                 o = replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT, diameter_mm=None) \
                     if o.status is not FollowupStatus.MEASURED else replace(o, kind=FollowupKind.NEW)
         elif was is FollowupKind.TARGET and o.kind is not FollowupKind.TARGET:
@@ -588,6 +607,11 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
             else:
                 o, _ = _as_non_target(o)
                 notes.append(f"{o.lesion_id}, recorded as {kind}, is a fragment of non-target {root}: read as it")
+        elif o.kind is not FollowupKind.NEW and o.lesion_id not in known and root is None \
+                and (normal := _normal_node_mm(o)) is not None:
+            # followup.md: nodes < 10 mm short axis are normal, no lesion, so no new one (review38: read as a new
+            # lesion, overall PD on a normal node)
+            notes.append(_normal_node_said(o, normal))
         elif o.kind is FollowupKind.TARGET and o.lesion_id not in known and root is None and o.status in (
                 FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL):
             # not at the baseline, no parent there: a new lesion whatever kind the reader gave it (followup.md,
@@ -596,13 +620,6 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
                 replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT)
             notes.append(f"{o.lesion_id}, recorded as a target, was not at the baseline (no parent there): "
                          "a new lesion")
-        elif o.kind is FollowupKind.NON_TARGET and o.lesion_id not in known and root is None and _normal_node(o):
-            # followup.md: nodes < 10 mm short axis are normal, no lesion, so no new one (review38: read as a new
-            # lesion, overall PD on a normal node)
-            assert o.measured_mm is not None
-            notes.append(f"{o.lesion_id}, recorded as a non-target, was not at the baseline: node short axis "
-                         f"{_below(o.measured_mm, NODE_NORMAL_MM)} mm < {NODE_NORMAL_MM:g} mm, a normal node, not a new "
-                         "lesion")
         elif o.kind is FollowupKind.NON_TARGET and o.lesion_id not in known and root is None and o.status in (
                 FollowupStatus.PRESENT, FollowupStatus.UNEQUIVOCAL_PROGRESSION):
             # the same for a non-target (RECIST 1.1 4.3.3: a lesion not at the baseline is new): an audit found one

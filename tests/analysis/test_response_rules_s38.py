@@ -113,6 +113,18 @@ def test_a_normal_node_recorded_as_a_non_target_after_the_baseline_is_no_new_les
     for mm in (12.0, None):
         r = last(course([obs("L1", d=30)], [obs("L1", d=28), nt("N9", measured_mm=mm, **NODE)]))
         assert r.overall_response is R.PD and "new lesion(s): N9" in r.notes, (mm, r.notes)
+    # recorded as a target, measured 8 mm short axis: the same (10 mm: a new lesion)
+    r = last(course([obs("L1", d=30)], [obs("L1", d=28), obs("N9", d=8.0, **NODE)]))
+    assert r.overall_response is R.SD, r.notes
+    assert ("N9, recorded as a target, was not at the baseline: node short axis 8.0 mm < 10 mm, a normal node, not a "
+            "new lesion") in r.notes, r.notes
+    assert last(course([obs("L1", d=30)], [obs("L1", d=28), obs("N9", d=10.0, **NODE)])).overall_response is R.PD
+    # chosen (and flagged) as a non-target of the next line's baseline: line 1's closing exam has no new lesion
+    # (failed before: line 1 closed with PD, its PFS event, on the normal node)
+    rows = run(course([obs("L1", d=30)], [obs("L1", d=28)], [obs("L1", d=27), nt("N9", measured_mm=8.0, **NODE)],
+                      baselines=(0, 2)))
+    closing = [r for r in rows if r.timepoint_date == rows[-1].timepoint_date and r.baseline_date == rows[0].timepoint_date]
+    assert len(closing) == 1 and closing[0].overall_response is R.SD, [(r.overall_response, r.notes) for r in closing]
 
 
 def test_a_split_fragment_not_recorded_leaves_its_target_not_assessed() -> None:
