@@ -185,17 +185,22 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
         if own is not None and not merged_into:
             parts.append(own)
         parts += fragments.get(tid, [])
-        if merged_into:
-            loop = _merge_loop(tid, rows, targets)
+        earlier = (merged_before or {}).get(tid, "")
+        if merged_into or (own is None and not parts and earlier):
+            # the chain of merges from here, through this exam's rows and, where a target has none, the merges of
+            # earlier exams: one coming back on itself has no coalesced lesion measured (review38: two targets named
+            # merged into each other at one exam, neither recorded at the next, were each 0 from the earlier merge:
+            # sum 0, overall CR; the same with the loop closed across two exams)
+            loop = _merge_loop(tid, rows, targets, merged_before or {})
             if loop:
                 # each naming the other as the lesion it merged into, all counted 0: an audit read 38 + 30 mm as CR
                 values[tid] = None
                 notes.append(f"targets {' -> '.join(loop)} each merged into the next: not assessed (fix the parents)")
                 continue
+        if merged_into:
             values[tid] = 0.0
             notes.append(f"{tid} merged into {merged_into} (counted once)")
             continue
-        earlier = (merged_before or {}).get(tid, "")
         if own is None and not parts and earlier:
             # followup.md: "the other counts 0" -- from the merge on, not only at the exam that saw it (an audit: a
             # merged target not carried to the next exam made every later response NE)
@@ -233,14 +238,18 @@ def target_values(targets: Mapping[str, LesionObservation], tp: Timepoint,
     return TargetValues(values, tuple(notes))
 
 
-def _merge_loop(tid: str, rows: Mapping[str, LesionObservation], targets: Mapping[str, LesionObservation]) \
-        -> tuple[str, ...]:
-    """The targets from ``tid`` on, each merged (at this exam) into the next, when that chain comes back on itself
-    (no coalesced lesion is measured); empty when it ends at a target measured as itself."""
+def _merge_loop(tid: str, rows: Mapping[str, LesionObservation], targets: Mapping[str, LesionObservation],
+                merged_before: Mapping[str, str]) -> tuple[str, ...]:
+    """The targets from ``tid`` on, each merged into the next (at this exam; a target with no row here: at an earlier
+    exam, ``merged_before``), when that chain comes back on itself (no coalesced lesion is measured); empty when it
+    ends at a target recorded as itself, or at one not recorded."""
     chain, current = [tid], tid
     while True:
         own = rows.get(current)
-        nxt = own.parent_lesion_id if own is not None and own.parent_lesion_id in targets else ""
+        if own is None:
+            nxt = merged_before.get(current, "")
+        else:
+            nxt = own.parent_lesion_id if own.parent_lesion_id in targets else ""
         if not nxt:
             return ()
         if nxt in chain:
@@ -337,6 +346,22 @@ def _normal_node(o: LesionObservation) -> bool:
     """A nodal non-target seen (present) whose short axis, measured on its series, is < 10 mm."""
     return (o.nodal and o.status is FollowupStatus.PRESENT and o.measured_mm is not None
             and o.measured_mm < NODE_NORMAL_MM - _EPS)
+
+
+def _normal_node_mm(o: LesionObservation) -> float | None:
+    """The short axis of a node seen with it drawn < 10 mm (a non-target's measured_mm, a target's diameter): a normal
+    node (followup.md: nodes < 10 mm are normal), no lesion, so never a new one; else None."""
+    if not o.nodal:
+        return None
+    size = o.measured_mm if o.status is FollowupStatus.PRESENT else \
+        o.diameter_mm if o.status is FollowupStatus.MEASURED else None
+    return size if size is not None and size < NODE_NORMAL_MM - _EPS else None
+
+
+def _normal_node_said(o: LesionObservation, size: float) -> str:
+    return (f"{o.lesion_id}, recorded as a {o.kind.value.replace('_', '-')}"
+            f", was not at the baseline: node short axis {_below(size, NODE_NORMAL_MM)} mm < {NODE_NORMAL_MM:g} mm, "
+            "a normal node, not a new lesion")
 
 
 def new_lesions(tp: Timepoint, confirmed: Iterable[str] = ()) -> bool:
@@ -518,7 +543,10 @@ def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> tupl
         was = known.get(root) if root is not None else None
         note = ""
         if root is None:
-            if o.kind is not FollowupKind.NEW and o.status in seen:
+            normal = _normal_node_mm(o) if o.kind is not FollowupKind.NEW else None
+            if normal is not None:  # review38: a normal node chosen at the next baseline closed this line with PD
+                note = _normal_node_said(o, normal)
+            elif o.kind is not FollowupKind.NEW and o.status in seen:
                 o = replace(o, kind=FollowupKind.NEW, status=FollowupStatus.PRESENT, diameter_mm=None) \
                     if o.status is not FollowupStatus.MEASURED else replace(o, kind=FollowupKind.NEW)
         elif was is FollowupKind.TARGET and o.kind is not FollowupKind.TARGET:
@@ -579,6 +607,11 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
             else:
                 o, _ = _as_non_target(o)
                 notes.append(f"{o.lesion_id}, recorded as {kind}, is a fragment of non-target {root}: read as it")
+        elif o.kind is not FollowupKind.NEW and o.lesion_id not in known and root is None \
+                and (normal := _normal_node_mm(o)) is not None:
+            # followup.md: nodes < 10 mm short axis are normal, no lesion, so no new one (review38: read as a new
+            # lesion, overall PD on a normal node)
+            notes.append(_normal_node_said(o, normal))
         elif o.kind is FollowupKind.TARGET and o.lesion_id not in known and root is None and o.status in (
                 FollowupStatus.MEASURED, FollowupStatus.TOO_SMALL):
             # not at the baseline, no parent there: a new lesion whatever kind the reader gave it (followup.md,

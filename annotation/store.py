@@ -267,13 +267,20 @@ class ReadingStore:
             try:
                 self._settle(closing=True)
             except Exception as exc:  # noqa: BLE001 - closing goes on; what could not be settled is said
+                looked_for = self._doubt is None  # _settle puts the doubt back only when nothing could be looked for
                 self._doubt = None
                 why = exc.message if isinstance(exc, LesionlabError) else f"{type(exc).__name__}: {exc}"
-                why = why.removeprefix("the edit was not saved: ")
-                self.unsettled = (f"{self.where}: the edit \"{description}\", which lesionlab said was not saved (its "
-                                  "commit met a database server that did not answer), may be in the store after all: "
-                                  f"it could not be looked for when the store was closed ({why}); reopen the read "
-                                  "and check it")
+                if looked_for:
+                    # found committed, its take-back refused: it is in the store (review38: said "may be in the store
+                    # ... could not be looked for", then quoted the refusal saying it was found and stays)
+                    self.unsettled = (f"{self.where}: {why}; reopen the read to see it and undo it there if it is not "
+                                      "wanted (a reader study's finished case: ask the study coordinator)")
+                else:
+                    why = why.removeprefix("the edit was not saved: ")
+                    self.unsettled = (f"{self.where}: the edit \"{description}\", which lesionlab said was not saved "
+                                      "(its commit met a database server that did not answer), may be in the store "
+                                      f"after all: it could not be looked for when the store was closed ({why}); "
+                                      "reopen the read and check it")
                 log.warning("%s", self.unsettled)
         self._db.close()
 

@@ -197,7 +197,8 @@ class ReadingSession:
         self.changed = Signal()
         self.replaced = Signal()
         #: ``unreachable(message)`` when an edit meets a database server that does not answer or a full disk, once
-        #: per outage (every edit meanwhile is refused in the status bar; the store label says so until one is saved)
+        #: per outage (every edit meanwhile is refused in the status bar; the store label says so until one is saved),
+        #: and when closing the store could not settle an edit refused so (:meth:`close`)
         self.unreachable = Signal()
         #: what keeps every edit from being saved now ("the disk is full"), else None
         self.offline: str | None = None
@@ -294,12 +295,18 @@ class ReadingSession:
         return self.me
 
     def close(self) -> None:
+        """Close the store; an edit in doubt it could not settle (the reader was told it was not saved, the server may
+        have committed it) is said through :attr:`unreachable` (review38: only the log had it, the window said
+        nothing when another project was opened or the window closed)."""
         self.offline = None
         if self.store is not None:
-            self.store.close()
+            store = self.store
+            store.close()
             self.store = None
             self.locked_by, self.unwritable = None, None
             self._bind(Project(), self.me)
+            if store.unsettled is not None:
+                self.unreachable.emit(store.unsettled)
 
     def use(self, store: ReadingStore, reading: Reading) -> None:
         """Show a Reading made elsewhere on ``store``, which this session then owns (a study's case

@@ -77,6 +77,56 @@ def test_targets_merged_into_each_other_are_not_assessed() -> None:
     assert r.sum_mm == 50 and r.target_response is R.SD
 
 
+def test_targets_merged_into_each_other_stay_not_assessed_at_the_next_exam() -> None:
+    """followup.md:18-19 and :70. L1 and L2 named each other as merged at exam 2 (NE, "fix the parents"); exam 3 has no
+    row of either (not read yet, or not carried), only L3 gone: L1 and L2 are not assessed, NE. The same when the loop
+    closes across exams: L2 merged into L1 at exam 2 (L1 40 mm), then at exam 3 L1 (35 mm) names L2 and L2 has no row.
+    Defect (review38, failed before): each counted 0 as "merged at an earlier exam", sum 0, overall CR."""
+    rows = run(course([obs("L1", d=20), obs("L2", d=15), obs("L3", d=10, organ="lung")],
+                      [obs("L1", d=38, parent_lesion_id="L2"), obs("L2", d=30, parent_lesion_id="L1"),
+                       obs("L3", d=10, organ="lung")],
+                      [obs("L3", "disappeared", organ="lung")]))
+    assert rows[1].target_response is R.NE
+    assert rows[2].sum_mm is None and rows[2].target_response is R.NE and rows[2].overall_response is R.NE, \
+        (rows[2].sum_mm, rows[2].notes)
+    assert "targets L1 -> L2 -> L1 each merged into the next: not assessed (fix the parents)" in rows[2].notes
+    rows = run(course([obs("L1", d=20), obs("L2", d=15)],
+                      [obs("L1", d=40), obs("L2", "disappeared", parent_lesion_id="L1")],
+                      [obs("L1", d=35, parent_lesion_id="L2")]))
+    assert rows[1].sum_mm == 40 and rows[1].target_response is R.SD
+    assert rows[2].sum_mm is None and rows[2].overall_response is R.NE, (rows[2].sum_mm, rows[2].notes)
+    # a merge carried forward, the coalesced lesion measured: still 0 (test above), the chain ends at L1
+    rows = run(course([obs("L1", d=20), obs("L2", d=15)],
+                      [obs("L1", d=38), obs("L2", "disappeared", parent_lesion_id="L1")], [obs("L1", d=36)]))
+    assert rows[2].sum_mm == 36
+
+
+def test_a_normal_node_recorded_as_a_non_target_after_the_baseline_is_no_new_lesion() -> None:
+    """followup.md:10 (nodes < 10 mm short axis are normal: no lesion). L1 30 -> 28 mm (SD); a node not at the baseline
+    recorded as a non-target with its short axis 8 mm is a normal node, not a new lesion: overall SD, said in the
+    notes. 12 mm (pathological) or no short axis drawn: a new lesion, PD. Defect (review38, failed before): 8 mm gave
+    "a new lesion", overall PD."""
+    rows = run(course([obs("L1", d=30)], [obs("L1", d=28), nt("N9", measured_mm=8.0, **NODE)]))
+    assert rows[1].overall_response is R.SD, (rows[1].overall_response, rows[1].notes)
+    assert ("N9, recorded as a non-target, was not at the baseline: node short axis 8.0 mm < 10 mm, a normal node, "
+            "not a new lesion") in rows[1].notes, rows[1].notes
+    for mm in (12.0, None):
+        r = last(course([obs("L1", d=30)], [obs("L1", d=28), nt("N9", measured_mm=mm, **NODE)]))
+        assert r.overall_response is R.PD and "new lesion(s): N9" in r.notes, (mm, r.notes)
+    # recorded as a target, measured 8 mm short axis: the same (10 mm: a new lesion)
+    r = last(course([obs("L1", d=30)], [obs("L1", d=28), obs("N9", d=8.0, **NODE)]))
+    assert r.overall_response is R.SD, r.notes
+    assert ("N9, recorded as a target, was not at the baseline: node short axis 8.0 mm < 10 mm, a normal node, not a "
+            "new lesion") in r.notes, r.notes
+    assert last(course([obs("L1", d=30)], [obs("L1", d=28), obs("N9", d=10.0, **NODE)])).overall_response is R.PD
+    # chosen (and flagged) as a non-target of the next line's baseline: line 1's closing exam has no new lesion
+    # (failed before: line 1 closed with PD, its PFS event, on the normal node)
+    rows = run(course([obs("L1", d=30)], [obs("L1", d=28)], [obs("L1", d=27), nt("N9", measured_mm=8.0, **NODE)],
+                      baselines=(0, 2)))
+    closing = [r for r in rows if r.timepoint_date == rows[-1].timepoint_date and r.baseline_date == rows[0].timepoint_date]
+    assert len(closing) == 1 and closing[0].overall_response is R.SD, [(r.overall_response, r.notes) for r in closing]
+
+
 def test_a_split_fragment_not_recorded_leaves_its_target_not_assessed() -> None:
     """followup.md:18 (fragments summed) and :70 (a missing target never silently left out of the sum). 40 mm splits
     into L1a 15 + L1b 12 (27, -32.5 %: PR); at exam 3 only L1a (14 mm) is recorded: L1 is not assessed, NE. Defect

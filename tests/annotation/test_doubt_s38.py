@@ -150,3 +150,42 @@ def test_closing_with_the_server_still_down_says_an_edit_may_be_in_the_store(pg_
     assert st.unsettled is not None and st.unsettled in caplog.text
     assert ('the edit "add lesion L1", which lesionlab said was not saved (its commit met a database server that did '
             "not answer), may be in the store after all") in st.unsettled
+
+
+def test_closing_says_an_edit_found_committed_whose_take_back_is_refused_is_in_the_store(  # type: ignore[no-untyped-def]
+        pg_cluster, pg_url, monkeypatch, caplog) -> None:
+    """At closing the edit in doubt is found committed and its take-back refused (R1's other lesionlab finished the
+    case, no going back): it is in the store. Defect (review38, failed before): ``unsettled`` said it "may be in the
+    store after all: it could not be looked for", then quoted the refusal saying it was found and stays."""
+    from tests.annotation.test_study_barrier_pg import no_going_back
+
+    clock = Clock()
+    urls = study_with_roles(pg_cluster, pg_url, "db3", clock=clock)
+    no_going_back(pg_url)
+    store, elsewhere = ReadingStore.open(urls["R1"]), ReadingStore.open(urls["R1"])
+    try:
+        study = Study(store, clock=clock)
+        nxt = study.next_case("R1")
+        assert nxt.case is not None
+        case = study.open_case("R1", nxt.case.session, nxt.case.code)
+        key = (*case.pair, case.reader_name, "L1")
+        _doubt(monkeypatch, pg_cluster, store, pg_url, lambda: case.reading.add_lesion(case.pair, "left"),
+               lambda project: key in project.lesions)
+        Study(elsewhere, clock=clock).finish_case("R1", nxt.case.session, nxt.case.code)
+        with caplog.at_level(logging.WARNING, logger="annotation.store"):
+            store.close()
+    finally:
+        elsewhere.close()
+    assert key in _owner_view(pg_url)[0].lesions
+    assert _said(store) in caplog.text
+    said = _said(store)
+    assert "may be in the store" not in said and "could not be looked for" not in said, said
+    assert ('an earlier edit, "add lesion L1", which lesionlab said was not saved (its commit met a database server '
+            "that did not answer), was committed by the server after all and could not be taken back (the database "
+            'refused it: new row violates row-level security policy for table "edits"); it stays in the store; '
+            "reopen the read to see it and undo it there if it is not wanted") in said, said
+
+
+def _said(store: ReadingStore) -> str:
+    assert store.unsettled is not None
+    return store.unsettled
