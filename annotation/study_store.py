@@ -178,14 +178,9 @@ class Study:
                              advice="run `lesionlab study init` connected as the role that created the store: "
                                     "setting a study up takes the readers' sight of names and clinical data away")
         definition.check_names_apart()
-        project = store.load()
-        with_pairs, added = (project, []) if dicom is None else exam_pairs_from_images(project, definition, dicom)
-        missing = [c.code for c in definition.cases if c.pair not in with_pairs.exam_pairs]
-        if missing:
-            case = definition.case(missing[0])
-            raise StudyError(f"case {case.code}: exam pair {case.exam_pair_id} of patient {case.patient_id} is not "
-                             f"in the store ({len(missing)} case(s) missing)", where=store.where,
-                             advice="add the exam pairs to the store first: open their images in lesionlab")
+        if store.read_only:
+            raise StudyError("the store is open read-only", where=store.where)
+        # the refusals that need no images first: indexing a study's images takes minutes (a review)
         sid = definition.study_id
         rows = [r[0] for r in _select(store, "SELECT study_id FROM studies WHERE study_id = ?", (sid,))]
         if rows:
@@ -209,6 +204,15 @@ class Study:
                                  advice="name its sessions otherwise (e.g. MRI-2, CT-2), or set it up in a store "
                                         "copied before the first study (a copy made now holds its reads too)")
 
+        project = store.load()
+        with_pairs, added = (project, []) if dicom is None else exam_pairs_from_images(project, definition, dicom)
+        missing = [c.code for c in definition.cases if c.pair not in with_pairs.exam_pairs]
+        if missing:
+            case = definition.case(missing[0])
+            raise StudyError(f"case {case.code}: exam pair {case.exam_pair_id} of patient {case.patient_id} is not "
+                             f"in the store ({len(missing)} case(s) missing)", where=store.where,
+                             advice="add the exam pairs to the store first: open their images in lesionlab")
+
         def write(db: Any) -> None:
             db.execute("INSERT INTO studies VALUES (?, ?, ?)", (sid, definition.to_json(), _iso(clock())))
             db.executemany("INSERT INTO study_cases VALUES (?, ?, ?, ?)",
@@ -221,8 +225,6 @@ class Study:
         if with_pairs is project:
             _transaction(store, write, "cannot set up the study")
         else:
-            if store.read_only:
-                raise StudyError("the store is open read-only", where=store.where)
             store.write(diff(project, with_pairs), f"exam pairs of study {sid} from the images", by=by, also=write)
         study = cls(store, sid, clock=clock)
         study.pairs_added = added

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from annotation.store import ReadingStore
+from annotation import study_store
 from annotation.study_store import Study
 from app.cli import main
 from tests.annotation.pg import pg_cluster, pg_url  # noqa: F401
@@ -54,7 +55,7 @@ def test_the_pairs_edit_is_logged_under_the_coordinator_named_or_the_login_name(
     assert _stored(other)[1] == [(PAIRS.format("s2"), "jdoe")]
 
 
-def test_a_study_refused_adds_no_pair(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_study_refused_adds_no_pair(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A second study sharing a session read name (R1@MRI) with the first is refused at init: the pair of its new
     case (LLSYN003) was added before and stayed."""
     store = tmp_path / "s.lesionlab"
@@ -62,8 +63,12 @@ def test_a_study_refused_adds_no_pair(tmp_path: Path, capsys) -> None:  # type: 
                  str(SAMPLE_DICOM), "--coordinator", "Dr Coord"]) == 0
     before = _stored(store)
     capsys.readouterr()
+    indexed: list[object] = []
+    real = study_store.exam_pairs_from_images
+    monkeypatch.setattr(study_store, "exam_pairs_from_images", lambda *a, **k: indexed.append(a) or real(*a, **k))
     assert main(["study", "init", str(store), str(_definition(tmp_path, "s2", ("LLSYN001", "LLSYN003"))), "--dicom",
                  str(SAMPLE_DICOM), "--coordinator", "Dr Coord"]) == 1
+    assert indexed == [], "refused only after its images were indexed (minutes on a real study)"
     captured = capsys.readouterr()
     assert "would open and edit them as its own" in captured.err and "LLSYN003" not in captured.out
     assert _stored(store) == before and ("LLSYN003", "E1") not in before[0]

@@ -87,7 +87,9 @@ def test_init_stores_the_orders_once_and_every_opening_reads_them(tmp_path: Path
         for (reader, session), order in d.reading_orders().items():
             assert again.order(reader, session) == order == study.order(reader, session)
     bad = StudyDefinition("s2", 1, ("R1",), d.sessions, (StudyCase("Z", "P9", "E1"),))
-    with ReadingStore.open(path) as store, pytest.raises(StudyError, match="case Z: exam pair E1 of patient P9"):
+    other = str(tmp_path / "other.lesionlab")  # a store with no study: s2's reads would share s1's names here
+    fill(other)
+    with ReadingStore.open(other) as store, pytest.raises(StudyError, match="case Z: exam pair E1 of patient P9"):
         Study.init(store, bad)
 
 
