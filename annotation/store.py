@@ -262,6 +262,12 @@ class ReadingStore:
         within the store's bounds (a server still down: :data:`~annotation.store_pg_connection.RECONNECT_TIMEOUT_S`),
         and taken back if the server committed it. Before, closing dropped the doubt: the edit stayed in the store
         unsaid. When it cannot be settled, :attr:`unsettled` says so and the log has it (WARNING)."""
+        try:
+            self._settle_at_close()
+        finally:  # even interrupted (Ctrl+C while looking), the connection and its locks are let go
+            self._db.close()
+
+    def _settle_at_close(self) -> None:
         if self._doubt is not None and not self.read_only:
             description = self._doubt[2][1]
             try:
@@ -282,7 +288,6 @@ class ReadingStore:
                                       f"after all: it could not be looked for when the store was closed ({why}); "
                                       "reopen the read and check it")
                 log.warning("%s", self.unsettled)
-        self._db.close()
 
     def __enter__(self) -> "ReadingStore":
         return self
