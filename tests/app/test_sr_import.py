@@ -458,5 +458,7 @@ def test_an_sr_of_many_groups_imports_in_time_linear_in_them(exported, sample_di
     _, files, _ = exported
     template = next(p for p in map(read_sr, files) if p.lengths and p.patient_id == "LLSYN002")
     small = min(_import_seconds(exported[0], sample_dicom / "LLSYN002", template, 400, tmp_path) for _ in range(2))
-    large = _import_seconds(exported[0], sample_dicom / "LLSYN002", template, 1600, tmp_path)
+    # the best of two each: one run of the large import met the other test worker's load in CI (8.1 times the
+    # small one; 4.5-4.7 on a quiet machine)
+    large = min(_import_seconds(exported[0], sample_dicom / "LLSYN002", template, 1600, tmp_path) for _ in range(2))
     assert large < 8 * small, (small, large)
