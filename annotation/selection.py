@@ -53,6 +53,8 @@ class Selection:
         self._keyed: set[tuple[tuple[str, str, str, str], Lobe, Lobe]] = set()
         self._held = 0
         self._missed = False  # a change while held, said at the end
+        #: the pair an undo took out of the project (its first edit undone): a redo that brings it back reads it again
+        self._dropped: PairKey | None = None
         reading.subscribe(self._on_reading)
 
     @contextmanager
@@ -87,6 +89,7 @@ class Selection:
 
     def set_pair(self, pair: PairKey | None, lobe: Lobe | None = None) -> None:
         """Another exam pair (and ``lobe`` for its new marks and lesions, in the same change); no lesion current."""
+        self._dropped = None
         self.pair = tuple(pair) if pair else None  # type: ignore[assignment]
         if lobe is not None:
             self.lobe = lobe
@@ -147,8 +150,14 @@ class Selection:
         if self.picked is not None and self.picked.suggested:  # any edit after the suggestion's own keeps it
             self.kept()
         if self.pair is not None and self.pair not in project.exam_pairs:
+            dropped = self.pair
             self.set_pair(None)
+            self._dropped = dropped
             return
+        if self.pair is None and self._dropped is not None and self._dropped in project.exam_pairs:
+            # N, Ctrl+Z twice (the lesion, then the pair's record), Ctrl+Y twice: the lesion was back in the project,
+            # on the images and in the export, but the grid, Counts and Checks showed an empty exam (a reader's check)
+            self.set_pair(self._dropped)
         if event.kind is EditKind.REDO and self.pair is not None:
             read = (*self.pair, self.reading.reader)
             redone = sorted((les for key, les in project.lesions.items() if key[:3] == read and before.lesions.get(key) != les),
