@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import re
 
-from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, REACHES_EDGE, TOO_FAINT
-from viewer.segment.slice2d import FAINTER_SHELL, OPPOSITE_RIM
-from viewer.segment.suggest import (BEYOND_ELLIPSE, FAINT_WHOLE, FAR_AWAY, GAP, IRREGULAR, LOST_ON_CLICKED,
-                                    ONE_SLICE_PART, OUTSIDE_BODY, SLICE_LOADING, SMALL, SPLITS, TOO_SMALL, TUBE)
+from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, NO_REGION, REACHES_EDGE, TOO_FAINT
+from viewer.segment.slice2d import FAINTER_SHELL, MERGES_VESSEL, OPEN_EDGE, OPPOSITE_RIM, RUNS_INTO
+from viewer.segment.suggest import (BEYOND_ELLIPSE, FAINT_WHOLE, FAR_AWAY, GAP, IRREGULAR, LEAKED, LOST_ON_CLICKED,
+                                    MERGES_NEIGHBOUR, ONE_SLICE_PART, OUTSIDE_BODY, SLICE_LOADING, SMALL, SPLITS,
+                                    TOO_SMALL, TUBE)
 
 #: (what the method's reason holds, what the reader is told), first match wins: the vessel-like ones first
 PLAIN: tuple[tuple[str, str], ...] = (
     (TUBE, "this looks like a vessel, not a lesion: it runs on through the slices"),
     (SPLITS, "the lesion seems joined to a vessel or to another lesion next to it"),
-    ("it merges with a vessel", "what surrounds it is not liver: a vessel next to it, or the lesion goes on"),
-    ("the lesion merges with a neighbour", "the lesion merges with something next to it"),
-    ("a vessel or the liver's edge runs into it", "it is elongated: a vessel or the liver's edge runs into it"),
-    ("vessel, capsule or a neighbouring lesion", "its edge is open to a vessel, the capsule or a lesion next to it"),
+    (MERGES_VESSEL, "what surrounds it is not liver: a vessel next to it, or the lesion goes on"),
+    (MERGES_NEIGHBOUR, "the lesion merges with something next to it"),
+    (RUNS_INTO, "it is elongated: a vessel or the liver's edge runs into it"),
+    (OPEN_EDGE, "its edge is open to a vessel, the capsule or a lesion next to it"),
     (BEYOND_ELLIPSE, "its edge is not clear all round: a lobe, a vessel or another lesion next to it"),
     (IRREGULAR, "its edge is irregular or not clear (a vessel, the capsule or noise)"),
     (FAINTER_SHELL, "this may be the centre of a larger lesion (a necrotic core, or inside a rim)"),
@@ -39,10 +40,10 @@ PLAIN: tuple[tuple[str, str], ...] = (
     (GAP, "the lesion may be longest where the stack has missing slices"),
     (TOO_FAINT, "the lesion's edge is too faint against the liver"),
     (NO_CONTRAST, "nothing under the click stands out from the liver"),
-    ("no region around the click stands out", "nothing under the click stands out from the liver"),
+    (NO_REGION, "nothing under the click stands out from the liver"),
     (REACHES_EDGE, "no closed edge found round the click (a vessel, the capsule or the liver's edge?)"),
     (LEAKS_BEYOND, "no closed edge found round the click (a vessel, the capsule or the liver's edge?)"),
-    ("mm: it leaked", "no closed edge round the click: what was found is larger than a lesion"),
+    (LEAKED, "no closed edge round the click: what was found is larger than a lesion"),
 )
 _SIDE = re.compile(r"what was found is (darker|brighter) than the liver .*a lesion on this series is (brighter|darker)")
 _LONGEST = re.compile(r"the lesion may be longest on (the slice clicked|the neighbouring slice) \(Pos (-?[\d.]+) mm\)")

@@ -36,6 +36,7 @@ from viewer.segment.records import SuggestParams
 LESION_ENDS = "the lesion does not reach this point"
 #: How the refusals begin when the lesion is too faint on a slice (little of it in the slice).
 NO_CONTRAST = "no contrast at the click"
+NO_REGION = "no region around the click stands out"  # app.refusal_words words it for the reader
 #: A region with no closed boundary (what a click on the air round the body also gives).
 REACHES_EDGE, LEAKS_BEYOND = "reaches the image's edge", "leaks beyond"
 TOO_FAINT = "the lesion's edge is too faint"
@@ -335,7 +336,7 @@ def _levels_against(win: Window, seed: tuple[float, float], p: SuggestParams, li
     threshold = liver + (at - liver) / 2.0
     region = grow(win.sm, seed, sign, threshold, near=ring_at)
     if not region.any():
-        return "no region around the click stands out from the liver"
+        return f"{NO_REGION} from the liver"
     if ring_at is not None and not region[int(round(seed[0])), int(round(seed[1]))]:
         # found near the click but not round it (a vessel passing by, not a shell round a core); the click's
         # own level said, not the ring's (a check read "no contrast at the click (129 against the liver's 73)")

@@ -36,6 +36,10 @@ from viewer.segment.records import SuggestParams
 
 #: How the refusal begins when the liver round the boundary found is a fainter shell of lesion.
 FAINTER_SHELL = "the lesion seems to go on beyond the edge found, fainter"
+#: parts of refusals the workstation words for the reader (app.refusal_words)
+MERGES_VESSEL = "it merges with a vessel"
+OPEN_EDGE = "vessel, capsule or a neighbouring lesion"
+RUNS_INTO = "a vessel or the liver's edge runs into it"
 #: How the refusal begins when a rim of the other contrast surrounds what was found.
 OPPOSITE_RIM = "the lesion may be larger than the core found"
 
@@ -134,7 +138,7 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     around = median_or_none(win.sm[win.ring(region, *p.ring_mm)])
     contrast = abs(levels.lesion - levels.mode)
     if around is None or abs(around - levels.mode) > max(p.min_contrast_sd * levels.liver_sd, 0.25 * contrast):
-        return "what surrounds the region is not liver (the lesion may go on, or it merges with a vessel)"
+        return f"what surrounds the region is not liver (the lesion may go on, or {MERGES_VESSEL})"
     phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
     step = 0.25 * min(rs, cs)
     rr, rc = np.nonzero(region)
@@ -162,7 +166,7 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     else:  # the first exit of each ray, long ones cut to their neighbours' median
         radius, leaked = _without_leaks(np.nan_to_num(candidates[:, 0]), p, max(rs, cs))
     if leaked > p.max_leak_fraction:
-        return f"the boundary leaks on {leaked:.0%} of the rays (vessel, capsule or a neighbouring lesion)"
+        return f"the boundary leaks on {leaked:.0%} of the rays ({OPEN_EDGE})"
     centre = (float(cr + win.r0), float(cc + win.c0))
     ellipse, inward = None, 0.0
     if fitted is not None and fitted.scale_mm <= max(p.ellipse_tolerance * fitted.ellipse.b, 0.5 * max(rs, cs)):
@@ -185,7 +189,7 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     chord = float(np.max(radius + np.roll(radius, p.n_rays // 2)))
     compact = area / (math.pi * chord ** 2 / 4.0) if chord > 0 else 0.0
     if compact < p.min_compactness:
-        return f"the region is elongated (compactness {compact:.2f}): a vessel or the liver's edge runs into it"
+        return f"the region is elongated (compactness {compact:.2f}): {RUNS_INTO}"
     within = t[None, :] <= 0.5 * radius[:, None]
     fullness = float(np.median(profile[within]) - levels.sign * levels.mode) if within.any() else float("nan")
     return SliceOutline(points, levels, leaked, centre, ellipse, fullness=fullness, leaked_inward=inward)

@@ -53,6 +53,9 @@ TOO_SMALL = "too small to suggest"
 FAR_AWAY = "what is found grows on far from the slice clicked"
 #: How the refusal begins when what is found runs on through the slices as long as it is (a vessel along the stack).
 TUBE = "what is found runs through the slices like a vessel"
+#: parts of refusals the workstation words for the reader (app.refusal_words)
+MERGES_NEIGHBOUR = "the lesion merges with a neighbour"
+LEAKED = ": it leaked"
 #: How the refusal begins when what is found stands out on the slice clicked only, inside a fainter whole.
 ONE_SLICE_PART = "what is found stands out on this slice only"
 
@@ -294,7 +297,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     # elsewhere that misses the click is something else (a vessel next to the lesion's tip)
     holds = {k for k, o in found.items() if near_outline(o, at, spacing, 0.15 * sizes[k] + max(spacing))}
     if not holds:
-        return _refuse("the outline found does not hold the click (the lesion merges with a neighbour)", p)
+        return _refuse(f"the outline found does not hold the click ({MERGES_NEIGHBOUR})", p)
     longest = max(holds, key=lambda k: (sizes[k], -abs(k - slice_index)))
     best, gave_way = fuller_neighbour(found, ends, holds, longest, sizes, p, frozenset(split))
     # a slab whose edge just touches the lesion's pole lies its half-thickness beyond it, and the slice
@@ -406,7 +409,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     record.update(suggested_diameter_mm=round(d, 3), suggested_p1=[round(float(v), 3) for v in p1],
                   suggested_p2=[round(float(v), 3) for v in p2])
     if d > p.max_diameter_mm:
-        return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm: it leaked", record)
+        return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm{LEAKED}", record)
     if d < p.min_diameter_mm:
         return Refusal(f"what is found is only {d:.1f} mm across: {TOO_SMALL}", record)
     pixel = max(spacing)
