@@ -93,15 +93,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pair.add_argument("--study", metavar="ID", help=STUDY_HELP)
 
 
-def _login_name() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "coordinator"
-
-
 def _minutes(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds / 60:.1f} min"
 
@@ -113,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.study_command == "init":
         definition = load_definition(args.definition)
-        coordinator = (args.coordinator or _login_name()).strip()
+        from app.reading_settings import login_name
+
+        coordinator = (args.coordinator or login_name("coordinator")).strip()
         if not coordinator:
             from viewer.errors import StudyError
 
