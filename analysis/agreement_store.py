@@ -209,8 +209,7 @@ def load_store_agreement(store: str | os.PathLike[str], dicom: str | os.PathLike
     with ReadingStore.open(store, read_only=True) as opened:
         project = opened.load()
         study = study_readers(opened, study_id)
-    names = ({r.reader for r in project.lesions.values()} | {r.reader for r in project.count_marks.values()}
-             | {r.reader for r in project.series_flags.values()})
+    names = project.readers() | {r.reader for r in project.series_flags.values()}
     if study is not None:  # matched among the study's reads only: no other reader's lesion joins a cluster
         project = study.project(project)
     for key in outside_liver(project):  # a node, bone...: not a liver lesion, as in analyze STORE

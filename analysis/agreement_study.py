@@ -22,6 +22,7 @@ import pandas as pd
 from analysis.inputs import Cohort
 from annotation.project import Project
 from annotation.store import ReadingStore
+from annotation.store_pg_security import is_study_store
 from annotation.study import session_reader
 from annotation.study_store import Study
 from viewer.records import READING_ROLES
@@ -125,8 +126,7 @@ class StudyReaders:
 def study_readers(store: ReadingStore, study_id: str | None = None) -> StudyReaders | None:
     """The reads of the store's study an agreement compares; None when the store holds no study (and no
     ``study_id`` is asked for)."""
-    if study_id is None and not (store.backend_db.has_table("studies")
-                                 and store.backend_db.execute("SELECT count(*) FROM studies").fetchone()[0]):
+    if study_id is None and not is_study_store(store.backend_db):
         return None
     study = Study(store, study_id)
     d = study.definition

@@ -157,6 +157,11 @@ def _refusal(exc: Exception) -> str:
     if isinstance(exc, LesionlabError) and not isinstance(exc, StoreConflictError) and cause is not None \
             and not isinstance(cause, LesionlabError) and str(cause):
         return f"the database refused it: {str(cause).splitlines()[0]}"
+    return _said(exc)
+
+
+def _said(exc: Exception) -> str:
+    """An error in a sentence: a lesionlab error's message, else its type and text."""
     return exc.message if isinstance(exc, LesionlabError) else f"{type(exc).__name__}: {exc}"
 
 
@@ -275,7 +280,7 @@ class ReadingStore:
             except Exception as exc:  # noqa: BLE001 - closing goes on; what could not be settled is said
                 looked_for = self._doubt is None  # _settle puts the doubt back only when nothing could be looked for
                 self._doubt = None
-                why = exc.message if isinstance(exc, LesionlabError) else f"{type(exc).__name__}: {exc}"
+                why = _said(exc)
                 if looked_for:
                     # found committed, its take-back refused: it is in the store (review38: said "may be in the store
                     # ... could not be looked for", then quoted the refusal saying it was found and stays)

@@ -93,15 +93,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pair.add_argument("--study", metavar="ID", help=STUDY_HELP)
 
 
-def _login_name() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "coordinator"
-
-
 def _minutes(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds / 60:.1f} min"
 
@@ -113,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.study_command == "init":
         definition = load_definition(args.definition)
-        coordinator = (args.coordinator or _login_name()).strip()
+        from app.reading_settings import login_name
+
+        coordinator = (args.coordinator or login_name("coordinator")).strip()
         if not coordinator:
             from viewer.errors import StudyError
 
@@ -265,11 +258,11 @@ def _confirm_pairings(args: argparse.Namespace) -> int:
         # recorded (or refused, saying why) before anything is listed: a refusal after the listing was missed
         last = study.confirm_pairings(args.reader, args.case, pairs) if writing else \
             study.confirmations().get((args.reader, args.case))
+        lesions = {s: project.lesions_of(*case.pair, session_reader(args.reader, s)) for s in (s1, s2)}
         print(f"{args.reader}'s lesions of case {args.case}:")
-        for session in (s1, s2):
-            lesions = project.lesions_of(*case.pair, session_reader(args.reader, session))
-            print(f"  {session}:" + ("" if lesions else " none"))
-            for les in lesions:
+        for session, of_session in lesions.items():
+            print(f"  {session}:" + ("" if of_session else " none"))
+            for les in of_session:
                 print(f"    {_lesion_line(les)}")
         if proposal is not None:
             print("proposed by position: " + (", ".join(f"{s1} {p.first_lesion} = {s2} {p.second_lesion} "
@@ -279,13 +272,11 @@ def _confirm_pairings(args: argparse.Namespace) -> int:
             print("confirmed: nothing yet (give --pair FIRST=SECOND, repeated, or --proposed with --dicom; "
                   "`study reads` uses its proposal by position meanwhile)")
             return 0
-        done = last
-        print(f"{'confirmed' if writing else 'last confirmed'} by {done.by} at {done.at_utc}:")
-        for a, b in done.pairs.items():
+        print(f"{'confirmed' if writing else 'last confirmed'} by {last.by} at {last.at_utc}:")
+        for a, b in last.pairs.items():
             print(f"  {s1} {a} = {s2} {b}")
-        first = [les.lesion_id for les in project.lesions_of(*case.pair, session_reader(args.reader, s1))]
-        second = [les.lesion_id for les in project.lesions_of(*case.pair, session_reader(args.reader, s2))]
-        alone = [f"{s1} {x}" for x in first if x not in done.pairs] + \
-                [f"{s2} {x}" for x in second if x not in set(done.pairs.values())]
+        seconds = set(last.pairs.values())
+        alone = [f"{s1} {les.lesion_id}" for les in lesions[s1] if les.lesion_id not in last.pairs] + \
+                [f"{s2} {les.lesion_id}" for les in lesions[s2] if les.lesion_id not in seconds]
         print(f"  unpaired: {', '.join(alone) or 'none'}")
     return 0

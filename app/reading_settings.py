@@ -23,6 +23,14 @@ from viewer.errors import OutputWriteError
 from viewer.model.settings import RecentStudies, _write, config_dir
 
 
+def login_name(fallback: str) -> str:
+    """The user's login name, else ``fallback`` (some containers have none)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return fallback
+
+
 def reader_name_problem(name: str) -> str:
     """Why ``name`` cannot be a reader's name, or "": one with fewer than two letters is refused (initials have
     two); every edit is recorded under it, and a single letter is most often a reading key (N) typed into the
@@ -55,10 +63,7 @@ class ReaderName:
     @staticmethod
     def guess() -> str:
         """The login name, as a default the reader confirms or corrects."""
-        try:
-            return getpass.getuser()
-        except Exception:  # noqa: BLE001 - no login name in some containers
-            return "reader"
+        return login_name("reader")
 
     def set(self, name: str) -> None:
         self.name = name.strip()
