@@ -106,6 +106,22 @@ class EditEntry:
     host: str
 
 
+@dataclass(frozen=True)
+class _Doubt:
+    """An edit refused after its COMMIT got no answer (the server may have committed it): what it was written over
+    (``base``), the edit and its log row; ``whole`` False when rows were written with it (``write(also=)``), which the
+    store cannot take back: such an edit is looked for, never taken back (:meth:`ReadingStore._settle`)."""
+
+    base: Project
+    change: Diff
+    row: tuple[Any, ...]
+    whole: bool = True
+
+    @property
+    def description(self) -> str:
+        return str(self.row[1])
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
 
@@ -180,8 +196,8 @@ class ReadingStore:
         self._db = db
         self.location = db.location
         self._base: Project | None = None  # what this store last loaded or wrote (conflict checks)
-        #: an edit refused after its COMMIT got no answer (the server may have committed it): (base, change, log row)
-        self._doubt: tuple[Project, Diff, tuple[Any, ...]] | None = None
+        #: an edit refused after its COMMIT got no answer (the server may have committed it)
+        self._doubt: _Doubt | None = None
         #: set by :meth:`close` when an edit in doubt could not be settled: what the reader must check
         self.unsettled: str | None = None
 
@@ -274,7 +290,7 @@ class ReadingStore:
 
     def _settle_at_close(self) -> None:
         if self._doubt is not None and not self.read_only:
-            description = self._doubt[2][1]
+            doubt = self._doubt
             try:
                 self._settle(closing=True)
             except Exception as exc:  # noqa: BLE001 - closing goes on; what could not be settled is said
@@ -288,10 +304,12 @@ class ReadingStore:
                                       "wanted (a reader study's finished case: ask the study coordinator)")
                 else:
                     why = why.removeprefix("the edit was not saved: ")
-                    self.unsettled = (f"{self.where}: the edit \"{description}\", which lesionlab said was not saved "
-                                      "(its commit met a database server that did not answer), may be in the store "
-                                      f"after all: it could not be looked for when the store was closed ({why}); "
-                                      "reopen the read and check it")
+                    told = ("which lesionlab said was not saved" if doubt.whole else
+                            "written with other rows in one transaction, which lesionlab said may have been saved or not")
+                    self.unsettled = (f"{self.where}: the edit \"{doubt.description}\", {told} (its commit met a "
+                                      "database server that did not answer), may be in the store after all: it could "
+                                      f"not be looked for when the store was closed ({why}); reopen the "
+                                      + ("read and check it" if doubt.whole else "store and check it"))
                 log.warning("%s", self.unsettled)
 
     def __enter__(self) -> "ReadingStore":
@@ -424,23 +442,39 @@ class ReadingStore:
                 except Exception:  # noqa: BLE001 - the original failure is what the reader must see
                     pass
                 lost = db.lost(exc)
-                if lost and committing and base is not None and also is None:
+                if lost and committing and base is not None:
                     # the COMMIT went out, no answer came back: the server may hold the edit, or commit it once it
-                    # goes on (a hung server); refused, it is looked for later (_settle) unless found just below (not an
-                    # edit with ``also`` rows, which a take-back would not take back: both stay, or neither was)
-                    self._doubt = (base, change, row)
-                if lost and not reconnected and attempt + 1 < _ATTEMPTS:
+                    # goes on (a hung server); refused, it is looked for later (_settle) unless found just below
+                    self._doubt = _Doubt(base, change, row, whole=also is None)
+                # an edit with ``also`` rows lost at COMMIT again is looked for once more, not run a third time: its
+                # rows cannot be taken back (_settle), so the doubt is settled here while the server answers (before,
+                # `study init` was told "not saved" of a study the server had committed, and running it again said the
+                # store held the study)
+                look_again = lost and committing and reconnected and also is not None
+                if lost and (not reconnected or look_again) and attempt + 1 < _ATTEMPTS:
                     # the session ended under the edit (server restarted, backend ended): the server rolled back
                     # what it had not committed, so the edit runs again on a new session, its reads claimed again
                     # and every record it replaces checked again; lost at COMMIT, it may be in already: looked for
                     # (the lost session ended on the server first, so it is in or never will be)
                     reconnected = True
-                    db.reconnect()
-                    found = _committed(db, change, row) if committing else None
+                    try:
+                        db.reconnect()
+                        found = _committed(db, change, row) if committing else None
+                    except BaseException as gone:
+                        if self._doubt is not None and not self._doubt.whole and (
+                                isinstance(gone, StoreUnreachableError) or db.lost(gone)):
+                            raise self._unanswered(self._doubt, gone) from None
+                        _raise_as_store_error(db, gone, "the edit was not saved")
+                        raise
                     self._doubt = None
                     if found is not None:
                         seq = found
                         break
+                    if look_again:
+                        raise StoreUnreachableError(
+                            "the edit was not saved: the connection to the database was lost at its commit, twice; "
+                            "the server does not hold it", where=self.where,
+                            advice="check the network and the database server, then do it again") from None
                     for read in sorted(reads):
                         self.claim(*read)
                     continue
@@ -452,6 +486,22 @@ class ReadingStore:
         if base is not None:
             self._base = _applied(base, change)
         return seq
+
+    @property
+    def in_doubt(self) -> bool:
+        """True while an edit whose COMMIT got no answer has not been looked for (it may be in the store or not)."""
+        return self._doubt is not None
+
+    def _unanswered(self, doubt: _Doubt, gone: BaseException) -> StoreUnreachableError:
+        """What an edit written with other rows (``write(also=)``) whose COMMIT got no answer is, when the server cannot
+        be asked: in the store or not, both its rows and the others (one transaction), to be looked for later."""
+        err = gone if isinstance(gone, Exception) else None
+        why = (_said(err) if err is not None else type(gone).__name__).removeprefix("the edit was not saved: ")
+        return StoreUnreachableError(
+            f"the edit \"{doubt.description}\", written in one transaction with other rows, may be in the store with "
+            f"them, or neither is: its commit got no answer and the server cannot be asked now ({why}); lesionlab looks "
+            "for it at the next use of this store and when it is closed",
+            where=self.where, advice="once the server answers, look in the store before doing it again")
 
     def settle(self) -> None:
         """Settle the edit in doubt, if any (an edit whose COMMIT went unanswered, the reader told it was not saved):
@@ -473,12 +523,18 @@ class ReadingStore:
         looked for again at every load and write, each failing the same way (or, a conflict, dropped unsaid)."""
         assert self._doubt is not None
         doubt, self._doubt = self._doubt, None
-        base, change, row = doubt
+        base, change, row = doubt.base, doubt.change, doubt.row
         try:
             if _committed(self._db, change, row) is None:
                 return
             done = _applied(base, change)
             self._base = done
+            if not doubt.whole:
+                # written with rows the store cannot take back (``write(also=)``, a study's set-up): it stays, whole,
+                # as the caller was told it might (one transaction: none of it is half there)
+                log.warning("%s: the edit \"%s\" and the rows written with it, whose commit met a database server that "
+                            "did not answer, were committed: they are in the store", self.where, row[1])
+                return
             self.write(diff(done, base), f"taken back: {row[1]} (its commit met a database server that did not "
                        "answer, and lesionlab had said it was not saved)", by=row[4])
         except Exception as exc:

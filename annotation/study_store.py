@@ -40,7 +40,7 @@ from annotation.store_schema import delete_rows, insert_rows, update_rows
 from annotation.study import StudyCase, StudyDefinition, session_reader
 from annotation.study_case import CaseRead, CaseRef, StudySink, blinded_project
 from annotation.vocab import Sex
-from viewer.errors import LesionlabError, StudyError
+from viewer.errors import LesionlabError, StoreUnreachableError, StudyError
 from viewer.records import Role
 
 #: the columns of ``study_reads`` and ``study_pairings``, in order
@@ -182,7 +182,13 @@ class Study:
             raise StudyError("the store is open read-only", where=store.where)
         # the refusals that need no images first: indexing a study's images takes minutes (a review)
         sid = definition.study_id
-        rows = [r[0] for r in _select(store, "SELECT study_id FROM studies WHERE study_id = ?", (sid,))]
+        rows = [r[0] for r in _select(store, "SELECT definition FROM studies WHERE study_id = ?", (sid,))]
+        if rows and StudyDefinition.from_json(rows[0], f"{store.where}, study {sid}") == definition:
+            # running `study init` again is how a coordinator told "may have been set up, or not" finds out (its commit
+            # got no answer: write(also=)); before, this said to give "another study_id"
+            raise StudyError(f"the store already holds study {sid!r} exactly as this definition has it: it is set up, "
+                             "with its cases' exam pairs and reading orders; nothing was changed", where=store.where,
+                             advice="`lesionlab study status STORE` shows it")
         if rows:
             raise StudyError(f"the store already holds study {sid!r}; its orders are never drawn again",
                              where=store.where, advice="give the new study another study_id")
@@ -225,7 +231,16 @@ class Study:
         if with_pairs is project:
             _transaction(store, write, "cannot set up the study")
         else:
-            store.write(diff(project, with_pairs), f"exam pairs of study {sid} from the images", by=by, also=write)
+            try:
+                store.write(diff(project, with_pairs), f"exam pairs of study {sid} from the images", by=by, also=write)
+            except StoreUnreachableError as exc:
+                if not store.in_doubt:
+                    raise
+                raise StoreUnreachableError(
+                    f"study {sid} may have been set up, or not: {exc.message}", where=exc.where,
+                    advice="once the database server answers, run the same `lesionlab study init` again: it sets the "
+                           f"study up, or says that the store holds study {sid} exactly as defined (then it is set "
+                           "up, with its exam pairs)") from None
         study = cls(store, sid, clock=clock)
         study.pairs_added = added
         return study

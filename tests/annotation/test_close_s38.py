@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from annotation.store import ReadingStore
+from annotation.store import ReadingStore, _Doubt
 
 
 def test_an_interrupted_look_for_an_edit_in_doubt_still_closes_the_store(tmp_path: Path,
@@ -15,7 +15,7 @@ def test_an_interrupted_look_for_an_edit_in_doubt_still_closes_the_store(tmp_pat
     file lock stayed held by a process that was going on (a second open for writing was refused)."""
     path = tmp_path / "s.lesionlab"
     store = ReadingStore.open(path)
-    store._doubt = (store.load(), None, (None, "add lesion L1"))  # type: ignore[assignment]
+    store._doubt = _Doubt(store.load(), None, (None, "add lesion L1"))  # type: ignore[arg-type]
 
     def interrupted(*, closing: bool = False) -> None:
         raise KeyboardInterrupt
