@@ -36,8 +36,8 @@ import psycopg.errors
 from annotation import store_pg_connection as connection
 from annotation.store_backend import Db, Rows, newer_store_error
 from annotation.store_location import Backend, StoreLocation
-from annotation.store_pg_connection import (CONNECT_TIMEOUT_S, BoundedConnection, connect, end_session, server_version,
-                                           session_started)
+from annotation.store_pg_connection import (CONNECT_TIMEOUT_S, BoundedConnection, advisory_lock, bound_lock_waits, connect,
+                                           end_session, lock_holders, server_version, session_started)
 from viewer.errors import (BlindedRoleError, StoreError, StoreFullError, StoreLockedError, StoreUnreachableError,
                            blinded_message)
 
@@ -210,8 +210,7 @@ class PgDb(Db):
         self._in_transaction = True
         # bounded: a table lock another session holds (a reader may LOCK a table it may update) fails the
         # migration after LOCK_WAIT_S instead of hanging the owner's open (the wait for an answer allows for it)
-        self.con.execute(f"SET LOCAL lock_timeout = '{int(LOCK_WAIT_S * 1000)}ms'")
-        self.con.lock_wait_s = LOCK_WAIT_S
+        bound_lock_waits(self.con, LOCK_WAIT_S)
         self.wait_for_lock(_key("lesionlab migrations", self.schema), "migrations")
 
     def wait_for_lock(self, key: int, what: str) -> None:
@@ -223,7 +222,7 @@ class PgDb(Db):
             if got and got[0]:
                 return
             if time.monotonic() >= deadline:
-                raise StoreLockedError(f"another session holds lesionlab's {what} lock ({self._holder(key, pid_first=True)})",
+                raise StoreLockedError(f"another session holds lesionlab's {what} lock: {self._holder(key)}",
                                        where=self.where,
                                        advice="wait for the other lesionlab to finish, or ask the database administrator "
                                               "to end that session (pg_terminate_backend) if it is not lesionlab's")
@@ -244,19 +243,9 @@ class PgDb(Db):
                                    advice="close the other lesionlab window editing this read, or read another pair")
         self._claimed[key] = (reader, patient_id, exam_pair_id)
 
-    def _holder(self, key: int, *, pid_first: bool = False) -> str:
-        row = self.con.execute(
-            "SELECT a.application_name, a.usename, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
-            "(SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND l.classid = %s::bigint::oid AND l.objid = %s::bigint::oid AND l.objsubid = 1",
-            ((key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF)).fetchone()
-        if row is None:
-            return "another connection"
-        app, user, pid = row
-        if pid_first:
-            return f"pid {pid}, database role {user or '?'}, {app or 'a client'}"
-        return f"{app or 'a client'} (database role {user or '?'}, server pid {pid})"
+    def _holder(self, key: int) -> str:
+        """Who holds advisory lock ``key`` (store_pg_connection.lock_holders)."""
+        return "; ".join(lock_holders(self.con, advisory_lock(key))) or "another connection"
 
     # ------------------------------------------------------------------ catalogue
     def has_table(self, name: str) -> bool:

@@ -25,11 +25,12 @@ it locked do not stay locked for hours.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import socket
 import time
-from typing import Any, TypeVar
+from typing import Any, Iterator, TypeVar
 
 import psycopg
 from psycopg.abc import PQGen
@@ -92,6 +93,67 @@ class BoundedConnection(psycopg.Connection[Any]):
         except NoAnswer:
             self.pgconn.finish()  # mid-protocol: never used again (closed, psycopg refuses it from now on)
             raise
+
+
+def bound_lock_waits(con: BoundedConnection, seconds: float) -> str:
+    """Inside the transaction under way: its lock waits end after ``seconds`` (``lock_timeout``, local to it: a
+    ``LockNotAvailable`` then, not a hang), and the answer bound allows for them (:attr:`BoundedConnection.lock_wait_s`,
+    kept to the longest asked); returns the ``lock_timeout`` it replaced, for :func:`lock_waits_bounded` to put back.
+    The one set-up of a bounded wait: a migration's (``PgDb.begin_migration``) and the owner's grants
+    (``store_pg_security``), which had each their own."""
+    previous = str(con.execute("SELECT current_setting('lock_timeout')").fetchone()[0])  # type: ignore[index]
+    con.execute("SELECT set_config('lock_timeout', %s, true)", (f"{round(seconds * 1000)}ms",))
+    con.lock_wait_s = max(con.lock_wait_s, seconds)
+    return previous
+
+
+@contextlib.contextmanager
+def lock_waits_bounded(con: BoundedConnection, seconds: float) -> Iterator[None]:
+    """:func:`bound_lock_waits` for the block only: once it is done, the transaction goes on with the ``lock_timeout``
+    and answer bound it had. (A ``SET LOCAL`` inside a savepoint lasts until the whole transaction ends: the grants'
+    5 s stayed on every later statement of a study's set-up or a migration, which had asked for none or for 15 s.)
+    A block that fails leaves the setting to the rollback that follows (a savepoint's undoes it, too)."""
+    allowed = con.lock_wait_s
+    try:
+        previous = bound_lock_waits(con, seconds)
+        yield
+        con.execute("SELECT set_config('lock_timeout', %s, true)", (previous,))
+    finally:
+        con.lock_wait_s = allowed
+
+
+#: the other sessions holding a granted lock of ``pg_locks l``, as :func:`lock_holders` says them
+_HOLDERS = ("SELECT DISTINCT a.pid, a.usename, a.application_name, a.state, coalesce(a.xact_start, a.state_change) "
+            "FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.granted AND l.pid <> pg_backend_pid() AND ")
+
+
+def lock_holders(con: psycopg.Connection[Any], *asks: tuple[str, tuple[Any, ...]]) -> list[str]:
+    """Who holds a lock, as found by the first of ``asks`` (a condition on ``pg_locks l`` and its parameters, most
+    exact first) that finds anyone: each "pid N (database role R, application 'A', <state> since <time>)" (the time
+    its transaction began, else its state), what pg_stat_activity shows this role of it (state and time to a superuser
+    or the same role only); [] when none does.
+    The one wording of a lock's holder: a read's claim, lesionlab's advisory locks and the owner's grants said it in
+    two ways, from two queries."""
+    for condition, params in asks:
+        try:
+            with con.transaction():  # a savepoint: a catalogue this role may not read fails this question only
+                found = con.execute(_HOLDERS + condition + " ORDER BY a.pid", params).fetchall()
+        except psycopg.Error:  # the refusal is said, with the holders it could find
+            continue
+        if found:
+            return [f"pid {pid} (database role {user or '?'}, application {app or '(none)'!r}"
+                    + (f", {state} since {since:%H:%M:%S %Z})" if state and since else ")")
+                    for pid, user, app, state, since in found]
+    return []
+
+
+def advisory_lock(key: int) -> tuple[str, tuple[Any, ...]]:
+    """The :func:`lock_holders` condition of advisory lock ``key`` (the bigint ``pg_try_advisory_lock`` takes) in
+    this database."""
+    return ("l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND l.classid = %s::bigint::oid AND l.objid = %s::bigint::oid AND l.objsubid = 1",
+            ((key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF))
 
 
 def application_name() -> str:

@@ -231,21 +231,18 @@ GRANT_LOCK_WAIT_S = 5.0
 @contextlib.contextmanager
 def _bounded_locks(db: "Db", doing: str) -> Iterator[Any]:
     """A transaction (a savepoint inside one) on ``db``'s connection whose lock waits end after GRANT_LOCK_WAIT_S
-    (the answer bound allowing for them): a lock another session holds longer is refused in a StoreLockedError that
+    (the answer bound allowing for them; inside an outer transaction, for this block only): a lock another session holds longer is refused in a StoreLockedError that
     names that session (:func:`_lock_holders`), nothing of the transaction done."""
     import psycopg
 
+    from annotation.store_pg_connection import lock_waits_bounded
+
     con = getattr(db, "con")
-    allowed = con.lock_wait_s
-    con.lock_wait_s = max(allowed, GRANT_LOCK_WAIT_S)
     try:
-        with con.transaction():
-            con.execute(f"SET LOCAL lock_timeout = '{int(GRANT_LOCK_WAIT_S * 1000)}ms'")
+        with con.transaction(), lock_waits_bounded(con, GRANT_LOCK_WAIT_S):
             yield con
     except psycopg.errors.LockNotAvailable as exc:
         raise _lock_held(db, exc, doing) from None
-    finally:
-        con.lock_wait_s = allowed
 
 
 def _lock_held(db: "Db", exc: Any, doing: str) -> StoreLockedError:
@@ -262,38 +259,23 @@ def _lock_held(db: "Db", exc: Any, doing: str) -> StoreLockedError:
                "administrator end it (SELECT pg_terminate_backend(PID)), then run this again")
 
 
-#: the sessions behind pg_locks rows, as _lock_holders says them
-_HOLDERS = ("SELECT DISTINCT a.pid, a.usename, a.application_name, a.state, a.xact_start FROM pg_locks l "
-            "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.granted AND l.pid <> pg_backend_pid() AND ")
-
-
 def _lock_holders(db: "Db", relation: str | None, row: tuple[str, str] | None) -> list[str]:
     """Who holds what a lock wait waited for, most exact first: the transaction that last changed the catalogue row
     waited on (its ``xmax``, where this role may read the catalogue); else the sessions holding more than a read's
     lock on ``relation`` (ALTER ROLE keeps one on pg_authid, which only a superuser reads); else every other session
-    inside a writing transaction. Each as "pid N (database role R, application A, <state> since <time>)", what
-    pg_stat_activity shows this role of it (state and time to a superuser or the same role only)."""
-    con = getattr(db, "con")
+    inside a writing transaction (store_pg_connection.lock_holders says them)."""
+    from annotation.store_pg_connection import lock_holders
+
     asks: list[tuple[str, tuple[Any, ...]]] = []
     if row is not None:
         tid, catalogue = row
-        asks.append((_HOLDERS + "l.locktype = 'transactionid' AND l.transactionid = "
+        asks.append(("l.locktype = 'transactionid' AND l.transactionid = "
                      f"(SELECT xmax FROM pg_catalog.{catalogue} WHERE ctid = %s::tid)", (tid,)))
     if relation is not None:
-        asks.append((_HOLDERS + "l.locktype = 'relation' AND l.relation = to_regclass(%s) AND "
+        asks.append(("l.locktype = 'relation' AND l.relation = to_regclass(%s) AND "
                      "l.mode NOT IN ('AccessShareLock', 'RowShareLock')", (relation,)))
-    asks.append((_HOLDERS + "l.locktype = 'transactionid'", ()))
-    for sql, params in asks:
-        try:
-            with con.transaction():  # a savepoint: a catalogue this role may not read fails this question only
-                found = con.execute(sql + " ORDER BY a.pid", params).fetchall()
-        except Exception:  # noqa: BLE001 - the refusal is said, with the holders it could find
-            continue
-        if found:
-            return [f"pid {pid} (database role {user or '?'}, application {app or '(none)'!r}"
-                    + (f", {state} since {since:%H:%M:%S %Z})" if state and since else ")")
-                    for pid, user, app, state, since in found]
-    return []
+    asks.append(("l.locktype = 'transactionid'", ()))
+    return lock_holders(getattr(db, "con"), *asks)
 
 
 def grant_roles(db: "Db") -> None:

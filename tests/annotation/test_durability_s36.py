@@ -87,7 +87,8 @@ def test_a_read_taken_by_another_window_while_the_session_was_lost_is_refused_no
         with ReadingStore.open(pg_url) as other:
             other.claim("R1", *P1)
             before = r.project
-            with pytest.raises(StoreLockedError, match="open for writing by lesionlab pid"):
+            with pytest.raises(StoreLockedError, match=r"open for writing by pid \d+ \(database role \w+, application "
+                                                       "'lesionlab pid"):
                 r.add_lesion(P1, "left")
             assert r.project == before
             assert other.load() == before

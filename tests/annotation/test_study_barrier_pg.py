@@ -176,7 +176,7 @@ def test_a_pg_temp_type_does_not_redirect_the_policy_functions(pg_cluster, pg_ur
 def test_a_reader_holding_the_grants_lock_does_not_hang_the_owner(pg_cluster, pg_url, monkeypatch, capsys):
     urls, _ = mri_read(pg_cluster, pg_url, "br5")  # a coordinator added: a study store takes no reader R3 (s38)
     monkeypatch.setattr(store_pg, "LOCK_WAIT_S", 0.5)
-    held = rf"another session holds lesionlab's grants lock \(pid \d+, database role br5_r1"
+    held = rf"another session holds lesionlab's grants lock: pid \d+ \(database role br5_r1, application "
     with ReadingStore.open(pg_url) as owner, psycopg.connect(urls["R1"], autocommit=True) as con:
         con.execute("SELECT pg_advisory_lock(hashtext('lesionlab grants public'))")
         with pytest.raises(StoreLockedError, match=held):
