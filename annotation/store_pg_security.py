@@ -522,12 +522,9 @@ def _check_study_name(db: "Db", name: str, kind: RoleKind) -> None:
     reader). A role bound to a name no study has could open nothing (its reads are stored under ``R1@MRI``): a
     coordinator's audit found `add-reader` taking ``r1`` for ``R1`` and ``Dr Smith`` for the adjudicator."""
     from annotation._validate import id_form  # noqa: PLC0415
-    from annotation.study import StudyDefinition  # noqa: PLC0415
+    from annotation.study import stored_studies  # noqa: PLC0415
 
-    if not db.has_table("studies"):
-        return
-    studies = [StudyDefinition.from_json(text, f"{db.where}, study {sid}")
-               for sid, text in db.execute("SELECT study_id, definition FROM studies ORDER BY study_id").fetchall()]
+    studies = [s.definition for s in stored_studies(db)]
     if not studies:
         return
     readers = {r: d.study_id for d in studies for r in d.readers}

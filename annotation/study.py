@@ -43,7 +43,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
@@ -51,6 +51,9 @@ from annotation import _validate as v
 from annotation._validate import id_form
 from viewer.errors import StudyError, ValidationError
 from viewer.records import READING_ROLES, Role
+
+if TYPE_CHECKING:
+    from annotation.store_backend import Db
 
 #: separates a reader's name from the session in the reader name of a study read
 SESSION_SEPARATOR = "@"
@@ -257,12 +260,58 @@ class StudyDefinition:
 
     @classmethod
     def from_json(cls, text: str, where: str = "study definition") -> "StudyDefinition":
-        data = json.loads(text)
-        version = data.pop("schema_version", DEFINITION_SCHEMA_VERSION)
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError) as exc:  # a stored row changed by hand: said, naming it, not a traceback
+            raise ValidationError(f"the study definition is not JSON ({exc})", where=where,
+                                  advice=STORED_ROW_ADVICE) from None
+        version = data.pop("schema_version", DEFINITION_SCHEMA_VERSION) if isinstance(data, dict) \
+            else DEFINITION_SCHEMA_VERSION
         if version != DEFINITION_SCHEMA_VERSION:
             raise ValidationError(f"study definition schema {version} is not {DEFINITION_SCHEMA_VERSION}",
                                   where=where, advice="update lesionlab")
         return definition_from_mapping(data, where)
+
+
+#: what to do about a row of ``studies`` lesionlab did not write
+STORED_ROW_ADVICE = ("the row was changed outside lesionlab: correct it with an SQL tool or restore the store from a "
+                     "backup copy")
+
+
+@dataclass(frozen=True)
+class StoredStudy:
+    """A study as a store holds it (a row of ``studies``): its id and its validated definition, which is that study's.
+    Parsed in one place, :func:`stored_studies`, for every reader of the table (a study's opening, the checks of a
+    new study's set-up, the session roles an export asks for, ``store add-reader``'s names), which parsed it each."""
+
+    study_id: str
+    definition: StudyDefinition
+
+    def __post_init__(self) -> None:
+        if self.definition.study_id != self.study_id:
+            raise ValidationError(f"the row of study {self.study_id!r} holds the definition of study "
+                                  f"{self.definition.study_id!r}", where=f"study {self.study_id}",
+                                  advice=STORED_ROW_ADVICE)
+
+    @classmethod
+    def from_row(cls, study_id: Any, text: Any, where: str) -> "StoredStudy":
+        """From the row's two columns; errors name ``where`` (the store) and the study."""
+        here = f"{where}, study {study_id}"
+        definition = StudyDefinition.from_json(text, here)
+        try:
+            return cls(str(study_id), definition)
+        except ValidationError as exc:
+            raise ValidationError(exc.message, where=here, advice=exc.advice) from None
+
+
+def stored_studies(db: "Db", study_id: str | None = None) -> list[StoredStudy]:
+    """The studies the store ``db`` holds, by id (only ``study_id``'s when given); [] before the studies migration."""
+    if not db.has_table("studies"):
+        return []
+    one = study_id is not None
+    rows = db.execute("SELECT study_id, definition FROM studies" + (" WHERE study_id = ?" if one else "")
+                      + " ORDER BY study_id", (study_id,) if one else ()).fetchall()
+    return [StoredStudy.from_row(sid, text, db.where) for sid, text in rows]
 
 
 # ---------------------------------------------------------------------------- parsing

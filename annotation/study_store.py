@@ -30,14 +30,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from annotation.clinical import ClinicalRecord
 from annotation.project import Project, diff
 from annotation.reading import Reading
 from annotation.store import ReadingStore
 from annotation.store_schema import delete_rows, insert_rows, update_rows
-from annotation.study import StudyCase, StudyDefinition, session_reader
+from annotation.study import StoredStudy, StudyCase, StudyDefinition, session_reader, stored_studies
 from annotation.study_case import CaseRead, CaseRef, StudySink, blinded_project
 from annotation.vocab import Sex
 from viewer.errors import LesionlabError, StoreUnreachableError, StudyError
@@ -49,6 +49,7 @@ _PAIRINGS = ("study_id", "reader", "paired_reader", "code", "first_lesion", "sec
 #: an idle gap between two edits of one case counts this much reading time at most (seconds)
 IDLE_CAP_S = 300.0
 Clock = Callable[[], _dt.datetime]
+T = TypeVar("T")
 
 
 def utc_now() -> _dt.datetime:
@@ -142,8 +143,7 @@ class Study:
             study_id = ids[0]
         if study_id not in ids:
             raise StudyError(f"no study {study_id!r} (the store holds {', '.join(ids)})", where=store.where)
-        row = self._rows("SELECT definition FROM studies WHERE study_id = ?", (study_id,))[0]
-        self.definition = StudyDefinition.from_json(row[0], f"{store.where}, study {study_id}")
+        self.definition = _stored(store, study_id)[0].definition
         self._orders: dict[tuple[str, str], tuple[str, ...]] = {}
         source, params = db.source("study_order", {"study_id": study_id})
         for reader, session, _, code in self._rows(
@@ -182,14 +182,15 @@ class Study:
             raise StudyError("the store is open read-only", where=store.where)
         # the refusals that need no images first: indexing a study's images takes minutes (a review)
         sid = definition.study_id
-        rows = [r[0] for r in _select(store, "SELECT definition FROM studies WHERE study_id = ?", (sid,))]
-        if rows and StudyDefinition.from_json(rows[0], f"{store.where}, study {sid}") == definition:
+        stored = _stored(store)
+        same = [s for s in stored if s.study_id == sid]
+        if same and same[0].definition == definition:
             # running `study init` again is how a coordinator told "may have been set up, or not" finds out (its commit
             # got no answer: write(also=)); before, this said to give "another study_id"
             raise StudyError(f"the store already holds study {sid!r} exactly as this definition has it: it is set up, "
                              "with its cases' exam pairs and reading orders; nothing was changed", where=store.where,
                              advice="`lesionlab study status STORE` shows it")
-        if rows:
+        if same:
             raise StudyError(f"the store already holds study {sid!r}; its orders are never drawn again",
                              where=store.where, advice="give the new study another study_id")
         # a study's reads are stored under READER@SESSION (annotation.study.session_reader): a second study with a
@@ -199,8 +200,7 @@ class Study:
         # adjudicator and a session of the same name shared those reads (a review)
         mine = {session_reader(r, x.name) for r in (*definition.readers, definition.adjudicator)
                 for x in definition.sessions}
-        for other_id, text in _select(store, "SELECT study_id, definition FROM studies", ()):
-            other = StudyDefinition.from_json(text, f"{store.where}, study {other_id}")
+        for other_id, other in ((s.study_id, s.definition) for s in stored):
             shared = sorted(mine & {session_reader(r, x.name) for r in (*other.readers, other.adjudicator)
                                     for x in other.sessions})
             if shared:
@@ -556,11 +556,8 @@ class Study:
 def session_roles(store: ReadingStore) -> dict[str, tuple[Role, ...]]:
     """Every reader study's session reader names (``R1@MRI``, ``consensus@MRI``) -> the series roles that session
     shows (its read covers those only: Checks and counts ask it nothing of the others); {} without a study."""
-    if not store.backend_db.has_table("studies"):
-        return {}
     out: dict[str, tuple[Role, ...]] = {}
-    for study_id, text in _select(store, "SELECT study_id, definition FROM studies", ()):
-        definition = StudyDefinition.from_json(text, f"{store.where}, study {study_id}")
+    for definition in (s.definition for s in _stored(store)):
         for session in definition.sessions:
             for reader in (*definition.readers, definition.adjudicator):
                 name = session_reader(reader, session.name)
@@ -573,9 +570,19 @@ def session_roles(store: ReadingStore) -> dict[str, tuple[Role, ...]]:
 
 
 def _select(store: ReadingStore, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    return _reading(store, lambda: list(store.backend_db.execute(sql, params).fetchall()))
+
+
+def _stored(store: ReadingStore, study_id: str | None = None) -> list[StoredStudy]:
+    """The store's studies, parsed and checked (annotation.study.stored_studies)."""
+    return _reading(store, lambda: stored_studies(store.backend_db, study_id))
+
+
+def _reading(store: ReadingStore, read: Callable[[], T]) -> T:
+    """``read()`` of the store, its driver's errors said as the store's ("cannot read the study")."""
     db = store.backend_db
     try:
-        return list(db.execute(sql, params).fetchall())
+        return read()
     except LesionlabError:
         raise
     except Exception as exc:
