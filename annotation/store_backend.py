@@ -45,6 +45,11 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
+def first_line(exc: BaseException) -> str:
+    """A driver error's first line (its type's name when it has no text)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def newer_store_error(version: int, known: int, where: str) -> StoreError:
     return StoreError(f"store schema {version} is newer than this lesionlab ({known})", where=where,
                       advice="update lesionlab")

@@ -35,6 +35,7 @@ import psycopg.errors
 
 from annotation import store_pg_connection as connection
 from annotation.store_backend import Db, Rows, newer_store_error
+from annotation.store_backend import first_line as _first_line  # the name its many messages use
 from annotation.store_location import Backend, StoreLocation
 from annotation.store_pg_connection import (CONNECT_TIMEOUT_S, BoundedConnection, advisory_lock, bound_lock_waits, connect,
                                            end_session, lock_holders, server_version, session_started)
@@ -61,10 +62,6 @@ def too_old_error(version: int, where: str) -> StoreError:
     return StoreError(f"the database server is PostgreSQL {major}.{minor}; lesionlab's stores need PostgreSQL "
                       f"{MIN_SERVER // 10000} or later", where=where,
                       advice="ask the database administrator for a PostgreSQL 14 or later server (README: PostgreSQL)")
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _key(*parts: str) -> int:

@@ -36,6 +36,7 @@ from annotation.clinical import ClinicalRecord
 from annotation.project import Project, diff
 from annotation.reading import Reading
 from annotation.store import ReadingStore
+from annotation.store_backend import first_line
 from annotation.store_schema import delete_rows, insert_rows, update_rows
 from annotation.study import StoredStudy, StudyCase, StudyDefinition, session_reader, stored_studies
 from annotation.study_case import CaseRead, CaseRef, StudySink, blinded_project
@@ -600,9 +601,11 @@ def _transaction(store: ReadingStore, work: Callable[[Any], Any], doing: str) ->
     # opening failed on it
     store.settle()
     db = store.backend_db
+    committing = False
     try:
         db.begin()
         work(db)
+        committing = True
         db.commit()
     except BaseException as exc:
         try:
@@ -611,6 +614,14 @@ def _transaction(store: ReadingStore, work: Callable[[Any], Any], doing: str) ->
             pass
         if isinstance(exc, LesionlabError):
             raise
+        if committing and db.lost(exc):
+            # the COMMIT went out, no answer came back: the server may have done it (before: "nothing was changed",
+            # the default advice of a lost connection, of a study the server had set up)
+            raise StoreUnreachableError(
+                f"perhaps done, perhaps not ({doing.removeprefix('cannot ')}): the connection to the database was lost "
+                f"at its commit ({first_line(exc)})", where=store.where,
+                advice="once the server answers, look (`lesionlab study status STORE`; `study init` again says "
+                       "whether the store holds the study) before doing it again") from None
         err = db.error(exc, doing)
         if err is not None:
             raise err from None

@@ -118,3 +118,23 @@ def test_a_study_whose_commit_met_a_hung_server_is_said_maybe_set_up_and_running
     with ReadingStore.open(pg_url) as again, pytest.raises(StudyError) as rerun:
         Study.init(again, load_definition(path), dicom=SAMPLE_DICOM, by="Dr C")
     assert "already holds study 's1' exactly as this definition has it: it is set up" in str(rerun.value)
+
+
+def test_a_study_set_up_without_images_whose_commit_was_lost_is_said_perhaps_done(pg_cluster, pg_url,  # type: ignore[no-untyped-def]
+                                                                                  monkeypatch) -> None:
+    """`study init` with the exam pairs already in the store writes the study in a transaction of its own
+    (study_store._transaction): committed, its answer lost, it said "nothing was changed" (a lost connection's advice)
+    of a study the store held. Now it says it may be done, and running it again says which."""
+    from tests.annotation.test_study_store import definition, fill
+
+    fill(pg_url)
+    with ReadingStore.open(pg_url) as store:
+        _commits_lost(monkeypatch, pg_cluster, store, "answer")
+        with pytest.raises(StoreUnreachableError) as told:
+            Study.init(store, definition())
+    said = str(told.value)
+    assert "perhaps done, perhaps not (set up the study): the connection to the database was lost at its commit" in said
+    assert "nothing was changed" not in said, said
+    assert _studies(pg_url) == ["s1"]
+    with ReadingStore.open(pg_url) as again, pytest.raises(StudyError, match="exactly as this definition has it"):
+        Study.init(again, definition())
