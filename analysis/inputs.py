@@ -14,11 +14,13 @@ within one file or across the files, are refused naming both lines.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -491,18 +493,29 @@ STORE_NEEDS_ANNOTATION = (
 
 def load_store(store: str | Path) -> Cohort:
     """Read the three cohort tables straight from a reading store via the annotation exporter."""
+    return _store_cohort(store, _exporter(store).liver_cohort_tables(store))
+
+
+def _exporter(store: str | Path) -> Any:
+    """The annotation package's exporter module, or the refusal saying what to do without it."""
     try:
-        from annotation.export import liver_cohort_tables  # noqa: PLC0415 - optional, owned by annotation
+        exporter = importlib.import_module("annotation.export")  # optional, owned by annotation
     except ImportError as exc:
         raise LesionlabError(
             f"{STORE_NEEDS_ANNOTATION} ({exc})", where=str(store),
             advice="export the store first (lesionlab export STORE --out DIR) and run "
                    "lesionlab analyze --measurements DIR/measurements.csv --counts DIR/counts.csv",
         ) from None
+    return exporter
+
+
+def _store_cohort(store: str | Path, found: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, tuple[str, ...]]
+                  ) -> Cohort:
+    """A store's cohort from its exporter's tables and notes (:func:`load_store`)."""
     from annotation.store_location import parse_location  # noqa: PLC0415 - a file path or a postgresql:// URL
 
     location = parse_location(store)
-    measurements_df, counts_df, patients_df, notes = liver_cohort_tables(store)
+    measurements_df, counts_df, patients_df, notes = found
     name = location.path.name if location.path is not None else location.saved()
     raws = {"measurements": raw_from_frame(measurements_df, f"{name} (measurements)"),
             "counts": raw_from_frame(counts_df, f"{name} (counts)")}
@@ -516,3 +529,25 @@ def load_store(store: str | Path) -> Cohort:
     tables = _validated(raws)
     return Cohort(measurements=tables["measurements"], counts=tables["counts"], patients=tables.get("patients"),
                   sources={"store": location.saved()}, input_notes=notes)
+
+
+def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, study_id: str | None = None) -> Cohort:
+    """What ``lesionlab analyze STORE`` analyses: :func:`load_store`'s cohort; of a reader study's store, the study's
+    reads as one read per study reader, each reader's sessions joined as ``lesionlab study reads`` joins them
+    (:func:`analysis.study_pairing.joined_reads`; ``dicom``, the images, pairs lesions across sessions), with a note
+    saying what was joined and left out. A study's session reads analysed as readers of their own paired no series
+    of one session with one of another (an audit: n = 7, all of them the sample reader's). ``dicom`` and
+    ``study_id`` are kept in :attr:`Cohort.sources` for the agreement section."""
+    exporter = _exporter(store)
+    from analysis.study_pairing import study_store_reads  # noqa: PLC0415 - it imports this module
+
+    joined = study_store_reads(store, dicom=dicom, study_id=study_id)
+    if joined is None:
+        cohort = load_store(store)
+    else:
+        m, c, p, notes = exporter.project_liver_tables(joined.project)
+        cohort = _store_cohort(store, (m, c, p, (joined.note(), *notes)))
+    extra = {"dicom": str(dicom)} if dicom is not None else {}
+    if joined is not None:
+        extra["study"] = joined.study_id
+    return replace(cohort, sources={**cohort.sources, **extra}) if extra else cohort
