@@ -42,7 +42,6 @@ from annotation.project import Project
 from annotation.lobes import LobeBoundary
 from annotation.records import Alignment, CountMark, Lesion, SeriesFlag
 from annotation.store import SUFFIX, ReadingStore
-from annotation.store_pg_security import is_study_store
 from annotation.study import StudyCase, StudyDefinition, session_reader
 from annotation.study_store import Study
 from viewer.errors import LesionlabError
@@ -363,16 +362,6 @@ def joined_reads(store: ReadingStore, *, dicom: str | os.PathLike[str] | None = 
     pairings = study_pairings(project, study, stacks, notes)
     return JoinedReads(study.study_id, analysis_project(project, study.definition, pairings), tuple(pairings),
                        readers, names, dicom is not None)
-
-
-def study_store_reads(location: str | os.PathLike[str], *, dicom: str | os.PathLike[str] | None = None,
-                      study_id: str | None = None) -> JoinedReads | None:
-    """:func:`joined_reads` of the store at ``location``; None when it holds no reader study (and no ``study_id`` is
-    asked for)."""
-    with ReadingStore.open(location, read_only=True) as store:
-        if study_id is None and not is_study_store(store.backend_db):
-            return None
-        return joined_reads(store, dicom=dicom, study_id=study_id)
 
 
 def write_study_reads(location: str | os.PathLike[str], out_store: str | os.PathLike[str], *,
