@@ -548,14 +548,18 @@ def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, s
     database role, a note says the other readers' reads are hidden. ``dicom`` and ``study_id`` are kept in
     :attr:`Cohort.sources` for the agreement section."""
     exporter = _exporter(store)
-    from analysis.study_pairing import joined_reads  # noqa: PLC0415 - it imports this module
+    from analysis.study_pairing import joined_reads, placed_stacks  # noqa: PLC0415 - it imports this module
     from annotation.store import ReadingStore  # noqa: PLC0415 - as the exporter (optional)
     from annotation.store_pg_security import is_study_store  # noqa: PLC0415
 
     with ReadingStore.open(store, read_only=True) as opened:
         seen_by = opened.own_rows_only
         study = study_id is not None or is_study_store(opened.backend_db)
-        joined = joined_reads(opened, dicom=dicom, study_id=study_id) if study else None
+    joined = None
+    if study:
+        stacks = placed_stacks(dicom) if dicom is not None else None  # the images indexed with the store closed
+        with ReadingStore.open(store, read_only=True) as opened:
+            joined = joined_reads(opened, dicom=dicom, stacks=stacks, study_id=study_id)
     if joined is None:
         cohort = _store_cohort(store, exporter.liver_cohort_tables(store), seen_by=seen_by)
     else:

@@ -347,13 +347,14 @@ class JoinedReads:
 
 
 def joined_reads(store: ReadingStore, *, dicom: str | os.PathLike[str] | None = None,
-                 study_id: str | None = None) -> JoinedReads:
+                 stacks: Mapping[str, PlacedStack] | None = None, study_id: str | None = None) -> JoinedReads:
     """The store's study reads as one read per study reader, in memory: what ``lesionlab study reads`` writes and
-    ``lesionlab analyze`` of a study's store analyses (``dicom``: the images, to pair lesions across sessions)."""
+    ``lesionlab analyze`` of a study's store analyses (``dicom``: the images, to propose the cases' missing
+    alignments; ``stacks``: :func:`placed_stacks` of them, indexed before the store is opened, to pair lesions
+    across sessions)."""
     study = Study(store, study_id)
     readers = study_readers(store, study.study_id)
     assert readers is not None  # a study id is given
-    stacks = placed_stacks(dicom) if dicom is not None else None
     project = store.load()
     names = frozenset(project.readers() | {r.reader for r in project.series_flags.values()})
     notes: dict[tuple[str, str], str] = {}
@@ -372,8 +373,9 @@ def write_study_reads(location: str | os.PathLike[str], out_store: str | os.Path
     out = Path(out_store)
     if out.exists():
         raise LesionlabError("exists already", where=str(out), advice="choose a new file for the study's reads")
+    stacks = placed_stacks(dicom) if dicom is not None else None  # minutes on a real study: the store not open yet
     with ReadingStore.open(location, read_only=True) as store:
-        joined = joined_reads(store, dicom=dicom, study_id=study_id)
+        joined = joined_reads(store, dicom=dicom, stacks=stacks, study_id=study_id)
     study_id, merged, pairings = joined.study_id, joined.project, list(joined.pairings)
     table = out.with_name(out.stem + "-pairing.csv")
     # all or nothing: both files are written under hidden names beside their places and put there only once
