@@ -200,7 +200,9 @@ def add_reader_analyses(cohort: Cohort, diameters: DiameterPairs, counts: dict[R
     if "store" in cohort.sources:
         from analysis.agreement_store import load_store_reads  # noqa: PLC0415
 
-        reads = load_store_reads(cohort.sources["store"])
+        # of a reader study's store, its readers within each session (as `agreement STORE` compares them)
+        reads = load_store_reads(cohort.sources["store"], cohort.sources.get("dicom"),
+                                 study_id=cohort.sources.get("study"))
     else:
         reads = from_cohort(cohort)
     result = analyse_agreement(reads, cohort)

@@ -41,7 +41,7 @@ from annotation.project import Project
 from annotation.records import Measurement
 from annotation.store import ReadingStore
 from annotation.tables import project_tables
-from viewer.errors import LesionlabError
+from viewer.errors import LesionlabError, StoreError
 from viewer.geometry import StackGeometry
 
 NO_IMAGES = ("lesion positions need the images' geometry (lesionlab agreement STORE --dicom PATH); "
@@ -207,6 +207,14 @@ def load_store_agreement(store: str | os.PathLike[str], dicom: str | os.PathLike
     from annotation.followup import outside_liver  # noqa: PLC0415
 
     with ReadingStore.open(store, read_only=True) as opened:
+        if (reader := opened.own_rows_only) is not None:
+            # row-level security shows a reader's role that reader's reads only: agreement through it compared the
+            # reader with nobody ("1 reader(s)") or said the others had "no finished read yet", their reads hidden
+            raise StoreError(f"this database role is reader {reader}'s: it sees {reader}'s reads only, the other "
+                             "readers' reads are not visible to it (hidden, not absent), so no agreement between "
+                             "readers can be computed through it", where=opened.where,
+                             advice="run it connected as the store's owner or a coordinator's role (outside a "
+                                    "reader study, an adjudicator's role too)")
         project = opened.load()
         study = study_readers(opened, study_id)
     names = project.readers() | {r.reader for r in project.series_flags.values()}

@@ -14,11 +14,13 @@ within one file or across the files, are refused naming both lines.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -491,28 +493,78 @@ STORE_NEEDS_ANNOTATION = (
 
 def load_store(store: str | Path) -> Cohort:
     """Read the three cohort tables straight from a reading store via the annotation exporter."""
+    return _store_cohort(store, _exporter(store).liver_cohort_tables(store))
+
+
+def _exporter(store: str | Path) -> Any:
+    """The annotation package's exporter module, or the refusal saying what to do without it."""
     try:
-        from annotation.export import liver_cohort_tables  # noqa: PLC0415 - optional, owned by annotation
+        exporter = importlib.import_module("annotation.export")  # optional, owned by annotation
     except ImportError as exc:
         raise LesionlabError(
             f"{STORE_NEEDS_ANNOTATION} ({exc})", where=str(store),
             advice="export the store first (lesionlab export STORE --out DIR) and run "
                    "lesionlab analyze --measurements DIR/measurements.csv --counts DIR/counts.csv",
         ) from None
+    return exporter
+
+
+def _store_cohort(store: str | Path, found: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, tuple[str, ...]],
+                  said: tuple[str, ...] = (), seen_by: str | None = None) -> Cohort:
+    """A store's cohort from its exporter's tables and notes of lesions outside the liver (:func:`load_store`);
+    ``said``: notes put first; ``seen_by``: the reader whose reads alone the connected database role sees."""
     from annotation.store_location import parse_location  # noqa: PLC0415 - a file path or a postgresql:// URL
 
     location = parse_location(store)
-    measurements_df, counts_df, patients_df, notes = liver_cohort_tables(store)
+    measurements_df, counts_df, patients_df, outside = found
     name = location.path.name if location.path is not None else location.saved()
     raws = {"measurements": raw_from_frame(measurements_df, f"{name} (measurements)"),
             "counts": raw_from_frame(counts_df, f"{name} (counts)")}
     if patients_df is not None and len(patients_df.columns):
         raws["patients"] = raw_from_frame(patients_df, f"{name} (patients)")
+    if seen_by is not None:
+        # a reader's role: row-level security hides the other readers' reads, so "holds no reads" or an analysis of
+        # one reader read as all the store holds
+        said = (f"this database role is reader {seen_by}'s: it sees {seen_by}'s reads only, the other readers' reads "
+                "are not visible to it (hidden, not absent); the store's owner or a coordinator's role analyses "
+                "every reader's", *said)
     if measurements_df.empty and counts_df.empty:  # an analysis of nothing said "0 patients" and wrote empty tables
-        raise InputFormatError("holds no reads (no lesion measured, no series counted): nothing to analyse",
+        held = f"holds no reads of {seen_by}, the only reads this database role sees" if seen_by else "holds no reads"
+        raise InputFormatError(f"{held} (no lesion measured, no series counted): nothing to analyse",
                                where=location.saved(), advice="read exams into it first, or give the store that "
                                                               "holds the reads; nothing was written")
-    notes = (*notes, *empty_inputs(raws, outside_liver=bool(notes)))
+    notes = (*said, *outside, *empty_inputs(raws, outside_liver=bool(outside)))
     tables = _validated(raws)
     return Cohort(measurements=tables["measurements"], counts=tables["counts"], patients=tables.get("patients"),
                   sources={"store": location.saved()}, input_notes=notes)
+
+
+def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, study_id: str | None = None) -> Cohort:
+    """What ``lesionlab analyze STORE`` analyses: :func:`load_store`'s cohort; of a reader study's store, the study's
+    reads as one read per study reader, each reader's sessions joined as ``lesionlab study reads`` joins them
+    (:func:`analysis.study_pairing.joined_reads`; ``dicom``, the images, pairs lesions across sessions), with a note
+    saying what was joined and left out. A study's session reads analysed as readers of their own paired no series
+    of one session with one of another (an audit: n = 7, all of them the sample reader's). Through a reader's
+    database role, a note says the other readers' reads are hidden. ``dicom`` and ``study_id`` are kept in
+    :attr:`Cohort.sources` for the agreement section."""
+    exporter = _exporter(store)
+    from analysis.study_pairing import joined_reads, placed_stacks  # noqa: PLC0415 - it imports this module
+    from annotation.store import ReadingStore  # noqa: PLC0415 - as the exporter (optional)
+    from annotation.store_pg_security import is_study_store  # noqa: PLC0415
+
+    with ReadingStore.open(store, read_only=True) as opened:
+        seen_by = opened.own_rows_only
+        study = study_id is not None or is_study_store(opened.backend_db)
+    joined = None
+    if study:
+        stacks = placed_stacks(dicom) if dicom is not None else None  # the images indexed with the store closed
+        with ReadingStore.open(store, read_only=True) as opened:
+            joined = joined_reads(opened, dicom=dicom, stacks=stacks, study_id=study_id)
+    if joined is None:
+        cohort = _store_cohort(store, exporter.liver_cohort_tables(store), seen_by=seen_by)
+    else:
+        cohort = _store_cohort(store, exporter.project_liver_tables(joined.project), (joined.note(),), seen_by)
+    extra = {"dicom": str(dicom)} if dicom is not None else {}
+    if joined is not None:
+        extra["study"] = joined.study_id
+    return replace(cohort, sources={**cohort.sources, **extra}) if extra else cohort

@@ -318,10 +318,10 @@ def non_target_response(non_targets: Mapping[str, LesionObservation], tp: Timepo
             continue
         if o.lesion_id not in non_targets and _root(o.lesion_id, parents, non_targets) is None:
             notes.append(f"non-target {o.lesion_id} was not recorded at baseline")
-        if _normal_node(o):
+        if (normal := normal_node_mm(o)) is not None:
             # followup.md: non-target CR is every non-target gone *and nodes < 10 mm*: a node seen with its short
             # axis back under 10 mm is normal, not a persisting non-target (drawing its line makes it present)
-            notes.append(f"node {o.lesion_id} short axis {_below(o.measured_mm or 0.0, NODE_NORMAL_MM)} mm "
+            notes.append(f"node {o.lesion_id} short axis {_below(normal, NODE_NORMAL_MM)} mm "
                          f"< {NODE_NORMAL_MM:g} mm: normal")
             statuses.append(FollowupStatus.ABSENT)
             continue
@@ -342,15 +342,11 @@ def non_target_response(non_targets: Mapping[str, LesionObservation], tp: Timepo
     return (Response.NON_CR_NON_PD if present else Response.CR), tuple(notes)
 
 
-def _normal_node(o: LesionObservation) -> bool:
-    """A nodal non-target seen (present) whose short axis, measured on its series, is < 10 mm."""
-    return (o.nodal and o.status is FollowupStatus.PRESENT and o.measured_mm is not None
-            and o.measured_mm < NODE_NORMAL_MM - _EPS)
-
-
-def _normal_node_mm(o: LesionObservation) -> float | None:
-    """The short axis of a node seen with it drawn < 10 mm (a non-target's measured_mm, a target's diameter): a normal
-    node (followup.md: nodes < 10 mm are normal), no lesion, so never a new one; else None."""
+def normal_node_mm(o: LesionObservation) -> float | None:
+    """The short axis of a node seen with it drawn < 10 mm, else None: a normal node (followup.md: nodes < 10 mm are
+    normal), no lesion, so never a new one and no persisting non-target. Seen: present (a non-target's or new
+    lesion's ``measured_mm``, its line on its series) or measured (a target's diameter, its short axis). The one
+    test of the engine's three places (non-target CR, a line's closing exam, a lesion not at the baseline)."""
     if not o.nodal:
         return None
     size = o.measured_mm if o.status is FollowupStatus.PRESENT else \
@@ -543,7 +539,7 @@ def _closing(tp: Timepoint, base: Timepoint, parents: Mapping[str, str]) -> tupl
         was = known.get(root) if root is not None else None
         note = ""
         if root is None:
-            normal = _normal_node_mm(o) if o.kind is not FollowupKind.NEW else None
+            normal = normal_node_mm(o) if o.kind is not FollowupKind.NEW else None
             if normal is not None:  # review38: a normal node chosen at the next baseline closed this line with PD
                 note = _normal_node_said(o, normal)
             elif o.kind is not FollowupKind.NEW and o.status in seen:
@@ -608,7 +604,7 @@ def _with_baseline_kinds(tp: Timepoint, base: Timepoint, parents: Mapping[str, s
                 o, _ = _as_non_target(o)
                 notes.append(f"{o.lesion_id}, recorded as {kind}, is a fragment of non-target {root}: read as it")
         elif o.kind is not FollowupKind.NEW and o.lesion_id not in known and root is None \
-                and (normal := _normal_node_mm(o)) is not None:
+                and (normal := normal_node_mm(o)) is not None:
             # followup.md: nodes < 10 mm short axis are normal, no lesion, so no new one (review38: read as a new
             # lesion, overall PD on a normal node)
             notes.append(_normal_node_said(o, normal))

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.agreement_study import StudyReaders, study_readers
 from analysis.matching import MatchRule, match_positions
 from annotation.project import Project
 from annotation.lobes import LobeBoundary
@@ -308,6 +309,62 @@ def study_pairings(project: Project, study: Study, stacks: Mapping[str, PlacedSt
     return out
 
 
+@dataclass(frozen=True)
+class JoinedReads:
+    """A reader study's reads as one read per study reader (:func:`analysis_project`), and what was joined."""
+
+    study_id: str
+    project: Project
+    pairings: tuple[CasePairing, ...]
+    #: which of the store's reads the join left out, and which case reads it holds unfinished
+    readers: StudyReaders
+    #: the store's reader names (of lesions, marks and series flags)
+    names: frozenset[str]
+    dicom_given: bool
+
+    def note(self) -> str:
+        """What ``lesionlab analyze`` of the study's store analysed, for its output and the report's notes."""
+        paired = sum(len(p.pairs) for p in self.pairings)
+        confirmed = sum(len(p.pairs) for p in self.pairings if p.confirmed_by)
+        unpaired = sum(len(p.first_only) + len(p.second_only) for p in self.pairings)
+        sessions = dict.fromkeys(s for _, s, _ in self.readers.sessions.values())
+        said = [f"study {self.study_id}: one read per study reader ({', '.join(self.readers.readers)}), each "
+                f"reader's sessions ({', '.join(sessions)}) joined as `lesionlab study reads` joins "
+                f"them: {paired} lesion(s) paired across sessions"
+                + (f" ({confirmed} confirmed by the adjudicator)" if confirmed else "")
+                + f", {unpaired} unpaired"]
+        if not self.dicom_given and unpaired and not paired:
+            said.append("without --dicom PATH (the study's images) no lesion is paired across sessions: the "
+                        "diameters of a series of one session against a series of another pair none (the counts "
+                        "pair by exam pair)")
+        for why, who in self.readers.left_out(set(self.names)).items():
+            said.append(f"left out {', '.join(who[:6])}{' …' if len(who) > 6 else ''} ({why})")
+        if self.readers.unfinished:
+            shown = ", ".join(f"{name} {code}" for name, code in self.readers.unfinished[:6])
+            said.append(f"{len(self.readers.unfinished)} case read(s) not finished are in, as `study reads` takes "
+                        f"them ({shown}{' …' if len(self.readers.unfinished) > 6 else ''})")
+        return "; ".join(said)
+
+
+def joined_reads(store: ReadingStore, *, dicom: str | os.PathLike[str] | None = None,
+                 stacks: Mapping[str, PlacedStack] | None = None, study_id: str | None = None) -> JoinedReads:
+    """The store's study reads as one read per study reader, in memory: what ``lesionlab study reads`` writes and
+    ``lesionlab analyze`` of a study's store analyses (``dicom``: the images, to propose the cases' missing
+    alignments; ``stacks``: :func:`placed_stacks` of them, indexed before the store is opened, to pair lesions
+    across sessions)."""
+    study = Study(store, study_id)
+    readers = study_readers(store, study.study_id)
+    assert readers is not None  # a study id is given
+    project = store.load()
+    names = frozenset(project.readers() | {r.reader for r in project.series_flags.values()})
+    notes: dict[tuple[str, str], str] = {}
+    if dicom is not None:  # a study store has no alignment unless one was put there (module docstring)
+        project, notes = propose_missing_alignments(project, study.definition, dicom)
+    pairings = study_pairings(project, study, stacks, notes)
+    return JoinedReads(study.study_id, analysis_project(project, study.definition, pairings), tuple(pairings),
+                       readers, names, dicom is not None)
+
+
 def write_study_reads(location: str | os.PathLike[str], out_store: str | os.PathLike[str], *,
                       dicom: str | os.PathLike[str] | None = None, study_id: str | None = None
                       ) -> tuple[Path, Path, list[CasePairing]]:
@@ -316,15 +373,10 @@ def write_study_reads(location: str | os.PathLike[str], out_store: str | os.Path
     out = Path(out_store)
     if out.exists():
         raise LesionlabError("exists already", where=str(out), advice="choose a new file for the study's reads")
-    stacks = placed_stacks(dicom) if dicom is not None else None
+    stacks = placed_stacks(dicom) if dicom is not None else None  # minutes on a real study: the store not open yet
     with ReadingStore.open(location, read_only=True) as store:
-        study = Study(store, study_id)
-        project = store.load()
-        notes: dict[tuple[str, str], str] = {}
-        if dicom is not None:  # a study store has no alignment unless one was put there (module docstring)
-            project, notes = propose_missing_alignments(project, study.definition, dicom)
-        pairings = study_pairings(project, study, stacks, notes)
-        merged = analysis_project(project, study.definition, pairings)
+        joined = joined_reads(store, dicom=dicom, stacks=stacks, study_id=study_id)
+    study_id, merged, pairings = joined.study_id, joined.project, list(joined.pairings)
     table = out.with_name(out.stem + "-pairing.csv")
     # all or nothing: both files are written under hidden names beside their places and put there only once
     # whole, the store last (killed half way, an empty store was left under OUT: a rerun said "exists already"
@@ -336,7 +388,7 @@ def write_study_reads(location: str | os.PathLike[str], out_store: str | os.Path
     partial_table = out.with_name(f".{out.name}.partial-{token}-pairing.csv")
     try:
         with ReadingStore.open(partial) as target:
-            target.save_project(merged, f"reads of study {study.study_id}, one per reader")
+            target.save_project(merged, f"reads of study {study_id}, one per reader")
             target.seal()
         patient_level(pairings).to_csv(partial_table, index=False, lineterminator="\n")
         if out.exists():  # made meanwhile by someone else: theirs is kept

@@ -57,6 +57,11 @@ def liver_cohort_tables(store_path: str | os.PathLike[str]) -> tuple[pd.DataFram
     node's three diameters in the CT portal liver-lesion sizes)."""
     with ReadingStore.open(store_path, read_only=True) as store:
         project = store.load()
+    return project_liver_tables(project)
+
+
+def project_liver_tables(project: Project) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
+    """:func:`liver_cohort_tables` of a project in memory (a reader study's reads joined per reader)."""
     measurements, counts, patients = project_tables(project)
     out = outside_liver(project)
     if not out or measurements.empty:

@@ -169,6 +169,23 @@ def expected_roles(pair: "ExamPair | None", reader: str, reader_roles: ReaderRol
 #: lesion was taken for it (a review).
 TAKEOVER_SLICES = 2
 
+#: A diameter as the reader is shown it, in the window (the lesion grid, its tooltip, the line's label) and in the
+#: per-patient workbook: to a tenth of a mm, the same rounding in both. The record keeps its 0.001 mm (the store,
+#: measurements.csv, the SR, the analysis); only what is shown is rounded, and never twice (a radiologist's check:
+#: the grid read 14.0 where the xlsx read 14.05).
+SHOWN_MM_DECIMALS = 1
+
+
+def shown_mm(value: float) -> float:
+    """A diameter (mm) as it is shown: rounded to :data:`SHOWN_MM_DECIMALS` (the workbook's cell value)."""
+    return round(value, SHOWN_MM_DECIMALS)
+
+
+def mm_text(value: float) -> str:
+    """A diameter (mm) as the window writes it: the digits of :func:`shown_mm` (``14.049`` -> ``"14.0"``)."""
+    return f"{value:.{SHOWN_MM_DECIMALS}f}"
+
+
 # --------------------------------------------------------------------------------- observations
 @dataclass(frozen=True)
 class Measurement:

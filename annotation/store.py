@@ -270,6 +270,12 @@ class ReadingStore:
         the database refuses it the patients' names, clinical data and exam dates (only case reads load)."""
         return self._db.blinded
 
+    @property
+    def own_rows_only(self) -> str | None:
+        """On PostgreSQL, the reader whose rows alone the connected role sees (a ``reader`` role: row-level security
+        hides the other readers' reads, which are then not absent but not visible), else None."""
+        return self._db.role_reader if self._db.role_kind == "reader" else None
+
     def refuse_blinded(self, doing: str) -> None:
         """Raise BlindedRoleError (saying ``doing``) when the connected role is blinded."""
         if self._db.blinded:

@@ -23,7 +23,7 @@ from annotation.followup import followup_export_rows, outside_liver
 from annotation.followup_records import LIVER
 from annotation.project import Project
 from annotation.pseudonymise import Gate
-from annotation.records import Measurement, ReaderRoles, expected_roles
+from annotation.records import SHOWN_MM_DECIMALS, Measurement, ReaderRoles, expected_roles, shown_mm
 from annotation.vocab import CountStatus, Lobe, MeasurementMethod, Treatment
 from viewer.records import READING_ROLES
 
@@ -31,6 +31,8 @@ BOLD = Font(bold=True)
 ITALIC = Font(italic=True)
 MISSING = PatternFill("solid", fgColor="FFF2CC")  # a series not read yet
 STATUS_TEXT = {"not_visible": "not visible", "not_measurable": "not measurable"}
+#: a diameter cell's Excel format: the decimals the window shows (annotation.records.SHOWN_MM_DECIMALS)
+MM_FORMAT = "0." + "0" * SHOWN_MM_DECIMALS
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]], gate: Gate,
@@ -47,14 +49,24 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]
     return ws
 
 
+def _shown_as_mm(ws: Any, columns: set[str]) -> None:
+    """The diameters of the named columns written as the window writes them: 14.0 reads "14.0", not "14" (the
+    value is already :func:`annotation.records.shown_mm`'s)."""
+    picked = [i for i, c in enumerate(ws[1]) if c.value in columns]
+    for row in ws.iter_rows(min_row=2):
+        for i in picked:
+            if isinstance(row[i].value, float):
+                row[i].number_format = MM_FORMAT
+
+
 def _suggested_mm(m: Measurement) -> float | None:
     """The length the one-click diameter suggested (kept in its parameters when the reader edits it)."""
     if m.method is MeasurementMethod.SUGGESTED:
         # kept as suggested: the line's own length, rounded as the diameter beside it is (the record's 0.001 mm
         # value rounded again read 14.53 beside 14.52: a reader's check)
-        return round(m.diameter_mm, 2)
+        return shown_mm(m.diameter_mm)
     value = m.params.get("suggested_diameter_mm") if m.method is not MeasurementMethod.MANUAL else None
-    return round(float(value), 2) if isinstance(value, (int, float)) else None
+    return shown_mm(float(value)) if isinstance(value, (int, float)) else None
 
 
 def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: Gate | None = None,
@@ -103,11 +115,11 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
             for j, role in enumerate(READING_ROLES):
                 obs = les.observation(role)
                 if isinstance(obs, Measurement):
-                    row.append(round(obs.diameter_mm, 2))
+                    row.append(shown_mm(obs.diameter_mm))
                     if obs.method is not MeasurementMethod.MANUAL:
                         suggested.append((len(rows) + 2, first_series + j))
-                    lines.append([p.exam_pair_id, les.reader, les.lesion_id, role.value, round(obs.diameter_mm, 2),
-                                  None if obs.short_axis_mm is None else round(obs.short_axis_mm, 2),
+                    lines.append([p.exam_pair_id, les.reader, les.lesion_id, role.value, shown_mm(obs.diameter_mm),
+                                  None if obs.short_axis_mm is None else shown_mm(obs.short_axis_mm),
                                   obs.method.value, _suggested_mm(obs), obs.slice_index, obs.instance_number,
                                   organs.get(les.key, LIVER)])
                 elif obs is None:
@@ -117,15 +129,17 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
                     row.append(STATUS_TEXT[obs.status.value])
             rows.append([*row, organs.get(les.key, LIVER)])
     ws = _sheet(wb, "Lesions", header, rows, gate, patient_id)
+    _shown_as_mm(ws, {f"{r.value} (mm)" for r in READING_ROLES})
     for r, col in blanks:
         ws.cell(r, col).fill = MISSING
     for r, col in suggested:  # as the lesion grid shows them: a suggested value (edited or not) in italics
         ws.cell(r, col).font = ITALIC
     # how each line was made (a reader's check found the workbook silent on it: the analysis compares
     # suggested and drawn lines); the line as suggested when the reader edited it
-    _sheet(wb, "Measurements", ["exam_pair_id", "reader", "lesion_id", "series_role", "diameter_mm", "short_axis_mm",
-                                "method", "suggested_mm", "slice_index", "instance_number", "organ"], lines, gate,
-           patient_id)
+    _shown_as_mm(_sheet(wb, "Measurements", ["exam_pair_id", "reader", "lesion_id", "series_role", "diameter_mm",
+                                             "short_axis_mm", "method", "suggested_mm", "slice_index",
+                                             "instance_number", "organ"], lines, gate, patient_id),
+                 {"diameter_mm", "short_axis_mm", "suggested_mm"})
 
     count_rows = []
     for p in pairs:
@@ -162,9 +176,11 @@ def _followup_sheets(wb: Workbook, project: Project, patient_id: str, gate: Gate
         return
     cols = ["reader", "timepoint_date", "lesion_id", "kind", "organ", "nodal", "status", "diameter_mm", "baseline",
             "series_role", "parent_lesion_id", "treated"]
-    measured = [[round(r[c], 2) if c == "diameter_mm" and isinstance(r[c], float) else r[c] for c in cols]
+    measured = [[shown_mm(r[c]) if c == "diameter_mm" and isinstance(r[c], float) else r[c] for c in cols]
                 for r in rows]  # the reader's line, rounded as the Lesions and Measurements sheets give it
-    _day_header(_dated(_sheet(wb, "Follow-up", cols, measured, gate, patient_id)), gate)
+    ws = _dated(_sheet(wb, "Follow-up", cols, measured, gate, patient_id))
+    _shown_as_mm(ws, {"diameter_mm"})
+    _day_header(ws, gate)
     if responses is None:
         return
     found = responses(project, patient_id)

@@ -1,7 +1,7 @@
 """`lesionlab analyze`: paired statistics, tables, plots and a report from exported reads.
 
     lesionlab analyze --measurements M --counts C [--patients P] --out DIR [--pair A:B ...]
-    lesionlab analyze STORE --out DIR [--pair A:B ...]
+    lesionlab analyze STORE --out DIR [--dicom PATH] [--study ID] [--pair A:B ...]
 """
 
 from __future__ import annotations
@@ -20,13 +20,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patients", metavar="CSV", help="patients.csv (optional: population table)")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="output folder (created; replaced only if it holds a previous analysis)")
+    parser.add_argument("--dicom", metavar="PATH",
+                        help="with a STORE: the studies' folder, DICOMDIR or zip: of a reader study's store, to pair "
+                             "each reader's lesions across sessions (as `study reads --dicom`); with several readers, "
+                             "to match lesions across readers in the agreement section (as `agreement --dicom`)")
+    parser.add_argument("--study", metavar="ID",
+                        help="with a STORE holding several reader studies: which one (of a study's store the study's "
+                             "readers are analysed, one read per reader, each reader's sessions joined)")
     parser.add_argument("--pair", action="append", default=[], metavar="A:B",
                         help="extra series pair to plot, e.g. mr_dwi:ct_arterial (repeatable)")
 
 
 def run(args: argparse.Namespace) -> int:
     # pandas, scipy and matplotlib load here, not when the CLI parses its arguments
-    from analysis.inputs import load_csv_inputs, load_store  # noqa: PLC0415
+    from analysis.inputs import load_analysis_store, load_csv_inputs  # noqa: PLC0415
     from analysis.pipeline import parse_pair, run_analysis  # noqa: PLC0415
 
     t0 = time.perf_counter()
@@ -36,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         if args.measurements or args.counts or args.patients:
             raise InputFormatError("give either a STORE or --measurements/--counts, not both",
                                    where="command line", advice="drop one of them")
-        cohort = load_store(args.store)
+        cohort = load_analysis_store(args.store, dicom=args.dicom, study_id=args.study)
         from analysis.response_output import analyse_response  # noqa: PLC0415
         from analysis.response_store import store_followup  # noqa: PLC0415
 
@@ -53,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
             raise InputFormatError("--measurements and --counts are required without a STORE",
                                    where="command line",
                                    advice="lesionlab analyze --measurements M --counts C --out DIR")
+        for given, option in ((args.dicom, "--dicom"), (args.study, "--study")):
+            if given:
+                raise InputFormatError(f"{option} goes with a STORE", where="command line", advice=f"drop {option}")
         cohort = load_csv_inputs(args.measurements, args.counts, args.patients)
         for note in cohort.input_notes:  # a spreadsheet's CSV: say how it was read
             print(note)
@@ -67,11 +77,11 @@ def run(args: argparse.Namespace) -> int:
     readers = {str(r) for df in (cohort.measurements, cohort.counts) if "reader" in df.columns for r in df["reader"].unique()}
     sessions = sorted(r for r in readers if "@" in r)
     if sessions:
-        # a reader study's store analysed as it is: each session's series read under its own reader name, so the
-        # paired tests of an MRI series against a CT one pair nothing of the study's (an audit: n = 7, all of the
-        # sample reader's read); `agreement` said it, `analyze` did not
+        # a reader study's export analysed as it is (a study's store is analysed per study reader): each session's
+        # series read under its own reader name, so the paired tests of an MRI series against a CT one pair nothing
+        # of the study's (an audit: n = 7, all of the sample reader's read)
         print(f"Note: {', '.join(sessions[:4])}{' …' if len(sessions) > 4 else ''} are a reader study's session reads: "
               "a series of one session and a series of another are never read under the same name, so the paired "
-              "tests across sessions hold none of them; `lesionlab study reads STORE NEW.lesionlab --dicom PATH` "
-              "writes one read per reader (its sessions joined) for this command.")
+              "tests across sessions hold none of them; `lesionlab analyze STORE --dicom PATH` of the study's store "
+              "analyses one read per reader (its sessions joined).")
     return 0

@@ -91,10 +91,11 @@ class AnalysisJob(QObject):
 
     def _run(self, store_path: Path, out_dir: Path) -> None:
         try:
-            from analysis.inputs import load_store
+            from analysis.inputs import load_analysis_store
             from analysis.pipeline import run_analysis
 
-            result = run_analysis(load_store(store_path), out_dir)
+            # a reader study's store: one read per study reader, as `lesionlab analyze STORE` gives it
+            result = run_analysis(load_analysis_store(store_path), out_dir)
         except LesionlabError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - reported in the one error dialog

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen, QPolygon
 
 from annotation.lobes import boundary_path_in
 from annotation.on_slice import SliceContent
-from annotation.records import CountMark, Measurement
+from annotation.records import CountMark, Measurement, mm_text
 from annotation.selection import Selection
 from annotation.vocab import Lobe
 from viewer.qt.tools import ViewContext
@@ -88,7 +88,8 @@ class _SliceIndex:
             out = self._drawn[where] = []
             for lid, m in self._by_slice.get(where, []):
                 short = m.short_axis_mm
-                size = f"{m.diameter_mm:.1f} × {short:.1f} mm" if short is not None else f"{m.diameter_mm:.1f} mm"
+                size = (f"{mm_text(m.diameter_mm)} × {mm_text(short)} mm" if short is not None
+                        else f"{mm_text(m.diameter_mm)} mm")
                 out.append((lid, float(m.p1[0]), float(m.p1[1]), float(m.p2[0]), float(m.p2[1]), f"{lid} {size}"))
                 if m.p3 is not None and m.p4 is not None:  # the short axis: a line of its own, no label
                     out.append((lid, float(m.p3[0]), float(m.p3[1]), float(m.p4[0]), float(m.p4[1]), ""))

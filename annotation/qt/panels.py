@@ -18,7 +18,7 @@ from annotation.checks import CheckCode, GeometryOf, PlaceOf, ProtocolWarning, c
 from annotation.qt.cells import cell_combo, set_cell_item
 from annotation.qt.combo import leave_keys_to_images
 from annotation.project import Project
-from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible
+from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible, mm_text
 from annotation.reading import EditKind, Reading, ReadingEvent
 from annotation.selection import Picked, Selection
 from annotation.vocab import CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe, MeasurementMethod
@@ -43,8 +43,8 @@ def measurement_tip(m: Measurement) -> str:
     """A measurement as the grid's tooltip says it: how it was made and on which image, numbered
     as the viewport's overlay numbers it (its InstanceNumber, "#n")."""
     where = f"image #{m.instance_number}" if m.instance_number is not None else f"slice {m.slice_index + 1}"
-    size = (f"{m.diameter_mm:.1f} mm" if m.short_axis_mm is None else
-            f"{m.diameter_mm:.1f} mm long axis × {m.short_axis_mm:.1f} mm short axis")
+    size = (f"{mm_text(m.diameter_mm)} mm" if m.short_axis_mm is None else
+            f"{mm_text(m.diameter_mm)} mm long axis × {mm_text(m.short_axis_mm)} mm short axis")
     return f"{size}, {METHOD_WORDS[m.method]}, on {where}"
 
 
@@ -204,8 +204,9 @@ class LesionPanel(_Observer):
                     # with a short axis (a node at follow-up, whose short axis RECIST sums): both, as the
                     # line's label says; the long axis alone read as the figure summed (a reader's check)
                     short = obs.short_axis_mm
-                    cell = QTableWidgetItem(f"{obs.diameter_mm:.1f}" if short is None
-                                            else f"{obs.diameter_mm:.1f} × {short:.1f}")
+                    # the workbook's figure (annotation.records.shown_mm), not another rounding of the record
+                    cell = QTableWidgetItem(mm_text(obs.diameter_mm) if short is None
+                                            else f"{mm_text(obs.diameter_mm)} × {mm_text(short)}")
                     cell.setToolTip(measurement_tip(obs))
                     if obs.method is not MeasurementMethod.MANUAL:  # a suggested line reads as one at a glance
                         font = cell.font()

@@ -20,6 +20,7 @@ from analysis.pipeline import analyse
 from analysis.testing import synthetic_cohort, write_synthetic_csvs
 from analysis.tables import PAIRED_TEST_COLUMNS
 from analysis.writers import write_xlsx
+from annotation.store import ReadingStore
 from app.cli import main
 
 
@@ -180,6 +181,7 @@ def test_store_through_the_exporter(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     fake.liver_cohort_tables = lambda store: (m, c, p, ())  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "annotation.export", fake)
     out = tmp_path / "o"
+    ReadingStore.open(tmp_path / "study.lesionlab").close()  # analyze asks it whether it holds a reader study
     assert main(["analyze", str(tmp_path / "study.lesionlab"), "--out", str(out)]) == 0
     assert (out / "report.html").exists() and (out / "population.csv").exists()
 

@@ -201,13 +201,6 @@ def test_a_killed_study_reads_leaves_nothing_under_out(sim: SimulatedStudy, tmp_
     assert "holds no reads" in capsys.readouterr().err
 
 
-def test_analyze_on_a_study_store_says_its_session_reads_pair_nothing(sim: SimulatedStudy, tmp_path: Path,
-                                                                      capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["analyze", str(sim.store), "--out", str(tmp_path / "an")]) == 0
-    out = capsys.readouterr().out
-    assert "are a reader study's session reads" in out and "lesionlab study reads" in out, out
-
-
 def test_disagreements_of_a_session_or_case_the_study_does_not_have(sim: SimulatedStudy, capsys) -> None:  # type: ignore[no-untyped-def]
     """It said "0 of 3 readers finished it: nothing to compare yet" (exit 0) for --session CT2 or a wrong case."""
     first = sim.definition.cases[0].code

@@ -323,10 +323,11 @@ def test_an_unedited_suggestion_reads_the_same_length_twice_in_the_workbook(geom
     from annotation.workbook import _suggested_mm
 
     m = Measurement.from_geometry(geometry, "k", "1.2", 3, (10.0, 10.0), (30.72, 10.0), method=MeasurementMethod.SUGGESTED,
-                                  method_params=json.dumps({"suggested_diameter_mm": 14.525}))
-    assert _suggested_mm(m) == 14.5  # the line's 14.504 mm, not the record's 14.525 rounded to 14.53
+                                  method_params=json.dumps({"suggested_diameter_mm": 14.55}))
+    # shown to 0.1 mm as the grid shows it (session 39)
+    assert _suggested_mm(m) == 14.5  # the line's 14.504 mm, not the record's 14.55 rounded to 14.6
     edited = _replace(m, method=MeasurementMethod.SUGGESTED_EDITED)
-    assert _suggested_mm(edited) == 14.53  # edited: what was suggested, beside what the reader made of it
+    assert _suggested_mm(edited) == 14.6  # edited: what was suggested, beside what the reader made of it
 
 
 def test_a_key_file_that_is_not_a_key_is_never_replaced(store_path, tmp_path):

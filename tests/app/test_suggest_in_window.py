@@ -124,11 +124,13 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     # the patient's workbook says how the line was made too (a reader's check found it silent)
     import openpyxl
 
+    from annotation.records import shown_mm
+
     wb = openpyxl.load_workbook(env / "export" / "patients" / f"{PATIENT}.xlsx")
     lines = [r for r in wb["Measurements"].iter_rows(min_row=2, values_only=True)
              if r[1] == READER and r[2] == lid and r[3] == "mr_dwi"]
     assert len(lines) == 1 and lines[0][6] == "suggested_edited", lines
-    assert lines[0][4] == pytest.approx(edited.diameter_mm, abs=0.01) and lines[0][7] == pytest.approx(m.diameter_mm, abs=0.01)
+    assert lines[0][4] == shown_mm(edited.diameter_mm) and lines[0][7] == shown_mm(m.diameter_mm)  # as the grid
     header = [c.value for c in wb["Lesions"][1]]
     row = next(r for r in wb["Lesions"].iter_rows(min_row=2) if r[1].value == READER and r[2].value == lid)
     assert row[header.index("mr_dwi (mm)")].font.italic
