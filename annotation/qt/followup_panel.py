@@ -241,6 +241,17 @@ class FollowupPanel(_Observer):
         self._scrolled_lesions = None
         QTimer.singleShot(0, self, self.refresh)  # not after the panel is gone
 
+    def height_missing(self) -> int:
+        """How many pixels more the panel needs to show every lesion row and every response row whole (0 when it
+        does): the window grows its dock by as much as the images can spare (app/docks.py)."""
+        def missing(table: QTableWidget) -> int:
+            bar = table.horizontalScrollBar()
+            rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+            wanted = rows + table.horizontalHeader().height() + 2 * table.frameWidth() + (
+                bar.sizeHint().height() if bar.isVisible() else 0)
+            return max(0, wanted - table.height())
+        return max(missing(self.lesions), missing(self.responses))
+
     def _scroll_later(self, table: QTableWidget, row: int) -> None:
         """Scroll ``row`` of ``table`` into view once the table has laid out its rows (scrolled at once, right
         after they were filled, the view had not: the open exam's PD row stayed hidden below the others)."""

@@ -72,3 +72,50 @@ def test_undo_with_many_lesions_redraws_only_what_changed_and_keeps_the_grid_scr
     assert t.viewport().rect().contains(t.visualItemRect(t.item(row, 0)))  # the edited row in view
     press(w, qtbot, "redo")
     assert t.item(row, panels.FIXED + READING_ROLES.index(Role.CT_PORTAL)).text() != ""
+
+
+def _whole_rows(t) -> int:  # type: ignore[no-untyped-def]
+    return sum(1 for r in range(t.rowCount()) if t.viewport().rect().contains(t.visualRect(t.model().index(r, 0))))
+
+
+def _followup_compared(qtbot, env, sample_index, size: tuple[int, int]):  # type: ignore[no-untyped-def]
+    """LLSYN001's last follow-up CT (the sample's follow-up read) at ``size``, CT portal beside its prior (P)."""
+    from tests.app.test_followup_in_window import _open_exam
+    from tests.app.test_radread_s36 import _followup_window
+
+    w = _followup_window(qtbot, env, sample_index)
+    w.resize(*size)
+    _open_exam(w, qtbot, "2024-03-12")
+    qtbot.mouseClick(w.grid.viewports[_cell(w, Role.CT_PORTAL)], Qt.MouseButton.LeftButton)
+    press(w, qtbot, "compare_prior")  # the Follow-up dock comes to the front
+    qtbot.waitUntil(lambda: not w.docks.followup_dock.visibleRegion().isEmpty())
+    return w
+
+
+def test_the_follow_up_dock_opens_showing_its_lesions_on_a_1920_by_1080_screen(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """At 1920 x 1080 the Follow-up dock opened at its least height (the lesion grid's, tabbed with it): 4 of the
+    exam's 6 lesions whole (L5's eligibility wraps on two lines), L6, the new lesion that makes the PD, under the
+    fold, while the images had 300 pixels to spare. Raised, it grows to show the 6 lesions and the 3 responses;
+    the images keep 60 % of the window's height."""
+    w = _followup_compared(qtbot, env, sample_index, (1920, 1080))
+    p = w.docks.followup_panel
+    assert p.lesions.rowCount() == 6 and p.responses.rowCount() == 3
+    qtbot.waitUntil(lambda: _whole_rows(p.lesions) == 6, timeout=3000)
+    assert _whole_rows(p.responses) == 3
+    assert w.centralWidget().height() >= 0.6 * w.height()
+    height = w.docks.followup_dock.height()
+    w.docks.lesions_dock.raise_()  # the lesion grid keeps the height: its rows in view too
+    g = w.docks.lesion_panel.table
+    qtbot.waitUntil(lambda: _whole_rows(g) == g.rowCount() == 6, timeout=3000)
+    w.docks.followup_dock.raise_()
+    qtbot.wait(50)
+    assert w.docks.followup_dock.height() == height  # raised again: not grown again
+
+
+def test_on_a_laptop_screen_the_follow_up_dock_leaves_the_images_their_height(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """At 1366 x 768 the images have nothing to spare (60 % of 768 is more than they have): the dock stays at its
+    least height, as session 38 left it (five lesions and the three responses whole)."""
+    w = _followup_compared(qtbot, env, sample_index, (1366, 768))
+    d = w.docks.followup_dock
+    qtbot.wait(50)
+    assert d.height() == d.minimumSizeHint().height(), (d.height(), d.minimumSizeHint().height())
