@@ -119,3 +119,37 @@ def test_on_a_laptop_screen_the_follow_up_dock_leaves_the_images_their_height(qt
     d = w.docks.followup_dock
     qtbot.wait(50)
     assert d.height() == d.minimumSizeHint().height(), (d.height(), d.minimumSizeHint().height())
+
+
+def test_undo_of_a_status_makes_its_lesion_current_and_its_series_active(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A reader's action count: a line on CT portal, V on T2 FS, N for the next lesion, then Ctrl+Z twice (the new
+    lesion, then the "not visible") to correct T2 FS. No lesion was current and CT portal (where N went back) was
+    active: Shift+V said "no current lesion", and ] (or a click in the grid) and a click on T2 FS came first. Now
+    the undo makes the lesion current and T2 FS active: Shift+V records at once; a redo does the same."""
+    w = window
+    w.show_error = lambda *a, **k: None  # type: ignore[method-assign]  # a modal dialog hangs offscreen
+    sel = w.state.selection
+    press(w, qtbot, "tool_line")
+    portal = w.grid.viewports[_cell(w, Role.CT_PORTAL)]
+    qtbot.mouseClick(portal, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, portal, (150.0, 150.0), (160.0, 156.0))
+    lesion = sel.lesion_id
+    assert w.state.reading_role(w.reading.layout.active) is Role.MR_T2FS, w.status.text()
+    press(w, qtbot, "not_visible")
+    assert w.state.reading_role(w.reading.layout.active) is Role.MR_DWI
+    press(w, qtbot, "new_lesion")
+    assert sel.lesion_id != lesion and w.state.reading_role(w.reading.layout.active) is Role.CT_PORTAL
+    press(w, qtbot, "undo")  # the new lesion
+    assert sel.lesion_id is None
+    press(w, qtbot, "undo")  # the "not visible" on T2 FS
+    assert sel.lesion_id == lesion and w.state.reading_role(w.reading.layout.active) is Role.MR_T2FS, w.status.text()
+    press(w, qtbot, "not_measurable")
+    key = (*sel.pair, w.session.reading.reader, lesion)
+    status = w.session.reading.project.lesions[key].observation(Role.MR_T2FS)
+    assert status is not None and status.status.value == "not_measurable", w.status.text()
+    press(w, qtbot, "undo")
+    press(w, qtbot, "tool_count")
+    qtbot.mouseClick(portal, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))  # the reader elsewhere meanwhile
+    press(w, qtbot, "redo")
+    assert sel.lesion_id == lesion and w.state.reading_role(w.reading.layout.active) is Role.MR_T2FS
