@@ -109,6 +109,7 @@ class ReadingDocks:
             self.checks_panel.geometry_of = self._geometry_of
             self.checks_panel.place_of = self.state.place_of
         self.followup_panel = FollowupPanel(selection, live_course)
+        self.followup_panel.wait_while_hidden = True
         if self.state is not None:
             self.followup_panel.patient_label = self._patient_label
             self.followup_panel.opened = self._opened
@@ -142,7 +143,9 @@ class ReadingDocks:
 
     def _followup_shown(self, shown: bool) -> None:
         if shown:
-            QTimer.singleShot(0, self.window, self.fit_followup)  # once the panel has filled its rows
+            if self.followup_panel is not None:
+                self.followup_panel.shown_again()  # what was edited while its tab was behind the lesion grid
+            QTimer.singleShot(0, self.window, self.fit_followup)  # once the panel has laid out its rows
 
     def _followup_exam(self) -> None:
         """Another exam in the Follow-up panel (opened, or recorded by a carry, Shift+P): fitted again."""
