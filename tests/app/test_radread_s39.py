@@ -176,3 +176,21 @@ def test_the_follow_up_table_behind_the_lesion_grid_is_drawn_when_its_tab_is_rai
     lesions = w.session.reading.project.lesions_of(*w.state.selection.pair, w.session.reading.reader)
     assert filled and p.lesions.rowCount() == len(lesions)  # drawn at once, the new lesion's row with the others
     assert p.lesions.item(len(lesions) - 1, 0).text() == w.state.selection.lesion_id == lesions[-1].lesion_id
+
+
+def test_n_takes_the_line_tool_whatever_tool_was_on(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The README said "N, E (line tool), drag": a reader following it pressed E after every N (a wasted key per
+    lesion, counted under Xvfb). N takes the line tool itself (the README now says so): from the count tool, N then
+    a drag records the lesion's line."""
+    from app.workstation import ToolMode
+
+    w = window
+    w.show_error = lambda *a, **k: None  # type: ignore[method-assign]  # a modal dialog hangs offscreen
+    press(w, qtbot, "tool_count")
+    portal = w.grid.viewports[_cell(w, Role.CT_PORTAL)]
+    qtbot.mouseClick(portal, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
+    press(w, qtbot, "new_lesion")
+    assert w.state.tool is ToolMode.LINE
+    drag(qtbot, portal, (150.0, 150.0), (160.0, 156.0))
+    key = (*w.state.selection.pair, w.session.reading.reader, w.state.selection.lesion_id)
+    assert w.session.reading.project.lesions[key].observation(Role.CT_PORTAL) is not None, w.status.text()
