@@ -13,8 +13,8 @@ import datetime as _dt
 
 from typing import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QTabBar, QWidget
 
 from analysis.response_live import live_course
 from annotation.qt.clinical_form import ClinicalForm
@@ -64,6 +64,9 @@ class ReadingDocks:
         self.clinical_form: ClinicalForm | None = None
         self.followup_panel: FollowupPanel | None = None
         self._patient: tuple[str | None, bool] | None = None
+        #: the exam the Follow-up dock was last fitted to (see fit_followup)
+        self._fitted: object = None
+        self.followup_dock.visibilityChanged.connect(self._followup_shown)
         self._selection: Selection | None = None
         self._jump: Callable[[object, object], None] = lambda role, m: None
         self.state = state
@@ -88,6 +91,7 @@ class ReadingDocks:
         """New panels on ``selection`` (another reading project or reader); the old ones go."""
         if self._selection is not None:
             self._selection.changed.disconnect(self._follow_patient)
+            self._selection.changed.disconnect(self._followup_exam)
         self._selection, self._jump = selection, jump
         for panel in (self.lesion_panel, self.counts_panel, self.checks_panel, self.followup_panel):
             if panel is not None:
@@ -105,6 +109,7 @@ class ReadingDocks:
             self.checks_panel.geometry_of = self._geometry_of
             self.checks_panel.place_of = self.state.place_of
         self.followup_panel = FollowupPanel(selection, live_course)
+        self.followup_panel.wait_while_hidden = True
         if self.state is not None:
             self.followup_panel.patient_label = self._patient_label
             self.followup_panel.opened = self._opened
@@ -130,7 +135,50 @@ class ReadingDocks:
         self.followup_dock.setWidget(self.followup_panel)
         self._patient = None  # force the clinical form to be rebuilt
         selection.changed.connect(self._follow_patient)
+        selection.changed.connect(self._followup_exam)
         self._follow_patient()
+
+    #: the share of the window's height the images keep when the Follow-up dock grows to show its rows
+    IMAGES_KEEP = 0.6
+
+    def _followup_shown(self, shown: bool) -> None:
+        if shown:
+            if self.followup_panel is not None:
+                self.followup_panel.shown_again()  # what was edited while its tab was behind the lesion grid
+            QTimer.singleShot(0, self.window, self.fit_followup)  # once the panel has laid out its rows
+
+    def _followup_exam(self) -> None:
+        """Another exam in the Follow-up panel (opened, or recorded by a carry, Shift+P): fitted again."""
+        exam = self._selection.pair if self._selection is not None else None
+        if exam != self._fitted and not self.followup_dock.visibleRegion().isEmpty():
+            QTimer.singleShot(0, self.window, self.fit_followup)
+
+    def fit_followup(self) -> None:
+        """The Follow-up dock, docked under the images, grown to show its lesions and responses whole, as far as the
+        images keep :data:`IMAGES_KEEP` of the window's height; never shrunk. It opened at its least height, which the
+        lesion grid tabbed with it sets: at 1920 x 1080, with 300 pixels of images to spare, 4 of LLSYN001's 6 lesions
+        were whole (a radiologist's follow-up under Xvfb). At 1366 x 768 the images have nothing to spare: it stays.
+        Fitted when it is raised and when another exam comes into it, never at an edit (the images moved under a
+        drag when a height followed the rows)."""
+        dock, panel = self.followup_dock, self.followup_panel
+        self._fitted = self._selection.pair if self._selection is not None else None
+        if (panel is None or dock.isFloating() or dock.visibleRegion().isEmpty()
+                or self.window.dockWidgetArea(dock) is not Qt.DockWidgetArea.BottomDockWidgetArea):
+            return
+        central = self.window.centralWidget()
+        spare = central.height() - round(self.IMAGES_KEEP * self.window.height()) if central is not None else 0
+        grow = min(panel.height_missing(), spare)
+        if grow > 0:  # resizeDocks sizes the tab group, its tab bar included
+            self.window.resizeDocks([dock], [dock.height() + self._tab_bar_height(dock) + grow], Qt.Orientation.Vertical)
+
+    def _tab_bar_height(self, dock: QDockWidget) -> int:
+        """The height of the tab bar under ``dock`` when it is tabbed with others (the window's own tab bar), else 0."""
+        if not self.window.tabifiedDockWidgets(dock):
+            return 0
+        title = dock.windowTitle()
+        bar = next((b for b in self.window.findChildren(QTabBar) if b.parent() is self.window and b.isVisible()
+                    and any(b.tabText(i) == title for i in range(b.count()))), None)
+        return bar.height() if bar is not None else 0
 
     def _geometry_came(self) -> None:
         if self.checks_panel is not None:

@@ -449,7 +449,31 @@ class MainWindow(QMainWindow):
         self._armed_replay = None
         before = r.project
         if r.undo() if kind == "undo" else r.redo():  # said by _edited
+            self._resume_replayed(before, r.project)
             self._show_replayed(before, r.project)
+
+    def _resume_replayed(self, before: Any, after: Any) -> None:
+        """After Ctrl+Z / Ctrl+Y of a step that changed one lesion's status on one series of the read on screen (a
+        line, V, Shift+V), that lesion is the current one and that series' cell the active one, as for reading it
+        again: N then Ctrl+Z twice (the lesion, then L5's "not visible" on T2 FS) left no current lesion and CT portal
+        active, and Shift+V there said "no current lesion": ] or a click in the grid, then a click on T2 FS, two
+        actions to say what the undo was for (a radiologist's check under Xvfb; a one-click on a cell not active only
+        chooses it). A step of several series (a carry, a lesion deleted) or of another read leaves both."""
+        sel = self.state.selection
+        if sel.pair is None:
+            return
+        read = (*sel.pair, self.state.reading.reader)
+        changed = {(key, role) for key in before.lesions.keys() & after.lesions.keys() if key[:3] == read
+                   for role in READING_ROLES
+                   if before.lesions[key].observation(role) != after.lesions[key].observation(role)}
+        if len(changed) != 1:
+            return
+        ((key, role),) = changed
+        sel.set_lesion(key[3])
+        cell = next((c for c, _, _ in self.reading.layout.visible_cells() if self.state.reading_role(c) is role), None)
+        if cell is not None and cell != self.reading.layout.active:
+            self.reading.activate(cell)
+            self.grid.active_widget.setFocus()
 
     def _show_replayed(self, before: Any, after: Any) -> None:
         """After Ctrl+Z / Ctrl+Y of a step that changed one line or count mark of the read on screen, the cell of

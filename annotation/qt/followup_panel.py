@@ -98,6 +98,10 @@ class FollowupPanel(_Observer):
         self.live: Any = None
         # what the tables were last scrolled to show (pair, lesion or exam, rows): scrolled again only on a change
         self._scrolled_lesions: tuple[Any, ...] | None = None
+        #: whether a panel out of view (its dock's tab not raised, its dock closed) waits to be shown to redraw (the app
+        #: sets it and calls shown_again; a panel on its own redraws at once), and whether it has edits to draw
+        self.wait_while_hidden = False
+        self._stale = False
         super().__init__(selection, parent)
         self.editor = FollowupEditor(selection.reading)
         #: how the header names a patient (the app names a blinded study case by its code)
@@ -238,8 +242,33 @@ class FollowupPanel(_Observer):
         """Shown (its tab raised): the lesion read and the open exam's response scrolled into view again -- a
         table scrolled while hidden has no rows laid out (a reader's check saw 2024-03-12's PD row hidden)."""
         super().showEvent(event)
-        self._scrolled_lesions = None
+        self.shown_again()
         QTimer.singleShot(0, self, self.refresh)  # not after the panel is gone
+
+    def shown_again(self) -> None:
+        """Its tab raised (a tabbed dock's panel is moved out of view, not hidden: no show event then; the window
+        calls this from the dock's visibilityChanged): the edits made meanwhile are drawn, the lesion read and the
+        open exam's response scrolled into view again."""
+        self._scrolled_lesions = None
+        if self._stale:  # drawn now, though the dock may not have moved its tab into view yet
+            self._draw()
+            # laid out at once: the header's request posted while the tab was out of view was not run, and a wrapped
+            # header kept the height of the text it had then, cutting the lesion table's foot (test_laptop_s38)
+            for widget in (self.lesions.parentWidget(), self):
+                lay = widget.layout() if widget is not None else None
+                if lay is not None:
+                    lay.activate()
+
+    def height_missing(self) -> int:
+        """How many pixels more the panel needs to show every lesion row and every response row whole (0 when it
+        does): the window grows its dock by as much as the images can spare (app/docks.py)."""
+        def missing(table: QTableWidget) -> int:
+            bar = table.horizontalScrollBar()
+            rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+            wanted = rows + table.horizontalHeader().height() + 2 * table.frameWidth() + (
+                bar.sizeHint().height() if bar.isVisible() else 0)
+            return max(0, wanted - table.height())
+        return max(missing(self.lesions), missing(self.responses))
 
     def _scroll_later(self, table: QTableWidget, row: int) -> None:
         """Scroll ``row`` of ``table`` into view once the table has laid out its rows (scrolled at once, right
@@ -252,6 +281,15 @@ class FollowupPanel(_Observer):
     def refresh(self) -> None:
         if not hasattr(self, "lesions"):
             return  # the base class subscribes before the widgets exist
+        if self.wait_while_hidden and self.visibleRegion().isEmpty():
+            # its tab behind the lesion grid (a baseline read): drawn when shown. Each edit, undo or redo went
+            # through every lesion's row of the hidden table, 14 ms of a Ctrl+Z's 36 with 54 lesions (a reader's check)
+            self._stale = True
+            return
+        self._draw()
+
+    def _draw(self) -> None:
+        self._stale = False
         pair = self.selection.pair
         reader = self.reading.reader
         opened = self.opened() if pair is None else None

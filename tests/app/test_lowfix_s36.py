@@ -185,6 +185,7 @@ def test_an_unconfirmed_best_response_says_so(qtbot, env: Path, sample_index) ->
 
     w = _followup_window(qtbot, env, sample_index)
     _open_exam(w, qtbot, "2024-03-12")
+    w.docks.followup_dock.raise_()  # the panel is drawn when its tab is in view (a hidden one waits)
     t = w.docks.followup_panel.responses
     best = RESPONSE_HEADERS.index("Best")
     rows = {t.item(r, 0).text()[:10]: t.item(r, best) for r in range(t.rowCount())}

@@ -129,6 +129,7 @@ def test_nothing_of_the_study_store_leaves_a_blinded_case_nor_reopens_it(qtbot, 
     docks.checks_panel.refresh()  # a case of the MRI session: its Checks ask nothing of the CT it does not hang
     assert docks.checks_panel.warnings and not [x for x in docks.checks_panel.warnings
                                                 if x.role is not None and x.role.value.startswith("ct")]
+    docks.followup_dock.raise_()  # the panel is drawn when its tab is in view (a hidden one waits)
     header = docks.followup_panel.header.text()
     assert pid not in header and code in header and "20" not in header.split("·")[1], header
     assert w.state.prepare() is None  # the case's exam recorded (its first edit): still no exam id, timepoint or date
