@@ -438,3 +438,24 @@ def test_a_click_on_the_air_round_the_body_says_so(volumes: Callable[[str, str],
     for at in ((3.0, 3.0), (3.0, vol.array.shape[2] - 4.0)):
         s = suggest_diameter(vol, k, at, params_for(Role(role)))
         assert isinstance(s, Refusal) and s.reason == OUTSIDE_BODY, (at, s)
+
+
+def test_one_series_clicks_are_the_benchs_own(sample_dicom: Path, volumes: Callable[[str, str], Any]) -> None:
+    """`python -m bench.bench_suggest --series ROLE` measures one series on the bench's own click points (the
+    other series' clicks drawn, not decoded): the same cases, in order, as the whole bench's seeded, ten and
+    on-slice sets and :func:`bench.bench_suggest.validate`'s lesions of 5-10 mm, for that series."""
+    role = "ct_arterial"
+    reading = tuple(r for r in bs.ROLES if r != "mr_adc")
+    small = (bs.SMALL_MIN_MM, bs.MIN_DIAMETER_MM)
+    whole = [("seeded", c) for g in bs.cases(volumes, np.random.default_rng(bs.SEED), sample=sample_dicom) for c in g] \
+        + [("ten", c) for g in bs.cases(volumes, np.random.default_rng(bs.SEED + 1), n_clicks=bs.REPEAT_CLICKS,
+                                        sample=sample_dicom) for c in g] \
+        + [("on_slice", c) for g in bs.cases(volumes, np.random.default_rng(bs.SEED + 2), n_clicks=bs.ON_SLICE_CLICKS,
+                                             roles=reading, sample=sample_dicom, slice_of=bs.truth_slice) for c in g] \
+        + [("small", c) for seed, n in ((bs.SEED, 1), (bs.SEED + 1, bs.REPEAT_CLICKS))
+           for g in bs.cases(volumes, np.random.default_rng(seed), n_clicks=n, roles=reading, sample=sample_dicom,
+                             sizes_mm=small) for c in g]
+    expected = [(kind, c.patient, c.lesion, c.click_slice, c.click) for kind, c in whole if c.role == role]
+    got = [(kind, c.patient, c.lesion, c.click_slice, c.click) for kind, c in bs.series_clicks(sample_dicom, role)]
+    assert got == expected and len(got) > 200
+    assert {kind for kind, *_ in got} == {"seeded", "ten", "on_slice", "small"}
