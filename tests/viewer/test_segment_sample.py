@@ -449,7 +449,7 @@ def test_a_lesion_merged_with_a_vein_that_goes_on_past_its_end_is_refused_on_ct_
     slice (+3.4 mm, the seeded click the worst of CT arterial's pooled table), its edge off the ellipse on 8-21 %
     of the rays, where good lines reach 24 %. The slice measured is the lesion's last one way; on the slice
     beyond, round one end of the line, the vein goes on at the lesion's level and round the other end lies
-    liver: refused since v14 (``past_end``, CT arterial only). LLSYN002 L05, beside a hepatic vein, has its
+    liver: refused since v15 (``past_end``, CT arterial only). LLSYN002 L05, beside a hepatic vein, has its
     vessel near one end of the line past the lesion's end too (half the disc): still measured."""
     from dataclasses import replace
 
