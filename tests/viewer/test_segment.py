@@ -291,6 +291,33 @@ class TestHardNeighbours:
         s = suggest(lesion, render(lesion, noise=8.0, extra=vein))
         assert isinstance(s, Refusal) or abs(s.diameter_mm - lesion.truth_mm()) <= 3.0, s
 
+    def test_a_lesion_merged_with_a_vein_going_on_past_its_end_is_refused_with_ct_arterials_past_end(self) -> None:
+        """A 10 mm lesion on two 5 mm slices (CT's grid and noise) pressed against a vein as bright as it that
+        runs on through the slices, its section 6 mm across overlapping the lesion's edge: on three of six noise
+        draws the lesion was measured with the vein's section on its end slice, +5.0 to +6.3 mm. On the slice
+        beyond that end the vein goes on round one end of the line, liver round the other: refused since v15 where
+        ``past_end`` is set (CT arterial's 0.55); the draws measured right stay as they were."""
+        lesion = Lesion(a_mm=5.3, b_mm=4.8, c_mm=5.5, rotation_deg=0.0, contrast=60.0, centre_z_mm=2.0)
+        vein = lambda x, y, z: ((x - 7.0) ** 2 + y ** 2 <= 9.0, 160.0)  # noqa: E731 - along the stack, as bright
+        params = SuggestParams(max_leak_measured=0.25)  # CT arterial's (app.suggester), but ``past_end``
+        long, kept = 0, 0
+        for seed in range(6):
+            phantom = render(lesion, noise=14.0, seed=seed, extra=vein)
+            at = lesion.click(np.random.default_rng(seed), phantom.geometry, 3)
+            before = suggest_diameter(phantom, 3, at, params)
+            after = suggest_diameter(phantom, 3, at, replace(params, past_end=0.55))
+            if isinstance(before, Suggestion) and before.diameter_mm - lesion.truth_mm() > 3.0:
+                long += 1
+                assert isinstance(after, Refusal) and "past the lesion's end" in after.reason, after
+                assert after.params["past_end_share"] >= 0.55, after.params
+            elif isinstance(before, Suggestion):
+                kept += 1
+                assert isinstance(after, Suggestion) and after.diameter_mm == before.diameter_mm, after
+                assert abs(after.diameter_mm - lesion.truth_mm()) <= 1.5 and after.params["past_end_share"] < 0.55
+        assert long >= 3 and kept >= 2, (long, kept)
+        with pytest.raises(ValueError, match="past_end"):
+            SuggestParams(past_end=1.5)
+
     def test_at_the_liver_edge_within_3_mm_or_refused(self) -> None:
         lesion = Lesion(contrast=50.0, centre_xy_mm=(0.0, 0.0))
         fat = lambda x, y, z: (y > 6.0, -100.0)  # noqa: E731 - the capsule cuts the lesion's side
@@ -489,7 +516,7 @@ class TestHardNeighbours:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))
         assert isinstance(s, Refusal) and "no contrast" in s.reason
-        assert s.params["method"] == "ellipse_consensus_v13"
+        assert s.params["method"] == "ellipse_consensus_v15"
 
     def test_a_click_on_liver_beside_a_vessel_says_the_clicks_own_level(self) -> None:
         """A click on plain liver 4 mm from a large bright vessel (a tube through the slices): refused, and the
@@ -520,7 +547,7 @@ class TestRecords:
         s = suggest(lesion, render(lesion, noise=8.0))
         assert isinstance(s, Suggestion)
         back = json.loads(json.dumps(s.params))
-        assert back["method"] == "ellipse_consensus_v13" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert back["method"] == "ellipse_consensus_v15" and back["smooth_mm"] == SuggestParams().smooth_mm
         assert back["boundary"] == "ellipse"  # an elliptical lesion's boundary is its fitted ellipse
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
         # the levels came from the slice clicked, a full one (not the lesion's tip): not measured again

@@ -95,11 +95,13 @@ def test_dwi_and_t2fs_bias_small_against_the_study_effect(outcomes: list[bs.Outc
 def test_ct_today(outcomes: list[bs.Outcome]) -> None:
     """CT misses the goals (correlated noise at 13-16 HU against 20-60 HU of contrast, vessels as
     bright as the lesions on arterial phase, a rim almost as dense as the liver on portal phase):
-    what it reaches now, as a floor."""
+    what it reaches now, as a floor. Since v15 (``past_end``) CT arterial refuses LLSYN001 L03, measured with
+    the portal vein beside it (+3.4 mm), and LLSYN003 L02, beside a hepatic vein (-1.1 mm): 11 -> 9 of 12 on
+    the sample, no line more than 3 mm off."""
     arterial = _rows(outcomes, ("ct_arterial",))
-    assert arterial["rate"] >= 0.8 and arterial["mae_mm"] <= 0.8 and arterial["over_5mm"] == 0, arterial
+    assert arterial["rate"] >= 0.65 and arterial["mae_mm"] <= 0.5 and arterial["over_3mm"] == 0, arterial
     both = _rows(outcomes, ("ct_arterial", "ct_portal"))
-    assert both["n"] >= 20 and both["rate"] >= 0.7 and both["mae_mm"] <= 1.3 and both["over_5mm"] <= 1, both
+    assert both["n"] >= 20 and both["rate"] >= 0.6 and both["mae_mm"] <= 1.3 and both["over_5mm"] <= 1, both
 
 
 def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs.Outcome]) -> None:
@@ -438,3 +440,61 @@ def test_a_click_on_the_air_round_the_body_says_so(volumes: Callable[[str, str],
     for at in ((3.0, 3.0), (3.0, vol.array.shape[2] - 4.0)):
         s = suggest_diameter(vol, k, at, params_for(Role(role)))
         assert isinstance(s, Refusal) and s.reason == OUTSIDE_BODY, (at, s)
+
+
+def test_a_lesion_merged_with_a_vein_that_goes_on_past_its_end_is_refused_on_ct_arterial(
+        volumes: Callable[[str, str], Any], sample_dicom: Path) -> None:
+    """LLSYN001 L03 on CT arterial (10.6 mm, pressed against a portal vein branch as bright as it, running
+    through the slices): every click of the bench measured it with the vein's section, 14.1 mm on its largest
+    slice (+3.4 mm, the seeded click the worst of CT arterial's pooled table), its edge off the ellipse on 8-21 %
+    of the rays, where good lines reach 24 %. The slice measured is the lesion's last one way; on the slice
+    beyond, round one end of the line, the vein goes on at the lesion's level and round the other end lies
+    liver: refused since v15 (``past_end``, CT arterial only). LLSYN002 L05, beside a hepatic vein, has its
+    vessel near one end of the line past the lesion's end too (half the disc): still measured."""
+    from dataclasses import replace
+
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.suggest import SPLITS
+
+    params = params_for(Role.CT_ARTERIAL)
+    assert params.past_end == 0.55 and params_for(Role.MR_T1_ARTERIAL).past_end == 0.0
+    got = {}
+    for patient, lesion_id in (("LLSYN001", "L03"), ("LLSYN002", "L05")):
+        truth = bs.truth(patient, sample_dicom)
+        lesion = next(les for les in truth["lesions"] if les["id"] == lesion_id)
+        entry = lesion["series"]["ct_arterial"]
+        vol = volumes(patient, "ct_arterial")
+        k = entry["slice_index"]
+        clicks = bs.click_points(lesion, entry, next(e["exam_id"] for e in truth["exams"] if e["timepoint"] == 1),
+                                 vol, k, np.random.default_rng(bs.SEED), 4)
+        got[lesion_id] = [(suggest_diameter(vol, k, at, replace(params, past_end=0.0)), suggest_diameter(vol, k, at, params),
+                           entry["axial_diameter_on_slice_mm"]) for at in clicks]
+    for before, after, truth_mm in got["L03"]:
+        assert isinstance(before, Suggestion) and before.diameter_mm - truth_mm > 3.0, before
+        assert isinstance(after, Refusal) and after.reason.startswith(f"{SPLITS}: past the lesion's end"), after
+    for before, after, truth_mm in got["L05"]:
+        assert isinstance(after, Suggestion) and abs(after.diameter_mm - truth_mm) <= 1.0, after
+        assert after.params["past_end_share"] < 0.55 and after.diameter_mm == before.diameter_mm, after.params
+
+
+def test_one_series_clicks_are_the_benchs_own(sample_dicom: Path, volumes: Callable[[str, str], Any]) -> None:
+    """`python -m bench.bench_suggest --series ROLE` measures one series on the bench's own click points (the
+    other series' clicks drawn, not decoded): the same cases, in order, as the whole bench's seeded, ten and
+    on-slice sets and :func:`bench.bench_suggest.validate`'s lesions of 5-10 mm, for that series."""
+    role = "ct_arterial"
+    reading = tuple(r for r in bs.ROLES if r != "mr_adc")
+    small = (bs.SMALL_MIN_MM, bs.MIN_DIAMETER_MM)
+    whole = [("seeded", c) for g in bs.cases(volumes, np.random.default_rng(bs.SEED), sample=sample_dicom) for c in g] \
+        + [("ten", c) for g in bs.cases(volumes, np.random.default_rng(bs.SEED + 1), n_clicks=bs.REPEAT_CLICKS,
+                                        sample=sample_dicom) for c in g] \
+        + [("on_slice", c) for g in bs.cases(volumes, np.random.default_rng(bs.SEED + 2), n_clicks=bs.ON_SLICE_CLICKS,
+                                             roles=reading, sample=sample_dicom, slice_of=bs.truth_slice) for c in g] \
+        + [("small", c) for seed, n in ((bs.SEED, 1), (bs.SEED + 1, bs.REPEAT_CLICKS))
+           for g in bs.cases(volumes, np.random.default_rng(seed), n_clicks=n, roles=reading, sample=sample_dicom,
+                             sizes_mm=small) for c in g]
+    expected = [(kind, c.patient, c.lesion, c.click_slice, c.click) for kind, c in whole if c.role == role]
+    got = [(kind, c.patient, c.lesion, c.click_slice, c.click) for kind, c in bs.series_clicks(sample_dicom, role)]
+    assert got == expected and len(got) > 200
+    assert {kind for kind, *_ in got} == {"seeded", "ten", "on_slice", "small"}

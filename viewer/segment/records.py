@@ -11,7 +11,7 @@ import numpy as np
 from viewer.geometry import StackGeometry
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
-METHOD_NAME = "ellipse_consensus_v13"
+METHOD_NAME = "ellipse_consensus_v15"
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,13 @@ class SuggestParams:
     # ellipse over both, 8 of 72 rays cutting in); a lesion with a vessel leaving it has its rays off
     # the ellipse running out beyond it instead (v11)
     max_inward_measured: float = 0.0
+    # where the slice measured is the last of the lesion's run that way (the lesion ends beyond it), the slice
+    # beyond it, round the points a quarter of the way in from the line's ends (discs an eighth of its length),
+    # holding what stands out at the click's levels on a share of one disc larger than the other's by this much or
+    # more: something as bright as the lesion goes on past the lesion's end round one end of its line -- a vessel
+    # running through the slices, merged with the lesion's section on the slice measured -- refused (0: off; v15,
+    # CT arterial, where vessels are as bright as the lesions)
+    past_end: float = 0.0
     slices_each_side: int = 2  # neighbouring slices searched for a longer axial diameter
     # ... and further, while the section still grows from slice to slice, up to this many slices each
     # way: a click three slices from a 44 mm lesion's largest section on T1 arterial was measured on
@@ -191,6 +198,8 @@ class SuggestParams:
             raise ValueError(f"tube_extent >= 0 (0: off) and 0 < tube_size <= 1, got {self.tube_extent}, {self.tube_size}")
         if self.max_reach < 0:
             raise ValueError(f"max_reach >= 0 (0: off), got {self.max_reach}")
+        if not 0 <= self.past_end <= 1:
+            raise ValueError(f"past_end lies in [0, 1] (0: off), got {self.past_end}")
         if self.own_core_size < 0:
             raise ValueError(f"own_core_size >= 0 (0: off), got {self.own_core_size}")
         if not (self.consensus_px > 0 and self.consensus_sd >= 0 and self.consensus_tries >= 10 and self.local_edge_mm >= 0
