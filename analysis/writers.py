@@ -1,4 +1,4 @@
-"""Writing tables: CSV (full precision, empty cell for NA) and one xlsx with a sheet per table.
+"""Writing tables: CSV (12 significant digits, empty cell for NA) and one xlsx with a sheet per table.
 
 Text never becomes a spreadsheet formula or splits a row: every cell goes through the project's
 one cell rule (:mod:`annotation.cells`: formula starts and their look-alikes escaped, RFC 4180
@@ -18,7 +18,7 @@ from annotation.cells import csv_text, xlsx_value
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """UTF-8, header first, ``\\n`` between records, empty cell for NA, floats in full precision."""
+    """UTF-8, header first, ``\\n`` between records, empty cell for NA, floats to 12 significant digits (annotation.cells.csv_cell)."""
     text = csv_text([str(c) for c in table.columns], table.astype(object).itertuples(index=False, name=None))
     path.write_text(text, encoding="utf-8", newline="")
 

@@ -82,8 +82,10 @@ def xlsx_value(value: Any) -> Any:
 
 
 def csv_cell(value: Any) -> str:
-    """What a CSV field holds for ``value``: empty for missing, true/false, floats in full
-    precision (repr), Enums by value, text through :func:`safe_text` (the xlsx rule)."""
+    """What a CSV field holds for ``value``: empty for missing, true/false, floats to 12 significant digits
+    (``repr`` of the value rounded there: 33.85, not the 33.85000000000001 a line's length computed from its ends
+    reads in full, a reader's check of followup.csv; digits beyond the 12th are below any measurement's or statistic's
+    meaning), Enums by value, text through :func:`safe_text` (the xlsx rule)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, Enum):
@@ -97,7 +99,7 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value)
+        return repr(float(f"{value:.12g}"))
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):

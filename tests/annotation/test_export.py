@@ -60,7 +60,8 @@ def test_csv_columns_values_and_formula_escaping(store_path, tmp_path, geometry)
         ("ct_arterial", "not_measurable"), ("ct_portal", "not_visible"), ("mr_dwi", "measured")]
     dwi = m[2]
     assert dwi["patient_id"] == "'" + EVIL
-    assert float(dwi["diameter_mm"]) == geometry.distance_mm((10, 10), (20, 30))
+    assert dwi["diameter_mm"] == "26.9258240357"  # 12 significant digits (annotation.cells.csv_cell)
+    assert float(dwi["diameter_mm"]) == pytest.approx(geometry.distance_mm((10, 10), (20, 30)), abs=1e-9)
     assert (dwi["slice_index"], dwi["p1_row"], dwi["p2_col"], dwi["segment"]) == ("4", "10.0", "30.0", "VII")
     assert m[0]["diameter_mm"] == "" and m[0]["slice_index"] == ""
     assert (dwi["instance_number"], dwi["sop_instance_uid"], dwi["method"]) == ("", "", "manual")
@@ -424,3 +425,18 @@ def test_the_xlsx_checks_sheet_says_where_to_click_in_the_workstation(tmp_path, 
     assert apart[0].endswith("(in lesionlab: open this exam pair as this row's reader and click this warning in the "
                              "Checks panel to see it)"), apart[0]
     assert not [w for _, _, w in rows if "click here" in str(w)], rows
+
+
+def test_a_length_computed_from_its_ends_is_written_without_float_noise() -> None:
+    """A reader's check (session 39): followup.csv said 9.990000000000029 and measurements.csv 33.85000000000001,
+    the full repr of a length computed from its line's ends; 12 significant digits keep every figure that means
+    something (a p-value of 1e-12 stays 1e-12) and drop the noise."""
+    from annotation.cells import csv_cell
+
+    assert csv_cell(9.990000000000029) == "9.99"
+    assert csv_cell(33.85000000000001) == "33.85"
+    assert csv_cell(0.1 + 0.2) == "0.3"
+    assert csv_cell(30.0) == "30.0"
+    assert csv_cell(1e-12) == "1e-12"
+    assert csv_cell(-2.5e-7) == "-2.5e-07"
+    assert float(csv_cell(26.92582403567252)) == pytest.approx(26.92582403567252, abs=1e-9)
