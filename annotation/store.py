@@ -40,9 +40,9 @@ from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, insert_rows, key_values,
                                      load_pair_records, load_records, migration_1, migration_2, migration_3,
                                      migration_access_functions, migration_blinded_readers, migration_dicom_context,
-                                     migration_edit_attribution, migration_reader_security, migration_reader_studies,
-                                     migration_series_roles, migration_session_barrier, record_key, reads_of,
-                                     update_rows)
+                                     migration_edit_attribution, migration_read_looks, migration_reader_security,
+                                     migration_reader_studies, migration_series_roles, migration_session_barrier,
+                                     record_key, reads_of, update_rows)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from annotation.study import belongs_to
 from viewer.errors import (BlindedRoleError, LesionlabError, StoreConflictError, StoreError, StoreUnreachableError,
@@ -84,6 +84,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               migration_session_barrier),
     Migration(12, "count marks keyed by their read; a study store's reader and adjudicator roles read and write "
                   "reader-keyed rows only through SECURITY DEFINER functions (PostgreSQL)", migration_access_functions),
+    Migration(13, "a reader's look at or edit of a finished read of its own restarts the patient's washout before "
+                  "the next session (read_looks; recorded by the server on PostgreSQL)", migration_read_looks),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 log = logging.getLogger(__name__)
@@ -615,7 +617,7 @@ def _committed(db: Db, change: Diff, row: tuple[Any, ...]) -> int | None:
     """After a connection lost at COMMIT: the edit's number when the store holds the whole edit (its records as
     written, its deletions gone, its log row there), else None (nothing of it was committed: one transaction)."""
     for table in TABLES:
-        if any(fetch_record(db, table, rec.key) != rec for rec in change.upserts.get(table, ())):
+        if any(fetch_record(db, table, rec.key, rec) != rec for rec in change.upserts.get(table, ())):
             return None
         if any(fetch_record(db, table, key) is not None for key in change.deletes.get(table, ())):
             return None
@@ -639,11 +641,11 @@ def _check_conflicts(db: Db, change: Diff, base: Project) -> None:
     for table in TABLES:
         seen = getattr(base, table)
         for rec in change.upserts.get(table, ()):
-            now = fetch_record(db, table, rec.key)
+            now = fetch_record(db, table, rec.key, seen.get(rec.key) or rec)
             if now != seen.get(rec.key) and now != rec:
                 raise _conflict(db, table, rec.key)
         for key in change.deletes.get(table, ()):
-            now = fetch_record(db, table, key)
+            now = fetch_record(db, table, key, seen.get(key))
             if now is not None and now != seen.get(key):
                 raise _conflict(db, table, key)
 
