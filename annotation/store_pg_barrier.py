@@ -13,7 +13,8 @@ visible ``R1@MRI`` read, with no ``study_reads`` row and no washout. Now the ser
 * **opening a case** (a ``study_reads`` row a reader role adds) needs the case in the reader's order
   of a session the study has, and, after the first session, every case of the same patient
   finished in the session before and ``washout_days`` passed on the server's clock since the later
-  of those finishings and the last edit there (:data:`STUDY_READS_GUARD`; the same rule as
+  of those finishings, the last edit there and (migration 13) the reader's last look at those finished
+  reads (:func:`create_looks`) (:data:`STUDY_READS_GUARD`; the same rule as
   :meth:`annotation.study_store.Study.washout_ends`).
 * **times** a reader or adjudicator role writes are the server's: ``study_reads.opened_at_utc`` when
   the row is added, ``finished_at_utc`` when it is first set (it never goes back to NULL unless the
