@@ -356,11 +356,29 @@ class ReadingStore:
             self._db.execute("VACUUM")
 
     def edits(self) -> list[tuple[int, str, str]]:
-        """The edit log: (edit_seq, at_utc, description), oldest first."""
+        """The edit log: (edit_seq, at_utc, description), oldest first. A blinded connection that reads the log's
+        times apart (:meth:`edit_times`) gets no descriptions (""): a reader role's reading them would be a look at
+        its finished reads, which restarts their washout (annotation/store_pg_barrier.py)."""
+        if self._db.through_functions("edit_times"):
+            return [(seq, at, "") for seq, at, *_ in self.edit_times()]
         try:
             source, params = self._db.source("edits")
             return [tuple(r) for r in self._db.execute(
                 f"SELECT edit_seq, at_utc, description FROM {source} ORDER BY edit_seq", params)]
+        except BaseException as exc:
+            _raise_as_store_error(self._db, exc, "cannot read the edit log")
+            raise
+
+    def edit_times(self) -> list[tuple[int, str, str, str, str]]:
+        """(edit_seq, at_utc, reader, patient_id, exam_pair_id) of every edit this connection may see, oldest first:
+        what reading times and washouts need. A blinded reader role reads them through
+        ``lesionlab_rows_edit_times`` (no descriptions), which is no look at its finished reads, where the whole log
+        (:meth:`edit_log`) is."""
+        try:
+            table = "edit_times" if self._db.through_functions("edit_times") else "edits"
+            source, params = self._db.source(table)
+            return [(int(r[0]), *r[1:]) for r in self._db.execute(
+                f"SELECT edit_seq, at_utc, reader, patient_id, exam_pair_id FROM {source} ORDER BY edit_seq", params)]
         except BaseException as exc:
             _raise_as_store_error(self._db, exc, "cannot read the edit log")
             raise
@@ -621,7 +639,7 @@ def _committed(db: Db, change: Diff, row: tuple[Any, ...]) -> int | None:
             return None
         if any(fetch_record(db, table, key) is not None for key in change.deletes.get(table, ())):
             return None
-    source, params = db.source("edits")
+    source, params = db.source("edits", {"patient_id": row[-2], "exam_pair_id": row[-1]})  # that case's log only
     found = db.execute(f"SELECT max(edit_seq) FROM {source} WHERE description = ? AND pid = ? AND host = ? "
                        "AND reader = ? AND patient_id = ? AND exam_pair_id = ?", (*params, *row[1:])).fetchone()
     return int(found[0]) if found is not None and found[0] is not None else None

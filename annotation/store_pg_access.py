@@ -55,9 +55,13 @@ PICKED = ("patient_id", "exam_pair_id", "study_id")
 COUNT_MARKS_KEY = ("patient_id", "exam_pair_id", "reader", "mark_id")
 
 
-#: reader-keyed tables whose rows hold no read's findings: reading or writing them is no look at a read (the edit
-#: log's times and the study's record are what the application reads for progress and washouts)
-NOT_LOOKS = ("edits", "read_looks")
+#: reader-keyed tables whose rows hold no read's findings: reading them is no look at a read. The edit log is a
+#: look (its descriptions say "28.4 mm line deleted", "counted (5 lesions)"); the application reads its times,
+#: reader and case only, through ``lesionlab_rows_edit_times`` (:data:`EDIT_TIMES`), which is none
+NOT_LOOKS = ("read_looks",)
+#: what ``lesionlab_rows_edit_times(pick)`` returns of the edit log rows ``lesionlab_rows_edits(pick)`` would:
+#: no description (the application's reading times and washouts, :meth:`annotation.store.ReadingStore.edit_times`)
+EDIT_TIMES = ("edit_seq", "at_utc", "reader", "patient_id", "exam_pair_id")
 
 
 def _looks(db: "Db", table: str, columns: list[str]) -> bool:
@@ -147,6 +151,8 @@ def create_table_access(db: "Db", table: str) -> None:
     keep = ("\n                lr := lr || (js ->> 'reader'); lp := lp || (js ->> 'patient_id'); "
             "le := le || (js ->> 'exam_pair_id');") if looks else ""
     db.execute(_rows_function(s, t, table, columns, session, barrier, head, looks))
+    if table == "edits" and looks:
+        db.execute(_rows_function(s, t, table, columns, session, barrier, head, False, times=True))
     refused = (f"RAISE EXCEPTION 'new row violates row-level security policy for table \"%\"', {_lit(table)} "
                "USING ERRCODE = 'insufficient_privilege'")
     denied = f"RAISE EXCEPTION 'permission denied for table %', {_lit(table)} USING ERRCODE = 'insufficient_privilege'"
@@ -249,16 +255,24 @@ BEGIN
     {look}
 END $f$"""
     db.execute(writes)
-    for function in access_functions(table):
+    for function in access_functions(table, db):
         db.execute(f"REVOKE ALL ON FUNCTION {s}.{function} FROM PUBLIC")
 
 
 def _rows_function(s: str, t: str, table: str, columns: list[str], session: bool, barrier: bool, head: str,
-                   looks: bool = False) -> str:
+                   looks: bool = False, *, times: bool = False) -> str:
     """``lesionlab_rows_T(pick)``: the rows of ``T`` the select policy shows the caller, of the case or study
     ``pick`` names (:data:`PICKED` only, never an id or a value); see :func:`_own_rows` for a reader role.
     ``looks``: a reader role's call is a look at the reads it returns rows of (``lesionlab_look``, recorded before
-    the rows are returned; the function is then VOLATILE, as it writes)."""
+    the rows are returned; the function is then VOLATILE, as it writes). ``times``: ``lesionlab_rows_edit_times``
+    instead, the :data:`EDIT_TIMES` columns of the edit log's rows (no look)."""
+    name, returns, select = f"lesionlab_rows_{table}", f"SETOF {t}", "t.*"
+    if times:
+        name = "lesionlab_rows_edit_times"
+        returns = ("TABLE (edit_seq pg_catalog.int8, at_utc pg_catalog.text, reader pg_catalog.text, "
+                   "patient_id pg_catalog.text, exam_pair_id pg_catalog.text)")
+        select = "t.edit_seq::pg_catalog.int8, t.at_utc::pg_catalog.text, t.reader::pg_catalog.text, " \
+                 "t.patient_id::pg_catalog.text, t.exam_pair_id::pg_catalog.text"
     look = "" if not looks else f"""
     IF my_kind = 'reader' THEN
         EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(t.reader), pg_catalog.array_agg(t.patient_id), '
@@ -270,8 +284,9 @@ def _rows_function(s: str, t: str, table: str, columns: list[str], session: bool
     see, _ = reader_predicates(columns, session, barrier, _spelling(s, "$2", "$3", "$4"))
     picked = _lit("{" + ",".join(c for c in PICKED if c in columns) + "}")
     return f"""
-CREATE OR REPLACE FUNCTION {s}.{_ident('lesionlab_rows_' + table)}(pick pg_catalog.jsonb DEFAULT NULL) RETURNS SETOF {t}
+CREATE OR REPLACE FUNCTION {s}.{_ident(name)}(pick pg_catalog.jsonb DEFAULT NULL) RETURNS {returns}
     {"VOLATILE" if looks else "STABLE"} {_DEFINER} AS $f$
+#variable_conflict use_column
 {head}
     shown_r pg_catalog.text[];
     shown_p pg_catalog.text[];
@@ -289,7 +304,7 @@ BEGIN
     ELSIF my_kind IS DISTINCT FROM 'adjudicator' AND my_kind IS DISTINCT FROM 'coordinator' THEN
         conds := NULL;  -- the policy first, the pick after it (the caller's WHERE applies it anyway)
     END IF;{look}
-    RETURN QUERY EXECUTE pg_catalog.format('SELECT t.* FROM {t} t WHERE %s AND %s', own, coalesce(conds, 'true'))
+    RETURN QUERY EXECUTE pg_catalog.format('SELECT {select} FROM {t} t WHERE %s AND %s', own, coalesce(conds, 'true'))
         USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind;
 END $f$"""
 
@@ -333,10 +348,13 @@ def _visible_mark_id(table: str, t: str, see: str) -> str:
         END IF;"""
 
 
-def access_functions(table: str) -> tuple[str, str]:
-    """The signatures of a reader-keyed table's access functions (unqualified)."""
+def access_functions(table: str, db: "Db | None" = None) -> tuple[str, ...]:
+    """The signatures of a reader-keyed table's access functions (unqualified); with ``db``, the edit log's
+    ``lesionlab_rows_edit_times`` too where it exists (migration 13)."""
+    times = (("lesionlab_rows_edit_times(pg_catalog.jsonb)",)
+             if table == "edits" and db is not None and _has(db, "lesionlab_rows_edit_times") else ())
     return (f"{_ident('lesionlab_rows_' + table)}(pg_catalog.jsonb)",
-            f"{_ident('lesionlab_write_' + table)}(pg_catalog.text, pg_catalog.jsonb, pg_catalog.jsonb)")
+            f"{_ident('lesionlab_write_' + table)}(pg_catalog.text, pg_catalog.jsonb, pg_catalog.jsonb)", *times)
 
 
 def has_access_functions(db: "Db") -> bool:

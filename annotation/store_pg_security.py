@@ -411,7 +411,7 @@ def _grant_blinded(db: "Db", role: str, kind: str, tables: list[str], protected:
         if table not in protected:
             continue
         if through:  # no privilege on the table (nor its sequence): its rows through its functions only (store_pg_access.py)
-            for function in access_functions(table):
+            for function in access_functions(table, db):
                 db.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {role}")
             continue
         writes = BLINDED_WRITES.get(table, {}).get(kind, "INSERT, UPDATE, DELETE")

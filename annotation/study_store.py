@@ -286,11 +286,11 @@ class Study:
     def _edit_times(self) -> dict[tuple[str, str, str], list[_dt.datetime]]:
         """(reader name, patient, pair) -> times of the edits of that read (unreadable ones left out and noted)."""
         out: dict[tuple[str, str, str], list[_dt.datetime]] = {}
-        for e in self.store.edit_log():
-            if e.reader:
-                t = self._time(e.at_utc, f"edit {e.edit_seq} of {e.reader} ({e.patient_id} / {e.exam_pair_id})")
+        for seq, at, reader, patient_id, exam_pair_id in self.store.edit_times():  # no descriptions: no look
+            if reader:
+                t = self._time(at, f"edit {seq} of {reader} ({patient_id} / {exam_pair_id})")
                 if t is not None:
-                    out.setdefault((e.reader, e.patient_id, e.exam_pair_id), []).append(t)
+                    out.setdefault((reader, patient_id, exam_pair_id), []).append(t)
         return out
 
     def _washout_times(self) -> dict[tuple[str, str, str], list[_dt.datetime]]:

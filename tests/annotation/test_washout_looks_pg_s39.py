@@ -4,7 +4,7 @@ The review of session 36 found that a reader role read its own finished MRI read
 (``lesionlab_rows_lesions()``) the day the washout ended, and the CT case of that patient opened all the same.
 The study's design keeps going back to a finished case (grand-challenge readers ask for it) but counts the washout
 from the later of the finishing and the reader's last look at or write of that read's lesion, measurement or
-count rows, on the server's clock (``read_looks``, written by the access functions only,
+count rows or its edit log (whose descriptions say what the read holds), on the server's clock (``read_looks``, written by the access functions only,
 annotation/store_pg_barrier.py). The application's own routine reads (open study, progress, next case, open and
 finish the current case) are no look; the owner's, the coordinator's and the adjudicator's reads are none.
 """
@@ -140,9 +140,12 @@ def test_the_applications_routine_use_and_other_roles_reads_do_not_restart_it(pg
     with psycopg.connect(urls["consensus"], autocommit=True) as con:
         assert con.execute("SELECT count(*) FROM lesionlab_rows_lesions()").fetchone()[0] == 6
         assert con.execute("SELECT count(*) FROM lesionlab_rows_count_marks()").fetchone()[0] > 0
-    with psycopg.connect(urls["R1"], autocommit=True) as con:  # R1's own edit log and study record: no look
-        assert con.execute("SELECT count(*) FROM lesionlab_rows_edits()").fetchone()[0] > 0
+    with psycopg.connect(urls["R1"], autocommit=True) as con:  # R1's edit times and study record: no look
+        assert con.execute("SELECT count(*) FROM lesionlab_rows_edit_times()").fetchone()[0] > 0
         assert con.execute("SELECT count(*) FROM lesionlab_rows_study_reads()").fetchone()[0] == 3
+    with ReadingStore.open(urls["R1"]) as store:  # nor the application's edit log (times, no descriptions)
+        assert store.edits() and all(description == "" for _, _, description in store.edits())
+        assert len(store.edit_times()) == len(store.edits())
     assert _looks(pg_url) == []
     past_washout(pg_url, WASHOUT + DAY)
     clock.now = _server_now(pg_url)
@@ -208,3 +211,18 @@ def test_a_look_rolled_back_or_read_only_is_no_way_around_it(pg_cluster, pg_url)
             con.execute("SELECT * FROM lesionlab_rows_count_marks('{\"patient_id\": \"P2\"}')").fetchall()
         con.rollback()
     assert "opens on" in _ct_opening_refused(urls["R1"], c2)
+
+
+def test_reading_the_edit_logs_descriptions_of_a_finished_read_is_a_look(pg_cluster, pg_url):
+    """The log says what the read holds ("L1 on T2 FS: measured", "28.4 mm line deleted", "counted (5 lesions)")."""
+    clock = Clock()
+    urls = study_with_roles(pg_cluster, pg_url, "lk5", clock=clock)
+    _mri_session_read(urls, clock)
+    past_washout(pg_url, WASHOUT + DAY)
+    with psycopg.connect(urls["R1"], autocommit=True) as con:
+        said = con.execute(f"SELECT description FROM lesionlab_rows_edits('{P2}')").fetchall()
+        times = con.execute(f"SELECT * FROM lesionlab_rows_edit_times('{P2}')").fetchall()
+    assert said and len(times) == len(said) and all(len(t) == 5 for t in times)
+    assert [(r, p) for r, p, _, _ in _looks(pg_url)] == [("R1@MRI", "P2")]
+    assert "opens on" in _ct_opening_refused(urls["R1"], _patient_case(pg_url, "P2"))
+    assert _ct_opening_refused(urls["R1"], _patient_case(pg_url, "P1")) == ""
