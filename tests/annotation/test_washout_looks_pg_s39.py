@@ -5,8 +5,9 @@ The review of session 36 found that a reader role read its own finished MRI read
 The study's design keeps going back to a finished case (grand-challenge readers ask for it) but counts the washout
 from the later of the finishing and the reader's last look at or write of that read's lesion, measurement or
 count rows or its edit log (whose descriptions say what the read holds), on the server's clock (``read_looks``,
-written by the access functions only, annotation/store_pg_barrier.py). The application's own routine reads (open study, progress, next case, open and
-finish the current case) are no look; the owner's, the coordinator's and the adjudicator's reads are none.
+written by the access functions only, annotation/store_pg_barrier.py). The application's own routine reads (open
+study, progress, next case, open and finish the current case) are no look; the owner's, the coordinator's and the
+adjudicator's reads are none.
 """
 
 from __future__ import annotations
