@@ -40,9 +40,9 @@ from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, insert_rows, key_values,
                                      load_pair_records, load_records, migration_1, migration_2, migration_3,
                                      migration_access_functions, migration_blinded_readers, migration_dicom_context,
-                                     migration_edit_attribution, migration_reader_security, migration_reader_studies,
-                                     migration_series_roles, migration_session_barrier, record_key, reads_of,
-                                     update_rows)
+                                     migration_edit_attribution, migration_read_looks, migration_reader_security,
+                                     migration_reader_studies, migration_series_roles, migration_session_barrier,
+                                     record_key, reads_of, update_rows)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from annotation.study import belongs_to
 from viewer.errors import (BlindedRoleError, LesionlabError, StoreConflictError, StoreError, StoreUnreachableError,
@@ -84,6 +84,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               migration_session_barrier),
     Migration(12, "count marks keyed by their read; a study store's reader and adjudicator roles read and write "
                   "reader-keyed rows only through SECURITY DEFINER functions (PostgreSQL)", migration_access_functions),
+    Migration(13, "a reader's look at or edit of a finished read of its own restarts the patient's washout before "
+                  "the next session (read_looks; recorded by the server on PostgreSQL)", migration_read_looks),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 log = logging.getLogger(__name__)
@@ -360,11 +362,29 @@ class ReadingStore:
             self._db.execute("VACUUM")
 
     def edits(self) -> list[tuple[int, str, str]]:
-        """The edit log: (edit_seq, at_utc, description), oldest first."""
+        """The edit log: (edit_seq, at_utc, description), oldest first. A blinded connection that reads the log's
+        times apart (:meth:`edit_times`) gets no descriptions (""): a reader role's reading them would be a look at
+        its finished reads, which restarts their washout (annotation/store_pg_barrier.py)."""
+        if self._db.through_functions("edit_times"):
+            return [(seq, at, "") for seq, at, *_ in self.edit_times()]
         try:
             source, params = self._db.source("edits")
             return [tuple(r) for r in self._db.execute(
                 f"SELECT edit_seq, at_utc, description FROM {source} ORDER BY edit_seq", params)]
+        except BaseException as exc:
+            _raise_as_store_error(self._db, exc, "cannot read the edit log")
+            raise
+
+    def edit_times(self) -> list[tuple[int, str, str, str, str]]:
+        """(edit_seq, at_utc, reader, patient_id, exam_pair_id) of every edit this connection may see, oldest first:
+        what reading times and washouts need. A blinded reader role reads them through
+        ``lesionlab_rows_edit_times`` (no descriptions), which is no look at its finished reads, where the whole log
+        (:meth:`edit_log`) is."""
+        try:
+            table = "edit_times" if self._db.through_functions("edit_times") else "edits"
+            source, params = self._db.source(table)
+            return [(int(r[0]), *r[1:]) for r in self._db.execute(
+                f"SELECT edit_seq, at_utc, reader, patient_id, exam_pair_id FROM {source} ORDER BY edit_seq", params)]
         except BaseException as exc:
             _raise_as_store_error(self._db, exc, "cannot read the edit log")
             raise
@@ -621,11 +641,11 @@ def _committed(db: Db, change: Diff, row: tuple[Any, ...]) -> int | None:
     """After a connection lost at COMMIT: the edit's number when the store holds the whole edit (its records as
     written, its deletions gone, its log row there), else None (nothing of it was committed: one transaction)."""
     for table in TABLES:
-        if any(fetch_record(db, table, rec.key) != rec for rec in change.upserts.get(table, ())):
+        if any(fetch_record(db, table, rec.key, rec) != rec for rec in change.upserts.get(table, ())):
             return None
         if any(fetch_record(db, table, key) is not None for key in change.deletes.get(table, ())):
             return None
-    source, params = db.source("edits")
+    source, params = db.source("edits", {"patient_id": row[-2], "exam_pair_id": row[-1]})  # that case's log only
     found = db.execute(f"SELECT max(edit_seq) FROM {source} WHERE description = ? AND pid = ? AND host = ? "
                        "AND reader = ? AND patient_id = ? AND exam_pair_id = ?", (*params, *row[1:])).fetchone()
     return int(found[0]) if found is not None and found[0] is not None else None
@@ -645,11 +665,11 @@ def _check_conflicts(db: Db, change: Diff, base: Project) -> None:
     for table in TABLES:
         seen = getattr(base, table)
         for rec in change.upserts.get(table, ()):
-            now = fetch_record(db, table, rec.key)
+            now = fetch_record(db, table, rec.key, seen.get(rec.key) or rec)
             if now != seen.get(rec.key) and now != rec:
                 raise _conflict(db, table, rec.key)
         for key in change.deletes.get(table, ()):
-            now = fetch_record(db, table, key)
+            now = fetch_record(db, table, key, seen.get(key))
             if now is not None and now != seen.get(key):
                 raise _conflict(db, table, key)
 

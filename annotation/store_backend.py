@@ -176,6 +176,10 @@ class Db(ABC):
         """Key ``count_marks`` by its read and give every reader-keyed table the access functions a blinded role
         reads and writes it through (PostgreSQL, annotation/store_pg_access.py; the access migration calls it)."""
 
+    def prepare_read_looks(self) -> None:
+        """Make the access functions of a reader's lesion, measurement and count rows record a reader role's look at
+        a finished read of its own in ``read_looks``, and the washout count from it (PostgreSQL; migration 13)."""
+
     def grant_roles(self) -> None:
         """Give the reader roles their kind's privileges again (PostgreSQL, as the owner; a study set up
         blinds the readers). Nothing on SQLite."""

@@ -306,6 +306,11 @@ class PgDb(Db):
         rekey_count_marks(self)
         create_access(self)
 
+    def prepare_read_looks(self) -> None:
+        from annotation.store_pg_access import create_access
+
+        create_access(self)
+
     def prepare_session_barrier(self) -> None:
         from annotation.store_pg_barrier import create_barrier
         from annotation.store_pg_security import create_role_functions, create_session_function

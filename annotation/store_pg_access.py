@@ -55,6 +55,26 @@ PICKED = ("patient_id", "exam_pair_id", "study_id")
 COUNT_MARKS_KEY = ("patient_id", "exam_pair_id", "reader", "mark_id")
 
 
+#: reader-keyed tables whose rows hold no read's findings: reading them is no look at a read. The edit log is a
+#: look (its descriptions say "28.4 mm line deleted", "counted (5 lesions)"); the application reads its times,
+#: reader and case only, through ``lesionlab_rows_edit_times`` (:data:`EDIT_TIMES`), which is none
+NOT_LOOKS = ("read_looks",)
+#: what ``lesionlab_rows_edit_times(pick)`` returns of the edit log rows ``lesionlab_rows_edits(pick)`` would:
+#: no description (the application's reading times and washouts, :meth:`annotation.store.ReadingStore.edit_times`)
+EDIT_TIMES = ("edit_seq", "at_utc", "reader", "patient_id", "exam_pair_id")
+
+
+def _looks(db: "Db", table: str, columns: list[str]) -> bool:
+    """Does a reader role's reading or writing of ``table``'s rows count as a look at its read (migration 13)?"""
+    return (table not in NOT_LOOKS and {"patient_id", "exam_pair_id", "reader"} <= set(columns)
+            and db.has_table("read_looks"))
+
+
+def _look(s: str) -> str:
+    """PL/pgSQL: the reads whose rows the call read or wrote (``lr``, ``lp``, ``le``) are looked at by a reader role."""
+    return (f"IF my_kind = 'reader' THEN PERFORM {s}.lesionlab_look(my_reader, lr, lp, le); END IF;")
+
+
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -126,7 +146,13 @@ def create_table_access(db: "Db", table: str) -> None:
             f"my_kind pg_catalog.text := (SELECT k.kind FROM {s}.store_roles k WHERE k.db_role = me); ")
     by_name = "pg_catalog.split_part(reader, '@', 1)" + (", patient_id" if "patient_id" in columns else "")
     db.execute(f"CREATE INDEX IF NOT EXISTS {_ident(table + '_by_reader_name')} ON {t} ({by_name})")
-    db.execute(_rows_function(s, t, table, columns, session, barrier, head))
+    looks = _looks(db, table, columns)
+    look = _look(s) if looks else ""
+    keep = ("\n                lr := lr || (js ->> 'reader'); lp := lp || (js ->> 'patient_id'); "
+            "le := le || (js ->> 'exam_pair_id');") if looks else ""
+    db.execute(_rows_function(s, t, table, columns, session, barrier, head, looks))
+    if table == "edits" and looks:
+        db.execute(_rows_function(s, t, table, columns, session, barrier, head, False, times=True))
     refused = (f"RAISE EXCEPTION 'new row violates row-level security policy for table \"%\"', {_lit(table)} "
                "USING ERRCODE = 'insufficient_privilege'")
     denied = f"RAISE EXCEPTION 'permission denied for table %', {_lit(table)} USING ERRCODE = 'insufficient_privilege'"
@@ -143,6 +169,9 @@ CREATE OR REPLACE FUNCTION {s}.{_ident('lesionlab_write_' + table)}(op pg_catalo
     own pg_catalog.text;
     shown_r pg_catalog.text[];
     shown_p pg_catalog.text[];
+    lr pg_catalog.text[] := '{{}}';
+    lp pg_catalog.text[] := '{{}}';
+    le pg_catalog.text[] := '{{}}';
 BEGIN
     IF my_kind IS NULL THEN
         {denied};
@@ -163,7 +192,7 @@ BEGIN
                     USING data, me, my_reader, my_kind LOOP
                 IF NOT ok THEN {refused}; END IF;
                 n := n + 1;
-                RETURN NEXT js;
+                RETURN NEXT js;{keep}
             END LOOP;
             IF n <> pg_catalog.jsonb_array_length(data) THEN
                 {refused};
@@ -173,9 +202,10 @@ BEGIN
                     'pg_catalog.jsonb_populate_recordset(NULL::{t}, $1) RETURNING {check.replace("'", "''")}, pg_catalog.to_jsonb(t)'
                     USING data, me, my_reader, my_kind LOOP
                 IF NOT ok THEN {refused}; END IF;
-                RETURN NEXT js;
+                RETURN NEXT js;{keep}
             END LOOP;
         END IF;
+        {look}
         RETURN;
     END IF;
     IF pick IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(pick) c WHERE c <> ALL ({_lit('{' + ','.join(picks) + '}')}::pg_catalog.text[])) THEN
@@ -191,9 +221,11 @@ BEGIN
         IF NOT (may -> 'delete')::boolean THEN
             {denied};
         END IF;
-        RETURN QUERY EXECUTE pg_catalog.format('DELETE FROM {t} t WHERE %s AND {check.replace("'", "''")} '
-                                               'RETURNING pg_catalog.to_jsonb(t)', coalesce(conds, 'true'))
-            USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind;
+        FOR js IN EXECUTE pg_catalog.format('DELETE FROM {t} t WHERE %s AND {check.replace("'", "''")} '
+                                            'RETURNING pg_catalog.to_jsonb(t)', coalesce(conds, 'true'))
+                USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind LOOP
+            RETURN NEXT js;{keep}
+        END LOOP;
     ELSIF op = 'update' THEN
         IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(data) c
                    WHERE NOT (may -> 'update') ? c OR NOT c = ANY ({_lit('{' + ','.join(columns) + '}')}::pg_catalog.text[])) THEN
@@ -215,28 +247,52 @@ BEGIN
                 USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind,
                       pg_catalog.jsonb_populate_record(NULL::{t}, data) LOOP
             IF NOT ok THEN {refused}; END IF;
-            RETURN NEXT js;
+            RETURN NEXT js;{keep}
         END LOOP;
     ELSE
         RAISE EXCEPTION 'lesionlab_write_{table}: no operation %', op USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    {look}
 END $f$"""
     db.execute(writes)
-    for function in access_functions(table):
+    for function in access_functions(table, db):
         db.execute(f"REVOKE ALL ON FUNCTION {s}.{function} FROM PUBLIC")
 
 
-def _rows_function(s: str, t: str, table: str, columns: list[str], session: bool, barrier: bool, head: str) -> str:
+def _rows_function(s: str, t: str, table: str, columns: list[str], session: bool, barrier: bool, head: str,
+                   looks: bool = False, *, times: bool = False) -> str:
     """``lesionlab_rows_T(pick)``: the rows of ``T`` the select policy shows the caller, of the case or study
-    ``pick`` names (:data:`PICKED` only, never an id or a value); see :func:`_own_rows` for a reader role."""
+    ``pick`` names (:data:`PICKED` only, never an id or a value); see :func:`_own_rows` for a reader role.
+    ``looks``: a reader role's call is a look at the reads it returns rows of (``lesionlab_look``, recorded before
+    the rows are returned; the function is then VOLATILE, as it writes). ``times``: ``lesionlab_rows_edit_times``
+    instead, the :data:`EDIT_TIMES` columns of the edit log's rows (no look)."""
+    name, returns, select = f"lesionlab_rows_{table}", f"SETOF {t}", "t.*"
+    if times:
+        name = "lesionlab_rows_edit_times"
+        returns = ("TABLE (edit_seq pg_catalog.int8, at_utc pg_catalog.text, reader pg_catalog.text, "
+                   "patient_id pg_catalog.text, exam_pair_id pg_catalog.text)")
+        select = "t.edit_seq::pg_catalog.int8, t.at_utc::pg_catalog.text, t.reader::pg_catalog.text, " \
+                 "t.patient_id::pg_catalog.text, t.exam_pair_id::pg_catalog.text"
+    look = "" if not looks else f"""
+    IF my_kind = 'reader' THEN
+        EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(t.reader), pg_catalog.array_agg(t.patient_id), '
+                                  'pg_catalog.array_agg(t.exam_pair_id) FROM (SELECT DISTINCT t.reader, t.patient_id, '
+                                  't.exam_pair_id FROM {t} t WHERE %s AND %s) t', own, coalesce(conds, 'true'))
+            INTO lr, lp, le USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind;
+        {_look(s)}
+    END IF;"""
     see, _ = reader_predicates(columns, session, barrier, _spelling(s, "$2", "$3", "$4"))
     picked = _lit("{" + ",".join(c for c in PICKED if c in columns) + "}")
     return f"""
-CREATE OR REPLACE FUNCTION {s}.{_ident('lesionlab_rows_' + table)}(pick pg_catalog.jsonb DEFAULT NULL) RETURNS SETOF {t}
-    STABLE {_DEFINER} AS $f$
+CREATE OR REPLACE FUNCTION {s}.{_ident(name)}(pick pg_catalog.jsonb DEFAULT NULL) RETURNS {returns}
+    {"VOLATILE" if looks else "STABLE"} {_DEFINER} AS $f$
+#variable_conflict use_column
 {head}
     shown_r pg_catalog.text[];
     shown_p pg_catalog.text[];
+    lr pg_catalog.text[];
+    lp pg_catalog.text[];
+    le pg_catalog.text[];
     own pg_catalog.text := {_lit('coalesce(' + see + ', false)')};
     conds pg_catalog.text := (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I = ($1).%I', c, c), ' AND ')
                               FROM pg_catalog.jsonb_object_keys(coalesce(pick, '{{}}')) c);
@@ -247,8 +303,8 @@ BEGIN
     END IF;{_own_rows(s, t, columns, session, barrier)}
     ELSIF my_kind IS DISTINCT FROM 'adjudicator' AND my_kind IS DISTINCT FROM 'coordinator' THEN
         conds := NULL;  -- the policy first, the pick after it (the caller's WHERE applies it anyway)
-    END IF;
-    RETURN QUERY EXECUTE pg_catalog.format('SELECT t.* FROM {t} t WHERE %s AND %s', own, coalesce(conds, 'true'))
+    END IF;{look}
+    RETURN QUERY EXECUTE pg_catalog.format('SELECT {select} FROM {t} t WHERE %s AND %s', own, coalesce(conds, 'true'))
         USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind;
 END $f$"""
 
@@ -292,10 +348,13 @@ def _visible_mark_id(table: str, t: str, see: str) -> str:
         END IF;"""
 
 
-def access_functions(table: str) -> tuple[str, str]:
-    """The signatures of a reader-keyed table's access functions (unqualified)."""
+def access_functions(table: str, db: "Db | None" = None) -> tuple[str, ...]:
+    """The signatures of a reader-keyed table's access functions (unqualified); with ``db``, the edit log's
+    ``lesionlab_rows_edit_times`` too where it exists (migration 13)."""
+    times = (("lesionlab_rows_edit_times(pg_catalog.jsonb)",)
+             if table == "edits" and db is not None and _has(db, "lesionlab_rows_edit_times") else ())
     return (f"{_ident('lesionlab_rows_' + table)}(pg_catalog.jsonb)",
-            f"{_ident('lesionlab_write_' + table)}(pg_catalog.text, pg_catalog.jsonb, pg_catalog.jsonb)")
+            f"{_ident('lesionlab_write_' + table)}(pg_catalog.text, pg_catalog.jsonb, pg_catalog.jsonb)", *times)
 
 
 def has_access_functions(db: "Db") -> bool:

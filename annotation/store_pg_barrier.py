@@ -13,7 +13,8 @@ visible ``R1@MRI`` read, with no ``study_reads`` row and no washout. Now the ser
 * **opening a case** (a ``study_reads`` row a reader role adds) needs the case in the reader's order
   of a session the study has, and, after the first session, every case of the same patient
   finished in the session before and ``washout_days`` passed on the server's clock since the later
-  of those finishings and the last edit there (:data:`STUDY_READS_GUARD`; the same rule as
+  of those finishings, the last edit there and (migration 13) the reader's last look at those finished
+  reads (:func:`create_looks`) (:data:`STUDY_READS_GUARD`; the same rule as
   :meth:`annotation.study_store.Study.washout_ends`).
 * **times** a reader or adjudicator role writes are the server's: ``study_reads.opened_at_utc`` when
   the row is added, ``finished_at_utc`` when it is first set (it never goes back to NULL unless the
@@ -28,6 +29,7 @@ tables; the functions the policies call have SQL-standard bodies bound at creati
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -72,7 +74,11 @@ def create_barrier(db: "Db", *, who: str = "current_user") -> None:
                f"{_GUARD_SETTINGS} STABLE AS $$ BEGIN RETURN t::timestamptz; "
                "EXCEPTION WHEN others THEN RETURN NULL; END $$")
     caller = who if who == "current_user" else f"{s}.{who}"
-    db.execute(STUDY_READS_GUARD.replace("{s}", s).replace("{who}", caller))
+    looks = ""
+    if db.has_table("read_looks"):
+        create_looks(db)
+        looks = LOOKS_IN_WASHOUT
+    db.execute(STUDY_READS_GUARD.replace("{looks}", looks).replace("{s}", s).replace("{who}", caller))
     db.execute(EDITS_STAMP.replace("{s}", s).replace("{who}", caller))
     for table, function in (("study_reads", "lesionlab_study_reads_guard"), ("edits", "lesionlab_edits_stamp")):
         db.execute(f"DROP TRIGGER IF EXISTS {function} ON {table}")
@@ -146,9 +152,11 @@ BEGIN
         UNION ALL
         SELECT {{s}}.lesionlab_utc(e.at_utc) FROM {{s}}.edits e JOIN {{s}}.study_cases c
             ON c.patient_id = e.patient_id AND c.exam_pair_id = e.exam_pair_id
-            WHERE c.study_id = NEW.study_id AND c.patient_id = patient AND e.reader = NEW.reader || '@' || prev_session) x);
+            WHERE c.study_id = NEW.study_id AND c.patient_id = patient AND e.reader = NEW.reader || '@' || prev_session
+        {{looks}}) x);
     IF last_at IS NOT NULL AND clock_timestamp() < last_at + make_interval(days => wash_days) THEN
-        RAISE EXCEPTION 'case % of session % opens on % UTC, % days after the read of the same patient in session % (washout)',
+        RAISE EXCEPTION 'case % of session % opens on % UTC, % days after the read of the same patient in session % '
+                        '(washout), counted from the later of its finishing and the last look at or edit of it',
             NEW.code, NEW.session, to_char((last_at + make_interval(days => wash_days)) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),
             wash_days, prev_session USING ERRCODE = 'check_violation';
     END IF;
@@ -164,3 +172,116 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$"""
+
+
+#: the washout's look terms (migration 13, inside the guard's ``last_at``): the reader's last look at or write of its
+#: read of the patient in the session before (``read_looks``), a look of unknown case (its transaction rolled back,
+#: ``patient_id`` ''), and a look whose transaction has not ended (:func:`create_looks`)
+LOOKS_IN_WASHOUT = """
+        UNION ALL
+        SELECT {s}.lesionlab_utc(l.at_utc) FROM {s}.read_looks l JOIN {s}.study_cases c
+            ON c.patient_id = l.patient_id AND c.exam_pair_id = l.exam_pair_id
+            WHERE c.study_id = NEW.study_id AND c.patient_id = patient AND l.reader = NEW.reader || '@' || prev_session
+        UNION ALL
+        SELECT {s}.lesionlab_utc(l.at_utc) FROM {s}.read_looks l WHERE l.reader = NEW.reader AND l.patient_id = ''
+        UNION ALL
+        SELECT {s}.lesionlab_looks_pending(NEW.reader)"""
+
+#: a time as the ISO text the code writes
+_ISO = "pg_catalog.to_char({t} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')"
+
+
+def look_sequence(reader: str) -> str:
+    """The sequence holding the time (ms since 1970) of ``reader``'s last look at a finished read of theirs."""
+    return "lesionlab_looks_" + hashlib.md5(reader.encode()).hexdigest()[:16]
+
+
+def create_look_sequences(db: "Db") -> None:
+    """One look sequence per reader of a ``reader`` role (the owner, when it grants; idempotent). Made beforehand in
+    a committed transaction: ``setval`` is never rolled back, so a look a reader's ROLLBACK took out of
+    ``read_looks`` is still known (:func:`create_looks`)."""
+    if not db.has_table("read_looks"):
+        return
+    for (reader,) in db.execute("SELECT DISTINCT reader FROM store_roles WHERE kind = 'reader' ORDER BY 1").fetchall():
+        db.execute(f"CREATE SEQUENCE IF NOT EXISTS {_ident(look_sequence(str(reader)))} MINVALUE 0 START 0")
+
+
+def create_looks(db: "Db") -> None:
+    """``lesionlab_look(who, names, patients, pairs)``: the access functions of a reader's lesion, measurement and
+    count rows call it with the reads (``R@S``, patient, exam pair) whose rows a ``reader`` role's call read or
+    wrote; for each of them that is finished (``study_reads``) it records the server's time in ``read_looks``, the
+    washout of the patient's next session then counting from it (:data:`STUDY_READS_GUARD`). The record is
+    transactional, so the time also goes to the reader's look sequence (``setval``, never rolled back), after the
+    reader's looks are serialised (a transaction-level advisory lock per reader): a look the sequence holds that
+    ``read_looks`` lacks was rolled back (or is still under way) and counts for every patient of the reader
+    (``lesionlab_looks_pending``; recorded with patient_id '' by the next look). A read-only transaction cannot
+    record a look and is refused. Neither is EXECUTE-able by PUBLIC: only the SECURITY DEFINER access functions
+    and the guard (run inside them) call them."""
+    s = _ident(getattr(db, "schema"))
+    schema = "'" + str(getattr(db, "schema")).replace("'", "''") + "'"
+    iso_now, iso_pending = _ISO.format(t="now_t"), _ISO.format(t="pending")
+    db.execute(f"""
+CREATE OR REPLACE FUNCTION {s}.lesionlab_looks_pending(who pg_catalog.text) RETURNS pg_catalog.timestamptz
+    {_GUARD_SETTINGS} AS $$
+DECLARE
+    seq pg_catalog.regclass := pg_catalog.to_regclass(pg_catalog.format('%I.%I', {schema},
+                                                      'lesionlab_looks_' || pg_catalog.left(pg_catalog.md5(who), 16)));
+    last_ms pg_catalog.int8;
+    kept pg_catalog.int8;
+BEGIN
+    IF seq IS NULL THEN
+        RETURN NULL;
+    END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lesionlab looks ' || {schema} || ' ' || who));
+    EXECUTE pg_catalog.format('SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM %s', seq) INTO last_ms;
+    kept := (SELECT coalesce(max((extract(epoch FROM {s}.lesionlab_utc(l.at_utc)) * 1000)::pg_catalog.int8), 0)
+             FROM {s}.read_looks l WHERE pg_catalog.split_part(l.reader, '@', 1) = who);
+    IF last_ms > kept THEN
+        RETURN 'epoch'::pg_catalog.timestamptz + last_ms * interval '1 millisecond';
+    END IF;
+    RETURN NULL;
+END $$""")
+    db.execute(f"""
+CREATE OR REPLACE FUNCTION {s}.lesionlab_look(who pg_catalog.text, names pg_catalog.text[], patients pg_catalog.text[],
+                                              pairs pg_catalog.text[]) RETURNS void {_GUARD_SETTINGS} AS $$
+DECLARE
+    seq pg_catalog.regclass := pg_catalog.to_regclass(pg_catalog.format('%I.%I', {schema},
+                                                      'lesionlab_looks_' || pg_catalog.left(pg_catalog.md5(who), 16)));
+    pending pg_catalog.timestamptz;
+    now_t pg_catalog.timestamptz;
+    done pg_catalog.text[];
+BEGIN
+    SELECT pg_catalog.array_agg(DISTINCT x.n || '|' || x.p || '|' || x.e) INTO done
+        FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(patients), pg_catalog.unnest(pairs)) x(n, p, e)
+        JOIN {s}.study_cases c ON c.patient_id = x.p AND c.exam_pair_id = x.e
+        JOIN {s}.study_reads r ON r.study_id = c.study_id AND r.code = c.code AND x.n = r.reader || '@' || r.session
+        WHERE r.reader = who AND r.finished_at_utc IS NOT NULL;
+    IF done IS NULL THEN
+        RETURN;
+    END IF;
+    IF pg_catalog.current_setting('transaction_read_only') = 'on' THEN
+        RAISE EXCEPTION 'looking at your finished read of % / % restarts the washout of its patient, which a read-only '
+                        'transaction cannot record',
+                        pg_catalog.split_part(done[1], '|', 2), pg_catalog.split_part(done[1], '|', 3)
+            USING ERRCODE = 'read_only_sql_transaction';
+    END IF;
+    IF seq IS NULL THEN
+        RAISE EXCEPTION 'the store keeps no record of reader %''s looks yet: its owner opens it once to make it', who
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    pending := {s}.lesionlab_looks_pending(who);  -- takes the reader's look lock
+    IF pending IS NOT NULL THEN
+        INSERT INTO {s}.read_looks AS l (patient_id, exam_pair_id, reader, at_utc) VALUES ('', '', who, {iso_pending})
+            ON CONFLICT (patient_id, exam_pair_id, reader) DO UPDATE SET at_utc = excluded.at_utc;
+    END IF;
+    now_t := pg_catalog.date_trunc('milliseconds', pg_catalog.clock_timestamp());
+    PERFORM pg_catalog.setval(seq, (extract(epoch FROM now_t) * 1000)::pg_catalog.int8);
+    INSERT INTO {s}.read_looks AS l (patient_id, exam_pair_id, reader, at_utc)
+        SELECT pg_catalog.split_part(d, '|', 2), pg_catalog.split_part(d, '|', 3), pg_catalog.split_part(d, '|', 1),
+               {iso_now}
+        FROM pg_catalog.unnest(done) d
+        ON CONFLICT (patient_id, exam_pair_id, reader) DO UPDATE SET at_utc = excluded.at_utc;
+END $$""")
+    for function in ("lesionlab_looks_pending(pg_catalog.text)",
+                     "lesionlab_look(pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text[])"):
+        db.execute(f"REVOKE ALL ON FUNCTION {s}.{function} FROM PUBLIC")

@@ -75,6 +75,8 @@ BLINDED_WRITES: dict[str, dict[str, str]] = {
     "edits": {"reader": "INSERT", "adjudicator": "INSERT"},  # the log is appended to, not rewritten
     "study_order": {"reader": "", "adjudicator": ""},
     "study_pairings": {"reader": "", "adjudicator": "INSERT, UPDATE, DELETE"},
+    # the server records a reader's looks (annotation/store_pg_barrier.py): no blinded role writes them
+    "read_looks": {"reader": "", "adjudicator": ""},
 }
 
 
@@ -290,6 +292,9 @@ def grant_roles(db: "Db") -> None:
         # bounded (any role may take an advisory key, a reader with psql too: waiting for ever would hang the owner)
         key = int(db.execute("SELECT hashtext('lesionlab grants ' || current_schema())::bigint").fetchone()[0])
         getattr(db, "wait_for_lock")(key, "grants")
+        from annotation.store_pg_barrier import create_look_sequences
+
+        create_look_sequences(db)
         schema = _ident(getattr(db, "schema"))
         protected = set(protected_tables(db))
         tables = [t for t in db.tables() if t not in _SYSTEM_TABLES]
@@ -406,7 +411,7 @@ def _grant_blinded(db: "Db", role: str, kind: str, tables: list[str], protected:
         if table not in protected:
             continue
         if through:  # no privilege on the table (nor its sequence): its rows through its functions only (store_pg_access.py)
-            for function in access_functions(table):
+            for function in access_functions(table, db):
                 db.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {role}")
             continue
         writes = BLINDED_WRITES.get(table, {}).get(kind, "INSERT, UPDATE, DELETE")

@@ -283,6 +283,23 @@ def migration_access_functions(db: Db) -> None:
         db.prepare_access_functions()
 
 
+def migration_read_looks(db: Db) -> None:
+    """When a reader last read or wrote the lesion, measurement or count rows of a finished read of its own
+    (``read_looks``: the read ``READER@SESSION`` of a patient's exam pair, the server's time): a look at the first
+    session's read restarts the patient's washout before the next session (the reader may still go back to it). On
+    PostgreSQL a study store's reader role's access-function calls record it (annotation/store_pg_barrier.py) and
+    the server's washout counts from it; the application reads it for the washout it shows. Nothing writes it on
+    SQLite (one reader's file, no roles)."""
+    db.script("""
+        CREATE TABLE read_looks (
+            patient_id TEXT NOT NULL, exam_pair_id TEXT NOT NULL, reader TEXT NOT NULL, at_utc TEXT NOT NULL,
+            PRIMARY KEY (patient_id, exam_pair_id, reader)
+        );
+    """)
+    db.reader_keyed("read_looks")
+    db.prepare_read_looks()
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:
@@ -582,9 +599,18 @@ def load_pair_records(db: Db, pair: tuple[str, str]) -> Iterator[Any]:
     yield from _rows(db, ALIGNMENTS, _alignment, pair[:1], _PAIR[:1])
 
 
-def fetch_record(db: Db, table: str, key: Any) -> Any:
-    """The record of ``table`` with ``key`` as the store holds it now, or None."""
-    found = list(_LOADERS[table](db, key_values(table, key)))
+def fetch_record(db: Db, table: str, key: Any, like: Any = None) -> Any:
+    """The record of ``table`` with ``key`` as the store holds it now, or None. ``like``: the record as this store
+    saw it, else the one written: a blinded role's count mark, keyed by its id alone, is then looked up in that
+    exam pair only (its key there: annotation/store_pg_access.py), so the lookup reads that case's rows, not every
+    read of the reader (a reader role's read of a finished read's rows restarts its washout,
+    annotation/store_pg_barrier.py)."""
+    if table == "count_marks" and like is not None and db.through_functions(table):
+        found = list(_rows(db, COUNT_MARKS, lambda r: CountMark(*r), (*key_values(table, key), like.patient_id,
+                                                                        like.exam_pair_id),
+                           ("mark_id", "patient_id", "exam_pair_id")))
+    else:
+        found = list(_LOADERS[table](db, key_values(table, key)))
     return found[0] if found else None
 
 

@@ -18,8 +18,10 @@ refuses such a case on either backend). Writes are checked too: only the reader'
 open case, only the series roles the session shows, no patient data.
 
 Washout: a case of session *s* > 1 opens only when the reader has finished every case of the same
-patient in session *s* − 1 and ``washout_days`` have passed since the later of their finishing and
-their last edit there (the edit log). Reading time per case comes from the session record (opened,
+patient in session *s* − 1 and ``washout_days`` have passed since the later of their finishing, their
+last edit there (the edit log) and the reader's last look at those finished reads (``read_looks``: on
+PostgreSQL the server records when a reader role's call read or wrote their lesion, measurement or count
+rows; going back to a finished case is such a look). Reading time per case comes from the session record (opened,
 finished) and the edit log, idle gaps counted at most :data:`IDLE_CAP_S`.
 """
 
@@ -152,6 +154,7 @@ class Study:
                 "ORDER BY reader, session, position", (*params, study_id)):
             self._orders[(reader, session)] = (*self._orders.get((reader, session), ()), code)
         self._db = db
+        self._looks = db.has_table("read_looks")  # a store before migration 13 (opened by an older lesionlab's owner)
         #: stored times that are not times, said once each (left out of reading times and washouts)
         self.unreadable_times: list[str] = []
         #: the exam pairs :meth:`init` added from the images, one line each ("case C01: P1 E1 = CT of … + MRI of …")
@@ -283,11 +286,26 @@ class Study:
     def _edit_times(self) -> dict[tuple[str, str, str], list[_dt.datetime]]:
         """(reader name, patient, pair) -> times of the edits of that read (unreadable ones left out and noted)."""
         out: dict[tuple[str, str, str], list[_dt.datetime]] = {}
-        for e in self.store.edit_log():
-            if e.reader:
-                t = self._time(e.at_utc, f"edit {e.edit_seq} of {e.reader} ({e.patient_id} / {e.exam_pair_id})")
+        for seq, at, reader, patient_id, exam_pair_id in self.store.edit_times():  # no descriptions: no look
+            if reader:
+                t = self._time(at, f"edit {seq} of {reader} ({patient_id} / {exam_pair_id})")
                 if t is not None:
-                    out.setdefault((e.reader, e.patient_id, e.exam_pair_id), []).append(t)
+                    out.setdefault((reader, patient_id, exam_pair_id), []).append(t)
+        return out
+
+    def _washout_times(self) -> dict[tuple[str, str, str], list[_dt.datetime]]:
+        """:meth:`_edit_times` with the reader's looks at its finished reads (``read_looks``, the server's times on
+        PostgreSQL; a look whose case is unknown, under the plain reader name and patient '', counts for all):
+        what a washout counts from besides the finishing."""
+        out = {key: list(times) for key, times in self._edit_times().items()}
+        if not self._looks:
+            return out
+        source, params = self._db.source("read_looks")
+        for reader, patient, pair, at in self._rows(f"SELECT reader, patient_id, exam_pair_id, at_utc FROM {source}",
+                                                    params):
+            t = self._time(at, f"look of {reader} at {patient or 'a read'} / {pair or '?'}")
+            if t is not None:
+                out.setdefault((reader, patient, pair), []).append(t)
         return out
 
     def _read_times(self, rec: SessionRead) -> list[_dt.datetime]:
@@ -341,7 +359,7 @@ class Study:
         before = self.definition.sessions[number - 2]
         patient = self.definition.case(code).patient_id
         reads = self.session_reads() if _reads is None else _reads
-        edits = self._edit_times() if _edits is None else _edits
+        edits = self._washout_times() if _edits is None else _edits
         last: _dt.datetime | None = None
         for c in self.definition.cases:
             if c.patient_id != patient:
@@ -357,7 +375,8 @@ class Study:
                 return None, (f"case {code} of session {session}: when you finished case {c.code} of session "
                               f"{before.name} is not readable in the store, so its washout cannot be counted; ask the "
                               "study coordinator to correct it")
-            stamps = [finished, *edits.get((session_reader(reader, before.name), *c.pair), [])]
+            stamps = [finished, *edits.get((session_reader(reader, before.name), *c.pair), []),
+                      *edits.get((reader, "", ""), [])]
             last = max([*stamps, *([last] if last else [])])
         assert last is not None
         return last + _dt.timedelta(days=self.definition.session(session).washout_days), ""
@@ -373,12 +392,13 @@ class Study:
             wait = opens - now
             return (f"case {code} of session {session} opens on {opens:%Y-%m-%d %H:%M} UTC, {days} days after your "
                     f"read of the same patient in session {self.definition.sessions[self.definition.session_number(session) - 2].name} "
-                    f"(washout): {wait.days} days {wait.seconds // 3600} h to go")
+                    f"(washout): {wait.days} days {wait.seconds // 3600} h to go, counted from the later of its "
+                    "finishing and your last look at or edit of it")
         return ""
 
     def next_case(self, reader: str) -> NextCase:
         """The first case of the reader's order not finished and open to them (sessions in order)."""
-        reads, edits = self.session_reads(), self._edit_times()
+        reads, edits = self.session_reads(), self._washout_times()
         waits = []
         for session in self.definition.sessions:
             codes = self.order(reader, session.name)
@@ -413,7 +433,7 @@ class Study:
                 raise StudyError(f"case {code} of session {session} is finished and study {self.study_id} does not "
                                  "let readers go back", where=reader)
         else:
-            reads, edits = self.session_reads(), self._edit_times()
+            reads, edits = self.session_reads(), self._washout_times()
             why = self._available(reader, session, code, reads, edits)
             if why:
                 raise StudyError(why, where=reader)

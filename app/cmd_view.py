@@ -129,7 +129,8 @@ def recovery_message(window, last) -> str:  # type: ignore[no-untyped-def]
     if store is None:
         return f"lesionlab did not close cleanly last time ({last.saved_at_utc}); no reading project was open"
     edits = store.edits()
-    tail = f"; the last edit ({edits[-1][1]}): {edits[-1][2]}" if edits else ""
+    # a blinded reader's store gives no descriptions (reading them would restart washouts: ReadingStore.edits)
+    tail = (f"; the last edit ({edits[-1][1]})" + (f": {edits[-1][2]}" if edits[-1][2] else "")) if edits else ""
     # whose read it is, as an ordinary open says (a reader's check: after a kill the read shown was the reader's
     # empty one beside the sample's 39 edits, and looked lost)
     return (f"lesionlab did not close cleanly last time ({last.saved_at_utc} UTC); {store.path} reopened with all "

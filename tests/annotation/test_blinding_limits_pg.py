@@ -227,7 +227,7 @@ def test_a_study_store_at_migration_11_is_upgraded_in_place_when_the_owner_opens
     with pytest.raises(StoreError, match="cannot prepare the store"):  # a reader role cannot upgrade it
         ReadingStore.open(urls["R1"])
     with ReadingStore.open(pg_url) as owner:  # the owner's next open upgrades it
-        assert owner.schema_version == SCHEMA_VERSION == 12
+        assert owner.schema_version == SCHEMA_VERSION == 13
     tables, functions, key = _access(pg_url, "lim4_r1")
     assert not {t for t, _ in tables} & {"lesions", "observations", "count_marks", "series_flags", "lobe_boundaries",
                                          "edits", "study_reads", "study_order", "study_pairings"}, tables

@@ -88,13 +88,19 @@ def study_with_roles(cluster: Any, url: str, prefix: str, *, roles_first: bool =
 
 
 def past_washout(owner_url: str, by: dt.timedelta) -> None:
-    """Move every time of the study's record and edit log back by ``by``, as the owner: the server's clock
-    decides a reader's washout now, and a test cannot wait 28 days."""
+    """Move every time of the study's record, edit log and readers' looks (``read_looks`` and the look sequences,
+    migration 13) back by ``by``, as the owner: the server's clock decides a reader's washout now, and a test cannot
+    wait 28 days."""
     with psycopg.connect(owner_url, autocommit=True) as con:
         shift = "to_char((%s::timestamptz - %s) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')"
         con.execute(f"UPDATE study_reads SET opened_at_utc = {shift % ('opened_at_utc', '%(by)s')}, "
                     f"finished_at_utc = {shift % ('finished_at_utc', '%(by)s')}", {"by": by})
         con.execute(f"UPDATE edits SET at_utc = {shift % ('at_utc', '%(by)s')}", {"by": by})
+        if con.execute("SELECT to_regclass('read_looks')").fetchone()[0] is not None:
+            con.execute(f"UPDATE read_looks SET at_utc = {shift % ('at_utc', '%(by)s')}", {"by": by})
+            for (seq,) in con.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() "
+                                      "AND sequencename LIKE 'lesionlab\\_looks\\_%' AND last_value > 0").fetchall():
+                con.execute(f"SELECT setval('{seq}', last_value - %s) FROM {seq}", (int(by.total_seconds() * 1000),))
 
 
 def refused(url: str, statement: str) -> bool:
