@@ -557,6 +557,9 @@ def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, s
     from annotation.store_pg_security import is_study_store  # noqa: PLC0415
 
     with ReadingStore.open(store, read_only=True) as opened:
+        # a blinded role (a reader study's reader or adjudicator) is refused what load() refuses it, before the
+        # study's images are indexed (minutes on a real study) and then refused (review39)
+        opened.refuse_blinded("the whole reading project cannot be loaded")
         seen_by = opened.own_rows_only
         study = study_id is not None or is_study_store(opened.backend_db)
     joined = None
