@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -122,18 +123,18 @@ def _cell_text(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, Enum):
         return str(value.value)
-    if isinstance(value, float):
-        # as the export writes it (annotation.cells.float_text): a line of 6 x 8 pixels at 0.7 mm, 6.999999999999999 in
-        # the store, was 7.0 in measurements.csv, and the paired tests of the store and of its export (and R's of that
-        # export) differed (V 36 and 0: a zero difference to another series' 7.0 dropped in one, ranked in the other)
-        return float_text(value)
+    if isinstance(value, float) and value.is_integer():
+        return repr(value)
     return str(value)  # exactly as stored: ids are never stripped
 
 
-def raw_from_frame(df: pd.DataFrame, source: str) -> RawTable:
-    """Wrap a table handed over in memory (a store export) so it is validated like a file."""
-    frame = pd.DataFrame({str(c): [_cell_text(v) for v in df[c].tolist()] for c in df.columns},
-                         dtype=object)
+def raw_from_frame(df: pd.DataFrame, source: str, *, as_exported: bool = False) -> RawTable:
+    """Wrap a table handed over in memory (a store export) so it is validated like a file; ``as_exported``: its floats
+    as the export's CSV writes them (:func:`annotation.cells.float_text`, 12 significant digits)."""
+    def text(value: object) -> str:
+        return float_text(value) if as_exported and isinstance(value, float) and math.isfinite(value) \
+            else _cell_text(value)
+    frame = pd.DataFrame({str(c): [text(v) for v in df[c].tolist()] for c in df.columns}, dtype=object)
     return RawTable(source, frame, np.arange(1, len(frame) + 1, dtype=np.int64), unit="row")
 
 
@@ -522,10 +523,13 @@ def _store_cohort(store: str | Path, found: tuple[pd.DataFrame, pd.DataFrame, pd
     location = parse_location(store)
     measurements_df, counts_df, patients_df, outside = found
     name = location.path.name if location.path is not None else location.saved()
-    raws = {"measurements": raw_from_frame(measurements_df, f"{name} (measurements)"),
-            "counts": raw_from_frame(counts_df, f"{name} (counts)")}
+    # the floats as measurements.csv holds them: a line of 6 x 8 pixels at 0.7 mm, 6.999999999999999 in the store, is
+    # 7.0 there, and the paired tests of the store and of its export (and R's of that export) differed (Wilcoxon V 36
+    # and 0: a zero difference to another series' 7.0 dropped in one, ranked in the other; review39)
+    raws = {"measurements": raw_from_frame(measurements_df, f"{name} (measurements)", as_exported=True),
+            "counts": raw_from_frame(counts_df, f"{name} (counts)", as_exported=True)}
     if patients_df is not None and len(patients_df.columns):
-        raws["patients"] = raw_from_frame(patients_df, f"{name} (patients)")
+        raws["patients"] = raw_from_frame(patients_df, f"{name} (patients)", as_exported=True)
     if seen_by is not None:
         # a reader's role: row-level security hides the other readers' reads, so "holds no reads" or an analysis of
         # one reader read as all the store holds

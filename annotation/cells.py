@@ -81,14 +81,15 @@ def xlsx_value(value: Any) -> Any:
     return value
 
 
-#: the significant digits a float is written with in every CSV, and read with from a store (analysis.inputs)
+#: the significant digits a float is written with in every CSV, and read with from a store by `analyze STORE`
+#: (analysis.inputs)
 CSV_FLOAT_DIGITS = 12
 
 
 def float_text(value: float) -> str:
     """A finite float as a CSV writes it: ``repr`` of the value rounded to :data:`CSV_FLOAT_DIGITS` significant digits
-    (``6.999999999999999`` -> ``7.0``). The analysis of a store reads its floats through this too, so that it analyses
-    the numbers its export holds (R's wilcox.test drops a zero difference and ranks ties on the exact values)."""
+    (``6.999999999999999`` -> ``7.0``). `analyze STORE` reads the store's cohort tables through this too, so that it
+    analyses the numbers its export holds (R's wilcox.test drops a zero difference and ranks ties on the exact values)."""
     return repr(float(f"{value:.{CSV_FLOAT_DIGITS}g}"))
 
 
