@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -44,6 +45,7 @@ from analysis.schema import (
 )
 from analysis.csvfile import Dialect, read_records, with_decimal_points
 from annotation._validate import id_form
+from annotation.cells import float_text
 from viewer.errors import InputFormatError, LesionlabError
 
 log = logging.getLogger("lesionlab.analysis")
@@ -126,10 +128,13 @@ def _cell_text(value: object) -> str:
     return str(value)  # exactly as stored: ids are never stripped
 
 
-def raw_from_frame(df: pd.DataFrame, source: str) -> RawTable:
-    """Wrap a table handed over in memory (a store export) so it is validated like a file."""
-    frame = pd.DataFrame({str(c): [_cell_text(v) for v in df[c].tolist()] for c in df.columns},
-                         dtype=object)
+def raw_from_frame(df: pd.DataFrame, source: str, *, as_exported: bool = False) -> RawTable:
+    """Wrap a table handed over in memory (a store export) so it is validated like a file; ``as_exported``: its floats
+    as the export's CSV writes them (:func:`annotation.cells.float_text`, 12 significant digits)."""
+    def text(value: object) -> str:
+        return float_text(value) if as_exported and isinstance(value, float) and math.isfinite(value) \
+            else _cell_text(value)
+    frame = pd.DataFrame({str(c): [text(v) for v in df[c].tolist()] for c in df.columns}, dtype=object)
     return RawTable(source, frame, np.arange(1, len(frame) + 1, dtype=np.int64), unit="row")
 
 
@@ -518,10 +523,13 @@ def _store_cohort(store: str | Path, found: tuple[pd.DataFrame, pd.DataFrame, pd
     location = parse_location(store)
     measurements_df, counts_df, patients_df, outside = found
     name = location.path.name if location.path is not None else location.saved()
-    raws = {"measurements": raw_from_frame(measurements_df, f"{name} (measurements)"),
-            "counts": raw_from_frame(counts_df, f"{name} (counts)")}
+    # the floats as measurements.csv holds them: a line of 6 x 8 pixels at 0.7 mm, 6.999999999999999 in the store, is
+    # 7.0 there, and the paired tests of the store and of its export (and R's of that export) differed (Wilcoxon V 36
+    # and 0: a zero difference to another series' 7.0 dropped in one, ranked in the other; review39)
+    raws = {"measurements": raw_from_frame(measurements_df, f"{name} (measurements)", as_exported=True),
+            "counts": raw_from_frame(counts_df, f"{name} (counts)", as_exported=True)}
     if patients_df is not None and len(patients_df.columns):
-        raws["patients"] = raw_from_frame(patients_df, f"{name} (patients)")
+        raws["patients"] = raw_from_frame(patients_df, f"{name} (patients)", as_exported=True)
     if seen_by is not None:
         # a reader's role: row-level security hides the other readers' reads, so "holds no reads" or an analysis of
         # one reader read as all the store holds
@@ -553,6 +561,9 @@ def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, s
     from annotation.store_pg_security import is_study_store  # noqa: PLC0415
 
     with ReadingStore.open(store, read_only=True) as opened:
+        # a blinded role (a reader study's reader or adjudicator) is refused what load() refuses it, before the
+        # study's images are indexed (minutes on a real study) and then refused (review39)
+        opened.refuse_blinded("the whole reading project cannot be loaded")
         seen_by = opened.own_rows_only
         study = study_id is not None or is_study_store(opened.backend_db)
     joined = None

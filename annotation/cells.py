@@ -81,6 +81,18 @@ def xlsx_value(value: Any) -> Any:
     return value
 
 
+#: the significant digits a float is written with in every CSV, and read with from a store by `analyze STORE`
+#: (analysis.inputs)
+CSV_FLOAT_DIGITS = 12
+
+
+def float_text(value: float) -> str:
+    """A finite float as a CSV writes it: ``repr`` of the value rounded to :data:`CSV_FLOAT_DIGITS` significant digits
+    (``6.999999999999999`` -> ``7.0``). `analyze STORE` reads the store's cohort tables through this too, so that it
+    analyses the numbers its export holds (R's wilcox.test drops a zero difference and ranks ties on the exact values)."""
+    return repr(float(f"{value:.{CSV_FLOAT_DIGITS}g}"))
+
+
 def csv_cell(value: Any) -> str:
     """What a CSV field holds for ``value``: empty for missing, true/false, floats to 12 significant digits
     (``repr`` of the value rounded there: 33.85, not the 33.85000000000001 a line's length computed from its ends
@@ -99,7 +111,7 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(float(f"{value:.12g}"))
+        return float_text(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):

@@ -51,6 +51,12 @@ def run(args: argparse.Namespace) -> int:
             courses, why = store_followup(args.store)
         except LesionlabError as exc:  # the cohort came through; the follow-up section is left out
             courses, why = None, f"follow-up not read ({exc})"
+        if "study" in cohort.sources and why != "no follow-up in the store":
+            # a reader study's store: its case reads are one exam each, so any follow-up is another read's (the
+            # project the study was set up in), which the study's analysis leaves out; the report gave the response
+            # of the reader it said it had left out (review39)
+            courses, why = None, ("the store's follow-up is no reader study's read: left out of the study's analysis "
+                                  "(lesionlab response STORE --reader NAME analyses it)")
         if courses is not None:
             followup = analyse_response(courses)
         elif why != "no follow-up in the store":
