@@ -38,10 +38,10 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: realisation (:data:`SMALL_LESIONS_OFF`) until its small-lesion rules (:data:`SMALL_LESION_PX`, 8.5 pixels, and
 #: :data:`FEW_SLICES_SD`, 6.0): 0.37 mm and +1.12 since (808 of 1,024 clicks suggested, 984 before). DWI b800 0.51 mm
 #: and +1.55 until its lesions on two slices under the size limit were measured as found (:data:`UNCORRECTED_PX`):
-#: 0.55 and -2.09 since, 921 of 1,024 clicks suggested (723 before).
+#: 0.55 and -2.09 since, 921 of 1,024 clicks suggested (723 before); T1 arterial likewise 0.40 and +1.25 (924).
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.58, 0.5, -8.68), Role.CT_PORTAL: (1.21, 0.5, -7.98), Role.MR_T2FS: (0.43, 1.0, 2.90),
-    Role.MR_DWI: (0.55, 1.5, -2.09), Role.MR_T1_ARTERIAL: (0.37, 1.0, 1.12), Role.MR_T1_PORTAL: (0.81, 1.0, -3.90),
+    Role.MR_DWI: (0.55, 1.5, -2.09), Role.MR_T1_ARTERIAL: (0.40, 1.0, 1.25), Role.MR_T1_PORTAL: (0.81, 1.0, -3.90),
     Role.MR_ADC: (4.82, 1.5, -22.70),
 }
 #: What the suggestion adds to the DWI - T2 FS difference per lesion, pooled over the same four
@@ -92,7 +92,17 @@ SMALL_LESION_PX: dict[Role, float] = {Role.MR_DWI: 5.5, Role.MR_T1_ARTERIAL: 8.5
 #: measured once with 4.9 set (clicks drawn on b800 alone): 1,653 -> 2,117 of 2,304 and 1,081 -> 1,271 of 1,536, none
 #: more than 3 mm off; of 5-10 mm 35 -> 154 of 660 (the 13 over 3 mm are the 35's, found on three slices) and 0 -> 51
 #: of 429, none. The lines measured so read -0.08 mm on average on the bench, -0.50 on the validation realisations.
-UNCORRECTED_PX: dict[Role, float] = {Role.MR_DWI: 4.9}
+UNCORRECTED_PX: dict[Role, float] = {Role.MR_DWI: 4.9, Role.MR_T1_ARTERIAL: 7.5}
+#: ... and from this many pixels (T1 arterial 4.0, under its 8.5-pixel size limit; b800 from any size). On T1 arterial
+#: (1.5625 mm pixels) over 23 realisations (the bench's four, 201-203, 207-210, 221-232; T1 arterial only) lesions on two
+#: slices under the limit measured as found were within 3 mm on every click of lesions of 10 mm or more; on lesions of
+#: 5-10 mm a 7.2 mm lesion at 7.97 pixels, +5.2 (225 LLSYN002 L09), set the 7.5, and a 5.5 mm one whose section on the
+#: truth's slice is 2.3 mm (its centre between two slices) at 3.62 pixels, +3.3 (201 LLSYN002 L12), the 4.0. Every click,
+#: lesions of 10 mm or more: bench 808 -> 924 of 1,024; the six validation realisations, measured once after (clicks drawn
+#: on T1 arterial alone) 1,031 -> 1,177 of 1,360, none more than 3 mm off; lesions of 5-10 mm 0 -> 29 of 209 on the
+#: bench, none over 3 mm, and on the validation realisations unchanged (11 of 308, the 11 over 3 mm one lesion found on
+#: three slices, +3.6, as before).
+UNCORRECTED_FROM_PX: dict[Role, float] = {Role.MR_T1_ARTERIAL: 4.0}
 #: Where what is found on one or two slices is refused when the disc of its diameter stands out from the
 #: liver by less than this many SDs of the denoised liver on average: a reader's check under Xvfb clicked
 #: a 9 mm b800 lesion on its tip's slice (2.8 mm there) and got a 14.7 mm line (1.6 SDs), past the
@@ -158,7 +168,7 @@ def params_for(role: Role | None) -> SuggestParams:
     if not isinstance(role, Role):
         return SuggestParams()
     return SuggestParams(lesion_side=LESION_SIDE.get(role, 0), min_pixels_across=SMALL_LESION_PX.get(role, 0.0),
-                         uncorrected_px=UNCORRECTED_PX.get(role, 0.0),
+                         uncorrected_px=UNCORRECTED_PX.get(role, 0.0), uncorrected_from_px=UNCORRECTED_FROM_PX.get(role, 0.0),
                          few_slices_sd=FEW_SLICES_SD.get(role, 0.0), max_leak_measured=MEASURED_LEAK.get(role, 0.0),
                          max_inward_measured=MEASURED_INWARD.get(role, 0.0),
                          local_edge_gap_px=LOCAL_EDGE_GAP_PX.get(role, 1.0))

@@ -381,7 +381,8 @@ class TestHardNeighbours:
     def test_a_small_lesion_on_two_slices_is_measured_on_its_ellipse_as_found(self) -> None:
         """``uncorrected_px`` (the window sets 4.9 on b800, with ``min_pixels_across`` 5.5): a lesion under the size
         limit found on two slices is measured on its ellipse as found, the smoothing's shift (step 10) not given
-        back, when that is under ``uncorrected_px`` pixels; the record says so (``uncorrected``) and its line is
+        back, when that is under ``uncorrected_px`` pixels (and from ``uncorrected_from_px``: T1 arterial 4.0 to 7.5);
+        the record says so (``uncorrected``) and its line is
         that length. Found on one slice, or longer than that, it is refused as before."""
         lesion = Lesion(a_mm=5.5, b_mm=4.0, c_mm=5.0, contrast=90.0, centre_z_mm=1.0)
         phantom = render(lesion, spacing=(2.5, 2.5), size=60, noise=10.0, psf_mm=1.5, liver=120.0, seed=5)
@@ -401,13 +402,17 @@ class TestHardNeighbours:
         assert abs(s.diameter_mm - lesion.truth_mm()) < 0.5 < abs(corrected.diameter_mm - lesion.truth_mm())
         shorter = suggest_diameter(phantom, 3, at, replace(b800, uncorrected_px=0.9 * s.diameter_mm / 2.5))
         assert isinstance(shorter, Refusal) and "too small on this series for its edge (" in shorter.reason, shorter
+        longer = suggest_diameter(phantom, 3, at, replace(b800, uncorrected_px=5.5,
+                                                          uncorrected_from_px=1.1 * s.diameter_mm / 2.5))
+        assert isinstance(longer, Refusal) and "too small on this series for its edge (" in longer.reason, longer
         thin = Lesion(a_mm=5.0, b_mm=4.0, c_mm=2.5, contrast=150.0)  # one slice: nothing says how much of it the slab holds
         phantom = render(thin, spacing=(2.5, 2.5), size=60, noise=8.0, psf_mm=1.5, liver=120.0, seed=0)
         one = suggest_diameter(phantom, 3, thin.click(np.random.default_rng(0), phantom.geometry, 3),
                                replace(b800, uncorrected_px=5.5))
         assert isinstance(one, Refusal) and "on 1 slice;" in one.reason, one
-        with pytest.raises(ValueError, match="uncorrected_px"):
-            SuggestParams(uncorrected_px=-1.0)
+        for bad in ({"uncorrected_px": -1.0}, {"uncorrected_from_px": float("nan")}):
+            with pytest.raises(ValueError, match="uncorrected_px"):
+                SuggestParams(**bad)
 
     def test_what_is_faint_as_a_whole_on_few_slices_is_refused(self) -> None:
         """``few_slices_sd`` (the window sets 4.0 on b800): found on fewer than ``small_slices`` slices,

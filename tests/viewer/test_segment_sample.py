@@ -307,6 +307,23 @@ def test_b800_lesions_on_two_slices_under_the_size_limit_are_measured_as_found(o
         assert isinstance(corrected, Suggestion) and corrected.diameter_mm - o.case.truth_mm > 1.5, corrected
 
 
+def test_t1_arterial_lesions_on_two_slices_under_the_size_limit_are_measured_as_found(outcomes: list[bs.Outcome]) -> None:
+    """LLSYN002 L08 (9.7 mm) and LLSYN003 L04 (11.0 mm) on T1 arterial lie on two 5 mm slices at 6.3-6.5 pixels, under
+    its 8.5-pixel limit: refused as too small until session 39, measured on the ellipse as found since (from 4.0 to 7.5
+    pixels there, app.suggester.UNCORRECTED_FROM_PX and UNCORRECTED_PX): the bench's clicks within 1 mm."""
+    from app.suggester import params_for
+    from viewer.records import Role
+
+    got = {o.case.lesion: o for o in outcomes if o.case.role == "mr_t1_arterial"
+           and (o.case.patient, o.case.lesion) in {("LLSYN002", "L08"), ("LLSYN003", "L04")}}
+    assert sorted(got) == ["L04", "L08"], sorted(got)
+    params = params_for(Role.MR_T1_ARTERIAL)
+    assert (params.min_pixels_across, params.uncorrected_from_px, params.uncorrected_px) == (8.5, 4.0, 7.5)
+    for o in got.values():
+        assert o.error_mm is not None and abs(o.error_mm) <= 1.0, (o.case.lesion, o.note, o.error_mm)
+        assert 4.0 * 1.5625 <= o.diameter_mm < 7.5 * 1.5625, o.diameter_mm
+
+
 def test_small_lesions_on_t2fs_and_dwi_within_3_mm_or_refused(sample_dicom: Path,
                                                                volumes: Callable[[str, str], Any]) -> None:
     """The protocol measures lesions from 5 mm; the goals start at 10. On the sample's lesions of

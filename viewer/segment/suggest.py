@@ -419,7 +419,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # (step 10 models a sharp section; b800's own blur and 5 mm slab already widen a section of a few pixels,
         # and there the correction added 0.5-1.1 mm on average, up to +4 mm on a noise-lengthened outline)
         plain, q1, q2 = measure(found[best], spacing)
-        if plain < p.uncorrected_px * pixel:
+        if p.uncorrected_from_px * pixel <= plain < p.uncorrected_px * pixel:
             d, p1, p2, small = plain, q1, q2, False
             record.update(uncorrected=True, suggested_diameter_mm=round(d, 3),
                           suggested_p1=[round(float(v), 3) for v in p1], suggested_p2=[round(float(v), 3) for v in p2])
