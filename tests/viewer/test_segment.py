@@ -405,6 +405,42 @@ class TestHardNeighbours:
         with pytest.raises(ValueError, match="min_pixels_across"):
             SuggestParams(min_pixels_across=-1.0)
 
+    def test_a_small_lesion_on_two_slices_is_measured_on_its_ellipse_as_found(self) -> None:
+        """``uncorrected_px`` (the window sets 4.9 on b800, with ``min_pixels_across`` 5.5): a lesion under the size
+        limit found on two slices is measured on its ellipse as found, the smoothing's shift (step 10) not given
+        back, when that is under ``uncorrected_px`` pixels (and from ``uncorrected_from_px``: T1 arterial 4.0 to 7.5);
+        the record says so (``uncorrected``) and its line is
+        that length. Found on one slice, or longer than that, it is refused as before."""
+        lesion = Lesion(a_mm=5.5, b_mm=4.0, c_mm=5.0, contrast=90.0, centre_z_mm=1.0)
+        phantom = render(lesion, spacing=(2.5, 2.5), size=60, noise=10.0, psf_mm=1.5, liver=120.0, seed=5)
+        at = lesion.click(np.random.default_rng(5), phantom.geometry, 3)
+        b800 = SuggestParams(lesion_side=1, min_pixels_across=5.5, few_slices_sd=4.0, local_edge_gap_px=0.25)
+        refused = suggest_diameter(phantom, 3, at, b800)
+        assert isinstance(refused, Refusal) and "on 2 slices;" in refused.reason, refused
+        corrected = suggest_diameter(phantom, 3, at, replace(b800, min_pixels_across=0.0))
+        s = suggest_diameter(phantom, 3, at, replace(b800, uncorrected_px=5.5))
+        assert isinstance(s, Suggestion) and isinstance(corrected, Suggestion), (s, corrected)
+        assert s.params["uncorrected"] is True and len(s.params["diameters_by_slice_mm"]) == 2, s.params
+        assert s.diameter_mm == pytest.approx(s.params["diameters_by_slice_mm"][str(s.slice_index)], abs=0.01)
+        assert s.diameter_mm == pytest.approx(s.params["suggested_diameter_mm"], abs=1e-3)
+        line = math.hypot((s.p1[0] - s.p2[0]) * 2.5, (s.p1[1] - s.p2[1]) * 2.5)
+        assert line == pytest.approx(s.diameter_mm, abs=1e-6)
+        assert corrected.diameter_mm - s.diameter_mm > 0.5, (corrected.diameter_mm, s.diameter_mm)
+        assert abs(s.diameter_mm - lesion.truth_mm()) < 0.5 < abs(corrected.diameter_mm - lesion.truth_mm())
+        shorter = suggest_diameter(phantom, 3, at, replace(b800, uncorrected_px=0.9 * s.diameter_mm / 2.5))
+        assert isinstance(shorter, Refusal) and "too small on this series for its edge (" in shorter.reason, shorter
+        longer = suggest_diameter(phantom, 3, at, replace(b800, uncorrected_px=5.5,
+                                                          uncorrected_from_px=1.1 * s.diameter_mm / 2.5))
+        assert isinstance(longer, Refusal) and "too small on this series for its edge (" in longer.reason, longer
+        thin = Lesion(a_mm=5.0, b_mm=4.0, c_mm=2.5, contrast=150.0)  # one slice: nothing says how much of it the slab holds
+        phantom = render(thin, spacing=(2.5, 2.5), size=60, noise=8.0, psf_mm=1.5, liver=120.0, seed=0)
+        one = suggest_diameter(phantom, 3, thin.click(np.random.default_rng(0), phantom.geometry, 3),
+                               replace(b800, uncorrected_px=5.5))
+        assert isinstance(one, Refusal) and "on 1 slice;" in one.reason, one
+        for bad in ({"uncorrected_px": -1.0}, {"uncorrected_from_px": float("nan")}):
+            with pytest.raises(ValueError, match="uncorrected_px"):
+                SuggestParams(**bad)
+
     def test_what_is_faint_as_a_whole_on_few_slices_is_refused(self) -> None:
         """``few_slices_sd`` (the window sets 4.0 on b800): found on fewer than ``small_slices`` slices,
         an outline over whose diameter's disc the image stands out from the liver by less than that

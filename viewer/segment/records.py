@@ -139,6 +139,13 @@ class SuggestParams:
     # half-maximum of a lesion that small lies outside it, by up to 2.9 pixels (7 mm)
     min_pixels_across: float = 0.0
     small_slices: int = 3
+    # ... unless found on two slices or more and, measured on the ellipse as found (the smoothing's shift not
+    # given back, step 10), under this many pixels across: measured so (0: off). Step 10 models a sharp section;
+    # b800's own blur and 5 mm slabs already widen a section of a few pixels, and given back there the shift made
+    # its sections of 3-5 pixels on two slices 0.5-1.1 mm long on average (the outline as found: -0.35 to +0.49), a
+    # noise-lengthened one up to +4 mm (app.suggester.UNCORRECTED_PX)
+    uncorrected_px: float = 0.0
+    uncorrected_from_px: float = 0.0  # ... and at least this many (a section of a few pixels is mostly blur)
     # what is found on fewer than ``small_slices`` slices, whose disc of its diameter (the unsmoothed pixels
     # round the line's midpoint) stands out from the liver by less than this many SDs of the denoised liver
     # on average, is refused (0: off): the noise or the blur lengthened an outline round a faint tip or a
@@ -188,8 +195,10 @@ class SuggestParams:
         if not (0 < self.joined_end_leak <= 1 and 0 <= self.joined_end_size <= 1 and 0 <= self.single_slice_beyond < 1):
             raise ValueError("joined_end_leak lies in (0, 1] (1: off, no outline measured leaves a third of its rays), "
                              "joined_end_size in [0, 1], single_slice_beyond in [0, 1) (0: off)")
-        if self.min_pixels_across < 0 or self.small_slices < 1 or self.few_slices_sd < 0:
-            raise ValueError("min_pixels_across >= 0 (0: off), small_slices >= 1 and few_slices_sd >= 0 (0: off)")
+        if self.min_pixels_across < 0 or self.small_slices < 1 or self.few_slices_sd < 0 or not self.uncorrected_px >= 0 \
+                or not self.uncorrected_from_px >= 0:
+            raise ValueError("min_pixels_across >= 0 (0: off), small_slices >= 1, few_slices_sd >= 0 (0: off), "
+                             "uncorrected_px >= 0 (0: off) and uncorrected_from_px >= 0")
         if self.lesion_side not in (-1, 0, 1):
             raise ValueError(f"lesion_side is -1 (darker), 0 (either) or 1 (brighter), got {self.lesion_side}")
         if self.slices_each_side < 0 or self.slices_growing < self.slices_each_side or self.leak_window < 3:
