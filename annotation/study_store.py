@@ -452,6 +452,27 @@ class Study:
         return self._open(CaseRef(reader, session, code, codes.index(code) + 1, len(codes)), case, name, {name},
                           rec is None)
 
+    def going_back_costs(self, reader: str, session: str, code: str) -> str:
+        """"" or what opening the finished case again costs the reader, said before it opens: its look (a reader role
+        on PostgreSQL) or an edit there starts the washout before the patient's case of the next session again.
+        A reader who went back by a double-click in the case list put that case off by the whole washout, unsaid."""
+        d = self.definition
+        number = d.session_number(session)
+        rec = self.session_reads().get((reader, session, code))
+        if rec is None or not rec.finished or not d.may_go_back or number >= len(d.sessions):
+            return ""
+        nxt = d.sessions[number]
+        if not nxt.washout_days or self.later_session(reader, session, d.case(code).patient_id):
+            return ""
+        opens, _ = self.washout_ends(reader, nxt.name, code)
+        again = self.clock() + _dt.timedelta(days=nxt.washout_days)
+        looks = self._looks and getattr(self.store.backend_db, "role_kind", None) == "reader"
+        what = "Opening it again" if looks else "An edit in it"
+        was = "" if opens is None else f", not on {opens:%Y-%m-%d}" if opens > self.clock() else ", not now"
+        return (f"case {code} of session {session} is finished. {what} starts the {nxt.washout_days}-day washout "
+                f"before your session {nxt.name} read of the same patient again: that case would open on "
+                f"{again:%Y-%m-%d} at the earliest{was}.")
+
     def later_session(self, reader: str, session: str, patient_id: str) -> str:
         """The first later session in which ``reader`` has opened a case of the patient, or "". Their reads
         of that patient in ``session`` are then closed (on PostgreSQL the database hides them from the

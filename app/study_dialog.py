@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QInputDialog, QLabel, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QInputDialog, QLabel, QMessageBox, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from annotation.study_store import CaseRead, Study
 from app.menus import MenuItem
@@ -136,10 +136,21 @@ class StudyUi:
             self._refresh()
 
     def open_case(self, session: str, code: str) -> None:
+        cost = self.flow.going_back_costs(session, code)
+        if cost and not self.confirm(cost + " Open it?"):
+            self.window.state.say(f"case {code} of session {session} left closed")
+            return
         try:
             self.flow.open_case(session, code)
         finally:
             self._refresh()
+
+    def confirm(self, text: str) -> bool:
+        """The reader's yes to ``text`` (a question box; tests answer it)."""
+        answer = QMessageBox.question(self.dialog or self.window, "Go back to a finished case", text,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def finish_case(self) -> None:
         self.flow.finish()

@@ -122,6 +122,10 @@ class StudyFlow:
         return f"study {study.study_id}, reader {self.reader} · " + " · ".join(parts)
 
     # ------------------------------------------------------------------ reading
+    def going_back_costs(self, session: str, code: str) -> str:
+        """"" or what opening that finished case again costs (:meth:`Study.going_back_costs`)."""
+        return self._study().going_back_costs(self.reader, session, code)
+
     def open_case(self, session: str, code: str) -> CaseRead:
         study = self._study()
         read = study.open_case(self.reader, session, code)

@@ -227,3 +227,20 @@ def test_reading_the_edit_logs_descriptions_of_a_finished_read_is_a_look(pg_clus
     assert [(r, p) for r, p, _, _ in _looks(pg_url)] == [("R1@MRI", "P2")]
     assert "opens on" in _ct_opening_refused(urls["R1"], _patient_case(pg_url, "P2"))
     assert _ct_opening_refused(urls["R1"], _patient_case(pg_url, "P1")) == ""
+
+
+def test_the_question_before_going_back_says_a_look_restarts_the_washout(pg_cluster, pg_url):  # noqa: F811
+    """Session 39: the window asks before it opens a finished case (app/study_dialog.py); through a reader role the
+    look itself restarts the washout, and the question says so, with the date; the owner's connection records no
+    look, so there only an edit would."""
+    clock = Clock()
+    urls = study_with_roles(pg_cluster, pg_url, "dr9", clock=clock)
+    codes = _mri_session_read(urls, clock)
+    with ReadingStore.open(urls["R1"]) as store:
+        said = Study(store, clock=clock).going_back_costs("R1", "MRI", codes[0])
+    assert said.startswith(f"case {codes[0]} of session MRI is finished. Opening it again starts the 28-day washout")
+    assert "would open on" in said and ", not on " in said, said
+    with ReadingStore.open(pg_url) as store:
+        said = Study(store, clock=clock).going_back_costs("R1", "MRI", codes[0])
+    assert "An edit in it starts the 28-day washout" in said, said
+    assert _looks(pg_url) == []  # asking is no look

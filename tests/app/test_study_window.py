@@ -23,14 +23,30 @@ DEFINITION = {
 }
 
 
-@pytest.fixture
-def study_store(env: Path, sample_dicom: Path) -> Path:
+def make_study_store(env: Path, sample_dicom: Path, **changed: object) -> Path:
+    """The sample reading's store with a study of its exam pairs (:data:`DEFINITION`, ``changed`` over it)."""
     path = env / "study.lesionlab"
     shutil.copy(sample_dicom / "reading.lesionlab", path)
     with ReadingStore.open(path) as store:
         cases = [{"patient_id": p, "exam_pair_id": e} for p, e in sorted(store.load().exam_pairs)]
-        Study.init(store, definition_from_mapping({**DEFINITION, "cases": cases}))
+        Study.init(store, definition_from_mapping({**DEFINITION, **changed, "cases": cases}))
     return path
+
+
+@pytest.fixture
+def study_store(env: Path, sample_dicom: Path) -> Path:
+    return make_study_store(env, sample_dicom)
+
+
+def study_window(qtbot, env: Path, store: Path, sample_dicom: Path, sample_index,  # type: ignore[no-untyped-def]
+                 reader: str = "R1") -> tuple[MainWindow, list[str]]:
+    """The main window with the sample's images, the study of ``store`` open as ``reader``, and the errors it showed."""
+    w = make_window(qtbot, env, reader=reader)
+    shown: list[str] = []
+    w.show_error = shown.append  # type: ignore[method-assign]
+    w.show_index(str(sample_dicom), sample_index)
+    w.study_ui.open(str(store), reader)
+    return w, shown
 
 
 def loaded(w: MainWindow) -> bool:
@@ -40,11 +56,7 @@ def loaded(w: MainWindow) -> bool:
 
 def test_a_reader_works_through_the_study_with_one_key(qtbot, env: Path, study_store: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
                                                       sample_index) -> None:
-    w = make_window(qtbot, env, reader="R1")
-    shown: list[str] = []
-    w.show_error = shown.append  # type: ignore[method-assign]
-    w.show_index(str(sample_dicom), sample_index)
-    w.study_ui.open(str(study_store), "R1")
+    w, shown = study_window(qtbot, env, study_store, sample_dicom, sample_index)
     dialog = w.study_ui.dialog
     assert dialog is not None and dialog.isVisible() and dialog.table.rowCount() == 6
     with ReadingStore.open(study_store, read_only=True) as store:
