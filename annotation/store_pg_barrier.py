@@ -74,11 +74,12 @@ def create_barrier(db: "Db", *, who: str = "current_user") -> None:
                f"{_GUARD_SETTINGS} STABLE AS $$ BEGIN RETURN t::timestamptz; "
                "EXCEPTION WHEN others THEN RETURN NULL; END $$")
     caller = who if who == "current_user" else f"{s}.{who}"
-    looks = ""
+    looks = unfinish = ""
     if db.has_table("read_looks"):
         create_looks(db)
-        looks = LOOKS_IN_WASHOUT
-    db.execute(STUDY_READS_GUARD.replace("{looks}", looks).replace("{s}", s).replace("{who}", caller))
+        looks, unfinish = LOOKS_IN_WASHOUT, LOOK_ON_GOING_BACK
+    db.execute(STUDY_READS_GUARD.replace("{looks}", looks).replace("{unfinish}", unfinish).replace("{s}", s)
+               .replace("{who}", caller))
     db.execute(EDITS_STAMP.replace("{s}", s).replace("{who}", caller))
     for table, function in (("study_reads", "lesionlab_study_reads_guard"), ("edits", "lesionlab_edits_stamp")):
         db.execute(f"DROP TRIGGER IF EXISTS {function} ON {table}")
@@ -111,7 +112,7 @@ BEGIN
                 RAISE EXCEPTION 'case % of session % is finished and study % does not let readers go back',
                     OLD.code, OLD.session, OLD.study_id USING ERRCODE = 'check_violation';
             END IF;
-        ELSIF OLD.finished_at_utc IS NULL OR go_back THEN
+{{unfinish}}        ELSIF OLD.finished_at_utc IS NULL OR go_back THEN
             NEW.finished_at_utc := stamp;
         ELSE
             NEW.finished_at_utc := OLD.finished_at_utc;
@@ -186,6 +187,16 @@ LOOKS_IN_WASHOUT = """
         SELECT {s}.lesionlab_utc(l.at_utc) FROM {s}.read_looks l WHERE l.reader = NEW.reader AND l.patient_id = ''
         UNION ALL
         SELECT {s}.lesionlab_looks_pending(NEW.reader)"""
+
+#: going back to a finished read (its ``finished_at_utc`` set to NULL by a reader role) is a look at it, recorded
+#: while the row is still finished (a BEFORE trigger): else a reader's ``BEGIN``, going back, reading the rows (now
+#: of an open case: no look) and ``ROLLBACK`` read its finished read and left no trace (review39b)
+LOOK_ON_GOING_BACK = """            IF OLD.finished_at_utc IS NOT NULL AND my_kind = 'reader' THEN
+                PERFORM {s}.lesionlab_look(OLD.reader, ARRAY[OLD.reader || '@' || OLD.session], ARRAY[c.patient_id],
+                                           ARRAY[c.exam_pair_id])
+                    FROM {s}.study_cases c WHERE c.study_id = OLD.study_id AND c.code = OLD.code;
+            END IF;
+"""
 
 #: a time as the ISO text the code writes
 _ISO = "pg_catalog.to_char({t} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')"

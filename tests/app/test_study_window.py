@@ -38,13 +38,20 @@ def loaded(w: MainWindow) -> bool:
                for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack)
 
 
-def test_a_reader_works_through_the_study_with_one_key(qtbot, env: Path, study_store: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
-                                                      sample_index) -> None:
+def opened_as_r1(qtbot, env: Path, study_store: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                 sample_index) -> tuple[MainWindow, list[str]]:
+    """The window with the sample's images, the study opened as R1 (its case list shown); the errors it showed."""
     w = make_window(qtbot, env, reader="R1")
     shown: list[str] = []
     w.show_error = shown.append  # type: ignore[method-assign]
     w.show_index(str(sample_dicom), sample_index)
     w.study_ui.open(str(study_store), "R1")
+    return w, shown
+
+
+def test_a_reader_works_through_the_study_with_one_key(qtbot, env: Path, study_store: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                      sample_index) -> None:
+    w, shown = opened_as_r1(qtbot, env, study_store, sample_dicom, sample_index)
     dialog = w.study_ui.dialog
     assert dialog is not None and dialog.isVisible() and dialog.table.rowCount() == 6
     with ReadingStore.open(study_store, read_only=True) as store:
