@@ -223,7 +223,7 @@ def create_looks(db: "Db") -> None:
     wrote; for each of them that is finished (``study_reads``) it records the server's time in ``read_looks``, the
     washout of the patient's next session then counting from it (:data:`STUDY_READS_GUARD`). The record is
     transactional, so the time also goes to the reader's look sequence (``setval``, never rolled back), after the
-    reader's looks are serialised (a transaction-level advisory lock per reader): a look the sequence holds that
+    reader's looks are serialised (a row lock on its ``store_roles`` rows): a look the sequence holds that
     ``read_looks`` lacks was rolled back (or is still under way) and counts for every patient of the reader
     (``lesionlab_looks_pending``; recorded with patient_id '' by the next look). A read-only transaction cannot
     record a look and is refused. Neither is EXECUTE-able by PUBLIC: only the SECURITY DEFINER access functions
@@ -243,7 +243,10 @@ BEGIN
     IF seq IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lesionlab looks ' || {schema} || ' ' || who));
+    -- the reader's looks one at a time: a lock on its store_roles rows, which no blinded role can take (a row lock needs
+    -- UPDATE there), where any role may take an advisory key: another reader holding this reader's stalled its every
+    -- look and its next session's openings (review39b)
+    PERFORM 1 FROM {s}.store_roles k WHERE k.reader = who AND k.kind = 'reader' ORDER BY k.db_role FOR NO KEY UPDATE;
     EXECUTE pg_catalog.format('SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM %s', seq) INTO last_ms;
     kept := (SELECT coalesce(max((extract(epoch FROM {s}.lesionlab_utc(l.at_utc)) * 1000)::pg_catalog.int8), 0)
              FROM {s}.read_looks l WHERE pg_catalog.split_part(l.reader, '@', 1) = who);

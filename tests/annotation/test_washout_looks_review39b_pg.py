@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from annotation.store_pg_barrier import look_sequence
 from tests.annotation.pg import pg_cluster, pg_url  # noqa: F401
 from tests.annotation.test_study_blinding_pg import past_washout, study_with_roles
 from tests.annotation.test_study_store import Clock
@@ -72,3 +73,38 @@ def test_a_probe_of_a_finished_read_rolled_back_still_restarts_the_washout(pg_cl
     assert _looks(pg_url) == []  # rolled back: the look sequence keeps it
     refusal = _ct_opening_refused(urls["R1"], c2)
     assert f"case {c2} of session CT opens on" in refusal, (probe, refusal)
+
+
+def test_another_reader_cannot_stall_a_readers_looks_nor_forge_or_undo_them(pg_cluster, pg_url):
+    """The looks of a reader were serialised by an advisory key any role may take: reader R2 holding R1's stalled R1's
+    every read of a finished read (and its next session's openings) for as long as R2 liked. Nor may a reader write
+    ``read_looks``, its look sequence or the functions that write them, whatever its session's time zone."""
+    clock = Clock()
+    urls = study_with_roles(pg_cluster, pg_url, "rb9", clock=clock)
+    _mri_session_read(urls, clock)
+    past_washout(pg_url, WASHOUT + DAY)
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        schema = con.execute("SELECT current_schema()").fetchone()[0]
+    with psycopg.connect(urls["R2"], autocommit=True) as r2:
+        r2.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"lesionlab looks {schema} R1",))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # nor the lock the looks take now
+            r2.execute("SELECT 1 FROM store_roles FOR NO KEY UPDATE").fetchall()
+        with psycopg.connect(urls["R1"], autocommit=True) as con:
+            con.execute("SET statement_timeout = '5s'")
+            con.execute("SET TimeZone = 'Pacific/Kiritimati'")  # the session's zone: the server's time all the same
+            assert con.execute(f"SELECT reader FROM lesionlab_rows_lesions('{P2}')").fetchall() == [("R1@MRI",)]
+    ((reader, patient, _, at),) = _looks(pg_url)
+    assert (reader, patient) == ("R1@MRI", "P2") and at.endswith("+00:00")
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        assert abs(con.execute("SELECT extract(epoch FROM clock_timestamp() - %s::timestamptz)", (at,)).fetchone()[0]) < 60
+    seq = look_sequence("R1")
+    with psycopg.connect(urls["R1"], autocommit=True) as con:
+        for statement in ("DELETE FROM read_looks", "UPDATE read_looks SET at_utc = '2000-01-01T00:00:00.000+00:00'",
+                          f"SELECT * FROM lesionlab_write_read_looks('delete', NULL, '{P2}')",
+                          "SELECT * FROM lesionlab_write_read_looks('update', '{\"at_utc\": \"2000\"}', '" + P2 + "')",
+                          f"SELECT setval('{seq}', 1)", f"ALTER SEQUENCE {seq} RESTART",
+                          "SELECT lesionlab_look('R1', '{}', '{}', '{}')", "SELECT lesionlab_looks_pending('R1')"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                con.execute(statement)
+    assert [(r, p) for r, p, _, _ in _looks(pg_url)] == [("R1@MRI", "P2")]
+    assert "opens on" in _ct_opening_refused(urls["R1"], _patient_case(pg_url, "P2"))
