@@ -150,6 +150,26 @@ def create_table_access(db: "Db", table: str) -> None:
     look = _look(s) if looks else ""
     keep = ("\n                lr := lr || (js ->> 'reader'); lp := lp || (js ->> 'patient_id'); "
             "le := le || (js ->> 'exam_pair_id');") if looks else ""
+    # a reader role's write to a finished read is a look before anything is tried: a write that fails (a key that
+    # exists, a row the check refuses, NOT NULL) told whether a row was there, and its error came before the look
+    # (review39b: inserting lesion L1 into the finished read answered "already exists", no look recorded)
+    reset = "lr := '{}'; lp := '{}'; le := '{}';"
+    before_insert = (f"""
+        IF my_kind = 'reader' THEN
+            SELECT pg_catalog.array_agg(n.reader), pg_catalog.array_agg(n.patient_id), pg_catalog.array_agg(n.exam_pair_id)
+                INTO lr, lp, le FROM pg_catalog.jsonb_populate_recordset(NULL::{t}, data) n;
+            {look}
+            {reset}
+        END IF;""") if looks else ""
+    before_change = (f"""
+    IF my_kind = 'reader' THEN
+        EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(t.reader), pg_catalog.array_agg(t.patient_id), '
+                                  'pg_catalog.array_agg(t.exam_pair_id) FROM (SELECT DISTINCT t.reader, t.patient_id, '
+                                  't.exam_pair_id FROM {t} t WHERE %s) t', coalesce(conds, 'true'))
+            INTO lr, lp, le USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind;
+        {look}
+        {reset}
+    END IF;""") if looks else ""
     db.execute(_rows_function(s, t, table, columns, session, barrier, head, looks))
     if table == "edits" and looks:
         db.execute(_rows_function(s, t, table, columns, session, barrier, head, False, times=True))
@@ -184,7 +204,7 @@ BEGIN
         IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_populate_recordset(NULL::{t}, data) t
                    WHERE NOT coalesce({mine}, false)) THEN
             {refused};
-        END IF;{_visible_mark_id(table, t, see)}
+        END IF;{before_insert}{_visible_mark_id(table, t, see)}
         IF op = 'upsert' THEN
             FOR ok, js IN EXECUTE 'INSERT INTO {t} AS t ({cols}) SELECT {cols} FROM '
                     'pg_catalog.jsonb_populate_recordset(NULL::{t}, $1) ON CONFLICT ({", ".join(_ident(c) for c in key)}) '
@@ -216,7 +236,7 @@ BEGIN
     -- a reader's own rows of the reads it may see only, the policy's work whatever the pick (_own_rows)
     own := 'true';{_own_rows(s, t, columns, session, barrier)}
     END IF;
-    conds := pg_catalog.concat_ws(' AND ', conds, own);
+    conds := pg_catalog.concat_ws(' AND ', conds, own);{before_change}
     IF op = 'delete' THEN
         IF NOT (may -> 'delete')::boolean THEN
             {denied};

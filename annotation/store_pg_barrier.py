@@ -74,11 +74,12 @@ def create_barrier(db: "Db", *, who: str = "current_user") -> None:
                f"{_GUARD_SETTINGS} STABLE AS $$ BEGIN RETURN t::timestamptz; "
                "EXCEPTION WHEN others THEN RETURN NULL; END $$")
     caller = who if who == "current_user" else f"{s}.{who}"
-    looks = ""
+    looks = unfinish = ""
     if db.has_table("read_looks"):
         create_looks(db)
-        looks = LOOKS_IN_WASHOUT
-    db.execute(STUDY_READS_GUARD.replace("{looks}", looks).replace("{s}", s).replace("{who}", caller))
+        looks, unfinish = LOOKS_IN_WASHOUT, LOOK_ON_GOING_BACK
+    db.execute(STUDY_READS_GUARD.replace("{looks}", looks).replace("{unfinish}", unfinish).replace("{s}", s)
+               .replace("{who}", caller))
     db.execute(EDITS_STAMP.replace("{s}", s).replace("{who}", caller))
     for table, function in (("study_reads", "lesionlab_study_reads_guard"), ("edits", "lesionlab_edits_stamp")):
         db.execute(f"DROP TRIGGER IF EXISTS {function} ON {table}")
@@ -111,7 +112,7 @@ BEGIN
                 RAISE EXCEPTION 'case % of session % is finished and study % does not let readers go back',
                     OLD.code, OLD.session, OLD.study_id USING ERRCODE = 'check_violation';
             END IF;
-        ELSIF OLD.finished_at_utc IS NULL OR go_back THEN
+{{unfinish}}        ELSIF OLD.finished_at_utc IS NULL OR go_back THEN
             NEW.finished_at_utc := stamp;
         ELSE
             NEW.finished_at_utc := OLD.finished_at_utc;
@@ -187,6 +188,16 @@ LOOKS_IN_WASHOUT = """
         UNION ALL
         SELECT {s}.lesionlab_looks_pending(NEW.reader)"""
 
+#: going back to a finished read (its ``finished_at_utc`` set to NULL by a reader role) is a look at it, recorded
+#: while the row is still finished (a BEFORE trigger): else a reader's ``BEGIN``, going back, reading the rows (now
+#: of an open case: no look) and ``ROLLBACK`` read its finished read and left no trace (review39b)
+LOOK_ON_GOING_BACK = """            IF OLD.finished_at_utc IS NOT NULL AND my_kind = 'reader' THEN
+                PERFORM {s}.lesionlab_look(OLD.reader, ARRAY[OLD.reader || '@' || OLD.session], ARRAY[c.patient_id],
+                                           ARRAY[c.exam_pair_id])
+                    FROM {s}.study_cases c WHERE c.study_id = OLD.study_id AND c.code = OLD.code;
+            END IF;
+"""
+
 #: a time as the ISO text the code writes
 _ISO = "pg_catalog.to_char({t} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')"
 
@@ -212,7 +223,7 @@ def create_looks(db: "Db") -> None:
     wrote; for each of them that is finished (``study_reads``) it records the server's time in ``read_looks``, the
     washout of the patient's next session then counting from it (:data:`STUDY_READS_GUARD`). The record is
     transactional, so the time also goes to the reader's look sequence (``setval``, never rolled back), after the
-    reader's looks are serialised (a transaction-level advisory lock per reader): a look the sequence holds that
+    reader's looks are serialised (a row lock on its ``store_roles`` rows): a look the sequence holds that
     ``read_looks`` lacks was rolled back (or is still under way) and counts for every patient of the reader
     (``lesionlab_looks_pending``; recorded with patient_id '' by the next look). A read-only transaction cannot
     record a look and is refused. Neither is EXECUTE-able by PUBLIC: only the SECURITY DEFINER access functions
@@ -232,7 +243,10 @@ BEGIN
     IF seq IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('lesionlab looks ' || {schema} || ' ' || who));
+    -- the reader's looks one at a time: a lock on its store_roles rows, which no blinded role can take (a row lock needs
+    -- UPDATE there), where any role may take an advisory key: another reader holding this reader's stalled its every
+    -- look and its next session's openings (review39b)
+    PERFORM 1 FROM {s}.store_roles k WHERE k.reader = who AND k.kind = 'reader' ORDER BY k.db_role FOR NO KEY UPDATE;
     EXECUTE pg_catalog.format('SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM %s', seq) INTO last_ms;
     kept := (SELECT coalesce(max((extract(epoch FROM {s}.lesionlab_utc(l.at_utc)) * 1000)::pg_catalog.int8), 0)
              FROM {s}.read_looks l WHERE pg_catalog.split_part(l.reader, '@', 1) = who);

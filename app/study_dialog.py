@@ -47,7 +47,7 @@ class StudyDialog(QDialog):
         buttons.addButton(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.hide)
         self.next_button.clicked.connect(ui.next_case)
-        self.open_button.clicked.connect(lambda: self.open_row(self.table.currentRow()))
+        self.open_button.clicked.connect(self.open_selected)
         layout = QVBoxLayout(self)
         layout.addWidget(self.progress)
         layout.addWidget(self.table)
@@ -64,6 +64,16 @@ class StudyDialog(QDialog):
             minutes = "" if row.minutes is None else f"{row.minutes:.1f} min"
             for j, text in enumerate((row.session, str(row.position), row.code, row.status, minutes)):
                 self.table.setItem(i, j, QTableWidgetItem(text))
+
+    def open_selected(self) -> None:
+        """Open the case the reader selected, none when none is: the table's current row is row 0 as soon as the list
+        has the focus, nothing shown selected, and "Open selected" opened session 1's first case (review39b: once
+        finished, going back to it is a look at the read, which restarts its patient's washout on PostgreSQL)."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.ui.window.state.say("select a case in the list first: Open selected opens the case you chose")
+            return
+        self.open_row(rows[0].row())
 
     def open_row(self, row: int) -> None:
         if 0 <= row < len(self.rows):

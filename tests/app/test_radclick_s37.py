@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
@@ -81,6 +82,24 @@ def _line_or_none(w: MainWindow) -> Measurement | None:
     return w.session.reading.project.lesions[(PATIENT, "E1", READER, "L1")].observation(Role.MR_T2FS)
 
 
+def clicked_on_b800(w: MainWindow, qtbot, sample_dicom: Path, lesion_id: str, slices_on: int,  # type: ignore[no-untyped-def]
+                    off: tuple[float, float]) -> tuple[Any, str, int]:
+    """A new lesion, then one click on b800 ``slices_on`` slices past the truth's slice of ``lesion_id``, ``off``
+    pixels (row, column) from its centre: (the b800 cell's model, the new lesion's id, the slice clicked)."""
+    truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
+    lesion = next(les for les in truth["lesions"] if les["id"] == lesion_id)
+    cell = READING_ROLES.index(Role.MR_DWI)
+    model, vp = w.reading.viewports[cell], w.grid.viewports[cell]
+    w.reading.activate(cell)
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    k = lesion["series"]["mr_dwi"]["slice_index"] + slices_on
+    model.set_index(k)
+    row, col = model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k)
+    _click(qtbot, vp, (row + off[0], col + off[1]))
+    return model, lid, k
+
+
 def test_a_suggested_line_records_the_click_so_lesionlab_suggest_gives_the_same_line(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]  # noqa: F811
                                                                                    sample_dicom: Path) -> None:
     """The reader's check ran `lesionlab suggest --point-mm` on the lesions clicked in the window to compare: the
@@ -90,17 +109,7 @@ def test_a_suggested_line_records_the_click_so_lesionlab_suggest_gives_the_same_
     from app.cmd_suggest import suggest_at
 
     w = window
-    truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
-    lesion = next(les for les in truth["lesions"] if les["id"] == "L06")
-    cell = READING_ROLES.index(Role.MR_DWI)
-    model, vp = w.reading.viewports[cell], w.grid.viewports[cell]
-    w.reading.activate(cell)
-    press(w, qtbot, "new_lesion")
-    lid = w.state.selection.lesion_id
-    k = lesion["series"]["mr_dwi"]["slice_index"] + 1
-    model.set_index(k)
-    row, col = model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k)
-    _click(qtbot, vp, (row + 0.7, col - 0.4))
+    model, lid, k = clicked_on_b800(w, qtbot, sample_dicom, "L06", 1, (0.7, -0.4))
     m = w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI)
     assert isinstance(m, Measurement) and m.method is MeasurementMethod.SUGGESTED, w.status.text()
     params = json.loads(m.method_params)

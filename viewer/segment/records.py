@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Protocol
 
 import numpy as np
@@ -169,6 +169,13 @@ class SuggestParams:
     tube_size: float = 0.7
 
     def __post_init__(self) -> None:
+        # every number finite first: the checks below compare (``x < 0``), which a NaN passes, and a NaN
+        # min_pixels_across or uncorrected_px turned its rule off without a word (``d < nan`` is false), an infinite
+        # one on for any size; the SR's import leaves a non-finite parameter out of method_params (review39b)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if any(isinstance(v, float) and not math.isfinite(v) for v in (value if isinstance(value, tuple) else (value,))):
+                raise ValueError(f"{f.name} must be a finite number, got {value}")
         for name in ("roi_radius_mm", "smooth_mm", "min_px", "click_disc_mm", "min_contrast_sd", "leak_ratio",
                      "max_diameter_mm", "min_diameter_mm"):
             value = getattr(self, name)
