@@ -139,6 +139,14 @@ def _migrate(db: Db) -> None:
     for m in MIGRATIONS:
         if m.version <= _version(db):
             continue
+        if db.role_kind is not None:
+            # a role the store's owner made (a reader's, an adjudicator's, a coordinator's) may not change the schema:
+            # it was told "cannot prepare the store" under a blinded role's words (review39b), not who can
+            raise StoreError(f"store schema {_version(db)} needs migrating to {SCHEMA_VERSION}, which only the "
+                             f"store's owner can do (this database role is {db.role_kind} "
+                             f"{db.role_reader}'s)", where=db.where,
+                             advice="ask the store's owner (the study coordinator) to open it once with this "
+                                    f"lesionlab ({SCHEMA_VERSION}), then open it again")
         db.begin_migration()
         try:
             version = _version(db)  # again, under the lock: another process may have migrated meanwhile

@@ -244,3 +244,23 @@ def test_the_question_before_going_back_says_a_look_restarts_the_washout(pg_clus
         said = Study(store, clock=clock).going_back_costs("R1", "MRI", codes[0])
     assert "An edit in it starts the 28-day washout" in said, said
     assert _looks(pg_url) == []  # asking is no look
+
+
+def test_a_reader_role_before_the_owner_migrated_is_told_to_ask_the_owner(pg_cluster, pg_url):  # noqa: F811
+    """review39b: a reader role opening a store the owner had not yet migrated was refused "cannot prepare the
+    store" in a blinded role's words; it now says the schema needs migrating, which only the owner can do, and the
+    store is left as it was."""
+    from viewer.errors import StoreError
+
+    clock = Clock()
+    urls = study_with_roles(pg_cluster, pg_url, "dr10", clock=clock)
+    with psycopg.connect(pg_url, autocommit=True) as con:  # the store as a lesionlab one schema older left it
+        con.execute("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)")
+        before = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+    with pytest.raises(StoreError) as refused:
+        ReadingStore.open(urls["R1"])
+    said = str(refused.value)
+    assert f"store schema {before} needs migrating to {before + 1}, which only the store's owner can do" in said, said
+    assert "reader R1's" in said and "ask the store's owner" in said, said
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == before
