@@ -463,7 +463,9 @@ class MainWindow(QMainWindow):
         if sel.pair is None:
             return
         read = (*sel.pair, self.state.reading.reader)
-        changed = {(key, role) for key in before.lesions.keys() & after.lesions.keys() if key[:3] == read
+        # a step keeps every record it did not touch as the same object (Project.patched): only those compared
+        changed = {(key, role) for key in before.lesions.keys() & after.lesions.keys()
+                   if key[:3] == read and before.lesions[key] is not after.lesions[key]
                    for role in READING_ROLES
                    if before.lesions[key].observation(role) != after.lesions[key].observation(role)}
         if len(changed) != 1:
