@@ -381,6 +381,19 @@ class Study:
         assert last is not None
         return last + _dt.timedelta(days=self.definition.session(session).washout_days), ""
 
+    def waiting(self, reader: str) -> set[tuple[str, str]]:
+        """(session, code) of the reader's cases that wait: for its read of the patient in the session before, or for
+        the washout after it. One reading of the store's reads, edit times and looks for them all (the case list
+        called :meth:`washout_ends` per case, each call reading them again)."""
+        reads, edits, now = self.session_reads(), self._washout_times(), self.clock()
+        out = set()
+        for session in self.definition.sessions:
+            for code in self._orders.get((reader, session.name), ()):
+                opens, why = self.washout_ends(reader, session.name, code, _reads=reads, _edits=edits)
+                if why or (opens is not None and opens > now):
+                    out.add((session.name, code))
+        return out
+
     def _available(self, reader: str, session: str, code: str, reads: Any, edits: Any) -> str:
         """"" when the reader may open the case now (washout), else why not."""
         opens, why = self.washout_ends(reader, session, code, _reads=reads, _edits=edits)
@@ -466,7 +479,7 @@ class Study:
             return ""
         opens, _ = self.washout_ends(reader, nxt.name, code)
         again = self.clock() + _dt.timedelta(days=nxt.washout_days)
-        looks = self._looks and getattr(self.store.backend_db, "role_kind", None) == "reader"
+        looks = self._looks and self.store.backend_db.role_kind == "reader"
         what = "Opening it again" if looks else "An edit in it"
         was = "" if opens is None else f", not on {opens:%Y-%m-%d}" if opens > self.clock() else ", not now"
         return (f"case {code} of session {session} is finished. {what} starts the {nxt.washout_days}-day washout "

@@ -94,6 +94,7 @@ class StudyFlow:
         reads = study.session_reads()
         times = {(t.session, t.code): t.seconds for t in study.case_times() if t.reader == self.reader}
         nxt = study.next_case(self.reader).case
+        waiting = study.waiting(self.reader)
         out = []
         for s in study.definition.sessions:
             for i, code in enumerate(study.order(self.reader, s.name), start=1):
@@ -104,17 +105,13 @@ class StudyFlow:
                     status = "next" if rec is None else "open"
                 elif rec is not None:
                     status = "open"
-                elif self._waiting(study, s.name, code):
+                elif (s.name, code) in waiting:
                     status = "waiting"
                 else:
                     status = "to do"
                 seconds = times.get((s.name, code))
                 out.append(CaseRow(s.name, i, code, status, None if seconds is None else seconds / 60))
         return out
-
-    def _waiting(self, study: Study, session: str, code: str) -> bool:
-        opens, why = study.washout_ends(self.reader, session, code)
-        return bool(why) or (opens is not None and opens > study.clock())
 
     def progress_text(self) -> str:
         study = self._study()
