@@ -481,7 +481,10 @@ class Study:
         again = self.clock() + _dt.timedelta(days=nxt.washout_days)
         looks = self._looks and self.store.backend_db.role_kind == "reader"
         what = "Opening it again" if looks else "An edit in it"
-        was = "" if opens is None else f", not on {opens:%Y-%m-%d}" if opens > self.clock() else ", not now"
+        # the date the case opens on now, when going back moves it to another day (finished today, it said "on
+        # 2026-12-18 at the earliest, not on 2026-12-18": a check under Xvfb)
+        was = ("" if opens is None or opens.date() == again.date()
+               else f", not on {opens:%Y-%m-%d}" if opens > self.clock() else ", not now")
         return (f"case {code} of session {session} is finished. {what} starts the {nxt.washout_days}-day washout "
                 f"before your session {nxt.name} read of the same patient again: that case would open on "
                 f"{again:%Y-%m-%d} at the earliest{was}.")

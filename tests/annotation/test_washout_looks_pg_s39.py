@@ -236,10 +236,13 @@ def test_the_question_before_going_back_says_a_look_restarts_the_washout(pg_clus
     clock = Clock()
     urls = study_with_roles(pg_cluster, pg_url, "dr9", clock=clock)
     codes = _mri_session_read(urls, clock)
+    finished = _server_now(pg_url)
+    clock.now += 3 * DAY  # three days into the washout: going back moves the CT case's day by three days
     with ReadingStore.open(urls["R1"]) as store:
         said = Study(store, clock=clock).going_back_costs("R1", "MRI", codes[0])
     assert said.startswith(f"case {codes[0]} of session MRI is finished. Opening it again starts the 28-day washout")
-    assert "would open on" in said and ", not on " in said, said
+    late, early = f"{clock.now + WASHOUT:%Y-%m-%d}", f"{finished + WASHOUT:%Y-%m-%d}"
+    assert late != early and f"would open on {late} at the earliest, not on {early}." in said, said
     with ReadingStore.open(pg_url) as store:
         said = Study(store, clock=clock).going_back_costs("R1", "MRI", codes[0])
     assert "An edit in it starts the 28-day washout" in said, said

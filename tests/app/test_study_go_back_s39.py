@@ -8,6 +8,7 @@ date the case would open on; No leaves it closed, Yes opens it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,8 @@ def test_a_double_click_on_a_finished_case_asks_first_naming_the_washout(qtbot, 
     assert f"case {first} of session MRI is finished" in asked[0] and "14-day washout" in asked[0]
     assert "session CT read of the same patient" in asked[0] and "would open on" in asked[0], asked[0]
     assert "An edit in it" in asked[0]  # SQLite: no look is recorded, an edit is
+    # finished today: the case opens on the same day either way, said once ("on D at the earliest, not on D" before)
+    assert ", not on " not in asked[0] and re.search(r"would open on \d{4}-\d\d-\d\d at the earliest\.", asked[0])
     assert w.windowTitle() == second_title and f"case {first} of session MRI left closed" in w.status.text()
     assert not shown, shown
 
@@ -78,3 +81,4 @@ def test_an_unfinished_case_and_a_study_without_washout_open_without_a_question(
         order = study.order("R1", "MRI")
         assert study.going_back_costs("R1", "MRI", order[0]) == ""  # open, not finished
         assert study.going_back_costs("R1", "CT", order[0]) == ""  # the last session: no washout after it
+
