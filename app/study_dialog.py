@@ -64,6 +64,9 @@ class StudyDialog(QDialog):
             minutes = "" if row.minutes is None else f"{row.minutes:.1f} min"
             for j, text in enumerate((row.session, str(row.position), row.code, row.status, minutes)):
                 self.table.setItem(i, j, QTableWidgetItem(text))
+        # every column to its contents: at its 100 px each "Reading time" read "Reading tin" over a horizontal scroll
+        # bar in the 520 px list (a check under Xvfb)
+        self.table.resizeColumnsToContents()
 
     def open_selected(self) -> None:
         """Open the case the reader selected, none when none is: the table's current row is row 0 as soon as the list

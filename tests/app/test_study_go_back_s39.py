@@ -82,3 +82,13 @@ def test_an_unfinished_case_and_a_study_without_washout_open_without_a_question(
         assert study.going_back_costs("R1", "MRI", order[0]) == ""  # open, not finished
         assert study.going_back_costs("R1", "CT", order[0]) == ""  # the last session: no washout after it
 
+
+def test_the_case_list_shows_every_column_whole(qtbot, env: Path, go_back_store: Path,  # type: ignore[no-untyped-def]
+                                                sample_dicom: Path, sample_index) -> None:
+    """A check under Xvfb: the five columns at Qt's 100 px each did not fit the 520 px list, "Reading time" read
+    "Reading tin" over a horizontal scroll bar."""
+    w, _ = study_window(qtbot, env, go_back_store, sample_dicom, sample_index)
+    table = w.study_ui.dialog.table
+    qtbot.waitExposed(w.study_ui.dialog)
+    assert table.horizontalHeader().length() <= table.viewport().width()
+    assert table.horizontalScrollBar().maximum() == 0
