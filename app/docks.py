@@ -14,7 +14,7 @@ import datetime as _dt
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QTabBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QWidget
 
 from analysis.response_live import live_course
 from annotation.qt.clinical_form import ClinicalForm
@@ -22,6 +22,7 @@ from annotation.qt.followup_panel import FollowupPanel
 from annotation.qt.panels import ChecksPanel, CountsPanel, LesionPanel
 from annotation.selection import Selection
 from app.reading_commands import show_lesion
+from app.window_layout import tab_bar_height
 from app.workstation import WorkstationState
 from viewer.geometry import StackGeometry
 from viewer.records import Role
@@ -169,16 +170,7 @@ class ReadingDocks:
         spare = central.height() - round(self.IMAGES_KEEP * self.window.height()) if central is not None else 0
         grow = min(panel.height_missing(), spare)
         if grow > 0:  # resizeDocks sizes the tab group, its tab bar included
-            self.window.resizeDocks([dock], [dock.height() + self._tab_bar_height(dock) + grow], Qt.Orientation.Vertical)
-
-    def _tab_bar_height(self, dock: QDockWidget) -> int:
-        """The height of the tab bar under ``dock`` when it is tabbed with others (the window's own tab bar), else 0."""
-        if not self.window.tabifiedDockWidgets(dock):
-            return 0
-        title = dock.windowTitle()
-        bar = next((b for b in self.window.findChildren(QTabBar) if b.parent() is self.window and b.isVisible()
-                    and any(b.tabText(i) == title for i in range(b.count()))), None)
-        return bar.height() if bar is not None else 0
+            self.window.resizeDocks([dock], [dock.height() + tab_bar_height(self.window, dock) + grow], Qt.Orientation.Vertical)
 
     def _geometry_came(self) -> None:
         if self.checks_panel is not None:

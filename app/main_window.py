@@ -44,7 +44,7 @@ from app.view_settings import ViewSettings
 from app.suggester import DWI_T2FS_ADDED_MM, DWI_T2FS_RIM_ADDED_MM, install as install_suggester
 from app.suggester import offered_series
 from app.workstation import ToolMode, WorkstationState
-from app.window_layout import LAYOUT_VERSION, WindowLayout
+from app.window_layout import LAYOUT_VERSION, ImagesShare, WindowLayout
 from viewer.display import PRESET_LABELS, Preset
 from viewer.errors import LesionlabError, without_paths
 from viewer.model.layout import role_label
@@ -224,6 +224,8 @@ class MainWindow(QMainWindow):
         #: whether opening an exam asks the reader's name when none was ever given (not in a scripted run, which
         #: edits nothing and must not wait on a question: app/cmd_view.py)
         self.ask_reader_early = True
+        #: the images' share of the window's height, kept when the window's height changes
+        self.images_share = ImagesShare(self)
         self.restore_layout()
         #: the first start's size did not fit the screen: shrunk to it, and shown maximised (app/cmd_view.py)
         self.fitted_to_screen = self.layout_store.load_geometry() is None and self._fit_screen()
@@ -241,6 +243,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray(geometry))  # the window first: the panels were placed round it
         if saved is not None:
             self.restoreState(QByteArray(saved), LAYOUT_VERSION)
+        if state is None and (share := self.layout_store.load_images_share()) is not None:
+            self.images_share.share = share  # kept at the window's new height, as the panels were placed at the old
         for dock in self.all_docks:
             if dock.isFloating() and QGuiApplication.screenAt(dock.frameGeometry().center()) is None:
                 dock.setFloating(False)
@@ -1114,7 +1118,7 @@ class MainWindow(QMainWindow):
             pass  # a settings folder that cannot be written must not keep the window open
         if self.keep_layout:  # the panels' places, as they were before images only (Ctrl+Shift+B)
             state = self._panels_before_images_only or self.saveState(LAYOUT_VERSION)
-            self.layout_store.save(bytes(state.data()), bytes(self.saveGeometry().data()))
+            self.layout_store.save(bytes(state.data()), bytes(self.saveGeometry().data()), self.images_share.share)
         sr_actions = getattr(self, "sr_actions", None)
         if sr_actions is not None:  # a PACS retrieve under way: stopped, not opened into a closed window
             sr_actions.stop()

@@ -1,7 +1,8 @@
 """The dark reading theme (OHIF/Horos-like): near-black surfaces, grey text, one amber accent.
 
 Dark surroundings keep the reader's eyes adapted to the images for hours; the accent marks
-the active cell and selections only.
+the active cell and selections only, and a dialog's default button (the one Enter presses: filled and framed in
+it, as OHIF's and Horos' dark dialogs mark it; a question's No looked as its Yes, a reader's check under Xvfb).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ QDockWidget::title {{ background: #1b1b1e; padding: 4px; color: #9a9a9a; }}
 QStatusBar {{ background: #101012; color: #9a9a9a; }}
 QPushButton {{ background: #26262a; border: 1px solid #38383e; padding: 4px 10px; }}
 QPushButton:hover {{ border-color: {ACCENT}; }}
+QPushButton:default {{ background: #3a3320; border: 2px solid {ACCENT}; color: #ffe6a8; padding: 3px 9px; }}
 QProgressBar {{ background: #1b1b1e; border: 1px solid #26262a; height: 10px; text-align: center; }}
 QProgressBar::chunk {{ background: #6ebeff; }}
 QToolTip {{ background: #26262a; color: #e0e0e0; border: 1px solid #38383e; }}

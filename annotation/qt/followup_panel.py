@@ -22,7 +22,7 @@ import html
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
                                QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -60,6 +60,13 @@ RESPONSE_HEADERS = ("Date", "Overall", "Best", "Sum mm", "Δ base %", "Δ nadir 
                     "Slow PD", "TGR %/mo", "Note")
 OVERALL_COLUMN = RESPONSE_HEADERS.index("Overall")
 BEST_COLUMN = RESPONSE_HEADERS.index("Best")
+#: the response columns kept in view when the lesion table takes more of the panel's width (through "New": what
+#: makes a PD)
+RESPONSE_KEPT = RESPONSE_HEADERS.index("New") + 1
+#: the lesion table's share of the panel's width, at least (the responses the rest; at 1366 x 768 what it has)
+LESIONS_SHARE = 0.45
+#: the eligibility column's width in average characters, beyond which its text wraps (its row grows)
+ELIGIBILITY_CHARS = 24
 WARN = QColor(255, 170, 80)
 BASELINE_BRUSH = QBrush(QColor(40, 60, 96))
 
@@ -199,6 +206,10 @@ class FollowupPanel(_Observer):
         split.addWidget(left)
         split.addWidget(course)
         split.setSizes([450, 550])  # proportions: the lesion table has nine columns, most of them choices
+        self.split = split
+        #: whether the reader dragged the handle between the lesions and the responses (then kept where it is)
+        self.split_by_reader = False
+        split.splitterMoved.connect(self._split_moved)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split, 1)
@@ -259,6 +270,43 @@ class FollowupPanel(_Observer):
                 if lay is not None:
                     lay.activate()
 
+    def _split_moved(self) -> None:
+        self.split_by_reader = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_split()
+
+    def lesions_width(self) -> int:
+        """The width the lesion table needs to show its columns whole, the eligibility's text wrapping beyond
+        :data:`ELIGIBILITY_CHARS` characters (its header whole)."""
+        t = self.lesions
+        last = len(LESION_HEADERS) - 1
+        fm = t.fontMetrics()
+        texts = [item.text() for r in range(t.rowCount()) if (item := t.item(r, last)) is not None]
+        pad = 2 * fm.averageCharWidth()
+        eligibility = max(t.horizontalHeader().sectionSizeFromContents(last).width(),
+                          min(max((fm.horizontalAdvance(x) + pad for x in texts), default=0),
+                              ELIGIBILITY_CHARS * fm.averageCharWidth()))
+        bar = t.verticalScrollBar()
+        return (sum(t.columnWidth(c) for c in range(last)) + eligibility + 2 * t.frameWidth()
+                + (bar.sizeHint().width() if bar.isVisible() else 0))
+
+    def _fit_split(self) -> None:
+        """The lesion table given the width it needs (at 1920 x 1080 the Eligibility column was cut to "Eligibili" and
+        L5's "not in the liver counts" to "n", a radiologist's check) as far as the responses keep their columns
+        through "New" in view; never less than :data:`LESIONS_SHARE` of the width, nor once the reader has dragged
+        the handle between them."""
+        split = self.split
+        width = split.width() - split.handleWidth()
+        if self.split_by_reader or width <= 0 or not self.isVisible():
+            return
+        r = self.responses
+        responses = sum(r.columnWidth(c) for c in range(RESPONSE_KEPT)) + 2 * r.frameWidth()
+        left = max(round(LESIONS_SHARE * width), min(self.lesions_width(), width - responses))
+        if abs(split.sizes()[0] - left) > 2:
+            split.setSizes([left, width - left])
+
     def height_missing(self) -> int:
         """How many pixels more the panel needs to show every lesion row and every response row whole (0 when it
         does): the window grows its dock by as much as the images can spare (app/docks.py)."""
@@ -303,6 +351,7 @@ class FollowupPanel(_Observer):
             self._fill_responses()
         finally:
             self._filling = False
+        self._fit_split()  # the columns' widths known
         live = self.live
         lines = [f"⚠ baseline {live.baseline_date}: {f}" for f in live.flags] if live is not None else []
         lines += [f"· {n}" for n in live.notes] if live is not None else []

@@ -1,0 +1,134 @@
+"""Session 40's window defects, in the real main window with Qt events: a panel layout kept at 1920 x 1080 after the
+Follow-up dock grew, restored on a 1366 x 768 screen, left the images 378 pixels where the first layout leaves
+them 410 (the images' share of the window's height is now kept); the Follow-up dock's Eligibility column cut at
+1920 x 1080; the dark style's default button drawn as the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from annotation.qt.followup_panel import LESIONS_SHARE, RESPONSE_HEADERS
+from app.theme import ACCENT, apply_dark_theme
+from app.window_layout import WindowLayout
+from viewer.model.settings import config_dir
+
+from .conftest import make_window
+from .test_radread_s39 import _followup_compared
+
+
+def test_a_layout_kept_on_a_large_screen_leaves_the_images_their_share_on_a_laptop(qtbot, env: Path,  # type: ignore[no-untyped-def]
+                                                                                  sample_index) -> None:
+    """Saved at 1920 x 1080 with the Follow-up dock grown (images 64 % of the height), restored at 1366 x 768: Qt
+    gave the whole shrink to the images, the dock keeping its pixels. The images now keep their share, as far as the
+    panels under them can give (their least height): as tall as the first layout leaves them on that screen."""
+    big = _followup_compared(qtbot, env, sample_index, (1920, 1080))
+    dock = big.docks.followup_dock
+    qtbot.waitUntil(lambda: dock.height() > dock.minimumSizeHint().height(), timeout=3000)  # grown to show its rows
+    share = big.centralWidget().height() / big.height()
+    big.close()
+    kept = WindowLayout(config_dir() / WindowLayout.FILE)
+    state, kept_share = kept.load(), kept.load_images_share()
+    assert state is not None and abs((kept_share or 0) - share) < 0.001
+
+    first = make_window(qtbot, env, reader="sample")  # the panels' first layout on the laptop's screen
+    first.reset_layout()
+    first.resize(1366, 768)
+    qtbot.wait(100)
+    images_first = first.centralWidget().height()
+    first.keep_layout = False
+    first.close()
+
+    # the offscreen screen is 800 x 600, where restoreGeometry would shrink the window before the panels come back:
+    # the layout is restored without the window's geometry, the window at the size the large screen gave it
+    kept.save(state, None, kept_share)
+    laptop = make_window(qtbot, env, reader="sample")
+    laptop.resize(1920, 1080)
+    qtbot.wait(50)
+    laptop.restore_layout()
+    qtbot.waitUntil(lambda: laptop.docks.followup_dock.height() == dock.height(), timeout=3000)  # as it was kept
+    laptop.resize(1366, 768)  # on the laptop's screen
+    qtbot.waitUntil(lambda: laptop.centralWidget().height() >= images_first, timeout=3000)
+    assert laptop.docks.followup_dock.height() < dock.height()
+    laptop.resize(1920, 1080)  # back on the large screen: the images take what comes, never less than their share
+    qtbot.wait(100)
+    assert laptop.centralWidget().height() >= round(share * 1080) - 1
+
+
+def _eligibility_whole(t) -> bool:  # type: ignore[no-untyped-def]
+    """The lesion table's Eligibility column in view whole, its header and every row's text (wrapped in its row)."""
+    from PySide6.QtCore import QRect
+
+    last = t.columnCount() - 1
+    x = t.horizontalHeader().sectionViewportPosition(last)
+    width = t.columnWidth(last)
+    if x < 0 or x + width > t.viewport().width() or width < t.horizontalHeader().sectionSizeFromContents(last).width():
+        return False
+    fm = t.fontMetrics()
+    for r in range(t.rowCount()):
+        text = t.item(r, last).text() if t.item(r, last) is not None else ""
+        shown = fm.boundingRect(QRect(0, 0, width - 8, 10_000), int(Qt.TextFlag.TextWordWrap), text)
+        if shown.width() > width or shown.height() > t.rowHeight(r):
+            return False
+    return True
+
+
+def test_the_follow_up_dock_shows_the_eligibility_whole_on_a_1920_by_1080_screen(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """At 1920 x 1080 the lesion table kept 45 % of the Follow-up dock's width: its Eligibility column read
+    "Eligibili" and L5's "eligible; not in the liver counts" was cut to "eligible; n" behind a scroll bar (closing
+    note of session 39). It now takes the width its columns need while the responses keep theirs through "New";
+    at 1366 x 768 there is no such room and it keeps its share."""
+    w = _followup_compared(qtbot, env, sample_index, (1920, 1080))
+    p = w.docks.followup_panel
+    assert any("not in the liver counts" in p.lesions.item(r, 8).text() for r in range(p.lesions.rowCount()))
+    qtbot.waitUntil(lambda: _eligibility_whole(p.lesions), timeout=3000)
+    assert p.lesions.horizontalScrollBar().maximum() == 0
+    r = p.responses
+    assert r.horizontalHeader().sectionViewportPosition(RESPONSE_HEADERS.index("New")) \
+        + r.columnWidth(RESPONSE_HEADERS.index("New")) <= r.viewport().width()
+    w.resize(1366, 768)
+    qtbot.wait(100)
+    split = p.split
+    assert abs(split.sizes()[0] - round(LESIONS_SHARE * (split.width() - split.handleWidth()))) <= 2
+
+
+def _accent_pixels(button) -> int:  # type: ignore[no-untyped-def]
+    """Pixels of the theme's accent (amber) in ``button`` as drawn."""
+    from PySide6.QtGui import QColor
+
+    accent = QColor(ACCENT)
+    img = button.grab().toImage()
+    return sum(1 for y in range(img.height()) for x in range(img.width())
+               if max(abs(img.pixelColor(x, y).red() - accent.red()), abs(img.pixelColor(x, y).green() - accent.green()),
+                      abs(img.pixelColor(x, y).blue() - accent.blue())) < 40)
+
+
+def test_the_default_button_of_a_question_stands_out_in_the_dark_style(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Going back to a finished case asks with No as the default (Enter): in the dark style No was drawn as Yes, the
+    reader could not tell which one Enter presses (closing note of session 39). It is framed in the accent now; Enter
+    answers No."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    app = QApplication.instance()
+    style, palette, sheet = app.style().name(), app.palette(), app.styleSheet()
+    apply_dark_theme(app)
+    seen: dict[str, int] = {}
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        yes, no = box.button(QMessageBox.StandardButton.Yes), box.button(QMessageBox.StandardButton.No)
+        seen.update(default_is_no=int(no.isDefault()), no=_accent_pixels(no), yes=_accent_pixels(yes))
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    try:
+        QTimer.singleShot(200, answer)
+        said_yes = window.study_ui.confirm("Case C01 of session MRI is finished. Open it?")
+    finally:
+        app.setStyleSheet(sheet)
+        app.setPalette(palette)
+        app.setStyle(style)
+    assert seen["default_is_no"] and not said_yes
+    assert seen["yes"] == 0 and seen["no"] >= 2 * 40, seen  # a frame round No, none round Yes
