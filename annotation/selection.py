@@ -144,7 +144,8 @@ class Selection:
 
     def _on_reading(self, event: ReadingEvent) -> None:
         """Drop a current lesion or pair that an edit, undo or redo removed; a redo that brings a lesion back or
-        edits one makes it current (N, a line, Ctrl+Z twice, Ctrl+Y twice: the next key said "no current lesion")."""
+        edits one makes it current (N, a line, Ctrl+Z twice, Ctrl+Y twice: the next key said "no current lesion"), and
+        so does an undo that brings a lesion back (a lesion deleted)."""
         project, before = self.reading.project, self._seen
         self._seen = project
         if self.picked is not None and self.picked.suggested:  # any edit after the suggestion's own keeps it
@@ -164,6 +165,14 @@ class Selection:
                             key=lambda les: les.number)
             if redone and self.lesion_id not in {les.lesion_id for les in redone}:
                 self.set_lesion(redone[0].lesion_id)
+        if event.kind is EditKind.UNDO and self.pair is not None:
+            # a lesion deleted, then Ctrl+Z: it came back with no lesion current (its row, its lines to be clicked
+            # again before V or a line could go on with it, a check of session 40): the one an undo brings back is
+            read = (*self.pair, self.reading.reader)
+            back = sorted((les for key, les in project.lesions.items() if key[:3] == read and key not in before.lesions),
+                          key=lambda les: les.number)
+            if back and self.lesion_id not in {les.lesion_id for les in back}:
+                self.set_lesion(back[0].lesion_id)
         if self.lesion_id is not None and self.pair is not None and \
                 (*self.pair, self.reading.reader, self.lesion_id) not in project.lesions:
             self.set_lesion(None)

@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
         self.study_ui = StudyUi(self)
         self.store_flow.open_study = self.study_ui.open  # a blinded reader role's store opens as its study
+        self.store_flow.study_status = self.study_ui.flow.status_parts
         self.last = last if last is not None else LastSession(config_dir() / LastSession.FILE)
         if shortcuts is None:
             shortcuts, problems = load_user_keys(config_dir() / USER_FILE)

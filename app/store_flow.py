@@ -45,6 +45,9 @@ class StoreFlow(QObject):
         #: where a blinded reader role's store goes instead of opening as a project: the study flow
         #: (MainWindow sets it; the role may not load the whole project)
         self.open_study: Callable[[str], None] | None = None
+        #: the status bar's (reader, store) while a reader study is open with no case on screen, else None (MainWindow
+        #: sets it: app/study_flow.py)
+        self.study_status: Callable[[], tuple[str, str] | None] = lambda: None
         session.promote = self._promote
         session.changed.connect(self.show_store)
         session.replaced.connect(self.show_store)
@@ -57,7 +60,7 @@ class StoreFlow(QObject):
         self._theirs_agreed = None
 
     def show_store(self) -> None:
-        who, where = self.session.describe_parts()
+        who, where = self.study_status() or self.session.describe_parts()
         self.store_label.keep_prefix = who
         self.store_label.setText(who + where)
 

@@ -120,6 +120,7 @@ class StudyUi:
         """Open the study as ``reader`` (None: the reader the database role is bound to)."""
         study = self.flow.open(location, reader)
         self._blind()
+        self.window.store_flow.show_store()  # the study's reader named, not the project the session still holds
         self.window.state.say(f"study {study.study_id} open as {self.flow.reader}: Ctrl+N opens your next case")
         self.show_cases()
 

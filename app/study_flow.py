@@ -73,6 +73,16 @@ class StudyFlow:
         self.study, self.reader, self.current = study, reader, None
         return study
 
+    def status_parts(self) -> tuple[str, str] | None:
+        """The status bar's (reader, store) while the study is open and none of its cases is on screen: the reader
+        it is open as, not the reading project the session still holds (the sample reader's, named until the first
+        case opened: a reader's check), else None (the session's own: its case read, once a case is open)."""
+        study = self.study
+        if study is None or self.session.store is study.store:
+            return None
+        return f"reader: {self.reader}", f" · study {study.study_id}: no case open (Ctrl+N opens your next case) · " \
+            f"{study.store.where}"
+
     def close(self) -> None:
         if self.study is not None and self.session.store is not self.study.store:
             self.study.store.close()  # the session never took it over

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QPushButton
 
 from annotation.qt.followup_panel import LESIONS_SHARE, RESPONSE_HEADERS
 from app.theme import ACCENT, apply_dark_theme
@@ -132,3 +133,97 @@ def test_the_default_button_of_a_question_stands_out_in_the_dark_style(window, q
         app.setStyle(style)
     assert seen["default_is_no"] and not said_yes
     assert seen["yes"] == 0 and seen["no"] >= 2 * 40, seen  # a frame round No, none round Yes
+
+
+def test_the_status_bar_names_the_study_reader_once_the_study_opens(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                    sample_index) -> None:
+    """The sample's folder opens its own project, the sample reader's read shown ("reader: sample · …"); Study ->
+    Open study as reader R1: the status bar named the sample reader and its project until the first case opened
+    (closing note of session 39), as if edits went there. It names R1 and the study from the study's opening on,
+    and R1's case read once a case is open."""
+    from tests.app.test_study_window import loaded, make_study_store, study_window
+
+    store = make_study_store(env, sample_dicom)
+    w, shown = study_window(qtbot, env, store, sample_dicom, sample_index, reader="R1")
+    label = w.store_flow.store_label
+    assert "reader: sample" not in label.text() and label.text().startswith("reader: R1 · study window"), label.text()
+    assert "no case open" in label.text() and "reading.lesionlab" not in label.text()
+    dialog = w.study_ui.dialog
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.isActiveWindow())
+    qtbot.keyClick(dialog.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # the next case
+    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    assert not shown, shown
+    assert label.text().startswith("reader: R1@MRI") and "no case open" not in label.text(), label.text()
+
+
+def _snapshot(w):  # type: ignore[no-untyped-def]
+    """The open read's lesions: id -> (lobe, each series' observation as recorded)."""
+    reading = w.session.reading
+    return {les.lesion_id: (les.lobe, repr(les.observations))
+            for les in reading.project.lesions_of(*w.state.selection.pair, reading.reader)}
+
+
+def test_undo_and_redo_after_an_undone_delete_replay_the_edits_in_reverse_order(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """"Undo order after undo-delete" (left from earlier sessions): L2 deleted with the lesion grid's button, Ctrl+Z,
+    then V on L1's T2 FS, N and a line on CT portal; Ctrl+Z three times, then Ctrl+Y four times. Each press takes the
+    read back to the state before (or after) exactly one edit, newest first, and the lesion it touched becomes
+    current; an edit after the undone delete drops its redo (Ctrl+Y does not delete L2 again). The order held; the
+    defect found: L2 came back with no lesion current (now L2 is)."""
+    from viewer.records import Role
+
+    from .conftest import drag, press
+    from .test_radread_s39 import _cell
+
+    w = window
+    w.show_error = lambda *a, **k: None  # type: ignore[method-assign]  # a modal dialog hangs offscreen
+    sel = w.state.selection
+    panel = w.docks.lesion_panel
+    panel.confirm_delete = lambda lesion_id, n: True  # type: ignore[method-assign]
+    t = panel.table
+
+    def click_row(lesion_id: str) -> None:
+        row = next(r for r in range(t.rowCount()) if t.item(r, 0).text() == lesion_id)
+        qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualItemRect(t.item(row, 0)).center())
+        assert sel.lesion_id == lesion_id
+
+    states = [_snapshot(w)]
+    assert {"L1", "L2"} <= set(states[0])
+    click_row("L2")
+    delete = next(b for b in panel.findChildren(QPushButton) if b.text() == "Delete lesion")
+    qtbot.mouseClick(delete, Qt.MouseButton.LeftButton)
+    assert "L2" not in _snapshot(w), w.status.text()
+    press(w, qtbot, "undo")
+    assert _snapshot(w) == states[0], w.status.text()
+    assert sel.lesion_id == "L2", w.status.text()  # the lesion brought back is current (none was)
+    t2 = w.grid.viewports[_cell(w, Role.MR_T2FS)]
+    portal = w.grid.viewports[_cell(w, Role.CT_PORTAL)]
+    # three edits, each with the lesion it touched and the series' cell
+    click_row("L1")
+    qtbot.mouseClick(t2, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))  # the air in the corner: T2 FS active
+    press(w, qtbot, "not_visible")
+    states.append(_snapshot(w))
+    press(w, qtbot, "tool_line")
+    qtbot.mouseClick(portal, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
+    press(w, qtbot, "new_lesion")
+    new = sel.lesion_id
+    assert new not in states[-1]
+    states.append(_snapshot(w))
+    drag(qtbot, portal, (150.0, 150.0), (160.0, 156.0))
+    states.append(_snapshot(w))
+    assert len({repr(s) for s in states}) == 4
+    touched = [("L1", Role.MR_T2FS), (new, None), (new, Role.CT_PORTAL)]
+    for i in (3, 2, 1):  # undo: the line, the new lesion, the "not visible"
+        press(w, qtbot, "undo")
+        assert _snapshot(w) == states[i - 1], (i, w.status.text())
+        lesion, role = touched[i - 1]
+        if i == 3 or i == 1:  # a status on one series: that lesion current, that series' cell active
+            assert sel.lesion_id == lesion and w.state.reading_role(w.reading.layout.active) is role, w.status.text()
+    for i in (1, 2, 3):  # redo: the "not visible", the new lesion, the line
+        press(w, qtbot, "redo")
+        lesion, role = touched[i - 1]
+        assert _snapshot(w) == states[i] and sel.lesion_id == lesion, (i, w.status.text())
+        if role is not None:
+            assert w.state.reading_role(w.reading.layout.active) is role, w.status.text()
+    press(w, qtbot, "redo")  # nothing left to redo: L2 is not deleted again
+    assert _snapshot(w) == states[3] and "L2" in _snapshot(w)
