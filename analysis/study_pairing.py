@@ -419,6 +419,28 @@ def joined_reads(store: ReadingStore, *, dicom: str | os.PathLike[str] | None = 
                        readers, names, dicom is not None, unfinished, reads)
 
 
+def study_image_uids(location: str | os.PathLike[str]) -> frozenset[str] | None:
+    """The study instance UIDs of the CT and MRI of every case of the store's reader study (what its images must
+    hold to pair lesions across sessions); None when the store holds no study, or several (the analysis asks
+    which one)."""
+    from annotation.store_pg_security import is_study_store  # noqa: PLC0415
+
+    with ReadingStore.open(location, read_only=True) as store:
+        if not is_study_store(store.backend_db):
+            return None
+        try:
+            study = Study(store, None)
+        except LesionlabError:
+            return None
+        pairs = store.load().exam_pairs
+    uids = set()
+    for case in study.definition.cases:
+        pair = pairs.get(case.pair)
+        if pair is not None:
+            uids |= {pair.ct_study_uid, pair.mri_study_uid}
+    return frozenset(uids)
+
+
 def write_study_reads(location: str | os.PathLike[str], out_store: str | os.PathLike[str], *,
                       dicom: str | os.PathLike[str] | None = None, study_id: str | None = None
                       ) -> tuple[Path, Path, list[CasePairing]]:
