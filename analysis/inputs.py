@@ -419,6 +419,10 @@ class Cohort:
     sources: dict[str, str] = field(default_factory=dict)
     #: What was detected in files that are not plain lesionlab CSV ("counts.csv: semicolon-separated, ...").
     input_notes: tuple[str, ...] = ()
+    #: Of a reader study's store: each study reader's case read, its status and whether it was analysed
+    #: (``study_reads.csv``), and the sentence the report's methods and the summary give of it.
+    study_reads: pd.DataFrame | None = None
+    study_reads_said: str = ""
 
 
 def _validated(raws: dict[str, RawTable]) -> dict[str, pd.DataFrame]:
@@ -547,14 +551,17 @@ def _store_cohort(store: str | Path, found: tuple[pd.DataFrame, pd.DataFrame, pd
                   sources={"store": location.saved()}, input_notes=notes)
 
 
-def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, study_id: str | None = None) -> Cohort:
+def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, study_id: str | None = None,
+                        include_unfinished: bool = False) -> Cohort:
     """What ``lesionlab analyze STORE`` analyses: :func:`load_store`'s cohort; of a reader study's store, the study's
     reads as one read per study reader, each reader's sessions joined as ``lesionlab study reads`` joins them
     (:func:`analysis.study_pairing.joined_reads`; ``dicom``, the images, pairs lesions across sessions), with a note
     saying what was joined and left out. A study's session reads analysed as readers of their own paired no series
     of one session with one of another (an audit: n = 7, all of them the sample reader's). Through a reader's
     database role, a note says the other readers' reads are hidden. ``dicom`` and ``study_id`` are kept in
-    :attr:`Cohort.sources` for the agreement section."""
+    :attr:`Cohort.sources` for the agreement section. A study's case reads not finished are left out, as
+    ``lesionlab agreement`` leaves them out (the agreement section of the same report too), unless
+    ``include_unfinished`` (as ``study reads`` takes them); :attr:`Cohort.study_reads` lists every case read."""
     exporter = _exporter(store)
     from analysis.study_pairing import joined_reads, placed_stacks  # noqa: PLC0415 - it imports this module
     from annotation.store import ReadingStore  # noqa: PLC0415 - as the exporter (optional)
@@ -570,7 +577,7 @@ def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, s
     if study:
         stacks = placed_stacks(dicom) if dicom is not None else None  # the images indexed with the store closed
         with ReadingStore.open(store, read_only=True) as opened:
-            joined = joined_reads(opened, dicom=dicom, stacks=stacks, study_id=study_id)
+            joined = joined_reads(opened, dicom=dicom, stacks=stacks, study_id=study_id, unfinished=include_unfinished)
     if joined is None:
         cohort = _store_cohort(store, exporter.liver_cohort_tables(store), seen_by=seen_by)
     else:
@@ -578,4 +585,8 @@ def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, s
     extra = {"dicom": str(dicom)} if dicom is not None else {}
     if joined is not None:
         extra["study"] = joined.study_id
+        images = (f" Lesions were paired across sessions by position from the images in {dicom}." if dicom is not None
+                  else " No image folder was given: no lesion of one session was paired with one of another (the "
+                       "counts pair by exam pair).")
+        cohort = replace(cohort, study_reads=joined.reads_table(), study_reads_said=joined.reads_said() + images)
     return replace(cohort, sources={**cohort.sources, **extra}) if extra else cohort

@@ -92,6 +92,8 @@ def _methods(cohort: Cohort, n_lesions: int, n_exam_pairs: int, plot_pairs: list
         f"{'; '.join(f'{ROLE_LABELS[a]} vs {ROLE_LABELS[b]}' for a, b in plot_pairs)}. "
         f"Software: {versions}."
     )
+    if cohort.study_reads_said:  # a reader study's store: which case reads are in (study_reads.csv lists them)
+        text = f"{cohort.study_reads_said} {text}"
     return f"<p>{escape(text)}</p>"
 
 
@@ -135,6 +137,9 @@ def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None,
     lesion_pairs_exams = lesions[["patient_id", "exam_pair_id"]].drop_duplicates().shape[0]
     summary = (f"{n_patients} patients with measurements, {n_exam_pairs} exam pairs counted, "
                f"{n_lesions} lesions measured on at least one series.")
+    if cohort.study_reads is not None:
+        tables["study_reads"] = cohort.study_reads
+        summary += f" {cohort.study_reads_said}"
     followup_html = ""
     if followup is not None:
         tables["response"] = followup.table.astype(object).where(followup.table.notna(), None)

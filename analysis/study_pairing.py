@@ -304,9 +304,24 @@ def study_pairings(project: Project, study: Study, stacks: Mapping[str, PlacedSt
             if extra:
                 proposed = replace(proposed, note="; ".join(n for n in (extra, proposed.note) if n))
             made = confirmed.get((reader, case.code))
+            if made is not None and not _lesions_present(project, proposed, made.pairs):
+                # a confirmation of a read left out of ``project`` (not finished, as analyze leaves it): the
+                # confirmed lesions are not there to pair
+                made = None
             out.append(with_confirmed(proposed, made.pairs, project, f"{made.by} at {made.at_utc}") if made
                        else proposed)
     return out
+
+
+def _lesions_present(project: Project, pairing: CasePairing, confirmed: Mapping[str, str]) -> bool:
+    """Whether every lesion of a confirmation is in ``project`` (both session reads of the reader's case)."""
+    first = (*pairing.case.pair, session_reader(pairing.reader, pairing.first_session))
+    second = (*pairing.case.pair, session_reader(pairing.reader, pairing.second_session))
+    return all((*first, a) in project.lesions and (*second, b) in project.lesions for a, b in confirmed.items())
+
+
+#: the statuses of a study reader's case read in :attr:`JoinedReads.reads` (and analyze's ``study_reads.csv``)
+READ_FINISHED, READ_NOT_FINISHED, READ_NOT_OPENED = "finished", "not finished", "not opened"
 
 
 @dataclass(frozen=True)
@@ -321,6 +336,10 @@ class JoinedReads:
     #: the store's reader names (of lesions, marks and series flags)
     names: frozenset[str]
     dicom_given: bool
+    #: whether the case reads not finished are in (as `study reads` takes them), else left out (as `agreement`)
+    unfinished_in: bool = True
+    #: (reader, session, case code, status) of every study reader's case read of the study, in the study's order
+    reads: tuple[tuple[str, str, str, str], ...] = ()
 
     def note(self) -> str:
         """What ``lesionlab analyze`` of the study's store analysed, for its output and the report's notes."""
@@ -341,28 +360,85 @@ class JoinedReads:
             said.append(f"left out {', '.join(who[:6])}{' …' if len(who) > 6 else ''} ({why})")
         if self.readers.unfinished:
             shown = ", ".join(f"{name} {code}" for name, code in self.readers.unfinished[:6])
-            said.append(f"{len(self.readers.unfinished)} case read(s) not finished are in, as `study reads` takes "
-                        f"them ({shown}{' …' if len(self.readers.unfinished) > 6 else ''})")
+            shown += " …" if len(self.readers.unfinished) > 6 else ""
+            if self.unfinished_in:
+                said.append(f"{len(self.readers.unfinished)} case read(s) not finished are in, as `study reads` "
+                            f"takes them ({shown})")
+            else:
+                said.append(f"left out {len(self.readers.unfinished)} case read(s) not finished ({shown}), as "
+                            "`agreement` leaves them out (--include-unfinished takes them in)")
         return "; ".join(said)
+
+    def reads_table(self) -> pd.DataFrame:
+        """One row per study reader's case read: ``reader, session, case, status, analysed`` (``status``
+        finished, not finished or not opened; ``analysed`` yes or no), for analyze's ``study_reads.csv``."""
+        rows = [(reader, session, code, status,
+                 "yes" if status == READ_FINISHED or (status == READ_NOT_FINISHED and self.unfinished_in) else "no")
+                for reader, session, code, status in self.reads]
+        return pd.DataFrame(rows, columns=["reader", "session", "case", "status", "analysed"])
+
+    def reads_said(self) -> str:
+        """How many case reads were analysed and how many were not finished, for the report and the summary."""
+        n = len(self.reads)
+        done = sum(status == READ_FINISHED for *_, status in self.reads)
+        open_ = sum(status == READ_NOT_FINISHED for *_, status in self.reads)
+        text = f"Reader study {self.study_id}: {done} of {n} case read(s) finished"
+        if open_:
+            text += (f"; {open_} not finished, " + ("analysed with them (--include-unfinished)" if self.unfinished_in
+                                                     else "left out of the analysis"))
+        unopened = n - done - open_
+        return text + (f"; {unopened} not opened" if unopened else "") + "."
 
 
 def joined_reads(store: ReadingStore, *, dicom: str | os.PathLike[str] | None = None,
-                 stacks: Mapping[str, PlacedStack] | None = None, study_id: str | None = None) -> JoinedReads:
+                 stacks: Mapping[str, PlacedStack] | None = None, study_id: str | None = None,
+                 unfinished: bool = True) -> JoinedReads:
     """The store's study reads as one read per study reader, in memory: what ``lesionlab study reads`` writes and
     ``lesionlab analyze`` of a study's store analyses (``dicom``: the images, to propose the cases' missing
     alignments; ``stacks``: :func:`placed_stacks` of them, indexed before the store is opened, to pair lesions
-    across sessions)."""
+    across sessions; ``unfinished``: whether the case reads not finished are in, as `study reads` takes them, or
+    left out, as `agreement` leaves them out)."""
     study = Study(store, study_id)
     readers = study_readers(store, study.study_id)
     assert readers is not None  # a study id is given
     project = store.load()
     names = frozenset(project.readers() | {r.reader for r in project.series_flags.values()})
+    if not unfinished:
+        project = readers.project(project)  # the study readers' finished case reads only
+    opened = study.session_reads()
+    d = study.definition
+    reads = tuple((reader, s.name, case.code,
+                   READ_NOT_OPENED if (rec := opened.get((reader, s.name, case.code))) is None
+                   else READ_FINISHED if rec.finished else READ_NOT_FINISHED)
+                  for reader in d.readers for s in d.sessions for case in d.cases)
     notes: dict[tuple[str, str], str] = {}
     if dicom is not None:  # a study store has no alignment unless one was put there (module docstring)
         project, notes = propose_missing_alignments(project, study.definition, dicom)
     pairings = study_pairings(project, study, stacks, notes)
     return JoinedReads(study.study_id, analysis_project(project, study.definition, pairings), tuple(pairings),
-                       readers, names, dicom is not None)
+                       readers, names, dicom is not None, unfinished, reads)
+
+
+def study_image_uids(location: str | os.PathLike[str]) -> frozenset[str] | None:
+    """The study instance UIDs of the CT and MRI of every case of the store's reader study (what its images must
+    hold to pair lesions across sessions); None when the store holds no study, or several (the analysis asks
+    which one)."""
+    from annotation.store_pg_security import is_study_store  # noqa: PLC0415
+
+    with ReadingStore.open(location, read_only=True) as store:
+        if not is_study_store(store.backend_db):
+            return None
+        try:
+            study = Study(store, None)
+        except LesionlabError:
+            return None
+        pairs = store.load().exam_pairs
+    uids = set()
+    for case in study.definition.cases:
+        pair = pairs.get(case.pair)
+        if pair is not None:
+            uids |= {pair.ct_study_uid, pair.mri_study_uid}
+    return frozenset(uids)
 
 
 def write_study_reads(location: str | os.PathLike[str], out_store: str | os.PathLike[str], *,

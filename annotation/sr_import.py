@@ -276,7 +276,7 @@ class _Importer:
         self.wanted = {i for g in groups if (i := _sr_lesion_id(g.tracking_identifier)) is not None}
         self.last = {}
         self.seen: dict[tuple[str, str], str] = {}  # (lesion's tracking UID or identifier, series) -> its group
-        with reading.batch(f"import DICOM SR {name}"):
+        with reading.batch(f"import DICOM SR {name}", bulk=True):  # one draft changed in place: linear in groups
             for g in groups:
                 where = f"{name} {g.tracking_identifier or g.tracking_uid}"
                 if isinstance(g, ParsedLength):
@@ -324,11 +324,12 @@ class _Importer:
                 self.result.measurements += 1
                 return
         try:
-            reading.measure(pair.key, lid, sl.stack.role, sl.geometry, sl.stack.key, sl.stack.series_instance_uid,
-                            sl.index, p1, p2, sop_instance_uid=sl.image.sop_instance_uid[:64],
-                            sop_class_uid=sl.image.sop_class_uid[:64], instance_number=sl.image.instance_number,
-                            frame_number=sl.image.frame + 1 if sl.image.pixel.number_of_frames > 1 else None,
-                            method=method, method_params=params, **extra)
+            with reading.savepoint():  # refused half way: nothing of it stays in the batch's draft
+                reading.measure(pair.key, lid, sl.stack.role, sl.geometry, sl.stack.key, sl.stack.series_instance_uid,
+                                sl.index, p1, p2, sop_instance_uid=sl.image.sop_instance_uid[:64],
+                                sop_class_uid=sl.image.sop_class_uid[:64], instance_number=sl.image.instance_number,
+                                frame_number=sl.image.frame + 1 if sl.image.pixel.number_of_frames > 1 else None,
+                                method=method, method_params=params, **extra)
         except LesionlabError as exc:
             self.result.refused.append(f"{where}: {exc.message}")
             if self.result.lesions_added > added and not reading.project.lesions[(*pair.key, reading.reader, lid)].observations:

@@ -1,7 +1,7 @@
 """`lesionlab analyze`: paired statistics, tables, plots and a report from exported reads.
 
     lesionlab analyze --measurements M --counts C [--patients P] --out DIR [--pair A:B ...]
-    lesionlab analyze STORE --out DIR [--dicom PATH] [--study ID] [--pair A:B ...]
+    lesionlab analyze STORE --out DIR [--dicom PATH] [--study ID] [--include-unfinished] [--pair A:B ...]
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--study", metavar="ID",
                         help="with a STORE holding several reader studies: which one (of a study's store the study's "
                              "readers are analysed, one read per reader, each reader's sessions joined)")
+    parser.add_argument("--include-unfinished", action="store_true",
+                        help="with a reader study's STORE: take in the case reads not finished, as `study reads` "
+                             "does (an interim look); without it they are left out, as `agreement` leaves them out, "
+                             "and study_reads.csv lists every case read and whether it was analysed")
     parser.add_argument("--pair", action="append", default=[], metavar="A:B",
                         help="extra series pair to plot, e.g. mr_dwi:ct_arterial (repeatable)")
 
@@ -43,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         if args.measurements or args.counts or args.patients:
             raise InputFormatError("give either a STORE or --measurements/--counts, not both",
                                    where="command line", advice="drop one of them")
-        cohort = load_analysis_store(args.store, dicom=args.dicom, study_id=args.study)
+        cohort = load_analysis_store(args.store, dicom=args.dicom, study_id=args.study,
+                                     include_unfinished=args.include_unfinished)
         from analysis.response_output import analyse_response  # noqa: PLC0415
         from analysis.response_store import store_followup  # noqa: PLC0415
 
@@ -66,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputFormatError("--measurements and --counts are required without a STORE",
                                    where="command line",
                                    advice="lesionlab analyze --measurements M --counts C --out DIR")
-        for given, option in ((args.dicom, "--dicom"), (args.study, "--study")):
+        for given, option in ((args.dicom, "--dicom"), (args.study, "--study"),
+                              (args.include_unfinished, "--include-unfinished")):
             if given:
                 raise InputFormatError(f"{option} goes with a STORE", where="command line", advice=f"drop {option}")
         cohort = load_csv_inputs(args.measurements, args.counts, args.patients)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numbers
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QPixmap
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog
 
 from app.window_layout import resize_within_screen
 from viewer.errors import LesionlabError
+from viewer.records import StackInfo
 
 #: Tables shown first in the results dialog (the others follow in the analysis' order).
 SHOWN_FIRST = ("paired_tests", "detection", "sizes")
@@ -84,18 +85,18 @@ class AnalysisJob(QObject):
     done = Signal(object, str)
     failed = Signal(str)
 
-    def start(self, store_path: Path, out_dir: Path) -> threading.Thread:
-        t = threading.Thread(target=self._run, args=(store_path, out_dir), name="analysis", daemon=True)
+    def start(self, store_path: Path, out_dir: Path, dicom: str | None = None) -> threading.Thread:
+        t = threading.Thread(target=self._run, args=(store_path, out_dir, dicom), name="analysis", daemon=True)
         t.start()
         return t
 
-    def _run(self, store_path: Path, out_dir: Path) -> None:
+    def _run(self, store_path: Path, out_dir: Path, dicom: str | None) -> None:
         try:
             from analysis.inputs import load_analysis_store
             from analysis.pipeline import run_analysis
 
-            # a reader study's store: one read per study reader, as `lesionlab analyze STORE` gives it
-            result = run_analysis(load_analysis_store(store_path), out_dir)
+            # a reader study's store: one read per study reader, as `lesionlab analyze STORE --dicom DICOM` gives it
+            result = run_analysis(load_analysis_store(store_path, dicom=dicom), out_dir)
         except LesionlabError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - reported in the one error dialog
@@ -203,11 +204,17 @@ class ExportActions(QObject):
     analysis_done = Signal(str)
 
     def __init__(self, parent: QWidget, session: Any, say: Any, show_error: Any, tell: Any,
-                 blinded: Callable[[], bool] = lambda: False) -> None:
+                 blinded: Callable[[], bool] = lambda: False,
+                 image_folders: Callable[[], Mapping[str, Iterable[StackInfo]]] = dict) -> None:
         super().__init__(parent)
         self.parent_widget, self.session, self.say, self.show_error = parent, session, say, show_error
         #: whether a blinded study case is on screen (WorkstationState.blinded): nothing of the store leaves then
         self.blinded = blinded
+        #: the folders (DICOMDIRs, zips) the window has indexed -> their stacks, in the order opened
+        self.image_folders = image_folders
+        #: per reader study's store: the image folder the researcher gave when none open held the study (None:
+        #: declined), so it is asked once
+        self._given_images: dict[str, str | None] = {}
         #: news of a job done (the analysis): after what the reader's last action said, not over it
         self.tell = tell
         self._analysis: AnalysisJob | None = None
@@ -250,15 +257,39 @@ class ExportActions(QObject):
         if dialog.exec():
             self.run_analysis(Path(dialog.folder.text()))
 
+    def study_images(self, src: Path) -> str | None:
+        """The image folder that pairs a reader study's lesions across sessions (`analyze STORE --dicom PATH`): the
+        last opened folder holding the CT and MRI of every case, else the one the researcher gives (asked once per
+        store; None: not a study's store, or declined). Without it the window's analysis paired no lesion of one
+        session with one of another (said only in a note), where `analyze --dicom` pairs them."""
+        from analysis.study_pairing import study_image_uids
+
+        needed = study_image_uids(src)
+        if needed is None:
+            return None
+        for folder, stacks in reversed(list(self.image_folders().items())):
+            if needed <= {s.study_instance_uid for s in stacks}:
+                return folder
+        key = str(src)
+        if key not in self._given_images:
+            chosen = QFileDialog.getExistingDirectory(
+                self.parent_widget, f"The images of the reader study in {src.name}: pairs each reader's lesions "
+                                    "across sessions (Cancel: none paired)")
+            self._given_images[key] = chosen or None
+        return self._given_images[key]
+
     def run_analysis(self, out_dir: str | Path) -> None:
-        """Analyse the open project into ``out_dir`` in a thread."""
+        """Analyse the open project into ``out_dir`` in a thread (of a reader study's store with its images:
+        :meth:`study_images`)."""
         src = self._store_path()
         out = Path(out_dir)
+        dicom = self.study_images(src)
         self._analysis = AnalysisJob(self)
         self._analysis.done.connect(self._analysed)
         self._analysis.failed.connect(self.show_error)
-        self.say(f"analysing {src.name} into {out} …", hold=False)  # a progress: the result replaces it
-        self._analysis.start(src, out)
+        self.say(f"analysing {src.name} into {out}" + (f" with the images in {dicom}" if dicom else "") + " …",
+                 hold=False)  # a progress: the result replaces it
+        self._analysis.start(src, out, dicom)
 
     def _analysed(self, result: Any, out_dir: str) -> None:
         self.tell(f"{result.summary} Written to {out_dir}.")

@@ -176,7 +176,8 @@ class MainWindow(QMainWindow):
         self.loads.finished.connect(lambda key: cmd.show_pending(self.state, key))
         self.loads.failed.connect(lambda key, _msg: cmd.show_pending(self.state, key, loaded=False))
         self.exports = ExportActions(self, self.session, self.state.say, self.show_error, tell=self.state.tell,
-                                     blinded=lambda: self.state.blinded)
+                                     blinded=lambda: self.state.blinded,
+                                     image_folders=lambda: {p: r.stacks for p, r in self.index_results.items()})
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
         self.study_ui = StudyUi(self)
         self.store_flow.open_study = self.study_ui.open  # a blinded reader role's store opens as its study

@@ -110,6 +110,7 @@ def test_dicom_and_study_go_with_a_store(tmp_path: Path, capsys: pytest.CaptureF
 
 def test_analyze_of_a_study_store_names_the_case_reads_not_finished_it_takes(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --include-unfinished (session 40: without it they are left out, test_study_analyze_unfinished_s40)."""
     from annotation.study_store import Study
     from tests.annotation.test_study_store import M, definition, fill, read_case
 
@@ -123,7 +124,7 @@ def test_analyze_of_a_study_store_names_the_case_reads_not_finished_it_takes(
         case = study.open_case("R2", nxt.session, nxt.code)  # opened, one line drawn, not finished
         lid = case.reading.add_lesion(case.pair, "left")
         case.reading.set_observation(case.pair, lid, "mr_t2fs", M)
-    assert main(["analyze", path, "--out", str(tmp_path / "an")]) == 0
+    assert main(["analyze", path, "--include-unfinished", "--out", str(tmp_path / "an")]) == 0
     out = capsys.readouterr().out
     assert f"1 case read(s) not finished are in, as `study reads` takes them (R2@MRI {nxt.code})" in out, out
     methods = (tmp_path / "an" / "report.html").read_text(encoding="utf-8")
