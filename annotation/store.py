@@ -40,7 +40,8 @@ from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, insert_rows, key_values,
                                      load_pair_records, load_records, migration_1, migration_2, migration_3,
                                      migration_access_functions, migration_blinded_readers, migration_dicom_context,
-                                     migration_edit_attribution, migration_read_looks, migration_reader_security,
+                                     migration_edit_attribution, migration_looks_per_patient, migration_read_looks,
+                                     migration_reader_security,
                                      migration_reader_studies, migration_series_roles, migration_session_barrier,
                                      record_key, reads_of, update_rows)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
@@ -86,6 +87,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                   "reader-keyed rows only through SECURITY DEFINER functions (PostgreSQL)", migration_access_functions),
     Migration(13, "a reader's look at or edit of a finished read of its own restarts the patient's washout before "
                   "the next session (read_looks; recorded by the server on PostgreSQL)", migration_read_looks),
+    Migration(14, "a reader's look times kept per patient: a look rolled back, or committed by another session of the "
+                  "same reader, restarts that patient's washout only (PostgreSQL)", migration_looks_per_patient),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 log = logging.getLogger(__name__)

@@ -311,6 +311,19 @@ class PgDb(Db):
 
         create_access(self)
 
+    def prepare_looks_per_patient(self) -> None:
+        from annotation.store_pg_access import create_access
+        from annotation.store_pg_barrier import looks_per_patient
+
+        create_access(self)  # the look functions per patient, and the guard counting them
+        looks_per_patient(self)
+
+    def look_times(self) -> list[tuple[str, str, str]]:
+        if not self.execute("SELECT to_regprocedure('lesionlab_look_times()') IS NOT NULL AND "
+                            "has_function_privilege(to_regprocedure('lesionlab_look_times()'), 'EXECUTE')").fetchone()[0]:
+            return []
+        return [(str(r[0]), str(r[1]), str(r[2])) for r in self.execute("SELECT * FROM lesionlab_look_times()")]
+
     def prepare_session_barrier(self) -> None:
         from annotation.store_pg_barrier import create_barrier
         from annotation.store_pg_security import create_role_functions, create_session_function
