@@ -193,7 +193,7 @@ LOOKS_IN_WASHOUT = """
 #: own: a look in another session's open transaction (psql: BEGIN; look at the MRI read of P) had not been seen by the
 #: guard's statement, which began before it committed, and once it did, the sequence no longer counted it as pending:
 #: the CT case of P opened the moment the look committed (session 40)
-LOOKS_SETTLED = """    PERFORM {s}.lesionlab_look_lock(NEW.reader);
+LOOKS_SETTLED = """    PERFORM {s}.lesionlab_look_lock(NEW.reader, false);
 """
 
 #: going back to a finished read (its ``finished_at_utc`` set to NULL by a reader role) is a look at it, recorded
@@ -301,17 +301,35 @@ BEGIN
     EXECUTE pg_catalog.format('SELECT CASE WHEN is_called THEN last_value END FROM %s', seq) INTO last_ms;
     RETURN 'epoch'::pg_catalog.timestamptz + last_ms * interval '1 millisecond';
 END $$""")
+    # the reader's looks one at a time: a lock on its store_roles rows, which no blinded role can take (a row lock needs
+    # UPDATE there), where any role may take an advisory key: another reader holding this reader's stalled its every
+    # look and its next session's openings (review39b). True when it had to wait: another session of the reader looked
+    # or opened a case meanwhile, so what the caller listed before may be out of date (a look: ``strict``, and a
+    # snapshot older than that, REPEATABLE READ, is refused as a serialization failure, to be run again)
+    lock = (f"PERFORM 1 FROM {s}.store_roles k WHERE k.reader = who AND k.kind = 'reader' ORDER BY k.db_role "
+            "FOR NO KEY UPDATE")
     db.execute(f"""
-CREATE OR REPLACE FUNCTION {s}.lesionlab_look_lock(who pg_catalog.text) RETURNS void {_GUARD_SETTINGS} AS $$
+CREATE OR REPLACE FUNCTION {s}.lesionlab_look_lock(who pg_catalog.text, strict pg_catalog.bool)
+    RETURNS pg_catalog.bool {_GUARD_SETTINGS} AS $$
 BEGIN
-    -- the reader's looks one at a time: a lock on its store_roles rows, which no blinded role can take (a row lock needs
-    -- UPDATE there), where any role may take an advisory key: another reader holding this reader's stalled its every
-    -- look and its next session's openings (review39b)
-    PERFORM 1 FROM {s}.store_roles k WHERE k.reader = who AND k.kind = 'reader' ORDER BY k.db_role FOR NO KEY UPDATE;
+    BEGIN
+        {lock} NOWAIT;
+        RETURN false;
+    EXCEPTION WHEN lock_not_available THEN
+        NULL;
+    END;
+    {lock};
+    IF strict AND pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'another session of reader % looked at a finished read or opened a case while this one waited, '
+                        'after this transaction began: run it again', who USING ERRCODE = 'serialization_failure';
+    END IF;
+    RETURN true;
 END $$""")
+    db.execute(f"DROP FUNCTION IF EXISTS {s}.lesionlab_look(pg_catalog.text, pg_catalog.text[], pg_catalog.text[], "
+               "pg_catalog.text[])")  # void before session 40: true now when it waited (lesionlab_look_lock)
     db.execute(f"""
-CREATE OR REPLACE FUNCTION {s}.lesionlab_look(who pg_catalog.text, names pg_catalog.text[], patients pg_catalog.text[],
-                                              pairs pg_catalog.text[]) RETURNS void {_GUARD_SETTINGS} AS $$
+CREATE FUNCTION {s}.lesionlab_look(who pg_catalog.text, names pg_catalog.text[], patients pg_catalog.text[],
+                                   pairs pg_catalog.text[]) RETURNS pg_catalog.bool {_GUARD_SETTINGS} AS $$
 DECLARE
     first_p pg_catalog.text;
     first_e pg_catalog.text;
@@ -319,6 +337,7 @@ DECLARE
     seq pg_catalog.regclass;
     now_t pg_catalog.timestamptz;
     now_ms pg_catalog.int8;
+    waited pg_catalog.bool;
 BEGIN
     SELECT x.p, x.e INTO first_p, first_e
         FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(patients), pg_catalog.unnest(pairs)) x(n, p, e)
@@ -326,14 +345,14 @@ BEGIN
         JOIN {s}.study_reads r ON r.study_id = c.study_id AND r.code = c.code AND x.n = r.reader || '@' || r.session
         WHERE r.reader = who AND r.finished_at_utc IS NOT NULL LIMIT 1;
     IF first_p IS NULL THEN
-        RETURN;
+        RETURN false;
     END IF;
     IF pg_catalog.current_setting('transaction_read_only') = 'on' THEN
         RAISE EXCEPTION 'looking at your finished read of % / % restarts the washout of its patient, which a read-only '
                         'transaction cannot record', first_p, first_e
             USING ERRCODE = 'read_only_sql_transaction';
     END IF;
-    PERFORM {s}.lesionlab_look_lock(who);
+    waited := {s}.lesionlab_look_lock(who, true);
     now_t := pg_catalog.date_trunc('milliseconds', pg_catalog.clock_timestamp());
     now_ms := (extract(epoch FROM now_t) * 1000)::pg_catalog.int8;
     FOR p IN SELECT DISTINCT x.p
@@ -357,6 +376,7 @@ BEGIN
         JOIN {s}.study_reads r ON r.study_id = c.study_id AND r.code = c.code AND x.n = r.reader || '@' || r.session
         WHERE r.reader = who AND r.finished_at_utc IS NOT NULL
         ON CONFLICT (patient_id, exam_pair_id, reader) DO UPDATE SET at_utc = excluded.at_utc;
+    RETURN waited;
 END $$""")
     db.execute(f"""
 CREATE OR REPLACE FUNCTION {s}.lesionlab_look_times() RETURNS TABLE (reader pg_catalog.text, patient_id pg_catalog.text,
@@ -382,7 +402,8 @@ BEGIN
     END LOOP;
 END $$""")
     for function in ("lesionlab_look_sequence(pg_catalog.text, pg_catalog.text)",
-                     "lesionlab_look_time(pg_catalog.text, pg_catalog.text)", "lesionlab_look_lock(pg_catalog.text)",
+                     "lesionlab_look_time(pg_catalog.text, pg_catalog.text)",
+                     "lesionlab_look_lock(pg_catalog.text, pg_catalog.bool)",
                      "lesionlab_look(pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text[])",
                      "lesionlab_look_times()"):
         db.execute(f"REVOKE ALL ON FUNCTION {s}.{function} FROM PUBLIC")

@@ -12,12 +12,16 @@ Session 39 counted a look from ``read_looks`` and, for a look that table lacked,
   the other connection the moment the look committed. The guard's statement began before the look committed (the
   row not in its snapshot); it then waited for the look's lock, and by then the sequence held nothing ``read_looks``
   lacked: the look counted nowhere (a blinding hole).
+* **a look waiting while the next session's case opens**: B opens the CT case of P2 (its transaction open), A asks
+  for its lesions of P2 and waits for the look lock B holds; A had listed the reads it may see before it waited, and
+  returned the MRI read of P2 once B committed, beside the open CT case.
 * **a look rolled back** was seen by the application (``Study.next_case``, ``washout_ends``: "opens on" in the
   window) only once the next look wrote it down; until then it said the case opens now and the server refused it.
 
 Now each reader has a look sequence per patient of the study (the last look at that patient, committed or not): the
 server's guard takes the reader's look lock first and counts that patient's sequence, ``lesionlab_look`` no longer
-writes a look of unknown case, and ``lesionlab_look_times()`` gives the application the same times.
+writes a look of unknown case, a look that waited for the lock lists the reads it may see again (or, its snapshot older,
+is refused as a serialization failure), and ``lesionlab_look_times()`` gives the application the same times.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import datetime as dt
 import json
 import threading
 import time
+from typing import Any
 
 import psycopg
 import pytest
@@ -167,3 +172,43 @@ def test_a_look_of_unknown_case_kept_by_a_store_of_schema_13_still_counts_for_ev
     for patient in ("P1", "P2", "P3"):
         refusal = _ct_opening_refused(urls["R1"], _patient_case(pg_url, patient))
         assert abs(_opens_on(refusal) - (looked + WASHOUT)) < dt.timedelta(minutes=1), refusal
+
+
+@pytest.mark.parametrize("isolation", ["read committed", "repeatable read"])
+def test_a_look_waiting_while_the_next_sessions_case_opens_shows_nothing_of_the_earlier_read(  # type: ignore[no-untyped-def]
+        pg_cluster, pg_url, isolation: str) -> None:
+    """B (psql) opens the CT case of P2, the washout passed, and keeps its transaction open; A, the same reader, asks
+    for its lesions of P2 meanwhile: A's call waits for the reader's look lock, which B's opening holds. Before, A's
+    call had listed the reads it may see before it waited and, once B committed, returned the MRI read of P2 beside an
+    open CT case of P2. Now a call that waited lists them again (READ COMMITTED: the MRI read is hidden, nothing is
+    returned) or, its snapshot older than B's commit (REPEATABLE READ), is refused as a serialization failure, to be run
+    again."""
+    from tests.annotation.test_study_barrier_pg import opening
+
+    urls, clock = _study_past_mri(pg_cluster, pg_url, "c40e" + isolation[0])
+    c2 = _patient_case(pg_url, "P2")
+    got: dict[str, Any] = {}
+    with psycopg.connect(urls["R1"]) as a, psycopg.connect(urls["R1"]) as b:
+        a.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation.upper()}")
+        assert len(a.execute("SELECT * FROM lesionlab_rows_study_reads()").fetchall()) == 3  # A's transaction begun
+        b.execute(opening("s1", "R1", "CT", c2, "2000-01-01T00:00:00.000+00:00", None)).fetchall()
+
+        def look() -> None:
+            try:
+                got["rows"] = _look(a, "P2")
+            except psycopg.Error as exc:
+                got["error"] = exc
+        looker = threading.Thread(target=look)
+        looker.start()
+        time.sleep(1.0)
+        assert looker.is_alive()  # waits for B's opening to end
+        b.commit()
+        looker.join(timeout=30)
+        a.rollback()
+    if isolation == "read committed":
+        assert got == {"rows": []}, got
+    else:
+        assert isinstance(got.get("error"), psycopg.errors.SerializationFailure), got
+        assert "run it again" in str(got["error"]), got
+    with psycopg.connect(urls["R1"], autocommit=True) as a:  # and from now on, as before
+        assert _look(a, "P2") == []

@@ -104,7 +104,7 @@ def test_another_reader_cannot_stall_a_readers_looks_nor_forge_or_undo_them(pg_c
                           "SELECT * FROM lesionlab_write_read_looks('update', '{\"at_utc\": \"2000\"}', '" + P2 + "')",
                           f"SELECT setval('{seq}', 1)", f"ALTER SEQUENCE {seq} RESTART",
                           "SELECT lesionlab_look('R1', '{}', '{}', '{}')", "SELECT lesionlab_look_time('R1', 'P2')",
-                          "SELECT lesionlab_look_lock('R1')", "SELECT lesionlab_look_sequence('R1', 'P2')"):
+                          "SELECT lesionlab_look_lock('R1', false)", "SELECT lesionlab_look_sequence('R1', 'P2')"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 con.execute(statement)
     assert [(r, p) for r, p, _, _ in _looks(pg_url)] == [("R1@MRI", "P2")]
