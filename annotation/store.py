@@ -40,7 +40,8 @@ from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, insert_rows, key_values,
                                      load_pair_records, load_records, migration_1, migration_2, migration_3,
                                      migration_access_functions, migration_blinded_readers, migration_dicom_context,
-                                     migration_edit_attribution, migration_read_looks, migration_reader_security,
+                                     migration_edit_attribution, migration_looks_per_patient, migration_read_looks,
+                                     migration_reader_security,
                                      migration_reader_studies, migration_series_roles, migration_session_barrier,
                                      record_key, reads_of, update_rows)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
@@ -86,6 +87,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                   "reader-keyed rows only through SECURITY DEFINER functions (PostgreSQL)", migration_access_functions),
     Migration(13, "a reader's look at or edit of a finished read of its own restarts the patient's washout before "
                   "the next session (read_looks; recorded by the server on PostgreSQL)", migration_read_looks),
+    Migration(14, "a reader's look times kept per patient: a look rolled back, or committed by another session of the "
+                  "same reader, restarts that patient's washout only (PostgreSQL)", migration_looks_per_patient),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 log = logging.getLogger(__name__)
@@ -449,7 +452,7 @@ class ReadingStore:
         if not reader and by:
             reader = by
         row = (_now(), description, os.getpid(), socket.gethostname(), reader, patient_id, exam_pair_id)
-        reconnected, committing = False, False
+        reconnected, committing, commits_lost = False, False, 0
         for attempt in range(_ATTEMPTS):
             try:
                 committing = False
@@ -476,16 +479,18 @@ class ReadingStore:
                 except Exception:  # noqa: BLE001 - the original failure is what the reader must see
                     pass
                 lost = db.lost(exc)
+                commits_lost += lost and committing
                 if lost and committing and base is not None:
                     # the COMMIT went out, no answer came back: the server may hold the edit, or commit it once it
                     # goes on (a hung server); refused, it is looked for later (_settle) unless found just below
                     self._doubt = _Doubt(base, change, row, whole=also is None)
-                # an edit with ``also`` rows lost at COMMIT again is looked for once more, not run a third time: its
-                # rows cannot be taken back (_settle), so the doubt is settled here while the server answers (before,
-                # `study init` was told "not saved" of a study the server had committed, and running it again said the
-                # store held the study)
-                look_again = lost and committing and reconnected and also is not None
-                if lost and (not reconnected or look_again) and attempt + 1 < _ATTEMPTS:
+                # an edit with ``also`` rows lost at COMMIT again, or on its last attempt, is looked for once more,
+                # not run again: its rows cannot be taken back (_settle), so the doubt is settled here while the server
+                # answers (before, `study init` was told "not saved" of a study the server had committed, and running
+                # it again said the store held the study; lost on the fifth attempt, after three serialization
+                # retries, it was still told "not saved" while kept in doubt)
+                look_again = lost and committing and also is not None and (reconnected or attempt + 1 == _ATTEMPTS)
+                if lost and (look_again or not reconnected and attempt + 1 < _ATTEMPTS):
                     # the session ended under the edit (server restarted, backend ended): the server rolled back
                     # what it had not committed, so the edit runs again on a new session, its reads claimed again
                     # and every record it replaces checked again; lost at COMMIT, it may be in already: looked for
@@ -506,8 +511,8 @@ class ReadingStore:
                         break
                     if look_again:
                         raise StoreUnreachableError(
-                            "the edit was not saved: the connection to the database was lost at its commit, twice; "
-                            "the server does not hold it", where=self.where,
+                            "the edit was not saved: the connection to the database was lost at its commit"
+                            + (", twice" if commits_lost > 1 else "") + "; the server does not hold it", where=self.where,
                             advice="check the network and the database server, then do it again") from None
                     for read in sorted(reads):
                         self.claim(*read)

@@ -180,6 +180,16 @@ class Db(ABC):
         """Make the access functions of a reader's lesion, measurement and count rows record a reader role's look at
         a finished read of its own in ``read_looks``, and the washout count from it (PostgreSQL; migration 13)."""
 
+    def prepare_looks_per_patient(self) -> None:
+        """Keep a reader's look times per patient, not per reader, so a look rolled back or committed by another session
+        restarts that patient's washout only (PostgreSQL; migration 14)."""
+
+    def look_times(self) -> list[tuple[str, str, str]]:
+        """(reader, patient, time) of each reader's last look at a finished read of theirs of that patient, committed
+        or not (PostgreSQL's look sequences, migration 14; a reader role its own): what the washout counts from besides
+        the finishings, the edits and ``read_looks``. None on SQLite."""
+        return []
+
     def grant_roles(self) -> None:
         """Give the reader roles their kind's privileges again (PostgreSQL, as the owner; a study set up
         blinds the readers). Nothing on SQLite."""

@@ -311,6 +311,19 @@ class PgDb(Db):
 
         create_access(self)
 
+    def prepare_looks_per_patient(self) -> None:
+        from annotation.store_pg_access import create_access
+        from annotation.store_pg_barrier import looks_per_patient
+
+        create_access(self)  # the look functions per patient, and the guard counting them
+        looks_per_patient(self)
+
+    def look_times(self) -> list[tuple[str, str, str]]:
+        if not self.execute("SELECT to_regprocedure('lesionlab_look_times()') IS NOT NULL AND "
+                            "has_function_privilege(to_regprocedure('lesionlab_look_times()'), 'EXECUTE')").fetchone()[0]:
+            return []
+        return [(str(r[0]), str(r[1]), str(r[2])) for r in self.execute("SELECT * FROM lesionlab_look_times()")]
+
     def prepare_session_barrier(self) -> None:
         from annotation.store_pg_barrier import create_barrier
         from annotation.store_pg_security import create_role_functions, create_session_function
@@ -369,7 +382,22 @@ class PgDb(Db):
         held again (the server dropped those locks with it: another window may have taken one meanwhile, which
         raises StoreLockedError and keeps this store off that read). The lost session is ended on the server first
         (it may be alive, only late to answer, or stopped with a COMMIT waiting in its socket): what it did is then
-        settled, and a look for an edit it may have committed finds it or finds it never will be."""
+        settled, and a look for an edit it may have committed finds it or finds it never will be.
+
+        A server that does not answer is refused at once, not after libpq's connect timeout: the lost session found it
+        so just now (:data:`~annotation.store_pg_connection.UNANSWERED_FOR_S`), or it does not answer a new socket's
+        first question within :data:`~annotation.store_pg_connection.PROBE_WAIT_S` (before, each edit of an outage
+        waited RECONNECT_TIMEOUT_S, the first one after the answer bound: 13 s in all)."""
+        old_con = self.con
+        found_at, old_con.unanswered_at = old_con.unanswered_at, None  # said once: a later call asks again
+        if found_at is not None and time.monotonic() - found_at < connection.UNANSWERED_FOR_S:
+            raise StoreUnreachableError("the edit was not saved: the database server does not answer (it "
+                                        + old_con.unanswered_why.removeprefix("the database server ") + ")",
+                                        where=self.where)
+        why = connection.server_silent(old_con.address, connection.PROBE_WAIT_S)
+        if why:
+            raise StoreUnreachableError(f"the edit was not saved: the database server does not answer ({why})",
+                                        where=self.where)
         try:
             con = connect(self.location, connection.RECONNECT_TIMEOUT_S)
         except psycopg.Error as exc:

@@ -299,7 +299,13 @@ def _rows_function(s: str, t: str, table: str, columns: list[str], session: bool
                                   'pg_catalog.array_agg(t.exam_pair_id) FROM (SELECT DISTINCT t.reader, t.patient_id, '
                                   't.exam_pair_id FROM {t} t WHERE %s AND %s) t', own, coalesce(conds, 'true'))
             INTO lr, lp, le USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind;
-        {_look(s)}
+        -- waited for another session of the reader (a look, an opening of a case): the reads listed above may be
+        -- closed now (the next session's case of the patient opened), so they are listed again (READ COMMITTED: a
+        -- fresh snapshot; an older one is refused by lesionlab_look). Before, such a call returned the finished read
+        -- of a patient whose next-session case had opened while it waited
+        IF {s}.lesionlab_look(my_reader, lr, lp, le) THEN{_own_rows(s, t, columns, session, barrier)}
+            END IF;
+        END IF;
     END IF;"""
     see, _ = reader_predicates(columns, session, barrier, _spelling(s, "$2", "$3", "$4"))
     picked = _lit("{" + ",".join(c for c in PICKED if c in columns) + "}")

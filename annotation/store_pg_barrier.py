@@ -74,12 +74,12 @@ def create_barrier(db: "Db", *, who: str = "current_user") -> None:
                f"{_GUARD_SETTINGS} STABLE AS $$ BEGIN RETURN t::timestamptz; "
                "EXCEPTION WHEN others THEN RETURN NULL; END $$")
     caller = who if who == "current_user" else f"{s}.{who}"
-    looks = unfinish = ""
+    looks = unfinish = settled = ""
     if db.has_table("read_looks"):
         create_looks(db)
-        looks, unfinish = LOOKS_IN_WASHOUT, LOOK_ON_GOING_BACK
-    db.execute(STUDY_READS_GUARD.replace("{looks}", looks).replace("{unfinish}", unfinish).replace("{s}", s)
-               .replace("{who}", caller))
+        looks, unfinish, settled = LOOKS_IN_WASHOUT, LOOK_ON_GOING_BACK, LOOKS_SETTLED
+    db.execute(STUDY_READS_GUARD.replace("{looks}", looks).replace("{unfinish}", unfinish).replace("{settled}", settled)
+               .replace("{s}", s).replace("{who}", caller))
     db.execute(EDITS_STAMP.replace("{s}", s).replace("{who}", caller))
     for table, function in (("study_reads", "lesionlab_study_reads_guard"), ("edits", "lesionlab_edits_stamp")):
         db.execute(f"DROP TRIGGER IF EXISTS {function} ON {table}")
@@ -146,7 +146,7 @@ BEGIN
         RAISE EXCEPTION 'case % of session % opens after % finishes case % of session % (the same patient) and the washout',
             NEW.code, NEW.session, NEW.reader, missing, prev_session USING ERRCODE = 'check_violation';
     END IF;
-    last_at := (SELECT max(x.t) FROM (
+{{settled}}    last_at := (SELECT max(x.t) FROM (
         SELECT {{s}}.lesionlab_utc(r.finished_at_utc) AS t FROM {{s}}.study_reads r JOIN {{s}}.study_cases c
             ON c.study_id = r.study_id AND c.code = r.code
             WHERE r.study_id = NEW.study_id AND r.reader = NEW.reader AND r.session = prev_session AND c.patient_id = patient
@@ -175,9 +175,10 @@ BEGIN
 END $$"""
 
 
-#: the washout's look terms (migration 13, inside the guard's ``last_at``): the reader's last look at or write of its
-#: read of the patient in the session before (``read_looks``), a look of unknown case (its transaction rolled back,
-#: ``patient_id`` ''), and a look whose transaction has not ended (:func:`create_looks`)
+#: the washout's look terms (inside the guard's ``last_at``): the reader's last look at or write of its read of the
+#: patient in the session before (``read_looks``), a look of unknown case (``patient_id`` '', recorded before migration
+#: 14 for a look rolled back), and the time of the reader's look sequence of the patient (:func:`create_looks`), which
+#: holds every look at the patient, committed, under way in another session or rolled back
 LOOKS_IN_WASHOUT = """
         UNION ALL
         SELECT {s}.lesionlab_utc(l.at_utc) FROM {s}.read_looks l JOIN {s}.study_cases c
@@ -186,7 +187,14 @@ LOOKS_IN_WASHOUT = """
         UNION ALL
         SELECT {s}.lesionlab_utc(l.at_utc) FROM {s}.read_looks l WHERE l.reader = NEW.reader AND l.patient_id = ''
         UNION ALL
-        SELECT {s}.lesionlab_looks_pending(NEW.reader)"""
+        SELECT {s}.lesionlab_look_time(NEW.reader, patient)"""
+
+#: before the washout is counted, the reader's looks under way end (:func:`create_looks`' lock), in a statement of its
+#: own: a look in another session's open transaction (psql: BEGIN; look at the MRI read of P) had not been seen by the
+#: guard's statement, which began before it committed, and once it did, the sequence no longer counted it as pending:
+#: the CT case of P opened the moment the look committed (session 40)
+LOOKS_SETTLED = """    PERFORM {s}.lesionlab_look_lock(NEW.reader, false);
+"""
 
 #: going back to a finished read (its ``finished_at_utc`` set to NULL by a reader role) is a look at it, recorded
 #: while the row is still finished (a BEFORE trigger): else a reader's ``BEGIN``, going back, reading the rows (now
@@ -200,21 +208,60 @@ LOOK_ON_GOING_BACK = """            IF OLD.finished_at_utc IS NOT NULL AND my_ki
 
 #: a time as the ISO text the code writes
 _ISO = "pg_catalog.to_char({t} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')"
+#: the name of a reader's look sequence of a patient, in SQL (:func:`look_sequence`)
+_SEQUENCE_NAME = ("'lesionlab_looks_p_' || pg_catalog.left(pg_catalog.md5(pg_catalog.length({who})::pg_catalog.text || "
+                  "':' || {who} || {patient}), 16)")
 
 
-def look_sequence(reader: str) -> str:
-    """The sequence holding the time (ms since 1970) of ``reader``'s last look at a finished read of theirs."""
-    return "lesionlab_looks_" + hashlib.md5(reader.encode()).hexdigest()[:16]
+def look_sequence(reader: str, patient: str) -> str:
+    """The sequence holding the time (ms since 1970) of ``reader``'s last look at a finished read of theirs of
+    ``patient`` (migration 14; one per reader before it, which could not say which patient a look it alone held was
+    of). The reader's name is length-prefixed, so no two (reader, patient) share the digest's input."""
+    return "lesionlab_looks_p_" + hashlib.md5(f"{len(reader)}:{reader}{patient}".encode()).hexdigest()[:16]
 
 
 def create_look_sequences(db: "Db") -> None:
-    """One look sequence per reader of a ``reader`` role (the owner, when it grants; idempotent). Made beforehand in
-    a committed transaction: ``setval`` is never rolled back, so a look a reader's ROLLBACK took out of
-    ``read_looks`` is still known (:func:`create_looks`)."""
+    """One look sequence per reader of a ``reader`` role and patient of a study (the owner, when it grants;
+    idempotent). Made beforehand in a committed transaction: ``setval`` is never rolled back, so a look a reader's
+    ROLLBACK took out of ``read_looks`` is still known, and known to be of that patient (:func:`create_looks`). Only
+    the missing ones are made, in one statement (a study of 300 patients and 10 readers holds 3,000)."""
     if not db.has_table("read_looks"):
         return
+    schema = "'" + str(getattr(db, "schema")).replace("'", "''") + "'"
+    name = _SEQUENCE_NAME.format(who="k.reader", patient="c.patient_id")
+    db.execute(f"""
+DO $$
+DECLARE
+    n pg_catalog.text;
+BEGIN
+    FOR n IN SELECT DISTINCT {name} FROM store_roles k CROSS JOIN study_cases c WHERE k.kind = 'reader' LOOP
+        IF pg_catalog.to_regclass(pg_catalog.format('%I.%I', {schema}, n)) IS NULL THEN
+            EXECUTE pg_catalog.format('CREATE SEQUENCE %I.%I MINVALUE 0 START 0', {schema}, n);
+        END IF;
+    END LOOP;
+END $$""")
+
+
+def looks_per_patient(db: "Db") -> None:
+    """Migration 14: a reader's look sequence (one per reader before) gives way to one per reader and patient. A time
+    the old one held that ``read_looks`` lacks (a look rolled back, of no known patient) is written down as the look of
+    unknown case it counted as (patient ''), then the old sequence goes."""
+    if not db.has_table("read_looks"):
+        return
+    create_look_sequences(db)
+    iso = _ISO.format(t="('epoch'::timestamptz + last_ms * interval '1 millisecond')")
     for (reader,) in db.execute("SELECT DISTINCT reader FROM store_roles WHERE kind = 'reader' ORDER BY 1").fetchall():
-        db.execute(f"CREATE SEQUENCE IF NOT EXISTS {_ident(look_sequence(str(reader)))} MINVALUE 0 START 0")
+        seq = "lesionlab_looks_" + hashlib.md5(str(reader).encode()).hexdigest()[:16]
+        if db.execute("SELECT to_regclass(?)", (seq,)).fetchone()[0] is None:
+            continue
+        db.execute(f"""
+INSERT INTO read_looks AS l (patient_id, exam_pair_id, reader, at_utc)
+    SELECT '', '', ?, {iso} FROM (SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS last_ms FROM {_ident(seq)}) s
+    WHERE last_ms > (SELECT coalesce(max((extract(epoch FROM lesionlab_utc(x.at_utc)) * 1000)::int8), 0)
+                     FROM read_looks x WHERE split_part(x.reader, '@', 1) = ?)
+    ON CONFLICT (patient_id, exam_pair_id, reader) DO UPDATE SET at_utc = excluded.at_utc""", (reader, reader))
+        db.execute(f"DROP SEQUENCE {_ident(seq)}")
+    db.execute("DROP FUNCTION IF EXISTS lesionlab_looks_pending(pg_catalog.text)")
 
 
 def create_looks(db: "Db") -> None:
@@ -222,80 +269,141 @@ def create_looks(db: "Db") -> None:
     count rows call it with the reads (``R@S``, patient, exam pair) whose rows a ``reader`` role's call read or
     wrote; for each of them that is finished (``study_reads``) it records the server's time in ``read_looks``, the
     washout of the patient's next session then counting from it (:data:`STUDY_READS_GUARD`). The record is
-    transactional, so the time also goes to the reader's look sequence (``setval``, never rolled back), after the
-    reader's looks are serialised (a row lock on its ``store_roles`` rows): a look the sequence holds that
-    ``read_looks`` lacks was rolled back (or is still under way) and counts for every patient of the reader
-    (``lesionlab_looks_pending``; recorded with patient_id '' by the next look). A read-only transaction cannot
-    record a look and is refused. Neither is EXECUTE-able by PUBLIC: only the SECURITY DEFINER access functions
-    and the guard (run inside them) call them."""
+    transactional, so the time also goes to the reader's look sequence of that patient (``setval``, never rolled
+    back), after the reader's looks are serialised (``lesionlab_look_lock``: a row lock on its ``store_roles`` rows):
+    ``lesionlab_look_time(who, patient)`` is then the reader's last look at the patient whether its transaction
+    committed, is under way or rolled back, and the guard counts it for that patient only. Before (migration 13, one
+    sequence per reader), a sequence time ``read_looks`` lacked counted for every patient of the reader, and was
+    written down so: a look rolled back, and a look another session of the same reader committed after this
+    transaction's snapshot was taken (REPEATABLE READ: the application's edits), restarted every patient's washout.
+    A read-only transaction cannot record a look and is refused. None is EXECUTE-able by PUBLIC: only the SECURITY
+    DEFINER access functions and the guard (run inside them) call them; ``lesionlab_look_times()`` (the application's
+    view of the sequences) is granted to the store's roles."""
     s = _ident(getattr(db, "schema"))
     schema = "'" + str(getattr(db, "schema")).replace("'", "''") + "'"
-    iso_now, iso_pending = _ISO.format(t="now_t"), _ISO.format(t="pending")
+    iso_now = _ISO.format(t="now_t")
     db.execute(f"""
-CREATE OR REPLACE FUNCTION {s}.lesionlab_looks_pending(who pg_catalog.text) RETURNS pg_catalog.timestamptz
-    {_GUARD_SETTINGS} AS $$
+CREATE OR REPLACE FUNCTION {s}.lesionlab_look_sequence(who pg_catalog.text, patient pg_catalog.text)
+    RETURNS pg_catalog.regclass {_GUARD_SETTINGS} STABLE AS $$
+BEGIN
+    RETURN pg_catalog.to_regclass(pg_catalog.format('%I.%I', {schema}, {_SEQUENCE_NAME.format(who="who", patient="patient")}));
+END $$""")
+    db.execute(f"""
+CREATE OR REPLACE FUNCTION {s}.lesionlab_look_time(who pg_catalog.text, patient pg_catalog.text)
+    RETURNS pg_catalog.timestamptz {_GUARD_SETTINGS} AS $$
 DECLARE
-    seq pg_catalog.regclass := pg_catalog.to_regclass(pg_catalog.format('%I.%I', {schema},
-                                                      'lesionlab_looks_' || pg_catalog.left(pg_catalog.md5(who), 16)));
+    seq pg_catalog.regclass := {s}.lesionlab_look_sequence(who, patient);
     last_ms pg_catalog.int8;
-    kept pg_catalog.int8;
 BEGIN
     IF seq IS NULL THEN
         RETURN NULL;
     END IF;
-    -- the reader's looks one at a time: a lock on its store_roles rows, which no blinded role can take (a row lock needs
-    -- UPDATE there), where any role may take an advisory key: another reader holding this reader's stalled its every
-    -- look and its next session's openings (review39b)
-    PERFORM 1 FROM {s}.store_roles k WHERE k.reader = who AND k.kind = 'reader' ORDER BY k.db_role FOR NO KEY UPDATE;
-    EXECUTE pg_catalog.format('SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM %s', seq) INTO last_ms;
-    kept := (SELECT coalesce(max((extract(epoch FROM {s}.lesionlab_utc(l.at_utc)) * 1000)::pg_catalog.int8), 0)
-             FROM {s}.read_looks l WHERE pg_catalog.split_part(l.reader, '@', 1) = who);
-    IF last_ms > kept THEN
-        RETURN 'epoch'::pg_catalog.timestamptz + last_ms * interval '1 millisecond';
-    END IF;
-    RETURN NULL;
+    EXECUTE pg_catalog.format('SELECT CASE WHEN is_called THEN last_value END FROM %s', seq) INTO last_ms;
+    RETURN 'epoch'::pg_catalog.timestamptz + last_ms * interval '1 millisecond';
 END $$""")
+    # the reader's looks one at a time: a lock on its store_roles rows, which no blinded role can take (a row lock needs
+    # UPDATE there), where any role may take an advisory key: another reader holding this reader's stalled its every
+    # look and its next session's openings (review39b). True when it had to wait: another session of the reader looked
+    # or opened a case meanwhile, so what the caller listed before may be out of date (a look: ``strict``, and a
+    # snapshot older than that, REPEATABLE READ, is refused as a serialization failure, to be run again)
+    lock = (f"PERFORM 1 FROM {s}.store_roles k WHERE k.reader = who AND k.kind = 'reader' ORDER BY k.db_role "
+            "FOR NO KEY UPDATE")
     db.execute(f"""
-CREATE OR REPLACE FUNCTION {s}.lesionlab_look(who pg_catalog.text, names pg_catalog.text[], patients pg_catalog.text[],
-                                              pairs pg_catalog.text[]) RETURNS void {_GUARD_SETTINGS} AS $$
-DECLARE
-    seq pg_catalog.regclass := pg_catalog.to_regclass(pg_catalog.format('%I.%I', {schema},
-                                                      'lesionlab_looks_' || pg_catalog.left(pg_catalog.md5(who), 16)));
-    pending pg_catalog.timestamptz;
-    now_t pg_catalog.timestamptz;
-    done pg_catalog.text[];
+CREATE OR REPLACE FUNCTION {s}.lesionlab_look_lock(who pg_catalog.text, strict pg_catalog.bool)
+    RETURNS pg_catalog.bool {_GUARD_SETTINGS} AS $$
 BEGIN
-    SELECT pg_catalog.array_agg(DISTINCT x.n || '|' || x.p || '|' || x.e) INTO done
+    BEGIN
+        {lock} NOWAIT;
+        RETURN false;
+    EXCEPTION WHEN lock_not_available THEN
+        NULL;
+    END;
+    {lock};
+    IF strict AND pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'another session of reader % looked at a finished read or opened a case while this one waited, '
+                        'after this transaction began: run it again', who USING ERRCODE = 'serialization_failure';
+    END IF;
+    RETURN true;
+END $$""")
+    db.execute(f"DROP FUNCTION IF EXISTS {s}.lesionlab_look(pg_catalog.text, pg_catalog.text[], pg_catalog.text[], "
+               "pg_catalog.text[])")  # void before session 40: true now when it waited (lesionlab_look_lock)
+    db.execute(f"""
+CREATE FUNCTION {s}.lesionlab_look(who pg_catalog.text, names pg_catalog.text[], patients pg_catalog.text[],
+                                   pairs pg_catalog.text[]) RETURNS pg_catalog.bool {_GUARD_SETTINGS} AS $$
+DECLARE
+    first_p pg_catalog.text;
+    first_e pg_catalog.text;
+    p pg_catalog.text;
+    seq pg_catalog.regclass;
+    now_t pg_catalog.timestamptz;
+    now_ms pg_catalog.int8;
+    waited pg_catalog.bool;
+BEGIN
+    SELECT x.p, x.e INTO first_p, first_e
         FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(patients), pg_catalog.unnest(pairs)) x(n, p, e)
         JOIN {s}.study_cases c ON c.patient_id = x.p AND c.exam_pair_id = x.e
         JOIN {s}.study_reads r ON r.study_id = c.study_id AND r.code = c.code AND x.n = r.reader || '@' || r.session
-        WHERE r.reader = who AND r.finished_at_utc IS NOT NULL;
-    IF done IS NULL THEN
-        RETURN;
+        WHERE r.reader = who AND r.finished_at_utc IS NOT NULL LIMIT 1;
+    IF first_p IS NULL THEN
+        RETURN false;
     END IF;
     IF pg_catalog.current_setting('transaction_read_only') = 'on' THEN
         RAISE EXCEPTION 'looking at your finished read of % / % restarts the washout of its patient, which a read-only '
-                        'transaction cannot record',
-                        pg_catalog.split_part(done[1], '|', 2), pg_catalog.split_part(done[1], '|', 3)
+                        'transaction cannot record', first_p, first_e
             USING ERRCODE = 'read_only_sql_transaction';
     END IF;
-    IF seq IS NULL THEN
-        RAISE EXCEPTION 'the store keeps no record of reader %''s looks yet: its owner opens it once to make it', who
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    pending := {s}.lesionlab_looks_pending(who);  -- takes the reader's look lock
-    IF pending IS NOT NULL THEN
-        INSERT INTO {s}.read_looks AS l (patient_id, exam_pair_id, reader, at_utc) VALUES ('', '', who, {iso_pending})
-            ON CONFLICT (patient_id, exam_pair_id, reader) DO UPDATE SET at_utc = excluded.at_utc;
-    END IF;
+    waited := {s}.lesionlab_look_lock(who, true);
     now_t := pg_catalog.date_trunc('milliseconds', pg_catalog.clock_timestamp());
-    PERFORM pg_catalog.setval(seq, (extract(epoch FROM now_t) * 1000)::pg_catalog.int8);
+    now_ms := (extract(epoch FROM now_t) * 1000)::pg_catalog.int8;
+    FOR p IN SELECT DISTINCT x.p
+        FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(patients), pg_catalog.unnest(pairs)) x(n, p, e)
+        JOIN {s}.study_cases c ON c.patient_id = x.p AND c.exam_pair_id = x.e
+        JOIN {s}.study_reads r ON r.study_id = c.study_id AND r.code = c.code AND x.n = r.reader || '@' || r.session
+        WHERE r.reader = who AND r.finished_at_utc IS NOT NULL LOOP
+        seq := {s}.lesionlab_look_sequence(who, p);
+        IF seq IS NULL THEN
+            RAISE EXCEPTION 'the store keeps no record of reader %''s looks at patient % yet: its owner opens it once '
+                            'to make it', who, p USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        -- never back (a server clock set back): the sequence is the latest look
+        EXECUTE pg_catalog.format('SELECT pg_catalog.setval(%L::pg_catalog.regclass, GREATEST($1, '
+                                  'CASE WHEN is_called THEN last_value ELSE 0 END)) FROM %s', seq, seq) USING now_ms;
+    END LOOP;
     INSERT INTO {s}.read_looks AS l (patient_id, exam_pair_id, reader, at_utc)
-        SELECT pg_catalog.split_part(d, '|', 2), pg_catalog.split_part(d, '|', 3), pg_catalog.split_part(d, '|', 1),
-               {iso_now}
-        FROM pg_catalog.unnest(done) d
+        SELECT DISTINCT x.p, x.e, x.n, {iso_now}
+        FROM ROWS FROM (pg_catalog.unnest(names), pg_catalog.unnest(patients), pg_catalog.unnest(pairs)) x(n, p, e)
+        JOIN {s}.study_cases c ON c.patient_id = x.p AND c.exam_pair_id = x.e
+        JOIN {s}.study_reads r ON r.study_id = c.study_id AND r.code = c.code AND x.n = r.reader || '@' || r.session
+        WHERE r.reader = who AND r.finished_at_utc IS NOT NULL
         ON CONFLICT (patient_id, exam_pair_id, reader) DO UPDATE SET at_utc = excluded.at_utc;
+    RETURN waited;
 END $$""")
-    for function in ("lesionlab_looks_pending(pg_catalog.text)",
-                     "lesionlab_look(pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text[])"):
+    db.execute(f"""
+CREATE OR REPLACE FUNCTION {s}.lesionlab_look_times() RETURNS TABLE (reader pg_catalog.text, patient_id pg_catalog.text,
+                                                                    at_utc pg_catalog.text)
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    me pg_catalog.text := {s}.lesionlab_caller();
+    my_kind pg_catalog.text := (SELECT k.kind FROM {s}.store_roles k WHERE k.db_role = me);
+    my_reader pg_catalog.text := (SELECT k.reader FROM {s}.store_roles k WHERE k.db_role = me);
+    t pg_catalog.timestamptz;
+BEGIN
+    -- a reader its own, the coordinator and the owner every reader's; an adjudicator none (no washout is its)
+    IF my_kind = 'adjudicator' THEN
+        RETURN;
+    END IF;
+    FOR reader, patient_id IN SELECT DISTINCT k.reader, c.patient_id FROM {s}.store_roles k CROSS JOIN {s}.study_cases c
+            WHERE k.kind = 'reader' AND (my_kind IS DISTINCT FROM 'reader' OR k.reader = my_reader) ORDER BY 1, 2 LOOP
+        t := {s}.lesionlab_look_time(reader, patient_id);
+        IF t IS NOT NULL THEN
+            at_utc := {_ISO.format(t="t")};
+            RETURN NEXT;
+        END IF;
+    END LOOP;
+END $$""")
+    for function in ("lesionlab_look_sequence(pg_catalog.text, pg_catalog.text)",
+                     "lesionlab_look_time(pg_catalog.text, pg_catalog.text)",
+                     "lesionlab_look_lock(pg_catalog.text, pg_catalog.bool)",
+                     "lesionlab_look(pg_catalog.text, pg_catalog.text[], pg_catalog.text[], pg_catalog.text[])",
+                     "lesionlab_look_times()"):
         db.execute(f"REVOKE ALL ON FUNCTION {s}.{function} FROM PUBLIC")

@@ -11,6 +11,11 @@ connections and data) kept psycopg in ``recv`` for ever, and the window with it,
 thread. TCP keepalives and ``tcp_user_timeout`` cannot tell: a stopped process's kernel still answers them, and a
 unix socket has none.
 
+A server gone or hung is told sooner: after :data:`PROBE_AFTER_S` of silence the server is asked on a socket of its
+own whether it is there (:func:`server_silent`); unanswered within :data:`PROBE_WAIT_S`, the call fails then (about
+2.5 s; it had waited the answer bound, then a reconnect libpq's connect timeout: 13 s), and the store's reconnect
+that follows is refused at once (``PgDb.reconnect``). A live server keeps the whole answer bound.
+
 Silence, not the whole call, is bounded: a long pipeline (``store copy``'s bulk insert, one psycopg call) keeps
 the bound as long as answers arrive. What the bound cannot tell from a hang is one statement the server works on
 longer than that in silence; none of the store's takes more than milliseconds but the migrations' lock waits,
@@ -29,8 +34,9 @@ import contextlib
 import datetime as _dt
 import os
 import socket
+import struct
 import time
-from typing import Any, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import psycopg
 from psycopg.abc import PQGen
@@ -42,11 +48,23 @@ CONNECT_TIMEOUT_S = 15
 #: how long an edit waits for a server that dropped the connection to answer again: the window waits with it, so
 #: a server still down (or a network gone) costs the reader this much per edit, not CONNECT_TIMEOUT_S
 RECONNECT_TIMEOUT_S = 3
-#: how long a call waits while the server sends nothing (seconds). An edit's statements take 2-30 ms on a loaded
-#: server (annotation/README.md, Speed), a COMMIT's fsync under a checkpoint rarely a second, a big transaction's
-#: pipeline answers as it goes: 10 s is hundreds of times a slow answer. A reader's window waits this once per
-#: outage (then RECONNECT_TIMEOUT_S per edit), so with the reconnect, 13 s before the dialog says why.
+#: how long a call waits while the server sends nothing (seconds), the server answering :func:`server_answers` (a
+#: statement waiting for a lock, a COMMIT's fsync under a checkpoint). An edit's statements take 2-30 ms on a loaded
+#: server (annotation/README.md, Speed), a big transaction's pipeline answers as it goes: 10 s is hundreds of times a
+#: slow answer.
 ANSWER_TIMEOUT_S = 10.0
+#: after this much silence the server is asked, on a socket of its own, whether it is there at all (seconds): a hung
+#: server (stopped processes, a paused VM, a network dropping packets) does not answer that either, and the call
+#: fails then, not after ANSWER_TIMEOUT_S. Before, a reader's window froze 13 s once per outage (the answer bound, then
+#: a reconnect waiting RECONNECT_TIMEOUT_S for the same hung server), then 3 s per edit; now about PROBE_AFTER_S +
+#: PROBE_WAIT_S once, then PROBE_WAIT_S per edit
+PROBE_AFTER_S = 1.0
+#: how long that question waits for the server's first byte (seconds). The postmaster forks a process that answers it
+#: at once on a live server, however busy the store's own session is (a lock wait, a long statement)
+PROBE_WAIT_S = 1.5
+#: a server found not answering is not asked again at the reconnect that follows within this long (seconds), in the
+#: same call: that reconnect is refused at once (the next call asks again)
+UNANSWERED_FOR_S = 1.0
 #: how long ending a lost session on the server may take before the store gives up (seconds)
 END_WAIT_S = 2.0
 #: the server ends a lesionlab session idle inside a transaction this long (seconds): none of lesionlab's stays so
@@ -59,26 +77,91 @@ RV = TypeVar("RV")
 
 
 class NoAnswer(psycopg.OperationalError):
-    """The server sent nothing for the answer bound: the connection was closed."""
+    """The server sent nothing for the answer bound, or for PROBE_AFTER_S and did not answer a new connection either
+    (``unreachable``): the connection was closed."""
+
+    unreachable = False
 
 
-def _silence_bounded(gen: PQGen[RV], limit_s: float) -> PQGen[RV]:
-    """``gen`` (psycopg's protocol generator), raising NoAnswer once the socket has been quiet for ``limit_s``.
+def _silence_bounded(gen: PQGen[RV], limit_s: float, asks: Callable[[], str] | None = None) -> PQGen[RV]:
+    """``gen`` (psycopg's protocol generator), raising NoAnswer once the socket has been quiet for ``limit_s``, or
+    once it has been quiet for :data:`PROBE_AFTER_S` and ``asks()`` (is the server there? :func:`server_silent`) says
+    how it is not.
     The wait loop sends ``Ready.NONE`` at every interval it found the socket idle (0.1 s), data or room to write
     otherwise: any of those is the server alive."""
     try:
         state = next(gen)
         last = time.monotonic()
+        asked = False
         while True:
             ready = yield state
             now = time.monotonic()
             if ready:
-                last = now
+                last, asked = now, False
             elif now - last >= limit_s:
                 raise NoAnswer(f"the database server sent nothing for {limit_s:g} s")
+            elif asks is not None and not asked and now - last >= min(PROBE_AFTER_S, limit_s):
+                asked = True
+                why = asks()
+                if why:
+                    silent = NoAnswer(f"the database server sent nothing for {now - last:.1f} s, and {why}")
+                    silent.unreachable = True
+                    raise silent
             state = gen.send(ready)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
+
+
+Address = tuple[int, Any]
+
+
+def server_address(con: psycopg.Connection[Any]) -> Address | None:
+    """Where the connection's server listens, (socket family, address), as libpq reached it (the numeric address it
+    used: no name lookup when the server is later asked); None when it cannot be told (an abstract unix socket)."""
+    info = con.info
+    host, port = info.host, info.port
+    if host.startswith("/"):
+        return socket.AF_UNIX, os.path.join(host, f".s.PGSQL.{port}")
+    if host.startswith("@"):
+        return None
+    try:
+        numeric = info.hostaddr or host
+    except psycopg.NotSupportedError:  # a libpq before 12
+        numeric = host
+    try:
+        family, _, _, _, sockaddr = socket.getaddrinfo(numeric, port, type=socket.SOCK_STREAM)[0]
+    except OSError:
+        return None
+    return family, sockaddr
+
+
+#: the SSLRequest a client may open a connection with: the server answers one byte ('S' or 'N') before anything else
+_SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+
+
+def server_silent(address: Address | None, wait_s: float) -> str:
+    """"" when the server at ``address`` answers a new connection's first question (an SSLRequest, one byte back)
+    within ``wait_s``, else how it did not ("a new connection to it got no answer in 1.5 s", "… was refused").
+    The postmaster forks a process that answers it before any authentication, however busy the other sessions are; a
+    stopped server (processes stopped, a paused VM) or a network dropping packets does not, a server gone refuses the
+    connection. "" when the address is not known (nothing to ask)."""
+    if address is None:
+        return ""
+    family, sockaddr = address
+    deadline = time.monotonic() + wait_s
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.settimeout(wait_s)
+            s.connect(sockaddr)
+            s.sendall(_SSL_REQUEST)
+            s.settimeout(max(0.01, deadline - time.monotonic()))
+            if len(s.recv(1)) == 1:
+                return ""
+            return "a new connection to it was closed unanswered"
+    except (socket.timeout, TimeoutError):
+        return f"a new connection to it got no answer in {wait_s:g} s"
+    except OSError as exc:  # refused, no socket file, reset
+        return f"a new connection to it failed: {exc.strerror or exc}"
 
 
 class BoundedConnection(psycopg.Connection[Any]):
@@ -86,13 +169,24 @@ class BoundedConnection(psycopg.Connection[Any]):
 
     #: silence allowed on top of ANSWER_TIMEOUT_S while a statement may wait for a lock under a lock_timeout
     lock_wait_s = 0.0
+    #: where the server listens (:func:`server_address`, set by :func:`connect`): asked after PROBE_AFTER_S of silence
+    address: Address | None = None
+    #: when (time.monotonic()) the server was last found not answering (:data:`UNANSWERED_FOR_S`), and how
+    unanswered_at: float | None = None
+    unanswered_why = ""
 
     def wait(self, gen: PQGen[RV], interval: float = 0.1, timeout: float | None = None) -> RV:
         try:
-            return super().wait(_silence_bounded(gen, ANSWER_TIMEOUT_S + self.lock_wait_s), interval, timeout)
-        except NoAnswer:
+            return super().wait(_silence_bounded(gen, ANSWER_TIMEOUT_S + self.lock_wait_s, self._asks), interval,
+                                timeout)
+        except NoAnswer as exc:
+            if exc.unreachable:  # the reconnect that follows need not ask again (a session alone silent: it does)
+                self.unanswered_at, self.unanswered_why = time.monotonic(), str(exc)
             self.pgconn.finish()  # mid-protocol: never used again (closed, psycopg refuses it from now on)
             raise
+
+    def _asks(self) -> str:
+        return server_silent(self.address, PROBE_WAIT_S)
 
 
 def bound_lock_waits(con: BoundedConnection, seconds: float) -> str:
@@ -165,6 +259,7 @@ def connect(location: StoreLocation, timeout_s: int) -> BoundedConnection:
     con = BoundedConnection.connect(location.url, autocommit=True, connect_timeout=timeout_s,
                                     application_name=application_name())
     try:
+        con.address = server_address(con)
         con.execute(f"SET idle_in_transaction_session_timeout = '{round(IDLE_IN_TRANSACTION_S * 1000)}ms'")
     except BaseException:
         con.close()

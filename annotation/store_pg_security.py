@@ -301,6 +301,7 @@ def grant_roles(db: "Db") -> None:
         blinded = is_study_store(db)
         if blinded:
             close_statistics(db)
+        look_times = bool(db.execute("SELECT to_regprocedure('lesionlab_look_times()') IS NOT NULL").fetchone()[0])
         for db_role, kind in db.execute("SELECT db_role, kind FROM store_roles ORDER BY db_role").fetchall():
             role = _ident(db_role)
             # REVOKE on a table revokes its column privileges too: what stays is exactly what follows
@@ -308,6 +309,9 @@ def grant_roles(db: "Db") -> None:
             db.execute(f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {schema} FROM {role}")  # PUBLIC's EXECUTE stays
             db.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {role}")
             db.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+            if look_times and blinded and kind in (RoleKind.READER.value, RoleKind.COORDINATOR.value):
+                # a study's washout, as the application shows it, counts the look sequences (store_pg_barrier.py)
+                db.execute(f"GRANT EXECUTE ON FUNCTION {schema}.lesionlab_look_times() TO {role}")
             if blinded and kind != RoleKind.COORDINATOR.value:
                 _grant_blinded(db, role, kind, tables, protected)
                 continue

@@ -300,6 +300,14 @@ def migration_read_looks(db: Db) -> None:
     db.prepare_read_looks()
 
 
+def migration_looks_per_patient(db: Db) -> None:
+    """A reader's look times kept per patient (PostgreSQL: one look sequence per reader and patient, migration 13 had
+    one per reader): a look whose transaction rolled back, or that another session of the same reader committed after
+    this transaction began, had counted for every patient of the reader (its case not known), restarting all their
+    washouts. Nothing on SQLite (no looks there)."""
+    db.prepare_looks_per_patient()
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:

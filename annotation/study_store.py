@@ -295,8 +295,10 @@ class Study:
 
     def _washout_times(self) -> dict[tuple[str, str, str], list[_dt.datetime]]:
         """:meth:`_edit_times` with the reader's looks at its finished reads (``read_looks``, the server's times on
-        PostgreSQL; a look whose case is unknown, under the plain reader name and patient '', counts for all):
-        what a washout counts from besides the finishing."""
+        PostgreSQL; a look whose case is unknown, under the plain reader name and patient '', counts for all) and its
+        look sequences (the last look at each patient, under (reader, patient, ''): a look rolled back or under way
+        in another session, which ``read_looks`` lacks; before, the window saw it only once the next look wrote it
+        down, and said "opens now" of a case the server refused): what a washout counts from besides the finishing."""
         out = {key: list(times) for key, times in self._edit_times().items()}
         if not self._looks:
             return out
@@ -306,6 +308,10 @@ class Study:
             t = self._time(at, f"look of {reader} at {patient or 'a read'} / {pair or '?'}")
             if t is not None:
                 out.setdefault((reader, patient, pair), []).append(t)
+        for reader, patient, at in _reading(self.store, self._db.look_times):
+            t = self._time(at, f"last look of {reader} at patient {patient}")
+            if t is not None:
+                out.setdefault((reader, patient, ""), []).append(t)
         return out
 
     def _read_times(self, rec: SessionRead) -> list[_dt.datetime]:
@@ -376,7 +382,7 @@ class Study:
                               f"{before.name} is not readable in the store, so its washout cannot be counted; ask the "
                               "study coordinator to correct it")
             stamps = [finished, *edits.get((session_reader(reader, before.name), *c.pair), []),
-                      *edits.get((reader, "", ""), [])]
+                      *edits.get((reader, "", ""), []), *edits.get((reader, patient, ""), [])]
             last = max([*stamps, *([last] if last else [])])
         assert last is not None
         return last + _dt.timedelta(days=self.definition.session(session).washout_days), ""

@@ -224,10 +224,10 @@ def test_a_study_store_at_migration_11_is_upgraded_in_place_when_the_owner_opens
             read_case(Study(store, clock=clock), "R1")
     tables, functions, key = _access(pg_url, "lim4_r1")
     assert ("lesions", "UPDATE") in tables and not functions and key == {("PRIMARY KEY (mark_id)",)}
-    with pytest.raises(StoreError, match="store schema 11 needs migrating to 13, which only the store.s owner can do"):
+    with pytest.raises(StoreError, match="store schema 11 needs migrating to 14, which only the store.s owner can do"):
         ReadingStore.open(urls["R1"])
     with ReadingStore.open(pg_url) as owner:  # the owner's next open upgrades it
-        assert owner.schema_version == SCHEMA_VERSION == 13
+        assert owner.schema_version == SCHEMA_VERSION == 14
     tables, functions, key = _access(pg_url, "lim4_r1")
     assert not {t for t, _ in tables} & {"lesions", "observations", "count_marks", "series_flags", "lobe_boundaries",
                                          "edits", "study_reads", "study_order", "study_pairings"}, tables

@@ -202,7 +202,7 @@ def test_a_study_store_at_migration_10_gets_the_barrier_when_the_owner_opens_it(
         with psycopg.connect(pg_url, autocommit=True) as con:
             con.execute("DELETE FROM lesions WHERE reader = 'R1@CT'")
     with ReadingStore.open(pg_url) as owner:
-        assert owner.schema_version == SCHEMA_VERSION == 13
+        assert owner.schema_version == SCHEMA_VERSION == 14
     assert refused(urls["R1"], lesion("P2", "R1@CT")) and refused(urls["R1"], table_lesion("P2", "R1@CT"))
     with ReadingStore.open(urls["R1"]) as store:
         read_case(Study(store, clock=clock), "R1")  # the case path still works

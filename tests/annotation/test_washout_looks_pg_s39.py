@@ -196,15 +196,21 @@ def test_a_look_rolled_back_or_read_only_is_no_way_around_it(pg_cluster, pg_url)
         shown = con.execute(f"SELECT reader, patient_id FROM lesionlab_rows_lesions('{P2}')").fetchall()
         con.rollback()
     assert shown == [("R1@MRI", "P2")] and _looks(pg_url) == []
-    # the look sequence kept it: the server counts it for every patient of R1 (its case is not known)
-    for patient in ("P1", "P2", "P3"):
-        assert "opens on" in _ct_opening_refused(urls["R1"], _patient_case(pg_url, patient))
-    # the next look records it (patient ''), and the application then shows the wait too
+    # the look sequence of R1's looks at P2 kept it: the server counts it for P2 (session 40: one sequence per reader
+    # and patient; before, for every patient of R1, its case not known)
+    assert "opens on" in _ct_opening_refused(urls["R1"], c2)
+    # the next look records its own read only; the application shows both waits, and P3's case opens
     with psycopg.connect(urls["R1"], autocommit=True) as con:
         con.execute("SELECT count(*) FROM lesionlab_rows_observations('{\"patient_id\": \"P1\"}')").fetchone()
-    assert [(r, p) for r, p, _, _ in _looks(pg_url)] == [("R1", ""), ("R1@MRI", "P1")]
+    assert [(r, p) for r, p, _, _ in _looks(pg_url)] == [("R1@MRI", "P1")]
     clock.now = _server_now(pg_url)
-    assert _next(urls["R1"], clock)[0] is None
+    with ReadingStore.open(urls["R1"]) as store:
+        study = Study(store, clock=clock)
+        for patient in ("P1", "P2"):
+            opens, _ = study.washout_ends("R1", "CT", _patient_case(pg_url, patient))
+            assert opens is not None and opens > clock.now + 27 * DAY, (patient, opens)
+        nxt = study.next_case("R1").case
+        assert nxt is not None and study.definition.case(nxt.code).patient_id == "P3"
     # a read-only transaction cannot record a look: the rows are refused, not shown
     with psycopg.connect(urls["R1"]) as con:
         con.execute("SET TRANSACTION READ ONLY")

@@ -97,13 +97,14 @@ def test_another_reader_cannot_stall_a_readers_looks_nor_forge_or_undo_them(pg_c
     assert (reader, patient) == ("R1@MRI", "P2") and at.endswith("+00:00")
     with psycopg.connect(pg_url, autocommit=True) as con:
         assert abs(con.execute("SELECT extract(epoch FROM clock_timestamp() - %s::timestamptz)", (at,)).fetchone()[0]) < 60
-    seq = look_sequence("R1")
+    seq = look_sequence("R1", "P2")
     with psycopg.connect(urls["R1"], autocommit=True) as con:
         for statement in ("DELETE FROM read_looks", "UPDATE read_looks SET at_utc = '2000-01-01T00:00:00.000+00:00'",
                           f"SELECT * FROM lesionlab_write_read_looks('delete', NULL, '{P2}')",
                           "SELECT * FROM lesionlab_write_read_looks('update', '{\"at_utc\": \"2000\"}', '" + P2 + "')",
                           f"SELECT setval('{seq}', 1)", f"ALTER SEQUENCE {seq} RESTART",
-                          "SELECT lesionlab_look('R1', '{}', '{}', '{}')", "SELECT lesionlab_looks_pending('R1')"):
+                          "SELECT lesionlab_look('R1', '{}', '{}', '{}')", "SELECT lesionlab_look_time('R1', 'P2')",
+                          "SELECT lesionlab_look_lock('R1', false)", "SELECT lesionlab_look_sequence('R1', 'P2')"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 con.execute(statement)
     assert [(r, p) for r, p, _, _ in _looks(pg_url)] == [("R1@MRI", "P2")]

@@ -1,0 +1,123 @@
+"""``ReadingStore.write(also=)`` (`study init --dicom`) lost at COMMIT on its fifth and last attempt, after three
+serialization failures (session 40). The edit was kept in doubt (it may be in the store: never taken back, looked for
+later) but the coordinator was told "the edit was not saved", and `study init` wrapped that as "study s1 may have been
+set up, or not: the edit was not saved: …". Now the last attempt is looked for like a second loss at COMMIT: found, the
+study is set up; not found, "not saved" (final: the lost session was ended first); the server cannot be asked, the
+message says it may be in the store or not and what lesionlab does about it."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from annotation import store_pg_connection
+from annotation.store import ReadingStore
+from annotation.study import load_definition
+from annotation.study_store import Study
+from tests.annotation.pg import Cluster, pg_cluster, pg_url  # noqa: F401
+from tests.annotation.test_durability_s36 import _end_session
+from tests.annotation.test_hang_s37 import ANSWER_S, RECONNECT_S
+from tests.annotation.test_study_init_s38 import PAIRS, _definition, _stored
+from tests.annotation.test_write_also_s39 import CASES, _studies
+from tests.conftest import SAMPLE_DICOM
+from viewer.errors import StoreUnreachableError
+
+
+@pytest.fixture(autouse=True)
+def short_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_pg_connection, "ANSWER_TIMEOUT_S", ANSWER_S)
+    monkeypatch.setattr(store_pg_connection, "RECONNECT_TIMEOUT_S", RECONNECT_S)
+
+
+def _commits(monkeypatch: pytest.MonkeyPatch, cluster: Cluster, store: ReadingStore, stack: contextlib.ExitStack,
+             *ways: str) -> list[str]:
+    """The next COMMITs, one per way: "conflict" (a serialization failure: the edit is run again), "before" (the server
+    ends the session just before the COMMIT: nothing committed), "answer" (ended just after it committed: its answer
+    lost), "stopped" (sent to a server stopped just before: it commits once it goes on). Returns the ways left."""
+    db: Any = store.backend_db
+    real, left = db.commit, list(ways)
+
+    def commit() -> None:
+        way = left.pop(0)
+        if not left:
+            monkeypatch.setattr(db, "commit", real)
+        if way == "conflict":
+            raise psycopg.errors.SerializationFailure("could not serialize access due to concurrent update")
+        if way == "stopped":
+            stack.enter_context(cluster.stopped(at_most_s=12))
+            real()
+            return
+        if way == "answer":
+            real()
+        _end_session(cluster, store)
+        db.con.execute("SELECT 1")  # psycopg finds the session gone: OperationalError, connection closed
+    monkeypatch.setattr(db, "commit", commit)
+    return left
+
+
+def test_a_study_lost_at_its_fifth_commit_after_three_conflicts_is_looked_for_and_found(  # type: ignore[no-untyped-def]
+        pg_cluster, pg_url, tmp_path: Path, monkeypatch) -> None:
+    """Attempts 1-3 meet serialization failures, the 4th COMMIT is lost before the server has it (run again), the 5th
+    after the server committed it. Before: "the edit was not saved: the connection to the database was lost", the
+    study in the store. Now it is looked for: found, `study init` has set the study up, logged once."""
+    definition = load_definition(_definition(tmp_path, "s1", CASES))
+    with ReadingStore.open(pg_url) as store, contextlib.ExitStack() as stack:
+        left = _commits(monkeypatch, pg_cluster, store, stack, "conflict", "conflict", "conflict", "before", "answer")
+        study = Study.init(store, definition, dicom=SAMPLE_DICOM, by="Dr C")
+        assert left == [] and not store.in_doubt
+        assert len(study.pairs_added) == 2 and study.order("R1", "MRI")
+    assert _studies(pg_url) == ["s1"]
+    pairs, log = _stored(pg_url)
+    assert pairs == {(p, "E1") for p in CASES} and log == [(PAIRS.format("s1"), "Dr C")]
+
+
+def test_a_study_lost_at_its_only_commit_after_four_conflicts_and_not_there_is_said_not_saved(  # type: ignore[no-untyped-def]
+        pg_cluster, pg_url, tmp_path: Path, monkeypatch) -> None:
+    """Four serialization failures, then the last attempt's COMMIT is lost before the server had it: looked for and not
+    there (the lost session was ended on the server first): "not saved" is then true, and said once, not "twice"."""
+    path = _definition(tmp_path, "s1", CASES)
+    with ReadingStore.open(pg_url) as store, contextlib.ExitStack() as stack:
+        _commits(monkeypatch, pg_cluster, store, stack, "conflict", "conflict", "conflict", "conflict", "before")
+        with pytest.raises(StoreUnreachableError) as told:
+            Study.init(store, load_definition(path), dicom=SAMPLE_DICOM, by="Dr C")
+        said = str(told.value)
+        assert "the edit was not saved: the connection to the database was lost at its commit; the server does not " \
+               "hold it" in said, said
+        assert not store.in_doubt
+    assert _studies(pg_url) == [] and _stored(pg_url) == (set(), [])
+
+
+def test_a_study_whose_fifth_commit_met_a_stopped_server_is_said_maybe_set_up(  # type: ignore[no-untyped-def]
+        pg_cluster, pg_url, tmp_path: Path, monkeypatch) -> None:
+    """Three conflicts, a COMMIT lost before the server had it, then the fifth COMMIT waits in a stopped server's socket
+    and the server cannot be asked. Before: "study s1 may have been set up, or not: the edit was not saved: …" (both at
+    once). Now: it may be in the store with its rows, or neither is, lesionlab looks for it at the next use and at
+    closing, and `study init` says to run it again once the server answers. The server then commits it; closing the
+    store finds it, whole."""
+    path = _definition(tmp_path, "s1", CASES)
+    store = ReadingStore.open(pg_url)
+    try:
+        with contextlib.ExitStack() as stack:
+            _commits(monkeypatch, pg_cluster, store, stack, "conflict", "conflict", "conflict", "before", "stopped")
+            with pytest.raises(StoreUnreachableError) as told:
+                Study.init(store, load_definition(path), dicom=SAMPLE_DICOM, by="Dr C")
+        said = str(told.value)
+        assert "study s1 may have been set up, or not" in said and "not saved" not in said, said
+        assert "may be in the store with them, or neither is" in said, said
+        assert "lesionlab looks for it at the next use of this store and when it is closed" in said, said
+        assert "run the same `lesionlab study init` again" in said, said
+        assert store.in_doubt
+        deadline = time.monotonic() + 10
+        while _studies(pg_url) != ["s1"]:  # the server, going on, commits it after all
+            assert time.monotonic() < deadline, "the server never committed the study"
+            time.sleep(0.05)
+    finally:
+        store.close()
+    assert store.unsettled is None
+    pairs, log = _stored(pg_url)
+    assert pairs == {(p, "E1") for p in CASES} and log == [(PAIRS.format("s1"), "Dr C")]
