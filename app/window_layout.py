@@ -155,14 +155,20 @@ class ImagesShare(QObject):
                 and self.window.dockWidgetArea(d) is Qt.DockWidgetArea.BottomDockWidgetArea]
 
     def _keep(self) -> None:
-        self._pending = False
         central, share = self.window.centralWidget(), self.share
-        if central is None or share is None:
-            return
-        lacking = round(share * self.window.height()) - central.height()
+        lacking = round(share * self.window.height()) - central.height() if central is not None and share is not None \
+            else 0
         docks = self._under_images()
         if lacking <= 0 or not docks:
+            self._pending = False
             return
         self.window.resizeDocks(
             docks, [max(d.minimumSizeHint().height(), d.height() - lacking) + tab_bar_height(self.window, d)
                     for d in docks], Qt.Orientation.Vertical)
+        # the images get their height from the layout request resizeDocks posted: what the panels could give (their
+        # least height), not a share the reader chose, so the share is left as it is until then (it was taken from
+        # it: a window made 700 pixels high kept 0.50 for 0.67, and the layout file too)
+        QTimer.singleShot(0, self, self._settled)
+
+    def _settled(self) -> None:
+        self._pending = False

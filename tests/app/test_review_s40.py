@@ -1,0 +1,48 @@
+"""Session 40's review of the merged work, in the real main window with Qt events."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+
+from app.window_layout import WindowLayout
+from viewer.model.settings import config_dir
+
+from .test_radread_s39 import _followup_compared
+
+
+def test_a_window_made_shorter_than_the_panels_can_give_keeps_the_readers_share(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """The Follow-up dock grown at 1920 x 1080 (images 67 % of the height), the window made 700 pixels high: the
+    panels under the images are at their least height and give 5 pixels. The share kept was then taken from the
+    images' height the layout gave afterwards (0.50), as if the reader had chosen it, and written to
+    window_layout.json at close: the next start on a laptop left the images a half. It stays the reader's; a
+    separator the reader drags still changes it."""
+    w = _followup_compared(qtbot, env, sample_index, (1920, 1080))
+    dock = w.docks.followup_dock
+    qtbot.waitUntil(lambda: dock.height() > dock.minimumSizeHint().height(), timeout=3000)
+    qtbot.wait(100)
+    share = w.images_share.share
+    assert share is not None and abs(share - w.centralWidget().height() / w.height()) < 0.01 and share > 0.6
+    w.resize(1920, 700)
+    qtbot.waitUntil(lambda: dock.height() == dock.minimumSizeHint().height(), timeout=3000)
+    qtbot.wait(100)
+    assert w.centralWidget().height() / w.height() < share - 0.1  # the panels could not give what the images lack
+    assert w.images_share.share == share
+    w.resize(1920, 1080)
+    qtbot.wait(100)
+    assert w.images_share.share == share
+    # the reader drags the edge between the images and the panels up by 120 pixels: that is a share chosen
+    w.resize(1920, 700)
+    qtbot.wait(100)
+    c, d = w.centralWidget().geometry(), dock.geometry()
+    x, y = c.center().x(), (c.bottom() + d.top()) // 2 + 1
+    qtbot.mousePress(w, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    for dy in range(-10, -130, -10):
+        qtbot.mouseMove(w, QPoint(x, y + dy))
+        qtbot.wait(10)
+    qtbot.mouseRelease(w, Qt.MouseButton.LeftButton, pos=QPoint(x, y - 120))
+    qtbot.waitUntil(lambda: w.images_share.share is not None and w.images_share.share < share - 0.1, timeout=3000)
+    dragged = w.images_share.share
+    assert dragged is not None and abs(dragged - w.centralWidget().height() / w.height()) < 0.01
+    w.close()
+    kept = WindowLayout(config_dir() / WindowLayout.FILE).load_images_share()
+    assert kept is not None and abs(kept - dragged) < 0.001
