@@ -46,3 +46,23 @@ def test_a_window_made_shorter_than_the_panels_can_give_keeps_the_readers_share(
     w.close()
     kept = WindowLayout(config_dir() / WindowLayout.FILE).load_images_share()
     assert kept is not None and abs(kept - dragged) < 0.001
+
+
+def test_a_project_opened_after_the_study_is_named_not_the_study(qtbot, env, sample_dicom, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """Study -> Open study as reader R1 names R1 and the study while no case is open (session 40). Another reading
+    project opened then (File -> Open reading project) takes the edits, yet the status bar went on naming R1's study
+    and its store, "no case open": the edits' project and its readers unsaid. It names that project now."""
+    import shutil
+
+    from tests.app.test_study_window import make_study_store, study_window
+
+    store = make_study_store(env, sample_dicom)
+    w, shown = study_window(qtbot, env, store, sample_dicom, sample_index, reader="R1")
+    label = w.store_flow.store_label
+    assert label.text().startswith("reader: R1 · study window: no case open"), label.text()
+    other = env / "other.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", other)
+    assert w.store_flow.open_store(other)
+    qtbot.waitUntil(lambda: "study window" not in label.text(), timeout=3000)
+    assert str(other) in label.text() and "no case open" not in label.text(), label.text()
+    assert w.session.store.where == str(other) and not shown, shown
