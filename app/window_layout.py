@@ -124,6 +124,7 @@ class ImagesShare(QObject):
         self.share: float | None = None
         self._height: int | None = None  # the window's height the share was last kept at
         self._pending = False
+        self._kept_at: int | None = None  # the window's height the panels were last resized for
         window.installEventFilter(self)
         central = window.centralWidget()
         if central is not None:
@@ -162,6 +163,7 @@ class ImagesShare(QObject):
         if lacking <= 0 or not docks:
             self._pending = False
             return
+        self._kept_at = self.window.height()
         self.window.resizeDocks(
             docks, [max(d.minimumSizeHint().height(), d.height() - lacking) + tab_bar_height(self.window, d)
                     for d in docks], Qt.Orientation.Vertical)
@@ -172,3 +174,6 @@ class ImagesShare(QObject):
 
     def _settled(self) -> None:
         self._pending = False
+        if self.window.height() != self._kept_at and self.share is not None:
+            self._pending = True  # the window's height changed again meanwhile (a border dragged): kept at that one
+            QTimer.singleShot(0, self, self._keep)

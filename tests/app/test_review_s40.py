@@ -66,3 +66,39 @@ def test_a_project_opened_after_the_study_is_named_not_the_study(qtbot, env, sam
     qtbot.waitUntil(lambda: "study window" not in label.text(), timeout=3000)
     assert str(other) in label.text() and "no case open" not in label.text(), label.text()
     assert w.session.store.where == str(other) and not shown, shown
+
+
+def _drag_edge(w, qtbot, dy: int) -> None:  # type: ignore[no-untyped-def]
+    """The reader drags the edge between the images and the panels under them by ``dy`` pixels."""
+    c, d = w.centralWidget().geometry(), w.docks.followup_dock.geometry()
+    x, y = c.center().x(), (c.bottom() + d.top()) // 2 + 1
+    qtbot.mousePress(w, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    step = -10 if dy < 0 else 10
+    for moved in range(step, dy + step, step):
+        qtbot.mouseMove(w, QPoint(x, y + moved))
+        qtbot.wait(10)
+    qtbot.mouseRelease(w, Qt.MouseButton.LeftButton, pos=QPoint(x, y + dy))
+
+
+def test_a_height_change_while_the_panels_give_back_is_kept_too(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A window border dragged sends one height after another: one coming while the panels were being resized for
+    the one before (their layout not yet done) must be kept as well, not given to the images alone."""
+    w = _followup_compared(qtbot, env, sample_index, (1920, 1080))
+    dock = w.docks.followup_dock
+    qtbot.waitUntil(lambda: dock.height() > dock.minimumSizeHint().height(), timeout=3000)
+    _drag_edge(w, qtbot, -300)  # panels tall enough to give back
+    qtbot.waitUntil(lambda: w.images_share.share is not None and w.images_share.share < 0.5, timeout=3000)
+    share = w.images_share.share
+    keep, heights = w.images_share._keep, [700, 600]
+
+    def keep_then_shorter() -> None:
+        keep()
+        if heights:
+            w.resize(1920, heights.pop(0))  # the next height, before the panels' layout of this one is done
+    w.images_share._keep = keep_then_shorter  # type: ignore[method-assign]
+    w.resize(1920, 800)
+    qtbot.waitUntil(lambda: not w.images_share._pending, timeout=3000)
+    qtbot.wait(200)
+    assert not heights and w.height() == 600  # each height kept in turn
+    assert abs(w.centralWidget().height() - share * 600) <= 3, (w.centralWidget().height(), share * 600)
+    assert dock.height() > dock.minimumSizeHint().height()  # the panels could give it
