@@ -585,8 +585,6 @@ def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, s
     extra = {"dicom": str(dicom)} if dicom is not None else {}
     if joined is not None:
         extra["study"] = joined.study_id
-        images = (f" Lesions were paired across sessions by position from the images in {dicom}." if dicom is not None
-                  else " No image folder was given: no lesion of one session was paired with one of another (the "
-                       "counts pair by exam pair).")
-        cohort = replace(cohort, study_reads=joined.reads_table(), study_reads_said=joined.reads_said() + images)
+        cohort = replace(cohort, study_reads=joined.reads_table(),
+                         study_reads_said=f"{joined.reads_said()} {joined.images_said(dicom)}")
     return replace(cohort, sources={**cohort.sources, **extra}) if extra else cohort

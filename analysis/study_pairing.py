@@ -244,6 +244,10 @@ def placed_stacks(dicom: str | os.PathLike[str]) -> dict[str, PlacedStack]:
     return {key: PlacedStack(geo, uid) for key, (geo, uid) in stack_places(dicom, workers=1).items()}
 
 
+#: :func:`propose_missing_alignments`' note of a case whose CT or MRI the images given do not hold
+IMAGES_MISSING = "the exam pair's CT or MRI is not among the images given: no alignment proposed"
+
+
 def propose_missing_alignments(project: Project, definition: StudyDefinition, dicom: str | os.PathLike[str]
                                ) -> tuple[Project, dict[tuple[str, str], str]]:
     """The project with a registration's proposal for each study case whose CT and MRI the store holds
@@ -266,7 +270,7 @@ def propose_missing_alignments(project: Project, definition: StudyDefinition, di
         ct = registration_stack(by_study.get(pair.ct_study_uid, ()))
         mr = registration_stack(by_study.get(pair.mri_study_uid, ()))
         if ct is None or mr is None:
-            notes[case.pair] = "the exam pair's CT or MRI is not among the images given: no alignment proposed"
+            notes[case.pair] = IMAGES_MISSING
             continue
         fixed, moving = ct.frame_of_reference_uid, mr.frame_of_reference_uid
         if not fixed or not moving or fixed == moving or (case.patient_id, fixed, moving) in alignments \
@@ -340,6 +344,9 @@ class JoinedReads:
     unfinished_in: bool = True
     #: (reader, session, case code, status) of every study reader's case read of the study, in the study's order
     reads: tuple[tuple[str, str, str, str], ...] = ()
+    #: the study's case codes, and those whose CT or MRI the images given do not hold (:data:`IMAGES_MISSING`)
+    cases: tuple[str, ...] = ()
+    cases_without_images: tuple[str, ...] = ()
 
     def note(self) -> str:
         """What ``lesionlab analyze`` of the study's store analysed, for its output and the report's notes."""
@@ -368,6 +375,24 @@ class JoinedReads:
                 said.append(f"left out {len(self.readers.unfinished)} case read(s) not finished ({shown}), as "
                             "`agreement` leaves them out (--include-unfinished takes them in)")
         return "; ".join(said)
+
+    def images_said(self, dicom: str | os.PathLike[str] | None) -> str:
+        """Which images paired the lesions across sessions, for the report's methods and the summary: a folder
+        that holds none of the study's cases (another study's, a researcher's wrong choice in the window) paired
+        none, and was said to have paired them."""
+        if dicom is None:
+            return ("No image folder was given: no lesion of one session was paired with one of another (the counts "
+                    "pair by exam pair).")
+        missing = self.cases_without_images
+        if missing and len(missing) == len(self.cases):
+            return (f"The images in {dicom} hold the CT and MRI of none of the study's {len(self.cases)} case(s): no "
+                    "lesion of one session was paired with one of another (the counts pair by exam pair).")
+        said = f"Lesions were paired across sessions by position from the images in {dicom}"
+        if missing:
+            shown = ", ".join(missing[:6]) + (" …" if len(missing) > 6 else "")
+            said += (f", which lack the CT or MRI of {len(missing)} of the study's {len(self.cases)} case(s) "
+                     f"({shown}): a lesion measured on images not there was not paired")
+        return said + "."
 
     def reads_table(self) -> pd.DataFrame:
         """One row per study reader's case read: ``reader, session, case, status, analysed`` (``status``
@@ -416,7 +441,8 @@ def joined_reads(store: ReadingStore, *, dicom: str | os.PathLike[str] | None = 
         project, notes = propose_missing_alignments(project, study.definition, dicom)
     pairings = study_pairings(project, study, stacks, notes)
     return JoinedReads(study.study_id, analysis_project(project, study.definition, pairings), tuple(pairings),
-                       readers, names, dicom is not None, unfinished, reads)
+                       readers, names, dicom is not None, unfinished, reads, tuple(case.code for case in d.cases),
+                       tuple(case.code for case in d.cases if notes.get(case.pair) == IMAGES_MISSING))
 
 
 def study_image_uids(location: str | os.PathLike[str]) -> frozenset[str] | None:

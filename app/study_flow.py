@@ -42,6 +42,8 @@ class StudyFlow:
         self.study: Study | None = None
         self.reader = ""
         self.current: CaseRead | None = None
+        #: the store the session held when the study opened (its project, not the study's: see status_parts)
+        self._held: object = None
 
     # ------------------------------------------------------------------ opening
     def open(self, location: str, reader: str | None = None) -> Study:
@@ -71,14 +73,16 @@ class StudyFlow:
             raise
         self.close()
         self.study, self.reader, self.current = study, reader, None
+        self._held = self.session.store
         return study
 
     def status_parts(self) -> tuple[str, str] | None:
         """The status bar's (reader, store) while the study is open and none of its cases is on screen: the reader
         it is open as, not the reading project the session still holds (the sample reader's, named until the first
-        case opened: a reader's check), else None (the session's own: its case read, once a case is open)."""
+        case opened: a reader's check), else None (the session's own: its case read, once a case is open, or a
+        reading project opened since, where the edits go: it was named the study's)."""
         study = self.study
-        if study is None or self.session.store is study.store:
+        if study is None or self.session.store is study.store or self.session.store is not self._held:
             return None
         return f"reader: {self.reader}", f" · study {study.study_id}: no case open (Ctrl+N opens your next case) · " \
             f"{study.store.where}"

@@ -124,6 +124,7 @@ class ImagesShare(QObject):
         self.share: float | None = None
         self._height: int | None = None  # the window's height the share was last kept at
         self._pending = False
+        self._kept_at: int | None = None  # the window's height the panels were last resized for
         window.installEventFilter(self)
         central = window.centralWidget()
         if central is not None:
@@ -155,14 +156,24 @@ class ImagesShare(QObject):
                 and self.window.dockWidgetArea(d) is Qt.DockWidgetArea.BottomDockWidgetArea]
 
     def _keep(self) -> None:
-        self._pending = False
         central, share = self.window.centralWidget(), self.share
-        if central is None or share is None:
-            return
-        lacking = round(share * self.window.height()) - central.height()
+        lacking = round(share * self.window.height()) - central.height() if central is not None and share is not None \
+            else 0
         docks = self._under_images()
         if lacking <= 0 or not docks:
+            self._pending = False
             return
+        self._kept_at = self.window.height()
         self.window.resizeDocks(
             docks, [max(d.minimumSizeHint().height(), d.height() - lacking) + tab_bar_height(self.window, d)
                     for d in docks], Qt.Orientation.Vertical)
+        # the images get their height from the layout request resizeDocks posted: what the panels could give (their
+        # least height), not a share the reader chose, so the share is left as it is until then (it was taken from
+        # it: a window made 700 pixels high kept 0.50 for 0.67, and the layout file too)
+        QTimer.singleShot(0, self, self._settled)
+
+    def _settled(self) -> None:
+        self._pending = False
+        if self.window.height() != self._kept_at and self.share is not None:
+            self._pending = True  # the window's height changed again meanwhile (a border dragged): kept at that one
+            QTimer.singleShot(0, self, self._keep)
