@@ -86,6 +86,11 @@ class SuggestParams:
     # running through the slices, merged with the lesion's section on the slice measured -- refused (0: off; v15,
     # CT arterial, where vessels are as bright as the lesions)
     past_end: float = 0.0
+    # the longer of the sections found on the slices next to the slice measured, under this fraction of its length:
+    # refused (0: off). A lesion's section changes little from one slice to the next; the section measured twice as
+    # long as both its neighbours is a lesion merged there with a vessel (whose own section is what the neighbours
+    # hold), or the part of a necrotic lesion's shell the click's levels follow (CT arterial, session 40)
+    neighbour_ratio: float = 0.0
     slices_each_side: int = 2  # neighbouring slices searched for a longer axial diameter
     # ... and further, while the section still grows from slice to slice, up to this many slices each
     # way: a click three slices from a 44 mm lesion's largest section on T1 arterial was measured on
@@ -214,8 +219,9 @@ class SuggestParams:
             raise ValueError(f"tube_extent >= 0 (0: off) and 0 < tube_size <= 1, got {self.tube_extent}, {self.tube_size}")
         if self.max_reach < 0:
             raise ValueError(f"max_reach >= 0 (0: off), got {self.max_reach}")
-        if not 0 <= self.past_end <= 1:
-            raise ValueError(f"past_end lies in [0, 1] (0: off), got {self.past_end}")
+        if not 0 <= self.past_end <= 1 or not 0 <= self.neighbour_ratio < 1:
+            raise ValueError(f"past_end lies in [0, 1], neighbour_ratio in [0, 1) (0: off), got {self.past_end}, "
+                             f"{self.neighbour_ratio}")
         if self.own_core_size < 0:
             raise ValueError(f"own_core_size >= 0 (0: off), got {self.own_core_size}")
         if not (self.consensus_px > 0 and self.consensus_sd >= 0 and self.consensus_tries >= 10 and self.local_edge_mm >= 0

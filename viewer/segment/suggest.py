@@ -393,6 +393,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"goes on round one end of its line ({share:.0%} more of a disc there than at the other end; a vessel "
                        f"running through the "
                        f"slices, merged with the lesion here?)", p, past_end_share=round(share, 3))
+    # the sections found next to the slice measured: the longer of them against it (a lesion's section changes little
+    # from one slice to the next; twice as long as both neighbours, it is merged with something there)
+    beside = [sizes[k] for k in (best - 1, best + 1) if k in found]
+    neighbours = max(beside) / sizes[best] if beside and sizes[best] > 0 else None
+    if p.neighbour_ratio and neighbours is not None and neighbours < p.neighbour_ratio:
+        return _refuse(f"{SPLITS}: its section here ({sizes[best]:.1f} mm) is {1 / max(neighbours, 1e-6):.1f} times the "
+                       f"longest found on the slices next to it ({max(beside):.1f} mm; a lesion merged here with a vessel, "
+                       f"or part of a necrotic lesion's shell?)", p, neighbour_share=round(neighbours, 3))
     if from_a_tip_again and from_a_tip(found, ends, slice_index, best, sizes, p):
         # the levels came from the lesion's tip, where partial volume brings it near the liver: the
         # suggestion made again as if the slice chosen had been clicked at the centre found there
@@ -456,6 +464,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
               "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
     if past is not None:
         record["past_end_share"] = round(past[0], 3)
+    if neighbours is not None:
+        record["neighbour_share"] = round(neighbours, 3)
     # the line as suggested, kept in the record when the reader edits it (``suggested_edited``): how much
     # readers edit a suggestion can then be measured (a reader's check found it lost after an edit)
     record.update(suggested_diameter_mm=round(d, 3), suggested_p1=[round(float(v), 3) for v in p1],
