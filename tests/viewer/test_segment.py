@@ -317,6 +317,9 @@ class TestHardNeighbours:
         assert long >= 3 and kept >= 2, (long, kept)
         with pytest.raises(ValueError, match="past_end"):
             SuggestParams(past_end=1.5)
+        for bad in ({"raw_shell": 1.0}, {"raw_shell": -0.1}, {"steady_step": 0.0}, {"steady_px": -1.0}):
+            with pytest.raises(ValueError, match="raw_shell|steady"):
+                SuggestParams(**bad)  # type: ignore[arg-type]
 
     def test_at_the_liver_edge_within_3_mm_or_refused(self) -> None:
         lesion = Lesion(contrast=50.0, centre_xy_mm=(0.0, 0.0))

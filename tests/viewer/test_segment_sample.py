@@ -540,3 +540,70 @@ def test_one_series_clicks_are_the_benchs_own(sample_dicom: Path, volumes: Calla
     got = [(kind, c.patient, c.lesion, c.click_slice, c.click) for kind, c in bs.series_clicks(sample_dicom, role)]
     assert got == expected and len(got) > 200
     assert {kind for kind, *_ in got} == {"seeded", "ten", "on_slice", "small"}
+
+
+@pytest.fixture(scope="module")
+def t1_portal_101(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Any]:
+    """T1 portal of held-out realisation 101 (generator seed 101, bench/bench_suggest.HELD_OUT_SEEDS) for LLSYN001
+    and LLSYN003 alone, written without ground truth (about 5 s of CPU): where the bench met its T1 portal lines
+    more than 3 mm off."""
+    import subprocess
+    import sys
+
+    from viewer.index import index_path
+    from viewer.loader import load_stack
+
+    out = tmp_path_factory.mktemp("heldout101")
+    subprocess.run([sys.executable, str(bs.ROOT / "tools" / "make_sample_dicom.py"), "--out", str(out), "--seed", "101",
+                    "--patient", "LLSYN001", "--patient", "LLSYN003", "--role", "mr_t1_portal"],
+                   check=True, cwd=bs.ROOT, stdout=subprocess.DEVNULL)
+
+    def load(patient: str) -> Any:
+        (folder,) = [p for p in (out / patient).glob("*_MR/*") if p.is_dir()]
+        return load_stack(index_path(folder, workers=1).stacks[0], workers=1)
+
+    return load
+
+
+def test_t1_portals_rim_lesion_measured_on_its_interior_is_refused(t1_portal_101: Callable[[str], Any]) -> None:
+    """101 LLSYN003 L01 (rim, 26.0 mm on the truth's slice) on T1 portal: its rim stands 0.4 as far from the liver
+    as its interior, under the interior edge's half-maximum, and the interior was measured, 22.1 mm on every one of
+    its 16 bench clicks (-3.90 mm): T1 portal's worst line. The unsmoothed image 0.5-2.5 mm beyond the edge found
+    still holds 0.40 of the lesion's contrast (the bench's other suggestions 0.24 at most): refused since session 40
+    (app.suggester.RAW_SHELL)."""
+    from app.suggester import RAW_SHELL, params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.slice2d import FAINTER_SHELL
+
+    vol = t1_portal_101("LLSYN003")
+    params = params_for(Role.MR_T1_PORTAL)
+    at = (81.19532283367995, 103.27027487026312)  # the bench's seeded click, on slice 26 (the truth's is 27)
+    before = suggest_diameter(vol, 26, at, replace(params, raw_shell=0.0))
+    assert isinstance(before, Suggestion) and before.diameter_mm - 25.97 < -3.0, before
+    s = suggest_diameter(vol, 26, at, params)
+    assert isinstance(s, Refusal) and s.reason.startswith(f"{FAINTER_SHELL}: the unsmoothed image"), s
+    assert s.params["raw_shell_share"] >= RAW_SHELL[Role.MR_T1_PORTAL] + 0.1, s.params
+
+
+def test_t1_portals_necrotic_lesion_measured_with_a_vessel_is_refused(t1_portal_101: Callable[[str], Any]) -> None:
+    """101 LLSYN001 L01 (necrotic, 34.0 mm) clicked on its largest slice (16) by its core: the levels set there let
+    the outline run into a vessel as bright as its shell, 37.1 mm (+3.14, six of its bench clicks; clicked on slice
+    15, 34.4). Found again at the threshold raised by a tenth of the contrast, the outline is 2.5 mm shorter (1.6
+    pixels; the bench's other suggestions 0.8 at most): refused since session 40 (app.suggester.STEADY_PX)."""
+    from app.suggester import STEADY_PX, params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.suggest import SPLITS
+
+    vol = t1_portal_101("LLSYN001")
+    params = params_for(Role.MR_T1_PORTAL)
+    at = (99.45508177053526, 78.44094407551573)  # one of the bench's five clicks on the truth's slice
+    before = suggest_diameter(vol, 16, at, replace(params, steady_px=0.0))
+    assert isinstance(before, Suggestion) and before.diameter_mm - 33.99 > 3.0, before
+    s = suggest_diameter(vol, 16, at, params)
+    assert isinstance(s, Refusal) and s.reason.startswith(f"{SPLITS}: its outline shrinks"), s
+    full, raised = s.params["steady_mm"]
+    assert full - raised > (STEADY_PX[Role.MR_T1_PORTAL] + 0.3) * vol.geometry.row_spacing_mm, s.params
+    good = suggest_diameter(vol, 15, (97.0, 80.0), params)  # a click on the neighbour slice: measured right
+    assert isinstance(good, Suggestion) and abs(good.diameter_mm - 33.99) < 1.0, good

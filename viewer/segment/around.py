@@ -34,6 +34,40 @@ def with_beyond(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float]
 
 
 
+def raw_shell(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float], p: SuggestParams,
+              band_mm: tuple[float, float] = (0.5, 2.5), out_mm: float = 10.0) -> float:
+    """How far the unsmoothed image just beyond a boundary (``band_mm`` out from it, after
+    :meth:`SliceOutline.calibrated`) stands from the liver mode, as a fraction of the lesion's contrast
+    (lesion side up): at each distance the median over the rays that stay in the liver (as
+    :func:`_beyond` keeps them, on the denoised image over ``out_mm``), then the mean over the band; 0
+    when fewer than half the rays stay in the liver. Read on the unsmoothed image, a homogeneous
+    lesion's edge is as sharp as the series' own blur (T1: 0.7 mm), so little of it reaches 0.5-2.5 mm
+    out, while a rim fainter than the interior found (under the half-maximum of the interior's edge)
+    fills that band (``SuggestParams.raw_shell``)."""
+    lv = o.levels
+    contrast = lv.sign * (lv.lesion - lv.mode)
+    if contrast <= 0:
+        return 0.0
+    win = Window(image, o.centre, spacing, p)
+    phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
+    if o.ellipse is not None:
+        radius = o.ellipse.radius_along(0.0, 0.0, phi)
+    else:
+        d = (o.points[:p.n_rays] - np.asarray(o.centre)) * np.asarray(spacing)
+        radius = np.hypot(d[:, 0], d[:, 1])
+    s = np.arange(0.0, out_mm + 1e-9, 0.25)
+    t = np.nan_to_num(radius)[:, None] + s[None, :]
+    origin = win.local(o.centre)
+    smooth, inside = along_rays(win.sm, origin, phi, t, spacing)
+    u_sm = lv.sign * (smooth - lv.mode) / contrast
+    liver = np.isfinite(radius) & inside.all(axis=1) & ((u_sm < 2.0) & (u_sm > -1.0)).all(axis=1)
+    if liver.mean() < 0.5:
+        return 0.0
+    band = (s >= band_mm[0]) & (s <= band_mm[1])
+    raw = along_rays(win.raw, origin, phi[liver], t[liver][:, band], spacing)[0]
+    return float(np.mean(np.median(lv.sign * (raw - lv.mode) / contrast, axis=0)))
+
+
 def stands_out_sd(image: np.ndarray, centre: tuple[float, float], radius_mm: float, levels: Levels,
                   spacing: tuple[float, float], p: SuggestParams) -> float:
     """How far the unsmoothed image in the disc of ``radius_mm`` round ``centre`` (row, col) stands out

@@ -91,6 +91,18 @@ class SuggestParams:
     # long as both its neighbours is a lesion merged there with a vessel (whose own section is what the neighbours
     # hold), or the part of a necrotic lesion's shell the click's levels follow (CT arterial, session 40)
     neighbour_ratio: float = 0.0
+    # on the slice measured, the unsmoothed image 0.5-2.5 mm beyond the boundary (the median over the rays that stay
+    # in the liver, at each distance, then its mean there) still this fraction of the lesion's contrast or more: a
+    # rim fainter than the interior found, under the half-maximum of the interior's edge (T1 portal's rim lesions:
+    # the rim 0.4 of the interior's contrast) -- refused (0: off). ``shell_beyond`` reads the denoised image 1.5-3
+    # mm out, where the denoising has spread a homogeneous lesion's edge as far as such a rim (app.suggester.RAW_SHELL)
+    raw_shell: float = 0.0
+    # on the slice measured, the outline found again from its centre at the click's threshold raised by ``steady_step``
+    # of the lesion's contrast: when its diameter falls by more than ``steady_px`` pixels, the boundary at the
+    # threshold ran through a neck into something joined to the lesion (a vessel as bright as its shell), not along
+    # the lesion's edge, where each ray's own half-maximum keeps the edge whatever the threshold -- refused (0: off)
+    steady_step: float = 0.1
+    steady_px: float = 0.0
     slices_each_side: int = 2  # neighbouring slices searched for a longer axial diameter
     # ... and further, while the section still grows from slice to slice, up to this many slices each
     # way: a click three slices from a 44 mm lesion's largest section on T1 arterial was measured on
@@ -222,6 +234,10 @@ class SuggestParams:
         if not 0 <= self.past_end <= 1 or not 0 <= self.neighbour_ratio < 1:
             raise ValueError(f"past_end lies in [0, 1], neighbour_ratio in [0, 1) (0: off), got {self.past_end}, "
                              f"{self.neighbour_ratio}")
+        if not 0 <= self.raw_shell < 1:
+            raise ValueError(f"raw_shell lies in [0, 1) (0: off), got {self.raw_shell}")
+        if not (0 < self.steady_step < 1 and self.steady_px >= 0):
+            raise ValueError(f"0 < steady_step < 1 and steady_px >= 0 (0: off), got {self.steady_step}, {self.steady_px}")
         if self.own_core_size < 0:
             raise ValueError(f"own_core_size >= 0 (0: off), got {self.own_core_size}")
         if not (self.consensus_px > 0 and self.consensus_sd >= 0 and self.consensus_tries >= 10 and self.local_edge_mm >= 0

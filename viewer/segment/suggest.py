@@ -24,7 +24,7 @@ import numpy as np
 from viewer.body import outside_body, sample_values
 from viewer.segment.across import (JOINED, from_a_tip, fuller_neighbour, inside_outline, lesion_ends,
                                    measure, moved_mm, near_outline, through_slices)
-from viewer.segment.around import stands_out_sd, with_beyond
+from viewer.segment.around import raw_shell, stands_out_sd, with_beyond
 from viewer.segment.levels import (LEAKS_BEYOND, LESION_ENDS, NO_CONTRAST, REACHES_EDGE, Levels, Unsegmentable, Window,
                                    find_levels)
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams, VolumeLike
@@ -152,6 +152,18 @@ def _past_end(volume: VolumeLike, best: int, found: dict[int, SliceOutline], end
         if out is None or one_end > out[0]:
             out = (one_end, k)
     return out
+
+
+def _unsteady(volume: VolumeLike, k: int, centre: tuple[float, float], spacing: tuple[float, float],
+              p: SuggestParams, levels: Levels) -> tuple[float, float] | None:
+    """The diameter of the outline on slice ``k`` from ``centre`` at ``levels``, and at the threshold raised by
+    ``p.steady_step`` of the lesion's contrast (towards the lesion), or None when either finds no outline (no
+    verdict: a necrotic shell may part at the raised threshold)."""
+    raised = replace(levels, threshold=levels.threshold + p.steady_step * (levels.lesion - levels.liver))
+    at, above = (_on_slice(volume, k, centre, spacing, p, lv) for lv in (levels, raised))
+    if isinstance(at, str) or isinstance(above, str):
+        return None
+    return measure(at, spacing)[0], measure(above, spacing)[0]
 
 
 def _off_the_body(volume: VolumeLike, k: int, at: tuple[float, float]) -> bool:
@@ -423,6 +435,12 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
         return _refuse(f"{FAINTER_SHELL}: {shell}; a necrotic core or a rim lesion's interior?", p)
+    rim_left = raw_shell(final, volume.array[best], spacing, p) if p.raw_shell else None
+    if rim_left is not None and rim_left >= p.raw_shell:
+        # a rim fainter than the interior found, under its edge's half-maximum: the lesion is the rim's outside
+        return _refuse(f"{FAINTER_SHELL}: the unsmoothed image 0.5-2.5 mm beyond the edge found still holds "
+                       f"{rim_left:.0%} of the lesion's contrast (over {p.raw_shell:.0%} on this series); a rim lesion's "
+                       f"interior inside a fainter rim?", p, raw_shell_share=round(rim_left, 3))
     rim = final.opposite_rim(p)
     if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
         return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
@@ -448,6 +466,12 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse(f"{ONE_SLICE_PART}: 1.5-3 and 3-6 mm beyond its edge the image still holds {near:.0%} and "
                        f"{far:.0%} of its contrast (a part of a larger, fainter lesion? it may be longest on a "
                        f"neighbouring slice)", p)
+    unsteady = _unsteady(volume, best, found[best].centre, spacing, p, levels) if p.steady_px else None
+    if unsteady is not None and unsteady[0] - unsteady[1] > p.steady_px * max(spacing):
+        return _refuse(f"{SPLITS}: its outline shrinks from {unsteady[0]:.1f} to {unsteady[1]:.1f} mm when the threshold is "
+                       f"raised by {p.steady_step:.0%} of the lesion's contrast (over {p.steady_px:g} pixels on this series): "
+                       f"its boundary runs through a neck into something joined to it (a vessel?)", p,
+                       steady_mm=[round(v, 2) for v in unsteady])
     tube = through_slices(volume, best, found, ends, sizes[best], look, spacing, p)
     if tube:
         return _refuse(f"{TUBE} (a vessel, a bone?): {tube}; a lesion is about as deep as it is long", p)
@@ -466,6 +490,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record["past_end_share"] = round(past[0], 3)
     if neighbours is not None:
         record["neighbour_share"] = round(neighbours, 3)
+    if rim_left is not None:
+        record["raw_shell_share"] = round(rim_left, 3)
+    if unsteady is not None:
+        record["steady_mm"] = [round(v, 2) for v in unsteady]
     # the line as suggested, kept in the record when the reader edits it (``suggested_edited``): how much
     # readers edit a suggestion can then be measured (a reader's check found it lost after an edit)
     record.update(suggested_diameter_mm=round(d, 3), suggested_p1=[round(float(v), 3) for v in p1],
