@@ -50,6 +50,10 @@ REASONS = (
     ("too small on this series for its edge (4.9 pixels across with the blur, on 2 slices; the blur adds up to 3 pixels "
      "to a lesion this small): draw it", "the lesion is too small on this series"),
     ("what is found is only 2.1 mm across: too small to suggest", "what was found is too small"),
+    ("the lesion's edge differs with the slice its levels are read on: on the slice measured (Pos -121.5 mm) its outline "
+     "is 15.2 mm at the levels of the slice they came from (Pos -116.5 mm) and 12.9 mm at its own, more than 8% apart "
+     "(the slab holds different parts of the lesion on the two slices): draw it",
+     "the lesion's edge reads differently on this slice and the next"),
     ("the lesion seems to go on beyond the edge found, fainter: 60% of its contrast 1.5-3 mm out; a necrotic core or a "
      "rim lesion's interior?", "this may be the centre of a larger lesion"),
     ("the region is 81 mm across, beyond 60 mm: it leaked", "no closed edge round the click"),

@@ -1,6 +1,6 @@
 """dwi39's ``uncorrected_px`` through the window (review39b): a b800 line measured on its ellipse as found (LLSYN002 L07,
 11.8 mm on two 5 mm slices at 4.5-4.6 pixels, under b800's 5.5-pixel limit) records the parameters that made it
-(``uncorrected_px`` 4.9, ``uncorrected_from_px`` 0, ``min_pixels_across`` 5.5) and ``uncorrected``; ``lesionlab suggest
+(``uncorrected_px`` 4.9, ``uncorrected_from_px`` 3.6 since session 40, ``min_pixels_across`` 5.5) and ``uncorrected``; ``lesionlab suggest
 --point-mm`` at its recorded click, with the same ``params_for(role)``, gives the window's line; the store, the CSV
 and the DICOM SR keep the record's method_params whole."""
 
@@ -36,7 +36,7 @@ def test_a_line_measured_as_found_on_b800_is_replayed_by_lesionlab_suggest(windo
     params = json.loads(m.method_params)
     expected = params_for(Role.MR_DWI).to_dict()
     assert {k: params[k] for k in expected} == expected  # every parameter the window used, recorded
-    assert params["uncorrected"] is True and params["uncorrected_px"] == 4.9 and params["uncorrected_from_px"] == 0.0
+    assert params["uncorrected"] is True and params["uncorrected_px"] == 4.9 and params["uncorrected_from_px"] == 3.6
     cli = suggest_at(model.volume.stack, tuple(params["clicked_mm"]))
     assert cli["diameter_mm"] == round(m.diameter_mm, 2), (cli, m.diameter_mm)
     ends = [model.geometry.index_to_patient(m.slice_index, *p) for p in (m.p1, m.p2)]

@@ -555,7 +555,7 @@ class TestHardNeighbours:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))
         assert isinstance(s, Refusal) and "no contrast" in s.reason
-        assert s.params["method"] == "ellipse_consensus_v15"
+        assert s.params["method"] == "ellipse_consensus_v16"
 
     def test_a_click_on_liver_beside_a_vessel_says_the_clicks_own_level(self) -> None:
         """A click on plain liver 4 mm from a large bright vessel (a tube through the slices): refused, and the
@@ -586,7 +586,7 @@ class TestRecords:
         s = suggest(lesion, render(lesion, noise=8.0))
         assert isinstance(s, Suggestion)
         back = json.loads(json.dumps(s.params))
-        assert back["method"] == "ellipse_consensus_v15" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert back["method"] == "ellipse_consensus_v16" and back["smooth_mm"] == SuggestParams().smooth_mm
         assert back["boundary"] == "ellipse"  # an elliptical lesion's boundary is its fitted ellipse
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
         # the levels came from the slice clicked, a full one (not the lesion's tip): not measured again
@@ -600,6 +600,9 @@ class TestRecords:
             SuggestParams(ring_mm=(3.0, 2.0))
         with pytest.raises(ValueError, match="rim_beyond"):
             SuggestParams(rim_beyond=1.5)
+        for gap in (-0.1, 1.0):  # b800's 0.08 (v16): a fraction of the outline at the slice's own levels
+            with pytest.raises(ValueError, match="own_levels_gap"):
+                SuggestParams(own_levels_gap=gap)
         with pytest.raises(ValueError, match="confidence"):
             Suggestion(0, (0.0, 0.0), (1.0, 1.0), 1.0, 1.5, {})
         with pytest.raises(ValueError, match="says why"):

@@ -59,6 +59,8 @@ MERGES_NEIGHBOUR = "the lesion merges with a neighbour"
 LEAKED = ": it leaked"
 #: How the refusal begins when what is found stands out on the slice clicked only, inside a fainter whole.
 ONE_SLICE_PART = "what is found stands out on this slice only"
+#: How the refusal begins when the slice measured's outline at the levels of another slice and at its own disagree.
+LEVELS_DISAGREE = "the lesion's edge differs with the slice its levels are read on"
 
 
 def _refuse(reason: str, p: SuggestParams, **extra: object) -> Refusal:
@@ -528,5 +530,45 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                            f"slice{'s' if len(found) > 1 else ''}, "
                            f"standing out by {solid:.1f} SDs of the liver over the disc of that diameter (a lesion's "
                            f"faint tip, or one smaller than the blur, lengthened by the noise round it?)", record)
+    if p.own_levels_gap and slice_index != best:
+        # a line about to be suggested whose levels came from another slice than the one measured (b800): the slice
+        # measured at its own levels, from its centre, as if clicked there. Checked last, on a line every rule above
+        # lets through, so that it can only redraw or refuse a line, never make one where the rules refuse (a fresh
+        # realisation's 5 mm lesion, refused as faint as a whole at its neighbour's levels, was +4.3 mm made again)
+        own = _start(volume, best, found[best].centre, spacing, p)
+        if isinstance(own, str) and lesion_ends(own):
+            # the slice measured finds no lesion of its own from its centre (none there, or too faint): its outline is
+            # only the other slice's levels' (fresh b800 realisation 230 LLSYN003 L06, 6 mm, followed onto two slices
+            # without it, +7.65 mm). Other reasons (a leak, a rim round its centre) say nothing of its levels: kept
+            # (a rim lesion's centre finds "what surrounds the region is not liver"; so did 270 LLSYN002 L08, +4.68 mm)
+            return Refusal(f"{LEVELS_DISAGREE}: on the slice measured (Pos {positions[best]:.1f} mm) its outline, "
+                           f"{sizes[best]:.1f} mm, is at the levels of the slice they came from (Pos "
+                           f"{positions[slice_index]:.1f} mm); at its own none is found ({own}): draw it",
+                           {**record, "own_levels": own})
+        if not isinstance(own, str):
+            own_size = measure(own[1], spacing)[0]
+            record.update(own_levels_mm=round(own_size, 3), own_threshold=round(own[0].threshold, 2),
+                          own_levels_ratio=round(sizes[best] / own_size, 4))
+            if abs(sizes[best] / own_size - 1.0) > p.own_levels_gap:
+                # a neighbour holding less of the lesion through the slab reads a fainter lesion level, and its
+                # threshold, below the slice measured's own half-maximum, grows the outline there (fresh b800
+                # realisations: 228 LLSYN002 L07, 12 mm, 15.15 mm at its neighbour's threshold against 12.87 at its
+                # own, +4.17 mm): made again from the slice measured; refused where its levels still disagree there
+                disagree = Refusal(f"{LEVELS_DISAGREE}: on the slice measured (Pos {positions[best]:.1f} mm) its outline is "
+                                   f"{sizes[best]:.1f} mm at the levels of the slice they came from (Pos "
+                                   f"{positions[slice_index]:.1f} mm) and {own_size:.1f} mm at its own, more than "
+                                   f"{p.own_levels_gap:.0%} apart (the slab holds different parts of the lesion on the two "
+                                   "slices): draw it", record)
+                if not from_a_tip_again:
+                    return disagree
+                again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False)
+                if isinstance(again, Refusal):
+                    return Refusal(again.reason, {**again.params, "clicked_slice": clicked,
+                                                  "own_levels_ratio": record["own_levels_ratio"]})
+                middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
+                if moved_mm(middle, at, spacing) > 0.5 * again.diameter_mm:
+                    return disagree
+                made = {"clicked_slice": clicked, "levels_own_from": slice_index, "own_levels_ratio": record["own_levels_ratio"]}
+                return replace(again, params={**again.params, **made})
     confidence = float(np.clip((lv.contrast_sd - p.min_contrast_sd) / 7.0, 0.0, 1.0) * (1.0 - final.leaked_fraction))
     return Suggestion(best, p1, p2, d, round(confidence, 3), record)
