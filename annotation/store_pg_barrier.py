@@ -266,8 +266,8 @@ INSERT INTO read_looks AS l (patient_id, exam_pair_id, reader, at_utc)
 
 def create_looks(db: "Db") -> None:
     """``lesionlab_look(who, names, patients, pairs)``: the access functions of a reader's lesion, measurement and
-    count rows call it with the reads (``R@S``, patient, exam pair) whose rows a ``reader`` role's call read or
-    wrote; for each of them that is finished (``study_reads``) it records the server's time in ``read_looks``, the
+    count rows call it with the reads (``R@S``, patient, exam pair) a ``reader`` role's call names (its pick, or the
+    rows it writes; not the rows found, review40b: ``store_pg_access._scope``); for each of them that is finished (``study_reads``) it records the server's time in ``read_looks``, the
     washout of the patient's next session then counting from it (:data:`STUDY_READS_GUARD`). The record is
     transactional, so the time also goes to the reader's look sequence of that patient (``setval``, never rolled
     back), after the reader's looks are serialised (``lesionlab_look_lock``: a row lock on its ``store_roles`` rows):
