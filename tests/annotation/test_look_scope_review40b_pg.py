@@ -102,3 +102,30 @@ def test_a_write_by_key_to_a_finished_read_is_a_look_whether_the_row_is_there_or
         deleted = con.execute(f"SELECT * FROM lesionlab_write_lesions('delete', NULL, '{pick}')").fetchall()
     assert len(deleted) == (lesion == "L1")
     assert [(r, p, e) for r, p, e, _ in _looks(pg_url)] == [("R1@MRI", "P2", "E1")]
+
+
+def test_another_reader_cannot_tell_whose_look_at_which_patient_is_under_way(pg_cluster, pg_url):  # type: ignore[no-untyped-def]
+    """R1 looks at its finished MRI read of P2 in a transaction left open (psql). R2 sees the look's locks in
+    ``pg_locks`` (any role may), among them one on R1's look sequence of P2. Before: that sequence was named from R1
+    and P2 alone (md5 of "2:R1P2"), both readable to R2 (``store_roles``, ``study_cases``): R2 read off that R1 was
+    looking at P2, and when. Now the names hold the store's secret, which R2 may not read."""
+    import hashlib
+
+    urls, _ = _study_past_mri(pg_cluster, pg_url, "rv40b5")
+    with psycopg.connect(urls["R1"]) as r1:
+        r1.execute(f"SELECT * FROM lesionlab_rows_lesions('{P2}')").fetchall()
+        with psycopg.connect(urls["R2"], autocommit=True) as r2:
+            locked = {str(n) for (n,) in r2.execute(
+                "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relkind = 'S' AND c.relname LIKE 'lesionlab\\_looks\\_%'").fetchall()}
+            patients = [str(p) for (p,) in r2.execute("SELECT DISTINCT patient_id FROM study_cases").fetchall()]
+            key = r2.execute("SELECT to_regclass('lesionlab_look_key')").fetchone()[0]
+            if key is not None:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    r2.execute("SELECT * FROM lesionlab_look_key")
+        r1.rollback()
+    assert len(locked) == 1, locked  # the look is seen under way: which reader and patient it is of is not
+    guesses = {"lesionlab_looks_p_" + hashlib.md5(f"{len(r)}:{r}{p}".encode()).hexdigest()[:16]: (r, p)
+               for r in ("R1", "R2") for p in patients}  # the study's readers' names: a guess, at worst
+    assert "P2" in patients and not locked & set(guesses), [guesses.get(n) for n in locked]
+    assert key is not None
