@@ -24,7 +24,7 @@ from annotation.store_location import StoreLocation, parse_location
 from viewer.errors import LesionlabError, StoreError, StoreLockedError
 
 #: tables not copied: the destination's own migration record and its own database roles
-NOT_COPIED = ("schema_migrations", "store_roles")
+NOT_COPIED = ("schema_migrations", "store_roles", "lesionlab_look_key")  # the last: each store its own secret
 
 
 @dataclass(frozen=True)

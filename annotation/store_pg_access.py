@@ -75,6 +75,26 @@ def _look(s: str) -> str:
     return (f"IF my_kind = 'reader' THEN PERFORM {s}.lesionlab_look(my_reader, lr, lp, le); END IF;")
 
 
+def _scope(s: str, session: bool) -> str:
+    """PL/pgSQL: ``lr``, ``lp``, ``le`` := the finished reads of the calling reader (``my_reader``) that ``pick`` names
+    (its patient, exam pair, study and read, whichever it gives; every one when it gives none) and the policy shows
+    it: what a reader role's call reading or changing rows by ``pick`` looks at, whether the reads hold rows of the
+    table or not. Listed from the table's rows (before review40b), a read without such rows was no look, and the
+    answer told it: ``[]`` with no look, a read-only transaction refused only when there were rows, a wait for the
+    reader's look lock only when there were rows (under ``lock_timeout``: an error instead of ``[]``), a delete of
+    lesion L9 no look where L1 was one, each saying what the read holds ("no lesion") for nothing."""
+    given = " AND ".join(f"(coalesce(pick, '{{}}') -> '{key}' IS NULL OR {column} = pick ->> '{key}')" for key, column in (
+        ("patient_id", "c.patient_id"), ("exam_pair_id", "c.exam_pair_id"), ("study_id", "r.study_id"),
+        ("reader", "r.reader || '@' || r.session")))
+    shown = f"{s}.lesionlab_session_open_for(me, g.reader, g.patient_id)" if session else "true"
+    return f"""SELECT pg_catalog.array_agg(g.reader), pg_catalog.array_agg(g.patient_id), pg_catalog.array_agg(g.exam_pair_id)
+            INTO lr, lp, le
+            FROM (SELECT DISTINCT r.reader || '@' || r.session AS reader, c.patient_id, c.exam_pair_id
+                  FROM {s}.study_reads r JOIN {s}.study_cases c ON c.study_id = r.study_id AND c.code = r.code
+                  WHERE r.reader = my_reader AND r.finished_at_utc IS NOT NULL AND {given}) g
+            WHERE coalesce({shown}, false);"""
+
+
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -163,10 +183,7 @@ def create_table_access(db: "Db", table: str) -> None:
         END IF;""") if looks else ""
     before_change = (f"""
     IF my_kind = 'reader' THEN
-        EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(t.reader), pg_catalog.array_agg(t.patient_id), '
-                                  'pg_catalog.array_agg(t.exam_pair_id) FROM (SELECT DISTINCT t.reader, t.patient_id, '
-                                  't.exam_pair_id FROM {t} t WHERE %s) t', coalesce(conds, 'true'))
-            INTO lr, lp, le USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind;
+        {_scope(s, session)}
         {look}
         {reset}
     END IF;""") if looks else ""
@@ -283,8 +300,9 @@ def _rows_function(s: str, t: str, table: str, columns: list[str], session: bool
                    looks: bool = False, *, times: bool = False) -> str:
     """``lesionlab_rows_T(pick)``: the rows of ``T`` the select policy shows the caller, of the case or study
     ``pick`` names (:data:`PICKED` only, never an id or a value); see :func:`_own_rows` for a reader role.
-    ``looks``: a reader role's call is a look at the reads it returns rows of (``lesionlab_look``, recorded before
-    the rows are returned; the function is then VOLATILE, as it writes). ``times``: ``lesionlab_rows_edit_times``
+    ``looks``: a reader role's call is a look at the finished reads of its own that ``pick`` names (:func:`_scope`,
+    whether they hold rows or not; ``lesionlab_look``, recorded before the rows are returned; the function is then
+    VOLATILE, as it writes). ``times``: ``lesionlab_rows_edit_times``
     instead, the :data:`EDIT_TIMES` columns of the edit log's rows (no look)."""
     name, returns, select = f"lesionlab_rows_{table}", f"SETOF {t}", "t.*"
     if times:
@@ -295,10 +313,7 @@ def _rows_function(s: str, t: str, table: str, columns: list[str], session: bool
                  "t.patient_id::pg_catalog.text, t.exam_pair_id::pg_catalog.text"
     look = "" if not looks else f"""
     IF my_kind = 'reader' THEN
-        EXECUTE pg_catalog.format('SELECT pg_catalog.array_agg(t.reader), pg_catalog.array_agg(t.patient_id), '
-                                  'pg_catalog.array_agg(t.exam_pair_id) FROM (SELECT DISTINCT t.reader, t.patient_id, '
-                                  't.exam_pair_id FROM {t} t WHERE %s AND %s) t', own, coalesce(conds, 'true'))
-            INTO lr, lp, le USING pg_catalog.jsonb_populate_record(NULL::{t}, pick), me, my_reader, my_kind;
+        {_scope(s, session)}
         -- waited for another session of the reader (a look, an opening of a case): the reads listed above may be
         -- closed now (the next session's case of the patient opened), so they are listed again (READ COMMITTED: a
         -- fresh snapshot; an older one is refused by lesionlab_look). Before, such a call returned the finished read

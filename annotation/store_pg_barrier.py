@@ -208,16 +208,22 @@ LOOK_ON_GOING_BACK = """            IF OLD.finished_at_utc IS NOT NULL AND my_ki
 
 #: a time as the ISO text the code writes
 _ISO = "pg_catalog.to_char({t} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')"
-#: the name of a reader's look sequence of a patient, in SQL (:func:`look_sequence`)
-_SEQUENCE_NAME = ("'lesionlab_looks_p_' || pg_catalog.left(pg_catalog.md5(pg_catalog.length({who})::pg_catalog.text || "
-                  "':' || {who} || {patient}), 16)")
+#: the owner-only table holding the store's secret part of the look sequences' names (:func:`create_look_sequences`)
+LOOK_KEY = "lesionlab_look_key"
+#: the name of a reader's look sequence of a patient, in SQL (:func:`look_sequence`), ``{key}`` the store's secret
+_SEQUENCE_NAME = ("'lesionlab_looks_p_' || pg_catalog.left(pg_catalog.md5({key} || ':' || "
+                  "pg_catalog.length({who})::pg_catalog.text || ':' || {who} || {patient}), 16)")
 
 
-def look_sequence(reader: str, patient: str) -> str:
+def look_sequence(reader: str, patient: str, key: str) -> str:
     """The sequence holding the time (ms since 1970) of ``reader``'s last look at a finished read of theirs of
     ``patient`` (migration 14; one per reader before it, which could not say which patient a look it alone held was
-    of). The reader's name is length-prefixed, so no two (reader, patient) share the digest's input."""
-    return "lesionlab_looks_p_" + hashlib.md5(f"{len(reader)}:{reader}{patient}".encode()).hexdigest()[:16]
+    of). The reader's name is length-prefixed, so no two (reader, patient) share the digest's input; ``key`` is the
+    store's secret (:data:`LOOK_KEY`), which no blinded role may read: a reader sees every sequence's name (pg_class)
+    and which of them another session is writing (``pg_locks``: a look under way), and with names derived from the
+    reader and patient alone (both readable to it in ``store_roles`` and ``study_cases``) reader R2 read off which
+    patient R1 was looking at, when (review40b)."""
+    return "lesionlab_looks_p_" + hashlib.md5(f"{key}:{len(reader)}:{reader}{patient}".encode()).hexdigest()[:16]
 
 
 def create_look_sequences(db: "Db") -> None:
@@ -228,7 +234,11 @@ def create_look_sequences(db: "Db") -> None:
     if not db.has_table("read_looks"):
         return
     schema = "'" + str(getattr(db, "schema")).replace("'", "''") + "'"
-    name = _SEQUENCE_NAME.format(who="k.reader", patient="c.patient_id")
+    # the names' secret, made once (a random UUID); readable by the owner and a coordinator only (grant_roles)
+    db.execute(f"CREATE TABLE IF NOT EXISTS {LOOK_KEY} (key TEXT NOT NULL)")
+    db.execute(f"INSERT INTO {LOOK_KEY} (key) SELECT pg_catalog.gen_random_uuid()::text "
+               f"WHERE NOT EXISTS (SELECT 1 FROM {LOOK_KEY})")
+    name = _SEQUENCE_NAME.format(key=f"(SELECT x.key FROM {LOOK_KEY} x)", who="k.reader", patient="c.patient_id")
     db.execute(f"""
 DO $$
 DECLARE
@@ -266,8 +276,8 @@ INSERT INTO read_looks AS l (patient_id, exam_pair_id, reader, at_utc)
 
 def create_looks(db: "Db") -> None:
     """``lesionlab_look(who, names, patients, pairs)``: the access functions of a reader's lesion, measurement and
-    count rows call it with the reads (``R@S``, patient, exam pair) whose rows a ``reader`` role's call read or
-    wrote; for each of them that is finished (``study_reads``) it records the server's time in ``read_looks``, the
+    count rows call it with the reads (``R@S``, patient, exam pair) a ``reader`` role's call names (its pick, or the
+    rows it writes; not the rows found, review40b: ``store_pg_access._scope``); for each of them that is finished (``study_reads``) it records the server's time in ``read_looks``, the
     washout of the patient's next session then counting from it (:data:`STUDY_READS_GUARD`). The record is
     transactional, so the time also goes to the reader's look sequence of that patient (``setval``, never rolled
     back), after the reader's looks are serialised (``lesionlab_look_lock``: a row lock on its ``store_roles`` rows):
@@ -286,7 +296,7 @@ def create_looks(db: "Db") -> None:
 CREATE OR REPLACE FUNCTION {s}.lesionlab_look_sequence(who pg_catalog.text, patient pg_catalog.text)
     RETURNS pg_catalog.regclass {_GUARD_SETTINGS} STABLE AS $$
 BEGIN
-    RETURN pg_catalog.to_regclass(pg_catalog.format('%I.%I', {schema}, {_SEQUENCE_NAME.format(who="who", patient="patient")}));
+    RETURN pg_catalog.to_regclass(pg_catalog.format('%I.%I', {schema}, {_SEQUENCE_NAME.format(key=f"(SELECT x.key FROM {s}.{LOOK_KEY} x)", who="who", patient="patient")}));
 END $$""")
     db.execute(f"""
 CREATE OR REPLACE FUNCTION {s}.lesionlab_look_time(who pg_catalog.text, patient pg_catalog.text)

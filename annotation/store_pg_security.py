@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from annotation.store_backend import Db
 
 #: tables never granted beyond SELECT (the migration machinery's and the role map)
-_SYSTEM_TABLES = ("schema_migrations", "store_roles")
+_SYSTEM_TABLES = ("schema_migrations", "store_roles", "lesionlab_look_key")
 #: tables only a coordinator writes: a reader study's design (readers read it, never change it)
 COORDINATOR_TABLES = ("studies", "study_cases", "study_order")
 #: In a study store, what blinded kinds (reader, adjudicator) may SELECT of the shared tables: a table

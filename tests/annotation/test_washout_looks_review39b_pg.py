@@ -97,7 +97,8 @@ def test_another_reader_cannot_stall_a_readers_looks_nor_forge_or_undo_them(pg_c
     assert (reader, patient) == ("R1@MRI", "P2") and at.endswith("+00:00")
     with psycopg.connect(pg_url, autocommit=True) as con:
         assert abs(con.execute("SELECT extract(epoch FROM clock_timestamp() - %s::timestamptz)", (at,)).fetchone()[0]) < 60
-    seq = look_sequence("R1", "P2")
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        seq = look_sequence("R1", "P2", con.execute("SELECT key FROM lesionlab_look_key").fetchone()[0])
     with psycopg.connect(urls["R1"], autocommit=True) as con:
         for statement in ("DELETE FROM read_looks", "UPDATE read_looks SET at_utc = '2000-01-01T00:00:00.000+00:00'",
                           f"SELECT * FROM lesionlab_write_read_looks('delete', NULL, '{P2}')",
