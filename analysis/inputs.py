@@ -580,6 +580,9 @@ def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, s
             joined = joined_reads(opened, dicom=dicom, stacks=stacks, study_id=study_id, unfinished=include_unfinished)
     if joined is None:
         cohort = _store_cohort(store, exporter.liver_cohort_tables(store), seen_by=seen_by)
+        if include_unfinished:  # said, not taken silently: the option changes nothing here (a researcher's check)
+            cohort = replace(cohort, input_notes=(*cohort.input_notes, "--include-unfinished: the store holds no reader "
+                                                  "study, so no case read is finished or not: every read is analysed"))
     else:
         cohort = _store_cohort(store, exporter.project_liver_tables(joined.project), (joined.note(),), seen_by)
     extra = {"dicom": str(dicom)} if dicom is not None else {}

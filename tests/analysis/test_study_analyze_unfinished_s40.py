@@ -90,3 +90,17 @@ def test_include_unfinished_goes_with_a_store(tmp_path: Path, capsys: pytest.Cap
     assert main(["analyze", "--measurements", "m.csv", "--counts", "c.csv", "--include-unfinished",
                  "--out", str(tmp_path / "o")]) == 1
     assert "--include-unfinished goes with a STORE" in capsys.readouterr().err
+
+
+def test_include_unfinished_on_a_store_with_no_study_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A store that holds no reader study: the option changes nothing, and analyze says so instead of taking it
+    silently (a researcher reading the output would think unfinished reads had been taken in)."""
+    import shutil
+
+    path = str(tmp_path / "plain.lesionlab")
+    shutil.copyfile(Path(__file__).resolve().parents[2] / "sample_dicom" / "reading.lesionlab", path)  # a read, no study
+    assert main(["analyze", path, "--include-unfinished", "--out", str(tmp_path / "o")]) == 0
+    said = capsys.readouterr().out
+    assert "--include-unfinished: the store holds no reader study" in said, said
+    assert main(["analyze", path, "--out", str(tmp_path / "p")]) == 0
+    assert "--include-unfinished" not in capsys.readouterr().out
