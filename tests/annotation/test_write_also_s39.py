@@ -38,6 +38,20 @@ def _studies(url: str) -> list[str]:
     with ReadingStore.open(url, read_only=True) as st:
         return [r[0] for r in st.backend_db.execute("SELECT study_id FROM studies ORDER BY study_id")]
 
+def _committed_after_all(pg_url: str) -> None:
+    """Wait (10 s at most) for the server, going on with the lost COMMIT, to hold study s1."""
+    deadline = time.monotonic() + 10
+    while _studies(pg_url) != ["s1"]:
+        assert time.monotonic() < deadline, "the server never committed the study"
+        time.sleep(0.05)
+
+
+def _settled_once(store: ReadingStore, pg_url: str) -> None:
+    """The closed store settled its doubt, and the study's pairs and log entry are in the store once."""
+    assert store.unsettled is None
+    pairs, log = _stored(pg_url)
+    assert pairs == {(p, "E1") for p in CASES} and log == [(PAIRS.format("s1"), "Dr C")]
+
 
 def _commits_lost(monkeypatch: pytest.MonkeyPatch, cluster: Cluster, store: ReadingStore, *ways: str) -> None:
     """The next COMMITs meet a lost session, one per way: "before" (the server ends the session just before the COMMIT
@@ -106,15 +120,10 @@ def test_a_study_whose_commit_met_a_hung_server_is_said_maybe_set_up_and_running
         assert "study s1 may have been set up, or not" in said and "not saved" not in said, said
         assert "run the same `lesionlab study init` again" in said, said
         assert store.in_doubt
-        deadline = time.monotonic() + 10
-        while _studies(pg_url) != ["s1"]:  # the server, going on, commits it after all
-            assert time.monotonic() < deadline, "the server never committed the study"
-            time.sleep(0.05)
+        _committed_after_all(pg_url)
     finally:
         store.close()
-    assert store.unsettled is None
-    pairs, log = _stored(pg_url)
-    assert pairs == {(p, "E1") for p in CASES} and log == [(PAIRS.format("s1"), "Dr C")]
+    _settled_once(store, pg_url)
     with ReadingStore.open(pg_url) as again, pytest.raises(StudyError) as rerun:
         Study.init(again, load_definition(path), dicom=SAMPLE_DICOM, by="Dr C")
     assert "already holds study 's1' exactly as this definition has it: it is set up" in str(rerun.value)

@@ -8,7 +8,6 @@ message says it may be in the store or not and what lesionlab does about it."""
 from __future__ import annotations
 
 import contextlib
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from tests.annotation.pg import Cluster, pg_cluster, pg_url  # noqa: F401
 from tests.annotation.test_durability_s36 import _end_session
 from tests.annotation.test_hang_s37 import ANSWER_S, RECONNECT_S
 from tests.annotation.test_study_init_s38 import PAIRS, _definition, _stored
-from tests.annotation.test_write_also_s39 import CASES, _studies
+from tests.annotation.test_write_also_s39 import CASES, _committed_after_all, _settled_once, _studies
 from tests.conftest import SAMPLE_DICOM
 from viewer.errors import StoreUnreachableError
 
@@ -112,12 +111,7 @@ def test_a_study_whose_fifth_commit_met_a_stopped_server_is_said_maybe_set_up(  
         assert "lesionlab looks for it at the next use of this store and when it is closed" in said, said
         assert "run the same `lesionlab study init` again" in said, said
         assert store.in_doubt
-        deadline = time.monotonic() + 10
-        while _studies(pg_url) != ["s1"]:  # the server, going on, commits it after all
-            assert time.monotonic() < deadline, "the server never committed the study"
-            time.sleep(0.05)
+        _committed_after_all(pg_url)
     finally:
         store.close()
-    assert store.unsettled is None
-    pairs, log = _stored(pg_url)
-    assert pairs == {(p, "E1") for p in CASES} and log == [(PAIRS.format("s1"), "Dr C")]
+    _settled_once(store, pg_url)
