@@ -159,17 +159,13 @@ class Selection:
             # N, Ctrl+Z twice (the lesion, then the pair's record), Ctrl+Y twice: the lesion was back in the project,
             # on the images and in the export, but the grid, Counts and Checks showed an empty exam (a reader's check)
             self.set_pair(self._dropped)
-        if event.kind is EditKind.REDO and self.pair is not None:
-            read = (*self.pair, self.reading.reader)
-            redone = sorted((les for key, les in project.lesions.items() if key[:3] == read and before.lesions.get(key) != les),
-                            key=lambda les: les.number)
-            if redone and self.lesion_id not in {les.lesion_id for les in redone}:
-                self.set_lesion(redone[0].lesion_id)
-        if event.kind is EditKind.UNDO and self.pair is not None:
-            # a lesion deleted, then Ctrl+Z: it came back with no lesion current (its row, its lines to be clicked
-            # again before V or a line could go on with it, a check of session 40): the one an undo brings back is
-            read = (*self.pair, self.reading.reader)
-            back = sorted((les for key, les in project.lesions.items() if key[:3] == read and key not in before.lesions),
+        if event.kind in (EditKind.REDO, EditKind.UNDO) and self.pair is not None:
+            # a redo makes a lesion it brings back or edits current; an undo one it brings back (a lesion deleted,
+            # then Ctrl+Z: it came back with no lesion current, its lines to be clicked again before V or a line
+            # could go on with it, a check of session 40)
+            read, redo = (*self.pair, self.reading.reader), event.kind is EditKind.REDO
+            back = sorted((les for key, les in project.lesions.items() if key[:3] == read
+                           and (before.lesions.get(key) != les if redo else key not in before.lesions)),
                           key=lambda les: les.number)
             if back and self.lesion_id not in {les.lesion_id for les in back}:
                 self.set_lesion(back[0].lesion_id)
