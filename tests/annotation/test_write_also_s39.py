@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from annotation import store_pg_connection
@@ -53,9 +54,11 @@ def _settled_once(store: ReadingStore, pg_url: str) -> None:
     assert pairs == {(p, "E1") for p in CASES} and log == [(PAIRS.format("s1"), "Dr C")]
 
 
-def _commits_lost(monkeypatch: pytest.MonkeyPatch, cluster: Cluster, store: ReadingStore, *ways: str) -> None:
-    """The next COMMITs meet a lost session, one per way: "before" (the server ends the session just before the COMMIT
-    arrives: nothing committed) or "answer" (ended just after the COMMIT was done: committed, its answer lost)."""
+def _commits(monkeypatch: pytest.MonkeyPatch, cluster: Cluster, store: ReadingStore, *ways: str,
+             stack: contextlib.ExitStack | None = None) -> list[str]:
+    """The next COMMITs, one per way: "conflict" (a serialization failure: the edit is run again), "before" (the server
+    ends the session just before the COMMIT: nothing committed), "answer" (ended just after it committed: its answer
+    lost), "stopped" (sent to a server stopped just before: it commits once it goes on). Returns the ways left."""
     db: Any = store.backend_db
     real, left = db.commit, list(ways)
 
@@ -63,11 +66,19 @@ def _commits_lost(monkeypatch: pytest.MonkeyPatch, cluster: Cluster, store: Read
         way = left.pop(0)
         if not left:
             monkeypatch.setattr(db, "commit", real)
+        if way == "conflict":
+            raise psycopg.errors.SerializationFailure("could not serialize access due to concurrent update")
+        if way == "stopped":
+            assert stack is not None, "a stopped server is started again by the caller's exit stack"
+            stack.enter_context(cluster.stopped(at_most_s=12))
+            real()
+            return
         if way == "answer":
             real()
         _end_session(cluster, store)
         db.con.execute("SELECT 1")  # psycopg finds the session gone: OperationalError, connection closed
     monkeypatch.setattr(db, "commit", commit)
+    return left
 
 
 def test_a_study_lost_at_commit_again_on_its_retry_is_looked_for_and_found_set_up(pg_cluster, pg_url,  # type: ignore[no-untyped-def]
@@ -75,11 +86,17 @@ def test_a_study_lost_at_commit_again_on_its_retry_is_looked_for_and_found_set_u
     """The first COMMIT is lost before the server has it (run again on a new session), the second one after the server
     committed it. Before: "the edit was not saved: the connection to the database was lost", the study and its pairs
     in the store. Now the second loss is looked for too: found, `study init` has set the study up, logged once."""
+    _found_set_up(monkeypatch, pg_cluster, pg_url, tmp_path, "before", "answer")
+
+
+def _found_set_up(monkeypatch: pytest.MonkeyPatch, cluster: Cluster, pg_url: str, tmp_path: Path, *ways: str) -> None:
+    """`study init` whose COMMITs go ``ways`` (:func:`_commits`), the last one lost after the server committed it:
+    looked for and found, the study set up without a doubt left, its pairs and log entry in the store once."""
     definition = load_definition(_definition(tmp_path, "s1", CASES))
     with ReadingStore.open(pg_url) as store:
-        _commits_lost(monkeypatch, pg_cluster, store, "before", "answer")
+        left = _commits(monkeypatch, cluster, store, *ways)
         study = Study.init(store, definition, dicom=SAMPLE_DICOM, by="Dr C")
-        assert not store.in_doubt
+        assert left == [] and not store.in_doubt
         assert len(study.pairs_added) == 2 and study.order("R1", "MRI")
     assert _studies(pg_url) == ["s1"]
     pairs, log = _stored(pg_url)
@@ -92,7 +109,7 @@ def test_a_study_lost_at_commit_twice_before_the_server_had_it_is_not_saved_and_
     the same command then sets the study up."""
     path = _definition(tmp_path, "s1", CASES)
     with ReadingStore.open(pg_url) as store:
-        _commits_lost(monkeypatch, pg_cluster, store, "before", "before")
+        _commits(monkeypatch, pg_cluster, store, "before", "before")
         with pytest.raises(StoreUnreachableError, match="lost at its commit, twice; the server does not hold it"):
             Study.init(store, load_definition(path), dicom=SAMPLE_DICOM, by="Dr C")
         assert not store.in_doubt
@@ -138,7 +155,7 @@ def test_a_study_set_up_without_images_whose_commit_was_lost_is_said_perhaps_don
 
     fill(pg_url)
     with ReadingStore.open(pg_url) as store:
-        _commits_lost(monkeypatch, pg_cluster, store, "answer")
+        _commits(monkeypatch, pg_cluster, store, "answer")
         with pytest.raises(StoreUnreachableError) as told:
             Study.init(store, definition())
     said = str(told.value)

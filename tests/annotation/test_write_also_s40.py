@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import pytest
 
 from annotation import store_pg_connection
 from annotation.store import ReadingStore
 from annotation.study import load_definition
 from annotation.study_store import Study
-from tests.annotation.pg import Cluster, pg_cluster, pg_url  # noqa: F401
-from tests.annotation.test_durability_s36 import _end_session
+from tests.annotation.pg import pg_cluster, pg_url  # noqa: F401
 from tests.annotation.test_hang_s37 import ANSWER_S, RECONNECT_S
-from tests.annotation.test_study_init_s38 import PAIRS, _definition, _stored
-from tests.annotation.test_write_also_s39 import CASES, _committed_after_all, _settled_once, _studies
+from tests.annotation.test_study_init_s38 import _definition, _stored
+from tests.annotation.test_write_also_s39 import CASES, _commits, _committed_after_all, _found_set_up, _settled_once, _studies
 from tests.conftest import SAMPLE_DICOM
 from viewer.errors import StoreUnreachableError
 
@@ -33,46 +30,12 @@ def short_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store_pg_connection, "RECONNECT_TIMEOUT_S", RECONNECT_S)
 
 
-def _commits(monkeypatch: pytest.MonkeyPatch, cluster: Cluster, store: ReadingStore, stack: contextlib.ExitStack,
-             *ways: str) -> list[str]:
-    """The next COMMITs, one per way: "conflict" (a serialization failure: the edit is run again), "before" (the server
-    ends the session just before the COMMIT: nothing committed), "answer" (ended just after it committed: its answer
-    lost), "stopped" (sent to a server stopped just before: it commits once it goes on). Returns the ways left."""
-    db: Any = store.backend_db
-    real, left = db.commit, list(ways)
-
-    def commit() -> None:
-        way = left.pop(0)
-        if not left:
-            monkeypatch.setattr(db, "commit", real)
-        if way == "conflict":
-            raise psycopg.errors.SerializationFailure("could not serialize access due to concurrent update")
-        if way == "stopped":
-            stack.enter_context(cluster.stopped(at_most_s=12))
-            real()
-            return
-        if way == "answer":
-            real()
-        _end_session(cluster, store)
-        db.con.execute("SELECT 1")  # psycopg finds the session gone: OperationalError, connection closed
-    monkeypatch.setattr(db, "commit", commit)
-    return left
-
-
 def test_a_study_lost_at_its_fifth_commit_after_three_conflicts_is_looked_for_and_found(  # type: ignore[no-untyped-def]
         pg_cluster, pg_url, tmp_path: Path, monkeypatch) -> None:
     """Attempts 1-3 meet serialization failures, the 4th COMMIT is lost before the server has it (run again), the 5th
     after the server committed it. Before: "the edit was not saved: the connection to the database was lost", the
     study in the store. Now it is looked for: found, `study init` has set the study up, logged once."""
-    definition = load_definition(_definition(tmp_path, "s1", CASES))
-    with ReadingStore.open(pg_url) as store, contextlib.ExitStack() as stack:
-        left = _commits(monkeypatch, pg_cluster, store, stack, "conflict", "conflict", "conflict", "before", "answer")
-        study = Study.init(store, definition, dicom=SAMPLE_DICOM, by="Dr C")
-        assert left == [] and not store.in_doubt
-        assert len(study.pairs_added) == 2 and study.order("R1", "MRI")
-    assert _studies(pg_url) == ["s1"]
-    pairs, log = _stored(pg_url)
-    assert pairs == {(p, "E1") for p in CASES} and log == [(PAIRS.format("s1"), "Dr C")]
+    _found_set_up(monkeypatch, pg_cluster, pg_url, tmp_path, "conflict", "conflict", "conflict", "before", "answer")
 
 
 def test_a_study_lost_at_its_only_commit_after_four_conflicts_and_not_there_is_said_not_saved(  # type: ignore[no-untyped-def]
@@ -81,7 +44,7 @@ def test_a_study_lost_at_its_only_commit_after_four_conflicts_and_not_there_is_s
     there (the lost session was ended on the server first): "not saved" is then true, and said once, not "twice"."""
     path = _definition(tmp_path, "s1", CASES)
     with ReadingStore.open(pg_url) as store, contextlib.ExitStack() as stack:
-        _commits(monkeypatch, pg_cluster, store, stack, "conflict", "conflict", "conflict", "conflict", "before")
+        _commits(monkeypatch, pg_cluster, store, "conflict", "conflict", "conflict", "conflict", "before", stack=stack)
         with pytest.raises(StoreUnreachableError) as told:
             Study.init(store, load_definition(path), dicom=SAMPLE_DICOM, by="Dr C")
         said = str(told.value)
@@ -102,7 +65,7 @@ def test_a_study_whose_fifth_commit_met_a_stopped_server_is_said_maybe_set_up(  
     store = ReadingStore.open(pg_url)
     try:
         with contextlib.ExitStack() as stack:
-            _commits(monkeypatch, pg_cluster, store, stack, "conflict", "conflict", "conflict", "before", "stopped")
+            _commits(monkeypatch, pg_cluster, store, "conflict", "conflict", "conflict", "before", "stopped", stack=stack)
             with pytest.raises(StoreUnreachableError) as told:
                 Study.init(store, load_definition(path), dicom=SAMPLE_DICOM, by="Dr C")
         said = str(told.value)
