@@ -34,7 +34,7 @@ class ExportDialog(QDialog):
     def __init__(self, default_dir: Path, parent: QWidget | None = None, *, title: str = "Export the reading project",
                  text: str = ("One xlsx per patient and the cohort tables measurements.csv, counts.csv, patients.csv "
                               "(with a follow-up also followup.csv and treatment_lines.csv)."),
-                 pseudonymise: bool = True) -> None:
+                 pseudonymise: bool = True, unfinished: bool = False) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         lay = QVBoxLayout(self)
@@ -55,6 +55,12 @@ class ExportDialog(QDialog):
         if pseudonymise:
             lay.addWidget(self.pseudonymise)
             lay.addWidget(self.keep_comments)
+        #: of a reader study's store: take the case reads not finished in (`analyze STORE --include-unfinished`);
+        #: the window offered no way to, where the command line has one (session 40's closing note)
+        self.unfinished = QCheckBox("Include the case reads not finished (an interim look: as `lesionlab analyze "
+                                    "STORE --include-unfinished`; the report says how many)")
+        if unfinished:
+            lay.addWidget(self.unfinished)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -85,18 +91,22 @@ class AnalysisJob(QObject):
     done = Signal(object, str)
     failed = Signal(str)
 
-    def start(self, store_path: Path, out_dir: Path, dicom: str | None = None) -> threading.Thread:
-        t = threading.Thread(target=self._run, args=(store_path, out_dir, dicom), name="analysis", daemon=True)
+    def start(self, store_path: Path, out_dir: Path, dicom: str | None = None,
+              include_unfinished: bool = False) -> threading.Thread:
+        t = threading.Thread(target=self._run, args=(store_path, out_dir, dicom, include_unfinished), name="analysis",
+                             daemon=True)
         t.start()
         return t
 
-    def _run(self, store_path: Path, out_dir: Path, dicom: str | None) -> None:
+    def _run(self, store_path: Path, out_dir: Path, dicom: str | None, include_unfinished: bool) -> None:
         try:
             from analysis.inputs import load_analysis_store
             from analysis.pipeline import run_analysis
 
-            # a reader study's store: one read per study reader, as `lesionlab analyze STORE --dicom DICOM` gives it
-            result = run_analysis(load_analysis_store(store_path, dicom=dicom), out_dir)
+            # a reader study's store: one read per study reader, as `lesionlab analyze STORE --dicom DICOM
+            # [--include-unfinished]` gives it
+            result = run_analysis(load_analysis_store(store_path, dicom=dicom, include_unfinished=include_unfinished),
+                                  out_dir)
         except LesionlabError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - reported in the one error dialog
@@ -215,6 +225,8 @@ class ExportActions(QObject):
         #: per reader study's store: the image folder the researcher gave when none open held the study (None:
         #: declined), so it is asked once
         self._given_images: dict[str, str | None] = {}
+        #: what the last folder given lacks (said with the analysis' progress), else ""
+        self.images_note = ""
         #: news of a job done (the analysis): after what the reader's last action said, not over it
         self.tell = tell
         self._analysis: AnalysisJob | None = None
@@ -250,20 +262,24 @@ class ExportActions(QObject):
         """Ask where the analysis goes (the data folder proposed), then run it."""
         from app.reading_session import data_dir
 
+        from analysis.study_pairing import study_image_uids
+
         src = self._store_path()
         dialog = ExportDialog(data_dir() / "analysis" / src.stem, self.parent_widget, title="Run the analysis",
                               text="Tables, paired tests, plots and report.html of the reading project go into:",
-                              pseudonymise=False)
+                              pseudonymise=False, unfinished=study_image_uids(src) is not None)
         if dialog.exec():
-            self.run_analysis(Path(dialog.folder.text()))
+            self.run_analysis(Path(dialog.folder.text()), include_unfinished=dialog.unfinished.isChecked())
 
     def study_images(self, src: Path) -> str | None:
         """The image folder that pairs a reader study's lesions across sessions (`analyze STORE --dicom PATH`): the
         last opened folder holding the CT and MRI of every case, else the one the researcher gives (asked once per
-        store; None: not a study's store, or declined). Without it the window's analysis paired no lesion of one
+        store; one that lacks a case's CT or MRI is used for this analysis only, said, and asked for again the next
+        time; None: not a study's store, or declined). Without it the window's analysis paired no lesion of one
         session with one of another (said only in a note), where `analyze --dicom` pairs them."""
         from analysis.study_pairing import study_image_uids
 
+        self.images_note = ""
         needed = study_image_uids(src)
         if needed is None:
             return None
@@ -271,25 +287,37 @@ class ExportActions(QObject):
             if needed <= {s.study_instance_uid for s in stacks}:
                 return folder
         key = str(src)
-        if key not in self._given_images:
-            chosen = QFileDialog.getExistingDirectory(
-                self.parent_widget, f"The images of the reader study in {src.name}: pairs each reader's lesions "
-                                    "across sessions (Cancel: none paired)")
-            self._given_images[key] = chosen or None
-        return self._given_images[key]
+        if key in self._given_images:
+            return self._given_images[key]
+        chosen = QFileDialog.getExistingDirectory(
+            self.parent_widget, f"The images of the reader study in {src.name}: pairs each reader's lesions "
+                                "across sessions (Cancel: none paired)")
+        if not chosen:
+            self._given_images[key] = None  # declined: not asked again
+            return None
+        from viewer.index import index_path
 
-    def run_analysis(self, out_dir: str | Path) -> None:
+        held = {s.study_instance_uid for s in index_path(chosen).stacks}
+        if needed <= held:
+            self._given_images[key] = chosen  # kept: not asked again for this store
+        else:  # a wrong folder stayed the store's until the window was closed (session 40's closing note)
+            self.images_note = (f"; {chosen} holds {len(needed & held)} of the study's {len(needed)} CT and MRI "
+                                "studies: used this once, asked for again at the next analysis")
+        return chosen
+
+    def run_analysis(self, out_dir: str | Path, include_unfinished: bool = False) -> None:
         """Analyse the open project into ``out_dir`` in a thread (of a reader study's store with its images:
-        :meth:`study_images`)."""
+        :meth:`study_images`; ``include_unfinished``: its case reads not finished too)."""
         src = self._store_path()
         out = Path(out_dir)
         dicom = self.study_images(src)
         self._analysis = AnalysisJob(self)
         self._analysis.done.connect(self._analysed)
         self._analysis.failed.connect(self.show_error)
-        self.say(f"analysing {src.name} into {out}" + (f" with the images in {dicom}" if dicom else "") + " …",
+        self.say(f"analysing {src.name} into {out}" + (f" with the images in {dicom}" if dicom else "")
+                 + (" (case reads not finished included)" if include_unfinished else "") + " …" + self.images_note,
                  hold=False)  # a progress: the result replaces it
-        self._analysis.start(src, out, dicom)
+        self._analysis.start(src, out, dicom, include_unfinished)
 
     def _analysed(self, result: Any, out_dir: str) -> None:
         self.tell(f"{result.summary} Written to {out_dir}.")
