@@ -41,6 +41,9 @@ class ReadingView:
         self.line_layers = [MeasurementLayer(sel, self._patient, pointer=_pointer_of(w)) for w in self.viewports]
         # each viewport's lobe letters keep off the mm labels its line layer painted just before
         self.count_layers = [CountLayer(sel, avoid=_labels_of(line)) for line in self.line_layers]
+        # and the mm labels keep off the marks' ticks (a lesion counted beside a measured one)
+        for line, count in zip(self.line_layers, self.count_layers):
+            line.keep_off = count.tick_boxes
         # the boundary drawn on the other exam shows where it gives the lobes, through the alignment
         self.boundary_layers = [BoundaryLayer(sel, self._alignments, self._reads(i)) for i in range(len(self.viewports))]
         for i, (w, line, count, boundary) in enumerate(zip(self.viewports, self.line_layers, self.count_layers,

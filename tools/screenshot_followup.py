@@ -45,7 +45,7 @@ def main(out: str) -> int:
     w = MainWindow(overrides=RoleOverrides(tmp / "roles.json"), recent=RecentStudies(tmp / "recent.json"),
                    reader=name, stores=recent_stores(tmp / "stores.json"))
     w.store_flow.ask = lambda title, text, choices: "keep"  # type: ignore[method-assign]
-    w.resize(1900, 1150)
+    w.resize(1920, 1150)  # the width of a 1920 x 1080 screen: every response column through TGR in view
     w.show()
     w.activateWindow()
     w.raise_()

@@ -138,6 +138,10 @@ class FollowupPanel(_Observer):
         # the green row, nothing else is selected
         self.lesions.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.lesions.cellClicked.connect(self._lesion_clicked)
+        # the lesion table's width counts its scroll bar while it shows: fitted again once the bar comes or goes (the
+        # dock grown to show every row hid it after the last fit, and the 14 px it left the lesions put TGR off the
+        # responses' right edge at 1920 x 1080)
+        self.lesions.verticalScrollBar().rangeChanged.connect(lambda *_: QTimer.singleShot(0, self, self._fit_split))
         measured = QPushButton("Lines drawn → measured")
         measured.setToolTip("carried lesions 'not assessed' whose line is drawn on their series become 'measured' "
                             "(targets, new lesions) or 'present' (non-targets)")
@@ -496,7 +500,11 @@ class FollowupPanel(_Observer):
             best = _word(x.best_overall_response)
             if best and x.best_overall_response != x.best_overall_response_confirmed:
                 best += "*"  # a CR / PR no later exam confirms yet (a radiologist's check read it as final)
-            values = (x.timepoint_date.isoformat() + (" baseline" if x.is_baseline else ""), _word(x.overall_response),
+            overall = _word(x.overall_response)
+            # "baseline" where a baseline has no response: in the date's cell it made that column 131 px wide, and TGR
+            # lay off the right of the table at 1920 x 1080 (session 40's closing note)
+            values = (x.timepoint_date.isoformat() + (" baseline" if x.is_baseline and overall else ""),
+                      overall or ("baseline" if x.is_baseline else ""),
                       best, _fmt(x.sum_mm), _fmt(x.change_from_baseline_pct, True),
                       _fmt(x.change_from_nadir_pct, True), _word(x.target_response), _word(x.non_target_response),
                       _word(x.new_lesions), _word(x.nen_slow_progression), "" if tgr is None else f"{tgr:+.2f}", x.note)

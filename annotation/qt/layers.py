@@ -108,10 +108,14 @@ class MeasurementLayer:
     LABEL_CACHE = 4096
 
     def __init__(self, selection: Selection, patient: Callable[[], str | None] | None = None,
-                 pointer: Callable[[], tuple[float, float] | None] | None = None) -> None:
+                 pointer: Callable[[], tuple[float, float] | None] | None = None,
+                 keep_off: Callable[[ViewContext], list[tuple[float, float, float, float]]] | None = None) -> None:
         """``patient()``: the patient whose exams are drawn (default: the selection's pair's); ``pointer()``: where
-        the pointer is over the viewport (widget pixels, None: elsewhere), which shows a short line's end handles."""
+        the pointer is over the viewport (widget pixels, None: elsewhere), which shows a short line's end handles;
+        ``keep_off(view)``: boxes (x, y, width, height) the labels are not hung on (the count marks' ticks: a
+        lesion counted beside a measured one drew its cross over "L1 41.1 mm", a radiologist's read at 1366 x 768)."""
         self.selection = selection
+        self.keep_off: Callable[[ViewContext], list[tuple[float, float, float, float]]] = keep_off or (lambda _v: [])
         self.patient: Callable[[], str | None] = patient or (
             lambda: self.selection.pair[0] if self.selection.pair is not None else None)
         self.pointer: Callable[[], tuple[float, float] | None] = pointer or (lambda: None)
@@ -219,7 +223,7 @@ class MeasurementLayer:
         texts_drawn = self._texts = cur_labels + labels
         sizes = [(float(img.width()), float(img.height())) for img in images]
         where = place_labels([(x if x + 6.0 + w <= edge else left - 12.0 - w, y, w, h)
-                              for (x, y, _text, left), (w, h) in zip(texts_drawn, sizes)])
+                              for (x, y, _text, left), (w, h) in zip(texts_drawn, sizes)], self.keep_off(view))
         n_cur = len(cur_labels)
         self.label_boxes = [(x, y, w, h) for (x, y), (w, h) in zip(where, sizes)]
         self.handles_drawn = marks + cur_marks
@@ -254,15 +258,17 @@ def _near(x1: float, y1: float, x2: float, y2: float, pointer: tuple[float, floa
     return min((px - x1) ** 2 + (py - y1) ** 2, (px - x2) ** 2 + (py - y2) ** 2) <= NEAR_PX * NEAR_PX
 
 
-def place_labels(anchors: list[tuple[float, float, float, float]]) -> list[tuple[float, float]]:
+def place_labels(anchors: list[tuple[float, float, float, float]],
+                 taken: list[tuple[float, float, float, float]] | tuple[()] = ()) -> list[tuple[float, float]]:
     """Top-left corners (x, y) for labels ``(x, y, width, height)`` hung from their anchors (a line's
     lower end) so that no two overlap (two lines that cross or lie side by side had their labels on one
-    another): each 6 px right of and 10 px above its anchor unless a label placed before it is there,
+    another), nor any box of ``taken`` (count marks):
+    each 6 px right of and 10 px above its anchor unless a label placed before it (or a box taken) is there,
     then the first free of just below that, just above it, the same three left of the anchor, and
     further down in steps of its height (one is free when the labels are as tall: each blocks two
     steps at most; else below them all). A label's own place is tried first and alone: labels apart
     cost a check each (20 on a slice, a repaint of six viewports)."""
-    placed: list[tuple[float, float, float, float]] = []
+    placed: list[tuple[float, float, float, float]] = list(taken)
     out: list[tuple[float, float]] = []
 
     def free(left: float, top: float, w: float, h: float) -> bool:
@@ -308,6 +314,16 @@ class CountLayer:
     def on_slice(self, view: ViewContext) -> list[CountMark]:
         self.content.selection = self.selection
         return self.content.marks(getattr(view.model, "role", None), view.model.key, view.slice_index)
+
+    #: half the side of the box a count mark's ticks take (they reach 9 px from its point, 1.5 px wide)
+    TICKS = 10.0
+
+    def tick_boxes(self, view: ViewContext) -> list[tuple[float, float, float, float]]:
+        """The boxes (x, y, width, height) the ticks of the marks on the slice take (a measured lesion's mark has no
+        ticks, only its letter, which keeps off the labels itself): the mm labels keep off them."""
+        side = 2 * self.TICKS
+        return [(p.x() - self.TICKS, p.y() - self.TICKS, side, side)
+                for p in (view.to_widget(m.row, m.col) for m in self.on_slice(view) if not m.lesion_id)]
 
     def _free(self, at: QPointF, taken: list[tuple[float, float, float, float]]) -> bool:
         w, h = self.LETTER

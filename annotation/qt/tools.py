@@ -131,6 +131,7 @@ def attach(viewport: Any, ctx: ReadingContext) -> tuple[MeasurementLayer, CountL
     """Show the reading's lines and marks on a viewport and repaint it after every edit/undo/redo."""
     line_layer = MeasurementLayer(ctx.selection)
     count_layer = CountLayer(ctx.selection, avoid=lambda: line_layer.label_boxes)
+    line_layer.keep_off = count_layer.tick_boxes
     viewport.add_layer(line_layer)
     viewport.add_layer(count_layer)
     ctx.selection.reading.subscribe(lambda event: viewport.update())

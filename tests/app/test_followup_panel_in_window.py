@@ -61,7 +61,7 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
     assert f.kind.value == "target" and f.status.value == "measured" and f.assessed_role is Role.CT_PORTAL
     assert [t.exam_date.isoformat() for t in reading.project.timepoints.values()] == ["2023-03-14"]
     rows = _responses(panel)
-    assert len(rows) == 1 and rows[0][0] == "2023-03-14 baseline" and float(rows[0][1]) == round(size["L1"], 1)
+    assert len(rows) == 1 and rows[0][0] == "2023-03-14" and rows[0][7] == "baseline" and float(rows[0][1]) == round(size["L1"], 1)
     _type(qtbot, panel, 1, KIND, "t")
     assert float(_responses(panel)[0][1]) == round(size["L1"] + size["L2"], 1)
     assert panel.lesions.item(1, 8).text() in ("eligible",) or "mm <" in panel.lesions.item(1, 8).text()
@@ -123,7 +123,8 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
     _type(qtbot, panel, 0, KIND, "t")
     assert reading.project.lesion_followups[(*now, "sample", "L1")].status.value == "not_assessed"
     rows = _responses(panel)
-    assert [r[0] for r in rows] == ["2023-03-14 baseline", "2023-10-17"] and rows[1][4] == "NE"
+    assert [r[0] for r in rows] == ["2023-03-14", "2023-10-17"] and rows[1][4] == "NE"
+    assert [r[7] for r in rows] == ["baseline", "NE"]
     assert f"2023-10-17: {panel.responses.item(1, 11).text()}" in panel.messages.text()  # the note in full
     assert panel.responses.item(1, 0).background().color() != panel.responses.item(0, 0).background().color()
 
@@ -230,7 +231,7 @@ def test_a_follow_up_exam_just_opened_shows_its_patient_and_course(window, qtbot
     assert w.state.selection.pair is None  # not recorded until its first edit
     header = panel.header.text()
     assert "LLSYN001" in header and "2023-10-17" in header and "nothing recorded on it yet" in header, header
-    assert _responses(panel) and _responses(panel)[0][0] == "2023-03-14 baseline"
+    assert _responses(panel) and _responses(panel)[0][:8:7] == ["2023-03-14", "baseline"]
     assert "LLSYN001" in w.docks.clinical_dock.windowTitle()
 
 

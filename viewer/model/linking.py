@@ -100,7 +100,7 @@ class LinkModel:
         return tuple(float(v) for v in np.hstack([r, t[:, None]]).reshape(-1))
 
     def offset_mm(self, vp: ViewportModel) -> float | None:
-        """The frame's shift along the viewport's normal (mm): what the overlay reports."""
+        """The frame's shift along the viewport's normal (mm) into the link space (the cells' labels leave it out)."""
         fid, geo = frame_id(vp), vp.geometry
         if fid is None or geo is None:
             return None

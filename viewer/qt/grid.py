@@ -61,7 +61,9 @@ class ReadingGrid(QWidget):
 
     def _link_text(self, model: object) -> str:
         """What this cell scrolls with, only when it really does: "linked: all", "linked: CT",
-        "linked: MR" or "linked ×3", with the offset of a reader-made link; "unlinked"; "" when alone."""
+        "linked: MR" or "linked ×3"; "unlinked"; "" when alone. No offset: a frame's shift into the link is where
+        the other scanner put its table's origin (LLSYN002's MRI cells said "linked: all -1213.9 mm"), nothing the
+        reader can read off the images; the status bar says the alignment's shift once, when it is made."""
         link = self.reading.link
         if not model.linked:  # type: ignore[attr-defined]
             return "unlinked"
@@ -77,8 +79,7 @@ class ReadingGrid(QWidget):
             what = next(iter(modalities))
         else:
             what = f"×{len(group)}"
-        offset = link.offset_mm(model)  # type: ignore[arg-type]
-        return f"linked: {what} {offset:+.1f} mm" if offset else f"linked: {what}"
+        return f"linked: {what}"
 
     def set_missing_note(self, note: str, roles: Collection[object]) -> None:
         """What an empty cell of ``roles`` says instead of "not in this pair: drop a stack here from the browser"
