@@ -57,8 +57,8 @@ class ExportDialog(QDialog):
             lay.addWidget(self.keep_comments)
         #: of a reader study's store: take the case reads not finished in (`analyze STORE --include-unfinished`);
         #: the window offered no way to, where the command line has one (session 40's closing note)
-        self.unfinished = QCheckBox("Include the case reads not finished (an interim look: as `lesionlab analyze "
-                                    "STORE --include-unfinished`; the report says how many)")
+        self.unfinished = QCheckBox("Include the case reads not finished (an interim look, as lesionlab analyze "
+                                    "STORE --include-unfinished; the report says how many)")
         if unfinished:
             lay.addWidget(self.unfinished)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
