@@ -319,11 +319,19 @@ class CountLayer:
     TICKS = 10.0
 
     def tick_boxes(self, view: ViewContext) -> list[tuple[float, float, float, float]]:
-        """The boxes (x, y, width, height) the ticks of the marks on the slice take (a measured lesion's mark has no
-        ticks, only its letter, which keeps off the labels itself): the mm labels keep off them."""
+        """The boxes (x, y, width, height) the ticks of the marks on the slice take (a measured lesion's mark beside
+        its line has no ticks, only its letter, which keeps off the labels itself): the mm labels keep off them."""
         side = 2 * self.TICKS
         return [(p.x() - self.TICKS, p.y() - self.TICKS, side, side)
-                for p in (view.to_widget(m.row, m.col) for m in self.on_slice(view) if not m.lesion_id)]
+                for p in (view.to_widget(m.row, m.col) for m in self.on_slice(view) if self._line_of(m, view) is None)]
+
+    def _line_of(self, m: CountMark, view: ViewContext) -> Measurement | None:
+        """The line of the mark's lesion on the slice shown (None: a mark of no lesion, or one counted on another
+        slice of the lesion than its line's, up to two slices away)."""
+        if not m.lesion_id:
+            return None
+        return next((meas for lid, meas in self.content.measurements(m.role, view.model.key, view.slice_index)
+                     if lid == m.lesion_id), None)
 
     def _free(self, at: QPointF, taken: list[tuple[float, float, float, float]]) -> bool:
         w, h = self.LETTER
@@ -338,8 +346,7 @@ class CountLayer:
         handle (a reader's check under Xvfb saw it on a small lesion at 12 px). Off its line's slice, or
         a mark without a lesion: up and right. Where a mm label lies there, the first free place of: the
         other side, then each side 12 and 24 px further out (down-right, up-left, down-left for a mark)."""
-        line = next((meas for lid, meas in self.content.measurements(m.role, view.model.key, view.slice_index)
-                     if lid == m.lesion_id), None) if m.lesion_id else None
+        line = self._line_of(m, view)
         if line is None:
             offsets = [(8.0, -8.0), (8.0, 20.0), (-17.0, -8.0), (-17.0, 20.0)]
         else:
@@ -371,8 +378,10 @@ class CountLayer:
             p = view.to_widget(*pos)
             letter = "R" if m.lobe is Lobe.RIGHT else "L"
             # four ticks around an open centre, so that a small lesion under the mark stays visible; a mark
-            # that stands for a measured lesion is only lettered (its diameter line already shows it)
-            ticks = [] if m.lesion_id else [
+            # that stands for a measured lesion is only lettered beside its line (the line shows it); counted on
+            # another slice of the lesion than its line's, it keeps its cross (a lone letter there showed nothing
+            # counted: a radiologist's read)
+            ticks = [] if self._line_of(m, view) is not None else [
                 QLineF(p.x() - 9, p.y(), p.x() - 4, p.y()), QLineF(p.x() + 4, p.y(), p.x() + 9, p.y()),
                 QLineF(p.x(), p.y() - 9, p.x(), p.y() - 4), QLineF(p.x(), p.y() + 4, p.x(), p.y() + 9)]
             at = self._beside_line(m, view, p)

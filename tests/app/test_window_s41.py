@@ -11,7 +11,7 @@ from annotation.qt.followup_panel import RESPONSE_HEADERS
 from app.theme import apply_dark_theme
 from viewer.records import Role
 
-from .conftest import open_pair, press
+from .conftest import drag, open_pair, press
 from .test_radread_s39 import _followup_compared
 
 
@@ -71,6 +71,19 @@ def test_the_follow_up_responses_show_the_growth_rate_on_a_1920_by_1080_screen(q
         app.setStyle(style)
 
 
+def _portal_maximised(w, qtbot):  # type: ignore[no-untyped-def]
+    """LLSYN001's CT portal cell made active (a click on the air in its corner) and maximised (M)."""
+    from PySide6.QtCore import QPoint, Qt
+
+    w.show_error = lambda *a, **k: None  # a modal dialog hangs offscreen
+    portal = _cell(w, Role.CT_PORTAL)
+    vp = w.grid.viewports[portal]
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
+    press(w, qtbot, "maximise")
+    qtbot.waitUntil(lambda: vp.width() > 900)
+    return w, portal, vp
+
+
 def _overlap(a, b) -> bool:  # type: ignore[no-untyped-def]
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
@@ -81,13 +94,7 @@ def test_a_lesion_counted_under_a_line_label_moves_the_label_off_its_mark(window
     1366 x 768). The label now hangs beside the mark; the mark stays where it was clicked."""
     from PySide6.QtCore import QPoint, Qt
 
-    w = window
-    w.show_error = lambda *a, **k: None  # type: ignore[method-assign]  # a modal dialog hangs offscreen
-    portal = _cell(w, Role.CT_PORTAL)
-    vp = w.grid.viewports[portal]
-    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))  # the cell active
-    press(w, qtbot, "maximise")
-    qtbot.waitUntil(lambda: vp.width() > 900)
+    w, portal, vp = _portal_maximised(window, qtbot)
     key = w.state.selection.pair
     lesion = w.session.reading.project.lesions[(*key, w.session.reading.reader, "L1")]
     line = dict(lesion.observations)[Role.CT_PORTAL]
@@ -109,3 +116,45 @@ def test_a_lesion_counted_under_a_line_label_moves_the_label_off_its_mark(window
     moved = next(box for box, text in zip(layer.label_boxes, layer.labels_drawn) if text.startswith("L1"))
     assert not _overlap(moved, ticks), (moved, ticks)
     assert [m.lesion_id for m in count.on_slice(vp.view_context()) if m.mark_id == mark.mark_id] == [""]
+
+
+def test_a_lesion_counted_off_its_line_slice_keeps_its_cross_there(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A lesion counted (C, a click) and then measured a slice away (N, its line): the mark becomes the lesion's, and
+    on the slice where it was counted it was drawn as a lone "R", no cross, nothing showing what was counted where
+    (a radiologist's read under Xvfb). It keeps its cross there; beside its line, on the line's slice, a letter only."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtGui import QColor
+
+    from annotation.qt.layers import LOBE_COLOURS
+    from annotation.vocab import Lobe
+
+    w, portal, vp = _portal_maximised(window, qtbot)
+    k = 8
+    vp.model.set_index(k)
+    press(w, qtbot, "tool_count")
+    before = set(w.session.reading.project.count_marks)
+    x, y = vp.transform().image_to_widget(250.0, 150.0)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    added = set(w.session.reading.project.count_marks) - before
+    assert len(added) == 1, w.status.text()
+    mark_id = added.pop()
+    vp.model.set_index(k + 1)
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, vp, (250.0, 140.0), (250.0, 160.0))
+    mark = w.session.reading.project.count_marks[mark_id]
+    lesion = w.state.selection.lesion_id
+    assert mark.lesion_id == lesion and mark.slice_index == k, (mark, w.status.text())
+
+    def lobe_pixels(at: tuple[float, float]) -> int:
+        img = vp.grab().toImage()
+        colour = QColor(LOBE_COLOURS[Lobe.RIGHT])
+        cx, cy = round(at[0]), round(at[1])
+        # the left and lower ticks (4-9 px from the point), away from the lobe letter (up and right)
+        spots = [(cx - d, cy) for d in range(4, 10)] + [(cx, cy + d) for d in range(4, 10)]
+        return sum(1 for px, py in spots
+                   if max(abs(img.pixelColor(px, py).red() - colour.red()), abs(img.pixelColor(px, py).green()
+                          - colour.green()), abs(img.pixelColor(px, py).blue() - colour.blue())) < 60)
+
+    press(w, qtbot, "tool_window")  # no hover ring or drag of the count tool
+    vp.model.set_index(k)
+    assert lobe_pixels(vp.transform().image_to_widget(mark.row, mark.col)) >= 8  # its cross, where it was counted
