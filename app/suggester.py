@@ -154,7 +154,7 @@ FEW_SLICES_SD: dict[Role, float] = {Role.MR_DWI: 4.0, Role.MR_T1_ARTERIAL: 6.0}
 #: bench's realisations alone; on the validation realisations (204-206) it refused one lesion within
 #: 0.2 mm (10 clicks) and no line over 3 mm was left or made.
 MEASURED_LEAK: dict[Role, float] = {Role.MR_T2FS: 0.08, Role.MR_DWI: 0.08, Role.MR_T1_ARTERIAL: 0.12,
-                                    Role.MR_T1_PORTAL: 0.2, Role.CT_ARTERIAL: 0.25}
+                                    Role.MR_T1_PORTAL: 0.2, Role.CT_ARTERIAL: 0.25, Role.CT_PORTAL: 0.2}
 #: Where more rays than this whose edge cuts into the ellipse of the slice measured (off it, inside) are
 #: refused (v11): the ellipse spans two structures joined by a waist. LLSYN001 L03 on T1 arterial (10.6
 #: mm, pressed against a portal vein branch as bright as it), clicked on its largest slice: one 14.8 mm
@@ -225,7 +225,7 @@ NEIGHBOUR_RATIO: dict[Role, float] = {Role.CT_ARTERIAL: 0.6}
 #: Elsewhere off: the denoised ``shell_beyond`` reads 1.5-3 mm out (on CT portal at 0.25, with :data:`STEADY_PX` at 1.2, a
 #: trial on the bench: clicks over 3 mm 26 -> 14, a rim lesion -6.4 left, MAE 1.21 -> 1.11 against 0.5, 255 -> 195 of 592
 #: suggested: not set).
-RAW_SHELL: dict[Role, float] = {Role.MR_T1_PORTAL: 0.25}
+RAW_SHELL: dict[Role, float] = {Role.MR_T1_PORTAL: 0.25, Role.CT_PORTAL: 0.18}
 
 
 #: Where the outline on the slice measured, found again at the threshold raised by a tenth of the lesion's contrast,
