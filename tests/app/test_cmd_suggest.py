@@ -134,14 +134,15 @@ def test_a_dark_vessel_on_t2fs_is_refused(sample_dicom: Path, capsys: pytest.Cap
 def test_the_share_of_the_edge_allowed_off_the_ellipse_per_series() -> None:
     """Where vessels lie on the other side of the liver from lesions (T2 FS, b800) 8 %; where they are
     as bright as lesions (T1, CT arterial) what leaves a fifth of the rays (a quarter on CT arterial,
-    whose good suggestions reach 24 %) is a vessel measured with the lesion; CT portal, none."""
+    whose good suggestions reach 24 %) is a vessel measured with the lesion; CT portal a fifth since v17 (its good
+    suggestions of the validation realisations reach 33 %: a weak limit, app.suggester.MEASURED_LEAK)."""
     from app.suggester import params_for
     from viewer.records import Role
 
     limits = {role: params_for(role).max_leak_measured for role in (Role.MR_T2FS, Role.MR_DWI, Role.MR_T1_ARTERIAL,
                                                                     Role.MR_T1_PORTAL, Role.CT_ARTERIAL, Role.CT_PORTAL)}
     assert limits == {Role.MR_T2FS: 0.08, Role.MR_DWI: 0.08, Role.MR_T1_ARTERIAL: 0.12, Role.MR_T1_PORTAL: 0.2,
-                      Role.CT_ARTERIAL: 0.25, Role.CT_PORTAL: 0.0}
+                      Role.CT_ARTERIAL: 0.25, Role.CT_PORTAL: 0.2}
     assert params_for(None).max_leak_measured == 0.0
 
 

@@ -97,11 +97,12 @@ def test_ct_today(outcomes: list[bs.Outcome]) -> None:
     bright as the lesions on arterial phase, a rim almost as dense as the liver on portal phase):
     what it reaches now, as a floor. Since v15 (``past_end``) CT arterial refuses LLSYN001 L03, measured with
     the portal vein beside it (+3.4 mm), and LLSYN003 L02, beside a hepatic vein (-1.1 mm): 11 -> 9 of 12 on
-    the sample, no line more than 3 mm off."""
+    the sample, no line more than 3 mm off. Since v17 CT portal refuses its rim lesion measured on its interior
+    (LLSYN002 L02, -6.43 mm, app.suggester.RAW_SHELL): both 13 -> 12 of 21, MAE 0.28 mm, none over 3 mm."""
     arterial = _rows(outcomes, ("ct_arterial",))
     assert arterial["rate"] >= 0.65 and arterial["mae_mm"] <= 0.5 and arterial["over_3mm"] == 0, arterial
     both = _rows(outcomes, ("ct_arterial", "ct_portal"))
-    assert both["n"] >= 20 and both["rate"] >= 0.6 and both["mae_mm"] <= 1.3 and both["over_5mm"] <= 1, both
+    assert both["n"] >= 20 and both["rate"] >= 0.55 and both["mae_mm"] <= 0.5 and both["over_3mm"] == 0, both
 
 
 def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs.Outcome]) -> None:
@@ -680,3 +681,84 @@ def test_t1_portals_necrotic_lesion_measured_with_a_vessel_is_refused(t1_portal_
     assert full - raised > (STEADY_PX[Role.MR_T1_PORTAL] + 0.3) * vol.geometry.row_spacing_mm, s.params
     good = suggest_diameter(vol, 15, (97.0, 80.0), params)  # a click on the neighbour slice: measured right
     assert isinstance(good, Suggestion) and abs(good.diameter_mm - 33.99) < 1.0, good
+
+
+def test_ct_portals_rim_lesion_measured_on_its_interior_is_refused(volumes: Callable[[str, str], Any]) -> None:
+    """The sample's LLSYN002 L02 (rim, 28.9 mm on the truth's slice) on CT portal: its rim holds 0.4 of the lesion's
+    difference from the liver, its interior 1.25 (the generator's RIM_GAINS), so the interior's edge is the one found
+    and the interior was measured, 22.5 mm on all of its 11 bench clicks (-6.43 mm). The unsmoothed image 0.5-2.5 mm
+    beyond the edge found holds 0.228 of the lesion's contrast: refused since v17 (app.suggester.RAW_SHELL, 0.18 on CT
+    portal, where homogeneous lesions' suggestions of the bench's four realisations reach 0.215: a few good lines go
+    with it)."""
+    from app.suggester import RAW_SHELL, params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.slice2d import FAINTER_SHELL
+
+    vol = volumes("LLSYN002", "ct_portal")
+    params = params_for(Role.CT_PORTAL)
+    assert params.raw_shell == RAW_SHELL[Role.CT_PORTAL] == 0.18
+    at = (185.89725553955162, 215.0937920730348)  # the bench's seeded click, on slice 17 (the truth's is 18)
+    before = suggest_diameter(vol, 17, at, replace(params, raw_shell=0.0))
+    assert isinstance(before, Suggestion) and before.diameter_mm - 28.91 < -5.0, before
+    s = suggest_diameter(vol, 17, at, params)
+    assert isinstance(s, Refusal) and s.reason.startswith(f"{FAINTER_SHELL}: the unsmoothed image"), s
+    assert s.params["raw_shell_share"] >= 0.22 and s.params["method"] == "ellipse_consensus_v17", s.params
+
+
+def test_ct_portals_necrotic_lesion_measured_from_its_core_is_refused(volumes: Callable[[str, str], Any]) -> None:
+    """The sample's LLSYN002 L01 (necrotic, 44.0 mm) clicked on its largest slice (21) near its core: the levels set
+    there (lesion 70 HU, the shell's 84) outlined the core and part of the shell, measured 39.1 mm on slice 22
+    (-4.87). Its shell stands 0.263 of that contrast beyond the edge found: refused since v17; a click on the slice
+    next to it (the bench's seeded one) sets the shell's levels and is measured within 0.2 mm, as before."""
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+
+    vol = volumes("LLSYN002", "ct_portal")
+    params = params_for(Role.CT_PORTAL)
+    at = (271.16360392711664, 148.22292621612647)  # one of the bench's five clicks on the truth's slice
+    before = suggest_diameter(vol, 21, at, replace(params, raw_shell=0.0, max_leak_measured=0.0))  # v16's
+    assert isinstance(before, Suggestion) and before.diameter_mm - 43.99 < -4.0, before
+    s = suggest_diameter(vol, 21, at, params)
+    assert isinstance(s, Refusal) and s.params["raw_shell_share"] >= 0.25, s  # its edge leaves the ellipse on 31 % too
+    good = suggest_diameter(vol, 20, (275.78469410160216, 162.5610041425103), params)  # the bench's seeded click
+    assert isinstance(good, Suggestion) and abs(good.diameter_mm - 43.99) < 0.2, good
+    assert good.params["raw_shell_share"] < 0.18, good.params
+
+
+@pytest.fixture(scope="module")
+def ct_portal_206(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """CT portal of validation realisation 206 (generator seed 206, bench/bench_suggest.VALIDATION_SEEDS) for LLSYN001
+    alone, its first exam (the bench's), written without the other series (about 10 s of CPU)."""
+    import subprocess
+    import sys
+
+    from viewer.index import index_path
+    from viewer.loader import load_stack
+
+    out = tmp_path_factory.mktemp("heldout206")
+    subprocess.run([sys.executable, str(bs.ROOT / "tools" / "make_sample_dicom.py"), "--out", str(out), "--seed", "206",
+                    "--patient", "LLSYN001", "--role", "ct_portal"], check=True, cwd=bs.ROOT, stdout=subprocess.DEVNULL)
+    (folder,) = sorted(p for p in (out / "LLSYN001").glob("*_CT/*") if p.is_dir())[:1]
+    return load_stack(index_path(folder, workers=1).stacks[0], workers=1)
+
+
+def test_ct_portals_necrotic_lesion_followed_into_the_mottled_liver_is_refused(ct_portal_206: Any) -> None:
+    """206 LLSYN001 L01 (necrotic, 34.0 mm on slice 11) clicked on slice 10 at its core's edge: the core's levels
+    followed the lesion onto slice 9, where its tip runs into the mottled liver (CT portal's noise, 13-15 HU
+    correlated over 1.6 mm), and an ellipse 47.0 mm long was measured there (+12.98 mm, five of its bench clicks), its
+    edge off it on 29 % of the rays. CT portal's suggestions of the bench's four realisations within 3 mm leave it on
+    at most 19 %; off on more than 20 % they are refused since v17 (app.suggester.MEASURED_LEAK)."""
+    from app.suggester import MEASURED_LEAK, params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.suggest import BEYOND_ELLIPSE
+
+    params = params_for(Role.CT_PORTAL)
+    assert params.max_leak_measured == MEASURED_LEAK[Role.CT_PORTAL] == 0.2
+    at = (288.80877301297306, 133.4322243565833)  # one of the bench's ten clicks
+    before = suggest_diameter(ct_portal_206, 10, at, replace(params, max_leak_measured=0.0))
+    assert isinstance(before, Suggestion) and before.slice_index == 9 and before.diameter_mm - 34.0 > 10.0, before
+    s = suggest_diameter(ct_portal_206, 10, at, params)
+    assert isinstance(s, Refusal) and s.reason.startswith(f"{BEYOND_ELLIPSE}: its edge leaves the ellipse on 29%"), s
