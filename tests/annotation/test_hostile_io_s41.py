@@ -1,0 +1,90 @@
+"""Session 41's adversarial pass on input and output paths: what it found, on real files, the real CLI and store.
+
+* `import-sr` writes one edit per SR file. A disk that filled after the first file stopped the import with the store's
+  own "the edit was not saved: the disk is full (...; nothing was changed)" and no summary: the file imported before
+  stayed in the store while the message said nothing had changed. It now names the files kept and those not imported,
+  and the same import run again (space freed) completes the read without adding anything twice.
+"""
+
+from __future__ import annotations
+
+import errno
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from annotation.sr_export import export_sr
+from annotation.sr_import import _Importer
+from app.cli import main
+from tests.conftest import SAMPLE_DICOM
+from tests.tmpfs import small_tmpfs
+
+SAMPLE_STORE = SAMPLE_DICOM / "reading.lesionlab"
+
+
+@pytest.fixture(scope="module")
+def sample_srs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The sample reading's SRs of LLSYN001 (six series), as `export --sr --dicom` writes them."""
+    out = tmp_path_factory.mktemp("srs")
+    store = out / "r.lesionlab"
+    shutil.copyfile(SAMPLE_STORE, store)
+    export_sr(store, out / "sr", dicom=SAMPLE_DICOM, keep_context=False)
+    files = sorted((out / "sr" / "LLSYN001").rglob("*.dcm"))
+    assert len(files) == 6
+    return files
+
+
+def _fill(folder: Path) -> None:
+    """Write zeros into ``folder`` until its file system is full."""
+    try:
+        with open(folder / "fill", "wb") as f:
+            while True:
+                f.write(b"\0" * 4096)
+                f.flush()
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+
+
+def _newr(store: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+        lesions = db.execute("SELECT patient_id, exam_pair_id, lesion_id, lobe, tracking_uid FROM lesions "
+                             "WHERE reader = 'NEWR' ORDER BY 1, 2, 3").fetchall()
+        obs = db.execute("SELECT patient_id, lesion_id, series_role, status, p1_row, p1_col, p2_row, p2_col FROM observations "
+                         "WHERE reader = 'NEWR' ORDER BY 1, 2, 3").fetchall()
+    return lesions, obs
+
+
+def test_a_disk_filling_mid_import_sr_names_what_was_kept_and_the_same_import_completes_it(
+        sample_srs: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    whole = tmp_path / "whole.lesionlab"  # the same import with room: what the read must end as
+    shutil.copyfile(SAMPLE_STORE, whole)
+    args = ["--dicom", str(SAMPLE_DICOM), "--reader", "NEWR", *map(str, sample_srs)]
+    assert main(["import-sr", str(whole), *args]) == 0
+    capsys.readouterr()
+    with small_tmpfs("2m", "lesionlab-import-") as mount:
+        store = mount / "r.lesionlab"
+        shutil.copyfile(SAMPLE_STORE, store)
+        original = _Importer.import_file
+
+        def then_the_disk_fills(self: _Importer, parsed, reader):  # type: ignore[no-untyped-def]
+            original(self, parsed, reader)
+            if self.result.files == 1:
+                _fill(mount)
+
+        monkeypatch.setattr(_Importer, "import_file", then_the_disk_fills)
+        assert main(["import-sr", str(store), *args]) == 1
+        err = capsys.readouterr().err
+        first, second = sample_srs[0].name, sample_srs[1].name
+        assert "the disk is full" in err and "nothing was changed" not in err, err
+        assert f"the 1 SR file(s) imported before it are kept ({first})" in err, err
+        assert f"importing {second}" in err and f"{second} and the 4 after it not imported" in err, err
+        assert "the same import again adds what is missing, and nothing twice" in err, err
+        kept_lesions, kept_obs = _newr(store)
+        assert kept_lesions and kept_obs  # the first file's edit is in the store
+        monkeypatch.setattr(_Importer, "import_file", original)
+        (mount / "fill").unlink()
+        assert main(["import-sr", str(store), *args]) == 0
+        assert _newr(store) == _newr(whole)
