@@ -24,7 +24,8 @@ from viewer.budget import format_bytes, memory_budget
 from viewer.dicomio.elements import (IMPLICIT_VR_LE, EXPLICIT_VR_LE, ScanError, ScannedFile, Truncated, has_preamble, scan,
                                      scan_meta)
 from viewer.dicomio.fragments import shortfall_in_file, shortfall_without_preamble
-from viewer.dicomio.sizes import DEFLATED_LE, NATIVE_SYNTAXES, native_nbytes, pixel_format_problem
+from viewer.dicomio.sizes import (DEFLATED_LE, NATIVE_SYNTAXES, encapsulation_problem, native_nbytes,
+                                  pixel_format_problem)
 from viewer.dicomio.sopclasses import MEDIA_STORAGE_DIRECTORY, non_image_kind, sop_class_name
 from viewer.dicomio.sources import (BOMB_RATIO, GZIP_MAGIC, MAX_HEADER_BYTES, ZIP_MAGIC, bomb_limit, inflated_size,
                                     open_source, read_prefix, size_of)
@@ -90,6 +91,10 @@ def _read(ref: FileRef) -> HeaderResult:
         return listed
     if scanned.pixel_tag is None:
         return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
+    if scanned.pixel_tag == _PIXEL_DATA and scanned.pixel_value_offset is not None:
+        contradiction = encapsulation_problem(scanned.transfer_syntax_uid, scanned.pixel_value_length is None)
+        if contradiction:
+            return SkippedFile(str(ref), contradiction)
     if scanned.pixel_value_length is None and scanned.pixel_value_offset is not None:  # encapsulated
         frames = _int(top.numbers(_NUMBER_OF_FRAMES)) or 1 if _NUMBER_OF_FRAMES in scanned.elements else 1
         cut = shortfall_in_file(ref, buf, scanned.pixel_value_offset, size, frames)
@@ -223,6 +228,10 @@ def _read_with_pydicom(ref: FileRef, size: int, *, force: bool) -> HeaderResult:
     if pixel is None and not any(t in ds for t in (0x7FE00008, 0x7FE00009)):
         return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
     offset = length = None
+    if isinstance(pixel, RawDataElement) and ts != DEFLATED_LE:
+        contradiction = encapsulation_problem(ts, pixel.length == 0xFFFFFFFF)
+        if contradiction:
+            return SkippedFile(str(ref), contradiction)
     if isinstance(pixel, RawDataElement) and pixel.length != 0xFFFFFFFF:
         length = int(pixel.length)
         if pixel.value_tell is not None and ts != DEFLATED_LE:  # a deflated file's offsets are in the inflated stream
