@@ -5,6 +5,10 @@ tool that rewrote the file meta without re-encoding leaves it; or RLE fragments 
 indexed into its stack: the whole stack then failed at load, naming that file ("the loader would fail the stack"), so
 one bad file of a series of 35 cost the reader the series. It is skipped at indexing with the reason now, as a
 truncated file is, and the rest of its stack loads.
+
+A series UID carried by images of two PatientIDs (or two studies) made one stack of both patients' slices under the
+first file's patient, without a word: the images of the patient (study) most of them name are kept, the others
+skipped naming both; on a tie none is kept.
 """
 
 from __future__ import annotations
@@ -58,3 +62,45 @@ def test_a_file_contradicting_its_transfer_syntax_is_skipped_and_the_rest_of_its
     assert [s.n_slices for s in result.stacks] == [5]
     check = check_load(result.stacks[0], workers=1)
     assert check.status is LoadStatus.OK, check.reason
+
+
+def _copy_with(realdicom: Path, folder: Path, owners: list[tuple[str, str | None]]) -> list[Path]:
+    """The first real CT files, file i given PatientID and StudyInstanceUID ``owners[i]`` (None: its own study)."""
+    files = sorted((realdicom / "ge_ct_gantry_tilt").glob("*.dcm"))[:len(owners)]
+    out = []
+    for f, (patient_id, study) in zip(files, owners):
+        ds = pydicom.dcmread(f)
+        ds.PatientID = patient_id
+        if study is not None:
+            ds.StudyInstanceUID = study
+        ds.save_as(folder / f.name)
+        out.append(folder / f.name)
+    return out
+
+
+def test_a_series_uid_shared_by_two_patients_keeps_the_patient_most_images_name_and_skips_the_others(
+        realdicom: Path, tmp_path: Path) -> None:
+    files = _copy_with(realdicom, tmp_path, [("PAT-A", None)] * 7 + [("PAT-B", None)] * 3)
+    result = index_path(tmp_path, workers=1)
+    assert [(s.patient_id, s.n_slices) for s in result.stacks] == [("PAT-A", 7)]
+    assert sorted(Path(s.path) for s in result.skipped) == files[7:]
+    reason = result.skipped[0].reason
+    assert "holds the images of more than one patient (7 of PatientID 'PAT-A', 3 of PatientID 'PAT-B')" in reason
+    assert reason.endswith("this one, of PatientID 'PAT-B', is left out; the series' images of PatientID 'PAT-A' "
+                           "are kept")
+    assert check_load(result.stacks[0], workers=1).status is LoadStatus.OK
+
+
+def test_a_series_uid_shared_half_and_half_keeps_neither(realdicom: Path, tmp_path: Path) -> None:
+    _copy_with(realdicom, tmp_path, [("PAT-A", None)] * 3 + [("PAT-B", None)] * 3)
+    result = index_path(tmp_path, workers=1)
+    assert not result.stacks and len(result.skipped) == 6
+    assert all(s.reason.endswith("none has most of them, so none is kept") for s in result.skipped)
+
+
+def test_a_series_uid_in_two_studies_of_one_patient_is_said_by_study(realdicom: Path, tmp_path: Path) -> None:
+    _copy_with(realdicom, tmp_path, [("PAT-A", "1.2.3.4.1")] * 4 + [("PAT-A", "1.2.3.4.2")])
+    result = index_path(tmp_path, workers=1)
+    assert [(s.study_instance_uid, s.n_slices) for s in result.stacks] == [("1.2.3.4.1", 4)]
+    assert "(4 of study 1.2.3.4.1, 1 of study 1.2.3.4.2): this one, of study 1.2.3.4.2, is left out" \
+        in result.skipped[0].reason
