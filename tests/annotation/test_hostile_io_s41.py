@@ -4,6 +4,9 @@
   own "the edit was not saved: the disk is full (...; nothing was changed)" and no summary: the file imported before
   stayed in the store while the message said nothing had changed. It now names the files kept and those not imported,
   and the same import run again (space freed) completes the read without adding anything twice.
+* `export --sr DIR` into a folder an earlier export wrote said "wrote 12 DICOM SR file(s) in DIR" while DIR held 18:
+  the SRs of an exam pair deleted from the reading since stayed beside the new ones, and a push of the folder would
+  send the deleted measurements to PACS. The files it did not write are named now, and the export exits 1.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from annotation.sr_export import export_sr
+from annotation.reading import Reading
 from annotation.sr_import import _Importer
+from annotation.store import ReadingStore
 from app.cli import main
 from tests.conftest import SAMPLE_DICOM
 from tests.tmpfs import small_tmpfs
@@ -88,3 +93,26 @@ def test_a_disk_filling_mid_import_sr_names_what_was_kept_and_the_same_import_co
         (mount / "fill").unlink()
         assert main(["import-sr", str(store), *args]) == 0
         assert _newr(store) == _newr(whole)
+
+
+def test_an_sr_export_into_a_folder_holding_an_earlier_exports_srs_names_those_it_did_not_write(
+        sample_srs: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sr"
+    shutil.copytree(sample_srs[0].parents[3], out)  # the earlier export: every sample patient
+    earlier = sorted(out.rglob("*.dcm"))
+    store = tmp_path / "r.lesionlab"
+    shutil.copyfile(SAMPLE_STORE, store)
+    with ReadingStore.open(store) as st:
+        Reading(st.load(), reader="sample", sink=st).delete_exam_pair(("LLSYN003", "E1"))
+    assert main(["export", str(store), "--sr", str(out), "--dicom", str(SAMPLE_DICOM)]) == 1
+    said = capsys.readouterr().out
+    stale = sorted((out / "LLSYN003").rglob("*.dcm"))
+    assert len(stale) == 6 and len(earlier) == 18
+    assert "wrote 12 DICOM SR file(s)" in said, said
+    assert (f"not from this export: 6 other .dcm file(s) in {out} were not written by this export (first: "
+            f"{stale[0].relative_to(out)}): an earlier export's SRs of what the reading no longer has?") in said, said
+    # exported again into a folder of its own SRs only: nothing to say
+    for f in stale:
+        f.unlink()
+    assert main(["export", str(store), "--sr", str(out), "--dicom", str(SAMPLE_DICOM)]) == 0
+    assert "not from this export" not in capsys.readouterr().out
