@@ -19,24 +19,13 @@ from annotation.store import ReadingStore
 from annotation.study import load_definition
 from annotation.study_store import Study
 from app.cli import main
+from tests.annotation.test_study_definition import DEFINITION as BASE
 from tests.conftest import SAMPLE_DICOM
 from viewer.errors import ValidationError
 
-DEFINITION = """study_id = "s41"
-seed = 7
-readers = ["Hélène", "R2"]
-adjudicator = "consensus"
-[[sessions]]
-name = "MRI"
-roles = ["mr_t2fs", "mr_dwi", "mr_t1_arterial", "mr_t1_portal"]
-[[sessions]]
-name = "CT"
-roles = ["ct_arterial", "ct_portal"]
-washout_days = WASHOUT
-[[cases]]
-patient_id = "LLSYN001"
-exam_pair_id = "E1"
-"""
+#: the definition of test_study_definition, with a reader's name beyond ASCII, the sample's patients and a washout to set
+DEFINITION = (BASE.replace('"R1"', '"Hélène"').replace("washout_days = 28", "washout_days = WASHOUT")
+              .replace('"P1"', '"LLSYN001"').replace('"P2"', '"LLSYN002"').replace('"P3"', '"LLSYN003"'))
 
 
 def _file(tmp_path: Path, data: bytes, name: str = "study.toml") -> Path:
@@ -60,7 +49,7 @@ def test_a_definition_in_windows_1252_is_refused_naming_the_byte_and_line(tmp_pa
     path = _file(tmp_path, DEFINITION.replace("WASHOUT", "28").encode("cp1252"))
     with pytest.raises(ValidationError) as caught:
         load_definition(path)
-    assert str(caught.value) == f"{path}: is not UTF-8 text (byte 0xE9 on line 3) (save the TOML file as UTF-8)"
+    assert str(caught.value) == f"{path}: is not UTF-8 text (byte 0xE9 on line 5) (save the TOML file as UTF-8)"
 
 
 @pytest.mark.parametrize("name, text", [
@@ -90,8 +79,9 @@ def test_a_washout_beyond_ten_years_is_refused_and_the_longest_allowed_works(tmp
     assert main(["study", "init", str(store), str(longest)]) == 0
     with ReadingStore.open(store) as opened:
         study = Study(opened)
-        first = study.next_case("Hélène")
-        assert first.case is not None
-        study.finish(study.open_case("Hélène", first.case.session, first.case.code))
+        for _ in range(3):  # the MRI session's three cases
+            nxt = study.next_case("Hélène")
+            assert nxt.case is not None and nxt.case.session == "MRI"
+            study.finish(study.open_case("Hélène", nxt.case.session, nxt.case.code))
         after = study.next_case("Hélène")  # the washout's end, a date ten years on: no overflow
     assert after.case is None and "washout" in after.message, after.message
