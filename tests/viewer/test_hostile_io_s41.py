@@ -9,12 +9,16 @@ truncated file is, and the rest of its stack loads.
 A series UID carried by images of two PatientIDs (or two studies) made one stack of both patients' slices under the
 first file's patient, without a word: the images of the patient (study) most of them name are kept, the others
 skipped naming both; on a tie none is kept.
+
+A zip holding two members of one name (a file added to it again) was read by name: the last member twice, the first
+never, said as "01.dcm is a copy of 01.dcm; counted once". Both are refused now, naming why.
 """
 
 from __future__ import annotations
 
 import io
 import struct
+import zipfile
 from pathlib import Path
 
 import pydicom
@@ -104,3 +108,21 @@ def test_a_series_uid_in_two_studies_of_one_patient_is_said_by_study(realdicom: 
     assert [(s.study_instance_uid, s.n_slices) for s in result.stacks] == [("1.2.3.4.1", 4)]
     assert "(4 of study 1.2.3.4.1, 1 of study 1.2.3.4.2): this one, of study 1.2.3.4.2, is left out" \
         in result.skipped[0].reason
+
+
+def test_a_zip_holding_two_members_of_one_name_refuses_both_naming_why(realdicom: Path, tmp_path: Path) -> None:
+    files = sorted((realdicom / "ge_ct_gantry_tilt").glob("*.dcm"))[:3]
+    archive = tmp_path / "added.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(files[0], "a/01.dcm")
+        zf.write(files[2], "a/03.dcm")
+    with zipfile.ZipFile(archive, "a") as zf:  # 02.dcm added under 01.dcm's name
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zf.write(files[1], "a/01.dcm")
+    result = index_path(archive, workers=1)
+    assert [s.n_slices for s in result.stacks] == [1]  # 03.dcm
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        (f"{archive}::a/01.dcm", "the archive holds 2 members named 'a/01.dcm' (a file added to it again): read by "
+                                 "name, only the last would be, twice; none of them is read: extract the archive "
+                                 "keeping each and scan the folder")] * 2
+    assert not [w for w in result.warnings if "is a copy of" in w]
