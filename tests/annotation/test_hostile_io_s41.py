@@ -7,6 +7,9 @@
 * `export --sr DIR` into a folder an earlier export wrote said "wrote 12 DICOM SR file(s) in DIR" while DIR held 18:
   the SRs of an exam pair deleted from the reading since stayed beside the new ones, and a push of the folder would
   send the deleted measurements to PACS. The files it did not write are named now, and the export exits 1.
+* A treatment line's name, typed by the reader in the Follow-up dock, left a pseudonymised export as typed: "PRRT at
+  <hospital> for <patient's name>, 12/03/2024, MRN <id>" went to treatment_lines.csv whole. It passes the gate's
+  replacement of ids, names, dates and UIDs now, as lesionlab's own sentences do.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from annotation.sr_export import export_sr
+from annotation.followup import FollowupEditor
 from annotation.reading import Reading
 from annotation.sr_import import _Importer
 from annotation.store import ReadingStore
@@ -116,3 +120,24 @@ def test_an_sr_export_into_a_folder_holding_an_earlier_exports_srs_names_those_i
         f.unlink()
     assert main(["export", str(store), "--sr", str(out), "--dicom", str(SAMPLE_DICOM)]) == 0
     assert "not from this export" not in capsys.readouterr().out
+
+
+def test_a_treatment_line_name_leaves_a_pseudonymised_export_without_the_patients_ids_names_and_dates(
+        tmp_path: Path) -> None:
+    store = tmp_path / "f.lesionlab"
+    shutil.copyfile(SAMPLE_DICOM / "followup.lesionlab", store)
+    typed = "PRRT at Alpha clinic for SYNTHETIC Alpha, 12/03/2024 then 2024-05-02, MRN LLSYN001"
+    with ReadingStore.open(store) as st:
+        project = st.load()
+        assert project.patients["LLSYN001"].patient_name == "SYNTHETIC^ALPHA"
+        FollowupEditor(Reading(project, reader="sample", sink=st)).add_treatment_line("LLSYN001", typed, "2024-03-12")
+    out = tmp_path / "out"
+    assert main(["export", str(store), "--out", str(out), "--pseudonymise"]) == 0
+    text = (out / "treatment_lines.csv").read_text(encoding="utf-8")
+    for leak in ("LLSYN001", "ALPHA", "Alpha", "SYNTHETIC", "12/03/2024", "2024-05-02"):
+        assert leak not in text, (leak, text)
+    assert '"PRRT at [name] clinic for [name] [name], [date] then day ' in text and ', MRN S001",' in text, text
+    assert "177Lu-DOTATATE (PRRT), 4 cycles" in text  # the sample's own names, as they were
+    # not pseudonymised: as typed
+    assert main(["export", str(store), "--out", str(tmp_path / "plain")]) == 0
+    assert typed in (tmp_path / "plain" / "treatment_lines.csv").read_text(encoding="utf-8")
