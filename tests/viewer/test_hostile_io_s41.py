@@ -12,6 +12,10 @@ skipped naming both; on a tie none is kept.
 
 A zip holding two members of one name (a file added to it again) was read by name: the last member twice, the first
 never, said as "01.dcm is a copy of 01.dcm; counted once". Both are refused now, naming why.
+
+A PatientName or description holding a right-to-left override reversed what the browser showed after it (the patient
+id too), and ESC, BEL or NUL went on into the SR: control characters and bidirectional overrides are left out of the
+names and descriptions a header gives (tabs and line breaks a space), Arabic or Hebrew text keeping its direction.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pydicom.uid import JPEG2000Lossless, ExplicitVRLittleEndian, RLELossless, U
 
 from viewer.index import index_path
 from viewer.loader import LoadStatus, check_load
+from viewer.studies import group_studies
 
 
 def _with_transfer_syntax(path: Path, declared: UID, *, rle: bool = False) -> None:
@@ -126,3 +131,21 @@ def test_a_zip_holding_two_members_of_one_name_refuses_both_naming_why(realdicom
                                  "name, only the last would be, twice; none of them is read: extract the archive "
                                  "keeping each and scan the folder")] * 2
     assert not [w for w in result.warnings if "is a copy of" in w]
+
+
+def test_names_and_descriptions_lose_control_characters_and_direction_overrides(realdicom: Path,
+                                                                                tmp_path: Path) -> None:
+    src = sorted((realdicom / "ge_ct_gantry_tilt").glob("*.dcm"))[:2]
+    for f in src:
+        ds = pydicom.dcmread(f)
+        ds.SpecificCharacterSet = "ISO_IR 192"
+        ds.PatientName = "DOE^\u202eNHOJ\u202c\x1b[2J"
+        ds.SeriesDescription = "Portal\x00 phase\n\u2067 \u05e9\u05dc\u05d5\u05dd\u2069\x07"
+        ds.StudyDescription = "CT\tabdomen \u200cok"
+        ds.save_as(tmp_path / f.name)
+    (stack,) = index_path(tmp_path, workers=1).stacks
+    assert stack.patient_name == "DOE^NHOJ[2J"
+    assert stack.series_description == "Portal phase  \u05e9\u05dc\u05d5\u05dd"  # Hebrew kept, isolate marks out
+    assert stack.images[0].study_description == "CT abdomen \u200cok"  # a ZWNJ (Persian, Indic names) stays
+    (patient,) = group_studies([stack])
+    assert patient.label == f"DOE NHOJ[2J ({stack.patient_id})"
