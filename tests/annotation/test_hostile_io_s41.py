@@ -10,10 +10,16 @@
 * A treatment line's name, typed by the reader in the Follow-up dock, left a pseudonymised export as typed: "PRRT at
   <hospital> for <patient's name>, 12/03/2024, MRN <id>" went to treatment_lines.csv whole. It passes the gate's
   replacement of ids, names, dates and UIDs now, as lesionlab's own sentences do.
+* A pseudonymised export to the same place after a patient was deleted wrote a key without that patient's row: S002
+  of the export shared before could no longer be re-identified, the key being the only one. The previous key's rows
+  of patients not in the export are kept (when the export kept the previous codes).
+* The key saved again by a spreadsheet (semicolons) was refused as "not a pseudonymisation key of lesionlab"; it is
+  named as what it is, and why it is not read back.
 """
 
 from __future__ import annotations
 
+import csv
 import errno
 import shutil
 import sqlite3
@@ -141,3 +147,34 @@ def test_a_treatment_line_name_leaves_a_pseudonymised_export_without_the_patient
     # not pseudonymised: as typed
     assert main(["export", str(store), "--out", str(tmp_path / "plain")]) == 0
     assert typed in (tmp_path / "plain" / "treatment_lines.csv").read_text(encoding="utf-8")
+
+
+def _key(path: Path) -> list[tuple[str, str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return [tuple(r) for r in list(csv.reader(f))[1:]]  # type: ignore[misc]
+
+
+def test_a_patient_deleted_keeps_its_row_in_the_key_of_the_export_to_the_same_place(tmp_path: Path) -> None:
+    store = tmp_path / "r.lesionlab"
+    shutil.copyfile(SAMPLE_STORE, store)
+    out, key = tmp_path / "share", tmp_path / "share-pseudonymisation-key.csv"
+    assert main(["export", str(store), "--out", str(out), "--pseudonymise"]) == 0
+    first = _key(key)
+    assert [(code, pid) for code, pid, _name in first] == [("S001", "LLSYN001"), ("S002", "LLSYN002"),
+                                                           ("S003", "LLSYN003")]
+    with ReadingStore.open(store) as st:
+        Reading(st.load(), reader="sample", sink=st).delete_patient("LLSYN002")
+    assert main(["export", str(store), "--out", str(out), "--pseudonymise"]) == 0
+    assert sorted(_key(key)) == sorted(first)  # S002's row stays: the export shared before still names S002
+    assert sorted(p.name for p in (out / "patients").iterdir()) == ["S001.xlsx", "S003.xlsx"]
+
+
+def test_a_key_saved_again_by_a_spreadsheet_is_named_as_such(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    key = tmp_path / "key.csv"
+    key.write_bytes("study_code;patient_id;patient_name\r\nS001;LLSYN001;SYNTHETIC^ALPHA\r\n".encode("cp1252"))
+    assert main(["export", str(SAMPLE_STORE), "--out", str(tmp_path / "share"), "--pseudonymise", "--key-file",
+                 str(key)]) == 1
+    err = capsys.readouterr().err
+    assert f"{key}: the pseudonymisation key there was saved again by a spreadsheet (semicolons or another " in err
+    assert not (tmp_path / "share").exists() and key.read_bytes().startswith(b"study_code;")
