@@ -3,7 +3,8 @@
 `lesionlab index` printed a SeriesDescription as the header holds it: ``ESC ] 0 ; ... BEL`` retitled the terminal,
 ``ESC [ 2 J`` would clear it (hiding the warnings above), a newline split the table's row and U+202E reversed what
 followed. The table and the command line's error line now write such characters out as ``\\uXXXX`` (a PatientID, a
-file name, a path); names and descriptions lose them when the header is read.
+file name, a path); names and descriptions lose them when the header is read. `import-sr` printed an SR's patient id
+(another tool's, a PACS's) as it was in its "refused:" line: written out too.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pydicom
 import pytest
 
+from annotation.sr_export import export_sr
 from app.cli import main
+from tests.conftest import SAMPLE_DICOM
 from tests.dicomgen import write_series
 
 HOSTILE = "liver\x1b]0;owned\x07 \x1b[2J\u202eevil\nsecond line"
@@ -45,3 +49,17 @@ def test_an_error_naming_a_hostile_path_writes_it_out(tmp_path: Path, capsys: py
     err = capsys.readouterr().err
     assert not [c for c in CONTROL if c in err], repr(err)
     assert f"{tmp_path}/m\\u001b[2J\\u202e.csv: file not found" in err
+
+
+def test_import_sr_writes_an_srs_hostile_patient_id_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "r.lesionlab"
+    store.write_bytes((SAMPLE_DICOM / "reading.lesionlab").read_bytes())
+    export_sr(store, tmp_path / "sr", dicom=SAMPLE_DICOM / "LLSYN001", keep_context=False)
+    sr = next((tmp_path / "sr").rglob("ct_portal.dcm"))
+    ds = pydicom.dcmread(sr)
+    ds.PatientID = "LL\x1b[2J\u202eSYN001"
+    ds.save_as(sr)
+    assert main(["import-sr", str(store), "--dicom", str(SAMPLE_DICOM / "LLSYN001"), str(sr)]) == 1
+    out = capsys.readouterr().out
+    assert not [c for c in CONTROL if c in out], repr(out)
+    assert "refused: ct_portal.dcm: patient LL\\u001b[2J\\u202eSYN001, study " in out, out
