@@ -15,6 +15,9 @@
   of patients not in the export are kept (when the export kept the previous codes).
 * The key saved again by a spreadsheet (semicolons) was refused as "not a pseudonymisation key of lesionlab"; it is
   named as what it is, and why it is not read back.
+* `store copy SRC LINK`, LINK a symbolic link to SRC, was told "the destination already holds data" and `store copy
+  SRC SRC` advised "close other lesionlab windows using it and retry": both are the same store, said so, with advice
+  that helps.
 """
 
 from __future__ import annotations
@@ -178,3 +181,18 @@ def test_a_key_saved_again_by_a_spreadsheet_is_named_as_such(tmp_path: Path,
     err = capsys.readouterr().err
     assert f"{key}: the pseudonymisation key there was saved again by a spreadsheet (semicolons or another " in err
     assert not (tmp_path / "share").exists() and key.read_bytes().startswith(b"study_code;")
+
+
+def test_a_copy_onto_the_store_itself_or_a_link_to_it_is_said_to_be_the_same_store(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "r.lesionlab"
+    shutil.copyfile(SAMPLE_STORE, store)
+    link = tmp_path / "link.lesionlab"
+    link.symlink_to(store)
+    before = store.read_bytes()
+    for destination in (store, link):
+        assert main(["store", "copy", str(store), str(destination)]) == 1
+        err = capsys.readouterr().err
+        assert err.strip() == (f"lesionlab store: {destination}: source and destination are the same store (the store "
+                               "is unchanged; copy into a new file or an empty database)"), err
+    assert store.read_bytes() == before
