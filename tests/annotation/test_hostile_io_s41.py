@@ -18,18 +18,25 @@
 * `store copy SRC LINK`, LINK a symbolic link to SRC, was told "the destination already holds data" and `store copy
   SRC SRC` advised "close other lesionlab windows using it and retry": both are the same store, said so, with advice
   that helps.
+* A PatientName of 705 characters in the images stopped `study init --dicom` with "patient_name: is 705 characters
+  long (at most 500)", naming neither patient nor file (and the workstation's first edit of that patient failed so):
+  a name from the images is kept to 500 characters.
 """
 
 from __future__ import annotations
 
 import csv
 import errno
+import json
 import shutil
 import sqlite3
+import warnings
 from pathlib import Path
 
+import pydicom
 import pytest
 
+from analysis.study_sample import DEFINITION
 from annotation.sr_export import export_sr
 from annotation.followup import FollowupEditor
 from annotation.reading import Reading
@@ -196,3 +203,26 @@ def test_a_copy_onto_the_store_itself_or_a_link_to_it_is_said_to_be_the_same_sto
         assert err.strip() == (f"lesionlab store: {destination}: source and destination are the same store (the store "
                                "is unchanged; copy into a new file or an empty database)"), err
     assert store.read_bytes() == before
+
+
+def test_a_patient_name_beyond_what_a_project_keeps_is_cut_not_a_refusal(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    images = tmp_path / "images"
+    for study in ("20230314_CT", "20230411_MR"):
+        for f in (SAMPLE_DICOM / "LLSYN001" / study).rglob("*"):
+            if f.is_file():
+                ds = pydicom.dcmread(f)
+                with warnings.catch_warnings():  # pydicom says the component is beyond 64 characters: the point
+                    warnings.simplefilter("ignore")
+                    ds.PatientName = "LONG^" + "X" * 700
+                out = images / f.relative_to(SAMPLE_DICOM)
+                out.parent.mkdir(parents=True, exist_ok=True)
+                ds.save_as(out)
+    definition = tmp_path / "study.json"  # the sample study's, of LLSYN001 alone
+    definition.write_text(json.dumps({**DEFINITION, "seed": 7, "cases": [{"patient_id": "LLSYN001",
+                                                                          "exam_pair_id": "E1"}]}), encoding="utf-8")
+    store = tmp_path / "study.lesionlab"
+    assert main(["study", "init", str(store), str(definition), "--dicom", str(images)]) == 0, capsys.readouterr().err
+    with ReadingStore.open(store, read_only=True) as st:
+        name = st.load().patients["LLSYN001"].patient_name
+    assert len(name) == 500 and name.startswith("LONG^XXX") and name.endswith("X\u2026")
