@@ -21,6 +21,9 @@
 * A PatientName of 705 characters in the images stopped `study init --dicom` with "patient_name: is 705 characters
   long (at most 500)", naming neither patient nor file (and the workstation's first edit of that patient failed so):
   a name from the images is kept to 500 characters.
+* A header's ReferringPhysicianName (or StudyDescription) beyond 200 characters refused the series' DICOM context:
+  `export --sr --dicom` stopped for every patient naming no file, and `record_stacks`, which the workstation runs after
+  each edit of a reading whose series it opened, raised. Such text is cut to 200 characters in the context.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import pytest
 
 from analysis.study_sample import DEFINITION
 from annotation.sr_export import export_sr
+from annotation.dicom_context import load_contexts, record_stacks
 from annotation.followup import FollowupEditor
 from annotation.reading import Reading
 from annotation.sr_import import _Importer
@@ -45,6 +49,7 @@ from annotation.store import ReadingStore
 from app.cli import main
 from tests.conftest import SAMPLE_DICOM
 from tests.tmpfs import small_tmpfs
+from viewer.index import index_path
 
 SAMPLE_STORE = SAMPLE_DICOM / "reading.lesionlab"
 
@@ -226,3 +231,28 @@ def test_a_patient_name_beyond_what_a_project_keeps_is_cut_not_a_refusal(tmp_pat
     with ReadingStore.open(store, read_only=True) as st:
         name = st.load().patients["LLSYN001"].patient_name
     assert len(name) == 500 and name.startswith("LONG^XXX") and name.endswith("X\u2026")
+
+
+def test_header_text_beyond_what_the_dicom_context_holds_is_cut_not_a_refusal_of_the_sr_export(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    images = tmp_path / "images"
+    for study in ("20230314_CT", "20230411_MR"):
+        for f in (SAMPLE_DICOM / "LLSYN001" / study).rglob("*"):
+            if f.is_file():
+                ds = pydicom.dcmread(f)
+                with warnings.catch_warnings():  # beyond the VR's length: the point
+                    warnings.simplefilter("ignore")
+                    ds.ReferringPhysicianName = "R^" + "r" * 300
+                    ds.StudyDescription = "D" * 1000
+                out = images / f.relative_to(SAMPLE_DICOM)
+                out.parent.mkdir(parents=True, exist_ok=True)
+                ds.save_as(out)
+    store = tmp_path / "r.lesionlab"
+    shutil.copyfile(SAMPLE_STORE, store)
+    with ReadingStore.open(store) as st:  # what the workstation does after each edit of the pair it opened
+        assert record_stacks(st, index_path(images, workers=1).stacks) == 8
+        context = next(iter(load_contexts(st).values()))
+    assert context.referring_physician_name == ("R^" + "r" * 300)[:200] and context.study_description == "D" * 200
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(images)]) == 1  # LLSYN002, 003
+    said = capsys.readouterr().out
+    assert "wrote 6 DICOM SR file(s)" in said, said
