@@ -10,9 +10,11 @@ import io
 
 import numpy as np
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from analysis.schema import ROLE_LABELS, ROLE_VALUES
 
@@ -22,8 +24,13 @@ _DPI = 96
 
 def _png(fig: Figure) -> bytes:
     FigureCanvasAgg(fig)
+    # every text as written, never read as mathtext: patient ids (from the images) and reader names label the plots,
+    # and an id "$$" or "$\\x$" stopped `lesionlab response` with matplotlib's ParseException traceback
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=_DPI)
+    with rc_context({"text.parse_math": False}):  # the tick labels drawing makes
+        fig.savefig(buf, format="png", dpi=_DPI)
     return buf.getvalue()
 
 

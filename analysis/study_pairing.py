@@ -38,6 +38,7 @@ import pandas as pd
 
 from analysis.agreement_study import StudyReaders, study_readers
 from analysis.matching import MatchRule, match_positions
+from analysis.writers import write_csv
 from annotation.project import Project
 from annotation.lobes import LobeBoundary
 from annotation.records import Alignment, CountMark, Lesion, SeriesFlag
@@ -176,6 +177,13 @@ def patient_level(pairings: list[CasePairing]) -> pd.DataFrame:
                      len(p.first_only), len(p.second_only), all(x.confirmed for x in p.pairs) and bool(p.pairs),
                      p.note, p.confirmed_by))
     return pd.DataFrame(rows, columns=list(PATIENT_LEVEL_COLUMNS))
+
+
+def write_pairing_table(pairings: list[CasePairing], path: Path) -> None:
+    """``OUT-pairing.csv``: :func:`patient_level` through the project's one cell rule (:mod:`annotation.cells`), as
+    every other table it writes: pandas' own writer let a patient id from the images such as ``=HYPERLINK(...)``
+    reach the spreadsheet as a formula."""
+    write_csv(patient_level(pairings), path)
 
 
 def analysis_project(project: Project, definition: StudyDefinition, pairings: list[CasePairing]) -> Project:
@@ -492,7 +500,7 @@ def write_study_reads(location: str | os.PathLike[str], out_store: str | os.Path
         with ReadingStore.open(partial) as target:
             target.save_project(merged, f"reads of study {study_id}, one per reader")
             target.seal()
-        patient_level(pairings).to_csv(partial_table, index=False, lineterminator="\n")
+        write_pairing_table(pairings, partial_table)
         if out.exists():  # made meanwhile by someone else: theirs is kept
             raise LesionlabError("exists already", where=str(out), advice="choose a new file for the study's reads")
         os.replace(partial_table, table)

@@ -112,6 +112,17 @@ class ClinicalRecord:
         return replace(self, **changes)
 
 
+#: The longest patient name a project keeps (a DICOM PN holds three groups of at most 64 characters).
+PATIENT_NAME_MAX = 500
+
+
+def name_from_images(name: str) -> str:
+    """A PatientName from the images as the project keeps it: a longer one cut to :data:`PATIENT_NAME_MAX` (ending
+    "…"). A header holding 705 characters refused the patient ("patient_name: is 705 characters long"), naming
+    neither patient nor file: `study init --dicom` stopped, and the reader's first edit of that patient failed."""
+    return name if len(name) <= PATIENT_NAME_MAX else name[:PATIENT_NAME_MAX - 1] + "\u2026"
+
+
 @dataclass(frozen=True)
 class Patient:
     """A patient of the project: identifiers from DICOM and the clinical record."""
@@ -122,7 +133,7 @@ class Patient:
 
     def __post_init__(self) -> None:
         v.identifier("patient_id", self.patient_id, max_len=200)
-        v.text("patient_name", self.patient_name, max_len=500)  # as DICOM gives it; files replace controls
+        v.text("patient_name", self.patient_name, max_len=PATIENT_NAME_MAX)  # as DICOM gives it; files replace controls
         if not isinstance(self.clinical, ClinicalRecord):
             raise v.ValidationError(f"expected a ClinicalRecord, got {type(self.clinical).__name__}",
                                     where="clinical")

@@ -26,23 +26,29 @@ from viewer.records import READING_ROLES, StackInfo
 TABLE = "dicom_context"
 
 
+#: The longest text a :class:`DicomContext` field holds (its own check).
+CONTEXT_TEXT_MAX = 200
+
+
 def context_of(stack: StackInfo, roles: str = "") -> DicomContext:
     """The context of a stack's series from its first image's header; its middle image is the
-    series' reference image."""
+    series' reference image. Text beyond :data:`CONTEXT_TEXT_MAX` characters is cut: a header's 300-character
+    ReferringPhysicianName (or StudyDescription, LO being 64) refused the context, which stopped `export --sr --dicom`
+    for every patient, naming no file, and raised after each edit of the workstation that had opened the series."""
     if not stack.images:
         raise LesionlabError("a stack without images has no DICOM context", where=stack.key)
     h = stack.images[0]
     middle = stack.images[len(stack.images) // 2]
-    return DicomContext(series_instance_uid=stack.series_instance_uid, patient_id=stack.patient_id,
-                        patient_name=h.patient_name, patient_birth_date=h.patient_birth_date,
-                        patient_sex=h.patient_sex, study_instance_uid=stack.study_instance_uid,
-                        study_date=h.study_date, study_time=h.study_time, study_id=h.study_id,
-                        accession_number=h.accession_number, referring_physician_name=h.referring_physician_name,
-                        study_description=h.study_description, series_number=h.series_number,
-                        series_description=h.series_description, modality=h.modality,
-                        manufacturer=h.manufacturer, frame_of_reference_uid=h.frame_of_reference_uid,
-                        roles=roles or stack.role.value, reference_sop_class_uid=middle.sop_class_uid,
-                        reference_sop_instance_uid=middle.sop_instance_uid)
+    values: dict[str, Any] = dict(
+        series_instance_uid=stack.series_instance_uid, patient_id=stack.patient_id, patient_name=h.patient_name,
+        patient_birth_date=h.patient_birth_date, patient_sex=h.patient_sex, study_instance_uid=stack.study_instance_uid,
+        study_date=h.study_date, study_time=h.study_time, study_id=h.study_id, accession_number=h.accession_number,
+        referring_physician_name=h.referring_physician_name, study_description=h.study_description,
+        series_number=h.series_number, series_description=h.series_description, modality=h.modality,
+        manufacturer=h.manufacturer, frame_of_reference_uid=h.frame_of_reference_uid, roles=roles or stack.role.value,
+        reference_sop_class_uid=middle.sop_class_uid, reference_sop_instance_uid=middle.sop_instance_uid)
+    cut: dict[str, Any] = {k: v[:CONTEXT_TEXT_MAX] if isinstance(v, str) else v for k, v in values.items()}
+    return DicomContext(**cut)
 
 
 def contexts_of(stacks: Iterable[StackInfo]) -> dict[str, DicomContext]:

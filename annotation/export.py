@@ -120,6 +120,13 @@ def previous_key(key_file: Path) -> dict[str, str] | None:
     """The codes of the pseudonymisation key already at ``key_file`` (patient id -> study code), None when there is
     none; any other file there is refused, never replaced (an audit: ``--key-file`` replaced a TOML file, and
     given the store's own path, the store itself, by a CSV)."""
+    rows = previous_key_rows(key_file)
+    return None if rows is None else {pid: code for code, pid, _name in rows}
+
+
+def previous_key_rows(key_file: Path) -> list[tuple[str, str, str]] | None:
+    """The rows (study code, patient id, patient name) of the key already at ``key_file``, as :func:`previous_key`
+    reads it."""
     if not key_file.exists() or key_file.is_dir():
         return None  # a folder is refused below, before anything is replaced
     try:
@@ -128,10 +135,35 @@ def previous_key(key_file: Path) -> dict[str, str] | None:
     except (OSError, UnicodeDecodeError, csv.Error):
         rows = []
     if not rows or tuple(c.lstrip("\ufeff") for c in rows[0]) != KEY_COLUMNS or any(len(r) != 3 for r in rows[1:]):
+        if _resaved_key(key_file):
+            raise StoreError("the pseudonymisation key there was saved again by a spreadsheet (semicolons or another "
+                             "encoding): it is not read back, a spreadsheet changes ids (leading zeros, long numbers), "
+                             "and it is not replaced", where=str(key_file),
+                             advice="put back the key as lesionlab wrote it (a copy kept apart) to keep its codes, or "
+                                    "give another --key-file path: the codes then start over")
         raise StoreError("a file that is not a pseudonymisation key of lesionlab is there: it is not replaced",
                          where=str(key_file), advice="give another --key-file path (a key is a CSV with "
                                                      f"{', '.join(KEY_COLUMNS)})")
-    return {unescape_text(r[1]): unescape_text(r[0]) for r in rows[1:]}
+    return [(unescape_text(r[0]), unescape_text(r[1]), unescape_text(r[2])) for r in rows[1:]]
+
+
+def _resaved_key(key_file: Path) -> bool:
+    """Whether ``key_file`` is a key a spreadsheet saved again: its first line names the key's columns, separated by
+    semicolons or tabs, or in Windows-1252 or UTF-16 (a researcher opened the key in Excel and saved it on closing; the
+    next export said "not a pseudonymisation key of lesionlab")."""
+    try:
+        head = key_file.read_bytes()[:4096]
+    except OSError:
+        return False
+    for encoding in ("utf-16", "utf-8-sig", "cp1252"):
+        if encoding == "utf-16" and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue
+        text = head.decode(encoding, errors="replace")
+        first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+        for sep in (",", ";", "\t"):
+            if tuple(c.strip().strip('"') for c in first.split(sep)) == KEY_COLUMNS:
+                return True
+    return False
 
 
 def default_key_path(out_dir: Path) -> Path:
@@ -215,8 +247,16 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
     t0 = time.perf_counter()
     out = Path(out_dir).absolute()
     key_file = (Path(key_path).absolute() if key_path else default_key_path(out)) if pseudonymise else None
-    previous = previous_key(key_file) if key_file is not None else None
+    previous_rows = previous_key_rows(key_file) if key_file is not None else None
+    previous = None if previous_rows is None else {pid: code for code, pid, _name in previous_rows}
     gate = Gate.for_project(project, keep_comments=keep_comments, previous=previous) if pseudonymise else Gate()
+    # the previous key's rows of patients this export does not hold (deleted since, or a store of fewer patients): their
+    # codes stay in the key, which an export already shared still needs (an audit: the key's S002 row went with the
+    # patient, and S002 of the export shared before could not be re-identified). Only when this export kept the
+    # previous codes (else they started over, and an old row would give a code twice)
+    retired = [row for row in previous_rows or () if row[1] not in project.patients] \
+        if previous and all(gate.patient_code(pid) == code for pid, code in previous.items()
+                            if pid in project.patients) else []
     measurements, counts, patients = (_gated(df, gate) for df in project_tables(project, reader_roles))
     tables = [("measurements.csv", measurements), ("counts.csv", counts), ("patients.csv", patients)]
     followup = _followup_tables(project, gate)
@@ -244,7 +284,8 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
         if pending is not None:
             key = pd.DataFrame([{"study_code": gate.patient_code(pid), "patient_id": pid,
                                  "patient_name": project.patients[pid].patient_name}
-                                for pid in sorted(project.patients)],
+                                for pid in sorted(project.patients)]
+                               + [dict(zip(KEY_COLUMNS, row)) for row in retired],
                                columns=list(KEY_COLUMNS))
             write_csv(key, pending)
 

@@ -16,6 +16,8 @@ follow-up or reader-study table too) or an exported column has none. What the ru
 * no calendar date leaves: a date becomes the number of days since the patient's first exam
   (CT or MRI of any of their exam pairs), in the same column;
 * free text typed by a reader (comments, reasons) is left out unless ``keep_comments``;
+* a treatment line's name, typed by the reader into a structured field (the swimmer plot's label), is kept and
+  passes :meth:`Gate.generated_text`, as lesionlab's own text does;
 * text lesionlab generates (check warnings, the response engine's notes on the RECIST sheet, which
   say "L2 on 2024-03-12 left out: ...") is kept and passes :meth:`Gate.generated_text`, whatever
   ``keep_comments``: the patient's ids become their codes, a date becomes ``day N`` by the rule of a
@@ -49,6 +51,7 @@ class Rule(Enum):
     DAYS = "days"  # a date -> days since the patient's first exam
     COMMENT = "comment"  # reader's free text: left out unless keep_comments
     GENERATED_TEXT = "generated text"  # lesionlab's own sentences: ids, dates, names and UIDs replaced
+    TYPED_LABEL = "typed label"  # a reader's text of a structured field: kept, replaced as generated text is
     NESTED = "nested"  # a record inside a record: its own fields have rules
 
 
@@ -73,6 +76,9 @@ RULES: dict[str, Rule] = {
     # summary) is kept with its dates, ids, names and UIDs replaced
     "comment": Rule.COMMENT, "reason": Rule.COMMENT,
     "warning": Rule.GENERATED_TEXT, "grade_flag": Rule.GENERATED_TEXT, "note": Rule.GENERATED_TEXT,
+    # a treatment line's name is a structured field (the swimmer plot's label), not a comment, but the reader types it:
+    # "PRRT at <hospital>, 12/03/2024" left with its date, and the patient's name or id, when it was kept as it was
+    "name": Rule.TYPED_LABEL,
     # records inside records
     "observations": Rule.NESTED, "clinical": Rule.NESTED,
     # the reading: not identifying
@@ -91,9 +97,8 @@ RULES: dict[str, Rule] = {
         "liver_metastases", "treatments", "treat_primary_resection", "treat_liver_surgery",
         "treat_chemoembolisation", "treat_radiofrequency_ablation", "treat_somatostatin_analogues",
         "treat_chemotherapy", "treat_targeted_therapy", "treat_transplant",
-        # follow-up: what each lesion is and the responses (vocabularies and numbers); a treatment's
-        # name is a structured field (the swimmer plot's label), not a comment
-        "kind", "organ", "nodal", "assessed_role", "treated", "baseline", "parent_lesion_id", "line_number", "name",
+        # follow-up: what each lesion is and the responses (vocabularies and numbers)
+        "kind", "organ", "nodal", "assessed_role", "treated", "baseline", "parent_lesion_id", "line_number",
         "days_from_baseline", "sum_mm", "baseline_sum_mm", "nadir_sum_mm", "change_from_baseline_pct",
         "change_from_nadir_pct", "target_response", "non_target_response", "new_lesions", "overall_response",
         "best_overall_response", "nen_slow_progression", "tgr_pct_per_month",
@@ -234,7 +239,7 @@ class Gate:
             return None if day is None or first is None else (day - first).days
         if rule is Rule.COMMENT:
             return value if self.keep_comments else None
-        if rule is Rule.GENERATED_TEXT:
+        if rule is Rule.GENERATED_TEXT or rule is Rule.TYPED_LABEL:
             return self.generated_text(str(value), patient_id)
         return None  # Rule.DROP
 

@@ -42,6 +42,18 @@ class SrExportResult:
     n_statuses: int
     skipped: tuple[str, ...]
     seconds: float
+    #: .dcm files under the output folder this export did not write: an earlier export's SRs of lesions, series or
+    #: exams the reading no longer has (deleted since), which a push of the folder would send with the new ones
+    others: tuple[Path, ...] = ()
+
+    def others_said(self, out_dir: "str | os.PathLike[str]") -> str:
+        """The sentence for :attr:`others` ("" when none)."""
+        if not self.others:
+            return ""
+        first = self.others[0].relative_to(out_dir) if self.others[0].is_relative_to(out_dir) else self.others[0]
+        return (f"{len(self.others)} other .dcm file(s) in {out_dir} were not written by this export (first: {first}): "
+                "an earlier export's SRs of what the reading no longer has? Push only the files this export wrote, "
+                "or export into an empty folder")
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -279,4 +291,6 @@ def export_project_sr(project: Project, contexts: dict[str, DicomContext], out_d
         files.append(out / rel)
     n_len = sum(isinstance(g, LengthGroup) for _, r in plans for g in r.groups)
     n_stat = sum(isinstance(g, StatusGroup) for _, r in plans for g in r.groups)
-    return SrExportResult(tuple(files), n_len, n_stat, tuple(skipped), time.perf_counter() - t0)
+    written = set(files)
+    others = sorted(p for p in out.rglob("*.dcm") if p not in written and not p.name.startswith(".") and p.is_file())
+    return SrExportResult(tuple(files), n_len, n_stat, tuple(skipped), time.perf_counter() - t0, tuple(others))

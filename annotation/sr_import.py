@@ -46,7 +46,7 @@ from annotation.records import (LESION_ID, ExamPair, Measurement, NotMeasurable,
                                 lesion_number)
 from annotation.store import ReadingStore
 from annotation.vocab import CouinaudSegment, Lobe, MeasurementMethod
-from viewer.errors import LesionlabError, SrError
+from viewer.errors import LesionlabError, SrError, StoreError
 from viewer.geometry import StackGeometry
 from viewer.interop.model import GroupStatus, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus, visible
 from viewer.records import READING_ROLES, ImageHeader, StackInfo
@@ -418,8 +418,31 @@ def import_into(reading_for: Callable[[str], Reading], dicom: "str | os.PathLike
         except SrError as exc:
             result.refused.append(f"{Path(f).name}: {exc.message}")
     importer = _Importer(reading_for, images, result)
-    for p in parsed:
-        importer.import_file(p, reader)
+    imported: list[str] = []
+    for i, p in enumerate(parsed):
+        before = result.files
+        try:
+            importer.import_file(p, reader)
+        except StoreError as exc:
+            _stopped_at(exc, imported, [Path(q.path).name for q in parsed[i:]])
+            raise
+        if result.files > before:
+            imported.append(Path(p.path).name)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _stopped_at(exc: StoreError, imported: list[str], left: list[str]) -> None:
+    """``exc`` (one file's edit not saved: a full disk, a lost server) said with what the import had done by then.
+    Each file is an edit of its own: the files imported before it stay in the store, while the store's message
+    alone said "nothing was changed" and no summary was printed (a full disk mid-import, an audit). Said in
+    place, so the error keeps its class."""
+    kept = (f"the {len(imported)} SR file(s) imported before it are kept ({', '.join(imported)})" if imported
+            else "no SR file was imported before it")
+    after = f" and the {len(left) - 1} after it" if len(left) > 1 else ""
+    exc.message = f"{exc.message}, importing {left[0]}: {kept}; {left[0]}{after} not imported"
+    advice = exc.advice.removesuffix("; nothing was changed") if exc.advice else "retry"
+    exc.advice = (f"{advice}: the same import again adds what is missing, and nothing twice (a lesion is known "
+                  "by its tracking UID)")
+    exc.args = (str(exc),)
 

@@ -46,8 +46,12 @@ def copy_store(source: "str | os.PathLike[str] | StoreLocation",
     """Copy a project (records and edit log) into an empty store; returns what was copied."""
     t0 = time.perf_counter()
     src_loc, dst_loc = parse_location(source), parse_location(destination)
-    if src_loc.saved() == dst_loc.saved():
-        raise StoreError("source and destination are the same store", where=src_loc.saved())
+    same_file = (src_loc.path is not None and dst_loc.path is not None
+                 and os.path.realpath(src_loc.path) == os.path.realpath(dst_loc.path))  # a link to it, too
+    if src_loc.saved() == dst_loc.saved() or same_file:
+        # not the StoreError default "close other lesionlab windows and retry", which cannot help
+        raise StoreError("source and destination are the same store", where=dst_loc.saved(),
+                         advice="the store is unchanged; copy into a new file or an empty database")
     with ReadingStore.open(src_loc, read_only=True) as src:
         if src.role_reader is not None and src.backend_db.role_kind == "reader":
             raise StoreError(f"this database role is reader {src.role_reader}'s and sees only their rows",

@@ -58,6 +58,9 @@ if TYPE_CHECKING:
 #: separates a reader's name from the session in the reader name of a study read
 SESSION_SEPARATOR = "@"
 DEFINITION_SCHEMA_VERSION = 1
+#: the longest washout a session may ask (ten years): 99999999999 days was taken, and the first `study next` after the
+#: session before crashed adding it to a date (OverflowError), for every later call, the definition being stored
+MAX_WASHOUT_DAYS = 3650
 #: the characters a name may hold after its first (a letter or digit of any script): letters, digits and combining
 #: marks (Devanagari, Tamil, Thai and Arabic names need them), space, '.', '_', '-'; never '@' (it joins a reader to
 #: a session: ``R1@MRI``), never an invisible character
@@ -120,6 +123,9 @@ class StudySession:
             raise ValidationError("a session shows at least one series role", where="roles")
         object.__setattr__(self, "roles", tuple(roles))
         v.whole("washout_days", self.washout_days, unit="days")
+        if self.washout_days > MAX_WASHOUT_DAYS:
+            raise ValidationError(f"{self.washout_days} days is beyond the {MAX_WASHOUT_DAYS} (ten years) a washout may "
+                                  "last (days to weeks between two sessions)", where="washout_days")
 
 
 @dataclass(frozen=True)
@@ -389,15 +395,29 @@ def definition_from_mapping(data: Any, where: str = "study definition") -> Study
 def load_definition(path: str | Path) -> StudyDefinition:
     """Read a study definition file (``.toml``, or ``.json``) and validate it."""
     path = Path(path)
+    kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ValidationError(f"cannot read the study definition ({exc.strerror})", where=str(path)) from None
+    # as an editor saves it: UTF-8, with the byte order mark Windows' Notepad writes ("Invalid statement (at line 1,
+    # column 1)" said nothing of it), or UTF-16 with its mark (a traceback)
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = raw.decode("utf-16")
+        else:
+            text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ValidationError(f"is not UTF-8 text (byte 0x{raw[exc.start]:02X} on line {line})", where=str(path),
+                              advice=f"save the {kind} file as UTF-8") from None
+    try:
+        data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {exc}",
-                              where=str(path), advice="fix the line named") from None
+        raise ValidationError(f"not valid {kind}: {exc}", where=str(path), advice="fix the line named") from None
+    except RecursionError:  # thousands of nested arrays or objects: no definition is so deep
+        raise ValidationError(f"not a study definition: its {kind} is nested too deep to read", where=str(path),
+                              advice="give the study's definition file") from None
     definition = definition_from_mapping(data, str(path))
     try:
         definition.check_names_apart()

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
 
-from annotation.clinical import ClinicalRecord
+from annotation.clinical import ClinicalRecord, name_from_images
 from annotation.project import Project, diff
 from annotation.reading import Reading
 from annotation.store import ReadingStore
@@ -729,7 +729,7 @@ def exam_pairs_from_images(project: Project, definition: StudyDefinition, dicom:
         for case, patient, pair in chosen:
             if case.patient_id not in reading.project.patients:
                 sex = pair.patient_sex
-                reading.add_patient(case.patient_id, pair.studies[0].patient_name,
+                reading.add_patient(case.patient_id, name_from_images(pair.studies[0].patient_name),
                                     ClinicalRecord(sex=Sex.parse(sex)) if sex else None)
             held = {s.role for s in pair.stacks}
             reading.add_exam_pair(case.patient_id, case.exam_pair_id,

@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from viewer.errors import LesionlabError
+from viewer.interop.model import visible
 
 #: subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -62,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(module.run(args) or 0)
     except LesionlabError as exc:
-        print(f"lesionlab {args.command}: {exc}", file=sys.stderr)
+        # a path or a value quoted from the input may hold ESC, BEL or U+202E: written out, not acted on by the terminal
+        said = "\n".join(map(visible, str(exc).split("\n")))
+        print(f"lesionlab {args.command}: {said}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
               f"{sr.n_statuses} not visible / not measurable ({sr.seconds:.2f} s)")
         for line in sr.skipped:
             print(f"not written: {line}")
-        if sr.skipped:
+        if sr.others:
+            print(f"not from this export: {sr.others_said(args.sr)}")
+        if sr.skipped or sr.others:
             return 1
     return 0

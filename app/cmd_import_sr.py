@@ -24,14 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from annotation.sr_import import import_srs
+    from viewer.interop.model import visible
 
     r = import_srs(args.store, args.dicom, list(args.files), reader=args.reader)
     print(f"imported {r.files} of {len(args.files)} SR file(s): {r.lesions_added} new lesion(s), "
           f"{r.measurements} measurement(s), {r.statuses} not visible / not measurable ({r.seconds:.2f} s)")
-    for line in r.notes:
-        print(f"changed: {line}")
-    for line in r.refused:
-        print(f"refused: {line}")
-    for line in r.not_understood:
-        print(f"not understood: {line}")
+    # an SR's patient id, a file's name: what another tool or PACS wrote, written out (ESC, U+202E), not acted on
+    for said, lines in (("changed", r.notes), ("refused", r.refused), ("not understood", r.not_understood)):
+        for line in lines:
+            print(f"{said}: {visible(line)}")
     return 1 if r.refused else 0

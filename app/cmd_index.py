@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING, Any, Mapping, TextIO
 
 from viewer.index import index_path
+from viewer.interop.model import visible
 from viewer.records import IndexResult, StackInfo
 
 if TYPE_CHECKING:  # the loader (numpy, the decoders) is imported only when --load asks for it
@@ -72,7 +73,11 @@ def _fmt(v: float | None, digits: int = 2) -> str:
 def _row(s: StackInfo) -> list[str]:
     spacing = "-" if s.pixel_spacing_mm is None else "x".join(_fmt(v, 3) for v in s.pixel_spacing_mm)
     series = f"{s.series_number if s.series_number is not None else '-'} {s.series_description}".strip()
-    return [s.patient_id[:24], s.study_date or "-", series[:40], s.split_label or "-", s.role.value,
+    # control characters of a header (ESC sequences, BEL, a right-to-left override) written out, not sent to the
+    # terminal: a SeriesDescription "\x1b]0;...\x07" retitled it, one with a newline split the table's row
+    series = visible(series)
+    return [visible(s.patient_id)[:24], visible(s.study_date) or "-", series[:40], visible(s.split_label) or "-",
+            s.role.value,
             f"{s.role_confidence:.2f}", _fmt(s.b_value, 0), str(s.n_slices), f"{s.rows}x{s.columns}",
             f"{spacing} / {_fmt(s.slice_spacing_mm, 3)}", s.orientation, str(len(s.warnings))]
 
@@ -108,7 +113,7 @@ def format_table(result: IndexResult, loads: Mapping[str, LoadCheck] | None = No
         n_failed = sum(1 for c in loads.values() if c.reason)
         summary += f"; {len(loads) - n_failed} loaded, {n_failed} failed to load"
     lines.append(summary)
-    return "\n".join(lines)
+    return "\n".join(map(visible, lines))  # warnings, reasons and paths (a file name may hold ESC or a newline too)
 
 
 def strict_json(value: Any) -> Any:

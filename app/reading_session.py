@@ -24,7 +24,7 @@ import sqlite3
 from pathlib import Path
 from typing import Callable, Iterable
 
-from annotation.clinical import ClinicalRecord
+from annotation.clinical import ClinicalRecord, name_from_images
 from annotation.vocab import Sex
 from annotation.project import Diff, Project, diff
 from annotation.reading import Reading, Sink
@@ -464,7 +464,8 @@ class ReadingSession:
         with self.reading.batch(f"read exam pair {record.exam_pair_id} of {pid}"):
             if pid not in project.patients:  # sex prefilled from the images' headers (the reader may change it)
                 sex = pair.patient_sex
-                self.reading.add_patient(pid, pair.studies[0].patient_name, ClinicalRecord(sex=Sex.parse(sex)) if sex else None)
+                self.reading.add_patient(pid, name_from_images(pair.studies[0].patient_name),
+                                        ClinicalRecord(sex=Sex.parse(sex)) if sex else None)
             self.reading.add_exam_pair(pid, record.exam_pair_id, series_roles=held, **{
                 k: getattr(record, k) for k in ("ct_study_uid", "mri_study_uid", "ct_date", "mri_date")})
         return record.key

@@ -57,6 +57,8 @@ class SrActions(QObject):
                 f"{result.n_statuses} not visible / not measurable")
         if result.skipped:
             text += f"; {len(result.skipped)} not written (first: {result.skipped[0]})"
+        if result.others:
+            text += f"; {result.others_said(out_dir)}"
         self.say(text)
         return result
 

@@ -259,7 +259,11 @@ def build_stacks(headers: Sequence[ImageHeader]) -> tuple[list[StackInfo], list[
             continue
         by_series[h.series_instance_uid or f"(no series UID) {h.file}"].append(h)
     stacks: list[StackInfo] = []
-    for imgs in by_series.values():
+    for series_imgs in by_series.values():
+        imgs, others = _one_owner(series_imgs)
+        skipped.extend(others)
+        if not imgs:
+            continue
         for _key, label, vol, notes in split_series(imgs):
             n_dup = sum(1 for h in vol if (h.sop_instance_uid, h.frame) in duplicated) if duplicated else 0
             if n_dup:
@@ -272,6 +276,36 @@ def build_stacks(headers: Sequence[ImageHeader]) -> tuple[list[StackInfo], list[
             except ValueError as exc:
                 skipped.extend(SkippedFile(_where(h), f"unusable geometry: {exc}") for h in vol)
     return stacks, non_images, skipped, warnings
+
+
+def _one_owner(imgs: list[ImageHeader]) -> tuple[list[ImageHeader], list[SkippedFile]]:
+    """The images of one series UID that belong to the patient and study most of them name, and the others skipped
+    (a tie: all of them), each naming what the series holds. A series UID carried by images of two PatientIDs or two
+    studies (a bad UID generator, a merge, a tool that rewrote the ids and not the UIDs) made one stack of both
+    patients' slices, under the first file's patient, and said nothing."""
+    owners = Counter((h.patient_id, h.study_instance_uid) for h in imgs)
+    if len(owners) == 1:
+        return imgs, []
+    ranked = owners.most_common()
+    top = ranked[0][1]
+    kept = ranked[0][0] if ranked[1][1] < top else None
+    by_patient = len({pid for pid, _study in owners}) > 1
+
+    def owner(pid: str, study: str) -> str:
+        return f"PatientID {pid!r}" if by_patient else f"study {study or '(none)'}"
+
+    holds = ", ".join(f"{n} of {owner(*key)}" for key, n in ranked)
+    which = (f"the series' images of {owner(*kept)} are kept" if kept is not None
+             else "none has most of them, so none is kept")
+    out, skipped = [], []
+    for h in imgs:
+        if (h.patient_id, h.study_instance_uid) == kept:
+            out.append(h)
+            continue
+        skipped.append(SkippedFile(_where(h), f"series {h.series_instance_uid} holds the images of more than one "
+                                              f"{'patient' if by_patient else 'study'} ({holds}): this one, of "
+                                              f"{owner(h.patient_id, h.study_instance_uid)}, is left out; {which}"))
+    return out, skipped
 
 
 def _where(h: ImageHeader) -> str:

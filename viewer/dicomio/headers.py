@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import zlib
 
 from pydicom import dcmread
@@ -24,7 +25,8 @@ from viewer.budget import format_bytes, memory_budget
 from viewer.dicomio.elements import (IMPLICIT_VR_LE, EXPLICIT_VR_LE, ScanError, ScannedFile, Truncated, has_preamble, scan,
                                      scan_meta)
 from viewer.dicomio.fragments import shortfall_in_file, shortfall_without_preamble
-from viewer.dicomio.sizes import DEFLATED_LE, NATIVE_SYNTAXES, native_nbytes, pixel_format_problem
+from viewer.dicomio.sizes import (DEFLATED_LE, NATIVE_SYNTAXES, encapsulation_problem, native_nbytes,
+                                  pixel_format_problem)
 from viewer.dicomio.sopclasses import MEDIA_STORAGE_DIRECTORY, non_image_kind, sop_class_name
 from viewer.dicomio.sources import (BOMB_RATIO, GZIP_MAGIC, MAX_HEADER_BYTES, ZIP_MAGIC, bomb_limit, inflated_size,
                                     open_source, read_prefix, size_of)
@@ -90,6 +92,10 @@ def _read(ref: FileRef) -> HeaderResult:
         return listed
     if scanned.pixel_tag is None:
         return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
+    if scanned.pixel_tag == _PIXEL_DATA and scanned.pixel_value_offset is not None:
+        contradiction = encapsulation_problem(scanned.transfer_syntax_uid, scanned.pixel_value_length is None)
+        if contradiction:
+            return SkippedFile(str(ref), contradiction)
     if scanned.pixel_value_length is None and scanned.pixel_value_offset is not None:  # encapsulated
         frames = _int(top.numbers(_NUMBER_OF_FRAMES)) or 1 if _NUMBER_OF_FRAMES in scanned.elements else 1
         cut = shortfall_in_file(ref, buf, scanned.pixel_value_offset, size, frames)
@@ -223,6 +229,10 @@ def _read_with_pydicom(ref: FileRef, size: int, *, force: bool) -> HeaderResult:
     if pixel is None and not any(t in ds for t in (0x7FE00008, 0x7FE00009)):
         return SkippedFile(str(ref), f"no pixel data ({sop_class_name(sop_class)}): nothing to display")
     offset = length = None
+    if isinstance(pixel, RawDataElement) and ts != DEFLATED_LE:
+        contradiction = encapsulation_problem(ts, pixel.length == 0xFFFFFFFF)
+        if contradiction:
+            return SkippedFile(str(ref), contradiction)
     if isinstance(pixel, RawDataElement) and pixel.length != 0xFFFFFFFF:
         length = int(pixel.length)
         if pixel.value_tell is not None and ts != DEFLATED_LE:  # a deflated file's offsets are in the inflated stream
@@ -312,6 +322,23 @@ def _finite(v: float | None) -> float | None:
     return v if v is not None and math.isfinite(v) else None
 
 
+#: What a name or description shown to the reader never holds once decoded: control characters (C0 and C1: NUL, BEL,
+#: ESC, newline...; an ISO 2022 name's escapes are the decoder's, gone by then) and the bidirectional embeddings,
+#: overrides and isolates (U+202A-U+202E, U+2066-U+2069). A PatientName "DOE^\u202eNHOJ" was shown in the browser as
+#: "DOE NHOJ (ID)" reversed from the override on, the patient id with it; ESC and BEL went into the SR as they were.
+#: Arabic and Hebrew text keeps its direction (the characters' own), and ZWJ / ZWNJ and the LRM / RLM marks stay.
+_NOT_SHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BLANKS = re.compile("[\t\n\x0b\x0c\r]+")
+
+
+def _shown(text: str | None) -> str:
+    """A name or description as the reader is shown it: tabs and line breaks a space, the rest of :data:`_NOT_SHOWN`
+    left out."""
+    if not text or not _NOT_SHOWN.search(text):
+        return text or ""
+    return _NOT_SHOWN.sub("", _BLANKS.sub(" ", text)).strip()
+
+
 def _first(nums: tuple[float, ...] | None) -> float | None:
     """The first value; None when absent or not a finite number (NaN is unknown, not a value)."""
     return _finite(nums[0]) if nums else None
@@ -359,11 +386,11 @@ def _one_header(ref: FileRef, frame: int, a: Attrs, pixel: PixelFormat, *, enhan
     return ImageHeader(
         file=ref, frame=frame,
         sop_instance_uid=text(0x00080018) or "", sop_class_uid=text(0x00080016) or "",
-        patient_id=text(0x00100020) or "", patient_name=text(0x00100010) or "",
+        patient_id=text(0x00100020) or "", patient_name=_shown(text(0x00100010)),
         study_instance_uid=text(0x0020000D) or "", study_date=text(0x00080020) or "",
-        study_time=text(0x00080030) or "", study_description=text(0x00081030) or "",
+        study_time=text(0x00080030) or "", study_description=_shown(text(0x00081030)),
         series_instance_uid=text(0x0020000E) or "", series_number=_int(a.numbers(0x00200011)),
-        series_description=text(0x0008103E) or "", protocol_name=text(0x00181030) or "",
+        series_description=_shown(text(0x0008103E)), protocol_name=_shown(text(0x00181030)),
         modality=modality, frame_of_reference_uid=text(0x00200052) or "", manufacturer=manufacturer,
         instance_number=_int(a.numbers(0x00200013)),
         image_type=tuple(v.strip().upper() for v in (image_type or "").split("\\") if v.strip()),

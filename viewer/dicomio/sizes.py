@@ -21,6 +21,21 @@ NATIVE_SYNTAXES = frozenset({IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE, DEFLATED_LE}
 _SAMPLES = (1, 3, 4)
 
 
+def encapsulation_problem(transfer_syntax: str, encapsulated: bool) -> str | None:
+    """Why the Pixel Data element's form (encapsulated: undefined length, in items) contradicts the file's transfer
+    syntax, or None (PS3.5 A.4: a compressed syntax's pixel data is encapsulated, a native one's is not). Such a file
+    was indexed into its stack and failed the whole stack at load, naming only itself."""
+    if not transfer_syntax:
+        return None
+    if transfer_syntax in NATIVE_SYNTAXES and encapsulated:
+        return (f"pixel data encapsulated (compressed) under the native transfer syntax {transfer_syntax}: the file "
+                "contradicts its transfer syntax")
+    if transfer_syntax not in NATIVE_SYNTAXES and not encapsulated:
+        return (f"transfer syntax {transfer_syntax} needs encapsulated pixel data, the file holds it unencapsulated: "
+                "the file contradicts its transfer syntax")
+    return None
+
+
 def pixel_format_problem(fmt: PixelFormat) -> str | None:
     """Why the pixel module cannot describe real pixels, or None."""
     if fmt.bits_allocated == 0 or fmt.bits_allocated > 64:

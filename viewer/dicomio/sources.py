@@ -18,6 +18,7 @@ import os
 import struct
 import zipfile
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -171,8 +172,15 @@ def zip_members(path: str | Path) -> tuple[list[FileRef], list[tuple[str, str]]]
             raise ZipRefused(f"its members would inflate to {format_bytes(total)} from an archive of"
                              f" {format_bytes(archive_bytes)} (limits: {BOMB_RATIO} times the archive,"
                              f" {format_bytes(ZIP_MAX_TOTAL_BYTES)}): refused as a decompression bomb")
+        # a name the archive holds twice (a file added to it again) reads as its last member only, by name: the first
+        # was never read, the last read twice ("01.dcm is a copy of 01.dcm; counted once"), an image lost unsaid
+        named = Counter(i.filename for i in infos)
         for info in infos:
             problem = member_problem(info)
+            if named[info.filename] > 1:
+                problem = (f"the archive holds {named[info.filename]} members named {info.filename!r} (a file added "
+                           "to it again): read by name, only the last would be, twice; none of them is read: extract "
+                           "the archive keeping each and scan the folder")
             if problem:
                 refused.append((str(FileRef(str(path), info.filename)), problem))
             else:
