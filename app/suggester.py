@@ -95,7 +95,7 @@ LESION_SIDE: dict[Role, int] = {Role.MR_T2FS: 1, Role.MR_DWI: 1}
 #: 8.5) and the cost is large: lesions of 10 mm or more on one or two slices measured under 13.3 mm are refused too, the
 #: rate over every click 92 -> 76 % over the 29 (96 -> 79 % on the bench's four, 95 -> 66 % on 230-232), and the lesions
 #: of 5-10 mm are suggested for 1 % (11 of 1,584 clicks: one on three slices, +3.6 mm).
-SMALL_LESION_PX: dict[Role, float] = {Role.MR_DWI: 5.5, Role.MR_T1_ARTERIAL: 8.5}
+SMALL_LESION_PX: dict[Role, float] = {Role.MR_DWI: 5.5, Role.MR_T1_ARTERIAL: 8.5, Role.MR_T1_PORTAL: 6.5}
 #: Where a lesion under :data:`SMALL_LESION_PX` found on two slices is measured on its ellipse as found (the smoothing's
 #: shift not given back, viewer/README.md step 10) when that is under this many pixels across, instead of refused (session
 #: 39). Step 10 gives back what the denoising takes from a *sharp* section's edge; b800's sections of a few 2.5 mm pixels
@@ -196,7 +196,7 @@ LOCAL_EDGE_GAP_PX: dict[Role, float] = {Role.MR_T2FS: 0.25, Role.MR_DWI: 0.25}
 #: (0.56-0.81 there), and a 6.0 mm lesion of held-out 102 measured 9.9 mm (+5.6, 0.88). Set on the bench's four
 #: realisations at 0.55: good lines reach 0.50 (a 16 mm lesion beside a hepatic vein) and 0.60 (a 9 mm lesion, two
 #: clicks lost), and a 19 mm lesion against a hepatic vein measured -1.06 mm at 0.85 is refused with them (10 clicks).
-PAST_END: dict[Role, float] = {Role.CT_ARTERIAL: 0.55}
+PAST_END: dict[Role, float] = {Role.CT_ARTERIAL: 0.55, Role.MR_T1_PORTAL: 0.75}
 #: Where the longer of the sections found on the slices next to the slice measured is under this fraction of its length,
 #: refused (session 40, ``neighbour_ratio``): a lesion's section changes little from one slice to the next (the sample's
 #: lesions are 0.72-1.0 times as deep as long), so a section twice as long as both its neighbours is a lesion merged
@@ -238,6 +238,11 @@ RAW_SHELL: dict[Role, float] = {Role.MR_T1_PORTAL: 0.25}
 STEADY_PX: dict[Role, float] = {Role.MR_T1_PORTAL: 1.2}
 
 
+#: ... and where, found again at the threshold raised by a fifth of the contrast (``steady_far_step``), it shrinks by more
+#: than this many pixels (v17, session 41; see viewer/README.md).
+STEADY_FAR_PX: dict[Role, float] = {Role.MR_T1_PORTAL: 2.0}
+
+
 #: Where the slice measured, its levels read on another slice, is made again from its own levels when its outline at
 #: the two differs by more than this fraction (v16, ``own_levels_gap``; refused where, made again, they still
 #: disagree). b800 only: its 5 mm slab makes a neighbour's section fainter, and a threshold set there lies below the
@@ -254,6 +259,11 @@ STEADY_PX: dict[Role, float] = {Role.MR_T1_PORTAL: 1.2}
 OWN_LEVELS_GAP: dict[Role, float] = {Role.MR_DWI: 0.08}
 
 
+#: Where the slice measured took over as "joined" (step 9) from a longer neighbour that stands out from the liver more than
+#: this fraction of it: refused (v17, ``joined_fullness``; see viewer/README.md, session 41).
+JOINED_FULLNESS: dict[Role, float] = {Role.MR_T1_PORTAL: 0.5}
+
+
 def params_for(role: Role | None) -> SuggestParams:
     """The method's parameters for a series of ``role`` (its lesion side, its smallest lesion, the
     share of the edge allowed off the ellipse measured)."""
@@ -267,7 +277,9 @@ def params_for(role: Role | None) -> SuggestParams:
                          local_edge_gap_px=LOCAL_EDGE_GAP_PX.get(role, 1.0), past_end=PAST_END.get(role, 0.0),
                          neighbour_ratio=NEIGHBOUR_RATIO.get(role, 0.0),
                          raw_shell=RAW_SHELL.get(role, 0.0), steady_px=STEADY_PX.get(role, 0.0),
-                         own_levels_gap=OWN_LEVELS_GAP.get(role, 0.0))
+                         steady_far_px=STEADY_FAR_PX.get(role, 0.0),
+                         own_levels_gap=OWN_LEVELS_GAP.get(role, 0.0),
+                         joined_fullness=JOINED_FULLNESS.get(role, 0.0))
 
 
 #: Where lesions of 5-10 mm (the protocol measures from 5 mm; the goals start at 10) come out more than
