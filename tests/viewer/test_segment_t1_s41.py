@@ -1,5 +1,6 @@
-"""T1 portal's one-click lines more than 3 mm off on the realisations of sessions 40-41 (v17), each on a realisation
-written again by the generator for the test (the bench's own clicks)."""
+"""T1 portal's one-click lines more than 3 mm off on the realisations of sessions 40-41, and T1 arterial's share of
+rays off the ellipse loosened (v17), each on a realisation written again by the generator for the test (the bench's
+own clicks)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 import bench.bench_suggest as bs
 
 
-def _t1_portal(out: Path, seed: int, patient: str) -> Any:
-    """T1 portal of one patient of generator seed ``seed``, written into ``out`` without ground truth."""
+def _t1(out: Path, seed: int, patient: str, role: str = "mr_t1_portal") -> Any:
+    """One T1 series (``role``) of one patient of generator seed ``seed``, written into ``out`` without ground truth."""
     import subprocess
     import sys
 
@@ -21,7 +22,7 @@ def _t1_portal(out: Path, seed: int, patient: str) -> Any:
     from viewer.loader import load_stack
 
     subprocess.run([sys.executable, str(bs.ROOT / "tools" / "make_sample_dicom.py"), "--out", str(out), "--seed",
-                    str(seed), "--patient", patient, "--role", "mr_t1_portal"],
+                    str(seed), "--patient", patient, "--role", role],
                    check=True, cwd=bs.ROOT, stdout=subprocess.DEVNULL)
     (folder,) = [p for p in (out / patient).glob("*_MR/*") if p.is_dir()]
     return load_stack(index_path(folder, workers=1).stacks[0], workers=1)
@@ -34,7 +35,7 @@ def t1_portal(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int, str], 
 
     def get(seed: int, patient: str) -> Any:
         if (seed, patient) not in made:
-            made[(seed, patient)] = _t1_portal(tmp_path_factory.mktemp(f"t1p{seed}{patient}"), seed, patient)
+            made[(seed, patient)] = _t1(tmp_path_factory.mktemp(f"t1p{seed}{patient}"), seed, patient)
         return made[(seed, patient)]
     return get
 
@@ -65,7 +66,8 @@ def test_capsule_lesion_measured_on_its_faint_tip_is_refused(t1_portal: Callable
     assert isinstance(good, Suggestion) and abs(good.diameter_mm - truth) < 2.0, good
 
 
-def test_lesion_against_a_brighter_vein_kept_at_a_tenth_is_refused_at_a_fifth(t1_portal: Callable[[int, str], Any]) -> None:
+def test_lesion_against_a_brighter_vein_kept_at_a_tenth_is_refused_at_a_fifth(
+        t1_portal: Callable[[int, str], Any]) -> None:
     """205 LLSYN003 L02 (18.6 mm against a hepatic vein much brighter than it) clicked on its largest slice (23): one
     click's levels let the outline take part of the vein, 24.1 mm (+5.52), and found again at the threshold raised by
     a tenth of the contrast it keeps it (23.85 -> 23.71 mm: the session-40 steady rule let it through; T1 portal's
@@ -135,3 +137,30 @@ def test_small_lesion_merged_with_a_vessel_running_on_past_it_is_refused(t1_port
         s = suggest_diameter(vol, 23, at, p)
         assert isinstance(s, Refusal) and s.reason.startswith(f"{SPLITS}: past the lesion's end"), s
         assert s.params["past_end_share"] >= 0.99, s.params
+
+
+def test_t1_arterial_lets_nine_rays_of_72_leave_the_ellipse(tmp_path: Path) -> None:
+    """T1 arterial refused an ellipse whose edge leaves it on more than 12 % of its 72 rays: 9 rays (12.5 %) were
+    refused. On fourteen realisations (the bench's four, 204-206, 211-213, 296-299) the lines refused at 12.5 % were
+    299 LLSYN003 L03 (15.0 mm, -0.20 mm, 11 clicks, one seeded) and 298 LLSYN002 L09 (7.5 mm, +5.41, 2 clicks), whose
+    edge also cuts into its ellipse on 12.5 % (the 5 % inward rule refuses it, before the 8.5-pixel size limit). Since
+    v17 the limit is 13 % (app.suggester.MEASURED_LEAK): the first is suggested, the second refused as two structures."""
+    from app.suggester import MEASURED_LEAK, params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.suggest import BEYOND_ELLIPSE, SPLITS
+
+    p = params_for(Role.MR_T1_ARTERIAL)
+    assert p.max_leak_measured == MEASURED_LEAK[Role.MR_T1_ARTERIAL] == 0.13
+    vol = _t1(tmp_path / "299", 299, "LLSYN003", "mr_t1_arterial")
+    at = (117.41386636404606, 89.971080170657)  # the bench's seeded click, slice 12
+    before = suggest_diameter(vol, 12, at, replace(p, max_leak_measured=0.12))
+    assert isinstance(before, Refusal) and before.reason.startswith(BEYOND_ELLIPSE), before
+    s = suggest_diameter(vol, 12, at, p)
+    assert isinstance(s, Suggestion) and abs(s.diameter_mm - 14.97) < 0.5 and s.params["leaked_rays"] == 0.125, s
+    vol = _t1(tmp_path / "298", 298, "LLSYN002", "mr_t1_arterial")
+    for at in ((73.88129751782262, 92.77104013713866), (74.01919994014769, 93.23112949852508)):
+        s = suggest_diameter(vol, 26, at, p)
+        assert isinstance(s, Refusal) and s.reason.startswith(f"{SPLITS}: its edge cuts into the ellipse"), s
+        loose = suggest_diameter(vol, 26, at, replace(p, max_inward_measured=0.0, min_pixels_across=0.0))
+        assert isinstance(loose, Suggestion) and loose.diameter_mm - 7.51 > 5.0, loose
