@@ -275,7 +275,8 @@ STEADY_PX: dict[Role, float] = {Role.MR_T1_PORTAL: 1.2}
 #: the vein whether raised a tenth or not (24.1 mm, +5.52; 23.85 -> 23.71), and raised a fifth the outline parts from it
 #: (18.61, 3.35 pixels). Every other suggestion of the fourteen realisations moves 1.02 pixels at most there but the
 #: sample's LLSYN002 L05 (15.6 mm, -0.93 mm, 1.50 pixels; at a tenth 0.01): a fifth with 1.2 pixels alone refused it
-#: (11 clicks), so 2 pixels beside the tenth's 1.2. About 5 ms a click more. T1 portal only.
+#: (11 clicks), so 2 pixels beside the tenth's 1.2. T1 portal only; with v17's other rules +6 ms a click (median
+#: 31.1 -> 37.2 ms, p95 55.9 -> 65.4 over the sample's 199 T1 portal clicks, interleaved, load 3.3).
 STEADY_FAR_PX: dict[Role, float] = {Role.MR_T1_PORTAL: 2.0}
 
 
