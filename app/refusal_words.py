@@ -14,8 +14,8 @@ import re
 
 from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, NO_REGION, REACHES_EDGE, TOO_FAINT
 from viewer.segment.slice2d import FAINTER_SHELL, MERGES_VESSEL, OPEN_EDGE, OPPOSITE_RIM, RUNS_INTO
-from viewer.segment.suggest import (BEYOND_ELLIPSE, FAINT_WHOLE, FAR_AWAY, GAP, IRREGULAR, LEAKED, LEVELS_DISAGREE,
-                                    LOST_ON_CLICKED, MERGES_NEIGHBOUR, ONE_SLICE_PART, OUTSIDE_BODY, SLICE_LOADING, SMALL,
+from viewer.segment.suggest import (BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY, GAP, IRREGULAR, LEAKED,
+                                    LEVELS_DISAGREE, LOST_ON_CLICKED, MERGES_NEIGHBOUR, ONE_SLICE_PART, OUTSIDE_BODY, SLICE_LOADING, SMALL,
                                     SPLITS, TOO_SMALL, TUBE)
 
 #: (what the method's reason holds, what the reader is told), first match wins: the vessel-like ones first
@@ -33,6 +33,7 @@ PLAIN: tuple[tuple[str, str], ...] = (
     (ONE_SLICE_PART, "this may be part of a larger, fainter lesion, perhaps longest on a neighbouring slice"),
     (FAR_AWAY, "what was found grows on far from this slice (an organ next to the liver?): click nearer the "
                "lesion's largest section"),
+    (FAINT_TIP, "the lesion's largest section was not found, only its faint end: click on its largest section"),
     (FAINT_WHOLE, "what was found barely stands out from the liver (a lesion's faint tip, or one very small?)"),
     (LEVELS_DISAGREE, "the lesion's edge reads differently on this slice and the next (the slices hold unequal parts "
                       "of it)"),

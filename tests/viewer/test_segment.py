@@ -603,6 +603,12 @@ class TestRecords:
         for gap in (-0.1, 1.0):  # b800's 0.08 (v16): a fraction of the outline at the slice's own levels
             with pytest.raises(ValueError, match="own_levels_gap"):
                 SuggestParams(own_levels_gap=gap)
+        for share in (-0.1, 1.5):  # T1 portal's 0.5 (v17): a fraction of the fullness of the section given up
+            with pytest.raises(ValueError, match="joined_fullness"):
+                SuggestParams(joined_fullness=share)
+        for step, px in ((0.0, 2.0), (1.0, 2.0), (0.2, -1.0)):  # T1 portal's 0.2 and 2 pixels (v17)
+            with pytest.raises(ValueError, match="steady_far_step"):
+                SuggestParams(steady_far_step=step, steady_far_px=px)
         with pytest.raises(ValueError, match="confidence"):
             Suggestion(0, (0.0, 0.0), (1.0, 1.0), 1.0, 1.5, {})
         with pytest.raises(ValueError, match="says why"):

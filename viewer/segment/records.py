@@ -103,6 +103,11 @@ class SuggestParams:
     # the lesion's edge, where each ray's own half-maximum keeps the edge whatever the threshold -- refused (0: off)
     steady_step: float = 0.1
     steady_px: float = 0.0
+    # ... and at the threshold raised by ``steady_far_step``, by more than ``steady_far_px`` pixels (0: off; v17, T1
+    # portal: a lesion against a hepatic vein much brighter than it keeps the vein at a tenth and parts from it at a
+    # fifth, 23.85 -> 18.61 mm, where the lesions' own edges move 1.5 pixels at most; app.suggester.STEADY_FAR_PX)
+    steady_far_step: float = 0.2
+    steady_far_px: float = 0.0
     slices_each_side: int = 2  # neighbouring slices searched for a longer axial diameter
     # ... and further, while the section still grows from slice to slice, up to this many slices each
     # way: a click three slices from a 44 mm lesion's largest section on T1 arterial was measured on
@@ -141,6 +146,11 @@ class SuggestParams:
     # ... the shorter section, when that rule acts on its edge alone, at least this fraction of the
     # longer one's length (a much shorter one is the lesion's own tip)
     joined_end_size: float = 0.6
+    # a slice that gave way as ``joined`` to a neighbour whose inner half stands out from the liver by under this
+    # fraction of its own (the neighbour is the lesion's faint tip, not the slice nearer its middle): refused (0: off;
+    # v17, T1 portal: levels read on a capsule lesion's faint tip lost it two slices on, and the slice that was nearer
+    # its middle gave way to the tip, -9.15 mm; app.suggester.JOINED_FULLNESS)
+    joined_fullness: float = 0.0
     # the levels set on the lesion's tip (the lesion ends beyond it; under this fraction of the
     # chosen slice's length, its inner half under ``partial_volume_ratio`` of the chosen one's):
     # the suggestion is made again from the chosen slice, as if it had been clicked
@@ -241,10 +251,15 @@ class SuggestParams:
         if not 0 <= self.past_end <= 1 or not 0 <= self.neighbour_ratio < 1:
             raise ValueError(f"past_end lies in [0, 1], neighbour_ratio in [0, 1) (0: off), got {self.past_end}, "
                              f"{self.neighbour_ratio}")
+        if not 0 <= self.joined_fullness <= 1:
+            raise ValueError(f"joined_fullness lies in [0, 1] (0: off), got {self.joined_fullness}")
         if not 0 <= self.raw_shell < 1:
             raise ValueError(f"raw_shell lies in [0, 1) (0: off), got {self.raw_shell}")
         if not (0 < self.steady_step < 1 and self.steady_px >= 0):
             raise ValueError(f"0 < steady_step < 1 and steady_px >= 0 (0: off), got {self.steady_step}, {self.steady_px}")
+        if not (0 < self.steady_far_step < 1 and self.steady_far_px >= 0):
+            raise ValueError(f"0 < steady_far_step < 1 and steady_far_px >= 0 (0: off), got {self.steady_far_step}, "
+                             f"{self.steady_far_px}")
         if not 0 <= self.own_levels_gap < 1:
             raise ValueError(f"own_levels_gap lies in [0, 1) (0: off), got {self.own_levels_gap}")
         if self.own_core_size < 0:

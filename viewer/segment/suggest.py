@@ -59,6 +59,8 @@ MERGES_NEIGHBOUR = "the lesion merges with a neighbour"
 LEAKED = ": it leaked"
 #: How the refusal begins when what is found stands out on the slice clicked only, inside a fainter whole.
 ONE_SLICE_PART = "what is found stands out on this slice only"
+#: How the refusal begins when the slice measured would be a faint tip that a fuller, longer section gave way to.
+FAINT_TIP = "the lesion's faint tip would be measured"
 #: How the refusal begins when the slice measured's outline at the levels of another slice and at its own disagree.
 LEVELS_DISAGREE = "the lesion's edge differs with the slice its levels are read on"
 
@@ -157,11 +159,11 @@ def _past_end(volume: VolumeLike, best: int, found: dict[int, SliceOutline], end
 
 
 def _unsteady(volume: VolumeLike, k: int, centre: tuple[float, float], spacing: tuple[float, float],
-              p: SuggestParams, levels: Levels) -> tuple[float, float] | None:
+              p: SuggestParams, levels: Levels, step: float) -> tuple[float, float] | None:
     """The diameter of the outline on slice ``k`` from ``centre`` at ``levels``, and at the threshold raised by
-    ``p.steady_step`` of the lesion's contrast (towards the lesion), or None when either finds no outline (no
-    verdict: a necrotic shell may part at the raised threshold)."""
-    raised = replace(levels, threshold=levels.threshold + p.steady_step * (levels.lesion - levels.liver))
+    ``step`` of the lesion's contrast (towards the lesion), or None when either finds no outline (no verdict: a
+    necrotic shell may part at the raised threshold)."""
+    raised = replace(levels, threshold=levels.threshold + step * (levels.lesion - levels.liver))
     at, above = (_on_slice(volume, k, centre, spacing, p, lv) for lv in (levels, raised))
     if isinstance(at, str) or isinstance(above, str):
         return None
@@ -392,6 +394,17 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"centre is a {part:.1f} mm part {moved:.1f} mm off it, against {sizes[best]:.1f} mm here "
                        f"(the lesion and a vessel beside it?)", p)
 
+    # the slice given up as the lesion's end "joined" to something (step 9) against the slice measured: how much its
+    # inner half stands out from the liver beside the measured one's (under 1: the slice measured is the fainter)
+    joined_share = found[best].fullness / found[longest].fullness \
+        if gave_way == JOINED and found[longest].fullness > 0 else None
+    if p.joined_fullness and joined_share is not None and joined_share < p.joined_fullness:
+        return _refuse(f"{FAINT_TIP}: the section it would be measured on ({sizes[best]:.1f} mm at Pos "
+                       f"{positions[best]:.1f} mm) stands out from the liver {joined_share:.0%} as much as the longer "
+                       f"one next to it ({sizes[longest]:.1f} mm at Pos {positions[longest]:.1f} mm), which was taken "
+                       f"for the lesion's end joined to something (under {p.joined_fullness:.0%} on this series): its "
+                       f"largest section was not found", p, joined_fullness_share=round(joined_share, 3))
+
     def ends_toward(k: int, direction: int) -> bool:
         """Whether the lesion ends beyond slice ``k`` going ``direction`` (absent or too faint there)."""
         if direction in lost:
@@ -468,12 +481,19 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse(f"{ONE_SLICE_PART}: 1.5-3 and 3-6 mm beyond its edge the image still holds {near:.0%} and "
                        f"{far:.0%} of its contrast (a part of a larger, fainter lesion? it may be longest on a "
                        f"neighbouring slice)", p)
-    unsteady = _unsteady(volume, best, found[best].centre, spacing, p, levels) if p.steady_px else None
-    if unsteady is not None and unsteady[0] - unsteady[1] > p.steady_px * max(spacing):
-        return _refuse(f"{SPLITS}: its outline shrinks from {unsteady[0]:.1f} to {unsteady[1]:.1f} mm when the threshold is "
-                       f"raised by {p.steady_step:.0%} of the lesion's contrast (over {p.steady_px:g} pixels on this series): "
-                       f"its boundary runs through a neck into something joined to it (a vessel?)", p,
-                       steady_mm=[round(v, 2) for v in unsteady])
+    steady: dict[str, tuple[float, float]] = {}
+    steadiness: tuple[tuple[str, float, float], ...] = (("steady_mm", p.steady_step, p.steady_px),
+                                                          ("steady_far_mm", p.steady_far_step, p.steady_far_px))
+    for key, raise_by, limit in steadiness:
+        unsteady = _unsteady(volume, best, found[best].centre, spacing, p, levels, raise_by) if limit else None
+        if unsteady is None:
+            continue
+        steady[key] = unsteady
+        if unsteady[0] - unsteady[1] > limit * max(spacing):
+            return _refuse(f"{SPLITS}: its outline shrinks from {unsteady[0]:.1f} to {unsteady[1]:.1f} mm when the threshold "
+                           f"is raised by {raise_by:.0%} of the lesion's contrast (over {limit:g} pixels on this series): "
+                           f"its boundary runs through a neck into something joined to it (a vessel?)", p,
+                           **{key: [round(v, 2) for v in unsteady]})
     tube = through_slices(volume, best, found, ends, sizes[best], look, spacing, p)
     if tube:
         return _refuse(f"{TUBE} (a vessel, a bone?): {tube}; a lesion is about as deep as it is long", p)
@@ -494,8 +514,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record["neighbour_share"] = round(neighbours, 3)
     if rim_left is not None:
         record["raw_shell_share"] = round(rim_left, 3)
-    if unsteady is not None:
-        record["steady_mm"] = [round(v, 2) for v in unsteady]
+    if joined_share is not None:
+        record["joined_fullness_share"] = round(joined_share, 3)
+    for key, unsteady in steady.items():
+        record[key] = [round(v, 2) for v in unsteady]
     # the line as suggested, kept in the record when the reader edits it (``suggested_edited``): how much
     # readers edit a suggestion can then be measured (a reader's check found it lost after an edit)
     record.update(suggested_diameter_mm=round(d, 3), suggested_p1=[round(float(v), 3) for v in p1],
