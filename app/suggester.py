@@ -254,6 +254,27 @@ STEADY_PX: dict[Role, float] = {Role.MR_T1_PORTAL: 1.2}
 OWN_LEVELS_GAP: dict[Role, float] = {Role.MR_DWI: 0.08}
 
 
+#: Where the ellipse measured is narrower than this (its short axis over its long one), refused (v17, session 41,
+#: ``min_axis_ratio``; ``axis_ratio`` in every line's record). A liver metastasis's section is round to oval (the
+#: phantoms' lesions are drawn 0.68-0.95 as wide as long); on CT arterial an ellipse narrower than that spans a lesion and
+#: a vessel's section beside it (295 LLSYN001 L03, 10.1 mm against its portal vein, 17.1 mm at 0.59), is a bright vessel
+#: crossing the slice (293 LLSYN001 L02, 9.7 mm for 16.3, at 0.63) or a capsule lesion run into the mottled liver (292
+#: LLSYN002 L07, 17.0 mm for 12.0, at 0.51). Set on every click of 22 realisations (the bench's four, the six validation
+#: ones, 260-262, 270-272, 290-295): the 60 lines more than 3 mm off it takes stood at 0.45-0.64, the good lines from 0.50
+#: (213 LLSYN002 L06, +2.5 mm) and a few at 0.61-0.65 (262 LLSYN002 L06, +0.3 on 16 clicks), refused with them. CT
+#: arterial only: the other series' lines unchanged.
+MIN_AXIS_RATIO: dict[Role, float] = {Role.CT_ARTERIAL: 0.65}
+#: Where the line, clicked again at its own middle on the slice measured (the whole method, this rule aside), comes out
+#: longer or shorter by more than this many mm, or is refused there, the line is refused (v17, session 41,
+#: ``recheck_mm``; the length clicked again as ``recheck_mm`` in the record). Any click inside a lesion is to give the
+#: same line; two more than 3 mm apart have one more than 1.5 mm off, not known which. On CT arterial it took the lines
+#: one click's levels made of a part of a necrotic lesion (102 LLSYN001 L01: 25.3 mm, -8.68, the bench's worst in v16;
+#: 34.2 from its middle) or whose middle is refused (261 LLSYN002 L03, rim, -6.04). Over the 22 realisations, with
+#: :data:`MIN_AXIS_RATIO`: lines of lesions of 10 mm or more more than 5 mm off 3 -> 0, more than 3 mm 24 -> 19,
+#: suggested 2,920 -> 2,775 of 4,656 clicks (v16: 3,062, 77 and 45). It costs a second suggestion's time per line.
+RECHECK_MM: dict[Role, float] = {Role.CT_ARTERIAL: 3.0}
+
+
 def params_for(role: Role | None) -> SuggestParams:
     """The method's parameters for a series of ``role`` (its lesion side, its smallest lesion, the
     share of the edge allowed off the ellipse measured)."""
@@ -266,6 +287,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          max_inward_measured=MEASURED_INWARD.get(role, 0.0),
                          local_edge_gap_px=LOCAL_EDGE_GAP_PX.get(role, 1.0), past_end=PAST_END.get(role, 0.0),
                          neighbour_ratio=NEIGHBOUR_RATIO.get(role, 0.0),
+                         min_axis_ratio=MIN_AXIS_RATIO.get(role, 0.0), recheck_mm=RECHECK_MM.get(role, 0.0),
                          raw_shell=RAW_SHELL.get(role, 0.0), steady_px=STEADY_PX.get(role, 0.0),
                          own_levels_gap=OWN_LEVELS_GAP.get(role, 0.0))
 
