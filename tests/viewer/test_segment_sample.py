@@ -98,11 +98,12 @@ def test_ct_today(outcomes: list[bs.Outcome]) -> None:
     what it reaches now, as a floor. Since v15 (``past_end``) CT arterial refuses LLSYN001 L03, measured with
     the portal vein beside it (+3.4 mm), and LLSYN003 L02, beside a hepatic vein (-1.1 mm): 11 -> 9 of 12 on
     the sample, no line more than 3 mm off. Since v17 (``recheck_mm``) 7 of 12: LLSYN002 L04 and L06 (+0.08 and
-    +0.06 mm) are refused when clicked again at their line's middle (a core there, and longest on a neighbour)."""
+    +0.06 mm) are refused when clicked again at their line's middle (a core there, and longest on a neighbour);
+    CT arterial and portal together 14 -> 12 of 21."""
     arterial = _rows(outcomes, ("ct_arterial",))
     assert arterial["rate"] >= 0.55 and arterial["mae_mm"] <= 0.5 and arterial["over_3mm"] == 0, arterial
     both = _rows(outcomes, ("ct_arterial", "ct_portal"))
-    assert both["n"] >= 20 and both["rate"] >= 0.6 and both["mae_mm"] <= 1.3 and both["over_5mm"] <= 1, both
+    assert both["n"] >= 20 and both["rate"] >= 0.55 and both["mae_mm"] <= 1.3 and both["over_5mm"] <= 1, both
 
 
 def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs.Outcome]) -> None:
