@@ -15,8 +15,8 @@ import re
 from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, NO_REGION, REACHES_EDGE, TOO_FAINT
 from viewer.segment.slice2d import FAINTER_SHELL, MERGES_VESSEL, OPEN_EDGE, OPPOSITE_RIM, RUNS_INTO
 from viewer.segment.suggest import (BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY, GAP, IRREGULAR, LEAKED,
-                                    LEVELS_DISAGREE, LOST_ON_CLICKED, MERGES_NEIGHBOUR, ONE_SLICE_PART, OUTSIDE_BODY, SLICE_LOADING, SMALL,
-                                    SPLITS, TOO_SMALL, TUBE)
+                                    LEVELS_DISAGREE, LOST_ON_CLICKED, MERGES_NEIGHBOUR, NARROW, NOT_AGAIN, ONE_SLICE_PART,
+                                    OUTSIDE_BODY, SLICE_LOADING, SMALL, SPLITS, TOO_SMALL, TUBE)
 
 #: (what the method's reason holds, what the reader is told), first match wins: the vessel-like ones first
 PLAIN: tuple[tuple[str, str], ...] = (
@@ -24,6 +24,7 @@ PLAIN: tuple[tuple[str, str], ...] = (
     (SPLITS, "the lesion seems joined to a vessel or to another lesion next to it"),
     (MERGES_VESSEL, "what surrounds it is not liver: a vessel next to it, or the lesion goes on"),
     (MERGES_NEIGHBOUR, "the lesion merges with something next to it"),
+    (NARROW, "what was found is narrower than a lesion: a lesion joined to a vessel beside it, or a vessel?"),
     (RUNS_INTO, "it is elongated: a vessel or the liver's edge runs into it"),
     (OPEN_EDGE, "its edge is open to a vessel, the capsule or a lesion next to it"),
     (BEYOND_ELLIPSE, "its edge is not clear all round: a lobe, a vessel or another lesion next to it"),
@@ -54,6 +55,8 @@ _LONGEST = re.compile(r"the lesion may be longest on (the slice clicked|the neig
 
 def plain_refusal(reason: str) -> str:
     """What the reader is told of a one-click refusal (``reason``: the method's, or the app's own)."""
+    if reason.startswith(NOT_AGAIN):  # before the rest: it quotes the refusal of the click again at the line's middle
+        return "the edge found depends on where the lesion is clicked (a part of it, or it and something next to it)"
     side = _SIDE.search(reason)
     if side:  # a flow void on T2 FS, a bright vessel on b800
         return f"what is under the click is {side.group(1)} than the liver, and a lesion on this series is " \

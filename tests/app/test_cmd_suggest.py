@@ -65,7 +65,7 @@ def test_plain_liver_and_points_off_the_stack_are_refused(sample_dicom: Path, ca
 
 def test_on_a_series_the_method_is_not_validated_on_a_refusal_unless_asked(sample_dicom: Path,
                                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    """CT arterial: refused with the series' figures (lines 8.7 mm off are measured there); with
+    """CT arterial: refused with the series' figures (lines 3.6 mm off are measured there); with
     --unvalidated the line is given, the figures in its note. DWI b800 (validated): no caveat; b0 of
     the same series: not validated."""
     truth = json.loads((sample_dicom / "ground_truth" / "LLSYN002.json").read_text())

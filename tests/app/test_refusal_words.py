@@ -58,6 +58,18 @@ REASONS = (
      "rim lesion's interior?", "this may be the centre of a larger lesion"),
     ("the region is 81 mm across, beyond 60 mm: it leaked", "no closed edge round the click"),
     ("that point is outside the body: click inside the lesion", "that point is outside the body"),
+    # v17, CT arterial (session 41): the narrow ellipse, and the line not found again from its own middle -- said as
+    # such even where it quotes the middle's own refusal (here the neighbouring slice's, which says "Pos" first)
+    ("what is found is narrower than a lesion's section: its short axis is 59% of its long one (10.0 against 17.1 mm; "
+     "under 65% on this series): a lesion merged with a vessel beside it, a vessel crossing the slice, or a lesion run "
+     "into the liver round it?", "what was found is narrower than a lesion"),
+    ("the line is not found again from its own middle: clicked again at its own middle (on the slice measured, Pos "
+     "-477.5 mm) it is 34.2 mm (on Pos -472.5 mm), not 25.3: more than 3 mm apart",
+     "the edge found depends on where the lesion is clicked"),
+    ("the line is not found again from its own middle: clicked again at its own middle (on the slice measured, Pos "
+     "-12.5 mm) it is refused (the lesion may be longest on the neighbouring slice (Pos -17.5 mm), where its boundary "
+     "is not found: what is found there is much larger (the lesion, or a vessel joining it))",
+     "the edge found depends on where the lesion is clicked"),
 )
 
 

@@ -62,7 +62,7 @@ def test_a_section_twice_as_long_as_its_neighbours_is_refused_on_ct_arterial(rea
     lesion = next(les for les in bs.truth("LLSYN002", realisation_101)["lesions"] if les["id"] == "L01")
     truth_mm = lesion["series"]["ct_arterial"]["axial_diameter_on_slice_mm"]
     for at in SHELL_CLICKS:
-        before = suggest_diameter(vol, 23, at, replace(params, neighbour_ratio=0.0))
+        before = suggest_diameter(vol, 23, at, replace(params, neighbour_ratio=0.0, min_axis_ratio=0.0, recheck_mm=0.0))
         assert isinstance(before, Suggestion) and before.diameter_mm - truth_mm < -3.0, before
         after = suggest_diameter(vol, 23, at, params)
         assert isinstance(after, Refusal) and after.reason.startswith(f"{SPLITS}: its section here"), after

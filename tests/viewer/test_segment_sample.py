@@ -98,11 +98,13 @@ def test_ct_today(outcomes: list[bs.Outcome]) -> None:
     what it reaches now, as a floor. Since v15 (``past_end``) CT arterial refuses LLSYN001 L03, measured with
     the portal vein beside it (+3.4 mm), and LLSYN003 L02, beside a hepatic vein (-1.1 mm): 11 -> 9 of 12 on
     the sample, no line more than 3 mm off. Since v17 CT portal refuses its rim lesion measured on its interior
-    (LLSYN002 L02, -6.43 mm, app.suggester.RAW_SHELL): both 13 -> 12 of 21, MAE 0.28 mm, none over 3 mm."""
+    (LLSYN002 L02, -6.43 mm, app.suggester.RAW_SHELL), and CT arterial (``recheck_mm``) LLSYN002 L04 and L06 (+0.08 and
+    +0.06 mm), refused when clicked again at their line's middle (a core there, and longest on a neighbour): CT
+    arterial 9 -> 7 of 12, the two together 10 of 21, MAE 0.32 mm, none over 3 mm."""
     arterial = _rows(outcomes, ("ct_arterial",))
-    assert arterial["rate"] >= 0.65 and arterial["mae_mm"] <= 0.5 and arterial["over_3mm"] == 0, arterial
+    assert arterial["rate"] >= 0.55 and arterial["mae_mm"] <= 0.5 and arterial["over_3mm"] == 0, arterial
     both = _rows(outcomes, ("ct_arterial", "ct_portal"))
-    assert both["n"] >= 20 and both["rate"] >= 0.55 and both["mae_mm"] <= 0.5 and both["over_3mm"] == 0, both
+    assert both["n"] >= 20 and both["rate"] >= 0.45 and both["mae_mm"] <= 0.5 and both["over_3mm"] == 0, both
 
 
 def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs.Outcome]) -> None:

@@ -91,6 +91,13 @@ class SuggestParams:
     # long as both its neighbours is a lesion merged there with a vessel (whose own section is what the neighbours
     # hold), or the part of a necrotic lesion's shell the click's levels follow (CT arterial, session 40)
     neighbour_ratio: float = 0.0
+    # the ellipse measured, its short axis under this fraction of its long one: refused (0: off; v17, CT arterial). A
+    # liver lesion's section is round to oval; one that narrow is a lesion merged with a vessel's section beside it,
+    # a vessel crossing the slice, or a lesion run into the liver's texture
+    min_axis_ratio: float = 0.0
+    # the line clicked again at its own middle on the slice measured: a suggestion longer or shorter than it by more
+    # than this many mm, refused (0: off; v17, CT arterial)
+    recheck_mm: float = 0.0
     # on the slice measured, the unsmoothed image 0.5-2.5 mm beyond the boundary (the median over the rays that stay
     # in the liver, at each distance, then its mean there) still this fraction of the lesion's contrast or more: a
     # rim fainter than the interior found, under the half-maximum of the interior's edge (T1 portal's rim lesions:
@@ -253,6 +260,8 @@ class SuggestParams:
                              f"{self.neighbour_ratio}")
         if not 0 <= self.joined_fullness <= 1:
             raise ValueError(f"joined_fullness lies in [0, 1] (0: off), got {self.joined_fullness}")
+        if not 0 <= self.min_axis_ratio < 1:
+            raise ValueError(f"min_axis_ratio lies in [0, 1) (0: off), got {self.min_axis_ratio}")
         if not 0 <= self.raw_shell < 1:
             raise ValueError(f"raw_shell lies in [0, 1) (0: off), got {self.raw_shell}")
         if not (0 < self.steady_step < 1 and self.steady_px >= 0):

@@ -63,6 +63,10 @@ ONE_SLICE_PART = "what is found stands out on this slice only"
 FAINT_TIP = "the lesion's faint tip would be measured"
 #: How the refusal begins when the slice measured's outline at the levels of another slice and at its own disagree.
 LEVELS_DISAGREE = "the lesion's edge differs with the slice its levels are read on"
+#: How the refusal begins when the ellipse measured is narrower than a lesion's section (``min_axis_ratio``).
+NARROW = "what is found is narrower than a lesion's section"
+#: How the refusal begins when the line clicked again at its own middle is not found again (``recheck_mm``).
+NOT_AGAIN = "the line is not found again from its own middle"
 
 
 def _refuse(reason: str, p: SuggestParams, **extra: object) -> Refusal:
@@ -178,7 +182,7 @@ def _off_the_body(volume: VolumeLike, k: int, at: tuple[float, float]) -> bool:
 
 
 def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: SuggestParams,
-             from_a_tip_again: bool, step_first: int = -1) -> Suggestion | Refusal:
+             from_a_tip_again: bool, step_first: int = -1, recheck: bool = True) -> Suggestion | Refusal:
     geo = volume.geometry
     if not geo.measurable or geo.row_spacing_mm is None or geo.column_spacing_mm is None:
         return _refuse(f"cannot measure: {geo.not_measurable_reason}", p)
@@ -433,12 +437,13 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # suggestion made again as if the slice chosen had been clicked at the centre found there
         # (clicks on the tip and on the full slices then end the same way), kept when its line
         # lies round the click
-        again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False)
+        again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False, recheck=recheck)
         if isinstance(again, Suggestion):
             middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
             if moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
-        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, SPLITS, TUBE, ONE_SLICE_PART, FAINT_WHOLE)) \
+        elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, SPLITS, TUBE, ONE_SLICE_PART, FAINT_WHOLE, NARROW,
+                                       NOT_AGAIN)) \
                 or SMALL in again.reason or TOO_SMALL in again.reason:
             # measured from its full slice, the lesion is too small for the series, or its edge there is
             # no ellipse, or what is found there is two structures joined or a vessel: the tip's levels,
@@ -466,6 +471,15 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     if p.refuse_irregular and p.ellipse_tolerance and final.ellipse is None:
         return _refuse(f"{IRREGULAR}: no ellipse fits the edge found within {p.ellipse_tolerance:.0%} of its short axis "
                        f"(a vessel, the capsule or the liver's texture shapes it, or the edge is lost in the noise)", p)
+    axes = sorted((final.ellipse.a, final.ellipse.b)) if final.ellipse is not None else None
+    axis_ratio = axes[0] / axes[1] if axes is not None and axes[1] > 0 else None
+    if p.min_axis_ratio and axes is not None and axis_ratio is not None and axis_ratio < p.min_axis_ratio:
+        # a lesion's section is round to oval: an ellipse this narrow spans a lesion and a vessel's section beside it,
+        # or is a vessel crossing the slice, or a lesion run into the liver's texture (CT arterial, v17)
+        return _refuse(f"{NARROW}: its short axis is {axis_ratio:.0%} of its long one ({2 * axes[0]:.1f} against "
+                       f"{2 * axes[1]:.1f} mm; under {p.min_axis_ratio:.0%} on this series): a lesion merged with a "
+                       f"vessel beside it, a vessel crossing the slice, or a lesion run into the liver round it?", p,
+                       axis_ratio=round(axis_ratio, 3))
     if p.max_leak_measured and final.leaked_fraction > p.max_leak_measured:
         return _refuse(f"{BEYOND_ELLIPSE}: its edge leaves the ellipse on {final.leaked_fraction:.0%} of the rays "
                        f"(a lobe, a lesion next to it or a vessel; over {p.max_leak_measured:.0%} on this series)", p)
@@ -518,6 +532,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record["joined_fullness_share"] = round(joined_share, 3)
     for key, unsteady in steady.items():
         record[key] = [round(v, 2) for v in unsteady]
+    if axis_ratio is not None:
+        record["axis_ratio"] = round(axis_ratio, 3)
     # the line as suggested, kept in the record when the reader edits it (``suggested_edited``): how much
     # readers edit a suggestion can then be measured (a reader's check found it lost after an edit)
     record.update(suggested_diameter_mm=round(d, 3), suggested_p1=[round(float(v), 3) for v in p1],
@@ -583,7 +599,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                                    "slices): draw it", record)
                 if not from_a_tip_again:
                     return disagree
-                again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False)
+                again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False, recheck=recheck)
                 if isinstance(again, Refusal):
                     return Refusal(again.reason, {**again.params, "clicked_slice": clicked,
                                                   "own_levels_ratio": record["own_levels_ratio"]})
@@ -592,5 +608,20 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                     return disagree
                 made = {"clicked_slice": clicked, "levels_own_from": slice_index, "own_levels_ratio": record["own_levels_ratio"]}
                 return replace(again, params={**again.params, **made})
+    if p.recheck_mm and recheck:
+        # the line clicked again at its own middle, on the slice measured, as a reader's click there: a lesion found from
+        # any point inside it ends the same way, so a line the click at its own middle does not give again (another
+        # length, or a refusal) is what one click's levels made of a part of the lesion, or of the lesion and something
+        # next to it; which of the two is right is not known (CT arterial, v17)
+        middle = ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0)
+        again = _suggest(volume, best, middle, p, from_a_tip_again=True, recheck=False)
+        where = f"clicked again at its own middle (on the slice measured, Pos {positions[best]:.1f} mm)"
+        if isinstance(again, Refusal):
+            return Refusal(f"{NOT_AGAIN}: {where} it is refused ({again.reason})", {**record, "recheck_mm": None})
+        record.update(recheck_mm=round(again.diameter_mm, 3))
+        if abs(again.diameter_mm - d) > p.recheck_mm:
+            return Refusal(f"{NOT_AGAIN}: {where} it is {again.diameter_mm:.1f} mm (on Pos "
+                           f"{positions[again.slice_index]:.1f} mm), not {d:.1f}: more than {p.recheck_mm:g} mm apart",
+                           record)
     confidence = float(np.clip((lv.contrast_sd - p.min_contrast_sd) / 7.0, 0.0, 1.0) * (1.0 - final.leaked_fraction))
     return Suggestion(best, p1, p2, d, round(confidence, 3), record)
