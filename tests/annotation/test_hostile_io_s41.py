@@ -281,3 +281,18 @@ def test_header_text_beyond_what_the_dicom_context_holds_is_cut_not_a_refusal_of
     assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(images)]) == 1  # LLSYN002, 003
     said = capsys.readouterr().out
     assert "wrote 6 DICOM SR file(s)" in said, said
+
+
+def test_a_treatment_line_naming_a_nuclide_keeps_it_for_a_patient_of_that_name() -> None:
+    """review41: the typed treatment line of a patient named LU^ANNA, "Lu-177 DOTATATE (PRRT)", left the pseudonymised
+    export as "[name]-177 DOTATATE (PRRT)" (HO's "Ho-166 SIRT" the same): a two-letter part before a mass number is a
+    nuclide. The name elsewhere in the text still goes."""
+    import datetime as _dt
+
+    from annotation.pseudonymise import Gate
+
+    gate = Gate(True, patient_codes={"P9": "S001"}, first_exam={"P9": _dt.date(2023, 3, 14)},
+                patient_names={"P9": "LU^HO^ANNA"})
+    assert gate.value("name", "Lu-177 DOTATATE (PRRT), Ho-166 SIRT, Tc-99m", "P9") == \
+        "Lu-177 DOTATATE (PRRT), Ho-166 SIRT, Tc-99m"
+    assert gate.value("name", "PRRT for Lu Anna (P9) 2023-04-25", "P9") == "PRRT for [name] [name] (S001) day 42"
