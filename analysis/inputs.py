@@ -423,6 +423,10 @@ class Cohort:
     #: (``study_reads.csv``), and the sentence the report's methods and the summary give of it.
     study_reads: pd.DataFrame | None = None
     study_reads_said: str = ""
+    #: Of a reader study's store analysed with images: the study's cases and those whose CT or MRI the images do not
+    #: hold (the window asks for a folder again after one that lacks some, without indexing it itself)
+    study_cases: tuple[str, ...] = ()
+    cases_without_images: tuple[str, ...] = ()
 
 
 def _validated(raws: dict[str, RawTable]) -> dict[str, pd.DataFrame]:
@@ -589,5 +593,6 @@ def load_analysis_store(store: str | Path, *, dicom: str | Path | None = None, s
     if joined is not None:
         extra["study"] = joined.study_id
         cohort = replace(cohort, study_reads=joined.reads_table(),
-                         study_reads_said=f"{joined.reads_said()} {joined.images_said(dicom)}")
+                         study_reads_said=f"{joined.reads_said()} {joined.images_said(dicom)}",
+                         study_cases=joined.cases, cases_without_images=joined.cases_without_images)
     return replace(cohort, sources={**cohort.sources, **extra}) if extra else cohort

@@ -249,7 +249,10 @@ class Gate:
         if not self.active:
             return text
         for part in _name_parts(self.patient_names.get(patient_id, "")):  # first: a name may hold "day" or "E1"
-            text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", "[name]", text, flags=re.IGNORECASE)
+            # a part of two letters before a mass number is a nuclide: LU^ANNA's "Lu-177 DOTATATE" (or HO's "Ho-166
+            # SIRT") became "[name]-177 DOTATATE" (review41)
+            nuclide = r"(?!-\d{1,3}m?(?![\w.]))" if len(part) <= 2 else ""
+            text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w){nuclide}", "[name]", text, flags=re.IGNORECASE)
         text = _UID.sub("[uid]", text)  # before the dates: a UID's digits are no date
         text = _ISO_DATE.sub(lambda m: self._day(m, patient_id), text)
         text = _DICOM_DATE.sub(lambda m: self._day(m, patient_id), text)

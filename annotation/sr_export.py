@@ -29,10 +29,12 @@ from annotation.followup import outside_liver
 from annotation.project import Project
 from annotation.records import ExamPair, Lesion, Measurement, NotVisible
 from annotation.store import ReadingStore
+from viewer.dicomio.elements import ScanError, scan_meta
+from viewer.dicomio.sopclasses import non_image_kind
 from viewer.errors import LesionlabError, StoreError
 from viewer.interop.model import (DicomContext, GroupStatus, Hemiliver, ImageRef, LengthGroup, LesionSite, SrReport,
                                   StatusGroup)
-from viewer.records import ImageHeader, Role, StackInfo
+from viewer.records import ImageHeader, NonImageKind, Role, StackInfo
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,9 @@ class SrExportResult:
     n_statuses: int
     skipped: tuple[str, ...]
     seconds: float
-    #: .dcm files under the output folder this export did not write: an earlier export's SRs of lesions, series or
-    #: exams the reading no longer has (deleted since), which a push of the folder would send with the new ones
+    #: SR .dcm files under the output folder this export did not write: an earlier export's SRs of lesions, series or
+    #: exams the reading no longer has (deleted since), which a push of the folder would send with the new ones (the
+    #: images of a study folder the SRs are written into are not named)
     others: tuple[Path, ...] = ()
 
     def others_said(self, out_dir: "str | os.PathLike[str]") -> str:
@@ -54,6 +57,21 @@ class SrExportResult:
         return (f"{len(self.others)} other .dcm file(s) in {out_dir} were not written by this export (first: {first}): "
                 "an earlier export's SRs of what the reading no longer has? Push only the files this export wrote, "
                 "or export into an empty folder")
+
+
+def _is_sr(path: Path) -> bool:
+    """Whether ``path`` is a DICOM Structured Report by its file meta (an earlier export's SR, another tool's). The
+    images of a study folder the SRs were written beside are none: all 1022 of sample_dicom were named "an earlier
+    export's SRs of what the reading no longer has?", and the export exited 1 (review41)."""
+    try:
+        with open(path, "rb") as fh:
+            buf = fh.read(4096)
+        meta, _start, _ts = scan_meta(buf)
+    except (OSError, ScanError):
+        return False
+    el = meta.get(0x00020002)  # MediaStorageSOPClassUID
+    uid = buf[el.offset:el.offset + el.length].decode("ascii", "replace").strip("\x00 ") if el is not None else ""
+    return non_image_kind(uid) is NonImageKind.STRUCTURED_REPORT
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -292,5 +310,6 @@ def export_project_sr(project: Project, contexts: dict[str, DicomContext], out_d
     n_len = sum(isinstance(g, LengthGroup) for _, r in plans for g in r.groups)
     n_stat = sum(isinstance(g, StatusGroup) for _, r in plans for g in r.groups)
     written = set(files)
-    others = sorted(p for p in out.rglob("*.dcm") if p not in written and not p.name.startswith(".") and p.is_file())
+    others = sorted(p for p in out.rglob("*.dcm")
+                    if p not in written and not p.name.startswith(".") and p.is_file() and _is_sr(p))
     return SrExportResult(tuple(files), n_len, n_stat, tuple(skipped), time.perf_counter() - t0, tuple(others))

@@ -86,10 +86,13 @@ def export(store_path: Path, out_dir: Path, pseudonymise: bool, keep_comments: b
 
 
 class AnalysisJob(QObject):
-    """``lesionlab analyze STORE --out DIR`` in a thread. Signals: ``done(result, out)``, ``failed(msg)``."""
+    """``lesionlab analyze STORE --out DIR`` in a thread. Signals: ``done(result, out)``, ``failed(msg)``, and of a
+    reader study's store analysed with images, before the analysis: ``images_checked(cases, cases without images)``
+    (tuples of the study's case codes)."""
 
     done = Signal(object, str)
     failed = Signal(str)
+    images_checked = Signal(object, object)
 
     def start(self, store_path: Path, out_dir: Path, dicom: str | None = None,
               include_unfinished: bool = False) -> threading.Thread:
@@ -105,8 +108,10 @@ class AnalysisJob(QObject):
 
             # a reader study's store: one read per study reader, as `lesionlab analyze STORE --dicom DICOM
             # [--include-unfinished]` gives it
-            result = run_analysis(load_analysis_store(store_path, dicom=dicom, include_unfinished=include_unfinished),
-                                  out_dir)
+            cohort = load_analysis_store(store_path, dicom=dicom, include_unfinished=include_unfinished)
+            if dicom is not None and cohort.study_cases:
+                self.images_checked.emit(cohort.study_cases, cohort.cases_without_images)
+            result = run_analysis(cohort, out_dir)
         except LesionlabError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - reported in the one error dialog
@@ -225,8 +230,9 @@ class ExportActions(QObject):
         #: per reader study's store: the image folder the researcher gave when none open held the study (None:
         #: declined), so it is asked once
         self._given_images: dict[str, str | None] = {}
-        #: what the last folder given lacks (said with the analysis' progress), else ""
-        self.images_note = ""
+        #: the folder the researcher gave for a store (store, folder), kept once its analysis found every case's CT and
+        #: MRI in it (the analysis' thread indexes it: indexing it here held the window minutes on a real study)
+        self._images_given: tuple[str, str] | None = None
         #: news of a job done (the analysis): after what the reader's last action said, not over it
         self.tell = tell
         self._analysis: AnalysisJob | None = None
@@ -279,7 +285,7 @@ class ExportActions(QObject):
         session with one of another (said only in a note), where `analyze --dicom` pairs them."""
         from analysis.study_pairing import study_image_uids
 
-        self.images_note = ""
+        self._images_given = None
         needed = study_image_uids(src)
         if needed is None:
             return None
@@ -295,15 +301,23 @@ class ExportActions(QObject):
         if not chosen:
             self._given_images[key] = None  # declined: not asked again
             return None
-        from viewer.index import index_path
-
-        held = {s.study_instance_uid for s in index_path(chosen).stacks}
-        if needed <= held:
-            self._given_images[key] = chosen  # kept: not asked again for this store
-        else:  # a wrong folder stayed the store's until the window was closed (session 40's closing note)
-            self.images_note = (f"; {chosen} holds {len(needed & held)} of the study's {len(needed)} CT and MRI "
-                                "studies: used this once, asked for again at the next analysis")
+        # kept for this store once the analysis finds every case's CT and MRI in it (:meth:`_images_checked`); a wrong
+        # folder stayed the store's until the window was closed (session 40's closing note)
+        self._images_given = (key, chosen)
         return chosen
+
+    def _images_checked(self, cases: tuple[str, ...], missing: tuple[str, ...]) -> None:
+        """The analysis' word on the folder the researcher gave: kept for the store when it holds every case's CT and
+        MRI, else said, and asked for again at the next analysis."""
+        given, self._images_given = self._images_given, None
+        if given is None:
+            return
+        key, folder = given
+        if not missing:
+            self._given_images[key] = folder  # kept: not asked again for this store
+            return
+        self.say(f"{folder} lacks the CT or MRI of {len(missing)} of the study's {len(cases)} case(s): used this once, "
+                 "asked for again at the next analysis …", hold=False)
 
     def run_analysis(self, out_dir: str | Path, include_unfinished: bool = False) -> None:
         """Analyse the open project into ``out_dir`` in a thread (of a reader study's store with its images:
@@ -314,8 +328,9 @@ class ExportActions(QObject):
         self._analysis = AnalysisJob(self)
         self._analysis.done.connect(self._analysed)
         self._analysis.failed.connect(self.show_error)
+        self._analysis.images_checked.connect(self._images_checked)
         self.say(f"analysing {src.name} into {out}" + (f" with the images in {dicom}" if dicom else "")
-                 + (" (case reads not finished included)" if include_unfinished else "") + " …" + self.images_note,
+                 + (" (case reads not finished included)" if include_unfinished else "") + " …",
                  hold=False)  # a progress: the result replaces it
         self._analysis.start(src, out, dicom, include_unfinished)
 

@@ -120,15 +120,21 @@ def test_a_disk_filling_mid_import_sr_names_what_was_kept_and_the_same_import_co
         assert _newr(store) == _newr(whole)
 
 
+def _without_llsyn003(tmp_path: Path) -> Path:
+    """A copy of the sample store whose exam pair LLSYN003 E1 was deleted (an earlier export wrote its SRs)."""
+    store = tmp_path / "r.lesionlab"
+    shutil.copyfile(SAMPLE_STORE, store)
+    with ReadingStore.open(store) as st:
+        Reading(st.load(), reader="sample", sink=st).delete_exam_pair(("LLSYN003", "E1"))
+    return store
+
+
 def test_an_sr_export_into_a_folder_holding_an_earlier_exports_srs_names_those_it_did_not_write(
         sample_srs: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "sr"
     shutil.copytree(sample_srs[0].parents[3], out)  # the earlier export: every sample patient
     earlier = sorted(out.rglob("*.dcm"))
-    store = tmp_path / "r.lesionlab"
-    shutil.copyfile(SAMPLE_STORE, store)
-    with ReadingStore.open(store) as st:
-        Reading(st.load(), reader="sample", sink=st).delete_exam_pair(("LLSYN003", "E1"))
+    store = _without_llsyn003(tmp_path)
     assert main(["export", str(store), "--sr", str(out), "--dicom", str(SAMPLE_DICOM)]) == 1
     said = capsys.readouterr().out
     stale = sorted((out / "LLSYN003").rglob("*.dcm"))
@@ -141,6 +147,25 @@ def test_an_sr_export_into_a_folder_holding_an_earlier_exports_srs_names_those_i
         f.unlink()
     assert main(["export", str(store), "--sr", str(out), "--dicom", str(SAMPLE_DICOM)]) == 0
     assert "not from this export" not in capsys.readouterr().out
+
+
+def test_an_sr_export_beside_the_images_names_no_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """review41: SRs exported into the study folder, beside the images (to open them together in a viewer): its 1022
+    images were said to be "an earlier export's SRs of what the reading no longer has?" and the export exited 1. Only
+    SR files are named, an earlier export's among them still."""
+    folder = tmp_path / "study"
+    shutil.copytree(SAMPLE_DICOM / "LLSYN001", folder / "LLSYN001")
+    store = _without_llsyn003(tmp_path)
+    assert main(["export", str(store), "--sr", str(folder), "--dicom", str(SAMPLE_DICOM)]) == 0
+    said = capsys.readouterr().out
+    assert "wrote 12 DICOM SR file(s)" in said and "not from this export" not in said, said
+    stale = folder / "LLSYN003" / "E1" / "sample" / "ct_portal.dcm"  # an earlier export's, of an exam deleted since
+    stale.parent.mkdir(parents=True)
+    shutil.copyfile(folder / "LLSYN001" / "E1" / "sample" / "ct_portal.dcm", stale)
+    assert main(["export", str(store), "--sr", str(folder), "--dicom", str(SAMPLE_DICOM)]) == 1
+    said = capsys.readouterr().out
+    assert (f"not from this export: 1 other .dcm file(s) in {folder} were not written by this export (first: "
+            "LLSYN003/E1/sample/ct_portal.dcm)") in said, said
 
 
 def test_a_treatment_line_name_leaves_a_pseudonymised_export_without_the_patients_ids_names_and_dates(
@@ -256,3 +281,18 @@ def test_header_text_beyond_what_the_dicom_context_holds_is_cut_not_a_refusal_of
     assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(images)]) == 1  # LLSYN002, 003
     said = capsys.readouterr().out
     assert "wrote 6 DICOM SR file(s)" in said, said
+
+
+def test_a_treatment_line_naming_a_nuclide_keeps_it_for_a_patient_of_that_name() -> None:
+    """review41: the typed treatment line of a patient named LU^ANNA, "Lu-177 DOTATATE (PRRT)", left the pseudonymised
+    export as "[name]-177 DOTATATE (PRRT)" (HO's "Ho-166 SIRT" the same): a two-letter part before a mass number is a
+    nuclide. The name elsewhere in the text still goes."""
+    import datetime as _dt
+
+    from annotation.pseudonymise import Gate
+
+    gate = Gate(True, patient_codes={"P9": "S001"}, first_exam={"P9": _dt.date(2023, 3, 14)},
+                patient_names={"P9": "LU^HO^ANNA"})
+    assert gate.value("name", "Lu-177 DOTATATE (PRRT), Ho-166 SIRT, Tc-99m", "P9") == \
+        "Lu-177 DOTATATE (PRRT), Ho-166 SIRT, Tc-99m"
+    assert gate.value("name", "PRRT for Lu Anna (P9) 2023-04-25", "P9") == "PRRT for [name] [name] (S001) day 42"
