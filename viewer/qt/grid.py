@@ -63,7 +63,8 @@ class ReadingGrid(QWidget):
         """What this cell scrolls with, only when it really does: "linked: all", "linked: CT",
         "linked: MR" or "linked ×3"; "unlinked"; "" when alone. No offset: a frame's shift into the link is where
         the other scanner put its table's origin (LLSYN002's MRI cells said "linked: all -1213.9 mm"), nothing the
-        reader can read off the images; the status bar says the shift of an alignment from the images once, when the pair opens."""
+        reader can read off the images; the status bar says the shift of an alignment from the images once, when the
+        pair opens."""
         link = self.reading.link
         if not model.linked:  # type: ignore[attr-defined]
             return "unlinked"
