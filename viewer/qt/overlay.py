@@ -105,6 +105,11 @@ class OverlayPainter:
         #: the widest the bottom-left corner's slice lines get: the bottom edge label stays on the bottom line
         #: only where it clears them (the same width whatever the slice, so the label does not jump on a scroll)
         self._corner_w = self.metrics.horizontalAdvance("Pos -888.8 mm  thk 8.88 mm")
+        #: the widest the readout under the pointer gets (CT at a table position of -1300 mm): the bottom label stands
+        #: on its line only where it clears it, whatever the pointer's place (a wider readout moves the label up)
+        self._hover_w = self.metrics.horizontalAdvance("-1024 HU  (-188.8, -188.8, -1888.8) mm")
+        #: what the last paint put where, (text, box in the widget): a test reads them for overlaps
+        self.boxes: list[tuple[str, QRectF]] = []
 
     def _static_text(self, text: str, bold: bool) -> tuple[QStaticText, float]:
         """Laid-out text and its width, cached: drawing a QStaticText costs half a drawText."""
@@ -172,7 +177,10 @@ class OverlayPainter:
                from_bottom: bool) -> None:
         """Lines that rarely change (series, patient, window), drawn as one cached image."""
         img = self._block_image(lines, align_right)
-        p.drawImage(QPointF(x - img.width() if align_right else x, y - img.height() if from_bottom else y), img)
+        # from the bottom: its last text line ends at ``y`` (the image's one more row is the shadow's)
+        at = QPointF(x - img.width() if align_right else x, y - img.height() + 1 if from_bottom else y)
+        p.drawImage(at, img)
+        self.boxes.append(("\n".join(t for t, _, _ in lines), QRectF(at.x(), at.y(), img.width() - 2, img.height() - 1)))
 
     def _lines(self, p: QPainter, x: float, y: float, lines: list[tuple[str, QColor]], align_right: bool,
                from_bottom: bool, bold: bool = False) -> None:
@@ -191,25 +199,34 @@ class OverlayPainter:
         w, h = view.transform.width_px, view.transform.height_px
         stack = vol.stack
         p.setFont(self.font)
-        # top left: role and series
-        series = stack.series_description + (f"  [{stack.split_label}]" if stack.split_label else "")
-        self._block(p, MARGIN, MARGIN, ((title or role_label(m.role) or stack.modality, ACCENT if active else TEXT, True),
-                                        (series, TEXT, False),
-                                        (f"Se {stack.series_number or '-'}  {stack.modality}", DIM, False)), False, False)
+        self.boxes = []
         # top right: patient, date, link
-        self._block(p, w - MARGIN, MARGIN, ((stack.patient_id, TEXT, False), (shown_date(stack.study_date), DIM, False),
-                                            (link_text, LINK if m.linked else DIM, False)), True, False)
+        right = ((stack.patient_id, TEXT, False), (shown_date(stack.study_date), DIM, False),
+                 (link_text, LINK if m.linked else DIM, False))
+        self._block(p, w - MARGIN, MARGIN, right, True, False)
+        # top left: role and series, cut with "…" short of the top right's lines (a long series description ran
+        # under the patient's ID in a narrow cell)
+        room = w - 2 * MARGIN - 8 - max(self._static_text(t, b)[1] for t, _, b in right)
+        series = stack.series_description + (f"  [{stack.split_label}]" if stack.split_label else "")
+        self._block(p, MARGIN, MARGIN, ((self._elided(title or role_label(m.role) or stack.modality, room, True),
+                                         ACCENT if active else TEXT, True),
+                                        (self._elided(series, room, False), TEXT, False),
+                                        (f"Se {stack.series_number or '-'}  {stack.modality}", DIM, False)), False, False)
         # bottom left: value under cursor, slice, position
         # (slice and position as a cached block: scrolling back and forth over a stack reuses them)
         first, second = slice_lines(m)
         self._block(p, MARGIN, h - MARGIN, ((first, TEXT, False), (second, DIM, False)), False, True)
-        self._lines(p, MARGIN, h - MARGIN - 2 * self.line_h, [(self.hover_text(view, hover), ACCENT)], False, True)
+        hover_line = self.hover_text(view, hover)
+        self._lines(p, MARGIN, h - MARGIN - 2 * self.line_h, [(hover_line, ACCENT)], False, True)
+        if hover_line:
+            self.boxes.append((hover_line, QRectF(MARGIN, h - MARGIN - 3 * self.line_h,
+                                                  self._static_text(hover_line, False)[1], self.line_h)))
         # bottom right: window and zoom
         wl = m.window
         zoom = f"Zoom {zoom_shown(view.transform.px_per_mm, vol.geometry.column_spacing_mm)}" + ("  inv" if m.invert else "")
         self._block(p, w - MARGIN, h - MARGIN, ((wl.label() if wl is not None else "W -  L -", TEXT, False),
                                                 (zoom, DIM, False)), True, True)
-        self._orientation(p, view)
+        self._orientation(p, view, self._static_text(hover_line, False)[1] if hover_line else 0.0)
         self._scale_bar(p, view)
         if loading is not None and loading[0] < loading[1]:
             p.fillRect(QRectF(0, 0, w * loading[0] / max(loading[1], 1), 3), LINK)
@@ -222,25 +239,43 @@ class OverlayPainter:
             self._labels_for = geo
         return self._labels
 
-    def _orientation(self, p: QPainter, view: ViewContext) -> None:
-        """The four edge labels, placed once per (geometry, widget size): a repaint is four drawImage calls."""
+    def _elided(self, text: str, room: float, bold: bool) -> str:
+        """``text`` as it is when it fits in ``room`` pixels, else cut with "…" to fit."""
+        if self._static_text(text, bold)[1] <= room:
+            return text
+        return QFontMetrics(self.bold if bold else self.font).elidedText(text, Qt.TextElideMode.ElideRight,
+                                                                          max(0, int(room)))
+
+    def _bottom_line(self, w: float, label_w: float, hover_w: float) -> int:
+        """The line, counted from the bottom edge, the bottom label stands on: the lowest whose texts it clears.
+        Lines 1 and 2 hold the corners' slice and position (left) and window and zoom (right), line 3 the readout
+        under the pointer (from the left), line 4 nothing. In a narrow cell (313 px at 1366x768) the position line
+        ran into it (a radiologist), then, a line up, a zoomed CT cell's readout ("-1300.0)Pmm")."""
+        free = w / 2 - label_w / 2 - MARGIN - 8  # from a side edge's margin to the label, less a gap
+        if free >= self._corner_w:
+            return 1
+        return 3 if free >= max(self._hover_w, hover_w) else 4
+
+    def _orientation(self, p: QPainter, view: ViewContext, hover_w: float) -> None:
+        """The four edge labels, placed once per (geometry, widget size, readout wider than foreseen): a repaint is
+        four drawImage calls."""
         geo, w, h = view.geometry, view.transform.width_px, view.transform.height_px
-        if self._placed_for != (id(geo), w, h) or self._labels_for is not geo:
+        key = (id(geo), w, h, hover_w > self._hover_w)
+        if self._placed_for != key or self._labels_for is not geo:
             left, right, top, bottom = self._orientation_labels(geo)
             mid = h / 2 - self.line_h / 2
-            # in a narrow cell (313 px at 1366x768) the position line ran into the bottom label (a radiologist):
-            # there it stands a line above the corners' two lines
-            narrow = w / 2 - self.metrics.horizontalAdvance(bottom) < MARGIN + self._corner_w + 8
+            line = self._bottom_line(w, self.metrics.horizontalAdvance(bottom), hover_w)
             placed = []
             for x, y, text, align in ((MARGIN, mid, left, "left"), (w - MARGIN, mid, right, "right"),
                                       (w / 2, MARGIN + 3 * self.line_h, top, "center"),
-                                      (w / 2, h - MARGIN - (3 if narrow else 1) * self.line_h, bottom, "center")):
+                                      (w / 2, h - MARGIN - line * self.line_h, bottom, "center")):
                 img = self._block_image(((text, DIM, True),), False)
                 lw = img.width() - 3
                 placed.append((QPointF(x - lw if align == "right" else x - lw / 2 if align == "center" else x, y), img))
-            self._placed, self._placed_for = placed, (id(geo), w, h)
-        for at, img in self._placed:
+            self._placed, self._placed_for = placed, key
+        for (at, img), text in zip(self._placed, self._labels):
             p.drawImage(at, img)
+            self.boxes.append((text, QRectF(at.x(), at.y(), img.width() - 2, img.height() - 1)))
 
     def _scale_bar(self, p: QPainter, view: ViewContext) -> None:
         """A vertical bar on the right edge, below the orientation label (OHIF's place)."""
@@ -249,13 +284,16 @@ class OverlayPainter:
         w, h = view.transform.width_px, view.transform.height_px
         ppm = view.px_per_mm
         top = h / 2 + self.line_h + 6  # below the right-edge orientation label (drawn at mid height)
-        room = h - MARGIN - 2.5 * self.line_h - top  # above the window/zoom block of the bottom right corner
+        # above the bottom corners' lines and the readout's (which reaches the right edge in a narrow cell)
+        room = h - MARGIN - 3 * self.line_h - 3 - top
         mm = scale_bar_mm(ppm, min(h / 4, room))
         if mm is None:
             return
         length = mm * ppm
         img = self._bar_image(mm, int(round(length)))
-        p.drawImage(QPointF(w - MARGIN - img.width(), round(top)), img)
+        at = QPointF(w - MARGIN - img.width(), round(top))
+        p.drawImage(at, img)
+        self.boxes.append((f"{mm} mm", QRectF(at.x(), at.y(), img.width() - 1, img.height() - 1)))
 
     def _bar_image(self, mm: int, length: int) -> QImage:
         """The bar, its ticks and its label with their shadow, cached per (mm, length in pixels)."""

@@ -29,3 +29,27 @@ def test_the_value_under_a_still_pointer_is_the_new_volumes(qtbot) -> None:  # t
         if not text.startswith(f"{k} "):
             stale.append((k, text))
     assert not stale, f"{len(stale)} stale values, first {stale[:2]}"
+
+
+def test_a_long_series_description_stops_short_of_the_patient_in_a_narrow_cell(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A cell 311 px wide (the six-cell grid at 1366 x 768): a series description as scanners write them ran under
+    the patient's ID and date of the top right corner. It is cut with "…" short of them; no overlay text overlaps
+    another, the pointer's readout included."""
+    from PySide6.QtGui import QImage, QPainter
+
+    stack = make_stack("ct", Role.CT_PORTAL, n_slices=3, rows=64, columns=64)
+    long = "TDM THORAX ABDOMEN PELVIS PORTAL 1.25 MM STANDARD RECON 2"
+    base = make_volume(replace(stack, series_description=long))
+    model = ViewportModel(role=Role.CT_PORTAL)
+    model.set_volume(base)
+    painter = OverlayPainter()
+    view = ViewContext(model, ViewTransform(311, 207, 64, 64, 1.0, 1.0))
+    img = QImage(311, 207, QImage.Format.Format_ARGB32_Premultiplied)
+    p = QPainter(img)
+    painter.paint(p, view, Hover(30.0, 30.0), active=True, loading=None, link_text="linked: all")
+    p.end()
+    boxes = painter.boxes
+    series = next(t for t, _ in boxes if "\n" in t and t.split("\n")[1].startswith("TDM"))
+    assert series.split("\n")[1].endswith("…") and len(series.split("\n")[1]) < len(long), series
+    overlaps = [(a, b) for i, (a, ra) in enumerate(boxes) for b, rb in boxes[i + 1:] if ra.intersects(rb)]
+    assert not overlaps, overlaps
