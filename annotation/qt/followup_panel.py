@@ -281,17 +281,17 @@ class FollowupPanel(_Observer):
         super().resizeEvent(event)
         self._fit_split()
 
-    def lesions_width(self) -> int:
+    def lesions_width(self, least: bool = False) -> int:
         """The width the lesion table needs to show its columns whole, the eligibility's text wrapping beyond
-        :data:`ELIGIBILITY_CHARS` characters (its header whole)."""
+        :data:`ELIGIBILITY_CHARS` characters (its header whole); ``least``: wrapping at its header's width."""
         t = self.lesions
         last = len(LESION_HEADERS) - 1
         fm = t.fontMetrics()
         texts = [item.text() for r in range(t.rowCount()) if (item := t.item(r, last)) is not None]
         pad = 2 * fm.averageCharWidth()
-        eligibility = max(t.horizontalHeader().sectionSizeFromContents(last).width(),
-                          min(max((fm.horizontalAdvance(x) + pad for x in texts), default=0),
-                              ELIGIBILITY_CHARS * fm.averageCharWidth()))
+        header = t.horizontalHeader().sectionSizeFromContents(last).width()
+        eligibility = header if least else max(header, min(max((fm.horizontalAdvance(x) + pad for x in texts), default=0),
+                                                            ELIGIBILITY_CHARS * fm.averageCharWidth()))
         bar = t.verticalScrollBar()
         return (sum(t.columnWidth(c) for c in range(last)) + eligibility + 2 * t.frameWidth()
                 + (bar.sizeHint().width() if bar.isVisible() else 0))
@@ -300,14 +300,20 @@ class FollowupPanel(_Observer):
         """The lesion table given the width it needs (at 1920 x 1080 the Eligibility column was cut to "Eligibili" and
         L5's "not in the liver counts" to "n", a radiologist's check) as far as the responses keep their columns
         through "New" in view; never less than :data:`LESIONS_SHARE` of the width, nor once the reader has dragged
-        the handle between them."""
+        the handle between them. The eligibility's text wraps narrower (down to its header's width) to keep the
+        responses through TGR in view: with the lesion table's scroll bar (more than 12 lesions at 1920 x 1080)
+        TGR sat 4 px past the edge (a reader's check)."""
         split = self.split
         width = split.width() - split.handleWidth()
         if self.split_by_reader or width <= 0 or not self.isVisible():
             return
         r = self.responses
-        responses = sum(r.columnWidth(c) for c in range(RESPONSE_KEPT)) + 2 * r.frameWidth()
-        left = max(round(LESIONS_SHARE * width), min(self.lesions_width(), width - responses))
+
+        def through(column: int) -> int:
+            return sum(r.columnWidth(c) for c in range(column + 1)) + 2 * r.frameWidth()
+
+        wanted = max(self.lesions_width(least=True), width - through(RESPONSE_HEADERS.index("TGR %/mo")))
+        left = max(round(LESIONS_SHARE * width), min(self.lesions_width(), wanted, width - through(RESPONSE_KEPT - 1)))
         if abs(split.sizes()[0] - left) > 2:
             split.setSizes([left, width - left])
 
