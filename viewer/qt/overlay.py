@@ -224,9 +224,11 @@ class OverlayPainter:
         # bottom right: window and zoom
         wl = m.window
         zoom = f"Zoom {zoom_shown(view.transform.px_per_mm, vol.geometry.column_spacing_mm)}" + ("  inv" if m.invert else "")
-        self._block(p, w - MARGIN, h - MARGIN, ((wl.label() if wl is not None else "W -  L -", TEXT, False),
-                                                (zoom, DIM, False)), True, True)
-        self._orientation(p, view, self._static_text(hover_line, False)[1] if hover_line else 0.0)
+        wl_text = wl.label() if wl is not None else "W -  L -"
+        self._block(p, w - MARGIN, h - MARGIN, ((wl_text, TEXT, False), (zoom, DIM, False)), True, True)
+        # the widest of the bottom corners' lines (the bottom label sits midway between them)
+        corner_w = max(self._static_text(t, False)[1] for t in (first, second, wl_text, zoom))
+        self._orientation(p, view, corner_w, self._static_text(hover_line, False)[1] if hover_line else 0.0)
         self._scale_bar(p, view)
         if loading is not None and loading[0] < loading[1]:
             p.fillRect(QRectF(0, 0, w * loading[0] / max(loading[1], 1), 3), LINK)
@@ -246,25 +248,25 @@ class OverlayPainter:
         return QFontMetrics(self.bold if bold else self.font).elidedText(text, Qt.TextElideMode.ElideRight,
                                                                           max(0, int(room)))
 
-    def _bottom_line(self, w: float, label_w: float, hover_w: float) -> int:
+    def _bottom_line(self, w: float, label_w: float, corner_w: float, hover_w: float) -> int:
         """The line, counted from the bottom edge, the bottom label stands on: the lowest whose texts it clears.
         Lines 1 and 2 hold the corners' slice and position (left) and window and zoom (right), line 3 the readout
         under the pointer (from the left), line 4 nothing. In a narrow cell (313 px at 1366x768) the position line
         ran into it (a radiologist), then, a line up, a zoomed CT cell's readout ("-1300.0)Pmm")."""
         free = w / 2 - label_w / 2 - MARGIN - 8  # from a side edge's margin to the label, less a gap
-        if free >= self._corner_w:
+        if free >= max(self._corner_w, corner_w):
             return 1
         return 3 if free >= max(self._hover_w, hover_w) else 4
 
-    def _orientation(self, p: QPainter, view: ViewContext, hover_w: float) -> None:
-        """The four edge labels, placed once per (geometry, widget size, readout wider than foreseen): a repaint is
-        four drawImage calls."""
+    def _orientation(self, p: QPainter, view: ViewContext, corner_w: float, hover_w: float) -> None:
+        """The four edge labels, placed once per (geometry, widget size, corner or readout wider than foreseen): a
+        repaint is four drawImage calls."""
         geo, w, h = view.geometry, view.transform.width_px, view.transform.height_px
-        key = (id(geo), w, h, hover_w > self._hover_w)
+        key = (id(geo), w, h, corner_w > self._corner_w, hover_w > self._hover_w)
         if self._placed_for != key or self._labels_for is not geo:
             left, right, top, bottom = self._orientation_labels(geo)
             mid = h / 2 - self.line_h / 2
-            line = self._bottom_line(w, self.metrics.horizontalAdvance(bottom), hover_w)
+            line = self._bottom_line(w, self.metrics.horizontalAdvance(bottom), corner_w, hover_w)
             placed = []
             for x, y, text, align in ((MARGIN, mid, left, "left"), (w - MARGIN, mid, right, "right"),
                                       (w / 2, MARGIN + 3 * self.line_h, top, "center"),

@@ -53,3 +53,36 @@ def test_a_long_series_description_stops_short_of_the_patient_in_a_narrow_cell(q
     assert series.split("\n")[1].endswith("…") and len(series.split("\n")[1]) < len(long), series
     overlaps = [(a, b) for i, (a, ra) in enumerate(boxes) for b, rb in boxes[i + 1:] if ra.intersects(rb)]
     assert not overlaps, overlaps
+
+
+def test_no_overlay_text_overlaps_another_in_cells_from_280_to_520_px_wide(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A CT at table position -1300 mm with 1.25 mm slices (wider corner lines than the bottom label's rule
+    assumed) and the pointer's readout shown: in every cell width from 280 to 520 px (the narrowest cells, 3 x 3
+    at 1366 x 768, are 311 x 138 px; three heights) no corner text, edge letter or scale bar overlaps another; the
+    bottom letter steps up only as far as it must."""
+    from PySide6.QtGui import QImage, QPainter
+
+    from viewer.qt.overlay import MARGIN
+
+    stack = make_stack("ct", Role.CT_PORTAL, n_slices=3, rows=64, columns=64, slice_spacing_mm=1.25,
+                       series_description="Portale 1.25 B30f")
+    model = ViewportModel(role=Role.CT_PORTAL)
+    vol = make_volume(stack, origin_mm=(-188.5, -188.5, -1301.25))
+    model.set_volume(replace(vol, geometry=replace(vol.geometry, slice_thickness_mm=1.25)))
+    painter = OverlayPainter()
+    found, lines = [], set()
+    for height in (138, 207, 420):
+        for width in range(280, 521):
+            view = ViewContext(model, ViewTransform(width, height, 64, 64, 1.0, 1.0))
+            img = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+            p = QPainter(img)
+            painter.paint(p, view, Hover(60.0, 1.0), active=False, loading=None, link_text="linked: all")
+            p.end()
+            boxes = painter.boxes
+            assert any(t.startswith("-") and "HU  (" in t for t, _ in boxes), boxes  # the readout shown
+            found += [(width, height, a, b) for i, (a, ra) in enumerate(boxes) for b, rb in boxes[i + 1:]
+                      if ra.intersects(rb)]
+            bottom = painter._placed[3][0].y()
+            lines.add(round((height - MARGIN - bottom) / painter.line_h))
+    assert not found, found[:3]
+    assert lines == {1, 3, 4} or lines == {1, 4}, lines
