@@ -1,7 +1,7 @@
 """Session 41's overlay check (docs/suggest_ct_arterial.png): in a zoomed CT cell the readout under the pointer,
 "125 HU  (-90.5, -20.2, -1300.0) mm", ran under the bottom edge's "P" ("-1300.0)Pmm"). The overlay texts of a cell
-(corners, edge letters, scale bar) must not overlap one another at 1366 x 768 and 1920 x 1080, in the grid and
-maximised, through the real main window with the pointer over each cell."""
+(corners, edge letters, scale bar) must not overlap one another at 1366 x 768 and 1920 x 1080, in the 2 x 3 and
+3 x 3 grids and maximised, through the real main window with the pointer over each cell."""
 
 from __future__ import annotations
 
@@ -54,6 +54,14 @@ def test_no_overlay_text_of_a_cell_overlaps_another(window, qtbot, sample_dicom,
         assert len(cells) == 6
         for v in cells:
             readouts.append(_hover_and_check(w, qtbot, v))
+        press(w, qtbot, "grid_3x3")  # the shortest cells
+        qtbot.wait(100)
+        short = [v for v in w.grid.viewports if v.model.volume is not None and v.isVisible()]
+        assert len(short) == 6 and all(v.height() < size[1] / 4 for v in short), [v.size() for v in short]
+        for v in short:
+            readouts.append(_hover_and_check(w, qtbot, v))
+        press(w, qtbot, "grid_2x3")
+        qtbot.wait(100)
         qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
         press(w, qtbot, "maximise")
         qtbot.waitUntil(lambda: vp.width() > size[0] // 2)
