@@ -108,8 +108,22 @@ class OverlayPainter:
         #: the widest the readout under the pointer gets (CT at a table position of -1300 mm): the bottom label stands
         #: on its line only where it clears it, whatever the pointer's place (a wider readout moves the label up)
         self._hover_w = self.metrics.horizontalAdvance("-1024 HU  (-188.8, -188.8, -1888.8) mm")
-        #: what the last paint put where, (text, box in the widget): a test reads them for overlaps
-        self.boxes: list[tuple[str, QRectF]] = []
+        #: what the last paint put where, (text or its lines, top left, its image, columns of shadow on the right):
+        #: :attr:`boxes` for a test (kept as drawn: measuring boxes at each paint cost 5 us of its 50)
+        self._drawn: list[tuple[object, QPointF, QImage, int]] = []
+        self._hover_at: QPointF | None = None
+
+    @property
+    def boxes(self) -> list[tuple[str, QRectF]]:
+        """Each text the last paint drew (a block's lines joined by newlines) with its box in the widget: the
+        overlay's texts do not overlap one another (tests check it)."""
+        boxes = [(what if isinstance(what, str) else "\n".join(t for t, _, _ in what),  # type: ignore[attr-defined]
+                  QRectF(at.x(), at.y(), img.width() - trim, img.height() - 1)) for what, at, img, trim in self._drawn]
+        hover = self._hover_text
+        if self._hover_at is not None and hover:  # the readout, drawn as text
+            boxes.append((hover, QRectF(self._hover_at.x(), self._hover_at.y(), self._static_text(hover, False)[1],
+                                        self.line_h)))
+        return boxes
 
     def _static_text(self, text: str, bold: bool) -> tuple[QStaticText, float]:
         """Laid-out text and its width, cached: drawing a QStaticText costs half a drawText."""
@@ -174,13 +188,14 @@ class OverlayPainter:
         return img
 
     def _block(self, p: QPainter, x: float, y: float, lines: tuple[tuple[str, QColor, bool], ...], align_right: bool,
-               from_bottom: bool) -> None:
-        """Lines that rarely change (series, patient, window), drawn as one cached image."""
+               from_bottom: bool) -> float:
+        """Lines that rarely change (series, patient, window), drawn as one cached image; the widest line's width."""
         img = self._block_image(lines, align_right)
         # from the bottom: its last text line ends at ``y`` (the image's one more row is the shadow's)
         at = QPointF(x - img.width() if align_right else x, y - img.height() + 1 if from_bottom else y)
         p.drawImage(at, img)
-        self.boxes.append(("\n".join(t for t, _, _ in lines), QRectF(at.x(), at.y(), img.width() - 2, img.height() - 1)))
+        self._drawn.append((lines, at, img, 2))
+        return img.width() - 3
 
     def _lines(self, p: QPainter, x: float, y: float, lines: list[tuple[str, QColor]], align_right: bool,
                from_bottom: bool, bold: bool = False) -> None:
@@ -199,14 +214,14 @@ class OverlayPainter:
         w, h = view.transform.width_px, view.transform.height_px
         stack = vol.stack
         p.setFont(self.font)
-        self.boxes = []
+        self._drawn.clear()
         # top right: patient, date, link
         right = ((stack.patient_id, TEXT, False), (shown_date(stack.study_date), DIM, False),
                  (link_text, LINK if m.linked else DIM, False))
-        self._block(p, w - MARGIN, MARGIN, right, True, False)
+        right_w = self._block(p, w - MARGIN, MARGIN, right, True, False)
         # top left: role and series, cut with "…" short of the top right's lines (a long series description ran
         # under the patient's ID in a narrow cell)
-        room = w - 2 * MARGIN - 8 - max(self._static_text(t, b)[1] for t, _, b in right)
+        room = w - 2 * MARGIN - 8 - right_w
         series = stack.series_description + (f"  [{stack.split_label}]" if stack.split_label else "")
         self._block(p, MARGIN, MARGIN, ((self._elided(title or role_label(m.role) or stack.modality, room, True),
                                          ACCENT if active else TEXT, True),
@@ -215,20 +230,17 @@ class OverlayPainter:
         # bottom left: value under cursor, slice, position
         # (slice and position as a cached block: scrolling back and forth over a stack reuses them)
         first, second = slice_lines(m)
-        self._block(p, MARGIN, h - MARGIN, ((first, TEXT, False), (second, DIM, False)), False, True)
+        left_w = self._block(p, MARGIN, h - MARGIN, ((first, TEXT, False), (second, DIM, False)), False, True)
         hover_line = self.hover_text(view, hover)
         self._lines(p, MARGIN, h - MARGIN - 2 * self.line_h, [(hover_line, ACCENT)], False, True)
-        if hover_line:
-            self.boxes.append((hover_line, QRectF(MARGIN, h - MARGIN - 3 * self.line_h,
-                                                  self._static_text(hover_line, False)[1], self.line_h)))
+        self._hover_at = QPointF(MARGIN, h - MARGIN - 3 * self.line_h) if hover_line else None
         # bottom right: window and zoom
         wl = m.window
         zoom = f"Zoom {zoom_shown(view.transform.px_per_mm, vol.geometry.column_spacing_mm)}" + ("  inv" if m.invert else "")
         wl_text = wl.label() if wl is not None else "W -  L -"
-        self._block(p, w - MARGIN, h - MARGIN, ((wl_text, TEXT, False), (zoom, DIM, False)), True, True)
+        right_w = self._block(p, w - MARGIN, h - MARGIN, ((wl_text, TEXT, False), (zoom, DIM, False)), True, True)
         # the widest of the bottom corners' lines (the bottom label sits midway between them)
-        corner_w = max(self._static_text(t, False)[1] for t in (first, second, wl_text, zoom))
-        self._orientation(p, view, corner_w, self._static_text(hover_line, False)[1] if hover_line else 0.0)
+        self._orientation(p, view, max(left_w, right_w), self._static_text(hover_line, False)[1] if hover_line else 0.0)
         self._scale_bar(p, view)
         if loading is not None and loading[0] < loading[1]:
             p.fillRect(QRectF(0, 0, w * loading[0] / max(loading[1], 1), 3), LINK)
@@ -277,7 +289,7 @@ class OverlayPainter:
             self._placed, self._placed_for = placed, key
         for (at, img), text in zip(self._placed, self._labels):
             p.drawImage(at, img)
-            self.boxes.append((text, QRectF(at.x(), at.y(), img.width() - 2, img.height() - 1)))
+            self._drawn.append((text, at, img, 2))
 
     def _scale_bar(self, p: QPainter, view: ViewContext) -> None:
         """A vertical bar on the right edge, below the orientation label (OHIF's place)."""
@@ -295,7 +307,7 @@ class OverlayPainter:
         img = self._bar_image(mm, int(round(length)))
         at = QPointF(w - MARGIN - img.width(), round(top))
         p.drawImage(at, img)
-        self.boxes.append((f"{mm} mm", QRectF(at.x(), at.y(), img.width() - 1, img.height() - 1)))
+        self._drawn.append((f"{mm} mm", at, img, 1))
 
     def _bar_image(self, mm: int, length: int) -> QImage:
         """The bar, its ticks and its label with their shadow, cached per (mm, length in pixels)."""
