@@ -222,7 +222,9 @@ class OverlayPainter:
         # top left: role and series, cut with "…" short of the top right's lines (a long series description ran
         # under the patient's ID in a narrow cell)
         room = w - 2 * MARGIN - 8 - right_w
-        series = stack.series_description + (f"  [{stack.split_label}]" if stack.split_label else "")
+        # the split's label ("[TRACEW b800]") kept whole, the description cut before it
+        split = f"  [{stack.split_label}]" if stack.split_label else ""
+        series = self._elided(stack.series_description, room - self._static_text(split, False)[1], False) + split
         self._block(p, MARGIN, MARGIN, ((self._elided(title or role_label(m.role) or stack.modality, room, True),
                                          ACCENT if active else TEXT, True),
                                         (self._elided(series, room, False), TEXT, False),

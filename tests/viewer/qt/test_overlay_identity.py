@@ -86,3 +86,24 @@ def test_no_overlay_text_overlaps_another_in_cells_from_280_to_520_px_wide(qtbot
             lines.add(round((height - MARGIN - bottom) / painter.line_h))
     assert not found, found[:3]
     assert lines == {1, 3, 4} or lines == {1, 4}, lines
+
+
+def test_a_cut_series_description_keeps_its_split_label(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """At 1366 x 768 (311 px cells) the DWI cell's series line was cut to "ep2d_diff_b0_800_tra  [TRACEW …": the
+    b-value of the split went. The description is cut before the split's label, which stays whole."""
+    from PySide6.QtGui import QImage, QPainter
+
+    stack = replace(make_stack("dwi", Role.MR_DWI, n_slices=3, rows=64, columns=64, b_value=800.0,
+                               series_description="ep2d_diff_b0_800_tra"), split_label="TRACEW b800")
+    model = ViewportModel(role=Role.MR_DWI)
+    model.set_volume(make_volume(stack))
+    painter = OverlayPainter()
+    img = QImage(311, 207, QImage.Format.Format_ARGB32_Premultiplied)
+    p = QPainter(img)
+    painter.paint(p, ViewContext(model, ViewTransform(311, 207, 64, 64, 1.0, 1.0)), None, active=False, loading=None,
+                  link_text="linked: all", title="DWI b800")
+    p.end()
+    line = next(t.split("\n")[1] for t, _ in painter.boxes if t.startswith("DWI b800\n"))
+    assert line.endswith("…  [TRACEW b800]") and line.startswith("ep2d_diff"), line
+    boxes = painter.boxes
+    assert not [(a, b) for i, (a, ra) in enumerate(boxes) for b, rb in boxes[i + 1:] if ra.intersects(rb)]
