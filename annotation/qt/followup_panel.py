@@ -300,8 +300,8 @@ class FollowupPanel(_Observer):
         """The lesion table given the width it needs (at 1920 x 1080 the Eligibility column was cut to "Eligibili" and
         L5's "not in the liver counts" to "n", a radiologist's check) as far as the responses keep their columns
         through "New" in view; never less than :data:`LESIONS_SHARE` of the width, nor once the reader has dragged
-        the handle between them. The eligibility's text wraps narrower (down to its header's width) to keep the
-        responses through TGR in view: with the lesion table's scroll bar (more than 12 lesions at 1920 x 1080)
+        the handle between them. The eligibility's text wraps narrower (down to its header's width) where that keeps
+        the responses through TGR in view: with the lesion table's scroll bar (more than 12 lesions at 1920 x 1080)
         TGR sat 4 px past the edge (a reader's check)."""
         split = self.split
         width = split.width() - split.handleWidth()
@@ -312,8 +312,9 @@ class FollowupPanel(_Observer):
         def through(column: int) -> int:
             return sum(r.columnWidth(c) for c in range(column + 1)) + 2 * r.frameWidth()
 
-        wanted = max(self.lesions_width(least=True), width - through(RESPONSE_HEADERS.index("TGR %/mo")))
-        left = max(round(LESIONS_SHARE * width), min(self.lesions_width(), wanted, width - through(RESPONSE_KEPT - 1)))
+        need, tgr = self.lesions_width(), width - through(RESPONSE_HEADERS.index("TGR %/mo"))
+        wanted = tgr if tgr >= self.lesions_width(least=True) else need  # no narrower where TGR would not fit anyway
+        left = max(round(LESIONS_SHARE * width), min(need, wanted, width - through(RESPONSE_KEPT - 1)))
         if abs(split.sizes()[0] - left) > 2:
             split.setSizes([left, width - left])
 
