@@ -12,6 +12,7 @@ from __future__ import annotations
 import numbers
 import threading
 from pathlib import Path
+from types import EllipsisType
 from typing import Any, Callable, Iterable, Mapping
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
@@ -271,22 +272,27 @@ class ExportActions(QObject):
         from analysis.study_pairing import study_image_uids
 
         src = self._store_path()
+        # read once: the dialog's offer and the images the analysis needs (it loads the store in the window's thread)
+        needed = study_image_uids(src)
         dialog = ExportDialog(data_dir() / "analysis" / src.stem, self.parent_widget, title="Run the analysis",
                               text="Tables, paired tests, plots and report.html of the reading project go into:",
-                              pseudonymise=False, unfinished=study_image_uids(src) is not None)
+                              pseudonymise=False, unfinished=needed is not None)
         if dialog.exec():
-            self.run_analysis(Path(dialog.folder.text()), include_unfinished=dialog.unfinished.isChecked())
+            self.run_analysis(Path(dialog.folder.text()), include_unfinished=dialog.unfinished.isChecked(),
+                              needed=needed)
 
-    def study_images(self, src: Path) -> str | None:
+    def study_images(self, src: Path, needed: frozenset[str] | None | EllipsisType = ...) -> str | None:
         """The image folder that pairs a reader study's lesions across sessions (`analyze STORE --dicom PATH`): the
         last opened folder holding the CT and MRI of every case, else the one the researcher gives (asked once per
         store; one that lacks a case's CT or MRI is used for this analysis only, said, and asked for again the next
         time; None: not a study's store, or declined). Without it the window's analysis paired no lesion of one
-        session with one of another (said only in a note), where `analyze --dicom` pairs them."""
+        session with one of another (said only in a note), where `analyze --dicom` pairs them. ``needed``: the
+        study's image UIDs when already read (:func:`analysis.study_pairing.study_image_uids`; ``...``: read here)."""
         from analysis.study_pairing import study_image_uids
 
         self._images_given = None
-        needed = study_image_uids(src)
+        if needed is ...:
+            needed = study_image_uids(src)
         if needed is None:
             return None
         for folder, stacks in reversed(list(self.image_folders().items())):
@@ -319,12 +325,13 @@ class ExportActions(QObject):
         self.say(f"{folder} lacks the CT or MRI of {len(missing)} of the study's {len(cases)} case(s): used this once, "
                  "asked for again at the next analysis …", hold=False)
 
-    def run_analysis(self, out_dir: str | Path, include_unfinished: bool = False) -> None:
+    def run_analysis(self, out_dir: str | Path, include_unfinished: bool = False,
+                     needed: frozenset[str] | None | EllipsisType = ...) -> None:
         """Analyse the open project into ``out_dir`` in a thread (of a reader study's store with its images:
-        :meth:`study_images`; ``include_unfinished``: its case reads not finished too)."""
+        :meth:`study_images`, ``needed`` passed on; ``include_unfinished``: its case reads not finished too)."""
         src = self._store_path()
         out = Path(out_dir)
-        dicom = self.study_images(src)
+        dicom = self.study_images(src, needed)
         self._analysis = AnalysisJob(self)
         self._analysis.done.connect(self._analysed)
         self._analysis.failed.connect(self.show_error)

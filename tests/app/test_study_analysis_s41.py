@@ -53,6 +53,12 @@ def test_the_analysis_dialog_takes_the_unfinished_case_reads_in_as_the_command_d
         dialog.hide()
         return 1
     monkeypatch.setattr(export_analysis.ExportDialog, "exec", answered)
+    # the study's image UIDs (the store loaded in the window's thread) are read once a run: for the dialog's offer and
+    # the folder's check together (they were read twice)
+    import analysis.study_pairing as study_pairing
+    reads_of_store: list[str] = []
+    uids = study_pairing.study_image_uids
+    monkeypatch.setattr(study_pairing, "study_image_uids", lambda loc: reads_of_store.append(str(loc)) or uids(loc))
     for name, ticked in (("with", True), ("without", False)):
         tick.append(ticked)
         _run(w, qtbot, shown)
@@ -64,6 +70,7 @@ def test_the_analysis_dialog_takes_the_unfinished_case_reads_in_as_the_command_d
                                           pd.read_csv(cli[name] / f"{table}.csv"), check_exact=True, obj=table)
         w.exports.last_dialog.close()
     assert offered == [True, True]
+    assert len(reads_of_store) == 2, reads_of_store
     # a project of no reader study: no such choice
     plain = env / "plain.lesionlab"
     shutil.copy(SAMPLE / "reading.lesionlab", plain)
