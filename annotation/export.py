@@ -120,7 +120,11 @@ def previous_key(key_file: Path) -> dict[str, str] | None:
     """The codes of the pseudonymisation key already at ``key_file`` (patient id -> study code), None when there is
     none; any other file there is refused, never replaced (an audit: ``--key-file`` replaced a TOML file, and
     given the store's own path, the store itself, by a CSV)."""
-    rows = previous_key_rows(key_file)
+    return _codes(previous_key_rows(key_file))
+
+
+def _codes(rows: list[tuple[str, str, str]] | None) -> dict[str, str] | None:
+    """Patient id -> study code of a key's rows (None: no key)."""
     return None if rows is None else {pid: code for code, pid, _name in rows}
 
 
@@ -248,7 +252,7 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
     out = Path(out_dir).absolute()
     key_file = (Path(key_path).absolute() if key_path else default_key_path(out)) if pseudonymise else None
     previous_rows = previous_key_rows(key_file) if key_file is not None else None
-    previous = None if previous_rows is None else {pid: code for code, pid, _name in previous_rows}
+    previous = _codes(previous_rows)
     gate = Gate.for_project(project, keep_comments=keep_comments, previous=previous) if pseudonymise else Gate()
     # the previous key's rows of patients this export does not hold (deleted since, or a store of fewer patients): their
     # codes stay in the key, which an export already shared still needs (an audit: the key's S002 row went with the

@@ -29,6 +29,7 @@ from annotation.followup import outside_liver
 from annotation.project import Project
 from annotation.records import ExamPair, Lesion, Measurement, NotVisible
 from annotation.store import ReadingStore
+from viewer.dicomio.attrs import BufferAttrs
 from viewer.dicomio.elements import ScanError, scan_meta
 from viewer.dicomio.sopclasses import non_image_kind
 from viewer.errors import LesionlabError, StoreError
@@ -69,8 +70,7 @@ def _is_sr(path: Path) -> bool:
         meta, _start, _ts = scan_meta(buf)
     except (OSError, ScanError):
         return False
-    el = meta.get(0x00020002)  # MediaStorageSOPClassUID
-    uid = buf[el.offset:el.offset + el.length].decode("ascii", "replace").strip("\x00 ") if el is not None else ""
+    uid = BufferAttrs(buf, meta).text(0x00020002) or ""  # MediaStorageSOPClassUID, as the indexer reads it
     return non_image_kind(uid) is NonImageKind.STRUCTURED_REPORT
 
 
