@@ -22,7 +22,8 @@ follow-up or reader-study table too) or an exported column has none. What the ru
   say "L2 on 2024-03-12 left out: ...") is kept and passes :meth:`Gate.generated_text`, whatever
   ``keep_comments``: the patient's ids become their codes, a date becomes ``day N`` by the rule of a
   date column (days since the patient's first exam; ``[date]`` when the patient has no dated exam,
-  or for a date written day/month/year, whose order is unknown), the patient's name and its parts
+  or for a date written day/month/year, whose order is unknown, or a month with its year only; a month
+  written as a name, English, French or German, is read), the patient's name and its parts
   become ``[name]`` and a DICOM UID ``[uid]``.
 """
 
@@ -165,12 +166,41 @@ def _codes(ids: Sequence[str], width: int) -> dict[str, str]:
             return codes
 
 
-#: Dates as lesionlab and DICOM write them (ISO, YYYYMMDD), and day/month/year forms whose order is unknown.
-_ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?!\d)")
+#: Dates as lesionlab and DICOM write them (ISO, YYYYMMDD; also with "/" or "." between year, month and day), and
+#: day/month/year forms whose order is unknown (a four- or two-digit year). A letter or a hyphen before a date does not
+#: keep it: "LU-2024-03-12" or "scan-12/03/2024" left with their dates (review41); only a digit before one does (a
+#: longer number is no date).
+_ISO_DATE = re.compile(r"(?<!\d)(?<!\d[-/.])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
 _DICOM_DATE = re.compile(r"(?<![\d.])(\d{4})(\d{2})(\d{2})(?![\d.])")
-_DMY_DATE = re.compile(r"(?<![\d./-])\d{1,2}[./-]\d{1,2}[./-]\d{4}(?![\d./-])")
+_DMY_DATE = re.compile(r"(?<!\d)(?<!\d[./-])(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)(?![./-]\d)")
+_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
+           "nov": 11, "dec": 12,
+           # French and German names a reader here may type (janv., févr., mars, avr., mai, juin, juil., août, sept.,
+           # oct., nov., déc.; Januar, Februar, März, Mai, Juni, Juli, Oktober, Dezember)
+           "janv": 1, "févr": 2, "fevr": 2, "mars": 3, "avr": 4, "mai": 5, "juin": 6, "juil": 7, "août": 8,
+           "aout": 8, "déc": 12, "januar": 1, "februar": 2, "märz": 3, "maerz": 3, "juni": 6, "juli": 7,
+           "okt": 10, "dez": 12}
+_MONTH = (r"(?P<month>jan(?:uary|v\.?|vier)?|feb(?:ruary|ruar)?|f[ée]vr(?:ier)?|mar(?:ch|s)?|m(?:ä|ae)rz|apr(?:il)?"
+          r"|avr(?:il)?|may|mai|jun[ei]?|juin|jul[iy]?|juil(?:let)?|aug(?:ust)?|ao[uû]t|sep(?:t(?:ember|embre)?)?"
+          r"|o[ck]t(?:ober|obre)?|nov(?:ember|embre)?|d[eé]c(?:ember|embre)?|dez(?:ember)?)\.?")
+#: A date with its month named: "12 March 2024", "12-Mar-2024", "March 12th, 2024", "1er mars 2024" (its order is
+#: known: a day since the first exam), and a month with its year only ("March 2024": no day, so "[date]").
+_NAMED_DMY = re.compile(rf"(?<![\w])(?P<day>\d{{1,2}})(?:st|nd|rd|th|er)?[\s.,/-]*{_MONTH}[\s.,/-]*(?P<year>\d{{4}})(?!\d)",
+                        re.IGNORECASE)
+_NAMED_MDY = re.compile(rf"(?<![\w]){_MONTH}[\s.,/-]*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[\s.,/-]+(?P<year>\d{{4}})(?!\d)",
+                        re.IGNORECASE)
+_NAMED_MY = re.compile(rf"(?<![\w]){_MONTH}[\s.,/-]*(?P<year>(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE)
 #: A DICOM UID (root 0, 1 or 2, at least four components): a study's, series' or lesion's identity.
 _UID = re.compile(r"(?<![\w.])[0-2](?:\.\d+){3,}(?!\w)(?!\.\d)")
+
+
+def _dmy(found: re.Match[str]) -> str:
+    """A day/month/year date (or month/day/year: the order is unknown) as ``[date]``; numbers that cannot be a date
+    in either order ("40/50/2024") stay."""
+    first, second = int(found.group(1)), int(found.group(3))
+    if min(first, second) < 1 or max(first, second) > 31 or min(first, second) > 12:
+        return found.group(0)
+    return "[date]"
 
 
 def _name_parts(name: str) -> list[str]:
@@ -254,22 +284,32 @@ class Gate:
             nuclide = r"(?!-\d{1,3}m?(?![\w.]))" if len(part) <= 2 else ""
             text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w){nuclide}", "[name]", text, flags=re.IGNORECASE)
         text = _UID.sub("[uid]", text)  # before the dates: a UID's digits are no date
-        text = _ISO_DATE.sub(lambda m: self._day(m, patient_id), text)
-        text = _DICOM_DATE.sub(lambda m: self._day(m, patient_id), text)
-        text = _DMY_DATE.sub("[date]", text)
+        text = _NAMED_DMY.sub(lambda m: self._named_day(m, patient_id), text)
+        text = _NAMED_MDY.sub(lambda m: self._named_day(m, patient_id), text)
+        text = _NAMED_MY.sub("[date]", text)
+        text = _ISO_DATE.sub(lambda m: self._day(m, patient_id, m.group(1), m.group(3), m.group(4)), text)
+        text = _DICOM_DATE.sub(lambda m: self._day(m, patient_id, m.group(1), m.group(2), m.group(3)), text)
+        text = _DMY_DATE.sub(_dmy, text)
         return self._replace_ids(text, patient_id)
 
-    def _day(self, found: re.Match[str], patient_id: str) -> str:
+    def _day(self, found: re.Match[str], patient_id: str, year: str, month: str, day_of_month: str) -> str:
         """``day N`` for a date in a sentence, as :attr:`Rule.DAYS` makes a date cell; a number that is no date
         (``20241399``, a year outside 1900-2100) stays as it is."""
         try:
-            day = _dt.date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+            day = _dt.date(int(year), int(month), int(day_of_month))
         except ValueError:
             return found.group(0)
         if not 1900 <= day.year <= 2100:
             return found.group(0)
         first = self.first_exam.get(patient_id)
         return "[date]" if first is None else f"day {(day - first).days}"
+
+    def _named_day(self, found: re.Match[str], patient_id: str) -> str:
+        """A date whose month is named: ``day N`` when it is a date, else ``[date]`` (it reads as one: "31 Feb 2024")."""
+        key = found.group("month").lower().rstrip(".")
+        month = next((n for name, n in sorted(_MONTHS.items(), key=lambda kv: -len(kv[0])) if key.startswith(name)), 0)
+        said = self._day(found, patient_id, found.group("year"), str(month), found.group("day"))
+        return "[date]" if said == found.group(0) else said
 
     def _replace_ids(self, text: str, patient_id: str) -> str:
         subs = {patient_id: self.patient_codes.get(patient_id, "")}

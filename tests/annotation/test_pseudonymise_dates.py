@@ -1,0 +1,43 @@
+"""Dates inside typed text leave a pseudonymised export as days since the patient's first exam, or as ``[date]``.
+
+Session 41 left "LU-2024-03-12" with its date (a hyphen before the year stopped the pattern), and nothing caught a date
+whose month is named ("PRRT 12 March 2024"), a year/month/day with slashes or dots, or a two-digit year."""
+from __future__ import annotations
+
+import datetime as _dt
+
+import pytest
+
+from annotation.pseudonymise import Gate
+
+
+@pytest.fixture()
+def gate() -> Gate:
+    return Gate(True, patient_codes={"P9": "S001"}, first_exam={"P9": _dt.date(2024, 3, 1)},
+                patient_names={"P9": "LU^ANNA"})
+
+
+@pytest.mark.parametrize(("typed", "leaves"), [
+    ("LU-2024-03-12", "[name]-day 11"),
+    ("cohort-2024-03-12 PRRT", "cohort-day 11 PRRT"),
+    ("scan-12/03/2024", "scan-[date]"),
+    ("PRRT 12 March 2024", "PRRT day 11"),
+    ("PRRT 12-Mar-2024, then March 14th, 2024", "PRRT day 11, then day 13"),
+    ("1er mars 2024", "day 0"),
+    ("15. März 2024", "day 14"),
+    ("May 5, 2024", "day 65"),
+    ("started March 2024", "started [date]"),
+    ("2024/03/12 and 2024.03.12", "day 11 and day 11"),
+    ("12.03.24 and 3/4/24", "[date] and [date]"),
+    ("31 Feb 2024", "[date]"),
+])
+def test_a_date_in_typed_text_does_not_leave(gate: Gate, typed: str, leaves: str) -> None:
+    assert gate.value("name", typed, "P9") == leaves
+
+
+@pytest.mark.parametrize("typed", [
+    "Lu-177 DOTATATE 4 cycles", "40/50/2024", "Tc-99m 2024-13-45", "dose 7.4 GBq x 4", "v2.11.3", "Decision 2024",
+    "maximum 2024 mm", "Marc 2024",
+])
+def test_what_is_no_date_stays(gate: Gate, typed: str) -> None:
+    assert gate.value("name", typed, "P9") == typed
