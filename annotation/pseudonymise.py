@@ -15,7 +15,8 @@ follow-up or reader-study table too) or an exported column has none. What the ru
   out (empty cells, the columns stay);
 * no calendar date leaves: a date becomes the number of days since the patient's first exam
   (CT or MRI of any of their exam pairs), in the same column;
-* free text typed by a reader (comments, reasons) is left out unless ``keep_comments``;
+* free text typed by a reader (comments, reasons) is left out unless ``keep_comments``; kept, it passes
+  :meth:`Gate.generated_text` too (the patient's name, ids, dates and UIDs in it are replaced; other names stay);
 * a treatment line's name, typed by the reader into a structured field (the swimmer plot's label), is kept and
   passes :meth:`Gate.generated_text`, as lesionlab's own text does;
 * text lesionlab generates (check warnings, the response engine's notes on the RECIST sheet, which
@@ -267,8 +268,8 @@ class Gate:
         if rule is Rule.DAYS:
             day, first = date(name, value), self.first_exam.get(patient_id)
             return None if day is None or first is None else (day - first).days
-        if rule is Rule.COMMENT:
-            return value if self.keep_comments else None
+        if rule is Rule.COMMENT:  # kept when asked, but not the patient's own name, ids, dates or UIDs
+            return self.generated_text(str(value), patient_id) if self.keep_comments else None
         if rule is Rule.GENERATED_TEXT or rule is Rule.TYPED_LABEL:
             return self.generated_text(str(value), patient_id)
         return None  # Rule.DROP

@@ -17,7 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "folder (DIR-pseudonymisation-key.csv); no SR is written")
     parser.add_argument("--keep-comments", action="store_true",
                         help="with --pseudonymise: keep the readers' free-text comments (left out by default: "
-                             "they may hold names or dates)")
+                             "they may hold names or dates); kept, the patient's name, ids, dates and UIDs in "
+                             "them are replaced, other names stay as typed")
     parser.add_argument("--key-file", type=Path, default=None,
                         help="where to write the pseudonymisation key (must be outside --out)")
     parser.add_argument("--sr", type=Path, default=None, metavar="DIR",

@@ -49,8 +49,8 @@ class ExportDialog(QDialog):
         lay.addLayout(row)
         self.pseudonymise = QCheckBox("Pseudonymise (study codes instead of patient ids; the key is written beside "
                                       "the folder)")
-        self.keep_comments = QCheckBox("Keep the readers' comments (left out when pseudonymising: they may hold "
-                                       "names or dates)")
+        self.keep_comments = QCheckBox("Keep the readers' comments (the patient's name, ids and dates in them "
+                                       "are replaced; other names they hold stay)")
         self.keep_comments.setEnabled(False)
         self.pseudonymise.toggled.connect(self.keep_comments.setEnabled)
         if pseudonymise:

@@ -41,3 +41,14 @@ def test_a_date_in_typed_text_does_not_leave(gate: Gate, typed: str, leaves: str
 ])
 def test_what_is_no_date_stays(gate: Gate, typed: str) -> None:
     assert gate.value("name", typed, "P9") == typed
+
+
+def test_a_kept_comment_loses_the_patients_name_ids_and_dates() -> None:
+    """--keep-comments kept a reader's comment as typed: "Anna Lu (MRN P9) seen 12/03/2024, cf. 2024-03-12" left with
+    the patient's name, id and dates. Kept comments pass the same replacement as typed labels; the comment's
+    meaning and other people's names stay."""
+    gate = Gate(True, patient_codes={"P9": "S001"}, first_exam={"P9": _dt.date(2024, 3, 1)},
+                patient_names={"P9": "LU^ANNA"}, keep_comments=True)
+    assert gate.value("comment", "Anna Lu (MRN P9) seen by Dr Who 12/03/2024, cf. 2024-03-12", "P9") == \
+        "[name] [name] (MRN S001) seen by Dr Who [date], cf. day 11"
+    assert Gate(True, patient_codes={"P9": "S001"}).value("comment", "Anna Lu", "P9") is None  # not kept: left out
