@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.crlb_ellipse import (Ellipse, band_ls_cov, bound, derivatives, fisher, phantom_spectrum,
-                                white_spectrum)
+from bench.crlb_ellipse import (CT_PIXEL_MM, Ellipse, band_ls_cov, bound, derivatives, fisher, phantom_spectrum,
+                                ramp_spectrum, white_spectrum)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,3 +102,14 @@ def test_the_phantom_spectrum_is_the_generators_ct_noise() -> None:
     assert rows[0] == pytest.approx(expected[0], rel=0.03)
     # white noise would be uncorrelated from lag 1: the spectrum's correlation is not the test's tolerance
     assert expected[3] / expected[0] > 0.5
+
+
+def test_the_ramp_spectrum_has_the_real_files_autocorrelation_width_and_a_negative_lobe() -> None:
+    n = 128
+    acf = np.fft.ifft2(ramp_spectrum(n, CT_PIXEL_MM, 13.0)).real
+    assert acf[0, 0] == pytest.approx(13.0 ** 2 + 1 / 12, rel=1e-9)
+    prof = acf[0, : n // 2] / acf[0, 0]
+    k = int(np.argmax(prof < 0.5))
+    fwhm = 2 * CT_PIXEL_MM * (k - 1 + (prof[k - 1] - 0.5) / (prof[k - 1] - prof[k]))
+    assert fwhm == pytest.approx(1.7, abs=0.05)
+    assert prof.min() < -0.05
