@@ -33,6 +33,7 @@ from pydicom.uid import DeflatedExplicitVRLittleEndian
 
 from viewer.errors import SrError
 from viewer.interop import codes
+from viewer.interop.vr_fit import fit
 from viewer.interop.model import (METHODS, GroupStatus, Hemiliver, ImageRef, LesionSite, ParsedLength, ParsedSr,
                                   ParsedStatus, from_scoord, visible)
 
@@ -313,9 +314,18 @@ def _groups(root: Dataset) -> Iterator[tuple[str, Dataset]]:
 
 
 def _observer(root: Dataset) -> str:
-    for item in root.get("ContentSequence", []):
+    """The observer's name; a lesionlab SR's reader whose name was cut to PN's 64 bytes (sr_write._observer): the
+    whole name of the Login Name item that follows, when the person name is exactly its cut."""
+    items = list(root.get("ContentSequence", []))
+    for k, item in enumerate(items):
         if _name(item)[0] == "121008" and item.get("PersonName") is not None:
-            return str(item.PersonName).rstrip("^")
+            name = str(item.PersonName)
+            login = items[k + 1] if k + 1 < len(items) else None
+            if login is not None and _name(login)[0] == "128774" and isinstance(login.get("TextValue"), str):
+                whole = str(login.TextValue)
+                if fit("PersonName", whole if "^" in whole else f"{whole}^") == name:
+                    return whole.rstrip("^")
+            return name.rstrip("^")
     return ""
 
 
