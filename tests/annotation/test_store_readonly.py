@@ -307,6 +307,7 @@ def test_a_failed_write_open_on_a_full_disk_leaves_the_store_readable(free_kib: 
         assert cli(["export", str(stores["reading"]), "--out", str(tmp_path / "out")]) == 0
         assert (tmp_path / "out" / "measurements.csv").is_file()
         assert cli(["agreement", str(stores["reading"]), "--out", str(tmp_path / "agreement")]) == 0
+        assert cli(["analyze", str(stores["reading"]), "--out", str(tmp_path / "analysis")]) == 0
         assert cli(["response", str(stores["followup"]), "--out", str(tmp_path / "response")]) == 0
         assert (tmp_path / "response" / "response.csv").is_file()
         assert "the disk is full" not in capsys.readouterr().err
