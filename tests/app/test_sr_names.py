@@ -199,10 +199,10 @@ def _overlong_study(sample_dicom: Path, out: Path, patient_id: str):  # type: ig
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom warns of the overlong values the test writes
 def test_header_values_longer_than_their_vr_fit_it_in_the_sr_and_come_back(tmp_path: Path, sample_dicom: Path) -> None:
-    """The SR copied the images' patient and study values cut at 200 characters only: dciodvfy gave 8 errors
-    "Length invalid for this VR" (Patient ID, Patient's and Referring Physician's Names, Study Description, Study ID,
-    Accession Number, the reader's name) and a 150-character PatientSex or StudyDate made highdicom refuse the
-    report (exit 1, no SR). Each value now fits its VR: text cut on a character's end to its bytes (a PN per component
+    """The SR copied the images' patient and study values cut at 200 characters only: dciodvfy gave 8 errors, "Length
+    invalid for this VR" for 7 values (Patient ID, Patient's and Referring Physician's Names, Study Description, Study
+    ID, Accession Number, the reader's name) and its summary, and a 150-character PatientSex or StudyDate made
+    highdicom refuse the report (exit 1, no SR). Each value now fits its VR: text cut on a character's end to its bytes (a PN per component
     group, its family name's caret kept), a code or date that is none left out, a UID as it was; `import-sr` finds
     the pair by the cut Patient ID and files the line under the reader's whole name (its Login Name item)."""
     from tests.app.test_sr_export import assert_pixelmed_clean
