@@ -35,6 +35,7 @@ from viewer.dicomio.sopclasses import non_image_kind
 from viewer.errors import LesionlabError, StoreError
 from viewer.interop.model import (DicomContext, GroupStatus, Hemiliver, ImageRef, LengthGroup, LesionSite, SrReport,
                                   StatusGroup)
+from viewer.interop.vr_fit import fit
 from viewer.records import ImageHeader, NonImageKind, Role, StackInfo
 
 
@@ -120,12 +121,6 @@ def folder_names(originals: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _cut(text: str, max_bytes: int) -> str:
-    """``text`` cut to ``max_bytes`` bytes of UTF-8 (the SR's character set) at a character's end: dciodvfy
-    counts an LO's 64 in bytes, and "lesionlab ct_portal Иванов^Иван..." is two bytes a letter."""
-    return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
-
-
 def site_of(lesion: Lesion) -> LesionSite:
     return LesionSite(Hemiliver(lesion.lobe.value), lesion.segment.value if lesion.segment is not None else None)
 
@@ -202,7 +197,7 @@ def plan_reports(project: Project, contexts: dict[str, DicomContext],
                                f"{ctx.patient_id}, not {pid}")
                 continue
             report = SrReport(ctx, who, new_uid(), new_uid(), tuple(groups), time_point=pair_id,
-                              series_description=_cut(f"lesionlab {role.value} {who}", 64))
+                              series_description=fit("SeriesDescription", f"lesionlab {role.value} {who}"))
             written.append(((pid, pair_id, who, role.value, series), report))
     return _paths(written), skipped
 

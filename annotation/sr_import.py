@@ -49,6 +49,7 @@ from annotation.vocab import CouinaudSegment, Lobe, MeasurementMethod
 from viewer.errors import LesionlabError, SrError, StoreError
 from viewer.geometry import StackGeometry
 from viewer.interop.model import GroupStatus, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus, visible
+from viewer.interop.vr_fit import fit
 from viewer.records import READING_ROLES, ImageHeader, StackInfo
 
 _NUMBER = re.compile(r":L([0-9]+)$")
@@ -121,10 +122,15 @@ def _sr_lesion_id(identifier: str) -> str | None:
 
 
 def _pair_of(parsed: ParsedSr, pairs: list[ExamPair]) -> ExamPair | None:
-    for p in pairs:
-        if p.patient_id == parsed.patient_id and parsed.study_instance_uid in (p.ct_study_uid, p.mri_study_uid):
-            return p
-    return None
+    """The pair of the SR's patient and study; a patient id longer than the SR's Patient ID may be (LO: 64 bytes) is
+    matched by its cut (:func:`~viewer.interop.vr_fit.fit`, as the export wrote it) when one pair of that study
+    alone has it."""
+    in_study = [p for p in pairs if parsed.study_instance_uid in (p.ct_study_uid, p.mri_study_uid)]
+    exact = [p for p in in_study if p.patient_id == parsed.patient_id]
+    if exact:
+        return exact[0]
+    cut = [p for p in in_study if p.patient_id != parsed.patient_id and fit("PatientID", p.patient_id) == parsed.patient_id]
+    return cut[0] if len(cut) == 1 else None
 
 
 def _lobe(site: LesionSite) -> Lobe | None:

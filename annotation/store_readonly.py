@@ -31,6 +31,16 @@ How a read-only open reads (:func:`read_way`, a pure decision on what the folder
   no ``-shm`` appeared (a writer that started meanwhile would have created one, and a checkpoint
   changes the file's times): a consistent state of the store as it was, read without writing.
   Otherwise the decision is taken again (the new ``-shm`` now allows ``SHARED``).
+
+A full disk. ``SHARED`` writes too: each connection maps the ``-shm`` and first grows it to 32 KiB,
+which fails where less is free ("the disk is full"). A write-open that failed on a nearly full disk
+leaves an empty ``-wal`` and a ``-shm`` of whatever was free (8-24 KiB), and every read-only open
+(export, analyze, response, agreement) then failed until space was freed. The backend reads such a
+store as a ``SNAPSHOT`` when the ``-wal`` and ``-journal`` are empty: the main file then holds every
+committed edit, the ``immutable`` copy writes nothing and takes no lock (a writer is never held up),
+and the copy is kept only when the file is unchanged after it and the ``-wal`` still empty (a writer
+that committed or checkpointed meanwhile is seen). With edits in the ``-wal`` the open still says
+the disk is full: they cannot be read without the ``-shm``.
 """
 
 from __future__ import annotations
@@ -94,12 +104,17 @@ def _size(path: Path) -> int:
         return 0
 
 
+def pending_bytes(real: Path) -> int:
+    """The bytes of the ``-wal`` and ``-journal`` beside the store ``real``: committed edits not yet in the main file
+    (0 when there are none or neither file exists)."""
+    return _size(Path(f"{real}-wal")) + _size(Path(f"{real}-journal"))
+
+
 def read_way_of(real: Path) -> ReadWay:
     """:func:`read_way` for the store file ``real`` as its folder is now."""
     folder = real.parent
     return read_way(folder_writable=folder_writable(folder), media_read_only=media_read_only(folder),
-                    shm_exists=Path(f"{real}-shm").exists(),
-                    pending_bytes=_size(Path(f"{real}-wal")) + _size(Path(f"{real}-journal")))
+                    shm_exists=Path(f"{real}-shm").exists(), pending_bytes=pending_bytes(real))
 
 
 def _where_kind(folder: Path) -> str:

@@ -37,7 +37,8 @@ from typing import Any, Iterable, Sequence
 from annotation import store_lock
 from annotation.store_backend import Db, Rows, newer_store_error
 from annotation.store_location import Backend, StoreLocation
-from annotation.store_readonly import ReadWay, pending_refusal, read_way_of, same_file, write_refusal
+from annotation.store_readonly import (ReadWay, pending_bytes, pending_refusal, read_way_of, same_file,
+                                      write_refusal)
 from viewer.errors import StoreError, StoreFullError
 
 #: SQLite application_id of a lesionlab store ("LLab").
@@ -189,14 +190,24 @@ class SqliteDb(Db):
     def _open_read_only(cls, location: StoreLocation, real: Path, schema_version: int) -> "SqliteDb":
         given = location.path
         assert given is not None
+        full: StoreFullError | None = None  # SHARED failed for want of space to grow the -shm
         for _ in range(3):  # a SNAPSHOT that saw a writer start decides again (it then reads SHARED)
-            way = read_way_of(real)
-            if way is not ReadWay.SHARED and _shared_works(real):
-                way = ReadWay.SHARED  # a sealed store (no WAL) reads as ever, without -shm
+            if full is not None:
+                if pending_bytes(real):  # edits in the -wal: only a connection with a -shm reads them
+                    raise full
+                way = ReadWay.SNAPSHOT  # store_readonly's "A full disk"
+            else:
+                way = read_way_of(real)
+                if way is not ReadWay.SHARED and _shared_works(real):
+                    way = ReadWay.SHARED  # a sealed store (no WAL) reads as ever, without -shm
             if way is ReadWay.PENDING:
                 raise pending_refusal(real, given)
             if way is ReadWay.SHARED:
-                cls._inspect(real, given, schema_version)
+                try:
+                    cls._inspect(real, given, schema_version)
+                except StoreFullError as exc:
+                    full = exc
+                    continue
                 uri = f"{real.as_uri()}?mode=ro"
             else:
                 uri = f"{real.as_uri()}?mode=ro&immutable=1"
@@ -218,7 +229,11 @@ class SqliteDb(Db):
                     con.close()
                 hold.release()
                 if isinstance(exc, sqlite3.Error):
-                    raise sqlite_error(exc, given, "cannot read the store") from None
+                    said = sqlite_error(exc, given, "cannot read the store")
+                    if way is ReadWay.SHARED and isinstance(said, StoreFullError):
+                        full = said
+                        continue
+                    raise said from None
                 raise
             return cls(location, real, con, hold, read_only=True)
         raise StoreError("the store kept changing while it was being read", where=str(given),
@@ -327,10 +342,12 @@ def _snapshot(src: sqlite3.Connection, real: Path) -> sqlite3.Connection | None:
     """The store copied into memory from an ``immutable`` connection, or None when a writer touched the
     file during the copy (:mod:`annotation.store_readonly`, SNAPSHOT); ``src`` is closed either way."""
     mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    shm = Path(f"{real}-shm")
     try:
-        before = os.stat(real)
+        before, had_shm = os.stat(real), shm.exists()
         src.backup(mem)
-        unchanged = same_file(before, os.stat(real)) and not Path(f"{real}-shm").exists()
+        # a writer that started made a -shm (or found one: then its commit fills the -wal, a checkpoint the file)
+        unchanged = same_file(before, os.stat(real)) and not pending_bytes(real) and (had_shm or not shm.exists())
     except BaseException:
         mem.close()
         raise

@@ -103,6 +103,26 @@ class TestSnapshot:
         make_store(store)
         assert _snapshot(self._Writes(store), store) is None
 
+    def test_a_commit_during_the_copy_is_seen_where_a_shm_was_already(self, tmp_path: Path) -> None:
+        """The full-disk way copies with a -shm beside the store (a failed write-open's): a writer that commits
+        during the copy and stays open (its edit in the -wal, the file untouched) makes the copy untrusted."""
+        store = tmp_path / "r.lesionlab"
+        make_store(store)
+        Path(f"{store}-shm").write_bytes(b"\0" * 8192)
+        Path(f"{store}-wal").write_bytes(b"")
+        quiet = _snapshot(sqlite3.connect(f"{store.as_uri()}?mode=ro&immutable=1", uri=True), store)
+        assert quiet is not None
+        quiet.close()
+        writer = self._Commits(store)
+        assert _snapshot(writer, store) is None
+        writer.st.close()
+
+    class _Commits(_Writes):
+        def backup(self, target: sqlite3.Connection) -> None:
+            self.con.backup(target)
+            self.st, r = open_reading(self.store, "R2")
+            r.add_patient("Q1", "X")
+
 
 # ------------------------------------------------------------------ a read-only file system
 @pytest.fixture
@@ -250,3 +270,70 @@ def test_a_writer_at_work_in_that_folder_is_followed_not_snapshotted(tmp_path: P
     finally:
         st.close()
     assert "read ['P1', 'P2']" in out, out
+
+
+# ------------------------------------------------------------------ a full disk
+def _fill(folder: Path, leave: int) -> None:
+    """Fill the file system of ``folder`` but ``leave`` bytes."""
+    vfs = os.statvfs(folder)
+    with open(folder / "filler", "wb") as f:
+        f.write(b"\0" * (vfs.f_bfree * vfs.f_frsize - leave))
+
+
+@pytest.mark.parametrize("free_kib", [8, 24])
+def test_a_failed_write_open_on_a_full_disk_leaves_the_store_readable(free_kib: int, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A reader's report: a write-open that failed on a nearly full disk (8-24 KiB free) left an empty -wal and a -shm
+    of what was free, and every read-only use of the store then said "cannot read the store: the disk is full" until
+    space was freed: SQLite's read-only open maps the -shm and first grows it to 32 KiB. With the -wal empty the main
+    file holds every edit, and the store is read as an immutable copy (nothing written, no lock taken)."""
+    from tests.tmpfs import small_tmpfs
+
+    with small_tmpfs("2m", "lesionlab-full-") as mount:
+        stores = {}
+        for name in ("reading", "followup"):
+            stores[name] = mount / f"{name}.lesionlab"
+            shutil.copy(ROOT / "sample_dicom" / f"{name}.lesionlab", stores[name])
+            ReadingStore.open(stores[name]).close()  # WAL now, closed cleanly
+        before = {n: p.read_bytes() for n, p in stores.items()}
+        _fill(mount, free_kib * 1024)
+        for p in stores.values():
+            with pytest.raises(StoreError, match="the disk is full"):
+                ReadingStore.open(p)
+            assert Path(f"{p}-wal").stat().st_size == 0 and Path(f"{p}-shm").is_file()  # what the failure leaves
+        with ReadingStore.open(stores["reading"], read_only=True) as ro, \
+                ReadingStore.open(SAMPLE_STORE, read_only=True) as sample:
+            assert ro.load().lesions == sample.load().lesions
+        assert cli(["export", str(stores["reading"]), "--out", str(tmp_path / "out")]) == 0
+        assert (tmp_path / "out" / "measurements.csv").is_file()
+        assert cli(["agreement", str(stores["reading"]), "--out", str(tmp_path / "agreement")]) == 0
+        assert cli(["analyze", str(stores["reading"]), "--out", str(tmp_path / "analysis")]) == 0
+        assert cli(["response", str(stores["followup"]), "--out", str(tmp_path / "response")]) == 0
+        assert (tmp_path / "response" / "response.csv").is_file()
+        assert "the disk is full" not in capsys.readouterr().err
+        assert {n: p.read_bytes() for n, p in stores.items()} == before
+
+
+def test_edits_in_the_wal_on_a_full_disk_are_never_skipped(tmp_path: Path) -> None:
+    """The copy is the main file only: with committed edits in a -wal that cannot be read without growing the -shm,
+    the open still says the disk is full (it would show the store without them)."""
+    from tests.tmpfs import small_tmpfs
+
+    with small_tmpfs("2m", "lesionlab-full-") as mount:
+        store = mount / "r.lesionlab"
+        make_store(store)
+        st, r = open_reading(store, "R1")
+        r.add_patient("P2", "NAME^P2")  # committed, in the -wal
+        shutil.copy(store, tmp_path / "r.lesionlab")
+        shutil.copy(f"{store}-wal", tmp_path / "r.lesionlab-wal")
+        st.close()
+        for p in mount.iterdir():
+            p.unlink()
+        shutil.copy(tmp_path / "r.lesionlab", store)  # as a killed writer left it: edits in the -wal
+        shutil.copy(tmp_path / "r.lesionlab-wal", f"{store}-wal")
+        _fill(mount, 8 * 1024)
+        with pytest.raises(StoreError, match="the disk is full"):
+            ReadingStore.open(store, read_only=True)
+        (mount / "filler").unlink()
+        with ReadingStore.open(store, read_only=True) as ro:
+            assert sorted(ro.load().patients) == ["P1", "P2"]

@@ -178,3 +178,64 @@ def test_import_sr_into_a_store_that_does_not_exist_makes_none(tmp_path) -> None
     typo = tmp_path / "typo.lesionlab"
     assert main(["import-sr", str(typo), "--dicom", str(tmp_path), str(tmp_path / "x.dcm")]) == 1
     assert not typo.exists()
+
+
+def _overlong_study(sample_dicom: Path, out: Path, patient_id: str):  # type: ignore[no-untyped-def]
+    """A study whose headers carry, for every attribute the SR copies, more than its VR allows."""
+    stack = tiny_study(sample_dicom, out, patient_id, "Ш" * 70 + "^" + "Ж" * 70 + "^" + "x" * 50,
+                       referring="Петров" * 25, description="Д" * 150)
+    for f in out.glob("*.dcm"):
+        ds = pydicom.dcmread(f)
+        ds.StudyID, ds.AccessionNumber, ds.PatientSex = "S" * 150, "A" * 150, "M" * 150
+        ds.PatientBirthDate, ds.StudyDate, ds.StudyTime = "1" * 150, "2" * 150, "3" * 150
+        ds.save_as(f, enforce_file_format=True)
+    from viewer.index import index_path
+    from viewer.records import Role
+
+    (stack,) = [s for s in index_path(out).stacks if s.role is Role.CT_PORTAL]
+    assert len(stack.images[0].study_description) == 150 and len(stack.images[0].study_date) == 150
+    return stack
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom warns of the overlong values the test writes
+def test_header_values_longer_than_their_vr_fit_it_in_the_sr_and_come_back(tmp_path: Path, sample_dicom: Path) -> None:
+    """The SR copied the images' patient and study values cut at 200 characters only: dciodvfy gave 8 errors, "Length
+    invalid for this VR" for 7 values (Patient ID, Patient's and Referring Physician's Names, Study Description, Study
+    ID, Accession Number, the reader's name) and its summary, and a 150-character PatientSex or StudyDate made
+    highdicom refuse the report (exit 1, no SR). Each value now fits its VR: text cut on a character's end to its bytes (a PN per component
+    group, its family name's caret kept), a code or date that is none left out, a UID as it was; `import-sr` finds
+    the pair by the cut Patient ID and files the line under the reader's whole name (its Login Name item)."""
+    from tests.app.test_sr_export import assert_pixelmed_clean
+
+    pid, reader = "P" + "1" * 149, "Dr " + "Żółkiewski" * 9
+    stack = _overlong_study(sample_dicom, tmp_path / "img", pid)
+    store = tmp_path / "s.lesionlab"
+    reading_store(store, {pid: stack}, [reader])
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(tmp_path / "img")]) == 0
+    (sr,) = sorted((tmp_path / "sr").rglob("*.dcm"))
+    out = subprocess.run([need("dciodvfy"), str(sr)], capture_output=True, text=True, timeout=60)
+    assert "Error" not in out.stdout + out.stderr and "Length invalid" not in out.stdout + out.stderr, out.stdout
+    ds = pydicom.dcmread(sr)
+    assert ds.PatientID == pid[:64] and ds.StudyID == "S" * 16 and ds.AccessionNumber == "A" * 16
+    assert ds.StudyDescription == "Д" * 32  # 64 bytes of UTF-8
+    assert str(ds.PatientName) == "Ш" * 31 + "^" and str(ds.ReferringPhysicianName) == ("Петров" * 6)[:32]
+    assert (ds.PatientSex, ds.PatientBirthDate, ds.StudyDate, ds.StudyTime) == ("", "", "", "")
+    assert ds.StudyInstanceUID == stack.study_instance_uid
+    assert len(_observer(ds).encode("utf-8")) <= 64 and reader.startswith(_observer(ds).rstrip("^"))
+    assert_pixelmed_clean(sr)
+    target = tmp_path / "again.lesionlab"
+    _pairs_only(target, {pid: stack})
+    assert main(["import-sr", str(target), "--dicom", str(tmp_path / "img"), str(sr)]) == 0
+    with ReadingStore.open(target, read_only=True) as st:
+        (les,) = st.load().lesions.values()
+    assert (les.patient_id, les.reader, les.lesion_id) == (pid, reader, "L1")
+
+
+def test_fit_cuts_text_on_characters_and_never_a_uid_or_a_code() -> None:
+    from viewer.interop.vr_fit import fit
+
+    assert fit("StudyDescription", "é" * 40) == "é" * 32 and fit("StudyID", "ab") == "ab"
+    assert fit("PatientName", "A" * 70 + "^B=" + "山" * 30 + "^C") == "A" * 63 + "^=" + "山" * 21 + "^"
+    assert fit("StudyInstanceUID", "1." * 40) == "1." * 40
+    assert (fit("PatientSex", "MALE" * 5), fit("PatientSex", "F"), fit("StudyDate", "2023031400")) == ("", "F", "")
+    assert (fit("StudyDate", "20230314"), fit("StudyTime", "101500.25")) == ("20230314", "101500.25")

@@ -41,6 +41,7 @@ from pydicom.sr.coding import Code
 
 from viewer.errors import SrError
 from viewer.interop import codes
+from viewer.interop.vr_fit import fit
 from viewer.interop.model import (DicomContext, GroupStatus, LengthGroup, LesionSite, SrReport, StatusGroup,
                                   to_scoord, tracking_identifier)
 
@@ -54,22 +55,20 @@ def code(c: codes.Concept) -> Code:
 
 
 def _patient_study(ctx: DicomContext) -> Dataset:
-    """A dataset holding the patient and study modules of the measured series (highdicom copies them)."""
+    """A dataset holding the patient and study modules of the measured series (highdicom copies them), each value
+    made to fit its VR (:func:`~viewer.interop.vr_fit.fit`: the images' values may be longer than the VR allows)."""
     ds = Dataset()
-    ds.PatientID = ctx.patient_id
-    ds.PatientName = ctx.patient_name
-    ds.PatientBirthDate = ctx.patient_birth_date
-    ds.PatientSex = ctx.patient_sex
-    ds.StudyInstanceUID = ctx.study_instance_uid
-    ds.StudyDate = ctx.study_date
-    ds.StudyTime = ctx.study_time
-    ds.StudyID = ctx.study_id
-    ds.AccessionNumber = ctx.accession_number
-    ds.ReferringPhysicianName = ctx.referring_physician_name
+    values = dict(PatientID=ctx.patient_id, PatientName=ctx.patient_name, PatientBirthDate=ctx.patient_birth_date,
+                  PatientSex=ctx.patient_sex if ctx.patient_sex in ("M", "F", "O") else "",
+                  StudyInstanceUID=ctx.study_instance_uid, StudyDate=ctx.study_date, StudyTime=ctx.study_time,
+                  StudyID=ctx.study_id, AccessionNumber=ctx.accession_number,
+                  ReferringPhysicianName=ctx.referring_physician_name)
+    for keyword, value in values.items():
+        setattr(ds, keyword, fit(keyword, value))
     if ctx.study_description:
-        ds.StudyDescription = ctx.study_description
+        ds.StudyDescription = fit("StudyDescription", ctx.study_description)
     ds.SeriesInstanceUID = ctx.series_instance_uid
-    ds.Modality = ctx.modality
+    ds.Modality = fit("Modality", ctx.modality)
     if ctx.frame_of_reference_uid:
         ds.FrameOfReferenceUID = ctx.frame_of_reference_uid
     return ds
@@ -190,7 +189,7 @@ def build_sr(report: SrReport) -> hd.sr.Comprehensive3DSR:
     ctx = report.context
     observer = hd.sr.ObserverContext(
         observer_type=hd.sr.CodedConcept("121006", "DCM", "Person"),
-        observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name=_person(report.observer)))
+        observer_identifying_attributes=_observer(report.observer))
     procedure = codes.MR_PROCEDURE if ctx.modality == "MR" else (
         codes.CT_PROCEDURE if ctx.modality == "CT" else codes.IMAGING_PROCEDURE)
     groups = [_length_group(g, report) if isinstance(g, LengthGroup) else _status_group(g, report)
@@ -207,7 +206,8 @@ def build_sr(report: SrReport) -> hd.sr.Comprehensive3DSR:
             evidence=evidence or [_patient_study(ctx)], content=content[0],
             series_instance_uid=report.sr_series_instance_uid, series_number=_series_number(ctx),
             sop_instance_uid=report.sr_sop_instance_uid, instance_number=1, manufacturer=MANUFACTURER,
-            is_complete=True, record_evidence=bool(evidence), series_description=report.series_description,
+            is_complete=True, record_evidence=bool(evidence),
+            series_description=fit("SeriesDescription", report.series_description),
             content_date=now.date(), content_time=now.time(), specific_character_set=CHARACTER_SET,
             coding_schemes=_private_schemes(content[0]))
     except (ValueError, TypeError, AttributeError) as exc:
@@ -238,6 +238,15 @@ def write_sr(report: SrReport, path: str | Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     sr.save_as(target, enforce_file_format=True)
     return target
+
+
+def _observer(reader: str) -> hd.sr.PersonObserverIdentifyingAttributes:
+    """TID 1003 of the reader: the name as a person name, cut to PN's 64 bytes; a longer name (a reader's may have
+    100 characters) also whole as the Person Observer's Login Name (TEXT, no limit), from which
+    :func:`viewer.interop.sr_read.read_sr` takes it back, so that an import files the lines under the same reader."""
+    name = _person(reader)
+    fitted = fit("PersonName", name)
+    return hd.sr.PersonObserverIdentifyingAttributes(name=fitted, login_name=reader if fitted != name else None)
 
 
 def _person(name: str) -> str:
