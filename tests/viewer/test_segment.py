@@ -555,7 +555,7 @@ class TestHardNeighbours:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))
         assert isinstance(s, Refusal) and "no contrast" in s.reason
-        assert s.params["method"] == "ellipse_consensus_v17"
+        assert s.params["method"] == "ellipse_consensus_v18"
 
     def test_a_click_on_liver_beside_a_vessel_says_the_clicks_own_level(self) -> None:
         """A click on plain liver 4 mm from a large bright vessel (a tube through the slices): refused, and the
@@ -586,7 +586,7 @@ class TestRecords:
         s = suggest(lesion, render(lesion, noise=8.0))
         assert isinstance(s, Suggestion)
         back = json.loads(json.dumps(s.params))
-        assert back["method"] == "ellipse_consensus_v17" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert back["method"] == "ellipse_consensus_v18" and back["smooth_mm"] == SuggestParams().smooth_mm
         assert back["boundary"] == "ellipse"  # an elliptical lesion's boundary is its fitted ellipse
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
         # the levels came from the slice clicked, a full one (not the lesion's tip): not measured again
@@ -1152,3 +1152,30 @@ def test_a_region_reaching_the_images_own_edge_says_so() -> None:
     region[0, 50:60] = True
     assert leak_reason(edge, region, p.roi_radius_mm).startswith("the region reaches the image's edge")
 
+
+
+def test_depth_ratio_of_the_ellipsoid_through_three_sections() -> None:
+    """viewer.segment.across.depth_ratio (v18, ``min_depth_ratio``): the ellipsoid d(z)^2 = D^2 (1 - (z - zc)^2 / c^2)
+    through the sections on a slice and the slices either side, 2c / D. A sphere of 20 mm cut at 0 and +-5 mm: 1.0
+    wherever its centre lies between the slices; an ellipsoid 10 mm deep and 20 long: 0.5; a section 1.5 times both
+    neighbours (fresh 335 LLSYN001 L02 on T1 portal: 19.8 against 13.06 and 11.34): 0.64; none without both neighbours
+    or where the sections do not bulge at the slice."""
+    from viewer.segment.across import depth_ratio
+
+    def section(diameter: float, depth: float, z: float) -> float:
+        return diameter * math.sqrt(max(0.0, 1.0 - (2.0 * z / depth) ** 2))
+
+    positions = [0.0, 5.0, 10.0, 15.0]
+    for zc in (5.0, 6.2, 6.9):  # the three slices cut each ellipsoid
+        sphere = {k: section(20.0, 20.0, positions[k] - zc) for k in (0, 1, 2)}
+        assert depth_ratio(sphere, positions, 1) == pytest.approx(1.0, abs=1e-9), zc
+        flat = {k: section(20.0, 14.0, positions[k] - zc) for k in (0, 1, 2)}
+        assert depth_ratio(flat, positions, 1) == pytest.approx(0.7, abs=1e-9), zc
+    assert depth_ratio({0: 0.0, 1: 20.0, 2: 0.0}, positions, 1) == pytest.approx(0.5)
+    assert depth_ratio({0: 13.06, 1: 19.8, 2: 11.34}, positions, 1) == pytest.approx(0.642, abs=0.001)
+    assert depth_ratio({1: 19.8, 2: 11.34}, positions, 1) is None
+    assert depth_ratio({0: 10.0, 1: 10.0, 2: 10.0}, positions, 1) is None and depth_ratio({0: 12.0, 1: 10.0, 2: 12.0}, positions, 1) is None
+    with pytest.raises(ValueError, match="min_depth_ratio"):
+        SuggestParams(min_depth_ratio=1.0)
+    with pytest.raises(ValueError, match="round_from_px"):
+        SuggestParams(round_from_px=-1.0)

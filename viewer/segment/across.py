@@ -22,6 +22,24 @@ from viewer.segment.records import SuggestParams, VolumeLike
 from viewer.segment.slice2d import SliceOutline
 
 
+def depth_ratio(sizes: dict[int, float], positions: "np.ndarray | list[float]", k: int) -> float | None:
+    """How deep against its length the ellipsoid d(z)^2 = D^2 (1 - (z - zc)^2 / c^2) is that passes through the sections
+    ``sizes`` found on slice ``k`` and the slices either side (``positions`` along the stack's normal, mm): 2c / D, or
+    None where a neighbour is missing or the three do not bulge at ``k`` (d^2 not concave: no ellipsoid)."""
+    if k - 1 not in sizes or k + 1 not in sizes:
+        return None
+    z = [float(positions[j]) - float(positions[k]) for j in (k - 1, k, k + 1)]
+    d2 = [sizes[j] ** 2 for j in (k - 1, k, k + 1)]
+    # d^2 = A + B z + C z^2 through the three points (Lagrange's divided differences)
+    first = [(d2[1] - d2[0]) / (z[1] - z[0]), (d2[2] - d2[1]) / (z[2] - z[1])]
+    c2 = (first[1] - first[0]) / (z[2] - z[0])
+    if not c2 < 0:
+        return None
+    b = first[0] - c2 * (z[0] + z[1])
+    peak = d2[1] - b * b / (4.0 * c2)  # D^2, at z = -B / 2C (A = d2[1]: z[1] = 0)
+    return 2.0 * math.sqrt(peak / -c2) / math.sqrt(peak)
+
+
 def measure(o: SliceOutline, spacing: tuple[float, float]) -> tuple[float, tuple[float, float], tuple[float, float]]:
     """The outline's longest diameter and its ends (row, col). On an ellipse the farthest pair of
     its points is its major axis (both ends are among the points drawn), taken directly: the ellipse's

@@ -11,7 +11,7 @@ import numpy as np
 from viewer.geometry import StackGeometry
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
-METHOD_NAME = "ellipse_consensus_v17"
+METHOD_NAME = "ellipse_consensus_v18"
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,18 @@ class SuggestParams:
     # long as both its neighbours is a lesion merged there with a vessel (whose own section is what the neighbours
     # hold), or the part of a necrotic lesion's shell the click's levels follow (CT arterial, session 40)
     neighbour_ratio: float = 0.0
+    # the ellipsoid d(z)^2 = D^2 (1 - (z - zc)^2 / c^2) through the sections found on the slice measured and the slices
+    # either side, its depth 2c under this fraction of its length D: refused (0: off; v18, T1 portal). A lesion is about as
+    # deep as it is long (the phantoms': 0.72-1.0); a section 1.5 times both its neighbours is merged there with
+    # something (335 LLSYN001 L02 on T1 portal, 16.9 mm, 19.8 mm against 13.1 and 11.3: 0.64)
+    min_depth_ratio: float = 0.0
     # the ellipse measured, its short axis under this fraction of its long one: refused (0: off; v17, CT arterial). A
     # liver lesion's section is round to oval; one that narrow is a lesion merged with a vessel's section beside it,
     # a vessel crossing the slice, or a lesion run into the liver's texture
     min_axis_ratio: float = 0.0
+    # ... the same for a line measured on its corrected ellipse (step 10; not one measured as found, ``uncorrected_px``):
+    # refused under this fraction (0: off; v18, T1 arterial, where a lesion and a vein beside it as bright as it merge)
+    min_axis_ratio_corrected: float = 0.0
     # the line clicked again at its own middle on the slice measured: a suggestion longer or shorter than it by more
     # than this many mm, refused (0: off; v17, CT arterial)
     recheck_mm: float = 0.0
@@ -187,6 +195,14 @@ class SuggestParams:
     # noise-lengthened one up to +4 mm (app.suggester.UNCORRECTED_PX)
     uncorrected_px: float = 0.0
     uncorrected_from_px: float = 0.0  # ... and at least this many (a section of a few pixels is mostly blur)
+    # ... and, still under the size limit, measured when at least this many pixels across (0: off), its ellipse at
+    # least ``round_axis_ratio`` as wide as long and standing out by ``round_sd`` SDs of the liver or more (T1 arterial,
+    # v18: its lesions of 10 mm or more on one or two slices under 8.5 pixels were refused, within 3 mm on every click
+    # but for the size limit; the lines under it more than 3 mm off were narrow, or under 5 pixels:
+    # app.suggester.ROUND_FROM_PX)
+    round_from_px: float = 0.0
+    round_axis_ratio: float = 0.0
+    round_sd: float = 0.0
     # what is found on fewer than ``small_slices`` slices, whose disc of its diameter (the unsmoothed pixels
     # round the line's midpoint) stands out from the liver by less than this many SDs of the denoised liver
     # on average, is refused (0: off): the noise or the blur lengthened an outline round a faint tip or a
@@ -247,6 +263,9 @@ class SuggestParams:
                 or not self.uncorrected_from_px >= 0:
             raise ValueError("min_pixels_across >= 0 (0: off), small_slices >= 1, few_slices_sd >= 0 (0: off), "
                              "uncorrected_px >= 0 (0: off) and uncorrected_from_px >= 0")
+        if self.round_from_px < 0 or not 0 <= self.round_axis_ratio <= 1 or self.round_sd < 0:
+            raise ValueError("round_from_px >= 0 (0: off), round_axis_ratio in [0, 1] and round_sd >= 0, got "
+                             f"{self.round_from_px}, {self.round_axis_ratio}, {self.round_sd}")
         if self.lesion_side not in (-1, 0, 1):
             raise ValueError(f"lesion_side is -1 (darker), 0 (either) or 1 (brighter), got {self.lesion_side}")
         if self.slices_each_side < 0 or self.slices_growing < self.slices_each_side or self.leak_window < 3:
@@ -255,6 +274,10 @@ class SuggestParams:
             raise ValueError(f"tube_extent >= 0 (0: off) and 0 < tube_size <= 1, got {self.tube_extent}, {self.tube_size}")
         if self.max_reach < 0:
             raise ValueError(f"max_reach >= 0 (0: off), got {self.max_reach}")
+        if not 0 <= self.min_axis_ratio_corrected < 1:
+            raise ValueError(f"min_axis_ratio_corrected lies in [0, 1) (0: off), got {self.min_axis_ratio_corrected}")
+        if not 0 <= self.min_depth_ratio < 1:
+            raise ValueError(f"min_depth_ratio lies in [0, 1) (0: off), got {self.min_depth_ratio}")
         if not 0 <= self.past_end <= 1 or not 0 <= self.neighbour_ratio < 1:
             raise ValueError(f"past_end lies in [0, 1], neighbour_ratio in [0, 1) (0: off), got {self.past_end}, "
                              f"{self.neighbour_ratio}")

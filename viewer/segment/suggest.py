@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from viewer.body import outside_body, sample_values
-from viewer.segment.across import (JOINED, from_a_tip, fuller_neighbour, inside_outline, lesion_ends,
+from viewer.segment.across import (JOINED, depth_ratio, from_a_tip, fuller_neighbour, inside_outline, lesion_ends,
                                    measure, moved_mm, near_outline, through_slices)
 from viewer.segment.around import raw_shell, stands_out_sd, with_beyond
 from viewer.segment.levels import (LEAKS_BEYOND, LESION_ENDS, NO_CONTRAST, REACHES_EDGE, Levels, Unsegmentable, Window,
@@ -451,6 +451,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             # lesion against a vein on T1 arterial, refused on its full slice, +4.6 mm from its tip's; a
             # second check's, refused there as joining two structures, +6.0 mm without the limits)
             return Refusal(again.reason, {**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
+    # the ellipsoid through the sections here and either side (a lesion is about as deep as long; far shallower, the
+    # section measured is merged with something the neighbours do not hold)
+    depth = depth_ratio(sizes, positions, best)
+    if p.min_depth_ratio and depth is not None and depth < p.min_depth_ratio:
+        return _refuse(f"{SPLITS}: its section here ({sizes[best]:.1f} mm) against {sizes[best - 1]:.1f} and "
+                       f"{sizes[best + 1]:.1f} mm on the slices either side makes an ellipsoid {depth:.2f} times as deep "
+                       f"as long (under {p.min_depth_ratio:.2f} on this series; a lesion is about as deep as long): merged "
+                       f"here with something?", p, depth_ratio=round(depth, 3))
     final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
@@ -526,6 +534,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record["past_end_share"] = round(past[0], 3)
     if neighbours is not None:
         record["neighbour_share"] = round(neighbours, 3)
+    if depth is not None:
+        record["depth_ratio"] = round(depth, 3)
     if rim_left is not None:
         record["raw_shell_share"] = round(rim_left, 3)
     if joined_share is not None:
@@ -553,6 +563,17 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             d, p1, p2, small = plain, q1, q2, False
             record.update(uncorrected=True, suggested_diameter_mm=round(d, 3),
                           suggested_p1=[round(float(v), 3) for v in p1], suggested_p2=[round(float(v), 3) for v in p2])
+    if small and p.round_from_px and d >= p.round_from_px * pixel and axis_ratio is not None \
+            and axis_ratio >= p.round_axis_ratio:
+        # under the size limit on one or two slices, but round, not too few pixels across and standing out well (T1
+        # arterial, v18): the lines under the limit more than 3 mm off were narrow (a lesion of 5-10 mm and something
+        # beside it, 0.52-0.59) or under 5 pixels (a lesion of 5 mm or less lengthened by the blur), or faint (a 10 mm
+        # lesion at 6.94 SDs, +2.96 mm)
+        middle = ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0)
+        solid = stands_out_sd(volume.array[best], middle, d / 2.0, lv, spacing, p)
+        if solid >= p.round_sd:
+            small = False
+            record["round_under_limit"] = True
     if small:
         # in pixels, blur included, not in mm (a reader's check read "8.1 mm across" for a 4.1 mm section as a
         # measurement, and a second "11.0 mm across ... too small" for a 7 mm lesion as a contradiction)
@@ -568,6 +589,12 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                            f"slice{'s' if len(found) > 1 else ''}, "
                            f"standing out by {solid:.1f} SDs of the liver over the disc of that diameter (a lesion's "
                            f"faint tip, or one smaller than the blur, lengthened by the noise round it?)", record)
+    if p.min_axis_ratio_corrected and axis_ratio is not None and axis_ratio < p.min_axis_ratio_corrected \
+            and not record.get("uncorrected"):
+        # T1 arterial (v18): a corrected ellipse this narrow spans a lesion and a vein beside it as bright as it (335
+        # LLSYN001 L03, 10.7 mm against a portal vein, 13.3 mm at 0.55, +3.50), or a small lesion and something beside it
+        return Refusal(f"{NARROW}: its short axis is {axis_ratio:.0%} of its long one (under {p.min_axis_ratio_corrected:.0%} "
+                       f"on this series): a lesion merged with a vessel beside it, or a vessel crossing the slice?", record)
     if p.own_levels_gap and slice_index != best:
         # a line about to be suggested whose levels came from another slice than the one measured (b800): the slice
         # measured at its own levels, from its centre, as if clicked there. Checked last, on a line every rule above
