@@ -603,6 +603,11 @@ class TestRecords:
         for gap in (-0.1, 1.0):  # b800's 0.08 (v16): a fraction of the outline at the slice's own levels
             with pytest.raises(ValueError, match="own_levels_gap"):
                 SuggestParams(own_levels_gap=gap)
+        for name in ("one_slice_from_px", "one_slice_neighbours"):  # b800's 4.1 pixels and 0.9 (v18)
+            with pytest.raises(ValueError, match=name):
+                SuggestParams(**{name: -0.1})
+            with pytest.raises(ValueError, match=name):
+                SuggestParams(**{name: float("nan")})
         for share in (-0.1, 1.5):  # T1 portal's 0.5 (v17): a fraction of the fullness of the section given up
             with pytest.raises(ValueError, match="joined_fullness"):
                 SuggestParams(joined_fullness=share)

@@ -203,6 +203,12 @@ class SuggestParams:
     round_from_px: float = 0.0
     round_axis_ratio: float = 0.0
     round_sd: float = 0.0
+    # such a lesion found on one slice only, measured on its ellipse as found when that is from this many pixels up to
+    # ``min_pixels_across`` (0: off; v18, b800: app.suggester.ONE_SLICE_FROM_PX) ...
+    one_slice_from_px: float = 0.0
+    # such a one-slice line is refused when the slices on both sides, at their own levels from the line's middle, hold
+    # an outline at least this share of its length (0: off; v18, b800 0.9: app.suggester.ONE_SLICE_NEIGHBOURS)
+    one_slice_neighbours: float = 0.0
     # what is found on fewer than ``small_slices`` slices, whose disc of its diameter (the unsmoothed pixels
     # round the line's midpoint) stands out from the liver by less than this many SDs of the denoised liver
     # on average, is refused (0: off): the noise or the blur lengthened an outline round a faint tip or a
@@ -260,9 +266,11 @@ class SuggestParams:
             raise ValueError("joined_end_leak lies in (0, 1] (1: off, no outline measured leaves a third of its rays), "
                              "joined_end_size in [0, 1], single_slice_beyond in [0, 1) (0: off)")
         if self.min_pixels_across < 0 or self.small_slices < 1 or self.few_slices_sd < 0 or not self.uncorrected_px >= 0 \
-                or not self.uncorrected_from_px >= 0:
+                or not self.uncorrected_from_px >= 0 or not self.one_slice_from_px >= 0 \
+                or not self.one_slice_neighbours >= 0:
             raise ValueError("min_pixels_across >= 0 (0: off), small_slices >= 1, few_slices_sd >= 0 (0: off), "
-                             "uncorrected_px >= 0 (0: off) and uncorrected_from_px >= 0")
+                             "uncorrected_px >= 0 (0: off), uncorrected_from_px >= 0, one_slice_from_px >= 0 (0: off) "
+                             "and one_slice_neighbours >= 0 (0: off)")
         if self.round_from_px < 0 or not 0 <= self.round_axis_ratio <= 1 or self.round_sd < 0:
             raise ValueError("round_from_px >= 0 (0: off), round_axis_ratio in [0, 1] and round_sd >= 0, got "
                              f"{self.round_from_px}, {self.round_axis_ratio}, {self.round_sd}")

@@ -63,6 +63,9 @@ ONE_SLICE_PART = "what is found stands out on this slice only"
 FAINT_TIP = "the lesion's faint tip would be measured"
 #: How the refusal begins when the slice measured's outline at the levels of another slice and at its own disagree.
 LEVELS_DISAGREE = "the lesion's edge differs with the slice its levels are read on"
+#: How the refusal begins when a lesion found on one slice only is held nearly as long by both neighbours at their own
+#: levels (``one_slice_neighbours``, v18, b800).
+DEEPER = "the lesion may be deeper than what is found"
 #: How the refusal begins when the ellipse measured is narrower than a lesion's section (``min_axis_ratio``).
 NARROW = "what is found is narrower than a lesion's section"
 #: How the refusal begins when the line clicked again at its own middle is not found again (``recheck_mm``).
@@ -81,6 +84,19 @@ def _on_slice(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tupl
     if not win.inside(seed):
         return "the lesion leaves the image"
     return outline(win, seed, levels, p)
+
+
+def _neighbour_shares(volume: VolumeLike, best: int, middle: tuple[float, float], d: float,
+                      spacing: tuple[float, float], p: SuggestParams) -> tuple[float, float]:
+    """The outlines found on the slices before and after ``best`` at their own levels, from the line's ``middle`` (as a
+    click there), as shares of the line's length ``d`` (0 where none is found, the slice is not loaded or beyond the
+    stack): a lesion found on one slice only (b800, ``one_slice_neighbours``) whose neighbours both hold it nearly as
+    long is deeper than a slice's spacing each way, and the click's levels lost it there."""
+    shares = []
+    for k in (best - 1, best + 1):
+        own = _start(volume, k, middle, spacing, p) if 0 <= k < volume.array.shape[0] and volume.loaded[k] else "none"
+        shares.append(0.0 if isinstance(own, str) else measure(own[1], spacing)[0] / d)
+    return shares[0], shares[1]
 
 
 def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
@@ -443,7 +459,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             if moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
         elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, SPLITS, TUBE, ONE_SLICE_PART, FAINT_WHOLE, NARROW,
-                                       NOT_AGAIN)) \
+                                       NOT_AGAIN, DEEPER)) \
                 or SMALL in again.reason or TOO_SMALL in again.reason:
             # measured from its full slice, the lesion is too small for the series, or its edge there is
             # no ellipse, or what is found there is two structures joined or a vessel: the tip's levels,
@@ -554,15 +570,26 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return Refusal(f"what is found is only {d:.1f} mm across: {TOO_SMALL}", record)
     pixel = max(spacing)
     small = bool(p.min_pixels_across) and d < p.min_pixels_across * pixel and len(found) < p.small_slices
-    if small and p.uncorrected_px and len(found) >= 2:
+    one_slice = small and bool(p.one_slice_from_px) and len(found) == 1
+    if small and (p.uncorrected_px and len(found) >= 2 or one_slice):
         # found on two slices, under the size limit: the ellipse as found, the smoothing's shift not given back
         # (step 10 models a sharp section; b800's own blur and 5 mm slab already widen a section of a few pixels,
-        # and there the correction added 0.5-1.1 mm on average, up to +4 mm on a noise-lengthened outline)
+        # and there the correction added 0.5-1.1 mm on average, up to +4 mm on a noise-lengthened outline); on one
+        # slice (v18, b800) from ``one_slice_from_px`` up to the size limit itself
         plain, q1, q2 = measure(found[best], spacing)
-        if p.uncorrected_from_px * pixel <= plain < p.uncorrected_px * pixel:
+        low, high = (p.one_slice_from_px, p.min_pixels_across) if one_slice else (p.uncorrected_from_px, p.uncorrected_px)
+        if low * pixel <= plain < high * pixel:
             d, p1, p2, small = plain, q1, q2, False
             record.update(uncorrected=True, suggested_diameter_mm=round(d, 3),
                           suggested_p1=[round(float(v), 3) for v in p1], suggested_p2=[round(float(v), 3) for v in p2])
+            if one_slice and p.one_slice_neighbours:
+                shares = _neighbour_shares(volume, best, ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0), d, spacing, p)
+                record["one_slice_neighbour_shares"] = [round(v, 3) for v in shares]
+                if min(shares) >= p.one_slice_neighbours:
+                    return Refusal(f"{DEEPER}: found on this slice only at the click's levels ({d:.1f} mm), but at their "
+                                   f"own levels the slices on both sides hold {shares[0]:.0%} and {shares[1]:.0%} of that "
+                                   f"length (from {p.one_slice_neighbours:.0%} on this series): the lesion runs through "
+                                   "three slices or more and its section here may be measured short: draw it", record)
     if small and p.round_from_px and d >= p.round_from_px * pixel and axis_ratio is not None \
             and axis_ratio >= p.round_axis_ratio:
         # under the size limit on one or two slices, but round, not too few pixels across and standing out well (T1
