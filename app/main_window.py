@@ -37,7 +37,7 @@ from app.reading_session import ReadingSession
 from app.reading_settings import ReaderName, recent_stores
 from app.reading_view import ReadingView
 from app.shortcuts import USER_FILE, Shortcut, load_user_keys
-from app.store_flow import STORE_LABEL_MAX, STORE_LABEL_TAIL, StoreFlow
+from app.store_flow import STORE_LABEL_LEAST, STORE_LABEL_MAX, StoreFlow
 from app.study_dialog import StudyUi
 from app.typing_guard import TypingGuard, takes_typing
 from app.view_settings import ViewSettings
@@ -412,7 +412,8 @@ class MainWindow(QMainWindow):
 
     def fit_status_bar(self) -> None:
         """The reader and project's label gives the message beside it the room it needs, down to the reader's name
-        and the label's end (the project's file name, a read-only project's "editing works on a copy)"): at 1366 x 768
+        and the label's end (the project's file name, a read-only project's "editing works on a copy)"), or the
+        reader's name alone where that is wider (STORE_LABEL_LEAST): at 1366 x 768
         it took 460 px and cut the message's advice ("… (one-click diameters are not off…", a radiologist's read).
         The label keeps at most its 460 px."""
         store, status = self.store_flow.store_label, self.status
@@ -421,7 +422,7 @@ class MainWindow(QMainWindow):
         progress = self.progress.width() if self.progress.isVisible() else 0
         gaps = max(0, span - status.width() - store.width() - progress)
         room = span - status.needed_width() - progress - gaps
-        floor = min(STORE_LABEL_MAX, store.prefix_width() + STORE_LABEL_TAIL)
+        floor = min(STORE_LABEL_MAX, max(store.prefix_width(), STORE_LABEL_LEAST))
         store.setMaximumWidth(max(floor, min(STORE_LABEL_MAX, room)))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name

@@ -28,9 +28,10 @@ from viewer.model.settings import RecentStudies
 #: the widest the reader and project's label gets; narrower while the message beside it needs the room
 #: (MainWindow.fit_status_bar)
 STORE_LABEL_MAX = 460
-#: the least of the label's end kept in view beside a long message, after the reader's name (its end: the file name,
-#: a read-only project's "editing works on a copy)")
-STORE_LABEL_TAIL = 170
+#: the least the label keeps beside a long message: the reader's name and the label's end (the file name, a read-only
+#: project's "editing works on a copy)"), or the reader's name and "…" where that alone is wider (a reader's name
+#: with "(also in the project: sample)" took 300 px of it at 1366 x 768)
+STORE_LABEL_LEAST = 300
 
 
 class StoreFlow(QObject):

@@ -134,3 +134,12 @@ def test_at_1366_the_project_s_label_gives_the_message_its_room(window: MainWind
     w.state.say("L6 on T2 FS: 13.5 mm suggested; Enter keeps it, drag an end to edit")
     qtbot.wait(50)
     assert store.width() == STORE_LABEL_MAX, store.width()  # its 460 px again beside a short message
+    # the read met: a second reader's label, "reader: Dr Reader (also in the project: sample) · …", 300 px before its path
+    who = "reader: Dr Reader (also in the project: sample) · "
+    store.keep_prefix = who
+    store.setText(who + "/tmp/r42/home1/.local/share/lesionlab/readings/sample_dicom-reading-150d4d.lesionlab")
+    w.fit_status_bar()
+    w.state.say(said)
+    qtbot.wait(50)
+    assert w.status.shown_text() == said, (w.status.shown_text(), w.status.width(), store.width())
+    assert store.shown_text().startswith(who[:-3]), store.shown_text()
