@@ -191,6 +191,23 @@ class FollowupEditor:
         self.reading.apply(f"{prior_lesion_id} carried forward as {lid}", proj)
         return lid
 
+    def carry_followup(self, prior_pair: PairKey, prior_lesion_id: str, pair: PairKey, lesion_id: str) -> None:
+        """Give ``lesion_id`` of ``pair``, carried from ``prior_lesion_id`` of ``prior_pair`` (same tracking UID) before
+        the prior had a follow-up record, the prior's follow-up attributes, status *not assessed* (the pair gets its
+        timepoint when it has none). A reader carried the lesions before choosing the targets at the baseline, then
+        chose them there: the lesions here kept no kind, to be chosen a second time by hand."""
+        prior, lesion = self._lesion(prior_pair, prior_lesion_id), self._lesion(pair, lesion_id)
+        if prior.tracking_uid != lesion.tracking_uid:
+            raise ValidationError(f"{lesion_id} of {pair[1]} is not {prior_lesion_id} of {prior_pair[1]}", where="lesion")
+        f = self.project.lesion_followups.get(prior.key)
+        if f is None:
+            raise ValidationError(f"{prior_lesion_id} of {prior_pair[1]} has no follow-up record", where="lesion")
+        if lesion.key in self.project.lesion_followups:
+            raise ValidationError(f"{lesion_id} of {pair[1]} has its follow-up record", where="lesion")
+        proj = self._with_timepoint(self.project, pair).with_record(
+            replace(f, exam_pair_id=pair[1], lesion_id=lesion_id, status=FollowupStatus.NOT_ASSESSED))
+        self.reading.apply(f"{prior_lesion_id}'s follow-up carried to {lesion_id}", proj)
+
     def renumber(self, pair: PairKey, lesion_id: str, new_id: str) -> None:
         """Give a lesion of ``pair`` another id (free on the exam), its follow-up record and count marks with it
         (its identity, the tracking UID, stays): a lesion started with N before the prior's were carried took

@@ -63,6 +63,9 @@ class ReadingContext:
     measured: Callable[[View], None] = lambda view: None
     #: A suggestion for a click inside a lesion with the line tool, None when there is no suggester.
     suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
+    #: The name of this view's cell when the press being handled is the one that made the cell active (that click
+    #: only chooses the cell: it records nothing), else None; asking consumes it.
+    activating: Callable[[View], str | None] = lambda view: None
     content: SliceContent = field(init=False)
 
     def __post_init__(self) -> None:
@@ -659,6 +662,11 @@ class CountGesture(ReadingGesture):
             # a click on the dark round the body (to make the cell active, or a slip) is no metastasis
             return self.say(f"not counted: that point of {role_label(role)} is outside the body; "
                             "click the lesion to count it")
+        chosen = self.ctx.activating(view)
+        if chosen is not None:
+            # the click that makes a cell active only chooses it, as with one-click diameters (a radiologist's check
+            # clicked CT arterial to read it, the count tool on, and a mark was counted there in the current lobe)
+            return self.say(f"not counted: that click made {chosen} the active cell; click the lesion again to count it")
         found, why = self.ctx.lobe_at(view, event.image_pos)
         lobe = found or sel.lobe
         mark_id: list[str] = []

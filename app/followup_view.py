@@ -186,12 +186,22 @@ class FollowUpCompare:
                 raise LesionlabError(reason)
             key = s.selection.pair
             assert key is not None
-            here = {les.tracking_uid for les in s.reading.project.lesions_of(key[0], key[1], s.reader)}
+            proj = s.reading.project
+            here = {les.tracking_uid: les for les in proj.lesions_of(key[0], key[1], s.reader)}
             todo = [les for les in earlier if les.tracking_uid not in here]
-            if not todo:
-                s.say("every lesion of the prior exam is already in this one")
-                return 0
             editor = FollowupEditor(s.reading)
+            # carried before the prior had its kinds (chosen there since, as the carry's message advised): theirs now
+            kinds = [(les, here[les.tracking_uid]) for les in earlier if les.tracking_uid in here
+                     and les.key in proj.lesion_followups and here[les.tracking_uid].key not in proj.lesion_followups]
+            if kinds:
+                with s.reading.batch(f"carry the follow-up of {len(kinds)} lesions from the prior exam"):
+                    for prior, mine_here in kinds:
+                        editor.carry_followup(prior.key[:2], prior.lesion_id, key, mine_here.lesion_id)
+            filled = ", ".join(lesion.lesion_id for _, lesion in kinds)
+            if not todo:
+                s.say(f"the prior exam's follow-up kind, organ and series carried to {filled} (they had none)" if kinds
+                      else "every lesion of the prior exam is already in this one")
+                return 0
             kept = {les.lesion_id for les in todo}
             mine = s.reading.project.lesions_of(key[0], key[1], s.reader)
             clash = [les for les in mine if les.lesion_id in kept]  # started here with N before the carry
@@ -208,19 +218,29 @@ class FollowUpCompare:
                 ids = [editor.carry_forward(les.key[:2], les.lesion_id, key, keep_id=True) for les in todo]
             s.selection.set_lesion(ids[0])
         show_lesion(s, ids[0])  # the prior cell goes to it
-        kinds = sum((*key, s.reader, i) in s.reading.project.lesion_followups for i in ids)
+        kinds_came = sum((*key, s.reader, i) in s.reading.project.lesion_followups for i in ids)
         # what came with them, as it is (the status said "with their follow-up kind" of lesions that had none)
-        came = ("with their follow-up kind, organ and series" if kinds == len(ids) else
-                "no follow-up kind (none at the prior: set target / non-target in Follow-up)"
-                if kinds == 0 else f"{kinds} with their follow-up kind, organ and series")
+        # set here, this exam became the baseline (a radiologist's check: response NE, then none, instead of PR)
+        prior_date = _record_date(s, earlier[0].key[:2])
+        came = ("with their follow-up kind, organ and series" if kinds_came == len(ids) else
+                f"no follow-up kind: set target / non-target on the baseline, {prior_date}, then Shift+P again"
+                if kinds_came == 0 else f"{kinds_came} with their follow-up kind, organ and series")
         # short enough for the status bar at 1,500 px (a reader's check: the advice was cut)
         named = ", ".join(ids) if len(ids) <= 6 else f"{ids[0]} … {ids[-1]}"
         renamed = "; " + ", ".join(f"{a} (new here) is now {b}" for a, b in moved) if moved else ""
+        renamed += f"; the follow-up of {filled} carried too" if kinds else ""
         # the current lesion named (a reader's check: "] for the next" read as if none were current, and the
         # first ] skipped L1)
         s.say(f"{len(todo)} lesions carried from the prior exam ({named}), {came}; measure from {ids[0]} (current), "
               "] next" + renamed)
         return len(todo)
+
+
+def _record_date(s: WorkstationState, key: tuple[str, str]) -> str:
+    """The exam ``key`` of the project as the status bar names it: its date (the CT's, else the MRI's), else its id."""
+    rec = s.reading.project.exam_pairs.get(key)
+    day = (rec.ct_date or rec.mri_date) if rec is not None else None
+    return f"exam {day.isoformat()}" if day is not None else f"exam {key[1]}"
 
 
 def _date(exam: ExamPair, stack: StackInfo | None = None) -> str:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
-from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QProgressBar
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QResizeEvent
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from annotation.reading import EditKind, ReadingEvent
 from annotation.records import CountMark, NotMeasurable, NotVisible
@@ -27,7 +27,7 @@ from app.alignment_job import AlignmentJob
 from app.browser import StudyBrowser
 from app.docks import FEATURES as DOCK_FEATURES
 from app.docks import ReadingDocks
-from app.status_label import ElidedLabel
+from app.status_label import ElidedLabel, StatusProgress
 from app.export_analysis import ExportActions
 from app.followup_view import FollowUpCompare
 from app.last_session import LastSession, active_key, slices_of
@@ -37,7 +37,7 @@ from app.reading_session import ReadingSession
 from app.reading_settings import ReaderName, recent_stores
 from app.reading_view import ReadingView
 from app.shortcuts import USER_FILE, Shortcut, load_user_keys
-from app.store_flow import StoreFlow
+from app.store_flow import STORE_LABEL_LEAST, STORE_LABEL_MAX, StoreFlow
 from app.study_dialog import StudyUi
 from app.typing_guard import TypingGuard, takes_typing
 from app.view_settings import ViewSettings
@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         self.resizeDocks([self.dock], [400], Qt.Orientation.Horizontal)
         self.status = ElidedLabel("Open a folder, DICOMDIR or zip (Ctrl+O), or drop it here")
-        self.progress = QProgressBar()
+        self.progress = StatusProgress()
         self.progress.setMaximumWidth(220)
         self.progress.hide()
         self.status.setContentsMargins(0, 0, 12, 0)  # cut with "…" at the window's width, whole on hover
@@ -168,6 +168,8 @@ class MainWindow(QMainWindow):
         self.store_flow = StoreFlow(self, self.session, self.state, reader, stores if stores is not None else recent_stores(),
                                     self.show_error)
         self.statusBar().addPermanentWidget(self.store_flow.store_label)
+        self.store_flow.label_changed = self.fit_status_bar
+        self.progress.shown_or_hidden.connect(lambda: QTimer.singleShot(0, self.fit_status_bar))  # once laid out
         self.reading_view = ReadingView(self.state, self.grid)
         self.grid.cell_pressed.connect(self.state.note_press)
         self.follow_up = FollowUpCompare(self.state, self.reading, lambda: self.patients, self._volume_of,
@@ -188,12 +190,10 @@ class MainWindow(QMainWindow):
             for problem in problems:
                 self.state.say(f"⚠ {problem}")
         self.shortcuts = shortcuts
-        menu_only: dict[str, QAction] = {}
-        self.actions_by_id = build_menus(self, self.grid, shortcuts, self.handlers(), self.run, *self._menu_items(),
-                                         menu_only=menu_only)
+        self.actions_by_id = build_menus(self, self.grid, shortcuts, self.handlers(), self.run, *self._menu_items())
         self.toolbar = build_toolbar(self, self.actions_by_id)
         # a checkbox, ticked while on: the setting is remembered between sessions
-        self.one_click_action = menu_only[self._one_click_text()]
+        self.one_click_action = self.actions_by_id["toggle_one_click"]
         self.one_click_action.setCheckable(True)
         self.one_click_action.setChecked(self.view_settings.one_click)
         self.state.changed.connect(self._state_changed)
@@ -339,6 +339,7 @@ class MainWindow(QMainWindow):
             "go_on": lambda: cmd.go_on(s),
             "not_visible": lambda: cmd.set_status(s, NotVisible()),
             "not_measurable": lambda: cmd.set_status(s, NotMeasurable()),
+            "toggle_one_click": self._toggle_one_click,
             "counted": lambda: cmd.mark_counted(s), "uncountable": lambda: cmd.toggle_uncountable(s),
             "delete_selected": lambda: cmd.delete(s, self.reading_view.pointer_now()),
             "choose_pair": lambda: self.choose_pair(self.browser.selected_patient()),
@@ -378,7 +379,6 @@ class MainWindow(QMainWindow):
                  ("File", "-", lambda: None, "export"),
                  ("View", "Right drag zooms (OHIF) instead of window/level", self._toggle_right_drag, None),
                  ("View", "Reset panel layout", self.reset_layout, None),
-                 ("Read", self._one_click_text(), self._toggle_one_click, None),
                  *self.study_ui.menu_items()]
         def run(fn: Callable[[], object]) -> None:
             self.run(fn)
@@ -410,6 +410,25 @@ class MainWindow(QMainWindow):
         self.grid.stack_failed(key, message)
         self.show_error(f"cannot load stack {key}: {message}")
 
+    def fit_status_bar(self) -> None:
+        """The reader and project's label gives the message beside it the room it needs, down to the reader's name
+        and the label's end (the project's file name, a read-only project's "editing works on a copy)"), or the
+        reader's name alone where that is wider (STORE_LABEL_LEAST): at 1366 x 768
+        it took 460 px and cut the message's advice ("… (one-click diameters are not off…", a radiologist's read).
+        The label keeps at most its 460 px."""
+        store, status = self.store_flow.store_label, self.status
+        # from the message's left to the label's right: the two texts, the progress bar when shown, the gaps
+        span = store.geometry().right() + 1 - status.geometry().left()
+        progress = self.progress.width() if self.progress.isVisible() else 0
+        gaps = max(0, span - status.width() - store.width() - progress)
+        room = span - status.needed_width() - progress - gaps
+        floor = min(STORE_LABEL_MAX, max(store.prefix_width(), STORE_LABEL_LEAST))
+        store.setMaximumWidth(max(floor, min(STORE_LABEL_MAX, room)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit_status_bar()
+
     def show_error(self, message: str) -> None:
         """The one place errors reach the reader."""
         self.state.say(f"⚠ {message}")
@@ -420,6 +439,7 @@ class MainWindow(QMainWindow):
         acts = self.actions_by_id
         if aspect == "status":
             self.status.say(self.state.status)
+            self.fit_status_bar()
         elif aspect == "tool":
             for mode, action_id in TOOL_ACTIONS.items():
                 acts[action_id].setChecked(self.state.tool is mode)
@@ -757,10 +777,6 @@ class MainWindow(QMainWindow):
         if self.state.blinded and not self.dock.isVisible():
             raise LesionlabError("a blinded study case is on screen: the study browser lists patients by name")
         self.dock.setVisible(not self.dock.isVisible())
-
-    @staticmethod
-    def _one_click_text() -> str:
-        return f"One-click diameters on {offered_series()}"
 
     def _toggle_one_click(self) -> None:
         """One-click diameters are off by default: on the sample phantoms they add to the DWI - T2 FS

@@ -58,10 +58,10 @@ def _quiet(run: Callable[[Callable[[], object], bool], None], fn: Callable[[], o
 
 def build_menus(window: QMainWindow, grid: QWidget, shortcuts: Iterable[Shortcut],
                 handlers: dict[str, Callable[[], object]], run: Callable[[Callable[[], object], bool], None],
-                extra: Iterable[MenuItem] = (), submenus: Iterable[tuple[str, QMenu, str | None]] = (),
-                menu_only: dict[str, QAction] | None = None) -> dict[str, QAction]:
+                extra: Iterable[MenuItem] = (), submenus: Iterable[tuple[str, QMenu, str | None]] = ()
+                ) -> dict[str, QAction]:
     """Menus from the shortcut table plus the menu-only items; returns action id -> QAction (the
-    key table's actions); the menu-only items' actions go into ``menu_only`` by their text."""
+    key table's actions)."""
     menus = {group: window.menuBar().addMenu(f"&{group}") for group in GROUPS}
     actions: dict[str, QAction] = {}
     before: dict[str, list[Any]] = {}
@@ -77,9 +77,7 @@ def build_menus(window: QMainWindow, grid: QWidget, shortcuts: Iterable[Shortcut
             elif what == "-":
                 menus[group].addSeparator()
             else:
-                act = menus[group].addAction(what, _quiet(run, fn))
-                if menu_only is not None:
-                    menu_only[what] = act
+                menus[group].addAction(what, _quiet(run, fn))
 
     for sc in shortcuts:
         act = QAction(sc.menu or sc.label, window)

@@ -23,6 +23,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 
+#: the Read menu's one-click item (a checkbox, ticked while on; 45 characters at most, as every item); its status tip
+#: names the series as app.suggester.offered_series() does
+ONE_CLICK_MENU = "One-click diameters (T2 FS, DWI, T1 art)"
+
+
 @dataclass(frozen=True)
 class Shortcut:
     action: str  # handler id, see MainWindow.handlers()
@@ -70,6 +75,11 @@ SHORTCUTS: tuple[Shortcut, ...] = (
              menu="Not visible on the active series"),
     Shortcut("not_measurable", ("Shift+V",), "Current lesion visible but not measurable on the active series", "Read",
              menu="Not measurable on the active series"),
+    # Shift+E, the line tool's key shifted: a click draws the line (no OHIF, Horos or Weasis key to clash with); it
+    # took two menu clicks, each time it was wanted on or off (a radiologist's read, sessions 41 and 42)
+    Shortcut("toggle_one_click", ("Shift+E",), "One-click diameters on or off: with the line tool, a click inside a "
+             "lesion on T2 FS, DWI b800 or T1 arterial suggests its longest axial diameter", "Read",
+             menu=ONE_CLICK_MENU),
     Shortcut("counted", ("0",), "Active series counted as marked (0 lesions when it has no mark)", "Read",
              menu="Active series counted"),
     Shortcut("uncountable", ("Shift+C",), "Active series not countable (massive or coalescent), or countable again",
@@ -146,7 +156,7 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Left drag (short-axis tool)", "On the current lesion's longest diameter slice: its short axis, held "
      "perpendicular (a node's, which RECIST sums)"),
     ("Left click (count tool)", "Count a metastasis (lobe from the right/left boundary, else the current lobe); drag a "
-     "mark to move it"),
+     "mark to move it; on a cell not active yet it only makes the cell active"),
     ("Left drag (boundary tool)", "Draw the right/left liver boundary on this slice"),
     ("Click a lesion-grid cell", "Show that measurement: its series, slice, centred"),
     ("Right drag", "Window/level, whatever the tool (zoom instead, as in OHIF: View -> Right drag zooms)"),

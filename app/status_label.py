@@ -6,9 +6,9 @@ A long refusal ends with its figures ("… worst +12.6 mm (goal 3 mm)"); cut wit
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QHideEvent, QPainter, QPaintEvent, QShowEvent
+from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QWidget
 
 
 class ElidedLabel(QLabel):
@@ -47,6 +47,17 @@ class ElidedLabel(QLabel):
         self.repeats = repeats
         self.update()
 
+    def needed_width(self) -> int:
+        """The width that shows the whole text (with its repeat count), margins included."""
+        text = f"({self.repeats}×) {self.text()}" if self.repeats > 1 else self.text()
+        m = self.contentsMargins()
+        return self.fontMetrics().horizontalAdvance(text) + m.left() + m.right() + 2 * self.margin() + 2
+
+    def prefix_width(self) -> int:
+        """The width that shows :attr:`keep_prefix` and "…" (the least this label is given beside a long message)."""
+        m = self.contentsMargins()
+        return self.fontMetrics().horizontalAdvance(self.keep_prefix + "……") + m.left() + m.right() + 2
+
     def shown_text(self) -> str:
         """What fits: the text, or its beginning and "…" (after the repeat count, when said again)."""
         text = f"({self.repeats}×) {self.text()}" if self.repeats > 1 else self.text()
@@ -62,3 +73,17 @@ class ElidedLabel(QLabel):
         painter = QPainter(self)
         self.style().drawItemText(painter, self.contentsRect(), int(self.alignment()), self.palette(), self.isEnabled(),
                                   self.shown_text(), self.foregroundRole())
+
+
+class StatusProgress(QProgressBar):
+    """The status bar's progress bar, saying when it appears or goes (the texts beside it share the room left)."""
+
+    shown_or_hidden = Signal()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.shown_or_hidden.emit()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        super().hideEvent(event)
+        self.shown_or_hidden.emit()

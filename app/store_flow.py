@@ -25,6 +25,15 @@ from viewer.errors import BlindedRoleError, LesionlabError, StoreLockedError
 from viewer.model.settings import RecentStudies
 
 
+#: the widest the reader and project's label gets; narrower while the message beside it needs the room
+#: (MainWindow.fit_status_bar)
+STORE_LABEL_MAX = 460
+#: the least the label keeps beside a long message: the reader's name and the label's end (the file name, a read-only
+#: project's "editing works on a copy)"), or the reader's name and "…" where that alone is wider (a reader's name
+#: with "(also in the project: sample)" took 300 px of it at 1366 x 768)
+STORE_LABEL_LEAST = 300
+
+
 class StoreFlow(QObject):
     def __init__(self, parent: QWidget, session: ReadingSession, state: WorkstationState, reader_name: ReaderName,
                  recent: RecentStudies, show_error: Callable[[str], None]) -> None:
@@ -37,14 +46,17 @@ class StoreFlow(QObject):
         self.edited_in_place = RecentStudies(Path(recent.path).parent / "edited_in_place.json", limit=10_000)
         #: study folders' projects the reader chose not to open over theirs: not asked again at every start
         self.not_offered = RecentStudies(Path(recent.path).parent / "stores_not_offered.json", limit=1_000)
-        # the reader and the project's path, cut in the middle past a third of a 1,400 px bar (whole on hover)
-        self.store_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle, max_width=460)
+        # the reader and the project's path past a third of a 1,400 px bar, then the path's end (the file name, a note
+        # on the project), cut at its beginning: narrower beside a long message, the end stays (whole on hover)
+        self.store_label = ElidedLabel(mode=Qt.TextElideMode.ElideLeft, max_width=STORE_LABEL_MAX)
         # (project, other reader, me): the reader agreed to edit that read; forgotten on any other project,
         # reading or reader name (a Reading replaced)
         self._theirs_agreed: tuple[str | None, str, str] | None = None
         #: where a blinded reader role's store goes instead of opening as a project: the study flow
         #: (MainWindow sets it; the role may not load the whole project)
         self.open_study: Callable[[str], None] | None = None
+        #: called when the label's text changes (MainWindow fits the status bar's two texts)
+        self.label_changed: Callable[[], None] = lambda: None
         #: the status bar's (reader, store) while a reader study is open with no case on screen, else None (MainWindow
         #: sets it: app/study_flow.py)
         self.study_status: Callable[[], tuple[str, str] | None] = lambda: None
@@ -63,6 +75,7 @@ class StoreFlow(QObject):
         who, where = self.study_status() or self.session.describe_parts()
         self.store_label.keep_prefix = who
         self.store_label.setText(who + where)
+        self.label_changed()
 
     # ------------------------------------------------------------------ questions (tests replace these)
     def ask(self, title: str, text: str, choices: dict[str, str]) -> str | None:

@@ -138,21 +138,29 @@ class WorkstationState:
         return ReadingContext(self.session.selection, say=self.say, prepare=lambda: self.prepare(),
                               cell_refusal=self.cell_refusal, lobe_at=self.lobe_at, place_of=self.place_of,
                               measured=lambda view: after_measurement(self, view),
-                              suggest=None if suggest is None else self._unless_just_activated(suggest))
+                              suggest=None if suggest is None else self._unless_just_activated(suggest),
+                              activating=self._press_activated)
 
     def note_press(self, cell: int, was_active: bool) -> None:
         """A press (or a wheel turn) in ``cell``: the grid says it before making the cell active."""
         self.activated_by_press = None if was_active else cell
+
+    def _press_activated(self, view: View) -> str | None:
+        """The title of ``view``'s cell when the press being handled made it active (that click only chooses the
+        cell), else None; said once: the next click in the cell records."""
+        cell = self.cell_of(view)
+        if cell is None or cell != self.activated_by_press:
+            return None
+        self.activated_by_press = None
+        return self.cell_title(cell)
 
     def _unless_just_activated(self, suggest: Callable[[View, tuple[float, float]], Suggestion]
                                ) -> Callable[[View, tuple[float, float]], Suggestion]:
         """``suggest``, except for the click that made its cell active: that click only chooses the cell (a
         reader's check clicked a cell to look at it and one-click recorded a line there for the current lesion)."""
         def suggest_here(view: View, at: tuple[float, float]) -> Suggestion:
-            cell = self.cell_of(view)
-            if cell is not None and cell == self.activated_by_press:
-                self.activated_by_press = None
-                name = self.cell_title(cell)
+            name = self._press_activated(view)
+            if name is not None:
                 return Suggestion(view.slice_index, at, at, {},
                                   refusal=f"that click made {name} the active cell: click inside the lesion again")
             return suggest(view, at)
