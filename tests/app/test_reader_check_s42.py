@@ -58,11 +58,13 @@ def test_shift_e_turns_one_click_diameters_on_and_off(window: MainWindow, qtbot)
 
     w = window
     sc = next(sc for sc in SHORTCUTS if sc.action == "toggle_one_click")
-    assert offered_series().replace(" and ", " or ") in sc.label == w.one_click_action.statusTip()  # the series named
+    # the series named where the window shows them (the tip, the status), not in the key table: which series are
+    # offered follows the phantoms' figures
+    assert w.one_click_action.statusTip() == f"One-click diameters on {offered_series()}" and "offered on" in sc.label
     assert not w.view_settings.one_click and w.state.suggest is None
     qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_E, Qt.KeyboardModifier.ShiftModifier)
     assert w.view_settings.one_click and w.state.suggest is not None and w.one_click_action.isChecked()
-    assert w.status.text().startswith("one-click diameters on (T2 FS, DWI b800 and T1 arterial)"), w.status.text()
+    assert w.status.text().startswith(f"one-click diameters on ({offered_series()})"), w.status.text()
     qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_E, Qt.KeyboardModifier.ShiftModifier)
     assert not w.view_settings.one_click and w.state.suggest is None and not w.one_click_action.isChecked()
     assert w.status.text() == "one-click diameters off: drag each diameter", w.status.text()
