@@ -195,7 +195,6 @@ class MainWindow(QMainWindow):
         # a checkbox, ticked while on: the setting is remembered between sessions
         self.one_click_action = self.actions_by_id["toggle_one_click"]
         self.one_click_action.setCheckable(True)
-        self.one_click_action.setStatusTip(f"One-click diameters on {offered_series()}")
         self.one_click_action.setChecked(self.view_settings.one_click)
         self.state.changed.connect(self._state_changed)
         self._unsubscribe: Callable[[], None] = lambda: None

@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 
-#: the Read menu's one-click item (a checkbox, ticked while on; 45 characters at most, as every item); the window
-#: sets its status tip to the series one-click is offered on (app.suggester.offered_series(): which series those are
-#: follows the phantoms' figures, so no list is written here)
+#: the Read menu's one-click item (a checkbox, ticked while on; 45 characters at most, as every item); turned on, the
+#: status bar names the series it is offered on (app.suggester.offered_series(): which series those are follows the
+#: phantoms' figures, so no list is written here or in the key's description)
 ONE_CLICK_MENU = "One-click diameters"
 
 
@@ -79,8 +79,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     # Shift+E, the line tool's key shifted: a click draws the line (no OHIF, Horos or Weasis key to clash with); it
     # took two menu clicks, each time it was wanted on or off (a radiologist's read, sessions 41 and 42)
     Shortcut("toggle_one_click", ("Shift+E",), "One-click diameters on or off: with the line tool, a click inside a "
-             "lesion, on a series one-click is offered on (the menu item's tip names them), suggests its longest "
-             "axial diameter", "Read",
+             "lesion, on a series one-click is offered on (named when it is turned on), suggests its "
+             "longest axial diameter", "Read",
              menu=ONE_CLICK_MENU),
     Shortcut("counted", ("0",), "Active series counted as marked (0 lesions when it has no mark)", "Read",
              menu="Active series counted"),
