@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         r"^-(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|inf(?:inity)?|nan)$", re.IGNORECASE)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--unvalidated", action="store_true",
-                        help="suggest also on series where the method is not validated (CT, T1, ADC): the line "
+                        help="suggest also on series where the method is not validated (CT, T1 portal, ADC): the line "
                              "may be more than 5 mm off; without it those are refused with the series' figures")
 
 

@@ -17,9 +17,10 @@ error of sqrt(2/pi) times that. An unweighted least-squares fit on the pixels of
 session 35 fit, noise taken as white) reaches at best the sandwich (A^-1 B A^-1)_aa, A = Gm^T Gm,
 B = Gm^T C Gm, Gm the band's rows: :func:`band_ls_cov`.
 
-Noise spectra: white; the phantom's CT portal noise (tools/sample/render.add_noise: white noise through
-scipy's sampled Gaussian of ``corr_px`` pixels, scaled to the SD, stored as whole HU, i.e. plus 1/12 HU^2 of
-white rounding noise); a measured radial NPS shape (bench/ct_noise.py) resampled on the grid and scaled to
+Noise spectra: white; the phantom's CT portal noise until session 42 (tools/sample/render.add_noise then: white
+noise through scipy's sampled Gaussian of ``corr_px`` pixels, scaled to the SD, stored as whole HU, i.e. plus
+1/12 HU^2 of white rounding noise); the ramp NPS (``ramp_spectrum``, the phantom's CT noise since session 42,
+plus the same rounding floor); a measured radial NPS shape (bench/ct_noise.py) resampled on the grid and scaled to
 the SD.
 """
 
@@ -39,7 +40,7 @@ from scipy.special import ndtr, ndtri
 CT_PIXEL_MM = 0.742  # tools/sample/protocols.CT_GRID
 CT_PSF_MM = 0.45
 CT_PORTAL_SD = 13.0  # Siemens; GE 15
-CT_NOISE_CORR_PX = 2.2
+OLD_PHANTOM_CORR_PX = 2.2  # the generator's CT noise until session 42: a Gaussian of 2.2 px
 MAE_PER_SD = math.sqrt(2.0 / math.pi)
 
 
@@ -128,9 +129,9 @@ def gaussian_kernel_dft(n: int, corr_px: float, truncate: float = 4.0) -> np.nda
     return np.fft.fft(full)
 
 
-def phantom_spectrum(n: int, sd: float = CT_PORTAL_SD, corr_px: float = CT_NOISE_CORR_PX,
+def phantom_spectrum(n: int, sd: float = CT_PORTAL_SD, corr_px: float = OLD_PHANTOM_CORR_PX,
                      floor_var: float = 1.0 / 12.0) -> np.ndarray:
-    """The phantom's CT noise: white noise through the sampled Gaussian, scaled to ``sd`` (its variance),
+    """The phantom's CT noise until session 42: white noise through the sampled Gaussian, scaled to ``sd`` (its variance),
     plus ``floor_var`` of white noise (rounding to whole HU: 1/12)."""
     if corr_px <= 0:
         return white_spectrum(n, sd) + floor_var
@@ -153,7 +154,8 @@ def measured_spectrum(n: int, pixel_mm: float, radial: list[tuple[float, float]]
 
 def ramp_spectrum(n: int, pixel_mm: float, sd: float, f0_per_mm: float = 0.25, floor_var: float = 1.0 / 12.0) -> np.ndarray:
     """A filtered back-projection's noise shape, radial f exp(-(f / f0)^2) (zero at DC, peak f0 / sqrt 2), scaled
-    to variance sd^2: f0 0.25 cycles/mm gives an autocorrelation FWHM of 1.7 mm on CT's 0.742 mm pixels, the real
+    to variance sd^2 (the phantom's CT noise since session 42: tools/sample/render.ramp_amplitude squared, with
+    tools/sample/protocols.CT_NOISE_F0_PER_MM): f0 0.25 cycles/mm gives an autocorrelation FWHM of 1.7 mm on CT's 0.742 mm pixels, the real
     head CT's (bench/ct_noise.py) without its brain's low frequencies."""
     f = np.fft.fftfreq(n, d=pixel_mm)
     fr = np.hypot(f[:, None], f[None, :])
@@ -236,10 +238,10 @@ def simulate(clean: np.ndarray, e: Ellipse, spectrum: np.ndarray, draws: int, se
 def spectra(n: int, noise_json: Path | None) -> dict[str, np.ndarray]:
     out = {
         "white 13 HU": white_spectrum(n, CT_PORTAL_SD),
-        "phantom 13 HU, corr 2.2 px, whole HU": phantom_spectrum(n),
-        "phantom, + 1 HU white": phantom_spectrum(n, floor_var=1.0 / 12.0 + 1.0),
-        "phantom, corr 0.8 px": phantom_spectrum(n, corr_px=0.8),
-        "ramp NPS, ACF FWHM 1.7 mm, 13 HU": ramp_spectrum(n, CT_PIXEL_MM, CT_PORTAL_SD),
+        "phantom until session 42, 13 HU, corr 2.2 px, whole HU": phantom_spectrum(n),
+        "phantom until session 42, + 1 HU white": phantom_spectrum(n, floor_var=1.0 / 12.0 + 1.0),
+        "phantom until session 42, corr 0.8 px": phantom_spectrum(n, corr_px=0.8),
+        "ramp NPS, ACF FWHM 1.7 mm, 13 HU (the phantom since session 42)": ramp_spectrum(n, CT_PIXEL_MM, CT_PORTAL_SD),
     }
     if noise_json is not None and noise_json.exists():
         for row in json.loads(noise_json.read_text()):

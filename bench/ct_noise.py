@@ -14,9 +14,10 @@ frequencies an edge is read at.
 Sources:
 - ``real``: ../shared/realdicom's only CT, a GE HiSpeed Dual head CT (kernel STD+, 0.488 mm pixels,
   4 and 7 mm slices, 120 kV): brain parenchyma at 20-45 HU. shared/ holds no liver and no portal-phase CT.
-- ``phantom field``: the generator's own noise field for CT portal (tools/sample/render.add_noise: white
-  noise filtered by a Gaussian of CT_NOISE_CORR_PX pixels, scaled to the series' SD), on a blank slab,
-  measured by the same tiles (its detrending takes the same share of the low frequencies).
+- ``phantom field``: the generator's own noise field for CT portal (tools/sample/render.add_noise: each
+  slice's white noise filtered in the Fourier domain to a ramp-shaped NPS, f exp(-(f / f0)^2) with f0
+  CT_NOISE_F0_PER_MM cycles/mm, scaled to the series' SD; until session 42 a Gaussian of 2.2 pixels), on a
+  blank slab, measured by the same tiles (its detrending takes the same share of the low frequencies).
 - ``phantom liver``: the sample's CT portal DICOM (sample_dicom/, 3 patients), liver parenchyma at its
   portal level (110 HU), read like the real files.
 """
@@ -128,18 +129,19 @@ def real_head_ct(folder: Path = REAL_CT) -> NoiseFigures:
     return figures(f"real: GE head CT, STD+ ({folder.name}), brain 20-45 HU", tiles, pixel)
 
 
-def phantom_field(sigma: float | None = None, corr_px: float | None = None, seed: int = 7) -> NoiseFigures:
+def phantom_field(sigma: float | None = None, f0_per_mm: float | None = None, seed: int = 7) -> NoiseFigures:
     sys.path.insert(0, str(ROOT))
-    from tools.sample.protocols import CT_GRID, CT_NOISE_CORR_PX, CT_NOISE_HU
+    from tools.sample.protocols import CT_GRID, CT_NOISE_F0_PER_MM, CT_NOISE_HU
     from tools.sample.render import add_noise
 
     sigma = CT_NOISE_HU["SIEMENS"][1] if sigma is None else sigma
-    corr = CT_NOISE_CORR_PX if corr_px is None else corr_px
+    f0 = CT_NOISE_F0_PER_MM if f0_per_mm is None else f0_per_mm
     blank = np.zeros((4, 256, 256), np.float32)
-    noisy = np.rint(add_noise(blank, "ct_pv", sigma, corr, np.random.default_rng(seed)))  # stored as whole HU
+    noisy = np.rint(add_noise(blank, "ct_pv", sigma, 0.0, np.random.default_rng(seed), ramp_f0_per_mm=f0,
+                              pixel_mm=CT_GRID.pixel_spacing_mm))  # stored as whole HU
     pixel = CT_GRID.pixel_spacing_mm[0]
     tiles = [t for s in noisy for t in tiles_of(s, pixel, 0.0, 1e9)]
-    return figures(f"phantom field: add_noise, {sigma:g} HU, corr {corr:g} px", tiles, pixel)
+    return figures(f"phantom field: add_noise, {sigma:g} HU, ramp NPS f0 {f0:g} c/mm", tiles, pixel)
 
 
 def phantom_liver() -> NoiseFigures:

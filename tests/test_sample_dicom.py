@@ -26,7 +26,9 @@ from sample.generate import (DEFAULT_SEED, build_patient, ground_truth,  # noqa:
 from sample.patients import PATIENTS  # noqa: E402
 from sample.shapes import Ellipsoid  # noqa: E402
 
-MAX_BYTES = 40 * 1024 * 1024
+# 40 MiB until session 42; CT noise with a real kernel's ramp spectrum (more power at high frequencies) compresses
+# worse losslessly: the sample 37.3 -> 45.3 MiB, its 315 CT files 18.8 -> 26.8 MiB, nothing else changed.
+MAX_BYTES = 48 * 1024 * 1024
 ROLES = {"ct_arterial", "ct_portal", "mr_t2fs", "mr_dwi", "mr_adc", "mr_t1_pre",
          "mr_t1_arterial", "mr_t1_portal"}
 RIGHT_SEGMENTS, LEFT_SEGMENTS = {"V", "VI", "VII", "VIII"}, {"II", "III", "IV"}
@@ -100,7 +102,7 @@ def _days(a: str, b: str) -> int:
 
 
 class TestSizeBudget:
-    def test_whole_sample_under_40_mib(self):
+    def test_whole_sample_under_48_mib(self):
         total = sum(p.stat().st_size for p in SAMPLE.rglob("*") if p.is_file())
         assert total < MAX_BYTES, f"sample_dicom/ is {total / 2**20:.1f} MiB"
 

@@ -65,27 +65,33 @@ def test_plain_liver_and_points_off_the_stack_are_refused(sample_dicom: Path, ca
 
 def test_on_a_series_the_method_is_not_validated_on_a_refusal_unless_asked(sample_dicom: Path,
                                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    """CT arterial: refused with the series' figures (lines 3.6 mm off are measured there); with
-    --unvalidated the line is given, the figures in its note. DWI b800 (validated): no caveat; b0 of
-    the same series: not validated."""
+    """CT portal: refused with the series' figures (its mean error 0.67 mm against 0.5); with --unvalidated the line
+    is given, the figures in its note. CT arterial: not offered either (on the phantom's CT noise since session 42 it
+    meets its goals on the bench, 0.49 mm, worst -2.29, but another realisation holds a line +5.55 mm off), refused
+    likewise. DWI b800 (validated): no caveat; b0 of the same series: not validated."""
     truth = json.loads((sample_dicom / "ground_truth" / "LLSYN002.json").read_text())
     ct = next(e for e in truth["exams"] if e["exam_id"] == "ct")
-    arterial = next(s for s in ct["series"] if s["role"] == "ct_arterial")
     lesion = next(les for les in truth["lesions"] if les["id"] == "L05")
-    folder = sample_dicom / arterial["folder"].rsplit("/", 1)[0]
-    args = (str(folder), "--series-uid", arterial["series_instance_uid"], "--point-mm", *map(str, lesion["centre_mm"]["ct"]))
-    out = _run(capsys, *args)
-    assert out["diameter_mm"] is None and out["method"] is None
-    from app.suggester import SAMPLE_ERROR_MM
+    from app.suggester import OFFERED_ROLES, SAMPLE_ERROR_MM
     from viewer.records import Role
 
-    mae, goal, worst = SAMPLE_ERROR_MM[Role.CT_ARTERIAL]
-    assert "not validated on ct_arterial" in out["note"] and f"mean error {mae:.2f} mm (goal {goal:g})" in out["note"]
+    assert Role.CT_PORTAL not in OFFERED_ROLES and Role.CT_ARTERIAL not in OFFERED_ROLES
+    portal = next(s for s in ct["series"] if s["role"] == "ct_portal")
+    folder = sample_dicom / portal["folder"].rsplit("/", 1)[0]
+    args = (str(folder), "--series-uid", portal["series_instance_uid"], "--point-mm", *map(str, lesion["centre_mm"]["ct"]))
+    out = _run(capsys, *args)
+    assert out["diameter_mm"] is None and out["method"] is None
+    mae, goal, worst = SAMPLE_ERROR_MM[Role.CT_PORTAL]
+    assert "not validated on ct_portal" in out["note"] and f"mean error {mae:.2f} mm (goal {goal:g})" in out["note"]
     assert f"worst {worst:+.1f} mm over every click" in out["note"]
     assert "--unvalidated" in out["note"]
     out = _run(capsys, *args, "--unvalidated")
-    assert out["diameter_mm"] is not None and "not validated on ct_arterial" in out["note"]
-    assert abs(out["diameter_mm"] - lesion["series"]["ct_arterial"]["axial_diameter_on_slice_mm"]) <= 3.0
+    assert out["diameter_mm"] is not None and "not validated on ct_portal" in out["note"]
+    assert abs(out["diameter_mm"] - lesion["series"]["ct_portal"]["axial_diameter_on_slice_mm"]) <= 3.0
+    arterial = next(s for s in ct["series"] if s["role"] == "ct_arterial")
+    out = _run(capsys, str(folder), "--series-uid", arterial["series_instance_uid"], "--point-mm",
+               *map(str, lesion["centre_mm"]["ct"]))
+    assert out["diameter_mm"] is None and "not validated on ct_arterial" in out["note"], out
     folder, uid, dwi_lesion, _ = _case(sample_dicom)  # DWI b800: offered, no caveat
     point = [str(v) for v in dwi_lesion["centre_mm"]["mr"]]
     out = _run(capsys, str(folder), "--series-uid", uid, "--b-value", "800", "--point-mm", *point)

@@ -1,6 +1,6 @@
 """The maths of bench/crlb_ellipse.py: Fisher information through the noise spectrum, against closed forms
 (a blurred step edge and a blurred disc in white noise), against G^T C^-1 G with C written out, and the
-phantom's noise spectrum against the generator's own noise."""
+ramp noise spectrum against the generator's own CT noise."""
 
 from __future__ import annotations
 
@@ -82,26 +82,35 @@ def test_in_white_noise_the_bound_and_the_band_fit_nearly_agree_and_grow_as_cont
     assert strong.mae_mm == pytest.approx(strong.sd_mm * math.sqrt(2 / math.pi))
 
 
-def test_the_phantom_spectrum_is_the_generators_ct_noise() -> None:
-    """tools/sample/render.add_noise (white noise through scipy's Gaussian, scaled to the SD, stored as whole
-    HU) on CT's 512 x 512 slices: its autocorrelation at lags 0-6 along rows and columns is the inverse DFT of
-    phantom_spectrum's, and its variance away from the borders is the nominal one to 3 % (add_noise scales the
-    whole field, whose reflected borders vary a little more)."""
+def test_the_ramp_spectrum_is_the_generators_ct_noise() -> None:
+    """tools/sample/render.add_noise (each slice's white noise filtered to the ramp NPS with
+    protocols.CT_NOISE_F0_PER_MM, scaled to the SD, stored as whole HU) on CT's 512 x 512 slices: its
+    autocorrelation at lags 0-6 along rows and columns is the inverse DFT of ramp_spectrum's (with the rounding's
+    1/12 HU^2), and its variance is the nominal one to 3 %."""
     sys.path.insert(0, str(ROOT))
+    from tools.sample.protocols import CT_NOISE_F0_PER_MM
     from tools.sample.render import add_noise
 
-    n, sigma, corr = 512, 13.0, 2.2
-    noise = np.rint(add_noise(np.zeros((3, n, n), np.float32), "ct_pv", sigma, corr, np.random.default_rng(11)))
+    n, sigma = 512, 13.0
+    noise = np.rint(add_noise(np.zeros((3, n, n), np.float32), "ct_pv", sigma, 0.0, np.random.default_rng(11),
+                              ramp_f0_per_mm=CT_NOISE_F0_PER_MM, pixel_mm=(CT_PIXEL_MM, CT_PIXEL_MM)))
     inner = noise[:, 20:-20, 20:-20].astype(float)
     m = inner.shape[1]
     rows = [float((inner[:, :, : m - k] * inner[:, :, k:]).mean()) for k in range(7)]
     cols = [float((inner[:, : m - k, :] * inner[:, k:, :]).mean()) for k in range(7)]
-    expected = np.fft.ifft2(phantom_spectrum(n, sigma, corr)).real[0, :7]
+    expected = np.fft.ifft2(ramp_spectrum(n, CT_PIXEL_MM, sigma, CT_NOISE_F0_PER_MM)).real[0, :7]
     np.testing.assert_allclose(np.array(rows) / rows[0], expected / expected[0], atol=0.02)
     np.testing.assert_allclose(np.array(cols) / cols[0], expected / expected[0], atol=0.02)
     assert rows[0] == pytest.approx(expected[0], rel=0.03)
-    # white noise would be uncorrelated from lag 1: the spectrum's correlation is not the test's tolerance
-    assert expected[3] / expected[0] > 0.5
+    # white noise would be uncorrelated from lag 1, the old Gaussian still 0.5 at lag 3: the shape is the test's
+    assert expected[1] / expected[0] > 0.2 and expected[3] / expected[0] < -0.02
+
+
+def test_the_old_phantom_spectrum_is_a_gaussians() -> None:
+    """phantom_spectrum (the generator's CT noise until session 42) is the Gaussian's: its lag-3 correlation."""
+    s = phantom_spectrum(128, 13.0, 2.2)
+    acf = np.fft.ifft2(s).real[0]
+    assert acf[3] / acf[0] == pytest.approx(np.exp(-9 / (4 * 2.2 ** 2)), abs=0.02)
 
 
 def test_the_ramp_spectrum_has_the_real_files_autocorrelation_width_and_a_negative_lobe() -> None:

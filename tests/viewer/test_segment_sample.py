@@ -38,6 +38,27 @@ def volumes(sample_dicom: Path) -> Callable[[str, str], Any]:
 
 
 @pytest.fixture(scope="module")
+def old_noise(tmp_path_factory: pytest.TempPathFactory, volumes: Callable[[str, str], Any]) -> Callable[[str, str], Any]:
+    """The sample's series as ``volumes`` gives them, but CT written with the generator's CT noise until session 42
+    (tests/viewer/old_ct_noise.py): the CT rules below were set on bad lines drawn on that noise, which the
+    ramp-spectrum noise since does not draw at the same clicks (each test says what they give now)."""
+    from tests.viewer.old_ct_noise import DEFAULT_SEED, write_old_noise
+
+    out = tmp_path_factory.mktemp("old_ct_noise")
+    cache: dict[tuple[str, str], Any] = {}
+
+    def load(patient: str, role: str) -> Any:
+        if not role.startswith("ct_"):
+            return volumes(patient, role)
+        if (patient, role) not in cache:
+            cache[(patient, role)] = bs.load(patient, role, write_old_noise(out / f"{patient}_{role}", DEFAULT_SEED,
+                                                                            patient, [role]))
+        return cache[(patient, role)]
+
+    return load
+
+
+@pytest.fixture(scope="module")
 def outcomes(sample_dicom: Path, volumes: Callable[[str, str], Any]) -> list[bs.Outcome]:
     groups = bs.cases(volumes, np.random.default_rng(bs.SEED), sample=sample_dicom)  # the bench's clicks
     return [bs.suggest(g[0]) for g in groups]
@@ -100,11 +121,14 @@ def test_ct_today(outcomes: list[bs.Outcome]) -> None:
     the sample, no line more than 3 mm off. Since v17 CT portal refuses its rim lesion measured on its interior
     (LLSYN002 L02, -6.43 mm, app.suggester.RAW_SHELL), and CT arterial (``recheck_mm``) LLSYN002 L04 and L06 (+0.08 and
     +0.06 mm), refused when clicked again at their line's middle (a core there, and longest on a neighbour): CT
-    arterial 9 -> 7 of 12, the two together 10 of 21, MAE 0.32 mm, none over 3 mm."""
+    arterial 9 -> 7 of 12, the two together 10 of 21, MAE 0.32 mm, none over 3 mm. Session 42, the phantom's CT noise
+    a ramp spectrum (autocorrelation FWHM 1.7 mm) instead of 2.2 px Gaussian blotches, nothing in the method changed:
+    CT arterial 7 -> 8 of 12, MAE 0.525 mm (LLSYN001 L02 +1.99, measured 18.98 on 16.99), CT portal 3 -> 7 of 9, MAE
+    0.27; the two together 10 -> 15 of 21, MAE 0.32 -> 0.41, none over 3 mm."""
     arterial = _rows(outcomes, ("ct_arterial",))
-    assert arterial["rate"] >= 0.55 and arterial["mae_mm"] <= 0.5 and arterial["over_3mm"] == 0, arterial
+    assert arterial["rate"] >= 0.6 and arterial["mae_mm"] <= 0.55 and arterial["over_3mm"] == 0, arterial
     both = _rows(outcomes, ("ct_arterial", "ct_portal"))
-    assert both["n"] >= 20 and both["rate"] >= 0.45 and both["mae_mm"] <= 0.5 and both["over_3mm"] == 0, both
+    assert both["n"] >= 20 and both["rate"] >= 0.65 and both["mae_mm"] <= 0.45 and both["over_3mm"] == 0, both
 
 
 def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs.Outcome]) -> None:
@@ -240,11 +264,13 @@ def test_a_lesion_joined_to_a_vessel_that_parts_on_the_next_slice_is_refused(
 
 
 def test_a_part_standing_out_on_one_slice_inside_a_fainter_lesion_is_refused(
-        sample_dicom: Path, volumes: Callable[[str, str], Any]) -> None:
+        sample_dicom: Path, old_noise: Callable[[str, str], Any]) -> None:
     """LLSYN002 L04 on CT portal (20.5 mm on the slice next to the one clicked): one of the bench's
     ten clicks found a 4.4 mm part on the slice clicked only, with 18-19 % of its contrast still
     1.5-6 mm beyond its edge, and measured it (-15.8 mm). A lesion found on one slice only with its
-    contrast still round it is refused now; the other clicks are within 3 mm or refused as before."""
+    contrast still round it is refused now; the other clicks are within 3 mm or refused as before.
+    On the old CT noise (``old_noise``): on today's, no click finds such a part (session 42)."""
+    volumes = old_noise
     from viewer.segment import Refusal, SuggestParams, Suggestion, suggest_diameter
     from viewer.segment.suggest import ONE_SLICE_PART
 
@@ -513,8 +539,10 @@ def test_a_lost_slice_that_is_the_one_clicked_is_named_as_such(outcomes: list[bs
         assert "on the slice clicked, " not in o.note, o.note
     o = next(o for o in clicked if (o.case.patient, o.case.lesion, o.case.role) == ("LLSYN003", "L04", "ct_portal"))
     position = o.case.volume.geometry.slice_projections_mm[o.case.click_slice]
+    # the slice's own reason was "no contrast at the click" on the CT noise until session 42; on the ramp-spectrum
+    # noise since, "what is found on the slice clicked is not round the click"
     assert o.note.startswith(f"the lesion may be longest on the slice clicked (Pos {position:.1f} mm), where its boundary "
-                             "is not found: no contrast at the click"), o.note
+                             "is not found: what is found on the slice clicked is not round the click"), o.note
 
 
 def test_the_lesion_against_a_vein_clicked_on_its_largest_slice_is_refused_as_two_structures_joined(
@@ -568,14 +596,16 @@ def test_a_click_on_the_air_round_the_body_says_so(volumes: Callable[[str, str],
 
 
 def test_a_lesion_merged_with_a_vein_that_goes_on_past_its_end_is_refused_on_ct_arterial(
-        volumes: Callable[[str, str], Any], sample_dicom: Path) -> None:
+        old_noise: Callable[[str, str], Any], sample_dicom: Path) -> None:
     """LLSYN001 L03 on CT arterial (10.6 mm, pressed against a portal vein branch as bright as it, running
     through the slices): every click of the bench measured it with the vein's section, 14.1 mm on its largest
     slice (+3.4 mm, the seeded click the worst of CT arterial's pooled table), its edge off the ellipse on 8-21 %
     of the rays, where good lines reach 24 %. The slice measured is the lesion's last one way; on the slice
     beyond, round one end of the line, the vein goes on at the lesion's level and round the other end lies
     liver: refused since v15 (``past_end``, CT arterial only). LLSYN002 L05, beside a hepatic vein, has its
-    vessel near one end of the line past the lesion's end too (half the disc): still measured."""
+    vessel near one end of the line past the lesion's end too (half the disc): still measured. On the old CT noise
+    (``old_noise``): on today's, L03's first click is refused with the rule off (its edge irregular: no ellipse fits
+    within 10 % of its short axis; session 42)."""
     from dataclasses import replace
 
     from app.suggester import params_for
@@ -590,7 +620,7 @@ def test_a_lesion_merged_with_a_vein_that_goes_on_past_its_end_is_refused_on_ct_
         truth = bs.truth(patient, sample_dicom)
         lesion = next(les for les in truth["lesions"] if les["id"] == lesion_id)
         entry = lesion["series"]["ct_arterial"]
-        vol = volumes(patient, "ct_arterial")
+        vol = old_noise(patient, "ct_arterial")
         k = entry["slice_index"]
         clicks = bs.click_points(lesion, entry, next(e["exam_id"] for e in truth["exams"] if e["timepoint"] == 1),
                                  vol, k, np.random.default_rng(bs.SEED), 4)
@@ -868,11 +898,13 @@ def test_ct_portals_rim_lesion_measured_on_its_interior_is_refused(volumes: Call
     assert s.params["raw_shell_share"] >= 0.22 and s.params["method"] == "ellipse_consensus_v18", s.params
 
 
-def test_ct_portals_necrotic_lesion_measured_from_its_core_is_refused(volumes: Callable[[str, str], Any]) -> None:
+def test_ct_portals_necrotic_lesion_measured_from_its_core_is_refused(old_noise: Callable[[str, str], Any]) -> None:
     """The sample's LLSYN002 L01 (necrotic, 44.0 mm) clicked on its largest slice (21) near its core: the levels set
     there (lesion 70 HU, the shell's 84) outlined the core and part of the shell, measured 39.1 mm on slice 22
     (-4.87). Its shell stands 0.263 of that contrast beyond the edge found: refused since v17; a click on the slice
-    next to it (the bench's seeded one) sets the shell's levels and is measured within 0.2 mm, as before."""
+    next to it (the bench's seeded one) sets the shell's levels and is measured within 0.2 mm, as before. On the old
+    CT noise (``old_noise``): on today's the same click measures 43.90 mm on slice 21 with the rules off (session 42)."""
+    volumes = old_noise
     from app.suggester import params_for
     from viewer.records import Role
     from viewer.segment import Refusal, Suggestion, suggest_diameter
@@ -892,16 +924,14 @@ def test_ct_portals_necrotic_lesion_measured_from_its_core_is_refused(volumes: C
 @pytest.fixture(scope="module")
 def ct_portal_206(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """CT portal of validation realisation 206 (generator seed 206, bench/bench_suggest.VALIDATION_SEEDS) for LLSYN001
-    alone, its first exam (the bench's), written without the other series (about 10 s of CPU)."""
-    import subprocess
-    import sys
-
+    alone, its first exam (the bench's), written without the other series (about 10 s of CPU), with the CT noise
+    until session 42 (tests/viewer/old_ct_noise.py): on today's noise the click below measures 33.35 mm on slice 11
+    (-0.65) with the rule off."""
+    from tests.viewer.old_ct_noise import write_old_noise
     from viewer.index import index_path
     from viewer.loader import load_stack
 
-    out = tmp_path_factory.mktemp("heldout206")
-    subprocess.run([sys.executable, str(bs.ROOT / "tools" / "make_sample_dicom.py"), "--out", str(out), "--seed", "206",
-                    "--patient", "LLSYN001", "--role", "ct_portal"], check=True, cwd=bs.ROOT, stdout=subprocess.DEVNULL)
+    out = write_old_noise(tmp_path_factory.mktemp("heldout206"), 206, "LLSYN001", ["ct_portal"])
     (folder,) = sorted(p for p in (out / "LLSYN001").glob("*_CT/*") if p.is_dir())[:1]
     return load_stack(index_path(folder, workers=1).stacks[0], workers=1)
 

@@ -54,7 +54,8 @@ def _stored(model, exam, series, seed) -> tuple[np.ndarray, list[str]]:
     rng = np.random.default_rng([seed, model.index, exam.timepoint, 1 + exam.series.index(series), series.number])
     images, keys = [], []
     for key in series.keys:
-        noisy = add_noise(clean[key] * series.gain, key, series.noise, series.noise_corr_px, rng)
+        noisy = add_noise(clean[key] * series.gain, key, series.noise, series.noise_corr_px, rng,
+                          ramp_f0_per_mm=series.noise_f0_per_mm, pixel_mm=exam.grids[series.grid].pixel_spacing_mm)
         stored = np.round(noisy + 1024.0) if exam.kind == "ct" else np.round(noisy)
         images.append(np.clip(stored, 0, 4095))  # CT air floors at -1024 HU, as on most scanners
         keys.extend([key] * clean[key].shape[0])

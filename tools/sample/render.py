@@ -113,22 +113,44 @@ def _draw(finding: Finding, shape: Ellipsoid, xs, ys, z: float, planes: dict[str
         view += inside * (value - view)
 
 
-def add_noise(clean: np.ndarray, key: str, sigma: float, corr_px: float,
-              rng: np.random.Generator) -> np.ndarray:
+def ramp_amplitude(shape: tuple[int, int], pixel_mm: tuple[float, float], f0_per_mm: float) -> np.ndarray:
+    """The square root of a filtered back-projection's noise power spectrum on ``numpy.fft.rfft2``'s grid of a
+    (rows, columns) slice: radial f exp(-(f / f0)^2), f in cycles/mm through the (row, column) spacing, so the
+    same ``f0_per_mm`` gives the same noise in mm on any pixel size. Zero at DC, its peak at f0 / sqrt 2: the
+    ramp filter's rise, rolled off by the kernel's apodisation."""
+    fy = np.fft.fftfreq(shape[0], d=pixel_mm[0])
+    fx = np.fft.rfftfreq(shape[1], d=pixel_mm[1])
+    fr = np.hypot(fy[:, None], fx[None, :])
+    return np.sqrt(fr * np.exp(-((fr / f0_per_mm) ** 2)))
+
+
+def add_noise(clean: np.ndarray, key: str, sigma: float, corr_px: float, rng: np.random.Generator, *,
+              ramp_f0_per_mm: float = 0.0, pixel_mm: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
     """Correlated noise (as reconstructed images have) of SD ``sigma``: Rician for MR magnitudes.
 
-    ``corr_px`` is the Gaussian sigma (pixels) that correlates the noise; CT air outside the
-    body gets a quarter of the noise (it is clipped at the bottom of the range anyway).
+    CT (``ramp_f0_per_mm`` > 0, required for CT keys): each slice's white noise filtered in the Fourier
+    domain by :func:`ramp_amplitude` (a filtered back-projection's ramp-shaped noise power spectrum: an
+    autocorrelation with a negative lobe; f0 0.25 cycles/mm gives a FWHM of 1.7 mm), on the grid's
+    ``pixel_mm`` (row, column spacing). MR: ``corr_px`` is the Gaussian sigma (pixels) that correlates the
+    noise. The field is scaled to unit SD over the volume, then to ``sigma``; CT air outside the body gets a
+    quarter of the noise (it is clipped at the bottom of the range anyway).
     """
+    is_ct = key.startswith("ct_")
+    if is_ct and ramp_f0_per_mm <= 0:
+        raise ValueError(f"CT noise for {key!r} needs the ramp spectrum's f0 (ramp_f0_per_mm > 0)")
 
     def field() -> np.ndarray:
         n = rng.standard_normal(clean.shape, dtype=np.float32)
-        n = ndimage.gaussian_filter(n, (0.0, corr_px, corr_px), output=np.float32)
+        if ramp_f0_per_mm > 0:
+            amp = ramp_amplitude(clean.shape[1:], pixel_mm, ramp_f0_per_mm)
+            n = np.stack([np.fft.irfft2(np.fft.rfft2(s) * amp, s=s.shape) for s in n]).astype(np.float32)
+        else:
+            n = ndimage.gaussian_filter(n, (0.0, corr_px, corr_px), output=np.float32)
         return n / n.std(dtype=np.float64)
 
     if key in RICIAN_KEYS:
         return np.hypot(clean + sigma * field(), sigma * field())
-    scale = np.where(clean < -950.0, 0.25, 1.0) if key.startswith("ct_") else 1.0
+    scale = np.where(clean < -950.0, 0.25, 1.0) if is_ct else 1.0
     return clean + sigma * scale * field()
 
 
