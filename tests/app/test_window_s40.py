@@ -119,7 +119,9 @@ def test_the_default_button_of_a_question_stands_out_in_the_dark_style(window, q
 
     def answer() -> None:
         box = QApplication.activeModalWidget()
-        assert isinstance(box, QMessageBox)
+        if not isinstance(box, QMessageBox):  # not shown yet (a loaded machine): an assert here hung the suite
+            QTimer.singleShot(50, answer)
+            return
         yes, no = box.button(QMessageBox.StandardButton.Yes), box.button(QMessageBox.StandardButton.No)
         seen.update(default_is_no=int(no.isDefault()), no=_accent_pixels(no), yes=_accent_pixels(yes))
         qtbot.keyClick(box, Qt.Key.Key_Return)
