@@ -199,8 +199,9 @@ _NAMED_DMY = re.compile(rf"(?<![\w])(?P<day>\d{{1,2}})(?:st|nd|rd|th|er)?[\s./-]
                         re.IGNORECASE)
 _NAMED_MDY = re.compile(rf"(?<![\w]){_MONTH}[\s.,/-]*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[\s.,/-]+(?P<year>\d{{4}})(?!\d)",
                         re.IGNORECASE)
-#: Year first: "2024-Mar-12", "2024 March 12" (review42: they left whole).
-_NAMED_YMD = re.compile(rf"(?<![\w])(?P<year>\d{{4}})[\s.,/-]*{_MONTH}[\s.,/-]*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)",
+#: Year first: "2024-Mar-12", "2024 March 12" (review42: they left whole); a year of 19xx or 20xx with no comma after
+#: it, so that a lab value before a date with no year stays ("AFP 1850, May 3").
+_NAMED_YMD = re.compile(rf"(?<![\w])(?P<year>(?:19|20)\d{{2}})[\s./-]*{_MONTH}[\s.,/-]*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)",
                         re.IGNORECASE)
 _NAMED_MY = re.compile(rf"(?<![\w]){_MONTH}[\s.,/-]*(?P<year>(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE)
 #: A DICOM UID (root 0, 1 or 2, at least four components): a study's, series' or lesion's identity.
