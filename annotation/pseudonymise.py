@@ -194,10 +194,12 @@ _MONTH = (r"(?P<month>jan(?:uary|v\.?|vier)?|feb(?:ruary|ruar)?|f[ée]vr(?:ier)?
           r"|o[ck]t(?:ober|obre)?|nov(?:ember|embre)?|d[eé]c(?:ember|embre)?|dez(?:ember)?)\.?")
 #: A date with its month named: "12 March 2024", "12-Mar-2024", "March 12th, 2024", "1er mars 2024" (its order is
 #: known: a day since the first exam), and a month with its year only ("March 2024": no day, so "[date]").
-#: No comma between the day and the month: "segment 8, May 2024" lost its segment as "segment day 68" (review42).
-_NAMED_DMY = re.compile(rf"(?<![\w])(?P<day>\d{{1,2}})(?:st|nd|rd|th|er)?[\s./-]*{_MONTH}[\s.,/-]*(?P<year>\d{{4}})(?!\d)",
+#: The year 19xx or 20xx, as a date's in a sentence (:meth:`Gate._day`): "since March 3, 1200 mg daily" became
+#: "since [date] mg daily" (review42). No comma between the day and the month: "segment 8, May 2024" lost its segment
+#: as "segment day 68" (review42).
+_NAMED_DMY = re.compile(rf"(?<![\w])(?P<day>\d{{1,2}})(?:st|nd|rd|th|er)?[\s./-]*{_MONTH}[\s.,/-]*(?P<year>(?:19|20)\d{{2}})(?!\d)",
                         re.IGNORECASE)
-_NAMED_MDY = re.compile(rf"(?<![\w]){_MONTH}[\s.,/-]*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[\s.,/-]+(?P<year>\d{{4}})(?!\d)",
+_NAMED_MDY = re.compile(rf"(?<![\w]){_MONTH}[\s.,/-]*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[\s.,/-]+(?P<year>(?:19|20)\d{{2}})(?!\d)",
                         re.IGNORECASE)
 #: Year first: "2024-Mar-12", "2024 March 12" (review42: they left whole); a year of 19xx or 20xx with no comma after
 #: it, so that a lab value before a date with no year stays ("AFP 1850, May 3").
@@ -297,7 +299,8 @@ class Gate:
             return text
         # one form of accented letters: "de\u0301c." (typed on a Mac) is "déc.", "Mu\u0308ller" the name "Müller"
         text = unicodedata.normalize("NFC", text)
-        for part in _name_parts(unicodedata.normalize("NFC", self.patient_names.get(patient_id, ""))):  # first: a name may hold "day" or "E1"
+        name = unicodedata.normalize("NFC", self.patient_names.get(patient_id, ""))
+        for part in _name_parts(name):  # first: a name may hold "day" or "E1"
             # a part of two letters before a mass number is a nuclide: LU^ANNA's "Lu-177 DOTATATE" (or HO's "Ho-166
             # SIRT") became "[name]-177 DOTATATE" (review41)
             nuclide = r"(?!-\d{1,3}m?(?![\w.]))" if len(part) <= 2 else ""
