@@ -174,7 +174,7 @@ def _codes(ids: Sequence[str], width: int) -> dict[str, str]:
 #: (a longer number is no date). A digit and a separator before a date with a four-digit year do not keep it either:
 #: "L1-2024-03-12", "C2-12/03/2024" and the second date of "2024-03-12/2024-04-01" left whole (review42); they keep
 #: a two-digit-year form only ("10.1.1.12", :func:`_dmy`).
-_ISO_DATE = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})([-/._])(\d{1,2})\2(\d{1,2})(?!\d)")  # "_": a file's name ("2024_03_12")
 #: YYYYMMDD, also as a DICOM date-time's start ("20240312103000.5": the date left whole, review42)
 _DICOM_DATE = re.compile(r"(?<![\d.])(\d{4})(\d{2})(\d{2})(?:(?:\d{2}){1,3}(?:\.\d{1,6})?)?(?![\d.])")
 _DMY_DATE = re.compile(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")

@@ -61,6 +61,7 @@ def test_a_kept_comment_loses_the_patients_name_ids_and_dates() -> None:
     ("12/03/2024-15/04/2024", "[date]-[date]"),  # both dates of a range left
     ("2024-Mar-12 and 2024 March 12", "day 11 and day 11"),  # year first, month named
     ("20240312103000", "day 11"),  # a DICOM date-time
+    ("scan_2024_03_12.nii", "scan_day 11.nii"),  # a file's name
     ("12 de\u0301c. 2024", "day 286"),  # a decomposed accent (a Mac's input) hid the month
     ("seen by Mu\u0308ller", "seen by [name]"),  # ... and the patient's name
 ])
