@@ -180,7 +180,7 @@ _DICOM_DATE = re.compile(r"(?<![\d.])(\d{4})(\d{2})(\d{2})(?:(?:\d{2}){1,3}(?:\.
 _DMY_DATE = re.compile(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
 #: What makes a two-digit-year form no date (:func:`_dmy`): a number and separator before it or after it ("10.1.1.12",
 #: "1.2.10.5"), a unit after it (sizes "12/15/18 mm").
-_NUMBER_BEFORE = re.compile(r"\d[./-]$")
+_NUMBER_BEFORE = re.compile(r"\d[./-]$")  # matched on the two characters before (a search of the text: quadratic)
 _NOT_A_DATE_AFTER = re.compile(r"[./-]\d|\s*(?:mm|cm|ml|%|HU|mg|kg|GBq|MBq|mSv|mGy)(?!\w)", re.IGNORECASE)
 _MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
            "nov": 11, "dec": 12,
@@ -214,7 +214,7 @@ def _dmy(found: re.Match[str]) -> str:
     """A day/month/year date (or month/day/year: the order is unknown) as ``[date]``; numbers that cannot be a date
     in either order ("40/50/2024") stay."""
     first, second = int(found.group(1)), int(found.group(3))
-    if len(found.group(4)) == 2 and (_NUMBER_BEFORE.search(found.string, 0, found.start())
+    if len(found.group(4)) == 2 and (_NUMBER_BEFORE.match(found.string, max(0, found.start() - 2), found.start())
                                      or _NOT_A_DATE_AFTER.match(found.string, found.end())):
         return found.group(0)
     if min(first, second) < 1 or max(first, second) > 31 or min(first, second) > 12:
