@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Iterable, Mapping, Sequence
@@ -169,11 +170,18 @@ def _codes(ids: Sequence[str], width: int) -> dict[str, str]:
 
 #: Dates as lesionlab and DICOM write them (ISO, YYYYMMDD; also with "/" or "." between year, month and day), and
 #: day/month/year forms whose order is unknown (a four- or two-digit year). A letter or a hyphen before a date does not
-#: keep it: "LU-2024-03-12" or "scan-12/03/2024" left with their dates (review41); only a digit before one does (a
-#: longer number is no date).
-_ISO_DATE = re.compile(r"(?<!\d)(?<!\d[-/.])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
-_DICOM_DATE = re.compile(r"(?<![\d.])(\d{4})(\d{2})(\d{2})(?![\d.])")
-_DMY_DATE = re.compile(r"(?<!\d)(?<!\d[./-])(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)(?![./-]\d)")
+#: keep it: "LU-2024-03-12" or "scan-12/03/2024" left with their dates (review41); only a digit right before one does
+#: (a longer number is no date). A digit and a separator before a date with a four-digit year do not keep it either:
+#: "L1-2024-03-12", "C2-12/03/2024" and the second date of "2024-03-12/2024-04-01" left whole (review42); they keep
+#: a two-digit-year form only ("10.1.1.12", :func:`_dmy`).
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})([-/._])(\d{1,2})\2(\d{1,2})(?!\d)")  # "_": a file's name ("2024_03_12")
+#: YYYYMMDD, also as a DICOM date-time's start ("20240312103000.5": the date left whole, review42)
+_DICOM_DATE = re.compile(r"(?<![\d.])(\d{4})(\d{2})(\d{2})(?:(?:\d{2}){1,3}(?:\.\d{1,6})?)?(?![\d.])")
+_DMY_DATE = re.compile(r"(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
+#: What makes a two-digit-year form no date (:func:`_dmy`): a number and separator before it or after it ("10.1.1.12",
+#: "1.2.10.5"), a unit after it (sizes "12/15/18 mm").
+_NUMBER_BEFORE = re.compile(r"\d[./-]$")  # matched on the two characters before (a search of the text: quadratic)
+_NOT_A_DATE_AFTER = re.compile(r"[./-]\d|\s*(?:mm|cm|ml|%|HU|mg|kg|GBq|MBq|mSv|mGy)(?!\w)", re.IGNORECASE)
 _MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
            "nov": 11, "dec": 12,
            # French and German names a reader here may type (janv., févr., mars, avr., mai, juin, juil., août, sept.,
@@ -186,9 +194,16 @@ _MONTH = (r"(?P<month>jan(?:uary|v\.?|vier)?|feb(?:ruary|ruar)?|f[ée]vr(?:ier)?
           r"|o[ck]t(?:ober|obre)?|nov(?:ember|embre)?|d[eé]c(?:ember|embre)?|dez(?:ember)?)\.?")
 #: A date with its month named: "12 March 2024", "12-Mar-2024", "March 12th, 2024", "1er mars 2024" (its order is
 #: known: a day since the first exam), and a month with its year only ("March 2024": no day, so "[date]").
-_NAMED_DMY = re.compile(rf"(?<![\w])(?P<day>\d{{1,2}})(?:st|nd|rd|th|er)?[\s.,/-]*{_MONTH}[\s.,/-]*(?P<year>\d{{4}})(?!\d)",
+#: The year 19xx or 20xx, as a date's in a sentence (:meth:`Gate._day`): "since March 3, 1200 mg daily" became
+#: "since [date] mg daily" (review42). No comma between the day and the month: "segment 8, May 2024" lost its segment
+#: as "segment day 68" (review42).
+_NAMED_DMY = re.compile(rf"(?<![\w])(?P<day>\d{{1,2}})(?:st|nd|rd|th|er)?[\s./-]*{_MONTH}[\s.,/-]*(?P<year>(?:19|20)\d{{2}})(?!\d)",
                         re.IGNORECASE)
-_NAMED_MDY = re.compile(rf"(?<![\w]){_MONTH}[\s.,/-]*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[\s.,/-]+(?P<year>\d{{4}})(?!\d)",
+_NAMED_MDY = re.compile(rf"(?<![\w]){_MONTH}[\s.,/-]*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?[\s.,/-]+(?P<year>(?:19|20)\d{{2}})(?!\d)",
+                        re.IGNORECASE)
+#: Year first: "2024-Mar-12", "2024 March 12" (review42: they left whole); a year of 19xx or 20xx with no comma after
+#: it, so that a lab value before a date with no year stays ("AFP 1850, May 3").
+_NAMED_YMD = re.compile(rf"(?<![\w])(?P<year>(?:19|20)\d{{2}})[\s./-]*{_MONTH}[\s.,/-]*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)",
                         re.IGNORECASE)
 _NAMED_MY = re.compile(rf"(?<![\w]){_MONTH}[\s.,/-]*(?P<year>(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE)
 #: A DICOM UID (root 0, 1 or 2, at least four components): a study's, series' or lesion's identity.
@@ -199,6 +214,9 @@ def _dmy(found: re.Match[str]) -> str:
     """A day/month/year date (or month/day/year: the order is unknown) as ``[date]``; numbers that cannot be a date
     in either order ("40/50/2024") stay."""
     first, second = int(found.group(1)), int(found.group(3))
+    if len(found.group(4)) == 2 and (_NUMBER_BEFORE.match(found.string, max(0, found.start() - 2), found.start())
+                                     or _NOT_A_DATE_AFTER.match(found.string, found.end())):
+        return found.group(0)
     if min(first, second) < 1 or max(first, second) > 31 or min(first, second) > 12:
         return found.group(0)
     return "[date]"
@@ -279,7 +297,10 @@ class Gate:
         since the patient's first exam (the rule of a date column), the patient's name removed, ids as codes."""
         if not self.active:
             return text
-        for part in _name_parts(self.patient_names.get(patient_id, "")):  # first: a name may hold "day" or "E1"
+        # one form of accented letters: "de\u0301c." (typed on a Mac) is "déc.", "Mu\u0308ller" the name "Müller"
+        text = unicodedata.normalize("NFC", text)
+        name = unicodedata.normalize("NFC", self.patient_names.get(patient_id, ""))
+        for part in _name_parts(name):  # first: a name may hold "day" or "E1"
             # a part of two letters before a mass number is a nuclide: LU^ANNA's "Lu-177 DOTATATE" (or HO's "Ho-166
             # SIRT") became "[name]-177 DOTATATE" (review41)
             nuclide = r"(?!-\d{1,3}m?(?![\w.]))" if len(part) <= 2 else ""
@@ -287,6 +308,7 @@ class Gate:
         text = _UID.sub("[uid]", text)  # before the dates: a UID's digits are no date
         text = _NAMED_DMY.sub(lambda m: self._named_day(m, patient_id), text)
         text = _NAMED_MDY.sub(lambda m: self._named_day(m, patient_id), text)
+        text = _NAMED_YMD.sub(lambda m: self._named_day(m, patient_id), text)
         text = _NAMED_MY.sub("[date]", text)
         text = _ISO_DATE.sub(lambda m: self._day(m, patient_id, m.group(1), m.group(3), m.group(4)), text)
         text = _DICOM_DATE.sub(lambda m: self._day(m, patient_id, m.group(1), m.group(2), m.group(3)), text)

@@ -239,3 +239,25 @@ def test_fit_cuts_text_on_characters_and_never_a_uid_or_a_code() -> None:
     assert fit("StudyInstanceUID", "1." * 40) == "1." * 40
     assert (fit("PatientSex", "MALE" * 5), fit("PatientSex", "F"), fit("StudyDate", "2023031400")) == ("", "F", "")
     assert (fit("StudyDate", "20230314"), fit("StudyTime", "101500.25")) == ("20230314", "101500.25")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom warns of the overlong values the test writes
+def test_a_patient_id_cut_at_a_space_still_finds_its_pair(tmp_path: Path, sample_dicom: Path) -> None:
+    """A Patient ID over LO's 64 bytes whose cut ends in a space: the SR held "P1…1 ", its reader read "P1…1" (a
+    trailing space is padding), the cut of the store's id kept the space, and `import-sr` found no pair (review42).
+    A cut value now ends without the space, as it is read."""
+    from viewer.interop.vr_fit import fit
+
+    assert fit("StudyDescription", "d" * 63 + " x") == "d" * 63 and fit("StudyID", "ab ") == "ab "  # uncut: as given
+    pid, reader = "P" + "1" * 62 + " " + "2" * 10, "Dr" + " Ab" * 30
+    stack = tiny_study(sample_dicom, tmp_path / "img", pid)
+    store = tmp_path / "s.lesionlab"
+    reading_store(store, {pid: stack}, [reader])
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(tmp_path / "img")]) == 0
+    (sr,) = sorted((tmp_path / "sr").rglob("*.dcm"))
+    target = tmp_path / "again.lesionlab"
+    _pairs_only(target, {pid: stack})
+    assert main(["import-sr", str(target), "--dicom", str(tmp_path / "img"), str(sr)]) == 0
+    with ReadingStore.open(target, read_only=True) as st:
+        (les,) = st.load().lesions.values()
+    assert (les.patient_id, les.reader) == (pid, reader)

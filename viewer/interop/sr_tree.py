@@ -51,10 +51,12 @@ class Item:
 
     __slots__ = ("_buf", "_explicit", "_enc", "_spans", "_values")
 
+    #: each element's (VR, value offset, length (-1: undefined), whether a sequence's items are in explicit VR)
+
     def __init__(self, buf: bytes, start: int, end: int, explicit: bool, enc: tuple[str, ...]) -> None:
         self._buf, self._explicit, self._enc = buf, explicit, enc
         self._values: dict[int, Any] = {}
-        spans: dict[int, tuple[str, int, int]] = {}
+        spans: dict[int, tuple[str, int, int, bool]] = {}
         pos = start
         while pos < end:
             if pos + 8 > end:
@@ -74,14 +76,19 @@ class Item:
                 vr = vr_bytes.decode("ascii")
             else:
                 vr, length, voff = _implicit_vr(tag), length32, pos + 8
+            # a UN's value is in implicit VR (PS3.5 6.2.2); pydicom reads a known tag's UN by its dictionary VR (a
+            # UN Content Sequence of an explicit file is a sequence, its items implicit: review42)
+            nested_explicit = explicit and vr != "UN"
+            if vr == "UN":
+                vr = _implicit_vr(tag)
             if length == _UNDEFINED:
-                after = _skip_sequence(buf, voff, explicit and vr != "UN")
-                spans[tag] = (vr if vr != "UN" else "SQ", voff, -1 if explicit or vr == "SQ" else -2)
+                after = _skip_sequence(buf, voff, nested_explicit)
+                spans[tag] = ("SQ", voff, -1, nested_explicit)
                 pos = after
                 continue
             if voff + length > end:
                 raise Truncated(f"an item ends inside the value of ({group:04X},{elem:04X})")
-            spans[tag] = (vr, voff, length)
+            spans[tag] = (vr, voff, length, nested_explicit)
             pos = voff + length
         self._spans = spans
 
@@ -105,10 +112,10 @@ class Item:
         return isinstance(keyword, str) and _tag(keyword) in self._spans
 
     def _value(self, tag: int) -> Any:
-        vr, voff, length = self._spans[tag]
+        vr, voff, length, nested_explicit = self._spans[tag]
         buf = self._buf
         if vr == "SQ":
-            return _items(buf, voff, length, self._explicit and length != -2, self._enc)
+            return _items(buf, voff, length, nested_explicit, self._enc)
         raw = buf[voff:voff + length]
         if vr in _NUMBERS:
             size = struct.calcsize(_NUMBERS[vr])

@@ -47,15 +47,18 @@ def _fit_group(group: str) -> str:
 
 
 def fit(keyword: str, value: str) -> str:
-    """``value`` as the attribute ``keyword`` may carry it (module docstring)."""
+    """``value`` as the attribute ``keyword`` may carry it (module docstring); a cut value ends without spaces, as it
+    is read (trailing spaces are padding: a Patient ID cut as "P1…1 " came back "P1…1" and matched no pair)."""
     vr = dictionary_VR(keyword)
     if vr == "UI" or not value:
         return value
     if vr == "PN":
-        return "=".join(_fit_group(group) for group in value.split("=")[:3])
+        fitted = "=".join(_fit_group(group) for group in value.split("=")[:3])
+        return fitted if fitted == value else fitted.rstrip(" ")
     limit = MAX_BYTES.get(vr)
     if vr in _FORMATTED:
         regex = VR_REGEXES.get(vr)
         fits = (limit is None or len(value) <= limit) and (regex is None or re.match(regex, value) is not None)
         return value if fits else ""
-    return cut_utf8(value, limit) if limit is not None else value
+    cut = cut_utf8(value, limit) if limit is not None else value
+    return cut if cut == value else cut.rstrip(" ")

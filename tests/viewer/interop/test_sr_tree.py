@@ -103,3 +103,40 @@ def test_no_pydicom_dataset_per_item(tmp_path: Path, monkeypatch: pytest.MonkeyP
     parsed = sr_read.read_sr(path)
     assert len(parsed.lengths) == 200 and not parsed.not_understood and not parsed.unplaced
     assert len(made) < 20, len(made)  # pydicom's items: 28 a group
+
+
+@pytest.mark.parametrize("undefined", [True, False])
+def test_a_group_content_sequence_as_un_is_read_as_pydicom_reads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    undefined: bool) -> None:
+    """A Content Sequence written as UN in an explicit VR file (a toolkit that did not know the tag; its items are in
+    implicit VR, PS3.5 6.2.2): pydicom reads it as a sequence; the walk read its implicit items as explicit (undefined
+    length: "malformed (Truncated...)") or gave its bytes (defined: "'int' object has no attribute 'get'"), and the
+    group's line was refused."""
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_data_element
+
+    from bench.bench_sr_import import big_sr
+
+    def encoded(elem: pydicom.DataElement, implicit: bool) -> bytes:
+        fp = DicomBytesIO()
+        fp.is_little_endian, fp.is_implicit_VR = True, implicit
+        write_data_element(fp, elem)
+        return bytes(fp.getvalue())
+
+    src = big_sr(tmp_path, 3)
+    ds = pydicom.dcmread(src)
+    _undefined_lengths(ds)  # the enclosing lengths stay right when the element's bytes change
+    group = next(i for i in ds.ContentSequence if i.ValueType == "CONTAINER").ContentSequence[0]
+    el = group["ContentSequence"]
+    el.is_undefined_length = undefined
+    for item in el.value:
+        item.is_undefined_length_sequence_item = undefined
+    f = tmp_path / "un.dcm"
+    ds.save_as(f, enforce_file_format=True)
+    buf, explicit = f.read_bytes(), encoded(el, False)
+    assert buf.count(explicit) == 1
+    implicit = encoded(el, True)
+    f.write_bytes(buf.replace(explicit, implicit[:4] + b"UN\x00\x00" + implicit[4:]))
+    ours, theirs = sr_read.read_sr(f), _pydicoms(f, monkeypatch)
+    assert len(theirs.lengths) == 3 and not theirs.unplaced
+    assert ours == theirs
