@@ -12,7 +12,8 @@ the exit status is 0 either way.
 
 The issue's rule is "within 3 mm of the truth or a refusal, never a line more than 5 mm off". It
 holds, over every click of the sample and three held-out realisations, on the series the
-workstation offers one-click diameters on (T2 FS, DWI b800, T1 arterial); elsewhere (CT, T1 portal, ADC, a series
+workstation offers one-click diameters on (T2 FS, DWI b800, T1 arterial, CT arterial since v19); elsewhere (CT
+portal, T1 portal, ADC, a series
 of no known role) lines 4.6-16 mm off were measured (ADC: 23 mm; T1 arterial, before its small-lesion rules, +8.75 mm
 on a 6.0 mm lesion of a validation realisation). So there the default is a refusal naming the
 series' figures, and ``--unvalidated`` gives the line anyway, the figures in its ``note`` (for

@@ -58,6 +58,18 @@ def write_old_noise(out: Path, seed: int, patient: str, roles: list[str]) -> Pat
         gen.generate(out, seed, [patient], roles, log=lambda *a: None)
     finally:
         gen.add_noise = real
+    return _write_truth(gen, out, seed, patient)
+
+
+def write_series(out: Path, seed: int, patient: str, roles: list[str]) -> Path:
+    """The same with the generator's own noise (the ramp-spectrum CT noise since session 42): the series' files
+    ``make_sample_dicom.py --seed SEED`` writes, byte for byte, and the same ground truth."""
+    gen = _generator()
+    gen.generate(out, seed, [patient], roles, log=lambda *a: None)
+    return _write_truth(gen, out, seed, patient)
+
+
+def _write_truth(gen: Any, out: Path, seed: int, patient: str) -> Path:
     index = [spec.patient_id for spec in gen.PATIENTS].index(patient)
     (out / "ground_truth").mkdir(exist_ok=True)
     truth = gen.ground_truth(gen.build_patient(gen.PATIENTS[index], index, seed), seed)
