@@ -16,6 +16,7 @@ distance (on an ellipse, its major axis, drawn through the ellipse's own centre)
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Callable
 
@@ -84,6 +85,11 @@ def _on_slice(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tupl
     if not win.inside(seed):
         return "the lesion leaves the image"
     return outline(win, seed, levels, p)
+
+
+def _middle(p1: Sequence[float], p2: Sequence[float]) -> tuple[float, float]:
+    """The middle of a line from ``p1`` to ``p2`` (row, column, as :func:`measure` gives its ends)."""
+    return (p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0
 
 
 def _neighbour_shares(volume: VolumeLike, best: int, middle: tuple[float, float], d: float,
@@ -159,7 +165,7 @@ def _past_end(volume: VolumeLike, best: int, found: dict[int, SliceOutline], end
     branch: 14.1 mm on its largest slice, the vein's section at one end of the line and on the slice beyond)."""
     n = volume.array.shape[0]
     d, p1, p2 = measure(found[best], spacing)
-    middle = ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0)
+    middle = _middle(p1, p2)
     out: tuple[float, int] | None = None
     for direction in (-1, 1):
         k = best + direction
@@ -583,21 +589,21 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             record.update(uncorrected=True, suggested_diameter_mm=round(d, 3),
                           suggested_p1=[round(float(v), 3) for v in p1], suggested_p2=[round(float(v), 3) for v in p2])
             if one_slice and p.one_slice_neighbours:
-                shares = _neighbour_shares(volume, best, ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0), d, spacing, p)
+                shares = _neighbour_shares(volume, best, _middle(p1, p2), d, spacing, p)
                 record["one_slice_neighbour_shares"] = [round(v, 3) for v in shares]
                 if min(shares) >= p.one_slice_neighbours:
                     return Refusal(f"{DEEPER}: found on this slice only at the click's levels ({d:.1f} mm), but at their "
                                    f"own levels the slices on both sides hold {shares[0]:.0%} and {shares[1]:.0%} of that "
                                    f"length (from {p.one_slice_neighbours:.0%} on this series): the lesion runs through "
                                    "three slices or more and its section here may be measured short: draw it", record)
+    solid: float | None = None  # how the disc of the line's diameter stands out, read once
     if small and p.round_from_px and d >= p.round_from_px * pixel and axis_ratio is not None \
             and axis_ratio >= p.round_axis_ratio:
         # under the size limit on one or two slices, but round, not too few pixels across and standing out well (T1
         # arterial, v18): the lines under the limit more than 3 mm off were narrow (a lesion of 5-10 mm and something
         # beside it, 0.52-0.59) or under 5 pixels (a lesion of 5 mm or less lengthened by the blur), or faint (a 10 mm
         # lesion at 6.94 SDs, +2.96 mm)
-        middle = ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0)
-        solid = stands_out_sd(volume.array[best], middle, d / 2.0, lv, spacing, p)
+        solid = stands_out_sd(volume.array[best], _middle(p1, p2), d / 2.0, lv, spacing, p)
         if solid >= p.round_sd:
             small = False
             record["round_under_limit"] = True
@@ -608,8 +614,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"slice{'s' if len(found) > 1 else ''}; the blur adds up to 3 pixels to a lesion this small): "
                        "draw it", record)
     if p.few_slices_sd and len(found) < p.small_slices:
-        middle = ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0)
-        solid = stands_out_sd(volume.array[best], middle, d / 2.0, lv, spacing, p)
+        if solid is None:  # the round rule above read the same disc of the same line (T1 arterial)
+            solid = stands_out_sd(volume.array[best], _middle(p1, p2), d / 2.0, lv, spacing, p)
         record["stands_out_sd"] = round(solid, 2)
         if solid < p.few_slices_sd:
             return Refusal(f"{FAINT_WHOLE}: an outline {d:.1f} mm across on {len(found)} "
@@ -667,7 +673,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # any point inside it ends the same way, so a line the click at its own middle does not give again (another
         # length, or a refusal) is what one click's levels made of a part of the lesion, or of the lesion and something
         # next to it; which of the two is right is not known (CT arterial, v17)
-        middle = ((p1[0] + p2[0]) / 2.0, (p1[1] + p2[1]) / 2.0)
+        middle = _middle(p1, p2)
         again = _suggest(volume, best, middle, p, from_a_tip_again=True, recheck=False)
         where = f"clicked again at its own middle (on the slice measured, Pos {positions[best]:.1f} mm)"
         if isinstance(again, Refusal):
