@@ -189,6 +189,8 @@ _MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7,
            "janv": 1, "févr": 2, "fevr": 2, "mars": 3, "avr": 4, "mai": 5, "juin": 6, "juil": 7, "août": 8,
            "aout": 8, "déc": 12, "januar": 1, "februar": 2, "märz": 3, "maerz": 3, "juni": 6, "juli": 7,
            "okt": 10, "dez": 12}
+#: the names above, the longest first ("juil" before "jul", "mars" before "mar"), sorted once
+_MONTHS_LONGEST_FIRST = sorted(_MONTHS.items(), key=lambda kv: -len(kv[0]))
 _MONTH = (r"(?P<month>jan(?:uary|v\.?|vier)?|feb(?:ruary|ruar)?|f[ée]vr(?:ier)?|mar(?:ch|s)?|m(?:ä|ae)rz|apr(?:il)?"
           r"|avr(?:il)?|may|mai|jun[ei]?|juin|jul[iy]?|juil(?:let)?|aug(?:ust)?|ao[uû]t|sep(?:t(?:ember|embre)?)?"
           r"|o[ck]t(?:ober|obre)?|nov(?:ember|embre)?|d[eé]c(?:ember|embre)?|dez(?:ember)?)\.?")
@@ -330,7 +332,7 @@ class Gate:
     def _named_day(self, found: re.Match[str], patient_id: str) -> str:
         """A date whose month is named: ``day N`` when it is a date, else ``[date]`` (it reads as one: "31 Feb 2024")."""
         key = found.group("month").lower().rstrip(".")
-        month = next((n for name, n in sorted(_MONTHS.items(), key=lambda kv: -len(kv[0])) if key.startswith(name)), 0)
+        month = next((n for name, n in _MONTHS_LONGEST_FIRST if key.startswith(name)), 0)
         said = self._day(found, patient_id, found.group("year"), str(month), found.group("day"))
         return "[date]" if said == found.group(0) else said
 
