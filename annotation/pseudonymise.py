@@ -25,7 +25,14 @@ follow-up or reader-study table too) or an exported column has none. What the ru
   date column (days since the patient's first exam; ``[date]`` when the patient has no dated exam,
   or for a date written day/month/year, whose order is unknown, or a month with its year only; a month
   written as a name, English, French or German, is read), the patient's name and its parts
-  become ``[name]`` and a DICOM UID ``[uid]``.
+  become ``[name]`` and a DICOM UID ``[uid]``;
+* in that text no element of a date but its year leaves (HIPAA Safe Harbor, session 43): a day and month without a
+  year, a month with its year, a month alone after a word placing something in time, a day of the week beside a
+  date, Roman months, dates with spaces: ``[date]`` or ``day N``; counts, sizes, ratios without a leading zero,
+  decimals, times and numbers a word owns stay. A short numeric patient id (fewer than six digits) is an id only after
+  a word naming one ("patient 4"); a name part that is also a word ("May", "de") is the name where written with a
+  capital, a particle only with the rest of its name. Every form is found in the text as typed, the leftmost then
+  longest replaced in one pass (:func:`_replaced`).
 """
 
 from __future__ import annotations
@@ -233,8 +240,20 @@ _NAMED_MYY = re.compile(rf"(?<![\w.]){_MONTH_WORD}\s*['’‘]\d{{2}}(?!\d)", re
 #: "12/03", "03/12", "12.03." (German), "on 5/3", "du 5/3", "am 15.4."
 _NUMERIC_DM = re.compile(r"(?<![\w./:,-])(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P<dot>\.(?!\d))?(?![\d/:]|[.,]\d)")
 #: the words after which a day/month without a year is a date even without a leading zero
-_DATE_WORD_BEFORE = re.compile(r"(?:^|\W)(?:on|since|dated|seen|until|till|le|du|depuis|jusqu'au|am|vom|bis|seit)"
-                               r"\s*$", re.IGNORECASE)
+#: a day of the week (a date's element: "Tuesday 12 March", "lundi 4 mars 2024", "Mo, 4.3."; German two-letter names
+#: with their capital only)
+_WEEKDAY = (r"(?:(?i:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun|lundi|mardi|mercredi"
+            r"|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)"
+            r"|Mo|Di|Mi|Do|Fr|Sa|So)\.?,?\s*")
+_WEEKDAY_BEFORE = re.compile(rf"(?<!\w){_WEEKDAY}$")
+_DATE_WORD_BEFORE = re.compile(r"(?:^|\W)(?i:on|since|dated|seen|until|till|le|du|depuis|jusqu'au|am|vom|bis|seit)"
+                               rf"\s*(?:{_WEEKDAY})?$|(?<!\w){_WEEKDAY}$")
+#: a month's name alone is a date's element after a word placing something in time ("in March", "since May",
+#: "mid-April", "mi-avril", "seit Juni", "end of May"); elsewhere it may be a word ("May represent", "Mai-Grünwald")
+_BARE_MONTH = re.compile(rf"(?<![\w.]){_MONTH_WORD}", re.IGNORECASE)
+_TIME_WORD_BEFORE = re.compile(
+    r"(?:^|\W)(?:in|since|until|till|from|of|by|early|mid|late|end|during|en|depuis|jusqu'en|début|fin|mi|courant"
+    r"|im|seit|bis|ab|anfang|mitte|ende)[\s-]*$", re.IGNORECASE)
 #: what makes a number no day: the word owning it ("segment 5 May", "lesion 4/5", "series 3")
 _NUMBER_OWNER_BEFORE = re.compile(
     r"(?:^|\W)(?:segments?|seg|lesions?|lésions?|läsion(?:en)?|series|serie|série|se|images?|im|bild|slices?|coupes?"
@@ -377,6 +396,12 @@ def _numeric_day_month(found: re.Match[str]) -> str | None:
     return "[date]" if after_date_word or (zero and found.group("dot")) else None
 
 
+def _weekday_before(text: str, start: int) -> int:
+    """The length of a day of the week (with its comma and space) right before ``start``, else 0."""
+    found = _WEEKDAY_BEFORE.search(text[max(0, start - 14):start])
+    return 0 if found is None else len(found.group(0))
+
+
 def _replaced(text: str, finds: list[tuple[int, int, str]]) -> str:
     """``text`` with the leftmost, then longest, of overlapping finds replaced."""
     out, at = [], 0
@@ -472,9 +497,6 @@ class Gate:
                 if said is not None:
                     finds.append((found.start(), found.end(), said))
 
-        names = _name_pattern(_name_parts(unicodedata.normalize("NFC", self.patient_names.get(patient_id, ""))))
-        if names is not None:
-            every(names, _a_name)
         every(_UID, lambda m: "[uid]")
         every(_NAMED_DMY, lambda m: None if _owned(m) else self._named_day(m, patient_id))
         every(_NAMED_MDY, lambda m: self._named_day(m, patient_id))
@@ -483,6 +505,8 @@ class Gate:
         every(_NAMED_MYY, lambda m: "[date]")
         every(_NAMED_DM, lambda m: None if _owned(m) or not _a_month(m) else "[date]")
         every(_NAMED_MD, lambda m: "[date]" if _a_month(m) and not _counted(m) else None)
+        every(_BARE_MONTH, lambda m: "[date]" if _a_month(m) and _TIME_WORD_BEFORE.search(
+            text[max(0, m.start() - 14):m.start()]) else None)
         every(_ISO_DATE, lambda m: self._iso_day(m, patient_id))
         every(_ISO_DATE_TIME, lambda m: self._day(m, patient_id, m.group(1), m.group(2), m.group(3)))
         every(_DICOM_DATE, lambda m: self._day(m, patient_id, m.group(1), m.group(2), m.group(3)))
@@ -495,9 +519,16 @@ class Gate:
         every(_ROMAN_DMY, lambda m: self._roman_day(m, patient_id))
         every(_ROMAN_DM, lambda m: "[date]")
         every(_ROMAN_MY, lambda m: "[date]")
+        # the name after the dates: of two finds alike ("in May" for MAY^ANNA) the date is kept
+        names = _name_pattern(_name_parts(unicodedata.normalize("NFC", self.patient_names.get(patient_id, ""))))
+        if names is not None:
+            every(names, _a_name)
         for pattern, code in self._id_patterns(patient_id):
             for found in pattern.finditer(text):
                 finds.append((found.start("id"), found.end("id"), code))
+        # a day of the week before a date goes with it
+        finds = [(start - _weekday_before(text, start) if said.startswith(("[date]", "day ")) else start, end, said)
+                 for start, end, said in finds]
         return _replaced(text, finds)
 
     def _iso_day(self, found: re.Match[str], patient_id: str) -> str | None:
