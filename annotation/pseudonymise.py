@@ -248,6 +248,10 @@ _WEEKDAY = (r"(?:(?i:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tues?|wed|th
 _WEEKDAY_BEFORE = re.compile(rf"(?<!\w){_WEEKDAY}$")
 _DATE_WORD_BEFORE = re.compile(r"(?:^|\W)(?i:on|since|dated|seen|until|till|le|du|depuis|jusqu'au|am|vom|bis|seit)"
                                rf"\s*(?:{_WEEKDAY})?$|(?<!\w){_WEEKDAY}$")
+#: the words before a birth date (English, French, German)
+_BIRTH_BEFORE = re.compile(r"(?:^|\W)(?:d\.?o\.?b|born|birth(?:\s*date)?|date\s+of\s+birth|n[ée]e?(?:\s+le)?"
+                           r"|date\s+de\s+naissance|ddn|geb(?:oren)?(?:\s+am)?|geburtsdatum)\.?\s*[:=]?\s*$",
+                           re.IGNORECASE)
 #: a month's name alone is a date's element after a word placing something in time ("in March", "since May",
 #: "mid-April", "mi-avril", "seit Juni", "end of May"); elsewhere it may be a word ("May represent", "Mai-Grünwald")
 _BARE_MONTH = re.compile(rf"(?<![\w.]){_MONTH_WORD}", re.IGNORECASE)
@@ -341,13 +345,13 @@ def _name_parts(name: str) -> list[str]:
 
 
 def _name_pattern(parts: Sequence[str]) -> re.Pattern[str] | None:
-    """One pattern for all of a patient's name parts (longest first; the words of a part apart by spaces or a hyphen);
+    """One pattern for all of a patient's name parts (longest first; the words of a part apart by spaces, "^" or a hyphen);
     a part of two letters before a mass number is a nuclide and no name: LU^ANNA's "Lu-177 DOTATATE" (review41)."""
     if not parts:
         return None
     alternatives = []
     for part in parts:
-        words = r"[\s-]+".join(re.escape(w) for w in part.replace("^", " ").split())
+        words = r"[\s^=-]+".join(re.escape(w) for w in re.split(r"[\s^=]+", part) if w)
         alternatives.append(words + (r"(?!-\d{1,3}m?(?![\w.]))" if len(part) <= 2 else ""))
     return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
 
@@ -526,8 +530,10 @@ class Gate:
         for pattern, code in self._id_patterns(patient_id):
             for found in pattern.finditer(text):
                 finds.append((found.start("id"), found.end("id"), code))
-        # a day of the week before a date goes with it
-        finds = [(start - _weekday_before(text, start) if said.startswith(("[date]", "day ")) else start, end, said)
+        # a day of the week before a date goes with it; a birth date is "[date]", not its day from the first exam
+        # (which gives the age at that exam to the day: "DOB 1961-03-12" left as "DOB day -22999")
+        finds = [(start - _weekday_before(text, start) if said.startswith(("[date]", "day ")) else start, end,
+                  "[date]" if said.startswith("day ") and _BIRTH_BEFORE.search(text[max(0, start - 20):start]) else said)
                  for start, end, said in finds]
         return _replaced(text, finds)
 

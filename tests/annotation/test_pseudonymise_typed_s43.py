@@ -220,6 +220,13 @@ def test_a_reader_studys_export_leaks_nothing_typed(tmp_path: Path) -> None:
     assert "DOB" not in report and "MRN" not in report  # no typed text in the study's analysis at all
 
 
+@pytest.mark.parametrize("typed", ["DOB 1961-03-12", "born 12 March 1961", "née le 12.III.1961", "geb. 1961 03 12",
+                                   "Geburtsdatum: 19610312", "date of birth 1961/03/12"])
+def test_a_typed_birth_date_leaves_no_day(gate: Gate, typed: str) -> None:
+    """A birth date as days from the first exam ("DOB day -22999") gave the patient's age at that exam to the day."""
+    assert gate.value("comment", typed, "4").endswith(" [date]")
+
+
 def test_the_first_exam_is_day_zero_of_a_typed_date(gate: Gate) -> None:
     assert gate.first_exam["4"] == _dt.date(2024, 3, 1)
     assert gate.value("comment", "2024 03 01", "4") == "day 0"
