@@ -433,6 +433,7 @@ class Gate:
     first_exam: dict[str, _dt.date] = field(default_factory=dict)
     _uids: dict[str, str] = field(default_factory=dict)
     patient_names: dict[str, str] = field(default_factory=dict)
+    _others: dict[str, Any] = field(default_factory=dict)  # the other patients' ids as one pattern, made once
 
     @classmethod
     def for_project(cls, project: Project, *, keep_comments: bool = False,
@@ -530,6 +531,11 @@ class Gate:
         for pattern, code in self._id_patterns(patient_id):
             for found in pattern.finditer(text):
                 finds.append((found.start("id"), found.end("id"), code))
+        others, codes = self._other_ids()
+        if others is not None:  # another patient's id ("compared with 7654321's scan") is as identifying
+            for found in others.finditer(text):
+                if codes.get(found["id"].lower(), patient_id) != self.patient_codes.get(patient_id):
+                    finds.append((found.start("id"), found.end("id"), codes[found["id"].lower()]))
         # a day of the week before a date goes with it; a birth date is "[date]", not its day from the first exam
         # (which gives the age at that exam to the day: "DOB 1961-03-12" left as "DOB day -22999")
         finds = [(start - _weekday_before(text, start) if said.startswith(("[date]", "day ")) else start, end,
@@ -576,6 +582,18 @@ class Gate:
                 pattern = rf"(?<![\w-])(?<!\w\.)(?P<id>{re.escape(old)})(?![\w-]|\.\w)"
             out.append((re.compile(pattern, re.IGNORECASE), code))
         return out
+
+    def _other_ids(self) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        """Every patient's id that is found wherever it stands (not a short number) as one pattern, and their codes by
+        the id in lower case; made once per export."""
+        if "pattern" not in self._others:
+            ids = sorted((pid for pid in self.patient_codes if not (pid.isdigit() and len(pid) < _SHORT_NUMERIC_ID)),
+                         key=lambda pid: (-len(pid), pid))
+            alternatives = "|".join(re.escape(pid) for pid in ids)
+            self._others["pattern"] = re.compile(rf"(?<![\w-])(?<!\w\.)(?P<id>{alternatives})(?![\w-]|\.\w)",
+                                                 re.IGNORECASE) if ids else None
+            self._others["codes"] = {pid.lower(): self.patient_codes[pid] for pid in reversed(ids)}
+        return self._others["pattern"], self._others["codes"]
 
     def table(self, header: Sequence[str], rows: Iterable[Sequence[Any]],
               patient_id: str | None = None) -> list[list[Any]]:

@@ -220,6 +220,12 @@ def test_a_reader_studys_export_leaks_nothing_typed(tmp_path: Path) -> None:
     assert "DOB" not in report and "MRN" not in report  # no typed text in the study's analysis at all
 
 
+def test_another_patients_id_in_a_comment_leaves_as_that_patients_code(gate: Gate) -> None:
+    """A comment on one patient naming another's id ("compared with 1234567") left that id as typed."""
+    assert gate.value("comment", "compared with 1234567 and ab-88812; 12 lesions", "4") == \
+        "compared with S002 and S004; 12 lesions"
+
+
 @pytest.mark.parametrize("typed", ["DOB 1961-03-12", "born 12 March 1961", "née le 12.III.1961", "geb. 1961 03 12",
                                    "Geburtsdatum: 19610312", "date of birth 1961/03/12"])
 def test_a_typed_birth_date_leaves_no_day(gate: Gate, typed: str) -> None:
