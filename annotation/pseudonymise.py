@@ -229,12 +229,14 @@ _LOWER_CASE_MONTHS = frozenset({"janvier", "janv", "février", "fevrier", "févr
                                 "mai", "juin", "juillet", "juil", "août", "aout", "septembre", "sept", "octobre",
                                 "novembre", "décembre", "déc"})
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|er|e)?"
-#: "12 March", "14th of March", "1er avril", "3. Mai", "12 mars '24", "28-Feb-24" (a two-digit year: "[date]")
-_NAMED_DM = re.compile(rf"(?<![\w.,/:-])(?:\d{{1,2}}\.?\s*[-–]\s*)?{_DAY}\.?[\s/-]*(?:of\s+|de\s+)?{_MONTH_WORD}"
+#: "12 March", "14th of March", "1er avril", "3. Mai", "12 mars '24", "28-Feb-24" (a two-digit year: "[date]"), "12 and
+#: 14 March", "du 12 au 14 mars"
+_NAMED_DM = re.compile(rf"(?<![\w.,/:-])(?:\d{{1,2}}(?:st|nd|rd|th|er)?\.?\s*(?:[-–&]|and|et|und|au|to|bis)\s*)?{_DAY}\.?[\s/-]*(?:of\s+|de\s+)?{_MONTH_WORD}"
                        r"(?P<yy>(?:\s*['’‘]|[-./])\d{2}(?![\d.,/:]\d|\d))?", re.IGNORECASE)
-#: "March 12", "Mar 12th", "Feb. 20th", "May 5", "March 12-14" (not "May 3.5", "May 3 cm")
-_NAMED_MD = re.compile(rf"(?<![\w.]){_MONTH_WORD}\s*(?:the\s+)?{_DAY}(?:\s*[-–]\s*\d{{1,2}}(?:st|nd|rd|th)?)?"
-                       r"(?![\w:]|[.,]\d)", re.IGNORECASE)
+#: "March 12", "Mar 12th", "Feb. 20th", "May 5", "March 12-14", "March 12 and 14" (not "May 3.5", "May 3 cm")
+_NAMED_MD = re.compile(rf"(?<![\w.]){_MONTH_WORD}\s*(?:the\s+)?{_DAY}"
+                       r"(?:\s*(?:[-–&]|and|to)\s*\d{1,2}(?:st|nd|rd|th)?(?![\w:]|[.,]\d|\s*[^\W\d_]))?(?![\w:]|[.,]\d)",
+                       re.IGNORECASE)
 #: "March '24", "mars '24"
 _NAMED_MYY = re.compile(rf"(?<![\w.]){_MONTH_WORD}\s*['’‘]\d{{2}}(?!\d)", re.IGNORECASE)
 #: "12/03", "03/12", "12.03." (German), "on 5/3", "du 5/3", "am 15.4."
@@ -265,7 +267,7 @@ _NUMBER_OWNER_BEFORE = re.compile(
 #: what after a number makes it no date: a unit or what was counted
 _NOT_A_DATE_WORD_AFTER = re.compile(
     r"\s*(?:mm|cm|ml|%|HU|mg|kg|GBq|MBq|mSv|mGy|s|min|h|lesions?|lésions?|läsion(?:en)?|nodes?|segments?|of|de|der|"
-    r"von|sur)(?!\w)", re.IGNORECASE)
+    r"von|sur|cells?|cellules?|zellen|hpf|fields?|champs?|dilution|verdünnung)(?!\w)", re.IGNORECASE)
 #: "03/2024", "3.2024", "03-2024" (a month and its year)
 _NUMERIC_MY = re.compile(r"(?<![\w./:,-])(?:(?:0?[1-9]|1[0-2])[./]|(?:0[1-9]|1[0-2])-)(?:19|20)\d{2}(?![\w./-]|,\d)")
 #: "2024-03", "2024/03" (a year and its month, the month with two digits)
@@ -335,6 +337,9 @@ def _name_parts(name: str) -> list[str]:
     """A DICOM person name and its parts (family, given, middle...; every component group; a component of several
     words whole and each of its words but a particle), with their spellings without diacritics, longest first."""
     parts = {" ".join(name.split())}
+    components = [c.strip() for c in name.split("=")[0].split("^")]
+    if len(components) >= 2 and components[0] and components[1]:  # the given name first: "Anna May" of MAY^ANNA
+        parts.add(f"{components[1]} {components[0]}")
     for component in re.split(r"[\^=]", name):
         words = [w for w in re.split(r"[,\s]+", component) if w]
         if len(words) > 1:

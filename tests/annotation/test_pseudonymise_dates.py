@@ -50,7 +50,7 @@ def test_a_kept_comment_loses_the_patients_name_ids_and_dates() -> None:
     gate = Gate(True, patient_codes={"P9": "S001"}, first_exam={"P9": _dt.date(2024, 3, 1)},
                 patient_names={"P9": "LU^ANNA"}, keep_comments=True)
     assert gate.value("comment", "Anna Lu (MRN P9) seen by Dr Who 12/03/2024, cf. 2024-03-12", "P9") == \
-        "[name] [name] (MRN S001) seen by Dr Who [date], cf. day 11"
+        "[name] (MRN S001) seen by Dr Who [date], cf. day 11"
     assert Gate(True, patient_codes={"P9": "S001"}).value("comment", "Anna Lu", "P9") is None  # not kept: left out
 
 
