@@ -405,6 +405,10 @@ def _numeric_day_month(found: re.Match[str]) -> str | None:
     return "[date]" if after_date_word or (zero and found.group("dot")) else None
 
 
+#: an initial right before a name ("A. May", "A May")
+_INITIAL_BEFORE = re.compile(r"(?<![\w.])([A-Z])\.?\s?$")
+
+
 def _weekday_before(text: str, start: int) -> int:
     """The length of a day of the week (with its comma and space) right before ``start``, else 0."""
     found = _WEEKDAY_BEFORE.search(text[max(0, start - 14):start])
@@ -532,7 +536,12 @@ class Gate:
         # the name after the dates: of two finds alike ("in May" for MAY^ANNA) the date is kept
         names = _name_pattern(_name_parts(unicodedata.normalize("NFC", self.patient_names.get(patient_id, ""))))
         if names is not None:
-            every(names, _a_name)
+            initials = {w[0].upper() for w in re.split(r"[\^=,\s-]+", self.patient_names.get(patient_id, "")) if w}
+            for found in names.finditer(text):  # an initial of the name before it goes with it ("A. May")
+                if _a_name(found) is not None:
+                    initial = _INITIAL_BEFORE.search(text[max(0, found.start() - 4):found.start()])
+                    start = found.start() - len(initial.group(0)) if initial and initial[1] in initials else found.start()
+                    finds.append((start, found.end(), "[name]"))
         for pattern, code in self._id_patterns(patient_id):
             for found in pattern.finditer(text):
                 finds.append((found.start("id"), found.end("id"), code))

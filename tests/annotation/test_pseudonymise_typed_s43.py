@@ -68,6 +68,7 @@ def test_a_corpus_written_after_the_change_leaves_with_its_identifiers_replaced(
     ("Reviewed Tuesday 12 March, then in May and mid-June", "Reviewed [date], then in [date] and mid-[date]"),
     ("May represent a cyst; Mai-Grünwald stain", "[name] represent a cyst; Mai-Grünwald stain"),  # the name MAY
     ("anna may, Anna May may come", "[name], [name] may come"),  # given name first, in lower case too
+    ("A. May and A May; Dr B. May", "[name] and [name]; Dr B. [name]"),  # the patient's initial goes with the name
     ("March 12 and 14, 12 and 14 March, du 12 au 14 mars", "[date], [date], du [date]"),  # no day of a range left
     ("March 12 and 14 lesions; Ki-67 10/2000 cells", "[date] and 14 lesions; Ki-67 10/2000 cells"),
     ("Seen 12 March '24.", "Seen [date]."),  # two-digit year: the century unknown, as "12.03.24"
