@@ -1,0 +1,116 @@
+"""Session 43: a radiologist's read of LLSYN003 under Xvfb (with a window manager), quit and reopened mid-read, and
+a second window on the same project: the defects found, through the real main window."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from app.last_session import LastSession
+from tests.app.conftest import make_window, open_pair, press
+from viewer.records import READING_ROLES, Role
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_dicom"
+
+
+def test_n_after_a_restart_mid_lesion_goes_back_to_where_the_lesion_started(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """L2 started on CT arterial (its first line), then DWI; the session was killed with L2 current on T1 arterial.
+    Reopened there, the reader drew T1 arterial's line (the app moved on to T1 portal) and T1 portal's, and pressed N
+    for the next lesion: the view stayed on T1 portal, where before the restart N went "back on CT arterial, where
+    the last lesion started". The series a lesion starts on was the window's only; it is kept with the position."""
+    from app.cmd_view import restore_position
+    from tests.app.test_reader_check_s35 import READER, _activate
+    from tests.app.test_review_s36 import _draw_on_active
+
+    truth = json.loads((SAMPLE / "ground_truth" / "LLSYN001.json").read_text())
+    lesion = truth["lesions"][0]
+    arterial, t1_arterial, t1_portal = (READING_ROLES.index(r) for r in
+                                        (Role.CT_ARTERIAL, Role.MR_T1_ARTERIAL, Role.MR_T1_PORTAL))
+    last = LastSession(env / "last.json")
+    w = make_window(qtbot, env, reader=READER, last=last)
+    store = env / "work" / "fresh.lesionlab"
+    store.parent.mkdir(exist_ok=True)
+    assert w.store_flow.open_store(store) and not w.session.read_only
+    open_pair(w, qtbot, SAMPLE, sample_index)
+    press(w, qtbot, "tool_window")
+    _activate(w, qtbot, arterial)
+    press(w, qtbot, "new_lesion")
+    _draw_on_active(w, qtbot, lesion, Role.CT_ARTERIAL)
+    assert w.state.start_role is Role.CT_ARTERIAL
+    press(w, qtbot, "tool_window")
+    _activate(w, qtbot, t1_arterial)  # where the session ends, mid-lesion (the process dies: no closeEvent)
+    w._save_last()
+    w.session.store.close()
+    saved = last.load()
+    assert saved is not None and not saved.clean
+
+    w2 = make_window(qtbot, env, reader=READER, last=last)
+    assert w2.store_flow.open_store(saved.store)
+    w2.show_index(str(SAMPLE), sample_index)
+    assert restore_position(w2, saved, QApplication.instance())
+    qtbot.waitUntil(lambda: all(vp.volume is not None and vp.volume.loaded.all()
+                                for vp, c in zip(w2.reading.viewports, w2.reading.hanging.cells) if c.stack), timeout=60000)
+    assert w2.reading.layout.active == t1_arterial and w2.state.selection.lesion_id == "L1"
+    _draw_on_active(w2, qtbot, lesion, Role.MR_T1_ARTERIAL)
+    assert w2.reading.layout.active == t1_portal, w2.status.text()
+    _draw_on_active(w2, qtbot, lesion, Role.MR_T1_PORTAL)
+    press(w2, qtbot, "new_lesion")
+    assert w2.reading.layout.active == arterial, w2.status.text()
+    assert "back on CT arterial, where the last lesion started" in w2.status.text(), w2.status.text()
+
+
+def test_a_second_window_on_the_project_leaves_the_first_windows_session_its_own(qtbot, env: Path, store_copy: Path,  # type: ignore[no-untyped-def]
+                                                                               sample_dicom: Path, sample_index) -> None:
+    """A second lesionlab started while the first reads (the project open for writing there) opened it read-only and
+    said "lesionlab did not close cleanly last time": the first was open, nothing had crashed. Quitting the second
+    then wrote its own position as a clean exit over the first's running session, so a crash of the first after that
+    went unsaid at the next start. The second window neither reports nor writes the first's session."""
+    from app.cmd_view import after_last_session, recovery_message
+
+    last = LastSession(env / "last.json")
+    first = make_window(qtbot, env, last=last)
+    assert first.store_flow.open_store(store_copy) and not first.session.read_only
+    open_pair(first, qtbot, sample_dicom, sample_index, "LLSYN002")
+    first.state.selection.set_lesion("L2")
+    first._save_last()  # the first window reads: its session is saved as running (not clean)
+    running = last.load()
+    assert running is not None and not running.clean and running.lesion_id == "L2"
+
+    second = make_window(qtbot, env, last=last)
+    said: list[str] = []
+    second.store_flow.inform = lambda title, text: said.append(text)  # type: ignore[method-assign]
+    assert second.store_flow.open_store(running.store)
+    assert second.session.read_only and said and "open for writing in another lesionlab" in said[0]
+    assert "did not close cleanly" in recovery_message(second, running), "the message the fix keeps from showing"
+    assert after_last_session(second, running) == ""  # what `lesionlab view` says at start (app/cmd_view.run)
+    open_pair(second, qtbot, sample_dicom, sample_index, "LLSYN003")
+    second.show()
+    second.close()  # a real close event, as Ctrl+Q sends
+    after = last.load()
+    assert after is not None and not after.clean and after.patient_id == "LLSYN002" and after.lesion_id == "L2", after
+    # the first window's own quit still says it closed cleanly
+    first.show()
+    first.close()
+    closed = last.load()
+    assert closed is not None and closed.clean and closed.patient_id == "LLSYN002"
+
+
+def test_a_crashed_session_is_still_reported_when_nobody_holds_its_project(qtbot, env: Path, store_copy: Path,  # type: ignore[no-untyped-def]
+                                                                         sample_dicom: Path, sample_index) -> None:
+    """The other side of the rule: the first window killed (its lock gone with it), the next start reports the
+    unclean exit and remembers again."""
+    from app.cmd_view import after_last_session
+
+    last = LastSession(env / "last.json")
+    first = make_window(qtbot, env, last=last)
+    assert first.store_flow.open_store(store_copy)
+    open_pair(first, qtbot, sample_dicom, sample_index, "LLSYN002")
+    first._save_last()
+    first.session.store.close()  # the kernel drops a killed process's lock
+    running = last.load()
+    assert running is not None and not running.clean
+    second = make_window(qtbot, env, last=last)
+    assert second.store_flow.open_store(running.store) and not second.session.read_only
+    assert "did not close cleanly" in after_last_session(second, running) and second.remembers
