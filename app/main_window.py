@@ -919,6 +919,14 @@ class MainWindow(QMainWindow):
         if self.ask_reader_early:
             self.store_flow.ask_reader_now()
 
+    def close_pair(self) -> None:
+        """The exam on screen closed: empty cells, no alignment running, the plain title (WorkstationState.close_pair)."""
+        self.align_job.cancel()
+        self._align_wanted = None
+        self.loads.keep_only(())
+        self.state.close_pair()
+        self.setWindowTitle("lesionlab")
+
     def _read_alone(self, pair: ExamPair) -> str:
         """What the status adds when the project reads a study of this CT + MRI pair as an exam of its own and has no
         read of the pair: the grid was empty and Checks said "no exam pair open" (a reader's check on the follow-up

@@ -120,6 +120,11 @@ class StudyUi:
         """Open the study as ``reader`` (None: the reader the database role is bound to)."""
         study = self.flow.open(location, reader)
         self._blind()
+        # the exam read before goes: its patient id and dates stayed in the title, its read in the lesion grid, Counts
+        # and the clinical record's title, and an edit (N) went to that project under its reader while the status bar
+        # named the study's reader and store (a radiologist's check, session 43)
+        self.window.close_pair()
+        self.window.grid.set_missing_note("no case open: Ctrl+N opens your next case", set(READING_ROLES))
         self.window.store_flow.show_store()  # the study's reader named, not the project the session still holds
         self.window.state.say(f"study {study.study_id} open as {self.flow.reader}: Ctrl+N opens your next case")
         self.show_cases()

@@ -114,3 +114,68 @@ def test_a_crashed_session_is_still_reported_when_nobody_holds_its_project(qtbot
     second = make_window(qtbot, env, last=last)
     assert second.store_flow.open_store(running.store) and not second.session.read_only
     assert "did not close cleanly" in after_last_session(second, running) and second.remembers
+
+
+def test_opening_a_study_closes_the_exam_read_before_so_nothing_of_it_shows_nor_takes_edits(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index) -> None:
+    """LLSYN003 read in a project, then Study -> Open study as reader… as R1: the cells lost their overlays, but the
+    title still said "LLSYN003: CT 2024-02-05 + MR 2024-03-25" (a case of the study: its patient id and dates), the
+    lesion grid, Counts and "Clinical record LLSYN003" the project's read, and N made L6 in that project under its
+    reader while the status bar named R1 and the study's store. The exam goes when the study opens."""
+    from annotation.store import ReadingStore
+    from tests.app.test_study_window import make_study_store
+
+    study = make_study_store(env, sample_dicom)
+    w = make_window(qtbot, env)
+    assert w.store_flow.open_store(store_copy) and not w.session.read_only
+    shown: list[str] = []
+    w.show_error = shown.append  # type: ignore[method-assign]
+    open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN003")
+    w.show()
+    assert "LLSYN003" in w.windowTitle() and w.docks.lesion_panel.table.rowCount() > 0
+    with ReadingStore.open(store_copy, read_only=True) as store:
+        before = len(store.load().lesions)
+    w.study_ui.open(str(study), "R1")
+    assert w.study_ui.dialog is not None
+    w.study_ui.dialog.close()  # the case list closed: the reader is back at the window, no case open
+    assert "LLSYN003" not in w.windowTitle() and "2024" not in w.windowTitle(), w.windowTitle()
+    assert w.docks.lesion_panel.table.rowCount() == 0
+    assert "LLSYN003" not in w.docks.clinical_dock.windowTitle(), w.docks.clinical_dock.windowTitle()
+    assert all(c.stack is None for c in w.reading.hanging.cells)
+    # the empty cells say what to do (not "drop a stack here from the browser": the browser is hidden)
+    assert {v.missing_note for v in w.grid.viewports} == {"no case open: Ctrl+N opens your next case"}
+    press(w, qtbot, "new_lesion")  # a key pressed before Ctrl+N: refused, recorded nowhere
+    said = " ".join(shown) + w.status.text()
+    assert "the active cell is empty" in said, said
+    with ReadingStore.open(store_copy, read_only=True) as store:
+        assert len(store.load().lesions) == before
+    with ReadingStore.open(study, read_only=True) as store:
+        assert not [les for les in store.load().lesions.values() if les.reader.startswith("R1")]
+
+
+def test_each_menu_opens_from_the_keyboard_with_an_alt_letter_of_its_own(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Keyboard only: Alt+S, Down, Enter was to be Study -> Open study as reader…; "&Study" and "&Scroll" shared
+    Alt+S, Scroll opened, and Enter took its second item (a slice up). Layout and Link shared Alt+L. Every menu has a
+    letter of its own now, and Alt with it opens that menu."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMenu
+
+    w = window
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow())
+    letters: dict[str, str] = {}
+    for action in w.menuBar().actions():
+        text = action.text()
+        assert text.count("&") == 1, text
+        letter = text[text.index("&") + 1].lower()
+        assert letter not in letters, f"{text} and {letters[letter]} share Alt+{letter.upper()}"
+        letters[letter] = text
+    study = next(a for a in w.menuBar().actions() if a.text().replace("&", "") == "Study")
+    letter = study.text()[study.text().index("&") + 1]
+    w.grid.active_widget.setFocus()
+    qtbot.keyClick(w.grid.active_widget, getattr(Qt.Key, f"Key_{letter.upper()}"), Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu))
+    shown = QApplication.activePopupWidget()
+    assert shown is study.menu(), shown.title() if isinstance(shown, QMenu) else shown
+    shown.close()
