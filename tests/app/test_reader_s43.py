@@ -179,3 +179,37 @@ def test_each_menu_opens_from_the_keyboard_with_an_alt_letter_of_its_own(window,
     shown = QApplication.activePopupWidget()
     assert shown is study.menu(), shown.title() if isinstance(shown, QMenu) else shown
     shown.close()
+
+
+def test_a_study_case_asks_for_its_sessions_series_only(qtbot, env: Path, sample_dicom: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """The MRI session's case C01 on screen (no CT hung): Checks said "E1: not counted yet on CT arterial, CT portal,
+    T2 FS, DWI b800, T1 arterial, T1 portal" (one warning naming every series, which the filter by role kept whole)
+    and the lesion grid's CT arterial and CT portal cells were amber, to read, for a lesion drawn with real events.
+    The case asks for its session's series only."""
+    from tests.app.conftest import drag
+    from tests.app.test_study_window import loaded, make_study_store, study_window
+
+    study = make_study_store(env, sample_dicom)
+    w, shown = study_window(qtbot, env, study, sample_dicom, sample_index)
+    assert w.study_ui.dialog is not None
+    w.study_ui.dialog.close()
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow())
+    press(w, qtbot, "study_next")  # Ctrl+N: the first case
+    qtbot.waitUntil(lambda: any(c.stack is not None for c in w.reading.hanging.cells) and loaded(w), timeout=60000)
+    assert not shown, shown
+    w.reading.activate(next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None))
+    qtbot.waitUntil(lambda: w.reading.active.geometry is not None)
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, w.grid.active_widget, (100.0, 100.0), (100.0, 140.0))
+    checks = [w.docks.checks_panel.list.item(i).text() for i in range(w.docks.checks_panel.list.count())]
+    assert any("not counted yet" in c for c in checks), checks
+    assert not any("CT arterial" in c or "CT portal" in c for c in checks), checks
+    t = w.docks.lesion_panel.table
+    from tests.app.conftest import FIXED
+
+    ct_cells = [t.item(0, FIXED + READING_ROLES.index(r)) for r in (Role.CT_ARTERIAL, Role.CT_PORTAL)]
+    assert all(c is not None and c.text() == "—" for c in ct_cells), [c.text() if c else None for c in ct_cells]
+    mr_left = [t.item(0, FIXED + READING_ROLES.index(r)) for r in (Role.MR_DWI, Role.MR_T1_PORTAL)]
+    assert all(c is not None and c.text() == "" for c in mr_left), [c.text() if c else None for c in mr_left]
