@@ -129,6 +129,16 @@ def still_running(window, last) -> bool:  # type: ignore[no-untyped-def]
                 and session.path is not None and same_folder(last.store) == same_folder(str(session.path)))
 
 
+def open_last_store(window, args: argparse.Namespace, last) -> str:  # type: ignore[no-untyped-def]
+    """The reading project to start with opened, and what to say of the last session (:func:`after_last_session`).
+    Nothing is remembered meanwhile: the "Reading project in use" question is modal, and the remember timer of the
+    window's first changes ran inside it and wrote an empty position over the running window's, before the rule below
+    said this window was the second (seen in the real window, session 43)."""
+    window.remembers = False
+    _open_store(window, args, last)
+    return after_last_session(window, last)
+
+
 def after_last_session(window, last) -> str:  # type: ignore[no-untyped-def]
     """What the status bar says of the last session at start: its unclean exit, or "" (none, or it still runs in
     another window: then that session's position and clean flag are its own, and this window does not write them:
@@ -136,6 +146,7 @@ def after_last_session(window, last) -> str:  # type: ignore[no-untyped-def]
     if still_running(window, last):
         window.remembers = False
         return ""
+    window.remembers = True
     return recovery_message(window, last) if last is not None and not last.clean else ""
 
 
@@ -253,8 +264,7 @@ def run(args: argparse.Namespace) -> int:
     window = MainWindow()
     scripted = args.quit_when_listed or args.open_first_pair or args.screenshot or args.no_restore
     last = None if scripted else window.last.load()
-    _open_store(window, args, last)
-    recovery = after_last_session(window, last)
+    recovery = open_last_store(window, args, last)
     last = position_in_this_project(last, window.session.path)
     if recovery:
         window.state.say(recovery)
