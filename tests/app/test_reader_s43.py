@@ -197,17 +197,8 @@ def test_a_study_case_asks_for_its_sessions_series_only(qtbot, env: Path, sample
     and the lesion grid's CT arterial and CT portal cells were amber, to read, for a lesion drawn with real events.
     The case asks for its session's series only."""
     from tests.app.conftest import drag
-    from tests.app.test_study_window import loaded, make_study_store, study_window
 
-    study = make_study_store(env, sample_dicom)
-    w, shown = study_window(qtbot, env, study, sample_dicom, sample_index)
-    assert w.study_ui.dialog is not None
-    w.study_ui.dialog.close()
-    w.show()
-    w.activateWindow()
-    qtbot.waitUntil(lambda: w.isActiveWindow())
-    press(w, qtbot, "study_next")  # Ctrl+N: the first case
-    qtbot.waitUntil(lambda: any(c.stack is not None for c in w.reading.hanging.cells) and loaded(w), timeout=60000)
+    study, w, shown = _first_case(qtbot, env, sample_dicom, sample_index)
     assert not shown, shown
     w.reading.activate(next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None))
     qtbot.waitUntil(lambda: w.reading.active.geometry is not None)
@@ -223,3 +214,68 @@ def test_a_study_case_asks_for_its_sessions_series_only(qtbot, env: Path, sample
     assert all(c is not None and c.text() == "—" for c in ct_cells), [c.text() if c else None for c in ct_cells]
     mr_left = [t.item(0, FIXED + READING_ROLES.index(r)) for r in (Role.MR_DWI, Role.MR_T1_PORTAL)]
     assert all(c is not None and c.text() == "" for c in mr_left), [c.text() if c else None for c in mr_left]
+
+
+def test_ctrl_n_on_a_case_not_read_whole_says_so_before_finishing_it(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                     sample_index) -> None:
+    """Case C01 of the MRI session read on T2 FS only (one lesion, nothing counted): one Ctrl+N finished it at once,
+    for good (the study does not let readers go back), and opened the next. Now the first Ctrl+N says what is left
+    and keeps the case; the same Ctrl+N again finishes it. A case read whole finishes at the first press."""
+    from annotation.store import ReadingStore
+    from annotation.study_store import Study
+    from tests.app.conftest import drag
+    from tests.app.test_study_window import loaded
+
+    study, w, shown = _first_case(qtbot, env, sample_dicom, sample_index)
+    first = w.study_ui.flow.current.ref.code
+    t2 = READING_ROLES.index(Role.MR_T2FS)
+    w.reading.activate(t2)
+    qtbot.waitUntil(lambda: w.reading.active.geometry is not None)
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, w.grid.active_widget, (100.0, 100.0), (100.0, 140.0))
+
+    def finished(code: str) -> bool:
+        with ReadingStore.open(study, read_only=True) as store:
+            rec = Study(store).session_reads().get(("R1", "MRI", code))
+            return rec is not None and rec.finished
+
+    press(w, qtbot, "study_next")
+    assert w.study_ui.flow.current.ref.code == first and not finished(first)
+    said = w.status.text()
+    assert f"case {first} is not read whole: L1 is measured on some series but has no status on DWI b800, T1 " \
+           "arterial, T1 portal; E1: not counted yet on T2 FS, DWI b800, T1 arterial, T1 portal; Ctrl+N again" in said, said
+    assert "Ctrl+N again finishes it as it is" in said and "does not reopen a finished case" in said, said
+    press(w, qtbot, "counted")  # DWI (where the line moved the view on) counted: what is left changes, said again
+    press(w, qtbot, "study_next")
+    assert w.study_ui.flow.current.ref.code == first and not finished(first), w.status.text()
+    assert "not counted yet on T2 FS, T1 arterial, T1 portal" in w.status.text(), w.status.text()
+    press(w, qtbot, "study_next")  # the same again: finished as it is, the next case opens
+    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    assert finished(first) and w.study_ui.flow.current.ref.code != first
+    second = w.study_ui.flow.current.ref.code
+    # the next case read whole (no lesion, every series of the session counted 0): one press
+    for role in (Role.MR_T2FS, Role.MR_DWI, Role.MR_T1_ARTERIAL, Role.MR_T1_PORTAL):
+        w.reading.activate(READING_ROLES.index(role))
+        qtbot.waitUntil(lambda: w.reading.active.geometry is not None)
+        press(w, qtbot, "counted")
+    press(w, qtbot, "study_next")
+    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    assert finished(second), w.status.text()
+    assert not shown, shown
+
+
+def _first_case(qtbot, env: Path, sample_dicom: Path, sample_index):  # type: ignore[no-untyped-def]
+    """A study of the sample's pairs open as R1 in the window, the case list closed and Ctrl+N pressed: the first
+    case on screen, loaded. Returns (study store, window, errors shown)."""
+    from tests.app.test_study_window import loaded, make_study_store, study_window
+
+    study = make_study_store(env, sample_dicom)
+    w, shown = study_window(qtbot, env, study, sample_dicom, sample_index)
+    assert w.study_ui.dialog is not None
+    w.study_ui.dialog.close()
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow())
+    press(w, qtbot, "study_next")  # Ctrl+N: the first case
+    qtbot.waitUntil(lambda: any(c.stack is not None for c in w.reading.hanging.cells) and loaded(w), timeout=60000)
+    return study, w, shown
