@@ -105,6 +105,8 @@ class ReadingDocks:
             self.lesion_panel.active_role = lambda: state.reading_role(state.viewer.layout.active)
         self.lesion_panel.warnings.hide()  # the Checks dock lists them, clickable
         self.counts_panel = CountsPanel(selection)
+        if self.state is not None:
+            self.counts_panel.session_roles = self._session_roles
         self.checks_panel = ChecksPanel(selection)
         if self.state is not None:
             self.checks_panel.imaged_roles = self._imaged_roles

@@ -364,6 +364,8 @@ class CountsPanel(_Observer):
 
     def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
         super().__init__(selection, parent)
+        #: the series of the reader study's session whose case is on screen, None outside a study case (the window's)
+        self.session_roles: Callable[[], tuple[Role, ...] | None] = lambda: None
         self.table = QTableWidget(len(READING_ROLES), len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.setVerticalHeaderLabels(list(ROLE_HEADERS.values()))
@@ -408,7 +410,10 @@ class CountsPanel(_Observer):
         pair, reader = self.selection.pair, self.reading.reader
         project = self.reading.project
         counts = project.counts(pair[0], pair[1], reader) if pair else {}
+        only = self.session_roles()
         for r, role in enumerate(READING_ROLES):
+            # a study case: its session's series only (the MRI session listed CT arterial and portal "not read yet")
+            self.table.setRowHidden(r, only is not None and role not in only)
             status = project.count_status(pair[0], pair[1], reader, role) if pair else CountStatus.NOT_READ
             right, left = counts.get((role, Lobe.RIGHT), 0), counts.get((role, Lobe.LEFT), 0)
             for c, value in enumerate((right, left, right + left)):

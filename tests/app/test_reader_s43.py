@@ -194,8 +194,8 @@ def test_each_menu_opens_from_the_keyboard_with_an_alt_letter_of_its_own(window,
 def test_a_study_case_asks_for_its_sessions_series_only(qtbot, env: Path, sample_dicom: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
     """The MRI session's case C01 on screen (no CT hung): Checks said "E1: not counted yet on CT arterial, CT portal,
     T2 FS, DWI b800, T1 arterial, T1 portal" (one warning naming every series, which the filter by role kept whole)
-    and the lesion grid's CT arterial and CT portal cells were amber, to read, for a lesion drawn with real events.
-    The case asks for its session's series only."""
+    and the lesion grid's CT arterial and CT portal cells were amber, to read, for a lesion drawn with real events;
+    Counts listed CT arterial and CT portal "not read yet". The case asks for its session's series only."""
     from tests.app.conftest import drag
 
     study, w, shown = _first_case(qtbot, env, sample_dicom, sample_index)
@@ -214,6 +214,9 @@ def test_a_study_case_asks_for_its_sessions_series_only(qtbot, env: Path, sample
     assert all(c is not None and c.text() == "—" for c in ct_cells), [c.text() if c else None for c in ct_cells]
     mr_left = [t.item(0, FIXED + READING_ROLES.index(r)) for r in (Role.MR_DWI, Role.MR_T1_PORTAL)]
     assert all(c is not None and c.text() == "" for c in mr_left), [c.text() if c else None for c in mr_left]
+    counts = w.docks.counts_panel.table
+    assert [counts.isRowHidden(i) for i in range(len(READING_ROLES))] == \
+        [r in (Role.CT_ARTERIAL, Role.CT_PORTAL) for r in READING_ROLES]
 
 
 def test_ctrl_n_on_a_case_not_read_whole_says_so_before_finishing_it(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
