@@ -216,7 +216,8 @@ UNCORRECTED_PX: dict[Role, float] = {Role.MR_DWI: 4.9, Role.MR_T1_ARTERIAL: 7.5}
 #: on the same lesions of 5-10 mm reached +4.35 there. Two slices keep :data:`UNCORRECTED_PX` (4.9): from 4.9 to 5.0 pixels
 #: 266 LLSYN002 L09 (7.3 mm) read +5.06 at 4.93 and 232 LLSYN002 L08 (9.1 mm) +3.29 at 4.96 (viewer/README.md, session 42,
 #: for what 5.0 to 5.5 on two slices would give).
-ONE_SLICE_FROM_PX: dict[Role, float] = {Role.MR_DWI: 4.1}
+#: 3.6 since v20 (session 43), as two slices' :data:`UNCORRECTED_FROM_PX`, with :data:`ONE_SLICE_FAINT_BELOW_PX` below.
+ONE_SLICE_FROM_PX: dict[Role, float] = {Role.MR_DWI: 3.6}
 #: Where such a one-slice line is refused because the slices on both sides, each at its own levels clicked at the line's
 #: middle, hold an outline at least this share of its length (v18, session 42, b800 only; ``one_slice_neighbours``): the
 #: lesion runs through three slices, and the click's levels lost it on its neighbours. Session 41's experiment measured
@@ -225,6 +226,16 @@ ONE_SLICE_FROM_PX: dict[Role, float] = {Role.MR_DWI: 4.1}
 #: realisations it was set on (453 clicks, 33 lesions) reach 0.83 and 0.97 (324 LLSYN003 L04, -1.01 mm) and 0.81 and 0.91
 #: (284 LLSYN002 L08, +1.09); it refuses no other click of them.
 ONE_SLICE_NEIGHBOURS: dict[Role, float] = {Role.MR_DWI: 0.9}
+#: Where a one-slice line measured as found is under this many pixels (from :data:`ONE_SLICE_FROM_PX`, 3.6 since v20), it
+#: is refused unless its disc stands out by :data:`ONE_SLICE_FAINT_SD` SDs of the liver or more and holds on average
+#: :data:`ONE_SLICE_PLATEAU` of its peak's contrast or more (v20, session 43, b800 only; ``plateau_share`` and
+#: ``stands_out_sd`` in the record). From 3.6 to 4.1 pixels lesions of 10 mm on one slice read a little short and were
+#: refused (the seeded rate's largest loss: 101 LLSYN002 L08, 204 and 212 LLSYN001 L03, 205 and 212 LLSYN002 L08), and
+#: lesions of 5-7 mm lengthened by the blur read as long: 266 LLSYN001 L04 (6.9 mm, +3.01 at 3.96 pixels, 0.48 of its
+#: peak, 7.4 SDs) and 266 LLSYN002 L11 (5.8 mm, +3.55 at 3.74, 0.57, 4.2-4.5 SDs). Figures: viewer/README.md, session 43.
+ONE_SLICE_FAINT_BELOW_PX: dict[Role, float] = {Role.MR_DWI: 4.1}
+ONE_SLICE_FAINT_SD: dict[Role, float] = {Role.MR_DWI: 5.0}
+ONE_SLICE_PLATEAU: dict[Role, float] = {Role.MR_DWI: 0.52}
 UNCORRECTED_FROM_PX: dict[Role, float] = {Role.MR_DWI: 3.6, Role.MR_T1_ARTERIAL: 4.0}
 #: Where what is found on one or two slices is refused when the disc of its diameter stands out from the
 #: liver by less than this many SDs of the denoised liver on average: a reader's check under Xvfb clicked
@@ -476,6 +487,9 @@ def params_for(role: Role | None) -> SuggestParams:
                          uncorrected_from_px=UNCORRECTED_FROM_PX.get(role, 0.0),
                          one_slice_from_px=ONE_SLICE_FROM_PX.get(role, 0.0),
                          one_slice_neighbours=ONE_SLICE_NEIGHBOURS.get(role, 0.0),
+                         one_slice_faint_below_px=ONE_SLICE_FAINT_BELOW_PX.get(role, 0.0),
+                         one_slice_faint_sd=ONE_SLICE_FAINT_SD.get(role, 0.0),
+                         one_slice_plateau=ONE_SLICE_PLATEAU.get(role, 0.0),
                          few_slices_sd=FEW_SLICES_SD.get(role, 0.0), round_from_px=ROUND_FROM_PX.get(role, 0.0),
                          round_axis_ratio=ROUND_AXIS_RATIO.get(role, 0.0), round_sd=ROUND_SD.get(role, 0.0),
                          max_leak_measured=MEASURED_LEAK.get(role, 0.0),
