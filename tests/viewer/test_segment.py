@@ -555,7 +555,7 @@ class TestHardNeighbours:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))
         assert isinstance(s, Refusal) and "no contrast" in s.reason
-        assert s.params["method"] == "ellipse_consensus_v19"
+        assert s.params["method"] == "ellipse_consensus_v20"
 
     def test_a_click_on_liver_beside_a_vessel_says_the_clicks_own_level(self) -> None:
         """A click on plain liver 4 mm from a large bright vessel (a tube through the slices): refused, and the
@@ -586,7 +586,7 @@ class TestRecords:
         s = suggest(lesion, render(lesion, noise=8.0))
         assert isinstance(s, Suggestion)
         back = json.loads(json.dumps(s.params))
-        assert back["method"] == "ellipse_consensus_v19" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert back["method"] == "ellipse_consensus_v20" and back["smooth_mm"] == SuggestParams().smooth_mm
         assert back["boundary"] == "ellipse"  # an elliptical lesion's boundary is its fitted ellipse
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
         # the levels came from the slice clicked, a full one (not the lesion's tip): not measured again
@@ -603,11 +603,14 @@ class TestRecords:
         for gap in (-0.1, 1.0):  # b800's 0.08 (v16): a fraction of the outline at the slice's own levels
             with pytest.raises(ValueError, match="own_levels_gap"):
                 SuggestParams(own_levels_gap=gap)
-        for name in ("one_slice_from_px", "one_slice_neighbours"):  # b800's 4.1 pixels and 0.9 (v18)
+        for name in ("one_slice_from_px", "one_slice_neighbours", "one_slice_faint_below_px", "one_slice_faint_sd",
+                     "one_slice_plateau"):  # b800's 3.6 pixels and 0.9 (v18, v20), 4.1 pixels, 5 SDs and 0.52 (v20)
             with pytest.raises(ValueError, match=name):
                 SuggestParams(**{name: -0.1})
             with pytest.raises(ValueError, match=name):
                 SuggestParams(**{name: float("nan")})
+        with pytest.raises(ValueError, match="one_slice_plateau"):
+            SuggestParams(one_slice_plateau=1.0)  # a share of the peak's contrast: under 1
         for share in (-0.1, 1.5):  # T1 portal's 0.5 (v17): a fraction of the fullness of the section given up
             with pytest.raises(ValueError, match="joined_fullness"):
                 SuggestParams(joined_fullness=share)

@@ -11,7 +11,7 @@ import numpy as np
 from viewer.geometry import StackGeometry
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
-METHOD_NAME = "ellipse_consensus_v19"
+METHOD_NAME = "ellipse_consensus_v20"
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,14 @@ class SuggestParams:
     # such a one-slice line is refused when the slices on both sides, at their own levels from the line's middle, hold
     # an outline at least this share of its length (0: off; v18, b800 0.9: app.suggester.ONE_SLICE_NEIGHBOURS)
     one_slice_neighbours: float = 0.0
+    # ... and, measured so under this many pixels (0: off; v20, b800: app.suggester.ONE_SLICE_FAINT_BELOW_PX), refused
+    # when the disc of its diameter stands out from the liver by less than ``one_slice_faint_sd`` SDs, or holds on
+    # average less than ``one_slice_plateau`` of the contrast of its peak (the denoised image, against the liver): a
+    # lesion of 5-7 mm lengthened by the blur to as many pixels as a 10 mm one read a little short is a peak with tails,
+    # the 10 mm one a plateau
+    one_slice_faint_below_px: float = 0.0
+    one_slice_faint_sd: float = 0.0
+    one_slice_plateau: float = 0.0
     # what is found on fewer than ``small_slices`` slices, whose disc of its diameter (the unsmoothed pixels
     # round the line's midpoint) stands out from the liver by less than this many SDs of the denoised liver
     # on average, is refused (0: off): the noise or the blur lengthened an outline round a faint tip or a
@@ -267,10 +275,12 @@ class SuggestParams:
                              "joined_end_size in [0, 1], single_slice_beyond in [0, 1) (0: off)")
         if self.min_pixels_across < 0 or self.small_slices < 1 or self.few_slices_sd < 0 or not self.uncorrected_px >= 0 \
                 or not self.uncorrected_from_px >= 0 or not self.one_slice_from_px >= 0 \
-                or not self.one_slice_neighbours >= 0:
+                or not self.one_slice_neighbours >= 0 or not self.one_slice_faint_below_px >= 0 \
+                or not self.one_slice_faint_sd >= 0 or not 0 <= self.one_slice_plateau < 1:
             raise ValueError("min_pixels_across >= 0 (0: off), small_slices >= 1, few_slices_sd >= 0 (0: off), "
                              "uncorrected_px >= 0 (0: off), uncorrected_from_px >= 0, one_slice_from_px >= 0 (0: off) "
-                             "and one_slice_neighbours >= 0 (0: off)")
+                             "one_slice_neighbours >= 0 (0: off), one_slice_faint_below_px >= 0 (0: off) and "
+                             "one_slice_faint_sd >= 0, one_slice_plateau in [0, 1)")
         if self.round_from_px < 0 or not 0 <= self.round_axis_ratio <= 1 or self.round_sd < 0:
             raise ValueError("round_from_px >= 0 (0: off), round_axis_ratio in [0, 1] and round_sd >= 0, got "
                              f"{self.round_from_px}, {self.round_axis_ratio}, {self.round_sd}")

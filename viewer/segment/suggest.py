@@ -105,6 +105,22 @@ def _neighbour_shares(volume: VolumeLike, best: int, middle: tuple[float, float]
     return shares[0], shares[1]
 
 
+def _plateau_share(image: np.ndarray, middle: tuple[float, float], d: float, levels: Levels,
+                   spacing: tuple[float, float], p: SuggestParams) -> float:
+    """How much of its peak's contrast the disc of a line's diameter ``d`` round its ``middle`` holds on average, on the
+    denoised image, against the liver's level: the peak is the brightest (lesion side) value within a quarter of ``d``
+    of the middle. A section as large as its line is a plateau (0.55-0.8 on b800's lines of 10 mm lesions on one slice);
+    a lesion smaller than the blur, lengthened by it, a peak with tails (under 0.5)."""
+    win = Window(image, middle, spacing, p)
+    q = win.local(middle)
+    inner, whole = win.disc(q, 0.25 * d), win.disc(q, 0.5 * d)
+    if not inner.any() or not whole.any():
+        return 0.0
+    sm = levels.sign * (win.sm - levels.liver)
+    peak = float(sm[inner].max())
+    return float(sm[whole].mean()) / peak if peak > 0 else 0.0
+
+
 def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
            p: SuggestParams, clicked: bool = True) -> tuple[Levels, SliceOutline] | str:
     """The lesion's levels and outline on slice ``k`` from a click at ``at``, or why not (``clicked``:
@@ -617,6 +633,20 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         if solid is None:  # the round rule above read the same disc of the same line (T1 arterial)
             solid = stands_out_sd(volume.array[best], _middle(p1, p2), d / 2.0, lv, spacing, p)
         record["stands_out_sd"] = round(solid, 2)
+        if p.one_slice_faint_below_px and record.get("uncorrected") and len(found) == 1 \
+                and d < p.one_slice_faint_below_px * pixel:
+            # found on one slice only and measured as found from ``one_slice_from_px`` up to this (b800, v20): lesions of
+            # 10 mm read there a little short, lesions of 5-7 mm lengthened by the blur to as many pixels, a peak with
+            # tails, or faint (fresh 266 LLSYN001 L04, 6.9 mm, +3.01 at 3.96 pixels, 0.48 of its peak; 266 LLSYN002
+            # L11, 5.8 mm, +3.55 at 3.74, 4.2-4.5 SDs)
+            plateau = _plateau_share(volume.array[best], _middle(p1, p2), d, lv, spacing, p)
+            record["plateau_share"] = round(plateau, 3)
+            if solid < p.one_slice_faint_sd or plateau < p.one_slice_plateau:
+                return Refusal(f"{FAINT_WHOLE}: found on this slice only, {d:.1f} mm ({d / pixel:.1f} pixels with the "
+                               f"blur), standing out by {solid:.1f} SDs of the liver and holding {plateau:.0%} of its "
+                               f"peak's contrast over the disc of that diameter (from {p.one_slice_faint_sd:g} SDs and "
+                               f"{p.one_slice_plateau:.0%} on this series under {p.one_slice_faint_below_px:g} pixels): a "
+                               "lesion smaller than the blur, lengthened by it? draw it", record)
         if solid < p.few_slices_sd:
             return Refusal(f"{FAINT_WHOLE}: an outline {d:.1f} mm across on {len(found)} "
                            f"slice{'s' if len(found) > 1 else ''}, "
