@@ -126,11 +126,13 @@ def test_ct_today(outcomes: list[bs.Outcome]) -> None:
     CT arterial 7 -> 8 of 12, MAE 0.525 mm (LLSYN001 L02 +1.99, measured 18.98 on 16.99), CT portal 3 -> 7 of 9, MAE
     0.27; the two together 10 -> 15 of 21, MAE 0.32 -> 0.41, none over 3 mm. v19 (``min_axis_ratio`` 0.65 -> 0.67 on CT
     arterial) refuses LLSYN001 L02's line, its ellipse 0.66 as wide as long (the lesion's 0.75): CT arterial 8 -> 7 of
-    12, MAE 0.525 -> 0.32 mm (tests/viewer/test_segment_ct42.py); the two together 15 -> 14 of 21, MAE 0.41 -> 0.29."""
+    12, MAE 0.525 -> 0.32 mm (tests/viewer/test_segment_ct42.py); the two together 15 -> 14 of 21, MAE 0.41 -> 0.29.
+    v20 (session 43, CT portal's ``capsule_rays``): LLSYN002 L04, against the capsule (+0.68 mm, 25 % of its rays on the
+    fat), refused: CT portal 7 -> 6 of 9, the two together 14 -> 13 of 21 (rate floor 0.65 -> 0.6), MAE 0.29 -> 0.26."""
     arterial = _rows(outcomes, ("ct_arterial",))
     assert arterial["rate"] >= 0.55 and arterial["mae_mm"] <= 0.55 and arterial["over_3mm"] == 0, arterial
     both = _rows(outcomes, ("ct_arterial", "ct_portal"))
-    assert both["n"] >= 20 and both["rate"] >= 0.65 and both["mae_mm"] <= 0.45 and both["over_3mm"] == 0, both
+    assert both["n"] >= 20 and both["rate"] >= 0.6 and both["mae_mm"] <= 0.45 and both["over_3mm"] == 0, both
 
 
 def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs.Outcome]) -> None:

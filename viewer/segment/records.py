@@ -153,6 +153,10 @@ class SuggestParams:
     partial_volume_size: float = 0.9
     partial_volume_ratio: float = 0.75
     partial_volume_sd: float = 3.0
+    # whether those give-ways on the fullness act at all (False: the longest section holding the click is measured; v20,
+    # CT portal, where a faint lesion's inner half on a 5 mm slab stands out by a few HU more on one slice than the next
+    # from the noise and texture alone: 102 LLSYN002 L06, 12.9 mm, measured 9.9 on the shorter slice, -3.03 mm)
+    fuller_give_way: bool = True
     # ... or, when the lesion ends beyond that shorter neighbour too (a lesion on two slices), the
     # slice that gives way has at least this fraction of its rays off its ellipse: what it joins
     # (1: off). LLSYN001 L03 on CT portal, 9.5 mm, against a portal vein: 15.5 mm on its tip's
@@ -166,6 +170,12 @@ class SuggestParams:
     # v17, T1 portal: levels read on a capsule lesion's faint tip lost it two slices on, and the slice that was nearer
     # its middle gave way to the tip, -9.15 mm; app.suggester.JOINED_FULLNESS)
     joined_fullness: float = 0.0
+    # on the slice measured, the share of the rays that meet, within ``capsule_mm`` beyond the edge (after step 10's
+    # correction), something farther from the liver than twice the lesion's contrast on the lesion's side (fat beyond the
+    # capsule round a dark lesion): over this share the lesion is refused (0: off; v20, CT portal). There a lesion lies
+    # against the liver's edge, where its own edge and the capsule's run together
+    capsule_rays: float = 0.0
+    capsule_mm: float = 3.0
     # the levels set on the lesion's tip (the lesion ends beyond it; under this fraction of the
     # chosen slice's length, its inner half under ``partial_volume_ratio`` of the chosen one's):
     # the suggestion is made again from the chosen slice, as if it had been clicked
@@ -303,6 +313,8 @@ class SuggestParams:
             raise ValueError(f"joined_fullness lies in [0, 1] (0: off), got {self.joined_fullness}")
         if not 0 <= self.min_axis_ratio < 1:
             raise ValueError(f"min_axis_ratio lies in [0, 1) (0: off), got {self.min_axis_ratio}")
+        if not (0 <= self.capsule_rays < 1 and self.capsule_mm > 0):
+            raise ValueError(f"capsule_rays lies in [0, 1) (0: off) and capsule_mm > 0, got {self.capsule_rays}, {self.capsule_mm}")
         if not 0 <= self.raw_shell < 1:
             raise ValueError(f"raw_shell lies in [0, 1) (0: off), got {self.raw_shell}")
         if not (0 < self.steady_step < 1 and self.steady_px >= 0):

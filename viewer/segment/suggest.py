@@ -25,7 +25,7 @@ import numpy as np
 from viewer.body import outside_body, sample_values
 from viewer.segment.across import (JOINED, depth_ratio, from_a_tip, fuller_neighbour, inside_outline, lesion_ends,
                                    measure, moved_mm, near_outline, through_slices)
-from viewer.segment.around import raw_shell, stands_out_sd, with_beyond
+from viewer.segment.around import against_fat, raw_shell, stands_out_sd, with_beyond
 from viewer.segment.levels import (LEAKS_BEYOND, LESION_ENDS, NO_CONTRAST, REACHES_EDGE, Levels, Unsegmentable, Window,
                                    find_levels)
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams, VolumeLike
@@ -69,6 +69,8 @@ LEVELS_DISAGREE = "the lesion's edge differs with the slice its levels are read 
 DEEPER = "the lesion may be deeper than what is found"
 #: How the refusal begins when the ellipse measured is narrower than a lesion's section (``min_axis_ratio``).
 NARROW = "what is found is narrower than a lesion's section"
+#: How the refusal begins when the lesion lies against the liver's edge (``capsule_rays``, v20, CT portal).
+AGAINST_CAPSULE = "the lesion lies against the liver's edge"
 #: How the refusal begins when the line clicked again at its own middle is not found again (``recheck_mm``).
 NOT_AGAIN = "the line is not found again from its own middle"
 
@@ -481,7 +483,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             if moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
         elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, SPLITS, TUBE, ONE_SLICE_PART, FAINT_WHOLE, NARROW,
-                                       NOT_AGAIN, DEEPER)) \
+                                       NOT_AGAIN, DEEPER, AGAINST_CAPSULE)) \
                 or SMALL in again.reason or TOO_SMALL in again.reason:
             # measured from its full slice, the lesion is too small for the series, or its edge there is
             # no ellipse, or what is found there is two structures joined or a vessel: the tip's levels,
@@ -507,6 +509,13 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse(f"{FAINTER_SHELL}: the unsmoothed image 0.5-2.5 mm beyond the edge found still holds "
                        f"{rim_left:.0%} of the lesion's contrast (over {p.raw_shell:.0%} on this series); a rim lesion's "
                        f"interior inside a fainter rim?", p, raw_shell_share=round(rim_left, 3))
+    fat = against_fat(final, volume.array[best], spacing, p) if p.capsule_rays else None
+    if fat is not None and fat > p.capsule_rays:
+        # a lesion against the liver's edge (CT portal, v20): its edge and the capsule's run together, the fat beyond
+        # darker than it; measured 1.0-2.2 mm short on the bench (the ellipse through the rays on the liver's side)
+        return _refuse(f"{AGAINST_CAPSULE}: {fat:.0%} of its rays meet fat within {p.capsule_mm:g} mm of the edge found "
+                       f"(over {p.capsule_rays:.0%} on this series), where its edge and the liver's run together: draw it",
+                       p, capsule_share=round(fat, 3))
     rim = final.opposite_rim(p)
     if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
         return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
@@ -576,6 +585,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record["depth_ratio"] = round(depth, 3)
     if rim_left is not None:
         record["raw_shell_share"] = round(rim_left, 3)
+    if fat is not None:
+        record["capsule_share"] = round(fat, 3)
     if joined_share is not None:
         record["joined_fullness_share"] = round(joined_share, 3)
     for key, unsteady in steady.items():
