@@ -343,6 +343,11 @@ _COMMON_WORDS = frozenset({
 _FOLDED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "AE", "Ö": "OE", "Ü": "UE"})
 
 
+#: what joins the pieces of one name as typed: hyphens and dashes, apostrophes (straight or curly)
+_NAME_JOIN_CHARS = "'\u2019\u02bc\u2010\u2011\u2013\\-"
+_NAME_JOIN = f"[{_NAME_JOIN_CHARS}]"
+
+
 def _spellings(part: str) -> set[str]:
     """``part`` and its spellings without diacritics ("Müller": "Mueller", "Muller")."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", part) if not unicodedata.combining(c))
@@ -361,6 +366,10 @@ def _name_parts(name: str) -> list[str]:
         if len(words) > 1:
             parts.add(" ".join(words))
         parts.update(w for w in words if len(w) >= 2 and (len(words) == 1 or w.lower() not in _PARTICLES))
+        for word in words:  # a double-barrelled or apostrophe name's pieces: "Smith" of SMITH-JONES, "Brien" of O'BRIEN
+            pieces = [p for p in re.split(_NAME_JOIN + "+", word) if p]
+            if len(pieces) > 1:
+                parts.update(p for p in pieces if len(p) >= 2 and p.lower() not in _PARTICLES)
     spelled = {s for p in parts if p for s in _spellings(p)}
     return sorted(spelled, key=lambda p: (-len(p), p))
 
@@ -372,7 +381,9 @@ def _name_pattern(parts: Sequence[str]) -> re.Pattern[str] | None:
         return None
     alternatives = []
     for part in parts:
-        words = r"[\s^=-]+".join(re.escape(w) for w in re.split(r"[\s^=]+", part) if w)
+        # "Smith Jones", "Smith–Jones" or "SmithJones" for SMITH-JONES, "O’Brien" or "OBrien" for O'BRIEN (review43a)
+        joins = rf"[\s^={_NAME_JOIN_CHARS}]"
+        words = (joins + "*").join(re.escape(w) for w in re.split(joins + "+", part) if w)
         alternatives.append(words + (r"(?!-\d{1,3}m?(?![\w.]))" if len(part) <= 2 else ""))
     return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
 

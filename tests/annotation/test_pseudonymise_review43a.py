@@ -55,3 +55,19 @@ def test_a_megabyte_of_hostile_separators_is_read_in_linear_time(gate: Gate) -> 
         gate.value("comment", text, "4")
         timings.append(time.perf_counter() - t0)
     assert timings[1] < 8 * timings[0] + 0.5, timings
+
+
+def test_a_double_barrelled_or_apostrophe_name_leaves_in_every_piece_and_spelling() -> None:
+    """SMITH-JONES^ANN-MARIE's "Mrs Smith", "Smith Jones", "Smith–Jones" (an en dash), "Marie" and O'BRIEN's "O’Brien"
+    (a curly apostrophe, as an editor types it), "OBrien" left as typed: a name's parts were split at spaces only."""
+    import datetime as dt
+
+    names = {"P1": "O'BRIEN^SEAN", "P2": "SMITH-JONES^ANN-MARIE"}
+    gate = Gate(True, keep_comments=True, patient_codes={"P1": "S001", "P2": "S002"},
+                first_exam={p: dt.date(2024, 1, 1) for p in names}, patient_names=names)
+    assert gate.value("comment", "Mr O'Brien, Mr O’Brien, Mr OBrien; Sean", "P1") == \
+        "Mr [name], Mr [name], Mr [name]; [name]"
+    assert gate.value("comment", "Mrs Smith-Jones, Smith Jones, Smith–Jones, Mrs Smith, Mrs Jones, Ann Marie, Marie",
+                      "P2") == "Mrs [name], [name], [name], Mrs [name], Mrs [name], [name], [name]"
+    assert gate.value("comment", "follow-up in 3 months, O'Neill's sign negative", "P1") == \
+        "follow-up in 3 months, O'Neill's sign negative"
