@@ -195,10 +195,10 @@ _MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7,
            # oct., nov., déc.; Januar, Februar, März, Mai, Juni, Juli, Oktober, Dezember)
            "janv": 1, "févr": 2, "fevr": 2, "mars": 3, "avr": 4, "mai": 5, "juin": 6, "juil": 7, "août": 8,
            "aout": 8, "déc": 12, "januar": 1, "februar": 2, "märz": 3, "maerz": 3, "juni": 6, "juli": 7,
-           "okt": 10, "dez": 12}
+           "okt": 10, "dez": 12, "mär": 3, "mrz": 3}
 #: the names above, the longest first ("juil" before "jul", "mars" before "mar"), sorted once
 _MONTHS_LONGEST_FIRST = sorted(_MONTHS.items(), key=lambda kv: -len(kv[0]))
-_MONTH = (r"(?P<month>jan(?:uary|v\.?|vier)?|feb(?:ruary|ruar)?|f[ée]vr(?:ier)?|mar(?:ch|s)?|m(?:ä|ae)rz|apr(?:il)?"
+_MONTH = (r"(?P<month>jan(?:uary|v\.?|vier)?|feb(?:ruary|ruar)?|f[ée]vr(?:ier)?|mar(?:ch|s)?|m(?:ä|ae)rz|mär|mrz|apr(?:il)?"
           r"|avr(?:il)?|may|mai|jun[ei]?|juin|jul[iy]?|juil(?:let)?|aug(?:ust)?|ao[uû]t|sep(?:t(?:ember|embre)?)?"
           r"|o[ck]t(?:ober|obre)?|nov(?:ember|embre)?|d[eé]c(?:ember|embre)?|dez(?:ember)?)\.?")
 #: A date with its month named: "12 March 2024", "12-Mar-2024", "March 12th, 2024", "1er mars 2024" (its order is
@@ -284,6 +284,22 @@ _ROMAN_DMY = re.compile(rf"(?<![\w.]){_DAY}(?P<sep>[./ -])\s?{_ROMAN}(?P=sep)\s?
                         r"(?![\d.]\d|\d)")
 _ROMAN_DM = re.compile(rf"(?<![\w.])\d{{1,2}}\.\s?{_ROMAN}\.(?![\w.]|\d)")
 _ROMAN_MY = re.compile(rf"(?<![\w.]){_ROMAN}[./](?:19|20)\d{{2}}(?![\d.]\d|\d)")
+#: "12. 3. 2024", "12 . 03 . 2024" (a date typed with spaces after its dots, as German text has it): "[date]" as
+#: "12.3.2024" (review43a: the whole date left)
+_SPACED_DOTTED_DMY = re.compile(r"(?<![\w.,/:-])(\d{1,2})( ?\. ?)(\d{1,2}) ?\. ?((?:19|20)\d{2})(?!\d|[.,]\d)")
+#: what a long id may hold between its characters as typed ("1 234 567", "123-4567" for 1234567; "AB 88812",
+#: "AB88812" for AB-88812): spaces and hyphens, two at most (review43a: each left as typed)
+_ID_GAP = r"[\s\-\u2010\u2011\u2013]{0,2}"
+#: ids with fewer letters and digits than this are found only as they are written ("E1", "P12")
+_SPLIT_ID_MIN = 6
+#: characters that show nothing: typed inside a name or id ("Mül\u00adler", "Mul\u200bler") they hid it; removed
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"))
+#: letters that look like others, each to the one it looks like, for finding (the text leaves as typed): full-width
+#: forms ("ＭＵＬＬＥＲ", "１２３４５６７") and Cyrillic or Greek capitals and Cyrillic letters in a Latin word ("Mаria" with
+#: a Cyrillic "а"); one character for one, so that a find's place is its place in the text (review43a)
+_LOOKALIKE = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)},
+                            **dict(zip("АВЕКМНОРСТХаеорсухіјѕІЈЅԁ", "ABEKMHOPCTXaeopcyxijsIJSd")),
+                            **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧο", "ABEZHIKMNOPTYXo"))})
 #: an ISO date-time ("2024-03-12T10:30:00"): its time goes with its date
 _ISO_DATE_TIME = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
                             r"(?:Z|[+-]\d{2}:?\d{2})?(?!\d)")
@@ -327,6 +343,11 @@ _COMMON_WORDS = frozenset({
 _FOLDED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "AE", "Ö": "OE", "Ü": "UE"})
 
 
+#: what joins the pieces of one name as typed: hyphens and dashes, apostrophes (straight or curly)
+_NAME_JOIN_CHARS = "'\u2019\u02bc\u2010\u2011\u2013\\-"
+_NAME_JOIN = f"[{_NAME_JOIN_CHARS}]"
+
+
 def _spellings(part: str) -> set[str]:
     """``part`` and its spellings without diacritics ("Müller": "Mueller", "Muller")."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", part) if not unicodedata.combining(c))
@@ -345,6 +366,10 @@ def _name_parts(name: str) -> list[str]:
         if len(words) > 1:
             parts.add(" ".join(words))
         parts.update(w for w in words if len(w) >= 2 and (len(words) == 1 or w.lower() not in _PARTICLES))
+        for word in words:  # a double-barrelled or apostrophe name's pieces: "Smith" of SMITH-JONES, "Brien" of O'BRIEN
+            pieces = [p for p in re.split(_NAME_JOIN + "+", word) if p]
+            if len(pieces) > 1:
+                parts.update(p for p in pieces if len(p) >= 2 and p.lower() not in _PARTICLES)
     spelled = {s for p in parts if p for s in _spellings(p)}
     return sorted(spelled, key=lambda p: (-len(p), p))
 
@@ -356,7 +381,9 @@ def _name_pattern(parts: Sequence[str]) -> re.Pattern[str] | None:
         return None
     alternatives = []
     for part in parts:
-        words = r"[\s^=-]+".join(re.escape(w) for w in re.split(r"[\s^=]+", part) if w)
+        # "Smith Jones", "Smith–Jones" or "SmithJones" for SMITH-JONES, "O’Brien" or "OBrien" for O'BRIEN (review43a)
+        joins = rf"[\s^={_NAME_JOIN_CHARS}]"
+        words = (joins + "*").join(re.escape(w) for w in re.split(joins + "+", part) if w)
         alternatives.append(words + (r"(?!-\d{1,3}m?(?![\w.]))" if len(part) <= 2 else ""))
     return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
 
@@ -407,6 +434,24 @@ def _numeric_day_month(found: re.Match[str]) -> str | None:
 
 #: an initial right before a name ("A. May", "A May")
 _INITIAL_BEFORE = re.compile(r"(?<![\w.])([A-Z])\.?\s?$")
+
+
+def _typed_id(pid: str) -> str:
+    """A pattern for ``pid`` as it may be typed: a long id with spaces or hyphens between its characters, or without
+    its own ("1 234 567", "AB 88812", "AB88812" for AB-88812); a short one as it is written."""
+    chars = [c for c in pid if c.isalnum()]
+    if len(chars) < _SPLIT_ID_MIN:
+        return re.escape(pid)
+    # split, not within a run of numbers ("1 2 3 4 5 6 7 8" holds 1234567's digits: a list)
+    gap = _ID_GAP[:-5]
+    return (rf"(?:{re.escape(pid)}|(?<!\d{gap})(?<!\d{gap}{gap}){_ID_GAP.join(re.escape(c) for c in chars)}"
+            rf"(?!{gap}{{1,2}}\d))")
+
+
+def _id_key(said: str) -> str:
+    """An id as :func:`_typed_id` finds it, reduced to its letters and digits in lower case (the key of its code)."""
+    chars = [c for c in said if c.isalnum()]
+    return "".join(chars).lower() if len(chars) >= _SPLIT_ID_MIN else said.lower()
 
 
 def _weekday_before(text: str, start: int) -> int:
@@ -502,7 +547,8 @@ class Gate:
         if not self.active:
             return text
         # one form of accented letters: "de\u0301c." (typed on a Mac) is "déc.", "Mu\u0308ller" the name "Müller"
-        text = unicodedata.normalize("NFC", text)
+        typed = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+        text = typed.translate(_LOOKALIKE)  # what is looked for in; ``typed`` is what leaves, its finds replaced
         finds: list[tuple[int, int, str]] = []
 
         def every(pattern: re.Pattern[str], say: Callable[[re.Match[str]], str | None]) -> None:
@@ -527,6 +573,7 @@ class Gate:
         every(_SPACED_YMD, lambda m: None if _counted(m) else self._day(m, patient_id, m["year"], m["month"], m["day"]))
         every(_DMY_DATE, _dmy)
         every(_SPACED_DMY, lambda m: None if _counted(m) else _dmy(m))
+        every(_SPACED_DOTTED_DMY, lambda m: None if _counted(m) else _dmy(m))
         every(_NUMERIC_DM, _numeric_day_month)
         every(_NUMERIC_MY, lambda m: None if _counted(m) else "[date]")
         every(_NUMERIC_YM, lambda m: None if _counted(m) else "[date]")
@@ -548,14 +595,15 @@ class Gate:
         others, codes = self._other_ids()
         if others is not None:  # another patient's id ("compared with 7654321's scan") is as identifying
             for found in others.finditer(text):
-                if codes.get(found["id"].lower(), patient_id) != self.patient_codes.get(patient_id):
-                    finds.append((found.start("id"), found.end("id"), codes[found["id"].lower()]))
+                theirs = codes.get(_id_key(found["id"]))
+                if theirs is not None and theirs != self.patient_codes.get(patient_id):
+                    finds.append((found.start("id"), found.end("id"), theirs))
         # a day of the week before a date goes with it; a birth date is "[date]", not its day from the first exam
         # (which gives the age at that exam to the day: "DOB 1961-03-12" left as "DOB day -22999")
         finds = [(start - _weekday_before(text, start) if said.startswith(("[date]", "day ")) else start, end,
                   "[date]" if said.startswith("day ") and _BIRTH_BEFORE.search(text[max(0, start - 20):start]) else said)
                  for start, end, said in finds]
-        return _replaced(text, finds)
+        return _replaced(typed, finds)
 
     def _iso_day(self, found: re.Match[str], patient_id: str) -> str | None:
         return self._day(found, patient_id, found.group(1), found.group(3), found.group(4))
@@ -593,7 +641,7 @@ class Gate:
             if old.isdigit() and len(old) < _SHORT_NUMERIC_ID:
                 pattern = rf"(?<!\w)(?:{words}){_ID_NUMBER}(?P<id>{re.escape(old)})(?![\w-]|[.,]\d)"
             else:
-                pattern = rf"(?<![\w-])(?<!\w\.)(?P<id>{re.escape(old)})(?![\w-]|\.\w)"
+                pattern = rf"(?<![\w-])(?<!\w\.)(?P<id>{_typed_id(old)})(?![\w-]|\.\w)"
             out.append((re.compile(pattern, re.IGNORECASE), code))
         return out
 
@@ -603,10 +651,10 @@ class Gate:
         if "pattern" not in self._others:
             ids = sorted((pid for pid in self.patient_codes if not (pid.isdigit() and len(pid) < _SHORT_NUMERIC_ID)),
                          key=lambda pid: (-len(pid), pid))
-            alternatives = "|".join(re.escape(pid) for pid in ids)
+            alternatives = "|".join(_typed_id(pid) for pid in ids)
             self._others["pattern"] = re.compile(rf"(?<![\w-])(?<!\w\.)(?P<id>{alternatives})(?![\w-]|\.\w)",
                                                  re.IGNORECASE) if ids else None
-            self._others["codes"] = {pid.lower(): self.patient_codes[pid] for pid in reversed(ids)}
+            self._others["codes"] = {_id_key(pid): self.patient_codes[pid] for pid in reversed(ids)}
         return self._others["pattern"], self._others["codes"]
 
     def table(self, header: Sequence[str], rows: Iterable[Sequence[Any]],

@@ -466,6 +466,11 @@ class MainWindow(QMainWindow):
         """Ctrl+Z / Ctrl+Y. A step that is another exam pair's (the steps are the project's) is said first and taken
         at the second press (a radiologist's check: Ctrl+Z on LLSYN001 deleted a line of LLSYN003, unseen, said
         only in a note)."""
+        if self.study_ui.flow.status_parts() is not None:
+            # a study open, none of its cases yet: the session still holds the reading project read before, and
+            # Ctrl+Z twice undid its last step there (LLSYN003's new lesion) under the study's reader (review43a)
+            self.state.say(f"nothing to {kind}: no case of the study is open (Ctrl+N opens your next case)")
+            return
         r = self.state.reading
         pairs, what = (r.undo_pairs, r.undo_description) if kind == "undo" else (r.redo_pairs, r.redo_description)
         elsewhere = self._elsewhere(pairs)
@@ -578,10 +583,14 @@ class MainWindow(QMainWindow):
     def _edited(self, event: ReadingEvent | None) -> None:
         r, acts = self.state.reading, self.actions_by_id
         self._armed_replay = None  # an edit, or another pair on screen: a step armed elsewhere is asked again
-        acts["undo"].setText(f"Undo {r.undo_description}{self._elsewhere(r.undo_pairs)}" if r.can_undo else "Undo")
-        acts["undo"].setEnabled(r.can_undo)
-        acts["redo"].setText(f"Redo {r.redo_description}{self._elsewhere(r.redo_pairs)}" if r.can_redo else "Redo")
-        acts["redo"].setEnabled(r.can_redo)
+        # a study open before its first case: the steps are the project's read before (Edit said "Undo add lesion (on
+        # LLSYN003 E1, …)" in the blinded study); none is offered (review43a)
+        steps = self.study_ui.flow.status_parts() is None
+        can_undo, can_redo = r.can_undo and steps, r.can_redo and steps
+        acts["undo"].setText(f"Undo {r.undo_description}{self._elsewhere(r.undo_pairs)}" if can_undo else "Undo")
+        acts["undo"].setEnabled(can_undo)
+        acts["redo"].setText(f"Redo {r.redo_description}{self._elsewhere(r.redo_pairs)}" if can_redo else "Redo")
+        acts["redo"].setEnabled(can_redo)
         if event is not None and event.kind is not EditKind.EDIT:  # never leave the undone edit's message
             undone = event.kind is EditKind.UNDO
             where = self._elsewhere(r.redo_pairs if undone else r.undo_pairs)  # the step just replayed

@@ -126,13 +126,8 @@ def test_a_crashed_session_is_still_reported_when_nobody_holds_its_project(qtbot
     assert "did not close cleanly" in after_last_session(second, running) and second.remembers
 
 
-def test_opening_a_study_closes_the_exam_read_before_so_nothing_of_it_shows_nor_takes_edits(  # type: ignore[no-untyped-def]
-        qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index) -> None:
-    """LLSYN003 read in a project, then Study -> Open study as reader… as R1: the cells lost their overlays, but the
-    title still said "LLSYN003: CT 2024-02-05 + MR 2024-03-25" (a case of the study: its patient id and dates), the
-    lesion grid, Counts and "Clinical record LLSYN003" the project's read, and N made L6 in that project under its
-    reader while the status bar named R1 and the study's store. The exam goes when the study opens."""
-    from annotation.store import ReadingStore
+def _reading_llsyn003(qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index):  # type: ignore[no-untyped-def]
+    """A window reading LLSYN003 in a project, and a study store to open (window, study, errors shown)."""
     from tests.app.test_study_window import make_study_store
 
     study = make_study_store(env, sample_dicom)
@@ -142,6 +137,18 @@ def test_opening_a_study_closes_the_exam_read_before_so_nothing_of_it_shows_nor_
     w.show_error = shown.append  # type: ignore[method-assign]
     open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN003")
     w.show()
+    return w, study, shown
+
+
+def test_opening_a_study_closes_the_exam_read_before_so_nothing_of_it_shows_nor_takes_edits(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, store_copy: Path, sample_dicom: Path, sample_index) -> None:
+    """LLSYN003 read in a project, then Study -> Open study as reader… as R1: the cells lost their overlays, but the
+    title still said "LLSYN003: CT 2024-02-05 + MR 2024-03-25" (a case of the study: its patient id and dates), the
+    lesion grid, Counts and "Clinical record LLSYN003" the project's read, and N made L6 in that project under its
+    reader while the status bar named R1 and the study's store. The exam goes when the study opens."""
+    from annotation.store import ReadingStore
+
+    w, study, shown = _reading_llsyn003(qtbot, env, store_copy, sample_dicom, sample_index)
     assert "LLSYN003" in w.windowTitle() and w.docks.lesion_panel.table.rowCount() > 0
     with ReadingStore.open(store_copy, read_only=True) as store:
         before = len(store.load().lesions)
