@@ -143,8 +143,11 @@ def after_last_session(window, last) -> str:  # type: ignore[no-untyped-def]
     """What the status bar says of the last session at start: its unclean exit, or "" (none, or it still runs in
     another window: then that session's position and clean flag are its own, and this window does not write them:
     its quit wrote "clean" over them, so a crash of the other window after that went unsaid)."""
-    if still_running(window, last):
+    if still_running(window, last) or not window.last.claim():
+        # another lesionlab keeps the position (on this project or another): it is left to it, and this window
+        # takes it over once that one quits (MainWindow._save_last)
         window.remembers = False
+        window.remember_when_free = True
         return ""
     window.remembers = True
     return recovery_message(window, last) if last is not None and not last.clean else ""

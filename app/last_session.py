@@ -9,6 +9,8 @@ exit (a crash, a kill, a power cut) says so and what the project holds from the 
 from __future__ import annotations
 
 import datetime as _dt
+import errno
+import fcntl
 import json
 import os
 from dataclasses import dataclass, field
@@ -54,6 +56,43 @@ class LastSession:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self._owner_fd: int | None = None
+
+    @property
+    def owner_path(self) -> Path:
+        """The lock of the lesionlab that keeps this position: one per settings folder, whatever project it reads."""
+        return self.path.with_name(self.path.name + ".lock")
+
+    def claim(self) -> bool:
+        """Make this process the one whose position the file keeps: False while another lesionlab holds it.
+
+        The position is one file for every window of the settings folder. The project's own lock told a second
+        window on the same project that the first still ran, but a second window on another project (or one that
+        opened the first's project later, from the File menu) wrote its position over the running window's and
+        "clean" when it quit, so a crash of the first after that went unsaid (a review, session 43). A POSIX record
+        lock (``lockf``): per process, so windows in one process (the tests) are one owner; dropped by the kernel
+        when the process dies, even killed, so a crashed session is reported at the next start. A settings folder
+        where locks do not work (some network file systems) claims: remembering as before the lock."""
+        if self._owner_fd is not None:
+            return True
+        try:
+            self.owner_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.owner_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return True
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            return exc.errno not in (errno.EAGAIN, errno.EACCES)
+        self._owner_fd = fd
+        return True
+
+    def release(self) -> None:
+        """Another lesionlab may keep its position from now on (this one quits)."""
+        if self._owner_fd is not None:
+            fd, self._owner_fd = self._owner_fd, None
+            os.close(fd)  # closing the descriptor drops the process's record lock
 
     def load(self) -> Where | None:
         """The saved position, None without one (a damaged file counts as none: it is only a convenience)."""

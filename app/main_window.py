@@ -188,6 +188,9 @@ class MainWindow(QMainWindow):
         #: False in a second window on a project another lesionlab holds since the last session: that session's
         #: position and clean flag in ``last`` are the other window's, left to it (app/cmd_view.still_running)
         self.remembers = True
+        #: True in a window that left the position to another lesionlab at start: it keeps its own once that one has
+        #: quit (a second window never remembered, even after the first had gone: a review, session 43)
+        self.remember_when_free = False
         if shortcuts is None:
             shortcuts, problems = load_user_keys(config_dir() / USER_FILE)
             for problem in problems:
@@ -1134,7 +1137,14 @@ class MainWindow(QMainWindow):
 
     def _save_last(self) -> None:
         if not self.remembers:
-            return
+            if not (self.remember_when_free and self.last.claim()):
+                return
+            self.remembers, self.remember_when_free = True, False  # the other lesionlab has quit: this one keeps it
+            gone = self.last.load()
+            if gone is not None and not gone.clean:  # it died (its lock went with it): said before it is written over
+                self.state.say(f"⚠ the other lesionlab ({gone.store or 'no reading project'}) ended without closing "
+                               f"cleanly ({gone.saved_at_utc} UTC): every edit it saved is kept; this window now "
+                               "keeps where the reading is")
         try:
             self.last.save(self.state, list(self.index_results), clean=False)
         except LesionlabError as exc:
@@ -1157,6 +1167,7 @@ class MainWindow(QMainWindow):
                 self.last.save(self.state, list(self.index_results), clean=True)
         except LesionlabError:
             pass  # a settings folder that cannot be written must not keep the window open
+        self.last.release()
         if self.keep_layout:  # the panels' places, as they were before images only (Ctrl+Shift+B)
             state = self._panels_before_images_only or self.saveState(LAYOUT_VERSION)
             self.layout_store.save(bytes(state.data()), bytes(self.saveGeometry().data()), self.images_share.share)
