@@ -126,6 +126,10 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: 346, 353) 11 -> 0 clicks more than 3 mm off (353 LLSYN002 L07, -3.23 -> +0.41), worst -2.15; T1 portal's depth rule acts
 #: where the longer neighbour is under 0.8 of the section (:data:`DEPTH_NEIGHBOURS`): 346 LLSYN002 L01 measured (+0.83, 16
 #: clicks), nothing else changed; 333 LLSYN002 L05 (-4.10) is left and T1 portal stays off (viewer/README.md, session 43).
+#: Fresh 410-419 (generated after v20 was final, measured once, v19 and v20): T1 arterial 2,136 -> 2,131 of 2,272 clicks
+#: suggested, over 3 mm 21 -> 16, over 5 mm 16 either way (413 LLSYN002 L08, 10.0 mm against an oblique vessel, drawn
+#: +9.66 on the vessel three slices from the click: no v20 rule touches it), seeded MAE 0.51 -> 0.49; T1 portal unchanged,
+#: 14 over 3 mm, 12 over 5 (415 LLSYN002 L02, -6.82). T1 arterial's worst here stays its bench's, as session 42 kept it.
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.42, 0.5, -2.29), Role.CT_PORTAL: (0.67, 0.5, 4.11), Role.MR_T2FS: (0.43, 1.0, 2.90),
     Role.MR_DWI: (0.51, 1.5, 1.62), Role.MR_T1_ARTERIAL: (0.43, 1.0, 1.51), Role.MR_T1_PORTAL: (0.59, 1.0, -4.10),
