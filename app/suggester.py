@@ -136,6 +136,15 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: there, MAE 0.53), every click 629 -> 517 of 992, over 3 mm 24 either way (368 LLSYN002 L03, a rim lesion measured on
 #: its interior, -3.6 on 16 clicks, and 372's, -3.44; 368 LLSYN001 L02, homogeneous, -3.25 on 7), worst -3.61; 5-10 mm 3
 #: over 5 (+7.39) either way. Its worst here is 368-373's: not offered (no fresh set was generated for it).
+#: v20 (session 43, T1 only): T1 arterial keeps a capsule lesion on two slices on its fuller section
+#: (:data:`JOINED_END_FULLER_SD`): bench and validation unchanged, the other thirteen realisations (225, 296-299, 332-337,
+#: 346, 353) 11 -> 0 clicks more than 3 mm off (353 LLSYN002 L07, -3.23 -> +0.41), worst -2.15; T1 portal's depth rule acts
+#: where the longer neighbour is under 0.8 of the section (:data:`DEPTH_NEIGHBOURS`): 346 LLSYN002 L01 measured (+0.83, 16
+#: clicks), nothing else changed; 333 LLSYN002 L05 (-4.10) is left and T1 portal stays off (viewer/README.md, session 43).
+#: Fresh 410-419 (generated after v20 was final, measured once, v19 and v20): T1 arterial 2,136 -> 2,131 of 2,272 clicks
+#: suggested, over 3 mm 21 -> 16, over 5 mm 16 either way (413 LLSYN002 L08, 10.0 mm against an oblique vessel, drawn
+#: +9.66 on the vessel three slices from the click: no v20 rule touches it), seeded MAE 0.51 -> 0.49; T1 portal unchanged,
+#: 14 over 3 mm, 12 over 5 (415 LLSYN002 L02, -6.82). T1 arterial's worst here stays its bench's, as session 42 kept it.
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.42, 0.5, -2.29), Role.CT_PORTAL: (0.46, 0.5, -3.61), Role.MR_T2FS: (0.43, 1.0, 2.90),
     Role.MR_DWI: (0.51, 1.5, 1.62), Role.MR_T1_ARTERIAL: (0.43, 1.0, 1.51), Role.MR_T1_PORTAL: (0.59, 1.0, -4.10),
@@ -387,6 +396,13 @@ NEIGHBOUR_RATIO: dict[Role, float] = {Role.CT_ARTERIAL: 0.6}
 #: 0.65, +0.83): through three sections a few percent apart the ellipsoid is ill-conditioned on a large lesion; a gate on the
 #: neighbours' share (0.66 there against 0.96) was not tried.
 MIN_DEPTH_RATIO: dict[Role, float] = {Role.MR_T1_PORTAL: 0.68}
+#: ... only where the longer of the sections on the slices either side is under this fraction of the section measured (v20,
+#: session 43, ``depth_neighbours``; ``neighbour_share`` in the record): a section far longer than both neighbours is what
+#: the rule is for (335 LLSYN001 L02: 0.66), and through three sections a few percent apart the ellipsoid is
+#: ill-conditioned (346 LLSYN002 L01, 44.0 mm, flat-topped: 0.65 as deep as long with its neighbours at 0.955, +0.83 mm,
+#: 16 clicks refused in v18). Every click the depth rule refused over 23 realisations (the bench's four, 204-206, 211-213,
+#: 225, 296-299, 332-337, 346, 353), clicked again without it: 24 lesions, all but those two refused by another rule then.
+DEPTH_NEIGHBOURS: dict[Role, float] = {Role.MR_T1_PORTAL: 0.8}
 
 
 #: Where the unsmoothed image 0.5-2.5 mm beyond the edge measured still holds this fraction of the lesion's contrast
@@ -459,6 +475,19 @@ OWN_LEVELS_GAP: dict[Role, float] = {Role.MR_DWI: 0.08}
 #: out 0.45 as much: -9.15 mm on 3 clicks. The give-ways of that rule on fourteen realisations (the bench's four, 204-206,
 #: 211-213, 296-299) stand at 0.89-1.17 but one at 5.2 (every line within 2.3 mm). T1 portal only.
 JOINED_FULLNESS: dict[Role, float] = {Role.MR_T1_PORTAL: 0.5}
+#: Where step 9's rule for a lesion on two slices gives way "joined" on the edge alone (the longer section's edge off its
+#: ellipse on 10 % of the rays or more, the shorter one's on it) it does not when the longer section's inner half stands out
+#: from the liver more than the shorter one's by this many SDs of the liver (v20, session 43, ``joined_end_fuller_sd``;
+#: ``joined_fuller_sd`` in the record of every "joined" give-way): the longer holds more of the lesion, so it is the
+#: lesion's fuller section, its edge leaving the ellipse where it meets the capsule, and the shorter its tip. Looked at on
+#: the pixels: fresh 353 LLSYN002 L07 (11.8 mm, homogeneous, against the capsule) clicked on its tip's slice 18 was followed
+#: onto slice 17 (11.87 mm, 11 % of the rays off the ellipse by the capsule) and gave way to the tip (8.61 mm, -3.23 on 11
+#: clicks) at 4.83 SDs; 332 LLSYN002 L07 (the same kind, 11.8 mm) gave way at 3.69 (9.53 mm, -2.23). The "joined" give-ways
+#: of every T1 arterial click over 23 realisations (the bench's four, 204-206, 211-213, 225, 296-299, 332-337, 346, 353) stand
+#: at -14.2 to +2.93 SDs (346 LLSYN001 L03, -0.88 mm, kept) but those two and 298 LLSYN002 L09 (5-10 mm, -0.14, 3.77): 3, the
+#: SDs step 9 asks of a fuller slice. With it 353's line stays on slice 17 (+0.41 mm), 332's and 298's are refused there
+#: (26 % and 12 % of the rays off or cutting into the ellipse at the tip's levels). T1 arterial only.
+JOINED_END_FULLER_SD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 3.0}
 #: Where the ellipse measured is narrower than this (its short axis over its long one), refused (v17, session 41,
 #: ``min_axis_ratio``; ``axis_ratio`` in every line's record). A liver metastasis's section is round to oval (the
 #: phantoms' lesions are drawn 0.68-0.95 as wide as long); on CT arterial an ellipse narrower than that spans a lesion and
@@ -533,13 +562,15 @@ def params_for(role: Role | None) -> SuggestParams:
                          max_inward_measured=MEASURED_INWARD.get(role, 0.0),
                          local_edge_gap_px=LOCAL_EDGE_GAP_PX.get(role, 1.0), past_end=PAST_END.get(role, 0.0),
                          neighbour_ratio=NEIGHBOUR_RATIO.get(role, 0.0), min_depth_ratio=MIN_DEPTH_RATIO.get(role, 0.0),
+                         depth_neighbours=DEPTH_NEIGHBOURS.get(role, 0.0),
                          min_axis_ratio=MIN_AXIS_RATIO.get(role, 0.0),
                          min_axis_ratio_corrected=MIN_AXIS_RATIO_CORRECTED.get(role, 0.0), recheck_mm=RECHECK_MM.get(role, 0.0),
                          raw_shell=RAW_SHELL.get(role, 0.0), steady_px=STEADY_PX.get(role, 0.0),
                          steady_far_px=STEADY_FAR_PX.get(role, 0.0),
                          own_levels_gap=OWN_LEVELS_GAP.get(role, 0.0),
                          joined_fullness=JOINED_FULLNESS.get(role, 0.0),
-                         fuller_give_way=FULLER_GIVE_WAY.get(role, True), capsule_rays=CAPSULE_RAYS.get(role, 0.0))
+                         fuller_give_way=FULLER_GIVE_WAY.get(role, True), capsule_rays=CAPSULE_RAYS.get(role, 0.0),
+                         joined_end_fuller_sd=JOINED_END_FULLER_SD.get(role, 0.0))
 
 
 #: Where lesions of 5-10 mm (the protocol measures from 5 mm; the goals start at 10) come out more than

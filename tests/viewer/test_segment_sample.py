@@ -435,7 +435,12 @@ def test_t1_portal_refuses_a_section_far_longer_than_both_neighbours(volumes: Ca
     s = suggest_diameter(vol, 20, at, params)
     assert isinstance(s, Suggestion) and abs(s.diameter_mm - 43.99) <= 1.0, s
     assert 0.68 <= s.params["depth_ratio"] <= 0.75, s.params
-    r = suggest_diameter(vol, 20, at, replace(params, min_depth_ratio=s.params["depth_ratio"] + 0.01))
+    higher = replace(params, min_depth_ratio=s.params["depth_ratio"] + 0.01)
+    # v20 (session 43): the rule acts only where the longer neighbour is under 0.8 of the section (depth_neighbours);
+    # this flat-topped lesion's stands at 0.95, so the higher limit refuses it only with that gate off
+    assert s.params["neighbour_share"] >= params.depth_neighbours == 0.8, s.params
+    assert isinstance(suggest_diameter(vol, 20, at, higher), Suggestion)
+    r = suggest_diameter(vol, 20, at, replace(higher, depth_neighbours=0.0))
     assert isinstance(r, Refusal) and r.reason.startswith(SPLITS) and "times as deep as long" in r.reason, r
 
 

@@ -96,6 +96,11 @@ class SuggestParams:
     # deep as it is long (the phantoms': 0.72-1.0); a section 1.5 times both its neighbours is merged there with
     # something (335 LLSYN001 L02 on T1 portal, 16.9 mm, 19.8 mm against 13.1 and 11.3: 0.64)
     min_depth_ratio: float = 0.0
+    # ... only where the longer of those neighbours is under this fraction of the section measured (0: always; v20, T1
+    # portal): through three sections a few percent apart the ellipsoid is ill-conditioned (346 LLSYN002 L01, 44.0 mm,
+    # flat-topped, 42.7, 44.7 and 41.2 mm: 0.65), and a section merged with something is far longer than both
+    # neighbours (335 LLSYN001 L02: 0.66 of it)
+    depth_neighbours: float = 0.0
     # the ellipse measured, its short axis under this fraction of its long one: refused (0: off; v17, CT arterial). A
     # liver lesion's section is round to oval; one that narrow is a lesion merged with a vessel's section beside it,
     # a vessel crossing the slice, or a lesion run into the liver's texture
@@ -165,6 +170,12 @@ class SuggestParams:
     # ... the shorter section, when that rule acts on its edge alone, at least this fraction of the
     # longer one's length (a much shorter one is the lesion's own tip)
     joined_end_size: float = 0.6
+    # ... and not when the longer section's inner half stands out from the liver more than the shorter one's by this many
+    # SDs of the liver (0: off; v20, T1 arterial): the longer one holds more of the lesion, so it is the lesion's fuller
+    # section, whose edge leaves its ellipse where the lesion meets the capsule or a vessel, and the shorter is its own tip
+    # (353 LLSYN002 L07, 11.8 mm against the capsule: 11.87 mm on its largest slice, 11 % of the rays off, 4.8 SDs fuller
+    # than the 8.61 mm tip it gave way to, -3.23 mm; app.suggester.JOINED_END_FULLER_SD)
+    joined_end_fuller_sd: float = 0.0
     # a slice that gave way as ``joined`` to a neighbour whose inner half stands out from the liver by under this
     # fraction of its own (the neighbour is the lesion's faint tip, not the slice nearer its middle): refused (0: off;
     # v17, T1 portal: levels read on a capsule lesion's faint tip lost it two slices on, and the slice that was nearer
@@ -309,6 +320,10 @@ class SuggestParams:
         if not 0 <= self.past_end <= 1 or not 0 <= self.neighbour_ratio < 1:
             raise ValueError(f"past_end lies in [0, 1], neighbour_ratio in [0, 1) (0: off), got {self.past_end}, "
                              f"{self.neighbour_ratio}")
+        if not 0 <= self.depth_neighbours <= 1:
+            raise ValueError(f"depth_neighbours lies in [0, 1] (0: always), got {self.depth_neighbours}")
+        if not self.joined_end_fuller_sd >= 0:
+            raise ValueError(f"joined_end_fuller_sd >= 0 (0: off), got {self.joined_end_fuller_sd}")
         if not 0 <= self.joined_fullness <= 1:
             raise ValueError(f"joined_fullness lies in [0, 1] (0: off), got {self.joined_fullness}")
         if not 0 <= self.min_axis_ratio < 1:

@@ -23,8 +23,8 @@ from typing import Callable
 import numpy as np
 
 from viewer.body import outside_body, sample_values
-from viewer.segment.across import (JOINED, depth_ratio, from_a_tip, fuller_neighbour, inside_outline, lesion_ends,
-                                   measure, moved_mm, near_outline, through_slices)
+from viewer.segment.across import (JOINED, depth_ratio, from_a_tip, fuller_neighbour, inside_outline, joined_fuller_sd,
+                                   lesion_ends, measure, moved_mm, near_outline, through_slices)
 from viewer.segment.around import against_fat, raw_shell, stands_out_sd, with_beyond
 from viewer.segment.levels import (LEAKS_BEYOND, LESION_ENDS, NO_CONTRAST, REACHES_EDGE, Levels, Unsegmentable, Window,
                                    find_levels)
@@ -442,6 +442,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     # inner half stands out from the liver beside the measured one's (under 1: the slice measured is the fainter)
     joined_share = found[best].fullness / found[longest].fullness \
         if gave_way == JOINED and found[longest].fullness > 0 else None
+    # ... and how much more the slice given up stands out, in SDs of the liver (``joined_end_fuller_sd``, v20)
+    joined_sd = joined_fuller_sd(found, longest, best) if gave_way == JOINED else None
     if p.joined_fullness and joined_share is not None and joined_share < p.joined_fullness:
         return _refuse(f"{FAINT_TIP}: the section it would be measured on ({sizes[best]:.1f} mm at Pos "
                        f"{positions[best]:.1f} mm) stands out from the liver {joined_share:.0%} as much as the longer "
@@ -494,7 +496,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     # the ellipsoid through the sections here and either side (a lesion is about as deep as long; far shallower, the
     # section measured is merged with something the neighbours do not hold)
     depth = depth_ratio(sizes, positions, best)
-    if p.min_depth_ratio and depth is not None and depth < p.min_depth_ratio:
+    if p.min_depth_ratio and depth is not None and depth < p.min_depth_ratio \
+            and not (p.depth_neighbours and neighbours is not None and neighbours >= p.depth_neighbours):
         return _refuse(f"{SPLITS}: its section here ({sizes[best]:.1f} mm) against {sizes[best - 1]:.1f} and "
                        f"{sizes[best + 1]:.1f} mm on the slices either side makes an ellipsoid {depth:.2f} times as deep "
                        f"as long (under {p.min_depth_ratio:.2f} on this series; a lesion is about as deep as long): merged "
@@ -589,6 +592,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record["capsule_share"] = round(fat, 3)
     if joined_share is not None:
         record["joined_fullness_share"] = round(joined_share, 3)
+    if joined_sd is not None and math.isfinite(joined_sd):
+        record["joined_fuller_sd"] = round(joined_sd, 2)
     for key, unsteady in steady.items():
         record[key] = [round(v, 2) for v in unsteady]
     if axis_ratio is not None:
