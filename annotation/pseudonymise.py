@@ -25,7 +25,14 @@ follow-up or reader-study table too) or an exported column has none. What the ru
   date column (days since the patient's first exam; ``[date]`` when the patient has no dated exam,
   or for a date written day/month/year, whose order is unknown, or a month with its year only; a month
   written as a name, English, French or German, is read), the patient's name and its parts
-  become ``[name]`` and a DICOM UID ``[uid]``.
+  become ``[name]`` and a DICOM UID ``[uid]``;
+* in that text no element of a date but its year leaves (HIPAA Safe Harbor, session 43): a day and month without a
+  year, a month with its year, a month alone after a word placing something in time, a day of the week beside a
+  date, Roman months, dates with spaces: ``[date]`` or ``day N``; counts, sizes, ratios without a leading zero,
+  decimals, times and numbers a word owns stay. A short numeric patient id (fewer than six digits) is an id only after
+  a word naming one ("patient 4"); a name part that is also a word ("May", "de") is the name where written with a
+  capital, a particle only with the rest of its name. Every form is found in the text as typed, the leftmost then
+  longest replaced in one pass (:func:`_replaced`).
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from annotation.project import Project
 from annotation._validate import date, new_uid
@@ -211,23 +218,212 @@ _NAMED_MY = re.compile(rf"(?<![\w]){_MONTH}[\s.,/-]*(?P<year>(?:19|20)\d{{2}})(?
 #: A DICOM UID (root 0, 1 or 2, at least four components): a study's, series' or lesion's identity.
 _UID = re.compile(r"(?<![\w.])[0-2](?:\.\d+){3,}(?!\w)(?!\.\d)")
 
+# ------------------------------------------------------------------------------------------- session 43's forms
+# HIPAA Safe Harbor: every element of a date related to the patient but the year is an identifier, so a day and month
+# without a year leave as "[date]" too, as do a month with its year. What no form below takes: a number before a unit
+# ("12/15 mm"), a ratio without a leading zero or a date word before it ("3/4 lesions", "4/4 on T2"), a decimal
+# ("12.03 mm"), a time ("12:30"), a list of numbers ("b 0 50 400 800"), a number a word owns ("segment 5 May").
+_MONTH_WORD = _MONTH[:-3] + r"(?![^\W\d_])\.?"  # a month's name ending there ("Marc", "marked" are none)
+#: French month names, written in lower case (an English "may", "march" or "dec" in lower case is no month)
+_LOWER_CASE_MONTHS = frozenset({"janvier", "janv", "février", "fevrier", "févr", "fevr", "mars", "avril", "avr",
+                                "mai", "juin", "juillet", "juil", "août", "aout", "septembre", "sept", "octobre",
+                                "novembre", "décembre", "déc"})
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|er|e)?"
+#: "12 March", "14th of March", "1er avril", "3. Mai", "12 mars '24", "28-Feb-24" (a two-digit year: "[date]"), "12 and
+#: 14 March", "du 12 au 14 mars"
+_NAMED_DM = re.compile(rf"(?<![\w.,/:-])(?:\d{{1,2}}(?:st|nd|rd|th|er)?\.?\s*(?:[-–&]|and|et|und|au|to|bis)\s*)?{_DAY}\.?[\s/-]*(?:of\s+|de\s+)?{_MONTH_WORD}"
+                       r"(?P<yy>(?:\s*['’‘]|[-./])\d{2}(?![\d.,/:]\d|\d))?", re.IGNORECASE)
+#: "March 12", "Mar 12th", "Feb. 20th", "May 5", "March 12-14", "March 12 and 14" (not "May 3.5", "May 3 cm")
+_NAMED_MD = re.compile(rf"(?<![\w.]){_MONTH_WORD}\s*(?:the\s+)?{_DAY}"
+                       r"(?:\s*(?:[-–&]|and|to)\s*\d{1,2}(?:st|nd|rd|th)?(?![\w:]|[.,]\d|\s*[^\W\d_]))?(?![\w:]|[.,]\d)",
+                       re.IGNORECASE)
+#: "March '24", "mars '24"
+_NAMED_MYY = re.compile(rf"(?<![\w.]){_MONTH_WORD}\s*['’‘]\d{{2}}(?!\d)", re.IGNORECASE)
+#: "12/03", "03/12", "12.03." (German), "on 5/3", "du 5/3", "am 15.4."
+_NUMERIC_DM = re.compile(r"(?<![\w./:,-])(?P<a>\d{1,2})(?P<sep>[./])(?P<b>\d{1,2})(?P<dot>\.(?!\d))?(?![\d/:]|[.,]\d)")
+#: the words after which a day/month without a year is a date even without a leading zero
+#: a day of the week (a date's element: "Tuesday 12 March", "lundi 4 mars 2024", "Mo, 4.3."; German two-letter names
+#: with their capital only)
+_WEEKDAY = (r"(?:(?i:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun|lundi|mardi|mercredi"
+            r"|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)"
+            r"|Mo|Di|Mi|Do|Fr|Sa|So)\.?,?\s*")
+_WEEKDAY_BEFORE = re.compile(rf"(?<!\w){_WEEKDAY}$")
+_DATE_WORD_BEFORE = re.compile(r"(?:^|\W)(?i:on|since|dated|seen|until|till|le|du|depuis|jusqu'au|am|vom|bis|seit)"
+                               rf"\s*(?:{_WEEKDAY})?$|(?<!\w){_WEEKDAY}$")
+#: the words before a birth date (English, French, German)
+_BIRTH_BEFORE = re.compile(r"(?:^|\W)(?:d\.?o\.?b|born|birth(?:\s*date)?|date\s+of\s+birth|n[ée]e?(?:\s+le)?"
+                           r"|date\s+de\s+naissance|ddn|geb(?:oren)?(?:\s+am)?|geburtsdatum)\.?\s*[:=]?\s*$",
+                           re.IGNORECASE)
+#: a month's name alone is a date's element after a word placing something in time ("in March", "since May",
+#: "mid-April", "mi-avril", "seit Juni", "end of May"); elsewhere it may be a word ("May represent", "Mai-Grünwald")
+_BARE_MONTH = re.compile(rf"(?<![\w.]){_MONTH_WORD}", re.IGNORECASE)
+_TIME_WORD_BEFORE = re.compile(
+    r"(?:^|\W)(?:in|since|until|till|from|of|by|early|mid|late|end|during|en|depuis|jusqu'en|début|fin|mi|courant"
+    r"|im|seit|bis|ab|anfang|mitte|ende)[\s-]*$", re.IGNORECASE)
+#: what makes a number no day: the word owning it ("segment 5 May", "lesion 4/5", "series 3")
+_NUMBER_OWNER_BEFORE = re.compile(
+    r"(?:^|\W)(?:segments?|seg|lesions?|lésions?|läsion(?:en)?|series|serie|série|se|images?|im|bild|slices?|coupes?"
+    r"|schicht|cycles?|cures?|zykl(?:us|en)|grade|stage|stade|n°|no|nr|x|×|b)\.?\s*$", re.IGNORECASE)
+#: what after a number makes it no date: a unit or what was counted
+_NOT_A_DATE_WORD_AFTER = re.compile(
+    r"\s*(?:mm|cm|ml|%|HU|mg|kg|GBq|MBq|mSv|mGy|s|min|h|lesions?|lésions?|läsion(?:en)?|nodes?|segments?|of|de|der|"
+    r"von|sur|cells?|cellules?|zellen|hpf|fields?|champs?|dilution|verdünnung)(?!\w)", re.IGNORECASE)
+#: "03/2024", "3.2024", "03-2024" (a month and its year)
+_NUMERIC_MY = re.compile(r"(?<![\w./:,-])(?:(?:0?[1-9]|1[0-2])[./]|(?:0[1-9]|1[0-2])-)(?:19|20)\d{2}(?![\w./-]|,\d)")
+#: "2024-03", "2024/03" (a year and its month, the month with two digits)
+_NUMERIC_YM = re.compile(r"(?<![\w./:,-])(?:19|20)\d{2}[-/.](?:0[1-9]|1[0-2])(?![\w./:-]|,\d)")
+#: "2024 03 12" (year first: its order is known) and "12 03 2024" (day and month in an unknown order), one space
+#: between, not within a list of numbers ("b 0 50 400 800")
+_SPACED_YMD = re.compile(r"(?<![\d.,/:-])(?<!\d\s)(?P<year>(?:19|20)\d{2}) (?P<month>\d{1,2}) (?P<day>\d{1,2})"
+                         r"(?!\s?\d|[.,/:]\d)")
+_SPACED_DMY = re.compile(r"(?<![\d.,/:-])(?<!\d\s)(\d{1,2})( )(\d{1,2}) ((?:19|20)\d{2})(?!\s?\d|[.,/:]\d)")
+_ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+_ROMAN = r"(?P<roman>XII|XI|IX|X|VIII|VII|VI|IV|V|III|II|I)"
+#: Roman months: "3.III.2024", "15 XI 2023", "3-III-24" (a two-digit year: "[date]"), "3.III." and "III/2024"
+_ROMAN_DMY = re.compile(rf"(?<![\w.]){_DAY}(?P<sep>[./ -])\s?{_ROMAN}(?P=sep)\s?(?P<year>(?:19|20)\d{{2}}|\d{{2}})"
+                        r"(?![\d.]\d|\d)")
+_ROMAN_DM = re.compile(rf"(?<![\w.])\d{{1,2}}\.\s?{_ROMAN}\.(?![\w.]|\d)")
+_ROMAN_MY = re.compile(rf"(?<![\w.]){_ROMAN}[./](?:19|20)\d{{2}}(?![\d.]\d|\d)")
+#: an ISO date-time ("2024-03-12T10:30:00"): its time goes with its date
+_ISO_DATE_TIME = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
+                            r"(?:Z|[+-]\d{2}:?\d{2})?(?!\d)")
 
-def _dmy(found: re.Match[str]) -> str:
+
+def _dmy(found: re.Match[str]) -> str | None:
     """A day/month/year date (or month/day/year: the order is unknown) as ``[date]``; numbers that cannot be a date
     in either order ("40/50/2024") stay."""
     first, second = int(found.group(1)), int(found.group(3))
     if len(found.group(4)) == 2 and (_NUMBER_BEFORE.match(found.string, max(0, found.start() - 2), found.start())
                                      or _NOT_A_DATE_AFTER.match(found.string, found.end())):
-        return found.group(0)
+        return None
     if min(first, second) < 1 or max(first, second) > 31 or min(first, second) > 12:
-        return found.group(0)
+        return None
     return "[date]"
 
 
+#: Particles of a family name ("DE LUCA", "VAN DER BERG"): not a name on their own, only with the rest ("TACE de novo"
+#: became "TACE [name] novo" for DE LUCA^MARIA); the whole component ("De Luca") is replaced.
+_PARTICLES = frozenset({"de", "da", "di", "du", "del", "della", "der", "den", "des", "van", "von", "la", "le", "el",
+                        "al", "bin", "ben", "ten", "ter", "dos", "das", "do", "zu", "y", "e", "st", "mac", "af"})
+#: Name parts that are also words of a report (English, French, German: "may represent", "short axis", "AFP rose",
+#: "TACE de novo", "le foie", "mass"): such a part is replaced where it is written as a name is, with a capital
+#: ("Ms May", "May" at a sentence's start included), not in lower case.
+_COMMON_WORDS = frozenset({
+    # English
+    "may", "will", "mark", "rose", "long", "short", "small", "little", "large", "white", "black", "brown", "green",
+    "gray", "grey", "young", "king", "hope", "grace", "joy", "faith", "april", "june", "august", "march", "bill",
+    "frank", "best", "good", "love", "hunt", "stone", "lamb", "major", "minor", "core", "sharp", "ring", "gross",
+    "mass", "wall", "head", "body", "bell", "page", "case", "cross", "price", "field", "hill", "lane", "well", "wells",
+    "low", "high", "new", "free", "late", "early", "north", "south", "west", "east", "bone", "node", "lobe", "vein",
+    "an", "and", "as", "at", "by", "for", "in", "is", "it", "no", "not", "of", "on", "or", "so", "to", "up", "we",
+    # French
+    "le", "la", "les", "de", "du", "des", "un", "une", "et", "en", "au", "aux", "par", "sur", "pas", "il", "elle",
+    "petit", "grand", "blanc", "noir", "roux", "masse", "foie", "mai", "avril", "juin", "mars",
+    # German
+    "der", "die", "das", "den", "dem", "ein", "eine", "und", "im", "am", "zu", "von", "mit", "bei", "auf", "aus",
+    "nach", "vor", "klein", "lang", "kurz", "weiss", "weiß", "schwarz", "braun", "neu", "herz", "kern", "rand",
+    "wolf", "fuchs", "gross", "groß",
+})
+_FOLDED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "AE", "Ö": "OE", "Ü": "UE"})
+
+
+def _spellings(part: str) -> set[str]:
+    """``part`` and its spellings without diacritics ("Müller": "Mueller", "Muller")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", part) if not unicodedata.combining(c))
+    return {part, part.translate(_FOLDED), plain}
+
+
 def _name_parts(name: str) -> list[str]:
-    """A DICOM person name and its parts (family, given, middle...; every component group), longest first."""
-    parts = {name.strip()} | {p for p in re.split(r"[\^=,\s]+", name) if len(p) >= 2}
-    return sorted((p for p in parts if p), key=len, reverse=True)
+    """A DICOM person name and its parts (family, given, middle...; every component group; a component of several
+    words whole and each of its words but a particle), with their spellings without diacritics, longest first."""
+    parts = {" ".join(name.split())}
+    components = [c.strip() for c in name.split("=")[0].split("^")]
+    if len(components) >= 2 and components[0] and components[1]:  # the given name first: "Anna May" of MAY^ANNA
+        parts.add(f"{components[1]} {components[0]}")
+    for component in re.split(r"[\^=]", name):
+        words = [w for w in re.split(r"[,\s]+", component) if w]
+        if len(words) > 1:
+            parts.add(" ".join(words))
+        parts.update(w for w in words if len(w) >= 2 and (len(words) == 1 or w.lower() not in _PARTICLES))
+    spelled = {s for p in parts if p for s in _spellings(p)}
+    return sorted(spelled, key=lambda p: (-len(p), p))
+
+
+def _name_pattern(parts: Sequence[str]) -> re.Pattern[str] | None:
+    """One pattern for all of a patient's name parts (longest first; the words of a part apart by spaces, "^" or a hyphen);
+    a part of two letters before a mass number is a nuclide and no name: LU^ANNA's "Lu-177 DOTATATE" (review41)."""
+    if not parts:
+        return None
+    alternatives = []
+    for part in parts:
+        words = r"[\s^=-]+".join(re.escape(w) for w in re.split(r"[\s^=]+", part) if w)
+        alternatives.append(words + (r"(?!-\d{1,3}m?(?![\w.]))" if len(part) <= 2 else ""))
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
+
+
+#: Where a short numeric id is an id: after a word naming one ("patient 4", "pt #4", "MRN: 4", "Pat.-ID 4", "IPP 4");
+#: elsewhere "4" is a count, a size, a series ("4 cycles" became "S001 cycles").
+_PATIENT_ID_WORDS = r"patient(?:e|in|en)?|pat|pt|mrn|ipp|nip|pid|id|dossier"
+_EXAM_ID_WORDS = r"exam(?:en)?|pair|paire|accession|acc|untersuchung|study|étude"
+_ID_NUMBER = r"(?:[\s.-]*(?:id|no|nr|n°|number|nummer|num[ée]ro))?[\s.:#=-]*"
+#: an id of digits only shorter than this is replaced only after such a word
+_SHORT_NUMERIC_ID = 6
+def _a_name(found: re.Match[str]) -> str | None:
+    """``[name]`` for a part of the patient's name found in text; a part that is also a word ("may", "de", "short")
+    only where it is written with a capital."""
+    said = found.group(0)
+    return None if said.lower() in _COMMON_WORDS and not said[0].isupper() else "[name]"
+
+
+def _a_month(found: re.Match[str]) -> bool:
+    """A month's name before or after a day with no year: written with a capital, or French (in lower case)."""
+    month = found.group("month")
+    return month[0].isupper() or month.lower().rstrip(".") in _LOWER_CASE_MONTHS
+
+
+def _owned(found: re.Match[str]) -> bool:
+    """The day number of ``found`` belongs to the word before it ("segment 5 May", "lesion 4/5")."""
+    return _NUMBER_OWNER_BEFORE.search(found.string[max(0, found.start() - 14):found.start()]) is not None
+
+
+def _counted(found: re.Match[str]) -> bool:
+    """``found`` is a number of something (a word owning it before, a unit or what was counted after)."""
+    return _owned(found) or _NOT_A_DATE_WORD_AFTER.match(found.string, found.end()) is not None
+
+
+def _numeric_day_month(found: re.Match[str]) -> str | None:
+    """``[date]`` for a day and month without a year ("12/03", "12.03.", "on 5/3"): a number pair that can be a date in
+    either order, written with a leading zero (a ratio has none: "3/4") or after a date word; "." only with a
+    closing dot or after a date word (a decimal: "12.03 mm")."""
+    a, b = found.group("a"), found.group("b")
+    if _counted(found) or not (1 <= min(int(a), int(b)) <= 12 and max(int(a), int(b)) <= 31):
+        return None
+    after_date_word = _DATE_WORD_BEFORE.search(found.string[max(0, found.start() - 14):found.start()]) is not None
+    zero = a.startswith("0") or b.startswith("0")
+    if found.group("sep") == "/":
+        return "[date]" if zero or after_date_word else None
+    return "[date]" if after_date_word or (zero and found.group("dot")) else None
+
+
+#: an initial right before a name ("A. May", "A May")
+_INITIAL_BEFORE = re.compile(r"(?<![\w.])([A-Z])\.?\s?$")
+
+
+def _weekday_before(text: str, start: int) -> int:
+    """The length of a day of the week (with its comma and space) right before ``start``, else 0."""
+    found = _WEEKDAY_BEFORE.search(text[max(0, start - 14):start])
+    return 0 if found is None else len(found.group(0))
+
+
+def _replaced(text: str, finds: list[tuple[int, int, str]]) -> str:
+    """``text`` with the leftmost, then longest, of overlapping finds replaced."""
+    out, at = [], 0
+    for start, end, said in sorted(finds, key=lambda f: (f[0], f[0] - f[1])):
+        if start >= at:
+            out += [text[at:start], said]
+            at = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _missing(value: Any) -> bool:
@@ -246,6 +442,7 @@ class Gate:
     first_exam: dict[str, _dt.date] = field(default_factory=dict)
     _uids: dict[str, str] = field(default_factory=dict)
     patient_names: dict[str, str] = field(default_factory=dict)
+    _others: dict[str, Any] = field(default_factory=dict)  # the other patients' ids as one pattern, made once
 
     @classmethod
     def for_project(cls, project: Project, *, keep_comments: bool = False,
@@ -295,37 +492,89 @@ class Gate:
         return None  # Rule.DROP
 
     def generated_text(self, text: str, patient_id: str) -> str:
-        """A sentence lesionlab wrote about patient ``patient_id`` as it may leave: UIDs removed, dates as days
-        since the patient's first exam (the rule of a date column), the patient's name removed, ids as codes."""
+        """A sentence lesionlab wrote (or a reader typed) about patient ``patient_id`` as it may leave: UIDs removed,
+        dates as days since the patient's first exam (the rule of a date column), a date's day and month without its
+        year removed, the patient's name removed, ids as codes.
+
+        Every form is looked for in the text as typed and the leftmost, then longest, of overlapping finds replaced,
+        in one pass: the patient named MAY^ANNA's "May 5, 2024" had become "[name] 5, 2024" (the name first), the date
+        left whole."""
         if not self.active:
             return text
         # one form of accented letters: "de\u0301c." (typed on a Mac) is "déc.", "Mu\u0308ller" the name "Müller"
         text = unicodedata.normalize("NFC", text)
-        name = unicodedata.normalize("NFC", self.patient_names.get(patient_id, ""))
-        for part in _name_parts(name):  # first: a name may hold "day" or "E1"
-            # a part of two letters before a mass number is a nuclide: LU^ANNA's "Lu-177 DOTATATE" (or HO's "Ho-166
-            # SIRT") became "[name]-177 DOTATATE" (review41)
-            nuclide = r"(?!-\d{1,3}m?(?![\w.]))" if len(part) <= 2 else ""
-            text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w){nuclide}", "[name]", text, flags=re.IGNORECASE)
-        text = _UID.sub("[uid]", text)  # before the dates: a UID's digits are no date
-        text = _NAMED_DMY.sub(lambda m: self._named_day(m, patient_id), text)
-        text = _NAMED_MDY.sub(lambda m: self._named_day(m, patient_id), text)
-        text = _NAMED_YMD.sub(lambda m: self._named_day(m, patient_id), text)
-        text = _NAMED_MY.sub("[date]", text)
-        text = _ISO_DATE.sub(lambda m: self._day(m, patient_id, m.group(1), m.group(3), m.group(4)), text)
-        text = _DICOM_DATE.sub(lambda m: self._day(m, patient_id, m.group(1), m.group(2), m.group(3)), text)
-        text = _DMY_DATE.sub(_dmy, text)
-        return self._replace_ids(text, patient_id)
+        finds: list[tuple[int, int, str]] = []
 
-    def _day(self, found: re.Match[str], patient_id: str, year: str, month: str, day_of_month: str) -> str:
-        """``day N`` for a date in a sentence, as :attr:`Rule.DAYS` makes a date cell; a number that is no date
-        (``20241399``, a year outside 1900-2100) stays as it is."""
+        def every(pattern: re.Pattern[str], say: Callable[[re.Match[str]], str | None]) -> None:
+            for found in pattern.finditer(text):
+                said = say(found)
+                if said is not None:
+                    finds.append((found.start(), found.end(), said))
+
+        every(_UID, lambda m: "[uid]")
+        every(_NAMED_DMY, lambda m: None if _owned(m) else self._named_day(m, patient_id))
+        every(_NAMED_MDY, lambda m: self._named_day(m, patient_id))
+        every(_NAMED_YMD, lambda m: self._named_day(m, patient_id))
+        every(_NAMED_MY, lambda m: "[date]")
+        every(_NAMED_MYY, lambda m: "[date]")
+        every(_NAMED_DM, lambda m: None if _owned(m) or not _a_month(m) else "[date]")
+        every(_NAMED_MD, lambda m: "[date]" if _a_month(m) and not _counted(m) else None)
+        every(_BARE_MONTH, lambda m: "[date]" if _a_month(m) and _TIME_WORD_BEFORE.search(
+            text[max(0, m.start() - 14):m.start()]) else None)
+        every(_ISO_DATE, lambda m: self._iso_day(m, patient_id))
+        every(_ISO_DATE_TIME, lambda m: self._day(m, patient_id, m.group(1), m.group(2), m.group(3)))
+        every(_DICOM_DATE, lambda m: self._day(m, patient_id, m.group(1), m.group(2), m.group(3)))
+        every(_SPACED_YMD, lambda m: None if _counted(m) else self._day(m, patient_id, m["year"], m["month"], m["day"]))
+        every(_DMY_DATE, _dmy)
+        every(_SPACED_DMY, lambda m: None if _counted(m) else _dmy(m))
+        every(_NUMERIC_DM, _numeric_day_month)
+        every(_NUMERIC_MY, lambda m: None if _counted(m) else "[date]")
+        every(_NUMERIC_YM, lambda m: None if _counted(m) else "[date]")
+        every(_ROMAN_DMY, lambda m: self._roman_day(m, patient_id))
+        every(_ROMAN_DM, lambda m: "[date]")
+        every(_ROMAN_MY, lambda m: "[date]")
+        # the name after the dates: of two finds alike ("in May" for MAY^ANNA) the date is kept
+        names = _name_pattern(_name_parts(unicodedata.normalize("NFC", self.patient_names.get(patient_id, ""))))
+        if names is not None:
+            initials = {w[0].upper() for w in re.split(r"[\^=,\s-]+", self.patient_names.get(patient_id, "")) if w}
+            for found in names.finditer(text):  # an initial of the name before it goes with it ("A. May")
+                if _a_name(found) is not None:
+                    initial = _INITIAL_BEFORE.search(text[max(0, found.start() - 4):found.start()])
+                    start = found.start() - len(initial.group(0)) if initial and initial[1] in initials else found.start()
+                    finds.append((start, found.end(), "[name]"))
+        for pattern, code in self._id_patterns(patient_id):
+            for found in pattern.finditer(text):
+                finds.append((found.start("id"), found.end("id"), code))
+        others, codes = self._other_ids()
+        if others is not None:  # another patient's id ("compared with 7654321's scan") is as identifying
+            for found in others.finditer(text):
+                if codes.get(found["id"].lower(), patient_id) != self.patient_codes.get(patient_id):
+                    finds.append((found.start("id"), found.end("id"), codes[found["id"].lower()]))
+        # a day of the week before a date goes with it; a birth date is "[date]", not its day from the first exam
+        # (which gives the age at that exam to the day: "DOB 1961-03-12" left as "DOB day -22999")
+        finds = [(start - _weekday_before(text, start) if said.startswith(("[date]", "day ")) else start, end,
+                  "[date]" if said.startswith("day ") and _BIRTH_BEFORE.search(text[max(0, start - 20):start]) else said)
+                 for start, end, said in finds]
+        return _replaced(text, finds)
+
+    def _iso_day(self, found: re.Match[str], patient_id: str) -> str | None:
+        return self._day(found, patient_id, found.group(1), found.group(3), found.group(4))
+
+    def _roman_day(self, found: re.Match[str], patient_id: str) -> str | None:
+        if len(found["year"]) == 2:  # the century unknown, as "12.03.24"
+            return "[date]"
+        said = self._day(found, patient_id, found["year"], str(_ROMAN_MONTHS.index(found["roman"]) + 1), found["day"])
+        return "[date]" if said is None else said
+
+    def _day(self, found: re.Match[str], patient_id: str, year: str, month: str, day_of_month: str) -> str | None:
+        """``day N`` for a date in a sentence, as :attr:`Rule.DAYS` makes a date cell; None for a number that is no
+        date (``20241399``, a year outside 1900-2100)."""
         try:
             day = _dt.date(int(year), int(month), int(day_of_month))
         except ValueError:
-            return found.group(0)
+            return None
         if not 1900 <= day.year <= 2100:
-            return found.group(0)
+            return None
         first = self.first_exam.get(patient_id)
         return "[date]" if first is None else f"day {(day - first).days}"
 
@@ -333,15 +582,32 @@ class Gate:
         """A date whose month is named: ``day N`` when it is a date, else ``[date]`` (it reads as one: "31 Feb 2024")."""
         key = found.group("month").lower().rstrip(".")
         month = next((n for name, n in _MONTHS_LONGEST_FIRST if key.startswith(name)), 0)
-        said = self._day(found, patient_id, found.group("year"), str(month), found.group("day"))
-        return "[date]" if said == found.group(0) else said
+        return self._day(found, patient_id, found.group("year"), str(month), found.group("day")) or "[date]"
 
-    def _replace_ids(self, text: str, patient_id: str) -> str:
-        subs = {patient_id: self.patient_codes.get(patient_id, "")}
-        subs.update({eid: code for (pid, eid), code in self.exam_codes.items() if pid == patient_id})
-        for old in sorted(subs, key=len, reverse=True):
-            text = re.sub(rf"(?<![\w.-]){re.escape(old)}(?![\w.-])", subs[old], text)
-        return text
+    def _id_patterns(self, patient_id: str) -> list[tuple[re.Pattern[str], str]]:
+        """The patient's id and exam pair ids as they are found in text, with their codes."""
+        subs = [(patient_id, self.patient_codes.get(patient_id, ""), _PATIENT_ID_WORDS)]
+        subs += [(eid, code, _EXAM_ID_WORDS) for (pid, eid), code in self.exam_codes.items() if pid == patient_id]
+        out = []
+        for old, code, words in subs:
+            if old.isdigit() and len(old) < _SHORT_NUMERIC_ID:
+                pattern = rf"(?<!\w)(?:{words}){_ID_NUMBER}(?P<id>{re.escape(old)})(?![\w-]|[.,]\d)"
+            else:
+                pattern = rf"(?<![\w-])(?<!\w\.)(?P<id>{re.escape(old)})(?![\w-]|\.\w)"
+            out.append((re.compile(pattern, re.IGNORECASE), code))
+        return out
+
+    def _other_ids(self) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        """Every patient's id that is found wherever it stands (not a short number) as one pattern, and their codes by
+        the id in lower case; made once per export."""
+        if "pattern" not in self._others:
+            ids = sorted((pid for pid in self.patient_codes if not (pid.isdigit() and len(pid) < _SHORT_NUMERIC_ID)),
+                         key=lambda pid: (-len(pid), pid))
+            alternatives = "|".join(re.escape(pid) for pid in ids)
+            self._others["pattern"] = re.compile(rf"(?<![\w-])(?<!\w\.)(?P<id>{alternatives})(?![\w-]|\.\w)",
+                                                 re.IGNORECASE) if ids else None
+            self._others["codes"] = {pid.lower(): self.patient_codes[pid] for pid in reversed(ids)}
+        return self._others["pattern"], self._others["codes"]
 
     def table(self, header: Sequence[str], rows: Iterable[Sequence[Any]],
               patient_id: str | None = None) -> list[list[Any]]:

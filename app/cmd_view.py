@@ -119,6 +119,37 @@ def position_in_this_project(last, opened: Path | None):  # type: ignore[no-unty
                    active_key=None)
 
 
+def still_running(window, last) -> bool:  # type: ignore[no-untyped-def]
+    """The last session not over: its project, not closed cleanly, is held for writing by another lesionlab now.
+    The kernel drops the lock of a process that died (even killed), so a lock held means that process runs: a
+    second window on the same project said "lesionlab did not close cleanly last time" of the first, still open
+    (a radiologist's check, session 43)."""
+    session = window.session
+    return bool(last is not None and not last.clean and last.store and session.locked_by
+                and session.path is not None and same_folder(last.store) == same_folder(str(session.path)))
+
+
+def open_last_store(window, args: argparse.Namespace, last) -> str:  # type: ignore[no-untyped-def]
+    """The reading project to start with opened, and what to say of the last session (:func:`after_last_session`).
+    Nothing is remembered meanwhile: the "Reading project in use" question is modal, and the remember timer of the
+    window's first changes ran inside it and wrote an empty position over the running window's, before the rule below
+    said this window was the second (seen in the real window, session 43)."""
+    window.remembers = False
+    _open_store(window, args, last)
+    return after_last_session(window, last)
+
+
+def after_last_session(window, last) -> str:  # type: ignore[no-untyped-def]
+    """What the status bar says of the last session at start: its unclean exit, or "" (none, or it still runs in
+    another window: then that session's position and clean flag are its own, and this window does not write them:
+    its quit wrote "clean" over them, so a crash of the other window after that went unsaid)."""
+    if still_running(window, last):
+        window.remembers = False
+        return ""
+    window.remembers = True
+    return recovery_message(window, last) if last is not None and not last.clean else ""
+
+
 def recovery_message(window, last) -> str:  # type: ignore[no-untyped-def]
     """What the status bar says after an unclean exit: when, which project, what it holds."""
     store = window.session.store
@@ -187,8 +218,19 @@ def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
                         # and the first click on T2 FS changed the window)
                         window.state.set_tool(ToolMode.LINE)
                 window.place_slices(dict(last.slices))
+                window.state.start_role = _role(last.start_role)  # where N goes back to (open_pair forgot it)
                 return True
     return False
+
+
+def _role(value: str | None):  # type: ignore[no-untyped-def]
+    """The Role a saved value names, None when it names none (a file of an older or newer lesionlab)."""
+    from viewer.records import Role
+
+    try:
+        return Role(value) if value else None
+    except ValueError:
+        return None
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -222,8 +264,7 @@ def run(args: argparse.Namespace) -> int:
     window = MainWindow()
     scripted = args.quit_when_listed or args.open_first_pair or args.screenshot or args.no_restore
     last = None if scripted else window.last.load()
-    _open_store(window, args, last)
-    recovery = recovery_message(window, last) if last is not None and not last.clean else ""
+    recovery = open_last_store(window, args, last)
     last = position_in_this_project(last, window.session.path)
     if recovery:
         window.state.say(recovery)
@@ -319,7 +360,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.quit_when_listed or args.open_first_pair:
         print("a PATH is needed", file=sys.stderr)
         return 2
-    if last is not None and not last.clean:
+    if last is not None and not last.clean and window.remembers:
         window.last.save(window.state, list(window.index_results), clean=False)  # this session runs now
     app.exec()
     window.close_stores()  # a scripted quit (app.quit()) closes no window: the stores are closed here all the same

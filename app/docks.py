@@ -25,7 +25,7 @@ from app.reading_commands import show_lesion
 from app.window_layout import tab_bar_height
 from app.workstation import WorkstationState
 from viewer.geometry import StackGeometry
-from viewer.records import Role
+from viewer.records import READING_ROLES, Role
 
 #: moved, closed, or floated out of the window (the lesion grid on a second screen; app/window_layout.py keeps
 #: where): the shortcuts still act from a floating panel (Qt gives a tool window its main window's shortcuts)
@@ -100,13 +100,17 @@ class ReadingDocks:
         self.lesion_panel = LesionPanel(selection)
         if self.state is not None:
             self.lesion_panel.imaged_roles = self._imaged_roles
+            self.lesion_panel.session_roles = self._session_roles
             state = self.state
             self.lesion_panel.active_role = lambda: state.reading_role(state.viewer.layout.active)
         self.lesion_panel.warnings.hide()  # the Checks dock lists them, clickable
         self.counts_panel = CountsPanel(selection)
+        if self.state is not None:
+            self.counts_panel.session_roles = self._session_roles
         self.checks_panel = ChecksPanel(selection)
         if self.state is not None:
             self.checks_panel.imaged_roles = self._imaged_roles
+            self.checks_panel.session_roles = self._session_roles
             self.checks_panel.geometry_of = self._geometry_of
             self.checks_panel.place_of = self.state.place_of
         self.followup_panel = FollowupPanel(selection, live_course)
@@ -219,6 +223,16 @@ class ReadingDocks:
             return None
         role_of = state.viewer.hanging.role_of
         return frozenset(role_of(s) for s in state.pair.stacks)
+
+    def _session_roles(self) -> tuple[Role, ...] | None:
+        """A reader study case on screen: the series its session hangs (app/study_dialog.py hangs those only), in
+        reading order; None outside a study case."""
+        state = self.state
+        if state is None or not state.blinded or state.pair is None:
+            return None
+        role_of = state.viewer.hanging.role_of
+        hung = {role_of(s) for s in state.pair.stacks}
+        return tuple(r for r in READING_ROLES if r in hung) or None
 
     def _age_hint(self, patient: str) -> str:
         pair = self.state.pair if self.state is not None else None

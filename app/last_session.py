@@ -35,6 +35,10 @@ class Where:
     #: the active cell's stack: the cell to make active again (the cell number was the follow-up comparison's
     #: layout, 1 x 2, and reopened in the 2 x 3 grid on the empty CT arterial cell: a reader's check)
     active_key: str | None = None
+    #: the series the lesion being read started on (its first status), where N goes back once the app has moved the
+    #: view on: it lived in the window only, and after a restart mid-lesion N stayed on the last series drawn on (a
+    #: radiologist's check, session 43: a killed session reopened on T1 arterial, N then stayed on T1 portal)
+    start_role: str | None = None
     clean: bool = True
     saved_at_utc: str = ""
 
@@ -66,6 +70,7 @@ class LastSession:
                          slices={str(k): int(v) for k, v in (data.get("slices") or {}).items()},
                          active_cell=int(data.get("active_cell") or 0),
                          active_key=str(data["active_key"]) if data.get("active_key") else None,
+                         start_role=str(data["start_role"]) if data.get("start_role") else None,
                          clean=bool(data.get("clean", True)),
                          saved_at_utc=str(data.get("saved_at_utc") or ""))
         except (TypeError, ValueError):
@@ -92,6 +97,7 @@ class LastSession:
             "slices": slices_of(state) if pair else {},
             "active_cell": state.viewer.layout.active if pair else 0,
             "active_key": active_key(state) if pair else None,
+            "start_role": state.start_role.value if pair and getattr(state, "start_role", None) is not None else None,
             "clean": clean,
             "saved_at_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }

@@ -185,6 +185,9 @@ class MainWindow(QMainWindow):
         self.store_flow.open_study = self.study_ui.open  # a blinded reader role's store opens as its study
         self.store_flow.study_status = self.study_ui.flow.status_parts
         self.last = last if last is not None else LastSession(config_dir() / LastSession.FILE)
+        #: False in a second window on a project another lesionlab holds since the last session: that session's
+        #: position and clean flag in ``last`` are the other window's, left to it (app/cmd_view.still_running)
+        self.remembers = True
         if shortcuts is None:
             shortcuts, problems = load_user_keys(config_dir() / USER_FILE)
             for problem in problems:
@@ -916,6 +919,14 @@ class MainWindow(QMainWindow):
         if self.ask_reader_early:
             self.store_flow.ask_reader_now()
 
+    def close_pair(self) -> None:
+        """The exam on screen closed: empty cells, no alignment running, the plain title (WorkstationState.close_pair)."""
+        self.align_job.cancel()
+        self._align_wanted = None
+        self.loads.keep_only(())
+        self.state.close_pair()
+        self.setWindowTitle("lesionlab")
+
     def _read_alone(self, pair: ExamPair) -> str:
         """What the status adds when the project reads a study of this CT + MRI pair as an exam of its own and has no
         read of the pair: the grid was empty and Checks said "no exam pair open" (a reader's check on the follow-up
@@ -1113,6 +1124,8 @@ class MainWindow(QMainWindow):
         self._remember_timer.start(500)
 
     def _save_last(self) -> None:
+        if not self.remembers:
+            return
         try:
             self.last.save(self.state, list(self.index_results), clean=False)
         except LesionlabError as exc:
@@ -1131,7 +1144,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, ev: Any) -> None:
         try:
-            self.last.save(self.state, list(self.index_results), clean=True)
+            if self.remembers:
+                self.last.save(self.state, list(self.index_results), clean=True)
         except LesionlabError:
             pass  # a settings folder that cannot be written must not keep the window open
         if self.keep_layout:  # the panels' places, as they were before images only (Ctrl+Shift+B)

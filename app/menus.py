@@ -18,6 +18,12 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget
 from app.shortcuts import Shortcut
 
 GROUPS = ("File", "Edit", "Read", "Scroll", "Window", "View", "Layout", "Link", "Analysis", "Study", "Help")
+#: Each menu's title with its Alt mnemonic, one letter each: "&Study" and "&Scroll" shared Alt+S (and Layout and
+#: Link Alt+L), so a keyboard-only reader's Alt+S, Down, Enter opened Scroll and went a slice up instead of Study ->
+#: Open study as reader (a radiologist's check, session 43).
+TITLES = {"File": "&File", "Edit": "&Edit", "Read": "&Read", "Scroll": "&Scroll", "Window": "&Window",
+          "View": "&View", "Layout": "La&yout", "Link": "&Link", "Analysis": "&Analysis", "Study": "S&tudy",
+          "Help": "&Help"}
 #: Toolbar buttons (action id -> short text); None is a separator.
 TOOLBAR: tuple[tuple[str, str] | None, ...] = (
     ("tool_window", "W/L"), ("tool_line", "Line"), ("tool_short_axis", "Short axis"), ("tool_count", "Count"),
@@ -62,7 +68,7 @@ def build_menus(window: QMainWindow, grid: QWidget, shortcuts: Iterable[Shortcut
                 ) -> dict[str, QAction]:
     """Menus from the shortcut table plus the menu-only items; returns action id -> QAction (the
     key table's actions)."""
-    menus = {group: window.menuBar().addMenu(f"&{group}") for group in GROUPS}
+    menus = {group: window.menuBar().addMenu(TITLES[group]) for group in GROUPS}
     actions: dict[str, QAction] = {}
     before: dict[str, list[Any]] = {}
     for group, text, fn, anchor in extra:

@@ -14,7 +14,7 @@ import re
 
 from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, NO_REGION, REACHES_EDGE, TOO_FAINT
 from viewer.segment.slice2d import FAINTER_SHELL, MERGES_VESSEL, OPEN_EDGE, OPPOSITE_RIM, RUNS_INTO
-from viewer.segment.suggest import (BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY, GAP, IRREGULAR, LEAKED,
+from viewer.segment.suggest import (AGAINST_CAPSULE, BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY, GAP, IRREGULAR, LEAKED,
                                     LEVELS_DISAGREE, LOST_ON_CLICKED, MERGES_NEIGHBOUR, NARROW, NOT_AGAIN, ONE_SLICE_PART,
                                     OUTSIDE_BODY, SLICE_LOADING, SMALL, SPLITS, TOO_SMALL, TUBE)
 
@@ -29,6 +29,7 @@ PLAIN: tuple[tuple[str, str], ...] = (
     (OPEN_EDGE, "its edge is open to a vessel, the capsule or a lesion next to it"),
     (BEYOND_ELLIPSE, "its edge is not clear all round: a lobe, a vessel or another lesion next to it"),
     (IRREGULAR, "its edge is irregular or not clear (a vessel, the capsule or noise)"),
+    (AGAINST_CAPSULE, "the lesion lies against the liver's edge, where its own edge is not clear on this series"),
     (FAINTER_SHELL, "this may be the centre of a larger lesion (a necrotic core, or inside a rim)"),
     (OPPOSITE_RIM, "the lesion may be larger than the part found (a rim round it)"),
     (ONE_SLICE_PART, "this may be part of a larger, fainter lesion, perhaps longest on a neighbouring slice"),

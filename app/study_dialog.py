@@ -15,6 +15,7 @@ from typing import Any, Callable
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QInputDialog, QLabel, QMessageBox, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from annotation.checks import check_pair
 from annotation.study_store import CaseRead, Study
 from app.menus import MenuItem
 from app.study_flow import CaseRow, StudyFlow
@@ -90,6 +91,8 @@ class StudyUi:
     def __init__(self, window: Any) -> None:
         self.window = window
         self.flow = StudyFlow(window.session, self._show_case)
+        #: the case and the protocol warnings said at a Ctrl+N that left it open: the same again finishes it
+        self._armed: tuple[object, tuple[str, ...]] | None = None
         self.dialog: StudyDialog | None = None
 
     def run(self, fn: Callable[[], object]) -> None:
@@ -120,6 +123,11 @@ class StudyUi:
         """Open the study as ``reader`` (None: the reader the database role is bound to)."""
         study = self.flow.open(location, reader)
         self._blind()
+        # the exam read before goes: its patient id and dates stayed in the title, its read in the lesion grid, Counts
+        # and the clinical record's title, and an edit (N) went to that project under its reader while the status bar
+        # named the study's reader and store (a radiologist's check, session 43)
+        self.window.close_pair()
+        self.window.grid.set_missing_note("no case open: Ctrl+N opens your next case", set(READING_ROLES))
         self.window.store_flow.show_store()  # the study's reader named, not the project the session still holds
         self.window.state.say(f"study {study.study_id} open as {self.flow.reader}: Ctrl+N opens your next case")
         self.show_cases()
@@ -144,10 +152,41 @@ class StudyUi:
                 self.dialog.refresh()
 
     def next_case(self) -> None:
+        if self._held_open("Ctrl+N again finishes it as it is and opens the next"):
+            return
         try:
             self.flow.next()
         finally:
             self._refresh()
+
+    def _held_open(self, again: str) -> bool:
+        """The open case's read has protocol warnings (a series not counted, a lesion without a status on a series of
+        the session) and the reader has not been told yet: said, and the case stays open. The same press again, with
+        the same warnings, goes on. One Ctrl+N finished a case read on one series of four, nothing counted, at once and
+        for good where the study does not let readers go back (a radiologist's check, session 43)."""
+        read, study = self.flow.current, self.flow.study
+        if read is None or study is None or self.window.session.store is not study.store:
+            self._armed = None
+            return False
+        rec = study.session_reads().get((read.ref.reader, read.ref.session, read.ref.code))
+        if rec is not None and rec.finished:
+            return False
+        roles = tuple(study.definition.session(read.ref.session).roles)
+        project = read.reading.project
+        found = tuple(w.message for w in check_pair(project, read.pair[0], read.pair[1], read.reader_name,
+                                                       {read.reader_name: roles}))
+        if not found:
+            self._armed = None
+            return False
+        if self._armed == (read.ref, found):
+            self._armed = None
+            return False
+        self._armed = (read.ref, found)
+        more = f" (and {len(found) - 2} more in Checks)" if len(found) > 2 else ""
+        back = "" if study.definition.may_go_back else " (this study does not reopen a finished case)"
+        short = [m.split(" (")[0] for m in found[:2]]  # what is left; the advice is Checks'
+        self.window.state.say(f"case {read.ref.code} is not read whole: {'; '.join(short)}{more}; {again}{back}")
+        return True
 
     def open_case(self, session: str, code: str) -> None:
         cost = self.flow.going_back_costs(session, code)
@@ -167,6 +206,8 @@ class StudyUi:
         return answer == QMessageBox.StandardButton.Yes
 
     def finish_case(self) -> None:
+        if self._held_open("Finish this case again finishes it as it is"):
+            return
         self.flow.finish()
         self._refresh()
         self.window.state.say("case finished: Ctrl+N opens the next")

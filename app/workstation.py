@@ -254,6 +254,19 @@ class WorkstationState:
             self.apply_alignment(known)
         self.changed.emit("pair")
 
+    def close_pair(self) -> None:
+        """No exam on screen, nothing read: the cells empty, no current pair, lesion or pick (a reader study opened
+        before its first case; ``changed("pair")`` as for another exam)."""
+        self.pair = None
+        self.alignment = None
+        self.compare_frames = None
+        self.pending_show = None
+        self.pending_link = None
+        self.start_role = self.advanced_to = None
+        self.viewer.open_stacks(())
+        self.selection.set_pair(None, Lobe.RIGHT)
+        self.changed.emit("pair")
+
     # ------------------------------------------------------------------ CT <-> MRI alignment
     def pair_frames(self) -> tuple[str, str] | None:
         """(CT frame of reference, MRI frame of reference) of the open pair, None when unknown."""

@@ -146,6 +146,8 @@ class LesionPanel(_Observer):
         self.imaged_roles: Callable[[], frozenset[Role] | None] = lambda: None
         #: the series being read (the active cell's), None when unknown (set by the window)
         self.active_role: Callable[[], Role | None] = lambda: None
+        #: the series of the reader study's session whose case is on screen, None outside a study case (the window's)
+        self.session_roles: Callable[[], tuple[Role, ...] | None] = lambda: None
         #: what each row shows (lesion, current, series imaged, follow-up record): a row alike is not drawn again
         self._rows: list[tuple[object, ...]] = []
         #: (pair, current lesion, its row) when the grid last scrolled to it
@@ -197,6 +199,9 @@ class LesionPanel(_Observer):
         shown = self.imaged_roles()
         if shown is not None and pair_rec is not None and (not pair_rec.ct_study_uid or not pair_rec.mri_study_uid):
             imaged &= shown  # an exam of one modality: only the series it has (a pair keeps its six)
+        only = self.session_roles()
+        if only is not None:  # a study case: its session's series (the MRI session's grid had CT columns to read)
+            imaged &= set(only)
         imaged_key = frozenset(imaged)
         t = self.table
         t.setRowCount(len(lesions))
@@ -227,7 +232,8 @@ class LesionPanel(_Observer):
         if self.warnings.isHidden():
             return  # the window lists them in its Checks panel: the protocol checks are not run again for a hidden label
         pair = self.selection.pair
-        found = shown_warnings(check_pair(project, pair[0], pair[1], self.reading.reader) if pair else [],
+        found = shown_warnings(check_pair(project, pair[0], pair[1], self.reading.reader,
+                                          _session(self.reading.reader, self.session_roles())) if pair else [],
                                self.selection.lesion_id)
         self.warnings.setText("\n".join(f"⚠ {w.message}" for w in found))
 
@@ -262,7 +268,8 @@ class LesionPanel(_Observer):
                     cell.setFont(font)
             elif obs is None and role not in imaged:
                 cell = QTableWidgetItem("—")
-                cell.setToolTip("this exam has no such series (a follow-up imaged by one modality)")
+                cell.setToolTip("not read in this study session" if self.session_roles() is not None else
+                                "this exam has no such series (a follow-up imaged by one modality)")
             elif obs is None and (said := _followup_said(self.reading.project, les, role)):
                 # a non-target or new lesion assessed as a whole in the Follow-up panel (present, absent...):
                 # that is its status on the series it is assessed on, not a gap (a reader's check: amber
@@ -357,6 +364,8 @@ class CountsPanel(_Observer):
 
     def __init__(self, selection: Selection, parent: QWidget | None = None) -> None:
         super().__init__(selection, parent)
+        #: the series of the reader study's session whose case is on screen, None outside a study case (the window's)
+        self.session_roles: Callable[[], tuple[Role, ...] | None] = lambda: None
         self.table = QTableWidget(len(READING_ROLES), len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.setVerticalHeaderLabels(list(ROLE_HEADERS.values()))
@@ -401,7 +410,10 @@ class CountsPanel(_Observer):
         pair, reader = self.selection.pair, self.reading.reader
         project = self.reading.project
         counts = project.counts(pair[0], pair[1], reader) if pair else {}
+        only = self.session_roles()
         for r, role in enumerate(READING_ROLES):
+            # a study case: its session's series only (the MRI session listed CT arterial and portal "not read yet")
+            self.table.setRowHidden(r, only is not None and role not in only)
             status = project.count_status(pair[0], pair[1], reader, role) if pair else CountStatus.NOT_READ
             right, left = counts.get((role, Lobe.RIGHT), 0), counts.get((role, Lobe.LEFT), 0)
             for c, value in enumerate((right, left, right + left)):
@@ -465,12 +477,18 @@ class ChecksPanel(_Observer):
         self.warnings: list[ProtocolWarning] = []
         #: the reading roles the exam on screen has images of (the app's; None: every role)
         self.imaged_roles: Callable[[], frozenset[Role] | None] = lambda: None
+        #: the series of the reader study's session whose case is on screen, None outside a study case (the window's)
+        self.session_roles: Callable[[], tuple[Role, ...] | None] = lambda: None
         self.refresh()
         leave_keys_to_images(self)
 
     def refresh(self) -> None:
         pair, project = self.selection.pair, self.reading.project
+        # a study case's checks are its session's series' (the MRI session's said "not counted yet on CT arterial,
+        # CT portal, T2 FS, …": one warning naming every series, which the filter below by role keeps whole; a
+        # radiologist's check, session 43)
         self.warnings = (shown_warnings(check_pair(project, pair[0], pair[1], self.reading.reader,
+                                                   _session(self.reading.reader, self.session_roles()),
                                                    geometry_of=self.geometry_of, place_of=self.place_of),
                                         self.selection.lesion_id) + check_patient(project, pair[0]) if pair else [])
         shown = self.imaged_roles()
@@ -514,3 +532,8 @@ class ChecksPanel(_Observer):
             self.jump_requested.emit(w.role, obs)
         elif w.role in READING_ROLES:  # "no status on T2 FS": that series, to be read (it did nothing)
             self.series_picked.emit(w.role)
+
+
+def _session(reader: str, roles: tuple[Role, ...] | None) -> dict[str, tuple[Role, ...]] | None:
+    """``check_pair``'s reader_roles for a study case's read (its session's series), None outside a study case."""
+    return {reader: roles} if roles else None

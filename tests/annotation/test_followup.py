@@ -286,7 +286,7 @@ def test_pseudonymised_recist_sheet_keeps_the_engines_notes_with_dates_as_days(t
         out = tmp_path / f"share{keep}"
         export_project(r.project, out, pseudonymise=True, keep_comments=keep, responses=responses)
         said = notes(out, "S001.xlsx")
-        assert said[1] == ("L2 on day 217 left out: [name]'s row (S001, E2, day 217) quotes [name] [name] and [uid]; "
+        assert said[1] == ("L2 on day 217 left out: [name]'s row (S001, E2, day 217) quotes [name] and [uid]; "
                            "confirmed on [date]")
         assert said[2] == "new lesion(s): L5"  # the engine's own note, kept
         for text in said:

@@ -182,7 +182,7 @@ def test_a_treatment_line_name_leaves_a_pseudonymised_export_without_the_patient
     text = (out / "treatment_lines.csv").read_text(encoding="utf-8")
     for leak in ("LLSYN001", "ALPHA", "Alpha", "SYNTHETIC", "12/03/2024", "2024-05-02"):
         assert leak not in text, (leak, text)
-    assert '"PRRT at [name] clinic for [name] [name], [date] then day ' in text and ', MRN S001",' in text, text
+    assert '"PRRT at [name] clinic for [name], [date] then day ' in text and ', MRN S001",' in text, text
     assert "177Lu-DOTATATE (PRRT), 4 cycles" in text  # the sample's own names, as they were
     # not pseudonymised: as typed
     assert main(["export", str(store), "--out", str(tmp_path / "plain")]) == 0

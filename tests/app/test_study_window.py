@@ -94,7 +94,10 @@ def test_a_reader_works_through_the_study_with_one_key(qtbot, env: Path, study_s
     assert len(lesions) == 1 and lesions[0].reader == "R1@MRI" and lesions[0].measurements()
     assert dialog.table.item(0, 3).text() in ("next", "open")
 
-    press(w, qtbot, "study_next")  # finishes the case, opens the next in the order
+    press(w, qtbot, "study_next")  # not read whole (nothing counted, L1 on one series): said, the case stays open
+    assert f"case {order[0]} is not read whole" in w.status.text() and "Ctrl+N again" in w.status.text()
+    assert f"case {order[0]} (MRI, 1 of 3)" in w.windowTitle()
+    press(w, qtbot, "study_next")  # again: finishes the case, opens the next in the order
     qtbot.waitUntil(lambda: loaded(w), timeout=60000)
     assert f"case {order[1]} (MRI, 2 of 3)" in w.windowTitle() and not w.session.reading.project.lesions
     assert [dialog.table.item(i, 3).text() for i in range(2)] == ["done", "open"]
@@ -104,7 +107,9 @@ def test_a_reader_works_through_the_study_with_one_key(qtbot, env: Path, study_s
         assert Study(store).session_reads()[("R1", "MRI", order[0])].finished
 
     press(w, qtbot, "study_next")
+    press(w, qtbot, "study_next")  # nothing read: said first, then finished
     qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    press(w, qtbot, "study_next")
     press(w, qtbot, "study_next")  # the MRI session is done; the CT session waits for the washout
     assert shown and "washout" in shown[-1] and "14 days" in shown[-1]
     assert [dialog.table.item(i, 3).text() for i in range(3)] == ["done"] * 3

@@ -603,11 +603,14 @@ class TestRecords:
         for gap in (-0.1, 1.0):  # b800's 0.08 (v16): a fraction of the outline at the slice's own levels
             with pytest.raises(ValueError, match="own_levels_gap"):
                 SuggestParams(own_levels_gap=gap)
-        for name in ("one_slice_from_px", "one_slice_neighbours"):  # b800's 4.1 pixels and 0.9 (v18)
+        for name in ("one_slice_from_px", "one_slice_neighbours", "one_slice_faint_below_px", "one_slice_faint_sd",
+                     "one_slice_plateau"):  # b800's 3.6 pixels and 0.9 (v18, v20), 4.1 pixels, 5 SDs and 0.52 (v20)
             with pytest.raises(ValueError, match=name):
                 SuggestParams(**{name: -0.1})
             with pytest.raises(ValueError, match=name):
                 SuggestParams(**{name: float("nan")})
+        with pytest.raises(ValueError, match="one_slice_plateau"):
+            SuggestParams(one_slice_plateau=1.0)  # a share of the peak's contrast: under 1
         for share in (-0.1, 1.5):  # T1 portal's 0.5 (v17): a fraction of the fullness of the section given up
             with pytest.raises(ValueError, match="joined_fullness"):
                 SuggestParams(joined_fullness=share)

@@ -126,11 +126,13 @@ def test_ct_today(outcomes: list[bs.Outcome]) -> None:
     CT arterial 7 -> 8 of 12, MAE 0.525 mm (LLSYN001 L02 +1.99, measured 18.98 on 16.99), CT portal 3 -> 7 of 9, MAE
     0.27; the two together 10 -> 15 of 21, MAE 0.32 -> 0.41, none over 3 mm. v19 (``min_axis_ratio`` 0.65 -> 0.67 on CT
     arterial) refuses LLSYN001 L02's line, its ellipse 0.66 as wide as long (the lesion's 0.75): CT arterial 8 -> 7 of
-    12, MAE 0.525 -> 0.32 mm (tests/viewer/test_segment_ct42.py); the two together 15 -> 14 of 21, MAE 0.41 -> 0.29."""
+    12, MAE 0.525 -> 0.32 mm (tests/viewer/test_segment_ct42.py); the two together 15 -> 14 of 21, MAE 0.41 -> 0.29.
+    v20 (session 43, CT portal's ``capsule_rays``): LLSYN002 L04, against the capsule (+0.68 mm, 25 % of its rays on the
+    fat), refused: CT portal 7 -> 6 of 9, the two together 14 -> 13 of 21 (rate floor 0.65 -> 0.6), MAE 0.29 -> 0.26."""
     arterial = _rows(outcomes, ("ct_arterial",))
     assert arterial["rate"] >= 0.55 and arterial["mae_mm"] <= 0.55 and arterial["over_3mm"] == 0, arterial
     both = _rows(outcomes, ("ct_arterial", "ct_portal"))
-    assert both["n"] >= 20 and both["rate"] >= 0.65 and both["mae_mm"] <= 0.45 and both["over_3mm"] == 0, both
+    assert both["n"] >= 20 and both["rate"] >= 0.6 and both["mae_mm"] <= 0.45 and both["over_3mm"] == 0, both
 
 
 def test_the_line_lies_where_the_lesion_is_full_not_on_its_tip(outcomes: list[bs.Outcome]) -> None:
@@ -608,7 +610,7 @@ def test_a_lesion_merged_with_a_vein_that_goes_on_past_its_end_is_refused_on_ct_
     vessel near one end of the line past the lesion's end too (half the disc): still measured. On the old CT noise
     (``old_noise``): on today's, L03's first click is refused with the rule off (its edge irregular: no ellipse fits
     within 10 % of its short axis; session 42). Off on CT arterial since v20 (session 43: on the new noise it refused
-    good lines only, tests/viewer/test_segment_ct43.py): set here at v19's 0.55, the rule as it stands in the method."""
+    good lines only, tests/viewer/test_segment_ct43a.py): set here at v19's 0.55, the rule as it stands in the method."""
     from dataclasses import replace
 
     from app.suggester import params_for
@@ -686,7 +688,7 @@ def test_b800_lesion_on_one_slice_under_the_size_limit_is_measured_as_found(samp
     from viewer.segment.suggest import SMALL
 
     p = params_for(Role.MR_DWI)
-    assert (p.min_pixels_across, p.one_slice_from_px) == (5.5, 4.1)
+    assert (p.min_pixels_across, p.one_slice_from_px) == (5.5, 3.6)
     vol, k, _, entry = _centre_click(sample_dicom, volumes, "LLSYN001", "L03", "mr_dwi", 0)
     clicks = [case.click for group in bs.cases(volumes, np.random.default_rng(bs.SEED + 2), n_clicks=bs.ON_SLICE_CLICKS,
                                                roles=("mr_dwi",), sample=sample_dicom, slice_of=bs.truth_slice)
@@ -702,23 +704,54 @@ def test_b800_lesion_on_one_slice_under_the_size_limit_is_measured_as_found(samp
         corrected = suggest_diameter(vol, k, at, replace(p, min_pixels_across=0.0))
         assert isinstance(corrected, Suggestion) and corrected.diameter_mm - entry["axial_diameter_on_slice_mm"] > 1.4
 
-def test_b800_small_lesion_on_one_slice_under_4_1_pixels_is_still_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Fresh realisation 266 LLSYN001 L04 (6.9 mm, against the capsule), the bench's clicks on lesions of 5-10 mm: found
-    on one slice, 3.96 pixels as found, +3.01 mm measured so. It set ``one_slice_from_px`` at 4.1 (session 41): refused as
-    too small, as before v18; from 3.9 pixels it would be a line more than 3 mm off."""
+@pytest.mark.parametrize(("seed", "patient", "k", "clicks", "truth_mm", "low_mm"), [
+    (266, "LLSYN001", 19, ((59.96, 83.94), (59.89, 84.91)), 6.88, 3.01),
+    (266, "LLSYN002", 13, ((49.18, 80.29), (49.63, 80.23)), 5.8, 3.55)])
+def test_b800_small_lesion_on_one_slice_lengthened_by_the_blur_is_refused(
+        tmp_path_factory: pytest.TempPathFactory, seed: int, patient: str, k: int, clicks: tuple[tuple[float, float], ...],
+        truth_mm: float, low_mm: float) -> None:
+    """Fresh realisation 266, the bench's clicks on lesions of 5-10 mm: LLSYN001 L04 (6.9 mm, against the capsule) and
+    LLSYN002 L11 (5.8 mm), each found on one slice at 3.96 and 3.74 pixels as found, +3.01 and +3.55 mm measured so. They
+    set ``one_slice_from_px`` at 4.1 in v18. Since v20 (3.6 pixels, b800) a one-slice line under 4.1 pixels is measured
+    only where its disc stands out by 5 SDs of the liver or more and holds 52 % of its peak's contrast or more
+    (``one_slice_faint_sd``, ``one_slice_plateau``): L04 holds 48 % (a peak with tails: a lesion smaller than the blur),
+    L11 stands out by 4.2-4.5 SDs. Without those two rules, each is a line more than 3 mm off."""
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.suggest import FAINT_WHOLE
+
+    volume = _fresh_b800(tmp_path_factory, seed, patient)
+    p = params_for(Role.MR_DWI)
+    assert (p.one_slice_from_px, p.one_slice_faint_below_px, p.one_slice_faint_sd, p.one_slice_plateau) == (3.6, 4.1, 5.0, 0.52)
+    for at in clicks:
+        s = suggest_diameter(volume, k, at, p)
+        assert isinstance(s, Refusal) and s.reason.startswith(FAINT_WHOLE) and "peak" in s.reason, s
+        assert s.params["stands_out_sd"] < 5.0 or s.params["plateau_share"] < 0.52, s.params
+        without = suggest_diameter(volume, k, at, replace(p, one_slice_faint_below_px=0.0))
+        assert isinstance(without, Suggestion) and without.params["uncorrected"] is True, without
+        assert 3.6 * 2.5 <= without.diameter_mm < 4.1 * 2.5 and round(without.diameter_mm - truth_mm, 2) >= low_mm, without
+
+
+def test_b800_ten_mm_lesion_on_one_slice_under_4_1_pixels_is_measured_as_found(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Held-out realisation 101 LLSYN002 L08 (10.0 mm on the truth's slice 23), the bench's seeded click and two more:
+    found on slice 23 alone, 9.06 mm as found (3.62 pixels), refused by v18-v19 as too small for b800's blur (one-slice
+    lines from 4.1 pixels only). Since v20 (``one_slice_from_px`` 3.6 with the plateau and SD rules under 4.1) measured
+    as found, -0.94 mm: its disc stands out by 10.4 SDs and holds 77 % of its peak's contrast (a plateau)."""
     from app.suggester import params_for
     from viewer.records import Role
     from viewer.segment import Refusal, Suggestion, suggest_diameter
     from viewer.segment.suggest import SMALL
 
-    volume = _fresh_b800(tmp_path_factory, 266, "LLSYN001")
+    volume = _fresh_b800(tmp_path_factory, 101, "LLSYN002")
     p = params_for(Role.MR_DWI)
-    for at in ((59.96, 83.94), (59.89, 84.91)):
-        s = suggest_diameter(volume, 19, at, p)
-        assert isinstance(s, Refusal) and SMALL in s.reason and "on 1 slice" in s.reason, s
-        lower = suggest_diameter(volume, 19, at, replace(p, one_slice_from_px=3.9))
-        assert isinstance(lower, Suggestion) and lower.params["uncorrected"] is True, lower
-        assert lower.diameter_mm < 4.1 * 2.5 and lower.diameter_mm - 6.88 > 3.0, lower
+    for at in ((47.31, 105.21), (47.79, 106.05), (48.22, 105.08)):
+        s = suggest_diameter(volume, 23, at, p)
+        assert isinstance(s, Suggestion) and s.slice_index == 23 and abs(s.diameter_mm - 10.0) < 1.0, s
+        assert s.params["uncorrected"] is True and s.params["plateau_share"] >= 0.52 and s.params["stands_out_sd"] >= 5.0
+        v19 = suggest_diameter(volume, 23, at, replace(p, one_slice_from_px=4.1))
+        assert isinstance(v19, Refusal) and SMALL in v19.reason and "on 1 slice" in v19.reason, v19
 
 
 def test_b800_one_slice_line_whose_neighbours_hold_the_lesion_as_long_is_refused(
@@ -737,7 +770,7 @@ def test_b800_one_slice_line_whose_neighbours_hold_the_lesion_as_long_is_refused
 
     volume = _fresh_b800(tmp_path_factory, 325, "LLSYN003")
     p = params_for(Role.MR_DWI)
-    assert (p.one_slice_from_px, p.one_slice_neighbours) == (4.1, 0.9)
+    assert (p.one_slice_from_px, p.one_slice_neighbours) == (3.6, 0.9)
     for k, at in ((13, (52.32, 50.99)), (13, (52.77, 50.4)), (12, (53.33, 50.28)), (12, (52.42, 51.56))):
         s = suggest_diameter(volume, k, at, p)
         assert isinstance(s, Refusal) and s.reason.startswith(DEEPER), s

@@ -132,7 +132,8 @@ def fuller_neighbour(found: dict[int, SliceOutline], ends: Callable[[int], bool]
     following stopped beyond ``best`` on a part that separates there (``parted``: the split refusal
     is for it).
 
-    The longest such neighbour is measured. Necrotic and rim lesions with an inner half not on the
+    The fullness rules act only with ``fuller_give_way`` (the two-slice rule on the edge alone always). The longest
+    such neighbour is measured. Necrotic and rim lesions with an inner half not on the
     lesion's side are left as they are; a lesion whose centre is fainter (a partial scar) is not,
     when the lesion ends beyond its end slice."""
     def joined_end(k: int) -> bool:  # a lesion on two slices, ``best``'s edge off its ellipse on many rays
@@ -143,7 +144,7 @@ def fuller_neighbour(found: dict[int, SliceOutline], ends: Callable[[int], bool]
         if joined_end(k) and found[k].leaked_fraction < 0.5 * p.joined_end_leak \
                 and sizes[k] >= p.joined_end_size * sizes[best]:
             return JOINED  # the shorter section's edge stays on its ellipse: the longer one's leaves it for what it joins
-        if not partial(found, ends, best, k, p) \
+        if not p.fuller_give_way or not partial(found, ends, best, k, p) \
                 or found[k].fullness - found[best].fullness < p.partial_volume_sd * found[best].levels.liver_sd:
             return None
         if sizes[k] >= p.partial_volume_size * sizes[best]:

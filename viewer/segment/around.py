@@ -19,17 +19,33 @@ from viewer.segment.records import SuggestParams
 from viewer.segment.slice2d import SliceOutline, along_rays
 
 
+def _rays(o: SliceOutline, spacing: tuple[float, float], p: SuggestParams) -> tuple[np.ndarray, np.ndarray]:
+    """The rays' directions and the boundary's radius along each (mm from its centre): on the ellipse when it is one,
+    else the rays' own outline (one point per ray, in order)."""
+    phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
+    if o.ellipse is not None:
+        return phi, o.ellipse.radius_along(0.0, 0.0, phi)
+    d = (o.points[:p.n_rays] - np.asarray(o.centre)) * np.asarray(spacing)
+    return phi, np.hypot(d[:, 0], d[:, 1])
+
+
+def _outward(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float],
+             p: SuggestParams) -> tuple[Window, np.ndarray, np.ndarray, float] | None:
+    """The window round a boundary, its rays (:func:`_rays`) and the lesion's contrast against the liver mode (lesion side
+    up), or None when that contrast is not on the lesion's side: what :func:`raw_shell` and :func:`against_fat` read."""
+    contrast = o.levels.sign * (o.levels.lesion - o.levels.mode)
+    if contrast <= 0:
+        return None
+    phi, radius = _rays(o, spacing, p)
+    return Window(image, o.centre, spacing, p), phi, radius, contrast
+
+
 def with_beyond(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float], p: SuggestParams) -> SliceOutline:
     """The outline with :attr:`SliceOutline.beyond` measured on ``image`` (its slice) from its
     boundary as it stands (after :meth:`SliceOutline.calibrated`: the unsmoothed image's edge, so
     that the bands beyond it start past the edge's blur)."""
     win = Window(image, o.centre, spacing, p)
-    phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
-    if o.ellipse is not None:
-        radius = o.ellipse.radius_along(0.0, 0.0, phi)
-    else:  # the rays' own outline: one point per ray, in order
-        d = (o.points[:p.n_rays] - np.asarray(o.centre)) * np.asarray(spacing)
-        radius = np.hypot(d[:, 0], d[:, 1])
+    phi, radius = _rays(o, spacing, p)
     return replace(o, beyond=_beyond(win.sm, win.local(o.centre), phi, radius, o.levels, spacing))
 
 
@@ -45,16 +61,10 @@ def raw_shell(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float], 
     out, while a rim fainter than the interior found (under the half-maximum of the interior's edge)
     fills that band (``SuggestParams.raw_shell``)."""
     lv = o.levels
-    contrast = lv.sign * (lv.lesion - lv.mode)
-    if contrast <= 0:
+    rays = _outward(o, image, spacing, p)
+    if rays is None:
         return 0.0
-    win = Window(image, o.centre, spacing, p)
-    phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
-    if o.ellipse is not None:
-        radius = o.ellipse.radius_along(0.0, 0.0, phi)
-    else:
-        d = (o.points[:p.n_rays] - np.asarray(o.centre)) * np.asarray(spacing)
-        radius = np.hypot(d[:, 0], d[:, 1])
+    win, phi, radius, contrast = rays
     s = np.arange(0.0, out_mm + 1e-9, 0.25)
     t = np.nan_to_num(radius)[:, None] + s[None, :]
     origin = win.local(o.centre)
@@ -66,6 +76,23 @@ def raw_shell(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float], 
     band = (s >= band_mm[0]) & (s <= band_mm[1])
     raw = along_rays(win.raw, origin, phi[liver], t[liver][:, band], spacing)[0]
     return float(np.mean(np.median(lv.sign * (raw - lv.mode) / contrast, axis=0)))
+
+
+def against_fat(o: SliceOutline, image: np.ndarray, spacing: tuple[float, float], p: SuggestParams) -> float:
+    """The share of the rays that meet, within ``capsule_mm`` beyond a boundary (after
+    :meth:`SliceOutline.calibrated`), something farther from the liver mode than twice the lesion's contrast on the
+    lesion's side, on the denoised image (fat beyond the capsule round a hypo-intense lesion; what :func:`_beyond`
+    leaves out as "not liver" on that side). A ray without an edge counts as not meeting it. 0 when the lesion's
+    contrast is not on its side (``SuggestParams.capsule_rays``)."""
+    lv = o.levels
+    rays = _outward(o, image, spacing, p)
+    if rays is None:
+        return 0.0
+    win, phi, radius, contrast = rays
+    s = np.arange(0.0, p.capsule_mm + 1e-9, 0.25)
+    values = along_rays(win.sm, win.local(o.centre), phi, np.nan_to_num(radius)[:, None] + s[None, :], spacing)[0]
+    meets = np.isfinite(radius) & (lv.sign * (values - lv.mode) / contrast >= 2.0).any(axis=1)
+    return float(meets.mean())
 
 
 def stands_out_sd(image: np.ndarray, centre: tuple[float, float], radius_mm: float, levels: Levels,

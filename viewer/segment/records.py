@@ -153,6 +153,10 @@ class SuggestParams:
     partial_volume_size: float = 0.9
     partial_volume_ratio: float = 0.75
     partial_volume_sd: float = 3.0
+    # whether those give-ways on the fullness act at all (False: the longest section holding the click is measured; v20,
+    # CT portal, where a faint lesion's inner half on a 5 mm slab stands out by a few HU more on one slice than the next
+    # from the noise and texture alone: 102 LLSYN002 L06, 12.9 mm, measured 9.9 on the shorter slice, -3.03 mm)
+    fuller_give_way: bool = True
     # ... or, when the lesion ends beyond that shorter neighbour too (a lesion on two slices), the
     # slice that gives way has at least this fraction of its rays off its ellipse: what it joins
     # (1: off). LLSYN001 L03 on CT portal, 9.5 mm, against a portal vein: 15.5 mm on its tip's
@@ -166,6 +170,12 @@ class SuggestParams:
     # v17, T1 portal: levels read on a capsule lesion's faint tip lost it two slices on, and the slice that was nearer
     # its middle gave way to the tip, -9.15 mm; app.suggester.JOINED_FULLNESS)
     joined_fullness: float = 0.0
+    # on the slice measured, the share of the rays that meet, within ``capsule_mm`` beyond the edge (after step 10's
+    # correction), something farther from the liver than twice the lesion's contrast on the lesion's side (fat beyond the
+    # capsule round a dark lesion): over this share the lesion is refused (0: off; v20, CT portal). There a lesion lies
+    # against the liver's edge, where its own edge and the capsule's run together
+    capsule_rays: float = 0.0
+    capsule_mm: float = 3.0
     # the levels set on the lesion's tip (the lesion ends beyond it; under this fraction of the
     # chosen slice's length, its inner half under ``partial_volume_ratio`` of the chosen one's):
     # the suggestion is made again from the chosen slice, as if it had been clicked
@@ -209,6 +219,14 @@ class SuggestParams:
     # such a one-slice line is refused when the slices on both sides, at their own levels from the line's middle, hold
     # an outline at least this share of its length (0: off; v18, b800 0.9: app.suggester.ONE_SLICE_NEIGHBOURS)
     one_slice_neighbours: float = 0.0
+    # ... and, measured so under this many pixels (0: off; v20, b800: app.suggester.ONE_SLICE_FAINT_BELOW_PX), refused
+    # when the disc of its diameter stands out from the liver by less than ``one_slice_faint_sd`` SDs, or holds on
+    # average less than ``one_slice_plateau`` of the contrast of its peak (the denoised image, against the liver): a
+    # lesion of 5-7 mm lengthened by the blur to as many pixels as a 10 mm one read a little short is a peak with tails,
+    # the 10 mm one a plateau
+    one_slice_faint_below_px: float = 0.0
+    one_slice_faint_sd: float = 0.0
+    one_slice_plateau: float = 0.0
     # what is found on fewer than ``small_slices`` slices, whose disc of its diameter (the unsmoothed pixels
     # round the line's midpoint) stands out from the liver by less than this many SDs of the denoised liver
     # on average, is refused (0: off): the noise or the blur lengthened an outline round a faint tip or a
@@ -267,10 +285,12 @@ class SuggestParams:
                              "joined_end_size in [0, 1], single_slice_beyond in [0, 1) (0: off)")
         if self.min_pixels_across < 0 or self.small_slices < 1 or self.few_slices_sd < 0 or not self.uncorrected_px >= 0 \
                 or not self.uncorrected_from_px >= 0 or not self.one_slice_from_px >= 0 \
-                or not self.one_slice_neighbours >= 0:
+                or not self.one_slice_neighbours >= 0 or not self.one_slice_faint_below_px >= 0 \
+                or not self.one_slice_faint_sd >= 0 or not 0 <= self.one_slice_plateau < 1:
             raise ValueError("min_pixels_across >= 0 (0: off), small_slices >= 1, few_slices_sd >= 0 (0: off), "
                              "uncorrected_px >= 0 (0: off), uncorrected_from_px >= 0, one_slice_from_px >= 0 (0: off) "
-                             "and one_slice_neighbours >= 0 (0: off)")
+                             "one_slice_neighbours >= 0 (0: off), one_slice_faint_below_px >= 0 (0: off) and "
+                             "one_slice_faint_sd >= 0, one_slice_plateau in [0, 1)")
         if self.round_from_px < 0 or not 0 <= self.round_axis_ratio <= 1 or self.round_sd < 0:
             raise ValueError("round_from_px >= 0 (0: off), round_axis_ratio in [0, 1] and round_sd >= 0, got "
                              f"{self.round_from_px}, {self.round_axis_ratio}, {self.round_sd}")
@@ -293,6 +313,8 @@ class SuggestParams:
             raise ValueError(f"joined_fullness lies in [0, 1] (0: off), got {self.joined_fullness}")
         if not 0 <= self.min_axis_ratio < 1:
             raise ValueError(f"min_axis_ratio lies in [0, 1) (0: off), got {self.min_axis_ratio}")
+        if not (0 <= self.capsule_rays < 1 and self.capsule_mm > 0):
+            raise ValueError(f"capsule_rays lies in [0, 1) (0: off) and capsule_mm > 0, got {self.capsule_rays}, {self.capsule_mm}")
         if not 0 <= self.raw_shell < 1:
             raise ValueError(f"raw_shell lies in [0, 1) (0: off), got {self.raw_shell}")
         if not (0 < self.steady_step < 1 and self.steady_px >= 0):

@@ -25,7 +25,7 @@ import numpy as np
 from viewer.body import outside_body, sample_values
 from viewer.segment.across import (JOINED, depth_ratio, from_a_tip, fuller_neighbour, inside_outline, lesion_ends,
                                    measure, moved_mm, near_outline, through_slices)
-from viewer.segment.around import raw_shell, stands_out_sd, with_beyond
+from viewer.segment.around import against_fat, raw_shell, stands_out_sd, with_beyond
 from viewer.segment.levels import (LEAKS_BEYOND, LESION_ENDS, NO_CONTRAST, REACHES_EDGE, Levels, Unsegmentable, Window,
                                    find_levels)
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams, VolumeLike
@@ -69,6 +69,8 @@ LEVELS_DISAGREE = "the lesion's edge differs with the slice its levels are read 
 DEEPER = "the lesion may be deeper than what is found"
 #: How the refusal begins when the ellipse measured is narrower than a lesion's section (``min_axis_ratio``).
 NARROW = "what is found is narrower than a lesion's section"
+#: How the refusal begins when the lesion lies against the liver's edge (``capsule_rays``, v20, CT portal).
+AGAINST_CAPSULE = "the lesion lies against the liver's edge"
 #: How the refusal begins when the line clicked again at its own middle is not found again (``recheck_mm``).
 NOT_AGAIN = "the line is not found again from its own middle"
 
@@ -103,6 +105,22 @@ def _neighbour_shares(volume: VolumeLike, best: int, middle: tuple[float, float]
         own = _start(volume, k, middle, spacing, p) if 0 <= k < volume.array.shape[0] and volume.loaded[k] else "none"
         shares.append(0.0 if isinstance(own, str) else measure(own[1], spacing)[0] / d)
     return shares[0], shares[1]
+
+
+def _plateau_share(image: np.ndarray, middle: tuple[float, float], d: float, levels: Levels,
+                   spacing: tuple[float, float], p: SuggestParams) -> float:
+    """How much of its peak's contrast the disc of a line's diameter ``d`` round its ``middle`` holds on average, on the
+    denoised image, against the liver's level: the peak is the brightest (lesion side) value within a quarter of ``d``
+    of the middle. A section as large as its line is a plateau (0.55-0.8 on b800's lines of 10 mm lesions on one slice);
+    a lesion smaller than the blur, lengthened by it, a peak with tails (under 0.5)."""
+    win = Window(image, middle, spacing, p)
+    q = win.local(middle)
+    inner, whole = win.disc(q, 0.25 * d), win.disc(q, 0.5 * d)
+    if not inner.any() or not whole.any():
+        return 0.0
+    sm = levels.sign * (win.sm - levels.liver)
+    peak = float(sm[inner].max())
+    return float(sm[whole].mean()) / peak if peak > 0 else 0.0
 
 
 def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
@@ -465,7 +483,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             if moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
                 return replace(again, params={**again.params, "clicked_slice": clicked, "levels_from_tip": slice_index})
         elif again.reason.startswith((IRREGULAR, BEYOND_ELLIPSE, SPLITS, TUBE, ONE_SLICE_PART, FAINT_WHOLE, NARROW,
-                                       NOT_AGAIN, DEEPER)) \
+                                       NOT_AGAIN, DEEPER, AGAINST_CAPSULE)) \
                 or SMALL in again.reason or TOO_SMALL in again.reason:
             # measured from its full slice, the lesion is too small for the series, or its edge there is
             # no ellipse, or what is found there is two structures joined or a vessel: the tip's levels,
@@ -491,6 +509,13 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse(f"{FAINTER_SHELL}: the unsmoothed image 0.5-2.5 mm beyond the edge found still holds "
                        f"{rim_left:.0%} of the lesion's contrast (over {p.raw_shell:.0%} on this series); a rim lesion's "
                        f"interior inside a fainter rim?", p, raw_shell_share=round(rim_left, 3))
+    fat = against_fat(final, volume.array[best], spacing, p) if p.capsule_rays else None
+    if fat is not None and fat > p.capsule_rays:
+        # a lesion against the liver's edge (CT portal, v20): its edge and the capsule's run together, the fat beyond
+        # darker than it; measured 1.0-2.2 mm short on the bench (the ellipse through the rays on the liver's side)
+        return _refuse(f"{AGAINST_CAPSULE}: {fat:.0%} of its rays meet fat within {p.capsule_mm:g} mm of the edge found "
+                       f"(over {p.capsule_rays:.0%} on this series), where its edge and the liver's run together: draw it",
+                       p, capsule_share=round(fat, 3))
     rim = final.opposite_rim(p)
     if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
         return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
@@ -560,6 +585,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record["depth_ratio"] = round(depth, 3)
     if rim_left is not None:
         record["raw_shell_share"] = round(rim_left, 3)
+    if fat is not None:
+        record["capsule_share"] = round(fat, 3)
     if joined_share is not None:
         record["joined_fullness_share"] = round(joined_share, 3)
     for key, unsteady in steady.items():
@@ -617,6 +644,20 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         if solid is None:  # the round rule above read the same disc of the same line (T1 arterial)
             solid = stands_out_sd(volume.array[best], _middle(p1, p2), d / 2.0, lv, spacing, p)
         record["stands_out_sd"] = round(solid, 2)
+        if p.one_slice_faint_below_px and record.get("uncorrected") and len(found) == 1 \
+                and d < p.one_slice_faint_below_px * pixel:
+            # found on one slice only and measured as found from ``one_slice_from_px`` up to this (b800, v20): lesions of
+            # 10 mm read there a little short, lesions of 5-7 mm lengthened by the blur to as many pixels, a peak with
+            # tails, or faint (fresh 266 LLSYN001 L04, 6.9 mm, +3.01 at 3.96 pixels, 0.48 of its peak; 266 LLSYN002
+            # L11, 5.8 mm, +3.55 at 3.74, 4.2-4.5 SDs)
+            plateau = _plateau_share(volume.array[best], _middle(p1, p2), d, lv, spacing, p)
+            record["plateau_share"] = round(plateau, 3)
+            if solid < p.one_slice_faint_sd or plateau < p.one_slice_plateau:
+                return Refusal(f"{FAINT_WHOLE}: found on this slice only, {d:.1f} mm ({d / pixel:.1f} pixels with the "
+                               f"blur), standing out by {solid:.1f} SDs of the liver and holding {plateau:.0%} of its "
+                               f"peak's contrast over the disc of that diameter (from {p.one_slice_faint_sd:g} SDs and "
+                               f"{p.one_slice_plateau:.0%} on this series under {p.one_slice_faint_below_px:g} pixels): a "
+                               "lesion smaller than the blur, lengthened by it? draw it", record)
         if solid < p.few_slices_sd:
             return Refusal(f"{FAINT_WHOLE}: an outline {d:.1f} mm across on {len(found)} "
                            f"slice{'s' if len(found) > 1 else ''}, "
