@@ -30,10 +30,12 @@ def _injection_offset_s(exam: ExamSpec) -> int:
 _CLEAN_CACHE: dict[tuple, dict[str, np.ndarray]] = {}
 
 
-def _clean_volumes(model: PatientModel, exam: ExamSpec, grid_name: str) -> dict[str, np.ndarray]:
+def _clean_volumes(model: PatientModel, exam: ExamSpec, grid_name: str, seed: int) -> dict[str, np.ndarray]:
     """Noise-free volumes of every key rendered on one grid of an exam (cached: the series
-    of a grid share their geometry, only the tissue values differ)."""
-    cache_key = (model.spec.patient_id, exam.date, grid_name)
+    of a grid share their geometry, only the tissue values differ). The seed is in the key: a
+    process generating one patient of two seeds in turn (a test writing realisation 102's LLSYN002,
+    then 101's) got the first seed's anatomy for the second (session 43)."""
+    cache_key = (seed, model.spec.patient_id, exam.date, grid_name)
     if cache_key not in _CLEAN_CACHE:
         _CLEAN_CACHE.clear()  # one grid at a time keeps memory flat
         keys = tuple(k for s in exam.series if s.grid == grid_name and not s.derived_from for k in s.keys)
@@ -50,7 +52,7 @@ def _stored(model, exam, series, seed) -> tuple[np.ndarray, list[str]]:
         n = len(images) // 2
         adc = np.round(adc_map(images[:n], images[n:], dwi.noise))
         return adc, [series.keys[0]] * n
-    clean = _clean_volumes(model, exam, series.grid)
+    clean = _clean_volumes(model, exam, series.grid, seed)
     rng = np.random.default_rng([seed, model.index, exam.timepoint, 1 + exam.series.index(series), series.number])
     images, keys = [], []
     for key in series.keys:
