@@ -555,7 +555,7 @@ class TestHardNeighbours:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))
         assert isinstance(s, Refusal) and "no contrast" in s.reason
-        assert s.params["method"] == "ellipse_consensus_v20"
+        assert s.params["method"] == "ellipse_consensus_v21"
 
     def test_a_click_on_liver_beside_a_vessel_says_the_clicks_own_level(self) -> None:
         """A click on plain liver 4 mm from a large bright vessel (a tube through the slices): refused, and the
@@ -586,7 +586,7 @@ class TestRecords:
         s = suggest(lesion, render(lesion, noise=8.0))
         assert isinstance(s, Suggestion)
         back = json.loads(json.dumps(s.params))
-        assert back["method"] == "ellipse_consensus_v20" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert back["method"] == "ellipse_consensus_v21" and back["smooth_mm"] == SuggestParams().smooth_mm
         assert back["boundary"] == "ellipse"  # an elliptical lesion's boundary is its fitted ellipse
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
         # the levels came from the slice clicked, a full one (not the lesion's tip): not measured again
@@ -614,6 +614,9 @@ class TestRecords:
         for share in (-0.1, 1.5):  # T1 portal's 0.5 (v17): a fraction of the fullness of the section given up
             with pytest.raises(ValueError, match="joined_fullness"):
                 SuggestParams(joined_fullness=share)
+        for ratio in (-1.0, 0.5, float("nan")):  # b800's 2.0 (v21): the section given up against the one measured
+            with pytest.raises(ValueError, match="joined_again"):
+                SuggestParams(joined_again=ratio)
         for step, px in ((0.0, 2.0), (1.0, 2.0), (0.2, -1.0)):  # T1 portal's 0.2 and 2 pixels (v17)
             with pytest.raises(ValueError, match="steady_far_step"):
                 SuggestParams(steady_far_step=step, steady_far_px=px)

@@ -20,6 +20,7 @@ import pytest
 
 from bench import bench_suggest as bs
 from tests.viewer.old_ct_noise import write_series
+from viewer.segment.records import METHOD_NAME
 
 pytestmark = pytest.mark.slow  # about 10 s a test: one series generated or read, then decoded
 
@@ -50,7 +51,7 @@ def test_a_lesion_beside_a_vein_going_on_past_its_end_is_measured_on_ct_arterial
     got = suggest_diameter(vol, k, at, params)
     assert isinstance(got, Suggestion), got
     assert abs(got.diameter_mm - _truth(folder, "LLSYN001", "L03")) <= 2.0, got
-    assert got.params["method"] == "ellipse_consensus_v20" and "past_end_share" not in got.params
+    assert got.params["method"] == METHOD_NAME and "past_end_share" not in got.params
     assert params.past_end == 0.0 and params_for(Role.MR_T1_PORTAL).past_end == 0.75
     v19 = suggest_diameter(vol, k, at, replace(params, past_end=0.55))
     assert isinstance(v19, Refusal) and v19.reason.startswith(f"{SPLITS}: past the lesion's end"), v19

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import pytest
 
 from tests.viewer.test_segment_t1_s41 import _t1
+from viewer.segment.records import METHOD_NAME
 
 pytestmark = pytest.mark.slow  # a T1 series written and decoded per realisation (a few seconds each)
 
@@ -62,7 +63,7 @@ def test_capsule_lesion_on_two_slices_is_measured_on_its_fuller_section_not_its_
 
     _, s = _capsule_lesion(t1, 353, 18, (108.42080156490674, 107.54174223906412), 18, 11.84)
     assert isinstance(s, Suggestion) and s.slice_index == 17 and abs(s.diameter_mm - 11.84) < 1.0, s
-    assert s.params["gave_way"] is None and s.params["method"] == "ellipse_consensus_v20", s.params
+    assert s.params["gave_way"] is None and s.params["method"] == METHOD_NAME, s.params
 
 
 def test_capsule_lesion_whose_full_section_leaks_at_the_tips_levels_is_refused(t1: Callable[[int, str, str], Any]) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 from viewer.geometry import StackGeometry
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
-METHOD_NAME = "ellipse_consensus_v20"
+METHOD_NAME = "ellipse_consensus_v21"
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,11 @@ class SuggestParams:
     # v17, T1 portal: levels read on a capsule lesion's faint tip lost it two slices on, and the slice that was nearer
     # its middle gave way to the tip, -9.15 mm; app.suggester.JOINED_FULLNESS)
     joined_fullness: float = 0.0
+    # a slice that gave way as ``joined`` to a neighbour this many times as long or more: made again as a click at the
+    # centre measured on that neighbour, refused unless it then finds the lesion round the click without giving way so
+    # (0: off; v21, b800: a threshold there settled near the liver's level and its outline ran into the liver;
+    # app.suggester.JOINED_AGAIN)
+    joined_again: float = 0.0
     # on the slice measured, the share of the rays that meet, within ``capsule_mm`` beyond the edge (after step 10's
     # correction), something farther from the liver than twice the lesion's contrast on the lesion's side (fat beyond the
     # capsule round a dark lesion): over this share the lesion is refused (0: off; v20, CT portal). There a lesion lies
@@ -326,6 +331,8 @@ class SuggestParams:
             raise ValueError(f"joined_end_fuller_sd >= 0 (0: off), got {self.joined_end_fuller_sd}")
         if not 0 <= self.joined_fullness <= 1:
             raise ValueError(f"joined_fullness lies in [0, 1] (0: off), got {self.joined_fullness}")
+        if not (self.joined_again == 0 or self.joined_again >= 1):
+            raise ValueError(f"joined_again is 0 (off) or at least 1 (a length ratio), got {self.joined_again}")
         if not 0 <= self.min_axis_ratio < 1:
             raise ValueError(f"min_axis_ratio lies in [0, 1) (0: off), got {self.min_axis_ratio}")
         if not (0 <= self.capsule_rays < 1 and self.capsule_mm > 0):

@@ -71,6 +71,9 @@ DEEPER = "the lesion may be deeper than what is found"
 NARROW = "what is found is narrower than a lesion's section"
 #: How the refusal begins when the lesion lies against the liver's edge (``capsule_rays``, v20, CT portal).
 AGAINST_CAPSULE = "the lesion lies against the liver's edge"
+#: How the refusal begins when a section far longer than the one measured gave way as "joined" to it and the lesion is
+#: not found again from the slice given up (``joined_again``, v21, b800).
+JOINED_LOST = "the lesion's largest section is not found apart from what it merges with"
 #: How the refusal begins when the line clicked again at its own middle is not found again (``recheck_mm``).
 NOT_AGAIN = "the line is not found again from its own middle"
 
@@ -222,7 +225,8 @@ def _off_the_body(volume: VolumeLike, k: int, at: tuple[float, float]) -> bool:
 
 
 def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: SuggestParams,
-             from_a_tip_again: bool, step_first: int = -1, recheck: bool = True) -> Suggestion | Refusal:
+             from_a_tip_again: bool, step_first: int = -1, recheck: bool = True,
+             joined_again: bool = True) -> Suggestion | Refusal:
     geo = volume.geometry
     if not geo.measurable or geo.row_spacing_mm is None or geo.column_spacing_mm is None:
         return _refuse(f"cannot measure: {geo.not_measurable_reason}", p)
@@ -479,7 +483,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # suggestion made again as if the slice chosen had been clicked at the centre found there
         # (clicks on the tip and on the full slices then end the same way), kept when its line
         # lies round the click
-        again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False, recheck=recheck)
+        again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False, recheck=recheck,
+                         joined_again=joined_again)
         if isinstance(again, Suggestion):
             middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
             if moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
@@ -705,7 +710,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                                    "slices): draw it", record)
                 if not from_a_tip_again:
                     return disagree
-                again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False, recheck=recheck)
+                again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False, recheck=recheck,
+                                 joined_again=joined_again)
                 if isinstance(again, Refusal):
                     return Refusal(again.reason, {**again.params, "clicked_slice": clicked,
                                                   "own_levels_ratio": record["own_levels_ratio"]})
@@ -714,6 +720,28 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                     return disagree
                 made = {"clicked_slice": clicked, "levels_own_from": slice_index, "own_levels_ratio": record["own_levels_ratio"]}
                 return replace(again, params={**again.params, **made})
+    given_up = sizes[longest] / sizes[best] if gave_way == JOINED and sizes[best] > 0 else None
+    if given_up is not None:
+        record["joined_size_share"] = round(given_up, 3)
+    if p.joined_again and joined_again and given_up is not None and given_up >= p.joined_again:
+        # the section given up as the lesion's end "joined" to something is far longer than the one measured: the
+        # threshold there ran into the liver round the lesion (fresh b800 406 LLSYN002 L05, 15.85 mm: clicked on its
+        # largest slice, levels read there settled at 131 against the liver's 121 and the lesion's 302, a 29.0 mm outline
+        # leaking into the liver; the lesion then lost on the slice beyond under that outline's centre and measured on its
+        # 10.5 mm tip, -5.33 mm). Made again as a click at the centre measured, on the slice given up, at its own levels;
+        # refused unless that finds the lesion round the click without giving way so again
+        where = f"from the section given up ({sizes[longest]:.1f} mm at Pos {positions[longest]:.1f} mm)"
+        again = _suggest(volume, longest, found[best].centre, p, from_a_tip_again=from_a_tip_again, recheck=recheck,
+                         joined_again=False)
+        made = {"clicked_slice": clicked, "joined_size_share": record["joined_size_share"], "joined_again_from": longest}
+        if isinstance(again, Refusal):
+            return Refusal(f"{JOINED_LOST}: {sizes[longest]:.1f} mm against {sizes[best]:.1f} mm measured; clicked again "
+                           f"{where} it is refused ({again.reason})", {**again.params, **made})
+        middle = _middle(again.p1, again.p2)
+        if again.params.get("gave_way") == JOINED or moved_mm(middle, at, spacing) > 0.5 * again.diameter_mm:
+            return Refusal(f"{JOINED_LOST}: {sizes[longest]:.1f} mm against {sizes[best]:.1f} mm measured, and clicked "
+                           f"again {where} it is not found round the click on its own", {**again.params, **made})
+        return replace(again, params={**again.params, **made})
     if p.recheck_mm and recheck:
         # the line clicked again at its own middle, on the slice measured, as a reader's click there: a lesion found from
         # any point inside it ends the same way, so a line the click at its own middle does not give again (another
