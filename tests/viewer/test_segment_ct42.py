@@ -51,7 +51,7 @@ def _before_and_after(folder: Path, patient: str, lesion_id: str,
         assert isinstance(before, Suggestion), before
         after = suggest_diameter(vol, k, at, params)
         assert isinstance(after, Refusal) and after.reason.startswith(f"{NARROW}: its short axis is"), after
-        assert after.params["min_axis_ratio"] == 0.67 and after.params["method"] == "ellipse_consensus_v20"
+        assert after.params["min_axis_ratio"] == 0.67 and after.params["method"] == "ellipse_consensus_v21"
         assert before.params["axis_ratio"] == after.params["axis_ratio"], (before.params, after.params)
         seen.append((after.params["axis_ratio"], before.diameter_mm - truth_mm))
     return seen
