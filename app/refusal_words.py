@@ -14,13 +14,15 @@ import re
 
 from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, NO_REGION, REACHES_EDGE, TOO_FAINT
 from viewer.segment.slice2d import FAINTER_SHELL, MERGES_VESSEL, OPEN_EDGE, OPPOSITE_RIM, RUNS_INTO
-from viewer.segment.suggest import (AGAINST_CAPSULE, BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY, GAP, IRREGULAR, LEAKED,
+from viewer.segment.suggest import (AGAINST_CAPSULE, BESIDE_CLICK, BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY, GAP, IRREGULAR, LEAKED,
                                     LEVELS_DISAGREE, LOST_ON_CLICKED, MERGES_NEIGHBOUR, NARROW, NOT_AGAIN, ONE_SLICE_PART,
                                     OUTSIDE_BODY, SLICE_LOADING, SMALL, SPLITS, TOO_SMALL, TUBE)
 
 #: (what the method's reason holds, what the reader is told), first match wins: the vessel-like ones first
 PLAIN: tuple[tuple[str, str], ...] = (
     (TUBE, "this looks like a vessel, not a lesion: it runs on through the slices"),
+    (BESIDE_CLICK, "what was found lies beside the click, not round it, and runs onto other slices: something the "
+                   "lesion touches (a vessel?)"),
     (SPLITS, "the lesion seems joined to a vessel or to another lesion next to it"),
     (MERGES_VESSEL, "what surrounds it is not liver: a vessel next to it, or the lesion goes on"),
     (MERGES_NEIGHBOUR, "the lesion merges with something next to it"),

@@ -154,6 +154,9 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: suggested, over 3 mm 21 -> 16, over 5 mm 16 either way (413 LLSYN002 L08, 10.0 mm against an oblique vessel, drawn
 #: +9.66 on the vessel three slices from the click: no v20 rule touches it), seeded MAE 0.51 -> 0.49; T1 portal unchanged,
 #: 14 over 3 mm, 12 over 5 (415 LLSYN002 L02, -6.82). T1 arterial's worst here stays its bench's, as session 42 kept it.
+#: v21 (session 43, T1 arterial only): a line measured off the slice clicked whose outline on the slice clicked lies beside
+#: the click is refused (:data:`MAX_CLICK_RADIUS`): 410-419's 16 clicks over 3 mm (413 LLSYN002 L08, +9.66) refused, seeded
+#: 91.5 -> 90.8 %, MAE 0.494 -> 0.423; no other click of 32 realisations changed.
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.45, 0.5, -2.29), Role.CT_PORTAL: (0.46, 0.5, -3.61), Role.MR_T2FS: (0.43, 1.0, 2.90),
     Role.MR_DWI: (0.51, 1.5, 1.62), Role.MR_T1_ARTERIAL: (0.43, 1.0, 1.51), Role.MR_T1_PORTAL: (0.59, 1.0, -4.10),
@@ -516,6 +519,16 @@ JOINED_END_FULLER_SD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 3.0}
 #: 400-409 stand at 1.02-1.74 times but two: that one (2.76) and 266 LLSYN003 L02 (2.93, -0.86 -> -1.01 made again). No
 #: other line changed; none lost; fresh 440-444 unchanged. b800 only.
 JOINED_AGAIN: dict[Role, float] = {Role.MR_DWI: 2.0}
+#: A line measured on another slice than the one clicked where the outline on the slice clicked, at the same levels, has
+#: the click this many times its ellipse's radius from its centre or farther: refused (v21, session 43, T1 arterial,
+#: ``max_click_radius``; the click's ``click_radius`` in the record of every such line). Fresh 413 LLSYN002 L08 (10.0 mm,
+#: bright, on slice 12 only) touches a fainter oval (a vessel, 17 mm across) running obliquely through slices 8-13: the
+#: click's levels cut at the oval's contrast, the outline on the slice clicked is the oval's beside the click (1.41-1.98
+#: of its radius), and the line was the oval's longest section three slices away, +9.61 to +9.66 mm on all 16 clicks in
+#: v19 and v20. Over 32 realisations (the bench's four, 204-206, 211-213, 225, 296-299, 332-337, 346, 353, 410-419) the
+#: 4,277 other lines measured off the slice clicked reach 0.70 (all within 2.2 mm): 1.0, the click outside that ellipse.
+#: Only those 16 clicks change (viewer/README.md, session 43, v21).
+MAX_CLICK_RADIUS: dict[Role, float] = {Role.MR_T1_ARTERIAL: 1.0}
 #: Where the ellipse measured is narrower than this (its short axis over its long one), refused (v17, session 41,
 #: ``min_axis_ratio``; ``axis_ratio`` in every line's record). A liver metastasis's section is round to oval (the
 #: phantoms' lesions are drawn 0.68-0.95 as wide as long); on CT arterial an ellipse narrower than that spans a lesion and
@@ -598,7 +611,8 @@ def params_for(role: Role | None) -> SuggestParams:
                          own_levels_gap=OWN_LEVELS_GAP.get(role, 0.0),
                          joined_fullness=JOINED_FULLNESS.get(role, 0.0), joined_again=JOINED_AGAIN.get(role, 0.0),
                          fuller_give_way=FULLER_GIVE_WAY.get(role, True), capsule_rays=CAPSULE_RAYS.get(role, 0.0),
-                         joined_end_fuller_sd=JOINED_END_FULLER_SD.get(role, 0.0))
+                         joined_end_fuller_sd=JOINED_END_FULLER_SD.get(role, 0.0),
+                         max_click_radius=MAX_CLICK_RADIUS.get(role, 0.0))
 
 
 #: Where lesions of 5-10 mm (the protocol measures from 5 mm; the goals start at 10) come out more than

@@ -63,6 +63,10 @@ REASONS = (
     ("what is found is narrower than a lesion's section: its short axis is 59% of its long one (10.0 against 17.1 mm; "
      "under 65% on this series): a lesion merged with a vessel beside it, a vessel crossing the slice, or a lesion run "
      "into the liver round it?", "what was found is narrower than a lesion"),
+    # v21, T1 arterial (session 43): the outline on the slice clicked beside the click, followed onto other slices
+    ("what is found lies beside the click: on the slice clicked what is found (16.9 mm) has the click 1.85 times its "
+     "radius from its centre (from 1 on this series), and its longest section lies 15 mm away (something beside the "
+     "lesion clicked, a vessel?): draw it", "what was found lies beside the click"),
     ("the line is not found again from its own middle: clicked again at its own middle (on the slice measured, Pos "
      "-477.5 mm) it is 34.2 mm (on Pos -472.5 mm), not 25.3: more than 3 mm apart",
      "the edge found depends on where the lesion is clicked"),

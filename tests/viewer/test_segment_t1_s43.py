@@ -115,3 +115,33 @@ def test_section_far_longer_than_both_neighbours_is_still_refused(t1: Callable[[
     assert bad.params["neighbour_share"] < p.depth_neighbours, bad.params
     s = suggest_diameter(vol, 18, at, p)
     assert isinstance(s, Refusal) and "times as deep as long" in s.reason, s
+
+
+def test_lesion_beside_an_oblique_vessel_is_not_measured_as_the_vessel_slices_away(
+        t1: Callable[[int, str, str], Any]) -> None:
+    """413 LLSYN002 L08 (10.0 mm, on slice 12 only, bright) touches a fainter oval structure about 17 mm across (a vessel)
+    running obliquely through slices 8-13. Clicked on the lesion (the bench's seeded click), the levels come out at the
+    vessel's contrast and the outline on the slice clicked is the vessel's, beside the click (1.85 times its ellipse's
+    radius from its centre); followed from there, the line was drawn on the vessel's longest section three slices away:
+    19.6 mm, +9.61 on all 16 clicks in v19 and v20, no other rule catching it. Since v21 (``max_click_radius``,
+    app.suggester.MAX_CLICK_RADIUS) a line on another slice whose outline on the slice clicked lies beside the click is
+    refused; a good line measured on the slice next to the click in the same series (L02, 28.6 mm, the click 0.33 of its
+    radius from the outline's centre) stays."""
+    from app.suggester import MAX_CLICK_RADIUS, params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.suggest import BESIDE_CLICK
+
+    vol = t1(413, "LLSYN002", "mr_t1_arterial")
+    p = params_for(Role.MR_T1_ARTERIAL)
+    assert p.max_click_radius == MAX_CLICK_RADIUS[Role.MR_T1_ARTERIAL] > 0
+    assert all(params_for(role).max_click_radius == 0.0 for role in Role if role is not Role.MR_T1_ARTERIAL)
+    at = (105.34517044904834, 134.66219639656512)  # the bench's seeded click on L08, slice 12
+    before = suggest_diameter(vol, 12, at, replace(p, max_click_radius=0.0))
+    assert isinstance(before, Suggestion) and before.slice_index == 9 and before.diameter_mm - 10.0 > 9.0, before
+    s = suggest_diameter(vol, 12, at, p)
+    assert isinstance(s, Refusal) and s.reason.startswith(BESIDE_CLICK), s
+    assert s.params["click_radius"] > 1.5, s.params
+    good = suggest_diameter(vol, 7, (88.91961812666726, 109.91685841619484), p)  # L02's seeded click, slice 7
+    assert isinstance(good, Suggestion) and good.slice_index == 8 and abs(good.diameter_mm - 28.57) < 1.0, good
+    assert good.params["click_radius"] < 0.5, good.params

@@ -176,6 +176,12 @@ class SuggestParams:
     # (353 LLSYN002 L07, 11.8 mm against the capsule: 11.87 mm on its largest slice, 11 % of the rays off, 4.8 SDs fuller
     # than the 8.61 mm tip it gave way to, -3.23 mm; app.suggester.JOINED_END_FULLER_SD)
     joined_end_fuller_sd: float = 0.0
+    # a line measured on another slice than the one clicked, where the outline on the slice clicked (at the same levels)
+    # has the click this many times its own ellipse's radius from its centre or farther (1: on its edge): refused (0:
+    # off; v21, T1 arterial). What was followed there is not round the click: something beside the lesion clicked (a
+    # vessel the lesion touches), which the levels then followed onto other slices (413 LLSYN002 L08, 10 mm, measured as
+    # an oblique vessel three slices away, +9.6 mm; app.suggester.MAX_CLICK_RADIUS)
+    max_click_radius: float = 0.0
     # a slice that gave way as ``joined`` to a neighbour whose inner half stands out from the liver by under this
     # fraction of its own (the neighbour is the lesion's faint tip, not the slice nearer its middle): refused (0: off;
     # v17, T1 portal: levels read on a capsule lesion's faint tip lost it two slices on, and the slice that was nearer
@@ -327,6 +333,8 @@ class SuggestParams:
                              f"{self.neighbour_ratio}")
         if not 0 <= self.depth_neighbours <= 1:
             raise ValueError(f"depth_neighbours lies in [0, 1] (0: always), got {self.depth_neighbours}")
+        if not self.max_click_radius >= 0:
+            raise ValueError(f"max_click_radius >= 0 (0: off), got {self.max_click_radius}")
         if not self.joined_end_fuller_sd >= 0:
             raise ValueError(f"joined_end_fuller_sd >= 0 (0: off), got {self.joined_end_fuller_sd}")
         if not 0 <= self.joined_fullness <= 1:

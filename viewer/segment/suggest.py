@@ -74,6 +74,8 @@ AGAINST_CAPSULE = "the lesion lies against the liver's edge"
 #: How the refusal begins when a section far longer than the one measured gave way as "joined" to it and the lesion is
 #: not found again from the slice given up (``joined_again``, v21, b800).
 JOINED_LOST = "the lesion's largest section is not found apart from what it merges with"
+#: How the refusal begins when what is found on the slice clicked lies beside the click (``max_click_radius``, v21).
+BESIDE_CLICK = "what is found lies beside the click"
 #: How the refusal begins when the line clicked again at its own middle is not found again (``recheck_mm``).
 NOT_AGAIN = "the line is not found again from its own middle"
 
@@ -124,6 +126,19 @@ def _plateau_share(image: np.ndarray, middle: tuple[float, float], d: float, lev
     sm = levels.sign * (win.sm - levels.liver)
     peak = float(sm[inner].max())
     return float(sm[whole].mean()) / peak if peak > 0 else 0.0
+
+
+def _click_radius(o: SliceOutline, at: tuple[float, float], spacing: tuple[float, float]) -> float:
+    """How far the click ``at`` lies from the centre of outline ``o``'s ellipse, in units of the ellipse's radius that
+    way (under 1 inside it, 1 on its edge); without an ellipse, 0 inside the outline and 1 outside it."""
+    e = o.ellipse
+    if e is None or e.a <= 0 or e.b <= 0:
+        return 0.0 if inside_outline(o.points, at) else 1.0
+    dx = (at[1] - o.centre[1]) * spacing[1] - e.cx
+    dy = (at[0] - o.centre[0]) * spacing[0] - e.cy
+    u = dx * math.cos(e.angle) + dy * math.sin(e.angle)
+    v = -dx * math.sin(e.angle) + dy * math.cos(e.angle)
+    return float(math.hypot(u / e.a, v / e.b))
 
 
 def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
@@ -409,6 +424,16 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse(f"{FAR_AWAY}: its longest section ({sizes[best]:.1f} mm, at {positions[best]:.1f} mm) lies "
                        f"{abs(positions[best] - positions[clicked]):.0f} mm from the slice clicked, more than a lesion's "
                        f"half-length from it (an organ next to the liver? click nearer the lesion's largest section)", p)
+    click_radius = _click_radius(found[clicked], at, spacing) \
+        if p.max_click_radius and clicked in found and clicked != best else None
+    if click_radius is not None and click_radius >= p.max_click_radius:
+        # v21, T1 arterial: what the levels found on the slice clicked lies beside the click, not round it, and was
+        # followed from there onto the slice measured: something the lesion touches (413 LLSYN002 L08, a 10 mm lesion
+        # on one slice against an oblique vessel, measured as the vessel three slices away, +9.6 mm)
+        return _refuse(f"{BESIDE_CLICK}: on the slice clicked what is found ({sizes[clicked]:.1f} mm) has the click "
+                       f"{click_radius:.2f} times its radius from its centre (from {p.max_click_radius:g} on this "
+                       f"series), and its longest section lies {abs(positions[best] - positions[clicked]):.0f} mm away "
+                       "(something beside the lesion clicked, a vessel?): draw it", p, click_radius=round(click_radius, 3))
     if clicked in found and clicked != best and not inside_outline(found[clicked].points, at):
         # what was found on the slice clicked is not round the click: the lesion there was missed
         why_not = "what is found on the slice clicked is not round the click"
@@ -585,6 +610,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
               "beyond_edge": [round(v, 3) for v in final.beyond], "clicked_slice": clicked,
               "levels_from_slice": slice_index, "levels_from_tip": None, "gave_way": gave_way,
               "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
+    if click_radius is not None:
+        record["click_radius"] = round(click_radius, 3)
     if past is not None:
         record["past_end_share"] = round(past[0], 3)
     if neighbours is not None:
