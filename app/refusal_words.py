@@ -14,9 +14,10 @@ import re
 
 from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, NO_REGION, REACHES_EDGE, TOO_FAINT
 from viewer.segment.slice2d import FAINTER_SHELL, MERGES_VESSEL, OPEN_EDGE, OPPOSITE_RIM, RUNS_INTO
-from viewer.segment.suggest import (AGAINST_CAPSULE, BESIDE_CLICK, BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY, GAP, IRREGULAR, LEAKED,
-                                    LEVELS_DISAGREE, LOST_ON_CLICKED, MERGES_NEIGHBOUR, NARROW, NOT_AGAIN, ONE_SLICE_PART,
-                                    OUTSIDE_BODY, SLICE_LOADING, SMALL, SPLITS, TOO_SMALL, TUBE)
+from viewer.segment.suggest import (AGAINST_CAPSULE, BESIDE_CLICK, BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY, GAP,
+                                    IRREGULAR, JOINED_LOST, LEAKED, LEVELS_DISAGREE, LOST_ON_CLICKED, MERGES_NEIGHBOUR,
+                                    NARROW, NOT_AGAIN, ONE_SLICE_PART, OUTSIDE_BODY, SLICE_LOADING, SMALL, SPLITS, TOO_SMALL,
+                                    TUBE)
 
 #: (what the method's reason holds, what the reader is told), first match wins: the vessel-like ones first
 PLAIN: tuple[tuple[str, str], ...] = (
@@ -60,6 +61,9 @@ def plain_refusal(reason: str) -> str:
     """What the reader is told of a one-click refusal (``reason``: the method's, or the app's own)."""
     if reason.startswith(NOT_AGAIN):  # before the rest: it quotes the refusal of the click again at the line's middle
         return "the edge found depends on where the lesion is clicked (a part of it, or it and something next to it)"
+    if reason.startswith(JOINED_LOST):  # likewise: it quotes the refusal of the click again on the section given up
+        return "the lesion's largest section runs into something next to it (a vessel, or the liver round it), and " \
+               "measured on another slice it would come out short"
     side = _SIDE.search(reason)
     if side:  # a flow void on T2 FS, a bright vessel on b800
         return f"what is under the click is {side.group(1)} than the liver, and a lesion on this series is " \

@@ -67,6 +67,17 @@ REASONS = (
     ("what is found lies beside the click: on the slice clicked what is found (16.9 mm) has the click 1.85 times its "
      "radius from its centre (from 1 on this series), and its longest section lies 15 mm away (something beside the "
      "lesion clicked, a vessel?): draw it", "what was found lies beside the click"),
+    # v21, b800 (session 43, ``joined_again``): the section given up, clicked again, refused or giving way again -- said
+    # as such, not as the refusal it quotes (review43b: said as the method's words, or as the quoted refusal's)
+    ("the lesion's largest section is not found apart from what it merges with: 29.0 mm against 10.5 mm measured, and "
+     "clicked again from the section given up (29.0 mm at Pos 12.5 mm) it is not found round the click on its own",
+     "the lesion's largest section runs into something next to it"),
+    ("the lesion's largest section is not found apart from what it merges with: 29.0 mm against 10.5 mm measured; "
+     "clicked again from the section given up (29.0 mm at Pos 12.5 mm) it is refused (the region leaks beyond 50 mm of "
+     "the click (no closed boundary against the liver))", "the lesion's largest section runs into something next to it"),
+    # v20, CT portal (session 43, ``capsule_rays``)
+    ("the lesion lies against the liver's edge: 22% of its rays meet fat within 3 mm of the edge found (over 15% on "
+     "this series), where its edge and the liver's run together: draw it", "the lesion lies against the liver's edge"),
     ("the line is not found again from its own middle: clicked again at its own middle (on the slice measured, Pos "
      "-477.5 mm) it is 34.2 mm (on Pos -472.5 mm), not 25.3: more than 3 mm apart",
      "the edge found depends on where the lesion is clicked"),
