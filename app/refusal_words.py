@@ -14,10 +14,10 @@ import re
 
 from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, NO_REGION, REACHES_EDGE, TOO_FAINT
 from viewer.segment.slice2d import FAINTER_SHELL, MERGES_VESSEL, OPEN_EDGE, OPPOSITE_RIM, RUNS_INTO
-from viewer.segment.suggest import (AGAINST_CAPSULE, BESIDE_CLICK, BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY, GAP,
-                                    IRREGULAR, JOINED_LOST, LEAKED, LEVELS_DISAGREE, LOST_ON_CLICKED, MERGES_NEIGHBOUR,
-                                    NARROW, NOT_AGAIN, ONE_SLICE_PART, OUTSIDE_BODY, SLICE_LOADING, SMALL, SPLITS, TOO_SMALL,
-                                    TUBE)
+from viewer.segment.suggest import (AGAINST_CAPSULE, BESIDE_CLICK, BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY,
+                                    GAP, IRREGULAR, JOINED_LOST, LEAKED, LEVELS_DISAGREE, LOST_ON_CLICKED,
+                                    MERGES_NEIGHBOUR, NARROW, NOT_AGAIN, ONE_SLICE_PART, OUTSIDE_BODY, SLICE_LOADING,
+                                    SMALL, SMALLER_THAN_BLUR, SPLITS, TOO_SMALL, TUBE)
 
 #: (what the method's reason holds, what the reader is told), first match wins: the vessel-like ones first
 PLAIN: tuple[tuple[str, str], ...] = (
@@ -39,6 +39,10 @@ PLAIN: tuple[tuple[str, str], ...] = (
     (FAR_AWAY, "what was found grows on far from this slice (an organ next to the liver?): click nearer the "
                "lesion's largest section"),
     (FAINT_TIP, "the lesion's largest section was not found, only its faint end: click on its largest section"),
+    # before FAINT_WHOLE, whose reason it ends: b800's one-slice line refused standing out well (7.4 SDs) as a peak too
+    # small for its length, which "barely stands out" misdescribed (review43b)
+    (SMALLER_THAN_BLUR, "what was found is too small or too faint on this series to be measured (a small lesion the "
+                        "image makes look longer than it is?)"),
     (FAINT_WHOLE, "what was found barely stands out from the liver (a lesion's faint tip, or one very small?)"),
     (LEVELS_DISAGREE, "the lesion's edge reads differently on this slice and the next (the slices hold unequal parts "
                       "of it)"),

@@ -75,6 +75,11 @@ REASONS = (
     ("the lesion's largest section is not found apart from what it merges with: 29.0 mm against 10.5 mm measured; "
      "clicked again from the section given up (29.0 mm at Pos 12.5 mm) it is refused (the region leaks beyond 50 mm of "
      "the click (no closed boundary against the liver))", "the lesion's largest section runs into something next to it"),
+    # v20, b800 (session 43, ``one_slice_plateau``): standing out well, but a peak with tails -- not said as faint
+    ("what is found is faint as a whole: found on this slice only, 6.9 mm (4.0 pixels with the blur), standing out by "
+     "7.4 SDs of the liver and holding 48% of its peak's contrast over the disc of that diameter (from 5 SDs and 52% on "
+     "this series under 4.1 pixels): a lesion smaller than the blur, lengthened by it? draw it",
+     "what was found is too small or too faint on this series to be measured"),
     # v20, CT portal (session 43, ``capsule_rays``)
     ("the lesion lies against the liver's edge: 22% of its rays meet fat within 3 mm of the edge found (over 15% on "
      "this series), where its edge and the liver's run together: draw it", "the lesion lies against the liver's edge"),

@@ -721,6 +721,7 @@ def test_b800_small_lesion_on_one_slice_lengthened_by_the_blur_is_refused(
     only where its disc stands out by 5 SDs of the liver or more and holds 52 % of its peak's contrast or more
     (``one_slice_faint_sd``, ``one_slice_plateau``): L04 holds 48 % (a peak with tails: a lesion smaller than the blur),
     L11 stands out by 4.2-4.5 SDs. Without those two rules, each is a line more than 3 mm off."""
+    from app.refusal_words import plain_refusal
     from app.suggester import params_for
     from viewer.records import Role
     from viewer.segment import Refusal, Suggestion, suggest_diameter
@@ -733,6 +734,8 @@ def test_b800_small_lesion_on_one_slice_lengthened_by_the_blur_is_refused(
         s = suggest_diameter(volume, k, at, p)
         assert isinstance(s, Refusal) and s.reason.startswith(FAINT_WHOLE) and "peak" in s.reason, s
         assert s.params["stands_out_sd"] < 5.0 or s.params["plateau_share"] < 0.52, s.params
+        # the reader is not told that L04, 7.4 SDs out, "barely stands out" (review43b)
+        assert plain_refusal(s.reason).startswith("what was found is too small or too faint on this series"), s.reason
         without = suggest_diameter(volume, k, at, replace(p, one_slice_faint_below_px=0.0))
         assert isinstance(without, Suggestion) and without.params["uncorrected"] is True, without
         assert 3.6 * 2.5 <= without.diameter_mm < 4.1 * 2.5 and round(without.diameter_mm - truth_mm, 2) >= low_mm, without

@@ -76,6 +76,9 @@ AGAINST_CAPSULE = "the lesion lies against the liver's edge"
 JOINED_LOST = "the lesion's largest section is not found apart from what it merges with"
 #: How the refusal begins when what is found on the slice clicked lies beside the click (``max_click_radius``, v21).
 BESIDE_CLICK = "what is found lies beside the click"
+#: How a one-slice line measured as found under ``one_slice_faint_below_px`` and faint or a peak with tails is explained
+#: (v20, b800): the reader's words say it (app.refusal_words), not "faint" alone, which one at 7 SDs is not.
+SMALLER_THAN_BLUR = "a lesion smaller than the blur, lengthened by it?"
 #: How the refusal begins when the line clicked again at its own middle is not found again (``recheck_mm``).
 NOT_AGAIN = "the line is not found again from its own middle"
 
@@ -693,8 +696,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 return Refusal(f"{FAINT_WHOLE}: found on this slice only, {d:.1f} mm ({d / pixel:.1f} pixels with the "
                                f"blur), standing out by {solid:.1f} SDs of the liver and holding {plateau:.0%} of its "
                                f"peak's contrast over the disc of that diameter (from {p.one_slice_faint_sd:g} SDs and "
-                               f"{p.one_slice_plateau:.0%} on this series under {p.one_slice_faint_below_px:g} pixels): a "
-                               "lesion smaller than the blur, lengthened by it? draw it", record)
+                               f"{p.one_slice_plateau:.0%} on this series under {p.one_slice_faint_below_px:g} pixels): "
+                               f"{SMALLER_THAN_BLUR} draw it", record)
         if solid < p.few_slices_sd:
             return Refusal(f"{FAINT_WHOLE}: an outline {d:.1f} mm across on {len(found)} "
                            f"slice{'s' if len(found) > 1 else ''}, "
