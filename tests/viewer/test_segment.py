@@ -611,6 +611,10 @@ class TestRecords:
                 SuggestParams(**{name: float("nan")})
         with pytest.raises(ValueError, match="one_slice_plateau"):
             SuggestParams(one_slice_plateau=1.0)  # a share of the peak's contrast: under 1
+        for name, value in (("one_slice_faint_below_px", 4.1), ("one_slice_faint_sd", 5.0), ("one_slice_plateau", 0.52)):
+            with pytest.raises(ValueError, match="need few_slices_sd"):  # alone they did nothing (a review, session 43)
+                SuggestParams(**{name: value})
+            assert SuggestParams(**{name: value}, few_slices_sd=4.0)
         for share in (-0.1, 1.5):  # T1 portal's 0.5 (v17): a fraction of the fullness of the section given up
             with pytest.raises(ValueError, match="joined_fullness"):
                 SuggestParams(joined_fullness=share)

@@ -313,6 +313,11 @@ class SuggestParams:
                              "uncorrected_px >= 0 (0: off), uncorrected_from_px >= 0, one_slice_from_px >= 0 (0: off) "
                              "one_slice_neighbours >= 0 (0: off), one_slice_faint_below_px >= 0 (0: off) and "
                              "one_slice_faint_sd >= 0, one_slice_plateau in [0, 1)")
+        if (self.one_slice_faint_below_px or self.one_slice_faint_sd or self.one_slice_plateau) and not self.few_slices_sd:
+            # the one-slice disc rules run inside the few-slices rule's step: set alone they did nothing, silently (a
+            # review, session 43)
+            raise ValueError("one_slice_faint_below_px, one_slice_faint_sd and one_slice_plateau act within the few-slices "
+                             "rule: they need few_slices_sd > 0")
         if self.round_from_px < 0 or not 0 <= self.round_axis_ratio <= 1 or self.round_sd < 0:
             raise ValueError("round_from_px >= 0 (0: off), round_axis_ratio in [0, 1] and round_sd >= 0, got "
                              f"{self.round_from_px}, {self.round_axis_ratio}, {self.round_sd}")
