@@ -185,8 +185,9 @@ class MainWindow(QMainWindow):
         self.store_flow.open_study = self.study_ui.open  # a blinded reader role's store opens as its study
         self.store_flow.study_status = self.study_ui.flow.status_parts
         self.last = last if last is not None else LastSession(config_dir() / LastSession.FILE)
-        #: False in a second window on a project another lesionlab holds since the last session: that session's
-        #: position and clean flag in ``last`` are the other window's, left to it (app/cmd_view.still_running)
+        #: False in a second lesionlab while another keeps the position (it holds this window's project, or the
+        #: settings folder's owner lock: LastSession.claim): that session's position and clean flag in ``last`` are
+        #: the other window's, left to it (app/cmd_view.after_last_session)
         self.remembers = True
         #: True in a window that left the position to another lesionlab at start: it keeps its own once that one has
         #: quit (a second window never remembered, even after the first had gone: a review, session 43)
