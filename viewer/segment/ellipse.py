@@ -30,12 +30,22 @@ class Ellipse:
     b: float
     angle: float
 
+    def own_axes(self, x: float, y: float) -> tuple[float, float]:
+        """The point (x, y) in the ellipse's own axes: along a from its centre, then along b."""
+        c, s = math.cos(self.angle), math.sin(self.angle)
+        return (x - self.cx) * c + (y - self.cy) * s, -(x - self.cx) * s + (y - self.cy) * c
+
+    def normalised_radius(self, x: float, y: float) -> float:
+        """How far (x, y) lies from the centre in units of the ellipse's radius that way (1 on its edge)."""
+        u, v = self.own_axes(x, y)
+        return float(math.hypot(u / self.a, v / self.b))
+
     def radius_along(self, ox: float, oy: float, phi: np.ndarray) -> np.ndarray:
         """Distance from (ox, oy), inside the ellipse, to its edge along directions ``phi``."""
         c, s = math.cos(self.angle), math.sin(self.angle)
         ux, uy = np.cos(phi), np.sin(phi)
         # the ray o + t u in the ellipse's own axes: p = p0 + t d
-        p0 = ((ox - self.cx) * c + (oy - self.cy) * s, -(ox - self.cx) * s + (oy - self.cy) * c)
+        p0 = self.own_axes(ox, oy)
         dx, dy = ux * c + uy * s, -ux * s + uy * c
         qa = (dx / self.a) ** 2 + (dy / self.b) ** 2
         qb = 2 * (p0[0] * dx / self.a ** 2 + p0[1] * dy / self.b ** 2)

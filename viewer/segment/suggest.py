@@ -137,11 +137,7 @@ def _click_radius(o: SliceOutline, at: tuple[float, float], spacing: tuple[float
     e = o.ellipse
     if e is None or e.a <= 0 or e.b <= 0:
         return 0.0 if inside_outline(o.points, at) else 1.0
-    dx = (at[1] - o.centre[1]) * spacing[1] - e.cx
-    dy = (at[0] - o.centre[0]) * spacing[0] - e.cy
-    u = dx * math.cos(e.angle) + dy * math.sin(e.angle)
-    v = -dx * math.sin(e.angle) + dy * math.cos(e.angle)
-    return float(math.hypot(u / e.a, v / e.b))
+    return e.normalised_radius((at[1] - o.centre[1]) * spacing[1], (at[0] - o.centre[0]) * spacing[0])
 
 
 def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
