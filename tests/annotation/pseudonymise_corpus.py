@@ -132,6 +132,60 @@ CORPUS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Session 44: the cases session 43 left (camel-case and genitive names, "12mar24", a month with a two-digit year,
+#: "Sunday the 3rd", "mi-avril", a capitalised name part at a sentence's start, other patients' names), written before
+#: the change with ordinary text that such rules could take (ratios, ordinals, "May represent", "Short axis").
+#: Another patient's name is as identifying as the patient's own: marked too.
+CORPUS_S44 = (
+    # camel-case and genitive / plural names
+    ("1234567", "Mrs {DeLuca} seen again, 3 lesions."),
+    ("1234567", "Mme {DELUCA}, TDM stable."),
+    ("AB-88812", "Bei {Müllers} Kontrolle 2 Läsionen."),
+    ("AB-88812", "Familie {Muellers}: Termin verschoben."),
+    ("4", "The {Mays} declined PRRT; 4 lesions."),
+    # compact dates and a month with a two-digit year
+    ("4", "CT {12mar24}: 2 new lesions."),
+    ("4", "MRI {03MAR24} and {3jan2024}, stable."),
+    ("4", "Progression since {03.24}, PRRT planned."),
+    ("4", "TACE in {3/24}, re-TACE in {9/24}."),
+    ("AB-88812", "Erstdiagnose {03.24}, PRRT seit {4/24}."),
+    ("1234567", "Bilan en {03/24}, 2 lésions."),
+    ("4", "Positive nodes 3/24, margins clear."),
+    ("4", "Uptake ratio 2.24, liver 1.12, spleen 0.98."),
+    ("4", "Lesions 3/12 arterial, 5/12 portal, 12/24 on b800."),
+    ("1234567", "Score 7/24 au total, 2 lésions sur 3."),
+    ("AB-88812", "Läsionen 3/24 messbar, ADC 1.24."),
+    # a day of the month with its weekday
+    ("4", "Reviewed {Sunday the 3rd}, plan PRRT."),
+    ("4", "Seen {Monday 4th} in clinic."),
+    ("1234567", "Revu {dimanche 3}, stable."),
+    ("AB-88812", "Kontrolle am {Sonntag, den 3.}, 2 Läsionen."),
+    ("4", "3rd line therapy since 2023; the 2nd lesion grew."),
+    ("4", "Scanned on the 3rd floor CT, 2 lesions."),
+    # part of a month
+    ("1234567", "Contrôle {mi-avril}, 3 lésions."),
+    ("4", "Restaging {mid-June} and {end of May}."),
+    ("AB-88812", "Kontrolle {Mitte Mai}, Segment 8."),
+    # a name part that is a word, at a sentence's start
+    ("4", "May represent a haemangioma."),
+    ("4", "3 lesions. May be a cyst; follow-up advised."),
+    ("4", "{May} has 3 lesions and declined TACE."),
+    ("4", "{May} is anxious about the results."),
+    ("12", "Short axis 15 mm. Long axis 18 mm."),
+    ("12", "{Rose} reported pain after TACE."),
+    ("12", "{Short} declined the biopsy."),
+    # other patients' names (patient 4 is MAY^ANNA, 1234567 DE LUCA^MARIA, AB-88812 MÜLLER^KLAUS, 12 SHORT^ROSE)
+    ("4", "Compared with Mr {Müller}'s case, stable."),
+    ("4", "Same protocol as {Maria} {De Luca}."),
+    ("1234567", "Like Mrs {Short}, 2 lesions in segment 6."),
+    ("AB-88812", "Wie bei Frau {May}, 3 Läsionen."),
+    ("12", "Cf. patient {DeLuca} ({1234567}) and {Klaus}."),
+    ("1234567", "Short axis 8 mm, TACE de novo; AFP rose."),
+    ("AB-88812", "Mai-Grünwald; may represent a cyst; rose to 5 %."),
+    ("12", "Lesion may represent FNH; rose-like pattern absent; Grade 2."),
+)
+
+
 @dataclass(frozen=True)
 class Figures:
     """Marked identifiers and how many were caught; unmarked words and how many changed; what was missed and changed."""
@@ -195,13 +249,6 @@ def measure(gate: Any, corpus: tuple[tuple[str, str], ...] = CORPUS) -> Figures:
     return Figures(identifiers, caught, ordinary, changed, tuple(misses), tuple(changes))
 
 
-if __name__ == "__main__":
-    from annotation.pseudonymise import Gate
-
-    f = measure(gate_for(Gate))
-    print(f"identifiers caught {f.caught}/{f.identifiers}; ordinary words changed {f.ordinary_changed}/{f.ordinary}")
-    print("not caught:", *f.misses, sep="\n  ")
-    print("changed:", *f.changes, sep="\n  ")
 HELDOUT = (
     ("4", "Reviewed at tumour board {Tuesday 12 March}, plan PRRT."),
     ("4", "Ms {Anna} {May}'s liver: 6 lesions, 2 > 10 mm."),
@@ -234,3 +281,14 @@ HELDOUT = (
     ("12", "Long axis 24 mm, short axis 15 mm; 12 nodes."),
     ("12", "Dose 12.5 mg, 12 cycles, rose to 15 mm."),
 )
+
+
+if __name__ == "__main__":
+    from annotation.pseudonymise import Gate
+
+    for label, corpus in (("corpus", CORPUS), ("held out (s43)", HELDOUT), ("session 44", CORPUS_S44)):
+        f = measure(gate_for(Gate), corpus)
+        print(f"{label}: identifiers caught {f.caught}/{f.identifiers}; "
+              f"ordinary words changed {f.ordinary_changed}/{f.ordinary}")
+        print("  not caught:", *f.misses, sep="\n    ")
+        print("  changed:", *f.changes, sep="\n    ")

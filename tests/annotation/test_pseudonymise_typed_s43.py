@@ -47,10 +47,11 @@ def gate() -> Gate:
 def test_the_corpus_leaves_with_no_identifier_and_its_ordinary_words_kept(gate: Gate) -> None:
     """Before: 45 of 83 identifiers caught, 46 of 660 ordinary words changed (`python
     tests/annotation/pseudonymise_corpus.py` against session 42's gate). The one word changed now: "Short" at a
-    sentence's start for the patient SHORT^ROSE (a capital name part is the name, privacy first)."""
+    sentence's start for the patient SHORT^ROSE (a capital name part is the name, privacy first); session 44: a name
+    part that is a word at a sentence's start before a word it goes with ("Short axis", "May represent") is the word."""
     figures = measure(gate)
     assert (figures.caught, figures.identifiers) == (83, 83), figures.misses
-    assert figures.changes == ("'Short' in 'Short axis 12 mm, long axis 18 mm.' -> '[name] axis 12 mm, long axis 18 mm.'",)
+    assert figures.changes == ()
     assert figures.ordinary == 660
 
 
@@ -60,13 +61,14 @@ def test_a_corpus_written_after_the_change_leaves_with_its_identifiers_replaced(
     "lundi 4 mars 2024", "Mo, 4.3.") and a month alone after a word placing something in time ("mi-avril", "in
     March") were then taken as dates' elements too; "mi-avril" leaves "mi-[date]" (its "mi" counted as not caught)."""
     figures = measure(gate, HELDOUT)
-    assert (figures.caught, figures.identifiers, figures.ordinary_changed, figures.ordinary) == (34, 35, 0, 205)
-    assert [m.split(" in ")[0] for m in figures.misses] == ["'mi-avril'"]
+    assert (figures.caught, figures.identifiers, figures.ordinary_changed, figures.ordinary) == (35, 35, 0, 205)
+    assert figures.misses == ()  # session 44: "mi-avril" leaves whole as "[date]"
 
 
 @pytest.mark.parametrize(("typed", "leaves"), [
-    ("Reviewed Tuesday 12 March, then in May and mid-June", "Reviewed [date], then in [date] and mid-[date]"),
-    ("May represent a cyst; Mai-Grünwald stain", "[name] represent a cyst; Mai-Grünwald stain"),  # the name MAY
+    ("Reviewed Tuesday 12 March, then in May and mid-June", "Reviewed [date], then in [date] and [date]"),  # s44
+    ("May represent a cyst; Mai-Grünwald stain", "May represent a cyst; Mai-Grünwald stain"),  # s44: a modal's verb
+    ("May has a cyst; Mai-Grünwald stain", "[name] has a cyst; Mai-Grünwald stain"),  # the name MAY
     ("anna may, Anna May may come", "[name], [name] may come"),  # given name first, in lower case too
     ("A. May and A May; Dr B. May", "[name] and [name]; Dr B. [name]"),  # the patient's initial goes with the name
     ("March 12 and 14, 12 and 14 March, du 12 au 14 mars", "[date], [date], du [date]"),  # no day of a range left
@@ -109,7 +111,9 @@ def test_ordinary_clinical_text_is_unchanged(gate: Gate, typed: str) -> None:
     assert gate.value("comment", typed, pid) == typed
 
 
-@pytest.mark.parametrize("unit", ["1 ", "12 March ", "2024 03 ", "patient 4 in May Mo, 4.3. "])
+@pytest.mark.parametrize("unit", ["1 ", "12 March ", "2024 03 ", "patient 4 in May Mo, 4.3. ",
+                                  # session 44's forms: other patients' names, weekday days, months with two-digit years
+                                  "Mrs DeLuca Sunday the 3rd ", "since 03.24 mi-avril ", "Müllers May has 12mar24 "])
 def test_a_megabyte_of_hostile_text_is_replaced_in_linear_time(gate: Gate, unit: str) -> None:
     """1 MB took 2-4 s on this machine (shared by six processes); 100 kB a tenth of that. A quadratic step would
     make the megabyte 100 times the 100 kB."""
