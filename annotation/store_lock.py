@@ -90,6 +90,14 @@ def _drop_if_unused(ident: Identity, entry: _Entry) -> None:
         del _ENTRIES[ident]
 
 
+def sole_holder(hold: Hold) -> bool:
+    """True when ``hold`` is this process's only store on its inode (no other connection of this process may have
+    the store's files open, so a descriptor on them may be opened and closed without dropping another's locks)."""
+    with _GUARD:
+        entry = _ENTRIES.get(hold.ident)
+        return entry is not None and entry.users == 1 and not hold._released
+
+
 def hold_reader(st: os.stat_result) -> Hold:
     """Register a read-only store on this inode (keeps a writer's descriptor open while it lives)."""
     ident = identity(st)

@@ -28,14 +28,16 @@ How a read-only open reads (:func:`read_way`, a pure decision on what the folder
   a promise nobody keeps (a checkpoint rewriting pages under a long read gives wrong rows or
   "malformed"). The store is copied into memory through an ``immutable`` connection instead, and
   the copy is kept only when the file's identity, size and times are the same after the copy and
-  no ``-shm`` appeared (a writer that started meanwhile would have created one, and a checkpoint
+  no ``-shm`` appeared (the copy starts once the file's last change is more than a time stamp's tick
+  old, so that a write during it changes the times) (a writer that started meanwhile would have created one, and a checkpoint
   changes the file's times): a consistent state of the store as it was, read without writing.
   Otherwise the decision is taken again (the new ``-shm`` now allows ``SHARED``).
 
 A full disk. ``SHARED`` writes too: each connection maps the ``-shm`` and first grows it to 32 KiB,
 which fails where less is free ("the disk is full"). A write-open that failed on a nearly full disk
-leaves an empty ``-wal`` and a ``-shm`` of whatever was free (8-24 KiB), and every read-only open
-(export, analyze, response, agreement) then failed until space was freed. The backend reads such a
+left an empty ``-wal`` and a ``-shm`` of whatever was free (8-24 KiB; since session 44 it removes them
+when no connection maps the ``-shm``, but one killed meanwhile or an older lesionlab leaves them), and
+every read-only open (export, analyze, response, agreement) then failed until space was freed. The backend reads such a
 store as a ``SNAPSHOT`` when the ``-wal`` and ``-journal`` are empty: the main file then holds every
 committed edit, the ``immutable`` copy writes nothing and takes no lock (a writer is never held up),
 and the copy is kept only when the file is unchanged after it and the ``-wal`` still empty (a writer

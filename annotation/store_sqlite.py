@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -147,6 +149,8 @@ class SqliteDb(Db):
         except BaseException:
             if con is not None:
                 con.close()
+            if not created:
+                _remove_unused_wal(real, hold)
             hold.release()
             if created:
                 _remove_created(real)
@@ -309,6 +313,8 @@ class SqliteDb(Db):
                 with contextlib.suppress(sqlite3.Error):
                     self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.con.close()
+            if not self.read_only and self._hold is not None:
+                _remove_unused_wal(self.real, self._hold)
         finally:
             if self._hold is not None:
                 self._hold.release()
@@ -344,7 +350,7 @@ def _snapshot(src: sqlite3.Connection, real: Path) -> sqlite3.Connection | None:
     mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     shm = Path(f"{real}-shm")
     try:
-        before, had_shm = os.stat(real), shm.exists()
+        before, had_shm = _settled_stat(real), shm.exists()
         src.backup(mem)
         # a writer that started made a -shm (or found one: then its commit fills the -wal, a checkpoint the file)
         unchanged = same_file(before, os.stat(real)) and not pending_bytes(real) and (had_shm or not shm.exists())
@@ -357,6 +363,36 @@ def _snapshot(src: sqlite3.Connection, real: Path) -> sqlite3.Connection | None:
         mem.close()
         return None
     return mem
+
+
+#: a file system's time stamps follow a clock of ticks: Linux's coarse clock (1-10 ms) on ext4, xfs, btrfs, tmpfs;
+#: whole seconds (ext3, many NFS servers) or two (FAT) where the times have no fraction of a second
+_TICK_NS = 20_000_000
+_COARSE_TICK_NS = 2_000_000_000
+#: how long a copy waits for the store's last change to be a tick old before it says why it cannot tell
+_SETTLE_LIMIT_S = 3.0
+
+
+def _settled_stat(real: Path) -> os.stat_result:
+    """The store file's stat once its last change is more than a time stamp's tick old, so that a write after it
+    changes the file's times (a write within the tick of the change before left them as they were, and a copy
+    made meanwhile was trusted: sessions 42-43). Waits at most a tick (two seconds where times are whole seconds);
+    a change dated ahead of this computer's clock for longer (a file server's clock) is refused, naming that."""
+    deadline = time.monotonic() + _SETTLE_LIMIT_S
+    while True:
+        st = os.stat(real)
+        last = max(st.st_mtime_ns, st.st_ctime_ns)
+        tick = _COARSE_TICK_NS if st.st_mtime_ns % 1_000_000_000 == 0 and st.st_ctime_ns % 1_000_000_000 == 0 \
+            else _TICK_NS
+        age = time.time_ns() - last
+        if age > tick:
+            return st
+        if time.monotonic() >= deadline:
+            raise StoreError(f"the store's last change is dated {-age / 1e9:.1f} s ahead of this computer's clock, so a "
+                             "change while it is copied for reading could not be told", where=str(real),
+                             advice="set the clock of this computer (or of the file server) right, or copy the store "
+                                    "to a folder you can write and open the copy")
+        time.sleep(min(max((tick - age) / 1e9, 0.001), _SETTLE_LIMIT_S))
 
 
 def _tidy_after_reading(real: Path) -> None:
@@ -387,6 +423,44 @@ def _tidy_after_reading(real: Path) -> None:
         pass
     finally:
         hold.release()
+
+
+#: the byte of the ``-shm`` every connection mapping it holds a shared POSIX lock on (SQLite's unix VFS: UNIX_SHM_DMS,
+#: (22 + 8) * 4 + 8), and which the first connection takes exclusively to start it afresh
+_SHM_DMS_BYTE = 128
+
+
+def _remove_unused_wal(real: Path, hold: store_lock.Hold) -> None:
+    """Remove an empty ``-wal`` and the ``-shm`` beside the store ``real`` that no connection uses, as SQLite does when
+    its last connection closes; called by a writer (``hold``) that closed its connection or failed to open one.
+
+    A write-open that failed on a nearly full disk left an empty ``-wal`` and a ``-shm`` of what was free, which SQLite
+    never removed (its connection never mapped the ``-shm``), closing too: they stayed until someone opened the store
+    for writing with space free (sessions 42-43). Only with the ``-wal`` empty (the main file then holds every committed
+    edit) and no connection mapping the ``-shm``: every connection holds a shared lock on its DMS byte while it maps
+    it, so this takes that byte exclusively (without waiting) and removes both files while holding it; a reader in
+    another process keeps them. Only when no other store of this process is on the file (opening and closing a
+    descriptor of the ``-shm`` would drop this process's SQLite locks on it). Best effort: never raises."""
+    wal, shm = Path(f"{real}-wal"), Path(f"{real}-shm")
+    try:
+        if (wal.exists() and wal.stat().st_size) or not (wal.exists() or shm.exists()) or \
+                not store_lock.sole_holder(hold):
+            return
+        if not shm.exists():
+            wal.unlink(missing_ok=True)  # an empty -wal alone: no connection (each maps the -shm)
+            return
+        fd = os.open(shm, os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DMS_BYTE)
+        if not wal.exists() or wal.stat().st_size == 0:  # still empty with the byte held: nobody can write it now
+            wal.unlink(missing_ok=True)
+            shm.unlink()
+    except OSError:
+        pass  # a connection maps the -shm (its reader's -wal and -shm are its, and SQLite's to remove)
+    finally:
+        os.close(fd)  # drops the lock
 
 
 def _remove_created(real: Path) -> None:
