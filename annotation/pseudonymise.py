@@ -795,7 +795,7 @@ class Gate:
         Found word by word against one table made once per export (a pattern of 200 patients' names took seconds)."""
         if "names" not in self._others:
             words: dict[str, set[str]] = {}  # a name word in lower case -> the patients whose name holds it
-            particles: set[str] = set()
+            particles: dict[str, set[str]] = {}  # a particle in lower case -> the patients whose name holds it
             for pid, name in self.patient_names.items():
                 for part in _name_parts(unicodedata.normalize("NFC", name)):
                     pieces = [w for w in re.split(rf"[\s^=,{_NAME_JOIN_CHARS}]+", part) if w]
@@ -803,7 +803,7 @@ class Gate:
                         words.setdefault("".join(pieces).lower(), set()).add(pid)
                     for w in pieces:
                         if w.lower() in _PARTICLES:
-                            particles.add(w.lower())
+                            particles.setdefault(w.lower(), set()).add(pid)
                         elif len(w) >= 2:
                             words.setdefault(w.lower(), set()).add(pid)
             self._others["names"], self._others["particles"] = words, particles
@@ -825,7 +825,8 @@ class Gate:
                 continue
             start = found.start()
             before = _PARTICLES_BEFORE.search(text, max(0, start - 24), start)
-            while before is not None and before["particle"].lower() in particles:  # "De Luca", "van der Berg"
+            # "De Luca", "van der Berg": a particle of the same patient's name ("der Müller" keeps its article)
+            while before is not None and particles.get(before["particle"].lower(), set()) & whose:
                 start = before.start()
                 before = _PARTICLES_BEFORE.search(text, max(0, start - 24), start)
             yield start, found.end()

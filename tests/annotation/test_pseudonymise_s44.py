@@ -101,3 +101,13 @@ def test_a_patients_name_and_id_patterns_are_made_once_per_export(gate: Gate,
             gate.value("comment", "Ms May, Mrs De Luca, patient 4, MRN 1234567", pid)
     assert len(made) == 2
     assert gate.value("comment", "Ms May, patient 4", "4") == "Ms [name], patient S003"
+
+
+def test_a_particle_goes_with_another_patients_name_only_when_it_is_of_that_name() -> None:
+    """VAN DER BERG^JAN and MÜLLER^HANS are other patients: "der" before "Berg" is of that name, before "Müller" an
+    article."""
+    names = {"P1": "VAN DER BERG^JAN", "P2": "MÜLLER^HANS", "P3": "X^Y"}
+    gate = Gate(True, keep_comments=True, patient_codes={p: f"S00{i}" for i, p in enumerate(names, 1)},
+                first_exam={p: dt.date(2024, 1, 1) for p in names}, patient_names=names)
+    assert gate.value("comment", "Befund der Müller, wie van der Berg und Jan", "P3") == \
+        "Befund der [name], wie [name] und [name]"
