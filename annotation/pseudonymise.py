@@ -804,6 +804,8 @@ class Gate:
                     for w in pieces:
                         if w.lower() in _PARTICLES:
                             particles.setdefault(w.lower(), set()).add(pid)
+                        elif len(w) == 1 and len(pieces) > 1:  # "O" of O'BRIEN: before an apostrophe only
+                            particles.setdefault(f"{w.lower()}'", set()).add(pid)
                         elif len(w) >= 2:
                             words.setdefault(w.lower(), set()).add(pid)
             self._others["names"], self._others["particles"] = words, particles
@@ -826,7 +828,8 @@ class Gate:
             start = found.start()
             before = _PARTICLES_BEFORE.search(text, max(0, start - 24), start)
             # "De Luca", "van der Berg": a particle of the same patient's name ("der Müller" keeps its article)
-            while before is not None and particles.get(before["particle"].lower(), set()) & whose:
+            while before is not None and particles.get(before["particle"].lower() + (
+                    "'" if len(before["particle"]) == 1 and before.group(0).endswith("'") else ""), set()) & whose:
                 start = before.start()
                 before = _PARTICLES_BEFORE.search(text, max(0, start - 24), start)
             yield start, found.end()

@@ -104,10 +104,12 @@ def test_a_patients_name_and_id_patterns_are_made_once_per_export(gate: Gate,
 
 
 def test_a_particle_goes_with_another_patients_name_only_when_it_is_of_that_name() -> None:
-    """VAN DER BERG^JAN and MÜLLER^HANS are other patients: "der" before "Berg" is of that name, before "Müller" an
-    article."""
-    names = {"P1": "VAN DER BERG^JAN", "P2": "MÜLLER^HANS", "P3": "X^Y"}
+    """VAN DER BERG^JAN, MÜLLER^HANS and O'BRIEN^SEAN are other patients: "der" before "Berg" is of that name,
+    before "Müller" an article; the "O'" of "O'Brien" goes with it (it left as "O'[name]")."""
+    names = {"P1": "VAN DER BERG^JAN", "P2": "MÜLLER^HANS", "P3": "X^Y", "P4": "O'BRIEN^SEAN"}
     gate = Gate(True, keep_comments=True, patient_codes={p: f"S00{i}" for i, p in enumerate(names, 1)},
                 first_exam={p: dt.date(2024, 1, 1) for p in names}, patient_names=names)
     assert gate.value("comment", "Befund der Müller, wie van der Berg und Jan", "P3") == \
         "Befund der [name], wie [name] und [name]"
+    assert gate.value("comment", "as O'Brien, O’Brien, OBrien; o Brien, a Brien", "P3") == \
+        "as [name], [name], [name]; o [name], a [name]"  # "O" goes before an apostrophe only
