@@ -456,7 +456,10 @@ DEPTH_NEIGHBOURS: dict[Role, float] = {Role.MR_T1_PORTAL: 0.8}
 #: realisations with CT portal (the bench's four, 204-206, 211-213, 368-373) stands at 0.21-0.41 (refused at 0.18 too).
 #: The suggested lines of other lesions at 0.10 or more, refused with them (all within 1.9 mm): bench 19 of 332 (seeded
 #: 21 -> 19 of 37, MAE 0.461 -> 0.409), validation six 28 of 546, 368-373 43 of 517 (no margin below 0.101: a rim lesion
-#: at 0.09 would pass).
+#: at 0.09 would pass), 420-424 25 of 395. It did pass on fresh 460-464 (made after, measured once): 464 LLSYN002 L03, the
+#: same lesion, stood at 0.075 clicked on slice 19 (-5.12 on 10 clicks; 0.111 on its truth's slice, refused there), and
+#: 460 LLSYN002 L04 (capsule, 20.7 mm) clicked where the fat beyond the capsule set the levels (lesion level -95 HU) was
+#: drawn 6.3 mm (-14.35, one click; v21 the same): CT portal stays off.
 RAW_SHELL: dict[Role, float] = {Role.MR_T1_PORTAL: 0.25, Role.CT_PORTAL: 0.10}
 
 
