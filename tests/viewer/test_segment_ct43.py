@@ -53,7 +53,8 @@ def test_a_faint_lesion_stays_on_its_longer_slice(folder: Path) -> None:
     from viewer.records import Role
     from viewer.segment import Suggestion, suggest_diameter
 
-    params = params_for(Role.CT_PORTAL)
+    # v21's rim rule (0.18): since session 44 (0.10) L06's line stands at 0.144 and is refused as a rim's interior
+    params = replace(params_for(Role.CT_PORTAL), raw_shell=0.18)
     vol = bs.load("LLSYN002", "ct_portal", folder)
     truth = _truth(folder, "L06")
     before = suggest_diameter(vol, L06_CLICK[0], L06_CLICK[1], replace(params, fuller_give_way=True))
