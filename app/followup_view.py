@@ -193,14 +193,23 @@ class FollowUpCompare:
             # carried before the prior had its kinds (chosen there since, as the carry's message advised): theirs now
             kinds = [(les, here[les.tracking_uid]) for les in earlier if les.tracking_uid in here
                      and les.key in proj.lesion_followups and here[les.tracking_uid].key not in proj.lesion_followups]
+            # only onto a carry made before the prior had kinds, none of whose lesions has one here: a kind the reader
+            # cleared here while others have theirs came back at the next Shift+P (pressed to carry a lesion added
+            # to the prior since), undoing the reader's choice in another step (a radiologist's read, session 44)
+            cleared = [mine_here.lesion_id for _, mine_here in kinds]
+            if any(here[les.tracking_uid].key in proj.lesion_followups for les in earlier if les.tracking_uid in here):
+                kinds = []
+            cleared = cleared if not kinds else []
             if kinds:
                 with s.reading.batch(f"carry the follow-up of {len(kinds)} lesions from the prior exam"):
                     for prior, mine_here in kinds:
                         editor.carry_followup(prior.key[:2], prior.lesion_id, key, mine_here.lesion_id)
             filled = ", ".join(lesion.lesion_id for _, lesion in kinds)
+            left = (f"; {', '.join(cleared)} left without a follow-up kind here (the prior's has one: choose it in "
+                    "Follow-up)" if cleared else "")
             if not todo:
                 s.say(f"the prior exam's follow-up kind, organ and series carried to {filled} (they had none)" if kinds
-                      else "every lesion of the prior exam is already in this one")
+                      else "every lesion of the prior exam is already in this one" + left)
                 return 0
             kept = {les.lesion_id for les in todo}
             mine = s.reading.project.lesions_of(key[0], key[1], s.reader)
@@ -229,6 +238,7 @@ class FollowUpCompare:
         named = ", ".join(ids) if len(ids) <= 6 else f"{ids[0]} … {ids[-1]}"
         renamed = "; " + ", ".join(f"{a} (new here) is now {b}" for a, b in moved) if moved else ""
         renamed += f"; the follow-up of {filled} carried too" if kinds else ""
+        renamed += left
         # the current lesion named (a reader's check: "] for the next" read as if none were current, and the
         # first ] skipped L1)
         s.say(f"{len(todo)} lesions carried from the prior exam ({named}), {came}; measure from {ids[0]} (current), "
