@@ -201,7 +201,7 @@ class FollowUpCompare:
                 kinds = []
             cleared = cleared if not kinds else []
             if kinds:
-                with s.reading.batch(f"carry the follow-up of {len(kinds)} lesions from the prior exam"):
+                with s.reading.batch(f"carry the follow-up of {_lesions(len(kinds))} from the prior exam"):
                     for prior, mine_here in kinds:
                         editor.carry_followup(prior.key[:2], prior.lesion_id, key, mine_here.lesion_id)
             filled = ", ".join(lesion.lesion_id for _, lesion in kinds)
@@ -223,7 +223,7 @@ class FollowUpCompare:
                 editor.renumber(key, les.lesion_id, f"L{n}")
                 used.add(f"L{n}")
                 moved.append((les.lesion_id, f"L{n}"))
-            with s.reading.batch(f"carry {len(todo)} lesions from the prior exam"):
+            with s.reading.batch(f"carry {_lesions(len(todo))} from the prior exam"):
                 ids = [editor.carry_forward(les.key[:2], les.lesion_id, key, keep_id=True) for les in todo]
             s.selection.set_lesion(ids[0])
         show_lesion(s, ids[0])  # the prior cell goes to it
@@ -241,9 +241,14 @@ class FollowUpCompare:
         renamed += left
         # the current lesion named (a reader's check: "] for the next" read as if none were current, and the
         # first ] skipped L1)
-        s.say(f"{len(todo)} lesions carried from the prior exam ({named}), {came}; measure from {ids[0]} (current), "
+        s.say(f"{_lesions(len(todo))} carried from the prior exam ({named}), {came}; measure from {ids[0]} (current), "
               "] next" + renamed)
         return len(todo)
+
+
+def _lesions(n: int) -> str:
+    """ "1 lesion", "4 lesions" (a reader's read: "1 lesions carried from the prior exam")."""
+    return f"{n} lesion{'' if n == 1 else 's'}"
 
 
 def _record_date(s: WorkstationState, key: tuple[str, str]) -> str:

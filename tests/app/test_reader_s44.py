@@ -218,3 +218,49 @@ def test_shift_p_again_leaves_a_follow_up_kind_the_reader_cleared(window, qtbot)
     assert (*later, READER, "L2") not in follow, w.status.text()
     assert follow[(*later, READER, "L1")].kind is FollowupKind.TARGET
     assert "L2 left without a follow-up kind here" in w.status.text(), w.status.text()
+
+
+def test_a_carried_lesion_measured_at_follow_up_leaves_the_baseline_count_mark(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                               sample_index) -> None:
+    """L1 drawn on CT portal at the baseline places a count mark there. Carried to 2023-10-17 (Shift+P) and drawn
+    on CT portal there, its mark took the baseline's mark id (the tracking UID and series alone): the baseline's mark
+    moved to the follow-up, and the baseline's CT portal count fell by one, unsaid (a radiologist's read under Xvfb:
+    Counts said CT portal 0 with L1 measured there). Each exam keeps its mark now."""
+    from tests.app.conftest import drag, open_pair
+    from tests.app.test_followup_in_window import _open_exam
+    from tests.app.test_reader_check_s35 import _activate
+    from viewer.records import READING_ROLES, Role
+
+    w = make_window(qtbot, env, reader=READER)
+    w.show_error = lambda m: (_ for _ in ()).throw(AssertionError(m))  # type: ignore[method-assign]
+    store = env / "work" / "fresh.lesionlab"
+    store.parent.mkdir(exist_ok=True)
+    assert w.store_flow.open_store(store) and not w.session.read_only
+    open_pair(w, qtbot, sample_dicom, sample_index)
+    press(w, qtbot, "tool_window")
+    _activate(w, qtbot, READING_ROLES.index(Role.CT_PORTAL))
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, w.grid.active_widget, (200.0, 150.0), (200.0, 190.0))
+    baseline = w.state.selection.pair
+
+    def portal_marks(pair):  # type: ignore[no-untyped-def]
+        return {m.mark_id: m for m in w.session.reading.project.marks_of(pair[0], pair[1], READER)
+                if m.role is Role.CT_PORTAL}
+
+    before = portal_marks(baseline)
+    assert [m.lesion_id for m in before.values()] == ["L1"], w.status.text()
+    counts = w.session.reading.project.counts(*baseline, READER)
+    _open_exam(w, qtbot, "2023-10-17")
+    _back(w, qtbot)
+    press(w, qtbot, "carry_lesions")
+    later = w.state.selection.pair
+    assert later != baseline and w.state.selection.lesion_id == "L1", w.status.text()
+    assert w.status.text().startswith("1 lesion carried from the prior exam (L1)"), w.status.text()
+    assert w.state.reading_role(w.reading.layout.active) is Role.CT_PORTAL
+    press(w, qtbot, "tool_line")
+    drag(qtbot, w.grid.active_widget, (200.0, 150.0), (200.0, 190.0))
+    les = w.session.reading.project.lesions[(*later, READER, "L1")]
+    assert isinstance(les.observation(Role.CT_PORTAL), Measurement), w.status.text()
+    assert portal_marks(baseline) == before, w.status.text()  # the baseline's mark as it was
+    assert [m.lesion_id for m in portal_marks(later).values()] == ["L1"]
+    assert w.session.reading.project.counts(*baseline, READER) == counts
