@@ -41,7 +41,8 @@ from analysis.matching import MatchRule, match_positions
 from analysis.writers import write_csv
 from annotation.project import Project
 from annotation.lobes import LobeBoundary
-from annotation.records import Alignment, CountMark, Lesion, SeriesFlag
+from annotation.records import Alignment, CountMark, Lesion, Measurement, SeriesFlag
+from annotation.vocab import MeasurementMethod
 from annotation.store import SUFFIX, ReadingStore
 from annotation.study import StudyCase, StudyDefinition, session_reader
 from annotation.study_store import Study
@@ -355,6 +356,8 @@ class JoinedReads:
     #: the study's case codes, and those whose CT or MRI the images given do not hold (:data:`IMAGES_MISSING`)
     cases: tuple[str, ...] = ()
     cases_without_images: tuple[str, ...] = ()
+    #: the study definition's one_click: whether its readers were offered one-click diameters
+    one_click: bool = False
 
     def note(self) -> str:
         """What ``lesionlab analyze`` of the study's store analysed, for its output and the report's notes."""
@@ -420,7 +423,12 @@ class JoinedReads:
             text += (f"; {open_} not finished, " + ("analysed with them (--include-unfinished)" if self.unfinished_in
                                                      else "left out of the analysis"))
         unopened = n - done - open_
-        return text + (f"; {unopened} not opened" if unopened else "") + "."
+        text += (f"; {unopened} not opened" if unopened else "") + "."
+        lines = [o for les in self.project.lesions.values() for _, o in les.observations if isinstance(o, Measurement)]
+        suggested = sum(o.method is not MeasurementMethod.MANUAL for o in lines)
+        return text + (f" One-click diameters were {'offered to' if self.one_click else 'off for'} the readers (the "
+                       f"study's one_click); {suggested} of the {len(lines)} lines analysed were suggested (method "
+                       "in measurements.csv).")
 
 
 def joined_reads(store: ReadingStore, *, dicom: str | os.PathLike[str] | None = None,
@@ -450,7 +458,7 @@ def joined_reads(store: ReadingStore, *, dicom: str | os.PathLike[str] | None = 
     pairings = study_pairings(project, study, stacks, notes)
     return JoinedReads(study.study_id, analysis_project(project, study.definition, pairings), tuple(pairings),
                        readers, names, dicom is not None, unfinished, reads, tuple(case.code for case in d.cases),
-                       tuple(case.code for case in d.cases if notes.get(case.pair) == IMAGES_MISSING))
+                       tuple(case.code for case in d.cases if notes.get(case.pair) == IMAGES_MISSING), d.one_click)
 
 
 def study_image_uids(location: str | os.PathLike[str]) -> frozenset[str] | None:

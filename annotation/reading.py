@@ -451,8 +451,20 @@ class Reading:
 
     @staticmethod
     def preplaced_mark_id(lesion: Lesion, role: Role) -> str:
-        """The id of the count mark a measurement of ``lesion`` on ``role`` places (stable per lesion/series)."""
-        return uuid.uuid5(uuid.NAMESPACE_OID, f"{lesion.tracking_uid}/{role.value}").hex
+        """The id of the count mark a measurement of ``lesion`` on ``role`` places (stable per lesion/series in its
+        read). The patient, exam and reader are in it: made of the tracking UID and series alone, a lesion carried to
+        a follow-up exam (the same tracking UID) and measured there on the same series gave its mark the baseline's id,
+        which moved the baseline's mark to the follow-up: the baseline's count fell by one, unsaid (a radiologist's
+        read, session 44)."""
+        return uuid.uuid5(uuid.NAMESPACE_OID, f"{lesion.patient_id}/{lesion.exam_pair_id}/{lesion.reader}/"
+                                              f"{lesion.tracking_uid}/{role.value}").hex
+
+    @classmethod
+    def _placed_ids(cls, lesion: Lesion, role: Role) -> frozenset[str]:
+        """The ids a mark placed by ``lesion``'s measurement on ``role`` has: :meth:`preplaced_mark_id`, or the one a
+        store written before it holds (tracking UID and series), so that those marks still go with their line."""
+        return frozenset((cls.preplaced_mark_id(lesion, role),
+                          uuid.uuid5(uuid.NAMESPACE_OID, f"{lesion.tracking_uid}/{role.value}").hex))
 
     def _with_preplaced_mark(self, proj: Project, lesion: Lesion, role: Role, obs: Observation | None,
                              positions: Sequence[float] | None = None) -> Project:
@@ -464,8 +476,8 @@ class Reading:
         owned = [m for m in proj.marks_of_lesion(*lesion.key) if m.role is role]
         followup = proj.lesion_followups.get(lesion.key)
         if followup is not None and not followup.in_liver:
-            placed = self.preplaced_mark_id(lesion, role)
-            return proj.without_many({"count_marks": [m.mark_id for m in owned if m.mark_id == placed]})
+            placed_ids = self._placed_ids(lesion, role)
+            return proj.without_many({"count_marks": [m.mark_id for m in owned if m.mark_id in placed_ids]})
         if isinstance(obs, NotMeasurable):
             # seen, not measurable (ill-defined): still counted where its line was (a researcher's check: Shift+V
             # on a measured lesion took its mark, the series' count fell by one and detection agreement called it
@@ -474,8 +486,8 @@ class Reading:
         if not isinstance(obs, Measurement):
             return self._release(proj, lesion, owned)
         row, col = obs.middle
-        placed = self.preplaced_mark_id(lesion, role)
-        if any(m.stack_key == obs.stack_key and (m.slice_index == obs.slice_index or m.mark_id != placed)
+        placed_ids = self._placed_ids(lesion, role)
+        if any(m.stack_key == obs.stack_key and (m.slice_index == obs.slice_index or m.mark_id not in placed_ids)
                for m in owned):
             # already counted: on that slice (the reader may have moved the mark), or by the reader's own click on
             # another slice of the stack, taken over (a review: an end moved after the takeover released that click
@@ -498,7 +510,7 @@ class Reading:
     def _release(self, proj: Project, lesion: Lesion, marks: list[CountMark]) -> Project:
         """Marks a lesion no longer stands for: the ones it placed go, the ones the reader clicked stay."""
         for m in marks:
-            if m.mark_id == self.preplaced_mark_id(lesion, m.role):
+            if m.mark_id in self._placed_ids(lesion, m.role):
                 proj = proj.without("count_marks", m.mark_id)
             else:
                 proj = proj.with_record(replace(m, lesion_id=""))

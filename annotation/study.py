@@ -7,6 +7,7 @@ TOML syntax errors their line. Example (``docs`` in annotation/README.md, "Reade
     study_id = "mri-vs-ct"
     seed = 20261201            # the reading orders derive from it; stored with the study
     may_go_back = true         # may a reader reopen a case they finished
+    one_click = false          # may readers use one-click diameters (default: no, each diameter drawn by hand)
     readers = ["R1", "R2"]
     adjudicator = "consensus"  # the reader name consensus reads are recorded under
 
@@ -161,6 +162,10 @@ class StudyDefinition:
     cases: tuple[StudyCase, ...]
     may_go_back: bool = True
     adjudicator: str = "consensus"
+    #: whether the readers may use one-click diameters (a suggested line is the method's, then the reader's): off
+    #: unless the coordinator says so, as the agreement measured is the readers' own; stored with the study and said
+    #: by `analyze` (each line's method is in measurements.csv besides)
+    one_click: bool = False
 
     def __post_init__(self) -> None:
         _name("study_id", self.study_id, "study")
@@ -198,6 +203,8 @@ class StudyDefinition:
             raise ValidationError("an exam pair is listed twice", where="cases")
         if not isinstance(self.may_go_back, bool):
             raise ValidationError(f"expected true or false, got {self.may_go_back!r}", where="may_go_back")
+        if not isinstance(self.one_click, bool):
+            raise ValidationError(f"expected true or false, got {self.one_click!r}", where="one_click")
 
     def check_names_apart(self) -> None:
         """Readers (and the adjudicator) whose names differ only in form (``R1``, ``r1``, ``Ｒ1``) are refused when a
@@ -258,6 +265,7 @@ class StudyDefinition:
         return json.dumps({
             "schema_version": DEFINITION_SCHEMA_VERSION, "study_id": self.study_id, "seed": self.seed,
             "may_go_back": self.may_go_back, "readers": list(self.readers), "adjudicator": self.adjudicator,
+            "one_click": self.one_click,
             "sessions": [{"name": s.name, "roles": [r.value for r in s.roles], "washout_days": s.washout_days}
                          for s in self.sessions],
             "cases": [{"code": c.code, "patient_id": c.patient_id, "exam_pair_id": c.exam_pair_id}
@@ -321,7 +329,7 @@ def stored_studies(db: "Db", study_id: str | None = None) -> list[StoredStudy]:
 
 
 # ---------------------------------------------------------------------------- parsing
-_TOP = {"study_id", "seed", "may_go_back", "readers", "adjudicator", "sessions", "cases"}
+_TOP = {"study_id", "seed", "may_go_back", "readers", "adjudicator", "sessions", "cases", "one_click"}
 _SESSION = {"name", "roles", "washout_days"}
 _CASE = {"code", "patient_id", "exam_pair_id"}
 
@@ -385,7 +393,8 @@ def definition_from_mapping(data: Any, where: str = "study definition") -> Study
             cases.append(StudyCase(code, raw["patient_id"], raw["exam_pair_id"]))
         field = ""
         return StudyDefinition(data["study_id"], seed, readers, tuple(sessions), tuple(cases),
-                               data.get("may_go_back", True), data.get("adjudicator", "consensus"))
+                               data.get("may_go_back", True), data.get("adjudicator", "consensus"),
+                               data.get("one_click", False))
     except ValidationError as exc:
         inner = exc.where or ""
         path = ".".join(p for p in (field, inner) if p)

@@ -193,14 +193,23 @@ class FollowUpCompare:
             # carried before the prior had its kinds (chosen there since, as the carry's message advised): theirs now
             kinds = [(les, here[les.tracking_uid]) for les in earlier if les.tracking_uid in here
                      and les.key in proj.lesion_followups and here[les.tracking_uid].key not in proj.lesion_followups]
+            # only onto a carry made before the prior had kinds, none of whose lesions has one here: a kind the reader
+            # cleared here while others have theirs came back at the next Shift+P (pressed to carry a lesion added
+            # to the prior since), undoing the reader's choice in another step (a radiologist's read, session 44)
+            cleared = [mine_here.lesion_id for _, mine_here in kinds]
+            if any(here[les.tracking_uid].key in proj.lesion_followups for les in earlier if les.tracking_uid in here):
+                kinds = []
+            cleared = cleared if not kinds else []
             if kinds:
-                with s.reading.batch(f"carry the follow-up of {len(kinds)} lesions from the prior exam"):
+                with s.reading.batch(f"carry the follow-up of {_lesions(len(kinds))} from the prior exam"):
                     for prior, mine_here in kinds:
                         editor.carry_followup(prior.key[:2], prior.lesion_id, key, mine_here.lesion_id)
             filled = ", ".join(lesion.lesion_id for _, lesion in kinds)
+            left = (f"; {', '.join(cleared)} left without a follow-up kind here (the prior's has one: choose it in "
+                    "Follow-up)" if cleared else "")
             if not todo:
                 s.say(f"the prior exam's follow-up kind, organ and series carried to {filled} (they had none)" if kinds
-                      else "every lesion of the prior exam is already in this one")
+                      else "every lesion of the prior exam is already in this one" + left)
                 return 0
             kept = {les.lesion_id for les in todo}
             mine = s.reading.project.lesions_of(key[0], key[1], s.reader)
@@ -214,7 +223,7 @@ class FollowUpCompare:
                 editor.renumber(key, les.lesion_id, f"L{n}")
                 used.add(f"L{n}")
                 moved.append((les.lesion_id, f"L{n}"))
-            with s.reading.batch(f"carry {len(todo)} lesions from the prior exam"):
+            with s.reading.batch(f"carry {_lesions(len(todo))} from the prior exam"):
                 ids = [editor.carry_forward(les.key[:2], les.lesion_id, key, keep_id=True) for les in todo]
             s.selection.set_lesion(ids[0])
         show_lesion(s, ids[0])  # the prior cell goes to it
@@ -229,11 +238,17 @@ class FollowUpCompare:
         named = ", ".join(ids) if len(ids) <= 6 else f"{ids[0]} … {ids[-1]}"
         renamed = "; " + ", ".join(f"{a} (new here) is now {b}" for a, b in moved) if moved else ""
         renamed += f"; the follow-up of {filled} carried too" if kinds else ""
+        renamed += left
         # the current lesion named (a reader's check: "] for the next" read as if none were current, and the
         # first ] skipped L1)
-        s.say(f"{len(todo)} lesions carried from the prior exam ({named}), {came}; measure from {ids[0]} (current), "
+        s.say(f"{_lesions(len(todo))} carried from the prior exam ({named}), {came}; measure from {ids[0]} (current), "
               "] next" + renamed)
         return len(todo)
+
+
+def _lesions(n: int) -> str:
+    """ "1 lesion", "4 lesions" (a reader's read: "1 lesions carried from the prior exam")."""
+    return f"{n} lesion{'' if n == 1 else 's'}"
 
 
 def _record_date(s: WorkstationState, key: tuple[str, str]) -> str:

@@ -31,6 +31,7 @@ from app.status_label import ElidedLabel, StatusProgress
 from app.export_analysis import ExportActions
 from app.followup_view import FollowUpCompare
 from app.last_session import LastSession, active_key, slices_of
+from app.lesion_keys import LesionKeys
 from app.menus import build_menus, build_toolbar, recent_menu
 from app.pair_dialog import PairChooser, ShortcutsDialog
 from app.reading_session import ReadingSession
@@ -182,6 +183,7 @@ class MainWindow(QMainWindow):
                                      image_folders=lambda: {p: r.stacks for p, r in self.index_results.items()})
         self.docks = ReadingDocks(self, self.dock, self.state, self._jump_from_panel)
         self.study_ui = StudyUi(self)
+        self.lesion_keys = LesionKeys(self)
         self.store_flow.open_study = self.study_ui.open  # a blinded reader role's store opens as its study
         self.store_flow.study_status = self.study_ui.flow.status_parts
         self.last = last if last is not None else LastSession(config_dir() / LastSession.FILE)
@@ -373,7 +375,7 @@ class MainWindow(QMainWindow):
             "clear_links": self._clear_links,
             "crosshair": lambda: s.set_tool(ToolMode.WINDOW_LEVEL if s.tool is ToolMode.CROSSHAIR else ToolMode.CROSSHAIR),
             "shortcuts": lambda: ShortcutsDialog(self.shortcuts, self).exec(),
-            **self.study_ui.handlers(),
+            **self.study_ui.handlers(), **self.lesion_keys.handlers(),
         }
 
     def _menu_items(self) -> tuple[list[Any], list[Any]]:
@@ -799,6 +801,8 @@ class MainWindow(QMainWindow):
         difference the study measures (``app.suggester.DWI_T2FS_ADDED_MM``, viewer/README.md); the
         reader turns them on knowingly, and the Read menu's tick shows it."""
         on = not self.view_settings.one_click
+        if on and (refused := self.study_ui.one_click_refused()):
+            raise LesionlabError(refused)
         self.view_settings.set_one_click(on)
         self.one_click_action.setChecked(on)
         if on:

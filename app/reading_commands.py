@@ -14,7 +14,7 @@ from annotation.followup import FollowupEditor, followed_before
 from annotation.gestures import hit, measurable_refusal
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible, PairKey
 from annotation.selection import Picked
-from annotation.vocab import CountStatus, FollowupKind, FollowupStatus, Lobe
+from annotation.vocab import CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe
 from app.suggester import OFFERED_ROLES
 from app.workstation import CellKind, ToolMode, WorkstationState
 from viewer.errors import LesionlabError
@@ -488,8 +488,50 @@ def delete(state: WorkstationState, pointer: PointerEvent | None) -> str:
     return text
 
 
+def current_lesion(state: WorkstationState) -> Lesion:
+    """The lesion being read (the green row), or why there is none."""
+    lid = state.selection.lesion_id
+    les = _lesion(state, lid) if lid is not None else None
+    if not isinstance(les, Lesion):
+        raise LesionlabError("no current lesion: pick one in the lesion grid, or ] / [")
+    return les
+
+
 def delete_lesion(state: WorkstationState, lesion_id: str) -> None:
     """Delete a whole lesion (the Qt layer asks once before calling this)."""
+    les = _lesion(state, lesion_id)
     _ready(state)
     state.reading.delete_lesion(state.selection.pair, lesion_id)
-    state.say(f"deleted lesion {lesion_id} — Ctrl+Z undoes it")
+    n = len(les.observations) if les is not None else 0
+    state.say(f"deleted lesion {lesion_id} (recorded on {n} series) — Ctrl+Z brings it back")
+
+
+def clear_status(state: WorkstationState) -> None:
+    """The current lesion's status on the active series taken away (its line, not visible, not measurable): the
+    series is not read for it again. The lesion grid's Clear button, from the keyboard."""
+    role, les = active_role(state), current_lesion(state)
+    obs = les.observation(role)
+    if obs is None:
+        raise LesionlabError(f"{les.lesion_id} has no status on {role_label(role)} to clear")
+    _ready(state)
+    state.reading.set_observation(state.selection.pair, les.lesion_id, role, None)
+    state.selection.pick(None)
+    shown = f"{obs.diameter_mm:.1f} mm" if isinstance(obs, Measurement) else STATUS_WORDS[obs.status.value]
+    state.say(f"cleared {les.lesion_id} on {role_label(role)} (was {shown}): not read there yet — Ctrl+Z puts it back")
+
+
+def set_segment(state: WorkstationState, lesion_id: str, segment: CouinaudSegment | None) -> None:
+    """A lesion's Couinaud segment (None: none); the segment brings its lobe (vocab.CouinaudSegment), said."""
+    pair = _ready(state)
+    les = _lesion(state, lesion_id)
+    if les is None:
+        raise LesionlabError(f"lesion {lesion_id} is gone")
+    if les.segment == segment:
+        state.say(f"{lesion_id} is in {'segment ' + segment.value if segment else 'no segment'} already")
+        return
+    state.reading.edit_lesion(pair, lesion_id, segment=segment)
+    now = _lesion(state, lesion_id)
+    lobe = f", now in the {now.lobe.value} lobe (was {les.lobe.value})" if now is not None and now.lobe is not les.lobe \
+        else ""
+    what = f"segment {segment.value}" if segment is not None else "no segment"
+    state.say(f"{lesion_id}: {what}{lobe} — Ctrl+Z undoes it")

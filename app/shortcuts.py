@@ -70,6 +70,10 @@ SHORTCUTS: tuple[Shortcut, ...] = (
              "Read", menu="Right lobe"),
     Shortcut("lobe_left", ("Shift+L",), "Left lobe: for new marks and lesions, and for the picked mark or lesion",
              "Read", menu="Left lobe"),
+    # S: no OHIF, Horos or Weasis key to clash with; a menu of the segments under their digits (S, then 4), the
+    # lesion grid's combo box by mouse only before (a radiologist's read, session 43)
+    Shortcut("segment", ("S",), "Couinaud segment of the current lesion: a menu, then the segment's digit (1-8, 0 "
+             "none); the segment brings its lobe", "Read", menu="Segment of the current lesion…"),
     Shortcut("go_on", ("Return", "Enter"), "Keep the current lesion's line (a suggested one) and go on to the next "
              "series where it has no status", "Read", "grid", menu="Keep and go on"),
     Shortcut("not_visible", ("V",), "Current lesion not visible on the active series", "Read",
@@ -78,6 +82,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
              menu="Not measurable on the active series"),
     # Shift+E, the line tool's key shifted: a click draws the line (no OHIF, Horos or Weasis key to clash with); it
     # took two menu clicks, each time it was wanted on or off (a radiologist's read, sessions 41 and 42)
+    Shortcut("clear_status", ("Ctrl+Del",), "Clear the current lesion's status on the active series (its line, not "
+             "visible or not measurable): not read there yet (undoable)", "Read", menu="Clear on the active series"),
     Shortcut("toggle_one_click", ("Shift+E",), "One-click diameters on or off: with the line tool, a click inside a "
              "lesion, on a series one-click is offered on (named when it is turned on), suggests its "
              "longest axial diameter", "Read",
@@ -89,6 +95,9 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("delete_selected", ("Del", "Backspace"),
              "Delete the count mark or line under the pointer, else the picked one (undoable)", "Read",
              menu="Delete the mark or line"),
+    # Shift+Del, Del's stronger form as in file managers: asked first, No the default (Enter is the go-on key)
+    Shortcut("delete_lesion", ("Shift+Del",), "Delete the current lesion on every series (asked first, No the "
+             "default; Ctrl+Z brings it back)", "Read", menu="Delete the current lesion…"),
     Shortcut("next_slice", ("Down", "Right"), "Next slice (down the patient)", "Scroll", "grid"),
     Shortcut("previous_slice", ("Up", "Left"), "Previous slice (up the patient)", "Scroll", "grid"),
     Shortcut("page_down", ("PgDown",), "10 slices down", "Scroll", "grid"),
@@ -140,6 +149,11 @@ SHORTCUTS: tuple[Shortcut, ...] = (
              menu="Reference point tool"),
     Shortcut("analysis", ("Ctrl+Shift+A",), "Run the analysis on the reading project and show the tables", "Analysis",
              menu="Run the analysis"),
+    # Ctrl+T for sTudy (the menu's Alt+T): the case list, often; opening a study, which closes the exam on screen,
+    # with Shift too
+    Shortcut("open_study", ("Ctrl+Shift+T",), "Reader study: open a study as a reader (the exam on screen closes)",
+             "Study", menu="Open study as reader…"),
+    Shortcut("case_list", ("Ctrl+T",), "Reader study: your case list, with progress", "Study", menu="Case list…"),
     Shortcut("study_next", ("Ctrl+N",), "Reader study: finish the open case and open your next one", "Study",
              menu="Next case (reader study)"),
     Shortcut("shortcuts", ("F1",), "Every shortcut (this table)", "Help"),

@@ -99,12 +99,10 @@ class StudyUi:
         self.window.run(fn)
 
     def menu_items(self) -> list[MenuItem]:
-        return [("Study", "Open study as reader…", self.ask_open, None),
-                ("Study", "Case list…", self.show_cases, None),
-                ("Study", "Finish this case", self.finish_case, None)]
+        return [("Study", "Finish this case", self.finish_case, None)]
 
     def handlers(self) -> dict[str, Callable[[], object]]:
-        return {"study_next": self.next_case}
+        return {"study_next": self.next_case, "open_study": self.ask_open, "case_list": self.show_cases}
 
     # ------------------------------------------------------------------ actions
     def ask_open(self) -> None:
@@ -114,8 +112,11 @@ class StudyUi:
                                             text=session.location or "")
         if not ok or not location.strip():
             return
-        reader, ok = QInputDialog.getText(self.window, "Open study as reader", "Your reader name in the study:",
-                                          text=session.me)
+        # nothing proposed: the app's reader name (the last reader's on a shared workstation, or a login name) taken
+        # with Enter opened the study as that reader, whose cases the next reader then read (a radiologist's read,
+        # session 43); the study's names are codes, each reader types theirs
+        reader, ok = QInputDialog.getText(self.window, "Open study as reader",
+                                          "Your reader code in the study (as the coordinator gave it, e.g. R1):")
         if ok and reader.strip():
             self.open(location.strip(), reader.strip())
 
@@ -123,6 +124,7 @@ class StudyUi:
         """Open the study as ``reader`` (None: the reader the database role is bound to)."""
         study = self.flow.open(location, reader)
         self._blind()
+        self._one_click_as_the_study_says()
         # the exam read before goes: its patient id and dates stayed in the title, its read in the lesion grid, Counts
         # and the clinical record's title, and an edit (N) went to that project under its reader while the status bar
         # named the study's reader and store (a radiologist's check, session 43)
@@ -131,6 +133,23 @@ class StudyUi:
         self.window.store_flow.show_store()  # the study's reader named, not the project the session still holds
         self.window.state.say(f"study {study.study_id} open as {self.flow.reader}: Ctrl+N opens your next case")
         self.show_cases()
+
+    def one_click_refused(self) -> str:
+        """Why one-click diameters may not be turned on ("" when they may): a study open whose definition keeps them
+        off (``one_click``, default false). They stayed on in a blinded study (a radiologist's read, session 43): a
+        reader's lines were then partly the method's, unknown to the coordinator."""
+        study = self.flow.study
+        if study is None or not self.window.state.blinded or study.definition.one_click:
+            return ""
+        return (f"one-click diameters are off in study {study.study_id}: its readers draw each diameter (the study "
+                "definition's one_click = false, set by the coordinator)")
+
+    def _one_click_as_the_study_says(self) -> None:
+        w = self.window
+        if w.view_settings.one_click and self.one_click_refused():
+            w.view_settings.set_one_click(False)
+            w.one_click_action.setChecked(False)
+            w.state.set_suggester(None)
 
     def show_cases(self) -> None:
         if self.dialog is None:

@@ -330,8 +330,11 @@ class LesionPanel(_Observer):
 
     #: Asked once before a whole lesion goes (tests replace it); True to delete.
     def confirm_delete(self, lesion_id: str, n_series: int) -> bool:
+        # No the default, as Shift+Del's question (app/lesion_keys.py): Enter is the reader's go-on key
         answer = QMessageBox.question(self, "Delete lesion", f"Delete lesion {lesion_id} and its {n_series} "
-                                      "observation(s)? (Ctrl+Z brings it back)")
+                                      "observation(s)? (Ctrl+Z brings it back)",
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
     def _delete(self) -> None:

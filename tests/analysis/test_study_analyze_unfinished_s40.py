@@ -51,6 +51,8 @@ def test_unfinished_case_reads_are_left_out_by_default_and_counted_in_the_report
         "(--include-unfinished takes them in)" in said, said
     assert "Reader study s1: 1 of 12 case read(s) finished; 1 not finished, left out of the analysis; 10 not " \
         "opened." in said, said
+    # the study's one-click setting is said (session 44: one-click stayed on in blinded studies, unsaid)
+    assert "One-click diameters were off for the readers (the study's one_click); 0 of " in said, said
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Reader study s1: 1 of 12 case read(s) finished; 1 not finished, left out of the analysis" in report
     assert "by 1 reader(s) (R1)" in report  # R2's only read is not finished

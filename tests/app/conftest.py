@@ -149,6 +149,51 @@ def press(w: MainWindow, qtbot, action: str) -> None:  # type: ignore[no-untyped
     qtbot.keyClick(w.grid.active_widget, seq[0].key(), seq[0].keyboardModifiers())
 
 
+#: in :func:`typed_text_questions`' answers: the dialog's OK button clicked (a Return typed right after a shortcut with
+#: Shift or Ctrl reaches the dialog with that modifier in QTest's state, and the dialog takes no Ctrl+Shift+Return)
+CLICK_OK = "<click OK>"
+
+
+def typed_text_questions(monkeypatch, qtbot, answers: list[list[object]]) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """QInputDialog.getText as Qt makes it (the suite's guard replaces it), each question answered with real events:
+    ``answers``' next list, of text (typed over what is proposed), keys and :data:`CLICK_OK`. Returns the (label, text
+    proposed) of every question asked."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QPushButton
+
+    asked: list[tuple[str, str]] = []
+
+    def real_get_text(parent, title, label, *args, text: str = "", **kwargs):  # type: ignore[no-untyped-def]
+        dialog = QInputDialog(parent)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setTextValue(text)
+        asked.append((label, text))
+        typed = answers.pop(0)
+
+        def type_in() -> None:
+            edit = dialog.findChild(QLineEdit)
+            if not dialog.isVisible() or QApplication.activeModalWidget() is not dialog:
+                QTimer.singleShot(20, type_in)
+                return
+            for key in typed:
+                if key == CLICK_OK:
+                    ok = next(b for b in dialog.findChildren(QPushButton) if b.text().replace("&", "") == "OK")
+                    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+                elif isinstance(key, str):
+                    edit.selectAll()
+                    qtbot.keyClicks(edit, key)
+                else:
+                    qtbot.keyClick(edit, key)
+        QTimer.singleShot(0, type_in)
+        ok = dialog.exec() == QInputDialog.DialogCode.Accepted
+        value = dialog.textValue()
+        dialog.deleteLater()
+        return value, ok
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(real_get_text))
+    return asked
+
+
 def grid_texts(w: MainWindow) -> dict[str, list[str]]:
     t = w.docks.lesion_panel.table
     return {t.item(r, 0).text(): [t.item(r, FIXED + j).text() for j in range(len(READING_ROLES))]

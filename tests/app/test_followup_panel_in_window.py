@@ -30,6 +30,16 @@ def _type(qtbot, panel, row: int, column: int, text: str) -> None:  # type: igno
     qtbot.wait(10)  # the edit rebuilds the table (the old combo goes with deleteLater)
 
 
+def choose_targets(w, qtbot, rows: int):  # type: ignore[no-untyped-def]
+    """The Follow-up dock raised and the first ``rows`` lesions of the exam on screen made targets, typed into their
+    Kind boxes; returns the panel."""
+    w.docks.followup_dock.raise_()
+    panel = w.docks.followup_panel
+    for row in range(rows):
+        _type(qtbot, panel, row, KIND, "t")
+    return panel
+
+
 #: the columns in the order these tests index them (the panel shows Overall and Best after the date)
 COLUMNS = ("Date", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", "New", "Overall", "Best", "Slow PD",
            "TGR %/mo", "Note")

@@ -117,45 +117,15 @@ def test_a_reading_key_typed_into_the_reader_name_question_is_not_taken_as_the_n
     """The name is asked as the first exam opens; a reader who pressed N (new lesion) then Enter replaced the login
     name proposed with "n" and confirmed it: every edit went under "n". A one-letter name is refused, said, and
     asked again (with the login name proposed again)."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
-
     from app.reading_settings import ReaderName
+    from tests.app.conftest import typed_text_questions
 
-    labels: list[str] = []
-    defaults: list[str] = []
-    keys = [[Qt.Key.Key_N, Qt.Key.Key_Return], ["Dr Q", Qt.Key.Key_Return]]  # what the reader types, per question
-
-    def real_get_text(parent, title, label, *args, text: str = "", **kwargs):  # type: ignore[no-untyped-def]
-        """QInputDialog.getText as Qt makes it (the suite's guard replaces it), typed into with real key events."""
-        dialog = QInputDialog(parent)
-        dialog.setWindowTitle(title)
-        dialog.setLabelText(label)
-        dialog.setTextValue(text)
-        labels.append(label)
-        defaults.append(text)
-        typed = keys.pop(0)
-
-        def type_in() -> None:
-            edit = dialog.findChild(QLineEdit)
-            if not dialog.isVisible() or QApplication.activeModalWidget() is not dialog:
-                QTimer.singleShot(20, type_in)
-                return
-            for key in typed:
-                if isinstance(key, str):
-                    edit.selectAll()
-                    qtbot.keyClicks(edit, key)
-                else:
-                    qtbot.keyClick(edit, key)
-        QTimer.singleShot(0, type_in)
-        ok = dialog.exec() == QInputDialog.DialogCode.Accepted
-        value = dialog.textValue()
-        dialog.deleteLater()
-        return value, ok
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(real_get_text))
+    # what the reader types, per question
+    asked = typed_text_questions(monkeypatch, qtbot, [[Qt.Key.Key_N, Qt.Key.Key_Return], ["Dr Q", Qt.Key.Key_Return]])
 
     w = make_window(qtbot, env, reader=None)
     open_pair(w, qtbot, env / "no-store-here", sample_index, "LLSYN003")  # the question as the exam opens
+    labels, defaults = [a for a, _ in asked], [d for _, d in asked]
     assert len(labels) == 2, labels
     assert "\u201cn\u201d is not taken as a reader's name" in labels[1] and "two letters or more" in labels[1]
     assert defaults[1] == defaults[0] == ReaderName.guess()  # the login name proposed again, not "n"

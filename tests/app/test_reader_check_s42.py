@@ -78,7 +78,7 @@ def test_kinds_chosen_at_the_baseline_after_the_carry_come_with_shift_p_again(wi
     from annotation.vocab import FollowupKind
     from app.browser import PAYLOAD
     from tests.app.test_followup_in_window import _open_exam
-    from tests.app.test_followup_panel_in_window import KIND, _type
+    from tests.app.test_followup_panel_in_window import choose_targets
 
     w = window
     baseline = w.state.selection.pair
@@ -96,10 +96,7 @@ def test_kinds_chosen_at_the_baseline_after_the_carry_come_with_shift_p_again(wi
                 if i.data(0, PAYLOAD).patient_id == "LLSYN001" and not i.data(0, PAYLOAD).is_single)
     w.browser.itemActivated.emit(item, 0)
     qtbot.waitUntil(lambda: w.state.selection.pair == baseline, timeout=60000)
-    w.docks.followup_dock.raise_()
-    panel = w.docks.followup_panel
-    _type(qtbot, panel, 0, KIND, "t")
-    _type(qtbot, panel, 1, KIND, "t")
+    panel = choose_targets(w, qtbot, 2)
     follow = w.session.reading.project.lesion_followups
     assert follow[(*PAIR, READER, "L1")].kind is FollowupKind.TARGET, panel.messages.text()
     assert follow[(*PAIR, READER, "L2")].kind is FollowupKind.TARGET
