@@ -37,7 +37,9 @@ follow-up or reader-study table too) or an exported column has none. What the ru
   date written together ("12mar24"), a day of the month beside its weekday ("Sunday the 3rd"), a part of a month with
   it ("mi-avril" whole), a genitive or plural name ("Müllers"), other patients' names (``[name]``); a name part that is
   a word is that word at a sentence's start before a word it goes with ("May represent", "Short axis"). A patient's
-  name and id patterns, the other patients' ids and names are made once per export.
+  name and id patterns, the other patients' ids and names are made once per export. A month and year before a
+  sentence's full stop or a colon ("since 03/2024.", "Since 3/24:") is a date too, and a date's dot that may end a
+  sentence stays after it ("since [date]. Next"; review44a).
 """
 
 from __future__ import annotations
@@ -275,9 +277,9 @@ _NOT_A_DATE_WORD_AFTER = re.compile(
     r"von|sur|cells?|cellules?|zellen|hpf|fields?|champs?|dilution|verdünnung|patients?|patientes?|cases?|cas|fälle|"
     r"cycles?|cures?|zyklen|biops(?:y|ies))(?!\w)", re.IGNORECASE)
 #: "03/2024", "3.2024", "03-2024" (a month and its year)
-_NUMERIC_MY = re.compile(r"(?<![\w./:,-])(?:(?:0?[1-9]|1[0-2])[./]|(?:0[1-9]|1[0-2])-)(?:19|20)\d{2}(?![\w./-]|,\d)")
+_NUMERIC_MY = re.compile(r"(?<![\w./:,-])(?:(?:0?[1-9]|1[0-2])[./]|(?:0[1-9]|1[0-2])-)(?:19|20)\d{2}(?![\w/-]|[.,]\w)")
 #: "2024-03", "2024/03" (a year and its month, the month with two digits)
-_NUMERIC_YM = re.compile(r"(?<![\w./:,-])(?:19|20)\d{2}[-/.](?:0[1-9]|1[0-2])(?![\w./:-]|,\d)")
+_NUMERIC_YM = re.compile(r"(?<![\w./:,-])(?:19|20)\d{2}[-/.](?:0[1-9]|1[0-2])(?![\w/-]|:\d|[.,]\w)")
 #: "2024 03 12" (year first: its order is known) and "12 03 2024" (day and month in an unknown order), one space
 #: between, not within a list of numbers ("b 0 50 400 800")
 _SPACED_YMD = re.compile(r"(?<![\d.,/:-])(?<!\d\s)(?P<year>(?:19|20)\d{2}) (?P<month>\d{1,2}) (?P<day>\d{1,2})"
@@ -319,10 +321,10 @@ _GLUED_DMYY = re.compile(rf"(?<![\w.,/:-])\d{{1,2}}{_MONTH[:-3]}\d{{2}}(?![\w]|[
 #: 44's decision: a month and year (``[date]``) after a word placing something in time ("since 3/24", "in 9/24",
 #: "Erstdiagnose 03.24", "en 03/24"), or written with a leading zero ("03.24"; a ratio or a decimal has none); a number
 #: of something (a unit or what was counted after it, a word owning it before) stays either way.
-_NUMERIC_MYY = re.compile(r"(?<![\w./:,-])(?P<month>\d{1,2})[./](?P<yy>\d{2})(?![\d/:]|[.,]\d|\.\w)"
+_NUMERIC_MYY = re.compile(r"(?<![\w./:,-])(?P<month>\d{1,2})[./](?P<yy>\d{2})(?![\d/]|:\d|[.,]\d|\.\w)"
                           # more in a list or range ("in 3/24 and 9/24", "3/24-9/24"): a date as the first is
                           r"(?P<more>(?:\s*(?:,|and|et|und|or|ou|oder|to|au|bis|[-\u2013])\s*(?:1[0-2]|0?[1-9])[./]\d{2}"
-                          r"(?![\d/:]|[.,]\d|\.\w))*)")
+                          r"(?![\d/]|:\d|[.,]\d|\.\w))*)")
 _MONTH_YEAR_WORD_BEFORE = re.compile(
     r"(?:^|\W)(?i:in|from|since|until|till|dated|on|by|before|after|started|diagnosed|diagnosis|seen|en|depuis|dès|"
     r"jusqu'en|avant|après|diagnostic|im|ab|seit|bis|vor|nach|vom|erstdiagnose|ed)\s*:?\s*$")
@@ -337,6 +339,19 @@ _WEEKDAY_DAY = re.compile(
 _PART_OF_MONTH_BEFORE = re.compile(
     r"(?<![^\W\d_])(?i:mid|mi|early|late|end(?:\s+of)?|beginning\s+of|début(?:\s+d[e'])?|debut(?:\s+d[e'])?"
     r"|fin(?:\s+d[e'])?|anfang|mitte|ende)[\s-]*$")
+#: what follows a full stop that ends a sentence: the text's end, a line's end, or a space and a capital
+_AFTER_A_SENTENCE = re.compile(r"\s*$|\s*\n|\s+(?P<capital>[^\W\d_])", re.MULTILINE)
+
+
+def _ends_a_sentence(text: str, at: int) -> bool:
+    """Whether the "." at ``text[at]`` may end a sentence ("since 4/24.", "Seen Monday 12. Next"), not only close a
+    date's number ("am 12.03. und", "Sonntag, den 3. März")."""
+    if text[at] != ".":
+        return False
+    after = _AFTER_A_SENTENCE.match(text, at + 1)
+    return after is not None and (after["capital"] is None or after["capital"].isupper())
+
+
 #: an ISO date-time ("2024-03-12T10:30:00"): its time goes with its date
 _ISO_DATE_TIME = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
                             r"(?:Z|[+-]\d{2}:?\d{2})?(?!\d)")
@@ -721,6 +736,10 @@ class Gate:
         finds = [(start - _weekday_before(text, start) if said.startswith(("[date]", "day ")) else start, end,
                   "[date]" if said.startswith("day ") and _BIRTH_BEFORE.search(text[max(0, start - 20):start]) else said)
                  for start, end, said in finds]
+        # a date's closing dot before a space or the text's end stays: it may end the sentence ("since 4/24." had
+        # become "since [date]", "Seen Monday 12. Next" "Seen [date] Next"; review44a); it holds nothing to hide
+        finds = [(start, end - 1 if said.startswith(("[date]", "day ")) and end - start > 1 and _ends_a_sentence(text, end - 1)
+                  else end, said) for start, end, said in finds]
         return _replaced(typed, finds)
 
     def _iso_day(self, found: re.Match[str], patient_id: str) -> str | None:
