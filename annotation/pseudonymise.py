@@ -815,20 +815,24 @@ class Gate:
         if "names" not in self._others:
             words: dict[str, set[str]] = {}  # a name word in lower case -> the patients whose name holds it
             particles: dict[str, set[str]] = {}  # a particle in lower case -> the patients whose name holds it
+            lone: set[str] = set()  # a particle that is a name's whole part ("Le" of LE^THI, "Du" of DU^WEI)
             for pid, name in self.patient_names.items():
                 for part in _name_parts(unicodedata.normalize("NFC", name)):
                     pieces = [w for w in re.split(rf"[\s^=,{_NAME_JOIN_CHARS}]+", part) if w]
                     if len(pieces) > 1:  # "De Luca" as typed together: "DeLuca"
                         words.setdefault("".join(pieces).lower(), set()).add(pid)
                     for w in pieces:
-                        if w.lower() in _PARTICLES:
+                        if w.lower() in _PARTICLES and len(pieces) == 1 and len(w) >= 2:
+                            words.setdefault(w.lower(), set()).add(pid)  # a name of one word: LE^THI's "Le" (review44a)
+                            lone.add(w.lower())
+                        elif w.lower() in _PARTICLES:
                             particles.setdefault(w.lower(), set()).add(pid)
                         elif len(w) == 1 and len(pieces) > 1:  # "O" of O'BRIEN: before an apostrophe only
                             particles.setdefault(f"{w.lower()}'", set()).add(pid)
                         elif len(w) >= 2:
                             words.setdefault(w.lower(), set()).add(pid)
-            self._others["names"], self._others["particles"] = words, particles
-        words, particles = self._others["names"], self._others["particles"]
+            self._others["names"], self._others["particles"], self._others["lone"] = words, particles, lone
+        words, particles, lone = self._others["names"], self._others["particles"], self._others["lone"]
         if not words:
             return
         for found in _WORD.finditer(text):
@@ -842,6 +846,8 @@ class Gate:
             if not genitive and key in _COMMON_WORDS and (
                     not said[0].isupper() or _a_word_at_start(text, found.start(), found.end())):
                 continue
+            if not genitive and key in lone and not self._lone_name_at(text, found, whose):
+                continue
             if len(key) == 2 and _NUCLIDE_AFTER.match(text, found.end()):
                 continue
             start = found.start()
@@ -852,6 +858,15 @@ class Gate:
                 start = before.start()
                 before = _PARTICLES_BEFORE.search(text, max(0, start - 24), start)
             yield start, found.end()
+
+    def _lone_name_at(self, text: str, found: re.Match[str], whose: set[str]) -> bool:
+        """Whether another patient's name of one word that is a particle too ("Le" of LE^THI, "Du" of DU^WEI), found
+        with its capital, is that name: not at a sentence's start ("Le foie est normal", "Du 3 au 5 mars"), unless a
+        word of the same patient's name follows ("Le Thi was seen")."""
+        if not _SENTENCE_START_BEFORE.search(text, max(0, found.start() - 8), found.start()):
+            return True
+        after = _NEXT_WORD.match(text, found.end())
+        return after is not None and bool(self._others["names"].get(after[1].lower(), set()) & whose)
 
     def table(self, header: Sequence[str], rows: Iterable[Sequence[Any]],
               patient_id: str | None = None) -> list[list[Any]]:

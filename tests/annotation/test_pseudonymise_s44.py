@@ -134,3 +134,16 @@ def test_a_particle_goes_with_another_patients_name_only_when_it_is_of_that_name
 def test_a_month_and_year_at_a_sentences_end_or_before_a_colon_leaves_as_a_date_and_the_full_stop_stays(
         gate: Gate, typed: str, leaves: str) -> None:
     assert gate.value("comment", typed, "4") == leaves
+
+
+def test_another_patients_name_of_one_word_that_is_a_particle_too_leaves_as_a_name() -> None:
+    """review44a: another patient's surname LE (LE^THI; Vietnamese Lê) was looked for as a particle only, before the
+    rest of a name, and left as typed ("Mr Le said", "Thi Le"); the patient's own is replaced. A French article at a
+    sentence's start stays ("Le foie"), as does the article in lower case."""
+    names = {"1": "MAY^ANNA", "6": "LE^THI", "7": "DU^WEI"}
+    gate = Gate(True, keep_comments=True, patient_codes={pid: f"S00{pid}" for pid in names},
+                first_exam={pid: dt.date(2024, 1, 1) for pid in names}, patient_names=names)
+    said = gate.value("comment", "Like Mr Le and Thi Le. Le Thi was seen; Wei Du too. Le foie est normal, "
+                                 "le foie aussi. Du 3 au 5 avril.", "1")
+    assert said == ("Like Mr [name] and [name] [name]. [name] was seen; [name] [name] too. Le foie est normal, "
+                    "le foie aussi. Du [date].")
