@@ -377,7 +377,8 @@ def _settled_stat(real: Path) -> os.stat_result:
     """The store file's stat once its last change is more than a time stamp's tick old, so that a write after it
     changes the file's times (a write within the tick of the change before left them as they were, and a copy
     made meanwhile was trusted: sessions 42-43). Waits at most a tick (two seconds where times are whole seconds);
-    a change dated ahead of this computer's clock for longer (a file server's clock) is refused, naming that."""
+    a change dated ahead of this computer's clock for longer (a file server's clock) is refused, naming that, and so
+    is a file changed again and again for that long (a copy still being made), naming that."""
     deadline = time.monotonic() + _SETTLE_LIMIT_S
     while True:
         st = os.stat(real)
@@ -387,6 +388,10 @@ def _settled_stat(real: Path) -> os.stat_result:
         age = time.time_ns() - last
         if age > tick:
             return st
+        if time.monotonic() >= deadline and age > 0:  # written again and again ("-0.0 s ahead": review44a)
+            raise StoreError(f"the store kept changing for {_SETTLE_LIMIT_S:.0f} s (its last change "
+                             f"{age / 1e6:.0f} ms ago), so a copy of it for reading could not be trusted",
+                             where=str(real), advice="retry once whoever writes it (or copies it here) has finished")
         if time.monotonic() >= deadline:
             raise StoreError(f"the store's last change is dated {-age / 1e9:.1f} s ahead of this computer's clock, so a "
                              "change while it is copied for reading could not be told", where=str(real),

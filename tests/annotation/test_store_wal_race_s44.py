@@ -6,6 +6,9 @@ store file, opens the ``-wal`` and only then the ``-shm``: it kept a descriptor 
 with a new ``-shm``, so a writer opening after it wrote a new ``-wal`` the reader could not read ("disk I/O error").
 SQLite itself removes the two files only while it holds the store file's EXCLUSIVE lock, which no connection opening
 or open can share; the removal now does the same.
+
+Also: the read-only copy's wait for the file's last change to be a tick old refused a file written again and again
+(a copy still being made) as "dated -0.0 s ahead of this computer's clock"; it now says the store kept changing.
 """
 from __future__ import annotations
 
@@ -95,3 +98,27 @@ def test_a_reader_opening_while_the_unused_wal_is_removed_keeps_a_readable_wal(
     with ReadingStore.open(store, read_only=True) as ro:
         assert sorted(ro.load().patients) == ["P1", "P2", "P3"]
         assert ro.backend_db.integrity_check() == "ok"
+
+
+# ------------------------------------------------------------------ the read-only copy of a file written again and again
+def test_a_store_written_again_and_again_is_refused_as_changing_not_as_a_wrong_clock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: "the store's last change is dated -0.0 s ahead of this computer's clock" and the advice to set the
+    clock, for a file written again and again (a copy still being made: here changed right before each look) while
+    the read-only copy waited for its last change to be a tick old."""
+    store = tmp_path / "r.lesionlab"
+    make_store(store)
+    monkeypatch.setattr(store_sqlite, "_SETTLE_LIMIT_S", 0.3)
+    real_stat = os.stat
+
+    def changed_before_each_look(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if str(path) == str(store):
+            os.utime(store)
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(store_sqlite.os, "stat", changed_before_each_look)
+        with pytest.raises(StoreError) as refused:
+            store_sqlite._settled_stat(store)
+    assert "kept changing" in str(refused.value) and "clock" not in str(refused.value)
+    assert store_sqlite._settled_stat(store).st_size == store.stat().st_size  # once quiet, it is read
