@@ -316,7 +316,9 @@ _LOOKALIKE = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0x
 # ------------------------------------------------------------------------------------------- session 44's forms
 #: "12mar24", "03MAR24": a day, a month's name and a two-digit year written together (the century unknown: "[date]");
 #: in lower case too (a month's name in lower case is no month only where it stands as a word)
-_GLUED_DMYY = re.compile(rf"(?<![\w.,/:-])\d{{1,2}}{_MONTH[:-3]}\d{{2}}(?![\w]|[.,/:]\d)", re.IGNORECASE)
+#: and with one separator twice ("12-mar-24", "12 jan 24", "3 juin 24": left as typed in lower case, review44a)
+_GLUED_DMYY = re.compile(rf"(?<![\w.,/:-])\d{{1,2}}(?P<sep>[-./ ]?){_MONTH[:-3]}(?P=sep)\d{{2}}(?![\w]|[.,/:]\d)",
+                         re.IGNORECASE)
 #: "03.24", "3/24", "9/24": a month and a two-digit year, or a ratio ("nodes 3/24") or a decimal ("ADC 1.24"). Session
 #: 44's decision: a month and year (``[date]``) after a word placing something in time ("since 3/24", "in 9/24",
 #: "Erstdiagnose 03.24", "en 03/24"), or written with a leading zero ("03.24"; a ratio or a decimal has none); a number
@@ -706,7 +708,8 @@ class Gate:
         every(_ROMAN_DMY, lambda m: self._roman_day(m, patient_id))
         every(_ROMAN_DM, lambda m: "[date]")
         every(_ROMAN_MY, lambda m: "[date]")
-        every(_GLUED_DMYY, lambda m: None if _owned(m) else "[date]")
+        # spaced, only with the month in lower case: "On 12 March 15 new lesions" keeps its count
+        every(_GLUED_DMYY, lambda m: None if _counted(m) or (m["sep"] == " " and m["month"][0].isupper()) else "[date]")
         every(_NUMERIC_MYY, _month_two_digit_year)
         every(_WEEKDAY_DAY, lambda m: None if _counted(m) else "[date]")
         # the name after the dates: of two finds alike ("in May" for MAY^ANNA) the date is kept

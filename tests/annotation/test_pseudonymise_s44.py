@@ -127,6 +127,10 @@ def test_a_particle_goes_with_another_patients_name_only_when_it_is_of_that_name
     ("Seen on Monday 12. Next.", "Seen on [date]. Next."),
     ("Score 3/10 since 4/24.\nNext", "Score 3/10 since [date].\nNext"),
     ("control 12.03. and 14.03.", "control [date] and [date]."),
+    # a day, a month's name in lower case and a two-digit year with a separator ("12mar24" was caught, these not)
+    ("CT 12-mar-24, 12 jan 24, 3 juin 24 et 5.sept.23.", "CT [date], [date], [date] et [date]."),
+    ("segment 5 may 12 mm; 2 may 15 mm", "segment 5 may 12 mm; 2 may 15 mm"),
+    ("On 12 March 15 new lesions were seen.", "On [date] 15 new lesions were seen."),
     # what stays: a version's numbers, a decimal after the year
     ("Version 3.2024.1 installed.", "Version 3.2024.1 installed."),
     ("Stable since 03/2024,5 mm", "Stable since 03/2024,5 mm"),
