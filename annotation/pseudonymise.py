@@ -37,7 +37,9 @@ follow-up or reader-study table too) or an exported column has none. What the ru
   date written together ("12mar24"), a day of the month beside its weekday ("Sunday the 3rd"), a part of a month with
   it ("mi-avril" whole), a genitive or plural name ("Müllers"), other patients' names (``[name]``); a name part that is
   a word is that word at a sentence's start before a word it goes with ("May represent", "Short axis"). A patient's
-  name and id patterns, the other patients' ids and names are made once per export.
+  name and id patterns, the other patients' ids and names are made once per export. A month and year before a
+  sentence's full stop or a colon ("since 03/2024.", "Since 3/24:") is a date too, and a date's dot that may end a
+  sentence stays after it ("since [date]. Next"; review44a).
 """
 
 from __future__ import annotations
@@ -275,9 +277,9 @@ _NOT_A_DATE_WORD_AFTER = re.compile(
     r"von|sur|cells?|cellules?|zellen|hpf|fields?|champs?|dilution|verdünnung|patients?|patientes?|cases?|cas|fälle|"
     r"cycles?|cures?|zyklen|biops(?:y|ies))(?!\w)", re.IGNORECASE)
 #: "03/2024", "3.2024", "03-2024" (a month and its year)
-_NUMERIC_MY = re.compile(r"(?<![\w./:,-])(?:(?:0?[1-9]|1[0-2])[./]|(?:0[1-9]|1[0-2])-)(?:19|20)\d{2}(?![\w./-]|,\d)")
+_NUMERIC_MY = re.compile(r"(?<![\w./:,-])(?:(?:0?[1-9]|1[0-2])[./]|(?:0[1-9]|1[0-2])-)(?:19|20)\d{2}(?![\w/-]|[.,]\w)")
 #: "2024-03", "2024/03" (a year and its month, the month with two digits)
-_NUMERIC_YM = re.compile(r"(?<![\w./:,-])(?:19|20)\d{2}[-/.](?:0[1-9]|1[0-2])(?![\w./:-]|,\d)")
+_NUMERIC_YM = re.compile(r"(?<![\w./:,-])(?:19|20)\d{2}[-/.](?:0[1-9]|1[0-2])(?![\w/-]|:\d|[.,]\w)")
 #: "2024 03 12" (year first: its order is known) and "12 03 2024" (day and month in an unknown order), one space
 #: between, not within a list of numbers ("b 0 50 400 800")
 _SPACED_YMD = re.compile(r"(?<![\d.,/:-])(?<!\d\s)(?P<year>(?:19|20)\d{2}) (?P<month>\d{1,2}) (?P<day>\d{1,2})"
@@ -314,15 +316,17 @@ _LOOKALIKE = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0x
 # ------------------------------------------------------------------------------------------- session 44's forms
 #: "12mar24", "03MAR24": a day, a month's name and a two-digit year written together (the century unknown: "[date]");
 #: in lower case too (a month's name in lower case is no month only where it stands as a word)
-_GLUED_DMYY = re.compile(rf"(?<![\w.,/:-])\d{{1,2}}{_MONTH[:-3]}\d{{2}}(?![\w]|[.,/:]\d)", re.IGNORECASE)
+#: and with one separator twice ("12-mar-24", "12 jan 24", "3 juin 24": left as typed in lower case, review44a)
+_GLUED_DMYY = re.compile(rf"(?<![\w.,/:-])\d{{1,2}}(?P<sep>[-./ ]?){_MONTH[:-3]}(?P=sep)\d{{2}}(?![\w]|[.,/:]\d)",
+                         re.IGNORECASE)
 #: "03.24", "3/24", "9/24": a month and a two-digit year, or a ratio ("nodes 3/24") or a decimal ("ADC 1.24"). Session
 #: 44's decision: a month and year (``[date]``) after a word placing something in time ("since 3/24", "in 9/24",
 #: "Erstdiagnose 03.24", "en 03/24"), or written with a leading zero ("03.24"; a ratio or a decimal has none); a number
 #: of something (a unit or what was counted after it, a word owning it before) stays either way.
-_NUMERIC_MYY = re.compile(r"(?<![\w./:,-])(?P<month>\d{1,2})[./](?P<yy>\d{2})(?![\d/:]|[.,]\d|\.\w)"
+_NUMERIC_MYY = re.compile(r"(?<![\w./:,-])(?P<month>\d{1,2})[./](?P<yy>\d{2})(?![\d/]|:\d|[.,]\d|\.\w)"
                           # more in a list or range ("in 3/24 and 9/24", "3/24-9/24"): a date as the first is
                           r"(?P<more>(?:\s*(?:,|and|et|und|or|ou|oder|to|au|bis|[-\u2013])\s*(?:1[0-2]|0?[1-9])[./]\d{2}"
-                          r"(?![\d/:]|[.,]\d|\.\w))*)")
+                          r"(?![\d/]|:\d|[.,]\d|\.\w))*)")
 _MONTH_YEAR_WORD_BEFORE = re.compile(
     r"(?:^|\W)(?i:in|from|since|until|till|dated|on|by|before|after|started|diagnosed|diagnosis|seen|en|depuis|dès|"
     r"jusqu'en|avant|après|diagnostic|im|ab|seit|bis|vor|nach|vom|erstdiagnose|ed)\s*:?\s*$")
@@ -337,6 +341,19 @@ _WEEKDAY_DAY = re.compile(
 _PART_OF_MONTH_BEFORE = re.compile(
     r"(?<![^\W\d_])(?i:mid|mi|early|late|end(?:\s+of)?|beginning\s+of|début(?:\s+d[e'])?|debut(?:\s+d[e'])?"
     r"|fin(?:\s+d[e'])?|anfang|mitte|ende)[\s-]*$")
+#: what follows a full stop that ends a sentence: the text's end, a line's end, or a space and a capital
+_AFTER_A_SENTENCE = re.compile(r"\s*$|\s*\n|\s+(?P<capital>[^\W\d_])", re.MULTILINE)
+
+
+def _ends_a_sentence(text: str, at: int) -> bool:
+    """Whether the "." at ``text[at]`` may end a sentence ("since 4/24.", "Seen Monday 12. Next"), not only close a
+    date's number ("am 12.03. und", "Sonntag, den 3. März")."""
+    if text[at] != ".":
+        return False
+    after = _AFTER_A_SENTENCE.match(text, at + 1)
+    return after is not None and (after["capital"] is None or after["capital"].isupper())
+
+
 #: an ISO date-time ("2024-03-12T10:30:00"): its time goes with its date
 _ISO_DATE_TIME = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
                             r"(?:Z|[+-]\d{2}:?\d{2})?(?!\d)")
@@ -691,7 +708,8 @@ class Gate:
         every(_ROMAN_DMY, lambda m: self._roman_day(m, patient_id))
         every(_ROMAN_DM, lambda m: "[date]")
         every(_ROMAN_MY, lambda m: "[date]")
-        every(_GLUED_DMYY, lambda m: None if _owned(m) else "[date]")
+        # spaced, only with the month in lower case: "On 12 March 15 new lesions" keeps its count
+        every(_GLUED_DMYY, lambda m: None if _counted(m) or (m["sep"] == " " and m["month"][0].isupper()) else "[date]")
         every(_NUMERIC_MYY, _month_two_digit_year)
         every(_WEEKDAY_DAY, lambda m: None if _counted(m) else "[date]")
         # the name after the dates: of two finds alike ("in May" for MAY^ANNA) the date is kept
@@ -721,6 +739,10 @@ class Gate:
         finds = [(start - _weekday_before(text, start) if said.startswith(("[date]", "day ")) else start, end,
                   "[date]" if said.startswith("day ") and _BIRTH_BEFORE.search(text[max(0, start - 20):start]) else said)
                  for start, end, said in finds]
+        # a date's closing dot before a space or the text's end stays: it may end the sentence ("since 4/24." had
+        # become "since [date]", "Seen Monday 12. Next" "Seen [date] Next"; review44a); it holds nothing to hide
+        finds = [(start, end - 1 if said.startswith(("[date]", "day ")) and end - start > 1 and _ends_a_sentence(text, end - 1)
+                  else end, said) for start, end, said in finds]
         return _replaced(typed, finds)
 
     def _iso_day(self, found: re.Match[str], patient_id: str) -> str | None:
@@ -796,20 +818,24 @@ class Gate:
         if "names" not in self._others:
             words: dict[str, set[str]] = {}  # a name word in lower case -> the patients whose name holds it
             particles: dict[str, set[str]] = {}  # a particle in lower case -> the patients whose name holds it
+            lone: set[str] = set()  # a particle that is a name's whole part ("Le" of LE^THI, "Du" of DU^WEI)
             for pid, name in self.patient_names.items():
                 for part in _name_parts(unicodedata.normalize("NFC", name)):
                     pieces = [w for w in re.split(rf"[\s^=,{_NAME_JOIN_CHARS}]+", part) if w]
                     if len(pieces) > 1:  # "De Luca" as typed together: "DeLuca"
                         words.setdefault("".join(pieces).lower(), set()).add(pid)
                     for w in pieces:
-                        if w.lower() in _PARTICLES:
+                        if w.lower() in _PARTICLES and len(pieces) == 1 and len(w) >= 2:
+                            words.setdefault(w.lower(), set()).add(pid)  # a name of one word: LE^THI's "Le" (review44a)
+                            lone.add(w.lower())
+                        elif w.lower() in _PARTICLES:
                             particles.setdefault(w.lower(), set()).add(pid)
                         elif len(w) == 1 and len(pieces) > 1:  # "O" of O'BRIEN: before an apostrophe only
                             particles.setdefault(f"{w.lower()}'", set()).add(pid)
                         elif len(w) >= 2:
                             words.setdefault(w.lower(), set()).add(pid)
-            self._others["names"], self._others["particles"] = words, particles
-        words, particles = self._others["names"], self._others["particles"]
+            self._others["names"], self._others["particles"], self._others["lone"] = words, particles, lone
+        words, particles, lone = self._others["names"], self._others["particles"], self._others["lone"]
         if not words:
             return
         for found in _WORD.finditer(text):
@@ -823,6 +849,8 @@ class Gate:
             if not genitive and key in _COMMON_WORDS and (
                     not said[0].isupper() or _a_word_at_start(text, found.start(), found.end())):
                 continue
+            if not genitive and key in lone and not self._lone_name_at(text, found, whose):
+                continue
             if len(key) == 2 and _NUCLIDE_AFTER.match(text, found.end()):
                 continue
             start = found.start()
@@ -833,6 +861,15 @@ class Gate:
                 start = before.start()
                 before = _PARTICLES_BEFORE.search(text, max(0, start - 24), start)
             yield start, found.end()
+
+    def _lone_name_at(self, text: str, found: re.Match[str], whose: set[str]) -> bool:
+        """Whether another patient's name of one word that is a particle too ("Le" of LE^THI, "Du" of DU^WEI), found
+        with its capital, is that name: not at a sentence's start ("Le foie est normal", "Du 3 au 5 mars"), unless a
+        word of the same patient's name follows ("Le Thi was seen")."""
+        if not _SENTENCE_START_BEFORE.search(text, max(0, found.start() - 8), found.start()):
+            return True
+        after = _NEXT_WORD.match(text, found.end())
+        return after is not None and bool(self._others["names"].get(after[1].lower(), set()) & whose)
 
     def table(self, header: Sequence[str], rows: Iterable[Sequence[Any]],
               patient_id: str | None = None) -> list[list[Any]]:

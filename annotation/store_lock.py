@@ -17,6 +17,7 @@ so a refusal can name the holder without a file to write it in.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -24,6 +25,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from viewer.errors import StoreError, StoreLockedError
 
@@ -90,12 +92,14 @@ def _drop_if_unused(ident: Identity, entry: _Entry) -> None:
         del _ENTRIES[ident]
 
 
-def sole_holder(hold: Hold) -> bool:
-    """True when ``hold`` is this process's only store on its inode (no other connection of this process may have
-    the store's files open, so a descriptor on them may be opened and closed without dropping another's locks)."""
+@contextlib.contextmanager
+def alone(hold: Hold) -> Iterator[bool]:
+    """Whether ``hold`` is this process's only store on its inode (no other connection of this process may have the
+    store's files open, so a descriptor on them may be opened and closed without dropping another's locks); no store
+    of this process registers on any inode until the block ends (keep it short: it only takes locks without waiting)."""
     with _GUARD:
         entry = _ENTRIES.get(hold.ident)
-        return entry is not None and entry.users == 1 and not hold._released
+        yield entry is not None and entry.users == 1 and not hold._released
 
 
 def hold_reader(st: os.stat_result) -> Hold:

@@ -377,7 +377,8 @@ def _settled_stat(real: Path) -> os.stat_result:
     """The store file's stat once its last change is more than a time stamp's tick old, so that a write after it
     changes the file's times (a write within the tick of the change before left them as they were, and a copy
     made meanwhile was trusted: sessions 42-43). Waits at most a tick (two seconds where times are whole seconds);
-    a change dated ahead of this computer's clock for longer (a file server's clock) is refused, naming that."""
+    a change dated ahead of this computer's clock for longer (a file server's clock) is refused, naming that, and so
+    is a file changed again and again for that long (a copy still being made), naming that."""
     deadline = time.monotonic() + _SETTLE_LIMIT_S
     while True:
         st = os.stat(real)
@@ -387,6 +388,10 @@ def _settled_stat(real: Path) -> os.stat_result:
         age = time.time_ns() - last
         if age > tick:
             return st
+        if time.monotonic() >= deadline and age > 0:  # written again and again ("-0.0 s ahead": review44a)
+            raise StoreError(f"the store kept changing for {_SETTLE_LIMIT_S:.0f} s (its last change "
+                             f"{age / 1e6:.0f} ms ago), so a copy of it for reading could not be trusted",
+                             where=str(real), advice="retry once whoever writes it (or copies it here) has finished")
         if time.monotonic() >= deadline:
             raise StoreError(f"the store's last change is dated {-age / 1e9:.1f} s ahead of this computer's clock, so a "
                              "change while it is copied for reading could not be told", where=str(real),
@@ -428,6 +433,9 @@ def _tidy_after_reading(real: Path) -> None:
 #: the byte of the ``-shm`` every connection mapping it holds a shared POSIX lock on (SQLite's unix VFS: UNIX_SHM_DMS,
 #: (22 + 8) * 4 + 8), and which the first connection takes exclusively to start it afresh
 _SHM_DMS_BYTE = 128
+#: the bytes of the store file every SQLite connection holds a shared POSIX lock on while it is open in WAL mode (and
+#: takes before it opens the ``-wal``): SQLite's SHARED_FIRST (PENDING_BYTE 0x40000000 + 2) and SHARED_SIZE
+_SHARED_FIRST, _SHARED_SIZE = 0x40000000 + 2, 510
 
 
 def _remove_unused_wal(real: Path, hold: store_lock.Hold) -> None:
@@ -437,28 +445,45 @@ def _remove_unused_wal(real: Path, hold: store_lock.Hold) -> None:
     A write-open that failed on a nearly full disk left an empty ``-wal`` and a ``-shm`` of what was free, which SQLite
     never removed (its connection never mapped the ``-shm``), closing too: they stayed until someone opened the store
     for writing with space free (sessions 42-43). Only with the ``-wal`` empty (the main file then holds every committed
-    edit) and no connection mapping the ``-shm``: every connection holds a shared lock on its DMS byte while it maps
-    it, so this takes that byte exclusively (without waiting) and removes both files while holding it; a reader in
-    another process keeps them. Only when no other store of this process is on the file (opening and closing a
-    descriptor of the ``-shm`` would drop this process's SQLite locks on it). Best effort: never raises."""
+    edit) and no connection open or opening on the store, as SQLite itself removes them: every connection holds a
+    shared lock on the store file's SHARED bytes while it is open and takes it before it opens the ``-wal``, so this
+    takes those bytes exclusively (SQLite's EXCLUSIVE, without waiting) and removes both files while holding them; a
+    connection opening meanwhile waits (its busy timeout) and then starts afresh, a reader in another process keeps
+    them. Checking only the ``-shm``'s DMS byte let a reader that had opened the ``-wal`` but not yet mapped the
+    ``-shm`` keep the unlinked ``-wal`` ("disk I/O error" once a writer committed: review of session 44); that byte is
+    still checked. Only when no other store of this process is on the file, and none registers meanwhile (opening and
+    closing a descriptor of the store or its ``-shm`` would drop this process's SQLite locks on it). Best effort: never
+    raises."""
     wal, shm = Path(f"{real}-wal"), Path(f"{real}-shm")
-    try:
-        if (wal.exists() and wal.stat().st_size) or not (wal.exists() or shm.exists()) or \
-                not store_lock.sole_holder(hold):
+    with store_lock.alone(hold) as sole:
+        try:
+            if not sole or (wal.exists() and wal.stat().st_size) or not (wal.exists() or shm.exists()):
+                return
+            db_fd = os.open(real, os.O_RDWR | os.O_CLOEXEC)
+        except OSError:
             return
-        if not shm.exists():
+        try:
+            fcntl.lockf(db_fd, fcntl.LOCK_EX | fcntl.LOCK_NB, _SHARED_SIZE, _SHARED_FIRST)
+            _remove_unmapped(wal, shm)
+        except OSError:
+            pass  # a connection is open (or opening) on the store: the -wal and -shm are its, and SQLite's to remove
+        finally:
+            os.close(db_fd)  # drops the lock
+
+
+def _remove_unmapped(wal: Path, shm: Path) -> None:
+    """Remove the empty ``wal`` and the ``shm`` when no connection maps the ``shm`` (the caller holds the store's
+    EXCLUSIVE bytes); OSError when one does."""
+    if not shm.exists():
+        if not wal.exists() or wal.stat().st_size == 0:
             wal.unlink(missing_ok=True)  # an empty -wal alone: no connection (each maps the -shm)
-            return
-        fd = os.open(shm, os.O_RDWR | os.O_CLOEXEC)
-    except OSError:
         return
+    fd = os.open(shm, os.O_RDWR | os.O_CLOEXEC)
     try:
         fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DMS_BYTE)
-        if not wal.exists() or wal.stat().st_size == 0:  # still empty with the byte held: nobody can write it now
+        if not wal.exists() or wal.stat().st_size == 0:  # still empty with the bytes held: nobody can write it now
             wal.unlink(missing_ok=True)
             shm.unlink()
-    except OSError:
-        pass  # a connection maps the -shm (its reader's -wal and -shm are its, and SQLite's to remove)
     finally:
         os.close(fd)  # drops the lock
 

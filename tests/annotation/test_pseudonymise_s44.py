@@ -47,7 +47,7 @@ def test_the_session_44_corpus_leaves_with_no_identifier_and_its_ordinary_words_
     ("4", "since 03.24, in 3/24 and 9/24, seit 4/24", "since [date], in [date], seit [date]"),  # a list as one
     ("1234567", "Bilan en 03/24; Erstdiagnose: 3.24", "Bilan en [date]; Erstdiagnose: [date]"),
     ("4", "Reviewed Sunday the 3rd, seen Monday 4th, Sun 5th", "Reviewed [date], seen [date], [date]"),
-    ("1234567", "Revu dimanche 3, Kontrolle am Sonntag, den 3.", "Revu [date], Kontrolle am [date]"),
+    ("1234567", "Revu dimanche 3, Kontrolle am Sonntag, den 3.", "Revu [date], Kontrolle am [date]."),
     ("1234567", "Contrôle mi-avril, début mars et fin de mai", "Contrôle [date], [date] et [date]"),
     ("4", "Restaging mid-June, end of May, Mitte Mai 2024", "Restaging [date], [date], [date]"),
     ("4", "May has 3 lesions. May is anxious. Ms May be", "[name] has 3 lesions. [name] is anxious. Ms [name] be"),
@@ -113,3 +113,41 @@ def test_a_particle_goes_with_another_patients_name_only_when_it_is_of_that_name
         "Befund der [name], wie [name] und [name]"
     assert gate.value("comment", "as O'Brien, O’Brien, OBrien; o Brien, a Brien", "P3") == \
         "as [name], [name], [name]; o [name], a [name]"  # "O" goes before an apostrophe only
+
+
+@pytest.mark.parametrize(("typed", "leaves"), [
+    # review44a: a month and year at a sentence's end (its full stop) or before a colon was left as typed
+    ("Stable since 03/2024.", "Stable since [date]."),
+    ("Stable since 3.2024. Next CT", "Stable since [date]. Next CT"),
+    ("Stable since 2024/03.", "Stable since [date]."),
+    ("Since 03/24: stable.", "Since [date]: stable."),
+    ("Since 3/24: stable.", "Since [date]: stable."),
+    ("ED 9/24; en 03/24.", "ED [date]; en [date]."),
+    # and a date's dot that may end a sentence stays (it had gone: "Seen on [date] Next."); a date's own does not
+    ("Seen on Monday 12. Next.", "Seen on [date]. Next."),
+    ("Score 3/10 since 4/24.\nNext", "Score 3/10 since [date].\nNext"),
+    ("control 12.03. and 14.03.", "control [date] and [date]."),
+    # a day, a month's name in lower case and a two-digit year with a separator ("12mar24" was caught, these not)
+    ("CT 12-mar-24, 12 jan 24, 3 juin 24 et 5.sept.23.", "CT [date], [date], [date] et [date]."),
+    ("segment 5 may 12 mm; 2 may 15 mm", "segment 5 may 12 mm; 2 may 15 mm"),
+    ("On 12 March 15 new lesions were seen.", "On [date] 15 new lesions were seen."),
+    # what stays: a version's numbers, a decimal after the year
+    ("Version 3.2024.1 installed.", "Version 3.2024.1 installed."),
+    ("Stable since 03/2024,5 mm", "Stable since 03/2024,5 mm"),
+])
+def test_a_month_and_year_at_a_sentences_end_or_before_a_colon_leaves_as_a_date_and_the_full_stop_stays(
+        gate: Gate, typed: str, leaves: str) -> None:
+    assert gate.value("comment", typed, "4") == leaves
+
+
+def test_another_patients_name_of_one_word_that_is_a_particle_too_leaves_as_a_name() -> None:
+    """review44a: another patient's surname LE (LE^THI; Vietnamese Lê) was looked for as a particle only, before the
+    rest of a name, and left as typed ("Mr Le said", "Thi Le"); the patient's own is replaced. A French article at a
+    sentence's start stays ("Le foie"), as does the article in lower case."""
+    names = {"1": "MAY^ANNA", "6": "LE^THI", "7": "DU^WEI"}
+    gate = Gate(True, keep_comments=True, patient_codes={pid: f"S00{pid}" for pid in names},
+                first_exam={pid: dt.date(2024, 1, 1) for pid in names}, patient_names=names)
+    said = gate.value("comment", "Like Mr Le and Thi Le. Le Thi was seen; Wei Du too. Le foie est normal, "
+                                 "le foie aussi. Du 3 au 5 avril.", "1")
+    assert said == ("Like Mr [name] and [name] [name]. [name] was seen; [name] [name] too. Le foie est normal, "
+                    "le foie aussi. Du [date].")
