@@ -162,7 +162,11 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: LLSYN002 L02 -6.82, 450 LLSYN002 L04 -7.54, 413 LLSYN002 L05 -5.27 refused; 6 good clicks lost), MAE 0.481 -> 0.459;
 #: 5-10 mm 36 -> 33 of 1,628, over 5 mm 3 -> 0. Bench unchanged. Left: 333 LLSYN002 L05 (16.0 mm, -4.10 on 11 clicks: a
 #: hepatic vein brighter than the lesion covers its end, the ellipse holds the rest) and 415 LLSYN002 L03 (rim, -3.45 on 2):
-#: T1 portal stays off.
+#: T1 portal stays off. Fresh 465-469 (generated once the rules were final, measured once): seeded 33/60 (55 %), MAE 0.607,
+#: every click of 10 mm or more 549 of 960 suggested, 11 over 3 mm (467 LLSYN002 L03, rim against a portal vein, -4.86),
+#: none over 5; 5-10 mm 11 of 198, all 11 over 3 mm (467 LLSYN002 L11, 6.2 mm, +4.77), none over 5. What :data:`RAW_SHELL`
+#: refuses (its largest refusal, 930 clicks over the 38) is mostly right: off on 20 of them (bench's four, validation six,
+#: 410-419), 227 clicks it refused become lines, 138 over 3 mm and 16 over 5 (rim lesions' interiors, 162 clicks, mean -3.66).
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.45, 0.5, -2.29), Role.CT_PORTAL: (0.46, 0.5, -3.61), Role.MR_T2FS: (0.43, 1.0, 2.90),
     Role.MR_DWI: (0.51, 1.5, 1.62), Role.MR_T1_ARTERIAL: (0.43, 1.0, 1.51), Role.MR_T1_PORTAL: (0.59, 1.0, -4.10),
