@@ -157,6 +157,16 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: v21 (session 43, T1 arterial only): a line measured off the slice clicked whose outline on the slice clicked lies beside
 #: the click is refused (:data:`MAX_CLICK_RADIUS`): 410-419's 16 clicks over 3 mm (413 LLSYN002 L08, +9.66) refused, seeded
 #: 91.5 -> 90.8 %, MAE 0.494 -> 0.423; no other click of 32 realisations changed.
+#: Session 44 (T1 portal only, :data:`RAW_SHELL_BESIDE`, :data:`MIN_AXIS_RATIO` 0.5, :data:`JOINED_AGAIN` 1.4): every click of
+#: 38 realisations, lesions of 10 mm or more: 4,238 -> 4,217 of 6,752 suggested, over 3 mm 28 -> 13, over 5 mm 15 -> 0 (415
+#: LLSYN002 L02 -6.82, 450 LLSYN002 L04 -7.54, 413 LLSYN002 L05 -5.27 refused; 6 good clicks lost), MAE 0.481 -> 0.459;
+#: 5-10 mm 36 -> 33 of 1,628, over 5 mm 3 -> 0. Bench unchanged. Left: 333 LLSYN002 L05 (16.0 mm, -4.10 on 11 clicks: a
+#: hepatic vein brighter than the lesion covers its end, the ellipse holds the rest) and 415 LLSYN002 L03 (rim, -3.45 on 2):
+#: T1 portal stays off. Fresh 465-469 (generated once the rules were final, measured once): seeded 33/60 (55 %), MAE 0.607,
+#: every click of 10 mm or more 549 of 960 suggested, 11 over 3 mm (467 LLSYN002 L03, rim against a portal vein, -4.86),
+#: none over 5; 5-10 mm 11 of 198, all 11 over 3 mm (467 LLSYN002 L11, 6.2 mm, +4.77), none over 5. What :data:`RAW_SHELL`
+#: refuses (its largest refusal, 930 clicks over the 38) is mostly right: off on 20 of them (bench's four, validation six,
+#: 410-419), 227 clicks it refused become lines, 138 over 3 mm and 16 over 5 (rim lesions' interiors, 162 clicks, mean -3.66).
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.45, 0.5, -2.29), Role.CT_PORTAL: (0.46, 0.5, -3.61), Role.MR_T2FS: (0.43, 1.0, 2.90),
     Role.MR_DWI: (0.51, 1.5, 1.62), Role.MR_T1_ARTERIAL: (0.43, 1.0, 1.51), Role.MR_T1_PORTAL: (0.59, 1.0, -4.10),
@@ -537,7 +547,12 @@ JOINED_END_FULLER_SD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 3.0}
 #: there (+1.88, as its other clicks there). The give-ways "joined" among every b800 line of the 74 realisations and
 #: 400-409 stand at 1.02-1.74 times but two: that one (2.76) and 266 LLSYN003 L02 (2.93, -0.86 -> -1.01 made again). No
 #: other line changed; none lost; fresh 440-444 unchanged. b800 only.
-JOINED_AGAIN: dict[Role, float] = {Role.MR_DWI: 2.0}
+#: T1 portal 1.4 (session 44): fresh 413 LLSYN002 L05 (16.0 mm against a hepatic vein) clicked on its largest slice gave way
+#: "joined" from 14.29 mm there to 10.0 on the next, -5.27 mm on 2 clicks, and 334 LLSYN002 L10 (5.6 mm) from 17.39 to 10.78,
+#: +5.79 on 3; made again from the longer section, both are refused. The T1 portal give-ways "joined" over the 38
+#: realisations stand at 1.0-1.45; it takes with them 299 LLSYN002 L05 (1.45, +0.52, 5 clicks) and 298 LLSYN003 L03 (-0.15,
+#: 1 click): no margin between 1.43 and 1.45, a refusal kept.
+JOINED_AGAIN: dict[Role, float] = {Role.MR_DWI: 2.0, Role.MR_T1_PORTAL: 1.4}
 #: A line measured on another slice than the one clicked where the outline on the slice clicked, at the same levels, has
 #: the click this many times its ellipse's radius from its centre or farther: refused (v21, session 43, T1 arterial,
 #: ``max_click_radius``; the click's ``click_radius`` in the record of every such line). Fresh 413 LLSYN002 L08 (10.0 mm,
@@ -562,7 +577,10 @@ MAX_CLICK_RADIUS: dict[Role, float] = {Role.MR_T1_ARTERIAL: 1.0}
 #: (the lesion's 0.75; +1.99, the sample's MAE 0.525 -> 0.32). It took good lines only: bench 642 -> 619 of 832 clicks
 #: on lesions of 10 mm or more (seeded MAE 0.49 -> 0.42), the validation six unchanged, 368-373 1,091 -> 1,070 of 1,280
 #: (MAE 0.504 -> 0.511), every line taken within 2 mm (0.652-0.67); tests/viewer/test_segment_ct42.py.
-MIN_AXIS_RATIO: dict[Role, float] = {Role.CT_ARTERIAL: 0.67}
+#: T1 portal 0.5 (session 44): fresh 450 LLSYN002 L04 (21.0 mm at the capsule), three of its clicks set levels that find a
+#: sliver of it on one slice, 13.46 mm at 0.488, -7.54 mm; over the 38 realisations above (:data:`RAW_SHELL_BESIDE`) the
+#: good T1 portal lines stand from 0.516 (416 LLSYN002 L03, +2.2 to +2.5): a thin margin; it refuses those 3 clicks only.
+MIN_AXIS_RATIO: dict[Role, float] = {Role.CT_ARTERIAL: 0.67, Role.MR_T1_PORTAL: 0.5}
 #: ... and on T1 arterial, where the line is measured on its corrected ellipse (step 10; not one measured as found,
 #: :data:`UNCORRECTED_PX`), under this (v18, session 42, ``min_axis_ratio_corrected``). Fresh 335 LLSYN001 L03 (10.7 mm
 #: against a portal vein as bright as it) clicked on its largest slice gave way "joined" to a slice still merged with the
@@ -601,6 +619,15 @@ CAPSULE_RAYS: dict[Role, float] = {Role.CT_PORTAL: 0.15}
 #: :data:`MIN_AXIS_RATIO`: lines of lesions of 10 mm or more more than 5 mm off 3 -> 0, more than 3 mm 24 -> 19,
 #: suggested 2,920 -> 2,767 of 4,656 clicks (v16: 3,062, 77 and 45). It costs a second suggestion's time per line.
 RECHECK_MM: dict[Role, float] = {Role.CT_ARTERIAL: 3.0}
+#: Where the slices next to the slice measured that the lesion was followed onto, their own outlines at the click's levels,
+#: hold :data:`RAW_SHELL`'s measure at this fraction or more, refused (session 44, T1 portal only, ``raw_shell_beside``;
+#: ``raw_shell_beside_share`` in the record, the larger of the two). Looked at on the pixels: fresh 415 LLSYN002 L02 (28.8
+#: mm, rim: interior 72 below the liver, rim 30) is found as its interior on slices 23-25 (each ray's half-maximum lies
+#: inside the rim), and measured on slice 25, its upper end, where the 5 mm slab fills the rim in: raw_shell 0.12 there,
+#: 21.97 mm, -6.82 on 10 clicks; beside it the rim still reads 0.515. Over every T1 portal click of 38 realisations (the
+#: bench's four, 204-206, 211-213, 225, 296-299, 332-337, 346, 353, 410-419, 450-454) the good lines reach 0.384 (337
+#: LLSYN002 L05, -1.03 mm, 11 clicks); it refuses those 10 clicks only.
+RAW_SHELL_BESIDE: dict[Role, float] = {Role.MR_T1_PORTAL: 0.45}
 
 
 def params_for(role: Role | None) -> SuggestParams:
@@ -631,7 +658,8 @@ def params_for(role: Role | None) -> SuggestParams:
                          joined_fullness=JOINED_FULLNESS.get(role, 0.0), joined_again=JOINED_AGAIN.get(role, 0.0),
                          fuller_give_way=FULLER_GIVE_WAY.get(role, True), capsule_rays=CAPSULE_RAYS.get(role, 0.0),
                          joined_end_fuller_sd=JOINED_END_FULLER_SD.get(role, 0.0),
-                         max_click_radius=MAX_CLICK_RADIUS.get(role, 0.0))
+                         max_click_radius=MAX_CLICK_RADIUS.get(role, 0.0),
+                         raw_shell_beside=RAW_SHELL_BESIDE.get(role, 0.0))
 
 
 #: Where lesions of 5-10 mm (the protocol measures from 5 mm; the goals start at 10) come out more than

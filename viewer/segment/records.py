@@ -198,6 +198,11 @@ class SuggestParams:
     # against the liver's edge, where its own edge and the capsule's run together
     capsule_rays: float = 0.0
     capsule_mm: float = 3.0
+    # on the slices next to the slice measured that the lesion was followed onto, :attr:`raw_shell`'s measure of their
+    # own outline at the click's levels this fraction or more: refused (0: off; T1 portal, session 44). A rim lesion's
+    # interior measured on a slice where partial volume fills the rim in reads no rim beyond it there, while the slice
+    # beside it does (415 LLSYN002 L02, 28.8 mm, rim: 21.97 on its end slice, -6.82; app.suggester.RAW_SHELL_BESIDE)
+    raw_shell_beside: float = 0.0
     # the levels set on the lesion's tip (the lesion ends beyond it; under this fraction of the
     # chosen slice's length, its inner half under ``partial_volume_ratio`` of the chosen one's):
     # the suggestion is made again from the chosen slice, as if it had been clicked
@@ -350,6 +355,8 @@ class SuggestParams:
             raise ValueError(f"min_axis_ratio lies in [0, 1) (0: off), got {self.min_axis_ratio}")
         if not (0 <= self.capsule_rays < 1 and self.capsule_mm > 0):
             raise ValueError(f"capsule_rays lies in [0, 1) (0: off) and capsule_mm > 0, got {self.capsule_rays}, {self.capsule_mm}")
+        if not 0 <= self.raw_shell_beside < 1:
+            raise ValueError(f"raw_shell_beside lies in [0, 1) (0: off), got {self.raw_shell_beside}")
         if not 0 <= self.raw_shell < 1:
             raise ValueError(f"raw_shell lies in [0, 1) (0: off), got {self.raw_shell}")
         if not (0 < self.steady_step < 1 and self.steady_px >= 0):

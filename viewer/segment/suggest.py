@@ -541,6 +541,17 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return _refuse(f"{FAINTER_SHELL}: the unsmoothed image 0.5-2.5 mm beyond the edge found still holds "
                        f"{rim_left:.0%} of the lesion's contrast (over {p.raw_shell:.0%} on this series); a rim lesion's "
                        f"interior inside a fainter rim?", p, raw_shell_share=round(rim_left, 3))
+    beside_shell: float | None = None
+    if p.raw_shell_beside:
+        # the rim may be filled in by partial volume on the slice measured (its end): the slices followed beside it
+        shells = [raw_shell(with_beyond(found[k].calibrated(spacing, p), volume.array[k], spacing, p), volume.array[k],
+                            spacing, p) for k in (best - 1, best + 1) if k in found]
+        beside_shell = max(shells, default=None)
+    if beside_shell is not None and beside_shell >= p.raw_shell_beside:
+        return _refuse(f"{FAINTER_SHELL}: on a slice next to the one measured the unsmoothed image 0.5-2.5 mm beyond the "
+                       f"edge found still holds {beside_shell:.0%} of the lesion's contrast (from {p.raw_shell_beside:.0%} "
+                       f"on this series); a rim lesion's interior inside a fainter rim?", p,
+                       raw_shell_beside_share=round(beside_shell, 3))
     fat = against_fat(final, volume.array[best], spacing, p) if p.capsule_rays else None
     if fat is not None and fat > p.capsule_rays:
         # a lesion against the liver's edge (CT portal, v20): its edge and the capsule's run together, the fat beyond
@@ -621,6 +632,9 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record["raw_shell_share"] = round(rim_left, 3)
     if fat is not None:
         record["capsule_share"] = round(fat, 3)
+    if beside_shell is not None:
+        record["raw_shell_beside_share"] = round(beside_shell, 3)
+
     if joined_share is not None:
         record["joined_fullness_share"] = round(joined_share, 3)
     if joined_sd is not None and math.isfinite(joined_sd):
