@@ -90,3 +90,26 @@ def test_a_small_lesion_lengthened_by_the_blur_is_refused(tmp_path_factory: pyte
     assert refused.reason.startswith(FAINT_WHOLE) and SMALLER_THAN_BLUR in refused.reason
     assert "found on two slices" in refused.reason and 0.48 < refused.params["plateau_share"] < 0.50
     assert "too small or too faint on this series" in plain_refusal(refused.reason)
+
+
+def test_a_line_made_again_at_its_own_levels_keeps_the_first_runs_joined_share() -> None:
+    """Review43b: the own levels' run made again (step 9, ``own_levels_gap``) returned the run made again's record alone,
+    without the first run's ``joined_size_share``. The sample's LLSYN001 L03 on b800 (10.63 mm), clicked on slice 8 where
+    the bench clicks, gives way "joined" to slice 7 (8 is 1.026 times as long) and is measured there at slice 8's levels;
+    with the own levels' gap at nearly 0 the line is made again at slice 7's own levels, and its record names the slice
+    clicked, the slice the first levels came from and the first run's give-way (its ``gave_way`` is the run made again's)."""
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Suggestion, suggest_diameter
+
+    vol = bs.load("LLSYN001", "mr_dwi")
+    at = (72.41795179976938, 38.14338799525641)
+    params = params_for(Role.MR_DWI)
+    first = suggest_diameter(vol, 8, at, params)
+    assert isinstance(first, Suggestion) and first.slice_index == 7, first
+    assert first.params["gave_way"] == "joined" and first.params["joined_size_share"] == 1.026
+    again = suggest_diameter(vol, 8, at, replace(params, own_levels_gap=1e-6))
+    assert isinstance(again, Suggestion) and again.slice_index == 7, again
+    made = {k: again.params.get(k) for k in ("clicked_slice", "levels_own_from", "levels_from_slice", "joined_size_share")}
+    assert made == {"clicked_slice": 8, "levels_own_from": 8, "levels_from_slice": 7, "joined_size_share": 1.026}, made
+    assert again.params["gave_way"] != "joined" and abs(again.diameter_mm - 10.63) < 0.5
