@@ -42,7 +42,7 @@ def test_the_band_needs_the_rules_it_runs_inside() -> None:
     from viewer.segment import SuggestParams
 
     with pytest.raises(ValueError, match="two_slice_upto_px"):
-        SuggestParams(two_slice_upto_px=5.5)  # no uncorrected_px: nothing measured as found to extend
+        SuggestParams(two_slice_upto_px=5.5, uncorrected_px=4.9)  # no few-slices rule: the plateau would not be read
     with pytest.raises(ValueError, match="two_slice_upto_px"):
         SuggestParams(two_slice_upto_px=4.5, uncorrected_px=4.9, few_slices_sd=4.0)  # under the band's start
     with pytest.raises(ValueError, match="two_slice_plateau"):
