@@ -59,3 +59,23 @@ def test_a_section_run_into_the_liver_does_not_give_way_to_the_tip(folder: Path)
     assert after.slice_index == 20 and abs(after.diameter_mm - truth) < 3.0, after
     assert after.params["joined_again_from"] == 20 and after.params["method"] == "ellipse_consensus_v21"
     assert after.params["joined_again"] == 2.0 and after.params["clicked_slice"] == 20
+
+
+def test_a_line_made_again_names_the_slices_its_levels_came_from(folder: Path) -> None:
+    """Session 44 (review43b): the record of a line made again from the section given up names the slice clicked (20),
+    the slice the first levels came from, whose line gave way (``levels_joined_from``, 20: not recorded until then), the
+    section given up it was clicked again on (``joined_again_from``, 20) and the share given up, and, as every line, the
+    slice its own levels came from (``levels_from_slice``): clicked again on slice 20, the run made again finds no lesion of
+    its own there from that centre (the levels there run into the liver), starts on slice 19 under the same point, and sets
+    its levels again from slice 20 as from a tip's (``levels_from_tip`` 19), where they fall back to slice 19's once more."""
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Suggestion, suggest_diameter
+
+    after = suggest_diameter(bs.load("LLSYN002", "mr_dwi", folder), L05_CLICK[0], L05_CLICK[1], params_for(Role.MR_DWI))
+    assert isinstance(after, Suggestion), after
+    keys = ("clicked_slice", "levels_joined_from", "joined_again_from", "levels_from_tip", "levels_from_slice")
+    made = {k: after.params.get(k) for k in keys}
+    assert made == {"clicked_slice": 20, "levels_joined_from": 20, "joined_again_from": 20, "levels_from_tip": 19,
+                    "levels_from_slice": 19}, made
+    assert after.params["joined_size_share"] > 2.7 and after.params["gave_way"] != "joined"

@@ -254,6 +254,13 @@ class SuggestParams:
     one_slice_faint_below_px: float = 0.0
     one_slice_faint_sd: float = 0.0
     one_slice_plateau: float = 0.0
+    # a lesion under the size limit found on two slices, from ``uncorrected_px`` as found up to this many pixels (0: off, and
+    # off with ``uncorrected_px``;
+    # b800, session 44: app.suggester.TWO_SLICE_UPTO_PX): measured as found when the denoised disc of its diameter holds on
+    # average ``two_slice_plateau`` of its peak's contrast or more, refused otherwise (as it was): a lesion of 10-16 mm on
+    # two slices is a plateau, one of 7-9 mm lengthened by the blur to as many pixels a peak with tails
+    two_slice_upto_px: float = 0.0
+    two_slice_plateau: float = 0.0
     # what is found on fewer than ``small_slices`` slices, whose disc of its diameter (the unsmoothed pixels
     # round the line's midpoint) stands out from the liver by less than this many SDs of the denoised liver
     # on average, is refused (0: off): the noise or the blur lengthened an outline round a faint tip or a
@@ -323,6 +330,14 @@ class SuggestParams:
             # review, session 43)
             raise ValueError("one_slice_faint_below_px, one_slice_faint_sd and one_slice_plateau act within the few-slices "
                              "rule: they need few_slices_sd > 0")
+        if self.two_slice_upto_px < 0 or not 0 <= self.two_slice_plateau < 1:
+            raise ValueError("two_slice_upto_px >= 0 (0: off) and two_slice_plateau in [0, 1), got "
+                             f"{self.two_slice_upto_px}, {self.two_slice_plateau}")
+        if self.two_slice_upto_px and not (self.few_slices_sd and self.two_slice_upto_px > self.uncorrected_px):
+            # the band's disc rule runs inside the few-slices rule's step: without it the band would measure lines nothing
+            # checks; it starts where two slices' lines measured as found end (uncorrected_px 0, off, turns it off too)
+            raise ValueError("two_slice_upto_px acts from uncorrected_px up, within the few-slices rule: it needs "
+                             "few_slices_sd > 0 and two_slice_upto_px > uncorrected_px")
         if self.round_from_px < 0 or not 0 <= self.round_axis_ratio <= 1 or self.round_sd < 0:
             raise ValueError("round_from_px >= 0 (0: off), round_axis_ratio in [0, 1] and round_sd >= 0, got "
                              f"{self.round_from_px}, {self.round_axis_ratio}, {self.round_sd}")

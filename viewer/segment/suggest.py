@@ -660,11 +660,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # and there the correction added 0.5-1.1 mm on average, up to +4 mm on a noise-lengthened outline); on one
         # slice (v18, b800) from ``one_slice_from_px`` up to the size limit itself
         plain, q1, q2 = measure(found[best], spacing)
-        low, high = (p.one_slice_from_px, p.min_pixels_across) if one_slice else (p.uncorrected_from_px, p.uncorrected_px)
+        low, high = (p.one_slice_from_px, p.min_pixels_across) if one_slice \
+            else (p.uncorrected_from_px, max(p.uncorrected_px, p.two_slice_upto_px))
         if low * pixel <= plain < high * pixel:
             d, p1, p2, small = plain, q1, q2, False
             record.update(uncorrected=True, suggested_diameter_mm=round(d, 3),
                           suggested_p1=[round(float(v), 3) for v in p1], suggested_p2=[round(float(v), 3) for v in p2])
+            if not one_slice and plain >= p.uncorrected_px * pixel:
+                record["two_slice_band"] = True  # from uncorrected_px to two_slice_upto_px: the disc rules below
             if one_slice and p.one_slice_neighbours:
                 shares = _neighbour_shares(volume, best, _middle(p1, p2), d, spacing, p)
                 record["one_slice_neighbour_shares"] = [round(v, 3) for v in shares]
@@ -708,6 +711,17 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                                f"peak's contrast over the disc of that diameter (from {p.one_slice_faint_sd:g} SDs and "
                                f"{p.one_slice_plateau:.0%} on this series under {p.one_slice_faint_below_px:g} pixels): "
                                f"{SMALLER_THAN_BLUR} draw it", record)
+        if record.get("two_slice_band"):
+            # found on two slices and measured as found from ``uncorrected_px`` up to ``two_slice_upto_px`` (b800, session
+            # 44): lesions of 10-16 mm read there -2.7 .. +2.6 mm, while lesions of 7-9 mm lengthened by the blur to as many
+            # pixels read 3-5 mm long (232 LLSYN002 L08, 266 LLSYN002 L09): a plateau against a peak with tails
+            plateau = _plateau_share(volume.array[best], _middle(p1, p2), d, lv, spacing, p)
+            record["plateau_share"] = round(plateau, 3)
+            if plateau < p.two_slice_plateau:
+                return Refusal(f"{FAINT_WHOLE}: found on two slices, {d:.1f} mm ({d / pixel:.1f} pixels with the blur), "
+                               f"holding {plateau:.0%} of its peak's contrast over the disc of that diameter (from "
+                               f"{p.two_slice_plateau:.0%} on this series from {p.uncorrected_px:g} to "
+                               f"{p.two_slice_upto_px:g} pixels): {SMALLER_THAN_BLUR} draw it", record)
         if solid < p.few_slices_sd:
             return Refusal(f"{FAINT_WHOLE}: an outline {d:.1f} mm across on {len(found)} "
                            f"slice{'s' if len(found) > 1 else ''}, "
@@ -719,6 +733,11 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # LLSYN001 L03, 10.7 mm against a portal vein, 13.3 mm at 0.55, +3.50), or a small lesion and something beside it
         return Refusal(f"{NARROW}: its short axis is {axis_ratio:.0%} of its long one (under {p.min_axis_ratio_corrected:.0%} "
                        f"on this series): a lesion merged with a vessel beside it, or a vessel crossing the slice?", record)
+    # the section given up as the lesion's end "joined" (step 9) over the one measured: in the record of every line that
+    # gave way so, and of a line made again from one that did (own levels, ``joined_again``), refused or not
+    given_up = sizes[longest] / sizes[best] if gave_way == JOINED and sizes[best] > 0 else None
+    if given_up is not None:
+        record["joined_size_share"] = round(given_up, 3)
     if p.own_levels_gap and slice_index != best:
         # a line about to be suggested whose levels came from another slice than the one measured (b800): the slice
         # measured at its own levels, from its centre, as if clicked there. Checked last, on a line every rule above
@@ -752,17 +771,17 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                     return disagree
                 again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False, recheck=recheck,
                                  joined_again=joined_again)
+                # the record made again names the slice clicked, the slice the first levels came from, and the first
+                # run's "joined" give-way where the run made again has none of its own (its ``gave_way`` is its own)
+                made = {"clicked_slice": clicked, "levels_own_from": slice_index, "own_levels_ratio": record["own_levels_ratio"]}
+                first_gave_way: dict[str, object] = {} if given_up is None \
+                    else {"joined_size_share": record["joined_size_share"]}
                 if isinstance(again, Refusal):
-                    return Refusal(again.reason, {**again.params, "clicked_slice": clicked,
-                                                  "own_levels_ratio": record["own_levels_ratio"]})
+                    return Refusal(again.reason, {**first_gave_way, **again.params, **made})
                 middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
                 if moved_mm(middle, at, spacing) > 0.5 * again.diameter_mm:
                     return disagree
-                made = {"clicked_slice": clicked, "levels_own_from": slice_index, "own_levels_ratio": record["own_levels_ratio"]}
-                return replace(again, params={**again.params, **made})
-    given_up = sizes[longest] / sizes[best] if gave_way == JOINED and sizes[best] > 0 else None
-    if given_up is not None:
-        record["joined_size_share"] = round(given_up, 3)
+                return replace(again, params={**first_gave_way, **again.params, **made})
     if p.joined_again and joined_again and given_up is not None and given_up >= p.joined_again:
         # the section given up as the lesion's end "joined" to something is far longer than the one measured: the
         # threshold there ran into the liver round the lesion (fresh b800 406 LLSYN002 L05, 15.85 mm: clicked on its
@@ -773,7 +792,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         where = f"from the section given up ({sizes[longest]:.1f} mm at Pos {positions[longest]:.1f} mm)"
         again = _suggest(volume, longest, found[best].centre, p, from_a_tip_again=from_a_tip_again, recheck=recheck,
                          joined_again=False)
-        made = {"clicked_slice": clicked, "joined_size_share": record["joined_size_share"], "joined_again_from": longest}
+        # ``levels_from_slice`` is the run made again's (the slice its levels came from, as for a tip's or the own levels'
+        # run made again); the slice the first levels came from, whose line gave way, is ``levels_joined_from``
+        made = {"clicked_slice": clicked, "joined_size_share": record["joined_size_share"], "joined_again_from": longest,
+                "levels_joined_from": slice_index}
         if isinstance(again, Refusal):
             return Refusal(f"{JOINED_LOST}: {sizes[longest]:.1f} mm against {sizes[best]:.1f} mm measured; clicked again "
                            f"{where} it is refused ({again.reason})", {**again.params, **made})
