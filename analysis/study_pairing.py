@@ -426,9 +426,16 @@ class JoinedReads:
         text += (f"; {unopened} not opened" if unopened else "") + "."
         lines = [o for les in self.project.lesions.values() for _, o in les.observations if isinstance(o, Measurement)]
         suggested = sum(o.method is not MeasurementMethod.MANUAL for o in lines)
-        return text + (f" One-click diameters were {'offered to' if self.one_click else 'off for'} the readers (the "
-                       f"study's one_click); {suggested} of the {len(lines)} lines analysed were suggested (method "
-                       "in measurements.csv).")
+        if self.one_click or not suggested:
+            return text + (f" One-click diameters were {'offered to' if self.one_click else 'off for'} the readers "
+                           f"(the study's one_click); {suggested} of the {len(lines)} lines analysed were suggested "
+                           "(method in measurements.csv).")
+        # a study read before session 44 kept one-click on where the reader had it on (the study's one_click, false
+        # by default, was not there to keep it off): "were off for the readers; 5 of 40 lines were suggested" said a
+        # condition of the study its own lines deny (review44b)
+        return text + (f" One-click diameters are off for the readers by the study's one_click, yet {suggested} of the "
+                       f"{len(lines)} lines analysed were suggested (method in measurements.csv): read with one-click "
+                       "on before lesionlab kept it off in a study (session 44).")
 
 
 def joined_reads(store: ReadingStore, *, dicom: str | os.PathLike[str] | None = None,

@@ -802,6 +802,9 @@ class MainWindow(QMainWindow):
         reader turns them on knowingly, and the Read menu's tick shows it."""
         on = not self.view_settings.one_click
         if on and (refused := self.study_ui.one_click_refused()):
+            # Qt ticks a checkable action before its handler runs: refused, the Read menu's tick said one-click was on
+            # while it stayed off, and each Shift+E turned the tick over (review44b)
+            self.one_click_action.setChecked(False)
             raise LesionlabError(refused)
         self.view_settings.set_one_click(on)
         self.one_click_action.setChecked(on)

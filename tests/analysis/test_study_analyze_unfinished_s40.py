@@ -106,3 +106,31 @@ def test_include_unfinished_on_a_store_with_no_study_is_said(tmp_path: Path, cap
     assert "--include-unfinished: the store holds no reader study" in said, said
     assert main(["analyze", path, "--out", str(tmp_path / "p")]) == 0
     assert "--include-unfinished" not in capsys.readouterr().out
+
+
+def test_a_study_read_with_one_click_before_it_was_kept_off_is_not_said_to_have_had_it_off(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A study's store from before session 44 (no one_click: off) whose reader had one-click on: the app did not keep
+    it off in a study then, and a line is the method's. analyze said "One-click diameters were off for the readers",
+    which the lines deny (review44b); it says both now."""
+    from dataclasses import replace
+
+    from annotation.vocab import MeasurementMethod
+
+    path = str(tmp_path / "s.lesionlab")
+    fill(path)
+    with ReadingStore.open(path) as store:
+        study = Study.init(store, definition())
+        assert not study.definition.one_click
+        nxt = study.next_case("R1")
+        assert nxt.case is not None
+        case = study.open_case("R1", nxt.case.session, nxt.case.code)
+        lid = case.reading.add_lesion(case.pair, "left")
+        case.reading.set_observation(case.pair, lid, study.definition.session(nxt.case.session).roles[0].value,
+                                     replace(M, method=MeasurementMethod.SUGGESTED))
+        study.finish(case)
+    assert main(["analyze", path, "--out", str(tmp_path / "an")]) == 0
+    said = capsys.readouterr().out
+    assert "One-click diameters were off for the readers" not in said, said
+    assert "One-click diameters are off for the readers by the study's one_click, yet 1 of the 1 lines analysed " \
+        "were suggested" in said, said
