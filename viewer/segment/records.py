@@ -111,6 +111,12 @@ class SuggestParams:
     # the line clicked again at its own middle on the slice measured: a suggestion longer or shorter than it by more
     # than this many mm, refused (0: off; v17, CT arterial)
     recheck_mm: float = 0.0
+    # where a suggestion is refused because the lesion may be longest on a slice followed from the one whose levels are
+    # read, where its boundary leaks on more rays than ``max_leak_fraction``, it is made again with this limit on the
+    # slices followed (0: off; session 44, CT arterial; the slice measured keeps its own limits, ``max_leak_measured``).
+    # Only then: with the looser limit from the start, leaking neighbours became the longest section and good lines
+    # were refused (52 clicks on 22 realisations)
+    neighbour_leak: float = 0.0
     # on the slice measured, the unsmoothed image 0.5-2.5 mm beyond the boundary (the median over the rays that stay
     # in the liver, at each distance, then its mean there) still this fraction of the lesion's contrast or more: a
     # rim fainter than the interior found, under the half-maximum of the interior's edge (T1 portal's rim lesions:
@@ -310,6 +316,9 @@ class SuggestParams:
         if not (0 <= self.max_leak_measured < 1 and 0 <= self.max_leak_fraction < 1 and 0 < self.shell_fraction < 1
                 and 0 <= self.opening < 1 and 0 <= self.max_inward_measured < 1):
             raise ValueError("max_leak_fraction, max_leak_measured, max_inward_measured and shell_fraction are fractions")
+        if self.neighbour_leak and not self.max_leak_fraction <= self.neighbour_leak < 1:
+            raise ValueError(f"neighbour_leak is 0 (off) or in [max_leak_fraction, 1) ({self.max_leak_fraction:g}), got "
+                             f"{self.neighbour_leak}")
         if self.vessel_ratio < 0 or self.edge_iterations < 1 or self.beyond_ratio <= 0 or self.restarts < 0:
             raise ValueError("vessel_ratio >= 0 (0: off), beyond_ratio > 0, edge_iterations >= 1 and restarts >= 0")
         if not 0 <= self.split_size <= 1:

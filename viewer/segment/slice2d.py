@@ -39,6 +39,8 @@ FAINTER_SHELL = "the lesion seems to go on beyond the edge found, fainter"
 #: parts of refusals the workstation words for the reader (app.refusal_words)
 MERGES_VESSEL = "it merges with a vessel"
 OPEN_EDGE = "vessel, capsule or a neighbouring lesion"
+#: How the reason begins when an outline leaks on more of its rays than the series allows (``max_leak_fraction``).
+LEAKS_ON = "the boundary leaks on"
 RUNS_INTO = "a vessel or the liver's edge runs into it"
 #: How the refusal begins when a rim of the other contrast surrounds what was found.
 OPPOSITE_RIM = "the lesion may be larger than the core found"
@@ -166,7 +168,7 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     else:  # the first exit of each ray, long ones cut to their neighbours' median
         radius, leaked = _without_leaks(np.nan_to_num(candidates[:, 0]), p, max(rs, cs))
     if leaked > p.max_leak_fraction:
-        return f"the boundary leaks on {leaked:.0%} of the rays ({OPEN_EDGE})"
+        return f"{LEAKS_ON} {leaked:.0%} of the rays ({OPEN_EDGE})"
     centre = (float(cr + win.r0), float(cc + win.c0))
     ellipse, inward = None, 0.0
     if fitted is not None and fitted.scale_mm <= max(p.ellipse_tolerance * fitted.ellipse.b, 0.5 * max(rs, cs)):

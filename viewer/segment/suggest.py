@@ -29,7 +29,7 @@ from viewer.segment.around import against_fat, raw_shell, stands_out_sd, with_be
 from viewer.segment.levels import (LEAKS_BEYOND, LESION_ENDS, NO_CONTRAST, REACHES_EDGE, Levels, Unsegmentable, Window,
                                    find_levels)
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams, VolumeLike
-from viewer.segment.slice2d import FAINTER_SHELL, OPPOSITE_RIM, SliceOutline, outline
+from viewer.segment.slice2d import FAINTER_SHELL, LEAKS_ON, OPPOSITE_RIM, SliceOutline, outline
 
 
 #: The search window's half-width at most (pixels): 50 mm at 0.025 mm pixels. Finer pixels are no CT
@@ -240,7 +240,7 @@ def _off_the_body(volume: VolumeLike, k: int, at: tuple[float, float]) -> bool:
 
 def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: SuggestParams,
              from_a_tip_again: bool, step_first: int = -1, recheck: bool = True,
-             joined_again: bool = True) -> Suggestion | Refusal:
+             joined_again: bool = True, loose_neighbours: bool = False) -> Suggestion | Refusal:
     geo = volume.geometry
     if not geo.measurable or geo.row_spacing_mm is None or geo.column_spacing_mm is None:
         return _refuse(f"cannot measure: {geo.not_measurable_reason}", p)
@@ -302,10 +302,13 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     sizes = {slice_index: measure(first, spacing)[0]}
     looked: dict[tuple[int, tuple[float, float]], SliceOutline | str] = {}
 
+    # the slices followed from the one the levels are read on, with the series' looser leak limit when made again so
+    pn = replace(p, max_leak_fraction=p.neighbour_leak) if loose_neighbours and p.neighbour_leak else p
+
     def look(k: int, centre: tuple[float, float]) -> SliceOutline | str:
         """Slice ``k`` at the click's levels from ``centre``, each looked at once."""
         if (k, centre) not in looked:
-            looked[(k, centre)] = _on_slice(volume, k, centre, spacing, p, levels)
+            looked[(k, centre)] = _on_slice(volume, k, centre, spacing, pn, levels)
         return looked[(k, centre)]
 
 
@@ -348,7 +351,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 # half the click's contrast or more (not the lesion's faint tip through the slab: LLSYN002
                 # L05 on b800, 15.8 mm at a fifth of it beyond its 15.6 mm section), with an elliptical
                 # edge, at least as long as the slice before
-                own = _start(volume, k, centre, spacing, p, clicked=False)
+                own = _start(volume, k, centre, spacing, pn, clicked=False)
                 if not isinstance(own, str) and own[0].sign == levels.sign and own[1].ellipse is not None \
                         and levels.sign * (own[0].threshold - levels.liver) > 0 \
                         and abs(own[0].lesion - own[0].liver) >= 0.5 * abs(levels.lesion - levels.liver) \
@@ -356,9 +359,9 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                     followed = own[1]
             if isinstance(followed, str) and not lesion_ends(followed):
                 # the click's levels do not hold there (a fainter or brighter section): its own
-                own = _start(volume, k, centre, spacing, p, clicked=False)
+                own = _start(volume, k, centre, spacing, pn, clicked=False)
                 if isinstance(own, str) and moved_mm(at, centre, spacing) > max(spacing):
-                    own = _start(volume, k, at, spacing, p, clicked=False)  # from the click, inside the lesion there too
+                    own = _start(volume, k, at, spacing, pn, clicked=False)  # from the click, inside the lesion there too
                 if isinstance(own, str):
                     lost[direction] = (k, followed)
                 else:
@@ -452,6 +455,12 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             if why.startswith(GAP):  # still growing towards slices that are not there
                 return _refuse(f"the lesion may be longest in {why} (it grows towards them): draw it", p,
                                lost_slice_index=k)
+            if p.neighbour_leak and not loose_neighbours and LEAKS_ON in why:
+                # lost on a slice followed where the outline leaks (CT arterial: a vessel as bright as the lesion): made
+                # again with the series' looser limit on the slices followed; what that gives stands
+                again = _suggest(volume, clicked, at, p, from_a_tip_again, step_first=step_first, recheck=recheck,
+                                 joined_again=joined_again, loose_neighbours=True)
+                return replace(again, params={**again.params, "neighbours_leaking": round(p.neighbour_leak, 3)})
             where = "the slice clicked" if k == clicked else "the neighbouring slice"
             why = why.removeprefix("on the slice clicked, ") if k == clicked else why
             # "at Pos 13.6 mm", as the overlay says it (a reader's check read "at 13.6 mm" as a size)
