@@ -19,6 +19,7 @@ from annotation.vocab import MeasurementMethod
 from app.main_window import MainWindow
 from app.suggester import OFFERED_ROLES
 from viewer.records import READING_ROLES, Role
+from viewer.segment import METHOD_NAME
 
 from tests.app.conftest import READER, drag, make_window, open_pair, press, shown_whole
 
@@ -78,7 +79,7 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     assert isinstance(m, Measurement), w.status.text()
     assert m.method is MeasurementMethod.SUGGESTED and "suggested" in w.status.text()
     params = json.loads(m.method_params)
-    assert params["method"] == "ellipse_consensus_v21" and params["clicked_slice"] == k and 0 < params["confidence"] <= 1
+    assert params["method"] == METHOD_NAME and params["clicked_slice"] == k and 0 < params["confidence"] <= 1
     assert abs(m.diameter_mm - entry["axial_diameter_on_slice_mm"]) <= 3.0
     assert m.slice_index == model.index  # the viewport shows the slice the line is on
     if m.slice_index != k:  # the view moved to the slice of the line: the status says so
@@ -118,7 +119,7 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     rows = [r for r in csv.DictReader((env / "export" / "measurements.csv").open())
             if r["lesion_id"] == lid and r["series_role"] == "mr_dwi"]
     assert len(rows) == 1 and rows[0]["method"] == "suggested_edited"
-    assert json.loads(rows[0]["method_params"])["method"] == "ellipse_consensus_v21"
+    assert json.loads(rows[0]["method_params"])["method"] == METHOD_NAME
     # the line as suggested stays in the record after the edit (a reader's check found it lost)
     assert json.loads(rows[0]["method_params"])["suggested_diameter_mm"] == pytest.approx(m.diameter_mm, abs=1e-3)
     # the patient's workbook says how the line was made too (a reader's check found it silent)

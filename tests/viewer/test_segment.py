@@ -19,7 +19,7 @@ from scipy import ndimage as ndi
 
 from tests.dicomgen import AXIAL_IOP, axial_positions
 from viewer.geometry import StackGeometry
-from viewer.segment import Refusal, Suggestion, SuggestParams, suggest_diameter
+from viewer.segment import METHOD_NAME, Refusal, Suggestion, SuggestParams, suggest_diameter
 
 SLICE_MM = 5.0
 N_SLICES = 7
@@ -555,7 +555,7 @@ class TestHardNeighbours:
         lesion = Lesion(contrast=0.0)
         s = suggest_diameter(render(lesion, noise=8.0), 3, (80.0, 80.0))
         assert isinstance(s, Refusal) and "no contrast" in s.reason
-        assert s.params["method"] == "ellipse_consensus_v21"
+        assert s.params["method"] == METHOD_NAME
 
     def test_a_click_on_liver_beside_a_vessel_says_the_clicks_own_level(self) -> None:
         """A click on plain liver 4 mm from a large bright vessel (a tube through the slices): refused, and the
@@ -586,7 +586,7 @@ class TestRecords:
         s = suggest(lesion, render(lesion, noise=8.0))
         assert isinstance(s, Suggestion)
         back = json.loads(json.dumps(s.params))
-        assert back["method"] == "ellipse_consensus_v21" and back["smooth_mm"] == SuggestParams().smooth_mm
+        assert back["method"] == METHOD_NAME and back["smooth_mm"] == SuggestParams().smooth_mm
         assert back["boundary"] == "ellipse"  # an elliptical lesion's boundary is its fitted ellipse
         assert 0 < s.confidence <= 1 and s.params["clicked_slice"] == 4
         # the levels came from the slice clicked, a full one (not the lesion's tip): not measured again

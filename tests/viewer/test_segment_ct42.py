@@ -21,6 +21,7 @@ import pytest
 
 from bench import bench_suggest as bs
 from tests.viewer.old_ct_noise import write_series
+from viewer.segment import METHOD_NAME
 
 pytestmark = pytest.mark.slow  # about 10 s a test: one series generated or read, then decoded
 
@@ -52,7 +53,7 @@ def _before_and_after(folder: Path, patient: str, lesion_id: str,
         assert isinstance(before, Suggestion), before
         after = suggest_diameter(vol, k, at, params)
         assert isinstance(after, Refusal) and after.reason.startswith(f"{NARROW}: its short axis is"), after
-        assert after.params["min_axis_ratio"] == 0.67 and after.params["method"] == "ellipse_consensus_v21"
+        assert after.params["min_axis_ratio"] == 0.67 and after.params["method"] == METHOD_NAME
         assert before.params["axis_ratio"] == after.params["axis_ratio"], (before.params, after.params)
         seen.append((after.params["axis_ratio"], before.diameter_mm - truth_mm))
     return seen

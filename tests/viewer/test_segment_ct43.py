@@ -19,6 +19,7 @@ import pytest
 
 from bench import bench_suggest as bs
 from tests.viewer.old_ct_noise import write_series
+from viewer.segment import METHOD_NAME
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +63,7 @@ def test_a_faint_lesion_stays_on_its_longer_slice(folder: Path) -> None:
     assert isinstance(before, Suggestion) and isinstance(after, Suggestion), (before, after)
     assert before.slice_index == 27 and before.params["gave_way"] == "joined" and before.diameter_mm - truth < -3.0
     assert after.slice_index == 26 and after.params["gave_way"] is None and abs(after.diameter_mm - truth) < 1.0
-    assert after.params["method"] == "ellipse_consensus_v21" and after.params["fuller_give_way"] is False
+    assert after.params["method"] == METHOD_NAME and after.params["fuller_give_way"] is False
     assert after.params["capsule_share"] == 0.0  # in the parenchyma: no fat round it
 
 

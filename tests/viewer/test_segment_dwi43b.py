@@ -19,6 +19,7 @@ import pytest
 
 from bench import bench_suggest as bs
 from tests.viewer.old_ct_noise import write_series
+from viewer.segment import METHOD_NAME
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +58,7 @@ def test_a_section_run_into_the_liver_does_not_give_way_to_the_tip(folder: Path)
     after = suggest_diameter(vol, L05_CLICK[0], L05_CLICK[1], params)
     assert isinstance(after, Suggestion), after
     assert after.slice_index == 20 and abs(after.diameter_mm - truth) < 3.0, after
-    assert after.params["joined_again_from"] == 20 and after.params["method"] == "ellipse_consensus_v21"
+    assert after.params["joined_again_from"] == 20 and after.params["method"] == METHOD_NAME
     assert after.params["joined_again"] == 2.0 and after.params["clicked_slice"] == 20
 
 

@@ -946,7 +946,7 @@ def test_ct_portals_rim_lesion_measured_on_its_interior_is_refused(volumes: Call
     assert isinstance(before, Suggestion) and before.diameter_mm - 28.91 < -5.0, before
     s = suggest_diameter(vol, 17, at, params)
     assert isinstance(s, Refusal) and s.reason.startswith(f"{FAINTER_SHELL}: the unsmoothed image"), s
-    assert s.params["raw_shell_share"] >= 0.22 and s.params["method"] == "ellipse_consensus_v21", s.params
+    assert s.params["raw_shell_share"] >= 0.22 and s.params["method"] == METHOD_NAME, s.params
 
 
 def test_ct_portals_necrotic_lesion_measured_from_its_core_is_refused(old_noise: Callable[[str, str], Any]) -> None:
