@@ -555,10 +555,12 @@ MAX_CLICK_RADIUS: dict[Role, float] = {Role.MR_T1_ARTERIAL: 1.0}
 #: -95 HU against the liver's 111, the fat beyond the capsule: 0.115 of the way, a 6.35 mm line, -14.35 mm.
 #: Measured with the rule off (ct44q; every click as ``--series`` draws them): CT portal over 101-103, 204-206, 211-213,
 #: 368-373 (new noise), 1,472 lines, the lowest at 0.231 (103 LLSYN001 L03, +0.91), none under 0.2; on 460 that line
-#: alone under 0.2 (the next 0.63). Other series hold good lines far under it: a click on a necrotic or rim lesion's
-#: centre reads near the liver or past it. At 0.2 CT arterial (101-103, 204-206, 211-213, 368-372) would lose 527 of
-#: 2,478 good lines, b800 (main's 101-103) 100 of 698, T1 arterial 130 of 777, T1 portal 10 of 355, removing no line
-#: over 3 mm on any: off there. T2 FS (main's 101-103) has none under 0.76.
+#: alone under 0.2 (the next 0.63); on 461-464 (rule on) it refuses nothing: 402 lines, the lowest 0.396, their 16 over
+#: 3 mm (464 LLSYN002 L03's rim, L10) at 0.76-1.23, not of this kind. Other series hold good lines far under it: a click on a necrotic or rim lesion's
+#: centre reads near the liver or past it. At 0.2 it would refuse on CT arterial (101-103, 204-206, 211-213, 368-372)
+#: 561 of 2,630 lines, on b800 (main's 101-103) 100 of 698, T1 arterial 130 of 777, T1 portal 10 of 355, each of them
+#: within 3 mm, all on necrotic lesions (9 of CT arterial's on a rim lesion): off there. T2 FS (main's 101-103) has
+#: none under 0.76.
 MIN_CLICK_SHARE: dict[Role, float] = {Role.CT_PORTAL: 0.2}
 #: Where the ellipse measured is narrower than this (its short axis over its long one), refused (v17, session 41,
 #: ``min_axis_ratio``; ``axis_ratio`` in every line's record). A liver metastasis's section is round to oval (the
