@@ -183,9 +183,9 @@ class SuggestParams:
     # an oblique vessel three slices away, +9.6 mm; app.suggester.MAX_CLICK_RADIUS)
     max_click_radius: float = 0.0
     # the smoothed value at the reader's click (the median of the click's disc on the slice clicked) lies under this
-    # fraction of the way from the liver's level to the lesion's level the line was measured at: refused (0: off; v22,
-    # CT portal). The levels were found on something else than what was clicked (460 LLSYN002 L04, a 20.7 mm capsule
-    # lesion clicked at 85 HU, measured at a lesion level of -95 HU on the fat beyond the capsule, -14.35 mm;
+    # fraction of the way from the liver's level to the lesion's level the line was measured at: refused (0: off; session
+    # 44, CT portal and T2 FS). The levels were found on something else than what was clicked (460 LLSYN002 L04, a 20.7 mm
+    # capsule lesion clicked at 87 HU, measured at a lesion level of -95 HU on the fat beyond the capsule, -14.35 mm;
     # app.suggester.MIN_CLICK_SHARE). The share is in every line's record as ``click_share``
     min_click_share: float = 0.0
     # a slice that gave way as ``joined`` to a neighbour whose inner half stands out from the liver by under this

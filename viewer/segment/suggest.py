@@ -77,7 +77,8 @@ JOINED_LOST = "the lesion's largest section is not found apart from what it merg
 #: How the refusal begins when what is found on the slice clicked lies beside the click (``max_click_radius``, v21).
 BESIDE_CLICK = "what is found lies beside the click"
 #: How the refusal begins when the pixels at the click read nearer the liver than the lesion level measured at
-#: (``min_click_share``, v22, CT portal): the levels were found on something else (fat beyond the capsule).
+#: (``min_click_share``, session 44, CT portal and T2 FS): the levels were found on something else (the fat beyond the
+#: capsule).
 NOT_CLICKED_LEVEL = "the lesion measured is not what the click reads"
 #: How a one-slice line measured as found under ``one_slice_faint_below_px`` and faint or a peak with tails is explained
 #: (v20, b800): the reader's words say it (app.refusal_words), not "faint" alone, which one at 7 SDs is not.
