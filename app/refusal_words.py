@@ -16,14 +16,16 @@ from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, NO_REGION, REACHES_
 from viewer.segment.slice2d import FAINTER_SHELL, MERGES_VESSEL, OPEN_EDGE, OPPOSITE_RIM, RUNS_INTO
 from viewer.segment.suggest import (AGAINST_CAPSULE, BESIDE_CLICK, BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY,
                                     GAP, IRREGULAR, JOINED_LOST, LEAKED, LEVELS_DISAGREE, LOST_ON_CLICKED,
-                                    MERGES_NEIGHBOUR, NARROW, NOT_AGAIN, ONE_SLICE_PART, OUTSIDE_BODY, SLICE_LOADING,
-                                    SMALL, SMALLER_THAN_BLUR, SPLITS, TOO_SMALL, TUBE)
+                                    MERGES_NEIGHBOUR, NARROW, NOT_AGAIN, NOT_CLICKED_LEVEL, ONE_SLICE_PART, OUTSIDE_BODY,
+                                    SLICE_LOADING, SMALL, SMALLER_THAN_BLUR, SPLITS, TOO_SMALL, TUBE)
 
 #: (what the method's reason holds, what the reader is told), first match wins: the vessel-like ones first
 PLAIN: tuple[tuple[str, str], ...] = (
     (TUBE, "this looks like a vessel, not a lesion: it runs on through the slices"),
     (BESIDE_CLICK, "what was found lies beside the click, not round it, and runs onto other slices: something the "
                    "lesion touches (a vessel?)"),
+    (NOT_CLICKED_LEVEL, "what was found is not what is under the click but something beside it (the fat beyond the "
+                        "liver's edge?)"),
     (SPLITS, "the lesion seems joined to a vessel or to another lesion next to it"),
     (MERGES_VESSEL, "what surrounds it is not liver: a vessel next to it, or the lesion goes on"),
     (MERGES_NEIGHBOUR, "the lesion merges with something next to it"),

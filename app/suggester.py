@@ -580,6 +580,21 @@ JOINED_AGAIN: dict[Role, float] = {Role.MR_DWI: 2.0, Role.MR_T1_PORTAL: 1.4}
 #: 4,277 other lines measured off the slice clicked reach 0.70 (all within 2.2 mm): 1.0, the click outside that ellipse.
 #: Only those 16 clicks change (viewer/README.md, session 43, v21).
 MAX_CLICK_RADIUS: dict[Role, float] = {Role.MR_T1_ARTERIAL: 1.0}
+#: A line whose levels were found on something beside what was clicked: the smoothed value at the click (the median of
+#: the click's disc on the slice clicked) lies under this fraction of the way from the liver's level to the lesion's level
+#: the line was measured at (``min_click_share``, session 44; ``click_share`` in every line's record). Fresh 460 LLSYN002
+#: L04 (CT portal, 20.7 mm, against the capsule) clicked at 87 HU on the truth's slice was measured at a lesion level of
+#: -95 HU against the liver's 111, the fat beyond the capsule: 0.115 of the way, a 6.35 mm line, -14.35 mm.
+#: Measured with the rule off (ct44q; every click as ``--series`` draws them): CT portal over 101-103, 204-206, 211-213,
+#: 368-373 (new noise), 1,472 lines, the lowest at 0.231 (103 LLSYN001 L03, +0.91), none under 0.2; on 460 that line
+#: alone under 0.2 (the next 0.63); on 461-464 (rule on) it refuses nothing: 402 lines, the lowest 0.396, their 16 over
+#: 3 mm (464 LLSYN002 L03's rim, L10) at 0.76-1.23, not of this kind. Other series hold good lines far under it: a click on a necrotic or rim lesion's
+#: centre reads near the liver or past it. At 0.2 it would refuse on CT arterial (101-103, 204-206, 211-213, 368-372)
+#: 561 of 2,630 lines, on b800 (main's 101-103) 100 of 698, T1 arterial 130 of 777, T1 portal 10 of 355, each of them
+#: within 3 mm, all on necrotic lesions (9 of CT arterial's on a rim lesion): off there. On T2 FS (a necrotic centre is
+#: brighter there) it costs nothing: over main's 101-103 and 400-409, 3,051 lines, none under 0.745, its 22 over 3 mm
+#: (102 and 402 LLSYN002 L10) at 1.17-1.29: on there as a guard, no line measured changes.
+MIN_CLICK_SHARE: dict[Role, float] = {Role.CT_PORTAL: 0.2, Role.MR_T2FS: 0.2}
 #: Where the ellipse measured is narrower than this (its short axis over its long one), refused (v17, session 41,
 #: ``min_axis_ratio``; ``axis_ratio`` in every line's record). A liver metastasis's section is round to oval (the
 #: phantoms' lesions are drawn 0.68-0.95 as wide as long); on CT arterial an ellipse narrower than that spans a lesion and
@@ -690,7 +705,8 @@ def params_for(role: Role | None) -> SuggestParams:
                          fuller_give_way=FULLER_GIVE_WAY.get(role, True), capsule_rays=CAPSULE_RAYS.get(role, 0.0),
                          joined_end_fuller_sd=JOINED_END_FULLER_SD.get(role, 0.0),
                          max_click_radius=MAX_CLICK_RADIUS.get(role, 0.0),
-                         raw_shell_beside=RAW_SHELL_BESIDE.get(role, 0.0))
+                         raw_shell_beside=RAW_SHELL_BESIDE.get(role, 0.0),
+                         min_click_share=MIN_CLICK_SHARE.get(role, 0.0))
 
 
 #: Where lesions of 5-10 mm (the protocol measures from 5 mm; the goals start at 10) come out more than

@@ -87,6 +87,10 @@ REASONS = (
     # v20, CT portal (session 43, ``capsule_rays``)
     ("the lesion lies against the liver's edge: 22% of its rays meet fat within 3 mm of the edge found (over 15% on "
      "this series), where its edge and the liver's run together: draw it", "the lesion lies against the liver's edge"),
+    # session 44, CT portal (``min_click_share``): 460 LLSYN002 L04 measured on the fat beyond the capsule
+    ("the lesion measured is not what the click reads: the pixels at the click read 87, the lesion was measured at -95 "
+     "against the liver's 111 (12% of the way, under 20% on this series): something beside the lesion was found",
+     "what was found is not what is under the click but something beside it"),
     ("the line is not found again from its own middle: clicked again at its own middle (on the slice measured, Pos "
      "-477.5 mm) it is 34.2 mm (on Pos -472.5 mm), not 25.3: more than 3 mm apart",
      "the edge found depends on where the lesion is clicked"),

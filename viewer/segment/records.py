@@ -188,6 +188,12 @@ class SuggestParams:
     # vessel the lesion touches), which the levels then followed onto other slices (413 LLSYN002 L08, 10 mm, measured as
     # an oblique vessel three slices away, +9.6 mm; app.suggester.MAX_CLICK_RADIUS)
     max_click_radius: float = 0.0
+    # the smoothed value at the reader's click (the median of the click's disc on the slice clicked) lies under this
+    # fraction of the way from the liver's level to the lesion's level the line was measured at: refused (0: off; session
+    # 44, CT portal and T2 FS). The levels were found on something else than what was clicked (460 LLSYN002 L04, a 20.7 mm
+    # capsule lesion clicked at 87 HU, measured at a lesion level of -95 HU on the fat beyond the capsule, -14.35 mm;
+    # app.suggester.MIN_CLICK_SHARE). The share is in every line's record as ``click_share``
+    min_click_share: float = 0.0
     # a slice that gave way as ``joined`` to a neighbour whose inner half stands out from the liver by under this
     # fraction of its own (the neighbour is the lesion's faint tip, not the slice nearer its middle): refused (0: off;
     # v17, T1 portal: levels read on a capsule lesion's faint tip lost it two slices on, and the slice that was nearer
@@ -367,6 +373,8 @@ class SuggestParams:
                              f"{self.neighbour_ratio}")
         if not 0 <= self.depth_neighbours <= 1:
             raise ValueError(f"depth_neighbours lies in [0, 1] (0: always), got {self.depth_neighbours}")
+        if not 0 <= self.min_click_share < 1:
+            raise ValueError(f"min_click_share lies in [0, 1) (0: off), got {self.min_click_share}")
         if not self.max_click_radius >= 0:
             raise ValueError(f"max_click_radius >= 0 (0: off), got {self.max_click_radius}")
         if not self.joined_end_fuller_sd >= 0:

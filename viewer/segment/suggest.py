@@ -76,6 +76,10 @@ AGAINST_CAPSULE = "the lesion lies against the liver's edge"
 JOINED_LOST = "the lesion's largest section is not found apart from what it merges with"
 #: How the refusal begins when what is found on the slice clicked lies beside the click (``max_click_radius``, v21).
 BESIDE_CLICK = "what is found lies beside the click"
+#: How the refusal begins when the pixels at the click read nearer the liver than the lesion level measured at
+#: (``min_click_share``, session 44, CT portal and T2 FS): the levels were found on something else (the fat beyond the
+#: capsule).
+NOT_CLICKED_LEVEL = "the lesion measured is not what the click reads"
 #: How a one-slice line measured as found under ``one_slice_faint_below_px`` and faint or a peak with tails is explained
 #: (v20, b800): the reader's words say it (app.refusal_words), not "faint" alone, which one at 7 SDs is not.
 SMALLER_THAN_BLUR = "a lesion smaller than the blur, lengthened by it?"
@@ -138,6 +142,17 @@ def _click_radius(o: SliceOutline, at: tuple[float, float], spacing: tuple[float
     if e is None or e.a <= 0 or e.b <= 0:
         return 0.0 if inside_outline(o.points, at) else 1.0
     return e.normalised_radius((at[1] - o.centre[1]) * spacing[1], (at[0] - o.centre[0]) * spacing[0])
+
+
+def click_share(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
+                p: SuggestParams, levels: Levels) -> tuple[float, float]:
+    """The smoothed value at ``at`` on slice ``k`` (the median of the click's disc, as :func:`find_levels` reads it)
+    and where it lies from the liver's level (0) to the lesion's (1) of ``levels``: about 1 or over at a click inside
+    the lesion measured, near 0 or under where the levels were read on something else than what was clicked."""
+    win = Window(volume.array[k], at, spacing, p)
+    value = float(np.median(win.sm[win.disc(win.local(at), p.click_disc_mm)]))
+    contrast = abs(levels.lesion - levels.liver)
+    return value, (levels.sign * (value - levels.liver) / contrast if contrast > 0 else 0.0)
 
 
 def _start(volume: VolumeLike, k: int, at: tuple[float, float], spacing: tuple[float, float],
@@ -618,8 +633,17 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     tube = through_slices(volume, best, found, ends, sizes[best], look, spacing, p)
     if tube:
         return _refuse(f"{TUBE} (a vessel, a bone?): {tube}; a lesion is about as deep as it is long", p)
-    d, p1, p2 = measure(final, spacing)
     lv = final.levels
+    click_value, share = click_share(volume, clicked, at, spacing, p, lv)
+    if p.min_click_share and share < p.min_click_share:
+        # the levels measured at were read on something beside what was clicked: 460 LLSYN002 L04 (CT portal, a 20.7 mm
+        # capsule lesion clicked at 85 HU) measured at a lesion level of -95 HU, the fat beyond the capsule, -14.35 mm
+        return _refuse(f"{NOT_CLICKED_LEVEL}: the pixels at the click read {click_value:.0f}, the lesion was measured at "
+                       f"{lv.lesion:.0f} against the liver's {lv.liver:.0f} ({share:.0%} of the way, under "
+                       f"{p.min_click_share:.0%} on this series): something beside the lesion was found", p,
+                       click_value=round(click_value, 2), click_share=round(share, 3), lesion_level=round(lv.lesion, 2),
+                       liver_level=round(lv.liver, 2))
+    d, p1, p2 = measure(final, spacing)
     record = {"method": METHOD_NAME, **p.to_dict(), "threshold": round(lv.threshold, 2),
               "liver_level": round(lv.liver, 2), "lesion_level": round(lv.lesion, 2),
               "liver_mode": round(lv.mode, 2), "liver_peak": lv.liver_peak,
@@ -629,6 +653,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
               "beyond_edge": [round(v, 3) for v in final.beyond], "clicked_slice": clicked,
               "levels_from_slice": slice_index, "levels_from_tip": None, "gave_way": gave_way,
               "diameters_by_slice_mm": {str(k): round(v, 2) for k, v in sorted(sizes.items())}}
+    record.update(click_value=round(click_value, 2), click_share=round(share, 3))
     if click_radius is not None:
         record["click_radius"] = round(click_radius, 3)
     if past is not None:
