@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from bench import bench_suggest as bs
+from viewer.segment import METHOD_NAME
 
 pytestmark = pytest.mark.slow  # about 15 s: three patients' series decoded
 
