@@ -111,3 +111,33 @@ def test_typing_into_a_treatment_line_cell_types_and_reads_nothing(window, qtbot
     _type(qtbot, "n")
     after = [les.lesion_id for les in reading.project.lesions_of(*w.state.selection.pair, reading.reader)]
     assert len(after) == len(lesions) + 1, (after, w.status.text())
+
+
+def test_a_treatment_cell_clicked_in_the_floating_follow_up_keeps_the_keyboard(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The Follow-up panel floating (on a second screen): a click on a line's name cell leaves the keys there (a
+    click elsewhere in a floating panel hands them back to the images), and the name typed is the cell's."""
+    w = window
+    reading = w.session.reading
+    dock = w.docks.followup_dock
+    dock.show()
+    dock.setFloating(True)
+    dock.setGeometry(100, 100, 900, 400)  # on the screen, wide enough to show the name cell
+    panel = w.docks.followup_panel
+    panel.course.setCurrentIndex(1)
+    add = next(b for b in panel.findChildren(QPushButton) if b.text() == "Add line")
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    (line,) = reading.project.treatment_lines.values()
+    lesions = list(reading.project.lesions_of(*w.state.selection.pair, reading.reader))
+    qtbot.wait(50)  # the button's click hands the keys back to the images
+    dock.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dock, timeout=3000)
+    t = panel.lines
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(1, 1)).center())
+    qtbot.wait(50)
+    assert QApplication.activeWindow() is dock and QApplication.focusWidget() is t
+    _type(qtbot, "Nivolumab")
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit) and editor.text() == "Nivolumab"
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: reading.project.treatment_lines[(line.patient_id, 1)].name == "Nivolumab", timeout=5000)
+    assert list(reading.project.lesions_of(*w.state.selection.pair, reading.reader)) == lesions
