@@ -6,6 +6,13 @@ a combo box (whose keyboard search picks "NET" on N) and a spin box do not: with
 typing N into the Differentiation box would start a new lesion. The guard claims printable keys
 without Ctrl/Alt/Meta for every field the reader types into; item views (the lesion grid, the
 study browser) are not fields, so reading keys work there.
+
+An item view's editable cell is a field too (review44b: typing a drug's name into the treatment lines' table made
+lesion L5 on "n" and opened the segment menu on "S"): a printable key on a current cell that a key opens for editing
+(edit trigger AnyKeyPressed, the cell editable) is the view's, which opens the cell's editor with it; the editor is a
+line edit, a field above. There Esc drops the edit (Qt's delegate claims it) and Enter keeps it (the window's Enter
+acts only in a reading cell). Keys with Ctrl/Alt/Meta (Ctrl+Z, Ctrl+S) still reach the window; on a selected cell
+(no editor open) Esc, Del and Backspace stay the window's and the arrows move in the table.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDockWidget, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QAbstractSpinBox, QComboBox, QDockWidget, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 FIELDS = (QComboBox, QAbstractSpinBox, QLineEdit, QTextEdit, QPlainTextEdit)
 COMMAND_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
@@ -36,9 +43,8 @@ class TypingGuard(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
-                and isinstance(watched, QWidget) and isinstance(watched, FIELDS) \
-                and event.text() and event.text().isprintable() and not (event.modifiers() & COMMAND_MODIFIERS):
+        if kind == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and isinstance(watched, QWidget) \
+                and _claims(watched, event):
             event.accept()  # the field gets the key; no reading key fires
             return True
         if kind == QEvent.Type.MouseButtonRelease and self.give_back is not None and isinstance(watched, QWidget):
@@ -49,6 +55,21 @@ class TypingGuard(QObject):
         return False
 
 
+def _claims(widget: QWidget, event: QKeyEvent) -> bool:
+    """Whether the key is ``widget``'s (the focused widget, or a parent the key goes on to) rather than a reading
+    key's."""
+    return bool(event.text()) and event.text().isprintable() and not (event.modifiers() & COMMAND_MODIFIERS) \
+        and takes_typing(widget)
+
+
 def takes_typing(widget: QWidget) -> bool:
-    """Whether ``widget`` is a field the reader types into (its keys are the field's, not the reading's)."""
-    return isinstance(widget, FIELDS)
+    """Whether ``widget`` is a field the reader types into (its keys are the field's, not the reading's): a text
+    field (an open cell's editor is one), or an item view whose current cell a key opens for editing (Qt: edit
+    trigger AnyKeyPressed, the cell editable)."""
+    if isinstance(widget, FIELDS):
+        return True
+    if not isinstance(widget, QAbstractItemView):
+        return False
+    index = widget.currentIndex()
+    return bool(widget.editTriggers() & QAbstractItemView.EditTrigger.AnyKeyPressed) and index.isValid() \
+        and bool(index.flags() & Qt.ItemFlag.ItemIsEditable)

@@ -83,12 +83,18 @@ class StillCombo(QComboBox):
 
 def leave_keys_to_images(root: QWidget) -> None:
     """No keyboard focus for ``root``'s buttons (check boxes included), tables, lists and combo boxes, nor
-    for ``root`` itself: a click acts, the keys stay where the reader's images have them."""
+    for ``root`` itself: a click acts, the keys stay where the reader's images have them.
+
+    A table whose cells are edited by typing (the treatment lines') takes the focus by a click, not by Tab: the keys
+    typed on its selected cell are the cell's (app/typing_guard.py keeps the reading keys off them); without the focus,
+    a drug's name typed there went to the images as reading keys (review44b: N made a lesion, S opened a menu)."""
     root.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     for kind in (QAbstractButton, QAbstractItemView, QComboBox):
         for w in root.findChildren(kind):
             if not in_a_combo(w):  # a combo's open list keeps the keys while it is open
-                w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                typed_into = isinstance(w, QAbstractItemView) \
+                    and bool(w.editTriggers() & QAbstractItemView.EditTrigger.AnyKeyPressed)
+                w.setFocusPolicy(Qt.FocusPolicy.ClickFocus if typed_into else Qt.FocusPolicy.NoFocus)
 
 
 def in_a_combo(w: QWidget) -> bool:

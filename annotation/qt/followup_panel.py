@@ -484,6 +484,11 @@ class FollowupPanel(_Observer):
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 item.setData(Qt.ItemDataRole.UserRole, number)
                 set_cell_item(t, r, c, item)
+            # the baseline's cell is its combo box: an empty cell's item is editable by default, and a key typed on
+            # the selected cell opened a text editor over the box
+            baseline = QTableWidgetItem()
+            baseline.setFlags(baseline.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            set_cell_item(t, r, 4, baseline)
             chosen = self.project.followup_baselines.get((patient, self.reading.reader, number))
             offer = suggested_baseline(self.project, patient, number) if number else None
             none = f"— (offer: {offer.exam_date})" if offer is not None and chosen is None else "—"
