@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QInputDialog, QLabel, QMessageBox, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -19,6 +20,7 @@ from annotation.checks import check_pair
 from annotation.study_store import CaseRead, Study
 from app.menus import MenuItem
 from app.study_flow import CaseRow, StudyFlow
+from app.suggester import install as install_suggester
 from viewer.errors import StudyError
 from viewer.records import READING_ROLES, Role
 from viewer.studies import all_pairs
@@ -94,6 +96,7 @@ class StudyUi:
         #: the case and the protocol warnings said at a Ctrl+N that left it open: the same again finishes it
         self._armed: tuple[object, tuple[str, ...]] | None = None
         self.dialog: StudyDialog | None = None
+        window.session.replaced.connect(self._store_replaced)
 
     def run(self, fn: Callable[[], object]) -> None:
         self.window.run(fn)
@@ -139,19 +142,45 @@ class StudyUi:
         off (``one_click``, default false). They stayed on in a blinded study (a radiologist's read, session 43): a
         reader's lines were then partly the method's, unknown to the coordinator."""
         study = self.flow.study
-        if study is None or not self.window.state.blinded or study.definition.one_click:
+        if study is None or not self.flow.in_force() or not self.window.state.blinded or study.definition.one_click:
             return ""
         return (f"one-click diameters are off in study {study.study_id}: its readers draw each diameter (the study "
                 "definition's one_click = false, set by the coordinator)")
 
     def _one_click_as_the_study_says(self) -> None:
+        """One-click as the study open says (off where its definition keeps it off, for the study's time only), else
+        as the reader's own setting: back when the study closes (another study opened, or its store replaced by a
+        reading project), never overwritten by the study's."""
         w = self.window
-        if w.view_settings.one_click and self.one_click_refused():
-            w.view_settings.set_one_click(False)
-            w.one_click_action.setChecked(False)
+        on = w.view_settings.own_one_click and not self.one_click_refused()
+        if on == w.view_settings.one_click:
+            return
+        w.view_settings.set_one_click(on, own=False)
+        w.one_click_action.setChecked(on)
+        if on:
+            install_suggester(w.state)
+        else:
             w.state.set_suggester(None)
 
+    def _store_replaced(self) -> None:
+        """The session's reading project replaced: when a reading project took the study's place (StudyFlow.in_force),
+        one-click goes back to the reader's own setting. Not between two stores (a case opening closes the project
+        held before its own store comes)."""
+        if self.window.session.store is not None:
+            self._one_click_as_the_study_says()
+
     def show_cases(self) -> None:
+        """The case list (Ctrl+T). Without a study open, the status bar says how to open one: a modal box said "no
+        study is open (Study -> Open study as reader)" without Ctrl+Shift+T, and had to be closed first (session
+        44's leftovers)."""
+        try:
+            self.flow.open_study()
+        except StudyError as exc:
+            if self.dialog is not None:
+                self.dialog.hide()
+            self.window.state.say(f"⚠ {exc.message}: {self._key('open_study')} (Study → Open study as reader…) "
+                                  f"opens a study, then {self._key('case_list')} lists your cases")
+            return
         if self.dialog is None:
             self.dialog = StudyDialog(self, self.window)
             key = getattr(self.window, "actions_by_id", {}).get("study_next")
@@ -160,6 +189,12 @@ class StudyUi:
         self.dialog.refresh()
         self.dialog.show()
         self.dialog.raise_()
+
+    def _key(self, action: str) -> str:
+        """The key of a window action as the reader has it (shortcuts.json may remap it), else the menu's way."""
+        act = getattr(self.window, "actions_by_id", {}).get(action)
+        keys = act.shortcuts() if act is not None else []
+        return keys[0].toString(QKeySequence.SequenceFormat.NativeText) if keys else "the Study menu"
 
     def _refresh(self) -> None:
         if self.dialog is not None and self.dialog.isVisible():

@@ -92,6 +92,15 @@ class StudyFlow:
             self.study.store.close()  # the session never took it over
         self.study, self.current = None, None
 
+    def in_force(self) -> bool:
+        """Whether a study is open and its store not replaced since a case of it was on screen (another reading
+        project opened: :meth:`open_study` then says the study's store was closed). Changes nothing."""
+        return self.study is not None and not (self.current is not None and self.session.store is not self.study.store)
+
+    def open_study(self) -> Study:
+        """The study open, or StudyError saying why none is (none opened, or its store closed since)."""
+        return self._study()
+
     def _study(self) -> Study:
         if self.study is None:
             raise StudyError("no study is open", advice="Study -> Open study as reader")

@@ -12,7 +12,10 @@ lesion L5 on "n" and opened the segment menu on "S"): a printable key on a curre
 (edit trigger AnyKeyPressed, the cell editable) is the view's, which opens the cell's editor with it; the editor is a
 line edit, a field above. There Esc drops the edit (Qt's delegate claims it) and Enter keeps it (the window's Enter
 acts only in a reading cell). Keys with Ctrl/Alt/Meta (Ctrl+Z, Ctrl+S) still reach the window; on a selected cell
-(no editor open) Esc, Del and Backspace stay the window's and the arrows move in the table.
+(no editor open) Esc stays the window's and the arrows move in the table. Del and Backspace there are the table's,
+which clears the cell as a spreadsheet does (annotation.qt.cells.TypedTable): the window's Del deletes the line or
+mark picked on the images when the pointer is on none, and Del on a treatment line's End cell deleted the line just
+drawn (session 45), wherever in the table the cell was (a Line number cell too, not edited).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from typing import Callable
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QAbstractSpinBox, QComboBox, QDockWidget, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+
+from annotation.qt.cells import CLEAR_KEYS
 
 FIELDS = (QComboBox, QAbstractSpinBox, QLineEdit, QTextEdit, QPlainTextEdit)
 COMMAND_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
@@ -58,8 +63,16 @@ class TypingGuard(QObject):
 def _claims(widget: QWidget, event: QKeyEvent) -> bool:
     """Whether the key is ``widget``'s (the focused widget, or a parent the key goes on to) rather than a reading
     key's."""
+    if event.key() in CLEAR_KEYS and not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+        return typed_into(widget)  # Del / Backspace on any of its cells: cleared there, nothing of the reading
     return bool(event.text()) and event.text().isprintable() and not (event.modifiers() & COMMAND_MODIFIERS) \
         and takes_typing(widget)
+
+
+def typed_into(widget: QWidget) -> bool:
+    """Whether ``widget`` is an item view whose cells a key opens for editing (Qt: edit trigger AnyKeyPressed)."""
+    return isinstance(widget, QAbstractItemView) \
+        and bool(widget.editTriggers() & QAbstractItemView.EditTrigger.AnyKeyPressed)
 
 
 def takes_typing(widget: QWidget) -> bool:
@@ -68,8 +81,7 @@ def takes_typing(widget: QWidget) -> bool:
     trigger AnyKeyPressed, the cell editable)."""
     if isinstance(widget, FIELDS):
         return True
-    if not isinstance(widget, QAbstractItemView):
+    if not isinstance(widget, QAbstractItemView) or not typed_into(widget):
         return False
     index = widget.currentIndex()
-    return bool(widget.editTriggers() & QAbstractItemView.EditTrigger.AnyKeyPressed) and index.isValid() \
-        and bool(index.flags() & Qt.ItemFlag.ItemIsEditable)
+    return index.isValid() and bool(index.flags() & Qt.ItemFlag.ItemIsEditable)

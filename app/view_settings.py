@@ -31,8 +31,11 @@ class ViewSettings:
         except (OSError, ValueError):
             data = {}  # a broken file only means the defaults
         self.right_drag = data.get("right_drag") if data.get("right_drag") in ("window", "zoom") else "window"
-        #: one-click diameters in the window (issue 13): off unless the reader turns them on
-        self.one_click = data.get("one_click") is True
+        #: one-click diameters in the window (issue 13): off unless the reader turns them on. ``one_click`` is what is in
+        #: force, ``own_one_click`` the reader's own setting, the one saved: a reader study whose definition keeps them
+        #: off turns them off for its time only (set_one_click(own=False)); its false was saved as the reader's own
+        #: before, and one-click stayed off after the study (session 44's leftovers)
+        self.one_click = self.own_one_click = data.get("one_click") is True
         self.presets: dict[Role, Preset] = {}
         for role, preset in (data.get("presets") or {}).items():
             try:
@@ -45,16 +48,19 @@ class ViewSettings:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"schema_version": 1, "right_drag": self.right_drag, "one_click": self.one_click,
+            tmp.write_text(json.dumps({"schema_version": 1, "right_drag": self.right_drag, "one_click": self.own_one_click,
                                        "presets": {r.value: p.value for r, p in self.presets.items()}},
                                       indent=2, sort_keys=True) + "\n", encoding="utf-8")
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only settings folder keeps the habit for this session only
 
-    def set_one_click(self, on: bool) -> None:
+    def set_one_click(self, on: bool, *, own: bool = True) -> None:
+        """One-click on or off; ``own``: the reader's setting, saved, else for the time of a reader study."""
         self.one_click = bool(on)
-        self._save()
+        if own:
+            self.own_one_click = self.one_click
+            self._save()
 
     def set_right_drag(self, how: str) -> None:
         self.right_drag = "zoom" if how == "zoom" else "window"

@@ -14,9 +14,37 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QTableWidget, QTableWidgetItem, QWidget
 
 from annotation.qt.combo import StillCombo
+
+
+#: the keys that clear a selected cell of a table typed into, as in a spreadsheet
+CLEAR_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+
+
+class TypedTable(QTableWidget):
+    """A table whose cells are typed into (the treatment lines'): Del or Backspace on a selected cell (no editor
+    open) calls ``on_clear(row, column)``, as a spreadsheet clears a cell. They were the window's Del before, which
+    deletes the line or count mark picked on the images when the pointer is on none (session 45: a line just drawn,
+    then Del on a treatment line's End cell deleted that 30.6 mm line, the date kept); app/typing_guard.py leaves
+    them to such a table."""
+
+    def __init__(self, rows: int, columns: int, on_clear: Callable[[int, int], None] | None = None) -> None:
+        super().__init__(rows, columns)
+        self.on_clear = on_clear
+        self.setEditTriggers(self.editTriggers() | QAbstractItemView.EditTrigger.AnyKeyPressed)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+        if event.key() in CLEAR_KEYS and plain and self.state() != QAbstractItemView.State.EditingState:
+            event.accept()
+            index = self.currentIndex()
+            if self.on_clear is not None and index.isValid():
+                self.on_clear(index.row(), index.column())
+            return
+        super().keyPressEvent(event)
 
 
 def set_cell_widget(table: QTableWidget, row: int, column: int, widget: QWidget | None) -> None:

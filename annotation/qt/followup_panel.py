@@ -23,14 +23,14 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
-                               QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QSplitter, QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from annotation.followup import (FollowupEditor, assessed_dates, role_change, suggested_baseline, timepoint_of_pair,
                                  timepoints_of)
 from annotation.followup_records import ORGANS, LesionFollowup, shown_pct
 from annotation.project import Project
-from annotation.qt.cells import cell_check, cell_combo, set_cell_item, set_cell_widget
+from annotation.qt.cells import TypedTable, cell_check, cell_combo, set_cell_item, set_cell_widget
 from annotation.qt.combo import leave_keys_to_images
 from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer
 from annotation.records import Lesion, Measurement, NotMeasurable
@@ -146,7 +146,7 @@ class FollowupPanel(_Observer):
         measured.setToolTip("carried lesions 'not assessed' whose line is drawn on their series become 'measured' "
                             "(targets, new lesions) or 'present' (non-targets)")
         measured.clicked.connect(lambda: self._try(self._mark_measured))
-        self.lines = QTableWidget(0, len(LINE_HEADERS))
+        self.lines = TypedTable(0, len(LINE_HEADERS), self._clear_line_cell)
         self.lines.setHorizontalHeaderLabels(LINE_HEADERS)
         self.lines.verticalHeader().setVisible(False)
         self.lines.verticalHeader().setDefaultSectionSize(24)
@@ -617,6 +617,44 @@ class FollowupPanel(_Observer):
         if not number:
             raise LesionlabError("select a treatment line first")
         self.editor.delete_treatment_line(self._pair()[0], number)
+
+    def _clear_line_cell(self, row: int, column: int) -> None:
+        """Del or Backspace on a treatment line's selected cell, as in a spreadsheet: the End date is cleared (an edit,
+        undoable and saved), the baseline chosen too; the Name and Start, which a line needs, open their editor
+        empty (Enter keeps what is typed, Esc the old text); the Line number and the row before any line are not
+        cleared: the status says how a line goes."""
+        t = self.lines
+        item = t.item(row, 0)
+        number = item.data(Qt.ItemDataRole.UserRole) if item is not None else 0
+        what = LINE_HEADERS[column] if 0 <= column < len(LINE_HEADERS) else ""
+        if what == "Baseline":
+            chosen = self.project.followup_baselines.get((self._pair()[0], self.reading.reader, number or 0))
+            if chosen is None:
+                self.say("no baseline chosen on that row: nothing to clear")
+            else:
+                self._try(lambda: self._set_baseline(number or 0, ""))
+            return
+        if not number or what == "Line":
+            self.say("Del clears a line's End date or baseline, or opens its Name or Start to type anew; "
+                     + (f"Remove line deletes treatment line {number}" if number else
+                        "the row before any line holds only the baseline; Remove line deletes a selected line"))
+            return
+        cell = t.item(row, column)
+        if cell is None:
+            return
+        if what == "End":
+            if not cell.text().strip():
+                self.say(f"treatment line {number} has no end date: nothing to clear")
+                return
+            cell.setText("")  # _line_edited records it (undoable), or puts the record's back on a refusal
+            return
+        old = cell.text()
+        t.edit(t.model().index(row, column))
+        editor = QApplication.focusWidget()
+        if isinstance(editor, QLineEdit):
+            editor.clear()
+        self.say(f"treatment line {number} needs its {what.lower()}: type it (Enter keeps it, Esc keeps "
+                 f"{old or 'what it was'})")
 
     def _line_edited(self, item: QTableWidgetItem) -> None:
         if self._filling:

@@ -1,0 +1,174 @@
+"""Session 45: the workstation's leftovers from session 44, each through the real main window with key and mouse events:
+Del and Backspace on a treatment line's selected cell, Ctrl+T outside a reader study, the reader's own one-click
+setting through a study, count marks an older store lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from annotation.records import Measurement
+from tests.app.conftest import READER, drag, make_window, press
+from viewer.records import READING_ROLES, Role
+
+
+def _lines_tab(w, qtbot):  # type: ignore[no-untyped-def]
+    """The Follow-up panel's treatment lines, one line added (Add line clicked)."""
+    w.docks.followup_dock.raise_()
+    panel = w.docks.followup_panel
+    panel.course.setCurrentIndex(1)
+    add = next(b for b in panel.findChildren(QPushButton) if b.text() == "Add line")
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    (line,) = w.session.reading.project.treatment_lines.values()
+    return panel, line
+
+
+def _click_cell(qtbot, t, row: int, column: int) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(row, column)).center())
+    assert t.currentRow() == row and t.currentColumn() == column and QApplication.focusWidget() is t
+
+
+def test_del_on_a_treatment_cell_clears_the_cell_not_the_line_picked(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A line just drawn (picked), then a click on a treatment line's End cell and Del, as in a spreadsheet: the
+    window's Del deleted the line picked on the images (the pointer on no image: "the picked one"), unseen; the
+    date stayed. Del and Backspace on a selected cell (no editor open) are the table's now: the End date is cleared
+    (undoable, saved); on the Name or Start (which a line needs) the cell's editor opens empty, Esc keeps the old
+    text; on the Line number or a row not edited, the status says how a line goes; the line drawn stays."""
+    from tests.app.test_reader_check_s35 import _activate
+
+    w = window
+    errors: list[str] = []
+    w.show_error = errors.append  # type: ignore[method-assign]
+    reading = w.session.reading
+    pair = w.state.selection.pair
+    press(w, qtbot, "tool_window")
+    _activate(w, qtbot, READING_ROLES.index(Role.CT_PORTAL))
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, w.grid.active_widget, (200.0, 150.0), (200.0, 190.0))
+    lid = w.state.selection.lesion_id
+    drawn = reading.project.lesions[(*pair, READER, lid)].observation(Role.CT_PORTAL)
+    assert isinstance(drawn, Measurement) and w.state.selection.picked is not None, w.status.text()
+
+    panel, line = _lines_tab(w, qtbot)
+    t = panel.lines
+    key = (line.patient_id, line.line_number)
+    # an end date typed into the End cell
+    _click_cell(qtbot, t, 1, 3)
+    for ch in "2024-03-01":
+        qtbot.keyClick(QApplication.focusWidget(), ch)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: reading.project.treatment_lines[key].end_date is not None, timeout=5000)
+    qtbot.waitUntil(lambda: t.state() != t.State.EditingState, timeout=5000)
+    assert QApplication.focusWidget() is t
+
+    def line_drawn() -> object:
+        return reading.project.lesions[(*pair, READER, lid)].observation(Role.CT_PORTAL)
+
+    for key_pressed in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+        _click_cell(qtbot, t, 1, 3)
+        qtbot.keyClick(t, key_pressed)
+        assert line_drawn() == drawn, f"{key_pressed}: {w.status.text()}"
+        qtbot.waitUntil(lambda: reading.project.treatment_lines[key].end_date is None, timeout=5000)
+        assert t.item(1, 3).text() == "" and not errors, errors
+        press_undo = w.actions_by_id["undo"].shortcuts()[0][0]
+        qtbot.keyClick(t, press_undo.key(), press_undo.keyboardModifiers())  # Ctrl+Z puts the date back
+        qtbot.waitUntil(lambda: reading.project.treatment_lines[key].end_date is not None, timeout=5000)
+        assert t.item(1, 3).text() == "2024-03-01" and line_drawn() == drawn
+
+    # the Name (a line needs one): its editor opens empty; Esc keeps the name
+    _click_cell(qtbot, t, 1, 1)
+    qtbot.keyClick(t, Qt.Key.Key_Delete)
+    editor = QApplication.focusWidget()
+    assert t.state() == t.State.EditingState and editor is not t and editor.text() == "", w.status.text()
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: t.state() != t.State.EditingState, timeout=5000)
+    assert reading.project.treatment_lines[key].name == line.name and t.item(1, 1).text() == line.name
+
+    # the line's number, the baseline's row: nothing of the reading goes; the status says how a line goes
+    for row, column in ((1, 0), (0, 1)):
+        _click_cell(qtbot, t, row, column)
+        qtbot.keyClick(t, Qt.Key.Key_Delete)
+        assert "Remove line" in panel.status.text() or "Remove line" in w.status.text(), (panel.status.text(),
+                                                                                          w.status.text())
+        assert key in reading.project.treatment_lines and line_drawn() == drawn, w.status.text()
+    assert not errors, errors
+
+
+def test_ctrl_t_outside_a_study_says_how_to_open_one_without_a_box(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                  sample_index) -> None:
+    """Ctrl+T (the case list) with no reader study open showed a modal box, "no study is open (Study -> Open study as
+    reader)", without the key that opens one, and had to be closed before anything else. The status bar says it
+    now, with Ctrl+Shift+T, and nothing blocks; once a study is open Ctrl+T lists its cases."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.app.conftest import CLICK_OK, typed_text_questions
+    from tests.app.test_reader_s44 import _back
+    from tests.app.test_study_window import make_study_store
+
+    study = make_study_store(env, sample_dicom)
+    w = make_window(qtbot, env, reader=READER)
+    shown: list[str] = []
+    w.show_error = shown.append  # type: ignore[method-assign]
+    w.show_index(str(sample_dicom), sample_index)
+    _back(w, qtbot)
+    press(w, qtbot, "case_list")
+    assert not shown and not [x for x in QApplication.topLevelWidgets() if isinstance(x, QMessageBox) and x.isVisible()]
+    assert "no study is open" in w.status.text() and "Ctrl+Shift+T" in w.status.text(), w.status.text()
+    assert w.study_ui.dialog is None or not w.study_ui.dialog.isVisible()
+    import pytest as _pytest
+    monkeypatch = _pytest.MonkeyPatch()
+    try:
+        typed_text_questions(monkeypatch, qtbot, [[str(study), CLICK_OK], ["R1", CLICK_OK]])
+        press(w, qtbot, "open_study")
+    finally:
+        monkeypatch.undo()
+    assert w.study_ui.dialog is not None and w.study_ui.dialog.isVisible(), (shown, w.status.text())
+    w.study_ui.dialog.close()
+    _back(w, qtbot)
+    press(w, qtbot, "case_list")
+    assert w.study_ui.dialog.isVisible() and not shown, shown
+
+
+def test_the_readers_own_one_click_comes_back_after_a_study_that_keeps_it_off(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                              sample_index, store_copy: Path) -> None:
+    """One-click on (the reader's setting, Shift+E), then a reader study whose definition keeps it off: off for the
+    study. The study's false was saved as the reader's own setting: after the study (the window quit, or a reading
+    project opened in its place) one-click stayed off. It comes back now, and the study never writes it."""
+    import json
+
+    from tests.app.conftest import open_pair
+    from tests.app.test_reader_s44 import _back
+    from tests.app.test_study_window import make_study_store, study_window
+
+    view_json = env / "config" / "view.json"
+    study = make_study_store(env, sample_dicom)
+    w0 = make_window(qtbot, env, reader=READER)
+    w0.show_error = lambda m: None  # type: ignore[method-assign]
+    _back(w0, qtbot)
+    press(w0, qtbot, "toggle_one_click")
+    assert w0.view_settings.one_click and json.loads(view_json.read_text())["one_click"] is True
+    w0.close()
+
+    w, shown = study_window(qtbot, env, study, sample_dicom, sample_index)
+    assert not w.view_settings.one_click and w.state.suggest is None and not w.one_click_action.isChecked()
+    assert json.loads(view_json.read_text())["one_click"] is True  # the reader's own, not the study's
+    w.study_ui.dialog.close()
+    _back(w, qtbot)
+    press(w, qtbot, "next_case" if "next_case" in w.actions_by_id else "study_next")  # a case on screen
+    qtbot.waitUntil(lambda: w.state.selection.pair is not None or w.reading.hanging.cells[0].stack is not None,
+                    timeout=60000)
+    assert w.state.suggest is None, (w.study_ui.flow.study, w.state.blinded, w.view_settings.one_click, shown, w.status.text())
+    # a preset remembered during the study writes the settings again: the reader's own one-click with them
+    w.view_settings.set_right_drag("zoom")
+    assert json.loads(view_json.read_text())["one_click"] is True
+    # the reader's project opened in the study's place: the study is over, the reader's one-click back
+    assert w.store_flow.open_store(store_copy)
+    assert w.view_settings.one_click and w.state.suggest is not None and w.one_click_action.isChecked()
+    w.close()
+    assert not shown or all("no study" not in s for s in shown), shown
+
+    w2 = make_window(qtbot, env, reader=READER)  # the next start: the reader's setting
+    assert w2.view_settings.one_click and w2.state.suggest is not None and w2.one_click_action.isChecked()
+    open_pair(w2, qtbot, sample_dicom, sample_index)
