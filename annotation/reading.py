@@ -51,8 +51,13 @@ _FIELD_NAMES = {"ki67_percent": "Ki-67", "mitoses_per_10hpf": "mitoses", "grade_
                 "age_at_diagnosis_years": "age at diagnosis", "liver_metastases": "liver metastases timing"}
 
 
-@dataclass(frozen=True)
+def old_preplaced_mark_id(tracking_uid: str, role: Role) -> str:
+    """The id a measured lesion's count mark had before session 44 (tracking UID and series alone): stores written
+    then hold it, and marks of two lesions of one tracking UID took one id there (annotation.lost_marks)."""
+    return uuid.uuid5(uuid.NAMESPACE_OID, f"{tracking_uid}/{role.value}").hex
 
+
+@dataclass(frozen=True)
 class ReadingEvent:
     """What observers receive after a change is committed."""
 
@@ -463,8 +468,7 @@ class Reading:
     def _placed_ids(cls, lesion: Lesion, role: Role) -> frozenset[str]:
         """The ids a mark placed by ``lesion``'s measurement on ``role`` has: :meth:`preplaced_mark_id`, or the one a
         store written before it holds (tracking UID and series), so that those marks still go with their line."""
-        return frozenset((cls.preplaced_mark_id(lesion, role),
-                          uuid.uuid5(uuid.NAMESPACE_OID, f"{lesion.tracking_uid}/{role.value}").hex))
+        return frozenset((cls.preplaced_mark_id(lesion, role), old_preplaced_mark_id(lesion.tracking_uid, role)))
 
     def _with_preplaced_mark(self, proj: Project, lesion: Lesion, role: Role, obs: Observation | None,
                              positions: Sequence[float] | None = None) -> Project:

@@ -14,6 +14,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
+from annotation.lost_marks import lost_count_marks, lost_marks_short, lost_marks_text
 from annotation.store import ReadingStore
 from annotation.store_location import is_url
 from app.reading_session import (ReadingSession, held_roles, in_study_folder, readings_dir, stores_in,
@@ -46,6 +47,8 @@ class StoreFlow(QObject):
         self.edited_in_place = RecentStudies(Path(recent.path).parent / "edited_in_place.json", limit=10_000)
         #: study folders' projects the reader chose not to open over theirs: not asked again at every start
         self.not_offered = RecentStudies(Path(recent.path).parent / "stores_not_offered.json", limit=1_000)
+        #: projects whose count marks lost before session 44 were told in a box (annotation.lost_marks): once each
+        self.lost_marks_said = RecentStudies(Path(recent.path).parent / "lost_marks_said.json", limit=10_000)
         # the reader and the project's path past a third of a 1,400 px bar, then the path's end (the file name, a note
         # on the project), cut at its beginning: narrower beside a long message, the end stays (whole on hover)
         self.store_label = ElidedLabel(mode=Qt.TextElideMode.ElideLeft, max_width=STORE_LABEL_MAX)
@@ -149,7 +152,24 @@ class StoreFlow(QObject):
             said += (" (read-only: it lies where it cannot be written; browsing changes nothing, the first edit asks "
                      "where to keep a copy)")
         self.state.say(said + self.whose_reads())
+        self._tell_lost_marks(path)
         return True
+
+    def _tell_lost_marks(self, path: str | Path) -> None:
+        """Count marks a project written before session 44 lost (annotation.lost_marks): told once per project, in a
+        box naming the exams, series and lesions, then in the status bar at each opening. They were lost silently:
+        an exam's count on a series fell by one per lesion carried to a later exam and measured there."""
+        lost = lost_count_marks(self.session.reading.project)
+        if not lost:
+            return
+        self.state.say(f"{self.state.status}; ⚠ {lost_marks_short(lost)}")
+        # a database by its URL without the password (kept as a path: under the folder lesionlab started from)
+        key = self.session.location if is_url(str(path)) and self.session.location else str(path)
+        if str(Path(key).resolve()) in self.lost_marks_said.paths:
+            return
+        self.lost_marks_said.add(key)
+        readers = len({x.reader for x in lost})
+        self.inform("Count marks lost in an older project", lost_marks_text(lost, readers))
 
     def _edited_in_place(self, path: str | Path) -> bool:
         return str(Path(path).resolve()) in self.edited_in_place.paths

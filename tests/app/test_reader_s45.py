@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from annotation.records import Measurement
@@ -172,3 +172,95 @@ def test_the_readers_own_one_click_comes_back_after_a_study_that_keeps_it_off(qt
     w2 = make_window(qtbot, env, reader=READER)  # the next start: the reader's setting
     assert w2.view_settings.one_click and w2.state.suggest is not None and w2.one_click_action.isChecked()
     open_pair(w2, qtbot, sample_dicom, sample_index)
+
+
+def _old_followup_store(sample_dicom: Path, dst: Path) -> None:
+    """The shipped follow-up project as a store written before session 44 held it: L1 measured on CT portal at the
+    baseline (2023-03-14) and at 2024-03-12, its two count marks of one id (tracking UID and series), the later
+    measurement's replacing the baseline's."""
+    import shutil
+    from dataclasses import replace
+
+    from annotation.reading import old_preplaced_mark_id
+    from annotation.store import open_reading
+
+    shutil.copy(sample_dicom / "followup.lesionlab", dst)
+    store, r = open_reading(dst, READER)
+    try:
+        project = r.project
+        first, later = ([m for m in project.marks_of_lesion("LLSYN001", exam, READER, "L1") if m.role is Role.CT_PORTAL]
+                        for exam in ("F1", "F3"))
+        (a,), (b,) = first, later
+        tracking = project.lesions[("LLSYN001", "F3", READER, "L1")].tracking_uid
+        old = replace(b, mark_id=old_preplaced_mark_id(tracking, Role.CT_PORTAL))
+        r.apply("as stored before session 44", project.without_many({"count_marks": [a.mark_id, b.mark_id]})
+                .with_record(old))
+    finally:
+        store.close()
+
+
+def test_count_marks_an_older_project_lost_are_told_once(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                        sample_index, store_copy: Path) -> None:
+    """A project written before session 44 lost the baseline's count mark of a lesion carried and measured again on
+    the same series (one mark id for both): the baseline's CT portal count one lesion short, said nowhere. Opening it
+    tells the reader once, in a box naming the exam, series and lesion (and in the status bar at each opening); the
+    lost mark is not made up (where it was is not kept): a count click on the lesion (C) counts it again, and then
+    nothing is said."""
+    from tests.app.test_reader_check_s35 import _activate
+    from viewer.studies import ExamPair
+
+    old = env / "work" / "old.lesionlab"
+    old.parent.mkdir(exist_ok=True)
+    _old_followup_store(sample_dicom, old)
+    w = make_window(qtbot, env, reader=READER)
+    told: list[tuple[str, str]] = []
+    w.store_flow.inform = lambda title, text: told.append((title, text))  # type: ignore[method-assign]
+    errors: list[str] = []
+    w.show_error = errors.append  # type: ignore[method-assign]
+    assert w.store_flow.open_store(old)
+    assert len(told) == 1 and "LLSYN001 F1, CT portal: L1 (its mark went to F3)" in told[0][1], told
+    assert "lost 1 count mark" in told[0][1] and "press C" in told[0][1]
+    assert "1 count mark lost before session 44 (LLSYN001 F1 CT portal)" in w.status.text(), w.status.text()
+    project = w.session.reading.project
+    # the later exam's mark is its own, as it was; nothing else moved
+    assert [m.lesion_id for m in project.marks_of_lesion("LLSYN001", "F3", READER, "L1")] == ["L1"]
+
+    # opened again (after another project): said in the status bar, not asked again; nor at the next start
+    assert w.store_flow.open_store(store_copy) and w.store_flow.open_store(old)
+    assert len(told) == 1 and "count mark lost" in w.status.text(), (told, w.status.text())
+    w.close()
+    w = make_window(qtbot, env, reader=READER)
+    w.store_flow.inform = lambda title, text: told.append((title, text))  # type: ignore[method-assign]
+    w.show_error = errors.append  # type: ignore[method-assign]
+    assert w.store_flow.open_store(old) and len(told) == 1, told
+
+    # the reader counts L1 again on the baseline's CT portal: C, a click on the lesion
+    w.show_index(str(sample_dicom), sample_index)
+    # the baseline CT alone, as Ctrl+P lists it (the browser lists it in its CT + MRI pair)
+    patient = next(p for p in w.patients if p.patient_id == "LLSYN001")
+    uid = w.session.reading.project.exam_pairs[("LLSYN001", "F1")].ct_study_uid
+    ct = next(st for st in patient.studies if st.study_instance_uid == uid)
+    w.open_pair(ExamPair.single(ct))
+    qtbot.waitUntil(lambda: all(vp.volume is not None and vp.volume.loaded.all()
+                                for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack), timeout=60000)
+    assert w.state.selection.pair == ("LLSYN001", "F1"), w.state.selection.pair
+    lesion = w.session.reading.project.lesions[("LLSYN001", "F1", READER, "L1")]
+    line = lesion.observation(Role.CT_PORTAL)
+    assert isinstance(line, Measurement)
+    before = w.session.reading.project.counts("LLSYN001", "F1", READER)[(Role.CT_PORTAL, lesion.lobe)]
+    press(w, qtbot, "tool_window")
+    cell = next(i for i, c in enumerate(w.reading.hanging.cells)
+                if c.stack is not None and w.state.reading_role(i) is Role.CT_PORTAL)
+    vp = _activate(w, qtbot, cell)
+    model = w.reading.viewports[cell]
+    while model.index != line.slice_index:  # the arrow keys, as a reader scrolls
+        up = (model.index < line.slice_index) != (model.geometry.positions_mm[-1][2] < model.geometry.positions_mm[0][2])
+        qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Up if up else Qt.Key.Key_Down)
+    press(w, qtbot, "tool_count")
+    x, y = vp.transform().image_to_widget(*line.middle)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    after = w.session.reading.project.counts("LLSYN001", "F1", READER)[(Role.CT_PORTAL, lesion.lobe)]
+    assert after == before + 1, w.status.text()
+    from annotation.lost_marks import lost_count_marks
+    assert lost_count_marks(w.session.reading.project) == [], w.status.text()
+    assert not errors, errors

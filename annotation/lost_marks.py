@@ -1,0 +1,92 @@
+"""Count marks a store written before session 44 lost, found so that the reader is told (Qt-free).
+
+Until session 44 a measured lesion's count mark had an id made of its tracking UID and series alone
+(:func:`annotation.reading.old_preplaced_mark_id`). A lesion carried to a later exam keeps its tracking UID, so
+measuring it there on the same series wrote its mark over the earlier exam's: the store kept one mark, the last
+exam's, and the other exam's count on that series fell by one, unsaid (the shipped ``followup.lesionlab`` had lost 4
+of its 6 CT portal marks). Lesions of two patients or readers sharing a tracking UID (a read copied, an SR imported
+twice) would have met alike. The lost mark's record was replaced in the store: where the reader had put it is not
+kept anywhere, so nothing is put back here; the reader is told which exams and series count one lesion less, and
+counts them again.
+
+A loss shows as: a lesion measured on a series, in the liver counts, owning no count mark there (nor a count click
+inside its line: counted again since), while the mark with its old id belongs to another lesion of that tracking UID
+(its measurement took the id). A mark the reader deleted by
+hand leaves no such trace, unless another exam's lesion holds the old id too: then it is listed, worded as a likely
+loss. A loss whose other mark has gone since (that line cleared) leaves no trace either: it cannot be told from a
+deleted mark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from annotation.project import Project
+from annotation.reading import Reading, old_preplaced_mark_id
+from annotation.records import Measurement
+from viewer.model.layout import role_label
+from viewer.records import Role
+
+
+@dataclass(frozen=True)
+class LostMark:
+    """A lesion's count mark on a series an older store lost to another lesion's (``taken_by``: its patient, exam,
+    reader and lesion id)."""
+
+    patient_id: str
+    exam_pair_id: str
+    reader: str
+    lesion_id: str
+    role: Role
+    taken_by: tuple[str, str, str, str]
+
+
+def lost_count_marks(project: Project) -> list[LostMark]:
+    """The count marks the project lost to another lesion's mark of the same old id, by patient, exam, reader, lesion
+    and series."""
+    marks = project.count_marks
+    lost = []
+    for key, lesion in project.lesions.items():
+        followup = project.lesion_followups.get(key)
+        if followup is not None and not followup.in_liver:
+            continue  # places no mark (a node, a bone lesion)
+        for role, obs in lesion.observations:
+            if not isinstance(obs, Measurement):
+                continue
+            if any(m.role is role for m in project.marks_of_lesion(*key)) \
+                    or Reading._clicked_mark_on(project, lesion, role, obs) is not None:  # noqa: SLF001
+                continue  # counted: by its own mark, or again by a count click on it (C) since it was told
+            other = marks.get(old_preplaced_mark_id(lesion.tracking_uid, role))
+            if other is None or (other.patient_id, other.exam_pair_id, other.reader, other.lesion_id) == key:
+                continue
+            lost.append(LostMark(*key, role, (other.patient_id, other.exam_pair_id, other.reader, other.lesion_id)))
+    return sorted(lost, key=lambda x: (x.patient_id, x.exam_pair_id, x.reader, x.role.value, x.lesion_id))
+
+
+def lost_marks_text(lost: list[LostMark], readers: int = 1) -> str:
+    """What the reader is told: each exam and series that counts fewer lesions than were measured there, with the
+    lesions and the exam whose mark took theirs (``readers`` > 1: each reader named too)."""
+    lines = []
+    groups: dict[tuple[str, str, str, Role], list[LostMark]] = {}
+    for x in lost:
+        groups.setdefault((x.patient_id, x.exam_pair_id, x.reader, x.role), []).append(x)
+    for (patient, exam, reader, role), xs in groups.items():
+        whose = f" ({reader}'s read)" if readers > 1 else ""
+        took = sorted({f"{t[0]} {t[1]}" if t[0] != patient else t[1] for x in xs for t in [x.taken_by]})
+        names = ", ".join(x.lesion_id for x in xs)
+        lines.append(f"• {patient} {exam}{whose}, {role_label(role)}: {names} "
+                     f"({'their marks' if len(xs) > 1 else 'its mark'} went to {', '.join(took)})")
+    n = len(lost)
+    return (f"This reading project was written before session 44 and has lost {n} count mark{'s' if n > 1 else ''} of "
+            "measured lesions: a lesion measured on two exams (carried to a follow-up) gave both its marks one id, "
+            "and the later measurement's mark replaced the earlier one. These series count one lesion less per lesion "
+            "named:\n\n" + "\n".join(lines) + "\n\nWhere each lost mark was is not kept, so none is put back: to "
+            "count such a lesion again, open that exam, press C and click the lesion on that series. The lines, and "
+            "the other exams' marks, are as they were.")
+
+
+def lost_marks_short(lost: list[LostMark]) -> str:
+    """The status bar's line: how many, on which exams and series."""
+    where = sorted({f"{x.patient_id} {x.exam_pair_id} {role_label(x.role)}" for x in lost})
+    n = len(lost)
+    return f"{n} count mark{'s' if n > 1 else ''} lost before session 44 ({'; '.join(where)}): count them again (C)"
