@@ -920,7 +920,11 @@ class MainWindow(QMainWindow):
             # an exam of one modality's other cells: not "not in this pair: drop a stack here" (a radiologist's check)
             kind = "ct_" if pair.ct is not None else "mr_"
             other = {r for r in READING_ROLES if not r.value.startswith(kind)} if pair.is_single else set()
-            self.grid.set_missing_note(f"not in this exam ({'CT' if kind == 'ct_' else 'MRI'} only)", other)
+            # its own modality's series missing: "not in this exam" too; "not in this pair" beside "not in this exam
+            # (CT only)" read as two kinds of exam on one screen (LLSYN001's CT of 2023-10-17, portal only: a check
+            # under Xvfb, session 45)
+            self.grid.set_missing_note(f"not in this exam ({'CT' if kind == 'ct_' else 'MRI'} only)", other,
+                                       "not in this exam\n\ndrop a stack here from the browser" if pair.is_single else "")
         back = self._positions.pop((pair.patient_id, pair.ct_uid, pair.mr_uid), None)
         if back is not None and not self.state.blinded:
             self._return_to(*back)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QCheckBox, QHBoxLayout, QTableWidget, QTableWidgetItem, QWidget
 
 from annotation.qt.combo import StillCombo
 
@@ -35,6 +35,15 @@ class TypedTable(QTableWidget):
         super().__init__(rows, columns)
         self.on_clear = on_clear
         self.setEditTriggers(self.editTriggers() | QAbstractItemView.EditTrigger.AnyKeyPressed)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+        """The keys gone elsewhere (a click on an image), the cell is no longer shown selected: an End cell still lit
+        read as where Del would act (a check under Xvfb, session 45). The current cell stays (Remove line's line); a
+        cell's own editor taking the keys keeps it shown."""
+        super().focusOutEvent(event)
+        now = QApplication.focusWidget()
+        if now is None or not self.isAncestorOf(now):
+            self.clearSelection()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)

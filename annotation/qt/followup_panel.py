@@ -68,6 +68,9 @@ LESIONS_SHARE = 0.45
 #: the eligibility column's width in average characters, beyond which its text wraps (its row grows)
 ELIGIBILITY_CHARS = 24
 WARN = QColor(255, 170, 80)
+#: the panel's line under its tables: red for a refusal, the text's own colour for a note ("line 3 added: name it…"
+#: read as an error in red, a check under Xvfb, session 45)
+REFUSAL_STYLE, NOTE_STYLE = "color: #ff7070", ""
 BASELINE_BRUSH = QBrush(QColor(40, 60, 96))
 
 
@@ -152,6 +155,7 @@ class FollowupPanel(_Observer):
         self.lines.verticalHeader().setDefaultSectionSize(24)
         self.lines.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.lines.itemChanged.connect(self._line_edited)
+
         add, remove = QPushButton("Add line"), QPushButton("Remove line")
         add.clicked.connect(lambda: self._try(self._add_line))
         remove.clicked.connect(lambda: self._try(self._remove_line))
@@ -170,7 +174,7 @@ class FollowupPanel(_Observer):
         self.messages = QLabel()
         self.messages.setWordWrap(True)
         self.messages.setStyleSheet("color: #ffaa50")
-        self.status.setStyleSheet("color: #ff7070")
+        self.status.setStyleSheet(REFUSAL_STYLE)
 
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -482,6 +486,8 @@ class FollowupPanel(_Observer):
                 item = QTableWidgetItem(text)
                 if line is None or c == 0:
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                elif c == 1:
+                    item.setToolTip(text)  # "177Lu-DOTATATE (PRRT), 4 …" whole
                 item.setData(Qt.ItemDataRole.UserRole, number)
                 set_cell_item(t, r, c, item)
             # the baseline's cell is its combo box: an empty cell's item is editable by default, and a key typed on
@@ -587,12 +593,21 @@ class FollowupPanel(_Observer):
                "parent_tracking_uid": old.parent_tracking_uid, **changes}
         self.editor.set_lesion_followup(self._pair(), lesion.lesion_id, **now)
 
+    def _try(self, action) -> bool:  # type: ignore[no-untyped-def]
+        self.status.setStyleSheet(REFUSAL_STYLE)  # a refusal's colour, unless the action leaves a note (_note)
+        return super()._try(action)
+
+    def _note(self, text: str) -> None:
+        """A note on what was done, under the tables, not in a refusal's red."""
+        self.status.setStyleSheet(NOTE_STYLE)
+        self.status.setText(text)
+
     def _mark_measured(self) -> None:
         done = self.editor.mark_measured(self._pair())
         kinds = {f.kind for lid in done if (f := self.project.lesion_followups.get((*self._pair(), self.reading.reader, lid)))}
         present = " (non-targets: present)" if FollowupKind.NON_TARGET in kinds else ""
-        self.status.setText(f"{', '.join(done)} measured{present}" if done else
-                            "no carried lesion has its line drawn on its series yet")
+        self._note(f"{', '.join(done)} measured{present}" if done else
+                   "no carried lesion has its line drawn on its series yet")
 
     def _set_baseline(self, line_number: int, timepoint_id: str) -> None:
         patient = self._pair()[0]
@@ -607,8 +622,8 @@ class FollowupPanel(_Observer):
         n = 1 + max((x.line_number for x in self.project.treatment_lines.values() if x.patient_id == patient), default=0)
         line = self.editor.add_treatment_line(patient, f"treatment line {n}", start)
         offer = suggested_baseline(self.project, patient, line.line_number)
-        self.status.setText(f"line {line.line_number} added: name it and set its dates"
-                            + (f"; its baseline could be {offer.exam_date}" if offer else ""))
+        self._note(f"line {line.line_number} added: name it and set its dates"
+                   + (f"; its baseline could be {offer.exam_date}" if offer else ""))
 
     def _remove_line(self) -> None:
         row = self.lines.currentRow()

@@ -264,3 +264,47 @@ def test_count_marks_an_older_project_lost_are_told_once(qtbot, env: Path, sampl
     from annotation.lost_marks import lost_count_marks
     assert lost_count_marks(w.session.reading.project) == [], w.status.text()
     assert not errors, errors
+
+
+def test_what_a_follow_up_read_under_xvfb_showed_amiss(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Reading LLSYN001's follow-up under Xvfb (session 45): the CT of 2023-10-17 (portal only) said "not in this
+    pair" in its CT arterial cell beside "not in this exam (CT only)" in the MRI cells; "line 3 added: name it…" was
+    written in a refusal's red; a long treatment name was cut with no way to read it whole; the End cell clicked stayed
+    lit once a click on an image had taken the keys back, as if Del would act there."""
+    from annotation.qt.followup_panel import NOTE_STYLE, REFUSAL_STYLE
+    from tests.app.test_followup_in_window import _open_exam
+
+    w = window
+    w.show_error = lambda m: None  # type: ignore[method-assign]
+    _open_exam(w, qtbot, "2023-10-17")
+    arterial = w.grid.viewports[READING_ROLES.index(Role.CT_ARTERIAL)]
+    assert arterial.model.volume is None
+    assert "not in this exam" in arterial.empty_text() and "pair" not in arterial.empty_text(), arterial.empty_text()
+    t2 = w.grid.viewports[READING_ROLES.index(Role.MR_T2FS)]
+    assert "not in this exam (CT only)" in t2.empty_text()
+
+    panel, line = _lines_tab(w, qtbot)
+    assert panel.status.text().startswith("line 1 added") and panel.status.styleSheet() == NOTE_STYLE, \
+        (panel.status.text(), panel.status.styleSheet())
+    t = panel.lines
+    name = "177Lu-DOTATATE (PRRT), 4 cycles of 7.4 GBq every 8 weeks"
+    _click_cell(qtbot, t, 1, 1)
+    for ch in name:
+        qtbot.keyClick(QApplication.focusWidget(), ch)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: t.item(1, 1) is not None and t.item(1, 1).text() == name, timeout=5000)
+    assert t.item(1, 1).toolTip() == name
+
+    # a start date refused (not a date): said in red
+    _click_cell(qtbot, t, 1, 2)
+    for ch in "soon":
+        qtbot.keyClick(QApplication.focusWidget(), ch)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.status.styleSheet() == REFUSAL_STYLE and panel.status.text() != "", timeout=5000)
+
+    _click_cell(qtbot, t, 1, 3)
+    assert t.selectedIndexes()
+    vp = w.grid.active_widget
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(8, vp.height() // 2))  # the keys to the images
+    assert QApplication.focusWidget() is not t and not t.selectedIndexes(), QApplication.focusWidget()
+    assert t.currentRow() == 1  # Remove line still knows the line

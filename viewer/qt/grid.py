@@ -82,12 +82,13 @@ class ReadingGrid(QWidget):
             what = f"×{len(group)}"
         return f"linked: {what}"
 
-    def set_missing_note(self, note: str, roles: Collection[object]) -> None:
+    def set_missing_note(self, note: str, roles: Collection[object], others: str = "") -> None:
         """What an empty cell of ``roles`` says instead of "not in this pair: drop a stack here from the browser"
-        (a study case: the other session's series, "not read in session MRI"); the other cells keep saying that
-        (a series of the session missing from the exam is not in the pair)."""
+        (a study case: the other session's series, "not read in session MRI"); the other cells say ``others``, else
+        that (a series of the session missing from the exam is not in the pair; a follow-up exam of one study is no
+        pair: "not in this exam")."""
         for w in self.viewports:
-            w.missing_note = note if w.model.role in roles else ""
+            w.missing_note = note if w.model.role in roles else others
             w.update()
 
     def _opened(self) -> None:
