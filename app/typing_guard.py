@@ -15,7 +15,8 @@ acts only in a reading cell). Keys with Ctrl/Alt/Meta (Ctrl+Z, Ctrl+S) still rea
 (no editor open) Esc stays the window's and the arrows move in the table. Del and Backspace there are the table's,
 which clears the cell as a spreadsheet does (annotation.qt.cells.TypedTable): the window's Del deletes the line or
 mark picked on the images when the pointer is on none, and Del on a treatment line's End cell deleted the line just
-drawn (session 45), wherever in the table the cell was (a Line number cell too, not edited).
+drawn (session 45), wherever in the table the cell was (a Line number cell too, not edited); Ctrl+Del likewise (the
+window's Clear on the active series took the current lesion's line); Shift+Del (Delete lesion, asked first) stays.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QAbstractSpinBox, QComboBox, QDockWidget, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
-from annotation.qt.cells import CLEAR_KEYS
+from annotation.qt.cells import CLEAR_KEYS, clears_cell
 
 FIELDS = (QComboBox, QAbstractSpinBox, QLineEdit, QTextEdit, QPlainTextEdit)
 COMMAND_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
@@ -63,8 +64,8 @@ class TypingGuard(QObject):
 def _claims(widget: QWidget, event: QKeyEvent) -> bool:
     """Whether the key is ``widget``'s (the focused widget, or a parent the key goes on to) rather than a reading
     key's."""
-    if event.key() in CLEAR_KEYS and not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
-        return typed_into(widget)  # Del / Backspace on any of its cells: cleared there, nothing of the reading
+    if event.key() in CLEAR_KEYS and typed_into(widget):
+        return clears_cell(event)  # Del / Backspace (Ctrl+Del too) on any of its cells: cleared there, nothing read
     return bool(event.text()) and event.text().isprintable() and not (event.modifiers() & COMMAND_MODIFIERS) \
         and takes_typing(widget)
 

@@ -24,6 +24,14 @@ from annotation.qt.combo import StillCombo
 CLEAR_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
 
 
+def clears_cell(event: QKeyEvent) -> bool:
+    """Del or Backspace, alone or with Ctrl: a cell's clearing in a table typed into. Ctrl+Del is the window's Clear
+    on the active series, which took the current lesion's line there, unasked, from a key pressed on a treatment cell;
+    Shift+Del (Delete lesion) asks first and stays the window's."""
+    mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    return event.key() in CLEAR_KEYS and mods in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ControlModifier)
+
+
 class TypedTable(QTableWidget):
     """A table whose cells are typed into (the treatment lines'): Del or Backspace on a selected cell (no editor
     open) calls ``on_clear(row, column)``, as a spreadsheet clears a cell. They were the window's Del before, which
@@ -46,8 +54,7 @@ class TypedTable(QTableWidget):
             self.clearSelection()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
-        if event.key() in CLEAR_KEYS and plain and self.state() != QAbstractItemView.State.EditingState:
+        if clears_cell(event) and self.state() != QAbstractItemView.State.EditingState:
             event.accept()
             index = self.currentIndex()
             if self.on_clear is not None and index.isValid():

@@ -77,6 +77,13 @@ def test_del_on_a_treatment_cell_clears_the_cell_not_the_line_picked(window, qtb
         qtbot.waitUntil(lambda: reading.project.treatment_lines[key].end_date is not None, timeout=5000)
         assert t.item(1, 3).text() == "2024-03-01" and line_drawn() == drawn
 
+    # Ctrl+Del (the window's Clear on the active series: the current lesion's line, unasked) clears the cell too
+    lesion_now = reading.project.lesions[(*pair, READER, w.state.selection.lesion_id)]
+    _click_cell(qtbot, t, 1, 3)
+    qtbot.keyClick(t, Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: reading.project.treatment_lines[key].end_date is None, timeout=5000)
+    assert reading.project.lesions[lesion_now.key] == lesion_now and line_drawn() == drawn, w.status.text()
+
     # the Name (a line needs one): its editor opens empty; Esc keeps the name
     _click_cell(qtbot, t, 1, 1)
     qtbot.keyClick(t, Qt.Key.Key_Delete)
