@@ -881,6 +881,10 @@ class MainWindow(QMainWindow):
                        + (f", {len(result.skipped)} file(s) skipped" if result.skipped else "")
                        + f"; the browser lists {len(self.patients)} patient(s), {n_pairs} exam pair(s)")
         self.listed.emit(result)
+        if self.patients and not self.state.blinded:
+            # "open a study (Ctrl+O), then an exam pair" stood in the six cells under a browser listing the studies (a
+            # check under Xvfb, session 45)
+            self.grid.set_idle_note("double-click an exam in the browser")
         # two people under one Patient ID, or two different images under one SOP Instance UID: left out by the
         # index, and said where the reader looks, not only in `lesionlab index` (a reader would otherwise read on
         # without knowing that a study of the patient was set apart)

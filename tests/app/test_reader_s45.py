@@ -315,3 +315,14 @@ def test_what_a_follow_up_read_under_xvfb_showed_amiss(window, qtbot) -> None:  
     qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(8, vp.height() // 2))  # the keys to the images
     assert QApplication.focusWidget() is not t and not t.selectedIndexes(), QApplication.focusWidget()
     assert t.currentRow() == 1  # Remove line still knows the line
+
+
+def test_the_empty_cells_say_how_to_open_an_exam_once_studies_are_listed(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                                                         sample_index) -> None:
+    """Under Xvfb (session 45) the six cells said "open a study (Ctrl+O), then an exam pair" beside a browser that
+    listed the sample's three patients: they say how to open an exam now."""
+    w = make_window(qtbot, env, reader=READER)
+    assert "open a study (Ctrl+O)" in w.grid.viewports[0].empty_text()
+    w.show_index(str(sample_dicom), sample_index)
+    texts = [vp.empty_text() for vp in w.grid.viewports]
+    assert all("double-click an exam in the browser" in t and "Ctrl+O" not in t for t in texts), texts

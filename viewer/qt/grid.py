@@ -91,6 +91,12 @@ class ReadingGrid(QWidget):
             w.missing_note = note if w.model.role in roles else others
             w.update()
 
+    def set_idle_note(self, note: str) -> None:
+        """What the cells say before any exam is open (studies listed: how to open one, not "open a study")."""
+        for w in self.viewports:
+            w.idle_note = note
+            w.update()
+
     def _opened(self) -> None:
         for w in self.viewports:
             w.pair_open = True

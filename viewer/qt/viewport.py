@@ -42,6 +42,9 @@ CLICK_SLOP_PX = 3
 #: Slices rendered ahead in the scroll direction while the UI is idle (one per event-loop turn).
 PREFETCH_SLICES = 2
 
+#: an empty cell before any exam is open, no study listed yet
+IDLE_NOTE = "open a study (Ctrl+O), then an exam pair"
+
 
 class ViewportWidget(QWidget):
     """One cell. Signals: ``activated`` (clicked), ``maximise_requested``,
@@ -70,6 +73,8 @@ class ViewportWidget(QWidget):
         #: what a missing series' cell says instead of "not in this pair: drop a stack here from the browser"
         #: (the grid's ``set_missing_note``: a blinded case has no browser, its series are the session's)
         self.missing_note = ""
+        #: what the cell says before any exam is open (the grid's ``set_idle_note``: studies listed, what opens one)
+        self.idle_note = IDLE_NOTE
         #: whether a stack is hung in this cell (the grid sets it from the hanging): an empty cell with one is
         #: waiting for its volume ("loading…"), not missing its series (Shift+D said "not in this pair" for a frame)
         self.stack_hung: Callable[[], bool] = lambda: False
@@ -285,7 +290,7 @@ class ViewportWidget(QWidget):
         """What the cell says while it shows no image."""
         role = role_label(self.model.role)
         if not self.pair_open:
-            return f"{role}\n\nopen a study (Ctrl+O), then an exam pair" if role else "empty"
+            return f"{role}\n\n{self.idle_note}" if role else "empty"
         if self.stack_hung():
             text = f"cannot load: {self.load_error}" if self.load_error else "loading…"
             return f"{role}\n{text}" if role else text
