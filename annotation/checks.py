@@ -18,6 +18,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from annotation.followup import followed_before, outside_liver
+from annotation.lost_marks import exam_label, lost_count_marks
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, CountMark, Lesion, Measurement, ReaderRoles, expected_roles
 from viewer.geometry import StackGeometry, in_plane_distance_mm
@@ -71,6 +72,7 @@ class CheckCode(str, Enum):
     COUNTED_TWICE = "counted_twice"
     LINES_APART = "lines_apart"
     SIZE_APART = "size_apart"
+    LOST_MARK = "lost_mark"
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,7 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
     out.extend(_size_apart(lesions, roles))
     out.extend(_same_lesion_twice(lesions, roles))
     out.extend(_count_gaps(project, patient_id, exam_pair_id, reader, lesions, roles))
+    out.extend(_lost_marks(project, lesions))
     for les in lesions:
         if les.lobe_contradicts_segment:
             assert les.segment is not None
@@ -210,6 +213,16 @@ def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: st
                                        f"{les.lesion_id} is in the {les.lobe.value} lobe but segment {les.segment.value}"
                                        f" lies in the {les.segment.lobe.value} liver", les.lesion_id))
     return out
+
+
+def _lost_marks(project: Project, lesions: list[Lesion]) -> list[ProtocolWarning]:
+    """A measured lesion whose count mark a project written before session 44 lost to another exam's (one mark id:
+    annotation.lost_marks): said on opening once, and here until the reader counts it again."""
+    return [ProtocolWarning(CheckCode.LOST_MARK,
+                            f"{x.lesion_id} on {role_label(x.role)} lost its count mark to "
+                            f"{exam_label(project, x.taken_by[0], x.taken_by[1])} in a project written before session "
+                            "44: the series counts it no more (C and a click on it counts it again)", x.lesion_id, x.role)
+            for x in lost_count_marks(project, lesions)]
 
 
 def _count_gaps(project: Project, patient_id: str, exam_pair_id: str, reader: str,

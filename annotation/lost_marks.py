@@ -20,10 +20,11 @@ deleted mark.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from annotation.project import Project
 from annotation.reading import Reading, old_preplaced_mark_id
-from annotation.records import Measurement
+from annotation.records import Lesion, Measurement
 from viewer.model.layout import role_label
 from viewer.records import Role
 
@@ -41,12 +42,13 @@ class LostMark:
     taken_by: tuple[str, str, str, str]
 
 
-def lost_count_marks(project: Project) -> list[LostMark]:
+def lost_count_marks(project: Project, lesions: Iterable[Lesion] | None = None) -> list[LostMark]:
     """The count marks the project lost to another lesion's mark of the same old id, by patient, exam, reader, lesion
-    and series."""
+    and series (of ``lesions`` only, when given: one exam's, for Checks)."""
     marks = project.count_marks
     lost = []
-    for key, lesion in project.lesions.items():
+    for lesion in project.lesions.values() if lesions is None else lesions:
+        key = lesion.key
         followup = project.lesion_followups.get(key)
         if followup is not None and not followup.in_liver:
             continue  # places no mark (a node, a bone lesion)
@@ -63,19 +65,28 @@ def lost_count_marks(project: Project) -> list[LostMark]:
     return sorted(lost, key=lambda x: (x.patient_id, x.exam_pair_id, x.reader, x.role.value, x.lesion_id))
 
 
-def lost_marks_text(lost: list[LostMark], readers: int = 1) -> str:
-    """What the reader is told: each exam and series that counts fewer lesions than were measured there, with the
-    lesions and the exam whose mark took theirs (``readers`` > 1: each reader named too)."""
+def exam_label(project: Project | None, patient: str, exam: str) -> str:
+    """An exam as the browser dates it: "F1 (2023-03-14)" (its id alone when the project has no date for it)."""
+    rec = project.exam_pairs.get((patient, exam)) if project is not None else None
+    when = (rec.ct_date or rec.mri_date) if rec is not None else None
+    return f"{exam} ({when.isoformat()})" if when else exam
+
+
+def lost_marks_text(lost: list[LostMark], project: Project | None = None) -> str:
+    """What the reader is told: each exam (dated from ``project``) and series that counts fewer lesions than were
+    measured there, with the lesions and the exam whose mark took theirs (each reader named when several are)."""
     lines = []
+    readers = len({x.reader for x in lost})
     groups: dict[tuple[str, str, str, Role], list[LostMark]] = {}
     for x in lost:
         groups.setdefault((x.patient_id, x.exam_pair_id, x.reader, x.role), []).append(x)
     for (patient, exam, reader, role), xs in groups.items():
         whose = f" ({reader}'s read)" if readers > 1 else ""
-        took = sorted({f"{t[0]} {t[1]}" if t[0] != patient else t[1] for x in xs for t in [x.taken_by]})
+        took = sorted({f"{t[0]} {exam_label(project, t[0], t[1])}" if t[0] != patient else exam_label(project, t[0], t[1])
+                       for x in xs for t in [x.taken_by]})
         names = ", ".join(x.lesion_id for x in xs)
-        lines.append(f"• {patient} {exam}{whose}, {role_label(role)}: {names} "
-                     f"({'their marks' if len(xs) > 1 else 'its mark'} went to {', '.join(took)})")
+        lines.append(f"• {patient} {exam_label(project, patient, exam)}{whose}, {role_label(role)}: {names} — "
+                     f"{'their marks' if len(xs) > 1 else 'its mark'} went to {', '.join(took)}")
     n = len(lost)
     return (f"This reading project was written before session 44 and has lost {n} count mark{'s' if n > 1 else ''} of "
             "measured lesions: a lesion measured on two exams (carried to a follow-up) gave both its marks one id, "
@@ -85,8 +96,8 @@ def lost_marks_text(lost: list[LostMark], readers: int = 1) -> str:
             "the other exams' marks, are as they were.")
 
 
-def lost_marks_short(lost: list[LostMark]) -> str:
-    """The status bar's line: how many, on which exams and series."""
-    where = sorted({f"{x.patient_id} {x.exam_pair_id} {role_label(x.role)}" for x in lost})
+def lost_marks_short(lost: list[LostMark], project: Project | None = None) -> str:
+    """The status bar's line: how many, on which exams (dated from ``project``) and series."""
+    where = sorted({f"{x.patient_id} {exam_label(project, x.patient_id, x.exam_pair_id)} {role_label(x.role)}" for x in lost})
     n = len(lost)
     return f"{n} count mark{'s' if n > 1 else ''} lost before session 44 ({'; '.join(where)}): count them again (C)"

@@ -157,19 +157,19 @@ class StoreFlow(QObject):
 
     def _tell_lost_marks(self, path: str | Path) -> None:
         """Count marks a project written before session 44 lost (annotation.lost_marks): told once per project, in a
-        box naming the exams, series and lesions, then in the status bar at each opening. They were lost silently:
-        an exam's count on a series fell by one per lesion carried to a later exam and measured there."""
+        box naming the exams, series and lesions, then in the status bar at each opening (and in Checks, on each exam,
+        until counted again). They were lost silently: an exam's count on a series fell by one per lesion carried to a
+        later exam and measured there."""
         lost = lost_count_marks(self.session.reading.project)
         if not lost:
             return
-        self.state.say(f"{self.state.status}; ⚠ {lost_marks_short(lost)}")
+        self.state.say(f"{self.state.status}; ⚠ {lost_marks_short(lost, self.session.reading.project)}")
         # a database by its URL without the password (kept as a path: under the folder lesionlab started from)
         key = self.session.location if is_url(str(path)) and self.session.location else str(path)
         if str(Path(key).resolve()) in self.lost_marks_said.paths:
             return
         self.lost_marks_said.add(key)
-        readers = len({x.reader for x in lost})
-        self.inform("Count marks lost in an older project", lost_marks_text(lost, readers))
+        self.inform("Count marks lost in an older project", lost_marks_text(lost, self.session.reading.project))
 
     def _edited_in_place(self, path: str | Path) -> bool:
         return str(Path(path).resolve()) in self.edited_in_place.paths

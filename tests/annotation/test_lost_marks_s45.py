@@ -46,7 +46,7 @@ def test_a_carried_lesions_mark_lost_to_the_later_exam_is_found_and_named() -> N
     _as_stored_before_44(r, [("P1", "E1"), ("P1", "E2")], uid)
     lost = lost_count_marks(r.project)
     assert lost == [LostMark("P1", "E1", "R1", "L1", PORTAL, ("P1", "E2", "R1", "L1"))]
-    assert "• P1 E1, CT portal: L1 (its mark went to E2)" in lost_marks_text(lost)
+    assert "• P1 E1 (2024-01-10), CT portal: L1 — its mark went to E2 (2024-06-10)" in lost_marks_text(lost, r.project)
     assert lost_marks_short(lost) == "1 count mark lost before session 44 (P1 E1 CT portal): count them again (C)"
 
     # counted again by the reader (a count click inside its line): no longer listed
@@ -64,7 +64,7 @@ def test_two_patients_of_one_tracking_uid_name_the_other_patient() -> None:
     _as_stored_before_44(r, [("P2", "E1"), ("P1", "E1")], uid)
     lost = lost_count_marks(r.project)
     assert [(x.patient_id, x.taken_by[0]) for x in lost] == [("P2", "P1")]
-    assert "• P2 E1, CT portal: L1 (its mark went to P1 E1)" in lost_marks_text(lost), lost_marks_text(lost)
+    assert "• P2 E1 (2024-02-10), CT portal: L1 — its mark went to P1 E1 (2024-01-10)" in lost_marks_text(lost, r.project), lost_marks_text(lost)
 
 
 def test_a_mark_deleted_by_the_reader_with_no_other_holding_its_id_is_not_listed() -> None:

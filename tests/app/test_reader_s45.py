@@ -225,10 +225,16 @@ def test_count_marks_an_older_project_lost_are_told_once(qtbot, env: Path, sampl
     errors: list[str] = []
     w.show_error = errors.append  # type: ignore[method-assign]
     assert w.store_flow.open_store(old)
-    assert len(told) == 1 and "LLSYN001 F1, CT portal: L1 (its mark went to F3)" in told[0][1], told
+    assert len(told) == 1 and "LLSYN001 F1 (2023-03-14), CT portal: L1 — its mark went to F3 (2024-03-12)" in told[0][1], told
     assert "lost 1 count mark" in told[0][1] and "press C" in told[0][1]
-    assert "1 count mark lost before session 44 (LLSYN001 F1 CT portal)" in w.status.text(), w.status.text()
+    assert "1 count mark lost before session 44 (LLSYN001 F1 (2023-03-14) CT portal)" in w.status.text(), w.status.text()
     project = w.session.reading.project
+    # Checks lists it on that exam until it is counted again (the box is said once)
+    from annotation.checks import CheckCode, check_pair
+    lost_said = [c for c in check_pair(w.session.reading.project, "LLSYN001", "F1", READER)
+                 if c.code is CheckCode.LOST_MARK]
+    assert [(c.lesion_id, c.role) for c in lost_said] == [("L1", Role.CT_PORTAL)], lost_said
+    assert "lost its count mark to F3 (2024-03-12)" in lost_said[0].message
     # the later exam's mark is its own, as it was; nothing else moved
     assert [m.lesion_id for m in project.marks_of_lesion("LLSYN001", "F3", READER, "L1")] == ["L1"]
 
@@ -270,6 +276,8 @@ def test_count_marks_an_older_project_lost_are_told_once(qtbot, env: Path, sampl
     assert after == before + 1, w.status.text()
     from annotation.lost_marks import lost_count_marks
     assert lost_count_marks(w.session.reading.project) == [], w.status.text()
+    assert not [c for c in check_pair(w.session.reading.project, "LLSYN001", "F1", READER)
+                if c.code is CheckCode.LOST_MARK]
     assert not errors, errors
 
 
