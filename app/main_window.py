@@ -40,7 +40,7 @@ from app.reading_view import ReadingView
 from app.shortcuts import USER_FILE, Shortcut, load_user_keys
 from app.store_flow import STORE_LABEL_LEAST, STORE_LABEL_MAX, StoreFlow
 from app.study_dialog import StudyUi
-from app.typing_guard import TypingGuard, takes_typing
+from app.typing_guard import TypingGuard, takes_typing, typed_into
 from app.view_settings import ViewSettings
 from app.suggester import DWI_T2FS_ADDED_MM, DWI_T2FS_RIM_ADDED_MM, install as install_suggester
 from app.suggester import offered_series
@@ -312,9 +312,11 @@ class MainWindow(QMainWindow):
     def _give_keys_back(self, dock: QDockWidget) -> None:
         """A click in a floating panel made it the active window: the reading keys that act on the grid (Page Up and
         Down, the arrows, Enter, Tab...) went dead until an image was clicked (a reader's check). The main window is
-        made active again, unless the panel's own text field took the keyboard (the clinical record's)."""
+        made active again, unless the panel's own text field took the keyboard (the clinical record's), or its table
+        typed into (the treatment lines', whichever cell: Del there clears a cell, and given back to the images it
+        deleted the line picked on them when the cell clicked was a line's number, as it did not docked)."""
         focus = QApplication.focusWidget()
-        if focus is not None and dock.isAncestorOf(focus) and takes_typing(focus):
+        if focus is not None and dock.isAncestorOf(focus) and (takes_typing(focus) or typed_into(focus)):
             return
         if dock.isFloating() and QApplication.activeWindow() is dock:
             self.activateWindow()

@@ -334,3 +334,36 @@ def test_the_empty_cells_say_how_to_open_an_exam_once_studies_are_listed(qtbot, 
     w.show_index(str(sample_dicom), sample_index)
     texts = [vp.empty_text() for vp in w.grid.viewports]
     assert all("double-click an exam in the browser" in t and "Ctrl+O" not in t for t in texts), texts
+
+
+def test_del_on_a_line_number_in_the_floating_follow_up_deletes_nothing_read(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The Follow-up panel floating (a second screen): a click on a treatment line's number handed the keys back to
+    the images (a click in a floating panel does, unless a field took them, and the number is not edited), and Del
+    then deleted the line just drawn on the images. The table keeps the keys, as docked: Del says how a line goes."""
+    from tests.app.test_reader_check_s35 import _activate
+
+    w = window
+    reading = w.session.reading
+    pair = w.state.selection.pair
+    press(w, qtbot, "tool_window")
+    _activate(w, qtbot, READING_ROLES.index(Role.CT_PORTAL))
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, w.grid.active_widget, (200.0, 150.0), (200.0, 190.0))
+    lid = w.state.selection.lesion_id
+    drawn = reading.project.lesions[(*pair, READER, lid)].observation(Role.CT_PORTAL)
+    assert isinstance(drawn, Measurement) and w.state.selection.picked is not None, w.status.text()
+    dock = w.docks.followup_dock
+    dock.show()
+    dock.setFloating(True)
+    dock.setGeometry(100, 100, 900, 400)
+    panel, line = _lines_tab(w, qtbot)
+    qtbot.wait(50)
+    dock.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dock, timeout=3000)
+    t = panel.lines
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(1, 0)).center())
+    qtbot.wait(50)  # the give-back runs queued after the release
+    assert QApplication.focusWidget() is t, QApplication.focusWidget()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Delete)
+    assert reading.project.lesions[(*pair, READER, lid)].observation(Role.CT_PORTAL) == drawn, w.status.text()
+    assert "Remove line deletes treatment line 1" in w.status.text(), w.status.text()
