@@ -573,6 +573,7 @@ def _in_a_term(text: str, start: int, end: int) -> bool:
 _SENTENCE_START_BEFORE = re.compile(r"(?:^|[.!?:;\n\u2022*>(-])\s*$")
 _NEXT_WORD = re.compile(r"[\s,]*([^\W\d_]+)")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+)[\s^-]+$")
+_NAME_WORD_AFTER = re.compile(r"[\s^-]+([^\W\d_]+)")
 
 
 def _a_word_at_start(text: str, start: int, end: int) -> bool:
@@ -813,7 +814,8 @@ class Gate:
         every(_ROMAN_DMY, lambda m: self._roman_day(m, patient_id))
         every(_ROMAN_DM, lambda m: "[date]")
         every(_ROMAN_MY, lambda m: "[date]")
-        # spaced, only with the month in lower case: "On 12 March 15 new lesions" keeps its count
+        # spaced with a capital, a full month's name only where no word follows: "On 12 March 15 new lesions" keeps
+        # its count, "12 Mar 24" and "CT 12 March 24:" are dates
         every(_GLUED_DMYY, lambda m: None if _counted(m) or (m["sep"] == " " and m["month"][0].isupper() and m[
             "month"].lower() in _FULL_MONTH_NAMES and _WORD_AFTER.match(text, m.end())) else "[date]")
         every(_NUMERIC_MYY, _month_two_digit_year)
@@ -954,7 +956,7 @@ class Gate:
                 continue  # not a name, or the patient's own (their pattern finds it)
             if not genitive and key in _COMMON_WORDS and (
                     not said[0].isupper() or _a_word_at_start(text, found.start(), found.end())
-                    or _in_a_term(text, found.start(), found.end()) and not self._after_a_word_of(text, found, whose)):
+                    or _in_a_term(text, found.start(), found.end()) and not self._beside_a_word_of(text, found, whose)):
                 continue
             if not genitive and key in lone and not self._lone_name_at(text, found, whose):
                 continue
@@ -972,10 +974,13 @@ class Gate:
                 before = _PARTICLES_BEFORE.search(text, max(0, start - 24), start)
             yield start, found.end()
 
-    def _after_a_word_of(self, text: str, found: re.Match[str], whose: set[str]) -> bool:
-        """Whether a word of the same patients' name stands right before ``found`` ("Rose Short of breath")."""
+    def _beside_a_word_of(self, text: str, found: re.Match[str], whose: set[str]) -> bool:
+        """Whether a word of the same patients' name stands right before or after ``found`` ("Rose Short of breath",
+        "May-Thurner" of THURNER^MAY)."""
+        names = self._others["names"]
         before = _WORD_BEFORE.search(text, max(0, found.start() - 32), found.start())
-        return before is not None and bool(self._others["names"].get(before[1].lower(), set()) & whose)
+        after = _NAME_WORD_AFTER.match(text, found.end())
+        return any(beside is not None and bool(names.get(beside[1].lower(), set()) & whose) for beside in (before, after))
 
     def _lone_name_at(self, text: str, found: re.Match[str], whose: set[str]) -> bool:
         """Whether another patient's name of one word that is a particle too ("Le" of LE^THI, "Du" of DU^WEI), found

@@ -111,3 +111,14 @@ def test_a_megabyte_of_the_new_forms_is_replaced_in_linear_time(gate: Gate, unit
         gate.value("comment", text, "4")
         times.append(time.perf_counter() - start)
     assert times[1] < 60 and times[1] < 30 * max(times[0], 0.01), times
+
+
+def test_a_term_made_of_a_patients_name_goes_as_the_name() -> None:
+    """Patients named THURNER^MAY and BENGAL^ROSE: "May-Thurner", "Rose Bengal" are their names, for their own texts
+    and the others' (the term's rule had kept "May" beside "[name]")."""
+    names = {"P1": "THURNER^MAY", "P2": "X^Y", "P3": "BENGAL^ROSE", "P4": "SHORT^ROSE"}
+    gate = Gate(True, keep_comments=True, patient_codes={p: f"S00{i}" for i, p in enumerate(names, 1)},
+                first_exam={p: dt.date(2024, 1, 1) for p in names}, patient_names=names)
+    for pid in ("P1", "P2", "P3"):
+        said = gate.value("comment", "May-Thurner; Rose Bengal; Short of breath; Rose Short of breath", pid)
+        assert "May" not in said and "Rose" not in said and said.endswith("Short of breath; [name] [name] of breath")
