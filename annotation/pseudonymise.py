@@ -40,6 +40,12 @@ follow-up or reader-study table too) or an exported column has none. What the ru
   name and id patterns, the other patients' ids and names are made once per export. A month and year before a
   sentence's full stop or a colon ("since 03/2024.", "Since 3/24:") is a date too, and a date's dot that may end a
   sentence stays after it ("since [date]. Next"; review44a).
+* session 45: a month with a two-digit year beside an exam, a procedure or an event of the disease ("TACE 3/23",
+  "Verlaufskontrolle 9/23", "11/22 RFA") or standing alone before a colon or a dash ("3/23: TACE"); a fraction with a
+  one-digit second number is never one ("2/3", "segments 5/6": May 2006 is written "5/06"), a count of cells after
+  Ki-67 neither ("Ki-67 10/2000"); the decision at :data:`_EXAM_WORDS`. "12 Mar 24" whole; "O Brien" of O'BRIEN whole;
+  a name part that is a word inside a known term ("May-Thurner", "Rose Bengal", "Short of breath") is the term, with a
+  title or the rest of the name before it the name (:data:`_TERMS_AFTER`).
 """
 
 from __future__ import annotations
@@ -275,7 +281,7 @@ _NUMBER_OWNER_BEFORE = re.compile(
 _NOT_A_DATE_WORD_AFTER = re.compile(
     r"\s*(?:mm|cm|ml|%|HU|mg|kg|GBq|MBq|mSv|mGy|s|min|h|lesions?|lésions?|läsion(?:en)?|nodes?|segments?|of|de|der|"
     r"von|sur|cells?|cellules?|zellen|hpf|fields?|champs?|dilution|verdünnung|patients?|patientes?|cases?|cas|fälle|"
-    r"cycles?|cures?|zyklen|biops(?:y|ies))(?!\w)", re.IGNORECASE)
+    r"cycles?|cures?|zyklen|biops(?:y|ies)|cores?|carottes?|stanzen?)(?!\w)", re.IGNORECASE)
 #: "03/2024", "3.2024", "03-2024" (a month and its year)
 _NUMERIC_MY = re.compile(r"(?<![\w./:,-])(?:(?:0?[1-9]|1[0-2])[./]|(?:0[1-9]|1[0-2])-)(?:19|20)\d{2}(?![\w/-]|[.,]\w)")
 #: "2024-03", "2024/03" (a year and its month, the month with two digits)
@@ -317,8 +323,16 @@ _LOOKALIKE = str.maketrans({**{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0x
 #: "12mar24", "03MAR24": a day, a month's name and a two-digit year written together (the century unknown: "[date]");
 #: in lower case too (a month's name in lower case is no month only where it stands as a word)
 #: and with one separator twice ("12-mar-24", "12 jan 24", "3 juin 24": left as typed in lower case, review44a)
-_GLUED_DMYY = re.compile(rf"(?<![\w.,/:-])\d{{1,2}}(?P<sep>[-./ ]?){_MONTH[:-3]}(?P=sep)\d{{2}}(?![\w]|[.,/:]\d)",
+_GLUED_DMYY = re.compile(rf"(?<![\w.,/:-])\d{{1,2}}(?P<sep>[-./ ]?){_MONTH[:-3]}\.?(?P=sep)\d{{2}}(?![\w]|[.,/:]\d)",
                          re.IGNORECASE)
+#: Session 45: spaced with its capital ("12 Mar 24", "3 Feb. 23"), an abbreviated month's name is a date as a whole (the
+#: "24" stayed after "[date]"); a full one only where no word follows ("CT 12 March 24: stable"), for "On 12 March 15 new
+#: lesions were seen" (session 44) keeps its count
+_FULL_MONTH_NAMES = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "janvier", "février", "fevrier", "mars", "avril", "mai", "juin", "juillet", "août", "aout", "septembre",
+    "octobre", "novembre", "décembre", "januar", "februar", "märz", "maerz", "juni", "juli", "oktober", "dezember"})
+_WORD_AFTER = re.compile(r"\s*[^\W\d_]")
 #: "03.24", "3/24", "9/24": a month and a two-digit year, or a ratio ("nodes 3/24") or a decimal ("ADC 1.24"). Session
 #: 44's decision: a month and year (``[date]``) after a word placing something in time ("since 3/24", "in 9/24",
 #: "Erstdiagnose 03.24", "en 03/24"), or written with a leading zero ("03.24"; a ratio or a decimal has none); a number
@@ -329,7 +343,33 @@ _NUMERIC_MYY = re.compile(r"(?<![\w./:,-])(?P<month>\d{1,2})[./](?P<yy>\d{2})(?!
                           r"(?![\d/]|:\d|[.,]\d|\.\w))*)")
 _MONTH_YEAR_WORD_BEFORE = re.compile(
     r"(?:^|\W)(?i:in|from|since|until|till|dated|on|by|before|after|started|diagnosed|diagnosis|seen|en|depuis|dès|"
-    r"jusqu'en|avant|après|diagnostic|im|ab|seit|bis|vor|nach|vom|erstdiagnose|ed)\s*:?\s*$")
+    r"jusqu'en|avant|après|diagnostic|im|ab|seit|bis|vor|nach|vom|erstdiagnose|ed|as\s+of|au|stand)\s*:?\s*$")
+#: Session 45: a month and a two-digit year is a date after or before an exam, a procedure or an event of the disease
+#: too ("TACE 3/23", "Verlaufskontrolle 9/23", "RFA 11/22", "TDM (9/23)", "11/22 RFA"), and standing alone, a list's
+#: item or a line's start before a colon or a dash ("3/23: TACE, 9/23: re-TACE"); so is one whose year has a leading
+#: zero ("5/06"). The decision (review of CORPUS_S45 in tests/annotation/pseudonymise_corpus.py): which fractions can
+#: collide with a month and year? Only those written m/yy, a one- or two-digit number up to 12 over a two-digit one: "2/3",
+#: "1/2 the size", "segments 5/6", "grade 2/3", "LI-RADS 3/4" have a one-digit second number and are no month and year
+#: ("5/6" is not how May 2006 is written: "5/06"), "b 50/800", "120/80" no month, "T2/FS" no number; "Ki-67 10/2000" is
+#: a count of cells (:data:`_CELL_COUNT_BEFORE`). What collides ("3/12", "7/24", "12/24": a count out of 12 or 24)
+#: stays a ratio unless an exam or procedure word stands right beside it (then a date, privacy first: "MRI 3/12
+#: arterial" leaves as "MRI [date] arterial"); a counted word or unit after it keeps it a ratio wherever it stands ("CT
+#: 3/12 lesions", "biopsy 3/10 cores").
+_EXAM_WORDS = (
+    r"ct|cect|mri?|mrt|irm|tdm|pet(?:-?ct)?|ceus|scan(?:ner)?|scans|imaging|exam(?:ination|en)?|control(?:e)?"
+    r"|contrôle|follow-?up|fu|baseline|(?:re)?staging|bilan|(?:c|deb-|re-)?tace|rfa|mwa|sirt|tare|prrt|sbrt|ebrt"
+    r"|radiotherapy|surgery|resection|résection|resektion|hepatectomy|hépatectomie|hepatektomie|transplant(?:ation)?"
+    r"|greffe|biops(?:y|ie|ies)|ablation|(?:chemo-?|chimio-?)?embolis(?:ation|ierung)|chemoemboli[sz]ation"
+    r"|embolization|radiofr[ée]quence|progression|progress|recurrence|relapse|récidive|rechute|rezidiv"
+    r"|[^\W\d_]*(?:kontrolle|untersuchung|aufnahme)|verlauf|échographie|echographie|sonographie|sono")
+_EXAM_WORD = re.compile(rf"(?i:{_EXAM_WORDS})|US|PD|OP|FU")
+_EXAM_WORD_AFTER = re.compile(rf"\s*:?\s*(?:(?i:{_EXAM_WORDS})|US|PD|OP|FU)(?!\w)")
+#: what stands around a month and year alone: a text's, a line's or a list item's start before it, a colon or a dash
+#: after it ("3/23: TACE", "- 9/23 – stable")
+_ALONE_BEFORE = re.compile(r"(?:^|[\n;,•*]|^-|\n-)\s*$")
+_ALONE_AFTER = re.compile(r"\s*:|\s+[-–]\s")
+#: a count of cells after the proliferation index ("Ki-67 10/2000": 10 of 2,000 cells), no month and year
+_CELL_COUNT_BEFORE = re.compile(r"(?:^|\W)(?i:ki[\s-]?67|mib[\s-]?1)(?:\s*(?i:index))?\s*[:=]?\s*(?:à\s*)?$")
 #: "Sunday the 3rd", "Monday 4th", "dimanche 3", "Sonntag, den 3.": a day of the month with its day of the week (a
 #: date's element); an abbreviated day ("Sun", "Mon") with its capital only
 _WEEKDAY_DAY = re.compile(
@@ -466,7 +506,8 @@ def _a_name(found: re.Match[str]) -> str | None:
     if found.group("s"):
         return "[name]" if said[0].isupper() and len(said) >= 4 else None
     if said.lower() in _COMMON_WORDS:
-        return None if not said[0].isupper() or _a_word_at_start(found.string, found.start(), found.end()) else "[name]"
+        return None if not said[0].isupper() or _a_word_at_start(found.string, found.start(), found.end()) or \
+            _in_a_term(found.string, found.start(), found.end()) else "[name]"
     return "[name]"
 
 
@@ -498,9 +539,41 @@ _WORD_AT_START = {
     "mark": frozenset({"on", "at", "the", "each"}),
     "march": frozenset({"on"}),
 }
+#: Session 45: a name part that is a report's word too begins or ends a known term (an eponym, a stain, a phrase) of
+#: medicine: "May-Thurner", "Rose Bengal", "Short of breath" had become "[name]-Thurner" wherever a patient was named
+#: MAY, ROSE or SHORT. The decision, kept simple: such a word written with its capital is the term, not the name, where
+#: the rest of a term of this table stands beside it; a title before it ("Mr Short of breath") or another word of the
+#: same name ("Rose Short of breath") makes it the name again, and everywhere else it stays the name ("Mr Short was
+#: seen", "Rose was anxious"), so that a name leaks only written inside one of these terms.
+_TERMS_AFTER = {
+    "may": ("thurner", "gr(?:ü|ue|u)nwald", "hegglin"), "mai": ("gr(?:ü|ue|u)nwald",),
+    "rose": ("bengal", "waaler"), "short": (r"of\s+breath", "tau", "bowel", "stature"), "hill": ("sachs",),
+    "hunt": ("hess",), "wells": ("score", "criteria"), "page": ("kidney",), "field": (r"of\s+view",),
+    "brown": ("s[ée]quard",), "black": ("blood",), "mass": ("effect",), "long": ("term",), "white": ("matter",),
+}
+_TERM_AFTER = {word: re.compile(rf"[\s-]+(?i:{'|'.join(rest)})(?!\w)") for word, rest in _TERMS_AFTER.items()}
+_TERM_BEFORE = {"rose": re.compile(r"(?<!\w)(?i:waaler)[\s-]+$"),
+                "white": re.compile(r"(?<!\w)(?i:parkinson)[\s-]+$")}
+#: a title before a name ("Mr Short", "Mme Rose", "Frau May", "patient Short")
+_TITLE_BEFORE = re.compile(r"(?:^|\W)(?i:mr|mrs|ms|miss|mx|dr|prof|herr|frau|hr|fr|mme|mlle|madame|monsieur|m"
+                           r"|patient(?:e|in)?|pt)\.?\s*$")
+
+
+def _in_a_term(text: str, start: int, end: int) -> bool:
+    """Whether the name part ``text[start:end]`` (a word too) begins or ends a term of :data:`_TERMS_AFTER` there and
+    no title stands before it."""
+    word = text[start:end].lower()
+    after, before = _TERM_AFTER.get(word), _TERM_BEFORE.get(word)
+    term = (after is not None and after.match(text, end) is not None) or (
+        before is not None and before.search(text, max(0, start - 16), start) is not None)
+    return term and _TITLE_BEFORE.search(text, max(0, start - 12), start) is None
+
+
 #: a sentence's start: the text's, or after a full stop, "!", "?", ":", ";", a line's end or a bullet
 _SENTENCE_START_BEFORE = re.compile(r"(?:^|[.!?:;\n\u2022*>(-])\s*$")
 _NEXT_WORD = re.compile(r"[\s,]*([^\W\d_]+)")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[\s^-]+$")
+_NAME_WORD_AFTER = re.compile(r"[\s^-]+([^\W\d_]+)")
 
 
 def _a_word_at_start(text: str, start: int, end: int) -> bool:
@@ -530,13 +603,46 @@ def _counted(found: re.Match[str]) -> bool:
 
 
 def _month_two_digit_year(found: re.Match[str]) -> str | None:
-    """``[date]`` for a month and a two-digit year ("03.24", "since 3/24"), None for a ratio or a decimal
-    (:data:`_NUMERIC_MYY`)."""
-    if not 1 <= int(found["month"]) <= 12 or _counted(found):
-        return None
-    if found["month"].startswith("0"):
+    """``[date]`` for a month and a two-digit year ("03.24", "since 3/24", "TACE 3/23", "3/23: RFA"), None for a ratio
+    or a decimal (:data:`_NUMERIC_MYY`, :data:`_EXAM_WORDS`)."""
+    text, start, end = found.string, found.start(), found.end()
+    counted = _NOT_A_DATE_WORD_AFTER.match(text, end)
+    if not 1 <= int(found["month"]) <= 12 or _owned(found) or counted and not (
+            counted.group(0).strip().lower() in _OF and _exam_word_before(text, start)):
+        return None  # "RFA 11/22 of the segment 6 lesion": a date ("3/4 of segment 8", "nodes 3/24 of 30": ratios)
+    if found["month"].startswith("0") or (found["yy"].startswith("0") and text[start + len(found["month"])] == "/"):
+        return "[date]"  # "03.24", "5/06": a ratio's numbers have no leading zero (a decimal's ".05" may)
+    if _MONTH_YEAR_WORD_BEFORE.search(text, max(0, start - 16), start) or _exam_word_before(text, start) \
+            or _EXAM_WORD_AFTER.match(text, end):
         return "[date]"
-    return "[date]" if _MONTH_YEAR_WORD_BEFORE.search(found.string, max(0, found.start() - 16), found.start()) else None
+    alone = _ALONE_BEFORE.search(text, max(0, start - 4), start) and _ALONE_AFTER.match(text, end)
+    return "[date]" if alone else None
+
+
+def _exam_word_before(text: str, start: int) -> bool:
+    """Whether an exam or procedure word (:data:`_EXAM_WORDS`) stands right before ``start``, a colon or an opening
+    bracket between ("TACE 3/23", "TDM (9/23)", "Kontroll-CT 3/24"). Read back from ``start`` a character at a time: a
+    pattern of sixty words searched before each number pair made a megabyte of "TACE 3/23" take 15 s."""
+    end = start
+    while end > 0 and start - end < 4 and text[end - 1] in " \t:(":
+        end -= 1
+    begin = end
+    while begin > 0 and end - begin < 24 and (text[begin - 1].isalpha() or text[begin - 1] == "-"):
+        begin -= 1
+    if begin == end or (begin > 0 and text[begin - 1].isalnum()):
+        return False
+    word = text[begin:end]
+    return _EXAM_WORD.fullmatch(word) is not None or _EXAM_WORD.fullmatch(word.rsplit("-", 1)[-1]) is not None
+
+
+#: the words after a number of :data:`_NOT_A_DATE_WORD_AFTER` that say "out of" and also follow a date
+_OF = frozenset({"of", "de", "der", "von", "sur"})
+
+
+def _a_cell_count(found: re.Match[str]) -> bool:
+    """A count of cells after the proliferation index ("Ki-67 10/2000"), not a month and year; with no leading zero."""
+    return not found.group(0).startswith("0") and _CELL_COUNT_BEFORE.search(
+        found.string, max(0, found.start() - 20), found.start()) is not None
 
 
 def _part_of_month_before(text: str, start: int) -> int:
@@ -703,13 +809,15 @@ class Gate:
         every(_SPACED_DMY, lambda m: None if _counted(m) else _dmy(m))
         every(_SPACED_DOTTED_DMY, lambda m: None if _counted(m) else _dmy(m))
         every(_NUMERIC_DM, _numeric_day_month)
-        every(_NUMERIC_MY, lambda m: None if _counted(m) else "[date]")
+        every(_NUMERIC_MY, lambda m: None if _counted(m) or _a_cell_count(m) else "[date]")
         every(_NUMERIC_YM, lambda m: None if _counted(m) else "[date]")
         every(_ROMAN_DMY, lambda m: self._roman_day(m, patient_id))
         every(_ROMAN_DM, lambda m: "[date]")
         every(_ROMAN_MY, lambda m: "[date]")
-        # spaced, only with the month in lower case: "On 12 March 15 new lesions" keeps its count
-        every(_GLUED_DMYY, lambda m: None if _counted(m) or (m["sep"] == " " and m["month"][0].isupper()) else "[date]")
+        # spaced with a capital, a full month's name only where no word follows: "On 12 March 15 new lesions" keeps
+        # its count, "12 Mar 24" and "CT 12 March 24:" are dates
+        every(_GLUED_DMYY, lambda m: None if _counted(m) or (m["sep"] == " " and m["month"][0].isupper() and m[
+            "month"].lower() in _FULL_MONTH_NAMES and _WORD_AFTER.match(text, m.end())) else "[date]")
         every(_NUMERIC_MYY, _month_two_digit_year)
         every(_WEEKDAY_DAY, lambda m: None if _counted(m) else "[date]")
         # the name after the dates: of two finds alike ("in May" for MAY^ANNA) the date is kept
@@ -847,7 +955,8 @@ class Gate:
             if not whose or whose == {patient_id}:
                 continue  # not a name, or the patient's own (their pattern finds it)
             if not genitive and key in _COMMON_WORDS and (
-                    not said[0].isupper() or _a_word_at_start(text, found.start(), found.end())):
+                    not said[0].isupper() or _a_word_at_start(text, found.start(), found.end())
+                    or _in_a_term(text, found.start(), found.end()) and not self._beside_a_word_of(text, found, whose)):
                 continue
             if not genitive and key in lone and not self._lone_name_at(text, found, whose):
                 continue
@@ -856,11 +965,22 @@ class Gate:
             start = found.start()
             before = _PARTICLES_BEFORE.search(text, max(0, start - 24), start)
             # "De Luca", "van der Berg": a particle of the same patient's name ("der Müller" keeps its article)
+            # the "O" of O'BRIEN before an apostrophe, or with its capital before a space or hyphen ("O Brien" left
+            # "O [name]", session 45); in lower case it is a word ("o Brien")
             while before is not None and particles.get(before["particle"].lower() + (
-                    "'" if len(before["particle"]) == 1 and before.group(0).endswith("'") else ""), set()) & whose:
+                    "'" if len(before["particle"]) == 1 and (before.group(0).endswith("'") or before[
+                        "particle"].isupper()) else ""), set()) & whose:
                 start = before.start()
                 before = _PARTICLES_BEFORE.search(text, max(0, start - 24), start)
             yield start, found.end()
+
+    def _beside_a_word_of(self, text: str, found: re.Match[str], whose: set[str]) -> bool:
+        """Whether a word of the same patients' name stands right before or after ``found`` ("Rose Short of breath",
+        "May-Thurner" of THURNER^MAY)."""
+        names = self._others["names"]
+        before = _WORD_BEFORE.search(text, max(0, found.start() - 32), found.start())
+        after = _NAME_WORD_AFTER.match(text, found.end())
+        return any(beside is not None and bool(names.get(beside[1].lower(), set()) & whose) for beside in (before, after))
 
     def _lone_name_at(self, text: str, found: re.Match[str], whose: set[str]) -> bool:
         """Whether another patient's name of one word that is a particle too ("Le" of LE^THI, "Du" of DU^WEI), found

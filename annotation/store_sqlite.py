@@ -371,33 +371,46 @@ _TICK_NS = 20_000_000
 _COARSE_TICK_NS = 2_000_000_000
 #: how long a copy waits for the store's last change to be a tick old before it says why it cannot tell
 _SETTLE_LIMIT_S = 3.0
+#: how far behind this computer's clock the clock that dates the store's changes (a file server's) may be for a change
+#: dated longer ago than a tick and this to be trusted as a tick old without watching the file (Kerberos, which shares
+#: are often mounted with, refuses a clock five minutes off); nearer changes are watched (:func:`_settled_stat`)
+_SKEW_ALLOWANCE_NS = 300_000_000_000
+
+
+def _tick_of(st: os.stat_result) -> int:
+    return _COARSE_TICK_NS if st.st_mtime_ns % 1_000_000_000 == 0 and st.st_ctime_ns % 1_000_000_000 == 0 \
+        else _TICK_NS
 
 
 def _settled_stat(real: Path) -> os.stat_result:
-    """The store file's stat once its last change is more than a time stamp's tick old, so that a write after it
-    changes the file's times (a write within the tick of the change before left them as they were, and a copy
-    made meanwhile was trusted: sessions 42-43). Waits at most a tick (two seconds where times are whole seconds);
-    a change dated ahead of this computer's clock for longer (a file server's clock) is refused, naming that, and so
-    is a file changed again and again for that long (a copy still being made), naming that."""
+    """The store file's stat once its last change is more than a time stamp's tick old by the clock that dated it, so
+    that a write after it changes the file's times (a write within the tick of the change before left them as they
+    were, and a copy made meanwhile was trusted: sessions 42-43).
+
+    That clock is a file server's for a store on a share, and may be seconds off this computer's (session 45): behind,
+    a change made right now looked seconds old and the copy started at once, within its tick; ahead, a quiet store was
+    refused as "dated ahead of this computer's clock". So the times are compared with this computer's clock only for a
+    change dated longer ago than a tick and :data:`_SKEW_ALLOWANCE_NS` (a server behind by more is not told); a nearer
+    one is watched instead: two stats a tick apart by this computer's monotonic clock showing the same times mean the
+    dating clock, whatever its skew, has moved past the tick of the last change before the second. Waits a tick (two
+    seconds where times are whole seconds); a file changed again and again for :data:`_SETTLE_LIMIT_S` (a copy still
+    being made) is refused, naming that."""
     deadline = time.monotonic() + _SETTLE_LIMIT_S
+    st = os.stat(real)
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > _tick_of(st) + _SKEW_ALLOWANCE_NS:
+        return st
     while True:
-        st = os.stat(real)
-        last = max(st.st_mtime_ns, st.st_ctime_ns)
-        tick = _COARSE_TICK_NS if st.st_mtime_ns % 1_000_000_000 == 0 and st.st_ctime_ns % 1_000_000_000 == 0 \
-            else _TICK_NS
-        age = time.time_ns() - last
-        if age > tick:
-            return st
-        if time.monotonic() >= deadline and age > 0:  # written again and again ("-0.0 s ahead": review44a)
-            raise StoreError(f"the store kept changing for {_SETTLE_LIMIT_S:.0f} s (its last change "
-                             f"{age / 1e6:.0f} ms ago), so a copy of it for reading could not be trusted",
-                             where=str(real), advice="retry once whoever writes it (or copies it here) has finished")
+        watched = time.monotonic()
+        while (left := watched + _tick_of(st) / 1e9 - time.monotonic()) > 0:
+            time.sleep(left)
+        again = os.stat(real)
+        if same_file(st, again):
+            return again
         if time.monotonic() >= deadline:
-            raise StoreError(f"the store's last change is dated {-age / 1e9:.1f} s ahead of this computer's clock, so a "
-                             "change while it is copied for reading could not be told", where=str(real),
-                             advice="set the clock of this computer (or of the file server) right, or copy the store "
-                                    "to a folder you can write and open the copy")
-        time.sleep(min(max((tick - age) / 1e9, 0.001), _SETTLE_LIMIT_S))
+            raise StoreError(f"the store kept changing for {_SETTLE_LIMIT_S:.0f} s, so a copy of it for reading could "
+                             "not be trusted", where=str(real),
+                             advice="retry once whoever writes it (or copies it here) has finished")
+        st = again
 
 
 def _tidy_after_reading(real: Path) -> None:

@@ -186,6 +186,114 @@ CORPUS_S44 = (
 )
 
 
+#: Session 45: a month with a two-digit year after an exam or a procedure ("TACE 3/23", "Verlaufskontrolle 9/23", "stable
+#: au 12/24", "RFA 11/22") or standing alone ("3/23: TACE"), which session 44's rule (a time word before or a leading zero)
+#: left; with the fractions, ratios and counts a radiologist writes beside them ("3/4 of segment 8", "2/3", "segments
+#: 5/6", "Ki-67 10/2000", "1/2 the size", "LI-RADS 3/4", "T2/FS", "b 50/800", "grade 2/3"), written before the change.
+CORPUS_S45_DATES = (
+    # English
+    ("4", "TACE {3/23}, response PR."),
+    ("4", "RFA {11/22} of the segment 6 lesion."),
+    ("4", "CT {03/21} showed 2 lesions."),
+    ("4", "MRI {9/23}: stable disease."),
+    ("4", "PRRT {1/22} to {4/22}, 4 cycles."),
+    ("4", "SIRT {6/21}; progression {2/23}."),
+    ("4", "{3/23}: TACE, {9/23}: re-TACE."),
+    ("4", "Follow-up CT {12/24}, no new lesion."),
+    ("4", "Last scan {10/23}, next in 3 months."),
+    ("4", "Resection {5/19}, recurrence {8/22}."),
+    ("12", "Baseline {1/21}, restaging {7/21}."),
+    ("12", "{11/22} RFA, {2/23} CT: complete response."),
+    ("4", "Liver MRI {4/24} vs MRI {10/23}."),
+    ("4", "Post-TACE CT {2/24}: lipiodol uptake."),
+    ("12", "SBRT {10/21} to segment 8."),
+    ("12", "Biopsy {3/21} confirmed NET G2."),
+    ("4", "CT {12 Mar 24}: stable; MRI {3 Feb 23}."),
+    # French
+    ("1234567", "Stable au {12/24}, pas de nouvelle lésion."),
+    ("1234567", "TDM {9/23} : 3 lésions."),
+    ("1234567", "IRM {3/22} puis IRM {9/22}."),
+    ("1234567", "Chimioembolisation {6/23}, bonne réponse."),
+    ("1234567", "Contrôle {11/23} : stabilité."),
+    ("1234567", "Radiofréquence {4/21} du segment 7."),
+    ("1234567", "Bilan {1/24} : progression hépatique."),
+    ("1234567", "Récidive {7/22} après hépatectomie {2/20}."),
+    # German
+    ("AB-88812", "Verlaufskontrolle {9/23}: stabil."),
+    ("AB-88812", "Kontroll-CT {3/24} ohne neue Läsion."),
+    ("AB-88812", "MRT {11/22} und MRT {5/23} verglichen."),
+    ("AB-88812", "TACE {2/22}, Rezidiv {10/22}."),
+    ("AB-88812", "Stand {9/23}: keine Progression."),
+    ("AB-88812", "Resektion {4/19}, Voruntersuchung {12/23}."),
+    ("AB-88812", "PET-CT {8/23} ohne Befund."),
+    ("AB-88812", "Letzte Kontrolle {6/24}, nächste in 3 Monaten."),
+)
+CORPUS_S45_RATIOS = (
+    # English
+    ("4", "3/4 of segment 8 is replaced by tumour."),
+    ("4", "Involves 2/3 of the right lobe."),
+    ("4", "Segments 5/6 and 7/8 involved."),
+    ("4", "Ki-67 10/2000, G1."),
+    ("4", "Lesion now 1/2 the size of baseline."),
+    ("4", "LI-RADS 3/4 observation in segment 7."),
+    ("4", "T2/FS bright, DWI b 50/800."),
+    ("4", "Grade 2/3 per pathology."),
+    ("4", "Positive nodes 3/24 at resection."),
+    ("4", "Mitoses 3/10 HPF."),
+    ("4", "Enhancing in 3/12 arterial and 5/12 portal phase images."),
+    ("4", "Ratio 12/24 on b800."),
+    ("4", "Score 7/10, pain 3/10."),
+    ("4", "Sensitivity 9/11, specificity 10/12."),
+    ("4", "Up to 7/10 lesions respond to PRRT."),
+    ("4", "SUVmax 12.24, SUVmean 5.12."),
+    ("4", "ADC 1.24 and 1.12 x10-3."),
+    ("4", "Blood pressure 120/80, HR 72."),
+    ("4", "Matrix 256/192, FOV 380."),
+    ("4", "Uptake grade 3/4 on SSTR PET; Krenning 3/4."),
+    ("4", "CT 3/12 lesions enhancing; TACE of 2/3 of the lesions."),
+    ("4", "PRRT 4/4 cycles completed; MRI 1.5 T; CT 0.625 mm."),
+    ("4", "Biopsy 3/10 cores positive."),
+    ("12", "Short axis 12 mm; 12/12 nodes stable."),
+    ("12", "Lesions 4/12 hypervascular."),
+    # French
+    ("1234567", "Atteinte des 2/3 du foie droit."),
+    ("1234567", "Segments 5/6 et 7/8 envahis."),
+    ("1234567", "Ki-67 : 10/2000, grade 1."),
+    ("1234567", "Ganglions positifs 3/24, marges saines."),
+    ("1234567", "Score 7/24 au total, 2 lésions sur 3."),
+    ("1234567", "Rapport signal 1,24 ; ADC 1.12."),
+    ("1234567", "Prise de contraste 3/12 en phase artérielle."),
+    ("1234567", "Lésion réduite de 1/2, grade 2/3."),
+    ("1234567", "Tension 12/8, pouls 80."),
+    ("1234567", "LI-RADS 3/4 au segment 8; IRM 3 T, coupes de 1,25 mm."),
+    # German
+    ("AB-88812", "Verhältnis 1/3; b 50/800 hyperintens."),
+    ("AB-88812", "2/3 der Läsionen messbar, Segmente 5/6."),
+    ("AB-88812", "Ki-67 10/2000 Zellen, Mitosen 2/10 HPF."),
+    ("AB-88812", "Lymphknoten 3/24 positiv."),
+    ("AB-88812", "Läsionen 3/12 arteriell, 5/12 portalvenös."),
+    ("AB-88812", "Grading 2/3, Ki-67 4 %."),
+    ("AB-88812", "T2/FS hyperintens, ADC 1.24."),
+    ("AB-88812", "Blutdruck 130/85 mmHg; MRT 1.5 T, Schicht 3/10 mm."),
+    ("AB-88812", "Score 12/24 Punkte."),
+)
+#: a name that is a report's word too, in a known term ("May-Thurner", "Short of breath", "Rose Bengal"), is the term;
+#: written as a name ("Mr Short", "Rose was seen"), the name (patient 12 is SHORT^ROSE, 4 MAY^ANNA)
+CORPUS_S45_NAMES = (
+    ("4", "Findings suggest May-Thurner syndrome."),
+    ("12", "Short of breath on exertion."),
+    ("12", "Rose Bengal test negative."),
+    ("1234567", "May-Thurner anatomy; Short of breath; Rose Bengal stain."),
+    ("AB-88812", "May-Grünwald-Giemsa; Mai-Grünwald-Färbung."),
+    ("12", "Short tau inversion recovery (STIR) images."),
+    ("12", "Mr {Short} was seen; {Rose} was anxious."),
+    ("12", "{Rose} {Short}: short of breath."),
+    ("4", "{Anna} {May} has May-Thurner syndrome."),
+    ("1234567", "Like Mrs {Short}, {Rose} had TACE."),
+    ("4", "Ms {May} is Short of breath; Mr {Short} too."),
+)
+CORPUS_S45 = CORPUS_S45_DATES + CORPUS_S45_RATIOS + CORPUS_S45_NAMES
+
 @dataclass(frozen=True)
 class Figures:
     """Marked identifiers and how many were caught; unmarked words and how many changed; what was missed and changed."""
@@ -286,7 +394,9 @@ HELDOUT = (
 if __name__ == "__main__":
     from annotation.pseudonymise import Gate
 
-    for label, corpus in (("corpus", CORPUS), ("held out (s43)", HELDOUT), ("session 44", CORPUS_S44)):
+    for label, corpus in (("corpus", CORPUS), ("held out (s43)", HELDOUT), ("session 44", CORPUS_S44),
+                            ("s45 dates", CORPUS_S45_DATES), ("s45 ratios", CORPUS_S45_RATIOS),
+                            ("s45 names", CORPUS_S45_NAMES)):
         f = measure(gate_for(Gate), corpus)
         print(f"{label}: identifiers caught {f.caught}/{f.identifiers}; "
               f"ordinary words changed {f.ordinary_changed}/{f.ordinary}")
