@@ -435,7 +435,7 @@ class JoinedReads:
         # condition of the study its own lines deny (review44b)
         return text + (f" One-click diameters are off for the readers by the study's one_click, yet {suggested} of the "
                        f"{len(lines)} lines analysed were suggested (method in measurements.csv): read with one-click "
-                       "on before lesionlab kept it off in a study (session 44).")
+                       "on before lesionlab kept it off in a study (December 2026).")
 
 
 def joined_reads(store: ReadingStore, *, dicom: str | os.PathLike[str] | None = None,

@@ -88,7 +88,7 @@ def lost_marks_text(lost: list[LostMark], project: Project | None = None) -> str
         lines.append(f"• {patient} {exam_label(project, patient, exam)}{whose}, {role_label(role)}: {names} — "
                      f"{'their marks' if len(xs) > 1 else 'its mark'} went to {', '.join(took)}")
     n = len(lost)
-    return (f"This reading project was written before session 44 and has lost {n} count mark{'s' if n > 1 else ''} of "
+    return (f"This reading project was written by a lesionlab older than December 2026 and has lost {n} count mark{'s' if n > 1 else ''} of "
             "measured lesions: a lesion measured on two exams (carried to a follow-up) gave both its marks one id, "
             "and the later measurement's mark replaced the earlier one. These series count one lesion less per lesion "
             "named:\n\n" + "\n".join(lines) + "\n\nWhere each lost mark was is not kept, so none is put back: to "
@@ -100,4 +100,4 @@ def lost_marks_short(lost: list[LostMark], project: Project | None = None) -> st
     """The status bar's line: how many, on which exams (dated from ``project``) and series."""
     where = sorted({f"{x.patient_id} {exam_label(project, x.patient_id, x.exam_pair_id)} {role_label(x.role)}" for x in lost})
     n = len(lost)
-    return f"{n} count mark{'s' if n > 1 else ''} lost before session 44 ({'; '.join(where)}): count them again (C)"
+    return f"{n} count mark{'s' if n > 1 else ''} lost in an older lesionlab ({'; '.join(where)}): count them again (C)"

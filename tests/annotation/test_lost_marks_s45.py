@@ -47,7 +47,7 @@ def test_a_carried_lesions_mark_lost_to_the_later_exam_is_found_and_named() -> N
     lost = lost_count_marks(r.project)
     assert lost == [LostMark("P1", "E1", "R1", "L1", PORTAL, ("P1", "E2", "R1", "L1"))]
     assert "• P1 E1 (2024-01-10), CT portal: L1 — its mark went to E2 (2024-06-10)" in lost_marks_text(lost, r.project)
-    assert lost_marks_short(lost) == "1 count mark lost before session 44 (P1 E1 CT portal): count them again (C)"
+    assert lost_marks_short(lost) == "1 count mark lost in an older lesionlab (P1 E1 CT portal): count them again (C)"
 
     # counted again by the reader (a count click inside its line): no longer listed
     line = r.project.lesions[("P1", "E1", "R1", "L1")].observation(PORTAL)

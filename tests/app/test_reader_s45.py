@@ -227,7 +227,7 @@ def test_count_marks_an_older_project_lost_are_told_once(qtbot, env: Path, sampl
     assert w.store_flow.open_store(old)
     assert len(told) == 1 and "LLSYN001 F1 (2023-03-14), CT portal: L1 — its mark went to F3 (2024-03-12)" in told[0][1], told
     assert "lost 1 count mark" in told[0][1] and "press C" in told[0][1]
-    assert "1 count mark lost before session 44 (LLSYN001 F1 (2023-03-14) CT portal)" in w.status.text(), w.status.text()
+    assert "1 count mark lost in an older lesionlab (LLSYN001 F1 (2023-03-14) CT portal)" in w.status.text(), w.status.text()
     project = w.session.reading.project
     # Checks lists it on that exam until it is counted again (the box is said once)
     from annotation.checks import CheckCode, check_pair
