@@ -220,8 +220,8 @@ def _lost_marks(project: Project, lesions: list[Lesion]) -> list[ProtocolWarning
     annotation.lost_marks): said on opening once, and here until the reader counts it again."""
     return [ProtocolWarning(CheckCode.LOST_MARK,
                             f"{x.lesion_id} on {role_label(x.role)} lost its count mark to "
-                            f"{exam_label(project, x.taken_by[0], x.taken_by[1])} in a project written before session "
-                            "44: the series counts it no more (C and a click on it counts it again)", x.lesion_id, x.role)
+                            f"{exam_label(project, x.taken_by[0], x.taken_by[1])} in a lesionlab older than December "
+                            "2026: the series counts it no more (C and a click on it counts it again)", x.lesion_id, x.role)
             for x in lost_count_marks(project, lesions)]
 
 
