@@ -94,8 +94,12 @@ class StudyFlow:
 
     def in_force(self) -> bool:
         """Whether a study is open and its store not replaced since a case of it was on screen (another reading
-        project opened: :meth:`open_study` then says the study's store was closed). Changes nothing."""
-        return self.study is not None and not (self.current is not None and self.session.store is not self.study.store)
+        project opened: :meth:`open_study` then says the study's store was closed). Changes nothing. The session holds
+        the study's store (a case of it opened) or, before any case, the project it held when the study opened: another
+        project opened before the first case ended the study's hold too (review45a: one-click stayed off there, the
+        reader on their own project)."""
+        store = self.session.store
+        return self.study is not None and (store is self.study.store or store is self._held)
 
     def open_study(self) -> Study:
         """The study open, or StudyError saying why none is (none opened, or its store closed since)."""
