@@ -46,6 +46,8 @@ follow-up or reader-study table too) or an exported column has none. What the ru
   Ki-67 neither ("Ki-67 10/2000"); the decision at :data:`_EXAM_WORDS`. "12 Mar 24" whole; "O Brien" of O'BRIEN whole;
   a name part that is a word inside a known term ("May-Thurner", "Rose Bengal", "Short of breath") is the term, with a
   title or the rest of the name before it the name (:data:`_TERMS_AFTER`).
+* review45a: also in a list joined by "+" or "&" ("CT 3/23 + 9/23"), before a bracket's end and an exam word ("(9/23)
+  TACE"), after an exam and "of" ("CT of 3/23", "IRM de 3/23"), and after "Nachsorge", "Chemo", "Echo".
 """
 
 from __future__ import annotations
@@ -339,7 +341,7 @@ _WORD_AFTER = re.compile(r"\s*[^\W\d_]")
 #: of something (a unit or what was counted after it, a word owning it before) stays either way.
 _NUMERIC_MYY = re.compile(r"(?<![\w./:,-])(?P<month>\d{1,2})[./](?P<yy>\d{2})(?![\d/]|:\d|[.,]\d|\.\w)"
                           # more in a list or range ("in 3/24 and 9/24", "3/24-9/24"): a date as the first is
-                          r"(?P<more>(?:\s*(?:,|and|et|und|or|ou|oder|to|au|bis|[-\u2013])\s*(?:1[0-2]|0?[1-9])[./]\d{2}"
+                          r"(?P<more>(?:\s*(?:,|and|et|und|or|ou|oder|to|au|bis|[-\u2013+&])\s*(?:1[0-2]|0?[1-9])[./]\d{2}"
                           r"(?![\d/]|:\d|[.,]\d|\.\w))*)")
 _MONTH_YEAR_WORD_BEFORE = re.compile(
     r"(?:^|\W)(?i:in|from|since|until|till|dated|on|by|before|after|started|diagnosed|diagnosis|seen|en|depuis|dès|"
@@ -361,9 +363,11 @@ _EXAM_WORDS = (
     r"|radiotherapy|surgery|resection|résection|resektion|hepatectomy|hépatectomie|hepatektomie|transplant(?:ation)?"
     r"|greffe|biops(?:y|ie|ies)|ablation|(?:chemo-?|chimio-?)?embolis(?:ation|ierung)|chemoemboli[sz]ation"
     r"|embolization|radiofr[ée]quence|progression|progress|recurrence|relapse|récidive|rechute|rezidiv"
-    r"|[^\W\d_]*(?:kontrolle|untersuchung|aufnahme)|verlauf|échographie|echographie|sonographie|sono")
+    r"|[^\W\d_]*(?:kontrolle|untersuchung|aufnahme)|verlauf|échographie|echographie|sonographie|sono"
+    # review45a: the aftercare, the chemotherapy, an ultrasound's short name ("Nachsorge 9/23", "Chemo 3/23", "Echo 3/23")
+    r"|nachsorge|chemo(?:therap(?:y|ie))?|chimio(?:thérapie)?|echo")
 _EXAM_WORD = re.compile(rf"(?i:{_EXAM_WORDS})|US|PD|OP|FU")
-_EXAM_WORD_AFTER = re.compile(rf"\s*:?\s*(?:(?i:{_EXAM_WORDS})|US|PD|OP|FU)(?!\w)")
+_EXAM_WORD_AFTER = re.compile(rf"\)?\s*:?\s*(?:(?i:{_EXAM_WORDS})|US|PD|OP|FU)(?!\w)")  # "(9/23) TACE" too
 #: what stands around a month and year alone: a text's, a line's or a list item's start before it, a colon or a dash
 #: after it ("3/23: TACE", "- 9/23 – stable")
 _ALONE_BEFORE = re.compile(r"(?:^|[\n;,•*]|^-|\n-)\s*$")
@@ -626,6 +630,12 @@ def _exam_word_before(text: str, start: int) -> bool:
     end = start
     while end > 0 and start - end < 4 and text[end - 1] in " \t:(":
         end -= 1
+    # "CT of 3/23", "IRM de 3/23", "TDM du 3/23" (review45a): the exam's, the word "of" between
+    of = _OF_BEFORE.search(text, max(0, start - 8), start)
+    if of is not None:
+        end = of.start()
+        while end > 0 and start - end < 10 and text[end - 1] in " \t:(":
+            end -= 1
     begin = end
     while begin > 0 and end - begin < 24 and (text[begin - 1].isalpha() or text[begin - 1] == "-"):
         begin -= 1
@@ -635,6 +645,8 @@ def _exam_word_before(text: str, start: int) -> bool:
     return _EXAM_WORD.fullmatch(word) is not None or _EXAM_WORD.fullmatch(word.rsplit("-", 1)[-1]) is not None
 
 
+#: "of" between an exam word and its month and year ("CT of 3/23", "IRM de 3/23", "TDM du 3/23")
+_OF_BEFORE = re.compile(r"(?<![^\W\d_])(?i:of|de|du)\s+$")
 #: the words after a number of :data:`_NOT_A_DATE_WORD_AFTER` that say "out of" and also follow a date
 _OF = frozenset({"of", "de", "der", "von", "sur"})
 
