@@ -47,7 +47,9 @@ follow-up or reader-study table too) or an exported column has none. What the ru
   a name part that is a word inside a known term ("May-Thurner", "Rose Bengal", "Short of breath") is the term, with a
   title or the rest of the name before it the name (:data:`_TERMS_AFTER`).
 * review45a: also in a list joined by "+" or "&" ("CT 3/23 + 9/23"), before a bracket's end and an exam word ("(9/23)
-  TACE"), after an exam and "of" ("CT of 3/23", "IRM de 3/23"), and after "Nachsorge", "Chemo", "Echo".
+  TACE"), after an exam and "of" ("CT of 3/23", "IRM de 3/23"), after "Nachsorge", "Chemo", "Echo", "CTs", "NMR"; the
+  second of a comparison or sequence ("CT 9/23 vs 3/24", "/", "→", "then", "puis", "dann"); a quarter or calendar week
+  with its year ("Q3/23", "Q3 2023", "KW 12/24", "CW 40/23").
 """
 
 from __future__ import annotations
@@ -299,6 +301,10 @@ _ROMAN = r"(?P<roman>XII|XI|IX|X|VIII|VII|VI|IV|V|III|II|I)"
 _ROMAN_DMY = re.compile(rf"(?<![\w.]){_DAY}(?P<sep>[./ -])\s?{_ROMAN}(?P=sep)\s?(?P<year>(?:19|20)\d{{2}}|\d{{2}})"
                         r"(?![\d.]\d|\d)")
 _ROMAN_DM = re.compile(rf"(?<![\w.])\d{{1,2}}\.\s?{_ROMAN}\.(?![\w.]|\d)")
+#: review45a: a quarter or a calendar week with its year ("Q3/23", "Q3 2023", "KW 12/24", "CW 40/23"): a date to the
+#: quarter or the week, as a month and year is to the month
+_QUARTER_OR_WEEK_YEAR = re.compile(r"(?<![\w./-])(?:Q[1-4]|(?:KW|CW)\s?(?:[1-9]|[1-4]\d|5[0-3]))"
+                                   r"(?:\s?[/.'-]\s?(?:19|20)?\d{2}|\s(?:19|20)\d{2})(?![\w/]|[.,]\d)")
 _ROMAN_MY = re.compile(rf"(?<![\w.]){_ROMAN}[./](?:19|20)\d{{2}}(?![\d.]\d|\d)")
 #: "12. 3. 2024", "12 . 03 . 2024" (a date typed with spaces after its dots, as German text has it): "[date]" as
 #: "12.3.2024" (review43a: the whole date left)
@@ -341,7 +347,8 @@ _WORD_AFTER = re.compile(r"\s*[^\W\d_]")
 #: of something (a unit or what was counted after it, a word owning it before) stays either way.
 _NUMERIC_MYY = re.compile(r"(?<![\w./:,-])(?P<month>\d{1,2})[./](?P<yy>\d{2})(?![\d/]|:\d|[.,]\d|\.\w)"
                           # more in a list or range ("in 3/24 and 9/24", "3/24-9/24"): a date as the first is
-                          r"(?P<more>(?:\s*(?:,|and|et|und|or|ou|oder|to|au|bis|[-\u2013+&])\s*(?:1[0-2]|0?[1-9])[./]\d{2}"
+                          r"(?P<more>(?:\s*(?:,|and|et|und|or|ou|oder|to|au|bis|then|puis|dann|vs\.?|versus|[-\u2013+&/\u2192]|->)\s*"
+                          r"(?:1[0-2]|0?[1-9])[./]\d{2}"
                           r"(?![\d/]|:\d|[.,]\d|\.\w))*)")
 _MONTH_YEAR_WORD_BEFORE = re.compile(
     r"(?:^|\W)(?i:in|from|since|until|till|dated|on|by|before|after|started|diagnosed|diagnosis|seen|en|depuis|dès|"
@@ -358,7 +365,7 @@ _MONTH_YEAR_WORD_BEFORE = re.compile(
 #: arterial" leaves as "MRI [date] arterial"); a counted word or unit after it keeps it a ratio wherever it stands ("CT
 #: 3/12 lesions", "biopsy 3/10 cores").
 _EXAM_WORDS = (
-    r"ct|cect|mri?|mrt|irm|tdm|pet(?:-?ct)?|ceus|scan(?:ner)?|scans|imaging|exam(?:ination|en)?|control(?:e)?"
+    r"cts?|cect|mri?|nmr|mrt|irm|tdm|pet(?:-?ct)?|ceus|scan(?:ner)?|scans|imaging|exam(?:ination|en)?|control(?:e)?"
     r"|contrôle|follow-?up|fu|baseline|(?:re)?staging|bilan|(?:c|deb-|re-)?tace|rfa|mwa|sirt|tare|prrt|sbrt|ebrt"
     r"|radiotherapy|surgery|resection|résection|resektion|hepatectomy|hépatectomie|hepatektomie|transplant(?:ation)?"
     r"|greffe|biops(?:y|ie|ies)|ablation|(?:chemo-?|chimio-?)?embolis(?:ation|ierung)|chemoemboli[sz]ation"
@@ -831,6 +838,7 @@ class Gate:
         every(_GLUED_DMYY, lambda m: None if _counted(m) or (m["sep"] == " " and m["month"][0].isupper() and m[
             "month"].lower() in _FULL_MONTH_NAMES and _WORD_AFTER.match(text, m.end())) else "[date]")
         every(_NUMERIC_MYY, _month_two_digit_year)
+        every(_QUARTER_OR_WEEK_YEAR, lambda m: "[date]")
         every(_WEEKDAY_DAY, lambda m: None if _counted(m) else "[date]")
         # the name after the dates: of two finds alike ("in May" for MAY^ANNA) the date is kept
         names, initials, id_patterns = self._patterns_of(patient_id)
