@@ -93,7 +93,8 @@ def lost_marks_text(lost: list[LostMark], project: Project | None = None) -> str
             "and the later measurement's mark replaced the earlier one. These series count one lesion less per lesion "
             "named:\n\n" + "\n".join(lines) + "\n\nWhere each lost mark was is not kept, so none is put back: to "
             "count such a lesion again, open that exam, press C and click the lesion on that series. The lines, and "
-            "the other exams' marks, are as they were.")
+            "the other exams' marks, are as they were. A mark you had deleted yourself there (the lesion counted by a "
+            "click of yours elsewhere) is listed too: leave that one as it is.")
 
 
 def lost_marks_short(lost: list[LostMark], project: Project | None = None) -> str:
