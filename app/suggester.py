@@ -170,6 +170,9 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: Session 44 (b800 only): lesions on two slices from 4.9 to 5.5 pixels measured as found where they hold half their peak's
 #: contrast (:data:`TWO_SLICE_UPTO_PX`): bench seeded 60 -> 62 of 64 (96.9 %), MAE 0.515 -> 0.544, worst -2.65 (103 LLSYN002
 #: L05, 15.6 mm read 12.91 on two slices), every click of lesions of 10 mm or more 943 -> 985 of 1,024, none over 3 mm.
+#: Session 45 (b800 only, :data:`JOINED_AGAIN` 2.0 -> 1.3): bench unchanged; over 31 realisations only 425 LLSYN002 L06
+#: changed (-3.07 -> -0.34, 11 clicks); fresh 475-479 unchanged, none over 3 mm on lesions of 10 mm or more, but 15 clicks on
+#: lesions of 5-10 mm over 5 mm (478 LLSYN003 L06 +7.88, 479 LLSYN002 L11 +5.23: v22's lines, viewer/README.md).
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.45, 0.5, -2.29), Role.CT_PORTAL: (0.46, 0.5, -3.61), Role.MR_T2FS: (0.43, 1.0, 2.90),
     Role.MR_DWI: (0.54, 1.5, -2.65), Role.MR_T1_ARTERIAL: (0.43, 1.0, 1.51), Role.MR_T1_PORTAL: (0.59, 1.0, -4.10),
@@ -569,7 +572,14 @@ JOINED_END_FULLER_SD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 3.0}
 #: +5.79 on 3; made again from the longer section, both are refused. The T1 portal give-ways "joined" over the 38
 #: realisations stand at 1.0-1.45; it takes with them 299 LLSYN002 L05 (1.45, +0.52, 5 clicks) and 298 LLSYN003 L03 (-0.15,
 #: 1 click): no margin between 1.43 and 1.45, a refusal kept.
-JOINED_AGAIN: dict[Role, float] = {Role.MR_DWI: 2.0, Role.MR_T1_PORTAL: 1.4}
+#: b800 2.0 -> 1.3 (session 45): 425 LLSYN002 L06 (14.0 mm on slice 17) clicked on slice 18 gave way "joined" from 15.53 mm
+#: on 17 (as full as 18, ``joined_fullness_share`` 0.999: the lesion's largest section, its edge off the ellipse at 18's
+#: levels) to 10.93 on 18 at 1.42 times, -3.07 mm on 11 clicks; made again from 17 it is 13.66 mm (-0.34), the line of
+#: every click on 17. Every b800 click of 31 realisations (the bench's four, 204-206, 211-213, 400-409, 440-444, 470-474,
+#: 425): the give-ways "joined" stand at 1.03 (the sample's LLSYN001 L03), 1.12 (442 LLSYN002 L07, -1.82), 1.42 (that
+#: one) and 2.76 (406's); with 1.4, 1.3 or 1.2 only 425 L06's 11 lines change, none lost or made: 1.3 leaves a margin
+#: under 1.42 and over 1.12. Fresh 475-479 (measured once after): no click changed (viewer/README.md, session 45).
+JOINED_AGAIN: dict[Role, float] = {Role.MR_DWI: 1.3, Role.MR_T1_PORTAL: 1.4}
 #: A line measured on another slice than the one clicked where the outline on the slice clicked, at the same levels, has
 #: the click this many times its ellipse's radius from its centre or farther: refused (v21, session 43, T1 arterial,
 #: ``max_click_radius``; the click's ``click_radius`` in the record of every such line). Fresh 413 LLSYN002 L08 (10.0 mm,

@@ -46,7 +46,7 @@ def test_the_three_rules_are_t1_portal_only() -> None:
     assert p.min_axis_ratio == MIN_AXIS_RATIO[Role.MR_T1_PORTAL] == 0.5
     assert p.joined_again == JOINED_AGAIN[Role.MR_T1_PORTAL] == 1.4
     assert all(params_for(role).raw_shell_beside == 0.0 for role in Role if role is not Role.MR_T1_PORTAL)
-    assert params_for(Role.CT_ARTERIAL).min_axis_ratio == 0.67 and params_for(Role.MR_DWI).joined_again == 2.0
+    assert params_for(Role.CT_ARTERIAL).min_axis_ratio == 0.67 and params_for(Role.MR_DWI).joined_again == 1.3
 
 
 @pytest.mark.parametrize("share", [-0.1, 1.0, 1.5])
