@@ -592,7 +592,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         found_side, lesion_side = ("darker", "brighter") if p.lesion_side > 0 else ("brighter", "darker")
         return _refuse(f"what was found is {found_side} than the liver ({final.levels.lesion:.0f} against "
                        f"{final.levels.mode:.0f}); a lesion on this series is {lesion_side} (a vessel?)", p)
-    if p.refuse_irregular and p.ellipse_tolerance and final.ellipse is None:
+    irregular_held = bool(p.irregular_beside) and neighbours is not None \
+        and p.irregular_beside <= neighbours <= 1.0 / p.irregular_beside
+    if p.refuse_irregular and p.ellipse_tolerance and final.ellipse is None and not irregular_held:
+        # CT arterial (``irregular_beside``, session 45): measured where the longer slice followed next to it is as long
+        # within the share, the edge found alike on two slices (101 and 404 LLSYN002 L07, 11 mm, 11.03 and 11.00 mm on
+        # two slices: within 1.4 mm); an outline on its slice alone is the edge lost (101 LLSYN002 L07 clicked on its
+        # largest slice: 7.0 mm, -4.02), one beside a longer neighbour a part of it (374 LLSYN002 L08, 6.1 mm against
+        # 7.2: -3.60)
         return _refuse(f"{IRREGULAR}: no ellipse fits the edge found within {p.ellipse_tolerance:.0%} of its short axis "
                        f"(a vessel, the capsule or the liver's texture shapes it, or the edge is lost in the noise)", p)
     axes = sorted((final.ellipse.a, final.ellipse.b)) if final.ellipse is not None else None
@@ -679,6 +686,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record[key] = [round(v, 2) for v in unsteady]
     if axis_ratio is not None:
         record["axis_ratio"] = round(axis_ratio, 3)
+    if irregular_held and final.ellipse is None:
+        record["irregular_beside"] = True  # an outline with no ellipse, measured for its neighbour (``irregular_beside``)
     # the line as suggested, kept in the record when the reader edits it (``suggested_edited``): how much
     # readers edit a suggestion can then be measured (a reader's check found it lost after an edit)
     record.update(suggested_diameter_mm=round(d, 3), suggested_p1=[round(float(v), 3) for v in p1],
