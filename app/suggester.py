@@ -681,6 +681,10 @@ RAW_SHELL_BESIDE: dict[Role, float] = {Role.MR_T1_PORTAL: 0.45}
 #: second try, 52 good lines were refused where a leaking neighbour became the longest section. Figures: viewer/README.md,
 #: session 44.
 NEIGHBOUR_LEAK: dict[Role, float] = {Role.CT_ARTERIAL: 0.55}
+#: The slice measured's outline with no ellipse within a tenth of its short axis ("the lesion's edge is irregular",
+#: ``refuse_irregular``) is measured where the longer slice followed next to it is as long within this share (0.9 to 1 /
+#: 0.9 of its length: ``irregular_beside``; session 45, CT arterial). Figures: viewer/README.md, session 45.
+IRREGULAR_BESIDE: dict[Role, float] = {Role.CT_ARTERIAL: 0.9}
 
 
 def params_for(role: Role | None) -> SuggestParams:
@@ -708,6 +712,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          min_axis_ratio=MIN_AXIS_RATIO.get(role, 0.0),
                          min_axis_ratio_corrected=MIN_AXIS_RATIO_CORRECTED.get(role, 0.0), recheck_mm=RECHECK_MM.get(role, 0.0),
                          neighbour_leak=NEIGHBOUR_LEAK.get(role, 0.0),
+                         irregular_beside=IRREGULAR_BESIDE.get(role, 0.0),
                          raw_shell=RAW_SHELL.get(role, 0.0), steady_px=STEADY_PX.get(role, 0.0),
                          steady_far_px=STEADY_FAR_PX.get(role, 0.0),
                          own_levels_gap=OWN_LEVELS_GAP.get(role, 0.0),

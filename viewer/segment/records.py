@@ -117,6 +117,10 @@ class SuggestParams:
     # Only then: with the looser limit from the start, leaking neighbours became the longest section and good lines
     # were refused (52 clicks on 22 realisations)
     neighbour_leak: float = 0.0
+    # the slice measured's outline with no ellipse (``refuse_irregular``) measured, not refused, where the longer slice
+    # followed next to it is as long within this share (from this share of its length to its inverse; 0: off; session
+    # 45, CT arterial): the edge found alike on two slices is the lesion's, not one lost in the noise on one slice
+    irregular_beside: float = 0.0
     # on the slice measured, the unsmoothed image 0.5-2.5 mm beyond the boundary (the median over the rays that stay
     # in the liver, at each distance, then its mean there) still this fraction of the lesion's contrast or more: a
     # rim fainter than the interior found, under the half-maximum of the interior's edge (T1 portal's rim lesions:
@@ -322,6 +326,9 @@ class SuggestParams:
         if not (0 <= self.max_leak_measured < 1 and 0 <= self.max_leak_fraction < 1 and 0 < self.shell_fraction < 1
                 and 0 <= self.opening < 1 and 0 <= self.max_inward_measured < 1):
             raise ValueError("max_leak_fraction, max_leak_measured, max_inward_measured and shell_fraction are fractions")
+        if not 0 <= self.irregular_beside < 1:
+            raise ValueError(f"irregular_beside is 0 (off) or a share of the slice measured's length, got "
+                             f"{self.irregular_beside}")
         if self.neighbour_leak and not self.max_leak_fraction <= self.neighbour_leak < 1:
             raise ValueError(f"neighbour_leak is 0 (off) or in [max_leak_fraction, 1) ({self.max_leak_fraction:g}), got "
                              f"{self.neighbour_leak}")

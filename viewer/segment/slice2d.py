@@ -109,6 +109,26 @@ def ellipse_points(e: Ellipse, origin: tuple[float, float], spacing: tuple[float
     return np.stack([origin[0] + xy[:, 1] / spacing[0], origin[1] + xy[:, 0] / spacing[1]], axis=1)
 
 
+@dataclass(frozen=True)
+class Traced:
+    """An outline traced with no leak limit (:func:`traced`): the share of its rays that leak, and the outline or why
+    there is none once that share is allowed. :func:`limited` gives what :func:`outline` gives under any limit."""
+
+    leaked: float
+    found: SliceOutline | str
+
+
+def limited(t: Traced | str, max_leak_fraction: float) -> SliceOutline | str:
+    """What :func:`outline` gives at the leak limit ``max_leak_fraction`` from what :func:`traced` gave (the limit is
+    the one parameter read after the rays: a click made again with a looser limit, CT arterial's ``neighbour_leak``,
+    reuses the first try's tracing)."""
+    if isinstance(t, str):
+        return t
+    if t.leaked > max_leak_fraction:
+        return f"{LEAKS_ON} {t.leaked:.0%} of the rays ({OPEN_EDGE})"
+    return t.found
+
+
 def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestParams,
             region: np.ndarray | None = None, own_part: bool = False) -> SliceOutline | str:
     """Steps 5 and 6: the boundary from rays out of the region's centre (the region grown from the
@@ -117,6 +137,13 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     deepest point of the part of the region that holds it (:func:`seed_peak`); following a lesion
     onto another slice from the centre before, the region's deepest point (a centre that moves there
     to another structure ends the lesion, :mod:`viewer.segment.across`)."""
+    return limited(traced(win, seed, levels, p, region, own_part), p.max_leak_fraction)
+
+
+def traced(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestParams,
+           region: np.ndarray | None = None, own_part: bool = False) -> Traced | str:
+    """:func:`outline` up to its leak limit (``p.max_leak_fraction`` is not read): why there is no outline before the
+    rays' edges are found, or the share of the rays that leak and what the outline is when that share is allowed."""
     if region is None:
         region = grow(win.sm, seed, levels.sign, levels.threshold,
                       ceiling=levels.lesion + p.beyond_ratio * (levels.lesion - levels.liver))
@@ -167,8 +194,6 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
         radius, leaked = fitted.radius, 1.0 - float(fitted.inliers.mean())
     else:  # the first exit of each ray, long ones cut to their neighbours' median
         radius, leaked = _without_leaks(np.nan_to_num(candidates[:, 0]), p, max(rs, cs))
-    if leaked > p.max_leak_fraction:
-        return f"{LEAKS_ON} {leaked:.0%} of the rays ({OPEN_EDGE})"
     centre = (float(cr + win.r0), float(cc + win.c0))
     ellipse, inward = None, 0.0
     if fitted is not None and fitted.scale_mm <= max(p.ellipse_tolerance * fitted.ellipse.b, 0.5 * max(rs, cs)):
@@ -191,10 +216,10 @@ def outline(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPa
     chord = float(np.max(radius + np.roll(radius, p.n_rays // 2)))
     compact = area / (math.pi * chord ** 2 / 4.0) if chord > 0 else 0.0
     if compact < p.min_compactness:
-        return f"the region is elongated (compactness {compact:.2f}): {RUNS_INTO}"
+        return Traced(leaked, f"the region is elongated (compactness {compact:.2f}): {RUNS_INTO}")
     within = t[None, :] <= 0.5 * radius[:, None]
     fullness = float(np.median(profile[within]) - levels.sign * levels.mode) if within.any() else float("nan")
-    return SliceOutline(points, levels, leaked, centre, ellipse, fullness=fullness, leaked_inward=inward)
+    return Traced(leaked, SliceOutline(points, levels, leaked, centre, ellipse, fullness=fullness, leaked_inward=inward))
 
 
 def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> Ellipse:

@@ -28,6 +28,7 @@ from viewer.segment.across import (JOINED, depth_ratio, from_a_tip, fuller_neigh
 from viewer.segment.around import against_fat, raw_shell, stands_out_sd, with_beyond
 from viewer.segment.levels import (LEAKS_BEYOND, LESION_ENDS, NO_CONTRAST, REACHES_EDGE, Levels, Unsegmentable, Window,
                                    find_levels)
+from viewer.segment.looks import Looks
 from viewer.segment.records import METHOD_NAME, Refusal, Suggestion, SuggestParams, VolumeLike
 from viewer.segment.slice2d import FAINTER_SHELL, LEAKS_ON, OPPOSITE_RIM, SliceOutline, outline
 
@@ -255,7 +256,7 @@ def _off_the_body(volume: VolumeLike, k: int, at: tuple[float, float]) -> bool:
 
 def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: SuggestParams,
              from_a_tip_again: bool, step_first: int = -1, recheck: bool = True,
-             joined_again: bool = True, loose_neighbours: bool = False) -> Suggestion | Refusal:
+             joined_again: bool = True, loose_neighbours: bool = False, looks: Looks | None = None) -> Suggestion | Refusal:
     geo = volume.geometry
     if not geo.measurable or geo.row_spacing_mm is None or geo.column_spacing_mm is None:
         return _refuse(f"cannot measure: {geo.not_measurable_reason}", p)
@@ -271,6 +272,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # a helper's copy with 1e-5 mm pixels took 12 minutes (1e-9: 71 GiB asked): no image the method knows
         return _refuse(f"pixels of {min(spacing):.3g} mm: the method's {2 * p.roi_radius_mm:.0f} mm window would be "
                        f"{2 * p.roi_radius_mm / min(spacing):.3g} pixels across (over {2 * MAX_WINDOW_PX})", p)
+    # what this click's runs have looked at: a run made again (from a tip, clicked again, with a looser leak limit)
+    # reuses every slice it looks at as another run did (:mod:`viewer.segment.looks`)
+    if looks is None:
+        looks = Looks(volume, spacing, p)
     clicked = slice_index
     positions = geo.slice_projections_mm
     gaps = frozenset(geo.spacing_report.gaps)
@@ -281,14 +286,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         is not followed across it (a helper's point in a 77 mm gap was measured on a slice 31.5 mm away)."""
         return min(a, b) in gaps
 
-    start = _start(volume, slice_index, at, spacing, p)
+    start = looks.start(slice_index, at, p)
     start_failure = start if isinstance(start, str) else ""
     if isinstance(start, str):
         # the clicked slice may hold only the lesion's tip (partial volume): the lesion's fuller
         # slices are next to it, under the same point (the one before it first, unless ``step_first`` says)
         for k in (slice_index + step_first, slice_index - step_first):
             if 0 <= k < n and volume.loaded[k] and not gap(slice_index, k):
-                other = _start(volume, k, at, spacing, p)
+                other = looks.start(k, at, p)
                 if not isinstance(other, str) and near_outline(other[1], at, spacing, max(spacing)):  # under the click
                     start, slice_index = other, k
                     break
@@ -305,7 +310,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         if first.centre in tried:
             break
         tried.add(first.centre)
-        again_start = _start(volume, slice_index, first.centre, spacing, p)
+        again_start = looks.start(slice_index, first.centre, p)
         if not isinstance(again_start, str) and near_outline(again_start[1], at, spacing, max(spacing)) \
                 and measure(again_start[1], spacing)[0] >= 0.9 * clicked_size:
             levels, first = again_start
@@ -315,16 +320,13 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     # each outline's length, kept beside it; one threshold on every slice: the slice the lesion fills
     # most (partial volume through the slice) has the longest diameter at it
     sizes = {slice_index: measure(first, spacing)[0]}
-    looked: dict[tuple[int, tuple[float, float]], SliceOutline | str] = {}
 
     # the slices followed from the one the levels are read on, with the series' looser leak limit when made again so
     pn = replace(p, max_leak_fraction=p.neighbour_leak) if loose_neighbours and p.neighbour_leak else p
 
     def look(k: int, centre: tuple[float, float]) -> SliceOutline | str:
-        """Slice ``k`` at the click's levels from ``centre``, each looked at once."""
-        if (k, centre) not in looked:
-            looked[(k, centre)] = _on_slice(volume, k, centre, spacing, pn, levels)
-        return looked[(k, centre)]
+        """Slice ``k`` at the click's levels from ``centre`` (each looked at once in the click)."""
+        return looks.on_slice(k, centre, pn, levels)
 
 
     lost: dict[int, tuple[int, str]] = {}  # direction -> the slice where the lesion went on unmeasured, why
@@ -366,7 +368,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 # half the click's contrast or more (not the lesion's faint tip through the slab: LLSYN002
                 # L05 on b800, 15.8 mm at a fifth of it beyond its 15.6 mm section), with an elliptical
                 # edge, at least as long as the slice before
-                own = _start(volume, k, centre, spacing, pn, clicked=False)
+                own = looks.start(k, centre, pn, clicked=False)
                 if not isinstance(own, str) and own[0].sign == levels.sign and own[1].ellipse is not None \
                         and levels.sign * (own[0].threshold - levels.liver) > 0 \
                         and abs(own[0].lesion - own[0].liver) >= 0.5 * abs(levels.lesion - levels.liver) \
@@ -374,9 +376,9 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                     followed = own[1]
             if isinstance(followed, str) and not lesion_ends(followed):
                 # the click's levels do not hold there (a fainter or brighter section): its own
-                own = _start(volume, k, centre, spacing, pn, clicked=False)
+                own = looks.start(k, centre, pn, clicked=False)
                 if isinstance(own, str) and moved_mm(at, centre, spacing) > max(spacing):
-                    own = _start(volume, k, at, spacing, pn, clicked=False)  # from the click, inside the lesion there too
+                    own = looks.start(k, at, pn, clicked=False)  # from the click, inside the lesion there too
                 if isinstance(own, str):
                     lost[direction] = (k, followed)
                 else:
@@ -474,7 +476,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 # lost on a slice followed where the outline leaks (CT arterial: a vessel as bright as the lesion): made
                 # again with the series' looser limit on the slices followed; what that gives stands
                 again = _suggest(volume, clicked, at, p, from_a_tip_again, step_first=step_first, recheck=recheck,
-                                 joined_again=joined_again, loose_neighbours=True)
+                                 joined_again=joined_again, loose_neighbours=True, looks=looks)
                 return replace(again, params={**again.params, "neighbours_leaking": round(p.neighbour_leak, 3)})
             where = "the slice clicked" if k == clicked else "the neighbouring slice"
             why = why.removeprefix("on the slice clicked, ") if k == clicked else why
@@ -532,7 +534,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # (clicks on the tip and on the full slices then end the same way), kept when its line
         # lies round the click
         again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False, recheck=recheck,
-                         joined_again=joined_again)
+                         joined_again=joined_again, looks=looks)
         if isinstance(again, Suggestion):
             middle = ((again.p1[0] + again.p2[0]) / 2, (again.p1[1] + again.p2[1]) / 2)
             if moved_mm(middle, at, spacing) <= 0.5 * again.diameter_mm:
@@ -590,7 +592,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         found_side, lesion_side = ("darker", "brighter") if p.lesion_side > 0 else ("brighter", "darker")
         return _refuse(f"what was found is {found_side} than the liver ({final.levels.lesion:.0f} against "
                        f"{final.levels.mode:.0f}); a lesion on this series is {lesion_side} (a vessel?)", p)
-    if p.refuse_irregular and p.ellipse_tolerance and final.ellipse is None:
+    irregular_held = bool(p.irregular_beside) and neighbours is not None \
+        and p.irregular_beside <= neighbours <= 1.0 / p.irregular_beside
+    if p.refuse_irregular and p.ellipse_tolerance and final.ellipse is None and not irregular_held:
+        # CT arterial (``irregular_beside``, session 45): measured where the longer slice followed next to it is as long
+        # within the share, the edge found alike on two slices (101 and 404 LLSYN002 L07, 11 mm, 11.03 and 11.00 mm on
+        # two slices: within 1.4 mm); an outline on its slice alone is the edge lost (101 LLSYN002 L07 clicked on its
+        # largest slice: 7.0 mm, -4.02), one beside a longer neighbour a part of it (374 LLSYN002 L08, 6.1 mm against
+        # 7.2: -3.60)
         return _refuse(f"{IRREGULAR}: no ellipse fits the edge found within {p.ellipse_tolerance:.0%} of its short axis "
                        f"(a vessel, the capsule or the liver's texture shapes it, or the edge is lost in the noise)", p)
     axes = sorted((final.ellipse.a, final.ellipse.b)) if final.ellipse is not None else None
@@ -677,6 +686,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record[key] = [round(v, 2) for v in unsteady]
     if axis_ratio is not None:
         record["axis_ratio"] = round(axis_ratio, 3)
+    if irregular_held and final.ellipse is None:
+        record["irregular_beside"] = True  # an outline with no ellipse, measured for its neighbour (``irregular_beside``)
     # the line as suggested, kept in the record when the reader edits it (``suggested_edited``): how much
     # readers edit a suggestion can then be measured (a reader's check found it lost after an edit)
     record.update(suggested_diameter_mm=round(d, 3), suggested_p1=[round(float(v), 3) for v in p1],
@@ -777,7 +788,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # measured at its own levels, from its centre, as if clicked there. Checked last, on a line every rule above
         # lets through, so that it can only redraw or refuse a line, never make one where the rules refuse (a fresh
         # realisation's 5 mm lesion, refused as faint as a whole at its neighbour's levels, was +4.3 mm made again)
-        own = _start(volume, best, found[best].centre, spacing, p)
+        own = looks.start(best, found[best].centre, p)
         if isinstance(own, str) and lesion_ends(own):
             # the slice measured finds no lesion of its own from its centre (none there, or too faint): its outline is
             # only the other slice's levels' (fresh b800 realisation 230 LLSYN003 L06, 6 mm, followed onto two slices
@@ -804,7 +815,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 if not from_a_tip_again:
                     return disagree
                 again = _suggest(volume, best, found[best].centre, p, from_a_tip_again=False, recheck=recheck,
-                                 joined_again=joined_again)
+                                 joined_again=joined_again, looks=looks)
                 # the record made again names the slice clicked, the slice the first levels came from, and the first
                 # run's "joined" give-way where the run made again has none of its own (its ``gave_way`` is its own)
                 made = {"clicked_slice": clicked, "levels_own_from": slice_index, "own_levels_ratio": record["own_levels_ratio"]}
@@ -825,7 +836,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # refused unless that finds the lesion round the click without giving way so again
         where = f"from the section given up ({sizes[longest]:.1f} mm at Pos {positions[longest]:.1f} mm)"
         again = _suggest(volume, longest, found[best].centre, p, from_a_tip_again=from_a_tip_again, recheck=recheck,
-                         joined_again=False)
+                         joined_again=False, looks=looks)
         # ``levels_from_slice`` is the run made again's (the slice its levels came from, as for a tip's or the own levels'
         # run made again); the slice the first levels came from, whose line gave way, is ``levels_joined_from``
         made = {"clicked_slice": clicked, "joined_size_share": record["joined_size_share"], "joined_again_from": longest,
@@ -844,7 +855,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # length, or a refusal) is what one click's levels made of a part of the lesion, or of the lesion and something
         # next to it; which of the two is right is not known (CT arterial, v17)
         middle = _middle(p1, p2)
-        again = _suggest(volume, best, middle, p, from_a_tip_again=True, recheck=False)
+        again = _suggest(volume, best, middle, p, from_a_tip_again=True, recheck=False, looks=looks)
         where = f"clicked again at its own middle (on the slice measured, Pos {positions[best]:.1f} mm)"
         if isinstance(again, Refusal):
             return Refusal(f"{NOT_AGAIN}: {where} it is refused ({again.reason})", {**record, "recheck_mm": None})
