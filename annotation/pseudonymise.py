@@ -50,6 +50,16 @@ follow-up or reader-study table too) or an exported column has none. What the ru
   TACE"), after an exam and "of" ("CT of 3/23", "IRM de 3/23"), after "Nachsorge", "Chemo", "Echo", "CTs", "NMR"; the
   second of a comparison or sequence ("CT 9/23 vs 3/24", "/", "→", "then", "puis", "dann"); a quarter or calendar week
   with its year ("Q3/23", "Q3 2023", "KW 12/24", "CW 40/23").
+* review45b, the decision inverted: a month with a two-digit year written m/yy (a month 1-12, "/", two digits) is a date
+  unless a ratio's context says otherwise: a counted word or unit after it ("3/12 Segmente", "10/12 cycles"), a ratio's
+  or score's word before it ("score 7/10", "VAS 3/10", "Ki-67 12/50", "pN1 (3/12)", "enhancing in 3/12", :data:`_RATIO_WORDS`),
+  "of" after a word that is no exam's nor a time's ("lesion of 3/12"), a phase or sequence after it with no exam word
+  beside it ("5/12 portal", "12/24 on b800"), a counted ratio shortly before in its clause, a fraction that is no month
+  and year before it ("2/3 / 3/12"); a one-digit second number or a longer run is never one. The leaks it closes: "stable
+  9/23 :", "(Befund 9/23)", "sorafenib 3/23", "CT abdomen 3/24", "TACE x2 (3/23, 9/23)", "9/23 → 3/24"; a half-year with
+  its year ("S1/24", "H2/23") as a quarter's. Its known cost: a count typed bare ("7/12 responded", the British "review
+  in 6/12" for six months) leaves as "[date]"; on the corpora (tests/annotation/pseudonymise_corpus.py) no ratio
+  changed. Written with a dot ("3.24") the pair keeps session 45's rule (a decimal unless a context makes it a date).
 """
 
 from __future__ import annotations
@@ -302,8 +312,8 @@ _ROMAN_DMY = re.compile(rf"(?<![\w.]){_DAY}(?P<sep>[./ -])\s?{_ROMAN}(?P=sep)\s?
                         r"(?![\d.]\d|\d)")
 _ROMAN_DM = re.compile(rf"(?<![\w.])\d{{1,2}}\.\s?{_ROMAN}\.(?![\w.]|\d)")
 #: review45a: a quarter or a calendar week with its year ("Q3/23", "Q3 2023", "KW 12/24", "CW 40/23"): a date to the
-#: quarter or the week, as a month and year is to the month
-_QUARTER_OR_WEEK_YEAR = re.compile(r"(?<![\w./-])(?:Q[1-4]|(?:KW|CW)\s?(?:[1-9]|[1-4]\d|5[0-3]))"
+#: quarter or the week, as a month and year is to the month; review45b: a half-year too ("S1/24", semestre; "H2/23")
+_QUARTER_OR_WEEK_YEAR = re.compile(r"(?<![\w./-])(?:Q[1-4]|[SH][12]|(?:KW|CW)\s?(?:[1-9]|[1-4]\d|5[0-3]))"
                                    r"(?:\s?[/.'-]\s?(?:19|20)?\d{2}|\s(?:19|20)\d{2})(?![\w/]|[.,]\d)")
 _ROMAN_MY = re.compile(rf"(?<![\w.]){_ROMAN}[./](?:19|20)\d{{2}}(?![\d.]\d|\d)")
 #: "12. 3. 2024", "12 . 03 . 2024" (a date typed with spaces after its dots, as German text has it): "[date]" as
@@ -617,17 +627,107 @@ def _month_two_digit_year(found: re.Match[str]) -> str | None:
     """``[date]`` for a month and a two-digit year ("03.24", "since 3/24", "TACE 3/23", "3/23: RFA"), None for a ratio
     or a decimal (:data:`_NUMERIC_MYY`, :data:`_EXAM_WORDS`)."""
     text, start, end = found.string, found.start(), found.end()
-    counted = _NOT_A_DATE_WORD_AFTER.match(text, end)
+    counted = _NOT_A_DATE_WORD_AFTER.match(text, end) or _COUNTED_AFTER.match(text, end)
     if not 1 <= int(found["month"]) <= 12 or _owned(found) or counted and not (
             counted.group(0).strip().lower() in _OF and _exam_word_before(text, start)):
         return None  # "RFA 11/22 of the segment 6 lesion": a date ("3/4 of segment 8", "nodes 3/24 of 30": ratios)
     if found["month"].startswith("0") or (found["yy"].startswith("0") and text[start + len(found["month"])] == "/"):
         return "[date]"  # "03.24", "5/06": a ratio's numbers have no leading zero (a decimal's ".05" may)
+    slash = text[start + len(found["month"])] == "/"
+    if slash and _a_ratio_by_the_words_before(text, start):
+        return None  # "score 7/10", "Ki-67 12/50", "enhancing in 3/12", "nodes (3/12)", "the rate of 3/12"
     if _MONTH_YEAR_WORD_BEFORE.search(text, max(0, start - 16), start) or _exam_word_before(text, start) \
             or _EXAM_WORD_AFTER.match(text, end):
         return "[date]"
+    if slash:  # review45b: written m/yy it is a date unless a ratio's context says otherwise (_RATIO_WORDS)
+        return None if _RATIO_AFTER.match(text, end) or _a_ratio_before(text, start) or _RATIO_IN_THE_CLAUSE.search(
+            text, max(0, start - 48), start) else "[date]"
     alone = _ALONE_BEFORE.search(text, max(0, start - 4), start) and _ALONE_AFTER.match(text, end)
     return "[date]" if alone else None
+
+
+#: review45b: the words before a number pair that make it a ratio, a score or a count out of a total ("score 7/10", "VAS
+#: 3/10", "Ki-67 12/50", "sensitivity 9/11", "nodes 3/24", "pN1 (3/12)", "enhancing in 3/12"), read as the word before
+#: it (a colon, "=", an opening bracket between) or before "in", "of", "de", "von", "sur" and the pair
+_RATIO_WORDS = frozenset({
+    "score", "scores", "vas", "nrs", "pain", "douleur", "douleurs", "schmerz", "schmerzen", "eva", "ratio", "ratios",
+    "rapport", "verhältnis", "fraction", "count", "counts", "sensitivity", "specificity", "sensibilité", "spécificité",
+    "sensitivität", "spezifität", "sensitivitaet", "spezifitaet", "ppv", "npv", "vpp", "vpn", "accuracy", "agreement",
+    "rate", "taux", "quote", "nodes", "node", "ganglions", "ganglion", "lymphknoten", "lk", "ln", "lns", "n",
+    "enhancing", "enhancement", "contraste", "rehaussement",
+    "anreicherung", "enhance", "ki-67", "ki67", "mib-1", "mib1", "index", "punkte", "points", "gleason", "krenning",
+    "deauville", "li-rads", "lirads", "pi-rads", "bi-rads", "readers", "reader", "lecteurs", "befunder", "responders",
+    "hits", "metastases", "metastasen", "nodules", "knoten", "foyers", "herde", "cores", "stanzen", "biopsies",
+    "biopsien", "ecog", "karnofsky", "child", "child-pugh", "pugh", "meld", "scale", "skala", "schmerzskala",
+    "échelle", "echelle", "bclc", "total", "sum", "summe", "somme"})
+#: what was counted after a pair, beyond :data:`_NOT_A_DATE_WORD_AFTER` (review45b: "3/12 Segmente", "2/10 Biopsien",
+#: "3/12 nodules", "10/12 Patienten", "6/10 foyers"): a ratio wherever it stands, as "CT 3/12 lesions"
+_COUNTED_AFTER = re.compile(
+    r"\s*(?i:segmente[n]?|biopsien|biopsies|nodules?|noduli|knoten|patienten|ganglions?|lymph\s*nodes?|m[ée]tastases?"
+    r"|metastasen|foyers?|herde[n]?|hits|readers?|lecteurs?|befunder|punkte[n]?|points?|pts|responders?|répondeurs"
+    r"|tumou?rs?|tumeurs?|tumoren|observations?|l[ée]sionen|kerne|cells)(?!\w)")
+#: a ratio shortly before in the same clause, a counted word after it ("7/12 lesions responded, 5/12 stable", "3/12
+#: nodules; 5/12 stable"): the pair after it is its kind (not past a bracket: "4/12 lesions, TACE x2 (3/23, 9/23)")
+_RATIO_IN_THE_CLAUSE = re.compile(
+    r"(?<![\d/.])(?:1[0-2]|0?[1-9])/\d{2}\s*(?:(?i:lesions?|l[ée]sions?|läsion(?:en)?|nodes?|cycles?|cores?|segments?"
+    r"|patients?|cases?|nodules?|knoten|segmente|biopsien|metastases|metastasen|foyers|herde|ganglions?)|%)(?!\w)"
+    r"[^.!?\n()\[\]]{0,24}$")
+#: a pathologist's node status before the nodes counted ("pN1 (3/12)", "ypN0 (0/14)", "N1 3/12")
+_NODE_STAGE = re.compile(r"y?p?n[0-3][abc]?(?:mi)?", re.IGNORECASE)
+#: the words between a ratio's word and the pair ("enhancing in 3/12", "the rate of 3/12", "dose de 3/12")
+_RATIO_LINKS = frozenset({"in", "en", "of", "de", "des", "du", "von", "sur", "auf", "im", "at", "à", "is", "was", "est",
+                          # "positive nodes 3/24" is the nodes' ratio, "nodes positive 3/24", "ganglions positifs 3/24"
+                          # too; "biopsy positive 3/24" a date
+                          "positive", "positives", "positifs", "positif", "positiv", "envahis", "befallen"})
+#: "of", "de", "von" after a word that is no exam's, no procedure's and no time's is a ratio's ("lesion of 3/12", "dose
+#: de 3/12"); after these it is a date's ("end of 3/24", "report of 3/24", "fin de 3/24")
+_DATE_OF = frozenset({"end", "beginning", "start", "middle", "mid", "fin", "début", "debut", "milieu", "ende", "anfang",
+                      "mitte", "report", "reports", "study", "studies", "befund", "bericht", "compte-rendu",
+                      "date", "month", "mois", "monat", "visit", "visite", "consultation", "admission", "discharge"})
+_OF_WORDS = frozenset({"of", "de", "des", "von", "sur"})
+#: what after a pair makes it a ratio when no exam word stands beside it: a phase or sequence counted on ("3/12
+#: arterial", "5/12 portal", "12/24 on b800", "3/12 en phase artérielle"), "positive" ("3/24 positiv")
+_RATIO_AFTER = re.compile(
+    r"\s*(?i:arterial|artérielle?s?|arteriell\w*|portal\w*|venous|veineuse?s?|venös\w*|hepatobiliary|hépatobiliaire"
+    r"|delayed|tardive?s?|phases?|images?|bilder|sequences?|séquences?|sequenzen|slices?|coupes?|schichten|positive?s?"
+    r"|positifs?|positiv\w*|negative?s?|négatifs?|negativ\w*|en\s+phase|in\s+phase|(?:on|sur|auf|in)\s+(?:b\s?\d+|t[12]\b"
+    r"|dwi|adc|hbp|fs\b))(?!\w)")
+#: a number pair right before, with a list's separator between ("2/3 / 3/12", "4/6, 3/12")
+_PAIR_BEFORE = re.compile(r"(?<![\d/.])(\d+)/(\d+)\s*[/,;+&]?\s*$")
+
+
+def _word_before(text: str, end: int) -> tuple[str, int]:
+    """The word (letters, digits, hyphens) ending at ``end`` after a few spaces, colons, "=" or an opening bracket, in
+    lower case, and where it starts ("", ``end`` when there is none). Read a character at a time (:func:`_exam_word_before`)."""
+    stop = end
+    while stop > 0 and end - stop < 4 and text[stop - 1] in " \t:(=":
+        stop -= 1
+    begin = stop
+    while begin > 0 and stop - begin < 24 and (text[begin - 1].isalnum() or text[begin - 1] == "-"):
+        begin -= 1
+    return text[begin:stop].lower(), begin
+
+
+def _a_ratio_by_the_words_before(text: str, start: int) -> bool:
+    """Whether a ratio's word (:data:`_RATIO_WORDS`, a node stage) stands before the pair at ``start``, right before it
+    or before "in", "of", "de"... and the pair ("score 7/10", "enhancing in 3/12", "pN1 (3/12)")."""
+    word, begin = _word_before(text, start)
+    if word in _RATIO_LINKS:
+        word, begin = _word_before(text, begin)
+    return word in _RATIO_WORDS or _NODE_STAGE.fullmatch(word) is not None
+
+
+def _a_ratio_before(text: str, start: int) -> bool:
+    """Whether what stands before the pair at ``start`` makes it a ratio: "of", "de", "von" after a word that is no
+    exam's nor a time's ("lesion of 3/12", "dose de 3/12"), or a number pair that is no month and year in a list
+    ("2/3 / 3/12")."""
+    word, begin = _word_before(text, start)
+    if word in _OF_WORDS:
+        owner, _ = _word_before(text, begin)
+        if owner and owner not in _DATE_OF and not owner.isdigit():
+            return True
+    pair = _PAIR_BEFORE.search(text, max(0, start - 16), start)
+    return pair is not None and not (1 <= int(pair[1]) <= 12 and len(pair[2]) == 2)
 
 
 def _exam_word_before(text: str, start: int) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -294,6 +295,56 @@ CORPUS_S45_NAMES = (
 )
 CORPUS_S45 = CORPUS_S45_DATES + CORPUS_S45_RATIOS + CORPUS_S45_NAMES
 
+#: review45b: a month with a two-digit year written m/yy is a date unless a ratio's context says otherwise (the
+#: inversion of session 45's rule). The forms the review found left as typed, with no exam word beside them or one
+#: the list did not hold, and the ratios, scores and counts a radiologist writes that such a rule could take; written
+#: before the change.
+CORPUS_S45B_DATES = (
+    ("4", "CT {9/23} → {3/24}: partial response."),
+    ("4", "Lesion stable {9/23} : no change."),
+    ("AB-88812", "Segment 8 unverändert (Befund {9/23})."),
+    ("1234567", "Stable depuis {S1/24}, TDM prévu."),
+    ("4", "TACE x2 ({3/23}, {9/23}), then SIRT."),
+    ("4", "CT abdomen {3/24} without new lesion."),
+    ("4", "Sorafenib {3/23}, switched to lenvatinib {9/23}."),
+    ("4", "Progression {11/22} in segment 6."),
+    ("1234567", "Vu le {3/24} en consultation."),
+    ("4", "Everolimus from {2/23}; stable disease {8/23}."),
+    ("AB-88812", "Lanreotid {4/22}, Progress {2/24}."),
+    ("1234567", "Sunitinib {6/21}, arrêt {3/22}."),
+    ("4", "Hepatic lesions unchanged compared to {10/23}."),
+    ("12", "Started CAPTEM {5/22}; 6 cycles."),
+    ("AB-88812", "Zustand nach Hemihepatektomie {H2/21}."),
+    ("4", "Known since {7/19}, slowly growing."),
+)
+CORPUS_S45B_RATIOS = (
+    ("4", "Enhancing in 3/12 arterial phase images."),
+    ("AB-88812", "Hyperintens in 3/12 Segmente."),
+    ("AB-88812", "2/10 Biopsien positiv."),
+    ("4", "Pain score 7/10, VAS 3/10 at rest."),
+    ("4", "Gleason 3+4, 4/12 cores positive."),
+    ("12", "10/12 cycles of CAPTEM given."),
+    ("4", "pN1 (3/12), R0 resection."),
+    ("4", "NRS 4/10, ECOG 1."),
+    ("4", "Sensitivity 11/12, PPV 9/11."),
+    ("4", "Agreement 10/12 readers."),
+    ("4", "3/12 nodules enhance; 5/12 stable."),
+    ("AB-88812", "3/12 Knoten arteriell hyperintens."),
+    ("AB-88812", "10/12 Patienten mit Progress, Schmerzskala 7/10."),
+    ("1234567", "3/12 ganglions envahis, EVA 5/10."),
+    ("4", "Lymph nodes 2/15 positive, Child-Pugh 5/15."),
+    ("AB-88812", "LK 3/12 befallen."),
+    ("4", "Ki-67 12/50 cells, MIB-1 index 6/50."),
+    ("1234567", "Score de douleur 6/10."),
+    ("4", "5/12 on T2, 3/12 on DWI."),
+    ("1234567", "Prise de contraste 3/12 en phase portale."),
+    ("4", "3/11 metastases treated, dose 5/10 of the plan."),
+    ("4", "7/12 lesions responded; 5/12 stable."),
+    ("1234567", "6/10 foyers, rehaussement 3/12."),
+    ("AB-88812", "Anreicherung in 3/12, 10/12 Zyklen, 3/12 Herde."),
+    ("4", "Lesion of 3/12 slices; the rate of 3/12."),
+)
+
 @dataclass(frozen=True)
 class Figures:
     """Marked identifiers and how many were caught; unmarked words and how many changed; what was missed and changed."""
@@ -357,6 +408,18 @@ def measure(gate: Any, corpus: tuple[tuple[str, str], ...] = CORPUS) -> Figures:
     return Figures(identifiers, caught, ordinary, changed, tuple(misses), tuple(changes))
 
 
+def replace_times(gate: Any, unit: str) -> tuple[float, float]:
+    """Seconds ``gate`` takes to replace 100 kB and 1 MB of ``unit`` repeated as a kept comment of patient 4 (a
+    quadratic step makes the megabyte 100 times the 100 kB; the tests allow 30 and 60 s)."""
+    times = []
+    for size in (100_000, 1_000_000):
+        text = (unit * (size // len(unit) + 1))[:size]
+        start = time.perf_counter()
+        gate.value("comment", text, "4")
+        times.append(time.perf_counter() - start)
+    return times[0], times[1]
+
+
 HELDOUT = (
     ("4", "Reviewed at tumour board {Tuesday 12 March}, plan PRRT."),
     ("4", "Ms {Anna} {May}'s liver: 6 lesions, 2 > 10 mm."),
@@ -396,7 +459,8 @@ if __name__ == "__main__":
 
     for label, corpus in (("corpus", CORPUS), ("held out (s43)", HELDOUT), ("session 44", CORPUS_S44),
                             ("s45 dates", CORPUS_S45_DATES), ("s45 ratios", CORPUS_S45_RATIOS),
-                            ("s45 names", CORPUS_S45_NAMES)):
+                            ("s45 names", CORPUS_S45_NAMES), ("review45b dates", CORPUS_S45B_DATES),
+                            ("review45b ratios", CORPUS_S45B_RATIOS)):
         f = measure(gate_for(Gate), corpus)
         print(f"{label}: identifiers caught {f.caught}/{f.identifiers}; "
               f"ordinary words changed {f.ordinary_changed}/{f.ordinary}")

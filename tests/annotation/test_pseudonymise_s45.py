@@ -14,13 +14,12 @@ The decisions are in :mod:`annotation.pseudonymise` (``_EXAM_WORDS``, ``_TERMS_A
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
 from annotation.pseudonymise import Gate
 from tests.annotation.pseudonymise_corpus import (CORPUS_S45_DATES, CORPUS_S45_NAMES, CORPUS_S45_RATIOS, gate_for,
-                                                  measure)
+                                                  measure, replace_times)
 
 
 @pytest.fixture()
@@ -33,8 +32,8 @@ def test_the_session_45_corpus_of_months_with_two_digit_years_and_ratios(gate: G
     assert (dates.caught, dates.identifiers) == (46, 46), dates.misses
     assert len(CORPUS_S45_DATES) >= 30 and len(CORPUS_S45_RATIOS) >= 40
     # "PRRT 1/22 to 4/22" leaves as "PRRT [date]" (a range as one date, session 44); "Enhancing in 3/12 arterial"
-    # is a date after a time word, as session 44 decided
-    assert dates.ordinary_changed == 1 and ratios.ordinary_changed == 2, (dates.changes, ratios.changes)
+    # was a date after a time word (session 44), a ratio since review45b ("enhancing" before "in", "arterial" after)
+    assert dates.ordinary_changed == 1 and ratios.ordinary_changed == 0, (dates.changes, ratios.changes)
 
 
 def test_the_session_45_corpus_of_names_that_are_words_of_a_term(gate: Gate) -> None:
@@ -104,12 +103,7 @@ def test_a_name_that_is_a_word_of_a_known_term_is_the_term_there_and_the_name_el
 @pytest.mark.parametrize("unit", ["TACE 3/23 ", "3/23: RFA 11/22 ", "O Brien 12 Mar 24 ",
                                   "May-Thurner Short of breath Rose Bengal "])
 def test_a_megabyte_of_the_new_forms_is_replaced_in_linear_time(gate: Gate, unit: str) -> None:
-    times = []
-    for size in (100_000, 1_000_000):
-        text = (unit * (size // len(unit) + 1))[:size]
-        start = time.perf_counter()
-        gate.value("comment", text, "4")
-        times.append(time.perf_counter() - start)
+    times = replace_times(gate, unit)
     assert times[1] < 60 and times[1] < 30 * max(times[0], 0.01), times
 
 
