@@ -317,6 +317,15 @@ TWO_SLICE_PLATEAU: dict[Role, float] = {Role.MR_DWI: 0.50}
 #: 10 mm or more measured on one or two slices from 3.93 (a good line, +1.7 mm, refused) and from 5.34 otherwise; alone it
 #: is not enough (a 5-10 mm lesion measured +5.5 mm at 9.49 SDs, another +5.85 at 7.33), so with 8.5 pixels above.
 FEW_SLICES_SD: dict[Role, float] = {Role.MR_DWI: 4.0, Role.MR_T1_ARTERIAL: 6.0}
+#: b800 (session 45): :data:`FEW_SLICES_SD` also on lines found on three slices or more under this many pixels across.
+#: Fresh 478 LLSYN003 L06 (6.0 mm, 4.6 on the truth's slice, at the liver's edge) was found as a faint outline the noise
+#: lengthened, 4.0, 11.7 and 6.3 mm on three slices, and measured 12.49 mm at 2.38 SDs (+7.88 on 4 clicks): on three
+#: slices no disc rule looked at it. Over every b800 click of 35 realisations (101-103, 425, 204-206, 211-213,
+#: 400-409, 440-444, 470-479; 11,490) the lines on three slices or more under 8 pixels (20 mm) stand from 4.60 SDs (405
+#: LLSYN003 L03, 14.6 mm, +0.89), those of 12 pixels or more (necrotic lesions of 33-44 mm) from 2.7. Only 478 L06's 4
+#: lines change, refused; 13 clicks refused by another rule before are refused so now (441 LLSYN002 L09, 444 LLSYN003
+#: L06); no line of a lesion of 10 mm or more changes. 479 LLSYN002 L11 (+5.23) is not this rule's (viewer/README.md).
+FAINT_ANY_SLICES_BELOW_PX: dict[Role, float] = {Role.MR_DWI: 8.0}
 #: Where a line under :data:`SMALL_LESION_PX` on one or two slices (not measured as found: :data:`UNCORRECTED_PX`) is
 #: measured all the same when it is at least this many pixels across, its ellipse at least :data:`ROUND_AXIS_RATIO` as
 #: wide as long and its disc standing out by :data:`ROUND_SD` SDs of the liver or more (v18, session 42, T1 arterial only;
@@ -702,7 +711,9 @@ def params_for(role: Role | None) -> SuggestParams:
                          one_slice_plateau=ONE_SLICE_PLATEAU.get(role, 0.0),
                          two_slice_upto_px=TWO_SLICE_UPTO_PX.get(role, 0.0),
                          two_slice_plateau=TWO_SLICE_PLATEAU.get(role, 0.0),
-                         few_slices_sd=FEW_SLICES_SD.get(role, 0.0), round_from_px=ROUND_FROM_PX.get(role, 0.0),
+                         few_slices_sd=FEW_SLICES_SD.get(role, 0.0),
+                         few_slices_sd_below_px=FAINT_ANY_SLICES_BELOW_PX.get(role, 0.0),
+                         round_from_px=ROUND_FROM_PX.get(role, 0.0),
                          round_axis_ratio=ROUND_AXIS_RATIO.get(role, 0.0), round_sd=ROUND_SD.get(role, 0.0),
                          max_leak_measured=MEASURED_LEAK.get(role, 0.0),
                          max_inward_measured=MEASURED_INWARD.get(role, 0.0),

@@ -284,6 +284,11 @@ class SuggestParams:
     # clicked on its tip's slice, where it is 2.8 mm, measured 14.7 mm at 1.6 SDs; lesions of 10 mm or
     # more measured on one or two slices stand at 5 SDs and more)
     few_slices_sd: float = 0.0
+    # ... and what is found on ``small_slices`` slices or more, under this many pixels across (0: off; session 45, b800:
+    # app.suggester.FAINT_ANY_SLICES_BELOW_PX): a faint outline the noise lengthened round a lesion smaller than the blur
+    # reaches the slices beside it through the slab and is followed onto three (fresh 478 LLSYN003 L06, 6 mm: 12.5 mm at
+    # 2.4 SDs, +7.9)
+    few_slices_sd_below_px: float = 0.0
     # a lesion found on one slice only, round which the image 1.5-3 and 3-6 mm beyond its edge still
     # stands this fraction of its contrast away from the liver: a part of a larger, fainter lesion
     # (its tip through the slab, a brighter part of it) -- refused (0: off). A 20.5 mm lesion on CT
@@ -352,6 +357,10 @@ class SuggestParams:
             # review, session 43)
             raise ValueError("one_slice_faint_below_px, one_slice_faint_sd and one_slice_plateau act within the few-slices "
                              "rule: they need few_slices_sd > 0")
+        if not self.few_slices_sd_below_px >= 0:
+            raise ValueError(f"few_slices_sd_below_px >= 0 (0: off), got {self.few_slices_sd_below_px}")
+        if self.few_slices_sd_below_px and not self.few_slices_sd:
+            raise ValueError("few_slices_sd_below_px acts within the few-slices rule: it needs few_slices_sd > 0")
         if self.two_slice_upto_px < 0 or not 0 <= self.two_slice_plateau < 1:
             raise ValueError("two_slice_upto_px >= 0 (0: off) and two_slice_plateau in [0, 1), got "
                              f"{self.two_slice_upto_px}, {self.two_slice_plateau}")

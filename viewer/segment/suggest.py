@@ -738,7 +738,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         return Refusal(f"{SMALL} for its edge ({d / pixel:.1f} pixels across with the blur, on {len(found)} "
                        f"slice{'s' if len(found) > 1 else ''}; the blur adds up to 3 pixels to a lesion this small): "
                        "draw it", record)
-    if p.few_slices_sd and len(found) < p.small_slices:
+    if p.few_slices_sd and (len(found) < p.small_slices or d < p.few_slices_sd_below_px * pixel):
         if solid is None:  # the round rule above read the same disc of the same line (T1 arterial)
             solid = stands_out_sd(volume.array[best], _middle(p1, p2), d / 2.0, lv, spacing, p)
         record["stands_out_sd"] = round(solid, 2)
