@@ -4,7 +4,7 @@ Session 45 made such a pair a date only with a context (a leading zero, a time w
 beside it, standing alone before a colon or a dash, a list's continuation); the review found the dates a reader types
 with none of these left as typed ("9/23 → 3/24", "stable 9/23 :", "(Befund 9/23)", "TACE x2 (3/23, 9/23)", "CT abdomen
 3/24", "sorafenib 3/23", "S1/24"). The rule is inverted, privacy first (the decision and its cost:
-:func:`annotation.pseudonymise._month_two_digit_year`, ``_RATIO_WORDS``). Measured against main at 2cd498b
+:func:`annotation.pseudonymise.month_year._month_two_digit_year`, ``_RATIO_WORDS``). Measured against main at 2cd498b
 (``python tests/annotation/pseudonymise_corpus.py`` with ``PYTHONPATH`` at main): CORPUS_S45B_DATES caught 7 of 22 dates
 there, 22 here; CORPUS_S45B_RATIOS (25 texts, ratios, scores and counts) changed 4 of 172 words there ("in 3/12" as a
 date after a time word), 0 here; the older corpora alike (CORPUS_S45_RATIOS changed 2 of 320, now 0; every other figure

@@ -22,7 +22,7 @@ import datetime as dt
 
 import pytest
 
-import annotation.pseudonymise as pseudonymise
+import annotation.pseudonymise.gate as pseudonymise_gate  # the gate makes the name patterns (names._name_pattern)
 from annotation.pseudonymise import Gate
 from tests.annotation.pseudonymise_corpus import CORPUS_S44, gate_for, measure
 
@@ -89,13 +89,13 @@ def test_a_patients_name_and_id_patterns_are_made_once_per_export(gate: Gate,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """They were made again for every text (4,000 comments of 200 patients: 4,000 name patterns)."""
     made: list[tuple[str, ...]] = []
-    real = pseudonymise._name_pattern
+    real = pseudonymise_gate._name_pattern
 
     def counted(parts: tuple[str, ...]) -> object:
         made.append(tuple(parts))
         return real(parts)
 
-    monkeypatch.setattr(pseudonymise, "_name_pattern", counted)
+    monkeypatch.setattr(pseudonymise_gate, "_name_pattern", counted)
     for _ in range(10):
         for pid in ("4", "1234567"):
             gate.value("comment", "Ms May, Mrs De Luca, patient 4, MRN 1234567", pid)
