@@ -2,7 +2,7 @@
 
 ``P`` puts the active reading cell's series (the current exam, writable) beside the same role of
 the latest earlier exam that has it (a read-only comparison cell), in a 1x2 layout; ``P`` again
-goes back to the six cells. The prior's lines are drawn in its cell (annotation.qt.layers indexes
+goes back to the exam's cells (LayoutModel.restore). The prior's lines are drawn in its cell (annotation.qt.layers indexes
 every exam of the patient by stack), ``]``/``[`` step lesion by lesion and both cells go to the
 lesion (the prior by its tracking UID). The two exams are aligned as CT and MRI are: the reader's
 confirmed alignment from the store, else a rigid registration proposed in a worker once both
@@ -23,7 +23,7 @@ from app.alignment_job import AlignmentJob
 from app.reading_commands import show_lesion, show_pending_link
 from app.workstation import CellKind, WorkstationState
 from viewer.errors import LesionlabError
-from viewer.model.layout import role_label
+from viewer.model.layout import back_to_exam, role_label
 from viewer.model.reading import ReadingModel
 from viewer.records import StackInfo
 from viewer.studies import ExamPair, Patient, parse_date, prior_stack
@@ -101,8 +101,8 @@ class FollowUpCompare:
         s.compare_frames = None
         if s.pair is not None:
             r.hanging.hang(s.pair.stacks)  # the pair's own stacks again (the prior's is no longer a candidate)
-        r.layout.set_grid(2, 3)
-        s.say("back to the six reading cells")
+        r.layout.restore()
+        s.say(back_to_exam(r.layout))
 
     # ------------------------------------------------------------------ alignment current <- prior
     def _align(self, current: StackInfo, prior: StackInfo) -> None:

@@ -48,7 +48,7 @@ from app.workstation import ToolMode, WorkstationState
 from app.window_layout import LAYOUT_VERSION, ImagesShare, WindowLayout
 from viewer.display import PRESET_LABELS, Preset
 from viewer.errors import LesionlabError, without_paths
-from viewer.model.layout import role_label
+from viewer.model.layout import back_to_exam, role_label
 from viewer.qt.overlay import zoom_shown
 from viewer.model.reading import ReadingModel
 from viewer.model.settings import RecentStudies, RoleOverrides, config_dir
@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
             return r.active
 
         def grid(rows: int, cols: int) -> Callable[[], None]:
-            return lambda: r.layout.set_grid(rows, cols)
+            return lambda: r.layout.choose_grid(rows, cols)
 
         def tool(mode: ToolMode) -> Callable[[], None]:
             return lambda: self._choose_tool(mode)
@@ -750,12 +750,12 @@ class MainWindow(QMainWindow):
         self.state.say(f"zoom {shown} on {_cells(len(cells), act.volume.stack.modality)}")  # type: ignore[union-attr]
 
     def _dwi_adc_side_by_side(self) -> None:
-        """DWI b800 and its ADC map side by side (1x2), or back to the six cells."""
+        """DWI b800 and its ADC map side by side (1x2), or back to the exam's cells (LayoutModel.restore)."""
         r = self.reading
         if r.layout.grid == (1, 2) and r.hanging.cells[1].stack is not None and r.viewports[1].role is Role.MR_ADC:
             r.hanging.rehang()
-            r.layout.set_grid(2, 3)
-            self.state.say("back to the six reading cells")
+            r.layout.restore()
+            self.state.say(back_to_exam(r.layout))
             return
         dwi = next((c for c in r.hanging.cells if c.role is Role.MR_DWI and c.stack is not None), None)
         adc = next((s for s in r.hanging.stacks if r.hanging.role_of(s) is Role.MR_ADC), None)
@@ -765,7 +765,7 @@ class MainWindow(QMainWindow):
         r.hanging.assign(1, adc)
         r.layout.set_grid(1, 2)
         r.activate(0)
-        self.state.say("DWI b800 and ADC side by side (Shift+D: back to the six cells)")
+        self.state.say("DWI b800 and ADC side by side (Shift+D: back to the exam's cells)")
 
     def _compare_prior(self) -> None:
         """P: the prior exam beside (FollowUpCompare), and the Follow-up dock to the front with it. Never in a blinded

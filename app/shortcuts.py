@@ -134,10 +134,10 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("grid_2x3", ("Ctrl+4",), "Layout 2x3 (the six reading series)", "Layout"),
     Shortcut("grid_3x3", ("Ctrl+5",), "Layout 3x3", "Layout"),
     Shortcut("swap_adc", ("D",), "Swap DWI b800 and ADC", "Layout"),
-    Shortcut("dwi_adc_side_by_side", ("Shift+D",), "DWI b800 and ADC side by side, or back to the six cells", "Layout",
+    Shortcut("dwi_adc_side_by_side", ("Shift+D",), "DWI b800 and ADC side by side, or back to the exam's cells", "Layout",
              menu="DWI and ADC side by side"),
     Shortcut("compare_prior", ("P",), "Follow-up: the active series beside the same series of the prior exam "
-             "(read-only, aligned), or back to the six cells", "Layout", menu="Prior exam beside (follow-up)"),
+             "(read-only, aligned), or back to the exam's cells", "Layout", menu="Prior exam beside (follow-up)"),
     Shortcut("carry_lesions", ("Shift+P",), "Follow-up: carry the prior exam's lesions into this exam (same ids and "
              "tracking UIDs)", "Read", menu="Carry the prior exam's lesions (follow-up)"),
     Shortcut("link_all", ("L",), "Link all cells at the landmark shown (reference point if on the slice, else the slice)",

@@ -248,6 +248,8 @@ class WorkstationState:
         # the first cell that shows a series: a follow-up CT of the portal phase alone opened with the
         # empty CT arterial cell active, and P then asked for a reading cell (a reader's check)
         cells = self.viewer.hanging.cells
+        # an exam of one modality in the cells of its own series, a pair in the six (LayoutModel.fit)
+        self.viewer.layout.fit([i for i, c in enumerate(cells) if c.stack is not None] if pair.is_single else None)
         self.viewer.activate(next((i for i, c in enumerate(cells) if c.stack is not None), 0))
         known = self.stored_alignment()
         if known is not None:
@@ -264,6 +266,7 @@ class WorkstationState:
         self.pending_link = None
         self.start_role = self.advanced_to = None
         self.viewer.open_stacks(())
+        self.viewer.layout.fit(None)
         self.selection.set_pair(None, Lobe.RIGHT)
         self.changed.emit("pair")
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QSignalBlocker, Qt
-from PySide6.QtGui import QFocusEvent, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QCheckBox, QHBoxLayout, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtCore import QPointF, QRect, QSignalBlocker, Qt
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QPainter, QPaintEvent, QPalette, QPolygonF, QResizeEvent
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QHBoxLayout, QStyle, QStyleOptionComboBox,
+                               QStylePainter, QTableWidget, QTableWidgetItem, QWidget)
 
 from annotation.qt.combo import StillCombo
 
@@ -91,7 +92,57 @@ class CellCombo(StillCombo):
         for text, data in items:
             self.addItem(text, data)
         self.on_choice: Callable[[Any], None] = lambda data: None
+        #: whether it draws its own arrow (a table's style sheet gives it a slim drop-down without one)
+        self.slim_arrow = False
         self.currentIndexChanged.connect(lambda i: self.on_choice(self.itemData(i)))
+
+    def width_for(self, text: str | None = None) -> int:
+        """The width that shows ``text`` (default: its current choice) whole; its size hint fits its longest choice."""
+        self.ensurePolished()  # the table's style sheet, if any
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        opt.rect = QRect(0, 0, 400, max(self.height(), self.sizeHint().height()))
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        # the text within the edit field less 2 pixels (paintEvent elides at 1 less: advances are rounded)
+        return 400 - field.width() + 2 + self.fontMetrics().horizontalAdvance(
+            self.currentText() if text is None else text)
+
+    def _shown_text(self, opt: QStyleOptionComboBox | None = None) -> str:
+        """Its choice as it fits its edit field, elided; the tooltip the whole choice when elided, else none."""
+        if opt is None:
+            opt = QStyleOptionComboBox()
+            self.initStyleOption(opt)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        text = self.fontMetrics().elidedText(opt.currentText, Qt.TextElideMode.ElideRight, field.width() - 1)
+        tip = opt.currentText if text != opt.currentText else ""
+        if self.toolTip() != tip:
+            self.setToolTip(tip)
+        return text
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._shown_text()  # the tooltip right where it is not painted (scrolled out of view)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        """Its choice elided ("non-ta…") where its column is narrower than the text, the whole choice in its tooltip:
+        Qt cuts the text off at the arrow, and "non-target" read "non-targ" (the follow-up table fitted to 1600 px)."""
+        painter = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        opt.currentText = self._shown_text(opt)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+        if self.slim_arrow:  # a style sheet's slim drop-down has no arrow of its own: a small one, in the text's colour
+            box = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxArrow,
+                                              self)
+            c = box.center()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self.palette().color(QPalette.ColorRole.Text))
+            painter.drawPolygon(QPolygonF([QPointF(c.x() - 3.5, c.y() - 1.5), QPointF(c.x() + 3.5, c.y() - 1.5),
+                                           QPointF(c.x(), c.y() + 2.5)]))
 
 
 def cell_combo(table: QTableWidget, row: int, column: int, items: list[tuple[str, Any]], current: Any,

@@ -21,7 +21,7 @@ import datetime as _dt
 import html
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QSplitter, QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -30,7 +30,8 @@ from annotation.followup import (FollowupEditor, assessed_dates, role_change, su
                                  timepoints_of)
 from annotation.followup_records import ORGANS, LesionFollowup, shown_pct
 from annotation.project import Project
-from annotation.qt.cells import TypedTable, cell_check, cell_combo, set_cell_item, set_cell_widget
+from annotation.qt.cells import CellCombo, TypedTable, cell_check, cell_combo, set_cell_item, set_cell_widget
+from annotation.qt.column_fit import fit_widths
 from annotation.qt.combo import leave_keys_to_images
 from annotation.qt.panels import CURRENT_BRUSH, ROLE_HEADERS, _Observer
 from annotation.records import Lesion, Measurement, NotMeasurable
@@ -67,6 +68,17 @@ RESPONSE_KEPT = RESPONSE_HEADERS.index("New") + 1
 LESIONS_SHARE = 0.45
 #: the eligibility column's width in average characters, beyond which its text wraps (its row grows)
 ELIGIBILITY_CHARS = 24
+#: the lesion table's columns of choices: where the columns are wider than the table they narrow, their text elided
+CHOICE_COLUMNS = tuple(LESION_HEADERS.index(h) for h in ("Kind", "Organ", "Status", "Parent", "Series"))
+#: the lesion table's columns of a lesion id, a check box or a parent ("—" mostly), whose header sets their width: down to the header's text
+#: and :data:`TIGHT_MARGIN` pixels where the columns are wider than the table (the theme's header pads 16)
+TIGHT_COLUMNS = tuple(LESION_HEADERS.index(h) for h in ("Lesion", "Nodal", "Treated", "Parent"))
+TIGHT_MARGIN = 10
+#: the characters a choice column keeps at least where the columns are wider than the table ("non-ta…", "lymph …")
+CHOICE_CHARS = 6
+#: the lesion table's combo boxes with a slimmer arrow and padding than the theme's (10 px less each): at 1600 px wide
+#: the nine columns ran 210 px past the table, Series and Eligibility behind a scroll bar (a radiologist's read)
+SLIM_COMBOS = "QComboBox { padding: 1px 0px 1px 3px; } QComboBox::drop-down { width: 10px; border: none; }"
 WARN = QColor(255, 170, 80)
 #: the panel's line under its tables: red for a refusal, the text's own colour for a note ("line 3 added: name it…"
 #: read as an error in red, a check under Xvfb, session 45)
@@ -130,7 +142,12 @@ class FollowupPanel(_Observer):
         self.lesions.verticalHeader().setVisible(False)
         self.lesions.verticalHeader().setDefaultSectionSize(24)
         self.lesions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.lesions.horizontalHeader().setStretchLastSection(True)
+        self.lesions.setStyleSheet(SLIM_COMBOS)
+        #: the widths the lesion table's columns show their contents at (the choices shown whole), before they are
+        #: fitted to the table's width (:meth:`_fit_columns`)
+        self._natural: list[int] = []
+        self._least: dict[int, int] = {}  # a choice column's least width (CHOICE_CHARS)
+        self.lesions.viewport().installEventFilter(self)
         _wrap_rows(self.lesions, 24)
         # six lesions (less a scroll bar's height), as in the lesion grid tabbed with this panel: a fixed least height (one that followed
         # the rows moved the image cells under a drag), about the one the treatment lines beside set before they
@@ -285,6 +302,37 @@ class FollowupPanel(_Observer):
         super().resizeEvent(event)
         self._fit_split()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize and watched is self.lesions.viewport():
+            self._fit_columns()  # the split moved, a scroll bar came or went
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """The lesion table's columns within its width: the choices shown whole where they fit, the eligibility taking
+        the rest (its text wrapping, at least its header); where they do not, the choice columns narrow in proportion
+        to what they have over their least, their text elided (its tooltip whole); narrower still, every column whole
+        and the table scrolls, as before. At 1600 px wide Series and Eligibility lay off the table behind a scroll bar
+        (a radiologist's read under Xvfb, session 45)."""
+        t, natural = self.lesions, self._natural
+        if len(natural) != t.columnCount():
+            return
+        header = t.horizontalHeader()
+        last = t.columnCount() - 1
+        fm = header.fontMetrics()
+        # first the header's margins of the columns of a check box, a lesion id or a parent (their header whole), then
+        # the choices, elided, down to :data:`CHOICE_CHARS` ("t…" and "n…" would not tell a target from a new lesion);
+        # the eligibility at least its header (a stretched last section is never narrower than the header's default
+        # section size, 100 px, which put it 24 px past the table's edge: set here). No fit even so (1366 x 768): every
+        # column whole as before, the eligibility on one line (squeezed, L5's rose to four lines: test_laptop_s38)
+        widths = fit_widths(natural, t.viewport().width(),
+                            min(header.sectionSizeFromContents(last).width(),
+                                fm.horizontalAdvance(LESION_HEADERS[last]) + TIGHT_MARGIN),
+                            ({c: fm.horizontalAdvance(LESION_HEADERS[c]) + TIGHT_MARGIN for c in TIGHT_COLUMNS},
+                             {c: self._least.get(c, natural[c]) for c in CHOICE_COLUMNS}))
+        for c, width in enumerate(widths):
+            if t.columnWidth(c) != width:
+                t.setColumnWidth(c, width)
+
     def lesions_width(self, least: bool = False) -> int:
         """The width the lesion table needs to show its columns whole, the eligibility's text wrapping beyond
         :data:`ELIGIBILITY_CHARS` characters (its header whole); ``least``: wrapping at its header's width."""
@@ -297,7 +345,9 @@ class FollowupPanel(_Observer):
         eligibility = header if least else max(header, min(max((fm.horizontalAdvance(x) + pad for x in texts), default=0),
                                                             ELIGIBILITY_CHARS * fm.averageCharWidth()))
         bar = t.verticalScrollBar()
-        return (sum(t.columnWidth(c) for c in range(last)) + eligibility + 2 * t.frameWidth()
+        natural = self._natural if len(self._natural) == t.columnCount() else \
+            [t.columnWidth(c) for c in range(t.columnCount())]
+        return (sum(natural[:last]) + eligibility + 2 * t.frameWidth()
                 + (bar.sizeHint().width() if bar.isVisible() else 0))
 
     def _fit_split(self) -> None:
@@ -455,7 +505,23 @@ class FollowupPanel(_Observer):
             cell.setToolTip(cell.text())
             set_cell_item(t, r, 8, cell)
         t.resizeColumnsToContents()
-        t.setColumnWidth(4, min(t.columnWidth(4), 110))  # "unequivocal progression" elided, not a wide column
+        # a choice column as wide as the choices its rows show, not its longest choice ("unequivocal progression",
+        # "T1 subtraction" where no row has it); a status no wider than "not assessed", a longer one elided
+        status = LESION_HEADERS.index("Status")
+        fm = t.fontMetrics()
+        self._least = {}
+        for c in CHOICE_COLUMNS:
+            boxes = [b for r in range(t.rowCount()) if isinstance(b := t.cellWidget(r, c), CellCombo)]
+            for b in boxes:
+                b.slim_arrow = True  # SLIM_COMBOS
+            if boxes:
+                grid = 1 if t.showGrid() else 0  # a cell's widget is its column less the grid's line
+                width = max(max(b.width_for() for b in boxes) + grid, t.horizontalHeader().sectionSizeFromContents(c).width())
+                t.setColumnWidth(c, min(width, boxes[0].width_for("not assessed") + grid) if c == status else width)
+                least = boxes[0].width_for("") + grid + CHOICE_CHARS * fm.averageCharWidth() + fm.horizontalAdvance("…")
+                self._least[c] = min(t.columnWidth(c), max(least, fm.horizontalAdvance(LESION_HEADERS[c]) + TIGHT_MARGIN))
+        self._natural = [t.columnWidth(c) for c in range(t.columnCount())]
+        self._fit_columns()
         t.resizeRowsToContents()
         current = next((r for r, les in enumerate(lesions) if les.lesion_id == self.selection.lesion_id), None)
         shown = (self.selection.pair, self.selection.lesion_id, len(lesions))

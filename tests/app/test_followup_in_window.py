@@ -136,9 +136,10 @@ def test_follow_up_prior_beside_current(window, qtbot, sample_dicom: Path) -> No
     kept = w.session.reading.project.alignment("LLSYN001", *frames)
     assert kept is not None and kept.source is AlignmentSource.CONFIRMED
 
-    # P again: the six cells of the follow-up exam
+    # P again: the follow-up exam's own cell (its portal phase alone: LayoutModel.fit)
     press(w, qtbot, "compare_prior")
-    assert w.reading.layout.grid == (2, 3) and not w.follow_up.active
+    assert w.reading.layout.grid == (1, 1) and not w.follow_up.active
+    assert [c for c, _, _ in w.reading.layout.visible_cells()] == [portal]
     assert all(c.stack is None or w.state.in_pair(c.stack) for c in w.reading.hanging.cells)
 
     # undo: first the kept alignment, then the carried lesions in one step

@@ -52,6 +52,47 @@ class TestLayout:
         with pytest.raises(ValueError):
             lay.set_grid(4, 7)
 
+    def test_an_exam_of_one_modality_fills_the_grid_with_its_own_series(self) -> None:
+        """A follow-up CT hung in the six cells of a pair had images of 380 x 300 px at 1600 x 1000 (session 45)."""
+        lay = LayoutModel()
+        changed: list[tuple[int, int]] = []
+        lay.changed.connect(lambda: changed.append(lay.grid))
+        lay.fit([0, 1])  # CT arterial and portal: side by side
+        assert lay.grid == (1, 2) and lay.visible_cells() == [(0, 0, 0), (1, 0, 1)] and changed == [(1, 2)]
+        lay.fit([1])  # the portal phase alone: one cell, and the active one
+        assert lay.grid == (1, 1) and lay.visible_cells() == [(1, 0, 0)] and lay.active == 1
+        assert lay.grid_cells() == [1]  # Tab stays in it
+        lay.fit([2, 3, 4, 5])  # an MRI alone: its four cells in 2 x 2
+        assert lay.grid == (2, 2) and lay.visible_cells() == [(2, 0, 0), (3, 0, 1), (4, 1, 0), (5, 1, 1)]
+        assert lay.active == 2
+        lay.toggle_maximise(4)  # M and back keep the exam's cells
+        assert lay.visible_cells() == [(4, 0, 0)]
+        lay.toggle_maximise()
+        assert [c for c, _, _ in lay.visible_cells()] == [2, 3, 4, 5]
+        lay.fit(None)  # a pair: the six cells
+        assert lay.grid == (2, 3) and [c for c, _, _ in lay.visible_cells()] == [0, 1, 2, 3, 4, 5]
+        lay.fit([])  # nothing hung: as a pair
+        assert lay.grid == (2, 3) and not lay.fitted
+
+    def test_the_readers_choice_wins_on_its_exam_and_the_next_exam_opens_in_its_own(self) -> None:
+        lay = LayoutModel()
+        lay.fit([1])
+        lay.choose_grid(2, 3)  # the reader wants the empty cells to drop a stack into
+        assert [c for c, _, _ in lay.visible_cells()] == [0, 1, 2, 3, 4, 5] and lay.chosen == (2, 3)
+        lay.set_grid(1, 2)  # P: the prior beside
+        assert [c for c, _, _ in lay.visible_cells()] == [0, 1]
+        lay.restore()  # P again: the reader's choice, not the fitted 1 x 1
+        assert lay.grid == (2, 3) and not lay.fitted
+        lay.fit([0, 1])  # another exam: its own layout
+        assert lay.grid == (1, 2) and lay.chosen is None
+        lay.set_grid(1, 2)
+        lay.set_active(1)
+        lay.fit([1])
+        lay.set_grid(1, 2)
+        lay.set_active(0)
+        lay.restore()  # back to the exam's one cell: the active cell is one on screen
+        assert lay.visible_cells() == [(1, 0, 0)] and lay.active == 1
+
 
 class TestHanging:
     def test_six_cells_from_roles_b800_preferred_and_missing_role_named(self) -> None:

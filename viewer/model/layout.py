@@ -5,12 +5,15 @@ cells 0-5 in :data:`viewer.records.READING_ROLES` order: CT arterial, CT portal,
 (high b), T1 arterial, T1 portal. Roles come from the indexer, corrected by the reader
 (:class:`viewer.model.settings.RoleOverrides`). An empty cell keeps the role it misses; the
 reader can drop any stack into any cell. The DWI cell swaps to the ADC map and back.
+
+An exam of one modality (a follow-up CT) shows the cells of its own series only, in the smallest grid holding them
+(:meth:`LayoutModel.fit`); the reader's Layout choice holds on the exam it is made on (:meth:`LayoutModel.choose_grid`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from viewer.model.events import Signal
 from viewer.records import READING_ROLES, Role, StackInfo
@@ -42,6 +45,12 @@ GRIDS: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (2, 2), (2, 3), (3, 3))
 DEFAULT_GRID = (2, 3)
 
 
+def grid_for(n_cells: int) -> tuple[int, int]:
+    """The smallest grid of :data:`GRIDS` holding ``n_cells`` cells, wider than high where it has a choice (1 x 2 for a
+    CT's two phases side by side: the reading screen is wider than high)."""
+    return next((g for g in GRIDS if g[0] * g[1] >= n_cells), GRIDS[-1])
+
+
 class LayoutModel:
     """Grid size, the maximised cell (None = grid) and the active cell. ``changed()``, ``active_changed(i)``.
 
@@ -54,6 +63,11 @@ class LayoutModel:
         self.grid = grid
         self.active = 0
         self._one_cell = False
+        #: the cells the grid holds when it is fitted to an exam (None: the first rows x columns cells)
+        self._cells: tuple[int, ...] | None = None
+        #: the exam's own layout (:meth:`fit`) and the grid the reader chose on it (:meth:`choose_grid`, None: none)
+        self._fitted: tuple[tuple[int, int], tuple[int, ...] | None] = (grid, None)
+        self.chosen: tuple[int, int] | None = None
         self.changed = Signal()
         self.active_changed = Signal()
 
@@ -63,11 +77,46 @@ class LayoutModel:
         return self.active if self._one_cell else None
 
     def set_grid(self, rows: int, cols: int) -> None:
+        """The first ``rows`` x ``cols`` cells in hanging order (a layout of its own: P's prior beside, Shift+D's DWI
+        beside ADC; :meth:`restore` goes back to the exam's)."""
         if (rows, cols) not in GRIDS:
             raise ValueError(f"grid {rows}x{cols} is not one of {GRIDS}")
         self.grid = (rows, cols)
+        self._cells = None
         self._one_cell = False
         self.changed.emit()
+
+    def choose_grid(self, rows: int, cols: int) -> None:
+        """The reader's Layout choice: it wins over the exam's fitted layout until another exam opens (P and Shift+D
+        go back to it), every cell in hanging order (2 x 3 shows a CT-only exam's empty MRI cells to drop into)."""
+        self.set_grid(rows, cols)
+        self.chosen = (rows, cols)
+
+    def fit(self, cells: Sequence[int] | None) -> None:
+        """An exam opened: its own layout. ``cells``: the cells a one-modality exam hangs a series in, shown alone in
+        the smallest grid holding them (a CT of two phases side by side, 1 x 2; its portal phase alone, 1 x 1); None
+        (a CT + MRI pair, an exam with nothing hung): the six cells, 2 x 3. At 1600 x 1000 a follow-up CT hung in the
+        six cells of a pair had images of 380 x 300 pixels, four cells saying "not in this exam" (a radiologist's
+        read). The reader's choice on the exam before ends."""
+        shown = tuple(sorted(c for c in cells if 0 <= c < self.n_cells)) if cells else ()
+        self._fitted = (grid_for(len(shown)), shown) if shown else (DEFAULT_GRID, None)
+        self.chosen = None
+        self.restore()
+
+    def restore(self) -> None:
+        """Back to the exam's layout (after P or Shift+D): the grid the reader chose on it, else the fitted one; the
+        active cell one it shows."""
+        self.grid, self._cells = (self.chosen, None) if self.chosen is not None else self._fitted
+        self._one_cell = False
+        cells = self.grid_cells()
+        if cells and self.active not in cells:
+            self.set_active(cells[0])
+        self.changed.emit()
+
+    @property
+    def fitted(self) -> bool:
+        """Whether the grid holds the cells of an exam's own series only (not the first rows x columns cells)."""
+        return self._cells is not None
 
     def toggle_maximise(self, cell: int | None = None) -> None:
         """Show ``cell`` (default: the active one) alone, or go back to the grid."""
@@ -86,6 +135,8 @@ class LayoutModel:
 
     def grid_cells(self) -> list[int]:
         """The cells the grid holds, in hanging order (shown unless one is maximised)."""
+        if self._cells is not None:
+            return list(self._cells)
         rows, cols = self.grid
         return list(range(min(rows * cols, self.n_cells)))
 
@@ -94,7 +145,14 @@ class LayoutModel:
         if self.maximised is not None:
             return [(self.maximised, 0, 0)]
         cols = self.grid[1]
-        return [(i, i // cols, i % cols) for i in self.grid_cells()]
+        return [(cell, i // cols, i % cols) for i, cell in enumerate(self.grid_cells())]
+
+
+def back_to_exam(layout: LayoutModel) -> str:
+    """What the status says when P or Shift+D goes back to the exam's layout."""
+    n = len(layout.grid_cells())
+    return "back to the six reading cells" if n == 6 and not layout.fitted else \
+        f"back to the exam's {'series' if layout.fitted else f'{n} cells'}"
 
 
 @dataclass(frozen=True)
