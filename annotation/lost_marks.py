@@ -56,7 +56,7 @@ def lost_count_marks(project: Project, lesions: Iterable[Lesion] | None = None) 
             if not isinstance(obs, Measurement):
                 continue
             if any(m.role is role for m in project.marks_of_lesion(*key)) \
-                    or Reading._clicked_mark_on(project, lesion, role, obs) is not None:  # noqa: SLF001
+                    or Reading.clicked_mark_on(project, lesion, role, obs) is not None:
                 continue  # counted: by its own mark, or again by a count click on it (C) since it was told
             other = marks.get(old_preplaced_mark_id(lesion.tracking_uid, role))
             if other is None or (other.patient_id, other.exam_pair_id, other.reader, other.lesion_id) == key:

@@ -498,7 +498,7 @@ class Reading:
             # and placed a mark on the line's slice, the lesion counted twice)
             return proj
         proj = self._release(proj, lesion, owned)
-        clicked = self._clicked_mark_on(proj, lesion, role, obs, positions)
+        clicked = self.clicked_mark_on(proj, lesion, role, obs, positions)
         if clicked is not None:  # the reader counted it before measuring: that mark is this lesion
             return proj.with_record(replace(clicked, lesion_id=lesion.lesion_id))
         return proj.with_record(CountMark(self.preplaced_mark_id(lesion, role), lesion.patient_id, lesion.exam_pair_id,
@@ -521,8 +521,8 @@ class Reading:
         return proj
 
     @staticmethod
-    def _clicked_mark_on(proj: Project, lesion: Lesion, role: Role, m: Measurement,
-                         positions: Sequence[float] | None = None) -> CountMark | None:
+    def clicked_mark_on(proj: Project, lesion: Lesion, role: Role, m: Measurement,
+                        positions: Sequence[float] | None = None) -> CountMark | None:
         """A counted click (no lesion yet) of this reader inside the lesion measured: on the measured slice,
         inside the circle whose diameter is the measured line; with the stack's slice positions (``positions``,
         mm along its normal), within :data:`TAKEOVER_SLICES` of it, inside the sphere of that diameter round the

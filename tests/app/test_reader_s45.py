@@ -25,6 +25,20 @@ def _lines_tab(w, qtbot):  # type: ignore[no-untyped-def]
     return panel, line
 
 
+def _line_drawn_on_ct_portal(w, qtbot):  # type: ignore[no-untyped-def]
+    """A new lesion's line drawn by hand on CT portal, picked on the images: its lesion id and measurement."""
+    from tests.app.test_reader_check_s35 import _activate
+
+    press(w, qtbot, "tool_window")
+    _activate(w, qtbot, READING_ROLES.index(Role.CT_PORTAL))
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, w.grid.active_widget, (200.0, 150.0), (200.0, 190.0))
+    lid = w.state.selection.lesion_id
+    drawn = w.session.reading.project.lesions[(*w.state.selection.pair, READER, lid)].observation(Role.CT_PORTAL)
+    assert isinstance(drawn, Measurement) and w.state.selection.picked is not None, w.status.text()
+    return lid, drawn
+
+
 def _click_cell(qtbot, t, row: int, column: int) -> None:  # type: ignore[no-untyped-def]
     qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(row, column)).center())
     assert t.currentRow() == row and t.currentColumn() == column and QApplication.focusWidget() is t
@@ -36,20 +50,12 @@ def test_del_on_a_treatment_cell_clears_the_cell_not_the_line_picked(window, qtb
     date stayed. Del and Backspace on a selected cell (no editor open) are the table's now: the End date is cleared
     (undoable, saved); on the Name or Start (which a line needs) the cell's editor opens empty, Esc keeps the old
     text; on the Line number or a row not edited, the status says how a line goes; the line drawn stays."""
-    from tests.app.test_reader_check_s35 import _activate
-
     w = window
     errors: list[str] = []
     w.show_error = errors.append  # type: ignore[method-assign]
     reading = w.session.reading
     pair = w.state.selection.pair
-    press(w, qtbot, "tool_window")
-    _activate(w, qtbot, READING_ROLES.index(Role.CT_PORTAL))
-    press(w, qtbot, "new_lesion")
-    drag(qtbot, w.grid.active_widget, (200.0, 150.0), (200.0, 190.0))
-    lid = w.state.selection.lesion_id
-    drawn = reading.project.lesions[(*pair, READER, lid)].observation(Role.CT_PORTAL)
-    assert isinstance(drawn, Measurement) and w.state.selection.picked is not None, w.status.text()
+    lid, drawn = _line_drawn_on_ct_portal(w, qtbot)
 
     panel, line = _lines_tab(w, qtbot)
     t = panel.lines
@@ -101,41 +107,6 @@ def test_del_on_a_treatment_cell_clears_the_cell_not_the_line_picked(window, qtb
                                                                                           w.status.text())
         assert key in reading.project.treatment_lines and line_drawn() == drawn, w.status.text()
     assert not errors, errors
-
-
-def test_ctrl_t_outside_a_study_says_how_to_open_one_without_a_box(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
-                                                                  sample_index) -> None:
-    """Ctrl+T (the case list) with no reader study open showed a modal box, "no study is open (Study -> Open study as
-    reader)", without the key that opens one, and had to be closed before anything else. The status bar says it
-    now, with Ctrl+Shift+T, and nothing blocks; once a study is open Ctrl+T lists its cases."""
-    from PySide6.QtWidgets import QMessageBox
-
-    from tests.app.conftest import CLICK_OK, typed_text_questions
-    from tests.app.test_reader_s44 import _back
-    from tests.app.test_study_window import make_study_store
-
-    study = make_study_store(env, sample_dicom)
-    w = make_window(qtbot, env, reader=READER)
-    shown: list[str] = []
-    w.show_error = shown.append  # type: ignore[method-assign]
-    w.show_index(str(sample_dicom), sample_index)
-    _back(w, qtbot)
-    press(w, qtbot, "case_list")
-    assert not shown and not [x for x in QApplication.topLevelWidgets() if isinstance(x, QMessageBox) and x.isVisible()]
-    assert "no study is open" in w.status.text() and "Ctrl+Shift+T" in w.status.text(), w.status.text()
-    assert w.study_ui.dialog is None or not w.study_ui.dialog.isVisible()
-    import pytest as _pytest
-    monkeypatch = _pytest.MonkeyPatch()
-    try:
-        typed_text_questions(monkeypatch, qtbot, [[str(study), CLICK_OK], ["R1", CLICK_OK]])
-        press(w, qtbot, "open_study")
-    finally:
-        monkeypatch.undo()
-    assert w.study_ui.dialog is not None and w.study_ui.dialog.isVisible(), (shown, w.status.text())
-    w.study_ui.dialog.close()
-    _back(w, qtbot)
-    press(w, qtbot, "case_list")
-    assert w.study_ui.dialog.isVisible() and not shown, shown
 
 
 def test_the_readers_own_one_click_comes_back_after_a_study_that_keeps_it_off(qtbot, env: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
@@ -340,18 +311,10 @@ def test_del_on_a_line_number_in_the_floating_follow_up_deletes_nothing_read(win
     """The Follow-up panel floating (a second screen): a click on a treatment line's number handed the keys back to
     the images (a click in a floating panel does, unless a field took them, and the number is not edited), and Del
     then deleted the line just drawn on the images. The table keeps the keys, as docked: Del says how a line goes."""
-    from tests.app.test_reader_check_s35 import _activate
-
     w = window
     reading = w.session.reading
     pair = w.state.selection.pair
-    press(w, qtbot, "tool_window")
-    _activate(w, qtbot, READING_ROLES.index(Role.CT_PORTAL))
-    press(w, qtbot, "new_lesion")
-    drag(qtbot, w.grid.active_widget, (200.0, 150.0), (200.0, 190.0))
-    lid = w.state.selection.lesion_id
-    drawn = reading.project.lesions[(*pair, READER, lid)].observation(Role.CT_PORTAL)
-    assert isinstance(drawn, Measurement) and w.state.selection.picked is not None, w.status.text()
+    lid, drawn = _line_drawn_on_ct_portal(w, qtbot)
     dock = w.docks.followup_dock
     dock.show()
     dock.setFloating(True)
