@@ -482,6 +482,9 @@ class ChecksPanel(_Observer):
         self.imaged_roles: Callable[[], frozenset[Role] | None] = lambda: None
         #: the series of the reader study's session whose case is on screen, None outside a study case (the window's)
         self.session_roles: Callable[[], tuple[Role, ...] | None] = lambda: None
+        #: warnings the project shown cannot give (the window's): a reader study case's lost count marks, found in
+        #: the store as it opened (annotation.checks.case_lost_mark_warnings)
+        self.more_warnings: Callable[[Project], list[ProtocolWarning]] = lambda project: []
         self.refresh()
         leave_keys_to_images(self)
 
@@ -492,7 +495,8 @@ class ChecksPanel(_Observer):
         # radiologist's check, session 43)
         self.warnings = (shown_warnings(check_pair(project, pair[0], pair[1], self.reading.reader,
                                                    _session(self.reading.reader, self.session_roles()),
-                                                   geometry_of=self.geometry_of, place_of=self.place_of),
+                                                   geometry_of=self.geometry_of, place_of=self.place_of)
+                                        + self.more_warnings(project),
                                         self.selection.lesion_id) + check_patient(project, pair[0]) if pair else [])
         shown = self.imaged_roles()
         if shown is not None:
