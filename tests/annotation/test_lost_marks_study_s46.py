@@ -24,6 +24,7 @@ from annotation.store import ReadingStore, open_reading
 from annotation.study import StudyCase, StudyDefinition, StudySession
 from annotation.study_store import Study
 from tests.annotation.conftest import make_geometry
+from tests.annotation.pg import pg_cluster, pg_url  # noqa: F401
 from viewer.records import Role
 
 PORTAL = Role.CT_PORTAL
@@ -42,7 +43,7 @@ def _measure(r: Reading, pair: tuple[str, str], uid: str) -> str:
     return lid
 
 
-def _older_store(path: Path, taker: tuple[str, str, str]) -> None:
+def _older_store(path: Path | str, taker: tuple[str, str, str]) -> None:
     """A study store as a lesionlab older than December 2026 left it: R1's CT read of case C1 (P1 E1) measured L1 on
     CT portal, and another lesion of the same tracking UID (``taker``: its patient, exam and reader) measured there
     later took the mark's old id: R1's mark gone, the taker's under the old id."""
@@ -118,3 +119,26 @@ def test_a_case_read_of_a_current_store_has_no_lost_marks(tmp_path: Path) -> Non
         _measure(read.reading, read.pair, UID)
     with ReadingStore.open(str(path)) as store:
         assert Study(store).open_case("R1", "CT", "C1").lost_marks == ()
+
+
+@pytest.mark.parametrize("taker", [("P1", "E2", "DrX"), ("P1", "E1", "DrX")],
+                         ids=["another exam of the patient", "another read of the case's exam"])
+def test_a_blinded_reader_role_looks_no_further_than_its_case(pg_cluster, pg_url, taker) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """On PostgreSQL a reader role sees its own rows only: the other read's mark is not visible, and no other case's
+    rows are asked for by id (a look at a finished read restarts its washout): the case opens, nothing is found, nothing
+    is named; the store's owner finds it (`lesionlab export` says it)."""
+    from annotation.lost_marks import lost_count_marks
+    from annotation.store_location import parse_location
+    from annotation.store_pg_security import add_reader
+
+    _older_store(pg_url, taker)
+    with ReadingStore.open(pg_url) as owner:
+        add_reader(owner.backend_db, "R1", kind="reader", db_role="r1")
+        assert [(x.reader, x.taken_by) for x in lost_count_marks(owner.load())] == [("R1@CT", (*taker, "L1"))]
+    url = pg_cluster.url(parse_location(pg_url).database_name(), "r1")
+    with ReadingStore.open(url) as store:
+        assert store.blinded
+        read = Study(store).open_case("R1", "CT", "C1")
+        assert read.lost_marks == () and case_lost_mark_warnings(read.reading.project, read.lost_marks) == []
+        for c in check_pair(read.reading.project, "P1", "E1", "R1@CT"):
+            assert not DATE.search(c.message) and "E2" not in c.message, c.message
