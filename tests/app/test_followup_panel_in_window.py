@@ -46,7 +46,7 @@ COLUMNS = ("Date", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", 
 
 
 def _responses(panel) -> list[list[str]]:  # type: ignore[no-untyped-def]
-    from annotation.qt.followup_panel import RESPONSE_HEADERS
+    from annotation.qt.followup_responses import RESPONSE_HEADERS
 
     t = panel.responses
     return [[t.item(r, RESPONSE_HEADERS.index(name)).text() for name in COLUMNS] for r in range(t.rowCount())]
