@@ -2,29 +2,46 @@
 reader's baseline per line (a new line offers one: the latest timepoint on or before its start), and the row before
 any line holding the first baseline.
 
+A line's start date is typed, as its end date is: Add line opens a row whose Start cell asks for it (amber, its
+editor open, empty), and the line is recorded once a date is typed there (Enter); Esc adds none. It started on the
+open exam's date until session 46, a date a treatment line almost never has (lines start between exams), recorded
+unless the reader thought to change it.
+
 A part of the panel (annotation.qt.followup_panel): it edits through the panel's
 :class:`annotation.followup.FollowupEditor`, and the panel says what was recorded or refused, in one place.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemDelegate, QApplication, QHBoxLayout, QHeaderView, QLineEdit, QPushButton,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from annotation.followup import suggested_baseline, timepoints_of
-from annotation.qt.cells import TypedTable, cell_combo, set_cell_item
+from annotation.qt.cells import TypedTable, cell_combo, set_cell_item, set_cell_widget
+from annotation.qt.panels import MISSING_BRUSH
 from viewer.errors import LesionlabError
 
 if TYPE_CHECKING:
     from annotation.qt.followup_panel import FollowupPanel
 
 LINE_HEADERS = ("Line", "Name", "Start", "End", "Baseline")
+NAME, START, END, BASELINE = (LINE_HEADERS.index(h) for h in ("Name", "Start", "End", "Baseline"))
 #: the treatment lines' tab, with their number (the lines and baselines share the dock with the responses)
 LINES_TAB = "Treatment lines and baselines"
+
+
+@dataclass
+class _Added:
+    """A line added (Add line) whose start date is not typed yet: not in the reading until it is; what was typed in its
+    other cells meanwhile."""
+
+    patient_id: str
+    name: str = ""
+    end: str = ""
 
 
 class TreatmentLines(QWidget):
@@ -40,6 +57,12 @@ class TreatmentLines(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.itemChanged.connect(self._line_edited)
+        delegate = self.table.itemDelegate()
+        if delegate is not None:
+            delegate.closeEditor.connect(self._editor_closed)
+        #: a line added whose start is still to type, and its row in the table (the last), or None
+        self._added: _Added | None = None
+        self._added_row: int | None = None
         add, remove = QPushButton("Add line"), QPushButton("Remove line")
         add.clicked.connect(lambda: panel._try(self._add_line))
         remove.clicked.connect(lambda: panel._try(self._remove_line))
@@ -72,7 +95,9 @@ class TreatmentLines(QWidget):
         lines = sorted((x for x in project.treatment_lines.values() if x.patient_id == patient),
                        key=lambda x: x.line_number)
         tps = timepoints_of(project, patient)
-        t.setRowCount(len(lines) + 1)
+        if self._added is not None and self._added.patient_id != patient:
+            self._added = None  # another patient's exam opened: the line added there is dropped, untyped
+        t.setRowCount(len(lines) + 1 + (self._added is not None))
         for r, line in enumerate([None, *lines]):
             number = line.line_number if line is not None else 0
             cells = (str(number), line.name if line else "before any line",
@@ -96,9 +121,31 @@ class TreatmentLines(QWidget):
             none = f"— (offer: {offer.exam_date})" if offer is not None and chosen is None else "—"
             cell_combo(t, r, 4, [(none, ""), *((tp.exam_date.isoformat(), tp.timepoint_id) for tp in tps)],
                        chosen.timepoint_id if chosen else "", self._baseline_chosen(number))
+        self._added_row = None
+        if self._added is not None:
+            self._added_row = len(lines) + 1
+            self._fill_added(self._added_row, 1 + max((x.line_number for x in lines), default=0))
         t.resizeColumnToContents(0)
         t.resizeColumnToContents(4)
         return len(lines)
+
+    def _fill_added(self, row: int, number: int) -> None:
+        """The row of the line added, its Start cell amber until a date is typed there."""
+        added = self._added
+        assert added is not None
+        t = self.table
+        for c, text in enumerate((str(number), added.name or f"treatment line {number}", "", added.end, "")):
+            item = QTableWidgetItem(text)
+            if c in (0, BASELINE):
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if c == START:
+                item.setBackground(MISSING_BRUSH)
+                item.setToolTip("type the line's start date (YYYY-MM-DD): Enter adds the line, Esc adds none")
+            elif c == BASELINE:
+                item.setToolTip("the line's baseline is offered once its start date is typed")
+            item.setData(Qt.ItemDataRole.UserRole, 0)
+            set_cell_item(t, row, c, item)
+        set_cell_widget(t, row, BASELINE, None)
 
     # ------------------------------------------------------------------ edits (FollowupEditor, undoable)
     def _baseline_chosen(self, line_number: int) -> Callable[[Any], None]:
@@ -114,18 +161,56 @@ class TreatmentLines(QWidget):
             self.panel.editor.clear_baseline(patient, line_number)
 
     def _add_line(self) -> None:
+        """A row for a new line, its Start cell's editor open: the line is recorded once its start date is typed."""
         panel = self.panel
         patient = panel._pair()[0]
-        start = panel._open_date() or _dt.date.today()
+        if self._added is None:
+            self._added = _Added(patient)
+            self.fill()
+        row = self._added_row
+        assert row is not None
+        t = self.table
+        t.setCurrentCell(row, START)
+        t.setFocus()
+        t.edit(t.model().index(row, START))
         n = 1 + max((x.line_number for x in panel.project.treatment_lines.values() if x.patient_id == patient),
                     default=0)
-        line = panel.editor.add_treatment_line(patient, f"treatment line {n}", start)
-        offer = suggested_baseline(panel.project, patient, line.line_number)
-        panel._note(f"line {line.line_number} added: name it and set its dates"
+        panel._note(f"line {n}: type its start date (YYYY-MM-DD) in the amber cell, Enter adds it (Esc: no line)")
+
+    def _record_added(self, name: str, start: str, end: str) -> None:
+        """The line added, recorded now that its start is typed (a refusal keeps it waiting, the start asked again)."""
+        panel = self.panel
+        added, self._added = self._added, None
+        assert added is not None
+        n = 1 + max((x.line_number for x in panel.project.treatment_lines.values() if x.patient_id == added.patient_id),
+                    default=0)
+        try:
+            line = panel.editor.add_treatment_line(added.patient_id, name or f"treatment line {n}", start, end or None)
+        except LesionlabError:
+            self._added = _Added(added.patient_id, name, end)
+            raise
+        offer = suggested_baseline(panel.project, added.patient_id, line.line_number)
+        panel._note(f"line {line.line_number} added, from {line.start_date}"
+                    + ("; name it" if not name or name == f"treatment line {n}" else "")
                     + (f"; its baseline could be {offer.exam_date}" if offer else ""))
+
+    def _drop_added(self, why: str) -> None:
+        self._added = None
+        self.panel.refresh()
+        self.panel._note(f"no line added ({why}): Add line, then type its start date")
+
+    def _editor_closed(self, _editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        """Esc in the Start cell of the line added: no line (elsewhere Esc keeps the cell's text, as ever)."""
+        t = self.table
+        if hint == QAbstractItemDelegate.EndEditHint.RevertModelCache and self._added is not None \
+                and t.currentRow() == self._added_row and t.currentColumn() == START:
+            self._drop_added("Esc")
 
     def _remove_line(self) -> None:
         row = self.table.currentRow()
+        if self._added is not None and row == self._added_row:
+            self._drop_added("removed before its start was typed")
+            return
         item = self.table.item(row, 0) if row >= 0 else None
         number = item.data(Qt.ItemDataRole.UserRole) if item is not None else 0
         if not number:
@@ -142,6 +227,14 @@ class TreatmentLines(QWidget):
         item = t.item(row, 0)
         number = item.data(Qt.ItemDataRole.UserRole) if item is not None else 0
         what = LINE_HEADERS[column] if 0 <= column < len(LINE_HEADERS) else ""
+        if self._added is not None and row == self._added_row:
+            if column in (NAME, END):  # what was typed there goes (the line is not recorded yet: nothing to undo)
+                cell = t.item(row, column)
+                if cell is not None:
+                    cell.setText("")
+            panel.say("the line added is recorded once its start date is typed in the amber cell; Remove line "
+                      "drops it")
+            return
         if what == "Baseline":
             chosen = panel.project.followup_baselines.get((panel._pair()[0], panel.reading.reader, number or 0))
             if chosen is None:
@@ -175,6 +268,15 @@ class TreatmentLines(QWidget):
         if self._filling:
             return
         panel = self.panel
+        if self._added is not None and item.row() == self._added_row:
+            name, start, end = ((cell.text().strip() if (cell := self.table.item(item.row(), c)) is not None else "")
+                                for c in (NAME, START, END))
+            if not start:  # its name or end typed first: kept for the line, its start still asked
+                self._added.name, self._added.end = name, end
+                return
+            if not panel._try(lambda: self._record_added(name, start, end)):
+                panel.refresh()  # the refused start goes, its cell amber again
+            return
         number = item.data(Qt.ItemDataRole.UserRole)
         line = panel.project.treatment_lines.get((panel._pair()[0], number)) if number else None
         if line is None:

@@ -100,3 +100,83 @@ def test_a_follow_up_read_on_ct_portal_asks_for_no_ct_arterial(qtbot, env: Path,
     qtbot.waitUntil(lambda: w.state.selection.pair == ("LLSYN001", "F1"), timeout=60000)
     amber = _amber(w)
     assert amber and all(Role.CT_ARTERIAL in roles for roles in amber.values()), amber
+
+
+def test_add_line_asks_for_the_start_date_instead_of_taking_the_open_exams(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Add line recorded a line starting on the open exam's date (2023-03-14 here), a date a treatment line almost
+    never has (lines start between exams), kept unless the reader thought to change it. Now, as the End date, the
+    Start is typed: Add line opens a row whose Start cell is amber with its editor open, empty; nothing is recorded
+    until a date is typed there (Enter); Esc adds no line; a name typed first is kept for the line; a date refused is
+    said in red and the cell asks again."""
+    from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
+
+    from annotation.qt.followup_lines import NAME, START
+    from annotation.qt.followup_panel import NOTE_STYLE, REFUSAL_STYLE
+
+    w = window
+    errors: list[str] = []
+    w.show_error = errors.append  # type: ignore[method-assign]
+    lines = lambda: w.session.reading.project.treatment_lines  # noqa: E731
+    w.docks.followup_dock.raise_()
+    panel = w.docks.followup_panel
+    panel.course.setCurrentIndex(1)
+    t = panel.lines
+    add = next(b for b in panel.findChildren(QPushButton) if b.text() == "Add line")
+
+    def added_row_shown() -> None:
+        assert t.rowCount() == 2 and t.item(1, 0).text() == "1" and t.item(1, START).text() == ""
+        assert t.item(1, START).background() == MISSING_BRUSH and "start date" in t.item(1, START).toolTip()
+
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    assert not lines(), lines()  # before: line 1 from 2023-03-14, the open exam's date
+    added_row_shown()
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit) and editor.text() == "" and t.currentRow() == 1 and t.currentColumn() == START
+    assert "type its start date" in panel.status.text() and panel.status.styleSheet() == NOTE_STYLE
+    _shot(w, "s46_add_line")
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)  # no line
+    qtbot.waitUntil(lambda: t.rowCount() == 1, timeout=5000)
+    assert not lines() and "no line added" in panel.status.text(), panel.status.text()
+
+    # again: the name typed first (the cell clicked, then typed), kept while the start is still asked
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    added_row_shown()
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(1, NAME)).center())
+    assert t.currentColumn() == NAME and QApplication.focusWidget() is t
+    for ch in "everolimus 10 mg/d":
+        qtbot.keyClick(QApplication.focusWidget(), ch)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: t.state() != t.State.EditingState, timeout=5000)
+    assert not lines() and t.item(1, NAME).text() == "everolimus 10 mg/d"
+    added_row_shown()
+    _shot(w, "s46_add_line_waiting")
+    # Del on its Start cell (no editor open): nothing of the reading to clear, said; the row still asks
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(1, START)).center())
+    qtbot.keyClick(t, Qt.Key.Key_Delete)
+    assert "recorded once its start date is typed" in w.status.text() and not lines(), w.status.text()
+    added_row_shown()
+
+    # a start that is no date: refused in red, the cell asks again; a date: the line, named, from that date
+    for typed in ("soon", "2024-03-28"):
+        qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(1, START)).center())
+        for ch in typed:
+            qtbot.keyClick(QApplication.focusWidget(), ch)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: t.state() != t.State.EditingState, timeout=5000)
+        if typed == "soon":
+            assert not lines() and panel.status.styleSheet() == REFUSAL_STYLE and panel.status.text(), \
+                panel.status.text()
+            added_row_shown()
+            assert t.item(1, NAME).text() == "everolimus 10 mg/d"
+    (line,) = lines().values()
+    assert (line.line_number, line.name, line.start_date.isoformat(), line.end_date) == \
+        (1, "everolimus 10 mg/d", "2024-03-28", None)
+    assert panel.status.text() == "line 1 added, from 2024-03-28", panel.status.text()  # named: not asked to name it
+    assert t.rowCount() == 2 and t.item(1, START).text() == "2024-03-28" and t.item(1, START).background() != MISSING_BRUSH
+    assert t.cellWidget(1, 4) is not None  # its baseline's box, as every line's
+    _shot(w, "s46_line_added")
+    # one undoable edit: Ctrl+Z takes the line back
+    undo = w.actions_by_id["undo"].shortcuts()[0][0]
+    qtbot.keyClick(t, undo.key(), undo.keyboardModifiers())
+    qtbot.waitUntil(lambda: not lines(), timeout=5000)
+    assert not errors, errors
