@@ -40,7 +40,15 @@ def _followup_window(qtbot, env: Path, sample_index) -> MainWindow:  # type: ign
     assert w.store_flow.open_store(store) and not w.session.read_only
     w.resize(1600, 1000)
     w.show_index(str(SAMPLE), sample_index)
+    _active(w, qtbot)
     return w
+
+
+def _active(w: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The window active, as the reader's click makes it (under Xvfb with no window manager it is not at first: the
+    keys and the focus go nowhere)."""
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
 
 
 def _amber(w: MainWindow) -> dict[str, set[Role]]:
@@ -114,6 +122,7 @@ def test_add_line_asks_for_the_start_date_instead_of_taking_the_open_exams(windo
     from annotation.qt.followup_panel import NOTE_STYLE, REFUSAL_STYLE
 
     w = window
+    _active(w, qtbot)
     errors: list[str] = []
     w.show_error = errors.append  # type: ignore[method-assign]
     lines = lambda: w.session.reading.project.treatment_lines  # noqa: E731
