@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QWidget)
 
 from annotation.checks import CheckCode, GeometryOf, PlaceOf, ProtocolWarning, check_pair, check_patient
+from annotation.followup_reads import followup_reads
 from annotation.qt.cells import cell_combo, set_cell_item
 from annotation.qt.combo import leave_keys_to_images
 from annotation.project import Project
@@ -23,6 +24,7 @@ from annotation.reading import EditKind, Reading, ReadingEvent
 from annotation.selection import Picked, Selection
 from annotation.vocab import CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe, MeasurementMethod
 from viewer.errors import LesionlabError
+from viewer.model.layout import role_label
 from viewer.records import READING_ROLES, Role
 
 #: Dark-theme colours (app/theme.py: light text on near-black): a not-yet-read cell, the current lesion.
@@ -203,6 +205,8 @@ class LesionPanel(_Observer):
         if only is not None:  # a study case: its session's series (the MRI session's grid had CT columns to read)
             imaged &= set(only)
         imaged_key = frozenset(imaged)
+        # at a follow-up each lesion is to read on its own series, not on every one (annotation.followup_reads)
+        reads = followup_reads(project, self.reading.reader, self.selection.pair)
         t = self.table
         t.setRowCount(len(lesions))
         del self._rows[len(lesions):]
@@ -210,12 +214,13 @@ class LesionPanel(_Observer):
         current_redrawn = False
         for r, les in enumerate(lesions):
             is_current = les.lesion_id == self.selection.lesion_id
-            row_key = (les, is_current, imaged_key, project.lesion_followups.get(les.key))
+            to_read = reads.of(les.lesion_id, imaged) if reads is not None else imaged_key
+            row_key = (les, is_current, imaged_key, project.lesion_followups.get(les.key), to_read)
             if is_current:
                 current_row = r
             if r < len(self._rows) and all(a is b or a == b for a, b in zip(self._rows[r], row_key)):
                 continue  # drawn as it is
-            self._fill_row(r, les, is_current, imaged)
+            self._fill_row(r, les, is_current, imaged, to_read)
             if r < len(self._rows):
                 self._rows[r] = row_key
             else:
@@ -241,8 +246,9 @@ class LesionPanel(_Observer):
         self._rows.clear()
         self.refresh()
 
-    def _fill_row(self, r: int, les: Lesion, is_current: bool, imaged: set[Role]) -> None:
-        """Row ``r`` showing ``les``: its id (green when it is the lesion being read), lobe, segment and series."""
+    def _fill_row(self, r: int, les: Lesion, is_current: bool, imaged: set[Role], to_read: frozenset[Role]) -> None:
+        """Row ``r`` showing ``les``: its id (green when it is the lesion being read), lobe, segment and series; a
+        series with no status yet is amber where it is to read (``to_read``: at a follow-up the lesion's own)."""
         t = self.table
         item = QTableWidgetItem(les.lesion_id)
         if is_current:
@@ -276,6 +282,13 @@ class LesionPanel(_Observer):
                 # cells beside a follow-up the panel called complete, and Checks silent)
                 cell = QTableWidgetItem(said)
                 cell.setToolTip("assessed in the Follow-up panel (RECIST: a non-target or new lesion as a whole)")
+            elif obs is None and role not in to_read:
+                # a follow-up's lesion read on another series: nothing asked here (amber beside every lesion of a
+                # two-phase follow-up CT read on CT portal read as CT arterial left to do, a reader's check)
+                cell = QTableWidgetItem("")
+                cell.setToolTip(f"not needed at this follow-up: {les.lesion_id} is read on "
+                                f"{' and '.join(role_label(x) for x in READING_ROLES if x in to_read)} (a line here "
+                                "is kept too, for the series' comparison)")
             elif obs is None:
                 cell = QTableWidgetItem("")
                 cell.setBackground(MISSING_BRUSH)
