@@ -79,6 +79,18 @@ class SuggestParams:
     # ellipse over both, 8 of 72 rays cutting in); a lesion with a vessel leaving it has its rays off
     # the ellipse running out beyond it instead (v11)
     max_inward_measured: float = 0.0
+    # ... and ``max_leak_measured`` read as this share instead where no ray off the ellipse has its edge inside it (0: off;
+    # session 46, T1 arterial): every ray off runs out beyond the ellipse, a vessel leaving the lesion, and the ellipse
+    # through the others is the lesion's section (211 LLSYN001 L03, 10.8 mm beside a portal vein: 26 % of the rays off,
+    # +0.19 mm; app.suggester.MAX_LEAK_OUTWARD)
+    max_leak_outward: float = 0.0
+    # ... and neither ``max_leak_measured`` nor ``max_inward_measured`` refuses a section at least this many pixels across
+    # whose longer neighbour found is as long within ``leak_large_neighbours`` (from that share of its length to its
+    # inverse; 0: off; session 46, T1 arterial): a large lesion's section as long as the next slice's, what leaves its
+    # ellipse a vessel or its texture along the edge, not a second structure lengthening it (a vessel's section merged
+    # with a 10-17 mm lesion makes that slice far longer than its neighbours: 0.56-0.65 of it; app.suggester.LEAK_LARGE_PX)
+    leak_large_px: float = 0.0
+    leak_large_neighbours: float = 0.9
     # where the slice measured is the last of the lesion's run that way (the lesion ends beyond it), the slice
     # beyond it, round the points a quarter of the way in from the line's ends (discs an eighth of its length),
     # holding what stands out at the click's levels on a share of one disc larger than the other's by this much or
@@ -303,6 +315,11 @@ class SuggestParams:
     # CT arterial as a 42.4 mm one (the same over 75 mm)
     tube_extent: float = 1.5
     tube_size: float = 0.7
+    # a click refused because the lesion may be longest on a neighbouring slice where its boundary is not found from the
+    # centre followed there: made again as a click at that centre on that slice (the part of the region holding a click is
+    # the lesion's, where a vessel as bright as it touches it), kept when its line lies round the click (False: refused;
+    # session 46, T1 arterial; ``lost_clicked_again`` in the record; app.suggester.LOST_AGAIN)
+    lost_again: bool = False
 
     def __post_init__(self) -> None:
         # every number finite first: the checks below compare (``x < 0``), which a NaN passes, and a NaN
@@ -331,6 +348,11 @@ class SuggestParams:
         if not (0 <= self.max_leak_measured < 1 and 0 <= self.max_leak_fraction < 1 and 0 < self.shell_fraction < 1
                 and 0 <= self.opening < 1 and 0 <= self.max_inward_measured < 1):
             raise ValueError("max_leak_fraction, max_leak_measured, max_inward_measured and shell_fraction are fractions")
+        if not 0 <= self.max_leak_outward < 1:
+            raise ValueError(f"max_leak_outward is 0 (off) or a share of the rays, got {self.max_leak_outward}")
+        if self.leak_large_px < 0 or not 0 < self.leak_large_neighbours <= 1:
+            raise ValueError(f"leak_large_px >= 0 (0: off) and leak_large_neighbours in (0, 1], got {self.leak_large_px}, "
+                             f"{self.leak_large_neighbours}")
         if not 0 <= self.irregular_beside < 1:
             raise ValueError(f"irregular_beside is 0 (off) or a share of the slice measured's length, got "
                              f"{self.irregular_beside}")

@@ -184,7 +184,7 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     if not all(math.isfinite(float(v)) for v in at):
         return _refuse(f"the click is not a point of the image ({at!r})", p)
     try:
-        result = _suggest(volume, int(slice_index), at, p, from_a_tip_again=True)
+        result = _suggest(volume, int(slice_index), at, p, from_a_tip_again=True, lost_again=True)
         if isinstance(result, Refusal) and result.reason.startswith(LOST_ON_CLICKED) and p.both_neighbours:
             # the slice clicked found nothing of its own, the neighbour before it did and could not follow the lesion
             # back through it (from its tip, the slice clicked more than twice as large): from the neighbour after
@@ -256,7 +256,8 @@ def _off_the_body(volume: VolumeLike, k: int, at: tuple[float, float]) -> bool:
 
 def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: SuggestParams,
              from_a_tip_again: bool, step_first: int = -1, recheck: bool = True,
-             joined_again: bool = True, loose_neighbours: bool = False, looks: Looks | None = None) -> Suggestion | Refusal:
+             joined_again: bool = True, loose_neighbours: bool = False, looks: Looks | None = None,
+             lost_again: bool = False) -> Suggestion | Refusal:
     geo = volume.geometry
     if not geo.measurable or geo.row_spacing_mm is None or geo.column_spacing_mm is None:
         return _refuse(f"cannot measure: {geo.not_measurable_reason}", p)
@@ -478,6 +479,17 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 again = _suggest(volume, clicked, at, p, from_a_tip_again, step_first=step_first, recheck=recheck,
                                  joined_again=joined_again, loose_neighbours=True, looks=looks)
                 return replace(again, params={**again.params, "neighbours_leaking": round(p.neighbour_leak, 3)})
+            if p.lost_again and lost_again and k != clicked and k - direction in found:
+                # T1 arterial (session 46): the neighbouring slice where the lesion still grows holds no boundary of its
+                # own from the centre followed (a vessel as bright as the lesion touches it there: "what surrounds the
+                # region is not liver"); clicked there, at the centre followed, the part of the region holding the click
+                # is the lesion's (205 LLSYN001 L03, 10.8 mm beside a portal vein: every click on that slice within
+                # 0.2 mm). Kept when that line lies round the click
+                again = _suggest(volume, k, found[k - direction].centre, p, from_a_tip_again=from_a_tip_again,
+                                 recheck=recheck, joined_again=joined_again, looks=looks)
+                if isinstance(again, Suggestion) \
+                        and moved_mm(_middle(again.p1, again.p2), at, spacing) <= 0.5 * again.diameter_mm:
+                    return replace(again, params={**again.params, "clicked_slice": clicked, "lost_clicked_again": k})
             where = "the slice clicked" if k == clicked else "the neighbouring slice"
             why = why.removeprefix("on the slice clicked, ") if k == clicked else why
             # "at Pos 13.6 mm", as the overlay says it (a reader's check read "at 13.6 mm" as a size)
@@ -611,10 +623,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"{2 * axes[1]:.1f} mm; under {p.min_axis_ratio:.0%} on this series): a lesion merged with a "
                        f"vessel beside it, a vessel crossing the slice, or a lesion run into the liver round it?", p,
                        axis_ratio=round(axis_ratio, 3))
-    if p.max_leak_measured and final.leaked_fraction > p.max_leak_measured:
+    outward_only = bool(p.max_leak_outward) and final.leaked_inward == 0.0 and final.leaked_fraction <= p.max_leak_outward
+    # T1 arterial (session 46): a large section as long as the longer slice next to it within ``leak_large_neighbours``
+    large_held = bool(p.leak_large_px) and sizes[best] >= p.leak_large_px * max(spacing) and neighbours is not None \
+        and p.leak_large_neighbours <= neighbours <= 1.0 / p.leak_large_neighbours
+    if p.max_leak_measured and final.leaked_fraction > p.max_leak_measured and not (outward_only or large_held):
         return _refuse(f"{BEYOND_ELLIPSE}: its edge leaves the ellipse on {final.leaked_fraction:.0%} of the rays "
                        f"(a lobe, a lesion next to it or a vessel; over {p.max_leak_measured:.0%} on this series)", p)
-    if p.max_inward_measured and final.leaked_inward > p.max_inward_measured:
+    if p.max_inward_measured and final.leaked_inward > p.max_inward_measured and not large_held:
         return _refuse(f"{SPLITS}: its edge cuts into the ellipse found on {final.leaked_inward:.0%} of the rays, "
                        f"a waist between them (a lesion and a vessel beside it, or a lobulated lesion?; over {p.max_inward_measured:.0%} "
                        f"on this series)", p)
@@ -686,6 +702,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record[key] = [round(v, 2) for v in unsteady]
     if axis_ratio is not None:
         record["axis_ratio"] = round(axis_ratio, 3)
+    if large_held and (final.leaked_fraction > p.max_leak_measured or final.leaked_inward > p.max_inward_measured):
+        record["leak_large_held"] = True  # measured past the off-ellipse limits: a large section held by its neighbour
+    if outward_only and final.leaked_fraction > p.max_leak_measured:
+        record["leak_outward_only"] = True  # measured past ``max_leak_measured``, every ray off running out (``max_leak_outward``)
     if irregular_held and final.ellipse is None:
         record["irregular_beside"] = True  # an outline with no ellipse, measured for its neighbour (``irregular_beside``)
     # the line as suggested, kept in the record when the reader edits it (``suggested_edited``): how much
