@@ -306,6 +306,19 @@ UNCORRECTED_FROM_PX: dict[Role, float] = {Role.MR_DWI: 3.6, Role.MR_T1_ARTERIAL:
 #: 10 mm or more 21 -> 21 (the same two lesions); lesions of 5-10 mm unchanged (viewer/README.md, session 44).
 TWO_SLICE_UPTO_PX: dict[Role, float] = {Role.MR_DWI: 5.5}
 TWO_SLICE_PLATEAU: dict[Role, float] = {Role.MR_DWI: 0.50}
+#: Where a line on two slices measured as found (:data:`UNCORRECTED_PX`, :data:`TWO_SLICE_UPTO_PX`) is refused when the
+#: outline found again from its middle at half its peak's contrast is shorter than this share of it (session 46, b800
+#: only; ``two_slice_peak_half``, ``peak_half_share`` in the record). Fresh 479 LLSYN002 L11 (6.5 mm, 4.46 on the truth's
+#: slice, something darker than the liver below it) was found on two slices (7.57 and 9.69 mm) and measured as found at
+#: 3.88 pixels, 9.69 mm: +5.23 on 11 clicks, at 5.07 SDs and 0.548 of its peak (no disc rule told it from the good lines).
+#: The click's threshold lay at a quarter of its peak's contrast, on the tails of a lesion smaller than the blur; at half
+#: its peak the outline is 6.15 mm (0.635). Over every b800 click of 43 realisations (the sample, 101-103, 204-206,
+#: 211-213, 371, 374, 400-409, 425, 440-444, 470-484; 14,132 clicks) the lines it reads stand from 0.754 on lesions of
+#: 10 mm or more (408 LLSYN002 L07, +0.41, 9 clicks) and from 0.773 on 5-10 mm (400 LLSYN003 L05, +2.09); only L11's 11
+#: clicks change, refused. 478 LLSYN002 L09 (9.0 mm against a portal vein, +3.74 on 11) stands at 0.719: left (0.735
+#: would take it, 0.019 under 408's good lines). Fresh 485-489, measured once after: no click changed (the lowest 0.799),
+#: none over 3 mm (viewer/README.md, session 46).
+TWO_SLICE_PEAK_HALF: dict[Role, float] = {Role.MR_DWI: 0.7}
 #: Where what is found on one or two slices is refused when the disc of its diameter stands out from the
 #: liver by less than this many SDs of the denoised liver on average: a reader's check under Xvfb clicked
 #: a 9 mm b800 lesion on its tip's slice (2.8 mm there) and got a 14.7 mm line (1.6 SDs), past the
@@ -734,6 +747,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          one_slice_plateau=ONE_SLICE_PLATEAU.get(role, 0.0),
                          two_slice_upto_px=TWO_SLICE_UPTO_PX.get(role, 0.0),
                          two_slice_plateau=TWO_SLICE_PLATEAU.get(role, 0.0),
+                         two_slice_peak_half=TWO_SLICE_PEAK_HALF.get(role, 0.0),
                          few_slices_sd=FEW_SLICES_SD.get(role, 0.0),
                          few_slices_sd_below_px=FAINT_ANY_SLICES_BELOW_PX.get(role, 0.0),
                          round_from_px=ROUND_FROM_PX.get(role, 0.0),

@@ -289,6 +289,13 @@ class SuggestParams:
     # two slices is a plateau, one of 7-9 mm lengthened by the blur to as many pixels a peak with tails
     two_slice_upto_px: float = 0.0
     two_slice_plateau: float = 0.0
+    # a line found on two slices and measured as found (``uncorrected_px``, ``two_slice_upto_px``; off with
+    # ``uncorrected_px`` 0) is refused when the outline found again from its middle at half its peak's contrast (the
+    # brightest denoised value within a quarter of the line of its middle, against the liver) is shorter than this share
+    # of it (0: off; session 46, b800: app.suggester.TWO_SLICE_PEAK_HALF): the click's threshold lies low on the tails of
+    # a peak, a lesion smaller than the blur lengthened by it (fresh 479 LLSYN002 L11, 6.5 mm: 9.69 mm, 6.15 at half its
+    # peak, +5.23); a lesion's plateau holds its length there
+    two_slice_peak_half: float = 0.0
     # what is found on fewer than ``small_slices`` slices, whose disc of its diameter (the unsmoothed pixels
     # round the line's midpoint) stands out from the liver by less than this many SDs of the denoised liver
     # on average, is refused (0: off): the noise or the blur lengthened an outline round a faint tip or a
@@ -391,6 +398,13 @@ class SuggestParams:
             # checks; it starts where two slices' lines measured as found end (uncorrected_px 0, off, turns it off too)
             raise ValueError("two_slice_upto_px acts from uncorrected_px up, within the few-slices rule: it needs "
                              "few_slices_sd > 0 and two_slice_upto_px > uncorrected_px")
+        if not 0 <= self.two_slice_peak_half < 1:
+            raise ValueError(f"two_slice_peak_half in [0, 1) (0: off), got {self.two_slice_peak_half}")
+        if self.two_slice_peak_half and not self.few_slices_sd:
+            # it reads the lines measured as found on two slices inside the few-slices rule's step (and none is measured so
+            # with ``uncorrected_px`` 0: off with it, as ``two_slice_upto_px``)
+            raise ValueError("two_slice_peak_half acts on two slices' lines measured as found, within the few-slices rule: "
+                             "it needs few_slices_sd > 0")
         if self.round_from_px < 0 or not 0 <= self.round_axis_ratio <= 1 or self.round_sd < 0:
             raise ValueError("round_from_px >= 0 (0: off), round_axis_ratio in [0, 1] and round_sd >= 0, got "
                              f"{self.round_from_px}, {self.round_axis_ratio}, {self.round_sd}")
