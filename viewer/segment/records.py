@@ -120,6 +120,14 @@ class SuggestParams:
     # ... the same for a line measured on its corrected ellipse (step 10; not one measured as found, ``uncorrected_px``):
     # refused under this fraction (0: off; v18, T1 arterial, where a lesion and a vein beside it as bright as it merge)
     min_axis_ratio_corrected: float = 0.0
+    # a line shorter than this many mm whose ellipse's short axis is under ``narrow_short_ratio`` of its long one, found
+    # on at most ``narrow_short_slices`` slices (0: any), refused (0: off; session 46, CT portal and T1 portal). A lesion of
+    # 5-7 mm is lengthened by the noise round it into a narrow outline 8-12 mm long (CT portal 482 LLSYN003 L06, 6.0 mm:
+    # 8.1 mm at 0.47, +5.0; T1 portal 400 LLSYN002 L11, 6.5 mm, on one slice: 12.4 mm at 0.50, +6.2), while a lesion's
+    # own section is round to oval
+    narrow_short_mm: float = 0.0
+    narrow_short_ratio: float = 0.55
+    narrow_short_slices: int = 0
     # the line clicked again at its own middle on the slice measured: a suggestion longer or shorter than it by more
     # than this many mm, refused (0: off; v17, CT arterial)
     recheck_mm: float = 0.0
@@ -437,6 +445,9 @@ class SuggestParams:
             raise ValueError(f"joined_again is 0 (off) or at least 1 (a length ratio), got {self.joined_again}")
         if not 0 <= self.min_axis_ratio < 1:
             raise ValueError(f"min_axis_ratio lies in [0, 1) (0: off), got {self.min_axis_ratio}")
+        if not (self.narrow_short_mm >= 0 and 0 < self.narrow_short_ratio < 1 and self.narrow_short_slices >= 0):
+            raise ValueError(f"narrow_short_mm >= 0 (0: off), 0 < narrow_short_ratio < 1 and narrow_short_slices >= 0 (0: any), "
+                             f"got {self.narrow_short_mm}, {self.narrow_short_ratio}, {self.narrow_short_slices}")
         if not (0 <= self.capsule_rays < 1 and self.capsule_mm > 0):
             raise ValueError(f"capsule_rays lies in [0, 1) (0: off) and capsule_mm > 0, got {self.capsule_rays}, {self.capsule_mm}")
         if not 0 <= self.raw_shell_beside < 1:

@@ -734,6 +734,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     # readers edit a suggestion can then be measured (a reader's check found it lost after an edit)
     record.update(suggested_diameter_mm=round(d, 3), suggested_p1=[round(float(v), 3) for v in p1],
                   suggested_p2=[round(float(v), 3) for v in p2])
+    if p.narrow_short_mm and d < p.narrow_short_mm and axis_ratio is not None and axis_ratio < p.narrow_short_ratio \
+            and (not p.narrow_short_slices or len(found) <= p.narrow_short_slices):
+        # session 46 (CT portal, T1 portal): a lesion of 5-7 mm lengthened by the noise round it into a narrow outline
+        # (482 LLSYN003 L06 on CT portal, 6.0 mm: 8.1 mm at 0.47, +5.0; 400 LLSYN002 L11 on T1 portal, 6.5 mm, one slice:
+        # 12.4 mm at 0.50, +6.2); a lesion's own section is round to oval
+        return Refusal(f"{NARROW}: {d:.1f} mm, its short axis {axis_ratio:.0%} of its long one (under "
+                       f"{p.narrow_short_ratio:.0%} for a line under {p.narrow_short_mm:g} mm on this series): a small "
+                       f"lesion lengthened by the noise round it?", record)
     if d > p.max_diameter_mm:
         return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm{LEAKED}", record)
     if d < p.min_diameter_mm:
