@@ -41,8 +41,15 @@ class FollowupReads:
 
 def followup_reads(project: Project, reader: str, pair: PairKey | None) -> FollowupReads | None:
     """What ``pair`` is read on as a follow-up of ``reader``'s (see :class:`FollowupReads`), or None where every
-    series is read: a baseline, an exam of a patient with no follow-up recorded before it, no exam."""
+    series is read: a baseline, an exam of a patient with no follow-up recorded before it, an exam pair holding a
+    CT and an MRI (the protocol's six series), no exam."""
     if pair is None or not followed_before(project, reader, pair):
+        return None
+    exam_pair = project.exam_pairs.get(pair)
+    if exam_pair is not None and exam_pair.ct_study_uid and exam_pair.mri_study_uid:
+        # a CT and an MRI: the protocol's exam pair, every series read (review46: a later CT+MRI pair of a patient
+        # followed before was read on the assessed series only, the other five blanked in the grid and skipped by
+        # Enter while Checks listed them: the six-series sizes the study compares would go unmeasured)
         return None
     mine = [f for f in project.lesion_followups.values() if f.patient_id == pair[0] and f.reader == reader]
     here = {f.lesion_id: f.assessed_role for f in mine if f.exam_pair_id == pair[1]}

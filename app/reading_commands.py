@@ -300,6 +300,12 @@ def _advance(state: WorkstationState, cell: int, done: str) -> None:
     if nxt is None:
         les = _lesion(state, lid) if lid else None
         wanted = _to_read(state, les) if les is not None else None
+        role = state.reading_role(cell)
+        if les is not None and role is not None and les.observation(role) is None and (wanted is None or role in wanted):
+            # review46: Enter with no line on the one series the lesion is read on said it "has a status" there (a
+            # reader could leave the time point not evaluable believing the target done)
+            state.say(f"{done}: draw its line, or V / Shift+V (not visible / not measurable)")
+            return
         if wanted is not None:
             where = " and ".join(role_label(r) for r in READING_ROLES if r in wanted)
             state.say(f"{done}; {lid} has a status on {where}, the series it is read on at this follow-up")

@@ -16,9 +16,11 @@ change (a preset picked there) wrote its older state over it at its own next cha
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -28,6 +30,25 @@ from viewer.model.settings import config_dir
 from viewer.records import Role
 
 NEEDS_PIXELS = frozenset({Preset.AUTO, Preset.MR_CONTRAST})
+
+
+#: how long a change waits for another lesionlab holding view.json's lock before it is written without it (review46:
+#: the lock taken with no limit, on the GUI thread, froze the window while a stopped lesionlab held it)
+LOCK_WAIT_S = 1.5
+
+
+def _lock(fd: int, wait_s: float = LOCK_WAIT_S) -> None:
+    """Take ``fd``'s exclusive lock, waiting up to ``wait_s``; OSError when it cannot be had (held that long, or
+    locks not supported there)."""
+    end = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= end:
+                raise
+            time.sleep(0.02)
 
 
 class ViewSettings:
@@ -61,17 +82,22 @@ class ViewSettings:
         """Write one habit (``key``: "right_drag", "one_click" or "presets/<role>") over the file as it is now, the
         other keys as the file holds them (another lesionlab's changes kept)."""
         lock = None
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 lock = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.flock(lock, fcntl.LOCK_EX)  # read, merge and replace as one step among the lesionlabs
+                _lock(lock)  # read, merge and replace as one step among the lesionlabs
             except OSError:
                 pass  # locks not supported there (some network file systems): merged without, as before the lock
             try:
-                data = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
-            except (OSError, ValueError):
-                data = {}  # broken: rewritten with this change
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                data = {}
+            except ValueError:
+                data = {}  # broken (not JSON, not UTF-8): rewritten with this change
+            # any other error reading it (EIO, ESTALE on a network folder, EACCES) falls to the OSError below: the file
+            # is not written, so the other habits it holds are not lost (review46: they were, written as {} + this key)
             if not isinstance(data, dict):
                 data = {}
             if key.startswith("presets/"):
@@ -82,11 +108,12 @@ class ViewSettings:
             data["schema_version"] = 1
             # a name of this process's own: two lesionlabs writing one ".tmp" (no lock) could replace the file with
             # the other's half-written text
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
             os.replace(tmp, self.path)
         except OSError:
-            pass  # a read-only settings folder keeps the habit for this session only
+            # a read-only settings folder, a full disk: the habit is kept for this session only
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)  # a half-written copy (disk full) is not left beside the file
         finally:
             if lock is not None:
                 os.close(lock)  # releases the lock

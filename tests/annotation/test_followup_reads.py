@@ -51,3 +51,20 @@ def test_a_lesion_moved_to_another_series_is_read_there_and_an_exam_without_reco
         editor.clear_lesion_followup(pair, les.lesion_id)
     reads = followup_reads(reading.project, "sample", pair)  # still a follow-up: F2 was read before it
     assert reads is not None and reads.exam == {Role.CT_PORTAL} and reads.of("L1", CT) == {Role.CT_PORTAL}
+
+
+def test_a_ct_and_mri_pair_after_a_follow_up_reads_every_series(reading: Reading) -> None:
+    """review46: a later exam pair holding a CT and an MRI (the protocol's six series, the sizes the study compares)
+    of a patient followed before was read on the assessed series only: the grid blanked the other five and Enter
+    skipped them."""
+    import datetime as dt
+
+    from annotation.records import ExamPair
+
+    project = reading.project.with_record(ExamPair("LLSYN001", "P4", "1.2.3.4", "1.2.3.5", dt.date(2024, 9, 1),
+                                                   dt.date(2024, 9, 3)))
+    assert followup_reads(project, "sample", ("LLSYN001", "P4")) is None
+    # a one-modality exam of the same date stays a follow-up read on its lesions' own series
+    project = project.with_record(ExamPair("LLSYN001", "P5", "1.2.3.6", "", dt.date(2024, 10, 1), None))
+    reads = followup_reads(project, "sample", ("LLSYN001", "P5"))
+    assert reads is not None and reads.of("L1", CT) == {Role.CT_PORTAL}

@@ -143,3 +143,73 @@ def test_a_broken_or_foreign_file_is_replaced_by_the_change(view_json: Path) -> 
     assert json.loads(view_json.read_text(encoding="utf-8")) == {"presets": {"ct_portal": "ct_liver"},
                                                                   "schema_version": 1}
     assert not list(view_json.parent.glob("*.tmp"))
+
+
+def test_a_read_error_keeps_the_other_habits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """review46: a failed read of view.json (EIO, ESTALE on a network folder, EACCES) was taken for a broken file and
+    the file rewritten with the one habit changed: the reader's presets and one-click setting were lost. Only a
+    missing file is empty and only unreadable text broken; another error leaves the file as it is."""
+    import errno
+
+    path = tmp_path / "view.json"
+    first = ViewSettings(path)
+    first.remember_preset(Role.CT_PORTAL, Preset.CT_LIVER)
+    first.set_one_click(True)
+    before = path.read_text(encoding="utf-8")
+    real = Path.read_text
+
+    def stale(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self == path:
+            raise OSError(errno.ESTALE, "Stale file handle", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", stale)
+    ViewSettings(path).set_right_drag("zoom")  # kept for its session only
+    monkeypatch.undo()
+    assert path.read_text(encoding="utf-8") == before
+    assert not list(tmp_path.glob(".view.json.*.tmp"))
+    path.write_text("{not json", encoding="utf-8")  # broken: rewritten with the change
+    ViewSettings(path).set_right_drag("zoom")
+    assert json.loads(path.read_text(encoding="utf-8"))["right_drag"] == "zoom"
+
+
+def test_a_lock_held_elsewhere_does_not_freeze_the_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """review46: the lock was waited for with no limit on the GUI thread: a lesionlab stopped while holding it (Ctrl+Z
+    in its terminal, a hung network lock server) froze every other window at its next change. The change waits a
+    moment, then is written without it."""
+    import fcntl
+    import os
+    import time
+
+    import app.view_settings as vs
+
+    monkeypatch.setattr(vs, "LOCK_WAIT_S", 0.3)
+    path = tmp_path / "view.json"
+    settings = ViewSettings(path)
+    held = os.open(settings.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another open file: as another process's, it holds the lock against ours
+        t0 = time.monotonic()
+        settings.set_right_drag("zoom")
+        waited = time.monotonic() - t0
+    finally:
+        os.close(held)
+    assert 0.25 <= waited < 5.0, waited
+    assert json.loads(path.read_text(encoding="utf-8"))["right_drag"] == "zoom"
+
+
+def test_a_failed_write_leaves_no_temporary_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """review46: a write that failed half-way (a full disk) left ``.view.json.<pid>.tmp`` beside the file for good."""
+    import errno
+    import os
+
+    path = tmp_path / "view.json"
+
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    ViewSettings(path).set_right_drag("zoom")
+    monkeypatch.undo()
+    assert not path.exists()
+    assert not list(tmp_path.glob(".view.json.*.tmp"))

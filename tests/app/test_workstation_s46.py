@@ -110,6 +110,26 @@ def test_a_follow_up_read_on_ct_portal_asks_for_no_ct_arterial(qtbot, env: Path,
     assert amber and all(Role.CT_ARTERIAL in roles for roles in amber.values()), amber
 
 
+def test_enter_with_no_line_on_the_series_read_says_it_has_none(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """review46: at a follow-up, Enter with no line on the one series a new lesion is read on said "L7 has a status on
+    CT portal, the series it is read on at this follow-up" (a reader could leave the time point not evaluable,
+    believing the target done). It says the lesion has none there and how to give one; the cell stays active."""
+    w = _followup_window(qtbot, env, sample_index)
+    _open_exam(w, qtbot, "2024-03-12")
+    pair = w.state.selection.pair
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    press(w, qtbot, "tool_window")
+    _activate(w, qtbot, portal)
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    assert w.session.reading.project.lesions[(*pair, READER, lid)].observation(Role.CT_PORTAL) is None
+    press(w, qtbot, "go_on")  # Enter, no line drawn
+    text = w.status.text()
+    assert "has a status" not in text, text
+    assert f"{lid} on CT portal: no status yet: draw its line, or V / Shift+V" in text, text
+    assert w.reading.layout.active == portal
+
+
 def test_add_line_asks_for_the_start_date_instead_of_taking_the_open_exams(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Add line recorded a line starting on the open exam's date (2023-03-14 here), a date a treatment line almost
     never has (lines start between exams), kept unless the reader thought to change it. Now, as the End date, the
