@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from annotation.qt.panels import FIXED, MISSING_BRUSH
 from annotation.vocab import FollowupKind
+from app.browser import PAYLOAD
 from app.main_window import MainWindow
 from tests.app.conftest import drag, make_window, press
 from tests.app.test_followup_in_window import _open_exam
@@ -128,6 +129,39 @@ def test_enter_with_no_line_on_the_series_read_says_it_has_none(qtbot, env: Path
     assert "has a status" not in text, text
     assert f"{lid} on CT portal: no status yet: draw its line, or V / Shift+V" in text, text
     assert w.reading.layout.active == portal
+
+
+def test_a_study_shared_by_two_exams_draws_only_the_exam_reads_lines(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """Session 46's reader: LLSYN001's CT of 2023-03-14 is both the exam pair's (with the MRI of 2023-04-11) and the
+    RECIST baseline's ("CT 2023-03-14 only", F1). Opening the pair, its CT portal cell drew F1's "L1 33.9 mm" as the
+    current lesion's, while the grid said L1 was not read there; a drag from that line's end at F1 drew a new line over
+    the baseline target. A reading cell draws only the exam read's lines; the baseline's show again at F1."""
+    w = _followup_window(qtbot, env, sample_index)
+    item = next(i for i in w.browser.pair_items()
+                if i.data(0, PAYLOAD).patient_id == "LLSYN001" and not i.data(0, PAYLOAD).is_single
+                and i.data(0, PAYLOAD).ct is not None and i.data(0, PAYLOAD).ct.study_date.isoformat() == "2023-03-14")
+    w.browser.itemActivated.emit(item, 0)
+    qtbot.waitUntil(lambda: all(vp.volume is not None and vp.volume.loaded.all()
+                                for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack), timeout=60000)
+    assert w.state.pair is not None and not w.state.pair.is_single  # the pair, not yet recorded (nothing read)
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    w.reading.viewports[portal].set_index(15)  # F1's L1 line, 33.9 mm
+    w.grid.viewports[portal].repaint()
+    assert "L1 33.9 mm" not in w.reading_view.line_layers[portal].labels_drawn, \
+        w.reading_view.line_layers[portal].labels_drawn
+    from viewer.studies import ExamPair  # F1 itself (Ctrl+P's "CT 2023-03-14 only"): its own lines drawn
+
+    patient = next(p for p in w.patients if p.patient_id == "LLSYN001")
+    uid = w.session.reading.project.exam_pairs[("LLSYN001", "F1")].ct_study_uid
+    w.open_pair(ExamPair.single(next(st for st in patient.studies if st.study_instance_uid == uid)))
+    qtbot.waitUntil(lambda: w.state.selection.pair == ("LLSYN001", "F1"), timeout=60000)
+    qtbot.waitUntil(lambda: all(vp.volume is not None and vp.volume.loaded.all()
+                                for vp, c in zip(w.reading.viewports, w.reading.hanging.cells) if c.stack), timeout=60000)
+    portal = next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None and c.role is Role.CT_PORTAL)
+    w.reading.viewports[portal].set_index(15)
+    w.grid.viewports[portal].repaint()
+    assert "L1 33.9 mm" in w.reading_view.line_layers[portal].labels_drawn, \
+        w.reading_view.line_layers[portal].labels_drawn
 
 
 def test_add_line_asks_for_the_start_date_instead_of_taking_the_open_exams(window, qtbot) -> None:  # type: ignore[no-untyped-def]
