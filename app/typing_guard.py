@@ -27,7 +27,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QAbstractSpinBox, QComboBox, QDockWidget, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
-from annotation.qt.cells import CLEAR_KEYS, clears_cell
+from annotation.qt.cells import CLEAR_KEYS, TypedTable, clears_cell
 
 FIELDS = (QComboBox, QAbstractSpinBox, QLineEdit, QTextEdit, QPlainTextEdit)
 COMMAND_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
@@ -66,6 +66,8 @@ def _claims(widget: QWidget, event: QKeyEvent) -> bool:
     key's."""
     if event.key() in CLEAR_KEYS and typed_into(widget):
         return clears_cell(event)  # Del / Backspace (Ctrl+Del too) on any of its cells: cleared there, nothing read
+    if event.key() == Qt.Key.Key_Escape and isinstance(widget, TypedTable) and widget.escape() is not None:
+        return True  # Esc on a treatment line added whose start is not typed yet: that line dropped
     return bool(event.text()) and event.text().isprintable() and not (event.modifiers() & COMMAND_MODIFIERS) \
         and takes_typing(widget)
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemDelegate, QApplication, QHBoxLayout, QHeaderView, QLineEdit, QPushButton,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplication, QHBoxLayout, QHeaderView,
+                               QLineEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from annotation.followup import suggested_baseline, timepoints_of
 from annotation.qt.cells import TypedTable, cell_combo, set_cell_item, set_cell_widget
@@ -51,7 +51,7 @@ class TreatmentLines(QWidget):
         super().__init__()
         self.panel = panel
         self._filling = False
-        self.table = TypedTable(0, len(LINE_HEADERS), self._clear_line_cell)
+        self.table = TypedTable(0, len(LINE_HEADERS), self._clear_line_cell, self._escape)
         self.table.setHorizontalHeaderLabels(LINE_HEADERS)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -206,6 +206,22 @@ class TreatmentLines(QWidget):
                 and t.currentRow() == self._added_row and t.currentColumn() == START:
             self._drop_added("Esc")
 
+    def _ask_start(self) -> None:
+        """The Start cell of the line added, its editor open (nothing when no line waits for its start)."""
+        row = self._added_row
+        if self._added is None or row is None or row >= self.table.rowCount():
+            return
+        self.table.setCurrentCell(row, START)
+        self.table.setFocus()
+        self.table.edit(self.table.model().index(row, START))
+
+    def _escape(self, row: int, _column: int) -> Callable[[], None] | None:
+        """Esc on the row of the line added, no editor open: no line, as Esc in its Start cell's editor (it did nothing,
+        the row stuck: session 46's reader)."""
+        if self._added is not None and row == self._added_row:
+            return lambda: self._drop_added("Esc")
+        return None
+
     def _remove_line(self) -> None:
         row = self.table.currentRow()
         if self._added is not None and row == self._added_row:
@@ -276,6 +292,9 @@ class TreatmentLines(QWidget):
                 return
             if not panel._try(lambda: self._record_added(name, start, end)):
                 panel.refresh()  # the refused start goes, its cell amber again
+                # and its editor open again, the refusal said (a reader under Xvfb, session 46: "12/05/2024" and Enter
+                # left the row with its Start empty and closed, Esc and a click doing nothing)
+                QTimer.singleShot(0, self._ask_start)
             return
         number = item.data(Qt.ItemDataRole.UserRole)
         line = panel.project.treatment_lines.get((panel._pair()[0], number)) if number else None
