@@ -87,10 +87,13 @@ class TreatmentLines(QWidget):
         panel = self.panel
         pair = panel.selection.pair
         t = self.table
-        if pair is None:
+        # an exam opened and nothing recorded on it yet (no exam record): its patient's lines all the same (a reader
+        # under Xvfb, session 46: the tab was empty and uncounted until the first edit, the 3 lines then appearing)
+        opened = panel.opened() if pair is None else None
+        if pair is None and opened is None:
             t.setRowCount(0)
             return None
-        patient = pair[0]
+        patient = pair[0] if pair is not None else opened[0] if opened is not None else ""
         project = panel.project
         lines = sorted((x for x in project.treatment_lines.values() if x.patient_id == patient),
                        key=lambda x: x.line_number)
@@ -154,7 +157,7 @@ class TreatmentLines(QWidget):
         return lambda timepoint_id: self.panel._edit_or_put_back(lambda: self._set_baseline(line_number, timepoint_id))
 
     def _set_baseline(self, line_number: int, timepoint_id: str) -> None:
-        patient = self.panel._pair()[0]
+        patient = self.panel._patient()
         if timepoint_id:
             self.panel.editor.choose_baseline(patient, timepoint_id, line_number)
         else:
@@ -163,7 +166,7 @@ class TreatmentLines(QWidget):
     def _add_line(self) -> None:
         """A row for a new line, its Start cell's editor open: the line is recorded once its start date is typed."""
         panel = self.panel
-        patient = panel._pair()[0]
+        patient = panel._patient()
         if self._added is None:
             self._added = _Added(patient)
             self.fill()
@@ -231,7 +234,7 @@ class TreatmentLines(QWidget):
         number = item.data(Qt.ItemDataRole.UserRole) if item is not None else 0
         if not number:
             raise LesionlabError("select a treatment line first")
-        self.panel.editor.delete_treatment_line(self.panel._pair()[0], number)
+        self.panel.editor.delete_treatment_line(self.panel._patient(), number)
 
     def _clear_line_cell(self, row: int, column: int) -> None:
         """Del or Backspace on a treatment line's selected cell, as in a spreadsheet: the End date is cleared (an edit,
@@ -252,7 +255,7 @@ class TreatmentLines(QWidget):
                       "drops it")
             return
         if what == "Baseline":
-            chosen = panel.project.followup_baselines.get((panel._pair()[0], panel.reading.reader, number or 0))
+            chosen = panel.project.followup_baselines.get((panel._patient(), panel.reading.reader, number or 0))
             if chosen is None:
                 panel.say("no baseline chosen on that row: nothing to clear")
             else:
@@ -297,7 +300,7 @@ class TreatmentLines(QWidget):
                 QTimer.singleShot(0, self._ask_start)
             return
         number = item.data(Qt.ItemDataRole.UserRole)
-        line = panel.project.treatment_lines.get((panel._pair()[0], number)) if number else None
+        line = panel.project.treatment_lines.get((panel._patient(), number)) if number else None
         if line is None:
             return
         r = item.row()

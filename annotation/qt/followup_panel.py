@@ -162,6 +162,15 @@ class FollowupPanel(_Observer):
             raise LesionlabError("open an exam first")
         return self.selection.pair
 
+    def _patient(self) -> str:
+        """The open exam's patient, its exam recorded or not yet (treatment lines are the patient's, not an exam's)."""
+        if self.selection.pair is not None:
+            return self.selection.pair[0]
+        opened = self.opened()
+        if opened is None:
+            raise LesionlabError("open an exam first")
+        return opened[0]
+
     # ------------------------------------------------------------------ drawing
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         """Shown (its tab raised): the lesion read and the open exam's response scrolled into view again -- a

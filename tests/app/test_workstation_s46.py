@@ -149,6 +149,19 @@ def test_a_study_shared_by_two_exams_draws_only_the_exam_reads_lines(qtbot, env:
     w.grid.viewports[portal].repaint()
     assert "L1 33.9 mm" not in w.reading_view.line_layers[portal].labels_drawn, \
         w.reading_view.line_layers[portal].labels_drawn
+    # the patient's treatment lines shown before anything is recorded on this exam (the tab was empty, uncounted,
+    # until the first edit), and a line added from here (its start typed) is the patient's
+    from tests.app.conftest import add_treatment_line
+
+    panel = w.docks.followup_panel
+    n = sum(1 for x in w.session.reading.project.treatment_lines.values() if x.patient_id == "LLSYN001")
+    w.docks.followup_dock.raise_()
+    panel.course.setCurrentIndex(1)
+    panel.refresh()
+    assert n and panel.lines.rowCount() == n + 1 and panel.course.tabText(1).endswith(f"({n})"), \
+        (n, panel.lines.rowCount(), panel.course.tabText(1))
+    _, line = add_treatment_line(w, qtbot, "2024-05-02")
+    assert line.patient_id == "LLSYN001" and line.line_number == n + 1
     from viewer.studies import ExamPair  # F1 itself (Ctrl+P's "CT 2023-03-14 only"): its own lines drawn
 
     patient = next(p for p in w.patients if p.patient_id == "LLSYN001")
