@@ -419,6 +419,8 @@ class LineGesture(ReadingGesture):
             theirs = self._measured_at(view, lesion_id, at)
             return self.say(f"no suggestion: {theirs or far}")
         s = self.ctx.suggest(view, at)
+        if s.refusal and s.params.get("only_activated"):
+            return self.say(s.refusal)  # the click chose the cell: no refusal of the method's
         if s.refusal:
             # the method's own advice ("…: draw it") said once, by the start (a reader's check read "drag to draw
             # it: …: draw it", cut at 1,500 px); "by hand", plainly what to do (a radiologist's read)
