@@ -52,6 +52,8 @@ REFUSAL_STYLE, NOTE_STYLE = "color: #ff7070", ""
 class FollowupPanel(_Observer):
     """The open exam's lesions as a follow-up, treatment lines and baselines, and the live responses."""
 
+    FIELD_WORDS = {"start_date": "Start", "end_date": "End", "name": "Name"}
+
     def __init__(self, selection: Selection, assess: Assess, parent: QWidget | None = None) -> None:
         self.assess = assess
         self.live: Any = None

@@ -99,6 +99,17 @@ class _Observer(QWidget):
             return
         self.refresh()
 
+    #: a record's argument named by a refusal (``ValidationError.where``) as the reader knows it, its column's header
+    FIELD_WORDS: dict[str, str] = {}
+
+    def words(self, exc: LesionlabError) -> str:
+        """A refusal in the reader's words: the record's argument it names said as its column (session 46's reader
+        read "start_date: '12/05/2024' is not a date" in the Follow-up panel)."""
+        if exc.where in self.FIELD_WORDS:
+            text = f"{self.FIELD_WORDS[exc.where]}: {exc.message}"
+            return f"{text} ({exc.advice})" if exc.advice else text
+        return str(exc)
+
     def _try(self, action) -> bool:  # type: ignore[no-untyped-def]
         """Run an edit; on a refusal say why (False); what it recorded is said ("recorded: ...")."""
         outer, self._recorded = self._recorded, []
@@ -109,9 +120,10 @@ class _Observer(QWidget):
             self.status.setText("")
             action()
         except LesionlabError as exc:
-            self.status.setText(str(exc))
+            said = self.words(exc)
+            self.status.setText(said)
             if outer is None:  # the status bar said the edit before: it says this one was refused
-                self.say(f"not recorded: {exc}")
+                self.say(f"not recorded: {said}")
             return False
         finally:
             recorded, self._recorded = self._recorded, outer

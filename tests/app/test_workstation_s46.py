@@ -244,6 +244,8 @@ def test_add_line_asks_for_the_start_date_instead_of_taking_the_open_exams(windo
             qtbot.waitUntil(lambda: panel.status.styleSheet() == REFUSAL_STYLE, timeout=5000)
             assert not lines() and panel.status.styleSheet() == REFUSAL_STYLE and panel.status.text(), \
                 panel.status.text()
+            # in the column's word (it said "start_date: 'soon' is not a date")
+            assert panel.status.text().startswith("Start: 'soon' is not a date"), panel.status.text()
             added_row_shown()
             assert t.item(1, NAME).text() == "everolimus 10 mg/d"
             # its editor open again (session 46's reader: closed, the row stuck with an empty Start, Esc doing nothing)
