@@ -12,7 +12,8 @@ lesion L5 on "n" and opened the segment menu on "S"): a printable key on a curre
 (edit trigger AnyKeyPressed, the cell editable) is the view's, which opens the cell's editor with it; the editor is a
 line edit, a field above. There Esc drops the edit (Qt's delegate claims it) and Enter keeps it (the window's Enter
 acts only in a reading cell). Keys with Ctrl/Alt/Meta (Ctrl+Z, Ctrl+S) still reach the window; on a selected cell
-(no editor open) Esc stays the window's and the arrows move in the table. Del and Backspace there are the table's,
+(no editor open) Esc stays the window's (but on the row of a treatment line added whose start is not typed yet, which it
+drops: TypedTable.escape) and the arrows move in the table. Del and Backspace there are the table's,
 which clears the cell as a spreadsheet does (annotation.qt.cells.TypedTable): the window's Del deletes the line or
 mark picked on the images when the pointer is on none, and Del on a treatment line's End cell deleted the line just
 drawn (session 45), wherever in the table the cell was (a Line number cell too, not edited); Ctrl+Del likewise (the

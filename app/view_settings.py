@@ -73,6 +73,7 @@ class ViewSettings:
             except ValueError:
                 continue
         self._watched: set[int] = set()
+        self._lock_timed_out = False
 
     @property
     def lock_path(self) -> Path:
@@ -87,7 +88,12 @@ class ViewSettings:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 lock = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-                _lock(lock)  # read, merge and replace as one step among the lesionlabs
+                # read, merge and replace as one step among the lesionlabs; once the lock could not be had in time,
+                # not waited for again this session (each change froze the window 1.5 s while a stopped lesionlab
+                # held it: review46b)
+                _lock(lock, 0.0 if self._lock_timed_out else LOCK_WAIT_S)
+            except BlockingIOError:
+                self._lock_timed_out = True  # held elsewhere that long: merged without it (a change may be lost)
             except OSError:
                 pass  # locks not supported there (some network file systems): merged without, as before the lock
             try:

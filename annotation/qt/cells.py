@@ -44,6 +44,7 @@ class TypedTable(QTableWidget):
                  on_escape: Callable[[int, int], Callable[[], None] | None] | None = None) -> None:
         super().__init__(rows, columns)
         self.on_clear = on_clear
+        self.setEditTriggers(self.editTriggers() | QAbstractItemView.EditTrigger.AnyKeyPressed)
         #: Esc on a cell with no editor open: ``on_escape(row, column)`` gives what Esc does there, or None where it is
         #: the window's (a treatment line added whose start is not typed yet: dropped, as Esc in its editor drops it)
         self.on_escape = on_escape
@@ -55,7 +56,6 @@ class TypedTable(QTableWidget):
         if self.on_escape is None or not index.isValid() or self.state() == QAbstractItemView.State.EditingState:
             return None
         return self.on_escape(index.row(), index.column())
-        self.setEditTriggers(self.editTriggers() | QAbstractItemView.EditTrigger.AnyKeyPressed)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
         """The keys gone elsewhere (a click on an image), the cell is no longer shown selected: an End cell still lit

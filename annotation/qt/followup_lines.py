@@ -210,10 +210,15 @@ class TreatmentLines(QWidget):
             self._drop_added("Esc")
 
     def _ask_start(self) -> None:
-        """The Start cell of the line added, its editor open (nothing when no line waits for its start)."""
+        """The Start cell of the line added, its editor open (nothing when no line waits for its start, or when the
+        keys have gone elsewhere: a refused start left by a click on an image must not take the keys back from the
+        reader's drag there, where Esc then dropped the line waiting instead of the gesture: review46b)."""
         row = self._added_row
         if self._added is None or row is None or row >= self.table.rowCount():
             return
+        now = QApplication.focusWidget()
+        if now is not self.table and (now is None or not self.table.isAncestorOf(now)):
+            return  # the row waits, amber, as before
         self.table.setCurrentCell(row, START)
         self.table.setFocus()
         self.table.edit(self.table.model().index(row, START))
@@ -297,7 +302,7 @@ class TreatmentLines(QWidget):
                 panel.refresh()  # the refused start goes, its cell amber again
                 # and its editor open again, the refusal said (a reader under Xvfb, session 46: "12/05/2024" and Enter
                 # left the row with its Start empty and closed, Esc and a click doing nothing)
-                QTimer.singleShot(0, self._ask_start)
+                QTimer.singleShot(0, self, self._ask_start)  # not after the panel is gone
             return
         number = item.data(Qt.ItemDataRole.UserRole)
         line = panel.project.treatment_lines.get((panel._patient(), number)) if number else None

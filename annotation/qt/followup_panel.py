@@ -165,7 +165,9 @@ class FollowupPanel(_Observer):
         return self.selection.pair
 
     def _patient(self) -> str:
-        """The open exam's patient, its exam recorded or not yet (treatment lines are the patient's, not an exam's)."""
+        """The open exam's patient, its exam recorded or not yet (treatment lines are the patient's, not an exam's).
+        An edit made there records the open exam as any first edit on it does (the panel's ``prepare``), an undo step of
+        its own before the line's."""
         if self.selection.pair is not None:
             return self.selection.pair[0]
         opened = self.opened()
