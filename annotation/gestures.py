@@ -43,6 +43,8 @@ class Suggestion:
     p2: tuple[float, float]
     params: dict[str, Any]
     refusal: str = ""
+    #: the click only made its cell active (no suggestion asked): ``refusal`` says so, not as the method's refusal
+    only_activated: bool = False
 
 
 @dataclass
@@ -419,7 +421,7 @@ class LineGesture(ReadingGesture):
             theirs = self._measured_at(view, lesion_id, at)
             return self.say(f"no suggestion: {theirs or far}")
         s = self.ctx.suggest(view, at)
-        if s.refusal and s.params.get("only_activated"):
+        if s.only_activated:
             return self.say(s.refusal)  # the click chose the cell: no refusal of the method's
         if s.refusal:
             # the method's own advice ("…: draw it") said once, by the start (a reader's check read "drag to draw

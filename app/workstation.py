@@ -163,7 +163,7 @@ class WorkstationState:
             if name is not None:
                 # said as it is, not as a refusal (session 46's reader read "no suggestion, draw it by hand: that
                 # click made T1 arterial the active cell" as the method giving up; the next click suggests)
-                return Suggestion(view.slice_index, at, at, {"only_activated": True},
+                return Suggestion(view.slice_index, at, at, {}, only_activated=True,
                                   refusal=f"{name} is the active cell now: click inside the lesion again for its "
                                           f"suggestion")
             return suggest(view, at)

@@ -170,12 +170,7 @@ class TreatmentLines(QWidget):
         if self._added is None:
             self._added = _Added(patient)
             self.fill()
-        row = self._added_row
-        assert row is not None
-        t = self.table
-        t.setCurrentCell(row, START)
-        t.setFocus()
-        t.edit(t.model().index(row, START))
+        self._open_start()
         n = 1 + max((x.line_number for x in panel.project.treatment_lines.values() if x.patient_id == patient),
                     default=0)
         panel._note(f"line {n}: type its start date (YYYY-MM-DD) in the amber cell, Enter adds it (Esc: no line)")
@@ -210,15 +205,18 @@ class TreatmentLines(QWidget):
             self._drop_added("Esc")
 
     def _ask_start(self) -> None:
-        """The Start cell of the line added, its editor open (nothing when no line waits for its start, or when the
-        keys have gone elsewhere: a refused start left by a click on an image must not take the keys back from the
-        reader's drag there, where Esc then dropped the line waiting instead of the gesture: review46b)."""
+        """After a refused start, its cell's editor open again, unless the keys have gone elsewhere: a refused start
+        left by a click on an image must not take the keys back from the reader's drag there, where Esc then dropped
+        the line waiting instead of the gesture (review46b)."""
+        now = QApplication.focusWidget()
+        if now is self.table or (now is not None and self.table.isAncestorOf(now)):
+            self._open_start()  # else the row waits, amber
+
+    def _open_start(self) -> None:
+        """The Start cell of the line added, its editor open (nothing when no line waits for its start)."""
         row = self._added_row
         if self._added is None or row is None or row >= self.table.rowCount():
             return
-        now = QApplication.focusWidget()
-        if now is not self.table and (now is None or not self.table.isAncestorOf(now)):
-            return  # the row waits, amber, as before
         self.table.setCurrentCell(row, START)
         self.table.setFocus()
         self.table.edit(self.table.model().index(row, START))
