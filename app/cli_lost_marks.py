@@ -1,8 +1,10 @@
 """The command-line exports' word on count marks a lesionlab older than December 2026 lost (Qt-free).
 
 The workstation tells them when a project opens (a box once, the status bar, Checks: app/store_flow.py); the
-commands that write a store's counts out (`export`, `analyze STORE`, `agreement STORE`) wrote them one lesion short
-per lost mark, unsaid. They say it on stderr now, in the status bar's words, before their own output.
+commands that write a store's counts out (`export`, `analyze STORE`, `agreement STORE`, and `study reads`, whose
+one read per reader carries them to those two) wrote them one lesion short per lost mark, unsaid. They say it on
+stderr now, in the status bar's words, before their own output. `response STORE` says nothing: the response reads
+the lesions' lines and follow-up records, never a count mark.
 """
 
 from __future__ import annotations

@@ -131,7 +131,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.study_command == "reads":
         from analysis.study_pairing import write_study_reads
+        from app.cli_lost_marks import tell_lost_marks
 
+        # the reads written out carry the store's count marks: one lost in an older lesionlab is one lesion less in
+        # the counts `agreement` and `analyze` then read from them (session 46 told it in those two only)
+        tell_lost_marks(args.store, "study reads")
         out, table, pairings = write_study_reads(args.store, args.out, dicom=args.dicom, study_id=args.study)
         paired = sum(len(p.pairs) for p in pairings)
         unpaired = sum(len(p.first_only) + len(p.second_only) for p in pairings)
