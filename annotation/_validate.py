@@ -77,8 +77,71 @@ def whole(name: str, value: Any, *, low: int = 0, unit: str = "") -> int:
     return value
 
 
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+#: a month's English name or its first three letters (and Sept), lower case -> its number
+_MONTHS = {word: number for number, name in enumerate(_MONTH_NAMES, 1) for word in (name.lower(), name.lower()[:3])} \
+    | {"sept": 9}
+
+
+#: The forms a typed date is read in, said in every refusal (a date's text is the reader's: the Start and End cells
+#: of the treatment lines). Day-first dotted is the common European form, and no one writes month-first with dots.
+DATE_FORMS = "YYYY-MM-DD, DD.MM.YYYY (day first), 28 May 2024 or YYYYMMDD"
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_WORDS_DAY_FIRST = re.compile(r"(\d{1,2})\.?\s+([a-z]+)\.?,?\s+(\d{4})")
+_WORDS_MONTH_FIRST = re.compile(r"([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})")
+#: numbers apart by / or - with the year last: day or month first cannot be told from the form (12/05/2024)
+_AMBIGUOUS = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})")
+
+
+def _from_parts(year: int, month: int, day: int) -> _dt.date | None:
+    try:
+        return _dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _typed_date(text: str) -> _dt.date | None:
+    """A date from one of :data:`DATE_FORMS` (also 5.12.2024, 5 Dec. 2024, December 5, 2024), else None."""
+    try:
+        return _dt.datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        pass
+    da = parse_da(text)
+    if da is not None:
+        return da
+    lower = text.lower()
+    if (m := _DOTTED.fullmatch(lower)) is not None:
+        return _from_parts(int(m[3]), int(m[2]), int(m[1]))
+    if (m := _WORDS_DAY_FIRST.fullmatch(lower)) is not None and m[2] in _MONTHS:
+        return _from_parts(int(m[3]), _MONTHS[m[2]], int(m[1]))
+    if (m := _WORDS_MONTH_FIRST.fullmatch(lower)) is not None and m[1] in _MONTHS:
+        return _from_parts(int(m[3]), _MONTHS[m[1]], int(m[2]))
+    return None
+
+
+def _not_a_date(text: str) -> str:
+    """Why ``text`` is refused, with the forms taken (for 12/05/2024: each date it could be, in two of them)."""
+    lower = text.lower()
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}|\d{8}", text) or _DOTTED.fullmatch(text) or any(
+            (m := pattern.fullmatch(lower)) is not None and m[group] in _MONTHS
+            for pattern, group in ((_WORDS_DAY_FIRST, 2), (_WORDS_MONTH_FIRST, 1))):
+        return f"{text!r} is no day of the calendar; the forms taken: {DATE_FORMS}"
+    m = _AMBIGUOUS.fullmatch(text)
+    readings = [] if m is None or len(m[3]) != 4 else \
+        list(dict.fromkeys(d for d in (_from_parts(int(m[3]), int(m[2]), int(m[1])),
+                                       _from_parts(int(m[3]), int(m[1]), int(m[2]))) if d is not None))
+    if m is None or not readings:
+        return f"{text!r} is not a date: type it as {DATE_FORMS}"
+    said = ", ".join(f"{d.day} {_MONTH_NAMES[d.month - 1]} as {d.isoformat()} or {d:%d.%m.%Y}" for d in readings)
+    return (f"{text!r} is {'ambiguous' if len(readings) > 1 else 'refused (day or month first?)'}: type {said}; "
+            f"the forms taken: {DATE_FORMS}")
+
+
 def date(name: str, value: Any) -> _dt.date | None:
-    """A date from a date, an ISO string (2024-03-01) or a DICOM DA string (20240301)."""
+    """A date from a date, an ISO string (2024-03-01), a DICOM DA string (20240301) or one of the other unambiguous
+    forms a reader types (:data:`DATE_FORMS`); 12/05/2024 and 12-05-2024 are refused (12 May, or December 5?), the
+    refusal saying the forms taken."""
     if value is None or value == "":
         return None
     if isinstance(value, _dt.datetime):
@@ -86,14 +149,11 @@ def date(name: str, value: Any) -> _dt.date | None:
     if isinstance(value, _dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return _dt.datetime.strptime(value.strip(), "%Y-%m-%d").date()
-        except ValueError:
-            pass
-        da = parse_da(value)
-        if da is not None:
-            return da
-    raise ValidationError(f"{value!r} is not a date (YYYY-MM-DD or YYYYMMDD)", where=name)
+        found = _typed_date(value.strip())
+        if found is not None:
+            return found
+        raise ValidationError(_not_a_date(value.strip()), where=name)
+    raise ValidationError(f"{value!r} is not a date: type {DATE_FORMS}", where=name)
 
 
 def point(name: str, value: Any) -> tuple[float, float]:

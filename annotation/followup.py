@@ -84,17 +84,20 @@ class FollowupEditor:
 
     def set_treatment_line(self, patient_id: str, line_number: int, name: str, start_date: _dt.date | str,
                            end_date: _dt.date | str | None = None) -> TreatmentLine:
+        """Record line ``line_number`` (its id) as given; the edit names it by its place in date order."""
         self._need_patient(patient_id)
         line = TreatmentLine(patient_id, line_number, name, start_date, end_date)  # type: ignore[arg-type]
-        self.reading.apply(f"treatment line {line_number} of {patient_id}", self.project.with_record(line))
+        proj = self.project.with_record(line)
+        self.reading.apply(f"treatment line {line_order(proj, patient_id, line_number)} of {patient_id}", proj)
         return line
 
     def delete_treatment_line(self, patient_id: str, line_number: int) -> None:
         if (patient_id, line_number) not in self.project.treatment_lines:
             raise ValidationError(f"no treatment line {line_number} of {patient_id}", where="line_number")
         base = [k for k in self.project.followup_baselines if k[0] == patient_id and k[2] == line_number]
-        self.reading.apply(f"delete treatment line {line_number}", self.project.without_many(
-            {"treatment_lines": [(patient_id, line_number)], "followup_baselines": base}))
+        self.reading.apply(f"delete treatment line {line_order(self.project, patient_id, line_number)}",
+                           self.project.without_many({"treatment_lines": [(patient_id, line_number)],
+                                                      "followup_baselines": base}))
 
     def choose_baseline(self, patient_id: str, timepoint_id: str, line_number: int = 0) -> BaselineChoice:
         """The reader's baseline for a treatment line (0: before any line; a new line offers a new one)."""
@@ -103,7 +106,8 @@ class FollowupEditor:
         if line_number and (patient_id, line_number) not in self.project.treatment_lines:
             raise ValidationError(f"no treatment line {line_number} of {patient_id}", where="line_number")
         choice = BaselineChoice(patient_id, self.reading.reader, line_number, timepoint_id)
-        self.reading.apply(f"baseline {timepoint_id} for line {line_number}", self.project.with_record(choice))
+        self.reading.apply(f"baseline {timepoint_id} for line {line_order(self.project, patient_id, line_number)}",
+                           self.project.with_record(choice))
         return choice
 
     def set_lesion_followup(self, pair: PairKey, lesion_id: str, kind: FollowupKind | str, *,
@@ -148,15 +152,17 @@ class FollowupEditor:
 
     def add_treatment_line(self, patient_id: str, name: str, start_date: _dt.date | str,
                            end_date: _dt.date | str | None = None) -> TreatmentLine:
-        """A new treatment line with the next free number (its baseline is the reader's choice:
-        :func:`suggested_baseline` offers one)."""
+        """A new treatment line with the next free number as its id, whatever its start: shown and said by its place
+        in date order (:func:`line_order`), so a line started before the others is line 1 and they move down one; its
+        baseline is the reader's choice (:func:`suggested_baseline` offers one)."""
         used = [n for (p, n) in self.project.treatment_lines if p == patient_id]
         return self.set_treatment_line(patient_id, max(used, default=0) + 1, name, start_date, end_date)
 
     def clear_baseline(self, patient_id: str, line_number: int = 0) -> None:
         key = (patient_id, self.reading.reader, line_number)
         if key in self.project.followup_baselines:
-            self.reading.apply(f"no baseline for line {line_number}", self.project.without("followup_baselines", key))
+            self.reading.apply(f"no baseline for line {line_order(self.project, patient_id, line_number)}",
+                               self.project.without("followup_baselines", key))
 
     def link_lesion(self, pair: PairKey, lesion_id: str, tracking_uid: str) -> None:
         """Make a lesion the same lesion as an earlier one (its tracking UID): one identity across timepoints."""
@@ -271,6 +277,22 @@ def outside_liver(project: Project) -> dict[tuple[str, str, str, str], str]:
             if (key[0], key[2], les.tracking_uid) in organs}
 
 
+def lines_of(project: Project, patient_id: str) -> list[TreatmentLine]:
+    """A patient's treatment lines in the order a clinician numbers them: by start date (on one day, the one recorded
+    first). A line's ``line_number`` is its id in the store, kept whatever lines come later: a baseline chosen for it
+    (every reader's, reader-owned rows another reader may not see) stays with it. A line added with an earlier start
+    took the next number after the others, and the panel listed it after them as "line 3" (session 46's leftovers)."""
+    return sorted((t for t in project.treatment_lines.values() if t.patient_id == patient_id),
+                  key=lambda t: (t.start_date, t.line_number))
+
+
+def line_order(project: Project, patient_id: str, line_number: int) -> int:
+    """Line ``line_number``'s place among the patient's lines by start date (1 the earliest), the number the reader sees;
+    0 (before any line) and an unknown id are given back as they are."""
+    ids = [t.line_number for t in lines_of(project, patient_id)]
+    return ids.index(line_number) + 1 if line_number in ids else line_number
+
+
 def timepoints_of(project: Project, patient_id: str) -> list[Timepoint]:
     return sorted((t for t in project.timepoints.values() if t.patient_id == patient_id), key=lambda t: t.exam_date)
 
@@ -341,17 +363,19 @@ def assessed_dates(project: Project, reader: str, patient_id: str) -> dict[tuple
 
 
 def baseline_timepoints(project: Project, patient_id: str, reader: str) -> list[Timepoint]:
-    """The reader's chosen baselines in date order. The first reference (before any line, or line 1) is the
-    reader's choice too; when neither has one it defaults to line 1's offer (:func:`suggested_baseline`), else the
-    first timepoint, and stays before any later line's chosen baseline (a reader's check chose only line 2's
-    baseline and line 1, with no choice, was gone: its PR and PD "before the baseline")."""
+    """The reader's chosen baselines in date order. The first reference (before any line, or the first line by
+    start date) is the reader's choice too; when neither has one it defaults to the first line's offer
+    (:func:`suggested_baseline`), else the first timepoint, and stays before any later line's chosen baseline (a
+    reader's check chose only line 2's baseline and line 1, with no choice, was gone: its PR and PD "before the
+    baseline")."""
     choices = {b.line_number: b.timepoint_id for b in project.followup_baselines.values()
                if b.patient_id == patient_id and b.reader == reader}
     tps = timepoints_of(project, patient_id)
     picked = [t for t in tps if t.timepoint_id in set(choices.values())]
-    if not tps or 0 in choices or 1 in choices:
+    first = next((t.line_number for t in lines_of(project, patient_id)), None)
+    if not tps or 0 in choices or first in choices:
         return picked
-    default = suggested_baseline(project, patient_id, 1) or tps[0]
+    default = (suggested_baseline(project, patient_id, first) if first is not None else None) or tps[0]
     if picked and picked[0].exam_date <= default.exam_date:
         return picked
     return [default, *picked]

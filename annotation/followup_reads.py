@@ -38,6 +38,16 @@ class FollowupReads:
         wanted = shown & (frozenset({own}) if own is not None else self.exam)
         return wanted or shown
 
+    def series(self, lesion_ids: Iterable[str], imaged: Iterable[Role]) -> frozenset[Role]:
+        """The series of ``imaged`` the exam is read on: those its lesions are read on (:meth:`of`), else, with no
+        lesion yet, those the exam's or the earlier follow-up's lesions are read on (every one when none is imaged).
+        The Counts panel counts those; the others are not needed, as the lesion grid leaves them blank."""
+        shown = frozenset(imaged)
+        ids = list(lesion_ids)
+        if ids:
+            return frozenset().union(*(self.of(lid, shown) for lid in ids))
+        return (shown & self.exam) or shown
+
 
 def followup_reads(project: Project, reader: str, pair: PairKey | None) -> FollowupReads | None:
     """What ``pair`` is read on as a follow-up of ``reader``'s (see :class:`FollowupReads`), or None where every

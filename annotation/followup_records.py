@@ -2,7 +2,8 @@
 
 * :class:`Timepoint` ``(patient_id, timepoint_id)``: one exam date of the course and the exam
   pair(s) read at it (a pair may be a CT alone at follow-up). Shared by the readers.
-* :class:`TreatmentLine` ``(patient_id, line_number)``: name, start and end dates (clinical record).
+* :class:`TreatmentLine` ``(patient_id, line_number)``: name, start and end dates (clinical record); ``line_number`` is
+  the line's id, kept: the reader sees the lines numbered by start date (:func:`annotation.followup.lines_of`).
 * :class:`BaselineChoice` ``(patient_id, reader, line_number)``: the timepoint a reader takes as
   baseline for a treatment line (line 0: before any line). Reader-owned.
 * :class:`LesionFollowup` ``(patient_id, exam_pair_id, reader, lesion_id)``: a lesion's follow-up

@@ -112,6 +112,7 @@ class ReadingDocks:
         self.counts_panel = CountsPanel(selection)
         if self.state is not None:
             self.counts_panel.session_roles = self._session_roles
+            self.counts_panel.imaged_roles = self._imaged_roles
         self.checks_panel = ChecksPanel(selection)
         if self.state is not None:
             self.checks_panel.imaged_roles = self._imaged_roles

@@ -2,6 +2,9 @@
 reader's baseline per line (a new line offers one: the latest timepoint on or before its start), and the row before
 any line holding the first baseline.
 
+Lines are numbered by start date (annotation.followup.lines_of): a line added with an earlier start than the others is
+line 1, the others moving down one; each keeps its id in the store (the baselines chosen for it stay with it).
+
 A line's start date is typed, as its end date is: Add line opens a row whose Start cell asks for it (amber, its
 editor open, empty), and the line is recorded once a date is typed there (Enter); Esc adds none. It started on the
 open exam's date until session 46, a date a treatment line almost never has (lines start between exams), recorded
@@ -20,7 +23,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplication, QHBoxLayout, QHeaderView,
                                QLineEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from annotation.followup import suggested_baseline, timepoints_of
+from annotation._validate import DATE_FORMS
+from annotation.followup import line_order, lines_of, suggested_baseline, timepoints_of
 from annotation.qt.cells import TypedTable, cell_combo, set_cell_item, set_cell_widget
 from annotation.qt.panels import MISSING_BRUSH
 from viewer.errors import LesionlabError
@@ -95,15 +99,14 @@ class TreatmentLines(QWidget):
             return None
         patient = pair[0] if pair is not None else opened[0] if opened is not None else ""
         project = panel.project
-        lines = sorted((x for x in project.treatment_lines.values() if x.patient_id == patient),
-                       key=lambda x: x.line_number)
+        lines = lines_of(project, patient)
         tps = timepoints_of(project, patient)
         if self._added is not None and self._added.patient_id != patient:
             self._added = None  # another patient's exam opened: the line added there is dropped, untyped
         t.setRowCount(len(lines) + 1 + (self._added is not None))
         for r, line in enumerate([None, *lines]):
-            number = line.line_number if line is not None else 0
-            cells = (str(number), line.name if line else "before any line",
+            number = line.line_number if line is not None else 0  # its id (the row's place is its number shown)
+            cells = (str(r), line.name if line else "before any line",
                      line.start_date.isoformat() if line else "", line.end_date.isoformat() if line and line.end_date
                      else "")
             for c, text in enumerate(cells):
@@ -127,23 +130,24 @@ class TreatmentLines(QWidget):
         self._added_row = None
         if self._added is not None:
             self._added_row = len(lines) + 1
-            self._fill_added(self._added_row, 1 + max((x.line_number for x in lines), default=0))
+            self._fill_added(self._added_row)
         t.resizeColumnToContents(0)
         t.resizeColumnToContents(4)
         return len(lines)
 
-    def _fill_added(self, row: int, number: int) -> None:
-        """The row of the line added, its Start cell amber until a date is typed there."""
+    def _fill_added(self, row: int) -> None:
+        """The row of the line added, its Start cell amber until a date is typed there (its number is its place by
+        start date: "new" until then)."""
         added = self._added
         assert added is not None
         t = self.table
-        for c, text in enumerate((str(number), added.name or f"treatment line {number}", "", added.end, "")):
+        for c, text in enumerate(("new", added.name or "treatment line", "", added.end, "")):
             item = QTableWidgetItem(text)
             if c in (0, BASELINE):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             if c == START:
                 item.setBackground(MISSING_BRUSH)
-                item.setToolTip("type the line's start date (YYYY-MM-DD): Enter adds the line, Esc adds none")
+                item.setToolTip(f"type the line's start date ({DATE_FORMS}): Enter adds the line, Esc adds none")
             elif c == BASELINE:
                 item.setToolTip("the line's baseline is offered once its start date is typed")
             item.setData(Qt.ItemDataRole.UserRole, 0)
@@ -171,25 +175,26 @@ class TreatmentLines(QWidget):
             self._added = _Added(patient)
             self.fill()
         self._open_start()
-        n = 1 + max((x.line_number for x in panel.project.treatment_lines.values() if x.patient_id == patient),
-                    default=0)
-        panel._note(f"line {n}: type its start date (YYYY-MM-DD) in the amber cell, Enter adds it (Esc: no line)")
+        panel._note("new line: type its start date (2024-05-12, 12.05.2024 or 12 May 2024) in the amber cell, Enter "
+                    "adds it, numbered by its start among the lines (Esc: no line)")
 
     def _record_added(self, name: str, start: str, end: str) -> None:
         """The line added, recorded now that its start is typed (a refusal keeps it waiting, the start asked again)."""
         panel = self.panel
         added, self._added = self._added, None
         assert added is not None
-        n = 1 + max((x.line_number for x in panel.project.treatment_lines.values() if x.patient_id == added.patient_id),
-                    default=0)
         try:
-            line = panel.editor.add_treatment_line(added.patient_id, name or f"treatment line {n}", start, end or None)
+            line = panel.editor.add_treatment_line(added.patient_id, name or "treatment line", start, end or None)
         except LesionlabError:
             self._added = _Added(added.patient_id, name, end)
             raise
-        offer = suggested_baseline(panel.project, added.patient_id, line.line_number)
-        panel._note(f"line {line.line_number} added, from {line.start_date}"
-                    + ("; name it" if not name or name == f"treatment line {n}" else "")
+        project = panel.project
+        offer = suggested_baseline(project, added.patient_id, line.line_number)
+        n = line_order(project, added.patient_id, line.line_number)
+        later = len(lines_of(project, added.patient_id)) - n
+        panel._note(f"line {n} added, from {line.start_date}"
+                    + (f" (the line{'s' if later > 1 else ''} after it renumbered)" if later else "")
+                    + ("; name it" if not name or name == "treatment line" else "")
                     + (f"; its baseline could be {offer.exam_date}" if offer else ""))
 
     def _drop_added(self, why: str) -> None:
@@ -248,6 +253,7 @@ class TreatmentLines(QWidget):
         t = self.table
         item = t.item(row, 0)
         number = item.data(Qt.ItemDataRole.UserRole) if item is not None else 0
+        shown = row  # the line's number as the reader sees it (its place by start date, the row before any being 0)
         what = LINE_HEADERS[column] if 0 <= column < len(LINE_HEADERS) else ""
         if self._added is not None and row == self._added_row:
             if column in (NAME, END):  # what was typed there goes (the line is not recorded yet: nothing to undo)
@@ -266,7 +272,7 @@ class TreatmentLines(QWidget):
             return
         if not number or what == "Line":
             panel.say("Del clears a line's End date or baseline, or opens its Name or Start to type anew; "
-                      + (f"Remove line deletes treatment line {number}" if number else
+                      + (f"Remove line deletes treatment line {shown}" if number else
                          "the row before any line holds only the baseline; Remove line deletes a selected line"))
             return
         cell = t.item(row, column)
@@ -274,7 +280,7 @@ class TreatmentLines(QWidget):
             return
         if what == "End":
             if not cell.text().strip():
-                panel.say(f"treatment line {number} has no end date: nothing to clear")
+                panel.say(f"treatment line {shown} has no end date: nothing to clear")
                 return
             cell.setText("")  # _line_edited records it (undoable), or puts the record's back on a refusal
             return
@@ -283,7 +289,7 @@ class TreatmentLines(QWidget):
         editor = QApplication.focusWidget()
         if isinstance(editor, QLineEdit):
             editor.clear()
-        panel.say(f"treatment line {number} needs its {what.lower()}: type it (Enter keeps it, Esc keeps "
+        panel.say(f"treatment line {shown} needs its {what.lower()}: type it (Enter keeps it, Esc keeps "
                   f"{old or 'what it was'})")
 
     def _line_edited(self, item: QTableWidgetItem) -> None:
@@ -306,9 +312,21 @@ class TreatmentLines(QWidget):
         line = panel.project.treatment_lines.get((panel._patient(), number)) if number else None
         if line is None:
             return
-        r = item.row()
+        r, column = item.row(), item.column()  # the item goes as the edit fills the table again
         name, start, end = ((cell.text().strip() if (cell := self.table.item(r, c)) is not None else "")
                             for c in (1, 2, 3))
-        panel._try(lambda: panel.editor.set_treatment_line(line.patient_id, number, name, start, end or None))
-        if panel.status.text():
+        if not panel._try(lambda: panel.editor.set_treatment_line(line.patient_id, number, name, start, end or None)):
             panel.refresh()  # the refused text goes back to the record's
+            return
+        now = panel.project.treatment_lines.get(line.key)
+        if now is None or column not in (START, END):
+            return
+        # a date typed in another form (12.05.2024, 12 May 2024) is shown as recorded (the row is filled again from the
+        # record), said with the line's number by date, which a new start may have changed
+        day = now.start_date if column == START else now.end_date
+        typed = start if column == START else end
+        n = line_order(panel.project, line.patient_id, number)
+        if day is not None and typed != day.isoformat():
+            panel._note(f"line {n}: {LINE_HEADERS[column]} recorded as {day.isoformat()}")
+        elif n != r:  # the row's place was its number
+            panel._note(f"line {r} is line {n} now, by its start date")

@@ -19,7 +19,7 @@ from annotation.followup_reads import followup_reads
 from annotation.qt.cells import cell_combo, set_cell_item
 from annotation.qt.combo import leave_keys_to_images
 from annotation.project import Project
-from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible, mm_text
+from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible, PairKey, mm_text
 from annotation.reading import EditKind, Reading, ReadingEvent
 from annotation.selection import Picked, Selection
 from annotation.vocab import CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe, MeasurementMethod
@@ -146,6 +146,19 @@ class _Observer(QWidget):
         raise NotImplementedError
 
 
+def exam_roles(project: Project, pair: PairKey | None, shown: frozenset[Role] | None,
+               only: tuple[Role, ...] | None) -> frozenset[Role]:
+    """The series of the exam on screen to read (the lesion grid's columns not "—"): its pair's, and of an exam of one
+    modality only those it has images of (``shown``; a pair keeps its six); in a study case its session's (``only``)."""
+    pair_rec = project.exam_pairs.get(pair) if pair else None
+    imaged = set(pair_rec.roles if pair_rec is not None else READING_ROLES)
+    if shown is not None and pair_rec is not None and (not pair_rec.ct_study_uid or not pair_rec.mri_study_uid):
+        imaged &= shown  # an exam of one modality: only the series it has (a pair keeps its six)
+    if only is not None:  # a study case: its session's series (the MRI session's grid had CT columns to read)
+        imaged &= set(only)
+    return frozenset(imaged)
+
+
 class LesionPanel(_Observer):
     """Lesions x six series: diameter, not visible, not measurable, or a highlighted gap."""
 
@@ -208,15 +221,8 @@ class LesionPanel(_Observer):
         away from the rows the reader had scrolled to."""
         lesions = self._lesions()
         project = self.reading.project
-        pair_rec = project.exam_pairs.get(self.selection.pair) if self.selection.pair else None
-        imaged = set(pair_rec.roles if pair_rec is not None else READING_ROLES)
-        shown = self.imaged_roles()
-        if shown is not None and pair_rec is not None and (not pair_rec.ct_study_uid or not pair_rec.mri_study_uid):
-            imaged &= shown  # an exam of one modality: only the series it has (a pair keeps its six)
-        only = self.session_roles()
-        if only is not None:  # a study case: its session's series (the MRI session's grid had CT columns to read)
-            imaged &= set(only)
-        imaged_key = frozenset(imaged)
+        imaged_key = exam_roles(project, self.selection.pair, self.imaged_roles(), self.session_roles())
+        imaged = set(imaged_key)
         # at a follow-up each lesion is to read on its own series, not on every one (annotation.followup_reads)
         reads = followup_reads(project, self.reading.reader, self.selection.pair)
         t = self.table
@@ -385,6 +391,8 @@ class CountsPanel(_Observer):
     COLUMNS = ("Right", "Left", "Whole", "Count")
     STATUS_TEXT = {CountStatus.NOT_READ: "not read yet", CountStatus.COUNTED: "counted",
                    CountStatus.NOT_COUNTABLE: "not countable"}
+    #: a series not counted that the exam is not read on: one the follow-up does not read, one the exam has not
+    NOT_NEEDED, NO_SERIES = "not needed at follow-up", "no such series"
     STATUS_COLOUR = {CountStatus.NOT_READ: QColor(255, 170, 80), CountStatus.COUNTED: QColor(120, 220, 140),
                      CountStatus.NOT_COUNTABLE: QColor(160, 160, 160)}
     #: Key names shown on the lobe buttons (the workstation binds Shift+R / Shift+L).
@@ -394,6 +402,8 @@ class CountsPanel(_Observer):
         super().__init__(selection, parent)
         #: the series of the reader study's session whose case is on screen, None outside a study case (the window's)
         self.session_roles: Callable[[], tuple[Role, ...] | None] = lambda: None
+        #: the roles the open exam has images of, None when unknown (the window's, as the lesion grid's)
+        self.imaged_roles: Callable[[], frozenset[Role] | None] = lambda: None
         self.table = QTableWidget(len(READING_ROLES), len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.setVerticalHeaderLabels(list(ROLE_HEADERS.values()))
@@ -439,14 +449,20 @@ class CountsPanel(_Observer):
         project = self.reading.project
         counts = project.counts(pair[0], pair[1], reader) if pair else {}
         only = self.session_roles()
+        imaged = exam_roles(project, pair, self.imaged_roles(), only)
+        # at a follow-up the series its lesions are read on (annotation.followup_reads), as the lesion grid asks for
+        reads = followup_reads(project, reader, pair)
+        read_on = reads.series((les.lesion_id for les in project.lesions_of(pair[0], pair[1], reader)), imaged) \
+            if reads is not None and pair is not None else imaged
         for r, role in enumerate(READING_ROLES):
             # a study case: its session's series only (the MRI session listed CT arterial and portal "not read yet")
             self.table.setRowHidden(r, only is not None and role not in only)
             status = project.count_status(pair[0], pair[1], reader, role) if pair else CountStatus.NOT_READ
             right, left = counts.get((role, Lobe.RIGHT), 0), counts.get((role, Lobe.LEFT), 0)
+            absent = status is CountStatus.NOT_READ and pair is not None and role not in imaged  # the grid's "—"
             for c, value in enumerate((right, left, right + left)):
                 # marks placed so far show while counting; the number counts once the series is counted
-                item = QTableWidgetItem(str(value) if status is not CountStatus.NOT_COUNTABLE else "–")
+                item = QTableWidgetItem(str(value) if status is not CountStatus.NOT_COUNTABLE and not absent else "–")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 if status is CountStatus.NOT_READ:
                     item.setForeground(QBrush(QColor(150, 150, 150)))
@@ -456,6 +472,16 @@ class CountsPanel(_Observer):
             item.setToolTip({CountStatus.NOT_READ: "not counted yet: count it (a click counts), or press 0 for none",
                              CountStatus.COUNTED: "counted: these numbers go to counts.csv",
                              CountStatus.NOT_COUNTABLE: "massive or coalescent: left out of the counts"}[status])
+            if status is CountStatus.NOT_READ and pair is not None and role not in read_on:
+                # a series the exam is not read on, not a count left to do (it said "not read yet" at a follow-up
+                # read on CT portal beside the grid's blank cells: session 46's leftovers); a count made there is kept
+                item = QTableWidgetItem(self.NOT_NEEDED if role in imaged else self.NO_SERIES)
+                item.setForeground(QBrush(QColor(150, 150, 150)))
+                item.setToolTip(
+                    "this exam has no such series" if role not in imaged else
+                    f"not needed at this follow-up: its lesions are read on "
+                    f"{' and '.join(role_label(x) for x in READING_ROLES if x in read_on)} (a count made here is kept, "
+                    "for the series' comparison)")
             set_cell_item(self.table, r, 3, item)
 
     def show_series(self, role: Role | None) -> None:
