@@ -161,7 +161,7 @@ def test_a_look_of_unknown_case_kept_by_a_store_of_schema_13_still_counts_for_ev
         con.execute("DELETE FROM schema_migrations WHERE version = 14")
     looked = _server_now(pg_url)
     with ReadingStore.open(pg_url) as owner:
-        assert owner.schema_version == SCHEMA_VERSION == 14
+        assert owner.schema_version == SCHEMA_VERSION == 15
     ((reader, patient, pair, at),) = _looks(pg_url)
     assert (reader, patient, pair) == ("R1", "", "")
     with psycopg.connect(pg_url, autocommit=True) as con:
