@@ -580,9 +580,10 @@ def _observation(r: tuple[Any, ...]) -> tuple[tuple[str, ...], tuple[Role, Obser
 
 
 def _patient(r: tuple[Any, ...]) -> Patient:
+    given, not_given = ([Treatment.parse(t, name) for t in (value or "").split()]
+                        for value, name in ((r[11], "treatments"), (r[12], "treatments_no")))
     return Patient(r[0], r[1], ClinicalRecord(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-                                              frozenset((r[11] or "").split()), frozenset((r[12] or "").split()),
-                                              bool(r[13])))
+                                              frozenset(given), frozenset(not_given), bool(r[13])))
 
 
 def _lesions(db: Db, key: tuple[Any, ...] = (), key_columns: tuple[str, ...] | None = None) -> Iterator[Lesion]:

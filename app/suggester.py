@@ -843,16 +843,16 @@ def not_offered_why(role: Role) -> str:
     if role in SMALL_LESIONS_OFF:
         worst = SMALL_LESIONS_OFF[role][2]
         return (f"{role_label(role)}: tried on synthetic test livers, lesions of 5-10 mm came out up to "
-                f"{abs(worst):.1f} mm too {'long' if worst > 0 else 'short'}; drag the diameter")
+                f"{abs(worst):.1f} mm too {'long' if worst > 0 else 'short'}")
     figure = SAMPLE_ERROR_MM.get(role)
     if figure is None:
         return ""
     mae, goal, worst = figure
     if abs(worst) > 3.0:
         return (f"{role_label(role)}: tried on synthetic test livers, a suggestion came out {abs(worst):.1f} mm too "
-                f"{'long' if worst > 0 else 'short'} (3 mm allowed); drag the diameter")
+                f"{'long' if worst > 0 else 'short'} (3 mm allowed)")
     return (f"{role_label(role)}: tried on synthetic test livers, suggestions were {mae:.1f} mm off on average "
-            f"({goal:g} mm allowed); drag the diameter")
+            f"({goal:g} mm allowed)")
 
 def low_b(role: Role | None, b_value: float | None) -> str:
     """Why a diffusion stack is outside what the DWI figures hold for (b800's): a b-value under the
