@@ -161,10 +161,13 @@ def population_table(patients: pd.DataFrame) -> pd.DataFrame:
     combined = graded["grade"] + " on " + graded["grade_source"].str.replace("_", " ")
     categorical("Grade by source", combined.reindex(patients.index, fill_value=""),
                 sorted(combined.unique()))
-    for col, label in TREATMENT_COLUMNS.items():
+    for col, label in TREATMENT_COLUMNS.items():  # given, of those recorded; not recorded on a row of its own
         recorded = patients[col].dropna()
         k = int(sum(bool(x) for x in recorded))
         rows.append({"characteristic": "Treatments", "category": label, "n": k,
                      "percent": 100.0 * k / len(recorded) if len(recorded) else np.nan,
                      "summary": "" if len(recorded) == total else f"recorded for {len(recorded)}"})
+        if len(recorded) < total:
+            rows.append({"characteristic": "Treatments", "category": f"{label}: not recorded",
+                         "n": total - len(recorded), "percent": np.nan, "summary": ""})
     return pd.DataFrame(rows)

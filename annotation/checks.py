@@ -17,12 +17,13 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from annotation.clinical import treatments_named
 from annotation.followup import followed_before, outside_liver
 from annotation.lost_marks import LostMark, exam_label, lost_count_marks, still_lost
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, CountMark, Lesion, Measurement, ReaderRoles, expected_roles
 from viewer.geometry import StackGeometry, in_plane_distance_mm
-from annotation.vocab import CountStatus, FollowupKind, FollowupStatus
+from annotation.vocab import CountStatus, FollowupKind, FollowupStatus, Treatment
 from viewer.model.layout import role_label
 from viewer.records import READING_ROLES, Role
 
@@ -73,6 +74,8 @@ class CheckCode(str, Enum):
     LINES_APART = "lines_apart"
     SIZE_APART = "size_apart"
     LOST_MARK = "lost_mark"
+    TREATMENT_SAYS_NO = "treatment_says_no"
+    TREATMENTS_UNCONFIRMED = "treatments_unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -524,9 +527,25 @@ def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry
 
 
 def check_patient(project: Project, patient_id: str) -> list[ProtocolWarning]:
-    """Warnings on the clinical record (today: entered grade against Ki-67 and mitoses)."""
+    """Warnings on the clinical record: the entered grade against Ki-67 and mitoses; a treatment the record says was
+    not given that a treatment line names (a radiologist's read: lines of 177Lu-DOTATATE and everolimus beside
+    treat_targeted_therapy=false); "no" answers carried from a store that could not tell them from not recorded."""
     patient = project.patients.get(patient_id)
     if patient is None:
         return []
-    flag = patient.clinical.grade_disagreement
-    return [ProtocolWarning(CheckCode.GRADE_DISAGREES, flag)] if flag else []
+    c = patient.clinical
+    out = [ProtocolWarning(CheckCode.GRADE_DISAGREES, c.grade_disagreement)] if c.grade_disagreement else []
+    lines = sorted((t for t in project.treatment_lines.values() if t.patient_id == patient_id),
+                   key=lambda t: t.line_number)
+    for line in lines:
+        for t in treatments_named(line.name):
+            if c.treatment(t) is False:
+                out.append(ProtocolWarning(CheckCode.TREATMENT_SAYS_NO, (
+                    f"treatment line {line.line_number} ({line.name!r}) is {t.label}, which the clinical "
+                    f"record says was not given: set it to yes, or correct the line")))
+    if c.treatments_unconfirmed and c.treatments_no:
+        out.append(ProtocolWarning(CheckCode.TREATMENTS_UNCONFIRMED, (
+            "treatments recorded \"no\" in a store that could not tell no from not recorded ("
+            + ", ".join(t.label for t in Treatment if t in c.treatments_no)
+            + "): confirm them in the clinical record, or set the unknown ones to not recorded")))
+    return out

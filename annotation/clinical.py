@@ -7,6 +7,7 @@ G1 Ki-67 < 3 % and < 2 mitoses / 10 HPF; G2 Ki-67 3-20 % or 2-20 mitoses; G3 Ki-
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
@@ -43,6 +44,37 @@ def derive_grade(ki67_percent: float | None, mitoses_per_10hpf: float | None,
     return max(grades, key=lambda g: g.value) if grades else None
 
 
+#: The words (drugs, procedures, their usual abbreviations) by which a treatment line's free-text name names one of the
+#: record's treatments. The follow-up's line kinds (somatostatin analogues, targeted therapy, chemotherapy, PRRT,
+#: liver-directed treatment; ../shared/domain/followup.md) are coarser or other: PRRT (177Lu-DOTATATE) is none of the
+#: record's eight, and a line named only "liver-directed" says neither chemo-embolisation nor ablation nor surgery.
+LINE_WORDS: dict[Treatment, tuple[str, ...]] = {
+    Treatment.PRIMARY_RESECTION: ("primary resection", "pancreatectomy", "duodenopancreatectomy", "whipple",
+                                  "colectomy", "hemicolectomy", "enterectomy", "small bowel resection"),
+    Treatment.LIVER_SURGERY: ("liver surgery", "liver resection", "hepatectomy", "metastasectomy", "segmentectomy"),
+    Treatment.CHEMOEMBOLISATION: ("chemoembolisation", "chemoembolization", "chemo-embolisation", "chemo-embolization",
+                                  "tace"),
+    Treatment.RADIOFREQUENCY_ABLATION: ("radiofrequency", "rfa"),
+    Treatment.SOMATOSTATIN_ANALOGUES: ("somatostatin analogue", "somatostatin analogues", "ssa", "octreotide",
+                                       "lanreotide", "pasireotide", "sandostatin", "somatuline"),
+    Treatment.CHEMOTHERAPY: ("chemotherapy", "cisplatin", "carboplatin", "etoposide", "capecitabine", "temozolomide",
+                             "captem", "streptozocin", "streptozotocin", "fluorouracil", "5-fu", "oxaliplatin",
+                             "folfox", "folfiri", "folfirinox", "capox", "xelox", "doxorubicin", "dacarbazine",
+                             "gemcitabine", "irinotecan"),
+    Treatment.TARGETED_THERAPY: ("targeted therapy", "everolimus", "sunitinib", "cabozantinib", "lenvatinib",
+                                 "pazopanib", "sorafenib", "surufatinib", "axitinib", "bevacizumab"),
+    Treatment.TRANSPLANT: ("liver transplant", "liver transplantation", "transplant", "transplantation"),
+}
+_LINE_PATTERNS = {t: re.compile(r"(?<![\w-])(" + "|".join(re.escape(w) for w in words) + r")(?![\w-])", re.IGNORECASE)
+                  for t, words in LINE_WORDS.items()}
+
+
+def treatments_named(line_name: str) -> list[Treatment]:
+    """The record's treatments a treatment line's name names (its words in :data:`LINE_WORDS`), in the record's order:
+    "Octreotide LAR + everolimus" names somatostatin analogues and targeted therapy, "177Lu-DOTATATE (PRRT)" none."""
+    return [t for t, pattern in _LINE_PATTERNS.items() if pattern.search(line_name)]
+
+
 @dataclass(frozen=True)
 class ClinicalRecord:
     """What the study records per patient; every field may still be unknown (None / empty)."""
@@ -56,7 +88,12 @@ class ClinicalRecord:
     grade_source: GradeSource | None = None
     differentiation: Differentiation | None = None
     liver_metastases: LiverMetastasesTiming | None = None
+    #: the treatments recorded as given (yes); ``treatments_no`` those recorded as not given; one in neither is not
+    #: recorded (a patients.csv blank). A store before migration 15 kept only the first set, its unchecked boxes meant
+    #: "no" or "nobody said": ``treatments_unconfirmed`` marks the "no" it carried over until a reader confirms them.
     treatments: frozenset[Treatment] = field(default_factory=frozenset)
+    treatments_no: frozenset[Treatment] = field(default_factory=frozenset)
+    treatments_unconfirmed: bool = False
 
     def __post_init__(self) -> None:
         def opt(cls: Any, name: str) -> None:
@@ -77,10 +114,29 @@ class ClinicalRecord:
         object.__setattr__(self, "ki67_percent", None if ki is None else float(ki))
         mi = v.number("mitoses_per_10hpf", self.mitoses_per_10hpf, low=0, high=10_000, optional=True)
         object.__setattr__(self, "mitoses_per_10hpf", None if mi is None else float(mi))
-        if isinstance(self.treatments, (str, Treatment)) or not isinstance(self.treatments, Iterable):
-            raise v.ValidationError(f"expected a set of treatments, got {self.treatments!r}", where="treatments")
-        object.__setattr__(self, "treatments",
-                           frozenset(Treatment.parse(t, "treatments") for t in self.treatments))
+        for name in ("treatments", "treatments_no"):
+            value = getattr(self, name)
+            if isinstance(value, (str, Treatment)) or not isinstance(value, Iterable):
+                raise v.ValidationError(f"expected a set of treatments, got {value!r}", where=name)
+            object.__setattr__(self, name, frozenset(Treatment.parse(t, name) for t in value))
+        both = self.treatments & self.treatments_no
+        if both:
+            raise v.ValidationError(f"{', '.join(sorted(t.value for t in both))} recorded both given and not given",
+                                    where="treatments")
+        if not isinstance(self.treatments_unconfirmed, bool):
+            raise v.ValidationError(f"expected true or false, got {self.treatments_unconfirmed!r}",
+                                    where="treatments_unconfirmed")
+
+    def treatment(self, t: Treatment) -> bool | None:
+        """True: given; False: recorded as not given; None: not recorded."""
+        return True if t in self.treatments else False if t in self.treatments_no else None
+
+    def with_treatment(self, t: Treatment, given: bool | None) -> "ClinicalRecord":
+        """The record with ``t`` given, not given or not recorded; a reader's answer confirms the carried-over "no"."""
+        yes, no = self.treatments - {t}, self.treatments_no - {t}
+        if given is not None:
+            yes, no = (yes | {t}, no) if given else (yes, no | {t})
+        return replace(self, treatments=yes, treatments_no=no, treatments_unconfirmed=False)
 
     @property
     def grade_derived(self) -> Grade | None:

@@ -215,6 +215,19 @@ class LineGesture(ReadingGesture):
         assert view.geometry is not None
         return measurable_refusal(view.geometry)
 
+    def _take_back_unstarted(self) -> str:
+        """N made the current lesion a moment ago and its first line was refused here (a coronal DWI): N is taken back,
+        so that no lesion holding nothing is left behind. A radiologist's read (session 47): the empty L1 stayed, in
+        the grid and the export's follow-up rows. Only while the last edit is that lesion's making: one the reader
+        kept, chose or went on with is theirs to delete."""
+        lesion_id = self.selection.lesion_id
+        les = self._lesion(lesion_id) if lesion_id else None
+        if les is None or les.observations or self.reading.undo_description not in ("add lesion",
+                                                                                     f"add lesion {lesion_id}"):
+            return ""
+        self.reading.undo()
+        return f"; {lesion_id} taken back (nothing recorded): press N on a series you can measure on"
+
     @property
     def hidden(self) -> str | None:
         """The lesion whose stored line is being redrawn (the layer leaves it out meanwhile)."""
@@ -239,6 +252,8 @@ class LineGesture(ReadingGesture):
         view = event.view
         reason = self.refusal(view)
         if reason:
+            if view.geometry is not None and measurable_refusal(view.geometry):
+                reason += self._take_back_unstarted()
             return self.say(reason)
         role = role_of(view)
         current = self._lesion(self.selection.lesion_id) if self.selection.lesion_id else None

@@ -48,7 +48,8 @@ class EditKind(str, Enum):
 
 #: clinical fields as an undo message names them
 _FIELD_NAMES = {"ki67_percent": "Ki-67", "mitoses_per_10hpf": "mitoses", "grade_entered": "grade",
-                "age_at_diagnosis_years": "age at diagnosis", "liver_metastases": "liver metastases timing"}
+                "age_at_diagnosis_years": "age at diagnosis", "liver_metastases": "liver metastases timing",
+                "treatments_no": "treatments", "treatments_unconfirmed": "treatments' no confirmed"}
 
 
 def old_preplaced_mark_id(tracking_uid: str, role: Role) -> str:
@@ -329,9 +330,9 @@ class Reading:
         new = Patient(p.patient_id, p.patient_name if patient_name is None else patient_name, record)
         # which fields, so that undo says what it takes back (a radiologist's check: "undone: edit patient LLSYN001"
         # after a Ki-67 typed)
-        changed = (["name"] if new.patient_name != p.patient_name else []) + [
+        changed = list(dict.fromkeys((["name"] if new.patient_name != p.patient_name else []) + [
             _FIELD_NAMES.get(f.name, f.name.replace("_", " ")) for f in fields(ClinicalRecord)
-            if getattr(new.clinical, f.name) != getattr(p.clinical, f.name)]
+            if getattr(new.clinical, f.name) != getattr(p.clinical, f.name)]))
         self._commit(f"edit patient {patient_id}" + (f": {', '.join(changed)}" if changed else ""),
                      self._project.with_record(new))
 

@@ -43,7 +43,7 @@ from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_reco
                                      migration_edit_attribution, migration_looks_per_patient, migration_read_looks,
                                      migration_reader_security,
                                      migration_reader_studies, migration_series_roles, migration_session_barrier,
-                                     record_key, reads_of, update_rows)
+                                     migration_treatments_no, record_key, reads_of, update_rows)
 from annotation.store_sqlite import APPLICATION_ID, SUFFIX, SqliteDb
 from annotation.study import belongs_to
 from viewer.errors import (BlindedRoleError, LesionlabError, StoreConflictError, StoreError, StoreUnreachableError,
@@ -89,6 +89,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                   "the next session (read_looks; recorded by the server on PostgreSQL)", migration_read_looks),
     Migration(14, "a reader's look times kept per patient: a look rolled back, or committed by another session of the "
                   "same reader, restarts that patient's washout only (PostgreSQL)", migration_looks_per_patient),
+    Migration(15, "each treatment of the clinical record given, not given or not recorded (an old unchecked box stays "
+                  "\"no\", to confirm, unless the record held no more than the sex)", migration_treatments_no),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 log = logging.getLogger(__name__)

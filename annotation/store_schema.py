@@ -23,7 +23,7 @@ from annotation.records import (Alignment, CountMark, ExamPair, Lesion, Measurem
                                 Observation, SeriesFlag, reading_role)
 from annotation.store_backend import Db
 from annotation.store_location import Backend
-from annotation.vocab import MeasurementMethod, ObservationStatus
+from annotation.vocab import MeasurementMethod, ObservationStatus, Treatment
 from viewer.errors import ValidationError
 from viewer.records import READING_ROLES, Role
 
@@ -308,6 +308,31 @@ def migration_looks_per_patient(db: Db) -> None:
     db.prepare_looks_per_patient()
 
 
+def migration_treatments_no(db: Db) -> None:
+    """Each treatment given, not given or not recorded (``treatments_no``: the ones recorded as not given; a treatment
+    in neither column is not recorded). The record had checkboxes, and an unchecked box meant "no" or "nobody said"
+    alike (a radiologist's read: patients.csv said false to all eight treatments of a patient nobody filled in).
+    What an old unchecked box becomes: a patient whose record holds nothing but the sex (which the images' header
+    fills in when the patient is added) and no treatment was never filled in, and its treatments become not recorded;
+    in any other record the box keeps its value, "no", with ``treatments_unconfirmed`` set (Checks ask the reader to
+    confirm them)."""
+    db.script("""
+        ALTER TABLE patients ADD COLUMN treatments_no TEXT NOT NULL DEFAULT '';
+        ALTER TABLE patients ADD COLUMN treatments_unconfirmed INTEGER NOT NULL DEFAULT 0;
+    """)
+    every = {t.value for t in Treatment}
+    rows = db.execute("SELECT patient_id, age_at_diagnosis_years, primary_site, ki67_percent, mitoses_per_10hpf,"
+                      " grade_entered, grade_source, differentiation, liver_metastases, treatments FROM patients"
+                      ).fetchall()
+    for pid, *fields, given in rows:
+        if all(f is None for f in fields) and not (given or "").split():
+            continue
+        no = " ".join(sorted(every - set((given or "").split())))
+        if no:
+            db.execute("UPDATE patients SET treatments_no = ?, treatments_unconfirmed = 1 WHERE patient_id = ?",
+                       (no, pid))
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:
@@ -337,7 +362,8 @@ class Table:
 _READ = ("patient_id", "exam_pair_id", "reader")
 PATIENTS = Table("patients", ("patient_id", "patient_name", "sex", "age_at_diagnosis_years", "primary_site",
                               "ki67_percent", "mitoses_per_10hpf", "grade_entered", "grade_source", "differentiation",
-                              "liver_metastases", "treatments"), ("patient_id",))
+                              "liver_metastases", "treatments", "treatments_no", "treatments_unconfirmed"),
+                 ("patient_id",))
 EXAM_PAIRS = Table("exam_pairs", ("patient_id", "exam_pair_id", "ct_study_uid", "mri_study_uid", "ct_date", "mri_date",
                                     "series_roles"),
                    ("patient_id", "exam_pair_id"))
@@ -389,7 +415,8 @@ def _patient_row(p: Patient) -> tuple[Any, ...]:
     c = p.clinical
     return (p.patient_id, p.patient_name, _opt(c.sex), c.age_at_diagnosis_years, _opt(c.primary_site),
             c.ki67_percent, c.mitoses_per_10hpf, _opt(c.grade_entered), _opt(c.grade_source),
-            _opt(c.differentiation), _opt(c.liver_metastases), " ".join(sorted(t.value for t in c.treatments)))
+            _opt(c.differentiation), _opt(c.liver_metastases), " ".join(sorted(t.value for t in c.treatments)),
+            " ".join(sorted(t.value for t in c.treatments_no)), int(c.treatments_unconfirmed))
 
 
 def _pair_row(e: ExamPair) -> tuple[Any, ...]:
@@ -553,8 +580,10 @@ def _observation(r: tuple[Any, ...]) -> tuple[tuple[str, ...], tuple[Role, Obser
 
 
 def _patient(r: tuple[Any, ...]) -> Patient:
-    treatments = frozenset(r[11].split()) if r[11] else frozenset()
-    return Patient(r[0], r[1], ClinicalRecord(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], treatments))
+    given, not_given = ([Treatment.parse(t, name) for t in (value or "").split()]
+                        for value, name in ((r[11], "treatments"), (r[12], "treatments_no")))
+    return Patient(r[0], r[1], ClinicalRecord(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+                                              frozenset(given), frozenset(not_given), bool(r[13])))
 
 
 def _lesions(db: Db, key: tuple[Any, ...] = (), key_columns: tuple[str, ...] | None = None) -> Iterator[Lesion]:

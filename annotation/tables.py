@@ -100,7 +100,7 @@ def patient_rows(project: Project) -> list[dict[str, Any]]:
                "primary_site": _v(c.primary_site), "ki67_percent": c.ki67_percent,
                "mitotic_count": c.mitoses_per_10hpf, "grade": _v(c.grade), "grade_source": _v(c.grade_source),
                "differentiation": _v(c.differentiation), "liver_metastases": _v(c.liver_metastases)}
-        row.update({t.column: t in c.treatments for t in Treatment})
+        row.update({t.column: c.treatment(t) for t in Treatment})  # None (a blank cell): not recorded
         rows.append(row)
     return rows
 
@@ -123,5 +123,5 @@ def project_tables(project: Project, reader_roles: ReaderRoles | None = None
     for col in ("ki67_percent", "mitotic_count"):
         p[col] = p[col].astype("Float64")
     for t in Treatment:
-        p[t.column] = p[t.column].astype(bool)
+        p[t.column] = p[t.column].astype("boolean")
     return m, c, p

@@ -167,6 +167,12 @@ class Treatment(Vocabulary):
     def column(self) -> str:
         return f"treat_{self.value}"
 
+    @property
+    def label(self) -> str:
+        """The reader's words: "chemo-embolisation", "liver transplant"."""
+        return {"chemoembolisation": "chemo-embolisation",
+                "transplant": "liver transplant"}.get(self.value, self.value.replace("_", " "))
+
 
 class FollowupKind(Vocabulary):
     """A lesion's place in a RECIST 1.1 follow-up: chosen target, non-target, or new since the baseline."""

@@ -89,7 +89,7 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
         ["grade_entered", c.grade_entered], ["grade_who2019", c.grade_derived], ["grade", c.grade],
         ["grade_flag", c.grade_disagreement or ""], ["grade_source", c.grade_source],
         ["differentiation", c.differentiation], ["liver_metastases", c.liver_metastases],
-        *[[t.column, "yes" if t in c.treatments else "no"] for t in Treatment],
+        *[[t.column, {True: "yes", False: "no", None: "not recorded"}[c.treatment(t)]] for t in Treatment],
     ]
     _sheet(wb, "Patient", ["field", "value"], record, gate, patient_id).column_dimensions["B"].width = 60
 

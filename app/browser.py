@@ -17,7 +17,7 @@ from viewer.model.layout import stack_label
 from viewer.model.settings import RoleOverrides
 from viewer.qt.viewport import STACK_MIME
 from viewer.records import StackInfo
-from viewer.studies import ExamPair, Patient, exams
+from viewer.studies import ExamPair, Patient, exams, prior_exam
 
 WARN = QColor(255, 170, 80)
 DIM = QColor(140, 140, 140)
@@ -60,7 +60,7 @@ class StudyBrowser(QTreeWidget):
             top.setData(0, KIND, "patient")
             top.setData(0, PAYLOAD, patient)
             for pair in exams(patient):
-                self._pair_item(top, pair)
+                self._pair_item(top, pair, patient)
             more = QTreeWidgetItem(top, ["Other CT + MRI pair…", "", ""])
             more.setData(0, KIND, "more")
             more.setData(0, PAYLOAD, patient)
@@ -73,14 +73,21 @@ class StudyBrowser(QTreeWidget):
                     self._stack_item(st, stack)
             top.setExpanded(True)
 
-    def _pair_item(self, parent: QTreeWidgetItem, pair: ExamPair) -> QTreeWidgetItem:
+    def _pair_item(self, parent: QTreeWidgetItem, pair: ExamPair, patient: Patient) -> QTreeWidgetItem:
         if pair.ct is None or pair.mr is None:
-            item = QTreeWidgetItem(parent, [f"▶ Exam  {pair.label}", "follow-up", ""])
+            # a follow-up only after an earlier exam: a patient's only exam, its first, or an undated one was called
+            # "follow-up" too (a radiologist's read, session 47)
+            after = prior_exam(patient, pair) is not None
+            others = len(exams(patient)) > 1
+            kind = ("follow-up" if after else "undated" if pair.study_date is None and others
+                    else "first exam" if others else "only exam")
+            item = QTreeWidgetItem(parent, [f"▶ Exam  {pair.label}", kind, ""])
             item.setData(0, KIND, "pair")
             item.setData(0, PAYLOAD, pair)
             item.setForeground(0, QBrush(PAIR))
-            item.setToolTip(0, "Double-click to read this exam (one modality: a follow-up timepoint); P shows "
-                               "the prior exam beside it")
+            item.setToolTip(0, "Double-click to read this exam (one modality" + (
+                ": a follow-up timepoint); P shows the prior exam beside it" if after else
+                "; no dated exam of this patient before it)"))
             return item
         interval = f"{pair.interval_days} d" if pair.interval_days is not None else "? d"
         item = QTreeWidgetItem(parent, [f"▶ Pair  CT {pair.ct.date_label} + MR {pair.mr.date_label}", interval, ""])

@@ -879,8 +879,14 @@ class MainWindow(QMainWindow):
         self.recent.add(path)
         self.store_flow.offer_stores_in(path)
         n_pairs = len(self.browser.pair_items())
+        # a folder's README, JSON, CSV and stores are not DICOM, said as such: "8 file(s) skipped" for sample_dicom's
+        # read as images lost (a radiologist's read, session 47); the others say why, the first of them
+        not_dicom = [s for s in result.skipped if s.reason.startswith("not DICOM")]
+        others = [s for s in result.skipped if not s.reason.startswith("not DICOM")]
         self.state.tell(f"{path}: {len({s.patient_id for s in result.stacks})} patient(s), {len(result.stacks)} stacks"
-                       + (f", {len(result.skipped)} file(s) skipped" if result.skipped else "")
+                       + (f", {len(not_dicom)} other file(s) not DICOM" if not_dicom else "")
+                       + (f", {len(others)} file(s) skipped ({Path(others[0].path).name}: {others[0].reason}"
+                          + (", …" if len(others) > 1 else "") + ")" if others else "")
                        + f"; the browser lists {len(self.patients)} patient(s), {n_pairs} exam pair(s)")
         self.listed.emit(result)
         if self.patients and not self.state.blinded:
@@ -952,6 +958,9 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"lesionlab — {pair.patient_id}: {pair.label}")
             gap = (f"; no {', '.join(role_label(r) for r in missing)} in this exam" if pair.is_single else
                    f"; missing: {', '.join(role_label(r) for r in missing)}") if missing else ""
+            if self.state.unread_exam:
+                gap = ("; none of its series is one of the six reading series: shown as they are (right-click a "
+                       "stack in the browser to set its role)")
             alone = self._read_alone(pair)
             self.state.say(f"reading {pair.label}{gap}" + (f"  ⚠ {pair.warning}" if pair.warning else "") + alone)
         if self.ask_reader_early:

@@ -66,6 +66,8 @@ class WorkstationState:
         self.session = session
         self.viewer = viewer
         self.pair: ViewerPair | None = None
+        #: the open exam is of one modality and none of its series a reading series: shown as they are (open_pair)
+        self.unread_exam = False
         #: The open pair's CT <- MRI alignment in force: the reader's confirmed one from the store, else the
         #: registration's proposal of this session (kept out of the store until the reader confirms it).
         self.alignment: Alignment | None = None
@@ -251,18 +253,29 @@ class WorkstationState:
         # the first cell that shows a series: a follow-up CT of the portal phase alone opened with the
         # empty CT arterial cell active, and P then asked for a reading cell (a reader's check)
         cells = self.viewer.hanging.cells
+        unread = pair.is_single and all(c.stack is None for c in cells)  # said by the window (unread_exam)
+        if unread:
+            # an exam of one modality none of whose series is a reading series (a GE gantry-tilt CT, its one series
+            # "CT other"): its series in the cells of its modality, as they are (a reading there says why not; a
+            # right-click in the browser corrects a role). It opened an empty 2 x 3 grid (a radiologist's read)
+            prefix = "ct" if any(s.modality == "CT" for s in pair.stacks) else "mr"
+            own = [i for i, c in enumerate(cells) if c.role.value.startswith(prefix)]
+            for i, stack in zip(own, pair.stacks):
+                self.viewer.drop_stack(i, stack)
         # an exam of one modality in the cells of its own series, a pair in the six (LayoutModel.fit)
         self.viewer.layout.fit([i for i, c in enumerate(cells) if c.stack is not None] if pair.is_single else None)
         self.viewer.activate(next((i for i, c in enumerate(cells) if c.stack is not None), 0))
         known = self.stored_alignment()
         if known is not None:
             self.apply_alignment(known)
+        self.unread_exam = unread and bool(pair.stacks)
         self.changed.emit("pair")
 
     def close_pair(self) -> None:
         """No exam on screen, nothing read: the cells empty, no current pair, lesion or pick (a reader study opened
         before its first case; ``changed("pair")`` as for another exam)."""
         self.pair = None
+        self.unread_exam = False
         self.alignment = None
         self.compare_frames = None
         self.pending_show = None

@@ -64,7 +64,7 @@ RULES: dict[str, Rule] = {
         # clinical record
         "sex", "age_at_diagnosis", "age_at_diagnosis_years", "primary_site", "ki67_percent", "mitotic_count",
         "mitoses_per_10hpf", "grade", "grade_entered", "grade_who2019", "grade_source", "differentiation",
-        "liver_metastases", "treatments", "treat_primary_resection", "treat_liver_surgery",
+        "liver_metastases", "treatments", "treatments_no", "treatments_unconfirmed", "treat_primary_resection", "treat_liver_surgery",
         "treat_chemoembolisation", "treat_radiofrequency_ablation", "treat_somatostatin_analogues",
         "treat_chemotherapy", "treat_targeted_therapy", "treat_transplant",
         # follow-up: what each lesion is and the responses (vocabularies and numbers)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from annotation.clinical import ClinicalRecord
 from annotation.qt.combo import StillCombo, leave_keys_to_images
@@ -27,6 +27,11 @@ WORDS = {"M": "Male", "F": "Female", "O": "Other", "small_bowel": "Small bowel",
          "transplant": "Liver transplant"}
 
 
+#: A treatment's three answers as its choice lists them: "y" and "n" typed into the open list pick yes and no, "nn"
+#: or "not" not recorded (:func:`annotation.qt.combo.typed_choice`).
+TREATMENT_CHOICES: tuple[tuple[str, bool | None], ...] = (("yes", True), ("no", False), ("not recorded", None))
+
+
 def word(value: str) -> str:
     return WORDS.get(value, value.replace("_", " ").capitalize() if value.islower() else value)
 
@@ -41,7 +46,8 @@ class ClinicalForm(QWidget):
         form = QFormLayout(self)
         self.combos: dict[str, QComboBox] = {}
         self.numbers: dict[str, QLineEdit] = {}
-        self.treatments: dict[Treatment, QCheckBox] = {}
+        #: each treatment's choice of yes / no / not recorded (a checkbox could not say "not recorded")
+        self.treatments: dict[Treatment, QComboBox] = {}
         for name, enum in CHOICES.items():
             box = StillCombo()
             box.addItem("", None)
@@ -67,11 +73,22 @@ class ClinicalForm(QWidget):
         self.flag_label.setWordWrap(True)
         form.addRow("WHO 2019 grade", self.grade_label)
         form.addRow("", self.flag_label)
+        form.addRow(QLabel("<b>Treatments</b>"))
         for t in Treatment:
-            check = QCheckBox(word(t.value))
-            check.toggled.connect(lambda _c, n=t.value: self._commit(n))
-            self.treatments[t] = check
-            form.addRow("" if t is not Treatment.PRIMARY_RESECTION else "Treatments", check)
+            box = StillCombo()
+            for label, given in TREATMENT_CHOICES:
+                box.addItem(label, given)
+            box.currentIndexChanged.connect(lambda _i, n=t.value: self._commit(n))
+            self.treatments[t] = box
+            form.addRow(word(t.value), box)
+        self.unconfirmed = QLabel('"no" carried from an older store, which could not tell no from not recorded')
+        self.unconfirmed.setStyleSheet("color: #b06000")
+        self.unconfirmed.setWordWrap(True)
+        self.confirm = QPushButton("The no's are right")
+        self.confirm.setToolTip("Keep every treatment's no as the patient's record says it")
+        self.confirm.clicked.connect(self._confirm)
+        form.addRow(self.unconfirmed)
+        form.addRow("", self.confirm)
         self.status = QLabel()
         self.status.setStyleSheet("color: #c00000")
         form.addRow(self.status)
@@ -98,13 +115,20 @@ class ClinicalForm(QWidget):
             for name, edit in self.numbers.items():
                 value = getattr(rec, name)
                 edit.setText("" if value is None else f"{value:g}")
-            for t, check in self.treatments.items():
-                check.setChecked(t in rec.treatments)
+            for t, box in self.treatments.items():
+                box.setCurrentIndex(box.findData(rec.treatment(t)))
         finally:
             self._filling = False
         derived = rec.grade_derived
         self.grade_label.setText(derived.value if derived else "unknown (enter Ki-67 or mitoses)")
         self.flag_label.setText(rec.grade_disagreement or "")
+        carried = rec.treatments_unconfirmed and bool(rec.treatments_no)
+        self.unconfirmed.setVisible(carried)
+        self.confirm.setVisible(carried)
+
+    def _confirm(self) -> None:
+        if self.record.treatments_unconfirmed:
+            self.reading.edit_patient(self.patient_id, treatments_unconfirmed=False)
 
     def _value(self, name: str) -> Any:
         if name in self.combos:
@@ -123,11 +147,15 @@ class ClinicalForm(QWidget):
         try:
             if name in self.combos or name in self.numbers:
                 changes = {name: self._value(name)}
+                if all(getattr(self.record, k) == v for k, v in changes.items()):
+                    return
+                self.reading.edit_patient(self.patient_id, **changes)
             else:
-                changes = {"treatments": {t for t, box in self.treatments.items() if box.isChecked()}}
-            if all(getattr(self.record, k) == v for k, v in changes.items()):
-                return
-            self.reading.edit_patient(self.patient_id, **changes)
+                t = Treatment(name)
+                given = self.treatments[t].currentData()
+                if given == self.record.treatment(t):
+                    return
+                self.reading.edit_patient(self.patient_id, clinical=self.record.with_treatment(t, given))
             self.status.setText("")
         except LesionlabError as exc:
             self.status.setText(str(exc))

@@ -20,7 +20,6 @@ import psycopg.errors
 import pytest
 from psycopg.types.json import Jsonb
 
-from annotation import store as store_module
 from annotation.records import Measurement
 from annotation.store import SCHEMA_VERSION, ReadingStore, open_reading
 from annotation.store_location import parse_location
@@ -28,6 +27,7 @@ from annotation.store_pg_security import add_reader
 from annotation.store_schema import migration_access_functions
 from annotation.study_store import Study
 from viewer.errors import StoreError
+from tests.annotation.old_lesionlab import old_lesionlab
 from tests.annotation.pg import pg_cluster, pg_url  # noqa: F401
 from tests.annotation.test_study_blinding_pg import migrate_again, study_with_roles
 from tests.annotation.test_study_store import Clock, fill, read_case
@@ -215,19 +215,17 @@ def _access(url: str, role: str) -> tuple[set[Any], set[Any], set[Any]]:
 
 def test_a_study_store_at_migration_11_is_upgraded_in_place_when_the_owner_opens_it(pg_cluster, pg_url):
     clock = Clock()
-    with pytest.MonkeyPatch.context() as mp:  # the store, its study, roles and reads as lesionlab made them before
-        mp.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:11])
-        mp.setattr(store_module, "SCHEMA_VERSION", 11)
+    with old_lesionlab(11):  # the store, its study, roles and reads as lesionlab made them before
         urls = study_with_roles(pg_cluster, pg_url, "lim4", clock=clock)
         _, _, mark = _r2_reads_a_case(urls["R2"], clock)
         with ReadingStore.open(urls["R1"]) as store:
             read_case(Study(store, clock=clock), "R1")
     tables, functions, key = _access(pg_url, "lim4_r1")
     assert ("lesions", "UPDATE") in tables and not functions and key == {("PRIMARY KEY (mark_id)",)}
-    with pytest.raises(StoreError, match="store schema 11 needs migrating to 14, which only the store.s owner can do"):
+    with pytest.raises(StoreError, match=f"store schema 11 needs migrating to {SCHEMA_VERSION}, which only the store.s owner can do"):
         ReadingStore.open(urls["R1"])
     with ReadingStore.open(pg_url) as owner:  # the owner's next open upgrades it
-        assert owner.schema_version == SCHEMA_VERSION == 14
+        assert owner.schema_version == SCHEMA_VERSION
     tables, functions, key = _access(pg_url, "lim4_r1")
     assert not {t for t, _ in tables} & {"lesions", "observations", "count_marks", "series_flags", "lobe_boundaries",
                                          "edits", "study_reads", "study_order", "study_pairings"}, tables

@@ -76,7 +76,7 @@ def test_csv_columns_values_and_formula_escaping(store_path, tmp_path, geometry)
     assert counts[("mr_t1_arterial", "right")] == ("", "false", "not_read")
     patients = {r["patient_id"]: r for r in read_csv(out / "patients.csv")}
     assert patients["'" + EVIL]["grade"] == "G3" and patients["P2"]["grade"] == ""
-    assert patients["'" + EVIL]["treat_chemotherapy"] == "true" and patients["P2"]["treat_chemotherapy"] == "false"
+    assert patients["'" + EVIL]["treat_chemotherapy"] == "true" and patients["P2"]["treat_chemotherapy"] == ""
     assert result.n_patients == 2 and not list(out.rglob("*.tmp"))
 
 

@@ -21,6 +21,7 @@ import pytest
 from annotation.store import ReadingStore
 from annotation.study_store import Study
 from annotation.store_location import parse_location
+from tests.annotation.old_lesionlab import old_lesionlab
 from tests.annotation.pg import pg_cluster, pg_url  # noqa: F401
 from tests.annotation.test_study_blinding_pg import study_with_roles
 from tests.annotation.test_study_store import Clock, read_case
@@ -102,9 +103,7 @@ def test_a_reader_connected_while_the_owner_upgrades_a_version_11_store(pg_clust
     from viewer.errors import BlindedRoleError, StoreError
 
     clock = Clock()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:11])
-        mp.setattr(store_module, "SCHEMA_VERSION", 11)
+    with old_lesionlab(11):
         urls = study_with_roles(pg_cluster, pg_url, "dr3", clock=clock)
         _r2_adds_lesions(urls["R2"], clock, 2)
         r1 = ReadingStore.open(urls["R1"])  # R1's lesionlab, open across the upgrade

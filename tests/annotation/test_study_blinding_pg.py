@@ -20,7 +20,6 @@ import openpyxl
 import psycopg
 import pytest
 
-from annotation import store as store_module
 from annotation.store import SCHEMA_VERSION, ReadingStore
 from annotation.store_location import parse_location
 from annotation.store_pg_security import add_reader, grant_roles
@@ -28,6 +27,7 @@ from annotation.store_schema import migration_blinded_readers
 from annotation.study_store import Study
 from app.cli import main as cli
 from viewer.errors import BlindedRoleError, StoreError, StudyError
+from tests.annotation.old_lesionlab import old_lesionlab
 from tests.annotation.pg import pg_cluster, pg_url  # noqa: F401
 from tests.annotation.test_study_store import M, Clock, definition, fill, read_case
 
@@ -328,10 +328,8 @@ def _privileges(url: str, role: str) -> tuple[set[tuple[Any, ...]], set[tuple[An
 
 def test_a_study_store_made_before_the_migration_blinds_its_readers_when_the_owner_opens_it(pg_cluster, pg_url):
     clock = Clock()
-    with pytest.MonkeyPatch.context() as mp:  # the store, its study and its reader roles as lesionlab made them before
+    with old_lesionlab(9):  # the store, its study and its reader roles as lesionlab made them before
         # migrations 1-9: the one before the blinding (10); the code's loader reads migration 9's column
-        mp.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:9])
-        mp.setattr(store_module, "SCHEMA_VERSION", 9)
         fill(pg_url)
         with ReadingStore.open(pg_url) as owner:
             Study.init(owner, definition(), clock=clock)

@@ -215,9 +215,11 @@ class ProtocolReader:
             self.qtbot.keyClick(box, letter)  # keyboard search picks the item starting with the letter
             self.tally.add("field choice")
         for t in ("somatostatin_analogues", "primary_resection"):
-            check = next(c for tr, c in form.treatments.items() if tr.value == t)
-            self.qtbot.mouseClick(check, Qt.MouseButton.LeftButton, pos=QPoint(8, check.height() // 2))
-            self.tally.add("checkbox")
+            box = next(c for tr, c in form.treatments.items() if tr.value == t)
+            box.setFocus()
+            self.tally.add("field click")
+            self.qtbot.keyClick(box, "Y")  # yes
+            self.tally.add("field choice")
 
     def read(self) -> dict[str, str]:
         self.open_pair()

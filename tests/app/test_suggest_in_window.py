@@ -193,7 +193,11 @@ def test_on_a_series_where_the_method_misses_its_goal_a_click_is_refused_with_th
     lid = _new_lesion_clicked_at_its_centre(w, qtbot, sample_dicom, Role.CT_PORTAL)
     mae, _, worst = SAMPLE_ERROR_MM[Role.CT_PORTAL]
     assert "offered on" in w.status.text() and "CT portal" in w.status.text()
-    assert f"{mae:.1f} mm" in w.status.text() and f"worst {worst:+.1f} (±3)" in w.status.text() and shown_whole(w)
+    # in a reader's words (session 47: "error 0.5 mm on the phantoms (goal 0.5), worst -3.6 (±3)" was the bench's)
+    said = (f"a suggestion came out {abs(worst):.1f} mm too {'long' if worst > 0 else 'short'} (3 mm allowed)"
+            if abs(worst) > 3 else f"suggestions were {mae:.1f} mm off on average")
+    assert said in w.status.text() and "draw it by hand" in w.status.text() and shown_whole(w), w.status.text()
+    assert "phantoms" not in w.status.text() and "±3" not in w.status.text()
     assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.CT_PORTAL) is None
     press(w, qtbot, "new_lesion")  # N on such a series says so before any click
     assert w.status.text().endswith("drag its longest axial diameter on CT portal (one-click diameters are not "

@@ -122,7 +122,7 @@ def test_clinical_form_edits_flags_and_refuses_bad_numbers(qtbot, selection):
     assert "small_bowel" not in [form.combos["primary_site"].itemText(i) for i in range(form.combos["primary_site"].count())]
     form.numbers["ki67_percent"].setText("50")
     form.numbers["ki67_percent"].editingFinished.emit()
-    form.treatments[Treatment.CHEMOTHERAPY].setChecked(True)
+    form.treatments[Treatment.CHEMOTHERAPY].setCurrentText("yes")
     rec = reading.project.patients["P1"].clinical
     assert rec.sex is Sex.FEMALE and rec.ki67_percent == 50 and rec.treatments == {Treatment.CHEMOTHERAPY}
     assert form.grade_label.text() == "G3" and "disagrees" in form.flag_label.text()
@@ -131,7 +131,7 @@ def test_clinical_form_edits_flags_and_refuses_bad_numbers(qtbot, selection):
     assert "ki67_percent" in form.status.text() and reading.project.patients["P1"].clinical.ki67_percent == 50
     assert form.numbers["ki67_percent"].text() == "50"
     reading.undo()  # the treatment
-    assert not form.treatments[Treatment.CHEMOTHERAPY].isChecked()
+    assert form.treatments[Treatment.CHEMOTHERAPY].currentText() == "not recorded"
 
 
 def test_the_current_lesion_stays_in_view_in_a_long_grid(qtbot, selection):

@@ -1,0 +1,34 @@
+"""A lesionlab that knew the first ``n`` migrations only, for tests that make a store as it did and upgrade it.
+
+Patching ``MIGRATIONS`` and ``SCHEMA_VERSION`` alone left today's record <-> row mapping, which writes columns a later
+migration added (migration 15's ``treatments_no`` and ``treatments_unconfirmed`` on ``patients``): a store of an older
+schema then refused the first patient written to it. Here the patients' rows are those of before migration 15 too."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator
+
+import pytest
+
+from annotation import store as store_module
+from annotation import store_schema
+
+#: the columns migration 15 added to ``patients`` (last in its row)
+_ADDED_15 = ("treatments_no", "treatments_unconfirmed")
+
+
+@contextlib.contextmanager
+def old_lesionlab(n: int) -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:n])
+        mp.setattr(store_module, "SCHEMA_VERSION", n)
+        if n < 15:
+            new = store_schema.PATIENTS
+            old = store_schema.Table(new.name, tuple(c for c in new.columns if c not in _ADDED_15), new.key)
+            row, build = store_schema._patient_row, store_schema._patient
+            mp.setattr(store_schema, "PATIENTS", old)
+            mp.setitem(store_schema.RECORD_TABLES, "patients", old)
+            mp.setitem(store_schema.UPSERT, "patients", store_schema._upsert(old, lambda p: row(p)[:len(old.columns)]))
+            mp.setattr(store_schema, "_patient", lambda r: build((*r, "", 0)))
+        yield mp
