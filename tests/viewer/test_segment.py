@@ -432,7 +432,7 @@ class TestHardNeighbours:
         assert abs(s.diameter_mm - lesion.truth_mm()) < 0.5 < abs(corrected.diameter_mm - lesion.truth_mm())
         shorter = suggest_diameter(phantom, 3, at, replace(b800, uncorrected_px=0.9 * s.diameter_mm / 2.5))
         assert isinstance(shorter, Refusal) and "too small on this series for its edge (" in shorter.reason, shorter
-        longer = suggest_diameter(phantom, 3, at, replace(b800, uncorrected_px=5.5,
+        longer = suggest_diameter(phantom, 3, at, replace(b800, uncorrected_px=5.5, down_to_px=0.0,
                                                           uncorrected_from_px=1.1 * s.diameter_mm / 2.5))
         assert isinstance(longer, Refusal) and "too small on this series for its edge (" in longer.reason, longer
         thin = Lesion(a_mm=5.0, b_mm=4.0, c_mm=2.5, contrast=150.0)  # one slice: nothing says how much of it the slab holds

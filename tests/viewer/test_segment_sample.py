@@ -326,7 +326,7 @@ def test_a_small_lesions_tip_clicked_on_b800_is_refused_as_faint_as_a_whole(samp
                                                                    one_slice_faint_below_px=0.0,
                                                                    one_slice_faint_sd=0.0, one_slice_plateau=0.0,
                                                                    two_slice_upto_px=0.0, two_slice_plateau=0.0,
-                                                                   two_slice_peak_half=0.0))
+                                                                   two_slice_peak_half=0.0, down_to_px=0.0))
     assert isinstance(before, Suggestion) and before.diameter_mm > 8.8 + 5.0, before
 
 
@@ -763,7 +763,7 @@ def test_b800_ten_mm_lesion_on_one_slice_under_4_1_pixels_is_measured_as_found(
         s = suggest_diameter(volume, 23, at, p)
         assert isinstance(s, Suggestion) and s.slice_index == 23 and abs(s.diameter_mm - 10.0) < 1.0, s
         assert s.params["uncorrected"] is True and s.params["plateau_share"] >= 0.52 and s.params["stands_out_sd"] >= 5.0
-        v19 = suggest_diameter(volume, 23, at, replace(p, one_slice_from_px=4.1))
+        v19 = suggest_diameter(volume, 23, at, replace(p, one_slice_from_px=4.1, down_to_px=0.0))
         assert isinstance(v19, Refusal) and SMALL in v19.reason and "on 1 slice" in v19.reason, v19
 
 
@@ -855,19 +855,24 @@ def test_b800_measures_the_slice_chosen_at_its_own_levels_where_they_disagree(
 def test_b800_two_slice_lesion_of_two_pixels_is_not_measured_as_found(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Fresh realisation 265 (session 39): LLSYN001 L04, 5.2 mm on the truth's slice (about 2 pixels), found on two
     slices at 3.50 pixels and measured as found, +3.54 mm (b800 measured lesions on two slices as found from any size).
-    From 3.6 pixels only since session 40 (``uncorrected_from_px``, as T1 arterial's 4.0): refused as too small."""
+    From 3.6 pixels only since session 40 (``uncorrected_from_px``, as T1 arterial's 4.0): refused as too small. Since
+    session 47 lines of 3.0-3.6 pixels are measured as found when their disc stands out by 6 SDs (``down_to_px``,
+    ``down_to_sd``): it stands out by 5.16, refused as faint as a whole."""
     from app.suggester import params_for
     from viewer.records import Role
     from viewer.segment import Refusal, Suggestion, suggest_diameter
-    from viewer.segment.suggest import SMALL
+    from viewer.segment.suggest import FAINT_WHOLE, SMALL
 
     volume = _fresh_b800(tmp_path_factory, 265, "LLSYN001")
     p = params_for(Role.MR_DWI)
     assert p.uncorrected_from_px == 3.6
     for at in ((57.12, 95.62), (56.95, 95.58)):
         s = suggest_diameter(volume, 24, at, p)
-        assert isinstance(s, Refusal) and SMALL in s.reason, s
-        before = suggest_diameter(volume, 24, at, replace(p, uncorrected_from_px=0.0))
+        assert isinstance(s, Refusal) and s.reason.startswith(FAINT_WHOLE) and s.params["down_to_band"], s
+        assert s.params["stands_out_sd"] < p.down_to_sd, s.params
+        v24 = suggest_diameter(volume, 24, at, replace(p, down_to_px=0.0))
+        assert isinstance(v24, Refusal) and SMALL in v24.reason, v24
+        before = suggest_diameter(volume, 24, at, replace(p, uncorrected_from_px=0.0, down_to_px=0.0))
         assert isinstance(before, Suggestion) and before.params["uncorrected"] is True, before
         assert before.diameter_mm < 3.6 * 2.5 and before.diameter_mm - 5.21 > 3.0, before
 

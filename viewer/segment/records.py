@@ -304,6 +304,14 @@ class SuggestParams:
     # a peak, a lesion smaller than the blur lengthened by it (fresh 479 LLSYN002 L11, 6.5 mm: 9.69 mm, 6.15 at half its
     # peak, +5.23); a lesion's plateau holds its length there
     two_slice_peak_half: float = 0.0
+    # a line on one or two slices under ``uncorrected_from_px`` (two slices) or ``one_slice_from_px`` (one), refused by the
+    # size limit until then, measured as found from this many pixels (0: off; session 47, b800: app.suggester.DOWN_TO_PX),
+    # when the disc of its diameter stands out from the liver by ``down_to_sd`` SDs or more and the rules that read lines
+    # measured as found pass it (one slice: ``one_slice_faint_*``; two: ``two_slice_peak_half``): a lesion of 9-11 mm on
+    # one or two slices reads 3.0-3.6 pixels as found (-2.4 .. +0.2 mm), a lesion of 5-7 mm lengthened by the blur reads
+    # as many and stands out less
+    down_to_px: float = 0.0
+    down_to_sd: float = 0.0
     # what is found on fewer than ``small_slices`` slices, whose disc of its diameter (the unsmoothed pixels
     # round the line's midpoint) stands out from the liver by less than this many SDs of the denoised liver
     # on average, is refused (0: off): the noise or the blur lengthened an outline round a faint tip or a
@@ -413,6 +421,12 @@ class SuggestParams:
             # with ``uncorrected_px`` 0: off with it, as ``two_slice_upto_px``)
             raise ValueError("two_slice_peak_half acts on two slices' lines measured as found, within the few-slices rule: "
                              "it needs few_slices_sd > 0")
+        if not self.down_to_px >= 0 or not self.down_to_sd >= 0:
+            raise ValueError(f"down_to_px >= 0 (0: off) and down_to_sd >= 0, got {self.down_to_px}, {self.down_to_sd}")
+        if self.down_to_px and not self.few_slices_sd:
+            # its disc rule runs inside the few-slices rule's step: without it the lines it lets through would be checked by
+            # nothing (it acts only where a band of lines measured as found is on, under that band's lower limit)
+            raise ValueError("down_to_px acts within the few-slices rule: it needs few_slices_sd > 0")
         if self.round_from_px < 0 or not 0 <= self.round_axis_ratio <= 1 or self.round_sd < 0:
             raise ValueError("round_from_px >= 0 (0: off), round_axis_ratio in [0, 1] and round_sd >= 0, got "
                              f"{self.round_from_px}, {self.round_axis_ratio}, {self.round_sd}")

@@ -757,10 +757,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         plain, q1, q2 = measure(found[best], spacing)
         low, high = (p.one_slice_from_px, p.min_pixels_across) if one_slice \
             else (p.uncorrected_from_px, max(p.uncorrected_px, p.two_slice_upto_px))
-        if low * pixel <= plain < high * pixel:
+        # session 47 (b800): down to ``down_to_px``, where the disc rule below reads it (``down_to_sd``)
+        down = bool(p.down_to_px) and p.down_to_px * pixel <= plain < low * pixel
+        if low * pixel <= plain < high * pixel or down:
             d, p1, p2, small = plain, q1, q2, False
             record.update(uncorrected=True, suggested_diameter_mm=round(d, 3),
                           suggested_p1=[round(float(v), 3) for v in p1], suggested_p2=[round(float(v), 3) for v in p2])
+            if down:
+                record["down_to_band"] = True
             if not one_slice and plain >= p.uncorrected_px * pixel:
                 record["two_slice_band"] = True  # from uncorrected_px to two_slice_upto_px: the disc rules below
             if one_slice and p.one_slice_neighbours:
@@ -817,6 +821,17 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                                f"holding {plateau:.0%} of its peak's contrast over the disc of that diameter (from "
                                f"{p.two_slice_plateau:.0%} on this series from {p.uncorrected_px:g} to "
                                f"{p.two_slice_upto_px:g} pixels): {SMALLER_THAN_BLUR} draw it", record)
+        if record.get("down_to_band") and solid < p.down_to_sd:
+            # under the lines measured as found until then (b800, session 47): a lesion of 9-11 mm on one or two slices
+            # reads 3.0-3.6 pixels as found, and so does a lesion of 5 mm lengthened by the blur (371 LLSYN002 L11, 4.8 mm
+            # on the truth's slice: +3.02 at 3.13 pixels, 5.43 SDs), or an 11.6 mm lesion's section the slab cuts short
+            # (212 LLSYN002 L07, -3.01 at 3.42, 5.58 SDs): the lesion's own disc stands out well
+            return Refusal(f"{FAINT_WHOLE}: found on {len(found)} slice{'s' if len(found) > 1 else ''}, {d:.1f} mm "
+                           f"({d / pixel:.1f} pixels with the blur), standing out by {solid:.1f} SDs of the liver over the "
+                           f"disc of that diameter (from {p.down_to_sd:g} SDs on this series under "
+                           f"{p.one_slice_from_px if len(found) == 1 else p.uncorrected_from_px:g} pixels): "
+                           f"{SMALLER_THAN_BLUR} draw it",
+                           record)
         # found on two slices and measured as found (b800, session 46): at the click's threshold a lesion smaller than the
         # blur is its peak's tails, lengthened to a 10 mm lesion's pixels (fresh 479 LLSYN002 L11, 6.5 mm, 9.69 mm at 3.9
         # pixels, +5.23 on 11 clicks, against something darker below it); a lesion's plateau holds its length at half its
