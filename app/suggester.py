@@ -694,6 +694,18 @@ NEIGHBOUR_LEAK: dict[Role, float] = {Role.CT_ARTERIAL: 0.55}
 #: ``refuse_irregular``) is measured where the longer slice followed next to it is as long within this share (0.9 to 1 /
 #: 0.9 of its length: ``irregular_beside``; session 45, CT arterial). Figures: viewer/README.md, session 45.
 IRREGULAR_BESIDE: dict[Role, float] = {Role.CT_ARTERIAL: 0.9}
+#: Where a click is refused because the region grown from it leaks beyond the window (50 mm), it is made again with the
+#: window's histogram peaks from this share of the way from the click's level to the main peak tried as the liver too
+#: (0.4 otherwise; ``near_peak_share``, session 46, CT arterial): a lesion against the capsule has more fat than liver
+#: in its window, the main peak at -105 HU, and the liver's own peak lies 0.16-0.25 of the way from the click; grown
+#: against the fat, the region is the whole liver. Figures: viewer/README.md, session 46.
+NEAR_PEAK_SHARE: dict[Role, float] = {Role.CT_ARTERIAL: 0.1}
+#: Where a click is refused because the lesion may be longest on a slice where its boundary is not found, or because
+#: the edge leaves the ellipse measured on more rays than :data:`MEASURED_LEAK` allows, it is made again cutting off what
+#: stands beyond the lesion's level by this share of its contrast (``vessel_ratio_again``; ``vessel_ratio`` 1.0
+#: otherwise; session 46, CT arterial): portal vein branches, 150 HU against the lesions' 115-130 in the arterial phase,
+#: stay in the region at one contrast and are cut at half of one. Figures: viewer/README.md, session 46.
+VESSEL_RATIO_AGAIN: dict[Role, float] = {Role.CT_ARTERIAL: 0.5}
 
 
 def params_for(role: Role | None) -> SuggestParams:
@@ -724,6 +736,8 @@ def params_for(role: Role | None) -> SuggestParams:
                          min_axis_ratio_corrected=MIN_AXIS_RATIO_CORRECTED.get(role, 0.0), recheck_mm=RECHECK_MM.get(role, 0.0),
                          neighbour_leak=NEIGHBOUR_LEAK.get(role, 0.0),
                          irregular_beside=IRREGULAR_BESIDE.get(role, 0.0),
+                         near_peak_share=NEAR_PEAK_SHARE.get(role, 0.0),
+                         vessel_ratio_again=VESSEL_RATIO_AGAIN.get(role, 0.0),
                          raw_shell=RAW_SHELL.get(role, 0.0), steady_px=STEADY_PX.get(role, 0.0),
                          steady_far_px=STEADY_FAR_PX.get(role, 0.0),
                          own_levels_gap=OWN_LEVELS_GAP.get(role, 0.0),
