@@ -29,10 +29,14 @@ def test_the_near_peak_share_is_ct_arterials_alone() -> None:
     from viewer.records import Role
     from viewer.segment import SuggestParams
 
-    assert params_for(Role.CT_ARTERIAL).near_peak_share == 0.1
+    assert params_for(Role.CT_ARTERIAL).near_peak_share == 0.15
     assert params_for(Role.CT_ARTERIAL).vessel_ratio_again == 0.5
+    assert params_for(Role.CT_ARTERIAL).vessel_again_axis_ratio == 0.7
     others = [params_for(role) for role in Role if role is not Role.CT_ARTERIAL]
-    assert all(p.near_peak_share == 0.0 and p.vessel_ratio_again == 0.0 for p in others)
+    assert all(p.near_peak_share == 0.0 and p.vessel_ratio_again == 0.0 and p.vessel_again_axis_ratio == 0.0
+               for p in others)
+    with pytest.raises(ValueError, match="vessel_again_axis_ratio"):
+        SuggestParams(vessel_again_axis_ratio=1.0)
     for bad in (-0.1, 0.4, 1.0):
         with pytest.raises(ValueError, match="near_peak_share"):
             SuggestParams(near_peak_share=bad)
@@ -63,4 +67,25 @@ def test_a_refused_click_is_made_again(tmp_path: Path, seed: int, patient: str, 
     assert isinstance(got, Suggestion) and abs(got.diameter_mm - truth_mm) <= within, got
     # the record names the second try and holds the series' parameters (the first try ran with them off)
     assert got.params[flag] is True, got.params
-    assert (got.params["near_peak_share"], got.params["vessel_ratio_again"], got.params["vessel_ratio"]) == (0.1, 0.5, 1.0)
+    assert (got.params["near_peak_share"], got.params["vessel_ratio_again"], got.params["vessel_ratio"]) == (0.15, 0.5, 1.0)
+
+
+#: One of the five clicks on realisation 477's LLSYN001 L03 (9.72 mm, against a portal vein) on its largest slice (11).
+VEIN_CLICK = (11, (199.5836649931402, 176.46643402431368))
+
+
+@pytest.mark.slow  # about 10 s: one series generated, then decoded
+def test_a_line_made_again_over_lesion_and_vein_is_refused(tmp_path: Path) -> None:
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+
+    vol, truth_mm = written_lesion(tmp_path, 477, "LLSYN001", "L03")
+    params = params_for(Role.CT_ARTERIAL)
+    k, at = VEIN_CLICK
+    # made again cutting the vein at half a contrast, lesion and vein are one ellipse 0.673 as wide as long: +3.2 mm
+    loose = suggest_diameter(vol, k, at, replace(params, vessel_again_axis_ratio=0.0))
+    assert isinstance(loose, Suggestion) and loose.diameter_mm - truth_mm > 3.0 and loose.params["vessel_again"], loose
+    assert loose.params["axis_ratio"] < 0.7
+    got = suggest_diameter(vol, k, at, params)
+    assert isinstance(got, Refusal), got

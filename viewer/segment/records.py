@@ -132,6 +132,9 @@ class SuggestParams:
     # at this (0: off; session 46, CT arterial): a portal vein branch against the lesion, 150 HU against its 115-130, is
     # under the lesion's level plus one contrast and stays in the region; at half a contrast it is cut off
     vessel_ratio_again: float = 0.0
+    # ... and its line stands only where its ellipse is this round or rounder (short axis over long; 0: any, an outline with
+    # no ellipse too): made again so, a lesion and the vein's section merged at 0.67-0.68 (477 LLSYN001 L03, +3.20 mm)
+    vessel_again_axis_ratio: float = 0.0
     # on the slice measured, the unsmoothed image 0.5-2.5 mm beyond the boundary (the median over the rays that stay
     # in the liver, at each distance, then its mean there) still this fraction of the lesion's contrast or more: a
     # rim fainter than the interior found, under the half-maximum of the interior's edge (T1 portal's rim lesions:
@@ -342,6 +345,8 @@ class SuggestParams:
         if not (0 <= self.max_leak_measured < 1 and 0 <= self.max_leak_fraction < 1 and 0 < self.shell_fraction < 1
                 and 0 <= self.opening < 1 and 0 <= self.max_inward_measured < 1):
             raise ValueError("max_leak_fraction, max_leak_measured, max_inward_measured and shell_fraction are fractions")
+        if not 0 <= self.vessel_again_axis_ratio < 1:
+            raise ValueError(f"vessel_again_axis_ratio lies in [0, 1) (0: any), got {self.vessel_again_axis_ratio}")
         if not self.vessel_ratio_again >= 0:
             raise ValueError(f"vessel_ratio_again >= 0 (0: off), got {self.vessel_ratio_again}")
         if not 0 <= self.near_peak_share < 0.4:

@@ -210,7 +210,9 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
             # that gives stands, with every rule of the series
             again = _first_and_after(volume, int(slice_index), at,
                                      replace(p, near_peak_share=0.0, vessel_ratio=p.vessel_ratio_again))
-            if isinstance(again, Suggestion):
+            round_enough = isinstance(again, Suggestion) and (
+                not p.vessel_again_axis_ratio or again.params.get("axis_ratio", 0.0) >= p.vessel_again_axis_ratio)
+            if isinstance(again, Suggestion) and round_enough:
                 result = _with_params(again, vessel_again=True, vessel_ratio=p.vessel_ratio,
                                       near_peak_share=p.near_peak_share)
     except Unsegmentable as exc:
