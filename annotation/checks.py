@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from annotation.followup import followed_before, outside_liver
-from annotation.lost_marks import exam_label, lost_count_marks
+from annotation.lost_marks import LostMark, exam_label, lost_count_marks, still_lost
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, CountMark, Lesion, Measurement, ReaderRoles, expected_roles
 from viewer.geometry import StackGeometry, in_plane_distance_mm
@@ -223,6 +223,17 @@ def _lost_marks(project: Project, lesions: list[Lesion]) -> list[ProtocolWarning
                             f"{exam_label(project, x.taken_by[0], x.taken_by[1])} in a lesionlab older than December "
                             "2026: the series counts it no more (C and a click on it counts it again)", x.lesion_id, x.role)
             for x in lost_count_marks(project, lesions)]
+
+
+def case_lost_mark_warnings(project: Project, lost: Iterable[LostMark]) -> list[ProtocolWarning]:
+    """A reader study case's lost marks (found when it opened: annotation.study_store.Study.open_case) not counted
+    again since in ``project``, worded for a blinded reader: no exam, date or read names whose mark took theirs (the
+    case's project holds none of them, so :func:`check_pair` finds none)."""
+    return [ProtocolWarning(CheckCode.LOST_MARK,
+                            f"{x.lesion_id} on {role_label(x.role)} lost its count mark in a lesionlab older than "
+                            "December 2026: the series counts it no more (C and a click on it counts it again)",
+                            x.lesion_id, x.role)
+            for x in still_lost(project, lost)]
 
 
 def _count_gaps(project: Project, patient_id: str, exam_pair_id: str, reader: str,

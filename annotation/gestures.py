@@ -43,6 +43,8 @@ class Suggestion:
     p2: tuple[float, float]
     params: dict[str, Any]
     refusal: str = ""
+    #: the click only made its cell active (no suggestion asked): ``refusal`` says so, not as the method's refusal
+    only_activated: bool = False
 
 
 @dataclass
@@ -419,6 +421,8 @@ class LineGesture(ReadingGesture):
             theirs = self._measured_at(view, lesion_id, at)
             return self.say(f"no suggestion: {theirs or far}")
         s = self.ctx.suggest(view, at)
+        if s.only_activated:
+            return self.say(s.refusal)  # the click chose the cell: no refusal of the method's
         if s.refusal:
             # the method's own advice ("…: draw it") said once, by the start (a reader's check read "drag to draw
             # it: …: draw it", cut at 1,500 px); "by hand", plainly what to do (a radiologist's read)

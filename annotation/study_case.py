@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from annotation.clinical import Patient
+from annotation.lost_marks import LostMark
 from annotation.project import Diff, Project
 from annotation.reading import Reading
 from annotation.records import ExamPair
@@ -84,6 +85,9 @@ class CaseRead:
     reader_name: str  # the rows' reader: READER@SESSION
     pair: tuple[str, str]
     reading: Reading
+    #: count marks of this read a lesionlab older than December 2026 lost (annotation.lost_marks), found as the case
+    #: opened: its blinded project holds no other read's marks to find them by
+    lost_marks: tuple[LostMark, ...] = ()
 
 
 def blinded_project(full: Project, case: StudyCase, reader_names: Iterable[str]) -> Project:

@@ -35,11 +35,13 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
 
 from annotation.clinical import ClinicalRecord, name_from_images
+from annotation.lost_marks import LostMark, lost_count_marks, measured_unmarked
 from annotation.project import Project, diff
-from annotation.reading import Reading
+from annotation.reading import Reading, old_preplaced_mark_id
+from annotation.records import CountMark
 from annotation.store import ReadingStore
 from annotation.store_backend import first_line
-from annotation.store_schema import delete_rows, insert_rows, update_rows
+from annotation.store_schema import delete_rows, fetch_record, insert_rows, update_rows
 from annotation.study import StoredStudy, StudyCase, StudyDefinition, session_reader, stored_studies
 from annotation.study_case import CaseRead, CaseRef, StudySink, blinded_project
 from annotation.vocab import Sex
@@ -531,13 +533,35 @@ class Study:
                 db, "study_reads", _STUDY_READS, [(self.study_id, ref.reader, ref.session, ref.code, _iso(self.clock()),
                                                    None)]), "cannot open the case")
         # the case's pair only, never the whole project: a blinded role may not read names or clinical data
-        project = blinded_project(self.store.load_pair(case.pair), case, shown)
+        full = self.store.load_pair(case.pair)
+        project = blinded_project(full, case, shown)
+        lost = self._lost_marks(full, name, case)
         roles = frozenset(self.definition.session(ref.session).roles)
         holder: list[Reading] = []
         sink = StudySink(self.store, name, case, roles, lambda: holder[0].project)
         reading = Reading(project, reader=name, sink=sink)
         holder.append(reading)
-        return CaseRead(ref, name, case.pair, reading)
+        return CaseRead(ref, name, case.pair, reading, lost)
+
+    def _lost_marks(self, full: Project, name: str, case: StudyCase) -> tuple[LostMark, ...]:
+        """The count marks of read ``name`` of the case a lesionlab older than December 2026 lost to another lesion's
+        of the same old id (annotation.lost_marks): among the case's pair's reads, and where the connection is no
+        blinded role (a file store) the other exams' marks too, looked up by those ids. A blinded role reads no other
+        case's rows (a reader role's look at a finished read restarts its washout): a mark taken by another exam's
+        lesion is then not found here; `lesionlab export` of the store by its owner names it."""
+        own = [les for les in full.lesions.values()
+               if les.reader == name and (les.patient_id, les.exam_pair_id) == case.pair]
+        marks = dict(full.count_marks)
+        if not self.store.blinded and self.store.own_rows_only is None:
+            db = self.store.backend_db
+            wanted = {old_preplaced_mark_id(les.tracking_uid, role) for les in own
+                      for role, _ in measured_unmarked(full, les)} - set(marks)
+
+            def fetch() -> list[CountMark]:
+                return [rec for i in sorted(wanted) if (rec := fetch_record(db, "count_marks", i)) is not None]
+
+            marks.update((rec.mark_id, rec) for rec in _reading(self.store, fetch))
+        return tuple(lost_count_marks(full, own, marks))
 
     def finish_case(self, reader: str, session: str, code: str) -> None:
         """Mark the reader's read of a case in a session finished (now)."""

@@ -43,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
             raise InputFormatError("give either a STORE or --measurements/--counts, not both",
                                    where="command line", advice="drop one of them")
         from analysis.agreement_store import load_store_agreement  # noqa: PLC0415
+        from app.cli_lost_marks import tell_lost_marks  # noqa: PLC0415
+
+        tell_lost_marks(args.store, "agreement")
 
         reads, study = load_store_agreement(args.store, args.dicom, study_id=args.study)
         cohort = load_store(args.store)

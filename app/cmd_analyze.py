@@ -47,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
         if args.measurements or args.counts or args.patients:
             raise InputFormatError("give either a STORE or --measurements/--counts, not both",
                                    where="command line", advice="drop one of them")
+        from app.cli_lost_marks import tell_lost_marks  # noqa: PLC0415
+
+        tell_lost_marks(args.store, "analyze")
         cohort = load_analysis_store(args.store, dicom=args.dicom, study_id=args.study,
                                      include_unfinished=args.include_unfinished)
         from analysis.response_output import analyse_response  # noqa: PLC0415

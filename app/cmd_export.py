@@ -34,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None and args.sr is None:
         print("lesionlab export: give --out DIR (tables), --sr DIR (DICOM SR) or both")
         return 2
+    from app.cli_lost_marks import tell_lost_marks
+
+    tell_lost_marks(args.store, "export")
     if args.out is not None:
         from analysis.response_store import patient_response_rows  # the RECIST sheet of each workbook
         from annotation.export import export_store

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QWi
 from analysis.response_live import live_course
 from annotation.qt.clinical_form import ClinicalForm
 from annotation.qt.followup_panel import FollowupPanel
+from annotation.checks import ProtocolWarning
+from annotation.project import Project
 from annotation.qt.panels import ChecksPanel, CountsPanel, LesionPanel
 from annotation.selection import Selection
 from app.reading_commands import show_lesion
@@ -71,6 +73,9 @@ class ReadingDocks:
         self._selection: Selection | None = None
         self._jump: Callable[[object, object], None] = lambda role, m: None
         self.state = state
+        #: the Checks panel's warnings the project shown cannot give (the window's study mode sets it: a reader study
+        #: case's lost count marks)
+        self.more_checks: Callable[[Project], list[ProtocolWarning]] = lambda project: []
         if state is not None:
             state.changed.connect(self._state_changed)
             self.bind(state.selection, lambda: state.prepare(), jump or self._jump)
@@ -113,6 +118,7 @@ class ReadingDocks:
             self.checks_panel.session_roles = self._session_roles
             self.checks_panel.geometry_of = self._geometry_of
             self.checks_panel.place_of = self.state.place_of
+            self.checks_panel.more_warnings = lambda project: self.more_checks(project)
         self.followup_panel = FollowupPanel(selection, live_course)
         self.followup_panel.wait_while_hidden = True
         if self.state is not None:

@@ -941,11 +941,19 @@ class MainWindow(QMainWindow):
         if pair.is_single:  # a follow-up exam of one modality: the other's series are not missing (a reader's check)
             imaged = "ct_" if pair.ct is not None else "mr_"
             missing = [r for r in missing if r.value.startswith(imaged)]
-        self.setWindowTitle(f"lesionlab — {pair.patient_id}: {pair.label}")
-        gap = (f"; no {', '.join(role_label(r) for r in missing)} in this exam" if pair.is_single else
-               f"; missing: {', '.join(role_label(r) for r in missing)}") if missing else ""
-        alone = self._read_alone(pair)
-        self.state.say(f"reading {pair.label}{gap}" + (f"  ⚠ {pair.warning}" if pair.warning else "") + alone)
+        if self.state.blinded:
+            # a study case (app/study_dialog.py titles it and says its code): the pair's label is the images' exam
+            # dates and the days between them, which the case's blinded project never holds, and the title named the
+            # patient id; replaced by the study's words in the same step, they still reached every observer of the
+            # status and the window manager's title (session 46's check)
+            self.setWindowTitle("lesionlab — study case")
+            self.state.say("reading the study case")
+        else:
+            self.setWindowTitle(f"lesionlab — {pair.patient_id}: {pair.label}")
+            gap = (f"; no {', '.join(role_label(r) for r in missing)} in this exam" if pair.is_single else
+                   f"; missing: {', '.join(role_label(r) for r in missing)}") if missing else ""
+            alone = self._read_alone(pair)
+            self.state.say(f"reading {pair.label}{gap}" + (f"  ⚠ {pair.warning}" if pair.warning else "") + alone)
         if self.ask_reader_early:
             self.store_flow.ask_reader_now()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from annotation.followup import FollowupEditor, followed_before
+from annotation.followup_reads import followup_reads
 from annotation.gestures import hit, measurable_refusal
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible, PairKey
 from annotation.selection import Picked
@@ -21,7 +22,7 @@ from viewer.errors import LesionlabError
 from viewer.model.layout import role_label
 from viewer.model.pointer import PointerEvent, View
 from viewer.model.viewport import ViewportModel
-from viewer.records import Role
+from viewer.records import READING_ROLES, Role
 
 #: What N and the move to the next series add where one-click is on but not offered on the series.
 NOT_OFFERED = "one-click diameters are not offered there"
@@ -266,16 +267,29 @@ def show_pending_link(state: WorkstationState) -> None:
     state.pending_link = (pair, lesion_id, left) if left else None
 
 
+def _to_read(state: WorkstationState, les: Lesion) -> frozenset[Role] | None:
+    """The series on screen the lesion is to be read on at a follow-up (its own: annotation.followup_reads), None
+    where every series is read (a baseline)."""
+    reads = followup_reads(state.reading.project, state.reader, state.selection.pair)
+    if reads is None:
+        return None
+    shown = {role for cell in range(len(state.viewer.viewports)) if (role := state.reading_role(cell)) is not None}
+    return reads.of(les.lesion_id, shown)
+
+
 def next_unread_cell(state: WorkstationState, after: int) -> int | None:
-    """The next reading cell (in hanging order, wrapping) where the current lesion has no status yet."""
+    """The next reading cell (in hanging order, wrapping) where the current lesion has no status yet; at a
+    follow-up, of the series it is read on (Enter after a line on CT portal went on to CT arterial at a two-phase
+    follow-up CT, a series its response does not read)."""
     les = _lesion(state, state.selection.lesion_id) if state.selection.lesion_id else None
     if les is None:
         return None
+    wanted = _to_read(state, les)
     n = len(state.viewer.viewports)
     for step in range(1, n):
         cell = (after + step) % n
         role = state.reading_role(cell)
-        if role is not None and les.observation(role) is None:
+        if role is not None and les.observation(role) is None and (wanted is None or role in wanted):
             return cell
     return None
 
@@ -284,6 +298,18 @@ def _advance(state: WorkstationState, cell: int, done: str) -> None:
     nxt = next_unread_cell(state, cell)
     lid = state.selection.lesion_id
     if nxt is None:
+        les = _lesion(state, lid) if lid else None
+        wanted = _to_read(state, les) if les is not None else None
+        role = state.reading_role(cell)
+        if les is not None and role is not None and les.observation(role) is None and (wanted is None or role in wanted):
+            # review46: Enter with no line on the one series the lesion is read on said it "has a status" there (a
+            # reader could leave the time point not evaluable believing the target done)
+            state.say(f"{done}: draw its line, or V / Shift+V (not visible / not measurable)")
+            return
+        if wanted is not None:
+            where = " and ".join(role_label(r) for r in READING_ROLES if r in wanted)
+            state.say(f"{done}; {lid} has a status on {where}, the series it is read on at this follow-up")
+            return
         state.say(f"{done}; {lid} has a status on every series")
         return
     state.viewer.activate(nxt)

@@ -38,7 +38,9 @@ class ReadingView:
         self.viewports = grid.viewports
         sel = state.selection
         # a short line's end handles show with the pointer near it (annotation.qt.layers.SHORT_LINE_PX)
-        self.line_layers = [MeasurementLayer(sel, self._patient, pointer=_pointer_of(w)) for w in self.viewports]
+        # a reading cell draws only the exam pair's lines (a study shared by two exams drew both: MeasurementLayer)
+        self.line_layers = [MeasurementLayer(sel, self._patient, pointer=_pointer_of(w), reads=self._reads(i))
+                            for i, w in enumerate(self.viewports)]
         # each viewport's lobe letters keep off the mm labels its line layer painted just before
         self.count_layers = [CountLayer(sel, avoid=_labels_of(line)) for line in self.line_layers]
         # and the mm labels keep off the marks' ticks (a lesion counted beside a measured one)

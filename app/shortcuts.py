@@ -75,7 +75,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("segment", ("S",), "Couinaud segment of the current lesion: a menu, then the segment's digit (1-8, 0 "
              "none); the segment brings its lobe", "Read", menu="Segment of the current lesion…"),
     Shortcut("go_on", ("Return", "Enter"), "Keep the current lesion's line (a suggested one) and go on to the next "
-             "series where it has no status", "Read", "grid", menu="Keep and go on"),
+             "series where it has no status (at a follow-up, of those it is read on)", "Read", "grid",
+             menu="Keep and go on"),
     Shortcut("not_visible", ("V",), "Current lesion not visible on the active series", "Read",
              menu="Not visible on the active series"),
     Shortcut("not_measurable", ("Shift+V",), "Current lesion visible but not measurable on the active series", "Read",

@@ -166,10 +166,15 @@ class StoreFlow(QObject):
         self.state.say(f"{self.state.status}; ⚠ {lost_marks_short(lost, self.session.reading.project)}")
         # a database by its URL without the password (kept as a path: under the folder lesionlab started from)
         key = self.session.location if is_url(str(path)) and self.session.location else str(path)
+        self.tell_lost_marks_once(key, lost_marks_text(lost, self.session.reading.project))
+
+    def tell_lost_marks_once(self, key: str, text: str) -> None:
+        """The lost count marks' box (annotation.lost_marks), unless it was shown for ``key`` before: a project, or a
+        reader study's case read (app/study_dialog.py)."""
         if str(Path(key).resolve()) in self.lost_marks_said.paths:
             return
         self.lost_marks_said.add(key)
-        self.inform("Count marks lost in an older project", lost_marks_text(lost, self.session.reading.project))
+        self.inform("Count marks lost in an older project", text)
 
     def _edited_in_place(self, path: str | Path) -> bool:
         return str(Path(path).resolve()) in self.edited_in_place.paths

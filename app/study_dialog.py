@@ -16,7 +16,9 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QInputDialog, QLabel, QMessageBox, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from annotation.checks import check_pair
+from annotation.checks import ProtocolWarning, case_lost_mark_warnings, check_pair
+from annotation.lost_marks import case_lost_marks_short, case_lost_marks_text
+from annotation.project import Project
 from annotation.study_store import CaseRead, Study
 from app.menus import MenuItem
 from app.study_flow import CaseRow, StudyFlow
@@ -97,6 +99,7 @@ class StudyUi:
         self._armed: tuple[object, tuple[str, ...]] | None = None
         self.dialog: StudyDialog | None = None
         window.session.replaced.connect(self._store_replaced)
+        window.docks.more_checks = self._case_checks
 
     def run(self, fn: Callable[[], object]) -> None:
         self.window.run(fn)
@@ -228,7 +231,8 @@ class StudyUi:
         roles = tuple(study.definition.session(read.ref.session).roles)
         project = read.reading.project
         found = tuple(w.message for w in check_pair(project, read.pair[0], read.pair[1], read.reader_name,
-                                                       {read.reader_name: roles}))
+                                                       {read.reader_name: roles})
+                      + case_lost_mark_warnings(project, read.lost_marks))
         if not found:
             self._armed = None
             return False
@@ -302,3 +306,23 @@ class StudyUi:
                          f"{read.ref.position} of {read.ref.of})")
         w.state.say(f"case {read.ref.code}, session {read.ref.session}: {read.ref.position} of {read.ref.of} · "
                     "Ctrl+N finishes it and opens the next")
+        self._tell_lost_marks(read, study)
+
+    def _tell_lost_marks(self, read: CaseRead, study: Study) -> None:
+        """The case read's count marks a lesionlab older than December 2026 lost (annotation.lost_marks), as a project's
+        are told (StoreFlow): a box once per case read, the status bar at each opening, Checks until counted again;
+        named by series and lesion only, the case being blinded. Opened through the study, they went unsaid."""
+        lost = list(read.lost_marks)
+        if not lost:
+            return
+        w = self.window
+        w.state.say(f"{w.state.status}; ⚠ {case_lost_marks_short(lost)}")
+        w.store_flow.tell_lost_marks_once(f"{study.store.where}/study {study.study_id}/{read.reader_name}/{read.ref.code}",
+                                          case_lost_marks_text(lost, read.ref.code))
+
+    def _case_checks(self, project: Project) -> list[ProtocolWarning]:
+        """Checks' entries the case's blinded project cannot give: its lost count marks, until counted again."""
+        read = self.flow.current
+        if read is None or project is not read.reading.project or not read.lost_marks:
+            return []
+        return case_lost_mark_warnings(project, read.lost_marks)

@@ -12,7 +12,8 @@ lesion L5 on "n" and opened the segment menu on "S"): a printable key on a curre
 (edit trigger AnyKeyPressed, the cell editable) is the view's, which opens the cell's editor with it; the editor is a
 line edit, a field above. There Esc drops the edit (Qt's delegate claims it) and Enter keeps it (the window's Enter
 acts only in a reading cell). Keys with Ctrl/Alt/Meta (Ctrl+Z, Ctrl+S) still reach the window; on a selected cell
-(no editor open) Esc stays the window's and the arrows move in the table. Del and Backspace there are the table's,
+(no editor open) Esc stays the window's (but on the row of a treatment line added whose start is not typed yet, which it
+drops: TypedTable.escape) and the arrows move in the table. Del and Backspace there are the table's,
 which clears the cell as a spreadsheet does (annotation.qt.cells.TypedTable): the window's Del deletes the line or
 mark picked on the images when the pointer is on none, and Del on a treatment line's End cell deleted the line just
 drawn (session 45), wherever in the table the cell was (a Line number cell too, not edited); Ctrl+Del likewise (the
@@ -27,7 +28,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QAbstractSpinBox, QComboBox, QDockWidget, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
-from annotation.qt.cells import CLEAR_KEYS, clears_cell
+from annotation.qt.cells import CLEAR_KEYS, TypedTable, clears_cell
 
 FIELDS = (QComboBox, QAbstractSpinBox, QLineEdit, QTextEdit, QPlainTextEdit)
 COMMAND_MODIFIERS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
@@ -66,6 +67,8 @@ def _claims(widget: QWidget, event: QKeyEvent) -> bool:
     key's."""
     if event.key() in CLEAR_KEYS and typed_into(widget):
         return clears_cell(event)  # Del / Backspace (Ctrl+Del too) on any of its cells: cleared there, nothing read
+    if event.key() == Qt.Key.Key_Escape and isinstance(widget, TypedTable) and widget.escape() is not None:
+        return True  # Esc on a treatment line added whose start is not typed yet: that line dropped
     return bool(event.text()) and event.text().isprintable() and not (event.modifiers() & COMMAND_MODIFIERS) \
         and takes_typing(widget)
 

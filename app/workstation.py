@@ -161,8 +161,11 @@ class WorkstationState:
         def suggest_here(view: View, at: tuple[float, float]) -> Suggestion:
             name = self._press_activated(view)
             if name is not None:
-                return Suggestion(view.slice_index, at, at, {},
-                                  refusal=f"that click made {name} the active cell: click inside the lesion again")
+                # said as it is, not as a refusal (session 46's reader read "no suggestion, draw it by hand: that
+                # click made T1 arterial the active cell" as the method giving up; the next click suggests)
+                return Suggestion(view.slice_index, at, at, {}, only_activated=True,
+                                  refusal=f"{name} is the active cell now: click inside the lesion again for its "
+                                          f"suggestion")
             return suggest(view, at)
         return suggest_here
 

@@ -40,10 +40,22 @@ class TypedTable(QTableWidget):
     then Del on a treatment line's End cell deleted that 30.6 mm line, the date kept); app/typing_guard.py leaves
     them to such a table."""
 
-    def __init__(self, rows: int, columns: int, on_clear: Callable[[int, int], None] | None = None) -> None:
+    def __init__(self, rows: int, columns: int, on_clear: Callable[[int, int], None] | None = None,
+                 on_escape: Callable[[int, int], Callable[[], None] | None] | None = None) -> None:
         super().__init__(rows, columns)
         self.on_clear = on_clear
         self.setEditTriggers(self.editTriggers() | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        #: Esc on a cell with no editor open: ``on_escape(row, column)`` gives what Esc does there, or None where it is
+        #: the window's (a treatment line added whose start is not typed yet: dropped, as Esc in its editor drops it)
+        self.on_escape = on_escape
+
+    def escape(self) -> Callable[[], None] | None:
+        """What Esc does on the current cell with no editor open (app/typing_guard.py leaves the key to the table
+        then), or None."""
+        index = self.currentIndex()
+        if self.on_escape is None or not index.isValid() or self.state() == QAbstractItemView.State.EditingState:
+            return None
+        return self.on_escape(index.row(), index.column())
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
         """The keys gone elsewhere (a click on an image), the cell is no longer shown selected: an End cell still lit
@@ -60,6 +72,10 @@ class TypedTable(QTableWidget):
             index = self.currentIndex()
             if self.on_clear is not None and index.isValid():
                 self.on_clear(index.row(), index.column())
+            return
+        if event.key() == Qt.Key.Key_Escape and (act := self.escape()) is not None:
+            event.accept()
+            act()
             return
         super().keyPressEvent(event)
 

@@ -55,38 +55,45 @@ class _SliceIndex:
 
     def __init__(self) -> None:
         self._key: tuple[object, ...] = ()
-        self._by_slice: dict[tuple[str, int], list[tuple[str, Measurement]]] = {}
-        self._drawn: dict[tuple[str, int], list[tuple[str, float, float, float, float, str]]] = {}
+        # per slice: the current pair's measurements, and every exam's of the patient
+        self._own: dict[tuple[str, int], list[tuple[str, Measurement]]] = {}
+        self._all: dict[tuple[str, int], list[tuple[str, Measurement]]] = {}
+        self._drawn: dict[tuple[str, int, bool], list[tuple[str, float, float, float, float, str]]] = {}
 
     def _refresh(self, selection: Selection, patient_id: str | None) -> None:
         """Every exam of the patient read is indexed (by stack): a comparison cell showing the prior
-        exam draws the prior's lines; a reading cell finds only its own stack's."""
+        exam draws the prior's lines; a reading cell draws only the current pair's (``own``: two exams may share a
+        study, the pair CT + MRI and the CT alone as a RECIST baseline)."""
         reading = selection.reading
         key = (reading.project.serial, selection.pair, reading.reader, patient_id)  # not id(): reused once freed
         if key != self._key:
-            self._key, self._by_slice, self._drawn = key, {}, {}
+            self._key, self._own, self._all, self._drawn = key, {}, {}, {}
             if patient_id is not None:
                 for rec in reading.project.pairs_of(patient_id):
+                    mine = selection.pair == (patient_id, rec.exam_pair_id)
                     for les in reading.project.lesions_of(patient_id, rec.exam_pair_id, reading.reader):
                         for _role, m in les.observations:
                             if isinstance(m, Measurement):
-                                self._by_slice.setdefault((m.stack_key, m.slice_index), []).append((les.lesion_id, m))
+                                where = (m.stack_key, m.slice_index)
+                                self._all.setdefault(where, []).append((les.lesion_id, m))
+                                if mine:
+                                    self._own.setdefault(where, []).append((les.lesion_id, m))
 
     def get(self, selection: Selection, patient_id: str | None, stack_key: str,
-            slice_index: int) -> list[tuple[str, Measurement]]:
+            slice_index: int, own: bool = False) -> list[tuple[str, Measurement]]:
         self._refresh(selection, patient_id)
-        return self._by_slice.get((stack_key, slice_index), [])
+        return (self._own if own else self._all).get((stack_key, slice_index), [])
 
     def drawn(self, selection: Selection, patient_id: str | None, stack_key: str,
-              slice_index: int) -> list[tuple[str, float, float, float, float, str]]:
+              slice_index: int, own: bool = False) -> list[tuple[str, float, float, float, float, str]]:
         """The slice's measurements as (lesion id, row1, col1, row2, col2, label), made on first use; a
         bidirectional measurement adds its short axis p3-p4 with an empty label (and "d × s mm" on the long one)."""
         self._refresh(selection, patient_id)
         where = (stack_key, slice_index)
-        out = self._drawn.get(where)
+        out = self._drawn.get((*where, own))
         if out is None:
-            out = self._drawn[where] = []
-            for lid, m in self._by_slice.get(where, []):
+            out = self._drawn[(*where, own)] = []
+            for lid, m in (self._own if own else self._all).get(where, []):
                 short = m.short_axis_mm
                 size = (f"{mm_text(m.diameter_mm)} × {mm_text(short)} mm" if short is not None
                         else f"{mm_text(m.diameter_mm)} mm")
@@ -109,8 +116,15 @@ class MeasurementLayer:
 
     def __init__(self, selection: Selection, patient: Callable[[], str | None] | None = None,
                  pointer: Callable[[], tuple[float, float] | None] | None = None,
-                 keep_off: Callable[[ViewContext], list[tuple[float, float, float, float]]] | None = None) -> None:
-        """``patient()``: the patient whose exams are drawn (default: the selection's pair's); ``pointer()``: where
+                 keep_off: Callable[[ViewContext], list[tuple[float, float, float, float]]] | None = None,
+                 reads: Callable[[], bool] | None = None) -> None:
+        """``patient()``: the patient whose exams are drawn (default: the selection's pair's); ``reads()``: whether
+        the viewport shows a stack of the exam pair read, where only that pair's lines are drawn (default: every exam
+        of the patient, as a comparison cell showing a prior exam draws the prior's). A reader's check (session 46):
+        the CT of 2023-03-14 was both the exam pair's and the RECIST baseline's ("CT 2023-03-14 only"), and each
+        exam's lines were drawn on the other's CT cells, labelled and coloured as the current lesion's ("L1 33.9 mm"
+        beside the grid's "not read yet"); a drag from such a line's end drew a new line over the baseline target.
+        ``pointer()``: where
         the pointer is over the viewport (widget pixels, None: elsewhere), which shows a short line's end handles;
         ``keep_off(view)``: boxes (x, y, width, height) the labels are not hung on (the count marks' ticks: a
         lesion counted beside a measured one drew its cross over "L1 41.1 mm", a radiologist's read at 1366 x 768)."""
@@ -119,6 +133,7 @@ class MeasurementLayer:
         self.patient: Callable[[], str | None] = patient or (
             lambda: self.selection.pair[0] if self.selection.pair is not None else None)
         self.pointer: Callable[[], tuple[float, float] | None] = pointer or (lambda: None)
+        self.reads: Callable[[], bool] = reads or (lambda: False)
         self.hidden: str | None = None  # a lesion whose line a tool is redrawing
         self._index = _SliceIndex()
         self._labels: dict[tuple[str, int], QImage] = {}
@@ -154,7 +169,8 @@ class MeasurementLayer:
         patient = self.patient()
         if patient is None or role not in READING_ROLES:
             return []
-        return self._index.get(self.selection, patient, view.model.key, view.slice_index)
+        return self._index.get(self.selection, patient, view.model.key, view.slice_index,
+                               own=self.reads())
 
     def _label(self, painter: QPainter, text: str, colour: QColor) -> QImage:
         key = (text, colour.rgba())
@@ -181,7 +197,8 @@ class MeasurementLayer:
         patient = self.patient()
         if patient is None or role not in READING_ROLES:
             return
-        drawn = self._index.drawn(self.selection, patient, view.model.key, view.slice_index)
+        drawn = self._index.drawn(self.selection, patient, view.model.key, view.slice_index,
+                                  own=self.reads())
         if not drawn:
             return
         hidden, current = self.hidden, self.selection.lesion_id

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QWidget)
 
 from annotation.checks import CheckCode, GeometryOf, PlaceOf, ProtocolWarning, check_pair, check_patient
+from annotation.followup_reads import followup_reads
 from annotation.qt.cells import cell_combo, set_cell_item
 from annotation.qt.combo import leave_keys_to_images
 from annotation.project import Project
@@ -23,6 +24,7 @@ from annotation.reading import EditKind, Reading, ReadingEvent
 from annotation.selection import Picked, Selection
 from annotation.vocab import CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe, MeasurementMethod
 from viewer.errors import LesionlabError
+from viewer.model.layout import role_label
 from viewer.records import READING_ROLES, Role
 
 #: Dark-theme colours (app/theme.py: light text on near-black): a not-yet-read cell, the current lesion.
@@ -97,6 +99,17 @@ class _Observer(QWidget):
             return
         self.refresh()
 
+    #: a record's argument named by a refusal (``ValidationError.where``) as the reader knows it, its column's header
+    FIELD_WORDS: dict[str, str] = {}
+
+    def words(self, exc: LesionlabError) -> str:
+        """A refusal in the reader's words: the record's argument it names said as its column (session 46's reader
+        read "start_date: '12/05/2024' is not a date" in the Follow-up panel)."""
+        if exc.where in self.FIELD_WORDS:
+            text = f"{self.FIELD_WORDS[exc.where]}: {exc.message}"
+            return f"{text} ({exc.advice})" if exc.advice else text
+        return str(exc)
+
     def _try(self, action) -> bool:  # type: ignore[no-untyped-def]
         """Run an edit; on a refusal say why (False); what it recorded is said ("recorded: ...")."""
         outer, self._recorded = self._recorded, []
@@ -107,9 +120,10 @@ class _Observer(QWidget):
             self.status.setText("")
             action()
         except LesionlabError as exc:
-            self.status.setText(str(exc))
+            said = self.words(exc)
+            self.status.setText(said)
             if outer is None:  # the status bar said the edit before: it says this one was refused
-                self.say(f"not recorded: {exc}")
+                self.say(f"not recorded: {said}")
             return False
         finally:
             recorded, self._recorded = self._recorded, outer
@@ -203,6 +217,8 @@ class LesionPanel(_Observer):
         if only is not None:  # a study case: its session's series (the MRI session's grid had CT columns to read)
             imaged &= set(only)
         imaged_key = frozenset(imaged)
+        # at a follow-up each lesion is to read on its own series, not on every one (annotation.followup_reads)
+        reads = followup_reads(project, self.reading.reader, self.selection.pair)
         t = self.table
         t.setRowCount(len(lesions))
         del self._rows[len(lesions):]
@@ -210,12 +226,13 @@ class LesionPanel(_Observer):
         current_redrawn = False
         for r, les in enumerate(lesions):
             is_current = les.lesion_id == self.selection.lesion_id
-            row_key = (les, is_current, imaged_key, project.lesion_followups.get(les.key))
+            to_read = reads.of(les.lesion_id, imaged) if reads is not None else imaged_key
+            row_key = (les, is_current, imaged_key, project.lesion_followups.get(les.key), to_read)
             if is_current:
                 current_row = r
             if r < len(self._rows) and all(a is b or a == b for a, b in zip(self._rows[r], row_key)):
                 continue  # drawn as it is
-            self._fill_row(r, les, is_current, imaged)
+            self._fill_row(r, les, is_current, imaged, to_read)
             if r < len(self._rows):
                 self._rows[r] = row_key
             else:
@@ -241,8 +258,9 @@ class LesionPanel(_Observer):
         self._rows.clear()
         self.refresh()
 
-    def _fill_row(self, r: int, les: Lesion, is_current: bool, imaged: set[Role]) -> None:
-        """Row ``r`` showing ``les``: its id (green when it is the lesion being read), lobe, segment and series."""
+    def _fill_row(self, r: int, les: Lesion, is_current: bool, imaged: set[Role], to_read: frozenset[Role]) -> None:
+        """Row ``r`` showing ``les``: its id (green when it is the lesion being read), lobe, segment and series; a
+        series with no status yet is amber where it is to read (``to_read``: at a follow-up the lesion's own)."""
         t = self.table
         item = QTableWidgetItem(les.lesion_id)
         if is_current:
@@ -276,6 +294,13 @@ class LesionPanel(_Observer):
                 # cells beside a follow-up the panel called complete, and Checks silent)
                 cell = QTableWidgetItem(said)
                 cell.setToolTip("assessed in the Follow-up panel (RECIST: a non-target or new lesion as a whole)")
+            elif obs is None and role not in to_read:
+                # a follow-up's lesion read on another series: nothing asked here (amber beside every lesion of a
+                # two-phase follow-up CT read on CT portal read as CT arterial left to do, a reader's check)
+                cell = QTableWidgetItem("")
+                cell.setToolTip(f"not needed at this follow-up: {les.lesion_id} is read on "
+                                f"{' and '.join(role_label(x) for x in READING_ROLES if x in to_read)} (a line here "
+                                "is kept too, for the series' comparison)")
             elif obs is None:
                 cell = QTableWidgetItem("")
                 cell.setBackground(MISSING_BRUSH)
@@ -482,6 +507,9 @@ class ChecksPanel(_Observer):
         self.imaged_roles: Callable[[], frozenset[Role] | None] = lambda: None
         #: the series of the reader study's session whose case is on screen, None outside a study case (the window's)
         self.session_roles: Callable[[], tuple[Role, ...] | None] = lambda: None
+        #: warnings the project shown cannot give (the window's): a reader study case's lost count marks, found in
+        #: the store as it opened (annotation.checks.case_lost_mark_warnings)
+        self.more_warnings: Callable[[Project], list[ProtocolWarning]] = lambda project: []
         self.refresh()
         leave_keys_to_images(self)
 
@@ -492,7 +520,8 @@ class ChecksPanel(_Observer):
         # radiologist's check, session 43)
         self.warnings = (shown_warnings(check_pair(project, pair[0], pair[1], self.reading.reader,
                                                    _session(self.reading.reader, self.session_roles()),
-                                                   geometry_of=self.geometry_of, place_of=self.place_of),
+                                                   geometry_of=self.geometry_of, place_of=self.place_of)
+                                        + self.more_warnings(project),
                                         self.selection.lesion_id) + check_patient(project, pair[0]) if pair else [])
         shown = self.imaged_roles()
         if shown is not None:

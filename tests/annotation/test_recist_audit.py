@@ -266,7 +266,7 @@ def test_shown_change_does_not_contradict_the_category() -> None:
     "-30.0" beside SD. Nadir 50 (A 50); follow-up 59.98: +19.96 %, +9.98 mm -> SD (not PD): "+20.0" beside SD.
     """
     pytest.importorskip("PySide6")
-    from annotation.qt.followup_panel import _fmt
+    from annotation.qt.followup_responses import _fmt
 
     r = Reading(reader="R")
     _build(r, [("2024-01-01", {"A": {"d": 60}, "B": {"d": 40}}), ("2024-03-01", {"A": {"d": 40.04}, "B": {"d": 30}})])

@@ -212,3 +212,28 @@ def dimse_dialog(window: MainWindow, qtbot, peer: str, calling_aet: str, out_roo
     dialog.address.setText(peer)
     dialog.calling.setText(calling_aet)
     return dialog
+
+
+def add_treatment_line(w: MainWindow, qtbot, start: str = "2023-04-25"):  # type: ignore[no-untyped-def]
+    """The Follow-up panel's treatment lines tab raised, Add line clicked and the line's start date typed into the
+    Start cell it opens (Enter): the panel and the line recorded."""
+    from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
+
+    dock = w.docks.followup_dock
+    dock.raise_()
+    if dock.isFloating():  # a click in it makes it the active window (the window manager's part)
+        dock.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is dock, timeout=3000)
+    panel = w.docks.followup_panel
+    panel.course.setCurrentIndex(1)
+    before = set(w.session.reading.project.treatment_lines)
+    add = next(b for b in panel.findChildren(QPushButton) if b.text() == "Add line")
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit) and editor.text() == "", (editor, panel.status.text())
+    for ch in start:
+        qtbot.keyClick(editor, ch)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(w.session.reading.project.treatment_lines) > len(before), timeout=5000)
+    (key,) = set(w.session.reading.project.treatment_lines) - before
+    return panel, w.session.reading.project.treatment_lines[key]

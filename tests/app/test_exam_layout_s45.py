@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from annotation.qt.cells import CellCombo
-from annotation.qt.followup_panel import CHOICE_CHARS, CHOICE_COLUMNS, LESION_HEADERS
+from annotation.qt.followup_lesions import CHOICE_CHARS, CHOICE_COLUMNS, LESION_HEADERS
 from app.browser import PAYLOAD
 from app.theme import apply_dark_theme
 from app.main_window import MainWindow

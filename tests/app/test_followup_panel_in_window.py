@@ -6,10 +6,10 @@ lesions with their follow-up attributes, and the statuses set there change the r
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QPushButton
+from PySide6.QtWidgets import QCheckBox, QComboBox
 
 from annotation.records import Measurement
-from tests.app.conftest import drag, press
+from tests.app.conftest import add_treatment_line, drag, press
 from tests.app.test_followup_in_window import _open_exam
 from viewer.records import Role
 
@@ -46,7 +46,7 @@ COLUMNS = ("Date", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", 
 
 
 def _responses(panel) -> list[list[str]]:  # type: ignore[no-untyped-def]
-    from annotation.qt.followup_panel import RESPONSE_HEADERS
+    from annotation.qt.followup_responses import RESPONSE_HEADERS
 
     t = panel.responses
     return [[t.item(r, RESPONSE_HEADERS.index(name)).text() for name in COLUMNS] for r in range(t.rowCount())]
@@ -103,11 +103,10 @@ def test_follow_up_panel_kinds_live_response_and_carry(window, qtbot) -> None:  
     qtbot.mouseClick(treated, Qt.MouseButton.LeftButton, pos=QPoint(7, treated.height() // 2))  # on the box
     assert reading.project.lesion_followups[(*key, "sample", "L4")].treated, panel.status.text()
 
-    # a treatment line from the button; its baseline offered from the timepoints
-    add = next(b for b in panel.findChildren(QPushButton) if b.text() == "Add line")
-    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
-    (line,) = reading.project.treatment_lines.values()
-    assert line.line_number == 1 and line.start_date.isoformat() == "2023-03-14"
+    # a treatment line from the button, its start typed; its baseline offered from the timepoints
+    _, line = add_treatment_line(w, qtbot, "2023-04-25")
+    assert list(reading.project.treatment_lines.values()) == [line]
+    assert line.line_number == 1 and line.start_date.isoformat() == "2023-04-25"
     assert "offer: 2023-03-14" in panel.lines.cellWidget(1, 4).currentText()
 
     # the follow-up CT: P, then Shift+P carries the lesions with their follow-up attributes

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication
 
-from annotation.qt.followup_panel import RESPONSE_HEADERS
+from annotation.qt.followup_responses import RESPONSE_HEADERS
 from app.theme import apply_dark_theme
 
 from .conftest import press

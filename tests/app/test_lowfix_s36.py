@@ -179,7 +179,7 @@ def test_n_goes_back_to_the_series_the_last_lesion_started_on(qtbot, env: Path, 
 def test_an_unconfirmed_best_response_says_so(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
     """A radiologist's check: Best read "PR" for the sample's course (PR on 2023-10-17, then PD), though no later exam
     confirms that PR (the live course asks for no confirmation): it now reads "PR*", the cell and header say why."""
-    from annotation.qt.followup_panel import RESPONSE_HEADERS
+    from annotation.qt.followup_responses import RESPONSE_HEADERS
     from tests.app.test_followup_in_window import _open_exam
     from tests.app.test_radread_s36 import _followup_window
 

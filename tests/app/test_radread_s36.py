@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QScreen
 
-from annotation.qt.followup_panel import RESPONSE_HEADERS
+from annotation.qt.followup_responses import RESPONSE_HEADERS
 from app.main_window import MainWindow
 from tests.app.conftest import make_window, press
 from tests.app.test_followup_in_window import _open_exam

@@ -7,21 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication
 
 from annotation.records import Measurement
-from tests.app.conftest import READER, drag, make_window, press
+from tests.app.conftest import READER, add_treatment_line, drag, make_window, press
 from viewer.records import READING_ROLES, Role
 
 
 def _lines_tab(w, qtbot):  # type: ignore[no-untyped-def]
-    """The Follow-up panel's treatment lines, one line added (Add line clicked)."""
-    w.docks.followup_dock.raise_()
-    panel = w.docks.followup_panel
-    panel.course.setCurrentIndex(1)
-    add = next(b for b in panel.findChildren(QPushButton) if b.text() == "Add line")
-    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
-    (line,) = w.session.reading.project.treatment_lines.values()
+    """The Follow-up panel's treatment lines, one line added (Add line clicked, its start typed)."""
+    panel, line = add_treatment_line(w, qtbot)
+    assert list(w.session.reading.project.treatment_lines.values()) == [line]
     return panel, line
 
 

@@ -84,6 +84,10 @@ REASONS = (
     ("what is found is faint as a whole: found on two slices, 12.4 mm (4.9 pixels with the blur), holding 49% of its "
      "peak's contrast over the disc of that diameter (from 50% on this series from 4.9 to 5.5 pixels): a lesion smaller "
      "than the blur, lengthened by it? draw it", "what was found is too small or too faint on this series to be measured"),
+    # session 46, b800 (``two_slice_peak_half``): a line on two slices as found, short at half its peak -- said the same way
+    ("what is found is faint as a whole: found on two slices, 9.7 mm (3.9 pixels with the blur) at the click's threshold, "
+     "6.2 mm at half its peak's contrast (64% of it, under 70% on this series): a peak with tails, a lesion smaller than "
+     "the blur, lengthened by it? draw it", "what was found is too small or too faint on this series to be measured"),
     # v20, CT portal (session 43, ``capsule_rays``)
     ("the lesion lies against the liver's edge: 22% of its rays meet fat within 3 mm of the edge found (over 15% on "
      "this series), where its edge and the liver's run together: draw it", "the lesion lies against the liver's edge"),

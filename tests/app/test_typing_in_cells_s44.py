@@ -7,11 +7,12 @@ grid, whose cells are not edited, keeps its reading keys."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QPushButton
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
 
 from annotation.qt.combo import in_a_combo
 from app.lesion_keys import LesionKeys
 from app.typing_guard import takes_typing
+from tests.app.conftest import add_treatment_line
 
 #: every letter of it is a reading key (N new lesion, S segment menu, E line tool, C count tool, O overlays...)
 WORD = "nSecobix FOLFOX 2"
@@ -43,12 +44,7 @@ def test_typing_into_a_treatment_line_cell_types_and_reads_nothing(window, qtbot
         raise AssertionError("the segment menu opened")
     monkeypatch.setattr(LesionKeys, "segment_menu", no_menu)
     reading = w.session.reading
-    w.docks.followup_dock.raise_()
-    panel = w.docks.followup_panel
-    panel.course.setCurrentIndex(1)
-    add = next(b for b in panel.findChildren(QPushButton) if b.text() == "Add line")
-    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
-    (line,) = reading.project.treatment_lines.values()
+    panel, line = add_treatment_line(w, qtbot)
     t = panel.lines
     assert t.rowCount() == 2 and t.item(1, 1).text() == line.name
 
@@ -122,11 +118,7 @@ def test_a_treatment_cell_clicked_in_the_floating_follow_up_keeps_the_keyboard(w
     dock.show()
     dock.setFloating(True)
     dock.setGeometry(100, 100, 900, 400)  # on the screen, wide enough to show the name cell
-    panel = w.docks.followup_panel
-    panel.course.setCurrentIndex(1)
-    add = next(b for b in panel.findChildren(QPushButton) if b.text() == "Add line")
-    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
-    (line,) = reading.project.treatment_lines.values()
+    panel, line = add_treatment_line(w, qtbot)
     lesions = list(reading.project.lesions_of(*w.state.selection.pair, reading.reader))
     qtbot.wait(50)  # the button's click hands the keys back to the images
     dock.activateWindow()

@@ -10,7 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QPushButton
 
-from annotation.qt.followup_panel import LESIONS_SHARE, RESPONSE_HEADERS
+from annotation.qt.followup_panel import LESIONS_SHARE
+from annotation.qt.followup_responses import RESPONSE_HEADERS
 from app.theme import ACCENT, apply_dark_theme
 from app.window_layout import WindowLayout
 from viewer.model.settings import config_dir

@@ -42,7 +42,7 @@ def test_b800_makes_again_a_give_way_from_1_3_times() -> None:
     from viewer.records import Role
 
     assert params_for(Role.MR_DWI).joined_again == JOINED_AGAIN[Role.MR_DWI] == 1.3
-    assert params_for(Role.MR_T1_PORTAL).joined_again == 1.4  # session 44, its own
+    assert params_for(Role.MR_T1_PORTAL).joined_again == 1.3  # session 44's 1.4, b800's since session 46 (test_segment_portal46.py)
     assert all(params_for(role).joined_again == 0.0 for role in Role if role not in (Role.MR_DWI, Role.MR_T1_PORTAL))
 
 

@@ -73,7 +73,8 @@ def test_a_lesion_on_two_slices_in_the_band_is_measured(tmp_path_factory: pytest
 
 @pytest.mark.slow
 def test_a_small_lesion_lengthened_by_the_blur_is_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """232 LLSYN002 L08 (9.1 mm on the truth's slice): 12.40 mm in the band (+3.29), a peak with tails (0.493)."""
+    """232 LLSYN002 L08 (9.1 mm on the truth's slice): 12.40 mm in the band (+3.29), a peak with tails (0.493). Session 46's
+    rule (``two_slice_peak_half``) refuses it too with the plateau rule off: 0.613 of it at half its peak's contrast."""
     from app.refusal_words import plain_refusal
     from app.suggester import params_for
     from viewer.records import Role
@@ -83,8 +84,11 @@ def test_a_small_lesion_lengthened_by_the_blur_is_refused(tmp_path_factory: pyte
     vol = _dwi(tmp_path_factory, 232)
     params = params_for(Role.MR_DWI)
     k, at, truth = L08_232
-    without = suggest_diameter(vol, k, at, replace(params, two_slice_plateau=0.0))
+    without = suggest_diameter(vol, k, at, replace(params, two_slice_plateau=0.0, two_slice_peak_half=0.0))
     assert isinstance(without, Suggestion) and without.diameter_mm - truth > 3.0, without
+    at_half = suggest_diameter(vol, k, at, replace(params, two_slice_plateau=0.0))
+    assert isinstance(at_half, Refusal) and "half its peak's contrast" in at_half.reason, at_half
+    assert 0.6 < at_half.params["peak_half_share"] < 0.62, at_half.params
     refused = suggest_diameter(vol, k, at, params)
     assert isinstance(refused, Refusal), refused
     assert refused.reason.startswith(FAINT_WHOLE) and SMALLER_THAN_BLUR in refused.reason

@@ -325,7 +325,8 @@ def test_a_small_lesions_tip_clicked_on_b800_is_refused_as_faint_as_a_whole(samp
     before = suggest_diameter(vol, k, (float(r), float(c)), replace(p, few_slices_sd=0.0, few_slices_sd_below_px=0.0,
                                                                    one_slice_faint_below_px=0.0,
                                                                    one_slice_faint_sd=0.0, one_slice_plateau=0.0,
-                                                                   two_slice_upto_px=0.0, two_slice_plateau=0.0))
+                                                                   two_slice_upto_px=0.0, two_slice_plateau=0.0,
+                                                                   two_slice_peak_half=0.0))
     assert isinstance(before, Suggestion) and before.diameter_mm > 8.8 + 5.0, before
 
 

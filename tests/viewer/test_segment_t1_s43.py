@@ -70,12 +70,19 @@ def test_capsule_lesion_whose_full_section_leaks_at_the_tips_levels_is_refused(t
     """332 LLSYN002 L07 (11.8 mm at the capsule, slices 20-21) clicked on its tip's slice 20: the same give-way (9.53 mm,
     -2.23 on 11 clicks; the full section 3.7 SDs fuller). Kept on the full section at the tip's levels its edge leaves
     the ellipse on 26 % of the rays at the capsule (over T1 arterial's 13 %): refused since v20 (the clicks on the full
-    slice, at its own levels, are measured 11.6 mm)."""
-    from viewer.segment import Refusal
-    from viewer.segment.suggest import BEYOND_ELLIPSE
+    slice, at its own levels, are measured 11.6 mm). Every one of those rays runs out beyond the ellipse (none cuts in):
+    since session 46 (``max_leak_outward``) that no longer refuses it, and the size limit does (8.0 pixels, under 8.5)."""
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, suggest_diameter
+    from viewer.segment.suggest import BEYOND_ELLIPSE, SMALL
 
-    _, s = _capsule_lesion(t1, 332, 20, (131.31624567783234, 82.39362803912107), 20, 11.76)
-    assert isinstance(s, Refusal) and s.reason.startswith(BEYOND_ELLIPSE), s
+    at = (131.31624567783234, 82.39362803912107)
+    _, s = _capsule_lesion(t1, 332, 20, at, 20, 11.76)
+    assert isinstance(s, Refusal) and SMALL in s.reason and s.params["leak_outward_only"] is True, s
+    p = replace(params_for(Role.MR_T1_ARTERIAL), max_leak_outward=0.0)
+    v20 = suggest_diameter(t1(332, "LLSYN002", "mr_t1_arterial"), 20, at, p)
+    assert isinstance(v20, Refusal) and v20.reason.startswith(BEYOND_ELLIPSE), v20
 
 
 def test_flat_topped_lesion_is_no_longer_refused_by_the_depth_rule(t1: Callable[[int, str, str], Any]) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 from viewer.geometry import StackGeometry
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
-METHOD_NAME = "ellipse_consensus_v23"
+METHOD_NAME = "ellipse_consensus_v24"
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,18 @@ class SuggestParams:
     # ellipse over both, 8 of 72 rays cutting in); a lesion with a vessel leaving it has its rays off
     # the ellipse running out beyond it instead (v11)
     max_inward_measured: float = 0.0
+    # ... and ``max_leak_measured`` read as this share instead where no ray off the ellipse has its edge inside it (0: off;
+    # session 46, T1 arterial): every ray off runs out beyond the ellipse, a vessel leaving the lesion, and the ellipse
+    # through the others is the lesion's section (211 LLSYN001 L03, 10.8 mm beside a portal vein: 26 % of the rays off,
+    # +0.19 mm; app.suggester.MAX_LEAK_OUTWARD)
+    max_leak_outward: float = 0.0
+    # ... and neither ``max_leak_measured`` nor ``max_inward_measured`` refuses a section at least this many pixels across
+    # whose longer neighbour found is as long within ``leak_large_neighbours`` (from that share of its length to its
+    # inverse; 0: off; session 46, T1 arterial): a large lesion's section as long as the next slice's, what leaves its
+    # ellipse a vessel or its texture along the edge, not a second structure lengthening it (a vessel's section merged
+    # with a 10-17 mm lesion makes that slice far longer than its neighbours: 0.56-0.65 of it; app.suggester.LEAK_LARGE_PX)
+    leak_large_px: float = 0.0
+    leak_large_neighbours: float = 0.9
     # where the slice measured is the last of the lesion's run that way (the lesion ends beyond it), the slice
     # beyond it, round the points a quarter of the way in from the line's ends (discs an eighth of its length),
     # holding what stands out at the click's levels on a share of one disc larger than the other's by this much or
@@ -108,6 +120,14 @@ class SuggestParams:
     # ... the same for a line measured on its corrected ellipse (step 10; not one measured as found, ``uncorrected_px``):
     # refused under this fraction (0: off; v18, T1 arterial, where a lesion and a vein beside it as bright as it merge)
     min_axis_ratio_corrected: float = 0.0
+    # a line shorter than this many mm whose ellipse's short axis is under ``narrow_short_ratio`` of its long one, found
+    # on at most ``narrow_short_slices`` slices (0: any), refused (0: off; session 46, CT portal and T1 portal). A lesion of
+    # 5-7 mm is lengthened by the noise round it into a narrow outline 8-12 mm long (CT portal 482 LLSYN003 L06, 6.0 mm:
+    # 8.1 mm at 0.47, +5.0; T1 portal 400 LLSYN002 L11, 6.5 mm, on one slice: 12.4 mm at 0.50, +6.2), while a lesion's
+    # own section is round to oval
+    narrow_short_mm: float = 0.0
+    narrow_short_ratio: float = 0.55
+    narrow_short_slices: int = 0
     # the line clicked again at its own middle on the slice measured: a suggestion longer or shorter than it by more
     # than this many mm, refused (0: off; v17, CT arterial)
     recheck_mm: float = 0.0
@@ -291,6 +311,13 @@ class SuggestParams:
     # two slices is a plateau, one of 7-9 mm lengthened by the blur to as many pixels a peak with tails
     two_slice_upto_px: float = 0.0
     two_slice_plateau: float = 0.0
+    # a line found on two slices and measured as found (``uncorrected_px``, ``two_slice_upto_px``; off with
+    # ``uncorrected_px`` 0) is refused when the outline found again from its middle at half its peak's contrast (the
+    # brightest denoised value within a quarter of the line of its middle, against the liver) is shorter than this share
+    # of it (0: off; session 46, b800: app.suggester.TWO_SLICE_PEAK_HALF): the click's threshold lies low on the tails of
+    # a peak, a lesion smaller than the blur lengthened by it (fresh 479 LLSYN002 L11, 6.5 mm: 9.69 mm, 6.15 at half its
+    # peak, +5.23); a lesion's plateau holds its length there
+    two_slice_peak_half: float = 0.0
     # what is found on fewer than ``small_slices`` slices, whose disc of its diameter (the unsmoothed pixels
     # round the line's midpoint) stands out from the liver by less than this many SDs of the denoised liver
     # on average, is refused (0: off): the noise or the blur lengthened an outline round a faint tip or a
@@ -317,6 +344,11 @@ class SuggestParams:
     # CT arterial as a 42.4 mm one (the same over 75 mm)
     tube_extent: float = 1.5
     tube_size: float = 0.7
+    # a click refused because the lesion may be longest on a neighbouring slice where its boundary is not found from the
+    # centre followed there: made again as a click at that centre on that slice (the part of the region holding a click is
+    # the lesion's, where a vessel as bright as it touches it), kept when its line lies round the click (False: refused;
+    # session 46, T1 arterial; ``lost_clicked_again`` in the record; app.suggester.LOST_AGAIN)
+    lost_again: bool = False
 
     def __post_init__(self) -> None:
         # every number finite first: the checks below compare (``x < 0``), which a NaN passes, and a NaN
@@ -352,6 +384,11 @@ class SuggestParams:
         if not 0 <= self.near_peak_share < 0.4:
             raise ValueError(f"near_peak_share is 0 (off) or a share under 0.4 (the peaks from 0.4 are tried anyway), got "
                              f"{self.near_peak_share}")
+        if not 0 <= self.max_leak_outward < 1:
+            raise ValueError(f"max_leak_outward is 0 (off) or a share of the rays, got {self.max_leak_outward}")
+        if self.leak_large_px < 0 or not 0 < self.leak_large_neighbours <= 1:
+            raise ValueError(f"leak_large_px >= 0 (0: off) and leak_large_neighbours in (0, 1], got {self.leak_large_px}, "
+                             f"{self.leak_large_neighbours}")
         if not 0 <= self.irregular_beside < 1:
             raise ValueError(f"irregular_beside is 0 (off) or a share of the slice measured's length, got "
                              f"{self.irregular_beside}")
@@ -390,6 +427,13 @@ class SuggestParams:
             # checks; it starts where two slices' lines measured as found end (uncorrected_px 0, off, turns it off too)
             raise ValueError("two_slice_upto_px acts from uncorrected_px up, within the few-slices rule: it needs "
                              "few_slices_sd > 0 and two_slice_upto_px > uncorrected_px")
+        if not 0 <= self.two_slice_peak_half < 1:
+            raise ValueError(f"two_slice_peak_half in [0, 1) (0: off), got {self.two_slice_peak_half}")
+        if self.two_slice_peak_half and not self.few_slices_sd:
+            # it reads the lines measured as found on two slices inside the few-slices rule's step (and none is measured so
+            # with ``uncorrected_px`` 0: off with it, as ``two_slice_upto_px``)
+            raise ValueError("two_slice_peak_half acts on two slices' lines measured as found, within the few-slices rule: "
+                             "it needs few_slices_sd > 0")
         if self.round_from_px < 0 or not 0 <= self.round_axis_ratio <= 1 or self.round_sd < 0:
             raise ValueError("round_from_px >= 0 (0: off), round_axis_ratio in [0, 1] and round_sd >= 0, got "
                              f"{self.round_from_px}, {self.round_axis_ratio}, {self.round_sd}")
@@ -422,6 +466,9 @@ class SuggestParams:
             raise ValueError(f"joined_again is 0 (off) or at least 1 (a length ratio), got {self.joined_again}")
         if not 0 <= self.min_axis_ratio < 1:
             raise ValueError(f"min_axis_ratio lies in [0, 1) (0: off), got {self.min_axis_ratio}")
+        if not (self.narrow_short_mm >= 0 and 0 < self.narrow_short_ratio < 1 and self.narrow_short_slices >= 0):
+            raise ValueError(f"narrow_short_mm >= 0 (0: off), 0 < narrow_short_ratio < 1 and narrow_short_slices >= 0 (0: any), "
+                             f"got {self.narrow_short_mm}, {self.narrow_short_ratio}, {self.narrow_short_slices}")
         if not (0 <= self.capsule_rays < 1 and self.capsule_mm > 0):
             raise ValueError(f"capsule_rays lies in [0, 1) (0: off) and capsule_mm > 0, got {self.capsule_rays}, {self.capsule_mm}")
         if not 0 <= self.raw_shell_beside < 1:

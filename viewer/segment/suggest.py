@@ -138,6 +138,28 @@ def _plateau_share(image: np.ndarray, middle: tuple[float, float], d: float, lev
     return float(sm[whole].mean()) / peak if peak > 0 else 0.0
 
 
+def _peak_half_share(volume: VolumeLike, k: int, middle: tuple[float, float], d: float, levels: Levels,
+                     spacing: tuple[float, float], p: SuggestParams) -> float | None:
+    """The outline on slice ``k`` found from a line's ``middle`` at half its peak's contrast, as a share of the line's
+    length ``d``; the peak is :func:`_plateau_share`'s (the brightest denoised value, on the lesion's side, within a
+    quarter of ``d`` of the middle), the threshold half-way from the liver's level to it. None where there is no peak or
+    no outline there (no verdict). A lesion's plateau holds its length at half its peak (0.754 and more on b800's lines
+    of lesions of 10 mm or more on two slices measured as found, 43 realisations); a lesion smaller than the blur, a
+    peak with tails whose threshold lay low on them, is shorter there (fresh 479 LLSYN002 L11, 6.5 mm: 9.69 mm at the
+    click's threshold, a quarter of its peak's contrast, 6.15 at half: 0.63)."""
+    win = Window(volume.array[k], middle, spacing, p)
+    inner = win.disc(win.local(middle), 0.25 * d)
+    if not inner.any():
+        return None
+    peak = float((levels.sign * (win.sm - levels.liver))[inner].max())
+    if peak <= 0:
+        return None
+    top = levels.liver + levels.sign * peak
+    half = replace(levels, threshold=levels.liver + 0.5 * (top - levels.liver), lesion=top)
+    at_half = _on_slice(volume, k, middle, spacing, p, half)
+    return None if isinstance(at_half, str) else measure(at_half, spacing)[0] / d
+
+
 def _click_radius(o: SliceOutline, at: tuple[float, float], spacing: tuple[float, float]) -> float:
     """How far the click ``at`` lies from the centre of outline ``o``'s ellipse, in units of the ellipse's radius that
     way (under 1 inside it, 1 on its edge); without an ellipse, 0 inside the outline and 1 outside it."""
@@ -229,7 +251,7 @@ def _first_and_after(volume: VolumeLike, slice_index: int, at: tuple[float, floa
                      p: SuggestParams) -> Suggestion | Refusal:
     """The click suggested, and where the lesion may be longest on the slice clicked, started from the neighbour after
     it too."""
-    result = _suggest(volume, slice_index, at, p, from_a_tip_again=True)
+    result = _suggest(volume, slice_index, at, p, from_a_tip_again=True, lost_again=True)
     if isinstance(result, Refusal) and result.reason.startswith(LOST_ON_CLICKED) and p.both_neighbours:
         # the slice clicked found nothing of its own, the neighbour before it did and could not follow the lesion
         # back through it (from its tip, the slice clicked more than twice as large): from the neighbour after
@@ -299,7 +321,8 @@ def _off_the_body(volume: VolumeLike, k: int, at: tuple[float, float]) -> bool:
 
 def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: SuggestParams,
              from_a_tip_again: bool, step_first: int = -1, recheck: bool = True,
-             joined_again: bool = True, loose_neighbours: bool = False, looks: Looks | None = None) -> Suggestion | Refusal:
+             joined_again: bool = True, loose_neighbours: bool = False, looks: Looks | None = None,
+             lost_again: bool = False) -> Suggestion | Refusal:
     geo = volume.geometry
     if not geo.measurable or geo.row_spacing_mm is None or geo.column_spacing_mm is None:
         return _refuse(f"cannot measure: {geo.not_measurable_reason}", p)
@@ -521,6 +544,17 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 again = _suggest(volume, clicked, at, p, from_a_tip_again, step_first=step_first, recheck=recheck,
                                  joined_again=joined_again, loose_neighbours=True, looks=looks)
                 return replace(again, params={**again.params, "neighbours_leaking": round(p.neighbour_leak, 3)})
+            if p.lost_again and lost_again and k != clicked and k - direction in found:
+                # T1 arterial (session 46): the neighbouring slice where the lesion still grows holds no boundary of its
+                # own from the centre followed (a vessel as bright as the lesion touches it there: "what surrounds the
+                # region is not liver"); clicked there, at the centre followed, the part of the region holding the click
+                # is the lesion's (205 LLSYN001 L03, 10.8 mm beside a portal vein: every click on that slice within
+                # 0.2 mm). Kept when that line lies round the click
+                again = _suggest(volume, k, found[k - direction].centre, p, from_a_tip_again=from_a_tip_again,
+                                 recheck=recheck, joined_again=joined_again, looks=looks)
+                if isinstance(again, Suggestion) \
+                        and moved_mm(_middle(again.p1, again.p2), at, spacing) <= 0.5 * again.diameter_mm:
+                    return replace(again, params={**again.params, "clicked_slice": clicked, "lost_clicked_again": k})
             where = "the slice clicked" if k == clicked else "the neighbouring slice"
             why = why.removeprefix("on the slice clicked, ") if k == clicked else why
             # "at Pos 13.6 mm", as the overlay says it (a reader's check read "at 13.6 mm" as a size)
@@ -654,10 +688,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"{2 * axes[1]:.1f} mm; under {p.min_axis_ratio:.0%} on this series): a lesion merged with a "
                        f"vessel beside it, a vessel crossing the slice, or a lesion run into the liver round it?", p,
                        axis_ratio=round(axis_ratio, 3))
-    if p.max_leak_measured and final.leaked_fraction > p.max_leak_measured:
+    outward_only = bool(p.max_leak_outward) and final.leaked_inward == 0.0 and final.leaked_fraction <= p.max_leak_outward
+    # T1 arterial (session 46): a large section as long as the longer slice next to it within ``leak_large_neighbours``
+    large_held = bool(p.leak_large_px) and sizes[best] >= p.leak_large_px * max(spacing) and neighbours is not None \
+        and p.leak_large_neighbours <= neighbours <= 1.0 / p.leak_large_neighbours
+    if p.max_leak_measured and final.leaked_fraction > p.max_leak_measured and not (outward_only or large_held):
         return _refuse(f"{BEYOND_ELLIPSE}: its edge leaves the ellipse on {final.leaked_fraction:.0%} of the rays "
                        f"(a lobe, a lesion next to it or a vessel; over {p.max_leak_measured:.0%} on this series)", p)
-    if p.max_inward_measured and final.leaked_inward > p.max_inward_measured:
+    if p.max_inward_measured and final.leaked_inward > p.max_inward_measured and not large_held:
         return _refuse(f"{SPLITS}: its edge cuts into the ellipse found on {final.leaked_inward:.0%} of the rays, "
                        f"a waist between them (a lesion and a vessel beside it, or a lobulated lesion?; over {p.max_inward_measured:.0%} "
                        f"on this series)", p)
@@ -729,12 +767,24 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record[key] = [round(v, 2) for v in unsteady]
     if axis_ratio is not None:
         record["axis_ratio"] = round(axis_ratio, 3)
+    if large_held and (final.leaked_fraction > p.max_leak_measured or final.leaked_inward > p.max_inward_measured):
+        record["leak_large_held"] = True  # measured past the off-ellipse limits: a large section held by its neighbour
+    if outward_only and final.leaked_fraction > p.max_leak_measured:
+        record["leak_outward_only"] = True  # measured past ``max_leak_measured``, every ray off running out (``max_leak_outward``)
     if irregular_held and final.ellipse is None:
         record["irregular_beside"] = True  # an outline with no ellipse, measured for its neighbour (``irregular_beside``)
     # the line as suggested, kept in the record when the reader edits it (``suggested_edited``): how much
     # readers edit a suggestion can then be measured (a reader's check found it lost after an edit)
     record.update(suggested_diameter_mm=round(d, 3), suggested_p1=[round(float(v), 3) for v in p1],
                   suggested_p2=[round(float(v), 3) for v in p2])
+    if p.narrow_short_mm and d < p.narrow_short_mm and axis_ratio is not None and axis_ratio < p.narrow_short_ratio \
+            and (not p.narrow_short_slices or len(found) <= p.narrow_short_slices):
+        # session 46 (CT portal, T1 portal): a lesion of 5-7 mm lengthened by the noise round it into a narrow outline
+        # (482 LLSYN003 L06 on CT portal, 6.0 mm: 8.1 mm at 0.47, +5.0; 400 LLSYN002 L11 on T1 portal, 6.5 mm, one slice:
+        # 12.4 mm at 0.50, +6.2); a lesion's own section is round to oval
+        return Refusal(f"{NARROW}: {d:.1f} mm, its short axis {axis_ratio:.0%} of its long one (under "
+                       f"{p.narrow_short_ratio:.0%} for a line under {p.narrow_short_mm:g} mm on this series): a small "
+                       f"lesion lengthened by the noise round it?", record)
     if d > p.max_diameter_mm:
         return Refusal(f"the region is {d:.0f} mm across, beyond {p.max_diameter_mm:.0f} mm{LEAKED}", record)
     if d < p.min_diameter_mm:
@@ -810,6 +860,19 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                                f"holding {plateau:.0%} of its peak's contrast over the disc of that diameter (from "
                                f"{p.two_slice_plateau:.0%} on this series from {p.uncorrected_px:g} to "
                                f"{p.two_slice_upto_px:g} pixels): {SMALLER_THAN_BLUR} draw it", record)
+        # found on two slices and measured as found (b800, session 46): at the click's threshold a lesion smaller than the
+        # blur is its peak's tails, lengthened to a 10 mm lesion's pixels (fresh 479 LLSYN002 L11, 6.5 mm, 9.69 mm at 3.9
+        # pixels, +5.23 on 11 clicks, against something darker below it); a lesion's plateau holds its length at half its
+        # peak's contrast (None: no verdict)
+        at_half = _peak_half_share(volume, best, _middle(p1, p2), d, lv, spacing, p) \
+            if p.two_slice_peak_half and record.get("uncorrected") and len(found) == 2 else None
+        if at_half is not None:
+            record["peak_half_share"] = round(at_half, 3)
+        if at_half is not None and at_half < p.two_slice_peak_half:
+            return Refusal(f"{FAINT_WHOLE}: found on two slices, {d:.1f} mm ({d / pixel:.1f} pixels with the blur) at the "
+                           f"click's threshold, {at_half * d:.1f} mm at half its peak's contrast ({at_half:.0%} of it, under "
+                           f"{p.two_slice_peak_half:.0%} on this series): a peak with tails, {SMALLER_THAN_BLUR} draw it",
+                           record)
         if solid < p.few_slices_sd:
             return Refusal(f"{FAINT_WHOLE}: an outline {d:.1f} mm across on {len(found)} "
                            f"slice{'s' if len(found) > 1 else ''}, "

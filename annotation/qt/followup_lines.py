@@ -1,0 +1,314 @@
+"""The Follow-up panel's treatment lines: the patient's lines (name, start, end), typed into their cells, with the
+reader's baseline per line (a new line offers one: the latest timepoint on or before its start), and the row before
+any line holding the first baseline.
+
+A line's start date is typed, as its end date is: Add line opens a row whose Start cell asks for it (amber, its
+editor open, empty), and the line is recorded once a date is typed there (Enter); Esc adds none. It started on the
+open exam's date until session 46, a date a treatment line almost never has (lines start between exams), recorded
+unless the reader thought to change it.
+
+A part of the panel (annotation.qt.followup_panel): it edits through the panel's
+:class:`annotation.followup.FollowupEditor`, and the panel says what was recorded or refused, in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplication, QHBoxLayout, QHeaderView,
+                               QLineEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from annotation.followup import suggested_baseline, timepoints_of
+from annotation.qt.cells import TypedTable, cell_combo, set_cell_item, set_cell_widget
+from annotation.qt.panels import MISSING_BRUSH
+from viewer.errors import LesionlabError
+
+if TYPE_CHECKING:
+    from annotation.qt.followup_panel import FollowupPanel
+
+LINE_HEADERS = ("Line", "Name", "Start", "End", "Baseline")
+NAME, START, END, BASELINE = (LINE_HEADERS.index(h) for h in ("Name", "Start", "End", "Baseline"))
+#: the treatment lines' tab, with their number (the lines and baselines share the dock with the responses)
+LINES_TAB = "Treatment lines and baselines"
+
+
+@dataclass
+class _Added:
+    """A line added (Add line) whose start date is not typed yet: not in the reading until it is; what was typed in its
+    other cells meanwhile."""
+
+    patient_id: str
+    name: str = ""
+    end: str = ""
+
+
+class TreatmentLines(QWidget):
+    """Add line and Remove line above the lines' table (``table``), one row per line after the row before any."""
+
+    def __init__(self, panel: FollowupPanel) -> None:
+        super().__init__()
+        self.panel = panel
+        self._filling = False
+        self.table = TypedTable(0, len(LINE_HEADERS), self._clear_line_cell, self._escape)
+        self.table.setHorizontalHeaderLabels(LINE_HEADERS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemChanged.connect(self._line_edited)
+        delegate = self.table.itemDelegate()
+        if delegate is not None:
+            delegate.closeEditor.connect(self._editor_closed)
+        #: a line added whose start is still to type, and its row in the table (the last), or None
+        self._added: _Added | None = None
+        self._added_row: int | None = None
+        add, remove = QPushButton("Add line"), QPushButton("Remove line")
+        add.clicked.connect(lambda: panel._try(self._add_line))
+        remove.clicked.connect(lambda: panel._try(self._remove_line))
+        cv = QVBoxLayout(self)
+        cv.setContentsMargins(0, 0, 0, 0)
+        lines_row = QHBoxLayout()
+        lines_row.addStretch(1)
+        lines_row.addWidget(add)
+        lines_row.addWidget(remove)
+        cv.addLayout(lines_row)
+        cv.addWidget(self.table, 1)
+
+    def fill(self) -> int | None:
+        """The open exam's patient's lines; how many (None: no exam open)."""
+        self._filling = True
+        try:
+            return self._fill()
+        finally:
+            self._filling = False
+
+    def _fill(self) -> int | None:
+        panel = self.panel
+        pair = panel.selection.pair
+        t = self.table
+        # an exam opened and nothing recorded on it yet (no exam record): its patient's lines all the same (a reader
+        # under Xvfb, session 46: the tab was empty and uncounted until the first edit, the 3 lines then appearing)
+        opened = panel.opened() if pair is None else None
+        if pair is None and opened is None:
+            t.setRowCount(0)
+            return None
+        patient = pair[0] if pair is not None else opened[0] if opened is not None else ""
+        project = panel.project
+        lines = sorted((x for x in project.treatment_lines.values() if x.patient_id == patient),
+                       key=lambda x: x.line_number)
+        tps = timepoints_of(project, patient)
+        if self._added is not None and self._added.patient_id != patient:
+            self._added = None  # another patient's exam opened: the line added there is dropped, untyped
+        t.setRowCount(len(lines) + 1 + (self._added is not None))
+        for r, line in enumerate([None, *lines]):
+            number = line.line_number if line is not None else 0
+            cells = (str(number), line.name if line else "before any line",
+                     line.start_date.isoformat() if line else "", line.end_date.isoformat() if line and line.end_date
+                     else "")
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if line is None or c == 0:
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                elif c == 1:
+                    item.setToolTip(text)  # "177Lu-DOTATATE (PRRT), 4 …" whole
+                item.setData(Qt.ItemDataRole.UserRole, number)
+                set_cell_item(t, r, c, item)
+            # the baseline's cell is its combo box: an empty cell's item is editable by default, and a key typed on
+            # the selected cell opened a text editor over the box
+            baseline = QTableWidgetItem()
+            baseline.setFlags(baseline.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            set_cell_item(t, r, 4, baseline)
+            chosen = project.followup_baselines.get((patient, panel.reading.reader, number))
+            offer = suggested_baseline(project, patient, number) if number else None
+            none = f"— (offer: {offer.exam_date})" if offer is not None and chosen is None else "—"
+            cell_combo(t, r, 4, [(none, ""), *((tp.exam_date.isoformat(), tp.timepoint_id) for tp in tps)],
+                       chosen.timepoint_id if chosen else "", self._baseline_chosen(number))
+        self._added_row = None
+        if self._added is not None:
+            self._added_row = len(lines) + 1
+            self._fill_added(self._added_row, 1 + max((x.line_number for x in lines), default=0))
+        t.resizeColumnToContents(0)
+        t.resizeColumnToContents(4)
+        return len(lines)
+
+    def _fill_added(self, row: int, number: int) -> None:
+        """The row of the line added, its Start cell amber until a date is typed there."""
+        added = self._added
+        assert added is not None
+        t = self.table
+        for c, text in enumerate((str(number), added.name or f"treatment line {number}", "", added.end, "")):
+            item = QTableWidgetItem(text)
+            if c in (0, BASELINE):
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if c == START:
+                item.setBackground(MISSING_BRUSH)
+                item.setToolTip("type the line's start date (YYYY-MM-DD): Enter adds the line, Esc adds none")
+            elif c == BASELINE:
+                item.setToolTip("the line's baseline is offered once its start date is typed")
+            item.setData(Qt.ItemDataRole.UserRole, 0)
+            set_cell_item(t, row, c, item)
+        set_cell_widget(t, row, BASELINE, None)
+
+    # ------------------------------------------------------------------ edits (FollowupEditor, undoable)
+    def _baseline_chosen(self, line_number: int) -> Callable[[Any], None]:
+        """What a choice in line ``line_number``'s Baseline box records: a refused one (a read-only project, the edit
+        declined) puts back what is recorded."""
+        return lambda timepoint_id: self.panel._edit_or_put_back(lambda: self._set_baseline(line_number, timepoint_id))
+
+    def _set_baseline(self, line_number: int, timepoint_id: str) -> None:
+        patient = self.panel._patient()
+        if timepoint_id:
+            self.panel.editor.choose_baseline(patient, timepoint_id, line_number)
+        else:
+            self.panel.editor.clear_baseline(patient, line_number)
+
+    def _add_line(self) -> None:
+        """A row for a new line, its Start cell's editor open: the line is recorded once its start date is typed."""
+        panel = self.panel
+        patient = panel._patient()
+        if self._added is None:
+            self._added = _Added(patient)
+            self.fill()
+        self._open_start()
+        n = 1 + max((x.line_number for x in panel.project.treatment_lines.values() if x.patient_id == patient),
+                    default=0)
+        panel._note(f"line {n}: type its start date (YYYY-MM-DD) in the amber cell, Enter adds it (Esc: no line)")
+
+    def _record_added(self, name: str, start: str, end: str) -> None:
+        """The line added, recorded now that its start is typed (a refusal keeps it waiting, the start asked again)."""
+        panel = self.panel
+        added, self._added = self._added, None
+        assert added is not None
+        n = 1 + max((x.line_number for x in panel.project.treatment_lines.values() if x.patient_id == added.patient_id),
+                    default=0)
+        try:
+            line = panel.editor.add_treatment_line(added.patient_id, name or f"treatment line {n}", start, end or None)
+        except LesionlabError:
+            self._added = _Added(added.patient_id, name, end)
+            raise
+        offer = suggested_baseline(panel.project, added.patient_id, line.line_number)
+        panel._note(f"line {line.line_number} added, from {line.start_date}"
+                    + ("; name it" if not name or name == f"treatment line {n}" else "")
+                    + (f"; its baseline could be {offer.exam_date}" if offer else ""))
+
+    def _drop_added(self, why: str) -> None:
+        self._added = None
+        self.panel.refresh()
+        self.panel._note(f"no line added ({why}): Add line, then type its start date")
+
+    def _editor_closed(self, _editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        """Esc in the Start cell of the line added: no line (elsewhere Esc keeps the cell's text, as ever)."""
+        t = self.table
+        if hint == QAbstractItemDelegate.EndEditHint.RevertModelCache and self._added is not None \
+                and t.currentRow() == self._added_row and t.currentColumn() == START:
+            self._drop_added("Esc")
+
+    def _ask_start(self) -> None:
+        """After a refused start, its cell's editor open again, unless the keys have gone elsewhere: a refused start
+        left by a click on an image must not take the keys back from the reader's drag there, where Esc then dropped
+        the line waiting instead of the gesture (review46b)."""
+        now = QApplication.focusWidget()
+        if now is self.table or (now is not None and self.table.isAncestorOf(now)):
+            self._open_start()  # else the row waits, amber
+
+    def _open_start(self) -> None:
+        """The Start cell of the line added, its editor open (nothing when no line waits for its start)."""
+        row = self._added_row
+        if self._added is None or row is None or row >= self.table.rowCount():
+            return
+        self.table.setCurrentCell(row, START)
+        self.table.setFocus()
+        self.table.edit(self.table.model().index(row, START))
+
+    def _escape(self, row: int, _column: int) -> Callable[[], None] | None:
+        """Esc on the row of the line added, no editor open: no line, as Esc in its Start cell's editor (it did nothing,
+        the row stuck: session 46's reader)."""
+        if self._added is not None and row == self._added_row:
+            return lambda: self._drop_added("Esc")
+        return None
+
+    def _remove_line(self) -> None:
+        row = self.table.currentRow()
+        if self._added is not None and row == self._added_row:
+            self._drop_added("removed before its start was typed")
+            return
+        item = self.table.item(row, 0) if row >= 0 else None
+        number = item.data(Qt.ItemDataRole.UserRole) if item is not None else 0
+        if not number:
+            raise LesionlabError("select a treatment line first")
+        self.panel.editor.delete_treatment_line(self.panel._patient(), number)
+
+    def _clear_line_cell(self, row: int, column: int) -> None:
+        """Del or Backspace on a treatment line's selected cell, as in a spreadsheet: the End date is cleared (an edit,
+        undoable and saved), the baseline chosen too; the Name and Start, which a line needs, open their editor
+        empty (Enter keeps what is typed, Esc the old text); the Line number and the row before any line are not
+        cleared: the status says how a line goes."""
+        panel = self.panel
+        t = self.table
+        item = t.item(row, 0)
+        number = item.data(Qt.ItemDataRole.UserRole) if item is not None else 0
+        what = LINE_HEADERS[column] if 0 <= column < len(LINE_HEADERS) else ""
+        if self._added is not None and row == self._added_row:
+            if column in (NAME, END):  # what was typed there goes (the line is not recorded yet: nothing to undo)
+                cell = t.item(row, column)
+                if cell is not None:
+                    cell.setText("")
+            panel.say("the line added is recorded once its start date is typed in the amber cell; Remove line "
+                      "drops it")
+            return
+        if what == "Baseline":
+            chosen = panel.project.followup_baselines.get((panel._patient(), panel.reading.reader, number or 0))
+            if chosen is None:
+                panel.say("no baseline chosen on that row: nothing to clear")
+            else:
+                panel._try(lambda: self._set_baseline(number or 0, ""))
+            return
+        if not number or what == "Line":
+            panel.say("Del clears a line's End date or baseline, or opens its Name or Start to type anew; "
+                      + (f"Remove line deletes treatment line {number}" if number else
+                         "the row before any line holds only the baseline; Remove line deletes a selected line"))
+            return
+        cell = t.item(row, column)
+        if cell is None:
+            return
+        if what == "End":
+            if not cell.text().strip():
+                panel.say(f"treatment line {number} has no end date: nothing to clear")
+                return
+            cell.setText("")  # _line_edited records it (undoable), or puts the record's back on a refusal
+            return
+        old = cell.text()
+        t.edit(t.model().index(row, column))
+        editor = QApplication.focusWidget()
+        if isinstance(editor, QLineEdit):
+            editor.clear()
+        panel.say(f"treatment line {number} needs its {what.lower()}: type it (Enter keeps it, Esc keeps "
+                  f"{old or 'what it was'})")
+
+    def _line_edited(self, item: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        panel = self.panel
+        if self._added is not None and item.row() == self._added_row:
+            name, start, end = ((cell.text().strip() if (cell := self.table.item(item.row(), c)) is not None else "")
+                                for c in (NAME, START, END))
+            if not start:  # its name or end typed first: kept for the line, its start still asked
+                self._added.name, self._added.end = name, end
+                return
+            if not panel._try(lambda: self._record_added(name, start, end)):
+                panel.refresh()  # the refused start goes, its cell amber again
+                # and its editor open again, the refusal said (a reader under Xvfb, session 46: "12/05/2024" and Enter
+                # left the row with its Start empty and closed, Esc and a click doing nothing)
+                QTimer.singleShot(0, self, self._ask_start)  # not after the panel is gone
+            return
+        number = item.data(Qt.ItemDataRole.UserRole)
+        line = panel.project.treatment_lines.get((panel._patient(), number)) if number else None
+        if line is None:
+            return
+        r = item.row()
+        name, start, end = ((cell.text().strip() if (cell := self.table.item(r, c)) is not None else "")
+                            for c in (1, 2, 3))
+        panel._try(lambda: panel.editor.set_treatment_line(line.patient_id, number, name, start, end or None))
+        if panel.status.text():
+            panel.refresh()  # the refused text goes back to the record's
