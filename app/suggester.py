@@ -748,6 +748,24 @@ NEIGHBOUR_LEAK: dict[Role, float] = {Role.CT_ARTERIAL: 0.55}
 #: ``refuse_irregular``) is measured where the longer slice followed next to it is as long within this share (0.9 to 1 /
 #: 0.9 of its length: ``irregular_beside``; session 45, CT arterial). Figures: viewer/README.md, session 45.
 IRREGULAR_BESIDE: dict[Role, float] = {Role.CT_ARTERIAL: 0.9}
+#: Where a click is refused because the region grown from it leaks beyond the window (50 mm), it is made again with the
+#: window's histogram peaks from this share of the way from the click's level to the main peak tried as the liver too
+#: (0.4 otherwise; ``near_peak_share``, session 46, CT arterial): a lesion against the capsule has more fat than liver
+#: in its window, the main peak at -105 HU, and the liver's own peak lies 0.16-0.25 of the way from the click; grown
+#: against the fat, the region is the whole liver. At 0.1 it took 405 LLSYN001 L04 (6.4 mm, 24 HU over the liver, its
+#: liver peak about 0.115 of the way) 9.7 mm long (+3.30, 6 clicks); the lines it makes stand from about 0.2. Figures:
+#: viewer/README.md, session 46.
+NEAR_PEAK_SHARE: dict[Role, float] = {Role.CT_ARTERIAL: 0.15}
+#: Where a click is refused because the lesion may be longest on a slice where its boundary is not found, or because
+#: the edge leaves the ellipse measured on more rays than :data:`MEASURED_LEAK` allows, it is made again cutting off what
+#: stands beyond the lesion's level by this share of its contrast (``vessel_ratio_again``; ``vessel_ratio`` 1.0
+#: otherwise; session 46, CT arterial): portal vein branches, 150 HU against the lesions' 115-130 in the arterial phase,
+#: stay in the region at one contrast and are cut at half of one. Figures: viewer/README.md, session 46.
+VESSEL_RATIO_AGAIN: dict[Role, float] = {Role.CT_ARTERIAL: 0.5}
+#: ... its line kept only where its ellipse is this round or rounder (``vessel_again_axis_ratio``): made again so, 477
+#: LLSYN001 L03 (9.7 mm against a portal vein) is one ellipse over lesion and vein at 0.673, +3.20 mm on 2 clicks (476
+#: LLSYN002 L09, 8.4 mm, +2.13 at 0.682); the other lines it makes stand at 0.712 or rounder.
+VESSEL_AGAIN_AXIS_RATIO: dict[Role, float] = {Role.CT_ARTERIAL: 0.7}
 #: Session 46, T1 arterial (``max_leak_outward``, ``leak_large_px``, ``lost_again``): the refusals of every click on lesions
 #: of 10 mm or more over 40 realisations (the bench's four, 204-206, 211-213, 400-409, 440-444, 470-484; 555 of 9,072
 #: clicks) by reason: the edge off the ellipse 142, the region leaking beyond 50 mm 91, the lesion lost on a neighbouring
@@ -804,6 +822,9 @@ def params_for(role: Role | None) -> SuggestParams:
                          min_axis_ratio_corrected=MIN_AXIS_RATIO_CORRECTED.get(role, 0.0), recheck_mm=RECHECK_MM.get(role, 0.0),
                          neighbour_leak=NEIGHBOUR_LEAK.get(role, 0.0),
                          irregular_beside=IRREGULAR_BESIDE.get(role, 0.0),
+                         near_peak_share=NEAR_PEAK_SHARE.get(role, 0.0),
+                         vessel_ratio_again=VESSEL_RATIO_AGAIN.get(role, 0.0),
+                         vessel_again_axis_ratio=VESSEL_AGAIN_AXIS_RATIO.get(role, 0.0),
                          raw_shell=RAW_SHELL.get(role, 0.0), steady_px=STEADY_PX.get(role, 0.0),
                          steady_far_px=STEADY_FAR_PX.get(role, 0.0),
                          own_levels_gap=OWN_LEVELS_GAP.get(role, 0.0),

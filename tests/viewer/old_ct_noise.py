@@ -75,3 +75,13 @@ def _write_truth(gen: Any, out: Path, seed: int, patient: str) -> Path:
     truth = gen.ground_truth(gen.build_patient(gen.PATIENTS[index], index, seed), seed)
     (out / "ground_truth" / f"{patient}.json").write_text(json.dumps(truth), encoding="utf-8")
     return out
+
+
+def written_lesion(out: Path, seed: int, patient: str, lesion: str, role: str = "ct_arterial") -> tuple[Any, float]:
+    """``patient``'s series of ``role`` of seed ``seed`` written (:func:`write_series`) and loaded as the bench loads it,
+    and ``lesion``'s truth there (the section's longest axial diameter, mm)."""
+    from bench import bench_suggest as bs
+
+    folder = write_series(out, seed, patient, [role])
+    truth = next(les for les in bs.truth(patient, folder)["lesions"] if les["id"] == lesion)
+    return bs.load(patient, role, folder), float(truth["series"][role]["axial_diameter_on_slice_mm"])

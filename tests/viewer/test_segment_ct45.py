@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import bench_suggest as bs
-from tests.viewer.old_ct_noise import write_series
+from tests.viewer.old_ct_noise import written_lesion
 
 #: The bench's seeded click on realisation 101's LLSYN002 L07 (11.06 mm), slice 14.
 STEADY_CLICK = (14, (343.9893382949268, 204.93836266383792))
@@ -42,10 +41,7 @@ def test_an_irregular_outline_held_by_its_neighbour_is_measured(tmp_path: Path) 
     from viewer.segment import Refusal, Suggestion, suggest_diameter
     from viewer.segment.suggest import IRREGULAR
 
-    folder = write_series(tmp_path, 101, "LLSYN002", ["ct_arterial"])
-    vol = bs.load("LLSYN002", "ct_arterial", folder)
-    truth = next(les for les in bs.truth("LLSYN002", folder)["lesions"] if les["id"] == "L07")
-    truth_mm = float(truth["series"]["ct_arterial"]["axial_diameter_on_slice_mm"])
+    vol, truth_mm = written_lesion(tmp_path, 101, "LLSYN002", "L07")
     params = params_for(Role.CT_ARTERIAL)
     k, at = STEADY_CLICK
     got = suggest_diameter(vol, k, at, params)

@@ -67,6 +67,57 @@ class TestLooks:
         with pytest.raises(ValueError, match="one set of parameters"):
             looks.on_slice(0, (32.0, 32.0), replace(p, smooth_mm=p.smooth_mm + 0.5), levels)
 
+    def test_the_second_tries_parameters_are_served(self) -> None:
+        """CT arterial's second tries (session 46) change the liver's nearer peaks and the vessel ratio: one click's
+        looks serve them (session 47), each step read with the asking run's parameter."""
+        from viewer.segment import SuggestParams
+        from viewer.segment.levels import LESION_ENDS, Levels
+        from viewer.segment.looks import Looks
+
+        class Volume:
+            array = np.full((1, 64, 64), 100.0, dtype=np.float32)
+
+        p = SuggestParams(near_peak_share=0.15, vessel_ratio_again=0.5)
+        looks = Looks(Volume(), (0.7, 0.7), p)  # type: ignore[arg-type]
+        levels = Levels(sign=1, threshold=150.0, liver=100.0, liver_sd=10.0, lesion=200.0, mode=100.0)
+        for asked in (replace(p, near_peak_share=0.0, vessel_ratio_again=0.0), replace(p, vessel_ratio=0.5)):
+            assert looks.on_slice(0, (32.0, 32.0), asked, levels) == LESION_ENDS  # nothing over 150 on a flat slice
+            assert isinstance(looks.start(0, (32.0, 32.0), asked), str)
+
+
+#: The bench's seeded click on the sample's LLSYN002 L04 (CT arterial, slice 11): refused by its first try as lost on the
+#: slice clicked, whose region leaks beyond 50 mm, so made again with the liver's nearer peaks and with the lower vessel
+#: ratio (session 46), each of the three tries from the slice clicked and from the neighbour after it.
+THREE_TRIES_CLICK = ("LLSYN002", 11, (312.1179493154376, 134.67567451245498))
+
+
+def test_a_click_refused_and_made_again_twice_traces_each_outline_once(sample_dicom: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Session 47: each of CT arterial's second tries made its own looks, the whole click again (24 ellipse fits on the
+    sample's LLSYN002 L04, 361 ms CPU against the first try's 116, issue 13's goal 150). One click's looks serve its
+    tries: the nearer peaks change no slice's levels there, and no vessel stands beyond half a contrast against the
+    regions traced, so the second tries trace nothing anew (4 fits), and the refusal is the same."""
+    import viewer.segment.slice2d as slice2d
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, suggest_diameter
+    from viewer.segment.suggest import LOST_ON_CLICKED
+
+    patient, k, at = THREE_TRIES_CLICK
+    vol = bs.load(patient, "ct_arterial", sample_dicom)
+    fits = 0
+    real_fit = slice2d.robust_fit
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal fits
+        fits += 1
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(slice2d, "robust_fit", counted)
+    got = suggest_diameter(vol, k, at, params_for(Role.CT_ARTERIAL))
+    assert isinstance(got, Refusal) and got.reason.startswith(LOST_ON_CLICKED) and "leaks beyond 50 mm" in got.reason, got
+    assert fits == 4
+
 
 #: One of the bench's ten clicks on realisation 101's LLSYN002 L01 (necrotic, 43.68 mm), slice 23.
 NECROTIC_CLICK = (23, (226.9700787842178, 122.65535376655632))

@@ -120,7 +120,12 @@ class Window:
     def liver(self) -> tuple[float, float]:
         """(level, SD) of the histogram's main peak: the mode, and the half-width at half-maximum
         of its narrower side / 1.1774, on a second histogram fitted to the peak. Pixels at the
-        window's minimum (air clipped on CT, the zero outside a masked ADC map) are left out."""
+        window's minimum (air clipped on CT, the zero outside a masked ADC map) are left out.
+        Read once per window (a window a click's looks keep is asked again)."""
+        return self._liver
+
+    @cached_property
+    def _liver(self) -> tuple[float, float]:
         v = self._values()
         lo, hi = np.percentile(v, [1.0, 99.0])
         if hi <= lo:
@@ -257,16 +262,46 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
     The liver is the histogram's main peak; when the region found from it runs out of the window,
     the window held more of something else (beside the liver's edge on MRI, the dark background):
     the other peaks lying between that one and the click's level (nearer that one than the click)
-    are tried as the liver, the first whose region closes is kept."""
+    are tried as the liver, the first whose region closes is kept; then, where the series asks it
+    (``near_peak_share``), the nearer ones (:func:`nearer_levels`)."""
+    return nearer_levels(win, seed, p, farther_levels(win, seed, p))
+
+
+def farther_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tuple[Levels, np.ndarray] | str:
+    """:func:`find_levels` without ``near_peak_share`` (the peaks 0.4 of the way from the click or more)."""
     mode, sd = win.liver()
     found = _levels_against(win, seed, p, mode, sd)
     if isinstance(found, str) or not touches_window(found[1]):
         return found
     at = float(np.median(win.sm[win.disc(seed, p.click_disc_mm)]))
-    for level, width in win.other_peaks(mode):
+    peaks = win.other_peaks(mode)
+    return _first_closing(win, seed, p, mode, at, [(level, width) for level, width in peaks
+                                                   if abs(at - level) >= 0.4 * abs(at - mode)], found)
+
+
+def nearer_levels(win: Window, seed: tuple[float, float], p: SuggestParams,
+                  farther: tuple[Levels, np.ndarray] | str) -> tuple[Levels, np.ndarray] | str:
+    """:func:`find_levels` from :func:`farther_levels`' ``farther``: where its region still runs out of the window and
+    the series asks it (``near_peak_share``, CT arterial), the peaks nearer the click down to that share of the way
+    from it are tried as the liver too (the liver's own peak beside a capsule lesion whose window holds more fat than
+    liver). A click's looks find ``farther`` once for a click made again with the nearer peaks
+    (:mod:`viewer.segment.looks`)."""
+    if not p.near_peak_share or isinstance(farther, str) or not touches_window(farther[1]):
+        return farther
+    mode, _ = win.liver()
+    at = float(np.median(win.sm[win.disc(seed, p.click_disc_mm)]))
+    return _first_closing(win, seed, p, mode, at, [(level, width) for level, width in win.other_peaks(mode)
+                                                   if p.near_peak_share * abs(at - mode) <= abs(at - level)
+                                                   < 0.4 * abs(at - mode)], farther)
+
+
+def _first_closing(win: Window, seed: tuple[float, float], p: SuggestParams, mode: float, at: float,
+                   tries: list[tuple[float, float]], found: tuple[Levels, np.ndarray]) -> tuple[Levels, np.ndarray]:
+    """The levels against the first of the peaks ``tries`` whose region closes, else ``found``."""
+    for level, width in tries:
         # on the mode's side of the click, not the lesion's own peak (a large lesion, or a vessel
         # as bright as it, is a peak near the click's level)
-        if not (min(mode, at) < level < max(mode, at) and abs(at - level) >= 0.4 * abs(at - mode)):
+        if not min(mode, at) < level < max(mode, at):
             continue
         # a minority's peak is narrower on a histogram than its noise: the robust SD of the values
         # near it (a quarter of the way to the click) as well

@@ -141,6 +141,20 @@ class SuggestParams:
     # followed next to it is as long within this share (from this share of its length to its inverse; 0: off; session
     # 45, CT arterial): the edge found alike on two slices is the lesion's, not one lost in the noise on one slice
     irregular_beside: float = 0.0
+    # where the region grown against the window's main peak runs out of the window and no other peak at least 0.4 of the
+    # way from it to the click closes it (:func:`viewer.segment.levels.find_levels`), the other peaks from this share of
+    # the way are tried as the liver too, in the same order (0: off; session 46, CT arterial): a lesion against the
+    # capsule has more fat than liver in its window (the main peak at -105 HU), and the liver's own peak, 72 against the
+    # click's 105, lies 0.16 of the way from the click
+    near_peak_share: float = 0.0
+    # where a click is refused because the lesion may be longest on a slice where its boundary is not found, or because
+    # the edge leaves the ellipse measured on more rays than ``max_leak_measured``, it is made again with ``vessel_ratio``
+    # at this (0: off; session 46, CT arterial): a portal vein branch against the lesion, 150 HU against its 115-130, is
+    # under the lesion's level plus one contrast and stays in the region; at half a contrast it is cut off
+    vessel_ratio_again: float = 0.0
+    # ... and its line stands only where its ellipse is this round or rounder (short axis over long; 0: any, an outline with
+    # no ellipse too): made again so, a lesion and the vein's section merged at 0.67-0.68 (477 LLSYN001 L03, +3.20 mm)
+    vessel_again_axis_ratio: float = 0.0
     # on the slice measured, the unsmoothed image 0.5-2.5 mm beyond the boundary (the median over the rays that stay
     # in the liver, at each distance, then its mean there) still this fraction of the lesion's contrast or more: a
     # rim fainter than the interior found, under the half-maximum of the interior's edge (T1 portal's rim lesions:
@@ -371,6 +385,13 @@ class SuggestParams:
         if not (0 <= self.max_leak_measured < 1 and 0 <= self.max_leak_fraction < 1 and 0 < self.shell_fraction < 1
                 and 0 <= self.opening < 1 and 0 <= self.max_inward_measured < 1):
             raise ValueError("max_leak_fraction, max_leak_measured, max_inward_measured and shell_fraction are fractions")
+        if not 0 <= self.vessel_again_axis_ratio < 1:
+            raise ValueError(f"vessel_again_axis_ratio lies in [0, 1) (0: any), got {self.vessel_again_axis_ratio}")
+        if not self.vessel_ratio_again >= 0:
+            raise ValueError(f"vessel_ratio_again >= 0 (0: off), got {self.vessel_ratio_again}")
+        if not 0 <= self.near_peak_share < 0.4:
+            raise ValueError(f"near_peak_share is 0 (off) or a share under 0.4 (the peaks from 0.4 are tried anyway), got "
+                             f"{self.near_peak_share}")
         if not 0 <= self.max_leak_outward < 1:
             raise ValueError(f"max_leak_outward is 0 (off) or a share of the rays, got {self.max_leak_outward}")
         if self.leak_large_px < 0 or not 0 < self.leak_large_neighbours <= 1:

@@ -144,14 +144,37 @@ def traced(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestPar
            region: np.ndarray | None = None, own_part: bool = False) -> Traced | str:
     """:func:`outline` up to its leak limit (``p.max_leak_fraction`` is not read): why there is no outline before the
     rays' edges are found, or the share of the rays that leak and what the outline is when that share is allowed."""
+    cut = cut_region(win, seed, levels, p, region)
+    return cut if isinstance(cut, str) else traced_cut(win, seed, levels, p, cut, own_part)
+
+
+def cut_region(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestParams,
+               region: np.ndarray | None = None) -> np.ndarray | str:
+    """The region :func:`traced` draws its rays from: ``region`` (grown from ``seed`` at ``levels`` unless given) with
+    the vessels beside it cut off where the series asks it (``vessel_ratio``), or :data:`LESION_ENDS` where there is
+    none. What :func:`traced` gives is :func:`traced_cut`'s from this region: a click's looks trace a region cut alike
+    at two vessel ratios once (:mod:`viewer.segment.looks`)."""
     if region is None:
-        region = grow(win.sm, seed, levels.sign, levels.threshold,
-                      ceiling=levels.lesion + p.beyond_ratio * (levels.lesion - levels.liver))
+        region = grown_at(win, seed, levels, p)
     if not region.any():
         return LESION_ENDS
-    rs, cs = win.spacing
     if p.vessel_ratio:
         region = _without_brighter_neighbours(win, seed, levels, region, p)
+    return region
+
+
+def grown_at(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestParams) -> np.ndarray:
+    """The region grown from ``seed`` at ``levels`` (a lesion's levels followed onto another slice), short of what
+    stands ``beyond_ratio`` of its contrast past the lesion's level."""
+    return grow(win.sm, seed, levels.sign, levels.threshold,
+                ceiling=levels.lesion + p.beyond_ratio * (levels.lesion - levels.liver))
+
+
+def traced_cut(win: Window, seed: tuple[float, float], levels: Levels, p: SuggestParams, region: np.ndarray,
+               own_part: bool = False) -> Traced | str:
+    """:func:`traced` from the region :func:`cut_region` gave (neither ``p.vessel_ratio`` nor ``p.max_leak_fraction``
+    is read)."""
+    rs, cs = win.spacing
     box = bounding_box(region)
     deep = ndi.distance_transform_edt(region[box], sampling=(rs, cs))
     if own_part:

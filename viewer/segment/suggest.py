@@ -47,6 +47,8 @@ FAINT_WHOLE = "what is found is faint as a whole"
 SPLITS = "what is found here joins two structures"
 #: How the refusal begins when the lesion goes on, unmeasured, through the slice clicked.
 LOST_ON_CLICKED = "the lesion may be longest on the slice clicked"
+#: How the refusals begin when the lesion goes on, unmeasured, through the slice clicked or one followed.
+LOST_ON_NEIGHBOUR = "the lesion may be longest on"
 #: How the refusal begins when the slice measured has no elliptical edge.
 IRREGULAR = "the lesion's edge is irregular"
 #: How the refusal begins when the edge leaves the ellipse measured on more rays than the series allows.
@@ -205,23 +207,75 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         return _refuse(f"a slice index is a whole number, got {slice_index!r}", p)
     if not all(math.isfinite(float(v)) for v in at):
         return _refuse(f"the click is not a point of the image ({at!r})", p)
+    geo = volume.geometry
+    # one click's looks for all its runs, the second tries' too (:mod:`viewer.segment.looks`)
+    looks = Looks(volume, (geo.row_spacing_mm, geo.column_spacing_mm), p) \
+        if geo.row_spacing_mm is not None and geo.column_spacing_mm is not None else None
+    off_body: list[bool] = []  # whether the click is off the body, once asked
+
+    def off_the_body() -> bool:
+        if not off_body:
+            off_body.append(_off_the_body(volume, int(slice_index), at))
+        return off_body[0]
+
     try:
-        result = _suggest(volume, int(slice_index), at, p, from_a_tip_again=True, lost_again=True)
-        if isinstance(result, Refusal) and result.reason.startswith(LOST_ON_CLICKED) and p.both_neighbours:
-            # the slice clicked found nothing of its own, the neighbour before it did and could not follow the lesion
-            # back through it (from its tip, the slice clicked more than twice as large): from the neighbour after
-            # it (v13; a reader's check clicked a 38 mm lesion at its centre two slices from its largest on b800)
-            again = _suggest(volume, int(slice_index), at, p, from_a_tip_again=True, step_first=1)
+        # the liver's peak nearer the click and the lower vessel ratio are tried only in second tries (``near_peak_share``,
+        # ``vessel_ratio_again``): the first as without them
+        result = _first_and_after(volume, int(slice_index), at, replace(p, near_peak_share=0.0, vessel_ratio_again=0.0),
+                                  looks)
+        if p.near_peak_share or p.vessel_ratio_again:
+            result = _with_params(result, near_peak_share=p.near_peak_share, vessel_ratio_again=p.vessel_ratio_again)
+        first_reason = result.reason if isinstance(result, Refusal) else ""
+        if isinstance(result, Refusal) and p.near_peak_share and LEAKS_BEYOND in result.reason \
+                and not off_the_body():
+            # CT arterial (session 46): the region grown from the click ran out of the window, every peak of the window's
+            # histogram tried as the liver but the nearer ones: a lesion against the capsule, whose window holds more
+            # fat beyond it than liver (the main peak at -105 HU, the liver's own 0.16 of the way from the click's
+            # level), grows through the whole liver. Made again with the nearer peaks tried too; what that gives
+            # stands, with every rule of the series (it makes a line only where the first try leaked)
+            again = _first_and_after(volume, int(slice_index), at, replace(p, vessel_ratio_again=0.0), looks)
             if isinstance(again, Suggestion):
-                result = replace(again, params={**again.params, "started_after": True})
+                result = _with_params(again, near_peak_again=True, vessel_ratio_again=p.vessel_ratio_again)
+        if isinstance(result, Refusal) and p.vessel_ratio_again \
+                and first_reason.startswith((LOST_ON_NEIGHBOUR, BEYOND_ELLIPSE)):
+            # CT arterial (session 46): lost on a slice where the boundary leaks or leaves the ellipse, a portal vein
+            # branch against the lesion (150 HU against its 115-130) under the lesion's level plus a contrast, kept in the
+            # region as the lesion's: made again cutting off what stands beyond half a contrast (``vessel_ratio``); what
+            # that gives stands, with every rule of the series
+            again = _first_and_after(volume, int(slice_index), at,
+                                     replace(p, near_peak_share=0.0, vessel_ratio=p.vessel_ratio_again), looks)
+            round_enough = isinstance(again, Suggestion) and (
+                not p.vessel_again_axis_ratio or again.params.get("axis_ratio", 0.0) >= p.vessel_again_axis_ratio)
+            if isinstance(again, Suggestion) and round_enough:
+                result = _with_params(again, vessel_again=True, vessel_ratio=p.vessel_ratio,
+                                      near_peak_share=p.near_peak_share)
     except Unsegmentable as exc:
         result = _refuse(str(exc), p)
-    if isinstance(result, Refusal) and any(w in result.reason for w in AIR_REASONS) \
-            and _off_the_body(volume, int(slice_index), at):
+    if isinstance(result, Refusal) and any(w in result.reason for w in AIR_REASONS) and off_the_body():
         # said as such, not as "no contrast against the liver" (a reader's check on b800's air); judged only
         # once refused, so a suggestion's time is unchanged
         return Refusal(OUTSIDE_BODY, result.params)
     return result
+
+
+def _first_and_after(volume: VolumeLike, slice_index: int, at: tuple[float, float],
+                     p: SuggestParams, looks: Looks | None) -> Suggestion | Refusal:
+    """The click suggested, and where the lesion may be longest on the slice clicked, started from the neighbour after
+    it too (both runs with the click's ``looks``)."""
+    result = _suggest(volume, slice_index, at, p, from_a_tip_again=True, lost_again=True, looks=looks)
+    if isinstance(result, Refusal) and result.reason.startswith(LOST_ON_CLICKED) and p.both_neighbours:
+        # the slice clicked found nothing of its own, the neighbour before it did and could not follow the lesion
+        # back through it (from its tip, the slice clicked more than twice as large): from the neighbour after
+        # it (v13; a reader's check clicked a 38 mm lesion at its centre two slices from its largest on b800)
+        again = _suggest(volume, slice_index, at, p, from_a_tip_again=True, step_first=1, looks=looks)
+        if isinstance(again, Suggestion):
+            result = replace(again, params={**again.params, "started_after": True})
+    return result
+
+
+def _with_params(result: Suggestion | Refusal, **extra: object) -> Suggestion | Refusal:
+    """``result`` with ``extra`` in its record."""
+    return replace(result, params={**result.params, **extra})
 
 
 def _past_end(volume: VolumeLike, best: int, found: dict[int, SliceOutline], ends_toward: Callable[[int, int], bool],
