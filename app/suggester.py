@@ -756,6 +756,13 @@ IRREGULAR_BESIDE: dict[Role, float] = {Role.CT_ARTERIAL: 0.9}
 MAX_LEAK_OUTWARD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.34}
 LEAK_LARGE_PX: dict[Role, float] = {Role.MR_T1_ARTERIAL: 12.0}
 LOST_AGAIN: frozenset[Role] = frozenset({Role.MR_T1_ARTERIAL})
+#: Where a click is refused because the region grown from it leaks beyond the window (50 mm), it is made again with the
+#: window's histogram peaks from this share of the way from the click's level to the main peak tried as the liver too
+#: (0.4 otherwise; ``near_peak_share``, session 47, T1 arterial): a lesion against the liver's edge has more of the dark
+#: background than liver in its window, the liver's own peak nearer the click. The line made again stands with every rule
+#: of the series unless it is measured beside a longer section given up as "joined" (211 LLSYN002 L06, -3.65 mm on its
+#: tip). Figures: viewer/README.md, session 47.
+NEAR_PEAK_SHARE: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.15}
 
 
 def params_for(role: Role | None) -> SuggestParams:
@@ -798,7 +805,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          raw_shell_beside=RAW_SHELL_BESIDE.get(role, 0.0),
                          min_click_share=MIN_CLICK_SHARE.get(role, 0.0),
                          max_leak_outward=MAX_LEAK_OUTWARD.get(role, 0.0), leak_large_px=LEAK_LARGE_PX.get(role, 0.0),
-                         lost_again=role in LOST_AGAIN,
+                         lost_again=role in LOST_AGAIN, near_peak_share=NEAR_PEAK_SHARE.get(role, 0.0),
                          narrow_short_mm=narrow[0], narrow_short_ratio=narrow[1], narrow_short_slices=narrow[2])
 
 

@@ -53,7 +53,9 @@ class Levels:
     liver_sd: float
     lesion: float  # the level just inside the edge
     mode: float  # the window's liver mode (the liver far from the lesion)
-    liver_peak: str = "main"  # which histogram peak ``mode`` is: "main", or "other" (see :func:`find_levels`)
+    # which histogram peak ``mode`` is: "main", "other", or "near" (one under 0.4 of the way from the click, tried only with
+    # ``near_peak_share``; see :func:`find_levels`)
+    liver_peak: str = "main"
 
     @property
     def contrast_sd(self) -> float:
@@ -263,10 +265,18 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
     if isinstance(found, str) or not touches_window(found[1]):
         return found
     at = float(np.median(win.sm[win.disc(seed, p.click_disc_mm)]))
-    for level, width in win.other_peaks(mode):
+    peaks = win.other_peaks(mode)
+    # the peaks 0.4 of the way from the click or more first; then, where the series asks it (``near_peak_share``, T1
+    # arterial's second try), the nearer ones down to that share (the liver's own peak beside a capsule lesion whose
+    # window holds more fat than liver)
+    tries = [(level, width) for level, width in peaks if abs(at - level) >= 0.4 * abs(at - mode)]
+    if p.near_peak_share:
+        tries += [(level, width) for level, width in peaks
+                  if p.near_peak_share * abs(at - mode) <= abs(at - level) < 0.4 * abs(at - mode)]
+    for level, width in tries:
         # on the mode's side of the click, not the lesion's own peak (a large lesion, or a vessel
         # as bright as it, is a peak near the click's level)
-        if not (min(mode, at) < level < max(mode, at) and abs(at - level) >= 0.4 * abs(at - mode)):
+        if not min(mode, at) < level < max(mode, at):
             continue
         # a minority's peak is narrower on a histogram than its noise: the robust SD of the values
         # near it (a quarter of the way to the click) as well
@@ -276,7 +286,8 @@ def find_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> tup
         if abs(at - level) >= p.min_contrast_sd * width:
             again = _levels_against(win, seed, p, level, width)
             if not isinstance(again, str) and not touches_window(again[1]):
-                return replace(again[0], liver_peak="other"), again[1]
+                near = abs(at - level) < 0.4 * abs(at - mode)
+                return replace(again[0], liver_peak="near" if near else "other"), again[1]
     return found
 
 

@@ -141,6 +141,12 @@ class SuggestParams:
     # followed next to it is as long within this share (from this share of its length to its inverse; 0: off; session
     # 45, CT arterial): the edge found alike on two slices is the lesion's, not one lost in the noise on one slice
     irregular_beside: float = 0.0
+    # where the region grown against the window's main peak runs out of the window and no other peak at least 0.4 of the
+    # way from it to the click closes it (:func:`viewer.segment.levels.find_levels`), the click is made again with the
+    # other peaks from this share of the way tried as the liver too, in the same order (0: off; session 47, T1 arterial):
+    # a lesion against the capsule has more of the dark fat and background than liver in its window, and the liver's own
+    # peak lies nearer the click than 0.4 of the way
+    near_peak_share: float = 0.0
     # on the slice measured, the unsmoothed image 0.5-2.5 mm beyond the boundary (the median over the rays that stay
     # in the liver, at each distance, then its mean there) still this fraction of the lesion's contrast or more: a
     # rim fainter than the interior found, under the half-maximum of the interior's edge (T1 portal's rim lesions:
@@ -368,6 +374,9 @@ class SuggestParams:
         if self.leak_large_px < 0 or not 0 < self.leak_large_neighbours <= 1:
             raise ValueError(f"leak_large_px >= 0 (0: off) and leak_large_neighbours in (0, 1], got {self.leak_large_px}, "
                              f"{self.leak_large_neighbours}")
+        if not 0 <= self.near_peak_share < 0.4:
+            raise ValueError(f"near_peak_share is 0 (off) or a share under 0.4 (the peaks from 0.4 are tried anyway), got "
+                             f"{self.near_peak_share}")
         if not 0 <= self.irregular_beside < 1:
             raise ValueError(f"irregular_beside is 0 (off) or a share of the slice measured's length, got "
                              f"{self.irregular_beside}")

@@ -206,14 +206,15 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
     if not all(math.isfinite(float(v)) for v in at):
         return _refuse(f"the click is not a point of the image ({at!r})", p)
     try:
-        result = _suggest(volume, int(slice_index), at, p, from_a_tip_again=True, lost_again=True)
-        if isinstance(result, Refusal) and result.reason.startswith(LOST_ON_CLICKED) and p.both_neighbours:
-            # the slice clicked found nothing of its own, the neighbour before it did and could not follow the lesion
-            # back through it (from its tip, the slice clicked more than twice as large): from the neighbour after
-            # it (v13; a reader's check clicked a 38 mm lesion at its centre two slices from its largest on b800)
-            again = _suggest(volume, int(slice_index), at, p, from_a_tip_again=True, step_first=1)
-            if isinstance(again, Suggestion):
-                result = replace(again, params={**again.params, "started_after": True})
+        # the liver's peak nearer the click is tried only in a second try (``near_peak_share``): the first as without it
+        result = _first_and_after(volume, int(slice_index), at, replace(p, near_peak_share=0.0))
+        if p.near_peak_share:  # the record names the series' parameter, as every other
+            result = replace(result, params={**result.params, "near_peak_share": p.near_peak_share})
+        if isinstance(result, Refusal) and p.near_peak_share and LEAKS_BEYOND in result.reason \
+                and not _off_the_body(volume, int(slice_index), at):
+            again = _near_peak_again(volume, int(slice_index), at, p)
+            if again is not None:
+                result = again
     except Unsegmentable as exc:
         result = _refuse(str(exc), p)
     if isinstance(result, Refusal) and any(w in result.reason for w in AIR_REASONS) \
@@ -222,6 +223,36 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         # once refused, so a suggestion's time is unchanged
         return Refusal(OUTSIDE_BODY, result.params)
     return result
+
+
+def _first_and_after(volume: VolumeLike, slice_index: int, at: tuple[float, float],
+                     p: SuggestParams) -> Suggestion | Refusal:
+    """The click suggested, and where the lesion may be longest on the slice clicked, started from the neighbour after
+    it too."""
+    result = _suggest(volume, slice_index, at, p, from_a_tip_again=True, lost_again=True)
+    if isinstance(result, Refusal) and result.reason.startswith(LOST_ON_CLICKED) and p.both_neighbours:
+        # the slice clicked found nothing of its own, the neighbour before it did and could not follow the lesion
+        # back through it (from its tip, the slice clicked more than twice as large): from the neighbour after
+        # it (v13; a reader's check clicked a 38 mm lesion at its centre two slices from its largest on b800)
+        again = _suggest(volume, slice_index, at, p, from_a_tip_again=True, step_first=1)
+        if isinstance(again, Suggestion):
+            result = replace(again, params={**again.params, "started_after": True})
+    return result
+
+
+def _near_peak_again(volume: VolumeLike, slice_index: int, at: tuple[float, float],
+                     p: SuggestParams) -> Suggestion | None:
+    """T1 arterial (session 47): a click whose region leaked beyond the window (50 mm), made again with the window's
+    histogram peaks from ``near_peak_share`` of the way from the click's level tried as the liver too. A lesion against
+    the liver's edge has more of the dark fat and background than liver in its window, the liver's own peak nearer the
+    click than 0.4 of the way: grown against the background, the region is the whole liver. The line made so stands, with
+    every rule of the series, where it is measured on the longest section followed: one measured beside a longer section
+    given up as the lesion's end "joined" to something is its tip (211 LLSYN002 L06, 14.0 mm beside the capsule, measured
+    10.3 mm on its tip's slice, -3.65), and stays refused. None where the second try gives no line."""
+    again = _first_and_after(volume, slice_index, at, p)
+    if isinstance(again, Refusal) or again.params.get("gave_way") == JOINED:
+        return None
+    return replace(again, params={**again.params, "near_peak_again": True})
 
 
 def _past_end(volume: VolumeLike, best: int, found: dict[int, SliceOutline], ends_toward: Callable[[int, int], bool],
