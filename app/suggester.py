@@ -763,6 +763,10 @@ LOST_AGAIN: frozenset[Role] = frozenset({Role.MR_T1_ARTERIAL})
 #: of the series unless it is measured beside a longer section given up as "joined" (211 LLSYN002 L06, -3.65 mm on its
 #: tip). Figures: viewer/README.md, session 47.
 NEAR_PEAK_SHARE: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.15}
+#: ... and its line measured as found on two slices stands only where its outline found again at half its peak's contrast
+#: holds this share of it (``near_peak_half``, b800's ``two_slice_peak_half`` for the second try): 407 LLSYN002 L11 (4.9
+#: mm at the liver's tip) was drawn 8.05 mm at 0.856 (+3.19, 11 clicks); the other lines it made stood at 0.961 or more.
+NEAR_PEAK_HALF: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.9}
 
 
 def params_for(role: Role | None) -> SuggestParams:
@@ -806,6 +810,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          min_click_share=MIN_CLICK_SHARE.get(role, 0.0),
                          max_leak_outward=MAX_LEAK_OUTWARD.get(role, 0.0), leak_large_px=LEAK_LARGE_PX.get(role, 0.0),
                          lost_again=role in LOST_AGAIN, near_peak_share=NEAR_PEAK_SHARE.get(role, 0.0),
+                         near_peak_half=NEAR_PEAK_HALF.get(role, 0.0),
                          narrow_short_mm=narrow[0], narrow_short_ratio=narrow[1], narrow_short_slices=narrow[2])
 
 

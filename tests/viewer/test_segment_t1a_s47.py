@@ -4,7 +4,9 @@ generator for the test (the bench's clicks; app.suggester, session 47).
 
 - 211 LLSYN002 L08 (9.95 mm on its slice): every click refused as leaking at v24; made again, -0.17 mm.
 - 211 LLSYN002 L06 (13.99 mm near the liver's edge): one click made again is measured on its tip's slice beside its
-  longer section given up as "joined" (10.34 mm, -3.65): stays refused; another made again is its line (+0.07)."""
+  longer section given up as "joined" (10.34 mm, -3.65): stays refused; another made again is its line (+0.07).
+- 407 LLSYN002 L11 (4.9 mm at the liver's tip): made again, drawn 8.05 mm on two slices (+3.19), its outline at half its
+  peak's contrast 0.856 of it: stays refused (``near_peak_half`` 0.9)."""
 
 from __future__ import annotations
 
@@ -31,10 +33,10 @@ def _params() -> Any:
     from viewer.records import Role
 
     p = params_for(Role.MR_T1_ARTERIAL)
-    assert p.near_peak_share == 0.15
+    assert (p.near_peak_share, p.near_peak_half) == (0.15, 0.9)
     for role in Role:
         if role is not Role.MR_T1_ARTERIAL:
-            assert params_for(role).near_peak_share == 0.0, role
+            assert (params_for(role).near_peak_share, params_for(role).near_peak_half) == (0.0, 0.0), role
     return p
 
 
@@ -82,10 +84,32 @@ def test_second_try_measured_beside_a_joined_section_stays_refused(llsyn002_211:
     assert s.params["near_peak_again"] is True
 
 
-def test_near_peak_share_is_checked() -> None:
+def test_small_lesion_on_the_blur_tails_stays_refused(tmp_path: Any) -> None:
+    """407 LLSYN002 L11 (4.9 mm at the liver's tip) clicked on slice 19: leaks at v24; made again with the nearer peaks it
+    is drawn 8.05 mm as found on two slices (+3.19), its outline found again at half its peak's contrast 0.856 of that:
+    refused under ``near_peak_half`` 0.9 (without it the +3.19 line)."""
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.levels import LEAKS_BEYOND
+
+    p = _params()
+    vol = _t1(tmp_path, 407, "LLSYN002", ROLE)
+    at = (69.54874521572516, 183.24130081328084)
+    bad = suggest_diameter(vol, 19, at, replace(p, near_peak_half=0.0))
+    assert isinstance(bad, Suggestion) and bad.diameter_mm - 4.9 > 3.0 and bad.params["near_peak_again"] is True, bad
+    assert len(bad.params["diameters_by_slice_mm"]) == 2 and bad.params["uncorrected"] is True, bad.params
+    probe = suggest_diameter(vol, 19, at, replace(p, near_peak_half=0.5))  # the share read, the line let through
+    assert isinstance(probe, Suggestion) and 0.8 < probe.params["peak_half_share"] < 0.9, probe
+    s = suggest_diameter(vol, 19, at, p)
+    assert isinstance(s, Refusal) and LEAKS_BEYOND in s.reason, s
+
+
+def test_near_peak_parameters_are_checked() -> None:
     from viewer.segment.records import SuggestParams
 
-    assert SuggestParams().near_peak_share == 0.0
+    assert (SuggestParams().near_peak_share, SuggestParams().near_peak_half) == (0.0, 0.0)
     for bad in (-0.1, 0.4, 0.5):
         with pytest.raises(ValueError, match="near_peak_share"):
             SuggestParams(near_peak_share=bad)
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="near_peak_half"):
+            SuggestParams(near_peak_half=bad)

@@ -147,6 +147,11 @@ class SuggestParams:
     # a lesion against the capsule has more of the dark fat and background than liver in its window, and the liver's own
     # peak lies nearer the click than 0.4 of the way
     near_peak_share: float = 0.0
+    # ... and a line of that second try measured as found on two slices is refused when its outline found again at half its
+    # peak's contrast is under this share of it (``two_slice_peak_half`` for the second try; 0: as the series; session 47,
+    # T1 arterial): the liver's peak read beside the background sets a threshold on the tails of a lesion smaller than
+    # the blur (407 LLSYN002 L11, 4.9 mm at the liver's tip, 8.05 mm at 0.856)
+    near_peak_half: float = 0.0
     # on the slice measured, the unsmoothed image 0.5-2.5 mm beyond the boundary (the median over the rays that stay
     # in the liver, at each distance, then its mean there) still this fraction of the lesion's contrast or more: a
     # rim fainter than the interior found, under the half-maximum of the interior's edge (T1 portal's rim lesions:
@@ -377,6 +382,8 @@ class SuggestParams:
         if not 0 <= self.near_peak_share < 0.4:
             raise ValueError(f"near_peak_share is 0 (off) or a share under 0.4 (the peaks from 0.4 are tried anyway), got "
                              f"{self.near_peak_share}")
+        if not 0 <= self.near_peak_half < 1:
+            raise ValueError(f"near_peak_half is 0 (off) or a share under 1, got {self.near_peak_half}")
         if not 0 <= self.irregular_beside < 1:
             raise ValueError(f"irregular_beside is 0 (off) or a share of the slice measured's length, got "
                              f"{self.irregular_beside}")
