@@ -754,8 +754,7 @@ IRREGULAR_BESIDE: dict[Role, float] = {Role.CT_ARTERIAL: 0.9}
 #: in its window, the main peak at -105 HU, and the liver's own peak lies 0.16-0.25 of the way from the click; grown
 #: against the fat, the region is the whole liver. At 0.1 it took 405 LLSYN001 L04 (6.4 mm, 24 HU over the liver, its
 #: liver peak about 0.115 of the way) 9.7 mm long (+3.30, 6 clicks); the lines it makes stand from about 0.2. Figures:
-#: viewer/README.md, session 46.
-NEAR_PEAK_SHARE: dict[Role, float] = {Role.CT_ARTERIAL: 0.15}
+#: viewer/README.md, session 46. T1 arterial since session 47: see below.
 #: Where a click is refused because the lesion may be longest on a slice where its boundary is not found, or because
 #: the edge leaves the ellipse measured on more rays than :data:`MEASURED_LEAK` allows, it is made again cutting off what
 #: stands beyond the lesion's level by this share of its contrast (``vessel_ratio_again``; ``vessel_ratio`` 1.0
@@ -789,6 +788,17 @@ VESSEL_AGAIN_AXIS_RATIO: dict[Role, float] = {Role.CT_ARTERIAL: 0.7}
 MAX_LEAK_OUTWARD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.34}
 LEAK_LARGE_PX: dict[Role, float] = {Role.MR_T1_ARTERIAL: 12.0}
 LOST_AGAIN: frozenset[Role] = frozenset({Role.MR_T1_ARTERIAL})
+#: Where a click is refused because the region grown from it leaks beyond the window (50 mm), it is made again with the
+#: window's histogram peaks from this share of the way from the click's level to the main peak tried as the liver too
+#: (0.4 otherwise; ``near_peak_share``, session 47, T1 arterial; CT arterial's above): a lesion against the liver's edge has more of the dark
+#: background than liver in its window, the liver's own peak nearer the click. The line made again stands with every rule
+#: of the series unless it is measured beside a longer section given up as "joined" (211 LLSYN002 L06, -3.65 mm on its
+#: tip). Figures: viewer/README.md, session 47.
+NEAR_PEAK_SHARE: dict[Role, float] = {Role.CT_ARTERIAL: 0.15, Role.MR_T1_ARTERIAL: 0.15}
+#: ... and its line measured as found on two slices stands only where its outline found again at half its peak's contrast
+#: holds this share of it (``near_peak_half``, b800's ``two_slice_peak_half`` for the second try): 407 LLSYN002 L11 (4.9
+#: mm at the liver's tip) was drawn 8.05 mm at 0.856 (+3.19, 11 clicks); the other lines it made stood at 0.961 or more.
+NEAR_PEAK_HALF: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.9}
 
 
 def params_for(role: Role | None) -> SuggestParams:
@@ -836,6 +846,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          min_click_share=MIN_CLICK_SHARE.get(role, 0.0),
                          max_leak_outward=MAX_LEAK_OUTWARD.get(role, 0.0), leak_large_px=LEAK_LARGE_PX.get(role, 0.0),
                          lost_again=role in LOST_AGAIN,
+                         near_peak_half=NEAR_PEAK_HALF.get(role, 0.0),
                          narrow_short_mm=narrow[0], narrow_short_ratio=narrow[1], narrow_short_slices=narrow[2])
 
 

@@ -53,7 +53,9 @@ class Levels:
     liver_sd: float
     lesion: float  # the level just inside the edge
     mode: float  # the window's liver mode (the liver far from the lesion)
-    liver_peak: str = "main"  # which histogram peak ``mode`` is: "main", or "other" (see :func:`find_levels`)
+    # which histogram peak ``mode`` is: "main", "other", or "near" (one under 0.4 of the way from the click, tried only with
+    # ``near_peak_share``; see :func:`find_levels`)
+    liver_peak: str = "main"
 
     @property
     def contrast_sd(self) -> float:
@@ -282,7 +284,7 @@ def farther_levels(win: Window, seed: tuple[float, float], p: SuggestParams) -> 
 def nearer_levels(win: Window, seed: tuple[float, float], p: SuggestParams,
                   farther: tuple[Levels, np.ndarray] | str) -> tuple[Levels, np.ndarray] | str:
     """:func:`find_levels` from :func:`farther_levels`' ``farther``: where its region still runs out of the window and
-    the series asks it (``near_peak_share``, CT arterial), the peaks nearer the click down to that share of the way
+    the series asks it (``near_peak_share``, CT and T1 arterial), the peaks nearer the click down to that share of the way
     from it are tried as the liver too (the liver's own peak beside a capsule lesion whose window holds more fat than
     liver). A click's looks find ``farther`` once for a click made again with the nearer peaks
     (:mod:`viewer.segment.looks`)."""
@@ -311,7 +313,8 @@ def _first_closing(win: Window, seed: tuple[float, float], p: SuggestParams, mod
         if abs(at - level) >= p.min_contrast_sd * width:
             again = _levels_against(win, seed, p, level, width)
             if not isinstance(again, str) and not touches_window(again[1]):
-                return replace(again[0], liver_peak="other"), again[1]
+                near = abs(at - level) < 0.4 * abs(at - mode)
+                return replace(again[0], liver_peak="near" if near else "other"), again[1]
     return found
 
 

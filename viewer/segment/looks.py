@@ -37,7 +37,9 @@ from viewer.segment.records import SuggestParams, VolumeLike
 from viewer.segment.slice2d import SliceOutline, Traced, cut_region, grown_at, limited, traced_cut
 
 #: The parameters a click's runs may change between them (see the module's docstring).
-_PER_RUN = ("max_leak_fraction", "near_peak_share", "vessel_ratio", "vessel_ratio_again")
+_PER_RUN = ("max_leak_fraction", "near_peak_share", "vessel_ratio", "vessel_ratio_again",
+            # read after the outlines are found (T1 arterial's nearer peaks' second try raises it)
+            "two_slice_peak_half")
 
 #: A point: the slice and (row, col) of the image.
 _At = tuple[int, tuple[float, float]]

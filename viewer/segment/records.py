@@ -143,9 +143,9 @@ class SuggestParams:
     irregular_beside: float = 0.0
     # where the region grown against the window's main peak runs out of the window and no other peak at least 0.4 of the
     # way from it to the click closes it (:func:`viewer.segment.levels.find_levels`), the other peaks from this share of
-    # the way are tried as the liver too, in the same order (0: off; session 46, CT arterial): a lesion against the
-    # capsule has more fat than liver in its window (the main peak at -105 HU), and the liver's own peak, 72 against the
-    # click's 105, lies 0.16 of the way from the click
+    # the way are tried as the liver too, in the same order (0: off; session 46, CT arterial; session 47, T1 arterial):
+    # a lesion against the capsule has more fat than liver in its window (CT: the main peak at -105 HU, the liver's own
+    # peak, 72 against the click's 105, 0.16 of the way from the click; T1: the dark fat and background beyond the edge)
     near_peak_share: float = 0.0
     # where a click is refused because the lesion may be longest on a slice where its boundary is not found, or because
     # the edge leaves the ellipse measured on more rays than ``max_leak_measured``, it is made again with ``vessel_ratio``
@@ -155,6 +155,13 @@ class SuggestParams:
     # ... and its line stands only where its ellipse is this round or rounder (short axis over long; 0: any, an outline with
     # no ellipse too): made again so, a lesion and the vein's section merged at 0.67-0.68 (477 LLSYN001 L03, +3.20 mm)
     vessel_again_axis_ratio: float = 0.0
+    # ... and a line of the nearer peaks' second try measured as found on two slices is refused when its outline found
+    # again at half its peak's contrast is under this share of it (``two_slice_peak_half`` for the second try), and set,
+    # one measured beside a longer section given up as "joined" is refused too (0: off, as the series; session 47, T1
+    # arterial): the liver's peak read beside the background sets a threshold on the tails of a lesion smaller than the
+    # blur (407 LLSYN002 L11, 4.9 mm at the liver's tip, 8.05 mm at 0.856), and a capsule lesion is measured on its tip
+    # beside its longer section joined to the capsule (211 LLSYN002 L06, 14.0 mm measured 10.3)
+    near_peak_half: float = 0.0
     # on the slice measured, the unsmoothed image 0.5-2.5 mm beyond the boundary (the median over the rays that stay
     # in the liver, at each distance, then its mean there) still this fraction of the lesion's contrast or more: a
     # rim fainter than the interior found, under the half-maximum of the interior's edge (T1 portal's rim lesions:
@@ -397,6 +404,11 @@ class SuggestParams:
         if self.leak_large_px < 0 or not 0 < self.leak_large_neighbours <= 1:
             raise ValueError(f"leak_large_px >= 0 (0: off) and leak_large_neighbours in (0, 1], got {self.leak_large_px}, "
                              f"{self.leak_large_neighbours}")
+        if not 0 <= self.near_peak_share < 0.4:
+            raise ValueError(f"near_peak_share is 0 (off) or a share under 0.4 (the peaks from 0.4 are tried anyway), got "
+                             f"{self.near_peak_share}")
+        if not 0 <= self.near_peak_half < 1:
+            raise ValueError(f"near_peak_half is 0 (off) or a share under 1, got {self.near_peak_half}")
         if not 0 <= self.irregular_beside < 1:
             raise ValueError(f"irregular_beside is 0 (off) or a share of the slice measured's length, got "
                              f"{self.irregular_beside}")

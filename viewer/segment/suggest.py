@@ -233,9 +233,10 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
             # fat beyond it than liver (the main peak at -105 HU, the liver's own 0.16 of the way from the click's
             # level), grows through the whole liver. Made again with the nearer peaks tried too; what that gives
             # stands, with every rule of the series (it makes a line only where the first try leaked)
-            again = _first_and_after(volume, int(slice_index), at, replace(p, vessel_ratio_again=0.0), looks)
-            if isinstance(again, Suggestion):
-                result = _with_params(again, near_peak_again=True, vessel_ratio_again=p.vessel_ratio_again)
+            # T1 arterial (session 47): the dark fat and background beyond the liver's edge, alike, with two more guards
+            near = _near_peak_again(volume, int(slice_index), at, p, looks)
+            if near is not None:
+                result = _with_params(near, near_peak_again=True, vessel_ratio_again=p.vessel_ratio_again)
         if isinstance(result, Refusal) and p.vessel_ratio_again \
                 and first_reason.startswith((LOST_ON_NEIGHBOUR, BEYOND_ELLIPSE)):
             # CT arterial (session 46): lost on a slice where the boundary leaks or leaves the ellipse, a portal vein
@@ -276,6 +277,28 @@ def _first_and_after(volume: VolumeLike, slice_index: int, at: tuple[float, floa
 def _with_params(result: Suggestion | Refusal, **extra: object) -> Suggestion | Refusal:
     """``result`` with ``extra`` in its record."""
     return replace(result, params={**result.params, **extra})
+
+
+def _near_peak_again(volume: VolumeLike, slice_index: int, at: tuple[float, float],
+                     p: SuggestParams, looks: Looks | None) -> Suggestion | None:
+    """CT arterial (session 46) and T1 arterial (session 47): a click whose region leaked beyond the window (50 mm),
+    made again with the window's histogram peaks from ``near_peak_share`` of the way from the click's level tried as
+    the liver too. A lesion against the liver's edge has more fat (and on T1 dark background) than liver in its window,
+    the liver's own peak nearer the click than 0.4 of the way: grown against it, the region is the whole liver. The line
+    made so stands with every rule of the series; where ``near_peak_half`` is set (T1 arterial), only where it is
+    measured on the longest section followed -- one measured beside a longer section given up as the lesion's end
+    "joined" to something is its tip (211 LLSYN002 L06, 14.0 mm beside the capsule, measured 10.3 mm on its tip's
+    slice, -3.65) and stays refused -- and a line measured as found on two slices only where its outline found again at
+    half its peak's contrast holds ``near_peak_half`` of it (the threshold against that peak on the tails of a lesion
+    smaller than the blur: 407 LLSYN002 L11, 4.9 mm at the liver's tip, 8.05 mm at 0.856; the lines it makes so stand at
+    0.96 or more). None where the second try gives no line."""
+    p = replace(p, vessel_ratio_again=0.0)
+    if p.near_peak_half:  # T1 arterial's guards (CT arterial's second try keeps every line its rules pass)
+        p = replace(p, two_slice_peak_half=max(p.two_slice_peak_half, p.near_peak_half))
+    again = _first_and_after(volume, slice_index, at, p, looks)
+    if isinstance(again, Refusal) or (p.near_peak_half and again.params.get("gave_way") == JOINED):
+        return None
+    return again
 
 
 def _past_end(volume: VolumeLike, best: int, found: dict[int, SliceOutline], ends_toward: Callable[[int, int], bool],
