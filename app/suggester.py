@@ -890,6 +890,17 @@ def suggest(view: View, at: tuple[float, float]) -> Suggestion:
                       {**result.params, "confidence": result.confidence, "clicked_mm": clicked})
 
 
+def not_offered_on(view: View) -> str:
+    """Why no click on ``view``'s series is suggested a diameter ("one-click is not offered on CT portal: error 1.2 mm on
+    the phantoms ..."), "" where one is offered: said after what the click did (the figures last: cut first at the
+    status bar's width, whole in its tooltip)."""
+    role = getattr(view.model, "role", None)
+    if role in OFFERED_ROLES:
+        return ""
+    why = not_offered_why(role) if isinstance(role, Role) else ""
+    return f"one-click is not offered on {why or (role_label(role) if isinstance(role, Role) else 'this series')}"
+
+
 def install(state: WorkstationState) -> None:
     """Give the workstation its suggester (the main window calls this once)."""
-    state.set_suggester(suggest)
+    state.set_suggester(suggest, not_offered_on)
