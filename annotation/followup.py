@@ -49,6 +49,37 @@ def _changed_place(old: LesionFollowup | None, new: LesionFollowup) -> str:
         said.append("nodal" if new.nodal else "not nodal")
     return "; " + ", ".join(said) if said else ""
 
+def _line_said(old: TreatmentLine | None, new: TreatmentLine, shown: int) -> str:
+    """What an edit of a treatment line records, said in the edit's description: its name and start when added, else
+    what changed ("treatment line 2 of P1: start 2024-05-12"). Two edits of one line both read "recorded: treatment
+    line 1 of LLSYN001", counted as one said twice ("(2×) recorded …": session 46's reader). The line is named by
+    its place by start date (``shown``), as the panel numbers it."""
+    head = f"treatment line {shown} of {new.patient_id}"
+    end = f"end {new.end_date}" if new.end_date is not None else "no end date"
+    if old is None:
+        return f"{head}: {new.name}, start {new.start_date}" + (f", {end}" if new.end_date is not None else "")
+    said = ([f"name {new.name}"] if new.name != old.name else []) + \
+        ([f"start {new.start_date}"] if new.start_date != old.start_date else []) + \
+        ([end] if new.end_date != old.end_date else [])
+    return f"{head}: {', '.join(said)}" if said else f"{head} unchanged"
+
+
+def _followup_said(old: LesionFollowup | None, new: LesionFollowup) -> str:
+    """What an edit of a lesion's follow-up records, said in the edit's description: its kind and status when first
+    recorded, else what changed (choosing "treated" and then a Series both read "follow-up of L1: target, measured")."""
+    said = [] if old is not None and (old.kind, old.status) == (new.kind, new.status) else \
+        [f"{new.kind.value.replace('_', '-')}, {new.status.label}"]
+    if old is not None:
+        said += (["treated" if new.treated else "not treated"] if new.treated != old.treated else []) + \
+            ([f"read on {role_label(new.assessed_role)}"] if new.assessed_role != old.assessed_role else []) + \
+            (["its parent lesion " + ("chosen" if new.parent_tracking_uid else "cleared")]
+             if new.parent_tracking_uid != old.parent_tracking_uid else [])
+    place = _changed_place(old, new)
+    if not said and not place:
+        return f"follow-up of {new.lesion_id} unchanged"
+    return f"follow-up of {new.lesion_id}: " + (", ".join(said) + place if said else place.removeprefix("; "))
+
+
 class FollowupEditor:
     """The follow-up commands of one reader's :class:`Reading` (each one edit, undoable)."""
 
@@ -88,7 +119,8 @@ class FollowupEditor:
         self._need_patient(patient_id)
         line = TreatmentLine(patient_id, line_number, name, start_date, end_date)  # type: ignore[arg-type]
         proj = self.project.with_record(line)
-        self.reading.apply(f"treatment line {line_order(proj, patient_id, line_number)} of {patient_id}", proj)
+        self.reading.apply(_line_said(self.project.treatment_lines.get(line.key), line,
+                                      line_order(proj, patient_id, line_number)), proj)
         return line
 
     def delete_treatment_line(self, patient_id: str, line_number: int) -> None:
@@ -121,8 +153,7 @@ class FollowupEditor:
         role = assessed_role if assessed_role is not None else baseline_role(self.project, lesion)
         rec = LesionFollowup(*key, kind, organ, nodal, status, role, treated, parent_tracking_uid)  # type: ignore[arg-type]
         proj = self.reading.with_marks_of(self._with_timepoint(self.project.with_record(rec), pair), lesion)
-        self.reading.apply(f"follow-up of {lesion_id}: {rec.kind.value.replace('_', '-')}, {rec.status.label}"
-                           + _changed_place(self.project.lesion_followups.get(key), rec), proj)
+        self.reading.apply(_followup_said(self.project.lesion_followups.get(key), rec), proj)
         return rec
 
     def _with_timepoint(self, proj: Project, pair: PairKey) -> Project:

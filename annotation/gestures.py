@@ -43,8 +43,6 @@ class Suggestion:
     p2: tuple[float, float]
     params: dict[str, Any]
     refusal: str = ""
-    #: the click only made its cell active (no suggestion asked): ``refusal`` says so, not as the method's refusal
-    only_activated: bool = False
 
 
 @dataclass
@@ -68,6 +66,9 @@ class ReadingContext:
     #: The name of this view's cell when the press being handled is the one that made the cell active (that click
     #: only chooses the cell: it records nothing), else None; asking consumes it.
     activating: Callable[[View], str | None] = lambda view: None
+    #: Why a click cannot suggest a diameter on this view's series, said to the reader ("one-click is not offered on
+    #: CT portal: ..."), or "" where one-click is offered (or off: ``suggest`` is None).
+    not_offered: Callable[[View], str] = lambda view: ""
     content: SliceContent = field(init=False)
 
     def __post_init__(self) -> None:
@@ -426,18 +427,33 @@ class LineGesture(ReadingGesture):
         return ""
 
     def _suggest(self, view: View, at: tuple[float, float]) -> bool:
+        """A click off every line with the line tool: a suggestion for the current lesion where one-click is on and
+        offered; otherwise what the click did -- nothing -- and what to do, in words that cannot be read as a line."""
         if self.ctx.suggest is None:
             return self.say("drag to draw the diameter (a click picks a line)")
         lesion_id = self.selection.lesion_id
+        not_offered = self.ctx.not_offered(view)
+        chosen = self.ctx.activating(view)
+        if chosen is not None:
+            # the click that makes a cell active only chooses it (a reader's check clicked a cell to look at it and
+            # one-click recorded a line there), said as that, not as a refusal (session 46's reader read "no
+            # suggestion, draw it by hand: that click made ..." as the method giving up), nor as another lesion's
+            if not_offered:
+                return self.say(f"{chosen} is the active cell now: drag a diameter there ({not_offered})")
+            if lesion_id is None:
+                return self.say(f"{chosen} is the active cell now: N for a new lesion, then click inside it")
+            return self.say(f"{chosen} is the active cell now: click inside the lesion again for its suggestion")
         if lesion_id is None:
             return self.say("no current lesion: press N for a new lesion, or pick one in the lesion grid")
+        if not_offered:
+            # nothing is suggested here whatever the click: a click to leave a table said "L1 is measured on CT
+            # portal 77 mm from this click", read as a measurement (session 46's reader)
+            return self.say(f"that click recorded nothing: drag to draw {lesion_id}'s diameter ({not_offered})")
         far = self._far_from_its_line(view, lesion_id, at)
         if far:
             theirs = self._measured_at(view, lesion_id, at)
             return self.say(f"no suggestion: {theirs or far}")
         s = self.ctx.suggest(view, at)
-        if s.only_activated:
-            return self.say(s.refusal)  # the click chose the cell: no refusal of the method's
         if s.refusal:
             # the method's own advice ("…: draw it") said once, by the start (a reader's check read "drag to draw
             # it: …: draw it", cut at 1,500 px); "by hand", plainly what to do (a radiologist's read)
@@ -522,8 +538,10 @@ class LineGesture(ReadingGesture):
         far = _far_from(line, view, at)
         if far is None or far <= max(line.diameter_mm, 10.0):
             return ""
-        return (f"{lesion_id} is measured on {role_label(role)} ({line.diameter_mm:.1f} mm) {far:.0f} mm from this click; "
-                f"N for a new lesion, or drag to redraw {lesion_id} here")
+        # the click's distance, not a line's: "L1 is measured on CT portal (33.9 mm) 77 mm from this click" read as a
+        # measurement of 77 mm (session 46's reader)
+        return (f"this click is {far:.0f} mm from {lesion_id}'s line on {role_label(role)} ({line.diameter_mm:.1f} mm): "
+                f"another lesion? N for a new lesion, or drag to redraw {lesion_id} here")
 
 
 def _far_from(line: Measurement, view: View, at: tuple[float, float]) -> float | None:

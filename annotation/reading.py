@@ -437,8 +437,9 @@ class Reading:
         what = [f"lobe {new.lobe.value}"] if new.lobe is not old.lobe else []
         if new.segment != old.segment:
             what.append(f"segment {new.segment.value}" if new.segment is not None else "no segment")
-        if new.comment != old.comment:
-            what.append("comment")
+        if new.comment != old.comment:  # its words: two comments typed read "(2×) recorded: edit lesion L1: comment"
+            short = new.comment if len(new.comment) <= 40 else new.comment[:39] + "…"
+            what.append(f"comment '{short}'" if new.comment else "no comment")
         self._commit(f"edit lesion {lesion_id}" + (f": {', '.join(what)}" if what else ""), proj)
 
     @staticmethod

@@ -9,7 +9,7 @@ found in two folders is listed once, with the studies of both).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
+from PySide6.QtCore import QMimeData, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QDrag
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
@@ -68,6 +68,7 @@ class StudyBrowser(QTreeWidget):
             for study in patient.studies:
                 st = QTreeWidgetItem(top, [study.label, f"{len(study.stacks)} stack{'' if len(study.stacks) == 1 else 's'}", ""])
                 st.setData(0, KIND, "study")
+                st.setData(0, PAYLOAD, study)
                 st.setToolTip(0, study.study_instance_uid)
                 for stack in study.stacks:
                     self._stack_item(st, stack)
@@ -85,9 +86,10 @@ class StudyBrowser(QTreeWidget):
             item.setData(0, KIND, "pair")
             item.setData(0, PAYLOAD, pair)
             item.setForeground(0, QBrush(PAIR))
+            # P only where the patient has an earlier exam (at the earliest, P says there is none: session 46's reader)
             item.setToolTip(0, "Double-click to read this exam (one modality" + (
                 ": a follow-up timepoint); P shows the prior exam beside it" if after else
-                "; no dated exam of this patient before it)"))
+                "; no dated exam of this patient before it: the patient's earliest exam)"))
             return item
         interval = f"{pair.interval_days} d" if pair.interval_days is not None else "? d"
         item = QTreeWidgetItem(parent, [f"▶ Pair  CT {pair.ct.date_label} + MR {pair.mr.date_label}", interval, ""])
@@ -145,6 +147,32 @@ class StudyBrowser(QTreeWidget):
 
     def pair_items(self) -> list[QTreeWidgetItem]:
         return [i for i in self._iter() if i.data(0, KIND) == "pair"]
+
+    def show_open(self, pair: ExamPair | None) -> None:
+        """The exam open highlighted (the window calls this whenever another opens): its item, or for a study read alone
+        that the browser lists within a pair (Ctrl+P: "CT 2023-03-14 only") the study's; nothing when no item is it.
+        The pair double-clicked before stayed highlighted after Ctrl+P opened another exam (session 46's reader)."""
+        uids = {s.study_instance_uid for s in pair.studies} if pair is not None else set()
+        found = None
+        for kind in ("pair", "study"):
+            found = next((i for i in self._iter() if i.data(0, KIND) == kind and self._uids(i) == uids), None)
+            if found is not None or not uids:
+                break
+        if found is None:
+            self.clearSelection()
+            self.setCurrentIndex(QModelIndex())  # no current item
+            return
+        self.setCurrentItem(found)
+        self.scrollToItem(found)
+
+    @staticmethod
+    def _uids(item: QTreeWidgetItem) -> set[str]:
+        """The study UIDs an exam's or a study's item stands for."""
+        payload = item.data(0, PAYLOAD)
+        if isinstance(payload, ExamPair):
+            return {s.study_instance_uid for s in payload.studies}
+        uid = getattr(payload, "study_instance_uid", None)
+        return {uid} if isinstance(uid, str) else set()
 
     def stack_by_key(self, key: str) -> StackInfo | None:
         for item in self._iter():

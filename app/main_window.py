@@ -461,6 +461,8 @@ class MainWindow(QMainWindow):
             self._bind_reading()
         if aspect == "pair":
             self._edited(None)  # the undo action says when its step is another pair's
+            # the browser's highlight follows the exam open, however it was opened (none for a blinded study case)
+            self.browser.show_open(None if self.state.blinded else self.state.pair)
         if aspect in ("pair", "lesion", "lobe"):
             self._remember()
 
@@ -876,6 +878,7 @@ class MainWindow(QMainWindow):
         self.index_results[str(path)] = result
         self.patients = group_studies(self.all_stacks())
         self.browser.set_patients(self.patients)
+        self.browser.show_open(None if self.state.blinded else self.state.pair)  # refilled: the exam open still shown
         self.recent.add(path)
         self.store_flow.offer_stores_in(path)
         n_pairs = len(self.browser.pair_items())

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.window_layout import resize_within_screen
 from viewer.studies import PAIR_LIMIT_DAYS, ExamPair, Patient, all_pairs
@@ -42,10 +42,16 @@ class PairChooser(QDialog):
                      pair.warning or ("one study alone (a follow-up exam)" if pair.is_single else "protocol pair")]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)  # whole, where the dialog is narrower than the note
                 if pair.warning:
                     item.setForeground(QBrush(QColor(255, 170, 80)))
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
+        # as wide as its columns (within the screen), the note taking what is left, ended with "…" where the screen is
+        # narrower: at 760 px the Note column lay behind a horizontal scroll bar (session 46's reader at 1600 x 1000)
+        natural = sum(self.table.columnWidth(c) for c in range(4)) + self.table.verticalHeader().sizeHint().width()
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         if self.pairs:
             self.table.selectRow(0)
         self.table.doubleClicked.connect(lambda *_: self.accept())
@@ -54,7 +60,9 @@ class PairChooser(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        self.resize(760, 320)
+        m = lay.contentsMargins()
+        resize_within_screen(self, max(760, natural + 2 * self.table.frameWidth() + m.left() + m.right()
+                                       + self.table.verticalScrollBar().sizeHint().width()), 320)
 
     def selected(self) -> ExamPair | None:
         rows = self.table.selectionModel().selectedRows()

@@ -169,7 +169,8 @@ MOUSE: tuple[tuple[str, str], ...] = (
      "end handle to edit it (not while the current lesion awaits its line on the series: the drag draws it)"),
     ("Left click (line tool)", "On a line: pick it (its lesion becomes current); inside a lesion, with one-click "
      "diameters on (Read menu): its suggested diameter, shown on the slice where it is longest (Enter keeps it and "
-     "goes on); on a cell not active yet it only makes the cell active"),
+     "goes on); on a cell not active yet it only makes the cell active; on a series one-click is not offered on it "
+     "records nothing (said so)"),
     ("Left drag (short-axis tool)", "On the current lesion's longest diameter slice: its short axis, held "
      "perpendicular (a node's, which RECIST sums)"),
     ("Left click (count tool)", "Count a metastasis (lobe from the right/left boundary, else the current lobe); drag a "

@@ -902,6 +902,7 @@ def not_offered_why(role: Role) -> str:
     return (f"{role_label(role)}: tried on synthetic test livers, suggestions were {mae:.1f} mm off on average "
             f"({goal:g} mm allowed)")
 
+
 def low_b(role: Role | None, b_value: float | None) -> str:
     """Why a diffusion stack is outside what the DWI figures hold for (b800's): a b-value under the
     one the protocol reads (:func:`viewer.records.below_read_b`: a b0 stack) or an unknown one,
@@ -946,6 +947,17 @@ def suggest(view: View, at: tuple[float, float]) -> Suggestion:
                       {**result.params, "confidence": result.confidence, "clicked_mm": clicked})
 
 
+def not_offered_on(view: View) -> str:
+    """Why no click on ``view``'s series is suggested a diameter ("one-click is not offered on CT portal: error 1.2 mm on
+    the phantoms ..."), "" where one is offered: said after what the click did (the figures last: cut first at the
+    status bar's width, whole in its tooltip)."""
+    role = getattr(view.model, "role", None)
+    if role in OFFERED_ROLES:
+        return ""
+    why = not_offered_why(role) if isinstance(role, Role) else ""
+    return f"one-click is not offered on {why or (role_label(role) if isinstance(role, Role) else 'this series')}"
+
+
 def install(state: WorkstationState) -> None:
     """Give the workstation its suggester (the main window calls this once)."""
-    state.set_suggester(suggest)
+    state.set_suggester(suggest, not_offered_on)

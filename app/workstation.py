@@ -102,6 +102,8 @@ class WorkstationState:
         self.pending_link: tuple[PairKey | None, str, dict[str, int]] | None = None
         #: A suggester for one-click diameters (issue 13), or None.
         self.suggest: Callable[[View, tuple[float, float]], Suggestion] | None = None
+        #: why one-click diameters are not offered on a view's series ("" where they are, or are off)
+        self.not_offered: Callable[[View], str] = lambda view: ""
         #: the cell the last press made active (None: it was active already); its click suggests nothing
         self.activated_by_press: int | None = None
         #: the series a lesion's first status (a line, V) was recorded on, and where the app moved on to after a line:
@@ -136,12 +138,10 @@ class WorkstationState:
     def _make_context(self) -> ReadingContext:
         from app.reading_commands import after_measurement  # the command module builds on this one
 
-        suggest = self.suggest
         return ReadingContext(self.session.selection, say=self.say, prepare=lambda: self.prepare(),
                               cell_refusal=self.cell_refusal, lobe_at=self.lobe_at, place_of=self.place_of,
-                              measured=lambda view: after_measurement(self, view),
-                              suggest=None if suggest is None else self._unless_just_activated(suggest),
-                              activating=self._press_activated)
+                              measured=lambda view: after_measurement(self, view), suggest=self.suggest,
+                              activating=self._press_activated, not_offered=self.not_offered)
 
     def note_press(self, cell: int, was_active: bool) -> None:
         """A press (or a wheel turn) in ``cell``: the grid says it before making the cell active."""
@@ -155,21 +155,6 @@ class WorkstationState:
             return None
         self.activated_by_press = None
         return self.cell_title(cell)
-
-    def _unless_just_activated(self, suggest: Callable[[View, tuple[float, float]], Suggestion]
-                               ) -> Callable[[View, tuple[float, float]], Suggestion]:
-        """``suggest``, except for the click that made its cell active: that click only chooses the cell (a
-        reader's check clicked a cell to look at it and one-click recorded a line there for the current lesion)."""
-        def suggest_here(view: View, at: tuple[float, float]) -> Suggestion:
-            name = self._press_activated(view)
-            if name is not None:
-                # said as it is, not as a refusal (session 46's reader read "no suggestion, draw it by hand: that
-                # click made T1 arterial the active cell" as the method giving up; the next click suggests)
-                return Suggestion(view.slice_index, at, at, {}, only_activated=True,
-                                  refusal=f"{name} is the active cell now: click inside the lesion again for its "
-                                          f"suggestion")
-            return suggest(view, at)
-        return suggest_here
 
     def _rebind(self) -> None:
         """A new Reading (another project or reader): the gestures' context and the pair follow it."""
@@ -185,8 +170,12 @@ class WorkstationState:
     def _selection_changed(self) -> None:
         self.changed.emit("lobe")
 
-    def set_suggester(self, suggest: Callable[[View, tuple[float, float]], Suggestion] | None) -> None:
+    def set_suggester(self, suggest: Callable[[View, tuple[float, float]], Suggestion] | None,
+                      not_offered: Callable[[View], str] = lambda view: "") -> None:
+        """One-click diameters on (``suggest``; ``not_offered``: why a view's series gets none, "" where it does) or off
+        (None)."""
         self.suggest = suggest
+        self.not_offered = not_offered if suggest is not None else (lambda view: "")
         self.context = self._make_context()
         self.changed.emit("tool")
 

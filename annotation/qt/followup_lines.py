@@ -60,6 +60,10 @@ class TreatmentLines(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # a long name wraps in its cell, the row as high as it needs: "177Lu-DOTATATE (PRRT), 4 …" was cut at
+        # 1600 x 1000, whole only in its tooltip (session 46's reader)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemChanged.connect(self._line_edited)
         delegate = self.table.itemDelegate()
         if delegate is not None:
@@ -131,8 +135,8 @@ class TreatmentLines(QWidget):
         if self._added is not None:
             self._added_row = len(lines) + 1
             self._fill_added(self._added_row)
-        t.resizeColumnToContents(0)
-        t.resizeColumnToContents(4)
+        for c in (0, START, END, BASELINE):  # the dates as wide as they are: the rest is the name's
+            t.resizeColumnToContents(c)
         return len(lines)
 
     def _fill_added(self, row: int) -> None:

@@ -290,7 +290,11 @@ class FollowupPanel(_Observer):
         opened = self.opened() if pair is None else None
         if pair is None and opened is not None:
             blinded = self.patient_label(opened[0]) != opened[0]
-            known = bool(self.project.pairs_of(opened[0]))  # an exam read before: P and Shift+P have a prior
+            # an exam of the patient's read before this one: P and Shift+P have a prior. Not one read after it: at
+            # the patient's earliest exam "P shows the prior exam" offered what P refuses (session 46's reader)
+            when = opened[2]
+            known = when is not None and any((d := rec.ct_date or rec.mri_date) is not None and d < when
+                                             for rec in self.project.pairs_of(opened[0]))
             self.header.setText(f"<b>{html.escape(self.patient_label(opened[0]))}</b> · exam "
                                 f"{'on screen' if blinded else html.escape(opened[1])} · nothing recorded on it yet: "
                                 + ("P shows the prior exam, Shift+P carries its lesions, N starts a new one" if known

@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Iterable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
 
 from annotation.followup_records import shown_pct
 from annotation.qt.cells import set_cell_item
@@ -56,7 +57,12 @@ class ResponseTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(22)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.horizontalHeader().setStretchLastSection(True)
+        # the note takes the width the other columns leave, its text ended with "…" and whole in its tooltip (and the
+        # open exam's under the table): sized to its text it lay behind a horizontal scroll bar at 1600 x 1000
+        # (session 46's reader)
+        self.horizontalHeader().setSectionResizeMode(len(RESPONSE_HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setWordWrap(False)
         self.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
 
     def fill(self, rows: Iterable[Any], here: _dt.date | None, exams: dict[_dt.date, str]) -> int | None:

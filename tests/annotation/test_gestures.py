@@ -102,8 +102,8 @@ def test_a_click_far_from_the_current_lesions_line_is_not_taken_for_it(ctx, view
     first = ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL)
     gesture(line, view, [(30, 55)])  # 15 px = 12 mm from its middle: beyond 10 mm
     assert len(asked) == 1 and ctx.messages[-1] == (
-        f"no suggestion: {lid} is measured on CT portal (9.6 mm) 12 mm from this click; N for a new lesion, "
-        f"or drag to redraw {lid} here")
+        f"no suggestion: this click is 12 mm from {lid}'s line on CT portal (9.6 mm): another lesion? N for a new "
+        f"lesion, or drag to redraw {lid} here")
     assert ctx.selection.reading.project.lesions[("P1", "E1", "R1", lid)].observation(Role.CT_PORTAL) == first
     gesture(line, view, [(36, 40)])  # near it, on the lesion: suggested again, the line it replaces said
     assert len(asked) == 2 and ctx.messages[-1].endswith(
