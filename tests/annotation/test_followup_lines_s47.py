@@ -40,7 +40,7 @@ class TestLinesByStartDate:
         assert [t.name for t in lines_of(r.project, P)] == ["octreotide LAR", "everolimus"]
         assert (line_order(r.project, P, 2), line_order(r.project, P, 1), line_order(r.project, P, 0)) == (1, 2, 0)
         # the edit is said with the number the reader sees (it said "treatment line 2")
-        assert r.undo_description == f"treatment line 1 of {P}"
+        assert r.undo_description.startswith(f"treatment line 1 of {P}: octreotide LAR")
         assert [row["name"] for row in treatment_line_rows(r.project)] == ["octreotide LAR", "everolimus"]
         r.undo()
         assert [t.name for t in lines_of(r.project, P)] == ["everolimus"] and line_order(r.project, P, 1) == 1

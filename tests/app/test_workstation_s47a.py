@@ -74,7 +74,7 @@ def test_a_click_where_one_click_is_not_offered_says_it_recorded_nothing(window:
     _click(qtbot, w, portal, _far_point(w, portal, m))
     said = w.status.text()
     assert said.startswith("that click recorded nothing: drag to draw L1's diameter (one-click is not offered on CT "
-                           "portal: error "), said
+                           "portal: tried on synthetic test livers"), said
     # what the click did and what to do are in view, whatever the status bar cuts of the figures after them
     assert w.status.shown_text().startswith("that click recorded nothing: drag to draw L1's diameter"), \
         w.status.shown_text()
