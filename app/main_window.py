@@ -32,6 +32,7 @@ from app.export_analysis import ExportActions
 from app.followup_view import FollowUpCompare
 from app.last_session import LastSession, active_key, slices_of
 from app.lesion_keys import LesionKeys
+from app.open_edits import commit_open_edits
 from app.menus import build_menus, build_toolbar, recent_menu
 from app.pair_dialog import PairChooser, ShortcutsDialog
 from app.reading_session import ReadingSession
@@ -609,14 +610,33 @@ class MainWindow(QMainWindow):
         self.state.say("reader-made links cleared")
 
     def _cancel(self) -> None:
-        """Esc: the line being drawn goes; else back to the window/level tool, nothing picked (what Delete
-        and the lobe keys would act on)."""
+        """Esc: the line being drawn goes; else the suggestion one click just put (shown dashed, "Enter keeps it");
+        else back to the window/level tool, nothing picked (what Delete and the lobe keys would act on)."""
         dropped = self.reading_view.cancel_gesture()
         if dropped:
             self.state.say(dropped)
             return
+        if self._drop_suggestion():
+            return
         self.state.selection.pick(None)
         self.state.set_tool(ToolMode.WINDOW_LEVEL)
+
+    def _drop_suggestion(self) -> bool:
+        """Esc on a suggestion not kept yet: it was recorded at once (Enter only goes on), and Esc turned it solid,
+        kept and recorded, the status still saying "Enter keeps it" (session 47's reader). A reader declines it with
+        Esc, as Esc drops a line being drawn: its recording is taken back (the lesion's line before it, its lobe),
+        forgotten (no redo), the other edits' undo steps as they were."""
+        sel = self.state.selection
+        picked = sel.picked
+        if picked is None or not picked.suggested or picked.role is None or not picked.lesion_id:
+            return False
+        what = f"{picked.lesion_id} on {role_label(picked.role)}"
+        if not self.session.reading.withdraw(f"{what}: suggested"):
+            sel.kept()  # another edit came after it: kept (as any edit keeps it)
+            return False
+        sel.pick(None)
+        self.state.say(f"{what}: suggestion dropped (Esc)")
+        return True
 
     def _step_cell(self, step: int) -> None:
         # the grid's cells, maximised or not: with one cell shown, Tab shows the next series in it (a
@@ -917,6 +937,7 @@ class MainWindow(QMainWindow):
         self.open_pair(pair)
 
     def open_pair(self, pair: ExamPair) -> None:
+        commit_open_edits(self)  # typed for the exam or patient left: kept there (app/open_edits.py)
         leaving = self.state.pair
         if leaving is not None and not self.state.blinded:
             self._positions[(leaving.patient_id, leaving.ct_uid, leaving.mr_uid)] = self._position_now()
@@ -959,6 +980,7 @@ class MainWindow(QMainWindow):
 
     def close_pair(self) -> None:
         """The exam on screen closed: empty cells, no alignment running, the plain title (WorkstationState.close_pair)."""
+        commit_open_edits(self)
         self.align_job.cancel()
         self._align_wanted = None
         self.loads.keep_only(())
@@ -1188,6 +1210,7 @@ class MainWindow(QMainWindow):
             ev.acceptProposedAction()
 
     def closeEvent(self, ev: Any) -> None:
+        commit_open_edits(self)  # a cell's text typed, no Enter: kept before the project closes (app/open_edits.py)
         try:
             if self.remembers:
                 self.last.save(self.state, list(self.index_results), clean=True)

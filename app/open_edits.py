@@ -1,0 +1,54 @@
+"""Text typed and not yet kept (no Enter, the keys not gone elsewhere) is kept before the window lets go of what it was
+typed for: as the window closes (Ctrl+Q), another exam or patient opens, the exam closes or another reading project
+opens.
+
+A cell's editor (the treatment lines' Name, Start, End) hands its text to the table only on Enter or when the keys
+leave it; the clinical record's number fields likewise (editingFinished). Ctrl+Q closed the project first, and
+"XELOX" typed in a line's Name cell was lost without a word, the store keeping CAPTEM (session 47's reader). Kept here
+as Enter keeps it: the edit is recorded (undoable), or refused and said where it was typed, as Enter's would be.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QAbstractItemDelegate, QAbstractItemView, QApplication, QLineEdit, QWidget
+
+
+def _editor_of(view: QAbstractItemView) -> QWidget | None:
+    """The editor open in ``view`` (its state is EditingState): the viewport's shown child over a cell that is not
+    the cell's own widget (a cell's combo box is a child of the viewport too, and a persistent editor to Qt)."""
+    viewport = view.viewport()
+    for child in viewport.findChildren(QWidget):
+        if child.parentWidget() is not viewport or not child.isVisible():
+            continue
+        index = view.indexAt(child.geometry().center())
+        if index.isValid() and view.indexWidget(index) is child and not view.isPersistentEditorOpen(index):
+            return child
+    return None
+
+
+def commit_open_edits(root: QWidget) -> int:
+    """Keep what is typed in any cell editor or field under ``root`` (its floating panels too): how many were kept."""
+    kept = 0
+    for view in root.findChildren(QAbstractItemView):
+        if view.state() != QAbstractItemView.State.EditingState:
+            continue
+        editor = _editor_of(view)
+        if editor is None:
+            continue
+        delegate = view.itemDelegateForIndex(view.currentIndex()) or view.itemDelegate()
+        delegate.commitData.emit(editor)  # the table's itemChanged: recorded or refused, as on Enter
+        delegate.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        kept += 1
+    focus = QApplication.focusWidget() or root.focusWidget()
+    if isinstance(focus, QLineEdit) and focus.isModified() and root.isAncestorOf(focus):
+        inside_view = focus.parentWidget()
+        while inside_view is not None and not isinstance(inside_view, QAbstractItemView):
+            inside_view = inside_view.parentWidget()
+        if inside_view is None:  # a field's editingFinished keeps it (the clinical record's numbers)
+            focus.editingFinished.emit()
+            focus.setModified(False)
+            kept += 1
+    return kept
+
+
+__all__ = ["commit_open_edits"]

@@ -1,0 +1,145 @@
+"""Session 47's reader (under Xvfb), through the real main window with key and mouse events: text typed in a cell and
+not kept with Enter was lost as the window closed or the exam changed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+
+from annotation.qt.followup_lines import NAME
+from annotation.store import open_reading
+from app.main_window import MainWindow
+from tests.app.conftest import make_window
+from tests.app.test_followup_in_window import _open_exam
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_dicom"
+READER = "sample"
+SHOTS = os.environ.get("LESIONLAB_SHOTS")
+
+
+def _shot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
+
+
+def _followup_window(qtbot, env: Path, sample_index) -> tuple[MainWindow, Path]:  # type: ignore[no-untyped-def]
+    store = env / "work" / "followup.lesionlab"
+    store.parent.mkdir(exist_ok=True)
+    shutil.copy(SAMPLE / "followup.lesionlab", store)
+    w = make_window(qtbot, env, reader=READER)
+    assert w.store_flow.open_store(store) and not w.session.read_only
+    w.resize(1600, 1000)
+    w.show_index(str(SAMPLE), sample_index)
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    return w, store
+
+
+def _type_name_no_enter(w: MainWindow, qtbot, row: int, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Treatment lines' tab, a click on the row's Name cell, the text typed (the first key opens the cell's editor),
+    no Enter."""
+    w.docks.followup_dock.raise_()
+    panel = w.docks.followup_panel
+    panel.course.setCurrentIndex(1)
+    t = panel.lines
+    qtbot.waitUntil(lambda: t.rowCount() > row, timeout=5000)
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(row, NAME)).center())
+    for ch in text:
+        qtbot.keyClick(QApplication.focusWidget(), ch)
+    assert t.state() == t.State.EditingState and isinstance(QApplication.focusWidget(), QLineEdit)
+    assert QApplication.focusWidget().text() == text
+
+
+def _line_names(store: Path) -> dict[int, str]:
+    st, r = open_reading(store, READER)
+    try:
+        return {x.line_number: x.name for x in r.project.treatment_lines.values() if x.patient_id == "LLSYN001"}
+    finally:
+        st.close()
+
+
+def test_a_cells_text_typed_without_enter_is_kept_on_ctrl_q(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """LLSYN001's exam of 2024-03-12, a treatment line's Name cell clicked, XELOX typed, no Enter, Ctrl+Q: the store
+    kept the old name, without a word. Kept now, as Enter keeps it. (Checked: fails without app/open_edits.py.)"""
+    w, store = _followup_window(qtbot, env, sample_index)
+    _open_exam(w, qtbot, "2024-03-12")
+    _type_name_no_enter(w, qtbot, 2, "XELOX")
+    _shot(w, "s47c_typed_no_enter")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=5000)
+    assert _line_names(store)[2] == "XELOX", _line_names(store)  # before: "everolimus 10 mg/d"
+
+
+def test_a_cells_text_typed_is_kept_when_another_exam_opens(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """The same, then another exam of the patient opened: the name is kept for the patient's line, and the clinical
+    record's number typed (no Enter) as the window closes."""
+    w, store = _followup_window(qtbot, env, sample_index)
+    _open_exam(w, qtbot, "2024-03-12")
+    _type_name_no_enter(w, qtbot, 1, "PRRT x4")
+    _open_exam(w, qtbot, "2023-10-17")
+    names = {x.line_number: x.name for x in w.session.reading.project.treatment_lines.values()
+             if x.patient_id == "LLSYN001"}
+    assert names[1] == "PRRT x4", names
+    w.docks.clinical_dock.raise_()
+    form = w.docks.clinical_form
+    assert form is not None
+    edit = form.numbers["ki67_percent"] if "ki67_percent" in form.numbers else next(iter(form.numbers.values()))
+    name = next(k for k, v in form.numbers.items() if v is edit)
+    edit.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is edit, timeout=5000)
+    edit.selectAll()
+    for ch in "12":
+        qtbot.keyClick(edit, ch)
+    w.close()
+    st, r = open_reading(store, READER)
+    try:
+        assert getattr(r.project.patients["LLSYN001"].clinical, name) == 12, name
+    finally:
+        st.close()
+
+
+def test_esc_drops_a_suggestion_not_kept_yet(qtbot, env: Path, store_copy: Path, sample_dicom: Path,  # type: ignore[no-untyped-def]
+                                             sample_index) -> None:
+    """One click's suggestion ("L.. suggested; Enter keeps it"), then Esc: it turned solid and stayed recorded, the
+    status still saying "Enter keeps it". Esc declines it now, as it drops a line being drawn: nothing recorded on the
+    series, no redo bringing it back, the edits before it undone as before. (Checked: fails without the fix.)"""
+    from annotation.records import Measurement
+    from annotation.vocab import MeasurementMethod
+    from tests.app.conftest import READER as WINDOW_READER, open_pair, press
+    from tests.app.test_suggest_in_window import DWI_CELL, LESION, PATIENT, _click, one_click
+    from viewer.records import Role
+
+    w = make_window(qtbot, env)
+    assert w.store_flow.open_store(store_copy) and not w.session.read_only
+    open_pair(w, qtbot, sample_dicom, sample_index, PATIENT)
+    qtbot.waitUntil(lambda: w.state.alignment is not None, timeout=60000)
+    one_click(w).trigger()
+    truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
+    lesion = next(les for les in truth["lesions"] if les["id"] == LESION)
+    model = w.reading.viewports[DWI_CELL]
+    w.reading.activate(DWI_CELL)
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    reading = w.session.reading
+    before = reading.undo_description
+    k = lesion["series"]["mr_dwi"]["slice_index"]
+    model.set_index(k)
+    _click(qtbot, w.grid.viewports[DWI_CELL], model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k))
+    key = (PATIENT, "E1", WINDOW_READER, lid)
+    m = reading.project.lesions[key].observation(Role.MR_DWI)
+    assert isinstance(m, Measurement) and m.method is MeasurementMethod.SUGGESTED, w.status.text()
+    assert "Enter keeps it" in w.status.text() and w.state.selection.picked.suggested
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Escape)
+    assert reading.project.lesions[key].observation(Role.MR_DWI) is None, w.status.text()  # before: kept, solid
+    assert w.status.text() == f"{lid} on DWI b800: suggestion dropped (Esc)", w.status.text()
+    assert reading.undo_description == before and not reading.can_redo
+    assert w.state.selection.lesion_id == lid and w.reading.layout.active == DWI_CELL
+    # Esc again: back to the window/level tool, as ever
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Escape)
+    assert w.state.tool.value == "window_level" and reading.undo_description == before
