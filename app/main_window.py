@@ -48,7 +48,7 @@ from app.suggester import offered_series
 from app.workstation import ToolMode, WorkstationState
 from app.window_layout import LAYOUT_VERSION, ImagesShare, WindowLayout
 from viewer.display import PRESET_LABELS, Preset
-from viewer.errors import LesionlabError, without_paths
+from viewer.errors import LesionlabError, StoreError, without_paths
 from viewer.model.layout import back_to_exam, role_label
 from viewer.qt.overlay import zoom_shown
 from viewer.model.reading import ReadingModel
@@ -1226,6 +1226,15 @@ class MainWindow(QMainWindow):
         self.loads.cancel_all()
         self.align_job.cancel()
         self.compare_job.cancel()
+        # nothing the closing window still hears (a cell's editor told of its focus going as the panels empty, a late
+        # timer) writes where the reading was: an edit after the project closed created an empty
+        # readings/reading.lesionlab (the default project), and the position saved after it, the exam closed, had no
+        # patient or studies, so the next start reopened nothing (session 47's reader, after Work on a copy)
+        self.remembers = self.remember_when_free = False
+        if hasattr(self, "_remember_timer"):
+            self._remember_timer.stop()
+        self.session.create_default = _closed_window
+        self.session.promote = None
         self.close_stores()
         super().closeEvent(ev)
 
@@ -1234,6 +1243,10 @@ class MainWindow(QMainWindow):
         and -shm (on quitting, also by a script's app.quit(), which closes no window)."""
         self.study_ui.flow.close()
         self.session.close()
+
+
+def _closed_window() -> Path:
+    raise StoreError("the window has closed: nothing more is recorded", where="reading project")
 
 
 __all__ = ["MainWindow", "IndexJob", "QAction"]

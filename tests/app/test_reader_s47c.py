@@ -188,3 +188,36 @@ def test_two_lines_that_cannot_overlap_are_another_lesion_at_the_second_series(w
     assert "another lesion?" not in w.status.text(), w.status.text()
     w.docks.checks_panel.refresh()
     assert not [x for x in w.docks.checks_panel.warnings if x.code is CheckCode.LINES_APART]
+
+
+def test_work_on_a_copy_then_quit_keeps_the_position_and_makes_no_stray_project(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """Session 47's reader: followup.lesionlab opened read-only with its folder, the 2024-03-12 exam opened, an edit
+    (Work on a copy), a treatment line's name typed without Enter, Ctrl+Q: the name went, as the editor lost the keys
+    after the project had closed, into a new empty readings/reading.lesionlab (the default project), and the position
+    saved after it had no project and no exam: the next start reopened nothing. (Checked: both fail without the
+    fix.)"""
+    from app.last_session import LastSession
+
+    w = make_window(qtbot, env, reader=READER)
+    w.store_flow.ask = lambda title, text, choices: w.questions.append(text) or (  # type: ignore[method-assign]
+        "copy" if "copy" in choices else "keep")
+    assert w.store_flow.open_store(SAMPLE / "followup.lesionlab", came_with_folder=True) and w.session.read_only
+    w.resize(1600, 1000)
+    w.show_index(str(SAMPLE), sample_index)
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    _open_exam(w, qtbot, "2024-03-12")
+    w.grid.active_widget.setFocus()
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_N)  # an edit: Work on a copy
+    copy = w.session.path
+    assert copy is not None and not w.session.read_only and copy.parent == env / "data" / "readings", copy
+    _type_name_no_enter(w, qtbot, 2, "XELOX")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=5000)
+    qtbot.wait(1000)  # a late focus-out, the position's timer
+    stores = sorted(p.name for p in (env / "data" / "readings").glob("*.lesionlab"))
+    assert stores == [copy.name], stores  # before: reading.lesionlab too, 0 lesions
+    where = LastSession(w.last.path).load()
+    assert where is not None and where.store == str(copy) and where.clean, where
+    assert where.patient_id == "LLSYN001" and where.ct_study_uid and where.has_pair, where
+    assert _line_names(copy)[2] == "XELOX", _line_names(copy)
