@@ -549,11 +549,22 @@ class MainWindow(QMainWindow):
             return
         ((role, stack_key, index),) = places
         vp = next((v for v in self.reading.viewports if v.key == stack_key and v.key), None)
-        if vp is None or not 0 <= index < vp.n_slices or vp.index == index:
+        if vp is None or not 0 <= index < vp.n_slices:
+            return
+        layout = self.reading.layout
+        cell = next((c for c, v in enumerate(self.reading.viewports) if v is vp), -1)
+        on_screen = any(c == cell for c, _, _ in layout.visible_cells())
+        shown_now = False
+        if not on_screen and layout.maximised is not None and cell in layout.grid_cells():
+            # one cell maximised (M): the step's series shown in it, as Tab shows another (session 47's reader undid
+            # a line of another series there: nothing shown, nothing said)
+            self.reading.activate(cell)
+            self.grid.active_widget.setFocus()
+            on_screen = shown_now = True
+        if vp.index == index and on_screen and not shown_now:
             return
         vp.set_index(index)
-        # a cell off screen (one cell maximised, M; a grid of fewer cells) is moved but not said to be shown (a review)
-        on_screen = any(self.reading.viewports[cell] is vp for cell, _, _ in self.reading.layout.visible_cells())
+        # a cell off screen (a grid of fewer cells) is moved but not said to be shown (a review)
         where = f"{role_label(role)}, Im {vp.slice_number}/{vp.n_slices}"
         self.state.say(f"{self.state.status} — " + (f"shown on {where}" if on_screen else
                                                      f"on {where} (its cell is not on screen)"))

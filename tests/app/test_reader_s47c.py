@@ -221,3 +221,25 @@ def test_work_on_a_copy_then_quit_keeps_the_position_and_makes_no_stray_project(
     assert where is not None and where.store == str(copy) and where.clean, where
     assert where.patient_id == "LLSYN001" and where.ct_study_uid and where.has_pair, where
     assert _line_names(copy)[2] == "XELOX", _line_names(copy)
+
+
+def test_ctrl_z_with_one_cell_maximised_shows_the_undone_series(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Session 47's reader: one cell maximised (M), Ctrl+Z undoing a line of another series neither showed that
+    series nor said "its cell is not on screen". The maximised view shows the step's series now, and says so.
+    (Checked: fails without the fix.)"""
+    from tests.app.conftest import drag, press
+    from viewer.records import READING_ROLES, Role
+
+    w = window
+    art, portal = READING_ROLES.index(Role.CT_ARTERIAL), READING_ROLES.index(Role.CT_PORTAL)
+    w.reading.activate(portal)
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, w.grid.viewports[portal], (200.0, 150.0), (200.0, 184.0))
+    w.reading.activate(art)
+    w.grid.active_widget.setFocus()
+    press(w, qtbot, "maximise")
+    assert w.reading.layout.maximised == art
+    press(w, qtbot, "undo")
+    assert w.reading.layout.maximised == portal, w.status.text()  # before: CT arterial still shown
+    assert "shown on CT portal, Im " in w.status.text(), w.status.text()
+    _shot(w, "s47c_undo_maximised")
