@@ -770,8 +770,22 @@ class MainWindow(QMainWindow):
     def _zoom_to_modality(self) -> None:
         act = self.reading.active
         cells = self._same_modality()
+        # the field of view, not the zoom alone: the patient point at the active cell's centre is each cell's centre
+        # in the same frame of reference, as linked viewers do (after Ctrl+Wheel about the pointer on CT arterial,
+        # Z gave CT portal the same zoom centred elsewhere: session 47's reader)
+        geo, frame = act.geometry, act.volume.stack.frame_of_reference_uid  # type: ignore[union-attr]
+        middle = act.center if act.center is not None else (
+            ((geo.rows - 1) / 2.0, (geo.columns - 1) / 2.0) if geo is not None else None)
+        point = geo.index_to_patient(act.index, *middle) if geo is not None and middle is not None else None
         for vp in cells:
-            if vp is not act:
+            if vp is act:
+                continue
+            there = vp.geometry
+            if point is not None and there is not None and frame and \
+                    vp.volume.stack.frame_of_reference_uid == frame:  # type: ignore[union-attr]
+                row, col = there.pixel_on_slice(point, vp.index)
+                vp.set_zoom(act.zoom, (float(row), float(col)))
+            else:
                 vp.set_zoom(act.zoom)
         # the figure the cells' overlay gives (screen pixels per image pixel), not the model's zoom against the cell's
         # fit: "zoom 1.15" beside the overlay's "Zoom 0.45x" (a radiologist's check)

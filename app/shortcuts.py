@@ -118,7 +118,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
              menu="Window on the same series"),
     Shortcut("invert", ("I",), "Invert grey levels", "Window"),
     Shortcut("fit", ("F",), "Fit the image to the cell", "View"),
-    Shortcut("zoom_modality", ("Z",), "The active cell's zoom on every cell of the same modality", "View",
+    Shortcut("zoom_modality", ("Z",), "The active cell's zoom and centre (the patient point there) on every cell of the same modality", "View",
              menu="Zoom on the same modality"),
     Shortcut("reset", ("R",), "Reset: fit, automatic window, no inversion", "View"),
     Shortcut("toggle_overlays", ("O",), "Show or hide the overlays", "View"),

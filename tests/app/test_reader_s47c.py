@@ -243,3 +243,36 @@ def test_ctrl_z_with_one_cell_maximised_shows_the_undone_series(window: MainWind
     assert w.reading.layout.maximised == portal, w.status.text()  # before: CT arterial still shown
     assert "shown on CT portal, Im " in w.status.text(), w.status.text()
     _shot(w, "s47c_undo_maximised")
+
+
+def test_z_copies_the_field_of_view_not_only_the_zoom(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Session 47's reader: after Ctrl+Wheel about the pointer on CT arterial (off the image's centre), Z gave CT
+    portal the same zoom centred elsewhere. Z copies the field of view: the patient point at the active cell's
+    centre is CT portal's centre too. (Checked: fails without the fix.)"""
+    import numpy as np
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    from tests.app.conftest import press
+    from viewer.records import READING_ROLES, Role
+
+    w = window
+    art, portal = READING_ROLES.index(Role.CT_ARTERIAL), READING_ROLES.index(Role.CT_PORTAL)
+    vp = w.grid.viewports[art]
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=QPoint(3, 3))  # active
+    at = QPointF(vp.width() * 0.3, vp.height() * 0.7)
+    for _ in range(5):
+        QApplication.sendEvent(vp, QWheelEvent(at, vp.mapToGlobal(at), QPoint(0, 0), QPoint(0, 120),
+                                               Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
+                                               Qt.ScrollPhase.NoScrollPhase, False))
+    a, p = w.reading.viewports[art], w.reading.viewports[portal]
+    assert a.zoom > 1.5 and a.center is not None
+    press(w, qtbot, "zoom_modality")
+    assert p.zoom == a.zoom
+    seen = []
+    for m in (a, p):
+        cell = w.grid.viewports[READING_ROLES.index(m.role)]
+        row, col = cell.transform().widget_to_image(cell.width() / 2, cell.height() / 2)
+        seen.append(m.geometry.index_to_patient(m.index, row, col))
+    assert np.allclose(seen[0][:2], seen[1][:2], atol=1.0), seen  # before: 40-odd mm apart
+    _shot(w, "s47c_z_field_of_view")
