@@ -276,3 +276,22 @@ def test_z_copies_the_field_of_view_not_only_the_zoom(window: MainWindow, qtbot)
         seen.append(m.geometry.index_to_patient(m.index, row, col))
     assert np.allclose(seen[0][:2], seen[1][:2], atol=1.0), seen  # before: 40-odd mm apart
     _shot(w, "s47c_z_field_of_view")
+
+
+def test_at_900_by_560_the_cells_bottom_texts_do_not_print_over_each_other(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Session 47's reader: at 900 x 560 the 2 x 3 grid's cells printed "Im 18/35  (#18)" over "W 400  L 40" and
+    "Pos -693.4 mm" over "Zoom 0.25x". The least needed go in a small cell; the slice and window stay. (Checked:
+    fails without the fix.)"""
+    from tests.app.test_overlay_overlaps_s41b import _overlaps
+
+    w = window
+    w.resize(900, 560)
+    qtbot.wait(200)
+    cells = [v for v in w.grid.viewports if v.model.volume is not None and v.isVisible()]
+    assert len(cells) == 6
+    for v in cells:
+        v.grab()
+        shown = [t for t, _ in v.overlays.boxes]
+        assert not _overlaps(v), (v.width(), v.height(), _overlaps(v))
+        assert any(t.startswith("Im ") for t in shown) and any(t.startswith("W ") for t in shown), shown
+    _shot(w, "s47c_900x560")
