@@ -781,8 +781,7 @@ class MainWindow(QMainWindow):
             if vp is act:
                 continue
             there = vp.geometry
-            if point is not None and there is not None and frame and \
-                    vp.volume.stack.frame_of_reference_uid == frame:  # type: ignore[union-attr]
+            if point is not None and there is not None and frame and vp.volume.stack.frame_of_reference_uid == frame:
                 row, col = there.pixel_on_slice(point, vp.index)
                 vp.set_zoom(act.zoom, (float(row), float(col)))
             else:
