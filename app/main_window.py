@@ -1234,7 +1234,12 @@ class MainWindow(QMainWindow):
             ev.acceptProposedAction()
 
     def closeEvent(self, ev: Any) -> None:
-        commit_open_edits(self)  # a cell's text typed, no Enter: kept before the project closes (app/open_edits.py)
+        refused = commit_open_edits(self)  # a cell's text typed, no Enter: kept before the project closes
+        if refused and self.store_flow.ask(
+                "Quit lesionlab?", f"{', '.join(refused)}: typed, refused and not recorded (the panel where it was "
+                "typed says why).", {"back": "Go back to it", "quit": "Quit without it"}) != "quit":
+            ev.ignore()  # the refusal said in the panel, where it was typed
+            return
         try:
             if self.remembers:
                 self.last.save(self.state, list(self.index_results), clean=True)

@@ -5,11 +5,13 @@ opens.
 A cell's editor (the treatment lines' Name, Start, End) hands its text to the table only on Enter or when the keys
 leave it; the clinical record's number fields likewise (editingFinished). Ctrl+Q closed the project first, and
 "XELOX" typed in a line's Name cell was lost without a word, the store keeping CAPTEM (session 47's reader). Kept here
-as Enter keeps it: the edit is recorded (undoable), or refused and said where it was typed, as Enter's would be.
+as Enter keeps it: the edit is recorded (undoable), or refused and said where it was typed, as Enter's would be; a
+refusal as the window closes is asked about (go back to it, or close without it).
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemDelegate, QAbstractItemView, QApplication, QLineEdit, QWidget
 
 
@@ -26,19 +28,27 @@ def _editor_of(view: QAbstractItemView) -> QWidget | None:
     return None
 
 
-def commit_open_edits(root: QWidget) -> int:
-    """Keep what is typed in any cell editor or field under ``root`` (its floating panels too): how many were kept."""
-    kept = 0
+def commit_open_edits(root: QWidget) -> list[str]:
+    """Keep what is typed in any cell editor or field under ``root`` (its floating panels too); the texts of cells
+    whose edit was refused (a Start that is no date), the cell showing its record's text again: ``"'soon' in Start"``.
+    """
+    refused: list[str] = []
     for view in root.findChildren(QAbstractItemView):
         if view.state() != QAbstractItemView.State.EditingState:
             continue
         editor = _editor_of(view)
         if editor is None:
             continue
-        delegate = view.itemDelegateForIndex(view.currentIndex()) or view.itemDelegate()
+        index = view.currentIndex()
+        typed = editor.text().strip() if isinstance(editor, QLineEdit) else None
+        model, row, column = view.model(), index.row(), index.column()
+        delegate = view.itemDelegateForIndex(index) or view.itemDelegate()
         delegate.commitData.emit(editor)  # the table's itemChanged: recorded or refused, as on Enter
         delegate.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
-        kept += 1
+        now = model.index(row, column).data() if model is not None and row >= 0 else None
+        if typed is not None and str(now or "").strip() != typed:
+            header = model.headerData(column, Qt.Orientation.Horizontal) if model is not None else None
+            refused.append(f"{typed!r}" + (f" in {header}" if header else ""))
     focus = QApplication.focusWidget() or root.focusWidget()
     if isinstance(focus, QLineEdit) and focus.isModified() and root.isAncestorOf(focus):
         inside_view = focus.parentWidget()
@@ -47,8 +57,7 @@ def commit_open_edits(root: QWidget) -> int:
         if inside_view is None:  # a field's editingFinished keeps it (the clinical record's numbers)
             focus.editingFinished.emit()
             focus.setModified(False)
-            kept += 1
-    return kept
+    return refused
 
 
 __all__ = ["commit_open_edits"]

@@ -295,3 +295,28 @@ def test_at_900_by_560_the_cells_bottom_texts_do_not_print_over_each_other(windo
         assert not _overlaps(v), (v.width(), v.height(), _overlaps(v))
         assert any(t.startswith("Im ") for t in shown) and any(t.startswith("W ") for t in shown), shown
     _shot(w, "s47c_900x560")
+
+
+def test_a_refused_cell_text_as_the_window_closes_is_asked_about(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A line's Start typed as "soon" (no date), no Enter, Ctrl+Q: refused, so asked (go back, or quit without it)
+    rather than lost unsaid; "Go back to it" keeps the window open. (Checked: fails without the question.)"""
+    from annotation.qt.followup_lines import START
+
+    w, store = _followup_window(qtbot, env, sample_index)
+    asked: list[str] = []
+    answer = ["back"]
+    w.store_flow.ask = lambda title, text, choices: asked.append(text) or answer[0]  # type: ignore[method-assign]
+    _open_exam(w, qtbot, "2024-03-12")
+    w.docks.followup_dock.raise_()
+    panel = w.docks.followup_panel
+    panel.course.setCurrentIndex(1)
+    t = panel.lines
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(2, START)).center())
+    for ch in "soon":
+        qtbot.keyClick(QApplication.focusWidget(), ch)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert len(asked) == 1 and "'soon' in Start" in asked[0], asked
+    assert w.isVisible()  # gone back to it
+    answer[0] = "quit"
+    w.close()
+    assert not w.isVisible()
