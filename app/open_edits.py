@@ -42,11 +42,13 @@ def commit_open_edits(root: QWidget) -> list[str]:
         index = view.currentIndex()
         typed = editor.text().strip() if isinstance(editor, QLineEdit) else None
         model, row, column = view.model(), index.row(), index.column()
+        old = str(index.data() or "").strip()
         delegate = view.itemDelegateForIndex(index) or view.itemDelegate()
         delegate.commitData.emit(editor)  # the table's itemChanged: recorded or refused, as on Enter
         delegate.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
-        now = model.index(row, column).data() if model is not None and row >= 0 else None
-        if typed is not None and str(now or "").strip() != typed:
+        now = str(model.index(row, column).data() or "").strip() if model is not None and row >= 0 else old
+        # refused: the cell shows its record's text again (a date kept is written as the record writes it)
+        if typed is not None and typed != old and now == old:
             header = model.headerData(column, Qt.Orientation.Horizontal) if model is not None else None
             refused.append(f"{typed!r}" + (f" in {header}" if header else ""))
     focus = QApplication.focusWidget() or root.focusWidget()
