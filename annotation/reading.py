@@ -270,6 +270,16 @@ class Reading:
         """Apply the last undone edit again; False when there is nothing to redo."""
         return self._replay(self._redo, self._undo, EditKind.REDO)
 
+    def withdraw(self, description: str) -> bool:
+        """Take back the last edit when it is ``description`` (a suggestion one click put, Esc), as undo does, and
+        forget it: no redo brings it back, the edits before it keep their undo steps. False when the last edit is
+        another (nothing done)."""
+        if self._batch_depth or not self._undo or self._undo[-1].description != description:
+            return False
+        self._replay(self._undo, self._redo, EditKind.UNDO)
+        self._redo.pop()
+        return True
+
     def _replay(self, source: list[_Step], target: list[_Step], kind: EditKind) -> bool:
         if self._batch_depth:
             raise ValidationError(f"cannot {kind.value} inside a batch", where=kind.value)

@@ -116,7 +116,7 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
                 obs = les.observation(role)
                 if isinstance(obs, Measurement):
                     row.append(shown_mm(obs.diameter_mm))
-                    if obs.method is not MeasurementMethod.MANUAL:
+                    if obs.method is MeasurementMethod.SUGGESTED:
                         suggested.append((len(rows) + 2, first_series + j))
                     lines.append([p.exam_pair_id, les.reader, les.lesion_id, role.value, shown_mm(obs.diameter_mm),
                                   None if obs.short_axis_mm is None else shown_mm(obs.short_axis_mm),
@@ -132,7 +132,7 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
     _shown_as_mm(ws, {f"{r.value} (mm)" for r in READING_ROLES})
     for r, col in blanks:
         ws.cell(r, col).fill = MISSING
-    for r, col in suggested:  # as the lesion grid shows them: a suggested value (edited or not) in italics
+    for r, col in suggested:  # as the lesion grid shows them: a suggested value in italics, upright once edited
         ws.cell(r, col).font = ITALIC
     # how each line was made (a reader's check found the workbook silent on it: the analysis compares
     # suggested and drawn lines); the line as suggested when the reader edited it

@@ -32,6 +32,7 @@ from app.export_analysis import ExportActions
 from app.followup_view import FollowUpCompare
 from app.last_session import LastSession, active_key, slices_of
 from app.lesion_keys import LesionKeys
+from app.open_edits import commit_open_edits
 from app.menus import build_menus, build_toolbar, recent_menu
 from app.pair_dialog import PairChooser, ShortcutsDialog
 from app.reading_session import ReadingSession
@@ -47,7 +48,7 @@ from app.suggester import offered_series
 from app.workstation import ToolMode, WorkstationState
 from app.window_layout import LAYOUT_VERSION, ImagesShare, WindowLayout
 from viewer.display import PRESET_LABELS, Preset
-from viewer.errors import LesionlabError, without_paths
+from viewer.errors import LesionlabError, StoreError, without_paths
 from viewer.model.layout import back_to_exam, role_label
 from viewer.qt.overlay import zoom_shown
 from viewer.model.reading import ReadingModel
@@ -550,11 +551,22 @@ class MainWindow(QMainWindow):
             return
         ((role, stack_key, index),) = places
         vp = next((v for v in self.reading.viewports if v.key == stack_key and v.key), None)
-        if vp is None or not 0 <= index < vp.n_slices or vp.index == index:
+        if vp is None or not 0 <= index < vp.n_slices:
+            return
+        layout = self.reading.layout
+        cell = next((c for c, v in enumerate(self.reading.viewports) if v is vp), -1)
+        on_screen = any(c == cell for c, _, _ in layout.visible_cells())
+        shown_now = False
+        if not on_screen and layout.maximised is not None and cell in layout.grid_cells():
+            # one cell maximised (M): the step's series shown in it, as Tab shows another (session 47's reader undid
+            # a line of another series there: nothing shown, nothing said)
+            self.reading.activate(cell)
+            self.grid.active_widget.setFocus()
+            on_screen = shown_now = True
+        if vp.index == index and on_screen and not shown_now:
             return
         vp.set_index(index)
-        # a cell off screen (one cell maximised, M; a grid of fewer cells) is moved but not said to be shown (a review)
-        on_screen = any(self.reading.viewports[cell] is vp for cell, _, _ in self.reading.layout.visible_cells())
+        # a cell off screen (a grid of fewer cells) is moved but not said to be shown (a review)
         where = f"{role_label(role)}, Im {vp.slice_number}/{vp.n_slices}"
         self.state.say(f"{self.state.status} — " + (f"shown on {where}" if on_screen else
                                                      f"on {where} (its cell is not on screen)"))
@@ -611,14 +623,33 @@ class MainWindow(QMainWindow):
         self.state.say("reader-made links cleared")
 
     def _cancel(self) -> None:
-        """Esc: the line being drawn goes; else back to the window/level tool, nothing picked (what Delete
-        and the lobe keys would act on)."""
+        """Esc: the line being drawn goes; else the suggestion one click just put (shown dashed, "Enter keeps it");
+        else back to the window/level tool, nothing picked (what Delete and the lobe keys would act on)."""
         dropped = self.reading_view.cancel_gesture()
         if dropped:
             self.state.say(dropped)
             return
+        if self._drop_suggestion():
+            return
         self.state.selection.pick(None)
         self.state.set_tool(ToolMode.WINDOW_LEVEL)
+
+    def _drop_suggestion(self) -> bool:
+        """Esc on a suggestion not kept yet: it was recorded at once (Enter only goes on), and Esc turned it solid,
+        kept and recorded, the status still saying "Enter keeps it" (session 47's reader). A reader declines it with
+        Esc, as Esc drops a line being drawn: its recording is taken back (the lesion's line before it, its lobe),
+        forgotten (no redo), the other edits' undo steps as they were."""
+        sel = self.state.selection
+        picked = sel.picked
+        if picked is None or not picked.suggested or picked.role is None or not picked.lesion_id:
+            return False
+        what = f"{picked.lesion_id} on {role_label(picked.role)}"
+        if not self.session.reading.withdraw(f"{what}: suggested"):
+            sel.kept()  # another edit came after it: kept (as any edit keeps it)
+            return False
+        sel.pick(None)
+        self.state.say(f"{what}: suggestion dropped (Esc)")
+        return True
 
     def _step_cell(self, step: int) -> None:
         # the grid's cells, maximised or not: with one cell shown, Tab shows the next series in it (a
@@ -741,8 +772,21 @@ class MainWindow(QMainWindow):
     def _zoom_to_modality(self) -> None:
         act = self.reading.active
         cells = self._same_modality()
+        # the field of view, not the zoom alone: the patient point at the active cell's centre is each cell's centre
+        # in the same frame of reference, as linked viewers do (after Ctrl+Wheel about the pointer on CT arterial,
+        # Z gave CT portal the same zoom centred elsewhere: session 47's reader)
+        geo, frame = act.geometry, act.volume.stack.frame_of_reference_uid  # type: ignore[union-attr]
+        middle = act.center if act.center is not None else (
+            ((geo.rows - 1) / 2.0, (geo.columns - 1) / 2.0) if geo is not None else None)
+        point = geo.index_to_patient(act.index, *middle) if geo is not None and middle is not None else None
         for vp in cells:
-            if vp is not act:
+            if vp is act:
+                continue
+            there = vp.geometry
+            if point is not None and there is not None and frame and vp.volume.stack.frame_of_reference_uid == frame:
+                row, col = there.pixel_on_slice(point, vp.index)
+                vp.set_zoom(act.zoom, (float(row), float(col)))
+            else:
                 vp.set_zoom(act.zoom)
         # the figure the cells' overlay gives (screen pixels per image pixel), not the model's zoom against the cell's
         # fit: "zoom 1.15" beside the overlay's "Zoom 0.45x" (a radiologist's check)
@@ -926,6 +970,7 @@ class MainWindow(QMainWindow):
         self.open_pair(pair)
 
     def open_pair(self, pair: ExamPair) -> None:
+        commit_open_edits(self)  # typed for the exam or patient left: kept there (app/open_edits.py)
         leaving = self.state.pair
         if leaving is not None and not self.state.blinded:
             self._positions[(leaving.patient_id, leaving.ct_uid, leaving.mr_uid)] = self._position_now()
@@ -971,6 +1016,7 @@ class MainWindow(QMainWindow):
 
     def close_pair(self) -> None:
         """The exam on screen closed: empty cells, no alignment running, the plain title (WorkstationState.close_pair)."""
+        commit_open_edits(self)
         self.align_job.cancel()
         self._align_wanted = None
         self.loads.keep_only(())
@@ -1200,6 +1246,12 @@ class MainWindow(QMainWindow):
             ev.acceptProposedAction()
 
     def closeEvent(self, ev: Any) -> None:
+        refused = commit_open_edits(self)  # a cell's text typed, no Enter: kept before the project closes
+        if refused and self.store_flow.ask(
+                "Quit lesionlab?", f"{', '.join(refused)}: typed, refused and not recorded (the panel where it was "
+                "typed says why).", {"back": "Go back to it", "quit": "Quit without it"}) != "quit":
+            ev.ignore()  # the refusal said in the panel, where it was typed
+            return
         try:
             if self.remembers:
                 self.last.save(self.state, list(self.index_results), clean=True)
@@ -1215,6 +1267,15 @@ class MainWindow(QMainWindow):
         self.loads.cancel_all()
         self.align_job.cancel()
         self.compare_job.cancel()
+        # nothing the closing window still hears (a cell's editor told of its focus going as the panels empty, a late
+        # timer) writes where the reading was: an edit after the project closed created an empty
+        # readings/reading.lesionlab (the default project), and the position saved after it, the exam closed, had no
+        # patient or studies, so the next start reopened nothing (session 47's reader, after Work on a copy)
+        self.remembers = self.remember_when_free = False
+        if hasattr(self, "_remember_timer"):
+            self._remember_timer.stop()
+        self.session.create_default = _closed_window
+        self.session.promote = None
         self.close_stores()
         super().closeEvent(ev)
 
@@ -1223,6 +1284,10 @@ class MainWindow(QMainWindow):
         and -shm (on quitting, also by a script's app.quit(), which closes no window)."""
         self.study_ui.flow.close()
         self.session.close()
+
+
+def _closed_window() -> Path:
+    raise StoreError("the window has closed: nothing more is recorded", where="reading project")
 
 
 __all__ = ["MainWindow", "IndexJob", "QAction"]

@@ -61,8 +61,9 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("tool_window", ("W",), "Window/level tool", "Read"),
     Shortcut("tool_boundary", ("B",), "Right/left boundary tool: drag the Cantlie line on a few slices; marks take "
              "their lobe from it", "Read", menu="Right/left boundary tool"),
-    Shortcut("cancel", ("Esc",), "Drop the line being drawn (said in the status bar), else back to the window/level "
-             "tool with nothing picked", "Read", menu="Drop the line being drawn"),
+    Shortcut("cancel", ("Esc",), "Drop the line being drawn (said in the status bar), or the suggestion one click "
+             "just put (the lesion's line before it back, nothing recorded), else back to the window/level tool with "
+             "nothing picked", "Read", menu="Drop the line being drawn"),
     Shortcut("new_lesion", ("N",), "New lesion (current lobe), then draw its diameter", "Read", menu="New lesion"),
     Shortcut("next_lesion", ("]",), "Next lesion", "Read"),
     Shortcut("previous_lesion", ("[",), "Previous lesion", "Read"),
@@ -117,7 +118,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
              menu="Window on the same series"),
     Shortcut("invert", ("I",), "Invert grey levels", "Window"),
     Shortcut("fit", ("F",), "Fit the image to the cell", "View"),
-    Shortcut("zoom_modality", ("Z",), "The active cell's zoom on every cell of the same modality", "View",
+    Shortcut("zoom_modality", ("Z",), "The active cell's zoom and centre (the patient point there) on every cell of the same modality", "View",
              menu="Zoom on the same modality"),
     Shortcut("reset", ("R",), "Reset: fit, automatic window, no inversion", "View"),
     Shortcut("toggle_overlays", ("O",), "Show or hide the overlays", "View"),
@@ -169,8 +170,8 @@ MOUSE: tuple[tuple[str, str], ...] = (
      "end handle to edit it (not while the current lesion awaits its line on the series: the drag draws it)"),
     ("Left click (line tool)", "On a line: pick it (its lesion becomes current); inside a lesion, with one-click "
      "diameters on (Read menu): its suggested diameter, shown on the slice where it is longest (Enter keeps it and "
-     "goes on); on a cell not active yet it only makes the cell active; on a series one-click is not offered on it "
-     "records nothing (said so)"),
+     "goes on, Esc drops it); on a cell not active yet it only makes the cell active; on a series one-click is not "
+     "offered on it records nothing (said so)"),
     ("Left drag (short-axis tool)", "On the current lesion's longest diameter slice: its short axis, held "
      "perpendicular (a node's, which RECIST sums)"),
     ("Left click (count tool)", "Count a metastasis (lobe from the right/left boundary, else the current lobe); drag a "

@@ -19,6 +19,7 @@ from annotation.store import ReadingStore
 from annotation.store_location import is_url
 from app.reading_session import (ReadingSession, held_roles, in_study_folder, readings_dir, stores_in,
                                  working_copy_path)
+from app.open_edits import commit_open_edits
 from app.reading_settings import ReaderName, reader_name_problem
 from app.status_label import ElidedLabel
 from app.workstation import WorkstationState
@@ -111,6 +112,7 @@ class StoreFlow(QObject):
     # ------------------------------------------------------------------ opening
     def open_store(self, path: str | Path, *, came_with_folder: bool = False) -> bool:
         """Open a reading project (read-only when it came with the study folder); True when open."""
+        commit_open_edits(self.parent_widget)  # typed in the project left: kept there (app/open_edits.py)
         if self.session.path is not None and not self.session.read_only \
                 and Path(path).resolve() == self.session.path.resolve():
             # the project already open (File -> Recent): opening it again hit its own lock, opened it

@@ -38,7 +38,8 @@ FIXED = 3  # lesion, lobe, segment columns before the six series
 
 #: How each way of making a diameter reads in the lesion grid's tooltip.
 METHOD_WORDS = {MeasurementMethod.MANUAL: "drawn by hand", MeasurementMethod.SUGGESTED: "suggested by one click",
-                MeasurementMethod.SUGGESTED_EDITED: "suggested by one click, then edited"}
+                MeasurementMethod.SUGGESTED_EDITED: "suggested by one click, then edited by hand (upright: the "
+                "reader's line)"}
 
 
 def measurement_tip(m: Measurement) -> str:
@@ -286,7 +287,9 @@ class LesionPanel(_Observer):
                 cell = QTableWidgetItem(mm_text(obs.diameter_mm) if short is None
                                         else f"{mm_text(obs.diameter_mm)} × {mm_text(short)}")
                 cell.setToolTip(measurement_tip(obs))
-                if obs.method is not MeasurementMethod.MANUAL:  # a suggested line reads as one at a glance
+                # a suggestion not touched reads as one at a glance; edited by hand, it is the reader's line, upright
+                # as a drawn one (it stayed italic: session 47's reader), the tooltip saying "then edited"
+                if obs.method is MeasurementMethod.SUGGESTED:
                     font = cell.font()
                     font.setItalic(True)
                     cell.setFont(font)

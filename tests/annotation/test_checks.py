@@ -362,3 +362,28 @@ def test_missing_status_of_a_follow_up_lesion_says_its_response_series_is_read(r
     FollowupEditor(reading).set_lesion_followup(later, carried, "target", assessed_role=Role.CT_ARTERIAL)
     found = missing("E2")
     assert "response" not in found[0].message, found[0].message
+
+
+def test_a_size_apart_says_across_part_of_it_or_another_lesion_as_the_lines_lie(reading, geometry):
+    """Session 47's reader: Checks asked "drawn across part of it, or on another lesion?" of lines 48 mm apart, which
+    cannot be across part of it. With the lines' places: "on another lesion?" where the line lies apart from the
+    lesion's others, "drawn across part of it?" where it overlaps them; both without."""
+    count_all(reading)
+    lid = reading.add_lesion(PAIR, "right")
+    for role in READING_ROLES:  # 44.1 mm at 0.7 mm a pixel
+        reading.set_observation(PAIR, lid, role, line(geometry, 0, (0, 0), (63, 0)))
+
+    def place_of(m):
+        return "F", (float(m.middle[0]) * 0.7, float(m.middle[1]) * 0.7, 0.0)
+
+    def size_said(**kw):
+        found = [w for w in check_pair(reading.project, "P1", "E1", "R1", **kw) if w.code is CheckCode.SIZE_APART]
+        assert len(found) == 1, [str(w) for w in found]
+        return found[0].message
+
+    reading.set_observation(PAIR, lid, Role.MR_T1_PORTAL, line(geometry, 0, (0, 0), (44, 0)))  # 30.8 mm, on it
+    assert "drawn across part of it, or on another lesion?" in size_said()
+    assert "drawn across part of it?" in size_said(place_of=place_of)
+    reading.set_observation(PAIR, lid, Role.MR_T1_PORTAL, line(geometry, 0, (143, 0), (187, 0)))  # 93 mm away
+    said = size_said(place_of=place_of)
+    assert "on another lesion?" in said and "across part of it" not in said, said

@@ -113,6 +113,9 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     assert edited.method is MeasurementMethod.SUGGESTED_EDITED, w.status.text()
     assert edited.method_params == m.method_params
     assert edited.p1 == m.p1 and edited.p2 != m.p2
+    # the grid shows it upright now, the reader's line, its tooltip saying it was edited (session 47: still italic)
+    cell = table.item(row_of, 3 + READING_ROLES.index(Role.MR_DWI))
+    assert not cell.font().italic() and "then edited by hand" in cell.toolTip(), cell.toolTip()
     with ReadingStore.open(store_copy, read_only=True) as again:
         assert again.load().lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) == edited
     export_store(store_copy, env / "export")
@@ -134,7 +137,7 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     assert lines[0][4] == shown_mm(edited.diameter_mm) and lines[0][7] == shown_mm(m.diameter_mm)  # as the grid
     header = [c.value for c in wb["Lesions"][1]]
     row = next(r for r in wb["Lesions"].iter_rows(min_row=2) if r[1].value == READER and r[2].value == lid)
-    assert row[header.index("mr_dwi (mm)")].font.italic
+    assert not row[header.index("mr_dwi (mm)")].font.italic  # edited: upright, as the grid shows it
 
 
 def test_a_click_on_plain_liver_is_refused_and_leaves_the_reader_to_draw(window: MainWindow, qtbot,  # type: ignore[no-untyped-def]

@@ -100,7 +100,7 @@ class OverlayPainter:
         self._hover_key: tuple[object, ...] = ()
         self._hover_volume: weakref.ref[Any] | None = None
         self._placed_for: tuple[object, ...] = ()
-        self._placed: list[tuple[QPointF, QImage]] = []
+        self._placed: list[tuple[QPointF, QImage, str]] = []
         self._hover_text = ""
         #: the widest the bottom-left corner's slice lines get: the bottom edge label stays on the bottom line
         #: only where it clears them (the same width whatever the slice, so the label does not jump on a scroll)
@@ -232,20 +232,48 @@ class OverlayPainter:
         # bottom left: value under cursor, slice, position
         # (slice and position as a cached block: scrolling back and forth over a stack reuses them)
         first, second = slice_lines(m)
-        left_w = self._block(p, MARGIN, h - MARGIN, ((first, TEXT, False), (second, DIM, False)), False, True)
-        hover_line = self.hover_text(view, hover)
-        self._lines(p, MARGIN, h - MARGIN - 2 * self.line_h, [(hover_line, ACCENT)], False, True)
-        self._hover_at = QPointF(MARGIN, h - MARGIN - 3 * self.line_h) if hover_line else None
         # bottom right: window and zoom
         wl = m.window
         zoom = f"Zoom {zoom_shown(view.transform.px_per_mm, vol.geometry.column_spacing_mm)}" + ("  inv" if m.invert else "")
         wl_text = wl.label() if wl is not None else "W -  L -"
+        first, second, wl_text, zoom = self._fit_corners(w - 2 * MARGIN - 8, first, second, wl_text, zoom,
+                                                         "inv" if m.invert else "")
+        left_w = self._block(p, MARGIN, h - MARGIN, ((first, TEXT, False), (second, DIM, False)), False, True)
+        hover_line = self.hover_text(view, hover)
+        self._lines(p, MARGIN, h - MARGIN - 2 * self.line_h, [(hover_line, ACCENT)], False, True)
+        self._hover_at = QPointF(MARGIN, h - MARGIN - 3 * self.line_h) if hover_line else None
         right_w = self._block(p, w - MARGIN, h - MARGIN, ((wl_text, TEXT, False), (zoom, DIM, False)), True, True)
         # the widest of the bottom corners' lines (the bottom label sits midway between them)
         self._orientation(p, view, max(left_w, right_w), self._static_text(hover_line, False)[1] if hover_line else 0.0)
         self._scale_bar(p, view)
         if loading is not None and loading[0] < loading[1]:
             p.fillRect(QRectF(0, 0, w * loading[0] / max(loading[1], 1), 3), LINK)
+
+    def _fit_corners(self, room: float, first: str, second: str, wl: str, zoom: str,
+                     inverted: str) -> tuple[str, str, str, str]:
+        """The bottom corners' lines ("Im 18/35  (#18)", "Pos -693.4 mm  thk 5 mm" left; "W 400  L 40", "Zoom 0.25x"
+        right) side by side in ``room`` px: in a small cell the least needed go first (the InstanceNumber, the
+        thickness, the zoom but "inv"), then the position and the window are cut with "…". At 900 x 560 the 2 x 3
+        grid's cells printed them over each other (session 47's reader)."""
+        def width(*texts: str) -> float:
+            return max((self._static_text(t, False)[1] for t in texts if t), default=0.0)
+
+        def fits() -> bool:
+            return width(first, second) + width(wl, zoom) <= room
+
+        if not fits():
+            first = first.split("  (#")[0]
+        if not fits():
+            second = second.split("  thk")[0]
+        if not fits():
+            zoom = inverted
+        if not fits():
+            second = self._elided(second, room - width(wl, zoom), False)
+        if not fits():
+            half = room / 2
+            first, wl = self._elided(first, half, False), self._elided(wl, half, False)
+            second, zoom = self._elided(second, half, False), self._elided(zoom, half, False)
+        return first, second, wl, zoom
 
     def _orientation_labels(self, geo: object) -> tuple[str, str, str, str]:
         """(left, right, top, bottom) edge labels: where each screen direction points in the patient."""
@@ -282,16 +310,20 @@ class OverlayPainter:
             mid = h / 2 - self.line_h / 2
             line = self._bottom_line(w, self.metrics.horizontalAdvance(bottom), corner_w, hover_w)
             placed = []
+            top_y, bottom_y = MARGIN + 3 * self.line_h, h - MARGIN - line * self.line_h
+            if top_y + self.line_h > bottom_y:  # a cell too short for both (900 x 560: "A" on "P"): neither shown
+                top = bottom = ""
             for x, y, text, align in ((MARGIN, mid, left, "left"), (w - MARGIN, mid, right, "right"),
-                                      (w / 2, MARGIN + 3 * self.line_h, top, "center"),
-                                      (w / 2, h - MARGIN - line * self.line_h, bottom, "center")):
+                                      (w / 2, top_y, top, "center"), (w / 2, bottom_y, bottom, "center")):
                 img = self._block_image(((text, DIM, True),), False)
                 lw = img.width() - 3
-                placed.append((QPointF(x - lw if align == "right" else x - lw / 2 if align == "center" else x, y), img))
+                placed.append((QPointF(x - lw if align == "right" else x - lw / 2 if align == "center" else x, y), img,
+                               text))
             self._placed, self._placed_for = placed, key
-        for (at, img), text in zip(self._placed, self._labels):
-            p.drawImage(at, img)
-            self._drawn.append((text, at, img, 2))
+        for at, img, text in self._placed:
+            if text:  # an edge label dropped in a short cell: nothing drawn
+                p.drawImage(at, img)
+                self._drawn.append((text, at, img, 2))
 
     def _scale_bar(self, p: QPainter, view: ViewContext) -> None:
         """A vertical bar on the right edge, below the orientation label (OHIF's place)."""
