@@ -85,6 +85,6 @@ def test_the_bottom_orientation_label_clears_the_bottom_corners(qtbot, env: Path
     for v in shown:
         v.grab()  # paints: the labels are placed
         painter = v.overlays
-        at, img = painter._placed[3]  # left, right, top, bottom
+        at, img, _ = painter._placed[3]  # left, right, top, bottom (each with its text)
         h = v.height()
         assert at.y() + img.height() <= h - MARGIN - 2 * painter.line_h + 1, (at.y(), img.height(), h)

@@ -90,8 +90,9 @@ def test_the_counts_button_label_leaves_the_laptop_images_their_width(qtbot, env
 
 def test_undo_does_not_say_shown_on_a_series_off_screen(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
     """With one cell maximised (M, as on a laptop) on T2 FS, Ctrl+Z of a CT portal line said "— shown on CT portal,
-    Im 14/35": the CT portal cell had moved, off screen, and the reader saw nothing change. It says where the line
-    is and that its cell is not on screen."""
+    Im 14/35": the CT portal cell had moved, off screen, and the reader saw nothing change. It said where the line
+    is and that its cell is not on screen; since session 47 (a reader undid another series' line there and saw
+    nothing) the maximised cell shows the step's series, as Tab would, and says so truly."""
     import json
 
     from tests.app.test_reader_check_s35 import READER, SAMPLE, _activate, _fresh, _measure
@@ -113,9 +114,9 @@ def test_undo_does_not_say_shown_on_a_series_off_screen(qtbot, env, sample_index
     press(w, qtbot, "undo")
     les = w.session.reading.project.lesions_of(*w.state.selection.pair, READER)
     assert all(not x.measurements() for x in les), "the line is undone"
-    assert w.reading.layout.maximised == t2, "the reader's series stays on screen"
-    assert "shown on CT portal" not in w.status.text(), w.status.text()
-    assert "not on screen" in w.status.text(), w.status.text()
+    assert w.reading.layout.maximised == portal, "the step's series is shown in the maximised cell"
+    assert model.index == drawn and "shown on CT portal" in w.status.text(), w.status.text()
+    assert "not on screen" not in w.status.text(), w.status.text()
 
 
 def test_redo_of_a_lesion_grid_lobe_choice_leaves_the_next_lesions_lobe(qtbot, env, sample_index) -> None:  # type: ignore[no-untyped-def]
