@@ -721,10 +721,10 @@ RECHECK_MM: dict[Role, float] = {Role.CT_ARTERIAL: 3.0}
 #: 1.25) is often not seen beyond the edge on the slice measured, while the slices beside it read it. 404 LLSYN002 L02 (28.8
 #: mm, rim) clicked on slice 7: its interior, 23.4 mm (-5.35 on 9 clicks), ``raw_shell`` -0.05 there, 0.36-0.38 beside;
 #: 440 LLSYN002 L03 (24 mm, against its portal vein) -4.97 on 11, -0.01 to 0.02 there, 0.30-0.34 beside. Every line
-#: more than 3 mm off on a rim lesion over 27 realisations (101-103, 204, 205, 371, 374, 400-402, 407-409, 440, 441,
-#: 471-475, 481-485, 488, 489) stands at 0.28 or more beside but 474 LLSYN002 L03 (-4.28, 0.13-0.18; left). No clean divide:
-#: it refuses good lines up to 0.47 (204 LLSYN002 L05, +0.31): every click of 10 mm or more 1,995 -> 1,903 of 4,288, over
-#: 3 mm 39 -> 28, none over 5 either way (404's 9 over 5 refused); fresh 515-519 300 -> 263 of 912, none over 3 either way.
+#: more than 3 mm off on a rim lesion over 51 realisations (101-103, 204-206, 211-213, 371, 374, 400-409, 440-444,
+#: 470-494) stands at 0.26 or more beside (206 LLSYN002 L03 0.263) but 474 LLSYN002 L03 (-4.28, 0.13-0.18; left). No clean divide: it refuses good
+#: lines up to 0.47 (204 LLSYN002 L05, +0.31; 161 clicks of 20 lesions, all within 2.2 mm): every click of 10 mm or more
+#: 3,953 -> 3,772 of 8,342, over 3 mm 48 -> 28, over 5 9 -> 0; fresh 515-519 300 -> 263 of 912, none over 3 either way.
 #: ``raw_shell`` stays 0.10: at 0.18 with this limit, 368 LLSYN002 L03 (-3.60) would come back (0.20-0.22 beside).
 #: Figures: viewer/README.md, session 47.
 RAW_SHELL_BESIDE: dict[Role, float] = {Role.MR_T1_PORTAL: 0.45, Role.CT_PORTAL: 0.25}
