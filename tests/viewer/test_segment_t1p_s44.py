@@ -45,7 +45,8 @@ def test_the_three_rules_are_t1_portal_only() -> None:
     assert p.raw_shell_beside == RAW_SHELL_BESIDE[Role.MR_T1_PORTAL] == 0.45
     assert p.min_axis_ratio == MIN_AXIS_RATIO[Role.MR_T1_PORTAL] == 0.5
     assert p.joined_again == JOINED_AGAIN[Role.MR_T1_PORTAL] == 1.3  # 1.4 until session 46 (test_segment_portal46.py)
-    assert all(params_for(role).raw_shell_beside == 0.0 for role in Role if role is not Role.MR_T1_PORTAL)
+    assert all(params_for(role).raw_shell_beside == 0.0 for role in Role
+               if role not in (Role.MR_T1_PORTAL, Role.CT_PORTAL))  # CT portal 0.25 since session 47
     assert params_for(Role.CT_ARTERIAL).min_axis_ratio == 0.67 and params_for(Role.MR_DWI).joined_again == 1.3
 
 

@@ -256,9 +256,10 @@ class SuggestParams:
     capsule_rays: float = 0.0
     capsule_mm: float = 3.0
     # on the slices next to the slice measured that the lesion was followed onto, :attr:`raw_shell`'s measure of their
-    # own outline at the click's levels this fraction or more: refused (0: off; T1 portal, session 44). A rim lesion's
-    # interior measured on a slice where partial volume fills the rim in reads no rim beyond it there, while the slice
-    # beside it does (415 LLSYN002 L02, 28.8 mm, rim: 21.97 on its end slice, -6.82; app.suggester.RAW_SHELL_BESIDE)
+    # own outline at the click's levels this fraction or more: refused (0: off; T1 portal, session 44; CT portal, session
+    # 47). A rim lesion's interior measured on a slice where partial volume fills the rim in (or, on CT portal, where the
+    # rim is lost in the noise) reads no rim beyond it there, while the slice beside it does (415 LLSYN002 L02 on T1 portal,
+    # 28.8 mm, rim: 21.97 on its end slice, -6.82; app.suggester.RAW_SHELL_BESIDE)
     raw_shell_beside: float = 0.0
     # the levels set on the lesion's tip (the lesion ends beyond it; under this fraction of the
     # chosen slice's length, its inner half under ``partial_volume_ratio`` of the chosen one's):
