@@ -605,7 +605,19 @@ JOINED_FULLNESS: dict[Role, float] = {Role.MR_T1_PORTAL: 0.5}
 #: at -14.2 to +2.93 SDs (346 LLSYN001 L03, -0.88 mm, kept) but those two and 298 LLSYN002 L09 (5-10 mm, -0.14, 3.77): 3, the
 #: SDs step 9 asks of a fuller slice. With it 353's line stays on slice 17 (+0.41 mm), 332's and 298's are refused there
 #: (26 % and 12 % of the rays off or cutting into the ellipse at the tip's levels). T1 arterial only.
-JOINED_END_FULLER_SD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 3.0}
+#: CT arterial since session 47: fresh 500 LLSYN001 L03 (10.95 mm against a portal vein) gave way from its 10.15 mm
+#: section on the slice clicked (edge off its ellipse where the vein touches it) to its 7.05 mm tip at 4.01 SDs: -3.22 on
+#: all 14 clicks; CT arterial's "joined" give-ways on every line of the sample, 101-103, 204-206, 211-213, 400-409,
+#: 440-444 and 470-494 stand at -5.18 to +2.30 SDs.
+JOINED_END_FULLER_SD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 3.0, Role.CT_ARTERIAL: 3.0}
+#: A line whose ellipse has the click at its radius or farther, its sections here and either side an ellipsoid this many
+#: times as deep as long or more: refused (session 47, ``beside_click_depth``): a vessel running through the slices beside
+#: the lesion clicked. Fresh 500 LLSYN002 L08 (8.74 mm, faint, against an artery of 16-19 mm on six 5 mm slices): its
+#: seeded click measured the artery, 1.43 radii from the click, 3.68 times as deep as long, +8.29 mm. Over every CT
+#: arterial line of the sample, 101-103, 204-206, 211-213, 400-409, 440-444 and 470-494 the lines with the click at a
+#: radius or more (1.02-1.53, 5-11 mm lesions against vessels, within 3.65 mm) have no depth ratio (one or two slices, or
+#: no bulge) and those 1.5 times as deep or more (1.52-3.09) hold the click within 0.71 radii. CT arterial only.
+BESIDE_CLICK_DEPTH: dict[Role, float] = {Role.CT_ARTERIAL: 1.5}
 #: Where the slice measured took over as "joined" (step 9) from a neighbour this many times as long or more: made again as a
 #: click at the centre measured, on that neighbour, at its own levels; refused unless it finds the lesion round the click
 #: without giving way so again (v21, session 43, ``joined_again``; ``joined_size_share`` in every record that gave way
@@ -851,6 +863,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          joined_fullness=JOINED_FULLNESS.get(role, 0.0), joined_again=JOINED_AGAIN.get(role, 0.0),
                          fuller_give_way=FULLER_GIVE_WAY.get(role, True), capsule_rays=CAPSULE_RAYS.get(role, 0.0),
                          joined_end_fuller_sd=JOINED_END_FULLER_SD.get(role, 0.0),
+                         beside_click_depth=BESIDE_CLICK_DEPTH.get(role, 0.0),
                          max_click_radius=MAX_CLICK_RADIUS.get(role, 0.0),
                          raw_shell_beside=RAW_SHELL_BESIDE.get(role, 0.0),
                          min_click_share=MIN_CLICK_SHARE.get(role, 0.0),

@@ -360,6 +360,13 @@ class SuggestParams:
     # CT arterial as a 42.4 mm one (the same over 75 mm)
     tube_extent: float = 1.5
     tube_size: float = 0.7
+    # a line whose ellipse does not hold the click (the click at its radius from its centre or farther, on the slice
+    # measured) while its sections here and on the slices either side make an ellipsoid this many times as deep as long or
+    # more (``depth_ratio``): refused (0: off; session 47, CT arterial). What is measured is a structure running through
+    # the slices beside the lesion clicked, a vessel: fresh 500 LLSYN002 L08 (8.74 mm, faint, against an artery's 16-19 mm
+    # section on six 5 mm slices, 1.43 radii from the click, 3.68 times as deep as long), +8.29 mm; its span between end
+    # slices, less a slice, stays under ``tube_extent`` (app.suggester.BESIDE_CLICK_DEPTH)
+    beside_click_depth: float = 0.0
     # a click refused because the lesion may be longest on a neighbouring slice where its boundary is not found from the
     # centre followed there: made again as a click at that centre on that slice (the part of the region holding a click is
     # the lesion's, where a vessel as bright as it touches it), kept when its line lies round the click (False: refused;
@@ -468,6 +475,8 @@ class SuggestParams:
             raise ValueError(f"lesion_side is -1 (darker), 0 (either) or 1 (brighter), got {self.lesion_side}")
         if self.slices_each_side < 0 or self.slices_growing < self.slices_each_side or self.leak_window < 3:
             raise ValueError("slices_each_side >= 0, slices_growing >= slices_each_side and leak_window >= 3")
+        if not self.beside_click_depth >= 0:
+            raise ValueError(f"beside_click_depth >= 0 (0: off), got {self.beside_click_depth}")
         if self.tube_extent < 0 or not 0 < self.tube_size <= 1:
             raise ValueError(f"tube_extent >= 0 (0: off) and 0 < tube_size <= 1, got {self.tube_extent}, {self.tube_size}")
         if self.max_reach < 0:

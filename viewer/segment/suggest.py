@@ -757,6 +757,15 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     tube = through_slices(volume, best, found, ends, sizes[best], look, spacing, p)
     if tube:
         return _refuse(f"{TUBE} (a vessel, a bone?): {tube}; a lesion is about as deep as it is long", p)
+    off_click = _click_radius(final, at, spacing) if p.beside_click_depth and depth is not None else None
+    if off_click is not None and depth is not None and off_click >= 1.0 and depth >= p.beside_click_depth:
+        # session 47, CT arterial: the ellipse measured lies beside the click and runs on through the slices (500 LLSYN002
+        # L08, a faint 8.74 mm lesion clicked against an artery's 16.7 mm section: 1.43 radii, 3.68 times as deep, +8.29)
+        return _refuse(f"{TUBE} beside the click (a vessel?): its ellipse ({sizes[best]:.1f} mm) has the click "
+                       f"{off_click:.2f} times its radius from its centre, and its sections here and either side make an "
+                       f"ellipsoid {depth:.2f} times as deep as long (from {p.beside_click_depth:g} on this series); a lesion "
+                       f"holds the click and is about as deep as it is long", p, click_radius=round(off_click, 3),
+                       depth_ratio=round(depth, 3))
     lv = final.levels
     click_value, share = click_share(volume, clicked, at, spacing, p, lv)
     if p.min_click_share and share < p.min_click_share:
