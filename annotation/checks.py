@@ -18,7 +18,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from annotation.clinical import treatments_named
-from annotation.followup import followed_before, outside_liver
+from annotation.followup import followed_before, lines_of, outside_liver
 from annotation.lost_marks import LostMark, exam_label, lost_count_marks, still_lost
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, CountMark, Lesion, Measurement, ReaderRoles, expected_roles
@@ -573,13 +573,12 @@ def check_patient(project: Project, patient_id: str) -> list[ProtocolWarning]:
         return []
     c = patient.clinical
     out = [ProtocolWarning(CheckCode.GRADE_DISAGREES, c.grade_disagreement)] if c.grade_disagreement else []
-    lines = sorted((t for t in project.treatment_lines.values() if t.patient_id == patient_id),
-                   key=lambda t: t.line_number)
-    for line in lines:
+    # the lines by start date, numbered as the Follow-up panel shows them (not by their store ids: a review)
+    for shown, line in enumerate(lines_of(project, patient_id), start=1):
         for t in treatments_named(line.name):
             if c.treatment(t) is False:
                 out.append(ProtocolWarning(CheckCode.TREATMENT_SAYS_NO, (
-                    f"treatment line {line.line_number} ({line.name!r}) is {t.label}, which the clinical "
+                    f"treatment line {shown} ({line.name!r}) is {t.label}, which the clinical "
                     f"record says was not given: set it to yes, or correct the line")))
     if c.treatments_unconfirmed and c.treatments_no:
         out.append(ProtocolWarning(CheckCode.TREATMENTS_UNCONFIRMED, (

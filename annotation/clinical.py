@@ -132,11 +132,14 @@ class ClinicalRecord:
         return True if t in self.treatments else False if t in self.treatments_no else None
 
     def with_treatment(self, t: Treatment, given: bool | None) -> "ClinicalRecord":
-        """The record with ``t`` given, not given or not recorded; a reader's answer confirms the carried-over "no"."""
+        """The record with ``t`` given, not given or not recorded. The other carried-over "no"s stay unconfirmed (one
+        answer is not a look at the seven others: a review, session 47): the flag goes with the form's "The no's are
+        right", or once no "no" is left."""
         yes, no = self.treatments - {t}, self.treatments_no - {t}
         if given is not None:
             yes, no = (yes | {t}, no) if given else (yes, no | {t})
-        return replace(self, treatments=yes, treatments_no=no, treatments_unconfirmed=False)
+        return replace(self, treatments=yes, treatments_no=no,
+                       treatments_unconfirmed=self.treatments_unconfirmed and bool(no - {t}))
 
     @property
     def grade_derived(self) -> Grade | None:

@@ -223,8 +223,7 @@ class LineGesture(ReadingGesture):
         kept, chose or went on with is theirs to delete."""
         lesion_id = self.selection.lesion_id
         les = self._lesion(lesion_id) if lesion_id else None
-        if les is None or les.observations or self.reading.undo_description not in ("add lesion",
-                                                                                     f"add lesion {lesion_id}"):
+        if les is None or les.observations or self.reading.undo_description != f"add lesion {lesion_id}":
             return ""
         self.reading.undo()
         return f"; {lesion_id} taken back (nothing recorded): press N on a series you can measure on"

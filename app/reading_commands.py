@@ -89,8 +89,12 @@ def new_lesion(state: WorkstationState) -> str:
     new_here = pair is not None and followed_before(state.reading.project, state.reader, pair)
     if pair is None:
         raise LesionlabError("choose an exam pair first")
-    with state.reading.batch("add lesion"):  # one undo step with its follow-up kind
-        lesion_id: str = state.reading.add_lesion(pair, state.selection.lobe)
+    # one undo step with its follow-up kind, named by the lesion it makes (the line tool takes N back only while the
+    # last step made the current lesion: a review, session 47)
+    lesion_id: str = state.reading.project.next_lesion_id(pair[0], pair[1], state.reader)
+    with state.reading.batch(f"add lesion {lesion_id}"):
+        made = state.reading.add_lesion(pair, state.selection.lobe, lesion_id=lesion_id)
+        assert made == lesion_id, (made, lesion_id)
         if new_here:
             # a lesion started on a follow-up exam is a new lesion (a reader's check: kind "—", so the
             # response missed the progression it means until set by hand); the panel changes it. Not assessed

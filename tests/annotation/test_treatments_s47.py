@@ -31,8 +31,10 @@ def test_a_treatment_is_given_not_given_or_not_recorded():
         True, False, None)
     assert rec.with_treatment(T.CHEMOTHERAPY, False).treatment(T.CHEMOTHERAPY) is False
     assert rec.with_treatment(T.TRANSPLANT, None).treatment(T.TRANSPLANT) is None
-    assert ClinicalRecord(treatments_no={"transplant"}, treatments_unconfirmed=True).with_treatment(
-        T.CHEMOTHERAPY, True).treatments_unconfirmed is False  # the reader's answer confirms the carried "no"
+    carried = ClinicalRecord(treatments_no={"transplant"}, treatments_unconfirmed=True)
+    # one answer confirms no other carried "no" (a review: it confirmed all seven); none left, no flag
+    assert carried.with_treatment(T.CHEMOTHERAPY, True).treatments_unconfirmed is True
+    assert carried.with_treatment(T.TRANSPLANT, None).treatments_unconfirmed is False
     with pytest.raises(ValidationError, match="both given and not given"):
         ClinicalRecord(treatments={"chemotherapy"}, treatments_no={"chemotherapy"})
 

@@ -35,3 +35,26 @@ def test_a_lesion_whose_first_line_the_series_refuses_is_taken_back(window, qtbo
     drag(qtbot, other, (200, 150), (200, 190))
     assert (*w.state.selection.pair, reading.reader, kept) in reading.project.lesions
     assert "taken back" not in w.status.text()
+
+
+def test_n_is_taken_back_only_for_the_lesion_it_just_made(window, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Session 47's review: N twice, the reader goes back to the first empty lesion and drags on the coronal stack: the
+    step taken back was the second lesion's making, said as the first's ("L1 taken back", L1 still there). N's step now
+    names its lesion, and only that lesion's making is taken back."""
+    w = window
+    reading = w.session.reading
+    w.reading.activate(0)
+    other = w.grid.viewports[1]
+    real = gestures.measurable_refusal
+    monkeypatch.setattr(gestures, "measurable_refusal", lambda geo: (
+        "cannot measure on a coronal stack" if geo is other.model.geometry else real(geo)))
+    before = set(reading.project.lesions)
+    press(w, qtbot, "new_lesion")
+    first = w.state.selection.lesion_id
+    press(w, qtbot, "new_lesion")
+    second = w.state.selection.lesion_id
+    assert first and second and first != second and reading.undo_description == f"add lesion {second}"
+    w.state.selection.set_lesion(first)
+    drag(qtbot, other, (200, 150), (200, 190))
+    assert "cannot measure on a coronal stack" in w.status.text() and "taken back" not in w.status.text()
+    assert len(reading.project.lesions) == len(before) + 2
