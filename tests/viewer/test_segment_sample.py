@@ -960,7 +960,8 @@ def test_ct_portals_rim_lesion_measured_on_its_interior_is_refused(volumes: Call
     params = params_for(Role.CT_PORTAL)
     assert params.raw_shell == RAW_SHELL[Role.CT_PORTAL] == 0.10
     at = (185.89725553955162, 215.0937920730348)  # the bench's seeded click, on slice 17 (the truth's is 18)
-    before = suggest_diameter(vol, 17, at, replace(params, raw_shell=0.0))
+    # (CT portal's raw_shell_beside, session 47, refuses it too: off for the counterfactual)
+    before = suggest_diameter(vol, 17, at, replace(params, raw_shell=0.0, raw_shell_beside=0.0))
     assert isinstance(before, Suggestion) and before.diameter_mm - 28.91 < -5.0, before
     s = suggest_diameter(vol, 17, at, params)
     assert isinstance(s, Refusal) and s.reason.startswith(f"{FAINTER_SHELL}: the unsmoothed image"), s
@@ -981,7 +982,8 @@ def test_ct_portals_necrotic_lesion_measured_from_its_core_is_refused(old_noise:
     vol = volumes("LLSYN002", "ct_portal")
     params = params_for(Role.CT_PORTAL)
     at = (271.16360392711664, 148.22292621612647)  # one of the bench's five clicks on the truth's slice
-    before = suggest_diameter(vol, 21, at, replace(params, raw_shell=0.0, max_leak_measured=0.0, own_levels_gap=0.0))  # v16's
+    before = suggest_diameter(vol, 21, at, replace(params, raw_shell=0.0, max_leak_measured=0.0, own_levels_gap=0.0,
+                                                   raw_shell_beside=0.0))  # v16's (raw_shell_beside: session 47)
     assert isinstance(before, Suggestion) and before.diameter_mm - 43.99 < -4.0, before
     s = suggest_diameter(vol, 21, at, params)
     assert isinstance(s, Refusal) and s.params["raw_shell_share"] >= 0.25, s  # its edge leaves the ellipse on 31 % too
