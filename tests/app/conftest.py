@@ -3,6 +3,7 @@ copy of the sample reading, real mouse and key events."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -65,6 +66,14 @@ class CachedLoader:
             if self.volume.loaded.all():  # type: ignore[attr-defined]
                 self.volumes[self.key] = self.volume
         return self.volume
+
+
+def shot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A picture of what a test checked, to be looked at, where LESIONLAB_SHOTS names a folder."""
+    folder = os.environ.get("LESIONLAB_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(Path(folder) / f"{name}.png"))
 
 
 def make_window(qtbot, tmp: Path, reader: str | None = READER, last: LastSession | None = None) -> MainWindow:  # type: ignore[no-untyped-def]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -15,31 +13,18 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from annotation.qt.followup_lines import NAME
 from annotation.store import open_reading
 from app.main_window import MainWindow
-from tests.app.conftest import make_window
+from tests.app.conftest import make_window, shot
+from tests.app.test_workstation_s46 import _followup_window as s46_window
 from tests.app.test_followup_in_window import _open_exam
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_dicom"
 READER = "sample"
-SHOTS = os.environ.get("LESIONLAB_SHOTS")
-
-
-def _shot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
+_shot = shot  # a picture of what a test checked (LESIONLAB_SHOTS=folder)
 
 
 def _followup_window(qtbot, env: Path, sample_index) -> tuple[MainWindow, Path]:  # type: ignore[no-untyped-def]
-    store = env / "work" / "followup.lesionlab"
-    store.parent.mkdir(exist_ok=True)
-    shutil.copy(SAMPLE / "followup.lesionlab", store)
-    w = make_window(qtbot, env, reader=READER)
-    assert w.store_flow.open_store(store) and not w.session.read_only
-    w.resize(1600, 1000)
-    w.show_index(str(SAMPLE), sample_index)
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
-    return w, store
+    """Session 46's follow-up window (the sample's follow-up read, active at 1600 x 1000) and its store's copy."""
+    return s46_window(qtbot, env, sample_index), env / "work" / "followup.lesionlab"
 
 
 def _type_name_no_enter(w: MainWindow, qtbot, row: int, text: str) -> None:  # type: ignore[no-untyped-def]

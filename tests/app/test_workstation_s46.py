@@ -4,7 +4,6 @@ treatment line added took the open exam's date as its start."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -14,21 +13,14 @@ from annotation.qt.panels import FIXED, MISSING_BRUSH
 from annotation.vocab import FollowupKind
 from app.browser import PAYLOAD
 from app.main_window import MainWindow
-from tests.app.conftest import drag, make_window, press
+from tests.app.conftest import drag, make_window, press, shot
 from tests.app.test_followup_in_window import _open_exam
 from tests.app.test_reader_check_s35 import _activate
 from viewer.records import READING_ROLES, Role
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_dicom"
 READER = "sample"
-#: where a test leaves a picture of what it checked (LESIONLAB_SHOTS=folder), to be looked at
-SHOTS = os.environ.get("LESIONLAB_SHOTS")
-
-
-def _shot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
+_shot = shot  # a picture of what a test checked (LESIONLAB_SHOTS=folder)
 
 
 def _followup_window(qtbot, env: Path, sample_index) -> MainWindow:  # type: ignore[no-untyped-def]

@@ -12,9 +12,9 @@ from PySide6.QtCore import QPoint, Qt
 from annotation.records import Measurement
 from app.main_window import MainWindow
 from tests.app.conftest import press
+from tests.app.conftest import shot as _shot  # pictures to look at: LESIONLAB_SHOTS=folder
 from tests.app.test_reader_check_s35 import _activate
 from tests.app.test_suggest_in_window import one_click
-from tests.app.test_workstation_s46 import _shot  # pictures to look at: LESIONLAB_SHOTS=folder
 from viewer.records import READING_ROLES, Role
 
 READER = "sample"
