@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -90,6 +90,21 @@ class TestLooks:
 #: ratio (session 46), each of the three tries from the slice clicked and from the neighbour after it.
 THREE_TRIES_CLICK = ("LLSYN002", 11, (312.1179493154376, 134.67567451245498))
 
+def _counted_fits(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """The ellipse fits made from now on, counted (one per outline traced)."""
+    import viewer.segment.slice2d as slice2d
+
+    fits = [0]
+    real_fit = slice2d.robust_fit
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        fits[0] += 1
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(slice2d, "robust_fit", counted)
+    return lambda: fits[0]
+
+
 
 def test_a_click_refused_and_made_again_twice_traces_each_outline_once(sample_dicom: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,7 +112,6 @@ def test_a_click_refused_and_made_again_twice_traces_each_outline_once(sample_di
     sample's LLSYN002 L04, 361 ms CPU against the first try's 116, issue 13's goal 150). One click's looks serve its
     tries: the nearer peaks change no slice's levels there, and no vessel stands beyond half a contrast against the
     regions traced, so the second tries trace nothing anew (4 fits), and the refusal is the same."""
-    import viewer.segment.slice2d as slice2d
     from app.suggester import params_for
     from viewer.records import Role
     from viewer.segment import Refusal, suggest_diameter
@@ -105,18 +119,10 @@ def test_a_click_refused_and_made_again_twice_traces_each_outline_once(sample_di
 
     patient, k, at = THREE_TRIES_CLICK
     vol = bs.load(patient, "ct_arterial", sample_dicom)
-    fits = 0
-    real_fit = slice2d.robust_fit
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        nonlocal fits
-        fits += 1
-        return real_fit(*args, **kwargs)
-
-    monkeypatch.setattr(slice2d, "robust_fit", counted)
+    fits = _counted_fits(monkeypatch)
     got = suggest_diameter(vol, k, at, params_for(Role.CT_ARTERIAL))
     assert isinstance(got, Refusal) and got.reason.startswith(LOST_ON_CLICKED) and "leaks beyond 50 mm" in got.reason, got
-    assert fits == 4
+    assert fits() == 4
 
 
 #: One of the bench's ten clicks on realisation 101's LLSYN002 L01 (necrotic, 43.68 mm), slice 23.
@@ -130,24 +136,15 @@ def test_a_click_made_again_traces_each_outline_once(tmp_path: Path, monkeypatch
     The four runs look at 13 outlines (the start from the click, from its centre and from the line's middle reach one
     outline from three windows: three of them): 13 ellipse fits, where before session 45 each run traced its own, 32
     fits. The line is v22's, 43.77 mm."""
-    import viewer.segment.slice2d as slice2d
     from app.suggester import params_for
     from viewer.records import Role
     from viewer.segment import Suggestion, suggest_diameter
 
     folder = write_series(tmp_path, 101, "LLSYN002", ["ct_arterial"])
     vol = bs.load("LLSYN002", "ct_arterial", folder)
-    fits = 0
-    real_fit = slice2d.robust_fit
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        nonlocal fits
-        fits += 1
-        return real_fit(*args, **kwargs)
-
-    monkeypatch.setattr(slice2d, "robust_fit", counted)
+    fits = _counted_fits(monkeypatch)
     k, at = NECROTIC_CLICK
     got = suggest_diameter(vol, k, at, params_for(Role.CT_ARTERIAL))
     assert isinstance(got, Suggestion) and round(got.diameter_mm, 2) == 43.77, got
     assert got.params["neighbours_leaking"] == 0.55 and round(got.params["recheck_mm"], 2) == 43.77, got.params
-    assert fits == 13
+    assert fits() == 13
