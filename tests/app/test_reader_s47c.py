@@ -3,7 +3,6 @@ not kept with Enter was lost as the window closed or the exam changed."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -97,8 +96,8 @@ def test_esc_drops_a_suggestion_not_kept_yet(qtbot, env: Path, store_copy: Path,
     series, no redo bringing it back, the edits before it undone as before. (Checked: fails without the fix.)"""
     from annotation.records import Measurement
     from annotation.vocab import MeasurementMethod
-    from tests.app.conftest import READER as WINDOW_READER, open_pair, press
-    from tests.app.test_suggest_in_window import DWI_CELL, LESION, PATIENT, _click, one_click
+    from tests.app.conftest import READER as WINDOW_READER, open_pair
+    from tests.app.test_suggest_in_window import DWI_CELL, PATIENT, _new_lesion_clicked_at_its_centre, one_click
     from viewer.records import Role
 
     w = make_window(qtbot, env)
@@ -106,17 +105,9 @@ def test_esc_drops_a_suggestion_not_kept_yet(qtbot, env: Path, store_copy: Path,
     open_pair(w, qtbot, sample_dicom, sample_index, PATIENT)
     qtbot.waitUntil(lambda: w.state.alignment is not None, timeout=60000)
     one_click(w).trigger()
-    truth = json.loads((sample_dicom / "ground_truth" / f"{PATIENT}.json").read_text())
-    lesion = next(les for les in truth["lesions"] if les["id"] == LESION)
-    model = w.reading.viewports[DWI_CELL]
-    w.reading.activate(DWI_CELL)
-    press(w, qtbot, "new_lesion")
-    lid = w.state.selection.lesion_id
+    lid = _new_lesion_clicked_at_its_centre(w, qtbot, sample_dicom, Role.MR_DWI)
     reading = w.session.reading
-    before = reading.undo_description
-    k = lesion["series"]["mr_dwi"]["slice_index"]
-    model.set_index(k)
-    _click(qtbot, w.grid.viewports[DWI_CELL], model.geometry.pixel_on_slice(lesion["centre_mm"]["mr"], k))
+    before = f"add lesion {lid}"  # N's step, the one before the suggestion's
     key = (PATIENT, "E1", WINDOW_READER, lid)
     m = reading.project.lesions[key].observation(Role.MR_DWI)
     assert isinstance(m, Measurement) and m.method is MeasurementMethod.SUGGESTED, w.status.text()
