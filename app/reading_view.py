@@ -54,6 +54,7 @@ class ReadingView:
             w.add_layer(line)
             w.add_layer(count)
             w.title = self._title_of(i)
+            w.blinded = self._blinded
         self._unsubscribe: Callable[[], None] = lambda: None
         state.changed.connect(self._changed)
         self._bind()
@@ -66,6 +67,9 @@ class ReadingView:
 
     def _patient(self) -> str | None:
         return self.state.pair.patient_id if self.state.pair is not None else None
+
+    def _blinded(self) -> bool:
+        return self.state.blinded
 
     def _title_of(self, cell: int) -> Callable[[object], str]:
         return lambda _model: self.state.cell_title(cell)

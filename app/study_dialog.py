@@ -272,15 +272,16 @@ class StudyUi:
 
     # ------------------------------------------------------------------ a case on screen, blinded
     def _blind(self) -> None:
-        """From the study's opening on: the browser and overlays stay hidden (Ctrl+B and O refuse), and a study
-        folder's own reading project is not opened (StoreFlow.offer_stores_in). Before, they were hidden only once
-        the first case was on screen: the images opened after the study (README) listed every patient by name with
-        the exam dates, and a folder holding a reading project opened it in place of the study (an audit)."""
+        """From the study's opening on: the browser stays hidden (Ctrl+B refuses), the overlays leave out the
+        patient's id and the exam date (series, image number, position, W/L and zoom stay: O hides and shows them as
+        ever), and a study folder's own reading project is not opened (StoreFlow.offer_stores_in). Before, the
+        browser was hidden only once the first case was on screen: the images opened after the study (README) listed
+        every patient by name with the exam dates, and a folder holding a reading project opened it in place of the
+        study (an audit). The overlays were hidden whole, series title and "Im x/y" with them (session 48)."""
         w = self.window
         w.state.blinded = True
         w.dock.hide()  # the browser lists patient names
-        if w.state.overlays:
-            w.state.toggle_overlays()  # the viewport corners show the patient id and dates
+        w.state.changed.emit("overlays")  # the cells repaint without the patient's id and dates
 
     def _show_case(self, read: CaseRead, study: Study) -> None:
         w = self.window

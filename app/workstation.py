@@ -190,9 +190,6 @@ class WorkstationState:
         self.selection.set_lobe(lobe)
 
     def toggle_overlays(self) -> None:
-        if self.blinded and not self.overlays:
-            raise LesionlabError("a blinded study case is on screen: the overlays would show the patient's id and "
-                                 "exam dates")
         self.overlays = not self.overlays
         self.changed.emit("overlays")
 

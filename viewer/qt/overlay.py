@@ -206,7 +206,10 @@ class OverlayPainter:
                 self.text(p, x, ty, text, color, bold=bold, align="right" if align_right else "left")
 
     def paint(self, p: QPainter, view: ViewContext, hover: Hover | None, *, active: bool, loading: tuple[int, int] | None,
-              link_text: str = "", title: str = "") -> None:
+              link_text: str = "", title: str = "", identifying: bool = True) -> None:
+        """The corners' texts. ``identifying=False`` (a blinded study case) leaves out what names the patient or the
+        exam (the patient's id, the study date): series, image number, position, window and zoom stay (a reader in
+        a blinded study saw no overlay at all, not even the series title or "Im x/y": a radiologist-engineer's read)."""
         m = view.model
         vol = m.volume
         if vol is None:
@@ -215,9 +218,9 @@ class OverlayPainter:
         stack = vol.stack
         p.setFont(self.font)
         self._drawn.clear()
-        # top right: patient, date, link
-        right = ((stack.patient_id, TEXT, False), (shown_date(stack.study_date), DIM, False),
-                 (link_text, LINK if m.linked else DIM, False))
+        # top right: patient, date, link (the link alone in a blinded case)
+        who = ((stack.patient_id, TEXT, False), (shown_date(stack.study_date), DIM, False)) if identifying else ()
+        right = (*who, (link_text, LINK if m.linked else DIM, False))
         right_w = self._block(p, w - MARGIN, MARGIN, right, True, False)
         # top left: role and series, cut with "…" short of the top right's lines (a long series description ran
         # under the patient's ID in a narrow cell)

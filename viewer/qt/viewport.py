@@ -66,6 +66,9 @@ class ViewportWidget(QWidget):
         self.tool: Tool = self.default_tool
         self.active = False
         self.show_overlays = True
+        #: whether a blinded study case is on screen (the window sets it): the overlays leave out the patient's id and
+        #: the exam's date, the rest shows
+        self.blinded: Callable[[], bool] = lambda: False
         #: the layers (a reading's marks, lines, boundary) painted; hidden, the cell says so
         self.show_layers = True
         self.smooth = True
@@ -199,7 +202,8 @@ class ViewportWidget(QWidget):
             if self.show_overlays:
                 OverlayPainter.paint_crosshair(p, view)
                 self.overlays.paint(p, view, self._hover, active=self.active, loading=self._loading,
-                                    link_text=self.link_text(self.model), title=self.title(self.model))
+                                    link_text=self.link_text(self.model), title=self.title(self.model),
+                                    identifying=not self.blinded())
         self._paint_border(p)
         p.end()
 
