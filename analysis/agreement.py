@@ -170,10 +170,36 @@ def detection_rows(reads: ReaderReads, role: str) -> list[Row]:
         row = _row("detection", role, Region.WHOLE.value, (a, b), True, both + only_a + only_b)
         row["positive_agreement"] = positive_agreement(both, only_a, only_b)
         counts = f"{both} seen by both, {only_a} by {a} only, {only_b} by {b} only"
-        empty = "" if row["positive_agreement"] is not None else "no lesion seen by either reader"
+        empty = "" if row["positive_agreement"] is not None else _no_detection(reads, role, a, b)
         row["note"] = join_notes(empty, reads.unpaired_note, counts)
         rows.append(row)
     return rows
+
+
+def _counted_pairs(reads: ReaderReads, role: str, reader: str) -> set[tuple[str, str]]:
+    """The exam pairs ``reader`` counted on ``role`` (both lobes)."""
+    c = reads.counts[(reads.counts["series_role"] == role) & (reads.counts["reader"] == reader)
+                     & reads.counts["count"].notna()]
+    lobes = c.groupby(["patient_id", "exam_pair_id"])["lobe"].nunique()
+    return {(str(p), str(e)) for (p, e), n in lobes.items() if n >= 2}
+
+
+def _no_detection(reads: ReaderReads, role: str, a: str, b: str) -> str:
+    """Why a detection row has no lesion: "no lesion seen by either reader" only where both counted the series of one
+    exam pair (and neither recorded a lesion there); detection compares what both read (a store: the count marks of
+    series counted on both lobes), so a series measured but not counted was said to have no lesion, its lines
+    (R1 24.9 mm, R2 31.8 mm on DWI) notwithstanding (a radiologist-engineer's reader study, session 48)."""
+    ca, cb = _counted_pairs(reads, role, a), _counted_pairs(reads, role, b)
+    if ca & cb:
+        return "no lesion seen by either reader"
+    lines = reads.diameters[(reads.diameters["series_role"] == role) & reads.diameters["reader"].isin([a, b])]
+    measured = f" ({len(lines)} line{'s' if len(lines) != 1 else ''} measured: detection compares the count marks)" \
+        if len(lines) else ""
+    if not ca and not cb:
+        return f"not counted by either reader{measured}"
+    if ca and cb:
+        return f"no exam pair counted by both readers{measured}"
+    return f"not counted by {b if ca else a}{measured}"
 
 
 def agreement_table(reads: ReaderReads) -> pd.DataFrame:
