@@ -105,7 +105,7 @@ class Progress:
     session: str
     done: int
     opened: int  # opened, not finished
-    to_do: int
+    to_do: int  # neither opened nor finished: done + opened + to_do = the session's cases
     reading_s_median: float | None
 
 
@@ -352,8 +352,9 @@ class Study:
                 if spent:
                     mid = len(spent) // 2
                     median = spent[mid] if len(spent) % 2 else (spent[mid - 1] + spent[mid]) / 2
-                out.append(Progress(reader, session.name, len(done), sum(r is not None and not r.finished for r in recs),
-                                    len(codes) - len(done), median))
+                # to do: neither finished nor opened ("done 2, open 1, to do 1" for 3 cases counted the open one twice)
+                opened = sum(r is not None and not r.finished for r in recs)
+                out.append(Progress(reader, session.name, len(done), opened, len(codes) - len(done) - opened, median))
         return out
 
     # ------------------------------------------------------------------ washout and order

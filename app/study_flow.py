@@ -11,6 +11,7 @@ opens the next one, the one key a reader needs.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -48,8 +49,16 @@ class StudyFlow:
     # ------------------------------------------------------------------ opening
     def open(self, location: str, reader: str | None = None) -> Study:
         """Open a study store (path or URL) for writing as ``reader``; one study per store, else the first.
-        Without ``reader``, the reader the database role is bound to (a blinded reader role's way in)."""
-        store = ReadingStore.open(location)
+        Without ``reader``, the reader the database role is bound to (a blinded reader role's way in).
+
+        The store this window already holds for writing at ``location`` (the study open, or its case on screen) is
+        taken as it is: a second reader on the same workstation opened the study as the first finished (R1's case on
+        screen, Ctrl+Shift+T as R2) and was refused with "the store is open for writing by this process (pid N) (close
+        the other lesionlab window...)", N this very window (a radiologist-engineer's read, session 48). The first
+        reader's case stays open and saved (every edit is) for that reader's next Ctrl+N. Another window or process
+        on the store is still refused (the store's lock)."""
+        held = self._holding(location)
+        store = held if held is not None else ReadingStore.open(location)
         try:
             if reader is None:
                 if store.role_reader is None:
@@ -69,12 +78,29 @@ class StudyFlow:
             if store.role_reader is not None and store.role_reader != reader:
                 raise StudyError(f"this connection reads as {store.role_reader}, not {reader}", where=store.where)
         except BaseException:
-            store.close()
+            if held is None:
+                store.close()
             raise
-        self.close()
+        self.close(keep=store)
         self.study, self.reader, self.current = study, reader, None
         self._held = self.session.store
         return study
+
+    def _holding(self, location: str) -> ReadingStore | None:
+        """The store this window holds for writing at ``location`` (the study's, or the session's), else None."""
+        for store in (self.study.store if self.study is not None else None, self.session.store):
+            if store is None or store.read_only:
+                continue
+            if store.path is None:
+                if store.where == location:
+                    return store
+                continue
+            try:
+                if os.path.samefile(store.path, os.path.expanduser(location)):
+                    return store
+            except OSError:  # no such file, or a URL
+                continue
+        return None
 
     def status_parts(self) -> tuple[str, str] | None:
         """The status bar's (reader, store) while the study is open and none of its cases is on screen: the reader
@@ -82,13 +108,15 @@ class StudyFlow:
         case opened: a reader's check), else None (the session's own: its case read, once a case is open, or a
         reading project opened since, where the edits go: it was named the study's)."""
         study = self.study
-        if study is None or self.session.store is study.store or self.session.store is not self._held:
+        if study is None or self.session.store is not self._held or (self.current is not None
+                                                                      and self.session.store is study.store):
             return None
         return f"reader: {self.reader}", f" · study {study.study_id}: no case open (Ctrl+N opens your next case) · " \
             f"{study.store.where}"
 
-    def close(self) -> None:
-        if self.study is not None and self.session.store is not self.study.store:
+    def close(self, keep: ReadingStore | None = None) -> None:
+        """The study closed; its store too unless the session took it over, or it is ``keep`` (opened again)."""
+        if self.study is not None and self.session.store is not self.study.store and self.study.store is not keep:
             self.study.store.close()  # the session never took it over
         self.study, self.current = None, None
 
@@ -142,7 +170,7 @@ class StudyFlow:
 
     def progress_text(self) -> str:
         study = self._study()
-        parts = [f"{p.session}: {p.done} of {p.done + p.to_do} done" for p in study.progress() if p.reader == self.reader]
+        parts = [f"{p.session}: {p.done} of {p.done + p.opened + p.to_do} done" for p in study.progress() if p.reader == self.reader]
         return f"study {study.study_id}, reader {self.reader} · " + " · ".join(parts)
 
     # ------------------------------------------------------------------ reading

@@ -190,7 +190,8 @@ def test_progress_and_reading_time_come_from_session_records_and_the_edit_log(
     assert nxt.case is not None
     study.open_case("R1", nxt.case.session, nxt.case.code)
     progress = {(p.reader, p.session): p for p in study.progress()}
-    assert (progress[("R1", "MRI")].done, progress[("R1", "MRI")].opened, progress[("R1", "MRI")].to_do) == (1, 1, 2)
+    # to do: the cases neither finished nor opened (the open one was counted twice: "done 1, open 1, to do 2" of 3)
+    assert (progress[("R1", "MRI")].done, progress[("R1", "MRI")].opened, progress[("R1", "MRI")].to_do) == (1, 1, 1)
     assert (progress[("R2", "CT")].done, progress[("R2", "CT")].to_do) == (0, 3)
     times = study.case_times()
     assert [(t.reader, t.edits) for t in times if t.code == study.order("R1", "MRI")[0]] == [("R1", 2)]
