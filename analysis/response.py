@@ -23,6 +23,7 @@ from typing import Iterable, Mapping, Sequence
 from analysis.response_records import (FollowupKind, FollowupStatus, LesionObservation, PatientCourse, Response,
                                        Settings, Timepoint, TimepointResponse)
 from annotation.followup_records import PD_MIN_INCREASE_PCT, PR_MIN_DECREASE_PCT
+from annotation.records import SHOWN_MM_DECIMALS
 from viewer.model.layout import role_label
 from viewer.records import Role
 
@@ -44,14 +45,13 @@ def target_ineligibility(obs: LesionObservation) -> tuple[str, ...]:
     if obs.status is not FollowupStatus.MEASURED or obs.diameter_mm is None:
         why.append(f"not measured at baseline ({obs.status.label})")
     elif obs.nodal and obs.diameter_mm < MIN_NODE_SHORT_AXIS_MM - _EPS:
-        shown = _below(obs.diameter_mm, MIN_NODE_SHORT_AXIS_MM)
-        why.append(f"node short axis {shown} mm < {MIN_NODE_SHORT_AXIS_MM:g} mm")
+        why.append(f"node short axis {_under(obs.diameter_mm, MIN_NODE_SHORT_AXIS_MM)}")
     elif not obs.nodal:
         thick = obs.slice_thickness_mm
         least = 2 * thick if thick is not None and thick > 5.0 else MIN_LESION_MM
         if obs.diameter_mm < least - _EPS:
             rule = f"twice the {thick:g} mm slices" if least != MIN_LESION_MM else f"{MIN_LESION_MM:g} mm"
-            why.append(f"{_below(obs.diameter_mm, least)} mm < {least:g} mm ({rule})")
+            why.append(_under(obs.diameter_mm, least, rule))
     if obs.treated:
         why.append("treated locally (a target only once it progresses)")
     return tuple(why)
@@ -62,6 +62,15 @@ def _below(value_mm: float, limit_mm: float) -> str:
     with a hundredth more where a tenth would round it up to the limit ("14.96", not "15.0 < 15")."""
     shown = f"{value_mm:.1f}"
     return shown if float(shown) < limit_mm - _EPS else f"{math.floor(value_mm * 100) / 100:.2f}"
+
+
+def _under(value_mm: float, limit_mm: float, rule: str = "") -> str:
+    """"9.99 mm < 10 mm (rule)", and where the screen and the tables show the size as the limit (to a tenth of a mm:
+    10.0), that they round it (a reader compared "target L2: 9.99 mm < 10 mm" with the xlsx's 10, session 48)."""
+    shown = _below(value_mm, limit_mm)
+    tenth = f"{value_mm:.{SHOWN_MM_DECIMALS}f}"
+    said = f"{shown} mm < {limit_mm:g} mm" + (f" ({rule})" if rule else "")
+    return said + (f"; shown as {tenth} mm, rounded to {10 ** -SHOWN_MM_DECIMALS:g} mm" if shown != tenth else "")
 
 
 def series_label(role: str) -> str:
@@ -90,8 +99,8 @@ def baseline_flags(baseline: Timepoint) -> tuple[str, ...]:
         flags += [f"target {o.lesion_id}: {why}" for why in target_ineligibility(o)]
     # followup.md: nodes < 10 mm short axis are normal -- no lesion, so not a non-target either (an audit: one chosen
     # as a non-target, seen again without its short axis drawn, kept the patient from CR with nothing said)
-    flags += [f"non-target {o.lesion_id}: node short axis {_below(o.measured_mm, NODE_NORMAL_MM)} mm "
-              f"< {NODE_NORMAL_MM:g} mm (a normal node, not a lesion)"
+    flags += [f"non-target {o.lesion_id}: node short axis {_under(o.measured_mm, NODE_NORMAL_MM)} "
+              "(a normal node, not a lesion)"
               for o in sorted(baseline.observations, key=lambda o: o.lesion_id)
               if o.kind is FollowupKind.NON_TARGET and o.nodal and o.status is FollowupStatus.PRESENT
               and o.measured_mm is not None and 0 < o.measured_mm < NODE_NORMAL_MM - _EPS]
@@ -321,8 +330,7 @@ def non_target_response(non_targets: Mapping[str, LesionObservation], tp: Timepo
         if (normal := normal_node_mm(o)) is not None:
             # followup.md: non-target CR is every non-target gone *and nodes < 10 mm*: a node seen with its short
             # axis back under 10 mm is normal, not a persisting non-target (drawing its line makes it present)
-            notes.append(f"node {o.lesion_id} short axis {_below(normal, NODE_NORMAL_MM)} mm "
-                         f"< {NODE_NORMAL_MM:g} mm: normal")
+            notes.append(f"node {o.lesion_id} short axis {_under(normal, NODE_NORMAL_MM)}: normal")
             statuses.append(FollowupStatus.ABSENT)
             continue
         statuses.append(o.status)
@@ -356,7 +364,7 @@ def normal_node_mm(o: LesionObservation) -> float | None:
 
 def _normal_node_said(o: LesionObservation, size: float) -> str:
     return (f"{o.lesion_id}, recorded as a {o.kind.value.replace('_', '-')}"
-            f", was not at the baseline: node short axis {_below(size, NODE_NORMAL_MM)} mm < {NODE_NORMAL_MM:g} mm, "
+            f", was not at the baseline: node short axis {_under(size, NODE_NORMAL_MM)}, "
             "a normal node, not a new lesion")
 
 
