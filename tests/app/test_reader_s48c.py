@@ -47,3 +47,67 @@ def test_a_blinded_case_shows_the_series_and_image_not_the_patient(  # type: ign
     assert not w.state.overlays and not shown, shown
     press(w, qtbot, "toggle_overlays")
     assert w.state.overlays and not shown, shown
+
+
+def test_a_second_reader_opens_the_study_in_the_same_window(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, study_store: Path, sample_dicom: Path, sample_index, monkeypatch) -> None:  # noqa: F811
+    """R1 read a case (a lesion drawn, the case left open), then Ctrl+Shift+T with the same store as R2: "the store is
+    open for writing by this process (pid N) (close the other lesionlab window...)", N this very window. The window
+    now switches readers: R1's case stays open and saved, R2's case list shows, Ctrl+N opens R2's first case, and
+    R1's read is R1's. Another process on the store is still refused. (Checked: fails without app/study_flow.py's
+    _holding.)"""
+    import subprocess
+    import sys
+
+    from annotation.store import ReadingStore
+    from annotation.study_store import Study
+    from tests.app.conftest import CLICK_OK, drag, typed_text_questions
+
+    w, shown = study_window(qtbot, env, study_store, sample_dicom, sample_index)
+    dialog = w.study_ui.dialog
+    assert dialog is not None
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.isActiveWindow())
+    qtbot.keyClick(dialog.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow())
+    r1_case = w.study_ui.flow.current.ref.code
+    w.reading.activate(next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None))
+    qtbot.waitUntil(lambda: w.reading.active.geometry is not None)
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, w.grid.active_widget, (100.0, 100.0), (100.0, 140.0))
+    assert [les.reader for les in w.session.reading.project.lesions.values()] == ["R1@MRI"]
+
+    asked = typed_text_questions(monkeypatch, qtbot, [[str(study_store), CLICK_OK], ["R2", CLICK_OK]])
+    press(w, qtbot, "open_study")
+    assert len(asked) == 2, asked
+    assert not shown, shown  # before: "the store is open for writing by this process (pid N) ..."
+    assert w.study_ui.flow.reader == "R2" and w.study_ui.flow.current is None
+    assert "R2" in w.status.text() and "R1" not in w.status.text(), w.status.text()
+    assert all(c.stack is None for c in w.reading.hanging.cells)  # R1's case is off screen
+    dialog = w.study_ui.dialog
+    assert dialog is not None and dialog.isVisible()
+    with ReadingStore.open(study_store, read_only=True) as store:
+        r2_first = Study(store).order("R2", "MRI")[0]
+    assert dialog.table.item(0, 2).text() == r2_first and dialog.table.item(0, 3).text() == "next"
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.isActiveWindow())
+    qtbot.keyClick(dialog.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    assert not shown, shown
+    assert w.session.reading.reader == "R2@MRI" and f"case {r2_first} (MRI, 1 of 3)" in w.windowTitle()
+    assert not w.session.reading.project.lesions  # R1's read is not shown to R2
+
+    # another process is refused the store, as before
+    probe = ("import sys\nfrom annotation.store import ReadingStore\nfrom viewer.errors import StoreLockedError\n"
+             "try:\n    ReadingStore.open(sys.argv[1])\nexcept StoreLockedError as e:\n    print(e.message)\n")
+    out = subprocess.run([sys.executable, "-c", probe, str(study_store)], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert "open for writing by" in out.stdout, (out.stdout, out.stderr)
+    w.close()
+    with ReadingStore.open(study_store, read_only=True) as store:
+        reads = Study(store).session_reads()
+        saved = [les for les in store.load().lesions.values() if les.reader == "R1@MRI"]
+    assert len(saved) == 1 and saved[0].measurements()  # R1's line saved
+    assert not reads[("R1", "MRI", r1_case)].finished  # R1's case left open, for R1's next Ctrl+N
