@@ -193,6 +193,7 @@ class TreatmentLines(QWidget):
             self._added = _Added(added.patient_id, name, end)
             raise
         project = panel.project
+        self._select_line(line.line_number, START)
         offer = suggested_baseline(project, added.patient_id, line.line_number)
         n = line_order(project, added.patient_id, line.line_number)
         later = len(lines_of(project, added.patient_id)) - n
@@ -200,6 +201,18 @@ class TreatmentLines(QWidget):
                     + (f" (the line{'s' if later > 1 else ''} after it renumbered)" if later else "")
                     + ("; name it" if not name or name == "treatment line" else "")
                     + (f"; its baseline could be {offer.exam_date}" if offer else ""))
+
+    def _select_line(self, line_number: int, column: int) -> None:
+        """The selected cell on line ``line_number``'s row (lines are numbered by start: a line added or re-dated before
+        others moves them down; the selection stayed on the row's old place, another line's cell, where typing
+        edited that line: a radiologist-engineer under Xvfb, session 48)."""
+        t = self.table
+        for row in range(t.rowCount()):
+            item = t.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == line_number and row != self._added_row:
+                if (t.currentRow(), t.currentColumn()) != (row, column):
+                    t.setCurrentCell(row, column)
+                return
 
     def _drop_added(self, why: str) -> None:
         self._added = None
@@ -330,6 +343,7 @@ class TreatmentLines(QWidget):
         day = now.start_date if column == START else now.end_date
         typed = start if column == START else end
         n = line_order(panel.project, line.patient_id, number)
+        self._select_line(number, column)  # a new start may have moved the line
         if day is not None and typed != day.isoformat():
             panel._note(f"line {n}: {LINE_HEADERS[column]} recorded as {day.isoformat()}")
         elif n != r:  # the row's place was its number

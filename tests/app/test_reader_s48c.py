@@ -111,3 +111,41 @@ def test_a_second_reader_opens_the_study_in_the_same_window(  # type: ignore[no-
         saved = [les for les in store.load().lesions.values() if les.reader == "R1@MRI"]
     assert len(saved) == 1 and saved[0].measurements()  # R1's line saved
     assert not reads[("R1", "MRI", r1_case)].finished  # R1's case left open, for R1's next Ctrl+N
+
+
+def _row_line(panel, row: int) -> int:  # type: ignore[no-untyped-def]
+    """The line id shown on the treatment lines' row (0: the row before any line)."""
+    item = panel.lines.item(row, 0)
+    return int(item.data(Qt.ItemDataRole.UserRole) or 0)
+
+
+def test_the_selection_follows_a_line_added_before_the_others(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A line added with a start before LLSYN001's lines: they renumbered, but the selected cell stayed on the row the
+    new line was typed in (the last), now another line's Start, and typing there edited that line. The selection
+    follows the new line now. (Checked: fails without TreatmentLines._select_line.)"""
+    from PySide6.QtWidgets import QApplication
+
+    from annotation.qt.followup_lines import NAME, START
+    from tests.app.conftest import add_treatment_line
+    from tests.app.test_followup_in_window import _open_exam
+    from tests.app.test_reader_s47c import _followup_window
+
+    w, _store = _followup_window(qtbot, env, sample_index)
+    _open_exam(w, qtbot, "2024-03-12")
+    panel, line = add_treatment_line(w, qtbot, "2020-01-02")  # before every line of the sample
+    t = panel.lines
+    assert t.currentColumn() == START and _row_line(panel, t.currentRow()) == line.line_number, \
+        (t.currentRow(), _row_line(panel, t.currentRow()), line.line_number)
+    assert t.currentRow() == 1  # line 1 now, by its start
+    others = {x.line_number: (x.name, x.start_date) for x in w.session.reading.project.treatment_lines.values()
+              if x.patient_id == "LLSYN001" and x.line_number != line.line_number}
+    # typing goes to the new line: its Name cell (left of the Start selected), then text and Enter
+    qtbot.keyClick(t, Qt.Key.Key_Left)
+    assert t.currentColumn() == NAME, t.currentColumn()
+    for ch in "SSA":
+        qtbot.keyClick(QApplication.focusWidget(), ch)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: t.state() != t.State.EditingState, timeout=5000)
+    lines = {x.line_number: x for x in w.session.reading.project.treatment_lines.values() if x.patient_id == "LLSYN001"}
+    assert lines[line.line_number].name == "SSA"
+    assert {n: (x.name, x.start_date) for n, x in lines.items() if n != line.line_number} == others
