@@ -138,8 +138,8 @@ class FollowupEditor:
         if line_number and (patient_id, line_number) not in self.project.treatment_lines:
             raise ValidationError(f"no treatment line {line_number} of {patient_id}", where="line_number")
         choice = BaselineChoice(patient_id, self.reading.reader, line_number, timepoint_id)
-        self.reading.apply(f"baseline {timepoint_id} for line {line_order(self.project, patient_id, line_number)}",
-                           self.project.with_record(choice))
+        self.reading.apply(f"baseline: {_timepoint_said(self.project, patient_id, timepoint_id)} "
+                           f"{_for_line(self.project, patient_id, line_number)}", self.project.with_record(choice))
         return choice
 
     def set_lesion_followup(self, pair: PairKey, lesion_id: str, kind: FollowupKind | str, *,
@@ -192,7 +192,7 @@ class FollowupEditor:
     def clear_baseline(self, patient_id: str, line_number: int = 0) -> None:
         key = (patient_id, self.reading.reader, line_number)
         if key in self.project.followup_baselines:
-            self.reading.apply(f"no baseline for line {line_order(self.project, patient_id, line_number)}",
+            self.reading.apply(f"no baseline {_for_line(self.project, patient_id, line_number)}",
                                self.project.without("followup_baselines", key))
 
     def link_lesion(self, pair: PairKey, lesion_id: str, tracking_uid: str) -> None:
@@ -315,6 +315,21 @@ def lines_of(project: Project, patient_id: str) -> list[TreatmentLine]:
     took the next number after the others, and the panel listed it after them as "line 3" (session 46's leftovers)."""
     return sorted((t for t in project.treatment_lines.values() if t.patient_id == patient_id),
                   key=lambda t: (t.start_date, t.line_number))
+
+
+def _timepoint_said(project: Project, patient_id: str, timepoint_id: str) -> str:
+    """A timepoint as the status bar and Edit say it: its place by date and its date ("timepoint 2 (2023-10-17)"); its
+    id ("T2") read as the T2 FS series ("recorded: baseline T2 for line 2": a radiologist-engineer, session 48)."""
+    tps = timepoints_of(project, patient_id)
+    place = next((i for i, t in enumerate(tps, 1) if t.timepoint_id == timepoint_id), None)
+    if place is None:
+        return f"timepoint {timepoint_id}"
+    return f"timepoint {place} ({tps[place - 1].exam_date.isoformat()})"
+
+
+def _for_line(project: Project, patient_id: str, line_number: int) -> str:
+    """"for line 2" (its place by start), "before any line" for the row before any (line 0)."""
+    return f"for line {line_order(project, patient_id, line_number)}" if line_number else "before any line"
 
 
 def line_order(project: Project, patient_id: str, line_number: int) -> int:

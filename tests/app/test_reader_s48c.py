@@ -149,3 +149,34 @@ def test_the_selection_follows_a_line_added_before_the_others(qtbot, env: Path, 
     lines = {x.line_number: x for x in w.session.reading.project.treatment_lines.values() if x.patient_id == "LLSYN001"}
     assert lines[line.line_number].name == "SSA"
     assert {n: (x.name, x.start_date) for n, x in lines.items() if n != line.line_number} == others
+
+
+def test_a_baseline_chosen_is_said_by_timepoint_and_date(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """Line 2's baseline chosen in its box: the status bar said "recorded: baseline T2 for line 2", which read as the T2
+    FS series. Said by the timepoint's place and date now. (Checked: fails without annotation/followup.py's
+    _timepoint_said.)"""
+    from annotation.followup import timepoints_of
+    from annotation.qt.followup_lines import BASELINE
+    from tests.app.test_followup_in_window import _open_exam
+    from tests.app.test_reader_s47c import _followup_window
+
+    w, _store = _followup_window(qtbot, env, sample_index)
+    _open_exam(w, qtbot, "2024-03-12")
+    w.docks.followup_dock.raise_()
+    panel = w.docks.followup_panel
+    panel.course.setCurrentIndex(1)
+    t = panel.lines
+    qtbot.waitUntil(lambda: t.rowCount() > 2, timeout=5000)
+    box = t.cellWidget(2, BASELINE)  # line 2's
+    target = box.findText("2023-10-17")
+    assert target > 0, [box.itemText(i) for i in range(box.count())]
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=3000)
+    key = Qt.Key.Key_Down if target > box.currentIndex() else Qt.Key.Key_Up
+    for _ in range(abs(target - box.currentIndex())):
+        qtbot.keyClick(box, key)
+    place = next(i for i, tp in enumerate(timepoints_of(w.session.reading.project, "LLSYN001"), 1)
+                 if tp.exam_date.isoformat() == "2023-10-17")
+    said = f"baseline: timepoint {place} (2023-10-17) for line 2"
+    qtbot.waitUntil(lambda: said in w.status.text() or said in panel.status.text(), timeout=5000)
+    assert "baseline T" not in w.status.text() + panel.status.text()
