@@ -156,12 +156,19 @@ def after_last_session(window, last) -> str:  # type: ignore[no-untyped-def]
 def recovery_message(window, last) -> str:  # type: ignore[no-untyped-def]
     """What the status bar says after an unclean exit: when, which project, what it holds."""
     store = window.session.store
+    if last.study:
+        # a blinded study case was open (never kept): the project open now is not the one reopened (session 48:
+        # "sample_dicom/reading.lesionlab reopened with all 1 saved edit(s)" after a kill with a study open, of a
+        # project that window never wrote)
+        now = f"; {store.path if store.path is not None else store.where} is open now" if store is not None else ""
+        return (f"lesionlab did not close cleanly last time ({last.saved_at_utc} UTC) with a reader study open: every "
+                f"edit saved in the study is kept (Study -> Open study as reader, then Ctrl+N){now}")
+    if store is None and not last.store:
+        return f"lesionlab did not close cleanly last time ({last.saved_at_utc}); no reading project was open"
     if last.store and (store is None or same_folder(last.store) != same_folder(str(store.path))):
         # another project opened now: the one that was open is named, not this one's edits as if they were its
         return (f"lesionlab did not close cleanly last time ({last.saved_at_utc} UTC) with {last.store} open: every "
                 "edit saved there is kept (File -> Recent reading projects reopens it)")
-    if store is None:
-        return f"lesionlab did not close cleanly last time ({last.saved_at_utc}); no reading project was open"
     edits = store.edits()
     # a blinded reader's store gives no descriptions (reading them would restart washouts: ReadingStore.edits)
     tail = (f"; the last edit ({edits[-1][1]})" + (f": {edits[-1][2]}" if edits[-1][2] else "")) if edits else ""

@@ -43,6 +43,10 @@ class Where:
     start_role: str | None = None
     clean: bool = True
     saved_at_utc: str = ""
+    #: a blinded study case was on screen (its store and exam are never kept): the next start says so after an
+    #: unclean exit, not that the project it opens was "reopened" (session 48: a killed window with a study open was
+    #: said to have had the image folder's reading.lesionlab, which it never wrote)
+    study: bool = False
 
     @property
     def has_pair(self) -> bool:
@@ -111,14 +115,15 @@ class LastSession:
                          active_key=str(data["active_key"]) if data.get("active_key") else None,
                          start_role=str(data["start_role"]) if data.get("start_role") else None,
                          clean=bool(data.get("clean", True)),
-                         saved_at_utc=str(data.get("saved_at_utc") or ""))
+                         saved_at_utc=str(data.get("saved_at_utc") or ""), study=bool(data.get("study", False)))
         except (TypeError, ValueError):
             return None
 
     def save(self, state: Any, paths: list[str], *, clean: bool) -> None:
         """Save the workstation's position (a WorkstationState)."""
         pair, sel, session = state.pair, state.selection, state.session
-        if getattr(state, "blinded", False):
+        study = bool(getattr(state, "blinded", False))
+        if study:
             # a blinded study case is never the position to reopen: the next start opened the study store as an
             # ordinary project on the case's pair, its title, browser, overlays and the other readers' reads
             # back (a researcher's check); the study's next case is Ctrl+N after opening the study again
@@ -138,6 +143,7 @@ class LastSession:
             "active_key": active_key(state) if pair else None,
             "start_role": state.start_role.value if pair and getattr(state, "start_role", None) is not None else None,
             "clean": clean,
+            "study": study,
             "saved_at_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
         try:

@@ -180,3 +180,35 @@ def test_a_baseline_chosen_is_said_by_timepoint_and_date(qtbot, env: Path, sampl
     said = f"baseline: timepoint {place} (2023-10-17) for line 2"
     qtbot.waitUntil(lambda: said in w.status.text() or said in panel.status.text(), timeout=5000)
     assert "baseline T" not in w.status.text() + panel.status.text()
+
+
+def test_a_window_killed_with_a_study_open_is_not_said_to_have_had_the_next_project(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, study_store: Path, store_copy: Path, sample_dicom: Path, sample_index) -> None:  # noqa: F811
+    """Confirmed: a window that had a project and then a study store open, killed, was followed by a start saying
+    "did not close cleanly ... sample_dicom/reading.lesionlab reopened with all 1 saved edit(s)" -- the project the
+    next start opened from the image folder, which the killed window never wrote (a blinded case's store is never
+    kept as the position, so none was named). It says a reader study was open now. (Checked: fails without
+    app/cmd_view.py's study branch.)"""
+    from app.cmd_view import recovery_message
+    from app.last_session import LastSession
+    from tests.app.conftest import make_window
+
+    last = LastSession(env / "last.json")
+    w = make_window(qtbot, env, last=last)
+    w.show_error = lambda m: None  # type: ignore[method-assign]
+    fu = env / "fu.lesionlab"
+    assert w.store_flow.open_store(fu)  # a project of its own (created)
+    w.study_ui.open(str(study_store), "R1")
+    w._save_last()  # the window is killed: no closeEvent
+    if w.session.store is not None:
+        w.session.store.close()
+    if w.study_ui.flow.study is not None:
+        w.study_ui.flow.study.store.close()
+    saved = last.load()
+    assert saved is not None and not saved.clean and saved.study and not saved.store
+
+    w2 = make_window(qtbot, env, last=last)
+    assert w2.store_flow.open_store(store_copy)  # the image folder's reading project, opened at the next start
+    message = recovery_message(w2, saved)
+    assert "did not close cleanly" in message and "reopened" not in message, message
+    assert "reader study open" in message and f"{store_copy} is open now" in message, message
