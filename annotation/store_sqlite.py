@@ -126,7 +126,8 @@ class SqliteDb(Db):
         if real.is_dir():
             raise StoreError("this is a folder, not a store", where=str(given), advice=NOT_A_STORE_ADVICE)
         if (read_only or not create) and not real.is_file():
-            raise StoreError("no such store", where=str(given), advice="check the path or create the store first")
+            raise StoreError("no such store", where=str(given), advice="check the path, or create an empty store first: "
+                             "lesionlab store create PATH")
         if read_only:
             if real.stat().st_size == 0:  # sqlite reads an empty file as an empty store: "0 patients" exported
                 raise StoreError("the file is empty (0 bytes), not a reading project", where=str(given),

@@ -25,7 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                        "into a reading"),
     "pull": ("app.cmd_pull", "retrieve a patient's studies from a PACS (DIMSE C-GET/C-MOVE or DICOMweb WADO-RS)"),
     "push": ("app.cmd_push", "send DICOM files (SRs) to a PACS (DIMSE C-STORE or DICOMweb STOW-RS)"),
-    "store": ("app.cmd_store", "copy a reading project between a .lesionlab file and PostgreSQL; add reader roles"),
+    "store": ("app.cmd_store", "create an empty reading store; copy a project between a .lesionlab file and "
+                               "PostgreSQL; add reader roles"),
     "study": ("app.cmd_study", "a blinded, randomised reader study: set-up, progress, next case, the adjudicator's "
                                "disagreements and lesion pairs, the reads for the agreement"),
     "suggest": ("app.cmd_suggest", "the suggested longest axial diameter of the lesion at a point (one-click measurement)"),

@@ -1,11 +1,11 @@
 """`lesionlab store`: copy a project between backends, give readers their database roles.
 
+    lesionlab store create STORE
     lesionlab store copy SRC DST
     lesionlab store add-reader URL NAME [--kind reader|adjudicator|coordinator] [--db-role ROLE]
                                         [--password-stdin]
     lesionlab store statistics-sql
 
-A store is
 A store is a ``.lesionlab`` file or a ``postgresql://`` URL (annotation/store_location.py). A
 password is never needed in the URL: libpq reads ~/.pgpass (or $PGPASSFILE) and service files.
 """
@@ -20,6 +20,14 @@ from viewer.errors import LesionlabError
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    # the one way to make an empty store from the command line: import-sr and the other commands never create one (a
+    # typo made an empty store: an audit), and `view --store` was the only way (session 48)
+    create = sub.add_parser("create", help="create an empty reading store (a new .lesionlab file, or the tables in an "
+                                           "empty PostgreSQL database) for import-sr, study init or the workstation",
+                            description="create an empty reading store: a new .lesionlab file (refused when the file "
+                                        "exists), or lesionlab's tables in an empty PostgreSQL database (refused "
+                                        "when it holds a reading project)")
+    create.add_argument("store", metavar="STORE", help="a new .lesionlab file or an empty database's postgresql:// URL")
     copy = sub.add_parser("copy", help="copy a project (records and edit log) into an empty store, either backend",
                           description="copy a project (records and edit log) into an empty store, either backend")
     copy.add_argument("source", metavar="SRC", help="a .lesionlab file or a postgresql:// URL")
@@ -46,7 +54,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                "per-table statistics, which count the rows other readers added")
 
 
+def _create(given: str) -> int:
+    from annotation.store import ReadingStore
+    from annotation.store_location import parse_location
+
+    location = parse_location(given)
+    if location.path is not None and (location.path.exists() or location.path.is_symlink()):
+        raise LesionlabError("the file exists", where=str(location.path),
+                             advice="give a new file's name; an existing store is opened as it is by import-sr or "
+                                    "view --store")
+    with ReadingStore.open(location) as store:
+        project = store.load()
+        if location.is_database and (project.patients or project.exam_pairs or project.lesions):
+            raise LesionlabError("the database holds a reading project: nothing created", where=location.saved(),
+                                 advice="give an empty database's URL; an existing store is opened as it is")
+    print(f"created an empty reading store: {location.saved()} (lesionlab import-sr {given} --dicom PATH FILES..., "
+          f"lesionlab study init {given} DEFINITION, or lesionlab view --store {given})")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.store_command == "create":
+        return _create(args.store)
     if args.store_command == "statistics-sql":
         from annotation.store_pg_security import statistics_sql
 
