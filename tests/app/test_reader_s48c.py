@@ -212,3 +212,29 @@ def test_a_window_killed_with_a_study_open_is_not_said_to_have_had_the_next_proj
     message = recovery_message(w2, saved)
     assert "did not close cleanly" in message and "reopened" not in message, message
     assert "reader study open" in message and f"{store_copy} is open now" in message, message
+
+
+def test_the_selection_follows_a_line_re_dated_before_another(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """The same for a line's Start typed anew before an earlier line's: line 2 becomes line 1, the selection with it.
+    (Checked: fails without _select_line in TreatmentLines._line_edited.)"""
+    from PySide6.QtWidgets import QApplication
+
+    from annotation.qt.followup_lines import START
+    from tests.app.test_followup_in_window import _open_exam
+    from tests.app.test_reader_s47c import _followup_window
+
+    w, _store = _followup_window(qtbot, env, sample_index)
+    _open_exam(w, qtbot, "2024-03-12")
+    w.docks.followup_dock.raise_()
+    panel = w.docks.followup_panel
+    panel.course.setCurrentIndex(1)
+    t = panel.lines
+    qtbot.waitUntil(lambda: t.rowCount() > 2, timeout=5000)
+    moved = _row_line(panel, 2)
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(2, START)).center())
+    for ch in "2020-01-02":
+        qtbot.keyClick(QApplication.focusWidget(), ch)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: t.state() != t.State.EditingState, timeout=5000)
+    assert _row_line(panel, 1) == moved  # line 1 now
+    assert (t.currentRow(), t.currentColumn()) == (1, START) and _row_line(panel, t.currentRow()) == moved
