@@ -1,0 +1,83 @@
+"""Session 48, a clinical researcher's run of the chain (analysis/README.md): what differed from R or misled.
+
+- paired_tests_readers.csv: differences constant within each patient (every reader's difference the same on a
+  patient, the patients differing) have no within-patient variance: the REML profile grows without bound in
+  lambda = var_patient / var_residual and nlme::lme stops ("system is computationally singular"). lesionlab took
+  the end of its search range (lambda = e^12) as the fit and reported a residual SD of that bound's making and
+  p = 2.2e-05 from two patients (a t test of the two patients' means gives p = 0.2).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.agreement_paired import _fit_row, reader_factor_table
+from analysis.inputs import raw_from_frame, validate_counts, validate_measurements
+from analysis.mixed import fit_random_intercept, sum_coded
+from analysis.pairing import DiameterPairs, count_matrices
+
+RSCRIPT = shutil.which("Rscript")
+ROLES = ("mr_t2fs", "mr_dwi", "mr_t1_arterial", "mr_t1_portal", "ct_arterial", "ct_portal")
+
+
+def _pairs(diffs: dict[str, float], readers: tuple[str, ...] = ("A", "B")) -> pd.DataFrame:
+    """Every reader's difference a - b on a patient is that patient's value (B reads 0.3 mm more on both series)."""
+    index = pd.MultiIndex.from_tuples([(p, r) for p in diffs for r in readers], names=["patient_id", "reader"])
+    a = np.array([20.0 + 0.3 * (r != readers[0]) for p in diffs for r in readers])
+    b = a - np.array([diffs[p] for p in diffs for _ in readers])
+    return pd.DataFrame({"a": a, "b": b}, index=index)
+
+
+@pytest.mark.parametrize("diffs", [{"X1": -1.0, "X2": -2.0}, {"X1": -1.0, "X2": -2.0, "X3": -4.0}])
+def test_differences_constant_within_each_patient_have_no_test(diffs: dict[str, float]) -> None:
+    row = _fit_row(_pairs(diffs), "a", "b")
+    assert "p" not in row and "se" not in row and "sd_residual" not in row, row
+    assert "no residual variance within patients" in str(row["note"])
+    assert row["mean_diff"] == pytest.approx(np.mean(list(diffs.values())))
+
+
+def test_the_fit_says_when_it_stopped_at_the_end_of_its_search() -> None:
+    x, _ = sum_coded(["A", "B"] * 3)
+    degenerate = fit_random_intercept([-1, -1, -2, -2, -4, -4], x, ["X1", "X1", "X2", "X2", "X3", "X3"])
+    assert degenerate.at_lambda_bound
+    fine = fit_random_intercept([-1, -1.2, -2, -2.1, -4, -3.7], x, ["X1", "X1", "X2", "X2", "X3", "X3"])
+    assert not fine.at_lambda_bound and fine.var_residual > 0.001
+
+
+def test_a_count_table_of_two_patients_whose_readers_differ_by_one_everywhere() -> None:
+    """The end to end case: reader B counts one more than A on every series of both patients."""
+    m_rows, c_rows = [], []
+    for reader, off in (("A", 0.0), ("B", 0.3)):
+        for pid, vals in (("X1", (10, 11, 12, 12, 9, 9)), ("X2", (20, 22, 21, 21, 19, 19.5))):
+            for role, v in zip(ROLES, vals):
+                m_rows.append({"patient_id": pid, "exam_pair_id": "E1", "reader": reader, "lesion_id": "L1",
+                               "lobe": "left", "series_role": role, "diameter_mm": f"{v + off:g}",
+                               "status": "measured"})
+                for lobe in ("right", "left"):
+                    c_rows.append({"patient_id": pid, "exam_pair_id": "E1", "reader": reader, "series_role": role,
+                                   "lobe": lobe, "count": str(int(v) % 4 + (reader == "B")), "uncountable": "false"})
+    m = validate_measurements(raw_from_frame(pd.DataFrame(m_rows), "m.csv"))
+    c = validate_counts(raw_from_frame(pd.DataFrame(c_rows), "c.csv"))
+    table = reader_factor_table(DiameterPairs.from_measurements(m), count_matrices(c))
+    tested = table[table["p"].notna()]
+    # every comparison here has the same difference from both readers on a patient: none can be tested
+    assert tested.empty, tested[["analysis", "level", "region", "series_a", "series_b", "p", "sd_residual"]]
+    assert table["note"].str.contains("no residual variance|all differences equal").all()
+
+
+@pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
+def test_nlme_refuses_the_same_fit() -> None:
+    script = ('suppressMessages(library(nlme)); df <- data.frame(d = c(-1, -1, -2, -2, -4, -4), '
+              'patient = factor(rep(c("X1", "X2", "X3"), each = 2)), reader = factor(rep(c("A", "B"), 3))); '
+              'm <- tryCatch(lme(d ~ reader, random = ~ 1 | patient, data = df, method = "REML", '
+              'contrasts = list(reader = "contr.sum")), error = function(e) NULL); cat(is.null(m))')
+    out = subprocess.run([str(RSCRIPT), "--vanilla", "-e", script], capture_output=True, text=True, timeout=120)
+    if "there is no package called" in out.stderr:
+        pytest.skip("R's nlme is not installed")
+    assert out.stdout.strip() == "TRUE", out.stdout + out.stderr
