@@ -81,3 +81,68 @@ def test_nlme_refuses_the_same_fit() -> None:
     if "there is no package called" in out.stderr:
         pytest.skip("R's nlme is not installed")
     assert out.stdout.strip() == "TRUE", out.stdout + out.stderr
+
+
+# ------------------------------------------------------------------ the population table describes the analysed patients
+def _export_csvs(tmp_path: Path) -> tuple[Path, Path, list[list[str]]]:
+    import csv
+
+    from app.cli import main
+
+    repo = Path(__file__).resolve().parents[2]
+    assert main(["export", str(repo / "sample_dicom" / "reading.lesionlab"), "--out", str(tmp_path / "x")]) == 0
+    rows = list(csv.reader((tmp_path / "x" / "patients.csv").open(encoding="utf-8")))
+    return tmp_path / "x" / "measurements.csv", tmp_path / "x" / "counts.csv", rows
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> Path:
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    return path
+
+
+def test_a_patients_csv_row_of_a_patient_not_analysed_is_left_out_of_the_population_and_said(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """patients.csv with a fourth patient (a typo'd id, another study's patient): Table 1 said 4 patients, 2 M,
+    of an analysis of 3, and nothing said so."""
+    from app.cli import main
+
+    m, c, rows = _export_csvs(tmp_path)
+    extra = _write_rows(tmp_path / "p.csv", [*rows, ["LLSYN999", "M", *[""] * (len(rows[0]) - 2)]])
+    assert main(["analyze", "--measurements", str(m), "--counts", str(c), "--patients", str(extra),
+                 "--out", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    population = pd.read_csv(tmp_path / "a" / "population.csv", keep_default_na=False)
+    assert population.iloc[0]["n"] == 3, population.head(3)
+    sex = population[population["characteristic"] == "Sex"].set_index("category")["n"]
+    assert sex["M"] + sex["F"] + sex.get("O", 0) == 3
+    assert "p.csv, line 5" in out and "LLSYN999" in out and "left out of the population table" in out
+    assert "LLSYN999" in (tmp_path / "a" / "report.html").read_text(encoding="utf-8")
+
+
+def test_an_analysed_patient_without_a_patients_csv_row_is_not_recorded_and_said(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """patients.csv without LLSYN003: Table 1 said 2 patients of an analysis of 3."""
+    from app.cli import main
+
+    m, c, rows = _export_csvs(tmp_path)
+    short = _write_rows(tmp_path / "p.csv", [r for r in rows if r[0] != "LLSYN003"])
+    assert main(["analyze", "--measurements", str(m), "--counts", str(c), "--patients", str(short),
+                 "--out", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    population = pd.read_csv(tmp_path / "a" / "population.csv", keep_default_na=False)
+    assert population.iloc[0]["n"] == 3
+    sex = population[population["characteristic"] == "Sex"].set_index("category")["n"]
+    assert sex["not recorded"] == 1
+    assert "LLSYN003" in out and "no row in p.csv" in out
+
+
+def test_patients_csv_of_the_analysed_patients_says_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    m, c, rows = _export_csvs(tmp_path)
+    assert main(["analyze", "--measurements", str(m), "--counts", str(c), "--patients",
+                 str(_write_rows(tmp_path / "p.csv", rows)), "--out", str(tmp_path / "a")]) == 0
+    assert "population table" not in capsys.readouterr().out
