@@ -443,6 +443,18 @@ def liver_rows(raw: RawTable) -> tuple[RawTable, tuple[str, ...]]:
     left out, with a note saying how many, as the analysis of a store does (a lymph node's diameters were
     read as a liver lesion's)."""
     if "organ" not in raw.frame.columns:
+        near = [c for c in map(str, raw.frame.columns) if c.strip().casefold() == "organ"]
+        if near:  # a spreadsheet's 'Organ': an extra column, ignored, and a node's diameters analysed as the liver's
+            raise InputFormatError(
+                f"column {near[0]!r} is not the column 'organ' (column names are exact): without 'organ' every row, "
+                "a lymph node's or bone lesion's too, would be read as a liver lesion",
+                where=f"{raw.source}, {'line 1 (header)' if raw.unit == 'line' else 'columns'}",
+                advice=f"rename the column {near[0]!r} to 'organ'")
+        if "short_axis_mm" in raw.frame.columns and (raw.frame["short_axis_mm"].astype(str).str.strip() != "").any():
+            lines = raw.lines[(raw.frame["short_axis_mm"].astype(str).str.strip() != "").to_numpy()]
+            return raw, (f"{raw.source}: no 'organ' column: every row is read as a liver lesion, also the "
+                         f"{len(lines)} row(s) with a short axis (a lymph node's, line {lines[0]}); lesionlab export "
+                         "writes the column: leave out the rows of lesions outside the liver, or give it",)
         return raw, ()
     organ = raw.frame["organ"].astype(str).str.strip().str.lower()
     other = ~organ.isin(("", "liver", "nan", "none"))

@@ -146,3 +146,60 @@ def test_patients_csv_of_the_analysed_patients_says_nothing(tmp_path: Path, caps
     assert main(["analyze", "--measurements", str(m), "--counts", str(c), "--patients",
                  str(_write_rows(tmp_path / "p.csv", rows)), "--out", str(tmp_path / "a")]) == 0
     assert "population table" not in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ the organ column under another name
+def _followup_export(tmp_path: Path) -> Path:
+    from app.cli import main
+
+    repo = Path(__file__).resolve().parents[2]
+    assert main(["export", str(repo / "sample_dicom" / "followup.lesionlab"), "--out", str(tmp_path / "f")]) == 0
+    return tmp_path / "f"
+
+
+@pytest.mark.parametrize("header", ["Organ", "ORGAN", " Organ"])
+def test_the_organ_column_written_otherwise_is_refused_not_read_as_all_liver(
+        tmp_path: Path, header: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A spreadsheet's 'Organ' header was an extra column, ignored: the hilar node's three diameters were analysed as
+    liver lesions (9 lesions measured instead of 6), nothing said."""
+    from app.cli import main
+
+    folder = _followup_export(tmp_path)
+    text = (folder / "measurements.csv").read_text(encoding="utf-8")
+    first, rest = text.split("\n", 1)
+    assert first.endswith(",organ") and "lymph_node" in rest
+    renamed = tmp_path / "m.csv"
+    renamed.write_text(first.removesuffix("organ") + (f'"{header}"' if header != header.strip() else header)
+                       + "\n" + rest, encoding="utf-8")
+    code = main(["analyze", "--measurements", str(renamed), "--counts", str(folder / "counts.csv"),
+                 "--out", str(tmp_path / "a")])
+    said = capsys.readouterr()
+    assert code != 0 and not (tmp_path / "a").exists()
+    assert "m.csv, line 1 (header)" in said.out + said.err and "'organ'" in said.out + said.err
+
+
+def test_the_organ_header_with_spaces_round_it_is_the_organ_column(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    folder = _followup_export(tmp_path)
+    text = (folder / "measurements.csv").read_text(encoding="utf-8")
+    (tmp_path / "m.csv").write_text(text.replace(",organ\n", ",\" organ \"\n", 1), encoding="utf-8")
+    assert main(["analyze", "--measurements", str(tmp_path / "m.csv"), "--counts", str(folder / "counts.csv"),
+                 "--out", str(tmp_path / "a")]) == 0
+    assert "left out 3 lesion read(s) recorded outside the liver" in capsys.readouterr().out
+
+
+def test_short_axes_without_an_organ_column_are_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A measurements.csv whose organ column was deleted, its node's short axes kept: every row is read as liver (the
+    README's rule for a file without the column), said."""
+    from app.cli import main
+
+    folder = _followup_export(tmp_path)
+    m = pd.read_csv(folder / "measurements.csv", dtype=str, keep_default_na=False)
+    assert (m["short_axis_mm"] != "").any()
+    m.drop(columns=["organ"]).to_csv(tmp_path / "m.csv", index=False)
+    assert main(["analyze", "--measurements", str(tmp_path / "m.csv"), "--counts", str(folder / "counts.csv"),
+                 "--out", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert "no 'organ' column" in out and "short axis" in out
