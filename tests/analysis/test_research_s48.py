@@ -203,3 +203,18 @@ def test_short_axes_without_an_organ_column_are_said(tmp_path: Path, capsys: pyt
                  "--out", str(tmp_path / "a")]) == 0
     out = capsys.readouterr().out
     assert "no 'organ' column" in out and "short axis" in out
+
+
+def test_count_status_written_otherwise_is_refused_naming_the_header(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """'Count_status' was ignored: its not_read rows were refused as 'empty count on a series counted', the header not
+    named (and a file whose not_read rows kept a count would have had them analysed as counted)."""
+    from app.cli import main
+
+    folder = _followup_export(tmp_path)
+    text = (folder / "counts.csv").read_text(encoding="utf-8")
+    (tmp_path / "c.csv").write_text(text.replace(",count_status\n", ",Count_status\n", 1), encoding="utf-8")
+    assert main(["analyze", "--measurements", str(folder / "measurements.csv"), "--counts", str(tmp_path / "c.csv"),
+                 "--out", str(tmp_path / "a")]) != 0
+    said = capsys.readouterr()
+    assert "c.csv, line 1 (header)" in said.out + said.err and "'Count_status'" in said.out + said.err
