@@ -218,3 +218,29 @@ def test_count_status_written_otherwise_is_refused_naming_the_header(tmp_path: P
                  "--out", str(tmp_path / "a")]) != 0
     said = capsys.readouterr()
     assert "c.csv, line 1 (header)" in said.out + said.err and "'Count_status'" in said.out + said.err
+
+
+# ------------------------------------------------------------------ long reader names
+def test_long_reader_names_give_plot_file_names_a_file_system_takes(tmp_path: Path) -> None:
+    """Two readers named in 150 characters (a store keeps names up to 200): the Bland-Altman figure's name
+    was 331 bytes, `agreement` and `analyze` stopped with "File name too long ... choose an output folder you can
+    write to", nothing written."""
+    import csv
+
+    from app.cli import main
+    from tests.conftest import SHARED
+
+    a, b = "Dr " + "Aaaaaaaaaa" * 15, "Dr " + "Aaaaaaaaaa" * 14 + "Bbbbbbbbbb"  # alike for their first 143 characters
+    for name in ("measurements", "counts"):
+        rows = list(csv.reader((SHARED / "reference" / "agreement" / f"{name}.csv").open(encoding="utf-8")))
+        for row in rows[1:]:
+            row[2] = {"R1": a, "R2": b}[row[2]]
+        _write_rows(tmp_path / f"{name}.csv", rows)
+    assert main(["agreement", "--measurements", str(tmp_path / "measurements.csv"),
+                 "--counts", str(tmp_path / "counts.csv"), "--out", str(tmp_path / "out")]) == 0
+    figures = sorted(p.name for p in (tmp_path / "out").glob("agreement_bland_altman_*.png"))
+    assert len(figures) == 1 and len(figures[0].encode()) <= 200, figures
+    from analysis.agreement_plots import file_part
+
+    assert file_part(a) != file_part(b) and len(file_part(a)) <= 80
+    assert file_part("Dr Müller") == "Dr_M_ller"  # short names as before
