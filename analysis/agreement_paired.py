@@ -82,6 +82,10 @@ def _fit_row(pairs: pd.DataFrame, a: str, b: str) -> dict[str, object]:
     if fit.var_residual <= 1e-12 * float(np.var(diff)):
         return {**row, "mean_diff": float(fit.params[0]),
                 "note": "differences constant within each reader: no residual variance to test against"}
+    if fit.at_lambda_bound:  # every reader's difference the same on a patient: the fit is the search range's end
+        return {**row, "mean_diff": float(fit.params[0]),
+                "note": "differences the same for every reader of a patient: no residual variance within patients "
+                        "to test against (nlme::lme stops: singular)"}
     est, se, low, high, p = fit.wald(0)
     _, _, p_reader = fit.wald_joint(list(range(1, x.shape[1])))
     note = "patient variance estimated 0 (boundary)" if fit.var_group == 0 else ""

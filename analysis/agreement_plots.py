@@ -20,9 +20,17 @@ from analysis.schema import ROLE_LABELS, ROLE_VALUES
 _BLUE, _ORANGE, _GREY = "#1f6fb2", "#d9822b", "#777"
 
 
+#: the characters of a reader's name a file name keeps; a longer name is cut there and its digest added (two names of
+#: 150 characters made a figure's name of 331 bytes, over the file system's 255: the whole output refused, session 48)
+FILE_PART_MAX = 60
+
+
 def file_part(reader: str) -> str:
-    """A reader name made safe for a file name."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", reader).strip("._") or "reader"
+    """A reader name made safe for a file name (at most FILE_PART_MAX characters and a digest of the whole name)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", reader).strip("._") or "reader"
+    if len(safe) <= FILE_PART_MAX:
+        return safe
+    return f"{safe[:FILE_PART_MAX].rstrip('._')}_{hashlib.sha1(reader.encode()).hexdigest()[:8]}"
 
 
 def bland_altman_readers_png(reads: ReaderReads, a: str, b: str) -> bytes:

@@ -354,6 +354,7 @@ def validate_counts(raw: RawTable) -> pd.DataFrame:
     role = _vocab(raw, "series_role", ROLE_VALUES)
     lobe = _vocab(raw, "lobe", tuple(lo.value for lo in Lobe))
     uncountable = _booleans(raw, "uncountable", allow_empty=False)
+    _optional_column_exactly(raw, "count_status", "every row not flagged uncountable would be read as counted")
     if "count_status" in raw.frame.columns:
         status = _vocab(raw, "count_status", COUNT_STATUSES).to_numpy()
         row = _first((status == "not_countable") != uncountable.to_numpy())
@@ -437,12 +438,33 @@ def _validated(raws: dict[str, RawTable]) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _optional_column_exactly(raw: RawTable, name: str, without: str) -> None:
+    """Refuse a header that is an optional column's name written otherwise ('Organ', 'Count_Status'): read as an extra
+    column it would be ignored, and the file read as one without the column (``without`` says what that means)."""
+    if name in raw.frame.columns:
+        return
+    near = [c for c in map(str, raw.frame.columns) if c.strip().casefold() == name]
+    if near:
+        raise InputFormatError(
+            f"column {near[0]!r} is not the column {name!r} (column names are exact): without {name!r} {without}",
+            where=f"{raw.source}, {'line 1 (header)' if raw.unit == 'line' else 'columns'}",
+            advice=f"rename the column {near[0]!r} to {name!r}")
+
+
 def liver_rows(raw: RawTable) -> tuple[RawTable, tuple[str, ...]]:
     """The measurements of liver lesions: rows whose ``organ`` (the export's last column since session 30;
     a file without it is all liver) names another organ (a lymph node, bone... recorded at follow-up) are
     left out, with a note saying how many, as the analysis of a store does (a lymph node's diameters were
     read as a liver lesion's)."""
     if "organ" not in raw.frame.columns:
+        # a spreadsheet's 'Organ': an extra column, ignored, and a node's diameters analysed as the liver's
+        _optional_column_exactly(raw, "organ", "every row, a lymph node's or bone lesion's too, would be read as a "
+                                               "liver lesion")
+        if "short_axis_mm" in raw.frame.columns and (raw.frame["short_axis_mm"].astype(str).str.strip() != "").any():
+            lines = raw.lines[(raw.frame["short_axis_mm"].astype(str).str.strip() != "").to_numpy()]
+            return raw, (f"{raw.source}: no 'organ' column: every row is read as a liver lesion, also the "
+                         f"{len(lines)} row(s) with a short axis (a lymph node's, line {lines[0]}); lesionlab export "
+                         "writes the column: leave out the rows of lesions outside the liver, or give it",)
         return raw, ()
     organ = raw.frame["organ"].astype(str).str.strip().str.lower()
     other = ~organ.isin(("", "liver", "nan", "none"))

@@ -40,6 +40,13 @@ class MixedFit:
     reml_loglik: float
 
     @property
+    def at_lambda_bound(self) -> bool:
+        """The fit stopped at the top of its search range (lambda = var_group / var_residual = e^12): the REML
+        profile still grew there, as it does without bound when the residuals within groups are 0 (nlme::lme
+        stops: "system is computationally singular"); the residual variance is then the bound's, not the data's."""
+        return self.var_group > 0 and self.var_group >= math.exp(_LOG_LAMBDA_BOUNDS[1] - 1e-6) * self.var_residual
+
+    @property
     def bse(self) -> np.ndarray:
         return np.sqrt(np.diag(self.cov_params))
 

@@ -20,7 +20,7 @@ from analysis.pairing import DiameterPairs, count_matrices
 from analysis.paired_tests import EXACT_N_LIMIT
 from analysis.report import ALPHA, render_report, software_versions
 from analysis.response_output import ResponseResult, response_section_html
-from analysis.schema import ROLE_LABELS, ROLE_VALUES, Region
+from analysis.schema import PATIENT_CATEGORIES, ROLE_LABELS, ROLE_VALUES, Region
 from analysis.tables import detection_table, paired_tests_table, population_table, sizes_table
 from analysis.writers import write_csv, write_xlsx
 from annotation.files import replace_folder
@@ -97,6 +97,40 @@ def _methods(cohort: Cohort, n_lesions: int, n_exam_pairs: int, plot_pairs: list
     return f"<p>{escape(text)}</p>"
 
 
+def analysed_patients(cohort: Cohort) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The rows of patients.csv the population table describes: the patients analysed (a measurement or count row),
+    each once; a row of a patient not analysed is left out, an analysed patient without a row counts as not
+    recorded, each said naming the file's line (Table 1 said 4 patients of an analysis of 3, silently: session 48)."""
+    patients = cohort.patients
+    assert patients is not None
+    analysed = list(dict.fromkeys([*cohort.measurements["patient_id"].astype(str),
+                                   *cohort.counts["patient_id"].astype(str)]))
+    ids = patients["patient_id"].astype(str)
+    source = (Path(cohort.sources["patients"]).name + ", line" if "patients" in cohort.sources
+              else f"{cohort.sources.get('store', 'the store')} (patients), row")
+    first = source.rsplit(", ", 1)[0]
+    said = []
+    extra = patients[~ids.isin(analysed)]
+    if len(extra):
+        listed = "; ".join(f"{source} {r.line} ({r.patient_id})" for r in extra.head(5).itertuples())
+        more = f"; {len(extra) - 5} more" if len(extra) > 5 else ""
+        said.append(f"Population table: {len(extra)} patient(s) with no measurement or count row left out of the "
+                    f"population table: {listed}{more}.")
+    known = set(ids)
+    missing = [p for p in analysed if p not in known]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        said.append(f"Population table: {len(missing)} analysed patient(s) with no row in {first}, counted as not "
+                    f"recorded: {shown}.")
+    kept = patients[ids.isin(analysed)]
+    if missing:
+        blank = pd.DataFrame({"patient_id": missing})
+        kept = pd.concat([kept, blank], ignore_index=True)
+        for col in PATIENT_CATEGORIES:  # an empty category is "" (not recorded), as validate_patients gives it
+            kept[col] = kept[col].fillna("")
+    return kept.reset_index(drop=True), tuple(said)
+
+
 def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None,
             followup: "ResponseResult | None" = None) -> AnalysisResult:
     """Compute every table and plot of the study from a validated cohort (and its follow-up's
@@ -104,8 +138,10 @@ def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None,
     diameters = DiameterPairs.from_measurements(cohort.measurements)
     counts = count_matrices(cohort.counts)
     tables: dict[str, pd.DataFrame] = {"paired_tests": paired_tests_table(diameters, counts)}
+    population_said: tuple[str, ...] = ()
     if cohort.patients is not None:
-        tables["population"] = population_table(cohort.patients)
+        patients, population_said = analysed_patients(cohort)
+        tables["population"] = population_table(patients)
     tables["detection"] = detection_table(counts)
     tables["sizes"] = sizes_table(diameters)
 
@@ -137,6 +173,8 @@ def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None,
     lesion_pairs_exams = lesions[["patient_id", "exam_pair_id"]].drop_duplicates().shape[0]
     summary = (f"{n_patients} patients with measurements, {n_exam_pairs} exam pairs counted, "
                f"{n_lesions} lesions measured on at least one series.")
+    if population_said:
+        summary += " " + " ".join(population_said)
     if cohort.study_reads is not None:
         tables["study_reads"] = cohort.study_reads
         summary += f" {cohort.study_reads_said}"
