@@ -48,7 +48,8 @@ ALPHA = 0.05
 
 
 def fmt_p(value: object, *, mark: bool = False) -> str:
-    """A p-value as printed ("<0.001" below 0.001); ``mark`` sets it in red below :data:`ALPHA`.
+    """A p-value as printed ("<0.001" below 0.001); ``mark`` sets it in red below :data:`ALPHA`. A value below
+    :data:`ALPHA` that three decimals would round onto it gets the decimals that show it below (0.04996, not 0.050).
 
     A p-value outside [0, 1] is a computing error and is never printed: ValueError.
     """
@@ -58,6 +59,10 @@ def fmt_p(value: object, *, mark: bool = False) -> str:
     if not 0.0 <= v <= 1.0:
         raise ValueError(f"p-value {v!r} outside [0, 1]")
     text = "&lt;0.001" if v < 0.001 else f"{v:.3f}"
+    digits = 3
+    while v >= 0.001 and v < ALPHA <= float(text) and digits < 8:
+        digits += 1  # 0.04996 read "0.050" in red: a reader takes it for 0.05, not below it
+        text = f"{v:.{digits}f}"
     return f'<span class="sig">{text}</span>' if mark and v < ALPHA else text
 
 

@@ -244,3 +244,14 @@ def test_long_reader_names_give_plot_file_names_a_file_system_takes(tmp_path: Pa
 
     assert file_part(a) != file_part(b) and len(file_part(a)) <= 80
     assert file_part("Dr Müller") == "Dr_M_ller"  # short names as before
+
+
+def test_a_p_value_just_below_alpha_is_not_printed_as_alpha() -> None:
+    """report.html showed p = 0.04996 as "0.050" in red (a researcher's read, session 48): the red says below 0.05, the
+    figure says 0.05. The decimals grow until the figure reads below; other values keep three."""
+    from analysis.report import fmt_p
+
+    assert fmt_p(0.04996, mark=True) == '<span class="sig">0.04996</span>'
+    assert fmt_p(0.0499996) == "0.0499996"
+    assert fmt_p(0.05) == "0.050" and fmt_p(0.0504, mark=True) == "0.050"
+    assert fmt_p(0.0449) == "0.045" and fmt_p(0.012) == "0.012"
