@@ -255,6 +255,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray(geometry))  # the window first: the panels were placed round it
         if saved is not None:
             self.restoreState(QByteArray(saved), LAYOUT_VERSION)
+            self.docks.place_corners()  # a layout kept before session 48 holds the old corners
         if state is None and (share := self.layout_store.load_images_share()) is not None:
             self.images_share.share = share  # kept at the window's new height, as the panels were placed at the old
         for dock in self.all_docks:
