@@ -147,3 +147,23 @@ def test_kind_and_organ_are_painted_whole_at_1600_by_1000(qtbot, env: Path, samp
             assert {"non-target", "lymph node"} <= seen, seen
             shot(t, f"s48_followup_lesions{'_dark' if dark else ''}")
             w.close()
+
+
+def test_a_layout_kept_before_session_48_gets_the_window_wide_panels(qtbot, env: Path) -> None:  # type: ignore[no-untyped-def]
+    """Qt keeps the corners in a saved layout: one kept before session 48 (the study browser's column down to the
+    window's foot) would have brought the narrow Follow-up dock back. Restored, the panels under the images span the
+    window again. (Checked: fails without setting the corners after the restore.)"""
+    from PySide6.QtCore import Qt
+
+    from app.window_layout import LAYOUT_VERSION
+    from tests.app.conftest import make_window
+
+    w = make_window(qtbot, env)
+    bottom_left = Qt.Corner.BottomLeftCorner
+    assert w.corner(bottom_left) is Qt.DockWidgetArea.BottomDockWidgetArea
+    w.setCorner(bottom_left, Qt.DockWidgetArea.LeftDockWidgetArea)  # as every layout kept before
+    old = w.saveState(LAYOUT_VERSION)
+    w.restore_layout(old)
+    assert w.corner(bottom_left) is Qt.DockWidgetArea.BottomDockWidgetArea
+    qtbot.wait(100)
+    assert w.docks.lesions_dock.width() == w.width(), (w.docks.lesions_dock.width(), w.width())
