@@ -1,9 +1,9 @@
 """The reading docks of the workstation: lesion grid, follow-up, live counts, protocol checks, clinical record.
 
 The panels themselves live in :mod:`annotation.qt` (thin observers of a Reading and its
-Selection). This module places them (lesion grid under the six viewports, where the reader's
-eye goes between series; counts, checks and the clinical form as tabs beside the study browser,
-which is not needed while a pair is read; the follow-up panel as a tab beside the lesion grid, since
+Selection). This module places them (lesion grid under the six viewports and the study browser, as wide as the
+window, where the reader's eye goes between series; counts, checks and the clinical form as tabs beside the study
+browser, which is not needed while a pair is read; the follow-up panel as a tab beside the lesion grid, since
 it is as wide) and rebuilds them when another reading project opens.
 """
 
@@ -53,8 +53,7 @@ class ReadingDocks:
         self.checks_dock = _dock(window, "Checks", "checks")
         self.clinical_dock = _dock(window, "Clinical record", "clinical")
         self.followup_dock = _dock(window, "Follow-up", "followup")
-        window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.place_corners()
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.lesions_dock)
         window.tabifyDockWidget(self.lesions_dock, self.followup_dock)
         self.lesions_dock.raise_()
@@ -82,6 +81,14 @@ class ReadingDocks:
             state.viewer.layout.active_changed.connect(lambda _cell: self._show_active_series())
             for vp in state.viewer.viewports:  # a stack loaded: Checks can place its count marks (annotation.checks.counted_twice)
                 vp.volume_changed.connect(self._geometry_came)
+
+    def place_corners(self) -> None:
+        """The panels under the images (lesion grid, follow-up) as wide as the window, the study browser's tabs beside
+        the images only: with the browser's tabs down to the window's foot, the Follow-up panel at 1600 x 1000 showed
+        its responses through "New" only, Slow PD, TGR and the note behind a drag of its handle (session 47); the images
+        keep their size. Set again after a saved layout is restored (Qt keeps the corners in it)."""
+        self.window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
     def _state_changed(self, aspect: str) -> None:
         if aspect == "reading" and self.state is not None:

@@ -255,6 +255,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray(geometry))  # the window first: the panels were placed round it
         if saved is not None:
             self.restoreState(QByteArray(saved), LAYOUT_VERSION)
+            self.docks.place_corners()  # a layout kept before session 48 holds the old corners
         if state is None and (share := self.layout_store.load_images_share()) is not None:
             self.images_share.share = share  # kept at the window's new height, as the panels were placed at the old
         for dock in self.all_docks:
@@ -629,27 +630,10 @@ class MainWindow(QMainWindow):
         if dropped:
             self.state.say(dropped)
             return
-        if self._drop_suggestion():
+        if cmd.drop_suggestion(self.state):
             return
         self.state.selection.pick(None)
         self.state.set_tool(ToolMode.WINDOW_LEVEL)
-
-    def _drop_suggestion(self) -> bool:
-        """Esc on a suggestion not kept yet: it was recorded at once (Enter only goes on), and Esc turned it solid,
-        kept and recorded, the status still saying "Enter keeps it" (session 47's reader). A reader declines it with
-        Esc, as Esc drops a line being drawn: its recording is taken back (the lesion's line before it, its lobe),
-        forgotten (no redo), the other edits' undo steps as they were."""
-        sel = self.state.selection
-        picked = sel.picked
-        if picked is None or not picked.suggested or picked.role is None or not picked.lesion_id:
-            return False
-        what = f"{picked.lesion_id} on {role_label(picked.role)}"
-        if not self.session.reading.withdraw(f"{what}: suggested"):
-            sel.kept()  # another edit came after it: kept (as any edit keeps it)
-            return False
-        sel.pick(None)
-        self.state.say(f"{what}: suggestion dropped (Esc)")
-        return True
 
     def _step_cell(self, step: int) -> None:
         # the grid's cells, maximised or not: with one cell shown, Tab shows the next series in it (a
@@ -737,19 +721,12 @@ class MainWindow(QMainWindow):
         self.state.tell(f"CT and MRI aligned from the images{caution}: shift ({t}) mm, {proposal.rotation_deg:.1f}°; "
                        "L on a landmark corrects and keeps it")
 
-    def _same_modality(self) -> list[Any]:
-        act = self.reading.active
-        if act.volume is None:
-            raise LesionlabError("the active cell shows nothing")
-        modality = act.volume.stack.modality
-        return [vp for vp in self.reading.viewports if vp.volume is not None and vp.volume.stack.modality == modality]
-
     def _preset(self, preset: Preset) -> None:
         """A window preset on every cell of its modality (CT presets: CT cells; MRI: MRI cells; automatic:
         the active cell's modality), remembered per series role for the next pairs."""
         wanted = {Preset.CT_ABDOMEN: "CT", Preset.CT_LIVER: "CT", Preset.CT_BONE: "CT", Preset.MR_CONTRAST: "MR"}.get(preset)
         cells = [vp for vp in self.reading.viewports if vp.volume is not None
-                 and (vp.volume.stack.modality == wanted if wanted else vp in self._same_modality())]
+                 and (vp.volume.stack.modality == wanted if wanted else vp in self.state.same_modality_cells())]
         if not cells:
             raise LesionlabError(f"no {wanted or ''} cell for this preset".replace("  ", " "))
         for vp in cells:
@@ -770,24 +747,9 @@ class MainWindow(QMainWindow):
         self.state.say(f"{wl.label()} on {_cells(len(same) + 1)} of {role_label(act.role)}")
 
     def _zoom_to_modality(self) -> None:
+        """Z: the active cell's field of view (zoom and centre) on the cells of its modality (WorkstationState)."""
         act = self.reading.active
-        cells = self._same_modality()
-        # the field of view, not the zoom alone: the patient point at the active cell's centre is each cell's centre
-        # in the same frame of reference, as linked viewers do (after Ctrl+Wheel about the pointer on CT arterial,
-        # Z gave CT portal the same zoom centred elsewhere: session 47's reader)
-        geo, frame = act.geometry, act.volume.stack.frame_of_reference_uid  # type: ignore[union-attr]
-        middle = act.center if act.center is not None else (
-            ((geo.rows - 1) / 2.0, (geo.columns - 1) / 2.0) if geo is not None else None)
-        point = geo.index_to_patient(act.index, *middle) if geo is not None and middle is not None else None
-        for vp in cells:
-            if vp is act:
-                continue
-            there = vp.geometry
-            if point is not None and there is not None and frame and vp.volume.stack.frame_of_reference_uid == frame:
-                row, col = there.pixel_on_slice(point, vp.index)
-                vp.set_zoom(act.zoom, (float(row), float(col)))
-            else:
-                vp.set_zoom(act.zoom)
+        cells = self.state.copy_field_of_view()
         # the figure the cells' overlay gives (screen pixels per image pixel), not the model's zoom against the cell's
         # fit: "zoom 1.15" beside the overlay's "Zoom 0.45x" (a radiologist's check)
         t = self.grid.active_widget.transform()

@@ -464,6 +464,26 @@ def set_lobe(state: WorkstationState, lobe: Lobe) -> None:
     state.say(f"new marks and lesions go to the {lobe.value} lobe (a right/left boundary decides when drawn)")
 
 
+# ------------------------------------------------------------------ a suggestion declined
+def drop_suggestion(state: WorkstationState) -> bool:
+    """Esc on a suggestion not kept yet (shown dashed, "Enter keeps it"): its recording taken back -- the lesion's line
+    before it, its lobe -- and forgotten (no redo), the other edits' undo steps as they were; True when it was. Only
+    while the last undo step is that suggestion's: after another edit it is kept (as any edit keeps it) and False.
+    It was recorded at once (Enter only goes on), and Esc turned it solid, kept and recorded, the status still saying
+    "Enter keeps it" (session 47's reader): a reader declines it with Esc, as Esc drops a line being drawn."""
+    sel = state.selection
+    picked = sel.picked
+    if picked is None or not picked.suggested or picked.role is None or not picked.lesion_id:
+        return False
+    what = f"{picked.lesion_id} on {role_label(picked.role)}"
+    if not state.reading.withdraw(f"{what}: suggested"):  # the step's name (annotation.gestures LineGesture._record)
+        sel.kept()
+        return False
+    sel.pick(None)
+    state.say(f"{what}: suggestion dropped (Esc)")
+    return True
+
+
 # ------------------------------------------------------------------ delete
 def delete(state: WorkstationState, pointer: PointerEvent | None) -> str:
     """Delete what is under the pointer at the moment of the key press (a count mark, else a line),

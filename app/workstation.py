@@ -27,10 +27,12 @@ from annotation.selection import Selection
 from annotation.vocab import Lobe
 from app.reading_session import ReadingSession
 from viewer.errors import LesionlabError
+from viewer.geometry import same_view_centre
 from viewer.model.events import Signal
 from viewer.model.layout import role_label, stack_label
 from viewer.model.pointer import View
 from viewer.model.reading import ReadingModel
+from viewer.model.viewport import ViewportModel
 from viewer.records import READING_ROLES, Role, StackInfo, below_read_b
 from viewer.studies import ExamPair as ViewerPair
 from viewer.studies import parse_date
@@ -271,6 +273,35 @@ class WorkstationState:
         self.viewer.layout.fit(None)
         self.selection.set_pair(None, Lobe.RIGHT)
         self.changed.emit("pair")
+
+    # ------------------------------------------------------------------ the cells' views
+    def same_modality_cells(self) -> list[ViewportModel]:
+        """The cells showing a stack of the active cell's modality, the active one among them (Z, the automatic
+        window preset)."""
+        act = self.viewer.active
+        if act.volume is None:
+            raise LesionlabError("the active cell shows nothing")
+        modality = act.volume.stack.modality
+        return [vp for vp in self.viewer.viewports if vp.volume is not None and vp.volume.stack.modality == modality]
+
+    def copy_field_of_view(self) -> list[ViewportModel]:
+        """Z: the active cell's field of view on every cell of its modality (those returned, the active one among
+        them): its zoom, and in the same frame of reference its centre too -- the patient point at the active cell's
+        centre is each cell's centre, as linked viewers do; a cell of another frame gets the zoom alone. After
+        Ctrl+Wheel about the pointer on CT arterial, Z gave CT portal the same zoom centred elsewhere (session 47's
+        reader)."""
+        act = self.viewer.active
+        cells = self.same_modality_cells()
+        geo, frame = act.geometry, act.volume.stack.frame_of_reference_uid  # type: ignore[union-attr]
+        for vp in cells:
+            if vp is act:
+                continue
+            there = vp.geometry
+            if geo is not None and there is not None and frame and vp.volume.stack.frame_of_reference_uid == frame:  # type: ignore[union-attr]
+                vp.set_zoom(act.zoom, same_view_centre(geo, act.index, act.center, there, vp.index))
+            else:
+                vp.set_zoom(act.zoom)
+        return cells
 
     # ------------------------------------------------------------------ CT <-> MRI alignment
     def pair_frames(self) -> tuple[str, str] | None:

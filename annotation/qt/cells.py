@@ -148,8 +148,14 @@ class CellCombo(StillCombo):
         opt = QStyleOptionComboBox()
         self.initStyleOption(opt)
         painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
-        opt.currentText = self._shown_text(opt)
-        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+        # the label drawn in the edit field _shown_text and width_for measure: the style's own label (Fusion under the
+        # table's style sheet, without the window's theme) cut it 8 px short of it, "non-targ" and "lymph noc" whole
+        # widths shown cut at 1600 x 1000 (session 47's screenshots)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        self.style().drawItemText(painter, field.adjusted(1, 0, -1, 0),
+                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.palette(),
+                                  self.isEnabled(), self._shown_text(opt), QPalette.ColorRole.ButtonText)
         if self.slim_arrow:  # a style sheet's slim drop-down has no arrow of its own: a small one, in the text's colour
             box = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxArrow,
                                               self)

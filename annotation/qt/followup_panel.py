@@ -213,8 +213,9 @@ class FollowupPanel(_Observer):
         L5's "not in the liver counts" to "n", a radiologist's check) as far as the responses keep their columns
         through "New" in view; never less than :data:`LESIONS_SHARE` of the width, nor once the reader has dragged
         the handle between them. The eligibility's text wraps narrower (down to its header's width) where that keeps
-        the responses through TGR in view: with the lesion table's scroll bar (more than 12 lesions at 1920 x 1080)
-        TGR sat 4 px past the edge (a reader's check)."""
+        the responses through TGR and the note (its header's width at least) in view: with the lesion table's scroll
+        bar (more than 12 lesions at 1920 x 1080) TGR sat 4 px past the edge (a reader's check), and at 1600 x 1000
+        Slow PD, TGR and the note needed the handle dragged (session 47)."""
         split = self.split
         width = split.width() - split.handleWidth()
         if self.split_by_reader or width <= 0 or not self.isVisible():
@@ -224,8 +225,11 @@ class FollowupPanel(_Observer):
         def through(column: int) -> int:
             return sum(r.columnWidth(c) for c in range(column + 1)) + 2 * r.frameWidth()
 
-        need, tgr = self.lesions_width(), width - through(RESPONSE_HEADERS.index("TGR %/mo"))
-        wanted = tgr if tgr >= self.lesions_width(least=True) else need  # no narrower where TGR would not fit anyway
+        # through the note at its header's width (its text elided, whole in its tooltip and under the table): at 1600 x
+        # 1000 Slow PD, TGR and the note lay past the edge (session 47)
+        note = r.horizontalHeader().sectionSizeFromContents(len(RESPONSE_HEADERS) - 1).width()
+        need, tgr = self.lesions_width(), width - through(RESPONSE_HEADERS.index("TGR %/mo")) - note
+        wanted = tgr if tgr >= self.lesions_width(least=True) else need  # no narrower where the note would not fit anyway
         left = max(round(LESIONS_SHARE * width), min(need, wanted, width - through(RESPONSE_KEPT - 1)))
         if abs(split.sizes()[0] - left) > 2:
             split.setSizes([left, width - left])

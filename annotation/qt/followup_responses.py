@@ -18,6 +18,14 @@ from annotation.qt.panels import CURRENT_BRUSH
 #: Overall PD (a new lesion) beyond the panel's edge beside Target PR (a radiologist's check on a laptop)
 RESPONSE_HEADERS = ("Date", "Overall", "Best", "Sum mm", "Δ base %", "Δ nadir %", "Target", "Non-target", "New",
                     "Slow PD", "TGR %/mo", "Note")
+#: the headers as shown: a unit or a second word on a line of its own, so that a column is as wide as its figures (at
+#: 1600 x 1000 Slow PD, TGR and Note lay past the panel's edge, behind a drag of the dock's handle: session 47)
+SHOWN_HEADERS = {"Sum mm": "Sum\nmm", "Δ base %": "Δ base\n%", "Δ nadir %": "Δ nadir\n%", "Slow PD": "Slow\nPD",
+                 "TGR %/mo": "TGR\n%/mo"}
+#: what each header names, whole, in its tooltip
+HEADER_TIPS = {"Sum mm": "sum of the target lesions' diameters (mm)",
+               "Δ base %": "change of the sum from the baseline (%)", "Δ nadir %": "change of the sum from the nadir (%)",
+               "Slow PD": "NEN slow progression", "TGR %/mo": "tumour growth rate since the timepoint before (% per month)"}
 OVERALL_COLUMN = RESPONSE_HEADERS.index("Overall")
 BEST_COLUMN = RESPONSE_HEADERS.index("Best")
 #: the response columns kept in view when the lesion table takes more of the panel's width (through "New": what
@@ -48,7 +56,11 @@ class ResponseTable(QTableWidget):
 
     def __init__(self) -> None:
         super().__init__(0, len(RESPONSE_HEADERS))
-        self.setHorizontalHeaderLabels(RESPONSE_HEADERS)
+        self.setHorizontalHeaderLabels([SHOWN_HEADERS.get(h, h) for h in RESPONSE_HEADERS])
+        for c, h in enumerate(RESPONSE_HEADERS):
+            item = self.horizontalHeaderItem(c)
+            if item is not None and h in HEADER_TIPS:
+                item.setToolTip(HEADER_TIPS[h])
         best_header = self.horizontalHeaderItem(RESPONSE_HEADERS.index("Best"))
         if best_header is not None:
             best_header.setToolTip("best overall response so far, from the baseline; a CR or PR no later exam confirms "

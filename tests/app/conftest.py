@@ -76,6 +76,17 @@ def shot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
         widget.grab().save(str(Path(folder) / f"{name}.png"))
 
 
+def grow_followup(w: MainWindow, qtbot, px: int = 60) -> None:  # type: ignore[no-untyped-def]
+    """The Follow-up dock grown ``px`` over its least height, as a drag of its edge: since session 48 the dock spans
+    the window and at 1920 x 1080 shows LLSYN001's rows at its least height (it grew by itself to show a wrapped
+    eligibility before), so the tests of a grown dock grow it."""
+    from app.window_layout import tab_bar_height
+
+    dock = w.docks.followup_dock
+    w.resizeDocks([dock], [dock.minimumSizeHint().height() + px + tab_bar_height(w, dock)], Qt.Orientation.Vertical)
+    qtbot.waitUntil(lambda: dock.height() >= dock.minimumSizeHint().height() + px - 2, timeout=3000)
+
+
 def make_window(qtbot, tmp: Path, reader: str | None = READER, last: LastSession | None = None) -> MainWindow:  # type: ignore[no-untyped-def]
     name = ReaderName(tmp / "reader.json")
     if reader:

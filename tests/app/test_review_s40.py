@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, Qt
 from app.window_layout import WindowLayout
 from viewer.model.settings import config_dir
 
+from .conftest import grow_followup
 from .test_radread_s39 import _followup_compared
 
 
@@ -18,7 +19,7 @@ def test_a_window_made_shorter_than_the_panels_can_give_keeps_the_readers_share(
     separator the reader drags still changes it."""
     w = _followup_compared(qtbot, env, sample_index, (1920, 1080))
     dock = w.docks.followup_dock
-    qtbot.waitUntil(lambda: dock.height() > dock.minimumSizeHint().height(), timeout=3000)
+    grow_followup(w, qtbot)
     qtbot.wait(100)
     share = w.images_share.share
     assert share is not None and abs(share - w.centralWidget().height() / w.height()) < 0.01 and share > 0.6
@@ -85,7 +86,7 @@ def test_a_height_change_while_the_panels_give_back_is_kept_too(qtbot, env, samp
     the one before (their layout not yet done) must be kept as well, not given to the images alone."""
     w = _followup_compared(qtbot, env, sample_index, (1920, 1080))
     dock = w.docks.followup_dock
-    qtbot.waitUntil(lambda: dock.height() > dock.minimumSizeHint().height(), timeout=3000)
+    grow_followup(w, qtbot)
     _drag_edge(w, qtbot, -300)  # panels tall enough to give back
     qtbot.waitUntil(lambda: w.images_share.share is not None and w.images_share.share < 0.5, timeout=3000)
     share = w.images_share.share

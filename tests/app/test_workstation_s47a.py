@@ -250,7 +250,8 @@ def test_texts_whole_at_1600_and_1280(qtbot, env: Path, sample_index) -> None:  
             (size, r.columnWidth(last), room)
         # the handle between the lesions and the responses dragged left (the reader's way to read the course): the
         # columns through TGR in view, the note in what is left, with no scroll bar across (at 1600 px: at 1280 the
-        # lesion table keeps its least width, and the columns past "New" lie past the edge, as they are meant to)
+        # lesion table keeps its least width, and the columns past "New" lie past the edge, as they are meant to; at
+        # 1600 they are in view without the drag since session 48: test_window_layout_s48)
         split = panel.split
         handle = split.handle(1)
         start = handle.rect().center()

@@ -23,6 +23,7 @@ from viewer.geometry import (
     orientation_problem,
     patient_orientation_labels,
     position_problem,
+    same_view_centre,
     slice_normal,
 )
 
@@ -314,3 +315,24 @@ class TestUnusableGeometry:
     def test_absurd_pixel_spacing_is_not_measurable(self) -> None:
         g, _ = geo(axial_positions(2), spacing=(1e308, 1.0))
         assert not g.measurable and any("not usable" in w for w in g.warnings)
+
+
+class TestSameViewCentre:
+    """Z's field of view (app.workstation.WorkstationState.copy_field_of_view): the patient point at one view's centre
+    is the other's centre."""
+
+    def test_the_patient_point_at_the_centre_is_the_others_centre(self) -> None:
+        a, _ = geo(axial_positions(10, 2.5, origin=(-100.0, -80.0, 0.0)), spacing=(0.8, 0.8), rows=64, cols=64)
+        # another series of the frame: its own field (origin, pixel spacing) and slices
+        b, _ = geo(axial_positions(20, 1.25, origin=(-120.0, -90.0, 1.0)), spacing=(0.6, 0.7), rows=96, cols=80)
+        row, col = same_view_centre(a, 4, (20.0, 33.0), b, 8)
+        pa, pb = a.index_to_patient(4, 20.0, 33.0), b.index_to_patient(8, row, col)
+        assert np.allclose(pa[:2], pb[:2]) and not np.isclose(pa[2], pb[2])  # projected along b's normal
+        assert (row, col) != (20.0, 33.0)
+
+    def test_a_fitted_view_is_centred_on_the_images_middle(self) -> None:
+        a, _ = geo(axial_positions(10, 2.5, origin=(-100.0, -80.0, 0.0)), spacing=(0.8, 0.8), rows=64, cols=64)
+        b, _ = geo(axial_positions(10, 2.5, origin=(-100.0, -80.0, 0.0)), spacing=(0.4, 0.4), rows=128, cols=128)
+        assert a.middle_pixel == (31.5, 31.5)
+        # a's middle pixel is at 31.5 * 0.8 = 25.2 mm from the origin: 63 of b's 0.4 mm pixels
+        assert np.allclose(same_view_centre(a, 3, None, b, 3), (63.0, 63.0))

@@ -36,7 +36,7 @@ from viewer.geometry.directions import (MAX_POSITION_MM, OBLIQUE_LIMIT_DEG, ORTH
                                         SAME_ORIENTATION_TOL, same_orientation, slice_normal, sort_order)
 from viewer.geometry.spacing import (DUPLICATE_TOL_MM, REGULAR_ABS_TOL_MM, REGULAR_REL_TOL, TILT_LIMIT_DEG,
                                      SpacingReport, analyse_spacing, shear_angle_deg)
-from viewer.geometry.stack import MAX_PIXEL_SPACING_MM, SliceFrames, SpacingSource, StackGeometry
+from viewer.geometry.stack import MAX_PIXEL_SPACING_MM, SliceFrames, SpacingSource, StackGeometry, same_view_centre
 
 __all__ = [
     "DUPLICATE_TOL_MM", "MAX_PIXEL_SPACING_MM", "MAX_POSITION_MM", "OBLIQUE_LIMIT_DEG", "ORTHOGONAL_TOL",
@@ -44,5 +44,5 @@ __all__ = [
     "Orientation", "Point3", "RegionDiameter", "SliceFrames", "SpacingReport", "SpacingSource", "StackGeometry", "Vector",
     "analyse_spacing", "boundary_points", "farthest_pair_mm", "region_diameter", "classify_orientation", "in_plane_distance_mm", "orientation_problem",
     "patient_orientation_labels", "position_problem", "projections_mm", "same_orientation", "shear_angle_deg",
-    "slice_normal", "sort_order",
+    "same_view_centre", "slice_normal", "sort_order",
 ]

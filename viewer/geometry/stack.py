@@ -294,6 +294,11 @@ class StackGeometry:
         """Continuous (row, col) of a patient point projected along the normal onto one slice."""
         return self._in_plane(np.asarray(point_mm, float) - np.asarray(self.positions_mm[slice_index], float))
 
+    @property
+    def middle_pixel(self) -> tuple[float, float]:
+        """Continuous (row, col) of the image's middle: where a view fitted to the image is centred."""
+        return (self.rows - 1) / 2.0, (self.columns - 1) / 2.0
+
     def along_normal_mm(self, vector_mm: Vector) -> float:
         """Length of a patient-space vector along the slice normal (signed, mm)."""
         return float(np.asarray(vector_mm, float) @ self.normal)
@@ -355,3 +360,13 @@ class SliceFrames:
     def patient_point(self, slice_index: int, row: float, col: float) -> Point3:
         o, cs, rs = self.origins_mm[slice_index], self.column_step_mm, self.row_step_mm
         return (o[0] + col * cs[0] + row * rs[0], o[1] + col * cs[1] + row * rs[1], o[2] + col * cs[2] + row * rs[2])
+
+
+def same_view_centre(source: StackGeometry, slice_index: int, centre: tuple[float, float] | None,
+                     target: StackGeometry, target_slice: int) -> tuple[float, float]:
+    """The (row, col) on ``target``'s slice ``target_slice`` that shows the patient point at ``centre`` on ``source``'s
+    slice ``slice_index`` (None: the image's middle, where a fitted view is centred), projected along ``target``'s
+    normal: the centre that gives a cell the field of view of another, as linked viewers do (Z). Meaningful only
+    within one frame of reference: the caller checks the two stacks share it."""
+    row, col = centre if centre is not None else source.middle_pixel
+    return target.pixel_on_slice(source.index_to_patient(slice_index, row, col), target_slice)

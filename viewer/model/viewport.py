@@ -151,7 +151,7 @@ class ViewportModel:
         geo = self.geometry
         if geo is None:
             return None
-        return geo.index_to_patient(self._index, (geo.rows - 1) / 2.0, (geo.columns - 1) / 2.0)
+        return geo.index_to_patient(self._index, *geo.middle_pixel)
 
     def patient_point(self, row: float, col: float) -> tuple[float, float, float] | None:
         """Patient mm (LPS) of (row, col) on the current slice: ``geometry.index_to_patient`` for an

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -33,6 +33,12 @@ MARGIN = 6
 STATIC_CACHE = 400
 #: Cached text blocks per viewport before that cache starts over (small images: ~20 kB each).
 BLOCK_CACHE = 256
+#: The gap (px) between the top corners' texts: at 6 px the date read as the end of the series description.
+TOP_GAP = 14
+#: The characters a top corner's line keeps at least before the other corner's are cut ("CT ar…").
+TOP_LEAST_CHARS = 6
+#: A series description cut to fewer characters than this is dropped ("Ar…" says nothing).
+SERIES_LEAST_CHARS = 4
 #: Scale bar lengths tried, mm.
 SCALE_STEPS_MM = (1, 2, 5, 10, 20, 50, 100, 200)
 
@@ -112,6 +118,8 @@ class OverlayPainter:
         #: :attr:`boxes` for a test (kept as drawn: measuring boxes at each paint cost 5 us of its 50)
         self._drawn: list[tuple[object, QPointF, QImage, int]] = []
         self._hover_at: QPointF | None = None
+        self._top_for: tuple[object, ...] = ()
+        self._top: tuple[str, str, str, str, str, str] = ("", "", "", "", "", "")
 
     @property
     def boxes(self) -> list[tuple[str, QRectF]]:
@@ -218,20 +226,19 @@ class OverlayPainter:
         stack = vol.stack
         p.setFont(self.font)
         self._drawn.clear()
-        # top right: patient, date, link (the link alone in a blinded case)
-        who = ((stack.patient_id, TEXT, False), (shown_date(stack.study_date), DIM, False)) if identifying else ()
-        right = (*who, (link_text, LINK if m.linked else DIM, False))
-        right_w = self._block(p, w - MARGIN, MARGIN, right, True, False)
-        # top left: role and series, cut with "…" short of the top right's lines (a long series description ran
-        # under the patient's ID in a narrow cell)
-        room = w - 2 * MARGIN - 8 - right_w
-        # the split's label ("[TRACEW b800]") kept whole, the description cut before it
+        # top corners: role and series (left), patient, date and link (right; the link alone in a blinded case), side
+        # by side with a gap: in a small cell the least needed go first (_fit_top)
         split = f"  [{stack.split_label}]" if stack.split_label else ""
-        series = self._elided(stack.series_description, room - self._static_text(split, False)[1], False) + split
-        self._block(p, MARGIN, MARGIN, ((self._elided(title or role_label(m.role) or stack.modality, room, True),
-                                         ACCENT if active else TEXT, True),
-                                        (self._elided(series, room, False), TEXT, False),
-                                        (f"Se {stack.series_number or '-'}  {stack.modality}", DIM, False)), False, False)
+        title_text, series, se, patient, date, link = self._fit_top(
+            w - 2 * MARGIN - TOP_GAP, title or role_label(m.role) or stack.modality, stack.series_description, split,
+            f"Se {stack.series_number or '-'}", stack.modality, stack.patient_id if identifying else "",
+            shown_date(stack.study_date) if identifying else "", link_text)
+        # the link alone in a blinded case (on the corner's first line)
+        who = ((patient, TEXT, False), (date, DIM, False)) if identifying else ()
+        right = (*who, (link, LINK if m.linked else DIM, False))
+        self._block(p, w - MARGIN, MARGIN, right, True, False)
+        self._block(p, MARGIN, MARGIN, ((title_text, ACCENT if active else TEXT, True), (series, TEXT, False),
+                                        (se, DIM, False)), False, False)
         # bottom left: value under cursor, slice, position
         # (slice and position as a cached block: scrolling back and forth over a stack reuses them)
         first, second = slice_lines(m)
@@ -277,6 +284,71 @@ class OverlayPainter:
             first, wl = self._elided(first, half, False), self._elided(wl, half, False)
             second, zoom = self._elided(second, half, False), self._elided(zoom, half, False)
         return first, second, wl, zoom
+
+    def _fit_top(self, room: float, title: str, description: str, split: str, se: str, modality: str, patient: str,
+                 date: str, link: str) -> tuple[str, str, str, str, str, str]:
+        """The top corners' lines -- the title (bold), the series description with its split's label, "Se 3  CT" left;
+        the patient ID, the study date and the link right -- side by side in ``room`` px (their gap left out):
+        (title, series, series number, patient, date, link). In a small cell the least needed goes first, each only
+        where it makes the corners narrower, in this order: the modality after the series number (the title names it),
+        the link's group ("linked: all" -> "linked"; "unlinked" stays whole), the description cut with "…" to what the
+        right corner leaves (the split's label kept; the description dropped where fewer than
+        :data:`SERIES_LEAST_CHARS` characters would show), the study date (the status bar and the browser give the
+        exam's dates, a comparison cell's title its own), then the left lines cut to what the right leaves, down to
+        :data:`TOP_LEAST_CHARS` characters, and last the right's to what the left leaves: never over each other. At
+        900 x 560 the 2 x 3 grid's cells printed the date against the series description and "linked: all" against
+        "Se 7  MR" (session 48). Kept per width and texts: it runs at each paint."""
+        key = (room, title, description, split, se, modality, patient, date, link)
+        if self._top_for == key:
+            return self._top
+
+        def width(*texts: str) -> float:
+            return max((self._static_text(t, False)[1] for t in texts if t), default=0.0)
+
+        def series_line(room_px: float) -> str:
+            """The description cut to ``room_px`` before the split's label, dropped where it would show fewer than
+            SERIES_LEAST_CHARS characters (the label alone then, itself cut where it must be)."""
+            cut = self._elided(description, room_px - width(split), False)
+            if cut != description:  # "Arteriel…", not "Arteriel  …"; nothing where "Ar…" would show
+                cut = cut[:-1].rstrip() + "…" if len(cut) > SERIES_LEAST_CHARS else ""
+            return self._elided((cut + split).strip(), room_px, False)
+
+        t = {"title": title, "series": series_line(room), "se": f"{se}  {modality}" if modality else se,
+             "patient": patient, "date": date, "link": link}
+
+        def left() -> float:
+            return max(self._static_text(t["title"], True)[1], width(t["series"], t["se"]))
+
+        def right() -> float:
+            return width(t["patient"], t["date"], t["link"])
+
+        def cut_left() -> None:
+            room_px = max(self.metrics.averageCharWidth() * TOP_LEAST_CHARS, room - right())
+            t.update(title=self._elided(title, room_px, True), series=series_line(room_px),
+                     se=self._elided(t["se"], room_px, False))
+
+        steps: tuple[Callable[[], None], ...] = (
+            lambda: t.update(se=se),
+            lambda: t.update(link="linked") if link.startswith("linked") else None,
+            lambda: t.update(series=series_line(max(room - right(), self._static_text(t["title"], True)[1],
+                                                    width(t["se"])))),
+            lambda: t.update(date=""),
+            cut_left)
+        while left() + right() > room:
+            for step in steps:  # the least needed first, again after each (one may help only once another has)
+                before, total = dict(t), left() + right()
+                step()
+                if left() + right() < total:
+                    break
+                t.update(before)
+            else:  # the right's lines, cut to what the left leaves
+                room_px = max(0.0, room - left())
+                t.update(patient=self._elided(patient, room_px, False), date=self._elided(t["date"], room_px, False),
+                         link=self._elided(t["link"], room_px, False))
+                break
+        self._top_for = key
+        self._top = (t["title"], t["series"], t["se"], t["patient"], t["date"], t["link"])
+        return self._top
 
     def _orientation_labels(self, geo: object) -> tuple[str, str, str, str]:
         """(left, right, top, bottom) edge labels: where each screen direction points in the patient."""
