@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QPointF, QRect, QSignalBlocker, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF, QRect, QSignalBlocker, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QPainter, QPaintEvent, QPalette, QPolygonF, QResizeEvent
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QDockWidget, QHBoxLayout, QLineEdit, QStyle,
-                               QStyleOptionComboBox, QStylePainter, QTableWidget, QTableWidgetItem, QTabWidget, QWidget)
+                               QStyledItemDelegate, QStyleOptionComboBox, QStyleOptionViewItem, QStylePainter,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QWidget)
 
 from annotation.qt.combo import StillCombo
 
@@ -264,3 +265,19 @@ def reopen_cell(view: QAbstractItemView, row: int, column: int, typed: str) -> N
         editor.setText(typed)
         editor.selectAll()
         editor.setFocus()
+
+
+class PlaceholderCells(QStyledItemDelegate):
+    """An editable cell with no text shows ``placeholder``, greyed and in italics, as a line edit shows its
+    placeholder; the cell's text stays empty and its editor opens empty."""
+
+    def __init__(self, placeholder: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.placeholder = placeholder
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        if not option.text and index.flags() & Qt.ItemFlag.ItemIsEditable:
+            option.text = self.placeholder
+            option.font.setItalic(True)
+            option.palette.setBrush(QPalette.ColorRole.Text, option.palette.brush(QPalette.ColorRole.PlaceholderText))

@@ -19,15 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplication, QHBoxLayout, QHeaderView,
-                               QLineEdit, QPushButton, QStyledItemDelegate, QStyleOptionViewItem, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QLineEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from annotation._validate import DATE_FORMS
 from annotation.followup import NO_NAME, line_order, lines_of, suggested_baseline, timepoints_of
-from annotation.qt.cells import TypedTable, cell_combo, reopen_cell, set_cell_item, set_cell_widget, show_widget
+from annotation.qt.cells import (PlaceholderCells, TypedTable, cell_combo, reopen_cell, set_cell_item, set_cell_widget,
+                                 show_widget)
 from annotation.qt.panels import MISSING_BRUSH
 from viewer.errors import LesionlabError
 
@@ -38,19 +37,6 @@ LINE_HEADERS = ("Line", "Name", "Start", "End", "Baseline")
 NAME, START, END, BASELINE = (LINE_HEADERS.index(h) for h in ("Name", "Start", "End", "Baseline"))
 #: the treatment lines' tab, with their number (the lines and baselines share the dock with the responses)
 LINES_TAB = "Treatment lines and baselines"
-
-
-class _NameCells(QStyledItemDelegate):
-    """A line's Name cell with no name says so, greyed (:data:`annotation.followup.NO_NAME`); the record's name stays
-    empty and the cell's editor opens empty. A line added with no name was recorded as "treatment line", every such
-    line alike in the table and in treatment_lines.csv, a name no one gave (session 47's review)."""
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
-        super().initStyleOption(option, index)
-        if not option.text and index.flags() & Qt.ItemFlag.ItemIsEditable:
-            option.text = NO_NAME
-            option.font.setItalic(True)
-            option.palette.setBrush(QPalette.ColorRole.Text, option.palette.brush(QPalette.ColorRole.PlaceholderText))
 
 
 @dataclass(frozen=True)
@@ -92,7 +78,9 @@ class TreatmentLines(QWidget):
         self.table.setWordWrap(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemChanged.connect(self._line_edited)
-        self._names = _NameCells(self.table)
+        # a line with no name says so, greyed (its record's name empty, the editor opening empty); it was recorded as
+        # "treatment line", every such line alike in the table and in treatment_lines.csv (session 47's review)
+        self._names = PlaceholderCells(NO_NAME, self.table)
         self.table.setItemDelegateForColumn(NAME, self._names)
         delegate = self.table.itemDelegate()
         if delegate is not None:

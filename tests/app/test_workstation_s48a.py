@@ -272,18 +272,29 @@ def test_a_refusal_is_asked_about_at_another_exam_or_project(qtbot, env: Path, s
     qtbot.waitUntil(lambda: w.state.pair is not None and w.state.pair.label.endswith("2023-10-17 only"), timeout=10000)
     assert len(asked) == 1, asked
 
-    # at a project change, with Go back: the project stays open
+    # Ctrl+P, the text typed and no Enter: asked before the list of exams opens; gone back to, no list
     t = _lines_tab(w)
+    _click_cell(qtbot, t, 2, 3)
+    _type(qtbot, "soon")
+    answers[:] = ["back"]
+    _ctrl(qtbot, Qt.Key.Key_P)
+    assert len(asked) == 2 and "'soon' in End: refused" in asked[1], asked
+    assert QApplication.activeModalWidget() is None
+    qtbot.waitUntil(lambda: _editing(t, 2, 3) is not None and _editing(t, 2, 3).text() == "soon", timeout=5000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: t.state() != t.State.EditingState, timeout=5000)
+
+    # at a project change, with Go back: the project stays open
     _click_cell(qtbot, t, 2, START)
     _type(qtbot, "later", enter=True)
     here = w.session.path
     answers[:] = ["back"]
     assert not w.store_flow.open_store(env / "other.lesionlab")
-    assert len(asked) == 2 and "'later' in Start: refused" in asked[1], asked
+    assert len(asked) == 3 and "'later' in Start: refused" in asked[2], asked
     assert w.session.path == here
     answers[:] = ["leave"]
     assert w.store_flow.open_store(env / "other.lesionlab")
-    assert len(asked) == 3 and w.session.path == env / "other.lesionlab"
+    assert len(asked) == 4 and w.session.path == env / "other.lesionlab"
     answers[:] = ["quit"]
     w.close()
-    assert len(asked) == 3, asked  # let go once: not asked again
+    assert len(asked) == 4, asked  # let go once: not asked again
