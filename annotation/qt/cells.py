@@ -255,6 +255,9 @@ def reopen_cell(view: QAbstractItemView, row: int, column: int, typed: str) -> N
     if model is None or row >= model.rowCount() or column >= model.columnCount():
         return
     show_widget(view)
+    # the window given the keys back: the question's box closed, a window manager (or none, under Xvfb) may leave no
+    # window active, the editor then opened without the keys
+    view.window().activateWindow()
     index = model.index(row, column)
     view.setFocus()
     view.setCurrentIndex(index)

@@ -267,6 +267,7 @@ class TreatmentLines(QWidget):
     def _go_back_to_added(self) -> None:
         """The line added's Start cell, its editor open, what was typed in its other cells still there."""
         show_widget(self.table)
+        self.table.window().activateWindow()  # the keys back from the question's box (annotation.qt.cells.reopen_cell)
         self._open_start()
 
     def _drop_added(self, why: str) -> None:
