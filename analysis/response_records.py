@@ -201,7 +201,8 @@ class TreatmentLine:
     end_date: _dt.date | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _text("name", self.name, required=True))
+        # empty: no name was given (treatment_lines.csv from a project whose line was not named)
+        object.__setattr__(self, "name", _text("name", self.name))
         object.__setattr__(self, "start_date", _date("start_date", self.start_date))
         if self.end_date is not None:
             end = _date("end_date", self.end_date)

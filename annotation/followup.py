@@ -49,6 +49,11 @@ def _changed_place(old: LesionFollowup | None, new: LesionFollowup) -> str:
         said.append("nodal" if new.nodal else "not nodal")
     return "; " + ", ".join(said) if said else ""
 
+#: what a treatment line with no name is shown as: its record's name stays empty (treatment_lines.csv's ``name`` then
+#: empty too). Such a line was recorded as "treatment line", every one alike, a name no one gave (session 47's review).
+NO_NAME = "no name given"
+
+
 def _line_said(old: TreatmentLine | None, new: TreatmentLine, shown: int) -> str:
     """What an edit of a treatment line records, said in the edit's description: its name and start when added, else
     what changed ("treatment line 2 of P1: start 2024-05-12"). Two edits of one line both read "recorded: treatment
@@ -57,8 +62,8 @@ def _line_said(old: TreatmentLine | None, new: TreatmentLine, shown: int) -> str
     head = f"treatment line {shown} of {new.patient_id}"
     end = f"end {new.end_date}" if new.end_date is not None else "no end date"
     if old is None:
-        return f"{head}: {new.name}, start {new.start_date}" + (f", {end}" if new.end_date is not None else "")
-    said = ([f"name {new.name}"] if new.name != old.name else []) + \
+        return f"{head}: {new.name or NO_NAME}, start {new.start_date}" + (f", {end}" if new.end_date is not None else "")
+    said = ([f"name {new.name}" if new.name else NO_NAME] if new.name != old.name else []) + \
         ([f"start {new.start_date}"] if new.start_date != old.start_date else []) + \
         ([end] if new.end_date != old.end_date else [])
     return f"{head}: {', '.join(said)}" if said else f"{head} unchanged"

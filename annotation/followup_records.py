@@ -101,7 +101,8 @@ class TreatmentLine:
     def __post_init__(self) -> None:
         _ident("patient_id", self.patient_id)
         v.number("line_number", self.line_number, low=1, high=999, integer=True)
-        _ident("name", self.name, 500)
+        # no name typed: empty, shown as annotation.followup.NO_NAME (it was "treatment line", every such line alike)
+        object.__setattr__(self, "name", v.text("name", self.name, max_len=500).strip())
         start = v.date("start_date", self.start_date)
         if start is None:
             raise ValidationError("a treatment line needs its start date", where="start_date")

@@ -32,7 +32,7 @@ from app.export_analysis import ExportActions
 from app.followup_view import FollowUpCompare
 from app.last_session import LastSession, active_key, slices_of
 from app.lesion_keys import LesionKeys
-from app.open_edits import commit_open_edits
+from app.open_edits import commit_open_edits, keep_or_ask
 from app.menus import build_menus, build_toolbar, recent_menu
 from app.pair_dialog import PairChooser, ShortcutsDialog
 from app.reading_session import ReadingSession
@@ -923,13 +923,22 @@ class MainWindow(QMainWindow):
         self._refuse_when_blinded("the list of a patient's exams")
         if patient is None:
             return
+        if not self._keep_or_ask(patient.patient_id):
+            return
         dialog = PairChooser(patient, self)
         if dialog.exec() and dialog.chosen is not None:
             self.open_pair(dialog.chosen)
 
     def _open_from_browser(self, pair: ExamPair) -> None:
         self._refuse_when_blinded("the study browser")
-        self.open_pair(pair)
+        if self._keep_or_ask(pair.patient_id):
+            self.open_pair(pair)
+
+    def _keep_or_ask(self, patient_id: str) -> bool:
+        """What is typed kept before the reader opens another exam (of ``patient_id``); what cannot be is asked about,
+        as at closing: False, gone back to it (app/open_edits.py)."""
+        return keep_or_ask(self, self.store_flow.ask, "Open another exam?", ("leave", "Open it without it"),
+                           staying_patient=patient_id)
 
     def open_pair(self, pair: ExamPair) -> None:
         commit_open_edits(self)  # typed for the exam or patient left: kept there (app/open_edits.py)
@@ -1208,11 +1217,9 @@ class MainWindow(QMainWindow):
             ev.acceptProposedAction()
 
     def closeEvent(self, ev: Any) -> None:
-        refused = commit_open_edits(self)  # a cell's text typed, no Enter: kept before the project closes
-        if refused and self.store_flow.ask(
-                "Quit lesionlab?", f"{', '.join(refused)}: typed, refused and not recorded (the panel where it was "
-                "typed says why).", {"back": "Go back to it", "quit": "Quit without it"}) != "quit":
-            ev.ignore()  # the refusal said in the panel, where it was typed
+        # a cell's text typed, no Enter: kept before the project closes; what cannot be is asked about
+        if not keep_or_ask(self, self.store_flow.ask, "Quit lesionlab?", ("quit", "Quit without it")):
+            ev.ignore()  # gone back to it: the cell's editor open again holding what was typed
             return
         try:
             if self.remembers:

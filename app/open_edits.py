@@ -6,37 +6,57 @@ A cell's editor (the treatment lines' Name, Start, End) hands its text to the ta
 leave it; the clinical record's number fields likewise (editingFinished). Ctrl+Q closed the project first, and
 "XELOX" typed in a line's Name cell was lost without a word, the store keeping CAPTEM (session 47's reader). Kept here
 as Enter keeps it: the edit is recorded (undoable), or refused and said where it was typed, as Enter's would be; a
-refusal as the window closes is asked about (go back to it, or close without it).
+refusal as the window closes, or another exam or project opens, is asked about (go back to it, or go on without it).
+
+What cannot be kept is given back as :class:`Unkept`: a refused cell's text, and a treatment line added whose start
+date is not typed (a line needs one: Ctrl+Q dropped "XELOX" typed in its Name without a word, session 47's review).
+"Go back to it" (:meth:`Unkept.go_back`) reopens the cell's editor holding what was typed, selected, to be corrected:
+it reopened on the record's old text, what was typed gone (session 47's review).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemDelegate, QAbstractItemView, QApplication, QLineEdit, QWidget
 
-
-def _editor_of(view: QAbstractItemView) -> QWidget | None:
-    """The editor open in ``view`` (its state is EditingState): the viewport's shown child over a cell that is not
-    the cell's own widget (a cell's combo box is a child of the viewport too, and a persistent editor to Qt)."""
-    viewport = view.viewport()
-    for child in viewport.findChildren(QWidget):
-        if child.parentWidget() is not viewport or not child.isVisible():
-            continue
-        index = view.indexAt(child.geometry().center())
-        if index.isValid() and view.indexWidget(index) is child and not view.isPersistentEditorOpen(index):
-            return child
-    return None
+from annotation.qt.cells import editor_of, reopen_cell
+from annotation.qt.followup_lines import TreatmentLines
 
 
-def commit_open_edits(root: QWidget) -> list[str]:
-    """Keep what is typed in any cell editor or field under ``root`` (its floating panels too); the texts of cells
-    whose edit was refused (a Start that is no date), the cell showing its record's text again: ``"'soon' in Start"``.
-    """
-    refused: list[str] = []
+@dataclass(frozen=True)
+class Unkept:
+    """Something typed the window could not keep: ``said`` names it (``"'soon' in Start"``), ``go_back`` shows where
+    it was typed, ready to be corrected."""
+
+    said: str
+    go_back: Callable[[], None]
+
+    def __str__(self) -> str:
+        return self.said
+
+
+def _go_back_later(view: QAbstractItemView, row: int, column: int, typed: str) -> Callable[[], None]:
+    """Reopen the cell once the events of its refusal have run (a line added waits for its start: its Start cell
+    opened again, empty, on the next turn of the event loop)."""
+    return lambda: QTimer.singleShot(0, view, lambda: reopen_cell(view, row, column, typed))
+
+
+def commit_open_edits(root: QWidget, staying_patient: str | None = None) -> list[Unkept]:
+    """Keep what is typed in any cell editor or field under ``root`` (its floating panels too); what could not be
+    kept: the texts of cells whose edit was refused (a Start that is no date), the cell showing its record's text
+    again, and the treatment lines' :meth:`~annotation.qt.followup_lines.TreatmentLines.unkept` (a text refused there
+    before, by Enter or a click elsewhere; a line added with something typed but no start date, but for
+    ``staying_patient``'s: it waits for its start while another exam of its patient is open)."""
+    refused: list[Unkept] = []
+    lines = root.findChildren(TreatmentLines)
+    remembering = {id(x.table) for x in lines}  # their tables' refusals are theirs to say (TreatmentLines.unkept)
     for view in root.findChildren(QAbstractItemView):
         if view.state() != QAbstractItemView.State.EditingState:
             continue
-        editor = _editor_of(view)
+        editor = editor_of(view)
         if editor is None:
             continue
         index = view.currentIndex()
@@ -48,9 +68,11 @@ def commit_open_edits(root: QWidget) -> list[str]:
         delegate.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
         now = str(model.index(row, column).data() or "").strip() if model is not None and row >= 0 else old
         # refused: the cell shows its record's text again (a date kept is written as the record writes it)
-        if typed is not None and typed != old and now == old:
+        if typed is not None and typed != old and now == old and id(view) not in remembering:
             header = model.headerData(column, Qt.Orientation.Horizontal) if model is not None else None
-            refused.append(f"{typed!r}" + (f" in {header}" if header else ""))
+            refused.append(Unkept(f"{typed!r}" + (f" in {header}" if header else "") + ": refused",
+                                  _go_back_later(view, row, column, typed)))
+    refused += [Unkept(said, back) for x in lines for said, back in x.unkept(staying_patient)]
     focus = QApplication.focusWidget() or root.focusWidget()
     if isinstance(focus, QLineEdit) and focus.isModified() and root.isAncestorOf(focus):
         inside_view = focus.parentWidget()
@@ -62,4 +84,25 @@ def commit_open_edits(root: QWidget) -> list[str]:
     return refused
 
 
-__all__ = ["commit_open_edits"]
+def keep_or_ask(root: QWidget, ask: Callable[[str, str, dict[str, str]], str | None], title: str,
+                leave: tuple[str, str], *, staying_patient: str | None = None, leaving_project: bool = False) -> bool:
+    """What is typed kept (:func:`commit_open_edits`); what cannot be is asked about: "Go back to it" (False: the
+    window stays, the first thing not kept shown to be corrected) or ``leave`` (its key and label: True, let go of
+    it, asked again only if typed again). ``leaving_project``: a line added waiting for its start is dropped then (it
+    belonged to the project left).
+
+    Asked as the window closes, and as another exam or project opens: an exam change only said a refusal in its
+    panel, out of sight once the next exam's images took the reader's eye (session 47's review)."""
+    unkept = commit_open_edits(root, staying_patient)
+    if unkept:
+        said = "\n".join(f"• {u}" for u in unkept)
+        if ask(title, f"Typed and not recorded:\n{said}\n\n(the panel where it was typed says why)",
+               {"back": "Go back to it", leave[0]: leave[1]}) != leave[0]:
+            unkept[0].go_back()
+            return False
+    for lines in root.findChildren(TreatmentLines):
+        lines.let_go(staying_patient, leaving_project)
+    return True
+
+
+__all__ = ["Unkept", "commit_open_edits", "keep_or_ask"]

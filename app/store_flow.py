@@ -19,7 +19,7 @@ from annotation.store import ReadingStore
 from annotation.store_location import is_url
 from app.reading_session import (ReadingSession, held_roles, in_study_folder, readings_dir, stores_in,
                                  working_copy_path)
-from app.open_edits import commit_open_edits
+from app.open_edits import keep_or_ask
 from app.reading_settings import ReaderName, reader_name_problem
 from app.status_label import ElidedLabel
 from app.workstation import WorkstationState
@@ -112,13 +112,16 @@ class StoreFlow(QObject):
     # ------------------------------------------------------------------ opening
     def open_store(self, path: str | Path, *, came_with_folder: bool = False) -> bool:
         """Open a reading project (read-only when it came with the study folder); True when open."""
-        commit_open_edits(self.parent_widget)  # typed in the project left: kept there (app/open_edits.py)
         if self.session.path is not None and not self.session.read_only \
                 and Path(path).resolve() == self.session.path.resolve():
             # the project already open (File -> Recent): opening it again hit its own lock, opened it
             # read-only and offered another working copy, splitting the read over two files
             self.state.say(f"reading project {self.session.location} is the one open")
             return True
+        # typed in the project left: kept there; what cannot be is asked about (app/open_edits.py)
+        if not keep_or_ask(self.parent_widget, self.ask, "Open another reading project?",
+                           ("leave", "Open it without it"), leaving_project=True):
+            return False
         # a project made here (File -> New) or once chosen "Edit this file" is the reader's own: writable,
         # however it is found (with its folder too)
         new_here = not is_url(str(path)) and not Path(path).exists()

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QPointF, QRect, QSignalBlocker, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF, QRect, QSignalBlocker, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QPainter, QPaintEvent, QPalette, QPolygonF, QResizeEvent
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QHBoxLayout, QStyle, QStyleOptionComboBox,
-                               QStylePainter, QTableWidget, QTableWidgetItem, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QDockWidget, QHBoxLayout, QLineEdit, QStyle,
+                               QStyledItemDelegate, QStyleOptionComboBox, QStyleOptionViewItem, QStylePainter,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QWidget)
 
 from annotation.qt.combo import StillCombo
 
@@ -226,3 +227,66 @@ def set_cell_item(table: QTableWidget, row: int, column: int, item: QTableWidget
     if old is not None and old.flags() == item.flags() and all(old.data(r) == item.data(r) for r in _SHOWN):
         return
     table.setItem(row, column, item)
+
+
+def show_widget(widget: QWidget) -> None:
+    """``widget`` in view: the tabs and docks it lies in brought to the front (a dock tabbed behind another)."""
+    child: QWidget = widget
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QTabWidget) and parent.indexOf(child) >= 0:
+            parent.setCurrentWidget(child)
+        elif isinstance(parent, QDockWidget):
+            parent.show()
+            parent.raise_()
+        child, parent = parent, parent.parentWidget()
+
+
+def editor_of(view: QAbstractItemView) -> QWidget | None:
+    """The editor open in ``view`` (its state is EditingState): the viewport's shown child over a cell that is not
+    the cell's own widget (a cell's combo box is a child of the viewport too, and a persistent editor to Qt)."""
+    viewport = view.viewport()
+    for child in viewport.findChildren(QWidget):
+        if child.parentWidget() is not viewport or not child.isVisible():
+            continue
+        index = view.indexAt(child.geometry().center())
+        if index.isValid() and view.indexWidget(index) is child and not view.isPersistentEditorOpen(index):
+            return child
+    return None
+
+
+def reopen_cell(view: QAbstractItemView, row: int, column: int, typed: str) -> None:
+    """The cell's editor open again holding ``typed``, selected (the reader corrects it, or types anew over it)."""
+    model = view.model()
+    if model is None or row >= model.rowCount() or column >= model.columnCount():
+        return
+    show_widget(view)
+    # the window given the keys back: the question's box closed, a window manager (or none, under Xvfb) may leave no
+    # window active, the editor then opened without the keys
+    view.window().activateWindow()
+    index = model.index(row, column)
+    view.setFocus()
+    view.setCurrentIndex(index)
+    if view.state() != QAbstractItemView.State.EditingState:
+        view.edit(index)
+    editor = editor_of(view)
+    if isinstance(editor, QLineEdit):
+        editor.setText(typed)
+        editor.selectAll()
+        editor.setFocus()
+
+
+class PlaceholderCells(QStyledItemDelegate):
+    """An editable cell with no text shows ``placeholder``, greyed and in italics, as a line edit shows its
+    placeholder; the cell's text stays empty and its editor opens empty."""
+
+    def __init__(self, placeholder: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.placeholder = placeholder
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        if not option.text and index.flags() & Qt.ItemFlag.ItemIsEditable:
+            option.text = self.placeholder
+            option.font.setItalic(True)
+            option.palette.setBrush(QPalette.ColorRole.Text, option.palette.brush(QPalette.ColorRole.PlaceholderText))

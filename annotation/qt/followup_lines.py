@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplic
                                QLineEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from annotation._validate import DATE_FORMS
-from annotation.followup import line_order, lines_of, suggested_baseline, timepoints_of
-from annotation.qt.cells import TypedTable, cell_combo, set_cell_item, set_cell_widget
+from annotation.followup import NO_NAME, line_order, lines_of, suggested_baseline, timepoints_of
+from annotation.qt.cells import (PlaceholderCells, TypedTable, cell_combo, reopen_cell, set_cell_item, set_cell_widget,
+                                 show_widget)
 from annotation.qt.panels import MISSING_BRUSH
 from viewer.errors import LesionlabError
 
@@ -36,6 +37,18 @@ LINE_HEADERS = ("Line", "Name", "Start", "End", "Baseline")
 NAME, START, END, BASELINE = (LINE_HEADERS.index(h) for h in ("Name", "Start", "End", "Baseline"))
 #: the treatment lines' tab, with their number (the lines and baselines share the dock with the responses)
 LINES_TAB = "Treatment lines and baselines"
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A cell's text refused (Enter, a click elsewhere, the window closing) and not typed again since: asked about as
+    the window closes or another exam or project opens, the panel's red line having been out of sight (a click on the
+    browser refused it, and the exam changed under the reader's eye: session 47's review)."""
+
+    patient_id: str
+    line_number: int  # its id; 0: the line added, waiting for its start
+    column: int
+    typed: str
 
 
 @dataclass
@@ -65,11 +78,17 @@ class TreatmentLines(QWidget):
         self.table.setWordWrap(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemChanged.connect(self._line_edited)
+        # a line with no name says so, greyed (its record's name empty, the editor opening empty); it was recorded as
+        # "treatment line", every such line alike in the table and in treatment_lines.csv (session 47's review)
+        self._names = PlaceholderCells(NO_NAME, self.table)
+        self.table.setItemDelegateForColumn(NAME, self._names)
         delegate = self.table.itemDelegate()
         if delegate is not None:
             delegate.closeEditor.connect(self._editor_closed)
         #: a line added whose start is still to type, and its row in the table (the last), or None
         self._added: _Added | None = None
+        #: the last text refused in a cell, until the cell is typed again or let go (:meth:`unkept`)
+        self._refused: _Refused | None = None
         self._added_row: int | None = None
         add, remove = QPushButton("Add line"), QPushButton("Remove line")
         add.clicked.connect(lambda: panel._try(self._add_line))
@@ -107,6 +126,10 @@ class TreatmentLines(QWidget):
         tps = timepoints_of(project, patient)
         if self._added is not None and self._added.patient_id != patient:
             self._added = None  # another patient's exam opened: the line added there is dropped, untyped
+        refused = self._refused
+        if refused is not None and (refused.patient_id != patient or refused.line_number
+                                    and all(x.line_number != refused.line_number for x in lines)):
+            self._refused = None  # another patient's, or its line gone (undone, removed)
         t.setRowCount(len(lines) + 1 + (self._added is not None))
         for r, line in enumerate([None, *lines]):
             number = line.line_number if line is not None else 0  # its id (the row's place is its number shown)
@@ -118,7 +141,8 @@ class TreatmentLines(QWidget):
                 if line is None or c == 0:
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 elif c == 1:
-                    item.setToolTip(text)  # "177Lu-DOTATATE (PRRT), 4 …" whole
+                    # "177Lu-DOTATATE (PRRT), 4 …" whole; a line with no name says so (NameCells shows it)
+                    item.setToolTip(text or f"{NO_NAME}: type line {r}'s name here")
                 item.setData(Qt.ItemDataRole.UserRole, number)
                 set_cell_item(t, r, c, item)
             # the baseline's cell is its combo box: an empty cell's item is editable by default, and a key typed on
@@ -145,7 +169,7 @@ class TreatmentLines(QWidget):
         added = self._added
         assert added is not None
         t = self.table
-        for c, text in enumerate(("new", added.name or "treatment line", "", added.end, "")):
+        for c, text in enumerate(("new", added.name, "", added.end, "")):
             item = QTableWidgetItem(text)
             if c in (0, BASELINE):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -188,7 +212,7 @@ class TreatmentLines(QWidget):
         added, self._added = self._added, None
         assert added is not None
         try:
-            line = panel.editor.add_treatment_line(added.patient_id, name or "treatment line", start, end or None)
+            line = panel.editor.add_treatment_line(added.patient_id, name, start, end or None)
         except LesionlabError:
             self._added = _Added(added.patient_id, name, end)
             raise
@@ -199,7 +223,7 @@ class TreatmentLines(QWidget):
         later = len(lines_of(project, added.patient_id)) - n
         panel._note(f"line {n} added, from {line.start_date}"
                     + (f" (the line{'s' if later > 1 else ''} after it renumbered)" if later else "")
-                    + ("; name it" if not name or name == "treatment line" else "")
+                    + ("; no name given: type it in its Name cell" if not name else "")
                     + (f"; its baseline could be {offer.exam_date}" if offer else ""))
 
     def _select_line(self, line_number: int, column: int) -> None:
@@ -214,16 +238,65 @@ class TreatmentLines(QWidget):
                     t.setCurrentCell(row, column)
                 return
 
+    def unkept(self, staying_patient: str | None = None) -> list[tuple[str, Callable[[], None]]]:
+        """What was typed here and is not recorded, each said and with how to go back to it (app/open_edits.py asks
+        about them as the window closes or another exam or project opens): the last text refused in a cell, and the
+        line added whose start date is not typed when something was typed for it (its name or end), but while
+        ``staying_patient``'s exams stay open (it waits for its start then). The line added went without a word
+        (session 47's review): it cannot be recorded without its start, nor wait past the window."""
+        said: list[tuple[str, Callable[[], None]]] = []
+        refused = self._refused
+        if refused is not None:
+            said.append((f"{refused.typed!r} in {LINE_HEADERS[refused.column]}: refused", self._go_back_to_refused))
+        added = self._added
+        if added is not None and (added.name or added.end) and added.patient_id != staying_patient \
+                and (refused is None or refused.line_number):
+            what = repr(added.name) if added.name else f"(no name, end {added.end})"
+            said.append((f"the treatment line added {what}: no start date typed, so not recorded",
+                         self._go_back_to_added))
+        return said
+
+    def let_go(self, staying_patient: str | None = None, leaving_project: bool = False) -> None:
+        """What :meth:`unkept` said, let go (the reader chose so), the line added waiting for its start too unless it
+        is ``staying_patient``'s (``leaving_project``: whoever's; it was that project's)."""
+        self._refused = None
+        if self._added is not None and (leaving_project or staying_patient is not None
+                                        and self._added.patient_id != staying_patient):
+            self._added = None
+            self.fill()
+
+    def _go_back_to_refused(self) -> None:
+        """The refused cell's editor open again holding what was typed, selected (it reopened on the record's old text:
+        session 47's review), once the refusal's own events have run (the line added's Start opened again)."""
+        refused = self._refused
+        if refused is None:
+            return
+        row = self._added_row if not refused.line_number else next(
+            (r for r in range(1, self.table.rowCount()) if (item := self.table.item(r, 0)) is not None
+             and item.data(Qt.ItemDataRole.UserRole) == refused.line_number and r != self._added_row), None)
+        if row is not None:
+            QTimer.singleShot(0, self, lambda: reopen_cell(self.table, row, refused.column, refused.typed))
+
+    def _go_back_to_added(self) -> None:
+        """The line added's Start cell, its editor open, what was typed in its other cells still there."""
+        show_widget(self.table)
+        self.table.window().activateWindow()  # the keys back from the question's box (annotation.qt.cells.reopen_cell)
+        self._open_start()
+
     def _drop_added(self, why: str) -> None:
         self._added = None
+        if self._refused is not None and not self._refused.line_number:
+            self._refused = None
         self.panel.refresh()
         self.panel._note(f"no line added ({why}): Add line, then type its start date")
 
     def _editor_closed(self, _editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
         """Esc in the Start cell of the line added: no line (elsewhere Esc keeps the cell's text, as ever)."""
         t = self.table
-        if hint == QAbstractItemDelegate.EndEditHint.RevertModelCache and self._added is not None \
-                and t.currentRow() == self._added_row and t.currentColumn() == START:
+        if hint != QAbstractItemDelegate.EndEditHint.RevertModelCache:
+            return
+        self._refused = None  # Esc in a cell: what was refused there is let go, the record's text kept
+        if self._added is not None and t.currentRow() == self._added_row and t.currentColumn() == START:
             self._drop_added("Esc")
 
     def _ask_start(self) -> None:
@@ -270,7 +343,9 @@ class TreatmentLines(QWidget):
         t = self.table
         item = t.item(row, 0)
         number = item.data(Qt.ItemDataRole.UserRole) if item is not None else 0
-        shown = row  # the line's number as the reader sees it (its place by start date, the row before any being 0)
+        # the line's number as the reader sees it: its place by start date, from the lines (the row's place was taken,
+        # wrong in a sorted view of the table)
+        shown = line_order(panel.project, panel._patient(), number) if number else 0
         what = LINE_HEADERS[column] if 0 <= column < len(LINE_HEADERS) else ""
         if self._added is not None and row == self._added_row:
             if column in (NAME, END):  # what was typed there goes (the line is not recorded yet: nothing to undo)
@@ -306,6 +381,10 @@ class TreatmentLines(QWidget):
         editor = QApplication.focusWidget()
         if isinstance(editor, QLineEdit):
             editor.clear()
+        if what == "Name":  # a line may have none (shown as NO_NAME, its record's name empty)
+            panel.say(f"type treatment line {shown}'s name (Enter keeps it, nothing typed: {NO_NAME}; Esc keeps "
+                      f"{old or NO_NAME})")
+            return
         panel.say(f"treatment line {shown} needs its {what.lower()}: type it (Enter keeps it, Esc keeps "
                   f"{old or 'what it was'})")
 
@@ -319,22 +398,29 @@ class TreatmentLines(QWidget):
             if not start:  # its name or end typed first: kept for the line, its start still asked
                 self._added.name, self._added.end = name, end
                 return
-            if not panel._try(lambda: self._record_added(name, start, end)):
-                panel.refresh()  # the refused start goes, its cell amber again
-                # and its editor open again, the refusal said (a reader under Xvfb, session 46: "12/05/2024" and Enter
-                # left the row with its Start empty and closed, Esc and a click doing nothing)
-                QTimer.singleShot(0, self, self._ask_start)  # not after the panel is gone
+            if panel._try(lambda: self._record_added(name, start, end)):
+                self._refused = None
+                return
+            self._refused = _Refused(self._added.patient_id if self._added else "", 0, START, start)
+            panel.refresh()  # the refused start goes, its cell amber again
+            # and its editor open again, the refusal said (a reader under Xvfb, session 46: "12/05/2024" and Enter
+            # left the row with its Start empty and closed, Esc and a click doing nothing)
+            QTimer.singleShot(0, self, self._ask_start)  # not after the panel is gone
             return
         number = item.data(Qt.ItemDataRole.UserRole)
         line = panel.project.treatment_lines.get((panel._patient(), number)) if number else None
         if line is None:
             return
         r, column = item.row(), item.column()  # the item goes as the edit fills the table again
+        before = line_order(panel.project, line.patient_id, number)  # its number before the edit, by start date
         name, start, end = ((cell.text().strip() if (cell := self.table.item(r, c)) is not None else "")
                             for c in (1, 2, 3))
+        typed = item.text().strip()
         if not panel._try(lambda: panel.editor.set_treatment_line(line.patient_id, number, name, start, end or None)):
+            self._refused = _Refused(line.patient_id, number, column, typed)
             panel.refresh()  # the refused text goes back to the record's
             return
+        self._refused = None
         now = panel.project.treatment_lines.get(line.key)
         if now is None or column not in (START, END):
             return
@@ -346,5 +432,5 @@ class TreatmentLines(QWidget):
         self._select_line(number, column)  # a new start may have moved the line
         if day is not None and typed != day.isoformat():
             panel._note(f"line {n}: {LINE_HEADERS[column]} recorded as {day.isoformat()}")
-        elif n != r:  # the row's place was its number
-            panel._note(f"line {r} is line {n} now, by its start date")
+        elif n != before:
+            panel._note(f"line {before} is line {n} now, by its start date")

@@ -67,10 +67,11 @@ def test_a_line_started_before_the_others_is_line_1(qtbot, env: Path, sample_ind
     _, line = add_treatment_line(w, qtbot, "2023-01-10")
     assert (line.line_number, line.start_date.isoformat()) == (3, "2023-01-10")
     # before: [("1", prrt, ...), ("2", everolimus, ...), ("3", "treatment line 3", "2023-01-10")]
-    assert _rows(w) == [("1", "treatment line", "2023-01-10"), ("2", prrt, "2023-04-25"),
+    # no name typed: its name empty, shown as "no name given" (it was "treatment line": session 48)
+    assert _rows(w) == [("1", "", "2023-01-10"), ("2", prrt, "2023-04-25"),
                         ("3", everolimus, "2024-03-28")], _rows(w)
-    assert panel.status.text().startswith("line 1 added, from 2023-01-10 (the lines after it renumbered); name it"), \
-        panel.status.text()
+    assert panel.status.text().startswith("line 1 added, from 2023-01-10 (the lines after it renumbered); no name "
+                                          "given: type it in its Name cell"), panel.status.text()
     t = panel.lines
     assert t.cellWidget(2, BASELINE).currentText() == "2023-03-14"  # PRRT's baseline stayed with PRRT
     assert t.cellWidget(1, BASELINE).currentText().startswith("—")
@@ -95,7 +96,7 @@ def test_a_line_started_before_the_others_is_line_1(qtbot, env: Path, sample_ind
 
     # everolimus's start typed before PRRT's: it moves up to line 2, said
     _type_in(w, qtbot, 3, START, "2023-02-01")
-    assert _rows(w) == [("1", "treatment line", "2023-01-10"), ("2", everolimus, "2023-02-01"),
+    assert _rows(w) == [("1", "", "2023-01-10"), ("2", everolimus, "2023-02-01"),
                         ("3", prrt, "2023-04-25")], _rows(w)
     assert panel.status.text() == "line 3 is line 2 now, by its start date", panel.status.text()
     path = w.session.path
