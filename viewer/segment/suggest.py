@@ -868,6 +868,16 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # arterial, v18): the lines under the limit more than 3 mm off were narrow (a lesion of 5-10 mm and something
         # beside it, 0.52-0.59) or under 5 pixels (a lesion of 5 mm or less lengthened by the blur), or faint (a 10 mm
         # lesion at 6.94 SDs, +2.96 mm)
+        if p.round_max_leak and final.leaked_fraction > p.round_max_leak:
+            # session 48 (T1 arterial): its edge runs off the ellipse on one side, the ellipse spanning a small lesion and
+            # a vessel beside it as bright (485 LLSYN003 L06, 5.7 mm on one slice, a vessel through three slices touching
+            # it: 12.19 mm, 22 % of the rays off, +6.49); the round lines of lesions measured right leave it on 12.5 % or
+            # fewer, and what leaves its ellipse more is refused over the size limit too (``max_leak_measured``)
+            return Refusal(f"{SMALL} for its edge ({d / pixel:.1f} pixels across with the blur, on {len(found)} "
+                           f"slice{'s' if len(found) > 1 else ''}) and its edge leaves the ellipse on "
+                           f"{final.leaked_fraction:.0%} of the rays (over {p.round_max_leak:.0%} for a line under the size "
+                           f"limit on this series): a small lesion and something beside it (a vessel?): draw it",
+                           {**record, "round_leaked": True})
         solid = stands_out_sd(volume.array[best], _middle(p1, p2), d / 2.0, lv, spacing, p)
         if solid >= p.round_sd:
             small = False
