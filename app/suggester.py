@@ -388,6 +388,15 @@ ROUND_SD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 7.2}
 #: 470-489, 495-499, 505-509) the 858 other round lines leave their ellipse on at most 12.5 % of the rays (211 LLSYN002 L09,
 #: +0.25; 484 LLSYN002 L09, -0.61): 0.17 refuses L06's line alone, every other line the same (viewer/README.md, session 48).
 ROUND_MAX_LEAK: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.17}
+#: Where a click is refused as narrow or as cutting into its ellipse, it is made again with the threshold read at this
+#: quantile of the pixels just inside the edge (``inner_quantile_again``, ``inner_again`` in the record; session 48, T1
+#: arterial only): a portal vein branch touching a lesion at about half its contrast holds the inner ring's lower pixels
+#: and brings the half-maximum down to its own level (506 LLSYN001 L03: lesion 390-410, vein 310-330, liver 244, threshold
+#: 293). Made again with the threshold read at the lesion's brighter pixels (0.9) and kept with every rule of the series,
+#: the 253 clicks refused so over 54 realisations (101-103, 204-206, 211-213, 400-409, 440-444, 470-489, 495-499, 505-509)
+#: gave 103 lines, all within -0.79 .. +1.32 mm (seeded 732 -> 739 of 771); it acts only on refusals, so no line changes
+#: (viewer/README.md, session 48).
+INNER_QUANTILE_AGAIN: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.9}
 #: Where more rays than this off the ellipse of the slice measured are refused: on T2 FS and b800
 #: vessels are dark and lesions bright, so what goes on beyond the ellipse on the lesion's side is a
 #: lobe or a lesion next to it (a bilobed lesion on a T2 FS grid was measured as its 18 mm lobe,
@@ -855,6 +864,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          round_from_px=ROUND_FROM_PX.get(role, 0.0),
                          round_axis_ratio=ROUND_AXIS_RATIO.get(role, 0.0), round_sd=ROUND_SD.get(role, 0.0),
                          round_max_leak=ROUND_MAX_LEAK.get(role, 0.0),
+                         inner_quantile_again=INNER_QUANTILE_AGAIN.get(role, 0.0),
                          max_leak_measured=MEASURED_LEAK.get(role, 0.0),
                          max_inward_measured=MEASURED_INWARD.get(role, 0.0),
                          local_edge_gap_px=LOCAL_EDGE_GAP_PX.get(role, 1.0), past_end=PAST_END.get(role, 0.0),

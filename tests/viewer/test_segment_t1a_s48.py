@@ -63,3 +63,28 @@ def test_round_line_of_a_lesion_measured_right_kept(tmp_path: Any) -> None:
     assert s.params["leaked_rays"] == 0.125 and abs(s.diameter_mm - 8.32) < 0.5, s.params
     off = suggest_diameter(volume, 24, at, replace(p, round_max_leak=0.0))
     assert isinstance(off, Suggestion) and off.diameter_mm == s.diameter_mm
+
+
+def test_lesion_and_vein_made_again_at_the_lesions_brighter_pixels(tmp_path: Any) -> None:
+    """507 LLSYN001 L03 (10.13 mm, against a portal vein branch) on its seeded click (slice 18): the first try finds
+    lesion and vein as one region whose edge cuts into its ellipse (refused at v25); made again with the threshold read
+    at the 0.9 quantile of the pixels just inside the edge, the line is within 0.5 mm, with every rule of the series;
+    with the second try off it stays refused."""
+    from app.suggester import params_for
+    from viewer.records import Role
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
+    from viewer.segment.suggest import CUTS_IN, SPLITS
+
+    p = params_for(Role.MR_T1_ARTERIAL)
+    assert p.inner_quantile_again == 0.9 and p.inner_quantile == 0.6
+    for role in Role:
+        if role is not Role.MR_T1_ARTERIAL:
+            assert params_for(role).inner_quantile_again == 0.0, role
+    volume = _t1(tmp_path, 507, "LLSYN001", ROLE)
+    at = (80.340482663306, 97.48414297956919)
+    before = suggest_diameter(volume, 18, at, replace(p, inner_quantile_again=0.0))
+    assert isinstance(before, Refusal) and before.reason.startswith(f"{SPLITS}: {CUTS_IN}"), before
+    s = suggest_diameter(volume, 18, at, p)
+    assert isinstance(s, Suggestion) and abs(s.diameter_mm - 10.13) < 0.5, s
+    assert s.params["inner_again"] is True and s.params["inner_quantile"] == 0.9, s.params
+    assert s.params["first_reason"] == before.reason
