@@ -379,6 +379,24 @@ FAINT_ANY_SLICES_BELOW_PX: dict[Role, float] = {Role.MR_DWI: 8.0}
 ROUND_FROM_PX: dict[Role, float] = {Role.MR_T1_ARTERIAL: 5.0}
 ROUND_AXIS_RATIO: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.65}
 ROUND_SD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 7.2}
+#: Where such a round line under the size limit is refused all the same when its edge leaves its ellipse on more than
+#: this share of the rays (session 48, T1 arterial only; ``round_max_leak``, ``round_leaked`` in the record). Fresh
+#: 485 LLSYN003 L06 (5.7 mm, on one slice, a vessel running through three slices touching it there) was drawn 12.19 mm
+#: on 1 of its 11 clicks, +6.49 (the one line over 5 mm known on an offered series, v24 and v25): round (0.773), 9.03 SDs,
+#: its edge off the ellipse on 22 % of the rays on the vessel's side (passed as leaking outward only, session 46's
+#: ``max_leak_outward``). Over every T1 arterial click of 54 realisations (101-103, 204-206, 211-213, 400-409, 440-444,
+#: 470-489, 495-499, 505-509) the 858 other round lines leave their ellipse on at most 12.5 % of the rays (211 LLSYN002 L09,
+#: +0.25; 484 LLSYN002 L09, -0.61): 0.17 refuses L06's line alone, every other line the same (viewer/README.md, session 48).
+ROUND_MAX_LEAK: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.17}
+#: Where a click is refused as narrow or as cutting into its ellipse, it is made again with the threshold read at this
+#: quantile of the pixels just inside the edge (``inner_quantile_again``, ``inner_again`` in the record; session 48, T1
+#: arterial only): a portal vein branch touching a lesion at about half its contrast holds the inner ring's lower pixels
+#: and brings the half-maximum down to its own level (506 LLSYN001 L03: lesion 390-410, vein 310-330, liver 244, threshold
+#: 293). Made again with the threshold read at the lesion's brighter pixels (0.9) and kept with every rule of the series,
+#: the 253 clicks refused so over 54 realisations (101-103, 204-206, 211-213, 400-409, 440-444, 470-489, 495-499, 505-509)
+#: gave 103 lines, all within -0.79 .. +1.32 mm (seeded 732 -> 739 of 771); it acts only on refusals, so no line changes
+#: (viewer/README.md, session 48).
+INNER_QUANTILE_AGAIN: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.9}
 #: Where more rays than this off the ellipse of the slice measured are refused: on T2 FS and b800
 #: vessels are dark and lesions bright, so what goes on beyond the ellipse on the lesion's side is a
 #: lobe or a lesion next to it (a bilobed lesion on a T2 FS grid was measured as its 18 mm lobe,
@@ -845,6 +863,8 @@ def params_for(role: Role | None) -> SuggestParams:
                          few_slices_sd_below_px=FAINT_ANY_SLICES_BELOW_PX.get(role, 0.0),
                          round_from_px=ROUND_FROM_PX.get(role, 0.0),
                          round_axis_ratio=ROUND_AXIS_RATIO.get(role, 0.0), round_sd=ROUND_SD.get(role, 0.0),
+                         round_max_leak=ROUND_MAX_LEAK.get(role, 0.0),
+                         inner_quantile_again=INNER_QUANTILE_AGAIN.get(role, 0.0),
                          max_leak_measured=MEASURED_LEAK.get(role, 0.0),
                          max_inward_measured=MEASURED_INWARD.get(role, 0.0),
                          local_edge_gap_px=LOCAL_EDGE_GAP_PX.get(role, 1.0), past_end=PAST_END.get(role, 0.0),

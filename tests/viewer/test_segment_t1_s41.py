@@ -165,8 +165,13 @@ def test_t1_arterial_lets_nine_rays_of_72_leave_the_ellipse(tmp_path: Path) -> N
     assert isinstance(s, Suggestion) and abs(s.diameter_mm - 14.97) < 0.5 and s.params["leaked_rays"] == 0.125, s
     vol = _t1(tmp_path / "298", 298, "LLSYN002", "mr_t1_arterial")
     for at in ((73.88129751782262, 92.77104013713866), (74.01919994014769, 93.23112949852508)):
-        s = suggest_diameter(vol, 26, at, p)
+        s = suggest_diameter(vol, 26, at, replace(p, inner_quantile_again=0.0))
         assert isinstance(s, Refusal) and s.reason.startswith(f"{SPLITS}: its edge cuts into the ellipse"), s
+        # session 48 (``inner_quantile_again``): made again with the threshold at the lesion's brighter pixels, its own
+        # section, 7.08 mm (-0.42), not the +5.41 line without the limits below
+        again = suggest_diameter(vol, 26, at, p)
+        assert isinstance(again, Suggestion) and again.params["inner_again"] is True, again
+        assert abs(again.diameter_mm - 7.08) < 0.05, again
         # v18's narrow rule (min_axis_ratio_corrected, 0.56 here) refuses it too: off here
         loose = suggest_diameter(vol, 26, at, replace(p, max_inward_measured=0.0, min_pixels_across=0.0,
                                                       min_axis_ratio_corrected=0.0))

@@ -298,6 +298,17 @@ class SuggestParams:
     round_from_px: float = 0.0
     round_axis_ratio: float = 0.0
     round_sd: float = 0.0
+    # ... and not when its edge leaves its ellipse on more than this share of the rays (0: off; session 48, T1 arterial:
+    # a lesion of 5-7 mm merged on its slice with a vessel beside it reads a round ellipse over the two, past the size
+    # limit's blur, the vessel's side off the ellipse: 485 LLSYN003 L06, 5.7 mm, 12.19 mm at 22 % of the rays, +6.49;
+    # app.suggester.ROUND_MAX_LEAK)
+    round_max_leak: float = 0.0
+    # where the first try is refused as narrow or as cutting into its ellipse, the click is made again with the threshold
+    # read at this quantile of the pixels just inside the edge (``inner_quantile`` otherwise; 0: off; session 48, T1
+    # arterial): a vessel touching the lesion at about half its contrast (a portal vein branch) holds the inner ring's
+    # lower pixels and brings the half-maximum down to its own level, so the region holds both; read at the lesion's
+    # brighter pixels the threshold leaves the vessel out. What that gives stands with every rule of the series
+    inner_quantile_again: float = 0.0
     # such a lesion found on one slice only, measured on its ellipse as found when that is from this many pixels up to
     # ``min_pixels_across`` (0: off; v18, b800: app.suggester.ONE_SLICE_FROM_PX) ...
     one_slice_from_px: float = 0.0
@@ -471,6 +482,10 @@ class SuggestParams:
         if self.round_from_px < 0 or not 0 <= self.round_axis_ratio <= 1 or self.round_sd < 0:
             raise ValueError("round_from_px >= 0 (0: off), round_axis_ratio in [0, 1] and round_sd >= 0, got "
                              f"{self.round_from_px}, {self.round_axis_ratio}, {self.round_sd}")
+        if not 0 <= self.inner_quantile_again < 1:
+            raise ValueError(f"inner_quantile_again in [0, 1) (0: off), got {self.inner_quantile_again}")
+        if not 0 <= self.round_max_leak <= 1:
+            raise ValueError(f"round_max_leak in [0, 1] (0: off), got {self.round_max_leak}")
         if self.lesion_side not in (-1, 0, 1):
             raise ValueError(f"lesion_side is -1 (darker), 0 (either) or 1 (brighter), got {self.lesion_side}")
         if self.slices_each_side < 0 or self.slices_growing < self.slices_each_side or self.leak_window < 3:
