@@ -708,6 +708,14 @@ MIN_AXIS_RATIO_CORRECTED: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.6}
 #: it were kept: CT portal 371 LLSYN002 L08 (10.65 mm at 0.505, +2.40, 5 clicks), T1 portal 481 LLSYN002 L07 (12.91 mm at
 #: 0.53 on two slices, +1.35, 5 clicks).
 NARROW_SHORT: dict[Role, tuple[float, float, int]] = {Role.CT_PORTAL: (10.0, 0.55, 0), Role.MR_T1_PORTAL: (13.0, 0.55, 1)}
+#: The ellipse measured under the second figure as wide as long and the longer section found next to it under the first
+#: figure of its length: refused (session 48, T1 portal, ``narrow_neighbour_ratio`` and ``narrow_neighbour_axis``): the
+#: lesion merged on the slice measured with something beside it. 437 LLSYN002 L08 (10.0 mm, its slice crossed by a vessel
+#: running through the slices above it): 15.87 mm at 0.568, its neighbour 0.597 of it, +5.93 on all 16 clicks; 440
+#: LLSYN002 L06 (13.7 mm beside a vessel): 18.09 mm at 0.569 and 0.668, +4.40 on 11. The good lines nearest it over the
+#: realisations measured (viewer/README.md, session 48) stand at 0.616 and 0.748 (101 LLSYN002 L06, +0.99), 0.686 and
+#: 0.586 (486 LLSYN001 L02, +0.27); CT arterial's :data:`NEIGHBOUR_RATIO` (0.6 alone) would take that one.
+NARROW_NEIGHBOUR: dict[Role, tuple[float, float]] = {Role.MR_T1_PORTAL: (0.7, 0.6)}
 #: Where the slice beyond which the lesion ends gives way to a neighbour whose inner half stands out more (step 9's
 #: "fuller" and "joined" on the fullness; ``fuller_give_way``): off on CT portal (v20, session 43). There a lesion of
 #: -22 to -45 HU on a 5 mm slab in 13-15 HU of noise and 20-26 % texture stands out by a few HU more on one slice than
@@ -829,6 +837,7 @@ def params_for(role: Role | None) -> SuggestParams:
     if not isinstance(role, Role):
         return SuggestParams()
     narrow = NARROW_SHORT.get(role, (0.0, 0.55, 0))
+    narrow_neighbour = NARROW_NEIGHBOUR.get(role, (0.0, 0.6))
     return SuggestParams(lesion_side=LESION_SIDE.get(role, 0), min_pixels_across=SMALL_LESION_PX.get(role, 0.0),
                          uncorrected_px=UNCORRECTED_PX.get(role, 0.0),
                          uncorrected_from_px=UNCORRECTED_FROM_PX.get(role, 0.0),
@@ -870,7 +879,8 @@ def params_for(role: Role | None) -> SuggestParams:
                          max_leak_outward=MAX_LEAK_OUTWARD.get(role, 0.0), leak_large_px=LEAK_LARGE_PX.get(role, 0.0),
                          lost_again=role in LOST_AGAIN,
                          near_peak_half=NEAR_PEAK_HALF.get(role, 0.0),
-                         narrow_short_mm=narrow[0], narrow_short_ratio=narrow[1], narrow_short_slices=narrow[2])
+                         narrow_short_mm=narrow[0], narrow_short_ratio=narrow[1], narrow_short_slices=narrow[2],
+                         narrow_neighbour_ratio=narrow_neighbour[0], narrow_neighbour_axis=narrow_neighbour[1])
 
 
 #: Where lesions of 5-10 mm (the protocol measures from 5 mm; the goals start at 10) come out more than
