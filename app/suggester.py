@@ -186,6 +186,10 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: lesion merged with something beside it, +5.93).
 #: Session 47 (b800 only, :data:`DOWN_TO_PX`): bench seeded 62 -> 64 of 64, MAE 0.544 -> 0.590, worst -2.65 as before, every
 #: click of lesions of 10 mm or more 985 -> 1,016 of 1,024, none over 3 mm.
+#: Session 48 (T1 portal only, :data:`NARROW_NEIGHBOUR` and T1 portal's :data:`NARROW_SHORT` 0.6): 437 LLSYN002 L08
+#: (+5.93, 16 clicks), 440 LLSYN002 L06 (+4.40, 11) and 495 LLSYN002 L12 (5-10 mm, +6.82, 4) refused, with 7 good clicks;
+#: left over 3 mm on lesions of 10 mm or more: rim interiors, 371 LLSYN002 L08, 473 LLSYN002 L05, 487 LLSYN002 L04 (capsule,
+#: -4.31), 489 LLSYN003 L02 (+3.88), and the seeded rate is far under 95 %: T1 portal stays off (viewer/README.md, session 48).
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.45, 0.5, -2.29), Role.CT_PORTAL: (0.46, 0.5, -3.61), Role.MR_T2FS: (0.43, 1.0, 2.90),
     Role.MR_DWI: (0.59, 1.5, -2.65), Role.MR_T1_ARTERIAL: (0.43, 1.0, 1.51), Role.MR_T1_PORTAL: (0.59, 1.0, -4.10),
