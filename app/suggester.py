@@ -613,7 +613,11 @@ JOINED_FULLNESS: dict[Role, float] = {Role.MR_T1_PORTAL: 0.5}
 #: section on the slice clicked (edge off its ellipse where the vein touches it) to its 7.05 mm tip at 4.01 SDs: -3.22 on
 #: all 14 clicks; CT arterial's "joined" give-ways on every line of the sample, 101-103, 204-206, 211-213, 400-409,
 #: 440-444 and 470-494 stand at -5.18 to +2.30 SDs.
-JOINED_END_FULLER_SD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 3.0, Role.CT_ARTERIAL: 3.0}
+#: T1 portal 1.0 since session 48: 473 LLSYN002 L05 (15.8 mm against a hepatic vein) gave way from its longer section to
+#: its tip at 1.49 SDs, -4.21 mm on 10 clicks (sessions 46-47 left it), and 101 LLSYN002 L05 (16.0 mm) at 1.51, -2.30 on 11;
+#: kept on the longer section they are -1.1 and -0.3 to -0.4. The other T1 portal "joined" give-ways among the lines of the
+#: realisations measured stand at -0.58 (211 LLSYN001 L03, -0.21) and -2.16 (507 LLSYN001 L04, 5-10 mm).
+JOINED_END_FULLER_SD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 3.0, Role.CT_ARTERIAL: 3.0, Role.MR_T1_PORTAL: 1.0}
 #: A line whose ellipse has the click at its radius or farther, its sections here and either side an ellipsoid this many
 #: times as deep as long or more: refused (session 47, ``beside_click_depth``): a vessel running through the slices beside
 #: the lesion clicked. Fresh 500 LLSYN002 L08 (8.74 mm, faint, against an artery of 16-19 mm on six 5 mm slices): its

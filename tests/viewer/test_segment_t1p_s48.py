@@ -7,6 +7,9 @@ sections next to it.
   0.568 as wide as long, its neighbour 9.11 mm (0.597 of it), +5.93 on all 16 clicks (fresh in session 46).
 - 440 LLSYN002 L06 (13.7 mm beside a vessel): 18.09 mm at 0.569, its longer neighbour 0.668 of it, +4.40 on 11 clicks.
 - Kept: 101 LLSYN002 L06 (13.2 mm; 0.616 and 0.748, +0.99) and 486 LLSYN001 L02 (16.5 mm; 0.686 and 0.586, +0.27).
+
+And T1 portal's ``narrow_short_ratio`` 0.55 -> 0.575 (495 LLSYN002 L12, 5-10 mm, +6.82) and ``joined_end_fuller_sd`` 1.0
+(T1 arterial's rule, 3.0 there: 473 LLSYN002 L05 -4.21 -> -1.14, 101 LLSYN002 L05 -2.30 -> -0.36).
 """
 
 from __future__ import annotations
@@ -114,3 +117,28 @@ def test_small_lesion_on_one_slice_drawn_narrow_at_0_56_is_refused(t1p: Callable
     good = suggest_diameter(t1p(513, "LLSYN001"), 19, (74.36332101967498, 91.83719923645648), p)
     assert isinstance(good, Suggestion) and abs(good.diameter_mm - 10.99) < 1.0, good
     assert list(good.params["diameters_by_slice_mm"]) == ["19"] and 0.575 < good.params["axis_ratio"] < 0.6, good.params
+
+
+@pytest.mark.parametrize(("seed", "at", "truth"), [
+    (473, (92.97466160557998, 73.87549662822647), 15.85),  # L05 against a hepatic vein: -4.21 on its tip at 1.49 SDs
+    (101, (95.21403524067325, 84.20126485042044), 15.99),  # L05: -2.30 on its tip at 1.51 SDs
+])
+def test_joined_give_way_to_a_fainter_tip_stays_on_the_longer_section(t1p: Callable[[int, str], Any], seed: int,
+                                                                       at: tuple[float, float], truth: float) -> None:
+    """Two T1 portal lines that gave way "joined" from the longer section to the tip beside it while the longer one stands
+    out from the liver 1.5 SDs more (``joined_fuller_sd``): the tip measured, 473's seeded click -4.21 mm (10 clicks),
+    101's -2.30 (11). T1 arterial's ``joined_end_fuller_sd`` (3.0 there) at 1.0 on T1 portal since session 48: kept on the
+    longer section, within 1.5 mm."""
+    from app.suggester import JOINED_END_FULLER_SD, params_for
+    from viewer.records import Role
+    from viewer.segment import Suggestion, suggest_diameter
+
+    p = params_for(Role.MR_T1_PORTAL)
+    assert p.joined_end_fuller_sd == JOINED_END_FULLER_SD[Role.MR_T1_PORTAL] == 1.0
+    slice_clicked = 14 if seed == 473 else 17
+    vol = t1p(seed, "LLSYN002")
+    before = suggest_diameter(vol, slice_clicked, at, replace(p, joined_end_fuller_sd=0.0))
+    assert isinstance(before, Suggestion) and before.diameter_mm - truth < -2.0, before
+    assert before.params["gave_way"] == "joined" and 1.0 < before.params["joined_fuller_sd"] < 3.0, before.params
+    s = suggest_diameter(vol, slice_clicked, at, p)
+    assert isinstance(s, Suggestion) and abs(s.diameter_mm - truth) < 1.5 and s.slice_index != before.slice_index, s
