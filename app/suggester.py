@@ -186,10 +186,14 @@ from viewer.segment import Refusal, SuggestParams, suggest_diameter
 #: lesion merged with something beside it, +5.93).
 #: Session 47 (b800 only, :data:`DOWN_TO_PX`): bench seeded 62 -> 64 of 64, MAE 0.544 -> 0.590, worst -2.65 as before, every
 #: click of lesions of 10 mm or more 985 -> 1,016 of 1,024, none over 3 mm.
-#: Session 48 (T1 portal only, :data:`NARROW_NEIGHBOUR` and T1 portal's :data:`NARROW_SHORT` 0.575): 437 LLSYN002 L08
-#: (+5.93, 16 clicks), 440 LLSYN002 L06 (+4.40, 11) and 495 LLSYN002 L12 (5-10 mm, +6.82, 4) refused, with 7 good clicks;
-#: left over 3 mm on lesions of 10 mm or more: rim interiors, 371 LLSYN002 L08, 473 LLSYN002 L05, 487 LLSYN002 L04 (capsule,
-#: -4.31), 489 LLSYN003 L02 (+3.88), and the seeded rate is far under 95 %: T1 portal stays off (viewer/README.md, session 48).
+#: Session 48 (T1 portal only: :data:`NARROW_NEIGHBOUR`, T1 portal's :data:`NARROW_SHORT` 0.575 and
+#: :data:`JOINED_END_FULLER_SD` 1.0), every T1 portal click of 52 realisations (101-103, 204-206, 211-213, 371, 374, 400,
+#: 402, 404, 406, 409, 437, 440, 470-474, 476-489, 495-499, 505-514): lesions of 10 mm or more 5,817 -> 5,806 of 9,712
+#: suggested, over 3 mm 88 -> 51, over 5 mm 16 -> 0 (437 LLSYN002 L08 +5.93 and 440 LLSYN002 L06 +4.40 refused, 473 LLSYN002
+#: L05 -4.21 -> -1.14); 5-10 mm over 5 mm 4 -> 0 (495 LLSYN002 L12, +6.82); seeded 58.8 -> 58.6 %, MAE 0.510 -> 0.471.
+#: Left over 3 mm: rim lesions' interiors (474, 476, 483, 497 LLSYN002 L03, to -3.99), 487 LLSYN002 L04 (-4.31), 489
+#: LLSYN003 L02 (+3.88), 371 LLSYN002 L08 (+3.40); with the seeded rate far under 95 %, T1 portal stays off
+#: (viewer/README.md, session 48).
 SAMPLE_ERROR_MM: dict[Role, tuple[float, float, float]] = {
     Role.CT_ARTERIAL: (0.45, 0.5, -2.29), Role.CT_PORTAL: (0.46, 0.5, -3.61), Role.MR_T2FS: (0.43, 1.0, 2.90),
     Role.MR_DWI: (0.59, 1.5, -2.65), Role.MR_T1_ARTERIAL: (0.43, 1.0, 1.51), Role.MR_T1_PORTAL: (0.59, 1.0, -4.10),
