@@ -45,9 +45,10 @@ def _capsule_lesion(t1: Callable[[int, str, str], Any], seed: int, k: int, at: t
     vol = t1(seed, "LLSYN002", "mr_t1_arterial")
     p = params_for(Role.MR_T1_ARTERIAL)
     assert p.joined_end_fuller_sd == JOINED_END_FULLER_SD[Role.MR_T1_ARTERIAL] == 3.0
-    # CT arterial's too since session 47 (tests/viewer/test_segment_ct47.py)
+    # CT arterial's too since session 47 (tests/viewer/test_segment_ct47.py), T1 portal's (1.0) since session 48
+    # (tests/viewer/test_segment_t1p_s48.py)
     assert all(params_for(role).joined_end_fuller_sd == 0.0 for role in Role
-               if role not in (Role.MR_T1_ARTERIAL, Role.CT_ARTERIAL))
+               if role not in (Role.MR_T1_ARTERIAL, Role.CT_ARTERIAL, Role.MR_T1_PORTAL))
     before = suggest_diameter(vol, k, at, replace(p, joined_end_fuller_sd=0.0))
     assert isinstance(before, Suggestion) and before.slice_index == tip and before.diameter_mm - truth_mm < -2.0, before
     assert before.params["gave_way"] == "joined" and before.params["joined_fuller_sd"] >= 3.5, before.params

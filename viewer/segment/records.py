@@ -128,6 +128,14 @@ class SuggestParams:
     narrow_short_mm: float = 0.0
     narrow_short_ratio: float = 0.55
     narrow_short_slices: int = 0
+    # the ellipse measured, its short axis under ``narrow_neighbour_axis`` of its long one, and the longer of the sections
+    # found on the slices next to it under this fraction of its length: refused (0: off; session 48, T1 portal). A lesion
+    # whose section merges on one slice with something beside it (a vessel's section, a dark band along a vessel) is
+    # measured there narrow and far longer than its neighbours (437 LLSYN002 L08, 10.0 mm: 15.87 mm at 0.568, its
+    # neighbour 0.597 of it, +5.93; 440 LLSYN002 L06, 13.7 mm: 18.09 at 0.569, 0.668, +4.40), while a narrow lesion's own
+    # section changes little from one slice to the next and a round one's end slice may be far shorter
+    narrow_neighbour_ratio: float = 0.0
+    narrow_neighbour_axis: float = 0.6
     # the line clicked again at its own middle on the slice measured: a suggestion longer or shorter than it by more
     # than this many mm, refused (0: off; v17, CT arterial)
     recheck_mm: float = 0.0
@@ -520,6 +528,9 @@ class SuggestParams:
         if not (self.narrow_short_mm >= 0 and 0 < self.narrow_short_ratio < 1 and self.narrow_short_slices >= 0):
             raise ValueError(f"narrow_short_mm >= 0 (0: off), 0 < narrow_short_ratio < 1 and narrow_short_slices >= 0 (0: any), "
                              f"got {self.narrow_short_mm}, {self.narrow_short_ratio}, {self.narrow_short_slices}")
+        if not (0 <= self.narrow_neighbour_ratio < 1 and 0 < self.narrow_neighbour_axis < 1):
+            raise ValueError(f"narrow_neighbour_ratio lies in [0, 1) (0: off) and 0 < narrow_neighbour_axis < 1, got "
+                             f"{self.narrow_neighbour_ratio}, {self.narrow_neighbour_axis}")
         if not (0 <= self.capsule_rays < 1 and self.capsule_mm > 0):
             raise ValueError(f"capsule_rays lies in [0, 1) (0: off) and capsule_mm > 0, got {self.capsule_rays}, {self.capsule_mm}")
         if not 0 <= self.raw_shell_beside < 1:

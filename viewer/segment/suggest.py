@@ -734,6 +734,16 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"{2 * axes[1]:.1f} mm; under {p.min_axis_ratio:.0%} on this series): a lesion merged with a "
                        f"vessel beside it, a vessel crossing the slice, or a lesion run into the liver round it?", p,
                        axis_ratio=round(axis_ratio, 3))
+    if p.narrow_neighbour_ratio and axis_ratio is not None and neighbours is not None \
+            and axis_ratio < p.narrow_neighbour_axis and neighbours < p.narrow_neighbour_ratio:
+        # session 48, T1 portal: the lesion's section merged on this slice with something beside it, narrow and far
+        # longer than the sections next to it (437 LLSYN002 L08, 10.0 mm against a vessel: 15.87 mm at 0.568, its
+        # neighbour 0.597 of it, +5.93; 440 LLSYN002 L06: 18.09 mm at 0.569 and 0.668, +4.40)
+        return _refuse(f"{SPLITS}: its section here ({sizes[best]:.1f} mm) is narrow (its short axis {axis_ratio:.0%} of its "
+                       f"long one) and {1 / max(neighbours, 1e-6):.1f} times the longest found on the slices next to it "
+                       f"(under {p.narrow_neighbour_axis:.0%} and {p.narrow_neighbour_ratio:.0%} on this series): the lesion "
+                       f"merged here with something beside it (a vessel?)", p, axis_ratio=round(axis_ratio, 3),
+                       neighbour_share=round(neighbours, 3))
     outward_only = bool(p.max_leak_outward) and final.leaked_inward == 0.0 and final.leaked_fraction <= p.max_leak_outward
     # T1 arterial (session 46): a large section as long as the longer slice next to it within ``leak_large_neighbours``
     large_held = bool(p.leak_large_px) and sizes[best] >= p.leak_large_px * max(spacing) and neighbours is not None \
