@@ -68,8 +68,10 @@ def _create(given: str) -> int:
         if location.is_database and (project.patients or project.exam_pairs or project.lesions):
             raise LesionlabError("the database holds a reading project: nothing created", where=location.saved(),
                                  advice="give an empty database's URL; an existing store is opened as it is")
-    print(f"created an empty reading store: {location.saved()} (lesionlab import-sr {given} --dicom PATH FILES..., "
-          f"lesionlab study init {given} DEFINITION, or lesionlab view --store {given})")
+    # the URL without its password, in the commands advised too (they repeated it as typed: review48)
+    where = location.saved()
+    print(f"created an empty reading store: {where} (lesionlab import-sr {where} --dicom PATH FILES..., "
+          f"lesionlab study init {where} DEFINITION, or lesionlab view --store {where})")
     return 0
 
 

@@ -21,6 +21,7 @@ from annotation.lost_marks import case_lost_marks_short, case_lost_marks_text
 from annotation.project import Project
 from annotation.study_store import CaseRead, Study
 from app.menus import MenuItem
+from app.open_edits import keep_or_ask
 from app.study_flow import CaseRow, StudyFlow
 from app.suggester import install as install_suggester
 from viewer.errors import StudyError
@@ -128,6 +129,11 @@ class StudyUi:
 
     def open(self, location: str, reader: str | None = None) -> None:
         """Open the study as ``reader`` (None: the reader the database role is bound to)."""
+        # typed in the project left and not recordable (a line added without its start, a refused text): asked, as File
+        # -> Open asks; Ctrl+Shift+T closed the exam and the line went without a word (review48)
+        if not keep_or_ask(self.window, self.window.store_flow.ask, "Open the study?", ("leave", "Open it without it"),
+                           leaving_project=True):
+            return
         study = self.flow.open(location, reader)
         self._blind()
         self._one_click_as_the_study_says()
