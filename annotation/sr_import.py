@@ -314,8 +314,14 @@ class _Importer:
         extra = self._short_axis(g, where)
         method, params = MeasurementMethod(g.method), g.method_params
         before = reading.project.lesions[(*pair.key, reading.reader, lid)].observation(sl.stack.role)
-        if isinstance(before, Measurement) and before.sop_instance_uid == sl.image.sop_instance_uid \
-                and before.slice_index == sl.index and _close((*before.p1, *before.p2), (*p1, *p2)):
+        frame = sl.image.frame + 1 if sl.image.pixel.number_of_frames > 1 else None
+        # the same image is the same UID (and frame): the stored index counts the images of the folder as loaded
+        # when the line was drawn, and this folder may lack one (a radiologist's check: an unchanged line was
+        # rewritten from slice 21 to 20 against a folder with IM0052 truncated)
+        same_image = (before.sop_instance_uid == sl.image.sop_instance_uid and before.frame_number == frame
+                      if isinstance(before, Measurement) and before.sop_instance_uid
+                      else isinstance(before, Measurement) and before.slice_index == sl.index)
+        if isinstance(before, Measurement) and same_image and _close((*before.p1, *before.p2), (*p1, *p2)):
             # the same line again (an SR keeps points as 32-bit floats): what the SR does not carry stays
             # (a short axis another tool's SR lacks, how a line its SR calls drawn was made); the same
             # line with the same short axis and method is left as it is
