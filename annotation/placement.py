@@ -14,8 +14,9 @@ Only a record without a UID (older stores, a test's bare record) falls back to i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
+from annotation.records import Measurement
 from viewer.records import ImageHeader
 
 #: :func:`slice_of`'s answer for a line whose image is not in the stack as loaded
@@ -23,14 +24,6 @@ MISSING = None
 
 _Key = tuple[str, int | None]
 _cache: dict[int, tuple[Sequence[ImageHeader], dict[_Key, int], dict[str, int]]] = {}
-
-
-class Placed(Protocol):
-    """What names an image: a Measurement (a count mark has no UID and is placed by its index)."""
-
-    slice_index: int
-    sop_instance_uid: str
-    frame_number: int | None
 
 
 def frame_number(img: ImageHeader) -> int | None:
@@ -61,19 +54,19 @@ def images_of(model: Any) -> Sequence[ImageHeader]:
     return getattr(volume, "images", None) or ()
 
 
-def slice_of(obs: Placed, images: Sequence[ImageHeader]) -> int | None:
+def slice_of(obs: Measurement, images: Sequence[ImageHeader]) -> int | None:
     """The index in ``images`` (a stack as loaded, volume order) of the image ``obs`` was drawn on, found by its
     SOP Instance UID (and frame); None (:data:`MISSING`) when that image is not in the stack. A record without
     a UID, or a stack whose images are not known, keeps its stored index (None when outside the stack)."""
-    uid = getattr(obs, "sop_instance_uid", "")
+    uid = obs.sop_instance_uid
     if not uid or not images:
         k = obs.slice_index
         return k if not images or 0 <= k < len(images) else MISSING
     exact, first = _by_uid(images)
-    k = exact.get((uid, obs.frame_number))
-    if k is None and obs.frame_number is None:
-        k = first.get(uid)
-    return k
+    found = exact.get((uid, obs.frame_number))
+    if found is None and obs.frame_number is None:
+        found = first.get(uid)
+    return found
 
 
 def missing_text(obs: Any, lesion_id: str = "", series: str = "") -> str:

@@ -23,7 +23,7 @@ from annotation.gestures import ON_ADC, ReadingContext, Suggestion
 from annotation.records import Alignment, Lesion, Measurement, PairKey
 from annotation.vocab import AlignmentSource
 from annotation.lobes import lobe_for_point
-from annotation.placement import slice_of
+from annotation.placement import images_of, slice_of
 from annotation.selection import Selection
 from annotation.vocab import Lobe
 from app.reading_session import ReadingSession
@@ -461,7 +461,7 @@ class WorkstationState:
                    and v.volume is not None), None)
         if vp is None or vp.geometry is None or vp.volume is None:
             return None
-        k = slice_of(m, vp.volume.images)  # its image in the stack as loaded
+        k = slice_of(m, images_of(vp))  # its image in the stack as loaded
         if k is None:  # missing from it: nowhere in the patient to compare it with
             return None
         p = vp.geometry.index_to_patient(k, *m.middle)
