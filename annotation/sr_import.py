@@ -50,7 +50,7 @@ from viewer.errors import LesionlabError, SrError, StoreError
 from viewer.geometry import StackGeometry
 from viewer.interop.model import GroupStatus, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus, visible
 from viewer.interop.vr_fit import fit
-from viewer.records import READING_ROLES, ImageHeader, StackInfo
+from viewer.records import READING_ROLES, ImageHeader, SkippedFile, StackInfo
 
 _NUMBER = re.compile(r":L([0-9]+)$")
 #: The lobe a lesion outside the liver (an SR's lymph node, bone, lung) is recorded with: Lesion needs one;
@@ -88,6 +88,8 @@ class _Images:
         #: (SOP Instance UID, frame number or None): the frames of an enhanced multi-frame file share the UID
         self.by_uid: dict[tuple[str, int | None], _Slice] = {}
         self.stacks: list[tuple[StackInfo, StackGeometry, tuple[ImageHeader, ...]]] = []
+        #: the folder's files the index did not read (truncated, unreadable): an image named by an SR may be one
+        self.unread: tuple[SkippedFile, ...] = ()
         for stack in stacks:
             if stack.role not in READING_ROLES:
                 continue
@@ -171,7 +173,15 @@ class _Importer:
                 self.result.refused.append(f"{where}: the line names a multi-frame image without its frame")
                 return None
             if sl is None:
-                self.result.refused.append(f"{where}: image {length.image.sop_instance_uid} is not in the read studies")
+                # a folder with a file missing (a radiologist's check truncated one): said, with the file
+                # (only for an SR of a study of the folder: another study's image is simply not there)
+                ours = any(s.study_instance_uid == parsed.study_instance_uid
+                           or s.series_instance_uid in parsed.evidence_series for s, _g, _i in self.images.stacks)
+                unread = self.images.unread if ours else ()
+                missing = (f" (the folder has {len(unread)} file(s) not read, {Path(unread[0].path).name}: "
+                           f"{unread[0].reason}; nothing recorded from this line)" if unread else "")
+                self.result.refused.append(f"{where}: image {length.image.sop_instance_uid} is not in the read "
+                                           f"studies{missing}")
                 return None
             if not self._in_pair(sl, pair):
                 self.result.refused.append(f"{where}: the image belongs to another exam than the pair's")
@@ -419,10 +429,12 @@ def import_into(reading_for: Callable[[str], Reading], dicom: "str | os.PathLike
 
     t0 = time.perf_counter()
     result = SrImportResult()
-    stacks = list(index_path(Path(dicom)).stacks)
+    index = index_path(Path(dicom))
+    stacks = list(index.stacks)
     if not stacks:
         raise LesionlabError("no image stacks found", where=str(dicom), advice="give the folder of the read studies")
     images = _Images(stacks)
+    images.unread = tuple(index.skipped)
     parsed: list[ParsedSr] = []
     for f in files:
         try:

@@ -173,3 +173,23 @@ def test_import_sr_against_a_folder_with_a_file_missing_keeps_the_stored_lines( 
     assert line == m, line  # kept as stored (before: its slice index rewritten from 21 to 20)
     assert {k: v for k, v in after.lesions.items() if k[0] == PATIENT} == \
         {k: v for k, v in before.lesions.items() if k[0] == PATIENT}
+
+
+def test_import_sr_of_a_line_whose_image_is_missing_says_which_file_and_keeps_the_line(  # type: ignore[no-untyped-def]
+        tmp_path: Path, sample_dicom: Path, complete) -> None:
+    from annotation.sr_import import import_srs
+    from annotation.store import ReadingStore
+    from app.cli import main
+
+    store = tmp_path / "reading.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", store)
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
+    files = sorted((tmp_path / "sr").rglob("*.dcm"))
+    folder, m, gone = _copy_without(tmp_path, sample_dicom, complete, Role.MR_DWI, below=0)
+    result = import_srs(store, folder / PATIENT, files, reader=READER)
+    said = [r for r in result.refused if gone in r]
+    assert len(said) == 1 and "the folder has 1 file(s) not read" in said[0] and "truncated" in said[0], result.refused
+    # another patient's SR, whose images this folder never held, is not told of the folder's unread file
+    assert not [r for r in result.refused if "not read" in r and gone not in r], result.refused
+    with ReadingStore.open(store, read_only=True) as st:
+        assert st.load().lesions[KEY].observation(Role.MR_DWI) == m
