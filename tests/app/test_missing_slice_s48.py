@@ -151,6 +151,14 @@ def test_a_line_whose_image_is_missing_is_said_and_not_drawn_on_another(  # type
     vp.set_index(m.slice_index)
     drag(qtbot, widget, m.p1, (m.p1[0] + 4.0, m.p1[1] - 3.0))
     assert w.session.reading.project.lesions[KEY].observation(Role.MR_DWI) == m, w.status.text()
+    assert w.status.text().startswith("L1's DWI b800 line is on image #"), w.status.text()
+    # nor V (not visible) nor Del replaces it: read-only until its image is back
+    errors: list[str] = []
+    w.show_error = errors.append  # type: ignore[method-assign]
+    w.state.selection.set_lesion("L1")
+    press(w, qtbot, "not_visible")
+    assert w.session.reading.project.lesions[KEY].observation(Role.MR_DWI) == m, (errors, w.status.text())
+    assert any("missing from this folder" in e for e in errors) or "missing from this folder" in w.status.text(), errors
 
 
 def test_import_sr_against_a_folder_with_a_file_missing_keeps_the_stored_lines(  # type: ignore[no-untyped-def]
