@@ -79,7 +79,7 @@ def test_open_it_without_it_keeps_the_line_waiting_when_the_project_does_not_ope
         qtbot, env: Path, sample_index) -> None:
     """Add line, XELOX typed in its Name (its start still to type), then another project that fails to open (not a
     store), "Open it without it": the exam stayed open and the line waiting went all the same. It stays now (asked
-    again at Ctrl+Q); once a project does open, it goes. (Checked: fails without the fix.)"""
+    again at the next project); once a project does open, it goes. (Checked: fails without the fix.)"""
     w, asked, answers = _window(qtbot, env, sample_index)
     t = _lines_tab(w)
     add = next(b for b in w.docks.followup_panel.findChildren(QPushButton) if b.text() == "Add line")

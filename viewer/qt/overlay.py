@@ -364,8 +364,9 @@ class OverlayPainter:
                 t.update(before)
             else:  # the right's lines, cut to what the left leaves
                 room_px = max(0.0, room - left())
+                cut_link = "linked" if link.startswith("linked") and width(t["link"]) > room_px else t["link"]
                 t.update(patient=self._elided(patient, room_px, False), date=self._elided(t["date"], room_px, False),
-                         link=self._elided(t["link"], room_px, False))
+                         link=self._elided(cut_link, room_px, False))  # "linked", not "linked: …"
                 break
         self._top_for = key
         self._top = (t["title"], t["tail"], t["series"], t["se"], t["patient"], t["date"], t["link"])
