@@ -57,12 +57,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _create(given: str) -> int:
     from annotation.store import ReadingStore
     from annotation.store_location import parse_location
+    from viewer.errors import StoreError
 
     location = parse_location(given)
     if location.path is not None and (location.path.exists() or location.path.is_symlink()):
         raise LesionlabError("the file exists", where=str(location.path),
                              advice="give a new file's name; an existing store is opened as it is by import-sr or "
                                     "view --store")
+    existed = False
+    if location.is_database:  # a store there already (created before): said so, nothing changed (review48)
+        try:
+            ReadingStore.open(location, create=False).close()
+            existed = True
+        except StoreError:
+            pass  # none yet: created below (a connection refused is said again there)
     with ReadingStore.open(location) as store:
         project = store.load()
         if location.is_database and (project.patients or project.exam_pairs or project.lesions):
@@ -70,7 +78,8 @@ def _create(given: str) -> int:
                                  advice="give an empty database's URL; an existing store is opened as it is")
     # the URL without its password, in the commands advised too (they repeated it as typed: review48)
     where = location.saved()
-    print(f"created an empty reading store: {where} (lesionlab import-sr {where} --dicom PATH FILES..., "
+    print(f"{'the empty reading store exists already (nothing changed)' if existed else 'created an empty reading store'}"
+          f": {where} (lesionlab import-sr {where} --dicom PATH FILES..., "
           f"lesionlab study init {where} DEFINITION, or lesionlab view --store {where})")
     return 0
 

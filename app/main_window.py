@@ -33,7 +33,7 @@ from app.export_analysis import ExportActions
 from app.followup_view import FollowUpCompare
 from app.last_session import LastSession, active_key, slices_of
 from app.lesion_keys import LesionKeys
-from app.open_edits import commit_open_edits, keep_or_ask
+from app.open_edits import commit_open_edits, keep_or_ask, let_go
 from app.menus import build_menus, build_toolbar, recent_menu
 from app.pair_dialog import PairChooser, ShortcutsDialog
 from app.reading_session import ReadingSession
@@ -932,11 +932,13 @@ class MainWindow(QMainWindow):
         dialog = PairChooser(patient, self)
         if dialog.exec() and dialog.chosen is not None:
             self.open_pair(dialog.chosen)
+            let_go(self, patient.patient_id)  # once the exam has opened: the list cancelled, nothing goes (review48)
 
     def _open_from_browser(self, pair: ExamPair) -> None:
         self._refuse_when_blinded("the study browser")
         if self._keep_or_ask(pair.patient_id):
             self.open_pair(pair)
+            let_go(self, pair.patient_id)
 
     def _keep_or_ask(self, patient_id: str) -> bool:
         """What is typed kept before the reader opens another exam (of ``patient_id``); what cannot be is asked about,
@@ -1245,6 +1247,7 @@ class MainWindow(QMainWindow):
         if not keep_or_ask(self, self.store_flow.ask, "Quit lesionlab?", ("quit", "Quit without it")):
             ev.ignore()  # gone back to it: the cell's editor open again holding what was typed
             return
+        let_go(self)
         try:
             if self.remembers:
                 self.last.save(self.state, list(self.index_results), clean=True)

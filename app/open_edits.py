@@ -85,11 +85,12 @@ def commit_open_edits(root: QWidget, staying_patient: str | None = None) -> list
 
 
 def keep_or_ask(root: QWidget, ask: Callable[[str, str, dict[str, str]], str | None], title: str,
-                leave: tuple[str, str], *, staying_patient: str | None = None, leaving_project: bool = False) -> bool:
+                leave: tuple[str, str], *, staying_patient: str | None = None) -> bool:
     """What is typed kept (:func:`commit_open_edits`); what cannot be is asked about: "Go back to it" (False: the
-    window stays, the first thing not kept shown to be corrected) or ``leave`` (its key and label: True, let go of
-    it, asked again only if typed again). ``leaving_project``: a line added waiting for its start is dropped then (it
-    belonged to the project left).
+    window stays, the first thing not kept shown to be corrected) or ``leave`` (its key and label: True). What was
+    said is let go (:func:`let_go`) once the other exam or project has opened, by the caller: a chooser cancelled
+    (Ctrl+P, File -> Open) or a project that failed to open kept the exam open, and the line added waiting for its
+    start had gone all the same (review48).
 
     Asked as the window closes, and as another exam or project opens: an exam change only said a refusal in its
     panel, out of sight once the next exam's images took the reader's eye (session 47's review)."""
@@ -100,9 +101,15 @@ def keep_or_ask(root: QWidget, ask: Callable[[str, str, dict[str, str]], str | N
                {"back": "Go back to it", leave[0]: leave[1]}) != leave[0]:
             unkept[0].go_back()
             return False
-    for lines in root.findChildren(TreatmentLines):
-        lines.let_go(staying_patient, leaving_project)
     return True
 
 
-__all__ = ["Unkept", "commit_open_edits", "keep_or_ask"]
+def let_go(root: QWidget, staying_patient: str | None = None, leaving_project: bool = False) -> None:
+    """What :func:`keep_or_ask` said, let go once the other exam (of ``staying_patient``) or project
+    (``leaving_project``: a line added waiting for its start is dropped, it belonged to the project left) has opened:
+    asked again only if typed again."""
+    for lines in root.findChildren(TreatmentLines):
+        lines.let_go(staying_patient, leaving_project)
+
+
+__all__ = ["Unkept", "commit_open_edits", "keep_or_ask", "let_go"]

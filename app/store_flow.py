@@ -19,7 +19,7 @@ from annotation.store import ReadingStore
 from annotation.store_location import is_url
 from app.reading_session import (ReadingSession, held_roles, in_study_folder, readings_dir, stores_in,
                                  working_copy_path)
-from app.open_edits import keep_or_ask
+from app.open_edits import keep_or_ask, let_go
 from app.reading_settings import ReaderName, reader_name_problem
 from app.status_label import ElidedLabel
 from app.workstation import WorkstationState
@@ -58,7 +58,7 @@ class StoreFlow(QObject):
         self._theirs_agreed: tuple[str | None, str, str] | None = None
         #: where a blinded reader role's store goes instead of opening as a project: the study flow
         #: (MainWindow sets it; the role may not load the whole project)
-        self.open_study: Callable[[str], None] | None = None
+        self.open_study: Callable[..., None] | None = None
         #: called when the label's text changes (MainWindow fits the status bar's two texts)
         self.label_changed: Callable[[], None] = lambda: None
         #: the status bar's (reader, store) while a reader study is open with no case on screen, else None (MainWindow
@@ -120,7 +120,7 @@ class StoreFlow(QObject):
             return True
         # typed in the project left: kept there; what cannot be is asked about (app/open_edits.py)
         if not keep_or_ask(self.parent_widget, self.ask, "Open another reading project?",
-                           ("leave", "Open it without it"), leaving_project=True):
+                           ("leave", "Open it without it")):
             return False
         # a project made here (File -> New) or once chosen "Edit this file" is the reader's own: writable,
         # however it is found (with its folder too)
@@ -137,7 +137,8 @@ class StoreFlow(QObject):
                 self.show_error(str(exc))
                 return False
             try:
-                self.open_study(str(path))  # a blinded reader's database: straight to their study cases
+                # a blinded reader's database: straight to their study cases (asked already: not again)
+                self.open_study(str(path), asked=True)
             except LesionlabError as study_exc:
                 self.show_error(str(study_exc))
                 return False
@@ -146,6 +147,8 @@ class StoreFlow(QObject):
         except LesionlabError as exc:
             self.show_error(str(exc))
             return False
+        # what was said at keep_or_ask goes now that the project has opened (not when it failed to: review48)
+        let_go(self.parent_widget, leaving_project=True)
         if not came_with_folder:
             self.recent.add(path)
         if new_here and in_study_folder(path):

@@ -21,7 +21,7 @@ from annotation.lost_marks import case_lost_marks_short, case_lost_marks_text
 from annotation.project import Project
 from annotation.study_store import CaseRead, Study
 from app.menus import MenuItem
-from app.open_edits import keep_or_ask
+from app.open_edits import keep_or_ask, let_go
 from app.study_flow import CaseRow, StudyFlow
 from app.suggester import install as install_suggester
 from viewer.errors import StudyError
@@ -127,14 +127,16 @@ class StudyUi:
         if ok and reader.strip():
             self.open(location.strip(), reader.strip())
 
-    def open(self, location: str, reader: str | None = None) -> None:
-        """Open the study as ``reader`` (None: the reader the database role is bound to)."""
+    def open(self, location: str, reader: str | None = None, *, asked: bool = False) -> None:
+        """Open the study as ``reader`` (None: the reader the database role is bound to); ``asked``: what is typed
+        and not recordable was asked about already (File -> Open on a blinded reader's database)."""
         # typed in the project left and not recordable (a line added without its start, a refused text): asked, as File
         # -> Open asks; Ctrl+Shift+T closed the exam and the line went without a word (review48)
-        if not keep_or_ask(self.window, self.window.store_flow.ask, "Open the study?", ("leave", "Open it without it"),
-                           leaving_project=True):
+        if not asked and not keep_or_ask(self.window, self.window.store_flow.ask, "Open the study?",
+                                         ("leave", "Open it without it")):
             return
         study = self.flow.open(location, reader)
+        let_go(self.window, leaving_project=True)  # once the study has opened (review48)
         self._blind()
         self._one_click_as_the_study_says()
         # the exam read before goes: its patient id and dates stayed in the title, its read in the lesion grid, Counts
@@ -173,10 +175,14 @@ class StudyUi:
 
     def _store_replaced(self) -> None:
         """The session's reading project replaced: when a reading project took the study's place (StudyFlow.in_force),
-        one-click goes back to the reader's own setting. Not between two stores (a case opening closes the project
-        held before its own store comes)."""
+        one-click goes back to the reader's own setting, and the overlays name the patient and the exam date again,
+        the browser back (they stayed blinded for every project opened later in the window: a reader could not check
+        whose images they were, review48). Not between two stores (a case opening closes the project held before its
+        own store comes)."""
         if self.window.session.store is not None:
             self._one_click_as_the_study_says()
+            if self.window.state.blinded and not self.flow.in_force():
+                self._unblind()
 
     def show_cases(self) -> None:
         """The case list (Ctrl+T). Without a study open, the status bar says how to open one: a modal box said "no
@@ -288,6 +294,14 @@ class StudyUi:
         w.state.blinded = True
         w.dock.hide()  # the browser lists patient names
         w.state.changed.emit("overlays")  # the cells repaint without the patient's id and dates
+
+    def _unblind(self) -> None:
+        """A reading project open in the study's place: the patient's id and the exam dates shown again, the browser
+        back (:meth:`_blind` undone)."""
+        w = self.window
+        w.state.blinded = False
+        w.dock.show()
+        w.state.changed.emit("overlays")
 
     def _show_case(self, read: CaseRead, study: Study) -> None:
         w = self.window

@@ -136,7 +136,10 @@ class StudyFlow:
     def _study(self) -> Study:
         if self.study is None:
             raise StudyError("no study is open", advice="Study -> Open study as reader")
-        if self.current is not None and self.session.store is not self.study.store:
+        # the study's store closed with the session's project: a case of it was open, or the study opened on the store
+        # the window held (R2 over R1's case: _holding); Ctrl+N then said "cannot read the study (Cannot operate on a
+        # closed database.) ... close other lesionlab windows" (review48)
+        if self.session.store is not self.study.store and (self.current is not None or self._held is self.study.store):
             self.study = None
             raise StudyError("the study's store was closed (another reading project was opened)",
                              advice="Study -> Open study as reader")

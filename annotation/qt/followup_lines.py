@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplication, QHBoxLayout, QHeaderView,
                                QLineEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -49,6 +50,17 @@ class _Refused:
     line_number: int  # its id; 0: the line added, waiting for its start
     column: int
     typed: str
+
+
+@dataclass
+class _Moved:
+    """The rows moved by an edit kept (a line added or re-dated before others): the line each row showed before
+    (its id; -1 the line added, waiting for its start), where the rows and the columns lay (start, size) in the
+    table's viewport (a cell selected since may have scrolled it)."""
+
+    shown: list[int]
+    spans: list[tuple[int, int]]
+    columns: list[tuple[int, int]]
 
 
 @dataclass
@@ -82,14 +94,22 @@ class TreatmentLines(QWidget):
         # "treatment line", every such line alike in the table and in treatment_lines.csv (session 47's review)
         self._names = PlaceholderCells(NO_NAME, self.table)
         self.table.setItemDelegateForColumn(NAME, self._names)
-        delegate = self.table.itemDelegate()
-        if delegate is not None:
-            delegate.closeEditor.connect(self._editor_closed)
+        # Esc in any cell lets go of what was refused there: the Name column's own delegate too (connected only to the
+        # table's default delegate, Esc in a Name never let go of its refused text: review48)
+        for delegate in (self.table.itemDelegate(), self._names):
+            if delegate is not None:
+                delegate.closeEditor.connect(self._editor_closed)
         #: a line added whose start is still to type, and its row in the table (the last), or None
         self._added: _Added | None = None
         #: the last text refused in a cell, until the cell is typed again or let go (:meth:`unkept`)
         self._refused: _Refused | None = None
         self._added_row: int | None = None
+        #: rows just moved by an edit a click on the table kept, until the click has landed (:meth:`_follow_click`)
+        self._moved: _Moved | None = None
+        #: how far a press so taken went, its moves and release going the same way until the release
+        self._shift: QPointF | None = None
+        self._sending = False
+        self.table.viewport().installEventFilter(self)
         add, remove = QPushButton("Add line"), QPushButton("Remove line")
         add.clicked.connect(lambda: panel._try(self._add_line))
         remove.clicked.connect(lambda: panel._try(self._remove_line))
@@ -101,6 +121,83 @@ class TreatmentLines(QWidget):
         lines_row.addWidget(remove)
         cv.addLayout(lines_row)
         cv.addWidget(self.table, 1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """A press on the table's cells whose own commit (the editor losing the keys to it) moved the rows under it --
+        a line added or re-dated before others: the press goes to the line it was aimed at, the line its place showed
+        when pressed, in its new row (:meth:`_after_moving`)."""
+        if not isinstance(event, QMouseEvent) or self._sending:
+            return False
+        kind = event.type()
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick):
+            self._shift = None  # a release lost (a grab elsewhere): a new click is its own
+        if self._shift is not None and (kind == QEvent.Type.MouseButtonRelease
+                                        or kind == QEvent.Type.MouseMove and event.buttons() != Qt.MouseButton.NoButton):
+            # the rest of that click goes with it: a move of a pixel, the button held, made the cell under the
+            # pointer current again (Qt's drag selection), the release's click is the press's cell's
+            shift = self._shift
+            if kind == QEvent.Type.MouseButtonRelease:
+                self._shift = None
+            self._send(watched, event, shift)
+            return True
+        moved = self._moved
+        if moved is None or kind not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick):
+            return False
+        self._moved = None
+        t = self.table
+        at = event.position()
+        aimed = next((n for n, (top, height) in zip(moved.shown, moved.spans) if top <= at.y() < top + height), None)
+        column = next((c for c, (left, width) in enumerate(moved.columns) if left <= at.x() < left + width), None)
+        target = next((r for r, n in enumerate(self._rows_shown()) if n == aimed), None)
+        if aimed is None or column is None or target is None \
+                or (target, column) == (t.rowAt(int(at.y())), t.columnAt(int(at.x()))):
+            return False
+        moved_to = QPointF(t.columnViewportPosition(column) + t.columnWidth(column) / 2,
+                           t.rowViewportPosition(target) + t.rowHeight(target) / 2)
+        self._shift = moved_to - at
+        self._send(watched, event, self._shift)
+        return True  # the press taken to its line's row instead
+
+    def _send(self, to: QObject, event: QMouseEvent, shift: QPointF) -> None:
+        """``event`` again, ``shift`` away (not taken again by :meth:`eventFilter`)."""
+        self._sending = True
+        try:
+            QApplication.sendEvent(to, QMouseEvent(event.type(), event.position() + shift,
+                                                   event.scenePosition() + shift, event.globalPosition() + shift,
+                                                   event.button(), event.buttons(), event.modifiers()))
+        finally:
+            self._sending = False
+
+    def _rows_shown(self) -> list[int]:
+        """The line each row shows (its id; 0 the row before any line, -1 the line added waiting for its start)."""
+        t = self.table
+        return [-1 if r == self._added_row else int((item.data(Qt.ItemDataRole.UserRole) or 0)
+                                                    if (item := t.item(r, 0)) is not None else 0)
+                for r in range(t.rowCount())]
+
+    def _spans(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Where the rows and the columns lie in the viewport: (start, size) each."""
+        t = self.table
+        return ([(t.rowViewportPosition(r), t.rowHeight(r)) for r in range(t.rowCount())],
+                [(t.columnViewportPosition(c), t.columnWidth(c)) for c in range(t.columnCount())])
+
+    def _after_moving(self, shown: list[int], spans: tuple[list[tuple[int, int]], list[tuple[int, int]]],
+                      edited: int) -> None:
+        """The rows filled again after an edit kept (line ``edited``): when they moved (a line added or re-dated
+        before others), a press on the table that kept the edit -- the editor losing the keys to it -- lands once the
+        rows have moved: on the row's place, another line's cell, where the end date typed for everolimus went to
+        177Lu, which had taken its place (review48). It goes to the line aimed at (:meth:`eventFilter`); the keys that
+        keep an edit (Enter, Tab) follow the edited line as before. Until the next turn of the event loop."""
+        if QApplication.mouseButtons() == Qt.MouseButton.NoButton:
+            return  # kept by a key (Enter, Tab), or by no press: a press later is its own
+        shown = [edited if n == -1 and self._added is None else n for n in shown]
+        if self._rows_shown() == shown:
+            return
+        self._moved = _Moved(shown, *spans)
+        QTimer.singleShot(0, self, self._forget_moved)
+
+    def _forget_moved(self) -> None:
+        self._moved = None
 
     def fill(self) -> int | None:
         """The open exam's patient's lines; how many (None: no exam open)."""
@@ -206,7 +303,7 @@ class TreatmentLines(QWidget):
         panel._note("new line: type its start date (2024-05-12, 12.05.2024 or 12 May 2024) in the amber cell, Enter "
                     "adds it, numbered by its start among the lines (Esc: no line)")
 
-    def _record_added(self, name: str, start: str, end: str) -> None:
+    def _record_added(self, name: str, start: str, end: str) -> int:
         """The line added, recorded now that its start is typed (a refusal keeps it waiting, the start asked again)."""
         panel = self.panel
         added, self._added = self._added, None
@@ -225,6 +322,7 @@ class TreatmentLines(QWidget):
                     + (f" (the line{'s' if later > 1 else ''} after it renumbered)" if later else "")
                     + ("; no name given: type it in its Name cell" if not name else "")
                     + (f"; its baseline could be {offer.exam_date}" if offer else ""))
+        return line.line_number
 
     def _select_line(self, line_number: int, column: int) -> None:
         """The selected cell on line ``line_number``'s row (lines are numbered by start: a line added or re-dated before
@@ -392,14 +490,18 @@ class TreatmentLines(QWidget):
         if self._filling:
             return
         panel = self.panel
+        # the rows before the edit fills them again (a click's commit lands after: _after_moving)
+        shown, spans = self._rows_shown(), self._spans()
         if self._added is not None and item.row() == self._added_row:
             name, start, end = ((cell.text().strip() if (cell := self.table.item(item.row(), c)) is not None else "")
                                 for c in (NAME, START, END))
             if not start:  # its name or end typed first: kept for the line, its start still asked
                 self._added.name, self._added.end = name, end
                 return
-            if panel._try(lambda: self._record_added(name, start, end)):
+            recorded: list[int] = []
+            if panel._try(lambda: recorded.append(self._record_added(name, start, end))):
                 self._refused = None
+                self._after_moving(shown, spans, recorded[0])
                 return
             self._refused = _Refused(self._added.patient_id if self._added else "", 0, START, start)
             panel.refresh()  # the refused start goes, its cell amber again
@@ -421,6 +523,7 @@ class TreatmentLines(QWidget):
             panel.refresh()  # the refused text goes back to the record's
             return
         self._refused = None
+        self._after_moving(shown, spans, number)
         now = panel.project.treatment_lines.get(line.key)
         if now is None or column not in (START, END):
             return

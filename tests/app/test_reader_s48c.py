@@ -19,6 +19,18 @@ def _painted(vp) -> list[str]:  # type: ignore[no-untyped-def]
     return [t for t, _ in vp.overlays.boxes]
 
 
+def first_case(w, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+N in the case list: the reader's first case on screen, the window active."""
+    dialog = w.study_ui.dialog
+    assert dialog is not None
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.isActiveWindow())
+    qtbot.keyClick(dialog.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow())
+
+
 def test_a_blinded_case_shows_the_series_and_image_not_the_patient(  # type: ignore[no-untyped-def]
         qtbot, env: Path, study_store: Path, sample_dicom: Path, sample_index) -> None:  # noqa: F811
     """A blinded study case hid every overlay (no "T2 FS", no "Im x/y", no W/L) and O said they would show the
@@ -64,14 +76,7 @@ def test_a_second_reader_opens_the_study_in_the_same_window(  # type: ignore[no-
     from tests.app.conftest import CLICK_OK, drag, typed_text_questions
 
     w, shown = study_window(qtbot, env, study_store, sample_dicom, sample_index)
-    dialog = w.study_ui.dialog
-    assert dialog is not None
-    dialog.activateWindow()
-    qtbot.waitUntil(lambda: dialog.isActiveWindow())
-    qtbot.keyClick(dialog.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: loaded(w), timeout=60000)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: w.isActiveWindow())
+    first_case(w, qtbot)
     r1_case = w.study_ui.flow.current.ref.code
     w.reading.activate(next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None))
     qtbot.waitUntil(lambda: w.reading.active.geometry is not None)

@@ -49,6 +49,13 @@ def _row_line(t, row: int) -> int:  # type: ignore[no-untyped-def]
     return int(item.data(Qt.ItemDataRole.UserRole) or 0)
 
 
+def everolimus_and_lutetium(t) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """LLSYN001's everolimus and 177Lu-DOTATATE lines (their ids), as the table shows them."""
+    names = {_row_line(t, r): t.item(r, NAME).text() for r in range(1, t.rowCount())}
+    return (next(n for n, name in names.items() if name.startswith("everolimus")),
+            next(n for n, name in names.items() if name.startswith("177Lu")))
+
+
 def test_a_click_on_another_line_after_a_start_typed_before_it_edits_the_line_clicked(  # type: ignore[no-untyped-def]
         qtbot, env: Path, sample_index) -> None:
     """LLSYN001: line 1 177Lu-DOTATATE (end 2023-09-26), line 2 everolimus (no end). Add line, 2020-01-02 typed in its
@@ -61,9 +68,7 @@ def test_a_click_on_another_line_after_a_start_typed_before_it_edits_the_line_cl
     from annotation.qt.followup_lines import END
     w, _asked, _answers = _window(qtbot, env, sample_index)
     t = _lines_tab(w)
-    names = {_row_line(t, r): t.item(r, NAME).text() for r in range(1, t.rowCount())}
-    everolimus = next(n for n, name in names.items() if name.startswith("everolimus"))
-    lutetium = next(n for n, name in names.items() if name.startswith("177Lu"))
+    everolimus, lutetium = everolimus_and_lutetium(t)
     row = next(r for r in range(1, t.rowCount()) if _row_line(t, r) == everolimus)
     ends = {x.line_number: x.end_date for x in w.session.reading.project.treatment_lines.values()
             if x.patient_id == "LLSYN001"}

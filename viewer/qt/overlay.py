@@ -119,7 +119,7 @@ class OverlayPainter:
         self._drawn: list[tuple[object, QPointF, QImage, int]] = []
         self._hover_at: QPointF | None = None
         self._top_for: tuple[object, ...] = ()
-        self._top: tuple[str, str, str, str, str, str] = ("", "", "", "", "", "")
+        self._top: tuple[str, str, str, str, str, str, str] = ("", "", "", "", "", "", "")
 
     @property
     def boxes(self) -> list[tuple[str, QRectF]]:
@@ -229,7 +229,7 @@ class OverlayPainter:
         # top corners: role and series (left), patient, date and link (right; the link alone in a blinded case), side
         # by side with a gap: in a small cell the least needed go first (_fit_top)
         split = f"  [{stack.split_label}]" if stack.split_label else ""
-        title_text, series, se, patient, date, link = self._fit_top(
+        title_text, tail, series, se, patient, date, link = self._fit_top(
             w - 2 * MARGIN - TOP_GAP, title or role_label(m.role) or stack.modality, stack.series_description, split,
             f"Se {stack.series_number or '-'}", stack.modality, stack.patient_id if identifying else "",
             shown_date(stack.study_date) if identifying else "", link_text)
@@ -237,8 +237,8 @@ class OverlayPainter:
         who = ((patient, TEXT, False), (date, DIM, False)) if identifying else ()
         right = (*who, (link, LINK if m.linked else DIM, False))
         self._block(p, w - MARGIN, MARGIN, right, True, False)
-        self._block(p, MARGIN, MARGIN, ((title_text, ACCENT if active else TEXT, True), (series, TEXT, False),
-                                        (se, DIM, False)), False, False)
+        head = ((title_text, ACCENT if active else TEXT, True),) + (((tail, DIM, True),) if tail else ())
+        self._block(p, MARGIN, MARGIN, (*head, (series, TEXT, False), (se, DIM, False)), False, False)
         # bottom left: value under cursor, slice, position
         # (slice and position as a cached block: scrolling back and forth over a stack reuses them)
         first, second = slice_lines(m)
@@ -286,7 +286,7 @@ class OverlayPainter:
         return first, second, wl, zoom
 
     def _fit_top(self, room: float, title: str, description: str, split: str, se: str, modality: str, patient: str,
-                 date: str, link: str) -> tuple[str, str, str, str, str, str]:
+                 date: str, link: str) -> tuple[str, str, str, str, str, str, str]:
         """The top corners' lines -- the title (bold), the series description with its split's label, "Se 3  CT" left;
         the patient ID, the study date and the link right -- side by side in ``room`` px (their gap left out):
         (title, series, series number, patient, date, link). In a small cell the least needed goes first, each only
@@ -297,7 +297,11 @@ class OverlayPainter:
         exam's dates, a comparison cell's title its own), then the left lines cut to what the right leaves, down to
         :data:`TOP_LEAST_CHARS` characters, and last the right's to what the left leaves: never over each other. At
         900 x 560 the 2 x 3 grid's cells printed the date against the series description and "linked: all" against
-        "Se 7  MR" (session 48). Kept per width and texts: it runs at each paint."""
+        "Se 7  MR" (session 48). A comparison cell's title ("T1 portal · 2023-10-17 (comparison, read-only)") puts its
+        bracket on a line of its own under it before the left is cut, and a cut title keeps what follows its " · "
+        (the comparison's date) whole, its role cut: it read "T1 portal · 2023-10-1…", "(comparison, read-only)"
+        gone, at 220-380 px (review48). (title, its bracket's line or "", series, series number, patient, date,
+        link.) Kept per width and texts: it runs at each paint."""
         key = (room, title, description, split, se, modality, patient, date, link)
         if self._top_for == key:
             return self._top
@@ -313,19 +317,35 @@ class OverlayPainter:
                 cut = cut[:-1].rstrip() + "…" if len(cut) > SERIES_LEAST_CHARS else ""
             return self._elided((cut + split).strip(), room_px, False)
 
-        t = {"title": title, "series": series_line(room), "se": f"{se}  {modality}" if modality else se,
+        t = {"title": title, "tail": "", "series": series_line(room), "se": f"{se}  {modality}" if modality else se,
              "patient": patient, "date": date, "link": link}
+        head, bracket, rest = title.partition(" (")
+        tail = f"({rest}" if bracket and rest.endswith(")") and head else ""
+
+        def bold(text: str) -> float:
+            return self._static_text(text, True)[1] if text else 0.0
 
         def left() -> float:
-            return max(self._static_text(t["title"], True)[1], width(t["series"], t["se"]))
+            return max(bold(t["title"]), bold(t["tail"]), width(t["series"], t["se"]))
+
+        def cut_title(text: str, room_px: float) -> str:
+            """``text`` cut to ``room_px``, what follows its " · " (a comparison's date) kept whole, its role cut."""
+            role, dot, after = text.partition(" · ")
+            if dot and bold(text) > room_px and bold(dot + after) < room_px:
+                return self._elided(role, room_px - bold(dot + after), True) + dot + after
+            return self._elided(text, room_px, True)
 
         def right() -> float:
             return width(t["patient"], t["date"], t["link"])
 
+        least = self.metrics.averageCharWidth() * TOP_LEAST_CHARS
+
         def cut_left() -> None:
-            room_px = max(self.metrics.averageCharWidth() * TOP_LEAST_CHARS, room - right())
-            t.update(title=self._elided(title, room_px, True), series=series_line(room_px),
+            room_px = max(least, room - right())
+            t.update(title=cut_title(head if t["tail"] else title, room_px), series=series_line(room_px),
                      se=self._elided(t["se"], room_px, False))
+            if t["tail"]:  # whole while the cell leaves the right corner a few characters (cut there instead)
+                t.update(tail=self._elided(tail, max(room_px, min(bold(tail), room - least)), True))
 
         steps: tuple[Callable[[], None], ...] = (
             lambda: t.update(se=se),
@@ -333,6 +353,7 @@ class OverlayPainter:
             lambda: t.update(series=series_line(max(room - right(), self._static_text(t["title"], True)[1],
                                                     width(t["se"])))),
             lambda: t.update(date=""),
+            lambda: t.update(title=head, tail=tail) if tail else None,
             cut_left)
         while left() + right() > room:
             for step in steps:  # the least needed first, again after each (one may help only once another has)
@@ -343,11 +364,12 @@ class OverlayPainter:
                 t.update(before)
             else:  # the right's lines, cut to what the left leaves
                 room_px = max(0.0, room - left())
+                cut_link = "linked" if link.startswith("linked") and width(t["link"]) > room_px else t["link"]
                 t.update(patient=self._elided(patient, room_px, False), date=self._elided(t["date"], room_px, False),
-                         link=self._elided(t["link"], room_px, False))
+                         link=self._elided(cut_link, room_px, False))  # "linked", not "linked: …"
                 break
         self._top_for = key
-        self._top = (t["title"], t["series"], t["se"], t["patient"], t["date"], t["link"])
+        self._top = (t["title"], t["tail"], t["series"], t["se"], t["patient"], t["date"], t["link"])
         return self._top
 
     def _orientation_labels(self, geo: object) -> tuple[str, str, str, str]:
