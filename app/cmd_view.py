@@ -74,10 +74,13 @@ def _open_store(window, args: argparse.Namespace, last) -> None:  # type: ignore
     from app.reading_session import stores_in
 
     flow = window.store_flow
+    # the project asked for, when it cannot be opened, is not replaced by the folder's own (StoreFlow.not_opened)
     if args.store:
-        flow.open_store(args.store)
+        if not flow.open_store(args.store):
+            flow.not_opened = str(args.store)
     elif last is not None and last.store and Path(last.store).is_file():
-        flow.open_store(last.store)
+        if not flow.open_store(last.store):
+            flow.not_opened = str(last.store)
     elif args.path and stores_in(args.path):
         flow.open_store(stores_in(args.path)[0], came_with_folder=True)
     elif not args.quit_when_listed and flow.recent.paths and Path(flow.recent.paths[0]).is_file():
