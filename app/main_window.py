@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         self._state_changed("tool")
         self._state_changed("lobe")
         self.resizeDocks([self.docks.lesions_dock], [250], Qt.Orientation.Vertical)
-        self.overrides.changed.connect(lambda *_: self.reading.hanging.rehang())
+        self.overrides.changed.connect(lambda *_: self._roles_changed())
         self.view_settings.apply_to(self.grid.viewports)
         self.typing_guard = TypingGuard(self, self._give_keys_back)
         app = QApplication.instance()
@@ -1146,8 +1146,24 @@ class MainWindow(QMainWindow):
         if stack is not None:
             self.show_stack(cell, stack)
 
+    def _roles_changed(self) -> None:
+        """A series' role corrected (the browser's right-click): the cells hung again. An exam of one modality is fitted
+        to its reading series again: a GE gantry-tilt CT shown "as it is" in the CT arterial cell, set to CT portal,
+        left that one cell saying "CT arterial not in this exam" until the exam was opened again (session 48)."""
+        pair = self.state.pair
+        if pair is not None and pair.is_single and not self.state.blinded:
+            self.open_pair(pair)
+        else:
+            self.reading.hanging.rehang()
+
     def _set_role(self, stack: StackInfo, role: Role) -> Callable[[], None]:
-        return lambda: self.overrides.set(stack.key, role)
+        def set_role() -> None:
+            self.overrides.set(stack.key, role)
+            said = f"“{stack.series_description}” is read as {role_label(role)} now"
+            # a tilted stack made a reading series: said now, and at each line drawn on it, and in Checks
+            off = [w for w in stack.warnings if "not strictly axial" in w] if role in READING_ROLES else []
+            self.state.say(said + (f"  ⚠ {off[0]}" if off else ""))
+        return set_role
 
     def _role_menu(self, stack: StackInfo) -> QMenu:
         menu = QMenu(f"Role of “{stack.series_description}”", self)

@@ -41,3 +41,56 @@ def test_a_project_asked_for_that_cannot_be_opened_is_not_replaced_by_the_folder
         assert w.store_flow.open_store(folder / "reading.lesionlab")
         assert w.session.store is not None and w.store_flow.not_opened is None
         w.session.close() if hasattr(w.session, "close") else None
+
+
+def _tilt_ct_open(qtbot, env: Path, realdicom: Path):  # type: ignore[no-untyped-def]
+    """The GE gantry-tilt head CT (real scanner files) opened in a window with a new project, its one series still
+    "CT other"."""
+    from app.browser import PAYLOAD
+    from viewer.index import index_path
+
+    folder = realdicom / "ge_ct_gantry_tilt"
+    w = make_window(qtbot, env)
+    assert w.store_flow.open_store(env / "my.lesionlab")
+    w.show_index(str(folder), index_path(folder))
+    item = next(i for i in w.browser.pair_items() if i.data(0, PAYLOAD).is_single)
+    w.browser.itemActivated.emit(item, 0)
+    qtbot.waitUntil(lambda: w.state.pair is not None and any(c.stack is not None for c in w.reading.hanging.cells),
+                    timeout=60000)
+    return w, item.data(0, PAYLOAD).stacks[0]
+
+
+def test_a_tilted_ct_made_a_reading_series_is_said_when_hung_and_drawn_on_and_in_checks(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, realdicom: Path) -> None:
+    """The tilt CT set to CT portal by the browser's right-click menu, N, a line: 32.6 mm recorded as axial, nothing in
+    Checks, while `lesionlab index` warned "not strictly axial" (18.5°); and the one cell said "CT arterial not in this
+    exam" until the exam was opened again. (Checked: fails without MainWindow._roles_changed (the cell), without
+    _set_role's warning, the gesture's and checks._tilted_lines.)"""
+    from PySide6.QtWidgets import QApplication
+
+    from annotation.checks import CheckCode
+    from tests.app.conftest import drag, press
+    from viewer.model.layout import role_label
+    from viewer.records import Role
+
+    w, stack = _tilt_ct_open(qtbot, env, realdicom)
+    menu = w._role_menu(stack)  # the browser's right-click menu of the series
+    next(a for a in menu.actions() if a.text() == role_label(Role.CT_PORTAL)).trigger()
+    QApplication.processEvents()
+    said = w.status.text()
+    assert "read as CT portal" in said and "18.5° off the axial plane" in said and "not strictly axial" in said, said
+    shown = [w.reading.hanging.cells[c] for c, _, _ in w.reading.layout.visible_cells()]
+    assert [(c.role, c.stack.key if c.stack else None) for c in shown] == [(Role.CT_PORTAL, stack.key)], shown
+    cell = next(c for c, _, _ in w.reading.layout.visible_cells())
+    vp = w.reading.viewports[cell]
+    qtbot.waitUntil(lambda: vp.volume is not None and vp.volume.loaded.all(), timeout=60000)
+    w.reading.activate(cell)
+    press(w, qtbot, "new_lesion")
+    drag(qtbot, w.grid.active_widget, (200.0, 200.0), (200.0, 260.0))
+    said = w.status.text()
+    assert " mm" in said and "18.5° off the axial plane (gantry tilt)" in said, said
+    les = next(iter(w.session.reading.project.lesions.values()))
+    assert les.measurements()
+    qtbot.waitUntil(lambda: any(x.code is CheckCode.TILTED_LINE for x in w.docks.checks_panel.warnings), timeout=10000)
+    text = next(x.message for x in w.docks.checks_panel.warnings if x.code is CheckCode.TILTED_LINE)
+    assert "18.5° off the axial plane" in text and "CT portal" in text, text
