@@ -94,3 +94,22 @@ def test_a_tilted_ct_made_a_reading_series_is_said_when_hung_and_drawn_on_and_in
     qtbot.waitUntil(lambda: any(x.code is CheckCode.TILTED_LINE for x in w.docks.checks_panel.warnings), timeout=10000)
     text = next(x.message for x in w.docks.checks_panel.warnings if x.code is CheckCode.TILTED_LINE)
     assert "18.5° off the axial plane" in text and "CT portal" in text, text
+
+
+def test_the_overlay_gives_the_shown_slices_own_thickness(qtbot, env: Path, realdicom: Path) -> None:  # type: ignore[no-untyped-def]
+    """The tilt CT's slices #15-#28 are 7 mm, #1-#14 4 mm: the overlay said "thk 4 mm" (the first image's) on every one.
+    (Checked: fails without overlay.slice_lines' own thickness: "thk 4 mm" on #20.)"""
+    from viewer.qt.overlay import slice_lines
+
+    w, _ = _tilt_ct_open(qtbot, env, realdicom)
+    cell = next(c for c, _, _ in w.reading.layout.visible_cells())
+    vp = w.reading.viewports[cell]
+    qtbot.waitUntil(lambda: vp.volume is not None and vp.volume.loaded.all(), timeout=60000)
+    seen = {}
+    for k, img in enumerate(vp.volume.images):
+        vp.set_index(k)
+        seen[img.instance_number] = (img.slice_thickness_mm, slice_lines(vp)[1])
+    thin = [line for thk, line in seen.values() if thk == 4.0]
+    thick = [line for thk, line in seen.values() if thk == 7.0]
+    assert thin and thick, seen
+    assert all(line.endswith("thk 4 mm") for line in thin) and all(line.endswith("thk 7 mm") for line in thick), seen
