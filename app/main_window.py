@@ -1041,6 +1041,12 @@ class MainWindow(QMainWindow):
                     vp.set_linked(False)
                     vp.set_index(min(pending.pop(vp.key), vp.volume.array.shape[0] - 1))
                     vp.set_linked(linked)
+            active = self.reading.active
+            if active.key not in pending and active.volume is not None and active.linked:
+                # the cells linked with the active one to its slice: each placed at its own saved slice, CT arterial
+                # showed -1270 and CT portal -1265, both "linked: CT", until one scroll (a radiologist-engineer's
+                # check after a restart, session 48)
+                self.reading.link.follow(active)
             tries[0] += 1
             if pending and tries[0] < 1200 and any(vp.key in pending for vp in self.reading.viewports):
                 QTimer.singleShot(50, place)  # a stack still loading (a minute at most: one may fail)

@@ -113,3 +113,23 @@ def test_the_overlay_gives_the_shown_slices_own_thickness(qtbot, env: Path, real
     thick = [line for thk, line in seen.values() if thk == 7.0]
     assert thin and thick, seen
     assert all(line.endswith("thk 4 mm") for line in thin) and all(line.endswith("thk 7 mm") for line in thick), seen
+
+
+def test_linked_cells_are_in_step_after_their_slices_are_placed(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """After a restart CT arterial showed -1270 and CT portal -1265, both "linked: CT", until one scroll: each cell was
+    placed at its own saved slice. The cells linked with the active one follow it once placed. (Checked: fails without
+    place_slices' LinkModel.follow: the portal stays at its own saved slice.)"""
+    from viewer.records import Role
+
+    w = window
+    cells = {c.role: i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None}
+    art, por = w.reading.viewports[cells[Role.CT_ARTERIAL]], w.reading.viewports[cells[Role.CT_PORTAL]]
+    assert w.reading.link.are_linked(art, por)
+    w.reading.activate(cells[Role.CT_ARTERIAL])
+    n = art.volume.array.shape[0]
+    saved = {art.key: n // 2, por.key: max(0, n // 2 - 6)}  # out of step, as a restart's saved slices were
+    w.place_slices(saved)
+    qtbot.waitUntil(lambda: art.index == n // 2, timeout=10000)
+    qtbot.wait(100)
+    spacing = abs(por.position_mm(1) - por.position_mm(0))
+    assert abs(por.position_mm() - art.position_mm()) <= spacing / 2 + 1e-6, (art.position_mm(), por.position_mm())
