@@ -24,7 +24,7 @@ from annotation.records import CountMark, NotMeasurable, NotVisible
 from annotation.vocab import Lobe
 from app import reading_commands as cmd
 from app.alignment_job import AlignmentJob
-from app.browser import StudyBrowser
+from app.browser import PAYLOAD, StudyBrowser
 from app.docks import FEATURES as DOCK_FEATURES
 from app.docks import ReadingDocks
 from app.status_label import ElidedLabel, StatusProgress
@@ -887,7 +887,12 @@ class MainWindow(QMainWindow):
         self.browser.show_open(None if self.state.blinded else self.state.pair)  # refilled: the exam open still shown
         self.recent.add(path)
         self.store_flow.offer_stores_in(path)
-        n_pairs = len(self.browser.pair_items())
+        # exam pairs and one-modality exams counted apart: "3 exam pair(s)" for three CT-only exams (no pair), "5 exam
+        # pairs" for 3 pairs and 2 follow-up CTs (a radiologist-engineer's check, session 48)
+        exams = [item.data(0, PAYLOAD) for item in self.browser.pair_items()]
+        n_single = sum(1 for e in exams if getattr(e, "is_single", False))
+        listed = ", ".join([f"{len(exams) - n_single} exam pair(s)"] * (len(exams) > n_single or not exams)
+                           + [f"{n_single} single-modality exam(s)"] * bool(n_single))
         # a folder's README, JSON, CSV and stores are not DICOM, said as such: "8 file(s) skipped" for sample_dicom's
         # read as images lost (a radiologist's read, session 47); the others say why, the first of them
         not_dicom = [s for s in result.skipped if s.reason.startswith("not DICOM")]
@@ -896,7 +901,7 @@ class MainWindow(QMainWindow):
                        + (f", {len(not_dicom)} other file(s) not DICOM" if not_dicom else "")
                        + (f", {len(others)} file(s) skipped ({Path(others[0].path).name}: {others[0].reason}"
                           + (", …" if len(others) > 1 else "") + ")" if others else "")
-                       + f"; the browser lists {len(self.patients)} patient(s), {n_pairs} exam pair(s)")
+                       + f"; the browser lists {len(self.patients)} patient(s), {listed}")
         self.listed.emit(result)
         if self.patients and not self.state.blinded:
             # "open a study (Ctrl+O), then an exam pair" stood in the six cells under a browser listing the studies (a

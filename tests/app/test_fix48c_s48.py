@@ -133,3 +133,45 @@ def test_linked_cells_are_in_step_after_their_slices_are_placed(qtbot, window) -
     qtbot.wait(100)
     spacing = abs(por.position_mm(1) - por.position_mm(0))
     assert abs(por.position_mm() - art.position_mm()) <= spacing / 2 + 1e-6, (art.position_mm(), por.position_mm())
+
+
+def test_esc_while_an_end_is_moved_says_the_line_is_kept(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Esc while dragging an end of a recorded line said "line dropped (Esc)", though the line is kept as it was.
+    (Checked: fails without ReadingView.cancel_gesture's grab: "line dropped (Esc)".)"""
+    from PySide6.QtCore import QPoint, Qt
+
+    from tests.app.conftest import drag, press
+
+    w = window
+    vp = w.grid.active_widget
+    press(w, qtbot, "new_lesion")
+    lid = w.state.selection.lesion_id
+    drag(qtbot, vp, (200, 150), (200, 190))
+    before = w.session.reading.project
+    t = vp.transform()
+    end = QPoint(*[round(v) for v in t.image_to_widget(200, 190)])
+    away = QPoint(*[round(v) for v in t.image_to_widget(200, 230)])
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=end)
+    qtbot.mouseMove(vp, away)
+    qtbot.keyClick(vp, Qt.Key.Key_Escape)
+    assert w.status.text() == f"{lid}'s line left as it was (Esc)", w.status.text()
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=away)
+    assert w.session.reading.project == before
+
+
+def test_the_listing_counts_exam_pairs_and_single_exams_apart(qtbot, env: Path, sample_index, realdicom: Path) -> None:  # type: ignore[no-untyped-def]
+    """"lists 3 patient(s), 3 exam pair(s)" for three single exams (no pair); "5 exam pairs" for 3 pairs and 2 follow-up
+    CTs. (Checked: fails without show_index's count apart.)"""
+    from app.browser import PAYLOAD
+    from viewer.index import index_path
+
+    w = make_window(qtbot, env)
+    w.show_index(str(realdicom / "ge_ct_gantry_tilt"), index_path(realdicom / "ge_ct_gantry_tilt"))
+    assert w.state.status.endswith("the browser lists 1 patient(s), 1 single-modality exam(s)"), w.state.status
+    w2 = make_window(qtbot, env)
+    w2.show_index("sample", sample_index)
+    exams = [i.data(0, PAYLOAD) for i in w2.browser.pair_items()]
+    singles = sum(1 for e in exams if e.is_single)
+    assert singles and len(exams) > singles
+    assert w2.state.status.endswith(f"{len(exams) - singles} exam pair(s), {singles} single-modality exam(s)"), \
+        w2.state.status
