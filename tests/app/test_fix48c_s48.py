@@ -175,3 +175,26 @@ def test_the_listing_counts_exam_pairs_and_single_exams_apart(qtbot, env: Path, 
     assert singles and len(exams) > singles
     assert w2.state.status.endswith(f"{len(exams) - singles} exam pair(s), {singles} single-modality exam(s)"), \
         w2.state.status
+
+
+def test_the_last_sessions_folders_are_listed_again_with_its_project_only(tmp_path: Path) -> None:
+    """The browser's folders carried over between projects: the real-DICOM folder, read with another project, was
+    listed again at a start on my.lesionlab. The last session's folders belong to its project, as its position does:
+    listed again with it, not with another (said, with where they are). (Checked: fails without
+    cmd_view.another_project in position_in_this_project: the folder stays in the list.)"""
+    from app.cmd_view import folders_left_out, folders_to_list, position_in_this_project
+    from app.last_session import Where
+
+    real = tmp_path / "realdicom"
+    real.mkdir()
+    last = Where(store=str(tmp_path / "other.lesionlab"), paths=(str(real),), clean=True,
+                 saved_at_utc="2026-12-05T14:00:00")
+    mine = tmp_path / "my.lesionlab"
+    said = folders_left_out(last, mine, None)
+    assert "1 folder(s) (realdicom) were read with other.lesionlab" in said and "Recent studies" in said, said
+    assert folders_to_list(position_in_this_project(last, mine).paths, None)[0] == []
+    # the same project: listed again, nothing said
+    assert folders_to_list(position_in_this_project(last, tmp_path / "other.lesionlab").paths, None)[0] == [str(real)]
+    assert folders_left_out(last, tmp_path / "other.lesionlab", None) == ""
+    # no project opened now (one that could not be opened): the folders are listed, as before
+    assert folders_to_list(position_in_this_project(last, None).paths, None)[0] == [str(real)]
