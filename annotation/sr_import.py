@@ -325,6 +325,7 @@ class _Importer:
         with reading.batch(f"import DICOM SR {name}", bulk=True):  # one draft changed in place: linear in groups
             if exam is not None:  # in the file's own edit: a file refused by the store leaves no exam behind
                 pair = self._add_exam(reading, exam, name)
+            assert pair is not None
             for g in groups:
                 where = f"{name} {g.tracking_identifier or g.tracking_uid}"
                 if isinstance(g, ParsedLength):
