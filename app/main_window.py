@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         self._state_changed("tool")
         self._state_changed("lobe")
         self.resizeDocks([self.docks.lesions_dock], [250], Qt.Orientation.Vertical)
-        self.overrides.changed.connect(lambda *_: self._roles_changed())
+        self.overrides.changed.connect(lambda key, *_: self._roles_changed(key))
         self.view_settings.apply_to(self.grid.viewports)
         self.typing_guard = TypingGuard(self, self._give_keys_back)
         app = QApplication.instance()
@@ -1157,13 +1157,13 @@ class MainWindow(QMainWindow):
         if stack is not None:
             self.show_stack(cell, stack)
 
-    def _roles_changed(self) -> None:
+    def _roles_changed(self, key: object = None) -> None:
         """A series' role corrected (the browser's right-click): the cells hung again. An exam of one modality is fitted
         to its reading series again: a GE gantry-tilt CT shown "as it is" in the CT arterial cell, set to CT portal,
         left that one cell saying "CT arterial not in this exam" until the exam was opened again (session 48)."""
         pair = self.state.pair
-        if pair is not None and pair.is_single and not self.state.blinded:
-            self.open_pair(pair)
+        if pair is not None and pair.is_single and not self.state.blinded and any(s.key == key for s in pair.stacks):
+            self.open_pair(pair)  # a stack of another exam corrected: the one on screen stays as it is
         else:
             self.reading.hanging.rehang()
 
