@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from annotation.checks import lines_far_from, lines_overlap, marks_counted_twice, tilted
 from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
+from annotation.placement import images_of, missing_here, missing_text, slice_of
 from annotation.records import TAKEOVER_SLICES, CountMark, Lesion, Measurement
 from annotation.selection import Picked, Selection
 from annotation.vocab import Lobe, MeasurementMethod
@@ -26,7 +28,7 @@ from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry, in_plane_distance_mm
 from viewer.model.layout import role_label
 from viewer.model.pointer import Button, PointerEvent, View, segment_distance_px
-from viewer.records import READING_ROLES, Role
+from viewer.records import READING_ROLES, ImageHeader, Role
 
 #: Screen distance (widget pixels) within which a press grabs an end handle, a mark or a line.
 GRAB_PX = 8.0
@@ -116,7 +118,7 @@ def hit(ctx: ReadingContext, event: PointerEvent, prefer: str = "mark") -> Picke
     marks = ctx.content.marks(role, key, k)
     clicked = nearest([(event.distance_px((m.row, m.col)), Picked(mark_id=m.mark_id)) for m in marks if not m.lesion_id])
     line = nearest([(segment_distance_px(view, event.widget_pos, m.p1, m.p2), Picked(lesion_id=lid, role=role))
-                    for lid, m in ctx.content.measurements(role, key, k)])
+                    for lid, m in ctx.content.measurements(role, key, k, images_of(view.model))])
     placed = nearest([(event.distance_px((m.row, m.col)), Picked(mark_id=m.mark_id)) for m in marks if m.lesion_id])
     order = (line, clicked, placed) if prefer == "line" else (clicked, line, placed)
     return next((p for p in order if p is not None), None)
@@ -262,7 +264,8 @@ class LineGesture(ReadingGesture):
         # L1 is edited once picked: a click on its line, ] or the grid)
         awaited = current.lesion_id if current is not None and role is not None and current.observation(role) is None else None
         self._passed = None
-        for lesion_id, m in self.ctx.content.measurements(role, view.model.key, view.slice_index):
+        for lesion_id, m in self.ctx.content.measurements(role, view.model.key, view.slice_index,
+                                                              images_of(view.model)):
             if awaited is not None and lesion_id != awaited:
                 if any(event.distance_px(p) <= GRAB_PX for p in (m.p1, m.p2)):
                     self._passed = lesion_id
@@ -310,7 +313,7 @@ class LineGesture(ReadingGesture):
         if grab is not None:
             if not clicked:
                 self.run(lambda: self.say(f"{grab[0]} on {role_label(role)}: "
-                                          f"{self.reading.move_endpoint(sel.pair, grab[0], role, grab[1], b):.1f} mm"))
+                                          f"{self.reading.move_endpoint(sel.pair, grab[0], role, grab[1], b, view.slice_index):.1f} mm"))
             else:  # a click on an end picks the line, said as such (it was silent)
                 self.say(f"{grab[0]} on {role_label(role)} picked (Delete removes it, drag an end to edit)")
             return True
@@ -342,6 +345,8 @@ class LineGesture(ReadingGesture):
         mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
         lobe, why = self.ctx.lobe_at(view, mid) if les is not None and not les.observations else (None, "")
         before = les.observation(role) if les is not None else None
+        if missing_here(before, view.model):  # its image is not in this folder: read-only until it is back
+            return self.say(missing_text(before, lesion_id, role_label(role)))
         provenance = image_provenance(view, slice_index)
         unlinked = {c.mark_id for c in self.reading.project.marks_of(*sel.pair, self.reading.reader)
                     if c.role is role and not c.lesion_id}
@@ -389,7 +394,7 @@ class LineGesture(ReadingGesture):
         if adopted:  # the count click made while scrolling is this lesion's mark: said, or the reader counts it again
             n = abs(adopted[0].slice_index - m.slice_index)
             extra += f"; the count click {n} slice{'s' if n > 1 else ''} away is its mark"
-        twice = self._on_another_lesion(lesion_id, role, m, view.geometry)
+        twice = self._on_another_lesion(lesion_id, role, m, view.geometry, images_of(view.model))
         if twice:  # said first, now, while Ctrl+Z still undoes it (Checks keeps saying it)
             extra = f"; {twice} is here too: the same lesion twice? (Ctrl+Z undoes)" + extra
         else:
@@ -414,17 +419,22 @@ class LineGesture(ReadingGesture):
             self.ctx.measured(view)
         return True
 
-    def _on_another_lesion(self, lesion_id: str, role: Role, m: Measurement, geo: StackGeometry) -> str:
+    def _on_another_lesion(self, lesion_id: str, role: Role, m: Measurement, geo: StackGeometry,
+                           images: Sequence[ImageHeader] = ()) -> str:
         """The other lesion of this read whose line on ``role`` lies on ``m`` ("L1's line (13.9 mm)"),
         in 3-D through the stack's slice positions (``geo``: the stack both are drawn on), or ""."""
         sel = self.selection
         assert sel.pair is not None
         z = geo.slice_projections_mm
+        here = slice_of(m, images)
         for other in self.reading.project.lesions_of(*sel.pair, self.reading.reader):
             line = other.observation(role)
-            if other.lesion_id == lesion_id or not isinstance(line, Measurement) or line.slice_index >= len(z):
+            if other.lesion_id == lesion_id or not isinstance(line, Measurement) or line.stack_key != m.stack_key:
                 continue
-            if lines_overlap(m, line, abs(float(z[m.slice_index] - z[line.slice_index]))) is not None:
+            there = slice_of(line, images)  # its image in the stack as loaded (none: missing from it)
+            if here is None or there is None or not (0 <= here < len(z) and 0 <= there < len(z)):
+                continue
+            if lines_overlap(m, line, abs(float(z[here] - z[there]))) is not None:
                 return f"{other.lesion_id}'s line ({line.diameter_mm:.1f} mm)"
         return ""
 
@@ -498,13 +508,16 @@ class LineGesture(ReadingGesture):
             return ""
         middle = ((s.p1[0] + s.p2[0]) / 2, (s.p1[1] + s.p2[1]) / 2)
         here = geo.index_to_patient(s.slice_index, *middle)
-        apart = math.dist(here, geo.index_to_patient(line.slice_index, *line.middle))
+        there = slice_of(line, images_of(view.model))
+        if there is None:  # its image is missing from the stack as loaded: nothing to compare it with
+            return ""
+        apart = math.dist(here, geo.index_to_patient(there, *line.middle))
         length = geo.distance_mm(s.p1, s.p2)
         if apart <= 0.5 * max(length, line.diameter_mm):
             return ""
         # a lesion measured already (N would measure it twice): the check Checks and a new line use
         probe = Measurement.from_geometry(geo, view.model.key, line.series_instance_uid, s.slice_index, s.p1, s.p2)
-        theirs = self._on_another_lesion(lesion_id, role, probe, geo)
+        theirs = self._on_another_lesion(lesion_id, role, probe, geo, images_of(view.model))
         if theirs:
             return f"what is found here is {theirs} on {role_label(role)}: click it to pick its lesion"
         return (f"what is found here ({length:.1f} mm) lies {apart:.0f} mm from {lesion_id}'s line on {role_label(role)} "
@@ -552,7 +565,10 @@ def _far_from(line: Measurement, view: View, at: tuple[float, float]) -> float |
     geo = view.geometry
     if geo is None or line.stack_key != view.model.key:
         return None
-    return math.dist(geo.index_to_patient(view.slice_index, *at), geo.index_to_patient(line.slice_index, *line.middle))
+    there = slice_of(line, images_of(view.model))  # its image in the stack as loaded
+    if there is None:  # missing from it
+        return None
+    return math.dist(geo.index_to_patient(view.slice_index, *at), geo.index_to_patient(there, *line.middle))
 
 
 def perpendicular_end(p1: tuple[float, float], p2: tuple[float, float], a: tuple[float, float],
@@ -605,7 +621,8 @@ class ShortAxisGesture(ReadingGesture):
         lesion_id, role = self.selection.lesion_id, role_of(view)
         if lesion_id is None:
             return self.say("no current lesion: pick the node in the lesion grid (] / [) first")
-        m = dict(self.ctx.content.measurements(role, view.model.key, view.slice_index)).get(lesion_id)
+        m = dict(self.ctx.content.measurements(role, view.model.key, view.slice_index,
+                                                              images_of(view.model))).get(lesion_id)
         if m is None:
             return self.say(f"draw {lesion_id}'s longest diameter on this slice first (line tool, E), "
                             "then its short axis")
@@ -631,10 +648,11 @@ class ShortAxisGesture(ReadingGesture):
         sel, role = self.selection, role_of(event.view)
         assert sel.pair is not None and role is not None and sel.lesion_id is not None
         lesion_id, pair = sel.lesion_id, sel.pair
+        on = slice_of(m, images_of(event.view.model))  # its image in the stack as loaded, recorded with it
         if a == b:
             return self.say("drag across the node, perpendicular to its longest diameter, to draw the short axis")
         self.run(lambda: self.say(f"{lesion_id} on {role_label(role)}: short axis "
-                                  f"{self.reading.set_short_axis(pair, lesion_id, role, a, b):.1f} mm "
+                                  f"{self.reading.set_short_axis(pair, lesion_id, role, a, b, on):.1f} mm "
                                   f"(longest {m.diameter_mm:.1f} mm)"))
         return True
 
@@ -727,12 +745,13 @@ class CountGesture(ReadingGesture):
             return ""
         for les in self.reading.project.lesions_of(pair[0], pair[1], self.reading.reader):
             m = les.observation(role)
-            if not isinstance(m, Measurement) or m.slice_index == view.slice_index \
-                    or abs(m.slice_index - view.slice_index) > TAKEOVER_SLICES:
+            on = slice_of(m, images_of(view.model)) if isinstance(m, Measurement) else None
+            if not isinstance(m, Measurement) or on is None or on == view.slice_index \
+                    or abs(on - view.slice_index) > TAKEOVER_SLICES:
                 continue
             far = _far_from(m, view, at)  # None on another stack
             if far is not None and far <= m.diameter_mm / 2:
-                n = abs(m.slice_index - view.slice_index)
+                n = abs(on - view.slice_index)
                 return (f"; {les.lesion_id}'s line {n} slice{'s' if n > 1 else ''} away spans here: the same lesion "
                         f"counted twice? (Ctrl+Z undoes)")
         return ""

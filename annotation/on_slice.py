@@ -8,11 +8,13 @@ hit-test against it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from annotation.placement import slice_of
 from annotation.records import CountMark, Measurement
 from annotation.selection import Selection
-from viewer.records import READING_ROLES, Role
+from viewer.records import READING_ROLES, ImageHeader, Role
 
 MeasuredOn = tuple[str, Measurement]  # (lesion id, measurement)
 
@@ -23,7 +25,9 @@ class SliceContent:
     def __init__(self, selection: Selection) -> None:
         self.selection = selection
         self._key: tuple[Any, ...] = ()
-        self._lines: dict[tuple[Role, str, int], list[MeasuredOn]] = {}
+        self._lines: dict[tuple[Role, str], list[MeasuredOn]] = {}
+        # per (role, stack): the stack as loaded its lines were placed on, and its lines by slice
+        self._placed: dict[tuple[Role, str], tuple[Sequence[ImageHeader], dict[int, list[MeasuredOn]]]] = {}
         self._marks: dict[tuple[Role, str, int], list[CountMark]] = {}
 
     def _refresh(self) -> None:
@@ -32,21 +36,33 @@ class SliceContent:
         key = (reading.project.serial, sel.pair, reading.reader)  # not id(): reused once freed
         if key == self._key:
             return
-        self._key, self._lines, self._marks = key, {}, {}
+        self._key, self._lines, self._placed, self._marks = key, {}, {}, {}
         if sel.pair is None:
             return
         for les in reading.project.lesions_of(sel.pair[0], sel.pair[1], reading.reader):
             for role, m in les.observations:
                 if isinstance(m, Measurement):
-                    self._lines.setdefault((role, m.stack_key, m.slice_index), []).append((les.lesion_id, m))
+                    self._lines.setdefault((role, m.stack_key), []).append((les.lesion_id, m))
         for mark in reading.project.marks_of(sel.pair[0], sel.pair[1], reading.reader):
             self._marks.setdefault((mark.role, mark.stack_key, mark.slice_index), []).append(mark)
 
-    def measurements(self, role: Role | None, stack_key: str, slice_index: int) -> list[MeasuredOn]:
+    def measurements(self, role: Role | None, stack_key: str, slice_index: int,
+                     images: Sequence[ImageHeader] = ()) -> list[MeasuredOn]:
+        """The lines drawn on slice ``slice_index`` of the stack as loaded (``images``, volume order: a line is
+        on the slice of its SOP Instance UID, :func:`annotation.placement.slice_of`; one whose image is missing
+        from the stack is on none)."""
         if role is None or role not in READING_ROLES:
             return []
         self._refresh()
-        return self._lines.get((role, stack_key, slice_index), [])
+        placed = self._placed.get((role, stack_key))
+        if placed is None or placed[0] is not images:
+            by_slice: dict[int, list[MeasuredOn]] = {}
+            for lid, m in self._lines.get((role, stack_key), []):
+                k = slice_of(m, images)
+                if k is not None:
+                    by_slice.setdefault(k, []).append((lid, m))
+            placed = self._placed[(role, stack_key)] = (images, by_slice)
+        return placed[1].get(slice_index, [])
 
     def marks(self, role: Role | None, stack_key: str, slice_index: int) -> list[CountMark]:
         if role is None or role not in READING_ROLES:

@@ -636,26 +636,31 @@ class Reading:
         return m.diameter_mm
 
     def set_short_axis(self, pair: PairKey, lesion_id: str, role: Role | str, p3: tuple[float, float],
-                       p4: tuple[float, float]) -> float:
+                       p4: tuple[float, float], slice_index: int | None = None) -> float:
         """The perpendicular short axis p3-p4 of a lesion's measurement on one series (a lymph node's,
-        which RECIST sums); returns it in mm. The long axis must be drawn first."""
+        which RECIST sums); returns it in mm. The long axis must be drawn first. ``slice_index``: the index of the
+        line's image in the stack as loaded where it was edited (the record keeps its image's UID)."""
         role = reading_role(role)
         m = self._lesion(pair, lesion_id).observation(role)
         if not isinstance(m, Measurement):
             raise ValidationError(f"{lesion_id} has no longest diameter on {role_label(role)}: draw it first",
                                   where="role")
-        new = replace(m, p3=p3, p4=p4)
+        new = replace(m, p3=p3, p4=p4, slice_index=m.slice_index if slice_index is None else slice_index)
         self.set_observation(pair, lesion_id, role, new)
         return new.short_axis_mm  # type: ignore[return-value]
 
     def move_endpoint(self, pair: PairKey, lesion_id: str, role: Role | str, which: int,
-                      point: tuple[float, float]) -> float:
-        """Move endpoint 1 or 2 of a measurement; returns the new diameter in mm."""
+                      point: tuple[float, float], slice_index: int | None = None) -> float:
+        """Move endpoint 1 or 2 of a measurement; returns the new diameter in mm. ``slice_index``: the index of the
+        line's image in the stack as loaded where the end was moved (the record keeps its image's UID; the stored
+        index counts the images of the load it was last recorded on, and a folder with a file missing shifts it)."""
         role = reading_role(role)
         m = self._lesion(pair, lesion_id).observation(role)
         if not isinstance(m, Measurement):
             raise ValidationError(f"{lesion_id} has no measurement on {role_label(role)}", where="role")
         moved = m.with_endpoint(which, point)
+        if slice_index is not None:
+            moved = replace(moved, slice_index=slice_index)
         # "undone: L1 on DWI b800: measured" named a drawn line, not the end moved (a reader's check)
         self.set_observation(pair, lesion_id, role, moved,
                              what=f"end moved, {m.diameter_mm:.1f} -> {moved.diameter_mm:.1f} mm")

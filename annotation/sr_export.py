@@ -237,7 +237,10 @@ def _fill_from_images(project: Project, stacks: list[StackInfo]) -> Project:
             if stack.key not in images:
                 images[stack.key] = tuple(VolumeLoader(stack).images)
             imgs = images[stack.key]
-            if obs.slice_index < len(imgs):
+            # a record without its UID names its image by the index in the stack as then loaded: taken only where
+            # the image there has the InstanceNumber the record saw (a folder with a file missing shifts the index)
+            if obs.slice_index < len(imgs) and (obs.instance_number is None
+                                                or imgs[obs.slice_index].instance_number == obs.instance_number):
                 img = imgs[obs.slice_index]
                 fixed = replace(obs, sop_instance_uid=img.sop_instance_uid, sop_class_uid=img.sop_class_uid,
                                 frame_number=img.frame + 1 if img.pixel.number_of_frames > 1 else None)

@@ -53,7 +53,7 @@ from viewer.errors import LesionlabError, SrError, StoreError
 from viewer.geometry import StackGeometry
 from viewer.interop.model import GroupStatus, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus, visible
 from viewer.interop.vr_fit import fit
-from viewer.records import READING_ROLES, ImageHeader, StackInfo
+from viewer.records import READING_ROLES, ImageHeader, SkippedFile, StackInfo
 
 if TYPE_CHECKING:
     from viewer.studies import ExamPair as ViewerExam, Patient as ViewerPatient
@@ -96,6 +96,8 @@ class _Images:
         self.stacks: list[tuple[StackInfo, StackGeometry, tuple[ImageHeader, ...]]] = []
         self.all_stacks = stacks
         self._patients: "dict[str, ViewerPatient] | None" = None  # grouped at the first SR of an exam the store lacks
+        #: the folder's files the index did not read (truncated, unreadable): an image named by an SR may be one
+        self.unread: tuple[SkippedFile, ...] = ()
         for stack in stacks:
             if stack.role not in READING_ROLES:
                 continue
@@ -207,7 +209,15 @@ class _Importer:
                 self.result.refused.append(f"{where}: the line names a multi-frame image without its frame")
                 return None
             if sl is None:
-                self.result.refused.append(f"{where}: image {length.image.sop_instance_uid} is not in the read studies")
+                # a folder with a file missing (a radiologist's check truncated one): said, with the file
+                # (only for an SR of a study of the folder: another study's image is simply not there)
+                ours = any(s.study_instance_uid == parsed.study_instance_uid
+                           or s.series_instance_uid in parsed.evidence_series for s, _g, _i in self.images.stacks)
+                unread = self.images.unread if ours else ()
+                missing = (f" (the folder has {len(unread)} file(s) not read, {Path(unread[0].path).name}: "
+                           f"{unread[0].reason}; nothing recorded from this line)" if unread else "")
+                self.result.refused.append(f"{where}: image {length.image.sop_instance_uid} is not in the read "
+                                           f"studies{missing}")
                 return None
             if not self._in_pair(sl, pair):
                 self.result.refused.append(f"{where}: the image belongs to another exam than the pair's")
@@ -382,8 +392,14 @@ class _Importer:
         extra = self._short_axis(g, where)
         method, params = MeasurementMethod(g.method), g.method_params
         before = reading.project.lesions[(*pair.key, reading.reader, lid)].observation(sl.stack.role)
-        if isinstance(before, Measurement) and before.sop_instance_uid == sl.image.sop_instance_uid \
-                and before.slice_index == sl.index and _close((*before.p1, *before.p2), (*p1, *p2)):
+        frame = sl.image.frame + 1 if sl.image.pixel.number_of_frames > 1 else None
+        # the same image is the same UID (and frame): the stored index counts the images of the folder as loaded
+        # when the line was drawn, and this folder may lack one (a radiologist's check: an unchanged line was
+        # rewritten from slice 21 to 20 against a folder with IM0052 truncated)
+        same_image = (before.sop_instance_uid == sl.image.sop_instance_uid and before.frame_number == frame
+                      if isinstance(before, Measurement) and before.sop_instance_uid
+                      else isinstance(before, Measurement) and before.slice_index == sl.index)
+        if isinstance(before, Measurement) and same_image and _close((*before.p1, *before.p2), (*p1, *p2)):
             # the same line again (an SR keeps points as 32-bit floats): what the SR does not carry stays
             # (a short axis another tool's SR lacks, how a line its SR calls drawn was made); the same
             # line with the same short axis and method is left as it is
@@ -484,10 +500,12 @@ def import_into(reading_for: Callable[[str], Reading], dicom: "str | os.PathLike
 
     t0 = time.perf_counter()
     result = SrImportResult()
-    stacks = list(index_path(Path(dicom)).stacks)
+    index = index_path(Path(dicom))
+    stacks = list(index.stacks)
     if not stacks:
         raise LesionlabError("no image stacks found", where=str(dicom), advice="give the folder of the read studies")
     images = _Images(stacks)
+    images.unread = tuple(index.skipped)
     parsed: list[ParsedSr] = []
     for f in files:
         try:

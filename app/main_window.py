@@ -19,6 +19,7 @@ from PySide6.QtCore import QByteArray, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox
 
+from annotation.placement import images_of, missing_text, slice_of
 from annotation.reading import EditKind, ReadingEvent
 from annotation.records import CountMark, NotMeasurable, NotVisible
 from annotation.vocab import Lobe
@@ -532,6 +533,7 @@ class MainWindow(QMainWindow):
             return
         read = (*pair, reader)
         places: set[tuple[Role, str, int]] = set()
+        shown = {v.key: v for v in self.reading.viewports if v.key}
         for key in before.lesions.keys() | after.lesions.keys():
             if key[:3] != read:
                 continue
@@ -541,7 +543,9 @@ class MainWindow(QMainWindow):
             for role in was.keys() | now.keys():
                 if was.get(role) != now.get(role):
                     m = now.get(role) or was[role]
-                    places.add((role, m.stack_key, m.slice_index))
+                    # on its own image in the stack as loaded (-1: missing from it, nothing to show)
+                    k = slice_of(m, images_of(shown[m.stack_key])) if m.stack_key in shown else m.slice_index
+                    places.add((role, m.stack_key, -1 if k is None else k))
         for mark_id in before.count_marks.keys() | after.count_marks.keys():
             old_m, new_m = before.count_marks.get(mark_id), after.count_marks.get(mark_id)
             if old_m != new_m:
@@ -1114,9 +1118,18 @@ class MainWindow(QMainWindow):
 
         mark = isinstance(m, CountMark)  # a count mark (Checks: one lesion counted twice?), else a line
         middle = (m.row, m.col) if mark else m.middle
+        missing: list[str] = []  # the line's image is not in the stack as loaded (a file of the folder unreadable)
 
         def go() -> None:
-            vp.set_index(m.slice_index)
+            # a line on its own image, found by its SOP Instance UID in the stack as loaded: its stored index
+            # counts the images of the load it was drawn on (a radiologist's check: L1 on DWI #49 was shown on
+            # #48, 5 mm away, once a file below it was truncated)
+            k = m.slice_index if mark else slice_of(m, images_of(vp))
+            if k is None:
+                missing.append(missing_text(m, self._lesion_of(m), role_label(role)))
+                self.state.say(missing[0])
+                return
+            vp.set_index(k)
             vp.set_center(middle)
 
         if vp.key != m.stack_key:  # another stack hangs there (ADC swapped in, a dropped stack)
@@ -1138,13 +1151,24 @@ class MainWindow(QMainWindow):
         # stayed after a grid click and read as if it were about the line shown)
         # the slice named as the cell's overlay names it ("Im 14/25 (#14)", counted from the top: a reader's
         # check read "slice 12", counted from the feet, against the overlay's Im 14)
-        shown = vp.key == m.stack_key and vp.index == m.slice_index  # else still arriving: no number yet
+        if missing:
+            return
+        k = m.slice_index if mark else slice_of(m, images_of(vp))
+        shown = vp.key == m.stack_key and vp.index == k  # else still arriving: no number yet
         where = f", Im {vp.slice_number}/{vp.n_slices}" if shown else ""
         if mark:
             self.state.say(f"shown: the count mark on {role_label(role)}{where} (picked: Del deletes it)")
             return
         where += f" (#{m.instance_number})" if m.instance_number is not None else ""
         self.state.say(f"shown: the {m.diameter_mm:.1f} mm line on {role_label(role)}{where}")
+
+    def _lesion_of(self, m: Any) -> str:
+        """The id of the lesion of the read whose line ``m`` is ("" when none is)."""
+        pair = self.state.selection.pair
+        if pair is None:
+            return ""
+        return next((les.lesion_id for les in self.state.reading.project.lesions_of(*pair, self.state.reading.reader)
+                     if any(obs is m for _r, obs in les.observations)), "")
 
     def show_stack(self, cell: int, stack: StackInfo) -> None:
         """Show ``stack`` in ``cell``: a stack of the pair read is a reading cell, anything else a comparison."""

@@ -13,6 +13,7 @@ import numpy as np
 from annotation.followup import FollowupEditor, followed_before
 from annotation.followup_reads import followup_reads
 from annotation.gestures import hit, measurable_refusal
+from annotation.placement import images_of, missing_here, missing_text, slice_of
 from annotation.records import Lesion, Measurement, NotMeasurable, NotVisible, PairKey
 from annotation.selection import Picked
 from annotation.vocab import CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe
@@ -165,9 +166,10 @@ def _lesion_slices(state: WorkstationState, les: Lesion) -> tuple[list[tuple[Vie
     for cell, vp in enumerate(viewports):
         role = state.reading_role(cell)
         m = les.observation(role) if role is not None else state.same_lesion_on(les, vp.key)
-        if isinstance(m, Measurement) and m.stack_key == vp.key and vp.geometry is not None:
-            moves.append((vp, m.slice_index))
-            lines.append((vp, vp.geometry.index_to_patient(m.slice_index, *m.middle)))
+        k = slice_of(m, images_of(vp)) if isinstance(m, Measurement) else None  # missing from the stack: none
+        if isinstance(m, Measurement) and k is not None and m.stack_key == vp.key and vp.geometry is not None:
+            moves.append((vp, k))
+            lines.append((vp, vp.geometry.index_to_patient(k, *m.middle)))
     n_lines = len(moves)
     for vp in viewports:  # a patient point maps through the links whatever slice each cell shows now
         if vp.geometry is None or any(vp is shown for shown, _ in lines):
@@ -373,6 +375,9 @@ def set_status(state: WorkstationState, observation: NotVisible | NotMeasurable)
     _ready(state)
     les = _lesion(state, lid)
     before = les.observation(role) if les is not None else None
+    cell = state.viewer.layout.active
+    if missing_here(before, state.viewer.viewports[cell]):  # read-only until its image is back
+        raise LesionlabError(missing_text(before, lid, role_label(role)))
     pair = state.selection.pair
     assert pair is not None  # _ready made it
     tied = {m.mark_id for m in state.reading.project.marks_of(pair[0], pair[1], state.reading.reader)
@@ -509,7 +514,10 @@ def delete(state: WorkstationState, pointer: PointerEvent | None) -> str:
                                  "its cell)")
         les = _lesion(state, picked.lesion_id) if not picked.is_mark and picked.lesion_id else None
         obs = les.observation(picked.role) if les is not None and picked.role is not None else None
-        on = mark.slice_index if mark is not None else obs.slice_index if isinstance(obs, Measurement) else None
+        if missing_here(obs, pointer.view.model):  # read-only until its image is back
+            raise LesionlabError(missing_text(obs, picked.lesion_id or "", role_label(picked.role)))
+        on = mark.slice_index if mark is not None \
+            else slice_of(obs, images_of(pointer.view.model)) if isinstance(obs, Measurement) else None
         if cell is not None and on is not None and on != pointer.view.slice_index:  # scrolled away from it
             raise LesionlabError(f"nothing to delete under the pointer ({what} is picked, on another slice: point at "
                                  "it there)")

@@ -23,6 +23,7 @@ from annotation.gestures import ON_ADC, ReadingContext, Suggestion
 from annotation.records import Alignment, Lesion, Measurement, PairKey
 from annotation.vocab import AlignmentSource
 from annotation.lobes import lobe_for_point
+from annotation.placement import images_of, slice_of
 from annotation.selection import Selection
 from annotation.vocab import Lobe
 from app.reading_session import ReadingSession
@@ -460,7 +461,10 @@ class WorkstationState:
                    and v.volume is not None), None)
         if vp is None or vp.geometry is None or vp.volume is None:
             return None
-        p = vp.geometry.index_to_patient(m.slice_index, *m.middle)
+        k = slice_of(m, images_of(vp))  # its image in the stack as loaded
+        if k is None:  # missing from it: nowhere in the patient to compare it with
+            return None
+        p = vp.geometry.index_to_patient(k, *m.middle)
         point = (float(p[0]), float(p[1]), float(p[2]))
         frame = vp.volume.stack.frame_of_reference_uid
         if not frame:  # no frame of reference (an anonymiser stripped it): nothing to compare it with

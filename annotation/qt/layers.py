@@ -8,6 +8,7 @@ costs little (bench/bench_viewer.py draws 20 measurements per slice through them
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from PySide6.QtCore import QLineF, QPointF, Qt
@@ -15,11 +16,12 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen, QPolygon
 
 from annotation.lobes import boundary_path_in
 from annotation.on_slice import SliceContent
+from annotation.placement import images_of, slice_of
 from annotation.records import CountMark, Measurement, mm_text
 from annotation.selection import Selection
 from annotation.vocab import Lobe
 from viewer.qt.tools import ViewContext
-from viewer.records import READING_ROLES
+from viewer.records import READING_ROLES, ImageHeader
 
 LOBE_COLOURS = {Lobe.RIGHT: QColor(255, 170, 0), Lobe.LEFT: QColor(0, 200, 255)}
 LINE_COLOUR = QColor(255, 255, 0)
@@ -56,8 +58,11 @@ class _SliceIndex:
     def __init__(self) -> None:
         self._key: tuple[object, ...] = ()
         # per slice: the current pair's measurements, and every exam's of the patient
-        self._own: dict[tuple[str, int], list[tuple[str, Measurement]]] = {}
-        self._all: dict[tuple[str, int], list[tuple[str, Measurement]]] = {}
+        # per stack: the current pair's measurements, and every exam's of the patient
+        self._own: dict[str, list[tuple[str, Measurement]]] = {}
+        self._all: dict[str, list[tuple[str, Measurement]]] = {}
+        # per (stack, own): the stack as loaded they were placed on (by SOP Instance UID) and them by slice
+        self._placed: dict[tuple[str, bool], tuple[Sequence[ImageHeader], dict[int, list[tuple[str, Measurement]]]]] = {}
         self._drawn: dict[tuple[str, int, bool], list[tuple[str, float, float, float, float, str]]] = {}
 
     def _refresh(self, selection: Selection, patient_id: str | None) -> None:
@@ -67,33 +72,49 @@ class _SliceIndex:
         reading = selection.reading
         key = (reading.project.serial, selection.pair, reading.reader, patient_id)  # not id(): reused once freed
         if key != self._key:
-            self._key, self._own, self._all, self._drawn = key, {}, {}, {}
+            self._key, self._own, self._all, self._placed, self._drawn = key, {}, {}, {}, {}
             if patient_id is not None:
                 for rec in reading.project.pairs_of(patient_id):
                     mine = selection.pair == (patient_id, rec.exam_pair_id)
                     for les in reading.project.lesions_of(patient_id, rec.exam_pair_id, reading.reader):
                         for _role, m in les.observations:
                             if isinstance(m, Measurement):
-                                where = (m.stack_key, m.slice_index)
-                                self._all.setdefault(where, []).append((les.lesion_id, m))
+                                self._all.setdefault(m.stack_key, []).append((les.lesion_id, m))
                                 if mine:
-                                    self._own.setdefault(where, []).append((les.lesion_id, m))
+                                    self._own.setdefault(m.stack_key, []).append((les.lesion_id, m))
+
+    def _on(self, stack_key: str, slice_index: int, own: bool,
+            images: Sequence[ImageHeader]) -> list[tuple[str, Measurement]]:
+        """The stack's lines on ``slice_index`` of it as loaded (``images``): each on its own image, found by
+        :func:`annotation.placement.slice_of`; a line whose image is missing from the stack is on none."""
+        placed = self._placed.get((stack_key, own))
+        if placed is None or placed[0] is not images:
+            by_slice: dict[int, list[tuple[str, Measurement]]] = {}
+            for lid, m in (self._own if own else self._all).get(stack_key, []):
+                k = slice_of(m, images)
+                if k is not None:
+                    by_slice.setdefault(k, []).append((lid, m))
+            placed = self._placed[(stack_key, own)] = (images, by_slice)
+            self._drawn = {w: d for w, d in self._drawn.items() if w[0] != stack_key or w[2] != own}
+        return placed[1].get(slice_index, [])
 
     def get(self, selection: Selection, patient_id: str | None, stack_key: str,
-            slice_index: int, own: bool = False) -> list[tuple[str, Measurement]]:
+            slice_index: int, own: bool = False, images: Sequence[ImageHeader] = ()) -> list[tuple[str, Measurement]]:
         self._refresh(selection, patient_id)
-        return (self._own if own else self._all).get((stack_key, slice_index), [])
+        return self._on(stack_key, slice_index, own, images)
 
     def drawn(self, selection: Selection, patient_id: str | None, stack_key: str,
-              slice_index: int, own: bool = False) -> list[tuple[str, float, float, float, float, str]]:
+              slice_index: int, own: bool = False,
+              images: Sequence[ImageHeader] = ()) -> list[tuple[str, float, float, float, float, str]]:
         """The slice's measurements as (lesion id, row1, col1, row2, col2, label), made on first use; a
         bidirectional measurement adds its short axis p3-p4 with an empty label (and "d × s mm" on the long one)."""
         self._refresh(selection, patient_id)
         where = (stack_key, slice_index)
+        lines = self._on(stack_key, slice_index, own, images)
         out = self._drawn.get((*where, own))
         if out is None:
             out = self._drawn[(*where, own)] = []
-            for lid, m in (self._own if own else self._all).get(where, []):
+            for lid, m in lines:
                 short = m.short_axis_mm
                 size = (f"{mm_text(m.diameter_mm)} × {mm_text(short)} mm" if short is not None
                         else f"{mm_text(m.diameter_mm)} mm")
@@ -170,7 +191,7 @@ class MeasurementLayer:
         if patient is None or role not in READING_ROLES:
             return []
         return self._index.get(self.selection, patient, view.model.key, view.slice_index,
-                               own=self.reads())
+                               own=self.reads(), images=images_of(view.model))
 
     def _label(self, painter: QPainter, text: str, colour: QColor) -> QImage:
         key = (text, colour.rgba())
@@ -198,7 +219,7 @@ class MeasurementLayer:
         if patient is None or role not in READING_ROLES:
             return
         drawn = self._index.drawn(self.selection, patient, view.model.key, view.slice_index,
-                                  own=self.reads())
+                                  own=self.reads(), images=images_of(view.model))
         if not drawn:
             return
         hidden, current = self.hidden, self.selection.lesion_id
@@ -358,7 +379,8 @@ class CountLayer:
         slice of the lesion than its line's, up to two slices away)."""
         if not m.lesion_id:
             return None
-        return next((meas for lid, meas in self.content.measurements(m.role, view.model.key, view.slice_index)
+        return next((meas for lid, meas in self.content.measurements(m.role, view.model.key, view.slice_index,
+                                                                    images_of(view.model))
                      if lid == m.lesion_id), None)
 
     def _free(self, at: QPointF, taken: list[tuple[float, float, float, float]]) -> bool:

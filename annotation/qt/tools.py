@@ -14,6 +14,7 @@ from PySide6.QtGui import QPainter, QPen
 from annotation.gestures import (BoundaryGesture, CountGesture, LineGesture, ReadingContext, ReadingGesture,
                                  ShortAxisGesture)
 from annotation.qt.layers import BOUNDARY_COLOUR, CURRENT_COLOUR, CountLayer, MeasurementLayer, draw_line
+from annotation.placement import images_of, slice_of
 from annotation.records import Measurement
 from viewer.model.pointer import PointerEvent
 from viewer.qt.tools import BaseTool, ViewContext
@@ -147,6 +148,9 @@ def jump_to(models: Any, measurement: Measurement) -> Any:
     """
     for model in models:
         if model.key == measurement.stack_key:
-            model.set_index(measurement.slice_index)
+            k = slice_of(measurement, images_of(model))
+            if k is None:  # its image is missing from the stack as loaded: shown on no other image
+                return None
+            model.set_index(k)
             return model
     return None
