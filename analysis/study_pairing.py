@@ -491,10 +491,12 @@ def study_image_uids(location: str | os.PathLike[str]) -> frozenset[str] | None:
 
 
 def write_study_reads(location: str | os.PathLike[str], out_store: str | os.PathLike[str], *,
-                      dicom: str | os.PathLike[str] | None = None, study_id: str | None = None
-                      ) -> tuple[Path, Path, list[CasePairing]]:
+                      dicom: str | os.PathLike[str] | None = None, study_id: str | None = None,
+                      left_out: list[str] | None = None) -> tuple[Path, Path, list[CasePairing]]:
     """The study's reads as one read per reader in a new ``.lesionlab`` (for ``lesionlab agreement``
-    and ``analyze``), and the patient-level pairing table beside it (``<out>-pairing.csv``)."""
+    and ``analyze``), and the patient-level pairing table beside it (``<out>-pairing.csv``). ``left_out`` gets one line
+    per kind of the store's reads not written (the adjudicator's consensus, reads of no study reader), as `agreement`
+    says them: `study reads` left the consensus out unsaid (a radiologist-engineer's check, session 48)."""
     out = Path(out_store)
     if out.exists():
         raise LesionlabError("exists already", where=str(out), advice="choose a new file for the study's reads")
@@ -502,6 +504,9 @@ def write_study_reads(location: str | os.PathLike[str], out_store: str | os.Path
     with ReadingStore.open(location, read_only=True) as store:
         joined = joined_reads(store, dicom=dicom, stacks=stacks, study_id=study_id)
     study_id, merged, pairings = joined.study_id, joined.project, list(joined.pairings)
+    if left_out is not None:
+        for why, who in joined.readers.left_out(set(joined.names)).items():
+            left_out.append(f"left out {', '.join(who[:6])}{' …' if len(who) > 6 else ''} ({why})")
     table = out.with_name(out.stem + "-pairing.csv")
     # all or nothing: both files are written under hidden names beside their places and put there only once
     # whole, the store last (killed half way, an empty store was left under OUT: a rerun said "exists already"

@@ -23,6 +23,8 @@ from annotation.lost_marks import LostMark, exam_label, lost_count_marks, still_
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, CountMark, Lesion, Measurement, ReaderRoles, expected_roles
 from viewer.geometry import StackGeometry, in_plane_distance_mm
+from viewer.geometry.directions import OBLIQUE_NOTE_DEG
+from viewer.geometry.spacing import TILT_LIMIT_DEG
 from annotation.vocab import CountStatus, FollowupKind, FollowupStatus, Treatment
 from viewer.model.layout import role_label
 from viewer.records import READING_ROLES, Role
@@ -84,6 +86,7 @@ class CheckCode(str, Enum):
     LOST_MARK = "lost_mark"
     TREATMENT_SAYS_NO = "treatment_says_no"
     TREATMENTS_UNCONFIRMED = "treatments_unconfirmed"
+    TILTED_LINE = "tilted_line"
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
         out += _lines_apart(project, patient_id, exam_pair_id, reader, place_of)
     if geometry_of is None:
         return out
+    out += _tilted_lines(project, patient_id, exam_pair_id, reader, geometry_of)
     # asked with the images' geometry (Checks) and without (the lesion grid, the exports): cached apart, so that the
     # two panels asking after every edit share the protocol's checks (one entry thrashed between them: a review)
     marks = project.marks_of(patient_id, exam_pair_id, reader)
@@ -164,6 +168,35 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
             or any(a is not b for a, b in zip(twice[2], geos)):
         twice = _last_twice = (project, twice_asked, geos, tuple(_counted_twice(marks, geometry)))
     return out + list(twice[3])
+
+
+def tilted(geo: StackGeometry) -> str | None:
+    """What a stack's slices tilted off the axial plane make of a length drawn on them ("18.5° off the axial plane
+    (gantry tilt)"), or None for a stack within :data:`~viewer.geometry.directions.OBLIQUE_NOTE_DEG` of it. A gantry-tilt
+    CT hung as a reading series took lines as axial, unsaid, while `lesionlab index` warned "lengths drawn on them are
+    not strictly axial" (a radiologist-engineer's check, session 48: 32.6 mm recorded on slices 18.5° off)."""
+    angle = geo.orientation_angle_deg
+    if geo.orientation.value != "axial" or angle <= OBLIQUE_NOTE_DEG:
+        return None
+    why = " (gantry tilt)" if geo.tilt_deg > TILT_LIMIT_DEG else ""
+    return f"{angle:.1f}° off the axial plane{why}"
+
+
+def _tilted_lines(project: Project, patient_id: str, exam_pair_id: str, reader: str,
+                  geometry_of: GeometryOf) -> list[ProtocolWarning]:
+    """A line drawn on a stack whose slices are tilted off the axial plane (where the images are loaded): its length
+    is not the strictly axial diameter the protocol measures."""
+    out = []
+    for les in project.lesions_of(patient_id, exam_pair_id, reader):
+        for role, m in les.measurements().items():
+            geo = geometry_of(m.stack_key)
+            off = tilted(geo) if geo is not None else None
+            if off:
+                out.append(ProtocolWarning(CheckCode.TILTED_LINE,
+                                           f"{les.lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm drawn on "
+                                           f"slices {off}: not the strictly axial diameter the protocol measures",
+                                           les.lesion_id, role))
+    return out
 
 
 def _check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from collections.abc import Sequence
 from typing import Any, Callable
 
-from annotation.checks import lines_far_from, lines_overlap, marks_counted_twice
+from annotation.checks import lines_far_from, lines_overlap, marks_counted_twice, tilted
 from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
 from annotation.placement import images_of, missing_here, missing_text, slice_of
@@ -404,6 +404,9 @@ class LineGesture(ReadingGesture):
                 other, apart = min(far, key=lambda x: x[1])
                 twice = f"{apart:.0f} mm from its line on {role_label(other)}"
                 extra = f"; {twice}: another lesion? (Ctrl+Z undoes; N for a new lesion)" + extra
+        off = tilted(view.geometry) if view.geometry is not None else None
+        if off:  # a gantry-tilt CT hung as a reading series: its lines were taken as axial, unsaid (Checks says it too)
+            extra = f"; ⚠ slices {off}" + extra
         if method is MeasurementMethod.SUGGESTED and not twice:
             # shown, not gone past: the reader looks at the line where it was put (a reader's check clicked a
             # kidney and the reading moved on to the next series while the 53.9 mm line lay five slices away);

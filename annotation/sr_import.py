@@ -1,7 +1,9 @@
 """DICOM SR TID 1500 reports into a reading: lengths become measurements, tracking UIDs lesions.
 
 :func:`import_srs` reads each file (:mod:`viewer.interop.sr_read`), finds the exam pair of the
-store whose patient and study the SR names (else the file is refused whole), places every length
+store whose patient and study the SR names (else the exam of the read studies holding them is added, with its
+patient, in the file's own edit and said -- a store made by `store create` starts empty -- and when the images
+do not hold them either the file is refused whole), places every length
 on the referenced image of the read studies (``dicom``: folder, DICOMDIR or zip), and writes one
 edit per file. A lesion is known by its tracking UID: the reader's lesion with that UID, or a new
 one with the SR's id (``...:L<n>``, the label OHIF shows) where the read has it free, else one after
@@ -34,23 +36,27 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from annotation._validate import identifier
+from annotation.clinical import ClinicalRecord, name_from_images
 from annotation.lobes import lobe_for_point
 from annotation.reading import Reading
 from annotation.records import (LESION_ID, ExamPair, Measurement, NotMeasurable, NotVisible, PairKey,
                                 lesion_number)
 from annotation.store import ReadingStore
-from annotation.vocab import CouinaudSegment, Lobe, MeasurementMethod
+from annotation.vocab import CouinaudSegment, Lobe, MeasurementMethod, Sex
 from viewer.errors import LesionlabError, SrError, StoreError
 from viewer.geometry import StackGeometry
 from viewer.interop.model import GroupStatus, ImageRef, LesionSite, ParsedLength, ParsedSr, ParsedStatus, visible
 from viewer.interop.vr_fit import fit
 from viewer.records import READING_ROLES, ImageHeader, SkippedFile, StackInfo
+
+if TYPE_CHECKING:
+    from viewer.studies import ExamPair as ViewerExam, Patient as ViewerPatient
 
 _NUMBER = re.compile(r":L([0-9]+)$")
 #: The lobe a lesion outside the liver (an SR's lymph node, bone, lung) is recorded with: Lesion needs one;
@@ -88,6 +94,8 @@ class _Images:
         #: (SOP Instance UID, frame number or None): the frames of an enhanced multi-frame file share the UID
         self.by_uid: dict[tuple[str, int | None], _Slice] = {}
         self.stacks: list[tuple[StackInfo, StackGeometry, tuple[ImageHeader, ...]]] = []
+        self.all_stacks = stacks
+        self._patients: "dict[str, ViewerPatient] | None" = None  # grouped at the first SR of an exam the store lacks
         #: the folder's files the index did not read (truncated, unreadable): an image named by an SR may be one
         self.unread: tuple[SkippedFile, ...] = ()
         for stack in stacks:
@@ -100,6 +108,30 @@ class _Images:
             for k, img in enumerate(images):
                 frame = img.frame + 1 if img.pixel.number_of_frames > 1 else None
                 self.by_uid[(img.sop_instance_uid, frame)] = _Slice(stack, geometry, k, img)
+
+    def exam_of(self, parsed: ParsedSr, reading: Reading) -> "tuple[ViewerExam | None, str]":
+        """The exam of the images (a proposed CT + MRI pair, else the study alone, as the browser lists them) holding
+        the SR's patient and study, or None and why not."""
+        from viewer.studies import exams, group_studies  # noqa: PLC0415
+
+        if self._patients is None:
+            self._patients = {p.patient_id: p for p in group_studies(self.all_stacks)}
+        patient = self._patients.get(parsed.patient_id)
+        if patient is None:
+            patient = next((p for p in self._patients.values() if fit("PatientID", p.patient_id) == parsed.patient_id),
+                           None)
+        if patient is None:
+            return None, "nor a patient of the images under --dicom"
+        exam = next((e for e in exams(patient) if parsed.study_instance_uid in (e.ct_uid, e.mr_uid)), None)
+        if exam is None:
+            return None, "nor a study of the images under --dicom"
+        stored = {u for rec in reading.project.pairs_of(patient.patient_id)
+                  for u in (rec.ct_study_uid, rec.mri_study_uid) if u}
+        if {exam.ct_uid[:64], exam.mr_uid[:64]} & stored:
+            # the images pair the SR's study with one the store holds in another exam: not guessed
+            return None, (f"the images pair it with a study of another exam of patient {patient.patient_id} in the "
+                          "store: open the exam in lesionlab to record it")
+        return exam, ""
 
     def find(self, ref: ImageRef | None) -> _Slice | None:
         """The slice an SR image reference names (a multi-frame image needs its frame number; a status
@@ -147,8 +179,12 @@ class _Importer:
     """``reading_for(reader)`` gives the Reading that records one reader's edits (a store's, or the
     workstation's own)."""
 
-    def __init__(self, reading_for: Callable[[str], Reading], images: _Images, result: SrImportResult) -> None:
+    def __init__(self, reading_for: Callable[[str], Reading], images: _Images, result: SrImportResult, *,
+                 add_exams: bool = True, no_exam_advice: str = "") -> None:
         self.reading_for = reading_for
+        #: an SR of an exam the store lacks: its exam added from the images (the command line), or the file refused
+        #: with ``no_exam_advice`` (the workstation, where an exam is added by opening it)
+        self.add_exams, self.no_exam_advice = add_exams, no_exam_advice
         self.images = images
         self.result = result
         self.readings: dict[str, Reading] = {}
@@ -281,10 +317,14 @@ class _Importer:
                                        f"({visible(exc.message)}); the file was not imported: give --reader NAME")
             return
         pair = _pair_of(parsed, list(reading.project.exam_pairs.values()))
+        exam = None
         if pair is None:
-            self.result.refused.append(f"{name}: patient {parsed.patient_id}, study {parsed.study_instance_uid} is "
-                                       "not the CT or MRI of an exam pair of this store; the file was not imported")
-            return
+            exam, why = self.images.exam_of(parsed, reading) if self.add_exams else (None, self.no_exam_advice)
+            if exam is None:
+                self.result.refused.append(f"{name}: patient {parsed.patient_id}, study {parsed.study_instance_uid} "
+                                           f"is not the CT or MRI of an exam pair of this store ({why}); the file was "
+                                           "not imported")
+                return
         self.result.not_understood += [f"{name}: {line}" for line in parsed.not_understood]
         self.result.refused += [f"{name}: {line}" for line in parsed.unplaced]  # a lesion's group: not informational
         groups: list[ParsedLength | ParsedStatus] = [*parsed.lengths, *parsed.statuses]
@@ -293,6 +333,9 @@ class _Importer:
         self.last = {}
         self.seen: dict[tuple[str, str], str] = {}  # (lesion's tracking UID or identifier, series) -> its group
         with reading.batch(f"import DICOM SR {name}", bulk=True):  # one draft changed in place: linear in groups
+            if exam is not None:  # in the file's own edit: a file refused by the store leaves no exam behind
+                pair = self._add_exam(reading, exam, name)
+            assert pair is not None
             for g in groups:
                 where = f"{name} {g.tracking_identifier or g.tracking_uid}"
                 if isinstance(g, ParsedLength):
@@ -300,6 +343,31 @@ class _Importer:
                 else:
                     self._status(reading, pair, g, where)
         self.result.files += 1
+
+    def _add_exam(self, reading: Reading, exam: "ViewerExam", name: str) -> ExamPair:
+        """The exam of the images the SR measures, added to the store with its patient as the workstation adds one at a
+        reader's first edit (the patient's next free E<n>; name and sex from the headers; the roles its stacks
+        hold), said. Before, a store made by `store create` for import-sr refused every SR ("not the CT or MRI of an
+        exam pair of this store") though --dicom named the images: a radiologist's documented round trip stopped."""
+        pid = exam.patient_id
+        used = {rec.exam_pair_id for rec in reading.project.pairs_of(pid)}
+        n = 1
+        while f"E{n}" in used:
+            n += 1
+        new_patient = pid not in reading.project.patients
+        if new_patient:
+            sex = exam.patient_sex
+            reading.add_patient(pid, name_from_images(exam.studies[0].patient_name),
+                                ClinicalRecord(sex=Sex.parse(sex)) if sex else None)
+        held = {s.role for s in exam.stacks}
+        reading.add_exam_pair(pid, f"E{n}", series_roles=tuple(r for r in READING_ROLES if r in held),
+                              ct_study_uid=exam.ct_uid[:64], mri_study_uid=exam.mr_uid[:64],
+                              ct_date=exam.ct.study_date if exam.ct else None,
+                              mri_date=exam.mr.study_date if exam.mr else None)
+        self.result.notes.append(f"{name}: {'patient ' + pid + ' and its' if new_patient else 'patient ' + pid + ':'} "
+                                 f"exam E{n} ({exam.label.replace('  ', ' ')}) added to the store from the images under "
+                                 "--dicom: the store had no exam with the SR's study")
+        return reading.project.exam_pairs[(pid, f"E{n}")]
 
     def _length(self, reading: Reading, pair: ExamPair, parsed: ParsedSr, g: ParsedLength, where: str) -> None:
         placed = self.place(g, parsed, pair, where)
@@ -422,8 +490,11 @@ def import_srs(store: "str | os.PathLike[str]", dicom: "str | os.PathLike[str]",
 
 
 def import_into(reading_for: Callable[[str], Reading], dicom: "str | os.PathLike[str]",
-                files: Sequence["str | os.PathLike[str]"], *, reader: str | None = None) -> SrImportResult:
-    """The import through ``reading_for(reader)`` (the workstation passes its own Reading)."""
+                files: Sequence["str | os.PathLike[str]"], *, reader: str | None = None,
+                add_exams: bool = True, no_exam_advice: str = "") -> SrImportResult:
+    """The import through ``reading_for(reader)`` (the workstation passes its own Reading). ``add_exams``: an SR of
+    an exam the store lacks adds it from the images (said in ``notes``); else its file is refused with
+    ``no_exam_advice``."""
     from viewer.index import index_path
     from viewer.interop.sr_read import read_sr  # pydicom loads only for an import
 
@@ -441,7 +512,7 @@ def import_into(reading_for: Callable[[str], Reading], dicom: "str | os.PathLike
             parsed.append(read_sr(Path(f)))
         except SrError as exc:
             result.refused.append(f"{Path(f).name}: {exc.message}")
-    importer = _Importer(reading_for, images, result)
+    importer = _Importer(reading_for, images, result, add_exams=add_exams, no_exam_advice=no_exam_advice)
     imported: list[str] = []
     for i, p in enumerate(parsed):
         before = result.files

@@ -16,7 +16,8 @@ from pathlib import Path
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("store", help="the reading store: a .lesionlab file or a postgresql:// URL")
     parser.add_argument("--dicom", type=Path, required=True, metavar="PATH",
-                        help="the read studies (folder, DICOMDIR or zip): where the SR's images are")
+                        help="the read studies (folder, DICOMDIR or zip): where the SR's images are; an exam the store "
+                             "lacks is added from them, with its patient")
     parser.add_argument("--reader", default=None, metavar="NAME",
                         help="whose reading the SRs become (default: each SR's observer name)")
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="SR files (.dcm)")

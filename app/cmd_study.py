@@ -136,11 +136,13 @@ def run(args: argparse.Namespace) -> int:
         # the reads written out carry the store's count marks: one lost in an older lesionlab is one lesion less in
         # the counts `agreement` and `analyze` then read from them (session 46 told it in those two only)
         tell_lost_marks(args.store, "study reads")
-        out, table, pairings = write_study_reads(args.store, args.out, dicom=args.dicom, study_id=args.study)
+        left_out: list[str] = []
+        out, table, pairings = write_study_reads(args.store, args.out, dicom=args.dicom, study_id=args.study,
+                                                 left_out=left_out)
         paired = sum(len(p.pairs) for p in pairings)
         unpaired = sum(len(p.first_only) + len(p.second_only) for p in pairings)
         print(f"{out}: one read per reader; {paired} lesions paired across sessions, {unpaired} unpaired "
-              f"(patient level in {table})")
+              f"(patient level in {table})" + "".join(f"; {line}" for line in left_out))
         if args.dicom is None and unpaired and not paired:
             # said here, not only in the pairing table (a researcher's check found 0 paired, the reason in a note)
             print("Note: without --dicom PATH (the study's images) no lesion can be paired across sessions: they "

@@ -9,7 +9,10 @@ touching the git tree); else the reading project used last; else none until the 
 creates one.
 
 Where the reader left (app/last_session.py) is restored: the study folders of the last session
-are listed with PATH, and the exam pair, the current lesion and each cell's slice come back.
+are listed with PATH, and the exam pair, the current lesion and each cell's slice come back. Folders and
+position belong to the project they were read with: a start on another project lists PATH only (the last
+session's folders are said, and stay in File -> Recent studies), and no project that cannot be opened is
+replaced by a folder's own (StoreFlow.not_opened).
 After an unclean exit the status bar says so and what the project holds.
 
 Scripted options serve the screenshot test and the start-time benchmark: open the first
@@ -74,10 +77,13 @@ def _open_store(window, args: argparse.Namespace, last) -> None:  # type: ignore
     from app.reading_session import stores_in
 
     flow = window.store_flow
+    # the project asked for, when it cannot be opened, is not replaced by the folder's own (StoreFlow.not_opened)
     if args.store:
-        flow.open_store(args.store)
+        if not flow.open_store(args.store):
+            flow.not_opened = str(args.store)
     elif last is not None and last.store and Path(last.store).is_file():
-        flow.open_store(last.store)
+        if not flow.open_store(last.store):
+            flow.not_opened = str(last.store)
     elif args.path and stores_in(args.path):
         flow.open_store(stores_in(args.path)[0], came_with_folder=True)
     elif not args.quit_when_listed and flow.recent.paths and Path(flow.recent.paths[0]).is_file():
@@ -113,10 +119,30 @@ def position_in_this_project(last, opened: Path | None):  # type: ignore[no-unty
     """The last session's position to restore, without its exam and lesion when the project opened now is another
     than the one it was read in (``--store`` naming another project: a radiologist's check saw the last project's
     LLSYN003 hung with an empty lesion grid, and the notice of the new project's reads never came)."""
-    if last is None or not last.has_pair or not last.store or opened is None or same_folder(last.store) == same_folder(str(opened)):
+    if not another_project(last, opened):
         return last
+    # the browser's folders belong to the project too (the last session's folders are listed again only with its
+    # project): the real-DICOM folder of another project's session came back beside my.lesionlab (session 48); they
+    # stay in File -> Recent studies (said at start: folders_left_out)
     return replace(last, patient_id=None, ct_study_uid=None, mri_study_uid=None, lesion_id=None, slices={},
-                   active_key=None)
+                   active_key=None, paths=())
+
+
+def another_project(last, opened: Path | None) -> bool:  # type: ignore[no-untyped-def]
+    """The project opened now is not the one the last session read (neither is None)."""
+    return bool(last is not None and last.store and opened is not None
+                and same_folder(last.store) != same_folder(str(opened)))
+
+
+def folders_left_out(last, opened: Path | None, path: str | None) -> str:  # type: ignore[no-untyped-def]
+    """What the status says at start of the last session's folders not listed again (another project opened), or ""."""
+    if not another_project(last, opened):
+        return ""
+    left = [p for p in last.paths if Path(p).exists() and (path is None or same_folder(p) != same_folder(path))]
+    if not left:
+        return ""
+    return (f"the last session's {len(left)} folder(s) ({Path(left[0]).name}{', …' if len(left) > 1 else ''}) were read "
+            f"with {Path(last.store).name}: not listed with this project (File -> Recent studies opens them)")
 
 
 def still_running(window, last) -> bool:  # type: ignore[no-untyped-def]
@@ -275,7 +301,10 @@ def run(args: argparse.Namespace) -> int:
     scripted = args.quit_when_listed or args.open_first_pair or args.screenshot or args.no_restore
     last = None if scripted else window.last.load()
     recovery = open_last_store(window, args, last)
+    left_out = folders_left_out(last, window.session.path, args.path)
     last = position_in_this_project(last, window.session.path)
+    if left_out:
+        recovery = f"{recovery}; {left_out}" if recovery else left_out
     if recovery:
         window.state.say(recovery)
     if scripted:  # a documentation screenshot or a benchmark: the first layout, not this user's, and none saved

@@ -25,7 +25,7 @@ from annotation.records import CountMark, NotMeasurable, NotVisible
 from annotation.vocab import Lobe
 from app import reading_commands as cmd
 from app.alignment_job import AlignmentJob
-from app.browser import StudyBrowser
+from app.browser import PAYLOAD, StudyBrowser
 from app.docks import FEATURES as DOCK_FEATURES
 from app.docks import ReadingDocks
 from app.status_label import ElidedLabel, StatusProgress
@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
         self._state_changed("tool")
         self._state_changed("lobe")
         self.resizeDocks([self.docks.lesions_dock], [250], Qt.Orientation.Vertical)
-        self.overrides.changed.connect(lambda *_: self.reading.hanging.rehang())
+        self.overrides.changed.connect(lambda key, *_: self._roles_changed(key))
         self.view_settings.apply_to(self.grid.viewports)
         self.typing_guard = TypingGuard(self, self._give_keys_back)
         app = QApplication.instance()
@@ -891,7 +891,12 @@ class MainWindow(QMainWindow):
         self.browser.show_open(None if self.state.blinded else self.state.pair)  # refilled: the exam open still shown
         self.recent.add(path)
         self.store_flow.offer_stores_in(path)
-        n_pairs = len(self.browser.pair_items())
+        # exam pairs and one-modality exams counted apart: "3 exam pair(s)" for three CT-only exams (no pair), "5 exam
+        # pairs" for 3 pairs and 2 follow-up CTs (a radiologist-engineer's check, session 48)
+        exams = [item.data(0, PAYLOAD) for item in self.browser.pair_items()]
+        n_single = sum(1 for e in exams if getattr(e, "is_single", False))
+        listed = ", ".join([f"{len(exams) - n_single} exam pair(s)"] * (len(exams) > n_single or not exams)
+                           + [f"{n_single} single-modality exam(s)"] * bool(n_single))
         # a folder's README, JSON, CSV and stores are not DICOM, said as such: "8 file(s) skipped" for sample_dicom's
         # read as images lost (a radiologist's read, session 47); the others say why, the first of them
         not_dicom = [s for s in result.skipped if s.reason.startswith("not DICOM")]
@@ -900,7 +905,7 @@ class MainWindow(QMainWindow):
                        + (f", {len(not_dicom)} other file(s) not DICOM" if not_dicom else "")
                        + (f", {len(others)} file(s) skipped ({Path(others[0].path).name}: {others[0].reason}"
                           + (", …" if len(others) > 1 else "") + ")" if others else "")
-                       + f"; the browser lists {len(self.patients)} patient(s), {n_pairs} exam pair(s)")
+                       + f"; the browser lists {len(self.patients)} patient(s), {listed}")
         self.listed.emit(result)
         if self.patients and not self.state.blinded:
             # "open a study (Ctrl+O), then an exam pair" stood in the six cells under a browser listing the studies (a
@@ -1047,6 +1052,12 @@ class MainWindow(QMainWindow):
                     vp.set_linked(False)
                     vp.set_index(min(pending.pop(vp.key), vp.volume.array.shape[0] - 1))
                     vp.set_linked(linked)
+            active = self.reading.active
+            if active.key not in pending and active.volume is not None and active.linked:
+                # the cells linked with the active one to its slice: each placed at its own saved slice, CT arterial
+                # showed -1270 and CT portal -1265, both "linked: CT", until one scroll (a radiologist-engineer's
+                # check after a restart, session 48)
+                self.reading.link.follow(active)
             tries[0] += 1
             if pending and tries[0] < 1200 and any(vp.key in pending for vp in self.reading.viewports):
                 QTimer.singleShot(50, place)  # a stack still loading (a minute at most: one may fail)
@@ -1172,8 +1183,24 @@ class MainWindow(QMainWindow):
         if stack is not None:
             self.show_stack(cell, stack)
 
+    def _roles_changed(self, key: object = None) -> None:
+        """A series' role corrected (the browser's right-click): the cells hung again. An exam of one modality is fitted
+        to its reading series again: a GE gantry-tilt CT shown "as it is" in the CT arterial cell, set to CT portal,
+        left that one cell saying "CT arterial not in this exam" until the exam was opened again (session 48)."""
+        pair = self.state.pair
+        if pair is not None and pair.is_single and not self.state.blinded and any(s.key == key for s in pair.stacks):
+            self.open_pair(pair)  # a stack of another exam corrected: the one on screen stays as it is
+        else:
+            self.reading.hanging.rehang()
+
     def _set_role(self, stack: StackInfo, role: Role) -> Callable[[], None]:
-        return lambda: self.overrides.set(stack.key, role)
+        def set_role() -> None:
+            self.overrides.set(stack.key, role)
+            said = f"“{stack.series_description}” is read as {role_label(role)} now"
+            # a tilted stack made a reading series: said now, and at each line drawn on it, and in Checks
+            off = [w for w in stack.warnings if "not strictly axial" in w] if role in READING_ROLES else []
+            self.state.say(said + (f"  ⚠ {off[0]}" if off else ""))
+        return set_role
 
     def _role_menu(self, stack: StackInfo) -> QMenu:
         menu = QMenu(f"Role of “{stack.series_description}”", self)

@@ -138,8 +138,12 @@ class ReadingView:
         """Esc: drop a gesture in progress in any cell; what was dropped, as the status says it, or None."""
         dropped = None
         for w in self.viewports:
+            # an end of a recorded line being moved: the line stays as it was ("line dropped (Esc)" read as the line
+            # gone, a radiologist-engineer's check, session 48)
+            grab = getattr(getattr(w.tool, "gesture", None), "grab", None)
             if w.tool.cancel():
-                dropped = DROPPED.get(w.tool.name, "drawing dropped (Esc)")
+                dropped = (f"{grab[0]}'s line left as it was (Esc)" if grab else
+                           DROPPED.get(w.tool.name, "drawing dropped (Esc)"))
         self.repaint()
         return dropped
 

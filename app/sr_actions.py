@@ -78,7 +78,9 @@ class SrActions(QObject):
         from annotation.sr_import import import_into
 
         reading = self.session.reading
-        result = import_into(lambda _who: reading, dicom, list(files), reader=reading.reader)
+        # an exam the project lacks is added here by opening it (the session then holds it for this window's edits)
+        result = import_into(lambda _who: reading, dicom, list(files), reader=reading.reader, add_exams=False,
+                             no_exam_advice="open the exam in the browser first: it is added to the project then")
         text = (f"imported {result.files} of {len(files)} SR file(s): {result.lesions_added} new lesion(s), "
                 f"{result.measurements} measurement(s), {result.statuses} not visible / not measurable")
         problems = [*result.refused, *result.not_understood]

@@ -48,6 +48,9 @@ class StoreFlow(QObject):
         self.edited_in_place = RecentStudies(Path(recent.path).parent / "edited_in_place.json", limit=10_000)
         #: study folders' projects the reader chose not to open over theirs: not asked again at every start
         self.not_offered = RecentStudies(Path(recent.path).parent / "stores_not_offered.json", limit=1_000)
+        #: the project asked for at start (``view --store``, the last session's) when it could not be opened (its
+        #: message said why): no other project is opened in its place until the reader opens one
+        self.not_opened: str | None = None
         #: projects whose count marks lost before session 44 were told in a box (annotation.lost_marks): once each
         self.lost_marks_said = RecentStudies(Path(recent.path).parent / "lost_marks_said.json", limit=10_000)
         # the reader and the project's path past a third of a 1,400 px bar, then the path's end (the file name, a note
@@ -149,6 +152,7 @@ class StoreFlow(QObject):
             return False
         # what was said at keep_or_ask goes now that the project has opened (not when it failed to: review48)
         let_go(self.parent_widget, leaving_project=True)
+        self.not_opened = None
         if not came_with_folder:
             self.recent.add(path)
         if new_here and in_study_folder(path):
@@ -203,6 +207,14 @@ class StoreFlow(QObject):
         """A study folder holding ``*.lesionlab``: open it read-only (asking first when another is open)."""
         found = stores_in(folder)
         if not found or (self.session.path is not None and self.session.path.resolve() in {p.resolve() for p in found}):
+            return
+        if self.session.store is None and self.not_opened is not None:
+            # the project asked for could not be opened (a full disk, a lock file it could not write): the folder's own
+            # project was opened silently in its place, read-only, another reader's read under the window (a
+            # radiologist's check, session 48): the window stays without a project and says so
+            self.state.say(f"no reading project open: {self.not_opened} could not be opened (the message said why); "
+                           f"{folder} holds the reading project {found[0].name}, not opened in its place: File -> Open "
+                           "reading project opens one")
             return
         if self.state.blinded:  # a reader study is open: a folder's project holds others' reads and the names
             self.state.say(f"{folder} holds the reading project {found[0].name}: not opened while a reader study is "

@@ -114,7 +114,10 @@ def test_adjudication_lists_the_lesions_one_reader_missed(sim: SimulatedStudy, s
     assert found_any >= 2
 
 
-def test_consensus_and_confirmed_pairs_are_recorded(sim: SimulatedStudy, tmp_path: Path) -> None:
+def test_consensus_and_confirmed_pairs_are_recorded(sim: SimulatedStudy, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`study reads` says that it left the consensus read out, as `agreement` does (session 48: unsaid; checked: fails
+    without write_study_reads' left_out)."""
     copy = tmp_path / "adjudicated.lesionlab"
     copy.write_bytes(sim.store.read_bytes())
     code = sim.definition.cases[0].code
@@ -135,7 +138,10 @@ def test_consensus_and_confirmed_pairs_are_recorded(sim: SimulatedStudy, tmp_pat
         assert study.confirmed_pairings() == {("R1", code): pairs}
         assert ("consensus@MRI", adj.pair) in {(les.reader, les.key[:2]) for les in store.load().lesions.values()}
     out = tmp_path / "reads.lesionlab"
+    capsys.readouterr()
     assert main(["study", "reads", str(copy), str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "left out consensus@MRI (the adjudicator's consensus)" in said, said
     table = pd.read_csv(tmp_path / "reads-pairing.csv")
     row = table[(table["reader"] == "R1") & (table["code"] == code)].iloc[0]
     assert row["paired"] == 1 and bool(row["confirmed"])  # confirmed without images

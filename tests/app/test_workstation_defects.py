@@ -556,8 +556,9 @@ def test_files_of_another_person_under_the_id_are_said_in_a_dialog(qtbot, env: P
 
 def test_a_start_on_another_project_does_not_reopen_the_last_projects_exam(tmp_path: Path) -> None:
     """A radiologist's check started with --store naming another project: the last project's LLSYN003 was hung with an
-    empty lesion grid. The position (exam, lesion, slices) is the last project's only; its folders still list, and an
-    unclean exit names the project that was open, not the new one's edits."""
+    empty lesion grid. The position (exam, lesion, slices) is the last project's only, and so are its folders since
+    session 48 (they came back beside another project: fix48c), and an unclean exit names the project that was open,
+    not the new one's edits."""
     from types import SimpleNamespace
 
     from app.cmd_view import position_in_this_project, recovery_message
@@ -569,7 +570,7 @@ def test_a_start_on_another_project_does_not_reopen_the_last_projects_exam(tmp_p
     assert position_in_this_project(last, tmp_path / "a.lesionlab") is last
     assert position_in_this_project(last, tmp_path / "sub" / ".." / "a.lesionlab") is last
     moved = position_in_this_project(last, tmp_path / "b.lesionlab")
-    assert not moved.has_pair and moved.lesion_id is None and moved.slices == {} and moved.paths == ("/x",)
+    assert not moved.has_pair and moved.lesion_id is None and moved.slices == {} and moved.paths == ()
     assert position_in_this_project(last, None) is last  # nothing opened: the exam is shown, nothing edited
     window = SimpleNamespace(session=SimpleNamespace(store=SimpleNamespace(path=tmp_path / "b.lesionlab")))
     said = recovery_message(window, last)

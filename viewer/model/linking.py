@@ -218,6 +218,11 @@ class LinkModel:
         finally:
             self._busy = False
 
+    def follow(self, src: ViewportModel) -> None:
+        """The viewports linked with ``src`` to its slice, as a scroll of it moves them (slices placed one by one, a
+        restart's, leave them out of step until then)."""
+        self._on_slice(src)
+
     def set_reference_point(self, src: ViewportModel, point_mm: Vector) -> None:
         """Place the crosshair at ``point_mm`` in ``src`` and at the same place in linked viewports.
 

@@ -79,7 +79,11 @@ def slice_lines(m: Any) -> tuple[str, str]:
     images = getattr(vol, "images", ())
     number = images[m.index].instance_number if len(images) == m.n_slices else None
     inst = f"  (#{number})" if number is not None else ""
-    thick = f"  thk {_mm(vol.geometry.slice_thickness_mm)} mm" if vol.geometry.slice_thickness_mm else ""
+    # the shown slice's own thickness: a stack of mixed thicknesses (the GE tilt CT's #15-#28 are 7 mm) said "thk 4 mm",
+    # its first image's, on every slice (a radiologist-engineer's check, session 48)
+    own = images[m.index].slice_thickness_mm if len(images) == m.n_slices else None
+    thickness = own or vol.geometry.slice_thickness_mm
+    thick = f"  thk {_mm(thickness)} mm" if thickness else ""
     return f"Im {m.slice_number}/{m.n_slices}{inst}", f"Pos {m.position_mm():.1f} mm{thick}"
 
 

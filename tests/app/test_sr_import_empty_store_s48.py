@@ -1,0 +1,57 @@
+"""Session 48: the documented SR round trip from an empty store. `lesionlab store create new.lesionlab`, then
+`lesionlab import-sr new.lesionlab --dicom sample_copy SRs...` refused every file ("... is not the CT or MRI of an exam
+pair of this store"), exit 1, though --dicom named the images and the README gives store create "for import-sr". The
+exam (with its patient) is added from the images now, said; the round trip is exact."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from annotation.store import ReadingStore
+from app.cli import main
+
+
+def test_import_sr_into_a_new_store_adds_the_exams_and_round_trips_exactly(
+        tmp_path: Path, sample_dicom: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """(Checked: fails without sr_import._Importer._add_exam: exit 1, every file refused.)"""
+    store = tmp_path / "reading.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", store)
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
+    files = sorted((tmp_path / "sr").rglob("*.dcm"))
+    with ReadingStore.open(store, read_only=True) as st:
+        project = st.load()
+    new = tmp_path / "new.lesionlab"
+    assert main(["store", "create", str(new)]) == 0
+    capsys.readouterr()
+    assert main(["import-sr", str(new), "--dicom", str(sample_dicom), *map(str, files)]) == 0
+    out = capsys.readouterr().out
+    assert "refused" not in out and "not understood" not in out, out
+    assert "added to the store from the images under --dicom" in out, out
+    with ReadingStore.open(new, read_only=True) as st:
+        after = st.load()
+    before = {les.tracking_uid: les for les in project.lesions.values() if les.reader == "sample"}
+    again = {les.tracking_uid: les for les in after.lesions.values() if les.reader == "sample"}
+    assert set(again) == set(before) and before
+    worst = 0.0
+    for uid, old in before.items():
+        new_les = again[uid]
+        old_pair = project.exam_pairs[(old.patient_id, old.exam_pair_id)]
+        new_pair = after.exam_pairs[(new_les.patient_id, new_les.exam_pair_id)]
+        assert (new_pair.ct_study_uid, new_pair.mri_study_uid) == (old_pair.ct_study_uid, old_pair.mri_study_uid)
+        assert (new_les.patient_id, new_les.exam_pair_id, new_les.lesion_id, new_les.lobe, new_les.segment) == (
+            old.patient_id, old.exam_pair_id, old.lesion_id, old.lobe, old.segment)
+        assert [(r, o.status) for r, o in new_les.observations] == [(r, o.status) for r, o in old.observations]
+        for role, m in old.measurements().items():
+            n = new_les.measurements()[role]
+            assert (n.series_instance_uid, n.slice_index, n.sop_instance_uid) == (
+                m.series_instance_uid, m.slice_index, m.sop_instance_uid)
+            worst = max(worst, abs(n.diameter_mm - m.diameter_mm))
+    assert worst < 0.01, worst
+    # the patients come from the images' headers; the same import again adds nothing
+    assert set(after.patients) == {les.patient_id for les in before.values()}
+    assert main(["import-sr", str(new), "--dicom", str(sample_dicom), *map(str, files)]) == 0
+    out = capsys.readouterr().out
+    assert "added to the store" not in out and "0 new lesion(s)" in out, out
