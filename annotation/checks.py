@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -20,6 +20,7 @@ from scipy.sparse.csgraph import connected_components
 from annotation.clinical import treatments_named
 from annotation.followup import followed_before, lines_of, outside_liver
 from annotation.lost_marks import LostMark, exam_label, lost_count_marks, still_lost
+from annotation.placement import slice_of
 from annotation.project import Project
 from annotation.records import MAX_PAIR_INTERVAL_DAYS, CountMark, Lesion, Measurement, ReaderRoles, expected_roles
 from viewer.geometry import StackGeometry, in_plane_distance_mm
@@ -27,7 +28,7 @@ from viewer.geometry.directions import OBLIQUE_NOTE_DEG
 from viewer.geometry.spacing import TILT_LIMIT_DEG
 from annotation.vocab import CountStatus, FollowupKind, FollowupStatus, Treatment
 from viewer.model.layout import role_label
-from viewer.records import READING_ROLES, Role
+from viewer.records import READING_ROLES, ImageHeader, Role
 
 MIN_DIAMETER_MM = 5.0
 MAX_MEASURED_LESIONS = 5
@@ -45,6 +46,8 @@ GeometryOf = Callable[[str], "StackGeometry | None"]
 #: where a line's middle lies in the patient: (frame of reference, point mm), in one frame for the exam pair's CT and
 #: MRI where their alignment takes it (the workstation's), else None (its images are not loaded)
 PlaceOf = Callable[[Measurement], "tuple[str, tuple[float, float, float]] | None"]
+#: the images of a stack as loaded (volume order), by its key: () where no cell has it loaded
+ImagesOf = Callable[[str], Sequence[ImageHeader]]
 #: two lines of one lesion on two series whose middles lie further apart than this and 1.5 times the longer line
 #: (mm; breathing between breath-holds moves the liver 1-2 cm, an alignment leaves a few mm): two lesions? (a
 #: radiologist's check clicked the left-liver lesion on T2 FS with L1 current: recorded as L1's, 100 mm from its
@@ -124,17 +127,18 @@ IN_THE_WORKSTATION = "(in lesionlab: open this exam pair as this row's reader an
 #: ask after every edit and every change of lesion (four times a click), 70 ms each with 50 lesions.
 _last_checked: tuple[Project, tuple[Any, ...], tuple["ProtocolWarning", ...]] | None = None
 #: the last count marks looked at with the images' geometry (:func:`_counted_twice`), likewise, with the geometries
-_last_twice: tuple[Project, tuple[Any, ...], tuple[StackGeometry, ...], tuple["ProtocolWarning", ...]] | None = None
+_last_twice: tuple[Project, tuple[Any, ...], tuple[Any, ...], tuple["ProtocolWarning", ...]] | None = None
 
 
 def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str,
                reader_roles: ReaderRoles | None = None, geometry_of: GeometryOf | None = None,
-               place_of: PlaceOf | None = None) -> list[ProtocolWarning]:
+               place_of: PlaceOf | None = None, images_of: ImagesOf | None = None) -> list[ProtocolWarning]:
     """Warnings on one reader's read of one exam pair, in a stable order; ``reader_roles`` (a reader study's
     sessions) narrows the series a read is asked for (:func:`annotation.records.expected_roles`). With
     ``geometry_of`` (the stacks' geometry, where the images are loaded) count marks on one lesion are looked for
     too (:func:`marks_counted_twice`): the store keeps no slice positions or pixel spacing for a mark. With
-    ``place_of`` a lesion's lines far apart on two series are (:func:`lines_far_from`)."""
+    ``place_of`` a lesion's lines far apart on two series are (:func:`lines_far_from`). With ``images_of`` (the stacks
+    as loaded) a count mark is compared on the image of its SOP Instance UID, not at its stored index."""
     global _last_checked, _last_twice
     only = (reader_roles or {}).get(reader)
     asked = (patient_id, exam_pair_id, reader, only)
@@ -155,18 +159,20 @@ def check_pair(project: Project, patient_id: str, exam_pair_id: str, reader: str
     # two panels asking after every edit share the protocol's checks (one entry thrashed between them: a review)
     marks = project.marks_of(patient_id, exam_pair_id, reader)
     geometry: dict[str, StackGeometry] = {}
+    images: dict[str, Sequence[ImageHeader]] = {}
     for key in sorted({m.stack_key for m in marks if m.stack_key}):
         geo = geometry_of(key)
         if geo is not None:
             geometry[key] = geo
+            images[key] = images_of(key) if images_of is not None else ()
     # each geometry itself (compared by identity), not its id(): a stack's geometry freed with its volume gives its
     # id to a later one
     twice_asked = (patient_id, exam_pair_id, reader, tuple(geometry))
-    geos = tuple(geometry.values())
+    geos = (*geometry.values(), *images.values())
     twice = _last_twice
     if twice is None or twice[0] is not project or twice[1] != twice_asked or len(twice[2]) != len(geos) \
             or any(a is not b for a, b in zip(twice[2], geos)):
-        twice = _last_twice = (project, twice_asked, geos, tuple(_counted_twice(marks, geometry)))
+        twice = _last_twice = (project, twice_asked, geos, tuple(_counted_twice(marks, geometry, images)))
     return out + list(twice[3])
 
 
@@ -524,40 +530,50 @@ def _same_lesion_twice(lesions: list[Lesion], roles: tuple[Role, ...] = READING_
     return out
 
 
-def marks_counted_twice(marks: Sequence[CountMark], geo: StackGeometry) -> list[tuple[CountMark, CountMark, float, float]]:
+def marks_counted_twice(marks: Sequence[CountMark], geo: StackGeometry, images: Sequence[ImageHeader] = ()
+                        ) -> list[tuple[CountMark, CountMark, float, float]]:
     """The pairs (a, b, mm apart in the slice's plane, mm apart along its normal) of count marks of the stack ``geo``
     that may count one lesion twice: within :data:`TWICE_IN_PLANE_MM` of each other in the slice's plane and
     :data:`TWICE_ALONG_MM` along its normal, or :data:`TWICE_SAME_SLICE_MM` on one slice, in ``marks``' order. Two marks of measured lesions are the lines' to
-    compare (:func:`lines_overlap`), not the marks'; a mark on a slice the stack does not have is left out."""
-    on = [m for m in marks if 0 <= m.slice_index < geo.n_slices]
+    compare (:func:`lines_overlap`), not the marks'; a mark on a slice the stack does not have is left out. With
+    ``images`` (the stack as loaded, volume order) a mark is on the image of its SOP Instance UID
+    (:func:`annotation.placement.slice_of`; its stored index counts the images of the load it was placed on), and
+    one whose image is missing from it is left out."""
+    at = {m.mark_id: k for m in marks if (k := slice_of(m, images) if images else m.slice_index) is not None}
+    on = [m for m in marks if m.mark_id in at and 0 <= at[m.mark_id] < geo.n_slices]
     if len(on) < 2:
         return []
-    pts = geo.patient_points([m.slice_index for m in on], [m.row for m in on], [m.col for m in on])
+    ks = [at[m.mark_id] for m in on]
+    pts = geo.patient_points(ks, [m.row for m in on], [m.col for m in on])
     d = pts[:, None, :] - pts[None, :, :]
     along = np.abs(d @ np.asarray(geo.normal, float))
     in_plane = np.sqrt(np.maximum(np.einsum("ijk,ijk->ij", d, d) - along ** 2, 0.0))
-    same_slice = np.asarray([m.slice_index for m in on])[:, None] == np.asarray([m.slice_index for m in on])[None, :]
+    same_slice = np.asarray(ks)[:, None] == np.asarray(ks)[None, :]
     close = ((in_plane <= TWICE_IN_PLANE_MM) & (along <= TWICE_ALONG_MM)) | (same_slice & (in_plane <= TWICE_SAME_SLICE_MM))
     near = np.argwhere(np.triu(close, 1))
     return [(on[i], on[j], float(in_plane[i, j]), float(along[i, j])) for i, j in near
             if on[i].stack_key == on[j].stack_key and not (on[i].lesion_id and on[j].lesion_id)]
 
 
-def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry]) -> list[ProtocolWarning]:
+def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry],
+                   images: Mapping[str, Sequence[ImageHeader]] | None = None) -> list[ProtocolWarning]:
     """One warning per group of count marks that may count one lesion more than once (marks joined by
     :func:`marks_counted_twice`, two or more), on the stacks whose geometry is known; a click goes to the lowest
     slice's count click (the later one scrolling down from the top, as the overlay's Im numbers run), never to a
-    measured lesion's own mark."""
+    measured lesion's own mark. ``images``: the stacks as loaded, by key, on which each mark is on its own image
+    (:func:`marks_counted_twice`)."""
     out = []
     by_stack: dict[str, list[CountMark]] = {}
     for m in marks:
         if m.stack_key in geometry:
             by_stack.setdefault(m.stack_key, []).append(m)
     for key, group in sorted(by_stack.items()):
-        geo = geometry[key]
-        group.sort(key=lambda m: (-m.slice_index, m.mark_id))
+        geo, shown = geometry[key], (images or {}).get(key, ())
+        at = {m.mark_id: slice_of(m, shown) if shown else m.slice_index for m in group}
+        group = [m for m in group if at[m.mark_id] is not None]  # its image missing: on no slice to compare
+        group.sort(key=lambda m: (-(at[m.mark_id] or 0), m.mark_id))
         n = geo.n_slices
-        pairs = marks_counted_twice(group, geo)
+        pairs = marks_counted_twice(group, geo, shown)
         if not pairs:
             continue
         # three clicks on one lesion are one warning, not three (a radiologist's check): the groups are the connected
@@ -576,7 +592,7 @@ def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry
         for rid, members in clusters.items():
             if len(members) < 2:
                 continue
-            ims = sorted({n - m.slice_index for m in members})
+            ims = sorted({n - (at[m.mark_id] or 0) for m in members})
             where = "Im " + (", ".join(map(str, ims[:-1])) + f" and {ims[-1]}" if len(ims) > 1 else str(ims[0]))
             owners = [m.lesion_id for m in members if m.lesion_id]
             whose = f", {'one' if len(owners) == 1 else len(owners)} of them {' and '.join(o + chr(39) + 's' for o in owners)}," \

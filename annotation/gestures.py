@@ -19,7 +19,7 @@ from typing import Any, Callable
 from annotation.checks import lines_far_from, lines_overlap, marks_counted_twice, tilted
 from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
-from annotation.placement import images_of, missing_here, missing_text, slice_of
+from annotation.placement import images_of, missing_here, missing_text, slice_of, uid_shown
 from annotation.records import TAKEOVER_SLICES, CountMark, Lesion, Measurement
 from annotation.selection import Picked, Selection
 from annotation.vocab import Lobe, MeasurementMethod
@@ -115,7 +115,7 @@ def hit(ctx: ReadingContext, event: PointerEvent, prefer: str = "mark") -> Picke
         best = min(items, key=lambda item: (round(item[0], 1), item[1].lesion_id != current), default=None)
         return best[1] if best is not None and best[0] <= GRAB_PX else None
 
-    marks = ctx.content.marks(role, key, k)
+    marks = ctx.content.marks(role, key, k, images_of(view.model))
     clicked = nearest([(event.distance_px((m.row, m.col)), Picked(mark_id=m.mark_id)) for m in marks if not m.lesion_id])
     line = nearest([(segment_distance_px(view, event.widget_pos, m.p1, m.p2), Picked(lesion_id=lid, role=role))
                     for lid, m in ctx.content.measurements(role, key, k, images_of(view.model))])
@@ -359,7 +359,8 @@ class LineGesture(ReadingGesture):
                     self.reading.edit_lesion(sel.pair, lesion_id, lobe=lobe)
                 self.reading.measure(sel.pair, lesion_id, role, view.geometry, view.model.key,
                                      stack.series_instance_uid[:64], slice_index, a, b, method=method,
-                                     method_params=json.dumps(params, sort_keys=True) if params else "", **provenance)
+                                     method_params=json.dumps(params, sort_keys=True) if params else "",
+                                     images=images_of(view.model), **provenance)
 
         if not self.run(command):
             return True
@@ -389,10 +390,12 @@ class LineGesture(ReadingGesture):
             how += f" on its longest slice ({n} from the click)"
         if isinstance(before, Measurement):  # one line per lesion and series: the one it replaces, said
             how = f"{how} (replaces {before.diameter_mm:.1f} mm)".lstrip()
-        adopted = [c for c in self.reading.project.marks_of(*sel.pair, self.reading.reader)
-                   if c.mark_id in unlinked and c.lesion_id == lesion_id and c.slice_index != m.slice_index]
+        shown = images_of(view.model)  # a click's image in the stack as loaded (its stored index: that of its load)
+        adopted = [(k, c) for c in self.reading.project.marks_of(*sel.pair, self.reading.reader)
+                   if c.mark_id in unlinked and c.lesion_id == lesion_id
+                   and (k := slice_of(c, shown)) is not None and k != m.slice_index]
         if adopted:  # the count click made while scrolling is this lesion's mark: said, or the reader counts it again
-            n = abs(adopted[0].slice_index - m.slice_index)
+            n = abs(adopted[0][0] - m.slice_index)
             extra += f"; the count click {n} slice{'s' if n > 1 else ''} away is its mark"
         twice = self._on_another_lesion(lesion_id, role, m, view.geometry, images_of(view.model))
         if twice:  # said first, now, while Ctrl+Z still undoes it (Checks keeps saying it)
@@ -683,7 +686,7 @@ class CountGesture(ReadingGesture):
         if picked.is_mark:
             return self.reading.project.count_marks.get(picked.mark_id), None
         role, view = role_of(event.view), event.view
-        placed = next((m for m in self.ctx.content.marks(role, view.model.key, view.slice_index)
+        placed = next((m for m in self.ctx.content.marks(role, view.model.key, view.slice_index, images_of(view.model))
                        if m.lesion_id and m.lesion_id == picked.lesion_id), None) if role is not None else None
         return placed, picked.lesion_id
 
@@ -729,7 +732,8 @@ class CountGesture(ReadingGesture):
         mark_id: list[str] = []
         if self.run(lambda: mark_id.append(self.reading.add_count_mark(
                 pair, role, lobe, stack_key=view.model.key, slice_index=view.slice_index,
-                row=event.image_pos[0], col=event.image_pos[1]))):
+                row=event.image_pos[0], col=event.image_pos[1],
+                sop_instance_uid=uid_shown(view.model, view.slice_index)))):
             sel.pick(Picked(mark_id=mark_id[0], fresh=True))
             counts = self.reading.project.counts(pair[0], pair[1], self.reading.reader)
             self.say(f"counted on {role_label(role)}: {lobe.value} {counts[(role, lobe)]}" + (f" ({why})" if why else "")
@@ -766,15 +770,17 @@ class CountGesture(ReadingGesture):
             return ""
         others = [m for m in marks.values() if m.mark_id != mark_id and m.stack_key == new.stack_key
                   and (m.patient_id, m.exam_pair_id, m.reader) == (new.patient_id, new.exam_pair_id, new.reader)]
-        near = [(in_plane, along, b) for a, b, in_plane, along in marks_counted_twice([new, *others], geo) if a is new]
+        shown = images_of(view.model)  # each mark on its own image in the stack as loaded
+        near = [(in_plane, along, b) for a, b, in_plane, along in marks_counted_twice([new, *others], geo, shown)
+                if a is new]
         if not near:
             return ""
         # the nearest in the patient (a radiologist's check was told of a mark 10 mm through the slices, not of the
         # one on the next slice)
         in_plane, _along, other = min(near, key=lambda x: math.hypot(x[0], x[1]))
         whose = f"{other.lesion_id}'s count mark" if other.lesion_id else "a count mark"
-        where = ("on this slice" if other.slice_index == new.slice_index
-                 else f"on Im {geo.n_slices - other.slice_index}")
+        k = slice_of(other, shown)
+        where = "on this slice" if k == view.slice_index else f"on Im {geo.n_slices - (k or 0)}"
         return f"; {whose} {in_plane:.1f} mm from here {where}: the same lesion counted twice? (Ctrl+Z undoes)"
 
     def move(self, event: PointerEvent) -> bool:
@@ -796,7 +802,10 @@ class CountGesture(ReadingGesture):
         grabbed = self._grabbed
         moved, self._grabbed, self.moving = self.moving, None, None
         if moved is not None:
-            self.run(lambda: self.reading.move_count_mark(moved[0], *moved[1]))
+            # on the image shown, its UID recorded with it (a mark of an older store gains it)
+            at = event.view.slice_index
+            self.run(lambda: self.reading.move_count_mark(moved[0], *moved[1], slice_index=at,
+                                                          sop_instance_uid=uid_shown(event.view.model, at)))
             return True
         mark = self.reading.project.count_marks.get(grabbed)
         if mark is not None:

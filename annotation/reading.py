@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Sequence
 
 from annotation.clinical import ClinicalRecord, Patient
 from annotation.lobes import SAME_SLICE_MM, BoundaryLine, LobeBoundary
+from annotation.placement import same_image, slice_of
 from annotation.project import FOLLOWUP_TABLES, Diff, Patch, Project, diff, without_pair_in_timepoints
 from annotation.records import (TAKEOVER_SLICES, Alignment, CountMark, ExamPair, Lesion, Measurement, NotMeasurable,
                                 NotVisible, Observation, PairKey, SeriesFlag, reading_role)
 from annotation.vocab import AlignmentSource, CountStatus, CouinaudSegment, FollowupKind, FollowupStatus, Lobe
 from viewer.errors import ValidationError
 from viewer.model.layout import role_label
-from viewer.records import READING_ROLES, Role
+from viewer.records import READING_ROLES, ImageHeader, Role
 
 if TYPE_CHECKING:
     from viewer.geometry import StackGeometry
@@ -483,7 +484,8 @@ class Reading:
         return frozenset((cls.preplaced_mark_id(lesion, role), old_preplaced_mark_id(lesion.tracking_uid, role)))
 
     def _with_preplaced_mark(self, proj: Project, lesion: Lesion, role: Role, obs: Observation | None,
-                             positions: Sequence[float] | None = None) -> Project:
+                             positions: Sequence[float] | None = None,
+                             images: Sequence[ImageHeader] = ()) -> Project:
         """A measured lesion is counted on that series too (a mark at the line's middle, its lobe); the
         mark goes when the measurement does, unless the lesion is then said not measurable there (seen: it
         stays counted). The series' count status is left to the reader. A lesion
@@ -503,19 +505,19 @@ class Reading:
             return self._release(proj, lesion, owned)
         row, col = obs.middle
         placed_ids = self._placed_ids(lesion, role)
-        if any(m.stack_key == obs.stack_key and (m.slice_index == obs.slice_index or m.mark_id not in placed_ids)
+        if any(m.stack_key == obs.stack_key and (same_image(m, obs) or m.mark_id not in placed_ids)
                for m in owned):
             # already counted: on that slice (the reader may have moved the mark), or by the reader's own click on
             # another slice of the stack, taken over (a review: an end moved after the takeover released that click
             # and placed a mark on the line's slice, the lesion counted twice)
             return proj
         proj = self._release(proj, lesion, owned)
-        clicked = self.clicked_mark_on(proj, lesion, role, obs, positions)
+        clicked = self.clicked_mark_on(proj, lesion, role, obs, positions, images)
         if clicked is not None:  # the reader counted it before measuring: that mark is this lesion
             return proj.with_record(replace(clicked, lesion_id=lesion.lesion_id))
         return proj.with_record(CountMark(self.preplaced_mark_id(lesion, role), lesion.patient_id, lesion.exam_pair_id,
                                           lesion.reader, role, lesion.lobe, obs.stack_key, obs.slice_index, row, col,
-                                          lesion.lesion_id))
+                                          lesion.lesion_id, obs.sop_instance_uid))
 
     def with_marks_of(self, proj: Project, lesion: Lesion) -> Project:
         """``proj`` with the marks ``lesion``'s measurements place, on every series (after its organ changed)."""
@@ -534,30 +536,39 @@ class Reading:
 
     @staticmethod
     def clicked_mark_on(proj: Project, lesion: Lesion, role: Role, m: Measurement,
-                        positions: Sequence[float] | None = None) -> CountMark | None:
+                        positions: Sequence[float] | None = None,
+                        images: Sequence[ImageHeader] = ()) -> CountMark | None:
         """A counted click (no lesion yet) of this reader inside the lesion measured: on the measured slice,
         inside the circle whose diameter is the measured line; with the stack's slice positions (``positions``,
         mm along its normal), within :data:`TAKEOVER_SLICES` of it, inside the sphere of that diameter round the
         line's middle (a
         radiologist's check counted a lesion while scrolling, a slice above its largest section, then measured it
-        there by one click: counted twice). The nearest to the line's middle."""
+        there by one click: counted twice). The nearest to the line's middle. ``images``: the stack as
+        loaded, whose positions those are: a mark and the line are on the images of their SOP Instance UIDs in it
+        (:func:`annotation.placement.slice_of`; their stored indices count the images of the loads they were placed
+        on), and a mark whose image is missing from it is taken over by no line there."""
         radius = m.diameter_mm / 2
-        here = positions[m.slice_index] if positions is not None and 0 <= m.slice_index < len(positions) else None
+        line_k = slice_of(m, images) if images else m.slice_index
+        here = positions[line_k] if positions is not None and line_k is not None and 0 <= line_k < len(positions) \
+            else None
 
         def dist(c: CountMark) -> float:
-            if c.slice_index == m.slice_index:
-                return m.from_middle_mm((c.row, c.col))
-            if here is None or positions is None or not 0 <= c.slice_index < len(positions) \
-                    or abs(c.slice_index - m.slice_index) > TAKEOVER_SLICES:
+            k = slice_of(c, images) if images else c.slice_index
+            if k is None or line_k is None:
                 return math.inf
-            return m.from_middle_mm((c.row, c.col), float(positions[c.slice_index]) - float(here))
+            if (k == line_k) if images else same_image(c, m):
+                return m.from_middle_mm((c.row, c.col))
+            if here is None or positions is None or not 0 <= k < len(positions) or abs(k - line_k) > TAKEOVER_SLICES:
+                return math.inf
+            return m.from_middle_mm((c.row, c.col), float(positions[k]) - float(here))
 
         near = [c for c in proj.marks_of_lesion(lesion.patient_id, lesion.exam_pair_id, lesion.reader, "")
                 if c.role is role and c.stack_key == m.stack_key and dist(c) <= radius]
         return min(near, key=dist, default=None)
 
     def set_observation(self, pair: PairKey, lesion_id: str, role: Role | str, observation: Observation | None,
-                        what: str | None = None, positions: Sequence[float] | None = None) -> None:
+                        what: str | None = None, positions: Sequence[float] | None = None,
+                        images: Sequence[ImageHeader] = ()) -> None:
         """Measured / not visible / not measurable on one series, or None for "not read yet"; ``what`` names
         the edit for Undo / Redo when the status's label does not (an end moved); ``positions``: the stack's
         slice positions (mm along its normal), by which a count click on another slice of the lesion measured
@@ -571,7 +582,7 @@ class Reading:
                         f"{before.diameter_mm:.1f} mm line deleted" if isinstance(before, Measurement) else "status cleared")
         if observation is not None and not isinstance(observation, Measurement) and isinstance(before, Measurement):
             what += f" (replaces its {before.diameter_mm:.1f} mm line)"  # a reader's check: V took a line unsaid
-        proj = self._with_preplaced_mark(self._project.with_record(new), new, role, observation, positions)
+        proj = self._with_preplaced_mark(self._project.with_record(new), new, role, observation, positions, images)
         proj, assessed = self._with_followup_assessed(proj, new, role, observation, before)
         self._commit(f"{lesion_id} on {role_label(role)}: {what}{assessed}", proj)
 
@@ -628,11 +639,14 @@ class Reading:
         """Draw (or redraw) a lesion's diameter on a stack; returns the diameter in mm.
 
         ``provenance``: Measurement's optional fields (sop_instance_uid, instance_number, frame_number,
-        sop_class_uid, method, method_params, p3, p4).
+        sop_class_uid, method, method_params, p3, p4), and ``images``: the stack as loaded (volume order), on which
+        a count click near the line is found (:meth:`clicked_mark_on`).
         """
+        images: Sequence[ImageHeader] = provenance.pop("images", ())
         m = Measurement.from_geometry(geometry, stack_key, series_instance_uid, slice_index, p1, p2, **provenance)
         along = getattr(geometry, "slice_projections_mm", None)
-        self.set_observation(pair, lesion_id, role, m, positions=None if along is None else [float(z) for z in along])
+        self.set_observation(pair, lesion_id, role, m, positions=None if along is None else [float(z) for z in along],
+                             images=images)
         return m.diameter_mm
 
     def set_short_axis(self, pair: PairKey, lesion_id: str, role: Role | str, p3: tuple[float, float],
@@ -668,14 +682,16 @@ class Reading:
 
     # ------------------------------------------------------------------ counts
     def add_count_mark(self, pair: PairKey, role: Role | str, lobe: Lobe | str, *, stack_key: str = "",
-                       slice_index: int = 0, row: float = 0.0, col: float = 0.0, mark_id: str | None = None) -> str:
-        """Count a lesion on a series (the reader's click); returns the mark's id.
+                       slice_index: int = 0, row: float = 0.0, col: float = 0.0, mark_id: str | None = None,
+                       sop_instance_uid: str = "") -> str:
+        """Count a lesion on a series (the reader's click); returns the mark's id. ``sop_instance_uid``: the image
+        clicked (image ``slice_index`` of the stack as loaded), by which the mark is placed on later loads.
 
         A series not read yet becomes "counted" in the same edit: the reader is counting it.
         """
         self._pair(pair)
         mark = CountMark(mark_id or uuid.uuid4().hex, pair[0], pair[1], self.reader, role, lobe,  # type: ignore[arg-type]
-                         stack_key, slice_index, row, col)
+                         stack_key, slice_index, row, col, sop_instance_uid=sop_instance_uid)
         if mark.mark_id in self._project.count_marks:
             raise ValidationError(f"count mark {mark.mark_id!r} already exists", where="mark_id")
         proj = self._project.with_record(mark)
@@ -684,11 +700,15 @@ class Reading:
         self._commit(f"count mark on {role_label(mark.role)} ({mark.lobe.value})", proj)
         return mark.mark_id
 
-    def move_count_mark(self, mark_id: str, row: float, col: float, slice_index: int | None = None) -> None:
+    def move_count_mark(self, mark_id: str, row: float, col: float, slice_index: int | None = None,
+                        sop_instance_uid: str | None = None) -> None:
+        """Move a mark to (row, col), on image ``slice_index`` of the stack as loaded whose UID is ``sop_instance_uid``
+        (None: the image it is on)."""
         m = self._mark(mark_id)
         # the lesion a mark was placed from stays its lesion when moved (a review: it was untied, so the count
         # tool no longer knew the lesion it counts)
-        new = replace(m, slice_index=m.slice_index if slice_index is None else slice_index, row=row, col=col)
+        new = replace(m, slice_index=m.slice_index if slice_index is None else slice_index, row=row, col=col,
+                      sop_instance_uid=m.sop_instance_uid if sop_instance_uid is None else sop_instance_uid)
         self._commit(f"move count mark on {role_label(m.role)}", self._project.with_record(new))
 
     def set_mark_lobe(self, mark_id: str, lobe: Lobe | str) -> None:

@@ -452,9 +452,14 @@ class CountMark:
     row: float = 0.0
     col: float = 0.0
     lesion_id: str = ""  # the measured lesion this mark was pre-placed from, "" for a counted click
+    # the image the mark was placed on (``slice_index`` is its index as loaded then; "" in a store before schema 16:
+    # the index is all there is), annotation.placement.mark_slice_of
+    sop_instance_uid: str = ""
 
     def __post_init__(self) -> None:
         _ident("mark_id", self.mark_id, 64)
+        object.__setattr__(self, "sop_instance_uid", self.sop_instance_uid or "")  # NULL in an old row
+        v.uid("sop_instance_uid", self.sop_instance_uid)
         _ident("patient_id", self.patient_id)
         _ident("exam_pair_id", self.exam_pair_id, 100)
         _ident("reader", self.reader, 100)

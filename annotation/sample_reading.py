@@ -113,7 +113,8 @@ def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[Stack
                 if gt["visible"]:
                     row, col = geo.pixel_on_slice(on_slice, k)
                     reading.add_count_mark(pair, role, les["lobe"], stack_key=stack.key, slice_index=k,
-                                           row=row, col=col, mark_id=f"{pid}-{pair[1]}-{role.value}-{les['id']}")
+                                           row=row, col=col, mark_id=f"{pid}-{pair[1]}-{role.value}-{les['id']}",
+                                           sop_instance_uid=images[k].sop_instance_uid)
                     n_marks += 1
                 if les["id"] not in ids:
                     continue

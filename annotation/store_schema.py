@@ -333,6 +333,17 @@ def migration_treatments_no(db: Db) -> None:
                        (no, pid))
 
 
+def migration_mark_images(db: Db) -> None:
+    """Each count mark names the image it was placed on by SOP Instance UID (``sop_instance_uid``; NULL in a mark
+    recorded before, which keeps its ``slice_index``): a folder with a file missing shifts every index above the gap,
+    so a mark was shown a slice off, as a line was before its UID placed it (annotation/placement.py). On PostgreSQL
+    the count marks' access functions are made again with the column (they name the table's columns)."""
+    db.script("""
+        ALTER TABLE count_marks ADD COLUMN sop_instance_uid TEXT;
+    """)
+    db.reader_keyed("count_marks")
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:
@@ -375,7 +386,7 @@ OBSERVATIONS = Table("observations", (*_READ, "lesion_id", "series_role", "statu
                                       "p3_row", "p3_col", "p4_row", "p4_col", "short_axis_mm"),
                      (*_READ, "lesion_id", "series_role"))
 COUNT_MARKS = Table("count_marks", ("mark_id", *_READ, "series_role", "lobe", "stack_key", "slice_index", "row", "col",
-                                    "lesion_id"), ("mark_id",))
+                                    "lesion_id", "sop_instance_uid"), ("mark_id",))
 SERIES_FLAGS = Table("series_flags", (*_READ, "series_role", "status", "reason", "uncountable"), (*_READ, "series_role"))
 ALIGNMENTS = Table("alignments", ("patient_id", "fixed_frame_uid", "moving_frame_uid", "matrix", "source", "reader",
                                   "note"), ("patient_id", "fixed_frame_uid", "moving_frame_uid"))
@@ -439,7 +450,7 @@ def _observation_row(key: tuple[str, ...], role: Role, obs: Observation) -> tupl
 
 def _mark_row(m: CountMark) -> tuple[Any, ...]:
     return (m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role.value, m.lobe.value, m.stack_key,
-            m.slice_index, m.row, m.col, m.lesion_id)
+            m.slice_index, m.row, m.col, m.lesion_id, m.sop_instance_uid or None)
 
 
 def _flag_row(f: SeriesFlag) -> tuple[Any, ...]:

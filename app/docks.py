@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from typing import Callable
+from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QWidget
@@ -20,6 +20,7 @@ from analysis.response_live import live_course
 from annotation.qt.clinical_form import ClinicalForm
 from annotation.qt.followup_panel import FollowupPanel
 from annotation.checks import ProtocolWarning
+from annotation.placement import images_of
 from annotation.project import Project
 from annotation.qt.panels import ChecksPanel, CountsPanel, LesionPanel
 from annotation.selection import Selection
@@ -27,7 +28,7 @@ from app.reading_commands import show_lesion
 from app.window_layout import tab_bar_height
 from app.workstation import WorkstationState
 from viewer.geometry import StackGeometry
-from viewer.records import READING_ROLES, Role
+from viewer.records import READING_ROLES, ImageHeader, Role
 
 #: moved, closed, or floated out of the window (the lesion grid on a second screen; app/window_layout.py keeps
 #: where): the shortcuts still act from a floating panel (Qt gives a tool window its main window's shortcuts)
@@ -126,6 +127,7 @@ class ReadingDocks:
             self.checks_panel.session_roles = self._session_roles
             self.checks_panel.geometry_of = self._geometry_of
             self.checks_panel.place_of = self.state.place_of
+            self.checks_panel.images_of = self._images_of
             self.checks_panel.more_warnings = lambda project: self.more_checks(project)
         self.followup_panel = FollowupPanel(selection, live_course)
         self.followup_panel.wait_while_hidden = True
@@ -200,6 +202,14 @@ class ReadingDocks:
             return None
         return next((vp.geometry for vp in self.state.viewer.viewports if vp.key == key and vp.geometry is not None),
                     None)
+
+    def _images_of(self, key: str) -> Sequence[ImageHeader]:
+        """The images of the stack ``key`` as a reading cell has it loaded, () where none has (Checks' count marks:
+        each on its own image)."""
+        if self.state is None:
+            return ()
+        return next((images_of(vp) for vp in self.state.viewer.viewports if vp.key == key and vp.geometry is not None),
+                    ())
 
     def _show_active_series(self) -> None:
         """The Counts table's row is the active cell's series (its buttons act on the series 0 acts on)."""

@@ -551,7 +551,9 @@ class MainWindow(QMainWindow):
             if old_m != new_m:
                 mk = new_m or old_m
                 if (mk.patient_id, mk.exam_pair_id, mk.reader) == read:
-                    places.add((mk.role, mk.stack_key, mk.slice_index))
+                    # on its own image, as a line (-1: missing from the stack as loaded)
+                    k = slice_of(mk, images_of(shown[mk.stack_key])) if mk.stack_key in shown else mk.slice_index
+                    places.add((mk.role, mk.stack_key, -1 if k is None else k))
         if len(places) != 1:  # a lesion's six lines, a carry: no one slice to show
             return
         ((role, stack_key, index),) = places
@@ -1126,7 +1128,7 @@ class MainWindow(QMainWindow):
             # a line on its own image, found by its SOP Instance UID in the stack as loaded: its stored index
             # counts the images of the load it was drawn on (a radiologist's check: L1 on DWI #49 was shown on
             # #48, 5 mm away, once a file below it was truncated)
-            k = m.slice_index if mark else slice_of(m, images_of(vp))
+            k = slice_of(m, images_of(vp))  # a count mark too (store schema 16), by its SOP Instance UID
             if k is None:
                 missing.append(missing_text(m, self._lesion_of(m), role_label(role)))
                 self.state.say(missing[0])
@@ -1155,7 +1157,7 @@ class MainWindow(QMainWindow):
         # check read "slice 12", counted from the feet, against the overlay's Im 14)
         if missing:
             return
-        k = m.slice_index if mark else slice_of(m, images_of(vp))
+        k = slice_of(m, images_of(vp))
         shown = vp.key == m.stack_key and vp.index == k  # else still arriving: no number yet
         where = f", Im {vp.slice_number}/{vp.n_slices}" if shown else ""
         if mark:

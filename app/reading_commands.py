@@ -395,7 +395,10 @@ def set_status(state: WorkstationState, observation: NotVisible | NotMeasurable)
         if kept:
             cell = state.viewer.layout.active
             n = state.viewer.viewports[cell].n_slices
-            where = ", ".join(f"Im {n - m.slice_index}" if n else f"slice {m.slice_index}" for m in kept)
+            shown = images_of(state.viewer.viewports[cell])  # each on its own image (a count mark's UID)
+            at = [slice_of(m, shown) for m in kept]
+            where = ", ".join("its image missing from this folder" if k is None else f"Im {n - k}" if n
+                              else f"slice {k}" for k in at)
             replaced += (f"; the count click made on it ({where}) stays counted in the {kept[0].lobe.value} lobe: "
                          "Del it there if no lesion is there")
     _note_start(state, state.viewer.layout.active)
@@ -516,7 +519,7 @@ def delete(state: WorkstationState, pointer: PointerEvent | None) -> str:
         obs = les.observation(picked.role) if les is not None and picked.role is not None else None
         if missing_here(obs, pointer.view.model):  # read-only until its image is back
             raise LesionlabError(missing_text(obs, picked.lesion_id or "", role_label(picked.role)))
-        on = mark.slice_index if mark is not None \
+        on = slice_of(mark, images_of(pointer.view.model)) if mark is not None \
             else slice_of(obs, images_of(pointer.view.model)) if isinstance(obs, Measurement) else None
         if cell is not None and on is not None and on != pointer.view.slice_index:  # scrolled away from it
             raise LesionlabError(f"nothing to delete under the pointer ({what} is picked, on another slice: point at "

@@ -362,7 +362,8 @@ class CountLayer:
 
     def on_slice(self, view: ViewContext) -> list[CountMark]:
         self.content.selection = self.selection
-        return self.content.marks(getattr(view.model, "role", None), view.model.key, view.slice_index)
+        return self.content.marks(getattr(view.model, "role", None), view.model.key, view.slice_index,
+                                  images_of(view.model))
 
     #: half the side of the box a count mark's ticks take (they reach 9 px from its point, 1.5 px wide)
     TICKS = 10.0

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QListWidgetItem, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from annotation.checks import CheckCode, GeometryOf, PlaceOf, ProtocolWarning, check_pair, check_patient
+from annotation.checks import CheckCode, GeometryOf, ImagesOf, PlaceOf, ProtocolWarning, check_pair, check_patient
 from annotation.followup_reads import followup_reads
 from annotation.qt.cells import cell_combo, set_cell_item
 from annotation.qt.combo import leave_keys_to_images
@@ -525,6 +525,8 @@ class ChecksPanel(_Observer):
         self.geometry_of: GeometryOf | None = None
         #: where a line's middle lies in the patient (the app's): a lesion's lines far apart on two series
         self.place_of: PlaceOf | None = None
+        #: the images of a stack as loaded by its key (the app's): a count mark is compared on its own image
+        self.images_of: ImagesOf | None = None
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.itemClicked.connect(self._clicked)
@@ -549,7 +551,8 @@ class ChecksPanel(_Observer):
         # radiologist's check, session 43)
         self.warnings = (shown_warnings(check_pair(project, pair[0], pair[1], self.reading.reader,
                                                    _session(self.reading.reader, self.session_roles()),
-                                                   geometry_of=self.geometry_of, place_of=self.place_of)
+                                                   geometry_of=self.geometry_of, place_of=self.place_of,
+                                                   images_of=self.images_of)
                                         + self.more_warnings(project),
                                         self.selection.lesion_id) + check_patient(project, pair[0]) if pair else [])
         shown = self.imaged_roles()

@@ -2,7 +2,8 @@
 
 Patching ``MIGRATIONS`` and ``SCHEMA_VERSION`` alone left today's record <-> row mapping, which writes columns a later
 migration added (migration 15's ``treatments_no`` and ``treatments_unconfirmed`` on ``patients``): a store of an older
-schema then refused the first patient written to it. Here the patients' rows are those of before migration 15 too."""
+schema then refused the first patient written to it. Here the patients' rows are those of before migration 15 too, and
+the count marks' rows those of before migration 16 (no ``sop_instance_uid``)."""
 
 from __future__ import annotations
 
@@ -31,4 +32,12 @@ def old_lesionlab(n: int) -> Iterator[pytest.MonkeyPatch]:
             mp.setitem(store_schema.RECORD_TABLES, "patients", old)
             mp.setitem(store_schema.UPSERT, "patients", store_schema._upsert(old, lambda p: row(p)[:len(old.columns)]))
             mp.setattr(store_schema, "_patient", lambda r: build((*r, "", 0)))
+        if n < 16:
+            marks = store_schema.COUNT_MARKS
+            old_marks = store_schema.Table(marks.name, tuple(c for c in marks.columns if c != "sop_instance_uid"),
+                                           marks.key)
+            mark_row = store_schema._mark_row
+            mp.setattr(store_schema, "COUNT_MARKS", old_marks)
+            mp.setitem(store_schema.RECORD_TABLES, "count_marks", old_marks)
+            mp.setattr(store_schema, "_mark_row", lambda m: mark_row(m)[:len(old_marks.columns)])
         yield mp

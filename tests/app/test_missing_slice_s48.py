@@ -201,3 +201,78 @@ def test_import_sr_of_a_line_whose_image_is_missing_says_which_file_and_keeps_th
     assert not [r for r in result.refused if "not read" in r and gone not in r], result.refused
     with ReadingStore.open(store, read_only=True) as st:
         assert st.load().lesions[KEY].observation(Role.MR_DWI) == m
+
+
+# ---------------------------------------------------------------------------- count marks (store schema 16)
+def _marks_on(w: MainWindow, cell: int, mark_id: str) -> list[int]:
+    """The slices of the cell's stack on which its count layer draws the mark (and the gestures find it)."""
+    vp, widget = w.reading.viewports[cell], w.grid.viewports[cell]
+    layer, ctx, role = w.reading_view.count_layers[cell], w.state.context, READING_ROLES[cell]
+    here, on = vp.index, []
+    for k in range(vp.n_slices):
+        vp.set_index(k)
+        drawn = any(m.mark_id == mark_id for m in layer.on_slice(widget.view_context()))
+        found = any(m.mark_id == mark_id for m in ctx.content.marks(role, vp.key, k, vp.volume.images))
+        assert drawn == found, k
+        if drawn:
+            on.append(k)
+    vp.set_index(here)
+    return on
+
+
+def _store_mark(store: Path, m: Measurement, at: tuple[float, float]) -> str:
+    """A count click of the reader's on L1's DWI image (as recorded on the complete folder: its index and UID)."""
+    from annotation.store import open_reading
+
+    st, r = open_reading(store, READER)
+    try:
+        return r.add_count_mark((PATIENT, "E1"), Role.MR_DWI, "right", stack_key=m.stack_key, slice_index=m.slice_index,
+                                row=at[0], col=at[1], sop_instance_uid=m.sop_instance_uid)
+    finally:
+        st.close()
+
+
+def test_a_count_mark_is_shown_on_its_own_image_and_a_count_click_records_the_image(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, store_copy: Path, sample_dicom: Path, complete) -> None:
+    folder, m, _gone = _copy_without(env, sample_dicom, complete, Role.MR_DWI, below=3)
+    at = (m.middle[0] + 20.0, m.middle[1])
+    mark_id = _store_mark(store_copy, m, at)
+    w = _window(qtbot, env, store_copy, folder)
+    cell = READING_ROLES.index(Role.MR_DWI)
+    vp, widget = w.reading.viewports[cell], w.grid.viewports[cell]
+    # drawn on its own image, one index lower in this folder (before: at its stored index, the image above)
+    assert vp.volume.images[m.slice_index - 1].sop_instance_uid == m.sop_instance_uid
+    assert _marks_on(w, cell, mark_id) == [m.slice_index - 1]
+    # a count click on another image records that image's UID with its index here
+    w.reading.activate(cell)
+    press(w, qtbot, "tool_count")
+    vp.set_index(m.slice_index - 4)
+    from tests.app.test_reader_check_s30 import click
+
+    before = set(w.session.reading.project.count_marks)
+    click(qtbot, widget, at)
+    (new,) = [w.session.reading.project.count_marks[k] for k in set(w.session.reading.project.count_marks) - before]
+    shown = vp.volume.images[vp.index]
+    assert (new.slice_index, new.sop_instance_uid) == (vp.index, shown.sop_instance_uid), w.status.text()
+    assert _marks_on(w, cell, new.mark_id) == [vp.index]
+
+
+def test_a_count_mark_whose_image_is_missing_is_shown_nowhere_and_still_counts(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, store_copy: Path, sample_dicom: Path, complete) -> None:
+    folder, m, gone = _copy_without(env, sample_dicom, complete, Role.MR_DWI, below=0)
+    mark_id = _store_mark(store_copy, m, (m.middle[0] + 20.0, m.middle[1]))
+    w = _window(qtbot, env, store_copy, folder)
+    cell = READING_ROLES.index(Role.MR_DWI)
+    assert _marks_on(w, cell, mark_id) == []  # before: on the image its stored index names here
+    reading = w.session.reading
+    mark = reading.project.count_marks[mark_id]
+    assert mark.sop_instance_uid == gone
+    counts = reading.project.counts(PATIENT, "E1", reading.reader)
+    assert counts[(Role.MR_DWI, mark.lobe)] >= 1
+    # shown from Checks (a count mark's go-to): said, not moved to another image
+    vp = w.reading.viewports[cell]
+    vp.set_index(0)
+    w.jump(Role.MR_DWI, mark)
+    assert vp.index == 0, w.status.text()
+    assert w.status.text().startswith("the count mark on DWI b800 is on image ") and "missing from this folder" in \
+        w.status.text() and "still counts" in w.status.text(), w.status.text()
