@@ -640,6 +640,23 @@ JOINED_FULLNESS: dict[Role, float] = {Role.MR_T1_PORTAL: 0.5}
 #: kept on the longer section they are -1.1 and -0.3 to -0.4. The other T1 portal "joined" give-ways among the lines of the
 #: realisations measured stand at -0.58 (211 LLSYN001 L03, -0.21) and -2.16 (507 LLSYN001 L04, 5-10 mm).
 JOINED_END_FULLER_SD: dict[Role, float] = {Role.MR_T1_ARTERIAL: 3.0, Role.CT_ARTERIAL: 3.0, Role.MR_T1_PORTAL: 1.0}
+#: Where step 9's rule for a lesion on two slices gave way "joined" on the edge alone from a longer section (1.1 times the
+#: one measured or more, ``joined_outward_size``) under this share of whose rays off its ellipse have their edge inside it,
+#: the click is made again as a click at the centre measured, on the longer section, at its own levels, refused unless it
+#: finds the lesion round the click without giving way so again (``joined_again``'s second try; session 48,
+#: ``joined_outward_again``; ``joined_again_from`` in the record): the longer section's edge runs out of its ellipse where
+#: a vessel leaves the lesion, no waist between two structures, so it is the lesion's own section. Fresh 539 LLSYN002 L05
+#: (15.9 mm beside a hepatic vein, validated once in session 48) clicked on slice 20 was followed onto its middle slice 21
+#: (14.75 mm, 22 % of the rays off the ellipse, 3 % inward: 0.13 of them) and gave way to the slice clicked (11.63 mm) at
+#: 0.17 SDs, under any ``joined_end_fuller_sd``: -4.27 mm on 11 of 16 clicks; made again on slice 21, -0.58 (as its clicks
+#: there). Kept on the longer section without the second try it is refused (its 22 % off the ellipse), and ``joined_again``
+#: 1.2 for T1 arterial loses 404 LLSYN002 L06's 11 lines (+0.05 to +0.34) and 470, 477, 486's (5-10 mm, within 1.1 mm).
+#: The "joined" give-ways of every T1 arterial click over 54 realisations (the bench's four, 204-206, 211-213, 400-409,
+#: 440-444, 470-489, 495-499, 505-509; 13 lesions, 128 clicks) on two slices with the longer section's edge cutting in
+#: stand at 0.70-1.0 of its rays off (211 LLSYN001 L03, 444 L03, 470 LLSYN002 L09, 477 L03, 482 and 486 L04: unchanged);
+#: at 0 stand 211 LLSYN002 L06 (1.31 times; refused -> -0.07 mm, 1 click) and 481 LLSYN001 L03 (9.12 against 9.02 mm,
+#: -0.94; made again refused, so kept by the 1.1). T1 arterial only.
+JOINED_OUTWARD_AGAIN: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.5}
 #: A line whose ellipse has the click at its radius or farther, its sections here and either side an ellipsoid this many
 #: times as deep as long or more: refused (session 47, ``beside_click_depth``): a vessel running through the slices beside
 #: the lesion clicked. Fresh 500 LLSYN002 L08 (8.74 mm, faint, against an artery of 16-19 mm on six 5 mm slices): its
@@ -907,6 +924,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          joined_fullness=JOINED_FULLNESS.get(role, 0.0), joined_again=JOINED_AGAIN.get(role, 0.0),
                          fuller_give_way=FULLER_GIVE_WAY.get(role, True), capsule_rays=CAPSULE_RAYS.get(role, 0.0),
                          joined_end_fuller_sd=JOINED_END_FULLER_SD.get(role, 0.0),
+                         joined_outward_again=JOINED_OUTWARD_AGAIN.get(role, 0.0),
                          beside_click_depth=BESIDE_CLICK_DEPTH.get(role, 0.0),
                          max_click_radius=MAX_CLICK_RADIUS.get(role, 0.0),
                          raw_shell_beside=RAW_SHELL_BESIDE.get(role, 0.0),

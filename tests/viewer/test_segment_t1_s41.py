@@ -57,8 +57,9 @@ def test_capsule_lesion_measured_on_its_faint_tip_is_refused(t1_portal: Callable
     truth = 20.93
     for at in ((64.99594943955182, 67.60244757779184), (64.55712082596854, 68.0822044537351),
                (65.57615024705359, 68.84872861639083)):
-        # since session 44 T1 portal's ``joined_again`` (1.4; the tip's 11.25 mm given way from 16.9) refuses it too
-        before = suggest_diameter(vol, 20, at, replace(p, joined_fullness=0.0, joined_again=0.0))
+        # since session 44 T1 portal's ``joined_again`` (1.4; the tip's 11.25 mm given way from 16.9) refuses it too, and
+        # since session 48 its ``joined_end_fuller_sd`` (1.0) keeps the longer section
+        before = suggest_diameter(vol, 20, at, replace(p, joined_fullness=0.0, joined_again=0.0, joined_end_fuller_sd=0.0))
         assert isinstance(before, Suggestion) and before.diameter_mm - truth < -9.0, before
         assert before.params["gave_way"] == "joined" and before.params["joined_fullness_share"] < 0.5, before.params
         s = suggest_diameter(vol, 20, at, p)

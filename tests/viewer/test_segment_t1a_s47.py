@@ -62,13 +62,15 @@ def test_leaking_click_made_again_with_the_nearer_liver_peak(llsyn002_211: Any) 
 def test_second_try_measured_beside_a_joined_section_stays_refused(llsyn002_211: Any) -> None:
     """211 LLSYN002 L06 (13.99 mm on slice 12) clicked on slice 11: leaks at v24; made again with the nearer peaks it is
     measured on slice 11, 10.34 mm, its 13.5 mm section on slice 12 given up as the lesion's end "joined" to something
-    (-3.65): refused as before. Clicked on slice 12 it is made again as its line, 14.06 mm (+0.07)."""
+    (-3.65): refused as before (session 48's ``joined_outward_again`` off). With it (the 13.5 mm section's edge runs out
+    of its ellipse, none of its rays cutting in) that give-way is made again as a click on slice 12: 14.06 mm (+0.07), as
+    the click on slice 12 is made again as its line."""
     from viewer.segment import Refusal, Suggestion, suggest_diameter
     from viewer.segment.across import JOINED
     from viewer.segment.levels import LEAKS_BEYOND
     from viewer.segment.suggest import _first_and_after
 
-    p = _params()
+    p = replace(_params(), joined_outward_again=0.0)
     at = (88.7463920637213, 136.85756203630498)
     first = suggest_diameter(llsyn002_211, 11, at, replace(p, near_peak_share=0.0))
     assert isinstance(first, Refusal) and LEAKS_BEYOND in first.reason, first
@@ -77,6 +79,11 @@ def test_second_try_measured_beside_a_joined_section_stays_refused(llsyn002_211:
     assert isinstance(tip, Suggestion) and tip.params["gave_way"] == JOINED and tip.diameter_mm - 13.99 < -3.0, tip
     s = suggest_diameter(llsyn002_211, 11, at, p)
     assert isinstance(s, Refusal) and s.reason == first.reason and s.params["near_peak_share"] == 0.15, s
+    p = _params()
+    assert p.joined_outward_again == 0.5
+    s = suggest_diameter(llsyn002_211, 11, at, p)
+    assert isinstance(s, Suggestion) and s.slice_index == 12 and abs(s.diameter_mm - 13.99) < 0.5, s
+    assert s.params["joined_again_from"] == 12 and s.params["near_peak_again"] is True, s.params
 
     at = (88.29702669983409, 136.3765550550612)
     first = suggest_diameter(llsyn002_211, 12, at, replace(p, near_peak_share=0.0))

@@ -235,6 +235,15 @@ class SuggestParams:
     # (353 LLSYN002 L07, 11.8 mm against the capsule: 11.87 mm on its largest slice, 11 % of the rays off, 4.8 SDs fuller
     # than the 8.61 mm tip it gave way to, -3.23 mm; app.suggester.JOINED_END_FULLER_SD)
     joined_end_fuller_sd: float = 0.0
+    # where that rule gave way from a longer section under this share of whose rays off its ellipse have their edge inside
+    # it, the click is made again there, as for ``joined_again`` (0: off; session 48, T1 arterial): its edge leaves the
+    # ellipse outward, a vessel running out of the lesion, no waist between two structures; the longer section is the
+    # lesion's (539 LLSYN002 L05, 15.9 mm beside a hepatic vein: 14.75 mm, 22 % of the rays off and 3 % inward, gave way
+    # to 11.63 mm, -4.27; made again there -0.58; app.suggester.JOINED_OUTWARD_AGAIN)
+    joined_outward_again: float = 0.0
+    # ... when the section given up is this many times as long as the one measured or more (near-equal sections: the
+    # line changes little; 481 LLSYN001 L03, 9.12 against 9.02 mm, -0.94 mm, refused made again from the 9.12)
+    joined_outward_size: float = 1.1
     # a line measured on another slice than the one clicked, where the outline on the slice clicked (at the same levels)
     # has the click this many times its own ellipse's radius from its centre or farther (1: on its edge): refused (0:
     # off; v21, T1 arterial). What was followed there is not round the click: something beside the lesion clicked (a
@@ -517,6 +526,10 @@ class SuggestParams:
             raise ValueError(f"min_click_share lies in [0, 1) (0: off), got {self.min_click_share}")
         if not self.max_click_radius >= 0:
             raise ValueError(f"max_click_radius >= 0 (0: off), got {self.max_click_radius}")
+        if not self.joined_outward_size >= 1:
+            raise ValueError(f"joined_outward_size >= 1, got {self.joined_outward_size}")
+        if not 0 <= self.joined_outward_again <= 1:
+            raise ValueError(f"joined_outward_again in [0, 1] (0: off), got {self.joined_outward_again}")
         if not self.joined_end_fuller_sd >= 0:
             raise ValueError(f"joined_end_fuller_sd >= 0 (0: off), got {self.joined_end_fuller_sd}")
         if not 0 <= self.joined_fullness <= 1:

@@ -1023,7 +1023,15 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                 if moved_mm(middle, at, spacing) > 0.5 * again.diameter_mm:
                     return disagree
                 return replace(again, params={**first_gave_way, **again.params, **made})
-    if p.joined_again and joined_again and given_up is not None and given_up >= p.joined_again:
+    # a lesion on two slices that gave way on the edge alone (step 9) from a longer section whose rays off its ellipse
+    # mostly run out of it, few cutting in (``joined_outward_again``, session 48, T1 arterial): no waist between two
+    # structures, a vessel leaving the lesion; the longer is the lesion's middle (539 LLSYN002 L05, 15.9 mm beside a
+    # hepatic vein: 14.75 mm there, 22 % of the rays off, 3 % inward, gave way to 11.63 mm, -4.27), made again as below
+    # where it is ``joined_outward_size`` times as long or more (481 LLSYN001 L03, 9.12 against 9.02 mm, -0.94: kept)
+    outward = given_up is not None and bool(p.joined_outward_again) and len(found) == 2 and given_up >= p.joined_outward_size \
+        and found[longest].leaked_fraction >= p.joined_end_leak \
+        and found[longest].leaked_inward < p.joined_outward_again * found[longest].leaked_fraction
+    if joined_again and given_up is not None and ((p.joined_again and given_up >= p.joined_again) or outward):
         # the section given up as the lesion's end "joined" to something is far longer than the one measured: the
         # threshold there ran into the liver round the lesion (fresh b800 406 LLSYN002 L05, 15.85 mm: clicked on its
         # largest slice, levels read there settled at 131 against the liver's 121 and the lesion's 302, a 29.0 mm outline
