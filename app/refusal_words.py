@@ -14,10 +14,10 @@ import re
 
 from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, NO_REGION, REACHES_EDGE, TOO_FAINT
 from viewer.segment.slice2d import FAINTER_SHELL, MERGES_VESSEL, OPEN_EDGE, OPPOSITE_RIM, RUNS_INTO
-from viewer.segment.suggest import (AGAINST_CAPSULE, BESIDE_CLICK, BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE, FAR_AWAY,
-                                    GAP, IRREGULAR, JOINED_LOST, LEAKED, LEVELS_DISAGREE, LOST_ON_CLICKED,
+from viewer.segment.suggest import (AGAINST_CAPSULE, BESIDE_CLICK, BETWEEN_SLICES, BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE,
+                                    FAR_AWAY, GAP, IRREGULAR, JOINED_LOST, LEAKED, LEVELS_DISAGREE, LOST_ON_CLICKED,
                                     MERGES_NEIGHBOUR, NARROW, NOT_AGAIN, NOT_CLICKED_LEVEL, ONE_SLICE_PART, OUTSIDE_BODY,
-                                    SLICE_LOADING, SMALL, SMALLER_THAN_BLUR, SPLITS, TOO_SMALL, TUBE)
+                                    SLICE_LOADING, SMALL, SMALLER_THAN_BLUR, SPLITS, STACKED, TOO_SMALL, TUBE)
 
 #: (what the method's reason holds, what the reader is told), first match wins: the vessel-like ones first
 PLAIN: tuple[tuple[str, str], ...] = (
@@ -29,6 +29,10 @@ PLAIN: tuple[tuple[str, str], ...] = (
     (SPLITS, "the lesion seems joined to a vessel or to another lesion next to it"),
     (MERGES_VESSEL, "what surrounds it is not liver: a vessel next to it, or the lesion goes on"),
     (MERGES_NEIGHBOUR, "the lesion merges with something next to it"),
+    (STACKED, "the lesion clicked may lie against a larger one above or below it, which was found instead: draw it by "
+              "hand"),
+    (BETWEEN_SLICES, "the lesion lies between two slices, each showing half of it: its length on either slice is not "
+                     "clear; draw it by hand"),
     (NARROW, "what was found is narrower than a lesion: a lesion joined to a vessel beside it, or a vessel?"),
     (RUNS_INTO, "it is elongated: a vessel or the liver's edge runs into it"),
     (OPEN_EDGE, "its edge is open to a vessel, the capsule or a lesion next to it"),

@@ -880,6 +880,23 @@ NEAR_PEAK_SHARE: dict[Role, float] = {Role.CT_ARTERIAL: 0.15, Role.MR_T1_ARTERIA
 #: mm at the liver's tip) was drawn 8.05 mm at 0.856 (+3.19, 11 clicks); the other lines it made stood at 0.961 or more.
 NEAR_PEAK_HALF: dict[Role, float] = {Role.MR_T1_ARTERIAL: 0.9}
 
+#: A line measured two slices or more from the slice clicked, the lesion followed this many slices further beyond it on
+#: the click's side than on the other, where it ends, is refused (``tail_excess``, session 48): a small lesion stacked on
+#: a larger one's pole, followed onto it as its tip (538 LLSYN002 L10, 8.0 mm, 6.4 mm above L04: 6.6 mm clicked, 12.6,
+#: 20.7 on L04 and 18.5 beyond, where it ends; 3 slices against 1: +16.70 mm on all 11 clicks).
+TAIL_EXCESS: dict[Role, int] = {Role.MR_T2FS: 2}
+#: A lesion found on two slices only, under 10 mm on the slice measured, the other slice's section at least 0.85 as long
+#: and standing out from the liver at least 0.9 as much (``even_pair_below_mm``, ``even_pair_size``, ``even_pair_full``,
+#: session 48): its centre lies between the slices, each slab holding half of it, and the section on the slice nearest
+#: its centre (the protocol's) may be far shorter than the line: 537 LLSYN002 L10 (8.0 mm, 7.35 and 6.84 mm, 0.93 and
+#: 0.996: 8.23 against 2.99, +5.24), 536 LLSYN001 L04 (0.882, 0.93; +4.10), 102 LLSYN002 L10 (0.86, 0.93; +4.34), 11
+#: clicks each. Off on every series: the signature says the centre lies between the slices, not how much shorter the
+#: section there is (the lesion's depth against the spacing, which two slabs do not give). At (10, 0.85, 0.9) on T2 FS it
+#: also took 102 LLSYN002 L08 (+2.62..+2.90, 16 clicks), 400 LLSYN001 L03 (0.946, 0.983; +2.16, 16) and, on fresh 546,
+#: LLSYN001 L03 (+0.61, 11) for one line over 3 mm (545 LLSYN001 L04, +4.29); 211 LLSYN002 L07 (+0.73) stands at 0.931,
+#: 0.89, just outside. Set it per series here to have it.
+EVEN_PAIR: dict[Role, tuple[float, float, float]] = {}
+
 
 def params_for(role: Role | None) -> SuggestParams:
     """The method's parameters for a series of ``role`` (its lesion side, its smallest lesion, the
@@ -888,6 +905,7 @@ def params_for(role: Role | None) -> SuggestParams:
         return SuggestParams()
     narrow = NARROW_SHORT.get(role, (0.0, 0.55, 0))
     narrow_neighbour = NARROW_NEIGHBOUR.get(role, (0.0, 0.6))
+    even_pair = EVEN_PAIR.get(role, (0.0, 0.0, 0.0))
     return SuggestParams(lesion_side=LESION_SIDE.get(role, 0), min_pixels_across=SMALL_LESION_PX.get(role, 0.0),
                          uncorrected_px=UNCORRECTED_PX.get(role, 0.0),
                          uncorrected_from_px=UNCORRECTED_FROM_PX.get(role, 0.0),
@@ -927,6 +945,9 @@ def params_for(role: Role | None) -> SuggestParams:
                          joined_outward_again=JOINED_OUTWARD_AGAIN.get(role, 0.0),
                          beside_click_depth=BESIDE_CLICK_DEPTH.get(role, 0.0),
                          max_click_radius=MAX_CLICK_RADIUS.get(role, 0.0),
+                         tail_excess=TAIL_EXCESS.get(role, 0),
+                         even_pair_below_mm=even_pair[0], even_pair_size=even_pair[1],
+                         even_pair_full=even_pair[2],
                          raw_shell_beside=RAW_SHELL_BESIDE.get(role, 0.0),
                          min_click_share=MIN_CLICK_SHARE.get(role, 0.0),
                          max_leak_outward=MAX_LEAK_OUTWARD.get(role, 0.0), leak_large_px=LEAK_LARGE_PX.get(role, 0.0),

@@ -18,6 +18,12 @@ REASONS = (
      "them (a lesion and a vessel beside it, or a lobulated lesion?; over 6% on this series)",
      "the lesion seems joined to a vessel"),
     ("the region leaks beyond 50 mm of the click (no closed boundary against the liver)", "no closed edge found"),
+    ("the lesion clicked may lie on a larger one's pole: followed from the slice clicked (6.6 mm) to a section of 20.7 "
+     "mm 14 mm away, beyond which it ends 2 slices sooner than on the click's side: another lesion under the one "
+     "clicked? draw it", "the lesion clicked may lie against a larger one"),
+    ("the lesion's centre lies between two slices: found alike on two slices only (7.4 mm and 93% of it, 100% as "
+     "bright), its centre between them: its section on either slice may be far shorter; draw it",
+     "the lesion lies between two slices"),
     ("the region reaches the image's edge (no closed boundary against the liver)", "no closed edge found"),
     ("what surrounds the region is not liver (the lesion may go on, or it merges with a vessel)",
      "what surrounds it is not liver"),

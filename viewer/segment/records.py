@@ -250,6 +250,22 @@ class SuggestParams:
     # vessel the lesion touches), which the levels then followed onto other slices (413 LLSYN002 L08, 10 mm, measured as
     # an oblique vessel three slices away, +9.6 mm; app.suggester.MAX_CLICK_RADIUS)
     max_click_radius: float = 0.0
+    # a line measured on another slice than the one clicked, two slices or more from it, where the lesion is followed
+    # this many slices or more further beyond the slice measured on the click's side than on the other, where it ends:
+    # refused (0: off; session 48, T2 FS). A lesion's sections fall off alike on both sides of its largest; a small
+    # lesion stacked on a larger one's pole is followed onto it as its tip (538 LLSYN002 L10, 8.0 mm, 6.4 mm above L04's
+    # pole: 4.7, 6.6, 12.6 then 20.7 mm on L04 and 18.5 mm beyond, where it ends: 3 slices against 1, +16.70 mm;
+    # app.suggester.TAIL_EXCESS)
+    tail_excess: int = 0
+    # a lesion found on two slices only, its section under ``even_pair_below_mm`` on the slice measured, where the other
+    # slice's section is at least ``even_pair_size`` times as long and stands out from the liver at least ``even_pair_full``
+    # times as much: refused (0: off; session 48, T2 FS). Its centre lies between the two slices, each holding half of it,
+    # and the section the protocol measures, on the slice nearest the centre, is far shorter than the line (537 LLSYN002
+    # L10, 8.0 mm, 7.35 and 6.84 mm at 83.4 and 83.7: 8.23 against 2.99, +5.24; 536 LLSYN001 L04, 7.5 mm, +4.10;
+    # app.suggester.EVEN_PAIR)
+    even_pair_below_mm: float = 0.0
+    even_pair_size: float = 0.0
+    even_pair_full: float = 0.0
     # the smoothed value at the reader's click (the median of the click's disc on the slice clicked) lies under this
     # fraction of the way from the liver's level to the lesion's level the line was measured at: refused (0: off; session
     # 44, CT portal and T2 FS). The levels were found on something else than what was clicked (460 LLSYN002 L04, a 20.7 mm
@@ -524,6 +540,11 @@ class SuggestParams:
             raise ValueError(f"depth_neighbours lies in [0, 1] (0: always), got {self.depth_neighbours}")
         if not 0 <= self.min_click_share < 1:
             raise ValueError(f"min_click_share lies in [0, 1) (0: off), got {self.min_click_share}")
+        if not (self.even_pair_below_mm >= 0 and 0 <= self.even_pair_size <= 1 and 0 <= self.even_pair_full <= 1):
+            raise ValueError(f"even_pair_below_mm >= 0, even_pair_size and even_pair_full in [0, 1] (0: off), got "
+                             f"{self.even_pair_below_mm}, {self.even_pair_size}, {self.even_pair_full}")
+        if not self.tail_excess >= 0:
+            raise ValueError(f"tail_excess >= 0 (0: off), got {self.tail_excess}")
         if not self.max_click_radius >= 0:
             raise ValueError(f"max_click_radius >= 0 (0: off), got {self.max_click_radius}")
         if not self.joined_outward_size >= 1:

@@ -89,6 +89,10 @@ NOT_CLICKED_LEVEL = "the lesion measured is not what the click reads"
 SMALLER_THAN_BLUR = "a lesion smaller than the blur, lengthened by it?"
 #: How the refusal begins when the line clicked again at its own middle is not found again (``recheck_mm``).
 NOT_AGAIN = "the line is not found again from its own middle"
+#: How the refusal begins when the section on the slice clicked lies beside the one measured (``tail_excess``).
+STACKED = "the lesion clicked may lie on a larger one's pole"
+#: How the refusal begins when a small lesion is found alike on two slices only (``even_pair_below_mm``).
+BETWEEN_SLICES = "the lesion's centre lies between two slices"
 
 
 def _refuse(reason: str, p: SuggestParams, **extra: object) -> Refusal:
@@ -159,6 +163,35 @@ def _peak_half_share(volume: VolumeLike, k: int, middle: tuple[float, float], d:
     half = replace(levels, threshold=levels.liver + 0.5 * (top - levels.liver), lesion=top)
     at_half = _on_slice(volume, k, middle, spacing, p, half)
     return None if isinstance(at_half, str) else measure(at_half, spacing)[0] / d
+
+
+def _tail_excess(found: dict[int, SliceOutline], best: int, clicked: int, ends: Callable[[int], bool]) -> int | None:
+    """How many slices further the lesion is followed beyond ``best`` on the side of ``clicked`` than on the other side,
+    where it ends (``ends``); None when ``clicked`` is under two slices from ``best`` or the other side does not end."""
+    if abs(clicked - best) < 2:
+        return None
+    direction = 1 if clicked > best else -1
+    last = best
+    while last - direction in found:
+        last -= direction
+    if not ends(last):
+        return None
+    far = best
+    while far + direction in found:
+        far += direction
+    return abs(far - best) - abs(best - last)
+
+
+def _even_pair(found: dict[int, SliceOutline], sizes: dict[int, float], best: int) -> tuple[float, float] | None:
+    """For a lesion found on two slices only: the other slice's length and how far it stands out from the liver
+    (``fullness``), each as a share of the larger of the two; None otherwise."""
+    if len(found) != 2:
+        return None
+    (other,) = set(found) - {best}
+    a, b = found[best].fullness, found[other].fullness
+    if not (a > 0 and b > 0) or sizes[best] <= 0:
+        return None
+    return min(sizes[other], sizes[best]) / max(sizes[other], sizes[best]), min(a, b) / max(a, b)
 
 
 def _click_radius(o: SliceOutline, at: tuple[float, float], spacing: tuple[float, float]) -> float:
@@ -565,6 +598,25 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"{click_radius:.2f} times its radius from its centre (from {p.max_click_radius:g} on this "
                        f"series), and its longest section lies {abs(positions[best] - positions[clicked]):.0f} mm away "
                        "(something beside the lesion clicked, a vessel?): draw it", p, click_radius=round(click_radius, 3))
+    tail = _tail_excess(found, best, clicked, ends)
+    if p.tail_excess and tail is not None and tail >= p.tail_excess:
+        # session 48, T2 FS: followed from the slice clicked onto a larger section two slices or more away, and beyond it
+        # the lesion ends sooner than on the click's side: a small lesion stacked on a larger one's pole, taken for its
+        # tip (538 LLSYN002 L10, 8.0 mm, 6.4 mm above L04: 4.7, 6.6 clicked, 12.6, then 20.7 mm on L04 and 18.5 mm beyond,
+        # where it ends: 3 slices against 1, +16.70 mm)
+        return _refuse(f"{STACKED}: followed from the slice clicked ({sizes[clicked]:.1f} mm) to a section of "
+                       f"{sizes[best]:.1f} mm {abs(positions[best] - positions[clicked]):.0f} mm away, beyond which it "
+                       f"ends {tail} slices sooner than on the click's side: another lesion under the one clicked? draw "
+                       "it", p, tail_slices=tail)
+    pair = _even_pair(found, sizes, best) if not lost else None
+    if p.even_pair_below_mm and pair is not None and sizes[best] < p.even_pair_below_mm \
+            and pair[0] >= p.even_pair_size and pair[1] >= p.even_pair_full:
+        # session 48, T2 FS: a small lesion found alike on two slices, its centre between them: each slab holds half of it,
+        # and the section on the slice nearest its centre, which the protocol measures, is far shorter than the line
+        # (537 LLSYN002 L10, 8.0 mm: 7.35 and 6.84 mm, 83.4 and 83.7 from the liver, 8.23 against 2.99, +5.24)
+        return _refuse(f"{BETWEEN_SLICES}: found alike on two slices only ({sizes[best]:.1f} mm and {pair[0]:.0%} of it, "
+                       f"{pair[1]:.0%} as bright), its centre between them: its section on either slice may be far "
+                       "shorter; draw it", p, even_pair=[round(pair[0], 3), round(pair[1], 3)])
     if clicked in found and clicked != best and not inside_outline(found[clicked].points, at):
         # what was found on the slice clicked is not round the click: the lesion there was missed
         why_not = "what is found on the slice clicked is not round the click"
@@ -811,6 +863,10 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     record.update(click_value=round(click_value, 2), click_share=round(share, 3))
     if click_radius is not None:
         record["click_radius"] = round(click_radius, 3)
+    if tail is not None:
+        record["tail_slices"] = tail
+    if pair is not None:
+        record["even_pair"] = [round(pair[0], 3), round(pair[1], 3)]
     if past is not None:
         record["past_end_share"] = round(past[0], 3)
     if neighbours is not None:
