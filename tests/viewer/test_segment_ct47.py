@@ -35,7 +35,8 @@ def test_the_rules_are_gated_per_series() -> None:
 
     assert params_for(Role.CT_ARTERIAL).beside_click_depth == 1.5
     assert all(params_for(role).beside_click_depth == 0.0 for role in Role if role is not Role.CT_ARTERIAL)
-    assert {role for role in Role if params_for(role).joined_end_fuller_sd} == {Role.CT_ARTERIAL, Role.MR_T1_ARTERIAL}
+    assert {role for role in Role if params_for(role).joined_end_fuller_sd} == {Role.CT_ARTERIAL, Role.MR_T1_ARTERIAL,
+                                                                          Role.MR_T1_PORTAL}  # T1 portal's since session 48
     with pytest.raises(ValueError, match="beside_click_depth"):
         SuggestParams(beside_click_depth=-1.0)
 
