@@ -342,6 +342,11 @@ class _Importer:
                     self._length(reading, pair, parsed, g, where)
                 else:
                     self._status(reading, pair, g, where)
+        if exam is not None:
+            # the patient and exam are every reader's: another reader's Reading, loaded before, would not hold them and
+            # would add them again as its "next free" E<n> -- over this one (a review: R2's new exam E1 of P2 rewritten
+            # as R1's follow-up study of P2, R2's lesions then under it). They are loaded again at their next file.
+            self.readings = {who: r for who, r in self.readings.items() if r is reading}
         self.result.files += 1
 
     def _add_exam(self, reading: Reading, exam: "ViewerExam", name: str) -> ExamPair:
