@@ -16,6 +16,7 @@ A part of the panel (annotation.qt.followup_panel): it edits through the panel's
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -108,6 +109,8 @@ class TreatmentLines(QWidget):
         self._moved: _Moved | None = None
         #: how far a press so taken went, its moves and release going the same way until the release
         self._shift: QPointF | None = None
+        #: the shift the last redirected click's release went by, and when: a double click's second press follows it
+        self._last_shift: tuple[QPointF, float] | None = None
         self._sending = False
         self.table.viewport().installEventFilter(self)
         add, remove = QPushButton("Add line"), QPushButton("Remove line")
@@ -129,6 +132,14 @@ class TreatmentLines(QWidget):
         if not isinstance(event, QMouseEvent) or self._sending:
             return False
         kind = event.type()
+        last, self._last_shift = self._last_shift, None
+        if kind == QEvent.Type.MouseButtonDblClick and last is not None \
+                and time.monotonic() - last[1] <= QApplication.doubleClickInterval() / 1000.0:
+            # a double click's second press comes after the first click's release: it goes where the first went (it
+            # landed on the row the first was taken from, which Qt made current: typing then edited another line)
+            self._shift = last[0]
+            self._send(watched, event, last[0])
+            return True
         if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick):
             self._shift = None  # a release lost (a grab elsewhere): a new click is its own
         if self._shift is not None and (kind == QEvent.Type.MouseButtonRelease
@@ -138,6 +149,7 @@ class TreatmentLines(QWidget):
             shift = self._shift
             if kind == QEvent.Type.MouseButtonRelease:
                 self._shift = None
+                self._last_shift = (shift, time.monotonic())
             self._send(watched, event, shift)
             return True
         moved = self._moved

@@ -85,3 +85,40 @@ def test_a_click_on_another_line_after_a_start_typed_before_it_edits_the_line_cl
            if x.patient_id == "LLSYN001"}
     assert now[lutetium] == ends[lutetium], (now, ends)  # 177Lu's end untouched
     assert now[everolimus] is not None and now[everolimus].isoformat() == "2024-09-01", now
+
+
+def test_a_double_click_on_another_line_after_a_start_typed_before_it_edits_the_line_clicked(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, sample_index) -> None:
+    """As the test above, with a double click on everolimus's End (the usual way into a cell): the first click was taken
+    to everolimus's new row, the double click's second press was not (it came after the first click's release) and
+    made the row under the pointer current, 177Lu's: the end typed then went to 177Lu (a review of session 48's fix).
+    (Checked: fails without followup_lines' _last_shift.)"""
+    from PySide6.QtWidgets import QApplication
+
+    from annotation.qt.followup_lines import END
+    w, _asked, _answers = _window(qtbot, env, sample_index)
+    t = _lines_tab(w)
+    everolimus, lutetium = everolimus_and_lutetium(t)
+    row = next(r for r in range(1, t.rowCount()) if _row_line(t, r) == everolimus)
+    ends = {x.line_number: x.end_date for x in w.session.reading.project.treatment_lines.values()
+            if x.patient_id == "LLSYN001"}
+    add = next(b for b in w.docks.followup_panel.findChildren(QPushButton) if b.text() == "Add line")
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    _type(qtbot, "2020-01-02")  # the added line's Start, no Enter
+    at = t.visualRect(t.model().index(row, END)).center()
+    # a double click as a window system sends it: press, release, then the second press as a double click, release
+    # (QTest's mouseDClick alone sends the double click only)
+    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.mouseDClick(t.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.waitUntil(lambda: any(x.start_date.isoformat() == "2020-01-02"
+                                for x in w.session.reading.project.treatment_lines.values()), timeout=5000)
+    assert _row_line(t, t.currentRow()) == everolimus and t.currentColumn() == END
+    if t.state() != t.State.EditingState:
+        t.edit(t.currentIndex())  # (QTest's double click opens no editor offscreen: the keys then start one)
+    _type(qtbot, "2024-09-01", enter=True)
+    qtbot.waitUntil(lambda: t.state() != t.State.EditingState, timeout=5000)
+    assert QApplication.focusWidget() is not None
+    now = {x.line_number: x.end_date for x in w.session.reading.project.treatment_lines.values()
+           if x.patient_id == "LLSYN001"}
+    assert now[lutetium] == ends[lutetium], (now, ends)  # 177Lu's end untouched
+    assert now[everolimus] is not None and now[everolimus].isoformat() == "2024-09-01", now
