@@ -608,7 +608,7 @@ def _counted_twice(marks: Sequence[CountMark], geometry: dict[str, StackGeometry
             out.append(ProtocolWarning(
                 CheckCode.COUNTED_TWICE,
                 f"on {role_label(go.role)}, {how}{whose} {apart} ({where}): one lesion counted {times}? {CLICK_HERE}"
-                f"to see {'the count click' if owners and len(members) == 2 else 'the one on Im ' + str(n - go.slice_index)};"
+                f"to see {'the count click' if owners and len(members) == 2 else 'the one on Im ' + str(n - (at[go.mark_id] or 0))};"
                 " Del deletes it)", None, go.role, go.mark_id))
     return out
 
