@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
@@ -56,13 +58,18 @@ def everolimus_and_lutetium(t) -> tuple[int, int]:  # type: ignore[no-untyped-de
             next(n for n, name in names.items() if name.startswith("177Lu")))
 
 
+@pytest.mark.parametrize("double", [False, True], ids=["click", "double click"])
 def test_a_click_on_another_line_after_a_start_typed_before_it_edits_the_line_clicked(  # type: ignore[no-untyped-def]
-        qtbot, env: Path, sample_index) -> None:
+        qtbot, env: Path, sample_index, double: bool) -> None:
     """LLSYN001: line 1 177Lu-DOTATATE (end 2023-09-26), line 2 everolimus (no end). Add line, 2020-01-02 typed in its
     Start, no Enter: a click on everolimus's End cell records the new line (the click's commit), which comes first by
     its start, the rows below it moving down one. The current cell stayed on the clicked row's place, now 177Lu's End:
     the end date typed there for everolimus went to 177Lu (2023-09-26 -> 2024-09-01), everolimus kept no end. ws48a's
-    _select_line follows the edited line on Enter, not the line clicked. The line clicked keeps the keys."""
+    _select_line follows the edited line on Enter, not the line clicked. The line clicked keeps the keys.
+    ``double``: a double click (the usual way into a cell) as a window system sends it, press, release, then the second
+    press as a double click and its release: the first click was taken to everolimus's new row, the second press (after
+    the first click's release) was not and made 177Lu's row current (a second review; checked: fails without
+    followup_lines' _last_shift). QTest's mouseDClick alone sends the double click only."""
     from PySide6.QtWidgets import QApplication
 
     from annotation.qt.followup_lines import END
@@ -76,8 +83,14 @@ def test_a_click_on_another_line_after_a_start_typed_before_it_edits_the_line_cl
     qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
     _type(qtbot, "2020-01-02")  # the added line's Start, no Enter
     _click_cell(qtbot, t, row, END)  # everolimus's End, as shown when clicked
+    if double:
+        qtbot.mouseDClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(row, END)).center())
     qtbot.waitUntil(lambda: any(x.start_date.isoformat() == "2020-01-02"
                                 for x in w.session.reading.project.treatment_lines.values()), timeout=5000)
+    if double:
+        assert _row_line(t, t.currentRow()) == everolimus and t.currentColumn() == END
+        if t.state() != t.State.EditingState:
+            t.edit(t.currentIndex())  # (offscreen the double click opens no editor: the keys then start one)
     _type(qtbot, "2024-09-01", enter=True)
     qtbot.waitUntil(lambda: t.state() != t.State.EditingState, timeout=5000)
     assert QApplication.focusWidget() is not None
@@ -86,39 +99,3 @@ def test_a_click_on_another_line_after_a_start_typed_before_it_edits_the_line_cl
     assert now[lutetium] == ends[lutetium], (now, ends)  # 177Lu's end untouched
     assert now[everolimus] is not None and now[everolimus].isoformat() == "2024-09-01", now
 
-
-def test_a_double_click_on_another_line_after_a_start_typed_before_it_edits_the_line_clicked(  # type: ignore[no-untyped-def]
-        qtbot, env: Path, sample_index) -> None:
-    """As the test above, with a double click on everolimus's End (the usual way into a cell): the first click was taken
-    to everolimus's new row, the double click's second press was not (it came after the first click's release) and
-    made the row under the pointer current, 177Lu's: the end typed then went to 177Lu (a review of session 48's fix).
-    (Checked: fails without followup_lines' _last_shift.)"""
-    from PySide6.QtWidgets import QApplication
-
-    from annotation.qt.followup_lines import END
-    w, _asked, _answers = _window(qtbot, env, sample_index)
-    t = _lines_tab(w)
-    everolimus, lutetium = everolimus_and_lutetium(t)
-    row = next(r for r in range(1, t.rowCount()) if _row_line(t, r) == everolimus)
-    ends = {x.line_number: x.end_date for x in w.session.reading.project.treatment_lines.values()
-            if x.patient_id == "LLSYN001"}
-    add = next(b for b in w.docks.followup_panel.findChildren(QPushButton) if b.text() == "Add line")
-    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
-    _type(qtbot, "2020-01-02")  # the added line's Start, no Enter
-    at = t.visualRect(t.model().index(row, END)).center()
-    # a double click as a window system sends it: press, release, then the second press as a double click, release
-    # (QTest's mouseDClick alone sends the double click only)
-    qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=at)
-    qtbot.mouseDClick(t.viewport(), Qt.MouseButton.LeftButton, pos=at)
-    qtbot.waitUntil(lambda: any(x.start_date.isoformat() == "2020-01-02"
-                                for x in w.session.reading.project.treatment_lines.values()), timeout=5000)
-    assert _row_line(t, t.currentRow()) == everolimus and t.currentColumn() == END
-    if t.state() != t.State.EditingState:
-        t.edit(t.currentIndex())  # (QTest's double click opens no editor offscreen: the keys then start one)
-    _type(qtbot, "2024-09-01", enter=True)
-    qtbot.waitUntil(lambda: t.state() != t.State.EditingState, timeout=5000)
-    assert QApplication.focusWidget() is not None
-    now = {x.line_number: x.end_date for x in w.session.reading.project.treatment_lines.values()
-           if x.patient_id == "LLSYN001"}
-    assert now[lutetium] == ends[lutetium], (now, ends)  # 177Lu's end untouched
-    assert now[everolimus] is not None and now[everolimus].isoformat() == "2024-09-01", now
