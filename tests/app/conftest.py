@@ -257,3 +257,13 @@ def add_treatment_line(w: MainWindow, qtbot, start: str = "2023-04-25"):  # type
     qtbot.waitUntil(lambda: len(w.session.reading.project.treatment_lines) > len(before), timeout=5000)
     (key,) = set(w.session.reading.project.treatment_lines) - before
     return panel, w.session.reading.project.treatment_lines[key]
+
+
+def exported_sample_srs(tmp_path: Path, sample_dicom: Path) -> tuple[Path, list[Path]]:
+    """A copy of the sample's reading store and the DICOM SR files `lesionlab export --sr` writes from it."""
+    from app.cli import main
+
+    store = tmp_path / "reading.lesionlab"
+    shutil.copy(sample_dicom / "reading.lesionlab", store)
+    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
+    return store, sorted((tmp_path / "sr").rglob("*.dcm"))

@@ -25,6 +25,7 @@ from tests.app.conftest import READER, drag, grid_texts, open_pair, press
 from viewer.index import index_path
 from viewer.model.settings import RecentStudies, RoleOverrides
 from viewer.records import READING_ROLES, Role
+from tests.app.conftest import exported_sample_srs
 
 PATIENT = "LLSYN002"
 KEY = (PATIENT, "E1", READER, "L1")
@@ -165,12 +166,7 @@ def test_import_sr_against_a_folder_with_a_file_missing_keeps_the_stored_lines( 
         tmp_path: Path, sample_dicom: Path, complete) -> None:
     from annotation.sr_import import import_srs
     from annotation.store import ReadingStore
-    from app.cli import main
-
-    store = tmp_path / "reading.lesionlab"
-    shutil.copy(sample_dicom / "reading.lesionlab", store)
-    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
-    files = sorted((tmp_path / "sr").rglob("*.dcm"))
+    store, files = exported_sample_srs(tmp_path, sample_dicom)
     folder, m, _gone = _copy_without(tmp_path, sample_dicom, complete, Role.MR_DWI, below=3)
     with ReadingStore.open(store, read_only=True) as st:
         before = st.load()
@@ -187,12 +183,7 @@ def test_import_sr_of_a_line_whose_image_is_missing_says_which_file_and_keeps_th
         tmp_path: Path, sample_dicom: Path, complete) -> None:
     from annotation.sr_import import import_srs
     from annotation.store import ReadingStore
-    from app.cli import main
-
-    store = tmp_path / "reading.lesionlab"
-    shutil.copy(sample_dicom / "reading.lesionlab", store)
-    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
-    files = sorted((tmp_path / "sr").rglob("*.dcm"))
+    store, files = exported_sample_srs(tmp_path, sample_dicom)
     folder, m, gone = _copy_without(tmp_path, sample_dicom, complete, Role.MR_DWI, below=0)
     result = import_srs(store, folder / PATIENT, files, reader=READER)
     said = [r for r in result.refused if gone in r]

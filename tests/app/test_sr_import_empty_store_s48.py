@@ -5,22 +5,19 @@ exam (with its patient) is added from the images now, said; the round trip is ex
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from annotation.store import ReadingStore
 from app.cli import main
+from tests.app.conftest import exported_sample_srs
 
 
 def test_import_sr_into_a_new_store_adds_the_exams_and_round_trips_exactly(
         tmp_path: Path, sample_dicom: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """(Checked: fails without sr_import._Importer._add_exam: exit 1, every file refused.)"""
-    store = tmp_path / "reading.lesionlab"
-    shutil.copy(sample_dicom / "reading.lesionlab", store)
-    assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
-    files = sorted((tmp_path / "sr").rglob("*.dcm"))
+    store, files = exported_sample_srs(tmp_path, sample_dicom)
     with ReadingStore.open(store, read_only=True) as st:
         project = st.load()
     new = tmp_path / "new.lesionlab"
