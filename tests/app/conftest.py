@@ -267,3 +267,25 @@ def exported_sample_srs(tmp_path: Path, sample_dicom: Path) -> tuple[Path, list[
     shutil.copy(sample_dicom / "reading.lesionlab", store)
     assert main(["export", str(store), "--sr", str(tmp_path / "sr"), "--dicom", str(sample_dicom)]) == 0
     return store, sorted((tmp_path / "sr").rglob("*.dcm"))
+
+
+def round_trip_worst(before: dict, again: dict, pairs: tuple | None = None) -> float:  # type: ignore[type-arg]
+    """Lesions read back from SRs (`again`, by tracking UID) against those exported (`before`): the same patient, exam,
+    lesion id, lobe, segment, statuses, and per series the same series, slice index and image; with `pairs` (the
+    exported and the read-back projects) the same exam studies too. Returns the largest diameter difference in mm."""
+    worst = 0.0
+    for uid, old in before.items():
+        new = again[uid]
+        if pairs is not None:
+            old_pair = pairs[0].exam_pairs[(old.patient_id, old.exam_pair_id)]
+            new_pair = pairs[1].exam_pairs[(new.patient_id, new.exam_pair_id)]
+            assert (new_pair.ct_study_uid, new_pair.mri_study_uid) == (old_pair.ct_study_uid, old_pair.mri_study_uid)
+        assert (new.patient_id, new.exam_pair_id, new.lesion_id, new.lobe, new.segment) == (
+            old.patient_id, old.exam_pair_id, old.lesion_id, old.lobe, old.segment)
+        assert [(r, o.status) for r, o in new.observations] == [(r, o.status) for r, o in old.observations]
+        for role, m in old.measurements().items():
+            n = new.measurements()[role]
+            assert (n.series_instance_uid, n.slice_index, n.sop_instance_uid) == (
+                m.series_instance_uid, m.slice_index, m.sop_instance_uid)
+            worst = max(worst, abs(n.diameter_mm - m.diameter_mm))
+    return worst

@@ -156,12 +156,8 @@ def test_the_selection_follows_a_line_added_before_the_others(qtbot, env: Path, 
     assert {n: (x.name, x.start_date) for n, x in lines.items() if n != line.line_number} == others
 
 
-def test_a_baseline_chosen_is_said_by_timepoint_and_date(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
-    """Line 2's baseline chosen in its box: the status bar said "recorded: baseline T2 for line 2", which read as the T2
-    FS series. Said by the timepoint's place and date now. (Checked: fails without annotation/followup.py's
-    _timepoint_said.)"""
-    from annotation.followup import timepoints_of
-    from annotation.qt.followup_lines import BASELINE
+def _lines_shown(qtbot, env: Path, sample_index):  # type: ignore[no-untyped-def]
+    """The follow-up window on LLSYN001's 2024-03-12 exam, its treatment lines shown (three or more rows)."""
     from tests.app.test_followup_in_window import _open_exam
     from tests.app.test_reader_s47c import _followup_window
 
@@ -170,8 +166,19 @@ def test_a_baseline_chosen_is_said_by_timepoint_and_date(qtbot, env: Path, sampl
     w.docks.followup_dock.raise_()
     panel = w.docks.followup_panel
     panel.course.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: panel.lines.rowCount() > 2, timeout=5000)
+    return w, panel
+
+
+def test_a_baseline_chosen_is_said_by_timepoint_and_date(qtbot, env: Path, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """Line 2's baseline chosen in its box: the status bar said "recorded: baseline T2 for line 2", which read as the T2
+    FS series. Said by the timepoint's place and date now. (Checked: fails without annotation/followup.py's
+    _timepoint_said.)"""
+    from annotation.followup import timepoints_of
+    from annotation.qt.followup_lines import BASELINE
+
+    w, panel = _lines_shown(qtbot, env, sample_index)
     t = panel.lines
-    qtbot.waitUntil(lambda: t.rowCount() > 2, timeout=5000)
     box = t.cellWidget(2, BASELINE)  # line 2's
     target = box.findText("2023-10-17")
     assert target > 0, [box.itemText(i) for i in range(box.count())]
@@ -225,16 +232,9 @@ def test_the_selection_follows_a_line_re_dated_before_another(qtbot, env: Path, 
     from PySide6.QtWidgets import QApplication
 
     from annotation.qt.followup_lines import START
-    from tests.app.test_followup_in_window import _open_exam
-    from tests.app.test_reader_s47c import _followup_window
 
-    w, _store = _followup_window(qtbot, env, sample_index)
-    _open_exam(w, qtbot, "2024-03-12")
-    w.docks.followup_dock.raise_()
-    panel = w.docks.followup_panel
-    panel.course.setCurrentIndex(1)
+    w, panel = _lines_shown(qtbot, env, sample_index)
     t = panel.lines
-    qtbot.waitUntil(lambda: t.rowCount() > 2, timeout=5000)
     moved = _row_line(panel, 2)
     qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(2, START)).center())
     for ch in "2020-01-02":

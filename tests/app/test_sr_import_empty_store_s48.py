@@ -11,7 +11,7 @@ import pytest
 
 from annotation.store import ReadingStore
 from app.cli import main
-from tests.app.conftest import exported_sample_srs
+from tests.app.conftest import exported_sample_srs, round_trip_worst
 
 
 def test_import_sr_into_a_new_store_adds_the_exams_and_round_trips_exactly(
@@ -32,20 +32,7 @@ def test_import_sr_into_a_new_store_adds_the_exams_and_round_trips_exactly(
     before = {les.tracking_uid: les for les in project.lesions.values() if les.reader == "sample"}
     again = {les.tracking_uid: les for les in after.lesions.values() if les.reader == "sample"}
     assert set(again) == set(before) and before
-    worst = 0.0
-    for uid, old in before.items():
-        new_les = again[uid]
-        old_pair = project.exam_pairs[(old.patient_id, old.exam_pair_id)]
-        new_pair = after.exam_pairs[(new_les.patient_id, new_les.exam_pair_id)]
-        assert (new_pair.ct_study_uid, new_pair.mri_study_uid) == (old_pair.ct_study_uid, old_pair.mri_study_uid)
-        assert (new_les.patient_id, new_les.exam_pair_id, new_les.lesion_id, new_les.lobe, new_les.segment) == (
-            old.patient_id, old.exam_pair_id, old.lesion_id, old.lobe, old.segment)
-        assert [(r, o.status) for r, o in new_les.observations] == [(r, o.status) for r, o in old.observations]
-        for role, m in old.measurements().items():
-            n = new_les.measurements()[role]
-            assert (n.series_instance_uid, n.slice_index, n.sop_instance_uid) == (
-                m.series_instance_uid, m.slice_index, m.sop_instance_uid)
-            worst = max(worst, abs(n.diameter_mm - m.diameter_mm))
+    worst = round_trip_worst(before, again, pairs=(project, after))
     assert worst < 0.01, worst
     # the patients come from the images' headers; the same import again adds nothing
     assert set(after.patients) == {les.patient_id for les in before.values()}
