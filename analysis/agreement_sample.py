@@ -131,7 +131,8 @@ def simulate_series_read(reading: Reading, project: Project, pair: tuple[str, st
             row = float(np.clip(mark.row + rng.normal(0, 1.0), 0, geo.rows - 1))
             col = float(np.clip(mark.col + rng.normal(0, 1.0), 0, geo.columns - 1))
             reading.add_count_mark(pair, role, mark.lobe, stack_key=mark.stack_key, slice_index=mark.slice_index,
-                                   row=row, col=col, sop_instance_uid=mark.sop_instance_uid)
+                                   row=row, col=col, sop_instance_uid=mark.sop_instance_uid,
+                                   frame_number=mark.frame_number)
             tally.marks_both[role.value] += 1
     if marks and rng.random() < extra_mark_rate:
         base = marks[int(rng.integers(len(marks)))]
@@ -140,7 +141,8 @@ def simulate_series_read(reading: Reading, project: Project, pair: tuple[str, st
         point = _far_point(geo, base.slice_index, others, rng, (base.row, base.col))
         if point is not None:
             reading.add_count_mark(pair, role, base.lobe, stack_key=base.stack_key, slice_index=base.slice_index,
-                                   row=point[0], col=point[1], sop_instance_uid=base.sop_instance_uid)
+                                   row=point[0], col=point[1], sop_instance_uid=base.sop_instance_uid,
+                                   frame_number=base.frame_number)
             tally.second_only[role.value] += 1
     for lid, (les, obs) in plan.items():
         new_id = ids[les.key]

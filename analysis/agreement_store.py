@@ -11,17 +11,25 @@ the stack they were drawn on and matched with :func:`analysis.matching.cluster_f
   (nearest centre within that lesion's radius), else unknown (the rule's floor).
 
 The store keeps pixel positions, not the images' geometry: geometries come from indexing the
-DICOM files (:func:`stack_geometries`). Without them, series that more than one reader read
+DICOM files (:func:`stack_places`). Without them, series that more than one reader read
 cannot be paired and the rows say so; counts need no positions.
+
+A line or a mark is placed on its own image, found by its SOP Instance UID (and frame) among the images as indexed
+now (:func:`annotation.placement.slice_of`): its stored index counts the images of the folder as loaded when it was
+recorded, and a folder with a file missing, or one added, shifts every index above it (two readers' marks on the same
+image then paired at positions a slice apart, or not at all). A record without a UID (an older store) keeps its
+index. A finding whose image is not among those given cannot be placed: its series is left out, as one without
+images, and the note says so.
 """
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -37,64 +45,83 @@ from analysis.agreement_data import (
 from analysis.agreement_study import StudyReaders, study_readers
 from analysis.inputs import raw_from_frame, validate_counts
 from analysis.matching import Finding, MatchRule, cluster_findings
+from annotation.placement import patient_point
 from annotation.project import Project
-from annotation.records import Measurement
+from annotation.records import CountMark, Measurement
 from annotation.store import ReadingStore
 from annotation.tables import project_tables
 from viewer.errors import LesionlabError, StoreError
 from viewer.geometry import StackGeometry
+from viewer.records import ImageHeader
 
 NO_IMAGES = ("lesion positions need the images' geometry (lesionlab agreement STORE --dicom PATH); "
              "lesions of different readers were not paired")
 
 
-def stack_places(dicom: str | os.PathLike[str], *, workers: int | None = None
-                 ) -> dict[str, tuple[StackGeometry, str]]:
-    """Stack key -> (geometry, frame of reference UID) of every loadable stack under a folder,
-    DICOMDIR or zip (no pixels read)."""
+class StackPlace(NamedTuple):
+    """Where a stack lies (geometry, frame of reference UID) and its images in volume order, by which a record's
+    SOP Instance UID names its slice."""
+
+    geometry: StackGeometry
+    frame_of_reference_uid: str
+    images: tuple[ImageHeader, ...]
+
+
+def stack_places(dicom: str | os.PathLike[str], *, workers: int | None = None) -> dict[str, StackPlace]:
+    """Stack key -> :class:`StackPlace` of every loadable stack under a folder, DICOMDIR or zip (no pixels read)."""
     from viewer.index import index_path  # noqa: PLC0415 - pydicom loads only when images are given
     from viewer.loader import VolumeLoader  # noqa: PLC0415
 
-    out: dict[str, tuple[StackGeometry, str]] = {}
+    out: dict[str, StackPlace] = {}
     for stack in index_path(Path(dicom), workers=workers).stacks:
         try:
-            out[stack.key] = (VolumeLoader(stack).volume.geometry, stack.frame_of_reference_uid)
+            volume = VolumeLoader(stack).volume
         except LesionlabError:
             continue  # a stack that cannot be loaded cannot have been measured either
+        out[stack.key] = StackPlace(volume.geometry, stack.frame_of_reference_uid, tuple(volume.images))
     return out
 
 
 def stack_geometries(dicom: str | os.PathLike[str], *, workers: int | None = None) -> dict[str, StackGeometry]:
     """Stack key -> geometry of every loadable stack under a folder, DICOMDIR or zip (no pixels read)."""
-    return {key: geo for key, (geo, _) in stack_places(dicom, workers=workers).items()}
+    return {key: place.geometry for key, place in stack_places(dicom, workers=workers).items()}
 
 
-def _centre(m: Measurement, geo: StackGeometry) -> tuple[float, float, float]:
-    p = geo.index_to_patient(m.slice_index, *m.middle)
-    return (float(p[0]), float(p[1]), float(p[2]))
+Record = Measurement | CountMark
+
+
+_Item = tuple[str, str, Record, float, float, float | None]  # (reader, key, line or mark, row, col, size)
 
 
 class _Placer:
     """Findings of one exam pair and series, placed in patient mm when the geometry is known."""
 
-    def __init__(self, geometries: Mapping[str, StackGeometry] | None) -> None:
+    def __init__(self, geometries: Mapping[str, StackGeometry] | None,
+                 images: Mapping[str, Sequence[ImageHeader]] | None = None) -> None:
         self.geometries = geometries or {}
+        self.images = images or {}
         self.unplaced = 0  # (exam pair, series) left out: a finding's stack has no known geometry
+        self.missing = 0  # of those, left out because a finding's image is not among the stack's images
 
-    def place(self, items: list[tuple[str, str, str, int, float, float, float | None]]) -> list[Finding] | None:
-        """items: (reader, key, stack_key, slice, row, col, size) -> findings, None if any is unknown."""
+    def point(self, rec: Record, row: float, col: float) -> tuple[float, float, float] | None:
+        """A line's or mark's point in patient mm on its own image (None: no geometry, or its image missing)."""
+        geo = self.geometries.get(rec.stack_key)
+        return None if geo is None else patient_point(rec, row, col, geo, self.images.get(rec.stack_key, ()))
+
+    def place(self, items: list[_Item]) -> list[Finding] | None:
+        """items -> findings, None if any cannot be placed."""
         findings = []
-        for reader, key, stack_key, k, row, col, size in items:
-            geo = self.geometries.get(stack_key)
-            if geo is None:
+        for reader, key, rec, row, col, size in items:
+            p = self.point(rec, row, col)
+            if p is None:
                 self.unplaced += 1
+                self.missing += rec.stack_key in self.geometries
                 return None
-            p = geo.index_to_patient(k, row, col)
-            findings.append(Finding(reader, key, (float(p[0]), float(p[1]), float(p[2])), size))
+            findings.append(Finding(reader, key, p, size))
         return findings
 
 
-def _subjects(items: list[tuple[str, str, str, int, float, float, float | None]], placer: _Placer,
+def _subjects(items: list[_Item], placer: _Placer,
               rule: MatchRule) -> list[dict[str, str]] | None:
     """Clusters as {reader: key}; a single reader's findings need no positions."""
     if len({reader for reader, *_ in items}) < 2:
@@ -110,12 +137,12 @@ def _name(cluster: Mapping[str, str]) -> str:
 
 
 def _diameters(project: Project, placer: _Placer, rule: MatchRule) -> pd.DataFrame:
-    groups: dict[tuple[str, str, str], list[tuple[str, str, str, int, float, float, float | None]]] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[_Item]] = defaultdict(list)
     sizes: dict[tuple[str, str, str, str, str], float] = {}
     for les in project.lesions.values():
         for role, m in les.measurements().items():
             groups[(les.patient_id, les.exam_pair_id, role.value)].append(
-                (les.reader, les.lesion_id, m.stack_key, m.slice_index, *m.middle, m.diameter_mm))
+                (les.reader, les.lesion_id, m, *m.middle, m.diameter_mm))
             sizes[(les.patient_id, les.exam_pair_id, role.value, les.reader, les.lesion_id)] = m.diameter_mm
     rows = []
     for (pid, eid, role_value), items in sorted(groups.items()):
@@ -127,16 +154,16 @@ def _diameters(project: Project, placer: _Placer, rule: MatchRule) -> pd.DataFra
     return pd.DataFrame(rows, columns=list(DIAMETER_COLUMNS))
 
 
-def _measured_centres(project: Project, geometries: Mapping[str, StackGeometry]
-                     ) -> dict[tuple[str, str, str, str], list[tuple[np.ndarray, float]]]:
+def _measured_centres(project: Project, placer: _Placer
+                      ) -> dict[tuple[str, str, str, str], list[tuple[np.ndarray, float]]]:
     """(patient, pair, role, reader) -> [(centre mm, diameter mm)] of the measured lesions placed."""
     out: dict[tuple[str, str, str, str], list[tuple[np.ndarray, float]]] = defaultdict(list)
     for les in project.lesions.values():
         for role, m in les.measurements().items():
-            geo = geometries.get(m.stack_key)
-            if geo is not None:
+            centre = placer.point(m, *m.middle)
+            if centre is not None:
                 out[(les.patient_id, les.exam_pair_id, role.value, les.reader)].append(
-                    (np.asarray(_centre(m, geo)), m.diameter_mm))
+                    (np.asarray(centre), m.diameter_mm))
     return out
 
 
@@ -150,22 +177,22 @@ def _mark_size(mark_mm: np.ndarray, lesions: list[tuple[np.ndarray, float]]) -> 
 def _detections(project: Project, counts: pd.DataFrame, placer: _Placer, rule: MatchRule) -> pd.DataFrame:
     read = read_series(counts)
     readers_by_series = read.groupby(["patient_id", "exam_pair_id", "series_role"])["reader"].apply(sorted)
-    marks: dict[tuple[str, str, str], list[tuple[str, str, str, int, float, float, float | None]]] = defaultdict(list)
+    marks: dict[tuple[str, str, str], list[_Item]] = defaultdict(list)
     for mk in project.count_marks.values():
         own = project.lesions.get((mk.patient_id, mk.exam_pair_id, mk.reader, mk.lesion_id)) if mk.lesion_id else None
         m = own.measurements().get(mk.role) if own is not None else None
         marks[(mk.patient_id, mk.exam_pair_id, mk.role.value)].append(
-            (mk.reader, mk.mark_id, mk.stack_key, mk.slice_index, mk.row, mk.col, m.diameter_mm if m else None))
-    centres = _measured_centres(project, placer.geometries)
+            (mk.reader, mk.mark_id, mk, mk.row, mk.col, m.diameter_mm if m else None))
+    centres = _measured_centres(project, placer)
     rows = []
     for (pid, eid, role), readers in readers_by_series.items():
         items = [it for it in marks.get((pid, eid, role), []) if it[0] in readers]
         sized = []
-        for reader, key, stack_key, k, row, col, size in items:
-            geo = placer.geometries.get(stack_key)
-            if size is None and geo is not None:
-                size = _mark_size(geo.index_to_patient(k, row, col), centres.get((pid, eid, role, reader), []))
-            sized.append((reader, key, stack_key, k, row, col, size))
+        for reader, key, rec, row, col, size in items:
+            at = placer.point(rec, row, col) if size is None else None
+            if at is not None:
+                size = _mark_size(np.asarray(at), centres.get((pid, eid, role, reader), []))
+            sized.append((reader, key, rec, row, col, size))
         clusters = _subjects(sized, placer, rule) if len(readers) > 1 else [{r: k} for r, k, *_ in sized]
         for cluster in clusters or []:
             for reader in readers:
@@ -176,15 +203,19 @@ def _detections(project: Project, counts: pd.DataFrame, placer: _Placer, rule: M
 
 
 def reads_from_project(project: Project, counts: pd.DataFrame,
-                       geometries: Mapping[str, StackGeometry] | None, rule: MatchRule = MatchRule()) -> ReaderReads:
-    """The agreement reads of a project; ``counts``: its validated counts table."""
-    placer = _Placer(geometries)
+                       geometries: Mapping[str, StackGeometry] | None, rule: MatchRule = MatchRule(),
+                       images: Mapping[str, Sequence[ImageHeader]] | None = None) -> ReaderReads:
+    """The agreement reads of a project; ``counts``: its validated counts table; ``images``: each stack's images in
+    volume order, by which a line or mark is placed on its own image (:func:`annotation.placement.patient_point`)."""
+    placer = _Placer(geometries, images)
     diameters = _diameters(project, placer, rule)
     detections = _detections(project, counts, placer, rule)
     note = ""
     if placer.unplaced:
         note = (NO_IMAGES if geometries is None else
-                f"{placer.unplaced} series read by several readers left out: their images were not found")
+                f"{placer.unplaced} series read by several readers left out: their images were not found"
+                + (f" ({placer.missing} of them: the image a line or count mark was drawn on is missing from the "
+                   "folder given)" if placer.missing else ""))
     measurements, _, _ = project_tables(project)
     return ReaderReads(diameters, detections, counted_counts(counts), readers_of(measurements, counts),
                        f"position in patient mm (tolerance max({rule.min_tolerance_mm:g} mm, "
@@ -224,8 +255,10 @@ def load_store_agreement(store: str | os.PathLike[str], dicom: str | os.PathLike
         project = project.without("lesions", key)
     _, counts_df, _ = project_tables(project)
     counts = validate_counts(raw_from_frame(counts_df, f"{Path(store).name} (counts)"))
-    geometries = stack_geometries(dicom) if dicom is not None else None
-    reads = reads_from_project(project, counts, geometries, rule)
+    places = stack_places(dicom) if dicom is not None else None
+    geometries = {k: p.geometry for k, p in places.items()} if places is not None else None
+    reads = reads_from_project(project, counts, geometries, rule,
+                               {k: p.images for k, p in places.items()} if places is not None else None)
     if study is None:
         return reads, None
     diameters, detections, counted = (study.frame(t) for t in (reads.diameters, reads.detections, reads.counts))

@@ -17,18 +17,19 @@ The adjudicator records the consensus as a read of their own (``Study.open_adjud
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from analysis.matching import Finding, MatchRule, cluster_findings
 from annotation import _validate as v
+from annotation.placement import patient_point
 from annotation.project import Project
 from annotation.study import StudyDefinition, session_reader
 from annotation.vocab import CountStatus, Lobe
 from viewer.errors import ValidationError
 from viewer.geometry import StackGeometry
-from viewer.records import Role
+from viewer.records import ImageHeader, Role
 
 
 class DisagreementKind(str, Enum):
@@ -70,19 +71,23 @@ class Disagreement:
 
 def disagreements(project: Project, definition: StudyDefinition, session: str, code: str,
                   geometries: Mapping[str, StackGeometry] | None, *, thresholds: Thresholds = Thresholds(),
-                  rule: MatchRule = MatchRule()) -> list[Disagreement]:
-    """The disagreements of the study readers' reads of a case in a session, series by series."""
+                  rule: MatchRule = MatchRule(), images: Mapping[str, Sequence[ImageHeader]] | None = None
+                  ) -> list[Disagreement]:
+    """The disagreements of the study readers' reads of a case in a session, series by series. ``images``: each
+    stack's images in volume order, by which a line is placed on its own image
+    (:func:`annotation.placement.patient_point`; without them, its stored index)."""
     case = definition.case(code)
     names = {session_reader(r, session): r for r in definition.readers}
     out: list[Disagreement] = []
     for role in definition.session(session).roles:
-        out += _lesions(project, case.pair, names, role, geometries, thresholds, rule)
+        out += _lesions(project, case.pair, names, role, geometries, thresholds, rule, images or {})
         out += _counts(project, case.pair, names, role, thresholds)
     return out
 
 
 def _lesions(project: Project, pair: tuple[str, str], names: Mapping[str, str], role: Role,
-             geometries: Mapping[str, StackGeometry] | None, t: Thresholds, rule: MatchRule) -> list[Disagreement]:
+             geometries: Mapping[str, StackGeometry] | None, t: Thresholds, rule: MatchRule,
+             images: Mapping[str, Sequence[ImageHeader]]) -> list[Disagreement]:
     findings, sizes = [], {}
     for name, reader in names.items():
         for les in project.lesions_of(*pair, name):
@@ -90,11 +95,13 @@ def _lesions(project: Project, pair: tuple[str, str], names: Mapping[str, str], 
             if m is None:
                 continue
             geo = (geometries or {}).get(m.stack_key)
-            if geo is None:
+            p = patient_point(m, *m.middle, geo, images.get(m.stack_key, ())) if geo is not None else None
+            if p is None:
                 return [Disagreement(DisagreementKind.NOT_PLACED, role, None, tuple(sorted(names.values())), (), (),
-                                     "lesions cannot be matched without the images' geometry")]
-            p = geo.index_to_patient(m.slice_index, *m.middle)
-            findings.append(Finding(reader, les.lesion_id, (float(p[0]), float(p[1]), float(p[2])), m.diameter_mm))
+                                     "lesions cannot be matched without the images' geometry" if geo is None else
+                                     f"lesions cannot be matched: the image {reader} {les.lesion_id} was measured on "
+                                     "is missing from the folder given")]
+            findings.append(Finding(reader, les.lesion_id, p, m.diameter_mm))
             sizes[(reader, les.lesion_id)] = m.diameter_mm
     everyone = sorted(names.values())
     out = []

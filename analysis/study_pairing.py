@@ -41,6 +41,7 @@ from analysis.matching import MatchRule, match_positions
 from analysis.writers import write_csv
 from annotation.project import Project
 from annotation.lobes import LobeBoundary
+from annotation.placement import patient_point
 from annotation.records import Alignment, CountMark, Lesion, Measurement, SeriesFlag
 from annotation.vocab import MeasurementMethod
 from annotation.store import SUFFIX, ReadingStore
@@ -48,7 +49,7 @@ from annotation.study import StudyCase, StudyDefinition, session_reader
 from annotation.study_store import Study
 from viewer.errors import LesionlabError
 from viewer.geometry import StackGeometry
-from viewer.records import READING_ROLES
+from viewer.records import READING_ROLES, ImageHeader
 
 Position = tuple[float, float, float]
 PATIENT_LEVEL_COLUMNS = ("reader", "code", "patient_id", "exam_pair_id", "first_session", "second_session",
@@ -58,10 +59,12 @@ PATIENT_LEVEL_COLUMNS = ("reader", "code", "patient_id", "exam_pair_id", "first_
 
 @dataclass(frozen=True)
 class PlacedStack:
-    """Where a stack lies: its geometry and its frame of reference."""
+    """Where a stack lies: its geometry and its frame of reference, and its images in volume order (by which a line
+    is placed on its own image, :func:`annotation.placement.patient_point`; () when not known: its stored index)."""
 
     geometry: StackGeometry
     frame_of_reference_uid: str
+    images: tuple[ImageHeader, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,15 +93,19 @@ class CasePairing:
 
 
 def lesion_position(les: Lesion, stacks: Mapping[str, PlacedStack]) -> tuple[Position, str, float] | None:
-    """(centre mm, frame UID, diameter mm) of a lesion's first measurement in protocol order, or None."""
+    """(centre mm, frame UID, diameter mm) of a lesion's first measurement in protocol order placed, or None. A line
+    is placed on its own image, by its SOP Instance UID (:func:`annotation.placement.patient_point`): with a file
+    missing from the folder given its stored index names another image; one whose image is missing is not placed."""
     measurements = les.measurements()
     for role in READING_ROLES:
         m = measurements.get(role)
         if m is None or m.stack_key not in stacks:
             continue
         placed = stacks[m.stack_key]
-        p = placed.geometry.index_to_patient(m.slice_index, *m.middle)
-        return (float(p[0]), float(p[1]), float(p[2])), placed.frame_of_reference_uid, m.diameter_mm
+        p = patient_point(m, *m.middle, placed.geometry, placed.images)
+        if p is None:
+            continue
+        return p, placed.frame_of_reference_uid, m.diameter_mm
     return None
 
 
@@ -250,7 +257,7 @@ def placed_stacks(dicom: str | os.PathLike[str]) -> dict[str, PlacedStack]:
     """Every loadable stack under a folder, DICOMDIR or zip, placed (geometry and frame)."""
     from analysis.agreement_store import stack_places  # noqa: PLC0415 - indexes the DICOM
 
-    return {key: PlacedStack(geo, uid) for key, (geo, uid) in stack_places(dicom, workers=1).items()}
+    return {key: PlacedStack(*place) for key, place in stack_places(dicom, workers=1).items()}
 
 
 #: :func:`propose_missing_alignments`' note of a case whose CT or MRI the images given do not hold

@@ -18,6 +18,7 @@ import datetime as _dt
 from dataclasses import astuple, fields
 from typing import Any, Iterable
 
+from annotation.placement import recorded_uid
 from annotation.store import ReadingStore
 from viewer.errors import LesionlabError, StoreError
 from viewer.interop.model import DicomContext
@@ -46,7 +47,7 @@ def context_of(stack: StackInfo, roles: str = "") -> DicomContext:
         referring_physician_name=h.referring_physician_name, study_description=h.study_description,
         series_number=h.series_number, series_description=h.series_description, modality=h.modality,
         manufacturer=h.manufacturer, frame_of_reference_uid=h.frame_of_reference_uid, roles=roles or stack.role.value,
-        reference_sop_class_uid=middle.sop_class_uid, reference_sop_instance_uid=middle.sop_instance_uid)
+        reference_sop_class_uid=middle.sop_class_uid, reference_sop_instance_uid=recorded_uid(middle.sop_instance_uid))  # an SR carries 64 characters
     cut: dict[str, Any] = {k: v[:CONTEXT_TEXT_MAX] if isinstance(v, str) else v for k, v in values.items()}
     return DicomContext(**cut)
 

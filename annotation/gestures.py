@@ -19,7 +19,7 @@ from typing import Any, Callable
 from annotation.checks import lines_far_from, lines_overlap, marks_counted_twice, tilted
 from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
-from annotation.placement import images_of, missing_here, missing_text, slice_of, uid_shown
+from annotation.placement import image_of, image_shown, images_of, missing_here, missing_text, slice_of
 from annotation.records import TAKEOVER_SLICES, CountMark, Lesion, Measurement
 from annotation.selection import Picked, Selection
 from annotation.vocab import Lobe, MeasurementMethod
@@ -90,9 +90,9 @@ def image_provenance(view: View, slice_index: int | None = None) -> dict[str, An
     if not images or k >= len(images):
         return {}
     img = images[k]
-    return {"sop_instance_uid": img.sop_instance_uid[:64], "sop_class_uid": img.sop_class_uid[:64],
-            "instance_number": img.instance_number,
-            "frame_number": img.frame + 1 if img.pixel.number_of_frames > 1 else None}
+    uid, frame = image_of(img)  # a UID longer than DICOM's 64 characters cut as everywhere (annotation/placement.py)
+    return {"sop_instance_uid": uid, "sop_class_uid": img.sop_class_uid[:64],
+            "instance_number": img.instance_number, "frame_number": frame}
 
 
 #: Why nothing is recorded on an ADC map, and where to read instead.
@@ -733,7 +733,7 @@ class CountGesture(ReadingGesture):
         if self.run(lambda: mark_id.append(self.reading.add_count_mark(
                 pair, role, lobe, stack_key=view.model.key, slice_index=view.slice_index,
                 row=event.image_pos[0], col=event.image_pos[1],
-                sop_instance_uid=uid_shown(view.model, view.slice_index)))):
+                **image_shown(view.model, view.slice_index)))):
             sel.pick(Picked(mark_id=mark_id[0], fresh=True))
             counts = self.reading.project.counts(pair[0], pair[1], self.reading.reader)
             self.say(f"counted on {role_label(role)}: {lobe.value} {counts[(role, lobe)]}" + (f" ({why})" if why else "")
@@ -805,7 +805,7 @@ class CountGesture(ReadingGesture):
             # on the image shown, its UID recorded with it (a mark of an older store gains it)
             at = event.view.slice_index
             self.run(lambda: self.reading.move_count_mark(moved[0], *moved[1], slice_index=at,
-                                                          sop_instance_uid=uid_shown(event.view.model, at)))
+                                                          **image_shown(event.view.model, at)))
             return True
         mark = self.reading.project.count_marks.get(grabbed)
         if mark is not None:

@@ -12,7 +12,16 @@ Only a record without a UID (older stores, a test's bare record) falls back to i
 
 A count mark names its image the same way (``sop_instance_uid``, store schema 16) and is placed by the same
 :func:`slice_of`: drawn, picked, moved and compared on its own image, on none when that image is missing (it still
-counts: the reader counted the lesion). A mark of an older store keeps its stored index.
+counts: the reader counted the lesion). A mark of an older store keeps its stored index. A mark names its frame of an
+enhanced multi-frame file too (``frame_number``, store schema 17); one of a store before keeps its stored index to
+tell the frame, on the first frame of its file when that index no longer shows it.
+
+A SOP Instance UID is at most 64 characters (:data:`UID_MAX`); a file carrying a longer one is non-conformant and is
+still read: a record names such an image by the UID's first 64 characters (:func:`recorded_uid`), as the SR export
+writes it and import-sr reads it back, and :func:`slice_of` matches images by that same cut UID (before, a line
+recorded the cut UID and was then matched against the full one: it read as missing, and a count click there was
+refused). Two images whose UIDs agree on their first 64 characters are told apart by the record's stored index; the
+stack's warnings say both (viewer/stacks.py).
 """
 
 from __future__ import annotations
@@ -21,7 +30,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from annotation.records import CountMark, Measurement
+from viewer.geometry import StackGeometry
 from viewer.records import ImageHeader
+from viewer.stacks import UID_MAX  # the longest SOP Instance UID DICOM allows, and the longest a record keeps
 
 #: :func:`slice_of`'s answer for a line whose image is not in the stack as loaded
 MISSING = None
@@ -35,6 +46,17 @@ def frame_number(img: ImageHeader) -> int | None:
     return img.frame + 1 if img.pixel.number_of_frames > 1 else None
 
 
+def recorded_uid(uid: str) -> str:
+    """The SOP Instance UID a record keeps of an image carrying ``uid``: the UID itself, its first :data:`UID_MAX`
+    characters in a non-conformant file whose UID is longer (what an SR can carry, and what a record validates)."""
+    return uid[:UID_MAX]
+
+
+def image_of(img: ImageHeader) -> tuple[str, int | None]:
+    """(recorded UID, frame number) of an image: how a line or a count mark names it."""
+    return recorded_uid(img.sop_instance_uid), frame_number(img)
+
+
 def _by_uid(images: Sequence[ImageHeader]) -> tuple[dict[_Key, int], dict[str, int]]:
     """(UID, frame) -> index and UID -> first index of ``images``, made once per stack as loaded (the
     layers ask on every repaint). The tuple is kept with its map, so its id is not reused while cached."""
@@ -46,8 +68,8 @@ def _by_uid(images: Sequence[ImageHeader]) -> tuple[dict[_Key, int], dict[str, i
     exact: dict[_Key, int] = {}
     first: dict[str, int] = {}
     for k, img in enumerate(images):
-        exact.setdefault((img.sop_instance_uid, frame_number(img)), k)
-        first.setdefault(img.sop_instance_uid, k)
+        exact.setdefault(image_of(img), k)
+        first.setdefault(recorded_uid(img.sop_instance_uid), k)
     _cache[id(images)] = (images, exact, first)
     return exact, first
 
@@ -60,40 +82,66 @@ def images_of(model: Any) -> Sequence[ImageHeader]:
 
 def slice_of(obs: Measurement | CountMark, images: Sequence[ImageHeader]) -> int | None:
     """The index in ``images`` (a stack as loaded, volume order) of the image ``obs`` (a line or a count mark) was
-    drawn on, found by its SOP Instance UID (and frame); None (:data:`MISSING`) when that image is not in the stack.
-    A record without a UID, or a stack whose images are not known, keeps its stored index (None when outside the
-    stack). A count mark stores no frame: on an image of its UID at its stored index it stays there (a frame of an
-    enhanced multi-frame file), else it is on the first image of its UID."""
+    drawn on, found by its SOP Instance UID (and frame; :func:`recorded_uid`); None (:data:`MISSING`) when that image
+    is not in the stack. A record without a UID, or a stack whose images are not known, keeps its stored index (None
+    when outside the stack). The image at the stored index is taken when it is the record's (two images whose UIDs
+    agree on their first 64 characters). A count mark of a store before schema 17 names no frame: on an image of its
+    UID at its stored index it stays there (a frame of an enhanced multi-frame file), else it is on the first image
+    of its UID."""
     uid = obs.sop_instance_uid
     k = obs.slice_index
     if not uid or not images:
         return k if not images or 0 <= k < len(images) else MISSING
     exact, first = _by_uid(images)
-    if isinstance(obs, CountMark):
-        return k if 0 <= k < len(images) and images[k].sop_instance_uid == uid else first.get(uid)
-    found = exact.get((uid, obs.frame_number))
-    if found is None and obs.frame_number is None:
+    here = image_of(images[k]) if 0 <= k < len(images) else None
+    frame = obs.frame_number
+    if isinstance(obs, CountMark) and frame is None:
+        return k if here is not None and here[0] == uid else first.get(uid)
+    if here == (uid, frame):
+        return k
+    found = exact.get((uid, frame))
+    if found is None and frame is None:
         found = first.get(uid)
     return found
 
 
+def patient_point(rec: Measurement | CountMark, row: float, col: float, geo: StackGeometry,
+                  images: Sequence[ImageHeader] = ()) -> tuple[float, float, float] | None:
+    """(row, col) of a line or a mark in patient mm, on its own image among ``images`` (the stack as indexed now,
+    volume order; by its SOP Instance UID and frame, :func:`slice_of`); None when that image is not among them.
+    Without images (or for a record without a UID) its stored index is taken. The analysis places findings so
+    (agreement, a reader study's pairing and adjudication): with a file missing from the folder given, or one added,
+    a stored index names another image."""
+    k = slice_of(rec, images)
+    if k is None or not 0 <= k < geo.n_slices:
+        return None
+    p = geo.index_to_patient(k, row, col)
+    return (float(p[0]), float(p[1]), float(p[2]))
+
+
 def same_image(a: Measurement | CountMark, b: Measurement | CountMark) -> bool:
-    """Whether two records (a line, a count mark) are on the same image: by SOP Instance UID when both name theirs
-    (their stored indices may count the images of different loads), else by stored index."""
+    """Whether two records (a line, a count mark) are on the same image: by SOP Instance UID (and frame) when both
+    name theirs (their stored indices may count the images of different loads), else by stored index."""
     if a.sop_instance_uid and b.sop_instance_uid:
         if a.sop_instance_uid != b.sop_instance_uid:
             return False
-        # a frame of an enhanced multi-frame file: a mark names none, so its stored index tells the frame
-        framed = getattr(a, "frame_number", None) is not None or getattr(b, "frame_number", None) is not None
-        return not framed or a.slice_index == b.slice_index
+        fa, fb = a.frame_number, b.frame_number
+        if fa is not None and fb is not None:
+            return fa == fb
+        # a frame of an enhanced multi-frame file against a mark of a store before schema 17, which names none: its
+        # stored index tells the frame
+        return (fa is None and fb is None) or a.slice_index == b.slice_index
     return a.slice_index == b.slice_index
 
 
-def uid_shown(model: Any, index: int) -> str:
-    """The SOP Instance UID of image ``index`` of the stack a viewport model shows ("" when not known): what a count
-    mark placed or moved there records."""
+def image_shown(model: Any, index: int) -> dict[str, Any]:
+    """The image ``index`` of the stack a viewport model shows, as a count mark placed or moved there records it
+    (``sop_instance_uid``, :func:`recorded_uid`, "" when not known, and ``frame_number``)."""
     images = images_of(model)
-    return images[index].sop_instance_uid if 0 <= index < len(images) else ""
+    if not 0 <= index < len(images):
+        return {"sop_instance_uid": "", "frame_number": None}
+    uid, frame = image_of(images[index])
+    return {"sop_instance_uid": uid, "frame_number": frame}
 
 
 def missing_text(obs: Any, lesion_id: str = "", series: str = "") -> str:

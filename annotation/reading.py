@@ -517,7 +517,7 @@ class Reading:
             return proj.with_record(replace(clicked, lesion_id=lesion.lesion_id))
         return proj.with_record(CountMark(self.preplaced_mark_id(lesion, role), lesion.patient_id, lesion.exam_pair_id,
                                           lesion.reader, role, lesion.lobe, obs.stack_key, obs.slice_index, row, col,
-                                          lesion.lesion_id, obs.sop_instance_uid))
+                                          lesion.lesion_id, obs.sop_instance_uid, obs.frame_number))
 
     def with_marks_of(self, proj: Project, lesion: Lesion) -> Project:
         """``proj`` with the marks ``lesion``'s measurements place, on every series (after its organ changed)."""
@@ -683,15 +683,17 @@ class Reading:
     # ------------------------------------------------------------------ counts
     def add_count_mark(self, pair: PairKey, role: Role | str, lobe: Lobe | str, *, stack_key: str = "",
                        slice_index: int = 0, row: float = 0.0, col: float = 0.0, mark_id: str | None = None,
-                       sop_instance_uid: str = "") -> str:
-        """Count a lesion on a series (the reader's click); returns the mark's id. ``sop_instance_uid``: the image
-        clicked (image ``slice_index`` of the stack as loaded), by which the mark is placed on later loads.
+                       sop_instance_uid: str = "", frame_number: int | None = None) -> str:
+        """Count a lesion on a series (the reader's click); returns the mark's id. ``sop_instance_uid`` (and
+        ``frame_number``, 1-based, in an enhanced multi-frame file): the image clicked (image ``slice_index`` of the
+        stack as loaded), by which the mark is placed on later loads.
 
         A series not read yet becomes "counted" in the same edit: the reader is counting it.
         """
         self._pair(pair)
         mark = CountMark(mark_id or uuid.uuid4().hex, pair[0], pair[1], self.reader, role, lobe,  # type: ignore[arg-type]
-                         stack_key, slice_index, row, col, sop_instance_uid=sop_instance_uid)
+                         stack_key, slice_index, row, col, sop_instance_uid=sop_instance_uid,
+                         frame_number=frame_number)
         if mark.mark_id in self._project.count_marks:
             raise ValidationError(f"count mark {mark.mark_id!r} already exists", where="mark_id")
         proj = self._project.with_record(mark)
@@ -701,14 +703,15 @@ class Reading:
         return mark.mark_id
 
     def move_count_mark(self, mark_id: str, row: float, col: float, slice_index: int | None = None,
-                        sop_instance_uid: str | None = None) -> None:
+                        sop_instance_uid: str | None = None, frame_number: int | None = None) -> None:
         """Move a mark to (row, col), on image ``slice_index`` of the stack as loaded whose UID is ``sop_instance_uid``
-        (None: the image it is on)."""
+        and frame ``frame_number`` (UID None: the image it is on, its frame kept)."""
         m = self._mark(mark_id)
         # the lesion a mark was placed from stays its lesion when moved (a review: it was untied, so the count
         # tool no longer knew the lesion it counts)
         new = replace(m, slice_index=m.slice_index if slice_index is None else slice_index, row=row, col=col,
-                      sop_instance_uid=m.sop_instance_uid if sop_instance_uid is None else sop_instance_uid)
+                      sop_instance_uid=m.sop_instance_uid if sop_instance_uid is None else sop_instance_uid,
+                      frame_number=m.frame_number if sop_instance_uid is None else frame_number)
         self._commit(f"move count mark on {role_label(m.role)}", self._project.with_record(new))
 
     def set_mark_lobe(self, mark_id: str, lobe: Lobe | str) -> None:

@@ -453,13 +453,17 @@ class CountMark:
     col: float = 0.0
     lesion_id: str = ""  # the measured lesion this mark was pre-placed from, "" for a counted click
     # the image the mark was placed on (``slice_index`` is its index as loaded then; "" in a store before schema 16:
-    # the index is all there is), annotation.placement.mark_slice_of
+    # the index is all there is), annotation.placement.slice_of
     sop_instance_uid: str = ""
+    # its frame (1-based) in an enhanced multi-frame file, None for a single-frame file and in a store before
+    # schema 17 (the stored index then tells the frame while it counts the images of the same load)
+    frame_number: int | None = None
 
     def __post_init__(self) -> None:
         _ident("mark_id", self.mark_id, 64)
         object.__setattr__(self, "sop_instance_uid", self.sop_instance_uid or "")  # NULL in an old row
         v.uid("sop_instance_uid", self.sop_instance_uid)
+        v.number("frame_number", self.frame_number, optional=True, integer=True, low=1, high=2**31 - 1)
         _ident("patient_id", self.patient_id)
         _ident("exam_pair_id", self.exam_pair_id, 100)
         _ident("reader", self.reader, 100)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from annotation.checks import MAX_MEASURED_LESIONS, MIN_DIAMETER_MM
+from annotation.placement import frame_number
 from annotation.reading import Reading
 from annotation.records import NotVisible
 from annotation.store import ReadingStore
@@ -114,7 +115,8 @@ def add_patient_read(reading: Reading, truth: dict[str, Any], stacks: list[Stack
                     row, col = geo.pixel_on_slice(on_slice, k)
                     reading.add_count_mark(pair, role, les["lobe"], stack_key=stack.key, slice_index=k,
                                            row=row, col=col, mark_id=f"{pid}-{pair[1]}-{role.value}-{les['id']}",
-                                           sop_instance_uid=images[k].sop_instance_uid)
+                                           sop_instance_uid=images[k].sop_instance_uid,
+                                           frame_number=frame_number(images[k]))
                     n_marks += 1
                 if les["id"] not in ids:
                     continue

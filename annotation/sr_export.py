@@ -25,6 +25,7 @@ from typing import Iterable
 from annotation._validate import new_uid
 from annotation.dicom_context import contexts_of, load_contexts, record_stacks
 from annotation.files import atomic_write
+from annotation.placement import recorded_uid
 from annotation.followup import outside_liver
 from annotation.project import Project
 from annotation.records import ExamPair, Lesion, Measurement, NotVisible
@@ -242,7 +243,7 @@ def _fill_from_images(project: Project, stacks: list[StackInfo]) -> Project:
             if obs.slice_index < len(imgs) and (obs.instance_number is None
                                                 or imgs[obs.slice_index].instance_number == obs.instance_number):
                 img = imgs[obs.slice_index]
-                fixed = replace(obs, sop_instance_uid=img.sop_instance_uid, sop_class_uid=img.sop_class_uid,
+                fixed = replace(obs, sop_instance_uid=recorded_uid(img.sop_instance_uid), sop_class_uid=img.sop_class_uid[:64],
                                 frame_number=img.frame + 1 if img.pixel.number_of_frames > 1 else None)
                 changed = changed.with_observation(role, fixed)
         if changed is not les:

@@ -44,6 +44,7 @@ import numpy as np
 from annotation._validate import identifier
 from annotation.clinical import ClinicalRecord, name_from_images
 from annotation.lobes import lobe_for_point
+from annotation.placement import recorded_uid
 from annotation.reading import Reading
 from annotation.records import (LESION_ID, ExamPair, Measurement, NotMeasurable, NotVisible, PairKey,
                                 lesion_number)
@@ -108,6 +109,9 @@ class _Images:
             for k, img in enumerate(images):
                 frame = img.frame + 1 if img.pixel.number_of_frames > 1 else None
                 self.by_uid[(img.sop_instance_uid, frame)] = _Slice(stack, geometry, k, img)
+                # a UID longer than DICOM's 64 characters: lesionlab's SR carries its first 64, as the store does
+                # (annotation/placement.py); another tool's SR may carry it whole (the key above)
+                self.by_uid.setdefault((recorded_uid(img.sop_instance_uid), frame), _Slice(stack, geometry, k, img))
 
     def exam_of(self, parsed: ParsedSr, reading: Reading) -> "tuple[ViewerExam | None, str]":
         """The exam of the images (a proposed CT + MRI pair, else the study alone, as the browser lists them) holding
@@ -401,7 +405,7 @@ class _Importer:
         # the same image is the same UID (and frame): the stored index counts the images of the folder as loaded
         # when the line was drawn, and this folder may lack one (a radiologist's check: an unchanged line was
         # rewritten from slice 21 to 20 against a folder with IM0052 truncated)
-        same_image = (before.sop_instance_uid == sl.image.sop_instance_uid and before.frame_number == frame
+        same_image = (before.sop_instance_uid == recorded_uid(sl.image.sop_instance_uid) and before.frame_number == frame
                       if isinstance(before, Measurement) and before.sop_instance_uid
                       else isinstance(before, Measurement) and before.slice_index == sl.index)
         if isinstance(before, Measurement) and same_image and _close((*before.p1, *before.p2), (*p1, *p2)):
@@ -421,7 +425,7 @@ class _Importer:
         try:
             with reading.savepoint():  # refused half way: nothing of it stays in the batch's draft
                 reading.measure(pair.key, lid, sl.stack.role, sl.geometry, sl.stack.key, sl.stack.series_instance_uid,
-                                sl.index, p1, p2, sop_instance_uid=sl.image.sop_instance_uid[:64],
+                                sl.index, p1, p2, sop_instance_uid=recorded_uid(sl.image.sop_instance_uid),
                                 sop_class_uid=sl.image.sop_class_uid[:64], instance_number=sl.image.instance_number,
                                 frame_number=sl.image.frame + 1 if sl.image.pixel.number_of_frames > 1 else None,
                                 method=method, method_params=params, **extra)

@@ -40,7 +40,8 @@ from annotation.store_location import Backend, StoreLocation, parse_location
 from annotation.store_schema import (DELETE, LESIONS, UPSERT, BadRow, fetch_record, insert_rows, key_values,
                                      load_pair_records, load_records, migration_1, migration_2, migration_3,
                                      migration_access_functions, migration_blinded_readers, migration_dicom_context,
-                                     migration_edit_attribution, migration_looks_per_patient, migration_mark_images,
+                                     migration_edit_attribution, migration_looks_per_patient, migration_mark_frames,
+                                     migration_mark_images,
                                      migration_read_looks,
                                      migration_reader_security,
                                      migration_reader_studies, migration_series_roles, migration_session_barrier,
@@ -94,6 +95,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                   "\"no\", to confirm, unless the record held no more than the sex)", migration_treatments_no),
     Migration(16, "each count mark names the image it was placed on (SOP Instance UID; an older mark keeps its slice "
                   "index)", migration_mark_images),
+    Migration(17, "each count mark names the frame of its image in an enhanced multi-frame file (an older mark keeps "
+                  "its slice index to tell the frame)", migration_mark_frames),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 log = logging.getLogger(__name__)

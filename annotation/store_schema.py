@@ -344,6 +344,18 @@ def migration_mark_images(db: Db) -> None:
     db.reader_keyed("count_marks")
 
 
+def migration_mark_frames(db: Db) -> None:
+    """Each count mark names the frame of its image too (``frame_number``, 1-based, as a line's; NULL for a
+    single-frame file and in a mark recorded before): a mark on frame k > 1 of an enhanced multi-frame file was told
+    apart by its stored index only, which counts the images of the load it was placed on, so with an earlier file
+    missing it fell back to frame 1. On PostgreSQL the count marks' access functions are made again with the column,
+    as in migration 16."""
+    db.script("""
+        ALTER TABLE count_marks ADD COLUMN frame_number INTEGER;
+    """)
+    db.reader_keyed("count_marks")
+
+
 # ---------------------------------------------------------------------------- tables
 @dataclass(frozen=True)
 class Table:
@@ -386,7 +398,7 @@ OBSERVATIONS = Table("observations", (*_READ, "lesion_id", "series_role", "statu
                                       "p3_row", "p3_col", "p4_row", "p4_col", "short_axis_mm"),
                      (*_READ, "lesion_id", "series_role"))
 COUNT_MARKS = Table("count_marks", ("mark_id", *_READ, "series_role", "lobe", "stack_key", "slice_index", "row", "col",
-                                    "lesion_id", "sop_instance_uid"), ("mark_id",))
+                                    "lesion_id", "sop_instance_uid", "frame_number"), ("mark_id",))
 SERIES_FLAGS = Table("series_flags", (*_READ, "series_role", "status", "reason", "uncountable"), (*_READ, "series_role"))
 ALIGNMENTS = Table("alignments", ("patient_id", "fixed_frame_uid", "moving_frame_uid", "matrix", "source", "reader",
                                   "note"), ("patient_id", "fixed_frame_uid", "moving_frame_uid"))
@@ -450,7 +462,7 @@ def _observation_row(key: tuple[str, ...], role: Role, obs: Observation) -> tupl
 
 def _mark_row(m: CountMark) -> tuple[Any, ...]:
     return (m.mark_id, m.patient_id, m.exam_pair_id, m.reader, m.role.value, m.lobe.value, m.stack_key,
-            m.slice_index, m.row, m.col, m.lesion_id, m.sop_instance_uid or None)
+            m.slice_index, m.row, m.col, m.lesion_id, m.sop_instance_uid or None, m.frame_number)
 
 
 def _flag_row(f: SeriesFlag) -> tuple[Any, ...]:

@@ -197,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
         # the case's pair only: the adjudicator's role is blinded too (no names, no clinical data)
         found = disagreements(store.load_pair(study.definition.case(args.case).pair), study.definition,
                               args.session, args.case,
-                              {k: v.geometry for k, v in stacks.items()} if stacks else None)
+                              {k: v.geometry for k, v in stacks.items()} if stacks else None,
+                              images={k: v.images for k, v in stacks.items()} if stacks else None)
         if not found:
             print(f"case {args.case}, session {args.session}: the readers agree ({', '.join(done)} finished it)")
         for d in found:

@@ -197,6 +197,32 @@ def _most_common(values: Sequence[float | None]) -> tuple[float | None, list[flo
     return min(v for v, c in counts.items() if c == best), sorted(counts)
 
 
+#: The longest SOP Instance UID DICOM allows (PS3.5 9.1); annotation.placement.UID_MAX
+UID_MAX = 64
+
+
+def long_uid_warnings(imgs: Sequence[ImageHeader]) -> list[str]:
+    """What a reader is told of images whose SOP Instance UID is longer than DICOM's 64 characters (a non-conformant
+    file, read all the same): lines and count marks name them by the UID's first 64 characters, as the SR export
+    does; two images whose UIDs agree on those are told apart by the stored index only."""
+    long = [h for h in imgs if len(h.sop_instance_uid) > UID_MAX]
+    if not long:
+        return []
+    out = [f"SOP Instance UID longer than {UID_MAX} characters (DICOM's limit: a non-conformant file) in {len(long)} "
+           f"image(s), e.g. {long[0].sop_instance_uid}: its lines and count marks name such an image by the UID's "
+           f"first {UID_MAX} characters, in the store and in the SR export alike (a PACS may not find the image by "
+           "that UID)"]
+    cut: dict[str, set[str]] = {}
+    for h in imgs:
+        cut.setdefault(h.sop_instance_uid[:UID_MAX], set()).add(h.sop_instance_uid)
+    clash = sum(len(uids) for uids in cut.values() if len(uids) > 1)
+    if clash:
+        out.append(f"{clash} image(s) whose SOP Instance UIDs agree on their first {UID_MAX} characters: their lines "
+                   "and count marks are told apart by their index in the stack only (wrong with a file missing "
+                   "from the folder)")
+    return out
+
+
 def make_stack(label: str, imgs: Sequence[ImageHeader], extra_warnings: Sequence[str]) -> StackInfo:
     """A StackInfo (role still unknown) with its geometry facts. Raises ValueError on bad geometry."""
     first = imgs[0]
@@ -219,6 +245,7 @@ def make_stack(label: str, imgs: Sequence[ImageHeader], extra_warnings: Sequence
                         "every pixel the intercept): check the values")
     if not geo.measurable:
         warnings.append(f"not measurable in mm: {geo.not_measurable_reason}")
+    warnings.extend(long_uid_warnings(imgs))
     if len(thicknesses) > 1:
         warnings.append("mixed slice thicknesses: " + ", ".join(f"{t:g}" for t in thicknesses) + " mm")
     if len({h.pixel_spacing_mm for h in imgs}) > 1:

@@ -3,7 +3,7 @@
 Patching ``MIGRATIONS`` and ``SCHEMA_VERSION`` alone left today's record <-> row mapping, which writes columns a later
 migration added (migration 15's ``treatments_no`` and ``treatments_unconfirmed`` on ``patients``): a store of an older
 schema then refused the first patient written to it. Here the patients' rows are those of before migration 15 too, and
-the count marks' rows those of before migration 16 (no ``sop_instance_uid``)."""
+the count marks' rows those of before migration 16 (no ``sop_instance_uid``) or 17 (no ``frame_number``)."""
 
 from __future__ import annotations
 
@@ -32,10 +32,10 @@ def old_lesionlab(n: int) -> Iterator[pytest.MonkeyPatch]:
             mp.setitem(store_schema.RECORD_TABLES, "patients", old)
             mp.setitem(store_schema.UPSERT, "patients", store_schema._upsert(old, lambda p: row(p)[:len(old.columns)]))
             mp.setattr(store_schema, "_patient", lambda r: build((*r, "", 0)))
-        if n < 16:
+        if n < 17:
             marks = store_schema.COUNT_MARKS
-            old_marks = store_schema.Table(marks.name, tuple(c for c in marks.columns if c != "sop_instance_uid"),
-                                           marks.key)
+            added = ("frame_number",) if n == 16 else ("sop_instance_uid", "frame_number")
+            old_marks = store_schema.Table(marks.name, tuple(c for c in marks.columns if c not in added), marks.key)
             mark_row = store_schema._mark_row
             mp.setattr(store_schema, "COUNT_MARKS", old_marks)
             mp.setitem(store_schema.RECORD_TABLES, "count_marks", old_marks)

@@ -75,7 +75,8 @@ def projects(draw) -> Project:
                     records.append(CountMark(f"{pid}|{eid}|{reader}|{i}", pid, eid, reader,
                                              draw(st.sampled_from(READING_ROLES)), draw(st.sampled_from(Lobe)),
                                              draw(TEXT), draw(st.integers(0, 300)), draw(COORD), draw(COORD),
-                                             draw(st.sampled_from(["", "L1", "L12"]))))
+                                             draw(st.sampled_from(["", "L1", "L12"])), draw(UID | st.just("")),
+                                             draw(opt(st.integers(1, 500)))))
                 for role in draw(st.lists(st.sampled_from(READING_ROLES), max_size=2, unique=True)):
                     status = draw(st.sampled_from([CountStatus.COUNTED, CountStatus.NOT_COUNTABLE]))
                     records.append(SeriesFlag(pid, eid, reader, role, status, draw(TEXT)))

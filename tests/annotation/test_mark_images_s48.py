@@ -71,7 +71,7 @@ def test_a_store_of_schema_15_gains_the_column_and_its_old_marks_keep_their_inde
         old = r.add_count_mark(PAIR, "ct_portal", "right", stack_key="s", slice_index=7, row=50.0, col=60.0)
         st.close()
     st, r = open_reading(location, "R1")
-    assert st.schema_version == SCHEMA_VERSION == 16
+    assert st.schema_version == SCHEMA_VERSION == 17
     m = r.project.count_marks[old]
     assert m.sop_instance_uid == "" and slice_of(m, _images(list(GAPPED))) == 7
     new = r.add_count_mark(PAIR, "ct_portal", "left", stack_key="s", slice_index=6, row=5.0, col=6.0,
@@ -86,9 +86,12 @@ def test_a_store_of_schema_15_gains_the_column_and_its_old_marks_keep_their_inde
     assert slice_of(loaded.count_marks[new], _images(list(GAPPED))) == 6
 
 
-def test_a_study_store_of_schema_15_makes_the_count_marks_access_functions_again(pg_cluster, pg_url) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("old", [15, 16])
+def test_a_study_store_of_an_older_schema_makes_the_count_marks_access_functions_again(  # type: ignore[no-untyped-def]
+        pg_cluster, pg_url, old: int) -> None:
     """A blinded reader role writes its marks through ``lesionlab_write_count_marks``, which names the table's columns
-    when made: after migration 16 the UID a reader records reaches the table (the coordinator reads it back)."""
+    when made: after migration 16 the UID a reader records reaches the table, after migration 17 its frame (session
+    49) too (the coordinator reads them back)."""
     import psycopg
 
     from annotation.study_store import Study
@@ -97,25 +100,26 @@ def test_a_study_store_of_schema_15_makes_the_count_marks_access_functions_again
     from tests.annotation.test_study_store import Clock
 
     clock = Clock()
-    with old_lesionlab(15):
-        urls = study_with_roles(pg_cluster, pg_url, "cm48", clock=clock)
-        _, _, old = _r2_reads_a_case(urls["R2"], clock)
+    with old_lesionlab(old):
+        urls = study_with_roles(pg_cluster, pg_url, f"cm{old}", clock=clock)
+        _, _, before = _r2_reads_a_case(urls["R2"], clock)
     with ReadingStore.open(pg_url) as owner:
-        assert owner.schema_version == SCHEMA_VERSION == 16
+        assert owner.schema_version == SCHEMA_VERSION == 17
     with psycopg.connect(pg_url, autocommit=True) as con:
         source = con.execute("SELECT pg_get_functiondef('lesionlab_write_count_marks'::regproc)").fetchone()[0]
-    assert "sop_instance_uid" in source
+    assert "sop_instance_uid" in source and "frame_number" in source
     with ReadingStore.open(urls["R2"]) as store:
         study = Study(store, clock=clock)
         nxt = study.next_case("R2").case
         assert nxt is not None
         case = study.open_case("R2", nxt.session, nxt.code)
         new = case.reading.add_count_mark(case.pair, "mr_dwi", "left", stack_key="s", slice_index=3,
-                                          sop_instance_uid="1.2.826.0.1.3")
-        case.reading.move_count_mark(new, 5.0, 6.0, slice_index=4, sop_instance_uid="1.2.826.0.1.4")
+                                          sop_instance_uid="1.2.826.0.1.3", frame_number=2)
+        case.reading.move_count_mark(new, 5.0, 6.0, slice_index=4, sop_instance_uid="1.2.826.0.1.4", frame_number=3)
     with ReadingStore.open(urls["Coord"], read_only=True) as store:
         marks = store.load().count_marks
-    assert marks[old].sop_instance_uid == "" and marks[new].sop_instance_uid == "1.2.826.0.1.4", marks[new]
+    assert marks[before].sop_instance_uid == "" and marks[before].frame_number is None
+    assert (marks[new].sop_instance_uid, marks[new].frame_number) == ("1.2.826.0.1.4", 3), marks[new]
 
 
 def test_a_count_click_on_the_image_of_a_line_measured_on_another_load_becomes_its_mark(reading) -> None:  # type: ignore[no-untyped-def]

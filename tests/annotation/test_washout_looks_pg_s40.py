@@ -158,12 +158,12 @@ def test_a_look_of_unknown_case_kept_by_a_store_of_schema_13_still_counts_for_ev
     with psycopg.connect(pg_url, autocommit=True) as con:  # the store as migration 13 left it, a look rolled back
         con.execute(f"CREATE SEQUENCE {old} MINVALUE 0 START 0")
         con.execute(f"SELECT setval('{old}', (extract(epoch FROM clock_timestamp()) * 1000)::int8)")
-        con.execute("DELETE FROM schema_migrations WHERE version >= 14")  # and what migrations 15 and 16 added
+        con.execute("DELETE FROM schema_migrations WHERE version >= 14")  # and what migrations 15-17 added
         con.execute("ALTER TABLE patients DROP COLUMN treatments_no, DROP COLUMN treatments_unconfirmed")
-        con.execute("ALTER TABLE count_marks DROP COLUMN sop_instance_uid")
+        con.execute("ALTER TABLE count_marks DROP COLUMN sop_instance_uid, DROP COLUMN frame_number")
     looked = _server_now(pg_url)
     with ReadingStore.open(pg_url) as owner:
-        assert owner.schema_version == SCHEMA_VERSION == 16
+        assert owner.schema_version == SCHEMA_VERSION == 17
     ((reader, patient, pair, at),) = _looks(pg_url)
     assert (reader, patient, pair) == ("R1", "", "")
     with psycopg.connect(pg_url, autocommit=True) as con:
