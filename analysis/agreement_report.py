@@ -207,6 +207,10 @@ def add_reader_analyses(cohort: Cohort, diameters: DiameterPairs, counts: dict[R
         reads = from_cohort(cohort)
     result = analyse_agreement(reads, cohort)
     result.table.attrs["methods_html"] = result.methods_html
+    if "store" not in cohort.sources and reads.unpaired_note:
+        # export tables whose readers' lesion ids name different lesions: said on the terminal, as `agreement`
+        # says it (res49: `analyze` of a study's pseudonymised export said nothing of its empty agreement rows)
+        result.table.attrs["said"] = f"Agreement between readers: {reads.unpaired_note}."
     tables["agreement"] = result.table
     if result.reader_tests is not None:
         tables["paired_tests_readers"] = result.reader_tests

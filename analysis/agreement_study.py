@@ -44,6 +44,9 @@ R = TypeVar("R", bound=_ReadRecord)
 #: a read left out, and why (the keys of :attr:`StudyReaders.left_out`)
 NOT_A_READER = "not a reader of the study"
 ADJUDICATOR = "the adjudicator's consensus"
+#: a study reader's read of a session the study does not have (a retake's ``R1@MRI2`` in the same store; res49: it
+#: was said "not a reader of the study" of the study's own readers)
+OTHER_SESSION = "a session this study does not have: another study's read"
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,9 @@ class StudyReaders:
         out: dict[str, list[str]] = {}
         for name in sorted(names - set(self.sessions)):
             reader = name.partition("@")[0]
-            out.setdefault(ADJUDICATOR if reader == self.adjudicator else NOT_A_READER, []).append(name)
+            why = (ADJUDICATOR if reader == self.adjudicator
+                   else OTHER_SESSION if "@" in name and reader in self.readers else NOT_A_READER)
+            out.setdefault(why, []).append(name)
         return out
 
     def note(self, names: set[str], compared: tuple[str, ...]) -> str:

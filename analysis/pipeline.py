@@ -175,6 +175,8 @@ def analyse(cohort: Cohort, extra_pairs: list[tuple[str, str]] | None = None,
                f"{n_lesions} lesions measured on at least one series.")
     if population_said:
         summary += " " + " ".join(population_said)
+    if "agreement" in tables and tables["agreement"].attrs.get("said"):
+        summary += " " + str(tables["agreement"].attrs["said"])
     if cohort.study_reads is not None:
         tables["study_reads"] = cohort.study_reads
         summary += f" {cohort.study_reads_said}"

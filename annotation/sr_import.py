@@ -495,6 +495,9 @@ def import_srs(store: "str | os.PathLike[str]", dicom: "str | os.PathLike[str]",
                files: Sequence["str | os.PathLike[str]"], *, reader: str | None = None) -> SrImportResult:
     """Import SR files into the store's readings (one edit per file); see the module docstring."""
     with ReadingStore.open(store, create=False) as st:  # a typo made an empty store (an audit)
+        # a blinded role of a study store loads no project: refused at once, not file by file as "the SR's observer
+        # cannot be a reader's name … give --reader NAME" once the whole --dicom folder was indexed (res49)
+        st.refuse_blinded("SRs are imported into a study store by its coordinator or owner")
         return import_into(lambda who: Reading(st.load(), reader=who, sink=st), dicom, files, reader=reader)
 
 

@@ -38,7 +38,7 @@ from annotation.store_backend import Db, Rows, newer_store_error
 from annotation.store_backend import first_line as _first_line  # the name its many messages use
 from annotation.store_location import Backend, StoreLocation
 from annotation.store_pg_connection import (CONNECT_TIMEOUT_S, BoundedConnection, advisory_lock, bound_lock_waits, connect,
-                                           end_session, lock_holders, server_version, session_started)
+                                           end_session, lock_holder_pids, lock_holders, server_version, session_started)
 from viewer.errors import (BlindedRoleError, StoreError, StoreFullError, StoreLockedError, StoreUnreachableError,
                            blinded_message)
 
@@ -235,9 +235,14 @@ class PgDb(Db):
             return
         got = self.con.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
         if not (got and got[0]):
+            pids = lock_holder_pids(self.con, *advisory_lock(key))
+            gone = ("; if that lesionlab is gone (its computer switched off, frozen or cut from the server), end its "
+                    f"session: SELECT pg_terminate_backend({', '.join(map(str, pids))}) in psql (your own database role "
+                    "may, or the database administrator)") if len(pids) == 1 else ""
             raise StoreLockedError(f"reader {reader}'s read of {patient_id} / {exam_pair_id} is open for writing "
                                    f"by {self._holder(key)}", where=self.where,
-                                   advice="close the other lesionlab window editing this read, or read another pair")
+                                   advice="close the other lesionlab window editing this read, or read another pair"
+                                          + gone)
         self._claimed[key] = (reader, patient_id, exam_pair_id)
 
     def _holder(self, key: int) -> str:

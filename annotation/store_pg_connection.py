@@ -72,6 +72,14 @@ END_WAIT_S = 2.0
 #: machine, a cut network) kept the rows it wrote locked until the server's TCP keepalive noticed (2 h by
 #: default), every other reader's edit of them waiting the answer bound and failing meanwhile
 IDLE_IN_TRANSACTION_S = 30.0
+#: the server probes a lesionlab session's client after this long without a word from it (TCP keepalive, seconds),
+#: every KEEPALIVE_INTERVAL_S, and ends the session after KEEPALIVE_COUNT probes unanswered: a client that vanished
+#: between two edits (a site's laptop switched off or cut from the network) had kept its session, and the read's
+#: claim with it, until the server's default keepalive gave up (2 h 11 min), its reader refused their own read
+#: meanwhile (res49). A frozen machine whose kernel still answers the probes keeps it; a unix socket has none.
+KEEPALIVE_IDLE_S = 60
+KEEPALIVE_INTERVAL_S = 10
+KEEPALIVE_COUNT = 6
 
 RV = TypeVar("RV")
 
@@ -242,6 +250,17 @@ def lock_holders(con: psycopg.Connection[Any], *asks: tuple[str, tuple[Any, ...]
     return []
 
 
+def lock_holder_pids(con: psycopg.Connection[Any], condition: str, params: tuple[Any, ...]) -> list[int]:
+    """The server pids holding the lock :func:`lock_holders`' ``condition`` finds (``pg_locks`` is every role's)."""
+    try:
+        with con.transaction():
+            return [int(r[0]) for r in con.execute(
+                "SELECT DISTINCT l.pid FROM pg_catalog.pg_locks l WHERE l.granted AND " + condition + " ORDER BY 1",
+                params).fetchall() if r[0] is not None]
+    except psycopg.Error:
+        return []
+
+
 def advisory_lock(key: int) -> tuple[str, tuple[Any, ...]]:
     """The :func:`lock_holders` condition of advisory lock ``key`` (the bigint ``pg_try_advisory_lock`` takes) in
     this database."""
@@ -261,6 +280,10 @@ def connect(location: StoreLocation, timeout_s: int) -> BoundedConnection:
     try:
         con.address = server_address(con)
         con.execute(f"SET idle_in_transaction_session_timeout = '{round(IDLE_IN_TRANSACTION_S * 1000)}ms'")
+        # the server's side of the connection (a unix socket ignores them): a vanished client is let go in ~2 min
+        con.execute(f"SET tcp_keepalives_idle = {KEEPALIVE_IDLE_S}")
+        con.execute(f"SET tcp_keepalives_interval = {KEEPALIVE_INTERVAL_S}")
+        con.execute(f"SET tcp_keepalives_count = {KEEPALIVE_COUNT}")
     except BaseException:
         con.close()
         raise
