@@ -6,8 +6,9 @@ T2 FS's slabs are 6 mm thick, 7 mm apart. A lesion of 5-10 mm centred between tw
 holding part of its depth and showing about its whole length, while the truth (the section on the slice nearest its
 centre, the protocol's) is a cap of it: 1.9-3.0 mm under lines of 7-9 mm on every T2 FS line over 5 mm of 72 seen
 realisations. Such a lesion fills neither slab: the two slices together stand out from the liver by less than its own
-level (0.37-0.96 on the lines over 5 mm); a lesion of 10 mm or more measured under 8.5 mm on two slices fills them more
-(1.12 or more).
+level (0.37-0.96 on the lines over 5 mm); a lesion of 10 mm or more measured under 8.5 mm on two slices mostly fills
+them more (1.12 or more on the 72 sets session 48 measured; of 89 seen sets only 547 LLSYN002 L08, faint, 0.72, +2.09, is
+refused).
 
 - 537 LLSYN002 L10 (8.0 mm, 2.99 on slice 10): 7.35 and 6.84 mm, alike in brightness, 0.86 of the liver's level: +5.24.
 - 496 LLSYN002 L10 (8.0 mm, 2.29 on slice 17): 7.19 and 4.95 mm (0.69), the other 0.60 as bright, 0.94: +5.77.
