@@ -258,14 +258,18 @@ class SuggestParams:
     # app.suggester.TAIL_EXCESS)
     tail_excess: int = 0
     # a lesion found on two slices only, its section under ``even_pair_below_mm`` on the slice measured, where the other
-    # slice's section is at least ``even_pair_size`` times as long and stands out from the liver at least ``even_pair_full``
-    # times as much: refused (0: off; session 48, T2 FS). Its centre lies between the two slices, each holding half of it,
-    # and the section the protocol measures, on the slice nearest the centre, is far shorter than the line (537 LLSYN002
-    # L10, 8.0 mm, 7.35 and 6.84 mm at 83.4 and 83.7: 8.23 against 2.99, +5.24; 536 LLSYN001 L04, 7.5 mm, +4.10;
-    # app.suggester.EVEN_PAIR)
+    # slice's section is at least ``even_pair_size`` times as long (the shorter of the two against the longer) and stands
+    # out from the liver at least ``even_pair_full`` times as much as the slice measured, and the two slices together stand
+    # out from the liver by less than ``even_pair_sum_liver`` times the liver's own level (0: not asked): refused (0: off;
+    # session 48, T2 FS; session 49 set it, with ``even_pair_sum_liver``). Its centre lies between the two slices, each slab
+    # holding part of it, and the section the protocol measures, on the slice nearest the centre, is far shorter than the
+    # line (537 LLSYN002 L10, 8.0 mm, 7.35 and 6.84 mm at 83.4 and 83.7: 8.23 against 2.99, +5.24); a lesion filling
+    # its slabs stands out more (a lesion of 10 mm on two slices: 496 LLSYN002 L08, 7.28 mm at 230 and 157 against the
+    # liver's 193.5, -0.01; app.suggester.EVEN_PAIR)
     even_pair_below_mm: float = 0.0
     even_pair_size: float = 0.0
     even_pair_full: float = 0.0
+    even_pair_sum_liver: float = 0.0
     # the smoothed value at the reader's click (the median of the click's disc on the slice clicked) lies under this
     # fraction of the way from the liver's level to the lesion's level the line was measured at: refused (0: off; session
     # 44, CT portal and T2 FS). The levels were found on something else than what was clicked (460 LLSYN002 L04, a 20.7 mm
@@ -540,9 +544,11 @@ class SuggestParams:
             raise ValueError(f"depth_neighbours lies in [0, 1] (0: always), got {self.depth_neighbours}")
         if not 0 <= self.min_click_share < 1:
             raise ValueError(f"min_click_share lies in [0, 1) (0: off), got {self.min_click_share}")
-        if not (self.even_pair_below_mm >= 0 and 0 <= self.even_pair_size <= 1 and 0 <= self.even_pair_full <= 1):
-            raise ValueError(f"even_pair_below_mm >= 0, even_pair_size and even_pair_full in [0, 1] (0: off), got "
-                             f"{self.even_pair_below_mm}, {self.even_pair_size}, {self.even_pair_full}")
+        if not (self.even_pair_below_mm >= 0 and 0 <= self.even_pair_size <= 1 and 0 <= self.even_pair_full <= 1
+                and self.even_pair_sum_liver >= 0):
+            raise ValueError(f"even_pair_below_mm >= 0, even_pair_size and even_pair_full in [0, 1], even_pair_sum_liver "
+                             f">= 0 (0: off), got {self.even_pair_below_mm}, {self.even_pair_size}, {self.even_pair_full}, "
+                             f"{self.even_pair_sum_liver}")
         if not self.tail_excess >= 0:
             raise ValueError(f"tail_excess >= 0 (0: off), got {self.tail_excess}")
         if not self.max_click_radius >= 0:

@@ -182,16 +182,20 @@ def _tail_excess(found: dict[int, SliceOutline], best: int, clicked: int, ends: 
     return abs(far - best) - abs(best - last)
 
 
-def _even_pair(found: dict[int, SliceOutline], sizes: dict[int, float], best: int) -> tuple[float, float] | None:
-    """For a lesion found on two slices only: the other slice's length and how far it stands out from the liver
-    (``fullness``), each as a share of the larger of the two; None otherwise."""
+def _even_pair(found: dict[int, SliceOutline], sizes: dict[int, float], best: int) -> tuple[float, float, float] | None:
+    """For a lesion found on two slices only: the shorter section's length as a share of the longer's, how far the other
+    slice stands out from the liver (``fullness``) as a share of how far the slice measured does, and how far the two
+    stand out together as a share of the liver's level (the window's liver mode on the slice measured; 0 where that
+    level is not above 0); None otherwise."""
     if len(found) != 2:
         return None
     (other,) = set(found) - {best}
     a, b = found[best].fullness, found[other].fullness
-    if not (a > 0 and b > 0) or sizes[best] <= 0:
+    if not (a > 0 and b > 0) or sizes[best] <= 0 or sizes[other] <= 0:
         return None
-    return min(sizes[other], sizes[best]) / max(sizes[other], sizes[best]), min(a, b) / max(a, b)
+    liver = found[best].levels.mode
+    together = (a + b) / liver if liver > 0 else 0.0
+    return min(sizes[other], sizes[best]) / max(sizes[other], sizes[best]), b / a, together
 
 
 def _click_radius(o: SliceOutline, at: tuple[float, float], spacing: tuple[float, float]) -> float:
@@ -610,13 +614,18 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        "it", p, tail_slices=tail)
     pair = _even_pair(found, sizes, best) if not lost else None
     if p.even_pair_below_mm and pair is not None and sizes[best] < p.even_pair_below_mm \
-            and pair[0] >= p.even_pair_size and pair[1] >= p.even_pair_full:
-        # session 48, T2 FS: a small lesion found alike on two slices, its centre between them: each slab holds half of it,
-        # and the section on the slice nearest its centre, which the protocol measures, is far shorter than the line
-        # (537 LLSYN002 L10, 8.0 mm: 7.35 and 6.84 mm, 83.4 and 83.7 from the liver, 8.23 against 2.99, +5.24)
-        return _refuse(f"{BETWEEN_SLICES}: found alike on two slices only ({sizes[best]:.1f} mm and {pair[0]:.0%} of it, "
-                       f"{pair[1]:.0%} as bright), its centre between them: its section on either slice may be far "
-                       "shorter; draw it", p, even_pair=[round(pair[0], 3), round(pair[1], 3)])
+            and pair[0] >= p.even_pair_size and pair[1] >= p.even_pair_full \
+            and (not p.even_pair_sum_liver or 0 < pair[2] < p.even_pair_sum_liver):
+        # session 48-49, T2 FS: a small lesion found on two slices alike in length, the other slice standing out half as
+        # much as the slice measured or more, both faint together: its centre lies between the slices, each slab holding
+        # part of its depth, and the section on the slice nearest its centre, which the protocol measures, is far shorter
+        # than the line (537 LLSYN002 L10, 8.0 mm: 7.35 and 6.84 mm, 83.4 and 83.7 from the liver's 193.5, 8.23 against
+        # 2.99, +5.24; 496 LLSYN002 L10: 7.19 and 4.95 mm at 114 and 68, +5.77); a lesion of 10 mm on two slices fills
+        # them more (496 LLSYN002 L08, 7.28 mm at 230 and 157: 2.0 times the liver's level, -0.01)
+        return _refuse(f"{BETWEEN_SLICES}: found on two slices only ({sizes[best]:.1f} mm and {pair[0]:.0%} of it, "
+                       f"{pair[1]:.0%} as bright, both together {pair[2]:.0%} of the liver's level), its centre between "
+                       "them: its section on either slice may be far shorter; draw it", p,
+                       even_pair=[round(v, 3) for v in pair])
     if clicked in found and clicked != best and not inside_outline(found[clicked].points, at):
         # what was found on the slice clicked is not round the click: the lesion there was missed
         why_not = "what is found on the slice clicked is not round the click"
@@ -866,7 +875,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     if tail is not None:
         record["tail_slices"] = tail
     if pair is not None:
-        record["even_pair"] = [round(pair[0], 3), round(pair[1], 3)]
+        record["even_pair"] = [round(v, 3) for v in pair]
     if past is not None:
         record["past_end_share"] = round(past[0], 3)
     if neighbours is not None:
