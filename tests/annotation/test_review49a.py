@@ -3,7 +3,7 @@
 1. import-sr of lesionlab's own SR on a folder where two images' SOP Instance UIDs agree on their first 64 characters
    (non-conformant, the case the stack's warnings name): the SR carries the cut UID, and import-sr takes the first
    image of that cut (``_Images.by_uid.setdefault``), so a line measured on the second is recorded on the first, a
-   slice away, unsaid.
+   slice away, unsaid. Fixed: such a line is refused, said (which image the SR means is not known).
 2. Migration 16 -> 17 of a study store on PostgreSQL: each reader role still reads and writes its own count marks
    only, and the marks keep their UIDs (the access functions are made again by migration 17).
 """
@@ -42,10 +42,6 @@ def twin_folder(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.xfail(strict=True, reason="review49a: import-sr finds an SR's cut UID on the first of two images whose "
-                                       "UIDs agree on their first 64 characters: a line on the second is recorded "
-                                       "on the first, a slice (10 mm) away, unsaid; it should be refused, said, or "
-                                       "told apart (by the reader's own line of that lesion, its stored index)")
 def test_import_sr_of_a_line_on_the_second_of_two_images_sharing_a_64_character_prefix_does_not_land_on_the_first(
         twin_folder: Path, tmp_path: Path) -> None:
     from annotation.gestures import image_provenance
@@ -78,8 +74,9 @@ def test_import_sr_of_a_line_on_the_second_of_two_images_sharing_a_64_character_
         lesions = [les for les in ro.load().lesions.values() if les.reader == "R2"]
     lines = [les.observation(Role.CT_PORTAL) for les in lesions]
     on = [slice_of(m, volume.images) for m in lines if isinstance(m, Measurement)]
-    # either the line is on its own image (index k), or it is refused and said: never on its twin
-    assert on == [k] or (on == [] and any("64" in x for x in imported.refused)), (on, k, imported.refused)
+    # refused and said, never on its twin (before: recorded on index k - 1, the first image of the cut UID, unsaid)
+    assert on == [] and len(imported.refused) == 1, (on, k, imported.refused)
+    assert f"image {UIDS[2][:64]} names 2 images of the folder" in imported.refused[0], imported.refused
 
 
 def test_a_study_store_migrated_from_schema_16_keeps_each_readers_count_marks_their_own(  # type: ignore[no-untyped-def]
