@@ -100,33 +100,39 @@ class _Placer:
                  images: Mapping[str, Sequence[ImageHeader]] | None = None) -> None:
         self.geometries = geometries or {}
         self.images = images or {}
-        self.unplaced = 0  # (exam pair, series) left out: a finding's stack has no known geometry
-        self.missing = 0  # of those, left out because a finding's image is not among the stack's images
+        #: (patient, exam pair, series) left out: a finding's stack has no known geometry, or its image is missing.
+        #: A set: the diameters and the detections of one series both ask (a review: one series was said as two)
+        self.unplaced: set[tuple[str, str, str]] = set()
+        #: of those, left out because a finding's image is not among the stack's images: the first such finding, said
+        self.missing: dict[tuple[str, str, str], str] = {}
 
     def point(self, rec: Record, row: float, col: float) -> tuple[float, float, float] | None:
         """A line's or mark's point in patient mm on its own image (None: no geometry, or its image missing)."""
         geo = self.geometries.get(rec.stack_key)
         return None if geo is None else patient_point(rec, row, col, geo, self.images.get(rec.stack_key, ()))
 
-    def place(self, items: list[_Item]) -> list[Finding] | None:
-        """items -> findings, None if any cannot be placed."""
+    def place(self, items: list[_Item], series: tuple[str, str, str]) -> list[Finding] | None:
+        """items (of ``series``: patient, exam pair, role) -> findings, None if any cannot be placed."""
         findings = []
         for reader, key, rec, row, col, size in items:
             p = self.point(rec, row, col)
             if p is None:
-                self.unplaced += 1
-                self.missing += rec.stack_key in self.geometries
+                self.unplaced.add(series)
+                if rec.stack_key in self.geometries:
+                    what = f"line of {key}" if isinstance(rec, Measurement) else "count mark"
+                    on = rec.sop_instance_uid or f"#{rec.slice_index + 1}"
+                    self.missing.setdefault(series, f"{' '.join(series)}: {reader}'s {what} on image {on}")
                 return None
             findings.append(Finding(reader, key, p, size))
         return findings
 
 
-def _subjects(items: list[_Item], placer: _Placer,
-              rule: MatchRule) -> list[dict[str, str]] | None:
+def _subjects(items: list[_Item], placer: _Placer, rule: MatchRule,
+              series: tuple[str, str, str]) -> list[dict[str, str]] | None:
     """Clusters as {reader: key}; a single reader's findings need no positions."""
     if len({reader for reader, *_ in items}) < 2:
         return [{reader: key} for reader, key, *_ in items]
-    findings = placer.place(items)
+    findings = placer.place(items, series)
     if findings is None:
         return None
     return [{r: f.key for r, f in cluster.items()} for cluster in cluster_findings(findings, rule)]
@@ -146,7 +152,7 @@ def _diameters(project: Project, placer: _Placer, rule: MatchRule) -> pd.DataFra
             sizes[(les.patient_id, les.exam_pair_id, role.value, les.reader, les.lesion_id)] = m.diameter_mm
     rows = []
     for (pid, eid, role_value), items in sorted(groups.items()):
-        clusters = _subjects(items, placer, rule)
+        clusters = _subjects(items, placer, rule, (pid, eid, role_value))
         for cluster in clusters or []:
             for reader, key in cluster.items():
                 rows.append((pid, eid, role_value, _name(cluster), reader,
@@ -193,13 +199,27 @@ def _detections(project: Project, counts: pd.DataFrame, placer: _Placer, rule: M
             if at is not None:
                 size = _mark_size(np.asarray(at), centres.get((pid, eid, role, reader), []))
             sized.append((reader, key, rec, row, col, size))
-        clusters = _subjects(sized, placer, rule) if len(readers) > 1 else [{r: k} for r, k, *_ in sized]
+        clusters = (_subjects(sized, placer, rule, (pid, eid, role)) if len(readers) > 1
+                    else [{r: k} for r, k, *_ in sized])
         for cluster in clusters or []:
             for reader in readers:
                 rows.append((pid, eid, role, _name(cluster), reader, reader in cluster))
     out = pd.DataFrame(rows, columns=list(DETECTION_COLUMNS))
     out["seen"] = out["seen"].astype(object)
     return out
+
+
+def _unplaced_note(placer: _Placer) -> str:
+    """Why series read by several readers were left out, each counted once, naming the first finding whose image is
+    missing (the file to look for in the folder given)."""
+    n, missing = len(placer.unplaced), len(placer.missing)
+    reasons = []
+    if n > missing:
+        reasons.append("their images were not found" + (f" ({n - missing})" if missing else ""))
+    if missing:
+        reasons.append("the image a line or count mark was drawn on is missing from the folder given"
+                       + (f" ({missing})" if n > missing else "") + f", e.g. {next(iter(placer.missing.values()))}")
+    return f"{n} series read by several readers left out: " + "; ".join(reasons)
 
 
 def reads_from_project(project: Project, counts: pd.DataFrame,
@@ -212,10 +232,7 @@ def reads_from_project(project: Project, counts: pd.DataFrame,
     detections = _detections(project, counts, placer, rule)
     note = ""
     if placer.unplaced:
-        note = (NO_IMAGES if geometries is None else
-                f"{placer.unplaced} series read by several readers left out: their images were not found"
-                + (f" ({placer.missing} of them: the image a line or count mark was drawn on is missing from the "
-                   "folder given)" if placer.missing else ""))
+        note = NO_IMAGES if geometries is None else _unplaced_note(placer)
     measurements, _, _ = project_tables(project)
     return ReaderReads(diameters, detections, counted_counts(counts), readers_of(measurements, counts),
                        f"position in patient mm (tolerance max({rule.min_tolerance_mm:g} mm, "

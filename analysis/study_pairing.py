@@ -135,6 +135,11 @@ def propose_pairing(project: Project, definition: StudyDefinition, reader: str, 
         for i, les in enumerate(lesions):
             where = lesion_position(les, stacks or {})
             if where is None:
+                if stacks and any(m.stack_key in stacks for m in les.measurements().values()):
+                    # its stack is given but not the image its line names (a review: left out unpaired, unsaid,
+                    # and counted as seen in one session only)
+                    notes.append(f"{les.lesion_id} of session {(s1, s2)[side]}: the image its line was drawn on is "
+                                 "missing from the folder given: not paired")
                 continue
             point, uid, size = where
             if not frame:

@@ -94,11 +94,16 @@ class _Images:
 
         #: (SOP Instance UID, frame number or None): the frames of an enhanced multi-frame file share the UID
         self.by_uid: dict[tuple[str, int | None], _Slice] = {}
+        #: a UID's first 64 characters that two or more images' UIDs share (non-conformant files): how many; an SR
+        #: naming that cut UID does not tell which of them it means (a review: the first was taken, a line on the
+        #: second recorded a slice away)
+        self.shared_cut: dict[str, int] = {}
         self.stacks: list[tuple[StackInfo, StackGeometry, tuple[ImageHeader, ...]]] = []
         self.all_stacks = stacks
         self._patients: "dict[str, ViewerPatient] | None" = None  # grouped at the first SR of an exam the store lacks
         #: the folder's files the index did not read (truncated, unreadable): an image named by an SR may be one
         self.unread: tuple[SkippedFile, ...] = ()
+        cuts: dict[str, set[str]] = {}
         for stack in stacks:
             if stack.role not in READING_ROLES:
                 continue
@@ -112,6 +117,8 @@ class _Images:
                 # a UID longer than DICOM's 64 characters: lesionlab's SR carries its first 64, as the store does
                 # (annotation/placement.py); another tool's SR may carry it whole (the key above)
                 self.by_uid.setdefault((recorded_uid(img.sop_instance_uid), frame), _Slice(stack, geometry, k, img))
+                cuts.setdefault(recorded_uid(img.sop_instance_uid), set()).add(img.sop_instance_uid)
+        self.shared_cut = {cut: len(full) for cut, full in cuts.items() if len(full) > 1}
 
     def exam_of(self, parsed: ParsedSr, reading: Reading) -> "tuple[ViewerExam | None, str]":
         """The exam of the images (a proposed CT + MRI pair, else the study alone, as the browser lists them) holding
@@ -208,6 +215,13 @@ class _Importer:
               where: str) -> tuple[_Slice, tuple[float, float], tuple[float, float], str] | None:
         """The slice and (row, col) endpoints of a length, or None (refused, said)."""
         if length.image is not None and length.points_rc is not None:
+            shared = self.images.shared_cut.get(length.image.sop_instance_uid)
+            if shared:
+                self.result.refused.append(
+                    f"{where}: image {length.image.sop_instance_uid} names {shared} images of the folder (their SOP "
+                    "Instance UIDs, longer than DICOM's 64 characters, agree on their first 64): which of them the line "
+                    "is on is not known; nothing recorded from this line (measure it in lesionlab)")
+                return None
             sl = self.images.find(length.image)
             if sl is not None and sl.image.pixel.number_of_frames > 1 and length.image.frame_number is None:
                 self.result.refused.append(f"{where}: the line names a multi-frame image without its frame")
