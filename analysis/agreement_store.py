@@ -45,7 +45,7 @@ from analysis.agreement_data import (
 from analysis.agreement_study import StudyReaders, study_readers
 from analysis.inputs import raw_from_frame, validate_counts
 from analysis.matching import Finding, MatchRule, cluster_findings
-from annotation.placement import patient_point
+from annotation.placement import images_named, patient_point, unplaced_reason
 from annotation.project import Project
 from annotation.records import CountMark, Measurement
 from annotation.store import ReadingStore
@@ -121,7 +121,9 @@ class _Placer:
                 if rec.stack_key in self.geometries:
                     what = f"line of {key}" if isinstance(rec, Measurement) else "count mark"
                     on = rec.sop_instance_uid or f"#{rec.slice_index + 1}"
-                    self.missing.setdefault(series, f"{' '.join(series)}: {reader}'s {what} on image {on}")
+                    images = self.images.get(rec.stack_key, ())
+                    said = f" ({unplaced_reason(rec, images)})" if images_named(rec, images) > 1 else ""
+                    self.missing.setdefault(series, f"{' '.join(series)}: {reader}'s {what} on image {on}{said}")
                 return None
             findings.append(Finding(reader, key, p, size))
         return findings
@@ -217,8 +219,11 @@ def _unplaced_note(placer: _Placer) -> str:
     if n > missing:
         reasons.append("their images were not found" + (f" ({n - missing})" if missing else ""))
     if missing:
-        reasons.append("the image a line or count mark was drawn on is missing from the folder given"
-                       + (f" ({missing})" if n > missing else "") + f", e.g. {next(iter(placer.missing.values()))}")
+        example = next(iter(placer.missing.values()))
+        what = ("the image a line or count mark was drawn on is not told apart in the folder given" if
+                "which of them it is on is not known" in example else
+                "the image a line or count mark was drawn on is missing from the folder given")
+        reasons.append(what + (f" ({missing})" if n > missing else "") + f", e.g. {example}")
     return f"{n} series read by several readers left out: " + "; ".join(reasons)
 
 

@@ -23,7 +23,7 @@ from enum import Enum
 
 from analysis.matching import Finding, MatchRule, cluster_findings
 from annotation import _validate as v
-from annotation.placement import patient_point
+from annotation.placement import patient_point, unplaced_reason
 from annotation.project import Project
 from annotation.study import StudyDefinition, session_reader
 from annotation.vocab import CountStatus, Lobe
@@ -99,8 +99,8 @@ def _lesions(project: Project, pair: tuple[str, str], names: Mapping[str, str], 
             if p is None:
                 return [Disagreement(DisagreementKind.NOT_PLACED, role, None, tuple(sorted(names.values())), (), (),
                                      "lesions cannot be matched without the images' geometry" if geo is None else
-                                     f"lesions cannot be matched: the image {reader} {les.lesion_id} was measured on "
-                                     "is missing from the folder given")]
+                                     f"lesions cannot be matched: {reader} {les.lesion_id}'s line: "
+                                     + unplaced_reason(m, images.get(m.stack_key, ())))]
             findings.append(Finding(reader, les.lesion_id, p, m.diameter_mm))
             sizes[(reader, les.lesion_id)] = m.diameter_mm
     everyone = sorted(names.values())

@@ -41,7 +41,7 @@ from analysis.matching import MatchRule, match_positions
 from analysis.writers import write_csv
 from annotation.project import Project
 from annotation.lobes import LobeBoundary
-from annotation.placement import patient_point
+from annotation.placement import patient_point, unplaced_reason
 from annotation.records import Alignment, CountMark, Lesion, Measurement, SeriesFlag
 from annotation.vocab import MeasurementMethod
 from annotation.store import SUFFIX, ReadingStore
@@ -109,6 +109,15 @@ def lesion_position(les: Lesion, stacks: Mapping[str, PlacedStack]) -> tuple[Pos
     return None
 
 
+def _why_unplaced(les: Lesion, stacks: Mapping[str, PlacedStack]) -> str:
+    """Why none of a lesion's lines given a stack was placed (its first such line's reason)."""
+    for role in READING_ROLES:
+        m = les.measurements().get(role)
+        if m is not None and m.stack_key in stacks:
+            return unplaced_reason(m, stacks[m.stack_key].images).replace("it was drawn on", "its line was drawn on")
+    return "the image its line was drawn on is missing from the folder given"
+
+
 def _to_frame(project: Project, patient_id: str, point: Position, source: str, target: str) -> Position | None:
     if source == target:
         return point
@@ -138,8 +147,8 @@ def propose_pairing(project: Project, definition: StudyDefinition, reader: str, 
                 if stacks and any(m.stack_key in stacks for m in les.measurements().values()):
                     # its stack is given but not the image its line names (a review: left out unpaired, unsaid,
                     # and counted as seen in one session only)
-                    notes.append(f"{les.lesion_id} of session {(s1, s2)[side]}: the image its line was drawn on is "
-                                 "missing from the folder given: not paired")
+                    notes.append(f"{les.lesion_id} of session {(s1, s2)[side]}: {_why_unplaced(les, stacks)}: "
+                                 "not paired")
                 continue
             point, uid, size = where
             if not frame:

@@ -38,7 +38,7 @@ from viewer.stacks import UID_MAX  # the longest SOP Instance UID DICOM allows, 
 MISSING = None
 
 _Key = tuple[str, int | None]
-_cache: dict[int, tuple[Sequence[ImageHeader], dict[_Key, int], dict[str, int]]] = {}
+_cache: dict[int, tuple[Sequence[ImageHeader], dict[_Key, int], dict[str, int], dict[_Key, int]]] = {}
 
 
 def frame_number(img: ImageHeader) -> int | None:
@@ -57,21 +57,45 @@ def image_of(img: ImageHeader) -> tuple[str, int | None]:
     return recorded_uid(img.sop_instance_uid), frame_number(img)
 
 
-def _by_uid(images: Sequence[ImageHeader]) -> tuple[dict[_Key, int], dict[str, int]]:
-    """(UID, frame) -> index and UID -> first index of ``images``, made once per stack as loaded (the
-    layers ask on every repaint). The tuple is kept with its map, so its id is not reused while cached."""
+def _maps(images: Sequence[ImageHeader]) -> tuple[dict[_Key, int], dict[str, int], dict[_Key, int]]:
+    """(UID, frame) -> index, UID -> first index and (UID, frame) -> how many images carry it, of ``images``, made
+    once per stack as loaded (the layers ask on every repaint). The tuple is kept with its maps, so its id is not
+    reused while cached."""
     got = _cache.get(id(images))
     if got is not None and got[0] is images:
-        return got[1], got[2]
+        return got[1], got[2], got[3]
     if len(_cache) > 64:
         _cache.clear()
     exact: dict[_Key, int] = {}
     first: dict[str, int] = {}
+    many: dict[_Key, int] = {}
     for k, img in enumerate(images):
-        exact.setdefault(image_of(img), k)
-        first.setdefault(recorded_uid(img.sop_instance_uid), k)
-    _cache[id(images)] = (images, exact, first)
-    return exact, first
+        key = image_of(img)
+        exact.setdefault(key, k)
+        first.setdefault(key[0], k)
+        many[key] = many.get(key, 0) + 1
+    _cache[id(images)] = (images, exact, first, many)
+    return exact, first, many
+
+
+def images_named(obs: Measurement | CountMark, images: Sequence[ImageHeader]) -> int:
+    """How many of ``images`` carry the UID (and frame) ``obs`` names: more than one only for images whose
+    non-conformant UIDs agree on their first 64 characters (0 for a record without a UID)."""
+    if not obs.sop_instance_uid or not images:
+        return 0
+    many = _maps(images)[2]
+    if obs.frame_number is None:
+        return sum(n for (uid, _f), n in many.items() if uid == obs.sop_instance_uid)
+    return many.get((obs.sop_instance_uid, obs.frame_number), 0)
+
+
+def unplaced_reason(obs: Measurement | CountMark, images: Sequence[ImageHeader]) -> str:
+    """Why :func:`patient_point` left ``obs`` unplaced, as the analysis' notes say it."""
+    n = images_named(obs, images)
+    if n > 1:
+        return (f"its image's UID names {n} images of the folder given (UIDs longer than 64 characters agreeing on "
+                "their first 64): which of them it is on is not known")
+    return "the image it was drawn on is missing from the folder given"
 
 
 def images_of(model: Any) -> Sequence[ImageHeader]:
@@ -92,7 +116,7 @@ def slice_of(obs: Measurement | CountMark, images: Sequence[ImageHeader]) -> int
     k = obs.slice_index
     if not uid or not images:
         return k if not images or 0 <= k < len(images) else MISSING
-    exact, first = _by_uid(images)
+    exact, first, _many = _maps(images)
     here = image_of(images[k]) if 0 <= k < len(images) else None
     frame = obs.frame_number
     if isinstance(obs, CountMark) and frame is None:
@@ -111,9 +135,11 @@ def patient_point(rec: Measurement | CountMark, row: float, col: float, geo: Sta
     volume order; by its SOP Instance UID and frame, :func:`slice_of`); None when that image is not among them.
     Without images (or for a record without a UID) its stored index is taken. The analysis places findings so
     (agreement, a reader study's pairing and adjudication): with a file missing from the folder given, or one added,
-    a stored index names another image."""
+    a stored index names another image. A record whose (cut) UID names several images of the stack is not placed
+    either (:func:`unplaced_reason`): its stored index may be another folder's (a review: R2's line on the second of
+    two such images, drawn in a folder missing its first file, was placed on the first, 10 mm off, unsaid)."""
     k = slice_of(rec, images)
-    if k is None or not 0 <= k < geo.n_slices:
+    if k is None or not 0 <= k < geo.n_slices or images_named(rec, images) > 1:
         return None
     p = geo.index_to_patient(k, row, col)
     return (float(p[0]), float(p[1]), float(p[2]))
