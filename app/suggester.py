@@ -302,6 +302,13 @@ ONE_SLICE_FROM_PX: dict[Role, float] = {Role.MR_DWI: 3.6}
 #: realisations it was set on (453 clicks, 33 lesions) reach 0.83 and 0.97 (324 LLSYN003 L04, -1.01 mm) and 0.81 and 0.91
 #: (284 LLSYN002 L08, +1.09); it refuses no other click of them.
 ONE_SLICE_NEIGHBOURS: dict[Role, float] = {Role.MR_DWI: 0.9}
+#: ... where neither neighbour holds an outline more than this many times as long as the line (session 49,
+#: ``one_slice_neighbours_upto``; b800 only): a section twice as long as the lesion's on the next slice is something else
+#: found there at that slice's own levels (the liver round a lesion, a vessel joining it), not the lesion going on, and
+#: a lesion's section does not double from one slice to the next. 506 LLSYN002 L08 (9.9 mm, on one slice) was refused on
+#: all its 16 clicks at 0.92 and 6.80 (its line 8.67 mm, -1.28); 498 LLSYN001 L03 (11.0 mm against a portal vein, 1.65
+#: and 0.91: -2.04) stays refused.
+ONE_SLICE_NEIGHBOURS_UPTO: dict[Role, float] = {Role.MR_DWI: 2.0}
 #: Where a one-slice line measured as found is under this many pixels (from :data:`ONE_SLICE_FROM_PX`, 3.6 since v20), it
 #: is refused unless its disc stands out by :data:`ONE_SLICE_FAINT_SD` SDs of the liver or more and holds on average
 #: :data:`ONE_SLICE_PLATEAU` of its peak's contrast or more (v20, session 43, b800 only; ``plateau_share`` and
@@ -907,6 +914,16 @@ TAIL_EXCESS: dict[Role, int] = {Role.MR_T2FS: 2}
 #: mm, b800 draws those lesions +0.19, +3.27, +0.79 or refuses them; 0 of its 5-10 mm lines over 5 mm on 535-544).
 #: Figures: viewer/README.md, session 49.
 EVEN_PAIR: dict[Role, tuple[float, float, float, float]] = {Role.MR_T2FS: (8.5, 0.6, 0.5, 1.0)}
+#: Where the levels and outline found again from the centre found on the slice clicked are taken when their outline is at
+#: least this share of the one found from the click (``restart_share``; 0.9 elsewhere, session 49): on b800 a lesion whose
+#: centre's levels cut its blurred edge a little inside the click's took the centre's on some clicks and the click's on
+#: others, and its line on either of its two slices (538 LLSYN002 L06, 14.0 mm, its centre between slices 28 and 29: from
+#: the click 13.97 mm, from the centre 12.57, 0.8998 of it: 14.66 mm on slice 29 on 2 of its 10 clicks, 12.88 on slice 28
+#: on the other 8, the centre's; 535 LLSYN002 L08, 9.5 mm, at 0.7956: +1.02 on 4 clicks, -0.43 on 6). Over every b800 click
+#: of 505-508 and 535-538 and the seeded clicks of 45 realisations the runs from the centre under 0.9 stand at 0.785-0.839
+#: on homogeneous lesions (every line made so within 1.3 mm, as their lesion's other clicks) and at 0.67 and under beside
+#: them (LLSYN003 L02 and its hepatic vein, refused as irregular either way; a core found inside its lesion lies lower).
+RESTART_SHARE: dict[Role, float] = {Role.MR_DWI: 0.75}
 
 
 def params_for(role: Role | None) -> SuggestParams:
@@ -922,6 +939,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          uncorrected_from_px=UNCORRECTED_FROM_PX.get(role, 0.0),
                          one_slice_from_px=ONE_SLICE_FROM_PX.get(role, 0.0),
                          one_slice_neighbours=ONE_SLICE_NEIGHBOURS.get(role, 0.0),
+                         one_slice_neighbours_upto=ONE_SLICE_NEIGHBOURS_UPTO.get(role, 0.0),
                          one_slice_faint_below_px=ONE_SLICE_FAINT_BELOW_PX.get(role, 0.0),
                          one_slice_faint_sd=ONE_SLICE_FAINT_SD.get(role, 0.0),
                          one_slice_plateau=ONE_SLICE_PLATEAU.get(role, 0.0),
@@ -959,6 +977,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          tail_excess=TAIL_EXCESS.get(role, 0),
                          even_pair_below_mm=even_pair[0], even_pair_size=even_pair[1],
                          even_pair_full=even_pair[2], even_pair_sum_liver=even_pair[3],
+                         restart_share=RESTART_SHARE.get(role, 0.0),
                          raw_shell_beside=RAW_SHELL_BESIDE.get(role, 0.0),
                          min_click_share=MIN_CLICK_SHARE.get(role, 0.0),
                          max_leak_outward=MAX_LEAK_OUTWARD.get(role, 0.0), leak_large_px=LEAK_LARGE_PX.get(role, 0.0),

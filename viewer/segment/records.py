@@ -204,6 +204,12 @@ class SuggestParams:
     # least this fraction of the previous slice's length, on the same side (0: off)
     own_core_size: float = 1.0
     restarts: int = 3  # the levels and outline found again from the centre found, until it stays (at most)
+    # ... each taken while its outline is 0.9 of the one found from the click or longer (a necrotic core found from the
+    # centre is not taken for the lesion), or this share of it where set (0: off; session 49, b800): a lesion whose
+    # levels read from the click and from its centre cut its blurred edge a little apart took the click's on some clicks
+    # and the centre's on others, the line on either of its two slices (538 LLSYN002 L06, 14.0 mm: 13.97 against 12.57 mm
+    # from its centre, 0.8998; its lines 12.88 and 14.66 mm; b800 0.75)
+    restart_share: float = 0.0
     max_shift: float = 0.5  # the centre moves less than this times the diameter from slice to slice
     max_growth: float = 2.0  # nor does the diameter grow more than this factor (+ 1 pixel)
     # where the centre moves (``max_shift``) to a region under this fraction of the slice's length
@@ -420,6 +426,9 @@ class SuggestParams:
     # the lesion's, where a vessel as bright as it touches it), kept when its line lies round the click (False: refused;
     # session 46, T1 arterial; ``lost_clicked_again`` in the record; app.suggester.LOST_AGAIN)
     lost_again: bool = False
+    # a one-slice line's neighbour (``one_slice_neighbours``) holding an outline longer than this share of the line at its
+    # own levels holds something else there, not the lesion going on (0: off; session 49, b800)
+    one_slice_neighbours_upto: float = 0.0
 
     def __post_init__(self) -> None:
         # every number finite first: the checks below compare (``x < 0``), which a NaN passes, and a NaN
@@ -465,6 +474,11 @@ class SuggestParams:
                              f"{self.near_peak_share}")
         if not 0 <= self.near_peak_half < 1:
             raise ValueError(f"near_peak_half is 0 (off) or a share under 1, got {self.near_peak_half}")
+        if self.one_slice_neighbours_upto and not self.one_slice_neighbours_upto > max(1.0, self.one_slice_neighbours):
+            raise ValueError(f"one_slice_neighbours_upto is 0 (off) or a ratio over 1 and one_slice_neighbours, got "
+                             f"{self.one_slice_neighbours_upto}")
+        if not 0 <= self.restart_share < 1:
+            raise ValueError(f"restart_share is 0 (off) or a share under 1, got {self.restart_share}")
         if not 0 <= self.irregular_beside < 1:
             raise ValueError(f"irregular_beside is 0 (off) or a share of the slice measured's length, got "
                              f"{self.irregular_beside}")

@@ -455,13 +455,14 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     # then meet at the same centre (LLSYN003 L03 on b800: two of ten clicks ended 1.1 mm from the other eight)
     tried: set[tuple[float, float]] = set()
     clicked_size = measure(first, spacing)[0]  # each restart against the lesion found from the click
+    restart_share = p.restart_share or 0.9
     for _ in range(p.restarts):
         if first.centre in tried:
             break
         tried.add(first.centre)
         again_start = looks.start(slice_index, first.centre, p)
         if not isinstance(again_start, str) and near_outline(again_start[1], at, spacing, max(spacing)) \
-                and measure(again_start[1], spacing)[0] >= 0.9 * clicked_size:
+                and measure(again_start[1], spacing)[0] >= restart_share * clicked_size:
             levels, first = again_start
         else:
             break
@@ -943,7 +944,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             if one_slice and p.one_slice_neighbours:
                 shares = _neighbour_shares(volume, best, _middle(p1, p2), d, spacing, p)
                 record["one_slice_neighbour_shares"] = [round(v, 3) for v in shares]
-                if min(shares) >= p.one_slice_neighbours:
+                if min(shares) >= p.one_slice_neighbours \
+                        and not (p.one_slice_neighbours_upto and max(shares) > p.one_slice_neighbours_upto):
                     return Refusal(f"{DEEPER}: found on this slice only at the click's levels ({d:.1f} mm), but at their "
                                    f"own levels the slices on both sides hold {shares[0]:.0%} and {shares[1]:.0%} of that "
                                    f"length (from {p.one_slice_neighbours:.0%} on this series): the lesion runs through "
