@@ -1,15 +1,19 @@
 """Session 49's workstation leftovers, each through the real main window with mouse and key events: text typed in a
-reader study's case and not recordable went without a word at Ctrl+N (the next case)."""
+reader study's case and not recordable went without a word at Ctrl+N (the next case); a double click whose second
+press slipped into the next cell acted there (viewer/qt/double_click.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QPushButton
 
 from annotation.qt.followup_lines import NAME, START
-from tests.app.conftest import press
+from viewer.records import Role
+from app.main_window import MainWindow
+from tests.app.conftest import drag, press
+from tests.app.test_suggest_in_window import one_click
 from tests.app.test_study_window import loaded, make_study_store, study_window
 from tests.app.test_workstation_s48a import _click_cell, _lines_tab, _type
 
@@ -89,3 +93,54 @@ def test_another_case_from_the_case_list_asks_about_a_refused_text(  # type: ign
     qtbot.mouseDClick(t.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     assert any("'soon' in Start: refused" in a for a in asked), (asked, w.status.text())
     assert w.windowTitle() == first
+
+
+def _cell(w: MainWindow, role: Role) -> int:
+    return next(i for i, c in enumerate(w.reading.hanging.cells) if c.role is role and c.stack is not None)
+
+
+def test_a_double_click_slipped_into_the_next_cell_maximises_the_cell_double_clicked(  # type: ignore[no-untyped-def]
+        window: MainWindow, qtbot) -> None:
+    """The window/level tool, a double click at CT arterial's foot whose second press slipped 3 pixels into DWI below
+    (a click, then the double click: Qt gives DWI the double click alone): CT arterial is maximised, as the reader
+    double-clicked it; DWI was. (Checked: fails without the guard, and under Xvfb with xdotool's real clicks.)"""
+    w = window
+    press(w, qtbot, "tool_window")
+    top, below = _cell(w, Role.CT_ARTERIAL), _cell(w, Role.MR_DWI)
+    a, b = w.grid.viewports[top], w.grid.viewports[below]
+    x = a.width() // 2
+    assert a.mapToGlobal(QPoint(x, 0)).x() == b.mapToGlobal(QPoint(x, 0)).x()  # one above the other
+    qtbot.mouseClick(a, Qt.MouseButton.LeftButton, pos=QPoint(x, a.height() - 1))
+    qtbot.mouseDClick(b, Qt.MouseButton.LeftButton, pos=QPoint(x, 0))
+    qtbot.mouseRelease(b, Qt.MouseButton.LeftButton, pos=QPoint(x, 0))
+    assert w.reading.layout.maximised == top, w.reading.layout.maximised
+    assert w.reading.layout.active == top
+
+
+def test_a_double_click_begun_on_the_slider_makes_no_suggestion_on_the_next_series(  # type: ignore[no-untyped-def]
+        window: MainWindow, qtbot) -> None:
+    """One-click on, N, a diameter dragged on DWI b800: the reading moves on to T1 arterial, the cell to its right.
+    A double click at DWI's right edge whose first press fell on DWI's slice slider and whose second slipped into T1
+    arterial (over the slider, farther than Qt's double-click distance: a press of its own): T1 arterial took it as a
+    click in the active cell and tried a suggestion there (session 48's radiologist under Xvfb). It is the slider's
+    double click: nothing happens in T1 arterial. (Checked: fails without the guard.)"""
+    w = window
+    if not w.view_settings.one_click:
+        one_click(w).trigger()
+    press(w, qtbot, "tool_line")
+    dwi, t1a = _cell(w, Role.MR_DWI), _cell(w, Role.MR_T1_ARTERIAL)
+    w.reading.activate(dwi)
+    qtbot.waitUntil(lambda: w.reading.active.geometry is not None)
+    press(w, qtbot, "new_lesion")
+    lesion = w.state.selection.lesion_id
+    drag(qtbot, w.grid.viewports[dwi], (100.0, 100.0), (100.0, 140.0))
+    assert w.reading.layout.active == t1a, w.status.text()  # the next series, to DWI's right
+    slider, right = w.grid.cells[dwi].slider, w.grid.viewports[t1a]
+    y = right.height() // 2
+    on_slider = slider.mapFromGlobal(right.mapToGlobal(QPoint(0, y)))
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(slider.width() // 2, on_slider.y()))
+    said, lesions = w.status.text(), dict(w.session.reading.project.lesions)
+    qtbot.mouseClick(right, Qt.MouseButton.LeftButton, pos=QPoint(1, y))
+    assert w.status.text() == said, (said, w.status.text())
+    assert w.session.reading.project.lesions == lesions and w.state.selection.lesion_id == lesion
+    assert w.reading.layout.active == t1a
