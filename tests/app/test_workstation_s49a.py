@@ -144,3 +144,35 @@ def test_a_double_click_begun_on_the_slider_makes_no_suggestion_on_the_next_seri
     assert w.status.text() == said, (said, w.status.text())
     assert w.session.reading.project.lesions == lesions and w.state.selection.lesion_id == lesion
     assert w.reading.layout.active == t1a
+
+
+def test_the_studies_column_reaches_all_it_holds_at_small_heights(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Since the Lesions/Follow-up docks span the window's width (session 48) the Studies / Counts / Checks / Clinical
+    record column is shorter: 389 pixels at 1366 x 768, 220 at the least size (813 x 599). Looked at under Xvfb at
+    1600 x 1000, 1366 x 768 and the least size: nothing cut or overlapping, each panel scrolls with its scroll bar
+    shown. Kept so: at each size the clinical record's labels are whole and its last field can be scrolled to, the
+    study browser's last row and the Counts table's last series too. (A guard: it passed before, nothing was fixed.)"""
+    from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QScrollArea
+
+    w = window
+    for size in ((1366, 768), (w.minimumSizeHint().width(), w.minimumSizeHint().height())):
+        w.resize(*size)
+        qtbot.waitUntil(lambda: w.size().toTuple() == size, timeout=5000)
+        qtbot.wait(200)
+        w.docks.clinical_dock.raise_()
+        qtbot.waitUntil(lambda: w.docks.clinical_dock.widget().isVisible(), timeout=5000)
+        scroll = w.docks.clinical_dock.widget()
+        assert isinstance(scroll, QScrollArea), type(scroll)
+        form = scroll.widget()
+        hidden = form.height() - scroll.viewport().height()
+        assert hidden <= 0 or (scroll.verticalScrollBar().isVisible() and scroll.verticalScrollBar().maximum() >= hidden), \
+            (size, form.height(), scroll.viewport().height())
+        cut = [x.text() for x in form.findChildren(QLabel) if x.isVisible() and not x.wordWrap() and x.text()
+               and x.width() < x.sizeHint().width()]
+        assert not cut, (size, cut)
+        for dock, view in ((w.dock, w.browser), (w.docks.counts_dock, w.docks.counts_panel.findChild(QAbstractScrollArea))):
+            dock.raise_()
+            qtbot.waitUntil(lambda: view.isVisible(), timeout=5000)
+            bar = view.verticalScrollBar()
+            below = view.viewport().height() < view.viewportSizeHint().height()
+            assert not below or (bar.isVisible() and bar.maximum() > 0), (size, dock.windowTitle())
