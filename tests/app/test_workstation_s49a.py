@@ -176,3 +176,19 @@ def test_the_studies_column_reaches_all_it_holds_at_small_heights(window: MainWi
             bar = view.verticalScrollBar()
             below = view.viewport().height() < view.viewportSizeHint().height()
             assert not below or (bar.isVisible() and bar.maximum() > 0), (size, dock.windowTitle())
+
+
+def test_finish_this_case_asks_about_a_refused_text(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, sample_dicom: Path, sample_index) -> None:
+    """The same refused Start, then Study -> Finish this case (twice: a case not read whole is held open at the
+    first): asked, and "Go back to it" leaves the case unfinished. (Checked: fails without the question, the case
+    finished.)"""
+    w, asked, answers, first = _case_with_a_line_typed(qtbot, env, sample_dicom, sample_index)
+    study = next(a.menu() for a in w.menuBar().actions() if a.text().replace("&", "") == "Study")
+    finish = next(a for a in study.actions() if a.text().replace("&", "") == "Finish this case")
+    for _ in range(2):
+        finish.trigger()
+        if asked:
+            break
+    assert any("'soon' in Start: refused" in a for a in asked), (asked, w.status.text())
+    assert "case finished" not in w.status.text()
