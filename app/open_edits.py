@@ -1,6 +1,6 @@
 """Text typed and not yet kept (no Enter, the keys not gone elsewhere) is kept before the window lets go of what it was
-typed for: as the window closes (Ctrl+Q), another exam or patient opens, the exam closes or another reading project
-opens.
+typed for: as the window closes (Ctrl+Q), another exam or patient opens, the exam closes, another reading project
+or a reader study opens, or a study case is left (Ctrl+N, another case, Finish this case: app/study_dialog.py).
 
 A cell's editor (the treatment lines' Name, Start, End) hands its text to the table only on Enter or when the keys
 leave it; the clinical record's number fields likewise (editingFinished). Ctrl+Q closed the project first, and

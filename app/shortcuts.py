@@ -182,7 +182,8 @@ MOUSE: tuple[tuple[str, str], ...] = (
     ("Right click", "Cell menu: role correction, presets, link"),
     ("Middle drag", "Pan"),
     ("Ctrl+Right drag", "Zoom"),
-    ("Double click (window/level tool)", "Maximise the cell or go back to the grid"),
+    ("Double click (window/level tool)", "Maximise the cell or go back to the grid (the cell of its first press: a "
+     "second press slipped into the next cell is the first's, and does nothing there with any tool)"),
     ("Drag a stack from the browser", "Show it in that cell (a stack outside the pair read is a read-only comparison)"),
     ("Double click a stack in the browser", "Show it in the active cell"),
 )

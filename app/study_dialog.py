@@ -223,10 +223,21 @@ class StudyUi:
     def next_case(self) -> None:
         if self._held_open("Ctrl+N again finishes it as it is and opens the next"):
             return
+        if not self._keep_or_ask():
+            return
         try:
             self.flow.next()
+            let_go(self.window, leaving_project=True)  # once the next case has opened (a refusal: asked again)
         finally:
             self._refresh()
+
+    def _keep_or_ask(self) -> bool:
+        """What is typed in the case on screen kept before it is finished or left (app/open_edits.py); what cannot be
+        (a treatment line added without its start, a refused cell text) asked about, as closing, another exam, another
+        project and opening a study ask: False, gone back to it. Ctrl+N finished the case and opened the next without
+        a word, the line dropped (session 48's leftovers). Each case is a project of its own: its line cannot wait."""
+        return keep_or_ask(self.window, self.window.store_flow.ask, "Leave this case?",
+                           ("leave", "Go on without it"))
 
     def _held_open(self, again: str) -> bool:
         """The open case's read has protocol warnings (a series not counted, a lesion without a status on a series of
@@ -263,8 +274,11 @@ class StudyUi:
         if cost and not self.confirm(cost + " Open it?"):
             self.window.state.say(f"case {code} of session {session} left closed")
             return
+        if not self._keep_or_ask():
+            return
         try:
             self.flow.open_case(session, code)
+            let_go(self.window, leaving_project=True)
         finally:
             self._refresh()
 
@@ -278,7 +292,10 @@ class StudyUi:
     def finish_case(self) -> None:
         if self._held_open("Finish this case again finishes it as it is"):
             return
+        if not self._keep_or_ask():
+            return
         self.flow.finish()
+        let_go(self.window, leaving_project=True)
         self._refresh()
         self.window.state.say("case finished: Ctrl+N opens the next")
 

@@ -1,7 +1,7 @@
 """Screenshot of follow-up reading (docs/followup.png): LLSYN001's CT of 2024-03-12 beside its prior CT
-portal of 2023-10-17 (the prior's lines drawn, aligned), the Follow-up dock below: the lesions' kinds,
-organs and statuses, the treatment lines with their baselines, and the live response per timepoint
-(sample_dicom/followup.lesionlab: PR, then PD with a new lesion).
+portal of 2023-10-17 (the prior's lines drawn, aligned), the Follow-up dock below across the window's width: the
+lesions' kinds, organs and statuses and the live response per timepoint (sample_dicom/followup.lesionlab: PR, then PD
+with a new lesion), the treatment lines with their baselines in the tab beside it.
 
 Run under a display (Xvfb):  xvfb-run -s "-screen 0 1920x1200x24" .venv/bin/python tools/screenshot_followup.py OUT.png
 It drives the real main window with Qt events, as a reader would (a click, P, ]).

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 
 from viewer.model.reading import ReadingModel
 from viewer.qt.cell import ViewportCell
+from viewer.qt.double_click import DoubleClickGuard
 from viewer.qt.viewport import BORDER, ViewportWidget
 
 
@@ -44,6 +45,8 @@ class ReadingGrid(QWidget):
             w.link_text = self._link_text
             w.stack_hung = partial(self._stack_hung, i)
             self.viewports.append(w)
+        # a double click's second press slipped into the next cell is the first cell's (viewer/qt/double_click.py)
+        self.double_click = DoubleClickGuard([(c.viewport, c.slider) for c in self.cells], self.viewports, self)
         reading.layout.changed.connect(self.relayout)
         reading.link.changed.connect(lambda: [w.update() for w in self.viewports])
         reading.opened.connect(self._opened)
