@@ -699,11 +699,11 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     # from one slice to the next; twice as long as both neighbours, it is merged with something there)
     beside = [sizes[k] for k in (best - 1, best + 1) if k in found]
     neighbours = max(beside) / sizes[best] if beside and sizes[best] > 0 else None
-    neighbour_why = f"{SPLITS}: its section here ({sizes[best]:.1f} mm) is {1 / max(neighbours or 1.0, 1e-6):.1f} times " \
-        f"the longest found on the slices next to it ({max(beside, default=0.0):.1f} mm; a lesion merged here with a " \
-        "vessel, or part of a necrotic lesion's shell?)"
-    # session 49 (CT arterial): judged on the ellipse measured (below) where ``neighbour_round_from`` is set
     neighbour_held = bool(p.neighbour_ratio) and neighbours is not None and neighbours < p.neighbour_ratio
+    neighbour_why = f"{SPLITS}: its section here ({sizes[best]:.1f} mm) is {1 / max(neighbours, 1e-6):.1f} times the " \
+        f"longest found on the slices next to it ({max(beside):.1f} mm; a lesion merged here with a vessel, or part of " \
+        "a necrotic lesion's shell?)" if neighbour_held and neighbours is not None else ""
+    # session 49 (CT arterial): judged on the ellipse measured (below) where ``neighbour_round_from`` is set
     if neighbour_held and not (p.neighbour_round_from and sizes[best] < p.neighbour_round_below_mm):
         return _refuse(neighbour_why, p, neighbour_share=round(neighbours or 0.0, 3))
     if from_a_tip_again and from_a_tip(found, ends, slice_index, best, sizes, p):
