@@ -515,6 +515,16 @@ PAST_END: dict[Role, float] = {Role.MR_T1_PORTAL: 0.75}
 #: LLSYN001 L03, 10.9 mm on about one slice, its neighbours' tips at 0.55: +0.55 mm on 16 clicks; 293's LLSYN002 L01,
 #: -0.53 on 1): no margin. Kept as a refusal (21 lines more than 3 mm off taken over the 21 realisations, 18 good).
 NEIGHBOUR_RATIO: dict[Role, float] = {Role.CT_ARTERIAL: 0.6}
+#: Session 49, CT arterial (``neighbour_round_from``): a section under :data:`NEIGHBOUR_RATIO` of its longer neighbour is
+#: measured where its ellipse is 0.69 as wide as long or more. Of its 15 seeded refusals over 40 realisations (470-499,
+#: 505-514) 8 were good lines with the rule off (-0.91 .. +1.46 mm): lesions of 9.5-16 mm on about one 5 mm slice, whose
+#: next slices hold their tips (0.43-0.57 of the section), their ellipses 0.69-0.81 as wide as long (the other 7 refused
+#: with the rule off too); the bad one known, 204 LLSYN001 L03 (a 11.0 mm lesion and the round section of a portal vein below it, one 15.47 mm ellipse at
+#: 0.673, its neighbour 0.41 of it: +4.47), stays refused, as do the narrower ones (under ``min_axis_ratio``). Only for a
+#: section found under 18 mm (``neighbour_round_below_mm``): a lesion 0.72 as deep as long or more (the phantoms') and 18
+#: mm long keeps 0.6 of its section 5 mm either side of its middle, so a longer section this far over its neighbours is a
+#: part of something (101 LLSYN002 L01 on the old CT noise: a necrotic lesion's shell, 40.2 mm at 0.77, -3.47).
+NEIGHBOUR_ROUND_FROM: dict[Role, float] = {Role.CT_ARTERIAL: 0.69}
 #: Where the ellipsoid through the sections found on the slice measured and the slices either side (d(z)^2 = D^2 (1 -
 #: (z - zc)^2 / c^2), three sections, three unknowns) is shallower than this fraction of its length, refused (v18, session
 #: 42, ``min_depth_ratio``; ``depth_ratio`` in the record). A lesion is about as deep as it is long (the phantoms' lesions
@@ -956,7 +966,8 @@ def params_for(role: Role | None) -> SuggestParams:
                          max_leak_measured=MEASURED_LEAK.get(role, 0.0),
                          max_inward_measured=MEASURED_INWARD.get(role, 0.0),
                          local_edge_gap_px=LOCAL_EDGE_GAP_PX.get(role, 1.0), past_end=PAST_END.get(role, 0.0),
-                         neighbour_ratio=NEIGHBOUR_RATIO.get(role, 0.0), min_depth_ratio=MIN_DEPTH_RATIO.get(role, 0.0),
+                         neighbour_ratio=NEIGHBOUR_RATIO.get(role, 0.0),
+                         neighbour_round_from=NEIGHBOUR_ROUND_FROM.get(role, 0.0), min_depth_ratio=MIN_DEPTH_RATIO.get(role, 0.0),
                          depth_neighbours=DEPTH_NEIGHBOURS.get(role, 0.0),
                          min_axis_ratio=MIN_AXIS_RATIO.get(role, 0.0),
                          min_axis_ratio_corrected=MIN_AXIS_RATIO_CORRECTED.get(role, 0.0), recheck_mm=RECHECK_MM.get(role, 0.0),

@@ -103,6 +103,16 @@ class SuggestParams:
     # long as both its neighbours is a lesion merged there with a vessel (whose own section is what the neighbours
     # hold), or the part of a necrotic lesion's shell the click's levels follow (CT arterial, session 40)
     neighbour_ratio: float = 0.0
+    # ... except where the ellipse measured is at least this fraction as wide as long (0: off; session 49, CT arterial,
+    # ``neighbour_held`` in the record): a lesion 9-12 mm deep centred on a 5 mm slice leaves its next slices its tips
+    # (0.43-0.57 of its section), and a round section is the lesion's own; a vessel's section merged with the lesion
+    # makes the ellipse narrower (204 LLSYN001 L03 with a portal vein: 0.673)
+    neighbour_round_from: float = 0.0
+    # ... for a section found under this length (mm; with ``neighbour_round_from``): a lesion as deep as the phantoms'
+    # (0.72 of its length or more) and 18 mm long or more keeps 0.6 of its section 5 mm either side of its middle; a longer
+    # section far longer than its neighbours is a part of something (101 LLSYN002 L01 on the old CT noise, a necrotic
+    # lesion's shell followed round its largest slice: 40.2 mm at 0.77, its neighbours 0.49 of it, -3.47)
+    neighbour_round_below_mm: float = 18.0
     # the ellipsoid d(z)^2 = D^2 (1 - (z - zc)^2 / c^2) through the sections found on the slice measured and the slices
     # either side, its depth 2c under this fraction of its length D: refused (0: off; v18, T1 portal). A lesion is about as
     # deep as it is long (the phantoms': 0.72-1.0); a section 1.5 times both its neighbours is merged there with
@@ -554,6 +564,9 @@ class SuggestParams:
         if not 0 <= self.past_end <= 1 or not 0 <= self.neighbour_ratio < 1:
             raise ValueError(f"past_end lies in [0, 1], neighbour_ratio in [0, 1) (0: off), got {self.past_end}, "
                              f"{self.neighbour_ratio}")
+        if not 0 <= self.neighbour_round_from < 1 or not self.neighbour_round_below_mm > 0:
+            raise ValueError(f"neighbour_round_from lies in [0, 1) (0: off), neighbour_round_below_mm > 0, got "
+                             f"{self.neighbour_round_from}, {self.neighbour_round_below_mm}")
         if not 0 <= self.depth_neighbours <= 1:
             raise ValueError(f"depth_neighbours lies in [0, 1] (0: always), got {self.depth_neighbours}")
         if not 0 <= self.min_click_share < 1:

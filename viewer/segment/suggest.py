@@ -709,10 +709,13 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     # from one slice to the next; twice as long as both neighbours, it is merged with something there)
     beside = [sizes[k] for k in (best - 1, best + 1) if k in found]
     neighbours = max(beside) / sizes[best] if beside and sizes[best] > 0 else None
-    if p.neighbour_ratio and neighbours is not None and neighbours < p.neighbour_ratio:
-        return _refuse(f"{SPLITS}: its section here ({sizes[best]:.1f} mm) is {1 / max(neighbours, 1e-6):.1f} times the "
-                       f"longest found on the slices next to it ({max(beside):.1f} mm; a lesion merged here with a vessel, "
-                       f"or part of a necrotic lesion's shell?)", p, neighbour_share=round(neighbours, 3))
+    neighbour_held = bool(p.neighbour_ratio) and neighbours is not None and neighbours < p.neighbour_ratio
+    neighbour_why = f"{SPLITS}: its section here ({sizes[best]:.1f} mm) is {1 / max(neighbours, 1e-6):.1f} times the " \
+        f"longest found on the slices next to it ({max(beside):.1f} mm; a lesion merged here with a vessel, or part of " \
+        "a necrotic lesion's shell?)" if neighbour_held and neighbours is not None else ""
+    # session 49 (CT arterial): judged on the ellipse measured (below) where ``neighbour_round_from`` is set
+    if neighbour_held and not (p.neighbour_round_from and sizes[best] < p.neighbour_round_below_mm):
+        return _refuse(neighbour_why, p, neighbour_share=round(neighbours or 0.0, 3))
     if from_a_tip_again and from_a_tip(found, ends, slice_index, best, sizes, p):
         # the levels came from the lesion's tip, where partial volume brings it near the liver: the
         # suggestion made again as if the slice chosen had been clicked at the centre found there
@@ -796,6 +799,15 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"{2 * axes[1]:.1f} mm; under {p.min_axis_ratio:.0%} on this series): a lesion merged with a "
                        f"vessel beside it, a vessel crossing the slice, or a lesion run into the liver round it?", p,
                        axis_ratio=round(axis_ratio, 3))
+    if neighbour_held and (axis_ratio is None or axis_ratio < p.neighbour_round_from):
+        # session 49 (CT arterial): the section measured far longer than its neighbours and not round: a vessel's section
+        # merged with the lesion on this slice (204 LLSYN001 L03 with a portal vein, 15.47 mm at 0.673, its neighbour
+        # 0.41 of it: +4.47); a round one is a shallow lesion's own, its neighbours its tips (470 LLSYN002 L06, 14.0 mm:
+        # 14.87 at 0.692 between 7.96 and 8.11)
+        shape = "no ellipse fits its edge" if axis_ratio is None else \
+            f"its short axis is {axis_ratio:.0%} of its long one (under {p.neighbour_round_from:.0%} on this series)"
+        return _refuse(f"{neighbour_why}; {shape}", p, neighbour_share=round(neighbours or 0.0, 3),
+                       **({} if axis_ratio is None else {"axis_ratio": round(axis_ratio, 3)}))
     if p.narrow_neighbour_ratio and axis_ratio is not None and neighbours is not None \
             and axis_ratio < p.narrow_neighbour_axis and neighbours < p.narrow_neighbour_ratio:
         # session 48, T1 portal: the lesion's section merged on this slice with something beside it, narrow and far
@@ -881,6 +893,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record["past_end_share"] = round(past[0], 3)
     if neighbours is not None:
         record["neighbour_share"] = round(neighbours, 3)
+    if neighbour_held:
+        record["neighbour_held"] = True  # under ``neighbour_ratio``, measured for its round ellipse (``neighbour_round_from``)
     if depth is not None:
         record["depth_ratio"] = round(depth, 3)
     if rim_left is not None:
@@ -1131,6 +1145,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         if isinstance(again, Refusal):
             return Refusal(f"{NOT_AGAIN}: {where} it is refused ({again.reason})", {**record, "recheck_mm": None})
         record.update(recheck_mm=round(again.diameter_mm, 3))
+        if again.params.get("neighbour_held"):
+            record["recheck_neighbour_held"] = True  # the click at its middle measured for its round ellipse (session 49)
         if abs(again.diameter_mm - d) > p.recheck_mm:
             return Refusal(f"{NOT_AGAIN}: {where} it is {again.diameter_mm:.1f} mm (on Pos "
                            f"{positions[again.slice_index]:.1f} mm), not {d:.1f}: more than {p.recheck_mm:g} mm apart",
