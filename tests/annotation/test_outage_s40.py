@@ -11,6 +11,8 @@ waited for, up to the answer bound."""
 
 from __future__ import annotations
 
+import re
+
 import threading
 import time
 from typing import Any
@@ -50,8 +52,9 @@ def test_an_edit_on_a_stopped_server_is_refused_within_three_seconds_and_saved_o
             assert r.project == shown
         (first, said), *later = refusals
         assert first < 3.0 and all(took < 2.0 for took, _ in later), refusals
-        assert "the edit was not saved: the database server does not answer (it sent nothing for 1.0 s, and a new " \
-               "connection to it got no answer in 1.5 s)" in said, said
+        # the silence is said as measured: 1.0 s on a quiet machine, 1.1 s or more under load (a 2-core run at load 25)
+        assert re.search(r"the edit was not saved: the database server does not answer \(it sent nothing for 1\.\d s, "
+                         r"and a new connection to it got no answer in 1\.5 s\)", said), said
         assert all("(a new connection to it got no answer in 1.5 s)" in told for _, told in later), later
         lid = r.add_lesion(P1, "left")  # the server answers again: saved on a new session, once
         stored, log = _stored(pg_url)
