@@ -5,8 +5,10 @@ The servers are kept in ``pacs.json`` of the configuration folder (viewer/model/
 config_dir): a list of {name, protocol, address, calling_aet, via, move_port, credentials_file}.
 Credentials themselves stay in their own file. The work is :class:`viewer.interop.pacs.PacsServer`;
 the search and the retrieval run in a QThread (the window paints and answers meanwhile: a busy PACS froze it for up to
-the 30 s timeout), and errors show what the server answered. Closing the dialog or the main window stops a retrieve
-and waits for it (Qt aborts the application when a running QThread is destroyed at quit); nothing is opened then.
+the 30 s timeout), and errors show what the server answered. Closing the dialog (Close, Esc) or the main window stops a
+retrieve and waits for it (Qt aborts the application when a running QThread is destroyed at quit); nothing is opened
+then. A new search clears the rows chosen (a row chosen in the last results stayed chosen on another patient's study,
+and Retrieve fetched it); a server that stops answering mid-retrieve is said with the studies retrieved and not.
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ import hashlib
 import json
 import re
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QEventLoop, QThread, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLineEdit, QMessageBox,
                                QProgressBar, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from viewer.errors import LesionlabError
-from viewer.interop.pacs import DEFAULT_MOVE_PORT, PacsServer, Protocol, Via
+from app.status_label import ElidedLabel
+from viewer.errors import LesionlabError, PacsError
+from viewer.interop.pacs import DEFAULT_MOVE_PORT, PacsServer, Protocol, Via, stopped_retrieve, study_name
 from viewer.model.settings import config_dir
 
 COLUMNS = ("PatientID", "PatientName", "StudyDate", "ModalitiesInStudy", "StudyDescription", "StudyInstanceUID")
@@ -71,11 +74,13 @@ class RetrieveJob(QThread):
     failed = Signal(str)
 
     def __init__(self, server: PacsServer, studies: list[tuple[str, str]], out_root: Path,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, names: dict[str, str] | None = None) -> None:
         """``studies``: (patient id, study UID) as the search listed them: a study UID the server holds under two
-        patient ids brings only the listed patient's instances."""
+        patient ids brings only the listed patient's instances. ``names``: study UID -> how the reader knows it
+        (patient, date, modality), for the messages."""
         super().__init__(parent)
         self.server, self.studies, self.out_root = server, studies, out_root
+        self.names = names or {}
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -85,25 +90,38 @@ class RetrieveJob(QThread):
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    def name(self, pid: str, uid: str) -> str:
+        return self.names.get(uid) or f"{pid or 'unknown'} {uid}"
+
+    def stopped_at(self, exc: LesionlabError, retrieved: list[str], rest: list[tuple[str, str]]) -> str:
+        """What a retrieve stopped by ``exc`` at the first of ``rest`` says (:func:`stopped_retrieve`)."""
+        if not isinstance(exc, PacsError):
+            exc = PacsError(str(exc))
+        return stopped_retrieve(self.server.label, exc, retrieved, [self.name(pid, uid) for pid, uid in rest],
+                                "Retrieve again")
+
     def run(self) -> None:
         n = 0
         written: dict[Path, int] = {}
         warnings: list[str] = []
-        try:
-            for pid, uid in self.studies:
-                base = n
-                folder = patient_folder(self.out_root, pid)
+        retrieved: list[str] = []
+        for i, (pid, uid) in enumerate(self.studies):
+            base = n
+            folder = patient_folder(self.out_root, pid)
+            try:
                 r = self.server.pull_study(uid, folder, cancel=self._cancel.is_set,
                                            progress=lambda k: self.progress.emit(base + k), patient_id=pid or None)
-                n += len(r.files)
-                if r.files:
-                    written[folder] = written.get(folder, 0) + len(r.files)
-                warnings += [f"{pid or 'unknown'}: {w}" for w in r.warnings]
-        except LesionlabError as exc:
-            warnings.append(str(exc))
-            if not written:
-                self.failed.emit("; ".join(warnings))
-                return
+            except LesionlabError as exc:
+                warnings.append(self.stopped_at(exc, retrieved, self.studies[i:]))
+                if not written:
+                    self.failed.emit("; ".join(warnings))
+                    return
+                break
+            n += len(r.files)
+            if r.files:
+                written[folder] = written.get(folder, 0) + len(r.files)
+            retrieved.append(self.name(pid, uid))  # as the server meant it (nothing sent: said in its warnings)
+            warnings += [f"{pid or 'unknown'}: {w}" for w in r.warnings]
         # several patients picked together: each in their own folder (they went into the first one's)
         for folder, k in written.items():
             self.done.emit(str(folder), f"{k} instance(s) retrieved")
@@ -186,17 +204,24 @@ class PacsDialog(QDialog):
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
         self.bar.hide()
-        self.status = QLabel("")
+        # one line cut with "…" at the dialog's width, the whole on hover (and in the box of a warning): a long message
+        # widened the dialog past a 1600 px screen, its buttons off it (a reader's check)
+        self.status = ElidedLabel("")
         buttons = QHBoxLayout()
         self.retrieve_button = QPushButton("Retrieve")
         self.retrieve_button.clicked.connect(self.retrieve)
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the retrieve under way (nothing of the study being received is kept)")
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.setEnabled(False)
+        self.close_button = QPushButton("Close")
+        self.close_button.setToolTip("Close this window (a retrieve under way is stopped)")
+        self.close_button.clicked.connect(self.close)
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.bar)
         buttons.addWidget(self.retrieve_button)
         buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.close_button)
         lay.addLayout(buttons)
         self.resize(900, 500)
         if self.servers:
@@ -215,11 +240,17 @@ class PacsDialog(QDialog):
         self.credentials.setText(s.credentials_file)
 
     def server(self) -> PacsServer:
+        """The server as the fields give it, remembered for the next time: a server already remembered (its address)
+        keeps what was changed (C-MOVE on another port retrieved, and pacs.json still said get on 11113)."""
         server = PacsServer(Protocol(self.protocol.currentText()), self.address.text().strip(),
                             self.calling.text().strip() or "LESIONLAB", self.credentials.text().strip(),
                             Via(self.via.currentText()), self.move_port.value())
-        if all(s.address != server.address for s in self.servers):  # remembered for the next time
+        same = [i for i, s in enumerate(self.servers) if s.address == server.address]
+        if not same:
             self.servers.append(server)
+            save_servers(self.servers)
+        elif self.servers[same[0]] != replace(server, name=self.servers[same[0]].name):
+            self.servers[same[0]] = server = replace(server, name=self.servers[same[0]].name)
             save_servers(self.servers)
         return server
 
@@ -237,6 +268,10 @@ class PacsDialog(QDialog):
         except LesionlabError as exc:
             self._error(str(exc))
             return []
+        # the last results go, and with them the rows chosen in them: kept, a row chosen among one patient's studies
+        # stayed chosen on the new search's study in that row (another patient's), and Retrieve fetched it
+        self.table.clearSelection()
+        self.table.setRowCount(0)
         job = self.search_job = _Call(lambda: server.find_studies(filters), server.label, self)
         loop = QEventLoop()
         job.finished.connect(loop.quit)
@@ -275,6 +310,15 @@ class PacsDialog(QDialog):
                 pick.append((pid.text(), uid.text()))
         return pick
 
+    def names(self) -> dict[str, str]:
+        """Study UID -> how the reader sees it listed: "LLSYN001 20231017 CT TDM THORAX"."""
+        names: dict[str, str] = {}
+        for r in range(self.table.rowCount()):
+            cells = [self.table.item(r, c) for c in range(len(COLUMNS))]
+            study = {key: c.text() for key, c in zip(COLUMNS, cells) if c is not None}
+            names[study.get("StudyInstanceUID", "")] = study_name(study)
+        return names
+
     def retrieve(self) -> RetrieveJob | None:
         chosen = self.chosen()
         if not chosen:
@@ -285,14 +329,19 @@ class PacsDialog(QDialog):
             # Retrieve with no row chosen takes every row: after a name search with wildcards, hundreds of studies of
             # other patients onto this workstation (a probe: 300 studies of 7 patients for 'MANY*')
             self._error(f"{len(chosen)} studies of {len(patients)} patients are listed: choose the rows to retrieve"
-                        " (with no row chosen, Retrieve takes the studies of one patient only)")
+                        " (Ctrl+A chooses them all)")
+            return None
+        if not self.table.selectedIndexes() and len(chosen) > 1:
+            # said, not guessed: a new search clears the rows chosen, and Retrieve then fetched every study listed
+            self._error(f"no study is chosen among the {len(chosen)} listed: choose the rows to retrieve (Ctrl+A chooses"
+                        " them all)")
             return None
         try:
             server = self.server()
         except LesionlabError as exc:
             self._error(str(exc))
             return None
-        self.job = RetrieveJob(server, chosen, self.out_root, self)
+        self.job = RetrieveJob(server, chosen, self.out_root, self, names=self.names())
         self.job.progress.connect(lambda n: self.status.setText(f"{n} instance(s) received…"))
         self.job.done.connect(self._done)
         self.job.warned.connect(self._warned)
@@ -348,6 +397,11 @@ class PacsDialog(QDialog):
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         self.stop()
         super().closeEvent(event)
+
+    def reject(self) -> None:
+        """Esc: as Close (the dialog hid and its retrieve went on, opening into the window)."""
+        self.stop()
+        super().reject()
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         self.stopped = False  # shown again (File -> Query/retrieve): opens what it retrieves

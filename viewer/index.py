@@ -25,7 +25,8 @@ from viewer.records import FileRef, ImageHeader, IndexResult, NonImageObject, Pi
 from viewer.roles import classify_study
 from viewer.stacks import build_stacks, stack_sort_key
 from viewer.studies_identity import check_identities
-from viewer.walk import UNFINISHED_FILE as UNFINISHED_FILE, UNFINISHED_FOLDER as UNFINISHED_FOLDER, folder_files
+from viewer.walk import (UNFINISHED_FILE as UNFINISHED_FILE, UNFINISHED_FOLDER as UNFINISHED_FOLDER,
+                         UNFINISHED_RETRIEVE as UNFINISHED_RETRIEVE, folder_files)
 
 #: progress(done, total) is called as files are read.
 Progress = Callable[[int, int], None]

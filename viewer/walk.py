@@ -29,13 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from viewer.records import SkippedFile
-from viewer.tempfiles import is_temporary
+from viewer.tempfiles import is_retrieve_stage, is_temporary
 
 #: Why lesionlab's own hidden temporaries (viewer/tempfiles.py) are never read: what a killed write left.
 UNFINISHED_FILE = ("an unfinished lesionlab output (the hidden temporary of an export, SR or pull that was stopped): "
                    "not read")
 UNFINISHED_FOLDER = ("an unfinished lesionlab output folder (the hidden temporary of an export or analysis that was "
                      "stopped): not read; delete it")
+#: A PACS retrieve's hidden staging folder (viewer/interop/pacs.py) that a stopped retrieve left.
+UNFINISHED_RETRIEVE = ("the instances of a PACS retrieve that was stopped (its hidden staging folder: a study missing "
+                       "instances, never read as a series); the next retrieve into this folder removes it, or delete it")
 #: At most this many paths are named in one note (the count says how many there are).
 NAMED_IN_A_NOTE = 10
 
@@ -114,7 +117,8 @@ def _walk_tree(walk: _Walk, top: str) -> None:
         walk.walked[str(Path(dirpath))] = real_dir
         for name in [d for d in dirnames if is_temporary(d)]:  # a stopped export's or analysis's hidden folder
             dirnames.remove(name)
-            skipped.append(SkippedFile(os.path.join(dirpath, name), UNFINISHED_FOLDER))
+            skipped.append(SkippedFile(os.path.join(dirpath, name),
+                                       UNFINISHED_RETRIEVE if is_retrieve_stage(name) else UNFINISHED_FOLDER))
         links = sorted(d for d in dirnames if os.path.islink(os.path.join(dirpath, d)))
         walk.folder_links.extend(os.path.join(dirpath, d) for d in links)
         dirnames[:] = sorted(d for d in dirnames if d not in links)

@@ -73,6 +73,7 @@ def test_a_server_killed_mid_transfer_leaves_no_series_missing_slices_and_a_retr
         dialog = dimse_dialog(window, qtbot, server.peer, CLIENT_AET, tmp_path / "pacs", got)
         dialog.patient_id.setText("PART1")
         assert len(dialog.search()) == 2
+        dialog.table.selectAll()  # both (with no row chosen among several, Retrieve says so: s49)
 
         def kill(sink: Any) -> None:
             if sink.wanted.study_uid.startswith(STUDY_B) and len(sink.files) == 5 and server.proc.poll() is None:
@@ -86,6 +87,8 @@ def test_a_server_killed_mid_transfer_leaves_no_series_missing_slices_and_a_retr
         assert got == [str(folder)]  # the whole first study is opened
         assert _slices(tmp_path / "pacs") == [6], "the second study's 5 instances must not read as a series"
         assert server.peer in boxes[0] and "stopped answering" in boxes[0], boxes
+        assert "during the retrieve (1 of 2 studies retrieved: PART1 20240101" in boxes[0], boxes  # s49: named
+        assert "not retrieved: PART1 20240301" in boxes[0], boxes
         assert "not kept" in boxes[0] and "retrieve again" in boxes[0], boxes
         assert dialog.retrieve_button.isEnabled() and not dialog.cancel_button.isEnabled()
         # the server back: a retry brings both studies whole

@@ -25,7 +25,8 @@ import requests
 from dicomweb_client.api import DICOMwebClient
 
 from viewer.errors import PacsError
-from viewer.interop.dimse import RetrieveResult, Wanted, not_a_file_uid, say_not_kept, write_failure, write_whole
+from viewer.interop.dimse import (PeerGone, RetrieveResult, Wanted, not_a_file_uid, say_not_kept, write_failure,
+                                  write_whole)
 
 _ANY_SYNTAX = (("application/dicom", "*"),)
 
@@ -76,8 +77,8 @@ def _http_error(exc: Exception, url: str, doing: str) -> PacsError:
                   "check the URL (the DICOMweb root, e.g. http://host:8042/dicom-web)")
         return PacsError(f"{doing}: the server answered HTTP {r.status_code} {r.reason}"
                          f"{' (' + body + ')' if body else ''}", where=url, advice=advice)
-    if isinstance(exc, requests.ConnectionError):
-        return PacsError(f"{doing}: cannot connect ({type(exc).__name__})", where=url)
+    if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        return PeerGone(f"{doing}: cannot connect, or the server stopped answering ({type(exc).__name__})", where=url)
     return PacsError(f"{doing}: {type(exc).__name__}: {exc}", where=url)
 
 
@@ -93,14 +94,20 @@ _TAGS = {"PatientID": "00100020", "PatientName": "00100010", "StudyInstanceUID":
          "SeriesDescription": "0008103E", "AccessionNumber": "00080050"}
 
 
+#: What a study search lists. QIDO-RS answers only the required attributes unless asked (``includefield``): the
+#: StudyDescription DIMSE's C-FIND gave was empty over DICOMweb (a reader's check).
+_STUDY_KEYS = ("PatientID", "PatientName", "StudyInstanceUID", "StudyDate", "StudyDescription", "AccessionNumber",
+               "ModalitiesInStudy")
+
+
 def qido_studies(url: str, filters: dict[str, str], credentials: WebCredentials | None = None) -> list[dict[str, str]]:
     """Studies matching ``filters`` (PatientID, PatientName, StudyDate, ModalitiesInStudy ...)."""
+    keys = _STUDY_KEYS
     try:
-        found = client(url, credentials).search_for_studies(search_filters=filters, get_remaining=True)
+        found = client(url, credentials).search_for_studies(search_filters=filters, fields=list(keys),
+                                                            get_remaining=True)
     except Exception as exc:  # noqa: BLE001 - one message for any transport failure
         raise _http_error(exc, url, "QIDO-RS study search") from None
-    keys = ("PatientID", "PatientName", "StudyInstanceUID", "StudyDate", "StudyDescription", "AccessionNumber",
-            "ModalitiesInStudy")
     return [{k: _value(item, _TAGS[k]) for k in keys} for item in found]
 
 

@@ -80,6 +80,15 @@ class CGetUnsupported(PacsError):
     """The peer accepted the association but not the C-GET presentation context (C-MOVE may still work)."""
 
 
+class PeerGone(PacsError):
+    """The peer could not be reached, aborted the association, or stopped answering mid-transfer: no answer of its
+    own (a refusal is a plain :class:`PacsError`). ``reached``: it had answered on this association (it went away
+    mid-transfer, not before). A retrieve of several studies that meets this after the first has come tells the reader
+    the server stopped, not to check the AE titles (app/pacs_dialog.py)."""
+
+    reached = False
+
+
 def write_failure(exc: OSError, target: Path) -> PacsError:
     """What a retrieve says when a received instance cannot be written: the instance's own name (never the hidden
     temporary one it was written under), and why (the disk full, read-only, not writable: not the server's fault)."""
@@ -165,8 +174,9 @@ def _associate(ae: AE, peer: Peer, **kwargs: Any) -> Any:
     if not assoc.is_established:
         why = "rejected the association" if assoc.is_rejected else (
             "could not be reached, or aborted the association" if assoc.is_aborted else "did not answer")
-        raise PacsError(f"{peer} {why}", where=str(peer),
-                        advice="check the AE titles (the peer must know the calling AE title), host and port")
+        kind = PacsError if assoc.is_rejected else PeerGone
+        raise kind(f"{peer} {why}", where=str(peer),
+                   advice="check the AE titles (the peer must know the calling AE title), host and port")
     return assoc
 
 
@@ -215,6 +225,10 @@ def c_find(peer: Peer, level: str, filters: dict[str, str], *, calling_aet: str 
             code = int(status.Status) if status is not None and "Status" in status else None
             if code in (0xFF00, 0xFF01) and identifier is not None:
                 found.append({k: _text(identifier.get(k)) for k in LEVEL_KEYS[level]})
+            elif code is None:  # the association went away mid-answer
+                gone = PeerGone(f"C-FIND at {level} level: {peer} stopped answering", where=str(peer))
+                gone.reached = True
+                raise gone
             elif code != 0x0000:
                 raise PacsError(f"C-FIND at {level} level: {peer} answered {_status_text(status)}", where=str(peer))
     finally:
@@ -276,7 +290,9 @@ def _run_retrieve(responses: Iterable[tuple[Dataset, Dataset | None]], peer: Pee
             assoc.abort()
             raise PacsError(f"{what} cancelled", where=str(peer), advice="")
     if last is None or "Status" not in last:
-        raise PacsError(f"{what}: {peer} stopped answering (the association went away mid-transfer)", where=str(peer))
+        gone = PeerGone(f"{what}: {peer} stopped answering (the association went away mid-transfer)", where=str(peer))
+        gone.reached = True
+        raise gone
     code = int(last.Status)
     failed = int(last.get("NumberOfFailedSuboperations", 0) or 0)
     result.failed += failed

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from viewer.dicomio.elements import has_preamble
 from viewer.errors import PacsError
 from viewer.interop.dimse import DEFAULT_AET, Peer, RetrieveResult
-from viewer.tempfiles import temporary_name
+from viewer.tempfiles import hold_folder, remove_stale_folders, temporary_name
 
 if TYPE_CHECKING:
     from viewer.interop.dicomweb import WebCredentials
@@ -62,6 +62,31 @@ def _not_a_dicom_file(path: Path) -> str:
     except Exception:  # noqa: BLE001 - whatever pydicom cannot read is no DICOM file to send
         return "not a DICOM file"
     return ""
+
+def stopped_retrieve(label: str, exc: PacsError, retrieved: list[str], rest: list[str], again: str) -> str:
+    """What a retrieve of several studies stopped by ``exc`` at the first of ``rest`` says: the studies retrieved and
+    not, by name (those after the one that failed were silently absent, a reader's check). A server that had answered
+    and then went away (:class:`~viewer.interop.dimse.PeerGone`) is said to have stopped answering: not "could not be
+    reached ... check the AE titles", read after 236 instances had come. ``again``: how to retrieve again."""
+    from viewer.interop.dimse import PeerGone
+
+    total = len(retrieved) + len(rest)
+    done = f"{len(retrieved)} of {total} stud{'y' if total == 1 else 'ies'} retrieved" + (
+        f": {', '.join(retrieved)}" if retrieved else "")
+    if isinstance(exc, PeerGone) and (retrieved or exc.reached):
+        said = (f"{label}: the server stopped answering during the retrieve ({done}; not retrieved: {', '.join(rest)}:"
+                f" {again})")
+        return said + (f"; {exc.message}" if exc.reached else "")
+    if total == 1:
+        return str(exc)
+    return f"{exc} ({done}; not retrieved: {', '.join(rest)})"
+
+
+def study_name(study: dict[str, str]) -> str:
+    """A study as a search lists it: "LLSYN001 20231017 CT TDM THORAX" (its UID when nothing else is known)."""
+    keys = ("PatientID", "StudyDate", "ModalitiesInStudy", "StudyDescription")
+    return " ".join(study[k] for k in keys if study.get(k)) or study.get("StudyInstanceUID", "?")
+
 
 class Protocol(str, Enum):
     DIMSE = "dimse"
@@ -137,9 +162,30 @@ class PacsServer:
         The instances are received into a hidden folder of ``out_dir`` (:func:`viewer.tempfiles.temporary_name`, which
         the indexer never reads) and moved to ``out_dir/<study>/<series>/`` once the retrieve has ended as the server
         meant it to: a retrieve that stops (the server gone mid-transfer, a cancel, a disk full) keeps nothing, as what
-        it received would read as a series missing slices (a lesion measured there is a wrong diameter or count)."""
+        it received would read as a series missing slices (a lesion measured there is a wrong diameter or count).
+        The hidden folder is held locked while the retrieve runs; one a killed retrieve left in ``out_dir`` (no process
+        holds it) is removed here, a live retrieve's (another window's) left alone."""
         out = Path(out_dir)
+        remove_stale_folders(out)
+        new = not out.exists()
         stage = temporary_name(out / study_uid, "partial")
+        try:
+            held = hold_folder(stage)
+        except OSError as exc:
+            raise PacsError(f"cannot create a folder to retrieve into ({exc.strerror})", where=str(out),
+                            advice="choose a folder you can write, then retrieve again") from None
+        try:
+            return self._pull_into(study_uid, out, stage, cancel=cancel, progress=progress, patient_id=patient_id)
+        finally:
+            os.close(held)
+            if new:  # nothing retrieved: no empty folder left of it
+                try:
+                    out.rmdir()
+                except OSError:
+                    pass
+
+    def _pull_into(self, study_uid: str, out: Path, stage: Path, *, cancel: Callable[[], bool] | None,
+                   progress: Callable[[int], None] | None, patient_id: str | None) -> RetrieveResult:
         try:
             result = self._pull_study(study_uid, stage, cancel=cancel, progress=progress, patient_id=patient_id)
         except PacsError as exc:
@@ -215,11 +261,19 @@ class PacsServer:
             total.notes.append(f"{len(found) - len(studies)} stud(y/ies) of other patient ids ({', '.join(others)})"
                                f" answered the query for {patient_id}: not pulled")
         done = 0
-        for study in studies:
+        for i, study in enumerate(studies):
             def step(n: int) -> None:
                 if progress is not None:
                     progress(done + n)
-            r = self.pull_study(study["StudyInstanceUID"], out_dir, cancel=cancel, progress=step, patient_id=patient_id)
+            try:
+                r = self.pull_study(study["StudyInstanceUID"], out_dir, cancel=cancel, progress=step,
+                                    patient_id=patient_id)
+            except PacsError as exc:
+                if len(studies) > 1:
+                    exc.message = stopped_retrieve(self.label, exc, [study_name(s) for s in studies[:i]],
+                                                   [study_name(s) for s in studies[i:]], "pull again")
+                    exc.where, exc.advice = None, ""  # both said in the message
+                raise
             done += len(r.files)
             total.files += r.files
             total.failed += r.failed
