@@ -127,6 +127,15 @@ class SuggestParams:
     # liver lesion's section is round to oval; one that narrow is a lesion merged with a vessel's section beside it,
     # a vessel crossing the slice, or a lesion run into the liver's texture
     min_axis_ratio: float = 0.0
+    # ... not refused where the region traced (the pixels past the threshold: a level set of the image) is at least this
+    # round by its second moments (0: off; session 49, CT arterial), its threshold standing ``narrow_region_sd`` SDs of the
+    # liver or more from the liver's level and the longer slice followed next to it at most ``narrow_region_share`` times
+    # its length: on a 5 mm slab a lesion 6-10 mm deep is a dome, not a plateau, and the edge read at each ray's own
+    # half-maximum cuts its short sides deeper than its ends (oval lesions drawn 0.7-0.75 as wide as long read 0.58-0.65),
+    # while a level set of the dome keeps its shape; a lesion merged with a vessel is narrow either way
+    narrow_region_ratio: float = 0.0
+    narrow_region_sd: float = 2.5
+    narrow_region_share: float = 1.25
     # ... the same for a line measured on its corrected ellipse (step 10; not one measured as found, ``uncorrected_px``):
     # refused under this fraction (0: off; v18, T1 arterial, where a lesion and a vein beside it as bright as it merge)
     min_axis_ratio_corrected: float = 0.0
@@ -592,6 +601,10 @@ class SuggestParams:
             raise ValueError(f"joined_again is 0 (off) or at least 1 (a length ratio), got {self.joined_again}")
         if not 0 <= self.min_axis_ratio < 1:
             raise ValueError(f"min_axis_ratio lies in [0, 1) (0: off), got {self.min_axis_ratio}")
+        if not (0 <= self.narrow_region_ratio <= 1 and self.narrow_region_sd >= 0 and self.narrow_region_share >= 1):
+            raise ValueError(f"narrow_region_ratio lies in [0, 1] (0: off; it acts under min_axis_ratio), narrow_region_sd >= 0 "
+                             f"and narrow_region_share >= 1, got {self.narrow_region_ratio}, {self.narrow_region_sd}, "
+                             f"{self.narrow_region_share}")
         if not (self.narrow_short_mm >= 0 and 0 < self.narrow_short_ratio < 1 and self.narrow_short_slices >= 0):
             raise ValueError(f"narrow_short_mm >= 0 (0: off), 0 < narrow_short_ratio < 1 and narrow_short_slices >= 0 (0: any), "
                              f"got {self.narrow_short_mm}, {self.narrow_short_ratio}, {self.narrow_short_slices}")

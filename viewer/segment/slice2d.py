@@ -64,6 +64,9 @@ class SliceOutline:
     #: spans two structures joined, the edge cutting in between them; a vessel leaving the lesion has its
     #: rays off running out beyond it); at most ``leaked_fraction``
     leaked_inward: float = 0.0
+    #: the region's own axis ratio: the square root of its second moments' eigenvalues, the smaller over the larger (a
+    #: filled ellipse's is its axis ratio); the region is the pixels past one threshold, a level set of the image
+    region_ratio: float | None = None
 
     def fainter_shell(self, p: SuggestParams) -> str:
         """Why the liver beyond the boundary is not liver but a fainter rim or shell of lesion round
@@ -194,6 +197,7 @@ def traced_cut(win: Window, seed: tuple[float, float], levels: Levels, p: Sugges
     phi = 2 * math.pi * np.arange(p.n_rays) / p.n_rays
     step = 0.25 * min(rs, cs)
     rr, rc = np.nonzero(region)
+    region_ratio = _moments_ratio(rr * rs, rc * cs)
     # past the farthest edge by the outer band the local half-maximum reads there
     reach = float(np.hypot((rr - cr) * rs, (rc - cc) * cs).max()) + p.local_edge_mm + 3.0 * max(rs, cs)
     t = np.arange(0.0, reach, step)
@@ -242,7 +246,19 @@ def traced_cut(win: Window, seed: tuple[float, float], levels: Levels, p: Sugges
         return Traced(leaked, f"the region is elongated (compactness {compact:.2f}): {RUNS_INTO}")
     within = t[None, :] <= 0.5 * radius[:, None]
     fullness = float(np.median(profile[within]) - levels.sign * levels.mode) if within.any() else float("nan")
-    return Traced(leaked, SliceOutline(points, levels, leaked, centre, ellipse, fullness=fullness, leaked_inward=inward))
+    return Traced(leaked, SliceOutline(points, levels, leaked, centre, ellipse, fullness=fullness, leaked_inward=inward,
+                                       region_ratio=region_ratio))
+
+
+def _moments_ratio(y: np.ndarray, x: np.ndarray) -> float | None:
+    """The axis ratio of the points' second moments (mm): the root of the smaller eigenvalue over the larger (a filled
+    ellipse's is its short axis over its long one), or None under six points."""
+    if len(x) < 6:
+        return None
+    dx, dy = x - x.mean(), y - y.mean()
+    sxx, syy, sxy = float(np.mean(dx * dx)), float(np.mean(dy * dy)), float(np.mean(dx * dy))
+    half, root = 0.5 * (sxx + syy), math.sqrt(0.25 * (sxx - syy) ** 2 + sxy * sxy)
+    return math.sqrt(max(half - root, 0.0) / (half + root)) if half + root > 0 else None
 
 
 def calibrated(e: Ellipse, spacing: tuple[float, float], p: SuggestParams) -> Ellipse:

@@ -792,13 +792,23 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"(a vessel, the capsule or the liver's texture shapes it, or the edge is lost in the noise)", p)
     axes = sorted((final.ellipse.a, final.ellipse.b)) if final.ellipse is not None else None
     axis_ratio = axes[0] / axes[1] if axes is not None and axes[1] > 0 else None
-    if p.min_axis_ratio and axes is not None and axis_ratio is not None and axis_ratio < p.min_axis_ratio:
+    # CT arterial (session 49): the region's own shape, a level set of the image, where it stands clear of the liver's noise
+    threshold_sd = abs(final.levels.threshold - final.levels.mode) / final.levels.liver_sd \
+        if final.levels.liver_sd > 0 else math.inf
+    region_held = bool(p.narrow_region_ratio) and final.region_ratio is not None \
+        and final.region_ratio >= p.narrow_region_ratio and threshold_sd >= p.narrow_region_sd \
+        and (neighbours is None or neighbours <= p.narrow_region_share)
+    if p.min_axis_ratio and axes is not None and axis_ratio is not None and axis_ratio < p.min_axis_ratio \
+            and not region_held:
         # a lesion's section is round to oval: an ellipse this narrow spans a lesion and a vessel's section beside it,
         # or is a vessel crossing the slice, or a lesion run into the liver's texture (CT arterial, v17)
         return _refuse(f"{NARROW}: its short axis is {axis_ratio:.0%} of its long one ({2 * axes[0]:.1f} against "
                        f"{2 * axes[1]:.1f} mm; under {p.min_axis_ratio:.0%} on this series): a lesion merged with a "
                        f"vessel beside it, a vessel crossing the slice, or a lesion run into the liver round it?", p,
-                       axis_ratio=round(axis_ratio, 3))
+                       axis_ratio=round(axis_ratio, 3),
+                       region_ratio=None if final.region_ratio is None else round(final.region_ratio, 3),
+                       threshold_sd=round(threshold_sd, 2),
+                       neighbour_share=None if neighbours is None else round(neighbours, 3))
     if neighbour_held and (axis_ratio is None or axis_ratio < p.neighbour_round_from):
         # session 49 (CT arterial): the section measured far longer than its neighbours and not round: a vessel's section
         # merged with the lesion on this slice (204 LLSYN001 L03 with a portal vein, 15.47 mm at 0.673, its neighbour
@@ -912,6 +922,11 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record[key] = [round(v, 2) for v in unsteady]
     if axis_ratio is not None:
         record["axis_ratio"] = round(axis_ratio, 3)
+    if p.narrow_region_ratio:
+        record.update(region_ratio=None if final.region_ratio is None else round(final.region_ratio, 3),
+                      threshold_sd=round(threshold_sd, 2))
+        if region_held and axis_ratio is not None and axis_ratio < p.min_axis_ratio:
+            record["narrow_region_held"] = True  # under ``min_axis_ratio``, measured for its region's shape
     if large_held and (final.leaked_fraction > p.max_leak_measured or final.leaked_inward > p.max_inward_measured):
         record["leak_large_held"] = True  # measured past the off-ellipse limits: a large section held by its neighbour
     if outward_only and final.leaked_fraction > p.max_leak_measured:
@@ -1147,6 +1162,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         record.update(recheck_mm=round(again.diameter_mm, 3))
         if again.params.get("neighbour_held"):
             record["recheck_neighbour_held"] = True  # the click at its middle measured for its round ellipse (session 49)
+        if again.params.get("narrow_region_held"):
+            record["recheck_narrow_region_held"] = True  # found again only as a narrow line held by its region's shape
         if abs(again.diameter_mm - d) > p.recheck_mm:
             return Refusal(f"{NOT_AGAIN}: {where} it is {again.diameter_mm:.1f} mm (on Pos "
                            f"{positions[again.slice_index]:.1f} mm), not {d:.1f}: more than {p.recheck_mm:g} mm apart",
