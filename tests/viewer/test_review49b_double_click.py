@@ -8,16 +8,14 @@ one-click suggestion; or a loaded machine) then misjudges them:
 - two deliberate clicks 900 ms apart, queued behind a busy GUI thread and filtered back to back: the second, in the
   neighbouring cell, dropped without a word.
 
-Both marked xfail(strict=True): the fix is to time the presses by ``QMouseEvent.timestamp()``, which needs ws49a's two
-window tests (tests/app/test_workstation_s49a.py) to give their QTest clicks timestamps inside the interval (QTest adds
-the double-click interval after every release, so QTest's clicks on two widgets are never a double click by their
-timestamps)."""
+Now timed by ``QMouseEvent.timestamp()``; ws49a's two window tests (tests/app/test_workstation_s49a.py) give their
+clicks timestamps inside the interval (QTest adds the double-click interval after every release: QTest's clicks on two
+widgets are never a double click by their timestamps). (Checked: both fail with the wall clock.)"""
 
 from __future__ import annotations
 
 import time
 
-import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
@@ -60,8 +58,6 @@ def _two_cells(qtbot, busy_s: float) -> tuple[QWidget, _Cell, _Cell]:  # type: i
     return host, a, b
 
 
-@pytest.mark.xfail(strict=True, reason="review49b: DoubleClickGuard times presses by the wall clock as filtered, not "
-                                       "by the events' timestamps (a slow first press lets the second through)")
 def test_a_double_click_whose_first_press_is_slow_to_handle_stays_the_first_cells(qtbot) -> None:  # type: ignore[no-untyped-def]
     _host, a, b = _two_cells(qtbot, busy_s=0.45)
     t0 = 1_000_000
@@ -71,8 +67,6 @@ def test_a_double_click_whose_first_press_is_slow_to_handle_stays_the_first_cell
     assert b.presses == 0, "the double click's second press went to the other cell"
 
 
-@pytest.mark.xfail(strict=True, reason="review49b: DoubleClickGuard times presses by the wall clock as filtered, not "
-                                       "by the events' timestamps (two clicks queued behind a busy thread: one dropped)")
 def test_two_clicks_900_ms_apart_filtered_back_to_back_both_go_through(qtbot) -> None:  # type: ignore[no-untyped-def]
     _host, a, b = _two_cells(qtbot, busy_s=0.0)
     t0 = 2_000_000
