@@ -225,9 +225,17 @@ class StudyUi:
             return
         if not self._keep_or_ask():
             return
+        left = self.flow.current
         try:
             self.flow.next()
             let_go(self.window, leaving_project=True)  # once the next case has opened (a refusal: asked again)
+        except StudyError:
+            # the case finished and none opens (a session's last, the next waiting its washout): what was let go goes
+            # with it. It stayed, asked again at the next key, and "Go back to it" recorded the line in the finished
+            # case, restarting its washout (review49b)
+            if left is not None and self.flow.current is None:
+                let_go(self.window, leaving_project=True)
+            raise
         finally:
             self._refresh()
 

@@ -1,0 +1,59 @@
+"""Review 49b of ws49a's question as a study case is left (app/study_dialog.py): at a session's last case, Ctrl+N and
+"Go on without it" finished the case, no next one opening (the next waits its washout), and the line added without its
+start stayed: asked about again at the next key, and "Go back to it" recorded it in the finished case (its edit
+restarting the washout). (Checked: fails without the fix, asked again.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from annotation.qt.followup_lines import NAME, START
+from tests.app.conftest import press
+from tests.app.test_study_window import loaded, make_study_store, study_window
+from tests.app.test_workstation_s48a import _click_cell, _lines_tab, _type
+
+
+def test_go_on_without_it_at_the_last_case_lets_the_line_go(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, sample_dicom: Path, sample_index) -> None:
+    study = make_study_store(env, sample_dicom)
+    w, shown = study_window(qtbot, env, study, sample_dicom, sample_index)
+    asked: list[str] = []
+    answers = ["leave"]
+
+    def ask(_title: str, text: str, choices: dict[str, str]) -> str:
+        asked.append(text)
+        return answers[0]
+    w.store_flow.ask = ask  # type: ignore[method-assign]
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow(), timeout=3000)
+    for n in (1, 2, 3):
+        for _ in range(2):
+            press(w, qtbot, "study_next")
+            if f"{n} of 3" in w.windowTitle():
+                break
+        qtbot.waitUntil(lambda: f"{n} of 3" in w.windowTitle() and loaded(w), timeout=60000)
+    last = w.windowTitle()
+    t = _lines_tab(w)
+    add = next(b for b in w.docks.followup_panel.findChildren(QPushButton) if b.text() == "Add line")
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    _click_cell(qtbot, t, t.rowCount() - 1, NAME)
+    _type(qtbot, "XELOX", enter=True)
+    _click_cell(qtbot, t, t.rowCount() - 1, START)
+    _type(qtbot, "soon")
+    w.reading.activate(next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None))
+    for _ in range(2):
+        press(w, qtbot, "study_next")
+        if asked:
+            break
+    assert asked and "'soon' in Start" in asked[0], (asked, w.status.text())
+    qtbot.waitUntil(lambda: w.study_ui.flow.current is None, timeout=10000)  # finished, the next waiting its washout
+    assert w.windowTitle() == last and any("no case opens now" in x for x in shown), shown
+    asked.clear()
+    answers[:] = ["back"]
+    press(w, qtbot, "study_next")  # the reader goes on: the line went with the finished case, not asked again
+    assert not asked, asked
+    t = _lines_tab(w)
+    assert "XELOX" not in [t.item(r, NAME).text() for r in range(t.rowCount()) if t.item(r, NAME) is not None]
