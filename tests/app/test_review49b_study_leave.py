@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from annotation.qt.followup_lines import NAME, START
 from tests.app.conftest import press
@@ -86,3 +86,30 @@ def test_a_treatment_line_recorded_in_a_blinded_case_does_not_name_the_patient( 
     qtbot.waitUntil(lambda: "recorded" in w.status.text(), timeout=5000)
     said = w.status.text()
     assert not [p for p in ids if p in said], said
+
+
+def test_after_going_back_to_a_refused_text_the_next_ctrl_n_is_not_held_again(  # type: ignore[no-untyped-def]
+        qtbot, env: Path, sample_dicom: Path, sample_index) -> None:
+    """A case not read whole, "soon" typed in a line's Start: Ctrl+N holds it open, saying so; Ctrl+N again asks
+    about "soon", "Go back to it". The Start corrected (Enter: recorded), the reader, already told, presses Ctrl+N:
+    the next case opens. It was held open again, told again, a third press needed (the telling consumed by the press
+    that asked)."""
+    from tests.app.test_workstation_s49a import _case_with_a_line_typed
+
+    w, asked, answers, first = _case_with_a_line_typed(qtbot, env, sample_dicom, sample_index)
+    press(w, qtbot, "study_next")
+    assert not asked and "not read whole" in w.status.text(), (asked, w.status.text())
+    press(w, qtbot, "study_next")
+    assert asked and "'soon' in Start" in asked[0], asked
+    assert w.windowTitle() == first
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None and "soon" in getattr(QApplication.focusWidget(),
+                                                                                         "text", lambda: "")(),
+                    timeout=5000)  # the Start cell reopened holding "soon", selected
+    _type(qtbot, "2024-01-01", enter=True)
+    t = _lines_tab(w)
+    assert t.item(t.rowCount() - 1, START).text() == "2024-01-01", t.item(t.rowCount() - 1, START).text()
+    asked.clear()
+    w.reading.activate(next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None))
+    press(w, qtbot, "study_next")
+    qtbot.waitUntil(lambda: "2 of 3" in w.windowTitle(), timeout=60000)
+    assert not asked, asked
