@@ -79,13 +79,17 @@ def _maps(images: Sequence[ImageHeader]) -> tuple[dict[_Key, int], dict[str, int
 
 
 def images_named(obs: Measurement | CountMark, images: Sequence[ImageHeader]) -> int:
-    """How many of ``images`` carry the UID (and frame) ``obs`` names: more than one only for images whose
+    """How many of ``images``' files carry the UID (and frame) ``obs`` names: more than one only for files whose
     non-conformant UIDs agree on their first 64 characters (0 for a record without a UID)."""
     if not obs.sop_instance_uid or not images:
         return 0
     many = _maps(images)[2]
     if obs.frame_number is None:
-        return sum(n for (uid, _f), n in many.items() if uid == obs.sop_instance_uid)
+        # files, not frames: every frame of a multi-frame file carries its UID (a count mark of a store before schema
+        # 17 names no frame: d91218d counted the frames, and left such a mark on a conformant file unplaced, review49b)
+        single = many.get((obs.sop_instance_uid, None), 0)
+        multi = max((n for (uid, f), n in many.items() if uid == obs.sop_instance_uid and f is not None), default=0)
+        return single + multi
     return many.get((obs.sop_instance_uid, obs.frame_number), 0)
 
 

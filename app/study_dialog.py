@@ -221,23 +221,38 @@ class StudyUi:
                 self.dialog.refresh()
 
     def next_case(self) -> None:
+        told = self._armed
         if self._held_open("Ctrl+N again finishes it as it is and opens the next"):
             return
-        if not self._keep_or_ask():
+        if not self._keep_or_ask(told):
             return
+        left = self.flow.current
         try:
             self.flow.next()
             let_go(self.window, leaving_project=True)  # once the next case has opened (a refusal: asked again)
+        except StudyError:
+            # the case finished and none opens (a session's last, the next waiting its washout): what was let go goes
+            # with it. It stayed, asked again at the next key, and "Go back to it" recorded the line in the finished
+            # case, restarting its washout (review49b)
+            if left is not None and self.flow.current is None:
+                let_go(self.window, leaving_project=True)
+            raise
         finally:
             self._refresh()
 
-    def _keep_or_ask(self) -> bool:
+    def _keep_or_ask(self, told: tuple[object, tuple[str, ...]] | None = None) -> bool:
         """What is typed in the case on screen kept before it is finished or left (app/open_edits.py); what cannot be
         (a treatment line added without its start, a refused cell text) asked about, as closing, another exam, another
         project and opening a study ask: False, gone back to it. Ctrl+N finished the case and opened the next without
-        a word, the line dropped (session 48's leftovers). Each case is a project of its own: its line cannot wait."""
-        return keep_or_ask(self.window, self.window.store_flow.ask, "Leave this case?",
-                           ("leave", "Go on without it"))
+        a word, the line dropped (session 48's leftovers). Each case is a project of its own: its line cannot wait.
+
+        Gone back to it, the case's warnings already told (``told``: :meth:`_held_open`'s mark before this press) stay
+        told: the press after the correction goes on. It was held open again and told again (review49b)."""
+        if keep_or_ask(self.window, self.window.store_flow.ask, "Leave this case?", ("leave", "Go on without it")):
+            return True
+        if told is not None:
+            self._armed = told
+        return False
 
     def _held_open(self, again: str) -> bool:
         """The open case's read has protocol warnings (a series not counted, a lesion without a status on a series of
@@ -290,9 +305,10 @@ class StudyUi:
         return answer == QMessageBox.StandardButton.Yes
 
     def finish_case(self) -> None:
+        told = self._armed
         if self._held_open("Finish this case again finishes it as it is"):
             return
-        if not self._keep_or_ask():
+        if not self._keep_or_ask(told):
             return
         self.flow.finish()
         let_go(self.window, leaving_project=True)

@@ -13,11 +13,15 @@ another cell than the last one, within the double-click interval and near it (Qt
 slider's gap), is that double click's second press. It is the first cell's: a double click is given to the first
 cell's viewport (the window/level tool maximises that cell), a press is dropped, and so is its release. Every other
 press goes through untouched.
+
+The interval is the events' own (``QMouseEvent.timestamp()``, the window system's clock, as Qt's double-click detection
+has it), not the time they are filtered at: a first press slow to handle (a slider press decoding the next slice, a
+one-click suggestion, a loaded machine) let the second press through to the other cell, and two clicks a second apart
+queued behind a busy thread lost the second (review49b).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Sequence
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
@@ -42,18 +46,19 @@ class DoubleClickGuard(QObject):
             for w in widgets:
                 self._cell_of[id(w)] = i
                 w.installEventFilter(self)
-        #: the last press taken: (cell, monotonic seconds, global position)
-        self._last: tuple[int, float, QPointF] | None = None
+        #: the last press taken: (cell, its timestamp in ms, global position)
+        self._last: tuple[int, int, QPointF] | None = None
         #: the widget whose release is dropped (its press was)
         self._drop_release: int | None = None
 
-    def _second_press_of(self, cell: int, at: QPointF) -> int | None:
-        """The cell a press in ``cell`` at ``at`` is the second press of a double click of, when that is another."""
+    def _second_press_of(self, cell: int, at: QPointF, ms: int) -> int | None:
+        """The cell a press in ``cell`` at ``at`` (timestamp ``ms``) is the second press of a double click of, when
+        that is another."""
         last = self._last
         if last is None or last[0] == cell:
             return None
         hints = QGuiApplication.styleHints()
-        if time.monotonic() - last[1] > hints.mouseDoubleClickInterval() / 1000.0:
+        if not 0 <= ms - last[1] <= hints.mouseDoubleClickInterval():
             return None
         d = at - last[2]
         if abs(d.x()) + abs(d.y()) > hints.mouseDoubleClickDistance() + CELL_GAP_PX:
@@ -76,9 +81,10 @@ class DoubleClickGuard(QObject):
         if event.button() != Qt.MouseButton.LeftButton:
             self._last = None
             return False
-        first = self._second_press_of(cell, at)
+        ms = int(event.timestamp())
+        first = self._second_press_of(cell, at, ms)
         if first is None:
-            self._last = (cell, time.monotonic(), at) if kind == QEvent.Type.MouseButtonPress else None
+            self._last = (cell, ms, at) if kind == QEvent.Type.MouseButtonPress else None
             return False
         self._last = None
         self._drop_release = id(watched)
