@@ -616,9 +616,10 @@ class MainWindow(QMainWindow):
         # LLSYN003 E1, …)" in the blinded study); none is offered (review43a)
         steps = self.study_ui.flow.status_parts() is None
         can_undo, can_redo = r.can_undo and steps, r.can_redo and steps
-        acts["undo"].setText(f"Undo {r.undo_description}{self._elsewhere(r.undo_pairs)}" if can_undo else "Undo")
+        unnamed = self.state.unnamed  # a blinded case's Edit menu names no patient ("Undo treatment line 1 of ...")
+        acts["undo"].setText(unnamed(f"Undo {r.undo_description}{self._elsewhere(r.undo_pairs)}") if can_undo else "Undo")
         acts["undo"].setEnabled(can_undo)
-        acts["redo"].setText(f"Redo {r.redo_description}{self._elsewhere(r.redo_pairs)}" if can_redo else "Redo")
+        acts["redo"].setText(unnamed(f"Redo {r.redo_description}{self._elsewhere(r.redo_pairs)}") if can_redo else "Redo")
         acts["redo"].setEnabled(can_redo)
         if event is not None and event.kind is not EditKind.EDIT:  # never leave the undone edit's message
             undone = event.kind is EditKind.UNDO

@@ -32,6 +32,20 @@ _MR_ROLES = {Role.MR_T2FS, Role.MR_DWI, Role.MR_T1_ARTERIAL, Role.MR_T1_PORTAL}
 COLUMNS = ("Session", "#", "Case", "Status", "Reading time")
 
 
+def _identifiers(window: Any) -> set[str]:
+    """What names a patient in the window: the images' patient ids and names (each part of a DICOM name too) and the
+    patients of the reading on screen (a blinded case's status bar must show none of them)."""
+    out: set[str] = set()
+    for patient in window.patients:
+        out.add(patient.patient_id)
+        name = patient.patient_name.replace("^", " ").strip()
+        out.update({name, *(part for part in name.split() if len(part) > 2)})
+    reading = getattr(window.session, "reading", None)
+    if reading is not None:
+        out.update(reading.project.patients)
+    return out
+
+
 class StudyDialog(QDialog):
     """The reader's case list: session, place in their order, study code, status, reading time."""
 
@@ -325,6 +339,7 @@ class StudyUi:
         study (an audit). The overlays were hidden whole, series title and "Im x/y" with them (session 48)."""
         w = self.window
         w.state.blinded = True
+        w.state.hidden_ids = lambda: _identifiers(w)
         w.dock.hide()  # the browser lists patient names
         w.state.changed.emit("overlays")  # the cells repaint without the patient's id and dates
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from enum import Enum
+from collections.abc import Iterable
 from typing import Callable
 
 from annotation.gestures import ON_ADC, ReadingContext, Suggestion
@@ -80,8 +81,11 @@ class WorkstationState:
         self.overlays = True
         #: the reading's marks, lines and lobe boundary drawn (H hides them to look under them; an edit shows them)
         self.annotations = True
-        #: a reader-study case is on screen: nothing may show who the patient is (overlays, browser)
+        #: a reader-study case is on screen: nothing may show who the patient is (overlays, browser, the status bar)
         self.blinded = False
+        #: the identifiers the status bar must not show while :attr:`blinded` (patient ids and names of the images and
+        #: the store: the study sets it; a review found "recorded: treatment line 1 of LLSYN003: XELOX" in a case)
+        self.hidden_ids: Callable[[], Iterable[str]] = lambda: ()
         self.status = ""
         #: what the reader's last action made the status say, and when (``clock``, s): news told within
         #: :data:`NEWS_HOLD_S` of it comes after it instead of replacing it
@@ -209,15 +213,26 @@ class WorkstationState:
     def say(self, text: str, hold: bool = True) -> None:
         """What the reader's action did, or why not: the status bar says it. ``hold=False`` for a job's
         progress ("indexing …"): the news that answers it (:meth:`tell`) replaces it."""
+        text = self.unnamed(text)
         self._said, self._said_at = text if hold else "", self.clock()
         self.status = text
         self.changed.emit("status")
+
+    def unnamed(self, text: str) -> str:
+        """``text`` as a blinded case may show it: every identifier of :attr:`hidden_ids` in it said as "this case's
+        patient" (longest first, so an id inside a longer name goes with the name); ``text`` itself when not blinded."""
+        if not self.blinded:
+            return text
+        for ident in sorted({i for i in self.hidden_ids() if i and len(i) > 1}, key=len, reverse=True):
+            text = text.replace(ident, "this case's patient")
+        return text
 
     def tell(self, news: str) -> None:
         """News from a background job (the pair's alignment done, or refused). It comes after what the
         reader's action said less than :data:`NEWS_HOLD_S` ago instead of replacing it: a radiologist's
         check clicked a lesion while the pair was opening and the suggestion's refusal was gone before it
         could be read, overwritten by the alignment's message. Later news replaces it, as before."""
+        news = self.unnamed(news)
         recent = bool(self._said) and self.clock() - self._said_at < NEWS_HOLD_S
         self.status = f"{self._said} · {news}" if recent else news
         self.changed.emit("status")

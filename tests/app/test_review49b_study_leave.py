@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
@@ -60,13 +59,12 @@ def test_go_on_without_it_at_the_last_case_lets_the_line_go(  # type: ignore[no-
     assert "XELOX" not in [t.item(r, NAME).text() for r in range(t.rowCount()) if t.item(r, NAME) is not None]
 
 
-@pytest.mark.xfail(strict=True, reason="review49b: a blinded study case's status bar names the patient as a treatment "
-                                       "line is recorded (annotation/followup.py's 'treatment line 1 of <patient id>')")
 def test_a_treatment_line_recorded_in_a_blinded_case_does_not_name_the_patient(  # type: ignore[no-untyped-def]
         qtbot, env: Path, sample_dicom: Path, sample_index) -> None:
     """A study case is blinded (the browser hidden, the overlays without the patient's id): a treatment line added in
     its Follow-up dock, XELOX from 2024-01-01, said "recorded: treatment line 1 of LLSYN00x: ..." in the status bar,
-    the patient's id in plain sight (found by review49b; not ws49a's)."""
+    the patient's id in plain sight (found by review49b; not ws49a's). Said "of this case's patient" now (checked: fails
+    without WorkstationState.unnamed)."""
     study = make_study_store(env, sample_dicom)
     w, _shown = study_window(qtbot, env, study, sample_dicom, sample_index)
     w.activateWindow()
@@ -86,6 +84,9 @@ def test_a_treatment_line_recorded_in_a_blinded_case_does_not_name_the_patient( 
     qtbot.waitUntil(lambda: "recorded" in w.status.text(), timeout=5000)
     said = w.status.text()
     assert not [p for p in ids if p in said], said
+    assert "treatment line 1 of this case's patient: XELOX" in said, said
+    undo = w.actions_by_id["undo"].text()  # the Edit menu's step alike
+    assert undo.startswith("Undo treatment line 1 of this case's patient") and not [p for p in ids if p in undo], undo
 
 
 def test_after_going_back_to_a_refused_text_the_next_ctrl_n_is_not_held_again(  # type: ignore[no-untyped-def]
