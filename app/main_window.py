@@ -995,6 +995,7 @@ class MainWindow(QMainWindow):
                        "stack in the browser to set its role)")
             alone = self._read_alone(pair)
             self.state.say(f"reading {pair.label}{gap}" + (f"  ⚠ {pair.warning}" if pair.warning else "") + alone)
+        cmd.offer_pending(self.state)  # a suggestion never kept (the window killed before Enter): shown as one again
         if self.ask_reader_early:
             self.store_flow.ask_reader_now()
 

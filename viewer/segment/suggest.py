@@ -305,7 +305,41 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         # said as such, not as "no contrast against the liver" (a reader's check on b800's air); judged only
         # once refused, so a suggestion's time is unchanged
         return Refusal(OUTSIDE_BODY, result.params)
+    if isinstance(result, Refusal) and p.lesion_side and looks is not None and not result.reason.startswith(WRONG_SIDE):
+        # what the click itself found is of the other contrast than this series' lesions (a flow void on T2 FS: the
+        # dark IVC inside the liver): said so, whatever later step refused it (a reader's check, session 49: "the
+        # lesion may be longest on the neighbouring slice", of a vessel). Judged only once refused: no line changes
+        start = _click_start(volume, int(slice_index), at, p, looks)
+        if start is not None and start[0].sign != p.lesion_side:
+            return Refusal(_side_reason(start[0], p), {**result.params, "first_reason": result.reason})
     return result
+
+
+def _click_start(volume: VolumeLike, k: int, at: tuple[float, float], p: SuggestParams,
+                 looks: Looks) -> tuple[Levels, SliceOutline] | None:
+    """The levels and outline found from the click on its own slice (as the click's first run found them), None where
+    none is (a slice not loaded, a point off the image, nothing standing out)."""
+    geo = volume.geometry
+    if not (0 <= k < volume.array.shape[0] and volume.loaded[k] and geo.orientation.value == "axial"
+            and 0 <= at[0] <= geo.rows - 1 and 0 <= at[1] <= geo.columns - 1):
+        return None
+    try:
+        start = looks.start(k, at, replace(p, near_peak_share=0.0, vessel_ratio_again=0.0))
+    except Unsegmentable:
+        return None
+    return None if isinstance(start, str) else start
+
+
+#: how a refusal of a click of the other contrast than the series' lesions begins (:func:`_side_reason`)
+WRONG_SIDE = "what was found is "
+
+
+def _side_reason(levels: Levels, p: SuggestParams) -> str:
+    """A region darker than the liver where the series' lesions are brighter (T2 FS, b800: a vessel's flow void), or
+    the reverse: no lesion of this series."""
+    found_side, lesion_side = ("darker", "brighter") if p.lesion_side > 0 else ("brighter", "darker")
+    return (f"what was found is {found_side} than the liver ({levels.lesion:.0f} against {levels.mode:.0f}); a lesion "
+            f"on this series is {lesion_side} (a vessel?)")
 
 
 def _first_and_after(volume: VolumeLike, slice_index: int, at: tuple[float, float],
@@ -773,9 +807,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
         return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
     if p.lesion_side and final.levels.sign != p.lesion_side:  # not this series' lesion (a flow void on T2 FS)
-        found_side, lesion_side = ("darker", "brighter") if p.lesion_side > 0 else ("brighter", "darker")
-        return _refuse(f"what was found is {found_side} than the liver ({final.levels.lesion:.0f} against "
-                       f"{final.levels.mode:.0f}); a lesion on this series is {lesion_side} (a vessel?)", p)
+        return _refuse(_side_reason(final.levels, p), p)
     irregular_held = bool(p.irregular_beside) and neighbours is not None \
         and p.irregular_beside <= neighbours <= 1.0 / p.irregular_beside
     if p.refuse_irregular and p.ellipse_tolerance and final.ellipse is None and not irregular_held:
