@@ -56,6 +56,9 @@ BEYOND_ELLIPSE = "the lesion may go on beyond the ellipse found"
 TOO_SMALL = "too small to suggest"
 #: How the refusal begins when the slice measured lies further from the click than the lesion's half-length.
 FAR_AWAY = "what is found grows on far from the slice clicked"
+#: How the refusal begins when a large section found runs on through the slices far deeper than a lesion (a kidney below
+#: the liver, ``organ_depth``, session 49).
+ORGAN = "what is found is far deeper than it is long"
 #: How the refusal begins when what is found runs on through the slices as long as it is (a vessel along the stack).
 TUBE = "what is found runs through the slices like a vessel"
 #: parts of refusals the workstation words for the reader (app.refusal_words)
@@ -625,7 +628,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # kidney's upper pole clicked on T1 arterial, measured 54 mm nine slices away)
         return _refuse(f"{FAR_AWAY}: its longest section ({sizes[best]:.1f} mm, at {positions[best]:.1f} mm) lies "
                        f"{abs(positions[best] - positions[clicked]):.0f} mm from the slice clicked, more than a lesion's "
-                       f"half-length from it (an organ next to the liver? click nearer the lesion's largest section)", p)
+                       f"half-length from it: an organ next to the liver (a kidney?), not a lesion; a lesion's own largest section "
+                       "is within its half-length of any slice it is seen on", p)
     click_radius = _click_radius(found[clicked], at, spacing) \
         if p.max_click_radius and clicked in found and clicked != best else None
     if click_radius is not None and click_radius >= p.max_click_radius:
@@ -775,6 +779,15 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"{sizes[best + 1]:.1f} mm on the slices either side makes an ellipsoid {depth:.2f} times as deep "
                        f"as long (under {p.min_depth_ratio:.2f} on this series; a lesion is about as deep as long): merged "
                        f"here with something?", p, depth_ratio=round(depth, 3))
+    if p.organ_depth and depth is not None and depth >= p.organ_depth and sizes[best] >= p.organ_from_mm:
+        # session 49, T2 FS and T1 arterial: the right kidney clicked below the liver (LLSYN001, LLSYN002) was measured as
+        # a 54 mm lesion "in the right lobe": its sections make an ellipsoid 1.67-1.91 times as deep as long, where a
+        # lesion is about as deep as it is long (the good lines of 30 mm or more on 470-474: up to 1.0)
+        return _refuse(f"{ORGAN}: its section here ({sizes[best]:.1f} mm) against {sizes[best - 1]:.1f} and "
+                       f"{sizes[best + 1]:.1f} mm on the slices either side makes an ellipsoid {depth:.2f} times as deep "
+                       f"as long (from {p.organ_depth:g} for a section of {p.organ_from_mm:g} mm or more on this series; a "
+                       f"lesion is about as deep as long): an organ next to the liver (a kidney?)", p,
+                       depth_ratio=round(depth, 3))
     final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
