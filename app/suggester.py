@@ -669,7 +669,8 @@ BESIDE_CLICK_DEPTH: dict[Role, float] = {Role.CT_ARTERIAL: 1.5}
 #: (``organ_depth``, session 49): refused as an organ next to the liver. The right kidney clicked below the liver (a
 #: radiologist's check under Xvfb: LLSYN001 T2 FS 53.8 mm, T1 arterial 54.1, LLSYN002 T2 FS 53.9 "suggested on its longest
 #: slice, 5 from the click", each filed in the right lobe) stands at 1.67-1.91; a lesion is about as deep as it is long,
-#: and the good lines of 30 mm or more on realisations 470-474 (seeded and on-slice clicks) at most FIXME.
+#: and the good lines of 30 mm or more on realisations 470-474 (seeded and on-slice clicks) stand at 1.06 at most on T2 FS
+#: and 1.11 on T1 arterial (under 30 mm up to 1.30 and 1.63: a 11.9 mm lesion's three sections, hence the size bound).
 ORGAN_DEPTH: dict[Role, float] = {Role.MR_T2FS: 1.5, Role.MR_T1_ARTERIAL: 1.5}
 #: Where the slice measured took over as "joined" (step 9) from a neighbour this many times as long or more: made again as a
 #: click at the centre measured, on that neighbour, at its own levels; refused unless it finds the lesion round the click
