@@ -16,7 +16,7 @@ from annotation.selection import Picked, Selection
 from annotation.store import open_reading
 from annotation.tables import project_tables
 from annotation.vocab import MeasurementMethod
-from tests.app.conftest import READER, make_window, open_pair
+from tests.app.conftest import READER, make_window, open_pair, press
 from viewer.records import Role
 
 PAIR = ("P1", "E1")
@@ -134,6 +134,11 @@ def test_a_suggestion_never_kept_comes_back_pending_after_a_kill(qtbot, env: Pat
     assert w2.state.selection.lesion_id == lid
     assert f"{lid} on DWI b800: {m.diameter_mm:.1f} mm suggested, not kept yet: Enter keeps it, Esc drops it" \
         in w2.status.text(), w2.status.text()
+    # Ctrl+Z with nothing to undo in this session said nothing (session 49's reader): said now, nothing changed
+    press(w2, qtbot, "undo")
+    assert w2.status.text().startswith("nothing to undo: Ctrl+Z and Ctrl+Y reach this session's edits only"), \
+        w2.status.text()
+    assert w2.state.selection.picked is not None and w2.state.selection.picked.suggested
     qtbot.keyClick(w2.grid.active_widget, Qt.Key.Key_Return)
     kept = w2.session.reading.project.lesions[key].observation(Role.MR_DWI)
     assert isinstance(kept, Measurement) and not kept.pending and kept.method is MeasurementMethod.SUGGESTED
