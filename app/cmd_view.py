@@ -220,7 +220,7 @@ def after_listing(window, last, app, wanted: set[str], recovery: str, done: dict
         picked = window.state.selection.picked
         # a suggestion the killed window never kept, shown again "not kept yet": said first (Enter keeps, Esc drops)
         pending = offer_pending(window.state) if picked is not None and picked.suggested else ""
-        window.state.say(f"{pending}. {recovery}" if pending else recovery)
+        window.state.say(f"{pending}. {recovery}" if pending else recovery, until_acted=True)
 
 
 def _cell_to_activate(window, last) -> int:  # type: ignore[no-untyped-def]
