@@ -249,6 +249,7 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
     from annotation.workbook import write_patient_workbook  # openpyxl only when exporting
 
     t0 = time.perf_counter()
+    project = project.without_pending()  # a suggestion not kept yet is no reader's line (the window: "not kept yet")
     out = Path(out_dir).absolute()
     key_file = (Path(key_path).absolute() if key_path else default_key_path(out)) if pseudonymise else None
     previous_rows = previous_key_rows(key_file) if key_file is not None else None

@@ -20,7 +20,7 @@ from annotation.checks import lines_far_from, lines_overlap, marks_counted_twice
 from annotation.lobes import BoundaryLine
 from annotation.on_slice import SliceContent
 from annotation.placement import image_of, image_shown, images_of, missing_here, missing_text, slice_of
-from annotation.records import TAKEOVER_SLICES, CountMark, Lesion, Measurement
+from annotation.records import PENDING_KEY, TAKEOVER_SLICES, CountMark, Lesion, Measurement
 from annotation.selection import Picked, Selection
 from annotation.vocab import Lobe, MeasurementMethod
 from viewer.body import outside_body, sample_values
@@ -350,6 +350,8 @@ class LineGesture(ReadingGesture):
         provenance = image_provenance(view, slice_index)
         unlinked = {c.mark_id for c in self.reading.project.marks_of(*sel.pair, self.reading.reader)
                     if c.role is role and not c.lesion_id}
+        if method is MeasurementMethod.SUGGESTED:  # not kept yet: stored so (a window killed before Enter reopens it
+            params = {**params, PENDING_KEY: True}  # dashed, "not kept yet", not as a line the reader kept)
 
         def command() -> None:
             # Undo names a suggestion as one ("undone: L1 on T1 arterial: suggested")

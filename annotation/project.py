@@ -256,6 +256,16 @@ class Project:
         new._indexes.update((name, built) for name, built in self._indexes.items() if _INDEXES[name][0] not in changes)
         return new
 
+    def without_pending(self) -> "Project":
+        """The project as its readers have read it: a one-click suggestion not kept yet (Enter or Esc not pressed
+        before the window closed) is no status on its series (:attr:`Measurement.pending`), in the exports, the SR
+        and the analysis, as the window shows it "not kept yet". Itself when there is none."""
+        project = self
+        for les in self.lesions.values():
+            if les.pending_roles:
+                project = project.with_record(les.without_pending())
+        return project
+
     # ------------------------------------------------------------------ queries
     def carried(self, lesion: Lesion) -> bool:
         """Whether ``lesion`` is also recorded on another exam of its patient by its reader (the same tracking UID:

@@ -132,6 +132,12 @@ class Reading:
         self._batch_depth = 0
         self._batch_start: Project | None = None
         self._batch_description = ""
+        #: the lesions (keys) with a one-click suggestion not kept yet (:attr:`Measurement.pending`): the next edit
+        #: keeps it, in its own write (a project reopened after a kill: its suggestions shown "not kept yet" again)
+        self._pending: set[Any] = {les.key for les in self._project.lesions.values()
+                                   if les.reader == reader and les.pending_roles}
+        #: the suggestions the edit being built puts (lesion key, series -> its line): pending after it
+        self._fresh: dict[tuple[Any, Role], Measurement] = {}
 
     # ------------------------------------------------------------------ state and observers
     @property
@@ -171,15 +177,77 @@ class Reading:
         if self._batch_depth:
             self._project = new
             return
-        old = self._project
+        old, fresh, self._fresh = self._project, self._fresh, {}
+        # a suggestion not kept yet is kept by the next edit, in its write: its undo steps as if kept at once (Ctrl+Z
+        # after it brings back a line kept, never a suggestion the window does not show as one)
+        kept_old, new = self._kept(old, self._pending), self._kept(new, self._pending, fresh)
         change, seq = self._write(old, new, description)
         if not change:
             return
+        self._amend(self._pending)
+        self._pending = {key for key, _ in fresh if (les := new.lesions.get(key)) is not None and les.pending_roles}
         self._project = new
-        self._undo.append(_Step.of(old, change, description))
-        del self._undo[:-self._max_undo]
-        self._redo.clear()
+        step = diff(kept_old, new)
+        if step:
+            self._undo.append(_Step.of(kept_old, step, description))
+            del self._undo[:-self._max_undo]
+            self._redo.clear()
         self._notify(ReadingEvent(EditKind.EDIT, description, change.tables, seq))
+
+    @staticmethod
+    def _kept(project: Project, keys: "set[Any] | Sequence[Any]",
+              fresh: "dict[tuple[Any, Role], Measurement] | None" = None) -> Project:
+        """``project`` with the suggestions not kept yet of the lesions ``keys`` kept, but those ``fresh`` (the
+        edit's own)."""
+        for key in keys:
+            les = project.lesions.get(key)
+            if les is None or not les.pending_roles:
+                continue
+            obs = tuple((r, o.kept() if isinstance(o, Measurement) and o.pending and (fresh or {}).get((key, r)) != o
+                         else o) for r, o in les.observations)
+            if obs != les.observations:
+                project = project.with_record(replace(les, observations=obs))
+        return project
+
+    def _amend(self, keys: "set[Any] | Sequence[Any]") -> None:
+        """The undo and redo steps' records of the lesions ``keys`` with their suggestions kept: the window said them
+        kept (dashed no more), and an undo or redo must not bring back one "not kept yet" it does not show as such."""
+        if not keys:
+            return
+        for step in (*self._undo, *self._redo):
+            for patch in (step.before, step.after):
+                lesions = patch.get("lesions")
+                for key in keys if lesions else ():
+                    rec = lesions.get(key)  # type: ignore[union-attr]
+                    if rec is not None and rec.pending_roles:
+                        lesions[key] = rec.kept()  # type: ignore[index]
+
+    @property
+    def pending(self) -> list[tuple[Lesion, Role]]:
+        """This reader's one-click suggestions not kept yet (:attr:`Measurement.pending`), with their series."""
+        return [(les, role) for key in sorted(self._pending) if (les := self._project.lesions.get(key)) is not None
+                for role in les.pending_roles]
+
+    def keep_suggestion(self, pair: PairKey, lesion_id: str, role: Role | str, description: str) -> bool:
+        """The reader kept a one-click suggestion (Enter, or went on with it shown): written (``description`` in the
+        edit log), no undo step of its own (Ctrl+Z takes the suggestion back, as before). False when that line is not
+        a suggestion not kept yet (nothing written)."""
+        if self._batch_depth:
+            return False
+        role = reading_role(role)
+        key = (pair[0], pair[1], self.reader, lesion_id)
+        les = self._project.lesions.get(key)
+        m = les.observation(role) if les is not None else None
+        if not isinstance(m, Measurement) or not m.pending:
+            return False
+        new = self._project.with_record(les.with_observation(role, m.kept()))  # type: ignore[union-attr]
+        change, seq = self._write(self._project, new, description)
+        self._project = new
+        self._amend([key])
+        if not new.lesions[key].pending_roles:
+            self._pending.discard(key)
+        self._notify(ReadingEvent(EditKind.EDIT, description, change.tables, seq))
+        return True
 
     def apply(self, description: str, new: Project) -> None:
         """Commit a new project state built by a command module beside this class
@@ -206,6 +274,7 @@ class Reading:
             if self._batch_depth == 0:
                 assert self._batch_start is not None
                 self._project = self._batch_start
+                self._fresh = {}
             raise
         self._batch_depth -= 1
         if self._batch_depth == 0:
@@ -287,8 +356,13 @@ class Reading:
         if not source:
             return False
         step = source[-1]
-        state = self._project.patched(step.before if kind is EditKind.UNDO else step.after)
+        patch = step.before if kind is EditKind.UNDO else step.after
+        # a suggestion an undo or redo brings back comes back kept (the window does not show it as a suggestion)
+        touched = [key for key, rec in patch.get("lesions", {}).items() if rec is not None and rec.pending_roles]
+        state = self._kept(self._project.patched(patch), touched)
         change, seq = self._write(self._project, state, f"{kind.value}: {step.description}")
+        self._amend(touched)
+        self._pending -= set(touched)
         source.pop()
         self._project = state
         target.append(step)
@@ -644,6 +718,8 @@ class Reading:
         """
         images: Sequence[ImageHeader] = provenance.pop("images", ())
         m = Measurement.from_geometry(geometry, stack_key, series_instance_uid, slice_index, p1, p2, **provenance)
+        if m.pending:  # a suggestion: not kept yet after the edit that puts it
+            self._fresh[((pair[0], pair[1], self.reader, lesion_id), reading_role(role))] = m
         along = getattr(geometry, "slice_projections_mm", None)
         self.set_observation(pair, lesion_id, role, m, positions=None if along is None else [float(z) for z in along],
                              images=images)

@@ -187,6 +187,10 @@ def mm_text(value: float) -> str:
 
 
 # --------------------------------------------------------------------------------- observations
+#: the key of a one-click suggestion's ``method_params`` while it is not kept yet (:attr:`Measurement.pending`)
+PENDING_KEY = "pending"
+
+
 @dataclass(frozen=True)
 class Measurement:
     """A longest axial diameter drawn on one slice of one stack, optionally with its short axis.
@@ -254,6 +258,21 @@ class Measurement:
         """``method_params`` read (a JSON object, checked when the record is made; {} for a drawn line)."""
         loaded: dict[str, Any] = json.loads(self.method_params) if self.method_params else {}
         return loaded
+
+    @property
+    def pending(self) -> bool:
+        """A one-click suggestion not kept yet (``"pending": true`` in its parameters): shown dashed, "Enter keeps
+        it, Esc drops it"; the next edit, Enter or the reader moving on keeps it (:meth:`kept`). It was stored as a
+        kept line at once, and a window killed before Enter reopened it solid, as if the reader had kept it, and
+        exported it as a reader's measurement (a radiologist's check, session 49)."""
+        return PENDING_KEY in self.method_params and self.params.get(PENDING_KEY) is True
+
+    def kept(self) -> "Measurement":
+        """This line as kept: its parameters without the pending mark (itself when it has none)."""
+        if PENDING_KEY not in self.method_params:
+            return self
+        params = {k: v for k, v in self.params.items() if k != PENDING_KEY}
+        return replace(self, method_params=json.dumps(params, sort_keys=True) if params else "")
 
     @classmethod
     def from_geometry(cls, geometry: StackGeometry, stack_key: str, series_instance_uid: str,
@@ -434,6 +453,25 @@ class Lesion:
 
     def with_changes(self, **changes: Any) -> "Lesion":
         return replace(self, **changes)
+
+    @property
+    def pending_roles(self) -> tuple[Role, ...]:
+        """The series whose line is a one-click suggestion not kept yet (:attr:`Measurement.pending`)."""
+        return tuple(r for r, o in self.observations if isinstance(o, Measurement) and o.pending)
+
+    def kept(self) -> "Lesion":
+        """The lesion with every suggestion not kept yet kept (itself when none is)."""
+        if not self.pending_roles:
+            return self
+        return replace(self, observations=tuple((r, o.kept() if isinstance(o, Measurement) else o)
+                                                for r, o in self.observations))
+
+    def without_pending(self) -> "Lesion":
+        """The lesion as the reader has read it: a suggestion not kept yet is no status (exports, the analysis)."""
+        if not self.pending_roles:
+            return self
+        return replace(self, observations=tuple((r, o) for r, o in self.observations
+                                                if not (isinstance(o, Measurement) and o.pending)))
 
 
 # --------------------------------------------------------------------------------- counts

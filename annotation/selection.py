@@ -7,6 +7,7 @@ Shared by the lesion panel, the counts panel and the line and count tools so tha
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Iterator
@@ -15,7 +16,10 @@ from annotation.reading import EditKind, Reading, ReadingEvent
 from annotation.records import PairKey
 from annotation.vocab import Lobe
 from viewer.model.events import Signal
+from viewer.model.layout import role_label
 from viewer.records import Role
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class Selection:
 
     def set_pair(self, pair: PairKey | None, lobe: Lobe | None = None) -> None:
         """Another exam pair (and ``lobe`` for its new marks and lesions, in the same change); no lesion current."""
+        self.kept()  # a suggestion shown: the reader went on with it
         self._dropped = None
         self.pair = tuple(pair) if pair else None  # type: ignore[assignment]
         if lobe is not None:
@@ -100,6 +105,9 @@ class Selection:
     def pick(self, item: Picked | None) -> None:
         """Pick a mark or an observation (what Delete removes when nothing is under the pointer);
         picking a lesion's observation makes that lesion current."""
+        if self.picked is not None and self.picked.suggested and item != self.picked \
+                and (item is None or not item.suggested):  # the reader went on from a suggestion shown: kept
+            self.kept()  # (a new suggestion's own edit kept the one before)
         if item is not None and item.lesion_id and item.lesion_id != self.lesion_id:
             self.lesion_id = item.lesion_id
             self.picked = item
@@ -108,16 +116,27 @@ class Selection:
             self.picked = item
             self._changed()
 
-    def kept(self) -> None:
-        """The line suggested and shown is kept (Enter, or the reader went on): drawn as any other from now on."""
-        if self.picked is not None and self.picked.suggested:
-            self.picked = replace(self.picked, suggested=False)
+    def kept(self, *, record: bool = True) -> None:
+        """The line suggested and shown is kept (Enter, or the reader went on): drawn as any other from now on, and
+        written so (``record``; an edit after it kept it in its own write), or a window killed after it reopened it
+        "not kept yet"."""
+        picked = self.picked
+        if picked is not None and picked.suggested:
+            self.picked = replace(picked, suggested=False)
+            if record and self.pair is not None and picked.role is not None and picked.lesion_id:
+                try:
+                    self.reading.keep_suggestion(self.pair, picked.lesion_id, picked.role,
+                                                 f"{picked.lesion_id} on {role_label(picked.role)}: suggestion kept")
+                except Exception:  # the store refused: the next edit keeps it (Reading._commit)
+                    log.exception("could not record %s kept", picked.lesion_id)
             self._changed()
 
     def set_lesion(self, lesion_id: str | None) -> None:
         """Make ``lesion_id`` current; a pick of another lesion's line goes (a radiologist's check edited
         L3's end, pressed N, then Shift+L for the new lesion's lobe: L3, still picked, moved to the left)."""
         if lesion_id != self.lesion_id:
+            if self.picked is not None and self.picked.lesion_id != lesion_id:
+                self.kept()  # a suggestion shown: the reader went on with it
             self.lesion_id = lesion_id
             if self.picked is not None and self.picked.lesion_id and self.picked.lesion_id != lesion_id:
                 self.picked = None
@@ -148,8 +167,8 @@ class Selection:
         so does an undo that brings a lesion back (a lesion deleted)."""
         project, before = self.reading.project, self._seen
         self._seen = project
-        if self.picked is not None and self.picked.suggested:  # any edit after the suggestion's own keeps it
-            self.kept()
+        if self.picked is not None and self.picked.suggested:  # any edit after the suggestion's own keeps it (in its
+            self.kept(record=False)  # write: Reading._commit)
         if self.pair is not None and self.pair not in project.exam_pairs:
             dropped = self.pair
             self.set_pair(None)

@@ -143,7 +143,8 @@ def _series_of_role(pair: ExamPair, role: Role, lesions: list[Lesion],
 def plan_reports(project: Project, contexts: dict[str, DicomContext],
                  reader: str | None = None) -> tuple[list[tuple[Path, SrReport]], list[str]]:
     """(relative path, report) for every reader, pair and series with something to say; and why
-    any observation could not be placed."""
+    any observation could not be placed. A one-click suggestion not kept yet is left out (no status)."""
+    project = project.without_pending()
     reads: dict[tuple[str, str, str], list[Lesion]] = {}
     for les in project.lesions.values():
         if reader is None or les.reader == reader:

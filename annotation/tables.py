@@ -108,7 +108,9 @@ def patient_rows(project: Project) -> list[dict[str, Any]]:
 def project_tables(project: Project, reader_roles: ReaderRoles | None = None
                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(measurements, counts, patients) with the export's exact columns and nullable dtypes; ``reader_roles``: the
-    series each reader of a reader study's session reads (counts rows of the others left out)."""
+    series each reader of a reader study's session reads (counts rows of the others left out). A one-click suggestion
+    not kept yet is left out (no status: :meth:`Project.without_pending`)."""
+    project = project.without_pending()
     m = pd.DataFrame(measurement_rows(project), columns=list(MEASUREMENT_COLUMNS))
     for col in ("slice_index", "instance_number", "frame_number"):
         m[col] = m[col].astype("Int64")

@@ -76,6 +76,7 @@ def write_patient_workbook(project: Project, patient_id: str, path: Path, gate: 
     ``responses`` gives the RECIST sheet's rows, see :data:`annotation.export.ResponseRows`; ``reader_roles`` the
     series a reader study's session reads cover (:func:`annotation.records.expected_roles`)."""
     gate = gate or Gate()
+    project = project.without_pending()  # a suggestion not kept yet: no status (annotation.export)
     patient = project.patients[patient_id]
     c = patient.clinical
     wb = Workbook()

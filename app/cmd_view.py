@@ -215,7 +215,12 @@ def after_listing(window, last, app, wanted: set[str], recovery: str, done: dict
         restore_position(window, last, app)
     if recovery and not done.get("said"):
         done["said"] = True
-        window.state.say(recovery)
+        from app.reading_commands import offer_pending
+
+        picked = window.state.selection.picked
+        # a suggestion the killed window never kept, shown again "not kept yet": said first (Enter keeps, Esc drops)
+        pending = offer_pending(window.state) if picked is not None and picked.suggested else ""
+        window.state.say(f"{pending}. {recovery}" if pending else recovery, until_acted=True)
 
 
 def _cell_to_activate(window, last) -> int:  # type: ignore[no-untyped-def]
@@ -247,7 +252,8 @@ def restore_position(window, last, app) -> bool:  # type: ignore[no-untyped-def]
                 # the first V and M did nothing, unsaid, until a cell was clicked)
                 window.grid.active_widget.setFocus()
                 window.activateWindow()
-                if last.lesion_id:
+                picked = window.state.selection.picked
+                if last.lesion_id and not (picked is not None and picked.suggested):  # not one "not kept yet"
                     window.state.selection.set_lesion(last.lesion_id)
                     if window.state.selection.lesion_id == last.lesion_id:
                         # mid-lesion: its line is what comes next (a reader's check: the restart gave the window tool,

@@ -486,6 +486,10 @@ class MainWindow(QMainWindow):
             return
         r = self.state.reading
         pairs, what = (r.undo_pairs, r.undo_description) if kind == "undo" else (r.redo_pairs, r.redo_description)
+        if what is None:  # said: Ctrl+Z after a restart did nothing, unsaid (session 49's reader)
+            self.state.say(f"nothing to {kind}: Ctrl+Z and Ctrl+Y reach this session's edits only (those made before "
+                           "lesionlab was started again are kept as they are)" if kind == "undo" else "nothing to redo")
+            return
         elsewhere = self._elsewhere(pairs)
         step = (kind, what, pairs)
         if elsewhere and what is not None and self._armed_replay != step:
@@ -618,9 +622,9 @@ class MainWindow(QMainWindow):
         can_undo, can_redo = r.can_undo and steps, r.can_redo and steps
         unnamed = self.state.unnamed  # a blinded case's Edit menu names no patient ("Undo treatment line 1 of ...")
         acts["undo"].setText(unnamed(f"Undo {r.undo_description}{self._elsewhere(r.undo_pairs)}") if can_undo else "Undo")
-        acts["undo"].setEnabled(can_undo)
+        acts["undo"].setEnabled(steps)  # Ctrl+Z with nothing to undo says so (_replay)
         acts["redo"].setText(unnamed(f"Redo {r.redo_description}{self._elsewhere(r.redo_pairs)}") if can_redo else "Redo")
-        acts["redo"].setEnabled(can_redo)
+        acts["redo"].setEnabled(steps)
         if event is not None and event.kind is not EditKind.EDIT:  # never leave the undone edit's message
             undone = event.kind is EditKind.UNDO
             where = self._elsewhere(r.redo_pairs if undone else r.undo_pairs)  # the step just replayed
@@ -996,6 +1000,7 @@ class MainWindow(QMainWindow):
                        "stack in the browser to set its role)")
             alone = self._read_alone(pair)
             self.state.say(f"reading {pair.label}{gap}" + (f"  ⚠ {pair.warning}" if pair.warning else "") + alone)
+        cmd.offer_pending(self.state)  # a suggestion never kept (the window killed before Enter): shown as one again
         if self.ask_reader_early:
             self.store_flow.ask_reader_now()
 

@@ -485,11 +485,48 @@ def drop_suggestion(state: WorkstationState) -> bool:
         return False
     what = f"{picked.lesion_id} on {role_label(picked.role)}"
     if not state.reading.withdraw(f"{what}: suggested"):  # the step's name (annotation.gestures LineGesture._record)
-        sel.kept()
-        return False
+        les = _lesion(state, picked.lesion_id)
+        m = les.observation(picked.role) if les is not None else None
+        if not (isinstance(m, Measurement) and m.pending and sel.pair is not None):
+            sel.kept()
+            return False
+        # one shown "not kept yet" after a restart (no undo step of it): its line deleted, an edit Ctrl+Z takes back
+        sel.kept(record=False)  # not written kept: its line goes in the next step
+        state.reading.set_observation(sel.pair, picked.lesion_id, picked.role, None, what="suggestion dropped")
+        sel.pick(None)
+        state.say(f"{what}: suggestion dropped (Esc; Ctrl+Z brings it back)")
+        return True
     sel.pick(None)
     state.say(f"{what}: suggestion dropped (Esc)")
     return True
+
+
+def offer_pending(state: WorkstationState) -> str:
+    """A one-click suggestion of this reader on the exam open that was never kept (the window closed or was killed
+    before Enter or Esc: stored "not kept yet", annotation.records.Measurement.pending) shown as one again: its lesion
+    current, its series' cell active at its line, dashed. It came back solid, as a line the reader had kept (a
+    radiologist's check, session 49). Returns what it said ("" when there is none)."""
+    sel = state.selection
+    if sel.pair is None:
+        return ""
+    found = [(les, role) for les, role in state.reading.pending if (les.patient_id, les.exam_pair_id) == sel.pair]
+    if not found:
+        return ""
+    les, role = found[-1]
+    m = les.observation(role)
+    assert isinstance(m, Measurement)
+    sel.pick(Picked(lesion_id=les.lesion_id, role=role, fresh=True, suggested=True))
+    cell = next((i for i in range(len(state.viewer.viewports)) if state.reading_role(i) is role), None)
+    if cell is not None:
+        state.viewer.activate(cell)
+        vp = state.viewer.viewports[cell]
+        k = slice_of(m, images_of(vp)) if vp.geometry is not None and vp.key == m.stack_key else None
+        if k is not None:
+            vp.set_index(k)
+    said = (f"{les.lesion_id} on {role_label(role)}: {m.diameter_mm:.1f} mm suggested, not kept yet: Enter keeps it, "
+            "Esc drops it")
+    state.say(said)
+    return said
 
 
 # ------------------------------------------------------------------ delete

@@ -16,7 +16,7 @@ from viewer.segment.levels import LEAKS_BEYOND, NO_CONTRAST, NO_REGION, REACHES_
 from viewer.segment.slice2d import FAINTER_SHELL, MERGES_VESSEL, OPEN_EDGE, OPPOSITE_RIM, RUNS_INTO
 from viewer.segment.suggest import (AGAINST_CAPSULE, BESIDE_CLICK, BETWEEN_SLICES, BEYOND_ELLIPSE, FAINT_TIP, FAINT_WHOLE,
                                     FAR_AWAY, GAP, IRREGULAR, JOINED_LOST, LEAKED, LEVELS_DISAGREE, LOST_ON_CLICKED,
-                                    MERGES_NEIGHBOUR, NARROW, NOT_AGAIN, NOT_CLICKED_LEVEL, ONE_SLICE_PART, OUTSIDE_BODY,
+                                    MERGES_NEIGHBOUR, NARROW, NOT_AGAIN, NOT_CLICKED_LEVEL, ONE_SLICE_PART, ORGAN, OUTSIDE_BODY,
                                     SLICE_LOADING, SMALL, SMALLER_THAN_BLUR, SPLITS, STACKED, TOO_SMALL, TUBE)
 
 #: (what the method's reason holds, what the reader is told), first match wins: the vessel-like ones first
@@ -42,8 +42,12 @@ PLAIN: tuple[tuple[str, str], ...] = (
     (FAINTER_SHELL, "this may be the centre of a larger lesion (a necrotic core, or inside a rim)"),
     (OPPOSITE_RIM, "the lesion may be larger than the part found (a rim round it)"),
     (ONE_SLICE_PART, "this may be part of a larger, fainter lesion, perhaps longest on a neighbouring slice"),
-    (FAR_AWAY, "what was found grows on far from this slice (an organ next to the liver?): click nearer the "
-               "lesion's largest section"),
+    # (session 49: "click nearer the lesion's largest section" invited the click on the kidney's largest section, which
+    # T2 FS and T1 arterial then measured as a 54 mm lesion)
+    (FAR_AWAY, "what was found grows on far from this slice, larger than a lesion seen here could be: an organ next "
+               "to the liver (a kidney?), not a liver lesion"),
+    (ORGAN, "what was found runs on through the slices far deeper than it is long: an organ next to the liver (a "
+            "kidney?), not a liver lesion"),
     (FAINT_TIP, "the lesion's largest section was not found, only its faint end: click on its largest section"),
     # before FAINT_WHOLE, whose reason it ends: b800's one-slice line refused standing out well (7.4 SDs) as a peak too
     # small for its length, which "barely stands out" misdescribed (review43b)

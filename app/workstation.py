@@ -91,6 +91,8 @@ class WorkstationState:
         #: :data:`NEWS_HOLD_S` of it comes after it instead of replacing it
         self._said = ""
         self._said_at = float("-inf")
+        #: what is said until the reader's next action, news or not (:meth:`say`'s ``until_acted``)
+        self._held_said = ""
         self.clock: Callable[[], float] = time.monotonic
         self.changed = Signal()
         #: Before anything is recorded: the reader named, the pair in the project, a writable store
@@ -210,11 +212,14 @@ class WorkstationState:
             self.annotations = shown
             self.changed.emit("annotations")
 
-    def say(self, text: str, hold: bool = True) -> None:
+    def say(self, text: str, hold: bool = True, until_acted: bool = False) -> None:
         """What the reader's action did, or why not: the status bar says it. ``hold=False`` for a job's
-        progress ("indexing …"): the news that answers it (:meth:`tell`) replaces it."""
+        progress ("indexing …"): the news that answers it (:meth:`tell`) replaces it. ``until_acted``: news comes
+        after it until the next thing said (the notice of an unclean exit: the alignment's news replaced it within
+        20 s of the start, before it was read, session 49's reader)."""
         text = self.unnamed(text)
         self._said, self._said_at = text if hold else "", self.clock()
+        self._held_said = text if until_acted else ""
         self.status = text
         self.changed.emit("status")
 
@@ -234,7 +239,8 @@ class WorkstationState:
         could be read, overwritten by the alignment's message. Later news replaces it, as before."""
         news = self.unnamed(news)
         recent = bool(self._said) and self.clock() - self._said_at < NEWS_HOLD_S
-        self.status = f"{self._said} · {news}" if recent else news
+        held = self._held_said or (self._said if recent else "")
+        self.status = f"{held} · {news}" if held else news
         self.changed.emit("status")
 
     # ------------------------------------------------------------------ the exam pair

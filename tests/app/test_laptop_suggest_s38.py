@@ -62,12 +62,13 @@ def test_a_suggested_line_is_dashed_and_said_so_until_kept(window: MainWindow, q
     assert all(0 <= x and x + bw <= vp.width() for x, _y, bw, _h in layer.label_boxes), (layer.label_boxes, vp.width())
     model.set_center(centre)  # back
     qtbot.mouseMove(vp, away)
-    # Enter keeps it: drawn as any other line from now on, its record unchanged ("suggested")
+    # Enter keeps it: drawn as any other line from now on, its record "suggested", no longer "not kept yet"
+    assert m.pending
     qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Return)
     assert "kept" in w.status.text(), w.status.text()
     layer = _painted(w, DWI_CELL)
     assert label in layer.labels_drawn and f"{label} suggested" not in layer.labels_drawn, layer.labels_drawn
-    assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) == m
+    assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) == m.kept()
     # a suggestion edited by its end is the reader's line at once
     press(w, qtbot, "undo")
     assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) is None

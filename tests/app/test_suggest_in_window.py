@@ -97,8 +97,8 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
         assert w.status.text().endswith("(one-click diameters are not offered there: drag the diameter)")
     press(w, qtbot, "undo")  # Undo names what it takes back as a suggestion, redo puts it back
     assert w.status.text() == f"undone: {lid} on DWI b800: suggested", w.status.text()
-    press(w, qtbot, "redo")
-    assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) == m
+    press(w, qtbot, "redo")  # kept by Enter: back as kept (no more "not kept yet": annotation.records.Measurement.pending)
+    assert w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI) == m.kept()
     # the lesion grid tells a suggested value from a drawn one: italic, and its tooltip says so
     table = w.docks.lesion_panel.table
     row_of = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == lid)
@@ -111,7 +111,7 @@ def test_a_click_suggests_the_line_and_an_edit_is_recorded_as_such(window: MainW
     drag(qtbot, vp, m.p2, away)
     edited = w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI)
     assert edited.method is MeasurementMethod.SUGGESTED_EDITED, w.status.text()
-    assert edited.method_params == m.method_params
+    assert edited.method_params == m.kept().method_params  # kept (Enter), its parameters the same
     assert edited.p1 == m.p1 and edited.p2 != m.p2
     # the grid shows it upright now, the reader's line, its tooltip saying it was edited (session 47: still italic)
     cell = table.item(row_of, 3 + READING_ROLES.index(Role.MR_DWI))

@@ -125,3 +125,20 @@ class TestDropSuggestion:
         assert not cmd.drop_suggestion(s) and self._lobe(s) == "left"
         s.selection.pick(None)
         assert not cmd.drop_suggestion(s)
+
+
+def test_news_comes_after_an_unclean_exits_notice_until_the_reader_acts(tmp_path: Path) -> None:
+    """Session 49's reader: after a restart, "lesionlab did not close cleanly ..." was replaced by the alignment's
+    news within 20 s, before it was read. Said ``until_acted``, news comes after it until the next thing said.
+    (Checked: fails without it: the news alone.)"""
+    s = _state(tmp_path)
+    now = [100.0]
+    s.clock = lambda: now[0]
+    s.say("lesionlab did not close cleanly last time", until_acted=True)
+    now[0] += 20.0
+    s.tell("aligned")
+    assert s.status == "lesionlab did not close cleanly last time · aligned", s.status
+    s.say("L1 on T2 FS: 20.0 mm")  # the reader's next action
+    now[0] += 20.0
+    s.tell("aligned again")
+    assert s.status == "aligned again", s.status

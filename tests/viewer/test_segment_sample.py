@@ -530,7 +530,7 @@ def test_a_structure_followed_far_from_the_click_while_it_grows_is_refused(volum
     from app.suggester import params_for
     from viewer.records import Role
     from viewer.segment import Refusal, Suggestion, suggest_diameter
-    from viewer.segment.suggest import FAR_AWAY
+    from viewer.segment.suggest import FAR_AWAY, ORGAN
 
     vol = volumes("LLSYN002", "mr_t1_arterial")
     geo = vol.geometry
@@ -539,8 +539,11 @@ def test_a_structure_followed_far_from_the_click_while_it_grows_is_refused(volum
     s = suggest_diameter(vol, k, at, params_for(Role.MR_T1_ARTERIAL))
     assert isinstance(s, Refusal) and s.reason.startswith(FAR_AWAY), s
     assert "(54.1 mm, at -116.5 mm) lies 45 mm from the slice clicked" in s.reason, s.reason
-    off = suggest_diameter(vol, k, at, replace(params_for(Role.MR_T1_ARTERIAL), max_reach=0.0))
-    assert isinstance(off, Suggestion) and off.slice_index == k - 9, off  # the rule off: nine slices away
+    # the rule off: the kidney's largest section, 1.6 times as deep as long, refused as an organ (session 49)
+    organ = suggest_diameter(vol, k, at, replace(params_for(Role.MR_T1_ARTERIAL), max_reach=0.0))
+    assert isinstance(organ, Refusal) and organ.reason.startswith(ORGAN), organ
+    off = suggest_diameter(vol, k, at, replace(params_for(Role.MR_T1_ARTERIAL), max_reach=0.0, organ_depth=0.0))
+    assert isinstance(off, Suggestion) and off.slice_index == k - 9, off  # both rules off: nine slices away
 
 
 def test_a_lost_slice_that_is_the_one_clicked_is_named_as_such(outcomes: list[bs.Outcome]) -> None:

@@ -440,6 +440,11 @@ class SuggestParams:
     # section on six 5 mm slices, 1.43 radii from the click, 3.68 times as deep as long), +8.29 mm; its span between end
     # slices, less a slice, stays under ``tube_extent`` (app.suggester.BESIDE_CLICK_DEPTH)
     beside_click_depth: float = 0.0
+    # a section of ``organ_from_mm`` or more whose sections here and on the slices either side make an ellipsoid this many
+    # times as deep as long or more (``depth_ratio``): refused as an organ next to the liver (0: off; session 49, T2 FS and
+    # T1 arterial: the right kidney below the liver, 54 mm, 1.67-1.91 times as deep as long, measured as a lesion)
+    organ_depth: float = 0.0
+    organ_from_mm: float = 30.0
     # a click refused because the lesion may be longest on a neighbouring slice where its boundary is not found from the
     # centre followed there: made again as a click at that centre on that slice (the part of the region holding a click is
     # the lesion's, where a vessel as bright as it touches it), kept when its line lies round the click (False: refused;
@@ -562,6 +567,9 @@ class SuggestParams:
             raise ValueError("slices_each_side >= 0, slices_growing >= slices_each_side and leak_window >= 3")
         if not self.beside_click_depth >= 0:
             raise ValueError(f"beside_click_depth >= 0 (0: off), got {self.beside_click_depth}")
+        if not self.organ_depth >= 0 or not self.organ_from_mm >= 0:
+            raise ValueError(f"organ_depth >= 0 (0: off) and organ_from_mm >= 0, got {self.organ_depth}, "
+                             f"{self.organ_from_mm}")
         if self.tube_extent < 0 or not 0 < self.tube_size <= 1:
             raise ValueError(f"tube_extent >= 0 (0: off) and 0 < tube_size <= 1, got {self.tube_extent}, {self.tube_size}")
         if self.max_reach < 0:

@@ -56,6 +56,9 @@ BEYOND_ELLIPSE = "the lesion may go on beyond the ellipse found"
 TOO_SMALL = "too small to suggest"
 #: How the refusal begins when the slice measured lies further from the click than the lesion's half-length.
 FAR_AWAY = "what is found grows on far from the slice clicked"
+#: How the refusal begins when a large section found runs on through the slices far deeper than a lesion (a kidney below
+#: the liver, ``organ_depth``, session 49).
+ORGAN = "what is found is far deeper than it is long"
 #: How the refusal begins when what is found runs on through the slices as long as it is (a vessel along the stack).
 TUBE = "what is found runs through the slices like a vessel"
 #: parts of refusals the workstation words for the reader (app.refusal_words)
@@ -305,7 +308,41 @@ def suggest_diameter(volume: VolumeLike, slice_index: int, at: tuple[float, floa
         # said as such, not as "no contrast against the liver" (a reader's check on b800's air); judged only
         # once refused, so a suggestion's time is unchanged
         return Refusal(OUTSIDE_BODY, result.params)
+    if isinstance(result, Refusal) and p.lesion_side and looks is not None and not result.reason.startswith(WRONG_SIDE):
+        # what the click itself found is of the other contrast than this series' lesions (a flow void on T2 FS: the
+        # dark IVC inside the liver): said so, whatever later step refused it (a reader's check, session 49: "the
+        # lesion may be longest on the neighbouring slice", of a vessel). Judged only once refused: no line changes
+        start = _click_start(volume, int(slice_index), at, p, looks)
+        if start is not None and start[0].sign != p.lesion_side:
+            return Refusal(_side_reason(start[0], p), {**result.params, "first_reason": result.reason})
     return result
+
+
+def _click_start(volume: VolumeLike, k: int, at: tuple[float, float], p: SuggestParams,
+                 looks: Looks) -> tuple[Levels, SliceOutline] | None:
+    """The levels and outline found from the click on its own slice (as the click's first run found them), None where
+    none is (a slice not loaded, a point off the image, nothing standing out)."""
+    geo = volume.geometry
+    if not (0 <= k < volume.array.shape[0] and volume.loaded[k] and geo.orientation.value == "axial"
+            and 0 <= at[0] <= geo.rows - 1 and 0 <= at[1] <= geo.columns - 1):
+        return None
+    try:
+        start = looks.start(k, at, replace(p, near_peak_share=0.0, vessel_ratio_again=0.0))
+    except Unsegmentable:
+        return None
+    return None if isinstance(start, str) else start
+
+
+#: how a refusal of a click of the other contrast than the series' lesions begins (:func:`_side_reason`)
+WRONG_SIDE = "what was found is "
+
+
+def _side_reason(levels: Levels, p: SuggestParams) -> str:
+    """A region darker than the liver where the series' lesions are brighter (T2 FS, b800: a vessel's flow void), or
+    the reverse: no lesion of this series."""
+    found_side, lesion_side = ("darker", "brighter") if p.lesion_side > 0 else ("brighter", "darker")
+    return (f"what was found is {found_side} than the liver ({levels.lesion:.0f} against {levels.mode:.0f}); a lesion "
+            f"on this series is {lesion_side} (a vessel?)")
 
 
 def _first_and_after(volume: VolumeLike, slice_index: int, at: tuple[float, float],
@@ -592,7 +629,8 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
         # kidney's upper pole clicked on T1 arterial, measured 54 mm nine slices away)
         return _refuse(f"{FAR_AWAY}: its longest section ({sizes[best]:.1f} mm, at {positions[best]:.1f} mm) lies "
                        f"{abs(positions[best] - positions[clicked]):.0f} mm from the slice clicked, more than a lesion's "
-                       f"half-length from it (an organ next to the liver? click nearer the lesion's largest section)", p)
+                       f"half-length from it: an organ next to the liver (a kidney?), not a lesion; a lesion's own largest section "
+                       "is within its half-length of any slice it is seen on", p)
     click_radius = _click_radius(found[clicked], at, spacing) \
         if p.max_click_radius and clicked in found and clicked != best else None
     if click_radius is not None and click_radius >= p.max_click_radius:
@@ -745,6 +783,15 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                        f"{sizes[best + 1]:.1f} mm on the slices either side makes an ellipsoid {depth:.2f} times as deep "
                        f"as long (under {p.min_depth_ratio:.2f} on this series; a lesion is about as deep as long): merged "
                        f"here with something?", p, depth_ratio=round(depth, 3))
+    if p.organ_depth and depth is not None and depth >= p.organ_depth and sizes[best] >= p.organ_from_mm:
+        # session 49, T2 FS and T1 arterial: the right kidney clicked below the liver (LLSYN001, LLSYN002) was measured as
+        # a 54 mm lesion "in the right lobe": its sections make an ellipsoid 1.67-1.91 times as deep as long, where a
+        # lesion is about as deep as it is long (the good lines of 30 mm or more on 470-474: up to 1.0)
+        return _refuse(f"{ORGAN}: its section here ({sizes[best]:.1f} mm) against {sizes[best - 1]:.1f} and "
+                       f"{sizes[best + 1]:.1f} mm on the slices either side makes an ellipsoid {depth:.2f} times as deep "
+                       f"as long (from {p.organ_depth:g} for a section of {p.organ_from_mm:g} mm or more on this series; a "
+                       f"lesion is about as deep as long): an organ next to the liver (a kidney?)", p,
+                       depth_ratio=round(depth, 3))
     final = with_beyond(found[best].calibrated(spacing, p), volume.array[best], spacing, p)
     shell = final.fainter_shell(p)
     if shell:  # what was found is the inside of the lesion (a necrotic core, a rim lesion's interior)
@@ -777,9 +824,7 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
     if rim:  # what was found is a core inside a rim of the other contrast: the lesion is larger
         return _refuse(f"{OPPOSITE_RIM}: {rim}", p)
     if p.lesion_side and final.levels.sign != p.lesion_side:  # not this series' lesion (a flow void on T2 FS)
-        found_side, lesion_side = ("darker", "brighter") if p.lesion_side > 0 else ("brighter", "darker")
-        return _refuse(f"what was found is {found_side} than the liver ({final.levels.lesion:.0f} against "
-                       f"{final.levels.mode:.0f}); a lesion on this series is {lesion_side} (a vessel?)", p)
+        return _refuse(_side_reason(final.levels, p), p)
     irregular_held = bool(p.irregular_beside) and neighbours is not None \
         and p.irregular_beside <= neighbours <= 1.0 / p.irregular_beside
     if p.refuse_irregular and p.ellipse_tolerance and final.ellipse is None and not irregular_held:
