@@ -261,8 +261,12 @@ class StudyUi:
         a word, the line dropped (session 48's leftovers). Each case is a project of its own: its line cannot wait.
 
         Gone back to it, the case's warnings already told (``told``: :meth:`_held_open`'s mark before this press) stay
-        told: the press after the correction goes on. It was held open again and told again (review49b)."""
+        told: the press after the correction goes on. It was held open again and told again (review49b).
+
+        A one-click suggestion shown is kept then, in the case left and before it is finished (going on to another
+        exam keeps it): the case was finished with it "not kept yet", left out of its analysis (review49c)."""
         if keep_or_ask(self.window, self.window.store_flow.ask, "Leave this case?", ("leave", "Go on without it")):
+            self.window.state.selection.kept()
             return True
         if told is not None:
             self._armed = told

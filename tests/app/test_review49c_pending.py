@@ -1,0 +1,124 @@
+"""Review of fix49b's merge (9cc298c): a one-click suggestion stored "not kept yet" (``"pending": true``) until the
+reader keeps it. What a reader's work can lose through it."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotation.reading import Reading
+from annotation.records import Measurement
+from annotation.tables import project_tables
+from annotation.vocab import MeasurementMethod
+from tests.app.test_fix49b_pending import KEY, PAIR, _line
+from viewer.records import Role
+
+
+def _manual() -> Measurement:
+    return Measurement("s0", "1.2.3", 3, (10.0, 10.0), (10.0, 40.0), 1.0, 1.0, method=MeasurementMethod.MANUAL)
+
+
+def _kept_then_suggested() -> Reading:
+    """R1's L1 measured by hand on T2 FS (30 mm, kept), then a one-click suggestion over it (20 mm, not kept yet)."""
+    r = Reading(reader="R1")
+    r.add_patient("P1")
+    r.add_exam_pair(*PAIR)
+    r.add_lesion(PAIR, "right", lesion_id="L1")
+    r.set_observation(PAIR, "L1", Role.MR_T2FS, _manual())
+    r.add_lesion(PAIR, "right", lesion_id="L2")  # any edit after it: the hand line is kept
+    with r.batch("L1 on T2 FS: suggested"):
+        r._fresh[(KEY, Role.MR_T2FS)] = _line()  # as Reading.measure does for a suggestion
+        r.set_observation(PAIR, "L1", Role.MR_T2FS, _line())
+    return r
+
+
+@pytest.mark.xfail(strict=True, reason="review49c: a pending suggestion over a kept line stores only the suggestion; "
+                                       "the exports leave the lesion's series empty and the reader's kept line is lost "
+                                       "(no record of it once the session's undo history is gone)")
+def test_a_kept_line_a_pending_suggestion_replaced_is_still_exported() -> None:
+    """The reader kept a 30 mm line by hand, then clicked one-click on the same lesion and series (the suggestion
+    replaces it, "replaces 30.0 mm", dashed) and the window was killed (or the project exported meanwhile): the
+    suggestion is left out of measurements.csv as not kept, but the 30 mm line it replaced is gone too: the series has
+    no status, and after the restart Esc deletes the suggestion, the 30 mm line never back. Expected: until the
+    suggestion is kept, the store and the exports hold the line it replaced (Esc after a restart brings it back)."""
+    r = _kept_then_suggested()
+    m, _, _ = project_tables(r.project)
+    rows = m.query("lesion_id == 'L1' and series_role == 'mr_t2fs'")
+    assert len(rows) == 1 and rows["method"].iloc[0] == "manual", m
+    # killed and reopened: a new session on what the store holds, no undo history
+    r2 = Reading(r.project, reader="R1")
+    obs = r2.project.lesions[KEY].observation(Role.MR_T2FS)
+    assert isinstance(obs, Measurement) and obs.pending
+    r2.set_observation(PAIR, "L1", Role.MR_T2FS, None, what="suggestion dropped")  # Esc after the restart
+    back = r2.project.lesions[KEY].observation(Role.MR_T2FS)
+    assert isinstance(back, Measurement) and back.method is MeasurementMethod.MANUAL and back.diameter_mm == 30.0
+
+
+@pytest.mark.xfail(strict=True, reason="review49c: Project.without_pending drops the pending line but not the count "
+                                       "mark its measurement pre-placed: counts.csv counts it")
+def test_a_pending_suggestion_is_not_counted_either() -> None:
+    """T2 FS counted (0 in the right lobe), then a one-click suggestion for a new lesion there, never kept (a kidney
+    suggested, the window killed): measurements.csv leaves the line out, but counts.csv counts the mark its measurement
+    pre-placed: 1 lesion in the right lobe on T2 FS with no line and no status behind it."""
+    r = Reading(reader="R1")
+    r.add_patient("P1")
+    r.add_exam_pair(*PAIR)
+    r.set_count_status(PAIR, Role.MR_T2FS, "counted")
+    r.add_lesion(PAIR, "right", lesion_id="L1")
+    with r.batch("L1 on T2 FS: suggested"):
+        r._fresh[(KEY, Role.MR_T2FS)] = _line()
+        r.set_observation(PAIR, "L1", Role.MR_T2FS, _line())
+    m, c, _ = project_tables(r.project)
+    assert m.empty
+    right = c[(c["series_role"] == "mr_t2fs") & (c["lobe"] == "right")]
+    assert list(right["count"]) == [0], right
+
+
+@pytest.mark.xfail(strict=True, reason="review49c: Reading keeps every pending suggestion of its reader at the next edit "
+                                       "anywhere (Reading._pending from the whole project), one the window never "
+                                       "showed after the restart (a blinded study case is not restored) included")
+def test_a_pending_suggestion_on_an_exam_not_shown_is_not_kept_by_an_edit_elsewhere() -> None:
+    """After a restart the suggestion left pending on exam E1 (a blinded study case is never restored as the position,
+    so it is not shown again): an edit on another exam kept it silently, as if the reader had kept it."""
+    from tests.app.test_fix49b_pending import _suggested
+
+    r = _suggested()
+    r2 = Reading(r.project, reader="R1")  # the restart
+    r2.add_exam_pair("P1", "E2")
+    r2.add_lesion(("P1", "E2"), "right", lesion_id="L1")
+    obs = r2.project.lesions[KEY].observation(Role.MR_T2FS)
+    assert isinstance(obs, Measurement) and obs.pending
+
+
+def test_ctrl_n_in_a_study_keeps_the_suggestion_shown(qtbot, env, sample_dicom, sample_index) -> None:  # type: ignore[no-untyped-def]
+    """A study case: a one-click suggestion shown (dashed, "Enter keeps it"), the reader goes on with Ctrl+N (the README:
+    going on to another exam keeps it). The case finished held the line still "pending": the study's analysis and
+    exports left it out, the reader never told, and a study that does not reopen finished cases never showed it again.
+    Kept now as the case is left (StudyUi._keep_or_ask; checked: fails without it, the line pending)."""
+    from annotation.selection import Picked
+    from tests.app.conftest import press
+    from tests.app.test_study_window import loaded, make_study_store, study_window
+
+    study = make_study_store(env, sample_dicom)
+    w, _shown = study_window(qtbot, env, study, sample_dicom, sample_index)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow(), timeout=3000)
+    press(w, qtbot, "study_next")
+    qtbot.waitUntil(lambda: "1 of 3" in w.windowTitle() and loaded(w), timeout=60000)
+    read = w.study_ui.flow.current
+    assert read is not None
+    r = w.session.reading
+    pair = tuple(read.pair)
+    r.add_lesion(pair, "right", lesion_id="L1")
+    key = (*pair, r.reader, "L1")
+    with r.batch("L1 on T2 FS: suggested"):  # as the one-click gesture records it (Reading.measure)
+        r._fresh[(key, Role.MR_T2FS)] = _line()
+        r.set_observation(pair, "L1", Role.MR_T2FS, _line())
+    w.state.selection.pick(Picked(lesion_id="L1", role=Role.MR_T2FS, fresh=True, suggested=True))
+    assert r.project.lesions[key].observation(Role.MR_T2FS).pending  # type: ignore[union-attr]
+    for _ in range(3):  # held open once for the protocol's warnings, then finished
+        press(w, qtbot, "study_next")
+        if "2 of 3" in w.windowTitle():
+            break
+    qtbot.waitUntil(lambda: "2 of 3" in w.windowTitle(), timeout=60000)
+    m = r.project.lesions[key].observation(Role.MR_T2FS)
+    assert isinstance(m, Measurement) and not m.pending, "the finished case holds the suggestion not kept"
