@@ -122,3 +122,74 @@ def test_ctrl_n_in_a_study_keeps_the_suggestion_shown(qtbot, env, sample_dicom, 
     qtbot.waitUntil(lambda: "2 of 3" in w.windowTitle(), timeout=60000)
     m = r.project.lesions[key].observation(Role.MR_T2FS)
     assert isinstance(m, Measurement) and not m.pending, "the finished case holds the suggestion not kept"
+
+
+def _suggested_in_window(qtbot, env, store_copy, sample_dicom, sample_index):  # type: ignore[no-untyped-def]
+    from tests.app.conftest import make_window, open_pair
+    from tests.app.test_suggest_in_window import PATIENT, _new_lesion_clicked_at_its_centre, one_click
+
+    w = make_window(qtbot, env)
+    assert w.store_flow.open_store(store_copy) and not w.session.read_only
+    open_pair(w, qtbot, sample_dicom, sample_index, PATIENT)
+    qtbot.waitUntil(lambda: w.state.alignment is not None, timeout=60000)
+    one_click(w).trigger()
+    lid = _new_lesion_clicked_at_its_centre(w, qtbot, sample_dicom, Role.MR_DWI)
+    key = (PATIENT, "E1", w.session.reading.reader, lid)
+    m = w.session.reading.project.lesions[key].observation(Role.MR_DWI)
+    assert isinstance(m, Measurement) and m.pending, w.status.text()
+    return w, key
+
+
+def _stored(w, store_copy, key):  # type: ignore[no-untyped-def]
+    """The line as the store holds it, the window killed (no closeEvent)."""
+    from annotation.store import open_reading
+
+    w._save_last()
+    w.session.store.close()
+    st, r = open_reading(store_copy, key[2])
+    try:
+        return r.project.lesions[key].observation(Role.MR_DWI)
+    finally:
+        st.close()
+
+
+@pytest.mark.parametrize("action", ["next_lesion", "previous_lesion", "new_lesion", "counted", "other_exam"])
+def test_going_on_from_a_suggestion_keeps_it_in_the_store(qtbot, env, store_copy, sample_dicom, sample_index,  # type: ignore[no-untyped-def]
+                                                          action) -> None:
+    """Each way of going on from a suggestion shown, with real keys (or the browser's other exam), and the window then
+    killed: the store holds the line kept (no "pending"), as the README says (any other edit, another lesion or exam)."""
+    from tests.app.conftest import open_pair, press
+
+    w, key = _suggested_in_window(qtbot, env, store_copy, sample_dicom, sample_index)
+    if action == "other_exam":
+        open_pair(w, qtbot, sample_dicom, sample_index, "LLSYN001")
+    else:
+        press(w, qtbot, action)
+    m = _stored(w, store_copy, key)
+    assert isinstance(m, Measurement) and not m.pending, (action, m)
+
+
+@pytest.mark.parametrize("keys", [("go_on", "undo", "redo"), ("undo", "redo"), ("go_on", "undo"),
+                                  ("undo", "redo", "undo", "redo", "go_on")])
+def test_undo_and_redo_after_a_suggestion_leave_the_store_as_the_window_shows_it(  # type: ignore[no-untyped-def]
+        qtbot, env, store_copy, sample_dicom, sample_index, keys) -> None:
+    """Enter, Ctrl+Z and Ctrl+Y in turn after a suggestion, with real keys, then the window killed: the store holds the
+    line as the window shows it: none after an undo, a kept one after a redo (never "pending" with the window showing
+    it solid)."""
+    from tests.app.conftest import press
+
+    w, key = _suggested_in_window(qtbot, env, store_copy, sample_dicom, sample_index)
+    for k in keys:
+        if k == "go_on":
+            from PySide6.QtCore import Qt
+            qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Return)
+        else:
+            press(w, qtbot, k)
+    shown = w.session.reading.project.lesions[key].observation(Role.MR_DWI)
+    picked = w.state.selection.picked
+    dashed = picked is not None and picked.suggested and picked.lesion_id == key[3]
+    m = _stored(w, store_copy, key)
+    if keys[-1] == "undo":
+        assert m is None and shown is None, (keys, m)
+    else:
+        assert isinstance(m, Measurement) and m.pending == dashed and not m.pending, (keys, m, dashed)
