@@ -259,12 +259,20 @@ class Project:
     def without_pending(self) -> "Project":
         """The project as its readers have read it: a one-click suggestion not kept yet (Enter or Esc not pressed
         before the window closed) is no status on its series (:attr:`Measurement.pending`), in the exports, the SR
-        and the analysis, as the window shows it "not kept yet". Itself when there is none."""
-        project = self
+        and the analysis, as the window shows it "not kept yet", nor the count mark its measurement pre-placed on
+        that series (counts.csv counted it: a lesion on the series with no line and no status behind it, review49c).
+        Itself when there is none."""
+        from annotation.reading import Reading  # the ids of pre-placed marks (a module-level import is a cycle)
+
+        project, marks = self, []
         for les in self.lesions.values():
             if les.pending_roles:
                 project = project.with_record(les.without_pending())
-        return project
+                marks += [mid for role in les.pending_roles for mid in Reading._placed_ids(les, role)
+                          if (mark := self.count_marks.get(mid)) is not None and mark.role is role
+                          and (mark.patient_id, mark.exam_pair_id, mark.reader, mark.lesion_id)
+                          == (*les.key[:3], les.lesion_id)]
+        return project.without_many({"count_marks": marks}) if marks else project
 
     # ------------------------------------------------------------------ queries
     def carried(self, lesion: Lesion) -> bool:
