@@ -196,3 +196,72 @@ def test_undo_and_redo_after_a_suggestion_leave_the_store_as_the_window_shows_it
         assert m is None and shown is None, (keys, m)
     else:
         assert isinstance(m, Measurement) and m.pending == dashed and not m.pending, (keys, m, dashed)
+
+
+@pytest.mark.xfail(strict=True, reason="review49c: a second suggestion's edit keeps the first in its undo step "
+                                       "(Reading._commit's kept_old): Esc on the second brings the first back kept, a "
+                                       "line the reader never kept")
+def test_esc_on_a_second_suggestion_brings_the_first_back_not_kept() -> None:
+    """A click suggests A (not kept), the reader clicks again on the same lesion and series (B replaces A: A looked
+    wrong), then Esc drops B: A comes back, but kept (stored without the pending mark, exported as the reader's line)
+    though neither Enter nor any going on ever kept it. Expected: A back "not kept yet", as it was before B."""
+    from tests.app.test_fix49b_pending import _suggested
+
+    r = _suggested()
+    second = Measurement("s0", "1.2.3", 4, (12.0, 10.0), (12.0, 40.0), 1.0, 1.0, method=MeasurementMethod.SUGGESTED,
+                         method_params='{"pending": true, "suggested_diameter_mm": 30.0}')
+    with r.batch("L1 on T2 FS: suggested"):
+        r._fresh[(KEY, Role.MR_T2FS)] = second
+        r.set_observation(PAIR, "L1", Role.MR_T2FS, second)
+    assert r.withdraw("L1 on T2 FS: suggested")
+    back = r.project.lesions[KEY].observation(Role.MR_T2FS)
+    assert isinstance(back, Measurement) and back.diameter_mm == 20.0
+    assert back.pending
+
+
+@pytest.mark.parametrize("how", ["another_project", "closed"])
+def test_a_suggestion_left_by_another_project_or_a_close_is_offered_again(  # type: ignore[no-untyped-def]
+        qtbot, env, store_copy, sample_dicom, sample_index, how) -> None:
+    """A suggestion shown, then another project opened (File -> Open) or the window closed normally: the README says
+    a window closed before Enter or Esc reopens the exam on it "not kept yet"; the store holds it pending, and the
+    window opened on the first project again shows it so (never lost from view, never kept unseen)."""
+    import shutil
+
+    from tests.app.conftest import make_window, open_pair
+
+    w, key = _suggested_in_window(qtbot, env, store_copy, sample_dicom, sample_index)
+    if how == "another_project":
+        other = store_copy.parent / "other.lesionlab"
+        shutil.copy(sample_dicom / "reading.lesionlab", other)
+        assert w.store_flow.open_store(other)
+        w.session.close()
+    else:
+        w.close()
+    from annotation.store import open_reading
+
+    st, r = open_reading(store_copy, key[2])
+    try:
+        m = r.project.lesions[key].observation(Role.MR_DWI)
+    finally:
+        st.close()
+    assert isinstance(m, Measurement) and m.pending, m
+    w2 = make_window(qtbot, env)
+    assert w2.store_flow.open_store(store_copy)
+    open_pair(w2, qtbot, sample_dicom, sample_index, key[0])
+    picked = w2.state.selection.picked
+    assert picked is not None and picked.suggested and picked.lesion_id == key[3], w2.status.text()
+
+
+@pytest.mark.xfail(strict=True, reason="review49c: the deletion's undo step is built from the project with the "
+                                       "pending suggestion kept (Reading._commit's kept_old): Ctrl+Z brings it back "
+                                       "kept, a line the reader dropped and never kept")
+def test_ctrl_z_after_esc_dropped_a_suggestion_offered_after_a_restart_brings_it_back_not_kept() -> None:
+    """After a kill the suggestion is offered "not kept yet"; Esc deletes it (drop_suggestion: an edit); Ctrl+Z brings
+    it back, solid and stored kept: exported as a reader's line though the reader's only answer to it was Esc."""
+    from tests.app.test_fix49b_pending import _suggested
+
+    r2 = Reading(_suggested().project, reader="R1")  # the restart
+    r2.set_observation(PAIR, "L1", Role.MR_T2FS, None, what="suggestion dropped")  # Esc (reading_commands)
+    assert r2.undo()
+    back = r2.project.lesions[KEY].observation(Role.MR_T2FS)
+    assert isinstance(back, Measurement) and back.pending
