@@ -63,18 +63,20 @@ def project_courses(project: Project, reader: str | None, source: str) -> list[P
 
 
 def load_store_courses(store: str | os.PathLike[str], reader: str | None = None) -> list[PatientCourse]:
-    """Open the store read-only (a viewer may keep it open) and build the courses."""
+    """Open the store read-only (a viewer may keep it open) and build the courses, a one-click suggestion not kept yet
+    left out as the exports leave it (review49c: summed in the response while the window showed it "not kept yet")."""
     with ReadingStore.open(store, read_only=True) as opened:
-        project = opened.load()
+        project = opened.load().without_pending()
         where = opened.where
     return project_courses(project, reader, where)
 
 
 def store_followup(store: str | os.PathLike[str]) -> tuple[list[PatientCourse] | None, str]:
     """For `lesionlab analyze STORE`: the follow-up's courses when one reader recorded one, else
-    (None, why) — no follow-up, or several readers (then `lesionlab response STORE --reader`)."""
+    (None, why) — no follow-up, or several readers (then `lesionlab response STORE --reader`). A suggestion not kept
+    yet is left out (:func:`load_store_courses`)."""
     with ReadingStore.open(store, read_only=True) as opened:
-        project = opened.load()
+        project = opened.load().without_pending()
         where = opened.where
     readers = followup_readers(project)
     if not readers:

@@ -1,0 +1,45 @@
+"""Review 49c: ``lesionlab response STORE`` and a one-click suggestion not kept yet (fix49b's pending mark)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from annotation.records import Measurement
+from annotation.store import open_reading
+from annotation.vocab import MeasurementMethod
+from app.cli import main
+from tests.annotation.test_followup import build_course
+from viewer.records import Role
+
+
+def test_lesionlab_response_leaves_a_pending_suggestion_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """LLSYN001's course; at T3 a one-click suggestion (30 mm) over target L2's 14 mm line, never kept (the window
+    killed): response.csv summed 19 + 30 + 11 = 60 mm, a line the window shows "not kept yet" and the export leaves
+    out. Now read as the export reads it (analysis.response_store: Project.without_pending): L2 has no line at T3, and
+    the command says so rather than sum a line never kept. (Checked: fails without it, 60 mm summed.)"""
+    location = str(tmp_path / "r.lesionlab")
+    st, r = open_reading(location, "sample")
+    try:
+        build_course(r)
+        les = sorted((x for x in r.project.lesions.values() if x.exam_pair_id == "E3"), key=lambda x: x.lesion_id)[1]
+        m = les.observation(Role.CT_PORTAL)
+        assert isinstance(m, Measurement) and round(m.diameter_mm) == 14
+        pending = dataclasses.replace(m, p2=(100.0, 130.0), method=MeasurementMethod.SUGGESTED,
+                                      method_params='{"pending": true}')
+        with r.batch(f"{les.lesion_id} on CT portal: suggested"):
+            r._fresh[(les.key, Role.CT_PORTAL)] = pending
+            r.set_observation(les.key[:2], les.lesion_id, Role.CT_PORTAL, pending)
+    finally:
+        st.close()
+    out = tmp_path / "out"
+    code = main(["response", location, "--out", str(out)])
+    rows = list(csv.DictReader(open(out / "response.csv", encoding="utf-8", newline=""))) \
+        if (out / "response.csv").exists() else []
+    assert not rows or rows[2]["sum_mm"] != "60", rows
+    said = capsys.readouterr().err
+    assert code != 0 and f"lesion {les.lesion_id} of LLSYN001 E3 (sample): status measured but no measurement on " \
+        "ct_portal" in said, (code, said)
