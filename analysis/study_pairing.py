@@ -470,7 +470,7 @@ def joined_reads(store: ReadingStore, *, dicom: str | os.PathLike[str] | None = 
     study = Study(store, study_id)
     readers = study_readers(store, study.study_id)
     assert readers is not None  # a study id is given
-    project = store.load()
+    project = store.load().without_pending()  # a suggestion not kept yet: no reader's line (review49c)
     names = frozenset(project.readers() | {r.reader for r in project.series_flags.values()})
     if not unfinished:
         project = readers.project(project)  # the study readers' finished case reads only

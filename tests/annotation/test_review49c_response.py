@@ -43,3 +43,29 @@ def test_lesionlab_response_leaves_a_pending_suggestion_out(tmp_path: Path, caps
     said = capsys.readouterr().err
     assert code != 0 and f"lesion {les.lesion_id} of LLSYN001 E3 (sample): status measured but no measurement on " \
         "ct_portal" in said, (code, said)
+
+
+def test_agreement_leaves_a_pending_suggestion_out() -> None:
+    """Two readers of P1/E1 measured on T2 FS, the second's line a one-click suggestion never kept: the agreement's
+    diameters compared it with the first's (annotation.tables, whence its counts, left it out). Left out now
+    (analysis.agreement_store.reads_from_project; checked: fails without it)."""
+    from analysis.agreement_store import reads_from_project
+    from annotation.reading import Reading
+    from annotation.tables import project_tables
+
+    line = Measurement("s0", "1.2.3", 2, (10.0, 10.0), (10.0, 30.0), 1.0, 1.0)
+    r = Reading(reader="A")
+    r.add_patient("P1")
+    r.add_exam_pair("P1", "E1")
+    r.add_lesion(("P1", "E1"), "right", lesion_id="L1")
+    r.set_observation(("P1", "E1"), "L1", Role.MR_T2FS, line)
+    b = Reading(r.project, reader="B")
+    b.add_lesion(("P1", "E1"), "right", lesion_id="L1")
+    pending = dataclasses.replace(line, method=MeasurementMethod.SUGGESTED, method_params='{"pending": true}')
+    key = ("P1", "E1", "B", "L1")
+    with b.batch("L1 on T2 FS: suggested"):
+        b._fresh[(key, Role.MR_T2FS)] = pending
+        b.set_observation(("P1", "E1"), "L1", Role.MR_T2FS, pending)
+    _, counts, _ = project_tables(b.project)
+    reads = reads_from_project(b.project, counts, None)
+    assert list(reads.diameters["reader"]) == ["A"], reads.diameters
