@@ -98,6 +98,8 @@ class ExportResult:
     n_measurement_rows: int
     n_count_rows: int
     seconds: float
+    #: one-click suggestions not kept yet, left out (a line on screen, dashed: the reader is told, review49c)
+    n_not_kept: int = 0
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -249,6 +251,7 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
     from annotation.workbook import write_patient_workbook  # openpyxl only when exporting
 
     t0 = time.perf_counter()
+    not_kept = sum(len(les.pending_roles) for les in project.lesions.values())
     project = project.without_pending()  # a suggestion not kept yet is no reader's line (the window: "not kept yet")
     out = Path(out_dir).absolute()
     key_file = (Path(key_path).absolute() if key_path else default_key_path(out)) if pseudonymise else None
@@ -320,7 +323,7 @@ def export_project(project: Project, out_dir: str | os.PathLike[str], *, pseudon
                 pass
     files = [out / name for name, _ in tables] + [out / rel for _, rel in workbooks]
     return ExportResult(tuple(files), key_file, len(project.patients), len(measurements), len(counts),
-                        time.perf_counter() - t0)
+                        time.perf_counter() - t0, not_kept)
 
 
 def export_store(store_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,

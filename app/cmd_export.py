@@ -46,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"exported {result.n_patients} patient(s): {result.n_measurement_rows} measurement rows, "
               f"{result.n_count_rows} count rows, {len(result.files)} files in {args.out} "
               f"({result.seconds:.2f} s)")
+        if result.n_not_kept:  # stored "not kept yet" (a window closed before Enter or Esc): left out, said
+            print(f"{result.n_not_kept} one-click suggestion(s) not kept yet left out (the reader keeps one with "
+                  "Enter in lesionlab)")
         if result.key_file:
             print(f"pseudonymisation key: {result.key_file} (keep it apart from the export)")
     if args.sr is not None:

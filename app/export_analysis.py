@@ -83,6 +83,10 @@ def export(store_path: Path, out_dir: Path, pseudonymise: bool, keep_comments: b
                           responses=patient_response_rows)
     text = (f"exported {result.n_patients} patient(s), {result.n_measurement_rows} measurement rows,"
             f" {result.n_count_rows} count rows to {out_dir}")
+    if result.n_not_kept:  # the line is on screen, dashed: its absence said (review49c)
+        n = result.n_not_kept
+        text += (f"; {n} one-click suggestion{'s' if n > 1 else ''} not kept yet left out (Enter keeps one shown, "
+                 "then export again)")
     return text + (f"; pseudonymisation key: {result.key_file}" if result.key_file else "")
 
 

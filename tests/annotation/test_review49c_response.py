@@ -69,3 +69,27 @@ def test_agreement_leaves_a_pending_suggestion_out() -> None:
     _, counts, _ = project_tables(b.project)
     reads = reads_from_project(b.project, counts, None)
     assert list(reads.diameters["reader"]) == ["A"], reads.diameters
+
+
+def test_the_windows_export_says_a_suggestion_not_kept_was_left_out(tmp_path: Path) -> None:
+    """A suggestion shown, dashed, and the reader exports before Enter: measurements.csv leaves the line out (right:
+    not kept) but the status says only "exported 1 patient(s), 0 measurement rows": the reader, who sees the line,
+    was not told it is missing. The sentence names it now (ExportResult.n_not_kept; checked: fails without it)."""
+    from app.export_analysis import export
+
+    location = tmp_path / "r.lesionlab"
+    st, r = open_reading(str(location), "R1")
+    try:
+        r.add_patient("P1")
+        r.add_exam_pair("P1", "E1")
+        r.add_lesion(("P1", "E1"), "right", lesion_id="L1")
+        pending = Measurement("s0", "1.2.3", 2, (10.0, 10.0), (10.0, 30.0), 1.0, 1.0,
+                              method=MeasurementMethod.SUGGESTED, method_params='{"pending": true}')
+        with r.batch("L1 on T2 FS: suggested"):
+            r._fresh[(("P1", "E1", "R1", "L1"), Role.MR_T2FS)] = pending
+            r.set_observation(("P1", "E1"), "L1", Role.MR_T2FS, pending)
+    finally:
+        st.close()
+    said = export(location, tmp_path / "out", pseudonymise=False)
+    assert "0 measurement rows" in said and "1 one-click suggestion not kept yet left out (Enter keeps one shown, " \
+        "then export again)" in said, said
