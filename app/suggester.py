@@ -370,7 +370,7 @@ DOWN_TO_SD: dict[Role, float] = {Role.MR_DWI: 6.0}
 #: T1 arterial 6.0: 211's 6.0 mm lesion measured 12.4 mm stands at 4.95 SDs, 221's measured 11.1 at 0.88; lesions of
 #: 10 mm or more measured on one or two slices from 3.93 (a good line, +1.7 mm, refused) and from 5.34 otherwise; alone it
 #: is not enough (a 5-10 mm lesion measured +5.5 mm at 9.49 SDs, another +5.85 at 7.33), so with 8.5 pixels above.
-FEW_SLICES_SD: dict[Role, float] = {Role.MR_DWI: 4.0, Role.MR_T1_ARTERIAL: 6.0}
+FEW_SLICES_SD: dict[Role, float] = {Role.MR_DWI: 4.0, Role.MR_T1_ARTERIAL: 6.0, Role.MR_T2FS: 5.6}
 #: b800 (session 45): :data:`FEW_SLICES_SD` also on lines found on three slices or more under this many pixels across.
 #: Fresh 478 LLSYN003 L06 (6.0 mm, 4.6 on the truth's slice, at the liver's edge) was found as a faint outline the noise
 #: lengthened, 4.0, 11.7 and 6.3 mm on three slices, and measured 12.49 mm at 2.38 SDs (+7.88 on 4 clicks): on three
@@ -924,6 +924,13 @@ EVEN_PAIR: dict[Role, tuple[float, float, float, float]] = {Role.MR_T2FS: (8.5, 
 #: on homogeneous lesions (every line made so within 1.3 mm, as their lesion's other clicks) and at 0.67 and under beside
 #: them (LLSYN003 L02 and its hepatic vein, refused as irregular either way; a core found inside its lesion lies lower).
 RESTART_SHARE: dict[Role, float] = {Role.MR_DWI: 0.75}
+#: b800 (session 49): a line the few-slices rule reads (one or two slices, or under :data:`FAINT_ANY_SLICES_BELOW_PX`),
+#: measured on another slice than the one its levels came from, refused where the disc of its diameter stands out from
+#: the liver by under the first figure in SDs and its ellipse is narrower than the second (short axis over long;
+#: ``moved_faint_sd``, ``moved_faint_axis``). Fresh 563 LLSYN001 L04 (6.65 mm against the capsule, clicked on its middle
+#: slice) was measured on the next slice, where the slab holds its 1.4 mm tip: 14.26 mm at 4.28 SDs, 0.574 as wide as
+#: long, over its tip and something faint beside it (+7.61 on 8 clicks). FIGURES
+MOVED_FAINT: dict[Role, tuple[float, float]] = {Role.MR_DWI: (4.8, 0.63)}
 
 
 def params_for(role: Role | None) -> SuggestParams:
@@ -949,6 +956,8 @@ def params_for(role: Role | None) -> SuggestParams:
                          down_to_px=DOWN_TO_PX.get(role, 0.0), down_to_sd=DOWN_TO_SD.get(role, 0.0),
                          few_slices_sd=FEW_SLICES_SD.get(role, 0.0),
                          few_slices_sd_below_px=FAINT_ANY_SLICES_BELOW_PX.get(role, 0.0),
+                         moved_faint_sd=MOVED_FAINT.get(role, (0.0, 0.0))[0],
+                         moved_faint_axis=MOVED_FAINT.get(role, (0.0, 0.0))[1],
                          round_from_px=ROUND_FROM_PX.get(role, 0.0),
                          round_axis_ratio=ROUND_AXIS_RATIO.get(role, 0.0), round_sd=ROUND_SD.get(role, 0.0),
                          round_max_leak=ROUND_MAX_LEAK.get(role, 0.0),
