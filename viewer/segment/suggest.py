@@ -1030,18 +1030,15 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
                            f"click's threshold, {at_half * d:.1f} mm at half its peak's contrast ({at_half:.0%} of it, under "
                            f"{p.two_slice_peak_half:.0%} on this series): a peak with tails, {SMALLER_THAN_BLUR} draw it",
                            record)
-        if p.moved_faint_sd and best != slice_index and solid < p.moved_faint_sd \
-                and (not p.moved_faint_axis or (axis_ratio is not None and axis_ratio < p.moved_faint_axis)):
+        if p.moved_faint_sd and best != slice_index and solid < p.moved_faint_sd:
             # measured on the slice beside the one its levels came from (b800, session 49): the click's levels followed a
             # small lesion onto the slab holding its tip, and the outline there spans the tip and something faint beside
             # it (fresh 563 LLSYN001 L04, 6.65 mm at the capsule: 9.1 mm on the slice clicked, 14.26 on the next at 4.28
-            # SDs, its ellipse 0.574 as wide as long, +7.61); lesions of 10 mm or more measured so stand out more
-            narrow = f", its ellipse {axis_ratio:.0%} as wide as long" if p.moved_faint_axis and axis_ratio is not None \
-                else ""
+            # SDs, +7.61); lesions of 10 mm or more measured so stand out more (app.suggester.MOVED_FAINT)
             return Refusal(f"{FAINT_WHOLE}: measured on the slice beside the one its levels came from (Pos "
                            f"{positions[best]:.1f} mm against Pos {positions[slice_index]:.1f} mm), {d:.1f} mm there "
                            f"against {sizes.get(slice_index, 0.0):.1f} mm, standing out by {solid:.1f} SDs of the liver over the disc "
-                           f"of that diameter{narrow} (under {p.moved_faint_sd:g} SDs on this series for a line measured "
+                           f"of that diameter (under {p.moved_faint_sd:g} SDs on this series for a line measured "
                            "off the slice of its levels): the tip of a small lesion and something faint beside it? "
                            "draw it", {**record, "moved_faint": True})
         if solid < p.few_slices_sd:
