@@ -937,7 +937,9 @@ RESTART_SHARE: dict[Role, float] = {Role.MR_DWI: 0.75}
 #: Over every b800 click of 35 seen sets (470-489, 495-499, 505-514) it refuses, besides, 478 LLSYN002 L09 (+3.74 at 4.12
 #: SDs, 11 clicks) and one good line, 482 LLSYN003 L04 (11.3 mm, +0.05 at 4.08, 5 clicks: lines of 10 mm or more
 #: 8,692 -> 8,687 of 8,960, seeded unchanged at 540 / 560); the next lines stand at 4.90 (484 LLSYN002 L06, +1.68) and
-#: 5.22. Its ellipse's narrowness (0.574) does not part them (482 L04 0.614): not asked. viewer/README.md, session 49.
+#: 5.22. Its ellipse's narrowness (0.574) does not part them (482 L04 0.614): not asked. It also refuses 228 LLSYN002 L07's
+#: two test clicks (11.79 mm, a good line made again at its own levels; tests/viewer/test_segment_sample.py). viewer/README.md,
+#: session 49.
 MOVED_FAINT: dict[Role, float] = {Role.MR_DWI: 4.6}
 
 

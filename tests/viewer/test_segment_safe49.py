@@ -57,13 +57,13 @@ def test_b800_a_faint_line_off_the_slice_of_its_levels_is_refused(
     from bench import bench_suggest as bs
     from viewer.records import Role
     from viewer.segment import Refusal, Suggestion, suggest_diameter
-    from viewer.segment.suggest import FAINT_WHOLE
+    from viewer.segment.suggest import FAINT_TIP
 
     vol = bs.load("LLSYN001", "mr_dwi", write_series(tmp_path_factory.mktemp("safe49_563"), 563, "LLSYN001", ["mr_dwi"]))
     params = params_for(Role.MR_DWI)
     k, at, truth = L04_563
     now = suggest_diameter(vol, k, at, params)
-    assert isinstance(now, Refusal) and now.reason.startswith(FAINT_WHOLE) and now.params["moved_faint"], now
+    assert isinstance(now, Refusal) and now.reason.startswith(FAINT_TIP) and now.params["moved_faint"], now
     assert "beside the one its levels came from" in now.reason
     before = suggest_diameter(vol, k, at, replace(params, moved_faint_sd=0.0))
     assert isinstance(before, Suggestion) and before.diameter_mm - truth > 5.0, before
