@@ -370,7 +370,12 @@ DOWN_TO_SD: dict[Role, float] = {Role.MR_DWI: 6.0}
 #: T1 arterial 6.0: 211's 6.0 mm lesion measured 12.4 mm stands at 4.95 SDs, 221's measured 11.1 at 0.88; lesions of
 #: 10 mm or more measured on one or two slices from 3.93 (a good line, +1.7 mm, refused) and from 5.34 otherwise; alone it
 #: is not enough (a 5-10 mm lesion measured +5.5 mm at 9.49 SDs, another +5.85 at 7.33), so with 8.5 pixels above.
-FEW_SLICES_SD: dict[Role, float] = {Role.MR_DWI: 4.0, Role.MR_T1_ARTERIAL: 6.0}
+#: T2 FS 5.6 (session 49, safe49; lines on one or two slices only): fresh 565 LLSYN001 L04, a 7.5 mm lesion whose centre lies
+#: 2.5 mm from the slice's centre plane, found on that slice only, the 6 mm slab holding about half its depth: 8.64 mm over
+#: a 3.01 mm cap at 4.78 SDs (+5.63 on 11 clicks). Over the 4,928 lines on one or two slices of 35 seen sets (470-489,
+#: 495-499, 505-514) it refuses 512 LLSYN003 L06 (+3.17 at 4.72), 486 LLSYN002 L12 (+0.87 at 5.31) and 511 LLSYN003 L06
+#: (+2.39 at 5.57), 11 clicks each; lesions of 10 mm or more stand from 7.46 (none changes), the next line at 5.95.
+FEW_SLICES_SD: dict[Role, float] = {Role.MR_DWI: 4.0, Role.MR_T1_ARTERIAL: 6.0, Role.MR_T2FS: 5.6}
 #: b800 (session 45): :data:`FEW_SLICES_SD` also on lines found on three slices or more under this many pixels across.
 #: Fresh 478 LLSYN003 L06 (6.0 mm, 4.6 on the truth's slice, at the liver's edge) was found as a faint outline the noise
 #: lengthened, 4.0, 11.7 and 6.3 mm on three slices, and measured 12.49 mm at 2.38 SDs (+7.88 on 4 clicks): on three
@@ -954,6 +959,18 @@ EVEN_PAIR: dict[Role, tuple[float, float, float, float]] = {Role.MR_T2FS: (8.5, 
 #: on homogeneous lesions (every line made so within 1.3 mm, as their lesion's other clicks) and at 0.67 and under beside
 #: them (LLSYN003 L02 and its hepatic vein, refused as irregular either way; a core found inside its lesion lies lower).
 RESTART_SHARE: dict[Role, float] = {Role.MR_DWI: 0.75}
+#: b800 (session 49): a line the few-slices rule reads (one or two slices, or under :data:`FAINT_ANY_SLICES_BELOW_PX`),
+#: measured on another slice than the one its levels came from, refused where the disc of its diameter stands out from
+#: the liver by under this many SDs (``moved_faint_sd``). Fresh 563 LLSYN001 L04 (6.65 mm against the capsule, clicked on
+#: its middle slice) was measured on the next slice, where the slab holds its 1.4 mm tip: 14.26 mm at 4.28 SDs (its
+#: ellipse 0.574 as wide as long), over its tip and something faint beside it (+7.61 on 8 clicks).
+#: Over every b800 click of 35 seen sets (470-489, 495-499, 505-514) it refuses, besides, 478 LLSYN002 L09 (+3.74 at 4.12
+#: SDs, 11 clicks) and one good line, 482 LLSYN003 L04 (11.3 mm, +0.05 at 4.08, 5 clicks: lines of 10 mm or more
+#: 8,692 -> 8,687 of 8,960, seeded unchanged at 540 / 560); the next lines stand at 4.90 (484 LLSYN002 L06, +1.68) and
+#: 5.22. Its ellipse's narrowness (0.574) does not part them (482 L04 0.614): not asked. It also refuses 228 LLSYN002 L07's
+#: two test clicks (11.79 mm, a good line made again at its own levels; tests/viewer/test_segment_sample.py). viewer/README.md,
+#: session 49.
+MOVED_FAINT: dict[Role, float] = {Role.MR_DWI: 4.6}
 
 
 def params_for(role: Role | None) -> SuggestParams:
@@ -979,6 +996,7 @@ def params_for(role: Role | None) -> SuggestParams:
                          down_to_px=DOWN_TO_PX.get(role, 0.0), down_to_sd=DOWN_TO_SD.get(role, 0.0),
                          few_slices_sd=FEW_SLICES_SD.get(role, 0.0),
                          few_slices_sd_below_px=FAINT_ANY_SLICES_BELOW_PX.get(role, 0.0),
+                         moved_faint_sd=MOVED_FAINT.get(role, 0.0),
                          round_from_px=ROUND_FROM_PX.get(role, 0.0),
                          round_axis_ratio=ROUND_AXIS_RATIO.get(role, 0.0), round_sd=ROUND_SD.get(role, 0.0),
                          round_max_leak=ROUND_MAX_LEAK.get(role, 0.0),

@@ -325,7 +325,7 @@ def test_a_small_lesions_tip_clicked_on_b800_is_refused_as_faint_as_a_whole(samp
         s = suggest_diameter(vol, k, at, p)
         assert isinstance(s, Refusal) and s.reason.startswith(FAINT_WHOLE) and s.params["stands_out_sd"] < 2.5, s
     before = suggest_diameter(vol, k, (float(r), float(c)), replace(p, few_slices_sd=0.0, few_slices_sd_below_px=0.0,
-                                                                   one_slice_faint_below_px=0.0,
+                                                                   moved_faint_sd=0.0, one_slice_faint_below_px=0.0,
                                                                    one_slice_faint_sd=0.0, one_slice_plateau=0.0,
                                                                    two_slice_upto_px=0.0, two_slice_plateau=0.0,
                                                                    two_slice_peak_half=0.0, down_to_px=0.0))
@@ -853,7 +853,7 @@ def test_b800_measures_the_slice_chosen_at_its_own_levels_where_they_disagree(
             assert isinstance(v17, Refusal) and SMALL in v17.reason and v17.params["own_levels_ratio"] > 1.08, v17
         else:
             assert isinstance(s, Refusal) and s.reason.startswith(LEVELS_DISAGREE) and "none is found" in s.reason, s
-        before = suggest_diameter(volume, k, at, replace(p0, own_levels_gap=0.0))  # v15
+        before = suggest_diameter(volume, k, at, replace(p0, own_levels_gap=0.0, moved_faint_sd=0.0))  # v15
         assert isinstance(before, Suggestion) and round(before.diameter_mm - truth_mm, 2) == before_mm, before
 
 

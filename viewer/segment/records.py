@@ -419,6 +419,12 @@ class SuggestParams:
     # reaches the slices beside it through the slab and is followed onto three (fresh 478 LLSYN003 L06, 6 mm: 12.5 mm at
     # 2.4 SDs, +7.9)
     few_slices_sd_below_px: float = 0.0
+    # ... and a line the few-slices rule reads, measured on another slice than the one its levels came from, whose disc
+    # stands out from the liver by less than this many SDs is refused (0: off; session 49, b800: app.suggester.MOVED_FAINT).
+    # The click's levels followed a small lesion onto the slice beside it, where the slab holds its tip, and the outline
+    # there spans the tip and something faint beside it (fresh 563 LLSYN001 L04, 6.65 mm against the capsule, clicked on
+    # its middle: 9.1 mm there, 14.26 mm on the next slice, where it is 1.4 mm, at 4.28 SDs: +7.61 on 8 clicks)
+    moved_faint_sd: float = 0.0
     # a lesion found on one slice only, round which the image 1.5-3 and 3-6 mm beyond its edge still
     # stands this fraction of its contrast away from the liver: a part of a larger, fainter lesion
     # (its tip through the slab, a brighter part of it) -- refused (0: off). A 20.5 mm lesion on CT
@@ -533,6 +539,10 @@ class SuggestParams:
             raise ValueError(f"few_slices_sd_below_px >= 0 (0: off), got {self.few_slices_sd_below_px}")
         if self.few_slices_sd_below_px and not self.few_slices_sd:
             raise ValueError("few_slices_sd_below_px acts within the few-slices rule: it needs few_slices_sd > 0")
+        if not self.moved_faint_sd >= 0:
+            raise ValueError(f"moved_faint_sd >= 0 (0: off), got {self.moved_faint_sd}")
+        if self.moved_faint_sd and not self.few_slices_sd:
+            raise ValueError("moved_faint_sd acts within the few-slices rule: it needs few_slices_sd > 0")
         if self.two_slice_upto_px < 0 or not 0 <= self.two_slice_plateau < 1:
             raise ValueError("two_slice_upto_px >= 0 (0: off) and two_slice_plateau in [0, 1), got "
                              f"{self.two_slice_upto_px}, {self.two_slice_plateau}")

@@ -1194,6 +1194,25 @@ def _suggest(volume: VolumeLike, slice_index: int, at: tuple[float, float], p: S
             return Refusal(f"{JOINED_LOST}: {sizes[longest]:.1f} mm against {sizes[best]:.1f} mm measured, and clicked "
                            f"again {where} it is not found round the click on its own", {**again.params, **made})
         return replace(again, params={**again.params, **made})
+    moved_sd = record.get("stands_out_sd")
+    if p.moved_faint_sd and from_a_tip_again and slice_index != best and isinstance(moved_sd, float) \
+            and moved_sd < p.moved_faint_sd:
+        # a line the few-slices rule read, about to be suggested as it is on another slice than the one its levels came
+        # from (its own levels there agree, no give-way made again; b800, session 49): the click's levels followed a small
+        # lesion onto the slab holding its tip, and the outline there spans the tip and something faint beside it (fresh
+        # 563 LLSYN001 L04, 6.65 mm at the capsule: 9.1 mm on the slice clicked, 14.26 on the next at 4.28 SDs, +7.61);
+        # lesions of 10 mm or more measured so stand out more (app.suggester.MOVED_FAINT). A line made again from the
+        # slice measured is its own levels' and is not read so (228 LLSYN002 L07, 11.79 mm: 15.96 at 4.3 SDs at the other
+        # slice's levels, made again at its own within 1.5 mm). Worded as FAINT_TIP, which a run made again from a tip's
+        # levels does not pass on (step 10): that run falling through, the first one's line is read as before. Not read in
+        # a run made again from the slice measured (``from_a_tip_again`` off: a tip's or its own levels'), whose line
+        # the run that made it keeps or refuses by its own rules (228's)
+        return Refusal(f"{FAINT_TIP}: measured on the slice beside the one its levels came from (Pos "
+                       f"{positions[best]:.1f} mm against Pos {positions[slice_index]:.1f} mm), {d:.1f} mm there against "
+                       f"{sizes.get(slice_index, 0.0):.1f} mm, standing out by {moved_sd:.1f} SDs of the liver over the disc "
+                       f"of that diameter (under {p.moved_faint_sd:g} SDs on this series for a line measured off the slice "
+                       "of its levels): the tip of a small lesion and something faint beside it? draw it",
+                       {**record, "moved_faint": True})
     if p.recheck_mm and recheck:
         # the line clicked again at its own middle, on the slice measured, as a reader's click there: a lesion found from
         # any point inside it ends the same way, so a line the click at its own middle does not give again (another
