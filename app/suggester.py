@@ -730,7 +730,12 @@ JOINED_AGAIN: dict[Role, float] = {Role.MR_DWI: 1.3, Role.MR_T1_PORTAL: 1.3}
 #: v19 and v20. Over 32 realisations (the bench's four, 204-206, 211-213, 225, 296-299, 332-337, 346, 353, 410-419) the
 #: 4,277 other lines measured off the slice clicked reach 0.70 (all within 2.2 mm): 1.0, the click outside that ellipse.
 #: Only those 16 clicks change (viewer/README.md, session 43, v21).
-MAX_CLICK_RADIUS: dict[Role, float] = {Role.MR_T1_ARTERIAL: 1.0}
+#: CT arterial since session 49 at 1.2: fresh 579 LLSYN002 L08 (9.25 mm, faint, clicked on its own slice against a 17 mm
+#: lesion beside it running through six slices) was measured as that lesion two slices away, 19.27 mm (+10.02), the
+#: click 1.52-1.57 of the radius of what was found on the slice clicked; over every CT arterial click of 20 seen
+#: realisations (470-489) and 579 the other lines measured off the slice clicked stand at 0.95 or under (479 LLSYN001
+#: L02, -0.19, the nearest; viewer/README.md, session 49).
+MAX_CLICK_RADIUS: dict[Role, float] = {Role.MR_T1_ARTERIAL: 1.0, Role.CT_ARTERIAL: 1.2}
 #: A line whose levels were found on something beside what was clicked: the smoothed value at the click (the median of
 #: the click's disc on the slice clicked) lies under this fraction of the way from the liver's level to the lesion's level
 #: the line was measured at (``min_click_share``, session 44; ``click_share`` in every line's record). Fresh 460 LLSYN002

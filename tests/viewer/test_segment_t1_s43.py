@@ -147,7 +147,8 @@ def test_lesion_beside_an_oblique_vessel_is_not_measured_as_the_vessel_slices_aw
     vol = t1(413, "LLSYN002", "mr_t1_arterial")
     p = params_for(Role.MR_T1_ARTERIAL)
     assert p.max_click_radius == MAX_CLICK_RADIUS[Role.MR_T1_ARTERIAL] > 0
-    assert all(params_for(role).max_click_radius == 0.0 for role in Role if role is not Role.MR_T1_ARTERIAL)
+    assert all(params_for(role).max_click_radius == 0.0 for role in Role
+               if role not in (Role.MR_T1_ARTERIAL, Role.CT_ARTERIAL))  # CT arterial since session 49 (1.2)
     at = (105.34517044904834, 134.66219639656512)  # the bench's seeded click on L08, slice 12
     before = suggest_diameter(vol, 12, at, replace(p, max_click_radius=0.0))
     assert isinstance(before, Suggestion) and before.slice_index == 9 and before.diameter_mm - 10.0 > 9.0, before

@@ -43,7 +43,7 @@ ALGORITHM_NAME = Concept("111001", "DCM", "Algorithm Name")
 ALGORITHM_VERSION = Concept("111003", "DCM", "Algorithm Version")
 ALGORITHM_PARAMETERS = Concept("111002", "DCM", "Algorithm Parameters")
 #: The name lesionlab gives the one-click diameter in TID 4019; its version is the method's name
-#: (``ellipse_consensus_v26``), its parameters ``method: suggested`` (or ``suggested_edited``) and the
+#: (``ellipse_consensus_v27``), its parameters ``method: suggested`` (or ``suggested_edited``) and the
 #: method_params JSON. A manual line has no algorithm identification.
 SUGGEST_ALGORITHM = "lesionlab one-click diameter"
 IMAGING_PROCEDURE = Concept("363679005", "SCT", "Imaging procedure")

@@ -11,7 +11,7 @@ import numpy as np
 from viewer.geometry import StackGeometry
 
 #: The name recorded in ``method_params`` (and the CLI's ``method``): the method and its version.
-METHOD_NAME = "ellipse_consensus_v26"
+METHOD_NAME = "ellipse_consensus_v27"
 
 
 @dataclass(frozen=True)
