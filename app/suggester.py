@@ -780,7 +780,14 @@ MIN_AXIS_RATIO: dict[Role, float] = {Role.CT_ARTERIAL: 0.67, Role.MR_T1_PORTAL: 
 #: read 0.24-0.64 by their region (500 LLSYN001 L02 +5.73 at 0.49, 479 LLSYN002 L07 +4.68 at 0.64, 485 LLSYN002 L11 +7.32
 #: at 0.52) or stand under 2.3 SDs (small faint lesions whose region is the noise's shape: 408 LLSYN002 L12 +4.73 at 0.74
 #: and 2.1 SDs) or 1.5 times shorter than their neighbour (406 LLSYN001 L03, -3.40). Figures: viewer/README.md, session 49.
-NARROW_REGION_RATIO: dict[Role, float] = {Role.CT_ARTERIAL: 0.7}
+#: Built and off (the lead, session 49): on CT arterial at 0.7 (with 2.5 SDs, 1.25) it lifted the seeded rate 83.4 ->
+#: 85.3 % over 71 seen realisations and 79.7 -> 82.6 % on fresh 555-559 with no line over 3 mm added on lesions of 10 mm
+#: or more, but it measures the sample's LLSYN001 L02 again (+1.99: the line v19 refused, session 42), which takes the
+#: sample's CT arterial MAE from 0.32 to 0.525, over the issue's 0.5 mm for CT: an offered series must meet the goals on
+#: the sample (tests/viewer/test_segment_sample.py), and 1.9 points of a rate still 10 short are not worth it. Set
+#: :data:`BUILT_NARROW_REGION` here to have it (tests/viewer/test_segment_ct49b.py runs it so).
+BUILT_NARROW_REGION: dict[Role, float] = {Role.CT_ARTERIAL: 0.7}
+NARROW_REGION_RATIO: dict[Role, float] = {}
 NARROW_REGION_SD: dict[Role, float] = {Role.CT_ARTERIAL: 2.5}
 #: ... and on T1 arterial, where the line is measured on its corrected ellipse (step 10; not one measured as found,
 #: :data:`UNCORRECTED_PX`), under this (v18, session 42, ``min_axis_ratio_corrected``). Fresh 335 LLSYN001 L03 (10.7 mm

@@ -71,13 +71,17 @@ def test_the_samples_lesion_drawn_long_and_narrow_is_refused(sample_dicom: Path)
     """The sample's LLSYN001 L02: 18.98 mm for 16.99 at 0.66 on its seeded click (its truth's ellipse 0.75)."""
     seen = _before_and_after(sample_dicom, "LLSYN001", "L02", (SAMPLE_CLICK,))
     assert all(0.65 <= ratio < 0.67 and 1.5 < error < 3.0 for ratio, error in seen), seen
-    # since session 49 measured again for its region (0.725 as wide as long by its moments, 4.5 SDs from the liver):
-    # +1.99, within 3 mm (tests/viewer/test_segment_ct49.py)
+    # with session 49's ``narrow_region_ratio`` (built, off: this line takes the sample's CT arterial MAE over 0.5 mm)
+    # measured again for its region (0.725 as wide as long by its moments, 4.5 SDs from the liver): +1.99
+    from dataclasses import replace as changed
+
     from app.suggester import params_for
     from viewer.records import Role
-    from viewer.segment import Suggestion, suggest_diameter
+    from viewer.segment import Refusal, Suggestion, suggest_diameter
 
     k, at = SAMPLE_CLICK
-    got = suggest_diameter(bs.load("LLSYN001", "ct_arterial", sample_dicom), k, at, params_for(Role.CT_ARTERIAL))
+    vol = bs.load("LLSYN001", "ct_arterial", sample_dicom)
+    assert isinstance(suggest_diameter(vol, k, at, params_for(Role.CT_ARTERIAL)), Refusal)  # as offered: refused
+    got = suggest_diameter(vol, k, at, changed(params_for(Role.CT_ARTERIAL), narrow_region_ratio=0.7))
     assert isinstance(got, Suggestion) and got.params["narrow_region_held"] is True, got
     assert got.params["region_ratio"] >= 0.7 and 1.5 < got.diameter_mm - 16.99 < 3.0, got
