@@ -41,6 +41,14 @@ def test_a_line_measured_as_found_on_b800_is_replayed_by_lesionlab_suggest(windo
     assert cli["diameter_mm"] == round(m.diameter_mm, 2), (cli, m.diameter_mm)
     ends = [model.geometry.index_to_patient(m.slice_index, *p) for p in (m.p1, m.p2)]
     assert np.allclose(ends, [cli["p1_mm"], cli["p2_mm"]], atol=2e-3), (ends, cli)
+    # kept (Enter): a suggestion not kept yet is left out of the exports (session 49); its parameters stay the window's
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClick(w.grid.active_widget, Qt.Key.Key_Return)
+    m = w.session.reading.project.lesions[(PATIENT, "E1", READER, lid)].observation(Role.MR_DWI)
+    assert isinstance(m, Measurement) and "pending" not in json.loads(m.method_params), m.method_params
+    params = json.loads(m.method_params)
+    assert {k: params[k] for k in expected} == expected
     # the store, its CSV rows and the SR: the same method_params
     path = w.session.path
     assert path is not None
