@@ -104,14 +104,9 @@ def test_a_suggestion_never_kept_comes_back_pending_after_a_kill(qtbot, env: Pat
     """One click inside a lesion on DWI b800, no Enter, the window killed (no closeEvent): the next window showed the
     line solid, kept, and the store said `suggested` as if the reader had kept it. It comes back dashed now, said "not
     kept yet", and Enter keeps it (written). (Checked: fails without the fix: the store held it kept, nothing picked.)"""
-    from tests.app.test_suggest_in_window import PATIENT, _new_lesion_clicked_at_its_centre, one_click
+    from tests.app.test_suggest_in_window import PATIENT, suggested_on_dwi
 
-    w = make_window(qtbot, env)
-    assert w.store_flow.open_store(store_copy) and not w.session.read_only
-    open_pair(w, qtbot, sample_dicom, sample_index, PATIENT)
-    qtbot.waitUntil(lambda: w.state.alignment is not None, timeout=60000)
-    one_click(w).trigger()
-    lid = _new_lesion_clicked_at_its_centre(w, qtbot, sample_dicom, Role.MR_DWI)
+    w, lid = suggested_on_dwi(qtbot, env, store_copy, sample_dicom, sample_index)
     key = (PATIENT, "E1", READER, lid)
     m = w.session.reading.project.lesions[key].observation(Role.MR_DWI)
     assert isinstance(m, Measurement) and m.method is MeasurementMethod.SUGGESTED and m.pending, w.status.text()

@@ -96,16 +96,11 @@ def test_esc_drops_a_suggestion_not_kept_yet(qtbot, env: Path, store_copy: Path,
     series, no redo bringing it back, the edits before it undone as before. (Checked: fails without the fix.)"""
     from annotation.records import Measurement
     from annotation.vocab import MeasurementMethod
-    from tests.app.conftest import READER as WINDOW_READER, open_pair
-    from tests.app.test_suggest_in_window import DWI_CELL, PATIENT, _new_lesion_clicked_at_its_centre, one_click
+    from tests.app.conftest import READER as WINDOW_READER
+    from tests.app.test_suggest_in_window import DWI_CELL, PATIENT, suggested_on_dwi
     from viewer.records import Role
 
-    w = make_window(qtbot, env)
-    assert w.store_flow.open_store(store_copy) and not w.session.read_only
-    open_pair(w, qtbot, sample_dicom, sample_index, PATIENT)
-    qtbot.waitUntil(lambda: w.state.alignment is not None, timeout=60000)
-    one_click(w).trigger()
-    lid = _new_lesion_clicked_at_its_centre(w, qtbot, sample_dicom, Role.MR_DWI)
+    w, lid = suggested_on_dwi(qtbot, env, store_copy, sample_dicom, sample_index)
     reading = w.session.reading
     before = f"add lesion {lid}"  # N's step, the one before the suggestion's
     key = (PATIENT, "E1", WINDOW_READER, lid)

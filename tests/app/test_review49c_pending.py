@@ -128,15 +128,9 @@ def test_ctrl_n_in_a_study_keeps_the_suggestion_shown(qtbot, env, sample_dicom, 
 
 
 def _suggested_in_window(qtbot, env, store_copy, sample_dicom, sample_index):  # type: ignore[no-untyped-def]
-    from tests.app.conftest import make_window, open_pair
-    from tests.app.test_suggest_in_window import PATIENT, _new_lesion_clicked_at_its_centre, one_click
+    from tests.app.test_suggest_in_window import PATIENT, suggested_on_dwi
 
-    w = make_window(qtbot, env)
-    assert w.store_flow.open_store(store_copy) and not w.session.read_only
-    open_pair(w, qtbot, sample_dicom, sample_index, PATIENT)
-    qtbot.waitUntil(lambda: w.state.alignment is not None, timeout=60000)
-    one_click(w).trigger()
-    lid = _new_lesion_clicked_at_its_centre(w, qtbot, sample_dicom, Role.MR_DWI)
+    w, lid = suggested_on_dwi(qtbot, env, store_copy, sample_dicom, sample_index)
     key = (PATIENT, "E1", w.session.reading.reader, lid)
     m = w.session.reading.project.lesions[key].observation(Role.MR_DWI)
     assert isinstance(m, Measurement) and m.pending, w.status.text()

@@ -186,6 +186,17 @@ def _new_lesion_clicked_at_its_centre(w: MainWindow, qtbot, sample_dicom: Path, 
     return w.state.selection.lesion_id
 
 
+
+def suggested_on_dwi(qtbot, env: Path, store: Path, sample_dicom: Path, sample_index) -> tuple[MainWindow, str]:  # type: ignore[no-untyped-def]
+    """A window on ``store`` (writable), LLSYN002's exam open and aligned, one-click on, N and a click at a lesion's
+    centre on DWI b800: (the window, the new lesion's id), its suggestion shown and not kept yet."""
+    w = make_window(qtbot, env)
+    assert w.store_flow.open_store(store) and not w.session.read_only
+    open_pair(w, qtbot, sample_dicom, sample_index, PATIENT)
+    qtbot.waitUntil(lambda: w.state.alignment is not None, timeout=60000)
+    one_click(w).trigger()
+    return w, _new_lesion_clicked_at_its_centre(w, qtbot, sample_dicom, Role.MR_DWI)
+
 def test_on_a_series_where_the_method_misses_its_goal_a_click_is_refused_with_the_figure(  # type: ignore[no-untyped-def]
         window: MainWindow, qtbot, sample_dicom: Path) -> None:
     """CT portal: 1.6 mm mean error on the sample phantoms against a 0.5 mm goal (worst -15.8 mm over

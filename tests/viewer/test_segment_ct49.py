@@ -46,14 +46,15 @@ def test_the_rule_is_gated_per_series() -> None:
 
 
 def _suggested(tmp_path: Path, seed: int, patient: str, lesion: str, click: tuple[int, tuple[float, float]],
-               **changes: float) -> tuple[Any, Any, float]:
-    """The seeded click with ``changes`` to CT arterial's parameters, and with them as they are; the truth."""
+               built: dict[str, float] | None = None, **changes: float) -> tuple[Any, Any, float]:
+    """The seeded click with ``changes`` to CT arterial's parameters, and with them as they are (with ``built``, a rule
+    built and off, set in both); the truth."""
     from app.suggester import params_for
     from viewer.records import Role
     from viewer.segment import suggest_diameter
 
     vol, truth_mm = written_lesion(tmp_path, seed, patient, lesion)
-    params = params_for(Role.CT_ARTERIAL)
+    params = replace(params_for(Role.CT_ARTERIAL), **(built or {}))
     k, at = click
     return suggest_diameter(vol, k, at, replace(params, **changes)), suggest_diameter(vol, k, at, params), truth_mm
 

@@ -17,13 +17,12 @@ The tests write one patient's CT arterial series of the seed and click at the be
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.viewer.old_ct_noise import written_lesion
+from tests.viewer.test_segment_ct49 import _suggested as suggested_ct
 
 #: The bench's seeded click on realisation 205's LLSYN002 L08 (9.73 mm, drawn 0.73 as wide as long), slice 28.
 OVAL_CLICK = (28, (192.3528109919548, 334.6128807683331))
@@ -57,15 +56,9 @@ def test_the_rule_is_gated_per_series() -> None:
 
 def _suggested(tmp_path: Path, seed: int, patient: str, lesion: str, click: tuple[int, tuple[float, float]],
                **changes: float) -> tuple[Any, Any, float]:
-    """The click with ``changes`` to CT arterial's parameters, and with them as they are; the truth."""
-    from app.suggester import params_for
-    from viewer.records import Role
-    from viewer.segment import suggest_diameter
-
-    vol, truth_mm = written_lesion(tmp_path, seed, patient, lesion)
-    params = replace(params_for(Role.CT_ARTERIAL), narrow_region_ratio=0.7)  # the rule as built (off in params_for)
-    k, at = click
-    return suggest_diameter(vol, k, at, replace(params, **changes)), suggest_diameter(vol, k, at, params), truth_mm
+    """The click with ``changes`` to CT arterial's parameters with the rule set (off in params_for), and with the rule
+    set; the truth."""
+    return suggested_ct(tmp_path, seed, patient, lesion, click, built={"narrow_region_ratio": 0.7}, **changes)
 
 
 @pytest.mark.slow  # about 10 s: one series generated, then decoded
