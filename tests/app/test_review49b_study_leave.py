@@ -16,6 +16,29 @@ from tests.app.test_study_window import loaded, make_study_store, study_window
 from tests.app.test_workstation_s48a import _click_cell, _lines_tab, _type
 
 
+def _xelox_added(qtbot, w, start: str, enter: bool = False):  # type: ignore[no-untyped-def]
+    """Add line in the Follow-up dock, XELOX typed in its Name (Enter), ``start`` typed in its Start; the lines table."""
+    t = _lines_tab(w)
+    add = next(b for b in w.docks.followup_panel.findChildren(QPushButton) if b.text() == "Add line")
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    _click_cell(qtbot, t, t.rowCount() - 1, NAME)
+    _type(qtbot, "XELOX", enter=True)
+    _click_cell(qtbot, t, t.rowCount() - 1, START)
+    _type(qtbot, start, enter=enter)
+    return t
+
+
+def first_case_by_ctrl_n(qtbot, env: Path, sample_dicom: Path, sample_index):  # type: ignore[no-untyped-def]
+    """A study window on a new study store, its first case opened by Ctrl+N (blinded); the window."""
+    study = make_study_store(env, sample_dicom)
+    w, _shown = study_window(qtbot, env, study, sample_dicom, sample_index)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: w.isActiveWindow(), timeout=3000)
+    press(w, qtbot, "study_next")
+    qtbot.waitUntil(lambda: "1 of 3" in w.windowTitle() and loaded(w), timeout=60000)
+    return w
+
+
 def test_go_on_without_it_at_the_last_case_lets_the_line_go(  # type: ignore[no-untyped-def]
         qtbot, env: Path, sample_dicom: Path, sample_index) -> None:
     study = make_study_store(env, sample_dicom)
@@ -36,13 +59,7 @@ def test_go_on_without_it_at_the_last_case_lets_the_line_go(  # type: ignore[no-
                 break
         qtbot.waitUntil(lambda: f"{n} of 3" in w.windowTitle() and loaded(w), timeout=60000)
     last = w.windowTitle()
-    t = _lines_tab(w)
-    add = next(b for b in w.docks.followup_panel.findChildren(QPushButton) if b.text() == "Add line")
-    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
-    _click_cell(qtbot, t, t.rowCount() - 1, NAME)
-    _type(qtbot, "XELOX", enter=True)
-    _click_cell(qtbot, t, t.rowCount() - 1, START)
-    _type(qtbot, "soon")
+    t = _xelox_added(qtbot, w, "soon")
     w.reading.activate(next(i for i, c in enumerate(w.reading.hanging.cells) if c.stack is not None))
     for _ in range(2):
         press(w, qtbot, "study_next")
@@ -65,22 +82,11 @@ def test_a_treatment_line_recorded_in_a_blinded_case_does_not_name_the_patient( 
     its Follow-up dock, XELOX from 2024-01-01, said "recorded: treatment line 1 of LLSYN00x: ..." in the status bar,
     the patient's id in plain sight (found by review49b; not ws49a's). Said "of this case's patient" now (checked: fails
     without WorkstationState.unnamed)."""
-    study = make_study_store(env, sample_dicom)
-    w, _shown = study_window(qtbot, env, study, sample_dicom, sample_index)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: w.isActiveWindow(), timeout=3000)
-    press(w, qtbot, "study_next")
-    qtbot.waitUntil(lambda: "1 of 3" in w.windowTitle() and loaded(w), timeout=60000)
+    w = first_case_by_ctrl_n(qtbot, env, sample_dicom, sample_index)
     assert w.state.blinded
     patient = w.session.reading.project.exam_pairs  # every patient of the store: none may be named
     ids = {p for p, _e in patient}
-    t = _lines_tab(w)
-    add = next(b for b in w.docks.followup_panel.findChildren(QPushButton) if b.text() == "Add line")
-    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
-    _click_cell(qtbot, t, t.rowCount() - 1, NAME)
-    _type(qtbot, "XELOX", enter=True)
-    _click_cell(qtbot, t, t.rowCount() - 1, START)
-    _type(qtbot, "2024-01-01", enter=True)
+    t = _xelox_added(qtbot, w, "2024-01-01", enter=True)
     qtbot.waitUntil(lambda: "recorded" in w.status.text(), timeout=5000)
     said = w.status.text()
     assert not [p for p in ids if p in said], said
